@@ -32,7 +32,9 @@ export class StatusError extends Error {
     super(message);
   }
   toStatus(): Status {
-    const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
+    const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, code: this.code };
+    // Go leaves an empty reason out.
+    if (this.reason) s.reason = this.reason;
     if (this.details) s.details = this.details;
     return s;
   }
@@ -44,7 +46,7 @@ export interface FieldError {
   /** Path as Kubernetes writes it: spec.template.spec.containers[0].image, metadata.labels[app] */
   field: string;
   /** The detail, without the field and value: "must be no more than 63 characters". */
-  detail: string;
+  detail?: string;
   /** The bad value, when the type shows one. */
   value?: unknown;
   /** For NotSupported: the allowed values. */
@@ -58,6 +60,8 @@ export function qualifiedKind(kind: string, group: string): string {
 
 /** Go's %#v-ish rendering of a bad value, as Kubernetes' field errors print it. */
 export function goValue(v: unknown): string {
+  // Values that know their Go literal (v1.LabelSelector{...}, intstr.IntOrString{...}) print it.
+  if (v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { goString?: unknown }).goString === 'string') return (v as { goString: string }).goString;
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
@@ -75,12 +79,12 @@ export function fieldErrorMessage(e: FieldError): string {
     case 'FieldValueRequired': return `${e.field}: Required value${e.detail ? `: ${e.detail}` : ''}`;
     case 'FieldValueInvalid': return `${e.field}: Invalid value: ${goValue(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
     case 'FieldValueNotSupported': return `${e.field}: Unsupported value: ${goValue(e.value)}${e.supported ? `: supported values: ${e.supported.map((s) => JSON.stringify(s)).join(', ')}` : ''}`;
-    case 'FieldValueDuplicate': return `${e.field}: Duplicate value: ${goValue(e.value)}`;
+    case 'FieldValueDuplicate': return `${e.field}: Duplicate value: ${goValue(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
     case 'FieldValueForbidden': return `${e.field}: Forbidden${e.detail ? `: ${e.detail}` : ''}`;
-    case 'FieldValueTooLong': return `${e.field}: Too long: ${e.detail}`;
-    case 'FieldValueTooMany': return `${e.field}: Too many: ${e.detail}`;
+    case 'FieldValueTooLong': return `${e.field}: Too long: ${e.detail ?? ''}`;
+    case 'FieldValueTooMany': return `${e.field}: Too many: ${e.detail ?? ''}`;
     case 'FieldValueNotFound': return `${e.field}: Not found: ${goValue(e.value)}`;
-    default: return `${e.field}: Internal error: ${e.detail}`;
+    default: return `${e.field}: Internal error: ${e.detail ?? ''}`;
   }
 }
 

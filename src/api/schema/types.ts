@@ -24,6 +24,12 @@ export type FieldType = ScalarType | SpecialType | string;
 export interface FieldDef {
   /** The JSON name (camelCase), as in the API. */
   json: string;
+  /**
+   * An embedded Go struct flattened into its parent in JSON (`json:",inline"`) but sent in
+   * protobuf as one nested message under this field number (Volume.volumeSource,
+   * Probe.handler, ...): its fields appear directly in the parent's JSON object.
+   */
+  inline?: boolean;
   /** The protobuf field number from generated.proto. */
   proto: number;
   type: FieldType;

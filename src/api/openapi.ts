@@ -1,0 +1,554 @@
+// OpenAPI documents built from the type schemas: swagger 2.0 (/openapi/v2) and OpenAPI 3.0
+// per group-version (/openapi/v3/<path>), shaped as kube-apiserver publishes them, because
+// kubectl reads them for `explain`, client-side validation, strategic merge patch (merge keys
+// and strategies) and for whether the server validates fields itself (fieldValidation).
+
+import { createHash } from 'node:crypto';
+import { apiVersionOf } from './object.js';
+import { RESOURCES, groupVersions, type ResourceInfo } from './resources.js';
+import { encodeOpenAPIV2Proto } from './openapi-proto.js';
+import { allTypes } from './schema/index.js';
+import type { FieldDef, GroupVersionKind, SpecialType, TypeDef } from './schema/types.js';
+
+export type Schema = Record<string, unknown>;
+type Dialect = 'v2' | 'v3';
+
+const INFO_VERSION = 'v1.32.0';
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
+const PATCH_SCHEMA = `${META}.Patch`;
+const LIST_META = `${META}.ListMeta`;
+const STATUS_SCHEMA = `${META}.Status`;
+
+export const PATCH_MEDIA_TYPES = [
+  'application/apply-patch+yaml',
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+];
+
+const API_VERSION_DESC = 'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
+const KIND_DESC = 'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
+
+/** Definition names of the special types, as Kubernetes publishes them. */
+const SPECIAL_NAMES: Record<SpecialType, string | undefined> = {
+  Time: `${META}.Time`,
+  MicroTime: `${META}.MicroTime`,
+  Quantity: 'io.k8s.apimachinery.pkg.api.resource.Quantity',
+  IntOrString: 'io.k8s.apimachinery.pkg.util.intstr.IntOrString',
+  RawExtension: 'io.k8s.apimachinery.pkg.runtime.RawExtension',
+  FieldsV1: `${META}.FieldsV1`,
+  JSON: 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON',
+  // metav1.Duration is inlined as a string wherever it is used; it has no definition of its own.
+  Duration: undefined,
+};
+
+function isSpecial(t: string): t is SpecialType {
+  return Object.prototype.hasOwnProperty.call(SPECIAL_NAMES, t);
+}
+
+/** The special types' own definitions; v3 spells the two-typed ones with oneOf, as Kubernetes does. */
+function specialDefinition(t: SpecialType, d: Dialect): Schema {
+  switch (t) {
+    case 'Time':
+      return { description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON. RFC 3339, second precision.', type: 'string', format: 'date-time' };
+    case 'MicroTime':
+      return { description: 'MicroTime is version of Time with microsecond level precision.', type: 'string', format: 'date-time' };
+    case 'Quantity':
+      return {
+        description: 'Quantity is a fixed-point representation of a number, serialized as a string such as "100m", "1Gi" or "2".',
+        ...(d === 'v3' ? { oneOf: [{ type: 'string' }, { type: 'number' }] } : { type: 'string' }),
+      };
+    case 'IntOrString':
+      return {
+        description: 'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',
+        format: 'int-or-string',
+        ...(d === 'v3' ? { oneOf: [{ type: 'integer' }, { type: 'string' }] } : { type: 'string' }),
+      };
+    case 'RawExtension':
+      return { description: 'RawExtension is used to hold extensions in external versions: any JSON object.', type: 'object' };
+    case 'FieldsV1':
+      return { description: 'FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format.', type: 'object' };
+    case 'JSON':
+      return { description: 'JSON represents any valid JSON value.', 'x-kubernetes-preserve-unknown-fields': true };
+    case 'Duration':
+      return { type: 'string' };
+  }
+}
+
+function scalarSchema(t: string): Schema | undefined {
+  switch (t) {
+    case 'string': return { type: 'string' };
+    case 'int32': return { type: 'integer', format: 'int32' };
+    case 'int64': return { type: 'integer', format: 'int64' };
+    case 'bool': return { type: 'boolean' };
+    case 'double': return { type: 'number', format: 'double' };
+    case 'bytes': return { type: 'string', format: 'byte' };
+    default: return undefined;
+  }
+}
+
+function refTo(name: string, d: Dialect): Schema {
+  return { $ref: d === 'v3' ? `#/components/schemas/${name}` : `#/definitions/${name}` };
+}
+
+/**
+ * The set of definitions both dialects are built from: the registry's types, plus what
+ * kubectl needs that a proto-derived table does not carry (apiVersion/kind properties and
+ * x-kubernetes-group-version-kind on served kinds, and their List types).
+ */
+export class TypeCatalog {
+  readonly types = new Map<string, TypeDef>();
+
+  constructor(types: TypeDef[], resources: ResourceInfo[] = RESOURCES) {
+    for (const t of types) this.types.set(t.name, t);
+    for (const ri of resources) {
+      const gvk = { group: ri.group, version: ri.version, kind: ri.kind };
+      const kindType = this.types.get(ri.schema);
+      if (kindType) this.types.set(ri.schema, withTypeMeta(kindType, gvk));
+      const listName = listSchemaName(ri);
+      const listGvk = { ...gvk, kind: ri.listKind };
+      const listType = this.types.get(listName);
+      if (listType) this.types.set(listName, withTypeMeta(listType, listGvk));
+      else if (kindType) this.types.set(listName, synthesizeList(ri, listName, listGvk));
+    }
+    if (!this.types.has(PATCH_SCHEMA)) {
+      this.types.set(PATCH_SCHEMA, { name: PATCH_SCHEMA, description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.', fields: [] });
+    }
+  }
+
+  /**
+   * The fields as they appear in JSON: an inline field (a Go struct embedded with
+   * `json:",inline"`, such as Volume's VolumeSource) contributes its type's fields instead.
+   */
+  jsonFields(t: TypeDef, seen: Set<string> = new Set()): FieldDef[] {
+    const out: FieldDef[] = [];
+    for (const f of t.fields) {
+      const inner = f.inline ? this.types.get(f.type) : undefined;
+      if (inner && !seen.has(inner.name)) out.push(...this.jsonFields(inner, new Set([...seen, t.name, inner.name])));
+      else if (!f.inline) out.push(f);
+    }
+    return out;
+  }
+
+  /** Type names referenced by a type's fields, specials included under their definition names. */
+  references(t: TypeDef): string[] {
+    const out: string[] = [];
+    for (const f of this.jsonFields(t)) {
+      if (scalarSchema(f.type)) continue;
+      if (isSpecial(f.type)) {
+        const n = SPECIAL_NAMES[f.type];
+        if (n) out.push(n);
+      } else if (this.types.has(f.type)) {
+        out.push(f.type);
+      }
+    }
+    return out;
+  }
+
+  /** Every definition name reachable from roots (the roots included), in a stable order. */
+  closure(roots: string[]): string[] {
+    const seen = new Set<string>();
+    const stack = roots.filter((r) => this.types.has(r) || specialByName(r));
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      const t = this.types.get(n);
+      if (t) for (const r of this.references(t)) if (!seen.has(r)) stack.push(r);
+    }
+    return [...seen].sort();
+  }
+
+  /** The type whose x-kubernetes-group-version-kind names gvk. */
+  typeFor(gvk: GroupVersionKind): TypeDef | undefined {
+    for (const t of this.types.values()) {
+      if (t.gvk?.some((g) => g.group === gvk.group && g.version === gvk.version && g.kind === gvk.kind)) return t;
+    }
+    return undefined;
+  }
+
+  definition(name: string, d: Dialect): Schema | undefined {
+    const sp = specialByName(name);
+    if (sp) return specialDefinition(sp, d);
+    const t = this.types.get(name);
+    return t ? this.typeSchema(t, d) : undefined;
+  }
+
+  definitions(names: string[], d: Dialect): Record<string, Schema> {
+    const out: Record<string, Schema> = {};
+    for (const n of names) {
+      const s = this.definition(n, d);
+      if (s) out[n] = s;
+    }
+    return out;
+  }
+
+  typeSchema(t: TypeDef, d: Dialect): Schema {
+    const s: Schema = {};
+    if (t.description) s.description = t.description;
+    const properties: Record<string, Schema> = {};
+    const required: string[] = [];
+    const fields = this.jsonFields(t);
+    for (const f of fields) {
+      properties[f.json] = this.fieldSchema(f, d);
+      if (f.required) required.push(f.json);
+    }
+    if (fields.length) s.properties = properties;
+    if (required.length) s.required = required;
+    s.type = 'object';
+    if (t.gvk?.length) s['x-kubernetes-group-version-kind'] = t.gvk.map((g) => ({ group: g.group, kind: g.kind, version: g.version }));
+    return s;
+  }
+
+  /** The schema of a value of the field's element type. */
+  private elementSchema(type: string, d: Dialect): { schema: Schema; isRef: boolean } {
+    const sc = scalarSchema(type);
+    if (sc) return { schema: sc, isRef: false };
+    if (isSpecial(type)) {
+      const n = SPECIAL_NAMES[type];
+      return n ? { schema: refTo(n, d), isRef: true } : { schema: specialDefinition(type, d), isRef: false };
+    }
+    if (this.types.has(type)) return { schema: refTo(type, d), isRef: true };
+    // A type the registry does not (yet) define: an open object, never a dangling $ref.
+    return { schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, isRef: false };
+  }
+
+  fieldSchema(f: FieldDef, d: Dialect): Schema {
+    const el = this.elementSchema(f.type, d);
+    let s: Schema;
+    if (f.list) {
+      s = { type: 'array', items: el.schema };
+    } else if (f.map) {
+      s = { type: 'object', additionalProperties: el.schema };
+    } else if (el.isRef && d === 'v3') {
+      // v3 wraps a $ref in allOf so that siblings (the field's own description) stay meaningful;
+      // kubectl explain prints the field's description, then the referenced type's.
+      s = { allOf: [el.schema] };
+    } else {
+      s = { ...el.schema };
+    }
+    if (f.description) s.description = f.description;
+    if (f.enum?.length) s.enum = [...f.enum];
+    if (f.listType) s['x-kubernetes-list-type'] = f.listType;
+    if (f.listMapKeys?.length) s['x-kubernetes-list-map-keys'] = [...f.listMapKeys];
+    if (f.mapType) s['x-kubernetes-map-type'] = f.mapType;
+    if (f.mergeKey) s['x-kubernetes-patch-merge-key'] = f.mergeKey;
+    if (f.patchStrategy) s['x-kubernetes-patch-strategy'] = f.patchStrategy;
+    return s;
+  }
+}
+
+function specialByName(name: string): SpecialType | undefined {
+  for (const [k, v] of Object.entries(SPECIAL_NAMES)) if (v === name) return k as SpecialType;
+  return undefined;
+}
+
+function listSchemaName(ri: ResourceInfo): string {
+  const i = ri.schema.lastIndexOf('.');
+  return `${ri.schema.slice(0, i + 1)}${ri.listKind}`;
+}
+
+function withTypeMeta(t: TypeDef, gvk: GroupVersionKind): TypeDef {
+  const fields = [...t.fields];
+  // TypeMeta is inline in Go and absent from generated.proto, so a proto-derived table may lack it.
+  if (!fields.some((f) => f.json === 'kind')) fields.unshift({ json: 'kind', proto: 0, type: 'string', description: KIND_DESC });
+  if (!fields.some((f) => f.json === 'apiVersion')) fields.unshift({ json: 'apiVersion', proto: 0, type: 'string', description: API_VERSION_DESC });
+  const has = t.gvk?.some((g) => g.group === gvk.group && g.version === gvk.version && g.kind === gvk.kind);
+  return { ...t, fields, gvk: has ? t.gvk : [...(t.gvk ?? []), gvk] };
+}
+
+function synthesizeList(ri: ResourceInfo, name: string, gvk: GroupVersionKind): TypeDef {
+  return {
+    name,
+    description: `${ri.listKind} is a list of ${ri.kind} objects.`,
+    gvk: [gvk],
+    fields: [
+      { json: 'apiVersion', proto: 0, type: 'string', description: API_VERSION_DESC },
+      { json: 'items', proto: 2, type: ri.schema, list: true, required: true, description: `Items is the list of ${ri.kind} objects.` },
+      { json: 'kind', proto: 0, type: 'string', description: KIND_DESC },
+      { json: 'metadata', proto: 1, type: LIST_META, description: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata' },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths. kubectl looks for the PATCH operation of a kind (by its x-kubernetes-group-version-kind):
+// its fieldValidation query parameter says the server validates fields itself (then kubectl
+// skips client-side validation), and its strategic-merge-patch request type lets `kubectl apply`
+// compute a strategic merge patch from the v3 schema.
+
+export interface OpenAPIOptions {
+  /**
+   * Advertise the fieldValidation parameter (as kube-apiserver 1.32 does). kubectl then sends
+   * fieldValidation=Strict and leaves unknown-field checks to the server; without it kubectl
+   * validates client-side against these schemas.
+   */
+  serverSideFieldValidation?: boolean;
+}
+
+interface Param {
+  name: string;
+  in: 'path' | 'query';
+  description: string;
+  type: 'string' | 'boolean';
+  required?: boolean;
+}
+
+const P_NAME = (kind: string): Param => ({ name: 'name', in: 'path', required: true, type: 'string', description: `name of the ${kind}` });
+const P_NAMESPACE: Param = { name: 'namespace', in: 'path', required: true, type: 'string', description: 'object name and auth scope, such as for teams and projects' };
+const P_PRETTY: Param = { name: 'pretty', in: 'query', type: 'string', description: "If 'true', then the output is pretty printed." };
+const P_DRYRUN: Param = { name: 'dryRun', in: 'query', type: 'string', description: 'When present, indicates that modifications should not be persisted. Valid values are: - All: all dry run stages will be processed' };
+const P_FIELD_MANAGER: Param = { name: 'fieldManager', in: 'query', type: 'string', description: 'fieldManager is a name associated with the actor or entity that is making these changes.' };
+const P_FIELD_VALIDATION: Param = { name: 'fieldValidation', in: 'query', type: 'string', description: 'fieldValidation determines how the server should respond to unknown/duplicate fields in the object in the request. Valid values are: - Ignore: ignores unknown/duplicate fields. - Warn: responds with a warning for each unknown/duplicate field, but successfully serves the request. - Strict: fails the request on unknown/duplicate fields.' };
+const P_FORCE: Param = { name: 'force', in: 'query', type: 'boolean', description: 'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people.' };
+
+function paramSchema(p: Param, d: Dialect): Schema {
+  const base: Schema = { description: p.description, in: p.in, name: p.name };
+  if (p.required) base.required = true;
+  if (d === 'v3') return { ...base, schema: { type: p.type, uniqueItems: true } };
+  return { ...base, type: p.type, uniqueItems: true };
+}
+
+interface OperationSpec {
+  method: 'get' | 'put' | 'post' | 'patch' | 'delete';
+  action: string;
+  operationId: string;
+  description: string;
+  params: Param[];
+  /** Request body type and the media types it is accepted in. */
+  body?: { schema: string; mediaTypes: string[] };
+  response?: string;
+  gvk: GroupVersionKind;
+  tag: string;
+}
+
+function operation(op: OperationSpec, d: Dialect): Schema {
+  const out: Schema = { description: op.description, operationId: op.operationId };
+  const params = op.params.map((p) => paramSchema(p, d));
+  const responseSchema = op.response ? refTo(op.response, d) : undefined;
+  const okCodes = op.method === 'post' ? ['200', '201', '202'] : op.method === 'put' || op.method === 'patch' ? ['200', '201'] : ['200'];
+  const responses: Record<string, Schema> = {};
+  if (d === 'v3') {
+    for (const c of okCodes) {
+      const r: Schema = { description: c === '200' ? 'OK' : c === '201' ? 'Created' : 'Accepted' };
+      if (responseSchema) r.content = Object.fromEntries(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'].map((m) => [m, { schema: responseSchema }]));
+      responses[c] = r;
+    }
+    if (params.length) out.parameters = params;
+    if (op.body) out.requestBody = { content: Object.fromEntries(op.body.mediaTypes.map((m) => [m, { schema: refTo(op.body!.schema, d) }])), required: true };
+  } else {
+    for (const c of okCodes) {
+      const r: Schema = { description: c === '200' ? 'OK' : c === '201' ? 'Created' : 'Accepted' };
+      if (responseSchema) r.schema = responseSchema;
+      responses[c] = r;
+    }
+    if (op.body) {
+      out.consumes = op.body.mediaTypes;
+      params.unshift({ in: 'body', name: 'body', required: true, schema: refTo(op.body.schema, d) });
+    } else {
+      out.consumes = ['*/*'];
+    }
+    if (params.length) out.parameters = params;
+    out.produces = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+    out.schemes = ['https'];
+  }
+  out.responses = responses;
+  out.tags = [op.tag];
+  out['x-kubernetes-action'] = op.action;
+  out['x-kubernetes-group-version-kind'] = { group: op.gvk.group, kind: op.gvk.kind, version: op.gvk.version };
+  return out;
+}
+
+/** "apps" -> "Apps", "coordination.k8s.io" -> "Coordination", "" -> "Core": as operation ids spell groups. */
+function groupWord(group: string): string {
+  const first = group === '' ? 'core' : group.split('.')[0]!;
+  return first.charAt(0).toUpperCase() + first.slice(1);
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function resourcePaths(ri: ResourceInfo, cat: TypeCatalog, d: Dialect, opts: OpenAPIOptions): Record<string, Schema> {
+  const gvk = { group: ri.group, version: ri.version, kind: ri.kind };
+  const prefix = ri.group === '' ? `/api/${ri.version}` : `/apis/${ri.group}/${ri.version}`;
+  const tag = `${ri.group === '' ? 'core' : ri.group.split('.')[0]}_${ri.version}`;
+  const gv = `${groupWord(ri.group)}${cap(ri.version)}`;
+  const ns = ri.namespaced ? 'Namespaced' : '';
+  const kindSchema = cat.types.has(ri.schema) ? ri.schema : undefined;
+  const listSchema = cat.types.has(listSchemaName(ri)) ? listSchemaName(ri) : undefined;
+  const statusSchema = cat.types.has(STATUS_SCHEMA) ? STATUS_SCHEMA : undefined;
+  const writeParams = [P_DRYRUN, P_FIELD_MANAGER, ...(opts.serverSideFieldValidation === false ? [] : [P_FIELD_VALIDATION])];
+  const has = (v: string) => ri.verbs.includes(v);
+  const base = { gvk, tag };
+
+  const collection = ri.namespaced ? `${prefix}/namespaces/{namespace}/${ri.resource}` : `${prefix}/${ri.resource}`;
+  const item = `${collection}/{name}`;
+  const pathParams = (p: Param[]) => p.map((x) => paramSchema(x, d));
+  const out: Record<string, Schema> = {};
+
+  const coll: Schema = {};
+  if (has('list')) coll.get = operation({ ...base, method: 'get', action: 'list', operationId: `list${gv}${ns}${ri.kind}`, description: `list or watch objects of kind ${ri.kind}`, params: [], response: listSchema }, d);
+  if (has('create')) coll.post = operation({ ...base, method: 'post', action: 'post', operationId: `create${gv}${ns}${ri.kind}`, description: `create a ${ri.kind}`, params: writeParams, body: kindSchema ? { schema: kindSchema, mediaTypes: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'] } : undefined, response: kindSchema }, d);
+  if (has('deletecollection')) coll.delete = operation({ ...base, method: 'delete', action: 'deletecollection', operationId: `deleteCollection${gv}${ns}${ri.kind}`, description: `delete collection of ${ri.kind}`, params: [], response: statusSchema }, d);
+  if (Object.keys(coll).length) {
+    coll.parameters = pathParams(ri.namespaced ? [P_NAMESPACE, P_PRETTY] : [P_PRETTY]);
+    out[collection] = coll;
+  }
+
+  const it: Schema = {};
+  if (has('get')) it.get = operation({ ...base, method: 'get', action: 'get', operationId: `read${gv}${ns}${ri.kind}`, description: `read the specified ${ri.kind}`, params: [], response: kindSchema }, d);
+  if (has('update')) it.put = operation({ ...base, method: 'put', action: 'put', operationId: `replace${gv}${ns}${ri.kind}`, description: `replace the specified ${ri.kind}`, params: writeParams, body: kindSchema ? { schema: kindSchema, mediaTypes: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'] } : undefined, response: kindSchema }, d);
+  if (has('patch')) it.patch = operation({ ...base, method: 'patch', action: 'patch', operationId: `patch${gv}${ns}${ri.kind}`, description: `partially update the specified ${ri.kind}`, params: [...writeParams, P_FORCE], body: { schema: PATCH_SCHEMA, mediaTypes: PATCH_MEDIA_TYPES }, response: kindSchema }, d);
+  if (has('delete')) it.delete = operation({ ...base, method: 'delete', action: 'delete', operationId: `delete${gv}${ns}${ri.kind}`, description: `delete a ${ri.kind}`, params: [P_DRYRUN], response: statusSchema ?? kindSchema }, d);
+  if (Object.keys(it).length) {
+    it.parameters = pathParams(ri.namespaced ? [P_NAME(ri.kind), P_NAMESPACE, P_PRETTY] : [P_NAME(ri.kind), P_PRETTY]);
+    out[item] = it;
+  }
+
+  if (ri.namespaced && has('list')) {
+    out[`${prefix}/${ri.resource}`] = {
+      get: operation({ ...base, method: 'get', action: 'list', operationId: `list${gv}${ri.kind}ForAllNamespaces`, description: `list or watch objects of kind ${ri.kind}`, params: [], response: listSchema }, d),
+      parameters: pathParams([P_PRETTY]),
+    };
+  }
+  return out;
+}
+
+/** Definition names a group-version's document starts from: its kinds, their lists and the types their paths name. */
+function rootsFor(cat: TypeCatalog, ris: ResourceInfo[]): string[] {
+  const roots = [PATCH_SCHEMA, STATUS_SCHEMA, `${META}.DeleteOptions`];
+  for (const ri of ris) {
+    roots.push(ri.schema, listSchemaName(ri));
+    for (const sub of ri.subresources) {
+      const t = cat.typeFor({ group: sub.group ?? ri.group, version: sub.version ?? ri.version, kind: sub.kind });
+      if (t) roots.push(t.name);
+    }
+  }
+  return roots;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure builders.
+
+export function buildOpenAPIV2(types: TypeDef[], opts: OpenAPIOptions = {}, resources: ResourceInfo[] = RESOURCES): Schema {
+  const cat = new TypeCatalog(types, resources);
+  const paths: Record<string, Schema> = {};
+  for (const ri of resources) Object.assign(paths, resourcePaths(ri, cat, 'v2', opts));
+  const names = [...new Set([...cat.types.keys(), ...cat.closure(rootsFor(cat, resources)), ...Object.values(SPECIAL_NAMES).filter((n): n is string => !!n)])].sort();
+  return {
+    swagger: '2.0',
+    info: { title: 'Kubernetes', version: INFO_VERSION },
+    paths: sortKeys(paths),
+    definitions: cat.definitions(names, 'v2'),
+    security: [{ BearerToken: [] }],
+    securityDefinitions: { BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' } },
+  };
+}
+
+/** The OpenAPI v3 document of one group-version ("v1", "apps/v1"), or undefined if not served. */
+export function buildOpenAPIV3(groupVersion: string, types: TypeDef[], opts: OpenAPIOptions = {}, resources: ResourceInfo[] = RESOURCES): Schema | undefined {
+  const ris = resources.filter((ri) => apiVersionOf(ri.group, ri.version) === groupVersion);
+  if (ris.length === 0) return undefined;
+  const cat = new TypeCatalog(types, resources);
+  const paths: Record<string, Schema> = {};
+  for (const ri of ris) Object.assign(paths, resourcePaths(ri, cat, 'v3', opts));
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: INFO_VERSION },
+    paths: sortKeys(paths),
+    components: {
+      schemas: cat.definitions(cat.closure(rootsFor(cat, ris)), 'v3'),
+      securitySchemes: { BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' } },
+    },
+  };
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The /openapi/v3 path of a group-version: "api/v1", "apis/apps/v1". */
+export function openapiV3PathOf(group: string, version: string): string {
+  return group === '' ? `api/${version}` : `apis/${group}/${version}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cached documents over the schema registry: built once, served as bytes with a content hash.
+
+export interface CachedDocument {
+  /** The document as JSON text. */
+  json: string;
+  /** Upper-case hex SHA-512 of json, as kube-apiserver names v3 documents (?hash=...). */
+  hash: string;
+  /** A strong ETag ("\"<hash>\""). */
+  etag: string;
+  doc: Schema;
+}
+
+let options: OpenAPIOptions = {};
+let v2Cache: CachedDocument | undefined;
+let v2ProtoCache: { bytes: Uint8Array; etag: string } | undefined;
+const v3Cache = new Map<string, CachedDocument | null>();
+
+function cached(doc: Schema): CachedDocument {
+  const json = JSON.stringify(doc);
+  const hash = createHash('sha512').update(json).digest('hex').toUpperCase();
+  return { json, hash, etag: `"${hash}"`, doc };
+}
+
+/** Change the options of the served documents (drops the cache). */
+export function setOpenAPIOptions(o: OpenAPIOptions): void {
+  options = { ...o };
+  resetOpenAPICache();
+}
+
+/** Forget the built documents (after the type registry changed, e.g. CRDs later). */
+export function resetOpenAPICache(): void {
+  v2Cache = undefined;
+  v2ProtoCache = undefined;
+  v3Cache.clear();
+}
+
+export function openapiV2Document(): CachedDocument {
+  v2Cache ??= cached(buildOpenAPIV2(allTypes(), options));
+  return v2Cache;
+}
+
+/** /openapi/v2 in protobuf (openapi.v2.Document), the form kubectl asks for. */
+export function openapiV2ProtoDocument(): { bytes: Uint8Array; etag: string } {
+  if (!v2ProtoCache) {
+    const bytes = encodeOpenAPIV2Proto(openapiV2Document().doc);
+    v2ProtoCache = { bytes, etag: `"${createHash('sha512').update(bytes).digest('hex').toUpperCase()}"` };
+  }
+  return v2ProtoCache;
+}
+
+/** groupVersion as in apiVersion: "v1", "apps/v1". */
+export function openapiV3Document(groupVersion: string): CachedDocument | undefined {
+  if (!v3Cache.has(groupVersion)) {
+    const doc = buildOpenAPIV3(groupVersion, allTypes(), options);
+    v3Cache.set(groupVersion, doc ? cached(doc) : null);
+  }
+  return v3Cache.get(groupVersion) ?? undefined;
+}
+
+export function openapiV2(): object {
+  return openapiV2Document().doc;
+}
+
+export function openapiV3(groupVersion: string): object | undefined {
+  return openapiV3Document(groupVersion)?.doc;
+}
+
+/** /openapi/v3: where each group-version's document is, with its hash so clients may cache it forever. */
+export function openapiV3Index(): { paths: Record<string, { serverRelativeURL: string }> } {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const gv of groupVersions()) {
+    const d = openapiV3Document(apiVersionOf(gv.group, gv.version));
+    if (!d) continue;
+    const p = openapiV3PathOf(gv.group, gv.version);
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` };
+  }
+  return { paths };
+}

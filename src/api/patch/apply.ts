@@ -1,0 +1,581 @@
+// Server-side apply and field ownership (metadata.managedFields), after
+// sigs.k8s.io/structured-merge-diff as kube-apiserver's fieldmanager drives it.
+//
+// A field set is a set of paths; a path is a list of FieldsV1 path elements:
+//   'f:<field>'            a struct field or map key
+//   'k:{"name":"nginx"}'   an item of an associative list (listType map / merge key), keys sorted
+//   'v:"foo"'              an item of a set list
+//   'i:3'                  an item of a list without usable keys
+// FieldsV1 nests those elements as objects; '.': {} marks a node that is itself a member
+// and also has members below it.
+
+import { StatusError, errors, type StatusCause } from '../errors.js';
+import { deepCopy, isObject, nowRFC3339, splitApiVersion, type KObject, type ManagedFieldsEntry } from '../object.js';
+import type { FieldDef } from '../schema/types.js';
+import { jsonEqual } from './jsonpatch.js';
+import {
+  type Ctx, type KindLookup, type ListKind, type TypeLookup,
+  childField, isOpaqueType, listKindOf, registryKindLookup, registryTypeLookup,
+} from './typeinfo.js';
+
+type JMap = Record<string, unknown>;
+/** A path joined with SEP; path elements never contain it (keys are JSON-escaped). */
+type FieldSet = Set<string>;
+const SEP = '\u0000';
+
+export interface FieldManagerOptions {
+  /** The kind's TypeDef name; by default found from the object's apiVersion and kind. */
+  typeName?: string;
+  typeLookup?: TypeLookup;
+  kindLookup?: KindLookup;
+  /** The subresource the request writes ("status"), part of the manager's identity. */
+  subresource?: string;
+  /** The time recorded on changed entries (tests). */
+  now?: Date;
+}
+
+// ---- schema walking -------------------------------------------------------------------
+
+type Node =
+  | { t: 'leaf' }
+  | { t: 'object'; ctx: Ctx }
+  | { t: 'list'; kind: ListKind; elem: FieldDef };
+
+const ANY_CTX: Ctx = { t: 'any' };
+
+/** Default values of list-map keys that the API server fills in (ports' protocol). */
+const LIST_KEY_DEFAULTS: Record<string, unknown> = { protocol: 'TCP' };
+
+class Schema {
+  constructor(private lookup: TypeLookup) {}
+
+  node(field: FieldDef | undefined, value: unknown): Node {
+    let n: Node;
+    if (!field) n = isObject(value) ? { t: 'object', ctx: ANY_CTX } : { t: 'leaf' };
+    else if (field.list) n = { t: 'list', kind: listKindOf(field), elem: { json: field.json, proto: 0, type: field.type } };
+    else if (field.map) n = field.mapType === 'atomic' ? { t: 'leaf' } : { t: 'object', ctx: { t: 'map', valueType: field.type, field } };
+    else if (isOpaqueType(field.type) || field.mapType === 'atomic') n = { t: 'leaf' };
+    else {
+      const def = this.lookup(field.type);
+      n = def ? { t: 'object', ctx: { t: 'struct', def } } : { t: 'leaf' };
+    }
+    // A value of the wrong shape is compared and replaced as a whole.
+    if (n.t === 'object' && !isObject(value) && value !== undefined) return { t: 'leaf' };
+    if (n.t === 'list' && !Array.isArray(value) && value !== undefined) return { t: 'leaf' };
+    return n;
+  }
+}
+
+function itemElement(kind: ListKind, item: unknown, index: number): string {
+  if (kind.t === 'set') return `v:${JSON.stringify(item)}`;
+  if (kind.t === 'map' && isObject(item)) {
+    const key: JMap = {};
+    for (const k of [...kind.keys].sort()) {
+      const v = item[k] ?? LIST_KEY_DEFAULTS[k];
+      if (v !== undefined) key[k] = v;
+    }
+    if (Object.keys(key).length) return `k:${JSON.stringify(key)}`;
+  }
+  return `i:${index}`;
+}
+
+const join = (path: string, el: string): string => (path ? path + SEP + el : el);
+const isItemElement = (el: string): boolean => !el.startsWith('f:');
+const lastElement = (path: string): string => path.slice(path.lastIndexOf(SEP) + 1);
+
+// Fields the field manager never tracks (fieldmanager's stripMetaManager).
+const STRIPPED = new Set([
+  'f:apiVersion', 'f:kind', 'f:metadata',
+  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']
+    .map((f) => `f:metadata${SEP}f:${f}`),
+]);
+const MANAGED_FIELDS_PATH = `f:metadata${SEP}f:managedFields`;
+
+/**
+ * The fields a request may own: the main resource never owns status and the status
+ * subresource owns only status (the strategies' reset fields, simplified).
+ */
+function tracked(path: string, subresource: string | undefined): boolean {
+  if (STRIPPED.has(path) || path === MANAGED_FIELDS_PATH || path.startsWith(MANAGED_FIELDS_PATH + SEP)) return false;
+  const top = path.split(SEP, 1)[0];
+  if (subresource === 'status') return top === 'f:status';
+  if (subresource === undefined) return top !== 'f:status';
+  return true;
+}
+
+function filterSet(set: FieldSet, subresource: string | undefined): FieldSet {
+  return new Set([...set].filter((p) => tracked(p, subresource)));
+}
+
+/** The fields an applied configuration sets (structured-merge-diff's ToFieldSet). */
+function toFieldSet(s: Schema, value: unknown, field: FieldDef | undefined, path: string, out: FieldSet): void {
+  if (path === MANAGED_FIELDS_PATH) return;
+  const n = s.node(field, value);
+  if (value === null || n.t === 'leaf') {
+    if (path) out.add(path);
+    return;
+  }
+  if (n.t === 'object') {
+    const obj = value as JMap;
+    const keys = Object.keys(obj);
+    if (keys.length === 0 && path) out.add(path);
+    for (const k of keys) {
+      const cf = childField(n.ctx, k);
+      const cp = join(path, `f:${k}`);
+      toFieldSet(s, obj[k], cf, cp, out);
+      // Map entries and fields the schema does not declare are members themselves.
+      if (n.ctx.t !== 'struct' || !cf) out.add(cp);
+    }
+    return;
+  }
+  const list = value as unknown[];
+  if (n.kind.t === 'atomic') {
+    out.add(path);
+    return;
+  }
+  list.forEach((item, i) => {
+    const cp = join(path, itemElement(n.kind, item, i));
+    if (n.kind.t === 'map') toFieldSet(s, item, n.elem, cp, out);
+    out.add(cp);
+  });
+}
+
+interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+/** What changed from `a` to `b`, path by path (structured-merge-diff's Compare). */
+function compare(s: Schema, a: unknown, b: unknown, field: FieldDef | undefined, path: string, c: Comparison): void {
+  if (a === undefined && b === undefined) return;
+  if (path === MANAGED_FIELDS_PATH) return;
+  const n = s.node(field, b !== undefined ? b : a);
+  const container = n.t !== 'leaf' && !(n.t === 'list' && n.kind.t === 'atomic');
+  if (a === undefined || b === undefined) {
+    // Go's zero value of a kind already holds its non-pointer structs and its lists without
+    // omitempty (containers: null), so their appearing is not a change of their own.
+    const structNode = n.t === 'object' && n.ctx.t === 'struct' && !isItemElement(lastElement(path));
+    const zeroPresent = structNode || (n.t === 'list' && !!field?.required && !isItemElement(lastElement(path)));
+    if (path && !(a === undefined && zeroPresent && b !== null)) (a === undefined ? c.added : c.removed).add(path);
+    if (container && (a ?? b) !== null) eachChild(s, n, a, b, path, (x, y, f, p) => compare(s, x, y, f, p, c));
+    return;
+  }
+  if (!container || a === null || b === null || Array.isArray(a) !== Array.isArray(b) || isObject(a) !== isObject(b)) {
+    if (!jsonEqual(a, b) && path) c.modified.add(path);
+    return;
+  }
+  eachChild(s, n, a, b, path, (x, y, f, p) => compare(s, x, y, f, p, c));
+}
+
+/** Visits the children of two values of one container node, matched by path element. */
+function eachChild(
+  s: Schema, n: Node, a: unknown, b: unknown, path: string,
+  visit: (a: unknown, b: unknown, field: FieldDef | undefined, path: string) => void,
+): void {
+  if (n.t === 'object') {
+    const ao = isObject(a) ? a : {};
+    const bo = isObject(b) ? b : {};
+    for (const k of new Set([...Object.keys(ao), ...Object.keys(bo)])) {
+      visit(ao[k], bo[k], childField(n.ctx, k), join(path, `f:${k}`));
+    }
+  } else if (n.t === 'list') {
+    const am = indexItems(n.kind, Array.isArray(a) ? a : []);
+    const bm = indexItems(n.kind, Array.isArray(b) ? b : []);
+    for (const el of new Set([...am.keys(), ...bm.keys()])) {
+      visit(am.get(el), bm.get(el), n.kind.t === 'map' ? n.elem : undefined, join(path, el));
+    }
+  }
+}
+
+function indexItems(kind: ListKind, list: unknown[]): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  list.forEach((item, i) => m.set(itemElement(kind, item, i), item));
+  return m;
+}
+
+/** Merges an applied configuration into the live value; undefined means "absent". */
+function mergeApplied(s: Schema, live: unknown, applied: unknown, field: FieldDef | undefined): unknown {
+  if (applied === undefined) return live;
+  if (applied === null) return undefined;
+  const n = s.node(field, applied);
+  if (n.t === 'object' && isObject(live)) {
+    const out: JMap = { ...live };
+    for (const [k, v] of Object.entries(applied as JMap)) {
+      const merged = mergeApplied(s, live[k], v, childField(n.ctx, k));
+      if (merged === undefined) delete out[k];
+      else out[k] = merged;
+    }
+    return out;
+  }
+  if (n.t === 'list' && n.kind.t !== 'atomic' && Array.isArray(live)) {
+    const kind = n.kind;
+    const rhs = applied as unknown[];
+    const lhsEls = live.map((x, i) => itemElement(kind, x, i));
+    const rhsEls = rhs.map((x, i) => itemElement(kind, x, i));
+    const lhsBy = new Map(lhsEls.map((el, i) => [el, live[i]]));
+    const inRhs = new Set(rhsEls);
+    const emitted = new Set<string>();
+    const out: unknown[] = [];
+    let li = 0;
+    let ri = 0;
+    // Live-only items keep their place; applied items come in the applied order.
+    while (li < live.length || ri < rhs.length) {
+      if (li < live.length) {
+        const el = lhsEls[li];
+        if (emitted.has(el)) { li++; continue; }
+        if (!inRhs.has(el)) { out.push(live[li]); emitted.add(el); li++; continue; }
+      }
+      if (ri < rhs.length) {
+        const el = rhsEls[ri++];
+        if (emitted.has(el)) continue;
+        const merged = kind.t === 'map' ? mergeApplied(s, lhsBy.get(el), rhs[ri - 1], n.elem) : rhs[ri - 1];
+        if (merged !== undefined) out.push(merged);
+        emitted.add(el);
+        continue;
+      }
+      li++;
+    }
+    return out;
+  }
+  return withoutNulls(applied);
+}
+
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (isObject(v)) {
+    const out: JMap = {};
+    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = withoutNulls(x);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * Removes the node at `path` from `root` (mutating it). Containers left empty by the removal
+ * go too, unless `keep` says their own path is owned.
+ */
+function removePath(s: Schema, root: JMap, path: string, rootField: FieldDef, keep: (p: string) => boolean): void {
+  const els = path.split(SEP);
+  const walk = (value: unknown, field: FieldDef | undefined, i: number, prefix: string): boolean => {
+    const n = s.node(field, value);
+    const el = els[i];
+    const here = join(prefix, el);
+    if (n.t === 'object' && el.startsWith('f:') && isObject(value)) {
+      const k = el.slice(2);
+      if (!(k in value)) return false;
+      if (i === els.length - 1 || walk(value[k], childField(n.ctx, k), i + 1, here)) delete value[k];
+      return Object.keys(value).length === 0 && !keep(prefix);
+    }
+    if (n.t === 'list' && Array.isArray(value)) {
+      const j = value.findIndex((item, idx) => itemElement(n.kind, item, idx) === el);
+      if (j < 0) return false;
+      if (i === els.length - 1 || walk(value[j], n.kind.t === 'map' ? n.elem : undefined, i + 1, here)) value.splice(j, 1);
+      return value.length === 0 && !keep(prefix);
+    }
+    return false;
+  };
+  walk(root, rootField, 0, '');
+}
+
+// ---- FieldsV1 ----------------------------------------------------------------------------
+
+export function fieldsV1ToSet(fields: unknown): FieldSet {
+  const out: FieldSet = new Set();
+  const walk = (node: unknown, path: string): void => {
+    if (!isObject(node)) return;
+    for (const [k, child] of Object.entries(node)) {
+      if (k === '.') {
+        if (path) out.add(path);
+        continue;
+      }
+      const p = join(path, k);
+      if (isObject(child) && Object.keys(child).length > 0) walk(child, p);
+      else out.add(p);
+    }
+  };
+  walk(fields, '');
+  return out;
+}
+
+interface TreeNode { member: boolean; children: Map<string, TreeNode> }
+
+const ELEMENT_ORDER: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
+
+export function setToFieldsV1(set: FieldSet): JMap {
+  const root: TreeNode = { member: false, children: new Map() };
+  for (const p of set) {
+    let node = root;
+    for (const el of p.split(SEP)) {
+      let next = node.children.get(el);
+      if (!next) node.children.set(el, (next = { member: false, children: new Map() }));
+      node = next;
+    }
+    node.member = true;
+  }
+  const emit = (node: TreeNode): JMap => {
+    const out: JMap = {};
+    if (node.member && node.children.size) out['.'] = {};
+    const keys = [...node.children.keys()].sort((a, b) => (ELEMENT_ORDER[a[0]] ?? 9) - (ELEMENT_ORDER[b[0]] ?? 9) || (a < b ? -1 : a > b ? 1 : 0));
+    for (const k of keys) out[k] = emit(node.children.get(k)!);
+    return out;
+  };
+  return emit(root);
+}
+
+/** A path as Kubernetes prints it in conflicts: .spec.template.spec.containers[name="nginx"].image */
+export function pathString(path: string): string {
+  return path.split(SEP).map((el) => {
+    const body = el.slice(2);
+    switch (el[0]) {
+      case 'f': return `.${body}`;
+      case 'k': {
+        const key = JSON.parse(body) as JMap;
+        return `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+      }
+      case 'v': return `[=${body}]`;
+      default: return `[${body}]`;
+    }
+  }).join('');
+}
+
+// ---- managers ----------------------------------------------------------------------------
+
+interface Manager {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  time?: string;
+  subresource?: string;
+  set: FieldSet;
+}
+
+/** The identity of a managedFields entry (fieldmanager's BuildManagerIdentifier). */
+function managerId(m: { manager?: string; operation?: string; apiVersion?: string; subresource?: string }): string {
+  return JSON.stringify({
+    manager: m.manager || undefined,
+    operation: m.operation || undefined,
+    apiVersion: m.operation === 'Apply' ? undefined : m.apiVersion || undefined,
+    subresource: m.subresource || undefined,
+  });
+}
+
+function decodeManagers(entries: unknown): Map<string, Manager> {
+  const out = new Map<string, Manager>();
+  if (!Array.isArray(entries)) return out;
+  for (const raw of entries as unknown[]) {
+    if (!isObject(raw)) continue;
+    const e = raw as ManagedFieldsEntry;
+    const set = fieldsV1ToSet(e.fieldsV1);
+    const id = managerId(e);
+    const prev = out.get(id);
+    if (prev) {
+      for (const p of set) prev.set.add(p);
+      continue;
+    }
+    out.set(id, {
+      manager: e.manager ?? '', operation: e.operation === 'Apply' ? 'Apply' : 'Update', apiVersion: e.apiVersion ?? '',
+      time: e.time, subresource: e.subresource || undefined, set,
+    });
+  }
+  return out;
+}
+
+function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
+  const list = [...managers.values()].filter((m) => m.set.size > 0);
+  const secs = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  list.sort((p, q) => cmp(p.operation, q.operation) || secs(p.time) - secs(q.time) || cmp(p.manager, q.manager)
+    || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? ''));
+  return list.map((m) => {
+    const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
+    if (m.time) e.time = m.time;
+    e.fieldsType = 'FieldsV1';
+    e.fieldsV1 = setToFieldsV1(m.set);
+    if (m.subresource) e.subresource = m.subresource;
+    return e;
+  });
+}
+
+function printManager(m: Manager): string {
+  let s = JSON.stringify(m.manager);
+  if (m.subresource) s += ` with subresource ${JSON.stringify(m.subresource)}`;
+  if (m.operation === 'Update') s += ` using ${m.apiVersion}`;
+  return s;
+}
+
+function conflictError(conflicts: { m: Manager; id: string; path: string }[]): StatusError {
+  const causes: StatusCause[] = conflicts.map((c) => ({
+    reason: 'FieldManagerConflict', message: `conflict with ${printManager(c.m)}`, field: pathString(c.path),
+  }));
+  let message: string;
+  if (conflicts.length === 1) {
+    message = `Apply failed with 1 conflict: conflict with ${printManager(conflicts[0].m)}: ${pathString(conflicts[0].path)}`;
+  } else {
+    const byId = new Map<string, { m: Manager; paths: string[] }>();
+    for (const c of conflicts) {
+      const g = byId.get(c.id) ?? { m: c.m, paths: [] };
+      g.paths.push(c.path);
+      byId.set(c.id, g);
+    }
+    const lines: string[] = [];
+    for (const id of [...byId.keys()].sort()) {
+      const g = byId.get(id)!;
+      lines.push(`conflicts with ${printManager(g.m)}:`);
+      for (const p of g.paths) lines.push(`- ${pathString(p)}`);
+    }
+    message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+  }
+  return new StatusError(409, 'Conflict', message, { causes });
+}
+
+function resolveRoot(obj: KObject, opts: FieldManagerOptions, apiVersion: string | undefined): { schema: Schema; root: FieldDef } {
+  const lookup = opts.typeLookup ?? registryTypeLookup;
+  let typeName = opts.typeName;
+  if (!typeName && apiVersion && typeof obj.kind === 'string') {
+    const { group, version } = splitApiVersion(apiVersion);
+    typeName = (opts.kindLookup ?? registryKindLookup)(group, version, obj.kind)?.name;
+  }
+  return { schema: new Schema(lookup), root: { json: '', proto: 0, type: typeName ?? '' } };
+}
+
+/** Set by applyPatch on the managedFields it computed, so updateManagedFields keeps them. */
+const APPLY_RESULT = Symbol.for('k8ts.patch.applyResult');
+
+// ---- server-side apply ---------------------------------------------------------------------
+
+/**
+ * Server-side apply: merges `applied` (the configuration sent as application/apply-patch+yaml)
+ * into `live` (undefined when creating), drops fields this manager applied before and no
+ * longer applies (unless someone else owns them), and records ownership under an 'Apply'
+ * entry. Throws 409 Conflict when a field owned by another manager would change, unless
+ * `force`, which takes the field over. Returns a new object.
+ */
+export function applyPatch(live: KObject | undefined, applied: KObject, manager: string, force: boolean, opts: FieldManagerOptions = {}): KObject {
+  if (!isObject(applied)) throw errors.badRequest('error decoding YAML: the applied configuration must be an object');
+  const apiVersion = typeof applied.apiVersion === 'string' ? applied.apiVersion : live?.apiVersion;
+  if (!apiVersion || typeof applied.kind !== 'string' || !applied.kind) {
+    throw errors.badRequest('invalid object type: apiVersion and kind must be set in an applied configuration');
+  }
+  const { schema, root } = resolveRoot(applied, opts, apiVersion);
+  const sub = opts.subresource || undefined;
+  const config = deepCopy(applied);
+  if (isObject(config.metadata)) delete config.metadata.managedFields;
+
+  const liveObj: JMap = live ? deepCopy(live) : {};
+  const managers = decodeManagers((liveObj.metadata as JMap | undefined)?.managedFields);
+  if (isObject(liveObj.metadata)) delete liveObj.metadata.managedFields;
+
+  const merged = (mergeApplied(schema, liveObj, config, root) ?? {}) as JMap;
+
+  const id = managerId({ manager, operation: 'Apply', subresource: sub });
+  const previous = managers.get(id);
+  const lastSet = previous?.set ?? new Set<string>();
+  const newSet: FieldSet = new Set();
+  toFieldSet(schema, config, root, '', newSet);
+  const applier: Manager = { manager, operation: 'Apply', apiVersion, time: previous?.time, subresource: sub, set: filterSet(newSet, sub) };
+  managers.set(id, applier);
+
+  // Drop what this manager applied last time, no longer applies, and nobody else owns.
+  const owned = new Set<string>();
+  const ownedPrefixes = new Set<string>();
+  for (const m of managers.values()) {
+    for (const p of m.set) {
+      owned.add(p);
+      for (let i = p.indexOf(SEP); i >= 0; i = p.indexOf(SEP, i + 1)) ownedPrefixes.add(p.slice(0, i));
+    }
+  }
+  const keep = (p: string) => p === '' || owned.has(p) || ownedPrefixes.has(p);
+  for (const p of lastSet) {
+    if (!keep(p)) removePath(schema, merged, p, root, keep);
+  }
+
+  const c: Comparison = { added: new Set(), modified: new Set(), removed: new Set() };
+  compare(schema, liveObj, merged, root, '', c);
+  const changed = filterSet(new Set([...c.added, ...c.modified]), sub);
+  const removed = filterSet(c.removed, sub);
+
+  const conflicts: { m: Manager; id: string; path: string }[] = [];
+  for (const [mid, m] of managers) {
+    if (mid === id) continue;
+    for (const p of [...m.set].sort()) if (changed.has(p)) conflicts.push({ m, id: mid, path: p });
+  }
+  if (conflicts.length && !force) throw conflictError(conflicts);
+  for (const [mid, m] of managers) {
+    if (mid === id) continue;
+    for (const p of changed) m.set.delete(p);
+    for (const p of removed) m.set.delete(p);
+    if (m.set.size === 0) managers.delete(mid);
+  }
+
+  // The entry's time moves only when the object changed (or the entry is new).
+  if (!previous || !jsonEqual(liveObj, merged)) applier.time = nowRFC3339(opts.now);
+
+  const result = merged as KObject;
+  if (!isObject(result.metadata)) result.metadata = {};
+  const entries = encodeManagers(managers);
+  Object.defineProperty(entries, APPLY_RESULT, { value: true, enumerable: false });
+  result.metadata.managedFields = entries;
+  return result;
+}
+
+// ---- ownership for ordinary writes ----------------------------------------------------------
+
+/**
+ * The managedFields for a create, update or non-apply patch: the fields the request changed
+ * (from `old`, undefined on create, to `updated`) become owned by `manager` with operation
+ * 'Update', and are taken away from every other entry; fields the request removed leave
+ * every entry. Returns undefined when no entry is left. `apiVersion` is the version the
+ * request was made in (by default the object's).
+ */
+export function updateManagedFields(
+  old: KObject | undefined, updated: KObject, manager: string, operation: 'Update' | 'Apply' = 'Update',
+  subresource?: string, apiVersion?: string, opts: FieldManagerOptions = {},
+): ManagedFieldsEntry[] | undefined {
+  const sub = subresource || opts.subresource || undefined;
+  const version = apiVersion ?? updated.apiVersion ?? old?.apiVersion ?? '';
+  const newEntries = updated.metadata?.managedFields;
+  const oldEntries = old?.metadata?.managedFields ?? [];
+  if (Array.isArray(newEntries) && isApplyResult(newEntries, oldEntries, manager, sub)) {
+    return newEntries.length ? newEntries : undefined;
+  }
+  // A request may write managedFields itself (for instance [{}] to clear them); otherwise
+  // the stored ones carry over.
+  const useNew = Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries) && !sub;
+  const managers = decodeManagers(useNew ? newEntries : oldEntries);
+
+  const { schema, root } = resolveRoot(updated, opts, version);
+  const strip = (o: KObject | undefined): JMap => {
+    const x: JMap = o ? { ...o } : {};
+    if (isObject(x.metadata)) x.metadata = { ...x.metadata, managedFields: undefined };
+    return x;
+  };
+  const c: Comparison = { added: new Set(), modified: new Set(), removed: new Set() };
+  compare(schema, strip(old), strip(updated), root, '', c);
+  const changed = filterSet(new Set([...c.added, ...c.modified]), sub);
+  const removed = filterSet(c.removed, sub);
+
+  for (const [mid, m] of managers) {
+    for (const p of changed) m.set.delete(p);
+    for (const p of removed) m.set.delete(p);
+    if (m.set.size === 0) managers.delete(mid);
+  }
+  if (changed.size) {
+    const id = managerId({ manager, operation, apiVersion: version, subresource: sub });
+    const prev = managers.get(id);
+    const set = new Set([...(prev?.set ?? []), ...changed]);
+    managers.set(id, { manager, operation, apiVersion: version, subresource: sub, set, time: nowRFC3339(opts.now) });
+  }
+  const entries = encodeManagers(managers);
+  return entries.length ? entries : undefined;
+}
+
+/** Whether `entries` are what applyPatch computed for this manager's request. */
+function isApplyResult(entries: ManagedFieldsEntry[], oldEntries: ManagedFieldsEntry[], manager: string, sub: string | undefined): boolean {
+  if ((entries as unknown as Record<symbol, unknown>)[APPLY_RESULT]) return true;
+  const id = managerId({ manager, operation: 'Apply', subresource: sub });
+  const mine = entries.find((e) => isObject(e) && managerId(e) === id);
+  if (!mine) return false;
+  const before = oldEntries.find((e) => isObject(e) && managerId(e) === id);
+  return !before || !jsonEqual(before, mine);
+}

@@ -1,0 +1,31 @@
+// RFC 7386 JSON Merge Patch (application/merge-patch+json): objects merge key by key,
+// null deletes, anything else (lists included) replaces.
+
+import { errors } from '../errors.js';
+import { isObject } from '../object.js';
+
+/** Applies a merge patch to `target`; returns a new value and leaves both inputs untouched. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/**
+ * Decodes a merge patch body as kube-apiserver accepts it: a JSON object. Anything else
+ * (bad JSON, null, a scalar) is evanphx/json-patch's ErrBadJSONPatch, answered 400.
+ */
+export function decodeMergePatch(body: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    throw errors.badRequest('Invalid JSON Patch');
+  }
+  if (!isObject(doc)) throw errors.badRequest('Invalid JSON Patch');
+  return doc;
+}

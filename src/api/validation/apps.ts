@@ -1,0 +1,173 @@
+// Deployment and ReplicaSet validation, after pkg/apis/apps/validation.
+
+import { isObject, type KObject } from '../object.js';
+import {
+  child, forbidden, goIntOrString, goLiteral, invalid, notSupported, required, sortedStringMap, type FieldError,
+} from './field.js';
+import {
+  fieldImmutableErrorMsg, labelSelectorValue, selectorIsConvertible, selectorIsEmpty, selectorMatches,
+  validateLabelSelector, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate,
+} from './meta.js';
+import { isValidPercent, nameIsDNSSubdomain } from './names.js';
+import { semanticEqual } from './compare.js';
+import { validatePodTemplateSpec } from './pod.js';
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (isObject(v) ? v : {});
+
+/** ValidatePodTemplateSpecForReplicaSet. */
+function validateTemplateForReplicaSet(template: unknown, selector: unknown, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!isObject(template)) return [required(path)];
+  const labels = obj(template.metadata).labels as Record<string, string> | undefined;
+  // A missing selector converts to labels.Nothing(), which is not Empty() and matches nothing.
+  if (!selectorIsEmpty(selector) && !selectorMatches(selector, labels)) {
+    errs.push(invalid(child(path, 'metadata', 'labels'), sortedStringMap(labels), '`selector` does not match template `labels`'));
+  }
+  errs.push(...validatePodTemplateSpec(template, path));
+  const spec = obj(template.spec);
+  if (spec.restartPolicy !== 'Always') {
+    errs.push(notSupported(child(path, 'spec', 'restartPolicy'), spec.restartPolicy ?? '', ['Always']));
+  }
+  if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null) {
+    errs.push(invalid(child(path, 'spec', 'activeDeadlineSeconds'), spec.activeDeadlineSeconds, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+  }
+  return errs;
+}
+
+function validateSelectorAndTemplate(spec: Obj, kind: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const sel = spec.selector;
+  if (sel === undefined || sel === null) {
+    errs.push(required('spec.selector'));
+  } else {
+    errs.push(...validateLabelSelector(sel, 'spec.selector'));
+    if (selectorIsEmpty(sel)) errs.push(invalid('spec.selector', labelSelectorValue(sel), `empty selector is invalid for ${kind}`));
+  }
+  if (!selectorIsConvertible(sel)) errs.push(invalid('spec.selector', labelSelectorValue(sel), 'invalid label selector'));
+  else errs.push(...validateTemplateForReplicaSet(spec.template, sel, 'spec.template'));
+  return errs;
+}
+
+function intOrPercentValue(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && isValidPercent(v).length === 0) return Number(v.slice(0, -1));
+  // IntOrString.IntValue() of a non-numeric string is 0.
+  const n = Number.parseInt(String(v ?? ''), 10);
+  return Number.isNaN(n) ? 0 : n;
+}
+
+function validatePositiveIntOrPercent(v: unknown, path: string): FieldError[] {
+  if (typeof v === 'string') return isValidPercent(v).map((m) => invalid(path, goLiteral(goIntOrString(v)), m));
+  if (typeof v === 'number') return validateNonnegative(v, path);
+  return [invalid(path, goLiteral(goIntOrString(v)), "must be an integer or percentage (e.g '5%%')")];
+}
+
+function isNotMoreThan100Percent(v: unknown, path: string): FieldError[] {
+  if (typeof v !== 'string' || isValidPercent(v).length > 0) return [];
+  return Number(v.slice(0, -1)) > 100 ? [invalid(path, goLiteral(goIntOrString(v)), 'must not be greater than 100%')] : [];
+}
+
+function validateDeploymentStrategy(strategy: unknown): FieldError[] {
+  const s = obj(strategy);
+  const path = 'spec.strategy';
+  switch (s.type) {
+    case 'Recreate':
+      return isObject(s.rollingUpdate) ? [forbidden(child(path, 'rollingUpdate'), "may not be specified when strategy `type` is 'Recreate'")] : [];
+    case 'RollingUpdate': {
+      if (!isObject(s.rollingUpdate)) return [required(child(path, 'rollingUpdate'), 'this should be defaulted and never be nil')];
+      const ru = s.rollingUpdate;
+      const rp = child(path, 'rollingUpdate');
+      const errs = [
+        ...validatePositiveIntOrPercent(ru.maxUnavailable, child(rp, 'maxUnavailable')),
+        ...validatePositiveIntOrPercent(ru.maxSurge, child(rp, 'maxSurge')),
+      ];
+      if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
+        errs.push(invalid(child(rp, 'maxUnavailable'), goLiteral(goIntOrString(ru.maxUnavailable ?? 0)), 'may not be 0 when `maxSurge` is 0'));
+      }
+      errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, child(rp, 'maxUnavailable')));
+      return errs;
+    }
+    default: {
+      const ru = isObject(s.rollingUpdate) ? '&apps.RollingUpdateDeployment{...}' : '(*apps.RollingUpdateDeployment)(nil)';
+      return [notSupported(path, goLiteral(`apps.DeploymentStrategy{Type:${JSON.stringify(String(s.type ?? ''))}, RollingUpdate:${ru}}`), ['Recreate', 'RollingUpdate'])];
+    }
+  }
+}
+
+function validateDeploymentSpec(specIn: unknown): FieldError[] {
+  const spec = obj(specIn);
+  const errs = validateNonnegative(spec.replicas, 'spec.replicas');
+  errs.push(...validateSelectorAndTemplate(spec, 'deployment'));
+  errs.push(...validateDeploymentStrategy(spec.strategy));
+  errs.push(...validateNonnegative(spec.minReadySeconds, 'spec.minReadySeconds'));
+  errs.push(...validateNonnegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
+  if (typeof spec.progressDeadlineSeconds === 'number') {
+    errs.push(...validateNonnegative(spec.progressDeadlineSeconds, 'spec.progressDeadlineSeconds'));
+    if (spec.progressDeadlineSeconds <= Number(spec.minReadySeconds ?? 0)) {
+      errs.push(invalid('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
+    }
+  }
+  return errs;
+}
+
+function validateReplicaSetSpec(specIn: unknown): FieldError[] {
+  const spec = obj(specIn);
+  const errs = validateNonnegative(spec.replicas, 'spec.replicas');
+  errs.push(...validateNonnegative(spec.minReadySeconds, 'spec.minReadySeconds'));
+  // Kubernetes' ReplicaSet validation shares the Deployment's wording for an empty selector.
+  errs.push(...validateSelectorAndTemplate(spec, 'deployment'));
+  return errs;
+}
+
+function selectorImmutable(obj1: KObject, old: KObject): FieldError[] {
+  const n = obj(obj1.spec).selector;
+  const o = obj(old.spec).selector;
+  return semanticEqual(n, o) ? [] : [invalid('spec.selector', labelSelectorValue(n), fieldImmutableErrorMsg)];
+}
+
+export function validateDeploymentCreate(d: KObject): FieldError[] {
+  return [...validateObjectMeta(d, true, nameIsDNSSubdomain), ...validateDeploymentSpec(d.spec)];
+}
+
+export function validateDeploymentUpdate(d: KObject, old: KObject): FieldError[] {
+  return [...validateObjectMetaUpdate(d, old), ...validateDeploymentSpec(d.spec), ...selectorImmutable(d, old)];
+}
+
+export function validateReplicaSetCreate(rs: KObject): FieldError[] {
+  return [...validateObjectMeta(rs, true, nameIsDNSSubdomain), ...validateReplicaSetSpec(rs.spec)];
+}
+
+export function validateReplicaSetUpdate(rs: KObject, old: KObject): FieldError[] {
+  return [...validateObjectMetaUpdate(rs, old), ...validateReplicaSetSpec(rs.spec), ...selectorImmutable(rs, old)];
+}
+
+function replicaCounts(status: Obj, fields: string[], errs: FieldError[]): void {
+  for (const f of fields) errs.push(...validateNonnegative(status[f], `status.${f}`));
+  const n = (f: string) => Number(status[f] ?? 0);
+  const msg = 'cannot be greater than status.replicas';
+  for (const f of fields) {
+    if (f === 'replicas' || f === 'observedGeneration' || f === 'unavailableReplicas' || f === 'collisionCount') continue;
+    if (n(f) > n('replicas')) errs.push(invalid(`status.${f}`, n(f), msg));
+  }
+  if (n('availableReplicas') > n('readyReplicas')) errs.push(invalid('status.availableReplicas', n('availableReplicas'), 'cannot be greater than readyReplicas'));
+}
+
+function collisionCountDecremented(d: KObject, old: KObject, errs: FieldError[]): void {
+  const n = obj(d.status).collisionCount;
+  const o = obj(old.status).collisionCount;
+  if (typeof o === 'number' && (typeof n !== 'number' || n < o)) errs.push(invalid('status.collisionCount', typeof n === 'number' ? n : 0, 'cannot be decremented'));
+}
+
+export function validateDeploymentStatusUpdate(d: KObject, old: KObject): FieldError[] {
+  const errs = validateObjectMetaUpdate(d, old);
+  replicaCounts(obj(d.status), ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'collisionCount'], errs);
+  collisionCountDecremented(d, old, errs);
+  return errs;
+}
+
+export function validateReplicaSetStatusUpdate(rs: KObject, old: KObject): FieldError[] {
+  const errs = validateObjectMetaUpdate(rs, old);
+  replicaCounts(obj(rs.status), ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'], errs);
+  return errs;
+}

@@ -1,0 +1,111 @@
+// ClusterIP and NodePort allocation, as kube-apiserver's service registry does it: random
+// free values from the service CIDR and the node-port range, explicit requests honoured
+// unless taken or out of range. State is rebuilt from the stored Services at start-up.
+
+import type { FieldError } from '../api/errors.js';
+
+export function ipToInt(ip: string): number {
+  const p = ip.split('.').map(Number);
+  return ((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3];
+}
+export function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+export function isIPv4(s: unknown): s is string {
+  return typeof s === 'string' && /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s);
+}
+
+export class IPAllocator {
+  readonly base: number;
+  readonly size: number;
+  private used = new Set<number>();
+  constructor(public readonly cidr: string) {
+    const [ip, bits] = cidr.split('/');
+    const prefix = Number(bits);
+    this.size = 2 ** (32 - prefix);
+    this.base = ipToInt(ip) & (prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0);
+  }
+  contains(ip: string): boolean {
+    if (!isIPv4(ip)) return false;
+    const n = ipToInt(ip) - this.base;
+    // network and broadcast addresses are never handed out
+    return n > 0 && n < this.size - 1;
+  }
+  isUsed(ip: string): boolean { return this.used.has(ipToInt(ip)); }
+  /** Marks ip used; false when it is taken or outside the range. */
+  allocate(ip: string): boolean {
+    if (!this.contains(ip)) return false;
+    const n = ipToInt(ip);
+    if (this.used.has(n)) return false;
+    this.used.add(n);
+    return true;
+  }
+  allocateNext(): string | undefined {
+    const free = this.size - 2 - this.used.size;
+    if (free <= 0) return undefined;
+    // Random probing keeps allocation O(1) while the range is mostly free, as Kubernetes'
+    // random-scan allocator does; fall back to a scan when it is nearly full.
+    for (let i = 0; i < 64; i++) {
+      const n = this.base + 1 + Math.floor(Math.random() * (this.size - 2));
+      if (!this.used.has(n)) { this.used.add(n); return intToIp(n); }
+    }
+    for (let n = this.base + 1; n < this.base + this.size - 1; n++) {
+      if (!this.used.has(n)) { this.used.add(n); return intToIp(n); }
+    }
+    return undefined;
+  }
+  release(ip: string): void { if (isIPv4(ip)) this.used.delete(ipToInt(ip)); }
+  get allocated(): number { return this.used.size; }
+}
+
+export class PortAllocator {
+  private used = new Set<number>();
+  constructor(public readonly min = 30000, public readonly max = 32767) {}
+  inRange(p: number): boolean { return Number.isInteger(p) && p >= this.min && p <= this.max; }
+  isUsed(p: number): boolean { return this.used.has(p); }
+  allocate(p: number): boolean {
+    if (!this.inRange(p) || this.used.has(p)) return false;
+    this.used.add(p);
+    return true;
+  }
+  allocateNext(): number | undefined {
+    const span = this.max - this.min + 1;
+    if (this.used.size >= span) return undefined;
+    for (let i = 0; i < 64; i++) {
+      const p = this.min + Math.floor(Math.random() * span);
+      if (!this.used.has(p)) { this.used.add(p); return p; }
+    }
+    for (let p = this.min; p <= this.max; p++) if (!this.used.has(p)) { this.used.add(p); return p; }
+    return undefined;
+  }
+  release(p: number): void { this.used.delete(p); }
+  get range(): string { return `${this.min}-${this.max}`; }
+}
+
+export interface ServiceAllocators {
+  clusterIPs: IPAllocator;
+  nodePorts: PortAllocator;
+}
+
+export function newServiceAllocators(serviceCIDR = '10.96.0.0/12', nodePortRange = '30000-32767'): ServiceAllocators {
+  const [lo, hi] = nodePortRange.split('-').map(Number);
+  return { clusterIPs: new IPAllocator(serviceCIDR), nodePorts: new PortAllocator(lo, hi) };
+}
+
+interface ServiceLike {
+  spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: { nodePort?: number }[] };
+}
+
+/** Claims a stored Service's addresses at start-up. */
+export function claimExisting(alloc: ServiceAllocators, svc: ServiceLike): void {
+  for (const ip of svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])) alloc.clusterIPs.allocate(ip);
+  for (const p of svc.spec?.ports ?? []) if (p.nodePort) alloc.nodePorts.allocate(p.nodePort);
+}
+
+/** Everything a Service holds, for release on delete or on a failed write. */
+export function releaseService(alloc: ServiceAllocators, svc: ServiceLike): void {
+  for (const ip of svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])) alloc.clusterIPs.release(ip);
+  for (const p of svc.spec?.ports ?? []) if (p.nodePort) alloc.nodePorts.release(p.nodePort);
+}
+
+export type { FieldError };

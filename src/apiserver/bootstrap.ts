@@ -1,0 +1,63 @@
+// Objects every cluster has from the start, as kube-apiserver's bootstrap controllers make
+// them: the system namespaces and the `kubernetes` service with its endpoints.
+
+import { StatusError } from '../api/errors.js';
+import type { KObject } from '../api/object.js';
+import type { ApiServer } from './server.js';
+import type { RequestContext } from './registry/strategy.js';
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function ctx(): RequestContext {
+  return { user: 'system:apiserver', dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
+}
+
+async function ensure(api: ApiServer, group: string, resource: string, namespace: string | undefined, obj: KObject): Promise<void> {
+  const reg = api.registry(group, resource)!;
+  try {
+    await reg.create(namespace, obj, ctx());
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 409) return;
+    throw e;
+  }
+}
+
+export async function bootstrapCluster(api: ApiServer): Promise<void> {
+  for (const ns of SYSTEM_NAMESPACES) {
+    await ensure(api, '', 'namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  }
+  // The first address of the service range belongs to the kubernetes service.
+  const first = api.allocators.clusterIPs;
+  const firstIP = ((): string => {
+    const n = first.base + 1;
+    return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  })();
+  await ensure(api, '', 'services', 'default', {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { type: 'ClusterIP', clusterIP: firstIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
+  });
+  // Without a non-loopback address there is nothing valid to publish (Endpoints refuse loopback).
+  if (!api.advertiseAddress) return;
+  const endpoints: KObject = {
+    apiVersion: 'v1', kind: 'Endpoints',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip: api.advertiseAddress }], ports: [{ name: 'https', port: api.port, protocol: 'TCP' }] }],
+  };
+  const epReg = api.registry('', 'endpoints')!;
+  await epReg.update('default', 'kubernetes', endpoints, ctx());
+  const slice: KObject = {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [api.advertiseAddress], conditions: { ready: true } }],
+    ports: [{ name: 'https', port: api.port, protocol: 'TCP' }],
+  };
+  const sliceReg = api.registry('discovery.k8s.io', 'endpointslices')!;
+  try {
+    await sliceReg.create('default', slice, ctx());
+  } catch (e) {
+    if (!(e instanceof StatusError && e.code === 409)) throw e;
+    await sliceReg.update('default', 'kubernetes', slice, ctx());
+  }
+}

@@ -1,0 +1,138 @@
+// Server-side field validation (fieldValidation=Strict|Warn|Ignore) and type checking of
+// decoded bodies against the schema, as kube-apiserver's strict decoder does: unknown and
+// duplicated fields are errors, warnings or silently dropped; a value of the wrong JSON type
+// is always a 400, since Go could not have decoded it.
+
+import { errors } from '../api/errors.js';
+import { isObject } from '../api/object.js';
+import { getType } from '../api/schema/index.js';
+import type { FieldDef } from '../api/schema/types.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export function parseFieldValidation(v: string | null, dflt: FieldValidation = 'Warn'): FieldValidation {
+  if (v === null || v === '') return dflt;
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw errors.badRequest(`fieldValidation must be one of Ignore, Warn or Strict, got ${JSON.stringify(v)}`);
+}
+
+export interface FieldCheck {
+  unknown: string[];
+  typeErrors: string[];
+}
+
+const INT_TYPES = new Set(['int32', 'int64']);
+
+/** Walks value against the named type; drops unknown fields when prune is set. */
+export function checkFields(typeName: string, value: unknown, prune: boolean): FieldCheck {
+  const out: FieldCheck = { unknown: [], typeErrors: [] };
+  walkType(typeName, value, '', prune, out, true);
+  return out;
+}
+
+function walkType(typeName: string, value: unknown, path: string, prune: boolean, out: FieldCheck, top = false): void {
+  const td = getType(typeName);
+  if (!td) return; // no schema: accept as is
+  if (value === null) return;
+  if (!isObject(value)) {
+    out.typeErrors.push(`json: cannot unmarshal ${jsonKind(value)} into Go value of type ${shortName(typeName)}${path ? ` (field ${path})` : ''}`);
+    return;
+  }
+  const byName = jsonFields(typeName);
+  for (const key of Object.keys(value)) {
+    const p = path ? `${path}.${key}` : key;
+    const f = byName.get(key);
+    if (!f) {
+      if (top && (key === 'apiVersion' || key === 'kind')) continue;
+      out.unknown.push(p);
+      if (prune) delete value[key];
+      continue;
+    }
+    walkField(f, value[key], p, prune, out);
+  }
+}
+
+const flattened = new Map<string, Map<string, FieldDef>>();
+
+/** A type's fields as they appear in JSON: inline (embedded) structs contribute their own fields. */
+export function jsonFields(typeName: string): Map<string, FieldDef> {
+  let m = flattened.get(typeName);
+  if (m) return m;
+  m = new Map();
+  for (const f of getType(typeName)?.fields ?? []) {
+    if (f.inline) for (const [k, g] of jsonFields(f.type)) m.set(k, g);
+    else m.set(f.json, f);
+  }
+  flattened.set(typeName, m);
+  return m;
+}
+
+function walkField(f: FieldDef, v: unknown, path: string, prune: boolean, out: FieldCheck): void {
+  if (v === null || v === undefined) return;
+  if (f.list) {
+    if (!Array.isArray(v)) { out.typeErrors.push(typeErr(v, `[]${f.type}`, path)); return; }
+    v.forEach((item, i) => walkValue(f.type, item, `${path}[${i}]`, prune, out));
+    return;
+  }
+  if (f.map) {
+    if (!isObject(v)) { out.typeErrors.push(typeErr(v, `map[string]${f.type}`, path)); return; }
+    for (const [k, item] of Object.entries(v)) walkValue(f.type, item, `${path}.${k}`, prune, out);
+    return;
+  }
+  walkValue(f.type, v, path, prune, out);
+}
+
+function walkValue(type: string, v: unknown, path: string, prune: boolean, out: FieldCheck): void {
+  if (v === null || v === undefined) return;
+  switch (type) {
+    case 'string':
+      if (typeof v !== 'string') out.typeErrors.push(typeErr(v, 'string', path));
+      return;
+    case 'bytes':
+      if (typeof v !== 'string') out.typeErrors.push(typeErr(v, '[]uint8', path));
+      else if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v.replace(/\s/g, ''))) out.typeErrors.push(`illegal base64 data at field ${path}`);
+      return;
+    case 'bool':
+      if (typeof v !== 'boolean') out.typeErrors.push(typeErr(v, 'bool', path));
+      return;
+    case 'int32': case 'int64':
+      if (typeof v !== 'number' || !Number.isInteger(v)) out.typeErrors.push(typeErr(v, type, path));
+      return;
+    case 'double':
+      if (typeof v !== 'number') out.typeErrors.push(typeErr(v, 'float64', path));
+      return;
+    case 'Time': case 'MicroTime':
+      if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) out.typeErrors.push(`parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse (field ${path})`);
+      return;
+    case 'Quantity':
+      if (typeof v !== 'string' && typeof v !== 'number') out.typeErrors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (field ${path})`);
+      else if (typeof v === 'string' && !/^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/.test(v)) out.typeErrors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (field ${path})`);
+      return;
+    case 'IntOrString':
+      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) out.typeErrors.push(typeErr(v, 'intstr.IntOrString', path));
+      return;
+    case 'Duration':
+      if (typeof v !== 'string') out.typeErrors.push(typeErr(v, 'time.Duration', path));
+      return;
+    case 'RawExtension': case 'FieldsV1': case 'JSON':
+      return;
+    default:
+      if (INT_TYPES.has(type)) return;
+      walkType(type, v, path, prune, out);
+  }
+}
+
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'object') return 'object';
+  return typeof v;
+}
+
+function shortName(t: string): string {
+  const i = t.lastIndexOf('.');
+  return i < 0 ? t : t.slice(i + 1);
+}
+
+function typeErr(v: unknown, goType: string, path: string): string {
+  return `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${path} of type ${goType.startsWith('io.') ? shortName(goType) : goType}`;
+}

@@ -1,0 +1,389 @@
+// Resource request handlers: from an HTTP request on a resource path to a registry call and
+// back, with kube-apiserver's verbs, query options, content negotiation and status codes.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors, StatusError } from '../api/errors.js';
+import { deepCopy, isObject, nowRFC3339, type KObject, type KList } from '../api/object.js';
+import { findResource, type ResourceInfo } from '../api/resources.js';
+import { applyPatchByContentType } from '../api/patch/index.js';
+import { checkFields, parseFieldValidation, type FieldValidation } from './fieldvalidation.js';
+import { readBody, writeJSON } from './http.js';
+import { decodeBody, decodeJSON, mediaType, negotiateOutput, type OutputFormat } from './negotiation.js';
+import { decodeK8sProtobuf } from '../api/protobuf.js';
+import type { RequestInfo } from './request.js';
+import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
+import type { RequestContext } from './registry/strategy.js';
+import { buildTable } from './tables.js';
+
+export interface HandlerEnv {
+  registry(group: string, resource: string): GenericRegistry | undefined;
+  /** Streams (log, exec, attach, portforward, proxy) go to the pod's node. */
+  connect?(ri: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw errors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+function listOptions(q: URLSearchParams): ListOptions {
+  return {
+    labelSelector: q.get('labelSelector'),
+    fieldSelector: q.get('fieldSelector'),
+    limit: intParam(q, 'limit'),
+    continue: q.get('continue'),
+    resourceVersion: q.get('resourceVersion'),
+    resourceVersionMatch: q.get('resourceVersionMatch'),
+  };
+}
+
+function requestContext(req: IncomingMessage, q: URLSearchParams, user: string): RequestContext {
+  const dry = q.getAll('dryRun');
+  for (const d of dry) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
+  const ua = String(req.headers['user-agent'] ?? 'unknown');
+  const fm = q.get('fieldManager');
+  if (fm !== null && (fm.length > 128 || fm === '')) throw errors.badRequest('fieldManager: Invalid value: must be between 1 and 128 characters');
+  return { user, dryRun: dry.length > 0, fieldManager: fm ?? ua.split('/')[0], warnings: [] };
+}
+
+function warningHeaders(ctx: RequestContext): Record<string, string> | undefined {
+  if (!ctx.warnings.length) return undefined;
+  return { Warning: ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+}
+
+function send(res: ServerResponse, code: number, body: unknown, ctx?: RequestContext): void {
+  const h = ctx ? warningHeaders(ctx) : undefined;
+  writeJSON(res, code, body, h ?? {});
+}
+
+/** Decodes, type-checks and field-validates a whole-object body. */
+function decodeObject(req: IncomingMessage, body: Buffer, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, typeName = ri.schema): KObject {
+  const decoded = decodeBody(req.headers['content-type'], body);
+  if (!isObject(decoded.value)) throw errors.badRequest(`Object 'Kind' is missing in '${body.toString('utf8').slice(0, 200)}'`);
+  const obj = decoded.value as KObject;
+  validateFieldsOf(obj, ri, fv, ctx, decoded.duplicates, typeName);
+  if (!isObject(obj.metadata)) obj.metadata = {};
+  return obj;
+}
+
+function validateFieldsOf(obj: KObject, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, duplicates: string[], typeName = ri.schema): void {
+  const check = checkFields(typeName, obj, fv !== 'Strict');
+  const kind = typeName.slice(typeName.lastIndexOf('.') + 1);
+  if (check.typeErrors.length) {
+    throw errors.badRequest(`${kind} in version "${ri.version}" cannot be handled as a ${kind}: ${check.typeErrors[0]}`);
+  }
+  const problems = [...check.unknown.map((p) => `unknown field "${p}"`), ...duplicates.map((p) => `duplicate field "${p}"`)];
+  if (!problems.length) return;
+  if (fv === 'Strict') throw errors.badRequest(`strict decoding error: ${problems.join(', ')}`);
+  if (fv === 'Warn') ctx.warnings.push(...problems);
+}
+
+function parseDeleteOptions(req: IncomingMessage, body: Buffer, q: URLSearchParams): DeleteOptions {
+  let opts: DeleteOptions = {};
+  if (body.length > 0) {
+    const mt = mediaType(req.headers['content-type']);
+    const v = mt === 'application/vnd.kubernetes.protobuf' ? decodeK8sProtobuf(new Uint8Array(body)) : decodeJSON(body.toString('utf8')).value;
+    if (!isObject(v)) throw errors.badRequest('DeleteOptions must be an object');
+    if (v.kind !== undefined && v.kind !== 'DeleteOptions') throw errors.badRequest(`the kind in the data (${String(v.kind)}) does not match the expected kind (DeleteOptions)`);
+    opts = v as DeleteOptions;
+  }
+  const g = intParam(q, 'gracePeriodSeconds');
+  if (g !== undefined) opts.gracePeriodSeconds = g;
+  const pp = q.get('propagationPolicy');
+  if (pp) opts.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
+  const od = q.get('orphanDependents');
+  if (od) opts.orphanDependents = od === 'true';
+  if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
+    throw errors.invalid('DeleteOptions', '', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, supported: ['Foreground', 'Background', 'Orphan', 'nil'] }]);
+  }
+  if (opts.propagationPolicy && opts.orphanDependents !== undefined) {
+    throw errors.invalid('DeleteOptions', '', '', [{ type: 'FieldValueInvalid', field: 'propagationPolicy', value: opts.propagationPolicy, detail: 'orphanDependents and deletionPropagation cannot be both set' }]);
+  }
+  if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0) opts.gracePeriodSeconds = 1;
+  const dry = q.getAll('dryRun');
+  if (dry.length) opts.dryRun = dry;
+  return opts;
+}
+
+function render(out: OutputFormat, ri: ResourceInfo, value: KObject | KList): unknown {
+  if (out.kind === 'table') {
+    const isList = Array.isArray((value as KList).items);
+    const items = isList ? (value as KList).items : [value as KObject];
+    return buildTable(ri, items, { includeObject: out.includeObject ?? 'Metadata', listMeta: isList ? (value as KList).metadata : { resourceVersion: (value as KObject).metadata.resourceVersion } });
+  }
+  if (out.kind === 'metadata') {
+    const meta = (o: KObject) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata });
+    if (Array.isArray((value as KList).items)) return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: (value as KList).metadata, items: (value as KList).items.map(meta) };
+    return meta(value as KObject);
+  }
+  return value;
+}
+
+function successStatus(ri: ResourceInfo, obj: KObject): unknown {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: obj.metadata.name, group: ri.group || undefined, kind: ri.resource, uid: obj.metadata.uid } };
+}
+
+function scaleOf(obj: KObject): KObject {
+  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } };
+  const status = (obj.status ?? {}) as { replicas?: number };
+  const sel = spec.selector;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) parts.push(`${k}=${v}`);
+  for (const e of sel?.matchExpressions ?? []) {
+    const vals = (e.values ?? []).join(',');
+    parts.push(e.operator === 'In' ? `${e.key} in (${vals})` : e.operator === 'NotIn' ? `${e.key} notin (${vals})` : e.operator === 'Exists' ? e.key : `!${e.key}`);
+  }
+  return {
+    kind: 'Scale', apiVersion: 'autoscaling/v1',
+    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector: parts.join(',') },
+  };
+}
+
+export async function handleResource(env: HandlerEnv, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: string): Promise<void> {
+  const ri = findResource(info.group, info.version, info.resource!);
+  if (!ri) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', { });
+  let namespace = info.namespace;
+  let name = info.name;
+  if (ri.resource === 'namespaces' && name !== undefined) namespace = undefined;
+  if (!ri.namespaced && info.namespace && ri.resource !== 'namespaces') throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+  const reg = env.registry(ri.group, ri.resource);
+  if (!reg) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+  const sub = info.subresource;
+  if (sub && !ri.subresources.some((s) => s.name === sub)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+  if (sub && ['log', 'exec', 'attach', 'portforward', 'proxy'].includes(sub)) {
+    if (!env.connect) throw new StatusError(503, 'ServiceUnavailable', `no node agent is serving ${sub} for this cluster yet`);
+    return env.connect(info, req, res);
+  }
+  const out = negotiateOutput(req.headers.accept, q);
+  const method = req.method ?? 'GET';
+  const ctx = requestContext(req, q, user);
+  const fv = parseFieldValidation(q.get('fieldValidation'));
+  if (ri.namespaced && method === 'POST' && !namespace && !sub) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+
+  switch (info.verb) {
+    case 'get': {
+      const obj = await reg.get(namespace, name!);
+      if (sub === 'scale') return send(res, 200, scaleOf(obj));
+      return send(res, 200, render(out, ri, obj));
+    }
+    case 'list': {
+      const list = await reg.list(namespace, listOptions(q));
+      return send(res, 200, render(out, ri, list));
+    }
+    case 'watch':
+      return serveWatch(reg, ri, namespace, q, out, req, res);
+    case 'create': {
+      const body = await readBody(req);
+      if (sub === 'binding' || ri.resource === 'bindings') return bind(env, reg, ri, namespace!, name, body, req, res, ctx);
+      if (sub === 'eviction') return evict(reg, ri, namespace!, name!, body, req, res, ctx);
+      if (name !== undefined) throw errors.methodNotAllowed();
+      const obj = decodeObject(req, body, ri, fv, ctx);
+      const created = await reg.create(namespace, obj, ctx);
+      return send(res, 201, render(out, ri, created), ctx);
+    }
+    case 'update': {
+      if (name === undefined) throw errors.methodNotAllowed();
+      const body = await readBody(req);
+      if (sub === 'scale') {
+        const scale = decodeObject(req, body, ri, fv, ctx, 'io.k8s.api.autoscaling.v1.Scale');
+        return updateScale(reg, namespace, name, scale, ctx, res);
+      }
+      const obj = decodeObject(req, body, ri, fv, ctx);
+      const { obj: updated, created } = await reg.update(namespace, name, obj, ctx, sub);
+      return send(res, created ? 201 : 200, render(out, ri, updated), ctx);
+    }
+    case 'patch': {
+      if (name === undefined) throw errors.methodNotAllowed();
+      const ct = mediaType(req.headers['content-type']);
+      if (!PATCH_TYPES.has(ct)) throw new StatusError(415, 'UnsupportedMediaType', `the server does not support the media type "${ct}" for PATCH; supported: ${[...PATCH_TYPES].join(', ')}`);
+      const body = (await readBody(req)).toString('utf8');
+      const force = q.get('force') === 'true';
+      if (ct === 'application/apply-patch+yaml') {
+        if (!q.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+      } else if (q.get('force') !== null) {
+        throw errors.badRequest('force: Invalid value: true: may not be specified for non-apply patch');
+      }
+      if (sub === 'scale') {
+        const { obj } = await reg.guaranteedUpdate(namespace, name, ctx, undefined, (cur) => {
+          if (!cur) throw reg.notFound(name);
+          const patched = applyPatchByContentType(ct, scaleOf(cur), body, { manager: ctx.fieldManager, force, typeName: 'io.k8s.api.autoscaling.v1.Scale' });
+          const replicas = (patched.spec as { replicas?: number } | undefined)?.replicas;
+          if (typeof replicas !== 'number') throw errors.badRequest('spec.replicas must be a number');
+          (cur.spec as { replicas?: number }).replicas = replicas;
+          return cur;
+        });
+        return send(res, 200, scaleOf(obj), ctx);
+      }
+      const { obj, created } = await reg.guaranteedUpdate(namespace, name, ctx, sub, (cur) => {
+        if (!cur) {
+          if (ct !== 'application/apply-patch+yaml') throw reg.notFound(name);
+          const fresh: KObject = { apiVersion: undefined, kind: ri.kind, metadata: { name, namespace } };
+          const made = applyPatchByContentType(ct, fresh, body, { manager: ctx.fieldManager, force, typeName: ri.schema, creating: true } as never);
+          validateFieldsOf(made, ri, fv, ctx, []);
+          (made as { __applyCreate?: boolean }).__applyCreate = true;
+          return made;
+        }
+        const patched = applyPatchByContentType(ct, cur, body, { manager: ctx.fieldManager, force, typeName: ri.schema });
+        validateFieldsOf(patched, ri, fv, ctx, []);
+        if (!isObject(patched.metadata)) throw errors.badRequest('metadata must be an object');
+        // A patch may carry a resourceVersion precondition; otherwise it applies to whatever is current.
+        return patched;
+      });
+      return send(res, created ? 201 : 200, render(out, ri, obj), ctx);
+    }
+    case 'delete': {
+      const body = await readBody(req);
+      const opts = parseDeleteOptions(req, body, q);
+      const { obj, deleted } = await reg.delete(namespace, name!, opts, ctx);
+      if (deleted && ri.resource !== 'pods' && ri.resource !== 'namespaces') return send(res, 200, successStatus(ri, obj), ctx);
+      return send(res, 200, render(out, ri, obj), ctx);
+    }
+    case 'deletecollection': {
+      const body = await readBody(req);
+      const opts = parseDeleteOptions(req, body, q);
+      const list = await reg.deleteCollection(namespace, listOptions(q), opts, ctx);
+      return send(res, 200, render(out, ri, list), ctx);
+    }
+    default:
+      throw errors.methodNotAllowed();
+  }
+}
+
+async function updateScale(reg: GenericRegistry, namespace: string | undefined, name: string, scale: KObject, ctx: RequestContext, res: ServerResponse): Promise<void> {
+  const replicas = (scale.spec as { replicas?: number } | undefined)?.replicas;
+  const { obj } = await reg.guaranteedUpdate(namespace, name, ctx, undefined, (cur) => {
+    if (!cur) throw reg.notFound(name);
+    if (scale.metadata.resourceVersion && scale.metadata.resourceVersion !== cur.metadata.resourceVersion) {
+      throw errors.conflict(reg.ri.resource, reg.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    (cur.spec as { replicas?: number }).replicas = replicas ?? 0;
+    return cur;
+  });
+  send(res, 200, scaleOf(obj), ctx);
+}
+
+async function bind(env: HandlerEnv, _reg: GenericRegistry, ri: ResourceInfo, namespace: string, podName: string | undefined, body: Buffer, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  const decoded = decodeBody(req.headers['content-type'], body).value;
+  if (!isObject(decoded)) throw errors.badRequest('Binding must be an object');
+  const binding = decoded as KObject & { target?: { kind?: string; name?: string } };
+  const name = podName ?? binding.metadata?.name;
+  if (!name) throw errors.badRequest('name is required for a Binding');
+  const target = binding.target;
+  if (!target?.name) throw errors.invalid('Binding', '', name, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
+  if (target.kind && target.kind !== 'Node') throw errors.invalid('Binding', '', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', value: target.kind, supported: ['Node', '<empty>'] }]);
+  const pods = env.registry('', 'pods')!;
+  await pods.guaranteedUpdate(namespace, name, ctx, 'binding', (pod) => {
+    if (!pod) throw pods.notFound(name);
+    if (binding.metadata?.uid && binding.metadata.uid !== pod.metadata.uid) throw errors.conflict('pods', '', name, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
+    if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+    const spec = pod.spec as { nodeName?: string };
+    if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    spec.nodeName = target.name;
+    for (const [k, v] of Object.entries(binding.metadata?.annotations ?? {})) (pod.metadata.annotations ??= {})[k] = v;
+    const status = (pod.status ??= {}) as { conditions?: { type: string; status: string; lastProbeTime?: null; lastTransitionTime?: string }[] };
+    const conds = (status.conditions ??= []);
+    const c = conds.find((x) => x.type === 'PodScheduled');
+    if (c) { if (c.status !== 'True') { c.status = 'True'; c.lastTransitionTime = nowRFC3339(); } delete (c as Record<string, unknown>).reason; delete (c as Record<string, unknown>).message; }
+    else conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRFC3339() });
+    return pod;
+  }).then(async () => undefined);
+  void ri;
+  send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, ctx);
+}
+
+async function evict(reg: GenericRegistry, _ri: ResourceInfo, namespace: string, name: string, body: Buffer, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  const decoded = decodeBody(req.headers['content-type'], body).value;
+  if (!isObject(decoded)) throw errors.badRequest('Eviction must be an object');
+  const ev = decoded as { metadata?: { name?: string }; deleteOptions?: DeleteOptions };
+  if (ev.metadata?.name && ev.metadata.name !== name) throw errors.badRequest(`name in URL does not match name in Eviction object`);
+  // No PodDisruptionBudgets are served, so every eviction is allowed and is a graceful delete.
+  await reg.delete(namespace, name, ev.deleteOptions ?? {}, ctx);
+  send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, ctx);
+}
+
+// ---- watch ----
+
+const BOOKMARK_INTERVAL_MS = 10_000;
+
+async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: string | undefined, q: URLSearchParams, out: OutputFormat, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const timeoutSeconds = intParam(q, 'timeoutSeconds');
+  const bookmarks = q.get('allowWatchBookmarks') === 'true';
+  const sendInitialEvents = q.get('sendInitialEvents');
+  let lastRV = '';
+  let started = false;
+  let first = true;
+  let closed = false;
+  const queue: string[] = [];
+  const start = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+  };
+  const write = (line: string) => {
+    if (closed) return;
+    start();
+    queue.push(line);
+    if (queue.length === 1) queueMicrotask(flush);
+  };
+  const flush = () => {
+    if (closed || queue.length === 0) return;
+    res.write(queue.join(''));
+    queue.length = 0;
+  };
+  const encode = (type: string, obj: KObject) => {
+    lastRV = obj.metadata.resourceVersion ?? lastRV;
+    let o: unknown = obj;
+    if (out.kind === 'table') {
+      const t = buildTable(ri, [obj], { includeObject: out.includeObject ?? 'Metadata', listMeta: { resourceVersion: obj.metadata.resourceVersion } }) as { columnDefinitions?: unknown[] };
+      // Column definitions go with the first event only, as kube-apiserver sends them.
+      if (!first) t.columnDefinitions = [];
+      o = t;
+    } else if (out.kind === 'metadata') {
+      o = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+    }
+    first = false;
+    return `${JSON.stringify({ type, object: o })}\n`;
+  };
+  let watcher: { cancel(): void } | undefined;
+  let timers: NodeJS.Timeout[] = [];
+  const finish = () => {
+    if (closed) return;
+    flush();
+    closed = true;
+    watcher?.cancel();
+    for (const t of timers) clearTimeout(t);
+    timers = [];
+    start();
+    res.end();
+  };
+  req.on('close', finish);
+  res.on('close', finish);
+  watcher = await reg.watch(namespace, { ...listOptions(q), sendInitialEvents: sendInitialEvents === null ? undefined : sendInitialEvents === 'true' }, {
+    event(type, obj) { write(encode(type, obj)); },
+    error(err) { write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`); setImmediate(finish); },
+  });
+  if (sendInitialEvents === 'true' && bookmarks) {
+    // The end of the initial list is marked with an annotated bookmark (watch-list).
+    write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } } } })}\n`);
+  }
+  if (closed) { watcher.cancel(); return; }
+  start();
+  const limit = timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
+  timers.push(setTimeout(finish, limit));
+  if (bookmarks) {
+    const tick = () => {
+      if (closed) return;
+      write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision) } } })}\n`);
+      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+    };
+    timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+  }
+  void lastRV; void deepCopy;
+}

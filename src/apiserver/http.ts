@@ -1,0 +1,48 @@
+// Small HTTP helpers for the API server: bounded body reading and Status/JSON responses.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StatusError, errors } from '../api/errors.js';
+
+/** kube-apiserver refuses request bodies over 3 MiB with 413. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > limit) {
+      // Drain without buffering so the client still reads our answer.
+      req.resume();
+      reject(errors.tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) { failed = true; chunks.length = 0; reject(errors.tooLarge()); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks)); });
+    req.on('error', (e) => { if (!failed) { failed = true; reject(errors.badRequest(`error reading request body: ${e.message}`)); } });
+  });
+}
+
+export function writeJSON(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) { res.end(); return; }
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function writeError(res: ServerResponse, err: unknown): void {
+  const se = err instanceof StatusError ? err : errors.internal(err instanceof Error ? err.message : String(err));
+  writeJSON(res, se.code, se.toStatus());
+}
+
+export function writeText(res: ServerResponse, code: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+  if (res.headersSent) { res.end(); return; }
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,167 @@
+// Content negotiation: request bodies in JSON, YAML or Kubernetes protobuf are decoded to
+// plain objects here; responses are JSON, or a meta.k8s.io Table / PartialObjectMetadata
+// when the Accept header asks for one.
+
+import YAML from 'yaml';
+import { errors } from '../api/errors.js';
+import { decodeK8sProtobuf } from '../api/protobuf.js';
+import { isObject } from '../api/object.js';
+
+export interface DecodedBody {
+  value: unknown;
+  /** Dotted paths of fields given twice (for fieldValidation Strict/Warn). */
+  duplicates: string[];
+}
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** Decodes a create/update body (not patches). */
+export function decodeBody(contentType: string | undefined, body: Buffer): DecodedBody {
+  const mt = mediaType(contentType);
+  if (body.length === 0) throw errors.badRequest('the body of the request was empty');
+  switch (mt) {
+    case '':
+    case 'application/json':
+      return decodeJSON(body.toString('utf8'));
+    case 'application/yaml':
+    case 'application/x-yaml':
+    case 'text/yaml':
+      return decodeYAML(body.toString('utf8'));
+    case 'application/vnd.kubernetes.protobuf':
+      return { value: decodeK8sProtobuf(new Uint8Array(body.buffer, body.byteOffset, body.byteLength)), duplicates: [] };
+    default:
+      throw errors.unsupportedMediaType(mt);
+  }
+}
+
+export function decodeJSON(text: string): DecodedBody {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw errors.badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  }
+  return { value, duplicates: findDuplicateKeys(text) };
+}
+
+export function decodeYAML(text: string): DecodedBody {
+  const duplicates: string[] = [];
+  let docs: YAML.Document.Parsed[];
+  try {
+    docs = YAML.parseAllDocuments(text, { uniqueKeys: false }) as YAML.Document.Parsed[];
+  } catch (e) {
+    throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(docs) || docs.length === 0) throw errors.badRequest('the body of the request was empty');
+  const doc = docs[0];
+  if (doc.errors.length) throw errors.badRequest(`error converting YAML to JSON: yaml: ${doc.errors[0].message.split('\n')[0]}`);
+  collectYamlDuplicates(doc.contents, '', duplicates);
+  return { value: doc.toJS({ maxAliasCount: 100 }), duplicates };
+}
+
+function collectYamlDuplicates(node: unknown, path: string, out: string[]): void {
+  if (YAML.isMap(node)) {
+    const seen = new Set<string>();
+    for (const item of node.items) {
+      const k = YAML.isScalar(item.key) ? String(item.key.value) : String(item.key);
+      const p = path ? `${path}.${k}` : k;
+      if (seen.has(k)) out.push(p);
+      seen.add(k);
+      collectYamlDuplicates(item.value, p, out);
+    }
+  } else if (YAML.isSeq(node)) {
+    node.items.forEach((it, i) => collectYamlDuplicates(it, `${path}[${i}]`, out));
+  }
+}
+
+/**
+ * JSON.parse keeps the last of duplicated keys silently; Kubernetes' strict decoding reports
+ * them. A small scanner over the (already valid) text finds them with their paths.
+ */
+export function findDuplicateKeys(text: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const ws = () => { while (i < text.length && ' \t\r\n'.includes(text[i])) i++; };
+  const str = (): string => {
+    const start = i; i++;
+    while (i < text.length && text[i] !== '"') { if (text[i] === '\\') i++; i++; }
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const value = (path: string): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++; const seen = new Set<string>();
+      ws();
+      if (text[i] === '}') { i++; return; }
+      for (;;) {
+        ws(); const k = str(); ws(); i++; // ':'
+        const p = path ? `${path}.${k}` : k;
+        if (seen.has(k)) out.push(p);
+        seen.add(k);
+        value(p); ws();
+        if (text[i] === ',') { i++; continue; }
+        i++; return; // '}'
+      }
+    } else if (c === '[') {
+      i++; ws();
+      if (text[i] === ']') { i++; return; }
+      for (let n = 0; ; n++) {
+        value(`${path}[${n}]`); ws();
+        if (text[i] === ',') { i++; continue; }
+        i++; return;
+      }
+    } else if (c === '"') {
+      str();
+    } else {
+      while (i < text.length && !',}] \t\r\n'.includes(text[i])) i++;
+    }
+  };
+  try { value(''); } catch { /* the text parsed already; a scanner slip only loses duplicate reports */ }
+  return out;
+}
+
+export interface OutputFormat {
+  kind: 'json' | 'table' | 'metadata';
+  includeObject?: 'None' | 'Metadata' | 'Object';
+}
+
+/** Picks the response form from Accept, as kube-apiserver's negotiation does for these types. */
+export function negotiateOutput(accept: string | undefined, query: URLSearchParams): OutputFormat {
+  const incl = query.get('includeObject');
+  const includeObject = incl === 'None' || incl === 'Object' || incl === 'Metadata' ? incl : undefined;
+  if (!accept) return { kind: 'json' };
+  let sawAcceptable = false;
+  for (const clause of accept.split(',')) {
+    const [mt, ...params] = clause.split(';').map((s) => s.trim());
+    const p: Record<string, string> = {};
+    for (const kv of params) { const [k, v] = kv.split('='); if (k && v !== undefined) p[k.trim()] = v.trim(); }
+    const base = mt.toLowerCase();
+    if (base !== 'application/json' && base !== '*/*' && base !== 'application/*' && base !== 'application/yaml' && base !== 'application/vnd.kubernetes.protobuf') continue;
+    if (p.as === 'Table' && (p.g === 'meta.k8s.io') && (p.v === 'v1' || p.v === 'v1beta1')) {
+      if (base === 'application/json') return { kind: 'table', includeObject };
+      continue;
+    }
+    if ((p.as === 'PartialObjectMetadata' || p.as === 'PartialObjectMetadataList') && p.g === 'meta.k8s.io') {
+      if (base === 'application/json') return { kind: 'metadata' };
+      continue;
+    }
+    if (p.as) continue;
+    if (base === 'application/json' || base === '*/*' || base === 'application/*' || base === 'application/yaml') return { kind: 'json' };
+    sawAcceptable = sawAcceptable || base === 'application/vnd.kubernetes.protobuf';
+  }
+  if (sawAcceptable) {
+    // Protobuf only: we answer in JSON, which every Kubernetes client also accepts in practice
+    // only when asked; refuse plainly rather than send what was not asked for.
+    throw errors.notAcceptable('only the following media types are accepted: application/json, application/yaml');
+  }
+  return { kind: 'json' };
+}
+
+export function asObject(v: unknown, what = 'object'): Record<string, unknown> {
+  if (!isObject(v)) throw errors.badRequest(`${what} must be a JSON object`);
+  return v;
+}

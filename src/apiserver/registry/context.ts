@@ -1,0 +1,13 @@
+// What strategies may reach of the running API server: its clock, its allocators and
+// read access to other resources (as admission plugins and registry hooks do in kube-apiserver).
+
+import type { KObject } from '../../api/object.js';
+import type { ServiceAllocators } from '../allocators.js';
+
+export interface ApiServerContext {
+  allocators: ServiceAllocators;
+  /** Reads another object straight from the store (consistent). */
+  getObject(group: string, resource: string, namespace: string | undefined, name: string): Promise<KObject | undefined>;
+  /** The address other components reach the API server at (for the kubernetes service's endpoints). */
+  advertiseAddress: string;
+}

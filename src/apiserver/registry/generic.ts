@@ -1,0 +1,575 @@
+// The generic store every resource shares, as kube-apiserver's genericregistry.Store:
+// create/get/list/watch/update/patch/delete over the etcd-shaped Store, with optimistic
+// concurrency, generateName, uid/creationTimestamp/generation, status/spec split,
+// finalizers and graceful deletion. Per-resource behaviour comes from its Strategy.
+
+import { randomUUID } from 'node:crypto';
+import { errors, StatusError, type FieldError } from '../../api/errors.js';
+import { deepCopy, isObject, nowRFC3339, type KObject, type KList, apiVersionOf } from '../../api/object.js';
+import { storeKey, storePrefix, type ResourceInfo } from '../../api/resources.js';
+import { matchesFields, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../api/labels.js';
+import { applyDefaults } from '../../api/defaults.js';
+import { validateCreate, validateUpdate, validateStatusUpdate } from '../../api/validation.js';
+import { updateManagedFields } from '../../api/patch/index.js';
+import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, CompactedError, type Store, type KeyValue } from '../../store/types.js';
+import { TooOldError, type WatchCache, type CacheEvent } from '../watchcache.js';
+import type { ApiServerContext } from './context.js';
+import type { RequestContext, Strategy } from './strategy.js';
+
+export interface ListOptions {
+  labelSelector?: string | null;
+  fieldSelector?: string | null;
+  limit?: number;
+  continue?: string | null;
+  resourceVersion?: string | null;
+  resourceVersionMatch?: string | null;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  orphanDependents?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+}
+
+export interface WatchOptions extends ListOptions {
+  sendInitialEvents?: boolean;
+}
+
+export interface WatchSink {
+  event(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KObject): void;
+  /** The watch cannot go on (410 and friends): send an ERROR event and close. */
+  error(err: StatusError): void;
+}
+
+const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+export function randomSuffix(n = 5): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
+  return s;
+}
+
+/** The continue token: where the next page starts and at which revision the list is read. */
+interface ContinueToken { v: 'meta.k8s.io/v1'; rv: number; start: string }
+function encodeContinue(t: ContinueToken): string { return Buffer.from(JSON.stringify(t)).toString('base64url'); }
+function decodeContinue(s: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as ContinueToken;
+    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string') throw new Error('bad');
+    return t;
+  } catch {
+    throw errors.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  }
+}
+
+function parseRV(s: string | null | undefined, what = 'resourceVersion'): number | undefined {
+  if (s === undefined || s === null || s === '') return undefined;
+  if (!/^\d+$/.test(s)) throw errors.badRequest(`invalid ${what}: ${JSON.stringify(s)}`);
+  return Number(s);
+}
+
+export class GenericRegistry {
+  readonly group: string;
+  readonly qualifiedResource: string;
+  private readonly gv: string;
+
+  constructor(
+    readonly ri: ResourceInfo,
+    readonly strategy: Strategy,
+    private readonly store: Store,
+    readonly cache: WatchCache,
+    private readonly api: ApiServerContext,
+  ) {
+    this.group = ri.group;
+    this.gv = apiVersionOf(ri.group, ri.version);
+    this.qualifiedResource = ri.group ? `${ri.resource}.${ri.group}` : ri.resource;
+  }
+
+  key(namespace: string | undefined, name: string): string { return storeKey(this.ri, namespace, name); }
+  prefix(namespace?: string): string { return storePrefix(this.ri, this.ri.namespaced ? namespace : undefined); }
+
+  decode(kv: KeyValue): KObject {
+    const obj = JSON.parse(kv.value) as KObject;
+    obj.metadata.resourceVersion = String(kv.modRevision);
+    return obj;
+  }
+  private encode(obj: KObject): string {
+    const rv = obj.metadata.resourceVersion;
+    delete obj.metadata.resourceVersion;
+    const text = JSON.stringify(obj);
+    if (rv !== undefined) obj.metadata.resourceVersion = rv;
+    return text;
+  }
+
+  notFound(name: string): StatusError { return errors.notFound(this.ri.resource, this.group, name); }
+
+  // ---- reads ----
+
+  async get(namespace: string | undefined, name: string): Promise<KObject> {
+    const kv = await this.store.get(this.key(namespace, name));
+    if (!kv) throw this.notFound(name);
+    return this.decode(kv);
+  }
+
+  private fieldRequirements(sel: string | null | undefined): FieldRequirement[] {
+    const reqs = parseFieldSelector(sel);
+    const allowed = new Set(['metadata.name', 'metadata.namespace', ...(this.strategy.fieldLabels ?? [])]);
+    for (const r of reqs) {
+      if (!allowed.has(r.field)) throw errors.badRequest(`field label not supported: ${r.field}`);
+    }
+    return reqs;
+  }
+
+  matcher(opts: ListOptions): (o: KObject) => boolean {
+    const ls: Selector = parseSelector(opts.labelSelector);
+    const fs = this.fieldRequirements(opts.fieldSelector);
+    if (ls.empty() && fs.length === 0) return () => true;
+    return (o) => ls.matches(o.metadata.labels) && matchesFields(o, fs);
+  }
+
+  async list(namespace: string | undefined, opts: ListOptions): Promise<KList> {
+    const match = this.matcher(opts);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const rv = parseRV(opts.resourceVersion);
+    const listKind = this.ri.listKind;
+    if (opts.continue) {
+      const tok = decodeContinue(opts.continue);
+      return this.pagedList(namespace, match, limit, tok.rv, tok.start, listKind);
+    }
+    const exact = opts.resourceVersionMatch === 'Exact';
+    if (opts.resourceVersionMatch && !['Exact', 'NotOlderThan'].includes(opts.resourceVersionMatch)) {
+      throw errors.badRequest(`resourceVersionMatch: Unsupported value: ${JSON.stringify(opts.resourceVersionMatch)}: supported values: "Exact", "NotOlderThan"`);
+    }
+    if (opts.resourceVersionMatch && rv === undefined) throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (exact && rv === 0) throw errors.badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    if (limit > 0 && (rv === undefined || exact)) {
+      // Paged reads go to the store at one revision, so every page is the same snapshot.
+      return this.pagedList(namespace, match, limit, exact ? rv! : 0, '', listKind);
+    }
+    if (exact) return this.pagedList(namespace, match, 0, rv!, '', listKind);
+    if (rv === undefined) {
+      // A consistent read: the cache must have seen everything written before this request.
+      await this.cache.waitForRevision(await this.store.currentRevision(), 10_000);
+    } else if (rv > 0) {
+      await this.cache.waitForRevision(rv, 3_000).catch(() => {
+        throw errors.timeout(`Too large resource version: ${rv}, current: ${this.cache.revision}`);
+      });
+    }
+    const snap = this.cache.list(this.prefix(namespace));
+    const items = snap.items.filter(match).map((o) => deepCopy(o));
+    return { apiVersion: this.gv, kind: listKind, metadata: { resourceVersion: String(snap.revision) }, items };
+  }
+
+  private async pagedList(namespace: string | undefined, match: (o: KObject) => boolean, limit: number, atRevision: number, startKey: string, listKind: string): Promise<KList> {
+    const prefix = this.prefix(namespace);
+    const items: KObject[] = [];
+    let revision = atRevision;
+    let start = startKey || prefix;
+    let more = false;
+    let nextStart = '';
+    try {
+      for (;;) {
+        const want = limit > 0 ? Math.max(limit - items.length, 1) : 0;
+        const res = await this.store.range(prefix, { revision: revision || undefined, limit: want > 0 ? want + 1 : 0, startKey: start });
+        revision = res.revision;
+        let i = 0;
+        for (; i < res.kvs.length; i++) {
+          const kv = res.kvs[i];
+          if (limit > 0 && items.length >= limit) { more = true; nextStart = kv.key; break; }
+          const o = this.decode(kv);
+          if (match(o)) items.push(o);
+        }
+        if (more || !res.more || res.kvs.length === 0) {
+          if (!more && res.more && limit > 0 && items.length >= limit) { more = true; nextStart = res.kvs[res.kvs.length - 1].key + '\0'; }
+          break;
+        }
+        if (limit > 0 && items.length >= limit) { more = true; nextStart = res.kvs[res.kvs.length - 1].key + '\0'; break; }
+        start = res.kvs[res.kvs.length - 1].key + '\0';
+      }
+    } catch (e) {
+      if (e instanceof CompactedError) {
+        if (startKey) throw new StatusError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+        throw new StatusError(410, 'Expired', `too old resource version: ${atRevision} (${e.compacted})`);
+      }
+      throw e;
+    }
+    const meta: KList['metadata'] = { resourceVersion: String(revision) };
+    if (more) {
+      meta.continue = encodeContinue({ v: 'meta.k8s.io/v1', rv: revision, start: nextStart });
+      const rest = await this.store.range(prefix, { revision, startKey: nextStart, countOnly: true });
+      meta.remainingItemCount = rest.count;
+    }
+    return { apiVersion: this.gv, kind: listKind, metadata: meta, items };
+  }
+
+  /**
+   * Watch: replays from the cache window and follows live changes. Objects leaving or
+   * entering the selector are sent as DELETED / ADDED, as kube-apiserver does.
+   */
+  async watch(namespace: string | undefined, opts: WatchOptions, sink: WatchSink): Promise<{ cancel(): void }> {
+    const match = this.matcher(opts);
+    const rv = parseRV(opts.resourceVersion);
+    const prefix = this.prefix(namespace);
+    let from: number;
+    const initial = opts.sendInitialEvents ?? (rv === undefined || rv === 0);
+    if (rv === undefined) await this.cache.waitForRevision(await this.store.currentRevision(), 10_000);
+    else if (rv > 0) {
+      await this.cache.waitForRevision(rv, 3_000).catch(() => {
+        throw errors.timeout(`Too large resource version: ${rv}, current: ${this.cache.revision}`);
+      });
+    }
+    if (initial) {
+      const snap = this.cache.list(prefix);
+      for (const o of snap.items) if (match(o)) sink.event('ADDED', deepCopy(o));
+      from = snap.revision;
+    } else {
+      from = rv!;
+    }
+    const onEvent = (ev: CacheEvent) => {
+      const now = ev.type === 'DELETED' ? false : match(ev.object);
+      const before = ev.prevObject ? match(ev.prevObject) : false;
+      if (ev.type === 'DELETED') { if (match(ev.object)) sink.event('DELETED', deepCopy(ev.object)); return; }
+      if (now && before) sink.event('MODIFIED', deepCopy(ev.object));
+      else if (now && !before) sink.event('ADDED', deepCopy(ev.object));
+      else if (!now && before) sink.event('DELETED', deepCopy(ev.object));
+    };
+    try {
+      return this.cache.watch(from, prefix, onEvent, (err) => {
+        // The cache cannot follow any more (stopped, re-listed past compaction): end this watch
+        // so the client re-lists, as it does after any closed watch.
+        sink.error(err instanceof TooOldError ? new StatusError(410, 'Expired', err.message) : new StatusError(500, 'InternalError', `watch ended: ${err.message}`));
+      });
+    } catch (e) {
+      if (e instanceof TooOldError) {
+        sink.error(new StatusError(410, 'Expired', `too old resource version: ${from} (${e.oldest})`));
+        return { cancel() { /* nothing started */ } };
+      }
+      throw e;
+    }
+  }
+
+  // ---- writes ----
+
+  private checkTypeMeta(obj: KObject): void {
+    if (obj.apiVersion !== undefined && obj.apiVersion !== this.gv) {
+      throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${this.gv})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== this.ri.kind) {
+      throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.ri.kind})`);
+    }
+    obj.apiVersion = this.gv;
+    obj.kind = this.ri.kind;
+  }
+
+  private checkNamespace(obj: KObject, namespace: string | undefined): void {
+    if (this.ri.namespaced) {
+      if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = namespace ?? obj.metadata.namespace;
+    } else {
+      delete obj.metadata.namespace;
+    }
+  }
+
+  private async admitNamespace(obj: KObject): Promise<void> {
+    if (!this.ri.namespaced) return;
+    const ns = obj.metadata.namespace!;
+    const nsObj = await this.api.getObject('', 'namespaces', undefined, ns);
+    if (!nsObj) throw errors.notFound('namespaces', '', ns);
+    if (nsObj.metadata.deletionTimestamp) {
+      throw errors.forbidden(`${this.qualifiedResource} "${obj.metadata.name ?? ''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
+        name: obj.metadata.name, group: this.group || undefined, kind: this.ri.resource,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+
+  private invalid(obj: KObject, errs: FieldError[]): StatusError {
+    return errors.invalid(this.ri.kind, this.group, obj.metadata.name ?? '', errs);
+  }
+
+  async create(namespace: string | undefined, input: KObject, ctx: RequestContext): Promise<KObject> {
+    const obj = input;
+    this.checkTypeMeta(obj);
+    if (!isObject(obj.metadata)) obj.metadata = {};
+    this.checkNamespace(obj, namespace);
+    if (!obj.metadata.name && obj.metadata.generateName) {
+      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
+    }
+    if (obj.metadata.resourceVersion) {
+      throw errors.internal('resourceVersion should not be set on objects to be created');
+    }
+    obj.metadata.uid = randomUUID();
+    obj.metadata.creationTimestamp = nowRFC3339();
+    delete obj.metadata.deletionTimestamp;
+    delete obj.metadata.deletionGracePeriodSeconds;
+    if (this.strategy.generation) obj.metadata.generation = 1; else delete obj.metadata.generation;
+    applyDefaults(this.group, this.ri.kind, obj);
+    if (this.strategy.statusSubresource && this.ri.resource !== 'namespaces' && this.ri.resource !== 'nodes') {
+      // status is written by controllers through the status subresource, not by creators
+      if ('status' in obj) obj.status = {};
+    }
+    await this.admitNamespace(obj);
+    // Allocation (cluster IPs, node ports) comes before validation, as kube-apiserver's BeginCreate.
+    await this.strategy.prepareForCreate?.(obj, ctx, this.api);
+    const errs = [...validateCreate(this.group, this.ri.kind, obj), ...(this.strategy.validate?.(obj, undefined, this.api) ?? [])];
+    if (errs.length) { this.strategy.abortWrite?.(obj, undefined, this.api); throw this.invalid(obj, errs); }
+    obj.metadata.managedFields = updateManagedFields(undefined, obj, ctx.fieldManager, 'Update', undefined, this.gv);
+    if (ctx.dryRun) {
+      this.strategy.abortWrite?.(obj, undefined, this.api);
+      return obj;
+    }
+    try {
+      const kv = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), this.encode(obj));
+      obj.metadata.resourceVersion = String(kv.modRevision);
+    } catch (e) {
+      this.strategy.abortWrite?.(obj, undefined, this.api);
+      if (e instanceof KeyExistsError) throw errors.alreadyExists(this.ri.resource, this.group, obj.metadata.name!);
+      throw e;
+    }
+    this.strategy.afterWrite?.(obj, undefined, this.api);
+    return obj;
+  }
+
+  /**
+   * Read-modify-write with retries on races, as GuaranteedUpdate: tryUpdate gets the current
+   * object (undefined when missing) and returns the new one. A caller-supplied resourceVersion
+   * that does not match makes a 409, never a retry.
+   */
+  async guaranteedUpdate(
+    namespace: string | undefined, name: string, ctx: RequestContext, subresource: string | undefined,
+    tryUpdate: (current: KObject | undefined) => Promise<KObject> | KObject,
+  ): Promise<{ obj: KObject; created: boolean }> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.store.get(key);
+      const current = kv ? this.decode(kv) : undefined;
+      const candidate = await tryUpdate(current ? deepCopy(current) : undefined);
+      try {
+        if (!current) {
+          if (!this.strategy.allowCreateOnUpdate && !(candidate as { __applyCreate?: boolean }).__applyCreate) throw this.notFound(name);
+          delete (candidate as { __applyCreate?: boolean }).__applyCreate;
+          delete candidate.metadata.resourceVersion;
+          return { obj: await this.create(namespace, candidate, ctx), created: true };
+        }
+        return { obj: await this.writeUpdate(current, candidate, kv!, ctx, subresource), created: false };
+      } catch (e) {
+        if (e instanceof RetryableConflict && attempt < 20) continue;
+        if (e instanceof RetryableConflict) throw errors.conflict(this.ri.resource, this.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+        throw e;
+      }
+    }
+  }
+
+  private async writeUpdate(current: KObject, obj: KObject, kv: KeyValue, ctx: RequestContext, subresource: string | undefined): Promise<KObject> {
+    this.checkTypeMeta(obj);
+    if (!isObject(obj.metadata)) throw errors.badRequest('metadata must be an object');
+    const name = current.metadata.name!;
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    this.checkNamespace(obj, current.metadata.namespace);
+    obj.metadata.name = name;
+    const clientRV = obj.metadata.resourceVersion;
+    if (clientRV !== undefined && clientRV !== '' && clientRV !== current.metadata.resourceVersion) {
+      throw errors.conflict(this.ri.resource, this.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    // Fields the system owns: kept from the stored object.
+    const m = obj.metadata, om = current.metadata;
+    if (m.uid !== undefined && m.uid !== om.uid) throw this.invalid(obj, [{ type: 'FieldValueInvalid', field: 'metadata.uid', value: m.uid, detail: 'field is immutable' }]);
+    m.uid = om.uid;
+    m.creationTimestamp = om.creationTimestamp;
+    m.deletionTimestamp = om.deletionTimestamp;
+    m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
+    if (m.deletionTimestamp === undefined) delete m.deletionTimestamp;
+    if (m.deletionGracePeriodSeconds === undefined) delete m.deletionGracePeriodSeconds;
+    if (om.generateName !== undefined && m.generateName === undefined) m.generateName = om.generateName;
+    m.generation = om.generation;
+    if (m.generation === undefined) delete m.generation;
+
+    if (subresource === 'finalize') {
+      // Only spec.finalizers changes through namespaces/finalize.
+      const next = deepCopy(current);
+      const spec = isObject(next.spec) ? next.spec : (next.spec = {});
+      const fin = isObject(obj.spec) ? (obj.spec as { finalizers?: string[] }).finalizers : undefined;
+      if (fin && fin.length) (spec as { finalizers?: string[] }).finalizers = fin; else delete (spec as { finalizers?: string[] }).finalizers;
+      obj = next;
+    } else if (subresource === 'status') {
+      // Status writes change status (and, as Kubernetes allows, nothing else of the spec).
+      const next = deepCopy(current);
+      next.status = obj.status;
+      if (next.status === undefined) delete next.status;
+      // labels/annotations are kept from the stored object for status writes
+      obj = next;
+      const errs = validateStatusUpdate(this.group, this.ri.kind, obj, current);
+      if (errs.length) throw this.invalid(obj, errs);
+    } else {
+      if (this.strategy.statusSubresource && this.ri.resource !== 'namespaces') {
+        if (current.status === undefined) delete obj.status; else obj.status = deepCopy(current.status);
+      }
+      applyDefaults(this.group, this.ri.kind, obj);
+      if (this.strategy.generation) {
+        const specChanged = JSON.stringify(obj.spec ?? null) !== JSON.stringify(current.spec ?? null);
+        const annChanged = this.strategy.generationOnAnnotations && JSON.stringify(obj.metadata.annotations ?? {}) !== JSON.stringify(current.metadata.annotations ?? {});
+        obj.metadata.generation = (current.metadata.generation ?? 1) + (specChanged || annChanged ? 1 : 0);
+      }
+      await this.strategy.prepareForUpdate?.(obj, current, ctx, this.api);
+      const errs = [...validateUpdate(this.group, this.ri.kind, obj, current), ...(this.strategy.validate?.(obj, current, this.api) ?? [])];
+      if (errs.length) { this.strategy.abortWrite?.(obj, current, this.api); throw this.invalid(obj, errs); }
+    }
+    if (current.metadata.deletionTimestamp && (obj.metadata.finalizers?.length ?? 0) > (current.metadata.finalizers?.length ?? 0)) {
+      const added = (obj.metadata.finalizers ?? []).filter((f) => !(current.metadata.finalizers ?? []).includes(f));
+      if (added.length) throw this.invalid(obj, [{ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}` }]);
+    }
+    obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
+    if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
+
+    // A no-op write changes nothing and keeps the resourceVersion, as the real server does.
+    const before = { ...current, metadata: { ...current.metadata, resourceVersion: undefined, managedFields: undefined } };
+    const after = { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } };
+    if (JSON.stringify(before) === JSON.stringify(after)) {
+      this.strategy.abortWrite?.(obj, current, this.api);
+      return current;
+    }
+    if (ctx.dryRun) {
+      this.strategy.abortWrite?.(obj, current, this.api);
+      obj.metadata.resourceVersion = current.metadata.resourceVersion;
+      return obj;
+    }
+    // Removing the last finalizer of an object being deleted completes its deletion.
+    if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && (this.strategy.canFinishDeletion?.(obj) ?? true)) {
+      try {
+        const del = await this.store.delete(kv.key, kv.modRevision);
+        obj.metadata.resourceVersion = String(del.modRevision);
+      } catch (e) {
+        this.strategy.abortWrite?.(obj, current, this.api);
+        if (e instanceof RevisionMismatchError) throw new RetryableConflict();
+        if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
+        throw e;
+      }
+      this.strategy.afterDelete?.(obj, this.api);
+      return obj;
+    }
+    try {
+      const nkv = await this.store.update(kv.key, this.encode(obj), kv.modRevision);
+      obj.metadata.resourceVersion = String(nkv.modRevision);
+    } catch (e) {
+      this.strategy.abortWrite?.(obj, current, this.api);
+      if (e instanceof RevisionMismatchError) {
+        if (clientRV) throw errors.conflict(this.ri.resource, this.group, obj.metadata.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+        throw new RetryableConflict();
+      }
+      if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
+      throw e;
+    }
+    this.strategy.afterWrite?.(obj, current, this.api);
+    return obj;
+  }
+
+  async update(namespace: string | undefined, name: string, input: KObject, ctx: RequestContext, subresource?: string): Promise<{ obj: KObject; created: boolean }> {
+    if (!isObject(input.metadata)) input.metadata = {};
+    if (input.metadata.name !== undefined && input.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    input.metadata.name = name;
+    return this.guaranteedUpdate(namespace, name, ctx, subresource, () => deepCopy(input));
+  }
+
+  // ---- deletes ----
+
+  async delete(namespace: string | undefined, name: string, opts: DeleteOptions, ctx: RequestContext): Promise<{ obj: KObject; deleted: boolean }> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw this.notFound(name);
+      const obj = this.decode(kv);
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== obj.metadata.uid) {
+        throw errors.conflict(this.ri.resource, this.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
+        throw errors.conflict(this.ri.resource, this.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
+      }
+      const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
+      const finalizers = [...(obj.metadata.finalizers ?? [])];
+      if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+      if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+      if (policy === 'Background' || policy === 'Foreground') {
+        const i = finalizers.indexOf('orphan');
+        if (i >= 0 && policy === 'Background') finalizers.splice(i, 1);
+      }
+      const plan = this.strategy.planDeletion?.(obj, opts.gracePeriodSeconds) ?? { kind: 'now' as const };
+      const alreadyDeleting = !!obj.metadata.deletionTimestamp;
+      const mustWait = finalizers.length > 0 || plan.kind === 'graceful' || !(this.strategy.canFinishDeletion?.(obj) ?? true);
+      if (mustWait) {
+        const next = deepCopy(obj);
+        next.metadata.finalizers = finalizers.length ? finalizers : undefined;
+        if (!next.metadata.finalizers) delete next.metadata.finalizers;
+        if (!alreadyDeleting) {
+          const grace = plan.kind === 'graceful' ? plan.graceSeconds : 0;
+          next.metadata.deletionTimestamp = nowRFC3339(new Date(Date.now() + grace * 1000));
+          next.metadata.deletionGracePeriodSeconds = grace;
+          this.strategy.beginDeletion?.(next);
+        } else if (plan.kind === 'graceful' && (next.metadata.deletionGracePeriodSeconds ?? 0) > plan.graceSeconds) {
+          // A shorter grace period may replace a longer one (kubectl delete --grace-period=0 --force).
+          next.metadata.deletionTimestamp = nowRFC3339(new Date(Date.now() + plan.graceSeconds * 1000));
+          next.metadata.deletionGracePeriodSeconds = plan.graceSeconds;
+        } else if (plan.kind === 'now' && finalizers.length === 0 && (this.strategy.canFinishDeletion?.(next) ?? true)) {
+          return this.removeNow(kv, obj, ctx);
+        }
+        if (JSON.stringify(next) === JSON.stringify(obj)) return { obj, deleted: false };
+        if (ctx.dryRun) return { obj: next, deleted: false };
+        try {
+          const nkv = await this.store.update(key, this.encode(next), kv.modRevision);
+          next.metadata.resourceVersion = String(nkv.modRevision);
+          return { obj: next, deleted: false };
+        } catch (e) {
+          if (e instanceof RevisionMismatchError || e instanceof KeyNotFoundError) continue;
+          throw e;
+        }
+      }
+      try {
+        return await this.removeNow(kv, obj, ctx);
+      } catch (e) {
+        if (e instanceof RetryableConflict) continue;
+        throw e;
+      }
+    }
+    throw errors.conflict(this.ri.resource, this.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+
+  private async removeNow(kv: KeyValue, obj: KObject, ctx: RequestContext): Promise<{ obj: KObject; deleted: boolean }> {
+    if (ctx.dryRun) return { obj, deleted: true };
+    try {
+      const del = await this.store.delete(kv.key, kv.modRevision);
+      obj.metadata.resourceVersion = String(del.modRevision);
+    } catch (e) {
+      if (e instanceof RevisionMismatchError) throw new RetryableConflict();
+      if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
+      throw e;
+    }
+    this.strategy.afterDelete?.(obj, this.api);
+    return { obj, deleted: true };
+  }
+
+  async deleteCollection(namespace: string | undefined, listOpts: ListOptions, opts: DeleteOptions, ctx: RequestContext): Promise<KList> {
+    const list = await this.list(namespace, { labelSelector: listOpts.labelSelector, fieldSelector: listOpts.fieldSelector });
+    const items: KObject[] = [];
+    for (const o of list.items) {
+      try {
+        items.push((await this.delete(o.metadata.namespace, o.metadata.name!, opts, ctx)).obj);
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 404) continue;
+        throw e;
+      }
+    }
+    return { ...list, items };
+  }
+}
+
+/** A compare-and-swap lost a race with another writer: read again and retry. */
+export class RetryableConflict extends Error {
+  constructor() { super('retryable conflict'); }
+}

@@ -1,0 +1,61 @@
+// Turns a request path into what it addresses, as kube-apiserver's RequestInfoFactory does:
+// /api/v1/namespaces/default/pods/web-1/status -> {group '', version 'v1', namespace 'default',
+// resource 'pods', name 'web-1', subresource 'status'}.
+
+export interface RequestInfo {
+  /** True for /api/... and /apis/... resource paths (false for discovery roots like /apis/apps). */
+  isResourceRequest: boolean;
+  group: string;
+  version: string;
+  namespace?: string;
+  resource?: string;
+  name?: string;
+  subresource?: string;
+  /** What follows the subresource (pod proxy paths). */
+  rest: string[];
+  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'connect' | 'unknown';
+}
+
+export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo | undefined {
+  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  let group: string, version: string, rest: string[];
+  if (parts[0] === 'api') {
+    if (parts.length < 2) return undefined;
+    group = ''; version = parts[1]; rest = parts.slice(2);
+  } else if (parts[0] === 'apis') {
+    if (parts.length < 3) return undefined;
+    group = parts[1]; version = parts[2]; rest = parts.slice(3);
+  } else {
+    return undefined;
+  }
+  if (rest.length === 0) return undefined; // discovery for a group-version
+
+  let legacyWatch = false;
+  if (rest[0] === 'watch') { legacyWatch = true; rest = rest.slice(1); }
+  let namespace: string | undefined;
+  // /namespaces/{ns}/{resource}/... except the namespace object itself (/namespaces/{ns} and its subresources)
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const resource = rest[0];
+  const name = rest[1];
+  const subresource = rest[2];
+  const tail = rest.slice(3);
+  if (resource === 'namespaces' && name !== undefined && namespace === undefined) {
+    // the namespace object: its name is the namespace too (for admission-like checks)
+  }
+
+  const watchParam = query.get('watch');
+  const isWatch = legacyWatch || watchParam === 'true' || watchParam === '1';
+  let verb: RequestInfo['verb'] = 'unknown';
+  switch (method) {
+    case 'GET': case 'HEAD': verb = isWatch ? 'watch' : name === undefined ? 'list' : 'get'; break;
+    case 'POST': verb = 'create'; break;
+    case 'PUT': verb = 'update'; break;
+    case 'PATCH': verb = 'patch'; break;
+    case 'DELETE': verb = name === undefined ? 'deletecollection' : 'delete'; break;
+  }
+  if (subresource && ['exec', 'attach', 'portforward', 'proxy', 'log'].includes(subresource)) verb = subresource === 'log' ? 'get' : 'connect';
+  return { isResourceRequest: true, group, version, namespace, resource, name, subresource, rest: tail, verb };
+}

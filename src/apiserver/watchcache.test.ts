@@ -1,0 +1,246 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KObject } from '../api/object.js';
+import { MemoryStore } from '../store/memory.js';
+import type { Store, WatchEvent, Watcher } from '../store/types.js';
+import { TooOldError, WatchCache, type CacheEvent } from './watchcache.js';
+
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+function pod(ns: string, name: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, ...extra });
+}
+
+/** A store that counts watch calls and can break its watches, as a lost connection would. */
+class WatchCountingStore {
+  watchCalls = 0;
+  private live: Array<{ w: Watcher; onError?: (err: Error) => void }> = [];
+  constructor(readonly inner: Store) {}
+  wrap(): Store {
+    return new Proxy(this.inner, {
+      get: (target, prop, receiver) => {
+        if (prop === 'watch') {
+          return async (prefix: string, from: number, onEvent: (ev: WatchEvent) => void, onError?: (err: Error) => void) => {
+            this.watchCalls++;
+            const w = await target.watch(prefix, from, onEvent, onError);
+            this.live.push({ w, onError });
+            return w;
+          };
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  }
+  breakWatches(): void {
+    for (const { w, onError } of this.live.splice(0)) {
+      w.cancel();
+      onError?.(new Error('connection lost'));
+    }
+  }
+}
+
+const names = (items: KObject[]) => items.map((o) => `${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`);
+
+describe('WatchCache', () => {
+  test('lists what the store holds, then follows it', async () => {
+    const store = new MemoryStore();
+    await store.create('/registry/pods/ns1/b', pod('ns1', 'b'));
+    await store.create('/registry/pods/ns1/a', pod('ns1', 'a'));
+    await store.create('/registry/podsx/ns1/a', pod('ns1', 'x'));
+    const cache = new WatchCache(store, '/registry/pods/');
+    try {
+      await cache.start();
+      assert.equal(cache.revision, 3);
+      assert.deepEqual(names(cache.list().items), ['ns1/a@2', 'ns1/b@1']);
+      const created = await store.create('/registry/pods/ns2/c', pod('ns2', 'c'));
+      await cache.waitForRevision(created.modRevision, 1000);
+      assert.deepEqual(names(cache.list().items), ['ns1/a@2', 'ns1/b@1', 'ns2/c@4']);
+      assert.deepEqual(names(cache.list('/registry/pods/ns1/').items), ['ns1/a@2', 'ns1/b@1']);
+      assert.equal(cache.list('/registry/pods/ns1/').revision, 4);
+      assert.equal(cache.get('/registry/pods/ns2/c')?.metadata.resourceVersion, '4');
+      assert.equal(cache.get('/registry/podsx/ns1/a'), undefined);
+      await store.delete('/registry/pods/ns1/a');
+      await cache.waitForRevision(5, 1000);
+      assert.deepEqual(names(cache.list().items), ['ns1/b@1', 'ns2/c@4']);
+    } finally {
+      cache.stop();
+      await store.close();
+    }
+  });
+
+  test('events: ADDED, MODIFIED with the previous object, DELETED at the deletion revision', async () => {
+    const store = new MemoryStore();
+    const cache = new WatchCache(store, '/registry/pods/');
+    try {
+      await cache.start();
+      const got: CacheEvent[] = [];
+      cache.watch(cache.revision, undefined, (ev) => got.push(ev));
+      const a = await store.create('/registry/pods/ns/a', pod('ns', 'a', { spec: { v: 1 } }));
+      await store.update('/registry/pods/ns/a', pod('ns', 'a', { spec: { v: 2 } }), a.modRevision);
+      await store.delete('/registry/pods/ns/a');
+      await waitFor(() => got.length >= 3, 'three events');
+      assert.deepEqual(got.map((e) => `${e.type} ${e.key} ${e.revision} rv=${e.object.metadata.resourceVersion} prev=${e.prevObject?.metadata.resourceVersion ?? '-'}`), [
+        'ADDED /registry/pods/ns/a 1 rv=1 prev=-',
+        'MODIFIED /registry/pods/ns/a 2 rv=2 prev=1',
+        'DELETED /registry/pods/ns/a 3 rv=3 prev=2',
+      ]);
+      assert.deepEqual(got[1].object.spec, { v: 2 });
+      assert.deepEqual(got[1].prevObject?.spec, { v: 1 });
+      assert.deepEqual(got[2].object.spec, { v: 2 }, 'DELETED carries the last state');
+    } finally {
+      cache.stop();
+      await store.close();
+    }
+  });
+
+  test('watch replays from a revision, filters by key prefix, and refuses what left the window', async () => {
+    const store = new MemoryStore();
+    const cache = new WatchCache(store, '/registry/pods/', { historySize: 4 });
+    try {
+      await cache.start();
+      for (let i = 1; i <= 3; i++) await store.create(`/registry/pods/ns${i % 2}/p${i}`, pod(`ns${i % 2}`, `p${i}`));
+      await cache.waitForRevision(3, 1000);
+      const ns1: number[] = [];
+      cache.watch(1, '/registry/pods/ns1/', (ev) => ns1.push(ev.revision));
+      assert.deepEqual(ns1, [3], 'replay after revision 1, namespace ns1 only');
+      for (let i = 4; i <= 12; i++) await store.create(`/registry/pods/ns${i % 2}/p${i}`, pod(`ns${i % 2}`, `p${i}`));
+      await cache.waitForRevision(12, 1000);
+      assert.deepEqual(ns1, [3, 5, 7, 9, 11]);
+      assert.throws(() => cache.watch(1, undefined, () => {}), (e: unknown) => e instanceof TooOldError && e.requested === 1 && e.oldest > 1);
+      // The current revision is always a valid place to start, whatever the window.
+      const fromNow: number[] = [];
+      cache.watch(cache.revision, undefined, (ev) => fromNow.push(ev.revision));
+      await store.create('/registry/pods/ns0/late', pod('ns0', 'late'));
+      await waitFor(() => fromNow.length >= 1, 'live event');
+      assert.deepEqual(fromNow, [13]);
+      // The newest historySize events can always be replayed.
+      const recent: number[] = [];
+      cache.watch(cache.revision - 4, undefined, (ev) => recent.push(ev.revision));
+      assert.deepEqual(recent, [10, 11, 12, 13]);
+    } finally {
+      cache.stop();
+      await store.close();
+    }
+  });
+
+  test('waitForRevision learns of writes under other prefixes, and times out on the future', async () => {
+    const store = new MemoryStore();
+    const cache = new WatchCache(store, '/registry/pods/');
+    try {
+      await cache.start();
+      await store.create('/registry/services/ns/s', '{"metadata":{"name":"s"}}');
+      await cache.waitForRevision(await store.currentRevision(), 2000);
+      assert.equal(cache.revision, 1);
+      await assert.rejects(cache.waitForRevision(50, 100), /timed out/);
+    } finally {
+      cache.stop();
+      await store.close();
+    }
+  });
+
+  test('a thousand watchers cost one store watch, and each sees every event in order', async () => {
+    const counting = new WatchCountingStore(new MemoryStore());
+    const store = counting.wrap();
+    const cache = new WatchCache(store, '/registry/pods/');
+    try {
+      await cache.start();
+      const seen: number[][] = [];
+      const closed: Error[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const mine: number[] = [];
+        seen.push(mine);
+        const bad = i % 100 === 0;
+        cache.watch(cache.revision, undefined, (ev) => {
+          if (bad) throw new Error('a broken watcher');
+          mine.push(ev.revision);
+        }, (err) => closed.push(err));
+      }
+      for (let i = 0; i < 20; i++) await store.create(`/registry/pods/ns/p${i}`, pod('ns', `p${i}`));
+      const want = Array.from({ length: 20 }, (_, i) => i + 1);
+      await waitFor(() => seen.every((s, i) => i % 100 === 0 || s.length === 20), 'all events everywhere');
+      for (let i = 0; i < 1000; i++) assert.deepEqual(seen[i], i % 100 === 0 ? [] : want);
+      assert.equal(counting.watchCalls, 1);
+      assert.equal(closed.length, 10, 'throwing watchers are closed, the others go on');
+      assert.equal(cache.watcherCount, 990);
+    } finally {
+      cache.stop();
+      await store.close();
+    }
+  });
+
+  test('a lost store watch is resumed without a gap', async () => {
+    const counting = new WatchCountingStore(new MemoryStore());
+    const store = counting.wrap();
+    const cache = new WatchCache(store, '/registry/pods/');
+    try {
+      await cache.start();
+      const got: number[] = [];
+      cache.watch(cache.revision, undefined, (ev) => got.push(ev.revision));
+      await store.create('/registry/pods/ns/a', pod('ns', 'a'));
+      counting.breakWatches();
+      await store.create('/registry/pods/ns/b', pod('ns', 'b'));
+      await waitFor(() => got.length >= 2, 'events across the break');
+      assert.deepEqual(got, [1, 2]);
+      assert.equal(counting.watchCalls, 2);
+    } finally {
+      cache.stop();
+      await store.close();
+    }
+  });
+
+  test('when history was compacted meanwhile, watchers are closed and the cache lists again', async () => {
+    const counting = new WatchCountingStore(new MemoryStore());
+    const store = counting.wrap();
+    const cache = new WatchCache(store, '/registry/pods/');
+    try {
+      await cache.start();
+      const closed: Error[] = [];
+      cache.watch(cache.revision, undefined, () => {}, (e) => closed.push(e));
+      counting.breakWatches();
+      const a = await store.create('/registry/pods/ns/a', pod('ns', 'a'));
+      await store.compact(a.modRevision);
+      await waitFor(() => closed.length === 1 && cache.list().items.length === 1, 'relist');
+      assert.equal(cache.revision, 1);
+      await store.create('/registry/pods/ns/b', pod('ns', 'b'));
+      await cache.waitForRevision(2, 1000);
+      assert.equal(cache.list().items.length, 2);
+    } finally {
+      cache.stop();
+      await store.close();
+    }
+  });
+
+  test('stop ends watchers, waiters and the store watch', async () => {
+    const store = new MemoryStore();
+    const cache = new WatchCache(store, '/registry/pods/');
+    await cache.start();
+    const closed: Error[] = [];
+    cache.watch(0, undefined, () => {}, (e) => closed.push(e));
+    const waiting = cache.waitForRevision(100, 10_000);
+    cache.stop();
+    await assert.rejects(waiting, /stopped/);
+    assert.equal(closed.length, 1);
+    await store.create('/registry/pods/ns/a', pod('ns', 'a'));
+    assert.equal(cache.revision, 0);
+    await store.close();
+  });
+
+  test('closing the store stops the cache instead of retrying', async () => {
+    const store = new MemoryStore();
+    const cache = new WatchCache(store, '/registry/pods/');
+    await cache.start();
+    const closed: Error[] = [];
+    cache.watch(0, undefined, () => {}, (e) => closed.push(e));
+    await store.close();
+    assert.equal(closed.length, 1);
+    await assert.rejects(cache.waitForRevision(1, 1000), /stopped/);
+    cache.stop();
+  });
+});

@@ -1,0 +1,384 @@
+// The API server's watch cache: one per resource prefix (say /registry/pods/). It holds the
+// current objects and a window of recent events, fed by ONE store watch, so a thousand API
+// watchers and every list without a resourceVersion cost the store nothing more.
+//
+// Objects handed out by list(), get() and events are shared with the cache and with every
+// other watcher: callers must not mutate them (deepCopy before changing or encoding with
+// edits). This is what keeps lists and fan-out cheap.
+
+import type { KObject } from '../api/object.js';
+import { lowerBound } from '../store/keyrange.js';
+import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
+
+export interface CacheEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /** For DELETED: the last state, with resourceVersion set to the deletion's revision. */
+  object: KObject;
+  /** The object before this event, when the cache had it. */
+  prevObject?: KObject;
+  revision: number;
+  key: string;
+}
+
+/** The requested resourceVersion is older than the cache's event window (HTTP 410 Gone). */
+export class TooOldError extends Error {
+  /** oldest: the oldest revision a watch can start from now. */
+  constructor(public requested: number, public oldest: number) {
+    super(`too old resource version: ${requested} (${oldest})`);
+  }
+}
+
+export interface WatchCacheOptions {
+  /** Events kept for watchers that resume from a resourceVersion. Default 10,000. */
+  historySize?: number;
+}
+
+interface CacheWatcher {
+  keyPrefix: string;
+  /** Events at or below this revision are not sent (replayed already, or asked to skip). */
+  after: number;
+  onEvent: (ev: CacheEvent) => void;
+  onClose?: (err: Error) => void;
+  active: boolean;
+}
+
+interface RevisionWaiter {
+  revision: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** How often a waiting read asks the store how far it is, to learn of writes elsewhere. */
+const PROGRESS_INTERVAL_MS = 50;
+const MAX_RESTART_DELAY_MS = 5000;
+
+export class WatchCache {
+  private objects = new Map<string, KObject>();
+  /** The keys of objects, sorted, so that list() needs no sort. */
+  private keys: string[] = [];
+  /** Recent events in revision order. */
+  private events: CacheEvent[] = [];
+  /** A watch can start from any revision at or above this one: nothing after it was dropped. */
+  private horizon = 0;
+  private current = 0;
+  private readonly historySize: number;
+  private watchers = new Set<CacheWatcher>();
+  /** The watchers as an array, rebuilt on change, so dispatch survives (un)registration in callbacks. */
+  private watcherList: CacheWatcher[] | null = null;
+  private waiters: RevisionWaiter[] = [];
+  private progressTimer?: NodeJS.Timeout;
+  private progressPending = false;
+  private storeWatch?: Watcher;
+  /** True while the store watch is up: only then does the store's revision say what we have seen. */
+  private following = false;
+  private stopped = false;
+  private restartTimer?: NodeJS.Timeout;
+  private restartDelay = 100;
+  private starting?: Promise<void>;
+
+  constructor(private readonly store: Store, readonly prefix: string, opts: WatchCacheOptions = {}) {
+    this.historySize = Math.max(0, opts.historySize ?? 10_000);
+  }
+
+  /** The newest revision the cache reflects. */
+  get revision(): number {
+    return this.current;
+  }
+
+  /** Lists the prefix, then follows the store from that revision. */
+  start(): Promise<void> {
+    this.starting ??= this.relist();
+    return this.starting;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.following = false;
+    this.storeWatch?.cancel();
+    this.storeWatch = undefined;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.stopProgress();
+    const err = new Error('watch cache stopped');
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.closeWatchers(err);
+  }
+
+  /**
+   * Resolves once the cache has caught up with revision (a read after one's own write, or a
+   * consistent list at the store's current revision); rejects after timeoutMs.
+   */
+  waitForRevision(revision: number, timeoutMs: number): Promise<void> {
+    if (this.current >= revision) return Promise.resolve();
+    if (this.stopped) return Promise.reject(new Error('watch cache stopped'));
+    return new Promise<void>((resolve, reject) => {
+      const waiter: RevisionWaiter = {
+        revision, resolve, reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          if (this.waiters.length === 0) this.stopProgress();
+          reject(new Error(`timed out waiting for revision ${revision} in the watch cache of ${this.prefix} (at ${this.current})`));
+        }, timeoutMs),
+      };
+      // Not unref'd: a pending read is work the process must finish (or fail) before exiting.
+      this.waiters.push(waiter);
+      this.requestProgress();
+      if (!this.progressTimer) {
+        this.progressTimer = setInterval(() => this.requestProgress(), PROGRESS_INTERVAL_MS);
+        this.progressTimer.unref();
+      }
+    });
+  }
+
+  /** Current objects under keyPrefix (default: the whole prefix), sorted by key. Shared: do not mutate. */
+  list(keyPrefix: string = this.prefix): { items: KObject[]; revision: number } {
+    const items: KObject[] = [];
+    for (let i = lowerBound(this.keys, keyPrefix); i < this.keys.length; i++) {
+      const key = this.keys[i];
+      if (!key.startsWith(keyPrefix)) break;
+      items.push(this.objects.get(key)!);
+    }
+    return { items, revision: this.current };
+  }
+
+  /** The current object at key. Shared: do not mutate. */
+  get(key: string): KObject | undefined {
+    return this.objects.get(key);
+  }
+
+  /**
+   * Sends the cached events after fromRevision under keyPrefix, then live ones. Throws
+   * TooOldError when events after fromRevision have left the window. onClose is called if
+   * the cache can no longer continue this stream (stopped, or the store's history was
+   * compacted while the store watch was down); the client must then list again.
+   */
+  watch(fromRevision: number, keyPrefix: string | undefined, onEvent: (ev: CacheEvent) => void, onClose?: (err: Error) => void): { cancel(): void } {
+    if (this.stopped) throw new Error('watch cache stopped');
+    if (fromRevision < this.horizon && fromRevision !== this.current) throw new TooOldError(fromRevision, this.horizon);
+    const w: CacheWatcher = { keyPrefix: keyPrefix ?? this.prefix, after: Math.max(fromRevision, this.current), onEvent, onClose, active: true };
+    // Replay, then register, in one synchronous step: no store event can fall between.
+    for (let i = this.firstEventAfter(fromRevision); i < this.events.length && w.active; i++) {
+      const ev = this.events[i];
+      if (ev.key.startsWith(w.keyPrefix)) this.deliver(w, ev);
+    }
+    if (w.active) {
+      this.watchers.add(w);
+      this.watcherList = null;
+    }
+    return { cancel: () => this.endWatcher(w) };
+  }
+
+  /** The number of API watchers (for metrics and tests). */
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  // ---- feeding from the store ----
+
+  private async relist(): Promise<void> {
+    const res = await this.store.range(this.prefix);
+    if (this.stopped) return;
+    const objects = new Map<string, KObject>();
+    for (const kv of res.kvs) {
+      const obj = decode(kv.value, kv.modRevision, kv.key);
+      if (obj) objects.set(kv.key, obj);
+    }
+    this.objects = objects;
+    this.keys = [...objects.keys()];
+    this.events = [];
+    this.current = res.revision;
+    this.horizon = res.revision;
+    await this.follow();
+  }
+
+  private async follow(): Promise<void> {
+    const w = await this.store.watch(this.prefix, this.current, (ev) => this.apply(ev), (err) => this.onStoreError(err));
+    if (this.stopped) {
+      w.cancel();
+      return;
+    }
+    this.storeWatch = w;
+    this.following = true;
+    this.restartDelay = 100;
+    this.resolveWaiters();
+  }
+
+  private onStoreError(err: Error): void {
+    this.following = false;
+    this.storeWatch = undefined;
+    if (this.stopped) return;
+    if (err.message === 'store closed') {
+      // Shutting down: there is nothing to follow any more.
+      this.stop();
+      return;
+    }
+    console.error(`watch cache ${this.prefix}: store watch ended: ${err.message}`);
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    if (this.stopped || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.restart().catch((err: Error) => {
+        console.error(`watch cache ${this.prefix}: restart failed: ${err.message}`);
+        this.restartDelay = Math.min(this.restartDelay * 2, MAX_RESTART_DELAY_MS);
+        this.scheduleRestart();
+      });
+    }, this.restartDelay);
+    this.restartTimer.unref();
+  }
+
+  /** Resumes from where the cache is; if that history is gone, lists afresh and ends every watcher. */
+  private async restart(): Promise<void> {
+    try {
+      await this.follow();
+    } catch (e) {
+      if (!(e instanceof CompactedError)) throw e;
+      this.closeWatchers(new Error(`watch cache ${this.prefix} lost its place (${e.message}); list again`));
+      await this.relist();
+    }
+  }
+
+  private apply(ev: WatchEvent): void {
+    const revision = ev.kv.modRevision;
+    if (revision <= this.current) return;
+    const key = ev.kv.key;
+    const prev = this.objects.get(key);
+    let cacheEvent: CacheEvent | undefined;
+    if (ev.type === 'put') {
+      const obj = decode(ev.kv.value, revision, key);
+      if (obj) {
+        if (!prev) this.keys.splice(lowerBound(this.keys, key), 0, key);
+        this.objects.set(key, obj);
+        cacheEvent = prev ? { type: 'MODIFIED', object: obj, prevObject: prev, revision, key } : { type: 'ADDED', object: obj, revision, key };
+      }
+    } else {
+      const last = prev ? { ...prev, metadata: { ...prev.metadata, resourceVersion: String(revision) } } : decode(ev.kv.value, revision, key);
+      if (prev) {
+        this.objects.delete(key);
+        const i = lowerBound(this.keys, key);
+        if (this.keys[i] === key) this.keys.splice(i, 1);
+      }
+      if (last) cacheEvent = { type: 'DELETED', object: last, prevObject: prev, revision, key };
+    }
+    this.current = revision;
+    if (cacheEvent) {
+      this.events.push(cacheEvent);
+      this.trimHistory();
+      const list = (this.watcherList ??= [...this.watchers]);
+      for (const w of list) {
+        if (w.active && revision > w.after && key.startsWith(w.keyPrefix)) this.deliver(w, cacheEvent);
+      }
+    }
+    this.resolveWaiters();
+  }
+
+  private deliver(w: CacheWatcher, ev: CacheEvent): void {
+    try {
+      w.onEvent(ev);
+    } catch (e) {
+      // This watcher's stream now has a hole; end it rather than let it go on silently wrong.
+      this.endWatcher(w, e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  private trimHistory(): void {
+    // Trim in batches so that the cost of shifting the array is spread over many events.
+    const slack = Math.max(1, this.historySize >> 3);
+    if (this.events.length <= this.historySize + slack) return;
+    const drop = this.events.length - this.historySize;
+    this.horizon = this.events[drop - 1].revision;
+    this.events.splice(0, drop);
+  }
+
+  private firstEventAfter(revision: number): number {
+    let lo = 0;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.events[mid].revision <= revision) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  // ---- watchers and waiters ----
+
+  private endWatcher(w: CacheWatcher, err?: Error): void {
+    if (!w.active) return;
+    w.active = false;
+    this.watchers.delete(w);
+    this.watcherList = null;
+    if (err && w.onClose) {
+      try {
+        w.onClose(err);
+      } catch (e) {
+        console.error(`watch cache ${this.prefix}: onClose threw`, e);
+      }
+    }
+  }
+
+  private closeWatchers(err: Error): void {
+    for (const w of [...this.watchers]) this.endWatcher(w, err);
+  }
+
+  /**
+   * Writes to other prefixes move the store's revision without an event here. The in-process
+   * stores deliver a write's events before any later call to them resolves, so once
+   * currentRevision() answers, every event at or below it has been applied: the cache is
+   * current at that revision. (An etcd store would need watch progress notifications.)
+   */
+  private requestProgress(): void {
+    if (this.progressPending || !this.following) return;
+    this.progressPending = true;
+    this.store.currentRevision().then((rev) => {
+      this.progressPending = false;
+      if (this.following && rev > this.current) {
+        this.current = rev;
+        this.resolveWaiters();
+      }
+    }, () => {
+      this.progressPending = false;
+    });
+  }
+
+  private resolveWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const still: RevisionWaiter[] = [];
+    for (const w of this.waiters) {
+      if (this.current >= w.revision) {
+        clearTimeout(w.timer);
+        w.resolve();
+      } else {
+        still.push(w);
+      }
+    }
+    this.waiters = still;
+    if (still.length === 0) this.stopProgress();
+  }
+
+  private stopProgress(): void {
+    if (this.progressTimer) clearInterval(this.progressTimer);
+    this.progressTimer = undefined;
+  }
+}
+
+/** The object as the API serves it: resourceVersion is the revision of its last write. */
+function decode(value: string, revision: number, key: string): KObject | undefined {
+  let obj: KObject;
+  try {
+    obj = JSON.parse(value) as KObject;
+  } catch (e) {
+    console.error(`watch cache: ${key} at revision ${revision} is not JSON, skipped: ${(e as Error).message}`);
+    return undefined;
+  }
+  if (typeof obj !== 'object' || obj === null) return undefined;
+  obj.metadata = obj.metadata ?? {};
+  obj.metadata.resourceVersion = String(revision);
+  return obj;
+}

@@ -1,0 +1,30 @@
+// `k8ts down`: stops what `up` started; the state stays in the data dir for the next `up`.
+
+import fs from 'node:fs';
+import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
+import { processAlive, readClusterInfo } from '../cluster/controlplane.js';
+
+export async function down(opts: { dataDir?: string }): Promise<number> {
+  const dataDir = opts.dataDir ?? defaultDataDir();
+  const files = clusterFiles(dataDir);
+  const info = readClusterInfo(dataDir);
+  let pid = info?.pid;
+  if (!pid) {
+    try { pid = Number(fs.readFileSync(files.pid, 'utf8').trim()) || undefined; } catch { /* none */ }
+  }
+  if (!pid || !processAlive(pid)) {
+    console.log(`k8ts is not running (data dir ${files.dir}).`);
+    for (const f of [files.info, files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } }
+    return 0;
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 20_000;
+  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (processAlive(pid)) {
+    console.error(`k8ts (pid ${pid}) did not stop within 20s; killing it.`);
+    process.kill(pid, 'SIGKILL');
+  }
+  for (const f of [files.info, files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } }
+  console.log(`k8ts stopped (pid ${pid}). State kept in ${files.dir}; \`k8ts up${opts.dataDir ? ` --data-dir ${opts.dataDir}` : ''}\` brings it back.`);
+  return 0;
+}

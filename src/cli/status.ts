@@ -1,0 +1,27 @@
+// `k8ts status`: what runs where.
+
+import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
+import { RestClient } from '../client/rest.js';
+import { caOf, ensureToken, readClusterInfo, runningCluster } from '../cluster/controlplane.js';
+
+export async function status(opts: { dataDir?: string }): Promise<number> {
+  const dataDir = opts.dataDir ?? defaultDataDir();
+  const files = clusterFiles(dataDir);
+  const info = await runningCluster(dataDir);
+  if (!info) {
+    const stale = readClusterInfo(dataDir);
+    console.log(`k8ts is not running (data dir ${files.dir}${stale ? `; last ran at ${stale.url}` : ''}). Start it with: k8ts up`);
+    return 3;
+  }
+  console.log(`k8ts is running`);
+  console.log(`  api server: ${info.url} (pid ${info.pid}, up since ${info.startedAt})`);
+  console.log(`  store:      ${info.store} in ${info.dataDir}`);
+  try {
+    const token = ensureToken(dataDir);
+    const client = new RestClient({ server: info.url, token, caData: caOf(dataDir), timeoutMs: 3000 });
+    const nodes = await client.list({ group: '', version: 'v1', resource: 'nodes' });
+    client.close();
+    console.log(`  nodes:      ${nodes.items.length ? nodes.items.map((n) => n.metadata.name).join(', ') : 'none yet'}`);
+  } catch { /* the summary above is enough */ }
+  return 0;
+}

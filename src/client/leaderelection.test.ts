@@ -1,0 +1,108 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { RestClient } from './rest.js';
+import { LeaderElector, type Lease } from './leaderelection.js';
+import { FakeApiServer } from './testing/fakeserver.js';
+import { waitFor } from './testing/wait.js';
+
+let server: FakeApiServer;
+let client: RestClient;
+before(async () => {
+  server = await FakeApiServer.start();
+  client = new RestClient({ server: server.url });
+});
+after(async () => {
+  client.close();
+  await server.close();
+});
+
+interface Candidate { elector: LeaderElector; signal?: AbortSignal; started: number; stopped: number }
+
+function candidates(leaseName: string, ids: string[], releaseOnCancel: boolean): { list: Candidate[]; maxConcurrent: () => number } {
+  let leading = 0;
+  let max = 0;
+  const list = ids.map((identity) => {
+    const c: Candidate = { started: 0, stopped: 0 } as Candidate;
+    c.elector = new LeaderElector({
+      client, namespace: 'kube-system', name: leaseName, identity, releaseOnCancel,
+      leaseDurationSeconds: 1, renewDeadlineMs: 600, retryPeriodMs: 100,
+      callbacks: {
+        onStartedLeading: (signal) => { c.signal = signal; c.started++; leading++; max = Math.max(max, leading); },
+        onStoppedLeading: () => { c.stopped++; leading--; },
+      },
+    });
+    return c;
+  });
+  return { list, maxConcurrent: () => max };
+}
+
+function lease(name: string): Lease {
+  return server.getObject('coordination.k8s.io', 'leases', 'kube-system', name) as Lease;
+}
+
+test('two candidates: one leads, renews; the other takes over when it stops and releases', async () => {
+  const { list: [a, b], maxConcurrent } = candidates('ctrl', ['a', 'b'], true);
+  void a.elector.run();
+  void b.elector.run();
+  try {
+    await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 'a leader');
+    const [leader, other] = a.elector.isLeader() ? [a, b] : [b, a];
+    const first = lease('ctrl');
+    assert.equal(first.spec?.holderIdentity, leader === a ? 'a' : 'b');
+    assert.equal(first.spec?.leaseDurationSeconds, 1);
+    assert.match(first.spec?.renewTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/, 'MicroTime');
+    // Several renewals later the same one leads and the other still waits.
+    const renewTimes = new Set<string>();
+    await waitFor(() => { renewTimes.add(lease('ctrl').spec?.renewTime ?? ''); return renewTimes.size >= 4; }, 'renewals');
+    assert.ok(leader.elector.isLeader());
+    assert.ok(!other.elector.isLeader());
+    assert.equal(other.elector.getLeader(), leader === a ? 'a' : 'b');
+    assert.equal(lease('ctrl').spec?.acquireTime, first.spec?.acquireTime, 'renewing keeps acquireTime');
+
+    await leader.elector.stop();
+    assert.equal(leader.stopped, 1);
+    assert.ok(leader.signal?.aborted, 'the leading signal aborts');
+    await waitFor(() => other.elector.isLeader(), 'the other to take over');
+    const after = lease('ctrl');
+    assert.equal(after.spec?.holderIdentity, other === a ? 'a' : 'b');
+    assert.equal(after.spec?.leaseTransitions, 1);
+    assert.equal(maxConcurrent(), 1, 'never two leaders at once');
+  } finally {
+    await Promise.all([a.elector.stop(), b.elector.stop()]);
+  }
+});
+
+test('without release, the other takes over once the lease expires', async () => {
+  const { list: [a, b], maxConcurrent } = candidates('crash', ['a', 'b'], false);
+  void a.elector.run();
+  try {
+    await waitFor(() => a.elector.isLeader(), 'a to lead');
+    void b.elector.run();
+    await waitFor(() => b.elector.getLeader() === 'a', 'b to see a');
+    assert.ok(!b.elector.isLeader());
+    const stoppedAt = Date.now();
+    await a.elector.stop(); // like a crash: the lease still names a
+    assert.equal(lease('crash').spec?.holderIdentity, 'a');
+    await waitFor(() => b.elector.isLeader(), 'b to take over', 5000);
+    assert.ok(Date.now() - stoppedAt >= 500, 'b waited for the lease to expire');
+    assert.equal(lease('crash').spec?.leaseTransitions, 1);
+    assert.equal(maxConcurrent(), 1);
+  } finally {
+    await Promise.all([a.elector.stop(), b.elector.stop()]);
+  }
+});
+
+test('a leader whose renewals fail steps down after renewDeadline', async () => {
+  const { list: [a] } = candidates('lost', ['a'], true);
+  void a.elector.run();
+  try {
+    await waitFor(() => a.elector.isLeader(), 'a to lead');
+    // Someone else writes the lease (say, an operator): a's next renewal sees another holder.
+    const l = lease('lost');
+    server.upsert('coordination.k8s.io', 'v1', 'leases', { ...l, spec: { ...l.spec, holderIdentity: 'intruder' } });
+    await waitFor(() => !a.elector.isLeader() && a.stopped === 1, 'a to step down');
+    assert.ok(a.signal?.aborted);
+  } finally {
+    await a.elector.stop();
+  }
+});

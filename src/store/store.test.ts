@@ -1,0 +1,321 @@
+// One conformance suite for every Store backend: the contract in types.ts, etcd's semantics.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStore } from './memory.js';
+import { SqliteStore } from './sqlite.js';
+import { openStore } from './index.js';
+import {
+  CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError,
+  type Store, type WatchEvent,
+} from './types.js';
+
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+function summary(evs: WatchEvent[]): string[] {
+  return evs.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}=${e.kv.value}${e.prevKv ? ` prev@${e.prevKv.modRevision}=${e.prevKv.value}` : ''}`);
+}
+
+interface Backend {
+  name: string;
+  open(): Store;
+  cleanup(): void;
+}
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'k8ts-store-'));
+  tempDirs.push(d);
+  return d;
+}
+after(() => { for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); });
+
+const backends: Backend[] = [
+  { name: 'memory', open: () => new MemoryStore(), cleanup() {} },
+  { name: 'sqlite', open: () => new SqliteStore(tempDir(), { compactEvery: 0 }), cleanup() {} },
+];
+
+for (const backend of backends) {
+  describe(`${backend.name} store`, () => {
+    let store: Store;
+    const opened: Store[] = [];
+    const fresh = (): Store => {
+      const s = backend.open();
+      opened.push(s);
+      return s;
+    };
+    before(() => { store = fresh(); });
+    after(async () => { for (const s of opened) await s.close(); });
+
+    test('create and get', async () => {
+      const s = fresh();
+      assert.equal(await s.currentRevision(), 0);
+      assert.equal(await s.get('/a'), undefined);
+      const kv = await s.create('/a', 'one');
+      assert.deepEqual(kv, { key: '/a', value: 'one', createRevision: 1, modRevision: 1 });
+      assert.deepEqual(await s.get('/a'), kv);
+      assert.equal(await s.currentRevision(), 1);
+      await assert.rejects(s.create('/a', 'again'), (e: unknown) => e instanceof KeyExistsError && e.key === '/a');
+      assert.equal(await s.currentRevision(), 1, 'a failed write does not move the revision');
+    });
+
+    test('update is compare-and-swap', async () => {
+      const s = fresh();
+      const a = await s.create('/a', 'v1');
+      const b = await s.update('/a', 'v2', a.modRevision);
+      assert.deepEqual(b, { key: '/a', value: 'v2', createRevision: a.createRevision, modRevision: a.modRevision + 1 });
+      await assert.rejects(s.update('/a', 'v3', a.modRevision), (e: unknown) => {
+        assert.ok(e instanceof RevisionMismatchError);
+        assert.deepEqual(e.current, b);
+        return true;
+      });
+      await assert.rejects(s.update('/missing', 'x', 1), KeyNotFoundError);
+      assert.deepEqual(await s.get('/a'), b);
+    });
+
+    test('delete with and without expected revision', async () => {
+      const s = fresh();
+      const a = await s.create('/a', 'va');
+      const b = await s.create('/b', 'vb');
+      await assert.rejects(s.delete('/a', a.modRevision + 5), RevisionMismatchError);
+      const da = await s.delete('/a', a.modRevision);
+      assert.deepEqual(da, { key: '/a', value: 'va', createRevision: a.createRevision, modRevision: b.modRevision + 1 });
+      const db = await s.delete('/b');
+      assert.equal(db.modRevision, da.modRevision + 1);
+      assert.equal(await s.get('/a'), undefined);
+      await assert.rejects(s.delete('/a'), KeyNotFoundError);
+      // Created again: a new life with a new createRevision.
+      const again = await s.create('/a', 'va2');
+      assert.equal(again.createRevision, db.modRevision + 1);
+    });
+
+    test('range by prefix is isolated and ordered', async () => {
+      const keys = ['/registry/pods/ns1/b', '/registry/pods/ns1/a', '/registry/podsx/ns1/a', '/registry/pod', '/registry/pods/ns2/a', '/registry/pods'];
+      for (const k of keys) await store.create(k, `v:${k}`);
+      const r = await store.range('/registry/pods/');
+      assert.deepEqual(r.kvs.map((kv) => kv.key), ['/registry/pods/ns1/a', '/registry/pods/ns1/b', '/registry/pods/ns2/a']);
+      assert.equal(r.count, 3);
+      assert.equal(r.more, false);
+      assert.equal(r.revision, await store.currentRevision());
+      assert.equal(r.kvs[0].value, 'v:/registry/pods/ns1/a');
+      assert.deepEqual((await store.range('/registry/pods/ns1/')).kvs.map((kv) => kv.key), ['/registry/pods/ns1/a', '/registry/pods/ns1/b']);
+      assert.equal((await store.range('/registry/podsx/')).count, 1);
+      assert.equal((await store.range('/nothing/')).count, 0);
+      assert.ok((await store.range('')).count >= keys.length, 'an empty prefix is everything');
+    });
+
+    test('range paging: limit, startKey, more, count, countOnly', async () => {
+      const s = fresh();
+      for (let i = 0; i < 10; i++) await s.create(`/p/k${i}`, `${i}`);
+      await s.create('/q/other', 'x');
+      const first = await s.range('/p/', { limit: 4 });
+      assert.deepEqual(first.kvs.map((kv) => kv.value), ['0', '1', '2', '3']);
+      assert.equal(first.more, true);
+      assert.equal(first.count, 10);
+      const second = await s.range('/p/', { limit: 4, startKey: '/p/k4' });
+      assert.deepEqual(second.kvs.map((kv) => kv.value), ['4', '5', '6', '7']);
+      assert.equal(second.more, true);
+      assert.equal(second.count, 6, 'count is from startKey on');
+      const last = await s.range('/p/', { limit: 4, startKey: '/p/k8' });
+      assert.deepEqual(last.kvs.map((kv) => kv.value), ['8', '9']);
+      assert.equal(last.more, false);
+      assert.equal(last.count, 2);
+      const exact = await s.range('/p/', { limit: 10 });
+      assert.equal(exact.more, false);
+      assert.equal(exact.kvs.length, 10);
+      const counted = await s.range('/p/', { countOnly: true });
+      assert.deepEqual([counted.kvs.length, counted.count, counted.more], [0, 10, false]);
+      // A startKey below the prefix does not escape it.
+      assert.equal((await s.range('/p/', { startKey: '/a' })).count, 10);
+    });
+
+    test('range at a past revision', async () => {
+      const s = fresh();
+      const a1 = await s.create('/r/a', 'a1');
+      const a2 = await s.update('/r/a', 'a2', a1.modRevision);
+      const b1 = await s.create('/r/b', 'b1');
+      const del = await s.delete('/r/a');
+      await s.create('/r/c', 'c1');
+      const at = async (rev: number) => (await s.range('/r/', { revision: rev })).kvs.map((kv) => `${kv.key}=${kv.value}@${kv.createRevision}/${kv.modRevision}`);
+      assert.deepEqual(await at(a1.modRevision), ['/r/a=a1@1/1']);
+      assert.deepEqual(await at(a2.modRevision), ['/r/a=a2@1/2']);
+      assert.deepEqual(await at(b1.modRevision), ['/r/a=a2@1/2', '/r/b=b1@3/3']);
+      assert.deepEqual(await at(del.modRevision), ['/r/b=b1@3/3']);
+      const past = await s.range('/r/', { revision: b1.modRevision, limit: 1 });
+      assert.deepEqual([past.kvs.length, past.more, past.count, past.revision], [1, true, 2, b1.modRevision]);
+      assert.equal((await s.range('/r/', { revision: b1.modRevision, countOnly: true })).count, 2);
+      await assert.rejects(s.range('/r/', { revision: 1000 }), /future revision/);
+    });
+
+    test('watch replays history, then live events, filtered by prefix, until cancelled', async () => {
+      const s = fresh();
+      const a = await s.create('/w/a', 'a1');
+      await s.create('/wx/a', 'other');
+      const a2 = await s.update('/w/a', 'a2', a.modRevision);
+      const events: WatchEvent[] = [];
+      const w = await s.watch('/w/', a.modRevision, (ev) => events.push(ev));
+      await waitFor(() => events.length >= 1, 'replay');
+      assert.deepEqual(summary(events), ['put /w/a@3=a2 prev@1=a1']);
+      await s.create('/w/b', 'b1');
+      await s.create('/wx/b', 'other');
+      await s.delete('/w/a', a2.modRevision);
+      await waitFor(() => events.length >= 3, 'live events');
+      assert.deepEqual(summary(events), ['put /w/a@3=a2 prev@1=a1', 'put /w/b@4=b1', 'delete /w/a@6=a2 prev@3=a2']);
+      w.cancel();
+      await s.create('/w/c', 'c1');
+      // A second watcher from the start sees everything, including the create just made.
+      const all: WatchEvent[] = [];
+      const w2 = await s.watch('/w/', 0, (ev) => all.push(ev));
+      await waitFor(() => all.length >= 5, 'full replay');
+      assert.deepEqual(summary(all).map((x) => x.split(' prev')[0]), ['put /w/a@1=a1', 'put /w/a@3=a2', 'put /w/b@4=b1', 'delete /w/a@6=a2', 'put /w/c@7=c1']);
+      w2.cancel();
+      assert.equal(events.length, 3, 'no events after cancel');
+    });
+
+    test('watch from the current revision sees only new events, in order even when a callback writes', async () => {
+      const s = fresh();
+      await s.create('/o/seed', 's');
+      const seen: number[] = [];
+      const other: number[] = [];
+      let wrote = false;
+      await s.watch('/o/', await s.currentRevision(), (ev) => {
+        seen.push(ev.kv.modRevision);
+        if (!wrote) {
+          wrote = true;
+          void s.create('/o/from-callback', 'x');
+        }
+      });
+      await s.watch('/o/', await s.currentRevision(), (ev) => other.push(ev.kv.modRevision));
+      await s.create('/o/a', 'a');
+      await waitFor(() => seen.length >= 2 && other.length >= 2, 'both events');
+      assert.deepEqual(seen, [2, 3]);
+      assert.deepEqual(other, [2, 3]);
+    });
+
+    test('a throwing watcher ends only its own watch', async () => {
+      const s = fresh();
+      const errors: Error[] = [];
+      const good: number[] = [];
+      await s.watch('/t/', 0, () => { throw new Error('boom'); }, (e) => errors.push(e));
+      await s.watch('/t/', 0, (ev) => good.push(ev.kv.modRevision));
+      await s.create('/t/a', 'a');
+      await s.create('/t/b', 'b');
+      await waitFor(() => good.length >= 2 && errors.length >= 1, 'delivery');
+      assert.deepEqual(good, [1, 2]);
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /boom/);
+    });
+
+    test('compaction drops history and keeps the present', async () => {
+      const s = fresh();
+      const a = await s.create('/c/a', 'a1');
+      const a2 = await s.update('/c/a', 'a2', a.modRevision);
+      const b = await s.create('/c/b', 'b1');
+      await s.delete('/c/b');
+      const c = await s.create('/c/c', 'c1');
+      const mid = a2.modRevision + 1; // the revision of b's create
+      assert.equal(mid, b.modRevision);
+      await s.compact(mid);
+      assert.equal(await s.compactedRevision(), mid);
+      await assert.rejects(s.range('/c/', { revision: mid - 1 }), (e: unknown) => e instanceof CompactedError && e.compacted === mid && e.requested === mid - 1);
+      await assert.rejects(s.watch('/c/', mid - 1, () => {}), CompactedError);
+      // The state as of the compaction revision is still readable.
+      assert.deepEqual((await s.range('/c/', { revision: mid })).kvs.map((kv) => `${kv.key}=${kv.value}`), ['/c/a=a2', '/c/b=b1']);
+      assert.deepEqual((await s.range('/c/')).kvs.map((kv) => `${kv.key}=${kv.value}`), ['/c/a=a2', '/c/c=c1']);
+      const events: WatchEvent[] = [];
+      await s.watch('/c/', mid, (ev) => events.push(ev));
+      await waitFor(() => events.length >= 2, 'replay after compaction');
+      assert.deepEqual(summary(events), ['delete /c/b@4=b1 prev@3=b1', 'put /c/c@5=c1']);
+      // Compacting past a tombstone forgets the deleted key entirely.
+      await s.compact(c.modRevision);
+      assert.deepEqual((await s.range('/c/', { revision: c.modRevision })).kvs.map((kv) => kv.key), ['/c/a', '/c/c']);
+      const next = await s.update('/c/a', 'a3', a2.modRevision);
+      assert.equal(next.modRevision, c.modRevision + 1, 'revisions go on after compaction');
+      await s.compact(1); // below the compacted revision: nothing to do
+      assert.equal(await s.compactedRevision(), c.modRevision);
+      await assert.rejects(s.compact(1000), /future revision/);
+    });
+
+    test('close ends watches', async () => {
+      const s = backend.open();
+      const errors: Error[] = [];
+      await s.watch('/', 0, () => {}, (e) => errors.push(e));
+      await s.close();
+      assert.equal(errors.length, 1);
+      await assert.rejects(s.get('/x'), /closed/);
+    });
+  });
+}
+
+describe('sqlite persistence', () => {
+  test('data, revision and compaction survive reopen; revisions never go back', async () => {
+    const dir = tempDir();
+    let s = new SqliteStore(dir, { compactEvery: 0 });
+    const a = await s.create('/k/a', 'a');
+    await s.update('/k/a', 'a2', a.modRevision);
+    const b = await s.create('/k/b', 'b');
+    const del = await s.delete('/k/b', b.modRevision);
+    // The newest history row (a tombstone) is compacted away: the counter must still hold.
+    await s.compact(del.modRevision);
+    await s.close();
+
+    s = new SqliteStore(dir, { compactEvery: 0 });
+    try {
+      assert.equal(await s.currentRevision(), del.modRevision);
+      assert.equal(await s.compactedRevision(), del.modRevision);
+      assert.deepEqual((await s.get('/k/a'))?.value, 'a2');
+      assert.equal(await s.get('/k/b'), undefined);
+      const c = await s.create('/k/c', 'c');
+      assert.equal(c.modRevision, del.modRevision + 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a second store on the same data directory is refused', async () => {
+    const dir = tempDir();
+    const s = new SqliteStore(dir, { compactEvery: 0 });
+    try {
+      await s.create('/x', 'x');
+      assert.throws(() => new SqliteStore(dir, { compactEvery: 0 }), /another process|locked/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('automatic compaction keeps the last N revisions', async () => {
+    const dir = tempDir();
+    const s = new SqliteStore(dir, { compactEvery: 5, keepRevisions: 3 });
+    try {
+      let kv = await s.create('/auto/a', '0');
+      for (let i = 1; i < 10; i++) kv = await s.update('/auto/a', String(i), kv.modRevision);
+      const deadline = Date.now() + 5000;
+      while ((await s.compactedRevision()) !== 7) {
+        if (Date.now() > deadline) throw new Error(`compacted revision ${await s.compactedRevision()}, want 7`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.equal((await s.range('/auto/', { revision: 7 })).kvs[0].value, '6');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+test('openStore picks the backend', async () => {
+  const m = await openStore('memory');
+  assert.equal(m.name, 'memory');
+  await m.close();
+  const s = await openStore('sqlite', tempDir());
+  assert.equal(s.name, 'sqlite');
+  await s.close();
+  await assert.rejects(openStore('sqlite'), /data directory/);
+});

@@ -1,0 +1,147 @@
+// Whole-cluster test support: starts a real `k8ts up` (a background process on 127.0.0.1,
+// with its own data dir and kubeconfig) and drives it with the stock kubectl. Everything is
+// stopped and removed in `stop()`, which tests call from `after`, pass or fail.
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import https from 'node:https';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** dist/src/cli/main.js, from dist/test/e2e. */
+export const CLI = path.resolve(here, '../../src/cli/main.js');
+export const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+export class TestCluster {
+  readonly dir: string;
+  readonly kubeconfig: string;
+  readonly cacheDir: string;
+  url = '';
+  token = '';
+  ca = '';
+  private stopped = false;
+
+  constructor(readonly name = 'e2e', readonly store: 'sqlite' | 'memory' = 'sqlite') {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `k8ts-${name}-`));
+    this.kubeconfig = path.join(this.dir, 'kubeconfig');
+    this.cacheDir = path.join(this.dir, 'kube-cache');
+  }
+
+  get dataDir(): string { return path.join(this.dir, 'data'); }
+
+  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.dir, ...extra };
+  }
+
+  async up(extraArgs: string[] = []): Promise<RunResult> {
+    const r = await run(process.execPath, [CLI, 'up', '--data-dir', this.dataDir, '--port', '0', '--kubeconfig', this.kubeconfig, '--store', this.store, ...extraArgs], { env: this.env(), timeoutMs: 90_000 });
+    if (r.code !== 0) throw new Error(`k8ts up failed (${r.code}): ${r.stdout}\n${r.stderr}\n${this.log()}`);
+    const info = JSON.parse(fs.readFileSync(path.join(this.dataDir, 'cluster.json'), 'utf8')) as { url: string };
+    this.url = info.url;
+    this.token = fs.readFileSync(path.join(this.dataDir, 'token'), 'utf8').trim();
+    this.ca = fs.readFileSync(path.join(this.dataDir, 'pki', 'ca.crt'), 'utf8');
+    return r;
+  }
+
+  async down(): Promise<RunResult> {
+    return run(process.execPath, [CLI, 'down', '--data-dir', this.dataDir], { env: this.env() });
+  }
+
+  pid(): number | undefined {
+    try { return (JSON.parse(fs.readFileSync(path.join(this.dataDir, 'cluster.json'), 'utf8')) as { pid: number }).pid; } catch { return undefined; }
+  }
+
+  log(): string {
+    try { return fs.readFileSync(path.join(this.dataDir, 'k8ts.log'), 'utf8').split('\n').slice(-30).join('\n'); } catch { return ''; }
+  }
+
+  kubectl(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+    return run(KUBECTL, ['--cache-dir', this.cacheDir, ...args], { env: this.env(opts.env), input: opts.input, timeoutMs: opts.timeoutMs });
+  }
+
+  /** kubectl that must succeed; returns stdout. */
+  async k(...args: string[]): Promise<string> {
+    const r = await this.kubectl(args);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+    return r.stdout;
+  }
+
+  /** kubectl with stdin. */
+  async kIn(input: string, ...args: string[]): Promise<string> {
+    const r = await this.kubectl(args, { input });
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+    return r.stdout;
+  }
+
+  /** A raw API request with the cluster's token (over TLS, verified with the cluster CA). */
+  api(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }> {
+    let payload: Buffer | undefined;
+    const h: Record<string, string> = { Authorization: `Bearer ${this.token}`, ...headers };
+    if (body !== undefined) {
+      payload = typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? Buffer.from(body) : Buffer.from(JSON.stringify(body));
+      if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
+      h['Content-Length'] = String(payload.length);
+    }
+    return new Promise((resolve, reject) => {
+      const req = https.request(`${this.url}${p}`, { method, headers: h, ca: this.ca }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers as Record<string, string | string[] | undefined> });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** Polls fn until it returns a truthy value or the deadline passes. */
+  async waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const v = await fn();
+        if (v) return v;
+      } catch (e) { last = e; }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Stops the cluster (kill if `down` fails) and removes the temp dir. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const pid = this.pid();
+    await this.down().catch(() => undefined);
+    if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Starts a long-running kubectl (get -w) and collects its output. */
+export function spawnKubectl(cluster: TestCluster, args: string[]): { child: ChildProcess; output: () => string; stop: () => void } {
+  const child = spawn(KUBECTL, ['--cache-dir', cluster.cacheDir, ...args], { env: cluster.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += String(d); });
+  child.stderr!.on('data', (d) => { out += String(d); });
+  return { child, output: () => out, stop: () => { try { child.kill('SIGKILL'); } catch { /* gone */ } } };
+}
