@@ -177,6 +177,13 @@ describe('protobuf codec', () => {
     });
   });
 
+  test('a map key named __proto__ stays a key', () => {
+    const d: KObject = JSON.parse('{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"a","labels":{"__proto__":"x","b":"y"}}}');
+    const back = decodeK8sProtobuf(encodeK8sProtobuf(d));
+    assert.deepEqual(Object.keys(back.metadata.labels ?? {}), ['__proto__', 'b']);
+    assert.equal(Object.getPrototypeOf(back.metadata.labels), Object.prototype);
+  });
+
   test('IntOrString: 0 kept on a pointer, text and numbers told apart', () => {
     const d: KObject = {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' },

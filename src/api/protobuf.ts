@@ -152,7 +152,9 @@ function decodeMessage(bytes: Uint8Array, t: TypeDef, depth: number): JsonObject
       expectWire(wt, WIRE_BYTES, `${t.name}.${f.json}`);
       const [key, value] = decodeMapEntry(r.bytes(), t, f, depth);
       const m = (seen[f.json] ??= {}) as JsonObject;
-      m[key] = value;
+      // A key named __proto__ must stay a key, not replace the map's prototype.
+      if (key === '__proto__') Object.defineProperty(m, key, { value, enumerable: true, writable: true, configurable: true });
+      else m[key] = value;
     } else if (f.list) {
       const list = (seen[f.json] ??= []) as unknown[];
       if (wt === WIRE_BYTES && isPackable(f.type)) {

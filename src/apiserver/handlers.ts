@@ -363,7 +363,7 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
     start();
     res.end();
   };
-  req.on('close', finish);
+  // The response's close means the client went away (a request's close only means its body ended).
   res.on('close', finish);
   watcher = await reg.watch(namespace, { ...listOptions(q), sendInitialEvents: sendInitialEvents === null ? undefined : sendInitialEvents === 'true' }, {
     event(type, obj) { write(encode(type, obj)); },

@@ -34,7 +34,8 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   if (rest[0] === 'watch') { legacyWatch = true; rest = rest.slice(1); }
   let namespace: string | undefined;
   // /namespaces/{ns}/{resource}/... except the namespace object itself (/namespaces/{ns} and its subresources)
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
+  // ... except the namespace object's own subresources (/namespaces/{ns}/status, /finalize).
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) {
     namespace = rest[1];
     rest = rest.slice(2);
   }

@@ -1,0 +1,175 @@
+// The container runtime contract the node agent uses, shaped after Kubernetes' CRI
+// (k8s.io/cri-api runtime/v1: RuntimeService + ImageService), so that a CRI client for
+// containerd can later sit beside the built-in runtime. Plain TypeScript, no gRPC.
+
+import type { Duplex, Readable, Writable } from 'node:stream';
+
+export interface KeyValue { key: string; value: string }
+
+export interface PodSandboxMetadata { name: string; namespace: string; uid: string; attempt: number }
+
+export interface DNSConfig { servers: string[]; searches: string[]; options: string[] }
+
+export interface PortMapping { protocol: 'TCP' | 'UDP' | 'SCTP'; containerPort: number; hostPort?: number; hostIp?: string }
+
+export interface PodSandboxConfig {
+  metadata: PodSandboxMetadata;
+  hostname: string;
+  /** Where the runtime keeps the pod's logs: <logDirectory>/<container>/<restart>.log */
+  logDirectory: string;
+  dnsConfig?: DNSConfig;
+  /** /etc/hosts extra entries (spec.hostAliases). */
+  hostAliases?: { ip: string; hostnames: string[] }[];
+  portMappings?: PortMapping[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** spec.hostNetwork: share the node's network (and UTS) namespace. */
+  hostNetwork?: boolean;
+}
+
+export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+
+export interface PodSandboxStatus {
+  id: string;
+  metadata: PodSandboxMetadata;
+  state: SandboxState;
+  /** Unix ms. */
+  createdAt: number;
+  /** The pod's IP (the node's IP with hostNetwork). */
+  ip?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface Mount {
+  containerPath: string;
+  hostPath: string;
+  readonly?: boolean;
+  /** Files (not directories) are bind-mounted as files. */
+}
+
+export interface ContainerMetadata { name: string; attempt: number }
+
+export interface ContainerConfig {
+  metadata: ContainerMetadata;
+  /** The image reference as the pod names it (resolved by the image service). */
+  image: string;
+  /** Final argv, already merged from image and pod spec by the agent (Kubernetes' rules). */
+  command: string[];
+  args: string[];
+  workingDir?: string;
+  envs: KeyValue[];
+  mounts: Mount[];
+  /** Relative to the sandbox's logDirectory. */
+  logPath: string;
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Memory limit in bytes, for OOM detection where the runtime can enforce it. */
+  memoryLimitBytes?: number;
+}
+
+export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
+
+export interface ContainerStatus {
+  id: string;
+  podSandboxId: string;
+  metadata: ContainerMetadata;
+  state: ContainerState;
+  /** Unix ms; 0 when not reached. */
+  createdAt: number;
+  startedAt: number;
+  finishedAt: number;
+  exitCode: number;
+  image: string;
+  imageRef: string;
+  /** 'Completed', 'Error', 'OOMKilled' for exited containers, as CRI runtimes report. */
+  reason?: string;
+  message?: string;
+  /** Absolute path of the current log file. */
+  logPath: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Host pid of the container's main process while it runs (for exec/nsenter). */
+  pid?: number;
+}
+
+export interface ContainerFilter { podSandboxId?: string; state?: ContainerState; id?: string }
+
+export interface ExecOptions {
+  tty: boolean;
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+}
+
+export interface ExecSession {
+  /** Resolves with the exit code. */
+  exited: Promise<number>;
+  /** Terminal size changes (kubectl exec -t follows resizes). */
+  resize(cols: number, rows: number): void;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface RuntimeService {
+  version(): Promise<{ runtimeName: string; runtimeVersion: string; runtimeApiVersion: string }>;
+  runPodSandbox(config: PodSandboxConfig): Promise<string>;
+  stopPodSandbox(id: string): Promise<void>;
+  removePodSandbox(id: string): Promise<void>;
+  podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined>;
+  listPodSandbox(): Promise<PodSandboxStatus[]>;
+
+  createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** SIGTERM, then SIGKILL after timeoutSeconds. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  containerStatus(id: string): Promise<ContainerStatus | undefined>;
+  listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]>;
+
+  /** Runs cmd in the container's namespaces and filesystem view. */
+  exec(containerId: string, cmd: string[], opts: ExecOptions): Promise<ExecSession>;
+  /** Attaches to the main process's stdio (stdin only if the container was created with stdin). */
+  attach(containerId: string, opts: ExecOptions): Promise<ExecSession>;
+  /** A connection to port inside the sandbox's network namespace. */
+  portForward(podSandboxId: string, port: number): Promise<Duplex>;
+  /** Executes cmd synchronously and collects its output (exec probes). */
+  execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** What the runtime cannot do here (no root, not Linux), said plainly at start. */
+  limitations(): string[];
+}
+
+export interface ImageSpec { image: string }
+
+export interface ImageConfig {
+  entrypoint: string[];
+  cmd: string[];
+  env: string[];
+  workingDir: string;
+  exposedPorts: string[];
+  user?: string;
+}
+
+export interface Image {
+  /** Canonical reference: docker.io/library/nginx:latest */
+  id: string;
+  repoTags: string[];
+  size: number;
+  config: ImageConfig;
+}
+
+export class ImagePullError extends Error {
+  constructor(public image: string, message: string) { super(message); }
+}
+
+export interface ImageService {
+  /** Resolves a reference as Docker does (nginx -> docker.io/library/nginx:latest). */
+  normalize(ref: string): string;
+  /** Returns the image id; throws ImagePullError for an image that cannot be had. */
+  pullImage(image: ImageSpec): Promise<string>;
+  imageStatus(image: ImageSpec): Promise<Image | undefined>;
+  listImages(): Promise<Image[]>;
+  removeImage(image: ImageSpec): Promise<void>;
+}

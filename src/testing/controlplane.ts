@@ -1,0 +1,40 @@
+// An in-process API server on a memory store, for tests of components that are its clients
+// (controllers, scheduler, node agents). Plain HTTP on 127.0.0.1:0; our RestClient sends the
+// token over it (kubectl would not: whole-cluster tests use `k8ts up`, which serves TLS).
+
+import { randomBytes } from 'node:crypto';
+import { ApiServer } from '../apiserver/server.js';
+import { RestClient } from '../client/rest.js';
+import { MemoryStore } from '../store/memory.js';
+
+export interface TestControlPlane {
+  url: string;
+  token: string;
+  api: ApiServer;
+  client: RestClient;
+  /** A new client (e.g. one per component under test). */
+  newClient(userAgent?: string): RestClient;
+  stop(): Promise<void>;
+}
+
+export async function startTestControlPlane(): Promise<TestControlPlane> {
+  const token = randomBytes(16).toString('hex');
+  const store = new MemoryStore();
+  const api = new ApiServer({ store, tokens: new Map([[token, 'test-admin']]), advertiseAddress: '10.0.0.1' });
+  const url = await api.start(0, '127.0.0.1');
+  const clients: RestClient[] = [];
+  const newClient = (userAgent = 'k8ts-test') => {
+    const c = new RestClient({ server: url, token, userAgent });
+    clients.push(c);
+    return c;
+  };
+  const client = newClient();
+  return {
+    url, token, api, client, newClient,
+    async stop() {
+      for (const c of clients) c.close();
+      await api.stop();
+      await store.close();
+    },
+  };
+}
