@@ -14,6 +14,8 @@ function ctx(): RequestContext {
 
 async function ensure(api: ApiServer, group: string, resource: string, namespace: string | undefined, obj: KObject): Promise<void> {
   const reg = api.registry(group, resource)!;
+  // Already there (a restart on the same data dir): leave it as it is.
+  if (await api.getObject(group, resource, namespace, obj.metadata.name!)) return;
   try {
     await reg.create(namespace, obj, ctx());
   } catch (e) {
@@ -54,10 +56,9 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
     ports: [{ name: 'https', port: api.port, protocol: 'TCP' }],
   };
   const sliceReg = api.registry('discovery.k8s.io', 'endpointslices')!;
-  try {
-    await sliceReg.create('default', slice, ctx());
-  } catch (e) {
-    if (!(e instanceof StatusError && e.code === 409)) throw e;
+  if (await api.getObject('discovery.k8s.io', 'endpointslices', 'default', 'kubernetes')) {
     await sliceReg.update('default', 'kubernetes', slice, ctx());
+  } else {
+    await sliceReg.create('default', slice, ctx());
   }
 }

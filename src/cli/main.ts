@@ -18,7 +18,11 @@ program.command('up')
   .addOption(new Option('--store <kind>', 'storage backend').choices(['sqlite', 'memory']).default('sqlite'))
   .option('--foreground', 'run in this process until interrupted')
   .option('--no-kubeconfig', 'do not write any kubeconfig (used by the background process)')
-  .action(async (o: { dataDir?: string; port?: string; kubeconfig?: string | false; store?: string; foreground?: boolean }) => {
+  .option('--no-node', 'run the control plane only, with no node on this machine')
+  .option('--pod-cidr <cidr>', 'pod addresses of this machine\'s node', '10.244.0.0/24')
+  .option('--bridge <name>', 'the node\'s pod bridge device', 'k8ts0')
+  .option('--node-name <name>', 'this machine\'s node name (default: the hostname)')
+  .action(async (o: { dataDir?: string; port?: string; kubeconfig?: string | false; store?: string; foreground?: boolean; node?: boolean; podCidr?: string; bridge?: string; nodeName?: string }) => {
     process.exitCode = await up(o);
   });
 

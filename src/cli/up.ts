@@ -13,6 +13,11 @@ export interface UpOptions {
   kubeconfig?: string | false;
   store?: string;
   foreground?: boolean;
+  /** false: no node on this machine (control plane only). */
+  node?: boolean;
+  podCidr?: string;
+  bridge?: string;
+  nodeName?: string;
 }
 
 const CONTEXT = 'k8ts';
@@ -60,12 +65,14 @@ export async function up(opts: UpOptions): Promise<number> {
     console.log(`kubeconfig: ${kc} (context ${CONTEXT})`);
     return 0;
   }
-  if (opts.foreground) return runForeground(dataDir, port, store, opts.kubeconfig);
+  if (opts.foreground) return runForeground(dataDir, port, store, opts.kubeconfig, opts);
 
   fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
   try { fs.rmSync(files.info); } catch { /* not there */ }
   const log = fs.openSync(files.log, 'a');
-  const args = [process.argv[1], 'up', '--foreground', '--data-dir', files.dir, '--port', String(port), '--store', store, '--no-kubeconfig'];
+  // The background process gets the same options, in the foreground, writing no kubeconfig
+  // (this process writes it once the cluster answers).
+  const args = [process.argv[1], 'up', ...process.argv.slice(3), '--foreground', '--data-dir', files.dir, '--port', String(port), '--store', store, '--no-kubeconfig'];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: process.env });
   fs.closeSync(log);
   const started = Date.now();
@@ -76,7 +83,8 @@ export async function up(opts: UpOptions): Promise<number> {
   for (;;) {
     if (exited !== null) {
       process.stdout.write('\n');
-      const tail = fs.readFileSync(files.log, 'utf8').trim().split('\n').slice(-5).join('\n');
+      // The last lines that say something (stack frames say where, not what).
+      const tail = fs.readFileSync(files.log, 'utf8').trim().split('\n').filter((l) => !/^\s+at /.test(l)).slice(-5).join('\n');
       console.error(`k8ts failed to start (exit ${exited}). Last lines of ${files.log}:\n${tail}`);
       return 1;
     }
@@ -107,10 +115,10 @@ export async function up(opts: UpOptions): Promise<number> {
   }
 }
 
-async function runForeground(dataDir: string, port: number, store: 'sqlite' | 'memory', kubeconfig: string | undefined | false): Promise<number> {
+async function runForeground(dataDir: string, port: number, store: 'sqlite' | 'memory', kubeconfig: string | undefined | false, opts: UpOptions): Promise<number> {
   let cp;
   try {
-    cp = await startControlPlane({ dataDir, port, store });
+    cp = await startControlPlane({ dataDir, port, store, node: opts.node !== false, podCIDR: opts.podCidr, bridgeName: opts.bridge, nodeName: opts.nodeName });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') console.error(`k8ts: port ${port} is in use; pick another with --port N (0 picks a free one).`);
@@ -121,6 +129,7 @@ async function runForeground(dataDir: string, port: number, store: 'sqlite' | 'm
   writeClusterInfo(dataDir, cp, store);
   if (kubeconfig !== false) writeKubeconfigFor(cp.url, cp.token, cp.caPEM, kubeconfig);
   console.log(`k8ts control plane serving at ${cp.url} (pid ${process.pid}, store ${store}, data dir ${clusterFiles(dataDir).dir})`);
+  if (cp.node) console.log(`node ${cp.node.name} at ${cp.node.ip}${cp.node.limitations.length ? ` (limited: ${cp.node.limitations.join('; ')})` : ''}`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (sig: string) => {

@@ -12,6 +12,9 @@ import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { startControllers, type ControllerManager } from '../controllers/manager.js';
 import { clusterFiles, type ClusterInfo } from './paths.js';
+import { startLocalNode, type LocalNode } from './node.js';
+import { RestClient } from '../client/rest.js';
+import { makeConnectHandler } from '../apiserver/connect.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -20,6 +23,13 @@ export interface ControlPlaneOptions {
   store: 'sqlite' | 'memory';
   /** Run the controllers in-process (on by default). */
   controllers?: boolean;
+  /** Run a node (agent + runtime) for this machine (on by default). */
+  node?: boolean;
+  /** The local node's pod network: podCIDR and bridge name (several clusters on one machine need distinct ones). */
+  podCIDR?: string;
+  bridgeName?: string;
+  nodeName?: string;
+  log?: (msg: string) => void;
 }
 
 export interface ControlPlane {
@@ -30,6 +40,7 @@ export interface ControlPlane {
   api: ApiServer;
   store: Store;
   controllers?: ControllerManager;
+  node?: LocalNode;
   stop(): Promise<void>;
 }
 
@@ -51,12 +62,24 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const token = ensureToken(opts.dataDir);
   const pki = ensurePKI(files.dir);
   const store = await openStore(opts.store, files.dir);
+  const log = opts.log ?? ((m: string) => console.error(m));
+  // Pod log/exec/attach/port-forward/proxy requests are relayed to the pod's node.
+  let apiRef: ApiServer | undefined;
+  const connect = makeConnectHandler({
+    getPod: (ns, n) => apiRef!.getObject('', 'pods', ns, n),
+    getNode: (n) => apiRef!.getObject('', 'nodes', undefined, n),
+    getService: (ns, n) => apiRef!.getObject('', 'services', ns, n),
+    getEndpoints: (ns, n) => apiRef!.getObject('', 'endpoints', ns, n),
+    nodeToken: token,
+  });
   const api = new ApiServer({
     store,
     tls: pki.apiserver,
     tokens: new Map([[token, 'kubernetes-admin']]),
     compactKeepRevisions: 10_000,
+    connect,
   });
+  apiRef = api;
   let url: string;
   try {
     url = await api.start(opts.port, opts.host ?? '127.0.0.1');
@@ -66,10 +89,24 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     throw e;
   }
   let controllers: ControllerManager | undefined;
-  if (opts.controllers !== false) controllers = await startControllers({ server: url, token, caData: pki.ca.cert, log: (m) => console.error(m) });
+  let node: LocalNode | undefined;
+  try {
+    if (opts.controllers !== false) controllers = await startControllers({ server: url, token, caData: pki.ca.cert, log });
+    if (opts.node !== false) {
+      const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, log });
+    }
+  } catch (e) {
+    await controllers?.stop().catch(() => undefined);
+    await api.stop().catch(() => undefined);
+    await store.close();
+    throw e;
+  }
   return {
-    url, token, caPEM: pki.ca.cert, api, store, controllers,
+    url, token, caPEM: pki.ca.cert, api, store, controllers, node,
     async stop() {
+      // The node first: its pods are stopped and its network removed while the API is still up.
+      await node?.stop({ killPods: true }).catch((e) => log(`node stop: ${(e as Error).message}`));
       await controllers?.stop();
       await api.stop();
       await store.close();

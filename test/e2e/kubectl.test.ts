@@ -8,7 +8,7 @@ import YAML from 'yaml';
 import { TestCluster, spawnKubectl } from './harness.js';
 
 const cluster = new TestCluster('kubectl');
-before(async () => { await cluster.up(); });
+before(async () => { await cluster.up(['--no-node']); });
 after(async () => { await cluster.stop(); });
 
 const rsManifest = (name: string, app: string, replicas = 2) => ({

@@ -376,8 +376,10 @@ export class GenericRegistry {
     if (clientRV !== undefined && clientRV !== '' && clientRV !== current.metadata.resourceVersion) {
       throw errors.conflict(this.ri.resource, this.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
-    // Fields the system owns: kept from the stored object.
+    // Fields the system owns: kept from the stored object. An update without a resourceVersion
+    // is unconditional (AllowUnconditionalUpdate): it applies to whatever is stored.
     const m = obj.metadata, om = current.metadata;
+    if (!clientRV) m.resourceVersion = om.resourceVersion;
     if (m.uid !== undefined && m.uid !== om.uid) throw this.invalid(obj, [{ type: 'FieldValueInvalid', field: 'metadata.uid', value: m.uid, detail: 'field is immutable' }]);
     m.uid = om.uid;
     m.creationTimestamp = om.creationTimestamp;
@@ -396,12 +398,19 @@ export class GenericRegistry {
       const fin = isObject(obj.spec) ? (obj.spec as { finalizers?: string[] }).finalizers : undefined;
       if (fin && fin.length) (spec as { finalizers?: string[] }).finalizers = fin; else delete (spec as { finalizers?: string[] }).finalizers;
       obj = next;
+    } else if (subresource === 'binding') {
+      // pods/binding: the registry itself sets spec.nodeName and the PodScheduled condition.
     } else if (subresource === 'status') {
-      // Status writes change status (and, as Kubernetes allows, nothing else of the spec).
+      // Status writes change status; spec, labels and owner references stay as stored, while
+      // annotations may change (the status strategies of pods and workloads allow it).
       const next = deepCopy(current);
       next.status = obj.status;
       if (next.status === undefined) delete next.status;
-      // labels/annotations are kept from the stored object for status writes
+      const ann = obj.metadata.annotations as Record<string, string> | null | undefined;
+      if (ann !== undefined) {
+        if (ann === null || Object.keys(ann).length === 0) delete next.metadata.annotations;
+        else next.metadata.annotations = ann;
+      }
       obj = next;
       const errs = validateStatusUpdate(this.group, this.ri.kind, obj, current);
       if (errs.length) throw this.invalid(obj, errs);

@@ -1,0 +1,79 @@
+// API semantics on an in-process server: paging, resourceVersion, 410 after compaction,
+// watch from a revision, selectors entering and leaving a watch, dryRun, generateName.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import type { KObject } from '../api/object.js';
+import { isApiError } from '../client/rest.js';
+
+let cp: TestControlPlane;
+const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' };
+before(async () => { cp = await startTestControlPlane(); });
+after(async () => { await cp.stop(); });
+
+test('limit/continue pages over one snapshot, with remainingItemCount', async () => {
+  for (let i = 0; i < 7; i++) await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `page-${i}`, labels: { set: 'paging' } } });
+  const first = await cp.client.list(CM, { limit: 3, labelSelector: 'set=paging' });
+  assert.equal(first.items.length, 3);
+  assert.ok(first.metadata.continue);
+  // A write between pages does not show up: pages read one revision.
+  await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'page-x', labels: { set: 'paging' } } });
+  const second = await cp.client.list(CM, { limit: 3, labelSelector: 'set=paging', continue: first.metadata.continue });
+  const third = await cp.client.list(CM, { limit: 3, labelSelector: 'set=paging', continue: second.metadata.continue });
+  const names = [...first.items, ...second.items, ...third.items].map((o) => o.metadata.name);
+  assert.deepEqual(names, ['page-0', 'page-1', 'page-2', 'page-3', 'page-4', 'page-5', 'page-6']);
+  assert.equal(third.metadata.continue, undefined);
+  const unfiltered = await cp.client.list(CM, { limit: 2 });
+  assert.equal(typeof unfiltered.metadata.remainingItemCount, 'number');
+});
+
+test('Exact resourceVersion reads the past; compacted revisions are 410 Expired', async () => {
+  const a = await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'past' }, data: { v: '1' } });
+  await cp.client.update({ ...CM, name: 'past' }, { ...a, data: { v: '2' } });
+  const old = await cp.client.list(CM, { resourceVersion: a.metadata.resourceVersion, resourceVersionMatch: 'Exact' });
+  assert.equal((old.items.find((o) => o.metadata.name === 'past') as KObject & { data: { v: string } }).data.v, '1');
+  await cp.api.store.compact(await cp.api.store.currentRevision());
+  await assert.rejects(cp.client.list(CM, { resourceVersion: a.metadata.resourceVersion, resourceVersionMatch: 'Exact' }), (e) => isApiError(e) && e.code === 410 && e.reason === 'Expired');
+});
+
+test('watch from a resourceVersion, with selector transitions as ADDED/DELETED', async () => {
+  const start = await cp.client.list(CM, { limit: 1 });
+  const stream = await cp.client.watch(CM, { resourceVersion: start.metadata.resourceVersion, labelSelector: 'tier=web' });
+  const seen: string[] = [];
+  const done = (async () => { for await (const ev of stream) { seen.push(`${ev.type} ${ev.object.metadata.name}`); if (seen.length === 3) break; } })();
+  const o = await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'sel', labels: { tier: 'db' } } });
+  await cp.client.patch({ ...CM, name: 'sel' }, { metadata: { labels: { tier: 'web' } } }, 'merge');
+  await cp.client.patch({ ...CM, name: 'sel' }, { data: { k: 'v' } }, 'merge');
+  await cp.client.patch({ ...CM, name: 'sel' }, { metadata: { labels: { tier: 'db' } } }, 'merge');
+  await cp.client.delete({ ...CM, name: 'sel' });
+  await done;
+  stream.stop();
+  // Created outside the selector: nothing; labelled into it: ADDED; out again: DELETED.
+  assert.deepEqual(seen, ['ADDED sel', 'MODIFIED sel', 'DELETED sel']);
+  assert.equal(o.metadata.name, 'sel');
+});
+
+test('dryRun stores nothing; generateName makes a name', async () => {
+  const d = await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' } }, { dryRun: true });
+  assert.equal(d.metadata.name, 'dry');
+  await assert.rejects(cp.client.get({ ...CM, name: 'dry' }), (e) => isApiError(e) && e.code === 404);
+  const g = await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' } });
+  assert.match(g.metadata.name!, /^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+});
+
+test('services get cluster IPs and node ports; conflicts are refused', async () => {
+  const SVC = { group: '', version: 'v1', resource: 'services', namespace: 'default' };
+  const s = await cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'np' }, spec: { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 80, nodePort: 30080 }] } }) as KObject & { spec: { clusterIP: string; ports: { nodePort: number; targetPort: number }[] } };
+  assert.match(s.spec.clusterIP, /^10\.(9[6-9]|10[0-9]|11[01])\./);
+  assert.equal(s.spec.ports[0].nodePort, 30080);
+  assert.equal(s.spec.ports[0].targetPort, 80);
+  await assert.rejects(cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'np2' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } }),
+    (e) => isApiError(e) && e.code === 422 && /provided port is already allocated/.test(e.message));
+  await assert.rejects(cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ip2' }, spec: { clusterIP: s.spec.clusterIP, ports: [{ port: 80 }] } }),
+    (e) => isApiError(e) && e.code === 422 && /already allocated/.test(e.message));
+  await cp.client.delete({ ...SVC, name: 'np' });
+  // Released: the port can be taken again.
+  const again = await cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'np3' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } });
+  assert.equal((again as KObject & { spec: { ports: { nodePort: number }[] } }).spec.ports[0].nodePort, 30080);
+});

@@ -1,0 +1,97 @@
+// A node on this machine: the built-in runtime (pods as processes in their own network
+// namespaces), the node agent (kubelet) and its streaming server. `k8ts up` runs one for its
+// own machine; `k8ts agent` runs one that joins a cluster over the network.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RestClient } from '../client/rest.js';
+import { NodeAgent } from '../node/agent.js';
+import { NodeNetwork } from '../node/network/bridge.js';
+import { LocalImageStore } from '../node/runtime/images.js';
+import { ProcessRuntime } from '../node/runtime/process.js';
+import type { ContainerStatus, RuntimeService } from '../node/runtime/types.js';
+import { StreamingServer, type StreamingPod } from '../node/streaming/server.js';
+
+export interface LocalNodeOptions {
+  client: RestClient;
+  nodeName?: string;
+  /** Where the runtime, volumes and logs live. */
+  dir: string;
+  podCIDR?: string;
+  bridgeName?: string;
+  /** The token the API server presents to this node's streaming server. */
+  streamingToken: string;
+  /** Port of the streaming server (0: any free one). */
+  kubeletPort?: number;
+  log?: (msg: string) => void;
+  crashBackoff?: { initialMs: number; maxMs: number };
+}
+
+export interface LocalNode {
+  name: string;
+  ip: string;
+  agent: NodeAgent;
+  runtime: ProcessRuntime;
+  network: NodeNetwork | null;
+  limitations: string[];
+  /** killPods: for `k8ts down` (nothing of the node is left); false for an agent restart. */
+  stop(opts: { killPods: boolean }): Promise<void>;
+}
+
+/** The streaming server finds a pod's sandbox and current containers through the runtime. */
+export async function lookupPodInRuntime(runtime: RuntimeService, namespace: string, name: string): Promise<StreamingPod | undefined> {
+  const sandboxes = (await runtime.listPodSandbox())
+    .filter((s) => s.metadata.namespace === namespace && s.metadata.name === name)
+    .sort((a, b) => (a.state === b.state ? b.createdAt - a.createdAt : a.state === 'SANDBOX_READY' ? -1 : 1));
+  const sb = sandboxes[0];
+  if (!sb) return undefined;
+  const containers: Record<string, string> = {};
+  const best = new Map<string, ContainerStatus>();
+  for (const c of await runtime.listContainers({ podSandboxId: sb.id })) {
+    const cur = best.get(c.metadata.name);
+    const rank = (x: ContainerStatus) => (x.state === 'CONTAINER_RUNNING' ? 1e15 : 0) + x.metadata.attempt * 1e6 + x.createdAt / 1e7;
+    if (!cur || rank(c) > rank(cur)) best.set(c.metadata.name, c);
+  }
+  for (const [n, c] of best) containers[n] = c.id;
+  return { sandboxId: sb.id, containers, podIP: sb.ip, uid: sb.metadata.uid };
+}
+
+export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode> {
+  const name = opts.nodeName ?? os.hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+  const log = opts.log ?? (() => undefined);
+  fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+  const podCIDR = opts.podCIDR ?? '10.244.0.0/24';
+  const isolated = process.platform === 'linux' && process.getuid?.() === 0;
+  const network = isolated ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true }) : null;
+  if (network) await network.ensureBridge();
+  const images = new LocalImageStore({ dir: path.join(opts.dir, 'images') });
+  const runtime = new ProcessRuntime({ stateDir: path.join(opts.dir, 'runtime'), node: network, images, log });
+  const limitations = runtime.limitations();
+  for (const l of limitations) log(`node ${name}: ${l}`);
+  // The node's address is its bridge gateway: local to this host and reachable from its pods.
+  const ip = network ? network.gateway : '127.0.0.1';
+  const streaming = new StreamingServer({ runtime, token: opts.streamingToken, lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n) });
+  const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
+  const agent = new NodeAgent({
+    client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip,
+    rootDir: path.join(opts.dir, 'kubelet'), kubeletPort: port, log, crashBackoff: opts.crashBackoff,
+  });
+  try {
+    await agent.start();
+  } catch (e) {
+    await streaming.close();
+    await runtime.close();
+    throw e;
+  }
+  return {
+    name, ip, agent, runtime, network, limitations,
+    async stop({ killPods }) {
+      await agent.stop({ killPods });
+      await streaming.close();
+      if (killPods) await runtime.cleanupAll();
+      await runtime.close();
+      if (killPods && network) await network.teardown();
+    },
+  };
+}

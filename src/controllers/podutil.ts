@@ -1,0 +1,241 @@
+// Pod helpers the workload controllers share, as Kubernetes' pkg/api/v1/pod and
+// pkg/controller/controller_utils.go: readiness and availability, the active-pod filter, the
+// order in which a ReplicaSet gives up pods on scale-down, IntOrString scaling, and the
+// ControllerRefManager's claim (adopt orphans, release what no longer matches).
+
+import type { KObject, OwnerReference } from '../api/object.js';
+import { isNotFound, isApiError, type RestClient, type ResourceRef } from '../client/rest.js';
+import type { Selector } from '../api/labels.js';
+
+export interface PodCondition {
+  type: string;
+  status: string;
+  lastProbeTime?: string | null;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface ContainerStatus {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  [k: string]: unknown;
+}
+
+export interface Pod extends KObject {
+  spec?: { nodeName?: string; initContainers?: { name: string; restartPolicy?: string }[]; [k: string]: unknown };
+  status?: {
+    phase?: string;
+    conditions?: PodCondition[];
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+    [k: string]: unknown;
+  };
+}
+
+/** The annotation that tells the ReplicaSet controller which pods to give up first (lower first). */
+export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+
+export function podReadyCondition(pod: Pod): PodCondition | undefined {
+  return pod.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+export function isPodReady(pod: Pod): boolean {
+  return podReadyCondition(pod)?.status === 'True';
+}
+
+/** Ready for at least minReadySeconds (podutil.IsPodAvailable). */
+export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number = Date.now()): boolean {
+  if (!isPodReady(pod)) return false;
+  if (!minReadySeconds) return true;
+  const t = podReadyCondition(pod)?.lastTransitionTime;
+  if (!t) return false;
+  return Date.parse(t) + minReadySeconds * 1000 < now;
+}
+
+/** Neither finished (Succeeded/Failed) nor being deleted: the pods a controller counts. */
+export function isPodActive(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata.deletionTimestamp;
+}
+
+export function controllerOf(obj: KObject): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+}
+
+/** metav1.NewControllerRef. */
+export function newControllerRef(owner: KObject, apiVersion: string, kind: string): OwnerReference {
+  return { apiVersion, kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
+}
+
+// ---- IntOrString ----
+
+/** intstr.GetScaledValueFromIntOrPercent: "25%" of total, rounded up or down; plain ints as they are. */
+export function scaledValueFromIntOrPercent(v: number | string | undefined | null, total: number, roundUp: boolean): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'number') return v;
+  const m = /^(-?\d+)%$/.exec(v);
+  if (!m) {
+    if (/^-?\d+$/.test(v)) return Number(v);
+    throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage`);
+  }
+  const x = (Number(m[1]) * total) / 100;
+  return roundUp ? Math.ceil(x) : Math.floor(x);
+}
+
+// ---- scale-down order (controller.ActivePodsWithRanks) ----
+
+const PHASE_ORDINAL: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
+
+function deletionCost(pod: Pod): number {
+  const v = pod.metadata.annotations?.[POD_DELETION_COST];
+  if (v === undefined || !/^-?\d+$/.test(v)) return 0;
+  const n = Number(v);
+  return n >= -2147483648 && n <= 2147483647 ? n : 0;
+}
+
+function readyTime(pod: Pod): number {
+  if (!isPodReady(pod)) return 0;
+  const t = podReadyCondition(pod)?.lastTransitionTime;
+  return t ? Date.parse(t) : 0;
+}
+
+function time(s: string | undefined): number {
+  return s ? Date.parse(s) : 0;
+}
+
+/** afterOrZero: a zero time counts as after any other. */
+function afterOrZero(t1: number, t2: number): boolean {
+  if (!t1 || !t2) return !t1;
+  return t1 > t2;
+}
+
+/** Base-2 logarithmic buckets of age (LogarithmicScaleDown, GA): pods of similar age tie. */
+function logarithmicRankDiff(t1: number, t2: number, now: number): number {
+  const d1 = (now - t1) * 1e6, d2 = (now - t2) * 1e6; // ns, as Go's time.Duration
+  const r1 = d1 > 0 ? Math.floor(Math.log2(d1)) : -1;
+  const r2 = d2 > 0 ? Math.floor(Math.log2(d2)) : -1;
+  return r1 - r2;
+}
+
+function maxRestarts(pod: Pod): { regular: number; sidecar: number } {
+  let regular = 0, sidecar = 0;
+  for (const c of pod.status?.containerStatuses ?? []) regular = Math.max(regular, c.restartCount ?? 0);
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+  for (const c of pod.status?.initContainerStatuses ?? []) if (c.name && sidecars.has(c.name)) sidecar = Math.max(sidecar, c.restartCount ?? 0);
+  return { regular, sidecar };
+}
+
+interface Ranked { pod: Pod; rank: number }
+
+/** ActivePodsWithRanks.Less: true when a should be deleted before b. */
+function deleteBefore(a: Ranked, b: Ranked, now: number): boolean {
+  const pa = a.pod, pb = b.pod;
+  const na = pa.spec?.nodeName ?? '', nb = pb.spec?.nodeName ?? '';
+  // 1. Unassigned < assigned.
+  if (na !== nb && (!na || !nb)) return !na;
+  // 2. Pending < Unknown < Running.
+  const oa = PHASE_ORDINAL[pa.status?.phase ?? ''] ?? 0, ob = PHASE_ORDINAL[pb.status?.phase ?? ''] ?? 0;
+  if (oa !== ob) return oa < ob;
+  // 3. Not ready < ready.
+  const ra = isPodReady(pa), rb = isPodReady(pb);
+  if (ra !== rb) return !ra;
+  // 4. Lower pod-deletion-cost < higher.
+  const ca = deletionCost(pa), cb = deletionCost(pb);
+  if (ca !== cb) return ca < cb;
+  // 5. Doubled up (more related pods on the same node) < not doubled up.
+  if (a.rank !== b.rank) return a.rank > b.rank;
+  // 6. Ready for a shorter time < longer.
+  if (ra && rb) {
+    const ta = readyTime(pa), tb = readyTime(pb);
+    if (ta !== tb) {
+      if (!ta || !tb) return afterOrZero(ta, tb);
+      const d = logarithmicRankDiff(ta, tb, now);
+      if (d === 0) return (pa.metadata.uid ?? '') < (pb.metadata.uid ?? '');
+      return d < 0;
+    }
+  }
+  // 7. More container restarts < fewer.
+  const xa = maxRestarts(pa), xb = maxRestarts(pb);
+  if (xa.regular !== xb.regular) return xa.regular > xb.regular;
+  if (xa.sidecar !== xb.sidecar) return xa.sidecar > xb.sidecar;
+  // 8. Newer < older.
+  const ka = time(pa.metadata.creationTimestamp), kb = time(pb.metadata.creationTimestamp);
+  if (ka !== kb) {
+    if (!ka || !kb) return afterOrZero(ka, kb);
+    const d = logarithmicRankDiff(ka, kb, now);
+    if (d === 0) return (pa.metadata.uid ?? '') < (pb.metadata.uid ?? '');
+    return d < 0;
+  }
+  return false;
+}
+
+/**
+ * The pods to delete first, as the ReplicaSet controller's getPodsToDelete: ranked by the
+ * number of active related pods (same owning Deployment) on the pod's node.
+ */
+export function podsToDelete(pods: Pod[], related: Pod[], diff: number, now: number = Date.now()): Pod[] {
+  if (diff >= pods.length) return pods.slice(0, diff);
+  const onNode = new Map<string, number>();
+  for (const p of related) if (isPodActive(p)) onNode.set(p.spec?.nodeName ?? '', (onNode.get(p.spec?.nodeName ?? '') ?? 0) + 1);
+  const ranked: Ranked[] = pods.map((pod) => ({ pod, rank: onNode.get(pod.spec?.nodeName ?? '') ?? 0 }));
+  ranked.sort((a, b) => (deleteBefore(a, b, now) ? -1 : deleteBefore(b, a, now) ? 1 : 0));
+  return ranked.slice(0, diff).map((r) => r.pod);
+}
+
+// ---- ControllerRefManager ----
+
+export interface ClaimOptions {
+  client: RestClient;
+  /** Where the claimed kind lives: pods, or replicasets. */
+  resource: Omit<ResourceRef, 'name' | 'namespace'>;
+  owner: KObject;
+  ownerApiVersion: string;
+  ownerKind: string;
+  selector: Selector;
+  /** Confirms, with a live read, that the owner is not being deleted before adopting anything. */
+  canAdopt: () => Promise<void>;
+}
+
+/**
+ * ClaimObjects: what matches and is ours (or an orphan we adopt) is returned; what is ours
+ * and no longer matches is released. Adoption errors are thrown after the rest was claimed.
+ */
+export async function claimObjects<T extends KObject>(objs: T[], o: ClaimOptions): Promise<T[]> {
+  const claimed: T[] = [];
+  const errs: unknown[] = [];
+  let adoptChecked: Promise<void> | undefined;
+  const ownerUid = o.owner.metadata.uid!;
+  const ownerDeleting = !!o.owner.metadata.deletionTimestamp;
+  for (const obj of objs) {
+    const ref = controllerOf(obj);
+    const matches = o.selector.matches(obj.metadata.labels);
+    const target = { ...o.resource, namespace: obj.metadata.namespace, name: obj.metadata.name };
+    if (ref) {
+      if (ref.uid !== ownerUid) continue;
+      if (matches) { claimed.push(obj); continue; }
+      if (ownerDeleting) continue;
+      try {
+        await o.client.patch(target, { metadata: { ownerReferences: [{ $patch: 'delete', uid: ownerUid }], uid: obj.metadata.uid } }, 'strategic');
+      } catch (e) {
+        // Gone, or no longer ours (422 when the uid changed): nothing to release.
+        if (!isNotFound(e) && !(isApiError(e) && e.code === 422)) errs.push(e);
+      }
+      continue;
+    }
+    if (ownerDeleting || !matches || obj.metadata.deletionTimestamp) continue;
+    if (o.owner.metadata.namespace && o.owner.metadata.namespace !== obj.metadata.namespace) continue;
+    try {
+      adoptChecked ??= o.canAdopt();
+      await adoptChecked;
+      const owner = newControllerRef(o.owner, o.ownerApiVersion, o.ownerKind);
+      const adopted = await o.client.patch<T>(target, { metadata: { ownerReferences: [owner], uid: obj.metadata.uid } }, 'strategic');
+      claimed.push(adopted);
+    } catch (e) {
+      if (!isNotFound(e)) errs.push(e);
+    }
+  }
+  if (errs.length) throw errs[0];
+  return claimed;
+}

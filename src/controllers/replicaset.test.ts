@@ -1,0 +1,243 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KObject } from '../api/object.js';
+import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { podsToDelete, type Pod } from './podutil.js';
+import { slowStartBatch, type ReplicaSet } from './replicaset.js';
+import { startFakeKubelet, startFaultProxy, startWorkloadControllers, waitFor, type FakeKubelet, type FaultProxy, type Workloads } from './workload-testing.js';
+
+const PODS = { group: '', version: 'v1', resource: 'pods' };
+const RS = { group: 'apps', version: 'v1', resource: 'replicasets' };
+const EVENTS = { group: '', version: 'v1', resource: 'events' };
+
+let cp: TestControlPlane;
+let proxy: FaultProxy;
+let w: Workloads;
+let kubelet: FakeKubelet;
+let nsSeq = 0;
+
+before(async () => {
+  cp = await startTestControlPlane();
+  proxy = await startFaultProxy(cp.url);
+  w = await startWorkloadControllers(cp, proxy.url);
+  kubelet = await startFakeKubelet(cp.newClient('kubelet'), { neverReady: (p) => p.metadata.labels?.ready === 'never' });
+});
+
+after(async () => {
+  await kubelet?.stop();
+  await w?.stop();
+  await proxy?.stop();
+  await cp?.stop();
+});
+
+async function newNamespace(): Promise<string> {
+  const name = `rs-test-${++nsSeq}`;
+  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  return name;
+}
+
+function replicaSet(ns: string, name: string, replicas: number, labels: Record<string, string> = { app: name }): ReplicaSet {
+  return {
+    apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: ns },
+    spec: {
+      replicas, selector: { matchLabels: { app: labels.app } },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+    },
+  };
+}
+
+const pods = async (ns: string): Promise<Pod[]> => (await cp.client.list<Pod>({ ...PODS, namespace: ns })).items;
+const activePods = async (ns: string): Promise<Pod[]> => (await pods(ns)).filter((p) => !p.metadata.deletionTimestamp);
+const getRS = (ns: string, name: string): Promise<ReplicaSet> => cp.client.get<ReplicaSet>({ ...RS, namespace: ns, name });
+const events = async (ns: string): Promise<KObject[]> => (await cp.client.list({ ...EVENTS, namespace: ns })).items;
+
+test('creates spec.replicas pods from the template, owned by the ReplicaSet, and reports status', async () => {
+  const ns = await newNamespace();
+  const rs = await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'web', 3, { app: 'web', tier: 'fe' }));
+  const ready = await waitFor(async () => {
+    const r = await getRS(ns, 'web');
+    return r.status?.availableReplicas === 3 && r.status.observedGeneration === 1 ? r : undefined;
+  }, 'three available replicas');
+  assert.deepEqual(ready.status, { replicas: 3, fullyLabeledReplicas: 3, readyReplicas: 3, availableReplicas: 3, observedGeneration: 1 });
+  const ps = await pods(ns);
+  assert.equal(ps.length, 3);
+  for (const p of ps) {
+    assert.match(p.metadata.name!, /^web-[a-z0-9]{5}$/);
+    assert.equal(p.metadata.generateName, 'web-');
+    assert.deepEqual(p.metadata.labels, { app: 'web', tier: 'fe' });
+    assert.deepEqual(p.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+  }
+  const evs = await waitFor(async () => {
+    const e = (await events(ns)).filter((x) => x.reason === 'SuccessfulCreate');
+    return e.length === 3 ? e : undefined;
+  }, 'three SuccessfulCreate events');
+  assert.deepEqual(evs.map((e) => e.message).sort(), ps.map((p) => `Created pod: ${p.metadata.name}`).sort());
+  assert.deepEqual(evs[0].source, { component: 'replicaset-controller' });
+  assert.equal((evs[0].involvedObject as { kind: string }).kind, 'ReplicaSet');
+
+  // A deleted pod is replaced; a pod that finished (Failed) is replaced too.
+  await cp.client.delete({ ...PODS, namespace: ns, name: ps[0].metadata.name });
+  await cp.client.patch({ ...PODS, namespace: ns, name: ps[1].metadata.name, subresource: 'status' }, { status: { phase: 'Failed' } }, 'merge');
+  await waitFor(async () => {
+    const all = await pods(ns);
+    const active = all.filter((p) => p.status?.phase !== 'Failed');
+    return active.length === 3 && !active.some((p) => p.metadata.name === ps[0].metadata.name || p.metadata.name === ps[1].metadata.name);
+  }, 'replacements for the deleted and the failed pod');
+  await waitFor(async () => (await getRS(ns, 'web')).status?.readyReplicas === 3, 'status back to 3 ready');
+});
+
+test('adopts matching orphans, releases pods whose labels stop matching', async () => {
+  const ns = await newNamespace();
+  const orphan = await cp.client.create<Pod>({ ...PODS, namespace: ns }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', labels: { app: 'api' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+  const rs = await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'api', 2));
+  await waitFor(async () => (await activePods(ns)).length === 2, 'two pods');
+  const adopted = await cp.client.get<Pod>({ ...PODS, namespace: ns, name: 'orphan' });
+  assert.equal(adopted.metadata.uid, orphan.metadata.uid);
+  assert.deepEqual(adopted.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'api', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+  assert.equal((await events(ns)).filter((e) => e.reason === 'SuccessfulCreate').length, 1, 'only one pod created: the orphan counts');
+
+  await cp.client.patch({ ...PODS, namespace: ns, name: 'orphan' }, { metadata: { labels: { app: 'other' } } }, 'merge');
+  await waitFor(async () => {
+    const p = await cp.client.get<Pod>({ ...PODS, namespace: ns, name: 'orphan' });
+    return !p.metadata.ownerReferences?.length;
+  }, 'the relabelled pod released');
+  await waitFor(async () => (await activePods(ns)).filter((p) => p.metadata.labels?.app === 'api').length === 2, 'a replacement for the released pod');
+  const r = await waitFor(async () => { const x = await getRS(ns, 'api'); return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined; }, 'status of 2');
+  assert.equal(r.status?.fullyLabeledReplicas, 2);
+});
+
+test('fullyLabeledReplicas counts pods that carry all template labels', async () => {
+  const ns = await newNamespace();
+  // An orphan that matches the selector but lacks a template label.
+  await cp.client.create<Pod>({ ...PODS, namespace: ns }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'partial', labels: { app: 'lbl' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+  await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'lbl', 2, { app: 'lbl', extra: 'yes' }));
+  const r = await waitFor(async () => { const x = await getRS(ns, 'lbl'); return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined; }, 'two replicas');
+  assert.equal(r.status?.fullyLabeledReplicas, 1);
+});
+
+test('scales down in Kubernetes ranking order', async () => {
+  const ns = await newNamespace();
+  const mk = async (name: string, opts: { node?: string; phase?: string; ready?: boolean; cost?: number; restarts?: number }) => {
+    const p = await cp.client.create<Pod>({ ...PODS, namespace: ns }, {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name, labels: { app: 'rank', ready: 'never' }, annotations: opts.cost !== undefined ? { 'controller.kubernetes.io/pod-deletion-cost': String(opts.cost) } : {} },
+      spec: { containers: [{ name: 'c', image: 'nginx' }], ...(opts.node ? { nodeName: opts.node } : {}) },
+    });
+    if (opts.phase) {
+      // One readiness time for all, so that restarts (not the clock) decide between ready pods.
+      const t = new Date(Date.now() - 600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      await cp.client.patch({ ...PODS, namespace: ns, name, subresource: 'status' }, {
+        status: {
+          phase: opts.phase,
+          conditions: [{ type: 'Ready', status: opts.ready ? 'True' : 'False', lastTransitionTime: t }],
+          containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: !!opts.ready, restartCount: opts.restarts ?? 0 }],
+        },
+      }, 'merge');
+    }
+    return p;
+  };
+  await mk('a-unassigned', {});
+  await mk('b-pending', { node: 'n1', phase: 'Pending' });
+  await mk('c-not-ready', { node: 'n1', phase: 'Running', ready: false });
+  await mk('d-ready-cheap', { node: 'n1', phase: 'Running', ready: true, cost: -5 });
+  await mk('e-ready-restarts', { node: 'n1', phase: 'Running', ready: true, restarts: 3 });
+  await mk('f-ready', { node: 'n1', phase: 'Running', ready: true });
+  const tmpl = replicaSet(ns, 'rank', 6, { app: 'rank', ready: 'never' });
+  await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, tmpl);
+  await waitFor(async () => (await getRS(ns, 'rank')).status?.replicas === 6, 'all six adopted');
+  assert.equal((await events(ns)).filter((e) => e.reason === 'SuccessfulCreate').length, 0);
+
+  const survivors = async (): Promise<string[]> => (await activePods(ns)).map((p) => p.metadata.name!).sort();
+  const scaleTo = (n: number) => cp.client.patch({ ...RS, namespace: ns, name: 'rank', subresource: 'scale' }, { spec: { replicas: n } }, 'merge');
+  await scaleTo(4);
+  await waitFor(async () => (await survivors()).length === 4, 'four left');
+  assert.deepEqual(await survivors(), ['c-not-ready', 'd-ready-cheap', 'e-ready-restarts', 'f-ready']);
+  await scaleTo(2);
+  await waitFor(async () => (await survivors()).length === 2, 'two left');
+  assert.deepEqual(await survivors(), ['e-ready-restarts', 'f-ready']);
+  await scaleTo(1);
+  await waitFor(async () => (await survivors()).length === 1, 'one left');
+  assert.deepEqual(await survivors(), ['f-ready']);
+  const deleted = (await events(ns)).filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message).sort();
+  assert.deepEqual(deleted, ['a-unassigned', 'b-pending', 'c-not-ready', 'd-ready-cheap', 'e-ready-restarts'].map((n) => `Deleted pod: ${n}`));
+  const r = await waitFor(async () => { const x = await getRS(ns, 'rank'); return x.status?.replicas === 1 ? x : undefined; }, 'status of 1');
+  assert.equal(r.status?.readyReplicas, 1);
+});
+
+test('expectations: a lagging pod informer never makes the controller create twice', async () => {
+  const ns = await newNamespace();
+  proxy.podWatchLagMs = 400;
+  try {
+    const created: string[] = [];
+    const watch = await cp.client.watch<Pod>({ ...PODS, namespace: ns }, {});
+    const done = (async () => { for await (const ev of watch) if (ev.type === 'ADDED') created.push(ev.object.metadata.name!); })();
+    await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'burst', 12));
+    await waitFor(() => created.length >= 12, 'twelve pods');
+    // While the informer lags, status writes and pod updates keep waking the ReplicaSet up.
+    await waitFor(async () => (await getRS(ns, 'burst')).status?.readyReplicas === 12, 'twelve ready', 10_000);
+    await waitFor(() => w.rsc.expectations.satisfied(`${ns}/burst`), 'expectations met');
+    // Scale down as well: deletes are expected by pod key.
+    await cp.client.patch({ ...RS, namespace: ns, name: 'burst', subresource: 'scale' }, { spec: { replicas: 5 } }, 'merge');
+    await waitFor(async () => (await getRS(ns, 'burst')).status?.replicas === 5, 'five replicas', 10_000);
+    await waitFor(() => w.rsc.expectations.satisfied(`${ns}/burst`), 'delete expectations met');
+    watch.stop();
+    await done;
+    assert.equal(created.length, 12, `created ${created.length} pods`);
+    assert.equal((await activePods(ns)).length, 5);
+    assert.equal((await events(ns)).filter((e) => e.reason === 'SuccessfulDelete').length, 7);
+  } finally {
+    proxy.podWatchLagMs = 0;
+  }
+});
+
+test('a failing create sets ReplicaFailure and a FailedCreate event; success clears it', async () => {
+  const ns = await newNamespace();
+  const msg = 'pods "quota-" is forbidden: exceeded quota: q1, requested: pods=1, used: pods=0, limited: pods=0';
+  proxy.failPodCreates = msg;
+  try {
+    await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'quota', 2));
+    const r = await waitFor(async () => { const x = await getRS(ns, 'quota'); return x.status?.conditions?.length ? x : undefined; }, 'ReplicaFailure');
+    const c = r.status!.conditions![0];
+    assert.equal(c.type, 'ReplicaFailure');
+    assert.equal(c.status, 'True');
+    assert.equal(c.reason, 'FailedCreate');
+    assert.equal(c.message, msg);
+    assert.ok(c.lastTransitionTime);
+    const ev = await waitFor(async () => (await events(ns)).find((e) => e.reason === 'FailedCreate'), 'FailedCreate event');
+    assert.equal(ev.type, 'Warning');
+    assert.equal(ev.message, `Error creating: ${msg}`);
+    // The slow start stops at the first failed batch: one attempt per sync.
+  } finally {
+    proxy.failPodCreates = undefined;
+  }
+  const ok = await waitFor(async () => { const x = await getRS(ns, 'quota'); return x.status?.readyReplicas === 2 && !x.status.conditions ? x : undefined; }, 'recovered', 10_000);
+  assert.equal(ok.status?.replicas, 2);
+});
+
+test('slowStartBatch: batches of 1, 2, 4 ..., stopping after a failing batch', async () => {
+  let calls = 0;
+  const r1 = await slowStartBatch(10, 1, async () => { calls++; });
+  assert.deepEqual(r1, { successes: 10 });
+  assert.equal(calls, 10);
+  calls = 0;
+  const r2 = await slowStartBatch(10, 1, async () => { if (++calls > 4) throw new Error('boom'); });
+  // Batches 1, 2, 4: the third batch (calls 4..7) has failures, nothing after it runs.
+  assert.equal(calls, 7);
+  assert.equal(r2.successes, 4);
+  assert.equal((r2.error as Error).message, 'boom');
+});
+
+test('podsToDelete: doubled-up pods go before others; newer before older', () => {
+  const t = (s: number) => new Date(Date.now() - s * 1000).toISOString();
+  const pod = (name: string, node: string, createdAgo: number): Pod => ({
+    metadata: { name, uid: name, creationTimestamp: t(createdAgo) },
+    spec: { nodeName: node },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: t(createdAgo) }] },
+  });
+  const a = pod('a', 'n1', 1000), b = pod('b', 'n2', 1000), c = pod('c', 'n2', 1000), d = pod('d', 'n3', 10);
+  // b and c share n2: one of them first; then d (ready for a shorter time), then a.
+  const order = podsToDelete([a, b, c, d], [a, b, c, d], 3).map((p) => p.metadata.name);
+  assert.ok(['b', 'c'].includes(order[0]!));
+  assert.deepEqual(order.slice(1).sort(), [order[0] === 'b' ? 'c' : 'b', 'd'].sort());
+  assert.deepEqual(podsToDelete([a, d], [], 1).map((p) => p.metadata.name), ['d']);
+});

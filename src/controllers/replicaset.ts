@@ -1,0 +1,431 @@
+// The ReplicaSet controller, as kube-controller-manager's pkg/controller/replicaset: keeps
+// spec.replicas active pods matching the selector, adopting orphans and releasing pods that no
+// longer match; creates in slow-start batches and deletes in Kubernetes' ranking order; uses
+// expectations so that a burst of creates or deletes is never repeated while the informer lags;
+// and reports replicas, fullyLabeled/ready/available replicas and a ReplicaFailure condition.
+
+import type { KObject } from '../api/object.js';
+import { deepCopy, nowRFC3339 } from '../api/object.js';
+import { selectorFromLabelSelector, selectorFromMap, type LabelSelector, type Selector } from '../api/labels.js';
+import { isNotFound, type RestClient } from '../client/rest.js';
+import { EventRecorder } from '../client/events.js';
+import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
+import { ControllerLoop, type Reconciler } from './controller.js';
+import { claimObjects, controllerOf, isPodActive, isPodAvailable, isPodReady, newControllerRef, podsToDelete, type Pod } from './podutil.js';
+
+export const PODS = { group: '', version: 'v1', resource: 'pods' };
+export const REPLICASETS = { group: 'apps', version: 'v1', resource: 'replicasets' };
+
+export interface PodTemplateSpec {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; [k: string]: unknown };
+  spec?: Record<string, unknown>;
+}
+
+export interface ReplicaSetCondition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface ReplicaSetStatus {
+  replicas: number;
+  fullyLabeledReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  observedGeneration?: number;
+  conditions?: ReplicaSetCondition[];
+}
+
+export interface ReplicaSet extends KObject {
+  spec: { replicas?: number; minReadySeconds?: number; selector?: LabelSelector; template?: PodTemplateSpec };
+  status?: ReplicaSetStatus;
+}
+
+/** Pods created or deleted in one sync at most (burstReplicas). */
+export const BURST_REPLICAS = 500;
+/** Expectations older than this are given up on (ExpectationsTimeout). */
+const EXPECTATIONS_TIMEOUT_MS = 5 * 60_000;
+
+interface Expectation { add: number; del: number; at: number; deleteKeys: Set<string> }
+
+/**
+ * ControllerExpectations with UID tracking of deletes: how many pod creations and which pod
+ * deletions a ReplicaSet still waits to see in its informer before it may act again.
+ */
+export class ControllerExpectations {
+  private readonly m = new Map<string, Expectation>();
+
+  satisfied(key: string): boolean {
+    const e = this.m.get(key);
+    if (!e) return true;
+    if (e.add <= 0 && e.del <= 0) return true;
+    return Date.now() - e.at > EXPECTATIONS_TIMEOUT_MS;
+  }
+  expectCreations(key: string, n: number): void {
+    this.m.set(key, { add: n, del: 0, at: Date.now(), deleteKeys: new Set() });
+  }
+  expectDeletions(key: string, podKeys: string[]): void {
+    this.m.set(key, { add: 0, del: podKeys.length, at: Date.now(), deleteKeys: new Set(podKeys) });
+  }
+  creationObserved(key: string): void {
+    const e = this.m.get(key);
+    if (e) e.add--;
+  }
+  deletionObserved(key: string, podKey: string): void {
+    const e = this.m.get(key);
+    if (e && e.deleteKeys.delete(podKey)) e.del--;
+  }
+  delete(key: string): void {
+    this.m.delete(key);
+  }
+  /** For tests: the outstanding creates and deletes. */
+  pending(key: string): { add: number; del: number } | undefined {
+    const e = this.m.get(key);
+    return e ? { add: e.add, del: e.del } : undefined;
+  }
+}
+
+/** Runs fn count times in batches of 1, 2, 4 ...; a batch with an error stops the rest. */
+export async function slowStartBatch(count: number, initial: number, fn: () => Promise<void>): Promise<{ successes: number; error?: unknown }> {
+  let remaining = count, successes = 0;
+  for (let batch = Math.min(remaining, initial); batch > 0; batch = Math.min(2 * batch, remaining)) {
+    const results = await Promise.allSettled(Array.from({ length: batch }, () => fn()));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    successes += batch - failed.length;
+    if (failed.length) return { successes, error: failed[0].reason };
+    remaining -= batch;
+  }
+  return { successes };
+}
+
+export interface ControllerOptions {
+  log?: (m: string) => void;
+  workers?: number;
+}
+
+const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
+
+export class ReplicaSetController implements Reconciler {
+  readonly name = 'replicaset';
+  readonly loop: ControllerLoop;
+  readonly expectations = new ControllerExpectations();
+  private readonly rsInf: Informer<ReplicaSet>;
+  private readonly podInf: Informer<Pod>;
+  private readonly recorder: EventRecorder;
+  private readonly log: (m: string) => void;
+
+  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: ControllerOptions = {}) {
+    this.log = opts.log ?? (() => {});
+    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
+    this.recorder = new EventRecorder(client, { component: 'replicaset-controller', onError: (e) => this.log(`replicaset events: ${ERR(e)}`) });
+    this.rsInf = factory.informerFor<ReplicaSet>({ ...REPLICASETS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+    this.podInf = factory.informerFor<Pod>({ ...PODS });
+    this.rsInf.addEventHandler({
+      onAdd: (rs) => this.enqueue(rs),
+      onUpdate: (old, cur) => {
+        if (old.metadata.uid !== cur.metadata.uid) this.expectations.delete(objectKey(old));
+        this.enqueue(cur);
+      },
+      onDelete: (rs) => {
+        this.expectations.delete(objectKey(rs));
+        this.enqueue(rs);
+      },
+    });
+    this.podInf.addEventHandler({
+      onAdd: (p) => this.addPod(p),
+      onUpdate: (o, n) => this.updatePod(o, n),
+      onDelete: (p) => this.deletePod(p),
+    });
+  }
+
+  start(): void { this.loop.start(); }
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.recorder.stop();
+  }
+
+  private enqueue(rs: KObject, afterMs = 0): void {
+    if (afterMs > 0) this.loop.queue.addAfter(objectKey(rs), afterMs);
+    else this.loop.enqueue(objectKey(rs));
+  }
+
+  private resolveControllerRef(namespace: string | undefined, ref: { kind: string; name: string; uid: string }): ReplicaSet | undefined {
+    if (ref.kind !== 'ReplicaSet') return undefined;
+    const rs = this.rsInf.getByName(namespace, ref.name);
+    return rs && rs.metadata.uid === ref.uid ? rs : undefined;
+  }
+
+  /** ReplicaSets whose selector matches an orphan pod (an empty selector matches nothing here). */
+  private podReplicaSets(pod: Pod): ReplicaSet[] {
+    const out: ReplicaSet[] = [];
+    for (const rs of this.rsInf.byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '')) {
+      const sel = safeSelector(rs.spec?.selector);
+      if (!sel || sel.empty() || !sel.matches(pod.metadata.labels)) continue;
+      out.push(rs);
+    }
+    if (out.length > 1) this.log(`replicaset: user error! more than one ReplicaSet is selecting pods with labels: ${JSON.stringify(pod.metadata.labels ?? {})}`);
+    return out;
+  }
+
+  private addPod(pod: Pod): void {
+    if (pod.metadata.deletionTimestamp) {
+      // A pod already being deleted when first seen must not count as an observed creation.
+      this.deletePod(pod);
+      return;
+    }
+    const ref = controllerOf(pod);
+    if (ref) {
+      const rs = this.resolveControllerRef(pod.metadata.namespace, ref);
+      if (!rs) return;
+      this.expectations.creationObserved(objectKey(rs));
+      this.enqueue(rs);
+      return;
+    }
+    for (const rs of this.podReplicaSets(pod)) this.enqueue(rs);
+  }
+
+  private updatePod(old: Pod, cur: Pod): void {
+    if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
+    const labelChanged = JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
+    if (cur.metadata.deletionTimestamp) {
+      // A graceful delete: replace the pod now, not once the kubelet has finished with it.
+      this.deletePod(cur);
+      if (labelChanged) this.deletePod(old);
+      return;
+    }
+    const curRef = controllerOf(cur), oldRef = controllerOf(old);
+    const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
+    if (refChanged && oldRef) {
+      const rs = this.resolveControllerRef(old.metadata.namespace, oldRef);
+      if (rs) this.enqueue(rs);
+    }
+    if (curRef) {
+      const rs = this.resolveControllerRef(cur.metadata.namespace, curRef);
+      if (!rs) return;
+      this.enqueue(rs);
+      const minReady = rs.spec?.minReadySeconds ?? 0;
+      // Availability comes minReadySeconds after readiness: look again then (plus a second of skew).
+      if (!isPodReady(old) && isPodReady(cur) && minReady > 0) this.enqueue(rs, minReady * 1000 + 1000);
+      return;
+    }
+    if (labelChanged || refChanged) for (const rs of this.podReplicaSets(cur)) this.enqueue(rs);
+  }
+
+  private deletePod(pod: Pod): void {
+    const ref = controllerOf(pod);
+    if (!ref) return;
+    const rs = this.resolveControllerRef(pod.metadata.namespace, ref);
+    if (!rs) return;
+    const key = objectKey(rs);
+    this.expectations.deletionObserved(key, objectKey(pod));
+    this.loop.enqueue(key);
+  }
+
+  async reconcile(key: string): Promise<number | void> {
+    const cached = this.rsInf.get(key);
+    if (!cached) {
+      this.expectations.delete(key);
+      return;
+    }
+    const rsNeedsSync = this.expectations.satisfied(key);
+    const selector = safeSelector(cached.spec?.selector);
+    if (!selector) {
+      this.log(`replicaset: ${key}: invalid selector`);
+      return;
+    }
+    const ns = cached.metadata.namespace ?? '';
+    // Every pod of the namespace, so that pods with a stale controllerRef but other labels are released.
+    const active = this.podInf.byIndex(NAMESPACE_INDEX, ns).filter(isPodActive);
+    const pods = await this.claimPods(cached, selector, active);
+    let manageErr: unknown;
+    if (rsNeedsSync && !cached.metadata.deletionTimestamp) {
+      try {
+        await this.manageReplicas(pods, cached);
+      } catch (e) {
+        manageErr = e;
+      }
+    }
+    const rs = deepCopy(cached);
+    const status = calculateReplicaSetStatus(rs, pods, manageErr);
+    const updated = await this.updateStatus(rs, status);
+    const minReady = updated.spec?.minReadySeconds ?? 0;
+    const want = updated.spec?.replicas ?? 1;
+    if (manageErr) throw manageErr;
+    // A last line of defence against clock skew: look again once pods should be available.
+    if (minReady > 0 && (updated.status?.readyReplicas ?? 0) === want && (updated.status?.availableReplicas ?? 0) !== want) return minReady * 1000;
+  }
+
+  private async claimPods(rs: ReplicaSet, selector: Selector, pods: Pod[]): Promise<Pod[]> {
+    return claimObjects(pods, {
+      client: this.client, resource: PODS, owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', selector,
+      canAdopt: async () => {
+        const fresh = await this.client.get<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name });
+        if (fresh.metadata.uid !== rs.metadata.uid) throw new Error(`original ReplicaSet ${rs.metadata.namespace}/${rs.metadata.name} is gone: got uid ${fresh.metadata.uid}, wanted ${rs.metadata.uid}`);
+        if (fresh.metadata.deletionTimestamp) throw new Error(`${rs.metadata.namespace}/${rs.metadata.name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
+      },
+    });
+  }
+
+  private async manageReplicas(pods: Pod[], rs: ReplicaSet): Promise<void> {
+    const key = objectKey(rs);
+    let diff = pods.length - (rs.spec?.replicas ?? 1);
+    if (diff < 0) {
+      diff = Math.min(-diff, BURST_REPLICAS);
+      this.expectations.expectCreations(key, diff);
+      const { successes, error } = await slowStartBatch(diff, 1, () => this.createPod(rs));
+      // Pods never attempted will not be observed: stop waiting for them.
+      for (let i = successes; i < diff; i++) this.expectations.creationObserved(key);
+      if (error) throw error;
+      return;
+    }
+    if (diff > 0) {
+      diff = Math.min(diff, BURST_REPLICAS);
+      const victims = podsToDelete(pods, this.indirectlyRelatedPods(rs), diff);
+      this.expectations.expectDeletions(key, victims.map((p) => objectKey(p)));
+      const errs: unknown[] = [];
+      await Promise.all(victims.map(async (p) => {
+        try {
+          await this.deletePodOf(rs, p);
+        } catch (e) {
+          // The informer will never see this deletion: stop waiting for it.
+          this.expectations.deletionObserved(key, objectKey(p));
+          if (!isNotFound(e)) errs.push(e);
+        }
+      }));
+      if (errs.length) throw errs[0];
+    }
+  }
+
+  /** Pods of every ReplicaSet with the same controller (the Deployment's other revisions). */
+  private indirectlyRelatedPods(rs: ReplicaSet): Pod[] {
+    const ref = controllerOf(rs);
+    if (!ref) return [];
+    const seen = new Set<string>();
+    const out: Pod[] = [];
+    for (const sib of this.rsInf.byIndex(OWNER_UID_INDEX, ref.uid)) {
+      if (controllerOf(sib)?.uid !== ref.uid) continue;
+      const sel = safeSelector(sib.spec?.selector);
+      if (!sel) continue;
+      for (const p of this.podInf.byIndex(NAMESPACE_INDEX, sib.metadata.namespace ?? '')) {
+        if (seen.has(p.metadata.uid ?? '') || !sel.matches(p.metadata.labels)) continue;
+        seen.add(p.metadata.uid ?? '');
+        out.push(p);
+      }
+    }
+    return out;
+  }
+
+  private rsRef(rs: ReplicaSet): KObject {
+    return { ...rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' };
+  }
+
+  /** RealPodControl.CreatePods: a pod from the template, named '<rs>-xxxxx' by the API server. */
+  private async createPod(rs: ReplicaSet): Promise<void> {
+    const t = rs.spec?.template ?? {};
+    const labels = { ...(t.metadata?.labels ?? {}) };
+    if (Object.keys(labels).length === 0) throw new Error('unable to create pods, no labels');
+    const prefix = `${rs.metadata.name}-`;
+    const metadata: Record<string, unknown> = { generateName: prefix.length <= 253 ? prefix : rs.metadata.name, namespace: rs.metadata.namespace, labels };
+    if (t.metadata?.annotations) metadata.annotations = { ...t.metadata.annotations };
+    if (t.metadata?.finalizers?.length) metadata.finalizers = [...t.metadata.finalizers];
+    metadata.ownerReferences = [newControllerRef(rs, 'apps/v1', 'ReplicaSet')];
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata, spec: deepCopy(t.spec ?? {}) };
+    try {
+      const created = await this.client.create<Pod>({ ...PODS, namespace: rs.metadata.namespace }, pod);
+      this.recorder.event(this.rsRef(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
+    } catch (e) {
+      if (!isNamespaceTerminating(e)) this.recorder.event(this.rsRef(rs), 'Warning', 'FailedCreate', `Error creating: ${ERR(e)}`);
+      // A terminating namespace will take this ReplicaSet with it: nothing to retry.
+      if (isNamespaceTerminating(e)) return;
+      throw e;
+    }
+  }
+
+  private async deletePodOf(rs: ReplicaSet, pod: Pod): Promise<void> {
+    try {
+      await this.client.delete({ ...PODS, namespace: rs.metadata.namespace, name: pod.metadata.name });
+    } catch (e) {
+      if (isNotFound(e)) throw e;
+      this.recorder.event(this.rsRef(rs), 'Warning', 'FailedDelete', `Error deleting: ${ERR(e)}`);
+      throw new Error(`unable to delete pods: ${ERR(e)}`);
+    }
+    this.recorder.event(this.rsRef(rs), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+  }
+
+  /** updateReplicaSetStatus: written only when something changed, with one retry on a fresh copy. */
+  private async updateStatus(rs: ReplicaSet, status: ReplicaSetStatus): Promise<ReplicaSet> {
+    const cur = rs.status ?? { replicas: 0 };
+    if ((cur.replicas ?? 0) === status.replicas && (cur.fullyLabeledReplicas ?? 0) === (status.fullyLabeledReplicas ?? 0)
+      && (cur.readyReplicas ?? 0) === (status.readyReplicas ?? 0) && (cur.availableReplicas ?? 0) === (status.availableReplicas ?? 0)
+      && (rs.metadata.generation ?? 0) === (cur.observedGeneration ?? 0)
+      && JSON.stringify(cur.conditions ?? []) === JSON.stringify(status.conditions ?? [])) return rs;
+    status.observedGeneration = rs.metadata.generation;
+    let target = rs;
+    for (let i = 0; ; i++) {
+      target.status = omitZeroStatus(status);
+      try {
+        return await this.client.update<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name, subresource: 'status' }, target);
+      } catch (e) {
+        if (i >= 1) throw e;
+        target = await this.client.get<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name });
+      }
+    }
+  }
+}
+
+export function safeSelector(ls: LabelSelector | undefined): Selector | undefined {
+  try {
+    return selectorFromLabelSelector(ls);
+  } catch {
+    return undefined;
+  }
+}
+
+function isNamespaceTerminating(e: unknown): boolean {
+  const causes = (e as { details?: { causes?: { reason?: string }[] } })?.details?.causes ?? [];
+  return causes.some((c) => c.reason === 'NamespaceTerminating');
+}
+
+/** Go's omitempty on ReplicaSetStatus: replicas is always written, the rest only when set. */
+function omitZeroStatus(s: ReplicaSetStatus): ReplicaSetStatus {
+  const out: ReplicaSetStatus = { replicas: s.replicas };
+  if (s.fullyLabeledReplicas) out.fullyLabeledReplicas = s.fullyLabeledReplicas;
+  if (s.readyReplicas) out.readyReplicas = s.readyReplicas;
+  if (s.availableReplicas) out.availableReplicas = s.availableReplicas;
+  if (s.observedGeneration) out.observedGeneration = s.observedGeneration;
+  if (s.conditions?.length) out.conditions = s.conditions;
+  return out;
+}
+
+/** calculateStatus of the ReplicaSet controller. */
+export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageErr: unknown, now = Date.now()): ReplicaSetStatus {
+  const prev = rs.status ?? { replicas: 0 };
+  const templateSel = selectorFromMap(rs.spec?.template?.metadata?.labels);
+  const minReady = rs.spec?.minReadySeconds ?? 0;
+  let fully = 0, ready = 0, available = 0;
+  for (const p of pods) {
+    if (templateSel.matches(p.metadata.labels)) fully++;
+    if (isPodReady(p)) {
+      ready++;
+      if (isPodAvailable(p, minReady, now)) available++;
+    }
+  }
+  let conditions = [...(prev.conditions ?? [])];
+  const failure = conditions.find((c) => c.type === 'ReplicaFailure');
+  if (manageErr && !failure) {
+    const diff = pods.length - (rs.spec?.replicas ?? 1);
+    const reason = diff < 0 ? 'FailedCreate' : diff > 0 ? 'FailedDelete' : '';
+    const cond: ReplicaSetCondition = { type: 'ReplicaFailure', status: 'True', lastTransitionTime: nowRFC3339(), reason, message: ERR(manageErr) };
+    if (!reason) delete cond.reason;
+    conditions.push(cond);
+  } else if (!manageErr && failure) {
+    conditions = conditions.filter((c) => c.type !== 'ReplicaFailure');
+  }
+  const out: ReplicaSetStatus = { replicas: pods.length, fullyLabeledReplicas: fully, readyReplicas: ready, availableReplicas: available };
+  if (prev.observedGeneration) out.observedGeneration = prev.observedGeneration;
+  if (conditions.length) out.conditions = conditions;
+  return out;
+}
+

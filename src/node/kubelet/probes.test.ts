@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { FakeRuntime } from '../runtime/fake.js';
+import { cond, containerStatus, startHarness, type Harness } from './testing.js';
+
+let h: Harness;
+let server: http.Server;
+let port = 0;
+/** path -> status code the test server answers with. */
+const answers = new Map<string, number>();
+const hits = new Map<string, number>();
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    hits.set(req.url ?? '', (hits.get(req.url ?? '') ?? 0) + 1);
+    res.statusCode = answers.get(req.url ?? '') ?? 404;
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+  // Every sandbox "has" 127.0.0.1: the probes reach the test server there.
+  h = await startHarness({ runtime: new FakeRuntime({ sandboxIP: '127.0.0.1' }) });
+});
+after(async () => {
+  await h?.stop();
+  server?.close();
+});
+
+test('a failing liveness probe kills and restarts the container, with Unhealthy and Killing events', async () => {
+  answers.set('/live', 500);
+  await h.createPod({
+    metadata: { name: 'live' },
+    spec: { containers: [{ name: 'app', image: 'busybox:1.36', livenessProbe: { httpGet: { path: '/live', port }, periodSeconds: 1, failureThreshold: 1 } }] } as any,
+  });
+  const p = await h.waitPod('live', 'restarted', (p) => (containerStatus(p)?.restartCount ?? 0) >= 1 && !!containerStatus(p)?.state?.running, 8000);
+  assert.ok(containerStatus(p)?.lastState?.terminated);
+  await h.waitEvent('live', 'Unhealthy', 'Liveness probe failed: HTTP probe failed with statuscode: 500');
+  await h.waitEvent('live', 'Killing', 'Container app failed liveness probe, will be restarted');
+  answers.set('/live', 200);
+});
+
+test('readiness follows the probe: Ready true, then false when it fails, then true again', async () => {
+  answers.set('/ready', 200);
+  await h.createPod({
+    metadata: { name: 'ready' },
+    spec: { containers: [{ name: 'app', image: 'busybox:1.36', readinessProbe: { httpGet: { path: '/ready', port }, periodSeconds: 1, failureThreshold: 1 } }] } as any,
+  });
+  const p1 = await h.waitPod('ready', 'Ready', (p) => cond(p, 'Ready') === 'True', 10_000);
+  assert.equal(containerStatus(p1)?.ready, true);
+  answers.set('/ready', 503);
+  const p2 = await h.waitPod('ready', 'not Ready', (p) => cond(p, 'Ready') === 'False', 10_000);
+  assert.equal(containerStatus(p2)?.ready, false);
+  assert.equal(p2.status?.phase, 'Running');
+  assert.equal(p2.status?.conditions?.find((c) => c.type === 'Ready')?.message, 'containers with unready status: [app]');
+  assert.equal(containerStatus(p2)?.restartCount, 0);
+  await h.waitEvent('ready', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503');
+  answers.set('/ready', 200);
+  await h.waitPod('ready', 'Ready again', (p) => cond(p, 'Ready') === 'True', 10_000);
+});
+
+test('tcp and exec probes; the startup probe holds readiness back until it passes', async () => {
+  let startupOk = false;
+  h.runtime.execHandler = (_id, cmd) => (cmd[0] === 'check-started' ? { exitCode: startupOk ? 0 : 1, stdout: startupOk ? '' : 'not yet', stderr: '' } : { exitCode: 0, stdout: '', stderr: '' });
+  await h.createPod({
+    metadata: { name: 'startup' },
+    spec: {
+      containers: [{
+        name: 'app', image: 'busybox:1.36',
+        startupProbe: { exec: { command: ['check-started'] }, periodSeconds: 1, failureThreshold: 30 },
+        readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
+      }],
+    } as any,
+  });
+  const p1 = await h.waitPod('startup', 'running, not started', (p) => !!containerStatus(p)?.state?.running, 10_000);
+  assert.equal(containerStatus(p1)?.started, false);
+  assert.equal(containerStatus(p1)?.ready, false);
+  await h.waitEvent('startup', 'Unhealthy', 'Startup probe failed: not yet');
+  startupOk = true;
+  const p2 = await h.waitPod('startup', 'started and ready', (p) => containerStatus(p)?.started === true && cond(p, 'Ready') === 'True', 6000);
+  assert.equal(containerStatus(p2)?.restartCount, 0);
+});

@@ -1,0 +1,51 @@
+// Types and names shared by the node agent's parts.
+
+import type { ConfigMap, Container, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { KObject } from '../../api/object.js';
+
+export type PodObject = Pod & KObject;
+export type ServiceObject = Service & KObject;
+export type ConfigMapObject = ConfigMap & KObject;
+export type SecretObject = Secret & KObject;
+export type { Container };
+
+/** Labels and annotations the agent puts on sandboxes and containers, as the kubelet's (kuberuntime/labels.go). */
+export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
+export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
+export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
+export const LABEL_CONTAINER_NAME = 'io.kubernetes.container.name';
+export const ANNOTATION_RESTART_COUNT = 'io.kubernetes.container.restartCount';
+export const ANNOTATION_CONTAINER_HASH = 'io.kubernetes.container.hash';
+export const ANNOTATION_TERMINATION_GRACE = 'io.kubernetes.pod.terminationGracePeriod';
+export const ANNOTATION_INIT_CONTAINER = 'k8ts.io/init-container';
+
+/** A NotFound for a pod's dependency, worded as the kubelet's object managers word it. */
+export class DependencyNotFound extends Error {
+  constructor(public kind: 'configmap' | 'secret', public objName: string) {
+    super(`${kind} "${objName}" not found`);
+  }
+}
+
+/** Where the agent reads a pod's configmaps, secrets and services (the informers' caches, with a GET behind a cache miss). */
+export interface ObjectSource {
+  configMap(namespace: string, name: string): Promise<ConfigMapObject>;
+  secret(namespace: string, name: string): Promise<SecretObject>;
+  services(namespace: string): ServiceObject[];
+}
+
+/** "name_namespace(uid)", as the kubelet's format.Pod names a pod in messages. */
+export function formatPod(pod: PodObject): string {
+  return `${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
+}
+
+export function allContainers(pod: PodObject): { container: Container; init: boolean }[] {
+  return [
+    ...(pod.spec?.initContainers ?? []).map((container) => ({ container, init: true })),
+    ...(pod.spec?.containers ?? []).map((container) => ({ container, init: false })),
+  ];
+}
+
+export function fieldPathOf(pod: PodObject, name: string): string {
+  const init = (pod.spec?.initContainers ?? []).some((c) => c.name === name);
+  return init ? `spec.initContainers{${name}}` : `spec.containers{${name}}`;
+}

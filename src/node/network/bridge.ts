@@ -1,0 +1,194 @@
+// The node's pod network: one Linux bridge (k8ts0 by default) holding the first address of the
+// node's podCIDR, a veth pair per pod sandbox (host end on the bridge, `eth0` inside the pod's
+// network namespace) and an address allocator over the rest of the CIDR. Pods reach each other
+// and the node through the bridge; traffic leaving the podCIDR is masqueraded when nft exists.
+//
+// The allocator is in memory: the runtime re-reserves the addresses of the sandboxes it finds
+// in its state dir when it starts, so an agent restart does not hand out an address twice.
+
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+export interface NodeNetworkOptions {
+  /** Bridge device name (at most 15 characters). */
+  bridgeName?: string;
+  /** The node's podCIDR (IPv4), e.g. 10.244.0.0/24; the bridge takes the first address. */
+  podCIDR?: string;
+  /** Add an nft masquerade rule for traffic from pods leaving the podCIDR (needs `nft`). */
+  masquerade?: boolean;
+}
+
+export interface PodAttachment { ip: string; hostVeth: string }
+
+export class NetworkError extends Error {}
+
+/** Runs a command, rejecting with its stderr. */
+export function run(cmd: string, args: string[], opts: { input?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new NetworkError(`${cmd} ${args.join(' ')}: ${(stderr || err.message).trim()}`));
+      else resolve(stdout);
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+function ipToInt(ip: string): number {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new NetworkError(`invalid IPv4 address ${ip}`);
+  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+}
+
+function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+export interface ParsedCIDR { network: number; prefix: number; size: number }
+
+export function parseCIDR(cidr: string): ParsedCIDR {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(cidr);
+  if (!m) throw new NetworkError(`invalid IPv4 CIDR ${cidr}`);
+  const prefix = Number(m[2]);
+  if (prefix < 8 || prefix > 30) throw new NetworkError(`podCIDR ${cidr}: prefix must be between /8 and /30`);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { network: (ipToInt(m[1]) & mask) >>> 0, prefix, size: 2 ** (32 - prefix) };
+}
+
+/** The veth name on the host for a sandbox id: at most 15 characters, stable across restarts. */
+export function hostVethName(sandboxId: string): string {
+  return `k8v${sandboxId.slice(0, 11)}`;
+}
+
+export class NodeNetwork {
+  readonly bridgeName: string;
+  readonly podCIDR: string;
+  /** The bridge's address: the pods' default gateway. */
+  readonly gateway: string;
+  readonly prefixLength: number;
+  private readonly cidr: ParsedCIDR;
+  private readonly masquerade: boolean;
+  private readonly used = new Map<number, string>();
+  private cursor: number;
+  private ensured: Promise<void> | undefined;
+  /** ip_forward as found before we enabled it, restored by teardown(). */
+  private previousForwarding: string | undefined;
+
+  constructor(opts: NodeNetworkOptions = {}) {
+    this.bridgeName = opts.bridgeName ?? 'k8ts0';
+    if (this.bridgeName.length > 15) throw new NetworkError(`bridge name ${this.bridgeName} is longer than 15 characters`);
+    this.podCIDR = opts.podCIDR ?? '10.244.0.0/24';
+    this.cidr = parseCIDR(this.podCIDR);
+    this.prefixLength = this.cidr.prefix;
+    this.gateway = intToIp(this.cidr.network + 1);
+    this.cursor = this.cidr.network + 2;
+    this.masquerade = opts.masquerade ?? true;
+  }
+
+  private get nftTable(): string { return `k8ts_${this.bridgeName.replace(/[^A-Za-z0-9_]/g, '_')}`; }
+
+  /** Creates the bridge (idempotent) with the gateway address, enables forwarding and masquerade. */
+  ensureBridge(): Promise<void> {
+    this.ensured ??= this.createBridge().catch((err) => { this.ensured = undefined; throw err; });
+    return this.ensured;
+  }
+
+  private async createBridge(): Promise<void> {
+    const exists = await run('ip', ['link', 'show', this.bridgeName]).then(() => true, () => false);
+    if (!exists) await run('ip', ['link', 'add', this.bridgeName, 'type', 'bridge']);
+    const addrs = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', this.bridgeName]);
+    if (!addrs.includes(` ${this.gateway}/${this.prefixLength} `)) {
+      await run('ip', ['addr', 'add', `${this.gateway}/${this.prefixLength}`, 'dev', this.bridgeName]);
+    }
+    await run('ip', ['link', 'set', this.bridgeName, 'up']);
+    // Pods reaching beyond the node need forwarding; a node agent owns this setting like kubelet/CNI do.
+    try {
+      const was = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+      if (was !== '1') {
+        writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+        this.previousForwarding ??= was;
+      }
+    } catch { /* read-only /proc: pods stay node-local */ }
+    if (this.masquerade && hasBinary('nft')) {
+      const t = this.nftTable;
+      await run('nft', ['-f', '-'], {
+        input: `table ip ${t}\ndelete table ip ${t}\ntable ip ${t} {\n  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n` +
+          `    ip saddr ${this.podCIDR} ip daddr != ${this.podCIDR} masquerade\n  }\n}\n`,
+      }).catch(() => undefined);
+    }
+  }
+
+  /** Removes the bridge and the masquerade rule (`k8ts down`, tests). */
+  async teardown(): Promise<void> {
+    this.ensured = undefined;
+    await run('ip', ['link', 'del', this.bridgeName]).catch(() => undefined);
+    if (hasBinary('nft')) await run('nft', ['delete', 'table', 'ip', this.nftTable]).catch(() => undefined);
+    if (this.previousForwarding !== undefined) {
+      try { writeFileSync('/proc/sys/net/ipv4/ip_forward', this.previousForwarding); } catch { /* leave it */ }
+      this.previousForwarding = undefined;
+    }
+    this.used.clear();
+  }
+
+  /** Marks an address as taken (recovery after a restart). */
+  reserve(ip: string, owner: string): void {
+    this.used.set(ipToInt(ip), owner);
+  }
+
+  /** The next free pod address, next-fit so that a replaced pod does not get the old pod's IP at once. */
+  allocate(owner: string): string {
+    const first = this.cidr.network + 2;
+    const last = this.cidr.network + this.cidr.size - 2; // the broadcast address is not handed out
+    const count = last - first + 1;
+    for (let i = 0; i < count; i++) {
+      const candidate = first + ((this.cursor - first + i) % count);
+      if (!this.used.has(candidate)) {
+        this.used.set(candidate, owner);
+        this.cursor = candidate + 1 > last ? first : candidate + 1;
+        return intToIp(candidate);
+      }
+    }
+    throw new NetworkError(`no free address left in podCIDR ${this.podCIDR}`);
+  }
+
+  release(ip: string): void {
+    this.used.delete(ipToInt(ip));
+  }
+
+  /** Puts a pod's network namespace (a bound nsfs file) on the bridge with the given address. */
+  async attachPod(netnsPath: string, sandboxId: string, ip: string): Promise<PodAttachment> {
+    await this.ensureBridge();
+    const hostVeth = hostVethName(sandboxId);
+    await run('ip', ['link', 'del', hostVeth]).catch(() => undefined); // left over from a crash
+    await run('ip', ['link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netnsPath]);
+    await run('ip', ['link', 'set', hostVeth, 'master', this.bridgeName, 'up']);
+    const inPod = (args: string[]) => run('nsenter', [`--net=${netnsPath}`, 'ip', ...args]);
+    await inPod(['link', 'set', 'lo', 'up']);
+    await inPod(['addr', 'add', `${ip}/${this.prefixLength}`, 'dev', 'eth0']);
+    await inPod(['link', 'set', 'eth0', 'up']);
+    await inPod(['route', 'add', 'default', 'via', this.gateway, 'dev', 'eth0']);
+    return { ip, hostVeth };
+  }
+
+  /** Deletes the pod's veth pair: deleting the host end removes the pod end too, even while
+   *  something still holds the namespace open. */
+  async detachPod(sandboxId: string): Promise<void> {
+    await run('ip', ['link', 'del', hostVethName(sandboxId)]).catch(() => undefined);
+  }
+}
+
+export function hasBinary(name: string): boolean {
+  const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/sbin', '/sbin']);
+  return dirs.some((d) => d && existsSync(`${d}/${name}`));
+}
+
+/** The node's own address: the first non-internal IPv4 address (the IP of hostNetwork pods). */
+export function nodeAddress(): string {
+  for (const [name, list] of Object.entries(os.networkInterfaces())) {
+    if (name.startsWith('k8') || name.startsWith('veth') || name.startsWith('docker') || name.startsWith('cni')) continue;
+    for (const a of list ?? []) {
+      if (a.family === 'IPv4' && !a.internal && !a.address.startsWith('169.254.')) return a.address;
+    }
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,129 @@
+// Container output -> the CRI log format kubelet reads (`kubectl logs`):
+//   2016-10-06T00:17:09.669794202Z stdout F message
+// one line per output line, `P` for the pieces of a line longer than 16 KiB (as containerd).
+//
+// Choice: a container's stdout and stderr are FIFOs in its state dir that the shim (shim.ts)
+// holds open read-write, so the container never sees EPIPE. The agent process reads every
+// FIFO through non-blocking pipe sockets (epoll, no thread per container, no process per
+// container) and appends formatted lines to the log file. When the agent restarts it opens the
+// FIFOs again and carries on; while it is away output waits in the pipe (64 KiB, then the
+// writer blocks). The same reader feeds `attach` sessions.
+
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import net from 'node:net';
+import type { Writable } from 'node:stream';
+
+export type LogStream = 'stdout' | 'stderr';
+
+/** containerd's default maximum line length before a line is split into partial (P) entries. */
+export const MAX_LOG_LINE = 16 * 1024;
+
+const epochNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
+/** RFC 3339 with nanoseconds, UTC. */
+export function criTimestamp(): string {
+  const ns = epochNs + process.hrtime.bigint();
+  const ms = Number(ns / 1_000_000n);
+  const iso = new Date(ms).toISOString(); // 2016-10-06T00:17:09.669Z
+  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
+  return `${iso.slice(0, 19)}.${frac}Z`;
+}
+
+export function formatCriLine(stream: LogStream, tag: 'F' | 'P', content: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${criTimestamp()} ${stream} ${tag} `), content, Buffer.from('\n')]);
+}
+
+/** Splits a byte stream into CRI log entries; keeps the unfinished tail. */
+export class CriLineSplitter {
+  private pending: Buffer = Buffer.alloc(0);
+  constructor(private readonly stream: LogStream, private readonly emit: (line: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf(10, start);
+      const lineEnd = nl < 0 ? data.length : nl;
+      if (lineEnd - start > MAX_LOG_LINE) {
+        this.emit(formatCriLine(this.stream, 'P', data.subarray(start, start + MAX_LOG_LINE)));
+        start += MAX_LOG_LINE;
+        continue;
+      }
+      if (nl < 0) break;
+      this.emit(formatCriLine(this.stream, 'F', data.subarray(start, nl)));
+      start = nl + 1;
+    }
+    this.pending = Buffer.from(data.subarray(start));
+  }
+
+  /** End of stream: an unfinished last line is written as a full one (containerd does the same). */
+  end(): void {
+    if (this.pending.length) this.emit(formatCriLine(this.stream, 'F', this.pending));
+    this.pending = Buffer.alloc(0);
+  }
+}
+
+export interface OutputSubscriber { stdout?: Writable; stderr?: Writable }
+
+/** Reads one container's two output FIFOs into its CRI log file and to attached clients. */
+export class ContainerLogPump {
+  readonly done: Promise<void>;
+  private readonly sockets: net.Socket[] = [];
+  private readonly subscribers = new Set<OutputSubscriber>();
+  private logFd: number;
+  private open = 2;
+  private resolveDone!: () => void;
+
+  constructor(fifos: Record<LogStream, string>, logPath: string) {
+    this.done = new Promise((r) => { this.resolveDone = r; });
+    this.logFd = openSync(logPath, 'a', 0o640);
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const splitter = new CriLineSplitter(stream, (line) => this.write(line));
+      let fd: number;
+      try {
+        fd = openSync(fifos[stream], constants.O_RDONLY | constants.O_NONBLOCK);
+      } catch {
+        this.streamClosed();
+        continue;
+      }
+      const sock = new net.Socket({ fd, readable: true, writable: false, allowHalfOpen: true });
+      this.sockets.push(sock);
+      sock.on('data', (chunk: Buffer) => {
+        splitter.push(chunk);
+        for (const s of this.subscribers) s[stream]?.write(chunk);
+      });
+      let closed = false;
+      const finish = () => {
+        if (closed) return;
+        closed = true;
+        splitter.end();
+        this.streamClosed();
+      };
+      sock.on('end', finish);
+      sock.on('close', finish);
+      sock.on('error', finish);
+    }
+  }
+
+  private write(line: Buffer): void {
+    if (this.logFd < 0) return;
+    try { writeSync(this.logFd, line); } catch { /* a full disk loses log lines, not the container */ }
+  }
+
+  private streamClosed(): void {
+    if (--this.open > 0) return;
+    if (this.logFd >= 0) { try { closeSync(this.logFd); } catch { /* already closed */ } this.logFd = -1; }
+    this.resolveDone();
+  }
+
+  subscribe(s: OutputSubscriber): () => void {
+    this.subscribers.add(s);
+    return () => { this.subscribers.delete(s); };
+  }
+
+  /** Stops reading without ending the container (agent shutdown or restart). */
+  close(): void {
+    for (const s of this.sockets) s.destroy();
+    this.subscribers.clear();
+  }
+}

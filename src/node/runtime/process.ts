@@ -1,0 +1,773 @@
+// The built-in container runtime: no Docker, no VM, no daemon. Pods are real processes.
+//
+// On Linux as root, a pod sandbox is a set of persistent namespaces bound to files in
+// <stateDir>/sandboxes/<id>/ (net, uts, ipc), a veth to the node bridge (network/bridge.ts), the
+// pod's /etc/hosts, /etc/resolv.conf and hostname files, and a tmpfs for its /dev/shm. A container
+// is a detached shell shim (shim.ts) that runs the container's process in the sandbox's
+// namespaces plus a private mount and pid namespace, chrooted into an overlay of the image's files
+// over the host's `/`. All state lives in files, so a new runtime on the same stateDir (an agent
+// restart) finds its sandboxes and running containers again.
+//
+// Without root, or off Linux, everything runs as plain host processes on the host network
+// (limitations() says so).
+//
+// Beyond the RuntimeService contract: close() (stop reading, leave containers running) and
+// cleanupAll() (remove every sandbox, container, namespace, veth, bridge and mount it made).
+// The runtime needs the image's files: it uses ImageFilesystem.rootfsPath when the image service
+// has it (LocalImageStore does), see images.ts.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync, openSync, constants as fsc } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile, rmdir } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Duplex } from 'node:stream';
+import {
+  type ContainerConfig, type ContainerFilter, type ContainerState, type ContainerStatus, type ExecOptions,
+  type ExecSession, type ImageService, type PodSandboxConfig, type PodSandboxStatus, type RuntimeService,
+  type SandboxState,
+} from './types.js';
+import { ContainerLogPump } from './logs.js';
+import { hasBinary, nodeAddress, run, type NodeNetwork } from '../network/bridge.js';
+import { initScript, PTY_HELPER, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, type LaunchMount, type LaunchSpec } from './shim.js';
+import type { ImageFilesystem } from './images.js';
+
+export interface ProcessRuntimeOptions {
+  stateDir: string;
+  /** The node's pod network; null: pods get a network namespace with loopback only. */
+  node: NodeNetwork | null;
+  images: ImageService;
+  log?: (msg: string) => void;
+  /** 'auto': namespaces when root on Linux; 'none': plain host processes. */
+  isolation?: 'auto' | 'none';
+}
+
+interface SandboxRecord {
+  id: string;
+  config: PodSandboxConfig;
+  createdAt: number;
+  state: SandboxState;
+  ip?: string;
+  isolated: boolean;
+}
+
+interface ContainerRecord {
+  id: string;
+  podSandboxId: string;
+  config: ContainerConfig;
+  image: string;
+  imageRef: string;
+  createdAt: number;
+  logPath: string;
+  env: string[];
+  workingDir: string;
+  hostWorkingDir: string;
+  isolated: boolean;
+  cgroupDir?: string;
+}
+
+const RUNTIME_VERSION = '0.1.0';
+const POLL_MS = 25;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (cond()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(POLL_MS);
+  }
+}
+
+function readText(file: string): string | undefined {
+  try { return readFileSync(file, 'utf8'); } catch { return undefined; }
+}
+
+/** Field 22 of /proc/<pid>/stat: the start time, to tell a live process from a reused pid. */
+function procStartTime(pid: number): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+function pidAlive(pid: number, startTime?: string): boolean {
+  if (!pid) return false;
+  if (process.platform === 'linux') {
+    const st = procStartTime(pid);
+    if (st === undefined) return false;
+    const state = readText(`/proc/${pid}/stat`)?.split(') ')[1]?.[0];
+    if (state === 'Z') return false;
+    return startTime === undefined || st === startTime;
+  }
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+function mountPoints(): Set<string> {
+  const out = new Set<string>();
+  for (const line of (readText('/proc/self/mounts') ?? '').split('\n')) {
+    const mp = line.split(' ')[1];
+    if (mp) out.add(mp.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+  }
+  return out;
+}
+
+/** kubelet's managed /etc/hosts; hostNetwork pods get the node's own file (base) plus aliases. */
+function hostsFile(ip: string | undefined, hostname: string, aliases: PodSandboxConfig['hostAliases'], base?: string): string {
+  let s = base !== undefined ? `${base.replace(/\n?$/, '\n')}` : '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' +
+    'fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
+  if (ip && base === undefined) s += `${ip}\t${hostname}\n`;
+  if (aliases?.length) {
+    s += '\n# Entries added by HostAliases.\n';
+    for (const a of aliases) s += `${a.ip}\t${a.hostnames.join('\t')}\n`;
+  }
+  return s;
+}
+
+function resolvConf(cfg: PodSandboxConfig['dnsConfig']): string {
+  if (!cfg) return readText('/etc/resolv.conf') ?? '';
+  let s = '';
+  if (cfg.searches.length) s += `search ${cfg.searches.join(' ')}\n`;
+  for (const n of cfg.servers) s += `nameserver ${n}\n`;
+  if (cfg.options.length) s += `options ${cfg.options.join(' ')}\n`;
+  return s;
+}
+
+function mergeEnv(image: string[], hostname: string, config: { key: string; value: string }[]): string[] {
+  const env = new Map<string, string>();
+  for (const e of image) {
+    const i = e.indexOf('=');
+    if (i > 0) env.set(e.slice(0, i), e.slice(i + 1));
+  }
+  if (!env.has('PATH')) env.set('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  env.set('HOSTNAME', hostname);
+  for (const kv of config) env.set(kv.key, kv.value);
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/** A Duplex over a helper process's stdin/stdout (port-forward relays). */
+class ChildDuplex extends Duplex {
+  constructor(private readonly child: ChildProcess) {
+    super();
+    child.stdin!.on('error', () => undefined);
+    child.stdout!.on('data', (d: Buffer) => { if (!this.push(d)) child.stdout!.pause(); });
+    child.stdout!.on('end', () => this.push(null));
+    child.on('exit', () => { if (!this.destroyed) this.push(null); });
+  }
+  override _read(): void { this.child.stdout!.resume(); }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (!this.child.stdin!.writable) { cb(); return; }
+    this.child.stdin!.write(chunk, () => cb());
+  }
+  override _final(cb: (err?: Error | null) => void): void { this.child.stdin!.end(); cb(); }
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    cb(err);
+  }
+}
+
+export class ProcessRuntime implements RuntimeService {
+  readonly stateDir: string;
+  private readonly node: NodeNetwork | null;
+  private readonly images: ImageService;
+  private readonly log: (msg: string) => void;
+  private readonly isolated: boolean;
+  private readonly ready: Promise<void>;
+  private readonly pumps = new Map<string, ContainerLogPump>();
+  private readonly sessions = new Set<{ kill(): void }>();
+  private readonly hasPython: boolean;
+
+  constructor(opts: ProcessRuntimeOptions) {
+    this.stateDir = path.resolve(opts.stateDir);
+    this.node = opts.node;
+    this.images = opts.images;
+    this.log = opts.log ?? (() => undefined);
+    const canIsolate = process.platform === 'linux' && process.getuid?.() === 0 && hasBinary('nsenter') && hasBinary('unshare') && hasBinary('ip');
+    this.isolated = (opts.isolation ?? 'auto') === 'auto' && canIsolate;
+    this.hasPython = hasBinary('python3');
+    this.ready = this.recover();
+    this.ready.catch((err) => this.log(`runtime recovery failed: ${(err as Error).message}`));
+  }
+
+  private sandboxDir(id: string): string { return path.join(this.stateDir, 'sandboxes', id); }
+  private containerDir(id: string): string { return path.join(this.stateDir, 'containers', id); }
+
+  limitations(): string[] {
+    const out: string[] = [];
+    if (!this.isolated) {
+      out.push(process.platform !== 'linux'
+        ? `not Linux (${process.platform}): containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers`
+        : 'not running as root: containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers');
+    } else if (!this.node) {
+      out.push('no pod network configured: pods get a network namespace with loopback only');
+    }
+    if (!this.hasPython) out.push('python3 not found: `kubectl exec -t` runs without a terminal');
+    if (this.isolated && !this.memoryCgroupRoot()) out.push('no memory cgroup: memory limits are not enforced and OOMKilled is never reported');
+    return out;
+  }
+
+  async version(): Promise<{ runtimeName: string; runtimeVersion: string; runtimeApiVersion: string }> {
+    return { runtimeName: 'k8ts-process', runtimeVersion: RUNTIME_VERSION, runtimeApiVersion: 'v1' };
+  }
+
+  // ---- recovery ------------------------------------------------------------------------------
+
+  private async recover(): Promise<void> {
+    await mkdir(path.join(this.stateDir, 'sandboxes'), { recursive: true });
+    await mkdir(path.join(this.stateDir, 'containers'), { recursive: true });
+    const mounts = mountPoints();
+    for (const sb of await this.readSandboxes()) {
+      if (sb.state !== 'SANDBOX_READY') continue;
+      const netFile = path.join(this.sandboxDir(sb.id), 'net');
+      if (sb.isolated && !sb.config.hostNetwork && !mounts.has(netFile)) {
+        // The namespaces did not survive (a reboot): the sandbox is gone for good.
+        sb.state = 'SANDBOX_NOTREADY';
+        await this.writeSandbox(sb);
+        continue;
+      }
+      if (sb.ip && this.node && !sb.config.hostNetwork && sb.isolated) this.node.reserve(sb.ip, sb.id);
+    }
+    if (this.isolated && this.node) await this.node.ensureBridge();
+    for (const c of await this.readContainers()) {
+      const dir = this.containerDir(c.id);
+      if (!existsSync(path.join(dir, 'started')) || existsSync(path.join(dir, 'exit'))) continue;
+      if (this.shimAlive(c.id)) this.startPump(c);
+      else await this.markLost(c.id);
+    }
+  }
+
+  private shimAlive(id: string): boolean {
+    const [pid, st] = (readText(path.join(this.containerDir(id), 'shim')) ?? '').trim().split(' ');
+    return pidAlive(Number(pid), st);
+  }
+
+  private async markLost(id: string): Promise<void> {
+    const dir = this.containerDir(id);
+    await writeFile(path.join(dir, 'init.log'), 'container process lost: its k8ts shim is no longer running\n', { flag: 'a' });
+    await writeFile(path.join(dir, 'exit'), `255 ${Date.now()} Error\n`);
+  }
+
+  private async readSandboxes(): Promise<SandboxRecord[]> {
+    const out: SandboxRecord[] = [];
+    let ids: string[] = [];
+    try { ids = await readdir(path.join(this.stateDir, 'sandboxes')); } catch { /* none yet */ }
+    for (const id of ids) {
+      const rec = await this.readSandbox(id);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  private async readSandbox(id: string): Promise<SandboxRecord | undefined> {
+    if (!/^[0-9a-f]+$/.test(id)) return undefined;
+    try { return JSON.parse(await readFile(path.join(this.sandboxDir(id), 'sandbox.json'), 'utf8')) as SandboxRecord; } catch { return undefined; }
+  }
+
+  private async writeSandbox(rec: SandboxRecord): Promise<void> {
+    const file = path.join(this.sandboxDir(rec.id), 'sandbox.json');
+    await writeFile(`${file}.tmp`, JSON.stringify(rec, null, 1));
+    await rename(`${file}.tmp`, file);
+  }
+
+  private async readContainers(): Promise<ContainerRecord[]> {
+    const out: ContainerRecord[] = [];
+    let ids: string[] = [];
+    try { ids = await readdir(path.join(this.stateDir, 'containers')); } catch { /* none yet */ }
+    for (const id of ids) {
+      const rec = await this.readContainer(id);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  private async readContainer(id: string): Promise<ContainerRecord | undefined> {
+    if (!/^[0-9a-f]+$/.test(id)) return undefined;
+    try { return JSON.parse(await readFile(path.join(this.containerDir(id), 'container.json'), 'utf8')) as ContainerRecord; } catch { return undefined; }
+  }
+
+  // ---- sandboxes -----------------------------------------------------------------------------
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    await this.ready;
+    const id = randomBytes(16).toString('hex');
+    const dir = this.sandboxDir(id);
+    await mkdir(dir, { recursive: true });
+    const hostNetwork = !!config.hostNetwork;
+    const rec: SandboxRecord = { id, config, createdAt: Date.now(), state: 'SANDBOX_READY', isolated: this.isolated };
+    try {
+      if (this.isolated) {
+        const nsFiles = hostNetwork ? ['ipc'] : ['net', 'uts', 'ipc'];
+        for (const f of nsFiles) await writeFile(path.join(dir, f), '');
+        const args = nsFiles.map((f) => `--${f}=${path.join(dir, f)}`);
+        await run('unshare', hostNetwork ? [...args, 'true'] : [...args, 'hostname', config.hostname]);
+        await mkdir(path.join(dir, 'shm'));
+        await run('mount', ['-t', 'tmpfs', '-o', 'mode=1777,size=64m,nosuid,nodev', 'shm', path.join(dir, 'shm')]);
+        if (!hostNetwork) {
+          if (this.node) {
+            rec.ip = this.node.allocate(id);
+            await this.node.attachPod(path.join(dir, 'net'), id, rec.ip);
+          } else {
+            await run('nsenter', [`--net=${path.join(dir, 'net')}`, 'ip', 'link', 'set', 'lo', 'up']);
+          }
+        }
+      } else {
+        await mkdir(path.join(dir, 'shm'));
+      }
+      if (hostNetwork || !this.isolated) rec.ip = nodeAddress();
+      const hostname = hostNetwork || !this.isolated ? os.hostname() : config.hostname;
+      const base = hostNetwork || !this.isolated ? readText('/etc/hosts') ?? '' : undefined;
+      await writeFile(path.join(dir, 'hosts'), hostsFile(rec.ip, hostname, config.hostAliases, base));
+      await writeFile(path.join(dir, 'resolv.conf'), resolvConf(config.dnsConfig));
+      await writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
+      await mkdir(config.logDirectory, { recursive: true }).catch(() => undefined);
+      await this.writeSandbox(rec);
+    } catch (err) {
+      await this.teardownSandbox(rec).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`failed to set up sandbox for pod ${config.metadata.namespace}/${config.metadata.name}: ${(err as Error).message}`);
+    }
+    this.log(`sandbox ${id} for ${config.metadata.namespace}/${config.metadata.name} ready${rec.ip ? ` with IP ${rec.ip}` : ''}`);
+    return id;
+  }
+
+  /** Releases the sandbox's network (veth, IP); the namespace files stay until removal. */
+  private async teardownSandbox(rec: SandboxRecord): Promise<void> {
+    if (rec.isolated && !rec.config.hostNetwork && this.node) {
+      await this.node.detachPod(rec.id);
+      if (rec.ip) this.node.release(rec.ip);
+    }
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    await this.ready;
+    const rec = await this.readSandbox(id);
+    if (!rec) return;
+    const containers = (await this.readContainers()).filter((c) => c.podSandboxId === id);
+    await Promise.all(containers.map((c) => this.stopContainer(c.id, 0)));
+    if (rec.state === 'SANDBOX_READY') {
+      await this.teardownSandbox(rec);
+      rec.state = 'SANDBOX_NOTREADY';
+      await this.writeSandbox(rec);
+    }
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    await this.ready;
+    const rec = await this.readSandbox(id);
+    const dir = this.sandboxDir(id);
+    if (!rec && !existsSync(dir)) return;
+    if (rec) await this.stopPodSandbox(id);
+    for (const c of (await this.readContainers()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
+    const mounts = mountPoints();
+    for (const f of ['net', 'uts', 'ipc', 'shm']) {
+      const p = path.join(dir, f);
+      if (mounts.has(p)) await run('umount', [p]).catch(() => run('umount', ['-l', p]).catch(() => undefined));
+    }
+    if (rec?.isolated && !rec.config.hostNetwork && this.node) await this.node.detachPod(id);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    await this.ready;
+    const rec = await this.readSandbox(id);
+    return rec ? this.sandboxStatus(rec) : undefined;
+  }
+
+  private sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
+    const st: PodSandboxStatus = { id: rec.id, metadata: rec.config.metadata, state: rec.state, createdAt: rec.createdAt };
+    if (rec.ip) st.ip = rec.ip;
+    if (rec.config.labels) st.labels = rec.config.labels;
+    if (rec.config.annotations) st.annotations = rec.config.annotations;
+    return st;
+  }
+
+  async listPodSandbox(): Promise<PodSandboxStatus[]> {
+    await this.ready;
+    return (await this.readSandboxes()).map((r) => this.sandboxStatus(r));
+  }
+
+  // ---- containers ----------------------------------------------------------------------------
+
+  private memoryCgroupRoot(): { dir: string; v2: boolean } | undefined {
+    const v2 = readText('/sys/fs/cgroup/cgroup.controllers');
+    if (v2 !== undefined && v2.split(/\s+/).includes('memory')) return { dir: '/sys/fs/cgroup/k8ts', v2: true };
+    if (existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes')) return { dir: '/sys/fs/cgroup/memory/k8ts', v2: false };
+    return undefined;
+  }
+
+  private async setupMemoryCgroup(id: string, limit: number): Promise<string | undefined> {
+    const root = this.memoryCgroupRoot();
+    if (!root) return undefined;
+    try {
+      if (root.v2) await writeFile('/sys/fs/cgroup/cgroup.subtree_control', '+memory').catch(() => undefined);
+      await mkdir(root.dir, { recursive: true });
+      if (root.v2) await writeFile(path.join(root.dir, 'cgroup.subtree_control'), '+memory').catch(() => undefined);
+      const dir = path.join(root.dir, id);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, root.v2 ? 'memory.max' : 'memory.limit_in_bytes'), String(limit));
+      if (root.v2) await writeFile(path.join(dir, 'memory.swap.max'), '0').catch(() => undefined);
+      return dir;
+    } catch (err) {
+      this.log(`memory limit not enforced for container ${id}: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+    await this.ready;
+    const sb = await this.readSandbox(podSandboxId);
+    if (!sb) throw new Error(`sandbox ${podSandboxId} not found`);
+    if (sb.state !== 'SANDBOX_READY') throw new Error(`sandbox ${podSandboxId} is not ready`);
+    const imageId = this.images.normalize(config.image);
+    const image = await this.images.imageStatus({ image: imageId });
+    if (!image) throw new Error(`image "${imageId}" is not present on this node`);
+    const fsx = this.images as Partial<ImageFilesystem>;
+    const imageRootfs = fsx.rootfsPath ? await fsx.rootfsPath(imageId) : undefined;
+    const imageRef = (fsx.imageDigestRef ? await fsx.imageDigestRef(imageId) : undefined) ?? imageId;
+
+    const id = randomBytes(16).toString('hex');
+    const dir = this.containerDir(id);
+    await mkdir(path.join(dir, 'root'), { recursive: true });
+    const workingDir = config.workingDir || image.config.workingDir || '/';
+    const hostname = readText(path.join(this.sandboxDir(podSandboxId), 'hostname'))?.trim() || sandboxConfig.hostname;
+    const env = mergeEnv(image.config.env, hostname, config.envs);
+    const argv = [...config.command, ...config.args];
+    if (argv.length === 0) throw new Error('no command specified');
+    const logPath = path.resolve(sandboxConfig.logDirectory || sb.config.logDirectory, config.logPath);
+    await mkdir(path.dirname(logPath), { recursive: true });
+    let hostWorkingDir = dir;
+    if (imageRootfs && existsSync(path.join(imageRootfs, workingDir))) hostWorkingDir = path.join(imageRootfs, workingDir);
+    else if (existsSync(workingDir)) hostWorkingDir = workingDir;
+
+    const mounts: LaunchMount[] = [];
+    for (const m of config.mounts) {
+      let isFile = false;
+      try { isFile = !statSync(m.hostPath).isDirectory(); } catch { await mkdir(m.hostPath, { recursive: true }); }
+      mounts.push({ containerPath: path.posix.resolve('/', m.containerPath), hostPath: path.resolve(m.hostPath), readonly: !!m.readonly, isFile });
+    }
+    const cgroupDir = this.isolated && config.memoryLimitBytes ? await this.setupMemoryCgroup(id, config.memoryLimitBytes) : undefined;
+    const rec: ContainerRecord = {
+      id, podSandboxId, config, image: imageId, imageRef, createdAt: Date.now(), logPath, env, workingDir,
+      hostWorkingDir, isolated: sb.isolated, ...(cgroupDir ? { cgroupDir } : {}),
+    };
+    const spec: LaunchSpec = {
+      containerDir: dir, stateDir: this.stateDir, isolated: sb.isolated, sandboxDir: this.sandboxDir(podSandboxId),
+      hostNetwork: !!sb.config.hostNetwork, imageRootfs, workingDir, hostWorkingDir, env, argv, mounts,
+      stdin: !!config.stdin, cgroupDir,
+    };
+    const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : [])].map((f) => path.join(dir, f));
+    const mk = spawnSync('mkfifo', ['-m', '0600', ...fifos], { encoding: 'utf8' });
+    if (mk.status !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
+    await writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 });
+    await writeFile(path.join(dir, 'init.sh'), initScript(spec), { mode: 0o755 });
+    await writeFile(path.join(dir, 'container.json'), JSON.stringify(rec, null, 1));
+    return id;
+  }
+
+  private startPump(rec: ContainerRecord): void {
+    if (this.pumps.has(rec.id)) return;
+    const dir = this.containerDir(rec.id);
+    const pump = new ContainerLogPump({ stdout: path.join(dir, 'stdout.fifo'), stderr: path.join(dir, 'stderr.fifo') }, rec.logPath);
+    this.pumps.set(rec.id, pump);
+    void pump.done.then(() => { if (this.pumps.get(rec.id) === pump) this.pumps.delete(rec.id); });
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.ready;
+    const rec = await this.readContainer(id);
+    if (!rec) throw new Error(`container ${id} not found`);
+    const dir = this.containerDir(id);
+    if (existsSync(path.join(dir, 'started'))) throw new Error(`container ${id} was already started`);
+    this.startPump(rec);
+    const child = spawn('/bin/sh', [path.join(dir, 'shim.sh')], {
+      cwd: dir, detached: true, stdio: 'ignore',
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+    });
+    child.on('error', () => undefined);
+    child.unref();
+    const pid = child.pid ?? 0;
+    await writeFile(path.join(dir, 'shim'), `${pid} ${procStartTime(pid) ?? ''}`.trim() + '\n');
+    const pidFile = path.join(dir, 'pid');
+    const exitFile = path.join(dir, 'exit');
+    await waitFor(() => (readText(pidFile) ?? '').trim() !== '' || existsSync(exitFile), 30_000);
+    const st = await this.containerStatus(id);
+    if (st?.state === 'CONTAINER_EXITED' && st.reason === 'StartError') {
+      throw new Error(`failed to start container "${rec.config.metadata.name}": ${st.message ?? 'unknown error'}`);
+    }
+  }
+
+  private async waitExited(id: string, timeoutMs: number): Promise<boolean> {
+    const exitFile = path.join(this.containerDir(id), 'exit');
+    return waitFor(() => existsSync(exitFile) || !existsSync(this.containerDir(id)), timeoutMs);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.ready;
+    const st = await this.containerStatus(id);
+    if (!st || st.state !== 'CONTAINER_RUNNING') return;
+    const dir = this.containerDir(id);
+    const mainPid = async (): Promise<number> => {
+      await waitFor(() => (readText(path.join(dir, 'pid')) ?? '').trim() !== '' || existsSync(path.join(dir, 'exit')), 5000);
+      return Number((readText(path.join(dir, 'pid')) ?? '').trim());
+    };
+    const pid = st.pid ?? await mainPid();
+    const signal = (sig: NodeJS.Signals) => { if (pid) { try { process.kill(pid, sig); } catch { /* already gone */ } } };
+    if (timeoutSeconds > 0) {
+      signal('SIGTERM');
+      if (await this.waitExited(id, timeoutSeconds * 1000)) return;
+    }
+    signal('SIGKILL');
+    if (await this.waitExited(id, 10_000)) return;
+    // The shim itself is gone (killed from outside): its whole process group goes, and we record the end.
+    const [shimPid] = (readText(path.join(dir, 'shim')) ?? '').split(' ');
+    try { process.kill(-Number(shimPid), 'SIGKILL'); } catch { /* gone */ }
+    if (!existsSync(path.join(dir, 'exit'))) await writeFile(path.join(dir, 'exit'), `137 ${Date.now()} Error\n`).catch(() => undefined);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.ready;
+    const rec = await this.readContainer(id);
+    const dir = this.containerDir(id);
+    if (!rec && !existsSync(dir)) return;
+    const st = await this.containerStatus(id);
+    if (st?.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
+    const pump = this.pumps.get(id);
+    if (pump) { await Promise.race([pump.done, sleep(2000)]); pump.close(); this.pumps.delete(id); }
+    await rm(dir, { recursive: true, force: true });
+    if (rec?.cgroupDir) await rmdir(rec.cgroupDir).catch(() => undefined);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    await this.ready;
+    const rec = await this.readContainer(id);
+    return rec ? this.statusOf(rec) : undefined;
+  }
+
+  private statusOf(rec: ContainerRecord): ContainerStatus {
+    const dir = this.containerDir(rec.id);
+    const started = Number((readText(path.join(dir, 'started')) ?? '').trim()) || 0;
+    const exit = readText(path.join(dir, 'exit'));
+    const pidText = (readText(path.join(dir, 'pid')) ?? '').trim();
+    let state: ContainerState = 'CONTAINER_CREATED';
+    let exitCode = 0;
+    let finishedAt = 0;
+    let reason: string | undefined;
+    let message: string | undefined;
+    if (exit !== undefined) {
+      const [code, fin, why] = exit.trim().split(' ');
+      state = 'CONTAINER_EXITED';
+      exitCode = Number(code);
+      finishedAt = Number(fin) || 0;
+      reason = why || (exitCode === 0 ? 'Completed' : 'Error');
+      const log = (readText(path.join(dir, 'init.log')) ?? '').trim();
+      if (log && (reason === 'StartError' || exitCode === 255)) message = log.split('\n').slice(-3).join('\n');
+    } else if (started) {
+      state = this.shimAlive(rec.id) ? 'CONTAINER_RUNNING' : 'CONTAINER_UNKNOWN';
+    }
+    const st: ContainerStatus = {
+      id: rec.id, podSandboxId: rec.podSandboxId, metadata: rec.config.metadata, state,
+      createdAt: rec.createdAt, startedAt: reason === 'StartError' ? 0 : started, finishedAt, exitCode,
+      image: rec.image, imageRef: rec.imageRef, logPath: rec.logPath,
+    };
+    if (reason) st.reason = reason;
+    if (message) st.message = message;
+    if (rec.config.labels) st.labels = rec.config.labels;
+    if (rec.config.annotations) st.annotations = rec.config.annotations;
+    if (state === 'CONTAINER_RUNNING' && pidText) st.pid = Number(pidText);
+    return st;
+  }
+
+  async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
+    await this.ready;
+    let recs = await this.readContainers();
+    if (filter?.id) recs = recs.filter((r) => r.id === filter.id);
+    if (filter?.podSandboxId) recs = recs.filter((r) => r.podSandboxId === filter.podSandboxId);
+    let out = recs.map((r) => this.statusOf(r));
+    if (filter?.state) out = out.filter((s) => s.state === filter.state);
+    return out;
+  }
+
+  // ---- exec, attach, port-forward ------------------------------------------------------------
+
+  private async runningContainer(id: string): Promise<{ rec: ContainerRecord; pid: number }> {
+    await this.ready;
+    const rec = await this.readContainer(id);
+    if (!rec) throw new Error(`container ${id} not found`);
+    const st = this.statusOf(rec);
+    if (st.state !== 'CONTAINER_RUNNING' || !st.pid) throw new Error(`container ${rec.config.metadata.name} is not running`);
+    return { rec, pid: st.pid };
+  }
+
+  private execArgv(rec: ContainerRecord, pid: number, cmd: string[]): { file: string; args: string[]; cwd?: string } {
+    const envCmd = ['/usr/bin/env', '-i', ...rec.env, ...cmd];
+    if (rec.isolated) return { file: 'nsenter', args: ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...envCmd] };
+    return { file: envCmd[0], args: envCmd.slice(1), cwd: rec.hostWorkingDir };
+  }
+
+  async exec(containerId: string, cmd: string[], opts: ExecOptions): Promise<ExecSession> {
+    if (cmd.length === 0) throw new Error('exec: no command given');
+    const { rec, pid } = await this.runningContainer(containerId);
+    const inner = this.execArgv(rec, pid, cmd);
+    const tty = opts.tty && this.hasPython;
+    const file = tty ? 'python3' : inner.file;
+    const args = tty ? ['-c', PTY_HELPER, '0', '0', inner.file, ...inner.args] : inner.args;
+    const child = spawn(file, args, {
+      cwd: inner.cwd, detached: true,
+      stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm' },
+    });
+    const control = tty ? (child.stdio[3] as NodeJS.WritableStream & { on: Function; destroy(): void }) : undefined;
+    control?.on('error', () => undefined);
+    child.stdin!.on('error', () => undefined);
+    if (opts.stdin) {
+      opts.stdin.pipe(child.stdin!);
+    } else if (!tty) {
+      child.stdin!.end();
+    }
+    if (opts.stdout) child.stdout!.pipe(opts.stdout, { end: false });
+    else child.stdout!.resume();
+    if (opts.stderr) child.stderr!.pipe(opts.stderr, { end: false });
+    else child.stderr!.resume();
+    const session = {
+      kill: (signal: NodeJS.Signals = 'SIGKILL') => { try { process.kill(-child.pid!, signal); } catch { /* gone */ } },
+    };
+    this.sessions.add(session);
+    const exited = new Promise<number>((resolve) => {
+      child.on('error', (err) => { opts.stderr?.write(`${err.message}\n`); resolve(126); });
+      child.on('close', (code, sig) => {
+        this.sessions.delete(session);
+        opts.stdin?.unpipe(child.stdin!);
+        control?.destroy();
+        resolve(code ?? (sig ? 128 + (os.constants.signals[sig] ?? 9) : 1));
+      });
+    });
+    return {
+      exited,
+      resize: (cols: number, rows: number) => { if (control && cols > 0 && rows > 0) control.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`); },
+      kill: session.kill,
+    };
+  }
+
+  async execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const { Writable } = await import('node:stream');
+    const sink = (into: Buffer[]) => new Writable({ write(chunk: Buffer, _e, cb) { into.push(chunk); cb(); } });
+    const session = await this.exec(containerId, cmd, { tty: false, stdout: sink(out), stderr: sink(err) });
+    let timedOut = false;
+    const timer = timeoutSeconds > 0 ? setTimeout(() => { timedOut = true; session.kill('SIGKILL'); }, timeoutSeconds * 1000) : undefined;
+    const exitCode = await session.exited;
+    if (timer) clearTimeout(timer);
+    const stderr = Buffer.concat(err).toString('utf8');
+    if (timedOut) return { exitCode: -1, stdout: Buffer.concat(out).toString('utf8'), stderr: `${stderr}command timed out after ${timeoutSeconds}s` };
+    return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr };
+  }
+
+  async attach(containerId: string, opts: ExecOptions): Promise<ExecSession> {
+    const { rec } = await this.runningContainer(containerId);
+    const pump = this.pumps.get(containerId);
+    if (!pump) throw new Error(`container ${rec.config.metadata.name}: output is not available for attach`);
+    const unsubscribe = pump.subscribe({ stdout: opts.stdout, stderr: opts.tty ? opts.stdout : opts.stderr });
+    const dir = this.containerDir(containerId);
+    let stdinSock: net.Socket | undefined;
+    if (opts.stdin && rec.config.stdin) {
+      const fd = openSync(path.join(dir, 'stdin.fifo'), fsc.O_WRONLY | fsc.O_NONBLOCK);
+      stdinSock = new net.Socket({ fd, readable: false, writable: true });
+      stdinSock.on('error', () => undefined);
+      opts.stdin.pipe(stdinSock);
+      opts.stdin.on('end', () => {
+        if (rec.config.stdinOnce) {
+          const [shimPid] = (readText(path.join(dir, 'shim')) ?? '').split(' ');
+          try { process.kill(Number(shimPid), 'SIGUSR1'); } catch { /* gone */ }
+        }
+      });
+    }
+    let finish!: (code: number) => void;
+    const exited = new Promise<number>((r) => { finish = r; });
+    const detach = () => { unsubscribe(); if (stdinSock) { opts.stdin?.unpipe(stdinSock); stdinSock.end(); } };
+    const session = { kill: () => { detach(); finish(0); } };
+    this.sessions.add(session);
+    void pump.done.then(async () => {
+      await this.waitExited(containerId, 5000);
+      detach();
+      this.sessions.delete(session);
+      finish((await this.containerStatus(containerId))?.exitCode ?? 0);
+    });
+    return { exited, resize: () => undefined, kill: () => { this.sessions.delete(session); session.kill(); } };
+  }
+
+  async portForward(podSandboxId: string, port: number): Promise<Duplex> {
+    await this.ready;
+    const sb = await this.readSandbox(podSandboxId);
+    if (!sb) throw new Error(`sandbox ${podSandboxId} not found`);
+    if (sb.state !== 'SANDBOX_READY') throw new Error(`sandbox ${podSandboxId} is not ready`);
+    const refused = (why: string) => new Error(`failed to connect to localhost:${port} inside namespace "${podSandboxId}", IPv4: dial tcp4 127.0.0.1:${port}: connect: ${why}`);
+    if (!sb.isolated || sb.config.hostNetwork) {
+      return new Promise((resolve, reject) => {
+        const s = net.connect({ host: '127.0.0.1', port });
+        s.once('connect', () => { s.removeAllListeners('error'); resolve(s); });
+        s.once('error', (e: NodeJS.ErrnoException) => reject(refused(e.code === 'ECONNREFUSED' ? 'connection refused' : e.message)));
+      });
+    }
+    const netns = `--net=${path.join(this.sandboxDir(podSandboxId), 'net')}`;
+    const args = this.hasPython
+      ? [netns, 'python3', '-c', RELAY_HELPER_PY, '127.0.0.1', String(port)]
+      : [netns, process.execPath, '-e', RELAY_HELPER_JS, '127.0.0.1', String(port)];
+    const child = spawn('nsenter', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    return new Promise((resolve, reject) => {
+      let errText = '';
+      let settled = false;
+      child.stderr!.on('data', (d: Buffer) => {
+        errText += d.toString();
+        if (!settled && errText.startsWith('ok\n')) { settled = true; resolve(new ChildDuplex(child)); }
+        else if (!settled && errText.includes('\n')) {
+          settled = true;
+          child.kill('SIGKILL');
+          reject(refused(/refused/i.test(errText) ? 'connection refused' : errText.replace(/^error: /, '').trim()));
+        }
+      });
+      child.on('error', (e) => { if (!settled) { settled = true; reject(e); } });
+      child.on('exit', () => { if (!settled) { settled = true; reject(refused(errText.trim() || 'relay exited')); } });
+    });
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  /** Stops reading container output and ends attach/exec sessions; containers keep running
+   *  (an agent restart picks them up from the state dir). */
+  async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    for (const s of this.sessions) s.kill();
+    this.sessions.clear();
+    for (const p of this.pumps.values()) p.close();
+    this.pumps.clear();
+  }
+
+  /** Removes everything this runtime made: containers, sandboxes (namespaces, veths, mounts),
+   *  the bridge, cgroups and its state subfolders (agent shutdown, `k8ts down`, tests). */
+  async cleanupAll(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    for (const s of this.sessions) s.kill();
+    this.sessions.clear();
+    for (const sb of await this.readSandboxes()) {
+      await this.removePodSandbox(sb.id).catch((err) => this.log(`cleanup of sandbox ${sb.id}: ${(err as Error).message}`));
+    }
+    for (const c of await this.readContainers()) {
+      await this.removeContainer(c.id).catch((err) => this.log(`cleanup of container ${c.id}: ${(err as Error).message}`));
+    }
+    // Whatever is left (half-made sandboxes from a crash): unmount and remove.
+    const mounts = [...mountPoints()].filter((m) => m.startsWith(this.stateDir + path.sep)).sort().reverse();
+    for (const m of mounts) await run('umount', ['-l', m]).catch(() => undefined);
+    for (const p of this.pumps.values()) p.close();
+    this.pumps.clear();
+    if (this.node && this.isolated) await this.node.teardown();
+    const cg = this.memoryCgroupRoot();
+    if (cg) await rmdir(cg.dir).catch(() => undefined);
+    await rm(path.join(this.stateDir, 'sandboxes'), { recursive: true, force: true });
+    await rm(path.join(this.stateDir, 'containers'), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,158 @@
+// Unit tests of the streaming codecs: SPDY frames, header blocks and a session driven by a
+// hand-made client; websocket channel messages and resizes; CRI log lines and log options.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Duplex, PassThrough, Writable } from 'node:stream';
+import zlib from 'node:zlib';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Channel, ResizeDecoder, decodeChannelMessage, encodeChannelMessage, exitStatus, negotiate, parseResize } from './channels.js';
+import { FLAG_FIN, FrameReader, FrameType, SPDY3_DICTIONARY, SpdySession, decodeHeaderBlock, encodeControlFrame, encodeDataFrame, encodeHeaderBlock, type ControlFrame, type Frame } from './spdy.js';
+import { parseCRILine, parseLogOptions, streamLog } from './logs.js';
+
+test('SPDY frames round-trip through the reader, split at any byte', () => {
+  const bytes = Buffer.concat([encodeControlFrame(FrameType.Ping, 0, Buffer.from([0, 0, 0, 7])), encodeDataFrame(5, FLAG_FIN, Buffer.from('hello'))]);
+  const r = new FrameReader();
+  const frames: Frame[] = [];
+  for (const b of bytes) frames.push(...r.push(Buffer.from([b])));
+  assert.equal(frames.length, 2);
+  assert.deepEqual(frames[0], { control: true, type: FrameType.Ping, flags: 0, data: Buffer.from([0, 0, 0, 7]) });
+  assert.equal(frames[1].control, false);
+  assert.equal((frames[1] as { streamId: number }).streamId, 5);
+  assert.equal(frames[1].flags, FLAG_FIN);
+  assert.equal(frames[1].data.toString(), 'hello');
+  assert.throws(() => new FrameReader().push(Buffer.from([0x80, 2, 0, 1, 0, 0, 0, 0])), /unsupported SPDY version 2/);
+});
+
+test('SPDY header blocks: lower-cased names, NUL-joined values', () => {
+  const block = encodeHeaderBlock({ StreamType: ['data'], port: ['80'], multi: ['a', 'b'] });
+  assert.deepEqual(decodeHeaderBlock(block), { streamtype: ['data'], port: ['80'], multi: ['a', 'b'] });
+  assert.throws(() => decodeHeaderBlock(block.subarray(0, block.length - 1)), /truncated/);
+});
+
+/** A minimal SPDY client: what moby/spdystream does on the wire. */
+function spdyClient(fromServer: PassThrough, toServer: PassThrough) {
+  const deflate = zlib.createDeflate({ dictionary: SPDY3_DICTIONARY });
+  const inflate = zlib.createInflate({ dictionary: SPDY3_DICTIONARY });
+  const reader = new FrameReader();
+  const frames: Frame[] = [];
+  const waiters: (() => void)[] = [];
+  fromServer.on('data', (c: Buffer) => { frames.push(...reader.push(c)); for (const w of waiters.splice(0)) w(); });
+  const z = (s: zlib.Deflate | zlib.Inflate, input: Buffer) => new Promise<Buffer>((resolve) => {
+    const out: Buffer[] = [];
+    const on = (c: Buffer) => out.push(c);
+    s.on('data', on);
+    s.write(input);
+    s.flush(zlib.constants.Z_SYNC_FLUSH, () => { s.off('data', on); resolve(Buffer.concat(out)); });
+  });
+  return {
+    frames,
+    send: (b: Buffer) => toServer.write(b),
+    async synStream(id: number, headers: Record<string, string[]>) {
+      const head = Buffer.alloc(10);
+      head.writeUInt32BE(id, 0);
+      toServer.write(encodeControlFrame(FrameType.SynStream, 0, Buffer.concat([head, await z(deflate, encodeHeaderBlock(headers))])));
+    },
+    replyHeaders: (f: ControlFrame) => z(inflate, f.data.subarray(4)).then(decodeHeaderBlock),
+    async waitFor(pred: (f: Frame) => boolean, ms = 5000): Promise<Frame> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const f = frames.find(pred);
+        if (f) return f;
+        if (Date.now() > deadline) throw new Error('frame not seen');
+        await new Promise<void>((r) => { const t = setTimeout(r, deadline - Date.now()); waiters.push(() => { clearTimeout(t); r(); }); });
+      }
+    },
+  };
+}
+
+test('SPDY session: replies to streams, echoes pings, carries data past 64 KiB without window updates', async () => {
+  const toServer = new PassThrough(), toClient = new PassThrough();
+  const serverEnd = new Duplex({ read() { /* pushed below */ }, write(c: Buffer, _e, cb) { toClient.write(c); cb(); } });
+  toServer.on('data', (c: Buffer) => serverEnd.push(c));
+  const session = new SpdySession(serverEnd);
+  const received: Buffer[] = [];
+  session.on('stream', (s) => {
+    assert.equal(s.header('streamType'), 'data');
+    void s.reply();
+    s.on('data', (c: Buffer) => received.push(c));
+    s.on('end', () => { s.end(Buffer.alloc(200_000, 'z')); });
+  });
+  const client = spdyClient(toClient, toServer);
+  await client.synStream(1, { streamtype: ['data'], port: ['80'], requestid: ['0'] });
+  const reply = await client.waitFor((f) => f.control && f.type === FrameType.SynReply) as ControlFrame;
+  assert.equal(reply.data.readUInt32BE(0), 1);
+  assert.deepEqual(await client.replyHeaders(reply), {});
+  client.send(encodeControlFrame(FrameType.Ping, 0, Buffer.from([0, 0, 0, 1])));
+  await client.waitFor((f) => f.control && f.type === FrameType.Ping);
+  client.send(encodeDataFrame(1, 0, Buffer.from('abc')));
+  client.send(encodeDataFrame(1, FLAG_FIN, Buffer.from('def')));
+  await client.waitFor((f) => !f.control && (f.flags & FLAG_FIN) !== 0);
+  assert.equal(Buffer.concat(received).toString(), 'abcdef');
+  const data = client.frames.filter((f) => !f.control).reduce((n, f) => n + f.data.length, 0);
+  assert.equal(data, 200_000);
+  // A second stream reuses the same zlib contexts; an even (server-side) id is refused.
+  await client.synStream(3, { streamtype: ['data'], port: ['80'], requestid: ['1'] });
+  await client.waitFor((f) => f.control && f.type === FrameType.SynReply && f.data.readUInt32BE(0) === 3);
+  await client.synStream(4, { streamtype: ['data'] });
+  await client.waitFor((f) => f.control && f.type === FrameType.RstStream && f.data.readUInt32BE(0) === 4);
+  session.destroy();
+});
+
+test('websocket channel messages and resize messages', () => {
+  const m = encodeChannelMessage(Channel.Stdout, 'hi');
+  assert.deepEqual([...m], [1, 0x68, 0x69]);
+  assert.deepEqual(decodeChannelMessage(m), { channel: 1, payload: Buffer.from('hi') });
+  assert.equal(decodeChannelMessage(Buffer.alloc(0)), undefined);
+  assert.deepEqual(parseResize('{"Width":80,"Height":24}'), { width: 80, height: 24 });
+  assert.equal(parseResize('{"Width":-1,"Height":24}'), undefined);
+  assert.equal(parseResize('nope'), undefined);
+  const d = new ResizeDecoder();
+  assert.deepEqual(d.push('{"Width":1,"Height":2}\n{"Wid'), [{ width: 1, height: 2 }]);
+  assert.deepEqual(d.push('th":3,"Height":4}\n'), [{ width: 3, height: 4 }]);
+});
+
+test('exit status as kubelet writes it, and protocol negotiation', () => {
+  assert.deepEqual(exitStatus(0), { metadata: {}, status: 'Success' });
+  const s = exitStatus(3);
+  assert.equal(s.reason, 'NonZeroExitCode');
+  assert.deepEqual(s.details, { causes: [{ reason: 'ExitCode', message: '3' }] });
+  assert.equal(negotiate('v5.channel.k8s.io, v4.channel.k8s.io', ['v4.channel.k8s.io']), 'v4.channel.k8s.io');
+  assert.equal(negotiate(['a', 'b, c'], ['c', 'b']), 'c');
+  assert.equal(negotiate(undefined, ['c']), undefined);
+});
+
+test('CRI log lines and PodLogOptions', () => {
+  const l = parseCRILine(Buffer.from('2024-01-01T00:00:01.123456789Z stderr P some text'))!;
+  assert.equal(l.stream, 'stderr');
+  assert.equal(l.partial, true);
+  assert.equal(l.content.toString(), 'some text');
+  assert.equal(l.timeMs, Date.parse('2024-01-01T00:00:01.123Z'));
+  assert.equal(parseCRILine(Buffer.from('garbage')), undefined);
+  assert.equal(parseCRILine(Buffer.from('2024-01-01T00:00:01Z stdout F '))!.content.length, 0);
+  const o = parseLogOptions(new URLSearchParams('follow=true&tailLines=3&sinceSeconds=10&limitBytes=5'), 100_000);
+  assert.deepEqual(o, { follow: true, previous: false, timestamps: false, tailLines: 3, since: 90_000, limitBytes: 5 });
+  assert.throws(() => parseLogOptions(new URLSearchParams('sinceSeconds=1&sinceTime=2024-01-01T00:00:00Z')), /at most one of `sinceTime` or `sinceSeconds`/);
+  assert.throws(() => parseLogOptions(new URLSearchParams('tailLines=x')), /invalid value for tailLines/);
+});
+
+test('streamLog applies since and limitBytes', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-logs-'));
+  try {
+    const file = path.join(dir, '0.log');
+    fs.writeFileSync(file, '2024-01-01T00:00:01Z stdout F one\n2024-01-01T00:00:02Z stdout F two\n2024-01-01T00:00:03Z stdout F three\n');
+    const collect = async (opts: Parameters<typeof streamLog>[1]) => {
+      const chunks: Buffer[] = [];
+      const out = new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } });
+      await streamLog({ path: file, isRunning: async () => false }, opts, out, new AbortController().signal);
+      return Buffer.concat(chunks).toString();
+    };
+    assert.equal(await collect({ follow: false, previous: false, timestamps: false, since: Date.parse('2024-01-01T00:00:02Z') }), 'two\nthree\n');
+    assert.equal(await collect({ follow: false, previous: false, timestamps: true, limitBytes: 24 }), '2024-01-01T00:00:01Z one');
+    assert.equal(await collect({ follow: true, previous: false, timestamps: false, tailLines: 1 }), 'three\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,140 @@
+// A RuntimeService for tests of the streaming server: exec runs a real host process (under a
+// real pseudo-terminal from python3's pty module when tty is asked for), logs are CRI files the
+// test writes, and port-forward dials 127.0.0.1 ports the test maps. Not a container runtime.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import type { Duplex, Writable } from 'node:stream';
+import type { ContainerStatus, ExecOptions, ExecSession, PodSandboxStatus, RuntimeService } from '../runtime/types.js';
+
+/** Runs argv under a pty; fd 3 takes "cols rows\n" lines (TIOCSWINSZ, then SIGWINCH). */
+const PTY_HELPER = `
+import os, pty, sys, select, struct, fcntl, termios, signal
+argv = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+fds = [0, fd, 3]
+buf = b''
+while True:
+    r, _, _ = select.select(fds, [], [])
+    if fd in r:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            data = b''
+        if not data:
+            break
+        os.write(1, data)
+    if 0 in r:
+        data = os.read(0, 65536)
+        if data:
+            os.write(fd, data)
+        else:
+            fds.remove(0)
+    if 3 in r:
+        data = os.read(3, 1024)
+        if not data:
+            fds.remove(3)
+        buf += data
+        while b'\\n' in buf:
+            line, buf = buf.split(b'\\n', 1)
+            cols, rows = [int(x) for x in line.split()]
+            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
+            os.kill(pid, signal.SIGWINCH)
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+
+export interface TestContainer {
+  id: string;
+  sandboxId: string;
+  name: string;
+  attempt: number;
+  logPath: string;
+  state: ContainerStatus['state'];
+  /** What `attach` runs to stand for the container's main process. */
+  attachCommand?: string[];
+}
+
+export class HostTestRuntime implements RuntimeService {
+  readonly containers = new Map<string, TestContainer>();
+  /** Pod port -> 127.0.0.1 port. */
+  readonly ports = new Map<number, number>();
+  readonly children = new Set<ChildProcess>();
+
+  async version() { return { runtimeName: 'host-test', runtimeVersion: '0', runtimeApiVersion: 'v1' }; }
+  async runPodSandbox(): Promise<string> { throw new Error('not supported'); }
+  async stopPodSandbox(): Promise<void> { /* nothing */ }
+  async removePodSandbox(): Promise<void> { /* nothing */ }
+  async podSandboxStatus(): Promise<PodSandboxStatus | undefined> { return undefined; }
+  async listPodSandbox(): Promise<PodSandboxStatus[]> { return []; }
+  async createContainer(): Promise<string> { throw new Error('not supported'); }
+  async startContainer(): Promise<void> { /* nothing */ }
+  async stopContainer(): Promise<void> { /* nothing */ }
+  async removeContainer(): Promise<void> { /* nothing */ }
+  limitations(): string[] { return ['test runtime: host processes only']; }
+
+  private status(c: TestContainer): ContainerStatus {
+    return {
+      id: c.id, podSandboxId: c.sandboxId, metadata: { name: c.name, attempt: c.attempt }, state: c.state,
+      createdAt: 0, startedAt: 0, finishedAt: 0, exitCode: 0, image: 'test', imageRef: 'test', logPath: c.logPath,
+    };
+  }
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    const c = this.containers.get(id);
+    return c && this.status(c);
+  }
+  async listContainers(filter: { podSandboxId?: string } = {}): Promise<ContainerStatus[]> {
+    return [...this.containers.values()].filter((c) => !filter.podSandboxId || c.sandboxId === filter.podSandboxId).map((c) => this.status(c));
+  }
+
+  private run(argv: string[], opts: ExecOptions): ExecSession {
+    const child = opts.tty
+      ? spawn('python3', ['-c', PTY_HELPER, ...argv], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] })
+      : spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.children.add(child);
+    if (opts.stdin) opts.stdin.pipe(child.stdin!); else child.stdin!.end();
+    child.stdin!.on('error', () => { /* the process may exit before reading */ });
+    const out = (from: NodeJS.ReadableStream | null, to?: Writable) => { if (to) from?.pipe(to, { end: false }); else from?.resume(); };
+    out(child.stdout, opts.stdout);
+    out(child.stderr, opts.tty ? opts.stdout : opts.stderr);
+    const ctl = child.stdio[3] as Writable | undefined;
+    ctl?.on('error', () => { /* gone */ });
+    // 'close' (not 'exit'): all output has been read by then.
+    const exited = new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => { this.children.delete(child); resolve(code ?? (signal ? 128 + 1 : 1)); });
+    });
+    return {
+      exited,
+      resize: (cols, rows) => { if (ctl && !ctl.destroyed) ctl.write(`${cols} ${rows}\n`); },
+      kill: (sig) => { child.kill(sig ?? 'SIGKILL'); },
+    };
+  }
+
+  async exec(containerId: string, cmd: string[], opts: ExecOptions): Promise<ExecSession> {
+    if (!this.containers.has(containerId)) throw new Error(`container ${containerId} not found`);
+    return this.run(cmd, opts);
+  }
+
+  async attach(containerId: string, opts: ExecOptions): Promise<ExecSession> {
+    const c = this.containers.get(containerId);
+    if (!c) throw new Error(`container ${containerId} not found`);
+    return this.run(c.attachCommand ?? ['sh', '-c', 'echo attached'], opts);
+  }
+
+  async portForward(_sandboxId: string, port: number): Promise<Duplex> {
+    const local = this.ports.get(port);
+    if (!local) throw new Error(`connection refused: nothing listens on port ${port}`);
+    return new Promise((resolve, reject) => {
+      const s = net.connect(local, '127.0.0.1', () => resolve(s));
+      s.once('error', reject);
+    });
+  }
+
+  async execSync(): Promise<{ exitCode: number; stdout: string; stderr: string }> { throw new Error('not supported'); }
+
+  /** Kills whatever exec/attach left running. */
+  cleanup(): void { for (const c of this.children) c.kill('SIGKILL'); }
+}

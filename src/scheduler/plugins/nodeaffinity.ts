@@ -1,0 +1,130 @@
+// NodeAffinity: spec.nodeSelector and requiredDuringSchedulingIgnoredDuringExecution must match
+// the node (Filter; terms are ORed, a term's requirements ANDed); matching preferred terms add
+// their weights (Score). Terms that name nodes with matchFields metadata.name narrow the nodes
+// evaluated at all (PreFilter), as DaemonSet pods do.
+
+import type { NodeInfo, PodInfo } from '../cache.js';
+import { Code, defaultNormalizeScore, MAX_NODE_SCORE, SKIP, Status, type CycleState, type FilterPlugin, type PreFilterOutcome, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework.js';
+import type { NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '../types.js';
+
+export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";
+export const ERR_REASON_CONFLICT = 'pod affinity terms conflict';
+const REJECT = new Status(Code.UnschedulableAndUnresolvable, [ERR_REASON_POD]);
+
+const INT_RE = /^[+-]?\d+$/;
+
+function matchExpression(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
+  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const v = labels[r.key];
+  const values = r.values ?? [];
+  switch (r.operator) {
+    case 'In': return has && values.includes(v);
+    case 'NotIn': return !has || !values.includes(v);
+    case 'Exists': return has;
+    case 'DoesNotExist': return !has;
+    case 'Gt':
+    case 'Lt': {
+      // One integer value, compared with the label parsed as an integer; anything else never matches.
+      if (!has || values.length !== 1 || !INT_RE.test(values[0]) || !INT_RE.test(v)) return false;
+      const a = BigInt(v), b = BigInt(values[0]);
+      return r.operator === 'Gt' ? a > b : a < b;
+    }
+    default:
+      return false;
+  }
+}
+
+function matchField(r: NodeSelectorRequirement, nodeName: string): boolean {
+  // Only metadata.name, with In or NotIn of exactly one value, is a valid field requirement.
+  if (r.key !== 'metadata.name') return false;
+  const values = r.values ?? [];
+  if (values.length !== 1) return false;
+  if (r.operator === 'In') return values[0] === nodeName;
+  if (r.operator === 'NotIn') return values[0] !== nodeName;
+  return false;
+}
+
+/** A term with no requirements matches nothing. */
+export function matchNodeSelectorTerm(term: NodeSelectorTerm, labels: Record<string, string>, nodeName: string): boolean {
+  const exprs = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (exprs.length === 0 && fields.length === 0) return false;
+  for (const r of exprs) if (!matchExpression(r, labels)) return false;
+  for (const r of fields) if (!matchField(r, nodeName)) return false;
+  return true;
+}
+
+/** nodeaffinity.RequiredNodeAffinity: the pod's nodeSelector AND its required terms. */
+export class RequiredNodeAffinity {
+  private readonly selector: [string, string][];
+  private readonly terms?: NodeSelectorTerm[];
+
+  constructor(pod: Pod) {
+    this.selector = Object.entries(pod.spec?.nodeSelector ?? {});
+    this.terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  }
+
+  get isEmpty(): boolean {
+    return this.selector.length === 0 && this.terms === undefined;
+  }
+
+  match(labels: Record<string, string>, nodeName: string): boolean {
+    for (const [k, v] of this.selector) if (labels[k] !== v) return false;
+    if (this.terms === undefined) return true;
+    for (const t of this.terms) if (matchNodeSelectorTerm(t, labels, nodeName)) return true;
+    return false;
+  }
+}
+
+const PRE_FILTER_KEY = 'PreFilterNodeAffinity';
+const PRE_SCORE_KEY = 'PreScoreNodeAffinity';
+
+export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
+  readonly name = 'NodeAffinity';
+
+  preFilter(state: CycleState, pod: PodInfo): PreFilterOutcome | undefined {
+    const required = pod.pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    if (!required && pod.pod.spec?.nodeSelector === undefined) return { status: SKIP };
+    state.write(PRE_FILTER_KEY, new RequiredNodeAffinity(pod.pod));
+    const terms = required?.nodeSelectorTerms ?? [];
+    if (terms.length === 0) return undefined;
+    // Terms that all pin metadata.name narrow the nodes; one term without that allows every node.
+    let nodeNames: Set<string> | undefined;
+    for (const t of terms) {
+      let termNames: Set<string> | undefined;
+      for (const r of t.matchFields ?? []) {
+        if (r.key !== 'metadata.name' || r.operator !== 'In') continue;
+        const s = new Set(r.values ?? []);
+        termNames = termNames ? new Set([...termNames].filter((n) => s.has(n))) : s;
+      }
+      if (!termNames) return undefined;
+      nodeNames = nodeNames ? new Set([...nodeNames, ...termNames]) : termNames;
+    }
+    if (nodeNames && nodeNames.size === 0) return { status: new Status(Code.UnschedulableAndUnresolvable, [ERR_REASON_CONFLICT]) };
+    return nodeNames ? { nodeNames } : undefined;
+  }
+
+  filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined {
+    const req = state.read<RequiredNodeAffinity>(PRE_FILTER_KEY) ?? new RequiredNodeAffinity(pod.pod);
+    return req.match(node.labels, node.name) ? undefined : REJECT;
+  }
+
+  preScore(state: CycleState, pod: PodInfo): Status | undefined {
+    const preferred = (pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).filter((t) => t.weight);
+    if (preferred.length === 0) return SKIP;
+    state.write(PRE_SCORE_KEY, preferred);
+    return undefined;
+  }
+
+  /** The summed weights of the preferred terms the node matches. */
+  score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    const preferred = state.read<PreferredSchedulingTerm[]>(PRE_SCORE_KEY) ?? pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    let sum = 0;
+    for (const t of preferred) if (t.preference && matchNodeSelectorTerm(t.preference, node.labels, node.name)) sum += t.weight;
+    return sum;
+  }
+
+  normalizeScore(_state: CycleState, _pod: PodInfo, scores: number[]): void {
+    defaultNormalizeScore(MAX_NODE_SCORE, false, scores);
+  }
+}

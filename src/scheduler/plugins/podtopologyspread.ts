@@ -1,0 +1,201 @@
+// PodTopologySpread (scoring): spreads pods that match a selector over topology domains. A pod
+// without constraints of its own gets the cluster defaults (maxSkew 3 over kubernetes.io/hostname,
+// 5 over topology.kubernetes.io/zone, ScheduleAnyway) with the selector of the Services,
+// ReplicationController, ReplicaSet or StatefulSet it belongs to (helper.DefaultSelector): that is
+// how the replicas of one workload end up on different nodes. Fewer matching pods in a node's
+// domains means a higher score.
+
+import { Selector, selectorFromLabelSelector, selectorFromMap, type Requirement } from '../../api/labels.js';
+import type { KObject } from '../../api/object.js';
+import type { NodeInfo, PodInfo } from '../cache.js';
+import { MAX_NODE_SCORE, SKIP, type CycleState, type Handle, type PreScorePlugin, type ScorePlugin, type Status } from '../framework.js';
+import { LABEL_HOSTNAME, LABEL_ZONE, type Pod, type TopologySpreadConstraint } from '../types.js';
+import { RequiredNodeAffinity } from './nodeaffinity.js';
+import { findUntoleratedTaint } from './tainttoleration.js';
+
+export interface SpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  selector: Selector;
+  nodeAffinityPolicy: 'Honor' | 'Ignore';
+  nodeTaintsPolicy: 'Honor' | 'Ignore';
+}
+
+export const SYSTEM_DEFAULT_CONSTRAINTS: TopologySpreadConstraint[] = [
+  { maxSkew: 3, topologyKey: LABEL_HOSTNAME, whenUnsatisfiable: 'ScheduleAnyway' },
+  { maxSkew: 5, topologyKey: LABEL_ZONE, whenUnsatisfiable: 'ScheduleAnyway' },
+];
+
+/** helper.DefaultSelector: labels of the Services selecting the pod, plus its controller's selector. */
+export function defaultSelector(pod: Pod, handle: Handle): Selector {
+  const ns = pod.metadata.namespace ?? '';
+  const podLabels = pod.metadata.labels ?? {};
+  const merged: Record<string, string> = {};
+  for (const svc of handle.listers.services(ns)) {
+    const sel = (svc.spec as { selector?: Record<string, string> } | undefined)?.selector;
+    // A Service without a selector selects nothing (its endpoints are managed by hand).
+    if (!sel) continue;
+    if (selectorFromMap(sel).matches(podLabels)) Object.assign(merged, sel);
+  }
+  let reqs: Requirement[] = [...selectorFromMap(merged).requirements];
+  const owner = (pod.metadata.ownerReferences ?? []).find((o) => o.controller);
+  if (owner) {
+    let obj: KObject | undefined;
+    if (owner.apiVersion === 'v1' && owner.kind === 'ReplicationController') {
+      obj = handle.listers.replicationController(ns, owner.name);
+      const sel = (obj?.spec as { selector?: Record<string, string> } | undefined)?.selector;
+      if (obj) reqs = selectorFromMap({ ...merged, ...(sel ?? {}) }).requirements;
+    } else if (owner.apiVersion === 'apps/v1' && (owner.kind === 'ReplicaSet' || owner.kind === 'StatefulSet')) {
+      obj = owner.kind === 'ReplicaSet' ? handle.listers.replicaSet(ns, owner.name) : handle.listers.statefulSet(ns, owner.name);
+      const ls = (obj?.spec as { selector?: Parameters<typeof selectorFromLabelSelector>[0] } | undefined)?.selector;
+      if (obj) {
+        try {
+          reqs = [...reqs, ...selectorFromLabelSelector(ls).requirements];
+        } catch { /* an invalid selector adds nothing, as LabelSelectorAsSelector's error is ignored */ }
+      }
+    }
+  }
+  return new Selector(reqs);
+}
+
+/** The pod's own constraints with the given whenUnsatisfiable, selectors resolved. */
+export function podConstraints(pod: Pod, action: string): SpreadConstraint[] {
+  const out: SpreadConstraint[] = [];
+  const podLabels = pod.metadata.labels ?? {};
+  for (const c of pod.spec?.topologySpreadConstraints ?? []) {
+    if (c.whenUnsatisfiable !== action) continue;
+    let selector: Selector;
+    try {
+      selector = selectorFromLabelSelector(c.labelSelector);
+    } catch {
+      continue;
+    }
+    const extra: Requirement[] = [];
+    for (const k of c.matchLabelKeys ?? []) if (k in podLabels) extra.push({ key: k, op: '=', values: [podLabels[k]] });
+    if (extra.length) selector = new Selector([...extra, ...selector.requirements]);
+    out.push({
+      maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector,
+      nodeAffinityPolicy: c.nodeAffinityPolicy ?? 'Honor', nodeTaintsPolicy: c.nodeTaintsPolicy ?? 'Ignore',
+    });
+  }
+  return out;
+}
+
+/** Pods of the namespace on the node that match, not counting those being deleted. */
+export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selector, namespace: string): number {
+  if (selector.empty()) return 0;
+  let n = 0;
+  for (const p of pods) if (!p.terminating && p.namespace === namespace && selector.matches(p.labels)) n++;
+  return n;
+}
+
+interface PreScoreState {
+  constraints: SpreadConstraint[];
+  ignoredNodes: Set<string>;
+  /** "key\0value" -> matching pods in that domain (only for keys other than hostname). */
+  pairCounts: Map<string, number>;
+  weights: number[];
+}
+
+const PRE_SCORE_KEY = 'PreScorePodTopologySpread';
+const pairKey = (k: string, v: string): string => `${k}\0${v}`;
+
+function hasAllKeys(labels: Record<string, string>, cs: SpreadConstraint[]): boolean {
+  for (const c of cs) if (!Object.prototype.hasOwnProperty.call(labels, c.topologyKey)) return false;
+  return true;
+}
+
+export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
+  readonly name = 'PodTopologySpread';
+
+  constructor(private readonly handle: Handle) {}
+
+  preScore(state: CycleState, pod: PodInfo, filteredNodes: NodeInfo[]): Status | undefined {
+    const allNodes = this.handle.cache.nodeList();
+    if (filteredNodes.length === 0 || allNodes.length === 0) return SKIP;
+    const own = (pod.pod.spec?.topologySpreadConstraints ?? []).length > 0;
+    let constraints: SpreadConstraint[];
+    if (own) {
+      constraints = podConstraints(pod.pod, 'ScheduleAnyway');
+    } else {
+      const selector = defaultSelector(pod.pod, this.handle);
+      constraints = selector.empty() ? [] : SYSTEM_DEFAULT_CONSTRAINTS.map((c) => ({
+        maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector, nodeAffinityPolicy: 'Honor' as const, nodeTaintsPolicy: 'Ignore' as const,
+      }));
+    }
+    if (constraints.length === 0) return SKIP;
+    // Only the pod's own rules require nodes to carry every topology key: a node without a zone
+    // label still gets hostname spreading from the defaults.
+    const requireAll = own;
+    const ignoredNodes = new Set<string>();
+    const pairCounts = new Map<string, number>();
+    const topoSize = constraints.map(() => 0);
+    for (const n of filteredNodes) {
+      if (requireAll && !hasAllKeys(n.labels, constraints)) {
+        ignoredNodes.add(n.name);
+        continue;
+      }
+      constraints.forEach((c, i) => {
+        if (c.topologyKey === LABEL_HOSTNAME) return;
+        const k = pairKey(c.topologyKey, n.labels[c.topologyKey] ?? '');
+        if (!pairCounts.has(k)) {
+          pairCounts.set(k, 0);
+          topoSize[i]++;
+        }
+      });
+    }
+    const weights = constraints.map((c, i) => Math.log((c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignoredNodes.size : topoSize[i]) + 2));
+    // Domains other than hostname count the matching pods of every eligible node. A node without
+    // the key never reads its pair in Score, so only keyed nodes are counted (the same result).
+    const counted = constraints.filter((c) => c.topologyKey !== LABEL_HOSTNAME);
+    if (counted.length > 0) {
+      const required = new RequiredNodeAffinity(pod.pod);
+      const tolerations = pod.pod.spec?.tolerations;
+      for (const n of allNodes) {
+        if (requireAll && !hasAllKeys(n.labels, constraints)) continue;
+        for (const c of counted) {
+          if (!Object.prototype.hasOwnProperty.call(n.labels, c.topologyKey)) continue;
+          if (c.nodeAffinityPolicy === 'Honor' && !required.match(n.labels, n.name)) continue;
+          if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(n.taints, tolerations)) continue;
+          const k = pairKey(c.topologyKey, n.labels[c.topologyKey]);
+          const cur = pairCounts.get(k);
+          if (cur === undefined) continue;
+          pairCounts.set(k, cur + countPodsMatchSelector(n.pods, c.selector, pod.namespace));
+        }
+      }
+    }
+    state.write(PRE_SCORE_KEY, { constraints, ignoredNodes, pairCounts, weights } satisfies PreScoreState);
+    return undefined;
+  }
+
+  score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    const s = state.read<PreScoreState>(PRE_SCORE_KEY);
+    if (!s || s.ignoredNodes.has(node.name)) return 0;
+    let score = 0;
+    s.constraints.forEach((c, i) => {
+      if (!Object.prototype.hasOwnProperty.call(node.labels, c.topologyKey)) return;
+      const cnt = c.topologyKey === LABEL_HOSTNAME
+        ? countPodsMatchSelector(node.pods, c.selector, pod.namespace)
+        : s.pairCounts.get(pairKey(c.topologyKey, node.labels[c.topologyKey])) ?? 0;
+      score += cnt * s.weights[i] + (c.maxSkew - 1);
+    });
+    return Math.round(score);
+  }
+
+  /** Fewer matching pods is better: max + min - score, scaled by max. */
+  normalizeScore(state: CycleState, _pod: PodInfo, scores: number[], nodes: NodeInfo[]): void {
+    const s = state.read<PreScoreState>(PRE_SCORE_KEY);
+    if (!s) return;
+    let min = Number.MAX_SAFE_INTEGER, max = 0;
+    for (let i = 0; i < scores.length; i++) {
+      if (s.ignoredNodes.has(nodes[i].name)) continue;
+      if (scores[i] < min) min = scores[i];
+      if (scores[i] > max) max = scores[i];
+    }
+    for (let i = 0; i < scores.length; i++) {
+      if (s.ignoredNodes.has(nodes[i].name)) scores[i] = 0;
+      else if (max === 0) scores[i] = MAX_NODE_SCORE;
+      else scores[i] = Math.trunc((MAX_NODE_SCORE * (max + min - scores[i])) / max);
+    }
+  }
+}
