@@ -22,8 +22,20 @@ program.command('up')
   .option('--pod-cidr <cidr>', 'pod addresses of this machine\'s node', '10.244.0.0/24')
   .option('--bridge <name>', 'the node\'s pod bridge device', 'k8ts0')
   .option('--node-name <name>', 'this machine\'s node name (default: the hostname)')
-  .action(async (o: { dataDir?: string; port?: string; kubeconfig?: string | false; store?: string; foreground?: boolean; node?: boolean; podCidr?: string; bridge?: string; nodeName?: string }) => {
+  .option('--simulated-nodes <n>', 'also register N simulated nodes (no processes; pods turn Running after a short delay)')
+  .option('--node-grace-period <seconds>', 'how long a node may stay silent before it is NotReady/Unknown (default 50)')
+  .action(async (o: { dataDir?: string; port?: string; kubeconfig?: string | false; store?: string; foreground?: boolean; node?: boolean; podCidr?: string; bridge?: string; nodeName?: string; simulatedNodes?: string; nodeGracePeriod?: string }) => {
     process.exitCode = await up(o);
+  });
+
+program.command('nodes')
+  .description('manage simulated nodes of a running cluster')
+  .command('simulate <n>')
+  .description('make the cluster have N simulated nodes (adds or removes)')
+  .option('--data-dir <dir>', 'the cluster\'s data dir')
+  .action(async (n: string, o: { dataDir?: string }) => {
+    const { simulateNodes } = await import('./nodes.js');
+    process.exitCode = await simulateNodes(n, o);
   });
 
 program.command('down')

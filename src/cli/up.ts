@@ -18,6 +18,8 @@ export interface UpOptions {
   podCidr?: string;
   bridge?: string;
   nodeName?: string;
+  simulatedNodes?: string;
+  nodeGracePeriod?: string;
 }
 
 const CONTEXT = 'k8ts';
@@ -37,6 +39,12 @@ function writeKubeconfigFor(url: string, token: string, caPEM: string | undefine
   }
   mergeContext(undefined, { clusterName: CONTEXT, userName: CONTEXT, contextName: CONTEXT, server: url, token, caData, setCurrent: true });
   return kubeconfigPath();
+}
+
+function count(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 function parsePort(p: string | undefined): number {
@@ -118,7 +126,9 @@ export async function up(opts: UpOptions): Promise<number> {
 async function runForeground(dataDir: string, port: number, store: 'sqlite' | 'memory', kubeconfig: string | undefined | false, opts: UpOptions): Promise<number> {
   let cp;
   try {
-    cp = await startControlPlane({ dataDir, port, store, node: opts.node !== false, podCIDR: opts.podCidr, bridgeName: opts.bridge, nodeName: opts.nodeName });
+    cp = await startControlPlane({ dataDir, port, store, node: opts.node !== false, podCIDR: opts.podCidr, bridgeName: opts.bridge, nodeName: opts.nodeName,
+      simulatedNodes: opts.simulatedNodes !== undefined ? count(opts.simulatedNodes, '--simulated-nodes') : undefined,
+      nodeGracePeriodSeconds: opts.nodeGracePeriod !== undefined ? count(opts.nodeGracePeriod, '--node-grace-period') : undefined });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') console.error(`k8ts: port ${port} is in use; pick another with --port N (0 picks a free one).`);

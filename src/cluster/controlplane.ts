@@ -15,6 +15,7 @@ import { clusterFiles, type ClusterInfo } from './paths.js';
 import { startLocalNode, type LocalNode } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
+import { requestSimulatedNodes, SimulatedNodesFollower } from './simulated.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -29,6 +30,10 @@ export interface ControlPlaneOptions {
   podCIDR?: string;
   bridgeName?: string;
   nodeName?: string;
+  /** Simulated nodes to ask for at start (they heartbeat and run pods without processes). */
+  simulatedNodes?: number;
+  /** Seconds a node may stay silent before it is Unknown (Kubernetes v1.32: 50). */
+  nodeGracePeriodSeconds?: number;
   log?: (msg: string) => void;
 }
 
@@ -91,7 +96,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let controllers: ControllerManager | undefined;
   let node: LocalNode | undefined;
   try {
-    if (opts.controllers !== false) controllers = await startControllers({ server: url, token, caData: pki.ca.cert, log });
+    if (opts.controllers !== false) {
+      controllers = await startControllers({
+        server: url, token, caData: pki.ca.cert, log,
+        nodeLifecycle: opts.nodeGracePeriodSeconds ? { nodeMonitorGracePeriodMs: opts.nodeGracePeriodSeconds * 1000, monitorPeriodMs: Math.min(5000, opts.nodeGracePeriodSeconds * 250) } : undefined,
+        // Simulated nodes follow a ConfigMap, so `k8ts nodes simulate N` can change their number.
+        extra: (client, factory) => [new SimulatedNodesFollower(client, factory, log)],
+      });
+      if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(controllers.client, opts.simulatedNodes);
+    }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
       node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, log });

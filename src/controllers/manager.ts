@@ -12,6 +12,9 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { DeploymentController } from './deployment.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { NamespaceController } from './namespace.js';
+import { NodeLifecycleController } from './nodelifecycle.js';
+import { PodGCController } from './podgc.js';
+import { TaintEvictionController } from './tainteviction.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ServiceAccountController } from './serviceaccount.js';
 
@@ -23,6 +26,8 @@ export interface ControllerManagerOptions {
   log?: (msg: string) => void;
   /** Run the scheduler too (default true). */
   scheduler?: boolean;
+  /** Node lifecycle timings (grace period before a silent node is Unknown, ...). */
+  nodeLifecycle?: { nodeMonitorGracePeriodMs?: number; monitorPeriodMs?: number };
   /** Extra controllers built on the same informers (node lifecycle, simulated nodes...). */
   extra?: (client: RestClient, factory: SharedInformerFactory) => Runnable[];
 }
@@ -65,6 +70,9 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     new ServiceAccountController(client, factory, opts.log),
     new ReplicaSetController(client, factory, { log: opts.log }),
     new DeploymentController(client, factory, { log: opts.log }),
+    new NodeLifecycleController(client, factory, { log: opts.log, ...opts.nodeLifecycle }),
+    new TaintEvictionController(client, factory, { log: opts.log }),
+    new PodGCController(client, factory, { log: opts.log }),
     ...(opts.extra?.(client, factory) ?? []),
   ];
   const scheduling: Runnable[] = opts.scheduler === false ? [] : [new Scheduler(client, factory, { log: opts.log })];
