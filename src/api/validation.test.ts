@@ -335,7 +335,7 @@ test('namespace, node, lease, endpoints, endpointslice, event', () => {
   table('', 'Node', () => ({ metadata: { name: 'node-1' }, spec: {} }), [
     ['ok', () => {}, []],
     ['taint without effect', (n) => { n.spec.taints = [{ key: 'k', value: 'v' }]; }, ['spec.taints[0].effect: Required value']],
-    ['duplicate taints', (n) => { n.spec.taints = [{ key: 'k', effect: 'NoSchedule' }, { key: 'k', value: 'x', effect: 'NoSchedule' }]; }, ['spec.taints[1]: Duplicate value: core.Taint{Key:"k", Value:"x", Effect:"NoSchedule", TimeAdded:<nil>}']],
+    ['duplicate taints', (n) => { n.spec.taints = [{ key: 'k', effect: 'NoSchedule' }, { key: 'k', value: 'x', effect: 'NoSchedule' }]; }, ['spec.taints[1]: Duplicate value: core.Taint{Key:"k", Value:"x", Effect:"NoSchedule", TimeAdded:<nil>}: taints must be unique by key and effect pair']],
   ]);
   const node: KObject = { metadata: { name: 'node-1', resourceVersion: '1' }, spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'] } };
   const moved = deepCopy(node);

@@ -62,6 +62,11 @@ export function ensureToken(dataDir: string): string {
   return t;
 }
 
+/** Kubelet renews its lease every 10 s against a 50 s grace period; keep that ratio when the grace is shortened. */
+function heartbeatMs(graceSeconds: number | undefined): number | undefined {
+  return graceSeconds ? Math.min(10_000, Math.max(200, (graceSeconds * 1000) / 5)) : undefined;
+}
+
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const files = clusterFiles(opts.dataDir);
   const token = ensureToken(opts.dataDir);
@@ -101,13 +106,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         server: url, token, caData: pki.ca.cert, log,
         nodeLifecycle: opts.nodeGracePeriodSeconds ? { nodeMonitorGracePeriodMs: opts.nodeGracePeriodSeconds * 1000, monitorPeriodMs: Math.min(5000, opts.nodeGracePeriodSeconds * 250) } : undefined,
         // Simulated nodes follow a ConfigMap, so `k8ts nodes simulate N` can change their number.
-        extra: (client, factory) => [new SimulatedNodesFollower(client, factory, log)],
+        // With a shortened grace period, nodes must heartbeat well within it.
+        extra: (client, factory) => [new SimulatedNodesFollower(client, factory, log, { heartbeatMs: heartbeatMs(opts.nodeGracePeriodSeconds) })],
       });
       if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(controllers.client, opts.simulatedNodes);
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, log });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
   } catch (e) {
     await controllers?.stop().catch(() => undefined);

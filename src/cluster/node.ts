@@ -26,6 +26,8 @@ export interface LocalNodeOptions {
   kubeletPort?: number;
   log?: (msg: string) => void;
   crashBackoff?: { initialMs: number; maxMs: number };
+  /** Node lease renewal period (default 10 s). */
+  leaseRenewMs?: number;
 }
 
 export interface LocalNode {
@@ -75,7 +77,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
   const agent = new NodeAgent({
     client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip,
-    rootDir: path.join(opts.dir, 'kubelet'), kubeletPort: port, log, crashBackoff: opts.crashBackoff,
+    rootDir: path.join(opts.dir, 'kubelet'), kubeletPort: port, log, crashBackoff: opts.crashBackoff, leaseRenewMs: opts.leaseRenewMs,
   });
   try {
     await agent.start();

@@ -1,5 +1,6 @@
 // How many simulated nodes a running cluster has is asked for in a ConfigMap
-// (kube-system/k8ts-simulated-nodes, data.nodes), so `k8ts nodes simulate N` can change it from
+// (kube-system/k8ts-simulated-nodes: data.nodes, and data.silent, a comma-separated list of
+// nodes that stop heartbeating), so `k8ts nodes simulate N` can change it from
 // any machine through the API; the control plane's SimulatedNodes follow it, level-triggered.
 
 import type { KObject } from '../api/object.js';
@@ -26,8 +27,8 @@ export class SimulatedNodesFollower {
   private busy = Promise.resolve();
   private started = false;
 
-  constructor(client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void) {
-    this.sim = new SimulatedNodes(client, factory, { log });
+  constructor(client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void, opts: { heartbeatMs?: number } = {}) {
+    this.sim = new SimulatedNodes(client, factory, { log, heartbeatMs: opts.heartbeatMs });
     const inf = factory.informerFor({ group: '', version: 'v1', resource: 'configmaps', namespace: SIMULATED_NODES_CONFIG.namespace });
     const on = (o: KObject) => { if (o.metadata.name === SIMULATED_NODES_CONFIG.name) this.follow(o); };
     inf.addEventHandler({ onAdd: on, onUpdate: (_a, b) => on(b) });
@@ -46,6 +47,12 @@ export class SimulatedNodesFollower {
       const have = this.sim.names.length;
       if (want > have) await this.sim.add(want - have);
       else if (want < have) await this.sim.remove(have - want);
+      // data.silent: simulated nodes that stop heartbeating (as a node that lost power).
+      const silent = new Set(((this.pending?.data as { silent?: string } | undefined)?.silent ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+      for (const name of this.sim.names) {
+        if (silent.has(name) && !this.sim.isSilent(name)) this.sim.stopHeartbeat(name);
+        else if (!silent.has(name) && this.sim.isSilent(name)) this.sim.resumeHeartbeat(name);
+      }
     }).catch((e) => this.log(`simulated nodes: ${(e as Error)?.message ?? String(e)}`));
   }
 

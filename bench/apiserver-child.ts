@@ -1,0 +1,41 @@
+// An API server alone in its own process, for the HTTP figures of bench/api.ts: the load
+// generator then runs on the other core instead of sharing the server's event loop.
+// Started with fork(): argv is <store kind> <data dir>; it answers {url, token} over IPC once
+// it listens, {memory} when sent 'memory', and stops when sent 'stop' or when its parent goes.
+
+import { randomBytes } from 'node:crypto';
+import { ApiServer } from '../src/apiserver/server.js';
+import { openStore, type StoreKind } from '../src/store/index.js';
+
+const kind = process.argv[2] as StoreKind;
+const dir = process.argv[3];
+const token = randomBytes(16).toString('hex');
+const store = await openStore(kind, dir);
+const api = new ApiServer({ store, tokens: new Map([[token, 'bench-admin']]), advertiseAddress: '10.0.0.1' });
+const url = await api.start(0, '127.0.0.1');
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const hard = setTimeout(() => process.exit(1), 10_000);
+  hard.unref();
+  try {
+    await api.stop();
+    await store.close();
+  } finally {
+    process.exit(0);
+  }
+}
+
+process.on('message', (m: unknown) => {
+  if (m === 'stop') void stop();
+  if (m === 'memory') {
+    global.gc?.();
+    const u = process.memoryUsage();
+    process.send?.({ memory: { rss: u.rss, heapUsed: u.heapUsed } });
+  }
+});
+process.on('disconnect', () => void stop());
+process.on('SIGTERM', () => void stop());
+process.send?.({ url, token });

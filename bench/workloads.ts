@@ -1,0 +1,255 @@
+// Workload figures on simulated nodes, measured on the real thing: `k8ts up --foreground
+// --no-node` runs as a child process (API server, controller manager with the scheduler, and
+// the simulated nodes it follows, all in that one process as `k8ts up` runs them). This process
+// is only a client: it asks for the nodes (as `k8ts nodes simulate N` does), creates the
+// Deployment(s), follows the pods through one watch, and reads the child's memory from /proc
+// (RSS) and its V8 inspector (heap used, after a full GC), so the figures are the control
+// plane's alone.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import WebSocket from 'ws';
+import { RestClient, type WatchStream } from '../src/client/rest.js';
+import { requestSimulatedNodes } from '../src/cluster/simulated.js';
+import { clusterFiles, type ClusterInfo } from '../src/cluster/paths.js';
+import type { KObject } from '../src/api/object.js';
+import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, procMemory, rate, stopChild, until } from './util.js';
+
+export interface BenchWorkloadsOptions {
+  nodes: number;
+  pods: number;
+  /** Pods are spread over this many Deployments (default 1). */
+  deployments?: number;
+  store?: 'memory' | 'sqlite';
+  /** Sizes to extrapolate memory to (the issue's target). */
+  targetNodes?: number;
+  targetPods?: number;
+  /** Give up when nothing progresses for this long (default 60 s). */
+  stallMs?: number;
+}
+
+const NS = 'default';
+const PODS = { group: '', version: 'v1', resource: 'pods', namespace: NS };
+const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments', namespace: NS };
+const NODES = { group: '', version: 'v1', resource: 'nodes' };
+const MEMORY_TARGET_BYTES = 4 * 1024 ** 3;
+
+interface Memory { rss: number; hwm: number; heapUsed: number }
+
+/** The child's V8 heap after a full GC, through its inspector (one short session). */
+async function inspectHeap(wsUrl: string): Promise<number> {
+  const ws = new WebSocket(wsUrl);
+  try {
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    let id = 0;
+    const call = (method: string): Promise<Record<string, unknown>> => new Promise((resolve, reject) => {
+      const my = ++id;
+      const onMessage = (data: WebSocket.RawData) => {
+        const m = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
+        if (m.id !== my) return;
+        ws.off('message', onMessage);
+        if (m.error) reject(new Error(`${method}: ${m.error.message}`)); else resolve(m.result ?? {});
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ id: my, method }));
+    });
+    await call('HeapProfiler.collectGarbage');
+    return (await call('Runtime.getHeapUsage')).usedSize as number;
+  } finally {
+    ws.close();
+  }
+}
+
+interface Cluster {
+  child: ChildProcess;
+  client: RestClient;
+  memory(): Promise<Memory>;
+  stop(): Promise<void>;
+  logFile: string;
+}
+
+async function startCluster(dataDir: string, store: 'memory' | 'sqlite'): Promise<Cluster> {
+  const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const logFile = join(dataDir, 'bench-child.log');
+  const log = createWriteStream(logFile);
+  const child = spawn(process.execPath, [
+    // The inspector only answers the heap figure; nothing attaches to it in between.
+    '--inspect=127.0.0.1:0', main, 'up', '--foreground', '--no-node', '--no-kubeconfig',
+    '--store', store, '--port', '0', '--data-dir', dataDir, '--simulated-nodes', '0',
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_DATA_DIR: dataDir } });
+  const stop = cleanup.add(`k8ts up child ${child.pid}`, async () => { await stopChild(child, 20_000); log.end(); });
+  let inspectorUrl: string | undefined;
+  let stderrTail = '';
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.on('data', (d: Buffer) => {
+    log.write(d);
+    const s = d.toString('utf8');
+    stderrTail = (stderrTail + s).slice(-4000);
+    inspectorUrl ??= /Debugger listening on (ws:\/\/\S+)/.exec(s)?.[1];
+  });
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+
+  const files = clusterFiles(dataDir);
+  let info: ClusterInfo | undefined;
+  await until(() => {
+    if (exited) throw new Error(`k8ts up exited before it was ready:\n${stderrTail}`);
+    try { info = JSON.parse(readFileSync(files.info, 'utf8')) as ClusterInfo; } catch { return false; }
+    return info.pid === child.pid;
+  }, 60_000, 'k8ts up to write its cluster info');
+  const token = readFileSync(files.token, 'utf8').trim();
+  const ca = existsSync(join(files.dir, 'pki', 'ca.crt')) ? readFileSync(join(files.dir, 'pki', 'ca.crt'), 'utf8') : undefined;
+  const client = new RestClient({ server: info!.url, token, caData: ca, userAgent: 'k8ts-bench' });
+  cleanup.add('bench client', () => client.close());
+  const memory = async (): Promise<Memory> => {
+    const heapUsed = inspectorUrl ? await inspectHeap(inspectorUrl) : NaN;
+    const m = procMemory(child.pid!);
+    return { rss: m?.rss ?? NaN, hwm: m?.hwm ?? NaN, heapUsed };
+  };
+  return { child, client, memory, stop, logFile };
+}
+
+function isReady(p: KObject): boolean {
+  const conds = (p.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
+  return conds?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+function deployment(name: string, replicas: number): object {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: NS },
+    spec: {
+      replicas, selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+      },
+    },
+  };
+}
+
+const memLine = (label: string, m: Memory) => `${label}: RSS ${mib(m.rss)} (peak so far ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`;
+
+export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<string[]> {
+  const store = opts.store ?? 'sqlite';
+  const nDeploy = opts.deployments ?? 1;
+  const stallMs = opts.stallMs ?? 60_000;
+  const targetNodes = opts.targetNodes ?? 5_000;
+  const targetPods = opts.targetPods ?? 150_000;
+  const lines: string[] = [`setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process; this process is only its client`];
+  const tmp = benchTempDir('workloads');
+  const cluster = await startCluster(tmp.dir, store);
+  const { client } = cluster;
+  let watch: WatchStream | undefined;
+  const stopWatch = cleanup.add('pod watch', () => watch?.stop());
+  try {
+    await until(async () => {
+      try { await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' }); return true; } catch { return false; }
+    }, 60_000, 'the default ServiceAccount', 100);
+    const m0 = await cluster.memory();
+    lines.push(memLine('control plane, empty', m0));
+
+    // Nodes, as `k8ts nodes simulate N` asks for them.
+    let t = performance.now();
+    await requestSimulatedNodes(client, opts.nodes);
+    await until(async () => {
+      const list = await client.list(NODES);
+      return list.items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= opts.nodes;
+    }, 300_000, `${opts.nodes} simulated nodes Ready`, 500);
+    lines.push(`${fmtInt(opts.nodes)} simulated nodes registered and Ready in ${fmtS(performance.now() - t)}`);
+    const m1 = await cluster.memory();
+    lines.push(memLine(`control plane, ${fmtInt(opts.nodes)} nodes`, m1));
+
+    // One watch follows every pod: created, bound (spec.nodeName set), Ready.
+    const rv = (await client.list(PODS, { limit: 1 })).metadata?.resourceVersion;
+    watch = await client.watch(PODS, { resourceVersion: rv });
+    const bound = new Set<string>();
+    const ready = new Set<string>();
+    let created = 0;
+    let firstBindAt = 0;
+    let lastBindAt = 0;
+    let lastCreateAt = 0;
+    let lastReadyAt = 0;
+    let progressAt = performance.now();
+    let watchError: unknown;
+    const following = (async () => {
+      for await (const ev of watch!) {
+        const p = ev.object;
+        const name = p.metadata?.name;
+        if (!name) continue;
+        const now = performance.now();
+        if (ev.type === 'ADDED') { created++; lastCreateAt = now; progressAt = now; }
+        if ((p.spec as { nodeName?: string } | undefined)?.nodeName && !bound.has(name)) {
+          bound.add(name);
+          firstBindAt ||= now;
+          lastBindAt = now;
+          progressAt = now;
+        }
+        if (isReady(p) && !ready.has(name)) { ready.add(name); lastReadyAt = now; progressAt = now; }
+      }
+    })().catch((e) => { watchError = e; });
+
+    const per = Math.ceil(opts.pods / nDeploy);
+    const names = Array.from({ length: nDeploy }, (_, i) => `bench-web-${i}`);
+    t = performance.now();
+    for (let i = 0; i < nDeploy; i++) await client.create(DEPLOYMENTS, deployment(names[i], Math.min(per, opts.pods - i * per)));
+    const readyAt = new Map<string, number>();
+    const progress = process.env.K8TS_BENCH_PROGRESS
+      ? setInterval(() => console.error(`  ${fmtS(performance.now() - t)}: ${created} created, ${bound.size} bound, ${ready.size} ready, child RSS ${mib(procMemory(cluster.child.pid!)?.rss ?? 0)}`), 2000)
+      : undefined;
+    try {
+      await until(async () => {
+        if (watchError) throw watchError;
+        if (performance.now() - progressAt > stallMs) throw new Error(`no progress for ${fmtS(stallMs)}: ${created} pods created, ${bound.size} bound, ${ready.size} Ready (child log: ${cluster.logFile})`);
+        for (const n of names) {
+          if (readyAt.has(n)) continue;
+          const d = await client.get({ ...DEPLOYMENTS, name: n });
+          const st = d.status as { readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number } | undefined;
+          const want = (d.spec as { replicas: number }).replicas;
+          if ((st?.readyReplicas ?? 0) >= want && (st?.updatedReplicas ?? 0) >= want) readyAt.set(n, performance.now() - t);
+        }
+        return readyAt.size === names.length;
+      }, 30 * 60_000, 'the Deployments to be Ready', 250);
+    } finally {
+      clearInterval(progress);
+    }
+    const allReadyMs = Math.max(...readyAt.values());
+    const bindSpanMs = lastBindAt - firstBindAt;
+    lines.push(`pods created by the ReplicaSet controller: ${fmtInt(created)} in ${fmtS(lastCreateAt - t)} (${rate(created, lastCreateAt - t)})`);
+    lines.push(`pods scheduled: ${fmtInt(bound.size)} bound in ${fmtS(bindSpanMs)} from first to last binding: ${rate(bound.size, bindSpanMs)}   [target >= 1,000/s]`);
+    lines.push(`  end to end (Deployment created -> last pod bound): ${rate(bound.size, lastBindAt - t)}; the scheduler can only bind what the ReplicaSet controller has created`);
+    lines.push(`Deployment${nDeploy > 1 ? `s (${nDeploy} x ${fmtInt(per)})` : ''} of ${fmtInt(opts.pods)} replicas all Ready (status.readyReplicas) ${fmtS(allReadyMs)} after create; last pod Ready seen at ${fmtS(lastReadyAt - t)}`);
+
+    const m2 = await cluster.memory();
+    lines.push(memLine(`control plane, ${fmtInt(opts.nodes)} nodes + ${fmtInt(opts.pods)} pods`, m2));
+    const perNode = (m1.rss - m0.rss) / opts.nodes;
+    const perPod = (m2.rss - m1.rss) / opts.pods;
+    const heapPerNode = (m1.heapUsed - m0.heapUsed) / opts.nodes;
+    const heapPerPod = (m2.heapUsed - m1.heapUsed) / opts.pods;
+    if (opts.nodes >= targetNodes && opts.pods >= targetPods) {
+      lines.push(`memory at ${fmtInt(opts.nodes)} nodes / ${fmtInt(opts.pods)} pods: RSS ${gib(m2.rss)} (peak ${gib(m2.hwm)})   [target < 4 GiB: ${m2.hwm < MEMORY_TARGET_BYTES ? 'met' : 'NOT met'}]`);
+    } else {
+      const rss = m0.rss + targetNodes * perNode + targetPods * perPod;
+      const heap = m0.heapUsed + targetNodes * heapPerNode + targetPods * heapPerPod;
+      lines.push(`EXTRAPOLATION (linear, not measured) to ${fmtInt(targetNodes)} nodes / ${fmtInt(targetPods)} pods: RSS ~ ${gib(rss)}, heap ~ ${gib(heap)}   [target < 4 GiB: ${rss < MEMORY_TARGET_BYTES ? 'would be met' : 'would NOT be met'}]`);
+      lines.push(`  from: empty ${mib(m0.rss)} + ${(perNode / 1024).toFixed(1)} KiB RSS/node + ${(perPod / 1024).toFixed(1)} KiB RSS/pod (heap ${(heapPerNode / 1024).toFixed(1)} KiB/node, ${(heapPerPod / 1024).toFixed(1)} KiB/pod); K8TS_BENCH_SCALE=full measures it`);
+    }
+    return lines;
+  } finally {
+    await stopWatch();
+    await cluster.stop();
+    await tmp.remove();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const nodes = Number(process.argv[2] ?? 1000);
+  const pods = Number(process.argv[3] ?? 30_000);
+  const store = (process.argv[4] ?? 'sqlite') as 'memory' | 'sqlite';
+  try {
+    for (const line of await benchWorkloads({ nodes, pods, store })) console.log(line);
+  } finally {
+    await cleanup.runAll();
+  }
+}
