@@ -38,6 +38,47 @@ program.command('nodes')
     process.exitCode = await simulateNodes(n, o);
   });
 
+program.command('agent')
+  .description('join this machine (or network namespace) to a cluster as a node')
+  .option('--server <url>', 'the API server, e.g. https://10.0.0.5:6443')
+  .option('--token <token>', 'a bearer token of the cluster (DATA_DIR/token on the control plane)')
+  .option('--name <name>', 'node name (default: the hostname)')
+  .option('--ca-file <file>', 'the cluster CA (DATA_DIR/pki/ca.crt on the control plane)')
+  .option('--insecure-skip-tls-verify', 'do not verify the API server\'s certificate')
+  .option('--data-dir <dir>', 'where this node keeps pods, volumes and logs')
+  .option('--pod-cidr <cidr>', 'this node\'s pod addresses (distinct per node)', '10.244.1.0/24')
+  .option('--bridge <name>', 'this node\'s pod bridge device', 'k8ts1')
+  .option('--node-ip <ip>', 'the address the API server reaches this node at (default: the host\'s first non-loopback IPv4)')
+  .option('--port <n>', 'streaming server port (kubelet\'s 10250)', '10250')
+  .action(async (o) => {
+    const { agent } = await import('./agent.js');
+    process.exitCode = await agent(o);
+  });
+
+const image = program.command('image').description('the local node\'s images');
+image.command('import <dir>')
+  .description('add an image from a folder with image.json and rootfs/')
+  .option('--tag <name>', 'the image reference, e.g. myapp:v1')
+  .option('--data-dir <dir>', 'the cluster\'s data dir')
+  .action(async (dir: string, o: { tag?: string; dataDir?: string }) => {
+    const { imageImport } = await import('./image.js');
+    process.exitCode = await imageImport(dir, o);
+  });
+image.command('ls')
+  .description('list images (built-in and imported)')
+  .option('--data-dir <dir>', 'the cluster\'s data dir')
+  .action(async (o: { dataDir?: string }) => {
+    const { imageList } = await import('./image.js');
+    process.exitCode = await imageList(o);
+  });
+image.command('rm <refs...>')
+  .description('remove imported images')
+  .option('--data-dir <dir>', 'the cluster\'s data dir')
+  .action(async (refs: string[], o: { dataDir?: string }) => {
+    const { imageRemove } = await import('./image.js');
+    process.exitCode = await imageRemove(refs, o);
+  });
+
 program.command('down')
   .description('stop the cluster; its state stays on disk for the next up')
   .option('--data-dir <dir>', 'the cluster\'s data dir')

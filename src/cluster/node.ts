@@ -28,6 +28,8 @@ export interface LocalNodeOptions {
   crashBackoff?: { initialMs: number; maxMs: number };
   /** Node lease renewal period (default 10 s). */
   leaseRenewMs?: number;
+  /** The node's address (InternalIP, where its streaming server listens); default its bridge gateway. */
+  nodeIP?: string;
 }
 
 export interface LocalNode {
@@ -72,7 +74,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const limitations = runtime.limitations();
   for (const l of limitations) log(`node ${name}: ${l}`);
   // The node's address is its bridge gateway: local to this host and reachable from its pods.
-  const ip = network ? network.gateway : '127.0.0.1';
+  const ip = opts.nodeIP ?? (network ? network.gateway : '127.0.0.1');
   const streaming = new StreamingServer({ runtime, token: opts.streamingToken, lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n) });
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
   const agent = new NodeAgent({

@@ -17,19 +17,13 @@ const rsManifest = (name: string, app: string, replicas = 2) => ({
   spec: { replicas, selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
 });
 
-async function createPodsFor(rs: { metadata: { name: string; uid: string } }, app: string, n: number): Promise<string[]> {
-  const names: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const pod = {
-      apiVersion: 'v1', kind: 'Pod',
-      metadata: { generateName: `${rs.metadata.name}-`, labels: { app }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }] },
-      spec: { containers: [{ name: 'c', image: 'nginx' }] },
-    };
-    const r = await cluster.api('POST', '/api/v1/namespaces/default/pods', pod);
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    names.push(r.body.metadata.name);
-  }
-  return names;
+/** The ReplicaSet controller makes the pods; wait until there are n of them. */
+async function podsFor(app: string, n: number): Promise<string[]> {
+  return cluster.waitFor(`${n} pods of ${app}`, async () => {
+    const out = (await cluster.k('get', 'pods', '-l', `app=${app}`, '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}')).trim();
+    const names = out ? out.split('\n') : [];
+    return names.length === n ? names : undefined;
+  });
 }
 
 describe('kubectl against k8ts', () => {
@@ -84,8 +78,8 @@ describe('kubectl against k8ts', () => {
   });
 
   test('pods and replicasets: get -o wide, -o yaml, delete rs --cascade=orphan keeps pods, delete -l', async () => {
-    const rs = JSON.parse(await cluster.kIn(JSON.stringify(rsManifest('web-rs', 'web')), 'create', '-f', '-', '-o', 'json'));
-    const pods = await createPodsFor(rs, 'web', 2);
+    await cluster.kIn(JSON.stringify(rsManifest('web-rs', 'web')), 'create', '-f', '-');
+    const pods = await podsFor('web', 2);
     const wide = await cluster.k('get', 'pods', '-o', 'wide');
     assert.match(wide, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/m);
     for (const p of pods) assert.match(wide, new RegExp(`^${p}\\s+0/1\\s+Pending\\s+0\\s+`, 'm'));
@@ -93,7 +87,7 @@ describe('kubectl against k8ts', () => {
     assert.equal(py.status.phase, 'Pending');
     assert.equal(py.metadata.ownerReferences[0].name, 'web-rs');
     assert.equal(py.spec.containers[0].terminationMessagePath, '/dev/termination-log');
-    assert.match(await cluster.k('get', 'rs'), /^web-rs\s+2\s+/m);
+    assert.match(await cluster.k('get', 'rs'), /^web-rs\s+2\s+2\s+0\s+/m);
     assert.match(await cluster.k('delete', 'rs', 'web-rs', '--cascade=orphan'), /replicaset.apps "web-rs" deleted/);
     await cluster.waitFor('rs gone', async () => (await cluster.kubectl(['get', 'rs', 'web-rs'])).code !== 0);
     // Orphaned: the pods stay, without the owner reference.
@@ -107,15 +101,15 @@ describe('kubectl against k8ts', () => {
   });
 
   test('delete rs with background propagation removes its pods (garbage collector)', async () => {
-    const rs = JSON.parse(await cluster.kIn(JSON.stringify(rsManifest('gc-rs', 'gc')), 'create', '-f', '-', '-o', 'json'));
-    await createPodsFor(rs, 'gc', 2);
+    await cluster.kIn(JSON.stringify(rsManifest('gc-rs', 'gc')), 'create', '-f', '-');
+    await podsFor('gc', 2);
     await cluster.k('delete', 'rs', 'gc-rs');
     await cluster.waitFor('dependent pods collected', async () => (await cluster.k('get', 'pods', '-l', 'app=gc', '-o', 'name')).trim() === '');
   });
 
   test('delete rs with --cascade=foreground waits for its pods', async () => {
-    const rs = JSON.parse(await cluster.kIn(JSON.stringify(rsManifest('fg-rs', 'fg')), 'create', '-f', '-', '-o', 'json'));
-    await createPodsFor(rs, 'fg', 2);
+    await cluster.kIn(JSON.stringify(rsManifest('fg-rs', 'fg')), 'create', '-f', '-');
+    await podsFor('fg', 2);
     await cluster.k('delete', 'rs', 'fg-rs', '--cascade=foreground', '--wait=true', '--timeout=30s');
     assert.equal((await cluster.k('get', 'pods', '-l', 'app=fg', '-o', 'name')).trim(), '');
     assert.notEqual((await cluster.kubectl(['get', 'rs', 'fg-rs'])).code, 0);

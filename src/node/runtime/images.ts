@@ -188,7 +188,12 @@ export class LocalImageStore implements ImageService, ImageFilesystem {
   private async find(ref: string): Promise<[string, StoredImage] | undefined> {
     let id: string;
     try { id = normalizeImageRef(ref); } catch { return undefined; }
-    const s = (await this.load()).get(id);
+    let s = (await this.load()).get(id);
+    if (!s && this.cache) {
+      // `k8ts image import` runs in another process: look at the disk again before saying no.
+      this.cache = undefined;
+      s = (await this.load()).get(id);
+    }
     return s ? [id, s] : undefined;
   }
 

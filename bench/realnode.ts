@@ -1,0 +1,146 @@
+// Node-agent figures on a real node: `k8ts up`'s control plane (memory store, controllers,
+// scheduler) with a node of this machine (process runtime, pods in their own network
+// namespaces on a bench-only bridge), in this process. Pod start latency is create -> Ready as
+// a watching client sees it (the Kubernetes e2e definition), for pause pods created at a steady
+// rate; then a Deployment scaled from 0 to 50 replicas, timed until all are Ready.
+// Linux and root only (network namespaces, a bridge); elsewhere the section says it skipped.
+
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { KObject } from '../src/api/object.js';
+import { RestClient, type WatchStream } from '../src/client/rest.js';
+import { startControlPlane } from '../src/cluster/controlplane.js';
+import { benchTempDir, cleanup, fmtInt, fmtMs, fmtS, percentile, until } from './util.js';
+
+export interface BenchRealNodeOptions {
+  pods?: number;
+  /** Pods created per second for the latency figure. */
+  createRate?: number;
+  replicas?: number;
+  bridgeName?: string;
+  podCIDR?: string;
+}
+
+const NS = 'default';
+const PODS = { group: '', version: 'v1', resource: 'pods', namespace: NS };
+const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments', namespace: NS };
+const PAUSE = 'registry.k8s.io/pause:3.10';
+
+function isReady(p: KObject): boolean {
+  const conds = (p.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
+  return conds?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+export function realNodeSkipReason(): string | undefined {
+  if (process.platform !== 'linux') return 'skipped: needs root on Linux (not Linux)';
+  if (process.getuid?.() !== 0) return 'skipped: needs root';
+  return undefined;
+}
+
+export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<string[]> {
+  const skip = realNodeSkipReason();
+  if (skip) return [skip];
+  const nPods = opts.pods ?? 100;
+  const createRate = opts.createRate ?? 10;
+  const replicas = opts.replicas ?? 50;
+  const lines: string[] = [];
+  const tmp = benchTempDir('node');
+  const logFile = join(tmp.dir, 'control-plane.log');
+  const log = (m: string) => { try { appendFileSync(logFile, `${new Date().toISOString()} ${m}\n`); } catch { /* the dir is going */ } };
+  const cp = await startControlPlane({
+    dataDir: join(tmp.dir, 'data'), port: 0, store: 'memory', node: true,
+    bridgeName: opts.bridgeName ?? 'k8tsbench0', podCIDR: opts.podCIDR ?? '10.252.0.0/24', nodeName: 'k8ts-bench-node', log,
+  });
+  // stop() stops the pods and removes the bridge; it must run before the temp dir goes.
+  const stopCp = cleanup.add('real-node control plane', () => cp.stop());
+  const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM, userAgent: 'k8ts-bench' });
+  let watch: WatchStream | undefined;
+  const stopClient = cleanup.add('real-node bench client', () => { watch?.stop(); client.close(); });
+  try {
+    if (cp.node?.limitations.length) lines.push(`node limitations: ${cp.node.limitations.join('; ')}`);
+    await until(async () => {
+      try {
+        const n = await client.get({ group: '', version: 'v1', resource: 'nodes', name: 'k8ts-bench-node' });
+        await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
+        return isReady(n);
+      } catch { return false; }
+    }, 60_000, 'the node to be Ready', 100);
+
+    // Every pod's Ready moment, as the watch delivers it.
+    const readyAt = new Map<string, number>();
+    const names = new Set<string>();
+    const rv = (await client.list(PODS, { limit: 1 })).metadata?.resourceVersion;
+    watch = await client.watch(PODS, { resourceVersion: rv });
+    let watchError: unknown;
+    void (async () => {
+      for await (const ev of watch!) {
+        const p = ev.object;
+        if (ev.type === 'DELETED') { names.delete(p.metadata.name!); continue; }
+        names.add(p.metadata.name!);
+        if (isReady(p) && !readyAt.has(p.metadata.name!)) readyAt.set(p.metadata.name!, performance.now());
+      }
+    })().catch((e) => { watchError = e; });
+
+    // Pod start latency: bare pause pods, created at a steady rate.
+    const createdAt = new Map<string, number>();
+    const t0 = performance.now();
+    for (let i = 0; i < nPods; i++) {
+      const due = t0 + (i * 1000) / createRate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const name = `bench-pause-${i}`;
+      createdAt.set(name, performance.now());
+      await client.create(PODS, {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { app: 'bench-pause' } },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'pause', image: PAUSE }] },
+      });
+    }
+    await until(() => { if (watchError) throw watchError; return [...createdAt.keys()].every((n) => readyAt.has(n)); }, 120_000,
+      `${nPods} pause pods Ready (${[...createdAt.keys()].filter((n) => readyAt.has(n)).length} are)`, 50);
+    const lat = [...createdAt].map(([n, t]) => readyAt.get(n)! - t);
+    const p99 = percentile(lat, 99);
+    lines.push(`pod start latency (create -> Ready seen by a watch), ${nPods} pause pods (${PAUSE}) created at ${createRate}/s:`);
+    lines.push(`  p50 ${fmtMs(percentile(lat, 50))}, p90 ${fmtMs(percentile(lat, 90))}, p99 ${fmtMs(p99)}, max ${fmtMs(Math.max(...lat))}   [target p99 <= 500 ms: ${p99 <= 500 ? 'met' : 'NOT met'}]`);
+
+    let t = performance.now();
+    await client.deleteCollection(PODS, { labelSelector: 'app=bench-pause', gracePeriodSeconds: 0 });
+    await until(() => [...createdAt.keys()].every((n) => !names.has(n)), 120_000, 'the pause pods to be gone', 50);
+    lines.push(`  (${fmtInt(nPods)} pods deleted and gone in ${fmtS(performance.now() - t)})`);
+
+    // A Deployment from 0 to `replicas`, all Ready.
+    const dep = 'bench-scale';
+    await client.create(DEPLOYMENTS, {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: dep, namespace: NS },
+      spec: {
+        replicas: 0, selector: { matchLabels: { app: dep } },
+        template: { metadata: { labels: { app: dep } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'pause', image: PAUSE }] } },
+      },
+    });
+    // Its ReplicaSet exists (at 0) before the clock starts: the figure is scaling, not creating.
+    await until(async () => ((await client.get({ ...DEPLOYMENTS, name: dep })).status as { observedGeneration?: number } | undefined)?.observedGeneration === 1, 30_000, 'the Deployment at 0 observed', 50);
+    t = performance.now();
+    await client.patch({ ...DEPLOYMENTS, name: dep }, { spec: { replicas } }, 'merge');
+    await until(async () => {
+      const st = (await client.get({ ...DEPLOYMENTS, name: dep })).status as { readyReplicas?: number; observedGeneration?: number } | undefined;
+      return (st?.readyReplicas ?? 0) >= replicas && (st?.observedGeneration ?? 0) >= 2;
+    }, 120_000, `the Deployment at ${replicas} Ready`, 50);
+    const scaleMs = performance.now() - t;
+    lines.push(`Deployment scaled 0 -> ${replicas} replicas, all Ready (status.readyReplicas) in ${fmtS(scaleMs)}   [target <= 10 s: ${scaleMs <= 10_000 ? 'met' : 'NOT met'}]`);
+    await client.delete({ ...DEPLOYMENTS, name: dep }, { propagationPolicy: 'Foreground' });
+    await until(() => ![...names].some((n) => n.startsWith(`${dep}-`)), 120_000, 'the Deployment\'s pods to be gone', 100);
+    return lines;
+  } finally {
+    await stopClient();
+    await stopCp();
+    await tmp.remove();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    for (const line of await benchRealNode()) console.log(line);
+  } finally {
+    await cleanup.runAll();
+  }
+}

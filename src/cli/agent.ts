@@ -1,0 +1,62 @@
+// `k8ts agent --server URL --token TOKEN [--name NAME]`: joins this machine (or this network
+// namespace) to a cluster as a node, as kubelet does: it registers the Node, runs the pods
+// bound to it and serves their logs/exec/port-forward to the API server.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RestClient } from '../client/rest.js';
+import { startLocalNode } from '../cluster/node.js';
+import { hostAddress } from '../apiserver/server.js';
+
+export interface AgentOptions {
+  server?: string;
+  token?: string;
+  name?: string;
+  caFile?: string;
+  insecureSkipTlsVerify?: boolean;
+  dataDir?: string;
+  podCidr?: string;
+  bridge?: string;
+  nodeIp?: string;
+  port?: string;
+}
+
+export async function agent(o: AgentOptions): Promise<number> {
+  if (!o.server || !o.token) {
+    console.error('k8ts agent needs --server URL and --token TOKEN (the token is in the control plane\'s DATA_DIR/token).');
+    return 2;
+  }
+  const caData = o.caFile ? fs.readFileSync(o.caFile, 'utf8') : undefined;
+  if (o.server.startsWith('https:') && !caData && !o.insecureSkipTlsVerify) {
+    console.error('k8ts agent: give --ca-file (the control plane\'s DATA_DIR/pki/ca.crt) or --insecure-skip-tls-verify to trust the API server.');
+    return 2;
+  }
+  const client = new RestClient({ server: o.server, token: o.token, caData, insecure: o.insecureSkipTlsVerify, userAgent: 'kubelet/v1.32.0 (k8ts agent)' });
+  const name = o.name ?? os.hostname().toLowerCase();
+  const dir = path.resolve(o.dataDir ?? path.join(os.homedir(), '.k8ts-agent', name));
+  // The API server must reach the agent's streaming server: by default the host's own address.
+  const nodeIP = o.nodeIp ?? (hostAddress() || '127.0.0.1');
+  let node;
+  try {
+    node = await startLocalNode({
+      client, nodeName: name, dir, podCIDR: o.podCidr, bridgeName: o.bridge, streamingToken: o.token,
+      kubeletPort: o.port ? Number(o.port) : 10250, nodeIP, log: (m) => console.error(m),
+    });
+  } catch (e) {
+    console.error(`k8ts agent: cannot join ${o.server}: ${(e as Error).message}`);
+    client.close();
+    return 1;
+  }
+  console.log(`node ${node.name} joined ${o.server} (address ${node.ip}, pods ${o.podCidr ?? '10.244.0.0/24'})`);
+  for (const l of node.limitations) console.log(`  limited: ${l}`);
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      console.log(`k8ts agent: ${sig}, stopping; running pods keep running until the agent is back`);
+      void node!.stop({ killPods: false }).finally(() => { client.close(); resolve(); });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}

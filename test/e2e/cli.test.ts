@@ -1,0 +1,116 @@
+// The k8ts command itself: up/status/down and state kept across them, kubeconfig merging,
+// image import/ls/rm, bad arguments, and `k8ts agent` joining a second node.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { CLI, TestCluster, run } from './harness.js';
+
+const root = process.platform === 'linux' && process.getuid?.() === 0;
+const cluster = new TestCluster('cli', 'sqlite');
+const k8ts = (args: string[], env?: NodeJS.ProcessEnv) => run(process.execPath, [CLI, ...args], { env: env ?? cluster.env(), timeoutMs: 90_000 });
+
+describe('k8ts CLI', () => {
+  before(async () => { await cluster.up(['--no-node']); });
+  after(async () => { await cluster.stop(); });
+
+  test('up on a running data dir says so and exits 0; status says what runs where', async () => {
+    const r = await k8ts(['up', '--data-dir', cluster.dataDir, '--port', '0', '--kubeconfig', cluster.kubeconfig, '--no-node']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /already running at https:\/\/127\.0\.0\.1:\d+/);
+    const s = await k8ts(['status', '--data-dir', cluster.dataDir]);
+    assert.equal(s.code, 0);
+    assert.match(s.stdout, /k8ts is running/);
+    assert.match(s.stdout, new RegExp(`api server: ${cluster.url.replace(/[.]/g, '\\.')}`));
+  });
+
+  test('down keeps state; the next up serves every object again', async () => {
+    await cluster.k('create', 'configmap', 'kept', '--from-literal=a=b');
+    const d = await cluster.down();
+    assert.equal(d.code, 0);
+    assert.match(d.stdout, /k8ts stopped/);
+    const s = await k8ts(['status', '--data-dir', cluster.dataDir]);
+    assert.notEqual(s.code, 0);
+    assert.match(s.stdout, /not running/);
+    await cluster.up(['--no-node']);
+    assert.match(await cluster.k('get', 'configmap', 'kept', '-o', 'jsonpath={.data.a}'), /^b$/);
+  });
+
+  test('without --kubeconfig, up merges a k8ts context into $KUBECONFIG and keeps the others', async () => {
+    const kc = path.join(cluster.dir, 'merged-config');
+    fs.writeFileSync(kc, YAML.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'other',
+      clusters: [{ name: 'other', cluster: { server: 'https://192.0.2.1:6443' } }],
+      users: [{ name: 'other', user: { token: 'x' } }],
+      contexts: [{ name: 'other', context: { cluster: 'other', user: 'other' } }],
+    }));
+    const r = await k8ts(['up', '--data-dir', cluster.dataDir, '--port', '0', '--no-node'], cluster.env({ KUBECONFIG: kc }));
+    assert.equal(r.code, 0, r.stderr);
+    const cfg = YAML.parse(fs.readFileSync(kc, 'utf8'));
+    assert.equal(cfg['current-context'], 'k8ts');
+    assert.deepEqual(cfg.contexts.map((c: { name: string }) => c.name).sort(), ['k8ts', 'other']);
+    const g = await run('kubectl', ['--cache-dir', cluster.cacheDir, 'get', 'configmap', 'kept'], { env: cluster.env({ KUBECONFIG: kc }) });
+    assert.equal(g.code, 0, g.stderr);
+  });
+
+  test('bad arguments get a plain message and a non-zero exit', async () => {
+    const a = await k8ts(['up', '--store', 'bogus', '--data-dir', path.join(cluster.dir, 'x')]);
+    assert.notEqual(a.code, 0);
+    assert.match(a.stderr, /bogus/);
+    const b = await k8ts(['up', '--port', 'abc', '--data-dir', path.join(cluster.dir, 'y')]);
+    assert.notEqual(b.code, 0);
+    assert.match(b.stderr, /--port must be a number/);
+    const c = await k8ts(['nodes', 'simulate', '-3', '--data-dir', cluster.dataDir]);
+    assert.notEqual(c.code, 0);
+    const d = await k8ts(['frobnicate']);
+    assert.notEqual(d.code, 0);
+    assert.match(d.stderr, /unknown command/);
+  });
+
+  test('image import, ls and rm', async () => {
+    const ls = await k8ts(['image', 'ls', '--data-dir', cluster.dataDir]);
+    assert.match(ls.stdout, /gcr\.io\/google-samples\/kubernetes-bootcamp\s+v1/);
+    assert.match(ls.stdout, /docker\.io\/library\/nginx\s+latest/);
+    const src = path.join(cluster.dir, 'myimg');
+    fs.mkdirSync(path.join(src, 'rootfs', 'app'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'rootfs', 'app', 'hello.txt'), 'hi\n');
+    fs.writeFileSync(path.join(src, 'image.json'), JSON.stringify({ entrypoint: ['cat'], cmd: ['/app/hello.txt'], env: [], workingDir: '/app', exposedPorts: [] }));
+    const imp = await k8ts(['image', 'import', src, '--tag', 'myapp:v1', '--data-dir', cluster.dataDir]);
+    assert.equal(imp.code, 0, imp.stderr);
+    assert.match((await k8ts(['image', 'ls', '--data-dir', cluster.dataDir])).stdout, /docker\.io\/library\/myapp\s+v1/);
+    assert.equal((await k8ts(['image', 'rm', 'myapp:v1', '--data-dir', cluster.dataDir])).code, 0);
+    assert.doesNotMatch((await k8ts(['image', 'ls', '--data-dir', cluster.dataDir])).stdout, /myapp/);
+    const bad = await k8ts(['image', 'rm', 'nginx', '--data-dir', cluster.dataDir]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /built into k8ts/);
+  });
+
+  test('k8ts agent joins a second node that runs pods', { skip: root ? false : 'needs root on Linux' }, async () => {
+    const agentDir = path.join(cluster.dir, 'agent');
+    const child = spawn(process.execPath, [CLI, 'agent', '--server', cluster.url, '--token', cluster.token, '--ca-file', path.join(cluster.dataDir, 'pki', 'ca.crt'),
+      '--name', 'joined-1', '--data-dir', agentDir, '--pod-cidr', '10.253.0.0/24', '--bridge', 'k8tsag0', '--node-ip', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => { out += String(d); });
+    child.stderr!.on('data', (d) => { out += String(d); });
+    try {
+      await cluster.waitFor('node joined', async () => /joined-1\s+Ready/.test(await cluster.k('get', 'nodes')), 30_000);
+      await cluster.k('run', 'on-agent', '--image=gcr.io/google-samples/kubernetes-bootcamp:v1', '--overrides', JSON.stringify({ spec: { nodeName: 'joined-1' } }));
+      await cluster.k('wait', '--for=condition=Ready', 'pod/on-agent', '--timeout=60s');
+      const ip = await cluster.k('get', 'pod', 'on-agent', '-o', 'jsonpath={.status.podIP}');
+      assert.match(ip, /^10\.253\.0\.\d+$/);
+      assert.match(await cluster.k('exec', 'on-agent', '--', 'hostname'), /^on-agent$/m);
+      assert.match(await cluster.k('logs', 'on-agent'), /Kubernetes Bootcamp App Started At/);
+      await cluster.k('delete', 'pod', 'on-agent', '--timeout=60s');
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\nagent output:\n${out}`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => { if (child.exitCode !== null) r(undefined); else child.once('exit', r); });
+      try { execFileSync('ip', ['link', 'del', 'k8tsag0'], { stdio: 'ignore' }); } catch { /* already gone */ }
+      await cluster.kubectl(['delete', 'node', 'joined-1']);
+    }
+  });
+});
