@@ -40,6 +40,8 @@ export interface Runnable {
 export interface ControllerManager {
   client: RestClient;
   factory: SharedInformerFactory;
+  /** Whether this manager's controllers hold the kube-controller-manager Lease now. */
+  isLeader(): boolean;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   if (scheduling.length) electors.push(leaderGroup(client, 'kube-scheduler', scheduling, opts.log));
   return {
     client, factory,
+    isLeader: () => electors[0].isLeader(),
     async stop() {
       await Promise.all(electors.map((e) => e.stop()));
       await Promise.all([...controllers, ...scheduling].map((c) => c.stop().catch(() => undefined)));

@@ -1,0 +1,57 @@
+// Two controller managers against one API server: only the Lease holder acts; when it stops,
+// the other takes over.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { startControllers, type ControllerManager } from './manager.js';
+
+let cp: TestControlPlane;
+before(async () => { cp = await startTestControlPlane(); });
+after(async () => { await cp.stop(); });
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('only the leader acts, and the other takes over when it stops', async () => {
+  const managers: ControllerManager[] = [];
+  try {
+    managers.push(await startControllers({ server: cp.url, token: cp.token, scheduler: false }));
+    managers.push(await startControllers({ server: cp.url, token: cp.token, scheduler: false }));
+    const LEASE = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-system', name: 'kube-controller-manager' };
+    const lease = await waitFor('a leader', async () => {
+      try { const l = await cp.client.get(LEASE); return (l.spec as { holderIdentity?: string }).holderIdentity ? l : undefined; } catch { return undefined; }
+    });
+    const first = (lease.spec as { holderIdentity: string }).holderIdentity;
+    const RS = { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' };
+    const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
+    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'le' }, spec: { replicas: 3, selector: { matchLabels: { app: 'le' } }, template: { metadata: { labels: { app: 'le' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } };
+    await cp.client.create(RS, rs);
+    await waitFor('3 pods', async () => (await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length === 3);
+    // Two managers, one actor: the count stays exactly 3.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length, 3);
+    // Exactly one leads; stop it: the lease is released and the other takes over and acts.
+    await waitFor('one leader', async () => managers.filter((m) => m.isLeader()).length === 1);
+    const leader = managers.find((m) => m.isLeader())!;
+    await leader.stop();
+    managers.splice(managers.indexOf(leader), 1);
+    const next = await waitFor('a new lease holder', async () => {
+      const h = ((await cp.client.get(LEASE)).spec as { holderIdentity?: string }).holderIdentity;
+      return h && h !== first ? h : undefined;
+    }, 30_000);
+    assert.notEqual(next, first);
+    await waitFor('the remaining manager leads', async () => managers[0].isLeader());
+    await cp.client.patch({ ...RS, name: 'le' }, { spec: { replicas: 5 } }, 'merge');
+    await waitFor('5 pods by the new leader', async () => (await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length === 5, 30_000);
+  } finally {
+    for (const m of managers) await m.stop();
+  }
+});
