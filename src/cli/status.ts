@@ -16,6 +16,7 @@ export async function status(opts: { dataDir?: string }): Promise<number> {
   console.log(`k8ts is running`);
   console.log(`  api server: ${info.url} (pid ${info.pid}, up since ${info.startedAt})`);
   console.log(`  store:      ${info.store} in ${info.dataDir}`);
+  if (info.node) console.log(`  this node:  ${info.node.name} at ${info.node.ip}${info.node.limitations.length ? ` (limited: ${info.node.limitations.join('; ')})` : ''}`);
   try {
     const token = ensureToken(dataDir);
     const client = new RestClient({ server: info.url, token, caData: caOf(dataDir), timeoutMs: 3000 });

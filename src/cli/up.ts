@@ -106,6 +106,13 @@ export async function up(opts: UpOptions): Promise<number> {
         console.log(`k8ts is running at ${info.url} (pid ${info.pid}), ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
         console.log(`  data dir:   ${files.dir} (store: ${store})`);
         console.log(`  log:        ${files.log}`);
+        if (info.node) {
+          console.log(`  node:       ${info.node.name} at ${info.node.ip}`);
+          // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
+          for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
+        } else {
+          console.log('  node:       none on this machine (--no-node)');
+        }
         console.log(`  kubeconfig: ${kc} (context ${CONTEXT}${opts.kubeconfig ? '' : ', now current'})`);
         console.log('');
         console.log(`Try: kubectl${opts.kubeconfig ? ` --kubeconfig ${kc}` : ''} get nodes`);

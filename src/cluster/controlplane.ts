@@ -136,6 +136,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: string): ClusterInfo {
   const files = clusterFiles(dataDir);
   const info: ClusterInfo = { url: cp.url, pid: process.pid, port: cp.api.port, store: storeKind, dataDir: files.dir, startedAt: new Date().toISOString() };
+  if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations };
   fs.writeFileSync(files.info, JSON.stringify(info, null, 2));
   fs.writeFileSync(files.pid, `${process.pid}\n`);
   return info;

@@ -36,4 +36,6 @@ export interface ClusterInfo {
   store: string;
   dataDir: string;
   startedAt: string;
+  /** This machine's node, when `up` runs one, and what it cannot do here. */
+  node?: { name: string; ip: string; limitations: string[] };
 }

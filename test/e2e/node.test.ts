@@ -87,6 +87,15 @@ describe('pods as processes on a real node', { skip: root ? false : 'needs root 
     } finally { p.stop(); }
   });
 
+  test('port-forward carries connections to the pod', async () => {
+    const pf = spawnKubectl(cluster, ['port-forward', `pod/${podName}`, ':8080']);
+    try {
+      const port = await cluster.waitFor('forwarding', async () => Number(/127\.0\.0\.1:(\d+) -> 8080/.exec(pf.output())?.[1] ?? 0));
+      const [a, b] = await Promise.all([1, 2].map(() => run('curl', ['-s', '--max-time', '10', `http://127.0.0.1:${port}/`])));
+      for (const r of [a, b]) assert.equal(r.stdout, `Hello Kubernetes bootcamp! | Running on: ${podName} | v=1\n`);
+    } finally { pf.stop(); }
+  });
+
   test('killing the container process restarts it in the same pod (RESTARTS 1)', async () => {
     const pids = podPids(podName, 'server.js');
     assert.ok(pids.length >= 1, 'found the app process');

@@ -282,11 +282,14 @@ test('stop: SIGTERM first, SIGKILL after the grace period', { skip }, async () =
   assert.equal(p?.exitCode, 143);
   assert.equal(p?.reason, 'Error');
 
-  const graceful = await start('graceful', ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done']);
+  const graceful = await start('graceful', ['sh', '-c', 'trap "exit 0" TERM; touch /tmp/trapped; while :; do sleep 0.1; done']);
+  for (let i = 0; i < 100 && (await rt.execSync(graceful, ['test', '-e', '/tmp/trapped'], 5)).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 50));
   await rt.stopContainer(graceful, 10);
   assert.equal((await rt.containerStatus(graceful))?.exitCode, 0);
 
-  const stubborn = await start('stubborn', ['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done']);
+  const stubborn = await start('stubborn', ['sh', '-c', 'trap "" TERM; touch /tmp/trapped; while :; do sleep 0.1; done']);
+  // Stop only once the trap is in place (a SIGTERM before it would end the shell at once).
+  for (let i = 0; i < 100 && (await rt.execSync(stubborn, ['test', '-e', '/tmp/trapped'], 5)).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 50));
   const t0 = Date.now();
   await rt.stopContainer(stubborn, 1);
   assert.ok(Date.now() - t0 >= 900);
