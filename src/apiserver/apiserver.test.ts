@@ -77,3 +77,16 @@ test('services get cluster IPs and node ports; conflicts are refused', async () 
   const again = await cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'np3' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } });
   assert.equal((again as KObject & { spec: { ports: { nodePort: number }[] } }).spec.ports[0].nodePort, 30080);
 });
+
+test('events expire after their TTL', async () => {
+  const EV = { group: '', version: 'v1', resource: 'events', namespace: 'default' };
+  const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  await cp.client.create(EV, { apiVersion: 'v1', kind: 'Event', metadata: { name: 'old.1' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'R', message: 'm', type: 'Normal', firstTimestamp: old, lastTimestamp: old, count: 1 });
+  await cp.client.create(EV, { apiVersion: 'v1', kind: 'Event', metadata: { name: 'new.1' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'R', message: 'm', type: 'Normal', firstTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), count: 1 });
+  await cp.client.list(EV);
+  const { sweepEvents } = await import('./eventttl.js');
+  assert.equal(await sweepEvents(cp.api.registry('', 'events')!, 3600_000), 1);
+  const names = (await cp.client.list(EV)).items.map((e) => e.metadata.name);
+  assert.ok(names.includes('new.1'));
+  assert.ok(!names.includes('old.1'));
+});

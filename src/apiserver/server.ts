@@ -11,6 +11,7 @@ import { RESOURCES, findResource, storeKey, storePrefix } from '../api/resources
 import type { Store } from '../store/types.js';
 import { claimExisting, newServiceAllocators, type ServiceAllocators } from './allocators.js';
 import { bootstrapCluster } from './bootstrap.js';
+import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
 import { handleDiscovery } from './discovery-handler.js';
 import { handleResource, type HandlerEnv } from './handlers.js';
 import { writeError, writeText } from './http.js';
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   /** Compact store history older than this many revisions, every compactIntervalMs. */
   compactKeepRevisions?: number;
   compactIntervalMs?: number;
+  /** How long events live (kube-apiserver's --event-ttl, 1 h). */
+  eventTTLMs?: number;
   /** Serve HTTPS with this certificate (kubectl sends bearer tokens only over TLS). */
   tls?: { cert: string; key: string };
 }
@@ -57,6 +60,7 @@ export class ApiServer implements ApiServerContext {
   private server?: http.Server | https.Server;
   private sockets = new Set<import('node:net').Socket>();
   private compactTimer?: NodeJS.Timeout;
+  private eventTimer?: NodeJS.Timeout;
   port = 0;
   ready = false;
 
@@ -111,6 +115,9 @@ export class ApiServer implements ApiServerContext {
       }, this.opts.compactIntervalMs ?? 60_000);
       this.compactTimer.unref();
     }
+    const ttl = this.opts.eventTTLMs ?? DEFAULT_EVENT_TTL_MS;
+    this.eventTimer = setInterval(() => { void sweepEvents(this.registry('', 'events')!, ttl).catch(() => undefined); }, Math.min(ttl, 5 * 60_000));
+    this.eventTimer.unref();
     this.ready = true;
     return `${this.opts.tls ? 'https' : 'http'}://${host}:${this.port}`;
   }
@@ -118,6 +125,7 @@ export class ApiServer implements ApiServerContext {
   async stop(): Promise<void> {
     this.ready = false;
     if (this.compactTimer) clearInterval(this.compactTimer);
+    if (this.eventTimer) clearInterval(this.eventTimer);
     for (const c of this.caches) c.stop();
     if (this.server) {
       const closed = new Promise<void>((r) => this.server!.close(() => r()));
