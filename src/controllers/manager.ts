@@ -10,6 +10,8 @@ import { SharedInformerFactory } from '../client/informer.js';
 import { LeaderElector } from '../client/leaderelection.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { DeploymentController } from './deployment.js';
+import { EndpointsController } from './endpoints.js';
+import { EndpointSliceController } from './endpointslice.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { NamespaceController } from './namespace.js';
 import { NodeLifecycleController } from './nodelifecycle.js';
@@ -72,6 +74,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     new ServiceAccountController(client, factory, opts.log),
     new ReplicaSetController(client, factory, { log: opts.log }),
     new DeploymentController(client, factory, { log: opts.log }),
+    new EndpointsController(client, factory, { log: opts.log }),
+    new EndpointSliceController(client, factory, { log: opts.log }),
     new NodeLifecycleController(client, factory, { log: opts.log, ...opts.nodeLifecycle }),
     new TaintEvictionController(client, factory, { log: opts.log }),
     new PodGCController(client, factory, { log: opts.log }),

@@ -126,6 +126,20 @@ describe('pods as processes on a real node', { skip: root ? false : 'needs root 
     }
   });
 
+  test('expose as a NodePort service: a node port and the pods as endpoints', async () => {
+    assert.match(await cluster.k('expose', 'deployment/kubernetes-bootcamp', '--type=NodePort', '--port', '8080'), /service\/kubernetes-bootcamp exposed/);
+    assert.match(await cluster.k('get', 'services'), /^kubernetes-bootcamp\s+NodePort\s+10\.\d+\.\d+\.\d+\s+<none>\s+8080:3\d{4}\/TCP\s+/m);
+    const ips = (await podsOf('app=kubernetes-bootcamp')).map((p) => `${p.status.podIP}:8080`).sort();
+    await cluster.waitFor('endpoints', async () => {
+      const d = await cluster.k('describe', 'services/kubernetes-bootcamp');
+      const m = /^Endpoints:\s+(.*)$/m.exec(d);
+      return m && m[1].split(',').sort().join(',') === ips.join(',');
+    });
+    const slices = await json('get', 'endpointslices', '-l', 'kubernetes.io/service-name=kubernetes-bootcamp');
+    assert.equal(slices.items[0].endpoints.length, 2);
+    await cluster.k('delete', 'service', '-l', 'app=kubernetes-bootcamp');
+  });
+
   test('two containers share localhost, an emptyDir and IPC; another pod does not see the IPC', async () => {
     const pod = (name: string, two: boolean) => ({
       apiVersion: 'v1', kind: 'Pod', metadata: { name },

@@ -420,7 +420,9 @@ export class GenericRegistry {
       }
       applyDefaults(this.group, this.ri.kind, obj);
       if (this.strategy.generation) {
-        const specChanged = JSON.stringify(obj.spec ?? null) !== JSON.stringify(current.spec ?? null);
+        // Kinds without a spec (EndpointSlice) count their whole body as the spec.
+        const desired = (o: KObject) => ('spec' in o || 'spec' in current ? o.spec ?? null : { ...o, metadata: undefined, status: undefined });
+        const specChanged = JSON.stringify(desired(obj)) !== JSON.stringify(desired(current));
         const annChanged = this.strategy.generationOnAnnotations && JSON.stringify(obj.metadata.annotations ?? {}) !== JSON.stringify(current.metadata.annotations ?? {});
         obj.metadata.generation = (current.metadata.generation ?? 1) + (specChanged || annChanged ? 1 : 0);
       }

@@ -205,7 +205,8 @@ export const STRATEGIES: StrategyTable = {
   'deployments.apps': workloads(true),
   'replicasets.apps': workloads(false),
   'leases.coordination.k8s.io': { allowCreateOnUpdate: true },
-  'endpointslices.discovery.k8s.io': plain,
+  // EndpointSlices carry a generation the slice controller tracks (as Kubernetes' strategy).
+  'endpointslices.discovery.k8s.io': { generation: true },
 };
 
 export function strategyFor(group: string, resource: string): Strategy {

@@ -1,0 +1,184 @@
+// The EndpointSlice controller against an in-process API server, with a fake kubelet giving pods
+// IPs and the garbage collector removing the slices of deleted services.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { SharedInformerFactory } from '../client/informer.js';
+import type { RestClient } from '../client/rest.js';
+import { waitFor } from './workload-testing.js';
+import { GarbageCollector } from './garbagecollector.js';
+import { CONTROLLER_NAME, EndpointSliceController, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type EndpointSlice } from './endpointslice.js';
+import { PODS, podManifest, setPodReady, startIPKubelet, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
+
+const NS = 'default';
+const SVC = { group: '', version: 'v1', resource: 'services', namespace: NS };
+const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: NS };
+
+let cp: TestControlPlane;
+let client: RestClient;
+let factory: SharedInformerFactory;
+let ctrl: EndpointSliceController;
+let gc: GarbageCollector;
+let kubelet: IPKubelet;
+
+before(async () => {
+  cp = await startTestControlPlane();
+  client = cp.newClient('kube-controller-manager/test');
+  const NODES = { group: '', version: 'v1', resource: 'nodes' };
+  await cp.client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', labels: { 'topology.kubernetes.io/zone': 'zone-1' } } });
+  await cp.client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-b' } });
+  kubelet = await startIPKubelet(cp.newClient('kubelet/test'));
+  factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
+  ctrl = new EndpointSliceController(client, factory, { log: process.env.K8TS_TEST_LOG ? console.log : undefined });
+  gc = new GarbageCollector(client, factory);
+  factory.start();
+  await factory.waitForCacheSync(5000);
+  ctrl.start();
+  gc.start();
+});
+
+after(async () => {
+  await ctrl?.stop();
+  await gc?.stop();
+  await factory?.stop();
+  await kubelet?.stop();
+  await cp?.stop();
+});
+
+async function pod(name: string, labels: Record<string, string>, o: PodSpecOptions = {}): Promise<void> {
+  await cp.client.create({ ...PODS, namespace: NS }, podManifest(name, labels, o));
+}
+
+async function service(name: string, spec: Record<string, unknown>, labels?: Record<string, string>): Promise<{ uid: string }> {
+  const s = await cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name, labels }, spec });
+  return { uid: s.metadata.uid! };
+}
+
+async function slicesOf(svc: string): Promise<EndpointSlice[]> {
+  return (await cp.client.list<EndpointSlice>(SLICES, { labelSelector: `${LABEL_SERVICE_NAME}=${svc}` })).items;
+}
+
+const addrs = (slices: EndpointSlice[], pred: (e: NonNullable<EndpointSlice['endpoints']>[number]) => boolean = () => true): string[] =>
+  slices.flatMap((s) => (s.endpoints ?? []).filter(pred).map((e) => e.addresses[0])).sort();
+
+const ready = (e: { conditions?: { ready?: boolean } }): boolean => e.conditions?.ready === true;
+
+test('a service with three ready pods gets one EndpointSlice with three endpoints', async () => {
+  await pod('web-1', { app: 'web' }, { ip: '10.244.0.5' });
+  await pod('web-2', { app: 'web' }, { ip: '10.244.0.10', nodeName: 'node-b' });
+  await pod('web-3', { app: 'web' }, { ip: '10.244.0.7' });
+  const { uid } = await service('web', { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }, { tier: 'front' });
+  const slices = await waitFor(async () => { const s = await slicesOf('web'); return addrs(s, ready).length === 3 ? s : undefined; }, 'three ready endpoints');
+  assert.equal(slices.length, 1);
+  const s = slices[0];
+  assert.match(s.metadata.name!, /^web-[a-z0-9]{5}$/);
+  assert.equal(s.metadata.generateName, 'web-');
+  assert.equal(s.addressType, 'IPv4');
+  assert.deepEqual(s.metadata.labels, { tier: 'front', [LABEL_SERVICE_NAME]: 'web', [LABEL_MANAGED_BY]: CONTROLLER_NAME });
+  assert.deepEqual(s.metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Service', name: 'web', uid, controller: true, blockOwnerDeletion: true }]);
+  assert.deepEqual(s.ports, [{ name: 'http', port: 8080, protocol: 'TCP' }]);
+  assert.ok(s.metadata.annotations?.[LAST_CHANGE_TRIGGER_TIME]);
+  const e1 = s.endpoints!.find((e) => e.addresses[0] === '10.244.0.5')!;
+  assert.deepEqual(e1.conditions, { ready: true, serving: true, terminating: false });
+  assert.equal(e1.nodeName, 'node-a');
+  assert.equal(e1.zone, 'zone-1');
+  assert.equal(e1.targetRef?.kind, 'Pod');
+  assert.equal(e1.targetRef?.name, 'web-1');
+  assert.ok(e1.targetRef?.uid);
+  const e2 = s.endpoints!.find((e) => e.addresses[0] === '10.244.0.10')!;
+  assert.equal(e2.nodeName, 'node-b');
+  assert.equal(e2.zone, undefined);
+
+  // A sync with nothing new writes nothing.
+  await waitFor(() => ctrl.loop.queue.length === 0, 'an idle queue');
+  await ctrl.reconcile(`${NS}/web`);
+  const again = await slicesOf('web');
+  assert.deepEqual(again.map((x) => x.metadata.resourceVersion), [s.metadata.resourceVersion]);
+});
+
+test('a pod turning not ready is ready:false serving:false, updated in place', async () => {
+  const name = (await slicesOf('web'))[0].metadata.name;
+  await setPodReady(cp.client, NS, 'web-3', false);
+  const slices = await waitFor(async () => { const s = await slicesOf('web'); return addrs(s, ready).length === 2 ? s : undefined; }, 'two ready endpoints');
+  assert.equal(slices.length, 1);
+  assert.equal(slices[0].metadata.name, name);
+  const e = slices[0].endpoints!.find((x) => x.addresses[0] === '10.244.0.7')!;
+  assert.deepEqual(e.conditions, { ready: false, serving: false, terminating: false });
+  await setPodReady(cp.client, NS, 'web-3', true);
+  await waitFor(async () => addrs(await slicesOf('web'), ready).length === 3, 'ready again');
+});
+
+test('a terminating pod is serving and terminating but not ready; a deleted one is gone', async () => {
+  kubelet.holdDeletes = true;
+  try {
+    await cp.client.delete({ ...PODS, namespace: NS, name: 'web-1' });
+    const slices = await waitFor(async () => { const s = await slicesOf('web'); return addrs(s, ready).length === 2 ? s : undefined; }, 'a terminating endpoint');
+    const e = slices[0].endpoints!.find((x) => x.addresses[0] === '10.244.0.5')!;
+    assert.deepEqual(e.conditions, { ready: false, serving: true, terminating: true });
+  } finally {
+    kubelet.holdDeletes = false;
+  }
+  // Let the kubelet finish the delete it held back.
+  await cp.client.delete({ ...PODS, namespace: NS, name: 'web-1' }, { gracePeriodSeconds: 0 });
+  await waitFor(async () => addrs(await slicesOf('web')).join() === '10.244.0.10,10.244.0.7', 'endpoint removed');
+  assert.equal((await slicesOf('web')).length, 1);
+});
+
+test('a named targetPort resolves per pod: one slice per port set', async () => {
+  await pod('named-1', { app: 'named' }, { ip: '10.244.2.1', ports: [['web', 8080]] });
+  await pod('named-2', { app: 'named' }, { ip: '10.244.2.2', ports: [['web', 9090]] });
+  await pod('named-3', { app: 'named' }, { ip: '10.244.2.3', ports: [['web', 9090]] });
+  await service('named', { selector: { app: 'named' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] });
+  const slices = await waitFor(async () => { const s = await slicesOf('named'); return addrs(s).length === 3 ? s : undefined; }, 'three endpoints');
+  const byPort = Object.fromEntries(slices.map((s) => [s.ports![0].port, addrs([s])]));
+  assert.deepEqual(byPort, { 8080: ['10.244.2.1'], 9090: ['10.244.2.2', '10.244.2.3'] });
+});
+
+test('a changed selector moves the slice to the newly selected pods', async () => {
+  await pod('blue-1', { color: 'blue' }, { ip: '10.244.4.1' });
+  await pod('green-1', { color: 'green' }, { ip: '10.244.4.2' });
+  await service('color', { selector: { color: 'blue' }, ports: [{ port: 80 }] });
+  const first = await waitFor(async () => { const s = await slicesOf('color'); return addrs(s).join() === '10.244.4.1' ? s : undefined; }, 'the blue pod');
+  await cp.client.patch({ ...SVC, name: 'color' }, { spec: { selector: { color: 'green' } } }, 'merge');
+  const next = await waitFor(async () => { const s = await slicesOf('color'); return addrs(s).join() === '10.244.4.2' ? s : undefined; }, 'the green pod');
+  // The emptied slice is reused for the new endpoints rather than deleted and recreated.
+  assert.deepEqual(next.map((s) => s.metadata.name), first.map((s) => s.metadata.name));
+});
+
+test('a service selecting nothing gets one empty placeholder slice; one without a selector none', async () => {
+  await service('empty', { selector: { app: 'nothing-here' }, ports: [{ port: 80 }] });
+  const slices = await waitFor(async () => { const s = await slicesOf('empty'); return s.length === 1 ? s : undefined; }, 'a placeholder');
+  // As Kubernetes shows a placeholder: endpoints: null, ports: null (PORTS and ENDPOINTS <unset>).
+  assert.equal(slices[0].endpoints, null);
+  assert.equal(slices[0].ports, null);
+  await ctrl.reconcile(`${NS}/empty`);
+  assert.deepEqual((await slicesOf('empty')).map((s) => s.metadata.resourceVersion), [slices[0].metadata.resourceVersion]);
+  // Pods appearing fill the placeholder in place.
+  await pod('late-1', { app: 'nothing-here' }, { ip: '10.244.6.1' });
+  const filled = await waitFor(async () => { const s = await slicesOf('empty'); return addrs(s).length === 1 ? s : undefined; }, 'the placeholder filled');
+  assert.deepEqual(filled.map((s) => s.metadata.name), [slices[0].metadata.name]);
+  assert.deepEqual(filled[0].ports, [{ name: '', port: 80, protocol: 'TCP' }]);
+
+  await service('manual', { ports: [{ port: 80 }] });
+  await ctrl.reconcile(`${NS}/manual`);
+  assert.deepEqual(await slicesOf('manual'), []);
+});
+
+test('more than 100 endpoints are split over slices of at most 100', async () => {
+  const n = 130;
+  await Promise.all(Array.from({ length: n }, (_, i) => pod(`many-${i}`, { app: 'many' }, { ip: `10.245.${Math.floor(i / 200)}.${(i % 200) + 1}` })));
+  await service('many', { selector: { app: 'many' }, ports: [{ port: 80 }] });
+  const slices = await waitFor(async () => { const s = await slicesOf('many'); return addrs(s, ready).length === n ? s : undefined; }, `${n} endpoints`, 20_000);
+  assert.deepEqual(slices.map((s) => s.endpoints!.length).sort((a, b) => a - b), [30, 100]);
+  assert.equal(new Set(addrs(slices)).size, n);
+});
+
+test('a slice deleted by someone else comes back; the slices go with their service', async () => {
+  const [s] = await slicesOf('web');
+  await cp.client.delete({ ...SLICES, name: s.metadata.name });
+  await waitFor(async () => addrs(await slicesOf('web')).length === 2, 'a slice written again');
+  await cp.client.delete({ ...SVC, name: 'web' });
+  await waitFor(async () => (await slicesOf('web')).length === 0, 'slices garbage-collected');
+});
