@@ -19,6 +19,10 @@ export interface BenchRealNodeOptions {
   burstPods?: number;
   /** Give up on the scale-up after this long (it is reported as such). */
   scaleTimeoutMs?: number;
+  /** Stop creating one-at-a-time pods after this long; the figures cover the pods measured. */
+  latencyBudgetMs?: number;
+  /** Give up on the burst after this long. */
+  burstTimeoutMs?: number;
   replicas?: number;
   bridgeName?: string;
   podCIDR?: string;
@@ -46,6 +50,8 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
   const nPods = opts.pods ?? 100;
   const burstPods = opts.burstPods ?? 10;
   const scaleTimeoutMs = opts.scaleTimeoutMs ?? 120_000;
+  const latencyBudgetMs = opts.latencyBudgetMs ?? 600_000;
+  const burstTimeoutMs = opts.burstTimeoutMs ?? 120_000;
   const replicas = opts.replicas ?? 50;
   const lines: string[] = [];
   const tmp = benchTempDir('node');
@@ -96,31 +102,37 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     const deleteAll = async (app: string, which: string[]) => {
       await client.deleteCollection(PODS, { labelSelector: `app=${app}`, gracePeriodSeconds: 0 });
       await until(() => which.every((n) => !names.has(n)), 120_000, `the ${app} pods to be gone`, 50);
+      // Gone from the API is not gone from the node: let it stop them before the next figure.
+      await until(async () => (await cp.node!.runtime.listPodSandbox()).every((sb) => sb.state !== 'SANDBOX_READY'), 90_000, `the node to stop the ${app} pods`, 250).catch(() => undefined);
     };
 
     // Pod start latency: bare pause pods, one at a time (each created once the one before is
     // Ready), so every figure is the node's own start path, not a queue behind other pods.
     const latencies: number[] = [];
-    const seq = Array.from({ length: nPods }, (_, i) => `bench-pause-${i}`);
-    for (const name of seq) {
+    const seq: string[] = [];
+    const latStart = performance.now();
+    for (let i = 0; i < nPods && performance.now() - latStart < latencyBudgetMs; i++) {
+      const name = `bench-pause-${i}`;
+      seq.push(name);
       const t = performance.now();
       await client.create(PODS, podBody(name, 'bench-pause'));
       await waitReady([name], 60_000, `pod ${name} Ready`);
       latencies.push(readyAt.get(name)! - t);
     }
     const p99 = percentile(latencies, 99);
-    lines.push(`pod start latency (create -> Ready seen by a watch), ${nPods} pause pods (${PAUSE}) created one at a time:`);
+    const partial = seq.length < nPods ? ` (ONLY ${seq.length} of ${nPods}: the ${fmtS(latencyBudgetMs)} budget ran out)` : '';
+    lines.push(`pod start latency (create -> Ready seen by a watch), ${seq.length} pause pods (${PAUSE}) created one at a time${partial}:`);
     lines.push(`  p50 ${fmtMs(percentile(latencies, 50))}, p90 ${fmtMs(percentile(latencies, 90))}, p99 ${fmtMs(p99)}, max ${fmtMs(Math.max(...latencies))}   [target p99 <= 500 ms: ${p99 <= 500 ? 'met' : 'NOT met'}]`);
     let t = performance.now();
     await deleteAll('bench-pause', seq);
-    lines.push(`  (the ${nPods} pods deleted and gone from the API in ${fmtS(performance.now() - t)})`);
+    lines.push(`  (the ${seq.length} pods deleted and gone from the API in ${fmtS(performance.now() - t)})`);
 
     // The same under load: a burst created at once (the node starts them concurrently).
     const burst = Array.from({ length: burstPods }, (_, i) => `bench-burst-${i}`);
     const created = new Map<string, number>();
     await Promise.all(burst.map(async (name) => { created.set(name, performance.now()); await client.create(PODS, podBody(name, 'bench-burst')); }));
     try {
-      await waitReady(burst, 120_000, `${burstPods} burst pods Ready`);
+      await waitReady(burst, burstTimeoutMs, `${burstPods} burst pods Ready`);
       const lat = burst.map((n) => readyAt.get(n)! - created.get(n)!);
       lines.push(`pod start latency, ${burstPods} pause pods created at once: p50 ${fmtMs(percentile(lat, 50))}, p99 ${fmtMs(percentile(lat, 99))}`);
     } catch (e) {
@@ -144,13 +156,13 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     let readyNow = 0;
     const scaled = await until(async () => {
       const st = (await client.get({ ...DEPLOYMENTS, name: dep })).status as { readyReplicas?: number; observedGeneration?: number } | undefined;
-      readyNow = (st?.observedGeneration ?? 0) >= 2 ? st?.readyReplicas ?? 0 : 0;
-      return readyNow >= replicas;
+      readyNow = st?.readyReplicas ?? 0;
+      return readyNow >= replicas && (st?.observedGeneration ?? 0) >= 2;
     }, scaleTimeoutMs, 'scale', 50).then(() => true, () => false);
     const scaleMs = performance.now() - t;
     lines.push(scaled
       ? `Deployment scaled 0 -> ${replicas} replicas, all Ready (status.readyReplicas) in ${fmtS(scaleMs)}   [target <= 10 s: ${scaleMs <= 10_000 ? 'met' : 'NOT met'}]`
-      : `Deployment scaled 0 -> ${replicas} replicas: only ${readyNow} Ready after ${fmtS(scaleMs)} (gave up)   [target <= 10 s: NOT met]`);
+      : `Deployment scaled 0 -> ${replicas} replicas: NOT all Ready after ${fmtS(scaleMs)} (gave up): status.readyReplicas ${readyNow}, ${[...names].filter((n) => n.startsWith(`${dep}-`)).length} pods exist, ${[...readyAt.keys()].filter((n) => n.startsWith(`${dep}-`)).length} seen Ready   [target <= 10 s: NOT met]`);
     await client.delete({ ...DEPLOYMENTS, name: dep }, { propagationPolicy: 'Foreground' });
     t = performance.now();
     await until(() => ![...names].some((n) => n.startsWith(`${dep}-`)), 120_000, 'the Deployment\'s pods to be gone', 100);

@@ -1,0 +1,81 @@
+// `npm run bench`: every figure the issues ask for, in one run, one section per issue, each
+// with its unit and target. Sections print as they finish; one that fails says so and the
+// rest still run. Everything a bench starts is undone at the end, also on failure or Ctrl-C.
+//
+// Environment:
+//   K8TS_BENCH_SCALE=full   workloads at 5,000 nodes / 150,000 pods and no time budgets
+//                           (default: 1,000 / 30,000 within a budget, memory extrapolated)
+//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, node
+//   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
+//   K8TS_BENCH_PROGRESS=1   progress lines on stderr
+
+import os from 'node:os';
+import { benchApi } from './api.js';
+import { benchRealNode } from './realnode.js';
+import { benchStores } from './store.js';
+import { cleanup, fmtS, section } from './util.js';
+import { benchWorkloads } from './workloads.js';
+
+const full = process.env.K8TS_BENCH_SCALE === 'full';
+const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,node').split(',').map((s) => s.trim()));
+const workloadStore = process.env.K8TS_BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
+
+interface Section { key: string; title: string; run: () => Promise<string[]> }
+
+const sections: Section[] = [
+  {
+    key: 'store',
+    title: 'Store and API (control-plane issue): 10,000 objects',
+    run: async () => [
+      'store level (bench/store.ts: the Store interface directly, ~1.3 KiB pod JSON):',
+      ...(await benchStores()).map((l) => `  ${l}`),
+      'through the HTTP API (ApiServer alone in a child process, plain HTTP on 127.0.0.1, ~1.1 KiB ConfigMaps):',
+      ...(await benchApi()).map((l) => `  ${l}`),
+    ],
+  },
+  {
+    key: 'workloads',
+    title: `Workloads (controllers issue): ${full ? '5,000 simulated nodes, 150,000 pods' : '1,000 simulated nodes, 30,000 pods'}`,
+    run: () => benchWorkloads(full
+      ? { nodes: 5_000, pods: 150_000, deployments: 5, store: workloadStore, budgetMs: 3 * 3600_000, stallMs: 120_000, warmupReplicas: 1_000 }
+      : { nodes: 1_000, pods: 30_000, deployments: 1, store: workloadStore, budgetMs: 180_000, warmupReplicas: 1_000 }),
+  },
+  {
+    key: 'node',
+    title: 'Node (node-agent issue): a real node on this machine',
+    run: () => benchRealNode(full
+      ? { pods: 100, replicas: 50 }
+      : { pods: 100, replicas: 50, latencyBudgetMs: 90_000, burstTimeoutMs: 60_000, scaleTimeoutMs: 60_000 }),
+  },
+];
+
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\nbench: ${sig}: cleaning up`);
+    void cleanup.runAll().finally(() => process.exit(130));
+  });
+}
+
+const started = performance.now();
+console.log(`k8ts bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`scale: ${full ? 'full (K8TS_BENCH_SCALE=full)' : 'default (K8TS_BENCH_SCALE=full for 5,000 nodes / 150,000 pods)'}`);
+let failed = 0;
+for (const s of sections) {
+  if (!only.has(s.key)) continue;
+  const t = performance.now();
+  try {
+    const lines = await s.run();
+    console.log(section(s.title, [...lines, `(section took ${fmtS(performance.now() - t)})`]));
+  } catch (e) {
+    failed++;
+    console.log(section(s.title, [`FAILED after ${fmtS(performance.now() - t)}: ${(e as Error)?.stack ?? String(e)}`]));
+  } finally {
+    // Whatever the section left behind (it normally undoes its own), before the next one starts.
+    await cleanup.runAll();
+  }
+}
+console.log(`\nbench finished in ${fmtS(performance.now() - started)}${failed ? `, ${failed} section(s) FAILED` : ''}; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+process.exit(failed ? 1 : 0);
