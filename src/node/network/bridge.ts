@@ -156,17 +156,30 @@ export class NodeNetwork {
   }
 
   /** Puts a pod's network namespace (a bound nsfs file) on the bridge with the given address. */
+  /**
+   * Shell commands that plug a pod's network namespace into the bridge (for a set-up script
+   * that runs as one process: each process the agent spawns costs a fork of a large process).
+   */
+  attachPodScript(netnsPath: string, sandboxId: string, ip: string): string {
+    const hostVeth = hostVethName(sandboxId);
+    const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+    return [
+      `[ -e /sys/class/net/${hostVeth} ] && ip link del ${hostVeth} 2>/dev/null || true`,
+      `ip link add ${hostVeth} type veth peer name eth0 netns ${q(netnsPath)}`,
+      `ip link set ${hostVeth} master ${this.bridgeName} up`,
+      `nsenter --net=${q(netnsPath)} ip -batch - <<'K8TS_EOF'`,
+      'link set lo up',
+      `addr add ${ip}/${this.prefixLength} dev eth0`,
+      'link set eth0 up',
+      `route add default via ${this.gateway} dev eth0`,
+      'K8TS_EOF',
+    ].join('\n');
+  }
+
   async attachPod(netnsPath: string, sandboxId: string, ip: string): Promise<PodAttachment> {
     await this.ensureBridge();
     const hostVeth = hostVethName(sandboxId);
-    await run('ip', ['link', 'del', hostVeth]).catch(() => undefined); // left over from a crash
-    await run('ip', ['link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netnsPath]);
-    await run('ip', ['link', 'set', hostVeth, 'master', this.bridgeName, 'up']);
-    const inPod = (args: string[]) => run('nsenter', [`--net=${netnsPath}`, 'ip', ...args]);
-    await inPod(['link', 'set', 'lo', 'up']);
-    await inPod(['addr', 'add', `${ip}/${this.prefixLength}`, 'dev', 'eth0']);
-    await inPod(['link', 'set', 'eth0', 'up']);
-    await inPod(['route', 'add', 'default', 'via', this.gateway, 'dev', 'eth0']);
+    await run('sh', ['-e'], { input: `${this.attachPodScript(netnsPath, sandboxId, ip)}\n` });
     return { ip, hostVeth };
   }
 

@@ -31,7 +31,7 @@ import {
 } from './types.js';
 import { ContainerLogPump } from './logs.js';
 import { hasBinary, nodeAddress, run, type NodeNetwork } from '../network/bridge.js';
-import { initScript, PTY_HELPER, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, type LaunchMount, type LaunchSpec } from './shim.js';
+import { initScript, PTY_HELPER, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq, type LaunchMount, type LaunchSpec } from './shim.js';
 import type { ImageFilesystem } from './images.js';
 
 export interface ProcessRuntimeOptions {
@@ -302,18 +302,24 @@ export class ProcessRuntime implements RuntimeService {
       if (this.isolated) {
         const nsFiles = hostNetwork ? ['ipc'] : ['net', 'uts', 'ipc'];
         for (const f of nsFiles) await writeFile(path.join(dir, f), '');
-        const args = nsFiles.map((f) => `--${f}=${path.join(dir, f)}`);
-        await run('unshare', hostNetwork ? [...args, 'true'] : [...args, 'hostname', config.hostname]);
-        await mkdir(path.join(dir, 'shm'));
-        await run('mount', ['-t', 'tmpfs', '-o', 'mode=1777,size=64m,nosuid,nodev', 'shm', path.join(dir, 'shm')]);
+        const q = (x: string) => shq(x);
+        const args = nsFiles.map((f) => `--${f}=${q(path.join(dir, f))}`).join(' ');
+        // One set-up script, one process: every process spawned from the agent costs a fork of it.
+        const script = [
+          hostNetwork ? `unshare ${args} true` : `unshare ${args} hostname ${q(config.hostname)}`,
+          `mkdir ${q(path.join(dir, 'shm'))}`,
+          `mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev shm ${q(path.join(dir, 'shm'))}`,
+        ];
         if (!hostNetwork) {
           if (this.node) {
+            await this.node.ensureBridge();
             rec.ip = this.node.allocate(id);
-            await this.node.attachPod(path.join(dir, 'net'), id, rec.ip);
+            script.push(this.node.attachPodScript(path.join(dir, 'net'), id, rec.ip));
           } else {
-            await run('nsenter', [`--net=${path.join(dir, 'net')}`, 'ip', 'link', 'set', 'lo', 'up']);
+            script.push(`nsenter --net=${q(path.join(dir, 'net'))} ip link set lo up`);
           }
         }
+        await run('sh', ['-e'], { input: `${script.join('\n')}\n` });
       } else {
         await mkdir(path.join(dir, 'shm'));
       }
