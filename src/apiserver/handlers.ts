@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, StatusError } from '../api/errors.js';
-import { deepCopy, isObject, nowRFC3339, type KObject, type KList } from '../api/object.js';
+import { isObject, nowRFC3339, type KObject, type KList } from '../api/object.js';
 import { findResource, type ResourceInfo } from '../api/resources.js';
 import { applyPatchByContentType } from '../api/patch/index.js';
 import { checkFields, parseFieldValidation, type FieldValidation } from './fieldvalidation.js';
@@ -226,7 +226,6 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
           const fresh: KObject = { apiVersion: undefined, kind: ri.kind, metadata: { name, namespace } };
           const made = applyPatchByContentType(ct, fresh, body, { manager: ctx.fieldManager, force, typeName: ri.schema, creating: true } as never);
           validateFieldsOf(made, ri, fv, ctx, []);
-          (made as { __applyCreate?: boolean }).__applyCreate = true;
           return made;
         }
         const patched = applyPatchByContentType(ct, cur, body, { manager: ctx.fieldManager, force, typeName: ri.schema });
@@ -234,7 +233,7 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
         if (!isObject(patched.metadata)) throw errors.badRequest('metadata must be an object');
         // A patch may carry a resourceVersion precondition; otherwise it applies to whatever is current.
         return patched;
-      });
+      }, { allowCreate: ct === 'application/apply-patch+yaml' });
       return send(res, created ? 201 : 200, render(out, ri, obj), ctx);
     }
     case 'delete': {
@@ -268,7 +267,7 @@ async function updateScale(reg: GenericRegistry, namespace: string | undefined, 
   send(res, 200, scaleOf(obj), ctx);
 }
 
-async function bind(env: HandlerEnv, _reg: GenericRegistry, ri: ResourceInfo, namespace: string, podName: string | undefined, body: Buffer, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+async function bind(env: HandlerEnv, _reg: GenericRegistry, _ri: ResourceInfo, namespace: string, podName: string | undefined, body: Buffer, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
   const decoded = decodeBody(req.headers['content-type'], body).value;
   if (!isObject(decoded)) throw errors.badRequest('Binding must be an object');
   const binding = decoded as KObject & { target?: { kind?: string; name?: string } };
@@ -292,8 +291,7 @@ async function bind(env: HandlerEnv, _reg: GenericRegistry, ri: ResourceInfo, na
     if (c) { if (c.status !== 'True') { c.status = 'True'; c.lastTransitionTime = nowRFC3339(); } delete (c as Record<string, unknown>).reason; delete (c as Record<string, unknown>).message; }
     else conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRFC3339() });
     return pod;
-  }).then(async () => undefined);
-  void ri;
+  });
   send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, ctx);
 }
 
@@ -315,7 +313,6 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
   const timeoutSeconds = intParam(q, 'timeoutSeconds');
   const bookmarks = q.get('allowWatchBookmarks') === 'true';
   const sendInitialEvents = q.get('sendInitialEvents');
-  let lastRV = '';
   let started = false;
   let first = true;
   let closed = false;
@@ -338,7 +335,6 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
     queue.length = 0;
   };
   const encode = (type: string, obj: KObject) => {
-    lastRV = obj.metadata.resourceVersion ?? lastRV;
     let o: unknown = obj;
     if (out.kind === 'table') {
       const t = buildTable(ri, [obj], { includeObject: out.includeObject ?? 'Metadata', listMeta: { resourceVersion: obj.metadata.resourceVersion } }) as { columnDefinitions?: unknown[] };
@@ -385,5 +381,4 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
     };
     timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
   }
-  void lastRV; void deepCopy;
 }

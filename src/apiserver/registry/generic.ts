@@ -341,6 +341,7 @@ export class GenericRegistry {
   async guaranteedUpdate(
     namespace: string | undefined, name: string, ctx: RequestContext, subresource: string | undefined,
     tryUpdate: (current: KObject | undefined) => Promise<KObject> | KObject,
+    opts: { allowCreate?: boolean } = {},
   ): Promise<{ obj: KObject; created: boolean }> {
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
@@ -349,8 +350,8 @@ export class GenericRegistry {
       const candidate = await tryUpdate(current ? deepCopy(current) : undefined);
       try {
         if (!current) {
-          if (!this.strategy.allowCreateOnUpdate && !(candidate as { __applyCreate?: boolean }).__applyCreate) throw this.notFound(name);
-          delete (candidate as { __applyCreate?: boolean }).__applyCreate;
+          // PUT creates only where the strategy allows it; server-side apply always may.
+          if (!this.strategy.allowCreateOnUpdate && !opts.allowCreate) throw this.notFound(name);
           delete candidate.metadata.resourceVersion;
           return { obj: await this.create(namespace, candidate, ctx), created: true };
         }
