@@ -5,11 +5,14 @@
 // scan of the revision primary key. kv maps each live key to its newest row, which keeps the
 // common reads (get, list) to one index lookup plus a primary-key join.
 //
-// Durability: WAL with synchronous=FULL, so a write is on disk once its promise resolves.
+// Durability: a write's promise resolves only once the WAL holding it is fsynced. Writes of one
+// tick share one fsync (group commit): SQLite commits each in WAL mode with synchronous=NORMAL
+// (no fsync of its own), then one fsync of the WAL file acknowledges them all, so an
+// acknowledged write survives kill -9 and power loss alike, at a fraction of the fsyncs.
 // The connection holds an exclusive lock: one process owns the data directory, which is also
 // what lets the revision counter live in memory between writes.
 
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { prefixEnd } from './keyrange.js';
@@ -81,6 +84,10 @@ export class SqliteStore implements Store {
   private txUpdate: (key: string, value: string, expected: number) => [KeyValue, KeyValue];
   private txDelete: (key: string, expected: number | undefined) => [KeyValue, KeyValue];
   private txCompact: (revision: number) => void;
+  /** Group commit: writes waiting for the next fsync of the WAL, and whether one runs. */
+  private syncWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private syncing = false;
+  private walFd?: number;
 
   constructor(dataDir: string, opts: SqliteStoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -90,7 +97,7 @@ export class SqliteStore implements Store {
     try {
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
+      this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA);
     } catch (e) {
       this.db.close();
@@ -214,12 +221,39 @@ export class SqliteStore implements Store {
     return { kvs, revision, more, count: more ? countRows() : kvs.length };
   }
 
+  /** Resolves once everything committed so far is on disk; one fsync serves every waiter. */
+  private durable(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.syncWaiters.push({ resolve, reject });
+      if (!this.syncing) { this.syncing = true; setImmediate(() => this.flush()); }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.syncWaiters;
+    this.syncWaiters = [];
+    const done = (err: Error | null) => {
+      for (const w of batch) err ? w.reject(err) : w.resolve();
+      if (this.syncWaiters.length) setImmediate(() => this.flush());
+      else this.syncing = false;
+    };
+    try {
+      // The WAL file exists once a write has committed; the fd follows it across checkpoints.
+      this.walFd ??= openSync(`${this.path}-wal`, 'r');
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    fsync(this.walFd, (err) => done(err ? new Error(`sqlite store: fsync of the WAL failed: ${err.message}`) : null));
+  }
+
   async create(key: string, value: string): Promise<KeyValue> {
     this.checkOpen();
     const kv = this.txCreate(key, value);
     // Only a committed transaction moves the counter.
     this.revision = kv.modRevision;
     this.hub.publish({ type: 'put', kv: { ...kv } });
+    await this.durable();
     return kv;
   }
 
@@ -228,6 +262,7 @@ export class SqliteStore implements Store {
     const [kv, prevKv] = this.txUpdate(key, value, expectedModRevision);
     this.revision = kv.modRevision;
     this.hub.publish({ type: 'put', kv: { ...kv }, prevKv });
+    await this.durable();
     return kv;
   }
 
@@ -236,6 +271,7 @@ export class SqliteStore implements Store {
     const [kv, prevKv] = this.txDelete(key, expectedModRevision);
     this.revision = kv.modRevision;
     this.hub.publish({ type: 'delete', kv: { ...kv }, prevKv });
+    await this.durable();
     return kv;
   }
 
@@ -266,8 +302,11 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    // Acknowledge what is in flight before the file goes.
+    while (this.syncing) await new Promise((r) => setTimeout(r, 1));
     this.hub.closeAll(new Error('store closed'));
     this.db.close();
+    if (this.walFd !== undefined) { try { closeSync(this.walFd); } catch { /* already closed */ } this.walFd = undefined; }
   }
 
   private readRevision(requested: number | undefined): number {
