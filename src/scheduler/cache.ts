@@ -77,6 +77,8 @@ export class NodeInfo {
   taints: Taint[] = [];
   allocatable: Allocatable = { ...emptyResource(), allowedPodNumber: 0 };
   readonly pods: PodInfo[] = [];
+  /** Bumped whenever the node's pods change, so plugins can cache per-node counts. */
+  generation = 0;
   private readonly index = new Map<string, number>();
   requested: Resource = emptyResource();
   nonZeroCPU = 0;
@@ -103,6 +105,7 @@ export class NodeInfo {
     if (this.index.has(pi.uid)) this.removePod(pi.uid);
     this.index.set(pi.uid, this.pods.length);
     this.pods.push(pi);
+    this.generation++;
     this.account(pi, 1);
   }
 
@@ -116,6 +119,7 @@ export class NodeInfo {
       this.index.set(last.uid, i);
     }
     this.index.delete(uid);
+    this.generation++;
     this.account(pi, -1);
     return true;
   }

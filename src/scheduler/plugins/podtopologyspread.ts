@@ -89,6 +89,24 @@ export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selec
   return n;
 }
 
+/**
+ * The same count, remembered per node until its pods change: a workload's replicas are scored
+ * with the same selector pod after pod, and only the node that got the last one has changed.
+ */
+const counts = new WeakMap<NodeInfo, Map<string, { generation: number; n: number }>>();
+export function countOnNode(node: NodeInfo, selector: Selector, namespace: string): number {
+  if (selector.empty()) return 0;
+  const key = `${namespace}\0${selector.toString()}`;
+  let m = counts.get(node);
+  if (!m) { m = new Map(); counts.set(node, m); }
+  const hit = m.get(key);
+  if (hit && hit.generation === node.generation) return hit.n;
+  const n = countPodsMatchSelector(node.pods, selector, namespace);
+  if (m.size >= 64) m.clear();
+  m.set(key, { generation: node.generation, n });
+  return n;
+}
+
 interface PreScoreState {
   constraints: SpreadConstraint[];
   ignoredNodes: Set<string>;
@@ -160,7 +178,7 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
           const k = pairKey(c.topologyKey, n.labels[c.topologyKey]);
           const cur = pairCounts.get(k);
           if (cur === undefined) continue;
-          pairCounts.set(k, cur + countPodsMatchSelector(n.pods, c.selector, pod.namespace));
+          pairCounts.set(k, cur + countOnNode(n, c.selector, pod.namespace));
         }
       }
     }
@@ -175,7 +193,7 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
     s.constraints.forEach((c, i) => {
       if (!Object.prototype.hasOwnProperty.call(node.labels, c.topologyKey)) return;
       const cnt = c.topologyKey === LABEL_HOSTNAME
-        ? countPodsMatchSelector(node.pods, c.selector, pod.namespace)
+        ? countOnNode(node, c.selector, pod.namespace)
         : s.pairCounts.get(pairKey(c.topologyKey, node.labels[c.topologyKey])) ?? 0;
       score += cnt * s.weights[i] + (c.maxSkew - 1);
     });
