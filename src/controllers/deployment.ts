@@ -10,7 +10,7 @@ import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js'
 import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { ControllerLoop, type Reconciler } from './controller.js';
-import { claimObjects, controllerOf, newControllerRef, type Pod } from './podutil.js';
+import { claimObjects, controllerOf, newControllerRef, ownersSelecting, resolveControllerRef, type Pod } from './podutil.js';
 import { PODS, REPLICASETS, safeSelector, type ReplicaSet, type ControllerOptions } from './replicaset.js';
 import {
   bySizeNewer, bySizeOlder, byRevision, computeHash, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY, desiredReplicasAnnotation, FailedRSCreateReason,
@@ -66,19 +66,12 @@ export class DeploymentController implements Reconciler, RolloutOps {
   // ---- event handlers ----
 
   private resolveControllerRef(namespace: string | undefined, ref: { kind: string; name: string; uid: string }): Deployment | undefined {
-    if (ref.kind !== 'Deployment') return undefined;
-    const d = this.dInf.getByName(namespace, ref.name);
-    return d && d.metadata.uid === ref.uid ? d : undefined;
+    return resolveControllerRef(this.dInf, 'Deployment', namespace, ref);
   }
 
   /** Deployments whose selector matches an orphan ReplicaSet (an empty selector matches nothing here). */
   private deploymentsForReplicaSet(rs: ReplicaSet): Deployment[] {
-    const out: Deployment[] = [];
-    for (const d of this.dInf.byIndex(NAMESPACE_INDEX, rs.metadata.namespace ?? '')) {
-      const sel = safeSelector(d.spec?.selector);
-      if (!sel || sel.empty() || !sel.matches(rs.metadata.labels)) continue;
-      out.push(d);
-    }
+    const out = ownersSelecting(this.dInf, NAMESPACE_INDEX, rs, (d) => safeSelector(d.spec?.selector));
     if (out.length > 1) this.log(`deployment: more than one deployment is selecting replica set ${rs.metadata.namespace}/${rs.metadata.name} with labels ${JSON.stringify(rs.metadata.labels ?? {})}`);
     return out;
   }

@@ -239,3 +239,27 @@ export async function claimObjects<T extends KObject>(objs: T[], o: ClaimOptions
   if (errs.length) throw errs[0];
   return claimed;
 }
+
+/** What controllers need of an informer to find owners (see resolveControllerRef, ownersSelecting). */
+export interface OwnerIndex<T extends KObject> {
+  getByName(namespace: string | undefined, name: string): T | undefined;
+  byIndex(index: string, value: string): T[];
+}
+
+/** The owner a controllerRef names, if it still is that object (same uid) and of this kind. */
+export function resolveControllerRef<T extends KObject>(inf: OwnerIndex<T>, kind: string, namespace: string | undefined, ref: { kind: string; name: string; uid: string }): T | undefined {
+  if (ref.kind !== kind) return undefined;
+  const o = inf.getByName(namespace, ref.name);
+  return o && o.metadata.uid === ref.uid ? o : undefined;
+}
+
+/** Owners in obj's namespace whose selector matches it (an empty selector matches nothing here). */
+export function ownersSelecting<T extends KObject>(inf: OwnerIndex<T>, namespaceIndex: string, obj: KObject, selectorOf: (o: T) => Selector | undefined): T[] {
+  const out: T[] = [];
+  for (const o of inf.byIndex(namespaceIndex, obj.metadata.namespace ?? '')) {
+    const sel = selectorOf(o);
+    if (!sel || sel.empty() || !sel.matches(obj.metadata.labels)) continue;
+    out.push(o);
+  }
+  return out;
+}

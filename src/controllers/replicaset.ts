@@ -11,7 +11,7 @@ import { isNotFound, type RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { ControllerLoop, type Reconciler } from './controller.js';
-import { claimObjects, controllerOf, isPodActive, isPodAvailable, isPodReady, newControllerRef, podsToDelete, type Pod } from './podutil.js';
+import { claimObjects, controllerOf, isPodActive, isPodAvailable, isPodReady, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef, type Pod } from './podutil.js';
 
 export const PODS = { group: '', version: 'v1', resource: 'pods' };
 export const REPLICASETS = { group: 'apps', version: 'v1', resource: 'replicasets' };
@@ -152,19 +152,12 @@ export class ReplicaSetController implements Reconciler {
   }
 
   private resolveControllerRef(namespace: string | undefined, ref: { kind: string; name: string; uid: string }): ReplicaSet | undefined {
-    if (ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.rsInf.getByName(namespace, ref.name);
-    return rs && rs.metadata.uid === ref.uid ? rs : undefined;
+    return resolveControllerRef(this.rsInf, 'ReplicaSet', namespace, ref);
   }
 
   /** ReplicaSets whose selector matches an orphan pod (an empty selector matches nothing here). */
   private podReplicaSets(pod: Pod): ReplicaSet[] {
-    const out: ReplicaSet[] = [];
-    for (const rs of this.rsInf.byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '')) {
-      const sel = safeSelector(rs.spec?.selector);
-      if (!sel || sel.empty() || !sel.matches(pod.metadata.labels)) continue;
-      out.push(rs);
-    }
+    const out = ownersSelecting(this.rsInf, NAMESPACE_INDEX, pod, (rs) => safeSelector(rs.spec?.selector));
     if (out.length > 1) this.log(`replicaset: user error! more than one ReplicaSet is selecting pods with labels: ${JSON.stringify(pod.metadata.labels ?? {})}`);
     return out;
   }
