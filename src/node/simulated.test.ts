@@ -124,9 +124,7 @@ test('simulated nodes register, renew their leases, run bound pods and confirm d
   }
 });
 
-// The API server's binding subresource runs the pod through update validation, which forbids
-// setting spec.nodeName (registry/generic.ts writeUpdate has no 'binding' branch): a todo until fixed.
-test('a pod bound through the binding subresource turns Running', { todo: 'pods/binding is refused by the API server (422) at the time of writing' }, async () => {
+test('a pod bound through the binding subresource turns Running', async () => {
   const cp = await startTestControlPlane();
   const client = cp.newClient('sim-nodes');
   const factory = new SharedInformerFactory(client);

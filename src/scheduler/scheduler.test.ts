@@ -58,9 +58,8 @@ async function events(env: Env, pod: string): Promise<KObject[]> {
   return list.items.filter((e) => (e.involvedObject as { name?: string }).name === pod);
 }
 
-// Whether the API server accepts pods/binding (its registry ran bindings through pod update
-// validation, which refuses spec.nodeName, when this was written). Without it no pod can be bound:
-// the end-to-end tests then report as todo instead of failing for a fault outside the scheduler.
+// Whether the API server accepts pods/binding: without it no pod can be bound, and every
+// end-to-end test below fails with that reason first.
 let bindingRefused = '';
 before(async () => {
   const cp = await startTestControlPlane();
@@ -74,10 +73,10 @@ before(async () => {
   }
 });
 
-/** True (and the test marked todo) when the API server cannot bind pods. */
-function bindingUnavailable(t: TestContext): boolean {
-  if (bindingRefused) t.todo(`the API server refuses pods/binding: ${bindingRefused}`);
-  return !!bindingRefused;
+/** Fails the test at once, with the API server's answer, when it cannot bind pods. */
+function bindingUnavailable(_t: TestContext): boolean {
+  assert.equal(bindingRefused, '', `the API server refuses pods/binding: ${bindingRefused}`);
+  return false;
 }
 
 test('spreads 6 replicas of a ReplicaSet over 3 equal nodes, 2 each, and records Scheduled events', async (t) => {
