@@ -5,7 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import type { KObject } from '../api/object.js';
-import { isApiError } from '../client/rest.js';
+import { isApiError, RestClient } from '../client/rest.js';
+import { ApiServer } from './server.js';
+import { MemoryStore } from '../store/memory.js';
 
 let cp: TestControlPlane;
 const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' };
@@ -89,4 +91,27 @@ test('events expire after their TTL', async () => {
   const names = (await cp.client.list(EV)).items.map((e) => e.metadata.name);
   assert.ok(names.includes('new.1'));
   assert.ok(!names.includes('old.1'));
+});
+
+test('a watch from a revision older than the watch cache keeps answers an ERROR event with 410 Expired', async () => {
+  const store = new MemoryStore();
+  const api = new ApiServer({ store, tokens: new Map([['t', 'admin']]), advertiseAddress: '10.0.0.1', watchCacheSize: 10 });
+  const url = await api.start(0, '127.0.0.1');
+  const client = new RestClient({ server: url, token: 't' });
+  try {
+    const first = await client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w-0' } });
+    for (let i = 1; i < 40; i++) await client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `w-${i}` } });
+    const stream = await client.watch(CM, { resourceVersion: first.metadata.resourceVersion });
+    const events: { type: string; object: any }[] = [];
+    for await (const ev of stream) { events.push(ev as never); break; }
+    stream.stop();
+    assert.equal(events[0].type, 'ERROR');
+    assert.equal(events[0].object.code, 410);
+    assert.equal(events[0].object.reason, 'Expired');
+    assert.match(events[0].object.message, /too old resource version/);
+  } finally {
+    client.close();
+    await api.stop();
+    await store.close();
+  }
 });

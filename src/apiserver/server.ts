@@ -35,6 +35,8 @@ export interface ApiServerOptions {
   /** Compact store history older than this many revisions, every compactIntervalMs. */
   compactKeepRevisions?: number;
   compactIntervalMs?: number;
+  /** Events each resource's watch cache keeps for watches that resume (default 10,000). */
+  watchCacheSize?: number;
   /** How long events live (kube-apiserver's --event-ttl, 1 h). */
   eventTTLMs?: number;
   /** Serve HTTPS with this certificate (kubectl sends bearer tokens only over TLS). */
@@ -88,7 +90,7 @@ export class ApiServer implements ApiServerContext {
   /** Starts caches and registries, claims stored allocations, creates the default objects, then listens. */
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     for (const ri of RESOURCES) {
-      const cache = new WatchCache(this.opts.store, storePrefix(ri));
+      const cache = new WatchCache(this.opts.store, storePrefix(ri), { historySize: this.opts.watchCacheSize });
       this.caches.push(cache);
       this.registries.set(resourceKey(ri), new GenericRegistry(ri, strategyFor(ri.group, ri.resource), this.opts.store, cache, this));
     }
