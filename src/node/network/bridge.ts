@@ -6,9 +6,9 @@
 // The allocator is in memory: the runtime re-reserves the addresses of the sandboxes it finds
 // in its state dir when it starts, so an agent restart does not hand out an address twice.
 
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { spawner } from '../runtime/spawner.js';
 
 export interface NodeNetworkOptions {
   /** Bridge device name (at most 15 characters). */
@@ -24,14 +24,11 @@ export interface PodAttachment { ip: string; hostVeth: string }
 export class NetworkError extends Error {}
 
 /** Runs a command, rejecting with its stderr. */
-export function run(cmd: string, args: string[], opts: { input?: string } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new NetworkError(`${cmd} ${args.join(' ')}: ${(stderr || err.message).trim()}`));
-      else resolve(stdout);
-    });
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-  });
+export async function run(cmd: string, args: string[], opts: { input?: string } = {}): Promise<string> {
+  // Through the spawner: forking the (large) agent process for every command is what costs.
+  const r = await spawner.run(cmd, args, opts);
+  if (r.code !== 0) throw new NetworkError(`${cmd} ${args.join(' ')}: ${(r.stderr || `exit code ${r.code}`).trim()}`);
+  return r.stdout;
 }
 
 function ipToInt(ip: string): number {

@@ -16,7 +16,8 @@
 // The runtime needs the image's files: it uses ImageFilesystem.rootfsPath when the image service
 // has it (LocalImageStore does), see images.ts.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { spawner } from './spawner.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, openSync, constants as fsc } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile, rmdir } from 'node:fs/promises';
@@ -466,8 +467,8 @@ export class ProcessRuntime implements RuntimeService {
       stdin: !!config.stdin, cgroupDir,
     };
     const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : [])].map((f) => path.join(dir, f));
-    const mk = spawnSync('mkfifo', ['-m', '0600', ...fifos], { encoding: 'utf8' });
-    if (mk.status !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
+    const mk = await spawner.run('mkfifo', ['-m', '0600', ...fifos]);
+    if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
     await writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 });
     await writeFile(path.join(dir, 'init.sh'), initScript(spec), { mode: 0o755 });
     await writeFile(path.join(dir, 'container.json'), JSON.stringify(rec, null, 1));
@@ -489,13 +490,9 @@ export class ProcessRuntime implements RuntimeService {
     const dir = this.containerDir(id);
     if (existsSync(path.join(dir, 'started'))) throw new Error(`container ${id} was already started`);
     this.startPump(rec);
-    const child = spawn('/bin/sh', [path.join(dir, 'shim.sh')], {
-      cwd: dir, detached: true, stdio: 'ignore',
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+    const pid = await spawner.spawnDetached('/bin/sh', [path.join(dir, 'shim.sh')], {
+      cwd: dir, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
     });
-    child.on('error', () => undefined);
-    child.unref();
-    const pid = child.pid ?? 0;
     await writeFile(path.join(dir, 'shim'), `${pid} ${procStartTime(pid) ?? ''}`.trim() + '\n');
     const pidFile = path.join(dir, 'pid');
     const exitFile = path.join(dir, 'exit');
