@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { apiVersionOf } from './object.js';
 import { RESOURCES, groupVersions, type ResourceInfo } from './resources.js';
 import { encodeOpenAPIV2Proto } from './openapi-proto.js';
-import { allTypes } from './schema/index.js';
+import { allTypes, jsonFields } from './schema/index.js';
 import type { FieldDef, GroupVersionKind, SpecialType, TypeDef } from './schema/types.js';
 
 export type Schema = Record<string, unknown>;
@@ -120,14 +120,8 @@ export class TypeCatalog {
    * The fields as they appear in JSON: an inline field (a Go struct embedded with
    * `json:",inline"`, such as Volume's VolumeSource) contributes its type's fields instead.
    */
-  jsonFields(t: TypeDef, seen: Set<string> = new Set()): FieldDef[] {
-    const out: FieldDef[] = [];
-    for (const f of t.fields) {
-      const inner = f.inline ? this.types.get(f.type) : undefined;
-      if (inner && !seen.has(inner.name)) out.push(...this.jsonFields(inner, new Set([...seen, t.name, inner.name])));
-      else if (!f.inline) out.push(f);
-    }
-    return out;
+  jsonFields(t: TypeDef): FieldDef[] {
+    return [...jsonFields(t, (n: string) => this.types.get(n)).values()];
   }
 
   /** Type names referenced by a type's fields, specials included under their definition names. */

@@ -391,3 +391,25 @@ describe('kubectl create sends protobuf the codec decodes', () => {
     assert.deepEqual(spec.selector, { app: 'svc' });
   });
 });
+
+// Go embeds some structs inline in JSON but nests them in protobuf (Volume's VolumeSource,
+// Probe's handler, the LocalObjectReference of key selectors): their fields must survive.
+test('inline (embedded) structs round-trip: volume sources, probe handlers, key selector names', () => {
+  const pod: KObject = {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'inline' },
+    spec: {
+      volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'cfg', configMap: { name: 'app-config', defaultMode: 420 } }],
+      containers: [{
+        name: 'c', image: 'nginx',
+        env: [{ name: 'K', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'k' } } }],
+        readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 5 },
+      }],
+    },
+  };
+  const back = decodeK8sProtobuf(encodeK8sProtobuf(pod)) as KObject & { spec: any };
+  assert.deepEqual(back.spec.volumes, [{ name: 'scratch', emptyDir: {} }, { name: 'cfg', configMap: { name: 'app-config', defaultMode: 420 } }]);
+  assert.deepEqual(back.spec.containers[0].env[0].valueFrom, { configMapKeyRef: { name: 'app-config', key: 'k' } });
+  assert.deepEqual(back.spec.containers[0].readinessProbe.httpGet, { path: '/healthz', port: 8080 });
+  assert.equal(back.spec.containers[0].readinessProbe.periodSeconds, 5);
+  assert.equal(back.spec.volumes[0].volumeSource, undefined);
+});

@@ -9,7 +9,7 @@
 import protobuf from 'protobufjs/minimal.js';
 import { errors, StatusError } from './errors.js';
 import { type KObject, apiVersionOf, splitApiVersion } from './object.js';
-import { getType, isScalar, typeForKind } from './schema/index.js';
+import { getType, isScalar, isSpecial as isSpecialType, jsonFields, typeForKind } from './schema/index.js';
 import type { FieldDef, FieldType, ScalarType, SpecialType, TypeDef } from './schema/types.js';
 
 type Reader = protobuf.Reader;
@@ -173,7 +173,10 @@ function decodeMessage(bytes: Uint8Array, t: TypeDef, depth: number): JsonObject
   const out: JsonObject = {};
   for (const f of t.fields) {
     const v = seen[f.json];
-    if (v === undefined || (!f.list && !f.map && isOmittedZero(v, f))) continue;
+    if (v === undefined) continue;
+    // An embedded struct's fields sit at this level in JSON.
+    if (f.inline) { if (v && typeof v === 'object') Object.assign(out, v); continue; }
+    if (!f.list && !f.map && isOmittedZero(v, f)) continue;
     out[f.json] = v;
   }
   return out;
@@ -183,6 +186,9 @@ function decodeMessage(bytes: Uint8Array, t: TypeDef, depth: number): JsonObject
 function isOmittedZero(v: unknown, f: FieldDef): boolean {
   if (f.keepZero) return false;
   if (v === '' || v === 0 || v === false) return true;
+  // A struct on the wire was set (a pointer) or is always written (a value, which Go's JSON
+  // never omits): keep it even empty, as `emptyDir: {}` must be. Only specials may drop out.
+  if (!isSpecialType(f.type)) return false;
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
 }
 
@@ -428,6 +434,13 @@ function fieldsInWireOrder(t: TypeDef): FieldDef[] {
 function encodeFields(w: Writer, value: JsonObject, t: TypeDef, depth: number): void {
   if (depth > MAX_DEPTH) throw errors.badRequest(`the object nests more than ${MAX_DEPTH} levels deep`);
   for (const f of fieldsInWireOrder(t)) {
+    if (f.inline) {
+      // Gather the embedded struct's fields from this level; Go always writes it, even empty.
+      const sub: JsonObject = {};
+      for (const k of jsonFields(resolveType(f.type)).keys()) if (value[k] !== undefined) sub[k] = value[k];
+      writeValue(w, f.proto, f.type, sub, t, f, depth);
+      continue;
+    }
     const v = value[f.json];
     if (v === undefined || v === null) continue;
     if (f.map) {

@@ -5,7 +5,7 @@
 
 import { errors } from '../api/errors.js';
 import { isObject } from '../api/object.js';
-import { getType } from '../api/schema/index.js';
+import { getType, jsonFields } from '../api/schema/index.js';
 import type { FieldDef } from '../api/schema/types.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -38,7 +38,7 @@ function walkType(typeName: string, value: unknown, path: string, prune: boolean
     out.typeErrors.push(`json: cannot unmarshal ${jsonKind(value)} into Go value of type ${shortName(typeName)}${path ? ` (field ${path})` : ''}`);
     return;
   }
-  const byName = jsonFields(typeName);
+  const byName = jsonFields(td);
   for (const key of Object.keys(value)) {
     const p = path ? `${path}.${key}` : key;
     const f = byName.get(key);
@@ -50,21 +50,6 @@ function walkType(typeName: string, value: unknown, path: string, prune: boolean
     }
     walkField(f, value[key], p, prune, out);
   }
-}
-
-const flattened = new Map<string, Map<string, FieldDef>>();
-
-/** A type's fields as they appear in JSON: inline (embedded) structs contribute their own fields. */
-export function jsonFields(typeName: string): Map<string, FieldDef> {
-  let m = flattened.get(typeName);
-  if (m) return m;
-  m = new Map();
-  for (const f of getType(typeName)?.fields ?? []) {
-    if (f.inline) for (const [k, g] of jsonFields(f.type)) m.set(k, g);
-    else m.set(f.json, f);
-  }
-  flattened.set(typeName, m);
-  return m;
 }
 
 function walkField(f: FieldDef, v: unknown, path: string, prune: boolean, out: FieldCheck): void {

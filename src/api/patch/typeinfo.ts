@@ -3,7 +3,7 @@
 // list type). Everything here is read from the schema registry's TypeDefs, so adding a
 // type to the registry is all it takes for its lists to merge by key.
 
-import { getType, typeForKind } from '../schema/index.js';
+import { getType, jsonFields, typeForKind } from '../schema/index.js';
 import type { FieldDef, FieldType, TypeDef } from '../schema/types.js';
 
 /** Resolves a TypeDef by its full name ("io.k8s.api.core.v1.PodSpec"). */
@@ -21,15 +21,9 @@ export type Ctx =
   | { t: 'any' };
 
 const ANY: Ctx = { t: 'any' };
-const fieldIndex = new WeakMap<TypeDef, Map<string, FieldDef>>();
-
+/** A struct's field by JSON name; fields of inline (embedded) structs count as its own. */
 export function fieldOf(def: TypeDef, json: string): FieldDef | undefined {
-  let idx = fieldIndex.get(def);
-  if (!idx) {
-    idx = new Map(def.fields.map((f) => [f.json, f]));
-    fieldIndex.set(def, idx);
-  }
-  return idx.get(json);
+  return jsonFields(def).get(json);
 }
 
 export function ctxForType(type: FieldType | undefined, lookup: TypeLookup): Ctx {

@@ -1,7 +1,7 @@
 // The schema registry: every TypeDef k8ts knows, by OpenAPI name and by group/version/kind.
 // The protobuf codec, OpenAPI, strategic merge patch and pruning all look types up here.
 
-import type { FieldType, ScalarType, SpecialType, TypeDef } from './types.js';
+import type { FieldDef, FieldType, ScalarType, SpecialType, TypeDef } from './types.js';
 import { META_TYPES } from './meta.js';
 import { APPS_V1_TYPES } from './apps.js';
 import { AUTOSCALING_V1_TYPES } from './autoscaling.js';
@@ -71,4 +71,28 @@ export function isScalar(t: FieldType): t is ScalarType {
 
 export function isSpecial(t: FieldType): t is SpecialType {
   return SPECIALS.has(t);
+}
+
+const jsonFieldCache = new WeakMap<TypeDef, Map<string, FieldDef>>();
+
+/**
+ * A type's fields as they appear in JSON, by JSON name, in table order: an inline field (a Go
+ * struct embedded with `json:",inline"`, such as Volume's VolumeSource or Probe's handler)
+ * contributes its type's fields in its place. Every reader of JSON through a schema (field
+ * validation, patches, OpenAPI, the protobuf codec) goes through this.
+ */
+export function jsonFields(def: TypeDef, lookup: (name: string) => TypeDef | undefined = getType): Map<string, FieldDef> {
+  let m = jsonFieldCache.get(def);
+  if (m) return m;
+  m = new Map();
+  const visit = (t: TypeDef, seen: Set<string>) => {
+    for (const f of t.fields) {
+      if (!f.inline) { m!.set(f.json, f); continue; }
+      const inner = lookup(f.type);
+      if (inner && !seen.has(inner.name)) visit(inner, new Set([...seen, inner.name]));
+    }
+  };
+  visit(def, new Set([def.name]));
+  jsonFieldCache.set(def, m);
+  return m;
 }
