@@ -1,6 +1,7 @@
 // Label and field selectors, as k8s.io/apimachinery/pkg/labels and pkg/fields parse and match them.
 
 import { StatusError, errors } from './errors.js';
+import { isObject } from './object.js';
 
 export type Operator = 'in' | 'notin' | 'exists' | '!' | '=' | '!=' | 'gt' | 'lt';
 
@@ -157,4 +158,33 @@ export function matchesFields(obj: unknown, reqs: FieldRequirement[]): boolean {
     if (r.op === '=' ? v !== r.value : v === r.value) return false;
   }
   return true;
+}
+
+/**
+ * A LabelSelector as metav1.LabelSelectorAsSelector(...).String() writes it: requirements
+ * sorted by key, set values sorted; '' for a nil selector; undefined when it is not valid.
+ * Printers (SELECTOR columns) and the scale subresource (status.selector) both use it.
+ */
+export function labelSelectorString(sel: unknown): string | undefined {
+  const obj = (v: unknown): Record<string, unknown> => (isObject(v) ? v : {});
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  if (!isObject(sel)) return ''; // a nil selector selects nothing and prints as ''
+  const reqs: { key: string; text: string }[] = [];
+  const ml = obj(sel.matchLabels);
+  for (const k of Object.keys(ml)) reqs.push({ key: k, text: `${k}=${str(ml[k])}` });
+  for (const e of list(sel.matchExpressions)) {
+    const ex = obj(e);
+    const key = str(ex.key);
+    const values = list(ex.values).map(str).sort();
+    switch (ex.operator) {
+      case 'In': if (values.length === 0) return undefined; reqs.push({ key, text: `${key} in (${values.join(',')})` }); break;
+      case 'NotIn': if (values.length === 0) return undefined; reqs.push({ key, text: `${key} notin (${values.join(',')})` }); break;
+      case 'Exists': if (values.length > 0) return undefined; reqs.push({ key, text: key }); break;
+      case 'DoesNotExist': if (values.length > 0) return undefined; reqs.push({ key, text: `!${key}` }); break;
+      default: return undefined;
+    }
+  }
+  reqs.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  return reqs.map((r) => r.text).join(',');
 }

@@ -115,3 +115,16 @@ test('a watch from a revision older than the watch cache keeps answers an ERROR 
     await store.close();
   }
 });
+
+test('the scale subresource reports the selector as Kubernetes writes it (sorted by key)', async () => {
+  const D = { group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' };
+  const labels = { b: '2', a: '1', c: 'x' };
+  await cp.client.create(D, {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'sc' },
+    spec: { replicas: 2, selector: { matchLabels: { b: '2', a: '1' }, matchExpressions: [{ key: 'c', operator: 'In', values: ['y', 'x'] }] }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  });
+  const scale = await cp.client.get({ ...D, name: 'sc', subresource: 'scale' }) as KObject & { spec: { replicas: number }; status: { selector: string } };
+  assert.equal(scale.kind, 'Scale');
+  assert.equal(scale.spec.replicas, 2);
+  assert.equal(scale.status.selector, 'a=1,b=2,c in (x,y)');
+});

@@ -3,6 +3,7 @@
 
 import { StatusError } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
+import { intToIp } from './allocators.js';
 import type { ApiServer } from './server.js';
 import type { RequestContext } from './registry/strategy.js';
 
@@ -29,11 +30,7 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
     await ensure(api, '', 'namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   }
   // The first address of the service range belongs to the kubernetes service.
-  const first = api.allocators.clusterIPs;
-  const firstIP = ((): string => {
-    const n = first.base + 1;
-    return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-  })();
+  const firstIP = intToIp(api.allocators.clusterIPs.base + 1);
   await ensure(api, '', 'services', 'default', {
     apiVersion: 'v1', kind: 'Service',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },

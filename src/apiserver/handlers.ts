@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, StatusError } from '../api/errors.js';
 import { isObject, nowRFC3339, type KObject, type KList } from '../api/object.js';
 import { findResource, type ResourceInfo } from '../api/resources.js';
+import { labelSelectorString } from '../api/labels.js';
 import { applyPatchByContentType } from '../api/patch/index.js';
 import { checkFields, parseFieldValidation, type FieldValidation } from './fieldvalidation.js';
 import { readBody, writeJSON } from './http.js';
@@ -128,20 +129,15 @@ function successStatus(ri: ResourceInfo, obj: KObject): unknown {
 }
 
 function scaleOf(obj: KObject): KObject {
-  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } };
+  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: unknown };
   const status = (obj.status ?? {}) as { replicas?: number };
-  const sel = spec.selector;
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) parts.push(`${k}=${v}`);
-  for (const e of sel?.matchExpressions ?? []) {
-    const vals = (e.values ?? []).join(',');
-    parts.push(e.operator === 'In' ? `${e.key} in (${vals})` : e.operator === 'NotIn' ? `${e.key} notin (${vals})` : e.operator === 'Exists' ? e.key : `!${e.key}`);
-  }
+  // status.selector is the selector's string form, as LabelSelectorAsSelector writes it.
+  const selector = labelSelectorString(spec.selector) ?? '';
   return {
     kind: 'Scale', apiVersion: 'autoscaling/v1',
     metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
     spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, selector: parts.join(',') },
+    status: { replicas: status.replicas ?? 0, selector },
   };
 }
 

@@ -4,6 +4,7 @@
 // printers (pkg/printers/internalversion). Like the real server, rows always carry the
 // wide (priority 1) cells; kubectl drops those columns itself unless `-o wide`.
 
+import { labelSelectorString } from '../api/labels.js';
 import type { ResourceInfo } from '../api/resources.js';
 import { apiVersionOf, isObject, type KObject, type ObjectMeta } from '../api/object.js';
 
@@ -108,28 +109,6 @@ function formatLabels(m: unknown): string {
   if (ks.length === 0) return '<none>';
   const map = o(m);
   return ks.map((k) => `${k}=${s(map[k])}`).join(',');
-}
-
-/** The selector string of a LabelSelector; undefined when it is not a valid selector. */
-function labelSelectorString(sel: unknown): string | undefined {
-  if (!isObject(sel)) return ''; // a nil selector selects nothing and prints as ''
-  const reqs: { key: string; text: string }[] = [];
-  const ml = o(sel.matchLabels);
-  for (const k of Object.keys(ml)) reqs.push({ key: k, text: `${k}=${s(ml[k])}` });
-  for (const e of a(sel.matchExpressions)) {
-    const ex = o(e);
-    const key = s(ex.key);
-    const values = a(ex.values).map(s).sort();
-    switch (ex.operator) {
-      case 'In': if (values.length === 0) return undefined; reqs.push({ key, text: `${key} in (${values.join(',')})` }); break;
-      case 'NotIn': if (values.length === 0) return undefined; reqs.push({ key, text: `${key} notin (${values.join(',')})` }); break;
-      case 'Exists': if (values.length > 0) return undefined; reqs.push({ key, text: key }); break;
-      case 'DoesNotExist': if (values.length > 0) return undefined; reqs.push({ key, text: `!${key}` }); break;
-      default: return undefined;
-    }
-  }
-  reqs.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-  return reqs.map((r) => r.text).join(',');
 }
 
 /** metav1.FormatLabelSelector: '<none>' for an empty selector, '<error>' for an invalid one. */
