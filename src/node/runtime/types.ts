@@ -143,6 +143,33 @@ export interface RuntimeService {
 
 export interface ImageSpec { image: string }
 
+/** Credentials for one pull (CRI's AuthConfig), from imagePullSecrets or the node's config. */
+export interface AuthConfig {
+  username?: string;
+  password?: string;
+  /** base64 of "username:password", as in a docker config.json. */
+  auth?: string;
+  identityToken?: string;
+  registryToken?: string;
+  serverAddress?: string;
+}
+
+/** One mount making up a container's root filesystem, as containerd's snapshotters return it (mount.Mount). */
+export interface RootfsMount { type: string; source: string; options: string[] }
+
+/**
+ * Snapshots of unpacked image layers, shaped after containerd's snapshotter (overlayfs): each
+ * layer is unpacked once and shared; a container gets a writable snapshot of its own on top.
+ * The OCI runtime mounts what prepare() returns at the bundle's rootfs before it creates the
+ * container, as containerd's shim does.
+ */
+export interface Snapshotter {
+  /** Prepares the writable snapshot `key` over the image's layers; returns the mounts that make its root. */
+  prepare(key: string, imageRef: string): Promise<RootfsMount[]>;
+  /** Removes the writable snapshot `key` (the image's layers stay). */
+  remove(key: string): Promise<void>;
+}
+
 export interface ImageConfig {
   entrypoint: string[];
   cmd: string[];
@@ -168,7 +195,7 @@ export interface ImageService {
   /** Resolves a reference as Docker does (nginx -> docker.io/library/nginx:latest). */
   normalize(ref: string): string;
   /** Returns the image id; throws ImagePullError for an image that cannot be had. */
-  pullImage(image: ImageSpec): Promise<string>;
+  pullImage(image: ImageSpec, auth?: AuthConfig[]): Promise<string>;
   imageStatus(image: ImageSpec): Promise<Image | undefined>;
   listImages(): Promise<Image[]>;
   removeImage(image: ImageSpec): Promise<void>;
