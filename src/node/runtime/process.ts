@@ -195,6 +195,9 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   private sandboxDir(id: string): string { return path.join(this.stateDir, 'sandboxes', id); }
+
+  /** A sandbox's folder (namespace files net/uts/ipc, hosts, resolv.conf, hostname, shm): the OCI runtime's containers join it. */
+  sandboxPath(id: string): string { return this.sandboxDir(id); }
   private containerDir(id: string): string { return path.join(this.stateDir, 'containers', id); }
 
   limitations(): string[] {
