@@ -399,6 +399,8 @@ export class GenericRegistry {
       const fin = isObject(obj.spec) ? (obj.spec as { finalizers?: string[] }).finalizers : undefined;
       if (fin && fin.length) (spec as { finalizers?: string[] }).finalizers = fin; else delete (spec as { finalizers?: string[] }).finalizers;
       obj = next;
+    } else if (subresource === 'ephemeralcontainers') {
+      obj = withEphemeralContainers(current, obj, (errs) => this.invalid(obj, errs));
     } else if (subresource === 'binding') {
       // pods/binding: the registry itself sets spec.nodeName and the PodScheduled condition.
     } else if (subresource === 'status') {
@@ -584,4 +586,45 @@ export class GenericRegistry {
 /** A compare-and-swap lost a race with another writer: read again and retry. */
 export class RetryableConflict extends Error {
   constructor() { super('retryable conflict'); }
+}
+
+/**
+ * pods/ephemeralcontainers (EphemeralContainersREST): only spec.ephemeralContainers changes, and
+ * only by additions; existing ones may be neither changed nor removed (ValidatePodEphemeralContainersUpdate).
+ */
+function withEphemeralContainers(current: KObject, obj: KObject, invalid: (errs: FieldError[]) => Error): KObject {
+  type C = { name?: string; image?: string; terminationMessagePath?: string; terminationMessagePolicy?: string; imagePullPolicy?: string; [k: string]: unknown };
+  const spec = (o: KObject) => (isObject(o.spec) ? o.spec : {}) as { containers?: C[]; initContainers?: C[]; ephemeralContainers?: C[] };
+  const old = spec(current).ephemeralContainers ?? [];
+  const next = (spec(obj).ephemeralContainers ?? []).map((c) => ({ ...c }));
+  const errs: FieldError[] = [];
+  for (const c of next) {
+    c.terminationMessagePath ??= '/dev/termination-log';
+    c.terminationMessagePolicy ??= 'File';
+    const img = c.image ?? '';
+    const last = img.slice(img.lastIndexOf('/') + 1);
+    const tag = img.includes('@') ? '' : last.includes(':') ? last.slice(last.indexOf(':') + 1) : 'latest';
+    c.imagePullPolicy ??= tag === 'latest' ? 'Always' : 'IfNotPresent';
+  }
+  for (const o of old) {
+    const n = next.find((c) => c.name === o.name);
+    if (!n) errs.push({ type: 'FieldValueForbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o.name}" may not be removed` });
+    else if (JSON.stringify(n) !== JSON.stringify(o)) errs.push({ type: 'FieldValueForbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o.name}" may not be changed` });
+  }
+  const names = new Set([...(spec(current).containers ?? []), ...(spec(current).initContainers ?? [])].map((c) => c.name));
+  next.forEach((c, i) => {
+    const f = `spec.ephemeralContainers[${i}]`;
+    if (!c.name) errs.push({ type: 'FieldValueRequired', field: `${f}.name`, detail: '' });
+    else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.name) || c.name.length > 63) errs.push({ type: 'FieldValueInvalid', field: `${f}.name`, value: c.name, detail: "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')" });
+    else if (names.has(c.name)) errs.push({ type: 'FieldValueDuplicate', field: `${f}.name`, value: c.name });
+    if (c.name) names.add(c.name);
+    if (!c.image) errs.push({ type: 'FieldValueRequired', field: `${f}.image`, detail: '' });
+    for (const k of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources']) {
+      if (c[k] !== undefined && !(k === 'resources' && isObject(c[k]) && Object.keys(c[k] as object).length === 0)) errs.push({ type: 'FieldValueForbidden', field: `${f}.${k}`, detail: `cannot be set for an Ephemeral Container` });
+    }
+  });
+  if (errs.length) throw invalid(errs);
+  const out = deepCopy(current);
+  (out.spec as { ephemeralContainers?: C[] }).ephemeralContainers = next;
+  return out;
 }

@@ -70,6 +70,8 @@ interface ContainerRecord {
 }
 
 const RUNTIME_VERSION = '0.1.0';
+/** How the isolation limits of this runtime start, in limitations() (the OCI runtime reuses its sandboxes, not this). */
+export const PROCESS_RUNTIME_LIMITATION = 'built-in process runtime (no OCI runtime in use)';
 const POLL_MS = 25;
 
 function sleep(ms: number): Promise<void> {
@@ -206,8 +208,9 @@ export class ProcessRuntime implements RuntimeService {
       out.push(process.platform !== 'linux'
         ? `not Linux (${process.platform}): containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers`
         : 'not running as root: containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers');
-    } else if (!this.node) {
-      out.push('no pod network configured: pods get a network namespace with loopback only');
+    } else {
+      out.push(`${PROCESS_RUNTIME_LIMITATION}: containers run as root with every capability and no seccomp, over a view of the host's own filesystem (they can read the node's files), limited only in memory`);
+      if (!this.node) out.push('no pod network configured: pods get a network namespace with loopback only');
     }
     if (!this.hasPython) out.push('python3 not found: `kubectl exec -t` runs without a terminal');
     if (this.isolated && !this.memoryCgroupRoot()) out.push('no memory cgroup: memory limits are not enforced and OOMKilled is never reported');

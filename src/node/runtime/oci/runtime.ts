@@ -26,7 +26,7 @@ import type {
   PodSandboxConfig, PodSandboxStatus, RootfsMount, RuntimeService, Snapshotter,
 } from '../types.js';
 import { ContainerLogPump } from '../logs.js';
-import { ProcessRuntime } from '../process.js';
+import { PROCESS_RUNTIME_LIMITATION, ProcessRuntime } from '../process.js';
 import { PTY_HELPER } from '../shim.js';
 import { spawner } from '../spawner.js';
 import { hasBinary, run, type NodeNetwork } from '../../network/bridge.js';
@@ -158,7 +158,7 @@ export class OciRuntime implements RuntimeService {
   private containerDir(id: string): string { return path.join(this.stateDir, 'oci', id); }
 
   limitations(): string[] {
-    const out = this.sandboxes.limitations().filter((l) => !l.startsWith('no memory cgroup'));
+    const out = this.sandboxes.limitations().filter((l) => !l.startsWith('no memory cgroup') && !l.startsWith(PROCESS_RUNTIME_LIMITATION));
     if (!this.hasPython) out.push('python3 not found: `tty: true` containers and `kubectl exec -t` run without a terminal');
     return out;
   }

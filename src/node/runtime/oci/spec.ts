@@ -222,6 +222,7 @@ export function generateSpec(inp: SpecInput): OciSpec {
   if (inp.cgroupV2) ns.push({ type: 'cgroup' });
 
   const seccompType = sc?.seccomp?.profileType ?? 'Unconfined';
+  if (seccompType === 'Localhost') throw new Error(`seccomp profile "localhost/${sc?.seccomp?.localhostRef ?? ''}": Localhost profiles are not supported on this node`);
   const spec: OciSpec = {
     ociVersion: '1.0.2-dev',
     process: {
