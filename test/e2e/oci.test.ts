@@ -198,10 +198,16 @@ test('runAsNonRoot refuses an image that runs as root, with kubelet\'s message; 
   assert.match(refused.message, /^container has runAsNonRoot and image will run as root \(pod: "nonroot_default\([0-9a-f-]+\)", container: c\)$/);
   await cluster.kIn(JSON.stringify({
     apiVersion: 'v1', kind: 'Pod', metadata: { name: 'asuser' },
-    spec: { restartPolicy: 'Never', securityContext: { runAsUser: 1000, runAsNonRoot: true, fsGroup: 2000 }, containers: [{ name: 'c', image: 'k8ts.test/bb:1', command: ['sh', '-c', 'id; echo END'] }] },
+    spec: {
+      restartPolicy: 'Never', securityContext: { runAsUser: 1000, runAsNonRoot: true, fsGroup: 2000 }, volumes: [{ name: 'data', emptyDir: {} }],
+      containers: [{ name: 'c', image: 'k8ts.test/bb:1', command: ['sh', '-c', 'id; stat -c "group=%g" /data; echo hi > /data/f && echo WROTE; echo END'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+    },
   }), 'apply', '-f', '-');
   await waitPhase('asuser', 'Succeeded');
-  assert.match(await cluster.k('logs', 'asuser'), /uid=1000\(app\) gid=1000\(app\) groups=.*2000/);
+  const asuser = await cluster.k('logs', 'asuser');
+  assert.match(asuser, /uid=1000\(app\) gid=1000\(app\) groups=.*2000/);
+  assert.match(asuser, /^group=2000$/m);
+  assert.match(asuser, /^WROTE$/m);
   await cluster.kIn(JSON.stringify({
     apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hog' },
     spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'k8ts.test/bb:1', command: ['sh', '-c', 'x=0123456789; while :; do x="$x$x"; done'], resources: { limits: { memory: '32Mi' } } }] },
