@@ -470,9 +470,9 @@ export class ProcessRuntime implements RuntimeService {
     const spec: LaunchSpec = {
       containerDir: dir, stateDir: this.stateDir, isolated: sb.isolated, sandboxDir: this.sandboxDir(podSandboxId),
       hostNetwork: !!sb.config.hostNetwork, imageRootfs, workingDir, hostWorkingDir, env, argv, mounts,
-      stdin: !!config.stdin, cgroupDir,
+      stdin: !!config.stdin, cgroupDir, tty: !!config.tty && this.hasPython,
     };
-    const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : [])].map((f) => path.join(dir, f));
+    const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : []), ...(spec.tty ? ['ctl.fifo'] : [])].map((f) => path.join(dir, f));
     const mk = await spawner.run('mkfifo', ['-m', '0600', ...fifos]);
     if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
     await writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 });
@@ -695,9 +695,16 @@ export class ProcessRuntime implements RuntimeService {
         }
       });
     }
+    let ctl: net.Socket | undefined;
+    if (existsSync(path.join(dir, 'ctl.fifo'))) {
+      try {
+        ctl = new net.Socket({ fd: openSync(path.join(dir, 'ctl.fifo'), fsc.O_WRONLY | fsc.O_NONBLOCK), readable: false, writable: true });
+        ctl.on('error', () => undefined);
+      } catch { /* the shim is gone */ }
+    }
     let finish!: (code: number) => void;
     const exited = new Promise<number>((r) => { finish = r; });
-    const detach = () => { unsubscribe(); if (stdinSock) { opts.stdin?.unpipe(stdinSock); stdinSock.end(); } };
+    const detach = () => { unsubscribe(); if (stdinSock) { opts.stdin?.unpipe(stdinSock); stdinSock.end(); } ctl?.end(); };
     const session = { kill: () => { detach(); finish(0); } };
     this.sessions.add(session);
     void pump.done.then(async () => {
@@ -706,7 +713,11 @@ export class ProcessRuntime implements RuntimeService {
       this.sessions.delete(session);
       finish((await this.containerStatus(containerId))?.exitCode ?? 0);
     });
-    return { exited, resize: () => undefined, kill: () => { this.sessions.delete(session); session.kill(); } };
+    return {
+      exited,
+      resize: (cols: number, rows: number) => { if (ctl && cols > 0 && rows > 0) ctl.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`); },
+      kill: () => { this.sessions.delete(session); session.kill(); },
+    };
   }
 
   async portForward(podSandboxId: string, port: number): Promise<Duplex> {

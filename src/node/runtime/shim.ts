@@ -38,6 +38,8 @@ export interface LaunchSpec {
   argv: string[];
   mounts: LaunchMount[];
   stdin: boolean;
+  /** A terminal for the container (`tty: true`): the PTY helper runs it; fd 3 of the helper takes resizes from ctl.fifo. */
+  tty?: boolean;
   /** Memory cgroup dir, when a limit is enforced. */
   cgroupDir?: string;
 }
@@ -76,16 +78,22 @@ export function shimScript(spec: LaunchSpec): string {
     const s = spec.sandboxDir;
     launch = `nsenter --net=${shq(s + '/net')} --uts=${shq(s + '/uts')} --ipc=${shq(s + '/ipc')} -- unshare --mount --pid --fork --kill-child -- /bin/sh "$C/init.sh"`;
   }
+  let ctl = ' 3>&-';
+  if (spec.tty) {
+    lines.push('exec 7<>ctl.fifo');
+    launch = `python3 -c ${shq(PTY_HELPER)} 80 24 ${launch}`;
+    ctl = ' 3<&7 7<&-';
+  }
   if (spec.stdin) {
     // 5 keeps a writer on the stdin FIFO so the container reads on across attaches; closing it
     // (SIGUSR1, stdinOnce) lets the container see EOF once the attached client goes away.
     lines.push('exec 5<>stdin.fifo 6<stdin.fifo');
     lines.push("trap 'exec 5>&-' USR1");
-    lines.push(`${launch} <&6 >&3 2>&4 3>&- 4>&- 5>&- 6>&- &`);
+    lines.push(`${launch} <&6 >&3 2>&4${ctl} 4>&- 5>&- 6>&- &`);
     lines.push('child=$!');
     lines.push('exec 6<&-');
   } else {
-    lines.push(`${launch} </dev/null >&3 2>&4 3>&- 4>&- &`);
+    lines.push(`${launch} </dev/null >&3 2>&4${ctl} 4>&- &`);
     lines.push('child=$!');
   }
   lines.push(
@@ -94,7 +102,7 @@ export function shimScript(spec: LaunchSpec): string {
     '  if [ "$code" -gt 128 ] && kill -0 "$child" 2>/dev/null; then continue; fi',
     '  break',
     'done',
-    'exec 3>&- 4>&- 5>&- 2>/dev/null',
+    'exec 3>&- 4>&- 5>&- 7>&- 2>/dev/null',
     'reason=Error; [ "$code" = 0 ] && reason=Completed',
     '[ -s pid ] || { code=128; reason=StartError; }',
   );

@@ -216,3 +216,35 @@ test('cleanupAll leaves no cgroup, mount or runtime state behind', { skip }, asy
   assert.deepEqual(cgroupDirs(cgroupParent), []);
   assert.ok(!readFileSync('/proc/self/mounts', 'utf8').includes(dir));
 });
+
+test('with the image service\'s layer snapshotter: two committed layers (a whiteout in the top one) under a container\'s own layer', { skip }, async () => {
+  const { LayerSnapshotter, overlaySupported } = await import('../../images/snapshotter.js');
+  if (!overlaySupported()) return;
+  const root = path.join(dir, 'layers');
+  const snaps = new LayerSnapshotter({ root, mode: 'overlay', sameOwner: true, resolveImage: async () => 'chain-2' });
+  await snaps.commit('chain-1', '', async (fsDir) => { execFileSync('cp', ['-a', `${path.join(dir, 'busybox')}/.`, fsDir]); });
+  await snaps.commit('chain-2', 'chain-1', async (fsDir) => {
+    execFileSync('mkdir', ['-p', path.join(fsDir, 'etc'), path.join(fsDir, 'bin')]);
+    execFileSync('sh', ['-c', `echo from-layer-2 > ${path.join(fsDir, 'etc/layer2')}; mknod ${path.join(fsDir, 'bin/vi')} c 0 0`]);
+  });
+  const layered = new OciRuntime({ stateDir: path.join(dir, 'state-layers'), node: null, images, snapshotter: snaps, cgroupParent: `${cgroupParent}-l` });
+  try {
+    const sbc = sandboxConfig();
+    const sb = await layered.runPodSandbox(sbc);
+    const id = await layered.createContainer(sb, containerConfig('l', sh('cat /etc/layer2; ls /bin/vi 2>/dev/null || echo VI-GONE; ls /bin/sh')), sbc);
+    await layered.startContainer(id);
+    let st = await layered.containerStatus(id);
+    const deadline = Date.now() + 20_000;
+    while (st?.state !== 'CONTAINER_EXITED' && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 50)); st = await layered.containerStatus(id); }
+    assert.equal(st?.exitCode, 0);
+    let log = '';
+    while (!log.includes('END') && Date.now() < deadline) { log = existsSync(st!.logPath) ? readFileSync(st!.logPath, 'utf8') : ''; await new Promise((r) => setTimeout(r, 50)); }
+    assert.match(log, /from-layer-2/);
+    assert.match(log, /VI-GONE/);
+    assert.match(log, /\/bin\/sh/);
+    await layered.removeContainer(id);
+    assert.equal(await snaps.stat(id), undefined, 'the container\'s writable snapshot is removed with it');
+  } finally {
+    await layered.cleanupAll();
+  }
+});
