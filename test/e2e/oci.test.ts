@@ -176,7 +176,8 @@ test('kubectl debug -it adds an ephemeral container that sees its target\'s proc
   const k = new PtyKubectl(['debug', '-it', 'target', '--image=k8ts.test/bb:1', '--target=target', '--', 'sh']);
   await k.waitFor(/If you don't see a command prompt/, 90_000);
   k.write('ps -o comm | tr "\\n" " "; echo; echo PS-DONE\n');
-  await k.waitFor(/PS-DONE\r?\n/);
+  // The typed line is echoed too: the output line is the one that starts with PS-DONE.
+  await k.waitFor(/\nPS-DONE\r?\n/);
   assert.match(k.output(), /sleep/);
   k.write('exit\n');
   await k.end();
