@@ -5,10 +5,10 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, KUBECTL, run, TestCluster } from './harness.js';
+import { CLI, run, TestCluster } from './harness.js';
+import { PtyKubectl } from './pty.js';
 import { ociUnavailableReason } from '../../src/node/runtime/oci/runtime.js';
 import { buildBusyboxRootfs, busyboxBinary } from '../../src/node/runtime/oci/testing.js';
 import { DEFAULT_CAPABILITIES } from '../../src/node/runtime/oci/spec.js';
@@ -17,38 +17,6 @@ const why = ociUnavailableReason() ?? (busyboxBinary() ? undefined : 'busybox-st
 const skip = why ? `needs the OCI runtime: ${why}` : false;
 const tag = (process.pid % 0xffff).toString(16);
 const cluster = new TestCluster('oci');
-
-/** kubectl under a terminal: what a person at a shell gets. */
-class PtyKubectl {
-  private readonly child: ChildProcess;
-  private buf = '';
-  readonly exited: Promise<number>;
-
-  constructor(args: string[]) {
-    const driver = 'import os, pty, sys\nstatus = pty.spawn(sys.argv[1:])\nsys.exit(os.waitstatus_to_exitcode(status))';
-    this.child = spawn('python3', ['-c', driver, KUBECTL, '--cache-dir', cluster.cacheDir, ...args], { env: cluster.env({ TERM: 'xterm' }), stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d: Buffer) => { this.buf += d.toString(); });
-    this.child.stderr!.on('data', (d: Buffer) => { this.buf += d.toString(); });
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code ?? -1)));
-  }
-
-  output(): string { return this.buf; }
-  write(s: string): void { this.child.stdin!.write(s); }
-
-  async waitFor(re: RegExp, ms = 30_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!re.test(this.buf)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in:\n${this.buf}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  /** Waits for kubectl to end; kills it after ms. */
-  async end(ms = 30_000): Promise<number> {
-    const t = setTimeout(() => this.child.kill('SIGKILL'), ms);
-    try { return await this.exited; } finally { clearTimeout(t); }
-  }
-}
 
 async function importImage(name: string, version: string, extra: Record<string, unknown> = {}): Promise<void> {
   const dir = path.join(cluster.dir, `img-${name.replace(/\W/g, '_')}`);
@@ -90,7 +58,7 @@ test('the node says it isolates containers with the OCI runtime', { skip }, asyn
 });
 
 test('kubectl run -it --rm gives an interactive shell in a terminal and returns', { skip }, async () => {
-  const k = new PtyKubectl(['run', '-it', '--rm', `shell${tag}`, '--image=k8ts.test/bb:1', '--restart=Never', '--', 'sh']);
+  const k = new PtyKubectl(cluster, ['run', '-it', '--rm', `shell${tag}`, '--image=k8ts.test/bb:1', '--restart=Never', '--', 'sh']);
   await k.waitFor(/If you don't see a command prompt|# $/m, 90_000);
   k.write('\n');
   k.write('echo hello-$((6*7)); tty\n');
@@ -113,7 +81,7 @@ test('a container has the default capabilities and its own processes; exec -it r
   assert.match(caps, /^REFUSED$/m);
   const plain = await cluster.kubectl(['exec', 'sleeper', '--', 'sh', '-c', 'exit 7']);
   assert.equal(plain.code, 7);
-  const k = new PtyKubectl(['exec', '-it', 'sleeper', '--', 'sh', '-c', 'tty; exit 7']);
+  const k = new PtyKubectl(cluster, ['exec', '-it', 'sleeper', '--', 'sh', '-c', 'tty; exit 7']);
   assert.equal(await k.end(), 7, k.output());
   assert.match(k.output(), /\/dev\/pts\/\d+/);
 });
@@ -124,7 +92,7 @@ test('kubectl attach -it to a tty container', { skip }, async () => {
     spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'k8ts.test/bb:1', command: ['sh'], stdin: true, tty: true }] },
   }), 'apply', '-f', '-');
   await waitPhase('attachme', 'Running');
-  const k = new PtyKubectl(['attach', '-it', 'attachme']);
+  const k = new PtyKubectl(cluster, ['attach', '-it', 'attachme']);
   await k.waitFor(/If you don't see a command prompt/);
   k.write('echo attached-$((2+3))\n');
   await k.waitFor(/attached-5/);
@@ -173,7 +141,7 @@ test('kubectl set image on a running pod restarts that container with the new im
 test('kubectl debug -it adds an ephemeral container that sees its target\'s processes', { skip }, async () => {
   await cluster.k('run', 'target', '--image=k8ts.test/bb:1', '--restart=Never', '--', 'sleep', '3600');
   await waitPhase('target', 'Running');
-  const k = new PtyKubectl(['debug', '-it', 'target', '--image=k8ts.test/bb:1', '--target=target', '--', 'sh']);
+  const k = new PtyKubectl(cluster, ['debug', '-it', 'target', '--image=k8ts.test/bb:1', '--target=target', '--', 'sh']);
   await k.waitFor(/If you don't see a command prompt/, 90_000);
   k.write('ps -o comm | tr "\\n" " "; echo; echo PS-DONE\n');
   // The typed line is echoed too: the output line is the one that starts with PS-DONE.

@@ -118,6 +118,9 @@ export function initScript(spec: LaunchSpec): string {
   const c = spec.containerDir;
   const envArgs = spec.env.map(shq).join(' ');
   const argv = spec.argv.map(shq).join(' ');
+  // With a terminal, the container's process leads a session of its own with the terminal as its
+  // controlling tty (as runc sets it up): a job-control shell can then hand the terminal back on exit.
+  const ctty = spec.tty ? 'setsid -c ' : '';
   const lines = [
     '#!/bin/sh',
     `C=${shq(c)}`,
@@ -127,7 +130,7 @@ export function initScript(spec: LaunchSpec): string {
   if (!spec.isolated) {
     lines.push(
       `exec 7>"$C/pid" 8>>"$C/init.log" 2>&9 9>&-`,
-      `exec /usr/bin/env -i ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.hostWorkingDir)} "$$" ${argv}`,
+      `exec ${ctty}/usr/bin/env -i ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.hostWorkingDir)} "$$" ${argv}`,
       '',
     );
     return lines.join('\n');
@@ -176,7 +179,7 @@ export function initScript(spec: LaunchSpec): string {
     '(',
     '  read -r hp _ < /proc/self/stat',
     `  exec 7>"$C/pid" 8>>"$C/init.log" 2>&9 9>&-`,
-    `  exec chroot "$R" /usr/bin/env -i ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.workingDir)} "$hp" ${argv}`,
+    `  exec ${ctty}chroot "$R" /usr/bin/env -i ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.workingDir)} "$hp" ${argv}`,
     ') <&6 &',
     'child=$!',
     'exec 6<&- 0</dev/null',
