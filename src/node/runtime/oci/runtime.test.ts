@@ -212,6 +212,13 @@ test('cleanupAll leaves no cgroup, mount or runtime state behind', { skip }, asy
   await rt.startContainer(id);
   const memDir = cgroupDirs(`${cgroupParent}/${id}`).find((d) => d.includes('/memory/') || !d.includes('/sys/fs/cgroup/'));
   if (memDir?.includes('/memory/')) assert.equal(readFileSync(path.join(memDir, 'memory.limit_in_bytes'), 'utf8').trim(), String(64 << 20));
+  const cpuDir = cgroupDirs(`${cgroupParent}/${id}`).find((d) => /\/cpu\//.test(d));
+  if (cpuDir) {
+    assert.equal(readFileSync(path.join(cpuDir, 'cpu.shares'), 'utf8').trim(), '512');
+    assert.equal(readFileSync(path.join(cpuDir, 'cpu.cfs_quota_us'), 'utf8').trim(), '50000');
+  }
+  const pidsDir = cgroupDirs(`${cgroupParent}/${id}`).find((d) => /\/pids\//.test(d));
+  if (pidsDir) assert.equal(readFileSync(path.join(pidsDir, 'pids.max'), 'utf8').trim(), '100');
   await rt.cleanupAll();
   assert.deepEqual(cgroupDirs(cgroupParent), []);
   assert.ok(!readFileSync('/proc/self/mounts', 'utf8').includes(dir));
@@ -247,4 +254,24 @@ test('with the image service\'s layer snapshotter: two committed layers (a white
   } finally {
     await layered.cleanupAll();
   }
+});
+
+test('seccomp RuntimeDefault when asked, no_new_privs, capabilities added and dropped, privileged', { skip }, async () => {
+  const sbc = sandboxConfig();
+  const sb = await rt.runPodSandbox(sbc);
+  const probe = sh('grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; unshare -U true && echo USERNS-OK || echo USERNS-DENIED');
+  const unconfined = await runToEnd(sb, sbc, containerConfig('u', probe));
+  assert.match(unconfined.out, /Seccomp:\s+0/);
+  assert.match(unconfined.out, /NoNewPrivs:\s+0/);
+  const confined = await runToEnd(sb, sbc, containerConfig('r', probe, {
+    linux: { securityContext: { seccomp: { profileType: 'RuntimeDefault' }, noNewPrivs: true, capabilities: { addCapabilities: ['NET_ADMIN'], dropCapabilities: ['CHOWN'] } } },
+  }));
+  assert.match(confined.out, /Seccomp:\s+2/);
+  assert.match(confined.out, /NoNewPrivs:\s+1/);
+  assert.match(confined.out, /USERNS-DENIED/);
+  const want = capMask([...DEFAULT_CAPABILITIES.filter((c) => c !== 'CAP_CHOWN'), 'CAP_NET_ADMIN']);
+  assert.equal(BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(confined.out)![1]}`), want);
+  const priv = await runToEnd(sb, sbc, containerConfig('p', sh('grep CapEff /proc/self/status; mkdir -p /mnt/t; mount -t tmpfs none /mnt/t && echo MOUNT-OK'), { linux: { securityContext: { privileged: true } } }));
+  assert.match(priv.out, /^MOUNT-OK$/m);
+  assert.ok(BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(priv.out)![1]}`) >= capMask(DEFAULT_CAPABILITIES) * 2n);
 });

@@ -5,6 +5,7 @@
 // volume mounts, the user, capabilities, no_new_privs, masked and read-only paths, seccomp and
 // the cgroup resources kubelet asked for.
 
+import { readFileSync } from 'node:fs';
 import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext, Mount } from '../types.js';
 import { runtimeDefaultSeccomp, type SeccompProfile } from './seccomp.js';
 
@@ -65,6 +66,18 @@ export const ALL_CAPABILITIES = [
   'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
 
+/** The capabilities this process may hand on (its bounding set), in kernel bit order: containerd's
+ *  WithAllCurrentCapabilities for privileged containers and `add: [ALL]`. */
+export function currentCapabilities(): string[] {
+  let bnd: bigint | undefined;
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) bnd = BigInt(`0x${m[1]}`);
+  } catch { /* not Linux */ }
+  if (bnd === undefined) return [...ALL_CAPABILITIES];
+  return ALL_CAPABILITIES.filter((_, bit) => (bnd! >> BigInt(bit)) & 1n);
+}
+
 /** kubelet's default masked paths (securitycontext.DefaultMaskedPaths, procMount Default). */
 export const DEFAULT_MASKED_PATHS = [
   '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
@@ -82,11 +95,11 @@ export function normalizeCapability(cap: string): string {
 
 /** containerd's WithCapabilities + WithAddedCapabilities/WithDroppedCapabilities order: add, then drop (ALL aware). */
 export function containerCapabilities(sc: LinuxContainerSecurityContext | undefined): string[] {
-  if (sc?.privileged) return [...ALL_CAPABILITIES];
+  if (sc?.privileged) return currentCapabilities();
   let caps = [...DEFAULT_CAPABILITIES];
   const add = (sc?.capabilities?.addCapabilities ?? []).map(normalizeCapability);
   const drop = (sc?.capabilities?.dropCapabilities ?? []).map(normalizeCapability);
-  if (add.includes('ALL')) caps = [...ALL_CAPABILITIES];
+  if (add.includes('ALL')) caps = currentCapabilities();
   for (const c of add) if (c !== 'ALL' && !caps.includes(c)) caps.push(c);
   if (drop.includes('ALL')) caps = add.filter((c) => c !== 'ALL' && !drop.includes(c));
   caps = caps.filter((c) => !drop.includes(c));
