@@ -7,7 +7,8 @@
 // FIFO through non-blocking pipe sockets (epoll, no thread per container, no process per
 // container) and appends formatted lines to the log file. When the agent restarts it opens the
 // FIFOs again and carries on; while it is away output waits in the pipe (64 KiB, then the
-// writer blocks). The same reader feeds `attach` sessions.
+// writer blocks). The same reader feeds `attach` sessions. The file is rotated as kubelet rotates
+// container logs (RotatingLogWriter, usable by any runtime).
 
 import { closeSync, constants, fstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
