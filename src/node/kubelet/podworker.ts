@@ -20,10 +20,8 @@ import { containerConfig, containerHash, sandboxConfig, type DNSSettings } from 
 import { linuxContainerConfig, verifyRunAsNonRoot } from './security.js';
 import { terminationMessage } from './termination.js';
 import { StatusManager } from './statusmanager.js';
-import {
-  allContainers, ANNOTATION_CONTAINER_HASH, fieldPathOf, formatPod, LABEL_CONTAINER_NAME, LABEL_POD_UID, type ObjectSource, type PodObject,
-} from './types.js';
-import { containerMounts, VolumeError, type MountedVolume, type VolumeManager } from './volumes.js';
+import { allContainers, ANNOTATION_CONTAINER_HASH, fieldPathOf, formatPod, LABEL_CONTAINER_NAME, LABEL_POD_UID, type ObjectSource, type PodObject } from './types.js';
+import { VolumeError, type MountedVolume, type VolumeManager } from './volumes.js';
 
 /** What every pod worker shares: the agent's services. */
 export interface WorkerContext {
@@ -344,7 +342,7 @@ export class PodWorker {
       const envs = mergeImageEnv(image.env, [{ key: 'HOSTNAME', value: hostname }, ...env]);
       let mounts;
       try {
-        mounts = await containerMounts(spec, volumes, env);
+        mounts = await this.ctx.volumes.containerMounts(pod, spec, volumes, env);
       } catch (e) {
         throw new ContainerConfigError(e instanceof Error ? e.message : String(e));
       }

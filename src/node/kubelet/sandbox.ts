@@ -115,6 +115,7 @@ export interface ContainerConfigInput {
 export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
   const { pod, container } = inp;
   const mem = parseQuantity(container.resources?.limits?.memory);
+  const disk = parseQuantity(container.resources?.limits?.['ephemeral-storage']);
   const annotations: Record<string, string> = {
     [ANNOTATION_RESTART_COUNT]: String(inp.restartCount),
     [ANNOTATION_TERMINATION_GRACE]: String(pod.spec?.terminationGracePeriodSeconds ?? 30),
@@ -141,5 +142,6 @@ export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
     annotations,
     ...(mem ? { memoryLimitBytes: Math.floor(mem) } : {}),
     ...(inp.linux ? { linux: inp.linux } : {}),
+    ...(disk ? { ephemeralStorageLimitBytes: Math.ceil(disk) } : {}),
   };
 }

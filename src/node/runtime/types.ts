@@ -71,6 +71,8 @@ export interface ContainerConfig {
   annotations?: Record<string, string>;
   /** Memory limit in bytes, for OOM detection where the runtime can enforce it. */
   memoryLimitBytes?: number;
+  /** resources.limits['ephemeral-storage'] in bytes: bounds the container's writable layer where the runtime can. */
+  ephemeralStorageLimitBytes?: number;
   /** CRI's LinuxContainerConfig: cgroup resources and the security context (runtimes that isolate use them). */
   linux?: LinuxContainerConfig;
 }
