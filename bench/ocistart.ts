@@ -4,7 +4,7 @@
 // created one at a time, each timed from create to Ready as a watching client sees it.
 // Linux, root, an OCI runtime and busybox-static only; elsewhere the section says why it skipped.
 
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KObject } from '../src/api/object.js';
 import { RestClient, type WatchStream } from '../src/client/rest.js';
@@ -25,7 +25,33 @@ function isReady(p: KObject): boolean {
   return conds?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-async function startLatencies(runtime: RuntimeChoice, pods: number, imageDir: string, n: number): Promise<number[]> {
+/** Proportional memory (Pss, KiB) of a process tree, leaving out the container's own `sleep`. */
+function treePss(pid: number): number {
+  let total = 0;
+  const comm = (() => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } })();
+  if (comm && comm !== 'sleep') {
+    try { total += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0); } catch { /* gone */ }
+  }
+  let children: string[] = [];
+  try { children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean); } catch { /* none */ }
+  for (const c of children) total += treePss(Number(c));
+  return total;
+}
+
+/** The average memory each container's supervision costs (shim and runtime processes, not the container's process). */
+function perContainerOverhead(stateDir: string): number | undefined {
+  const sums: number[] = [];
+  for (const sub of ['oci', 'containers']) {
+    let ids: string[] = [];
+    try { ids = readdirSync(join(stateDir, sub)); } catch { continue; }
+    for (const id of ids) {
+      try { sums.push(treePss(Number(readFileSync(join(stateDir, sub, id, 'shim'), 'utf8').split(' ')[0]))); } catch { /* not started */ }
+    }
+  }
+  return sums.length ? sums.reduce((a, b) => a + b, 0) / sums.length : undefined;
+}
+
+async function startLatencies(runtime: RuntimeChoice, pods: number, imageDir: string, n: number): Promise<{ latencies: number[]; overheadKiB?: number }> {
   const tmp = benchTempDir(`start-${runtime}`);
   const dataDir = join(tmp.dir, 'data');
   await new LocalImageStore({ dir: join(dataDir, 'node', 'images') }).importImage(imageDir, IMAGE);
@@ -61,7 +87,7 @@ async function startLatencies(runtime: RuntimeChoice, pods: number, imageDir: st
       await until(() => readyAt.has(name), 60_000, `pod ${name} Ready`, 5);
       out.push(readyAt.get(name)! - t);
     }
-    return out;
+    return { latencies: out, overheadKiB: perContainerOverhead(join(dataDir, 'node', 'runtime')) };
   } finally {
     watch?.stop();
     client.close();
@@ -77,14 +103,20 @@ export async function benchOciStart(pods = 30): Promise<string[]> {
   try {
     buildBusyboxRootfs(join(img.dir, 'rootfs'));
     writeFileSync(join(img.dir, 'image.json'), JSON.stringify({ repoTags: [IMAGE], cmd: ['sh'], env: ['PATH=/bin'], workingDir: '/' }));
-    const proc = await startLatencies('process', pods, img.dir, 1);
-    const oci = await startLatencies('oci', pods, img.dir, 2);
+    const procRun = await startLatencies('process', pods, img.dir, 1);
+    const ociRun = await startLatencies('oci', pods, img.dir, 2);
+    const proc = procRun.latencies;
+    const oci = ociRun.latencies;
     const p = (xs: number[], q: number) => percentile(xs, q);
+    const kib = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v / 1024).toFixed(1)} MiB`);
     return [
       `pod start latency (create -> Ready seen by a watch), ${pods} pods of one busybox image created one at a time, same run:`,
       `  process runtime: p50 ${fmtMs(p(proc, 50))}, p99 ${fmtMs(p(proc, 99))}`,
       `  OCI runtime:     p50 ${fmtMs(p(oci, 50))}, p99 ${fmtMs(p(oci, 99))}`,
       `  ratio OCI / process: p50 ${(p(oci, 50) / p(proc, 50)).toFixed(2)}x, p99 ${(p(oci, 99) / p(proc, 99)).toFixed(2)}x`,
+      `memory each running container's supervision costs (Pss of its shim's process tree, the container's own process left out):`,
+      `  process runtime ${kib(procRun.overheadKiB)}, OCI runtime ${kib(ociRun.overheadKiB)}` +
+        (procRun.overheadKiB && ociRun.overheadKiB ? `, ratio ${(ociRun.overheadKiB / procRun.overheadKiB).toFixed(2)}x` : ''),
     ];
   } finally {
     await img.remove();

@@ -275,3 +275,23 @@ test('seccomp RuntimeDefault when asked, no_new_privs, capabilities added and dr
   assert.match(priv.out, /^MOUNT-OK$/m);
   assert.ok(BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(priv.out)![1]}`) >= capMask(DEFAULT_CAPABILITIES) * 2n);
 });
+
+test('a new runtime on the same state dir (an agent restart) adopts running containers and their output', { skip }, async () => {
+  const sbc = sandboxConfig();
+  const sb = await rt.runPodSandbox(sbc);
+  const id = await rt.createContainer(sb, containerConfig('ticker', ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.2; done']), sbc);
+  await rt.startContainer(id);
+  const pid = (await rt.containerStatus(id))!.pid;
+  await rt.close();
+  const snapshotter = new DirectorySnapshotter(path.join(dir, 'snapshots'), (ref) => images.rootfsPath(ref));
+  rt = new OciRuntime({ stateDir: path.join(dir, 'state'), node: network, images, snapshotter, cgroupParent });
+  const st = await rt.containerStatus(id);
+  assert.equal(st?.state, 'CONTAINER_RUNNING');
+  assert.equal(st?.pid, pid);
+  const before = readFileSync(st!.logPath, 'utf8').split('\n').length;
+  const deadline = Date.now() + 10_000;
+  while (readFileSync(st!.logPath, 'utf8').split('\n').length < before + 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(readFileSync(st!.logPath, 'utf8').split('\n').length >= before + 3, 'the new runtime reads the container\'s output on');
+  await rt.stopContainer(id, 1);
+  assert.equal((await rt.containerStatus(id))?.state, 'CONTAINER_EXITED');
+});
