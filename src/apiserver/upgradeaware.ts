@@ -12,6 +12,7 @@ import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { StatusError } from '../api/errors.js';
+import { relayFrameAligned } from './framealign.js';
 
 export interface Backend {
   host: string;
@@ -44,14 +45,14 @@ export function hijack(req: IncomingMessage): Socket {
   return s;
 }
 
-/** Joins two connections until either ends; an error on one ends both. */
-export function joinConnections(a: Duplex, b: Duplex): void {
+/** Joins two connections until either ends; an error on one ends both. bToA relays b's bytes to a (a pipe unless given). */
+export function joinConnections(a: Duplex, b: Duplex, bToA: (from: Duplex, to: Duplex) => void = (from, to) => { from.pipe(to); }): void {
   a.on('error', () => b.destroy());
   b.on('error', () => a.destroy());
   a.on('close', () => b.destroy());
   b.on('close', () => a.destroy());
   a.pipe(b);
-  b.pipe(a);
+  bToA(b, a);
 }
 
 function unavailable(prefix: string, e: Error): StatusError {
@@ -97,7 +98,9 @@ export class UpgradeAwareProxy {
       if (k === 'authorization' || k === 'host') continue;
       lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
     }
-    joinConnections(client, upstream);
+    // A websocket's frames reach the client one write each (framealign.ts says why).
+    const websocket = /^websocket$/i.test(req.headers.upgrade ?? '');
+    joinConnections(client, upstream, websocket ? relayFrameAligned : undefined);
     upstream.write(lines.join('\r\n') + '\r\n\r\n');
   }
 

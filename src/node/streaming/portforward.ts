@@ -29,6 +29,13 @@ export interface PortForwardTarget {
 /** How much a websocket may hold unsent before the pod's side is paused. */
 const WEBSOCKET_HIGH_WATER = 1 << 20;
 
+/**
+ * containerd's portForward: once one direction has ended, the other gets a second to finish,
+ * then the forward is over. (A relay process's duplex never closes on its own while its other
+ * half is open, so the pod side's end is what ends the forward.)
+ */
+const OTHER_DIRECTION_GRACE_MS = 1000;
+
 function forwardError(target: PortForwardTarget, port: number, err: Error): string {
   return `error forwarding port ${port} to pod ${target.podName}, uid ${target.podUID ?? ''}: ${err.message}`;
 }
@@ -76,6 +83,10 @@ export function serveSpdyPortForward(session: SpdySession, target: PortForwardTa
       conn.pipe(data);
       // When the pod's side is done the client learns it from the data stream's FIN.
       conn.on('close', () => { if (!data.writableEnded) data.end(); if (!error.writableEnded) error.end(); });
+      conn.on('end', () => {
+        if (data.readableEnded) conn.destroy();
+        else setTimeout(() => conn.destroy(), OTHER_DIRECTION_GRACE_MS).unref();
+      });
       data.on('close', () => conn.destroy());
     }, (e: Error) => fail(pair, port, e));
   };
@@ -147,6 +158,8 @@ export function serveWebSocketPortForward(ws: WebSocket, codec: ChannelCodec, po
           setTimeout(wait, 10);
         }
       });
+      // The client cannot half-close a websocket channel: the pod side's end is the end.
+      conn.once('end', () => conn.destroy());
       conn.once('close', portDone);
     }, (e: Error) => {
       send(2 * i + 1, Buffer.from(forwardError(target, port, e)), portDone);
