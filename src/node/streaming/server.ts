@@ -5,9 +5,14 @@
 //   GET  /containerLogs/{ns}/{pod}/{container}?follow&previous&tailLines&sinceSeconds&sinceTime&timestamps&limitBytes
 //   GET|POST /exec/{ns}/{pod}/{container}?command=..&input=1&output=1&error=1&tty=1   (upgrade)
 //   GET|POST /attach/{ns}/{pod}/{container}?input=1&output=1&error=1&tty=1            (upgrade)
-//   GET|POST /portForward/{ns}/{pod}                                                  (upgrade)
+//   GET|POST /portForward/{ns}/{pod}[?port=N...]                                      (upgrade)
 //   *    /podProxy/{ns}/{pod}/{port}/{path...}   (k8ts: pod and service proxy, reached through the
 //        pod's network namespace so the API server needs no route to pod IPs)
+//
+// Upgrades: exec/attach over SPDY/3.1 (v4..v1) or a websocket (v5, v4, v4.base64,
+// channel.k8s.io, base64.channel.k8s.io, none); port-forward over SPDY/3.1, SPDY inside a
+// websocket (kubectl's tunnel) or a plain websocket (v4, v4.base64, none: the Python client's
+// and client-node's). Kubernetes counterpart: k8s.io/kubelet/pkg/cri/streaming/server.go.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';

@@ -292,6 +292,15 @@ export class SpdyStream extends Duplex {
   }
 }
 
+/** Waits for a writable's drain (or its end), leaving no listener behind either way. */
+function drained(w: Duplex): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { w.off('drain', done); w.off('close', done); resolve(); };
+    w.on('drain', done);
+    w.on('close', done);
+  });
+}
+
 export interface SpdySessionEvents {
   stream: [SpdyStream];
   close: [];
@@ -347,7 +356,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
       if (this.closed) return;
       const bytes = typeof frame === 'function' ? await frame() : frame;
       if (this.closed || this.conn.destroyed) return;
-      if (!this.conn.write(bytes)) await new Promise<void>((r) => { this.conn.once('drain', r); this.conn.once('close', r); });
+      if (!this.conn.write(bytes)) await drained(this.conn);
     }).catch(() => this.destroy());
     this.outbound = p;
     return p;
