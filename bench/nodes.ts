@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { SharedInformerFactory } from '../src/client/informer.js';
 import { NodeLifecycleController } from '../src/controllers/nodelifecycle.js';
-import { Limiter } from '../src/controllers/taints.js';
+import { Limiter } from '../src/client/flowcontrol.js';
 import { SimulatedNodes } from '../src/node/simulated.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
 

@@ -16,6 +16,7 @@ import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { clusterFiles, type ClusterInfo } from '../src/cluster/paths.js';
 import type { KObject } from '../src/api/object.js';
 import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, procMemory, rate, stopChild, until } from './util.js';
+import { NODES } from '../src/api/types.js';
 
 export interface BenchWorkloadsOptions {
   nodes: number;
@@ -37,7 +38,6 @@ export interface BenchWorkloadsOptions {
 const NS = 'default';
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: NS };
 const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments', namespace: NS };
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const MEMORY_TARGET_BYTES = 4 * 1024 ** 3;
 
 interface Memory { rss: number; hwm: number; heapUsed: number }

@@ -2,6 +2,7 @@
 
 import { StatusError, errors } from './errors.js';
 import { isObject } from './object.js';
+import type { LabelSelector } from './types.js';
 
 export type Operator = 'in' | 'notin' | 'exists' | '!' | '=' | '!=' | 'gt' | 'lt';
 
@@ -102,11 +103,6 @@ export function parseSelector(s: string | undefined | null): Selector {
     }
   }
   return new Selector(reqs);
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
 /** metav1.LabelSelectorAsSelector: nil matches nothing, empty matches everything. */

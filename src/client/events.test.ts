@@ -4,6 +4,7 @@ import { RestClient } from './rest.js';
 import { EventRecorder, type CoreEvent } from './events.js';
 import { FakeApiServer } from './testing/fakeserver.js';
 import type { KObject } from '../api/object.js';
+import { EVENTS } from '../api/types.js';
 
 let server: FakeApiServer;
 let client: RestClient;
@@ -16,7 +17,6 @@ after(async () => {
   await server.close();
 });
 
-const EVENTS = { group: '', version: 'v1', resource: 'events' };
 
 test('records events and aggregates repeats into count/lastTimestamp', async () => {
   const pod: KObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'shop', uid: 'uid-1', resourceVersion: '7' } };

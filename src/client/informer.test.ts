@@ -5,8 +5,8 @@ import { Informer, SharedInformerFactory, OWNER_UID_INDEX, ownerUidIndexFunc, NA
 import { FakeApiServer } from './testing/fakeserver.js';
 import { waitFor } from './testing/wait.js';
 import type { KObject } from '../api/object.js';
+import { CONFIGMAPS as CM } from '../api/types.js';
 
-const CM = { group: '', version: 'v1', resource: 'configmaps' };
 
 interface Recorded { kind: 'add' | 'update' | 'delete'; key: string; rv?: string; initial?: boolean; unknown?: boolean }
 

@@ -31,6 +31,13 @@ export function ownerUidIndexFunc(obj: KObject): string[] {
   return (obj.metadata.ownerReferences ?? []).map((o) => o.uid);
 }
 
+/** The pod index every node-side component shares: pods by the node they are bound to. */
+export const POD_NODE_NAME_INDEX = 'spec.nodeName';
+export const podNodeNameIndexFunc: IndexFunc = (pod) => {
+  const n = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  return n ? [n] : [];
+};
+
 export interface EventHandlers<T extends KObject> {
   /** isInInitialList: the object came with the first list (or the handler was added late). */
   onAdd?(obj: T, isInInitialList: boolean): void;

@@ -5,6 +5,7 @@
 
 import { nowMicro, type KObject } from '../api/object.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient, type ResourceRef } from './rest.js';
+import { LEASES } from '../api/types.js';
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -46,7 +47,6 @@ export interface LeaderElectionConfig {
   onError?(err: unknown): void;
 }
 
-const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 
 export class LeaderElector {
   private readonly leaseDurationSeconds: number;

@@ -3,10 +3,8 @@
 // finding the new and old ReplicaSets, proportions for scaling mid-rollout, conditions, and the
 // status computed from the ReplicaSets.
 
-import { nowRFC3339 } from '../api/object.js';
-import type { KObject } from '../api/object.js';
-import type { LabelSelector } from '../api/labels.js';
-import type { PodTemplateSpec, ReplicaSet } from './replicaset.js';
+import { nowRFC3339, type KObject } from '../api/object.js';
+import type { Deployment, DeploymentCondition, DeploymentStatus, LabelSelector, PodTemplateSpec, ReplicaSet } from '../api/types.js';
 import { scaledValueFromIntOrPercent } from './podutil.js';
 
 export const DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY = 'pod-template-hash';
@@ -30,42 +28,6 @@ export const PausedDeployReason = 'DeploymentPaused';
 export const ResumedDeployReason = 'DeploymentResumed';
 export const MinimumReplicasAvailable = 'MinimumReplicasAvailable';
 export const MinimumReplicasUnavailable = 'MinimumReplicasUnavailable';
-
-export interface DeploymentCondition {
-  type: string;
-  status: string;
-  lastUpdateTime?: string;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface DeploymentStatus {
-  observedGeneration?: number;
-  replicas?: number;
-  updatedReplicas?: number;
-  readyReplicas?: number;
-  availableReplicas?: number;
-  unavailableReplicas?: number;
-  conditions?: DeploymentCondition[];
-  collisionCount?: number;
-}
-
-export interface DeploymentSpec {
-  replicas?: number;
-  selector?: LabelSelector;
-  template?: PodTemplateSpec;
-  strategy?: { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } };
-  minReadySeconds?: number;
-  revisionHistoryLimit?: number;
-  paused?: boolean;
-  progressDeadlineSeconds?: number;
-}
-
-export interface Deployment extends KObject {
-  spec: DeploymentSpec;
-  status?: DeploymentStatus;
-}
 
 const MAX_INT32 = 2147483647;
 

@@ -3,15 +3,11 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
 import { Informer } from '../client/informer.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { isPodReady, type Pod } from './podutil.js';
-import type { ReplicaSet } from './replicaset.js';
-import { computeHash, equalIgnoreHash, resolveFenceposts, type Deployment, type DeploymentSpec } from './deployment-util.js';
+import { isPodReady } from '../api/conditions.js';
+import { DEPLOYMENTS as DEPLOY, EVENTS, PODS, REPLICASETS as RS, type Deployment, type DeploymentSpec, type Pod, type ReplicaSet } from '../api/types.js';
+import { computeHash, equalIgnoreHash, resolveFenceposts } from './deployment-util.js';
 import { startFakeKubelet, startWorkloadControllers, waitFor, type FakeKubelet, type Workloads } from './workload-testing.js';
 
-const PODS = { group: '', version: 'v1', resource: 'pods' };
-const RS = { group: 'apps', version: 'v1', resource: 'replicasets' };
-const DEPLOY = { group: 'apps', version: 'v1', resource: 'deployments' };
-const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const NEVER = 'registry.example/never-ready:1';
 
 let cp: TestControlPlane;

@@ -4,25 +4,17 @@
 // revisionHistoryLimit old ReplicaSets, honours paused and progressDeadlineSeconds, and reports
 // status and conditions with Kubernetes' reasons and messages, so that `kubectl rollout` works.
 
-import type { KObject } from '../api/object.js';
-import { deepCopy } from '../api/object.js';
+import { deepCopy, type KObject } from '../api/object.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
-import { claimObjects, controllerOf, newControllerRef, ownersSelecting, resolveControllerRef, type Pod } from './podutil.js';
-import { PODS, REPLICASETS, safeSelector, type ReplicaSet, type ControllerOptions } from './replicaset.js';
-import {
-  bySizeNewer, bySizeOlder, byRevision, computeHash, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY, desiredReplicasAnnotation, FailedRSCreateReason,
-  filterActiveReplicaSets, findActiveOrLatest, findNewReplicaSet, findOldReplicaSets, FoundNewRSReason, getCondition, hasProgressDeadline,
-  hasRevisionHistoryLimit, isRollingUpdate, isSaturated, maxRevision, maxSurge, newCondition, NewReplicaSetReason, newRSNewReplicas,
-  normalizeStatus, PausedDeployReason, replicaCount, replicaSetProportion, replicasAnnotationsNeedUpdate, replicasOf, ResumedDeployReason,
-  REVISION_ANNOTATION, setCondition, setNewReplicaSetAnnotations, setReplicasAnnotations, statusEqual, TimedOutReason, calculateStatus,
-  type Deployment,
-} from './deployment-util.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { claimObjects, controllerOf, newControllerRef, ownersSelecting, resolveControllerRef } from './podutil.js';
+import { DEPLOYMENTS, PODS, REPLICASETS, type Deployment, type Pod, type ReplicaSet } from '../api/types.js';
+import { safeSelector, type ControllerOptions } from './replicaset.js';
+import { bySizeNewer, bySizeOlder, byRevision, computeHash, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY, desiredReplicasAnnotation, FailedRSCreateReason, filterActiveReplicaSets, findActiveOrLatest, findNewReplicaSet, findOldReplicaSets, FoundNewRSReason, getCondition, hasProgressDeadline, hasRevisionHistoryLimit, isRollingUpdate, isSaturated, maxRevision, maxSurge, newCondition, NewReplicaSetReason, newRSNewReplicas, normalizeStatus, PausedDeployReason, replicaCount, replicaSetProportion, replicasAnnotationsNeedUpdate, replicasOf, ResumedDeployReason, REVISION_ANNOTATION, setCondition, setNewReplicaSetAnnotations, setReplicasAnnotations, statusEqual, TimedOutReason, calculateStatus } from './deployment-util.js';
 import { rolloutRecreate, rolloutRolling, type Requeue, type RolloutOps } from './deployment-rollout.js';
 
-export const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
 
 const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 
@@ -132,7 +124,6 @@ export class DeploymentController implements Reconciler, RolloutOps {
     const cached = this.dInf.get(key);
     if (!cached) return;
     const d = deepCopy(cached);
-    d.spec ??= {};
     const sel = d.spec.selector;
     if (!sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length)) {
       this.recorder.event(this.ref(d), 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');

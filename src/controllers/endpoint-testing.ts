@@ -5,9 +5,8 @@
 import { nowRFC3339 } from '../api/object.js';
 import type { RestClient } from '../client/rest.js';
 import { Informer } from '../client/informer.js';
-import type { Pod } from './podutil.js';
+import { PODS, type Pod } from '../api/types.js';
 
-export const PODS = { group: '', version: 'v1', resource: 'pods' };
 /** A pod annotation that picks its IP (else the kubelet hands out 10.244.1.x). */
 export const IP_ANNOTATION = 'k8ts.test/pod-ip';
 /** A pod annotation that keeps it not ready once running. */

@@ -4,14 +4,10 @@
 // index by label so that a service's pods are found without scanning its whole namespace.
 
 import type { KObject } from '../api/object.js';
-import type { Informer } from '../client/informer.js';
-import { NAMESPACE_INDEX, objectKey } from '../client/informer.js';
-import { isPodReady, type Pod } from './podutil.js';
+import { NAMESPACE_INDEX, objectKey, type Informer } from '../client/informer.js';
+import { isPodReady } from '../api/conditions.js';
+import { ENDPOINTS, ENDPOINTSLICES, NODES, SERVICES, type Pod, type Service, type ServicePort } from '../api/types.js';
 
-export const SERVICES = { group: '', version: 'v1', resource: 'services' };
-export const ENDPOINTS = { group: '', version: 'v1', resource: 'endpoints' };
-export const ENDPOINTSLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
-export const NODES = { group: '', version: 'v1', resource: 'nodes' };
 
 /** v1.EndpointsLastChangeTriggerTime. */
 export const LAST_CHANGE_TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-trigger-time';
@@ -19,28 +15,6 @@ export const LAST_CHANGE_TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-tri
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 /** v1.LabelTopologyZone. */
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
-
-export interface ServicePort {
-  name?: string;
-  port: number;
-  targetPort?: number | string;
-  protocol?: string;
-  appProtocol?: string;
-  nodePort?: number;
-}
-
-export interface Service extends KObject {
-  spec?: {
-    type?: string;
-    selector?: Record<string, string> | null;
-    clusterIP?: string;
-    clusterIPs?: string[];
-    ipFamilies?: string[];
-    ports?: ServicePort[];
-    publishNotReadyAddresses?: boolean;
-    [k: string]: unknown;
-  };
-}
 
 interface ContainerPort { name?: string; containerPort: number; protocol?: string }
 interface Container { name: string; ports?: ContainerPort[]; restartPolicy?: string }

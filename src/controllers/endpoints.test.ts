@@ -7,7 +7,8 @@ import { SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { waitFor } from './workload-testing.js';
 import { EndpointsController, repackSubsets, type Endpoints } from './endpoints.js';
-import { PODS, podManifest, setPodReady, startIPKubelet, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { podManifest, setPodReady, startIPKubelet, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { PODS } from '../api/types.js';
 import { LAST_CHANGE_TRIGGER_TIME, HEADLESS_LABEL } from './endpoint-util.js';
 
 const NS = 'default';

@@ -4,20 +4,15 @@
 // service's ports resolved in each pod, repacked and sorted as Kubernetes does. Services without
 // a selector keep the Endpoints their users write; a deleted service's Endpoints go with it.
 
-import type { KObject } from '../api/object.js';
-import { deepCopy } from '../api/object.js';
+import { deepCopy, type KObject } from '../api/object.js';
 import { isAlreadyExists, isApiError, isNotFound, type RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
 import { objectKey, splitKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
-import { isPodReady, type Pod } from './podutil.js';
-import {
-  ENDPOINTS, HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, POD_LABEL_INDEX, SERVICES, TriggerTimeTracker, findPort, formatRFC3339Nano,
-  isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, podLabelIndexFunc, podsForService, sameStringMap, semanticEqual,
-  serviceSelector, servicesForLabels, servicesToUpdateOnPodChange, shouldPodBeInEndpoints, shouldSetHostname, type Service, type ServicePort,
-} from './endpoint-util.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { isPodReady } from '../api/conditions.js';
+import { ENDPOINTS, PODS, SERVICES, type Pod, type Service, type ServicePort } from '../api/types.js';
+import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, POD_LABEL_INDEX, TriggerTimeTracker, findPort, formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, podLabelIndexFunc, podsForService, sameStringMap, semanticEqual, serviceSelector, servicesForLabels, servicesToUpdateOnPodChange, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
 
-const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 /** Addresses an Endpoints object holds at most; beyond, it is truncated and annotated. */
 export const MAX_ENDPOINTS_CAPACITY = 1000;

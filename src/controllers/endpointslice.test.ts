@@ -10,7 +10,8 @@ import type { RestClient } from '../client/rest.js';
 import { waitFor } from './workload-testing.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { CONTROLLER_NAME, EndpointSliceController, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type EndpointSlice } from './endpointslice.js';
-import { PODS, podManifest, setPodReady, startIPKubelet, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { podManifest, setPodReady, startIPKubelet, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { PODS } from '../api/types.js';
 import { LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
 
 const NS = 'default';

@@ -6,20 +6,15 @@
 // recycled rather than deleted and recreated; a service with no endpoints keeps one empty
 // placeholder slice. Slices of a deleted service go with it through their ownerReference.
 
-import type { KObject, OwnerReference } from '../api/object.js';
-import { deepCopy } from '../api/object.js';
+import { deepCopy, type KObject, type OwnerReference } from '../api/object.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
 import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
-import { isPodReady, type Pod } from './podutil.js';
-import {
-  ENDPOINTSLICES, HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, NODES, POD_LABEL_INDEX, SERVICES, TriggerTimeTracker, ZONE_LABEL, findPort,
-  formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, podLabelIndexFunc, podsForService, sameStringMap,
-  serviceSelector, servicesForLabels, servicesToUpdateOnPodChange, shouldPodBeInEndpoints, shouldSetHostname, type Service,
-} from './endpoint-util.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { isPodReady } from '../api/conditions.js';
+import { ENDPOINTSLICES, NODES, PODS, SERVICES, type Pod, type Service } from '../api/types.js';
+import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, POD_LABEL_INDEX, TriggerTimeTracker, ZONE_LABEL, findPort, formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, podLabelIndexFunc, podsForService, sameStringMap, serviceSelector, servicesForLabels, servicesToUpdateOnPodChange, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
 
-const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 /** discovery.LabelServiceName. */
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';

@@ -4,9 +4,8 @@
 import type { APIResource } from '../client/discovery.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
-import type { KObject } from '../api/object.js';
-import { nowRFC3339 } from '../api/object.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
+import { nowRFC3339, type KObject } from '../api/object.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
 
 export class NamespaceController implements Reconciler {
   readonly name = 'namespace';

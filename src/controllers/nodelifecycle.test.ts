@@ -9,9 +9,10 @@ import { startTestControlPlane, type TestControlPlane } from '../testing/control
 import { NodeLifecycleController } from './nodelifecycle.js';
 import { PodGCController } from './podgc.js';
 import { TaintEvictionController } from './tainteviction.js';
-import { matchingTolerations, minTolerationMs, toleratesTaint, withPodCondition, type Taint } from './taints.js';
+import { matchingTolerations, minTolerationMs, toleratesTaint } from '../api/taints.js';
+import { withPodCondition } from '../api/conditions.js';
+import { NODES, type Taint } from '../api/types.js';
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
 const EVENTS = { group: '', version: 'v1', resource: 'events', namespace: 'default' };
 const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-node-lease' };

@@ -6,17 +6,15 @@
 // spec.unschedulable (TaintNodesByCondition), and stops tainting when a whole zone goes dark
 // (most likely the control plane's own network, not the nodes).
 
+import { TokenBucket } from '../client/flowcontrol.js';
 import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
 import { EventRecorder } from '../client/events.js';
-import type { Informer, SharedInformerFactory } from '../client/informer.js';
+import { POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop } from './controller.js';
-import {
-  getCondition, LEASES, matchTaint, NODE_LEASE_NAMESPACE, NODES, nodeTaints, POD_NODE_NAME_INDEX, podNodeName,
-  podNodeNameIndexFunc, PODS, TAINT_NODE_DISK_PRESSURE, TAINT_NODE_MEMORY_PRESSURE, TAINT_NODE_NETWORK_UNAVAILABLE,
-  TAINT_NODE_NOT_READY, TAINT_NODE_PID_PRESSURE, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, taintExists,
-  withPodCondition, type Condition, type Taint,
-} from './taints.js';
+import { ControllerLoop } from '../client/controller.js';
+import { getCondition, podNodeName, withPodCondition, type Condition } from '../api/conditions.js';
+import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS, TAINT_NODE_DISK_PRESSURE, TAINT_NODE_MEMORY_PRESSURE, TAINT_NODE_NETWORK_UNAVAILABLE, TAINT_NODE_NOT_READY, TAINT_NODE_PID_PRESSURE, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, type Taint } from '../api/types.js';
+import { matchTaint, nodeTaints, taintExists } from '../api/taints.js';
 
 export interface NodeLifecycleOptions {
   /** How long a node may go without renewing its lease or status before it is Unknown (v1.32: 50 s). */
@@ -86,28 +84,6 @@ export function zoneKey(node: KObject): string {
 function microTimeMs(t: string | undefined): number {
   if (!t) return NaN;
   return Date.parse(t);
-}
-
-/** A token bucket that answers at once (flowcontrol's TryAccept); qps 0 never accepts. */
-class TokenBucket {
-  private tokens: number;
-  private last = Date.now();
-  constructor(private qps: number, private readonly burst = 1) { this.tokens = burst; }
-  setQPS(qps: number): void {
-    if (qps === this.qps) return;
-    this.qps = qps;
-    this.tokens = qps > 0 ? this.burst : 0;
-    this.last = Date.now();
-  }
-  tryAccept(): boolean {
-    if (this.qps <= 0) return false;
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
 }
 
 /**

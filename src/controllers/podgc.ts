@@ -8,9 +8,9 @@ import { nowRFC3339, type KObject } from '../api/object.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { parallelize } from './nodelifecycle.js';
-import {
-  isNodeReady, NODES, nodeTaints, podNodeName, podPhase, PODS, TAINT_NODE_OUT_OF_SERVICE, withPodCondition, type Condition,
-} from './taints.js';
+import { isNodeReady, podNodeName, podPhase, withPodCondition, type Condition } from '../api/conditions.js';
+import { NODES, PODS, TAINT_NODE_OUT_OF_SERVICE } from '../api/types.js';
+import { nodeTaints } from '../api/taints.js';
 
 export interface PodGCOptions {
   /** How often pods are looked at (20 s). */

@@ -6,50 +6,17 @@
 import type { KObject, OwnerReference } from '../api/object.js';
 import { isNotFound, isApiError, type RestClient, type ResourceRef } from '../client/rest.js';
 import type { Selector } from '../api/labels.js';
-
-export interface PodCondition {
-  type: string;
-  status: string;
-  lastProbeTime?: string | null;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface ContainerStatus {
-  name?: string;
-  ready?: boolean;
-  restartCount?: number;
-  [k: string]: unknown;
-}
-
-export interface Pod extends KObject {
-  spec?: { nodeName?: string; initContainers?: { name: string; restartPolicy?: string }[]; [k: string]: unknown };
-  status?: {
-    phase?: string;
-    conditions?: PodCondition[];
-    containerStatuses?: ContainerStatus[];
-    initContainerStatuses?: ContainerStatus[];
-    [k: string]: unknown;
-  };
-}
+import { getCondition, isPodReady } from '../api/conditions.js';
+import type { Pod } from '../api/types.js';
 
 /** The annotation that tells the ReplicaSet controller which pods to give up first (lower first). */
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
-
-export function podReadyCondition(pod: Pod): PodCondition | undefined {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
-export function isPodReady(pod: Pod): boolean {
-  return podReadyCondition(pod)?.status === 'True';
-}
 
 /** Ready for at least minReadySeconds (podutil.IsPodAvailable). */
 export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number = Date.now()): boolean {
   if (!isPodReady(pod)) return false;
   if (!minReadySeconds) return true;
-  const t = podReadyCondition(pod)?.lastTransitionTime;
+  const t = getCondition(pod, 'Ready')?.lastTransitionTime;
   if (!t) return false;
   return Date.parse(t) + minReadySeconds * 1000 < now;
 }
@@ -97,7 +64,7 @@ function deletionCost(pod: Pod): number {
 
 function readyTime(pod: Pod): number {
   if (!isPodReady(pod)) return 0;
-  const t = podReadyCondition(pod)?.lastTransitionTime;
+  const t = getCondition(pod, 'Ready')?.lastTransitionTime;
   return t ? Date.parse(t) : 0;
 }
 

@@ -2,13 +2,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { podsToDelete, type Pod } from './podutil.js';
-import { slowStartBatch, type ReplicaSet } from './replicaset.js';
+import { podsToDelete } from './podutil.js';
+import { EVENTS, PODS, REPLICASETS as RS, type Pod, type ReplicaSet } from '../api/types.js';
+import { slowStartBatch } from './replicaset.js';
 import { startFakeKubelet, startFaultProxy, startWorkloadControllers, waitFor, type FakeKubelet, type FaultProxy, type Workloads } from './workload-testing.js';
 
-const PODS = { group: '', version: 'v1', resource: 'pods' };
-const RS = { group: 'apps', version: 'v1', resource: 'replicasets' };
-const EVENTS = { group: '', version: 'v1', resource: 'events' };
 
 let cp: TestControlPlane;
 let proxy: FaultProxy;
@@ -233,7 +231,7 @@ test('podsToDelete: doubled-up pods go before others; newer before older', () =>
   const t = (s: number) => new Date(Date.now() - s * 1000).toISOString();
   const pod = (name: string, node: string, createdAgo: number): Pod => ({
     metadata: { name, uid: name, creationTimestamp: t(createdAgo) },
-    spec: { nodeName: node },
+    spec: { nodeName: node, containers: [] },
     status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: t(createdAgo) }] },
   });
   const a = pod('a', 'n1', 1000), b = pod('b', 'n2', 1000), c = pod('c', 'n2', 1000), d = pod('d', 'n3', 10);

@@ -4,44 +4,16 @@
 // expectations so that a burst of creates or deletes is never repeated while the informer lags;
 // and reports replicas, fullyLabeled/ready/available replicas and a ReplicaFailure condition.
 
-import type { KObject } from '../api/object.js';
-import { deepCopy, nowRFC3339 } from '../api/object.js';
-import { selectorFromLabelSelector, selectorFromMap, type LabelSelector, type Selector } from '../api/labels.js';
+import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
+import { selectorFromLabelSelector, selectorFromMap, type Selector } from '../api/labels.js';
+import { PODS, REPLICASETS, type LabelSelector, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus } from '../api/types.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
-import { claimObjects, controllerOf, isPodActive, isPodAvailable, isPodReady, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef, type Pod } from './podutil.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { claimObjects, controllerOf, isPodActive, isPodAvailable, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef } from './podutil.js';
+import { isPodReady } from '../api/conditions.js';
 
-export const PODS = { group: '', version: 'v1', resource: 'pods' };
-export const REPLICASETS = { group: 'apps', version: 'v1', resource: 'replicasets' };
-
-export interface PodTemplateSpec {
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; [k: string]: unknown };
-  spec?: Record<string, unknown>;
-}
-
-export interface ReplicaSetCondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface ReplicaSetStatus {
-  replicas: number;
-  fullyLabeledReplicas?: number;
-  readyReplicas?: number;
-  availableReplicas?: number;
-  observedGeneration?: number;
-  conditions?: ReplicaSetCondition[];
-}
-
-export interface ReplicaSet extends KObject {
-  spec: { replicas?: number; minReadySeconds?: number; selector?: LabelSelector; template?: PodTemplateSpec };
-  status?: ReplicaSetStatus;
-}
 
 /** Pods created or deleted in one sync at most (burstReplicas). */
 export const BURST_REPLICAS = 500;
@@ -357,7 +329,7 @@ export class ReplicaSetController implements Reconciler {
     status.observedGeneration = rs.metadata.generation;
     let target = rs;
     for (let i = 0; ; i++) {
-      target.status = omitZeroStatus(status);
+      target = { ...target, status: omitZeroStatus(status) };
       try {
         return await this.client.update<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name, subresource: 'status' }, target);
       } catch (e) {

@@ -8,7 +8,8 @@ import { nowRFC3339 } from '../api/object.js';
 import { RestClient } from '../client/rest.js';
 import { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { TestControlPlane } from '../testing/controlplane.js';
-import { isPodReady, type Pod } from './podutil.js';
+import { isPodReady } from '../api/conditions.js';
+import type { Pod } from '../api/types.js';
 import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
 

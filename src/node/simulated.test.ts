@@ -6,9 +6,8 @@ import { isNotFound } from '../client/rest.js';
 import { waitFor } from '../client/testing/wait.js';
 import { startTestControlPlane } from '../testing/controlplane.js';
 import { nodeIPFor, normalizeImage, podCIDRFor, SimulatedNodes } from './simulated.js';
+import { NODES, PODS } from '../api/types.js';
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
-const PODS = { group: '', version: 'v1', resource: 'pods' };
 const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-node-lease' };
 
 type Cond = { type: string; status: string; reason?: string; lastTransitionTime?: string };

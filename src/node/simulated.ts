@@ -6,13 +6,12 @@
 
 import { createHash } from 'node:crypto';
 import { nowMicro, nowRFC3339, type KObject } from '../api/object.js';
-import type { Informer, SharedInformerFactory } from '../client/informer.js';
+import { POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop } from '../controllers/controller.js';
-import {
-  Limiter, LEASES, NODE_LEASE_NAMESPACE, NODES, POD_NODE_NAME_INDEX, podNodeName, podNodeNameIndexFunc, podPhase, PODS,
-  type Condition,
-} from '../controllers/taints.js';
+import { ControllerLoop } from '../client/controller.js';
+import { Limiter } from '../client/flowcontrol.js';
+import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS } from '../api/types.js';
+import { podNodeName, podPhase, type Condition } from '../api/conditions.js';
 
 export interface SimulatedNodesOptions {
   /** Node names are prefix + a number (default 'sim-node-'). */

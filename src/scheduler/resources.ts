@@ -4,7 +4,7 @@
 // rounded up as resource.Quantity's MilliValue() and Value() do.
 
 import { parseQuantity } from '../api/validation/quantity.js';
-import type { Container, Pod, ResourceList } from './types.js';
+import type { Container, Pod, PodSpec, ResourceList } from '../api/types.js';
 
 export interface Resource {
   milliCPU: number;
@@ -90,7 +90,7 @@ function containerRequests(c: Container, nonZero: boolean): Resource {
  * to containers that do not state them, as NodeInfo.NonZeroRequested and LeastAllocated do.
  */
 export function podRequests(pod: Pod, nonZero = false): Resource {
-  const spec = pod.spec ?? {};
+  const spec: Partial<PodSpec> = pod.spec ?? {};
   const reqs = emptyResource();
   for (const c of spec.containers ?? []) addResource(reqs, containerRequests(c, nonZero));
   const restartable = emptyResource();

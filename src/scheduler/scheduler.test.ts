@@ -6,7 +6,7 @@ import { startTestControlPlane, type TestControlPlane } from '../testing/control
 import type { KObject } from '../api/object.js';
 import { makeNode, podForCreate, type PodOptions } from './fixtures.js';
 import { Scheduler } from './scheduler.js';
-import type { Node, Pod } from './types.js';
+import type { Node, Pod } from '../api/types.js';
 
 const NODES: ResourceRef = { group: '', version: 'v1', resource: 'nodes' };
 const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };

@@ -3,7 +3,7 @@
 // service variables; valueFrom resolved), then the service variables not already set. Also the
 // command line: $(VAR) in command and args, merged with the image's entrypoint and cmd.
 
-import type { Container, EnvVar, ObjectFieldSelector, ResourceFieldSelector, Service } from 'kubernetes-types/core/v1.js';
+import type { Container, EnvVar, ObjectFieldSelector, ResourceFieldSelector, Service } from '../../api/types.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import { expand, mappingFor } from './expansion.js';
 import type { ImageConfig, KeyValue } from '../runtime/types.js';

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
-import type { NodeCondition, NodeStatus } from 'kubernetes-types/core/v1.js';
+import { LEASES, NODES, type NodeCondition, type NodeStatus } from '../../api/types.js';
 import { nowMicro, nowRFC3339, type KObject } from '../../api/object.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../../client/index.js';
 import type { Image } from '../runtime/types.js';
@@ -15,8 +15,6 @@ export const KUBELET_VERSION = 'v1.32.0-k8ts';
 export const LEASE_NAMESPACE = 'kube-node-lease';
 export const LEASE_DURATION_SECONDS = 40;
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
-const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 
 export interface NodeFacts {
   nodeName: string;

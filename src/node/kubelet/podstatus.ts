@@ -3,7 +3,7 @@
 // reasons of the last failed start, the probe results; the phase from restartPolicy and those
 // states; the conditions, whose lastTransitionTime moves only when their status does.
 
-import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, PodCondition, PodStatus } from '../../api/types.js';
 import { nowRFC3339 } from '../../api/object.js';
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/types.js';
 import { ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_NAME, type PodObject } from './types.js';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { isNotFound } from '../../client/index.js';
 import { waitFor } from '../../client/testing/wait.js';
-import { containerStatus, PODS, startHarness, type Harness } from './testing.js';
+import { containerStatus, startHarness, type Harness } from './testing.js';
+import { PODS } from '../../api/types.js';
 
 let h: Harness;
 /** The agent running the node now (the adoption test replaces the first). */

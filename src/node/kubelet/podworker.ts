@@ -3,7 +3,7 @@
 // syncs of one pod never overlap. A pod being deleted is killed (preStop, SIGTERM, SIGKILL after
 // the grace period), cleaned up, and then deleted from the API for good.
 
-import type { Container } from 'kubernetes-types/core/v1.js';
+import type { Container } from '../../api/types.js';
 import { nowRFC3339 } from '../../api/object.js';
 import { isNotFound, type EventRecorder, type EventType, type RestClient } from '../../client/index.js';
 import { ImagePullError, type ContainerStatus, type ImageConfig, type ImageService, type PodSandboxStatus, type RuntimeService } from '../runtime/types.js';

@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Container } from 'kubernetes-types/core/v1.js';
+import type { Container } from '../../api/types.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import type { ContainerConfig, DNSConfig, KeyValue, Mount, PodSandboxConfig, PortMapping } from '../runtime/types.js';
 import {

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import { PODS, type Pod } from '../../api/types.js';
 import type { KObject } from '../../api/object.js';
 import type { RestClient } from '../../client/index.js';
 import { waitFor } from '../../client/testing/wait.js';
@@ -14,7 +14,6 @@ import type { ImageService, RuntimeService } from '../runtime/types.js';
 import type { PodObject } from './types.js';
 
 export const NODE = 'node-1';
-export const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 export interface Harness {
   cp: TestControlPlane;

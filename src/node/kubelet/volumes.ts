@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import type { Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount } from '../../api/types.js';
 import { expand, mappingFor } from './expansion.js';
 import { podFieldValue, resourceFieldValue } from './env.js';
 import type { KeyValue, Mount } from '../runtime/types.js';

@@ -9,9 +9,9 @@ import { Selector, selectorFromLabelSelector, selectorFromMap, type Requirement 
 import type { KObject } from '../../api/object.js';
 import type { NodeInfo, PodInfo } from '../cache.js';
 import { MAX_NODE_SCORE, SKIP, type CycleState, type Handle, type PreScorePlugin, type ScorePlugin, type Status } from '../framework.js';
-import { LABEL_HOSTNAME, LABEL_ZONE, type Pod, type TopologySpreadConstraint } from '../types.js';
+import { LABEL_HOSTNAME, LABEL_ZONE, type Pod, type TopologySpreadConstraint } from '../../api/types.js';
 import { RequiredNodeAffinity } from './nodeaffinity.js';
-import { findUntoleratedTaint } from './tainttoleration.js';
+import { findUntoleratedTaint } from '../../api/taints.js';
 
 export interface SpreadConstraint {
   maxSkew: number;
@@ -75,7 +75,7 @@ export function podConstraints(pod: Pod, action: string): SpreadConstraint[] {
     if (extra.length) selector = new Selector([...extra, ...selector.requirements]);
     out.push({
       maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector,
-      nodeAffinityPolicy: c.nodeAffinityPolicy ?? 'Honor', nodeTaintsPolicy: c.nodeTaintsPolicy ?? 'Ignore',
+      nodeAffinityPolicy: c.nodeAffinityPolicy === 'Ignore' ? 'Ignore' : 'Honor', nodeTaintsPolicy: c.nodeTaintsPolicy === 'Honor' ? 'Honor' : 'Ignore',
     });
   }
   return out;

@@ -2,7 +2,7 @@
 // into a rate-limited work queue; workers reconcile one key at a time, level-triggered, and
 // requeue with back-off on error.
 
-import { WorkQueue } from '../client/workqueue.js';
+import { WorkQueue } from './workqueue.js';
 
 export interface Reconciler {
   readonly name: string;
