@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatusError } from './errors.js';
 import type { KObject } from './object.js';
-import { decodeK8sProtobuf, encodeK8sProtobuf, formatDuration, parseDuration, K8S_PROTOBUF_MAGIC } from './protobuf.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { decodeK8sProtobuf, encodeK8sProtobuf, K8S_PROTOBUF_MAGIC } from './protobuf.js';
 // The kinds kubectl discovers are the ones the API server serves.
 import { RESOURCES } from '../apiserver/registry/index.js';
 import { allTypes, getType, isScalar, isSpecial, typeForKind } from './schema/index.js';

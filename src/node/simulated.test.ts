@@ -7,6 +7,7 @@ import { waitFor } from '../client/testing/wait.js';
 import { startTestControlPlane } from '../testing/controlplane.js';
 import { nodeIPFor, normalizeImage, podCIDRFor, SimulatedNodes } from './simulated.js';
 import { NODES, PODS } from '../api/types.js';
+import { isHostAddress, parseCIDR } from '../api/net.js';
 
 const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-node-lease' };
 
@@ -14,10 +15,7 @@ type Cond = { type: string; status: string; reason?: string; lastTransitionTime?
 const conds = (o: KObject): Cond[] => ((o.status as { conditions?: Cond[] })?.conditions ?? []);
 const cond = (o: KObject, type: string) => conds(o).find((c) => c.type === type);
 
-function inCIDR(ip: string, cidr: string): boolean {
-  const net = cidr.replace(/\.0\/24$/, '.');
-  return ip.startsWith(net) && Number(ip.slice(net.length)) >= 1 && Number(ip.slice(net.length)) <= 254;
-}
+const inCIDR = (ip: string, cidr: string): boolean => isHostAddress(parseCIDR(cidr), ip);
 
 test('pod CIDRs and node addresses are unique and outside each other', () => {
   const cidrs = new Set<string>();

@@ -11,6 +11,7 @@ import { deepCopy, isObject, nowRFC3339, type KObject, type KList, apiVersionOf 
 import { storeKey, storePrefix, type ResourceInfo } from '../../api/resources.js';
 import { matchesFields, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../api/labels.js';
 import { updateManagedFields } from '../../api/patch/index.js';
+import { canonicalizeQuantities } from '../../api/quantity.js';
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, CompactedError, type Store, type KeyValue } from '../../store/types.js';
 import { TooOldError, type WatchCache, type CacheEvent } from '../watchcache.js';
 import type { ApiServerContext } from './context.js';
@@ -325,6 +326,7 @@ export class GenericRegistry {
     delete obj.metadata.deletionGracePeriodSeconds;
     // Kinds that count generations start at 1 in their prepareForCreate.
     delete obj.metadata.generation;
+    canonicalizeQuantities(this.ri.schema, obj);
     this.strategy.defaults?.(obj);
     await this.admitNamespace(obj);
     await this.strategy.prepareForCreate?.(obj, ctx, this.api);
@@ -439,6 +441,7 @@ export class GenericRegistry {
   private async writeUpdate(current: KObject, input: KObject, kv: KeyValue, ctx: RequestContext, subresource: string | undefined, strategy: UpdateStrategy): Promise<KObject> {
     const conditional = !!input.metadata?.resourceVersion;
     this.adoptSystemFields(input, current);
+    canonicalizeQuantities(this.ri.schema, input);
     strategy.defaults?.(input);
     const obj = (await strategy.prepareForUpdate?.(input, current, ctx, this.api)) ?? input;
     const finish = strategy.beginUpdate?.(obj, current, this.api) ?? finishNothing;

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Container } from '../../api/types.js';
-import { parseQuantity } from '../../api/validation/quantity.js';
+import { Quantity } from '../../api/quantity.js';
 import type { ContainerConfig, DNSConfig, KeyValue, Mount, PodSandboxConfig, PortMapping } from '../runtime/types.js';
 import {
   ANNOTATION_INIT_CONTAINER, ANNOTATION_RESTART_COUNT, ANNOTATION_TERMINATION_GRACE, LABEL_CONTAINER_NAME,
@@ -101,7 +101,7 @@ export interface ContainerConfigInput {
 
 export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
   const { pod, container } = inp;
-  const mem = parseQuantity(container.resources?.limits?.memory);
+  const mem = Quantity.tryParse(container.resources?.limits?.memory)?.value();
   const annotations: Record<string, string> = {
     [ANNOTATION_RESTART_COUNT]: String(inp.restartCount),
     [ANNOTATION_TERMINATION_GRACE]: String(pod.spec?.terminationGracePeriodSeconds ?? 30),
@@ -121,6 +121,6 @@ export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
     tty: container.tty === true,
     labels: { [LABEL_CONTAINER_NAME]: container.name, [LABEL_POD_NAME]: pod.metadata.name!, [LABEL_POD_NAMESPACE]: pod.metadata.namespace!, [LABEL_POD_UID]: pod.metadata.uid! },
     annotations,
-    ...(mem ? { memoryLimitBytes: Math.floor(mem) } : {}),
+    ...(mem ? { memoryLimitBytes: mem } : {}),
   };
 }

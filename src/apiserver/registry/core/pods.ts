@@ -7,6 +7,7 @@
 import { errors } from '../../../api/errors.js';
 import { isObject, nowRFC3339, type KObject } from '../../../api/object.js';
 import { defaultPod, defaultTolerations } from '../../../api/defaults.js';
+import { Quantity } from '../../../api/quantity.js';
 import { validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from '../../../api/validation.js';
 import { a, ageCol, col, humanDuration, n, nameCol, o, parseTime, s, timestampSince, type Obj, type Printer, type TableRowCondition } from '../../tables.js';
 import type { DeleteOptions } from '../generic.js';
@@ -15,6 +16,11 @@ import { field, keepStatus, statusStrategy as statusOf, type Strategy, type Upda
 
 interface ResourceList { cpu?: string | number; memory?: string | number; [k: string]: unknown }
 interface ContainerLike { resources?: { requests?: ResourceList; limits?: ResourceList } }
+
+const sameQuantity = (a: unknown, b: unknown): boolean => {
+  const qa = Quantity.tryParse(a), qb = Quantity.tryParse(b);
+  return qa !== undefined && qb !== undefined && qa.cmp(qb) === 0;
+};
 
 /** The QoS class Kubernetes derives from requests and limits (pkg/apis/core/helper/qos). */
 export function podQOSClass(spec: { containers?: ContainerLike[]; initContainers?: ContainerLike[] }): string {
@@ -26,7 +32,7 @@ export function podQOSClass(spec: { containers?: ContainerLike[]; initContainers
     for (const r of ['cpu', 'memory']) {
       if (req[r] !== undefined || lim[r] !== undefined) anySet = true;
       if (lim[r] === undefined) guaranteed = false;
-      else if (req[r] !== undefined && String(req[r]) !== String(lim[r])) guaranteed = false;
+      else if (req[r] !== undefined && !sameQuantity(req[r], lim[r])) guaranteed = false;
     }
   }
   if (!anySet) return 'BestEffort';
