@@ -45,12 +45,18 @@ export function withPodCondition(conditions: readonly Condition[], cond: Conditi
   if (i < 0) return [...conditions, { lastProbeTime: null, lastTransitionTime: now, ...cond }];
   const old = conditions[i];
   const next: Condition = { ...old, ...cond };
-  next.lastTransitionTime = cond.status === old.status ? old.lastTransitionTime ?? now : now;
+  next.lastTransitionTime = transitionTime(conditions, cond.type, cond.status, now);
   if (next.status === old.status && next.reason === old.reason && next.message === old.message
     && (cond.lastProbeTime === undefined || cond.lastProbeTime === old.lastProbeTime)) return undefined;
   const out = [...conditions];
   out[i] = next;
   return out;
+}
+
+/** When a condition with this status began: the previous one's time while the status holds, else now. */
+export function transitionTime(previous: readonly Condition[] | undefined, type: string, status: string, now: string): string {
+  const p = previous?.find((c) => c.type === type);
+  return p && p.status === status && p.lastTransitionTime ? p.lastTransitionTime : now;
 }
 
 /** podutil.IsPodReady. */

@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestClient } from './rest.js';
-import { LeaderElector, type Lease } from './leaderelection.js';
+import type { Lease } from '../api/types.js';
+import { LeaderElector } from './leaderelection.js';
 import { FakeApiServer } from './testing/fakeserver.js';
 import { waitFor } from './testing/wait.js';
 

@@ -23,8 +23,8 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
 test('only the leader acts, and the other takes over when it stops', async () => {
   const managers: ControllerManager[] = [];
   try {
-    managers.push(await startControllers({ server: cp.url, token: cp.token, scheduler: false }));
-    managers.push(await startControllers({ server: cp.url, token: cp.token, scheduler: false }));
+    managers.push(await startControllers({ server: cp.url, token: cp.token }));
+    managers.push(await startControllers({ server: cp.url, token: cp.token }));
     const LEASE = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-system', name: 'kube-controller-manager' };
     const lease = await waitFor('a leader', async () => {
       try { const l = await cp.client.get(LEASE); return (l.spec as { holderIdentity?: string }).holderIdentity ? l : undefined; } catch { return undefined; }

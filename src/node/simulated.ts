@@ -11,7 +11,7 @@ import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../cli
 import { ControllerLoop } from '../client/controller.js';
 import { Limiter } from '../client/flowcontrol.js';
 import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS } from '../api/types.js';
-import { podNodeName, podPhase, type Condition } from '../api/conditions.js';
+import { podNodeName, podPhase, transitionTime, type Condition } from '../api/conditions.js';
 
 export interface SimulatedNodesOptions {
   /** Node names are prefix + a number (default 'sim-node-'). */
@@ -323,10 +323,9 @@ export class SimulatedNodes {
       ['Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'],
     ];
     const mine = new Set(want.map((w) => w[0]));
-    const out: Condition[] = want.map(([type, status, reason, message]) => {
-      const o = old.find((c) => c.type === type);
-      return { type, status, lastHeartbeatTime: now, lastTransitionTime: o && o.status === status && o.lastTransitionTime ? o.lastTransitionTime : now, reason, message };
-    });
+    const out: Condition[] = want.map(([type, status, reason, message]) => (
+      { type, status, lastHeartbeatTime: now, lastTransitionTime: transitionTime(old, type, status, now), reason, message }
+    ));
     // Conditions others own (NetworkUnavailable) stay as they are.
     return [...old.filter((c) => !mine.has(c.type)), ...out];
   }
@@ -482,10 +481,7 @@ export class SimulatedNodes {
     const startTime = st.startTime ?? now;
     const ip = spec.hostNetwork ? sim.internalIP : this.podIP(sim, key, uid, st.podIP);
     const old = st.conditions ?? [];
-    const cond = (type: string): Condition => {
-      const o = old.find((c) => c.type === type);
-      return { type, status: 'True', lastProbeTime: null, lastTransitionTime: o?.status === 'True' && o.lastTransitionTime ? o.lastTransitionTime : now };
-    };
+    const cond = (type: string): Condition => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: transitionTime(old, type, 'True', now) });
     const scheduled = old.find((c) => c.type === 'PodScheduled' && c.status === 'True') ?? cond('PodScheduled');
     const image = (img: string | undefined) => normalizeImage(img ?? 'unknown');
     const imageID = (img: string | undefined) => `${image(img).replace(/:[^:/@]+$/, '')}@sha256:${hex(image(img))}`;

@@ -10,6 +10,7 @@ import { LEASES, NODES, type NodeCondition, type NodeStatus } from '../../api/ty
 import { nowMicro, nowRFC3339, type KObject } from '../../api/object.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../../client/index.js';
 import type { Image } from '../runtime/types.js';
+import { transitionTime } from '../../api/conditions.js';
 
 export const KUBELET_VERSION = 'v1.32.0-k8ts';
 export const LEASE_NAMESPACE = 'kube-node-lease';
@@ -88,10 +89,9 @@ const CONDITIONS: [string, string, string, string][] = [
 export async function nodeStatus(facts: NodeFacts, images: Image[], old?: NodeStatus): Promise<NodeStatus> {
   const { capacity, allocatable } = await nodeResources(facts.rootDir);
   const now = nowRFC3339();
-  const conditions: NodeCondition[] = CONDITIONS.map(([type, status, reason, message]) => {
-    const prev = old?.conditions?.find((c) => c.type === type);
-    return { type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now };
-  });
+  const conditions: NodeCondition[] = CONDITIONS.map(([type, status, reason, message]) => (
+    { type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: transitionTime(old?.conditions, type, status, now) }
+  ));
   const machineID = readTrim('/etc/machine-id');
   return {
     capacity, allocatable, conditions,

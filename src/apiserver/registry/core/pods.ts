@@ -5,7 +5,8 @@
 // printPod of pkg/printers/internalversion.
 
 import { errors } from '../../../api/errors.js';
-import { isObject, nowRFC3339, type KObject } from '../../../api/object.js';
+import { withPodCondition, type Condition } from '../../../api/conditions.js';
+import { isObject, type KObject } from '../../../api/object.js';
 import { defaultPod, defaultTolerations } from '../../../api/defaults.js';
 import { Quantity } from '../../../api/quantity.js';
 import { validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from '../../../api/validation.js';
@@ -96,11 +97,9 @@ export const bind: CreateHandler = async (env, namespace, podName, decoded, ctx)
     if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
     spec.nodeName = target.name;
     for (const [k, v] of Object.entries(binding.metadata?.annotations ?? {})) (pod.metadata.annotations ??= {})[k] = v;
-    const status = (pod.status ??= {}) as { conditions?: { type: string; status: string; lastProbeTime?: null; lastTransitionTime?: string }[] };
-    const conds = (status.conditions ??= []);
-    const c = conds.find((x) => x.type === 'PodScheduled');
-    if (c) { if (c.status !== 'True') { c.status = 'True'; c.lastTransitionTime = nowRFC3339(); } delete (c as Record<string, unknown>).reason; delete (c as Record<string, unknown>).message; }
-    else conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRFC3339() });
+    const status = (pod.status ??= {}) as { conditions?: Condition[] };
+    // Scheduled now: no reason or message left from the failed attempts before.
+    status.conditions = withPodCondition(status.conditions ?? [], { type: 'PodScheduled', status: 'True', reason: undefined, message: undefined }) ?? status.conditions;
     return pod;
   }, { strategy: bindingStrategy });
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
