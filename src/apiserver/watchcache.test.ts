@@ -4,14 +4,8 @@ import type { KObject } from '../api/object.js';
 import { MemoryStore } from '../store/memory.js';
 import type { Store, WatchEvent, Watcher } from '../store/types.js';
 import { TooOldError, WatchCache, type CacheEvent } from './watchcache.js';
+import { waitFor } from '../testing/wait.js';
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 function pod(ns: string, name: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, ...extra });
@@ -85,7 +79,7 @@ describe('WatchCache', () => {
       const a = await store.create('/registry/pods/ns/a', pod('ns', 'a', { spec: { v: 1 } }));
       await store.update('/registry/pods/ns/a', pod('ns', 'a', { spec: { v: 2 } }), a.modRevision);
       await store.delete('/registry/pods/ns/a');
-      await waitFor(() => got.length >= 3, 'three events');
+      await waitFor('three events', () => got.length >= 3);
       assert.deepEqual(got.map((e) => `${e.type} ${e.key} ${e.revision} rv=${e.object.metadata.resourceVersion} prev=${e.prevObject?.metadata.resourceVersion ?? '-'}`), [
         'ADDED /registry/pods/ns/a 1 rv=1 prev=-',
         'MODIFIED /registry/pods/ns/a 2 rv=2 prev=1',
@@ -118,7 +112,7 @@ describe('WatchCache', () => {
       const fromNow: number[] = [];
       cache.watch(cache.revision, undefined, (ev) => fromNow.push(ev.revision));
       await store.create('/registry/pods/ns0/late', pod('ns0', 'late'));
-      await waitFor(() => fromNow.length >= 1, 'live event');
+      await waitFor('live event', () => fromNow.length >= 1);
       assert.deepEqual(fromNow, [13]);
       // The newest historySize events can always be replayed.
       const recent: number[] = [];
@@ -164,7 +158,7 @@ describe('WatchCache', () => {
       }
       for (let i = 0; i < 20; i++) await store.create(`/registry/pods/ns/p${i}`, pod('ns', `p${i}`));
       const want = Array.from({ length: 20 }, (_, i) => i + 1);
-      await waitFor(() => seen.every((s, i) => i % 100 === 0 || s.length === 20), 'all events everywhere');
+      await waitFor('all events everywhere', () => seen.every((s, i) => i % 100 === 0 || s.length === 20));
       for (let i = 0; i < 1000; i++) assert.deepEqual(seen[i], i % 100 === 0 ? [] : want);
       assert.equal(counting.watchCalls, 1);
       assert.equal(closed.length, 10, 'throwing watchers are closed, the others go on');
@@ -186,7 +180,7 @@ describe('WatchCache', () => {
       await store.create('/registry/pods/ns/a', pod('ns', 'a'));
       counting.breakWatches();
       await store.create('/registry/pods/ns/b', pod('ns', 'b'));
-      await waitFor(() => got.length >= 2, 'events across the break');
+      await waitFor('events across the break', () => got.length >= 2);
       assert.deepEqual(got, [1, 2]);
       assert.equal(counting.watchCalls, 2);
     } finally {
@@ -206,7 +200,7 @@ describe('WatchCache', () => {
       counting.breakWatches();
       const a = await store.create('/registry/pods/ns/a', pod('ns', 'a'));
       await store.compact(a.modRevision);
-      await waitFor(() => closed.length === 1 && cache.list().items.length === 1, 'relist');
+      await waitFor('relist', () => closed.length === 1 && cache.list().items.length === 1);
       assert.equal(cache.revision, 1);
       await store.create('/registry/pods/ns/b', pod('ns', 'b'));
       await cache.waitForRevision(2, 1000);

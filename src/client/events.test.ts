@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestClient } from './rest.js';
 import { EventRecorder, type CoreEvent } from './events.js';
-import { FakeApiServer } from './testing/fakeserver.js';
+import { FakeApiServer } from '../testing/fakeserver.js';
 import type { KObject } from '../api/object.js';
 import { EVENTS } from '../api/types.js';
 

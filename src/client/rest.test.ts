@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, RestClient, isConflict, isNotFound, isAlreadyExists, resourcePath, type WatchEvent } from './rest.js';
-import { FakeApiServer } from './testing/fakeserver.js';
+import { FakeApiServer } from '../testing/fakeserver.js';
 import type { KObject } from '../api/object.js';
 import fs from 'node:fs';
 import os from 'node:os';

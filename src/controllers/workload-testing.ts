@@ -13,21 +13,6 @@ import type { Pod } from '../api/types.js';
 import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
 
-/** Polls cond until it holds (returns a truthy value), or fails with msg after timeoutMs. */
-export async function waitFor<T>(cond: () => T | undefined | null | false | Promise<T | undefined | null | false>, msg: string, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${msg}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-}
 
 export interface FakeKubeletOptions {
   /** Delay before a new pod is marked Running and Ready (default 30 ms). */

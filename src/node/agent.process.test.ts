@@ -12,6 +12,7 @@ import { NodeNetwork, parseCIDR } from './network/bridge.js';
 import { LocalImageStore } from './runtime/images.js';
 import { ProcessRuntime } from './runtime/process.js';
 import { containerStatus, startHarness, type Harness } from './kubelet/testing.js';
+import { waitFor } from '../testing/wait.js';
 
 const canRun = process.platform === 'linux' && process.getuid?.() === 0;
 const skip = canRun ? false : 'needs root on Linux (namespaces, veths, a bridge)';
@@ -35,16 +36,8 @@ function get(url: string): Promise<string> {
 }
 
 /** The app answers once it has started listening, a moment after its container runs. */
-async function answer(url: string, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await get(url);
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+function answer(url: string, timeoutMs = 10_000): Promise<string> {
+  return waitFor(`an answer from ${url}`, () => get(url), timeoutMs);
 }
 
 before(async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { isNotFound } from '../client/rest.js';
-import { waitFor } from '../client/testing/wait.js';
+import { stays, waitFor } from '../testing/wait.js';
 import { startTestControlPlane } from '../testing/controlplane.js';
 import { nodeIPFor, normalizeImage, podCIDRFor, SimulatedNodes } from './simulated.js';
 import { NODES, PODS } from '../api/types.js';
@@ -69,10 +69,10 @@ test('simulated nodes register, renew their leases, run bound pods and confirm d
     assert.equal(spec0.holderIdentity, names[0]);
     assert.equal(spec0.leaseDurationSeconds, 40);
     assert.equal(lease0.metadata.ownerReferences?.[0]?.kind, 'Node');
-    await waitFor(async () => ((await cp.client.get({ ...LEASES, name: names[0] })).spec as { renewTime: string }).renewTime !== spec0.renewTime, 'lease renewal', 3000);
+    await waitFor('lease renewal', async () => ((await cp.client.get({ ...LEASES, name: names[0] })).spec as { renewTime: string }).renewTime !== spec0.renewTime, 3000);
     // ... and the node status heartbeat moves too.
     const hb = cond(node, 'Ready')!;
-    await waitFor(async () => (cond(await cp.client.get({ ...NODES, name: names[1] }), 'Ready') as { lastHeartbeatTime?: string }).lastHeartbeatTime !== (hb as { lastHeartbeatTime?: string }).lastHeartbeatTime, 'status heartbeat', 4000);
+    await waitFor('status heartbeat', async () => (cond(await cp.client.get({ ...NODES, name: names[1] }), 'Ready') as { lastHeartbeatTime?: string }).lastHeartbeatTime !== (hb as { lastHeartbeatTime?: string }).lastHeartbeatTime, 4000);
 
     // A pod bound to a node turns Running and Ready with an IP of the node (binding: see the next test).
     await cp.client.create(PODS, {
@@ -80,10 +80,10 @@ test('simulated nodes register, renew their leases, run bound pods and confirm d
       spec: { nodeName: names[1], initContainers: [{ name: 'init', image: 'busybox' }], containers: [{ name: 'web', image: 'nginx:1.27' }, { name: 'side', image: 'busybox' }] },
     });
     let pod!: KObject;
-    await waitFor(async () => {
+    await waitFor('pod running', async () => {
       pod = await cp.client.get({ ...PODS, namespace: 'default', name: 'web' });
       return (pod.status as { phase?: string }).phase === 'Running';
-    }, 'pod running', 5000);
+    }, 5000);
     const ps = pod.status as Record<string, unknown> & { podIP: string; podIPs: { ip: string }[]; hostIP: string; startTime: string; containerStatuses: Record<string, unknown>[]; initContainerStatuses: Record<string, unknown>[] };
     assert.ok(inCIDR(ps.podIP, '10.244.1.0/24'), `pod IP ${ps.podIP} is in the node's podCIDR`);
     assert.deepEqual(ps.podIPs, [{ ip: ps.podIP }]);
@@ -99,15 +99,15 @@ test('simulated nodes register, renew their leases, run bound pods and confirm d
 
     // A second pod gets a different IP.
     await cp.client.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'two', namespace: 'default' }, spec: { nodeName: names[1], containers: [{ name: 'c', image: 'nginx' }] } });
-    await waitFor(async () => !!((await cp.client.get({ ...PODS, namespace: 'default', name: 'two' })).status as { podIP?: string }).podIP, 'second pod IP');
+    await waitFor('second pod IP', async () => !!((await cp.client.get({ ...PODS, namespace: 'default', name: 'two' })).status as { podIP?: string }).podIP);
     const ip2 = ((await cp.client.get({ ...PODS, namespace: 'default', name: 'two' })).status as { podIP: string }).podIP;
     assert.notEqual(ip2, ps.podIP);
 
     // A graceful delete is confirmed by the simulated kubelet: the pod goes for real.
     await cp.client.delete({ ...PODS, namespace: 'default', name: 'web' });
-    await waitFor(async () => {
+    await waitFor('pod deleted', async () => {
       try { await cp.client.get({ ...PODS, namespace: 'default', name: 'web' }); return false; } catch (e) { return isNotFound(e); }
-    }, 'pod deleted', 5000);
+    }, 5000);
 
     // Removing nodes deletes them and their leases.
     await sim.remove([names[2]]);
@@ -134,7 +134,7 @@ test('a pod bound through the binding subresource turns Running', async () => {
     await cp.client.create({ ...PODS, namespace: 'default', name: 'b', subresource: 'binding' }, {
       apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b', namespace: 'default' }, target: { apiVersion: 'v1', kind: 'Node', name },
     });
-    await waitFor(async () => ((await cp.client.get({ ...PODS, namespace: 'default', name: 'b' })).status as { phase?: string }).phase === 'Running', 'bound pod running', 3000);
+    await waitFor('bound pod running', async () => ((await cp.client.get({ ...PODS, namespace: 'default', name: 'b' })).status as { phase?: string }).phase === 'Running', 3000);
     const pod = await cp.client.get({ ...PODS, namespace: 'default', name: 'b' });
     assert.ok(inCIDR((pod.status as { podIP: string }).podIP, '10.244.0.0/24'));
     assert.equal(cond(pod, 'PodScheduled')?.status, 'True');
@@ -157,14 +157,14 @@ test('a silent simulated node leaves its pods alone and resumes them', async () 
     sim.stopHeartbeat(name);
     const before = ((await cp.client.get({ ...LEASES, name })).spec as { renewTime: string }).renewTime;
     await cp.client.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { nodeName: name, containers: [{ name: 'c', image: 'nginx' }] } });
-    // Give a live kubelet ample time to have acted (it would within ~20 ms), then check it did not.
+    // Once the silent node's informer has the pod, a live kubelet would act within ~20 ms: it must not.
     const inf = factory.informerFor(PODS);
-    await waitFor(() => !!inf.getByName('default', 'p'), 'pod in cache');
-    await new Promise((r) => setTimeout(r, 400));
-    assert.equal(((await cp.client.get({ ...PODS, namespace: 'default', name: 'p' })).status as { phase?: string }).phase, 'Pending');
-    assert.equal(((await cp.client.get({ ...LEASES, name })).spec as { renewTime: string }).renewTime, before);
+    await waitFor('pod in cache', () => !!inf.getByName('default', 'p'));
+    await stays('the silent node leaves its pod Pending and its lease unrenewed', async () =>
+      ((await cp.client.get({ ...PODS, namespace: 'default', name: 'p' })).status as { phase?: string }).phase === 'Pending'
+      && ((await cp.client.get({ ...LEASES, name })).spec as { renewTime: string }).renewTime === before, 400);
     sim.resumeHeartbeat(name);
-    await waitFor(async () => ((await cp.client.get({ ...PODS, namespace: 'default', name: 'p' })).status as { phase?: string }).phase === 'Running', 'pod running after resume', 3000);
+    await waitFor('pod running after resume', async () => ((await cp.client.get({ ...PODS, namespace: 'default', name: 'p' })).status as { phase?: string }).phase === 'Running', 3000);
     assert.notEqual(((await cp.client.get({ ...LEASES, name })).spec as { renewTime: string }).renewTime, before);
   } finally {
     await sim.stop();

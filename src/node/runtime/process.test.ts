@@ -15,6 +15,7 @@ import { ProcessRuntime } from './process.js';
 import { LocalImageStore } from './images.js';
 import { NodeNetwork } from '../network/bridge.js';
 import type { ContainerConfig, Mount, PodSandboxConfig } from './types.js';
+import { waitFor } from '../../testing/wait.js';
 
 const canRun = process.platform === 'linux' && process.getuid?.() === 0;
 const skip = canRun ? false : 'needs root on Linux: creates network namespaces, veths, a bridge and mounts';
@@ -27,18 +28,6 @@ let images: LocalImageStore;
 let network: NodeNetwork;
 let rt: ProcessRuntime;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) { lastErr = err; }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function httpGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -283,13 +272,13 @@ test('stop: SIGTERM first, SIGKILL after the grace period', { skip }, async () =
   assert.equal(p?.reason, 'Error');
 
   const graceful = await start('graceful', ['sh', '-c', 'trap "exit 0" TERM; touch /tmp/trapped; while :; do sleep 0.1; done']);
-  for (let i = 0; i < 100 && (await rt.execSync(graceful, ['test', '-e', '/tmp/trapped'], 5)).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await waitFor('the TERM trap in place', async () => (await rt.execSync(graceful, ['test', '-e', '/tmp/trapped'], 5)).exitCode === 0);
   await rt.stopContainer(graceful, 10);
   assert.equal((await rt.containerStatus(graceful))?.exitCode, 0);
 
   const stubborn = await start('stubborn', ['sh', '-c', 'trap "" TERM; touch /tmp/trapped; while :; do sleep 0.1; done']);
   // Stop only once the trap is in place (a SIGTERM before it would end the shell at once).
-  for (let i = 0; i < 100 && (await rt.execSync(stubborn, ['test', '-e', '/tmp/trapped'], 5)).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await waitFor('the TERM trap in place', async () => (await rt.execSync(stubborn, ['test', '-e', '/tmp/trapped'], 5)).exitCode === 0);
   const t0 = Date.now();
   await rt.stopContainer(stubborn, 1);
   assert.ok(Date.now() - t0 >= 900);

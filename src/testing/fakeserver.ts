@@ -7,10 +7,10 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
-import { errors, StatusError, type Status } from '../../api/errors.js';
-import { apiVersionOf, deepCopy, isObject, nowRFC3339, type KObject } from '../../api/object.js';
+import { errors, StatusError, type Status } from '../api/errors.js';
+import { apiVersionOf, deepCopy, isObject, nowRFC3339, type KObject } from '../api/object.js';
 // The fake answers with the kinds the real server serves.
-import { findResource } from '../../apiserver/registry/index.js';
+import { findResource } from '../apiserver/registry/index.js';
 
 interface Target {
   group: string;
