@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { KObject } from '../src/api/object.js';
 import { RestClient, type WatchStream } from '../src/client/rest.js';
 import { startControlPlane } from '../src/cluster/controlplane.js';
-import { benchTempDir, cleanup, fmtInt, fmtMs, fmtS, percentile } from './util.js';
+import { benchTempDir, cleanup, fmtMs, fmtS, percentile } from './util.js';
 import { waitFor } from '../src/testing/wait.js';
 
 export interface BenchRealNodeOptions {

@@ -221,7 +221,7 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
     lines.push(memLine('control plane, empty', m0));
 
     // Nodes, as `k8ts nodes simulate N` asks for them.
-    let t = performance.now();
+    const t = performance.now();
     await requestSimulatedNodes(client, opts.nodes);
     await waitFor(`${opts.nodes} simulated nodes Ready`, async () => {
       const list = await client.list(NODES);

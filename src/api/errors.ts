@@ -130,7 +130,7 @@ export const errors = {
   tooLarge(message = 'Request entity too large: limit is 3145728'): StatusError {
     return new StatusError(413, 'RequestEntityTooLarge', message);
   },
-  unsupportedMediaType(contentType: string): StatusError {
+  unsupportedMediaType(_contentType: string): StatusError {
     return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
   },
   internal(message: string): StatusError {

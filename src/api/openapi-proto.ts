@@ -6,6 +6,7 @@
 
 import protobuf from 'protobufjs/minimal.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: the swagger document is untyped JSON, read field by field.
 type Json = Record<string, any>;
 
 const WIRE_VARINT = 0;

@@ -4,7 +4,7 @@
 // a 410 (history compacted) makes it list again and report, as deletes, what vanished meanwhile.
 
 import type { KObject } from '../api/object.js';
-import { asStatus, isGone, RestClient, ApiError, type ResourceRef, type WatchEvent } from './rest.js';
+import { asStatus, isGone, type RestClient, ApiError, type ResourceRef, type WatchEvent } from './rest.js';
 
 /** The cache key of an object: "namespace/name", or "name" for cluster-scoped objects. */
 export function objectKey(obj: Pick<KObject, 'metadata'>): string {

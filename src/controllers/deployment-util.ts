@@ -4,7 +4,7 @@
 // status computed from the ReplicaSets.
 
 import { nowRFC3339, type KObject } from '../api/object.js';
-import type { Deployment, DeploymentCondition, DeploymentStatus, LabelSelector, PodTemplateSpec, ReplicaSet } from '../api/types.js';
+import type { Deployment, DeploymentCondition, DeploymentStatus, PodTemplateSpec, ReplicaSet } from '../api/types.js';
 import { scaledValueFromIntOrPercent } from './podutil.js';
 
 export const DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY = 'pod-template-hash';
@@ -161,7 +161,7 @@ export function replicasAnnotationsNeedUpdate(rs: ReplicaSet, desired: number, m
 export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRevision: string, exists: boolean, limitChars = MAX_REV_HISTORY_LENGTH_IN_CHARS): boolean {
   let changed = copyDeploymentAnnotationsToReplicaSet(d, rs);
   const ann = (rs.metadata.annotations ??= {});
-  const had = Object.prototype.hasOwnProperty.call(ann, REVISION_ANNOTATION);
+  const had = Object.hasOwn(ann, REVISION_ANNOTATION);
   const oldRevision = ann[REVISION_ANNOTATION] ?? '';
   let oldInt = 0;
   if (oldRevision !== '') {

@@ -199,7 +199,7 @@ test('Recreate scales the old ReplicaSet to zero and waits for its pods before t
   const inf = new Informer<Pod>(cp.client, { group: '', version: 'v1', resource: 'pods', namespace: ns });
   const check = (): void => {
     const live = inf.list().filter((p) => !p.metadata.deletionTimestamp);
-    const img = (p: Pod) => (p.spec?.containers as { image: string }[])[0].image;
+    const img = (p: Pod) => p.spec?.containers[0]?.image;
     const oldN = live.filter((p) => img(p) === 'app:v1').length, newN = live.filter((p) => img(p) === 'app:v2').length;
     if (oldN > 0 && newN > 0) overlap.push(`${oldN} old with ${newN} new`);
   };

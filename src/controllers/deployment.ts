@@ -106,12 +106,12 @@ export class DeploymentController implements Reconciler, RolloutOps {
   /** Recreate waits for old pods to be gone: the last one going wakes the deployment. */
   private deletePod(pod: Pod): void {
     const ref = controllerOf(pod);
-    if (!ref || ref.kind !== 'ReplicaSet') return;
+    if (ref?.kind !== 'ReplicaSet') return;
     const rs = this.rsInf.getByName(pod.metadata.namespace, ref.name);
     if (!rs || rs.metadata.uid !== ref.uid) return;
     const dref = controllerOf(rs);
     const d = dref && this.resolveControllerRef(rs.metadata.namespace, dref);
-    if (!d || d.spec?.strategy?.type !== 'Recreate') return;
+    if (d?.spec?.strategy?.type !== 'Recreate') return;
     const owned = this.rsInf.byIndex(OWNER_UID_INDEX, d.metadata.uid!).filter((r) => controllerOf(r)?.uid === d.metadata.uid);
     let n = 0;
     for (const pods of this.podMap(d, owned).values()) n += pods.length;

@@ -6,7 +6,7 @@
 import type { KObject } from '../api/object.js';
 import { NAMESPACE_INDEX, objectKey, type Informer } from '../client/informer.js';
 import { isPodReady } from '../api/conditions.js';
-import { ENDPOINTS, ENDPOINTSLICES, NODES, SERVICES, type Pod, type Service, type ServicePort } from '../api/types.js';
+import type { Pod, Service, ServicePort } from '../api/types.js';
 
 
 /** v1.EndpointsLastChangeTriggerTime. */
@@ -171,7 +171,7 @@ export function servicesToUpdateOnPodChange(services: Informer<Service>, old: Po
 export function sameStringMap(a: Record<string, string> | undefined | null, b: Record<string, string> | undefined | null): boolean {
   const ka = Object.keys(a ?? {}), kb = Object.keys(b ?? {});
   if (ka.length !== kb.length) return false;
-  for (const k of ka) if ((a ?? {})[k] !== (b ?? {})[k]) return false;
+  for (const k of ka) if (a?.[k] !== b?.[k]) return false;
   return true;
 }
 

@@ -25,7 +25,7 @@ export class NamespaceController implements Reconciler {
 
   async reconcile(name: string): Promise<number | void> {
     const ns = this.ns.get(name);
-    if (!ns || !ns.metadata.deletionTimestamp) return;
+    if (!ns?.metadata.deletionTimestamp) return;
     let remaining = 0;
     const left: string[] = [];
     for (const ri of this.resources) {

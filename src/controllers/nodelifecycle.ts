@@ -322,7 +322,7 @@ export class NodeLifecycleController {
       }
       if (!result) return;
       node = result.node;
-      if (!(node.metadata.labels ?? {})[LABEL_EXCLUDE_DISRUPTION]) {
+      if (!node.metadata.labels?.[LABEL_EXCLUDE_DISRUPTION]) {
         const z = zoneKey(node);
         (zoneConditions.get(z) ?? zoneConditions.set(z, []).get(z)!).push(result.current);
       }

@@ -47,7 +47,7 @@ export class ControllerExpectations {
   }
   deletionObserved(key: string, podKey: string): void {
     const e = this.m.get(key);
-    if (e && e.deleteKeys.delete(podKey)) e.del--;
+    if (e?.deleteKeys.delete(podKey)) e.del--;
   }
   delete(key: string): void {
     this.m.delete(key);

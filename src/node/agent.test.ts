@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { KObject } from '../api/object.js';
 import { stays, waitFor } from '../testing/wait.js';
 import { KUBELET_VERSION } from './kubelet/nodestatus.js';
 import { cond, containerStatus, NODE, startHarness, type Harness } from './kubelet/testing.js';

@@ -10,8 +10,7 @@ import type { KObject } from '../api/object.js';
 import { EventRecorder, Informer, isNotFound, type RestClient } from '../client/index.js';
 import type { ImageService, RuntimeService } from './runtime/types.js';
 import { Backoff } from './kubelet/backoff.js';
-import {
-  nodeResources, nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint, type NodeFacts,
+import {nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint, type NodeFacts,
 } from './kubelet/nodestatus.js';
 import { PodWorker, type WorkerContext } from './kubelet/podworker.js';
 import { ProbeManager } from './kubelet/probes.js';

@@ -86,7 +86,7 @@ export function normalizeImage(image: string): string {
 
 function isRunningReady(pod: KObject): boolean {
   const st = pod.status as { phase?: string; podIP?: string; conditions?: Condition[]; containerStatuses?: unknown[] } | undefined;
-  if (!st || st.phase !== 'Running' || !st.podIP) return false;
+  if (st?.phase !== 'Running' || !st.podIP) return false;
   const ready = st.conditions?.find((c) => c.type === 'Ready');
   const containers = (pod.spec as { containers?: unknown[] } | undefined)?.containers ?? [];
   return ready?.status === 'True' && (st.containerStatuses?.length ?? 0) === containers.length;

@@ -223,7 +223,7 @@ export class SchedulerCache {
   /** The binding failed: the assumed pod no longer holds its node's resources. */
   forgetPod(uid: string): boolean {
     const s = this.podStates.get(uid);
-    if (!s || !s.assumed) return false;
+    if (!s?.assumed) return false;
     this.unplace(uid);
     return true;
   }

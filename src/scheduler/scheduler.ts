@@ -11,7 +11,7 @@ import type { KObject } from '../api/object.js';
 import { EventRecorder } from '../client/events.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
-import { effectiveTaints, newPodInfo, NodeInfo, podKey, SchedulerCache, type PodInfo } from './cache.js';
+import { effectiveTaints, newPodInfo, type NodeInfo, podKey, SchedulerCache, type PodInfo } from './cache.js';
 import {
   Code, CycleState, fitErrorMessage, newDiagnosis, NO_NODES_AVAILABLE, runFilter, runPreFilter, runScore, Status,
   type Diagnosis, type Handle, type Listers, type Profile,
@@ -337,7 +337,7 @@ export class Scheduler {
       if (pct < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) pct = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
     }
     const num = Math.trunc((numAllNodes * pct) / 100);
-    return num < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : num;
+    return Math.max(num , MIN_FEASIBLE_NODES_TO_FIND);
   }
 
   // ---- binding ----

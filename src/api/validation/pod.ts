@@ -502,12 +502,14 @@ export function validatePodSpec(specIn: unknown, path: string, opts: PodValidati
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, vols.names, child(path, 'initContainers'), gracePeriod));
 
   if (spec.hostNetwork === true) {
-    list(spec.containers).forEach((c, ci) => list(c.ports).forEach((port, pi) => {
-      const hp = Number(port.hostPort ?? 0);
-      if ((opts.resourceIsPod || hp !== 0) && hp !== Number(port.containerPort ?? 0)) {
-        errs.push(invalid(child(index(child(index(child(path, 'containers'), ci), 'ports'), pi), 'hostPort'), hp, 'must match `containerPort` when `hostNetwork` is true'));
-      }
-    }));
+    list(spec.containers).forEach((c, ci) => {
+      list(c.ports).forEach((port, pi) => {
+        const hp = Number(port.hostPort ?? 0);
+        if ((opts.resourceIsPod || hp !== 0) && hp !== Number(port.containerPort ?? 0)) {
+          errs.push(invalid(child(index(child(index(child(path, 'containers'), ci), 'ports'), pi), 'hostPort'), hp, 'must match `containerPort` when `hostNetwork` is true'));
+        }
+      });
+    });
   }
 
   const rp = str(spec.restartPolicy);

@@ -460,19 +460,27 @@ export class GenericRegistry {
       if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && (this.strategy.canFinishDeletion?.(obj) ?? true)) {
         return { value: await this.remove(kv, obj), committed: false };
       }
-      try {
-        const nkv = await this.store.update(kv.key, this.encode(obj), kv.modRevision);
-        obj.metadata.resourceVersion = String(nkv.modRevision);
-      } catch (e) {
-        if (e instanceof RevisionMismatchError) {
-          if (conditional) throw this.conflict(obj.metadata.name!);
-          throw new RetryableConflict();
-        }
-        if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
-        throw e;
-      }
-      return { value: obj, committed: true };
+      return { value: await this.storeUpdate(kv, obj, conditional), committed: true };
     });
+  }
+
+  /**
+   * Writes the new version if the stored one is still kv. Lost races retry (RetryableConflict),
+   * except for a write that named its resourceVersion: that one is a 409 for the client.
+   */
+  private async storeUpdate(kv: KeyValue, obj: KObject, conditional: boolean): Promise<KObject> {
+    try {
+      const nkv = await this.store.update(kv.key, this.encode(obj), kv.modRevision);
+      obj.metadata.resourceVersion = String(nkv.modRevision);
+      return obj;
+    } catch (e) {
+      if (e instanceof RevisionMismatchError) {
+        if (conditional) throw this.conflict(obj.metadata.name!);
+        throw new RetryableConflict();
+      }
+      if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
+      throw e;
+    }
   }
 
   async update(namespace: string | undefined, name: string, input: KObject, ctx: RequestContext, subresource?: string): Promise<{ obj: KObject; created: boolean }> {

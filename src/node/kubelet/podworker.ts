@@ -7,14 +7,14 @@ import type { Container } from '../../api/types.js';
 import { nowRFC3339 } from '../../api/object.js';
 import { isNotFound, type EventRecorder, type EventType, type RestClient } from '../../client/index.js';
 import { ImagePullError, type ContainerStatus, type ImageConfig, type ImageService, type PodSandboxStatus, type RuntimeService } from '../runtime/types.js';
-import { Backoff } from './backoff.js';
+import type { Backoff } from './backoff.js';
 import { goDuration } from '../../api/duration.js';
 import { commandLine, ContainerConfigError, makeEnvironment, mergeImageEnv } from './env.js';
 import { runHook } from './lifecycle.js';
 import { containersNamed, generatePodStatus, restartCountOf, shouldRestart, type WaitingReason } from './podstatus.js';
 import type { ProbeManager } from './probes.js';
 import { containerConfig, sandboxConfig, type DNSSettings } from './sandbox.js';
-import { StatusManager } from './statusmanager.js';
+import type { StatusManager } from './statusmanager.js';
 import { allContainers, fieldPathOf, formatPod, LABEL_CONTAINER_NAME, LABEL_POD_UID, type ObjectSource, type PodObject } from './types.js';
 import { containerMounts, VolumeError, type MountedVolume, type VolumeManager } from './volumes.js';
 

@@ -14,9 +14,7 @@ export type ProbeResult = 'success' | 'failure' | 'unknown';
 
 export const PROBE_USER_AGENT = 'kube-probe/1.32';
 
-export interface ProbeEventSink {
-  (pod: PodObject, container: Container, type: 'Warning' | 'Normal', reason: string, message: string): void;
-}
+export type ProbeEventSink = (pod: PodObject, container: Container, type: 'Warning' | 'Normal', reason: string, message: string) => void
 
 export interface ProbeManagerOptions {
   runtime: RuntimeService;

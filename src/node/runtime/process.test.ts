@@ -133,7 +133,7 @@ test('the bootcamp image answers with v=1 and logs in the CRI format', { skip },
   });
   const lines = log.trimEnd().split('\n');
   for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) [FP] /);
-  assert.match(lines[0], / stdout F Kubernetes Bootcamp App Started At: .* \| Running On:  bootcamp $/);
+  assert.match(lines[0], / stdout F Kubernetes Bootcamp App Started At: .* \| Running On: {2}bootcamp $/);
   assert.match(log, / stdout F Running On: bootcamp \| Total Requests: 1 \| App Uptime: [\d.]+ seconds \| Log Time: /);
   // The image's files at the working directory, HOSTNAME in the env.
   const pwd = await rt.execSync(p.ids[0], ['sh', '-c', 'pwd; cat server.js | head -c 2000; echo; echo "HOSTNAME=$HOSTNAME"'], 10);

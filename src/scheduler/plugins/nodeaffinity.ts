@@ -14,7 +14,7 @@ const REJECT = new Status(Code.UnschedulableAndUnresolvable, [ERR_REASON_POD]);
 const INT_RE = /^[+-]?\d+$/;
 
 function matchExpression(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = Object.hasOwn(labels, r.key);
   const v = labels[r.key];
   const values = r.values ?? [];
   switch (r.operator) {

@@ -119,7 +119,7 @@ const PRE_SCORE_KEY = 'PreScorePodTopologySpread';
 const pairKey = (k: string, v: string): string => `${k}\0${v}`;
 
 function hasAllKeys(labels: Record<string, string>, cs: SpreadConstraint[]): boolean {
-  for (const c of cs) if (!Object.prototype.hasOwnProperty.call(labels, c.topologyKey)) return false;
+  for (const c of cs) if (!Object.hasOwn(labels, c.topologyKey)) return false;
   return true;
 }
 
@@ -172,7 +172,7 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
       for (const n of allNodes) {
         if (requireAll && !hasAllKeys(n.labels, constraints)) continue;
         for (const c of counted) {
-          if (!Object.prototype.hasOwnProperty.call(n.labels, c.topologyKey)) continue;
+          if (!Object.hasOwn(n.labels, c.topologyKey)) continue;
           if (c.nodeAffinityPolicy === 'Honor' && !required.match(n.labels, n.name)) continue;
           if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(n.taints, tolerations)) continue;
           const k = pairKey(c.topologyKey, n.labels[c.topologyKey]);
@@ -191,7 +191,7 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
     if (!s || s.ignoredNodes.has(node.name)) return 0;
     let score = 0;
     s.constraints.forEach((c, i) => {
-      if (!Object.prototype.hasOwnProperty.call(node.labels, c.topologyKey)) return;
+      if (!Object.hasOwn(node.labels, c.topologyKey)) return;
       const cnt = c.topologyKey === LABEL_HOSTNAME
         ? countOnNode(node, c.selector, pod.namespace)
         : s.pairCounts.get(pairKey(c.topologyKey, node.labels[c.topologyKey])) ?? 0;
