@@ -143,3 +143,8 @@ export const errors = {
     return new StatusError(429, 'TooManyRequests', message, { retryAfterSeconds });
   },
 };
+
+/** The message of whatever was thrown (an Error's, or the value as text). */
+export function errorMessage(e: unknown): string {
+  return (e as Error)?.message ?? String(e);
+}

@@ -44,17 +44,10 @@ export type ResourceList = Record<string, string>;
 export interface GroupVersionResource { readonly group: string; readonly version: string; readonly resource: string }
 
 const gvr = (group: string, version: string, resource: string): GroupVersionResource => ({ group, version, resource });
-export const NAMESPACES = gvr('', 'v1', 'namespaces');
-export const PODS = gvr('', 'v1', 'pods');
-export const NODES = gvr('', 'v1', 'nodes');
-export const SERVICES = gvr('', 'v1', 'services');
-export const ENDPOINTS = gvr('', 'v1', 'endpoints');
-export const EVENTS = gvr('', 'v1', 'events');
-export const CONFIGMAPS = gvr('', 'v1', 'configmaps');
-export const SECRETS = gvr('', 'v1', 'secrets');
-export const SERVICEACCOUNTS = gvr('', 'v1', 'serviceaccounts');
-export const DEPLOYMENTS = gvr('apps', 'v1', 'deployments');
-export const REPLICASETS = gvr('apps', 'v1', 'replicasets');
+export const [NAMESPACES, PODS, NODES, SERVICES, ENDPOINTS, EVENTS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS] = [
+  'namespaces', 'pods', 'nodes', 'services', 'endpoints', 'events', 'configmaps', 'secrets', 'serviceaccounts',
+].map((r) => gvr('', 'v1', r));
+export const [DEPLOYMENTS, REPLICASETS] = ['deployments', 'replicasets'].map((r) => gvr('apps', 'v1', r));
 export const LEASES = gvr('coordination.k8s.io', 'v1', 'leases');
 export const ENDPOINTSLICES = gvr('discovery.k8s.io', 'v1', 'endpointslices');
 
@@ -63,11 +56,9 @@ export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 export const LABEL_ZONE = 'topology.kubernetes.io/zone';
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
-export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-export const TAINT_NODE_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
-export const TAINT_NODE_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
-export const TAINT_NODE_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
-export const TAINT_NODE_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
-export const TAINT_NODE_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+const taint = (name: string): string => `node.kubernetes.io/${name}`;
+export const [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, TAINT_NODE_OUT_OF_SERVICE] = ['not-ready', 'unreachable', 'unschedulable', 'out-of-service'].map(taint);
+/** The taints TaintNodesByCondition keeps in step with node conditions. */
+export const [TAINT_NODE_MEMORY_PRESSURE, TAINT_NODE_DISK_PRESSURE, TAINT_NODE_PID_PRESSURE, TAINT_NODE_NETWORK_UNAVAILABLE] = [
+  'memory-pressure', 'disk-pressure', 'pid-pressure', 'network-unavailable',
+].map(taint);

@@ -6,9 +6,9 @@
 
 import { deepCopy, type KObject } from '../api/object.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
-import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { errorMessage } from '../api/errors.js';
+import { Controller } from '../client/controller.js';
 import { claimObjects, controllerOf, newControllerRef, ownersSelecting, resolveControllerRef } from './podutil.js';
 import { DEPLOYMENTS, PODS, REPLICASETS, type Deployment, type Pod, type ReplicaSet } from '../api/types.js';
 import { safeSelector, type ControllerOptions } from './replicaset.js';
@@ -16,21 +16,14 @@ import { bySizeNewer, bySizeOlder, byRevision, computeHash, DEFAULT_DEPLOYMENT_U
 import { rolloutRecreate, rolloutRolling, type Requeue, type RolloutOps } from './deployment-rollout.js';
 
 
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 
-export class DeploymentController implements Reconciler, RolloutOps {
-  readonly name = 'deployment';
-  readonly loop: ControllerLoop;
+export class DeploymentController extends Controller implements RolloutOps {
   private readonly dInf: Informer<Deployment>;
   private readonly rsInf: Informer<ReplicaSet>;
   private readonly podInf: Informer<Pod>;
-  private readonly recorder: EventRecorder;
-  private readonly log: (m: string) => void;
 
   constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: ControllerOptions = {}) {
-    this.log = opts.log ?? (() => {});
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.recorder = new EventRecorder(client, { component: 'deployment-controller', onError: (e) => this.log(`deployment events: ${ERR(e)}`) });
+    super('deployment', client, 'deployment-controller', opts);
     this.dInf = factory.informerFor<Deployment>({ ...DEPLOYMENTS });
     this.rsInf = factory.informerFor<ReplicaSet>({ ...REPLICASETS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
     this.podInf = factory.informerFor<Pod>({ ...PODS });
@@ -47,11 +40,6 @@ export class DeploymentController implements Reconciler, RolloutOps {
     this.podInf.addEventHandler({ onDelete: (p) => this.deletePod(p) });
   }
 
-  start(): void { this.loop.start(); }
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.recorder.stop();
-  }
 
   private enqueue(d: KObject): void { this.loop.enqueue(objectKey(d)); }
 
@@ -292,7 +280,7 @@ export class DeploymentController implements Reconciler, RolloutOps {
           throw e;
         }
       } else {
-        const msg = `Failed to create new replica set "${newRS.metadata.name}": ${ERR(e)}`;
+        const msg = `Failed to create new replica set "${newRS.metadata.name}": ${errorMessage(e)}`;
         if (hasProgressDeadline(d)) {
           setCondition(d.status, newCondition('Progressing', 'False', FailedRSCreateReason, msg));
           await this.updateDeploymentStatus(d).catch(() => undefined);

@@ -4,9 +4,9 @@
 // index by label so that a service's pods are found without scanning its whole namespace.
 
 import type { KObject } from '../api/object.js';
-import { NAMESPACE_INDEX, objectKey, type Informer } from '../client/informer.js';
+import { NAMESPACE_INDEX, objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isPodReady } from '../api/conditions.js';
-import type { Pod, Service, ServicePort } from '../api/types.js';
+import { PODS, SERVICES, type Pod, type Service, type ServicePort } from '../api/types.js';
 
 
 /** v1.EndpointsLastChangeTriggerTime. */
@@ -148,6 +148,26 @@ export function podEndpointsChanged(old: Pod, cur: Pod): [boolean, boolean] {
 }
 
 /** GetServicesToUpdateOnPodChange: the services an update of a pod concerns. */
+/**
+ * The informers both endpoints controllers follow, with the handlers they share: a service's
+ * change syncs it; a pod's syncs the services selecting it (before or after the change).
+ */
+export function followServicesAndPods(factory: SharedInformerFactory, enqueue: (key: string) => void): { svcInf: Informer<Service>; podInf: Informer<Pod> } {
+  const svcInf = factory.informerFor<Service>({ ...SERVICES });
+  const podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_LABEL_INDEX]: podLabelIndexFunc } });
+  const serviceChanged = (s: Service) => enqueue(objectKey(s));
+  svcInf.addEventHandler({ onAdd: serviceChanged, onUpdate: (_o, s) => serviceChanged(s), onDelete: serviceChanged });
+  const podMembershipChanged = (p: Pod) => {
+    for (const k of servicesForLabels(svcInf, p.metadata.namespace ?? '', p.metadata.labels)) enqueue(k);
+  };
+  podInf.addEventHandler({
+    onAdd: podMembershipChanged,
+    onUpdate: (o, p) => { for (const k of servicesToUpdateOnPodChange(svcInf, o, p)) enqueue(k); },
+    onDelete: podMembershipChanged,
+  });
+  return { svcInf, podInf };
+}
+
 export function servicesToUpdateOnPodChange(services: Informer<Service>, old: Pod, cur: Pod): Set<string> {
   if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return new Set();
   const [podChanged, labelsChanged] = podEndpointsChanged(old, cur);

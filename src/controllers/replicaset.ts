@@ -8,9 +8,9 @@ import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
 import { selectorFromLabelSelector, selectorFromMap, type Selector } from '../api/labels.js';
 import { PODS, REPLICASETS, type LabelSelector, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus } from '../api/types.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { errorMessage } from '../api/errors.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
 import { claimObjects, controllerOf, isPodActive, isPodAvailable, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef } from './podutil.js';
 import { isPodReady } from '../api/conditions.js';
 
@@ -72,26 +72,16 @@ export async function slowStartBatch(count: number, initial: number, fn: () => P
   return { successes };
 }
 
-export interface ControllerOptions {
-  log?: (m: string) => void;
-  workers?: number;
-}
+export type { ControllerOptions };
 
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 
-export class ReplicaSetController implements Reconciler {
-  readonly name = 'replicaset';
-  readonly loop: ControllerLoop;
+export class ReplicaSetController extends Controller {
   readonly expectations = new ControllerExpectations();
   private readonly rsInf: Informer<ReplicaSet>;
   private readonly podInf: Informer<Pod>;
-  private readonly recorder: EventRecorder;
-  private readonly log: (m: string) => void;
 
   constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: ControllerOptions = {}) {
-    this.log = opts.log ?? (() => {});
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.recorder = new EventRecorder(client, { component: 'replicaset-controller', onError: (e) => this.log(`replicaset events: ${ERR(e)}`) });
+    super('replicaset', client, 'replicaset-controller', opts);
     this.rsInf = factory.informerFor<ReplicaSet>({ ...REPLICASETS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
     this.podInf = factory.informerFor<Pod>({ ...PODS });
     this.rsInf.addEventHandler({
@@ -112,11 +102,6 @@ export class ReplicaSetController implements Reconciler {
     });
   }
 
-  start(): void { this.loop.start(); }
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.recorder.stop();
-  }
 
   private enqueue(rs: KObject, afterMs = 0): void {
     if (afterMs > 0) this.loop.queue.addAfter(objectKey(rs), afterMs);
@@ -301,7 +286,7 @@ export class ReplicaSetController implements Reconciler {
       const created = await this.client.create<Pod>({ ...PODS, namespace: rs.metadata.namespace }, pod);
       this.recorder.event(this.rsRef(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
     } catch (e) {
-      if (!isNamespaceTerminating(e)) this.recorder.event(this.rsRef(rs), 'Warning', 'FailedCreate', `Error creating: ${ERR(e)}`);
+      if (!isNamespaceTerminating(e)) this.recorder.event(this.rsRef(rs), 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
       // A terminating namespace will take this ReplicaSet with it: nothing to retry.
       if (isNamespaceTerminating(e)) return;
       throw e;
@@ -313,8 +298,8 @@ export class ReplicaSetController implements Reconciler {
       await this.client.delete({ ...PODS, namespace: rs.metadata.namespace, name: pod.metadata.name });
     } catch (e) {
       if (isNotFound(e)) throw e;
-      this.recorder.event(this.rsRef(rs), 'Warning', 'FailedDelete', `Error deleting: ${ERR(e)}`);
-      throw new Error(`unable to delete pods: ${ERR(e)}`);
+      this.recorder.event(this.rsRef(rs), 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
+      throw new Error(`unable to delete pods: ${errorMessage(e)}`);
     }
     this.recorder.event(this.rsRef(rs), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
   }
@@ -382,7 +367,7 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageErr
   if (manageErr && !failure) {
     const diff = pods.length - (rs.spec?.replicas ?? 1);
     const reason = diff < 0 ? 'FailedCreate' : diff > 0 ? 'FailedDelete' : '';
-    const cond: ReplicaSetCondition = { type: 'ReplicaFailure', status: 'True', lastTransitionTime: nowRFC3339(), reason, message: ERR(manageErr) };
+    const cond: ReplicaSetCondition = { type: 'ReplicaFailure', status: 'True', lastTransitionTime: nowRFC3339(), reason, message: errorMessage(manageErr) };
     if (!reason) delete cond.reason;
     conditions.push(cond);
   } else if (!manageErr && failure) {
