@@ -8,7 +8,7 @@
 
 import { deepCopy, type KObject, type OwnerReference } from '../api/object.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { type Informer, type SharedInformerFactory } from '../client/informer.js';
+import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { errorMessage } from '../api/errors.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { isPodReady } from '../api/conditions.js';
