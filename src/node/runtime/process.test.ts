@@ -168,34 +168,34 @@ test('a container has a private /tmp, image files, and its new directories stay 
 });
 
 test('hostile paths and names: mount targets through image links, a workingDir with .., env names like options (issue #7)', { skip }, async () => {
-  const escape = `/tmp/k8ts-escape-${tag}-${randomBytes(3).toString('hex')}`;
+  const escapeDir = `/tmp/k8ts-escapeDir-${tag}-${randomBytes(3).toString('hex')}`;
   const wd = `/tmp/k8ts-wd-${tag}-${randomBytes(3).toString('hex')}`;
   try {
     // An image that plants a link to a host directory, and whose first variable is named like an option of env(1).
-    mkdirSync(escape);
+    mkdirSync(escapeDir);
     const src = path.join(dir, 'hostile-image');
     mkdirSync(path.join(src, 'rootfs'), { recursive: true });
-    symlinkSync(escape, path.join(src, 'rootfs', 'escape'));
+    symlinkSync(escapeDir, path.join(src, 'rootfs', 'escapeDir'));
     writeFileSync(path.join(src, 'image.json'), JSON.stringify({ repoTags: ['k8ts.test/hostile:1'], env: ['-S=/bin/echo pwned', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }));
     await images.importImage(src, 'k8ts.test/hostile:1');
     const vol = path.join(dir, 'vol-hostile');
     mkdirSync(vol);
     writeFileSync(path.join(vol, 'f'), 'volume\n');
     const p = await runPod('hostile', [{
-      name: 'c', image: 'k8ts.test/hostile:1', argv: ['/bin/sh', '-c', 'pwd; cat /escape/sub/f; echo done'],
-      mounts: [{ containerPath: '/escape/sub', hostPath: vol }],
+      name: 'c', image: 'k8ts.test/hostile:1', argv: ['/bin/sh', '-c', 'pwd; cat /escapeDir/sub/f; echo done'],
+      mounts: [{ containerPath: '/escapeDir/sub', hostPath: vol }],
       extra: { workingDir: `/../../../../../../../../../../../..${wd}`, envs: [{ key: '-S', value: '/bin/echo pwned' }] },
     }]);
     const st = await exitedStatus(p.ids[0]);
     const out = readFileSync(st.logPath, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
     assert.deepEqual(out, [wd, 'volume', 'done'], `container output: ${out.join(' | ')}`);
     assert.equal(st.exitCode, 0);
-    assert.equal(existsSync(path.join(escape, 'sub')), false, 'a mount target was made on the host through the image\'s link');
+    assert.equal(existsSync(path.join(escapeDir, 'sub')), false, 'a mount target was made on the host through the image\'s link');
     assert.equal(existsSync(wd), false, 'the working directory was made on the host');
     const r = await rt.execSync(p.ids[0], ['/bin/true'], 5).catch((e: Error) => ({ exitCode: -2, stdout: '', stderr: e.message }));
     assert.notEqual(r.stdout.trim(), 'pwned');
   } finally {
-    rmSync(escape, { recursive: true, force: true });
+    rmSync(escapeDir, { recursive: true, force: true });
     rmSync(wd, { recursive: true, force: true });
   }
 });
