@@ -121,6 +121,13 @@ export function formatLabelSelector(sel: unknown): string {
   return str === '' ? '<none>' : str;
 }
 
+/** What the workload printers read: spec and status, desired replicas (1 when unset), containers and images. */
+export function workloadView(obj: KObject): { spec: Obj; status: Obj; desired: number; containers: string; images: string } {
+  const spec = o(obj.spec), status = o(obj.status);
+  const [containers, images] = containerCells(o(spec.template).spec);
+  return { spec, status, desired: typeof spec.replicas === 'number' ? n(spec.replicas) : 1, containers, images };
+}
+
 /** Containers laid out on one line: names and images, comma separated. */
 export function containerCells(podSpec: unknown): [string, string] {
   const cs = a(o(podSpec).containers).map(o);

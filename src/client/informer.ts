@@ -450,15 +450,8 @@ function jitter(ms: number): number {
   return ms * (0.8 + Math.random() * 0.4);
 }
 
-export interface InformerRequest<T extends KObject> {
-  group: string;
-  version: string;
-  resource: string;
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  indexers?: Record<string, IndexFunc<T>>;
-}
+/** What a component asks the shared factory for: the informer's list/watch and its indexers. */
+export type InformerRequest<T extends KObject> = Pick<InformerOptions<T>, 'group' | 'version' | 'resource' | 'namespace' | 'labelSelector' | 'fieldSelector' | 'indexers'>;
 
 export interface SharedInformerFactoryOptions {
   /** Default resync period of the informers, ms (0: none). */

@@ -1,21 +1,11 @@
-import { test, before, after } from 'node:test';
+import { test, } from 'node:test';
 import assert from 'node:assert/strict';
-import { RestClient } from './rest.js';
 import type { Lease } from '../api/types.js';
 import { LeaderElector } from './leaderelection.js';
-import { FakeApiServer } from '../testing/fakeserver.js';
+import { useFakeApiServer } from '../testing/fakeserver.js';
 import { waitFor } from '../testing/wait.js';
 
-let server: FakeApiServer;
-let client: RestClient;
-before(async () => {
-  server = await FakeApiServer.start();
-  client = new RestClient({ server: server.url });
-});
-after(async () => {
-  client.close();
-  await server.close();
-});
+const fake = useFakeApiServer();
 
 interface Candidate { elector: LeaderElector; signal?: AbortSignal; started: number; stopped: number }
 
@@ -25,7 +15,7 @@ function candidates(leaseName: string, ids: string[], releaseOnCancel: boolean):
   const list = ids.map((identity) => {
     const c: Candidate = { started: 0, stopped: 0 } as Candidate;
     c.elector = new LeaderElector({
-      client, namespace: 'kube-system', name: leaseName, identity, releaseOnCancel,
+      client: fake.client, namespace: 'kube-system', name: leaseName, identity, releaseOnCancel,
       leaseDurationSeconds: 1, renewDeadlineMs: 600, retryPeriodMs: 100,
       callbacks: {
         onStartedLeading: (signal) => { c.signal = signal; c.started++; leading++; max = Math.max(max, leading); },
@@ -38,7 +28,7 @@ function candidates(leaseName: string, ids: string[], releaseOnCancel: boolean):
 }
 
 function lease(name: string): Lease {
-  return server.getObject('coordination.k8s.io', 'leases', 'kube-system', name) as Lease;
+  return fake.server.getObject('coordination.k8s.io', 'leases', 'kube-system', name) as Lease;
 }
 
 test('two candidates: one leads, renews; the other takes over when it stops and releases', async () => {
@@ -100,7 +90,7 @@ test('a leader whose renewals fail steps down after renewDeadline', async () => 
     await waitFor('a to lead', () => a.elector.isLeader());
     // Someone else writes the lease (say, an operator): a's next renewal sees another holder.
     const l = lease('lost');
-    server.upsert('coordination.k8s.io', 'v1', 'leases', { ...l, spec: { ...l.spec, holderIdentity: 'intruder' } });
+    fake.server.upsert('coordination.k8s.io', 'v1', 'leases', { ...l, spec: { ...l.spec, holderIdentity: 'intruder' } });
     await waitFor('a to step down', () => !a.elector.isLeader() && a.stopped === 1);
     assert.ok(a.signal?.aborted);
   } finally {

@@ -17,17 +17,18 @@ const DEPRECATED_ROLLBACK_TO = 'deprecated.deployment.rollback.to';
 /** The revision-history annotation is kept below this many characters. */
 export const MAX_REV_HISTORY_LENGTH_IN_CHARS = 2000;
 
-// Condition reasons, as Kubernetes names them.
-export const ReplicaSetUpdatedReason = 'ReplicaSetUpdated';
-export const FailedRSCreateReason = 'ReplicaSetCreateError';
-export const NewReplicaSetReason = 'NewReplicaSetCreated';
-export const FoundNewRSReason = 'FoundNewReplicaSet';
-export const NewRSAvailableReason = 'NewReplicaSetAvailable';
-export const TimedOutReason = 'ProgressDeadlineExceeded';
-export const PausedDeployReason = 'DeploymentPaused';
-export const ResumedDeployReason = 'DeploymentResumed';
-export const MinimumReplicasAvailable = 'MinimumReplicasAvailable';
-export const MinimumReplicasUnavailable = 'MinimumReplicasUnavailable';
+// Condition reasons, as Kubernetes names them (deployment/util/deployment_util.go).
+export const
+  ReplicaSetUpdatedReason = 'ReplicaSetUpdated',
+  FailedRSCreateReason = 'ReplicaSetCreateError',
+  NewReplicaSetReason = 'NewReplicaSetCreated',
+  FoundNewRSReason = 'FoundNewReplicaSet',
+  NewRSAvailableReason = 'NewReplicaSetAvailable',
+  TimedOutReason = 'ProgressDeadlineExceeded',
+  PausedDeployReason = 'DeploymentPaused',
+  ResumedDeployReason = 'DeploymentResumed',
+  MinimumReplicasAvailable = 'MinimumReplicasAvailable',
+  MinimumReplicasUnavailable = 'MinimumReplicasUnavailable';
 
 const MAX_INT32 = 2147483647;
 

@@ -11,15 +11,11 @@ import { errors, StatusError, type Status } from '../api/errors.js';
 import { apiVersionOf, deepCopy, isObject, nowRFC3339, type KObject } from '../api/object.js';
 // The fake answers with the kinds the real server serves.
 import { findResource } from '../apiserver/registry/index.js';
+import { after, before } from 'node:test';
+import { RestClient, type ResourceRef } from '../client/rest.js';
 
-interface Target {
-  group: string;
-  version: string;
-  resource: string;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
+/** What a request addresses, as the client's ResourceRef. */
+type Target = ResourceRef;
 
 interface HistoryEntry {
   rev: number;
@@ -414,4 +410,18 @@ function matchLabels(obj: KObject, selector: string): boolean {
     if (req.startsWith('!')) return !(req.slice(1).trim() in labels);
     return req in labels;
   });
+}
+
+/** A fake API server and a client of it for one test file: started before its tests, closed after them. */
+export function useFakeApiServer(): { server: FakeApiServer; client: RestClient } {
+  const fake = {} as { server: FakeApiServer; client: RestClient };
+  before(async () => {
+    fake.server = await FakeApiServer.start();
+    fake.client = new RestClient({ server: fake.server.url });
+  });
+  after(async () => {
+    fake.client?.close();
+    await fake.server?.close();
+  });
+  return fake;
 }

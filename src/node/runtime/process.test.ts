@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -16,6 +15,7 @@ import { LocalImageStore } from './images.js';
 import { NodeNetwork } from '../network/bridge.js';
 import type { ContainerConfig, Mount, PodSandboxConfig } from './types.js';
 import { waitFor } from '../../testing/wait.js';
+import { httpGet } from '../../testing/http.js';
 
 const canRun = process.platform === 'linux' && process.getuid?.() === 0;
 const skip = canRun ? false : 'needs root on Linux: creates network namespaces, veths, a bridge and mounts';
@@ -29,17 +29,6 @@ let network: NodeNetwork;
 let rt: ProcessRuntime;
 
 
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-  });
-}
 
 function sandboxConfig(name: string, extra: Partial<PodSandboxConfig> = {}): PodSandboxConfig {
   return {

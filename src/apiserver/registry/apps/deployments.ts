@@ -7,7 +7,7 @@ import { printerColumns } from '../../../api/schema/columns.js';
 import { defaultDeployment } from '../../../api/defaults.js';
 import { labelSelectorString } from '../../../api/labels.js';
 import { validateDeploymentCreate, validateDeploymentStatusUpdate, validateDeploymentUpdate } from '../../../api/validation.js';
-import { containerCells, n, o, s, timestampSince, type Printer } from '../../tables.js';
+import { n, s, timestampSince, workloadView, type Printer } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { scaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
@@ -19,13 +19,11 @@ export const statusStrategy = statusOf(validateDeploymentStatusUpdate);
 export const printer: Printer = {
   columns: printerColumns('io.k8s.api.apps.v1.Deployment'),
   row(d, now) {
-    const spec = o(d.spec), status = o(d.status);
-    const desired = typeof spec.replicas === 'number' ? n(spec.replicas) : 1;
-    const [names, images] = containerCells(o(spec.template).spec);
+    const { spec, status, desired, containers, images } = workloadView(d);
     return {
       cells: [
         s(d.metadata.name), `${n(status.readyReplicas)}/${desired}`, n(status.updatedReplicas), n(status.availableReplicas),
-        timestampSince(d.metadata.creationTimestamp, now), names, images, labelSelectorString(spec.selector) ?? '<invalid>',
+        timestampSince(d.metadata.creationTimestamp, now), containers, images, labelSelectorString(spec.selector) ?? '<invalid>',
       ],
     };
   },

@@ -5,7 +5,7 @@
 import { printerColumns } from '../../../api/schema/columns.js';
 import { defaultReplicaSet } from '../../../api/defaults.js';
 import { validateReplicaSetCreate, validateReplicaSetStatusUpdate, validateReplicaSetUpdate } from '../../../api/validation.js';
-import { containerCells, formatLabelSelector, n, o, s, timestampSince, type Printer } from '../../tables.js';
+import { formatLabelSelector, n, s, timestampSince, workloadView, type Printer } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { scaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
@@ -17,13 +17,11 @@ export const statusStrategy = statusOf(validateReplicaSetStatusUpdate);
 export const printer: Printer = {
   columns: printerColumns('io.k8s.api.apps.v1.ReplicaSet'),
   row(rs, now) {
-    const spec = o(rs.spec), status = o(rs.status);
-    const desired = typeof spec.replicas === 'number' ? n(spec.replicas) : 1;
-    const [names, images] = containerCells(o(spec.template).spec);
+    const { spec, status, desired, containers, images } = workloadView(rs);
     return {
       cells: [
         s(rs.metadata.name), desired, n(status.replicas), n(status.readyReplicas), timestampSince(rs.metadata.creationTimestamp, now),
-        names, images, formatLabelSelector(spec.selector),
+        containers, images, formatLabelSelector(spec.selector),
       ],
     };
   },
