@@ -8,7 +8,7 @@
 
 import { labelSelectorString } from '../api/labels.js';
 import type { ResourceInfo } from '../api/resources.js';
-import { col, D, nameCol, type PrinterColumn } from '../api/schema/columns.js';
+import { col, D, nameCol, printerColumns, type PrinterColumn } from '../api/schema/columns.js';
 import { apiVersionOf, isObject, type KObject, type ObjectMeta } from '../api/object.js';
 
 export type TableColumnDefinition = PrinterColumn;
@@ -121,11 +121,19 @@ export function formatLabelSelector(sel: unknown): string {
   return str === '' ? '<none>' : str;
 }
 
-/** What the workload printers read: spec and status, desired replicas (1 when unset), containers and images. */
-export function workloadView(obj: KObject): { spec: Obj; status: Obj; desired: number; containers: string; images: string } {
-  const spec = o(obj.spec), status = o(obj.status);
-  const [containers, images] = containerCells(o(spec.template).spec);
-  return { spec, status, desired: typeof spec.replicas === 'number' ? n(spec.replicas) : 1, containers, images };
+type WorkloadView = { spec: Obj; status: Obj; desired: number; containers: string; images: string };
+
+/** The printer of a workload kind: its columns, and cells made from what every workload row reads. */
+export function workloadPrinter(schema: string, cells: (obj: KObject, w: WorkloadView, now: Date) => unknown[]): Printer {
+  return {
+    columns: printerColumns(schema),
+    row(obj, now) {
+      const spec = o(obj.spec), status = o(obj.status);
+      const [containers, images] = containerCells(o(spec.template).spec);
+      // desired: spec.replicas, 1 when unset.
+      return { cells: cells(obj, { spec, status, desired: typeof spec.replicas === 'number' ? n(spec.replicas) : 1, containers, images }, now) };
+    },
+  };
 }
 
 /** Containers laid out on one line: names and images, comma separated. */

@@ -9,7 +9,7 @@ import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js'
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { errorMessage } from '../api/errors.js';
 import { Controller } from '../client/controller.js';
-import { claimObjects, controllerOf, newControllerRef, ownersSelecting, resolveControllerRef } from './podutil.js';
+import { claimObjects, controllerOf, controllerUpdate, labelsChanged, newControllerRef, ownersSelecting, resolveControllerRef } from './podutil.js';
 import { DEPLOYMENTS, PODS, REPLICASETS, type Deployment, type Pod, type ReplicaSet } from '../api/types.js';
 import { safeSelector, type ControllerOptions } from './replicaset.js';
 import { bySizeNewer, bySizeOlder, byRevision, computeHash, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY, desiredReplicasAnnotation, FailedRSCreateReason, filterActiveReplicaSets, findActiveOrLatest, findNewReplicaSet, findOldReplicaSets, FoundNewRSReason, getCondition, hasProgressDeadline, hasRevisionHistoryLimit, isRollingUpdate, isSaturated, maxRevision, maxSurge, newCondition, NewReplicaSetReason, newRSNewReplicas, normalizeStatus, PausedDeployReason, replicaCount, replicaSetProportion, replicasAnnotationsNeedUpdate, replicasOf, ResumedDeployReason, REVISION_ANNOTATION, setCondition, setNewReplicaSetAnnotations, setReplicasAnnotations, statusEqual, TimedOutReason, calculateStatus } from './deployment-util.js';
@@ -69,19 +69,13 @@ export class DeploymentController extends Controller implements RolloutOps {
 
   private updateReplicaSet(old: ReplicaSet, cur: ReplicaSet): void {
     if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-    const curRef = controllerOf(cur), oldRef = controllerOf(old);
-    const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
-    if (refChanged && oldRef) {
-      const d = this.resolveControllerRef(old.metadata.namespace, oldRef);
-      if (d) this.enqueue(d);
-    }
-    if (curRef) {
-      const d = this.resolveControllerRef(cur.metadata.namespace, curRef);
-      if (d) this.enqueue(d);
+    const u = controllerUpdate(old, cur, (ns, ref) => this.resolveControllerRef(ns, ref));
+    if (u.previous) this.enqueue(u.previous);
+    if (!u.orphan) {
+      if (u.current) this.enqueue(u.current);
       return;
     }
-    const labelChanged = JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
-    if (labelChanged || refChanged) for (const d of this.deploymentsForReplicaSet(cur)) this.enqueue(d);
+    if (labelsChanged(old, cur) || u.refChanged) for (const d of this.deploymentsForReplicaSet(cur)) this.enqueue(d);
   }
 
   private deleteReplicaSet(rs: ReplicaSet): void {

@@ -31,6 +31,26 @@ export function controllerOf(obj: KObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);
 }
 
+export function labelsChanged(old: KObject, cur: KObject): boolean {
+  return JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
+}
+
+/**
+ * An update as the controller of the owner kind sees it (updatePod, updateReplicaSet): when the
+ * controller reference changed, the previous owner must look again; the current owner looks
+ * again; an orphan (no controller) may be adopted by whichever owner selects it.
+ */
+export function controllerUpdate<T>(old: KObject, cur: KObject, resolve: (namespace: string | undefined, ref: OwnerReference) => T | undefined): { previous?: T; current?: T; orphan: boolean; refChanged: boolean } {
+  const curRef = controllerOf(cur), oldRef = controllerOf(old);
+  const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
+  return {
+    previous: refChanged && oldRef ? resolve(old.metadata.namespace, oldRef) : undefined,
+    current: curRef ? resolve(cur.metadata.namespace, curRef) : undefined,
+    orphan: !curRef,
+    refChanged,
+  };
+}
+
 /** metav1.NewControllerRef. */
 export function newControllerRef(owner: KObject, apiVersion: string, kind: string): OwnerReference {
   return { apiVersion, kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };

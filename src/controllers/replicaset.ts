@@ -11,7 +11,7 @@ import { isNotFound, type RestClient } from '../client/rest.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { errorMessage } from '../api/errors.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
-import { claimObjects, controllerOf, isPodActive, isPodAvailable, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef } from './podutil.js';
+import { claimObjects, controllerOf, controllerUpdate, labelsChanged, isPodActive, isPodAvailable, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef } from './podutil.js';
 import { isPodReady } from '../api/conditions.js';
 
 
@@ -138,21 +138,17 @@ export class ReplicaSetController extends Controller {
 
   private updatePod(old: Pod, cur: Pod): void {
     if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-    const labelChanged = JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
+    const labelChanged = labelsChanged(old, cur);
     if (cur.metadata.deletionTimestamp) {
       // A graceful delete: replace the pod now, not once the kubelet has finished with it.
       this.deletePod(cur);
       if (labelChanged) this.deletePod(old);
       return;
     }
-    const curRef = controllerOf(cur), oldRef = controllerOf(old);
-    const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
-    if (refChanged && oldRef) {
-      const rs = this.resolveControllerRef(old.metadata.namespace, oldRef);
-      if (rs) this.enqueue(rs);
-    }
-    if (curRef) {
-      const rs = this.resolveControllerRef(cur.metadata.namespace, curRef);
+    const u = controllerUpdate(old, cur, (ns, ref) => this.resolveControllerRef(ns, ref));
+    if (u.previous) this.enqueue(u.previous);
+    if (!u.orphan) {
+      const rs = u.current;
       if (!rs) return;
       this.enqueue(rs);
       const minReady = rs.spec?.minReadySeconds ?? 0;
@@ -160,7 +156,7 @@ export class ReplicaSetController extends Controller {
       if (!isPodReady(old) && isPodReady(cur) && minReady > 0) this.enqueue(rs, minReady * 1000 + 1000);
       return;
     }
-    if (labelChanged || refChanged) for (const rs of this.podReplicaSets(cur)) this.enqueue(rs);
+    if (labelChanged || u.refChanged) for (const rs of this.podReplicaSets(cur)) this.enqueue(rs);
   }
 
   private deletePod(pod: Pod): void {

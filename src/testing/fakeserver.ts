@@ -13,6 +13,8 @@ import { apiVersionOf, deepCopy, isObject, nowRFC3339, type KObject } from '../a
 import { findResource } from '../apiserver/registry/index.js';
 import { after, before } from 'node:test';
 import { RestClient, type ResourceRef } from '../client/rest.js';
+import { parseSelector } from '../api/labels.js';
+import { mergePatch } from '../api/patch/mergepatch.js';
 
 /** What a request addresses, as the client's ResourceRef. */
 type Target = ResourceRef;
@@ -377,39 +379,16 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 function parseObject(body: string): KObject {
-  let o: unknown;
-  try {
-    o = JSON.parse(body);
-  } catch {
-    throw errors.badRequest('the body of the request is not JSON');
-  }
-  if (!isObject(o)) throw errors.badRequest('the body of the request is not an object');
+  const parsed = (): unknown => { try { return JSON.parse(body); } catch { return undefined; } };
+  const o = parsed();
+  if (!isObject(o)) throw errors.badRequest('the body of the request is not a JSON object');
   if (!isObject(o.metadata)) o.metadata = {};
   return o as KObject;
 }
 
-/** RFC 7386 JSON merge patch. */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return patch;
-  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
-
-/** Equality-based selectors only (a=b, a==b, a!=b, a, !a): enough for tests. */
+/** The label selector of a list or watch, as the real server reads it. */
 function matchLabels(obj: KObject, selector: string): boolean {
-  if (!selector) return true;
-  const labels = obj.metadata.labels ?? {};
-  return selector.split(',').map((s) => s.trim()).filter(Boolean).every((req) => {
-    let m: RegExpMatchArray | null;
-    if ((m = req.match(/^([^!=]+)!=(.*)$/))) return labels[m[1].trim()] !== m[2].trim();
-    if ((m = req.match(/^([^!=]+)==?(.*)$/))) return labels[m[1].trim()] === m[2].trim();
-    if (req.startsWith('!')) return !(req.slice(1).trim() in labels);
-    return req in labels;
-  });
+  return parseSelector(selector).matches(obj.metadata.labels);
 }
 
 /** A fake API server and a client of it for one test file: started before its tests, closed after them. */

@@ -3,11 +3,10 @@
 // controller's to write, and the scale subresource sets spec.replicas. The printer is
 // printDeployment.
 
-import { printerColumns } from '../../../api/schema/columns.js';
 import { defaultDeployment } from '../../../api/defaults.js';
 import { labelSelectorString } from '../../../api/labels.js';
 import { validateDeploymentCreate, validateDeploymentStatusUpdate, validateDeploymentUpdate } from '../../../api/validation.js';
-import { n, s, timestampSince, workloadView, type Printer } from '../../tables.js';
+import { n, s, timestampSince, workloadPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { scaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
@@ -16,18 +15,10 @@ export const strategy = workloadStrategy({ defaults: defaultDeployment, validate
 
 export const statusStrategy = statusOf(validateDeploymentStatusUpdate);
 
-export const printer: Printer = {
-  columns: printerColumns('io.k8s.api.apps.v1.Deployment'),
-  row(d, now) {
-    const { spec, status, desired, containers, images } = workloadView(d);
-    return {
-      cells: [
-        s(d.metadata.name), `${n(status.readyReplicas)}/${desired}`, n(status.updatedReplicas), n(status.availableReplicas),
-        timestampSince(d.metadata.creationTimestamp, now), containers, images, labelSelectorString(spec.selector) ?? '<invalid>',
-      ],
-    };
-  },
-};
+export const printer = workloadPrinter('io.k8s.api.apps.v1.Deployment', (d, { spec, status, desired, containers, images }, now) => [
+  s(d.metadata.name), `${n(status.readyReplicas)}/${desired}`, n(status.updatedReplicas), n(status.availableReplicas),
+  timestampSince(d.metadata.creationTimestamp, now), containers, images, labelSelectorString(spec.selector) ?? '<invalid>',
+]);
 
 export const resource = defineResource({
   info: { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true, schema: 'io.k8s.api.apps.v1.Deployment', shortNames: ['deploy'], categories: ['all'] },

@@ -2,10 +2,9 @@
 // changes, status is the replica set controller's to write, and the scale subresource sets
 // spec.replicas. The printer is printReplicaSet.
 
-import { printerColumns } from '../../../api/schema/columns.js';
 import { defaultReplicaSet } from '../../../api/defaults.js';
 import { validateReplicaSetCreate, validateReplicaSetStatusUpdate, validateReplicaSetUpdate } from '../../../api/validation.js';
-import { formatLabelSelector, n, s, timestampSince, workloadView, type Printer } from '../../tables.js';
+import { formatLabelSelector, n, s, timestampSince, workloadPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { scaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
@@ -14,18 +13,10 @@ export const strategy = workloadStrategy({ defaults: defaultReplicaSet, validate
 
 export const statusStrategy = statusOf(validateReplicaSetStatusUpdate);
 
-export const printer: Printer = {
-  columns: printerColumns('io.k8s.api.apps.v1.ReplicaSet'),
-  row(rs, now) {
-    const { spec, status, desired, containers, images } = workloadView(rs);
-    return {
-      cells: [
-        s(rs.metadata.name), desired, n(status.replicas), n(status.readyReplicas), timestampSince(rs.metadata.creationTimestamp, now),
-        containers, images, formatLabelSelector(spec.selector),
-      ],
-    };
-  },
-};
+export const printer = workloadPrinter('io.k8s.api.apps.v1.ReplicaSet', (rs, { spec, status, desired, containers, images }, now) => [
+  s(rs.metadata.name), desired, n(status.replicas), n(status.readyReplicas), timestampSince(rs.metadata.creationTimestamp, now),
+  containers, images, formatLabelSelector(spec.selector),
+]);
 
 export const resource = defineResource({
   info: { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true, schema: 'io.k8s.api.apps.v1.ReplicaSet', shortNames: ['rs'], categories: ['all'] },
