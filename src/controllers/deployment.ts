@@ -136,12 +136,7 @@ export class DeploymentController extends Controller implements RolloutOps {
     if (!selector) throw new Error(`deployment ${d.metadata.namespace}/${d.metadata.name} has invalid label selector`);
     const all = this.rsInf.byIndex(NAMESPACE_INDEX, d.metadata.namespace ?? '');
     return claimObjects(all, {
-      client: this.client, resource: REPLICASETS, owner: d, ownerApiVersion: 'apps/v1', ownerKind: 'Deployment', selector,
-      canAdopt: async () => {
-        const fresh = await this.client.get<Deployment>({ ...DEPLOYMENTS, namespace: d.metadata.namespace, name: d.metadata.name });
-        if (fresh.metadata.uid !== d.metadata.uid) throw new Error(`original Deployment ${d.metadata.namespace}/${d.metadata.name} is gone: got uid ${fresh.metadata.uid}, wanted ${d.metadata.uid}`);
-        if (fresh.metadata.deletionTimestamp) throw new Error(`${d.metadata.namespace}/${d.metadata.name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
-      },
+      client: this.client, resource: REPLICASETS, owner: d, ownerApiVersion: 'apps/v1', ownerKind: 'Deployment', selector, ownerResource: DEPLOYMENTS,
     });
   }
 

@@ -2,12 +2,10 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { SharedInformerFactory } from '../client/informer.js';
-import type { RestClient } from '../client/rest.js';
+import { type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { EndpointsController, repackSubsets, type Endpoints } from './endpoints.js';
-import { podManifest, setPodReady, startIPKubelet, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { podManifest, setPodReady, startEndpointsTestEnv, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
 import { PODS } from '../api/types.js';
 import { LAST_CHANGE_TRIGGER_TIME, HEADLESS_LABEL } from './endpoint-util.js';
 
@@ -16,29 +14,16 @@ const SVC = { group: '', version: 'v1', resource: 'services', namespace: NS };
 const EP = { group: '', version: 'v1', resource: 'endpoints', namespace: NS };
 
 let cp: TestControlPlane;
-let client: RestClient;
-let factory: SharedInformerFactory;
 let ctrl: EndpointsController;
 let kubelet: IPKubelet;
+let env: EndpointsTestEnv | undefined;
 
 before(async () => {
-  cp = await startTestControlPlane();
-  client = cp.newClient('kube-controller-manager/test');
-  await cp.client.create({ group: '', version: 'v1', resource: 'nodes' }, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' } });
-  kubelet = await startIPKubelet(cp.newClient('kubelet/test'));
-  factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
-  ctrl = new EndpointsController(client, factory, { log: process.env.K8TS_TEST_LOG ? console.log : undefined });
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  ctrl.start();
+  env = await startEndpointsTestEnv([{ metadata: { name: 'node-a' } }], (client, factory) => [ctrl = new EndpointsController(client, factory, { log: testLog })]);
+  ({ cp, kubelet } = env);
 });
 
-after(async () => {
-  await ctrl?.stop();
-  await factory?.stop();
-  await kubelet?.stop();
-  await cp?.stop();
-});
+after(() => env?.stop());
 
 async function pod(name: string, labels: Record<string, string>, o: PodSpecOptions = {}): Promise<void> {
   await cp.client.create({ ...PODS, namespace: NS }, podManifest(name, labels, o));
@@ -170,7 +155,7 @@ test('a headless service without ports lists addresses without ports; not-ready 
 });
 
 test('the Endpoints go with their service, and come back if deleted under it', async () => {
-  await client.delete({ ...EP, name: 'web' });
+  await cp.client.delete({ ...EP, name: 'web' });
   await waitFor('Endpoints written again', async () => ips(await getEP('web')).length === 2);
   await cp.client.delete({ ...SVC, name: 'web' });
   await waitFor('Endpoints deleted', async () => (await getEP('web')) === undefined);

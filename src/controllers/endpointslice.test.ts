@@ -3,14 +3,12 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { type TestControlPlane } from '../testing/controlplane.js';
 import { serverPreferredResources } from '../client/discovery.js';
-import { SharedInformerFactory } from '../client/informer.js';
-import type { RestClient } from '../client/rest.js';
 import { waitFor } from '../testing/wait.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { CONTROLLER_NAME, EndpointSliceController, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type EndpointSlice } from './endpointslice.js';
-import { podManifest, setPodReady, startIPKubelet, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { podManifest, setPodReady, startEndpointsTestEnv, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
 import { PODS } from '../api/types.js';
 import { LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
 
@@ -19,35 +17,20 @@ const SVC = { group: '', version: 'v1', resource: 'services', namespace: NS };
 const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: NS };
 
 let cp: TestControlPlane;
-let client: RestClient;
-let factory: SharedInformerFactory;
 let ctrl: EndpointSliceController;
-let gc: GarbageCollector;
 let kubelet: IPKubelet;
+let env: EndpointsTestEnv | undefined;
 
 before(async () => {
-  cp = await startTestControlPlane();
-  client = cp.newClient('kube-controller-manager/test');
-  const NODES = { group: '', version: 'v1', resource: 'nodes' };
-  await cp.client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', labels: { 'topology.kubernetes.io/zone': 'zone-1' } } });
-  await cp.client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-b' } });
-  kubelet = await startIPKubelet(cp.newClient('kubelet/test'));
-  factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
-  ctrl = new EndpointSliceController(client, factory, { log: process.env.K8TS_TEST_LOG ? console.log : undefined });
-  gc = new GarbageCollector(client, factory, await serverPreferredResources(client));
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  ctrl.start();
-  gc.start();
+  const nodes = [{ metadata: { name: 'node-a', labels: { 'topology.kubernetes.io/zone': 'zone-1' } } }, { metadata: { name: 'node-b' } }];
+  env = await startEndpointsTestEnv(nodes, async (client, factory) => [
+    ctrl = new EndpointSliceController(client, factory, { log: testLog }),
+    new GarbageCollector(client, factory, await serverPreferredResources(client)),
+  ]);
+  ({ cp, kubelet } = env);
 });
 
-after(async () => {
-  await ctrl?.stop();
-  await gc?.stop();
-  await factory?.stop();
-  await kubelet?.stop();
-  await cp?.stop();
-});
+after(() => env?.stop());
 
 async function pod(name: string, labels: Record<string, string>, o: PodSpecOptions = {}): Promise<void> {
   await cp.client.create({ ...PODS, namespace: NS }, podManifest(name, labels, o));

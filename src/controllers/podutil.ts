@@ -178,11 +178,22 @@ export interface ClaimOptions {
   /** Where the claimed kind lives: pods, or replicasets. */
   resource: Omit<ResourceRef, 'name' | 'namespace'>;
   owner: KObject;
+  /** Where the owner's kind lives: the owner is read live before anything is adopted. */
+  ownerResource: Omit<ResourceRef, 'name' | 'namespace'>;
   ownerApiVersion: string;
   ownerKind: string;
   selector: Selector;
-  /** Confirms, with a live read, that the owner is not being deleted before adopting anything. */
-  canAdopt: () => Promise<void>;
+}
+
+/**
+ * RecheckDeletionTimestamp: a live read of the owner confirms it is the same object and not
+ * being deleted, before a controller adopts anything for it.
+ */
+async function recheckOwner(o: ClaimOptions): Promise<void> {
+  const { namespace, name, uid } = o.owner.metadata;
+  const fresh = await o.client.get({ ...o.ownerResource, namespace, name });
+  if (fresh.metadata.uid !== uid) throw new Error(`original ${o.ownerKind} ${namespace}/${name} is gone: got uid ${fresh.metadata.uid}, wanted ${uid}`);
+  if (fresh.metadata.deletionTimestamp) throw new Error(`${namespace}/${name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
 }
 
 /**
@@ -214,7 +225,7 @@ export async function claimObjects<T extends KObject>(objs: T[], o: ClaimOptions
     if (ownerDeleting || !matches || obj.metadata.deletionTimestamp) continue;
     if (o.owner.metadata.namespace && o.owner.metadata.namespace !== obj.metadata.namespace) continue;
     try {
-      adoptChecked ??= o.canAdopt();
+      adoptChecked ??= recheckOwner(o);
       await adoptChecked;
       const owner = newControllerRef(o.owner, o.ownerApiVersion, o.ownerKind);
       const adopted = await o.client.patch<T>(target, { metadata: { ownerReferences: [owner], uid: obj.metadata.uid } }, 'strategic');

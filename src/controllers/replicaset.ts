@@ -205,12 +205,7 @@ export class ReplicaSetController extends Controller {
 
   private async claimPods(rs: ReplicaSet, selector: Selector, pods: Pod[]): Promise<Pod[]> {
     return claimObjects(pods, {
-      client: this.client, resource: PODS, owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', selector,
-      canAdopt: async () => {
-        const fresh = await this.client.get<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name });
-        if (fresh.metadata.uid !== rs.metadata.uid) throw new Error(`original ReplicaSet ${rs.metadata.namespace}/${rs.metadata.name} is gone: got uid ${fresh.metadata.uid}, wanted ${rs.metadata.uid}`);
-        if (fresh.metadata.deletionTimestamp) throw new Error(`${rs.metadata.namespace}/${rs.metadata.name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
-      },
+      client: this.client, resource: PODS, owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', selector, ownerResource: REPLICASETS,
     });
   }
 

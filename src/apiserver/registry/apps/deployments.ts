@@ -23,9 +23,6 @@ export const printer = workloadPrinter('io.k8s.api.apps.v1.Deployment', (d, { sp
 export const resource = defineResource({
   info: { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true, schema: 'io.k8s.api.apps.v1.Deployment', shortNames: ['deploy'], categories: ['all'] },
   strategy,
-  subresources: {
-    status: statusSubresource('Deployment', statusStrategy),
-    scale: scaleSubresource,
-  },
+  subresources: { status: statusSubresource('Deployment', statusStrategy), scale: scaleSubresource },
   printer,
 });

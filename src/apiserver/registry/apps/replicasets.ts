@@ -21,9 +21,6 @@ export const printer = workloadPrinter('io.k8s.api.apps.v1.ReplicaSet', (rs, { s
 export const resource = defineResource({
   info: { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true, schema: 'io.k8s.api.apps.v1.ReplicaSet', shortNames: ['rs'], categories: ['all'] },
   strategy,
-  subresources: {
-    status: statusSubresource('ReplicaSet', statusStrategy),
-    scale: scaleSubresource,
-  },
+  subresources: { status: statusSubresource('ReplicaSet', statusStrategy), scale: scaleSubresource },
   printer,
 });
