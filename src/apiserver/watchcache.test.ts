@@ -42,6 +42,21 @@ class WatchCountingStore {
 
 const names = (items: KObject[]) => items.map((o) => `${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`);
 
+
+/** A watch cache over a counting memory store, started; stopped and closed after fn, pass or fail. */
+async function withCountingCache(fn: (c: { counting: WatchCountingStore; store: Store; cache: WatchCache }) => Promise<void>): Promise<void> {
+  const counting = new WatchCountingStore(new MemoryStore());
+  const store = counting.wrap();
+  const cache = new WatchCache(store, '/registry/pods/');
+  try {
+    await cache.start();
+    await fn({ counting, store, cache });
+  } finally {
+    cache.stop();
+    await store.close();
+  }
+}
+
 describe('WatchCache', () => {
   test('lists what the store holds, then follows it', async () => {
     const store = new MemoryStore();
@@ -140,11 +155,7 @@ describe('WatchCache', () => {
   });
 
   test('a thousand watchers cost one store watch, and each sees every event in order', async () => {
-    const counting = new WatchCountingStore(new MemoryStore());
-    const store = counting.wrap();
-    const cache = new WatchCache(store, '/registry/pods/');
-    try {
-      await cache.start();
+    await withCountingCache(async ({ counting, store, cache }) => {
       const seen: number[][] = [];
       const closed: Error[] = [];
       for (let i = 0; i < 1000; i++) {
@@ -163,18 +174,11 @@ describe('WatchCache', () => {
       assert.equal(counting.watchCalls, 1);
       assert.equal(closed.length, 10, 'throwing watchers are closed, the others go on');
       assert.equal(cache.watcherCount, 990);
-    } finally {
-      cache.stop();
-      await store.close();
-    }
+    });
   });
 
   test('a lost store watch is resumed without a gap', async () => {
-    const counting = new WatchCountingStore(new MemoryStore());
-    const store = counting.wrap();
-    const cache = new WatchCache(store, '/registry/pods/');
-    try {
-      await cache.start();
+    await withCountingCache(async ({ counting, store, cache }) => {
       const got: number[] = [];
       cache.watch(cache.revision, undefined, (ev) => got.push(ev.revision));
       await store.create('/registry/pods/ns/a', pod('ns', 'a'));
@@ -183,18 +187,11 @@ describe('WatchCache', () => {
       await waitFor('events across the break', () => got.length >= 2);
       assert.deepEqual(got, [1, 2]);
       assert.equal(counting.watchCalls, 2);
-    } finally {
-      cache.stop();
-      await store.close();
-    }
+    });
   });
 
   test('when history was compacted meanwhile, watchers are closed and the cache lists again', async () => {
-    const counting = new WatchCountingStore(new MemoryStore());
-    const store = counting.wrap();
-    const cache = new WatchCache(store, '/registry/pods/');
-    try {
-      await cache.start();
+    await withCountingCache(async ({ counting, store, cache }) => {
       const closed: Error[] = [];
       cache.watch(cache.revision, undefined, () => {}, (e) => closed.push(e));
       counting.breakWatches();
@@ -205,10 +202,7 @@ describe('WatchCache', () => {
       await store.create('/registry/pods/ns/b', pod('ns', 'b'));
       await cache.waitForRevision(2, 1000);
       assert.equal(cache.list().items.length, 2);
-    } finally {
-      cache.stop();
-      await store.close();
-    }
+    });
   });
 
   test('stop ends watchers, waiters and the store watch', async () => {

@@ -6,7 +6,7 @@ import { startTestControlPlane, type TestControlPlane } from '../testing/control
 import { isPodReady } from '../api/conditions.js';
 import { DEPLOYMENTS as DEPLOY, EVENTS, PODS, REPLICASETS as RS, type Deployment, type DeploymentSpec, type Pod, type ReplicaSet } from '../api/types.js';
 import { computeHash, equalIgnoreHash, resolveFenceposts } from './deployment-util.js';
-import { startFakeKubelet, startWorkloadControllers, type FakeKubelet, type Workloads } from './workload-testing.js';
+import { startFakeKubelet, newTestNamespace, startWorkloadControllers, type FakeKubelet, type Workloads } from './workload-testing.js';
 import { waitFor } from '../testing/wait.js';
 
 const NEVER = 'registry.example/never-ready:1';
@@ -14,7 +14,6 @@ const NEVER = 'registry.example/never-ready:1';
 let cp: TestControlPlane;
 let w: Workloads;
 let kubelet: FakeKubelet;
-let nsSeq = 0;
 
 before(async () => {
   cp = await startTestControlPlane();
@@ -31,11 +30,7 @@ after(async () => {
   await cp?.stop();
 });
 
-async function newNamespace(): Promise<string> {
-  const name = `deploy-test-${++nsSeq}`;
-  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
+const newNamespace = (): Promise<string> => newTestNamespace(cp, 'deploy-test');
 
 function deployment(name: string, replicas: number, image: string, spec: Partial<DeploymentSpec> = {}): Deployment {
   return {

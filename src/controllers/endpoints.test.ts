@@ -6,17 +6,15 @@ import { type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { EndpointsController, repackSubsets, type Endpoints } from './endpoints.js';
 import { podManifest, setPodReady, startEndpointsTestEnv, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
-import { PODS } from '../api/types.js';
+import { PODS, SERVICES } from '../api/types.js';
 import { LAST_CHANGE_TRIGGER_TIME, HEADLESS_LABEL } from './endpoint-util.js';
 
 const NS = 'default';
-const SVC = { group: '', version: 'v1', resource: 'services', namespace: NS };
+const SVC = { ...SERVICES, namespace: NS };
 const EP = { group: '', version: 'v1', resource: 'endpoints', namespace: NS };
 
-let cp: TestControlPlane;
+let env: EndpointsTestEnv | undefined, cp: TestControlPlane, kubelet: IPKubelet;
 let ctrl: EndpointsController;
-let kubelet: IPKubelet;
-let env: EndpointsTestEnv | undefined;
 
 before(async () => {
   env = await startEndpointsTestEnv([{ metadata: { name: 'node-a' } }], (client, factory) => [ctrl = new EndpointsController(client, factory, { log: testLog })]);

@@ -9,17 +9,15 @@ import { waitFor } from '../testing/wait.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { CONTROLLER_NAME, EndpointSliceController, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type EndpointSlice } from './endpointslice.js';
 import { podManifest, setPodReady, startEndpointsTestEnv, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
-import { PODS } from '../api/types.js';
+import { PODS, SERVICES } from '../api/types.js';
 import { LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
 
 const NS = 'default';
-const SVC = { group: '', version: 'v1', resource: 'services', namespace: NS };
+const SVC = { ...SERVICES, namespace: NS };
 const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: NS };
 
-let cp: TestControlPlane;
+let env: EndpointsTestEnv | undefined, cp: TestControlPlane, kubelet: IPKubelet;
 let ctrl: EndpointSliceController;
-let kubelet: IPKubelet;
-let env: EndpointsTestEnv | undefined;
 
 before(async () => {
   const nodes = [{ metadata: { name: 'node-a', labels: { 'topology.kubernetes.io/zone': 'zone-1' } } }, { metadata: { name: 'node-b' } }];

@@ -5,7 +5,7 @@ import { startTestControlPlane, type TestControlPlane } from '../testing/control
 import { podsToDelete } from './podutil.js';
 import { EVENTS, PODS, REPLICASETS as RS, type Pod, type ReplicaSet } from '../api/types.js';
 import { slowStartBatch } from './replicaset.js';
-import { startFakeKubelet, startFaultProxy, startWorkloadControllers, type FakeKubelet, type FaultProxy, type Workloads } from './workload-testing.js';
+import { startFakeKubelet, startFaultProxy, newTestNamespace, startWorkloadControllers, type FakeKubelet, type FaultProxy, type Workloads } from './workload-testing.js';
 import { waitFor } from '../testing/wait.js';
 
 
@@ -13,7 +13,6 @@ let cp: TestControlPlane;
 let proxy: FaultProxy;
 let w: Workloads;
 let kubelet: FakeKubelet;
-let nsSeq = 0;
 
 before(async () => {
   cp = await startTestControlPlane();
@@ -29,11 +28,7 @@ after(async () => {
   await cp?.stop();
 });
 
-async function newNamespace(): Promise<string> {
-  const name = `rs-test-${++nsSeq}`;
-  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
+const newNamespace = (): Promise<string> => newTestNamespace(cp, 'rs-test');
 
 function replicaSet(ns: string, name: string, replicas: number, labels: Record<string, string> = { app: name }): ReplicaSet {
   return {
