@@ -47,6 +47,15 @@ function matchesSelector(sel: Record<string, string>, labels: Record<string, str
   return true;
 }
 
+/**
+ * The pods a service's endpoints are made of; undefined for a service whose endpoints are not
+ * the controllers' to write (ExternalName services get none; selector-less ones are the user's).
+ */
+export function managedServicePods(pods: Informer<Pod>, svc: Service): Pod[] | undefined {
+  if (svc.spec?.type === 'ExternalName' || !serviceSelector(svc)) return undefined;
+  return podsForService(pods, svc);
+}
+
 /** The pods a service selects, found through the smallest label index bucket of its selector. */
 export function podsForService(pods: Informer<Pod>, svc: Service): Pod[] {
   const sel = serviceSelector(svc);

@@ -11,7 +11,7 @@ import { errorMessage } from '../api/errors.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { isPodReady } from '../api/conditions.js';
 import { ENDPOINTS, type Pod, type Service, type ServicePort } from '../api/types.js';
-import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, findPort, formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, podsForService, sameStringMap, semanticEqual, serviceSelector, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, findPort, formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, managedServicePods, sameStringMap, semanticEqual, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
 
 
 /** Addresses an Endpoints object holds at most; beyond, it is truncated and annotated. */
@@ -99,10 +99,8 @@ export class EndpointsController extends Controller {
       this.pendingCreate.delete(key);
       return;
     }
-    // ExternalName services get no endpoints; selector-less ones have theirs written by users.
-    if (svc.spec?.type === 'ExternalName' || !serviceSelector(svc)) return;
-
-    const pods = podsForService(this.podInf, svc);
+    const pods = managedServicePods(this.podInf, svc);
+    if (!pods) return;
     // Computed on every sync so the tracker's state follows even when nothing is written.
     const triggerTime = this.triggerTimes.compute(key, svc, pods);
     const subsets = repackSubsets(desiredSubsets(svc, pods));

@@ -13,7 +13,7 @@ import { errorMessage } from '../api/errors.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { isPodReady } from '../api/conditions.js';
 import { ENDPOINTSLICES, NODES, type Pod, type Service } from '../api/types.js';
-import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, ZONE_LABEL, findPort, formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, podsForService, sameStringMap, serviceSelector, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, ZONE_LABEL, findPort, formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, managedServicePods, sameStringMap, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
 
 
 /** discovery.LabelServiceName. */
@@ -198,8 +198,8 @@ export class EndpointSliceController extends Controller {
       this.awaitingCache.delete(key);
       return;
     }
-    if (svc.spec?.type === 'ExternalName' || !serviceSelector(svc)) return;
-    const pods = podsForService(this.podInf, svc);
+    const pods = managedServicePods(this.podInf, svc);
+    if (!pods) return;
     // Slices being deleted are left alone, lest the controller wait on them forever.
     const slices = this.sliceInf.byIndex(SLICE_SERVICE_INDEX, key).filter((s) => !s.metadata.deletionTimestamp);
     if (this.tracker.staleSlices(key, slices)) {

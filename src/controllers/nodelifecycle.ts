@@ -128,13 +128,8 @@ export class NodeLifecycleController {
   private readonly podLoop: ControllerLoop;
   private readonly log: (msg: string) => void;
 
-  private readonly gracePeriodMs: number;
-  private readonly startupGracePeriodMs: number;
-  private readonly monitorPeriodMs: number;
-  private readonly evictionQPS: number;
-  private readonly secondaryEvictionQPS: number;
-  private readonly largeClusterThreshold: number;
-  private readonly unhealthyZoneThreshold: number;
+  /** The options, with kube-controller-manager's defaults where unset. */
+  private readonly cfg: Required<Omit<NodeLifecycleOptions, 'log'>>;
 
   private readonly knownNodes = new Map<string, KObject>();
   private readonly health = new Map<string, NodeHealth>();
@@ -149,13 +144,12 @@ export class NodeLifecycleController {
 
   constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: NodeLifecycleOptions = {}) {
     this.log = opts.log ?? (() => {});
-    this.gracePeriodMs = opts.nodeMonitorGracePeriodMs ?? 50_000;
-    this.startupGracePeriodMs = opts.nodeStartupGracePeriodMs ?? 60_000;
-    this.monitorPeriodMs = opts.monitorPeriodMs ?? 5_000;
-    this.evictionQPS = opts.evictionLimiterQPS ?? 0.1;
-    this.secondaryEvictionQPS = opts.secondaryEvictionLimiterQPS ?? 0.01;
-    this.largeClusterThreshold = opts.largeClusterThreshold ?? 50;
-    this.unhealthyZoneThreshold = opts.unhealthyZoneThreshold ?? 0.55;
+    this.cfg = {
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? 50_000, nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs ?? 60_000,
+      monitorPeriodMs: opts.monitorPeriodMs ?? 5_000, evictionLimiterQPS: opts.evictionLimiterQPS ?? 0.1,
+      secondaryEvictionLimiterQPS: opts.secondaryEvictionLimiterQPS ?? 0.01, largeClusterThreshold: opts.largeClusterThreshold ?? 50,
+      unhealthyZoneThreshold: opts.unhealthyZoneThreshold ?? 0.55,
+    };
 
     this.recorder = new EventRecorder(client, { component: 'node-controller', onError: (e) => this.log(`node-controller events: ${(e as Error)?.message ?? e}`) });
     this.nodes = factory.informerFor(NODES);
@@ -183,7 +177,7 @@ export class NodeLifecycleController {
       if (this.stopped) return;
       this.monitoring = this.monitorNodeHealth()
         .catch((e) => this.log(`node-lifecycle: monitoring node health: ${(e as Error)?.message ?? e}`))
-        .finally(() => { if (!this.stopped) this.monitorTimer = setTimeout(monitor, this.monitorPeriodMs); });
+        .finally(() => { if (!this.stopped) this.monitorTimer = setTimeout(monitor, this.cfg.monitorPeriodMs); });
     };
     monitor();
     const taint = (): void => {
@@ -358,11 +352,11 @@ export class NodeLifecycleController {
     let gracePeriod: number;
     if (!currentReady) {
       observed = { type: 'Ready', status: 'Unknown', lastHeartbeatTime: node.metadata.creationTimestamp, lastTransitionTime: node.metadata.creationTimestamp };
-      gracePeriod = this.startupGracePeriodMs;
+      gracePeriod = this.cfg.nodeStartupGracePeriodMs;
       health = health ? { ...health, ready: undefined } : { probeTimestamp: created, readyTransitionTimestamp: created, status: [] };
     } else {
       observed = { ...currentReady };
-      gracePeriod = this.gracePeriodMs;
+      gracePeriod = this.cfg.nodeMonitorGracePeriodMs;
     }
     const saved = health?.ready;
     if (!health) {
@@ -428,7 +422,7 @@ export class NodeLifecycleController {
     const z = zoneKey(node);
     let t = this.tainters.get(z);
     if (!t) {
-      t = new ZoneTainter(this.evictionQPS);
+      t = new ZoneTainter(this.cfg.evictionLimiterQPS);
       this.tainters.set(z, t);
       this.zoneStates.set(z, 'Initial');
     }
@@ -472,15 +466,15 @@ export class NodeLifecycleController {
     let ready = 0, notReady = 0;
     for (const c of conditions) { if (c?.status === 'True') ready++; else notReady++; }
     if (ready === 0 && notReady > 0) return 'FullDisruption';
-    if (notReady > 2 && notReady / (notReady + ready) >= this.unhealthyZoneThreshold) return 'PartialDisruption';
+    if (notReady > 2 && notReady / (notReady + ready) >= this.cfg.unhealthyZoneThreshold) return 'PartialDisruption';
     return 'Normal';
   }
 
   private setLimiterInZone(zone: string, size: number, state: ZoneState): void {
     const t = this.tainters.get(zone);
     if (!t) return;
-    if (state === 'Normal' || state === 'FullDisruption') t.limiter.setQPS(this.evictionQPS);
-    else if (state === 'PartialDisruption') t.limiter.setQPS(size > this.largeClusterThreshold ? this.secondaryEvictionQPS : 0);
+    if (state === 'Normal' || state === 'FullDisruption') t.limiter.setQPS(this.cfg.evictionLimiterQPS);
+    else if (state === 'PartialDisruption') t.limiter.setQPS(size > this.cfg.largeClusterThreshold ? this.cfg.secondaryEvictionLimiterQPS : 0);
   }
 
   /** When every zone has lost every node, the fault is most likely ours: untaint all and stop tainting. */
