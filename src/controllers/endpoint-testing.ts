@@ -7,7 +7,7 @@ import { nowRFC3339, type KObject } from '../api/object.js';
 import type { RestClient } from '../client/rest.js';
 import type { Runnable } from '../client/leaderelection.js';
 import { Informer, SharedInformerFactory } from '../client/informer.js';
-import { NODES, PODS, type Pod } from '../api/types.js';
+import { NODES, PODS, SERVICES, type Pod } from '../api/types.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 
 export interface EndpointsTestEnv {
@@ -15,6 +15,10 @@ export interface EndpointsTestEnv {
   kubelet: IPKubelet;
   stop(): Promise<void>;
 }
+
+/** The namespace the endpoints tests work in, and its services. */
+export const NS = 'default';
+export const SVC = { ...SERVICES, namespace: NS };
 
 /** The controller logs, when K8TS_TEST_LOG is set. */
 export const testLog = process.env.K8TS_TEST_LOG ? console.log : undefined;

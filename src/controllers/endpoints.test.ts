@@ -5,12 +5,10 @@ import assert from 'node:assert/strict';
 import { type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { EndpointsController, repackSubsets, type Endpoints } from './endpoints.js';
-import { podManifest, setPodReady, startEndpointsTestEnv, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
-import { PODS, SERVICES } from '../api/types.js';
+import { NS, podManifest, setPodReady, startEndpointsTestEnv, SVC, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { PODS } from '../api/types.js';
 import { LAST_CHANGE_TRIGGER_TIME, HEADLESS_LABEL } from './endpoint-util.js';
 
-const NS = 'default';
-const SVC = { ...SERVICES, namespace: NS };
 const EP = { group: '', version: 'v1', resource: 'endpoints', namespace: NS };
 
 let env: EndpointsTestEnv | undefined, cp: TestControlPlane, kubelet: IPKubelet;

@@ -8,12 +8,10 @@ import { serverPreferredResources } from '../client/discovery.js';
 import { waitFor } from '../testing/wait.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { CONTROLLER_NAME, EndpointSliceController, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type EndpointSlice } from './endpointslice.js';
-import { podManifest, setPodReady, startEndpointsTestEnv, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
-import { PODS, SERVICES } from '../api/types.js';
+import { NS, podManifest, setPodReady, startEndpointsTestEnv, SVC, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { PODS } from '../api/types.js';
 import { LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
 
-const NS = 'default';
-const SVC = { ...SERVICES, namespace: NS };
 const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: NS };
 
 let env: EndpointsTestEnv | undefined, cp: TestControlPlane, kubelet: IPKubelet;
