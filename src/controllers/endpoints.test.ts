@@ -2,7 +2,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type TestControlPlane } from '../testing/controlplane.js';
+import type { TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { EndpointsController, repackSubsets, type Endpoints } from './endpoints.js';
 import { NS, podManifest, setPodReady, startEndpointsTestEnv, SVC, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';

@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type TestControlPlane } from '../testing/controlplane.js';
+import type { TestControlPlane } from '../testing/controlplane.js';
 import { serverPreferredResources } from '../client/discovery.js';
 import { waitFor } from '../testing/wait.js';
 import { GarbageCollector } from './garbagecollector.js';
