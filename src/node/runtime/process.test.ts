@@ -262,7 +262,10 @@ test('exit codes, reasons and start errors', { skip }, async () => {
   assert.equal(ms?.reason, 'StartError');
 
   if (existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes') || existsSync('/sys/fs/cgroup/cgroup.controllers')) {
-    const oom = await exitedStatus(await start('oom', ['python3', '-c', 'x = bytearray(512 * 1024 * 1024)'], { memoryLimitBytes: 64 * 1024 * 1024 }));
+    // A container sees its image's files only: node is in the agnhost image, python3 is in none.
+    const hog = await rt.createContainer(sb, await containerConfig('oom', 'registry.k8s.io/e2e-test-images/agnhost:2.53', ['node', '-e', 'Buffer.alloc(512 * 1024 * 1024, 1)'], { memoryLimitBytes: 64 * 1024 * 1024 }), sbConfig);
+    await rt.startContainer(hog);
+    const oom = await exitedStatus(hog);
     assert.equal(oom.exitCode, 137);
     assert.equal(oom.reason, 'OOMKilled');
   }

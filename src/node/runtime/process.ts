@@ -13,8 +13,9 @@
 //
 // Beyond the RuntimeService contract: close() (stop reading, leave containers running) and
 // cleanupAll() (remove every sandbox, container, namespace, veth, bridge and mount it made).
-// The runtime needs the image's files: it uses ImageFilesystem.rootfsPath when the image service
-// has it (LocalImageStore does), see images.ts.
+// The runtime needs the image's files: an isolated container's root is the image service's
+// snapshot (ImageFilesystem.snapshotter, containerd's overlay mounts); host processes work in
+// ImageFilesystem.rootfsPath, a directory with the image's whole filesystem.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { spawner } from './spawner.js';
@@ -67,9 +68,28 @@ interface ContainerRecord {
   hostWorkingDir: string;
   isolated: boolean;
   cgroupDir?: string;
+  /** The image service's snapshot holding this container's root (removed with the container). */
+  snapshot?: string;
 }
 
 const RUNTIME_VERSION = '0.1.0';
+
+function hostTool(name: string): string {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (existsSync(path.join(dir, name))) return path.join(dir, name);
+  return name;
+}
+const CHROOT = hostTool('chroot');
+const NSENTER = hostTool('nsenter');
+
+/** Images that run on the host's node binary find it on PATH even when it lives outside /usr/bin. */
+function withNodeOnPath(env: string[]): string[] {
+  const nodeDir = path.dirname(process.execPath);
+  return env.map((e) => {
+    if (!e.startsWith('PATH=')) return e;
+    const dirs = e.slice(5).split(':');
+    return dirs.includes(nodeDir) ? e : `${e}:${nodeDir}`;
+  });
+}
 const POLL_MS = 25;
 
 function sleep(ms: number): Promise<void> {
@@ -433,21 +453,27 @@ export class ProcessRuntime implements RuntimeService {
     const image = await this.images.imageStatus({ image: imageId });
     if (!image) throw new Error(`image "${imageId}" is not present on this node`);
     const fsx = this.images as Partial<ImageFilesystem>;
-    const imageRootfs = fsx.rootfsPath ? await fsx.rootfsPath(imageId) : undefined;
+    const id = randomBytes(16).toString('hex');
+    // Isolated containers get the image's own root (an overlay of its snapshots, as containerd
+    // gives); host processes get a directory with the image's files as their working tree.
+    const rootfsMounts = sb.isolated && fsx.snapshotter ? await fsx.snapshotter.prepare(id, imageId) : undefined;
+    const imageRootfs = !rootfsMounts && fsx.rootfsPath ? await fsx.rootfsPath(imageId) : undefined;
     const imageRef = (fsx.imageDigestRef ? await fsx.imageDigestRef(imageId) : undefined) ?? imageId;
 
-    const id = randomBytes(16).toString('hex');
     const dir = this.containerDir(id);
     await mkdir(path.join(dir, 'root'), { recursive: true });
     const workingDir = config.workingDir || image.config.workingDir || '/';
     const hostname = readText(path.join(this.sandboxDir(podSandboxId), 'hostname'))?.trim() || sandboxConfig.hostname;
-    const env = mergeEnv(image.config.env, hostname, config.envs);
+    let env = mergeEnv(image.config.env, hostname, config.envs);
+    // Host processes run the host's binaries: the node binary the images' scripts need is found
+    // even where it lives outside the usual PATH.
+    if (!sb.isolated) env = withNodeOnPath(env);
     const argv = [...config.command, ...config.args];
     if (argv.length === 0) throw new Error('no command specified');
     const logPath = path.resolve(sandboxConfig.logDirectory || sb.config.logDirectory, config.logPath);
     await mkdir(path.dirname(logPath), { recursive: true });
     let hostWorkingDir = dir;
-    if (imageRootfs && existsSync(path.join(imageRootfs, workingDir))) hostWorkingDir = path.join(imageRootfs, workingDir);
+    if (imageRootfs && existsSync(path.join(imageRootfs, path.posix.resolve('/', workingDir)))) hostWorkingDir = path.join(imageRootfs, path.posix.resolve('/', workingDir));
     else if (existsSync(workingDir)) hostWorkingDir = workingDir;
 
     const mounts: LaunchMount[] = [];
@@ -459,11 +485,11 @@ export class ProcessRuntime implements RuntimeService {
     const cgroupDir = this.isolated && config.memoryLimitBytes ? await this.setupMemoryCgroup(id, config.memoryLimitBytes) : undefined;
     const rec: ContainerRecord = {
       id, podSandboxId, config, image: imageId, imageRef, createdAt: Date.now(), logPath, env, workingDir,
-      hostWorkingDir, isolated: sb.isolated, ...(cgroupDir ? { cgroupDir } : {}),
+      hostWorkingDir, isolated: sb.isolated, ...(cgroupDir ? { cgroupDir } : {}), ...(rootfsMounts ? { snapshot: id } : {}),
     };
     const spec: LaunchSpec = {
       containerDir: dir, stateDir: this.stateDir, isolated: sb.isolated, sandboxDir: this.sandboxDir(podSandboxId),
-      hostNetwork: !!sb.config.hostNetwork, imageRootfs, workingDir, hostWorkingDir, env, argv, mounts,
+      hostNetwork: !!sb.config.hostNetwork, imageRootfs, rootfsMounts, chroot: CHROOT, workingDir, hostWorkingDir, env, argv, mounts,
       stdin: !!config.stdin, cgroupDir,
     };
     const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : [])].map((f) => path.join(dir, f));
@@ -542,6 +568,8 @@ export class ProcessRuntime implements RuntimeService {
     if (pump) { await Promise.race([pump.done, sleep(2000)]); pump.close(); this.pumps.delete(id); }
     await rm(dir, { recursive: true, force: true });
     if (rec?.cgroupDir) await rmdir(rec.cgroupDir).catch(() => undefined);
+    const snaps = (this.images as Partial<ImageFilesystem>).snapshotter;
+    if (rec?.snapshot && snaps) await snaps.remove(rec.snapshot).catch((err) => this.log(`removing the root of container ${id}: ${(err as Error).message}`));
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
@@ -607,7 +635,9 @@ export class ProcessRuntime implements RuntimeService {
 
   private execArgv(rec: ContainerRecord, pid: number, cmd: string[]): { file: string; args: string[]; cwd?: string } {
     const envCmd = ['/usr/bin/env', '-i', ...rec.env, ...cmd];
-    if (rec.isolated) return { file: 'nsenter', args: ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...envCmd] };
+    // The host's env sets the environment before nsenter enters the container's root, so the
+    // image needs no env binary of its own; the command is looked up in the container's PATH.
+    if (rec.isolated) return { file: '/usr/bin/env', args: ['-i', ...rec.env, NSENTER, '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...cmd] };
     return { file: envCmd[0], args: envCmd.slice(1), cwd: rec.hostWorkingDir };
   }
 
