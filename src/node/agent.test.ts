@@ -142,7 +142,8 @@ test('an image that cannot be pulled: ErrImagePull, then ImagePullBackOff, with 
   assert.match(containerStatus(p1)!.state!.waiting!.message!, /not found/);
   assert.equal(p1.status?.phase, 'Pending');
   const p2 = await h.waitPod('badimage', 'ImagePullBackOff', (p) => containerStatus(p)?.state?.waiting?.reason === 'ImagePullBackOff');
-  assert.equal(containerStatus(p2)!.state!.waiting!.message, `Back-off pulling image "${image}"`);
+  // kubelet keeps the last pull error in the back-off message (image_manager.go prevPullErrMsg).
+  assert.match(containerStatus(p2)!.state!.waiting!.message!, new RegExp(`^Back-off pulling image "${image}": ErrImagePull: rpc error: .*not found`));
   await h.waitEvent('badimage', 'Failed', new RegExp(`^Failed to pull image "${image}": rpc error`));
   await h.waitEvent('badimage', 'Failed', 'Error: ErrImagePull');
   await h.waitEvent('badimage', 'BackOff', `Back-off pulling image "${image}"`);
