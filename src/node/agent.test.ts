@@ -135,6 +135,14 @@ test('a crashing container: CrashLoopBackOff with restartCount, lastState and a 
   assert.ok(h.runtime.containersOf(uid, 'app').length <= 2);
 });
 
+test('an image name no registry could serve: InvalidImageName, no pull', async () => {
+  await h.createPod({ metadata: { name: 'badname' }, spec: { containers: [{ name: 'app', image: 'Example/App:v1' }] } });
+  const p = await h.waitPod('badname', 'InvalidImageName', (x) => containerStatus(x)?.state?.waiting?.reason === 'InvalidImageName');
+  assert.match(containerStatus(p)!.state!.waiting!.message!, /^Failed to apply default image tag "Example\/App:v1": couldn't parse image reference "Example\/App:v1": invalid reference format/);
+  await h.waitEvent('badname', 'InspectFailed', /^Failed to apply default image tag/);
+  assert.ok(!h.images.pulls.some((r) => r.toLowerCase().includes('example/app')));
+});
+
 test('an image that cannot be pulled: ErrImagePull, then ImagePullBackOff, with events', async () => {
   const image = 'example.com/does-not-exist:v10';
   await h.createPod({ metadata: { name: 'badimage' }, spec: { containers: [{ name: 'app', image }] } });

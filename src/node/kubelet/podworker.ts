@@ -8,6 +8,7 @@ import { nowRFC3339 } from '../../api/object.js';
 import { isNotFound, type EventRecorder, type EventType, type RestClient } from '../../client/index.js';
 import { ImagePullError, type AuthConfig, type ContainerStatus, type ImageConfig, type ImageService, type PodSandboxStatus, type RuntimeService } from '../runtime/types.js';
 import { pullCredentials } from './pullsecrets.js';
+import { parseReference } from '../images/reference.js';
 import type { ImagePuller } from './images.js';
 import { Backoff, goDuration } from './backoff.js';
 import { commandLine, ContainerConfigError, makeEnvironment, mergeImageEnv } from './env.js';
@@ -257,6 +258,16 @@ export class PodWorker {
     const name = spec.name;
     const imgs = this.ctx.images;
     const policy = spec.imagePullPolicy ?? defaultPullPolicy(ref);
+    try {
+      parseReference(ref);
+    } catch (e) {
+      // kubelet's applyDefaultImageTag: a name the API server let through but no registry could serve.
+      const msg = `Failed to apply default image tag "${ref}": couldn't parse image reference "${ref}": ${e instanceof Error ? e.message : String(e)}`;
+      this.event('Warning', 'InspectFailed', msg, name);
+      this.event('Warning', 'Failed', 'Error: InvalidImageName', name);
+      this.reasons.set(name, { reason: 'InvalidImageName', message: msg });
+      return undefined;
+    }
     let present;
     try {
       present = await imgs.imageStatus({ image: ref });
