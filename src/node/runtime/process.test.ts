@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -389,4 +389,21 @@ test('removePodSandbox and cleanupAll leave nothing behind', { skip }, async () 
   assert.throws(() => execFileSync('ip', ['link', 'show', bridgeName], { stdio: 'pipe' }));
   assert.doesNotMatch(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }), new RegExp(`master ${bridgeName}`));
   writeFileSync(path.join(dir, 'done'), '');
+});
+
+test('an image whose /etc is a link to a host directory cannot make the runtime write there', { skip }, async () => {
+  const { buildImage, buildLayer, contentSink } = await import('../images/build.js');
+  const { busyboxEntries } = await import('../images/testing/registry.js');
+  const hostDir = path.join(dir, `planted-${randomBytes(3).toString('hex')}`);
+  mkdirSync(hostDir);
+  const sink = contentSink(images.content);
+  const base = await buildLayer(sink, busyboxEntries().filter((e) => !e.name.startsWith('etc')));
+  const evil = await buildLayer(sink, [{ name: 'etc', type: 'symlink', linkname: hostDir }]);
+  const target = await buildImage(sink, { layers: [base, evil], config: { Cmd: ['sleep', '60'] } });
+  await images.register('example.com/evil/etc:1', target);
+  const sbConfig = sandboxConfig('evil');
+  const sb = await rt.runPodSandbox(sbConfig);
+  const id = await rt.createContainer(sb, await containerConfig('c', 'example.com/evil/etc:1'), sbConfig);
+  await assert.rejects(rt.startContainer(id), /symbolic link in the image/);
+  assert.deepEqual(readdirSync(hostDir), [], 'nothing was written through the planted link');
 });
