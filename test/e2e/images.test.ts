@@ -145,6 +145,21 @@ describe('images from a loopback registry on a real node', { skip }, () => {
     assert.match(ls.stdout, /^example\.com\/loaded\/web\s+v1\s+[0-9a-f]{13}\s+/m);
   });
 
+  test('`k8ts image pull` with and without credentials, `image ls` and `image rm`', async () => {
+    const cli = (...args: string[]) => runCmd(process.execPath, [CLI, 'image', ...args, '--data-dir', cluster.dataDir], { env: cluster.env() });
+    const ref = `${locked.host}/private/web:v1`;
+    const refused = await cli('pull', ref);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /no basic auth credentials/);
+    const pulled = await cli('pull', ref, '--creds', `${USER.username}:${USER.password}`);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(pulled.stdout, new RegExp(`^pulled ${ref.replace(/[.]/g, '\\.')} \\(${digest}, `, 'm'));
+    const bad = await cli('pull', 'Not/A:Ref!');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /invalid reference format/);
+    assert.match((await cli('ls')).stdout, new RegExp(`^${locked.host.replace(/[.]/g, '\\.')}/private/web\\s+v1\\s`, 'm'));
+  });
+
   test('an OCI index with two platforms: the node\'s is pulled and runs', async () => {
     await runPod('multi', `${open.host}/team/multi:v1`);
     await running('multi');
