@@ -129,6 +129,46 @@ test('pod create', () => {
   ]);
 });
 
+test('pod create: volume item paths and subPaths stay inside their volume (issue #7)', () => {
+  const dotdot = "must not contain '..'";
+  const vol = (v: any) => (p: any) => { p.spec.serviceAccountName = 'default'; p.spec.volumes = [{ name: 'v', ...v }]; };
+  table(v.validatePodCreate, 'Pod', basePod, [
+    ['downwardAPI item climbing out', vol({ downwardAPI: { defaultMode: 420, items: [{ path: '../../../../../../etc/cron.d/x', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }] } }),
+      [`spec.volumes[0].downwardAPI.path: Invalid value: "../../../../../../etc/cron.d/x": ${dotdot}`]],
+    ['downwardAPI item absolute', vol({ downwardAPI: { defaultMode: 420, items: [{ path: '/etc/x', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }] } }),
+      ['spec.volumes[0].downwardAPI.path: Invalid value: "/etc/x": must be a relative path']],
+    ['downwardAPI item named ..data', vol({ downwardAPI: { defaultMode: 420, items: [{ path: '..data', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }] } }),
+      ['spec.volumes[0].downwardAPI.path: Invalid value: "..data": must not start with \'..\'']],
+    ['downwardAPI item without a source', vol({ downwardAPI: { defaultMode: 420, items: [{ path: 'x' }] } }),
+      ['spec.volumes[0].downwardAPI: Required value: one of fieldRef and resourceFieldRef is required']],
+    ['configMap item', vol({ configMap: { name: 'c', defaultMode: 420, items: [{ key: 'k', path: 'a/../../b' }] } }),
+      [`spec.volumes[0].configMap.items[0].path: Invalid value: "a/../../b": ${dotdot}`]],
+    ['secret item', vol({ secret: { secretName: 's', defaultMode: 420, items: [{ key: 'k', path: '../x' }] } }),
+      [`spec.volumes[0].secret.items[0].path: Invalid value: "../x": ${dotdot}`]],
+    ['projected configMap item', vol({ projected: { defaultMode: 420, sources: [{ configMap: { name: 'c', items: [{ key: 'k', path: '../x' }] } }] } }),
+      [`spec.volumes[0].projected.sources[0].configMap.items[0].path: Invalid value: "../x": ${dotdot}`]],
+    ['projected secret item', vol({ projected: { defaultMode: 420, sources: [{ secret: { name: 's', items: [{ key: 'k', path: '/x' }] } }] } }),
+      ['spec.volumes[0].projected.sources[0].secret.items[0].path: Invalid value: "/x": must be a relative path']],
+    ['projected downwardAPI item', vol({ projected: { defaultMode: 420, sources: [{ downwardAPI: { items: [{ path: 'a/..', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }] } }] } }),
+      [`spec.volumes[0].projected.sources[0].downwardAPI.path: Invalid value: "a/..": ${dotdot}`]],
+    ['projected token path', vol({ projected: { defaultMode: 420, sources: [{ serviceAccountToken: { path: '../../token', expirationSeconds: 3600 } }] } }),
+      [`spec.volumes[0].projected.path: Invalid value: "../../token": ${dotdot}`]],
+    ['projected token: path and expiry', vol({ projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 60 } }] } }),
+      ['spec.volumes[0].projected.path: Required value', 'spec.volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes']],
+    ['projected duplicate paths', vol({ projected: { defaultMode: 420, sources: [{ configMap: { name: 'c', items: [{ key: 'k', path: 'x' }] } }, { secret: { name: 's', items: [{ key: 'k', path: 'x' }] } }] } }),
+      ['spec.volumes[0].projected: Invalid value: "s": conflicting duplicate paths']],
+    ['subPath climbing out', (p) => { p.spec.volumes = [{ name: 'v', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/a', subPath: '../../etc' }]; },
+      [`spec.containers[0].volumeMounts.subPath: Invalid value: "../../etc": ${dotdot}`]],
+    ['subPath absolute', (p) => { p.spec.volumes = [{ name: 'v', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/a', subPath: '/etc' }]; },
+      ['spec.containers[0].volumeMounts.subPath: Invalid value: "/etc": must be a relative path']],
+    ['subPath starting with .. is a name', (p) => { p.spec.volumes = [{ name: 'v', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/a', subPath: '..x' }]; }, []],
+    ['subPathExpr', (p) => { p.spec.volumes = [{ name: 'v', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/a', subPathExpr: '$(X)/../..' }]; },
+      [`spec.containers[0].volumeMounts.subPathExpr: Invalid value: "$(X)/../..": ${dotdot}`]],
+    ['subPath and subPathExpr', (p) => { p.spec.volumes = [{ name: 'v', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/a', subPath: 'a', subPathExpr: 'b' }]; },
+      ['spec.containers[0].volumeMounts[0].subPathExpr: Invalid value: "b": subPathExpr and subPath are mutually exclusive']],
+  ]);
+});
+
 test('the whole 422 message for a bad pod name, as kubectl prints it', () => {
   const p = basePod();
   p.metadata.name = 'Bad_Name';

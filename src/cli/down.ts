@@ -2,17 +2,23 @@
 
 import fs from 'node:fs';
 import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
-import { processAlive, readClusterInfo } from '../cluster/controlplane.js';
+import { isClusterProcess, processAlive, readClusterInfo } from '../cluster/controlplane.js';
 
 export async function down(opts: { dataDir?: string }): Promise<number> {
   const dataDir = opts.dataDir ?? defaultDataDir();
   const files = clusterFiles(dataDir);
   const info = readClusterInfo(dataDir);
   let pid = info?.pid;
+  let pidStart = info?.pidStart;
   if (!pid) {
-    try { pid = Number(fs.readFileSync(files.pid, 'utf8').trim()) || undefined; } catch { /* none */ }
+    try {
+      const [p, start] = fs.readFileSync(files.pid, 'utf8').trim().split(' ');
+      pid = Number(p) || undefined;
+      pidStart = start;
+    } catch { /* none */ }
   }
-  if (!pid || !processAlive(pid)) {
+  // A stale pid may belong to another process by now: it is signalled only if it is still ours.
+  if (!pid || !isClusterProcess(pid, pidStart, dataDir)) {
     console.log(`k8ts is not running (data dir ${files.dir}).`);
     for (const f of [files.info, files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } }
     return 0;

@@ -136,9 +136,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: string): ClusterInfo {
   const files = clusterFiles(dataDir);
   const info: ClusterInfo = { url: cp.url, pid: process.pid, port: cp.api.port, store: storeKind, dataDir: files.dir, startedAt: new Date().toISOString() };
+  const start = processStartTime(process.pid);
+  if (start) info.pidStart = start;
   if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations };
   fs.writeFileSync(files.info, JSON.stringify(info, null, 2));
-  fs.writeFileSync(files.pid, `${process.pid}\n`);
+  fs.writeFileSync(files.pid, `${process.pid}${start ? ` ${start}` : ''}\n`);
   return info;
 }
 
@@ -148,6 +150,31 @@ export function readClusterInfo(dataDir: string): ClusterInfo | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot): with the pid, a process's identity. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether pid is still the cluster's process, not whatever process reuses a stale pid: its start
+ * time must be the one recorded; with none recorded (older files), its command line must be this
+ * data dir's `up --foreground`. Off Linux only liveness can be checked.
+ */
+export function isClusterProcess(pid: number, pidStart: string | undefined, dataDir: string): boolean {
+  if (process.platform !== 'linux') return processAlive(pid);
+  const start = processStartTime(pid);
+  if (start === undefined) return false;
+  if (pidStart) return start === pidStart;
+  let cmdline: string[] = [];
+  try { cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return false; }
+  return cmdline.includes('--foreground') && cmdline.includes(clusterFiles(dataDir).dir);
 }
 
 export function processAlive(pid: number): boolean {
@@ -162,7 +189,7 @@ export function processAlive(pid: number): boolean {
 /** The cluster recorded in dataDir, if its process still runs and answers /readyz. */
 export async function runningCluster(dataDir: string): Promise<ClusterInfo | undefined> {
   const info = readClusterInfo(dataDir);
-  if (!info || !processAlive(info.pid)) return undefined;
+  if (!info || !isClusterProcess(info.pid, info.pidStart, dataDir)) return undefined;
   return (await readyz(info.url, caOf(dataDir))) ? info : undefined;
 }
 

@@ -32,6 +32,8 @@ export function clusterFiles(dataDir: string): ClusterFiles {
 export interface ClusterInfo {
   url: string;
   pid: number;
+  /** The process's start time (/proc/<pid>/stat), so that a reused pid is not taken for it. */
+  pidStart?: string;
   port: number;
   store: string;
   dataDir: string;

@@ -36,10 +36,10 @@
 //                                         processes can use to reach exactly that object (kubelet
 //                                         bind-mounts /proc/<kubelet pid>/fd/<fd> for a subPath).
 //   closeFd(fd)
-//   resolveInLayers(layers, p)            scoped resolution over a read-only union (an overlay's lower
+//   resolveInLayers(layers, p, {opaque})  scoped resolution over a read-only union (an overlay's
 //                                         layers, top first), by lstat: for trees nobody else writes
-//                                         (an image's files over the host's `/`). Returns the
-//                                         relative path.
+//                                         (an image's files over the host's `/`); `opaque` names
+//                                         directories that get a fresh mount. Returns the relative path.
 //
 // Who uses it: volumes.ts (configMap/secret/downwardAPI/projected items, subPath), the process
 // runtime (mount targets, working directory). The OCI runtime uses the same calls.
@@ -248,7 +248,7 @@ export function writeFileInRoot(root: string, rel: string, data: Buffer | string
   }
 }
 
-export function resolveInLayers(layers: string[], p: string): string {
+export function resolveInLayers(layers: string[], p: string, opts: { opaque?: string[] } = {}): string {
   // Per resolved component, the layers whose directory is merged there (an overlay merges a
   // directory with the lower layers' directories of that name down to the first non-directory).
   const names: string[] = [];
@@ -284,7 +284,8 @@ export function resolveInLayers(layers: string[], p: string): string {
       if (todo.some((c) => c !== '..')) throw new SafePathError(`"${rel}" is not a directory`, 'ENOTDIR');
     }
     names.push(name);
-    live.push(dirs);
+    // A directory something else is mounted on (a fresh tmpfs, proc): nothing of the layers shows below it.
+    live.push(opts.opaque?.includes(names.join('/')) ? [] : dirs);
   }
   return names.join('/');
 }

@@ -71,3 +71,24 @@ test('import a folder as an image, list and remove it', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('two references that read alike get directories of their own (issue #7)', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-images-test-'));
+  try {
+    const store = new LocalImageStore({ dir: path.join(dir, 'store') });
+    for (const [tag, marker] of [['x.io/a:b_c', 'one'], ['x.io/a/b:c', 'two']]) {
+      const src = path.join(dir, marker);
+      mkdirSync(path.join(src, 'rootfs'), { recursive: true });
+      writeFileSync(path.join(src, 'rootfs', 'marker'), marker);
+      writeFileSync(path.join(src, 'image.json'), JSON.stringify({ repoTags: [tag] }));
+      await store.importImage(src, tag);
+    }
+    const one = await store.rootfsPath('x.io/a:b_c');
+    const two = await store.rootfsPath('x.io/a/b:c');
+    assert.ok(one && two && one !== two);
+    assert.equal(readFileSync(path.join(one, 'marker'), 'utf8'), 'one');
+    assert.equal(readFileSync(path.join(two, 'marker'), 'utf8'), 'two');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

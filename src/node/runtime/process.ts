@@ -35,6 +35,7 @@ import { ContainerLogPump } from './logs.js';
 import { hasBinary, nodeAddress, run, type NodeNetwork } from '../network/bridge.js';
 import { initScript, PTY_HELPER, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq, type LaunchMount, type LaunchSpec } from './shim.js';
 import type { ImageFilesystem } from './images.js';
+import { cleanComponents, fdWalkSupported, resolveInLayers, resolveInRoot } from '../fs/safepath.js';
 
 export interface ProcessRuntimeOptions {
   stateDir: string;
@@ -44,6 +45,8 @@ export interface ProcessRuntimeOptions {
   log?: (msg: string) => void;
   /** 'auto': namespaces when root on Linux; 'none': plain host processes. */
   isolation?: 'auto' | 'none';
+  /** Size of a container's writable layer (a tmpfs) and of its /tmp when no ephemeral-storage limit is given (default 1 GiB). */
+  writableLayerBytes?: number;
 }
 
 interface SandboxRecord {
@@ -170,6 +173,46 @@ function mergeEnv(image: string[], hostname: string, config: { key: string; valu
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
 
+/** Directories of the container's view that get a fresh mount of their own (init.sh). */
+const FRESH_MOUNTS = ['proc', 'dev', 'sys', 'tmp'];
+
+/**
+ * Resolves container paths as the container will see them: the image's files over the host's `/`
+ * (an overlay), with the volumes mounted so far on top. A target inside a volume is resolved inside
+ * that volume's directory (descriptor walk: a container may be changing it).
+ */
+/** The layer directories (top first) an image service's rootfs mounts are made of. */
+function rootfsLayers(mounts: { type: string; source: string; options: string[] }[]): string[] {
+  const out: string[] = [];
+  for (const m of mounts) {
+    if (m.type === 'bind') { out.unshift(m.source); continue; }
+    const upper = m.options.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
+    const lower = m.options.find((o) => o.startsWith('lowerdir='))?.slice('lowerdir='.length);
+    out.unshift(...(upper ? [upper] : []), ...(lower ? lower.split(':') : []));
+  }
+  return out;
+}
+
+function containerView(layers: string[]) {
+  const volumes: { at: string; hostPath: string; isFile: boolean }[] = [];
+  return {
+    resolve(p: string): string {
+      const rel = resolveInLayers(layers, p, { opaque: FRESH_MOUNTS });
+      let abs = `/${rel}`;
+      const under = volumes.filter((v) => abs === v.at || abs.startsWith(`${v.at}/`)).sort((a, b) => b.at.length - a.at.length)[0];
+      if (under && abs !== under.at) {
+        if (under.isFile) throw new Error(`mount target ${p} is inside the file mounted at ${under.at}`);
+        const inside = path.relative(under.hostPath, resolveInRoot(under.hostPath, abs.slice(under.at.length)));
+        abs = path.posix.join(under.at, inside);
+      }
+      return abs;
+    },
+    mounted(at: string, hostPath: string, isFile: boolean): void {
+      volumes.push({ at, hostPath, isFile });
+    },
+  };
+}
+
 /** A Duplex over a helper process's stdin/stdout (port-forward relays). */
 class ChildDuplex extends Duplex {
   constructor(private readonly child: ChildProcess) {
@@ -201,8 +244,10 @@ export class ProcessRuntime implements RuntimeService {
   private readonly pumps = new Map<string, ContainerLogPump>();
   private readonly sessions = new Set<{ kill(): void }>();
   private readonly hasPython: boolean;
+  private readonly writableDefault: number;
 
   constructor(opts: ProcessRuntimeOptions) {
+    this.writableDefault = opts.writableLayerBytes ?? 1024 ** 3;
     this.stateDir = path.resolve(opts.stateDir);
     this.node = opts.node;
     this.images = opts.images;
@@ -462,7 +507,8 @@ export class ProcessRuntime implements RuntimeService {
 
     const dir = this.containerDir(id);
     await mkdir(path.join(dir, 'root'), { recursive: true });
-    const workingDir = config.workingDir || image.config.workingDir || '/';
+    const logPath = path.resolve(sandboxConfig.logDirectory || sb.config.logDirectory, config.logPath);
+    await mkdir(path.dirname(logPath), { recursive: true });
     const hostname = readText(path.join(this.sandboxDir(podSandboxId), 'hostname'))?.trim() || sandboxConfig.hostname;
     let env = mergeEnv(image.config.env, hostname, config.envs);
     // Host processes run the host's binaries: the node binary the images' scripts need is found
@@ -470,18 +516,23 @@ export class ProcessRuntime implements RuntimeService {
     if (!sb.isolated) env = withNodeOnPath(env);
     const argv = [...config.command, ...config.args];
     if (argv.length === 0) throw new Error('no command specified');
-    const logPath = path.resolve(sandboxConfig.logDirectory || sb.config.logDirectory, config.logPath);
-    await mkdir(path.dirname(logPath), { recursive: true });
-    let hostWorkingDir = dir;
-    if (imageRootfs && existsSync(path.join(imageRootfs, path.posix.resolve('/', workingDir)))) hostWorkingDir = path.join(imageRootfs, path.posix.resolve('/', workingDir));
-    else if (existsSync(workingDir)) hostWorkingDir = workingDir;
-
+    // Mount targets and the working directory are resolved inside the container's view (its
+    // image's layers; the image's files over the host's `/` for the tmpfs view), never through a
+    // link the image or a volume holds (runc does the same with securejoin).
+    const view = containerView(rootfsMounts ? rootfsLayers(rootfsMounts) : imageRootfs ? [imageRootfs, '/'] : ['/']);
     const mounts: LaunchMount[] = [];
-    for (const m of config.mounts) {
+    const byDepth = [...config.mounts].sort((a, b) => cleanComponents(a.containerPath).length - cleanComponents(b.containerPath).length);
+    for (const m of byDepth) {
       let isFile = false;
       try { isFile = !statSync(m.hostPath).isDirectory(); } catch { await mkdir(m.hostPath, { recursive: true }); }
-      mounts.push({ containerPath: path.posix.resolve('/', m.containerPath), hostPath: path.resolve(m.hostPath), readonly: !!m.readonly, isFile });
+      const containerPath = view.resolve(m.containerPath);
+      mounts.push({ containerPath, hostPath: path.resolve(m.hostPath), readonly: !!m.readonly, isFile });
+      view.mounted(containerPath, path.resolve(m.hostPath), isFile);
     }
+    const workingDir = view.resolve(config.workingDir || image.config.workingDir || '/');
+    let hostWorkingDir = dir;
+    if (imageRootfs && fdWalkSupported && existsSync(resolveInRoot(imageRootfs, workingDir))) hostWorkingDir = resolveInRoot(imageRootfs, workingDir);
+    else if (existsSync(workingDir)) hostWorkingDir = workingDir;
     const cgroupDir = this.isolated && config.memoryLimitBytes ? await this.setupMemoryCgroup(id, config.memoryLimitBytes) : undefined;
     const rec: ContainerRecord = {
       id, podSandboxId, config, image: imageId, imageRef, createdAt: Date.now(), logPath, env, workingDir,
@@ -490,7 +541,7 @@ export class ProcessRuntime implements RuntimeService {
     const spec: LaunchSpec = {
       containerDir: dir, stateDir: this.stateDir, isolated: sb.isolated, sandboxDir: this.sandboxDir(podSandboxId),
       hostNetwork: !!sb.config.hostNetwork, imageRootfs, rootfsMounts, chroot: CHROOT, workingDir, hostWorkingDir, env, argv, mounts,
-      stdin: !!config.stdin, cgroupDir,
+      stdin: !!config.stdin, cgroupDir, writableBytes: config.ephemeralStorageLimitBytes ?? this.writableDefault,
     };
     const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : [])].map((f) => path.join(dir, f));
     const mk = await spawner.run('mkfifo', ['-m', '0600', ...fifos]);
@@ -634,10 +685,11 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   private execArgv(rec: ContainerRecord, pid: number, cmd: string[]): { file: string; args: string[]; cwd?: string } {
-    const envCmd = ['/usr/bin/env', '-i', ...rec.env, ...cmd];
+    // `--`: a variable named like an option (-S...) is a variable, not an option of env (issue #7).
+    const envCmd = ['/usr/bin/env', '-i', '--', ...rec.env, ...cmd];
     // The host's env sets the environment before nsenter enters the container's root, so the
     // image needs no env binary of its own; the command is looked up in the container's PATH.
-    if (rec.isolated) return { file: '/usr/bin/env', args: ['-i', ...rec.env, NSENTER, '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...cmd] };
+    if (rec.isolated) return { file: '/usr/bin/env', args: ['-i', '--', ...rec.env, NSENTER, '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...cmd] };
     return { file: envCmd[0], args: envCmd.slice(1), cwd: rec.hostWorkingDir };
   }
 

@@ -44,6 +44,8 @@ export interface LaunchSpec {
   stdin: boolean;
   /** Memory cgroup dir, when a limit is enforced. */
   cgroupDir?: string;
+  /** Size of the tmpfs holding the container's writable layer, and of its /tmp. */
+  writableBytes: number;
 }
 
 /** Runs inside the view, as the shell that becomes the container's process: checks the command
@@ -137,7 +139,7 @@ export function initScript(spec: LaunchSpec): string {
   if (!spec.isolated) {
     lines.push(
       `exec 7>"$C/pid" 8>>"$C/init.log" 2>&9 9>&-`,
-      `exec /usr/bin/env -i ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.hostWorkingDir)} "$$" ${argv}`,
+      `exec /usr/bin/env -i -- ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.hostWorkingDir)} "$$" ${argv}`,
       '',
     );
     return lines.join('\n');
@@ -157,14 +159,20 @@ export function initScript(spec: LaunchSpec): string {
         lines.push(`mount --rbind ${shq(m.source)} "$R"`);
         if (m.options.includes('ro')) lines.push('mount -o remount,bind,ro "$R"');
       } else {
-        lines.push(`mount -t ${shq(m.type)} -o ${shq(m.options.join(','))} ${shq(m.source)} "$R"`);
+        // The container's writes go to a tmpfs bounded by its ephemeral-storage limit (issue #7)
+        // rather than to the snapshot's upper dir on disk: they vanish with the container, as the
+        // process runtime's writable layer always has.
+        const rw = `${c}/rw`;
+        lines.push('mkdir -p "$C/rw"', `mount -t tmpfs -o mode=0755,size=${Math.max(1, Math.ceil(spec.writableBytes))} k8ts-rw "$C/rw"`, 'mkdir "$C/rw/upper" "$C/rw/work"');
+        const options = m.options.map((o) => (o.startsWith('upperdir=') ? `upperdir=${rw}/upper` : o.startsWith('workdir=') ? `workdir=${rw}/work` : o));
+        lines.push(`mount -t ${shq(m.type)} -o ${shq(options.join(','))} ${shq(m.source)} "$R"`);
       }
     }
     lines.push(INROOT);
     for (const d of ['/proc', '/dev', '/sys', '/etc']) lines.push(`inroot ${d}`, `mkdir -p "$R"${d}`);
   } else {
     lines.push(
-      'mount -t tmpfs -o mode=0755 k8ts-rw "$C/root"',
+      `mount -t tmpfs -o mode=0755,size=${Math.max(1, Math.ceil(spec.writableBytes))} k8ts-rw "$C/root"`,
       'mkdir "$C/root/upper" "$C/root/work" "$C/root/rootfs"',
     );
     if (spec.imageRootfs) lines.push(`cp -a ${shq(spec.imageRootfs)}/. "$C/root/upper/"`);
@@ -182,7 +190,7 @@ export function initScript(spec: LaunchSpec): string {
     'mount -t sysfs -o ro sysfs "$R/sys" 2>/dev/null || mount --rbind /sys "$R/sys"',
   );
   // The host's `/` underneath had a /tmp to hide; an image's own /tmp stays as the image has it.
-  if (!spec.rootfsMounts) lines.push('mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"');
+  if (!spec.rootfsMounts) lines.push(`mount -t tmpfs -o mode=1777,size=${Math.max(1, Math.ceil(spec.writableBytes))} tmpfs "$R/tmp"`);
   lines.push(
     'for f in hosts resolv.conf hostname; do',
     '  inroot "/etc/$f"',
@@ -190,6 +198,8 @@ export function initScript(spec: LaunchSpec): string {
     '  mount --bind "$S/$f" "$R/etc/$f"',
     'done',
   );
+  // Mount targets and the working dir were resolved inside the container's view by the runtime
+  // (node/fs/safepath): no '..', no link on the way, so mkdir -p and mount stay inside "$R".
   for (const m of spec.mounts) {
     const dest = `"$R"${shq(m.containerPath)}`;
     lines.push(`inroot ${shq(m.containerPath)}`);
@@ -214,7 +224,7 @@ export function initScript(spec: LaunchSpec): string {
     '  read -r hp _ < /proc/self/stat',
     `  exec 7>"$C/pid" 8>>"$C/init.log" 2>&9 9>&-`,
     // The host's env and chroot: the image needs only a /bin/sh of its own.
-    `  exec /usr/bin/env -i ${envArgs} ${shq(spec.chroot ?? 'chroot')} "$R" /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.workingDir)} "$hp" ${argv}`,
+    `  exec /usr/bin/env -i -- ${envArgs} ${shq(spec.chroot ?? 'chroot')} "$R" /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.workingDir)} "$hp" ${argv}`,
     ') <&6 &',
     'child=$!',
     'exec 6<&- 0</dev/null',
