@@ -15,7 +15,7 @@ import { open, mkdir, readdir, readFile, rename, rm, writeFile, statfs } from 'n
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ImagePullError, type AuthConfig, type Image, type ImageConfig, type ImageService, type ImageSpec } from '../runtime/types.js';
-import { ContentStore, DigestMismatchError } from './content.js';
+import { ContentStore, DigestMismatchError, MAX_MANIFEST_BYTES } from './content.js';
 import { EMPTY_REGISTRY_CONFIG, loadRegistryConfig, type RegistryConfig } from './hosts.js';
 import { applyLayer, decompressor, detectCompression, HashingStream, InvalidLayerError, SpecialFiles } from './layer.js';
 import { Lease, leased } from './leases.js';
@@ -330,7 +330,10 @@ export class OciImageService implements ImageService, ImageFilesystem {
 
   // ---- pulling ----
 
-  private async fetchInto(remote: Remote, desc: Descriptor, kind: 'manifests' | 'blobs', lease: Lease): Promise<void> {
+  private async fetchInto(remote: Remote, desc: Descriptor, kind: 'manifests' | 'blobs', lease: Lease, small = kind === 'manifests'): Promise<void> {
+    if (!Number.isSafeInteger(desc.size) || desc.size < 0) throw new Error(`${desc.digest}: invalid size ${String(desc.size)}`);
+    // Manifests, indexes and configs are read whole: a descriptor claiming more is refused before any byte is written.
+    if (small && desc.size > MAX_MANIFEST_BYTES) throw new Error(`rejecting ${desc.size} byte ${kind === 'manifests' ? 'manifest' : 'config'} ${desc.digest}`);
     await lease.add('content', desc.digest);
     if (await this.content.has(desc.digest)) return;
     const body = await remote.fetch(desc, kind);
@@ -374,7 +377,7 @@ export class OciImageService implements ImageService, ImageFilesystem {
       if (!isManifest(desc.mediaType)) throw new Error(`unsupported manifest media type ${desc.mediaType}`);
       const manifest = await this.content.readJSON<ImageManifestDoc>(desc.digest);
       if (!manifest.config?.digest) throw new Error(`manifest ${desc.digest} has no config`);
-      await this.fetchInto(remote, manifest.config, 'blobs', lease);
+      await this.fetchInto(remote, manifest.config, 'blobs', lease, true);
       const layers = (manifest.layers ?? []).filter((l) => layerCompression(l.mediaType) !== undefined);
       const unknown = (manifest.layers ?? []).find((l) => layerCompression(l.mediaType) === undefined);
       if (unknown) throw new Error(`layer ${unknown.digest}: unsupported media type ${unknown.mediaType}`);
