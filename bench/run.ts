@@ -5,12 +5,13 @@
 // Environment:
 //   K8TS_BENCH_SCALE=full   workloads at 5,000 nodes / 150,000 pods and no time budgets
 //                           (default: 1,000 / 30,000 within a budget, memory extrapolated)
-//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, node, oci
+//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, node, oci, images
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
 
 import os from 'node:os';
 import { benchApi } from './api.js';
+import { benchImages } from './images.js';
 import { benchOciStart } from './ocistart.js';
 import { benchRealNode } from './realnode.js';
 import { benchStores } from './store.js';
@@ -18,7 +19,7 @@ import { cleanup, fmtS, section } from './util.js';
 import { benchWorkloads } from './workloads.js';
 
 const full = process.env.K8TS_BENCH_SCALE === 'full';
-const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,node,oci').split(',').map((s) => s.trim()));
+const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,node,oci,images').split(',').map((s) => s.trim()));
 const workloadStore = process.env.K8TS_BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
 
 interface Section { key: string; title: string; run: () => Promise<string[]> }
@@ -52,6 +53,11 @@ const sections: Section[] = [
     key: 'oci',
     title: 'Containers (real-containers issue): the OCI runtime next to the process runtime',
     run: () => benchOciStart(full ? 100 : 30),
+  },
+  {
+    key: 'images',
+    title: 'Images (real containers issue, image side): pull and unpack throughput',
+    run: () => benchImages(),
   },
 ];
 

@@ -1,26 +1,73 @@
-// `k8ts image import|ls|rm`: the local node's image store (DATA_DIR/node/images), next to the
-// built-in images. The running node agent reads the same store, so an imported image can be
-// used by pods at once.
+// `k8ts image pull|load|import|ls|rm`: the local node's image store (DATA_DIR/node/images, the
+// one the node agent uses; registries.yaml beside it), as crictl and ctr show containerd's.
+// The node agent reads the same store, so a loaded image can be used by pods at once.
 
 import path from 'node:path';
 import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
+import { loadArchive } from '../node/images/archive.js';
+import { BuiltinImages } from '../node/images/builtin.js';
 import { LocalImageStore } from '../node/runtime/images.js';
+import type { AuthConfig, Image } from '../node/runtime/types.js';
+
+function nodeDir(dataDir?: string): string {
+  return path.join(clusterFiles(dataDir ?? defaultDataDir()).dir, 'node');
+}
 
 function store(dataDir?: string): LocalImageStore {
-  return new LocalImageStore({ dir: path.join(clusterFiles(dataDir ?? defaultDataDir()).dir, 'node', 'images') });
+  const dir = nodeDir(dataDir);
+  return new LocalImageStore({ dir: path.join(dir, 'images'), registryConfigFile: path.join(dir, 'registries.yaml') });
 }
 
 function humanSize(n: number): string {
-  if (n < 1024) return `${n}B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)}kB`;
-  return `${(n / 1024 / 1024).toFixed(1)}MB`;
+  if (n < 1000) return `${n}B`;
+  if (n < 1000 * 1000) return `${(n / 1000).toFixed(1)}kB`;
+  if (n < 1000 * 1000 * 1000) return `${(n / 1000 / 1000).toFixed(1)}MB`;
+  return `${(n / 1000 / 1000 / 1000).toFixed(2)}GB`;
+}
+
+function describe(img: Image): string {
+  const repo = img.id.replace(/(@.*|:[^/:]*)$/, '');
+  const digest = (img.repoDigests ?? []).find((d) => d.startsWith(`${repo}@`)) ?? img.repoDigests?.[0];
+  return `${img.id} (${digest?.replace(/^.*@/, '') ?? 'no digest'}, ${humanSize(img.size)})`;
+}
+
+export async function imagePull(ref: string, opts: { creds?: string; dataDir?: string }): Promise<number> {
+  const s = store(opts.dataDir);
+  let auth: AuthConfig[] | undefined;
+  if (opts.creds !== undefined) {
+    const i = opts.creds.indexOf(':');
+    if (i <= 0) { console.error('k8ts: --creds wants user:password'); return 2; }
+    auth = [{ username: opts.creds.slice(0, i), password: opts.creds.slice(i + 1) }];
+  }
+  try {
+    const name = await s.pullImage({ image: ref }, auth);
+    const img = await s.imageStatus({ image: name });
+    console.log(`pulled ${img ? describe(img) : name}`);
+    return 0;
+  } catch (e) {
+    console.error(`k8ts: cannot pull ${ref}: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+export async function imageLoad(file: string, opts: { dataDir?: string }): Promise<number> {
+  try {
+    const { images, skipped } = await loadArchive(path.resolve(file), store(opts.dataDir));
+    for (const img of images) console.log(`loaded ${describe(img)}`);
+    for (const s of skipped) console.error(`k8ts: skipped ${s}`);
+    if (!images.length) { console.error(`k8ts: ${file}: no named image to load`); return 1; }
+    return 0;
+  } catch (e) {
+    console.error(`k8ts: cannot load ${file}: ${(e as Error).message}`);
+    return 1;
+  }
 }
 
 export async function imageImport(dir: string, opts: { tag?: string; dataDir?: string }): Promise<number> {
   if (!opts.tag) { console.error('k8ts: image import needs --tag NAME (e.g. --tag myapp:v1)'); return 2; }
   try {
     const img = await store(opts.dataDir).importImage(path.resolve(dir), opts.tag);
-    console.log(`imported ${img.repoTags[0] ?? img.id} (${humanSize(img.size)})`);
+    console.log(`imported ${describe(img)}`);
     return 0;
   } catch (e) {
     console.error(`k8ts: cannot import ${dir}: ${(e as Error).message}`);
@@ -29,15 +76,31 @@ export async function imageImport(dir: string, opts: { tag?: string; dataDir?: s
   }
 }
 
+function splitRef(ref: string): [string, string] {
+  const at = ref.indexOf('@');
+  if (at >= 0) return [ref.slice(0, at), '<none>'];
+  const i = ref.lastIndexOf(':');
+  return i > ref.lastIndexOf('/') ? [ref.slice(0, i), ref.slice(i + 1)] : [ref, '<none>'];
+}
+
+/** Like `crictl images`: IMAGE, TAG, IMAGE ID (the config digest), SIZE; built-in images not yet used are listed too. */
 export async function imageList(opts: { dataDir?: string }): Promise<number> {
-  const images = await store(opts.dataDir).listImages();
-  const rows = [['IMAGE', 'TAG', 'SIZE']];
+  const s = store(opts.dataDir);
+  const images = await s.listImages();
+  const rows = [['IMAGE', 'TAG', 'IMAGE ID', 'SIZE']];
+  const shown = new Set<string>();
   for (const img of images) {
+    const id = ((await s.imageKey(img.id)) ?? '').replace(/^sha256:/, '').slice(0, 13);
     for (const tag of img.repoTags.length ? img.repoTags : [img.id]) {
-      const i = tag.lastIndexOf(':');
-      const slash = tag.lastIndexOf('/');
-      rows.push(i > slash ? [tag.slice(0, i), tag.slice(i + 1), humanSize(img.size)] : [tag, '<none>', humanSize(img.size)]);
+      shown.add(tag);
+      const [repo, t] = splitRef(tag);
+      rows.push([repo, t, id, humanSize(img.size)]);
     }
+  }
+  for (const ref of new BuiltinImages().all()) {
+    if (shown.has(ref)) continue;
+    const [repo, t] = splitRef(ref);
+    rows.push([repo, t, '<built in>', '-']);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('   ').trimEnd());
@@ -48,10 +111,12 @@ export async function imageRemove(refs: string[], opts: { dataDir?: string }): P
   const s = store(opts.dataDir);
   let code = 0;
   for (const ref of refs) {
-    if (!(await s.imageStatus({ image: ref }))) { console.error(`k8ts: no such image: ${ref}`); code = 1; continue; }
+    let name: string;
+    try { name = s.normalize(ref); } catch (e) { console.error(`k8ts: ${(e as Error).message}`); code = 1; continue; }
+    if (!(await s.getRecord(name)) && !(await s.imageKey(name))) { console.error(`k8ts: no such image: ${ref}`); code = 1; continue; }
     try {
-      await s.removeImage({ image: ref });
-      console.log(`removed ${s.normalize(ref)}`);
+      await s.removeImage({ image: name });
+      console.log(`removed ${name}`);
     } catch (e) {
       console.error(`k8ts: cannot remove ${ref}: ${(e as Error).message}`);
       code = 1;

@@ -57,9 +57,24 @@ program.command('agent')
     process.exitCode = await agent(o);
   });
 
-const image = program.command('image').description('the local node\'s images');
+const image = program.command('image').description('the local node\'s images (its containerd-style image store)');
+image.command('pull <ref>')
+  .description('pull an image from its registry (mirrors and plain-http registries: DATA_DIR/node/registries.yaml)')
+  .option('--creds <user:password>', 'credentials for the registry')
+  .option('--data-dir <dir>', 'the cluster\'s data dir')
+  .action(async (ref: string, o: { creds?: string; dataDir?: string }) => {
+    const { imagePull } = await import('./image.js');
+    process.exitCode = await imagePull(ref, o);
+  });
+image.command('load <file>')
+  .description('load the images of a `docker save` or OCI image layout tarball')
+  .option('--data-dir <dir>', 'the cluster\'s data dir')
+  .action(async (file: string, o: { dataDir?: string }) => {
+    const { imageLoad } = await import('./image.js');
+    process.exitCode = await imageLoad(file, o);
+  });
 image.command('import <dir>')
-  .description('add an image from a folder with image.json and rootfs/')
+  .description('make an image from a folder with image.json and rootfs/')
   .option('--tag <name>', 'the image reference, e.g. myapp:v1')
   .option('--data-dir <dir>', 'the cluster\'s data dir')
   .action(async (dir: string, o: { tag?: string; dataDir?: string }) => {
@@ -67,14 +82,14 @@ image.command('import <dir>')
     process.exitCode = await imageImport(dir, o);
   });
 image.command('ls')
-  .description('list images (built-in and imported)')
+  .description('list images (pulled, loaded, and the built-in ones)')
   .option('--data-dir <dir>', 'the cluster\'s data dir')
   .action(async (o: { dataDir?: string }) => {
     const { imageList } = await import('./image.js');
     process.exitCode = await imageList(o);
   });
 image.command('rm <refs...>')
-  .description('remove imported images')
+  .description('remove images (a built-in one comes back at its next use)')
   .option('--data-dir <dir>', 'the cluster\'s data dir')
   .action(async (refs: string[], o: { dataDir?: string }) => {
     const { imageRemove } = await import('./image.js');

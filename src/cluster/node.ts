@@ -108,7 +108,9 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const isolated = process.platform === 'linux' && process.getuid?.() === 0;
   const network = isolated ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true }) : null;
   if (network) await network.ensureBridge();
-  const images = new LocalImageStore({ dir: path.join(opts.dir, 'images') });
+  // registries.yaml beside the store: mirrors, plain-http registries and credentials (images/hosts.ts).
+  const images = new LocalImageStore({ dir: path.join(opts.dir, 'images'), registryConfigFile: path.join(opts.dir, 'registries.yaml'), log });
+  await images.cleanup().catch((e) => log(`image store cleanup: ${(e as Error).message}`));
   const runtime = chooseRuntime(opts.runtime ?? parseRuntimeChoice(process.env.K8TS_RUNTIME), opts.dir, images, network, log);
   const limitations = runtime.limitations();
   for (const l of limitations) log(`node ${name}: ${l}`);

@@ -133,6 +133,14 @@ test('a crashing container: CrashLoopBackOff with restartCount, lastState and a 
   assert.ok(h.runtime.containersOf(uid, 'app').length <= 2);
 });
 
+test('an image name no registry could serve: InvalidImageName, no pull', async () => {
+  await h.createPod({ metadata: { name: 'badname' }, spec: { containers: [{ name: 'app', image: 'Example/App:v1' }] } });
+  const p = await h.waitPod('badname', 'InvalidImageName', (x) => containerStatus(x)?.state?.waiting?.reason === 'InvalidImageName');
+  assert.match(containerStatus(p)!.state!.waiting!.message!, /^Failed to apply default image tag "Example\/App:v1": couldn't parse image reference "Example\/App:v1": invalid reference format/);
+  await h.waitEvent('badname', 'InspectFailed', /^Failed to apply default image tag/);
+  assert.ok(!h.images.pulls.some((r) => r.toLowerCase().includes('example/app')));
+});
+
 test('an image that cannot be pulled: ErrImagePull, then ImagePullBackOff, with events', async () => {
   const image = 'example.com/does-not-exist:v10';
   await h.createPod({ metadata: { name: 'badimage' }, spec: { containers: [{ name: 'app', image }] } });
@@ -140,7 +148,8 @@ test('an image that cannot be pulled: ErrImagePull, then ImagePullBackOff, with 
   assert.match(containerStatus(p1)!.state!.waiting!.message!, /not found/);
   assert.equal(p1.status?.phase, 'Pending');
   const p2 = await h.waitPod('badimage', 'ImagePullBackOff', (p) => containerStatus(p)?.state?.waiting?.reason === 'ImagePullBackOff');
-  assert.equal(containerStatus(p2)!.state!.waiting!.message, `Back-off pulling image "${image}"`);
+  // kubelet keeps the last pull error in the back-off message (image_manager.go prevPullErrMsg).
+  assert.match(containerStatus(p2)!.state!.waiting!.message!, new RegExp(`^Back-off pulling image "${image}": ErrImagePull: rpc error: .*not found`));
   await h.waitEvent('badimage', 'Failed', new RegExp(`^Failed to pull image "${image}": rpc error`));
   await h.waitEvent('badimage', 'Failed', 'Error: ErrImagePull');
   await h.waitEvent('badimage', 'BackOff', `Back-off pulling image "${image}"`);

@@ -13,6 +13,7 @@ import { Backoff } from './kubelet/backoff.js';
 import {nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint, type NodeFacts,
 } from './kubelet/nodestatus.js';
 import { PodWorker, type WorkerContext } from './kubelet/podworker.js';
+import { ImageGCManager, ImagePuller, type ImageGCPolicy } from './kubelet/images.js';
 import { ProbeManager } from './kubelet/probes.js';
 import { hostResolvConf, type DNSSettings } from './kubelet/sandbox.js';
 import { StatusManager } from './kubelet/statusmanager.js';
@@ -50,6 +51,10 @@ export interface NodeAgentOptions {
   leaseRenewMs?: number;
   /** The bound on each container's processes (pids cgroup) where the runtime enforces it (default 4096). */
   pidsLimit?: number;
+  /** Image garbage collection: thresholds (85/80 %, 2 min) and how often it runs (ms, default 5 min). */
+  imageGC?: Partial<ImageGCPolicy> & { periodMs?: number };
+  /** Pull one image at a time (kubelet's serializeImagePulls, default true). */
+  serializeImagePulls?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -62,6 +67,8 @@ export class NodeAgent {
   private readonly statuses: StatusManager;
   private readonly crashBackoff: Backoff;
   private readonly imageBackoff: Backoff;
+  private readonly pulls: ImagePuller;
+  readonly imageGC: ImageGCManager;
   private readonly podInformer: Informer<PodObject>;
   private readonly cmInformer: Informer<ConfigMapObject>;
   private readonly secretInformer: Informer<SecretObject>;
@@ -76,7 +83,7 @@ export class NodeAgent {
   private plegSeen = new Map<string, string>();
   private started = false;
   private stopping = false;
-  private busy = { pleg: false, housekeeping: false, node: false, lease: false };
+  private busy = { pleg: false, housekeeping: false, node: false, lease: false, imageGC: false };
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.log = opts.log ?? (() => {});
@@ -86,6 +93,8 @@ export class NodeAgent {
     this.crashBackoff = new Backoff(opts.crashBackoff ?? { initialMs: 10_000, maxMs: 300_000 });
     this.imageBackoff = new Backoff(opts.imagePullBackoff ?? opts.crashBackoff ?? { initialMs: 10_000, maxMs: 300_000 });
     this.statuses = new StatusManager(c);
+    this.pulls = new ImagePuller(opts.serializeImagePulls ?? true);
+    this.imageGC = new ImageGCManager({ images: opts.images, runtime: opts.runtime, recorder: this.recorder, nodeName: opts.nodeName, policy: opts.imageGC, log: this.log });
     this.probes = new ProbeManager({
       runtime: opts.runtime,
       event: (pod, container, type, reason, message) => this.recorder.event(pod, type, reason, message, `spec.containers{${container.name}}`),
@@ -132,7 +141,7 @@ export class NodeAgent {
       client: o.client, nodeName: o.nodeName, runtime: o.runtime, images: o.images,
       runtimeName: version.runtimeName, recorder: this.recorder, volumes: this.volumes, probes: this.probes,
       statuses: this.statuses, source: this.objectSource(), crashBackoff: this.crashBackoff, imageBackoff: this.imageBackoff,
-      rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, pidsLimit: o.pidsLimit ?? 4096, log: this.log,
+      pulls: this.pulls, rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, pidsLimit: o.pidsLimit ?? 4096, log: this.log,
       onFinished: (uid) => this.workers.delete(uid),
     };
 
@@ -163,6 +172,8 @@ export class NodeAgent {
     this.every(o.housekeepingMs ?? 10_000, 'housekeeping', () => this.housekeeping());
     this.every(o.nodeStatusUpdateMs ?? 10_000, 'node', () => this.updateNodeStatus(facts));
     this.every(o.leaseRenewMs ?? 10_000, 'lease', () => renewLease(o.client, o.nodeName, this.nodeUid));
+    await this.imageGC.detectImages().catch((e) => this.log(`image GC: ${(e as Error).message}`));
+    this.every(o.imageGC?.periodMs ?? 5 * 60_000, 'imageGC', () => this.imageGC.garbageCollect());
   }
 
   /**

@@ -167,3 +167,24 @@ test('device nodes are made as root, skipped otherwise', { skip: !isRoot && 'nee
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('gzip and zstd layers decompress to the same tree', { skip: !existsSync('/usr/bin/zstd') && 'zstd not installed' }, async () => {
+  const { decompressor, detectCompression } = await import('./layer.js');
+  const dir = tmp();
+  try {
+    const plain = await buildTar([{ name: 'a/', type: 'directory' }, { name: 'a/f.txt', content: 'zstd works\n'.repeat(1000) }]);
+    const zst = execFileSync('/usr/bin/zstd', ['-q', '-c'], { input: plain });
+    const gz = (await import('node:zlib')).gzipSync(plain);
+    for (const [label, blob] of [['zstd', zst], ['gzip', gz], ['none', plain]] as const) {
+      assert.equal(detectCompression(blob.subarray(0, 4)), label);
+      const root = path.join(dir, label);
+      execFileSync('mkdir', [root]);
+      const dec = decompressor(label);
+      const src = Readable.from([blob]);
+      await applyLayer(dec ? src.pipe(dec) : src, { root, mode: 'native', sameOwner: isRoot, special });
+      assert.equal(readFileSync(path.join(root, 'a/f.txt'), 'utf8'), 'zstd works\n'.repeat(1000));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -125,7 +125,8 @@ export async function nodeStatus(facts: NodeFacts, images: Image[], old?: NodeSt
       architecture: goArch(),
     },
     images: images
-      .map((i) => ({ names: [...new Set([i.id, ...i.repoTags])], sizeBytes: i.size }))
+      // kubelet's setters.Images: repo digests, then repo tags.
+      .map((i) => ({ names: [...new Set([...(i.repoDigests ?? []), ...(i.repoTags.length ? i.repoTags : [i.id])])], sizeBytes: i.size }))
       .sort((a, b) => b.sizeBytes - a.sizeBytes)
       .slice(0, 50),
   };

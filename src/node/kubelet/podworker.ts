@@ -10,7 +10,10 @@ import path from 'node:path';
 import type { Container } from '../../api/types.js';
 import { nowRFC3339 } from '../../api/object.js';
 import { isNotFound, type EventRecorder, type EventType, type RestClient } from '../../client/index.js';
-import { ImagePullError, type ContainerStatus, type ImageConfig, type ImageService, type PodSandboxStatus, type RuntimeService } from '../runtime/types.js';
+import { ImagePullError, type AuthConfig, type ContainerStatus, type ImageConfig, type ImageService, type PodSandboxStatus, type RuntimeService } from '../runtime/types.js';
+import { pullCredentials } from './pullsecrets.js';
+import { parseReference } from '../images/reference.js';
+import type { ImagePuller } from './images.js';
 import type { Backoff } from './backoff.js';
 import { goDuration } from '../../api/duration.js';
 import { commandLine, ContainerConfigError, makeEnvironment, mergeImageEnv } from './env.js';
@@ -38,6 +41,8 @@ export interface WorkerContext {
   source: ObjectSource;
   crashBackoff: Backoff;
   imageBackoff: Backoff;
+  /** Serializes pulls (kubelet's serializeImagePulls, on by default). */
+  pulls: ImagePuller;
   rootDir: string;
   dns: DNSSettings;
   hostIPs: string[];
@@ -79,6 +84,9 @@ export class PodWorker {
   private pending = false;
   private stopped = false;
   private readonly reasons = new Map<string, WaitingReason>();
+  /** The last pull error of each image, for ImagePullBackOff's message. */
+  private readonly pullErrors = new Map<string, string>();
+  private pullWaited = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private startTime?: string;
   private idle: Promise<void> = Promise.resolve();
@@ -265,13 +273,32 @@ export class PodWorker {
     }
   }
 
-  /** Pulls the image as the pull policy says; returns its config, or undefined (reason recorded). */
+  /** Pulls the image as the pull policy says (kubelet's EnsureImageExists); returns its config, or undefined (reason recorded). */
   private async ensureImage(spec: Container): Promise<ImageConfig | undefined> {
     const ref = spec.image ?? '';
     const name = spec.name;
     const imgs = this.ctx.images;
-    const policy = spec.imagePullPolicy ?? (imageTag(ref) === 'latest' ? 'Always' : 'IfNotPresent');
-    const present = await imgs.imageStatus({ image: ref });
+    const policy = spec.imagePullPolicy ?? defaultPullPolicy(ref);
+    try {
+      parseReference(ref);
+    } catch (e) {
+      // kubelet's applyDefaultImageTag: a name the API server let through but no registry could serve.
+      const msg = `Failed to apply default image tag "${ref}": couldn't parse image reference "${ref}": ${e instanceof Error ? e.message : String(e)}`;
+      this.event('Warning', 'InspectFailed', msg, name);
+      this.event('Warning', 'Failed', 'Error: InvalidImageName', name);
+      this.reasons.set(name, { reason: 'InvalidImageName', message: msg });
+      return undefined;
+    }
+    let present;
+    try {
+      present = await imgs.imageStatus({ image: ref });
+    } catch (e) {
+      const msg = `Failed to inspect image "${ref}": ${e instanceof Error ? e.message : String(e)}`;
+      this.event('Warning', 'InspectFailed', msg, name);
+      this.reasons.set(name, { reason: 'ImageInspectError', message: msg });
+      this.after(RETRY_MS);
+      return undefined;
+    }
     if (policy === 'Never' || (policy === 'IfNotPresent' && present)) {
       if (present) {
         this.event('Normal', 'Pulled', `Container image "${ref}" already present on machine`, name);
@@ -289,27 +316,44 @@ export class PodWorker {
       const msg = `Back-off pulling image "${ref}"`;
       this.event('Normal', 'BackOff', msg, name);
       this.event('Warning', 'Failed', 'Error: ImagePullBackOff', name);
-      this.reasons.set(name, { reason: 'ImagePullBackOff', message: msg });
+      const last = this.pullErrors.get(ref);
+      this.reasons.set(name, { reason: 'ImagePullBackOff', message: last ? `${msg}: ErrImagePull: ${last}` : msg });
       this.after(backoff.get(key));
       return undefined;
     }
+    const auth = await this.pullSecretsFor(ref);
     this.event('Normal', 'Pulling', `Pulling image "${ref}"`, name);
     const t0 = Date.now();
     try {
-      await imgs.pullImage({ image: ref });
+      await this.ctx.pulls.run(() => imgs.pullImage({ image: ref }, auth.length ? auth : undefined), (waited) => { this.pullWaited = waited; });
     } catch (e) {
       const err = e instanceof ImagePullError || e instanceof Error ? e.message : String(e);
       this.event('Warning', 'Failed', `Failed to pull image "${ref}": ${err}`, name);
       backoff.next(key);
       this.event('Warning', 'Failed', 'Error: ErrImagePull', name);
+      this.pullErrors.set(ref, err);
       this.reasons.set(name, { reason: 'ErrImagePull', message: err });
       this.after(backoff.get(key));
       return undefined;
     }
-    const took = goDuration(Date.now() - t0);
+    this.pullErrors.delete(ref);
+    const total = Date.now() - t0;
+    const took = goDuration(Math.max(0, total - this.pullWaited));
     const img = await imgs.imageStatus({ image: ref });
-    this.event('Normal', 'Pulled', `Successfully pulled image "${ref}" in ${took} (${took} including waiting). Image size: ${img?.size ?? 0} bytes.`, name);
+    this.event('Normal', 'Pulled', `Successfully pulled image "${ref}" in ${took} (${goDuration(total)} including waiting). Image size: ${img?.size ?? 0} bytes.`, name);
     return img?.config ?? { entrypoint: [], cmd: [], env: [], workingDir: '', exposedPorts: [] };
+  }
+
+  /** The pod's pull secrets' credentials for an image (kubelet's getPullSecretsForPod + keyring). */
+  private async pullSecretsFor(ref: string): Promise<AuthConfig[]> {
+    const names = (this.pod.spec?.imagePullSecrets ?? []).map((s) => s.name ?? '').filter(Boolean);
+    if (!names.length) return [];
+    const ns = this.pod.metadata.namespace ?? 'default';
+    const { auth, missing } = await pullCredentials(ref, names, (n) => this.ctx.source.secret(ns, n));
+    if (missing.length) {
+      this.event('Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`);
+    }
+    return auth;
   }
 
   private async startContainer(spec: Container, init: boolean, state: PodRuntimeState, sandbox: PodSandboxStatus, volumes: Map<string, MountedVolume>, ephemeralTarget?: string): Promise<void> {
@@ -553,6 +597,11 @@ export class PodWorker {
 
 /** Memo of termination messages of exited containers (they never change once read). */
 const terminationMessages = new Map<string, string>();
+
+/** imagePullPolicy's default: Always for :latest or no tag, IfNotPresent otherwise (the API server sets it; this is the fallback). */
+function defaultPullPolicy(ref: string): 'Always' | 'IfNotPresent' {
+  return imageTag(ref) === 'latest' ? 'Always' : 'IfNotPresent';
+}
 
 /** The tag of an image reference ('latest' when it has none; '' for a digest). */
 function imageTag(ref: string): string {

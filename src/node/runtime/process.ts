@@ -13,8 +13,9 @@
 //
 // Beyond the RuntimeService contract: close() (stop reading, leave containers running) and
 // cleanupAll() (remove every sandbox, container, namespace, veth, bridge and mount it made).
-// The runtime needs the image's files: it uses ImageFilesystem.rootfsPath when the image service
-// has it (LocalImageStore does), see images.ts.
+// The runtime needs the image's files: an isolated container's root is the image service's
+// snapshot (ImageFilesystem.snapshotter, containerd's overlay mounts); host processes work in
+// ImageFilesystem.rootfsPath, a directory with the image's whole filesystem.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { spawner } from './spawner.js';
@@ -70,11 +71,30 @@ interface ContainerRecord {
   hostWorkingDir: string;
   isolated: boolean;
   cgroupDir?: string;
+  /** The image service's snapshot holding this container's root (removed with the container). */
+  snapshot?: string;
 }
 
 const RUNTIME_VERSION = '0.1.0';
 /** How the isolation limits of this runtime start, in limitations() (the OCI runtime reuses its sandboxes, not this). */
 export const PROCESS_RUNTIME_LIMITATION = 'built-in process runtime (no OCI runtime in use)';
+
+function hostTool(name: string): string {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (existsSync(path.join(dir, name))) return path.join(dir, name);
+  return name;
+}
+const CHROOT = hostTool('chroot');
+const NSENTER = hostTool('nsenter');
+
+/** Images that run on the host's node binary find it on PATH even when it lives outside /usr/bin. */
+function withNodeOnPath(env: string[]): string[] {
+  const nodeDir = path.dirname(process.execPath);
+  return env.map((e) => {
+    if (!e.startsWith('PATH=')) return e;
+    const dirs = e.slice(5).split(':');
+    return dirs.includes(nodeDir) ? e : `${e}:${nodeDir}`;
+  });
+}
 const POLL_MS = 25;
 
 function sleep(ms: number): Promise<void> {
@@ -163,8 +183,19 @@ const FRESH_MOUNTS = ['proc', 'dev', 'sys', 'tmp'];
  * (an overlay), with the volumes mounted so far on top. A target inside a volume is resolved inside
  * that volume's directory (descriptor walk: a container may be changing it).
  */
-function containerView(imageRootfs: string | undefined) {
-  const layers = imageRootfs ? [imageRootfs, '/'] : ['/'];
+/** The layer directories (top first) an image service's rootfs mounts are made of. */
+function rootfsLayers(mounts: { type: string; source: string; options: string[] }[]): string[] {
+  const out: string[] = [];
+  for (const m of mounts) {
+    if (m.type === 'bind') { out.unshift(m.source); continue; }
+    const upper = m.options.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
+    const lower = m.options.find((o) => o.startsWith('lowerdir='))?.slice('lowerdir='.length);
+    out.unshift(...(upper ? [upper] : []), ...(lower ? lower.split(':') : []));
+  }
+  return out;
+}
+
+function containerView(layers: string[]) {
   const volumes: { at: string; hostPath: string; isFile: boolean }[] = [];
   return {
     resolve(p: string): string {
@@ -473,22 +504,28 @@ export class ProcessRuntime implements RuntimeService {
     const image = await this.images.imageStatus({ image: imageId });
     if (!image) throw new Error(`image "${imageId}" is not present on this node`);
     const fsx = this.images as Partial<ImageFilesystem>;
-    const imageRootfs = fsx.rootfsPath ? await fsx.rootfsPath(imageId) : undefined;
+    const id = randomBytes(16).toString('hex');
+    // Isolated containers get the image's own root (an overlay of its snapshots, as containerd
+    // gives); host processes get a directory with the image's files as their working tree.
+    const rootfsMounts = sb.isolated && fsx.snapshotter ? await fsx.snapshotter.prepare(id, imageId) : undefined;
+    const imageRootfs = !rootfsMounts && fsx.rootfsPath ? await fsx.rootfsPath(imageId) : undefined;
     const imageRef = (fsx.imageDigestRef ? await fsx.imageDigestRef(imageId) : undefined) ?? imageId;
 
-    const id = randomBytes(16).toString('hex');
     const dir = this.containerDir(id);
     await mkdir(path.join(dir, 'root'), { recursive: true });
     const logPath = path.resolve(sandboxConfig.logDirectory || sb.config.logDirectory, config.logPath);
     await mkdir(path.dirname(logPath), { recursive: true });
     const hostname = readText(path.join(this.sandboxDir(podSandboxId), 'hostname'))?.trim() || sandboxConfig.hostname;
-    const env = mergeEnv(image.config.env, hostname, config.envs);
+    let env = mergeEnv(image.config.env, hostname, config.envs);
+    // Host processes run the host's binaries: the node binary the images' scripts need is found
+    // even where it lives outside the usual PATH.
+    if (!sb.isolated) env = withNodeOnPath(env);
     const argv = [...config.command, ...config.args];
     if (argv.length === 0) throw new Error('no command specified');
-    // Mount targets and the working directory are resolved inside the container's view (the
-    // image's files over the host's `/`, then the volumes), never through a link the image or a
-    // volume holds (runc does the same with securejoin).
-    const view = containerView(imageRootfs);
+    // Mount targets and the working directory are resolved inside the container's view (its
+    // image's layers; the image's files over the host's `/` for the tmpfs view), never through a
+    // link the image or a volume holds (runc does the same with securejoin).
+    const view = containerView(rootfsMounts ? rootfsLayers(rootfsMounts) : imageRootfs ? [imageRootfs, '/'] : ['/']);
     const mounts: LaunchMount[] = [];
     const byDepth = [...config.mounts].sort((a, b) => cleanComponents(a.containerPath).length - cleanComponents(b.containerPath).length);
     for (const m of byDepth) {
@@ -505,11 +542,11 @@ export class ProcessRuntime implements RuntimeService {
     const cgroupDir = this.isolated && config.memoryLimitBytes ? await this.setupMemoryCgroup(id, config.memoryLimitBytes) : undefined;
     const rec: ContainerRecord = {
       id, podSandboxId, config, image: imageId, imageRef, createdAt: Date.now(), logPath, env, workingDir,
-      hostWorkingDir, isolated: sb.isolated, ...(cgroupDir ? { cgroupDir } : {}),
+      hostWorkingDir, isolated: sb.isolated, ...(cgroupDir ? { cgroupDir } : {}), ...(rootfsMounts ? { snapshot: id } : {}),
     };
     const spec: LaunchSpec = {
       containerDir: dir, stateDir: this.stateDir, isolated: sb.isolated, sandboxDir: this.sandboxDir(podSandboxId),
-      hostNetwork: !!sb.config.hostNetwork, imageRootfs, workingDir, hostWorkingDir, env, argv, mounts,
+      hostNetwork: !!sb.config.hostNetwork, imageRootfs, rootfsMounts, chroot: CHROOT, workingDir, hostWorkingDir, env, argv, mounts,
       stdin: !!config.stdin, cgroupDir, tty: !!config.tty && this.hasPython, writableBytes: config.ephemeralStorageLimitBytes ?? this.writableDefault,
     };
     const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : []), ...(spec.tty ? ['ctl.fifo'] : [])].map((f) => path.join(dir, f));
@@ -588,6 +625,8 @@ export class ProcessRuntime implements RuntimeService {
     if (pump) { await Promise.race([pump.done, sleep(2000)]); pump.close(); this.pumps.delete(id); }
     await rm(dir, { recursive: true, force: true });
     if (rec?.cgroupDir) await rmdir(rec.cgroupDir).catch(() => undefined);
+    const snaps = (this.images as Partial<ImageFilesystem>).snapshotter;
+    if (rec?.snapshot && snaps) await snaps.remove(rec.snapshot).catch((err) => this.log(`removing the root of container ${id}: ${(err as Error).message}`));
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
@@ -654,7 +693,9 @@ export class ProcessRuntime implements RuntimeService {
   private execArgv(rec: ContainerRecord, pid: number, cmd: string[]): { file: string; args: string[]; cwd?: string } {
     // `--`: a variable named like an option (-S...) is a variable, not an option of env (issue #7).
     const envCmd = ['/usr/bin/env', '-i', '--', ...rec.env, ...cmd];
-    if (rec.isolated) return { file: 'nsenter', args: ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...envCmd] };
+    // The host's env sets the environment before nsenter enters the container's root, so the
+    // image needs no env binary of its own; the command is looked up in the container's PATH.
+    if (rec.isolated) return { file: '/usr/bin/env', args: ['-i', '--', ...rec.env, NSENTER, '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...cmd] };
     return { file: envCmd[0], args: envCmd.slice(1), cwd: rec.hostWorkingDir };
   }
 

@@ -31,6 +31,10 @@ export interface LaunchSpec {
   sandboxDir: string;
   hostNetwork: boolean;
   imageRootfs?: string;
+  /** The container's root as the image service's snapshotter prepared it (isolated containers). */
+  rootfsMounts?: { type: string; source: string; options: string[] }[];
+  /** The host's chroot binary. */
+  chroot?: string;
   workingDir: string;
   /** Working directory on the host, for non-isolated containers. */
   hostWorkingDir: string;
@@ -57,6 +61,20 @@ const ENTER = [
   'exec 7>&- 8>&-',
   'exec "$@"',
 ].join('\n');
+
+/** Fails when a path inside the container's root passes through a symbolic link of the image:
+ *  the shell below works on the host's view, where such a link would lead out of the root. */
+const INROOT = `inroot() {
+  _p="$R"; _rest="\${1#/}"
+  while [ -n "$_rest" ]; do
+    _c="\${_rest%%/*}"
+    if [ "$_c" = "$_rest" ]; then _rest=""; else _rest="\${_rest#*/}"; fi
+    if [ -z "$_c" ] || [ "$_c" = . ]; then continue; fi
+    if [ "$_c" = .. ]; then echo "refusing $1: it names .." >&2; return 1; fi
+    _p="$_p/$_c"
+    if [ -L "$_p" ]; then echo "refusing to use $1 in the container: $_c is a symbolic link in the image" >&2; return 1; fi
+  done
+}`;
 
 export function shimScript(spec: LaunchSpec): string {
   const c = spec.containerDir;
@@ -143,19 +161,50 @@ export function initScript(spec: LaunchSpec): string {
     `STATE=${shq(spec.stateDir)}`,
     'set -e',
     'mount --make-rprivate /',
-    `mount -t tmpfs -o mode=0755,size=${Math.max(1, Math.ceil(spec.writableBytes))} k8ts-rw "$C/root"`,
-    'mkdir "$C/root/upper" "$C/root/work" "$C/root/rootfs"',
   );
-  if (spec.imageRootfs) lines.push(`cp -a ${shq(spec.imageRootfs)}/. "$C/root/upper/"`);
+  if (spec.rootfsMounts) {
+    // The image's own root: the snapshotter's mounts, as containerd's shim mounts them.
+    lines.push('R="$C/root"');
+    for (const m of spec.rootfsMounts) {
+      if (m.type === 'bind') {
+        lines.push(`mount --rbind ${shq(m.source)} "$R"`);
+        if (m.options.includes('ro')) lines.push('mount -o remount,bind,ro "$R"');
+      } else {
+        // The container's writes go to a tmpfs bounded by its ephemeral-storage limit (issue #7)
+        // rather than to the snapshot's upper dir on disk: they vanish with the container, as the
+        // process runtime's writable layer always has.
+        const rw = `${c}/rw`;
+        lines.push('mkdir -p "$C/rw"', `mount -t tmpfs -o mode=0755,size=${Math.max(1, Math.ceil(spec.writableBytes))} k8ts-rw "$C/rw"`, 'mkdir "$C/rw/upper" "$C/rw/work"');
+        const options = m.options.map((o) => (o.startsWith('upperdir=') ? `upperdir=${rw}/upper` : o.startsWith('workdir=') ? `workdir=${rw}/work` : o));
+        lines.push(`mount -t ${shq(m.type)} -o ${shq(options.join(','))} ${shq(m.source)} "$R"`);
+      }
+    }
+    lines.push(INROOT);
+    for (const d of ['/proc', '/dev', '/sys', '/etc']) lines.push(`inroot ${d}`, `mkdir -p "$R"${d}`);
+  } else {
+    lines.push(
+      `mount -t tmpfs -o mode=0755,size=${Math.max(1, Math.ceil(spec.writableBytes))} k8ts-rw "$C/root"`,
+      'mkdir "$C/root/upper" "$C/root/work" "$C/root/rootfs"',
+    );
+    if (spec.imageRootfs) lines.push(`cp -a ${shq(spec.imageRootfs)}/. "$C/root/upper/"`);
+    lines.push(
+      'mount -t overlay overlay -o "lowerdir=/,upperdir=$C/root/upper,workdir=$C/root/work" "$C/root/rootfs"',
+      'R="$C/root/rootfs"',
+      'inroot() { :; }',
+    );
+  }
   lines.push(
-    'mount -t overlay overlay -o "lowerdir=/,upperdir=$C/root/upper,workdir=$C/root/work" "$C/root/rootfs"',
-    'R="$C/root/rootfs"',
     'mount -t proc proc "$R/proc"',
     'mount --rbind /dev "$R/dev"',
+    'mkdir -p "$R/dev/shm"',
     'mount --bind "$S/shm" "$R/dev/shm"',
     'mount -t sysfs -o ro sysfs "$R/sys" 2>/dev/null || mount --rbind /sys "$R/sys"',
-    `mount -t tmpfs -o mode=1777,size=${Math.max(1, Math.ceil(spec.writableBytes))} tmpfs "$R/tmp"`,
+  );
+  // The host's `/` underneath had a /tmp to hide; an image's own /tmp stays as the image has it.
+  if (!spec.rootfsMounts) lines.push(`mount -t tmpfs -o mode=1777,size=${Math.max(1, Math.ceil(spec.writableBytes))} tmpfs "$R/tmp"`);
+  lines.push(
     'for f in hosts resolv.conf hostname; do',
+    '  inroot "/etc/$f"',
     '  [ -e "$R/etc/$f" ] || : > "$R/etc/$f"',
     '  mount --bind "$S/$f" "$R/etc/$f"',
     'done',
@@ -164,11 +213,13 @@ export function initScript(spec: LaunchSpec): string {
   // (node/fs/safepath): no '..', no link on the way, so mkdir -p and mount stay inside "$R".
   for (const m of spec.mounts) {
     const dest = `"$R"${shq(m.containerPath)}`;
+    lines.push(`inroot ${shq(m.containerPath)}`);
     if (m.isFile) lines.push(`mkdir -p "$(dirname ${dest})"`, `[ -e ${dest} ] || : > ${dest}`);
     else lines.push(`mkdir -p ${dest}`);
     lines.push(`mount --bind${m.readonly ? ' -o ro' : ''} ${shq(m.hostPath)} ${dest}`);
   }
   lines.push(
+    `inroot ${shq(spec.workingDir)}`,
     `mkdir -p "$R"${shq(spec.workingDir)}`,
     'set +e',
     '# Drop this mount namespace\'s copies of other pods\' namespace files and shm, so a removed pod\'s',
@@ -183,7 +234,8 @@ export function initScript(spec: LaunchSpec): string {
     '(',
     '  read -r hp _ < /proc/self/stat',
     `  exec 7>"$C/pid" 8>>"$C/init.log" 2>&9 9>&-`,
-    `  exec ${ctty}chroot "$R" /usr/bin/env -i -- ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.workingDir)} "$hp" ${argv}`,
+    // The host's setsid, env and chroot: the image needs only a /bin/sh of its own.
+    `  exec ${ctty}/usr/bin/env -i -- ${envArgs} ${shq(spec.chroot ?? 'chroot')} "$R" /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.workingDir)} "$hp" ${argv}`,
     ') <&6 &',
     'child=$!',
     'exec 6<&- 0</dev/null',

@@ -229,8 +229,12 @@ export interface Image {
   /** Canonical reference: docker.io/library/nginx:latest */
   id: string;
   repoTags: string[];
+  /** repo@sha256:<manifest or index digest> for each repository the image was pulled from (CRI's repo_digests). */
+  repoDigests?: string[];
   size: number;
   config: ImageConfig;
+  /** Never garbage-collected (CRI's pinned: the sandbox image). */
+  pinned?: boolean;
 }
 
 export class ImagePullError extends Error {
