@@ -12,7 +12,6 @@ import { NodeAgent } from '../node/agent.js';
 import { NodeNetwork } from '../node/network/bridge.js';
 import { LocalImageStore } from '../node/runtime/images.js';
 import { ProcessRuntime } from '../node/runtime/process.js';
-import { DirectorySnapshotter } from '../node/runtime/oci/dirsnapshotter.js';
 import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js';
 import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from '../node/runtime/types.js';
 import { StreamingServer, type StreamingPod } from '../node/streaming/server.js';
@@ -58,12 +57,8 @@ export function chooseRuntime(choice: RuntimeChoice, dir: string, images: LocalI
   const process_ = () => new ProcessRuntime({ stateDir, node: network, images, log });
   if (choice === 'process') return process_();
   const why = ociUnavailableReason();
-  let snapshotter = snapshotterOf(images);
-  if (choice === 'oci') {
-    if (why) throw new Error(`cannot use the OCI runtime here: ${why}`);
-    // Asked for explicitly: folder images serve as one-layer images (they must hold every file they run).
-    snapshotter ??= new DirectorySnapshotter(path.join(dir, 'snapshots'), (ref) => images.rootfsPath(ref));
-  }
+  const snapshotter = snapshotterOf(images);
+  if (choice === 'oci' && (why || !snapshotter)) throw new Error(`cannot use the OCI runtime here: ${why ?? 'the image store has no layer snapshots'}`);
   if (why || !snapshotter) {
     log(`OCI runtime not used: ${why ?? 'the image store has no layer snapshots'}; containers run with the built-in process runtime`);
     return process_();

@@ -373,7 +373,7 @@ export class OciRuntime implements RuntimeService {
       const opts = m.options.join(',');
       if (m.type === 'bind' || m.options.includes('bind') || m.options.includes('rbind')) {
         const ro = m.options.includes('ro');
-        await run('mount', ['--bind', '--', m.source, target]);
+        await run('mount', [m.options.includes('rbind') ? '--rbind' : '--bind', '--', m.source, target]);
         if (ro) await run('mount', ['-o', 'remount,bind,ro', '--', target]);
       } else {
         await run('mount', ['-t', m.type, ...(opts ? ['-o', opts] : []), '--', m.source, target]);
