@@ -2,7 +2,7 @@
 
 import fs from 'node:fs';
 import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
-import { isClusterProcess, processAlive, readClusterInfo } from '../cluster/controlplane.js';
+import { isClusterProcess, processAlive, readClusterInfo, STOP_BUDGET_MS } from '../cluster/controlplane.js';
 
 export async function down(opts: { dataDir?: string }): Promise<number> {
   const dataDir = opts.dataDir ?? defaultDataDir();
@@ -24,10 +24,11 @@ export async function down(opts: { dataDir?: string }): Promise<number> {
     return 0;
   }
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 20_000;
+  // A container whose PID 1 ignores SIGTERM (a node app) holds the stop for its grace period.
+  const deadline = Date.now() + STOP_BUDGET_MS + 5_000;
   while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (processAlive(pid)) {
-    console.error(`k8ts (pid ${pid}) did not stop within 20s; killing it.`);
+    console.error(`k8ts (pid ${pid}) did not stop within ${(STOP_BUDGET_MS + 5_000) / 1000}s; killing it.`);
     process.kill(pid, 'SIGKILL');
   }
   for (const f of [files.info, files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { mergeContext, writeKubeconfig, emptyKubeconfig, kubeconfigPath } from '../client/kubeconfig.js';
 import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
 import { parseRuntimeChoice } from '../cluster/node.js';
-import { caOf, ensureToken, readClusterInfo, readyz, runningCluster, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
+import { caOf, ensureToken, readClusterInfo, readyz, runningCluster, STOP_BUDGET_MS, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
 
 export interface UpOptions {
   dataDir?: string;
@@ -155,7 +155,7 @@ async function runForeground(dataDir: string, port: number, store: 'sqlite' | 'm
       if (stopping) return;
       stopping = true;
       console.log(`k8ts: ${sig}, stopping`);
-      const hard = setTimeout(() => process.exit(1), 15_000);
+      const hard = setTimeout(() => process.exit(1), STOP_BUDGET_MS);
       hard.unref();
       void cp!.stop().finally(() => {
         const files = clusterFiles(dataDir);

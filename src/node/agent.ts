@@ -310,7 +310,7 @@ export class NodeAgent {
       const grace = Number(c.annotations?.[ANNOTATION_TERMINATION_GRACE] ?? 30);
       return rt.stopContainer(c.id, Math.min(10, Number.isFinite(grace) ? grace : 30)).catch((e) => this.log(`stop ${c.id}: ${String(e)}`));
     }));
-    for (const c of containers) await rt.removeContainer(c.id).catch(() => {});
+    await Promise.all(containers.map((c) => rt.removeContainer(c.id).catch((e) => this.log(`remove ${c.id}: ${String(e)}`))));
     for (const s of await rt.listPodSandbox()) {
       await rt.stopPodSandbox(s.id).catch(() => {});
       await rt.removePodSandbox(s.id).catch((e) => this.log(`remove sandbox ${s.id}: ${String(e)}`));

@@ -20,7 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { spawner } from './spawner.js';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, openSync, constants as fsc } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, openSync, constants as fsc } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile, rmdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -307,8 +307,13 @@ export class ProcessRuntime implements RuntimeService {
     for (const c of await this.readContainers()) {
       const dir = this.containerDir(c.id);
       if (!existsSync(path.join(dir, 'started')) || existsSync(path.join(dir, 'exit'))) continue;
-      if (this.shimAlive(c.id)) this.startPump(c);
-      else await this.markLost(c.id);
+      // One container that cannot be adopted must not leave the runtime unable to stop the others.
+      try {
+        if (this.shimAlive(c.id)) this.startPump(c);
+        else await this.markLost(c.id);
+      } catch (e) {
+        this.log(`container ${c.id}: ${(e as Error).message}`);
+      }
     }
   }
 
@@ -561,6 +566,8 @@ export class ProcessRuntime implements RuntimeService {
   private startPump(rec: ContainerRecord): void {
     if (this.pumps.has(rec.id)) return;
     const dir = this.containerDir(rec.id);
+    // The log directory may be gone since the container started (an agent restart after a cleanup).
+    mkdirSync(path.dirname(rec.logPath), { recursive: true });
     const pump = new ContainerLogPump({ stdout: path.join(dir, 'stdout.fifo'), stderr: path.join(dir, 'stderr.fifo') }, rec.logPath);
     this.pumps.set(rec.id, pump);
     void pump.done.then(() => { if (this.pumps.get(rec.id) === pump) this.pumps.delete(rec.id); });

@@ -15,7 +15,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, openSync, constants as fsc } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, openSync, constants as fsc } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -178,8 +178,13 @@ export class OciRuntime implements RuntimeService {
     for (const c of await this.readContainers()) {
       const dir = this.containerDir(c.id);
       if (!existsSync(path.join(dir, 'started')) || existsSync(path.join(dir, 'exit'))) continue;
-      if (this.shimAlive(c.id)) this.startPump(c);
-      else await this.markLost(c.id);
+      // One container that cannot be adopted must not leave the runtime unable to stop the others.
+      try {
+        if (this.shimAlive(c.id)) this.startPump(c);
+        else await this.markLost(c.id);
+      } catch (e) {
+        this.log(`container ${c.id}: ${(e as Error).message}`);
+      }
     }
   }
 
@@ -384,6 +389,8 @@ export class OciRuntime implements RuntimeService {
   private startPump(rec: OciContainerRecord): void {
     if (this.pumps.has(rec.id) || rec.pause) return;
     const dir = this.containerDir(rec.id);
+    // The log directory may be gone since the container started (an agent restart after a cleanup).
+    mkdirSync(path.dirname(rec.logPath), { recursive: true });
     const pump = new ContainerLogPump({ stdout: path.join(dir, 'stdout.fifo'), stderr: path.join(dir, 'stderr.fifo') }, rec.logPath);
     this.pumps.set(rec.id, pump);
     void pump.done.then(() => { if (this.pumps.get(rec.id) === pump) this.pumps.delete(rec.id); });
@@ -647,7 +654,14 @@ export class OciRuntime implements RuntimeService {
     this.sessions.clear();
     const all = await this.readContainers();
     await Promise.all(all.filter((c) => !c.pause).map((c) => this.stopContainer(c.id, 0).catch(() => undefined)));
-    for (const c of all) await this.removeContainer(c.id).catch((e) => this.log(`cleanup of container ${c.id}: ${(e as Error).message}`));
+    let kept = 0;
+    for (const c of all) {
+      await this.removeContainer(c.id).catch((e) => { kept++; this.log(`cleanup of container ${c.id}: ${(e as Error).message}`); });
+    }
+    if (kept) {
+      // Their records are what lets the next start find and stop them: they stay.
+      throw new Error(`${kept} container(s) could not be removed; their state is kept in ${path.join(this.stateDir, 'oci')}`);
+    }
     const mounts = [...mountPoints()].filter((m) => m.startsWith(path.join(this.stateDir, 'oci') + path.sep)).sort().reverse();
     for (const m of mounts) await run('umount', ['-l', '--', m]).catch(() => undefined);
     for (const p of this.pumps.values()) p.close();
