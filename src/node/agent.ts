@@ -98,7 +98,7 @@ export class NodeAgent {
     this.probes = new ProbeManager({
       runtime: opts.runtime,
       event: (pod, container, type, reason, message) => this.recorder.event(pod, type, reason, message, `spec.containers{${container.name}}`),
-      onChange: (uid) => this.workers.get(uid)?.trigger(),
+      onChange: (uid) => this.workers.get(uid)?.probeResultChanged(),
     });
     this.podInformer = new Informer<PodObject>(c, { ...POD_RES, fieldSelector: `spec.nodeName=${opts.nodeName}`, onError, backoffInitialMs: 200 });
     this.cmInformer = new Informer<ConfigMapObject>(c, { group: '', version: 'v1', resource: 'configmaps', onError, backoffInitialMs: 200 });

@@ -180,29 +180,9 @@ export function generatePodStatus(inp: StatusInput): PodStatus {
   if (phase === 'Succeeded' && incompleteInit.length === 0) conds.push(condition('Initialized', true, 'PodCompleted'));
   else if (incompleteInit.length) conds.push(condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incompleteInit.join(' ')}]`));
   else conds.push(condition('Initialized', true));
-  const readyGates = (pod.spec?.readinessGates ?? []).map((g) => g.conditionType);
-  const gateFailing = readyGates.filter((t) => old.conditions?.find((c) => c.type === t)?.status !== 'True');
-  if (phase === 'Succeeded') {
-    conds.push(condition('Ready', false, 'PodCompleted'), condition('ContainersReady', false, 'PodCompleted'));
-  } else if (incompleteInit.length) {
-    const msg = `containers with incomplete status: [${incompleteInit.join(' ')}]`;
-    conds.push(condition('Ready', false, 'ContainersNotInitialized', msg), condition('ContainersReady', false, 'ContainersNotInitialized', msg));
-  } else if (unready.length) {
-    const msg = `containers with unready status: [${unready.join(' ')}]`;
-    conds.push(condition('Ready', false, 'ContainersNotReady', msg), condition('ContainersReady', false, 'ContainersNotReady', msg));
-  } else if (gateFailing.length) {
-    conds.push(condition('Ready', false, 'ReadinessGatesNotReady', `corresponding condition of pod readiness gate "${gateFailing[0]}" does not exist.`), condition('ContainersReady', true));
-  } else {
-    conds.push(condition('Ready', true), condition('ContainersReady', true));
-  }
+  conds.push(...readyConditions(pod, phase, incompleteInit, unready, old.conditions));
   if (!old.conditions?.some((c) => c.type === 'PodScheduled')) conds.push(condition('PodScheduled', true));
-  const now = nowRFC3339();
-  for (const c of conds) c.lastTransitionTime = transitionTime(old.conditions, c.type, c.status, now);
-  // Conditions other parts own (PodScheduled, DisruptionTarget, readiness gates) are kept as they are.
-  const ours = new Set(conds.map((c) => c.type));
-  const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
-  const merged = [...conds, ...(old.conditions ?? []).filter((c) => !ours.has(c.type))]
-    .sort((a, b) => rank(order, a.type) - rank(order, b.type));
+  const merged = mergeConditions(conds, old.conditions);
 
   const status: PodStatus = {
     ...old,
@@ -229,6 +209,59 @@ export function generatePodStatus(inp: StatusInput): PodStatus {
     delete status.message;
   }
   return status;
+}
+
+/** The Ready and ContainersReady conditions (kubelet's GeneratePodReadyCondition and GenerateContainersReadyCondition). */
+function readyConditions(pod: PodObject, phase: string, incompleteInit: string[], unready: string[], old: PodCondition[] | undefined): PodCondition[] {
+  const readyGates = (pod.spec?.readinessGates ?? []).map((g) => g.conditionType);
+  const gateFailing = readyGates.filter((t) => old?.find((c) => c.type === t)?.status !== 'True');
+  if (phase === 'Succeeded') return [condition('Ready', false, 'PodCompleted'), condition('ContainersReady', false, 'PodCompleted')];
+  if (incompleteInit.length) {
+    const msg = `containers with incomplete status: [${incompleteInit.join(' ')}]`;
+    return [condition('Ready', false, 'ContainersNotInitialized', msg), condition('ContainersReady', false, 'ContainersNotInitialized', msg)];
+  }
+  if (unready.length) {
+    const msg = `containers with unready status: [${unready.join(' ')}]`;
+    return [condition('Ready', false, 'ContainersNotReady', msg), condition('ContainersReady', false, 'ContainersNotReady', msg)];
+  }
+  if (gateFailing.length) {
+    return [condition('Ready', false, 'ReadinessGatesNotReady', `corresponding condition of pod readiness gate "${gateFailing[0]}" does not exist.`), condition('ContainersReady', true)];
+  }
+  return [condition('Ready', true), condition('ContainersReady', true)];
+}
+
+/** Ours replace the old conditions of the same type (keeping lastTransitionTime unless they flipped); others' are kept as they are. */
+function mergeConditions(conds: PodCondition[], old: PodCondition[] | undefined): PodCondition[] {
+  const now = nowRFC3339();
+  for (const c of conds) c.lastTransitionTime = transitionTime(old, c.type, c.status, now);
+  // Conditions other parts own (PodScheduled, DisruptionTarget, readiness gates) are kept as they are.
+  const ours = new Set(conds.map((c) => c.type));
+  const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
+  return [...conds, ...(old ?? []).filter((c) => !ours.has(c.type))].sort((a, b) => rank(order, a.type) - rank(order, b.type));
+}
+
+/**
+ * The last status with the running containers' readiness as the probes now say, and the Ready
+ * conditions that follow (kubelet's statusManager.SetContainerReadiness: readiness reaches the
+ * API even while the pod worker is busy, say killing a container through its grace period).
+ * Undefined when nothing changed.
+ */
+export function withContainerReadiness(pod: PodObject, status: PodStatus, ready: (containerId: string) => boolean): PodStatus | undefined {
+  const idOf = (s: ApiContainerStatus) => s.containerID?.slice(s.containerID.indexOf('://') + 3) ?? '';
+  let changed = false;
+  const statuses = (status.containerStatuses ?? []).map((s) => {
+    if (!s.state?.running || !s.containerID) return s;
+    const r = ready(idOf(s));
+    if (r === s.ready) return s;
+    changed = true;
+    return { ...s, ready: r };
+  });
+  if (!changed) return undefined;
+  const phase = status.phase ?? 'Pending';
+  const incompleteInit = (status.initContainerStatuses ?? []).filter((s) => !(s.state?.terminated?.exitCode === 0)).map((s) => s.name);
+  const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const conds = readyConditions(pod, phase, incompleteInit, unready, status.conditions);
+  return { ...status, containerStatuses: statuses, conditions: mergeConditions(conds, status.conditions) };
 }
 
 function rank(order: string[], t: string): number {

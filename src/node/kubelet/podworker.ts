@@ -18,7 +18,7 @@ import type { Backoff } from './backoff.js';
 import { goDuration } from '../../api/duration.js';
 import { commandLine, ContainerConfigError, makeEnvironment, mergeImageEnv } from './env.js';
 import { runHook } from './lifecycle.js';
-import { containersNamed, generatePodStatus, restartCountOf, shouldRestart, type WaitingReason } from './podstatus.js';
+import { containersNamed, generatePodStatus, restartCountOf, shouldRestart, withContainerReadiness, type WaitingReason } from './podstatus.js';
 import type { ProbeManager } from './probes.js';
 import { containerConfig, containerHash, sandboxConfig, type DNSSettings } from './sandbox.js';
 import { linuxContainerConfig, verifyRunAsNonRoot } from './security.js';
@@ -107,6 +107,19 @@ export class PodWorker {
   remove(pod?: PodObject): void {
     if (pod) this.pod = pod;
     this.removed = true;
+    this.trigger();
+  }
+
+  /**
+   * A probe result changed. While a sync is busy (say, killing a container through its grace
+   * period), readiness goes to the API at once, as kubelet's statusManager.SetContainerReadiness
+   * does; the next sync writes the whole status.
+   */
+  probeResultChanged(): void {
+    if (this.running && !this.removed && !this.stopped && !this.finished) {
+      const next = withContainerReadiness(this.pod, this.ctx.statuses.current(this.pod), (id) => this.ctx.probes.ready(id));
+      if (next) void this.ctx.statuses.set(this.pod, next).catch((e) => this.ctx.log(`pod ${formatPod(this.pod)} readiness: ${(e as Error).message}`));
+    }
     this.trigger();
   }
 
@@ -476,11 +489,13 @@ export class PodWorker {
       grace -= Math.floor((Date.now() - t0) / 1000);
     }
     if (grace < MIN_GRACE_SECONDS && graceSeconds > 0) grace = MIN_GRACE_SECONDS;
-    this.ctx.probes.dropContainer(c.id);
     try {
       await this.ctx.runtime.stopContainer(c.id, Math.max(0, grace));
     } catch (e) {
       this.ctx.log(`pod ${formatPod(this.pod)}: stopping container ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      // Readiness is probed until the container is gone (a PID 1 that ignores SIGTERM lives out its grace period).
+      this.ctx.probes.dropContainer(c.id);
     }
   }
 

@@ -81,3 +81,34 @@ test('tcp and exec probes; the startup probe holds readiness back until it passe
   const p2 = await h.waitPod('startup', 'started and ready', (p) => containerStatus(p)?.started === true && cond(p, 'Ready') === 'True', 6000);
   assert.equal(containerStatus(p2)?.restartCount, 0);
 });
+
+test('readiness reaches the API while a liveness kill waits out the grace period of a process that ignores SIGTERM', async () => {
+  answers.set('/live-slow', 200);
+  answers.set('/ready-slow', 200);
+  h.runtime.behaviour = (_config, sandbox) => (sandbox.metadata.name === 'slow' ? { ignoreSigterm: true } : {});
+  try {
+    await h.createPod({
+      metadata: { name: 'slow' },
+      spec: {
+        terminationGracePeriodSeconds: 12,
+        containers: [{
+          name: 'app', image: 'busybox:1.36',
+          livenessProbe: { httpGet: { path: '/live-slow', port }, periodSeconds: 1, failureThreshold: 1 },
+          readinessProbe: { httpGet: { path: '/ready-slow', port }, periodSeconds: 1, failureThreshold: 1 },
+        }],
+      } as any,
+    });
+    await h.waitPod('slow', 'Ready', (p) => cond(p, 'Ready') === 'True', 10_000);
+    answers.set('/live-slow', 500);
+    await h.waitEvent('slow', 'Killing', 'Container app failed liveness probe, will be restarted');
+    answers.set('/ready-slow', 503);
+    // The kill takes 12 s; readiness must not wait for it (kubelet's SetContainerReadiness).
+    const p = await h.waitPod('slow', 'not Ready during the kill', (p) => cond(p, 'Ready') === 'False', 8000);
+    assert.ok(containerStatus(p)?.state?.running, 'the container is still being killed');
+    assert.equal(containerStatus(p)?.restartCount, 0);
+    assert.equal(containerStatus(p)?.ready, false);
+  } finally {
+    h.runtime.behaviour = () => ({});
+    answers.set('/live-slow', 200);
+  }
+});
