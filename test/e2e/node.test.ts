@@ -1,11 +1,13 @@
-// Pods as real processes on a real node (k8ts up's own), driven by the stock kubectl:
-// SCENARIO.md section 1 and the node-agent issue. Needs root on Linux (network namespaces).
+// Pods as real containers on a real node (k8ts up's own, on the OCI runtime where this host can
+// run it: runc as root), driven by the stock kubectl: SCENARIO.md section 1 and the node-agent
+// issue. Needs root on Linux (network namespaces).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import YAML from 'yaml';
+import { ociUnavailableReason } from '../../src/node/runtime/oci/runtime.js';
 import { TestCluster, run, spawnKubectl } from './harness.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
@@ -32,7 +34,7 @@ function podPids(podName: string, needle: string): number[] {
   return out;
 }
 
-describe('pods as processes on a real node', { skip: root ? false : 'needs root on Linux (network namespaces)' }, () => {
+describe('pods as containers on a real node', { skip: root ? false : 'needs root on Linux (network namespaces)' }, () => {
   before(async () => { await cluster.up(['--bridge', BRIDGE, '--pod-cidr', `${CIDR_PREFIX}0/24`, '--node-name', 'e2e-node']); });
   after(async () => { await cluster.stop(); });
 
@@ -68,6 +70,20 @@ describe('pods as processes on a real node', { skip: root ? false : 'needs root 
     for (const reason of ['Scheduled', 'Pulled', 'Created', 'Started']) assert.match(desc, new RegExp(`Normal\\s+${reason}\\s`));
     assert.match(desc, /^IP:\s+10\.251\.0\.\d+$/m);
     assert.match(desc, /^Node:\s+e2e-node\/10\.251\.0\.1$/m);
+  });
+
+  test('the node runs containers with the OCI runtime where it can; a container sees its image, not the host', async () => {
+    const node = (await json('get', 'nodes')).items[0];
+    const isolated = node.status.conditions.find((c: { type: string }) => c.type === 'ContainersIsolated');
+    if (!ociUnavailableReason()) {
+      assert.match(node.status.nodeInfo.containerRuntimeVersion, /^k8ts-oci:\/\//);
+      assert.equal(isolated?.status, 'True', JSON.stringify(isolated));
+    }
+    // The cluster's admin token on the host is not in the container's view.
+    const r = await cluster.kubectl(['exec', podName, '--', 'cat', `${cluster.dataDir}/token`]);
+    assert.notEqual(r.code, 0);
+    assert.ok(cluster.token && !r.stdout.includes(cluster.token));
+    assert.match(await cluster.k('exec', podName, '--', 'cat', '/server.js'), /createServer/);
   });
 
   test('exec -ti bash: cat server.js and curl localhost in the container', async () => {

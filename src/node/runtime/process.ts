@@ -4,8 +4,8 @@
 // <stateDir>/sandboxes/<id>/ (net, uts, ipc), a veth to the node bridge (network/bridge.ts), the
 // pod's /etc/hosts, /etc/resolv.conf and hostname files, and a tmpfs for its /dev/shm. A container
 // is a detached shell shim (shim.ts) that runs the container's process in the sandbox's
-// namespaces plus a private mount and pid namespace, chrooted into an overlay of the image's files
-// over the host's `/`. All state lives in files, so a new runtime on the same stateDir (an agent
+// namespaces plus a private mount and pid namespace, chrooted into the image's snapshot (its
+// layers under a writable tmpfs layer of its own). All state lives in files, so a new runtime on the same stateDir (an agent
 // restart) finds its sandboxes and running containers again.
 //
 // Without root, or off Linux, everything runs as plain host processes on the host network
@@ -274,7 +274,7 @@ export class ProcessRuntime implements RuntimeService {
         ? `not Linux (${process.platform}): containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers`
         : 'not running as root: containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers');
     } else {
-      out.push(`${PROCESS_RUNTIME_LIMITATION}: containers run as root with every capability and no seccomp, over a view of the host's own filesystem (they can read the node's files), limited only in memory`);
+      out.push(`${PROCESS_RUNTIME_LIMITATION}: containers run as root with every capability and no seccomp, chrooted into their image with the host's /dev (a root they can leave: the node's files are within their reach), limited only in memory`);
       if (!this.node) out.push('no pod network configured: pods get a network namespace with loopback only');
     }
     if (!this.hasPython) out.push('python3 not found: `kubectl exec -t` runs without a terminal');

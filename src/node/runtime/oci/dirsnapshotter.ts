@@ -1,7 +1,7 @@
 // A snapshotter over images that are plain directories (one layer each): the writable snapshot
 // of a container is an overlay with the image's directory as its only lower layer, as
-// containerd's overlayfs snapshotter makes it over unpacked layers. It serves images a test
-// builds itself and folder images; the image service's own layer store supersedes it.
+// containerd's overlayfs snapshotter makes it over unpacked layers. Tests only (runtime.test.ts,
+// images a test builds as folders); a node uses the image service's LayerSnapshotter.
 
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
