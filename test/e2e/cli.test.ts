@@ -109,7 +109,9 @@ describe('k8ts CLI', () => {
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => { if (child.exitCode !== null) r(undefined); else child.once('exit', r); });
+      // A stopped agent keeps its node's network for its next start (killPods false): the test removes it.
       try { execFileSync('ip', ['link', 'del', 'k8tsag0'], { stdio: 'ignore' }); } catch { /* already gone */ }
+      try { execFileSync('nft', ['delete', 'table', 'ip', 'k8ts_k8tsag0'], { stdio: 'ignore' }); } catch { /* none */ }
       await cluster.kubectl(['delete', 'node', 'joined-1']);
     }
   });
