@@ -1,0 +1,48 @@
+// VolumeAttachments, as kube-apiserver's pkg/registry/storage/volumeattachment: the intent to
+// attach a volume to a node, with a status subresource for the attacher; the spec cannot
+// change. Served, not acted on (k8ts' volumes need no attach). The printer is printVolumeAttachment.
+
+import { validateVolumeAttachmentCreate, validateVolumeAttachmentStatusUpdate, validateVolumeAttachmentUpdate } from '../../../api/validation/storage.js';
+import { ageCol, col, nameCol, o, s, timestampSince, type Printer } from '../../tables.js';
+import { defineResource } from '../rest.js';
+import { keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
+
+export const strategy: Strategy = {
+  prepareForCreate(va) {
+    va.status = { attached: false };
+  },
+  prepareForUpdate: keepStatus,
+  validate: validateVolumeAttachmentCreate,
+  validateUpdate: validateVolumeAttachmentUpdate,
+};
+
+export const statusStrategy = statusOf(validateVolumeAttachmentStatusUpdate);
+
+export const printer: Printer = {
+  columns: [
+    nameCol,
+    { ...col('Attacher', 'string', 'attacher indicates the name of the volume driver that MUST handle this request. This is the name returned by GetPluginName().'), format: 'name' },
+    col('PV', 'string', 'persistentVolumeName represents the name of the persistent volume to attach.'),
+    col('Node', 'string', 'nodeName represents the node that the volume should be attached to.'),
+    col('Attached', 'boolean', 'attached indicates the volume is successfully attached. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.'),
+    ageCol,
+  ],
+  row(va, now) {
+    const spec = o(va.spec);
+    return {
+      cells: [
+        s(va.metadata.name), s(spec.attacher), s(o(spec.source).persistentVolumeName), s(spec.nodeName), o(va.status).attached === true,
+        timestampSince(va.metadata.creationTimestamp, now),
+      ],
+    };
+  },
+};
+
+export const resource = defineResource({
+  info: { group: 'storage.k8s.io', version: 'v1', resource: 'volumeattachments', kind: 'VolumeAttachment', namespaced: false, schema: 'io.k8s.api.storage.v1.VolumeAttachment' },
+  strategy,
+  subresources: {
+    status: { kind: 'VolumeAttachment', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },
+  },
+  printer,
+});
