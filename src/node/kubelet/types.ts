@@ -31,6 +31,9 @@ export interface ObjectSource {
   configMap(namespace: string, name: string): Promise<ConfigMapObject>;
   secret(namespace: string, name: string): Promise<SecretObject>;
   services(namespace: string): ServiceObject[];
+  /** A claim and a volume, read from the API server (as kubelet's volume manager GETs them); undefined when missing. */
+  persistentVolumeClaim?(namespace: string, name: string): Promise<KObject | undefined>;
+  persistentVolume?(name: string): Promise<KObject | undefined>;
 }
 
 /** "name_namespace(uid)", as the kubelet's format.Pod names a pod in messages. */
