@@ -16,6 +16,7 @@ import { findDefinition } from './registry/index.js';
 import type { ViewREST } from './registry/rest.js';
 import type { RequestContext } from './registry/strategy.js';
 import { buildTable, type Printer } from './tables.js';
+import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 
 export interface HandlerEnv {
   registry(group: string, resource: string): GenericRegistry | undefined;
@@ -25,18 +26,11 @@ export interface HandlerEnv {
 
 const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 
-function intParam(q: URLSearchParams, name: string): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw errors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return Number(v);
-}
-
 function listOptions(q: URLSearchParams): ListOptions {
   return {
     labelSelector: q.get('labelSelector'),
     fieldSelector: q.get('fieldSelector'),
-    limit: intParam(q, 'limit'),
+    limit: int64Param(q, 'limit'),
     continue: q.get('continue'),
     resourceVersion: q.get('resourceVersion'),
     resourceVersionMatch: q.get('resourceVersionMatch'),
@@ -92,13 +86,13 @@ function parseDeleteOptions(req: IncomingMessage, body: Buffer, q: URLSearchPara
     if (!isObject(v)) throw errors.badRequest('DeleteOptions must be an object');
     if (v.kind !== undefined && v.kind !== 'DeleteOptions') throw errors.badRequest(`the kind in the data (${String(v.kind)}) does not match the expected kind (DeleteOptions)`);
     opts = v as DeleteOptions;
+  } else {
+    // kube-apiserver reads DeleteOptions from the query only when there is no body.
+    const fromQuery = deleteQuery(q);
+    delete fromQuery.dryRun;
+    if (fromQuery.propagationPolicy === '') delete fromQuery.propagationPolicy;
+    opts = fromQuery as DeleteOptions;
   }
-  const g = intParam(q, 'gracePeriodSeconds');
-  if (g !== undefined) opts.gracePeriodSeconds = g;
-  const pp = q.get('propagationPolicy');
-  if (pp) opts.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
-  const od = q.get('orphanDependents');
-  if (od) opts.orphanDependents = od === 'true';
   if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
     throw errors.invalid('DeleteOptions', '', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, supported: ['Foreground', 'Background', 'Orphan', 'nil'] }]);
   }
@@ -171,6 +165,8 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
       return send(res, 200, render(out, def, list));
     }
     case 'watch':
+      // A legacy /watch/.../{name} watches that one object, as a metadata.name field selector.
+      if (name !== undefined && !q.get('fieldSelector')) q.set('fieldSelector', `metadata.name=${name}`);
       return serveWatch(reg, ri, namespace, q, out, req, res);
     case 'create': {
       const body = await readBody(req);
@@ -233,7 +229,7 @@ async function readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ ct
   } else if (q.get('force') !== null) {
     throw errors.badRequest('force: Invalid value: true: may not be specified for non-apply patch');
   }
-  return { ct, body, force: q.get('force') === 'true' };
+  return { ct, body, force: forceParam(q) ?? false };
 }
 
 /** GET, PUT and PATCH of a subresource that is another kind's view of the object (scale). */
@@ -266,9 +262,7 @@ async function serveView(view: ViewREST, reg: GenericRegistry, verb: RequestInfo
 const BOOKMARK_INTERVAL_MS = 10_000;
 
 async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: string | undefined, q: URLSearchParams, out: OutputFormat, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const timeoutSeconds = intParam(q, 'timeoutSeconds');
-  const bookmarks = q.get('allowWatchBookmarks') === 'true';
-  const sendInitialEvents = q.get('sendInitialEvents');
+  const { timeoutSeconds, allowWatchBookmarks: bookmarks, sendInitialEvents } = listQuery(q);
   let started = false;
   let first = true;
   let closed = false;
@@ -317,24 +311,33 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
   };
   // The response's close means the client went away (a request's close only means its body ended).
   res.on('close', finish);
-  watcher = await reg.watch(namespace, { ...listOptions(q), sendInitialEvents: sendInitialEvents === null ? undefined : sendInitialEvents === 'true' }, {
+  watcher = await reg.watch(namespace, { ...listOptions(q), sendInitialEvents }, {
     event(type, obj) { write(encode(type, obj)); },
     error(err) { write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`); setImmediate(finish); },
   });
-  if (sendInitialEvents === 'true' && bookmarks) {
+  if (sendInitialEvents === true && bookmarks) {
     // The end of the initial list is marked with an annotated bookmark (watch-list).
     write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } } } })}\n`);
   }
   if (closed) { watcher.cancel(); return; }
   start();
-  const limit = timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
+  // Node's timers fire at once past 2^31-1 ms: a longer timeout is as good as none.
+  const limit = Math.min(timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000, 0x7fffffff);
+  const deadline = Date.now() + limit;
   timers.push(setTimeout(finish, limit));
   if (bookmarks) {
+    // As the watch cache's nextBookmarkTime: every interval, and 2 s before the deadline so
+    // that the client resumes from as recent a resourceVersion as possible.
+    const schedule = (firstTime: boolean) => {
+      const untilPreTimeout = deadline - 2000 - Date.now();
+      if (untilPreTimeout <= 0 && !firstTime) return;
+      timers.push(setTimeout(tick, Math.max(0, Math.min(BOOKMARK_INTERVAL_MS, untilPreTimeout))));
+    };
     const tick = () => {
       if (closed) return;
       write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision) } } })}\n`);
-      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+      schedule(false);
     };
-    timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+    schedule(true);
   }
 }

@@ -14,7 +14,8 @@ import { bootstrapCluster } from './bootstrap.js';
 import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
 import { handleDiscovery } from './discovery-handler.js';
 import { handleResource, type HandlerEnv } from './handlers.js';
-import { writeError, writeText } from './http.js';
+import { markPretty, writeError, writeText } from './http.js';
+import { prettyParam } from '../api/queryparams.js';
 import { GenericRegistry } from './registry/generic.js';
 import type { ApiServerContext } from './registry/context.js';
 import { DEFINITIONS, findDefinition } from './registry/index.js';
@@ -163,6 +164,7 @@ export class ApiServer implements ApiServerContext {
         if (url.searchParams.has('verbose')) return writeText(res, 200, `[+]ping ok\n[+]etcd ok\n[+]informer-sync ok\n${path.slice(1).split('/')[0]} check passed\n`);
         return writeText(res, 200, 'ok');
       }
+      if (prettyParam(url.searchParams, req.headers['user-agent'])) markPretty(res);
       const user = this.authenticate(req);
       if (!user) throw errors.unauthorized();
       if (handleDiscovery(req, res)) return;

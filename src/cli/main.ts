@@ -24,7 +24,8 @@ program.command('up')
   .option('--node-name <name>', 'this machine\'s node name (default: the hostname)')
   .option('--simulated-nodes <n>', 'also register N simulated nodes (no processes; pods turn Running after a short delay)')
   .option('--node-grace-period <seconds>', 'how long a node may stay silent before it is NotReady/Unknown (default 50)')
-  .action(async (o: { dataDir?: string; port?: string; kubeconfig?: string | false; store?: string; foreground?: boolean; node?: boolean; podCidr?: string; bridge?: string; nodeName?: string; simulatedNodes?: string; nodeGracePeriod?: string }) => {
+  .addOption(new Option('--runtime <kind>', 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run; default, or $K8TS_RUNTIME)').choices(['auto', 'oci', 'process']))
+  .action(async (o: { dataDir?: string; port?: string; kubeconfig?: string | false; store?: string; foreground?: boolean; node?: boolean; podCidr?: string; bridge?: string; nodeName?: string; simulatedNodes?: string; nodeGracePeriod?: string; runtime?: string }) => {
     process.exitCode = await up(o);
   });
 
@@ -50,6 +51,7 @@ program.command('agent')
   .option('--bridge <name>', 'this node\'s pod bridge device', 'k8ts1')
   .option('--node-ip <ip>', 'the address the API server reaches this node at (default: the host\'s first non-loopback IPv4)')
   .option('--port <n>', 'streaming server port (kubelet\'s 10250)', '10250')
+  .addOption(new Option('--runtime <kind>', 'container runtime: oci (runc/crun), process (built-in), auto (oci where it can run; default, or $K8TS_RUNTIME)').choices(['auto', 'oci', 'process']))
   .action(async (o) => {
     const { agent } = await import('./agent.js');
     process.exitCode = await agent(o);

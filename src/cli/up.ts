@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { mergeContext, writeKubeconfig, emptyKubeconfig, kubeconfigPath } from '../client/kubeconfig.js';
 import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
+import { parseRuntimeChoice } from '../cluster/node.js';
 import { caOf, ensureToken, readClusterInfo, readyz, runningCluster, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
 
 export interface UpOptions {
@@ -17,6 +18,7 @@ export interface UpOptions {
   node?: boolean;
   podCidr?: string;
   bridge?: string;
+  runtime?: string;
   nodeName?: string;
   simulatedNodes?: string;
   nodeGracePeriod?: string;
@@ -133,7 +135,7 @@ export async function up(opts: UpOptions): Promise<number> {
 async function runForeground(dataDir: string, port: number, store: 'sqlite' | 'memory', kubeconfig: string | undefined | false, opts: UpOptions): Promise<number> {
   let cp;
   try {
-    cp = await startControlPlane({ dataDir, port, store, node: opts.node !== false, podCIDR: opts.podCidr, bridgeName: opts.bridge, nodeName: opts.nodeName,
+    cp = await startControlPlane({ dataDir, port, store, node: opts.node !== false, podCIDR: opts.podCidr, bridgeName: opts.bridge, nodeName: opts.nodeName, runtime: parseRuntimeChoice(opts.runtime ?? process.env.K8TS_RUNTIME),
       simulatedNodes: opts.simulatedNodes !== undefined ? count(opts.simulatedNodes, '--simulated-nodes') : undefined,
       nodeGracePeriodSeconds: opts.nodeGracePeriod !== undefined ? count(opts.nodeGracePeriod, '--node-grace-period') : undefined });
   } catch (e) {

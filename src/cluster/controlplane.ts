@@ -12,7 +12,7 @@ import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { startControllers, type ControllerManager } from '../controllers/manager.js';
 import { clusterFiles, type ClusterInfo } from './paths.js';
-import { startLocalNode, type LocalNode } from './node.js';
+import { startLocalNode, type LocalNode, type RuntimeChoice } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
 import { requestSimulatedNodes, SimulatedNodesFollower } from './simulated.js';
@@ -30,6 +30,8 @@ export interface ControlPlaneOptions {
   podCIDR?: string;
   bridgeName?: string;
   nodeName?: string;
+  /** The local node's container runtime (default auto). */
+  runtime?: RuntimeChoice;
   /** Simulated nodes to ask for at start (they heartbeat and run pods without processes). */
   simulatedNodes?: number;
   /** Seconds a node may stay silent before it is Unknown (Kubernetes v1.32: 50). */
@@ -113,7 +115,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
   } catch (e) {
     await controllers?.stop().catch(() => undefined);

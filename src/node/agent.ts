@@ -52,6 +52,8 @@ export interface NodeAgentOptions {
   nodeStatusUpdateMs?: number;
   nodeStatusReportMs?: number;
   leaseRenewMs?: number;
+  /** The bound on each container's processes (pids cgroup) where the runtime enforces it (default 4096). */
+  pidsLimit?: number;
   log?: (msg: string) => void;
 }
 
@@ -140,7 +142,7 @@ export class NodeAgent {
       client: o.client, nodeName: o.nodeName, runtime: o.runtime, images: o.images,
       runtimeName: version.runtimeName, recorder: this.recorder, volumes: this.volumes, probes: this.probes,
       statuses: this.statuses, source: this.objectSource(), crashBackoff: this.crashBackoff, imageBackoff: this.imageBackoff,
-      rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, log: this.log,
+      rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, pidsLimit: o.pidsLimit ?? 4096, log: this.log,
       onFinished: (uid) => this.workers.delete(uid),
     };
 
@@ -195,7 +197,7 @@ export class NodeAgent {
 
   private facts(version: { runtimeName: string; runtimeVersion: string }): NodeFacts {
     const o = this.opts;
-    return { nodeName: o.nodeName, nodeIP: o.nodeIP, podCIDR: o.podCIDR, kubeletPort: o.kubeletPort ?? 10250, rootDir: o.rootDir, runtime: version };
+    return { nodeName: o.nodeName, nodeIP: o.nodeIP, podCIDR: o.podCIDR, kubeletPort: o.kubeletPort ?? 10250, rootDir: o.rootDir, runtime: version, limitations: o.runtime.limitations() };
   }
 
   private every(ms: number, name: keyof NodeAgent['busy'], fn: () => Promise<unknown>): void {

@@ -16,6 +16,21 @@ export const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
 export interface RunResult { code: number; stdout: string; stderr: string }
 
+/** True when this process may make network namespaces and bridges (a real node with pod networking). */
+export const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
+
+/**
+ * `k8ts up` flags for a cluster whose node's host-level names (bridge, pod CIDR) are this run's
+ * own, so that test files running side by side never meet. tag: a few letters naming the file.
+ */
+export function ownNodeArgs(tag: string): string[] {
+  const n = process.pid % 100_000;
+  const bridge = `k8t${tag}${n}`.slice(0, 15);
+  const b = 128 + (process.pid % 64);
+  const c = Math.floor(Math.random() * 256);
+  return ['--bridge', bridge, '--pod-cidr', `10.${b}.${c}.0/24`, '--node-name', `${tag}-node`];
+}
+
 export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(cmd, args, { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {

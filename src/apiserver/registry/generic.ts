@@ -584,3 +584,4 @@ export class GenericRegistry {
 export class RetryableConflict extends Error {
   constructor() { super('retryable conflict'); }
 }
+

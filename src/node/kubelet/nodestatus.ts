@@ -25,7 +25,12 @@ export interface NodeFacts {
   kubeletPort: number;
   rootDir: string;
   runtime: { runtimeName: string; runtimeVersion: string };
+  /** What the node's runtime cannot isolate (RuntimeService.limitations()); empty: containers are isolated. */
+  limitations?: string[];
 }
+
+/** The condition that says plainly whether this node isolates its containers (k8ts' own, as node-problem-detector adds its own). */
+export const ISOLATION_CONDITION = 'ContainersIsolated';
 
 function goArch(): string {
   const m: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
@@ -94,6 +99,17 @@ export async function nodeStatus(facts: NodeFacts, images: Image[], old?: NodeSt
     const prev = old?.conditions?.find((c) => c.type === type);
     return { type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now };
   });
+  if (facts.limitations) {
+    const ok = facts.limitations.length === 0;
+    const prev = old?.conditions?.find((c) => c.type === ISOLATION_CONDITION);
+    const status = ok ? 'True' : 'False';
+    conditions.push({
+      type: ISOLATION_CONDITION, status,
+      reason: ok ? 'OCIRuntime' : 'RuntimeLimited',
+      message: ok ? `containers run isolated by an OCI runtime (${facts.runtime.runtimeName}://${facts.runtime.runtimeVersion})` : facts.limitations.join('; '),
+      lastHeartbeatTime: now, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now,
+    });
+  }
   const machineID = readTrim('/etc/machine-id');
   return {
     capacity, allocatable, conditions,

@@ -217,6 +217,9 @@ export function generatePodStatus(inp: StatusInput): PodStatus {
   };
   if (hasInit) status.initContainerStatuses = initStatuses;
   else delete status.initContainerStatuses;
+  const ephemeral = (pod.spec?.ephemeralContainers ?? []) as Container[];
+  if (ephemeral.length) status.ephemeralContainerStatuses = containerStatuses(inp, ephemeral, false, false);
+  else delete status.ephemeralContainerStatuses;
   // A pod on the host network has the node's address, whatever the runtime says.
   const ip = inp.sandbox?.state === 'SANDBOX_READY' ? (inp.sandbox.ip || (pod.spec?.hostNetwork ? inp.hostIPs[0] : undefined)) : undefined;
   if (ip) {

@@ -111,6 +111,9 @@ export interface LocalPathVolumes {
 export class VolumeManager {
   /** Payload digests per target directory: an unchanged source is not rewritten. */
   private readonly written = new Map<string, string>();
+  private readonly tmpfs = new Set<string>();
+  /** Volumes already given to the pod's fsGroup (dir -> gid and content digest). */
+  private readonly owned = new Map<string, string>();
   /** The claims' volumes set up for each pod (uid -> volume name -> mount), set up once per pod as the kubelet mounts them. */
   private readonly claimed = new Map<string, Map<string, MountedVolume>>();
 
@@ -131,7 +134,11 @@ export class VolumeManager {
     const out = new Map<string, MountedVolume>();
     for (const vol of pod.spec?.volumes ?? []) {
       try {
-        out.set(vol.name, await this.setUpOne(pod, vol, dctx));
+        const mounted = await this.setUpOne(pod, vol, dctx);
+        const fsGroup = pod.spec?.securityContext?.fsGroup;
+        // Host directories keep their owners: hostPath volumes, and claims' volumes (local-path's are hostPath volumes).
+        if (fsGroup !== undefined && !vol.hostPath && !vol.persistentVolumeClaim && process.getuid?.() === 0) await this.setOwnership(mounted, fsGroup);
+        out.set(vol.name, mounted);
       } catch (e) {
         if (e instanceof VolumeError) throw e;
         const msg = e instanceof Error ? e.message : String(e);
@@ -139,6 +146,23 @@ export class VolumeManager {
       }
     }
     return out;
+  }
+
+  /** kubelet's SetVolumeOwnership for the pod's fsGroup: group-owned, group-readable (and writable unless
+   *  read-only), setgid directories; once per content (links are never followed). */
+  private async setOwnership(vol: MountedVolume, gid: number): Promise<void> {
+    const key = `${gid}:${this.written.get(vol.hostPath) ?? 'dir'}`;
+    if (this.owned.get(vol.hostPath) === key) return;
+    const walk = async (p: string): Promise<void> => {
+      const st = await fs.lstat(p);
+      if (st.isSymbolicLink()) return;
+      await fs.lchown(p, st.uid, gid);
+      const mask = (vol.readOnly ? 0o440 : 0o660) | (st.isDirectory() ? 0o2110 : 0);
+      await fs.chmod(p, (st.mode & 0o7777) | mask);
+      if (st.isDirectory()) for (const e of await fs.readdir(p)) await walk(path.join(p, e));
+    };
+    await walk(vol.hostPath);
+    this.owned.set(vol.hostPath, key);
   }
 
   private volumeDir(uid: string, plugin: string, name: string): string {
@@ -316,6 +340,7 @@ export class VolumeManager {
     const base = this.podDir(uid);
     await unmountUnder(base);
     for (const k of [...this.written.keys()]) if (k.startsWith(base + path.sep)) this.written.delete(k);
+    for (const k of [...this.owned.keys()]) if (k.startsWith(base + path.sep)) this.owned.delete(k);
     const left = mountPointsUnder(base);
     if (left.length) throw new Error(`pod directory ${base} still has mounts (${left.join(', ')}); not removed`);
     await fs.rm(base, { recursive: true, force: true });

@@ -432,3 +432,18 @@ test('removePodSandbox and cleanupAll leave nothing behind', { skip }, async () 
   assert.doesNotMatch(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }), new RegExp(`master ${bridgeName}`));
   writeFileSync(path.join(dir, 'done'), '');
 });
+
+test('a tty container gets a terminal; attach resizes it', { skip }, async () => {
+  const p = await runPod('tty', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sh', '-c', 'tty; read x; stty size; sleep 30'], extra: { tty: true, stdin: true } }]);
+  const { PassThrough } = await import('node:stream');
+  const stdin = new PassThrough();
+  const out = sink();
+  const session = await rt.attach(p.ids[0], { tty: true, stdin, stdout: out });
+  session.resize(100, 40);
+  stdin.write('go\n');
+  await waitFor('the new terminal size', () => out.text().includes('40 100') || undefined);
+  const log = readFileSync((await rt.containerStatus(p.ids[0]))!.logPath, 'utf8');
+  assert.match(log, /stdout F \/dev\/pts\/\d+/);
+  session.kill();
+  await rt.stopContainer(p.ids[0], 0);
+});

@@ -4,7 +4,7 @@
 // scheduler's write), eviction (eviction.ts), and the streams relayed to the pod's node. The printer is
 // printPod of pkg/printers/internalversion.
 
-import { errors } from '../../../api/errors.js';
+import { errors, type FieldError } from '../../../api/errors.js';
 import { isObject, nowRFC3339, type KObject } from '../../../api/object.js';
 import { defaultPod, defaultTolerations } from '../../../api/defaults.js';
 import { validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from '../../../api/validation.js';
@@ -60,6 +60,55 @@ export const strategy: Strategy = {
 };
 
 export const statusStrategy = statusOf(validatePodStatusUpdate);
+
+// ---- ephemeralcontainers ----
+
+type EphemeralLike = { name?: string; image?: string; terminationMessagePath?: string; terminationMessagePolicy?: string; imagePullPolicy?: string; [k: string]: unknown };
+const ephemeralOf = (o: KObject) => ((isObject(o.spec) ? o.spec : {}) as { ephemeralContainers?: EphemeralLike[] }).ephemeralContainers ?? [];
+
+/**
+ * pods/ephemeralcontainers (EphemeralContainersREST): only spec.ephemeralContainers changes, only by
+ * additions (ValidatePodEphemeralContainersUpdate): existing ones may be neither changed nor removed.
+ */
+export const ephemeralContainersStrategy: UpdateStrategy = {
+  prepareForUpdate(obj, old) {
+    const next = structuredClone(old);
+    const list = ephemeralOf(obj).map((c) => ({ ...c }));
+    for (const c of list) {
+      c.terminationMessagePath ??= '/dev/termination-log';
+      c.terminationMessagePolicy ??= 'File';
+      const img = c.image ?? '';
+      const last = img.slice(img.lastIndexOf('/') + 1);
+      const tag = img.includes('@') ? '' : last.includes(':') ? last.slice(last.indexOf(':') + 1) : 'latest';
+      c.imagePullPolicy ??= tag === 'latest' ? 'Always' : 'IfNotPresent';
+    }
+    (field(next.spec) as { ephemeralContainers?: EphemeralLike[] }).ephemeralContainers = list;
+    return next;
+  },
+  validateUpdate(obj, old) {
+    const errs: FieldError[] = [];
+    const next = ephemeralOf(obj);
+    for (const o2 of ephemeralOf(old)) {
+      const n2 = next.find((c) => c.name === o2.name);
+      if (!n2) errs.push({ type: 'FieldValueForbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o2.name}" may not be removed` });
+      else if (JSON.stringify(n2) !== JSON.stringify(o2)) errs.push({ type: 'FieldValueForbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o2.name}" may not be changed` });
+    }
+    const spec = field(old.spec) as { containers?: EphemeralLike[]; initContainers?: EphemeralLike[] };
+    const names = new Set([...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name));
+    next.forEach((c, i) => {
+      const f = `spec.ephemeralContainers[${i}]`;
+      if (!c.name) errs.push({ type: 'FieldValueRequired', field: `${f}.name`, detail: '' });
+      else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.name) || c.name.length > 63) errs.push({ type: 'FieldValueInvalid', field: `${f}.name`, value: c.name, detail: "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')" });
+      else if (names.has(c.name)) errs.push({ type: 'FieldValueDuplicate', field: `${f}.name`, value: c.name });
+      if (c.name) names.add(c.name);
+      if (!c.image) errs.push({ type: 'FieldValueRequired', field: `${f}.image`, detail: '' });
+      for (const k of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle']) {
+        if (c[k] !== undefined) errs.push({ type: 'FieldValueForbidden', field: `${f}.${k}`, detail: 'cannot be set for an Ephemeral Container' });
+      }
+    });
+    return errs;
+  },
+};
 
 // ---- binding ----
 
@@ -267,6 +316,7 @@ export const resource = defineResource({
     attach: connect('PodAttachOptions', ['create', 'get']),
     portforward: connect('PodPortForwardOptions', ['create', 'get']),
     proxy: connect('PodProxyOptions', ['create', 'delete', 'get', 'patch', 'update']),
+    ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: ephemeralContainersStrategy } },
   },
   printer,
 });
