@@ -160,6 +160,26 @@ describe('local-path provisioning and VolumeBinding', () => {
     await waitFor(async () => !(await get(PVS, pv.metadata.name!).catch(() => undefined)), 'the provisioned volume is deleted');
   });
 
+  test('WaitForFirstConsumer with static volumes: the scheduler picks a node with a matching volume and binds it', async () => {
+    await c.create(SCS, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'local-static' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' });
+    const affinity = (node: string) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node] }] }] } });
+    await c.create(PVS, volume('disk-n1', { storageClassName: 'local-static', local: { path: '/mnt/disk' }, hostPath: undefined, nodeAffinity: affinity('n1') }));
+    await waitFor(async () => phaseOf(await get(PVS, 'disk-n1')) === 'Available', 'disk-n1 Available');
+    await c.create(PVCS, claim('local', { storageClassName: 'local-static' }));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(phaseOf(await get(PVCS, 'local')), 'Pending', 'not bound before a consumer');
+    await c.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'local-user' }, spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'local' } }] } });
+    const p = await waitFor(async () => { const x = await get(PODS, 'local-user'); return (x.spec as { nodeName?: string }).nodeName ? x : undefined; }, 'scheduled');
+    assert.equal((p.spec as { nodeName: string }).nodeName, 'n1');
+    const pvc = await get(PVCS, 'local');
+    assert.equal((pvc.spec as { volumeName: string }).volumeName, 'disk-n1');
+    assert.equal(phaseOf(pvc), 'Bound');
+    // A second claim of that class finds no volume and no provisioner: the pod waits, with the plugin's reason.
+    await c.create(PVCS, claim('local2', { storageClassName: 'local-static' }));
+    await c.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'local-user2' }, spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'local2' } }] } });
+    await waitFor(async () => (await eventsFor('local-user2')).some((e) => e.reason === 'FailedScheduling' && e.message.startsWith("0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind.")), 'FailedScheduling without volumes');
+  });
+
   test('a pod whose bound volume is pinned to a node goes to that node; unbound immediate claims keep pods pending', async () => {
     await c.create(PVS, volume('pinned', {
       storageClassName: 'pinned',
