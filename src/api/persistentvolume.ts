@@ -3,9 +3,10 @@
 // annotations, which class a claim or volume names, whether a volume is bound to a claim, access
 // mode and node affinity checks, and FindMatchingVolume.
 
-import { selectorFromLabelSelector, type LabelSelector } from './labels.js';
+import { selectorFromLabelSelector } from './labels.js';
+import type { LabelSelector } from './types.js';
 import type { KObject } from './object.js';
-import { parseQuantity } from './validation/quantity.js';
+import { Quantity } from './quantity.js';
 
 /** On a claim: the binding has been done once (the claim is "bound" from then on). */
 export const ANN_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
@@ -122,11 +123,12 @@ export function volumeModeMismatch(claim: PersistentVolumeClaim, volume: Persist
   return (claim.spec?.volumeMode || 'Filesystem') !== (volume.spec?.volumeMode || 'Filesystem');
 }
 
-export const requestedStorage = (claim: PersistentVolumeClaim): number => parseQuantity(claim.spec?.resources?.requests?.storage) ?? 0;
-export const volumeStorage = (volume: PersistentVolume): number => parseQuantity(volume.spec?.capacity?.storage) ?? 0;
+const ZERO = Quantity.fromInt(0);
+export const requestedStorage = (claim: PersistentVolumeClaim): Quantity => Quantity.tryParse(claim.spec?.resources?.requests?.storage) ?? ZERO;
+export const volumeStorage = (volume: PersistentVolume): Quantity => Quantity.tryParse(volume.spec?.capacity?.storage) ?? ZERO;
 
 function matchRequirement(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = Object.hasOwn(labels, r.key);
   const v = labels[r.key];
   const values = r.values ?? [];
   switch (r.operator) {
@@ -199,7 +201,7 @@ export function findMatchingVolume(claim: PersistentVolumeClaim, volumes: Iterab
   for (const volume of volumes) {
     if (opts.excluded?.has(volume.metadata.name ?? '')) continue;
     if (volume.spec?.claimRef && !isVolumeBoundToClaim(volume, claim)) continue;
-    if (volumeStorage(volume) < requested) continue;
+    if (volumeStorage(volume).cmp(requested) < 0) continue;
     if (volumeModeMismatch(claim, volume)) continue;
     if (volume.metadata.deletionTimestamp) continue;
     const fits = opts.node ? volumeFitsNode(volume, opts.node.labels, opts.node.name) : true;
@@ -210,7 +212,7 @@ export function findMatchingVolume(claim: PersistentVolumeClaim, volumes: Iterab
     if (volumeClassName(volume) !== cls) continue;
     if (!fits) continue;
     if (opts.node && !checkAccessModes(claim, volume)) continue;
-    if (!smallest || volumeStorage(smallest) > volumeStorage(volume)) smallest = volume;
+    if (!smallest || volumeStorage(smallest).cmp(volumeStorage(volume)) > 0) smallest = volume;
   }
   return smallest;
 }

@@ -2,7 +2,8 @@
 // as k8s.io/component-helpers/apps/poddisruptionbudget and the policy/v1 PDB lister: which
 // budgets cover a pod, the DisruptionAllowed condition, and what counts as a healthy pod.
 
-import { selectorFromLabelSelector, type LabelSelector } from './labels.js';
+import { selectorFromLabelSelector } from './labels.js';
+import type { LabelSelector } from './types.js';
 import { isObject, nowRFC3339, type KObject } from './object.js';
 
 export const DISRUPTION_ALLOWED_CONDITION = 'DisruptionAllowed';

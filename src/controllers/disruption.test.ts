@@ -8,7 +8,7 @@ import { SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { DisruptionController } from './disruption.js';
-import { waitFor } from './workload-testing.js';
+import { waitFor } from '../testing/wait.js';
 
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespace: 'default' };
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
@@ -54,10 +54,10 @@ async function pod(name: string, labels: Record<string, string>, ready: boolean,
 type Status = { currentHealthy: number; desiredHealthy: number; expectedPods: number; disruptionsAllowed: number; observedGeneration?: number; disruptedPods?: Record<string, string>; conditions?: { type: string; status: string; reason: string; message: string }[] };
 
 async function statusWhen(name: string, want: Partial<Status>): Promise<Status> {
-  return waitFor(async () => {
+  return waitFor(`PDB ${name} status ${JSON.stringify(want)}`, async () => {
     const s = (await c.get({ ...PDBS, name })).status as Status;
     return Object.entries(want).every(([k, v]) => JSON.stringify((s as Record<string, unknown>)[k]) === JSON.stringify(v)) ? s : undefined;
-  }, `PDB ${name} status ${JSON.stringify(want)}`);
+  });
 }
 
 test('minAvailable as a number counts the selected pods; readiness makes them healthy', async () => {
@@ -90,10 +90,10 @@ test('percentages and maxUnavailable use the controllers\' scale, rounded up', a
 test('a pod whose controller cannot be found makes the sync fail safe: no disruptions, SyncFailed', async () => {
   await pod('lost-0', { app: 'lost' }, true, { name: 'gone', uid: '00000000-0000-0000-0000-000000000001' });
   await c.create(PDBS, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'lost' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'lost' } } } });
-  const s = await waitFor(async () => {
+  const s = await waitFor('SyncFailed', async () => {
     const st = (await c.get({ ...PDBS, name: 'lost' })).status as Status;
     return st.conditions?.some((x) => x.reason === 'SyncFailed') ? st : undefined;
-  }, 'SyncFailed');
+  });
   assert.equal(s.disruptionsAllowed, 0);
   assert.deepEqual(s.conditions?.map((x) => [x.status, x.message]), [['False', 'found no controllers for pod "lost-0"']]);
 });
@@ -103,8 +103,8 @@ test('a DisruptionTarget left on a pod that was not deleted is cleared', async (
   await c.patch({ ...PODS, name: 'stale', subresource: 'status' }, {
     status: { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastProbeTime: null, lastTransitionTime: new Date(Date.now() - 1000).toISOString() }] },
   }, 'strategic');
-  await waitFor(async () => {
+  await waitFor('DisruptionTarget reset to False', async () => {
     const conds = ((await c.get({ ...PODS, name: 'stale' })).status as { conditions: { type: string; status: string }[] }).conditions;
     return conds.find((x) => x.type === 'DisruptionTarget')?.status === 'False';
-  }, 'DisruptionTarget reset to False');
+  });
 });

@@ -18,7 +18,7 @@ import {
 import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, objectKey, splitKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop } from './controller.js';
+import { ControllerLoop } from '../client/controller.js';
 import { controllerOf, scaledValueFromIntOrPercent } from './podutil.js';
 
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' };
@@ -271,7 +271,7 @@ export class DisruptionController {
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return undefined;
     const cond = pod.status?.conditions?.find((c) => c.type === DISRUPTION_TARGET_CONDITION);
-    if (!cond || cond.status !== 'True' || cond.reason === 'TerminationByKubelet') return undefined;
+    if (cond?.status !== 'True' || cond.reason === 'TerminationByKubelet') return undefined;
     const since = Date.parse(cond.lastTransitionTime ?? '') || this.now();
     return Math.max(0, since + (this.opts.stalePodDisruptionTimeoutMs ?? STALE_POD_DISRUPTION_TIMEOUT_MS) - this.now());
   }

@@ -18,7 +18,7 @@ import {
 import { EventRecorder } from '../client/events.js';
 import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop } from './controller.js';
+import { ControllerLoop } from '../client/controller.js';
 import { PVCS, PVS, STORAGE_CLASSES } from './persistentvolume.js';
 
 const NODES = { group: '', version: 'v1', resource: 'nodes' };
@@ -166,7 +166,7 @@ export class LocalPathProvisioner {
     const nodeName = pv.metadata.annotations?.[ANN_LOCAL_PATH_NODE] ?? '';
     const node = this.nodeInf.get(nodeName) as KObject | undefined;
     // A node that keeps its volumes on disk removes them itself, then the object.
-    if (node && node.metadata.annotations?.[NODE_STORAGE_DIR_ANNOTATION]) return;
+    if (node?.metadata.annotations?.[NODE_STORAGE_DIR_ANNOTATION]) return;
     this.log(`local-path: node ${nodeName || '(none)'} keeps no directory for ${name}: deleting the volume object only`);
     try {
       if (!deleting) await this.client.delete({ ...PVS, name });

@@ -23,7 +23,7 @@ import {
 import { EventRecorder } from '../client/events.js';
 import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
+import { ControllerLoop } from '../client/controller.js';
 
 export const PVS = { group: '', version: 'v1', resource: 'persistentvolumes' };
 export const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaims' };
@@ -493,7 +493,7 @@ export class PersistentVolumeController {
 /** checkVolumeSatisfyClaim: why a volume the claim names cannot be its volume, if it cannot. */
 export function checkVolumeSatisfyClaim(volume: PersistentVolume, claim: PersistentVolumeClaim): string | undefined {
   if (volume.metadata.deletionTimestamp) return `the volume is marked for deletion "${volume.metadata.name}"`;
-  if (volumeStorage(volume) < requestedStorage(claim)) return 'requested PV is too small';
+  if (volumeStorage(volume).cmp(requestedStorage(claim)) < 0) return 'requested PV is too small';
   if (volumeClassName(volume) !== claimClassName(claim)) return 'storageClassName does not match';
   if (volumeModeMismatch(claim, volume)) return 'incompatible volumeMode';
   if (!checkAccessModes(claim, volume)) return 'incompatible accessMode';

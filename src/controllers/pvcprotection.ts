@@ -8,7 +8,7 @@ import type { KObject } from '../api/object.js';
 import { claimKey, podClaimNames, type PersistentVolumeClaim } from '../api/persistentvolume.js';
 import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import { POD_PVC_INDEX, PVCS, podPVCIndexFunc } from './persistentvolume.js';
 
 export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';

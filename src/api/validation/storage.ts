@@ -11,7 +11,7 @@ import {
   fieldImmutableErrorMsg, isNegativeErrorMsg, validateLabelName, validateLabelSelector, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate,
 } from './meta.js';
 import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue, nameIsDNSSubdomain } from './names.js';
-import { parseQuantity, quantityFormatMessage } from './quantity.js';
+import { Quantity, quantityFormatMessage } from '../quantity.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObject(v) ? v : {});
@@ -29,15 +29,15 @@ export const validateClassName = (name: string): string[] => isDNS1123Subdomain(
 
 /** ValidatePositiveQuantityValue. */
 function positiveQuantity(q: unknown, path: string): FieldError[] {
-  const v = parseQuantity(q);
+  const v = Quantity.tryParse(q);
   if (v === undefined) return [invalid(path, str(q), quantityFormatMessage)];
-  return v <= 0 ? [invalid(path, str(q), 'must be greater than zero')] : [];
+  return v.sign() <= 0 ? [invalid(path, str(q), 'must be greater than zero')] : [];
 }
 
 function nonNegativeQuantity(q: unknown, path: string): FieldError[] {
-  const v = parseQuantity(q);
+  const v = Quantity.tryParse(q);
   if (v === undefined) return [invalid(path, str(q), quantityFormatMessage)];
-  return v < 0 ? [invalid(path, str(q), isNegativeErrorMsg)] : [];
+  return v.sign() < 0 ? [invalid(path, str(q), isNegativeErrorMsg)] : [];
 }
 
 function validateAccessModes(modes: unknown, path: string): FieldError[] {
@@ -102,8 +102,8 @@ export function validateNodeSelector(sel: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
   terms.forEach((t, i) => {
     const term = obj(t);
-    list(term.matchExpressions).forEach((r, j) => errs.push(...validateNodeSelectorRequirement(obj(r), index(child(index(tp, i), 'matchExpressions'), j))));
-    list(term.matchFields).forEach((r, j) => errs.push(...validateNodeFieldSelectorRequirement(obj(r), index(child(index(tp, i), 'matchFields'), j))));
+    list(term.matchExpressions).forEach((r, j) => { errs.push(...validateNodeSelectorRequirement(obj(r), index(child(index(tp, i), 'matchExpressions'), j))); });
+    list(term.matchFields).forEach((r, j) => { errs.push(...validateNodeFieldSelectorRequirement(obj(r), index(child(index(tp, i), 'matchFields'), j))); });
   });
   return errs;
 }
@@ -254,11 +254,11 @@ export function validatePersistentVolumeClaimUpdate(pvc: KObject, old: KObject):
   if (!semanticEqual(spec, oldSpec)) {
     errs.push(forbidden('spec', `spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims\n${specDiff('core.PersistentVolumeClaimSpec', oldSpec, spec)}`));
   }
-  const newSize = parseQuantity(newReq.storage), oldSize = parseQuantity(oldReq.storage);
-  if (newSize !== undefined && oldSize !== undefined && newSize < oldSize) {
+  const newSize = Quantity.tryParse(newReq.storage), oldSize = Quantity.tryParse(oldReq.storage);
+  if (newSize !== undefined && oldSize !== undefined && newSize.cmp(oldSize) < 0) {
     // RecoverVolumeExpansionFailure (beta, on): shrinking is allowed down to above the actual capacity.
-    const statusSize = parseQuantity(obj(obj(old.status).capacity).storage);
-    if (statusSize !== undefined && newSize <= statusSize) errs.push(forbidden('spec.resources.requests.storage', 'field can not be less than status.capacity'));
+    const statusSize = Quantity.tryParse(obj(obj(old.status).capacity).storage);
+    if (statusSize !== undefined && newSize.cmp(statusSize) <= 0) errs.push(forbidden('spec.resources.requests.storage', 'field can not be less than status.capacity'));
     else if (statusSize === undefined) errs.push(forbidden('spec.resources.requests.storage', 'field can not be less than previous value'));
   }
   if (!semanticEqual(obj(pvc.spec).volumeMode, obj(old.spec).volumeMode)) errs.push(invalid('volumeMode', str(obj(pvc.spec).volumeMode), fieldImmutableErrorMsg));

@@ -119,7 +119,7 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     return undefined;
   }
 
-  filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined {
+  filter(state: CycleState, _pod: PodInfo, node: NodeInfo): Status | undefined {
     const data = state.read<StateData>(STATE_KEY);
     if (!data) return undefined;
     const reasons = new Set<string>();
@@ -157,7 +157,7 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     return undefined;
   }
 
-  reserve(state: CycleState, pod: PodInfo, nodeName: string): Status | undefined {
+  reserve(state: CycleState, _pod: PodInfo, nodeName: string): Status | undefined {
     const data = state.read<StateData>(STATE_KEY);
     const pv = data?.byNode.get(nodeName);
     if (!data || !pv) {

@@ -10,8 +10,9 @@ import type { KObject } from '../../../api/object.js';
 import {
   validatePersistentVolumeClaimCreate, validatePersistentVolumeClaimStatusUpdate, validatePersistentVolumeClaimUpdate,
 } from '../../../api/validation/storage.js';
-import { parseQuantity } from '../../../api/validation/quantity.js';
-import { ageCol, col, nameCol, o, s, timestampSince, type Printer } from '../../tables.js';
+import { Quantity } from '../../../api/quantity.js';
+import { o, s, timestampSince, type Printer } from '../../tables.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import type { ApiServerContext } from '../context.js';
 import { defineResource } from '../rest.js';
 import { field, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
@@ -60,9 +61,9 @@ function admitDefaultStorageClass(pvc: KObject, api: ApiServerContext): void {
 
 /** PersistentVolumeClaimResize admission: a bound claim grows only if its class allows expansion. */
 async function admitResize(pvc: KObject, old: KObject, api: ApiServerContext): Promise<void> {
-  const size = (o2: KObject) => parseQuantity((field(o2.spec) as ClaimSpec).resources?.requests?.storage);
+  const size = (o2: KObject) => Quantity.tryParse((field(o2.spec) as ClaimSpec).resources?.requests?.storage);
   const newSize = size(pvc), oldSize = size(old);
-  if (newSize === undefined || oldSize === undefined || newSize <= oldSize) return;
+  if (newSize === undefined || oldSize === undefined || newSize.cmp(oldSize) <= 0) return;
   const forbidden = (why: string) => errors.forbidden(`persistentvolumeclaims "${pvc.metadata.name}" is forbidden: ${why}`, { name: pvc.metadata.name, kind: 'persistentvolumeclaims' });
   if ((field(old.status) as { phase?: string }).phase !== 'Bound') throw forbidden('Only bound persistent volume claims can be expanded');
   const cls = claimClass(pvc), oldCls = claimClass(old);
@@ -90,17 +91,7 @@ export const strategy: Strategy = {
 export const statusStrategy = statusOf(validatePersistentVolumeClaimStatusUpdate);
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    col('Status', 'string', 'phase represents the current phase of PersistentVolumeClaim.'),
-    col('Volume', 'string', 'volumeName is the binding reference to the PersistentVolume backing this claim.'),
-    col('Capacity', 'string', 'capacity represents the actual resources of the underlying volume.'),
-    col('Access Modes', 'string', 'accessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1'),
-    col('StorageClass', 'string', 'StorageClass of the pvc'),
-    col('VolumeAttributesClass', 'string', 'VolumeAttributesClass of the pvc'),
-    ageCol,
-    col('VolumeMode', 'string', 'volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.', 1),
-  ],
+  columns: printerColumns('io.k8s.api.core.v1.PersistentVolumeClaim'),
   row(pvc, now) {
     const spec = o(pvc.spec), status = o(pvc.status);
     const phase = pvc.metadata.deletionTimestamp ? 'Terminating' : s(status.phase);

@@ -7,7 +7,8 @@
 import { defaultPersistentVolume } from '../../../api/defaults-storage.js';
 import { deepCopy, nowRFC3339, type KObject } from '../../../api/object.js';
 import { validatePersistentVolumeCreate, validatePersistentVolumeStatusUpdate, validatePersistentVolumeUpdate } from '../../../api/validation/storage.js';
-import { ageCol, col, nameCol, o, s, timestampSince, type Printer } from '../../tables.js';
+import { o, s, timestampSince, type Printer } from '../../tables.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import { defineResource } from '../rest.js';
 import { field, keepStatus, type Strategy, type UpdateStrategy } from '../strategy.js';
 import { accessModesString, quantityString } from './storage-printing.js';
@@ -48,19 +49,7 @@ export const statusStrategy: UpdateStrategy = {
 };
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    col('Capacity', 'string', "capacity is the description of the persistent volume's resources and capacity. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity"),
-    col('Access Modes', 'string', 'accessModes contains all ways the volume can be mounted. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes'),
-    col('Reclaim Policy', 'string', 'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim. Valid options are Retain (default for manually created PersistentVolumes), Delete (default for dynamically provisioned PersistentVolumes), and Recycle (deprecated). Recycle must be supported by the volume plugin underlying this PersistentVolume. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#reclaiming'),
-    col('Status', 'string', 'phase indicates if a volume is available, bound to a claim, or released by a claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase'),
-    col('Claim', 'string', 'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim. Expected to be non-nil when bound. claim.VolumeName is the authoritative bind between PV and PVC. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding'),
-    col('StorageClass', 'string', 'StorageClass of the pv'),
-    col('VolumeAttributesClass', 'string', 'VolumeAttributesClass of the pv'),
-    col('Reason', 'string', 'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.'),
-    ageCol,
-    col('VolumeMode', 'string', 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state. Value of Filesystem is implied when not included in spec.', 1),
-  ],
+  columns: printerColumns('io.k8s.api.core.v1.PersistentVolume'),
   row(pv, now) {
     const spec = o(pv.spec), status = o(pv.status);
     const ref = o(spec.claimRef);

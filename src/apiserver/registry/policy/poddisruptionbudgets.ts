@@ -5,7 +5,8 @@
 // printPodDisruptionBudget.
 
 import { validatePodDisruptionBudgetCreate, validatePodDisruptionBudgetStatusUpdate, validatePodDisruptionBudgetUpdate } from '../../../api/validation/policy.js';
-import { ageCol, col, n, nameCol, o, s, timestampSince, type Printer } from '../../tables.js';
+import { n, o, s, timestampSince, type Printer } from '../../tables.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import { defineResource } from '../rest.js';
 import { bumpGeneration, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
 
@@ -28,13 +29,7 @@ export const statusStrategy = statusOf(validatePodDisruptionBudgetStatusUpdate);
 const intOrString = (v: unknown): string => (typeof v === 'number' ? String(Math.trunc(v)) : s(v));
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    col('Min Available', 'string', 'The minimum number of pods that must be available.'),
-    col('Max Unavailable', 'string', 'The maximum number of pods that may be unavailable.'),
-    col('Allowed Disruptions', 'integer', 'Calculated number of pods that may be disrupted at this time.'),
-    ageCol,
-  ],
+  columns: printerColumns('io.k8s.api.policy.v1.PodDisruptionBudget'),
   row(pdb, now) {
     const spec = o(pdb.spec);
     const present = (v: unknown) => v !== undefined && v !== null;

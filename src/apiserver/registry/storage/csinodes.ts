@@ -2,7 +2,8 @@
 // drivers registered there; served, not acted on. The printer is printCSINode.
 
 import { validateCSINodeCreate, validateCSINodeUpdate } from '../../../api/validation/storage.js';
-import { a, ageCol, col, nameCol, o, s, timestampSince, type Printer } from '../../tables.js';
+import { a, o, s, timestampSince, type Printer } from '../../tables.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -12,7 +13,7 @@ export const strategy: Strategy = {
 };
 
 export const printer: Printer = {
-  columns: [nameCol, col('Drivers', 'integer', 'Drivers indicates the number of CSI drivers registered on the node'), ageCol],
+  columns: printerColumns('io.k8s.api.storage.v1.CSINode'),
   row: (n, now) => ({ cells: [s(n.metadata.name), a(o(n.spec).drivers).length, timestampSince(n.metadata.creationTimestamp, now)] }),
 };
 

@@ -5,7 +5,8 @@
 
 import { defaultStorageClass } from '../../../api/defaults-storage.js';
 import { validateStorageClassCreate, validateStorageClassUpdate } from '../../../api/validation/storage.js';
-import { ageCol, col, nameCol, s, timestampSince, type Obj, type Printer } from '../../tables.js';
+import { s, timestampSince, type Obj, type Printer } from '../../tables.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import { isDefaultClass } from '../core/persistentvolumeclaims.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
@@ -17,14 +18,7 @@ export const strategy: Strategy = {
 };
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    col('Provisioner', 'string', 'provisioner indicates the type of the provisioner.'),
-    col('ReclaimPolicy', 'string', 'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete.'),
-    col('VolumeBindingMode', 'string', 'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature.'),
-    col('AllowVolumeExpansion', 'string', 'allowVolumeExpansion shows whether the storage class allow volume expand.'),
-    ageCol,
-  ],
+  columns: printerColumns('io.k8s.api.storage.v1.StorageClass'),
   row(sc, now) {
     const c = sc as typeof sc & Obj;
     const name = `${s(sc.metadata.name)}${isDefaultClass(sc) ? ' (default)' : ''}`;

@@ -3,7 +3,8 @@
 // change. Served, not acted on (k8ts' volumes need no attach). The printer is printVolumeAttachment.
 
 import { validateVolumeAttachmentCreate, validateVolumeAttachmentStatusUpdate, validateVolumeAttachmentUpdate } from '../../../api/validation/storage.js';
-import { ageCol, col, nameCol, o, s, timestampSince, type Printer } from '../../tables.js';
+import { o, s, timestampSince, type Printer } from '../../tables.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import { defineResource } from '../rest.js';
 import { keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
 
@@ -19,14 +20,7 @@ export const strategy: Strategy = {
 export const statusStrategy = statusOf(validateVolumeAttachmentStatusUpdate);
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    { ...col('Attacher', 'string', 'attacher indicates the name of the volume driver that MUST handle this request. This is the name returned by GetPluginName().'), format: 'name' },
-    col('PV', 'string', 'persistentVolumeName represents the name of the persistent volume to attach.'),
-    col('Node', 'string', 'nodeName represents the node that the volume should be attached to.'),
-    col('Attached', 'boolean', 'attached indicates the volume is successfully attached. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.'),
-    ageCol,
-  ],
+  columns: printerColumns('io.k8s.api.storage.v1.VolumeAttachment'),
   row(va, now) {
     const spec = o(va.spec);
     return {
