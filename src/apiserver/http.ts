@@ -44,7 +44,9 @@ export function writeJSON(res: ServerResponse, code: number, body: unknown, head
 
 export function writeError(res: ServerResponse, err: unknown): void {
   const se = err instanceof StatusError ? err : errors.internal(err instanceof Error ? err.message : String(err));
-  writeJSON(res, se.code, se.toStatus());
+  // As ErrorNegotiated: a Status that says when to retry says it in Retry-After too (client-go waits and retries).
+  const retry = se.details?.retryAfterSeconds;
+  writeJSON(res, se.code, se.toStatus(), retry && retry > 0 ? { 'Retry-After': String(retry) } : {});
 }
 
 export function writeText(res: ServerResponse, code: number, text: string, contentType = 'text/plain; charset=utf-8'): void {

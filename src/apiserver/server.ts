@@ -87,6 +87,11 @@ export class ApiServer implements ApiServerContext {
     return o;
   }
 
+  listObjects(group: string, resource: string, namespace?: string): KObject[] {
+    const reg = this.registry(group, resource);
+    return reg ? reg.cache.list(reg.prefix(namespace)).items : [];
+  }
+
   /** Starts caches and registries, claims stored allocations, creates the default objects, then listens. */
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     for (const def of DEFINITIONS) {

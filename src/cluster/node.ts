@@ -115,7 +115,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
   const agent = new NodeAgent({
     client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip,
-    rootDir: path.join(opts.dir, 'kubelet'), kubeletPort: port, log, crashBackoff: opts.crashBackoff, leaseRenewMs: opts.leaseRenewMs,
+    rootDir: path.join(opts.dir, 'kubelet'), localPathDir: path.join(opts.dir, 'storage'), kubeletPort: port, log, crashBackoff: opts.crashBackoff, leaseRenewMs: opts.leaseRenewMs,
   });
   try {
     await agent.start();

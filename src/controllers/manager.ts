@@ -17,6 +17,8 @@ import { PodGCController } from './podgc.js';
 import { TaintEvictionController } from './tainteviction.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ServiceAccountController } from './serviceaccount.js';
+import { storageControllers } from './storage.js';
+import { DisruptionController } from './disruption.js';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -55,6 +57,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     new NodeLifecycleController(client, factory, { log: opts.log, ...opts.nodeLifecycle }),
     new TaintEvictionController(client, factory, { log: opts.log }),
     new PodGCController(client, factory, { log: opts.log }),
+    ...storageControllers(client, factory, opts.log),
+    new DisruptionController(client, factory, { log: opts.log }),
     ...(opts.extra?.(client, factory) ?? []),
   ];
   factory.start();

@@ -22,6 +22,7 @@ import {
   type ConfigMapObject, type ObjectSource, type PodObject, type SecretObject, type ServiceObject,
 } from './kubelet/types.js';
 import { VolumeManager } from './kubelet/volumes.js';
+import { LocalPathNode } from './kubelet/localpath.js';
 
 export interface NodeAgentOptions {
   client: RestClient;
@@ -33,6 +34,8 @@ export interface NodeAgentOptions {
   nodeIP: string;
   /** Where pods' volumes (pods/<uid>/volumes) and logs (logs/<ns>_<name>_<uid>) live. */
   rootDir: string;
+  /** Where this node keeps local-path volumes (one directory each); none: it keeps none. */
+  localPathDir?: string;
   /** The streaming server's port (logs, exec, attach, port-forward): Node daemonEndpoints.kubeletEndpoint.Port. */
   kubeletPort?: number;
   /** Crash-loop back-off: 10 s doubling to 300 s by default. Also used for image pulls unless imagePullBackoff is given. */
@@ -64,6 +67,7 @@ export class NodeAgent {
   private readonly recorder: EventRecorder;
   private readonly probes: ProbeManager;
   private readonly volumes: VolumeManager;
+  private readonly localPath?: LocalPathNode;
   private readonly statuses: StatusManager;
   private readonly crashBackoff: Backoff;
   private readonly imageBackoff: Backoff;
@@ -104,7 +108,10 @@ export class NodeAgent {
     this.cmInformer = new Informer<ConfigMapObject>(c, { group: '', version: 'v1', resource: 'configmaps', onError, backoffInitialMs: 200 });
     this.secretInformer = new Informer<SecretObject>(c, { group: '', version: 'v1', resource: 'secrets', onError, backoffInitialMs: 200 });
     this.svcInformer = new Informer<ServiceObject>(c, { group: '', version: 'v1', resource: 'services', onError, backoffInitialMs: 200 });
-    this.volumes = new VolumeManager(opts.rootDir, this.objectSource(), this.log);
+    if (opts.localPathDir) {
+      this.localPath = new LocalPathNode({ client: c, nodeName: opts.nodeName, root: opts.localPathDir, inUse: (p) => this.volumes.claimVolumeInUse(p), log: this.log });
+    }
+    this.volumes = new VolumeManager(opts.rootDir, this.objectSource(), this.log, this.localPath);
   }
 
   get nodeName(): string {
@@ -135,6 +142,7 @@ export class NodeAgent {
     this.lastNodeStatus = status;
     this.lastNodeWrite = Date.now();
     await renewLease(o.client, o.nodeName, this.nodeUid).catch((e) => this.log(`lease: ${String(e)}`));
+    await this.localPath?.start();
 
     const dns: DNSSettings = { clusterDNS: o.clusterDNS ?? [], clusterDomain: o.clusterDomain ?? 'cluster.local', host: hostResolvConf() };
     this.ctx = {
@@ -184,7 +192,7 @@ export class NodeAgent {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
-    await Promise.all([this.podInformer.stop(), this.cmInformer.stop(), this.secretInformer.stop(), this.svcInformer.stop()]);
+    await Promise.all([this.podInformer.stop(), this.cmInformer.stop(), this.secretInformer.stop(), this.svcInformer.stop(), this.localPath?.stop()]);
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
     this.probes.stop();
     if (opts.killPods) await this.killAll();
@@ -235,10 +243,20 @@ export class NodeAgent {
         throw e;
       }
     };
+    const getOrMissing = async (ref: { group: string; version: string; resource: string; namespace?: string; name: string }): Promise<KObject | undefined> => {
+      try {
+        return await c.get(ref);
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    };
     return {
       configMap: (ns, name) => fetch(this.cmInformer, 'configmaps', 'configmap', ns, name),
       secret: (ns, name) => fetch(this.secretInformer, 'secrets', 'secret', ns, name),
       services: (ns) => this.svcInformer.byIndex('namespace', ns),
+      persistentVolumeClaim: (ns, name) => getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns, name }),
+      persistentVolume: (name) => getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumes', name }),
     };
   }
 

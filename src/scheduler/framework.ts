@@ -5,6 +5,9 @@
 
 import type { NodeInfo, PodInfo, SchedulerCache } from './cache.js';
 import type { KObject } from '../api/object.js';
+import type { SharedInformerFactory } from '../client/informer.js';
+import type { RestClient } from '../client/rest.js';
+import type { ClusterEvent } from './queue.js';
 
 export enum Code {
   Success = 0,
@@ -47,6 +50,12 @@ export class CycleState {
 export interface Handle {
   cache: SchedulerCache;
   listers: Listers;
+  /** The scheduler's API client, for plugins that write before the binding (PreBind). */
+  client?: RestClient;
+  /** The scheduler's informers, for plugins that need more of the cluster (claims, volumes). */
+  informers?: SharedInformerFactory;
+  /** Moves pods a plugin rejected back to the active queue when what it waits for changed. */
+  requeue?(event: ClusterEvent): void;
 }
 
 /** Read-only views of informer caches (by namespace and name). */
@@ -93,6 +102,18 @@ export interface ScorePlugin extends Plugin {
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number;
   /** Rewrites scores (same order as nodes) into 0..MAX_NODE_SCORE. */
   normalizeScore?(state: CycleState, pod: PodInfo, scores: number[], nodes: NodeInfo[]): void;
+}
+
+export interface ReservePlugin extends Plugin {
+  /** The node is chosen: hold what the pod will take there (volumes) so later pods do not take it too. */
+  reserve(state: CycleState, pod: PodInfo, nodeName: string): Status | undefined;
+  /** The attempt failed after Reserve: give back what reserve held. */
+  unreserve(state: CycleState, pod: PodInfo, nodeName: string): void;
+}
+
+export interface PreBindPlugin extends Plugin {
+  /** Before the binding is written: make the API writes the pod needs first, and wait for them to take effect. */
+  preBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | undefined>;
 }
 
 /** framework.DefaultNormalizeScore: scales to 0..max by the highest score, optionally reversed. */
@@ -152,6 +173,8 @@ export interface Profile {
   filter: FilterPlugin[];
   preScore: PreScorePlugin[];
   score: { plugin: ScorePlugin; weight: number }[];
+  reserve?: ReservePlugin[];
+  preBind?: PreBindPlugin[];
 }
 
 export interface PreFilterRun {

@@ -4,7 +4,7 @@
 // only through the API (pods/binding, pods/status, events), so it can run in its own process.
 //
 // One pod at a time goes through the scheduling cycle (synchronous: filter, score, assume); the
-// binding cycle (POST pods/binding) runs asynchronously, many in flight, the pod already counted
+// binding cycle (PreBind plugins' writes, then POST pods/binding) runs asynchronously, many in flight, the pod already counted
 // on its node in the cache so the next decisions see it.
 
 import type { KObject } from '../api/object.js';
@@ -120,7 +120,7 @@ export class Scheduler {
       statefulSet: (ns, name) => this.statefulSets?.getByName(ns, name),
       replicationController: (ns, name) => this.replicationControllers?.getByName(ns, name),
     };
-    const handle: Handle = { cache: this.cache, listers };
+    const handle: Handle = { cache: this.cache, listers, client, informers: factory, requeue: (ev) => this.queue.moveAllToActiveOrBackoffQueue(ev) };
     this.profile = defaultProfile(handle);
 
     this.registrations.push(this.nodes.addEventHandler({
@@ -260,8 +260,14 @@ export class Scheduler {
     const outcome = this.schedulePod(state, pi);
     if ('nodeName' in outcome) {
       this.cache.assumePod(pi, outcome.nodeName);
+      const reserved = this.runReserve(state, pi, outcome.nodeName);
+      if (reserved) {
+        this.cache.forgetPod(pi.uid);
+        this.handleSchedulingFailure(q, cycle, 'SchedulerError', `running Reserve plugin "${reserved.plugin}": ${reserved.message()}`, new Set());
+        return;
+      }
       this.scheduledCount++;
-      this.bind(q, pi, outcome.nodeName, cycle);
+      this.bind(q, pi, outcome.nodeName, cycle, state);
       return;
     }
     let message = outcome.status.message();
@@ -340,21 +346,43 @@ export class Scheduler {
     return Math.max(num , MIN_FEASIBLE_NODES_TO_FIND);
   }
 
-  // ---- binding ----
+  // ---- reserve and binding ----
 
-  private bind(q: QueuedPodInfo, pi: PodInfo, nodeName: string, cycle: number): void {
+  /** Reserve plugins in order; the first failure unreserves those before it and is returned. */
+  private runReserve(state: CycleState, pi: PodInfo, nodeName: string): Status | undefined {
+    const done: NonNullable<Profile['reserve']> = [];
+    for (const pl of this.profile.reserve ?? []) {
+      const st = pl.reserve(state, pi, nodeName);
+      if (st && !st.isSuccess()) {
+        for (const d of done.reverse()) d.unreserve(state, pi, nodeName);
+        return st.withPlugin(pl.name);
+      }
+      done.push(pl);
+    }
+    return undefined;
+  }
+
+  /** The binding cycle: PreBind plugins (volume bindings), then the pod's binding. */
+  private bind(q: QueuedPodInfo, pi: PodInfo, nodeName: string, cycle: number, state: CycleState): void {
     const { namespace, name, uid } = q.pod.metadata;
-    const p = this.client.create({ ...PODS, namespace, name, subresource: 'binding' }, {
-      apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid }, target: { kind: 'Node', name: nodeName },
-    }).then(
+    const p = (async () => {
+      for (const pl of this.profile.preBind ?? []) {
+        const st = await pl.preBind(state, pi, nodeName);
+        if (st && !st.isSuccess()) throw new PreBindError(pl.name, st.message());
+      }
+      await this.client.create({ ...PODS, namespace, name, subresource: 'binding' }, {
+        apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid }, target: { kind: 'Node', name: nodeName },
+      });
+    })().then(
       () => {
         this.recorder.event(q.pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
         this.queue.done(q.key);
       },
       (e: unknown) => {
+        for (const pl of [...(this.profile.reserve ?? [])].reverse()) pl.unreserve(state, pi, nodeName);
         // The node's resources are free again: pods waiting for them may fit now.
         if (this.cache.forgetPod(pi.uid)) this.queue.moveAllToActiveOrBackoffQueue(EVENT_ASSIGNED_POD_DELETE);
-        const msg = `running Bind plugin "DefaultBinder": ${(e as Error)?.message ?? String(e)}`;
+        const msg = e instanceof PreBindError ? `running PreBind plugin "${e.plugin}": ${e.message}` : `running Bind plugin "DefaultBinder": ${(e as Error)?.message ?? String(e)}`;
         this.log(`binding ${q.key} to ${nodeName}: ${msg}`);
         this.handleSchedulingFailure(q, cycle, 'SchedulerError', msg, new Set());
       },
@@ -399,6 +427,11 @@ export class Scheduler {
       this.log(`updating PodScheduled of ${podKey(pod as KObject)}: ${(e as Error)?.message ?? e}`);
     }
   }
+}
+
+/** A PreBind plugin's failure, named in the FailedScheduling message. */
+class PreBindError extends Error {
+  constructor(readonly plugin: string, message: string) { super(message); }
 }
 
 /** The highest total; ties broken uniformly at random (reservoir sampling, as selectHost). */

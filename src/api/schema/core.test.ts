@@ -70,6 +70,7 @@ test('inline fields flatten into the parent without clashing with its own fields
     'ConfigMapProjection.localObjectReference',
     'ConfigMapVolumeSource.localObjectReference',
     'EphemeralContainer.ephemeralContainerCommon',
+    'PersistentVolumeSpec.persistentVolumeSource',
     'Probe.handler',
     'SecretEnvSource.localObjectReference',
     'SecretKeySelector.localObjectReference',

@@ -9,6 +9,7 @@
 import type { TypeDef } from './types.js';
 import { CORE_V1_POD_TYPES } from './core-pod.js';
 import { CORE_V1_VOLUME_TYPES } from './core-volume.js';
+import { CORE_V1_STORAGE_TYPES } from './core-storage.js';
 
 export { inlineField, isInlineField, type InlineFieldDef } from './core-inline.js';
 export { CORE_V1_POD_TYPES } from './core-pod.js';
@@ -546,4 +547,4 @@ const CORE_V1_OTHER_TYPES: TypeDef[] = [
 ];
 
 /** Every core/v1 type k8ts knows, named io.k8s.api.core.v1.<Type>. */
-export const CORE_V1_TYPES: TypeDef[] = [...CORE_V1_OTHER_TYPES, ...CORE_V1_POD_TYPES, ...CORE_V1_VOLUME_TYPES];
+export const CORE_V1_TYPES: TypeDef[] = [...CORE_V1_OTHER_TYPES, ...CORE_V1_POD_TYPES, ...CORE_V1_VOLUME_TYPES, ...CORE_V1_STORAGE_TYPES];

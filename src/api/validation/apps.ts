@@ -57,13 +57,13 @@ function intOrPercentValue(v: unknown): number {
   return Number.isNaN(n) ? 0 : n;
 }
 
-function validatePositiveIntOrPercent(v: unknown, path: string): FieldError[] {
+export function validatePositiveIntOrPercent(v: unknown, path: string): FieldError[] {
   if (typeof v === 'string') return isValidPercent(v).map((m) => invalid(path, goLiteral(goIntOrString(v)), m));
   if (typeof v === 'number') return validateNonnegative(v, path);
   return [invalid(path, goLiteral(goIntOrString(v)), "must be an integer or percentage (e.g '5%%')")];
 }
 
-function isNotMoreThan100Percent(v: unknown, path: string): FieldError[] {
+export function isNotMoreThan100Percent(v: unknown, path: string): FieldError[] {
   if (typeof v !== 'string' || isValidPercent(v).length > 0) return [];
   return Number(v.slice(0, -1)) > 100 ? [invalid(path, goLiteral(goIntOrString(v)), 'must not be greater than 100%')] : [];
 }

@@ -8,6 +8,8 @@ export interface ApiServerContext {
   allocators: ServiceAllocators;
   /** Reads another object straight from the store (consistent). */
   getObject(group: string, resource: string, namespace: string | undefined, name: string): Promise<KObject | undefined>;
+  /** Another resource's objects from its watch cache, as admission plugins read listers (shared: never mutate them). */
+  listObjects(group: string, resource: string, namespace?: string): KObject[];
   /** The address other components reach the API server at (for the kubernetes service's endpoints). */
   advertiseAddress: string;
 }

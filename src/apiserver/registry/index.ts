@@ -20,10 +20,19 @@ import * as secrets from './core/secrets.js';
 import * as serviceaccounts from './core/serviceaccounts.js';
 import * as services from './core/services.js';
 import * as endpointslices from './discovery/endpointslices.js';
+import * as persistentvolumes from './core/persistentvolumes.js';
+import * as persistentvolumeclaims from './core/persistentvolumeclaims.js';
+import * as poddisruptionbudgets from './policy/poddisruptionbudgets.js';
+import * as storageclasses from './storage/storageclasses.js';
+import * as csidrivers from './storage/csidrivers.js';
+import * as csinodes from './storage/csinodes.js';
+import * as csistoragecapacities from './storage/csistoragecapacities.js';
+import * as volumeattachments from './storage/volumeattachments.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts,
   deployments, replicasets, leases, endpointslices,
+  persistentvolumes, persistentvolumeclaims, poddisruptionbudgets, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);

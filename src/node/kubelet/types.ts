@@ -1,5 +1,6 @@
 // Types and names shared by the node agent's parts.
 
+import type { KObject } from '../../api/object.js';
 import type { ConfigMap, Container, Pod, Secret, Service } from '../../api/types.js';
 
 // The agent's names for the API types (src/api/types.ts).
@@ -36,6 +37,9 @@ export interface ObjectSource {
   configMap(namespace: string, name: string): Promise<ConfigMapObject>;
   secret(namespace: string, name: string): Promise<SecretObject>;
   services(namespace: string): ServiceObject[];
+  /** A claim and a volume, read from the API server (as kubelet's volume manager GETs them); undefined when missing. */
+  persistentVolumeClaim?(namespace: string, name: string): Promise<KObject | undefined>;
+  persistentVolume?(name: string): Promise<KObject | undefined>;
 }
 
 /** "name_namespace(uid)", as the kubelet's format.Pod names a pod in messages. */

@@ -10,7 +10,9 @@
 // opened component by component and bind-mounted from its descriptor, so a link swapped in later
 // by a container cannot redirect it). Secret and projected volumes live on tmpfs, as kubelet keeps
 // them off the disk; memory-backed emptyDirs are sized, and a restarted agent finds its mounts in
-// /proc/self/mounts instead of mounting them twice.
+// /proc/self/mounts instead of mounting them twice. A persistentVolumeClaim volume is its bound
+// volume's host directory (hostPath or local; a local-path volume's directory is made through
+// localpath.ts), looked up once per pod as kubelet's volume manager does.
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -100,13 +102,26 @@ const PLUGIN_DIRS: Record<string, string> = {
 /** Said in a projected volume's token file while the TokenRequest API is not served. */
 export const TOKEN_PLACEHOLDER = 'k8ts: service account tokens (TokenRequest) are not served yet; this file is a placeholder\n';
 
+/** Where the node keeps local-path volumes (localpath.ts): the directory of a volume path it owns. */
+export interface LocalPathVolumes {
+  volumeDir(hostPath: string): string | undefined;
+}
+
 export class VolumeManager {
   /** Payload digests per target directory: an unchanged source is not rewritten. */
   private readonly written = new Map<string, string>();
   /** Volumes already given to the pod's fsGroup (dir -> gid and content digest). */
   private readonly owned = new Map<string, string>();
+  /** The claims' volumes set up for each pod (uid -> volume name -> mount), set up once per pod as the kubelet mounts them. */
+  private readonly claimed = new Map<string, Map<string, MountedVolume>>();
 
-  constructor(private readonly rootDir: string, private readonly source: ObjectSource, private readonly log?: (msg: string) => void) {}
+  constructor(private readonly rootDir: string, private readonly source: ObjectSource, private readonly log?: (msg: string) => void, private readonly localPath?: LocalPathVolumes) {}
+
+  /** Whether a pod on this node has the host directory of a claim's volume set up. */
+  claimVolumeInUse(hostPath: string): boolean {
+    for (const m of this.claimed.values()) for (const v of m.values()) if (v.hostPath === hostPath) return true;
+    return false;
+  }
 
   podDir(uid: string): string {
     return path.join(this.rootDir, 'pods', uid);
@@ -119,7 +134,8 @@ export class VolumeManager {
       try {
         const mounted = await this.setUpOne(pod, vol, dctx);
         const fsGroup = pod.spec?.securityContext?.fsGroup;
-        if (fsGroup !== undefined && !vol.hostPath && process.getuid?.() === 0) await this.setOwnership(mounted, fsGroup);
+        // Host directories keep their owners: hostPath volumes, and claims' volumes (local-path's are hostPath volumes).
+        if (fsGroup !== undefined && !vol.hostPath && !vol.persistentVolumeClaim && process.getuid?.() === 0) await this.setOwnership(mounted, fsGroup);
         out.set(vol.name, mounted);
       } catch (e) {
         if (e instanceof VolumeError) throw e;
@@ -157,6 +173,15 @@ export class VolumeManager {
     if (vol.hostPath) {
       await checkHostPath(vol.hostPath.path, vol.hostPath.type ?? '');
       return { hostPath: vol.hostPath.path, managed: false, readOnly: false };
+    }
+    if (vol.persistentVolumeClaim) {
+      let perPod = this.claimed.get(uid);
+      const done = perPod?.get(vol.name);
+      if (done) return done;
+      const m = await this.setUpClaim(ns, vol.persistentVolumeClaim.claimName, vol.persistentVolumeClaim.readOnly === true);
+      if (!perPod) this.claimed.set(uid, (perPod = new Map()));
+      perPod.set(vol.name, m);
+      return m;
     }
     if (vol.emptyDir) {
       const dir = this.volumeDir(uid, 'emptyDir', vol.name);
@@ -203,6 +228,42 @@ export class VolumeManager {
     if ((plugin === 'secret' || plugin === 'projected') && canMount) await this.mountTmpfs(dir, quantityValue(dctx.allocatable.memory), 0o755);
     this.writeAtomic(dir, payload);
     return { hostPath: dir, managed: true, readOnly: true };
+  }
+
+  /**
+   * A claim's volume, as kubelet's desired-state populator finds it: the claim must be bound (and
+   * not being deleted), its volume must name the claim back; hostPath and local volumes are handed
+   * to the runtime as host directories (a local-path volume's directory is made, safely, on first
+   * use), other volume types are not supported by this node.
+   */
+  private async setUpClaim(ns: string, claimName: string, readOnly: boolean): Promise<MountedVolume> {
+    const fail = (msg: string) => new Error(`error processing PVC ${ns}/${claimName}: ${msg}`);
+    if (!this.source.persistentVolumeClaim || !this.source.persistentVolume) throw fail('this node cannot read claims');
+    const pvc = await this.source.persistentVolumeClaim(ns, claimName) as { metadata: { uid?: string; deletionTimestamp?: string }; spec?: { volumeName?: string }; status?: { phase?: string } } | undefined;
+    if (!pvc) throw fail(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
+    if (pvc.metadata.deletionTimestamp) throw fail('PVC is being deleted');
+    if (pvc.status?.phase !== 'Bound') throw fail('PVC is not bound');
+    const pvName = pvc.spec?.volumeName;
+    if (!pvName) throw fail('PVC has empty pvc.Spec.VolumeName');
+    const pv = await this.source.persistentVolume(pvName) as { spec?: { claimRef?: { uid?: string }; hostPath?: { path: string; type?: string }; local?: { path: string } } } | undefined;
+    if (!pv) throw fail(`failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`);
+    const ref = pv.spec?.claimRef;
+    if (!ref) throw fail(`found PV object ${pvName} but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim`);
+    if (ref.uid !== pvc.metadata.uid) throw fail(`found PV object ${pvName} but its pv.Spec.ClaimRef.UID ${ref.uid ?? ''} does not point to claim.UID ${pvc.metadata.uid}`);
+    const local = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
+    if (local !== undefined) {
+      // A volume the local-path provisioner made for this node: its directory, made without following links.
+      const dir = this.localPath?.volumeDir(local);
+      if (dir) return { hostPath: dir, managed: false, readOnly };
+      if (pv.spec?.hostPath) await checkHostPath(local, pv.spec.hostPath.type ?? '');
+      else {
+        const st = await fs.stat(local).catch(() => undefined);
+        if (!st) throw new Error(`path "${local}" does not exist`);
+        if (!st.isDirectory()) throw new Error(`path "${local}" is not a directory`);
+      }
+      return { hostPath: local, managed: false, readOnly };
+    }
+    throw fail(`volume type of persistent volume "${pvName}" is not supported by this node`);
   }
 
   /** Mounts a tmpfs on dir unless one is there already (a restarted agent finds its earlier mounts). */
@@ -273,6 +334,7 @@ export class VolumeManager {
   /** Removes the pod's directory, unmounting what is mounted under it first (tmpfs volumes,
    *  subPath binds); a mount that will not go keeps the directory (rm must never cross into it). */
   async tearDown(uid: string): Promise<void> {
+    this.claimed.delete(uid);
     const base = this.podDir(uid);
     await unmountUnder(base);
     for (const k of [...this.written.keys()]) if (k.startsWith(base + path.sep)) this.written.delete(k);

@@ -1,7 +1,7 @@
 // The default profile of kube-scheduler v1.32, for the plugins k8ts implements: filters in the
 // default order (the first rejecting plugin names the reason) and scores with default weights
 // (TaintToleration 3, NodeAffinity 2, PodTopologySpread 2, NodeResourcesFit 1,
-// NodeResourcesBalancedAllocation 1).
+// NodeResourcesBalancedAllocation 1); VolumeBinding also reserves volumes and binds them before the pod.
 
 import type { Handle, Profile } from '../framework.js';
 import { NodeResourcesBalancedAllocation } from './balancedallocation.js';
@@ -12,6 +12,7 @@ import { NodeResourcesFit } from './noderesourcesfit.js';
 import { NodeUnschedulable } from './nodeunschedulable.js';
 import { PodTopologySpread } from './podtopologyspread.js';
 import { TaintToleration } from './tainttoleration.js';
+import { VolumeBinding } from './volumebinding.js';
 
 export function defaultProfile(handle: Handle): Profile {
   const nodeUnschedulable = new NodeUnschedulable();
@@ -22,9 +23,10 @@ export function defaultProfile(handle: Handle): Profile {
   const fit = new NodeResourcesFit();
   const spread = new PodTopologySpread(handle);
   const balanced = new NodeResourcesBalancedAllocation();
+  const volumeBinding = new VolumeBinding(handle);
   return {
-    preFilter: [nodeAffinity, nodePorts],
-    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, fit],
+    preFilter: [nodeAffinity, nodePorts, volumeBinding],
+    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, fit, volumeBinding],
     preScore: [taintToleration, nodeAffinity, spread],
     score: [
       { plugin: taintToleration, weight: 3 },
@@ -33,5 +35,7 @@ export function defaultProfile(handle: Handle): Profile {
       { plugin: spread, weight: 2 },
       { plugin: balanced, weight: 1 },
     ],
+    reserve: [volumeBinding],
+    preBind: [volumeBinding],
   };
 }

@@ -1,7 +1,7 @@
 // Pods, as kube-apiserver's pkg/registry/core/pod (strategy.go, storage/storage.go): the pod
 // strategy with the admission defaults every pod gets (service account, default tolerations,
 // QoS class), graceful deletion of bound pods, and the subresources: status, binding (the
-// scheduler's write), eviction, and the streams relayed to the pod's node. The printer is
+// scheduler's write), eviction (eviction.ts), and the streams relayed to the pod's node. The printer is
 // printPod of pkg/printers/internalversion.
 
 import { printerColumns } from '../../../api/schema/columns.js';
@@ -12,8 +12,8 @@ import { defaultPod, defaultTolerations } from '../../../api/defaults.js';
 import { Quantity } from '../../../api/quantity.js';
 import { validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from '../../../api/validation.js';
 import { a, humanDuration, n, o, parseTime, s, timestampSince, type Obj, type Printer, type TableRowCondition } from '../../tables.js';
-import type { DeleteOptions } from '../generic.js';
 import { defineResource, statusSubresource, type CreateHandler, type Subresource } from '../rest.js';
+import { evict } from './eviction.js';
 import { field, keepStatus, statusStrategy as statusOf, type Strategy, type UpdateStrategy } from '../strategy.js';
 
 interface ResourceList { cpu?: string | number; memory?: string | number; [k: string]: unknown }
@@ -161,16 +161,7 @@ export const bind: CreateHandler = async (env, namespace, podName, decoded, ctx)
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
 };
 
-// ---- eviction ----
-
-/** pods/eviction: a graceful delete. No PodDisruptionBudgets are served, so every eviction is allowed. */
-export const evict: CreateHandler = async (env, namespace, name, decoded, ctx) => {
-  if (!isObject(decoded)) throw errors.badRequest('Eviction must be an object');
-  const ev = decoded as { metadata?: { name?: string }; deleteOptions?: DeleteOptions };
-  if (ev.metadata?.name && ev.metadata.name !== name) throw errors.badRequest('name in URL does not match name in Eviction object');
-  await env.registry('', 'pods')!.delete(namespace, name!, ev.deleteOptions ?? {}, ctx);
-  return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
-};
+// ---- eviction: PodDisruptionBudgets decide (eviction.ts) ----
 
 // ---- printer ----
 

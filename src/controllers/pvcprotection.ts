@@ -1,0 +1,83 @@
+// The PVC protection controller (pkg/controller/volume/pvcprotection): a claim carries the
+// kubernetes.io/pvc-protection finalizer (put there at creation by admission, or here for older
+// claims), and a claim being deleted keeps it while any scheduled pod still names the claim; once
+// none does (checked against the server too, as the informer may lag), the finalizer goes and the
+// deletion completes, which releases the claim's volume.
+
+import type { KObject } from '../api/object.js';
+import { claimKey, podClaimNames, type PersistentVolumeClaim } from '../api/persistentvolume.js';
+import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
+import { isNotFound, type RestClient } from '../client/rest.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { POD_PVC_INDEX, PVCS, podPVCIndexFunc } from './persistentvolume.js';
+
+export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+const PODS = { group: '', version: 'v1', resource: 'pods' };
+
+const isShutDown = (pod: KObject): boolean => {
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+};
+
+/**
+ * podUsesPVC: a pod uses the claim once it is scheduled (the kubelet sees it from then on): by
+ * a persistentVolumeClaim volume, or by a generic ephemeral volume while the pod still runs.
+ */
+export function podUsesClaim(pod: KObject, claim: PersistentVolumeClaim): boolean {
+  if (pod.metadata.namespace !== claim.metadata.namespace) return false;
+  if (!(pod.spec as { nodeName?: string } | undefined)?.nodeName) return false;
+  const vols = (pod.spec as { volumes?: { name: string; persistentVolumeClaim?: { claimName?: string }; ephemeral?: unknown }[] }).volumes ?? [];
+  return vols.some((v) => (v.persistentVolumeClaim?.claimName === claim.metadata.name)
+    || (v.ephemeral !== undefined && !isShutDown(pod) && `${pod.metadata.name}-${v.name}` === claim.metadata.name));
+}
+
+export class PVCProtectionController implements Reconciler {
+  readonly name = 'pvc-protection';
+  readonly loop: ControllerLoop;
+  private readonly pvcInf: Informer<PersistentVolumeClaim>;
+  private readonly podInf: Informer;
+
+  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: { log?: (m: string) => void } = {}) {
+    this.loop = new ControllerLoop(this, 1, opts.log);
+    this.pvcInf = factory.informerFor<PersistentVolumeClaim>(PVCS);
+    this.podInf = factory.informerFor({ ...PODS, indexers: { [POD_PVC_INDEX]: podPVCIndexFunc } });
+    this.pvcInf.addEventHandler({ onAdd: (c) => this.loop.enqueue(objectKey(c)), onUpdate: (_o, c) => this.loop.enqueue(objectKey(c)) });
+    // A pod that goes (or stops using its claims) may let a claim being deleted go too.
+    const podChanged = (p: KObject) => { for (const c of podClaimNames(p)) this.loop.enqueue(claimKey(p.metadata.namespace, c)); };
+    this.podInf.addEventHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
+  }
+
+  start(): void { this.loop.start(); }
+  stop(): Promise<void> { return this.loop.stop(); }
+
+  async reconcile(key: string): Promise<void> {
+    const claim = this.pvcInf.get(key);
+    if (!claim) return;
+    const fins = claim.metadata.finalizers ?? [];
+    const ref = { ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name };
+    if (!claim.metadata.deletionTimestamp) {
+      if (fins.includes(PVC_PROTECTION_FINALIZER)) return;
+      await this.patchFinalizers(ref, claim, [...fins, PVC_PROTECTION_FINALIZER]);
+      return;
+    }
+    if (!fins.includes(PVC_PROTECTION_FINALIZER)) return;
+    if (this.podInf.byIndex(POD_PVC_INDEX, key).some((p) => podUsesClaim(p, claim))) return;
+    // The informer may not have seen a pod created a moment ago: ask the server.
+    const live = await this.client.list({ ...PODS, namespace: claim.metadata.namespace });
+    if (live.items.some((p) => podUsesClaim(p, claim))) return;
+    await this.patchFinalizers(ref, claim, fins.filter((f) => f !== PVC_PROTECTION_FINALIZER));
+  }
+
+  private async patchFinalizers(ref: object, claim: KObject, finalizers: string[]): Promise<void> {
+    try {
+      // A JSON patch with a test of the resourceVersion: a claim changed meanwhile is looked at again.
+      await this.client.patch({ ...(ref as { group: string; version: string; resource: string }) }, [
+        { op: 'test', path: '/metadata/resourceVersion', value: claim.metadata.resourceVersion },
+        { op: 'add', path: '/metadata/finalizers', value: finalizers },
+      ], 'json');
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+  }
+}
