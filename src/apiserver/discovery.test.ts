@@ -13,7 +13,7 @@ import {
 import { handleDiscovery, negotiateDiscovery } from './discovery-handler.js';
 import { buildOpenAPIV2, buildOpenAPIV3 } from '../api/openapi.js';
 import { openapiV2Document, setOpenAPIOptions, openapiV3, openapiV3Document, openapiV3Index } from './openapi-docs.js';
-import { RESOURCES } from './registry/index.js';
+import { RESOURCES, groupVersions } from './registry/index.js';
 import type { TypeDef } from '../api/schema/types.js';
 
 const KUBECTL_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
@@ -212,7 +212,8 @@ describe('OpenAPI builders (test types)', () => {
 describe('OpenAPI over the schema registry', () => {
   test('every served group-version has a self-contained v3 document', () => {
     const idx = openapiV3Index();
-    assert.deepEqual(Object.keys(idx.paths).sort(), ['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1']);
+    assert.deepEqual(Object.keys(idx.paths).sort(), groupVersions().map((gv) => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`)).sort());
+    for (const gv of ['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1']) assert.ok(gv in idx.paths, gv);
     for (const [p, { serverRelativeURL }] of Object.entries(idx.paths)) {
       const gv = p.replace(/^apis?\//, '');
       const d = openapiV3Document(gv)!;
@@ -351,10 +352,10 @@ describe('discovery over HTTP', () => {
     assert.deepEqual(row('replicasets'), ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet']);
     assert.deepEqual(row('secrets'), ['secrets', 'v1', 'true', 'Secret']);
     const all = await kubectl(['api-resources', '--categories=all', '-o', 'name']);
-    assert.deepEqual(all.stdout.trim().split('\n').sort(), ['deployments.apps', 'pods', 'replicasets.apps', 'services']);
+    assert.deepEqual(all.stdout.trim().split('\n').sort(), ['cronjobs.batch', 'deployments.apps', 'jobs.batch', 'pods', 'replicasets.apps', 'services']);
     const v = await kubectl(['api-versions']);
     assert.equal(v.code, 0, v.stderr);
-    assert.deepEqual(v.stdout.trim().split('\n'), ['apps/v1', 'coordination.k8s.io/v1', 'discovery.k8s.io/v1', 'v1']);
+    assert.deepEqual(v.stdout.trim().split('\n'), groupVersions().map((gv) => (gv.group ? `${gv.group}/${gv.version}` : gv.version)).sort());
     const ver = await kubectl(['version']);
     assert.match(ver.stdout, /Server Version: v1\.32\./);
   });

@@ -20,10 +20,13 @@ import * as secrets from './core/secrets.js';
 import * as serviceaccounts from './core/serviceaccounts.js';
 import * as services from './core/services.js';
 import * as endpointslices from './discovery/endpointslices.js';
+import * as jobs from './batch/jobs.js';
+import * as cronjobs from './batch/cronjobs.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts,
   deployments, replicasets, leases, endpointslices,
+  jobs, cronjobs,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);
