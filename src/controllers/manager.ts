@@ -20,6 +20,7 @@ import { PodGCController } from './podgc.js';
 import { TaintEvictionController } from './tainteviction.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ServiceAccountController } from './serviceaccount.js';
+import { batchControllers } from './batch.js';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -81,6 +82,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     new NodeLifecycleController(client, factory, { log: opts.log, ...opts.nodeLifecycle }),
     new TaintEvictionController(client, factory, { log: opts.log }),
     new PodGCController(client, factory, { log: opts.log }),
+    ...batchControllers(client, factory, opts.log),
     ...(opts.extra?.(client, factory) ?? []),
   ];
   const scheduling: Runnable[] = opts.scheduler === false ? [] : [new Scheduler(client, factory, { log: opts.log })];
