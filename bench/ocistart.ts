@@ -14,7 +14,8 @@ import { LocalImageStore } from '../src/node/runtime/images.js';
 import { ociUnavailableReason } from '../src/node/runtime/oci/runtime.js';
 import { buildBusyboxRootfs, busyboxBinary } from '../src/node/runtime/oci/testing.js';
 import { writeFileSync } from 'node:fs';
-import { benchTempDir, cleanup, fmtMs, percentile, until } from './util.js';
+import { benchTempDir, cleanup, fmtMs, percentile } from './util.js';
+import { waitFor } from '../src/testing/wait.js';
 
 const NS = 'default';
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: NS };
@@ -65,12 +66,12 @@ async function startLatencies(runtime: RuntimeChoice, pods: number, imageDir: st
   const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM, userAgent: 'k8ts-bench' });
   let watch: WatchStream | undefined;
   try {
-    await until(async () => {
+    await waitFor('the node to be Ready', async () => {
       try {
         await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
         return isReady(await client.get({ group: '', version: 'v1', resource: 'nodes', name: `k8ts-bench-${runtime}` }));
       } catch { return false; }
-    }, 60_000, 'the node to be Ready', 100);
+    }, { timeoutMs: 60_000, intervalMs: 100 });
     const readyAt = new Map<string, number>();
     watch = await client.watch(PODS, { resourceVersion: (await client.list(PODS, { limit: 1 })).metadata?.resourceVersion });
     void (async () => {
@@ -84,7 +85,7 @@ async function startLatencies(runtime: RuntimeChoice, pods: number, imageDir: st
         apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS },
         spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'] }] },
       });
-      await until(() => readyAt.has(name), 60_000, `pod ${name} Ready`, 5);
+      await waitFor(`pod ${name} Ready`, () => readyAt.has(name), { timeoutMs: 60_000, intervalMs: 5 });
       out.push(readyAt.get(name)! - t);
     }
     return { latencies: out, overheadKiB: perContainerOverhead(join(dataDir, 'node', 'runtime')) };

@@ -9,7 +9,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StatusError, errors } from '../api/errors.js';
 import type { HandlerEnv } from './handlers.js';
 import { PodLocations, type Location, type ObjectLookups } from './locations.js';
-import type { RequestInfo } from './request.js';
 import { UpgradeAwareProxy, isUpgrade } from './upgradeaware.js';
 
 export interface ConnectOptions extends ObjectLookups {

@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Duplex, PassThrough, Writable } from 'node:stream';
+import { type Duplex, PassThrough, Writable } from 'node:stream';
 import { FrameSplitter, relayFrameAligned } from './framealign.js';
 
 function frame(payload: Buffer, masked = false): Buffer {
@@ -15,7 +15,8 @@ function frame(payload: Buffer, masked = false): Buffer {
 const frames = [frame(Buffer.from('a')), frame(Buffer.alloc(0)), frame(Buffer.alloc(300, 'b')), frame(Buffer.alloc(70_000, 'c')), frame(Buffer.from('masked'), true), frame(Buffer.from([3, 0x7b, 0x7d]))];
 const stream = Buffer.concat(frames);
 /** Where each frame ends in the stream. */
-const ends = frames.reduce<number[]>((acc, f) => [...acc, (acc.at(-1) ?? 0) + f.length], []);
+const ends: number[] = [];
+for (const f of frames) ends.push((ends.at(-1) ?? 0) + f.length);
 
 function checkPieces(pieces: Buffer[]): void {
   assert.deepEqual(Buffer.concat(pieces), stream);

@@ -3,7 +3,7 @@
 // pkg/registry/core/pod/strategy.go (LogLocation, ExecLocation, AttachLocation,
 // PortForwardLocation, ResourceLocation) and pkg/registry/core/service (ResourceLocation).
 
-import type { Endpoints, Node, Pod, Service } from 'kubernetes-types/core/v1.js';
+import type { Endpoints, Node, Pod, Service } from '../api/types.js';
 import { StatusError, errors } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { encodePodLogQuery, podExecQuery, podLogQuery, portsParam } from '../api/queryparams.js';

@@ -164,7 +164,7 @@ export class ApiServer implements ApiServerContext {
       if (!user) throw errors.unauthorized();
       if (handleDiscovery(req, res)) return;
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
-      if (!info || !info.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!findDefinition(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       await handleResource({ registry: (g, r) => this.registry(g, r), connect: this.opts.connect }, info, req, res, url.searchParams, user);
     } catch (e) {

@@ -10,32 +10,16 @@
 import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
 import { parseSchedule, timeZoneError, type Schedule } from '../api/cron.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
-import { EventRecorder, type ObjectReference } from '../client/events.js';
+import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { CRONJOBS, JOBS, type CronJob, type Job } from '../api/types.js';
 import { controllerOf, newControllerRef } from './podutil.js';
-import { findCondition, type Job, type JobSpec } from './job-util.js';
-import { JOBS } from './job.js';
-
-export const CRONJOBS = { group: 'batch', version: 'v1', resource: 'cronjobs' };
+import { findCondition } from './job-util.js';
 export const CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
 /** nextScheduleDelta: a little after the scheduled time, for clocks that drift. */
 const NEXT_SCHEDULE_DELTA_MS = 100;
-
-export interface CronJob extends KObject {
-  spec: {
-    schedule: string;
-    timeZone?: string;
-    startingDeadlineSeconds?: number;
-    concurrencyPolicy?: string;
-    suspend?: boolean;
-    jobTemplate?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: JobSpec };
-    successfulJobsHistoryLimit?: number;
-    failedJobsHistoryLimit?: number;
-  };
-  status?: { active?: ObjectReference[]; lastScheduleTime?: string; lastSuccessfulTime?: string };
-}
 
 export interface CronJobControllerOptions {
   log?: (m: string) => void;
@@ -209,7 +193,7 @@ export class CronJobController implements Reconciler {
     // Jobs whose controller reference names this CronJob, whatever their labels now.
     const jobs = this.jobInf.byIndex(NAMESPACE_INDEX, ns).filter((j) => controllerOf(j)?.name === cached.metadata.name);
     const cj = deepCopy(cached) as CronJob;
-    cj.spec ??= { schedule: '' };
+    cj.spec ??= { schedule: '', jobTemplate: {} };
     cj.status ??= {};
     const cleanupChanged = await this.cleanupFinishedJobs(cj, jobs);
     let requeueAfter: number | undefined;
@@ -372,7 +356,7 @@ export class CronJobController implements Reconciler {
     const annotations: Record<string, string> = { ...(jt.metadata?.annotations ?? {}) };
     annotations[CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION] = rfc3339InZone(scheduled, cj.spec.timeZone ?? undefined);
     const metadata: Job['metadata'] = { name, namespace: cj.metadata.namespace, labels: { ...(jt.metadata?.labels ?? {}) }, annotations, ownerReferences: [newControllerRef(cj, 'batch/v1', 'CronJob')] };
-    return { apiVersion: 'batch/v1', kind: 'Job', metadata, spec: deepCopy(jt.spec ?? {}) };
+    return { apiVersion: 'batch/v1', kind: 'Job', metadata, spec: deepCopy(jt.spec ?? { template: {} }) };
   }
 
   /** cleanupFinishedJobs: finished Jobs beyond the history limits go, oldest start first. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod } from './podutil.js';
+import type { Pod } from '../api/types.js';
 import {
   intervalsHas, intervalsString, intervalsTotal, matchPodFailurePolicy, matchSuccessPolicy, nextBackoffRecord, parseIndexes,
   podGenerateNameWithIndex, remainingBackoff, withIndexes,
@@ -29,8 +29,8 @@ test('exponential back-off: 10 s doubling per failure since the last success, ca
   assert.equal(remainingBackoff(1000, base, max, 20, 1000), 600_000);
   assert.equal(remainingBackoff(16_000, base, max, 2, 1000), 5_000, 'less the time since the failure');
   assert.equal(remainingBackoff(100_000, base, max, 2, 1000), 0);
-  const failedAt = (t: string): Pod => ({ metadata: { name: 'p' }, status: { phase: 'Failed', containerStatuses: [{ name: 'c', state: { terminated: { finishedAt: t } } }] } });
-  const succeededAt = (t: string): Pod => ({ metadata: { name: 'p' }, status: { phase: 'Succeeded', containerStatuses: [{ name: 'c', state: { terminated: { finishedAt: t } } }] } });
+  const failedAt = (t: string): Pod => ({ metadata: { name: 'p' }, status: { phase: 'Failed', containerStatuses: [{ name: 'c', state: { terminated: { exitCode: 1, finishedAt: t } } }] } }) as unknown as Pod;
+  const succeededAt = (t: string): Pod => ({ metadata: { name: 'p' }, status: { phase: 'Succeeded', containerStatuses: [{ name: 'c', state: { terminated: { exitCode: 0, finishedAt: t } } }] } }) as unknown as Pod;
   let rec = nextBackoffRecord(undefined, [], [failedAt('2024-01-01T00:00:10Z'), failedAt('2024-01-01T00:00:05Z')]);
   assert.deepEqual(rec, { failuresAfterLastSuccess: 2, lastFailureTime: Date.parse('2024-01-01T00:00:10Z') });
   rec = nextBackoffRecord(rec, [succeededAt('2024-01-01T00:00:20Z')], [failedAt('2024-01-01T00:00:30Z'), failedAt('2024-01-01T00:00:15Z')]);
@@ -41,7 +41,7 @@ test('pod failure policy: first matching rule decides; exit code 0 and running c
   const pod = (codes: Record<string, number | undefined>, conditions: { type: string; status: string }[] = []): Pod => ({
     metadata: { name: 'p', namespace: 'ns' },
     status: { phase: 'Failed', conditions, containerStatuses: Object.entries(codes).map(([name, c]) => ({ name, state: c === undefined ? { running: {} } : { terminated: { exitCode: c } } })) },
-  });
+  }) as unknown as Pod;
   const policy = { rules: [
     { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
     { action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [42] } },

@@ -4,8 +4,8 @@
 // successPolicy against the succeeded indexes, and the exponential back-off before a failed pod
 // is replaced.
 
-import type { KObject } from '../api/object.js';
-import { podReadyCondition, type Pod, type PodCondition } from './podutil.js';
+import { getCondition, type Condition } from '../api/conditions.js';
+import type { Job, JobCondition, JobSpec, Pod } from '../api/types.js';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const JOB_COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
@@ -14,61 +14,10 @@ export const JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/j
 export const COMPLETION_INDEX_ENV = 'JOB_COMPLETION_INDEX';
 export const UNKNOWN_INDEX = -1;
 const MAX_INT32 = 2147483647;
+
+export type { Job, JobCondition, JobSpec };
 /** names.MaxGeneratedNameLength: 63 minus the 5 random characters. */
 const MAX_GENERATED_NAME_LENGTH = 58;
-
-export interface JobCondition {
-  type: string;
-  status: string;
-  lastProbeTime?: string;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface PodFailurePolicyRule {
-  action: string;
-  onExitCodes?: { containerName?: string; operator: string; values: number[] };
-  onPodConditions?: { type: string; status: string }[];
-}
-
-export interface JobSpec {
-  parallelism?: number;
-  completions?: number;
-  activeDeadlineSeconds?: number;
-  podFailurePolicy?: { rules: PodFailurePolicyRule[] };
-  successPolicy?: { rules: { succeededIndexes?: string; succeededCount?: number }[] };
-  backoffLimit?: number;
-  backoffLimitPerIndex?: number;
-  maxFailedIndexes?: number;
-  selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
-  manualSelector?: boolean;
-  template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; [k: string]: unknown }; spec?: Record<string, unknown> };
-  ttlSecondsAfterFinished?: number;
-  completionMode?: string;
-  suspend?: boolean;
-  podReplacementPolicy?: string;
-  managedBy?: string;
-}
-
-export interface JobStatus {
-  conditions?: JobCondition[];
-  startTime?: string;
-  completionTime?: string;
-  active?: number;
-  succeeded?: number;
-  failed?: number;
-  terminating?: number;
-  completedIndexes?: string;
-  failedIndexes?: string;
-  uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
-  ready?: number;
-}
-
-export interface Job extends KObject {
-  spec: JobSpec;
-  status?: JobStatus;
-}
 
 export const isIndexedJob = (job: Job): boolean => job.spec.completionMode === 'Indexed';
 export const hasBackoffLimitPerIndex = (job: Job): boolean => typeof job.spec.backoffLimitPerIndex === 'number';
@@ -192,7 +141,9 @@ export const indexAbsoluteFailureCount = (pod: Pod): number => indexFailureCount
 interface TerminatedState { exitCode?: number }
 interface ContainerStatusLike { name?: string; state?: { terminated?: TerminatedState } }
 
-function matchingContainer(statuses: unknown, req: NonNullable<PodFailurePolicyRule['onExitCodes']>): ContainerStatusLike | undefined {
+type OnExitCodes = NonNullable<NonNullable<JobSpec['podFailurePolicy']>['rules'][number]['onExitCodes']>;
+
+function matchingContainer(statuses: unknown, req: OnExitCodes): ContainerStatusLike | undefined {
   for (const cs of (Array.isArray(statuses) ? statuses : []) as ContainerStatusLike[]) {
     const t = cs.state?.terminated;
     if (!t) continue;
@@ -205,7 +156,7 @@ function matchingContainer(statuses: unknown, req: NonNullable<PodFailurePolicyR
   return undefined;
 }
 
-function matchingCondition(conditions: PodCondition[] | undefined, patterns: { type: string; status: string }[]): PodCondition | undefined {
+function matchingCondition(conditions: Condition[] | undefined, patterns: { type: string; status: string }[]): Condition | undefined {
   for (const c of conditions ?? []) for (const p of patterns) if (c.type === p.type && c.status === p.status) return c;
   return undefined;
 }
@@ -302,8 +253,8 @@ export function podFinishedTime(pod: Pod): number {
     if (fromContainers === undefined || t > fromContainers) fromContainers = t;
   }
   if (all && fromContainers !== undefined) return fromContainers;
-  const ready = podReadyCondition(pod);
-  const rt = ready?.status === 'False' ? time(ready.lastTransitionTime) : undefined;
+  const ready = getCondition(pod, 'Ready');
+  const rt = ready?.status === 'False' ? time(ready.lastTransitionTime ?? undefined) : undefined;
   if (rt !== undefined) return rt;
   const dt = time(pod.metadata.deletionTimestamp);
   if (dt !== undefined) return dt - (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;

@@ -12,9 +12,10 @@ import { SimulatedNodes, SIMULATED_EXIT_CODE_ANNOTATION } from '../node/simulate
 import { GarbageCollector } from './garbagecollector.js';
 import { JobController } from './job.js';
 import { TTLAfterFinishedController } from './ttlafterfinished.js';
-import { waitFor } from './workload-testing.js';
-import type { Job } from './job-util.js';
-import type { Pod } from './podutil.js';
+import { waitFor as waitForT } from '../testing/wait.js';
+import type { Job, Pod } from '../api/types.js';
+
+const waitFor = <T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000) => waitForT(what, fn, timeoutMs);
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const JOBS = { group: 'batch', version: 'v1', resource: 'jobs' };

@@ -15,19 +15,18 @@ import { selectorFromLabelSelector, type Selector } from '../api/labels.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
-import { claimObjects, controllerOf, isPodActive, isPodReady, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef, type Pod } from './podutil.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { isPodReady } from '../api/conditions.js';
+import { JOBS, PODS, type Job, type JobCondition, type Pod } from '../api/types.js';
+import { claimObjects, controllerOf, isPodActive, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef } from './podutil.js';
 import { ControllerExpectations } from './replicaset.js';
 import {
   COMPLETION_INDEX_ENV, JOB_COMPLETION_INDEX_ANNOTATION, JOB_INDEX_FAILURE_COUNT_ANNOTATION, JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION,
   JOB_TRACKING_FINALIZER, UNKNOWN_INDEX, completionIndexOf, findCondition, hasBackoffLimitPerIndex, hasJobTrackingFinalizer,
   indexAbsoluteFailureCount, indexFailureCount, indexIgnoredFailureCount, intervalsHas, intervalsString, intervalsTotal, isIndexedJob,
   isJobFinished, matchPodFailurePolicy, matchSuccessPolicy, nextBackoffRecord, parseIndexes, podFinishedTime, podGenerateNameWithIndex,
-  remainingBackoff, withIndexes, mergeIntervals, type BackoffRecord, type Job, type JobCondition, type OrderedIntervals,
+  remainingBackoff, withIndexes, mergeIntervals, type BackoffRecord, type OrderedIntervals,
 } from './job-util.js';
-
-export const JOBS = { group: 'batch', version: 'v1', resource: 'jobs' };
-export const PODS = { group: '', version: 'v1', resource: 'pods' };
 const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
 
 export interface JobControllerOptions {
@@ -281,13 +280,8 @@ export class JobController implements Reconciler {
     const selector = selectorFromLabelSelector(job.spec.selector);
     const pods = this.podInf.byIndex(NAMESPACE_INDEX, job.metadata.namespace ?? '');
     const claimed = await claimObjects(pods, {
-      client: this.client, resource: PODS, owner: job, ownerApiVersion: 'batch/v1', ownerKind: 'Job', selector,
+      client: this.client, resource: PODS, owner: job, ownerResource: JOBS, ownerApiVersion: 'batch/v1', ownerKind: 'Job', selector,
       finalizers: [JOB_TRACKING_FINALIZER],
-      canAdopt: async () => {
-        const fresh = await this.client.get<Job>({ ...JOBS, namespace: job.metadata.namespace, name: job.metadata.name });
-        if (fresh.metadata.uid !== job.metadata.uid) throw new Error(`original Job ${job.metadata.namespace}/${job.metadata.name} is gone: got uid ${fresh.metadata.uid}, wanted ${job.metadata.uid}`);
-        if (fresh.metadata.deletionTimestamp) throw new Error(`${job.metadata.namespace}/${job.metadata.name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
-      },
     });
     return claimed;
   }
@@ -302,7 +296,7 @@ export class JobController implements Reconciler {
     }
     if (managedByOther(shared)) return;
     const job = deepCopy(shared) as Job;
-    job.spec ??= {};
+    job.spec ??= { template: {} };
     job.status ??= {};
     if (isJobFinished(job)) {
       this.backoff.delete(key);
@@ -680,7 +674,7 @@ export class JobController implements Reconciler {
     if (ix !== UNKNOWN_INDEX) {
       t.metadata.annotations = { ...(t.metadata.annotations ?? {}), [JOB_COMPLETION_INDEX_ANNOTATION]: String(ix) };
       t.metadata.labels = { ...(t.metadata.labels ?? {}), [JOB_COMPLETION_INDEX_ANNOTATION]: String(ix) };
-      t.spec = { ...(t.spec ?? {}), hostname: `${job.metadata.name}-${ix}` };
+      t.spec = { ...(t.spec ?? { containers: [] }), hostname: `${job.metadata.name}-${ix}` };
       generateName = podGenerateNameWithIndex(job.metadata.name ?? '', ix);
       if (hasBackoffLimitPerIndex(job)) {
         const replaced = ctx.podsWithDelayedDeletionPerIndex.get(ix);
@@ -875,7 +869,7 @@ export class JobController implements Reconciler {
     const body = deepCopy(job);
     body.status = omitEmptyStatus(body.status ?? {});
     const updated = await this.client.update<Job>({ ...JOBS, namespace: job.metadata.namespace, name: job.metadata.name, subresource: 'status' }, body);
-    updated.spec ??= {};
+    updated.spec ??= { template: {} };
     updated.status ??= {};
     updated.status.uncountedTerminatedPods ??= {};
     return updated;
@@ -994,7 +988,7 @@ function firstPendingIndexes(ctx: SyncCtx, count: number, completions: number): 
 
 /** addCompletionIndexEnvVariables: JOB_COMPLETION_INDEX from the pod's index label (PodIndexLabel). */
 function addCompletionIndexEnv(template: NonNullable<Job['spec']['template']>): void {
-  const spec = (template.spec ??= {}) as { containers?: { env?: unknown[] }[]; initContainers?: { env?: unknown[] }[] };
+  const spec = (template.spec ??= { containers: [] }) as { containers?: { env?: unknown[] }[]; initContainers?: { env?: unknown[] }[] };
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     const env = (c.env ??= []) as { name?: string }[];
     if (env.some((e) => e.name === COMPLETION_INDEX_ENV)) continue;

@@ -7,9 +7,9 @@
 import type { RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/rest.js';
 import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
-import { finishedCondition, type Job } from './job-util.js';
-import { JOBS } from './job.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { JOBS, type Job } from '../api/types.js';
+import { finishedCondition } from './job-util.js';
 
 export interface TTLAfterFinishedOptions {
   log?: (m: string) => void;

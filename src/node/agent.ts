@@ -5,13 +5,12 @@
 // sandboxes and containers) instead of starting it again, and removes what belongs to no pod.
 
 import fs from 'node:fs/promises';
-import type { NodeStatus } from 'kubernetes-types/core/v1.js';
+import { PODS as POD_RES, type NodeStatus } from '../api/types.js';
 import type { KObject } from '../api/object.js';
 import { EventRecorder, Informer, isNotFound, type RestClient } from '../client/index.js';
 import type { ImageService, RuntimeService } from './runtime/types.js';
 import { Backoff } from './kubelet/backoff.js';
-import {
-  nodeResources, nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint, type NodeFacts,
+import {nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint, type NodeFacts,
 } from './kubelet/nodestatus.js';
 import { PodWorker, type WorkerContext } from './kubelet/podworker.js';
 import { ProbeManager } from './kubelet/probes.js';
@@ -54,7 +53,6 @@ export interface NodeAgentOptions {
   log?: (msg: string) => void;
 }
 
-const POD_RES = { group: '', version: 'v1', resource: 'pods' };
 
 export class NodeAgent {
   private readonly workers = new Map<string, PodWorker>();

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../src/testing/wait.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/src/cli/main.js, from dist/test/e2e. */
@@ -127,18 +128,9 @@ export class TestCluster {
     });
   }
 
-  /** Polls fn until it returns a truthy value or the deadline passes. */
-  async waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await fn();
-        if (v) return v;
-      } catch (e) { last = e; }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  /** waitFor (src/testing/wait.ts) with the deadline whole-cluster tests need. */
+  waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 20_000): ReturnType<typeof waitFor<T>> {
+    return waitFor(what, fn, { timeoutMs, intervalMs: 100 });
   }
 
   /** Stops the cluster (kill if `down` fails) and removes the temp dir. */

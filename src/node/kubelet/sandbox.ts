@@ -3,9 +3,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Container } from 'kubernetes-types/core/v1.js';
-import { parseQuantity } from '../../api/validation/quantity.js';
 import { createHash } from 'node:crypto';
+import type { Container } from '../../api/types.js';
+import { Quantity } from '../../api/quantity.js';
 import type { ContainerConfig, DNSConfig, KeyValue, LinuxContainerConfig, Mount, PodSandboxConfig, PortMapping } from '../runtime/types.js';
 import {
   ANNOTATION_CONTAINER_HASH, ANNOTATION_EPHEMERAL_CONTAINER, ANNOTATION_TERMINATION_MESSAGE_HOST_PATH, ANNOTATION_TERMINATION_MESSAGE_PATH,
@@ -114,8 +114,8 @@ export interface ContainerConfigInput {
 
 export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
   const { pod, container } = inp;
-  const mem = parseQuantity(container.resources?.limits?.memory);
-  const disk = parseQuantity(container.resources?.limits?.['ephemeral-storage']);
+  const mem = Quantity.tryParse(container.resources?.limits?.memory)?.value();
+  const disk = Quantity.tryParse(container.resources?.limits?.['ephemeral-storage'])?.value();
   const annotations: Record<string, string> = {
     [ANNOTATION_RESTART_COUNT]: String(inp.restartCount),
     [ANNOTATION_TERMINATION_GRACE]: String(pod.spec?.terminationGracePeriodSeconds ?? 30),
@@ -140,8 +140,8 @@ export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
     tty: container.tty === true,
     labels: { [LABEL_CONTAINER_NAME]: container.name, [LABEL_POD_NAME]: pod.metadata.name!, [LABEL_POD_NAMESPACE]: pod.metadata.namespace!, [LABEL_POD_UID]: pod.metadata.uid! },
     annotations,
-    ...(mem ? { memoryLimitBytes: Math.floor(mem) } : {}),
+    ...(mem ? { memoryLimitBytes: mem } : {}),
     ...(inp.linux ? { linux: inp.linux } : {}),
-    ...(disk ? { ephemeralStorageLimitBytes: Math.ceil(disk) } : {}),
+    ...(disk ? { ephemeralStorageLimitBytes: disk } : {}),
   };
 }

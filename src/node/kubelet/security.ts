@@ -4,8 +4,8 @@
 // user before anything is created, cgroup values from requests and limits, the OOM score from
 // the pod's QoS class, and seccomp: Unconfined unless RuntimeDefault (or Localhost) is asked for.
 
-import type { Container, PodSecurityContext, SecurityContext } from 'kubernetes-types/core/v1.js';
-import { parseQuantity } from '../../api/validation/quantity.js';
+import type { Container, PodSecurityContext, SecurityContext } from '../../api/types.js';
+import { Quantity } from '../../api/quantity.js';
 import type { LinuxContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext, SecurityProfile } from '../runtime/types.js';
 import { formatPod, type PodObject } from './types.js';
 
@@ -47,8 +47,14 @@ const MIN_SHARES = 2;
 const MIN_QUOTA = 1000;
 
 function milliCPU(q: string | number | undefined): number | undefined {
-  const v = parseQuantity(q === undefined ? undefined : String(q));
-  return v === undefined ? undefined : Math.round(v * 1000);
+  return Quantity.tryParse(q)?.milliValue();
+}
+
+/** Whether two quantities are equal as values (Quantity.Equal), missing ones being unequal to any. */
+function sameQuantity(a: unknown, b: unknown): boolean {
+  const qa = Quantity.tryParse(a);
+  const qb = Quantity.tryParse(b);
+  return qa !== undefined && qb !== undefined && qa.cmp(qb) === 0;
 }
 
 /** qos.GetPodQOS: Guaranteed when every container's requests equal its limits for cpu and memory, BestEffort when none has any. */
@@ -63,7 +69,7 @@ export function podQOS(pod: PodObject): 'Guaranteed' | 'Burstable' | 'BestEffort
     const lim = c.resources?.limits ?? {};
     for (const r of ['cpu', 'memory']) {
       if (req[r] !== undefined || lim[r] !== undefined) any = true;
-      if (lim[r] === undefined || (req[r] !== undefined && parseQuantity(String(req[r])) !== parseQuantity(String(lim[r])))) guaranteed = false;
+      if (lim[r] === undefined || (req[r] !== undefined && !sameQuantity(req[r], lim[r]))) guaranteed = false;
     }
   }
   if (!any) return 'BestEffort';
@@ -82,13 +88,13 @@ export function containerResources(pod: PodObject, container: Container, memoryC
     out.cpuQuota = Math.max(MIN_QUOTA, Math.floor((cpuLim * CPU_PERIOD) / 1000));
     out.cpuPeriod = CPU_PERIOD;
   }
-  const mem = parseQuantity(limits.memory === undefined ? undefined : String(limits.memory));
-  if (mem) out.memoryLimitInBytes = Math.floor(mem);
+  const mem = Quantity.tryParse(limits.memory)?.value();
+  if (mem) out.memoryLimitInBytes = mem;
   const qos = podQOS(pod);
   if (qos === 'Guaranteed') out.oomScoreAdj = -997;
   else if (qos === 'BestEffort') out.oomScoreAdj = 1000;
   else {
-    const memReq = parseQuantity(requests.memory === undefined ? undefined : String(requests.memory)) ?? 0;
+    const memReq = Quantity.tryParse(requests.memory)?.value() ?? 0;
     let adj = memoryCapacity > 0 ? 1000 - Math.floor((1000 * memReq) / memoryCapacity) : 1000;
     if (adj < 3) adj = 3;
     if (adj >= 1000) adj = 999;

@@ -1,12 +1,12 @@
 // Types and names shared by the node agent's parts.
 
-import type { ConfigMap, Container, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
-import type { KObject } from '../../api/object.js';
+import type { ConfigMap, Container, Pod, Secret, Service } from '../../api/types.js';
 
-export type PodObject = Pod & KObject;
-export type ServiceObject = Service & KObject;
-export type ConfigMapObject = ConfigMap & KObject;
-export type SecretObject = Secret & KObject;
+// The agent's names for the API types (src/api/types.ts).
+export type PodObject = Pod;
+export type ServiceObject = Service;
+export type ConfigMapObject = ConfigMap;
+export type SecretObject = Secret;
 export type { Container };
 
 /** Labels and annotations the agent puts on sandboxes and containers, as the kubelet's (kuberuntime/labels.go). */

@@ -18,9 +18,9 @@ import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, readdirSyn
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseQuantity } from '../../api/validation/quantity.js';
+import { Quantity } from '../../api/quantity.js';
 import { closeFd, fdPath, fdWalkSupported, mkdirInRoot, openInRoot, writeFileInRoot } from '../fs/safepath.js';
-import type { Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import type { Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount } from '../../api/types.js';
 import { expand, mappingFor } from './expansion.js';
 import { podFieldValue, resourceFieldValue } from './env.js';
 import type { KeyValue, Mount } from '../runtime/types.js';
@@ -49,8 +49,7 @@ function isMountPoint(dir: string): boolean {
 
 /** Quantity.Value(): the value rounded up to a whole number (500m of bytes is 1 byte, not 500 MiB). */
 export function quantityValue(q: unknown): number | undefined {
-  const v = parseQuantity(q);
-  return v === undefined ? undefined : Math.ceil(v);
+  return Quantity.tryParse(q)?.value();
 }
 
 /** The AtomicWriter's path check (pkg/volume/util/atomic_writer.go validatePath), its messages. */
@@ -104,7 +103,6 @@ export const TOKEN_PLACEHOLDER = 'k8ts: service account tokens (TokenRequest) ar
 export class VolumeManager {
   /** Payload digests per target directory: an unchanged source is not rewritten. */
   private readonly written = new Map<string, string>();
-  private readonly tmpfs = new Set<string>();
   /** Volumes already given to the pod's fsGroup (dir -> gid and content digest). */
   private readonly owned = new Map<string, string>();
 

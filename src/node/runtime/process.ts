@@ -25,10 +25,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
-import {
-  type ContainerConfig, type ContainerFilter, type ContainerState, type ContainerStatus, type ExecOptions,
-  type ExecSession, type ImageService, type PodSandboxConfig, type PodSandboxStatus, type RuntimeService,
-  type SandboxState,
+import type {
+  ContainerConfig, ContainerFilter, ContainerState, ContainerStatus, ExecOptions,
+  ExecSession, ImageService, PodSandboxConfig, PodSandboxStatus, RuntimeService,
+  SandboxState,
 } from './types.js';
 import { ContainerLogPump } from './logs.js';
 import { hasBinary, nodeAddress, run, type NodeNetwork } from '../network/bridge.js';
@@ -441,7 +441,7 @@ export class ProcessRuntime implements RuntimeService {
 
   private memoryCgroupRoot(): { dir: string; v2: boolean } | undefined {
     const v2 = readText('/sys/fs/cgroup/cgroup.controllers');
-    if (v2 !== undefined && v2.split(/\s+/).includes('memory')) return { dir: '/sys/fs/cgroup/k8ts', v2: true };
+    if (v2?.split(/\s+/).includes('memory')) return { dir: '/sys/fs/cgroup/k8ts', v2: true };
     if (existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes')) return { dir: '/sys/fs/cgroup/memory/k8ts', v2: false };
     return undefined;
   }
@@ -557,7 +557,7 @@ export class ProcessRuntime implements RuntimeService {
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     await this.ready;
     const st = await this.containerStatus(id);
-    if (!st || st.state !== 'CONTAINER_RUNNING') return;
+    if (st?.state !== 'CONTAINER_RUNNING') return;
     const dir = this.containerDir(id);
     const mainPid = async (): Promise<number> => {
       await waitFor(() => (readText(path.join(dir, 'pid')) ?? '').trim() !== '' || existsSync(path.join(dir, 'exit')), 5000);
@@ -670,7 +670,7 @@ export class ProcessRuntime implements RuntimeService {
       stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm' },
     });
-    const control = tty ? (child.stdio[3] as NodeJS.WritableStream & { on: Function; destroy(): void }) : undefined;
+    const control = tty ? (child.stdio[3] as NodeJS.WritableStream & { on(event: string, listener: (...args: unknown[]) => void): unknown; destroy(): void }) : undefined;
     control?.on('error', () => undefined);
     child.stdin!.on('error', () => undefined);
     if (opts.stdin) {

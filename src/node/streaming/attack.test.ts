@@ -214,7 +214,7 @@ test('websocket port-forward and SPDY tunnel: the client vanishes mid-transfer; 
     });
     sock.write(`GET /portForward/default/web HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io\r\nAuthorization: Bearer ${sc.nodeToken}\r\n\r\n`);
     await closed;
-    assert.match(got, /^HTTP\/1\.1 101 [^]*Sec-WebSocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io/i);
+    assert.match(got, /^HTTP\/1\.1 101 [\s\S]*Sec-WebSocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io/i);
   } finally {
     for (const c of podSockets) c.destroy();
     podServer.close();

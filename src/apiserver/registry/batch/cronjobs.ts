@@ -4,7 +4,8 @@
 
 import { defaultCronJob } from '../../../api/defaults-batch.js';
 import { validateCronJobCreate, validateCronJobStatusUpdate, validateCronJobUpdate } from '../../../api/validation/batch.js';
-import { a, ageCol, col, containerCells, D, formatLabelSelector, nameCol, o, parseTime, s, timestampSince, type Printer } from '../../tables.js';
+import { printerColumns } from '../../../api/schema/columns.js';
+import { a, containerCells, formatLabelSelector, o, parseTime, s, timestampSince, type Printer } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import { bumpGeneration, clearStatus, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
 
@@ -29,18 +30,7 @@ export const statusStrategy = statusOf(validateCronJobStatusUpdate);
 const boolPtr = (v: unknown): string => (typeof v === 'boolean' ? (v ? 'True' : 'False') : '<unset>');
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    col('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
-    col('Timezone', 'string', 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones'),
-    col('Suspend', 'boolean', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.'),
-    col('Active', 'integer', 'A list of pointers to currently running jobs.'),
-    col('Last Schedule', 'string', 'Information when was the last time the job was successfully scheduled.'),
-    ageCol,
-    col('Containers', 'string', D.containers, 1),
-    col('Images', 'string', D.images, 1),
-    col('Selector', 'string', 'A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', 1),
-  ],
+  columns: printerColumns('io.k8s.api.batch.v1.CronJob'),
   row(cj, now) {
     const spec = o(cj.spec), status = o(cj.status);
     const jobSpec = o(o(spec.jobTemplate).spec);

@@ -10,7 +10,8 @@ import {
   CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL,
   validateJobCreate, validateJobStatusUpdate, validateJobUpdate,
 } from '../../../api/validation/batch.js';
-import { a, ageCol, col, containerCells, D, formatLabelSelector, humanDuration, n, nameCol, o, parseTime, s, timestampSince, type Printer } from '../../tables.js';
+import { printerColumns } from '../../../api/schema/columns.js';
+import { a, containerCells, formatLabelSelector, humanDuration, n, o, parseTime, s, timestampSince, type Printer } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import { bumpGeneration, clearStatus, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
 
@@ -74,16 +75,7 @@ function jobStatus(job: KObject, status: Obj): string {
 }
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    col('Status', 'string', 'Status of the job.'),
-    col('Completions', 'string', 'The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.'),
-    col('Duration', 'string', 'Time required to complete the job.'),
-    ageCol,
-    col('Containers', 'string', D.containers, 1),
-    col('Images', 'string', D.images, 1),
-    col('Selector', 'string', 'A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', 1),
-  ],
+  columns: printerColumns('io.k8s.api.batch.v1.Job'),
   row(job, now) {
     const spec = o(job.spec), status = o(job.status);
     const succeeded = n(status.succeeded);

@@ -422,7 +422,7 @@ export class OciRuntime implements RuntimeService {
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     await this.ready;
     const st = await this.containerStatusAny(id);
-    if (!st || st.state !== 'CONTAINER_RUNNING') return;
+    if (st?.state !== 'CONTAINER_RUNNING') return;
     const dir = this.containerDir(id);
     await waitFor(() => (readText(path.join(dir, 'pid')) ?? '').trim() !== '' || existsSync(path.join(dir, 'exit')), 5000);
     if (timeoutSeconds > 0) {
@@ -542,7 +542,7 @@ export class OciRuntime implements RuntimeService {
       detached: true, stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm' },
     });
-    const control = tty ? (child.stdio[3] as NodeJS.WritableStream & { on: Function; destroy(): void }) : undefined;
+    const control = tty ? (child.stdio[3] as NodeJS.WritableStream & { destroy(): void }) : undefined;
     control?.on('error', () => undefined);
     child.stdin!.on('error', () => undefined);
     if (opts.stdin) opts.stdin.pipe(child.stdin!);
