@@ -43,6 +43,8 @@ const MAX_SUCCESS_POLICY_RULES = 20;
 const POD_FAILURE_POLICY_ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
 const ON_EXIT_CODES_OPERATORS = ['In', 'NotIn'];
 const CONDITION_STATUSES = ['False', 'True', 'Unknown'];
+/** field.Invalid with field.OmitValueType{}: no value in the message. */
+const invalidNoValue = (path: string, detail: string): FieldError => ({ type: 'FieldValueInvalid', field: path, detail, omitValue: true });
 /** Go's %q of a []string: ["a" "b"]. */
 const goQuotedList = (xs: string[]): string => `[${xs.map(goQuote).join(' ')}]`;
 /** field.TooMany's detail, as errors.ts prints it after "Too many: ". */
@@ -177,8 +179,8 @@ function validatePodFailurePolicy(spec: Obj, path: string): FieldError[] {
         else if (!CONDITION_STATUSES.includes(st)) errs.push(notSupported(child(pp, 'status'), st, CONDITION_STATUSES));
       });
     }
-    if (isObject(rule.onExitCodes) && conds.length > 0) errs.push(invalid(rp, goLiteral(''), 'specifying both OnExitCodes and OnPodConditions is not supported'));
-    if (!isObject(rule.onExitCodes) && conds.length === 0) errs.push(invalid(rp, goLiteral(''), 'specifying one of OnExitCodes and OnPodConditions is required'));
+    if (isObject(rule.onExitCodes) && conds.length > 0) errs.push(invalidNoValue(rp, 'specifying both OnExitCodes and OnPodConditions is not supported'));
+    if (!isObject(rule.onExitCodes) && conds.length === 0) errs.push(invalidNoValue(rp, 'specifying one of OnExitCodes and OnPodConditions is required'));
   });
   return errs;
 }
@@ -414,16 +416,15 @@ export function validateJobStatusUpdate(job: KObject, old: KObject): FieldError[
       else seen.add(u);
     });
   }
-  const omit = goLiteral('');
-  if ((completeChanged || failedChanged) && complete && failed) errs.push(invalid('status.conditions', omit, 'cannot set Complete=True and Failed=true conditions'));
-  if ((completeChanged || failureTargetChanged) && complete && failureTarget) errs.push(invalid('status.conditions', omit, 'cannot set Complete=True and FailureTarget=true conditions'));
+  if ((completeChanged || failedChanged) && complete && failed) errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True and Failed=true conditions'));
+  if ((completeChanged || failureTargetChanged) && complete && failureTarget) errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True and FailureTarget=true conditions'));
   if ((completeChanged || changed('completionTime')) && has(st.completionTime) && !complete) errs.push(invalid('status.completionTime', st.completionTime, 'cannot set completionTime when there is no Complete=True condition'));
   if ((completeChanged || changed('completionTime')) && !has(st.completionTime) && complete) errs.push(required('status.completionTime', 'completionTime is required for Complete jobs'));
   if ((changed('startTime') || changed('completionTime')) && has(st.startTime) && has(st.completionTime) && Date.parse(str(st.completionTime)) < Date.parse(str(st.startTime))) {
     errs.push(invalid('status.completionTime', st.completionTime, 'completionTime cannot be set before startTime'));
   }
-  if ((failedChanged || changed('failedIndexes')) && failed && !failureTarget) errs.push(invalid('status.conditions', omit, 'cannot set Failed=True condition without the FailureTarget=true condition'));
-  if (completeChanged && complete && !successCriteriaMet) errs.push(invalid('status.conditions', omit, 'cannot set Complete=True condition without the SuccessCriteriaMet=true condition'));
+  if ((failedChanged || changed('failedIndexes')) && failed && !failureTarget) errs.push(invalidNoValue('status.conditions', 'cannot set Failed=True condition without the FailureTarget=true condition'));
+  if (completeChanged && complete && !successCriteriaMet) errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True condition without the SuccessCriteriaMet=true condition'));
   if ((finishedChanged || changed('active')) && active > 0 && finished) errs.push(invalid('status.active', active, 'active>0 is invalid for finished job'));
   if ((finishedChanged || changed('startTime')) && !has(st.startTime) && finished) errs.push(required('status.startTime', 'startTime is required for finished job'));
   if ((finishedChanged || changed('uncountedTerminatedPods')) && finished && seen.size > 0) {
@@ -451,12 +452,12 @@ export function validateJobStatusUpdate(job: KObject, old: KObject): FieldError[
   }
   if ((finishedChanged || changed('terminating')) && Number(st.terminating ?? 0) > 0 && finished) errs.push(invalid('status.terminating', st.terminating, 'terminating>0 is invalid for finished job'));
   if ((changed('ready') || changed('active')) && has(st.ready) && Number(st.ready) > active) errs.push(invalid('status.ready', st.ready, 'cannot set more ready pods than active'));
-  if (successCriteriaMet && failed) errs.push(invalid('status.conditions', omit, 'cannot set SuccessCriteriaMet=True and Failed=true conditions'));
-  if (successCriteriaMet && failureTarget) errs.push(invalid('status.conditions', omit, 'cannot set SuccessCriteriaMet=True and FailureTarget=true conditions'));
-  if (has(spec.successPolicy) && !successCriteriaMet && complete) errs.push(invalid('status.conditions', omit, 'cannot set Complete=True for Job with SuccessPolicy unless SuccessCriteriaMet=True'));
+  if (successCriteriaMet && failed) errs.push(invalidNoValue('status.conditions', 'cannot set SuccessCriteriaMet=True and Failed=true conditions'));
+  if (successCriteriaMet && failureTarget) errs.push(invalidNoValue('status.conditions', 'cannot set SuccessCriteriaMet=True and FailureTarget=true conditions'));
+  if (has(spec.successPolicy) && !successCriteriaMet && complete) errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True for Job with SuccessPolicy unless SuccessCriteriaMet=True'));
 
   for (const type of ['Failed', 'Complete', 'FailureTarget']) {
-    if (conditionTrue(old, type) && !conditionTrue(job, type)) errs.push(invalid('status.conditions', omit, `cannot disable the terminal ${type}=True condition`));
+    if (conditionTrue(old, type) && !conditionTrue(job, type)) errs.push(invalidNoValue('status.conditions', `cannot disable the terminal ${type}=True condition`));
   }
   if (Number(st.failed ?? 0) < Number(ost.failed ?? 0)) errs.push(invalid('status.failed', Number(st.failed ?? 0), 'cannot decrease the failed counter'));
   // Indexed Jobs scaled down in tandem may lose succeeded indexes.
@@ -464,9 +465,9 @@ export function validateJobStatusUpdate(job: KObject, old: KObject): FieldError[
   if (!mayDecreaseSucceeded && Number(st.succeeded ?? 0) < Number(ost.succeeded ?? 0)) errs.push(invalid('status.succeeded', Number(st.succeeded ?? 0), 'cannot decrease the succeeded counter'));
   if (has(st.completionTime) && has(ost.completionTime) && st.completionTime !== ost.completionTime) errs.push(invalid('status.completionTime', st.completionTime, 'completionTime cannot be mutated'));
   if (changed('startTime') && has(ost.startTime) && spec.suspend !== true) errs.push(required('status.startTime', 'startTime cannot be removed for unsuspended job'));
-  if (conditionTrue(old, 'SuccessCriteriaMet') && !successCriteriaMet) errs.push(invalid('status.conditions', omit, 'cannot disable the SuccessCriteriaMet=True condition'));
+  if (conditionTrue(old, 'SuccessCriteriaMet') && !successCriteriaMet) errs.push(invalidNoValue('status.conditions', 'cannot disable the SuccessCriteriaMet=True condition'));
   if (conditionTrue(old, 'Complete') && !conditionTrue(old, 'SuccessCriteriaMet') && successCriteriaMet) {
-    errs.push(invalid('status.conditions', omit, 'cannot set SuccessCriteriaMet=True for Job already has Complete=true conditions'));
+    errs.push(invalidNoValue('status.conditions', 'cannot set SuccessCriteriaMet=True for Job already has Complete=true conditions'));
   }
   return errs;
 }
