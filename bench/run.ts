@@ -5,13 +5,14 @@
 // Environment:
 //   K8TS_BENCH_SCALE=full   workloads at 5,000 nodes / 150,000 pods and no time budgets
 //                           (default: 1,000 / 30,000 within a budget, memory extrapolated)
-//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, node, oci, images
+//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, jobs, node, oci, images
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
 
 import os from 'node:os';
 import { benchApi } from './api.js';
 import { benchImages } from './images.js';
+import { benchJobs } from './jobs.js';
 import { benchOciStart } from './ocistart.js';
 import { benchRealNode } from './realnode.js';
 import { benchStores } from './store.js';
@@ -19,7 +20,7 @@ import { cleanup, fmtS, section } from './util.js';
 import { benchWorkloads } from './workloads.js';
 
 const full = process.env.K8TS_BENCH_SCALE === 'full';
-const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,node,oci,images').split(',').map((s) => s.trim()));
+const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,jobs,node,oci,images').split(',').map((s) => s.trim()));
 const workloadStore = process.env.K8TS_BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
 
 interface Section { key: string; title: string; run: () => Promise<string[]> }
@@ -41,6 +42,11 @@ const sections: Section[] = [
     run: () => benchWorkloads(full
       ? { nodes: 5_000, pods: 150_000, deployments: 5, store: workloadStore, budgetMs: 3 * 3600_000, stallMs: 120_000, warmupReplicas: 1_000 }
       : { nodes: 1_000, pods: 30_000, deployments: 1, store: workloadStore, budgetMs: 180_000, warmupReplicas: 1_000 }),
+  },
+  {
+    key: 'jobs',
+    title: 'Jobs (batch, issue #16): 1,000 Jobs of one short pod on 50 simulated nodes',
+    run: () => benchJobs({ jobs: 1_000, nodes: 50, store: workloadStore }),
   },
   {
     key: 'node',

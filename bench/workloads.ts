@@ -67,7 +67,7 @@ async function inspectHeap(wsUrl: string): Promise<number> {
   }
 }
 
-interface Cluster {
+export interface Cluster {
   child: ChildProcess;
   client: RestClient;
   memory(): Promise<Memory>;
@@ -75,7 +75,7 @@ interface Cluster {
   logFile: string;
 }
 
-async function startCluster(dataDir: string, store: 'memory' | 'sqlite'): Promise<Cluster> {
+export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'): Promise<Cluster> {
   const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
   const logFile = join(dataDir, 'bench-child.log');
   const log = createWriteStream(logFile);

@@ -51,6 +51,8 @@ export interface FieldError {
   value?: unknown;
   /** For NotSupported: the allowed values. */
   supported?: string[];
+  /** field.OmitValueType: the message names no value ("Invalid value: <detail>"). */
+  omitValue?: boolean;
 }
 
 /** The resource's qualified kind for messages: "Deployment.apps", "Pod". */
@@ -77,7 +79,7 @@ export function goValue(v: unknown): string {
 export function fieldErrorMessage(e: FieldError): string {
   switch (e.type) {
     case 'FieldValueRequired': return `${e.field}: Required value${e.detail ? `: ${e.detail}` : ''}`;
-    case 'FieldValueInvalid': return `${e.field}: Invalid value: ${goValue(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
+    case 'FieldValueInvalid': return `${e.field}: Invalid value${e.omitValue ? '' : `: ${goValue(e.value)}`}${e.detail ? `: ${e.detail}` : ''}`;
     case 'FieldValueNotSupported': return `${e.field}: Unsupported value: ${goValue(e.value)}${e.supported ? `: supported values: ${e.supported.map((s) => JSON.stringify(s)).join(', ')}` : ''}`;
     case 'FieldValueDuplicate': return `${e.field}: Duplicate value: ${goValue(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
     case 'FieldValueForbidden': return `${e.field}: Forbidden${e.detail ? `: ${e.detail}` : ''}`;

@@ -4,6 +4,7 @@
 // way: the group/version/resource of the served kinds and the well-known labels and taints.
 
 import type * as apps from 'kubernetes-types/apps/v1.js';
+import type * as batch from 'kubernetes-types/batch/v1.js';
 import type * as coordination from 'kubernetes-types/coordination/v1.js';
 import type * as core from 'kubernetes-types/core/v1.js';
 import type * as discovery from 'kubernetes-types/discovery/v1.js';
@@ -26,6 +27,9 @@ export type Deployment = Stored<apps.Deployment> & { spec: apps.DeploymentSpec }
 export type ReplicaSet = Stored<apps.ReplicaSet> & { spec: apps.ReplicaSetSpec };
 export type Lease = Stored<coordination.Lease>;
 export type EndpointSlice = Stored<discovery.EndpointSlice>;
+export type Job = Stored<batch.Job> & { spec: batch.JobSpec };
+export type CronJob = Stored<batch.CronJob> & { spec: batch.CronJobSpec };
+export type { CronJobSpec, CronJobStatus, JobCondition, JobSpec, JobStatus, JobTemplateSpec, PodFailurePolicy, SuccessPolicy } from 'kubernetes-types/batch/v1.js';
 
 export type {
   Affinity, Container, ContainerPort, ContainerState, ContainerStatus, DownwardAPIVolumeFile, EnvVar, HTTPGetAction,
@@ -50,6 +54,7 @@ export const [NAMESPACES, PODS, NODES, SERVICES, ENDPOINTS, EVENTS, CONFIGMAPS, 
 export const [DEPLOYMENTS, REPLICASETS] = ['deployments', 'replicasets'].map((r) => gvr('apps', 'v1', r));
 export const LEASES = gvr('coordination.k8s.io', 'v1', 'leases');
 export const ENDPOINTSLICES = gvr('discovery.k8s.io', 'v1', 'endpointslices');
+export const [JOBS, CRONJOBS] = ['jobs', 'cronjobs'].map((r) => gvr('batch', 'v1', r));
 
 // Well-known labels, taints and names (k8s.io/api/core/v1 well_known_labels.go, well_known_taints.go).
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';

@@ -213,7 +213,7 @@ describe('OpenAPI over the schema registry', () => {
   test('every served group-version has a self-contained v3 document', () => {
     const idx = openapiV3Index();
     assert.deepEqual(Object.keys(idx.paths).sort(), groupVersions().map((gv) => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`)).sort());
-    for (const gv of ['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/policy/v1', 'apis/storage.k8s.io/v1']) assert.ok(gv in idx.paths, gv);
+    for (const gv of ['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/policy/v1', 'apis/storage.k8s.io/v1']) assert.ok(gv in idx.paths, gv);
     for (const [p, { serverRelativeURL }] of Object.entries(idx.paths)) {
       const gv = p.replace(/^apis?\//, '');
       const d = openapiV3Document(gv)!;
@@ -352,7 +352,7 @@ describe('discovery over HTTP', () => {
     assert.deepEqual(row('replicasets'), ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet']);
     assert.deepEqual(row('secrets'), ['secrets', 'v1', 'true', 'Secret']);
     const all = await kubectl(['api-resources', '--categories=all', '-o', 'name']);
-    assert.deepEqual(all.stdout.trim().split('\n').sort(), ['deployments.apps', 'pods', 'replicasets.apps', 'services']);
+    assert.deepEqual(all.stdout.trim().split('\n').sort(), ['cronjobs.batch', 'deployments.apps', 'jobs.batch', 'pods', 'replicasets.apps', 'services']);
     const v = await kubectl(['api-versions']);
     assert.equal(v.code, 0, v.stderr);
     assert.deepEqual(v.stdout.trim().split('\n'), groupVersions().map((gv) => (gv.group ? `${gv.group}/${gv.version}` : gv.version)).sort());

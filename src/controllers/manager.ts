@@ -19,6 +19,7 @@ import { ReplicaSetController } from './replicaset.js';
 import { ServiceAccountController } from './serviceaccount.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
+import { batchControllers } from './batch.js';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -59,6 +60,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     new PodGCController(client, factory, { log: opts.log }),
     ...storageControllers(client, factory, opts.log),
     new DisruptionController(client, factory, { log: opts.log }),
+    ...batchControllers(client, factory, opts.log),
     ...(opts.extra?.(client, factory) ?? []),
   ];
   factory.start();

@@ -183,6 +183,8 @@ export interface ClaimOptions {
   ownerApiVersion: string;
   ownerKind: string;
   selector: Selector;
+  /** Finalizers added on adoption and removed on release (the Job's tracking finalizer). */
+  finalizers?: string[];
 }
 
 /**
@@ -215,7 +217,9 @@ export async function claimObjects<T extends KObject>(objs: T[], o: ClaimOptions
       if (matches) { claimed.push(obj); continue; }
       if (ownerDeleting) continue;
       try {
-        await o.client.patch(target, { metadata: { ownerReferences: [{ $patch: 'delete', uid: ownerUid }], uid: obj.metadata.uid } }, 'strategic');
+        const release: Record<string, unknown> = { ownerReferences: [{ $patch: 'delete', uid: ownerUid }], uid: obj.metadata.uid };
+        if (o.finalizers?.length) release['$deleteFromPrimitiveList/finalizers'] = o.finalizers;
+        await o.client.patch(target, { metadata: release }, 'strategic');
       } catch (e) {
         // Gone, or no longer ours (422 when the uid changed): nothing to release.
         if (!isNotFound(e) && !(isApiError(e) && e.code === 422)) errs.push(e);
@@ -228,7 +232,9 @@ export async function claimObjects<T extends KObject>(objs: T[], o: ClaimOptions
       adoptChecked ??= recheckOwner(o);
       await adoptChecked;
       const owner = newControllerRef(o.owner, o.ownerApiVersion, o.ownerKind);
-      const adopted = await o.client.patch<T>(target, { metadata: { ownerReferences: [owner], uid: obj.metadata.uid } }, 'strategic');
+      const adopt: Record<string, unknown> = { ownerReferences: [owner], uid: obj.metadata.uid };
+      if (o.finalizers?.length) adopt.finalizers = o.finalizers;
+      const adopted = await o.client.patch<T>(target, { metadata: adopt }, 'strategic');
       claimed.push(adopted);
     } catch (e) {
       if (!isNotFound(e)) errs.push(e);

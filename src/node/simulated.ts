@@ -1,7 +1,11 @@
 // Simulated nodes, as kwok makes them: Node objects with a kubelet's labels, capacity and
 // conditions, kept alive by Lease renewals in kube-node-lease, whose "kubelet" runs no
 // containers but reports every pod bound to it Running and Ready after a short delay, and
-// confirms pod deletions. Thousands of them are cheap: one pod informer (shared) for all, one
+// confirms pod deletions. Pods of a Job end, as kwok's pod-complete stage ends them: a while
+// after they run, their containers terminate with exit code 0 (Completed, phase Succeeded), or
+// with the code the pod's k8ts.io/simulated-exit-code annotation names (Error: phase Failed under
+// restartPolicy Never; under OnFailure the container restarts, as a kubelet would). kwok's own
+// pod-complete.stage.kwok.x-k8s.io/delay annotation (a Go duration) sets how long a pod runs. Thousands of them are cheap: one pod informer (shared) for all, one
 // heartbeat timer for all, and every API write through one bounded pool.
 
 import { createHash } from 'node:crypto';
@@ -24,6 +28,8 @@ export interface SimulatedNodesOptions {
   statusReportMs?: number;
   /** How long the "kubelet" takes to confirm a pod's deletion (default 100 ms). */
   deleteDelayMs?: number;
+  /** How long a Job's pod runs before its containers terminate (default 500 ms). */
+  jobPodRunMs?: number;
   /** Capacity (and allocatable) of each node (default 32 cpu, 256Gi, 110 pods). */
   capacity?: { cpu: string; memory: string; pods: string };
   /** API requests in flight at once for all the nodes together (default 64). */
@@ -36,6 +42,10 @@ export interface SimulatedNodesOptions {
 /** Marks a node as simulated (kwok's own marker, so kwok-style selectors work too). */
 export const SIMULATED_ANNOTATION = 'kwok.x-k8s.io/node';
 export const KUBELET_VERSION = 'v1.32.0-k8ts-sim';
+/** The exit code a simulated Job pod's containers end with (default 0). */
+export const SIMULATED_EXIT_CODE_ANNOTATION = 'k8ts.io/simulated-exit-code';
+/** kwok's per-pod run time of the pod-complete stage, a Go duration ("2s", "1m30s"). */
+export const POD_COMPLETE_DELAY_ANNOTATION = 'pod-complete.stage.kwok.x-k8s.io/delay';
 const LEASE_DURATION_SECONDS = 40;
 
 interface SimNode {
@@ -98,6 +108,9 @@ export class SimulatedNodes {
   private readonly heartbeatMs: number;
   private readonly statusReportMs: number;
   private readonly deleteDelayMs: number;
+  private readonly jobPodRunMs: number;
+  /** Pod key -> when its containers (last) started running, for a Job's pods. */
+  private readonly runningAt = new Map<string, number>();
   private readonly capacity: { cpu: string; memory: string; pods: string };
   private readonly adoptExisting: boolean;
   private readonly log: (msg: string) => void;
@@ -124,6 +137,7 @@ export class SimulatedNodes {
     this.heartbeatMs = opts.heartbeatMs ?? 10_000;
     this.statusReportMs = opts.statusReportMs ?? 300_000;
     this.deleteDelayMs = opts.deleteDelayMs ?? 100;
+    this.jobPodRunMs = opts.jobPodRunMs ?? 500;
     this.capacity = opts.capacity ?? { cpu: '32', memory: '256Gi', pods: '110' };
     this.adoptExisting = opts.adoptExisting ?? true;
     this.log = opts.log ?? (() => {});
@@ -401,13 +415,14 @@ export class SimulatedNodes {
     const sim = this.sims.get(podNodeName(pod));
     if (!sim || sim.silent) return;
     // Nothing to do for a pod already as we would leave it: skip the queue (30,000 pods churn a lot).
-    if (!pod.metadata.deletionTimestamp && (isRunningReady(pod) || podPhase(pod) === 'Succeeded' || podPhase(pod) === 'Failed')) return;
+    if (!pod.metadata.deletionTimestamp && ((isRunningReady(pod) && !isJobPod(pod)) || podPhase(pod) === 'Succeeded' || podPhase(pod) === 'Failed')) return;
     this.loop.enqueue(`${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
   private forgetPod(key: string, uid: string | undefined): void {
     this.boundAt.delete(key);
     this.deletingAt.delete(key);
+    this.runningAt.delete(key);
     const ip = this.podIPs.get(key);
     if (ip && (!uid || ip.uid === uid)) {
       this.podIPs.delete(key);
@@ -438,7 +453,19 @@ export class SimulatedNodes {
     }
     const phase = podPhase(pod);
     if (phase === 'Succeeded' || phase === 'Failed') return;
-    if (isRunningReady(pod)) return;
+    if (isRunningReady(pod)) {
+      if (!isJobPod(pod)) return;
+      let ran = this.runningAt.get(key);
+      if (ran === undefined) this.runningAt.set(key, (ran = now));
+      const left = ran + (runTimeOf(pod) ?? this.jobPodRunMs) - now;
+      if (left > 0) return left;
+      const status = terminatedStatus(pod);
+      if (status.phase === 'Running') this.runningAt.set(key, now);
+      await this.limiter.run(() => this.client.patch({ ...ref, subresource: 'status' }, { metadata: { uid: pod.metadata.uid }, status }, 'merge'))
+        .then(() => { this.writes.podStatus++; })
+        .catch((e) => { if (!isNotFound(e)) throw e; });
+      return;
+    }
     let since = this.boundAt.get(key);
     if (since === undefined) this.boundAt.set(key, (since = now));
     const wait = since + this.readyDelayMs - now;
@@ -514,4 +541,64 @@ export class SimulatedNodes {
     if (initContainerStatuses.length) status.initContainerStatuses = initContainerStatuses;
     return status;
   }
+}
+
+/** A pod whose controller is a Job: kwok's pod-complete stage ends those. */
+function isJobPod(pod: KObject): boolean {
+  return (pod.metadata.ownerReferences ?? []).some((r) => r.controller === true && r.kind === 'Job' && r.apiVersion === 'batch/v1');
+}
+
+/** Go's time.ParseDuration for the units a delay uses (h, m, s, ms); undefined when it is not one. */
+function runTimeOf(pod: KObject): number | undefined {
+  const v = pod.metadata.annotations?.[POD_COMPLETE_DELAY_ANNOTATION];
+  if (!v) return undefined;
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0, at = 0;
+  for (let m = re.exec(v); m; m = re.exec(v)) { total += Number(m[1]) * unit[m[2]]; at = re.lastIndex; }
+  return at === v.length && at > 0 ? total : undefined;
+}
+
+/**
+ * What a kubelet reports when a Job pod's containers have all exited: Succeeded with exit code 0,
+ * Failed with another code under restartPolicy Never, and under OnFailure the container running
+ * again with one more restart and the failed run as its lastState.
+ */
+function terminatedStatus(pod: KObject): Record<string, unknown> {
+  const now = nowRFC3339();
+  const raw = pod.metadata.annotations?.[SIMULATED_EXIT_CODE_ANNOTATION];
+  const code = raw !== undefined && /^\d{1,3}$/.test(raw) ? Number(raw) : 0;
+  const st = (pod.status ?? {}) as { conditions?: Condition[]; containerStatuses?: Record<string, unknown>[] };
+  const restartPolicy = (pod.spec as { restartPolicy?: string } | undefined)?.restartPolicy;
+  const containers: Record<string, unknown>[] = (st.containerStatuses ?? []).map((c) => {
+    const running = (c.state as { running?: { startedAt?: string } } | undefined)?.running;
+    const terminated = { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: running?.startedAt ?? now, finishedAt: now, containerID: c.containerID };
+    if (code !== 0 && restartPolicy === 'OnFailure') {
+      return { ...c, state: { running: { startedAt: now } }, lastState: { terminated }, restartCount: Number(c.restartCount ?? 0) + 1 };
+    }
+    return { ...c, state: { terminated }, ready: false, started: false };
+  });
+  if (code !== 0 && restartPolicy === 'OnFailure') return { phase: 'Running', containerStatuses: containers };
+  const phase = code === 0 ? 'Succeeded' : 'Failed';
+  const names = containers.map((c) => String(c.name)).join(' ');
+  const cond = (type: string, status: string, reason?: string, message?: string): Condition => {
+    const o = (st.conditions ?? []).find((c) => c.type === type);
+    const c: Condition = { type, status, lastProbeTime: null, lastTransitionTime: o && o.status === status && o.lastTransitionTime ? o.lastTransitionTime : now };
+    if (reason) c.reason = reason;
+    if (message) c.message = message;
+    return c;
+  };
+  const notReady = phase === 'Succeeded' ? ['PodCompleted', undefined] : ['ContainersNotReady', `containers with unready status: [${names}]`];
+  const scheduled = (st.conditions ?? []).find((c) => c.type === 'PodScheduled') ?? cond('PodScheduled', 'True');
+  return {
+    phase,
+    conditions: [
+      cond('PodReadyToStartContainers', 'False'),
+      cond('Initialized', 'True', phase === 'Succeeded' ? 'PodCompleted' : undefined),
+      cond('Ready', 'False', notReady[0], notReady[1]),
+      cond('ContainersReady', 'False', notReady[0], notReady[1]),
+      scheduled,
+    ],
+    containerStatuses: containers,
+  };
 }

@@ -507,7 +507,10 @@ export class GenericRegistry {
       if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
         throw errors.conflict(this.ri.resource, this.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
       }
-      const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
+      const asked = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
+      const fallback = this.strategy.defaultDeletePropagation;
+      if (!asked && fallback?.warning && attempt === 0) ctx.warnings.push(fallback.warning);
+      const policy = asked ?? fallback?.policy;
       const finalizers = [...(obj.metadata.finalizers ?? [])];
       if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
       if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');

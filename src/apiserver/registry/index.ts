@@ -28,11 +28,14 @@ import * as csidrivers from './storage/csidrivers.js';
 import * as csinodes from './storage/csinodes.js';
 import * as csistoragecapacities from './storage/csistoragecapacities.js';
 import * as volumeattachments from './storage/volumeattachments.js';
+import * as jobs from './batch/jobs.js';
+import * as cronjobs from './batch/cronjobs.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts,
   deployments, replicasets, leases, endpointslices,
   persistentvolumes, persistentvolumeclaims, poddisruptionbudgets, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments,
+  jobs, cronjobs,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);

@@ -60,6 +60,11 @@ export interface Strategy extends UpdateStrategy {
   beginCreate?(obj: KObject, api: ApiServerContext): FinishFunc;
   /** Kubernetes' validation on create (src/api/validation). */
   validate(obj: KObject): FieldError[];
+  /**
+   * DefaultGarbageCollectionPolicy: what a delete that names no propagation policy does to the
+   * dependents (batch/v1 Jobs orphan their pods), and the warning sent when it is used.
+   */
+  defaultDeletePropagation?: { policy: 'Orphan' | 'Background'; warning?: string };
   /** How a delete without finalizers proceeds (pods: graceful when bound to a node). */
   planDeletion?(obj: KObject, gracePeriodSeconds: number | undefined): DeletionPlan;
   /** Deletion starts on an object that stays for a while (namespaces: phase Terminating). */
