@@ -3,11 +3,13 @@
 // used by pods at once.
 
 import path from 'node:path';
-import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
+import { resolveTarget } from './target.js';
 import { LocalImageStore } from '../node/runtime/images.js';
 
-function store(dataDir?: string): LocalImageStore {
-  return new LocalImageStore({ dir: path.join(clusterFiles(dataDir ?? defaultDataDir()).dir, 'node', 'images') });
+type Where = { name?: string; dataDir?: string };
+
+function store(o: Where): LocalImageStore {
+  return new LocalImageStore({ dir: path.join(resolveTarget(o).dataDir, 'node', 'images') });
 }
 
 function humanSize(n: number): string {
@@ -16,10 +18,10 @@ function humanSize(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)}MB`;
 }
 
-export async function imageImport(dir: string, opts: { tag?: string; dataDir?: string }): Promise<number> {
+export async function imageImport(dir: string, opts: { tag?: string } & Where): Promise<number> {
   if (!opts.tag) { console.error('k8ts: image import needs --tag NAME (e.g. --tag myapp:v1)'); return 2; }
   try {
-    const img = await store(opts.dataDir).importImage(path.resolve(dir), opts.tag);
+    const img = await store(opts).importImage(path.resolve(dir), opts.tag);
     console.log(`imported ${img.repoTags[0] ?? img.id} (${humanSize(img.size)})`);
     return 0;
   } catch (e) {
@@ -29,8 +31,8 @@ export async function imageImport(dir: string, opts: { tag?: string; dataDir?: s
   }
 }
 
-export async function imageList(opts: { dataDir?: string }): Promise<number> {
-  const images = await store(opts.dataDir).listImages();
+export async function imageList(opts: Where): Promise<number> {
+  const images = await store(opts).listImages();
   const rows = [['IMAGE', 'TAG', 'SIZE']];
   for (const img of images) {
     for (const tag of img.repoTags.length ? img.repoTags : [img.id]) {
@@ -44,8 +46,8 @@ export async function imageList(opts: { dataDir?: string }): Promise<number> {
   return 0;
 }
 
-export async function imageRemove(refs: string[], opts: { dataDir?: string }): Promise<number> {
-  const s = store(opts.dataDir);
+export async function imageRemove(refs: string[], opts: Where): Promise<number> {
+  const s = store(opts);
   let code = 0;
   for (const ref of refs) {
     if (!(await s.imageStatus({ image: ref }))) { console.error(`k8ts: no such image: ${ref}`); code = 1; continue; }

@@ -229,6 +229,15 @@ function namedList(doc: YAML.Document, key: string): YAML.YAMLSeq {
   return seq as YAML.YAMLSeq;
 }
 
+/** Empty lists print as `[]` (block style only suits a list with entries). */
+function printDocument(doc: YAML.Document): string {
+  for (const key of ['clusters', 'users', 'contexts']) {
+    const seq = doc.get(key, true);
+    if (YAML.isSeq(seq)) seq.flow = seq.items.length === 0;
+  }
+  return doc.toString({ indentSeq: false });
+}
+
 function entryName(item: unknown): unknown {
   return YAML.isMap(item) ? item.get('name') : undefined;
 }
@@ -271,7 +280,7 @@ export function mergeContext(file: string | undefined, o: MergeContextOptions & 
     const current = doc.get('current-context');
     if (o.setCurrent || typeof current !== 'string' || !current) doc.set('current-context', o.contextName);
     if (!doc.has('preferences')) doc.set('preferences', {});
-    replaceFile(target, doc.toString({ indentSeq: false }), o);
+    replaceFile(target, printDocument(doc), o);
   });
   return target;
 }
@@ -306,7 +315,7 @@ export function removeContext(file: string | undefined, name: string, env: NodeJ
         seq.items = seq.items.filter((it) => entryName(it) !== user);
       }
       if (doc.get('current-context') === name) doc.set('current-context', '');
-      replaceFile(p, doc.toString({ indentSeq: false }), {});
+      replaceFile(p, printDocument(doc), {});
     });
     changed.push(p);
   }

@@ -11,7 +11,8 @@ import { ensurePKI } from '../pki/certs.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { startControllers, type ControllerManager } from '../controllers/manager.js';
-import { clusterFiles, type ClusterInfo } from './paths.js';
+import { clusterFiles, ensurePrivateDir, type ClusterInfo } from './paths.js';
+import { processStartTime, sameProcess } from './process.js';
 import { startLocalNode, type LocalNode } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
@@ -52,7 +53,7 @@ export interface ControlPlane {
 /** The admin token: made once per data dir, reused by every later `up`. */
 export function ensureToken(dataDir: string): string {
   const files = clusterFiles(dataDir);
-  fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(files.dir);
   try {
     const t = fs.readFileSync(files.token, 'utf8').trim();
     if (t) return t;
@@ -136,8 +137,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: string): ClusterInfo {
   const files = clusterFiles(dataDir);
   const info: ClusterInfo = { url: cp.url, pid: process.pid, port: cp.api.port, store: storeKind, dataDir: files.dir, startedAt: new Date().toISOString() };
+  info.pidStartTime = processStartTime(process.pid);
+  if (process.env.K8TS_SUPERVISED) { info.supervisorPid = process.ppid; info.supervisorStartTime = processStartTime(process.ppid); }
   if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations };
-  fs.writeFileSync(files.info, JSON.stringify(info, null, 2));
+  // Written whole or not at all: `up` and `down` read it while this process may be writing.
+  fs.writeFileSync(`${files.info}.tmp`, JSON.stringify(info, null, 2), { mode: 0o600 });
+  fs.renameSync(`${files.info}.tmp`, files.info);
   fs.writeFileSync(files.pid, `${process.pid}\n`);
   return info;
 }
@@ -150,19 +155,12 @@ export function readClusterInfo(dataDir: string): ClusterInfo | undefined {
   }
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive } from './process.js';
 
 /** The cluster recorded in dataDir, if its process still runs and answers /readyz. */
 export async function runningCluster(dataDir: string): Promise<ClusterInfo | undefined> {
   const info = readClusterInfo(dataDir);
-  if (!info || !processAlive(info.pid)) return undefined;
+  if (!info || !sameProcess(info.pid, info.pidStartTime)) return undefined;
   return (await readyz(info.url, caOf(dataDir))) ? info : undefined;
 }
 
