@@ -62,7 +62,7 @@ describe('k8ts CLI', () => {
     assert.match(a.stderr, /bogus/);
     const b = await k8ts(['up', '--port', 'abc', '--data-dir', path.join(cluster.dir, 'y')]);
     assert.notEqual(b.code, 0);
-    assert.match(b.stderr, /--port must be a number/);
+    assert.match(b.stderr, /--port must be a whole number from 0 to 65535/);
     const c = await k8ts(['nodes', 'simulate', '-3', '--data-dir', cluster.dataDir]);
     assert.notEqual(c.code, 0);
     const d = await k8ts(['frobnicate']);
