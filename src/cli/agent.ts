@@ -90,6 +90,6 @@ export async function agent(o: AgentOptions): Promise<number> {
  */
 function hideArgument(secret: string): void {
   try {
-    process.title = process.argv.map((a) => (a === secret ? '***' : a)).join(' ');
+    process.title = process.argv.map((a) => a.split(secret).join('***')).join(' ');
   } catch { /* not supported here */ }
 }
