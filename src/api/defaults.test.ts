@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyDefaults, defaultTolerations, imageTag } from './defaults.js';
+import * as defaults from './defaults.js';
+import { defaultTolerations, imageTag } from './defaults.js';
 import type { KObject } from './object.js';
 
 // What `kubectl create deployment x --image=nginx` sends (v1.32), and what a real cluster stores.
@@ -37,21 +38,21 @@ const storedDeploymentSpec = {
 
 test('kubectl create deployment: defaults give the stored spec', () => {
   const d = kubectlCreateDeployment();
-  applyDefaults('apps', 'Deployment', d);
+  defaults.defaultDeployment(d);
   assert.deepEqual(d.spec, storedDeploymentSpec);
 });
 
 test('defaults are idempotent', () => {
   const d = kubectlCreateDeployment();
-  applyDefaults('apps', 'Deployment', d);
+  defaults.defaultDeployment(d);
   const once = JSON.stringify(d);
-  applyDefaults('apps', 'Deployment', d);
+  defaults.defaultDeployment(d);
   assert.equal(JSON.stringify(d), once);
 });
 
 test('deployment: Recreate gets no rollingUpdate, explicit values are kept', () => {
   const d: KObject = { metadata: { name: 'd' }, spec: { replicas: 0, revisionHistoryLimit: 0, strategy: { type: 'Recreate' }, template: { spec: { containers: [] } } } };
-  applyDefaults('apps', 'Deployment', d);
+  defaults.defaultDeployment(d);
   const spec = d.spec as Record<string, any>;
   assert.equal(spec.replicas, 0);
   assert.equal(spec.revisionHistoryLimit, 0);
@@ -60,7 +61,7 @@ test('deployment: Recreate gets no rollingUpdate, explicit values are kept', () 
 
 test('replicaset: replicas 1, no deployment-only fields', () => {
   const rs: KObject = { metadata: { name: 'r' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } } };
-  applyDefaults('apps', 'ReplicaSet', rs);
+  defaults.defaultReplicaSet(rs);
   const spec = rs.spec as Record<string, any>;
   assert.equal(spec.replicas, 1);
   assert.equal(spec.revisionHistoryLimit, undefined);
@@ -75,14 +76,14 @@ test('imagePullPolicy follows the tag', () => {
   ];
   for (const [image, tag] of cases) assert.equal(imageTag(image), tag, image);
   const pod: KObject = { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'nginx' }, { name: 'b', image: 'nginx:1.27' }, { name: 'c', image: 'x', imagePullPolicy: 'Never' }] } };
-  applyDefaults('', 'Pod', pod);
+  defaults.defaultPod(pod);
   const cs = (pod.spec as any).containers;
   assert.deepEqual(cs.map((c: any) => c.imagePullPolicy), ['Always', 'IfNotPresent', 'Never']);
 });
 
 test('pod: the stored spec of `kubectl run nginx --image=nginx` (before admission adds the service account)', () => {
   const pod: KObject = { metadata: { name: 'nginx', labels: { run: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }], restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' } };
-  applyDefaults('', 'Pod', pod);
+  defaults.defaultPod(pod);
   assert.deepEqual(pod.spec, {
     containers: [{ image: 'nginx', imagePullPolicy: 'Always', name: 'nginx', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }],
     dnsPolicy: 'ClusterFirst', enableServiceLinks: true, preemptionPolicy: 'PreemptLowerPriority', priority: 0, restartPolicy: 'Always',
@@ -114,7 +115,7 @@ test('pod: ports, probes, env, volumes, requests from limits, hostNetwork', () =
       ],
     },
   };
-  applyDefaults('', 'Pod', pod);
+  defaults.defaultPod(pod);
   const spec = pod.spec as any;
   const c = spec.containers[0];
   assert.deepEqual(c.ports, [{ containerPort: 80, protocol: 'TCP', hostPort: 80 }, { containerPort: 53, protocol: 'UDP', hostPort: 53 }]);
@@ -183,7 +184,7 @@ test('service defaults', () => {
   ];
   for (const c of cases) {
     const svc: KObject = { metadata: { name: 's' }, spec: c.spec };
-    applyDefaults('', 'Service', svc);
+    defaults.defaultService(svc);
     assert.deepEqual(svc.spec, c.want, c.name);
     assert.deepEqual(svc.status, { loadBalancer: {} }, c.name);
   }
@@ -191,34 +192,31 @@ test('service defaults', () => {
 
 test('namespace, secret, node, endpoints, endpointslice defaults', () => {
   const ns: KObject = { metadata: { name: 'team-a', labels: { x: 'y' } } };
-  applyDefaults('', 'Namespace', ns);
+  defaults.defaultNamespace(ns);
   assert.deepEqual(ns.metadata.labels, { x: 'y', 'kubernetes.io/metadata.name': 'team-a' });
   assert.deepEqual(ns.spec, { finalizers: ['kubernetes'] });
   assert.deepEqual(ns.status, { phase: 'Active' });
 
   const gen: KObject = { metadata: { generateName: 'ns-' } };
-  applyDefaults('', 'Namespace', gen);
+  defaults.defaultNamespace(gen);
   assert.equal(gen.metadata.labels, undefined);
 
   const secret: KObject = { metadata: { name: 's' }, data: { a: 'YQ==' }, stringData: { b: 'bee', a: 'A' } };
-  applyDefaults('', 'Secret', secret);
+  defaults.defaultSecret(secret);
   assert.equal(secret.type, 'Opaque');
   assert.deepEqual(secret.data, { a: 'QQ==', b: 'YmVl' });
   assert.equal(secret.stringData, undefined);
 
   const node: KObject = { metadata: { name: 'n' }, status: { capacity: { cpu: '4', pods: '110' } } };
-  applyDefaults('', 'Node', node);
+  defaults.defaultNode(node);
   assert.deepEqual((node.status as any).allocatable, { cpu: '4', pods: '110' });
 
   const ep: KObject = { metadata: { name: 'e' }, subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }] }] };
-  applyDefaults('', 'Endpoints', ep);
+  defaults.defaultEndpoints(ep);
   assert.equal((ep as any).subsets[0].ports[0].protocol, 'TCP');
 
   const es: KObject = { metadata: { name: 'e' }, addressType: 'IPv4', endpoints: [], ports: [{ port: 80 }] };
-  applyDefaults('discovery.k8s.io', 'EndpointSlice', es);
+  defaults.defaultEndpointSlice(es);
   assert.deepEqual((es as any).ports, [{ port: 80, name: '', protocol: 'TCP' }]);
 
-  const cm: KObject = { metadata: { name: 'c' } };
-  applyDefaults('', 'ConfigMap', cm);
-  assert.deepEqual(cm, { metadata: { name: 'c' } });
 });

@@ -129,7 +129,7 @@ function defaultPodTemplate(template: unknown): void {
   if (spec) defaultPodSpec(spec);
 }
 
-function defaultPod(pod: KObject): void {
+export function defaultPod(pod: KObject): void {
   if (!isObject(pod.spec)) pod.spec = {};
   const spec = pod.spec as Obj;
   defaultPodSpec(spec);
@@ -171,7 +171,7 @@ export function defaultTolerations(pod: KObject, seconds = 300): void {
   spec.tolerations = tolerations;
 }
 
-function defaultDeployment(d: KObject): void {
+export function defaultDeployment(d: KObject): void {
   if (!isObject(d.spec)) d.spec = {};
   const spec = d.spec as Obj;
   if (unset(spec.replicas)) spec.replicas = 1;
@@ -189,14 +189,14 @@ function defaultDeployment(d: KObject): void {
   defaultPodTemplate(spec.template);
 }
 
-function defaultReplicaSet(rs: KObject): void {
+export function defaultReplicaSet(rs: KObject): void {
   if (!isObject(rs.spec)) rs.spec = {};
   const spec = rs.spec as Obj;
   if (unset(spec.replicas)) spec.replicas = 1;
   defaultPodTemplate(spec.template);
 }
 
-function defaultService(svc: KObject): void {
+export function defaultService(svc: KObject): void {
   if (!isObject(svc.spec)) svc.spec = {};
   const spec = svc.spec as Obj;
   setIfUnset(spec, 'sessionAffinity', 'None');
@@ -230,7 +230,7 @@ function defaultService(svc: KObject): void {
   if (type === 'LoadBalancer') each(obj(status.loadBalancer)?.ingress, (ing) => { if (ing.ip && unset(ing.ipMode)) ing.ipMode = 'VIP'; });
 }
 
-function defaultNamespace(ns: KObject): void {
+export function defaultNamespace(ns: KObject): void {
   // Not for a nameless namespace (generateName): the registry labels it once named.
   if (ns.metadata.name) ns.metadata.labels = { ...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns.metadata.name };
   if (!isObject(ns.spec)) ns.spec = {};
@@ -241,7 +241,7 @@ function defaultNamespace(ns: KObject): void {
   setIfUnset(ns.status as Obj, 'phase', 'Active');
 }
 
-function defaultSecret(s: KObject): void {
+export function defaultSecret(s: KObject): void {
   setIfUnset(s as Obj, 'type', 'Opaque');
   // stringData is write-only: conversion merges it into data (base64), winning over data.
   if (isObject(s.stringData)) {
@@ -252,40 +252,18 @@ function defaultSecret(s: KObject): void {
   delete s.stringData;
 }
 
-function defaultNode(n: KObject): void {
+export function defaultNode(n: KObject): void {
   const status = obj(n.status);
   if (status && isObject(status.capacity) && unset(status.allocatable)) status.allocatable = { ...status.capacity };
 }
 
-function defaultEndpoints(e: KObject): void {
+export function defaultEndpoints(e: KObject): void {
   each(e.subsets, (ss) => each(ss.ports, (p) => setIfUnset(p, 'protocol', 'TCP')));
 }
 
-function defaultEndpointSlice(es: KObject): void {
+export function defaultEndpointSlice(es: KObject): void {
   each(es.ports, (p) => {
     if (unset(p.name)) p.name = '';
     if (unset(p.protocol)) p.protocol = 'TCP';
   });
-}
-
-const defaulters: Record<string, (obj: KObject) => void> = {
-  '/Pod': defaultPod,
-  '/Service': defaultService,
-  '/Namespace': defaultNamespace,
-  '/Secret': defaultSecret,
-  '/Node': defaultNode,
-  '/Endpoints': defaultEndpoints,
-  'apps/Deployment': defaultDeployment,
-  'apps/ReplicaSet': defaultReplicaSet,
-  'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,
-};
-
-/**
- * Applies Kubernetes v1.32's defaults for the kind, in place. Idempotent; call it on every
- * create and update body, as kube-apiserver's decoder does. Kinds without defaults
- * (ConfigMap, ServiceAccount, Event, Lease) are left as they are.
- */
-export function applyDefaults(group: string, kind: string, obj: KObject): void {
-  if (!isObject(obj.metadata)) obj.metadata = {};
-  defaulters[`${group}/${kind}`]?.(obj);
 }

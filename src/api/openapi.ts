@@ -3,11 +3,9 @@
 // kubectl reads them for `explain`, client-side validation, strategic merge patch (merge keys
 // and strategies) and for whether the server validates fields itself (fieldValidation).
 
-import { createHash } from 'node:crypto';
 import { apiVersionOf } from './object.js';
-import { RESOURCES, groupVersions, type ResourceInfo } from './resources.js';
-import { encodeOpenAPIV2Proto } from './openapi-proto.js';
-import { allTypes, jsonFields } from './schema/index.js';
+import type { ResourceInfo } from './resources.js';
+import { jsonFields } from './schema/index.js';
 import type { FieldDef, GroupVersionKind, SpecialType, TypeDef } from './schema/types.js';
 
 export type Schema = Record<string, unknown>;
@@ -99,7 +97,7 @@ function refTo(name: string, d: Dialect): Schema {
 export class TypeCatalog {
   readonly types = new Map<string, TypeDef>();
 
-  constructor(types: TypeDef[], resources: ResourceInfo[] = RESOURCES) {
+  constructor(types: TypeDef[], resources: readonly ResourceInfo[]) {
     for (const t of types) this.types.set(t.name, t);
     for (const ri of resources) {
       const gvk = { group: ri.group, version: ri.version, kind: ri.kind };
@@ -410,7 +408,7 @@ function resourcePaths(ri: ResourceInfo, cat: TypeCatalog, d: Dialect, opts: Ope
 }
 
 /** Definition names a group-version's document starts from: its kinds, their lists and the types their paths name. */
-function rootsFor(cat: TypeCatalog, ris: ResourceInfo[]): string[] {
+function rootsFor(cat: TypeCatalog, ris: readonly ResourceInfo[]): string[] {
   const roots = [PATCH_SCHEMA, STATUS_SCHEMA, `${META}.DeleteOptions`];
   for (const ri of ris) {
     roots.push(ri.schema, listSchemaName(ri));
@@ -425,7 +423,7 @@ function rootsFor(cat: TypeCatalog, ris: ResourceInfo[]): string[] {
 // ---------------------------------------------------------------------------------------------
 // Pure builders.
 
-export function buildOpenAPIV2(types: TypeDef[], opts: OpenAPIOptions = {}, resources: ResourceInfo[] = RESOURCES): Schema {
+export function buildOpenAPIV2(types: TypeDef[], resources: readonly ResourceInfo[], opts: OpenAPIOptions = {}): Schema {
   const cat = new TypeCatalog(types, resources);
   const paths: Record<string, Schema> = {};
   for (const ri of resources) Object.assign(paths, resourcePaths(ri, cat, 'v2', opts));
@@ -441,7 +439,7 @@ export function buildOpenAPIV2(types: TypeDef[], opts: OpenAPIOptions = {}, reso
 }
 
 /** The OpenAPI v3 document of one group-version ("v1", "apps/v1"), or undefined if not served. */
-export function buildOpenAPIV3(groupVersion: string, types: TypeDef[], opts: OpenAPIOptions = {}, resources: ResourceInfo[] = RESOURCES): Schema | undefined {
+export function buildOpenAPIV3(groupVersion: string, types: TypeDef[], resources: readonly ResourceInfo[], opts: OpenAPIOptions = {}): Schema | undefined {
   const ris = resources.filter((ri) => apiVersionOf(ri.group, ri.version) === groupVersion);
   if (ris.length === 0) return undefined;
   const cat = new TypeCatalog(types, resources);
@@ -465,84 +463,4 @@ function sortKeys<T>(o: Record<string, T>): Record<string, T> {
 /** The /openapi/v3 path of a group-version: "api/v1", "apis/apps/v1". */
 export function openapiV3PathOf(group: string, version: string): string {
   return group === '' ? `api/${version}` : `apis/${group}/${version}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cached documents over the schema registry: built once, served as bytes with a content hash.
-
-export interface CachedDocument {
-  /** The document as JSON text. */
-  json: string;
-  /** Upper-case hex SHA-512 of json, as kube-apiserver names v3 documents (?hash=...). */
-  hash: string;
-  /** A strong ETag ("\"<hash>\""). */
-  etag: string;
-  doc: Schema;
-}
-
-let options: OpenAPIOptions = {};
-let v2Cache: CachedDocument | undefined;
-let v2ProtoCache: { bytes: Uint8Array; etag: string } | undefined;
-const v3Cache = new Map<string, CachedDocument | null>();
-
-function cached(doc: Schema): CachedDocument {
-  const json = JSON.stringify(doc);
-  const hash = createHash('sha512').update(json).digest('hex').toUpperCase();
-  return { json, hash, etag: `"${hash}"`, doc };
-}
-
-/** Change the options of the served documents (drops the cache). */
-export function setOpenAPIOptions(o: OpenAPIOptions): void {
-  options = { ...o };
-  resetOpenAPICache();
-}
-
-/** Forget the built documents (after the type registry changed, e.g. CRDs later). */
-export function resetOpenAPICache(): void {
-  v2Cache = undefined;
-  v2ProtoCache = undefined;
-  v3Cache.clear();
-}
-
-export function openapiV2Document(): CachedDocument {
-  v2Cache ??= cached(buildOpenAPIV2(allTypes(), options));
-  return v2Cache;
-}
-
-/** /openapi/v2 in protobuf (openapi.v2.Document), the form kubectl asks for. */
-export function openapiV2ProtoDocument(): { bytes: Uint8Array; etag: string } {
-  if (!v2ProtoCache) {
-    const bytes = encodeOpenAPIV2Proto(openapiV2Document().doc);
-    v2ProtoCache = { bytes, etag: `"${createHash('sha512').update(bytes).digest('hex').toUpperCase()}"` };
-  }
-  return v2ProtoCache;
-}
-
-/** groupVersion as in apiVersion: "v1", "apps/v1". */
-export function openapiV3Document(groupVersion: string): CachedDocument | undefined {
-  if (!v3Cache.has(groupVersion)) {
-    const doc = buildOpenAPIV3(groupVersion, allTypes(), options);
-    v3Cache.set(groupVersion, doc ? cached(doc) : null);
-  }
-  return v3Cache.get(groupVersion) ?? undefined;
-}
-
-export function openapiV2(): object {
-  return openapiV2Document().doc;
-}
-
-export function openapiV3(groupVersion: string): object | undefined {
-  return openapiV3Document(groupVersion)?.doc;
-}
-
-/** /openapi/v3: where each group-version's document is, with its hash so clients may cache it forever. */
-export function openapiV3Index(): { paths: Record<string, { serverRelativeURL: string }> } {
-  const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const gv of groupVersions()) {
-    const d = openapiV3Document(apiVersionOf(gv.group, gv.version));
-    if (!d) continue;
-    const p = openapiV3PathOf(gv.group, gv.version);
-    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` };
-  }
-  return { paths };
 }

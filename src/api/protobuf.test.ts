@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { StatusError } from './errors.js';
 import type { KObject } from './object.js';
 import { decodeK8sProtobuf, encodeK8sProtobuf, formatDuration, parseDuration, K8S_PROTOBUF_MAGIC } from './protobuf.js';
-import { RESOURCES } from './resources.js';
+// The kinds kubectl discovers are the ones the API server serves.
+import { RESOURCES } from '../apiserver/registry/index.js';
 import { allTypes, getType, isScalar, isSpecial, typeForKind } from './schema/index.js';
-
-const hasCore = (): boolean => getType('io.k8s.api.core.v1.PodTemplateSpec') !== undefined;
 
 function hex(s: string): Uint8Array {
   return Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -50,8 +49,6 @@ describe('schema registry', () => {
         numbers.add(f.proto);
         names.add(f.json);
         if (isScalar(f.type) || isSpecial(f.type)) continue;
-        // Core types come from another table; only check them once it is there.
-        if (f.type.startsWith('io.k8s.api.core.v1.') && !hasCore()) continue;
         assert.ok(getType(f.type), `${t.name}.${f.json} refers to unknown type ${f.type}`);
       }
     }
@@ -107,18 +104,16 @@ describe('protobuf codec', () => {
         collisionCount: 0,
       },
     };
-    if (hasCore()) {
-      (deployment.spec as Record<string, unknown>).template = {
-        metadata: { labels: { app: 'web' } },
-        spec: {
-          containers: [{
-            name: 'nginx', image: 'nginx:1.27',
-            ports: [{ containerPort: 80, protocol: 'TCP' }],
-            resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m' } },
-          }],
-        },
-      };
-    }
+    (deployment.spec as Record<string, unknown>).template = {
+      metadata: { labels: { app: 'web' } },
+      spec: {
+        containers: [{
+          name: 'nginx', image: 'nginx:1.27',
+          ports: [{ containerPort: 80, protocol: 'TCP' }],
+          resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m' } },
+        }],
+      },
+    };
     const bytes = encodeK8sProtobuf(deployment);
     assert.deepEqual([...bytes.subarray(0, 4)], [0x6b, 0x38, 0x73, 0x00]);
     const back = decodeK8sProtobuf(bytes);
@@ -344,7 +339,7 @@ describe('kubectl create sends protobuf the codec decodes', () => {
     return decodeK8sProtobuf(post.body);
   }
 
-  test('create deployment', { skip: !hasCore() && 'core/v1 types are not in the registry yet' }, async () => {
+  test('create deployment', async () => {
     const d = await capture(['create', 'deployment', 'web', '--image=nginx', '--replicas=3', '--port=80'], '/apis/apps/v1/namespaces/default/deployments');
     assert.equal(d.apiVersion, 'apps/v1');
     assert.equal(d.kind, 'Deployment');

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyDefaults } from './defaults.js';
+import * as defaults from './defaults.js';
 import { errors, fieldErrorMessage, type FieldError } from './errors.js';
 import { deepCopy, type KObject } from './object.js';
-import { validateCreate, validateStatusUpdate, validateUpdate } from './validation.js';
+import * as v from './validation.js';
 
 const msgs = (errs: FieldError[]): string[] => errs.map(fieldErrorMessage);
 type Mutate = (o: any) => void;
@@ -12,18 +12,18 @@ const SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case
 const LABEL_MSG = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name' or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const DNS1035_MSG = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name' or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 
-function defaulted(group: string, kind: string, o: KObject): KObject {
-  applyDefaults(group, kind, o);
+function defaulted(defaulter: (o: KObject) => void, o: KObject): KObject {
+  defaulter(o);
   return o;
 }
 
-const basePod = (): KObject => defaulted('', 'Pod', {
+const basePod = (): KObject => defaulted(defaults.defaultPod, {
   apiVersion: 'v1', kind: 'Pod',
   metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } },
   spec: { containers: [{ name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80, name: 'http' }] }] },
 });
 
-const baseDeployment = (): KObject => defaulted('apps', 'Deployment', {
+const baseDeployment = (): KObject => defaulted(defaults.defaultDeployment, {
   apiVersion: 'apps/v1', kind: 'Deployment',
   metadata: { name: 'x', namespace: 'default', labels: { app: 'x' } },
   spec: {
@@ -32,29 +32,29 @@ const baseDeployment = (): KObject => defaulted('apps', 'Deployment', {
   },
 });
 
-const baseService = (): KObject => defaulted('', 'Service', {
+const baseService = (): KObject => defaulted(defaults.defaultService, {
   apiVersion: 'v1', kind: 'Service',
   metadata: { name: 'web', namespace: 'default' },
   spec: { selector: { app: 'web' }, ports: [{ port: 80 }], clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'] },
 });
 
 /** Runs each case on a fresh base object; want lists the exact messages (order-insensitive). */
-function table(group: string, kind: string, base: () => KObject, cases: [name: string, mutate: Mutate, want: string[]][]): void {
+function table(validate: (o: KObject) => FieldError[], kind: string, base: () => KObject, cases: [name: string, mutate: Mutate, want: string[]][]): void {
   for (const [name, mutate, want] of cases) {
     const o = base();
     mutate(o);
-    assert.deepEqual(msgs(validateCreate(group, kind, o)).sort(), [...want].sort(), `${kind}: ${name}`);
+    assert.deepEqual(msgs(validate(o)).sort(), [...want].sort(), `${kind}: ${name}`);
   }
 }
 
 test('the base objects are valid', () => {
-  assert.deepEqual(validateCreate('', 'Pod', basePod()), []);
-  assert.deepEqual(validateCreate('apps', 'Deployment', baseDeployment()), []);
-  assert.deepEqual(validateCreate('', 'Service', baseService()), []);
+  assert.deepEqual(v.validatePodCreate(basePod()), []);
+  assert.deepEqual(v.validateDeploymentCreate(baseDeployment()), []);
+  assert.deepEqual(v.validateServiceCreate(baseService()), []);
 });
 
 test('metadata: names, labels, annotations, finalizers, namespace', () => {
-  table('', 'Pod', basePod, [
+  table(v.validatePodCreate, 'Pod', basePod, [
     ['bad name', (p) => { p.metadata.name = 'Bad_Name'; }, [`metadata.name: Invalid value: "Bad_Name": ${SUBDOMAIN_MSG}`]],
     ['missing name', (p) => { delete p.metadata.name; }, ['metadata.name: Required value: name or generateName is required']],
     ['generateName only', (p) => { delete p.metadata.name; p.metadata.generateName = 'web-'; }, []],
@@ -80,17 +80,17 @@ test('metadata: names, labels, annotations, finalizers, namespace', () => {
     ]],
   ]);
   // Namespaces and services use label-shaped names; cluster-scoped kinds take no namespace.
-  assert.deepEqual(msgs(validateCreate('', 'Namespace', defaulted('', 'Namespace', { metadata: { name: 'a.b' } }))), ['metadata.name: Invalid value: "a.b": must not contain dots']);
-  assert.deepEqual(msgs(validateCreate('', 'Namespace', defaulted('', 'Namespace', { metadata: { name: 'Team' } }))), [`metadata.name: Invalid value: "Team": ${LABEL_MSG}`]);
-  assert.deepEqual(msgs(validateCreate('', 'Namespace', defaulted('', 'Namespace', { metadata: { name: 'team', namespace: 'x' } }))), ['metadata.namespace: Forbidden: not allowed on this type']);
-  assert.deepEqual(msgs(validateCreate('', 'Namespace', defaulted('', 'Namespace', { metadata: { name: 'team' } }))), []);
+  assert.deepEqual(msgs(v.validateNamespaceCreate(defaulted(defaults.defaultNamespace, { metadata: { name: 'a.b' } }))), ['metadata.name: Invalid value: "a.b": must not contain dots']);
+  assert.deepEqual(msgs(v.validateNamespaceCreate(defaulted(defaults.defaultNamespace, { metadata: { name: 'Team' } }))), [`metadata.name: Invalid value: "Team": ${LABEL_MSG}`]);
+  assert.deepEqual(msgs(v.validateNamespaceCreate(defaulted(defaults.defaultNamespace, { metadata: { name: 'team', namespace: 'x' } }))), ['metadata.namespace: Forbidden: not allowed on this type']);
+  assert.deepEqual(msgs(v.validateNamespaceCreate(defaulted(defaults.defaultNamespace, { metadata: { name: 'team' } }))), []);
   const svc = baseService();
   svc.metadata.name = '1web';
-  assert.deepEqual(msgs(validateCreate('', 'Service', svc)), [`metadata.name: Invalid value: "1web": ${DNS1035_MSG}`]);
+  assert.deepEqual(msgs(v.validateServiceCreate(svc)), [`metadata.name: Invalid value: "1web": ${DNS1035_MSG}`]);
 });
 
 test('pod create', () => {
-  table('', 'Pod', basePod, [
+  table(v.validatePodCreate, 'Pod', basePod, [
     ['no containers', (p) => { p.spec.containers = []; }, ['spec.containers: Required value']],
     ['missing image', (p) => { delete p.spec.containers[0].image; }, ['spec.containers[0].image: Required value']],
     ['image whitespace', (p) => { p.spec.containers[0].image = ' nginx'; }, ['spec.containers[0].image: Invalid value: " nginx": must not have leading or trailing whitespace']],
@@ -129,10 +129,50 @@ test('pod create', () => {
   ]);
 });
 
+test('pod create: volume item paths and subPaths stay inside their volume (issue #7)', () => {
+  const dotdot = "must not contain '..'";
+  const vol = (v: any) => (p: any) => { p.spec.serviceAccountName = 'default'; p.spec.volumes = [{ name: 'v', ...v }]; };
+  table(v.validatePodCreate, 'Pod', basePod, [
+    ['downwardAPI item climbing out', vol({ downwardAPI: { defaultMode: 420, items: [{ path: '../../../../../../etc/cron.d/x', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }] } }),
+      [`spec.volumes[0].downwardAPI.path: Invalid value: "../../../../../../etc/cron.d/x": ${dotdot}`]],
+    ['downwardAPI item absolute', vol({ downwardAPI: { defaultMode: 420, items: [{ path: '/etc/x', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }] } }),
+      ['spec.volumes[0].downwardAPI.path: Invalid value: "/etc/x": must be a relative path']],
+    ['downwardAPI item named ..data', vol({ downwardAPI: { defaultMode: 420, items: [{ path: '..data', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }] } }),
+      ['spec.volumes[0].downwardAPI.path: Invalid value: "..data": must not start with \'..\'']],
+    ['downwardAPI item without a source', vol({ downwardAPI: { defaultMode: 420, items: [{ path: 'x' }] } }),
+      ['spec.volumes[0].downwardAPI: Required value: one of fieldRef and resourceFieldRef is required']],
+    ['configMap item', vol({ configMap: { name: 'c', defaultMode: 420, items: [{ key: 'k', path: 'a/../../b' }] } }),
+      [`spec.volumes[0].configMap.items[0].path: Invalid value: "a/../../b": ${dotdot}`]],
+    ['secret item', vol({ secret: { secretName: 's', defaultMode: 420, items: [{ key: 'k', path: '../x' }] } }),
+      [`spec.volumes[0].secret.items[0].path: Invalid value: "../x": ${dotdot}`]],
+    ['projected configMap item', vol({ projected: { defaultMode: 420, sources: [{ configMap: { name: 'c', items: [{ key: 'k', path: '../x' }] } }] } }),
+      [`spec.volumes[0].projected.sources[0].configMap.items[0].path: Invalid value: "../x": ${dotdot}`]],
+    ['projected secret item', vol({ projected: { defaultMode: 420, sources: [{ secret: { name: 's', items: [{ key: 'k', path: '/x' }] } }] } }),
+      ['spec.volumes[0].projected.sources[0].secret.items[0].path: Invalid value: "/x": must be a relative path']],
+    ['projected downwardAPI item', vol({ projected: { defaultMode: 420, sources: [{ downwardAPI: { items: [{ path: 'a/..', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }] } }] } }),
+      [`spec.volumes[0].projected.sources[0].downwardAPI.path: Invalid value: "a/..": ${dotdot}`]],
+    ['projected token path', vol({ projected: { defaultMode: 420, sources: [{ serviceAccountToken: { path: '../../token', expirationSeconds: 3600 } }] } }),
+      [`spec.volumes[0].projected.path: Invalid value: "../../token": ${dotdot}`]],
+    ['projected token: path and expiry', vol({ projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 60 } }] } }),
+      ['spec.volumes[0].projected.path: Required value', 'spec.volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes']],
+    ['projected duplicate paths', vol({ projected: { defaultMode: 420, sources: [{ configMap: { name: 'c', items: [{ key: 'k', path: 'x' }] } }, { secret: { name: 's', items: [{ key: 'k', path: 'x' }] } }] } }),
+      ['spec.volumes[0].projected: Invalid value: "s": conflicting duplicate paths']],
+    ['subPath climbing out', (p) => { p.spec.volumes = [{ name: 'v', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/a', subPath: '../../etc' }]; },
+      [`spec.containers[0].volumeMounts.subPath: Invalid value: "../../etc": ${dotdot}`]],
+    ['subPath absolute', (p) => { p.spec.volumes = [{ name: 'v', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/a', subPath: '/etc' }]; },
+      ['spec.containers[0].volumeMounts.subPath: Invalid value: "/etc": must be a relative path']],
+    ['subPath starting with .. is a name', (p) => { p.spec.volumes = [{ name: 'v', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/a', subPath: '..x' }]; }, []],
+    ['subPathExpr', (p) => { p.spec.volumes = [{ name: 'v', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/a', subPathExpr: '$(X)/../..' }]; },
+      [`spec.containers[0].volumeMounts.subPathExpr: Invalid value: "$(X)/../..": ${dotdot}`]],
+    ['subPath and subPathExpr', (p) => { p.spec.volumes = [{ name: 'v', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'v', mountPath: '/a', subPath: 'a', subPathExpr: 'b' }]; },
+      ['spec.containers[0].volumeMounts[0].subPathExpr: Invalid value: "b": subPathExpr and subPath are mutually exclusive']],
+  ]);
+});
+
 test('the whole 422 message for a bad pod name, as kubectl prints it', () => {
   const p = basePod();
   p.metadata.name = 'Bad_Name';
-  const err = errors.invalid('Pod', '', 'Bad_Name', validateCreate('', 'Pod', p));
+  const err = errors.invalid('Pod', '', 'Bad_Name', v.validatePodCreate(p));
   assert.equal(err.code, 422);
   assert.equal(err.message, `Pod "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": ${SUBDOMAIN_MSG}`);
   assert.equal(err.toStatus().details?.causes?.[0].field, 'metadata.name');
@@ -156,7 +196,7 @@ test('pod update: only image, activeDeadlineSeconds, tolerations may change', ()
   for (const [name, mutate, want] of cases) {
     const p = deepCopy(old);
     mutate(p);
-    const got = msgs(validateUpdate('', 'Pod', p, old));
+    const got = msgs(v.validatePodUpdate(p, old));
     if (want instanceof RegExp) {
       assert.equal(got.length, 1, `${name}: ${got.join(' | ')}`);
       assert.match(got[0], want, name);
@@ -169,12 +209,12 @@ test('pod update: only image, activeDeadlineSeconds, tolerations may change', ()
   withTol.spec = { ...(withTol.spec as object), tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }], activeDeadlineSeconds: 30 };
   const p = deepCopy(withTol);
   (p.spec as any).tolerations[0].tolerationSeconds = 10;
-  assert.deepEqual(validateUpdate('', 'Pod', p, withTol), []);
+  assert.deepEqual(v.validatePodUpdate(p, withTol), []);
   (p.spec as any).tolerations = [];
   (p.spec as any).activeDeadlineSeconds = 60;
-  assert.deepEqual(msgs(validateUpdate('', 'Pod', p, withTol)), ['spec.activeDeadlineSeconds: Invalid value: 60: must be less than or equal to previous value']);
+  assert.deepEqual(msgs(v.validatePodUpdate(p, withTol)), ['spec.activeDeadlineSeconds: Invalid value: 60: must be less than or equal to previous value']);
   (p.spec as any).activeDeadlineSeconds = 30;
-  assert.deepEqual(msgs(validateUpdate('', 'Pod', p, withTol)), ['spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds']);
+  assert.deepEqual(msgs(v.validatePodUpdate(p, withTol)), ['spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds']);
 });
 
 test('pod status update', () => {
@@ -182,17 +222,17 @@ test('pod status update', () => {
   old.metadata.resourceVersion = '5';
   const p = deepCopy(old);
   p.status = { phase: 'Running', podIP: '10.244.0.5', podIPs: [{ ip: '10.244.0.5' }], conditions: [{ type: 'Ready', status: 'True' }] };
-  assert.deepEqual(validateStatusUpdate('', 'Pod', p, old), []);
+  assert.deepEqual(v.validatePodStatusUpdate(p, old), []);
   (p.status as any).podIPs = [{ ip: 'nope' }];
   (p.spec as any).nodeName = 'n1';
-  assert.deepEqual(msgs(validateStatusUpdate('', 'Pod', p, old)).sort(), [
+  assert.deepEqual(msgs(v.validatePodStatusUpdate(p, old)).sort(), [
     'status.nodeName: Forbidden: may not be changed directly',
     'status.podIPs[0]: Invalid value: "nope": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
   ]);
 });
 
 test('deployment create', () => {
-  table('apps', 'Deployment', baseDeployment, [
+  table(v.validateDeploymentCreate, 'Deployment', baseDeployment, [
     ['selector does not match template labels', (d) => { d.spec.template.metadata.labels = { app: 'y', tier: 'web' }; }, [
       'spec.template.metadata.labels: Invalid value: map[string]string{"app":"y", "tier":"web"}: `selector` does not match template `labels`',
     ]],
@@ -227,16 +267,16 @@ test('deployment create', () => {
 });
 
 test('deployment and replicaset update: selector is immutable', () => {
-  for (const [group, kind, base] of [['apps', 'Deployment', baseDeployment], ['apps', 'ReplicaSet', () => defaulted('apps', 'ReplicaSet', { metadata: { name: 'x-1', namespace: 'default' }, spec: deepCopy((baseDeployment().spec as any)) })]] as const) {
+  for (const [validateUpdate, kind, base] of [[v.validateDeploymentUpdate, 'Deployment', baseDeployment], [v.validateReplicaSetUpdate, 'ReplicaSet', () => defaulted(defaults.defaultReplicaSet, { metadata: { name: 'x-1', namespace: 'default' }, spec: deepCopy((baseDeployment().spec as any)) })]] as const) {
     const old = base();
     old.metadata.resourceVersion = '7';
     const d = deepCopy(old);
     (d.spec as any).replicas = 3;
     (d.spec as any).template.spec.containers[0].image = 'nginx:1.28';
-    assert.deepEqual(validateUpdate(group, kind, d, old), [], `${kind}: scale and new image`);
+    assert.deepEqual(validateUpdate(d, old), [], `${kind}: scale and new image`);
     (d.spec as any).selector = { matchLabels: { app: 'x', tier: 'web' } };
     (d.spec as any).template.metadata.labels.tier = 'web';
-    assert.deepEqual(msgs(validateUpdate(group, kind, d, old)), [
+    assert.deepEqual(msgs(validateUpdate(d, old)), [
       'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"x", "tier":"web"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
     ], kind);
   }
@@ -247,16 +287,16 @@ test('deployment status update', () => {
   old.metadata.resourceVersion = '7';
   const d = deepCopy(old);
   d.status = { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
-  assert.deepEqual(validateStatusUpdate('apps', 'Deployment', d, old), []);
+  assert.deepEqual(v.validateDeploymentStatusUpdate(d, old), []);
   d.status = { replicas: 1, readyReplicas: 2, availableReplicas: 2 };
-  assert.deepEqual(msgs(validateStatusUpdate('apps', 'Deployment', d, old)).sort(), [
+  assert.deepEqual(msgs(v.validateDeploymentStatusUpdate(d, old)).sort(), [
     'status.availableReplicas: Invalid value: 2: cannot be greater than status.replicas',
     'status.readyReplicas: Invalid value: 2: cannot be greater than status.replicas',
   ]);
 });
 
 test('service create', () => {
-  table('', 'Service', baseService, [
+  table(v.validateServiceCreate, 'Service', baseService, [
     ['no ports', (s) => { s.spec.ports = []; }, ['spec.ports: Required value']],
     ['headless without ports', (s) => { s.spec.ports = []; s.spec.clusterIP = 'None'; s.spec.clusterIPs = ['None']; }, []],
     ['port out of range', (s) => { s.spec.ports[0].port = 0; s.spec.ports[0].targetPort = 80; }, ['spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive']],
@@ -272,10 +312,10 @@ test('service create', () => {
     ['clusterIPs out of sync', (s) => { s.spec.clusterIPs = ['10.96.0.11']; }, ['spec.clusterIPs: Invalid value: []string{"10.96.0.11"}: first value must match `clusterIP`']],
     ['bad targetPort name', (s) => { s.spec.ports[0].targetPort = 'Web'; }, ['spec.ports[0].targetPort: Invalid value: "Web": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)']],
   ]);
-  const en = defaulted('', 'Service', { metadata: { name: 'ext', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'example.com.' } });
-  assert.deepEqual(validateCreate('', 'Service', en), []);
-  const np = defaulted('', 'Service', { metadata: { name: 'np', namespace: 'default' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }], clusterIP: '10.96.0.12', clusterIPs: ['10.96.0.12'] } });
-  assert.deepEqual(validateCreate('', 'Service', np), []);
+  const en = defaulted(defaults.defaultService, { metadata: { name: 'ext', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'example.com.' } });
+  assert.deepEqual(v.validateServiceCreate(en), []);
+  const np = defaulted(defaults.defaultService, { metadata: { name: 'np', namespace: 'default' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }], clusterIP: '10.96.0.12', clusterIPs: ['10.96.0.12'] } });
+  assert.deepEqual(v.validateServiceCreate(np), []);
 });
 
 test('service update: clusterIP is immutable except to and from ExternalName', () => {
@@ -283,18 +323,18 @@ test('service update: clusterIP is immutable except to and from ExternalName', (
   old.metadata.resourceVersion = '3';
   const s = deepCopy(old);
   (s.spec as any).ports[0].port = 8080;
-  assert.deepEqual(validateUpdate('', 'Service', s, old), []);
+  assert.deepEqual(v.validateServiceUpdate(s, old), []);
   (s.spec as any).clusterIP = '10.96.0.99';
   (s.spec as any).clusterIPs = ['10.96.0.99'];
-  assert.deepEqual(msgs(validateUpdate('', 'Service', s, old)), ['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.99"}: may not change once set']);
+  assert.deepEqual(msgs(v.validateServiceUpdate(s, old)), ['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.99"}: may not change once set']);
   const en = deepCopy(old);
   Object.assign(en.spec as object, { type: 'ExternalName', externalName: 'example.com', clusterIP: undefined, clusterIPs: undefined, ipFamilies: undefined, ipFamilyPolicy: undefined, internalTrafficPolicy: undefined });
-  assert.deepEqual(validateUpdate('', 'Service', en, old), []);
+  assert.deepEqual(v.validateServiceUpdate(en, old), []);
 });
 
 test('configmap and secret', () => {
   const cm = (): KObject => ({ metadata: { name: 'c', namespace: 'default' }, data: { 'app.conf': 'x' } });
-  table('', 'ConfigMap', cm, [
+  table(v.validateConfigMapCreate, 'ConfigMap', cm, [
     ['bad key', (c) => { c.data = { 'a b': 'x' }; }, ["data[a b]: Invalid value: \"a b\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name' or 'KEY_NAME' or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"]],
     ['dot-dot key', (c) => { c.data = { '..x': 'x' }; }, ["data[..x]: Invalid value: \"..x\": must not start with '..'"]],
     ['key in both', (c) => { c.binaryData = { 'app.conf': 'eA==' }; }, ['data[app.conf]: Invalid value: "app.conf": duplicate of key present in binaryData']],
@@ -306,13 +346,13 @@ test('configmap and secret', () => {
   const next = deepCopy(old);
   (next.data as any)['app.conf'] = 'y';
   delete next.immutable;
-  assert.deepEqual(msgs(validateUpdate('', 'ConfigMap', next, old)).sort(), [
+  assert.deepEqual(msgs(v.validateConfigMapUpdate(next, old)).sort(), [
     'data: Forbidden: field is immutable when `immutable` is set',
     'immutable: Forbidden: field is immutable when `immutable` is set',
   ]);
 
-  const secret = (): KObject => defaulted('', 'Secret', { metadata: { name: 's', namespace: 'default' }, data: { password: 'cGFzcw==' } });
-  table('', 'Secret', secret, [
+  const secret = (): KObject => defaulted(defaults.defaultSecret, { metadata: { name: 's', namespace: 'default' }, data: { password: 'cGFzcw==' } });
+  table(v.validateSecretCreate, 'Secret', secret, [
     ['tls without keys', (s) => { s.type = 'kubernetes.io/tls'; }, ['data[tls.crt]: Required value', 'data[tls.key]: Required value']],
     ['service account token without annotation', (s) => { s.type = 'kubernetes.io/service-account-token'; }, ['metadata.annotations[kubernetes.io/service-account.name]: Required value']],
     ['too large', (s) => { s.data = { a: Buffer.alloc(1024 * 1024 + 1).toString('base64') }; }, ['data: Too long: may not be more than 1048576 bytes']],
@@ -322,17 +362,17 @@ test('configmap and secret', () => {
   const s2 = deepCopy(olds);
   s2.type = 'kubernetes.io/basic-auth';
   (s2.data as any).username = 'dQ==';
-  assert.deepEqual(msgs(validateUpdate('', 'Secret', s2, olds)), ['type: Invalid value: "kubernetes.io/basic-auth": field is immutable']);
+  assert.deepEqual(msgs(v.validateSecretUpdate(s2, olds)), ['type: Invalid value: "kubernetes.io/basic-auth": field is immutable']);
 });
 
 test('namespace, node, lease, endpoints, endpointslice, event', () => {
-  const ns = defaulted('', 'Namespace', { metadata: { name: 'team' } });
+  const ns = defaulted(defaults.defaultNamespace, { metadata: { name: 'team' } });
   ns.metadata.resourceVersion = '1';
   const done = deepCopy(ns);
   (done.status as any).phase = 'Terminating';
-  assert.deepEqual(msgs(validateStatusUpdate('', 'Namespace', done, ns)), ['status.Phase: Invalid value: "Terminating": may only be \'Active\' if `deletionTimestamp` is empty']);
+  assert.deepEqual(msgs(v.validateNamespaceStatusUpdate(done, ns)), ['status.Phase: Invalid value: "Terminating": may only be \'Active\' if `deletionTimestamp` is empty']);
 
-  table('', 'Node', () => ({ metadata: { name: 'node-1' }, spec: {} }), [
+  table(v.validateNodeCreate, 'Node', () => ({ metadata: { name: 'node-1' }, spec: {} }), [
     ['ok', () => {}, []],
     ['taint without effect', (n) => { n.spec.taints = [{ key: 'k', value: 'v' }]; }, ['spec.taints[0].effect: Required value']],
     ['duplicate taints', (n) => { n.spec.taints = [{ key: 'k', effect: 'NoSchedule' }, { key: 'k', value: 'x', effect: 'NoSchedule' }]; }, ['spec.taints[1]: Duplicate value: core.Taint{Key:"k", Value:"x", Effect:"NoSchedule", TimeAdded:<nil>}: taints must be unique by key and effect pair']],
@@ -341,21 +381,21 @@ test('namespace, node, lease, endpoints, endpointslice, event', () => {
   const moved = deepCopy(node);
   (moved.spec as any).podCIDRs = ['10.244.1.0/24'];
   (moved.spec as any).podCIDR = '10.244.1.0/24';
-  assert.deepEqual(msgs(validateUpdate('', 'Node', moved, node)), ['spec.podCIDRs: Forbidden: node updates may not change podCIDR except from "" to valid']);
+  assert.deepEqual(msgs(v.validateNodeUpdate(moved, node)), ['spec.podCIDRs: Forbidden: node updates may not change podCIDR except from "" to valid']);
 
-  table('coordination.k8s.io', 'Lease', () => ({ metadata: { name: 'kube-scheduler', namespace: 'kube-system' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } }), [
+  table(v.validateLeaseCreate, 'Lease', () => ({ metadata: { name: 'kube-scheduler', namespace: 'kube-system' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } }), [
     ['ok', () => {}, []],
     ['zero duration', (l) => { l.spec.leaseDurationSeconds = 0; }, ['spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0']],
     ['negative transitions', (l) => { l.spec.leaseTransitions = -1; }, ['spec.leaseTransitions: Invalid value: -1: must be greater than or equal to 0']],
   ]);
 
-  table('', 'Endpoints', () => defaulted('', 'Endpoints', { metadata: { name: 'web', namespace: 'default' }, subsets: [{ addresses: [{ ip: '10.244.0.5' }], ports: [{ port: 80 }] }] }), [
+  table(v.validateEndpointsCreate, 'Endpoints', () => defaulted(defaults.defaultEndpoints, { metadata: { name: 'web', namespace: 'default' }, subsets: [{ addresses: [{ ip: '10.244.0.5' }], ports: [{ port: 80 }] }] }), [
     ['ok', () => {}, []],
     ['loopback', (e) => { e.subsets[0].addresses[0].ip = '127.0.0.1'; }, ['subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)']],
     ['no addresses', (e) => { e.subsets[0].addresses = []; }, ['subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`']],
   ]);
 
-  table('discovery.k8s.io', 'EndpointSlice', () => defaulted('discovery.k8s.io', 'EndpointSlice', { metadata: { name: 'web-abc', namespace: 'default' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.0.5'] }], ports: [{ name: 'http', port: 80 }] }), [
+  table(v.validateEndpointSliceCreate, 'EndpointSlice', () => defaulted(defaults.defaultEndpointSlice, { metadata: { name: 'web-abc', namespace: 'default' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.0.5'] }], ports: [{ name: 'http', port: 80 }] }), [
     ['ok', () => {}, []],
     ['bad address type', (e) => { e.addressType = 'IPX'; }, ['addressType: Unsupported value: "IPX": supported values: "FQDN", "IPv4", "IPv6"']],
     ['IPv6 address in IPv4 slice', (e) => { e.endpoints[0].addresses = ['fd00::1']; }, ['endpoints[0].addresses[0]: Invalid value: "fd00::1": must be a valid IPv4 address']],
@@ -363,7 +403,7 @@ test('namespace, node, lease, endpoints, endpointslice, event', () => {
     ['duplicate port names', (e) => { e.ports.push({ name: 'http', port: 81, protocol: 'TCP' }); }, ['ports[1].name: Duplicate value: "http"']],
   ]);
 
-  table('', 'Event', () => ({ metadata: { name: 'web.17a', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web', namespace: 'default' }, reason: 'Started', message: 'm', type: 'Normal' }), [
+  table(v.validateEventCreate, 'Event', () => ({ metadata: { name: 'web.17a', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web', namespace: 'default' }, reason: 'Started', message: 'm', type: 'Normal' }), [
     ['ok', () => {}, []],
     ['namespace mismatch', (e) => { e.involvedObject.namespace = 'other'; }, ['involvedObject.namespace: Invalid value: "other": does not match event.namespace']],
   ]);

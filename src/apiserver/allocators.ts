@@ -92,20 +92,4 @@ export function newServiceAllocators(serviceCIDR = '10.96.0.0/12', nodePortRange
   return { clusterIPs: new IPAllocator(serviceCIDR), nodePorts: new PortAllocator(lo, hi) };
 }
 
-interface ServiceLike {
-  spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: { nodePort?: number }[] };
-}
-
-/** Claims a stored Service's addresses at start-up. */
-export function claimExisting(alloc: ServiceAllocators, svc: ServiceLike): void {
-  for (const ip of svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])) alloc.clusterIPs.allocate(ip);
-  for (const p of svc.spec?.ports ?? []) if (p.nodePort) alloc.nodePorts.allocate(p.nodePort);
-}
-
-/** Everything a Service holds, for release on delete or on a failed write. */
-export function releaseService(alloc: ServiceAllocators, svc: ServiceLike): void {
-  for (const ip of svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])) alloc.clusterIPs.release(ip);
-  for (const p of svc.spec?.ports ?? []) if (p.nodePort) alloc.nodePorts.release(p.nodePort);
-}
-
 export type { FieldError };

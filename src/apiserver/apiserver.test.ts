@@ -128,3 +128,37 @@ test('the scale subresource reports the selector as Kubernetes writes it (sorted
   assert.equal(scale.spec.replicas, 2);
   assert.equal(scale.status.selector, 'a=1,b=2,c in (x,y)');
 });
+
+test('namespaces/finalize writes are validated and change only spec.finalizers', async () => {
+  const NS = { group: '', version: 'v1', resource: 'namespaces' };
+  const ns = await cp.client.create(NS, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fin-check' } });
+  const FIN = { ...NS, name: 'fin-check', subresource: 'finalize' };
+  try {
+    await assert.rejects(cp.client.update(FIN, { ...ns, spec: { finalizers: ['kubernetes', 'not a name'] } }), (e) => isApiError(e) && e.code === 422
+      && /spec\.finalizers\[1\]: Invalid value: "not a name"/.test(e.message));
+    await assert.rejects(cp.client.update(FIN, { ...ns, spec: { finalizers: ['unqualified'] } }), (e) => isApiError(e) && e.code === 422
+      && /name is neither a standard finalizer name nor is it fully qualified/.test(e.message));
+    const done = await cp.client.update(FIN, { ...ns, metadata: { ...ns.metadata, labels: { sneaked: 'in' } }, spec: { finalizers: ['kubernetes', 'example.com/cleanup'] } });
+    assert.deepEqual((done.spec as { finalizers: string[] }).finalizers, ['kubernetes', 'example.com/cleanup']);
+    assert.equal(done.metadata.labels?.sneaked, undefined, 'only spec.finalizers changes through finalize');
+  } finally {
+    await cp.client.update(FIN, { ...ns, spec: { finalizers: [] } }).catch(() => undefined);
+    await cp.client.delete({ ...NS, name: 'fin-check' }).catch(() => undefined);
+  }
+});
+
+test('verbs a resource or subresource does not serve are 405, not another verb in disguise', async () => {
+  const NS = { group: '', version: 'v1', resource: 'namespaces' };
+  await assert.rejects(cp.client.deleteCollection(NS), (e) => isApiError(e) && e.code === 405);
+  const POD = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
+  await cp.client.create(POD, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'verbs' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+  try {
+    await assert.rejects(cp.client.update({ ...POD, name: 'verbs', subresource: 'binding' }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'verbs' }, spec: { nodeName: 'x' } }),
+      (e) => isApiError(e) && e.code === 405);
+    await assert.rejects(cp.client.get({ ...POD, name: 'verbs', subresource: 'eviction' }), (e) => isApiError(e) && e.code === 405);
+    const pod = await cp.client.get<KObject & { spec: { nodeName?: string } }>({ ...POD, name: 'verbs' });
+    assert.equal(pod.spec.nodeName, undefined, 'the refused binding left the pod unbound');
+  } finally {
+    await cp.client.delete({ ...POD, name: 'verbs' }, { gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
+});

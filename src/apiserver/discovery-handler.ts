@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { errors, StatusError } from '../api/errors.js';
-import { openapiV2Document, openapiV2ProtoDocument, openapiV3Document, openapiV3Index, type CachedDocument } from '../api/openapi.js';
+import { openapiV2Document, openapiV2ProtoDocument, openapiV3Document, openapiV3Index, type CachedDocument } from './openapi-docs.js';
 import {
   aggregatedDiscovery, aggregatedDiscoveryMediaType, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo,
   type AggregatedDiscoveryVersion,

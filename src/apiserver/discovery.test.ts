@@ -11,7 +11,9 @@ import {
   storageVersionHash,
 } from './discovery.js';
 import { handleDiscovery, negotiateDiscovery } from './discovery-handler.js';
-import { buildOpenAPIV2, buildOpenAPIV3, openapiV2Document, setOpenAPIOptions, openapiV3, openapiV3Document, openapiV3Index } from '../api/openapi.js';
+import { buildOpenAPIV2, buildOpenAPIV3 } from '../api/openapi.js';
+import { openapiV2Document, setOpenAPIOptions, openapiV3, openapiV3Document, openapiV3Index } from './openapi-docs.js';
+import { RESOURCES } from './registry/index.js';
 import type { TypeDef } from '../api/schema/types.js';
 
 const KUBECTL_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
@@ -146,7 +148,7 @@ const TEST_TYPES: TypeDef[] = [
 
 describe('OpenAPI builders (test types)', () => {
   test('v3 document of apps/v1', () => {
-    const doc = buildOpenAPIV3('apps/v1', TEST_TYPES) as Json;
+    const doc = buildOpenAPIV3('apps/v1', TEST_TYPES, RESOURCES) as Json;
     assert.equal(doc.openapi, '3.0.0');
     const schemas = doc.components.schemas;
     assertRefsResolve(doc, '#/components/schemas/', schemas);
@@ -187,14 +189,14 @@ describe('OpenAPI builders (test types)', () => {
     assert.deepEqual(patch['x-kubernetes-group-version-kind'], { group: 'apps', kind: 'Deployment', version: 'v1' });
     assert.ok(patch.requestBody.content['application/strategic-merge-patch+json']);
     assert.ok(patch.parameters.some((p: Json) => p.name === 'fieldValidation' && p.in === 'query'));
-    const noSSV = buildOpenAPIV3('apps/v1', TEST_TYPES, { serverSideFieldValidation: false }) as Json;
+    const noSSV = buildOpenAPIV3('apps/v1', TEST_TYPES, RESOURCES, { serverSideFieldValidation: false }) as Json;
     assert.ok(!noSSV.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch.parameters.some((p: Json) => p.name === 'fieldValidation'));
     assert.ok(doc.paths['/apis/apps/v1/deployments'].get, 'list across namespaces');
-    assert.equal(buildOpenAPIV3('nope/v1', TEST_TYPES), undefined);
+    assert.equal(buildOpenAPIV3('nope/v1', TEST_TYPES, RESOURCES), undefined);
   });
 
   test('v2 document', () => {
-    const doc = buildOpenAPIV2(TEST_TYPES) as Json;
+    const doc = buildOpenAPIV2(TEST_TYPES, RESOURCES) as Json;
     assert.equal(doc.swagger, '2.0');
     assertRefsResolve(doc, '#/definitions/', doc.definitions);
     assert.deepEqual(doc.definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString'].type, 'string');

@@ -4,7 +4,8 @@
 
 import { createHash } from 'node:crypto';
 import { apiVersionOf } from '../api/object.js';
-import { RESOURCES, groupVersions, type ResourceInfo } from '../api/resources.js';
+import type { ResourceInfo } from '../api/resources.js';
+import { RESOURCES, groupVersions } from './registry/index.js';
 
 export const K8S_MAJOR = '1';
 export const K8S_MINOR = '32';

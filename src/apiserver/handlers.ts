@@ -3,9 +3,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, StatusError } from '../api/errors.js';
-import { isObject, nowRFC3339, type KObject, type KList } from '../api/object.js';
-import { findResource, type ResourceInfo } from '../api/resources.js';
-import { labelSelectorString } from '../api/labels.js';
+import { isObject, type KObject, type KList } from '../api/object.js';
+import type { ResourceInfo } from '../api/resources.js';
 import { applyPatchByContentType } from '../api/patch/index.js';
 import { checkFields, parseFieldValidation, type FieldValidation } from './fieldvalidation.js';
 import { readBody, writeJSON } from './http.js';
@@ -13,8 +12,10 @@ import { decodeBody, decodeJSON, mediaType, negotiateOutput, type OutputFormat }
 import { decodeK8sProtobuf } from '../api/protobuf.js';
 import type { RequestInfo } from './request.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
+import { findDefinition } from './registry/index.js';
+import type { ViewREST } from './registry/rest.js';
 import type { RequestContext } from './registry/strategy.js';
-import { buildTable } from './tables.js';
+import { buildTable, type Printer } from './tables.js';
 
 export interface HandlerEnv {
   registry(group: string, resource: string): GenericRegistry | undefined;
@@ -110,11 +111,11 @@ function parseDeleteOptions(req: IncomingMessage, body: Buffer, q: URLSearchPara
   return opts;
 }
 
-function render(out: OutputFormat, ri: ResourceInfo, value: KObject | KList): unknown {
+function render(out: OutputFormat, def: { info: ResourceInfo; printer: Printer }, value: KObject | KList): unknown {
   if (out.kind === 'table') {
     const isList = Array.isArray((value as KList).items);
     const items = isList ? (value as KList).items : [value as KObject];
-    return buildTable(ri, items, { includeObject: out.includeObject ?? 'Metadata', listMeta: isList ? (value as KList).metadata : { resourceVersion: (value as KObject).metadata.resourceVersion } });
+    return buildTable(def.printer, def.info, items, { includeObject: out.includeObject ?? 'Metadata', listMeta: isList ? (value as KList).metadata : { resourceVersion: (value as KObject).metadata.resourceVersion } });
   }
   if (out.kind === 'metadata') {
     const meta = (o: KObject) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata });
@@ -128,94 +129,66 @@ function successStatus(ri: ResourceInfo, obj: KObject): unknown {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: obj.metadata.name, group: ri.group || undefined, kind: ri.resource, uid: obj.metadata.uid } };
 }
 
-function scaleOf(obj: KObject): KObject {
-  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: unknown };
-  const status = (obj.status ?? {}) as { replicas?: number };
-  // status.selector is the selector's string form, as LabelSelectorAsSelector writes it.
-  const selector = labelSelectorString(spec.selector) ?? '';
-  return {
-    kind: 'Scale', apiVersion: 'autoscaling/v1',
-    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, selector },
-  };
-}
-
 export async function handleResource(env: HandlerEnv, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: string): Promise<void> {
-  const ri = findResource(info.group, info.version, info.resource!);
-  if (!ri) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', { });
+  const def = findDefinition(info.group, info.version, info.resource!);
+  if (!def) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', { });
+  const ri = def.info;
   let namespace = info.namespace;
   let name = info.name;
   if (ri.resource === 'namespaces' && name !== undefined) namespace = undefined;
   if (!ri.namespaced && info.namespace && ri.resource !== 'namespaces') throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-  const reg = env.registry(ri.group, ri.resource);
-  if (!reg) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   const sub = info.subresource;
-  if (sub && !ri.subresources.some((s) => s.name === sub)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-  if (sub && ['log', 'exec', 'attach', 'portforward', 'proxy'].includes(sub)) {
+  const subDef = sub === undefined ? undefined : def.subresources[sub];
+  if (sub !== undefined && !subDef) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+  if (subDef?.rest.type === 'connect') {
     if (!env.connect) throw new StatusError(503, 'ServiceUnavailable', `no node agent is serving ${sub} for this cluster yet`);
     return env.connect(info, req, res);
   }
-  const out = negotiateOutput(req.headers.accept, q);
+  if (!(subDef ?? ri).verbs.includes(info.verb)) throw errors.methodNotAllowed();
   const method = req.method ?? 'GET';
   const ctx = requestContext(req, q, user);
-  const fv = parseFieldValidation(q.get('fieldValidation'));
   if (ri.namespaced && method === 'POST' && !namespace && !sub) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+  const create = subDef?.rest.type === 'create' ? subDef.rest.create : sub === undefined ? def.create : undefined;
+  if (create) {
+    if (info.verb !== 'create') throw errors.methodNotAllowed();
+    const decoded = decodeBody(req.headers['content-type'], await readBody(req)).value;
+    const r = await create(env, namespace, name, decoded, ctx);
+    return send(res, r.code, r.body, ctx);
+  }
+  const reg = env.registry(ri.group, ri.resource);
+  if (!reg) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+  if (subDef?.rest.type === 'view') return serveView(subDef.rest.view, reg, info.verb, namespace, name!, req, res, q, ctx);
+  const out = negotiateOutput(req.headers.accept, q);
+  const fv = parseFieldValidation(q.get('fieldValidation'));
 
   switch (info.verb) {
     case 'get': {
       const obj = await reg.get(namespace, name!);
-      if (sub === 'scale') return send(res, 200, scaleOf(obj));
-      return send(res, 200, render(out, ri, obj));
+      return send(res, 200, render(out, def, obj));
     }
     case 'list': {
       const list = await reg.list(namespace, listOptions(q));
-      return send(res, 200, render(out, ri, list));
+      return send(res, 200, render(out, def, list));
     }
     case 'watch':
       return serveWatch(reg, ri, namespace, q, out, req, res);
     case 'create': {
       const body = await readBody(req);
-      if (sub === 'binding' || ri.resource === 'bindings') return bind(env, reg, ri, namespace!, name, body, req, res, ctx);
-      if (sub === 'eviction') return evict(reg, ri, namespace!, name!, body, req, res, ctx);
       if (name !== undefined) throw errors.methodNotAllowed();
       const obj = decodeObject(req, body, ri, fv, ctx);
       const created = await reg.create(namespace, obj, ctx);
-      return send(res, 201, render(out, ri, created), ctx);
+      return send(res, 201, render(out, def, created), ctx);
     }
     case 'update': {
       if (name === undefined) throw errors.methodNotAllowed();
       const body = await readBody(req);
-      if (sub === 'scale') {
-        const scale = decodeObject(req, body, ri, fv, ctx, 'io.k8s.api.autoscaling.v1.Scale');
-        return updateScale(reg, namespace, name, scale, ctx, res);
-      }
       const obj = decodeObject(req, body, ri, fv, ctx);
       const { obj: updated, created } = await reg.update(namespace, name, obj, ctx, sub);
-      return send(res, created ? 201 : 200, render(out, ri, updated), ctx);
+      return send(res, created ? 201 : 200, render(out, def, updated), ctx);
     }
     case 'patch': {
       if (name === undefined) throw errors.methodNotAllowed();
-      const ct = mediaType(req.headers['content-type']);
-      if (!PATCH_TYPES.has(ct)) throw new StatusError(415, 'UnsupportedMediaType', `the server does not support the media type "${ct}" for PATCH; supported: ${[...PATCH_TYPES].join(', ')}`);
-      const body = (await readBody(req)).toString('utf8');
-      const force = q.get('force') === 'true';
-      if (ct === 'application/apply-patch+yaml') {
-        if (!q.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
-      } else if (q.get('force') !== null) {
-        throw errors.badRequest('force: Invalid value: true: may not be specified for non-apply patch');
-      }
-      if (sub === 'scale') {
-        const { obj } = await reg.guaranteedUpdate(namespace, name, ctx, undefined, (cur) => {
-          if (!cur) throw reg.notFound(name);
-          const patched = applyPatchByContentType(ct, scaleOf(cur), body, { manager: ctx.fieldManager, force, typeName: 'io.k8s.api.autoscaling.v1.Scale' });
-          const replicas = (patched.spec as { replicas?: number } | undefined)?.replicas;
-          if (typeof replicas !== 'number') throw errors.badRequest('spec.replicas must be a number');
-          (cur.spec as { replicas?: number }).replicas = replicas;
-          return cur;
-        });
-        return send(res, 200, scaleOf(obj), ctx);
-      }
+      const { ct, body, force } = await readPatch(req, q);
       const { obj, created } = await reg.guaranteedUpdate(namespace, name, ctx, sub, (cur) => {
         if (!cur) {
           if (ct !== 'application/apply-patch+yaml') throw reg.notFound(name);
@@ -230,75 +203,62 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
         // A patch may carry a resourceVersion precondition; otherwise it applies to whatever is current.
         return patched;
       }, { allowCreate: ct === 'application/apply-patch+yaml' });
-      return send(res, created ? 201 : 200, render(out, ri, obj), ctx);
+      return send(res, created ? 201 : 200, render(out, def, obj), ctx);
     }
     case 'delete': {
       const body = await readBody(req);
       const opts = parseDeleteOptions(req, body, q);
       const { obj, deleted } = await reg.delete(namespace, name!, opts, ctx);
-      if (deleted && ri.resource !== 'pods' && ri.resource !== 'namespaces') return send(res, 200, successStatus(ri, obj), ctx);
-      return send(res, 200, render(out, ri, obj), ctx);
+      if (deleted && !reg.strategy.returnDeletedObject) return send(res, 200, successStatus(ri, obj), ctx);
+      return send(res, 200, render(out, def, obj), ctx);
     }
     case 'deletecollection': {
       const body = await readBody(req);
       const opts = parseDeleteOptions(req, body, q);
       const list = await reg.deleteCollection(namespace, listOptions(q), opts, ctx);
-      return send(res, 200, render(out, ri, list), ctx);
+      return send(res, 200, render(out, def, list), ctx);
     }
     default:
       throw errors.methodNotAllowed();
   }
 }
 
-async function updateScale(reg: GenericRegistry, namespace: string | undefined, name: string, scale: KObject, ctx: RequestContext, res: ServerResponse): Promise<void> {
-  const replicas = (scale.spec as { replicas?: number } | undefined)?.replicas;
+/** A PATCH body with its media type, checked against what the server accepts. */
+async function readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ ct: string; body: string; force: boolean }> {
+  const ct = mediaType(req.headers['content-type']);
+  if (!PATCH_TYPES.has(ct)) throw new StatusError(415, 'UnsupportedMediaType', `the server does not support the media type "${ct}" for PATCH; supported: ${[...PATCH_TYPES].join(', ')}`);
+  const body = (await readBody(req)).toString('utf8');
+  if (ct === 'application/apply-patch+yaml') {
+    if (!q.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+  } else if (q.get('force') !== null) {
+    throw errors.badRequest('force: Invalid value: true: may not be specified for non-apply patch');
+  }
+  return { ct, body, force: q.get('force') === 'true' };
+}
+
+/** GET, PUT and PATCH of a subresource that is another kind's view of the object (scale). */
+async function serveView(view: ViewREST, reg: GenericRegistry, verb: RequestInfo['verb'], namespace: string | undefined, name: string, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, ctx: RequestContext): Promise<void> {
+  if (verb === 'get') return send(res, 200, view.toView(await reg.get(namespace, name)));
+  let change: (cur: KObject) => KObject;
+  if (verb === 'update') {
+    const sent = decodeObject(req, await readBody(req), reg.ri, parseFieldValidation(q.get('fieldValidation')), ctx, view.typeName);
+    change = (cur) => {
+      if (sent.metadata.resourceVersion && sent.metadata.resourceVersion !== cur.metadata.resourceVersion) {
+        throw errors.conflict(reg.ri.resource, reg.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      return view.fromView(cur, sent);
+    };
+  } else if (verb === 'patch') {
+    const { ct, body, force } = await readPatch(req, q);
+    change = (cur) => view.fromView(cur, applyPatchByContentType(ct, view.toView(cur), body, { manager: ctx.fieldManager, force, typeName: view.typeName }));
+  } else {
+    throw errors.methodNotAllowed();
+  }
   const { obj } = await reg.guaranteedUpdate(namespace, name, ctx, undefined, (cur) => {
     if (!cur) throw reg.notFound(name);
-    if (scale.metadata.resourceVersion && scale.metadata.resourceVersion !== cur.metadata.resourceVersion) {
-      throw errors.conflict(reg.ri.resource, reg.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
-    }
-    (cur.spec as { replicas?: number }).replicas = replicas ?? 0;
-    return cur;
+    return change(cur);
   });
-  send(res, 200, scaleOf(obj), ctx);
-}
-
-async function bind(env: HandlerEnv, _reg: GenericRegistry, _ri: ResourceInfo, namespace: string, podName: string | undefined, body: Buffer, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
-  const decoded = decodeBody(req.headers['content-type'], body).value;
-  if (!isObject(decoded)) throw errors.badRequest('Binding must be an object');
-  const binding = decoded as KObject & { target?: { kind?: string; name?: string } };
-  const name = podName ?? binding.metadata?.name;
-  if (!name) throw errors.badRequest('name is required for a Binding');
-  const target = binding.target;
-  if (!target?.name) throw errors.invalid('Binding', '', name, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
-  if (target.kind && target.kind !== 'Node') throw errors.invalid('Binding', '', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', value: target.kind, supported: ['Node', '<empty>'] }]);
-  const pods = env.registry('', 'pods')!;
-  await pods.guaranteedUpdate(namespace, name, ctx, 'binding', (pod) => {
-    if (!pod) throw pods.notFound(name);
-    if (binding.metadata?.uid && binding.metadata.uid !== pod.metadata.uid) throw errors.conflict('pods', '', name, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
-    if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    const spec = pod.spec as { nodeName?: string };
-    if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-    spec.nodeName = target.name;
-    for (const [k, v] of Object.entries(binding.metadata?.annotations ?? {})) (pod.metadata.annotations ??= {})[k] = v;
-    const status = (pod.status ??= {}) as { conditions?: { type: string; status: string; lastProbeTime?: null; lastTransitionTime?: string }[] };
-    const conds = (status.conditions ??= []);
-    const c = conds.find((x) => x.type === 'PodScheduled');
-    if (c) { if (c.status !== 'True') { c.status = 'True'; c.lastTransitionTime = nowRFC3339(); } delete (c as Record<string, unknown>).reason; delete (c as Record<string, unknown>).message; }
-    else conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRFC3339() });
-    return pod;
-  });
-  send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, ctx);
-}
-
-async function evict(reg: GenericRegistry, _ri: ResourceInfo, namespace: string, name: string, body: Buffer, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
-  const decoded = decodeBody(req.headers['content-type'], body).value;
-  if (!isObject(decoded)) throw errors.badRequest('Eviction must be an object');
-  const ev = decoded as { metadata?: { name?: string }; deleteOptions?: DeleteOptions };
-  if (ev.metadata?.name && ev.metadata.name !== name) throw errors.badRequest(`name in URL does not match name in Eviction object`);
-  // No PodDisruptionBudgets are served, so every eviction is allowed and is a graceful delete.
-  await reg.delete(namespace, name, ev.deleteOptions ?? {}, ctx);
-  send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, ctx);
+  send(res, 200, view.toView(obj), ctx);
 }
 
 // ---- watch ----
@@ -333,7 +293,7 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
   const encode = (type: string, obj: KObject) => {
     let o: unknown = obj;
     if (out.kind === 'table') {
-      const t = buildTable(ri, [obj], { includeObject: out.includeObject ?? 'Metadata', listMeta: { resourceVersion: obj.metadata.resourceVersion } }) as { columnDefinitions?: unknown[] };
+      const t = buildTable(reg.def.printer, ri, [obj], { includeObject: out.includeObject ?? 'Metadata', listMeta: { resourceVersion: obj.metadata.resourceVersion } }) as { columnDefinitions?: unknown[] };
       // Column definitions go with the first event only, as kube-apiserver sends them.
       if (!first) t.columnDefinitions = [];
       o = t;

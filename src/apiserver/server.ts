@@ -7,9 +7,9 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { errors, StatusError } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
-import { RESOURCES, findResource, storeKey, storePrefix } from '../api/resources.js';
+import { storeKey, storePrefix } from '../api/resources.js';
 import type { Store } from '../store/types.js';
-import { claimExisting, newServiceAllocators, type ServiceAllocators } from './allocators.js';
+import { newServiceAllocators, type ServiceAllocators } from './allocators.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
 import { handleDiscovery } from './discovery-handler.js';
@@ -17,8 +17,7 @@ import { handleResource, type HandlerEnv } from './handlers.js';
 import { writeError, writeText } from './http.js';
 import { GenericRegistry } from './registry/generic.js';
 import type { ApiServerContext } from './registry/context.js';
-import { resourceKey } from './registry/strategy.js';
-import { strategyFor } from './registry/strategies.js';
+import { DEFINITIONS, findDefinition } from './registry/index.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
 
@@ -74,11 +73,11 @@ export class ApiServer implements ApiServerContext {
   get store(): Store { return this.opts.store; }
 
   registry(group: string, resource: string): GenericRegistry | undefined {
-    return this.registries.get(resourceKey({ group, resource }));
+    return this.registries.get(`${group}/${resource}`);
   }
 
   async getObject(group: string, resource: string, namespace: string | undefined, name: string): Promise<KObject | undefined> {
-    const ri = RESOURCES.find((r) => r.group === group && r.resource === resource);
+    const ri = DEFINITIONS.find((d) => d.info.group === group && d.info.resource === resource)?.info;
     if (!ri) return undefined;
     const kv = await this.opts.store.get(storeKey(ri, namespace, name));
     if (!kv) return undefined;
@@ -89,13 +88,19 @@ export class ApiServer implements ApiServerContext {
 
   /** Starts caches and registries, claims stored allocations, creates the default objects, then listens. */
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    for (const ri of RESOURCES) {
+    for (const def of DEFINITIONS) {
+      if (!def.strategy) continue; // never stored (bindings)
+      const ri = def.info;
       const cache = new WatchCache(this.opts.store, storePrefix(ri), { historySize: this.opts.watchCacheSize });
       this.caches.push(cache);
-      this.registries.set(resourceKey(ri), new GenericRegistry(ri, strategyFor(ri.group, ri.resource), this.opts.store, cache, this));
+      this.registries.set(`${ri.group}/${ri.resource}`, new GenericRegistry(def, this.opts.store, cache, this));
     }
     await Promise.all(this.caches.map((c) => c.start()));
-    for (const svc of this.registry('', 'services')!.cache.list().items) claimExisting(this.allocators, svc as never);
+    // What stored objects hold (cluster IPs, node ports) is taken again before any write.
+    for (const reg of this.registries.values()) {
+      const claim = reg.strategy.claimStored;
+      if (claim) for (const o of reg.cache.list().items) claim(o, this);
+    }
     const handler = (req: IncomingMessage, res: ServerResponse) => { void this.handle(req, res); };
     this.server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, handler) : http.createServer(handler);
     this.server.keepAliveTimeout = 60_000;
@@ -158,7 +163,7 @@ export class ApiServer implements ApiServerContext {
       if (handleDiscovery(req, res)) return;
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (!info || !info.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-      if (!findResource(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!findDefinition(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       await handleResource({ registry: (g, r) => this.registry(g, r), connect: this.opts.connect }, info, req, res, url.searchParams, user);
     } catch (e) {
       if (!(e instanceof StatusError)) {

@@ -7,23 +7,31 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { buildTable, humanDuration, tableColumns, timestampSince, type Table } from './tables.js';
-import { findResource, type ResourceInfo } from '../api/resources.js';
+import { buildTable, defaultPrinter, humanDuration, timestampSince, type BuildTableOptions, type Table } from './tables.js';
+import { findDefinition } from './registry/index.js';
+import type { ResourceDefinition } from './registry/rest.js';
 import type { KObject } from '../api/object.js';
 
 const NOW = new Date('2024-05-01T12:00:00Z');
 const SEC = 1000, MIN = 60 * SEC, HOUR = 60 * MIN, DAY = 24 * HOUR;
 const ago = (ms: number, now: Date = NOW): string => new Date(now.getTime() - ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function res(group: string, resource: string): ResourceInfo {
-  const ri = findResource(group, 'v1', resource);
-  assert.ok(ri, `resource ${group}/${resource}`);
-  return ri;
+function res(group: string, resource: string): ResourceDefinition {
+  const def = findDefinition(group, 'v1', resource);
+  assert.ok(def, `resource ${group}/${resource}`);
+  return def;
 }
+
+/** The table the resource's printer makes of these objects. */
+function tableOf(def: Pick<ResourceDefinition, 'info' | 'printer'>, objects: KObject[], opts?: BuildTableOptions): Table {
+  return buildTable(def.printer, def.info, objects, opts);
+}
+
+const tableColumns = ({ group, resource }: { group: string; resource: string }) => res(group, resource).printer.columns;
 
 /** The cells of each row when the table is built for these objects at NOW. */
 function cells(group: string, resource: string, objects: KObject[]): unknown[][] {
-  return buildTable(res(group, resource), objects, { now: NOW }).rows.map((r) => r.cells);
+  return tableOf(res(group, resource), objects, { now: NOW }).rows.map((r) => r.cells);
 }
 
 function columnNames(group: string, resource: string, wide: boolean): string[] {
@@ -153,7 +161,7 @@ test('pods: wide cells (IP, NODE, NOMINATED NODE, READINESS GATES) and row condi
   const onlyPodIP = pod({ phase: 'Running', status: { podIP: '10.244.0.9' } });
   assert.equal(cells('', 'pods', [onlyPodIP])[0][5], '10.244.0.9');
 
-  const t = buildTable(res('', 'pods'), [
+  const t = tableOf(res('', 'pods'), [
     pod({ phase: 'Succeeded' }), pod({ phase: 'Failed' }), pod({ phase: 'Running' }),
   ], { now: NOW });
   assert.deepEqual(t.rows[0].conditions, [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }]);
@@ -369,14 +377,14 @@ test('namespaces, configmaps, secrets, serviceaccounts, leases', () => {
 });
 
 test('resources without a printer get the default NAME + Created At table', () => {
-  const t = buildTable(res('', 'bindings'), [
+  const t = tableOf(res('', 'bindings'), [
     { metadata: { name: 'b1', creationTimestamp: '2024-04-30T08:09:10Z' } },
     { metadata: { name: 'b2' } },
   ], { now: NOW });
   assert.deepEqual(t.columnDefinitions.map((c) => [c.name, c.type, c.format]), [['Name', 'string', 'name'], ['Created At', 'date', '']]);
   assert.deepEqual(t.rows.map((r) => r.cells), [['b1', '2024-04-30T08:09:10Z'], ['b2', '0001-01-01T00:00:00Z']]);
-  const unknown: ResourceInfo = { ...res('', 'pods'), group: 'example.com', resource: 'widgets', kind: 'Widget' };
-  assert.deepEqual(buildTable(unknown, [{ metadata: { name: 'w', creationTimestamp: '2024-04-30T08:09:10.5Z' } }], { now: NOW }).rows[0].cells, ['w', '2024-04-30T08:09:10Z']);
+  const unknown = { info: { ...res('', 'pods').info, group: 'example.com', resource: 'widgets', kind: 'Widget' }, printer: defaultPrinter };
+  assert.deepEqual(tableOf(unknown, [{ metadata: { name: 'w', creationTimestamp: '2024-04-30T08:09:10.5Z' } }], { now: NOW }).rows[0].cells, ['w', '2024-04-30T08:09:10Z']);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -386,39 +394,39 @@ test('includeObject: Metadata (default) embeds PartialObjectMetadata, Object the
   const p: KObject = { metadata: { name: 'p', namespace: 'default', uid: 'u1', resourceVersion: '7', labels: { a: 'b' } }, spec: { containers: [] }, status: {} };
   const ri = res('', 'pods');
 
-  const meta = buildTable(ri, [p], { now: NOW });
+  const meta = tableOf(ri, [p], { now: NOW });
   assert.equal(meta.kind, 'Table');
   assert.equal(meta.apiVersion, 'meta.k8s.io/v1');
   assert.deepEqual(meta.rows[0].object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: p.metadata });
 
-  const beta = buildTable(ri, [p], { now: NOW, apiVersion: 'meta.k8s.io/v1beta1' });
+  const beta = tableOf(ri, [p], { now: NOW, apiVersion: 'meta.k8s.io/v1beta1' });
   assert.equal(beta.apiVersion, 'meta.k8s.io/v1beta1');
   assert.deepEqual(beta.rows[0].object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1beta1', metadata: p.metadata });
 
-  const full = buildTable(ri, [p], { now: NOW, includeObject: 'Object' });
+  const full = tableOf(ri, [p], { now: NOW, includeObject: 'Object' });
   assert.deepEqual(full.rows[0].object, { ...p, apiVersion: 'v1', kind: 'Pod' });
   assert.equal(p.kind, undefined, 'the stored object is not modified');
-  const deploy = buildTable(res('apps', 'deployments'), [{ metadata: { name: 'd' } }], { now: NOW, includeObject: 'Object' });
+  const deploy = tableOf(res('apps', 'deployments'), [{ metadata: { name: 'd' } }], { now: NOW, includeObject: 'Object' });
   assert.deepEqual(deploy.rows[0].object, { metadata: { name: 'd' }, apiVersion: 'apps/v1', kind: 'Deployment' });
 
-  const none = buildTable(ri, [p], { now: NOW, includeObject: 'None' });
+  const none = tableOf(ri, [p], { now: NOW, includeObject: 'None' });
   assert.equal('object' in none.rows[0], false);
 });
 
 test('table metadata: list meta for lists, the object resourceVersion for a single object; noHeaders', () => {
   const ri = res('', 'configmaps');
   const cm = (name: string, rv: string): KObject => ({ metadata: { name, resourceVersion: rv } });
-  assert.deepEqual(buildTable(ri, [cm('a', '5'), cm('b', '6')], { listMeta: { resourceVersion: '9', continue: 'tok', remainingItemCount: 3 } }).metadata,
+  assert.deepEqual(tableOf(ri, [cm('a', '5'), cm('b', '6')], { listMeta: { resourceVersion: '9', continue: 'tok', remainingItemCount: 3 } }).metadata,
     { resourceVersion: '9', continue: 'tok', remainingItemCount: 3 });
-  assert.deepEqual(buildTable(ri, [cm('a', '5')], { listMeta: { resourceVersion: '9' } }).metadata, { resourceVersion: '9' });
-  assert.deepEqual(buildTable(ri, [cm('a', '5')], {}).metadata, { resourceVersion: '5' });
-  assert.deepEqual(buildTable(ri, [], { listMeta: { resourceVersion: '12', continue: '' } }).metadata, { resourceVersion: '12' });
-  const empty = buildTable(ri, [], {});
+  assert.deepEqual(tableOf(ri, [cm('a', '5')], { listMeta: { resourceVersion: '9' } }).metadata, { resourceVersion: '9' });
+  assert.deepEqual(tableOf(ri, [cm('a', '5')], {}).metadata, { resourceVersion: '5' });
+  assert.deepEqual(tableOf(ri, [], { listMeta: { resourceVersion: '12', continue: '' } }).metadata, { resourceVersion: '12' });
+  const empty = tableOf(ri, [], {});
   assert.deepEqual(empty.rows, []);
   assert.equal(empty.columnDefinitions.length, 3);
-  assert.deepEqual(buildTable(ri, [cm('a', '5')], { noHeaders: true }).columnDefinitions, []);
+  assert.deepEqual(tableOf(ri, [cm('a', '5')], { noHeaders: true }).columnDefinitions, []);
   // The table must survive JSON as the real server's does: cells keep their JSON types.
-  const t = JSON.parse(JSON.stringify(buildTable(ri, [{ metadata: { name: 'x' }, data: { k: 'v' } }], { now: NOW }))) as Table;
+  const t = JSON.parse(JSON.stringify(tableOf(ri, [{ metadata: { name: 'x' }, data: { k: 'v' } }], { now: NOW }))) as Table;
   assert.deepEqual(t.rows[0].cells, ['x', 1, '<unknown>']);
 });
 
@@ -467,7 +475,7 @@ test('kubectl get pods prints the table we serve (and -o wide)', async () => {
       case '/api/v1/namespaces/default/pods':
         if (/as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept)) {
           const include = url.searchParams.get('includeObject') as 'None' | 'Metadata' | 'Object' | null;
-          return send(res, 200, buildTable(res_('', 'pods'), pods, { now: t0, includeObject: include ?? undefined, listMeta: { resourceVersion: '42' } }));
+          return send(res, 200, tableOf(res_('', 'pods'), pods, { now: t0, includeObject: include ?? undefined, listMeta: { resourceVersion: '42' } }));
         }
         return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '42' }, items: pods });
       default:

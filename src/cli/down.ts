@@ -2,17 +2,26 @@
 // the control plane); the state stays in the data dir for the next `up`.
 
 import fs from 'node:fs';
-import { readClusterInfo } from '../cluster/controlplane.js';
+import { isClusterProcess, readClusterInfo } from '../cluster/controlplane.js';
 import { processAlive, sameProcess } from '../cluster/process.js';
 import { resolveTarget, type Target } from './target.js';
 
 /** Stops the cluster if it runs; returns the pid stopped, or undefined if nothing ran. */
 export async function stopCluster(t: Target): Promise<number | undefined> {
   const info = readClusterInfo(t.dataDir);
-  // A pid is signalled only while it is still the process that wrote cluster.json: after a
-  // crash or a reboot the number may belong to anything, and this may run as root.
-  const server = info && sameProcess(info.pid, info.pidStartTime) ? info.pid : undefined;
-  const supervisor = info?.supervisorPid && sameProcess(info.supervisorPid, info.supervisorStartTime) ? info.supervisorPid : undefined;
+  let pid = info?.pid;
+  let pidStart = info?.pidStart;
+  if (!pid) {
+    try {
+      const [p, start] = fs.readFileSync(t.files.pid, 'utf8').trim().split(' ');
+      pid = Number(p) || undefined;
+      pidStart = start;
+    } catch { /* none */ }
+  }
+  // A pid is signalled only while it is still the process that wrote it down: after a crash or
+  // a reboot the number may belong to anything, and this may run as root.
+  const server = pid && isClusterProcess(pid, pidStart, t.dataDir) ? pid : undefined;
+  const supervisor = info?.supervisorPid && info.supervisorStart && sameProcess(info.supervisorPid, info.supervisorStart) ? info.supervisorPid : undefined;
   const remove = () => { for (const f of [t.files.info, t.files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } } };
   if (!server && !supervisor) { remove(); return undefined; }
   for (const pid of [supervisor, server]) if (pid) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone meanwhile */ } }

@@ -12,7 +12,7 @@ import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { startControllers, type ControllerManager } from '../controllers/manager.js';
 import { clusterFiles, ensurePrivateDir, type ClusterInfo } from './paths.js';
-import { processStartTime, sameProcess } from './process.js';
+import { processAlive, processStartTime } from './process.js';
 import { startLocalNode, type LocalNode } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
@@ -137,13 +137,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: string): ClusterInfo {
   const files = clusterFiles(dataDir);
   const info: ClusterInfo = { url: cp.url, pid: process.pid, port: cp.api.port, store: storeKind, dataDir: files.dir, startedAt: new Date().toISOString() };
-  info.pidStartTime = processStartTime(process.pid);
-  if (process.env.K8TS_SUPERVISED) { info.supervisorPid = process.ppid; info.supervisorStartTime = processStartTime(process.ppid); }
+  const start = processStartTime(process.pid);
+  if (start) info.pidStart = start;
+  if (process.env.K8TS_SUPERVISED) { info.supervisorPid = process.ppid; info.supervisorStart = processStartTime(process.ppid); }
   if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations };
   // Written whole or not at all: `up` and `down` read it while this process may be writing.
   fs.writeFileSync(`${files.info}.tmp`, JSON.stringify(info, null, 2), { mode: 0o600 });
   fs.renameSync(`${files.info}.tmp`, files.info);
-  fs.writeFileSync(files.pid, `${process.pid}\n`);
+  fs.writeFileSync(files.pid, `${process.pid}${start ? ` ${start}` : ''}\n`);
   return info;
 }
 
@@ -155,12 +156,28 @@ export function readClusterInfo(dataDir: string): ClusterInfo | undefined {
   }
 }
 
-export { processAlive } from './process.js';
+export { processAlive, processStartTime } from './process.js';
+
+/**
+ * Whether pid is still the cluster's process, not whatever process reuses a stale pid: its start
+ * time must be the one recorded; with none recorded (older files), its command line must be this
+ * data dir's control plane (`up --foreground`, or `serve` under the supervisor). Off Linux only
+ * liveness can be checked.
+ */
+export function isClusterProcess(pid: number, pidStart: string | undefined, dataDir: string): boolean {
+  if (process.platform !== 'linux') return processAlive(pid);
+  const start = processStartTime(pid);
+  if (start === undefined) return false;
+  if (pidStart) return start === pidStart;
+  let cmdline: string[] = [];
+  try { cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return false; }
+  return (cmdline.includes('--foreground') || cmdline.includes('serve')) && cmdline.includes(clusterFiles(dataDir).dir);
+}
 
 /** The cluster recorded in dataDir, if its process still runs and answers /readyz. */
 export async function runningCluster(dataDir: string): Promise<ClusterInfo | undefined> {
   const info = readClusterInfo(dataDir);
-  if (!info || !sameProcess(info.pid, info.pidStartTime)) return undefined;
+  if (!info || !isClusterProcess(info.pid, info.pidStart, dataDir)) return undefined;
   return (await readyz(info.url, caOf(dataDir))) ? info : undefined;
 }
 

@@ -84,15 +84,15 @@ export function clusterFiles(dataDir: string): ClusterFiles {
 export interface ClusterInfo {
   url: string;
   pid: number;
+  /** The process's start time (/proc/<pid>/stat), so that a reused pid is not taken for it. */
+  pidStart?: string;
   port: number;
   store: string;
   dataDir: string;
   startedAt: string;
-  /** Start time of pid (process.ts), so a reused pid is never taken for it. */
-  pidStartTime?: string;
-  /** The `up` background process that restarts the control plane when it dies. */
+  /** The `up` background process that restarts the control plane when it dies, and its start time. */
   supervisorPid?: number;
-  supervisorStartTime?: string;
+  supervisorStart?: string;
   /** This machine's node, when `up` runs one, and what it cannot do here. */
   node?: { name: string; ip: string; limitations: string[] };
 }

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { serverPreferredResources } from '../client/discovery.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { waitFor } from './workload-testing.js';
@@ -32,7 +33,7 @@ before(async () => {
   kubelet = await startIPKubelet(cp.newClient('kubelet/test'));
   factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
   ctrl = new EndpointSliceController(client, factory, { log: process.env.K8TS_TEST_LOG ? console.log : undefined });
-  gc = new GarbageCollector(client, factory);
+  gc = new GarbageCollector(client, factory, await serverPreferredResources(client));
   factory.start();
   await factory.waitForCacheSync(5000);
   ctrl.start();

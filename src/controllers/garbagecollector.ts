@@ -3,8 +3,8 @@
 // dependents first ("orphan" finalizer); owners deleted with Foreground wait for their
 // blocking dependents to go ("foregroundDeletion" finalizer).
 
-import type { KObject, OwnerReference } from '../api/object.js';
-import { findKind, RESOURCES, type ResourceInfo } from '../api/resources.js';
+import { apiVersionOf, type KObject, type OwnerReference } from '../api/object.js';
+import type { APIResource } from '../client/discovery.js';
 import { isApiError, type RestClient, type ResourceRef } from '../client/rest.js';
 import { OWNER_UID_INDEX, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { ControllerLoop, type Reconciler } from './controller.js';
@@ -15,12 +15,13 @@ const SKIP = new Set(['bindings', 'events']);
 export class GarbageCollector implements Reconciler {
   readonly name = 'garbage-collector';
   readonly loop: ControllerLoop;
-  private informers = new Map<string, { ri: ResourceInfo; inf: Informer }>();
+  private informers = new Map<string, { ri: APIResource; inf: Informer }>();
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void) {
+  /** resources: what the server serves (discovery.serverPreferredResources); those that cannot be listed and watched are left out. */
+  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly resources: APIResource[], log?: (m: string) => void) {
     this.loop = new ControllerLoop(this, 2, log);
-    for (const ri of RESOURCES) {
-      if (SKIP.has(ri.resource)) continue;
+    for (const ri of resources) {
+      if (SKIP.has(ri.resource) || !ri.verbs.includes('list') || !ri.verbs.includes('watch')) continue;
       const inf = factory.informerFor({ group: ri.group, version: ri.version, resource: ri.resource, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
       const idx = this.idOf(ri);
       this.informers.set(idx, { ri, inf });
@@ -35,7 +36,7 @@ export class GarbageCollector implements Reconciler {
     }
   }
 
-  private idOf(ri: ResourceInfo): string { return `${ri.group}/${ri.resource}`; }
+  private idOf(ri: APIResource): string { return `${ri.group}/${ri.resource}`; }
 
   private observe(idx: string, o: KObject): void {
     if (o.metadata.ownerReferences?.length) this.loop.enqueue(`${idx}|${o.metadata.namespace ?? ''}|${o.metadata.name}`);
@@ -52,13 +53,13 @@ export class GarbageCollector implements Reconciler {
     }
   }
 
-  private dependents(uid: string): { ri: ResourceInfo; obj: KObject }[] {
-    const out: { ri: ResourceInfo; obj: KObject }[] = [];
+  private dependents(uid: string): { ri: APIResource; obj: KObject }[] {
+    const out: { ri: APIResource; obj: KObject }[] = [];
     for (const { ri, inf } of this.informers.values()) for (const d of inf.byIndex(OWNER_UID_INDEX, uid)) out.push({ ri, obj: d });
     return out;
   }
 
-  private ref(ri: ResourceInfo, o: KObject): ResourceRef {
+  private ref(ri: APIResource, o: KObject): ResourceRef {
     return { group: ri.group, version: ri.version, resource: ri.resource, namespace: ri.namespaced ? o.metadata.namespace : undefined, name: o.metadata.name };
   }
 
@@ -78,7 +79,7 @@ export class GarbageCollector implements Reconciler {
     if (obj.metadata.ownerReferences?.length) return this.checkOwners(ri, obj);
   }
 
-  private async orphanDependents(ri: ResourceInfo, owner: KObject): Promise<void> {
+  private async orphanDependents(ri: APIResource, owner: KObject): Promise<void> {
     const uid = owner.metadata.uid!;
     for (const d of this.dependents(uid)) {
       const refs = (d.obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
@@ -88,7 +89,7 @@ export class GarbageCollector implements Reconciler {
     await this.client.patch(this.ref(ri, owner), { metadata: { finalizers: left.length ? left : null, resourceVersion: owner.metadata.resourceVersion } }, 'merge').catch(ignoreGone);
   }
 
-  private async deleteDependentsFirst(ri: ResourceInfo, owner: KObject): Promise<number | void> {
+  private async deleteDependentsFirst(ri: APIResource, owner: KObject): Promise<number | void> {
     const uid = owner.metadata.uid!;
     let blocking = 0;
     for (const d of this.dependents(uid)) {
@@ -105,7 +106,7 @@ export class GarbageCollector implements Reconciler {
 
   /** Whether an owner exists: the cache first, the API server to confirm an absence. */
   private async ownerState(dep: KObject, ref: OwnerReference): Promise<'exists' | 'absent' | 'deleting-foreground'> {
-    const ori = findKind(ref.apiVersion, ref.kind);
+    const ori = this.resources.find((r) => apiVersionOf(r.group, r.version) === ref.apiVersion && r.kind === ref.kind);
     if (!ori) return 'exists'; // a kind we do not serve: we cannot tell, so never collect
     const ns = ori.namespaced ? dep.metadata.namespace : undefined;
     const cached = this.informers.get(this.idOf(ori))?.inf.get(ns ? `${ns}/${ref.name}` : ref.name);
@@ -123,7 +124,7 @@ export class GarbageCollector implements Reconciler {
     return 'exists';
   }
 
-  private async checkOwners(ri: ResourceInfo, obj: KObject): Promise<void> {
+  private async checkOwners(ri: APIResource, obj: KObject): Promise<void> {
     if (obj.metadata.deletionTimestamp) return;
     const refs = obj.metadata.ownerReferences ?? [];
     const states = await Promise.all(refs.map((r) => this.ownerState(obj, r)));

@@ -5,6 +5,7 @@
 
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { serverPreferredResources } from '../client/discovery.js';
 import { RestClient } from '../client/rest.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { LeaderElector } from '../client/leaderelection.js';
@@ -68,9 +69,10 @@ function leaderGroup(client: RestClient, name: string, members: Runnable[], log?
 export async function startControllers(opts: ControllerManagerOptions): Promise<ControllerManager> {
   const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caData, userAgent: 'kube-controller-manager/v1.32.0 (k8ts)' });
   const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
+  const resources = await serverPreferredResources(client);
   const controllers: Runnable[] = [
-    new GarbageCollector(client, factory, opts.log),
-    new NamespaceController(client, factory, opts.log),
+    new GarbageCollector(client, factory, resources, opts.log),
+    new NamespaceController(client, factory, resources, opts.log),
     new ServiceAccountController(client, factory, opts.log),
     new ReplicaSetController(client, factory, { log: opts.log }),
     new DeploymentController(client, factory, { log: opts.log }),

@@ -1,7 +1,7 @@
 // The namespace controller: a namespace being deleted (phase Terminating) has everything in it
 // deleted; once nothing is left, its "kubernetes" finalizer is removed and the namespace goes.
 
-import { RESOURCES } from '../api/resources.js';
+import type { APIResource } from '../client/discovery.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { KObject } from '../api/object.js';
@@ -13,7 +13,8 @@ export class NamespaceController implements Reconciler {
   readonly loop: ControllerLoop;
   private ns: Informer;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void) {
+  /** resources: what the server serves (discovery.serverPreferredResources). */
+  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly resources: APIResource[], log?: (m: string) => void) {
     this.loop = new ControllerLoop(this, 1, log);
     this.ns = factory.informerFor({ group: '', version: 'v1', resource: 'namespaces' });
     const on = (o: KObject) => { if (o.metadata.deletionTimestamp) this.loop.enqueue(o.metadata.name!); };
@@ -28,7 +29,7 @@ export class NamespaceController implements Reconciler {
     if (!ns || !ns.metadata.deletionTimestamp) return;
     let remaining = 0;
     const left: string[] = [];
-    for (const ri of RESOURCES) {
+    for (const ri of this.resources) {
       if (!ri.namespaced || !ri.verbs.includes('deletecollection')) continue;
       const ref = { group: ri.group, version: ri.version, resource: ri.resource, namespace: name };
       try {

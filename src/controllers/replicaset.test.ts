@@ -89,6 +89,8 @@ test('creates spec.replicas pods from the template, owned by the ReplicaSet, and
 test('adopts matching orphans, releases pods whose labels stop matching', async () => {
   const ns = await newNamespace();
   const orphan = await cp.client.create<Pod>({ ...PODS, namespace: ns }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', labels: { app: 'api' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+  // The controller adopts only what its cache holds: a ReplicaSet it saw first would create two pods.
+  await waitFor(() => w.factory.informerFor(PODS).get(`${ns}/orphan`), 'the controller sees the orphan');
   const rs = await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'api', 2));
   await waitFor(async () => (await activePods(ns)).length === 2, 'two pods');
   const adopted = await cp.client.get<Pod>({ ...PODS, namespace: ns, name: 'orphan' });

@@ -95,7 +95,7 @@ export class NodeAgent {
     this.cmInformer = new Informer<ConfigMapObject>(c, { group: '', version: 'v1', resource: 'configmaps', onError, backoffInitialMs: 200 });
     this.secretInformer = new Informer<SecretObject>(c, { group: '', version: 'v1', resource: 'secrets', onError, backoffInitialMs: 200 });
     this.svcInformer = new Informer<ServiceObject>(c, { group: '', version: 'v1', resource: 'services', onError, backoffInitialMs: 200 });
-    this.volumes = new VolumeManager(opts.rootDir, this.objectSource());
+    this.volumes = new VolumeManager(opts.rootDir, this.objectSource(), this.log);
   }
 
   get nodeName(): string {

@@ -49,23 +49,86 @@ function validateMode(mode: unknown, path: string): FieldError[] {
   return typeof mode === 'number' && (mode > 0o777 || mode < 0) ? [invalid(path, mode, fileModeErrorMsg)] : [];
 }
 
-function validateKeyToPaths(items: unknown, path: string): FieldError[] {
+function validateKeyToPath(kp: Obj, p: string): FieldError[] {
   const errs: FieldError[] = [];
-  list(items).forEach((kp, i) => {
-    const p = index(path, i);
-    if (!kp.key) errs.push(required(child(p, 'key')));
-    if (!kp.path) errs.push(required(child(p, 'path')));
-    else errs.push(...validateLocalPath(str(kp.path), child(p, 'path')));
-    errs.push(...validateMode(kp.mode, child(p, 'mode')));
-  });
+  if (!kp.key) errs.push(required(child(p, 'key')));
+  if (!kp.path) errs.push(required(child(p, 'path')));
+  errs.push(...validateLocalNonReservedPath(str(kp.path), child(p, 'path')));
+  errs.push(...validateMode(kp.mode, child(p, 'mode')));
   return errs;
 }
 
-function validateLocalPath(p: string, path: string): FieldError[] {
+function validateKeyToPaths(items: unknown, path: string): FieldError[] {
+  return list(items).flatMap((kp, i) => validateKeyToPath(kp, index(path, i)));
+}
+
+/** validateLocalDescendingPath: relative, and no '..' element (one error for any number of them). */
+function validateLocalDescendingPath(p: string, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (p.startsWith('/')) errs.push(invalid(path, p, 'must be a relative path'));
   if (p.split('/').includes('..')) errs.push(invalid(path, p, "must not contain '..'"));
-  if (p.startsWith('..')) errs.push(invalid(path, p, "must not start with '..'"));
+  return errs;
+}
+
+/** ValidateLocalNonReservedPath: also not starting with '..' (the atomic writer's ..data and timestamped dirs). */
+function validateLocalNonReservedPath(p: string, path: string): FieldError[] {
+  const errs = validateLocalDescendingPath(p, path);
+  if (p.startsWith('..') && !p.startsWith('../')) errs.push(invalid(path, p, "must not start with '..'"));
+  return errs;
+}
+
+/** validateDownwardAPIVolumeFile: Kubernetes reports these on the source's path, not the item's. */
+function validateDownwardAPIVolumeFile(file: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!file.path) errs.push(required(child(path, 'path')));
+  errs.push(...validateLocalNonReservedPath(str(file.path), child(path, 'path')));
+  if (isObject(file.fieldRef)) {
+    if (isObject(file.resourceFieldRef)) errs.push(invalid(path, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
+  } else if (!isObject(file.resourceFieldRef)) {
+    errs.push(required(path, 'one of fieldRef and resourceFieldRef is required'));
+  }
+  errs.push(...validateMode(file.mode, child(path, 'mode')));
+  return errs;
+}
+
+/** validateProjectionSources: item paths, token path and expiry, and no path given twice. */
+function validateProjectionSources(s: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const all = new Set<string>();
+  const seen = (p: string, name: string) => {
+    if (!p) return;
+    if (all.has(p)) errs.push(invalid(path, name, 'conflicting duplicate paths'));
+    all.add(p);
+  };
+  list(s.sources).forEach((src, i) => {
+    const sp = index(child(path, 'sources'), i);
+    let n = 0;
+    if (isObject(src.secret)) {
+      n++;
+      if (!src.secret.name) errs.push(required(child(child(sp, 'secret'), 'name')));
+      list(src.secret.items).forEach((kp, j) => { errs.push(...validateKeyToPath(kp, index(child(child(sp, 'secret'), 'items'), j))); seen(str(kp.path), str(obj(src.secret).name)); });
+    }
+    if (isObject(src.configMap)) {
+      n++;
+      if (!src.configMap.name) errs.push(required(child(child(sp, 'configMap'), 'name')));
+      list(src.configMap.items).forEach((kp, j) => { errs.push(...validateKeyToPath(kp, index(child(child(sp, 'configMap'), 'items'), j))); seen(str(kp.path), str(obj(src.configMap).name)); });
+    }
+    if (isObject(src.downwardAPI)) {
+      n++;
+      for (const f of list(src.downwardAPI.items)) { errs.push(...validateDownwardAPIVolumeFile(f, child(sp, 'downwardAPI'))); seen(str(f.path), str(f.path)); }
+    }
+    if (isObject(src.serviceAccountToken)) {
+      n++;
+      const t = src.serviceAccountToken;
+      const tp = child(sp, 'serviceAccountToken');
+      const exp = typeof t.expirationSeconds === 'number' ? t.expirationSeconds : 0;
+      if (exp < 600) errs.push(invalid(child(tp, 'expirationSeconds'), exp, 'may not specify a duration less than 10 minutes'));
+      if (exp > 2 ** 32) errs.push(invalid(child(tp, 'expirationSeconds'), exp, 'may not specify a duration larger than 2^32 seconds'));
+      if (!t.path) errs.push(required(child(path, 'path')));
+      else errs.push(...validateLocalNonReservedPath(str(t.path), child(path, 'path')));
+    }
+    if (n > 1) errs.push(forbidden(sp, 'may not specify more than 1 volume type'));
+  });
   return errs;
 }
 
@@ -101,9 +164,10 @@ function validateVolumeSource(vol: Obj, path: string): FieldError[] {
         break;
       case 'downwardAPI':
         errs.push(...validateMode(s.defaultMode, child(sp, 'defaultMode')));
+        for (const f of list(s.items)) errs.push(...validateDownwardAPIVolumeFile(f, sp));
         break;
       case 'projected':
-        errs.push(...validateMode(s.defaultMode, child(sp, 'defaultMode')));
+        errs.push(...validateMode(s.defaultMode, child(sp, 'defaultMode')), ...validateProjectionSources(s, sp));
         break;
     }
   }
@@ -240,7 +304,11 @@ function validateVolumeMounts(mounts: unknown, volumes: Set<string>, path: strin
     if (!mountPath) errs.push(required(child(p, 'mountPath')));
     if (mountPoints.has(mountPath)) errs.push(invalid(child(p, 'mountPath'), mountPath, 'must be unique'));
     mountPoints.add(mountPath);
-    if (m.subPath) errs.push(...validateLocalPath(str(m.subPath), child(path, 'subPath')));
+    if (m.subPath) errs.push(...validateLocalDescendingPath(str(m.subPath), child(path, 'subPath')));
+    if (m.subPathExpr) {
+      if (m.subPath) errs.push(invalid(child(p, 'subPathExpr'), str(m.subPathExpr), 'subPathExpr and subPath are mutually exclusive'));
+      errs.push(...validateLocalDescendingPath(str(m.subPathExpr), child(path, 'subPathExpr')));
+    }
   });
   return errs;
 }

@@ -1,20 +1,21 @@
 // The generic store every resource shares, as kube-apiserver's genericregistry.Store:
 // create/get/list/watch/update/patch/delete over the etcd-shaped Store, with optimistic
-// concurrency, generateName, uid/creationTimestamp/generation, status/spec split,
-// finalizers and graceful deletion. Per-resource behaviour comes from its Strategy.
+// concurrency, generateName, uid/creationTimestamp, finalizers and graceful deletion.
+// Per-resource behaviour comes from the resource's module (registry/<group>/<resource>.ts):
+// its strategy, and the strategy of each subresource that writes the object. This file names
+// no resource.
 
 import { randomUUID } from 'node:crypto';
 import { errors, StatusError, type FieldError } from '../../api/errors.js';
 import { deepCopy, isObject, nowRFC3339, type KObject, type KList, apiVersionOf } from '../../api/object.js';
 import { storeKey, storePrefix, type ResourceInfo } from '../../api/resources.js';
 import { matchesFields, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../api/labels.js';
-import { applyDefaults } from '../../api/defaults.js';
-import { validateCreate, validateUpdate, validateStatusUpdate } from '../../api/validation.js';
 import { updateManagedFields } from '../../api/patch/index.js';
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, CompactedError, type Store, type KeyValue } from '../../store/types.js';
 import { TooOldError, type WatchCache, type CacheEvent } from '../watchcache.js';
 import type { ApiServerContext } from './context.js';
-import type { RequestContext, Strategy } from './strategy.js';
+import type { ResourceDefinition } from './rest.js';
+import { finishNothing, type FinishFunc, type RequestContext, type Strategy, type UpdateStrategy } from './strategy.js';
 
 export interface ListOptions {
   labelSelector?: string | null;
@@ -70,17 +71,22 @@ function parseRV(s: string | null | undefined, what = 'resourceVersion'): number
 }
 
 export class GenericRegistry {
+  readonly ri: ResourceInfo;
+  readonly strategy: Strategy;
   readonly group: string;
   readonly qualifiedResource: string;
   private readonly gv: string;
 
   constructor(
-    readonly ri: ResourceInfo,
-    readonly strategy: Strategy,
+    readonly def: ResourceDefinition,
     private readonly store: Store,
     readonly cache: WatchCache,
     private readonly api: ApiServerContext,
   ) {
+    if (!def.strategy) throw new Error(`${def.info.resource}: a resource without a strategy is not stored`);
+    const ri = def.info;
+    this.ri = ri;
+    this.strategy = def.strategy;
     this.group = ri.group;
     this.gv = apiVersionOf(ri.group, ri.version);
     this.qualifiedResource = ri.group ? `${ri.resource}.${ri.group}` : ri.resource;
@@ -290,6 +296,18 @@ export class GenericRegistry {
     return errors.invalid(this.ri.kind, this.group, obj.metadata.name ?? '', errs);
   }
 
+  /** Runs work that took something with begin: finish commits when it returns true, reverts otherwise (also when it throws). */
+  private async finishing<T>(finish: FinishFunc, work: () => Promise<{ value: T; committed: boolean }>): Promise<T> {
+    let committed = false;
+    try {
+      const r = await work();
+      committed = r.committed;
+      return r.value;
+    } finally {
+      finish(committed);
+    }
+  }
+
   async create(namespace: string | undefined, input: KObject, ctx: RequestContext): Promise<KObject> {
     const obj = input;
     this.checkTypeMeta(obj);
@@ -305,44 +323,49 @@ export class GenericRegistry {
     obj.metadata.creationTimestamp = nowRFC3339();
     delete obj.metadata.deletionTimestamp;
     delete obj.metadata.deletionGracePeriodSeconds;
-    if (this.strategy.generation) obj.metadata.generation = 1; else delete obj.metadata.generation;
-    applyDefaults(this.group, this.ri.kind, obj);
-    if (this.strategy.statusSubresource && this.ri.resource !== 'namespaces' && this.ri.resource !== 'nodes') {
-      // status is written by controllers through the status subresource, not by creators
-      if ('status' in obj) obj.status = {};
-    }
+    // Kinds that count generations start at 1 in their prepareForCreate.
+    delete obj.metadata.generation;
+    this.strategy.defaults?.(obj);
     await this.admitNamespace(obj);
-    // Allocation (cluster IPs, node ports) comes before validation, as kube-apiserver's BeginCreate.
     await this.strategy.prepareForCreate?.(obj, ctx, this.api);
-    const errs = [...validateCreate(this.group, this.ri.kind, obj), ...(this.strategy.validate?.(obj, undefined, this.api) ?? [])];
-    if (errs.length) { this.strategy.abortWrite?.(obj, undefined, this.api); throw this.invalid(obj, errs); }
-    obj.metadata.managedFields = updateManagedFields(undefined, obj, ctx.fieldManager, 'Update', undefined, this.gv);
-    if (ctx.dryRun) {
-      this.strategy.abortWrite?.(obj, undefined, this.api);
-      return obj;
-    }
-    try {
-      const kv = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), this.encode(obj));
-      obj.metadata.resourceVersion = String(kv.modRevision);
-    } catch (e) {
-      this.strategy.abortWrite?.(obj, undefined, this.api);
-      if (e instanceof KeyExistsError) throw errors.alreadyExists(this.ri.resource, this.group, obj.metadata.name!);
-      throw e;
-    }
-    this.strategy.afterWrite?.(obj, undefined, this.api);
-    return obj;
+    // Allocation (cluster IPs, node ports) comes before validation, as kube-apiserver's BeginCreate.
+    const finish = this.strategy.beginCreate?.(obj, this.api) ?? finishNothing;
+    return this.finishing(finish, async () => {
+      const errs = this.strategy.validate(obj);
+      if (errs.length) throw this.invalid(obj, errs);
+      obj.metadata.managedFields = updateManagedFields(undefined, obj, ctx.fieldManager, 'Update', undefined, this.gv);
+      if (ctx.dryRun) return { value: obj, committed: false };
+      try {
+        const kv = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), this.encode(obj));
+        obj.metadata.resourceVersion = String(kv.modRevision);
+      } catch (e) {
+        if (e instanceof KeyExistsError) throw errors.alreadyExists(this.ri.resource, this.group, obj.metadata.name!);
+        throw e;
+      }
+      return { value: obj, committed: true };
+    });
+  }
+
+  /** The strategy that writes the object through a subresource (status, finalize), as the resource's module says. */
+  private updateStrategy(subresource: string | undefined): UpdateStrategy {
+    if (subresource === undefined) return this.strategy;
+    const rest = this.def.subresources[subresource]?.rest;
+    if (rest?.type === 'update') return rest.strategy;
+    throw errors.methodNotAllowed();
   }
 
   /**
    * Read-modify-write with retries on races, as GuaranteedUpdate: tryUpdate gets the current
    * object (undefined when missing) and returns the new one. A caller-supplied resourceVersion
-   * that does not match makes a 409, never a retry.
+   * that does not match makes a 409, never a retry. The write goes through the subresource's
+   * strategy, or the one given (a binding's).
    */
   async guaranteedUpdate(
     namespace: string | undefined, name: string, ctx: RequestContext, subresource: string | undefined,
     tryUpdate: (current: KObject | undefined) => Promise<KObject> | KObject,
-    opts: { allowCreate?: boolean } = {},
+    opts: { allowCreate?: boolean; strategy?: UpdateStrategy } = {},
   ): Promise<{ obj: KObject; created: boolean }> {
+    const strategy = opts.strategy ?? this.updateStrategy(subresource);
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);
@@ -355,16 +378,25 @@ export class GenericRegistry {
           delete candidate.metadata.resourceVersion;
           return { obj: await this.create(namespace, candidate, ctx), created: true };
         }
-        return { obj: await this.writeUpdate(current, candidate, kv!, ctx, subresource), created: false };
+        return { obj: await this.writeUpdate(current, candidate, kv!, ctx, subresource, strategy), created: false };
       } catch (e) {
         if (e instanceof RetryableConflict && attempt < 20) continue;
-        if (e instanceof RetryableConflict) throw errors.conflict(this.ri.resource, this.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+        if (e instanceof RetryableConflict) throw this.conflict(name);
         throw e;
       }
     }
   }
 
-  private async writeUpdate(current: KObject, obj: KObject, kv: KeyValue, ctx: RequestContext, subresource: string | undefined): Promise<KObject> {
+  private conflict(name: string): StatusError {
+    return errors.conflict(this.ri.resource, this.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+
+  /**
+   * The fields the system owns, kept from the stored object, after the checks that the body
+   * addresses it. An update without a resourceVersion is unconditional
+   * (AllowUnconditionalUpdate): it applies to whatever is stored.
+   */
+  private adoptSystemFields(obj: KObject, current: KObject): void {
     this.checkTypeMeta(obj);
     if (!isObject(obj.metadata)) throw errors.badRequest('metadata must be an object');
     const name = current.metadata.name!;
@@ -374,11 +406,7 @@ export class GenericRegistry {
     this.checkNamespace(obj, current.metadata.namespace);
     obj.metadata.name = name;
     const clientRV = obj.metadata.resourceVersion;
-    if (clientRV !== undefined && clientRV !== '' && clientRV !== current.metadata.resourceVersion) {
-      throw errors.conflict(this.ri.resource, this.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
-    }
-    // Fields the system owns: kept from the stored object. An update without a resourceVersion
-    // is unconditional (AllowUnconditionalUpdate): it applies to whatever is stored.
+    if (clientRV !== undefined && clientRV !== '' && clientRV !== current.metadata.resourceVersion) throw this.conflict(name);
     const m = obj.metadata, om = current.metadata;
     if (!clientRV) m.resourceVersion = om.resourceVersion;
     if (m.uid !== undefined && m.uid !== om.uid) throw this.invalid(obj, [{ type: 'FieldValueInvalid', field: 'metadata.uid', value: m.uid, detail: 'field is immutable' }]);
@@ -391,93 +419,57 @@ export class GenericRegistry {
     if (om.generateName !== undefined && m.generateName === undefined) m.generateName = om.generateName;
     m.generation = om.generation;
     if (m.generation === undefined) delete m.generation;
+  }
 
-    if (subresource === 'finalize') {
-      // Only spec.finalizers changes through namespaces/finalize.
-      const next = deepCopy(current);
-      const spec = isObject(next.spec) ? next.spec : (next.spec = {});
-      const fin = isObject(obj.spec) ? (obj.spec as { finalizers?: string[] }).finalizers : undefined;
-      if (fin && fin.length) (spec as { finalizers?: string[] }).finalizers = fin; else delete (spec as { finalizers?: string[] }).finalizers;
-      obj = next;
-    } else if (subresource === 'binding') {
-      // pods/binding: the registry itself sets spec.nodeName and the PodScheduled condition.
-    } else if (subresource === 'status') {
-      // Status writes change status; spec, labels and owner references stay as stored, while
-      // annotations may change (the status strategies of pods and workloads allow it).
-      const next = deepCopy(current);
-      next.status = obj.status;
-      if (next.status === undefined) delete next.status;
-      const ann = obj.metadata.annotations as Record<string, string> | null | undefined;
-      if (ann !== undefined) {
-        if (ann === null || Object.keys(ann).length === 0) delete next.metadata.annotations;
-        else next.metadata.annotations = ann;
-      }
-      obj = next;
-      const errs = validateStatusUpdate(this.group, this.ri.kind, obj, current);
-      if (errs.length) throw this.invalid(obj, errs);
-    } else {
-      if (this.strategy.statusSubresource && this.ri.resource !== 'namespaces') {
-        if (current.status === undefined) delete obj.status; else obj.status = deepCopy(current.status);
-      }
-      applyDefaults(this.group, this.ri.kind, obj);
-      if (this.strategy.generation) {
-        // Kinds without a spec (EndpointSlice) count their whole body as the spec.
-        const desired = (o: KObject) => ('spec' in o || 'spec' in current ? o.spec ?? null : { ...o, metadata: undefined, status: undefined });
-        const specChanged = JSON.stringify(desired(obj)) !== JSON.stringify(desired(current));
-        const annChanged = this.strategy.generationOnAnnotations && JSON.stringify(obj.metadata.annotations ?? {}) !== JSON.stringify(current.metadata.annotations ?? {});
-        obj.metadata.generation = (current.metadata.generation ?? 1) + (specChanged || annChanged ? 1 : 0);
-      }
-      await this.strategy.prepareForUpdate?.(obj, current, ctx, this.api);
-      const errs = [...validateUpdate(this.group, this.ri.kind, obj, current), ...(this.strategy.validate?.(obj, current, this.api) ?? [])];
-      if (errs.length) { this.strategy.abortWrite?.(obj, current, this.api); throw this.invalid(obj, errs); }
-    }
-    if (current.metadata.deletionTimestamp && (obj.metadata.finalizers?.length ?? 0) > (current.metadata.finalizers?.length ?? 0)) {
-      const added = (obj.metadata.finalizers ?? []).filter((f) => !(current.metadata.finalizers ?? []).includes(f));
-      if (added.length) throw this.invalid(obj, [{ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}` }]);
-    }
-    obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
-    if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
+  /** An object being deleted may lose finalizers, never gain them. */
+  private checkNoNewFinalizers(obj: KObject, current: KObject): void {
+    if (!current.metadata.deletionTimestamp) return;
+    const had = current.metadata.finalizers ?? [];
+    const added = (obj.metadata.finalizers ?? []).filter((f) => !had.includes(f));
+    if (added.length) throw this.invalid(obj, [{ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}` }]);
+  }
 
-    // A no-op write changes nothing and keeps the resourceVersion, as the real server does.
+  /** A no-op write changes nothing and keeps the resourceVersion, as the real server does. */
+  private unchanged(obj: KObject, current: KObject): boolean {
     const before = { ...current, metadata: { ...current.metadata, resourceVersion: undefined, managedFields: undefined } };
     const after = { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } };
-    if (JSON.stringify(before) === JSON.stringify(after)) {
-      this.strategy.abortWrite?.(obj, current, this.api);
-      return current;
-    }
-    if (ctx.dryRun) {
-      this.strategy.abortWrite?.(obj, current, this.api);
-      obj.metadata.resourceVersion = current.metadata.resourceVersion;
-      return obj;
-    }
-    // Removing the last finalizer of an object being deleted completes its deletion.
-    if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && (this.strategy.canFinishDeletion?.(obj) ?? true)) {
+    return JSON.stringify(before) === JSON.stringify(after);
+  }
+
+  private async writeUpdate(current: KObject, input: KObject, kv: KeyValue, ctx: RequestContext, subresource: string | undefined, strategy: UpdateStrategy): Promise<KObject> {
+    const conditional = !!input.metadata?.resourceVersion;
+    this.adoptSystemFields(input, current);
+    strategy.defaults?.(input);
+    const obj = (await strategy.prepareForUpdate?.(input, current, ctx, this.api)) ?? input;
+    const finish = strategy.beginUpdate?.(obj, current, this.api) ?? finishNothing;
+    return this.finishing(finish, async () => {
+      const errs = strategy.validateUpdate(obj, current);
+      if (errs.length) throw this.invalid(obj, errs);
+      this.checkNoNewFinalizers(obj, current);
+      obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
+      if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
+      if (this.unchanged(obj, current)) return { value: current, committed: false };
+      if (ctx.dryRun) {
+        obj.metadata.resourceVersion = current.metadata.resourceVersion;
+        return { value: obj, committed: false };
+      }
+      // Removing the last finalizer of an object being deleted completes its deletion.
+      if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && (this.strategy.canFinishDeletion?.(obj) ?? true)) {
+        return { value: await this.remove(kv, obj), committed: false };
+      }
       try {
-        const del = await this.store.delete(kv.key, kv.modRevision);
-        obj.metadata.resourceVersion = String(del.modRevision);
+        const nkv = await this.store.update(kv.key, this.encode(obj), kv.modRevision);
+        obj.metadata.resourceVersion = String(nkv.modRevision);
       } catch (e) {
-        this.strategy.abortWrite?.(obj, current, this.api);
-        if (e instanceof RevisionMismatchError) throw new RetryableConflict();
+        if (e instanceof RevisionMismatchError) {
+          if (conditional) throw this.conflict(obj.metadata.name!);
+          throw new RetryableConflict();
+        }
         if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
         throw e;
       }
-      this.strategy.afterDelete?.(obj, this.api);
-      return obj;
-    }
-    try {
-      const nkv = await this.store.update(kv.key, this.encode(obj), kv.modRevision);
-      obj.metadata.resourceVersion = String(nkv.modRevision);
-    } catch (e) {
-      this.strategy.abortWrite?.(obj, current, this.api);
-      if (e instanceof RevisionMismatchError) {
-        if (clientRV) throw errors.conflict(this.ri.resource, this.group, obj.metadata.name!, 'the object has been modified; please apply your changes to the latest version and try again');
-        throw new RetryableConflict();
-      }
-      if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
-      throw e;
-    }
-    this.strategy.afterWrite?.(obj, current, this.api);
-    return obj;
+      return { value: obj, committed: true };
+    });
   }
 
   async update(namespace: string | undefined, name: string, input: KObject, ctx: RequestContext, subresource?: string): Promise<{ obj: KObject; created: boolean }> {
@@ -523,7 +515,7 @@ export class GenericRegistry {
           const grace = plan.kind === 'graceful' ? plan.graceSeconds : 0;
           next.metadata.deletionTimestamp = nowRFC3339(new Date(Date.now() + grace * 1000));
           next.metadata.deletionGracePeriodSeconds = grace;
-          this.strategy.beginDeletion?.(next);
+          this.strategy.markDeleting?.(next);
         } else if (plan.kind === 'graceful' && (next.metadata.deletionGracePeriodSeconds ?? 0) > plan.graceSeconds) {
           // A shorter grace period may replace a longer one (kubectl delete --grace-period=0 --force).
           next.metadata.deletionTimestamp = nowRFC3339(new Date(Date.now() + plan.graceSeconds * 1000));
@@ -549,21 +541,28 @@ export class GenericRegistry {
         throw e;
       }
     }
-    throw errors.conflict(this.ri.resource, this.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    throw this.conflict(name);
   }
 
   private async removeNow(kv: KeyValue, obj: KObject, ctx: RequestContext): Promise<{ obj: KObject; deleted: boolean }> {
     if (ctx.dryRun) return { obj, deleted: true };
-    try {
-      const del = await this.store.delete(kv.key, kv.modRevision);
-      obj.metadata.resourceVersion = String(del.modRevision);
-    } catch (e) {
-      if (e instanceof RevisionMismatchError) throw new RetryableConflict();
-      if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
-      throw e;
-    }
-    this.strategy.afterDelete?.(obj, this.api);
-    return { obj, deleted: true };
+    return { obj: await this.remove(kv, obj), deleted: true };
+  }
+
+  /** Takes the object out of the store, if it is still the version read. */
+  private async remove(kv: KeyValue, obj: KObject): Promise<KObject> {
+    const finish = this.strategy.beginDelete?.(obj, this.api) ?? finishNothing;
+    return this.finishing(finish, async () => {
+      try {
+        const del = await this.store.delete(kv.key, kv.modRevision);
+        obj.metadata.resourceVersion = String(del.modRevision);
+      } catch (e) {
+        if (e instanceof RevisionMismatchError) throw new RetryableConflict();
+        if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
+        throw e;
+      }
+      return { value: obj, committed: true };
+    });
   }
 
   async deleteCollection(namespace: string | undefined, listOpts: ListOptions, opts: DeleteOptions, ctx: RequestContext): Promise<KList> {

@@ -1,10 +1,11 @@
-// A resource's strategy, after kube-apiserver's pkg/registry: what the generic store asks
-// of each resource (defaults, status/spec split, validation, special deletion). Adding a
-// resource means adding a strategy (and a schema), nothing else.
+// A resource's strategies, after kube-apiserver's pkg/registry/rest (RESTCreateStrategy,
+// RESTUpdateStrategy, RESTDeleteStrategy) and the generic store's BeginCreate/BeginUpdate hooks:
+// what the generic store asks of each resource. Each resource module
+// (registry/<group>/<resource>.ts) gives one for the resource and one for each subresource
+// that writes it (status, finalize, binding); the helpers below are the steps many share.
 
 import type { FieldError } from '../../api/errors.js';
-import type { KObject } from '../../api/object.js';
-import type { ResourceInfo } from '../../api/resources.js';
+import { deepCopy, isObject, type KObject } from '../../api/object.js';
 import type { ApiServerContext } from './context.js';
 
 export interface RequestContext {
@@ -22,41 +23,100 @@ export type DeletionPlan =
   /** Set deletionTimestamp (+ grace) and keep the object until someone finishes the deletion. */
   | { kind: 'graceful'; graceSeconds: number };
 
-export interface Strategy {
-  /** metadata.generation is kept and bumped on spec changes (workloads). */
-  generation?: boolean;
-  /** Also bump generation when annotations change (Deployment, for rollbacks). */
-  generationOnAnnotations?: boolean;
-  /** The resource has a status subresource: updates of the main resource keep the old status, status updates keep the rest. */
-  statusSubresource?: boolean;
-  /** PUT of a missing object creates it (Endpoints, Leases, Events, Nodes' status...). */
+/**
+ * Ends what a begin hook started, once the store knows the outcome: committed (the write is
+ * stored) or not (it was refused, lost a race, failed or was a dry run: give back what was taken).
+ */
+export type FinishFunc = (committed: boolean) => void;
+
+export const finishNothing: FinishFunc = () => undefined;
+
+/** How one way of writing an existing object (the resource itself or a subresource) changes it. */
+export interface UpdateStrategy {
+  /** The API's defaults for the kind (the versioned defaulters), applied to the body first. */
+  defaults?(obj: KObject): void;
+  /**
+   * The object to store, from the one sent and the one stored: a subresource returns the stored
+   * object with only its part changed; the resource itself keeps status and bumps generation.
+   */
+  prepareForUpdate?(obj: KObject, old: KObject, ctx: RequestContext, api: ApiServerContext): KObject | void | Promise<KObject | void>;
+  /** Takes what the write needs from shared state (cluster IPs, node ports). */
+  beginUpdate?(obj: KObject, old: KObject, api: ApiServerContext): FinishFunc;
+  /** Kubernetes' validation of this update (src/api/validation). */
+  validateUpdate(obj: KObject, old: KObject): FieldError[];
+}
+
+/** The resource's own strategy: create, update of the whole object, and delete. */
+export interface Strategy extends UpdateStrategy {
+  /** PUT of a missing object creates it (Endpoints, Leases, Events). */
   allowCreateOnUpdate?: boolean;
   /** Field selector labels beyond metadata.name and metadata.namespace. */
   fieldLabels?: string[];
-  /** Before validation on create: defaults that depend on more than the object, status reset. */
+  /** A delete answers with the object rather than a Status (pods, namespaces), as Store.ReturnDeletedObject. */
+  returnDeletedObject?: boolean;
+  /** Before validation on create: what the server sets (status, generation, admission defaults). */
   prepareForCreate?(obj: KObject, ctx: RequestContext, api: ApiServerContext): void | Promise<void>;
-  /** Before validation on update of the main resource. */
-  prepareForUpdate?(obj: KObject, old: KObject, ctx: RequestContext, api: ApiServerContext): void | Promise<void>;
-  /** Extra validation beyond the per-kind rules in src/api/validation. */
-  validate?(obj: KObject, old: KObject | undefined, api: ApiServerContext): FieldError[];
-  /** After a successful write (not for dry runs): commit allocations. */
-  afterWrite?(obj: KObject, old: KObject | undefined, api: ApiServerContext): void;
-  /** After the object is gone from the store: release allocations. */
-  afterDelete?(obj: KObject, api: ApiServerContext): void;
-  /** Roll back allocations taken by prepareFor* when the write did not happen. */
-  abortWrite?(obj: KObject, old: KObject | undefined, api: ApiServerContext): void;
+  /** Takes what the object needs from shared state (cluster IPs, node ports), after prepareForCreate. */
+  beginCreate?(obj: KObject, api: ApiServerContext): FinishFunc;
+  /** Kubernetes' validation on create (src/api/validation). */
+  validate(obj: KObject): FieldError[];
   /** How a delete without finalizers proceeds (pods: graceful when bound to a node). */
   planDeletion?(obj: KObject, gracePeriodSeconds: number | undefined): DeletionPlan;
-  /** Called when deletion starts on an object that stays for a while (namespaces: phase Terminating). */
-  beginDeletion?(obj: KObject): void;
+  /** Deletion starts on an object that stays for a while (namespaces: phase Terminating). */
+  markDeleting?(obj: KObject): void;
   /** Whether an object being deleted may now be removed (namespaces wait for spec.finalizers). */
   canFinishDeletion?(obj: KObject): boolean;
+  /** The object is about to leave the store; finish(true) once it has (release what it held). */
+  beginDelete?(obj: KObject, api: ApiServerContext): FinishFunc;
+  /** At start-up, for each stored object: take again what it holds (a service's cluster IPs and node ports). */
+  claimStored?(obj: KObject, api: ApiServerContext): void;
 }
 
-export interface StrategyTable {
-  [resourceKey: string]: Strategy;
+// ---- steps many strategies share ----
+
+/** Status is the controllers' to write, through the status subresource: a create starts without it. */
+export function clearStatus(obj: KObject): void {
+  if ('status' in obj) obj.status = {};
 }
 
-export function resourceKey(ri: Pick<ResourceInfo, 'group' | 'resource'>): string {
-  return ri.group ? `${ri.resource}.${ri.group}` : ri.resource;
+/** An update of the resource itself keeps the stored status (resources with a status subresource). */
+export function keepStatus(obj: KObject, old: KObject): void {
+  if (old.status === undefined) delete obj.status;
+  else obj.status = deepCopy(old.status);
 }
+
+/**
+ * metadata.generation counts changes of the desired state: one more when the spec changed (and,
+ * for Deployments, the annotations, so that a rollback is a new generation). Kinds without a
+ * spec (EndpointSlice) count their whole body as the spec.
+ */
+export function bumpGeneration(obj: KObject, old: KObject, opts: { annotations?: boolean } = {}): void {
+  const desired = (o: KObject) => ('spec' in o || 'spec' in old ? (o.spec ?? null) : { ...o, metadata: undefined, status: undefined });
+  const specChanged = JSON.stringify(desired(obj)) !== JSON.stringify(desired(old));
+  const annChanged = opts.annotations === true && JSON.stringify(obj.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {});
+  obj.metadata.generation = (old.metadata.generation ?? 1) + (specChanged || annChanged ? 1 : 0);
+}
+
+/**
+ * The status subresource's strategy: status changes, spec, labels and owner references stay as
+ * stored, while annotations may change (as the status strategies of pods and workloads allow).
+ */
+export function statusStrategy(validateStatusUpdate: (obj: KObject, old: KObject) => FieldError[]): UpdateStrategy {
+  return {
+    prepareForUpdate(obj, old) {
+      const next = deepCopy(old);
+      next.status = obj.status;
+      if (next.status === undefined) delete next.status;
+      const ann = obj.metadata.annotations as Record<string, string> | null | undefined;
+      if (ann !== undefined) {
+        if (ann === null || Object.keys(ann).length === 0) delete next.metadata.annotations;
+        else next.metadata.annotations = ann;
+      }
+      return next;
+    },
+    validateUpdate: validateStatusUpdate,
+  };
+}
+
+/** A loosely typed view of a JSON field, for strategies reading objects they do not trust. */
+export const field = (v: unknown): Record<string, unknown> => (isObject(v) ? v : {});

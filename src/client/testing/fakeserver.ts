@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { errors, StatusError, type Status } from '../../api/errors.js';
 import { apiVersionOf, deepCopy, isObject, nowRFC3339, type KObject } from '../../api/object.js';
-import { findResource } from '../../api/resources.js';
+// The fake answers with the kinds the real server serves.
+import { findResource } from '../../apiserver/registry/index.js';
 
 interface Target {
   group: string;

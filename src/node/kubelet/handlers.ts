@@ -54,15 +54,23 @@ export function httpGet(action: HTTPGetAction, container: Container, defaultHost
     const finish = (r: ActionResult) => { if (!done) { done = true; resolve(r); } };
     const mod = scheme === 'https' ? https : http;
     const req = mod.request(url, { method: 'GET', headers, rejectUnauthorized: false, agent: false }, (res) => {
-      // Only a little of the body matters (the kubelet keeps 10 KiB of it for the message).
+      // The kubelet reads at most 10 KiB of the body (utilio.ReadAtMost, maxRespBodyLength) and
+      // closes the connection: a container answering with an endless body costs the node nothing.
+      const max = 10 * 1024;
       const chunks: Buffer[] = [];
       let size = 0;
-      res.on('data', (c: Buffer) => { if (size < 10240) { chunks.push(c); size += c.length; } });
-      res.on('end', () => {
+      const done = () => {
         const code = res.statusCode ?? 0;
-        if (code >= 200 && code < 400) finish({ ok: true, output: Buffer.concat(chunks).toString('utf8') });
+        const body = Buffer.concat(chunks).subarray(0, max).toString('utf8');
+        if (code >= 200 && code < 400) finish({ ok: true, output: body });
         else finish({ ok: false, output: `HTTP probe failed with statuscode: ${code}` });
+      };
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        size += c.length;
+        if (size >= max) { done(); req.destroy(); }
       });
+      res.on('end', done);
       res.on('error', (e) => finish({ ok: false, output: `Get "${url}": ${e.message}` }));
     });
     req.setTimeout(timeoutMs, () => {

@@ -15,7 +15,7 @@ import type { ProbeManager } from './probes.js';
 import { containerConfig, sandboxConfig, type DNSSettings } from './sandbox.js';
 import { StatusManager } from './statusmanager.js';
 import { allContainers, fieldPathOf, formatPod, LABEL_CONTAINER_NAME, LABEL_POD_UID, type ObjectSource, type PodObject } from './types.js';
-import { containerMounts, VolumeError, type MountedVolume, type VolumeManager } from './volumes.js';
+import { VolumeError, type MountedVolume, type VolumeManager } from './volumes.js';
 
 /** What every pod worker shares: the agent's services. */
 export interface WorkerContext {
@@ -321,7 +321,7 @@ export class PodWorker {
       const envs = mergeImageEnv(image.env, [{ key: 'HOSTNAME', value: hostname }, ...env]);
       let mounts;
       try {
-        mounts = await containerMounts(spec, volumes, env);
+        mounts = await this.ctx.volumes.containerMounts(pod, spec, volumes, env);
       } catch (e) {
         throw new ContainerConfigError(e instanceof Error ? e.message : String(e));
       }

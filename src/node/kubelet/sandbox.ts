@@ -102,6 +102,7 @@ export interface ContainerConfigInput {
 export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
   const { pod, container } = inp;
   const mem = parseQuantity(container.resources?.limits?.memory);
+  const disk = parseQuantity(container.resources?.limits?.['ephemeral-storage']);
   const annotations: Record<string, string> = {
     [ANNOTATION_RESTART_COUNT]: String(inp.restartCount),
     [ANNOTATION_TERMINATION_GRACE]: String(pod.spec?.terminationGracePeriodSeconds ?? 30),
@@ -122,5 +123,6 @@ export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
     labels: { [LABEL_CONTAINER_NAME]: container.name, [LABEL_POD_NAME]: pod.metadata.name!, [LABEL_POD_NAMESPACE]: pod.metadata.namespace!, [LABEL_POD_UID]: pod.metadata.uid! },
     annotations,
     ...(mem ? { memoryLimitBytes: Math.floor(mem) } : {}),
+    ...(disk ? { ephemeralStorageLimitBytes: Math.ceil(disk) } : {}),
   };
 }

@@ -69,8 +69,14 @@ test('volumes are written under rootDir/pods/<uid>/volumes and handed to the run
   assert.equal(by['/usr/share/nginx/html'].readonly, true);
   assert.equal(by['/creds'].readonly, true);
   assert.equal(by['/scratch'].readonly, false);
-  assert.equal(by['/sub'].hostPath, path.join(vdir, 'kubernetes.io~empty-dir', 'scratch', 'deep', 'dir'));
-  assert.match(by['/single.html'].hostPath, /\.\.\d{4}_\d\d_\d\d_.*\/index\.html$/);
+  // subPaths are bound from the volume to pods/<uid>/volume-subpaths/<volume>/<container>/<index> (as root), as kubelet does.
+  const subpaths = path.join(h.rootDir, 'pods', uid, 'volume-subpaths');
+  const root = process.getuid?.() === 0;
+  assert.equal(by['/sub'].hostPath, root ? path.join(subpaths, 'scratch', 'app', '4') : path.join(vdir, 'kubernetes.io~empty-dir', 'scratch', 'deep', 'dir'));
+  await fs.writeFile(path.join(by['/sub'].hostPath, 'through'), 'x');
+  assert.equal(await fs.readFile(path.join(vdir, 'kubernetes.io~empty-dir', 'scratch', 'deep', 'dir', 'through'), 'utf8'), 'x');
+  if (root) assert.equal(by['/single.html'].hostPath, path.join(subpaths, 'html', 'app', '5'));
+  assert.equal(await fs.readFile(by['/single.html'].hostPath, 'utf8'), '<h1>v1</h1>');
   assert.equal(by['/host'].hostPath, hostDir);
 
   // A changed configmap reaches the volume (not subPath mounts, as in Kubernetes).

@@ -3,12 +3,23 @@
 // downwardAPI and projected volumes are written as the kubelet's AtomicWriter writes them: files
 // in a timestamped directory, a ..data symlink swapped in one rename, and a symlink per entry, so
 // that a container never sees half an update; every sync rewrites them when their source changed.
+//
+// Everything a pod spec names is hostile (the agent runs as root): item paths are checked as the
+// AtomicWriter checks them and written through node/fs/safepath (never through a link); a subPath
+// is resolved as kubelet's subpath code does (symlinks must stay inside the volume, the result is
+// opened component by component and bind-mounted from its descriptor, so a link swapped in later
+// by a container cannot redirect it). Secret and projected volumes live on tmpfs, as kubelet keeps
+// them off the disk; memory-backed emptyDirs are sized, and a restarted agent finds its mounts in
+// /proc/self/mounts instead of mounting them twice.
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parseQuantity } from '../../api/validation/quantity.js';
+import { closeFd, fdPath, fdWalkSupported, mkdirInRoot, openInRoot, writeFileInRoot } from '../fs/safepath.js';
 import type { Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
 import { expand, mappingFor } from './expansion.js';
 import { podFieldValue, resourceFieldValue } from './env.js';
@@ -16,6 +27,45 @@ import type { KeyValue, Mount } from '../runtime/types.js';
 import { DependencyNotFound, type ObjectSource, type PodObject } from './types.js';
 
 const run = promisify(execFile);
+
+/** Whether this agent can mount (tmpfs volumes, subPath bind mounts): root on Linux. */
+const canMount = process.platform === 'linux' && process.getuid?.() === 0 && fdWalkSupported;
+
+/** The mount points under dir (itself included), deepest first, from /proc/self/mounts. */
+export function mountPointsUnder(dir: string): string[] {
+  let text = '';
+  try { text = readFileSync('/proc/self/mounts', 'utf8'); } catch { return []; }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const mp = line.split(' ')[1]?.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mp && (mp === dir || mp.startsWith(dir + path.sep))) out.push(mp);
+  }
+  return out.sort((a, b) => b.length - a.length);
+}
+
+function isMountPoint(dir: string): boolean {
+  return mountPointsUnder(dir).includes(dir);
+}
+
+/** Quantity.Value(): the value rounded up to a whole number (500m of bytes is 1 byte, not 500 MiB). */
+export function quantityValue(q: unknown): number | undefined {
+  const v = parseQuantity(q);
+  return v === undefined ? undefined : Math.ceil(v);
+}
+
+/** The AtomicWriter's path check (pkg/volume/util/atomic_writer.go validatePath), its messages. */
+export function validatePayloadPath(p: string): string | undefined {
+  if (p === '') return `invalid path: must not be empty: ${JSON.stringify(p)}`;
+  if (p.startsWith('/')) return `invalid path: must be relative path: ${p}`;
+  if (p.length > 4096) return 'invalid path: must be less than or equal to 4096 characters';
+  const items = p.split('/');
+  for (const item of items) {
+    if (item === '..') return `invalid path: must not contain '..': ${p}`;
+    if (item.length > 255) return 'invalid path: filenames must be less than or equal to 255 characters';
+  }
+  if (items[0].startsWith('..') && items[0].length > 2) return `invalid path: must not start with '..': ${p}`;
+  return undefined;
+}
 
 /** A volume that could not be set up: the pod's containers wait in ContainerCreating, with a FailedMount event. */
 export class VolumeError extends Error {
@@ -54,9 +104,8 @@ export const TOKEN_PLACEHOLDER = 'k8ts: service account tokens (TokenRequest) ar
 export class VolumeManager {
   /** Payload digests per target directory: an unchanged source is not rewritten. */
   private readonly written = new Map<string, string>();
-  private readonly tmpfs = new Set<string>();
 
-  constructor(private readonly rootDir: string, private readonly source: ObjectSource) {}
+  constructor(private readonly rootDir: string, private readonly source: ObjectSource, private readonly log?: (msg: string) => void) {}
 
   podDir(uid: string): string {
     return path.join(this.rootDir, 'pods', uid);
@@ -91,10 +140,9 @@ export class VolumeManager {
     if (vol.emptyDir) {
       const dir = this.volumeDir(uid, 'emptyDir', vol.name);
       await fs.mkdir(dir, { recursive: true, mode: 0o777 });
-      if (vol.emptyDir.medium === 'Memory' && process.getuid?.() === 0 && !this.tmpfs.has(dir)) {
-        const size = vol.emptyDir.sizeLimit !== undefined ? `,size=${vol.emptyDir.sizeLimit}` : '';
-        await run('mount', ['-t', 'tmpfs', '-o', `mode=0777${size.replace(/i$/, '')}`, 'tmpfs', dir]);
-        this.tmpfs.add(dir);
+      if (vol.emptyDir.medium === 'Memory' && canMount) {
+        // Sized as kubelet sizes memory-backed volumes: the sizeLimit, else the node's allocatable memory.
+        await this.mountTmpfs(dir, quantityValue(vol.emptyDir.sizeLimit) ?? quantityValue(dctx.allocatable.memory), 0o777);
       }
       return { hostPath: dir, managed: false, readOnly: false };
     }
@@ -118,15 +166,29 @@ export class VolumeManager {
         if (src.configMap) part = await this.configMapPayload(ns, src.configMap.name ?? '', src.configMap.items, mode, src.configMap.optional === true);
         else if (src.secret) part = await this.secretPayload(ns, src.secret.name ?? '', src.secret.items, mode, src.secret.optional === true);
         else if (src.downwardAPI) part = downwardPayload(pod, src.downwardAPI.items ?? [], mode, dctx);
-        else if (src.serviceAccountToken) part.set(src.serviceAccountToken.path, { data: Buffer.from(TOKEN_PLACEHOLDER), mode });
+        else if (src.serviceAccountToken) part.set(src.serviceAccountToken.path, { data: Buffer.from(TOKEN_PLACEHOLDER), mode: 0o600 });
         for (const [k, v] of part) payload.set(k, v);
       }
     } else {
       throw new VolumeError(vol.name, `volume type of "${vol.name}" is not supported by this node`);
     }
+    for (const p of payload.keys()) {
+      const bad = validatePayloadPath(p);
+      if (bad) throw new VolumeError(vol.name, bad);
+    }
     const dir = this.volumeDir(uid, plugin, vol.name);
-    await this.writeAtomic(dir, payload);
+    await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+    // kubelet keeps secrets (and projected volumes, which carry tokens and secrets) off the disk.
+    if ((plugin === 'secret' || plugin === 'projected') && canMount) await this.mountTmpfs(dir, quantityValue(dctx.allocatable.memory), 0o755);
+    this.writeAtomic(dir, payload);
     return { hostPath: dir, managed: true, readOnly: true };
+  }
+
+  /** Mounts a tmpfs on dir unless one is there already (a restarted agent finds its earlier mounts). */
+  private async mountTmpfs(dir: string, sizeBytes: number | undefined, mode: number): Promise<void> {
+    if (isMountPoint(dir)) return;
+    const size = sizeBytes !== undefined && sizeBytes > 0 ? `,size=${sizeBytes}` : '';
+    await run('mount', ['-t', 'tmpfs', '-o', `mode=${mode.toString(8)},nosuid,nodev${size}`, '--', 'tmpfs', dir]);
   }
 
   private async configMapPayload(ns: string, name: string, items: KeyToPath[] | undefined, mode: number, optional: boolean): Promise<Payload> {
@@ -156,60 +218,158 @@ export class VolumeManager {
     return keyPayload(all, items, mode, optional, 'secret');
   }
 
-  /** Replaces dir's content with payload in one rename of the ..data symlink. */
-  private async writeAtomic(dir: string, payload: Payload): Promise<void> {
+  /** Replaces dir's content with payload in one rename of the ..data symlink. Every write goes
+   *  through safepath: no item path leaves the timestamped directory, and no link is followed. */
+  private writeAtomic(dir: string, payload: Payload): void {
     const digest = createHash('sha256');
     for (const [p, f] of [...payload].sort(([a], [b]) => a.localeCompare(b))) digest.update(`${p}\0${f.mode}\0`).update(f.data).update('\0');
     const sum = digest.digest('hex');
     if (this.written.get(dir) === sum) return;
-    await fs.mkdir(dir, { recursive: true, mode: 0o755 });
     const stamp = `..${new Date().toISOString().replace(/[-:]/g, '_').replace('T', '_').replace('Z', '')}${Math.random().toString().slice(2, 8)}`;
+    closeFd(mkdirInRoot(dir, stamp, 0o755));
     const tsDir = path.join(dir, stamp);
-    await fs.mkdir(tsDir, { mode: 0o755 });
-    for (const [rel, f] of payload) {
-      const file = path.join(tsDir, rel);
-      await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
-      await fs.writeFile(file, f.data, { mode: f.mode });
-      await fs.chmod(file, f.mode);
-    }
+    for (const [rel, f] of payload) writeFileInRoot(tsDir, rel, f.data, f.mode);
     let oldTarget: string | undefined;
-    try { oldTarget = await fs.readlink(path.join(dir, '..data')); } catch { /* first write */ }
+    const data = lstatSync(path.join(dir, '..data'), { throwIfNoEntry: false });
+    if (data?.isSymbolicLink()) oldTarget = readLinkIn(dir, '..data');
     const tmpLink = path.join(dir, '..data_tmp');
-    await fs.rm(tmpLink, { force: true });
-    await fs.symlink(stamp, tmpLink);
-    await fs.rename(tmpLink, path.join(dir, '..data'));
+    rmSync(tmpLink, { force: true });
+    symlinkSync(stamp, tmpLink);
+    renameSync(tmpLink, path.join(dir, '..data'));
     const top = new Set([...payload.keys()].map((p) => p.split('/')[0]));
     for (const name of top) {
       const link = path.join(dir, name);
-      try { await fs.lstat(link); } catch { await fs.symlink(path.join('..data', name), link); }
+      if (!lstatSync(link, { throwIfNoEntry: false })) symlinkSync(path.join('..data', name), link);
     }
-    for (const entry of await fs.readdir(dir)) {
+    for (const entry of readDirIn(dir)) {
       if (entry.startsWith('..') || top.has(entry)) continue;
-      await fs.rm(path.join(dir, entry), { force: true, recursive: true });
+      rmSync(path.join(dir, entry), { force: true, recursive: true });
     }
-    if (oldTarget && oldTarget !== stamp) await fs.rm(path.join(dir, oldTarget), { recursive: true, force: true });
+    if (oldTarget && oldTarget !== stamp && /^\.\.[0-9_.]+$/.test(oldTarget)) rmSync(path.join(dir, oldTarget), { recursive: true, force: true });
     this.written.set(dir, sum);
   }
 
-  /** Removes the pod's directory (unmounting tmpfs emptyDirs first). */
+  /** Removes the pod's directory, unmounting what is mounted under it first (tmpfs volumes,
+   *  subPath binds); a mount that will not go keeps the directory (rm must never cross into it). */
   async tearDown(uid: string): Promise<void> {
     const base = this.podDir(uid);
-    for (const dir of [...this.tmpfs]) {
-      if (!dir.startsWith(base + path.sep)) continue;
-      try { await run('umount', [dir]); } catch { /* already gone */ }
-      this.tmpfs.delete(dir);
-    }
+    await unmountUnder(base);
     for (const k of [...this.written.keys()]) if (k.startsWith(base + path.sep)) this.written.delete(k);
+    const left = mountPointsUnder(base);
+    if (left.length) throw new Error(`pod directory ${base} still has mounts (${left.join(', ')}); not removed`);
     await fs.rm(base, { recursive: true, force: true });
   }
 
-  /** Unmounts every tmpfs this manager mounted (agent stop with killPods). */
+  /** Unmounts every volume mount under the pods' directory (agent stop with killPods). */
   async unmountAll(): Promise<void> {
-    for (const dir of [...this.tmpfs]) {
-      try { await run('umount', [dir]); } catch { /* already gone */ }
-      this.tmpfs.delete(dir);
+    await unmountUnder(path.join(this.rootDir, 'pods'));
+  }
+
+  /** The runtime mounts of one container: its volumeMounts, with subPaths prepared as kubelet does. */
+  async containerMounts(pod: PodObject, container: Container, volumes: Map<string, MountedVolume>, env: KeyValue[]): Promise<Mount[]> {
+    const out: Mount[] = [];
+    const mapping = mappingFor(new Map(env.map((kv) => [kv.key, kv.value])));
+    for (const [i, vm] of (container.volumeMounts ?? []).entries()) {
+      const vol = volumes.get(vm.name);
+      if (!vol) throw new Error(`cannot find volume "${vm.name}" to mount into container "${container.name}"`);
+      const sub = vm.subPathExpr ? expand(vm.subPathExpr, mapping) : vm.subPath ?? '';
+      const hostPath = sub ? await this.prepareSubPath(pod, container, vm, i, vol, sub) : vol.hostPath;
+      out.push({ containerPath: vm.mountPath, hostPath, readonly: vm.readOnly === true || vol.readOnly });
+    }
+    return out;
+  }
+
+  /**
+   * kubelet's makeMounts + subpath.PrepareSafeSubpath: the subPath must be relative without '..';
+   * missing directories are made without following links; symlinks on the way must resolve inside
+   * the volume; the result is opened component by component (O_NOFOLLOW) and bind-mounted from
+   * /proc/<agent pid>/fd/<fd> at pods/<uid>/volume-subpaths/<volume>/<container>/<index>, which is
+   * what the runtime mounts. Errors tell the user as little about the host as kubelet's do.
+   */
+  private async prepareSubPath(pod: PodObject, container: Container, vm: VolumeMount, index: number, vol: MountedVolume, sub: string): Promise<string> {
+    if (path.isAbsolute(sub)) throw new Error(`error SubPath \`${sub}\` must not be an absolute path`);
+    if (sub.split('/').includes('..')) throw new Error(`unable to provision SubPath \`${sub}\`: must not contain '..'`);
+    const where = `for volumeMount ${JSON.stringify(vm.name)} of container ${JSON.stringify(container.name)}`;
+    const volumePath = realpathSync(vol.hostPath);
+    const hostPath = path.join(volumePath, sub);
+    if (!vol.managed && !existsFollowing(hostPath)) {
+      try {
+        safeMakeDir(volumePath, sub);
+      } catch (e) {
+        this.log?.(`subPath ${sub} of volume ${vm.name}: ${(e as Error).message}`);
+        throw new Error(`failed to create subPath directory ${where}`);
+      }
+    }
+    let fd: number;
+    try {
+      const real = realpathSync(hostPath);
+      const rel = path.relative(volumePath, real);
+      if (!withinBase(rel)) throw new Error(`subpath ${JSON.stringify(real)} not within volume path ${JSON.stringify(volumePath)}`);
+      fd = openInRoot(volumePath, rel);
+    } catch (e) {
+      this.log?.(`subPath ${sub} of volume ${vm.name}: ${(e as Error).message}`);
+      throw new Error(`failed to prepare subPath ${where}`);
+    }
+    try {
+      if (!canMount) return fdTarget(fd);
+      const base = this.podDir(pod.metadata.uid!);
+      const rel = path.join('volume-subpaths', vm.name, container.name, String(index));
+      const target = path.join(base, rel);
+      if (isMountPoint(target)) return target; // made for an earlier start of this container, as kubelet reuses it
+      const isDir = fstatSync(fd).isDirectory();
+      closeFd(mkdirInRoot(base, path.dirname(rel), 0o750));
+      if (isDir) closeFd(mkdirInRoot(base, rel, 0o750));
+      else if (!lstatSync(target, { throwIfNoEntry: false })) closeSync(openSync(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o640));
+      try {
+        await run('mount', ['--no-canonicalize', '--bind', '--', fdPath(fd, process.pid), target]);
+      } catch (e) {
+        this.log?.(`subPath ${sub} of volume ${vm.name}: bind mount: ${(e as Error).message}`);
+        throw new Error(`failed to prepare subPath ${where}`);
+      }
+      return target;
+    } finally {
+      closeFd(fd);
     }
   }
+}
+
+/** A path relative to a base stays inside it (a first component '..abc' is a name, not a step up). */
+function withinBase(rel: string): boolean {
+  return rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel);
+}
+
+/** The path an O_PATH descriptor names (no mount: a plain host process sees the volume directly). */
+function fdTarget(fd: number): string {
+  return realpathSync(fdPath(fd));
+}
+
+function existsFollowing(p: string): boolean {
+  try { realpathSync(p); return true; } catch { return false; }
+}
+
+/** kubelet's doSafeMakeDir: the existing part must resolve inside the volume; the rest is made without following links. */
+function safeMakeDir(volumePath: string, sub: string): void {
+  const parts = sub.split('/').filter((c) => c && c !== '.');
+  let existing = parts.length;
+  while (existing > 0 && !existsFollowing(path.join(volumePath, ...parts.slice(0, existing)))) existing--;
+  const real = realpathSync(path.join(volumePath, ...parts.slice(0, existing)));
+  const rel = path.relative(volumePath, real);
+  if (!withinBase(rel)) throw new Error(`pathname ${JSON.stringify(real)} is not within base ${JSON.stringify(volumePath)}`);
+  closeFd(mkdirInRoot(volumePath, [rel, ...parts.slice(existing)].filter(Boolean).join('/'), 0o777));
+}
+
+async function unmountUnder(dir: string): Promise<void> {
+  for (const mp of mountPointsUnder(dir)) {
+    await run('umount', ['--', mp]).catch(() => run('umount', ['-l', '--', mp]).catch(() => undefined));
+  }
+}
+
+function readLinkIn(dir: string, name: string): string | undefined {
+  try { return readlinkSync(path.join(dir, name)); } catch { return undefined; }
+}
+
+function readDirIn(dir: string): string[] {
+  try { return readdirSync(dir); } catch { return []; }
 }
 
 function keyPayload(all: Map<string, Buffer>, items: KeyToPath[] | undefined, mode: number, optional: boolean, what: 'config' | 'secret'): Payload {
@@ -277,28 +437,3 @@ async function checkHostPath(p: string, type: string): Promise<void> {
   }
 }
 
-/** The runtime mounts of one container: its volumeMounts, with subPath resolved on the host. */
-export async function containerMounts(container: Container, volumes: Map<string, MountedVolume>, env: KeyValue[]): Promise<Mount[]> {
-  const out: Mount[] = [];
-  const mapping = mappingFor(new Map(env.map((kv) => [kv.key, kv.value])));
-  for (const vm of container.volumeMounts ?? []) {
-    const vol = volumes.get(vm.name);
-    if (!vol) throw new Error(`cannot find volume "${vm.name}" to mount into container "${container.name}"`);
-    out.push({ containerPath: vm.mountPath, hostPath: await subPathHost(vm, vol, mapping), readonly: vm.readOnly === true || vol.readOnly });
-  }
-  return out;
-}
-
-async function subPathHost(vm: VolumeMount, vol: MountedVolume, mapping: (n: string) => string): Promise<string> {
-  const sub = vm.subPathExpr ? expand(vm.subPathExpr, mapping) : vm.subPath ?? '';
-  if (!sub) return vol.hostPath;
-  if (path.isAbsolute(sub) || sub.split('/').includes('..')) throw new Error(`subPath "${sub}" must be a relative path without ".."`);
-  const host = path.join(vol.hostPath, sub);
-  if (vol.managed) {
-    // A key is a symlink into ..data: bind the file itself (subPath mounts do not follow updates, as in Kubernetes).
-    return fs.realpath(host);
-  }
-  const exists = await fs.lstat(host).catch(() => undefined);
-  if (!exists) await fs.mkdir(host, { recursive: true, mode: 0o777 });
-  return host;
-}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalImageStore, normalizeImageRef } from './images.js';
@@ -59,6 +59,27 @@ test('import, list and remove a local image', async () => {
     assert.ok((await store.listImages()).some((i) => i.id === 'example.com/me/hello:1.0'));
     await store.removeImage({ image: 'example.com/me/hello:1.0' });
     await assert.rejects(store.pullImage({ image: 'example.com/me/hello:1.0' }), ImagePullError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('two references that read alike get directories of their own (issue #7)', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-images-test-'));
+  try {
+    const store = new LocalImageStore({ dir: path.join(dir, 'store') });
+    for (const [tag, marker] of [['x.io/a:b_c', 'one'], ['x.io/a/b:c', 'two']]) {
+      const src = path.join(dir, marker);
+      mkdirSync(path.join(src, 'rootfs'), { recursive: true });
+      writeFileSync(path.join(src, 'rootfs', 'marker'), marker);
+      writeFileSync(path.join(src, 'image.json'), JSON.stringify({ repoTags: [tag] }));
+      await store.importImage(src, tag);
+    }
+    const one = await store.rootfsPath('x.io/a:b_c');
+    const two = await store.rootfsPath('x.io/a/b:c');
+    assert.ok(one && two && one !== two);
+    assert.equal(readFileSync(path.join(one, 'marker'), 'utf8'), 'one');
+    assert.equal(readFileSync(path.join(two, 'marker'), 'utf8'), 'two');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -124,8 +124,10 @@ function withNodeOnPath(env: string[]): string[] {
   });
 }
 
+/** A directory name per reference: readable, and made unique by a digest of the reference itself
+ *  (x.io/a:b_c and x.io/a/b:c read alike once '/' and ':' are replaced). */
 function imageDirName(ref: string): string {
-  return ref.replace(/[^A-Za-z0-9._-]+/g, '_');
+  return `${ref.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100)}-${createHash('sha256').update(ref).digest('hex').slice(0, 12)}`;
 }
 
 export class LocalImageStore implements ImageService, ImageFilesystem {

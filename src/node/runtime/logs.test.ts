@@ -27,3 +27,31 @@ test('a line longer than 16 KiB is split into P entries and ends with F', () => 
   assert.deepEqual(tags, ['P', 'P', 'F', 'F']);
   assert.equal(lines[2].replace(/^\S+ stdout F /, ''), 'x'.repeat(10) + '\n');
 });
+
+test('the log writer rotates as kubelet does: at most maxFiles files of about maxSize (issue #7)', { skip: process.platform === 'win32' }, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { ContainerLogPump } = await import('./logs.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-rotate-'));
+  try {
+    const fifos = { stdout: path.join(dir, 'stdout.fifo'), stderr: path.join(dir, 'stderr.fifo') };
+    execFileSync('mkfifo', [fifos.stdout, fifos.stderr]);
+    const logPath = path.join(dir, '0.log');
+    const pump = new ContainerLogPump(fifos, logPath, { maxSize: 64 * 1024, maxFiles: 3 });
+    const err = fs.createWriteStream(fifos.stderr);
+    const out = fs.createWriteStream(fifos.stdout);
+    for (let i = 0; i < 10_000; i++) if (!out.write(`line ${i} ${'x'.repeat(100)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+    await new Promise<void>((r) => out.end(() => r()));
+    await new Promise<void>((r) => err.end(() => r()));
+    await pump.done;
+    const files = fs.readdirSync(dir).filter((f) => f.startsWith('0.log')).sort();
+    assert.equal(files.length, 3, files.join(' '));
+    assert.equal(files.filter((f) => f === '0.log').length, 1);
+    for (const f of files) assert.ok(fs.statSync(path.join(dir, f)).size <= 64 * 1024, `${f}: ${fs.statSync(path.join(dir, f)).size} bytes`);
+    assert.match(fs.readFileSync(logPath, 'utf8').trim().split('\n').pop()!, / stdout F line 9999 x+$/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -7,9 +7,11 @@
 // FIFO through non-blocking pipe sockets (epoll, no thread per container, no process per
 // container) and appends formatted lines to the log file. When the agent restarts it opens the
 // FIFOs again and carries on; while it is away output waits in the pipe (64 KiB, then the
-// writer blocks). The same reader feeds `attach` sessions.
+// writer blocks). The same reader feeds `attach` sessions. The file is rotated as kubelet rotates
+// container logs (RotatingLogWriter, usable by any runtime).
 
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import type { Writable } from 'node:stream';
 
@@ -65,18 +67,72 @@ export class CriLineSplitter {
 
 export interface OutputSubscriber { stdout?: Writable; stderr?: Writable }
 
+/** kubelet's container log rotation (containerLogMaxSize, containerLogMaxFiles). */
+export interface LogRotation { maxSize: number; maxFiles: number }
+export const DEFAULT_LOG_ROTATION: LogRotation = { maxSize: 10 * 1024 * 1024, maxFiles: 5 };
+
+/** kubelet's rotated-file suffix: the time of rotation, 20060102-150405. */
+function rotationStamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+}
+
+/**
+ * Appends CRI lines to a container's log file and rotates it as kubelet's container log manager
+ * does: once the file would pass maxSize it is renamed <log>.<timestamp> and a new file begins;
+ * the oldest rotated files go so that at most maxFiles files remain (kubelet also gzips all but the
+ * newest rotated file; these stay plain). Any runtime that writes CRI logs uses it.
+ */
+export class RotatingLogWriter {
+  private fd: number;
+  private size: number;
+
+  constructor(readonly logPath: string, private readonly rotation: LogRotation = DEFAULT_LOG_ROTATION) {
+    this.fd = openSync(logPath, 'a', 0o640);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  write(line: Buffer): void {
+    if (this.fd < 0) return;
+    try {
+      if (this.size > 0 && this.size + line.length > this.rotation.maxSize) this.rotate();
+      writeSync(this.fd, line);
+      this.size += line.length;
+    } catch { /* a full disk loses log lines, not the container */ }
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    this.fd = -1;
+    const dir = path.dirname(this.logPath);
+    const base = path.basename(this.logPath);
+    let target = `${this.logPath}.${rotationStamp()}`;
+    for (let n = 1; readdirSync(dir).includes(path.basename(target)); n++) target = `${this.logPath}.${rotationStamp()}.${n}`;
+    renameSync(this.logPath, target);
+    const rotated = readdirSync(dir).filter((f) => f.startsWith(`${base}.`)).sort();
+    for (const old of rotated.slice(0, Math.max(0, rotated.length - (this.rotation.maxFiles - 1)))) rmSync(path.join(dir, old), { force: true });
+    this.fd = openSync(this.logPath, 'a', 0o640);
+    this.size = 0;
+  }
+
+  close(): void {
+    if (this.fd >= 0) { try { closeSync(this.fd); } catch { /* already closed */ } }
+    this.fd = -1;
+  }
+}
+
 /** Reads one container's two output FIFOs into its CRI log file and to attached clients. */
 export class ContainerLogPump {
   readonly done: Promise<void>;
   private readonly sockets: net.Socket[] = [];
   private readonly subscribers = new Set<OutputSubscriber>();
-  private logFd: number;
+  private readonly log: RotatingLogWriter;
   private open = 2;
   private resolveDone!: () => void;
 
-  constructor(fifos: Record<LogStream, string>, logPath: string) {
+  constructor(fifos: Record<LogStream, string>, logPath: string, rotation: LogRotation = DEFAULT_LOG_ROTATION) {
     this.done = new Promise((r) => { this.resolveDone = r; });
-    this.logFd = openSync(logPath, 'a', 0o640);
+    this.log = new RotatingLogWriter(logPath, rotation);
     for (const stream of ['stdout', 'stderr'] as const) {
       const splitter = new CriLineSplitter(stream, (line) => this.write(line));
       let fd: number;
@@ -106,13 +162,12 @@ export class ContainerLogPump {
   }
 
   private write(line: Buffer): void {
-    if (this.logFd < 0) return;
-    try { writeSync(this.logFd, line); } catch { /* a full disk loses log lines, not the container */ }
+    this.log.write(line);
   }
 
   private streamClosed(): void {
     if (--this.open > 0) return;
-    if (this.logFd >= 0) { try { closeSync(this.logFd); } catch { /* already closed */ } this.logFd = -1; }
+    this.log.close();
     this.resolveDone();
   }
 

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -176,6 +176,51 @@ test('a container has a private /tmp, image files, and its new directories stay 
   assert.equal(existsSync(`/${marker}`), false);
   assert.equal(existsSync(`/opt/${marker}`), false);
   assert.equal(readFileSync(path.join(vol, 'f'), 'utf8'), 'v\n');
+});
+
+test('hostile paths and names: mount targets through image links, a workingDir with .., env names like options (issue #7)', { skip }, async () => {
+  const escape = `/tmp/k8ts-escape-${tag}-${randomBytes(3).toString('hex')}`;
+  const wd = `/tmp/k8ts-wd-${tag}-${randomBytes(3).toString('hex')}`;
+  try {
+    // An image that plants a link to a host directory, and whose first variable is named like an option of env(1).
+    mkdirSync(escape);
+    const src = path.join(dir, 'hostile-image');
+    mkdirSync(path.join(src, 'rootfs'), { recursive: true });
+    symlinkSync(escape, path.join(src, 'rootfs', 'escape'));
+    writeFileSync(path.join(src, 'image.json'), JSON.stringify({ repoTags: ['k8ts.test/hostile:1'], env: ['-S=/bin/echo pwned', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }));
+    await images.importImage(src, 'k8ts.test/hostile:1');
+    const vol = path.join(dir, 'vol-hostile');
+    mkdirSync(vol);
+    writeFileSync(path.join(vol, 'f'), 'volume\n');
+    const p = await runPod('hostile', [{
+      name: 'c', image: 'k8ts.test/hostile:1', argv: ['/bin/sh', '-c', 'pwd; cat /escape/sub/f; echo done'],
+      mounts: [{ containerPath: '/escape/sub', hostPath: vol }],
+      extra: { workingDir: `/../../../../../../../../../../../..${wd}`, envs: [{ key: '-S', value: '/bin/echo pwned' }] },
+    }]);
+    const st = await exitedStatus(p.ids[0]);
+    const out = readFileSync(st.logPath, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
+    assert.deepEqual(out, [wd, 'volume', 'done'], `container output: ${out.join(' | ')}`);
+    assert.equal(st.exitCode, 0);
+    assert.equal(existsSync(path.join(escape, 'sub')), false, 'a mount target was made on the host through the image\'s link');
+    assert.equal(existsSync(wd), false, 'the working directory was made on the host');
+    const r = await rt.execSync(p.ids[0], ['/bin/true'], 5).catch((e: Error) => ({ exitCode: -2, stdout: '', stderr: e.message }));
+    assert.notEqual(r.stdout.trim(), 'pwned');
+  } finally {
+    rmSync(escape, { recursive: true, force: true });
+    rmSync(wd, { recursive: true, force: true });
+  }
+});
+
+test('a container\'s writable layer is bounded by its ephemeral-storage limit', { skip }, async () => {
+  const p = await runPod('bounded', [{
+    name: 'c', image: 'docker.io/library/busybox:latest',
+    argv: ['sh', '-c', 'dd if=/dev/zero of=/big bs=1M count=16 2>/dev/null; wc -c < /big; dd if=/dev/zero of=/tmp/big bs=1M count=16 2>/dev/null; wc -c < /tmp/big'],
+    extra: { ephemeralStorageLimitBytes: 4 * 1024 * 1024 },
+  }]);
+  const st = await exitedStatus(p.ids[0]);
+  const sizes = readFileSync(st.logPath, 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ').slice(3).join(' ')));
+  assert.equal(sizes.length, 2);
+  for (const n of sizes) assert.ok(n > 0 && n <= 4 * 1024 * 1024, `wrote ${n} bytes past a 4 MiB limit`);
 });
 
 test('containers of one pod share localhost, a volume and IPC; another pod does not', { skip }, async () => {

@@ -34,6 +34,7 @@ import { ContainerLogPump } from './logs.js';
 import { hasBinary, nodeAddress, run, type NodeNetwork } from '../network/bridge.js';
 import { initScript, PTY_HELPER, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq, type LaunchMount, type LaunchSpec } from './shim.js';
 import type { ImageFilesystem } from './images.js';
+import { cleanComponents, fdWalkSupported, resolveInLayers, resolveInRoot } from '../fs/safepath.js';
 
 export interface ProcessRuntimeOptions {
   stateDir: string;
@@ -43,6 +44,8 @@ export interface ProcessRuntimeOptions {
   log?: (msg: string) => void;
   /** 'auto': namespaces when root on Linux; 'none': plain host processes. */
   isolation?: 'auto' | 'none';
+  /** Size of a container's writable layer (a tmpfs) and of its /tmp when no ephemeral-storage limit is given (default 1 GiB). */
+  writableLayerBytes?: number;
 }
 
 interface SandboxRecord {
@@ -150,6 +153,35 @@ function mergeEnv(image: string[], hostname: string, config: { key: string; valu
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
 
+/** Directories of the container's view that get a fresh mount of their own (init.sh). */
+const FRESH_MOUNTS = ['proc', 'dev', 'sys', 'tmp'];
+
+/**
+ * Resolves container paths as the container will see them: the image's files over the host's `/`
+ * (an overlay), with the volumes mounted so far on top. A target inside a volume is resolved inside
+ * that volume's directory (descriptor walk: a container may be changing it).
+ */
+function containerView(imageRootfs: string | undefined) {
+  const layers = imageRootfs ? [imageRootfs, '/'] : ['/'];
+  const volumes: { at: string; hostPath: string; isFile: boolean }[] = [];
+  return {
+    resolve(p: string): string {
+      const rel = resolveInLayers(layers, p, { opaque: FRESH_MOUNTS });
+      let abs = `/${rel}`;
+      const under = volumes.filter((v) => abs === v.at || abs.startsWith(`${v.at}/`)).sort((a, b) => b.at.length - a.at.length)[0];
+      if (under && abs !== under.at) {
+        if (under.isFile) throw new Error(`mount target ${p} is inside the file mounted at ${under.at}`);
+        const inside = path.relative(under.hostPath, resolveInRoot(under.hostPath, abs.slice(under.at.length)));
+        abs = path.posix.join(under.at, inside);
+      }
+      return abs;
+    },
+    mounted(at: string, hostPath: string, isFile: boolean): void {
+      volumes.push({ at, hostPath, isFile });
+    },
+  };
+}
+
 /** A Duplex over a helper process's stdin/stdout (port-forward relays). */
 class ChildDuplex extends Duplex {
   constructor(private readonly child: ChildProcess) {
@@ -181,8 +213,10 @@ export class ProcessRuntime implements RuntimeService {
   private readonly pumps = new Map<string, ContainerLogPump>();
   private readonly sessions = new Set<{ kill(): void }>();
   private readonly hasPython: boolean;
+  private readonly writableDefault: number;
 
   constructor(opts: ProcessRuntimeOptions) {
+    this.writableDefault = opts.writableLayerBytes ?? 1024 ** 3;
     this.stateDir = path.resolve(opts.stateDir);
     this.node = opts.node;
     this.images = opts.images;
@@ -439,23 +473,29 @@ export class ProcessRuntime implements RuntimeService {
     const id = randomBytes(16).toString('hex');
     const dir = this.containerDir(id);
     await mkdir(path.join(dir, 'root'), { recursive: true });
-    const workingDir = config.workingDir || image.config.workingDir || '/';
+    const logPath = path.resolve(sandboxConfig.logDirectory || sb.config.logDirectory, config.logPath);
+    await mkdir(path.dirname(logPath), { recursive: true });
     const hostname = readText(path.join(this.sandboxDir(podSandboxId), 'hostname'))?.trim() || sandboxConfig.hostname;
     const env = mergeEnv(image.config.env, hostname, config.envs);
     const argv = [...config.command, ...config.args];
     if (argv.length === 0) throw new Error('no command specified');
-    const logPath = path.resolve(sandboxConfig.logDirectory || sb.config.logDirectory, config.logPath);
-    await mkdir(path.dirname(logPath), { recursive: true });
-    let hostWorkingDir = dir;
-    if (imageRootfs && existsSync(path.join(imageRootfs, workingDir))) hostWorkingDir = path.join(imageRootfs, workingDir);
-    else if (existsSync(workingDir)) hostWorkingDir = workingDir;
-
+    // Mount targets and the working directory are resolved inside the container's view (the
+    // image's files over the host's `/`, then the volumes), never through a link the image or a
+    // volume holds (runc does the same with securejoin).
+    const view = containerView(imageRootfs);
     const mounts: LaunchMount[] = [];
-    for (const m of config.mounts) {
+    const byDepth = [...config.mounts].sort((a, b) => cleanComponents(a.containerPath).length - cleanComponents(b.containerPath).length);
+    for (const m of byDepth) {
       let isFile = false;
       try { isFile = !statSync(m.hostPath).isDirectory(); } catch { await mkdir(m.hostPath, { recursive: true }); }
-      mounts.push({ containerPath: path.posix.resolve('/', m.containerPath), hostPath: path.resolve(m.hostPath), readonly: !!m.readonly, isFile });
+      const containerPath = view.resolve(m.containerPath);
+      mounts.push({ containerPath, hostPath: path.resolve(m.hostPath), readonly: !!m.readonly, isFile });
+      view.mounted(containerPath, path.resolve(m.hostPath), isFile);
     }
+    const workingDir = view.resolve(config.workingDir || image.config.workingDir || '/');
+    let hostWorkingDir = dir;
+    if (imageRootfs && fdWalkSupported && existsSync(resolveInRoot(imageRootfs, workingDir))) hostWorkingDir = resolveInRoot(imageRootfs, workingDir);
+    else if (existsSync(workingDir)) hostWorkingDir = workingDir;
     const cgroupDir = this.isolated && config.memoryLimitBytes ? await this.setupMemoryCgroup(id, config.memoryLimitBytes) : undefined;
     const rec: ContainerRecord = {
       id, podSandboxId, config, image: imageId, imageRef, createdAt: Date.now(), logPath, env, workingDir,
@@ -464,7 +504,7 @@ export class ProcessRuntime implements RuntimeService {
     const spec: LaunchSpec = {
       containerDir: dir, stateDir: this.stateDir, isolated: sb.isolated, sandboxDir: this.sandboxDir(podSandboxId),
       hostNetwork: !!sb.config.hostNetwork, imageRootfs, workingDir, hostWorkingDir, env, argv, mounts,
-      stdin: !!config.stdin, cgroupDir,
+      stdin: !!config.stdin, cgroupDir, writableBytes: config.ephemeralStorageLimitBytes ?? this.writableDefault,
     };
     const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : [])].map((f) => path.join(dir, f));
     const mk = await spawner.run('mkfifo', ['-m', '0600', ...fifos]);
@@ -606,7 +646,8 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   private execArgv(rec: ContainerRecord, pid: number, cmd: string[]): { file: string; args: string[]; cwd?: string } {
-    const envCmd = ['/usr/bin/env', '-i', ...rec.env, ...cmd];
+    // `--`: a variable named like an option (-S...) is a variable, not an option of env (issue #7).
+    const envCmd = ['/usr/bin/env', '-i', '--', ...rec.env, ...cmd];
     if (rec.isolated) return { file: 'nsenter', args: ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...envCmd] };
     return { file: envCmd[0], args: envCmd.slice(1), cwd: rec.hostWorkingDir };
   }

@@ -40,6 +40,8 @@ export interface LaunchSpec {
   stdin: boolean;
   /** Memory cgroup dir, when a limit is enforced. */
   cgroupDir?: string;
+  /** Size of the tmpfs holding the container's writable layer, and of its /tmp. */
+  writableBytes: number;
 }
 
 /** Runs inside the view, as the shell that becomes the container's process: checks the command
@@ -119,7 +121,7 @@ export function initScript(spec: LaunchSpec): string {
   if (!spec.isolated) {
     lines.push(
       `exec 7>"$C/pid" 8>>"$C/init.log" 2>&9 9>&-`,
-      `exec /usr/bin/env -i ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.hostWorkingDir)} "$$" ${argv}`,
+      `exec /usr/bin/env -i -- ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.hostWorkingDir)} "$$" ${argv}`,
       '',
     );
     return lines.join('\n');
@@ -130,7 +132,7 @@ export function initScript(spec: LaunchSpec): string {
     `STATE=${shq(spec.stateDir)}`,
     'set -e',
     'mount --make-rprivate /',
-    'mount -t tmpfs -o mode=0755 k8ts-rw "$C/root"',
+    `mount -t tmpfs -o mode=0755,size=${Math.max(1, Math.ceil(spec.writableBytes))} k8ts-rw "$C/root"`,
     'mkdir "$C/root/upper" "$C/root/work" "$C/root/rootfs"',
   );
   if (spec.imageRootfs) lines.push(`cp -a ${shq(spec.imageRootfs)}/. "$C/root/upper/"`);
@@ -141,12 +143,14 @@ export function initScript(spec: LaunchSpec): string {
     'mount --rbind /dev "$R/dev"',
     'mount --bind "$S/shm" "$R/dev/shm"',
     'mount -t sysfs -o ro sysfs "$R/sys" 2>/dev/null || mount --rbind /sys "$R/sys"',
-    'mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"',
+    `mount -t tmpfs -o mode=1777,size=${Math.max(1, Math.ceil(spec.writableBytes))} tmpfs "$R/tmp"`,
     'for f in hosts resolv.conf hostname; do',
     '  [ -e "$R/etc/$f" ] || : > "$R/etc/$f"',
     '  mount --bind "$S/$f" "$R/etc/$f"',
     'done',
   );
+  // Mount targets and the working dir were resolved inside the container's view by the runtime
+  // (node/fs/safepath): no '..', no link on the way, so mkdir -p and mount stay inside "$R".
   for (const m of spec.mounts) {
     const dest = `"$R"${shq(m.containerPath)}`;
     if (m.isFile) lines.push(`mkdir -p "$(dirname ${dest})"`, `[ -e ${dest} ] || : > ${dest}`);
@@ -168,7 +172,7 @@ export function initScript(spec: LaunchSpec): string {
     '(',
     '  read -r hp _ < /proc/self/stat',
     `  exec 7>"$C/pid" 8>>"$C/init.log" 2>&9 9>&-`,
-    `  exec chroot "$R" /usr/bin/env -i ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.workingDir)} "$hp" ${argv}`,
+    `  exec chroot "$R" /usr/bin/env -i -- ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.workingDir)} "$hp" ${argv}`,
     ') <&6 &',
     'child=$!',
     'exec 6<&- 0</dev/null',

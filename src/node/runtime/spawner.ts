@@ -37,19 +37,29 @@ rl.on('close', () => process.exit(0));
 
 interface Pending { resolve(v: { code?: number; stdout?: string; stderr?: string; pid?: number }): void; reject(e: Error): void }
 
-class Spawner {
+export class Spawner {
   private child?: ChildProcess;
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private broken = false;
 
+  /** program: the helper's source (tests give a misbehaving one). */
+  constructor(private readonly program = HELPER) {}
+
   private ensure(): ChildProcess | undefined {
     if (this.broken) return undefined;
     if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
     try {
-      const child = spawn(process.execPath, ['--max-old-space-size=64', '-e', HELPER], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const child = spawn(process.execPath, ['--max-old-space-size=64', '-e', this.program], { stdio: ['pipe', 'pipe', 'ignore'] });
       child.on('error', () => { this.broken = true; this.failAll(new Error('spawner failed to start')); });
       child.on('exit', () => { if (this.child === child) this.child = undefined; this.failAll(new Error('spawner exited')); });
+      // A helper that died leaves a broken pipe: EPIPE must not become an uncaught error of the
+      // agent (issue #7); what was pending runs directly instead.
+      child.stdin!.on('error', () => {
+        if (this.child === child) this.child = undefined;
+        child.kill('SIGKILL');
+        this.failAll(new Error('spawner pipe closed'));
+      });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         let m: { id: number; code?: number; stdout?: string; stderr?: string; pid?: number };
         try { m = JSON.parse(line) as typeof m; } catch { return; }

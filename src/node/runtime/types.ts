@@ -69,6 +69,8 @@ export interface ContainerConfig {
   annotations?: Record<string, string>;
   /** Memory limit in bytes, for OOM detection where the runtime can enforce it. */
   memoryLimitBytes?: number;
+  /** resources.limits['ephemeral-storage'] in bytes: bounds the container's writable layer where the runtime can. */
+  ephemeralStorageLimitBytes?: number;
 }
 
 export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';

@@ -107,9 +107,48 @@ export interface LogSource {
   isRunning(): Promise<boolean>;
 }
 
+/** Read size: the log is streamed in pieces of this size, never read whole. */
+const CHUNK = 64 * 1024;
+/** A line longer than this (none our writers make: 16 KiB + header) is cut rather than buffered without end. */
+const MAX_LINE = 1024 * 1024;
+
+/**
+ * Where the last n lines of the file begin (kubelet's tail.FindTailLineStartIndex): read backwards
+ * in chunks, counting newlines; a last line without its newline counts as a line.
+ */
+async function tailStart(fd: fs.promises.FileHandle, size: number, n: number): Promise<number> {
+  if (n <= 0) return size;
+  const buf = Buffer.alloc(CHUNK);
+  let pos = size;
+  let count = 0;
+  let last = true;
+  while (pos > 0) {
+    const len = Math.min(CHUNK, pos);
+    pos -= len;
+    const { bytesRead } = await fd.read(buf, 0, len, pos);
+    for (let i = bytesRead - 1; i >= 0; i--) {
+      if (buf[i] !== 0x0a) { last = false; continue; }
+      if (last) { last = false; continue; } // the newline that ends the file ends the last line
+      if (++count === n) return pos + i + 1;
+    }
+  }
+  return 0;
+}
+
+/** Waits for 'drain' or 'close', whichever comes first, leaving no listener behind. */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { out.off('drain', done); out.off('close', done); resolve(); };
+    out.on('drain', done);
+    out.on('close', done);
+  });
+}
+
 /**
  * Writes the log to out according to opts; with follow, keeps writing what is appended until the
- * container stops or signal aborts. Resolves when done (out is not ended here).
+ * container stops or signal aborts. Resolves when done (out is not ended here). Memory stays
+ * bounded by the read size whatever the file's size; a rotated file (renamed away, a new one in
+ * its place) is read to its end, then the new one is followed.
  */
 export async function streamLog(src: LogSource, opts: LogOptions, out: Writable, signal: AbortSignal, pollMs = 100): Promise<void> {
   let budget = opts.limitBytes ?? Infinity;
@@ -121,7 +160,7 @@ export async function streamLog(src: LogSource, opts: LogOptions, out: Writable,
       let b = formatLine(l, opts.timestamps);
       if (b.length > budget) b = b.subarray(0, budget);
       budget -= b.length;
-      if (b.length && !out.write(b)) await new Promise<void>((r) => { out.once('drain', r); out.once('close', r); });
+      if (b.length && !out.write(b)) await drained(out);
       if (budget <= 0 || signal.aborted || out.destroyed) return false;
     }
     return true;
@@ -134,42 +173,61 @@ export async function streamLog(src: LogSource, opts: LogOptions, out: Writable,
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !opts.follow) return;
     throw e;
   }
+  // One abort listener for the whole stream (a listener per poll piled up: MaxListenersExceededWarning).
+  let wake: (() => void) | undefined;
+  const onAbort = () => wake?.();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const buf = Buffer.alloc(CHUNK);
   try {
     let pos = 0;
-    const readMore = async (): Promise<Buffer> => {
-      const { size } = await fd.stat();
-      if (size < pos) pos = 0; // truncated: start over
-      if (size === pos) return Buffer.alloc(0);
-      const buf = Buffer.alloc(size - pos);
-      const { bytesRead } = await fd.read(buf, 0, buf.length, pos);
-      pos += bytesRead;
-      return buf.subarray(0, bytesRead);
-    };
-    const first = splitLines(await readMore());
-    let rest = first.rest;
-    let lines = first.lines;
-    if (opts.tailLines !== undefined) lines = opts.tailLines === 0 ? [] : lines.slice(-opts.tailLines);
-    if (!await emit(lines) || !opts.follow) return;
-    while (!signal.aborted && !out.destroyed) {
-      const chunk = await readMore();
-      if (chunk.length) {
+    let rest: Buffer = Buffer.alloc(0);
+    const size0 = (await fd.stat()).size;
+    if (opts.tailLines !== undefined) pos = await tailStart(fd, size0, opts.tailLines);
+    /** Reads and emits what the file has beyond pos, up to end; false when the stream is over. */
+    const drain = async (end?: number): Promise<boolean | 'eof'> => {
+      for (;;) {
+        const { size } = await fd.stat();
+        if (size < pos) { pos = 0; rest = Buffer.alloc(0); } // truncated: start over
+        const limit = end ?? size;
+        if (pos >= limit) return 'eof';
+        const { bytesRead } = await fd.read(buf, 0, Math.min(CHUNK, limit - pos), pos);
+        if (bytesRead === 0) return 'eof';
+        pos += bytesRead;
+        const chunk = buf.subarray(0, bytesRead);
         const s = splitLines(rest.length ? Buffer.concat([rest, chunk]) : chunk);
-        rest = s.rest;
-        if (!await emit(s.lines)) return;
+        rest = Buffer.from(s.rest.length > MAX_LINE ? s.rest.subarray(0, MAX_LINE) : s.rest);
+        if (!await emit(s.lines)) return false;
+      }
+    };
+    if (!opts.follow) {
+      await drain(size0);
+      return;
+    }
+    while (!signal.aborted && !out.destroyed) {
+      const r = await drain();
+      if (r === false) return;
+      // Rotated: the path names a new file; this one is read to its end above, then the new one from its start.
+      const now = await fs.promises.stat(src.path).catch(() => undefined);
+      if (now && now.ino !== (await fd.stat()).ino) {
+        if (await drain() === false) return; // what was written before the rename
+        await fd.close();
+        fd = await fs.promises.open(src.path, 'r');
+        pos = 0;
+        rest = Buffer.alloc(0);
         continue;
       }
       if (!await src.isRunning()) {
-        // One last look: the container may have written just before it stopped.
-        const tail = await readMore();
-        if (tail.length) await emit(splitLines(Buffer.concat([rest, tail])).lines);
+        await drain(); // one last look: the container may have written just before it stopped
         return;
       }
       await new Promise<void>((r) => {
         const t = setTimeout(r, pollMs);
-        signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+        wake = () => { clearTimeout(t); r(); };
       });
+      wake = undefined;
     }
   } finally {
+    signal.removeEventListener('abort', onAbort);
     await fd.close();
   }
 }

@@ -1,0 +1,281 @@
+// Pods, as kube-apiserver's pkg/registry/core/pod (strategy.go, storage/storage.go): the pod
+// strategy with the admission defaults every pod gets (service account, default tolerations,
+// QoS class), graceful deletion of bound pods, and the subresources: status, binding (the
+// scheduler's write), eviction, and the streams relayed to the pod's node. The printer is
+// printPod of pkg/printers/internalversion.
+
+import { errors } from '../../../api/errors.js';
+import { isObject, nowRFC3339, type KObject } from '../../../api/object.js';
+import { defaultPod, defaultTolerations } from '../../../api/defaults.js';
+import { validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from '../../../api/validation.js';
+import { a, ageCol, col, humanDuration, n, nameCol, o, parseTime, s, timestampSince, type Obj, type Printer, type TableRowCondition } from '../../tables.js';
+import type { DeleteOptions } from '../generic.js';
+import { defineResource, type CreateHandler, type Subresource } from '../rest.js';
+import { field, keepStatus, statusStrategy as statusOf, type Strategy, type UpdateStrategy } from '../strategy.js';
+
+interface ResourceList { cpu?: string | number; memory?: string | number; [k: string]: unknown }
+interface ContainerLike { resources?: { requests?: ResourceList; limits?: ResourceList } }
+
+/** The QoS class Kubernetes derives from requests and limits (pkg/apis/core/helper/qos). */
+export function podQOSClass(spec: { containers?: ContainerLike[]; initContainers?: ContainerLike[] }): string {
+  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
+  let anySet = false;
+  let guaranteed = all.length > 0;
+  for (const c of all) {
+    const req = c.resources?.requests ?? {}, lim = c.resources?.limits ?? {};
+    for (const r of ['cpu', 'memory']) {
+      if (req[r] !== undefined || lim[r] !== undefined) anySet = true;
+      if (lim[r] === undefined) guaranteed = false;
+      else if (req[r] !== undefined && String(req[r]) !== String(lim[r])) guaranteed = false;
+    }
+  }
+  if (!anySet) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+export const strategy: Strategy = {
+  fieldLabels: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+  returnDeletedObject: true,
+  defaults: defaultPod,
+  prepareForCreate(pod) {
+    const spec = field(pod.spec) as { serviceAccountName?: string; serviceAccount?: string; containers?: ContainerLike[]; initContainers?: ContainerLike[] };
+    // The ServiceAccount admission plugin: every pod runs as a service account.
+    if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || 'default';
+    spec.serviceAccount = spec.serviceAccountName;
+    // The DefaultTolerationSeconds admission plugin.
+    defaultTolerations(pod);
+    pod.status = { phase: 'Pending', qosClass: podQOSClass(spec) };
+  },
+  prepareForUpdate: keepStatus,
+  validate: validatePodCreate,
+  validateUpdate: validatePodUpdate,
+  planDeletion(pod, grace) {
+    const spec = field(pod.spec) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+    const phase = (field(pod.status) as { phase?: string }).phase;
+    if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return { kind: 'now' };
+    const g = grace ?? spec.terminationGracePeriodSeconds ?? 30;
+    if (g <= 0) return { kind: 'now' };
+    return { kind: 'graceful', graceSeconds: g };
+  },
+};
+
+export const statusStrategy = statusOf(validatePodStatusUpdate);
+
+// ---- binding ----
+
+/**
+ * The write a binding makes: the binding handler has set spec.nodeName and the PodScheduled
+ * condition on the stored pod and nothing else, as BindingREST's GuaranteedUpdate, which runs
+ * no pod validation either.
+ */
+export const bindingStrategy: UpdateStrategy = {
+  validateUpdate: () => [],
+};
+
+/** pods/binding and the bindings resource: assign a pod to a node (the scheduler's write). */
+export const bind: CreateHandler = async (env, namespace, podName, decoded, ctx) => {
+  if (!isObject(decoded)) throw errors.badRequest('Binding must be an object');
+  const binding = decoded as KObject & { target?: { kind?: string; name?: string } };
+  const name = podName ?? binding.metadata?.name;
+  if (!name) throw errors.badRequest('name is required for a Binding');
+  const target = binding.target;
+  if (!target?.name) throw errors.invalid('Binding', '', name, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
+  if (target.kind && target.kind !== 'Node') throw errors.invalid('Binding', '', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', value: target.kind, supported: ['Node', '<empty>'] }]);
+  const pods = env.registry('', 'pods')!;
+  await pods.guaranteedUpdate(namespace, name, ctx, 'binding', (pod) => {
+    if (!pod) throw pods.notFound(name);
+    if (binding.metadata?.uid && binding.metadata.uid !== pod.metadata.uid) throw errors.conflict('pods', '', name, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
+    if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+    const spec = pod.spec as { nodeName?: string };
+    if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    spec.nodeName = target.name;
+    for (const [k, v] of Object.entries(binding.metadata?.annotations ?? {})) (pod.metadata.annotations ??= {})[k] = v;
+    const status = (pod.status ??= {}) as { conditions?: { type: string; status: string; lastProbeTime?: null; lastTransitionTime?: string }[] };
+    const conds = (status.conditions ??= []);
+    const c = conds.find((x) => x.type === 'PodScheduled');
+    if (c) { if (c.status !== 'True') { c.status = 'True'; c.lastTransitionTime = nowRFC3339(); } delete (c as Record<string, unknown>).reason; delete (c as Record<string, unknown>).message; }
+    else conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRFC3339() });
+    return pod;
+  }, { strategy: bindingStrategy });
+  return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+};
+
+// ---- eviction ----
+
+/** pods/eviction: a graceful delete. No PodDisruptionBudgets are served, so every eviction is allowed. */
+export const evict: CreateHandler = async (env, namespace, name, decoded, ctx) => {
+  if (!isObject(decoded)) throw errors.badRequest('Eviction must be an object');
+  const ev = decoded as { metadata?: { name?: string }; deleteOptions?: DeleteOptions };
+  if (ev.metadata?.name && ev.metadata.name !== name) throw errors.badRequest('name in URL does not match name in Eviction object');
+  await env.registry('', 'pods')!.delete(namespace, name!, ev.deleteOptions ?? {}, ctx);
+  return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+};
+
+// ---- printer ----
+
+export const printer: Printer = {
+  columns: [
+    nameCol,
+    col('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
+    col('Status', 'string', 'The aggregate status of the containers in this pod.'),
+    col('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+    ageCol,
+    col('IP', 'string', 'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
+    col('Node', 'string', 'NodeName is a request to schedule this pod onto a specific node. If it is non-empty, the scheduler simply schedules this pod onto that node, assuming that it fits resource requirements.', 1),
+    col('Nominated Node', 'string', 'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.', 1),
+    col('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates', 1),
+  ],
+  row: podRow,
+};
+
+/** The row of printPod: READY, STATUS and RESTARTS summarise the containers' states. */
+function podRow(pod: KObject, now: Date): { cells: unknown[]; conditions?: TableRowCondition[] } {
+  const spec = o(pod.spec);
+  const status = o(pod.status);
+  const conditions = a(status.conditions).map(o);
+  const specInit = a(spec.initContainers).map(o);
+  const isSidecar = (c: Obj | undefined): boolean => c !== undefined && c.restartPolicy === 'Always';
+
+  let restarts = 0;
+  let sidecarRestarts = 0;
+  let totalContainers = a(spec.containers).length;
+  let readyContainers = 0;
+  let lastRestart: number | undefined;
+  let lastSidecarRestart: number | undefined;
+  const later = (cur: number | undefined, t: number | undefined): number | undefined =>
+    t !== undefined && (cur === undefined || t > cur) ? t : cur;
+  // When a container last died: the time its previous run finished.
+  const finishedAt = (cs: Obj): number | undefined => parseTime(o(o(cs.lastState).terminated).finishedAt);
+
+  const phase = s(status.phase);
+  let reason = s(status.reason) || phase;
+  // A pod held back by scheduling gates says so rather than Pending.
+  for (const c of conditions) {
+    if (c.type === 'PodScheduled' && c.reason === 'SchedulingGated') reason = 'SchedulingGated';
+  }
+
+  let rowConditions: TableRowCondition[] | undefined;
+  if (phase === 'Succeeded') rowConditions = [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
+  else if (phase === 'Failed') rowConditions = [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
+
+  const initByName = new Map<string, Obj>();
+  for (const c of specInit) {
+    initByName.set(s(c.name), c);
+    if (isSidecar(c)) totalContainers++;
+  }
+
+  let initializing = false;
+  const initStatuses = a(status.initContainerStatuses).map(o);
+  for (let i = 0; i < initStatuses.length; i++) {
+    const cs = initStatuses[i];
+    const sidecar = isSidecar(initByName.get(s(cs.name)));
+    restarts += n(cs.restartCount);
+    lastRestart = later(lastRestart, finishedAt(cs));
+    if (sidecar) {
+      sidecarRestarts += n(cs.restartCount);
+      lastSidecarRestart = later(lastSidecarRestart, finishedAt(cs));
+    }
+    const state = o(cs.state);
+    const terminated = isObject(state.terminated) ? state.terminated : undefined;
+    const waiting = isObject(state.waiting) ? state.waiting : undefined;
+    if (terminated && n(terminated.exitCode) === 0) continue;
+    if (sidecar && cs.started === true) {
+      if (cs.ready === true) readyContainers++;
+      continue;
+    }
+    if (terminated) {
+      if (s(terminated.reason) === '') {
+        reason = n(terminated.signal) !== 0 ? `Init:Signal:${n(terminated.signal)}` : `Init:ExitCode:${n(terminated.exitCode)}`;
+      } else {
+        reason = `Init:${s(terminated.reason)}`;
+      }
+    } else if (waiting && s(waiting.reason) !== '' && waiting.reason !== 'PodInitializing') {
+      reason = `Init:${s(waiting.reason)}`;
+    } else {
+      reason = `Init:${i}/${specInit.length}`;
+    }
+    initializing = true;
+    break;
+  }
+
+  const initializedTrue = conditions.find((c) => c.type === 'Initialized')?.status === 'True';
+  if (!initializing || initializedTrue) {
+    // Once initialised, only sidecars' restarts count among the init containers'.
+    restarts = sidecarRestarts;
+    lastRestart = lastSidecarRestart;
+    let hasRunning = false;
+    const statuses = a(status.containerStatuses).map(o);
+    // Backwards, so that the first container's state has the last word.
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const cs = statuses[i];
+      restarts += n(cs.restartCount);
+      lastRestart = later(lastRestart, finishedAt(cs));
+      const state = o(cs.state);
+      const terminated = isObject(state.terminated) ? state.terminated : undefined;
+      const waiting = isObject(state.waiting) ? state.waiting : undefined;
+      if (waiting && s(waiting.reason) !== '') {
+        reason = s(waiting.reason);
+      } else if (terminated && s(terminated.reason) !== '') {
+        reason = s(terminated.reason);
+      } else if (terminated) {
+        reason = n(terminated.signal) !== 0 ? `Signal:${n(terminated.signal)}` : `ExitCode:${n(terminated.exitCode)}`;
+      } else if (cs.ready === true && isObject(state.running)) {
+        hasRunning = true;
+        readyContainers++;
+      }
+    }
+    // One container completed while another still runs: the pod is not Completed.
+    if (reason === 'Completed' && hasRunning) {
+      reason = conditions.some((c) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
+    }
+  }
+
+  const deleting = typeof pod.metadata.deletionTimestamp === 'string' && pod.metadata.deletionTimestamp !== '';
+  if (deleting && s(status.reason) === 'NodeLost') reason = 'Unknown';
+  else if (deleting && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
+
+  let restartsCell = String(restarts);
+  if (restarts !== 0 && lastRestart !== undefined) restartsCell = `${restarts} (${humanDuration(now.getTime() - lastRestart)} ago)`;
+
+  const podIPs = a(status.podIPs).map(o);
+  const podIP = (podIPs.length > 0 ? s(podIPs[0].ip) : s(status.podIP)) || '<none>';
+  const nodeName = s(spec.nodeName) || '<none>';
+  const nominated = s(status.nominatedNodeName) || '<none>';
+  let readinessGates = '<none>';
+  const gates = a(spec.readinessGates).map(o);
+  if (gates.length > 0) {
+    let trueConditions = 0;
+    for (const g of gates) {
+      const c = conditions.find((x) => x.type === g.conditionType);
+      if (c?.status === 'True') trueConditions++;
+    }
+    readinessGates = `${trueConditions}/${gates.length}`;
+  }
+
+  return {
+    cells: [
+      s(pod.metadata.name), `${readyContainers}/${totalContainers}`, reason, restartsCell, timestampSince(pod.metadata.creationTimestamp, now),
+      podIP, nodeName, nominated, readinessGates,
+    ],
+    conditions: rowConditions,
+  };
+}
+
+
+const connect = (kind: string, verbs: string[]): Subresource => ({ kind, verbs, rest: { type: 'connect' } });
+
+export const resource = defineResource({
+  info: { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, schema: 'io.k8s.api.core.v1.Pod', shortNames: ['po'], categories: ['all'] },
+  strategy,
+  subresources: {
+    status: { kind: 'Pod', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },
+    binding: { kind: 'Binding', verbs: ['create'], rest: { type: 'create', create: bind } },
+    eviction: { kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'], rest: { type: 'create', create: evict } },
+    log: connect('Pod', ['get']),
+    exec: connect('PodExecOptions', ['create', 'get']),
+    attach: connect('PodAttachOptions', ['create', 'get']),
+    portforward: connect('PodPortForwardOptions', ['create', 'get']),
+    proxy: connect('PodProxyOptions', ['create', 'delete', 'get', 'patch', 'update']),
+  },
+  printer,
+});

@@ -1,0 +1,217 @@
+// Services, as kube-apiserver's pkg/registry/core/service: cluster IPs and node ports are
+// allocated when a service is written (BeginCreate/BeginUpdate, given back when the write does
+// not happen) and released when it is deleted or no longer holds them; status is written
+// through the status subresource. The printer is printService.
+
+import { errors, type FieldError } from '../../../api/errors.js';
+import type { KObject } from '../../../api/object.js';
+import { defaultService } from '../../../api/defaults.js';
+import { validateServiceCreate, validateServiceStatusUpdate, validateServiceUpdate } from '../../../api/validation.js';
+import { isIPv4, type ServiceAllocators } from '../../allocators.js';
+import { a, ageCol, col, formatLabels, n, nameCol, o, s, timestampSince, type Obj, type Printer } from '../../tables.js';
+import { defineResource } from '../rest.js';
+import { field, keepStatus, statusStrategy as statusOf, type FinishFunc, type Strategy } from '../strategy.js';
+
+interface ServicePort { name?: string; port?: number; protocol?: string; nodePort?: number }
+interface ServiceSpec { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: ServicePort[]; allocateLoadBalancerNodePorts?: boolean }
+
+/** What one write took from the allocators, to give back if the write does not happen. */
+interface Taken { ips: string[]; ports: number[] }
+
+const clusterIPsOf = (spec: ServiceSpec): string[] => spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : []);
+
+function wantsNodePorts(spec: ServiceSpec): boolean {
+  return spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
+}
+
+/** Takes the addresses a service asks for (or is given); errors for those it cannot have. */
+function allocateService(svc: KObject, old: KObject | undefined, alloc: ServiceAllocators, taken: Taken): FieldError[] {
+  const spec = field(svc.spec) as ServiceSpec;
+  const oldSpec = old ? (field(old.spec) as ServiceSpec) : undefined;
+  const errs: FieldError[] = [];
+  const oldIPs = new Set(oldSpec?.clusterIPs ?? (oldSpec?.clusterIP ? [oldSpec.clusterIP] : []));
+  if (spec.type === 'ExternalName') {
+    delete spec.clusterIP; delete spec.clusterIPs;
+  } else {
+    if (!spec.clusterIP && spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];
+    if (!spec.clusterIP && oldSpec?.clusterIP && oldSpec.type !== 'ExternalName') spec.clusterIP = oldSpec.clusterIP;
+    if (spec.clusterIP === 'None') {
+      spec.clusterIPs = ['None'];
+    } else if (spec.clusterIP) {
+      const ip = spec.clusterIP;
+      if (!oldIPs.has(ip)) {
+        if (!isIPv4(ip)) {
+          errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', value: ip, detail: 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)' });
+        } else if (!alloc.clusterIPs.contains(ip)) {
+          errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', value: [ip], detail: `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${alloc.clusterIPs.cidr}` });
+        } else if (!alloc.clusterIPs.allocate(ip)) {
+          errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', value: [ip], detail: `failed to allocate IP ${ip}: provided IP is already allocated` });
+        } else taken.ips.push(ip);
+      }
+      spec.clusterIPs = [ip];
+    } else {
+      const ip = alloc.clusterIPs.allocateNext();
+      if (!ip) throw errors.internal('failed to allocate a serviceIP: range is full');
+      taken.ips.push(ip);
+      spec.clusterIP = ip; spec.clusterIPs = [ip];
+    }
+  }
+  const oldPorts = new Map<string, number>();
+  for (const p of oldSpec?.ports ?? []) if (p.nodePort) oldPorts.set(`${p.port}/${p.protocol ?? 'TCP'}`, p.nodePort);
+  const oldPortSet = new Set(oldPorts.values());
+  (spec.ports ?? []).forEach((p, i) => {
+    if (!wantsNodePorts(spec)) {
+      // Kubernetes keeps a user-set nodePort on a ClusterIP service only to reject it in validation.
+      if (p.nodePort && !(oldSpec && wantsNodePorts(oldSpec))) return;
+      delete p.nodePort;
+      return;
+    }
+    if (!p.nodePort) {
+      const reuse = oldPorts.get(`${p.port}/${p.protocol ?? 'TCP'}`);
+      if (reuse) { p.nodePort = reuse; return; }
+      const np = alloc.nodePorts.allocateNext();
+      if (np === undefined) { errs.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: 0, detail: 'range is full' }); return; }
+      taken.ports.push(np); p.nodePort = np;
+      return;
+    }
+    if (oldPortSet.has(p.nodePort)) return;
+    if (!alloc.nodePorts.inRange(p.nodePort)) {
+      errs.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: p.nodePort, detail: `provided port is not in the valid range. The range of valid ports is ${alloc.nodePorts.range}` });
+    } else if (taken.ports.includes(p.nodePort) || !alloc.nodePorts.allocate(p.nodePort)) {
+      errs.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: p.nodePort, detail: 'provided port is already allocated' });
+    } else taken.ports.push(p.nodePort);
+  });
+  return errs;
+}
+
+function giveBack(taken: Taken, alloc: ServiceAllocators): void {
+  for (const ip of taken.ips) alloc.clusterIPs.release(ip);
+  for (const p of taken.ports) alloc.nodePorts.release(p);
+}
+
+/** Everything a stored service holds: claimed at start-up, released when it is deleted. */
+function held(svc: KObject): Taken {
+  const spec = field(svc.spec) as ServiceSpec;
+  return { ips: clusterIPsOf(spec), ports: (spec.ports ?? []).map((p) => p.nodePort).filter((p): p is number => !!p) };
+}
+
+/** Allocates for a write; the finish gives back what was taken, or, once stored, what the old version held and this one does not. */
+function beginWrite(svc: KObject, old: KObject | undefined, alloc: ServiceAllocators): FinishFunc {
+  const taken: Taken = { ips: [], ports: [] };
+  let errs: FieldError[];
+  try {
+    errs = allocateService(svc, old, alloc, taken);
+  } catch (e) {
+    giveBack(taken, alloc);
+    throw e;
+  }
+  if (errs.length) {
+    giveBack(taken, alloc);
+    throw errors.invalid('Service', '', svc.metadata.name ?? '', errs);
+  }
+  return (committed) => {
+    if (!committed) return giveBack(taken, alloc);
+    if (!old) return;
+    const now = held(svc);
+    const was = held(old);
+    giveBack({ ips: was.ips.filter((ip) => !now.ips.includes(ip)), ports: was.ports.filter((p) => !now.ports.includes(p)) }, alloc);
+  };
+}
+
+export const strategy: Strategy = {
+  allowCreateOnUpdate: false,
+  defaults: defaultService,
+  prepareForCreate(svc) {
+    svc.status = { loadBalancer: {} };
+  },
+  beginCreate: (svc, api) => beginWrite(svc, undefined, api.allocators),
+  prepareForUpdate: keepStatus,
+  beginUpdate: (svc, old, api) => beginWrite(svc, old, api.allocators),
+  validate: validateServiceCreate,
+  validateUpdate: validateServiceUpdate,
+  beginDelete: (svc, api) => (committed) => { if (committed) giveBack(held(svc), api.allocators); },
+  claimStored(svc, api) {
+    const h = held(svc);
+    for (const ip of h.ips) api.allocators.clusterIPs.allocate(ip);
+    for (const p of h.ports) api.allocators.nodePorts.allocate(p);
+  },
+};
+
+export const statusStrategy = statusOf(validateServiceStatusUpdate);
+
+// ---- printer ----
+
+/** The load balancer's ingress points, sorted and de-duplicated (sets.String.List()). */
+function loadBalancerIngress(svc: KObject): string {
+  const out = new Set<string>();
+  for (const ing of a(o(o(svc.status).loadBalancer).ingress).map(o)) {
+    if (s(ing.ip) !== '') out.add(s(ing.ip));
+    else if (s(ing.hostname) !== '') out.add(s(ing.hostname));
+  }
+  return [...out].sort().join(',');
+}
+
+/**
+ * EXTERNAL-IP. The server prints wide, so a long load balancer list is never clipped to
+ * 16 characters here (the clipping only happens for a server's non-wide output).
+ */
+function serviceExternalIP(svc: KObject): string {
+  const spec = o(svc.spec);
+  const externalIPs = a(spec.externalIPs).map(s);
+  switch (spec.type) {
+    case 'ClusterIP':
+    case 'NodePort':
+      return externalIPs.length > 0 ? externalIPs.join(',') : '<none>';
+    case 'LoadBalancer': {
+      const lb = loadBalancerIngress(svc);
+      if (externalIPs.length > 0) return [...(lb ? lb.split(',') : []), ...externalIPs].join(',');
+      return lb !== '' ? lb : '<pending>';
+    }
+    case 'ExternalName':
+      return s(spec.externalName);
+    default:
+      return '<unknown>';
+  }
+}
+
+function servicePorts(spec: Obj): string {
+  const text = a(spec.ports).map(o).map((p) => {
+    const protocol = s(p.protocol) || 'TCP';
+    return n(p.nodePort) > 0 ? `${n(p.port)}:${n(p.nodePort)}/${protocol}` : `${n(p.port)}/${protocol}`;
+  }).join(',');
+  return text === '' ? '<none>' : text;
+}
+
+export const printer: Printer = {
+  columns: [
+    nameCol,
+    col('Type', 'string', 'type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer. "ClusterIP" allocates a cluster-internal IP address for load-balancing to endpoints. Endpoints are determined by the selector or if that is not specified, by manual construction of an Endpoints object or EndpointSlice objects. If clusterIP is "None", no virtual IP is allocated and the endpoints are published as a set of endpoints rather than a virtual IP. "NodePort" builds on ClusterIP and allocates a port on every node which routes to the same endpoints as the clusterIP. "LoadBalancer" builds on NodePort and creates an external load-balancer (if supported in the current cloud) which routes to the same endpoints as the clusterIP. "ExternalName" aliases this service to the specified externalName. Several other fields do not apply to ExternalName services. More info: https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types'),
+    col('Cluster-IP', 'string', 'clusterIP is the IP address of the service and is usually assigned randomly. If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be blank) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).  Valid values are "None", empty string (""), or a valid IP address. Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.  Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies'),
+    col('External-IP', 'string', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.  These IPs are not managed by Kubernetes.  The user is responsible for ensuring that traffic arrives at a node with this IP.  A common example is external load-balancers that are not part of the Kubernetes system.'),
+    col('Port(s)', 'string', 'The list of ports that are exposed by this service. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies'),
+    ageCol,
+    col('Selector', 'string', 'Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, and LoadBalancer. Ignored if type is ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/', 1),
+  ],
+  row(svc, now) {
+    const spec = o(svc.spec);
+    const clusterIPs = a(spec.clusterIPs).map(s);
+    const clusterIP = (clusterIPs.length > 0 ? clusterIPs[0] : s(spec.clusterIP)) || '<none>';
+    return {
+      cells: [
+        s(svc.metadata.name), s(spec.type), clusterIP, serviceExternalIP(svc), servicePorts(spec),
+        timestampSince(svc.metadata.creationTimestamp, now), formatLabels(spec.selector),
+      ],
+    };
+  },
+};
+
+
+export const resource = defineResource({
+  info: { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, schema: 'io.k8s.api.core.v1.Service', shortNames: ['svc'], categories: ['all'] },
+  strategy,
+  subresources: {
+    status: { kind: 'Service', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },
+    proxy: { kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'], rest: { type: 'connect' } },
+  },
+  printer,
+});

@@ -1,0 +1,55 @@
+// The resources the API server serves: one module per resource (registry/<group>/<resource>.ts,
+// as kube-apiserver's pkg/registry/<group>/<resource>), listed here in discovery order. Adding a
+// resource means writing its module (info, strategy, subresources, printer) and its schema
+// (src/api/schema), and naming the module below. Every module passes the start-up check.
+
+import { apiVersionOf } from '../../api/object.js';
+import type { ResourceInfo } from '../../api/resources.js';
+import { checkDefinition, type ResourceDefinition } from './rest.js';
+import * as deployments from './apps/deployments.js';
+import * as replicasets from './apps/replicasets.js';
+import * as leases from './coordination/leases.js';
+import * as bindings from './core/bindings.js';
+import * as configmaps from './core/configmaps.js';
+import * as endpoints from './core/endpoints.js';
+import * as events from './core/events.js';
+import * as namespaces from './core/namespaces.js';
+import * as nodes from './core/nodes.js';
+import * as pods from './core/pods.js';
+import * as secrets from './core/secrets.js';
+import * as serviceaccounts from './core/serviceaccounts.js';
+import * as services from './core/services.js';
+import * as endpointslices from './discovery/endpointslices.js';
+
+export const DEFINITIONS: readonly ResourceDefinition[] = [
+  namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts,
+  deployments, replicasets, leases, endpointslices,
+].map((m) => m.resource);
+
+for (const def of DEFINITIONS) checkDefinition(def);
+
+/** Every served resource's info: routing, discovery, OpenAPI and the store layout read it. */
+export const RESOURCES: readonly ResourceInfo[] = DEFINITIONS.map((d) => d.info);
+
+/** API groups in the order discovery lists them (core first). */
+export function groupVersions(resources: readonly ResourceInfo[] = RESOURCES): { group: string; version: string }[] {
+  const seen = new Set<string>();
+  const out: { group: string; version: string }[] = [];
+  for (const ri of resources) {
+    const gv = apiVersionOf(ri.group, ri.version);
+    if (!seen.has(gv)) { seen.add(gv); out.push({ group: ri.group, version: ri.version }); }
+  }
+  return out;
+}
+
+export function findDefinition(group: string, version: string, resource: string): ResourceDefinition | undefined {
+  return DEFINITIONS.find((d) => d.info.group === group && d.info.version === version && d.info.resource === resource);
+}
+
+export function findResource(group: string, version: string, resource: string): ResourceInfo | undefined {
+  return findDefinition(group, version, resource)?.info;
+}
+
+export function findKind(apiVersion: string, kind: string): ResourceInfo | undefined {
+  return RESOURCES.find((ri) => apiVersionOf(ri.group, ri.version) === apiVersion && ri.kind === kind);
+}

@@ -1,0 +1,33 @@
+// The scale subresource: a workload read and written as an autoscaling/v1 Scale, as
+// kube-apiserver's ScaleREST for Deployments and ReplicaSets (pkg/registry/apps/*/storage).
+// status.selector is the selector's string form, as LabelSelectorAsSelector writes it.
+
+import { errors } from '../../api/errors.js';
+import type { KObject } from '../../api/object.js';
+import { labelSelectorString } from '../../api/labels.js';
+import type { Subresource } from './rest.js';
+
+interface Scalable { spec?: { replicas?: number; selector?: unknown }; status?: { replicas?: number } }
+
+export function scaleOf(obj: KObject): KObject {
+  const { spec = {}, status = {} } = obj as KObject & Scalable;
+  return {
+    kind: 'Scale', apiVersion: 'autoscaling/v1',
+    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector: labelSelectorString(spec.selector) ?? '' },
+  };
+}
+
+/** The workload with the Scale's spec.replicas (a Scale without replicas asks for 0, as Go's int32 reads it). */
+function withReplicas(obj: KObject, scale: KObject): KObject {
+  const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas ?? 0;
+  if (typeof replicas !== 'number') throw errors.badRequest('spec.replicas must be a number');
+  ((obj.spec ??= {}) as { replicas?: number }).replicas = replicas;
+  return obj;
+}
+
+export const scaleSubresource: Subresource = {
+  kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'],
+  rest: { type: 'view', view: { typeName: 'io.k8s.api.autoscaling.v1.Scale', toView: scaleOf, fromView: withReplicas } },
+};
