@@ -234,7 +234,7 @@ class Tutorial implements StepContext {
       console.error('k8ts tutorial waits for you between steps, so it needs a terminal. Run it in one, or with --yes to go straight through.');
       return 2;
     }
-    if (tty) { this.bold = (s) => `\x1b[1m${s}\x1b[0m`; this.dim = (s) => `\x1b[2m${s}\x1b[0m`; }
+    if (tty && process.env.TERM !== 'dumb' && !process.env.NO_COLOR) { this.bold = (s) => `\x1b[1m${s}\x1b[0m`; this.dim = (s) => `\x1b[2m${s}\x1b[0m`; }
     let resolved;
     try {
       resolved = await resolveKubectl(this.t, (m) => console.error(m));
