@@ -7,7 +7,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, median, mib, rate, stopChild, until } from './util.js';
+import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, median, mib, rate, stopChild } from './util.js';
+import { waitFor } from '../src/testing/wait.js';
 
 export interface BenchApiOptions {
   objects?: number;
@@ -93,7 +94,7 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
     const admin = clients[0];
     for (const ns of [NS, FANOUT_NS]) await admin.ok('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
     // The namespace lifecycle admission may need a moment to see the new namespaces.
-    await until(async () => (await admin.request('POST', `/api/v1/namespaces/${NS}/configmaps?dryRun=All`, configMap('probe', NS, 0))).status === 201, 10_000, 'namespace usable');
+    await waitFor('namespace usable', async () => (await admin.request('POST', `/api/v1/namespaces/${NS}/configmaps?dryRun=All`, configMap('probe', NS, 0))).status === 201, 10_000);
 
     const bodies = Array.from({ length: o.objects }, (_, i) => configMap(`cm-${String(i).padStart(5, '0')}`, NS, i));
     let t = performance.now();

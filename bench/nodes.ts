@@ -6,9 +6,10 @@
 import { pathToFileURL } from 'node:url';
 import { SharedInformerFactory } from '../src/client/informer.js';
 import { NodeLifecycleController } from '../src/controllers/nodelifecycle.js';
-import { Limiter } from '../src/controllers/taints.js';
+import { Limiter } from '../src/client/flowcontrol.js';
 import { SimulatedNodes } from '../src/node/simulated.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
+import { waitFor } from '../src/testing/wait.js';
 
 export interface BenchNodesOptions {
   nodes: number;
@@ -20,14 +21,6 @@ export interface BenchNodesOptions {
 
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 export async function benchSimulatedNodes(opts: BenchNodesOptions): Promise<string[]> {
   const n = opts.nodes;
@@ -82,7 +75,7 @@ export async function benchSimulatedNodes(opts: BenchNodesOptions): Promise<stri
         spec: { nodeName: names[i % names.length], containers: [{ name: 'app', image: 'nginx:1.27' }] },
       }).then(() => { created++; }))));
       const createMs = performance.now() - t;
-      await until(() => sim.writes.podStatus >= total, 600_000, 'pods running');
+      await waitFor('pods running', () => sim.writes.podStatus >= total, 600_000);
       const runMs = performance.now() - t;
       const running = pods.list().filter((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running').length;
       lines.push(`pods: ${total} created (bound) in ${secs(createMs)}; all ${total} Running+Ready ${secs(runMs)} after the first create (${running} seen Running in the cache at that moment)`);

@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import type { KObject } from '../src/api/object.js';
 import { RestClient, type WatchStream } from '../src/client/rest.js';
 import { startControlPlane } from '../src/cluster/controlplane.js';
-import { benchTempDir, cleanup, fmtInt, fmtMs, fmtS, percentile, until } from './util.js';
+import { benchTempDir, cleanup, fmtMs, fmtS, percentile } from './util.js';
+import { waitFor } from '../src/testing/wait.js';
 
 export interface BenchRealNodeOptions {
   pods?: number;
@@ -68,13 +69,13 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
   const stopClient = cleanup.add('real-node bench client', () => { watch?.stop(); client.close(); });
   try {
     if (cp.node?.limitations.length) lines.push(`node limitations: ${cp.node.limitations.join('; ')}`);
-    await until(async () => {
+    await waitFor('the node to be Ready', async () => {
       try {
         const n = await client.get({ group: '', version: 'v1', resource: 'nodes', name: 'k8ts-bench-node' });
         await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
         return isReady(n);
       } catch { return false; }
-    }, 60_000, 'the node to be Ready', 100);
+    }, { timeoutMs: 60_000, intervalMs: 100 });
 
     // Every pod's Ready moment, as the watch delivers it.
     const readyAt = new Map<string, number>();
@@ -95,15 +96,15 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
       apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { app } },
       spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'pause', image: PAUSE }] },
     });
-    const waitReady = (which: string[], timeoutMs: number, what: string) => until(() => {
+    const waitReady = (which: string[], timeoutMs: number, what: string) => waitFor(`${what} (${which.filter((n) => readyAt.has(n)).length} of ${which.length} are)`, () => {
       if (watchError) throw watchError;
       return which.every((n) => readyAt.has(n));
-    }, timeoutMs, `${what} (${which.filter((n) => readyAt.has(n)).length} of ${which.length} are)`, 10);
+    }, { timeoutMs: timeoutMs, intervalMs: 10 });
     const deleteAll = async (app: string, which: string[]) => {
       await client.deleteCollection(PODS, { labelSelector: `app=${app}`, gracePeriodSeconds: 0 });
-      await until(() => which.every((n) => !names.has(n)), 120_000, `the ${app} pods to be gone`, 50);
+      await waitFor(`the ${app} pods to be gone`, () => which.every((n) => !names.has(n)), { timeoutMs: 120_000, intervalMs: 50 });
       // Gone from the API is not gone from the node: let it stop them before the next figure.
-      await until(async () => (await cp.node!.runtime.listPodSandbox()).every((sb) => sb.state !== 'SANDBOX_READY'), 90_000, `the node to stop the ${app} pods`, 250).catch(() => undefined);
+      await waitFor(`the node to stop the ${app} pods`, async () => (await cp.node!.runtime.listPodSandbox()).every((sb) => sb.state !== 'SANDBOX_READY'), { timeoutMs: 90_000, intervalMs: 250 }).catch(() => undefined);
     };
 
     // Pod start latency: bare pause pods, one at a time (each created once the one before is
@@ -150,22 +151,22 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
       },
     });
     // Its ReplicaSet exists (at 0) before the clock starts: the figure is scaling, not creating.
-    await until(async () => ((await client.get({ ...DEPLOYMENTS, name: dep })).status as { observedGeneration?: number } | undefined)?.observedGeneration === 1, 30_000, 'the Deployment at 0 observed', 50);
+    await waitFor('the Deployment at 0 observed', async () => ((await client.get({ ...DEPLOYMENTS, name: dep })).status as { observedGeneration?: number } | undefined)?.observedGeneration === 1, { timeoutMs: 30_000, intervalMs: 50 });
     t = performance.now();
     await client.patch({ ...DEPLOYMENTS, name: dep }, { spec: { replicas } }, 'merge');
     let readyNow = 0;
-    const scaled = await until(async () => {
+    const scaled = await waitFor('scale', async () => {
       const st = (await client.get({ ...DEPLOYMENTS, name: dep })).status as { readyReplicas?: number; observedGeneration?: number } | undefined;
       readyNow = st?.readyReplicas ?? 0;
       return readyNow >= replicas && (st?.observedGeneration ?? 0) >= 2;
-    }, scaleTimeoutMs, 'scale', 50).then(() => true, () => false);
+    }, { timeoutMs: scaleTimeoutMs, intervalMs: 50 }).then(() => true, () => false);
     const scaleMs = performance.now() - t;
     lines.push(scaled
       ? `Deployment scaled 0 -> ${replicas} replicas, all Ready (status.readyReplicas) in ${fmtS(scaleMs)}   [target <= 10 s: ${scaleMs <= 10_000 ? 'met' : 'NOT met'}]`
       : `Deployment scaled 0 -> ${replicas} replicas: NOT all Ready after ${fmtS(scaleMs)} (gave up): status.readyReplicas ${readyNow}, ${[...names].filter((n) => n.startsWith(`${dep}-`)).length} pods exist, ${[...readyAt.keys()].filter((n) => n.startsWith(`${dep}-`)).length} seen Ready   [target <= 10 s: NOT met]`);
     await client.delete({ ...DEPLOYMENTS, name: dep }, { propagationPolicy: 'Foreground' });
     t = performance.now();
-    await until(() => ![...names].some((n) => n.startsWith(`${dep}-`)), 120_000, 'the Deployment\'s pods to be gone', 100);
+    await waitFor('the Deployment\'s pods to be gone', () => ![...names].some((n) => n.startsWith(`${dep}-`)), { timeoutMs: 120_000, intervalMs: 100 });
     return lines;
   } catch (e) {
     // The node's own account of what went wrong, before its log goes with the temp dir.

@@ -5,19 +5,20 @@
 // Environment:
 //   K8TS_BENCH_SCALE=full   workloads at 5,000 nodes / 150,000 pods and no time budgets
 //                           (default: 1,000 / 30,000 within a budget, memory extrapolated)
-//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, node
+//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, node, oci
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
 
 import os from 'node:os';
 import { benchApi } from './api.js';
+import { benchOciStart } from './ocistart.js';
 import { benchRealNode } from './realnode.js';
 import { benchStores } from './store.js';
 import { cleanup, fmtS, section } from './util.js';
 import { benchWorkloads } from './workloads.js';
 
 const full = process.env.K8TS_BENCH_SCALE === 'full';
-const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,node').split(',').map((s) => s.trim()));
+const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,node,oci').split(',').map((s) => s.trim()));
 const workloadStore = process.env.K8TS_BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
 
 interface Section { key: string; title: string; run: () => Promise<string[]> }
@@ -46,6 +47,11 @@ const sections: Section[] = [
     run: () => benchRealNode(full
       ? { pods: 100, replicas: 50 }
       : { pods: 100, replicas: 50, latencyBudgetMs: 90_000, burstTimeoutMs: 60_000, scaleTimeoutMs: 60_000 }),
+  },
+  {
+    key: 'oci',
+    title: 'Containers (real-containers issue): the OCI runtime next to the process runtime',
+    run: () => benchOciStart(full ? 100 : 30),
   },
 ];
 

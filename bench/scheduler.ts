@@ -7,9 +7,8 @@ import { SharedInformerFactory } from '../src/client/informer.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
 import { makeNode, podForCreate } from '../src/scheduler/fixtures.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
-import type { Pod } from '../src/scheduler/types.js';
+import { NODES, type Pod } from '../src/api/types.js';
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
 /** Creates in flight at once (a client such as a ReplicaSet controller with a high QPS). */
 const CREATE_CONCURRENCY = 64;

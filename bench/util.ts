@@ -25,15 +25,6 @@ export function percentile(xs: number[], p: number): number {
 
 export const median = (xs: number[]): number => percentile(xs, 50);
 
-/** Polls cond every intervalMs until it holds; throws after timeoutMs naming what was awaited. */
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${fmtS(timeoutMs)} waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 /** Runs fn(0..n-1) with at most `concurrency` calls in flight. */
 export async function inParallel(n: number, concurrency: number, fn: (i: number, worker: number) => Promise<unknown>): Promise<void> {
   let next = 0;

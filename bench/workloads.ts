@@ -15,7 +15,9 @@ import { RestClient, type WatchStream } from '../src/client/rest.js';
 import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { clusterFiles, type ClusterInfo } from '../src/cluster/paths.js';
 import type { KObject } from '../src/api/object.js';
-import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, procMemory, rate, stopChild, until } from './util.js';
+import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, procMemory, rate, stopChild } from './util.js';
+import { NODES } from '../src/api/types.js';
+import { waitFor } from '../src/testing/wait.js';
 
 export interface BenchWorkloadsOptions {
   nodes: number;
@@ -37,7 +39,6 @@ export interface BenchWorkloadsOptions {
 const NS = 'default';
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: NS };
 const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments', namespace: NS };
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const MEMORY_TARGET_BYTES = 4 * 1024 ** 3;
 
 interface Memory { rss: number; hwm: number; heapUsed: number }
@@ -98,11 +99,11 @@ async function startCluster(dataDir: string, store: 'memory' | 'sqlite'): Promis
 
   const files = clusterFiles(dataDir);
   let info: ClusterInfo | undefined;
-  await until(() => {
+  await waitFor('k8ts up to write its cluster info', () => {
     if (exited) throw new Error(`k8ts up exited before it was ready:\n${stderrTail}`);
     try { info = JSON.parse(readFileSync(files.info, 'utf8')) as ClusterInfo; } catch { return false; }
     return info.pid === child.pid;
-  }, 60_000, 'k8ts up to write its cluster info');
+  }, 60_000);
   const token = readFileSync(files.token, 'utf8').trim();
   const ca = existsSync(join(files.dir, 'pki', 'ca.crt')) ? readFileSync(join(files.dir, 'pki', 'ca.crt'), 'utf8') : undefined;
   const client = new RestClient({ server: info!.url, token, caData: ca, userAgent: 'k8ts-bench' });
@@ -167,7 +168,7 @@ async function runDeployments(client: RestClient, tr: PodTracker, cluster: Clust
     : undefined;
   let stopped: string | undefined;
   try {
-    await until(async () => {
+    await waitFor('the Deployments to be Ready', async () => {
       if (tr.error) throw tr.error;
       if (performance.now() - tr.progressAt > stallMs) { stopped = `no progress for ${fmtS(stallMs)} (child log: ${cluster.logFile})`; return true; }
       if (performance.now() - t > budgetMs) { stopped = `the ${fmtS(budgetMs)} budget ran out`; return true; }
@@ -179,7 +180,7 @@ async function runDeployments(client: RestClient, tr: PodTracker, cluster: Clust
         if ((st?.readyReplicas ?? 0) >= want && (st?.updatedReplicas ?? 0) >= want) readyAt.set(n, performance.now() - t);
       }
       return readyAt.size === names.length;
-    }, budgetMs + 60_000, 'the Deployments to be Ready', 250);
+    }, { timeoutMs: budgetMs + 60_000, intervalMs: 250 });
   } finally {
     clearInterval(progress);
   }
@@ -213,19 +214,19 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
   let watch: WatchStream | undefined;
   const stopWatch = cleanup.add('pod watch', () => watch?.stop());
   try {
-    await until(async () => {
+    await waitFor('the default ServiceAccount', async () => {
       try { await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' }); return true; } catch { return false; }
-    }, 60_000, 'the default ServiceAccount', 100);
+    }, { timeoutMs: 60_000, intervalMs: 100 });
     const m0 = await cluster.memory();
     lines.push(memLine('control plane, empty', m0));
 
     // Nodes, as `k8ts nodes simulate N` asks for them.
-    let t = performance.now();
+    const t = performance.now();
     await requestSimulatedNodes(client, opts.nodes);
-    await until(async () => {
+    await waitFor(`${opts.nodes} simulated nodes Ready`, async () => {
       const list = await client.list(NODES);
       return list.items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= opts.nodes;
-    }, 300_000, `${opts.nodes} simulated nodes Ready`, 500);
+    }, { timeoutMs: 300_000, intervalMs: 500 });
     lines.push(`${fmtInt(opts.nodes)} simulated nodes registered and Ready in ${fmtS(performance.now() - t)} (asked for as \`k8ts nodes simulate\` does)`);
     const m1 = await cluster.memory();
     lines.push(memLine(`control plane, ${fmtInt(opts.nodes)} nodes`, m1));

@@ -130,7 +130,7 @@ export const errors = {
   tooLarge(message = 'Request entity too large: limit is 3145728'): StatusError {
     return new StatusError(413, 'RequestEntityTooLarge', message);
   },
-  unsupportedMediaType(contentType: string): StatusError {
+  unsupportedMediaType(_contentType: string): StatusError {
     return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
   },
   internal(message: string): StatusError {
@@ -143,3 +143,8 @@ export const errors = {
     return new StatusError(429, 'TooManyRequests', message, { retryAfterSeconds });
   },
 };
+
+/** The message of whatever was thrown (an Error's, or the value as text). */
+export function errorMessage(e: unknown): string {
+  return (e as Error)?.message ?? String(e);
+}

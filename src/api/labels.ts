@@ -2,6 +2,7 @@
 
 import { StatusError, errors } from './errors.js';
 import { isObject } from './object.js';
+import type { LabelSelector } from './types.js';
 
 export type Operator = 'in' | 'notin' | 'exists' | '!' | '=' | '!=' | 'gt' | 'lt';
 
@@ -20,7 +21,7 @@ export class Selector {
   matches(labels: Record<string, string> | undefined): boolean {
     const l = labels ?? {};
     for (const r of this.requirements) {
-      const has = Object.prototype.hasOwnProperty.call(l, r.key);
+      const has = Object.hasOwn(l, r.key);
       const v = l[r.key];
       switch (r.op) {
         case '=': case 'in': if (!has || !r.values.includes(v)) return false; break;
@@ -65,7 +66,7 @@ function checkValue(v: string): void {
 
 /** Parses the labelSelector query syntax: a=b, a==b, a!=b, a in (x,y), a notin (x), a, !a, a>1, a<2. */
 export function parseSelector(s: string | undefined | null): Selector {
-  if (!s || !s.trim()) return Selector.everything();
+  if (!s?.trim()) return Selector.everything();
   const reqs: Requirement[] = [];
   // Split on commas that are not inside parentheses.
   const parts: string[] = [];
@@ -104,11 +105,6 @@ export function parseSelector(s: string | undefined | null): Selector {
   return new Selector(reqs);
 }
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
-
 /** metav1.LabelSelectorAsSelector: nil matches nothing, empty matches everything. */
 export function selectorFromLabelSelector(ls: LabelSelector | undefined | null): Selector {
   if (!ls) return Selector.nothing();
@@ -131,7 +127,7 @@ export interface FieldRequirement { field: string; op: '=' | '!='; value: string
 
 /** fieldSelector: a=b, a==b, a!=b joined by commas (values may escape ',' '=' '\' with '\'). */
 export function parseFieldSelector(s: string | undefined | null): FieldRequirement[] {
-  if (!s || !s.trim()) return [];
+  if (!s?.trim()) return [];
   const out: FieldRequirement[] = [];
   for (const part of s.split(/(?<!\\),/)) {
     const m = part.trim().match(/^([^=!]+?)\s*(==|=|!=)\s*(.*)$/);

@@ -21,6 +21,10 @@ export interface ManagedFieldsEntry {
   subresource?: string;
 }
 
+/**
+ * metav1.ObjectMeta as the server handles it: kubernetes-types' declares uid, resourceVersion,
+ * generation and the timestamps read-only, and the API server is the one that writes them.
+ */
 export interface ObjectMeta {
   name?: string;
   generateName?: string;

@@ -4,66 +4,45 @@
 // Field numbers are those of gnostic's openapiv2/OpenAPIv2.proto (facts); only what the JSON
 // builder emits is encoded. Vendor extensions, enums and defaults travel as YAML text (JSON is YAML).
 
+import protobuf from 'protobufjs/minimal.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: the swagger document is untyped JSON, read field by field.
 type Json = Record<string, any>;
 
+const WIRE_VARINT = 0;
+const WIRE_BYTES = 2;
+
+/** protobufjs' Writer with proto3's rule that empty strings and false are not written. */
 class ProtoWriter {
-  private chunks: Uint8Array[] = [];
-  private scratch: number[] = [];
-
-  private flushScratch(): void {
-    if (this.scratch.length) {
-      this.chunks.push(Uint8Array.from(this.scratch));
-      this.scratch = [];
-    }
-  }
-
-  private varint(n: number): void {
-    while (n > 127) {
-      this.scratch.push((n & 0x7f) | 0x80);
-      n = Math.floor(n / 128);
-    }
-    this.scratch.push(n);
-  }
-
-  private key(field: number, wire: number): void {
-    this.varint(field * 8 + wire);
-  }
+  private readonly w = protobuf.Writer.create();
 
   bytes(field: number, b: Uint8Array): this {
-    this.key(field, 2);
-    this.varint(b.length);
-    this.flushScratch();
-    this.chunks.push(b);
+    this.w.uint32((field << 3) | WIRE_BYTES).bytes(b);
     return this;
   }
 
-  /** proto3: empty strings are not written. */
   str(field: number, s: unknown): this {
-    if (typeof s === 'string' && s !== '') this.bytes(field, Buffer.from(s, 'utf8'));
+    if (typeof s === 'string' && s !== '') this.w.uint32((field << 3) | WIRE_BYTES).string(s);
     return this;
   }
 
   strs(field: number, ss: unknown): this {
-    if (Array.isArray(ss)) for (const s of ss) this.bytes(field, Buffer.from(String(s), 'utf8'));
+    if (Array.isArray(ss)) for (const s of ss) this.w.uint32((field << 3) | WIRE_BYTES).string(String(s));
     return this;
   }
 
   bool(field: number, b: unknown): this {
-    if (b === true) {
-      this.key(field, 0);
-      this.varint(1);
-    }
+    if (b === true) this.w.uint32((field << 3) | WIRE_VARINT).bool(true);
     return this;
   }
 
   /** An embedded message, written even when empty (presence matters in a oneof). */
-  msg(field: number, w: ProtoWriter): this {
-    return this.bytes(field, w.finish());
+  msg(field: number, m: ProtoWriter): this {
+    return this.bytes(field, m.finish());
   }
 
   finish(): Uint8Array {
-    this.flushScratch();
-    return Buffer.concat(this.chunks);
+    return this.w.finish();
   }
 }
 

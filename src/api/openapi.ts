@@ -41,7 +41,7 @@ const SPECIAL_NAMES: Record<SpecialType, string | undefined> = {
 };
 
 function isSpecial(t: string): t is SpecialType {
-  return Object.prototype.hasOwnProperty.call(SPECIAL_NAMES, t);
+  return Object.hasOwn(SPECIAL_NAMES, t);
 }
 
 /** The special types' own definitions; v3 spells the two-typed ones with oneOf, as Kubernetes does. */

@@ -7,6 +7,7 @@
 // The object inside is proto2 with the field numbers of the schema tables (src/api/schema).
 
 import protobuf from 'protobufjs/minimal.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { errors, StatusError } from './errors.js';
 import { type KObject, apiVersionOf, splitApiVersion } from './object.js';
 import { getType, isScalar, isSpecial as isSpecialType, jsonFields, typeForKind } from './schema/index.js';
@@ -340,46 +341,6 @@ function parseJson(raw: Uint8Array, what: string): unknown {
   } catch (e) {
     throw errors.badRequest(`${what} does not hold valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-// --- Go durations ("1h0m0s", "1.5s", "300ms") ---
-
-const NS = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 } as const;
-
-function fraction(v: number, unit: number): string {
-  const whole = Math.floor(v / unit);
-  const rest = v - whole * unit;
-  if (rest === 0) return String(whole);
-  const digits = String(unit).length - 1;
-  return `${whole}.${String(rest).padStart(digits, '0').replace(/0+$/, '')}`;
-}
-
-/** time.Duration.String() of a count of nanoseconds. */
-export function formatDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  const sign = ns < 0 ? '-' : '';
-  let u = Math.abs(ns);
-  if (u < 1e3) return `${sign}${u}ns`;
-  if (u < 1e6) return `${sign}${fraction(u, 1e3)}µs`;
-  if (u < 1e9) return `${sign}${fraction(u, 1e6)}ms`;
-  const h = Math.floor(u / NS.h);
-  u -= h * NS.h;
-  const m = Math.floor(u / NS.m);
-  u -= m * NS.m;
-  const s = `${fraction(u, 1e9)}s`;
-  return sign + (h > 0 ? `${h}h${m}m${s}` : m > 0 ? `${m}m${s}` : s);
-}
-
-/** time.ParseDuration: nanoseconds of "1h30m", "-1.5s", "300ms". */
-export function parseDuration(s: string): number {
-  if (s === '0') return 0;
-  const m = /^([+-])?((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(s);
-  if (!m) throw errors.badRequest(`time: invalid duration "${s}"`);
-  let total = 0;
-  for (const part of s.replace(/^[+-]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
-    total += Number(part[1]) * NS[part[2] as keyof typeof NS];
-  }
-  return Math.round(m[1] === '-' ? -total : total);
 }
 
 // ---------------------------------------------------------------------------------------

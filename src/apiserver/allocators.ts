@@ -3,35 +3,21 @@
 // unless taken or out of range. State is rebuilt from the stored Services at start-up.
 
 import type { FieldError } from '../api/errors.js';
-
-export function ipToInt(ip: string): number {
-  const p = ip.split('.').map(Number);
-  return ((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3];
-}
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-export function isIPv4(s: unknown): s is string {
-  return typeof s === 'string' && /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s);
-}
+import { intToIp, ipToInt, isHostAddress, isIPv4, parseCIDR, type CIDR } from '../api/net.js';
 
 export class IPAllocator {
-  readonly base: number;
-  readonly size: number;
+  private readonly range: CIDR;
   private used = new Set<number>();
   constructor(public readonly cidr: string) {
-    const [ip, bits] = cidr.split('/');
-    const prefix = Number(bits);
-    this.size = 2 ** (32 - prefix);
-    this.base = ipToInt(ip) & (prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0);
+    this.range = parseCIDR(cidr);
   }
+  get base(): number { return this.range.network; }
+  get size(): number { return this.range.size; }
+  /** Network and broadcast addresses are never handed out. */
   contains(ip: string): boolean {
-    if (!isIPv4(ip)) return false;
-    const n = ipToInt(ip) - this.base;
-    // network and broadcast addresses are never handed out
-    return n > 0 && n < this.size - 1;
+    return isHostAddress(this.range, ip);
   }
-  isUsed(ip: string): boolean { return this.used.has(ipToInt(ip)); }
+  isUsed(ip: string): boolean { return isIPv4(ip) && this.used.has(ipToInt(ip)); }
   /** Marks ip used; false when it is taken or outside the range. */
   allocate(ip: string): boolean {
     if (!this.contains(ip)) return false;

@@ -3,7 +3,7 @@
 
 import { StatusError } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
-import { intToIp } from './allocators.js';
+import { intToIp } from '../api/net.js';
 import type { ApiServer } from './server.js';
 import type { RequestContext } from './registry/strategy.js';
 

@@ -104,7 +104,7 @@ function wantsGzip(req: IncomingMessage): boolean {
 function send(req: IncomingMessage, res: ServerResponse, body: Body, contentType: string, extra: Record<string, string> = {}): void {
   const headers: Record<string, string | number> = { 'Content-Type': contentType, ETag: body.etag, Vary: 'Accept', ...extra };
   const inm = req.headers['if-none-match'];
-  if (inm && inm.split(',').some((t) => t.trim() === body.etag || t.trim() === '*')) {
+  if (inm?.split(',').some((t) => t.trim() === body.etag || t.trim() === '*')) {
     res.writeHead(304, headers);
     res.end();
     return;

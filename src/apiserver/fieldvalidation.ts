@@ -56,7 +56,7 @@ function walkField(f: FieldDef, v: unknown, path: string, prune: boolean, out: F
   if (v === null || v === undefined) return;
   if (f.list) {
     if (!Array.isArray(v)) { out.typeErrors.push(typeErr(v, `[]${f.type}`, path)); return; }
-    v.forEach((item, i) => walkValue(f.type, item, `${path}[${i}]`, prune, out));
+    v.forEach((item, i) => { walkValue(f.type, item, `${path}[${i}]`, prune, out); });
     return;
   }
   if (f.map) {

@@ -13,9 +13,10 @@ import { decodeK8sProtobuf } from '../api/protobuf.js';
 import type { RequestInfo } from './request.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
-import type { ViewREST } from './registry/rest.js';
+import type { ResourceDefinition, ViewREST } from './registry/rest.js';
 import type { RequestContext } from './registry/strategy.js';
 import { buildTable, type Printer } from './tables.js';
+import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 
 export interface HandlerEnv {
   registry(group: string, resource: string): GenericRegistry | undefined;
@@ -25,18 +26,11 @@ export interface HandlerEnv {
 
 const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 
-function intParam(q: URLSearchParams, name: string): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw errors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return Number(v);
-}
-
 function listOptions(q: URLSearchParams): ListOptions {
   return {
     labelSelector: q.get('labelSelector'),
     fieldSelector: q.get('fieldSelector'),
-    limit: intParam(q, 'limit'),
+    limit: int64Param(q, 'limit'),
     continue: q.get('continue'),
     resourceVersion: q.get('resourceVersion'),
     resourceVersionMatch: q.get('resourceVersionMatch'),
@@ -92,13 +86,13 @@ function parseDeleteOptions(req: IncomingMessage, body: Buffer, q: URLSearchPara
     if (!isObject(v)) throw errors.badRequest('DeleteOptions must be an object');
     if (v.kind !== undefined && v.kind !== 'DeleteOptions') throw errors.badRequest(`the kind in the data (${String(v.kind)}) does not match the expected kind (DeleteOptions)`);
     opts = v as DeleteOptions;
+  } else {
+    // kube-apiserver reads DeleteOptions from the query only when there is no body.
+    const fromQuery = deleteQuery(q);
+    delete fromQuery.dryRun;
+    if (fromQuery.propagationPolicy === '') delete fromQuery.propagationPolicy;
+    opts = fromQuery as DeleteOptions;
   }
-  const g = intParam(q, 'gracePeriodSeconds');
-  if (g !== undefined) opts.gracePeriodSeconds = g;
-  const pp = q.get('propagationPolicy');
-  if (pp) opts.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
-  const od = q.get('orphanDependents');
-  if (od) opts.orphanDependents = od === 'true';
   if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
     throw errors.invalid('DeleteOptions', '', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, supported: ['Foreground', 'Background', 'Orphan', 'nil'] }]);
   }
@@ -129,12 +123,28 @@ function successStatus(ri: ResourceInfo, obj: KObject): unknown {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: obj.metadata.name, group: ri.group || undefined, kind: ri.resource, uid: obj.metadata.uid } };
 }
 
+/** A request on a stored resource, resolved: what every verb's handler needs. */
+interface ResourceCall {
+  def: ResourceDefinition;
+  ri: ResourceInfo;
+  reg: GenericRegistry;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+  req: IncomingMessage;
+  res: ServerResponse;
+  q: URLSearchParams;
+  ctx: RequestContext;
+  out: OutputFormat;
+  fv: FieldValidation;
+}
+
 export async function handleResource(env: HandlerEnv, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: string): Promise<void> {
   const def = findDefinition(info.group, info.version, info.resource!);
   if (!def) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', { });
   const ri = def.info;
   let namespace = info.namespace;
-  let name = info.name;
+  const name = info.name;
   if (ri.resource === 'namespaces' && name !== undefined) namespace = undefined;
   if (!ri.namespaced && info.namespace && ri.resource !== 'namespaces') throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   const sub = info.subresource;
@@ -158,69 +168,85 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
   const reg = env.registry(ri.group, ri.resource);
   if (!reg) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   if (subDef?.rest.type === 'view') return serveView(subDef.rest.view, reg, info.verb, namespace, name!, req, res, q, ctx);
+  const serve = VERBS[info.verb];
+  if (!serve) throw errors.methodNotAllowed();
   const out = negotiateOutput(req.headers.accept, q);
   const fv = parseFieldValidation(q.get('fieldValidation'));
+  return serve({ def, ri, reg, namespace, name, subresource: sub, req, res, q, ctx, out, fv });
+}
 
-  switch (info.verb) {
-    case 'get': {
-      const obj = await reg.get(namespace, name!);
-      return send(res, 200, render(out, def, obj));
-    }
-    case 'list': {
-      const list = await reg.list(namespace, listOptions(q));
-      return send(res, 200, render(out, def, list));
-    }
-    case 'watch':
-      return serveWatch(reg, ri, namespace, q, out, req, res);
-    case 'create': {
-      const body = await readBody(req);
-      if (name !== undefined) throw errors.methodNotAllowed();
-      const obj = decodeObject(req, body, ri, fv, ctx);
-      const created = await reg.create(namespace, obj, ctx);
-      return send(res, 201, render(out, def, created), ctx);
-    }
-    case 'update': {
-      if (name === undefined) throw errors.methodNotAllowed();
-      const body = await readBody(req);
-      const obj = decodeObject(req, body, ri, fv, ctx);
-      const { obj: updated, created } = await reg.update(namespace, name, obj, ctx, sub);
-      return send(res, created ? 201 : 200, render(out, def, updated), ctx);
-    }
-    case 'patch': {
-      if (name === undefined) throw errors.methodNotAllowed();
-      const { ct, body, force } = await readPatch(req, q);
-      const { obj, created } = await reg.guaranteedUpdate(namespace, name, ctx, sub, (cur) => {
-        if (!cur) {
-          if (ct !== 'application/apply-patch+yaml') throw reg.notFound(name);
-          const fresh: KObject = { apiVersion: undefined, kind: ri.kind, metadata: { name, namespace } };
-          const made = applyPatchByContentType(ct, fresh, body, { manager: ctx.fieldManager, force, typeName: ri.schema, creating: true } as never);
-          validateFieldsOf(made, ri, fv, ctx, []);
-          return made;
-        }
-        const patched = applyPatchByContentType(ct, cur, body, { manager: ctx.fieldManager, force, typeName: ri.schema });
-        validateFieldsOf(patched, ri, fv, ctx, []);
-        if (!isObject(patched.metadata)) throw errors.badRequest('metadata must be an object');
-        // A patch may carry a resourceVersion precondition; otherwise it applies to whatever is current.
-        return patched;
-      }, { allowCreate: ct === 'application/apply-patch+yaml' });
-      return send(res, created ? 201 : 200, render(out, def, obj), ctx);
-    }
-    case 'delete': {
-      const body = await readBody(req);
-      const opts = parseDeleteOptions(req, body, q);
-      const { obj, deleted } = await reg.delete(namespace, name!, opts, ctx);
-      if (deleted && !reg.strategy.returnDeletedObject) return send(res, 200, successStatus(ri, obj), ctx);
-      return send(res, 200, render(out, def, obj), ctx);
-    }
-    case 'deletecollection': {
-      const body = await readBody(req);
-      const opts = parseDeleteOptions(req, body, q);
-      const list = await reg.deleteCollection(namespace, listOptions(q), opts, ctx);
-      return send(res, 200, render(out, def, list), ctx);
-    }
-    default:
-      throw errors.methodNotAllowed();
-  }
+const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<void>>> = {
+  get: serveGet,
+  list: serveList,
+  watch: (c) => {
+    // A legacy /watch/.../{name} watches that one object, as a metadata.name field selector.
+    if (c.name !== undefined && !c.q.get('fieldSelector')) c.q.set('fieldSelector', `metadata.name=${c.name}`);
+    return serveWatch(c.reg, c.ri, c.namespace, c.q, c.out, c.req, c.res);
+  },
+  create: serveCreate,
+  update: serveUpdate,
+  patch: servePatch,
+  delete: serveDelete,
+  deletecollection: serveDeleteCollection,
+};
+
+async function serveGet(c: ResourceCall): Promise<void> {
+  const obj = await c.reg.get(c.namespace, c.name!);
+  send(c.res, 200, render(c.out, c.def, obj));
+}
+
+async function serveList(c: ResourceCall): Promise<void> {
+  const list = await c.reg.list(c.namespace, listOptions(c.q));
+  send(c.res, 200, render(c.out, c.def, list));
+}
+
+async function serveCreate(c: ResourceCall): Promise<void> {
+  const body = await readBody(c.req);
+  if (c.name !== undefined) throw errors.methodNotAllowed();
+  const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx);
+  const created = await c.reg.create(c.namespace, obj, c.ctx);
+  send(c.res, 201, render(c.out, c.def, created), c.ctx);
+}
+
+async function serveUpdate(c: ResourceCall): Promise<void> {
+  if (c.name === undefined) throw errors.methodNotAllowed();
+  const body = await readBody(c.req);
+  const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx);
+  const { obj: updated, created } = await c.reg.update(c.namespace, c.name, obj, c.ctx, c.subresource);
+  send(c.res, created ? 201 : 200, render(c.out, c.def, updated), c.ctx);
+}
+
+async function servePatch(c: ResourceCall): Promise<void> {
+  const { ri, reg, namespace, name, ctx, fv } = c;
+  if (name === undefined) throw errors.methodNotAllowed();
+  const { ct, body, force } = await readPatch(c.req, c.q);
+  const apply = ct === 'application/apply-patch+yaml';
+  const { obj, created } = await reg.guaranteedUpdate(namespace, name, ctx, c.subresource, (cur) => {
+    // Server-side apply of a missing object creates it from the applied configuration.
+    if (!cur && !apply) throw reg.notFound(name);
+    const live: KObject = cur ?? { apiVersion: undefined, kind: ri.kind, metadata: { name, namespace } };
+    const patched = applyPatchByContentType(ct, live, body, { manager: ctx.fieldManager, force, typeName: ri.schema });
+    validateFieldsOf(patched, ri, fv, ctx, []);
+    if (!isObject(patched.metadata)) throw errors.badRequest('metadata must be an object');
+    // A patch may carry a resourceVersion precondition; otherwise it applies to whatever is current.
+    return patched;
+  }, { allowCreate: apply });
+  send(c.res, created ? 201 : 200, render(c.out, c.def, obj), ctx);
+}
+
+async function serveDelete(c: ResourceCall): Promise<void> {
+  const body = await readBody(c.req);
+  const opts = parseDeleteOptions(c.req, body, c.q);
+  const { obj, deleted } = await c.reg.delete(c.namespace, c.name!, opts, c.ctx);
+  if (deleted && !c.reg.strategy.returnDeletedObject) return send(c.res, 200, successStatus(c.ri, obj), c.ctx);
+  send(c.res, 200, render(c.out, c.def, obj), c.ctx);
+}
+
+async function serveDeleteCollection(c: ResourceCall): Promise<void> {
+  const body = await readBody(c.req);
+  const opts = parseDeleteOptions(c.req, body, c.q);
+  const list = await c.reg.deleteCollection(c.namespace, listOptions(c.q), opts, c.ctx);
+  send(c.res, 200, render(c.out, c.def, list), c.ctx);
 }
 
 /** A PATCH body with its media type, checked against what the server accepts. */
@@ -233,7 +259,7 @@ async function readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ ct
   } else if (q.get('force') !== null) {
     throw errors.badRequest('force: Invalid value: true: may not be specified for non-apply patch');
   }
-  return { ct, body, force: q.get('force') === 'true' };
+  return { ct, body, force: forceParam(q) ?? false };
 }
 
 /** GET, PUT and PATCH of a subresource that is another kind's view of the object (scale). */
@@ -265,10 +291,8 @@ async function serveView(view: ViewREST, reg: GenericRegistry, verb: RequestInfo
 
 const BOOKMARK_INTERVAL_MS = 10_000;
 
-async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: string | undefined, q: URLSearchParams, out: OutputFormat, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const timeoutSeconds = intParam(q, 'timeoutSeconds');
-  const bookmarks = q.get('allowWatchBookmarks') === 'true';
-  const sendInitialEvents = q.get('sendInitialEvents');
+async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: string | undefined, q: URLSearchParams, out: OutputFormat, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { timeoutSeconds, allowWatchBookmarks: bookmarks, sendInitialEvents } = listQuery(q);
   let started = false;
   let first = true;
   let closed = false;
@@ -317,24 +341,33 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
   };
   // The response's close means the client went away (a request's close only means its body ended).
   res.on('close', finish);
-  watcher = await reg.watch(namespace, { ...listOptions(q), sendInitialEvents: sendInitialEvents === null ? undefined : sendInitialEvents === 'true' }, {
+  watcher = await reg.watch(namespace, { ...listOptions(q), sendInitialEvents }, {
     event(type, obj) { write(encode(type, obj)); },
     error(err) { write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`); setImmediate(finish); },
   });
-  if (sendInitialEvents === 'true' && bookmarks) {
+  if (sendInitialEvents === true && bookmarks) {
     // The end of the initial list is marked with an annotated bookmark (watch-list).
     write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } } } })}\n`);
   }
   if (closed) { watcher.cancel(); return; }
   start();
-  const limit = timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
+  // Node's timers fire at once past 2^31-1 ms: a longer timeout is as good as none.
+  const limit = Math.min(timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000, 0x7fffffff);
+  const deadline = Date.now() + limit;
   timers.push(setTimeout(finish, limit));
   if (bookmarks) {
+    // As the watch cache's nextBookmarkTime: every interval, and 2 s before the deadline so
+    // that the client resumes from as recent a resourceVersion as possible.
+    const schedule = (firstTime: boolean) => {
+      const untilPreTimeout = deadline - 2000 - Date.now();
+      if (untilPreTimeout <= 0 && !firstTime) return;
+      timers.push(setTimeout(tick, Math.max(0, Math.min(BOOKMARK_INTERVAL_MS, untilPreTimeout))));
+    };
     const tick = () => {
       if (closed) return;
       write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision) } } })}\n`);
-      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+      schedule(false);
     };
-    timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+    schedule(true);
   }
 }

@@ -29,9 +29,15 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
   });
 }
 
+const prettyResponses = new WeakSet<ServerResponse>();
+
+/** Marks a response to be written indented (?pretty=true, or curl/Wget/a browser asking). */
+export function markPretty(res: ServerResponse): void { prettyResponses.add(res); }
+
 export function writeJSON(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) { res.end(); return; }
-  const text = JSON.stringify(body);
+  // Go's json.MarshalIndent(obj, "", "  ") for pretty output.
+  const text = prettyResponses.has(res) ? JSON.stringify(body, null, 2) : JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

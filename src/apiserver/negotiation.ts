@@ -72,7 +72,7 @@ function collectYamlDuplicates(node: unknown, path: string, out: string[]): void
       collectYamlDuplicates(item.value, p, out);
     }
   } else if (YAML.isSeq(node)) {
-    node.items.forEach((it, i) => collectYamlDuplicates(it, `${path}[${i}]`, out));
+    node.items.forEach((it, i) => { collectYamlDuplicates(it, `${path}[${i}]`, out); });
   }
 }
 

@@ -2,6 +2,8 @@
 // /api/v1/namespaces/default/pods/web-1/status -> {group '', version 'v1', namespace 'default',
 // resource 'pods', name 'web-1', subresource 'status'}.
 
+import { boolParam } from '../api/queryparams.js';
+
 export interface RequestInfo {
   /** True for /api/... and /apis/... resource paths (false for discovery roots like /apis/apps). */
   isResourceRequest: boolean;
@@ -47,8 +49,9 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     // the namespace object: its name is the namespace too (for admission-like checks)
   }
 
-  const watchParam = query.get('watch');
-  const isWatch = legacyWatch || watchParam === 'true' || watchParam === '1';
+  // As RequestInfoFactory: ?watch (read as the ParameterCodec reads a bool) turns a list into a
+  // watch; a GET of one object stays a get. Only the legacy /watch/ prefix watches one object.
+  const isWatch = legacyWatch || (name === undefined && boolParam(query, 'watch') === true);
   let verb: RequestInfo['verb'] = 'unknown';
   switch (method) {
     case 'GET': case 'HEAD': verb = isWatch ? 'watch' : name === undefined ? 'list' : 'get'; break;

@@ -14,7 +14,8 @@ import { bootstrapCluster } from './bootstrap.js';
 import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
 import { handleDiscovery } from './discovery-handler.js';
 import { handleResource, type HandlerEnv } from './handlers.js';
-import { writeError, writeText } from './http.js';
+import { markPretty, writeError, writeText } from './http.js';
+import { prettyParam } from '../api/queryparams.js';
 import { GenericRegistry } from './registry/generic.js';
 import type { ApiServerContext } from './registry/context.js';
 import { DEFINITIONS, findDefinition } from './registry/index.js';
@@ -158,11 +159,12 @@ export class ApiServer implements ApiServerContext {
         if (url.searchParams.has('verbose')) return writeText(res, 200, `[+]ping ok\n[+]etcd ok\n[+]informer-sync ok\n${path.slice(1).split('/')[0]} check passed\n`);
         return writeText(res, 200, 'ok');
       }
+      if (prettyParam(url.searchParams, req.headers['user-agent'])) markPretty(res);
       const user = this.authenticate(req);
       if (!user) throw errors.unauthorized();
       if (handleDiscovery(req, res)) return;
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
-      if (!info || !info.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!findDefinition(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       await handleResource({ registry: (g, r) => this.registry(g, r), connect: this.opts.connect }, info, req, res, url.searchParams, user);
     } catch (e) {

@@ -3,13 +3,15 @@
 // they come, so the columns and every cell's text are those of kube-apiserver v1.32's
 // printers (pkg/printers/internalversion). Like the real server, rows always carry the
 // wide (priority 1) cells; kubectl drops those columns itself unless `-o wide`. Each resource's
-// printer lives in its module (registry/<group>/<resource>.ts); this file has what they share.
+// printer lives in its module (registry/<group>/<resource>.ts), its columns in
+// src/api/schema/columns.ts; this file has what the printers share.
 
 import { labelSelectorString } from '../api/labels.js';
 import type { ResourceInfo } from '../api/resources.js';
+import { col, D, nameCol, printerColumns, type PrinterColumn } from '../api/schema/columns.js';
 import { apiVersionOf, isObject, type KObject, type ObjectMeta } from '../api/object.js';
 
-export interface TableColumnDefinition { name: string; type: string; format: string; description: string; priority: number }
+export type TableColumnDefinition = PrinterColumn;
 export interface TableRowCondition { type: string; status: string; reason?: string; message?: string }
 export interface TableRow { cells: unknown[]; object?: unknown; conditions?: unknown[] }
 export interface Table {
@@ -119,28 +121,26 @@ export function formatLabelSelector(sel: unknown): string {
   return str === '' ? '<none>' : str;
 }
 
+type WorkloadView = { spec: Obj; status: Obj; desired: number; containers: string; images: string };
+
+/** The printer of a workload kind: its columns, and cells made from what every workload row reads. */
+export function workloadPrinter(schema: string, cells: (obj: KObject, w: WorkloadView, now: Date) => unknown[]): Printer {
+  return {
+    columns: printerColumns(schema),
+    row(obj, now) {
+      const spec = o(obj.spec), status = o(obj.status);
+      const [containers, images] = containerCells(o(spec.template).spec);
+      // desired: spec.replicas, 1 when unset.
+      return { cells: cells(obj, { spec, status, desired: typeof spec.replicas === 'number' ? n(spec.replicas) : 1, containers, images }, now) };
+    },
+  };
+}
+
 /** Containers laid out on one line: names and images, comma separated. */
 export function containerCells(podSpec: unknown): [string, string] {
   const cs = a(o(podSpec).containers).map(o);
   return [cs.map((c) => s(c.name)).join(','), cs.map((c) => s(c.image)).join(',')];
 }
-
-// ---------------------------------------------------------------------------------------------
-// Column descriptions: the API documentation of the field each column shows.
-
-export const D = {
-  name: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
-  creationTimestamp: 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata',
-  containers: 'Names of each container in the template.',
-  images: 'Images referenced by each container in the template.',
-  nodeAddresses: "List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/concepts/nodes/node/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should assume that addresses can change during the lifetime of a Node. However, there are some exceptions where this may not be possible, such as Pods that inherit a Node's address in its own status or consumers of the downward API (status.hostIP).",
-};
-
-export function col(name: string, type: string, description: string, priority = 0, format = ''): TableColumnDefinition {
-  return { name, type, format, description, priority };
-}
-export const nameCol = col('Name', 'string', D.name, 0, 'name');
-export const ageCol = col('Age', 'string', D.creationTimestamp);
 
 // ---------------------------------------------------------------------------------------------
 // A printer: a resource's columns and the cells of one object's row. Each resource module

@@ -4,14 +4,8 @@ import type { KObject } from '../api/object.js';
 import { MemoryStore } from '../store/memory.js';
 import type { Store, WatchEvent, Watcher } from '../store/types.js';
 import { TooOldError, WatchCache, type CacheEvent } from './watchcache.js';
+import { waitFor } from '../testing/wait.js';
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 function pod(ns: string, name: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, ...extra });
@@ -47,6 +41,21 @@ class WatchCountingStore {
 }
 
 const names = (items: KObject[]) => items.map((o) => `${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`);
+
+
+/** A watch cache over a counting memory store, started; stopped and closed after fn, pass or fail. */
+async function withCountingCache(fn: (c: { counting: WatchCountingStore; store: Store; cache: WatchCache }) => Promise<void>): Promise<void> {
+  const counting = new WatchCountingStore(new MemoryStore());
+  const store = counting.wrap();
+  const cache = new WatchCache(store, '/registry/pods/');
+  try {
+    await cache.start();
+    await fn({ counting, store, cache });
+  } finally {
+    cache.stop();
+    await store.close();
+  }
+}
 
 describe('WatchCache', () => {
   test('lists what the store holds, then follows it', async () => {
@@ -85,7 +94,7 @@ describe('WatchCache', () => {
       const a = await store.create('/registry/pods/ns/a', pod('ns', 'a', { spec: { v: 1 } }));
       await store.update('/registry/pods/ns/a', pod('ns', 'a', { spec: { v: 2 } }), a.modRevision);
       await store.delete('/registry/pods/ns/a');
-      await waitFor(() => got.length >= 3, 'three events');
+      await waitFor('three events', () => got.length >= 3);
       assert.deepEqual(got.map((e) => `${e.type} ${e.key} ${e.revision} rv=${e.object.metadata.resourceVersion} prev=${e.prevObject?.metadata.resourceVersion ?? '-'}`), [
         'ADDED /registry/pods/ns/a 1 rv=1 prev=-',
         'MODIFIED /registry/pods/ns/a 2 rv=2 prev=1',
@@ -118,7 +127,7 @@ describe('WatchCache', () => {
       const fromNow: number[] = [];
       cache.watch(cache.revision, undefined, (ev) => fromNow.push(ev.revision));
       await store.create('/registry/pods/ns0/late', pod('ns0', 'late'));
-      await waitFor(() => fromNow.length >= 1, 'live event');
+      await waitFor('live event', () => fromNow.length >= 1);
       assert.deepEqual(fromNow, [13]);
       // The newest historySize events can always be replayed.
       const recent: number[] = [];
@@ -146,11 +155,7 @@ describe('WatchCache', () => {
   });
 
   test('a thousand watchers cost one store watch, and each sees every event in order', async () => {
-    const counting = new WatchCountingStore(new MemoryStore());
-    const store = counting.wrap();
-    const cache = new WatchCache(store, '/registry/pods/');
-    try {
-      await cache.start();
+    await withCountingCache(async ({ counting, store, cache }) => {
       const seen: number[][] = [];
       const closed: Error[] = [];
       for (let i = 0; i < 1000; i++) {
@@ -164,57 +169,40 @@ describe('WatchCache', () => {
       }
       for (let i = 0; i < 20; i++) await store.create(`/registry/pods/ns/p${i}`, pod('ns', `p${i}`));
       const want = Array.from({ length: 20 }, (_, i) => i + 1);
-      await waitFor(() => seen.every((s, i) => i % 100 === 0 || s.length === 20), 'all events everywhere');
+      await waitFor('all events everywhere', () => seen.every((s, i) => i % 100 === 0 || s.length === 20));
       for (let i = 0; i < 1000; i++) assert.deepEqual(seen[i], i % 100 === 0 ? [] : want);
       assert.equal(counting.watchCalls, 1);
       assert.equal(closed.length, 10, 'throwing watchers are closed, the others go on');
       assert.equal(cache.watcherCount, 990);
-    } finally {
-      cache.stop();
-      await store.close();
-    }
+    });
   });
 
   test('a lost store watch is resumed without a gap', async () => {
-    const counting = new WatchCountingStore(new MemoryStore());
-    const store = counting.wrap();
-    const cache = new WatchCache(store, '/registry/pods/');
-    try {
-      await cache.start();
+    await withCountingCache(async ({ counting, store, cache }) => {
       const got: number[] = [];
       cache.watch(cache.revision, undefined, (ev) => got.push(ev.revision));
       await store.create('/registry/pods/ns/a', pod('ns', 'a'));
       counting.breakWatches();
       await store.create('/registry/pods/ns/b', pod('ns', 'b'));
-      await waitFor(() => got.length >= 2, 'events across the break');
+      await waitFor('events across the break', () => got.length >= 2);
       assert.deepEqual(got, [1, 2]);
       assert.equal(counting.watchCalls, 2);
-    } finally {
-      cache.stop();
-      await store.close();
-    }
+    });
   });
 
   test('when history was compacted meanwhile, watchers are closed and the cache lists again', async () => {
-    const counting = new WatchCountingStore(new MemoryStore());
-    const store = counting.wrap();
-    const cache = new WatchCache(store, '/registry/pods/');
-    try {
-      await cache.start();
+    await withCountingCache(async ({ counting, store, cache }) => {
       const closed: Error[] = [];
       cache.watch(cache.revision, undefined, () => {}, (e) => closed.push(e));
       counting.breakWatches();
       const a = await store.create('/registry/pods/ns/a', pod('ns', 'a'));
       await store.compact(a.modRevision);
-      await waitFor(() => closed.length === 1 && cache.list().items.length === 1, 'relist');
+      await waitFor('relist', () => closed.length === 1 && cache.list().items.length === 1);
       assert.equal(cache.revision, 1);
       await store.create('/registry/pods/ns/b', pod('ns', 'b'));
       await cache.waitForRevision(2, 1000);
       assert.equal(cache.list().items.length, 2);
-    } finally {
-      cache.stop();
-      await store.close();
-    }
+    });
   });
 
   test('stop ends watchers, waiters and the store watch', async () => {

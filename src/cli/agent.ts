@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RestClient } from '../client/rest.js';
-import { startLocalNode } from '../cluster/node.js';
+import { parseRuntimeChoice, startLocalNode } from '../cluster/node.js';
 import { hostAddress } from '../apiserver/server.js';
 
 export interface AgentOptions {
@@ -23,6 +23,7 @@ export interface AgentOptions {
   bridge?: string;
   nodeIp?: string;
   port?: string;
+  runtime?: string;
 }
 
 export async function agent(o: AgentOptions): Promise<number> {
@@ -64,6 +65,7 @@ export async function agent(o: AgentOptions): Promise<number> {
     node = await startLocalNode({
       client, nodeName: name, dir, podCIDR: o.podCidr, bridgeName: o.bridge, streamingToken: token,
       kubeletPort: o.port ? Number(o.port) : 10250, nodeIP, log: (m) => console.error(m),
+      runtime: parseRuntimeChoice(o.runtime ?? process.env.K8TS_RUNTIME),
     });
   } catch (e) {
     console.error(`k8ts agent: cannot join ${o.server}: ${(e as Error).message}`);

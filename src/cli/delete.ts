@@ -11,8 +11,8 @@ import { resolveTarget } from './target.js';
 function mountsUnder(dir: string): string[] {
   let text: string;
   try { text = fs.readFileSync('/proc/self/mountinfo', 'utf8'); } catch { return []; }
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return text.split('\n').map((l) => unescape(l.split(' ')[4] ?? '')).filter((m) => m === dir || m.startsWith(`${dir}/`));
+  const unoctal = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return text.split('\n').map((l) => unoctal(l.split(' ')[4] ?? '')).filter((m) => m === dir || m.startsWith(`${dir}/`));
 }
 
 export async function deleteCluster(o: { name?: string; dataDir?: string }): Promise<number> {

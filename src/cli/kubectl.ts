@@ -56,7 +56,7 @@ function findOnPath(): Promise<{ file: string; version?: Version } | undefined> 
   });
   if (!file) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    execFile(file, ['version', '--client', '-o', 'json'], { timeout: 15_000 }, (err, stdout) => {
+    execFile(file, ['version', '--client', '-o', 'json'], { timeout: 15_000 }, (_err, stdout) => {
       try {
         resolve({ file, version: parseVersion((JSON.parse(stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion) });
       } catch {

@@ -49,6 +49,7 @@ examples(target(program.command('up'))
   .option('--node-name <name>', 'this machine\'s node name (default: the hostname)')
   .option('--simulated-nodes <n>', 'also register N simulated nodes (no processes; pods turn Running after a short delay)')
   .option('--node-grace-period <seconds>', 'how long a node may stay silent before it is NotReady/Unknown (default 50)')
+  .addOption(new Option('--runtime <kind>', 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run; default, or $K8TS_RUNTIME)').choices(['auto', 'oci', 'process']))
   // Older scripts passed this to the background process; the supervisor does not need it.
   .addOption(new Option('--no-kubeconfig', 'write no kubeconfig').hideHelp())
   .action(async (o, cmd: Command) => {
@@ -143,7 +144,7 @@ examples(program.command('completion')
   }), [
   'source <(k8ts completion bash)                      # this shell',
   'k8ts completion bash > /etc/bash_completion.d/k8ts  # every bash',
-  'k8ts completion zsh > "${fpath[1]}/_k8ts"          # zsh',
+  'k8ts completion zsh > ~/.zfunc/_k8ts                 # zsh (with ~/.zfunc in $fpath)',
 ]);
 
 const nodes = program.command('nodes').description('manage simulated nodes of a running cluster');
@@ -169,6 +170,7 @@ examples(program.command('agent')
   .option('--bridge <name>', 'this node\'s pod bridge device', 'k8ts1')
   .option('--node-ip <ip>', 'the address the API server reaches this node at (default: the host\'s first non-loopback IPv4)')
   .option('--port <n>', 'streaming server port (kubelet\'s 10250)', '10250')
+  .addOption(new Option('--runtime <kind>', 'container runtime: oci (runc/crun), process (built-in), auto (oci where it can run; default, or $K8TS_RUNTIME)').choices(['auto', 'oci', 'process']))
   .action(async (o) => {
     const { agent } = await import('./agent.js');
     process.exitCode = await agent(o);

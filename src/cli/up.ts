@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CONFIG_FIELDS, DEFAULT_PORT, defaultConfig, listClusterDirs, parseField, readConfigFile, writeConfigFile, type ClusterConfig } from '../cluster/config.js';
 import { acquireLock, type DirLock } from '../cluster/lock.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
+import { parseRuntimeChoice } from '../cluster/node.js';
 import { caOf, ensureToken, readClusterInfo, readyz, runningCluster, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
 import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
 import { resolveTarget, type Target } from './target.js';
@@ -29,6 +30,7 @@ export interface UpOptions {
   node?: boolean;
   podCidr?: string;
   bridge?: string;
+  runtime?: string;
   nodeName?: string;
   simulatedNodes?: string;
   nodeGracePeriod?: string;
@@ -40,7 +42,7 @@ export interface UpOptions {
 const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['port', 'port', '--port'], ['store', 'store', '--store'], ['node', 'node', '--no-node'], ['podCidr', 'podCIDR', '--pod-cidr'],
   ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
-  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'],
+  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'],
 ];
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
@@ -206,6 +208,7 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
     cp = await startControlPlane({
       dataDir: t.dataDir, port, store: cfg.store, node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
+      runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME),
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

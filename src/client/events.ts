@@ -5,6 +5,7 @@
 
 import { nowRFC3339, type KObject } from '../api/object.js';
 import { isAlreadyExists, isNotFound, ApiError, type RestClient } from './rest.js';
+import { EVENTS } from '../api/types.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -49,7 +50,6 @@ export interface EventRecorderOptions {
   onError?(err: unknown): void;
 }
 
-const EVENTS = { group: '', version: 'v1', resource: 'events' };
 /** Recorded-but-unwritten events beyond this are dropped, as client-go's full broadcaster channel does. */
 const MAX_PENDING = 1000;
 /** Events remembered for aggregation (client-go's maxLruCacheEntries). */

@@ -2,11 +2,11 @@ import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestClient } from './rest.js';
 import { Informer, SharedInformerFactory, OWNER_UID_INDEX, ownerUidIndexFunc, NAMESPACE_INDEX, objectKey } from './informer.js';
-import { FakeApiServer } from './testing/fakeserver.js';
-import { waitFor } from './testing/wait.js';
+import { FakeApiServer } from '../testing/fakeserver.js';
+import { waitFor } from '../testing/wait.js';
 import type { KObject } from '../api/object.js';
+import { CONFIGMAPS as CM } from '../api/types.js';
 
-const CM = { group: '', version: 'v1', resource: 'configmaps' };
 
 interface Recorded { kind: 'add' | 'update' | 'delete'; key: string; rv?: string; initial?: boolean; unknown?: boolean }
 
@@ -57,7 +57,7 @@ test('informer lists (paged), then sees adds, updates and deletes; indexes follo
   await client.create({ ...CM, namespace: 'b' }, cm('b', 'owned', {}, { ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u-1' }] }));
   await client.patch({ ...CM, namespace: 'a', name: 'one' }, { data: { k: 'v' } });
   await client.delete({ ...CM, namespace: 'a', name: 'two' });
-  await waitFor(() => events.length === 3, 'three events');
+  await waitFor('three events', () => events.length === 3);
   assert.deepEqual(events.map((e) => [e.kind, e.key]), [['add', 'b/owned'], ['update', 'a/one'], ['delete', 'a/two']]);
   assert.equal(events[0].initial, false);
   assert.equal(events[2].unknown, false);
@@ -78,7 +78,7 @@ test('a dropped watch resumes from the last resourceVersion without losing event
   server.upsert('', 'v1', 'configmaps', cm('a', 'two'));
   const { inf, events } = startInformer();
   await inf.waitForSync(5000);
-  await waitFor(() => server.activeWatches === 1, 'the watch');
+  await waitFor('the watch', () => server.activeWatches === 1);
   events.length = 0;
 
   assert.equal(server.dropWatches(), 1);
@@ -87,7 +87,7 @@ test('a dropped watch resumes from the last resourceVersion without losing event
   server.upsert('', 'v1', 'configmaps', cm('a', 'one', { changed: 'yes' }));
   server.removeObject('', 'v1', 'configmaps', 'a', 'two');
 
-  await waitFor(() => events.length === 3, 'the missed events');
+  await waitFor('the missed events', () => events.length === 3);
   assert.deepEqual(events.map((e) => [e.kind, e.key]), [['add', 'a/three'], ['update', 'a/one'], ['delete', 'a/two']]);
   assert.equal(events[2].unknown, false, 'seen as a real delete event');
   assert.equal(inf.listCount, 1, 'no re-list');
@@ -95,9 +95,9 @@ test('a dropped watch resumes from the last resourceVersion without losing event
   assert.deepEqual(inf.listKeys().sort(), ['a/one', 'a/three']);
 
   // And it keeps watching.
-  await waitFor(() => server.activeWatches === 1, 'the new watch');
+  await waitFor('the new watch', () => server.activeWatches === 1);
   await client.create({ ...CM, namespace: 'a' }, cm('a', 'four'));
-  await waitFor(() => inf.get('a/four') !== undefined, 'a/four');
+  await waitFor('a/four', () => inf.get('a/four') !== undefined);
 });
 
 test('410 on re-watch makes it re-list and report the deletes it missed', async () => {
@@ -106,7 +106,7 @@ test('410 on re-watch makes it re-list and report the deletes it missed', async 
   server.upsert('', 'v1', 'configmaps', cm('a', 'gone'));
   const { inf, events } = startInformer();
   await inf.waitForSync(5000);
-  await waitFor(() => server.activeWatches === 1, 'the watch');
+  await waitFor('the watch', () => server.activeWatches === 1);
   events.length = 0;
 
   server.dropWatches();
@@ -115,7 +115,7 @@ test('410 on re-watch makes it re-list and report the deletes it missed', async 
   server.upsert('', 'v1', 'configmaps', cm('a', 'new'));
   server.compact();
 
-  await waitFor(() => inf.listCount === 2 && events.length === 3, 're-list and its events');
+  await waitFor('re-list and its events', () => inf.listCount === 2 && events.length === 3);
   const byKey = Object.fromEntries(events.map((e) => [e.key, e]));
   assert.equal(byKey['a/gone'].kind, 'delete');
   assert.equal(byKey['a/gone'].unknown, true, 'delete seen only through the re-list');
@@ -131,25 +131,25 @@ test('an HTTP 410 at watch start also re-lists', async () => {
   server.upsert('', 'v1', 'configmaps', cm('a', 'x'));
   const { inf, events } = startInformer();
   await inf.waitForSync(5000);
-  await waitFor(() => server.activeWatches === 1, 'the watch');
+  await waitFor('the watch', () => server.activeWatches === 1);
   events.length = 0;
   server.watchMode = 'gone';
   server.dropWatches();
   server.removeObject('', 'v1', 'configmaps', 'a', 'x');
-  await waitFor(() => inf.listCount >= 2, 're-list');
+  await waitFor('re-list', () => inf.listCount >= 2);
   server.watchMode = 'normal';
-  await waitFor(() => events.some((e) => e.kind === 'delete' && e.key === 'a/x' && e.unknown === true), 'the tombstone');
+  await waitFor('the tombstone', () => events.some((e) => e.kind === 'delete' && e.key === 'a/x' && e.unknown === true));
 });
 
 test('bookmarks advance the resourceVersion', async () => {
   const { inf } = startInformer();
   await inf.waitForSync(5000);
-  await waitFor(() => server.activeWatches === 1, 'the watch');
+  await waitFor('the watch', () => server.activeWatches === 1);
   // A write to another resource moves the revision without a configmap event.
   server.upsert('', 'v1', 'secrets', { metadata: { name: 's', namespace: 'a' } });
   assert.notEqual(inf.lastSyncResourceVersion, String(server.revision));
   server.sendBookmarks();
-  await waitFor(() => inf.lastSyncResourceVersion === String(server.revision), 'the bookmark');
+  await waitFor('the bookmark', () => inf.lastSyncResourceVersion === String(server.revision));
   assert.equal(inf.list().length, 0);
 });
 
@@ -157,15 +157,15 @@ test('resync calls onUpdate with the same object', async () => {
   server.upsert('', 'v1', 'configmaps', cm('a', 'r'));
   const { inf, events } = startInformer({ resyncPeriodMs: 20 });
   await inf.waitForSync(5000);
-  await waitFor(() => events.some((e) => e.kind === 'update' && e.key === 'a/r'), 'a resync');
+  await waitFor('a resync', () => events.some((e) => e.kind === 'update' && e.key === 'a/r'));
 });
 
 test('stop ends the watch; waitForSync rejects on timeout when the server is unreachable', async () => {
   const { inf } = startInformer();
   await inf.waitForSync(5000);
-  await waitFor(() => server.activeWatches === 1, 'the watch');
+  await waitFor('the watch', () => server.activeWatches === 1);
   await inf.stop();
-  await waitFor(() => server.activeWatches === 0, 'the watch to close');
+  await waitFor('the watch to close', () => server.activeWatches === 0);
 
   const dead = new RestClient({ server: 'http://127.0.0.1:1' });
   const inf2 = new Informer(dead, { ...CM, backoffInitialMs: 10, backoffMaxMs: 20 });
@@ -197,5 +197,5 @@ test('SharedInformerFactory shares one informer per resource and syncs them all'
   } finally {
     await factory.stop();
   }
-  await waitFor(() => server.activeWatches === 0, 'all watches closed');
+  await waitFor('all watches closed', () => server.activeWatches === 0);
 });

@@ -4,7 +4,7 @@
 // a 410 (history compacted) makes it list again and report, as deletes, what vanished meanwhile.
 
 import type { KObject } from '../api/object.js';
-import { asStatus, isGone, RestClient, ApiError, type ResourceRef, type WatchEvent } from './rest.js';
+import { asStatus, isGone, type RestClient, ApiError, type ResourceRef, type WatchEvent } from './rest.js';
 
 /** The cache key of an object: "namespace/name", or "name" for cluster-scoped objects. */
 export function objectKey(obj: Pick<KObject, 'metadata'>): string {
@@ -30,6 +30,13 @@ export function namespaceIndexFunc(obj: KObject): string[] {
 export function ownerUidIndexFunc(obj: KObject): string[] {
   return (obj.metadata.ownerReferences ?? []).map((o) => o.uid);
 }
+
+/** The pod index every node-side component shares: pods by the node they are bound to. */
+export const POD_NODE_NAME_INDEX = 'spec.nodeName';
+export const podNodeNameIndexFunc: IndexFunc = (pod) => {
+  const n = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  return n ? [n] : [];
+};
 
 export interface EventHandlers<T extends KObject> {
   /** isInInitialList: the object came with the first list (or the handler was added late). */
@@ -443,15 +450,8 @@ function jitter(ms: number): number {
   return ms * (0.8 + Math.random() * 0.4);
 }
 
-export interface InformerRequest<T extends KObject> {
-  group: string;
-  version: string;
-  resource: string;
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  indexers?: Record<string, IndexFunc<T>>;
-}
+/** What a component asks the shared factory for: the informer's list/watch and its indexers. */
+export type InformerRequest<T extends KObject> = Pick<InformerOptions<T>, 'group' | 'version' | 'resource' | 'namespace' | 'labelSelector' | 'fieldSelector' | 'indexers'>;
 
 export interface SharedInformerFactoryOptions {
   /** Default resync period of the informers, ms (0: none). */

@@ -1,20 +1,11 @@
-import { test, before, after } from 'node:test';
+import { test, } from 'node:test';
 import assert from 'node:assert/strict';
-import { RestClient } from './rest.js';
-import { LeaderElector, type Lease } from './leaderelection.js';
-import { FakeApiServer } from './testing/fakeserver.js';
-import { waitFor } from './testing/wait.js';
+import type { Lease } from '../api/types.js';
+import { LeaderElector } from './leaderelection.js';
+import { useFakeApiServer } from '../testing/fakeserver.js';
+import { waitFor } from '../testing/wait.js';
 
-let server: FakeApiServer;
-let client: RestClient;
-before(async () => {
-  server = await FakeApiServer.start();
-  client = new RestClient({ server: server.url });
-});
-after(async () => {
-  client.close();
-  await server.close();
-});
+const fake = useFakeApiServer();
 
 interface Candidate { elector: LeaderElector; signal?: AbortSignal; started: number; stopped: number }
 
@@ -24,7 +15,7 @@ function candidates(leaseName: string, ids: string[], releaseOnCancel: boolean):
   const list = ids.map((identity) => {
     const c: Candidate = { started: 0, stopped: 0 } as Candidate;
     c.elector = new LeaderElector({
-      client, namespace: 'kube-system', name: leaseName, identity, releaseOnCancel,
+      client: fake.client, namespace: 'kube-system', name: leaseName, identity, releaseOnCancel,
       leaseDurationSeconds: 1, renewDeadlineMs: 600, retryPeriodMs: 100,
       callbacks: {
         onStartedLeading: (signal) => { c.signal = signal; c.started++; leading++; max = Math.max(max, leading); },
@@ -37,7 +28,7 @@ function candidates(leaseName: string, ids: string[], releaseOnCancel: boolean):
 }
 
 function lease(name: string): Lease {
-  return server.getObject('coordination.k8s.io', 'leases', 'kube-system', name) as Lease;
+  return fake.server.getObject('coordination.k8s.io', 'leases', 'kube-system', name) as Lease;
 }
 
 test('two candidates: one leads, renews; the other takes over when it stops and releases', async () => {
@@ -45,7 +36,7 @@ test('two candidates: one leads, renews; the other takes over when it stops and 
   void a.elector.run();
   void b.elector.run();
   try {
-    await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 'a leader');
+    await waitFor('a leader', () => a.elector.isLeader() || b.elector.isLeader());
     const [leader, other] = a.elector.isLeader() ? [a, b] : [b, a];
     const first = lease('ctrl');
     assert.equal(first.spec?.holderIdentity, leader === a ? 'a' : 'b');
@@ -53,7 +44,7 @@ test('two candidates: one leads, renews; the other takes over when it stops and 
     assert.match(first.spec?.renewTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/, 'MicroTime');
     // Several renewals later the same one leads and the other still waits.
     const renewTimes = new Set<string>();
-    await waitFor(() => { renewTimes.add(lease('ctrl').spec?.renewTime ?? ''); return renewTimes.size >= 4; }, 'renewals');
+    await waitFor('renewals', () => { renewTimes.add(lease('ctrl').spec?.renewTime ?? ''); return renewTimes.size >= 4; });
     assert.ok(leader.elector.isLeader());
     assert.ok(!other.elector.isLeader());
     assert.equal(other.elector.getLeader(), leader === a ? 'a' : 'b');
@@ -62,7 +53,7 @@ test('two candidates: one leads, renews; the other takes over when it stops and 
     await leader.elector.stop();
     assert.equal(leader.stopped, 1);
     assert.ok(leader.signal?.aborted, 'the leading signal aborts');
-    await waitFor(() => other.elector.isLeader(), 'the other to take over');
+    await waitFor('the other to take over', () => other.elector.isLeader());
     const after = lease('ctrl');
     assert.equal(after.spec?.holderIdentity, other === a ? 'a' : 'b');
     assert.equal(after.spec?.leaseTransitions, 1);
@@ -76,14 +67,14 @@ test('without release, the other takes over once the lease expires', async () =>
   const { list: [a, b], maxConcurrent } = candidates('crash', ['a', 'b'], false);
   void a.elector.run();
   try {
-    await waitFor(() => a.elector.isLeader(), 'a to lead');
+    await waitFor('a to lead', () => a.elector.isLeader());
     void b.elector.run();
-    await waitFor(() => b.elector.getLeader() === 'a', 'b to see a');
+    await waitFor('b to see a', () => b.elector.getLeader() === 'a');
     assert.ok(!b.elector.isLeader());
     const stoppedAt = Date.now();
     await a.elector.stop(); // like a crash: the lease still names a
     assert.equal(lease('crash').spec?.holderIdentity, 'a');
-    await waitFor(() => b.elector.isLeader(), 'b to take over', 5000);
+    await waitFor('b to take over', () => b.elector.isLeader(), 5000);
     assert.ok(Date.now() - stoppedAt >= 500, 'b waited for the lease to expire');
     assert.equal(lease('crash').spec?.leaseTransitions, 1);
     assert.equal(maxConcurrent(), 1);
@@ -96,11 +87,11 @@ test('a leader whose renewals fail steps down after renewDeadline', async () => 
   const { list: [a] } = candidates('lost', ['a'], true);
   void a.elector.run();
   try {
-    await waitFor(() => a.elector.isLeader(), 'a to lead');
+    await waitFor('a to lead', () => a.elector.isLeader());
     // Someone else writes the lease (say, an operator): a's next renewal sees another holder.
     const l = lease('lost');
-    server.upsert('coordination.k8s.io', 'v1', 'leases', { ...l, spec: { ...l.spec, holderIdentity: 'intruder' } });
-    await waitFor(() => !a.elector.isLeader() && a.stopped === 1, 'a to step down');
+    fake.server.upsert('coordination.k8s.io', 'v1', 'leases', { ...l, spec: { ...l.spec, holderIdentity: 'intruder' } });
+    await waitFor('a to step down', () => !a.elector.isLeader() && a.stopped === 1);
     assert.ok(a.signal?.aborted);
   } finally {
     await a.elector.stop();

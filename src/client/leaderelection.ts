@@ -3,20 +3,12 @@
 // one write win. A holder is considered alive while it renews within leaseDurationSeconds, as
 // measured on the observer's own clock (clocks of different machines are never compared).
 
-import { nowMicro, type KObject } from '../api/object.js';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { nowMicro } from '../api/object.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient, type ResourceRef } from './rest.js';
+import { LEASES, type Lease } from '../api/types.js';
 
-export interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
-
-export interface Lease extends KObject {
-  spec?: LeaseSpec;
-}
 
 export interface LeaderCallbacks {
   /** Runs while leading; the signal aborts when leadership is lost or the elector stops. */
@@ -46,7 +38,6 @@ export interface LeaderElectionConfig {
   onError?(err: unknown): void;
 }
 
-const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 
 export class LeaderElector {
   private readonly leaseDurationSeconds: number;
@@ -247,4 +238,33 @@ export class LeaderElector {
       this.cfg.onError?.(e);
     }
   }
+}
+
+/** Something that runs while its component leads: controllers, the scheduler. */
+export interface Runnable {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs members only while this process holds the Lease kube-system/<name>, as
+ * kube-controller-manager and kube-scheduler do with --leader-elect: they start on winning it
+ * and stop on losing it, so two control planes sharing a store never both act.
+ */
+export function runLeaderElected(client: RestClient, name: string, members: Runnable[], log?: (m: string) => void): LeaderElector {
+  const identity = `${os.hostname()}_${randomBytes(4).toString('hex')}`;
+  const elector = new LeaderElector({
+    client, namespace: 'kube-system', name, identity,
+    callbacks: {
+      onStartedLeading: (signal) => {
+        log?.(`${name}: ${identity} became leader`);
+        for (const m of members) m.start();
+        signal.addEventListener('abort', () => { void Promise.all(members.map((m) => m.stop())); }, { once: true });
+      },
+      onStoppedLeading: () => log?.(`${name}: ${identity} stopped leading`),
+    },
+    onError: (e) => log?.(`${name} leader election: ${(e as Error)?.message ?? String(e)}`),
+  });
+  void elector.run();
+  return elector;
 }

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, RestClient, isConflict, isNotFound, isAlreadyExists, resourcePath, type WatchEvent } from './rest.js';
-import { FakeApiServer } from './testing/fakeserver.js';
+import { FakeApiServer } from '../testing/fakeserver.js';
 import type { KObject } from '../api/object.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,9 +9,8 @@ import path from 'node:path';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
+import { CONFIGMAPS as CM, DEPLOYMENTS as DEPLOY } from '../api/types.js';
 
-const CM = { group: '', version: 'v1', resource: 'configmaps' };
-const DEPLOY = { group: 'apps', version: 'v1', resource: 'deployments' };
 
 let server: FakeApiServer;
 let client: RestClient;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter, WorkQueue, defaultControllerRateLimiter } from './workqueue.js';
-import { waitFor } from './testing/wait.js';
+import { waitFor } from '../testing/wait.js';
 
 test('add de-duplicates while queued', async () => {
   const q = new WorkQueue();
@@ -74,7 +74,7 @@ test('addRateLimited delays by the back-off; addAfter keeps the earliest time', 
   q.addRateLimited('a');
   assert.equal(q.length, 0, 'not yet');
   assert.equal(q.numRequeues('a'), 1);
-  await waitFor(() => q.length === 1, 'a after its back-off');
+  await waitFor('a after its back-off', () => q.length === 1);
   assert.equal(await q.get(), 'a');
   q.done('a');
   q.forget('a');
@@ -82,7 +82,7 @@ test('addRateLimited delays by the back-off; addAfter keeps the earliest time', 
 
   q.addAfter('b', 60_000);
   q.addAfter('b', 10);
-  await waitFor(() => q.length === 1, 'b at the earlier time');
+  await waitFor('b at the earlier time', () => q.length === 1);
   q.addAfter('c', 0);
   assert.equal(q.length, 2, 'no delay: at once');
   q.shutdown(); // also clears b's 60 s timer, or this test would keep the process alive

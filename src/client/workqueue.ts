@@ -2,6 +2,8 @@
 // is added, is never handed to two workers at once (added while processing, it comes back after
 // done()), and can be re-added after a delay or with per-item back-off.
 
+import { TokenBucket } from './flowcontrol.js';
+
 /** Decides how long an item waits before its next retry. */
 export interface RateLimiter<T> {
   when(item: T): number;
@@ -30,19 +32,13 @@ export class ItemExponentialFailureRateLimiter<T> implements RateLimiter<T> {
 
 /** An overall token bucket (qps, burst): each call reserves a token and waits until it is due. */
 export class BucketRateLimiter<T> implements RateLimiter<T> {
-  private tokens: number;
-  private last: number;
-  constructor(private readonly qps = 10, private readonly burst = 100, private readonly now: () => number = Date.now) {
-    this.tokens = burst;
-    this.last = now();
+  private readonly bucket: TokenBucket;
+  constructor(qps = 10, burst = 100, now: () => number = Date.now) {
+    this.bucket = new TokenBucket(qps, burst, now);
   }
 
   when(): number {
-    const t = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.qps);
-    this.last = t;
-    this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;
+    return this.bucket.reserve();
   }
   forget(): void {}
   numRequeues(): number {

@@ -19,6 +19,8 @@ export interface ClusterConfig {
   bridge: string;
   simulatedNodes?: number;
   nodeGracePeriodSeconds?: number;
+  /** Container runtime of this machine's node (unset: $K8TS_RUNTIME, else auto). */
+  runtime?: 'auto' | 'oci' | 'process';
 }
 
 export const DEFAULT_PORT = 6443;
@@ -51,6 +53,7 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   bridge: { help: 'the node\'s pod bridge device (at most 15 characters, distinct per cluster)', parse: text(/^[a-zA-Z0-9_.-]{1,15}$/, 'a network device name of at most 15 characters') },
   simulatedNodes: { help: 'simulated nodes to register (no processes; pods turn Running after a short delay)', parse: whole(0, 100_000) },
   nodeGracePeriodSeconds: { help: 'how long a node may stay silent before it is NotReady/Unknown (Kubernetes: 50)', parse: whole(1, 86_400) },
+  runtime: { help: 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run)', parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w) },
 };
 
 export const CONFIG_FIELDS = Object.keys(FIELDS) as (keyof ClusterConfig)[];

@@ -11,9 +11,10 @@ import { ensurePKI } from '../pki/certs.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { startControllers, type ControllerManager } from '../controllers/manager.js';
+import { startScheduler, type SchedulerServer } from '../scheduler/server.js';
 import { clusterFiles, ensurePrivateDir, type ClusterInfo } from './paths.js';
 import { processAlive, processStartTime } from './process.js';
-import { startLocalNode, type LocalNode } from './node.js';
+import { startLocalNode, type LocalNode, type RuntimeChoice } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
 import { requestSimulatedNodes, SimulatedNodesFollower } from './simulated.js';
@@ -31,6 +32,8 @@ export interface ControlPlaneOptions {
   podCIDR?: string;
   bridgeName?: string;
   nodeName?: string;
+  /** The local node's container runtime (default auto). */
+  runtime?: RuntimeChoice;
   /** Simulated nodes to ask for at start (they heartbeat and run pods without processes). */
   simulatedNodes?: number;
   /** Seconds a node may stay silent before it is Unknown (Kubernetes v1.32: 50). */
@@ -46,6 +49,7 @@ export interface ControlPlane {
   api: ApiServer;
   store: Store;
   controllers?: ControllerManager;
+  scheduler?: SchedulerServer;
   node?: LocalNode;
   stop(): Promise<void>;
 }
@@ -100,6 +104,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     throw e;
   }
   let controllers: ControllerManager | undefined;
+  let scheduler: SchedulerServer | undefined;
   let node: LocalNode | undefined;
   try {
     if (opts.controllers !== false) {
@@ -111,22 +116,25 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         extra: (client, factory) => [new SimulatedNodesFollower(client, factory, log, { heartbeatMs: heartbeatMs(opts.nodeGracePeriodSeconds) })],
       });
       if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(controllers.client, opts.simulatedNodes);
+      scheduler = await startScheduler({ server: url, token, caData: pki.ca.cert, log });
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
   } catch (e) {
+    await scheduler?.stop().catch(() => undefined);
     await controllers?.stop().catch(() => undefined);
     await api.stop().catch(() => undefined);
     await store.close();
     throw e;
   }
   return {
-    url, token, caPEM: pki.ca.cert, api, store, controllers, node,
+    url, token, caPEM: pki.ca.cert, api, store, controllers, scheduler, node,
     async stop() {
       // The node first: its pods are stopped and its network removed while the API is still up.
       await node?.stop({ killPods: true }).catch((e) => log(`node stop: ${(e as Error).message}`));
+      await scheduler?.stop();
       await controllers?.stop();
       await api.stop();
       await store.close();

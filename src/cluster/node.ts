@@ -1,6 +1,8 @@
-// A node on this machine: the built-in runtime (pods as processes in their own network
-// namespaces), the node agent (kubelet) and its streaming server. `k8ts up` runs one for its
-// own machine; `k8ts agent` runs one that joins a cluster over the network.
+// A node on this machine: a container runtime, the node agent (kubelet) and its streaming
+// server. `k8ts up` runs one for its own machine; `k8ts agent` runs one that joins a cluster
+// over the network. The runtime is the OCI runtime (runc or crun, containers isolated as
+// containerd isolates them) where this host can run it and the image service has layer
+// snapshots; otherwise the built-in process runtime, and the node says what it cannot isolate.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +12,9 @@ import { NodeAgent } from '../node/agent.js';
 import { NodeNetwork } from '../node/network/bridge.js';
 import { LocalImageStore } from '../node/runtime/images.js';
 import { ProcessRuntime } from '../node/runtime/process.js';
-import type { ContainerStatus, RuntimeService } from '../node/runtime/types.js';
+import { DirectorySnapshotter } from '../node/runtime/oci/dirsnapshotter.js';
+import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js';
+import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from '../node/runtime/types.js';
 import { StreamingServer, type StreamingPod } from '../node/streaming/server.js';
 
 export interface LocalNodeOptions {
@@ -30,13 +34,48 @@ export interface LocalNodeOptions {
   leaseRenewMs?: number;
   /** The node's address (InternalIP, where its streaming server listens); default its bridge gateway. */
   nodeIP?: string;
+  /** 'auto' (default, or $K8TS_RUNTIME): the OCI runtime where it can be used, else the process runtime. */
+  runtime?: RuntimeChoice;
+}
+
+export type RuntimeChoice = 'auto' | 'oci' | 'process';
+
+export function parseRuntimeChoice(v: string | undefined): RuntimeChoice {
+  const c = (v ?? 'auto').toLowerCase();
+  if (c !== 'auto' && c !== 'oci' && c !== 'process') throw new Error(`unknown runtime "${v}": use auto, oci or process`);
+  return c;
+}
+
+/** The image service's layer snapshots, when it has them (the image store built for the OCI runtime). */
+function snapshotterOf(images: ImageService): Snapshotter | undefined {
+  const s = (images as { snapshotter?: Snapshotter }).snapshotter;
+  return s && typeof s.prepare === 'function' ? s : undefined;
+}
+
+/** Picks the runtime as the options say; throws when 'oci' is asked for and cannot be had. */
+export function chooseRuntime(choice: RuntimeChoice, dir: string, images: LocalImageStore, network: NodeNetwork | null, log: (m: string) => void): ProcessRuntime | OciRuntime {
+  const stateDir = path.join(dir, 'runtime');
+  const process_ = () => new ProcessRuntime({ stateDir, node: network, images, log });
+  if (choice === 'process') return process_();
+  const why = ociUnavailableReason();
+  let snapshotter = snapshotterOf(images);
+  if (choice === 'oci') {
+    if (why) throw new Error(`cannot use the OCI runtime here: ${why}`);
+    // Asked for explicitly: folder images serve as one-layer images (they must hold every file they run).
+    snapshotter ??= new DirectorySnapshotter(path.join(dir, 'snapshots'), (ref) => images.rootfsPath(ref));
+  }
+  if (why || !snapshotter) {
+    log(`OCI runtime not used: ${why ?? 'the image store has no layer snapshots'}; containers run with the built-in process runtime`);
+    return process_();
+  }
+  return new OciRuntime({ stateDir, node: network, images, snapshotter, log });
 }
 
 export interface LocalNode {
   name: string;
   ip: string;
   agent: NodeAgent;
-  runtime: ProcessRuntime;
+  runtime: ProcessRuntime | OciRuntime;
   network: NodeNetwork | null;
   limitations: string[];
   /** killPods: for `k8ts down` (nothing of the node is left); false for an agent restart. */
@@ -70,7 +109,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const network = isolated ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true }) : null;
   if (network) await network.ensureBridge();
   const images = new LocalImageStore({ dir: path.join(opts.dir, 'images') });
-  const runtime = new ProcessRuntime({ stateDir: path.join(opts.dir, 'runtime'), node: network, images, log });
+  const runtime = chooseRuntime(opts.runtime ?? parseRuntimeChoice(process.env.K8TS_RUNTIME), opts.dir, images, network, log);
   const limitations = runtime.limitations();
   for (const l of limitations) log(`node ${name}: ${l}`);
   // The node's address is its bridge gateway: local to this host and reachable from its pods.

@@ -5,7 +5,7 @@
 // the rotated cluster log.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { RotatingLog } from './logfile.js';
+import type { RotatingLog } from './logfile.js';
 
 export interface SuperviseOptions {
   /** argv for the control plane (after node itself). */

@@ -3,14 +3,8 @@
 // down, within maxSurge/maxUnavailable; or, for Recreate, everything old to zero first), then
 // writes the status with the Progressing condition that tells how the rollout goes.
 
-import type { ReplicaSet } from './replicaset.js';
-import type { Pod } from './podutil.js';
-import {
-  availableReplicaCount, byCreationTimestamp, calculateStatus, deploymentComplete, deploymentProgressing, deploymentTimedOut,
-  filterActiveReplicaSets, getCondition, hasProgressDeadline, maxUnavailable, newCondition, newRSNewReplicas, NewRSAvailableReason,
-  removeCondition, replicaCount, ReplicaSetUpdatedReason, replicasOf, setCondition, statusEqual, TimedOutReason, actualReplicaCount,
-  type Deployment, type DeploymentCondition, type DeploymentStatus,
-} from './deployment-util.js';
+import type { Deployment, DeploymentCondition, DeploymentStatus, Pod, ReplicaSet } from '../api/types.js';
+import { availableReplicaCount, byCreationTimestamp, calculateStatus, deploymentComplete, deploymentProgressing, deploymentTimedOut, filterActiveReplicaSets, getCondition, hasProgressDeadline, maxUnavailable, newCondition, newRSNewReplicas, NewRSAvailableReason, removeCondition, replicaCount, ReplicaSetUpdatedReason, replicasOf, setCondition, statusEqual, TimedOutReason, actualReplicaCount } from './deployment-util.js';
 
 /** What the rollout steps need of the controller. */
 export interface RolloutOps {

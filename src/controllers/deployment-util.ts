@@ -3,10 +3,8 @@
 // finding the new and old ReplicaSets, proportions for scaling mid-rollout, conditions, and the
 // status computed from the ReplicaSets.
 
-import { nowRFC3339 } from '../api/object.js';
-import type { KObject } from '../api/object.js';
-import type { LabelSelector } from '../api/labels.js';
-import type { PodTemplateSpec, ReplicaSet } from './replicaset.js';
+import { nowRFC3339, type KObject } from '../api/object.js';
+import type { Deployment, DeploymentCondition, DeploymentStatus, PodTemplateSpec, ReplicaSet } from '../api/types.js';
 import { scaledValueFromIntOrPercent } from './podutil.js';
 
 export const DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY = 'pod-template-hash';
@@ -19,53 +17,18 @@ const DEPRECATED_ROLLBACK_TO = 'deprecated.deployment.rollback.to';
 /** The revision-history annotation is kept below this many characters. */
 export const MAX_REV_HISTORY_LENGTH_IN_CHARS = 2000;
 
-// Condition reasons, as Kubernetes names them.
-export const ReplicaSetUpdatedReason = 'ReplicaSetUpdated';
-export const FailedRSCreateReason = 'ReplicaSetCreateError';
-export const NewReplicaSetReason = 'NewReplicaSetCreated';
-export const FoundNewRSReason = 'FoundNewReplicaSet';
-export const NewRSAvailableReason = 'NewReplicaSetAvailable';
-export const TimedOutReason = 'ProgressDeadlineExceeded';
-export const PausedDeployReason = 'DeploymentPaused';
-export const ResumedDeployReason = 'DeploymentResumed';
-export const MinimumReplicasAvailable = 'MinimumReplicasAvailable';
-export const MinimumReplicasUnavailable = 'MinimumReplicasUnavailable';
-
-export interface DeploymentCondition {
-  type: string;
-  status: string;
-  lastUpdateTime?: string;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface DeploymentStatus {
-  observedGeneration?: number;
-  replicas?: number;
-  updatedReplicas?: number;
-  readyReplicas?: number;
-  availableReplicas?: number;
-  unavailableReplicas?: number;
-  conditions?: DeploymentCondition[];
-  collisionCount?: number;
-}
-
-export interface DeploymentSpec {
-  replicas?: number;
-  selector?: LabelSelector;
-  template?: PodTemplateSpec;
-  strategy?: { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } };
-  minReadySeconds?: number;
-  revisionHistoryLimit?: number;
-  paused?: boolean;
-  progressDeadlineSeconds?: number;
-}
-
-export interface Deployment extends KObject {
-  spec: DeploymentSpec;
-  status?: DeploymentStatus;
-}
+// Condition reasons, as Kubernetes names them (deployment/util/deployment_util.go).
+export const
+  ReplicaSetUpdatedReason = 'ReplicaSetUpdated',
+  FailedRSCreateReason = 'ReplicaSetCreateError',
+  NewReplicaSetReason = 'NewReplicaSetCreated',
+  FoundNewRSReason = 'FoundNewReplicaSet',
+  NewRSAvailableReason = 'NewReplicaSetAvailable',
+  TimedOutReason = 'ProgressDeadlineExceeded',
+  PausedDeployReason = 'DeploymentPaused',
+  ResumedDeployReason = 'DeploymentResumed',
+  MinimumReplicasAvailable = 'MinimumReplicasAvailable',
+  MinimumReplicasUnavailable = 'MinimumReplicasUnavailable';
 
 const MAX_INT32 = 2147483647;
 
@@ -199,7 +162,7 @@ export function replicasAnnotationsNeedUpdate(rs: ReplicaSet, desired: number, m
 export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRevision: string, exists: boolean, limitChars = MAX_REV_HISTORY_LENGTH_IN_CHARS): boolean {
   let changed = copyDeploymentAnnotationsToReplicaSet(d, rs);
   const ann = (rs.metadata.annotations ??= {});
-  const had = Object.prototype.hasOwnProperty.call(ann, REVISION_ANNOTATION);
+  const had = Object.hasOwn(ann, REVISION_ANNOTATION);
   const oldRevision = ann[REVISION_ANNOTATION] ?? '';
   let oldInt = 0;
   if (oldRevision !== '') {

@@ -3,21 +3,17 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
 import { Informer } from '../client/informer.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { isPodReady, type Pod } from './podutil.js';
-import type { ReplicaSet } from './replicaset.js';
-import { computeHash, equalIgnoreHash, resolveFenceposts, type Deployment, type DeploymentSpec } from './deployment-util.js';
-import { startFakeKubelet, startWorkloadControllers, waitFor, type FakeKubelet, type Workloads } from './workload-testing.js';
+import { isPodReady } from '../api/conditions.js';
+import { DEPLOYMENTS as DEPLOY, EVENTS, PODS, REPLICASETS as RS, type Deployment, type DeploymentSpec, type Pod, type ReplicaSet } from '../api/types.js';
+import { computeHash, equalIgnoreHash, resolveFenceposts } from './deployment-util.js';
+import { startFakeKubelet, newTestNamespace, startWorkloadControllers, type FakeKubelet, type Workloads } from './workload-testing.js';
+import { waitFor } from '../testing/wait.js';
 
-const PODS = { group: '', version: 'v1', resource: 'pods' };
-const RS = { group: 'apps', version: 'v1', resource: 'replicasets' };
-const DEPLOY = { group: 'apps', version: 'v1', resource: 'deployments' };
-const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const NEVER = 'registry.example/never-ready:1';
 
 let cp: TestControlPlane;
 let w: Workloads;
 let kubelet: FakeKubelet;
-let nsSeq = 0;
 
 before(async () => {
   cp = await startTestControlPlane();
@@ -34,11 +30,7 @@ after(async () => {
   await cp?.stop();
 });
 
-async function newNamespace(): Promise<string> {
-  const name = `deploy-test-${++nsSeq}`;
-  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
+const newNamespace = (): Promise<string> => newTestNamespace(cp, 'deploy-test');
 
 function deployment(name: string, replicas: number, image: string, spec: Partial<DeploymentSpec> = {}): Deployment {
   return {
@@ -63,7 +55,7 @@ const scale = (ns: string, name: string, replicas: number) =>
 
 /** What `kubectl rollout status` waits for. */
 async function rolledOut(ns: string, name: string, timeoutMs = 10_000): Promise<Deployment> {
-  return waitFor(async () => {
+  return waitFor(`deployment ${name} rolled out`, async () => {
     const d = await getD(ns, name);
     const s = d.status ?? {};
     const want = d.spec.replicas ?? 1;
@@ -71,7 +63,7 @@ async function rolledOut(ns: string, name: string, timeoutMs = 10_000): Promise<
     const ok = (d.metadata.generation ?? 0) <= (s.observedGeneration ?? 0) && (s.updatedReplicas ?? 0) === want && (s.replicas ?? 0) === want
       && (s.availableReplicas ?? 0) === want && progressing?.reason === 'NewReplicaSetAvailable';
     return ok ? d : undefined;
-  }, `deployment ${name} rolled out`, timeoutMs);
+  }, timeoutMs);
 }
 
 /** Checks a rolling update's bounds on every pod event, counting pods not being deleted. */
@@ -147,19 +139,19 @@ test('a new deployment gets a ReplicaSet with the template hash, revision 1, sta
     ['Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "web-${hash}" has successfully progressed.`],
   ]);
   for (const c of conditions!) assert.ok(c.lastUpdateTime && c.lastTransitionTime);
-  const ev = await waitFor(async () => (await events(ns, 'ScalingReplicaSet'))[0], 'ScalingReplicaSet event');
+  const ev = await waitFor('ScalingReplicaSet event', async () => (await events(ns, 'ScalingReplicaSet'))[0]);
   assert.equal(ev.message, `Scaled up replica set web-${hash} from 0 to 3`);
   assert.deepEqual(ev.source, { component: 'deployment-controller' });
   assert.equal((ev.involvedObject as { kind: string }).kind, 'Deployment');
 
   // An orphaned ReplicaSet that the selector matches is adopted again.
   await cp.client.patch({ ...RS, namespace: ns, name: rs.metadata.name }, { metadata: { ownerReferences: null } }, 'merge');
-  await waitFor(async () => (await cp.client.get<ReplicaSet>({ ...RS, namespace: ns, name: rs.metadata.name })).metadata.ownerReferences?.[0]?.uid === created.metadata.uid, 're-adoption');
+  await waitFor('re-adoption', async () => (await cp.client.get<ReplicaSet>({ ...RS, namespace: ns, name: rs.metadata.name })).metadata.ownerReferences?.[0]?.uid === created.metadata.uid);
 
   // kubectl scale: the one active ReplicaSet follows.
   await scale(ns, 'web', 5);
   await rolledOut(ns, 'web');
-  await waitFor(async () => (await events(ns, 'ScalingReplicaSet')).some((e) => e.message === `Scaled up replica set web-${hash} from 3 to 5`), 'scale-up event');
+  await waitFor('scale-up event', async () => (await events(ns, 'ScalingReplicaSet')).some((e) => e.message === `Scaled up replica set web-${hash} from 3 to 5`));
   assert.equal((await listRS(ns)).length, 1);
 });
 
@@ -202,7 +194,7 @@ test('Recreate scales the old ReplicaSet to zero and waits for its pods before t
   const inf = new Informer<Pod>(cp.client, { group: '', version: 'v1', resource: 'pods', namespace: ns });
   const check = (): void => {
     const live = inf.list().filter((p) => !p.metadata.deletionTimestamp);
-    const img = (p: Pod) => (p.spec?.containers as { image: string }[])[0].image;
+    const img = (p: Pod) => p.spec?.containers[0]?.image;
     const oldN = live.filter((p) => img(p) === 'app:v1').length, newN = live.filter((p) => img(p) === 'app:v2').length;
     if (oldN > 0 && newN > 0) overlap.push(`${oldN} old with ${newN} new`);
   };
@@ -236,20 +228,20 @@ test('pause stops rollouts but not scaling; resume rolls out', async () => {
   inf.start();
   try {
     await cp.client.patch({ ...DEPLOY, namespace: ns, name: 'pz' }, { spec: { paused: true } }, 'merge');
-    const paused = await waitFor(async () => {
+    const paused = await waitFor('DeploymentPaused', async () => {
       const d = await getD(ns, 'pz');
       return d.status?.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'DeploymentPaused') ? d : undefined;
-    }, 'DeploymentPaused');
+    });
     const cond = paused.status!.conditions!.find((c) => c.type === 'Progressing')!;
     assert.equal(cond.status, 'Unknown');
     assert.equal(cond.message, 'Deployment is paused');
 
     await setImage(ns, 'pz', 'app:v2');
     await scale(ns, 'pz', 3);
-    await waitFor(async () => {
+    await waitFor('the scale applied while paused', async () => {
       const d = await getD(ns, 'pz');
       return d.status?.observedGeneration === d.metadata.generation && d.status?.availableReplicas === 3;
-    }, 'the scale applied while paused');
+    });
     const rss = await listRS(ns);
     assert.equal(rss.length, 1, 'no new ReplicaSet while paused');
     assert.equal(rss[0].spec.replicas, 3);
@@ -282,10 +274,10 @@ test('rollout undo as kubectl does it reuses the old ReplicaSet with a new revis
     { op: 'replace', path: '/spec/template', value: template },
     { op: 'replace', path: '/metadata/annotations', value: annotations },
   ], 'json');
-  const d = await waitFor(async () => {
+  const d = await waitFor('revision 3', async () => {
     const x = await rolledOut(ns, 'undo');
     return x.metadata.annotations?.['deployment.kubernetes.io/revision'] === '3' ? x : undefined;
-  }, 'revision 3');
+  });
   const after = await listRS(ns);
   assert.equal(after.length, 2, 'no third ReplicaSet');
   const back = after.find((r) => r.metadata.uid === rs1.metadata.uid)!;
@@ -302,9 +294,9 @@ test('scaling mid-rollout distributes the change proportionally', async () => {
   await rolledOut(ns, 'prop');
   await setImage(ns, 'prop', NEVER);
   const sizes = async () => (await listRS(ns)).map((r) => r.spec.replicas);
-  await waitFor(async () => JSON.stringify(await sizes()) === '[8,5]', 'old 8, new 5 (stuck on unready pods)');
+  await waitFor('old 8, new 5 (stuck on unready pods)', async () => JSON.stringify(await sizes()) === '[8,5]');
   await scale(ns, 'prop', 15);
-  await waitFor(async () => JSON.stringify(await sizes()) === '[11,7]', 'old 11, new 7');
+  await waitFor('old 11, new 7', async () => JSON.stringify(await sizes()) === '[11,7]');
   const [old, cur] = await listRS(ns);
   for (const r of [old, cur]) {
     assert.equal(r.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '15');
@@ -318,10 +310,10 @@ test('scaling mid-rollout distributes the change proportionally', async () => {
 test('progressDeadlineSeconds: ProgressDeadlineExceeded when pods never become ready', async () => {
   const ns = await newNamespace();
   await create(ns, deployment('slow', 1, NEVER, { progressDeadlineSeconds: 2 }));
-  const d = await waitFor(async () => {
+  const d = await waitFor('ProgressDeadlineExceeded', async () => {
     const x = await getD(ns, 'slow');
     return x.status?.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded') ? x : undefined;
-  }, 'ProgressDeadlineExceeded', 8000);
+  }, 8000);
   const rs = (await listRS(ns))[0];
   const byType = Object.fromEntries(d.status!.conditions!.map((c) => [c.type, c]));
   assert.equal(byType.Progressing.status, 'False');
@@ -342,6 +334,6 @@ test('revisionHistoryLimit removes the oldest scaled-down ReplicaSets', async ()
     await setImage(ns, 'hist', v);
     await rolledOut(ns, 'hist');
   }
-  const rss = await waitFor(async () => { const l = await listRS(ns); return l.length === 2 ? l : undefined; }, 'two ReplicaSets left');
+  const rss = await waitFor('two ReplicaSets left', async () => { const l = await listRS(ns); return l.length === 2 ? l : undefined; });
   assert.deepEqual(rss.map((r) => r.metadata.annotations?.['deployment.kubernetes.io/revision']), ['3', '4']);
 });

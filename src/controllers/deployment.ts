@@ -4,41 +4,26 @@
 // revisionHistoryLimit old ReplicaSets, honours paused and progressDeadlineSeconds, and reports
 // status and conditions with Kubernetes' reasons and messages, so that `kubectl rollout` works.
 
-import type { KObject } from '../api/object.js';
-import { deepCopy } from '../api/object.js';
+import { deepCopy, type KObject } from '../api/object.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
-import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
-import { claimObjects, controllerOf, newControllerRef, ownersSelecting, resolveControllerRef, type Pod } from './podutil.js';
-import { PODS, REPLICASETS, safeSelector, type ReplicaSet, type ControllerOptions } from './replicaset.js';
-import {
-  bySizeNewer, bySizeOlder, byRevision, computeHash, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY, desiredReplicasAnnotation, FailedRSCreateReason,
-  filterActiveReplicaSets, findActiveOrLatest, findNewReplicaSet, findOldReplicaSets, FoundNewRSReason, getCondition, hasProgressDeadline,
-  hasRevisionHistoryLimit, isRollingUpdate, isSaturated, maxRevision, maxSurge, newCondition, NewReplicaSetReason, newRSNewReplicas,
-  normalizeStatus, PausedDeployReason, replicaCount, replicaSetProportion, replicasAnnotationsNeedUpdate, replicasOf, ResumedDeployReason,
-  REVISION_ANNOTATION, setCondition, setNewReplicaSetAnnotations, setReplicasAnnotations, statusEqual, TimedOutReason, calculateStatus,
-  type Deployment,
-} from './deployment-util.js';
+import { errorMessage } from '../api/errors.js';
+import { Controller } from '../client/controller.js';
+import { claimObjects, controllerOf, controllerUpdate, labelsChanged, newControllerRef, ownersSelecting, resolveControllerRef } from './podutil.js';
+import { DEPLOYMENTS, PODS, REPLICASETS, type Deployment, type Pod, type ReplicaSet } from '../api/types.js';
+import { safeSelector, type ControllerOptions } from './replicaset.js';
+import { bySizeNewer, bySizeOlder, byRevision, computeHash, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY, desiredReplicasAnnotation, FailedRSCreateReason, filterActiveReplicaSets, findActiveOrLatest, findNewReplicaSet, findOldReplicaSets, FoundNewRSReason, getCondition, hasProgressDeadline, hasRevisionHistoryLimit, isRollingUpdate, isSaturated, maxRevision, maxSurge, newCondition, NewReplicaSetReason, newRSNewReplicas, normalizeStatus, PausedDeployReason, replicaCount, replicaSetProportion, replicasAnnotationsNeedUpdate, replicasOf, ResumedDeployReason, REVISION_ANNOTATION, setCondition, setNewReplicaSetAnnotations, setReplicasAnnotations, statusEqual, TimedOutReason, calculateStatus } from './deployment-util.js';
 import { rolloutRecreate, rolloutRolling, type Requeue, type RolloutOps } from './deployment-rollout.js';
 
-export const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
 
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 
-export class DeploymentController implements Reconciler, RolloutOps {
-  readonly name = 'deployment';
-  readonly loop: ControllerLoop;
+export class DeploymentController extends Controller implements RolloutOps {
   private readonly dInf: Informer<Deployment>;
   private readonly rsInf: Informer<ReplicaSet>;
   private readonly podInf: Informer<Pod>;
-  private readonly recorder: EventRecorder;
-  private readonly log: (m: string) => void;
 
   constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: ControllerOptions = {}) {
-    this.log = opts.log ?? (() => {});
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.recorder = new EventRecorder(client, { component: 'deployment-controller', onError: (e) => this.log(`deployment events: ${ERR(e)}`) });
+    super('deployment', client, 'deployment-controller', opts);
     this.dInf = factory.informerFor<Deployment>({ ...DEPLOYMENTS });
     this.rsInf = factory.informerFor<ReplicaSet>({ ...REPLICASETS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
     this.podInf = factory.informerFor<Pod>({ ...PODS });
@@ -55,11 +40,6 @@ export class DeploymentController implements Reconciler, RolloutOps {
     this.podInf.addEventHandler({ onDelete: (p) => this.deletePod(p) });
   }
 
-  start(): void { this.loop.start(); }
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.recorder.stop();
-  }
 
   private enqueue(d: KObject): void { this.loop.enqueue(objectKey(d)); }
 
@@ -89,19 +69,13 @@ export class DeploymentController implements Reconciler, RolloutOps {
 
   private updateReplicaSet(old: ReplicaSet, cur: ReplicaSet): void {
     if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-    const curRef = controllerOf(cur), oldRef = controllerOf(old);
-    const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
-    if (refChanged && oldRef) {
-      const d = this.resolveControllerRef(old.metadata.namespace, oldRef);
-      if (d) this.enqueue(d);
-    }
-    if (curRef) {
-      const d = this.resolveControllerRef(cur.metadata.namespace, curRef);
-      if (d) this.enqueue(d);
+    const u = controllerUpdate(old, cur, (ns, ref) => this.resolveControllerRef(ns, ref));
+    if (u.previous) this.enqueue(u.previous);
+    if (!u.orphan) {
+      if (u.current) this.enqueue(u.current);
       return;
     }
-    const labelChanged = JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
-    if (labelChanged || refChanged) for (const d of this.deploymentsForReplicaSet(cur)) this.enqueue(d);
+    if (labelsChanged(old, cur) || u.refChanged) for (const d of this.deploymentsForReplicaSet(cur)) this.enqueue(d);
   }
 
   private deleteReplicaSet(rs: ReplicaSet): void {
@@ -114,12 +88,12 @@ export class DeploymentController implements Reconciler, RolloutOps {
   /** Recreate waits for old pods to be gone: the last one going wakes the deployment. */
   private deletePod(pod: Pod): void {
     const ref = controllerOf(pod);
-    if (!ref || ref.kind !== 'ReplicaSet') return;
+    if (ref?.kind !== 'ReplicaSet') return;
     const rs = this.rsInf.getByName(pod.metadata.namespace, ref.name);
     if (!rs || rs.metadata.uid !== ref.uid) return;
     const dref = controllerOf(rs);
     const d = dref && this.resolveControllerRef(rs.metadata.namespace, dref);
-    if (!d || d.spec?.strategy?.type !== 'Recreate') return;
+    if (d?.spec?.strategy?.type !== 'Recreate') return;
     const owned = this.rsInf.byIndex(OWNER_UID_INDEX, d.metadata.uid!).filter((r) => controllerOf(r)?.uid === d.metadata.uid);
     let n = 0;
     for (const pods of this.podMap(d, owned).values()) n += pods.length;
@@ -132,7 +106,6 @@ export class DeploymentController implements Reconciler, RolloutOps {
     const cached = this.dInf.get(key);
     if (!cached) return;
     const d = deepCopy(cached);
-    d.spec ??= {};
     const sel = d.spec.selector;
     if (!sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length)) {
       this.recorder.event(this.ref(d), 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
@@ -163,12 +136,7 @@ export class DeploymentController implements Reconciler, RolloutOps {
     if (!selector) throw new Error(`deployment ${d.metadata.namespace}/${d.metadata.name} has invalid label selector`);
     const all = this.rsInf.byIndex(NAMESPACE_INDEX, d.metadata.namespace ?? '');
     return claimObjects(all, {
-      client: this.client, resource: REPLICASETS, owner: d, ownerApiVersion: 'apps/v1', ownerKind: 'Deployment', selector,
-      canAdopt: async () => {
-        const fresh = await this.client.get<Deployment>({ ...DEPLOYMENTS, namespace: d.metadata.namespace, name: d.metadata.name });
-        if (fresh.metadata.uid !== d.metadata.uid) throw new Error(`original Deployment ${d.metadata.namespace}/${d.metadata.name} is gone: got uid ${fresh.metadata.uid}, wanted ${d.metadata.uid}`);
-        if (fresh.metadata.deletionTimestamp) throw new Error(`${d.metadata.namespace}/${d.metadata.name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
-      },
+      client: this.client, resource: REPLICASETS, owner: d, ownerApiVersion: 'apps/v1', ownerKind: 'Deployment', selector, ownerResource: DEPLOYMENTS,
     });
   }
 
@@ -301,7 +269,7 @@ export class DeploymentController implements Reconciler, RolloutOps {
           throw e;
         }
       } else {
-        const msg = `Failed to create new replica set "${newRS.metadata.name}": ${ERR(e)}`;
+        const msg = `Failed to create new replica set "${newRS.metadata.name}": ${errorMessage(e)}`;
         if (hasProgressDeadline(d)) {
           setCondition(d.status, newCondition('Progressing', 'False', FailedRSCreateReason, msg));
           await this.updateDeploymentStatus(d).catch(() => undefined);

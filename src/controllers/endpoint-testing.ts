@@ -1,13 +1,53 @@
 // Test helpers for the Endpoints and EndpointSlice controllers: a tiny fake kubelet that gives
 // pods an IP and marks them Running and Ready (or leaves them not ready), and finishes graceful
-// deletes unless told to hold them; and pod and service builders.
+// deletes unless told to hold them; pod and service builders; and the whole test environment
+// (control plane, nodes, kubelet, controllers on one informer factory).
 
-import { nowRFC3339 } from '../api/object.js';
+import { nowRFC3339, type KObject } from '../api/object.js';
 import type { RestClient } from '../client/rest.js';
-import { Informer } from '../client/informer.js';
-import type { Pod } from './podutil.js';
+import type { Runnable } from '../client/leaderelection.js';
+import { Informer, SharedInformerFactory } from '../client/informer.js';
+import { NODES, PODS, SERVICES, type Pod } from '../api/types.js';
+import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 
-export const PODS = { group: '', version: 'v1', resource: 'pods' };
+export interface EndpointsTestEnv {
+  cp: TestControlPlane;
+  kubelet: IPKubelet;
+  stop(): Promise<void>;
+}
+
+/** The namespace the endpoints tests work in, and its services. */
+export const NS = 'default';
+export const SVC = { ...SERVICES, namespace: NS };
+
+/** The controller logs, when K8TS_TEST_LOG is set. */
+export const testLog = process.env.K8TS_TEST_LOG ? console.log : undefined;
+
+/**
+ * A control plane with these nodes, the IP kubelet, and the controllers made on one client and
+ * informer factory, started once the caches have synced; stop() takes it all down.
+ */
+export async function startEndpointsTestEnv(nodes: KObject[], controllers: (client: RestClient, factory: SharedInformerFactory) => Runnable[] | Promise<Runnable[]>): Promise<EndpointsTestEnv> {
+  const cp = await startTestControlPlane();
+  const client = cp.newClient('kube-controller-manager/test');
+  for (const n of nodes) await cp.client.create(NODES, { apiVersion: 'v1', kind: 'Node', ...n });
+  const kubelet = await startIPKubelet(cp.newClient('kubelet/test'));
+  const factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
+  const running = await controllers(client, factory);
+  factory.start();
+  await factory.waitForCacheSync(5000);
+  for (const c of running) c.start();
+  return {
+    cp, kubelet,
+    async stop() {
+      for (const c of running) await c.stop();
+      await factory.stop();
+      await kubelet.stop();
+      await cp.stop();
+    },
+  };
+}
+
 /** A pod annotation that picks its IP (else the kubelet hands out 10.244.1.x). */
 export const IP_ANNOTATION = 'k8ts.test/pod-ip';
 /** A pod annotation that keeps it not ready once running. */

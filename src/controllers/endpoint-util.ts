@@ -4,14 +4,10 @@
 // index by label so that a service's pods are found without scanning its whole namespace.
 
 import type { KObject } from '../api/object.js';
-import type { Informer } from '../client/informer.js';
-import { NAMESPACE_INDEX, objectKey } from '../client/informer.js';
-import { isPodReady, type Pod } from './podutil.js';
+import { NAMESPACE_INDEX, objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
+import { isPodReady } from '../api/conditions.js';
+import { PODS, SERVICES, type Pod, type Service, type ServicePort } from '../api/types.js';
 
-export const SERVICES = { group: '', version: 'v1', resource: 'services' };
-export const ENDPOINTS = { group: '', version: 'v1', resource: 'endpoints' };
-export const ENDPOINTSLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
-export const NODES = { group: '', version: 'v1', resource: 'nodes' };
 
 /** v1.EndpointsLastChangeTriggerTime. */
 export const LAST_CHANGE_TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-trigger-time';
@@ -19,28 +15,6 @@ export const LAST_CHANGE_TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-tri
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 /** v1.LabelTopologyZone. */
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
-
-export interface ServicePort {
-  name?: string;
-  port: number;
-  targetPort?: number | string;
-  protocol?: string;
-  appProtocol?: string;
-  nodePort?: number;
-}
-
-export interface Service extends KObject {
-  spec?: {
-    type?: string;
-    selector?: Record<string, string> | null;
-    clusterIP?: string;
-    clusterIPs?: string[];
-    ipFamilies?: string[];
-    ports?: ServicePort[];
-    publishNotReadyAddresses?: boolean;
-    [k: string]: unknown;
-  };
-}
 
 interface ContainerPort { name?: string; containerPort: number; protocol?: string }
 interface Container { name: string; ports?: ContainerPort[]; restartPolicy?: string }
@@ -71,6 +45,15 @@ function matchesSelector(sel: Record<string, string>, labels: Record<string, str
   if (!labels) return false;
   for (const [k, v] of Object.entries(sel)) if (labels[k] !== v) return false;
   return true;
+}
+
+/**
+ * The pods a service's endpoints are made of; undefined for a service whose endpoints are not
+ * the controllers' to write (ExternalName services get none; selector-less ones are the user's).
+ */
+export function managedServicePods(pods: Informer<Pod>, svc: Service): Pod[] | undefined {
+  if (svc.spec?.type === 'ExternalName' || !serviceSelector(svc)) return undefined;
+  return podsForService(pods, svc);
 }
 
 /** The pods a service selects, found through the smallest label index bucket of its selector. */
@@ -174,6 +157,26 @@ export function podEndpointsChanged(old: Pod, cur: Pod): [boolean, boolean] {
 }
 
 /** GetServicesToUpdateOnPodChange: the services an update of a pod concerns. */
+/**
+ * The informers both endpoints controllers follow, with the handlers they share: a service's
+ * change syncs it; a pod's syncs the services selecting it (before or after the change).
+ */
+export function followServicesAndPods(factory: SharedInformerFactory, enqueue: (key: string) => void): { svcInf: Informer<Service>; podInf: Informer<Pod> } {
+  const svcInf = factory.informerFor<Service>({ ...SERVICES });
+  const podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_LABEL_INDEX]: podLabelIndexFunc } });
+  const serviceChanged = (s: Service) => enqueue(objectKey(s));
+  svcInf.addEventHandler({ onAdd: serviceChanged, onUpdate: (_o, s) => serviceChanged(s), onDelete: serviceChanged });
+  const podMembershipChanged = (p: Pod) => {
+    for (const k of servicesForLabels(svcInf, p.metadata.namespace ?? '', p.metadata.labels)) enqueue(k);
+  };
+  podInf.addEventHandler({
+    onAdd: podMembershipChanged,
+    onUpdate: (o, p) => { for (const k of servicesToUpdateOnPodChange(svcInf, o, p)) enqueue(k); },
+    onDelete: podMembershipChanged,
+  });
+  return { svcInf, podInf };
+}
+
 export function servicesToUpdateOnPodChange(services: Informer<Service>, old: Pod, cur: Pod): Set<string> {
   if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return new Set();
   const [podChanged, labelsChanged] = podEndpointsChanged(old, cur);
@@ -197,7 +200,7 @@ export function servicesToUpdateOnPodChange(services: Informer<Service>, old: Po
 export function sameStringMap(a: Record<string, string> | undefined | null, b: Record<string, string> | undefined | null): boolean {
   const ka = Object.keys(a ?? {}), kb = Object.keys(b ?? {});
   if (ka.length !== kb.length) return false;
-  for (const k of ka) if ((a ?? {})[k] !== (b ?? {})[k]) return false;
+  for (const k of ka) if (a?.[k] !== b?.[k]) return false;
   return true;
 }
 

@@ -2,42 +2,24 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { SharedInformerFactory } from '../client/informer.js';
-import type { RestClient } from '../client/rest.js';
-import { waitFor } from './workload-testing.js';
+import type { TestControlPlane } from '../testing/controlplane.js';
+import { waitFor } from '../testing/wait.js';
 import { EndpointsController, repackSubsets, type Endpoints } from './endpoints.js';
-import { PODS, podManifest, setPodReady, startIPKubelet, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { NS, podManifest, setPodReady, startEndpointsTestEnv, SVC, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { PODS } from '../api/types.js';
 import { LAST_CHANGE_TRIGGER_TIME, HEADLESS_LABEL } from './endpoint-util.js';
 
-const NS = 'default';
-const SVC = { group: '', version: 'v1', resource: 'services', namespace: NS };
 const EP = { group: '', version: 'v1', resource: 'endpoints', namespace: NS };
 
-let cp: TestControlPlane;
-let client: RestClient;
-let factory: SharedInformerFactory;
+let env: EndpointsTestEnv | undefined, cp: TestControlPlane, kubelet: IPKubelet;
 let ctrl: EndpointsController;
-let kubelet: IPKubelet;
 
 before(async () => {
-  cp = await startTestControlPlane();
-  client = cp.newClient('kube-controller-manager/test');
-  await cp.client.create({ group: '', version: 'v1', resource: 'nodes' }, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' } });
-  kubelet = await startIPKubelet(cp.newClient('kubelet/test'));
-  factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
-  ctrl = new EndpointsController(client, factory, { log: process.env.K8TS_TEST_LOG ? console.log : undefined });
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  ctrl.start();
+  env = await startEndpointsTestEnv([{ metadata: { name: 'node-a' } }], (client, factory) => [ctrl = new EndpointsController(client, factory, { log: testLog })]);
+  ({ cp, kubelet } = env);
 });
 
-after(async () => {
-  await ctrl?.stop();
-  await factory?.stop();
-  await kubelet?.stop();
-  await cp?.stop();
-});
+after(() => env?.stop());
 
 async function pod(name: string, labels: Record<string, string>, o: PodSpecOptions = {}): Promise<void> {
   await cp.client.create({ ...PODS, namespace: NS }, podManifest(name, labels, o));
@@ -64,7 +46,7 @@ test('a service with three ready pods gets Endpoints with the addresses sorted a
   await pod('web-3', { app: 'web' }, { ip: '10.244.0.7' });
   await pod('other', { app: 'other' }, { ip: '10.244.0.8' });
   await service('web', { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }, { tier: 'front' });
-  const ep = await waitFor(async () => { const e = await getEP('web'); return ips(e).length === 3 ? e : undefined; }, 'three addresses');
+  const ep = await waitFor('three addresses', async () => { const e = await getEP('web'); return ips(e).length === 3 ? e : undefined; });
   assert.equal(ep.subsets!.length, 1);
   // Kubernetes sorts addresses by IP as strings: 10.244.0.10 before 10.244.0.5.
   assert.deepEqual(ips(ep), ['10.244.0.10', '10.244.0.5', '10.244.0.7']);
@@ -81,25 +63,25 @@ test('a service with three ready pods gets Endpoints with the addresses sorted a
 
   // A sync with nothing new writes nothing.
   const rv = ep.metadata.resourceVersion;
-  await waitFor(() => ctrl.loop.queue.length === 0, 'an idle queue');
+  await waitFor('an idle queue', () => ctrl.loop.queue.length === 0);
   await ctrl.reconcile(`${NS}/web`);
   assert.equal((await getEP('web'))?.metadata.resourceVersion, rv);
 });
 
 test('a pod turning not ready moves to notReadyAddresses, and back', async () => {
   await setPodReady(cp.client, NS, 'web-3', false);
-  let ep = await waitFor(async () => { const e = await getEP('web'); return ips(e, 'notReadyAddresses').length === 1 ? e : undefined; }, 'a not-ready address');
+  let ep = await waitFor('a not-ready address', async () => { const e = await getEP('web'); return ips(e, 'notReadyAddresses').length === 1 ? e : undefined; });
   assert.deepEqual(ips(ep), ['10.244.0.10', '10.244.0.5']);
   assert.deepEqual(ips(ep, 'notReadyAddresses'), ['10.244.0.7']);
   assert.equal(ep.subsets!.length, 1);
   await setPodReady(cp.client, NS, 'web-3', true);
-  ep = await waitFor(async () => { const e = await getEP('web'); return ips(e).length === 3 ? e : undefined; }, 'ready again');
+  ep = await waitFor('ready again', async () => { const e = await getEP('web'); return ips(e).length === 3 ? e : undefined; });
   assert.deepEqual(ips(ep, 'notReadyAddresses'), []);
 });
 
 test('a deleted pod is removed from the Endpoints', async () => {
   await cp.client.delete({ ...PODS, namespace: NS, name: 'web-2' });
-  const ep = await waitFor(async () => { const e = await getEP('web'); return ips(e).length === 2 ? e : undefined; }, 'two addresses');
+  const ep = await waitFor('two addresses', async () => { const e = await getEP('web'); return ips(e).length === 2 ? e : undefined; });
   assert.deepEqual(ips(ep), ['10.244.0.5', '10.244.0.7']);
 });
 
@@ -107,13 +89,13 @@ test('a terminating pod leaves the Endpoints at once', async () => {
   await pod('term-1', { app: 'term' }, { ip: '10.244.3.1' });
   await pod('term-2', { app: 'term' }, { ip: '10.244.3.2' });
   await service('term', { selector: { app: 'term' }, ports: [{ port: 80 }] });
-  await waitFor(async () => ips(await getEP('term')).length === 2, 'two addresses');
+  await waitFor('two addresses', async () => ips(await getEP('term')).length === 2);
   kubelet.holdDeletes = true;
   try {
     await cp.client.delete({ ...PODS, namespace: NS, name: 'term-1' });
     const p = await cp.client.get({ ...PODS, namespace: NS, name: 'term-1' });
     assert.ok(p.metadata.deletionTimestamp, 'graceful delete of a bound pod');
-    await waitFor(async () => ips(await getEP('term')).join() === '10.244.3.2', 'only the running pod');
+    await waitFor('only the running pod', async () => ips(await getEP('term')).join() === '10.244.3.2');
   } finally {
     kubelet.holdDeletes = false;
   }
@@ -124,7 +106,7 @@ test('a named targetPort resolves per pod', async () => {
   await pod('named-2', { app: 'named' }, { ip: '10.244.2.2', ports: [['web', 9090]] });
   await pod('named-3', { app: 'named' }, { ip: '10.244.2.3', ports: [['other', 7070]] });
   await service('named', { selector: { app: 'named' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] });
-  const ep = await waitFor(async () => { const e = await getEP('named'); return ips(e).length === 2 ? e : undefined; }, 'two addresses');
+  const ep = await waitFor('two addresses', async () => { const e = await getEP('named'); return ips(e).length === 2 ? e : undefined; });
   const byPort = new Map(ep.subsets!.map((s) => [s.ports![0].port, s.addresses!.map((a) => a.ip)]));
   assert.deepEqual(Object.fromEntries(byPort), { 8080: ['10.244.2.1'], 9090: ['10.244.2.2'] });
 });
@@ -134,12 +116,12 @@ test('a changed selector moves the Endpoints to the newly selected pods', async 
   await pod('green-1', { color: 'green' }, { ip: '10.244.4.2' });
   await pod('green-2', { color: 'green' }, { ip: '10.244.4.3' });
   await service('color', { selector: { color: 'blue' }, ports: [{ port: 80 }] });
-  await waitFor(async () => ips(await getEP('color')).join() === '10.244.4.1', 'the blue pod');
+  await waitFor('the blue pod', async () => ips(await getEP('color')).join() === '10.244.4.1');
   await cp.client.patch({ ...SVC, name: 'color' }, { spec: { selector: { color: 'green' } } }, 'merge');
-  await waitFor(async () => ips(await getEP('color')).join() === '10.244.4.2,10.244.4.3', 'the green pods');
+  await waitFor('the green pods', async () => ips(await getEP('color')).join() === '10.244.4.2,10.244.4.3');
   // A pod relabelled into the service joins it.
   await cp.client.patch({ ...PODS, namespace: NS, name: 'blue-1' }, { metadata: { labels: { color: 'green' } } }, 'merge');
-  await waitFor(async () => ips(await getEP('color')).join() === '10.244.4.1,10.244.4.2,10.244.4.3', 'three green pods');
+  await waitFor('three green pods', async () => ips(await getEP('color')).join() === '10.244.4.1,10.244.4.2,10.244.4.3');
 });
 
 test('a service without a selector keeps the Endpoints its user wrote', async () => {
@@ -147,7 +129,7 @@ test('a service without a selector keeps the Endpoints its user wrote', async ()
   await service('external', { ports: [{ port: 5432 }] });
   const before = await getEP('external');
   await ctrl.reconcile(`${NS}/external`);
-  await waitFor(() => ctrl.loop.queue.length === 0, 'an idle queue');
+  await waitFor('an idle queue', () => ctrl.loop.queue.length === 0);
   const afterSync = await getEP('external');
   assert.equal(afterSync?.metadata.resourceVersion, before?.metadata.resourceVersion);
   assert.deepEqual(ips(afterSync), ['192.0.2.10']);
@@ -161,18 +143,18 @@ test('a headless service without ports lists addresses without ports; not-ready 
   await pod('db-0', { app: 'db' }, { ip: '10.244.5.1' });
   await pod('db-1', { app: 'db' }, { ip: '10.244.5.2', notReady: true });
   await service('db', { clusterIP: 'None', selector: { app: 'db' } });
-  const ep = await waitFor(async () => { const e = await getEP('db'); return ips(e).length === 1 && ips(e, 'notReadyAddresses').length === 1 ? e : undefined; }, 'db endpoints');
+  const ep = await waitFor('db endpoints', async () => { const e = await getEP('db'); return ips(e).length === 1 && ips(e, 'notReadyAddresses').length === 1 ? e : undefined; });
   assert.equal(ep.subsets![0].ports, undefined);
   assert.equal(ep.metadata.labels?.[HEADLESS_LABEL], '');
   await cp.client.patch({ ...SVC, name: 'db' }, { spec: { publishNotReadyAddresses: true } }, 'merge');
-  await waitFor(async () => ips(await getEP('db')).join() === '10.244.5.1,10.244.5.2', 'both published');
+  await waitFor('both published', async () => ips(await getEP('db')).join() === '10.244.5.1,10.244.5.2');
 });
 
 test('the Endpoints go with their service, and come back if deleted under it', async () => {
-  await client.delete({ ...EP, name: 'web' });
-  await waitFor(async () => ips(await getEP('web')).length === 2, 'Endpoints written again');
+  await cp.client.delete({ ...EP, name: 'web' });
+  await waitFor('Endpoints written again', async () => ips(await getEP('web')).length === 2);
   await cp.client.delete({ ...SVC, name: 'web' });
-  await waitFor(async () => (await getEP('web')) === undefined, 'Endpoints deleted');
+  await waitFor('Endpoints deleted', async () => (await getEP('web')) === undefined);
 });
 
 test('repackSubsets groups addresses by port set, not-ready trumping ready', () => {

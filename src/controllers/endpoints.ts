@@ -4,20 +4,15 @@
 // service's ports resolved in each pod, repacked and sorted as Kubernetes does. Services without
 // a selector keep the Endpoints their users write; a deleted service's Endpoints go with it.
 
-import type { KObject } from '../api/object.js';
-import { deepCopy } from '../api/object.js';
+import { deepCopy, type KObject } from '../api/object.js';
 import { isAlreadyExists, isApiError, isNotFound, type RestClient } from '../client/rest.js';
-import { EventRecorder } from '../client/events.js';
 import { objectKey, splitKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
-import { isPodReady, type Pod } from './podutil.js';
-import {
-  ENDPOINTS, HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, POD_LABEL_INDEX, SERVICES, TriggerTimeTracker, findPort, formatRFC3339Nano,
-  isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, podLabelIndexFunc, podsForService, sameStringMap, semanticEqual,
-  serviceSelector, servicesForLabels, servicesToUpdateOnPodChange, shouldPodBeInEndpoints, shouldSetHostname, type Service, type ServicePort,
-} from './endpoint-util.js';
+import { errorMessage } from '../api/errors.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
+import { isPodReady } from '../api/conditions.js';
+import { ENDPOINTS, type Pod, type Service, type ServicePort } from '../api/types.js';
+import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, findPort, formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, managedServicePods, sameStringMap, semanticEqual, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
 
-const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 /** Addresses an Endpoints object holds at most; beyond, it is truncated and annotated. */
 export const MAX_ENDPOINTS_CAPACITY = 1000;
@@ -36,20 +31,13 @@ export interface EndpointPort { name?: string; port: number; protocol?: string; 
 export interface EndpointSubset { addresses?: EndpointAddress[]; notReadyAddresses?: EndpointAddress[]; ports?: EndpointPort[] }
 export interface Endpoints extends KObject { subsets?: EndpointSubset[] }
 
-export interface EndpointsControllerOptions {
-  log?: (m: string) => void;
-  workers?: number;
-}
+export type EndpointsControllerOptions = ControllerOptions;
 
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 
-export class EndpointsController implements Reconciler {
-  readonly name = 'endpoint';
-  readonly loop: ControllerLoop;
+export class EndpointsController extends Controller {
   private readonly svcInf: Informer<Service>;
   private readonly podInf: Informer<Pod>;
   private readonly epInf: Informer<Endpoints>;
-  private readonly recorder: EventRecorder;
   private readonly triggerTimes = new TriggerTimeTracker();
   /** staleEndpointsTracker: the resourceVersion each of our updates replaced, which the cache must move past. */
   private readonly staleRV = new Map<string, string>();
@@ -57,25 +45,11 @@ export class EndpointsController implements Reconciler {
   private readonly pendingCreate = new Map<string, number>();
   /** Services whose last sync found the cache behind our writes: synced again as soon as it moves. */
   private readonly awaitingCache = new Set<string>();
-  private readonly log: (m: string) => void;
 
   constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: EndpointsControllerOptions = {}) {
-    this.log = opts.log ?? (() => {});
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.recorder = new EventRecorder(client, { component: 'endpoint-controller', onError: (e) => this.log(`endpoint events: ${ERR(e)}`) });
-    this.svcInf = factory.informerFor<Service>({ ...SERVICES });
-    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_LABEL_INDEX]: podLabelIndexFunc } });
+    super('endpoint', client, 'endpoint-controller', opts);
+    ({ svcInf: this.svcInf, podInf: this.podInf } = followServicesAndPods(factory, (k) => this.loop.enqueue(k)));
     this.epInf = factory.informerFor<Endpoints>({ ...ENDPOINTS });
-    this.svcInf.addEventHandler({
-      onAdd: (s) => this.loop.enqueue(objectKey(s)),
-      onUpdate: (_o, s) => this.loop.enqueue(objectKey(s)),
-      onDelete: (s) => this.loop.enqueue(objectKey(s)),
-    });
-    this.podInf.addEventHandler({
-      onAdd: (p) => this.podMembershipChanged(p),
-      onUpdate: (o, p) => { for (const k of servicesToUpdateOnPodChange(this.svcInf, o, p)) this.loop.enqueue(k); },
-      onDelete: (p) => this.podMembershipChanged(p),
-    });
     // An Endpoints object deleted under a live service is written again.
     this.epInf.addEventHandler({
       onAdd: (ep) => { this.pendingCreate.delete(objectKey(ep)); this.cacheMoved(objectKey(ep)); },
@@ -84,15 +58,11 @@ export class EndpointsController implements Reconciler {
     });
   }
 
-  start(): void {
+  override start(): void {
     this.checkLeftoverEndpoints();
-    this.loop.start();
+    super.start();
   }
 
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.recorder.stop();
-  }
 
   /**
    * The cache is behind our own writes (Kubernetes' stale-informer error): the service is synced
@@ -105,10 +75,6 @@ export class EndpointsController implements Reconciler {
 
   private cacheMoved(key: string): void {
     if (this.awaitingCache.delete(key)) this.loop.enqueue(key);
-  }
-
-  private podMembershipChanged(pod: Pod): void {
-    for (const k of servicesForLabels(this.svcInf, pod.metadata.namespace ?? '', pod.metadata.labels)) this.loop.enqueue(k);
   }
 
   /** Endpoints whose service went while no controller ran are found once, at start. */
@@ -133,10 +99,8 @@ export class EndpointsController implements Reconciler {
       this.pendingCreate.delete(key);
       return;
     }
-    // ExternalName services get no endpoints; selector-less ones have theirs written by users.
-    if (svc.spec?.type === 'ExternalName' || !serviceSelector(svc)) return;
-
-    const pods = podsForService(this.podInf, svc);
+    const pods = managedServicePods(this.podInf, svc);
+    if (!pods) return;
     // Computed on every sync so the tracker's state follows even when nothing is written.
     const triggerTime = this.triggerTimes.compute(key, svc, pods);
     const subsets = repackSubsets(desiredSubsets(svc, pods));
@@ -187,8 +151,8 @@ export class EndpointsController implements Reconciler {
       // Someone (a user, or our own create the cache has not shown) was first: look again, no alarm.
       if (!current && isAlreadyExists(e)) throw e;
       const ref = { ...ep, apiVersion: 'v1', kind: 'Endpoints' };
-      if (!current) this.recorder.event(ref, 'Warning', 'FailedToCreateEndpoint', `Failed to create endpoint for service ${namespace}/${name}: ${ERR(e)}`);
-      else this.recorder.event(ref, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${namespace}/${name}: ${ERR(e)}`);
+      if (!current) this.recorder.event(ref, 'Warning', 'FailedToCreateEndpoint', `Failed to create endpoint for service ${namespace}/${name}: ${errorMessage(e)}`);
+      else this.recorder.event(ref, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${namespace}/${name}: ${errorMessage(e)}`);
       throw e;
     }
   }

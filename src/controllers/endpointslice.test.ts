@@ -3,50 +3,30 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import type { TestControlPlane } from '../testing/controlplane.js';
 import { serverPreferredResources } from '../client/discovery.js';
-import { SharedInformerFactory } from '../client/informer.js';
-import type { RestClient } from '../client/rest.js';
-import { waitFor } from './workload-testing.js';
+import { waitFor } from '../testing/wait.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { CONTROLLER_NAME, EndpointSliceController, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type EndpointSlice } from './endpointslice.js';
-import { PODS, podManifest, setPodReady, startIPKubelet, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { NS, podManifest, setPodReady, startEndpointsTestEnv, SVC, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
+import { PODS } from '../api/types.js';
 import { LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
 
-const NS = 'default';
-const SVC = { group: '', version: 'v1', resource: 'services', namespace: NS };
 const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: NS };
 
-let cp: TestControlPlane;
-let client: RestClient;
-let factory: SharedInformerFactory;
+let env: EndpointsTestEnv | undefined, cp: TestControlPlane, kubelet: IPKubelet;
 let ctrl: EndpointSliceController;
-let gc: GarbageCollector;
-let kubelet: IPKubelet;
 
 before(async () => {
-  cp = await startTestControlPlane();
-  client = cp.newClient('kube-controller-manager/test');
-  const NODES = { group: '', version: 'v1', resource: 'nodes' };
-  await cp.client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', labels: { 'topology.kubernetes.io/zone': 'zone-1' } } });
-  await cp.client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-b' } });
-  kubelet = await startIPKubelet(cp.newClient('kubelet/test'));
-  factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
-  ctrl = new EndpointSliceController(client, factory, { log: process.env.K8TS_TEST_LOG ? console.log : undefined });
-  gc = new GarbageCollector(client, factory, await serverPreferredResources(client));
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  ctrl.start();
-  gc.start();
+  const nodes = [{ metadata: { name: 'node-a', labels: { 'topology.kubernetes.io/zone': 'zone-1' } } }, { metadata: { name: 'node-b' } }];
+  env = await startEndpointsTestEnv(nodes, async (client, factory) => [
+    ctrl = new EndpointSliceController(client, factory, { log: testLog }),
+    new GarbageCollector(client, factory, await serverPreferredResources(client)),
+  ]);
+  ({ cp, kubelet } = env);
 });
 
-after(async () => {
-  await ctrl?.stop();
-  await gc?.stop();
-  await factory?.stop();
-  await kubelet?.stop();
-  await cp?.stop();
-});
+after(() => env?.stop());
 
 async function pod(name: string, labels: Record<string, string>, o: PodSpecOptions = {}): Promise<void> {
   await cp.client.create({ ...PODS, namespace: NS }, podManifest(name, labels, o));
@@ -71,7 +51,7 @@ test('a service with three ready pods gets one EndpointSlice with three endpoint
   await pod('web-2', { app: 'web' }, { ip: '10.244.0.10', nodeName: 'node-b' });
   await pod('web-3', { app: 'web' }, { ip: '10.244.0.7' });
   const { uid } = await service('web', { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }, { tier: 'front' });
-  const slices = await waitFor(async () => { const s = await slicesOf('web'); return addrs(s, ready).length === 3 ? s : undefined; }, 'three ready endpoints');
+  const slices = await waitFor('three ready endpoints', async () => { const s = await slicesOf('web'); return addrs(s, ready).length === 3 ? s : undefined; });
   assert.equal(slices.length, 1);
   const s = slices[0];
   assert.match(s.metadata.name!, /^web-[a-z0-9]{5}$/);
@@ -93,7 +73,7 @@ test('a service with three ready pods gets one EndpointSlice with three endpoint
   assert.equal(e2.zone, undefined);
 
   // A sync with nothing new writes nothing.
-  await waitFor(() => ctrl.loop.queue.length === 0, 'an idle queue');
+  await waitFor('an idle queue', () => ctrl.loop.queue.length === 0);
   await ctrl.reconcile(`${NS}/web`);
   const again = await slicesOf('web');
   assert.deepEqual(again.map((x) => x.metadata.resourceVersion), [s.metadata.resourceVersion]);
@@ -102,20 +82,20 @@ test('a service with three ready pods gets one EndpointSlice with three endpoint
 test('a pod turning not ready is ready:false serving:false, updated in place', async () => {
   const name = (await slicesOf('web'))[0].metadata.name;
   await setPodReady(cp.client, NS, 'web-3', false);
-  const slices = await waitFor(async () => { const s = await slicesOf('web'); return addrs(s, ready).length === 2 ? s : undefined; }, 'two ready endpoints');
+  const slices = await waitFor('two ready endpoints', async () => { const s = await slicesOf('web'); return addrs(s, ready).length === 2 ? s : undefined; });
   assert.equal(slices.length, 1);
   assert.equal(slices[0].metadata.name, name);
   const e = slices[0].endpoints!.find((x) => x.addresses[0] === '10.244.0.7')!;
   assert.deepEqual(e.conditions, { ready: false, serving: false, terminating: false });
   await setPodReady(cp.client, NS, 'web-3', true);
-  await waitFor(async () => addrs(await slicesOf('web'), ready).length === 3, 'ready again');
+  await waitFor('ready again', async () => addrs(await slicesOf('web'), ready).length === 3);
 });
 
 test('a terminating pod is serving and terminating but not ready; a deleted one is gone', async () => {
   kubelet.holdDeletes = true;
   try {
     await cp.client.delete({ ...PODS, namespace: NS, name: 'web-1' });
-    const slices = await waitFor(async () => { const s = await slicesOf('web'); return addrs(s, ready).length === 2 ? s : undefined; }, 'a terminating endpoint');
+    const slices = await waitFor('a terminating endpoint', async () => { const s = await slicesOf('web'); return addrs(s, ready).length === 2 ? s : undefined; });
     const e = slices[0].endpoints!.find((x) => x.addresses[0] === '10.244.0.5')!;
     assert.deepEqual(e.conditions, { ready: false, serving: true, terminating: true });
   } finally {
@@ -123,7 +103,7 @@ test('a terminating pod is serving and terminating but not ready; a deleted one 
   }
   // Let the kubelet finish the delete it held back.
   await cp.client.delete({ ...PODS, namespace: NS, name: 'web-1' }, { gracePeriodSeconds: 0 });
-  await waitFor(async () => addrs(await slicesOf('web')).join() === '10.244.0.10,10.244.0.7', 'endpoint removed');
+  await waitFor('endpoint removed', async () => addrs(await slicesOf('web')).join() === '10.244.0.10,10.244.0.7');
   assert.equal((await slicesOf('web')).length, 1);
 });
 
@@ -132,7 +112,7 @@ test('a named targetPort resolves per pod: one slice per port set', async () => 
   await pod('named-2', { app: 'named' }, { ip: '10.244.2.2', ports: [['web', 9090]] });
   await pod('named-3', { app: 'named' }, { ip: '10.244.2.3', ports: [['web', 9090]] });
   await service('named', { selector: { app: 'named' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] });
-  const slices = await waitFor(async () => { const s = await slicesOf('named'); return addrs(s).length === 3 ? s : undefined; }, 'three endpoints');
+  const slices = await waitFor('three endpoints', async () => { const s = await slicesOf('named'); return addrs(s).length === 3 ? s : undefined; });
   const byPort = Object.fromEntries(slices.map((s) => [s.ports![0].port, addrs([s])]));
   assert.deepEqual(byPort, { 8080: ['10.244.2.1'], 9090: ['10.244.2.2', '10.244.2.3'] });
 });
@@ -141,16 +121,16 @@ test('a changed selector moves the slice to the newly selected pods', async () =
   await pod('blue-1', { color: 'blue' }, { ip: '10.244.4.1' });
   await pod('green-1', { color: 'green' }, { ip: '10.244.4.2' });
   await service('color', { selector: { color: 'blue' }, ports: [{ port: 80 }] });
-  const first = await waitFor(async () => { const s = await slicesOf('color'); return addrs(s).join() === '10.244.4.1' ? s : undefined; }, 'the blue pod');
+  const first = await waitFor('the blue pod', async () => { const s = await slicesOf('color'); return addrs(s).join() === '10.244.4.1' ? s : undefined; });
   await cp.client.patch({ ...SVC, name: 'color' }, { spec: { selector: { color: 'green' } } }, 'merge');
-  const next = await waitFor(async () => { const s = await slicesOf('color'); return addrs(s).join() === '10.244.4.2' ? s : undefined; }, 'the green pod');
+  const next = await waitFor('the green pod', async () => { const s = await slicesOf('color'); return addrs(s).join() === '10.244.4.2' ? s : undefined; });
   // The emptied slice is reused for the new endpoints rather than deleted and recreated.
   assert.deepEqual(next.map((s) => s.metadata.name), first.map((s) => s.metadata.name));
 });
 
 test('a service selecting nothing gets one empty placeholder slice; one without a selector none', async () => {
   await service('empty', { selector: { app: 'nothing-here' }, ports: [{ port: 80 }] });
-  const slices = await waitFor(async () => { const s = await slicesOf('empty'); return s.length === 1 ? s : undefined; }, 'a placeholder');
+  const slices = await waitFor('a placeholder', async () => { const s = await slicesOf('empty'); return s.length === 1 ? s : undefined; });
   // As Kubernetes shows a placeholder: endpoints: null, ports: null (PORTS and ENDPOINTS <unset>).
   assert.equal(slices[0].endpoints, null);
   assert.equal(slices[0].ports, null);
@@ -158,7 +138,7 @@ test('a service selecting nothing gets one empty placeholder slice; one without 
   assert.deepEqual((await slicesOf('empty')).map((s) => s.metadata.resourceVersion), [slices[0].metadata.resourceVersion]);
   // Pods appearing fill the placeholder in place.
   await pod('late-1', { app: 'nothing-here' }, { ip: '10.244.6.1' });
-  const filled = await waitFor(async () => { const s = await slicesOf('empty'); return addrs(s).length === 1 ? s : undefined; }, 'the placeholder filled');
+  const filled = await waitFor('the placeholder filled', async () => { const s = await slicesOf('empty'); return addrs(s).length === 1 ? s : undefined; });
   assert.deepEqual(filled.map((s) => s.metadata.name), [slices[0].metadata.name]);
   assert.deepEqual(filled[0].ports, [{ name: '', port: 80, protocol: 'TCP' }]);
 
@@ -171,7 +151,7 @@ test('more than 100 endpoints are split over slices of at most 100', async () =>
   const n = 130;
   await Promise.all(Array.from({ length: n }, (_, i) => pod(`many-${i}`, { app: 'many' }, { ip: `10.245.${Math.floor(i / 200)}.${(i % 200) + 1}` })));
   await service('many', { selector: { app: 'many' }, ports: [{ port: 80 }] });
-  const slices = await waitFor(async () => { const s = await slicesOf('many'); return addrs(s, ready).length === n ? s : undefined; }, `${n} endpoints`, 20_000);
+  const slices = await waitFor(`${n} endpoints`, async () => { const s = await slicesOf('many'); return addrs(s, ready).length === n ? s : undefined; }, 20_000);
   assert.deepEqual(slices.map((s) => s.endpoints!.length).sort((a, b) => a - b), [30, 100]);
   assert.equal(new Set(addrs(slices)).size, n);
 });
@@ -179,7 +159,7 @@ test('more than 100 endpoints are split over slices of at most 100', async () =>
 test('a slice deleted by someone else comes back; the slices go with their service', async () => {
   const [s] = await slicesOf('web');
   await cp.client.delete({ ...SLICES, name: s.metadata.name });
-  await waitFor(async () => addrs(await slicesOf('web')).length === 2, 'a slice written again');
+  await waitFor('a slice written again', async () => addrs(await slicesOf('web')).length === 2);
   await cp.client.delete({ ...SVC, name: 'web' });
-  await waitFor(async () => (await slicesOf('web')).length === 0, 'slices garbage-collected');
+  await waitFor('slices garbage-collected', async () => (await slicesOf('web')).length === 0);
 });

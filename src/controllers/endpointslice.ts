@@ -6,20 +6,15 @@
 // recycled rather than deleted and recreated; a service with no endpoints keeps one empty
 // placeholder slice. Slices of a deleted service go with it through their ownerReference.
 
-import type { KObject, OwnerReference } from '../api/object.js';
-import { deepCopy } from '../api/object.js';
+import { deepCopy, type KObject, type OwnerReference } from '../api/object.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { EventRecorder } from '../client/events.js';
-import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
-import { isPodReady, type Pod } from './podutil.js';
-import {
-  ENDPOINTSLICES, HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, NODES, POD_LABEL_INDEX, SERVICES, TriggerTimeTracker, ZONE_LABEL, findPort,
-  formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, podLabelIndexFunc, podsForService, sameStringMap,
-  serviceSelector, servicesForLabels, servicesToUpdateOnPodChange, shouldPodBeInEndpoints, shouldSetHostname, type Service,
-} from './endpoint-util.js';
+import type { Informer, SharedInformerFactory } from '../client/informer.js';
+import { errorMessage } from '../api/errors.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
+import { isPodReady } from '../api/conditions.js';
+import { ENDPOINTSLICES, NODES, type Pod, type Service } from '../api/types.js';
+import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, ZONE_LABEL, findPort, formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, managedServicePods, sameStringMap, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
 
-const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 /** discovery.LabelServiceName. */
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
@@ -57,14 +52,10 @@ export interface EndpointSlice extends KObject {
   ports?: EndpointPort[] | null;
 }
 
-export interface EndpointSliceControllerOptions {
-  log?: (m: string) => void;
-  workers?: number;
-  /** --max-endpoints-per-slice (default 100). */
+export interface EndpointSliceControllerOptions extends ControllerOptions {  /** --max-endpoints-per-slice (default 100). */
   maxEndpointsPerSlice?: number;
 }
 
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 
 function managedByUs(slice: EndpointSlice): boolean {
   return slice.metadata.labels?.[LABEL_MANAGED_BY] === CONTROLLER_NAME;
@@ -151,40 +142,23 @@ export class EndpointSliceTracker {
   }
 }
 
-export class EndpointSliceController implements Reconciler {
-  readonly name = 'endpointslice';
-  readonly loop: ControllerLoop;
+export class EndpointSliceController extends Controller {
   readonly tracker = new EndpointSliceTracker();
   private readonly svcInf: Informer<Service>;
   private readonly podInf: Informer<Pod>;
   private readonly nodeInf: Informer;
   private readonly sliceInf: Informer<EndpointSlice>;
-  private readonly recorder: EventRecorder;
   private readonly triggerTimes = new TriggerTimeTracker();
   private readonly maxPerSlice: number;
   /** Services whose last sync found the cache behind our writes: synced again as soon as it moves. */
   private readonly awaitingCache = new Set<string>();
-  private readonly log: (m: string) => void;
 
   constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: EndpointSliceControllerOptions = {}) {
-    this.log = opts.log ?? (() => {});
+    super('endpointslice', client, 'endpoint-slice-controller', opts);
     this.maxPerSlice = opts.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.recorder = new EventRecorder(client, { component: 'endpoint-slice-controller', onError: (e) => this.log(`endpointslice events: ${ERR(e)}`) });
-    this.svcInf = factory.informerFor<Service>({ ...SERVICES });
-    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_LABEL_INDEX]: podLabelIndexFunc } });
+    ({ svcInf: this.svcInf, podInf: this.podInf } = followServicesAndPods(factory, (k) => this.loop.enqueue(k)));
     this.nodeInf = factory.informerFor({ ...NODES });
     this.sliceInf = factory.informerFor<EndpointSlice>({ ...ENDPOINTSLICES, indexers: { [SLICE_SERVICE_INDEX]: sliceServiceIndexFunc } });
-    this.svcInf.addEventHandler({
-      onAdd: (s) => this.loop.enqueue(objectKey(s)),
-      onUpdate: (_o, s) => this.loop.enqueue(objectKey(s)),
-      onDelete: (s) => this.loop.enqueue(objectKey(s)),
-    });
-    this.podInf.addEventHandler({
-      onAdd: (p) => this.podMembershipChanged(p),
-      onUpdate: (o, p) => { for (const k of servicesToUpdateOnPodChange(this.svcInf, o, p)) this.loop.enqueue(k); },
-      onDelete: (p) => this.podMembershipChanged(p),
-    });
     this.sliceInf.addEventHandler({
       onAdd: (s) => { this.cacheMoved(s); if (managedByUs(s) && this.tracker.shouldSync(s)) this.queueServiceForSlice(s); },
       onUpdate: (prev, s) => {
@@ -204,16 +178,6 @@ export class EndpointSliceController implements Reconciler {
     });
   }
 
-  start(): void { this.loop.start(); }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.recorder.stop();
-  }
-
-  private podMembershipChanged(pod: Pod): void {
-    for (const k of servicesForLabels(this.svcInf, pod.metadata.namespace ?? '', pod.metadata.labels)) this.loop.enqueue(k);
-  }
 
   private cacheMoved(slice: EndpointSlice): void {
     const key = sliceServiceKey(slice);
@@ -234,8 +198,8 @@ export class EndpointSliceController implements Reconciler {
       this.awaitingCache.delete(key);
       return;
     }
-    if (svc.spec?.type === 'ExternalName' || !serviceSelector(svc)) return;
-    const pods = podsForService(this.podInf, svc);
+    const pods = managedServicePods(this.podInf, svc);
+    if (!pods) return;
     // Slices being deleted are left alone, lest the controller wait on them forever.
     const slices = this.sliceInf.byIndex(SLICE_SERVICE_INDEX, key).filter((s) => !s.metadata.deletionTimestamp);
     if (this.tracker.staleSlices(key, slices)) {
@@ -248,7 +212,7 @@ export class EndpointSliceController implements Reconciler {
     try {
       await this.reconcileSlices(svc, pods, slices, triggerTime);
     } catch (e) {
-      this.recorder.event({ ...svc, apiVersion: 'v1', kind: 'Service' }, 'Warning', 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${svc.metadata.namespace}/${svc.metadata.name}: ${ERR(e)}`);
+      this.recorder.event({ ...svc, apiVersion: 'v1', kind: 'Service' }, 'Warning', 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${svc.metadata.namespace}/${svc.metadata.name}: ${errorMessage(e)}`);
       throw e;
     }
   }
@@ -276,10 +240,10 @@ export class EndpointSliceController implements Reconciler {
       try {
         await this.deleteSlice(svc, s);
       } catch (e) {
-        errs.push(new Error(`error deleting ${s.metadata.name} EndpointSlice for Service ${svc.metadata.namespace}/${svc.metadata.name}: ${ERR(e)}`));
+        errs.push(new Error(`error deleting ${s.metadata.name} EndpointSlice for Service ${svc.metadata.namespace}/${svc.metadata.name}: ${errorMessage(e)}`));
       }
     }
-    if (errs.length) throw errs.length === 1 ? errs[0] : new Error(errs.map(ERR).join(', '));
+    if (errs.length) throw errs.length === 1 ? errs[0] : new Error(errs.map(errorMessage).join(', '));
   }
 
   private async deleteSlice(svc: Service, slice: EndpointSlice): Promise<void> {
@@ -446,7 +410,7 @@ export class EndpointSliceController implements Reconciler {
           created = await this.client.create<EndpointSlice>({ ...ENDPOINTSLICES, namespace: ns }, s);
         } catch (e) {
           if (isNamespaceTerminating(e)) return;
-          throw new Error(`failed to create EndpointSlice for Service ${ns}/${svc.metadata.name}: ${ERR(e)}`);
+          throw new Error(`failed to create EndpointSlice for Service ${ns}/${svc.metadata.name}: ${errorMessage(e)}`);
         }
         this.tracker.update(created);
       }
@@ -458,7 +422,7 @@ export class EndpointSliceController implements Reconciler {
       try {
         updated = await this.client.update<EndpointSlice>({ ...ENDPOINTSLICES, namespace: ns, name: s.metadata.name }, s);
       } catch (e) {
-        throw new Error(`failed to update ${s.metadata.name} EndpointSlice for Service ${ns}/${svc.metadata.name}: ${ERR(e)}`);
+        throw new Error(`failed to update ${s.metadata.name} EndpointSlice for Service ${ns}/${svc.metadata.name}: ${errorMessage(e)}`);
       }
       this.tracker.update(updated);
     }
@@ -466,7 +430,7 @@ export class EndpointSliceController implements Reconciler {
       try {
         await this.deleteSlice(svc, s);
       } catch (e) {
-        throw new Error(`failed to delete ${s.metadata.name} EndpointSlice for Service ${ns}/${svc.metadata.name}: ${ERR(e)}`);
+        throw new Error(`failed to delete ${s.metadata.name} EndpointSlice for Service ${ns}/${svc.metadata.name}: ${errorMessage(e)}`);
       }
     }
   }

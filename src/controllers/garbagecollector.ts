@@ -7,7 +7,7 @@ import { apiVersionOf, type KObject, type OwnerReference } from '../api/object.j
 import type { APIResource } from '../client/discovery.js';
 import { isApiError, type RestClient, type ResourceRef } from '../client/rest.js';
 import { OWNER_UID_INDEX, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
 
 /** Resources the collector follows: everything served except the ones nobody owns or is owned. */
 const SKIP = new Set(['bindings', 'events']);

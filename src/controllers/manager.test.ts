@@ -5,26 +5,18 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { startControllers, type ControllerManager } from './manager.js';
+import { stays, waitFor } from '../testing/wait.js';
 
 let cp: TestControlPlane;
 before(async () => { cp = await startTestControlPlane(); });
 after(async () => { await cp.stop(); });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('only the leader acts, and the other takes over when it stops', async () => {
   const managers: ControllerManager[] = [];
   try {
-    managers.push(await startControllers({ server: cp.url, token: cp.token, scheduler: false }));
-    managers.push(await startControllers({ server: cp.url, token: cp.token, scheduler: false }));
+    managers.push(await startControllers({ server: cp.url, token: cp.token }));
+    managers.push(await startControllers({ server: cp.url, token: cp.token }));
     const LEASE = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-system', name: 'kube-controller-manager' };
     const lease = await waitFor('a leader', async () => {
       try { const l = await cp.client.get(LEASE); return (l.spec as { holderIdentity?: string }).holderIdentity ? l : undefined; } catch { return undefined; }
@@ -36,8 +28,7 @@ test('only the leader acts, and the other takes over when it stops', async () =>
     await cp.client.create(RS, rs);
     await waitFor('3 pods', async () => (await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length === 3);
     // Two managers, one actor: the count stays exactly 3.
-    await new Promise((r) => setTimeout(r, 1000));
-    assert.equal((await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length, 3);
+    await stays('exactly 3 pods', async () => (await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length === 3, 1000);
     // Exactly one leads; stop it: the lease is released and the other takes over and acts.
     await waitFor('one leader', async () => managers.filter((m) => m.isLeader()).length === 1);
     const leader = managers.find((m) => m.isLeader())!;

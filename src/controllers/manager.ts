@@ -1,15 +1,12 @@
-// The controller manager (and, in this process, the scheduler): shared informers and the
-// controllers that run on them, talking to the cluster only through the API server. Each
-// acts only while it holds its Lease (kube-controller-manager / kube-scheduler in
-// kube-system), so two control planes sharing a store never both act.
+// The controller manager (kube-controller-manager): shared informers and the controllers that
+// run on them, talking to the cluster only through the API server. They act only while this
+// process holds the kube-controller-manager Lease in kube-system, so two control planes sharing
+// a store never both act. The scheduler is a component of its own (src/scheduler/server.ts).
 
-import os from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { serverPreferredResources } from '../client/discovery.js';
 import { RestClient } from '../client/rest.js';
 import { SharedInformerFactory } from '../client/informer.js';
-import { LeaderElector } from '../client/leaderelection.js';
-import { Scheduler } from '../scheduler/scheduler.js';
+import { runLeaderElected, type Runnable } from '../client/leaderelection.js';
 import { DeploymentController } from './deployment.js';
 import { EndpointsController } from './endpoints.js';
 import { EndpointSliceController } from './endpointslice.js';
@@ -27,18 +24,13 @@ export interface ControllerManagerOptions {
   /** The cluster CA, PEM. */
   caData?: string;
   log?: (msg: string) => void;
-  /** Run the scheduler too (default true). */
-  scheduler?: boolean;
   /** Node lifecycle timings (grace period before a silent node is Unknown, ...). */
   nodeLifecycle?: { nodeMonitorGracePeriodMs?: number; monitorPeriodMs?: number };
   /** Extra controllers built on the same informers (node lifecycle, simulated nodes...). */
   extra?: (client: RestClient, factory: SharedInformerFactory) => Runnable[];
 }
 
-export interface Runnable {
-  start(): void;
-  stop(): Promise<void>;
-}
+export type { Runnable };
 
 export interface ControllerManager {
   client: RestClient;
@@ -46,24 +38,6 @@ export interface ControllerManager {
   /** Whether this manager's controllers hold the kube-controller-manager Lease now. */
   isLeader(): boolean;
   stop(): Promise<void>;
-}
-
-function leaderGroup(client: RestClient, name: string, members: Runnable[], log?: (m: string) => void): LeaderElector {
-  const identity = `${os.hostname()}_${randomBytes(4).toString('hex')}`;
-  const elector = new LeaderElector({
-    client, namespace: 'kube-system', name, identity,
-    callbacks: {
-      onStartedLeading: (signal) => {
-        log?.(`${name}: ${identity} became leader`);
-        for (const m of members) m.start();
-        signal.addEventListener('abort', () => { void Promise.all(members.map((m) => m.stop())); }, { once: true });
-      },
-      onStoppedLeading: () => log?.(`${name}: ${identity} stopped leading`),
-    },
-    onError: (e) => log?.(`${name} leader election: ${(e as Error)?.message ?? String(e)}`),
-  });
-  void elector.run();
-  return elector;
 }
 
 export async function startControllers(opts: ControllerManagerOptions): Promise<ControllerManager> {
@@ -83,17 +57,15 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     new PodGCController(client, factory, { log: opts.log }),
     ...(opts.extra?.(client, factory) ?? []),
   ];
-  const scheduling: Runnable[] = opts.scheduler === false ? [] : [new Scheduler(client, factory, { log: opts.log })];
   factory.start();
   await factory.waitForCacheSync(30_000);
-  const electors = [leaderGroup(client, 'kube-controller-manager', controllers, opts.log)];
-  if (scheduling.length) electors.push(leaderGroup(client, 'kube-scheduler', scheduling, opts.log));
+  const elector = runLeaderElected(client, 'kube-controller-manager', controllers, opts.log);
   return {
     client, factory,
-    isLeader: () => electors[0].isLeader(),
+    isLeader: () => elector.isLeader(),
     async stop() {
-      await Promise.all(electors.map((e) => e.stop()));
-      await Promise.all([...controllers, ...scheduling].map((c) => c.stop().catch(() => undefined)));
+      await elector.stop();
+      await Promise.all(controllers.map((c) => c.stop().catch(() => undefined)));
       await factory.stop();
       client.close();
     },

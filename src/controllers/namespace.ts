@@ -4,9 +4,8 @@
 import type { APIResource } from '../client/discovery.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
-import type { KObject } from '../api/object.js';
-import { nowRFC3339 } from '../api/object.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
+import { nowRFC3339, type KObject } from '../api/object.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
 
 export class NamespaceController implements Reconciler {
   readonly name = 'namespace';
@@ -26,7 +25,7 @@ export class NamespaceController implements Reconciler {
 
   async reconcile(name: string): Promise<number | void> {
     const ns = this.ns.get(name);
-    if (!ns || !ns.metadata.deletionTimestamp) return;
+    if (!ns?.metadata.deletionTimestamp) return;
     let remaining = 0;
     const left: string[] = [];
     for (const ri of this.resources) {

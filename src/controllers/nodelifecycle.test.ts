@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { nowMicro, nowRFC3339, type KObject } from '../api/object.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { waitFor } from '../client/testing/wait.js';
+import { waitFor } from '../testing/wait.js';
 import { SimulatedNodes } from '../node/simulated.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { NodeLifecycleController } from './nodelifecycle.js';
 import { PodGCController } from './podgc.js';
 import { TaintEvictionController } from './tainteviction.js';
-import { matchingTolerations, minTolerationMs, toleratesTaint, withPodCondition, type Taint } from './taints.js';
+import { matchingTolerations, minTolerationMs, toleratesTaint } from '../api/taints.js';
+import { withPodCondition } from '../api/conditions.js';
+import { NODES, type Taint } from '../api/types.js';
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
 const EVENTS = { group: '', version: 'v1', resource: 'events', namespace: 'default' };
 const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-node-lease' };
@@ -99,23 +100,23 @@ test('a node that stops heartbeating goes Unknown, is tainted unreachable, and i
         spec: { nodeName: dead, tolerations: SHORT_TOLERATIONS, containers: [{ name: 'web', image: 'nginx' }] },
       });
     }
-    await waitFor(async () => (await h.client.list(PODS)).items.every((p) => cond(p, 'Ready')?.status === 'True'), 'pods running', 5000);
+    await waitFor('pods running', async () => (await h.client.list(PODS)).items.every((p) => cond(p, 'Ready')?.status === 'True'), 5000);
     if (RS) {
       // The ReplicaSet adopts the three orphans; its own replacements have no node (no scheduler here).
       await h.client.create({ group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' }, {
         apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default' },
         spec: { replicas: 3, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { tolerations: SHORT_TOLERATIONS, containers: [{ name: 'web', image: 'nginx' }] } } },
       });
-      await waitFor(async () => (await h.client.list(PODS)).items.every((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet'), 'pods adopted', 5000);
+      await waitFor('pods adopted', async () => (await h.client.list(PODS)).items.every((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet'), 5000);
     }
 
     h.sim.stopHeartbeat(dead);
     const silentAt = Date.now();
     let node!: KObject;
-    await waitFor(async () => {
+    await waitFor('Ready=Unknown', async () => {
       node = await h.client.get({ ...NODES, name: dead });
       return cond(node, 'Ready')?.status === 'Unknown';
-    }, 'Ready=Unknown', 8000);
+    }, 8000);
     assert.ok(Date.now() - silentAt >= 1500, 'not before the grace period');
     for (const type of ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']) {
       const c = cond(node, type)!;
@@ -123,43 +124,43 @@ test('a node that stops heartbeating goes Unknown, is tainted unreachable, and i
       assert.equal(c.reason, 'NodeStatusUnknown');
       assert.equal(c.message, 'Kubelet stopped posting node status.');
     }
-    await waitFor(async () => {
+    await waitFor('unreachable taints', async () => {
       node = await h.client.get({ ...NODES, name: dead });
       return hasTaint(node, 'node.kubernetes.io/unreachable', 'NoExecute') && hasTaint(node, 'node.kubernetes.io/unreachable', 'NoSchedule');
-    }, 'unreachable taints', 5000);
+    }, 5000);
     for (const t of taints(node)) assert.match(String(t.timeAdded), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // The live nodes are untouched.
     assert.deepEqual(taints(await h.client.get({ ...NODES, name: live1 })), []);
 
     // Its pods were marked not ready at once, then evicted when their 2 s toleration ran out.
-    await waitFor(async () => {
+    await waitFor('pods evicted', async () => {
       const pods = (await h.client.list(PODS)).items.filter((p) => p.metadata.name!.startsWith('orig-'));
       return pods.length === 3 && pods.every((p) => p.metadata.deletionTimestamp);
-    }, 'pods evicted', 8000);
+    }, 8000);
     for (const p of (await h.client.list(PODS)).items.filter((x) => x.metadata.name!.startsWith('orig-'))) {
       assert.equal(cond(p, 'Ready')?.status, 'False', JSON.stringify(p.status));
       assert.equal(cond(p, 'DisruptionTarget')?.reason, 'DeletionByTaintManager');
     }
-    await waitFor(async () => {
+    await waitFor('events', async () => {
       const evs = (await h.client.list(EVENTS)).items;
       return evs.some((e) => e.reason === 'TaintManagerEviction' && e.message === 'Marking for deletion Pod default/orig-0')
         && evs.some((e) => e.reason === 'NodeNotReady' && e.message === `Node ${dead} status is now: NodeNotReady`)
         && evs.some((e) => e.reason === 'NodeNotReady' && e.message === 'Node is not ready' && (e.involvedObject as { kind?: string }).kind === 'Pod');
-    }, 'events', 5000);
+    }, 5000);
     // The silent kubelet cannot confirm: the pods stay Terminating ...
     assert.equal((await h.client.list(PODS)).items.filter((p) => p.metadata.name!.startsWith('orig-')).length, 3);
     if (RS) {
       // ... and the ReplicaSet, not counting terminating pods, has made replacements already.
-      await waitFor(async () => (await h.client.list(PODS)).items.filter((p) => !p.metadata.deletionTimestamp && p.metadata.ownerReferences?.[0]?.name === 'web').length === 3, 'replacements', 5000);
+      await waitFor('replacements', async () => (await h.client.list(PODS)).items.filter((p) => !p.metadata.deletionTimestamp && p.metadata.ownerReferences?.[0]?.name === 'web').length === 3, 5000);
     }
 
     // The kubelet comes back: Ready again, taints gone, and the terminating pods are finished off.
     h.sim.resumeHeartbeat(dead);
-    await waitFor(async () => {
+    await waitFor('node ready and untainted', async () => {
       node = await h.client.get({ ...NODES, name: dead });
       return cond(node, 'Ready')?.status === 'True' && taints(node).length === 0;
-    }, 'node ready and untainted', 5000);
-    await waitFor(async () => (await h.client.list(PODS)).items.every((p) => !p.metadata.name!.startsWith('orig-')), 'terminating pods deleted', 5000);
+    }, 5000);
+    await waitFor('terminating pods deleted', async () => (await h.client.list(PODS)).items.every((p) => !p.metadata.name!.startsWith('orig-')), 5000);
   } finally {
     await h.stop();
   }
@@ -172,9 +173,9 @@ test('cordon taints unschedulable; a not-ready node is tainted not-ready; pods o
 
     // kubectl cordon / uncordon.
     await h.client.patch({ ...NODES, name: a }, { spec: { unschedulable: true } }, 'merge');
-    await waitFor(async () => hasTaint(await h.client.get({ ...NODES, name: a }), 'node.kubernetes.io/unschedulable', 'NoSchedule'), 'unschedulable taint');
+    await waitFor('unschedulable taint', async () => hasTaint(await h.client.get({ ...NODES, name: a }), 'node.kubernetes.io/unschedulable', 'NoSchedule'));
     await h.client.patch({ ...NODES, name: a }, { spec: { unschedulable: null } }, 'merge');
-    await waitFor(async () => taints(await h.client.get({ ...NODES, name: a })).length === 0, 'unschedulable taint removed');
+    await waitFor('unschedulable taint removed', async () => taints(await h.client.get({ ...NODES, name: a })).length === 0);
 
     // A node whose kubelet reports Ready=False (and keeps its lease fresh).
     const now = nowRFC3339();
@@ -183,17 +184,17 @@ test('cordon taints unschedulable; a not-ready node is tainted not-ready; pods o
       status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'container runtime network not ready', lastHeartbeatTime: now, lastTransitionTime: now }] },
     });
     await h.client.create(LEASES, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'sick', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'sick', leaseDurationSeconds: 40, renewTime: nowMicro() } });
-    await waitFor(async () => {
+    await waitFor('not-ready taints', async () => {
       const n = await h.client.get({ ...NODES, name: 'sick' });
       return hasTaint(n, 'node.kubernetes.io/not-ready', 'NoExecute') && hasTaint(n, 'node.kubernetes.io/not-ready', 'NoSchedule');
-    }, 'not-ready taints', 1800);
+    }, 1800);
 
     // Pods of a node that is deleted are force-deleted by pod GC after the quarantine.
     await h.client.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', namespace: 'default' }, spec: { nodeName: b, containers: [{ name: 'c', image: 'nginx' }] } });
-    await waitFor(async () => cond((await getOrUndefined(h.client, { ...PODS, name: 'orphan' }))!, 'Ready')?.status === 'True', 'orphan running');
+    await waitFor('orphan running', async () => cond((await getOrUndefined(h.client, { ...PODS, name: 'orphan' }))!, 'Ready')?.status === 'True');
     await h.sim.remove([b]);
     const gone = Date.now();
-    await waitFor(async () => !(await getOrUndefined(h.client, { ...PODS, name: 'orphan' })), 'orphan collected', 5000);
+    await waitFor('orphan collected', async () => !(await getOrUndefined(h.client, { ...PODS, name: 'orphan' })), 5000);
     assert.ok(Date.now() - gone >= 400, 'not before the quarantine');
   } finally {
     await h.stop();

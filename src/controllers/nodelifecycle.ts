@@ -6,17 +6,15 @@
 // spec.unschedulable (TaintNodesByCondition), and stops tainting when a whole zone goes dark
 // (most likely the control plane's own network, not the nodes).
 
+import { TokenBucket } from '../client/flowcontrol.js';
 import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
 import { EventRecorder } from '../client/events.js';
-import type { Informer, SharedInformerFactory } from '../client/informer.js';
+import { POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop } from './controller.js';
-import {
-  getCondition, LEASES, matchTaint, NODE_LEASE_NAMESPACE, NODES, nodeTaints, POD_NODE_NAME_INDEX, podNodeName,
-  podNodeNameIndexFunc, PODS, TAINT_NODE_DISK_PRESSURE, TAINT_NODE_MEMORY_PRESSURE, TAINT_NODE_NETWORK_UNAVAILABLE,
-  TAINT_NODE_NOT_READY, TAINT_NODE_PID_PRESSURE, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, taintExists,
-  withPodCondition, type Condition, type Taint,
-} from './taints.js';
+import { ControllerLoop } from '../client/controller.js';
+import { getCondition, podNodeName, withPodCondition, type Condition } from '../api/conditions.js';
+import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS, TAINT_NODE_DISK_PRESSURE, TAINT_NODE_MEMORY_PRESSURE, TAINT_NODE_NETWORK_UNAVAILABLE, TAINT_NODE_NOT_READY, TAINT_NODE_PID_PRESSURE, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, type Taint } from '../api/types.js';
+import { matchTaint, nodeTaints, taintExists } from '../api/taints.js';
 
 export interface NodeLifecycleOptions {
   /** How long a node may go without renewing its lease or status before it is Unknown (v1.32: 50 s). */
@@ -88,28 +86,6 @@ function microTimeMs(t: string | undefined): number {
   return Date.parse(t);
 }
 
-/** A token bucket that answers at once (flowcontrol's TryAccept); qps 0 never accepts. */
-class TokenBucket {
-  private tokens: number;
-  private last = Date.now();
-  constructor(private qps: number, private readonly burst = 1) { this.tokens = burst; }
-  setQPS(qps: number): void {
-    if (qps === this.qps) return;
-    this.qps = qps;
-    this.tokens = qps > 0 ? this.burst : 0;
-    this.last = Date.now();
-  }
-  tryAccept(): boolean {
-    if (this.qps <= 0) return false;
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
 /**
  * RateLimitedTimedQueue: nodes waiting to be tainted NoExecute, worked at the zone's rate. A node
  * stays a member after it is tainted (so it is not tainted again) until remove() drops it.
@@ -152,13 +128,8 @@ export class NodeLifecycleController {
   private readonly podLoop: ControllerLoop;
   private readonly log: (msg: string) => void;
 
-  private readonly gracePeriodMs: number;
-  private readonly startupGracePeriodMs: number;
-  private readonly monitorPeriodMs: number;
-  private readonly evictionQPS: number;
-  private readonly secondaryEvictionQPS: number;
-  private readonly largeClusterThreshold: number;
-  private readonly unhealthyZoneThreshold: number;
+  /** The options, with kube-controller-manager's defaults where unset. */
+  private readonly cfg: Required<Omit<NodeLifecycleOptions, 'log'>>;
 
   private readonly knownNodes = new Map<string, KObject>();
   private readonly health = new Map<string, NodeHealth>();
@@ -173,13 +144,12 @@ export class NodeLifecycleController {
 
   constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: NodeLifecycleOptions = {}) {
     this.log = opts.log ?? (() => {});
-    this.gracePeriodMs = opts.nodeMonitorGracePeriodMs ?? 50_000;
-    this.startupGracePeriodMs = opts.nodeStartupGracePeriodMs ?? 60_000;
-    this.monitorPeriodMs = opts.monitorPeriodMs ?? 5_000;
-    this.evictionQPS = opts.evictionLimiterQPS ?? 0.1;
-    this.secondaryEvictionQPS = opts.secondaryEvictionLimiterQPS ?? 0.01;
-    this.largeClusterThreshold = opts.largeClusterThreshold ?? 50;
-    this.unhealthyZoneThreshold = opts.unhealthyZoneThreshold ?? 0.55;
+    this.cfg = {
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? 50_000, nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs ?? 60_000,
+      monitorPeriodMs: opts.monitorPeriodMs ?? 5_000, evictionLimiterQPS: opts.evictionLimiterQPS ?? 0.1,
+      secondaryEvictionLimiterQPS: opts.secondaryEvictionLimiterQPS ?? 0.01, largeClusterThreshold: opts.largeClusterThreshold ?? 50,
+      unhealthyZoneThreshold: opts.unhealthyZoneThreshold ?? 0.55,
+    };
 
     this.recorder = new EventRecorder(client, { component: 'node-controller', onError: (e) => this.log(`node-controller events: ${(e as Error)?.message ?? e}`) });
     this.nodes = factory.informerFor(NODES);
@@ -207,7 +177,7 @@ export class NodeLifecycleController {
       if (this.stopped) return;
       this.monitoring = this.monitorNodeHealth()
         .catch((e) => this.log(`node-lifecycle: monitoring node health: ${(e as Error)?.message ?? e}`))
-        .finally(() => { if (!this.stopped) this.monitorTimer = setTimeout(monitor, this.monitorPeriodMs); });
+        .finally(() => { if (!this.stopped) this.monitorTimer = setTimeout(monitor, this.cfg.monitorPeriodMs); });
     };
     monitor();
     const taint = (): void => {
@@ -346,7 +316,7 @@ export class NodeLifecycleController {
       }
       if (!result) return;
       node = result.node;
-      if (!(node.metadata.labels ?? {})[LABEL_EXCLUDE_DISRUPTION]) {
+      if (!node.metadata.labels?.[LABEL_EXCLUDE_DISRUPTION]) {
         const z = zoneKey(node);
         (zoneConditions.get(z) ?? zoneConditions.set(z, []).get(z)!).push(result.current);
       }
@@ -382,11 +352,11 @@ export class NodeLifecycleController {
     let gracePeriod: number;
     if (!currentReady) {
       observed = { type: 'Ready', status: 'Unknown', lastHeartbeatTime: node.metadata.creationTimestamp, lastTransitionTime: node.metadata.creationTimestamp };
-      gracePeriod = this.startupGracePeriodMs;
+      gracePeriod = this.cfg.nodeStartupGracePeriodMs;
       health = health ? { ...health, ready: undefined } : { probeTimestamp: created, readyTransitionTimestamp: created, status: [] };
     } else {
       observed = { ...currentReady };
-      gracePeriod = this.gracePeriodMs;
+      gracePeriod = this.cfg.nodeMonitorGracePeriodMs;
     }
     const saved = health?.ready;
     if (!health) {
@@ -452,7 +422,7 @@ export class NodeLifecycleController {
     const z = zoneKey(node);
     let t = this.tainters.get(z);
     if (!t) {
-      t = new ZoneTainter(this.evictionQPS);
+      t = new ZoneTainter(this.cfg.evictionLimiterQPS);
       this.tainters.set(z, t);
       this.zoneStates.set(z, 'Initial');
     }
@@ -496,15 +466,15 @@ export class NodeLifecycleController {
     let ready = 0, notReady = 0;
     for (const c of conditions) { if (c?.status === 'True') ready++; else notReady++; }
     if (ready === 0 && notReady > 0) return 'FullDisruption';
-    if (notReady > 2 && notReady / (notReady + ready) >= this.unhealthyZoneThreshold) return 'PartialDisruption';
+    if (notReady > 2 && notReady / (notReady + ready) >= this.cfg.unhealthyZoneThreshold) return 'PartialDisruption';
     return 'Normal';
   }
 
   private setLimiterInZone(zone: string, size: number, state: ZoneState): void {
     const t = this.tainters.get(zone);
     if (!t) return;
-    if (state === 'Normal' || state === 'FullDisruption') t.limiter.setQPS(this.evictionQPS);
-    else if (state === 'PartialDisruption') t.limiter.setQPS(size > this.largeClusterThreshold ? this.secondaryEvictionQPS : 0);
+    if (state === 'Normal' || state === 'FullDisruption') t.limiter.setQPS(this.cfg.evictionLimiterQPS);
+    else if (state === 'PartialDisruption') t.limiter.setQPS(size > this.cfg.largeClusterThreshold ? this.cfg.secondaryEvictionLimiterQPS : 0);
   }
 
   /** When every zone has lost every node, the fault is most likely ours: untaint all and stop tainting. */

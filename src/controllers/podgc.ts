@@ -8,9 +8,9 @@ import { nowRFC3339, type KObject } from '../api/object.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { parallelize } from './nodelifecycle.js';
-import {
-  isNodeReady, NODES, nodeTaints, podNodeName, podPhase, PODS, TAINT_NODE_OUT_OF_SERVICE, withPodCondition, type Condition,
-} from './taints.js';
+import { isNodeReady, podNodeName, podPhase, withPodCondition, type Condition } from '../api/conditions.js';
+import { NODES, PODS, TAINT_NODE_OUT_OF_SERVICE } from '../api/types.js';
+import { nodeTaints } from '../api/taints.js';
 
 export interface PodGCOptions {
   /** How often pods are looked at (20 s). */
@@ -27,9 +27,8 @@ export class PodGCController {
   private readonly nodes: Informer;
   private readonly pods: Informer;
   private readonly log: (msg: string) => void;
-  private readonly periodMs: number;
-  private readonly quarantineMs: number;
-  private readonly threshold: number;
+  /** The options, with kube-controller-manager's defaults where unset. */
+  private readonly cfg: Required<Omit<PodGCOptions, 'log'>>;
   /** Node names pods point at that the cache lacks, with when that was first seen. */
   private readonly missingSince = new Map<string, number>();
   private timer?: NodeJS.Timeout;
@@ -38,9 +37,7 @@ export class PodGCController {
 
   constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: PodGCOptions = {}) {
     this.log = opts.log ?? (() => {});
-    this.periodMs = opts.gcCheckPeriodMs ?? 20_000;
-    this.quarantineMs = opts.quarantineMs ?? 40_000;
-    this.threshold = opts.terminatedPodThreshold ?? 12_500;
+    this.cfg = { gcCheckPeriodMs: opts.gcCheckPeriodMs ?? 20_000, quarantineMs: opts.quarantineMs ?? 40_000, terminatedPodThreshold: opts.terminatedPodThreshold ?? 12_500 };
     this.nodes = factory.informerFor(NODES);
     this.pods = factory.informerFor(PODS);
   }
@@ -51,7 +48,7 @@ export class PodGCController {
       if (this.stopped) return;
       this.running = this.gc()
         .catch((e) => this.log(`${this.name}: ${(e as Error)?.message ?? e}`))
-        .finally(() => { if (!this.stopped) this.timer = setTimeout(tick, this.periodMs); });
+        .finally(() => { if (!this.stopped) this.timer = setTimeout(tick, this.cfg.gcCheckPeriodMs); });
     };
     this.timer = setTimeout(tick, 0);
   }
@@ -67,7 +64,7 @@ export class PodGCController {
     if (!this.nodes.hasSynced() || !this.pods.hasSynced()) return;
     const pods = this.pods.list();
     const nodes = this.nodes.list();
-    if (this.threshold > 0) await this.gcTerminated(pods);
+    if (this.cfg.terminatedPodThreshold > 0) await this.gcTerminated(pods);
     await this.gcTerminating(pods);
     await this.gcOrphaned(pods, nodes);
     await this.gcUnscheduledTerminating(pods);
@@ -75,7 +72,7 @@ export class PodGCController {
 
   private async gcTerminated(pods: KObject[]): Promise<void> {
     const terminated = pods.filter((p) => { const ph = podPhase(p); return ph !== '' && ph !== 'Pending' && ph !== 'Running' && ph !== 'Unknown'; });
-    const n = terminated.length - this.threshold;
+    const n = terminated.length - this.cfg.terminatedPodThreshold;
     if (n <= 0) return;
     terminated.sort(byEvictionAndCreation);
     await parallelize(terminated.slice(0, n), 16, (p) => this.markFailedAndDelete(p));
@@ -104,7 +101,7 @@ export class PodGCController {
     const deleted = new Set<string>();
     for (const [name, since] of [...this.missingSince]) {
       if (existing.has(name) || !referenced.has(name)) { this.missingSince.delete(name); continue; }
-      if (now - since < this.quarantineMs) continue;
+      if (now - since < this.cfg.quarantineMs) continue;
       // The cache may lag: only the server's word that the node is gone counts.
       try {
         await this.client.get({ ...NODES, name });

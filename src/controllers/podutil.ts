@@ -6,50 +6,17 @@
 import type { KObject, OwnerReference } from '../api/object.js';
 import { isNotFound, isApiError, type RestClient, type ResourceRef } from '../client/rest.js';
 import type { Selector } from '../api/labels.js';
-
-export interface PodCondition {
-  type: string;
-  status: string;
-  lastProbeTime?: string | null;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface ContainerStatus {
-  name?: string;
-  ready?: boolean;
-  restartCount?: number;
-  [k: string]: unknown;
-}
-
-export interface Pod extends KObject {
-  spec?: { nodeName?: string; initContainers?: { name: string; restartPolicy?: string }[]; [k: string]: unknown };
-  status?: {
-    phase?: string;
-    conditions?: PodCondition[];
-    containerStatuses?: ContainerStatus[];
-    initContainerStatuses?: ContainerStatus[];
-    [k: string]: unknown;
-  };
-}
+import { getCondition, isPodReady } from '../api/conditions.js';
+import type { Pod } from '../api/types.js';
 
 /** The annotation that tells the ReplicaSet controller which pods to give up first (lower first). */
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
-
-export function podReadyCondition(pod: Pod): PodCondition | undefined {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
-export function isPodReady(pod: Pod): boolean {
-  return podReadyCondition(pod)?.status === 'True';
-}
 
 /** Ready for at least minReadySeconds (podutil.IsPodAvailable). */
 export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number = Date.now()): boolean {
   if (!isPodReady(pod)) return false;
   if (!minReadySeconds) return true;
-  const t = podReadyCondition(pod)?.lastTransitionTime;
+  const t = getCondition(pod, 'Ready')?.lastTransitionTime;
   if (!t) return false;
   return Date.parse(t) + minReadySeconds * 1000 < now;
 }
@@ -62,6 +29,26 @@ export function isPodActive(pod: Pod): boolean {
 
 export function controllerOf(obj: KObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+}
+
+export function labelsChanged(old: KObject, cur: KObject): boolean {
+  return JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
+}
+
+/**
+ * An update as the controller of the owner kind sees it (updatePod, updateReplicaSet): when the
+ * controller reference changed, the previous owner must look again; the current owner looks
+ * again; an orphan (no controller) may be adopted by whichever owner selects it.
+ */
+export function controllerUpdate<T>(old: KObject, cur: KObject, resolve: (namespace: string | undefined, ref: OwnerReference) => T | undefined): { previous?: T; current?: T; orphan: boolean; refChanged: boolean } {
+  const curRef = controllerOf(cur), oldRef = controllerOf(old);
+  const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
+  return {
+    previous: refChanged && oldRef ? resolve(old.metadata.namespace, oldRef) : undefined,
+    current: curRef ? resolve(cur.metadata.namespace, curRef) : undefined,
+    orphan: !curRef,
+    refChanged,
+  };
 }
 
 /** metav1.NewControllerRef. */
@@ -97,7 +84,7 @@ function deletionCost(pod: Pod): number {
 
 function readyTime(pod: Pod): number {
   if (!isPodReady(pod)) return 0;
-  const t = podReadyCondition(pod)?.lastTransitionTime;
+  const t = getCondition(pod, 'Ready')?.lastTransitionTime;
   return t ? Date.parse(t) : 0;
 }
 
@@ -191,11 +178,22 @@ export interface ClaimOptions {
   /** Where the claimed kind lives: pods, or replicasets. */
   resource: Omit<ResourceRef, 'name' | 'namespace'>;
   owner: KObject;
+  /** Where the owner's kind lives: the owner is read live before anything is adopted. */
+  ownerResource: Omit<ResourceRef, 'name' | 'namespace'>;
   ownerApiVersion: string;
   ownerKind: string;
   selector: Selector;
-  /** Confirms, with a live read, that the owner is not being deleted before adopting anything. */
-  canAdopt: () => Promise<void>;
+}
+
+/**
+ * RecheckDeletionTimestamp: a live read of the owner confirms it is the same object and not
+ * being deleted, before a controller adopts anything for it.
+ */
+async function recheckOwner(o: ClaimOptions): Promise<void> {
+  const { namespace, name, uid } = o.owner.metadata;
+  const fresh = await o.client.get({ ...o.ownerResource, namespace, name });
+  if (fresh.metadata.uid !== uid) throw new Error(`original ${o.ownerKind} ${namespace}/${name} is gone: got uid ${fresh.metadata.uid}, wanted ${uid}`);
+  if (fresh.metadata.deletionTimestamp) throw new Error(`${namespace}/${name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
 }
 
 /**
@@ -227,7 +225,7 @@ export async function claimObjects<T extends KObject>(objs: T[], o: ClaimOptions
     if (ownerDeleting || !matches || obj.metadata.deletionTimestamp) continue;
     if (o.owner.metadata.namespace && o.owner.metadata.namespace !== obj.metadata.namespace) continue;
     try {
-      adoptChecked ??= o.canAdopt();
+      adoptChecked ??= recheckOwner(o);
       await adoptChecked;
       const owner = newControllerRef(o.owner, o.ownerApiVersion, o.ownerKind);
       const adopted = await o.client.patch<T>(target, { metadata: { ownerReferences: [owner], uid: obj.metadata.uid } }, 'strategic');

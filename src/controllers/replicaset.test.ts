@@ -2,19 +2,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { podsToDelete, type Pod } from './podutil.js';
-import { slowStartBatch, type ReplicaSet } from './replicaset.js';
-import { startFakeKubelet, startFaultProxy, startWorkloadControllers, waitFor, type FakeKubelet, type FaultProxy, type Workloads } from './workload-testing.js';
+import { podsToDelete } from './podutil.js';
+import { EVENTS, PODS, REPLICASETS as RS, type Pod, type ReplicaSet } from '../api/types.js';
+import { slowStartBatch } from './replicaset.js';
+import { startFakeKubelet, startFaultProxy, newTestNamespace, startWorkloadControllers, type FakeKubelet, type FaultProxy, type Workloads } from './workload-testing.js';
+import { waitFor } from '../testing/wait.js';
 
-const PODS = { group: '', version: 'v1', resource: 'pods' };
-const RS = { group: 'apps', version: 'v1', resource: 'replicasets' };
-const EVENTS = { group: '', version: 'v1', resource: 'events' };
 
 let cp: TestControlPlane;
 let proxy: FaultProxy;
 let w: Workloads;
 let kubelet: FakeKubelet;
-let nsSeq = 0;
 
 before(async () => {
   cp = await startTestControlPlane();
@@ -30,11 +28,7 @@ after(async () => {
   await cp?.stop();
 });
 
-async function newNamespace(): Promise<string> {
-  const name = `rs-test-${++nsSeq}`;
-  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
+const newNamespace = (): Promise<string> => newTestNamespace(cp, 'rs-test');
 
 function replicaSet(ns: string, name: string, replicas: number, labels: Record<string, string> = { app: name }): ReplicaSet {
   return {
@@ -54,10 +48,10 @@ const events = async (ns: string): Promise<KObject[]> => (await cp.client.list({
 test('creates spec.replicas pods from the template, owned by the ReplicaSet, and reports status', async () => {
   const ns = await newNamespace();
   const rs = await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'web', 3, { app: 'web', tier: 'fe' }));
-  const ready = await waitFor(async () => {
+  const ready = await waitFor('three available replicas', async () => {
     const r = await getRS(ns, 'web');
     return r.status?.availableReplicas === 3 && r.status.observedGeneration === 1 ? r : undefined;
-  }, 'three available replicas');
+  });
   assert.deepEqual(ready.status, { replicas: 3, fullyLabeledReplicas: 3, readyReplicas: 3, availableReplicas: 3, observedGeneration: 1 });
   const ps = await pods(ns);
   assert.equal(ps.length, 3);
@@ -67,10 +61,10 @@ test('creates spec.replicas pods from the template, owned by the ReplicaSet, and
     assert.deepEqual(p.metadata.labels, { app: 'web', tier: 'fe' });
     assert.deepEqual(p.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
   }
-  const evs = await waitFor(async () => {
+  const evs = await waitFor('three SuccessfulCreate events', async () => {
     const e = (await events(ns)).filter((x) => x.reason === 'SuccessfulCreate');
     return e.length === 3 ? e : undefined;
-  }, 'three SuccessfulCreate events');
+  });
   assert.deepEqual(evs.map((e) => e.message).sort(), ps.map((p) => `Created pod: ${p.metadata.name}`).sort());
   assert.deepEqual(evs[0].source, { component: 'replicaset-controller' });
   assert.equal((evs[0].involvedObject as { kind: string }).kind, 'ReplicaSet');
@@ -78,33 +72,33 @@ test('creates spec.replicas pods from the template, owned by the ReplicaSet, and
   // A deleted pod is replaced; a pod that finished (Failed) is replaced too.
   await cp.client.delete({ ...PODS, namespace: ns, name: ps[0].metadata.name });
   await cp.client.patch({ ...PODS, namespace: ns, name: ps[1].metadata.name, subresource: 'status' }, { status: { phase: 'Failed' } }, 'merge');
-  await waitFor(async () => {
+  await waitFor('replacements for the deleted and the failed pod', async () => {
     const all = await pods(ns);
     const active = all.filter((p) => p.status?.phase !== 'Failed');
     return active.length === 3 && !active.some((p) => p.metadata.name === ps[0].metadata.name || p.metadata.name === ps[1].metadata.name);
-  }, 'replacements for the deleted and the failed pod');
-  await waitFor(async () => (await getRS(ns, 'web')).status?.readyReplicas === 3, 'status back to 3 ready');
+  });
+  await waitFor('status back to 3 ready', async () => (await getRS(ns, 'web')).status?.readyReplicas === 3);
 });
 
 test('adopts matching orphans, releases pods whose labels stop matching', async () => {
   const ns = await newNamespace();
   const orphan = await cp.client.create<Pod>({ ...PODS, namespace: ns }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', labels: { app: 'api' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
   // The controller adopts only what its cache holds: a ReplicaSet it saw first would create two pods.
-  await waitFor(() => w.factory.informerFor(PODS).get(`${ns}/orphan`), 'the controller sees the orphan');
+  await waitFor('the controller sees the orphan', () => w.factory.informerFor(PODS).get(`${ns}/orphan`));
   const rs = await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'api', 2));
-  await waitFor(async () => (await activePods(ns)).length === 2, 'two pods');
+  await waitFor('two pods', async () => (await activePods(ns)).length === 2);
   const adopted = await cp.client.get<Pod>({ ...PODS, namespace: ns, name: 'orphan' });
   assert.equal(adopted.metadata.uid, orphan.metadata.uid);
   assert.deepEqual(adopted.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'api', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
   assert.equal((await events(ns)).filter((e) => e.reason === 'SuccessfulCreate').length, 1, 'only one pod created: the orphan counts');
 
   await cp.client.patch({ ...PODS, namespace: ns, name: 'orphan' }, { metadata: { labels: { app: 'other' } } }, 'merge');
-  await waitFor(async () => {
+  await waitFor('the relabelled pod released', async () => {
     const p = await cp.client.get<Pod>({ ...PODS, namespace: ns, name: 'orphan' });
     return !p.metadata.ownerReferences?.length;
-  }, 'the relabelled pod released');
-  await waitFor(async () => (await activePods(ns)).filter((p) => p.metadata.labels?.app === 'api').length === 2, 'a replacement for the released pod');
-  const r = await waitFor(async () => { const x = await getRS(ns, 'api'); return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined; }, 'status of 2');
+  });
+  await waitFor('a replacement for the released pod', async () => (await activePods(ns)).filter((p) => p.metadata.labels?.app === 'api').length === 2);
+  const r = await waitFor('status of 2', async () => { const x = await getRS(ns, 'api'); return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined; });
   assert.equal(r.status?.fullyLabeledReplicas, 2);
 });
 
@@ -113,7 +107,7 @@ test('fullyLabeledReplicas counts pods that carry all template labels', async ()
   // An orphan that matches the selector but lacks a template label.
   await cp.client.create<Pod>({ ...PODS, namespace: ns }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'partial', labels: { app: 'lbl' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
   await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'lbl', 2, { app: 'lbl', extra: 'yes' }));
-  const r = await waitFor(async () => { const x = await getRS(ns, 'lbl'); return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined; }, 'two replicas');
+  const r = await waitFor('two replicas', async () => { const x = await getRS(ns, 'lbl'); return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined; });
   assert.equal(r.status?.fullyLabeledReplicas, 1);
 });
 
@@ -146,23 +140,23 @@ test('scales down in Kubernetes ranking order', async () => {
   await mk('f-ready', { node: 'n1', phase: 'Running', ready: true });
   const tmpl = replicaSet(ns, 'rank', 6, { app: 'rank', ready: 'never' });
   await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, tmpl);
-  await waitFor(async () => (await getRS(ns, 'rank')).status?.replicas === 6, 'all six adopted');
+  await waitFor('all six adopted', async () => (await getRS(ns, 'rank')).status?.replicas === 6);
   assert.equal((await events(ns)).filter((e) => e.reason === 'SuccessfulCreate').length, 0);
 
   const survivors = async (): Promise<string[]> => (await activePods(ns)).map((p) => p.metadata.name!).sort();
   const scaleTo = (n: number) => cp.client.patch({ ...RS, namespace: ns, name: 'rank', subresource: 'scale' }, { spec: { replicas: n } }, 'merge');
   await scaleTo(4);
-  await waitFor(async () => (await survivors()).length === 4, 'four left');
+  await waitFor('four left', async () => (await survivors()).length === 4);
   assert.deepEqual(await survivors(), ['c-not-ready', 'd-ready-cheap', 'e-ready-restarts', 'f-ready']);
   await scaleTo(2);
-  await waitFor(async () => (await survivors()).length === 2, 'two left');
+  await waitFor('two left', async () => (await survivors()).length === 2);
   assert.deepEqual(await survivors(), ['e-ready-restarts', 'f-ready']);
   await scaleTo(1);
-  await waitFor(async () => (await survivors()).length === 1, 'one left');
+  await waitFor('one left', async () => (await survivors()).length === 1);
   assert.deepEqual(await survivors(), ['f-ready']);
   const deleted = (await events(ns)).filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message).sort();
   assert.deepEqual(deleted, ['a-unassigned', 'b-pending', 'c-not-ready', 'd-ready-cheap', 'e-ready-restarts'].map((n) => `Deleted pod: ${n}`));
-  const r = await waitFor(async () => { const x = await getRS(ns, 'rank'); return x.status?.replicas === 1 ? x : undefined; }, 'status of 1');
+  const r = await waitFor('status of 1', async () => { const x = await getRS(ns, 'rank'); return x.status?.replicas === 1 ? x : undefined; });
   assert.equal(r.status?.readyReplicas, 1);
 });
 
@@ -174,14 +168,14 @@ test('expectations: a lagging pod informer never makes the controller create twi
     const watch = await cp.client.watch<Pod>({ ...PODS, namespace: ns }, {});
     const done = (async () => { for await (const ev of watch) if (ev.type === 'ADDED') created.push(ev.object.metadata.name!); })();
     await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'burst', 12));
-    await waitFor(() => created.length >= 12, 'twelve pods');
+    await waitFor('twelve pods', () => created.length >= 12);
     // While the informer lags, status writes and pod updates keep waking the ReplicaSet up.
-    await waitFor(async () => (await getRS(ns, 'burst')).status?.readyReplicas === 12, 'twelve ready', 10_000);
-    await waitFor(() => w.rsc.expectations.satisfied(`${ns}/burst`), 'expectations met');
+    await waitFor('twelve ready', async () => (await getRS(ns, 'burst')).status?.readyReplicas === 12, 10_000);
+    await waitFor('expectations met', () => w.rsc.expectations.satisfied(`${ns}/burst`));
     // Scale down as well: deletes are expected by pod key.
     await cp.client.patch({ ...RS, namespace: ns, name: 'burst', subresource: 'scale' }, { spec: { replicas: 5 } }, 'merge');
-    await waitFor(async () => (await getRS(ns, 'burst')).status?.replicas === 5, 'five replicas', 10_000);
-    await waitFor(() => w.rsc.expectations.satisfied(`${ns}/burst`), 'delete expectations met');
+    await waitFor('five replicas', async () => (await getRS(ns, 'burst')).status?.replicas === 5, 10_000);
+    await waitFor('delete expectations met', () => w.rsc.expectations.satisfied(`${ns}/burst`));
     watch.stop();
     await done;
     assert.equal(created.length, 12, `created ${created.length} pods`);
@@ -198,21 +192,21 @@ test('a failing create sets ReplicaFailure and a FailedCreate event; success cle
   proxy.failPodCreates = msg;
   try {
     await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'quota', 2));
-    const r = await waitFor(async () => { const x = await getRS(ns, 'quota'); return x.status?.conditions?.length ? x : undefined; }, 'ReplicaFailure');
+    const r = await waitFor('ReplicaFailure', async () => { const x = await getRS(ns, 'quota'); return x.status?.conditions?.length ? x : undefined; });
     const c = r.status!.conditions![0];
     assert.equal(c.type, 'ReplicaFailure');
     assert.equal(c.status, 'True');
     assert.equal(c.reason, 'FailedCreate');
     assert.equal(c.message, msg);
     assert.ok(c.lastTransitionTime);
-    const ev = await waitFor(async () => (await events(ns)).find((e) => e.reason === 'FailedCreate'), 'FailedCreate event');
+    const ev = await waitFor('FailedCreate event', async () => (await events(ns)).find((e) => e.reason === 'FailedCreate'));
     assert.equal(ev.type, 'Warning');
     assert.equal(ev.message, `Error creating: ${msg}`);
     // The slow start stops at the first failed batch: one attempt per sync.
   } finally {
     proxy.failPodCreates = undefined;
   }
-  const ok = await waitFor(async () => { const x = await getRS(ns, 'quota'); return x.status?.readyReplicas === 2 && !x.status.conditions ? x : undefined; }, 'recovered', 10_000);
+  const ok = await waitFor('recovered', async () => { const x = await getRS(ns, 'quota'); return x.status?.readyReplicas === 2 && !x.status.conditions ? x : undefined; }, 10_000);
   assert.equal(ok.status?.replicas, 2);
 });
 
@@ -233,7 +227,7 @@ test('podsToDelete: doubled-up pods go before others; newer before older', () =>
   const t = (s: number) => new Date(Date.now() - s * 1000).toISOString();
   const pod = (name: string, node: string, createdAgo: number): Pod => ({
     metadata: { name, uid: name, creationTimestamp: t(createdAgo) },
-    spec: { nodeName: node },
+    spec: { nodeName: node, containers: [] },
     status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: t(createdAgo) }] },
   });
   const a = pod('a', 'n1', 1000), b = pod('b', 'n2', 1000), c = pod('c', 'n2', 1000), d = pod('d', 'n3', 10);

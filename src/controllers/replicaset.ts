@@ -4,44 +4,16 @@
 // expectations so that a burst of creates or deletes is never repeated while the informer lags;
 // and reports replicas, fullyLabeled/ready/available replicas and a ReplicaFailure condition.
 
-import type { KObject } from '../api/object.js';
-import { deepCopy, nowRFC3339 } from '../api/object.js';
-import { selectorFromLabelSelector, selectorFromMap, type LabelSelector, type Selector } from '../api/labels.js';
+import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
+import { selectorFromLabelSelector, selectorFromMap, type Selector } from '../api/labels.js';
+import { PODS, REPLICASETS, type LabelSelector, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus } from '../api/types.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
-import { claimObjects, controllerOf, isPodActive, isPodAvailable, isPodReady, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef, type Pod } from './podutil.js';
+import { errorMessage } from '../api/errors.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
+import { claimObjects, controllerOf, controllerUpdate, labelsChanged, isPodActive, isPodAvailable, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef } from './podutil.js';
+import { isPodReady } from '../api/conditions.js';
 
-export const PODS = { group: '', version: 'v1', resource: 'pods' };
-export const REPLICASETS = { group: 'apps', version: 'v1', resource: 'replicasets' };
-
-export interface PodTemplateSpec {
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; [k: string]: unknown };
-  spec?: Record<string, unknown>;
-}
-
-export interface ReplicaSetCondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface ReplicaSetStatus {
-  replicas: number;
-  fullyLabeledReplicas?: number;
-  readyReplicas?: number;
-  availableReplicas?: number;
-  observedGeneration?: number;
-  conditions?: ReplicaSetCondition[];
-}
-
-export interface ReplicaSet extends KObject {
-  spec: { replicas?: number; minReadySeconds?: number; selector?: LabelSelector; template?: PodTemplateSpec };
-  status?: ReplicaSetStatus;
-}
 
 /** Pods created or deleted in one sync at most (burstReplicas). */
 export const BURST_REPLICAS = 500;
@@ -75,7 +47,7 @@ export class ControllerExpectations {
   }
   deletionObserved(key: string, podKey: string): void {
     const e = this.m.get(key);
-    if (e && e.deleteKeys.delete(podKey)) e.del--;
+    if (e?.deleteKeys.delete(podKey)) e.del--;
   }
   delete(key: string): void {
     this.m.delete(key);
@@ -100,26 +72,16 @@ export async function slowStartBatch(count: number, initial: number, fn: () => P
   return { successes };
 }
 
-export interface ControllerOptions {
-  log?: (m: string) => void;
-  workers?: number;
-}
+export type { ControllerOptions };
 
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 
-export class ReplicaSetController implements Reconciler {
-  readonly name = 'replicaset';
-  readonly loop: ControllerLoop;
+export class ReplicaSetController extends Controller {
   readonly expectations = new ControllerExpectations();
   private readonly rsInf: Informer<ReplicaSet>;
   private readonly podInf: Informer<Pod>;
-  private readonly recorder: EventRecorder;
-  private readonly log: (m: string) => void;
 
   constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: ControllerOptions = {}) {
-    this.log = opts.log ?? (() => {});
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.recorder = new EventRecorder(client, { component: 'replicaset-controller', onError: (e) => this.log(`replicaset events: ${ERR(e)}`) });
+    super('replicaset', client, 'replicaset-controller', opts);
     this.rsInf = factory.informerFor<ReplicaSet>({ ...REPLICASETS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
     this.podInf = factory.informerFor<Pod>({ ...PODS });
     this.rsInf.addEventHandler({
@@ -140,11 +102,6 @@ export class ReplicaSetController implements Reconciler {
     });
   }
 
-  start(): void { this.loop.start(); }
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.recorder.stop();
-  }
 
   private enqueue(rs: KObject, afterMs = 0): void {
     if (afterMs > 0) this.loop.queue.addAfter(objectKey(rs), afterMs);
@@ -181,21 +138,17 @@ export class ReplicaSetController implements Reconciler {
 
   private updatePod(old: Pod, cur: Pod): void {
     if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-    const labelChanged = JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
+    const labelChanged = labelsChanged(old, cur);
     if (cur.metadata.deletionTimestamp) {
       // A graceful delete: replace the pod now, not once the kubelet has finished with it.
       this.deletePod(cur);
       if (labelChanged) this.deletePod(old);
       return;
     }
-    const curRef = controllerOf(cur), oldRef = controllerOf(old);
-    const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
-    if (refChanged && oldRef) {
-      const rs = this.resolveControllerRef(old.metadata.namespace, oldRef);
-      if (rs) this.enqueue(rs);
-    }
-    if (curRef) {
-      const rs = this.resolveControllerRef(cur.metadata.namespace, curRef);
+    const u = controllerUpdate(old, cur, (ns, ref) => this.resolveControllerRef(ns, ref));
+    if (u.previous) this.enqueue(u.previous);
+    if (!u.orphan) {
+      const rs = u.current;
       if (!rs) return;
       this.enqueue(rs);
       const minReady = rs.spec?.minReadySeconds ?? 0;
@@ -203,7 +156,7 @@ export class ReplicaSetController implements Reconciler {
       if (!isPodReady(old) && isPodReady(cur) && minReady > 0) this.enqueue(rs, minReady * 1000 + 1000);
       return;
     }
-    if (labelChanged || refChanged) for (const rs of this.podReplicaSets(cur)) this.enqueue(rs);
+    if (labelChanged || u.refChanged) for (const rs of this.podReplicaSets(cur)) this.enqueue(rs);
   }
 
   private deletePod(pod: Pod): void {
@@ -252,12 +205,7 @@ export class ReplicaSetController implements Reconciler {
 
   private async claimPods(rs: ReplicaSet, selector: Selector, pods: Pod[]): Promise<Pod[]> {
     return claimObjects(pods, {
-      client: this.client, resource: PODS, owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', selector,
-      canAdopt: async () => {
-        const fresh = await this.client.get<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name });
-        if (fresh.metadata.uid !== rs.metadata.uid) throw new Error(`original ReplicaSet ${rs.metadata.namespace}/${rs.metadata.name} is gone: got uid ${fresh.metadata.uid}, wanted ${rs.metadata.uid}`);
-        if (fresh.metadata.deletionTimestamp) throw new Error(`${rs.metadata.namespace}/${rs.metadata.name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
-      },
+      client: this.client, resource: PODS, owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', selector, ownerResource: REPLICASETS,
     });
   }
 
@@ -329,7 +277,7 @@ export class ReplicaSetController implements Reconciler {
       const created = await this.client.create<Pod>({ ...PODS, namespace: rs.metadata.namespace }, pod);
       this.recorder.event(this.rsRef(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
     } catch (e) {
-      if (!isNamespaceTerminating(e)) this.recorder.event(this.rsRef(rs), 'Warning', 'FailedCreate', `Error creating: ${ERR(e)}`);
+      if (!isNamespaceTerminating(e)) this.recorder.event(this.rsRef(rs), 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
       // A terminating namespace will take this ReplicaSet with it: nothing to retry.
       if (isNamespaceTerminating(e)) return;
       throw e;
@@ -341,8 +289,8 @@ export class ReplicaSetController implements Reconciler {
       await this.client.delete({ ...PODS, namespace: rs.metadata.namespace, name: pod.metadata.name });
     } catch (e) {
       if (isNotFound(e)) throw e;
-      this.recorder.event(this.rsRef(rs), 'Warning', 'FailedDelete', `Error deleting: ${ERR(e)}`);
-      throw new Error(`unable to delete pods: ${ERR(e)}`);
+      this.recorder.event(this.rsRef(rs), 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
+      throw new Error(`unable to delete pods: ${errorMessage(e)}`);
     }
     this.recorder.event(this.rsRef(rs), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
   }
@@ -357,7 +305,7 @@ export class ReplicaSetController implements Reconciler {
     status.observedGeneration = rs.metadata.generation;
     let target = rs;
     for (let i = 0; ; i++) {
-      target.status = omitZeroStatus(status);
+      target = { ...target, status: omitZeroStatus(status) };
       try {
         return await this.client.update<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name, subresource: 'status' }, target);
       } catch (e) {
@@ -410,7 +358,7 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageErr
   if (manageErr && !failure) {
     const diff = pods.length - (rs.spec?.replicas ?? 1);
     const reason = diff < 0 ? 'FailedCreate' : diff > 0 ? 'FailedDelete' : '';
-    const cond: ReplicaSetCondition = { type: 'ReplicaFailure', status: 'True', lastTransitionTime: nowRFC3339(), reason, message: ERR(manageErr) };
+    const cond: ReplicaSetCondition = { type: 'ReplicaFailure', status: 'True', lastTransitionTime: nowRFC3339(), reason, message: errorMessage(manageErr) };
     if (!reason) delete cond.reason;
     conditions.push(cond);
   } else if (!manageErr && failure) {

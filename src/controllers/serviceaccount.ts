@@ -4,7 +4,7 @@
 import type { KObject } from '../api/object.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from './controller.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
 
 export class ServiceAccountController implements Reconciler {
   readonly name = 'serviceaccount';

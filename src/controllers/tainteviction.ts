@@ -6,13 +6,13 @@
 
 import { nowRFC3339, type KObject } from '../api/object.js';
 import { EventRecorder } from '../client/events.js';
-import type { Informer, SharedInformerFactory } from '../client/informer.js';
+import { POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop } from './controller.js';
-import {
-  Limiter, matchingTolerations, minTolerationMs, noExecuteTaints, NODES, POD_NODE_NAME_INDEX, podNodeName,
-  podNodeNameIndexFunc, PODS, podTolerations, withPodCondition, type Condition,
-} from './taints.js';
+import { ControllerLoop } from '../client/controller.js';
+import { Limiter } from '../client/flowcontrol.js';
+import { matchingTolerations, minTolerationMs, noExecuteTaints, podTolerations } from '../api/taints.js';
+import { NODES, PODS } from '../api/types.js';
+import { podNodeName, withPodCondition, type Condition } from '../api/conditions.js';
 
 export interface TaintEvictionOptions {
   /** Pod deletions in flight at once (default 16). */

@@ -8,25 +8,11 @@ import { nowRFC3339 } from '../api/object.js';
 import { RestClient } from '../client/rest.js';
 import { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { TestControlPlane } from '../testing/controlplane.js';
-import { isPodReady, type Pod } from './podutil.js';
+import { isPodReady } from '../api/conditions.js';
+import { NAMESPACES, type Pod } from '../api/types.js';
 import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
 
-/** Polls cond until it holds (returns a truthy value), or fails with msg after timeoutMs. */
-export async function waitFor<T>(cond: () => T | undefined | null | false | Promise<T | undefined | null | false>, msg: string, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${msg}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-}
 
 export interface FakeKubeletOptions {
   /** Delay before a new pod is marked Running and Ready (default 30 ms). */
@@ -175,4 +161,15 @@ export async function startWorkloadControllers(cp: TestControlPlane, server?: st
       if (server) client.close();
     },
   };
+}
+
+const namespaceSeq = new Map<string, number>();
+
+/** A fresh namespace for one test, named prefix-N. */
+export async function newTestNamespace(cp: TestControlPlane, prefix: string): Promise<string> {
+  const n = (namespaceSeq.get(prefix) ?? 0) + 1;
+  namespaceSeq.set(prefix, n);
+  const name = `${prefix}-${n}`;
+  await cp.client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  return name;
 }

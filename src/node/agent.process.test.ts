@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,6 +11,8 @@ import { NodeNetwork, parseCIDR } from './network/bridge.js';
 import { LocalImageStore } from './runtime/images.js';
 import { ProcessRuntime } from './runtime/process.js';
 import { containerStatus, startHarness, type Harness } from './kubelet/testing.js';
+import { waitFor } from '../testing/wait.js';
+import { httpGet } from '../testing/http.js';
 
 const canRun = process.platform === 'linux' && process.getuid?.() === 0;
 const skip = canRun ? false : 'needs root on Linux (namespaces, veths, a bridge)';
@@ -22,29 +23,10 @@ let dir = '';
 let rt: ProcessRuntime | undefined;
 let h: Harness | undefined;
 
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-  });
-}
 
 /** The app answers once it has started listening, a moment after its container runs. */
-async function answer(url: string, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await get(url);
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+function answer(url: string, timeoutMs = 10_000): Promise<string> {
+  return waitFor(`an answer from ${url}`, () => httpGet(url), timeoutMs);
 }
 
 before(async () => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { KObject } from '../api/object.js';
-import { waitFor } from '../client/testing/wait.js';
+import { stays, waitFor } from '../testing/wait.js';
 import { KUBELET_VERSION } from './kubelet/nodestatus.js';
 import { cond, containerStatus, NODE, startHarness, type Harness } from './kubelet/testing.js';
 
@@ -54,7 +53,7 @@ test('the node registers with labels, capacity, nodeInfo and conditions, and ren
   assert.equal(spec1.holderIdentity, NODE);
   assert.equal(spec1.leaseDurationSeconds, 40);
   assert.equal(lease.metadata.ownerReferences?.[0].kind, 'Node');
-  await waitFor(async () => ((await h.client.get(leaseRef)).spec as { renewTime: string }).renewTime !== spec1.renewTime, 'lease renewal', 3000);
+  await waitFor('lease renewal', async () => ((await h.client.get(leaseRef)).spec as { renewTime: string }).renewTime !== spec1.renewTime, 3000);
   await h.waitEvent(NODE, 'Starting', 'Starting kubelet.');
   await h.waitEvent(NODE, 'NodeReady', `Node ${NODE} status is now: NodeReady`);
 });
@@ -85,8 +84,7 @@ test('a running pod: Running, every condition True, container status and events'
   assert.equal(ev?.fieldPath, 'spec.containers{app}');
   // The status is written only when it changes: a quiet pod causes no more writes.
   const rv = p.metadata.resourceVersion;
-  await new Promise((r) => setTimeout(r, 400));
-  assert.equal((await h.getPod('web')).metadata.resourceVersion, rv);
+  await stays('the quiet pod unwritten', async () => (await h.getPod('web')).metadata.resourceVersion === rv, 400);
 });
 
 test('completed pods: Succeeded with restartPolicy Never and OnFailure, Failed on a failing Never pod', async () => {
@@ -148,7 +146,7 @@ test('an image that cannot be pulled: ErrImagePull, then ImagePullBackOff, with 
   await h.waitEvent('badimage', 'BackOff', `Back-off pulling image "${image}"`);
   await h.waitEvent('badimage', 'Failed', 'Error: ImagePullBackOff');
   // Retried with back-off.
-  await waitFor(() => h.images.pulls.filter((r) => r.includes('does-not-exist')).length >= 2, 'a second pull', 3000);
+  await waitFor('a second pull', () => h.images.pulls.filter((r) => r.includes('does-not-exist')).length >= 2, 3000);
 });
 
 test('environment: envFrom, valueFrom, $(VAR) expansion, service variables and the image config', async () => {
@@ -162,7 +160,7 @@ test('environment: envFrom, valueFrom, $(VAR) expansion, service variables and t
   const kube = await h.client.get({ group: '', version: 'v1', resource: 'services', namespace: 'default', name: 'kubernetes' });
   const svcIP = (svc.spec as { clusterIP: string }).clusterIP;
   const kubeIP = (kube.spec as { clusterIP: string }).clusterIP;
-  await waitFor(async () => true, 'nothing');
+  await waitFor('nothing', async () => true);
   const pod = await h.createPod({
     metadata: { name: 'envpod', labels: { app: 'envpod', tier: 'web' } },
     spec: {

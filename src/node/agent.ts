@@ -5,13 +5,12 @@
 // sandboxes and containers) instead of starting it again, and removes what belongs to no pod.
 
 import fs from 'node:fs/promises';
-import type { NodeStatus } from 'kubernetes-types/core/v1.js';
+import { PODS as POD_RES, type NodeStatus } from '../api/types.js';
 import type { KObject } from '../api/object.js';
 import { EventRecorder, Informer, isNotFound, type RestClient } from '../client/index.js';
 import type { ImageService, RuntimeService } from './runtime/types.js';
 import { Backoff } from './kubelet/backoff.js';
-import {
-  nodeResources, nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint, type NodeFacts,
+import {nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint, type NodeFacts,
 } from './kubelet/nodestatus.js';
 import { PodWorker, type WorkerContext } from './kubelet/podworker.js';
 import { ProbeManager } from './kubelet/probes.js';
@@ -49,10 +48,11 @@ export interface NodeAgentOptions {
   nodeStatusUpdateMs?: number;
   nodeStatusReportMs?: number;
   leaseRenewMs?: number;
+  /** The bound on each container's processes (pids cgroup) where the runtime enforces it (default 4096). */
+  pidsLimit?: number;
   log?: (msg: string) => void;
 }
 
-const POD_RES = { group: '', version: 'v1', resource: 'pods' };
 
 export class NodeAgent {
   private readonly workers = new Map<string, PodWorker>();
@@ -132,7 +132,7 @@ export class NodeAgent {
       client: o.client, nodeName: o.nodeName, runtime: o.runtime, images: o.images,
       runtimeName: version.runtimeName, recorder: this.recorder, volumes: this.volumes, probes: this.probes,
       statuses: this.statuses, source: this.objectSource(), crashBackoff: this.crashBackoff, imageBackoff: this.imageBackoff,
-      rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, log: this.log,
+      rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, pidsLimit: o.pidsLimit ?? 4096, log: this.log,
       onFinished: (uid) => this.workers.delete(uid),
     };
 
@@ -187,7 +187,7 @@ export class NodeAgent {
 
   private facts(version: { runtimeName: string; runtimeVersion: string }): NodeFacts {
     const o = this.opts;
-    return { nodeName: o.nodeName, nodeIP: o.nodeIP, podCIDR: o.podCIDR, kubeletPort: o.kubeletPort ?? 10250, rootDir: o.rootDir, runtime: version };
+    return { nodeName: o.nodeName, nodeIP: o.nodeIP, podCIDR: o.podCIDR, kubeletPort: o.kubeletPort ?? 10250, rootDir: o.rootDir, runtime: version, limitations: o.runtime.limitations() };
   }
 
   private every(ms: number, name: keyof NodeAgent['busy'], fn: () => Promise<unknown>): void {

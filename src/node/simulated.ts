@@ -6,13 +6,12 @@
 
 import { createHash } from 'node:crypto';
 import { nowMicro, nowRFC3339, type KObject } from '../api/object.js';
-import type { Informer, SharedInformerFactory } from '../client/informer.js';
+import { POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop } from '../controllers/controller.js';
-import {
-  Limiter, LEASES, NODE_LEASE_NAMESPACE, NODES, POD_NODE_NAME_INDEX, podNodeName, podNodeNameIndexFunc, podPhase, PODS,
-  type Condition,
-} from '../controllers/taints.js';
+import { ControllerLoop } from '../client/controller.js';
+import { Limiter } from '../client/flowcontrol.js';
+import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS } from '../api/types.js';
+import { podNodeName, podPhase, transitionTime, type Condition } from '../api/conditions.js';
 
 export interface SimulatedNodesOptions {
   /** Node names are prefix + a number (default 'sim-node-'). */
@@ -87,7 +86,7 @@ export function normalizeImage(image: string): string {
 
 function isRunningReady(pod: KObject): boolean {
   const st = pod.status as { phase?: string; podIP?: string; conditions?: Condition[]; containerStatuses?: unknown[] } | undefined;
-  if (!st || st.phase !== 'Running' || !st.podIP) return false;
+  if (st?.phase !== 'Running' || !st.podIP) return false;
   const ready = st.conditions?.find((c) => c.type === 'Ready');
   const containers = (pod.spec as { containers?: unknown[] } | undefined)?.containers ?? [];
   return ready?.status === 'True' && (st.containerStatuses?.length ?? 0) === containers.length;
@@ -324,10 +323,9 @@ export class SimulatedNodes {
       ['Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'],
     ];
     const mine = new Set(want.map((w) => w[0]));
-    const out: Condition[] = want.map(([type, status, reason, message]) => {
-      const o = old.find((c) => c.type === type);
-      return { type, status, lastHeartbeatTime: now, lastTransitionTime: o && o.status === status && o.lastTransitionTime ? o.lastTransitionTime : now, reason, message };
-    });
+    const out: Condition[] = want.map(([type, status, reason, message]) => (
+      { type, status, lastHeartbeatTime: now, lastTransitionTime: transitionTime(old, type, status, now), reason, message }
+    ));
     // Conditions others own (NetworkUnavailable) stay as they are.
     return [...old.filter((c) => !mine.has(c.type)), ...out];
   }
@@ -483,10 +481,7 @@ export class SimulatedNodes {
     const startTime = st.startTime ?? now;
     const ip = spec.hostNetwork ? sim.internalIP : this.podIP(sim, key, uid, st.podIP);
     const old = st.conditions ?? [];
-    const cond = (type: string): Condition => {
-      const o = old.find((c) => c.type === type);
-      return { type, status: 'True', lastProbeTime: null, lastTransitionTime: o?.status === 'True' && o.lastTransitionTime ? o.lastTransitionTime : now };
-    };
+    const cond = (type: string): Condition => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: transitionTime(old, type, 'True', now) });
     const scheduled = old.find((c) => c.type === 'PodScheduled' && c.status === 'True') ?? cond('PodScheduled');
     const image = (img: string | undefined) => normalizeImage(img ?? 'unknown');
     const imageID = (img: string | undefined) => `${image(img).replace(/:[^:/@]+$/, '')}@sha256:${hex(image(img))}`;

@@ -5,7 +5,7 @@
 
 import type { KObject } from '../api/object.js';
 import { allocatableOf, emptyResource, podRequests, type Allocatable, type Resource } from './resources.js';
-import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, type Node, type Pod, type Taint } from './types.js';
+import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, type Node, type Pod, type Taint } from '../api/types.js';
 
 export interface HostPort {
   ip: string;
@@ -223,7 +223,7 @@ export class SchedulerCache {
   /** The binding failed: the assumed pod no longer holds its node's resources. */
   forgetPod(uid: string): boolean {
     const s = this.podStates.get(uid);
-    if (!s || !s.assumed) return false;
+    if (!s?.assumed) return false;
     this.unplace(uid);
     return true;
   }

@@ -1,6 +1,6 @@
 // Node and pod builders for the scheduler's tests and benchmark.
 
-import type { Node, Pod, Taint, Toleration } from './types.js';
+import type { Node, Pod, Taint, Toleration } from '../api/types.js';
 
 export interface NodeOptions {
   cpu?: string;

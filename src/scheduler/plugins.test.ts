@@ -14,7 +14,7 @@ import { NodeUnschedulable } from './plugins/nodeunschedulable.js';
 import { PodTopologySpread } from './plugins/podtopologyspread.js';
 import { TaintToleration } from './plugins/tainttoleration.js';
 import { podRequests } from './resources.js';
-import type { Node, Pod } from './types.js';
+import type { Node, Pod } from '../api/types.js';
 
 function nodeInfo(node: Node, pods: Pod[] = []): NodeInfo {
   const n = new NodeInfo(node.metadata.name!, node);

@@ -58,7 +58,7 @@ test('unschedulable pods wait for an event that may help, then back off or go ac
 });
 
 test('a move request during the attempt sends the failed pod to backoff instead of parking it', async () => {
-  let now = 0;
+  const now = 0;
   const q = new SchedulingQueue({ now: () => now });
   try {
     q.add(makePod('p'));

@@ -6,7 +6,7 @@
 
 import { KeyedHeap } from './heap.js';
 import { podKey } from './cache.js';
-import type { Pod } from './types.js';
+import type { Pod } from '../api/types.js';
 
 export interface QueuedPodInfo {
   pod: Pod;

@@ -3,8 +3,8 @@
 // and stay), overhead adds on top. CPU in millicores and everything else in whole units, both
 // rounded up as resource.Quantity's MilliValue() and Value() do.
 
-import { parseQuantity } from '../api/validation/quantity.js';
-import type { Container, Pod, ResourceList } from './types.js';
+import { Quantity } from '../api/quantity.js';
+import type { Container, Pod, PodSpec, ResourceList } from '../api/types.js';
 
 export interface Resource {
   milliCPU: number;
@@ -22,17 +22,14 @@ export function emptyResource(): Resource {
   return { milliCPU: 0, memory: 0, ephemeralStorage: 0, scalar: new Map() };
 }
 
+/** MilliValue(): thousandths, rounded up; 0 for what is not a quantity. */
 export function quantityMilli(q: string | number | undefined): number {
-  const v = parseQuantity(q);
-  if (v === undefined || !Number.isFinite(v)) return 0;
-  // Float noise must not round 0.1 * 1000 up to 101.
-  return Math.ceil(v * 1000 - 1e-6);
+  return Quantity.tryParse(q)?.milliValue() ?? 0;
 }
 
+/** Value(): whole units, rounded up; 0 for what is not a quantity. */
 export function quantityValue(q: string | number | undefined): number {
-  const v = parseQuantity(q);
-  if (v === undefined || !Number.isFinite(v)) return 0;
-  return Math.ceil(v - 1e-9);
+  return Quantity.tryParse(q)?.value() ?? 0;
 }
 
 /** Resources the scheduler checks as extended (scalar) ones: everything but the built-in names. */
@@ -90,7 +87,7 @@ function containerRequests(c: Container, nonZero: boolean): Resource {
  * to containers that do not state them, as NodeInfo.NonZeroRequested and LeastAllocated do.
  */
 export function podRequests(pod: Pod, nonZero = false): Resource {
-  const spec = pod.spec ?? {};
+  const spec: Partial<PodSpec> = pod.spec ?? {};
   const reqs = emptyResource();
   for (const c of spec.containers ?? []) addResource(reqs, containerRequests(c, nonZero));
   const restartable = emptyResource();

@@ -1,4 +1,4 @@
-import { before, test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SharedInformerFactory } from '../client/informer.js';
 import { RestClient, type ResourceRef } from '../client/rest.js';
@@ -6,21 +6,13 @@ import { startTestControlPlane, type TestControlPlane } from '../testing/control
 import type { KObject } from '../api/object.js';
 import { makeNode, podForCreate, type PodOptions } from './fixtures.js';
 import { Scheduler } from './scheduler.js';
-import type { Node, Pod } from './types.js';
+import type { Node, Pod } from '../api/types.js';
+import { waitFor } from '../testing/wait.js';
 
 const NODES: ResourceRef = { group: '', version: 'v1', resource: 'nodes' };
 const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
 const EVENTS: ResourceRef = { group: '', version: 'v1', resource: 'events', namespace: 'default' };
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Env {
   cp: TestControlPlane;
@@ -58,29 +50,7 @@ async function events(env: Env, pod: string): Promise<KObject[]> {
   return list.items.filter((e) => (e.involvedObject as { name?: string }).name === pod);
 }
 
-// Whether the API server accepts pods/binding: without it no pod can be bound, and every
-// end-to-end test below fails with that reason first.
-let bindingRefused = '';
-before(async () => {
-  const cp = await startTestControlPlane();
-  try {
-    await cp.client.create(PODS, podForCreate('probe'));
-    await cp.client.create({ ...PODS, name: 'probe', subresource: 'binding' }, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'probe' }, target: { kind: 'Node', name: 'n' } });
-  } catch (e) {
-    bindingRefused = (e as Error).message.split('\n')[0];
-  } finally {
-    await cp.stop();
-  }
-});
-
-/** Fails the test at once, with the API server's answer, when it cannot bind pods. */
-function bindingUnavailable(_t: TestContext): boolean {
-  assert.equal(bindingRefused, '', `the API server refuses pods/binding: ${bindingRefused}`);
-  return false;
-}
-
-test('spreads 6 replicas of a ReplicaSet over 3 equal nodes, 2 each, and records Scheduled events', async (t) => {
-  if (bindingUnavailable(t)) return;
+test('spreads 6 replicas of a ReplicaSet over 3 equal nodes, 2 each, and records Scheduled events', async () => {
   const env = await startEnv();
   try {
     for (const n of ['n1', 'n2', 'n3']) await createNode(env, makeNode(n));
@@ -111,8 +81,7 @@ test('spreads 6 replicas of a ReplicaSet over 3 equal nodes, 2 each, and records
   }
 });
 
-test('resource fit: pods go where they fit; a pod that fits nowhere gets Insufficient cpu', async (t) => {
-  if (bindingUnavailable(t)) return;
+test('resource fit: pods go where they fit; a pod that fits nowhere gets Insufficient cpu', async () => {
   const env = await startEnv();
   try {
     await createNode(env, makeNode('small', { cpu: '1', memory: '2Gi' }));
@@ -132,8 +101,7 @@ test('resource fit: pods go where they fit; a pod that fits nowhere gets Insuffi
   }
 });
 
-test('taints: untolerated NoSchedule nodes and NotReady nodes are avoided; a tolerating pod may use them', async (t) => {
-  if (bindingUnavailable(t)) return;
+test('taints: untolerated NoSchedule nodes and NotReady nodes are avoided; a tolerating pod may use them', async () => {
   const env = await startEnv();
   try {
     await createNode(env, makeNode('cp', { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }));
@@ -148,8 +116,7 @@ test('taints: untolerated NoSchedule nodes and NotReady nodes are avoided; a tol
   }
 });
 
-test('a nodeSelector nobody satisfies: exact message, condition and event; labeling a node schedules the pod', async (t) => {
-  if (bindingUnavailable(t)) return;
+test('a nodeSelector nobody satisfies: exact message, condition and event; labeling a node schedules the pod', async () => {
   const env = await startEnv();
   try {
     await createNode(env, makeNode('cp', { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }));
@@ -175,8 +142,7 @@ test('a nodeSelector nobody satisfies: exact message, condition and event; label
   }
 });
 
-test('no nodes: "no nodes available to schedule pods"; a new node schedules the pod', async (t) => {
-  if (bindingUnavailable(t)) return;
+test('no nodes: "no nodes available to schedule pods"; a new node schedules the pod', async () => {
   const env = await startEnv();
   try {
     await createPod(env, 'early');
@@ -189,8 +155,7 @@ test('no nodes: "no nodes available to schedule pods"; a new node schedules the 
   }
 });
 
-test('binding conflict: the pod bound elsewhere meanwhile is left there and its assumed resources are freed', async (t) => {
-  if (bindingUnavailable(t)) return;
+test('binding conflict: the pod bound elsewhere meanwhile is left there and its assumed resources are freed', async () => {
   let cp: TestControlPlane | undefined;
   // The scheduler's client binds the pod to the other node itself just before the scheduler's
   // own binding goes out, so the API server answers 409 to the scheduler.

@@ -8,11 +8,10 @@
 // on its node in the cache so the next decisions see it.
 
 import type { KObject } from '../api/object.js';
-import { nowRFC3339 } from '../api/object.js';
 import { EventRecorder } from '../client/events.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
-import { effectiveTaints, newPodInfo, NodeInfo, podKey, SchedulerCache, type PodInfo } from './cache.js';
+import { effectiveTaints, newPodInfo, type NodeInfo, podKey, SchedulerCache, type PodInfo } from './cache.js';
 import {
   Code, CycleState, fitErrorMessage, newDiagnosis, NO_NODES_AVAILABLE, runFilter, runPreFilter, runScore, Status,
   type Diagnosis, type Handle, type Listers, type Profile,
@@ -20,7 +19,8 @@ import {
 import { DefaultPreemption } from './plugins/defaultpreemption.js';
 import { defaultProfile } from './plugins/index.js';
 import { SchedulingQueue, type ClusterEvent, type QueuedPodInfo, type SchedulingQueueOptions } from './queue.js';
-import { DEFAULT_SCHEDULER_NAME, type Node, type Pod, type PodCondition } from './types.js';
+import { withPodCondition } from '../api/conditions.js';
+import { DEFAULT_SCHEDULER_NAME, PODS, type Node, type Pod } from '../api/types.js';
 
 export interface SchedulerOptions {
   log?: (m: string) => void;
@@ -37,7 +37,6 @@ const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
 /** Event notes are cut to this length (validation.NoteLengthLimit). */
 const NOTE_LENGTH_LIMIT = 1024;
 
-const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 // Which rejections each kind of cluster change may resolve (the plugins' EventsToRegister).
 const EVENT_NODE_ADD: ClusterEvent = { label: 'NodeAdd' };
@@ -338,7 +337,7 @@ export class Scheduler {
       if (pct < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) pct = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
     }
     const num = Math.trunc((numAllNodes * pct) / 100);
-    return num < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : num;
+    return Math.max(num , MIN_FEASIBLE_NODES_TO_FIND);
   }
 
   // ---- binding ----
@@ -390,12 +389,9 @@ export class Scheduler {
   }
 
   private async updatePodScheduledCondition(pod: Pod, reason: string, message: string): Promise<void> {
-    const old = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled');
-    if (old && old.status === 'False' && old.reason === reason && old.message === message) return;
-    const cond: PodCondition = {
-      type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null,
-      lastTransitionTime: old && old.status === 'False' && old.lastTransitionTime ? old.lastTransitionTime : nowRFC3339(),
-    };
+    const next = withPodCondition(pod.status?.conditions ?? [], { type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null });
+    const cond = next?.find((c) => c.type === 'PodScheduled');
+    if (!cond) return;
     const { namespace, name, uid } = pod.metadata;
     try {
       await this.client.patch({ ...PODS, namespace, name, subresource: 'status' }, { metadata: { uid }, status: { conditions: [cond] } }, 'strategic');

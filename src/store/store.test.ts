@@ -8,18 +8,11 @@ import { join } from 'node:path';
 import { MemoryStore } from './memory.js';
 import { SqliteStore } from './sqlite.js';
 import { openStore } from './index.js';
+import { waitFor } from '../testing/wait.js';
 import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError,
   type Store, type WatchEvent,
 } from './types.js';
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 function summary(evs: WatchEvent[]): string[] {
   return evs.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}=${e.kv.value}${e.prevKv ? ` prev@${e.prevKv.modRevision}=${e.prevKv.value}` : ''}`);
@@ -163,19 +156,19 @@ for (const backend of backends) {
       const a2 = await s.update('/w/a', 'a2', a.modRevision);
       const events: WatchEvent[] = [];
       const w = await s.watch('/w/', a.modRevision, (ev) => events.push(ev));
-      await waitFor(() => events.length >= 1, 'replay');
+      await waitFor('replay', () => events.length >= 1);
       assert.deepEqual(summary(events), ['put /w/a@3=a2 prev@1=a1']);
       await s.create('/w/b', 'b1');
       await s.create('/wx/b', 'other');
       await s.delete('/w/a', a2.modRevision);
-      await waitFor(() => events.length >= 3, 'live events');
+      await waitFor('live events', () => events.length >= 3);
       assert.deepEqual(summary(events), ['put /w/a@3=a2 prev@1=a1', 'put /w/b@4=b1', 'delete /w/a@6=a2 prev@3=a2']);
       w.cancel();
       await s.create('/w/c', 'c1');
       // A second watcher from the start sees everything, including the create just made.
       const all: WatchEvent[] = [];
       const w2 = await s.watch('/w/', 0, (ev) => all.push(ev));
-      await waitFor(() => all.length >= 5, 'full replay');
+      await waitFor('full replay', () => all.length >= 5);
       assert.deepEqual(summary(all).map((x) => x.split(' prev')[0]), ['put /w/a@1=a1', 'put /w/a@3=a2', 'put /w/b@4=b1', 'delete /w/a@6=a2', 'put /w/c@7=c1']);
       w2.cancel();
       assert.equal(events.length, 3, 'no events after cancel');
@@ -196,7 +189,7 @@ for (const backend of backends) {
       });
       await s.watch('/o/', await s.currentRevision(), (ev) => other.push(ev.kv.modRevision));
       await s.create('/o/a', 'a');
-      await waitFor(() => seen.length >= 2 && other.length >= 2, 'both events');
+      await waitFor('both events', () => seen.length >= 2 && other.length >= 2);
       assert.deepEqual(seen, [2, 3]);
       assert.deepEqual(other, [2, 3]);
     });
@@ -209,7 +202,7 @@ for (const backend of backends) {
       await s.watch('/t/', 0, (ev) => good.push(ev.kv.modRevision));
       await s.create('/t/a', 'a');
       await s.create('/t/b', 'b');
-      await waitFor(() => good.length >= 2 && errors.length >= 1, 'delivery');
+      await waitFor('delivery', () => good.length >= 2 && errors.length >= 1);
       assert.deepEqual(good, [1, 2]);
       assert.equal(errors.length, 1);
       assert.match(errors[0].message, /boom/);
@@ -233,7 +226,7 @@ for (const backend of backends) {
       assert.deepEqual((await s.range('/c/')).kvs.map((kv) => `${kv.key}=${kv.value}`), ['/c/a=a2', '/c/c=c1']);
       const events: WatchEvent[] = [];
       await s.watch('/c/', mid, (ev) => events.push(ev));
-      await waitFor(() => events.length >= 2, 'replay after compaction');
+      await waitFor('replay after compaction', () => events.length >= 2);
       assert.deepEqual(summary(events), ['delete /c/b@4=b1 prev@3=b1', 'put /c/c@5=c1']);
       // Compacting past a tombstone forgets the deleted key entirely.
       await s.compact(c.modRevision);
@@ -298,11 +291,7 @@ describe('sqlite persistence', () => {
     try {
       let kv = await s.create('/auto/a', '0');
       for (let i = 1; i < 10; i++) kv = await s.update('/auto/a', String(i), kv.modRevision);
-      const deadline = Date.now() + 5000;
-      while ((await s.compactedRevision()) !== 7) {
-        if (Date.now() > deadline) throw new Error(`compacted revision ${await s.compactedRevision()}, want 7`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await waitFor('compaction to revision 7', async () => (await s.compactedRevision()) === 7);
       assert.equal((await s.range('/auto/', { revision: 7 })).kvs[0].value, '6');
     } finally {
       await s.close();

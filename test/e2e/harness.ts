@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../src/testing/wait.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/src/cli/main.js, from dist/test/e2e. */
@@ -15,6 +16,21 @@ export const CLI = path.resolve(here, '../../src/cli/main.js');
 export const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
 export interface RunResult { code: number; stdout: string; stderr: string }
+
+/** True when this process may make network namespaces and bridges (a real node with pod networking). */
+export const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
+
+/**
+ * `k8ts up` flags for a cluster whose node's host-level names (bridge, pod CIDR) are this run's
+ * own, so that test files running side by side never meet. tag: a few letters naming the file.
+ */
+export function ownNodeArgs(tag: string): string[] {
+  const n = process.pid % 100_000;
+  const bridge = `k8t${tag}${n}`.slice(0, 15);
+  const b = 128 + (process.pid % 64);
+  const c = Math.floor(Math.random() * 256);
+  return ['--bridge', bridge, '--pod-cidr', `10.${b}.${c}.0/24`, '--node-name', `${tag}-node`];
+}
 
 export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
@@ -117,18 +133,9 @@ export class TestCluster {
     });
   }
 
-  /** Polls fn until it returns a truthy value or the deadline passes. */
-  async waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await fn();
-        if (v) return v;
-      } catch (e) { last = e; }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  /** waitFor (src/testing/wait.ts) with the deadline whole-cluster tests need. */
+  waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 20_000): ReturnType<typeof waitFor<T>> {
+    return waitFor(what, fn, { timeoutMs, intervalMs: 100 });
   }
 
   /** Stops the cluster (kill if `down` fails) and removes the temp dir. */

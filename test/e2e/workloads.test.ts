@@ -12,6 +12,26 @@ after(async () => { await cluster.stop(); });
 
 const json = async (...args: string[]) => JSON.parse(await cluster.k(...args, '-o', 'json'));
 const podsOf = async (selector: string) => (await json('get', 'pods', '-l', selector)).items as any[];
+const isReady = (p: any): boolean => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+/**
+ * Replays `kubectl get pods -w --output-watch-events -o json` output: after every event, the pods
+ * not being deleted (live) and the ready ones among them; the bounds skip the initial listing.
+ */
+function replayPodEvents(output: string): { events: number; maxTotal: number; minAvailable: number; live: any[] } {
+  const pods = new Map<string, any>();
+  let maxTotal = 0, minAvailable = Infinity, events = 0;
+  for (const doc of output.trim().replace(/}\s*{/g, '}\n@@\n{').split('\n@@\n')) {
+    let ev: any;
+    try { ev = JSON.parse(doc); } catch { continue; }
+    if (!ev.object?.metadata) continue;
+    events++;
+    if (ev.type === 'DELETED') pods.delete(ev.object.metadata.name); else pods.set(ev.object.metadata.name, ev.object);
+    const live = [...pods.values()].filter((p) => !p.metadata.deletionTimestamp);
+    if (events > 4) { maxTotal = Math.max(maxTotal, live.length); minAvailable = Math.min(minAvailable, live.filter(isReady).length); }
+  }
+  return { events, maxTotal, minAvailable, live: [...pods.values()].filter((p) => !p.metadata.deletionTimestamp) };
+}
 
 describe('workloads on simulated nodes', () => {
   test('three simulated nodes are Ready', async () => {
@@ -70,22 +90,13 @@ describe('workloads on simulated nodes', () => {
       await cluster.waitFor('watch started', async () => w.output().includes('"ADDED"'));
       await cluster.k('set', 'image', 'deployments/kubernetes-bootcamp', 'kubernetes-bootcamp=docker.io/jocatalin/kubernetes-bootcamp:v2');
       assert.match(await cluster.k('rollout', 'status', 'deployments/kubernetes-bootcamp', '--timeout=90s'), /successfully rolled out/);
-      await new Promise((r) => setTimeout(r, 300));
+      // The watch has caught up once its last state is the rolled-out one: four ready v2 pods, no v1 pod left live.
+      await cluster.waitFor('the watch to see the rollout end', () => {
+        const live = replayPodEvents(w.output()).live;
+        return live.length === 4 && live.every((p) => p.spec.containers[0].image.endsWith(':v2') && isReady(p));
+      });
     } finally { w.stop(); }
-    // Replay the event stream: after every event, count pods not being deleted, and available ones.
-    const pods = new Map<string, any>();
-    let maxTotal = 0, minAvailable = Infinity, events = 0;
-    const docs = w.output().trim().replace(/}\s*{/g, '}\n@@\n{').split('\n@@\n');
-    for (const doc of docs) {
-      let ev: any;
-      try { ev = JSON.parse(doc); } catch { continue; }
-      if (!ev.object?.metadata) continue;
-      events++;
-      if (ev.type === 'DELETED') pods.delete(ev.object.metadata.name); else pods.set(ev.object.metadata.name, ev.object);
-      const live = [...pods.values()].filter((p) => !p.metadata.deletionTimestamp);
-      const available = live.filter((p) => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
-      if (events > 4) { maxTotal = Math.max(maxTotal, live.length); minAvailable = Math.min(minAvailable, available); }
-    }
+    const { events, maxTotal, minAvailable } = replayPodEvents(w.output());
     assert.ok(events > 8, `saw ${events} events`);
     assert.ok(maxTotal <= 5, `total reached ${maxTotal} > replicas + maxSurge`);
     assert.ok(minAvailable >= 3, `available fell to ${minAvailable} < replicas - maxUnavailable`);
@@ -102,10 +113,13 @@ describe('workloads on simulated nodes', () => {
     // pause: changes do not roll out; resume: they do.
     await cluster.k('rollout', 'pause', 'deployments/kubernetes-bootcamp');
     await cluster.k('set', 'image', 'deployments/kubernetes-bootcamp', 'kubernetes-bootcamp=docker.io/jocatalin/kubernetes-bootcamp:v2');
-    await new Promise((r) => setTimeout(r, 1500));
+    // The controller has seen the new image while paused: it observed this generation and says DeploymentPaused.
+    await cluster.waitFor('the paused change observed', async () => {
+      const d = await json('get', 'deploy', 'kubernetes-bootcamp');
+      return d.status.observedGeneration === d.metadata.generation && d.status.conditions.some((c: any) => c.reason === 'DeploymentPaused');
+    });
     const paused = (await podsOf('app=kubernetes-bootcamp')).map((p) => p.spec.containers[0].image);
     assert.ok(paused.every((i) => i === 'gcr.io/google-samples/kubernetes-bootcamp:v1'), paused.join(','));
-    assert.ok((await json('get', 'deploy', 'kubernetes-bootcamp')).status.conditions.some((c: any) => c.reason === 'DeploymentPaused'));
     await cluster.k('rollout', 'resume', 'deployments/kubernetes-bootcamp');
     await cluster.k('rollout', 'status', 'deployments/kubernetes-bootcamp', '--timeout=90s');
     await cluster.waitFor('all pods on v2', async () => (await podsOf('app=kubernetes-bootcamp')).filter((p) => !p.metadata.deletionTimestamp).every((p) => p.spec.containers[0].image.endsWith(':v2')));

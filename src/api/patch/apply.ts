@@ -170,7 +170,7 @@ function compare(s: Schema, a: unknown, b: unknown, field: FieldDef | undefined,
 
 /** Visits the children of two values of one container node, matched by path element. */
 function eachChild(
-  s: Schema, n: Node, a: unknown, b: unknown, path: string,
+  _s: Schema, n: Node, a: unknown, b: unknown, path: string,
   visit: (a: unknown, b: unknown, field: FieldDef | undefined, path: string) => void,
 ): void {
   if (n.t === 'object') {
@@ -190,7 +190,7 @@ function eachChild(
 
 function indexItems(kind: ListKind, list: unknown[]): Map<string, unknown> {
   const m = new Map<string, unknown>();
-  list.forEach((item, i) => m.set(itemElement(kind, item, i), item));
+  list.forEach((item, i) => { m.set(itemElement(kind, item, i), item); });
   return m;
 }
 

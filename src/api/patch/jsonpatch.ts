@@ -116,7 +116,7 @@ function get(root: unknown, tokens: string[], path: string, forTest = false): un
   let cur: unknown = root;
   for (const t of tokens) {
     if (Array.isArray(cur)) cur = cur[arrayIndex(t, cur.length, false, path)];
-    else if (isObject(cur) && Object.prototype.hasOwnProperty.call(cur, t)) cur = cur[t];
+    else if (isObject(cur) && Object.hasOwn(cur, t)) cur = cur[t];
     else if (forTest && isObject(cur)) return undefined;
     else throw new PatchApplyError(`doc is missing path: ${JSON.stringify(path)}`);
   }
@@ -145,7 +145,7 @@ function remove(root: unknown, tokens: string[], path: string): { root: unknown;
     const i = arrayIndex(last, parent.length, false, path);
     return { root, value: parent.splice(i, 1)[0] };
   }
-  if (isObject(parent) && Object.prototype.hasOwnProperty.call(parent, last)) {
+  if (isObject(parent) && Object.hasOwn(parent, last)) {
     const value = parent[last];
     delete parent[last];
     return { root, value };
@@ -161,7 +161,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
     if (!isObject(b)) return false;
     const ka = Object.keys(a);
     if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
+    return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
   }
   return false;
 }

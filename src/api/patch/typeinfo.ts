@@ -59,7 +59,7 @@ export function patchStrategyOf(field: FieldDef | undefined): string {
 export type ListKind = { t: 'atomic' } | { t: 'set' } | { t: 'map'; keys: string[] };
 
 export function listKindOf(field: FieldDef | undefined): ListKind {
-  if (!field || !field.list) return { t: 'atomic' };
+  if (!field?.list) return { t: 'atomic' };
   if (field.listType === 'atomic') return { t: 'atomic' };
   if (field.listType === 'set') return { t: 'set' };
   if (field.listType === 'map') {

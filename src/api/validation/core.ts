@@ -106,7 +106,7 @@ function validateService(svc: KObject): FieldError[] {
     else errs.push(required('spec.externalName'));
   }
   const names = new Set<string>();
-  ports.forEach((p, i) => errs.push(...validateServicePort(p, ports.length > 1, names, index('spec.ports', i))));
+  ports.forEach((p, i) => { errs.push(...validateServicePort(p, ports.length > 1, names, index('spec.ports', i))); });
   if (isObject(spec.selector)) errs.push(...validateLabels(spec.selector, 'spec.selector'));
 
   const sa = str(spec.sessionAffinity);
@@ -280,7 +280,7 @@ function validateSecret(s: KObject): FieldError[] {
     total += base64Size(v);
   }
   if (total > maxSecretSize) errs.push(tooLong('data', maxSecretSize));
-  const has = (k: string) => Object.prototype.hasOwnProperty.call(data, k);
+  const has = (k: string) => Object.hasOwn(data, k);
   const decoded = (k: string) => Buffer.from(str(data[k]), 'base64').toString('utf8');
   const jsonErr = (k: string): string | undefined => {
     try { const v = JSON.parse(decoded(k)); return isObject(v) ? undefined : 'json: cannot unmarshal into Go value of type map[string]interface {}'; } catch (e) { return (e as Error).message; }
@@ -352,7 +352,7 @@ export function validateNamespaceStatusUpdate(ns: KObject, old: KObject): FieldE
 /** The namespace/finalize subresource: only spec.finalizers change, and each must be a valid name. */
 export function validateNamespaceFinalizeUpdate(ns: KObject, old: KObject): FieldError[] {
   const errs = validateObjectMetaUpdate(ns, old);
-  strs(obj(ns.spec).finalizers).forEach((f, i) => errs.push(...validateNamespaceFinalizer(f, `spec.finalizers[${i}]`)));
+  strs(obj(ns.spec).finalizers).forEach((f, i) => { errs.push(...validateNamespaceFinalizer(f, `spec.finalizers[${i}]`)); });
   return errs;
 }
 

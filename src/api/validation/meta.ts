@@ -85,7 +85,7 @@ export function selectorMatches(sel: unknown, labels: Record<string, string> | u
   const l = labels ?? {};
   for (const [k, v] of Object.entries(s.matchLabels ?? {})) if (l[k] !== v) return false;
   for (const r of s.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key ?? '');
+    const has = Object.hasOwn(l, r.key ?? '');
     const vals = r.values ?? [];
     switch (r.operator) {
       case 'In': if (!has || !vals.includes(l[r.key!])) return false; break;

@@ -98,23 +98,20 @@ function hasChDirPrefix(value: string): string[] {
   return [];
 }
 
+/** A name that becomes a file or variable name: the pattern, and never "." or ".." or a "..<x>" prefix. */
+function keyOrVarName(value: string, re: RegExp, patternError: string): string[] {
+  return [...(re.test(value) ? [] : [patternError]), ...hasChDirPrefix(value)];
+}
+
 export function isConfigMapKey(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLenError(253));
-  if (!configMapKeyRe.test(value)) {
-    errs.push(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", configMapKeyFmt, 'key.name', 'KEY_NAME', 'key-name'));
-  }
-  errs.push(...hasChDirPrefix(value));
-  return errs;
+  const errs = value.length > 253 ? [maxLenError(253)] : [];
+  const pattern = regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", configMapKeyFmt, 'key.name', 'KEY_NAME', 'key-name');
+  return [...errs, ...keyOrVarName(value, configMapKeyRe, pattern)];
 }
 
 export function isEnvVarName(value: string): string[] {
-  const errs: string[] = [];
-  if (!envVarNameRe.test(value)) {
-    errs.push(regexError("a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit", envVarNameFmt, 'my.env-name', 'MY_ENV.NAME', 'MyEnvName1'));
-  }
-  errs.push(...hasChDirPrefix(value));
-  return errs;
+  const pattern = regexError("a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit", envVarNameFmt, 'my.env-name', 'MY_ENV.NAME', 'MyEnvName1');
+  return keyOrVarName(value, envVarNameRe, pattern);
 }
 
 /** The RelaxedEnvironmentVariableValidation rule (beta and on by default in v1.32). */

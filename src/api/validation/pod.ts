@@ -14,7 +14,7 @@ import {
   inclusiveRangeError, invalidIPMessage, isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isHTTPHeaderName, isIP,
   isQualifiedName, isRelaxedEnvVarName, isValidLabelValue, isValidPortName, isValidPortNum, nameIsDNSSubdomain,
 } from './names.js';
-import { parseQuantity, quantityFormatMessage } from './quantity.js';
+import { Quantity, quantityFormatMessage } from '../quantity.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObject(v) ? v : {});
@@ -328,9 +328,9 @@ function validateResourceName(r: string, path: string): FieldError[] {
 }
 
 function validateQuantity(q: unknown, path: string): FieldError[] {
-  const v = parseQuantity(q);
+  const v = Quantity.tryParse(q);
   if (v === undefined) return [invalid(path, str(q), quantityFormatMessage)];
-  if (v < 0) return [invalid(path, str(q), isNegativeErrorMsg)];
+  if (v.sign() < 0) return [invalid(path, str(q), isNegativeErrorMsg)];
   return [];
 }
 
@@ -347,11 +347,11 @@ function validateResources(res: unknown, path: string): FieldError[] {
   for (const [name, q] of Object.entries(requests)) {
     errs.push(...validateResourceName(name, key(reqPath, name)), ...validateQuantity(q, key(reqPath, name)));
     if (name in limits) {
-      const req = parseQuantity(q);
-      const lim = parseQuantity(limits[name]);
+      const req = Quantity.tryParse(q);
+      const lim = Quantity.tryParse(limits[name]);
       if (req === undefined || lim === undefined) continue;
-      if (req !== lim && !overcommitAllowed(name)) errs.push(invalid(reqPath, str(q), `must be equal to ${name} limit of ${str(limits[name])}`));
-      else if (req > lim) errs.push(invalid(reqPath, str(q), `must be less than or equal to ${name} limit of ${str(limits[name])}`));
+      if (req.cmp(lim) !== 0 && !overcommitAllowed(name)) errs.push(invalid(reqPath, str(q), `must be equal to ${name} limit of ${str(limits[name])}`));
+      else if (req.cmp(lim) > 0) errs.push(invalid(reqPath, str(q), `must be less than or equal to ${name} limit of ${str(limits[name])}`));
     } else if (!overcommitAllowed(name)) {
       errs.push(required(limPath, 'Limit must be set for non overcommitable resources'));
     }
@@ -570,12 +570,14 @@ export function validatePodSpec(specIn: unknown, path: string, opts: PodValidati
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, vols.names, child(path, 'initContainers'), gracePeriod));
 
   if (spec.hostNetwork === true) {
-    list(spec.containers).forEach((c, ci) => list(c.ports).forEach((port, pi) => {
-      const hp = Number(port.hostPort ?? 0);
-      if ((opts.resourceIsPod || hp !== 0) && hp !== Number(port.containerPort ?? 0)) {
-        errs.push(invalid(child(index(child(index(child(path, 'containers'), ci), 'ports'), pi), 'hostPort'), hp, 'must match `containerPort` when `hostNetwork` is true'));
-      }
-    }));
+    list(spec.containers).forEach((c, ci) => {
+      list(c.ports).forEach((port, pi) => {
+        const hp = Number(port.hostPort ?? 0);
+        if ((opts.resourceIsPod || hp !== 0) && hp !== Number(port.containerPort ?? 0)) {
+          errs.push(invalid(child(index(child(index(child(path, 'containers'), ci), 'ports'), pi), 'hostPort'), hp, 'must match `containerPort` when `hostNetwork` is true'));
+        }
+      });
+    });
   }
 
   const rp = str(spec.restartPolicy);

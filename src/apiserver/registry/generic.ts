@@ -11,6 +11,7 @@ import { deepCopy, isObject, nowRFC3339, type KObject, type KList, apiVersionOf 
 import { storeKey, storePrefix, type ResourceInfo } from '../../api/resources.js';
 import { matchesFields, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../api/labels.js';
 import { updateManagedFields } from '../../api/patch/index.js';
+import { canonicalizeQuantities } from '../../api/quantity.js';
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, CompactedError, type Store, type KeyValue } from '../../store/types.js';
 import { TooOldError, type WatchCache, type CacheEvent } from '../watchcache.js';
 import type { ApiServerContext } from './context.js';
@@ -325,6 +326,7 @@ export class GenericRegistry {
     delete obj.metadata.deletionGracePeriodSeconds;
     // Kinds that count generations start at 1 in their prepareForCreate.
     delete obj.metadata.generation;
+    canonicalizeQuantities(this.ri.schema, obj);
     this.strategy.defaults?.(obj);
     await this.admitNamespace(obj);
     await this.strategy.prepareForCreate?.(obj, ctx, this.api);
@@ -439,6 +441,7 @@ export class GenericRegistry {
   private async writeUpdate(current: KObject, input: KObject, kv: KeyValue, ctx: RequestContext, subresource: string | undefined, strategy: UpdateStrategy): Promise<KObject> {
     const conditional = !!input.metadata?.resourceVersion;
     this.adoptSystemFields(input, current);
+    canonicalizeQuantities(this.ri.schema, input);
     strategy.defaults?.(input);
     const obj = (await strategy.prepareForUpdate?.(input, current, ctx, this.api)) ?? input;
     const finish = strategy.beginUpdate?.(obj, current, this.api) ?? finishNothing;
@@ -457,19 +460,27 @@ export class GenericRegistry {
       if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && (this.strategy.canFinishDeletion?.(obj) ?? true)) {
         return { value: await this.remove(kv, obj), committed: false };
       }
-      try {
-        const nkv = await this.store.update(kv.key, this.encode(obj), kv.modRevision);
-        obj.metadata.resourceVersion = String(nkv.modRevision);
-      } catch (e) {
-        if (e instanceof RevisionMismatchError) {
-          if (conditional) throw this.conflict(obj.metadata.name!);
-          throw new RetryableConflict();
-        }
-        if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
-        throw e;
-      }
-      return { value: obj, committed: true };
+      return { value: await this.storeUpdate(kv, obj, conditional), committed: true };
     });
+  }
+
+  /**
+   * Writes the new version if the stored one is still kv. Lost races retry (RetryableConflict),
+   * except for a write that named its resourceVersion: that one is a 409 for the client.
+   */
+  private async storeUpdate(kv: KeyValue, obj: KObject, conditional: boolean): Promise<KObject> {
+    try {
+      const nkv = await this.store.update(kv.key, this.encode(obj), kv.modRevision);
+      obj.metadata.resourceVersion = String(nkv.modRevision);
+      return obj;
+    } catch (e) {
+      if (e instanceof RevisionMismatchError) {
+        if (conditional) throw this.conflict(obj.metadata.name!);
+        throw new RetryableConflict();
+      }
+      if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
+      throw e;
+    }
   }
 
   async update(namespace: string | undefined, name: string, input: KObject, ctx: RequestContext, subresource?: string): Promise<{ obj: KObject; created: boolean }> {
@@ -584,3 +595,4 @@ export class GenericRegistry {
 export class RetryableConflict extends Error {
   constructor() { super('retryable conflict'); }
 }
+

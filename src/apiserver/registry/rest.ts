@@ -60,6 +60,11 @@ export interface ResourceDefinition {
   printer: Printer;
 }
 
+/** The status subresource: GET, PUT and PATCH of the object through its status strategy. */
+export function statusSubresource(kind: string, strategy: UpdateStrategy): Subresource {
+  return { kind, verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy } };
+}
+
 export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** Builds a module's definition: fills the info's defaults and lists its subresources for discovery. */

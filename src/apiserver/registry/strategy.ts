@@ -118,5 +118,27 @@ export function statusStrategy(validateStatusUpdate: (obj: KObject, old: KObject
   };
 }
 
+/**
+ * A workload's strategy (Deployment, ReplicaSet): its controller writes status through the
+ * status subresource, and generation counts changes of the spec (for Deployments, of the
+ * annotations too, so that a rollback is a new generation).
+ */
+export function workloadStrategy(s: Pick<Strategy, 'defaults' | 'validate' | 'validateUpdate'> & { annotationsBumpGeneration?: boolean }): Strategy {
+  return {
+    fieldLabels: ['status.replicas'],
+    defaults: s.defaults,
+    prepareForCreate(obj) {
+      clearStatus(obj);
+      obj.metadata.generation = 1;
+    },
+    prepareForUpdate(obj, old) {
+      keepStatus(obj, old);
+      bumpGeneration(obj, old, { annotations: s.annotationsBumpGeneration });
+    },
+    validate: s.validate,
+    validateUpdate: s.validateUpdate,
+  };
+}
+
 /** A loosely typed view of a JSON field, for strategies reading objects they do not trust. */
 export const field = (v: unknown): Record<string, unknown> => (isObject(v) ? v : {});

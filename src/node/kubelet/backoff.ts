@@ -67,26 +67,3 @@ export class Backoff {
     return eventTime - e.lastUpdate > 2 * this.opts.maxMs;
   }
 }
-
-/** A duration as Go's time.Duration.String() prints it: 10s, 1m20s, 5m0s, 250ms, 1.5s. */
-export function goDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const neg = ms < 0;
-  let rest = Math.abs(ms);
-  let out: string;
-  if (rest < 1000) {
-    out = `${trimNum(rest)}ms`;
-  } else {
-    const h = Math.floor(rest / 3_600_000);
-    rest -= h * 3_600_000;
-    const m = Math.floor(rest / 60_000);
-    rest -= m * 60_000;
-    const s = `${trimNum(rest / 1000)}s`;
-    out = h ? `${h}h${m}m${s}` : m ? `${m}m${s}` : s;
-  }
-  return neg ? `-${out}` : out;
-}
-
-function trimNum(n: number): string {
-  return String(Number(n.toFixed(9)));
-}

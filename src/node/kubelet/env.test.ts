@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Backoff, goDuration } from './backoff.js';
+import { Backoff } from './backoff.js';
+import { goDuration } from '../../api/duration.js';
 import { commandLine, formatMap, fromServices, resourceFieldValue } from './env.js';
 import { expand, mappingFor } from './expansion.js';
 import { podPhase } from './podstatus.js';

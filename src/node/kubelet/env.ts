@@ -3,8 +3,8 @@
 // service variables; valueFrom resolved), then the service variables not already set. Also the
 // command line: $(VAR) in command and args, merged with the image's entrypoint and cmd.
 
-import type { Container, EnvVar, ObjectFieldSelector, ResourceFieldSelector, Service } from 'kubernetes-types/core/v1.js';
-import { parseQuantity } from '../../api/validation/quantity.js';
+import type { Container, EnvVar, ObjectFieldSelector, ResourceFieldSelector, Service } from '../../api/types.js';
+import { Quantity } from '../../api/quantity.js';
 import { expand, mappingFor } from './expansion.js';
 import type { ImageConfig, KeyValue } from '../runtime/types.js';
 import { DependencyNotFound, type ConfigMapObject, type ObjectSource, type PodObject, type SecretObject, type ServiceObject } from './types.js';
@@ -109,13 +109,12 @@ export function resourceFieldValue(sel: ResourceFieldSelector, pod: PodObject, c
   const [kind, resource] = sel.resource.split('.', 2) as ['limits' | 'requests', string];
   let q: string | number | undefined = (kind === 'limits' ? c.resources?.limits : c.resources?.requests)?.[resource];
   if (q === undefined && kind === 'limits') q = allocatable[resource];
-  const value = parseQuantity(q ?? 0) ?? 0;
-  const divisor = parseQuantity(sel.divisor ?? 1) || 1;
-  if (resource === 'cpu') {
-    // Whole milli-units avoid 0.1 + 0.2 style rounding surprises.
-    return String(Math.ceil(Math.round(value * 1000) / Math.round(divisor * 1000)));
-  }
-  return String(Math.ceil(value / divisor));
+  const value = Quantity.tryParse(q ?? 0) ?? Quantity.ZERO;
+  const divisor = Quantity.tryParse(sel.divisor ?? 1);
+  // cpu in milli-units, everything else in whole units, as convertResourceCPUToString and friends.
+  const units = (x: Quantity): number => (resource === 'cpu' ? x.milliValue() : x.value());
+  const d = divisor && !divisor.isZero() ? units(divisor) : units(Quantity.ONE);
+  return String(Math.ceil(units(value) / (d || 1)));
 }
 
 function decodeSecret(v: string): string {

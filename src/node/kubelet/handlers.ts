@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import type { Container, HTTPGetAction, TCPSocketAction } from 'kubernetes-types/core/v1.js';
+import type { Container, HTTPGetAction, TCPSocketAction } from '../../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 
 export interface ActionResult {

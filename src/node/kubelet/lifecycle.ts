@@ -1,6 +1,6 @@
 // Lifecycle hooks (postStart, preStop) as the kubelet's handler runner runs them, with its messages.
 
-import type { Container, LifecycleHandler } from 'kubernetes-types/core/v1.js';
+import type { Container, LifecycleHandler } from '../../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import { execIn, httpGet, sleep, tcpSocket } from './handlers.js';
 import { formatPod, type PodObject } from './types.js';

@@ -6,17 +6,16 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
-import type { NodeCondition, NodeStatus } from 'kubernetes-types/core/v1.js';
+import { LEASES, NODES, type NodeCondition, type NodeStatus } from '../../api/types.js';
 import { nowMicro, nowRFC3339, type KObject } from '../../api/object.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../../client/index.js';
 import type { Image } from '../runtime/types.js';
+import { transitionTime } from '../../api/conditions.js';
 
 export const KUBELET_VERSION = 'v1.32.0-k8ts';
 export const LEASE_NAMESPACE = 'kube-node-lease';
 export const LEASE_DURATION_SECONDS = 40;
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
-const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 
 export interface NodeFacts {
   nodeName: string;
@@ -25,7 +24,12 @@ export interface NodeFacts {
   kubeletPort: number;
   rootDir: string;
   runtime: { runtimeName: string; runtimeVersion: string };
+  /** What the node's runtime cannot isolate (RuntimeService.limitations()); empty: containers are isolated. */
+  limitations?: string[];
 }
+
+/** The condition that says plainly whether this node isolates its containers (k8ts' own, as node-problem-detector adds its own). */
+export const ISOLATION_CONDITION = 'ContainersIsolated';
 
 function goArch(): string {
   const m: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
@@ -90,10 +94,19 @@ const CONDITIONS: [string, string, string, string][] = [
 export async function nodeStatus(facts: NodeFacts, images: Image[], old?: NodeStatus): Promise<NodeStatus> {
   const { capacity, allocatable } = await nodeResources(facts.rootDir);
   const now = nowRFC3339();
-  const conditions: NodeCondition[] = CONDITIONS.map(([type, status, reason, message]) => {
-    const prev = old?.conditions?.find((c) => c.type === type);
-    return { type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now };
-  });
+  const conditions: NodeCondition[] = CONDITIONS.map(([type, status, reason, message]) => (
+    { type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: transitionTime(old?.conditions, type, status, now) }
+  ));
+  if (facts.limitations) {
+    const ok = facts.limitations.length === 0;
+    const status = ok ? 'True' : 'False';
+    conditions.push({
+      type: ISOLATION_CONDITION, status,
+      reason: ok ? 'OCIRuntime' : 'RuntimeLimited',
+      message: ok ? `containers run isolated by an OCI runtime (${facts.runtime.runtimeName}://${facts.runtime.runtimeVersion})` : facts.limitations.join('; '),
+      lastHeartbeatTime: now, lastTransitionTime: transitionTime(old?.conditions, ISOLATION_CONDITION, status, now),
+    });
+  }
   const machineID = readTrim('/etc/machine-id');
   return {
     capacity, allocatable, conditions,

@@ -3,10 +3,11 @@
 // reasons of the last failed start, the probe results; the phase from restartPolicy and those
 // states; the conditions, whose lastTransitionTime moves only when their status does.
 
-import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, PodCondition, PodStatus } from '../../api/types.js';
 import { nowRFC3339 } from '../../api/object.js';
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/types.js';
 import { ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_NAME, type PodObject } from './types.js';
+import { transitionTime } from '../../api/conditions.js';
 
 export interface WaitingReason { reason: string; message?: string }
 
@@ -196,10 +197,7 @@ export function generatePodStatus(inp: StatusInput): PodStatus {
   }
   if (!old.conditions?.some((c) => c.type === 'PodScheduled')) conds.push(condition('PodScheduled', true));
   const now = nowRFC3339();
-  for (const c of conds) {
-    const prev = old.conditions?.find((o) => o.type === c.type);
-    c.lastTransitionTime = prev && prev.status === c.status ? prev.lastTransitionTime : now;
-  }
+  for (const c of conds) c.lastTransitionTime = transitionTime(old.conditions, c.type, c.status, now);
   // Conditions other parts own (PodScheduled, DisruptionTarget, readiness gates) are kept as they are.
   const ours = new Set(conds.map((c) => c.type));
   const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
@@ -217,6 +215,9 @@ export function generatePodStatus(inp: StatusInput): PodStatus {
   };
   if (hasInit) status.initContainerStatuses = initStatuses;
   else delete status.initContainerStatuses;
+  const ephemeral = (pod.spec?.ephemeralContainers ?? []) as Container[];
+  if (ephemeral.length) status.ephemeralContainerStatuses = containerStatuses(inp, ephemeral, false, false);
+  else delete status.ephemeralContainerStatuses;
   // A pod on the host network has the node's address, whatever the runtime says.
   const ip = inp.sandbox?.state === 'SANDBOX_READY' ? (inp.sandbox.ip || (pod.spec?.hostNetwork ? inp.hostIPs[0] : undefined)) : undefined;
   if (ip) {

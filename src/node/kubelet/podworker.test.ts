@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { isNotFound } from '../../client/index.js';
-import { waitFor } from '../../client/testing/wait.js';
-import { containerStatus, PODS, startHarness, type Harness } from './testing.js';
+import { waitFor } from '../../testing/wait.js';
+import { containerStatus, startHarness, type Harness } from './testing.js';
+import { PODS } from '../../api/types.js';
 
 let h: Harness;
 /** The agent running the node now (the adoption test replaces the first). */
@@ -24,7 +25,7 @@ test('graceful deletion: preStop, then stop with the grace period, then the pod 
   // The API server keeps it, with a deletionTimestamp, until the agent is done.
   const p = await h.getPod('graceful').catch(() => undefined);
   if (p) assert.ok(p.metadata.deletionTimestamp);
-  await waitFor(() => gone('graceful'), 'the pod object to be deleted', 10_000);
+  await waitFor('the pod object to be deleted', () => gone('graceful'), 10_000);
   assert.deepEqual(h.runtime.execCalls.filter((c) => c.containerId === cid).map((c) => c.cmd), [['/bin/sh', '-c', 'nginx -s quit']]);
   const stop = h.runtime.stopCalls.find((s) => s.containerId === cid);
   assert.ok(stop, 'the container was stopped');
@@ -58,8 +59,8 @@ test('a restarted agent adopts running containers and removes those of pods dele
   const agent2 = h.newAgent();
   await agent2.start();
   active = agent2;
-  await waitFor(() => !h.runtime.running(drop.metadata.uid!, 'app'), 'the orphan to be removed', 10_000);
-  await waitFor(() => h.runtime.containersOf(drop.metadata.uid!).length === 0, 'the orphan containers removed', 10_000);
+  await waitFor('the orphan to be removed', () => !h.runtime.running(drop.metadata.uid!, 'app'), 10_000);
+  await waitFor('the orphan containers removed', () => h.runtime.containersOf(drop.metadata.uid!).length === 0, 10_000);
   const p = await h.waitPod('keep', 'still Running', (p) => p.status?.phase === 'Running' && !!containerStatus(p)?.state?.running);
   assert.equal(h.runtime.running(keep.metadata.uid!, 'app')!.status.id, keepId, 'not restarted');
   assert.equal(containerStatus(p)?.restartCount, 0);

@@ -3,18 +3,25 @@
 // syncs of one pod never overlap. A pod being deleted is killed (preStop, SIGTERM, SIGKILL after
 // the grace period), cleaned up, and then deleted from the API for good.
 
-import type { Container } from 'kubernetes-types/core/v1.js';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Container } from '../../api/types.js';
 import { nowRFC3339 } from '../../api/object.js';
 import { isNotFound, type EventRecorder, type EventType, type RestClient } from '../../client/index.js';
 import { ImagePullError, type ContainerStatus, type ImageConfig, type ImageService, type PodSandboxStatus, type RuntimeService } from '../runtime/types.js';
-import { Backoff, goDuration } from './backoff.js';
+import type { Backoff } from './backoff.js';
+import { goDuration } from '../../api/duration.js';
 import { commandLine, ContainerConfigError, makeEnvironment, mergeImageEnv } from './env.js';
 import { runHook } from './lifecycle.js';
 import { containersNamed, generatePodStatus, restartCountOf, shouldRestart, type WaitingReason } from './podstatus.js';
 import type { ProbeManager } from './probes.js';
-import { containerConfig, sandboxConfig, type DNSSettings } from './sandbox.js';
-import { StatusManager } from './statusmanager.js';
-import { allContainers, fieldPathOf, formatPod, LABEL_CONTAINER_NAME, LABEL_POD_UID, type ObjectSource, type PodObject } from './types.js';
+import { containerConfig, containerHash, sandboxConfig, type DNSSettings } from './sandbox.js';
+import { linuxContainerConfig, verifyRunAsNonRoot } from './security.js';
+import { terminationMessage } from './termination.js';
+import type { StatusManager } from './statusmanager.js';
+import { allContainers, ANNOTATION_CONTAINER_HASH, fieldPathOf, formatPod, LABEL_CONTAINER_NAME, LABEL_POD_UID, type ObjectSource, type PodObject } from './types.js';
 import { VolumeError, type MountedVolume, type VolumeManager } from './volumes.js';
 
 /** What every pod worker shares: the agent's services. */
@@ -35,6 +42,8 @@ export interface WorkerContext {
   dns: DNSSettings;
   hostIPs: string[];
   allocatable(): Record<string, string>;
+  /** The bound on each container's processes (pids cgroup), where the runtime enforces it. */
+  pidsLimit?: number;
   log(msg: string): void;
   /** The worker is done with a pod that is gone: the agent forgets it. */
   onFinished(uid: string): void;
@@ -211,11 +220,23 @@ export class PodWorker {
 
     if (initDone) {
       for (const spec of pod.spec?.containers ?? []) {
-        const [latest] = containersNamed(current(), spec.name);
+        let [latest] = containersNamed(current(), spec.name);
+        const hash = latest?.annotations?.[ANNOTATION_CONTAINER_HASH];
+        if (latest?.state === 'CONTAINER_RUNNING' && hash && hash !== containerHash(spec)) {
+          // The pod's spec changed under a running container (kubectl set image): kubelet restarts it.
+          await this.killContainer(latest, spec, this.pod.spec?.terminationGracePeriodSeconds ?? 30, `Container ${spec.name} definition changed, will be restarted`, podIP);
+          state = await runtimeStateOf(this.ctx.runtime, this.uid);
+          [latest] = containersNamed(current(), spec.name);
+        }
         if (latest?.state === 'CONTAINER_RUNNING') { this.reasons.delete(spec.name); continue; }
         if (latest?.state === 'CONTAINER_CREATED') await this.ctx.runtime.removeContainer(latest.id);
         else if (latest && !shouldRestart(pod, latest, false)) continue;
         await this.startContainer(spec, false, state, sandbox, volumes);
+      }
+      // Ephemeral containers run once each and are never restarted.
+      for (const eph of pod.spec?.ephemeralContainers ?? []) {
+        if (containersNamed(current(), eph.name).length > 0) continue;
+        await this.startContainer(eph as Container, false, state, sandbox, volumes, eph.targetContainerName ?? '');
       }
     }
 
@@ -291,13 +312,14 @@ export class PodWorker {
     return img?.config ?? { entrypoint: [], cmd: [], env: [], workingDir: '', exposedPorts: [] };
   }
 
-  private async startContainer(spec: Container, init: boolean, state: PodRuntimeState, sandbox: PodSandboxStatus, volumes: Map<string, MountedVolume>): Promise<void> {
+  private async startContainer(spec: Container, init: boolean, state: PodRuntimeState, sandbox: PodSandboxStatus, volumes: Map<string, MountedVolume>, ephemeralTarget?: string): Promise<void> {
     const pod = this.pod;
     const name = spec.name;
     const [previous] = containersNamed(state.containers, name);
     // Restarting a container that exited in this sandbox: the crash-loop back-off decides when.
+    // The key holds the definition's hash, so a changed image starts at once (kubelet's getStableKey).
     if (previous?.state === 'CONTAINER_EXITED' && previous.podSandboxId === sandbox.id) {
-      const key = `${this.uid}_${name}`;
+      const key = `${this.uid}_${name}_${containerHash(spec)}`;
       const b = this.ctx.crashBackoff;
       if (b.isInBackOffSince(key, previous.finishedAt)) {
         this.event('Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${formatPod(pod)}`, name);
@@ -325,7 +347,20 @@ export class PodWorker {
       } catch (e) {
         throw new ContainerConfigError(e instanceof Error ? e.message : String(e));
       }
-      config = containerConfig({ pod, container: spec, init, restartCount, command, args, workingDir: spec.workingDir || image.workingDir, envs, mounts });
+      const nonRoot = verifyRunAsNonRoot(pod, spec, image.user);
+      if (nonRoot) throw new ContainerConfigError(nonRoot);
+      let targetContainerId: string | undefined;
+      if (ephemeralTarget) {
+        const [target] = containersNamed(state.containers.filter((c) => c.podSandboxId === sandbox.id && c.state === 'CONTAINER_RUNNING'), ephemeralTarget);
+        if (!target) throw new ContainerConfigError(`target container "${ephemeralTarget}" is not running`);
+        targetContainerId = target.id;
+      }
+      const terminationMessageHostPath = await this.terminationMessageFile(spec, mounts);
+      const linux = linuxContainerConfig({ pod, container: spec, imageUser: image.user, memoryCapacity: os.totalmem(), pidsLimit: this.ctx.pidsLimit, targetContainerId });
+      config = containerConfig({
+        pod, container: spec, init, restartCount, command, args, workingDir: spec.workingDir || image.workingDir, envs, mounts, linux,
+        ephemeral: ephemeralTarget !== undefined, ...(terminationMessageHostPath ? { terminationMessageHostPath } : {}),
+      });
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
       this.event('Warning', 'Failed', `Error: ${e.message}`, name);
@@ -367,6 +402,20 @@ export class PodWorker {
         this.reasons.set(name, { reason: 'PostStartHookError', message: err });
       }
     }
+  }
+
+  /** kubelet's termination message file: a fresh file per container start, writable by any user, mounted at
+   *  terminationMessagePath (unless a volume is mounted there). */
+  private async terminationMessageFile(spec: Container, mounts: { containerPath: string; hostPath: string; readonly?: boolean }[]): Promise<string | undefined> {
+    const target = spec.terminationMessagePath ?? '/dev/termination-log';
+    if (!target || mounts.some((m) => path.posix.resolve('/', m.containerPath) === path.posix.resolve('/', target))) return undefined;
+    const dir = path.join(this.ctx.rootDir, 'pods', this.uid, 'containers', spec.name);
+    await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+    const file = path.join(dir, randomBytes(4).toString('hex'));
+    await fs.writeFile(file, '', { mode: 0o666 });
+    await fs.chmod(file, 0o666);
+    mounts.push({ containerPath: target, hostPath: file });
+    return file;
   }
 
   /** preStop, then SIGTERM, then SIGKILL when the grace period is over. */
@@ -412,6 +461,7 @@ export class PodWorker {
   }
 
   private async pushStatus(state: PodRuntimeState, terminal: boolean) {
+    state = { ...state, containers: await Promise.all(state.containers.map((c) => this.withTerminationMessage(c))) };
     const sandbox = state.sandboxes.find((s) => s.state === 'SANDBOX_READY') ?? state.sandboxes[0];
     const status = generatePodStatus({
       pod: { ...this.pod, status: this.ctx.statuses.current(this.pod) }, sandbox, containers: state.containers, reasons: this.reasons,
@@ -420,6 +470,19 @@ export class PodWorker {
     });
     if (!this.removed) await this.ctx.statuses.set(this.pod, status);
     return status;
+  }
+
+  /** An exited container's status with its termination message, as kubelet's getContainerStatuses enriches it. */
+  private async withTerminationMessage(c: ContainerStatus): Promise<ContainerStatus> {
+    if (c.state !== 'CONTAINER_EXITED') return c;
+    let msg = terminationMessages.get(c.id);
+    if (msg === undefined) {
+      msg = await terminationMessage(c).catch(() => '');
+      terminationMessages.set(c.id, msg);
+      if (terminationMessages.size > 10_000) terminationMessages.delete(terminationMessages.keys().next().value!);
+    }
+    if (!msg) return c;
+    return { ...c, message: c.message ? `${c.message}: ${msg}` : msg };
   }
 
   /** A finished pod: nothing runs, its sandbox is stopped, its containers stay for their logs. */
@@ -487,6 +550,9 @@ export class PodWorker {
     }
   }
 }
+
+/** Memo of termination messages of exited containers (they never change once read). */
+const terminationMessages = new Map<string, string>();
 
 /** The tag of an image reference ('latest' when it has none; '' for a digest). */
 function imageTag(ref: string): string {

@@ -4,7 +4,7 @@
 // pod's Ready condition, a failed liveness or startup probe gets the container killed and restarted).
 
 import http2 from 'node:http2';
-import type { Container, Probe } from 'kubernetes-types/core/v1.js';
+import type { Container, Probe } from '../../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import { execIn, httpGet, resolvePort, tcpSocket, type ActionResult } from './handlers.js';
 import type { PodObject } from './types.js';
@@ -14,9 +14,7 @@ export type ProbeResult = 'success' | 'failure' | 'unknown';
 
 export const PROBE_USER_AGENT = 'kube-probe/1.32';
 
-export interface ProbeEventSink {
-  (pod: PodObject, container: Container, type: 'Warning' | 'Normal', reason: string, message: string): void;
-}
+export type ProbeEventSink = (pod: PodObject, container: Container, type: 'Warning' | 'Normal', reason: string, message: string) => void
 
 export interface ProbeManagerOptions {
   runtime: RuntimeService;

@@ -3,11 +3,13 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Container } from 'kubernetes-types/core/v1.js';
-import { parseQuantity } from '../../api/validation/quantity.js';
-import type { ContainerConfig, DNSConfig, KeyValue, Mount, PodSandboxConfig, PortMapping } from '../runtime/types.js';
+import { createHash } from 'node:crypto';
+import type { Container } from '../../api/types.js';
+import { Quantity } from '../../api/quantity.js';
+import type { ContainerConfig, DNSConfig, KeyValue, LinuxContainerConfig, Mount, PodSandboxConfig, PortMapping } from '../runtime/types.js';
 import {
-  ANNOTATION_INIT_CONTAINER, ANNOTATION_RESTART_COUNT, ANNOTATION_TERMINATION_GRACE, LABEL_CONTAINER_NAME,
+  ANNOTATION_CONTAINER_HASH, ANNOTATION_EPHEMERAL_CONTAINER, ANNOTATION_TERMINATION_MESSAGE_HOST_PATH, ANNOTATION_TERMINATION_MESSAGE_PATH,
+  ANNOTATION_TERMINATION_MESSAGE_POLICY, ANNOTATION_INIT_CONTAINER, ANNOTATION_RESTART_COUNT, ANNOTATION_TERMINATION_GRACE, LABEL_CONTAINER_NAME,
   LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, type PodObject,
 } from './types.js';
 
@@ -84,7 +86,14 @@ export function sandboxConfig(pod: PodObject, attempt: number, rootDir: string, 
     labels: { ...(pod.metadata.labels ?? {}), [LABEL_POD_NAME]: pod.metadata.name!, [LABEL_POD_NAMESPACE]: pod.metadata.namespace!, [LABEL_POD_UID]: pod.metadata.uid! },
     annotations: { ...(pod.metadata.annotations ?? {}) },
     hostNetwork: spec.hostNetwork === true,
+    sharePid: spec.shareProcessNamespace === true,
   };
+}
+
+/** The container's definition hash (kubelet's io.kubernetes.container.hash): what, when changed on a
+ *  running pod (its image), makes kubelet restart the container with the new definition. */
+export function containerHash(container: Container): string {
+  return createHash('sha256').update(JSON.stringify({ name: container.name, image: container.image ?? '' })).digest('hex').slice(0, 8);
 }
 
 export interface ContainerConfigInput {
@@ -97,17 +106,26 @@ export interface ContainerConfigInput {
   workingDir: string;
   envs: KeyValue[];
   mounts: Mount[];
+  linux?: LinuxContainerConfig;
+  ephemeral?: boolean;
+  /** The host file mounted at the container's terminationMessagePath. */
+  terminationMessageHostPath?: string;
 }
 
 export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
   const { pod, container } = inp;
-  const mem = parseQuantity(container.resources?.limits?.memory);
-  const disk = parseQuantity(container.resources?.limits?.['ephemeral-storage']);
+  const mem = Quantity.tryParse(container.resources?.limits?.memory)?.value();
+  const disk = Quantity.tryParse(container.resources?.limits?.['ephemeral-storage'])?.value();
   const annotations: Record<string, string> = {
     [ANNOTATION_RESTART_COUNT]: String(inp.restartCount),
     [ANNOTATION_TERMINATION_GRACE]: String(pod.spec?.terminationGracePeriodSeconds ?? 30),
   };
   if (inp.init) annotations[ANNOTATION_INIT_CONTAINER] = 'true';
+  if (inp.ephemeral) annotations[ANNOTATION_EPHEMERAL_CONTAINER] = 'true';
+  annotations[ANNOTATION_CONTAINER_HASH] = containerHash(container);
+  annotations[ANNOTATION_TERMINATION_MESSAGE_PATH] = container.terminationMessagePath ?? '/dev/termination-log';
+  annotations[ANNOTATION_TERMINATION_MESSAGE_POLICY] = container.terminationMessagePolicy ?? 'File';
+  if (inp.terminationMessageHostPath) annotations[ANNOTATION_TERMINATION_MESSAGE_HOST_PATH] = inp.terminationMessageHostPath;
   return {
     metadata: { name: container.name, attempt: inp.restartCount },
     image: container.image ?? '',
@@ -122,7 +140,8 @@ export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
     tty: container.tty === true,
     labels: { [LABEL_CONTAINER_NAME]: container.name, [LABEL_POD_NAME]: pod.metadata.name!, [LABEL_POD_NAMESPACE]: pod.metadata.namespace!, [LABEL_POD_UID]: pod.metadata.uid! },
     annotations,
-    ...(mem ? { memoryLimitBytes: Math.floor(mem) } : {}),
-    ...(disk ? { ephemeralStorageLimitBytes: Math.ceil(disk) } : {}),
+    ...(mem ? { memoryLimitBytes: mem } : {}),
+    ...(inp.linux ? { linux: inp.linux } : {}),
+    ...(disk ? { ephemeralStorageLimitBytes: disk } : {}),
   };
 }

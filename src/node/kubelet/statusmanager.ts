@@ -1,7 +1,7 @@
 // The kubelet's status manager: a pod's status goes to the API (pods/status) only when it differs
 // from what was last written, as one merge patch that replaces the lists it carries.
 
-import type { PodStatus } from 'kubernetes-types/core/v1.js';
+import type { PodStatus } from '../../api/types.js';
 import { isNotFound, type RestClient } from '../../client/index.js';
 import type { PodObject } from './types.js';
 

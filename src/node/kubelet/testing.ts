@@ -3,10 +3,10 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import { PODS, type Pod } from '../../api/types.js';
 import type { KObject } from '../../api/object.js';
 import type { RestClient } from '../../client/index.js';
-import { waitFor } from '../../client/testing/wait.js';
+import { waitFor } from '../../testing/wait.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import { NodeAgent, type NodeAgentOptions } from '../agent.js';
 import { FakeImageService, FakeRuntime } from '../runtime/fake.js';
@@ -14,7 +14,6 @@ import type { ImageService, RuntimeService } from '../runtime/types.js';
 import type { PodObject } from './types.js';
 
 export const NODE = 'node-1';
-export const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 export interface Harness {
   cp: TestControlPlane;
@@ -72,10 +71,10 @@ export async function startHarness(opts: Partial<NodeAgentOptions> & { runtime?:
     async waitPod(name, what, cond, timeoutMs = 10_000, namespace = 'default') {
       let last: PodObject | undefined;
       try {
-        await waitFor(async () => {
+        await waitFor(`pod ${name}: ${what}`, async () => {
           last = await getPod(name, namespace).catch(() => undefined);
           return !!last && cond(last);
-        }, `pod ${name}: ${what}`, timeoutMs);
+        }, timeoutMs);
       } catch (e) {
         throw new Error(`${(e as Error).message}\nlast status: ${JSON.stringify(last?.status, null, 1)}\nagent log: ${logs.slice(-10).join('\n')}`);
       }
@@ -88,8 +87,7 @@ export async function startHarness(opts: Partial<NodeAgentOptions> & { runtime?:
         .map((e: KObject) => ({ reason: e.reason as string, message: e.message as string, type: e.type as string, fieldPath: (e.involvedObject as { fieldPath?: string }).fieldPath }));
     },
     async waitEvent(name, reason, match, timeoutMs = 10_000) {
-      await waitFor(async () => (await h.events(name)).some((e) => e.reason === reason && (match === undefined || (typeof match === 'string' ? e.message === match : match.test(e.message)))),
-        `event ${reason} ${match ?? ''} on ${name}`, timeoutMs);
+      await waitFor(`event ${reason} ${match ?? ''} on ${name}`, async () => (await h.events(name)).some((e) => e.reason === reason && (match === undefined || (typeof match === 'string' ? e.message === match : match.test(e.message)))), timeoutMs);
     },
     async stop() {
       for (const a of agents) await a.stop({ killPods: true }).catch(() => {});

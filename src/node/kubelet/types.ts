@@ -1,12 +1,12 @@
 // Types and names shared by the node agent's parts.
 
-import type { ConfigMap, Container, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
-import type { KObject } from '../../api/object.js';
+import type { ConfigMap, Container, Pod, Secret, Service } from '../../api/types.js';
 
-export type PodObject = Pod & KObject;
-export type ServiceObject = Service & KObject;
-export type ConfigMapObject = ConfigMap & KObject;
-export type SecretObject = Secret & KObject;
+// The agent's names for the API types (src/api/types.ts).
+export type PodObject = Pod;
+export type ServiceObject = Service;
+export type ConfigMapObject = ConfigMap;
+export type SecretObject = Secret;
 export type { Container };
 
 /** Labels and annotations the agent puts on sandboxes and containers, as the kubelet's (kuberuntime/labels.go). */
@@ -18,6 +18,11 @@ export const ANNOTATION_RESTART_COUNT = 'io.kubernetes.container.restartCount';
 export const ANNOTATION_CONTAINER_HASH = 'io.kubernetes.container.hash';
 export const ANNOTATION_TERMINATION_GRACE = 'io.kubernetes.pod.terminationGracePeriod';
 export const ANNOTATION_INIT_CONTAINER = 'k8ts.io/init-container';
+export const ANNOTATION_EPHEMERAL_CONTAINER = 'k8ts.io/ephemeral-container';
+export const ANNOTATION_TERMINATION_MESSAGE_PATH = 'io.kubernetes.container.terminationMessagePath';
+export const ANNOTATION_TERMINATION_MESSAGE_POLICY = 'io.kubernetes.container.terminationMessagePolicy';
+/** Where on the node the file mounted at terminationMessagePath is (kubelet finds it among the CRI status's mounts). */
+export const ANNOTATION_TERMINATION_MESSAGE_HOST_PATH = 'k8ts.io/termination-message-host-path';
 
 /** A NotFound for a pod's dependency, worded as the kubelet's object managers word it. */
 export class DependencyNotFound extends Error {
@@ -38,14 +43,16 @@ export function formatPod(pod: PodObject): string {
   return `${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
 }
 
-export function allContainers(pod: PodObject): { container: Container; init: boolean }[] {
+export function allContainers(pod: PodObject): { container: Container; init: boolean; ephemeral?: boolean }[] {
   return [
     ...(pod.spec?.initContainers ?? []).map((container) => ({ container, init: true })),
     ...(pod.spec?.containers ?? []).map((container) => ({ container, init: false })),
+    ...(pod.spec?.ephemeralContainers ?? []).map((container) => ({ container: container as Container, init: false, ephemeral: true })),
   ];
 }
 
 export function fieldPathOf(pod: PodObject, name: string): string {
-  const init = (pod.spec?.initContainers ?? []).some((c) => c.name === name);
-  return init ? `spec.initContainers{${name}}` : `spec.containers{${name}}`;
+  if ((pod.spec?.initContainers ?? []).some((c) => c.name === name)) return `spec.initContainers{${name}}`;
+  if ((pod.spec?.ephemeralContainers ?? []).some((c) => c.name === name)) return `spec.ephemeralContainers{${name}}`;
+  return `spec.containers{${name}}`;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { waitFor } from '../../client/testing/wait.js';
+import { waitFor } from '../../testing/wait.js';
 import { TOKEN_PLACEHOLDER } from './volumes.js';
 import { containerStatus, startHarness, type Harness } from './testing.js';
 
@@ -81,9 +81,9 @@ test('volumes are written under rootDir/pods/<uid>/volumes and handed to the run
 
   // A changed configmap reaches the volume (not subPath mounts, as in Kubernetes).
   await h.client.patch({ ...CM, name: 'site' }, { data: { 'index.html': '<h1>v2</h1>' } }, 'merge');
-  await waitFor(async () => (await fs.readFile(path.join(html, 'index.html'), 'utf8')) === '<h1>v2</h1>', 'the configmap volume to update', 10_000);
+  await waitFor('the configmap volume to update', async () => (await fs.readFile(path.join(html, 'index.html'), 'utf8')) === '<h1>v2</h1>', 10_000);
   // The old payload goes right after the swap.
-  await waitFor(async () => (await fs.readdir(html)).filter((e) => e.startsWith('..') && e !== '..data').length === 1, 'the old payload to be removed', 10_000);
+  await waitFor('the old payload to be removed', async () => (await fs.readdir(html)).filter((e) => e.startsWith('..') && e !== '..data').length === 1, 10_000);
 });
 
 test('a volume that cannot be set up keeps the pod in ContainerCreating with FailedMount', async () => {
@@ -109,5 +109,5 @@ test('the pod directory is removed when the pod is deleted', async () => {
   const dir = path.join(h.rootDir, 'pods', pod.metadata.uid!);
   assert.ok((await fs.stat(dir)).isDirectory());
   await h.client.delete({ group: '', version: 'v1', resource: 'pods', namespace: 'default', name: 'gone' });
-  await waitFor(async () => !(await fs.stat(dir).catch(() => undefined)), 'the pod directory to go', 10_000);
+  await waitFor('the pod directory to go', async () => !(await fs.stat(dir).catch(() => undefined)), 10_000);
 });

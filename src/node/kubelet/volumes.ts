@@ -18,9 +18,9 @@ import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, readdirSyn
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseQuantity } from '../../api/validation/quantity.js';
+import { Quantity } from '../../api/quantity.js';
 import { closeFd, fdPath, fdWalkSupported, mkdirInRoot, openInRoot, writeFileInRoot } from '../fs/safepath.js';
-import type { Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import type { Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount } from '../../api/types.js';
 import { expand, mappingFor } from './expansion.js';
 import { podFieldValue, resourceFieldValue } from './env.js';
 import type { KeyValue, Mount } from '../runtime/types.js';
@@ -49,8 +49,7 @@ function isMountPoint(dir: string): boolean {
 
 /** Quantity.Value(): the value rounded up to a whole number (500m of bytes is 1 byte, not 500 MiB). */
 export function quantityValue(q: unknown): number | undefined {
-  const v = parseQuantity(q);
-  return v === undefined ? undefined : Math.ceil(v);
+  return Quantity.tryParse(q)?.value();
 }
 
 /** The AtomicWriter's path check (pkg/volume/util/atomic_writer.go validatePath), its messages. */
@@ -104,6 +103,8 @@ export const TOKEN_PLACEHOLDER = 'k8ts: service account tokens (TokenRequest) ar
 export class VolumeManager {
   /** Payload digests per target directory: an unchanged source is not rewritten. */
   private readonly written = new Map<string, string>();
+  /** Volumes already given to the pod's fsGroup (dir -> gid and content digest). */
+  private readonly owned = new Map<string, string>();
 
   constructor(private readonly rootDir: string, private readonly source: ObjectSource, private readonly log?: (msg: string) => void) {}
 
@@ -116,7 +117,10 @@ export class VolumeManager {
     const out = new Map<string, MountedVolume>();
     for (const vol of pod.spec?.volumes ?? []) {
       try {
-        out.set(vol.name, await this.setUpOne(pod, vol, dctx));
+        const mounted = await this.setUpOne(pod, vol, dctx);
+        const fsGroup = pod.spec?.securityContext?.fsGroup;
+        if (fsGroup !== undefined && !vol.hostPath && process.getuid?.() === 0) await this.setOwnership(mounted, fsGroup);
+        out.set(vol.name, mounted);
       } catch (e) {
         if (e instanceof VolumeError) throw e;
         const msg = e instanceof Error ? e.message : String(e);
@@ -124,6 +128,23 @@ export class VolumeManager {
       }
     }
     return out;
+  }
+
+  /** kubelet's SetVolumeOwnership for the pod's fsGroup: group-owned, group-readable (and writable unless
+   *  read-only), setgid directories; once per content (links are never followed). */
+  private async setOwnership(vol: MountedVolume, gid: number): Promise<void> {
+    const key = `${gid}:${this.written.get(vol.hostPath) ?? 'dir'}`;
+    if (this.owned.get(vol.hostPath) === key) return;
+    const walk = async (p: string): Promise<void> => {
+      const st = await fs.lstat(p);
+      if (st.isSymbolicLink()) return;
+      await fs.lchown(p, st.uid, gid);
+      const mask = (vol.readOnly ? 0o440 : 0o660) | (st.isDirectory() ? 0o2110 : 0);
+      await fs.chmod(p, (st.mode & 0o7777) | mask);
+      if (st.isDirectory()) for (const e of await fs.readdir(p)) await walk(path.join(p, e));
+    };
+    await walk(vol.hostPath);
+    this.owned.set(vol.hostPath, key);
   }
 
   private volumeDir(uid: string, plugin: string, name: string): string {
@@ -255,6 +276,7 @@ export class VolumeManager {
     const base = this.podDir(uid);
     await unmountUnder(base);
     for (const k of [...this.written.keys()]) if (k.startsWith(base + path.sep)) this.written.delete(k);
+    for (const k of [...this.owned.keys()]) if (k.startsWith(base + path.sep)) this.owned.delete(k);
     const left = mountPointsUnder(base);
     if (left.length) throw new Error(`pod directory ${base} still has mounts (${left.join(', ')}); not removed`);
     await fs.rm(base, { recursive: true, force: true });

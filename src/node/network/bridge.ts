@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { spawner } from '../runtime/spawner.js';
+import { intToIp, ipToInt as toInt, isIPv4, parseCIDR as parseIPv4CIDR, type CIDR } from '../../api/net.js';
 
 export interface NodeNetworkOptions {
   /** Bridge device name (at most 15 characters). */
@@ -31,25 +32,24 @@ export async function run(cmd: string, args: string[], opts: { input?: string } 
   return r.stdout;
 }
 
+/** An address of this node's pod network (an invalid one is the node's error, not a crash). */
 function ipToInt(ip: string): number {
-  const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new NetworkError(`invalid IPv4 address ${ip}`);
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  if (!isIPv4(ip)) throw new NetworkError(`invalid IPv4 address ${ip}`);
+  return toInt(ip);
 }
 
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
+export type ParsedCIDR = CIDR;
 
-export interface ParsedCIDR { network: number; prefix: number; size: number }
-
-export function parseCIDR(cidr: string): ParsedCIDR {
-  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(cidr);
-  if (!m) throw new NetworkError(`invalid IPv4 CIDR ${cidr}`);
-  const prefix = Number(m[2]);
-  if (prefix < 8 || prefix > 30) throw new NetworkError(`podCIDR ${cidr}: prefix must be between /8 and /30`);
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return { network: (ipToInt(m[1]) & mask) >>> 0, prefix, size: 2 ** (32 - prefix) };
+/** A node's podCIDR: an IPv4 CIDR between /8 and /30. */
+export function parseCIDR(cidr: string): CIDR {
+  let c: CIDR;
+  try {
+    c = parseIPv4CIDR(cidr);
+  } catch (e) {
+    throw new NetworkError((e as Error).message);
+  }
+  if (c.prefix < 8 || c.prefix > 30) throw new NetworkError(`podCIDR ${cidr}: prefix must be between /8 and /30`);
+  return c;
 }
 
 /** The veth name on the host for a sandbox id: at most 15 characters, stable across restarts. */

@@ -175,7 +175,7 @@ export class FakeRuntime implements RuntimeService {
 
   async execSync(containerId: string, cmd: string[], _timeoutSeconds: number) {
     const c = this.containers.get(containerId);
-    if (!c || c.status.state !== 'CONTAINER_RUNNING') throw new Error(`container ${containerId} is not running`);
+    if (c?.status.state !== 'CONTAINER_RUNNING') throw new Error(`container ${containerId} is not running`);
     this.execCalls.push({ containerId, cmd });
     return this.execHandler(containerId, cmd);
   }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ProcessRuntime } from './process.js';
 import { LocalImageStore } from './images.js';
+import { waitFor } from '../../testing/wait.js';
 
 test('host-process fallback runs containers, records exits, logs and exec', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-hostrt-test-'));
@@ -19,16 +20,13 @@ test('host-process fallback runs containers, records exits, logs and exec', asyn
     const base = { image: 'gcr.io/google-samples/kubernetes-bootcamp:v1', args: [], envs: [{ key: 'GREETING', value: 'hi' }], mounts: [] };
     const once = await rt.createContainer(sb, { ...base, metadata: { name: 'once', attempt: 0 }, command: ['sh', '-c', 'echo "$GREETING from $(pwd)"; ls server.js; echo oops >&2; exit 4'], logPath: 'once/0.log' }, sbConfig);
     await rt.startContainer(once);
-    const deadline = Date.now() + 10_000;
-    let st = await rt.containerStatus(once);
-    while (st?.state !== 'CONTAINER_EXITED' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      st = await rt.containerStatus(once);
-    }
-    assert.equal(st?.exitCode, 4);
-    assert.equal(st?.reason, 'Error');
-    let log = '';
-    while (Date.now() < deadline && !(log = readFileSync(st!.logPath, 'utf8')).includes('oops')) await new Promise((r) => setTimeout(r, 50));
+    const st = await waitFor('the container to exit', async () => {
+      const s = await rt.containerStatus(once);
+      return s?.state === 'CONTAINER_EXITED' ? s : undefined;
+    });
+    assert.equal(st.exitCode, 4);
+    assert.equal(st.reason, 'Error');
+    const log = await waitFor('stderr in the log', () => { const l = readFileSync(st.logPath, 'utf8'); return l.includes('oops') && l; });
     assert.match(log, / stdout F hi from .*kubernetes-bootcamp-v1\/rootfs\n/);
     assert.match(log, / stdout F server\.js\n/);
     assert.match(log, / stderr F oops\n/);

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -15,6 +14,8 @@ import { ProcessRuntime } from './process.js';
 import { LocalImageStore } from './images.js';
 import { NodeNetwork } from '../network/bridge.js';
 import type { ContainerConfig, Mount, PodSandboxConfig } from './types.js';
+import { waitFor } from '../../testing/wait.js';
+import { httpGet } from '../../testing/http.js';
 
 const canRun = process.platform === 'linux' && process.getuid?.() === 0;
 const skip = canRun ? false : 'needs root on Linux: creates network namespaces, veths, a bridge and mounts';
@@ -27,30 +28,7 @@ let images: LocalImageStore;
 let network: NodeNetwork;
 let rt: ProcessRuntime;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) { lastErr = err; }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-  });
-}
 
 function sandboxConfig(name: string, extra: Partial<PodSandboxConfig> = {}): PodSandboxConfig {
   return {
@@ -144,7 +122,7 @@ test('the bootcamp image answers with v=1 and logs in the CRI format', { skip },
   });
   const lines = log.trimEnd().split('\n');
   for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) [FP] /);
-  assert.match(lines[0], / stdout F Kubernetes Bootcamp App Started At: .* \| Running On:  bootcamp $/);
+  assert.match(lines[0], / stdout F Kubernetes Bootcamp App Started At: .* \| Running On: {2}bootcamp $/);
   assert.match(log, / stdout F Running On: bootcamp \| Total Requests: 1 \| App Uptime: [\d.]+ seconds \| Log Time: /);
   // The image's files at the working directory, HOSTNAME in the env.
   const pwd = await rt.execSync(p.ids[0], ['sh', '-c', 'pwd; cat server.js | head -c 2000; echo; echo "HOSTNAME=$HOSTNAME"'], 10);
@@ -179,34 +157,34 @@ test('a container has a private /tmp, image files, and its new directories stay 
 });
 
 test('hostile paths and names: mount targets through image links, a workingDir with .., env names like options (issue #7)', { skip }, async () => {
-  const escape = `/tmp/k8ts-escape-${tag}-${randomBytes(3).toString('hex')}`;
+  const escapeDir = `/tmp/k8ts-escapeDir-${tag}-${randomBytes(3).toString('hex')}`;
   const wd = `/tmp/k8ts-wd-${tag}-${randomBytes(3).toString('hex')}`;
   try {
     // An image that plants a link to a host directory, and whose first variable is named like an option of env(1).
-    mkdirSync(escape);
+    mkdirSync(escapeDir);
     const src = path.join(dir, 'hostile-image');
     mkdirSync(path.join(src, 'rootfs'), { recursive: true });
-    symlinkSync(escape, path.join(src, 'rootfs', 'escape'));
+    symlinkSync(escapeDir, path.join(src, 'rootfs', 'escapeDir'));
     writeFileSync(path.join(src, 'image.json'), JSON.stringify({ repoTags: ['k8ts.test/hostile:1'], env: ['-S=/bin/echo pwned', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }));
     await images.importImage(src, 'k8ts.test/hostile:1');
     const vol = path.join(dir, 'vol-hostile');
     mkdirSync(vol);
     writeFileSync(path.join(vol, 'f'), 'volume\n');
     const p = await runPod('hostile', [{
-      name: 'c', image: 'k8ts.test/hostile:1', argv: ['/bin/sh', '-c', 'pwd; cat /escape/sub/f; echo done'],
-      mounts: [{ containerPath: '/escape/sub', hostPath: vol }],
+      name: 'c', image: 'k8ts.test/hostile:1', argv: ['/bin/sh', '-c', 'pwd; cat /escapeDir/sub/f; echo done'],
+      mounts: [{ containerPath: '/escapeDir/sub', hostPath: vol }],
       extra: { workingDir: `/../../../../../../../../../../../..${wd}`, envs: [{ key: '-S', value: '/bin/echo pwned' }] },
     }]);
     const st = await exitedStatus(p.ids[0]);
     const out = readFileSync(st.logPath, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
     assert.deepEqual(out, [wd, 'volume', 'done'], `container output: ${out.join(' | ')}`);
     assert.equal(st.exitCode, 0);
-    assert.equal(existsSync(path.join(escape, 'sub')), false, 'a mount target was made on the host through the image\'s link');
+    assert.equal(existsSync(path.join(escapeDir, 'sub')), false, 'a mount target was made on the host through the image\'s link');
     assert.equal(existsSync(wd), false, 'the working directory was made on the host');
     const r = await rt.execSync(p.ids[0], ['/bin/true'], 5).catch((e: Error) => ({ exitCode: -2, stdout: '', stderr: e.message }));
     assert.notEqual(r.stdout.trim(), 'pwned');
   } finally {
-    rmSync(escape, { recursive: true, force: true });
+    rmSync(escapeDir, { recursive: true, force: true });
     rmSync(wd, { recursive: true, force: true });
   }
 });
@@ -328,13 +306,13 @@ test('stop: SIGTERM first, SIGKILL after the grace period', { skip }, async () =
   assert.equal(p?.reason, 'Error');
 
   const graceful = await start('graceful', ['sh', '-c', 'trap "exit 0" TERM; touch /tmp/trapped; while :; do sleep 0.1; done']);
-  for (let i = 0; i < 100 && (await rt.execSync(graceful, ['test', '-e', '/tmp/trapped'], 5)).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await waitFor('the TERM trap in place', async () => (await rt.execSync(graceful, ['test', '-e', '/tmp/trapped'], 5)).exitCode === 0);
   await rt.stopContainer(graceful, 10);
   assert.equal((await rt.containerStatus(graceful))?.exitCode, 0);
 
   const stubborn = await start('stubborn', ['sh', '-c', 'trap "" TERM; touch /tmp/trapped; while :; do sleep 0.1; done']);
   // Stop only once the trap is in place (a SIGTERM before it would end the shell at once).
-  for (let i = 0; i < 100 && (await rt.execSync(stubborn, ['test', '-e', '/tmp/trapped'], 5)).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await waitFor('the TERM trap in place', async () => (await rt.execSync(stubborn, ['test', '-e', '/tmp/trapped'], 5)).exitCode === 0);
   const t0 = Date.now();
   await rt.stopContainer(stubborn, 1);
   assert.ok(Date.now() - t0 >= 900);
@@ -431,4 +409,19 @@ test('removePodSandbox and cleanupAll leave nothing behind', { skip }, async () 
   assert.throws(() => execFileSync('ip', ['link', 'show', bridgeName], { stdio: 'pipe' }));
   assert.doesNotMatch(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }), new RegExp(`master ${bridgeName}`));
   writeFileSync(path.join(dir, 'done'), '');
+});
+
+test('a tty container gets a terminal; attach resizes it', { skip }, async () => {
+  const p = await runPod('tty', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sh', '-c', 'tty; read x; stty size; sleep 30'], extra: { tty: true, stdin: true } }]);
+  const { PassThrough } = await import('node:stream');
+  const stdin = new PassThrough();
+  const out = sink();
+  const session = await rt.attach(p.ids[0], { tty: true, stdin, stdout: out });
+  session.resize(100, 40);
+  stdin.write('go\n');
+  await waitFor('the new terminal size', () => out.text().includes('40 100') || undefined);
+  const log = readFileSync((await rt.containerStatus(p.ids[0]))!.logPath, 'utf8');
+  assert.match(log, /stdout F \/dev\/pts\/\d+/);
+  session.kill();
+  await rt.stopContainer(p.ids[0], 0);
 });

@@ -25,10 +25,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
-import {
-  type ContainerConfig, type ContainerFilter, type ContainerState, type ContainerStatus, type ExecOptions,
-  type ExecSession, type ImageService, type PodSandboxConfig, type PodSandboxStatus, type RuntimeService,
-  type SandboxState,
+import type {
+  ContainerConfig, ContainerFilter, ContainerState, ContainerStatus, ExecOptions,
+  ExecSession, ImageService, PodSandboxConfig, PodSandboxStatus, RuntimeService,
+  SandboxState,
 } from './types.js';
 import { ContainerLogPump } from './logs.js';
 import { hasBinary, nodeAddress, run, type NodeNetwork } from '../network/bridge.js';
@@ -73,6 +73,8 @@ interface ContainerRecord {
 }
 
 const RUNTIME_VERSION = '0.1.0';
+/** How the isolation limits of this runtime start, in limitations() (the OCI runtime reuses its sandboxes, not this). */
+export const PROCESS_RUNTIME_LIMITATION = 'built-in process runtime (no OCI runtime in use)';
 const POLL_MS = 25;
 
 function sleep(ms: number): Promise<void> {
@@ -229,6 +231,9 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   private sandboxDir(id: string): string { return path.join(this.stateDir, 'sandboxes', id); }
+
+  /** A sandbox's folder (namespace files net/uts/ipc, hosts, resolv.conf, hostname, shm): the OCI runtime's containers join it. */
+  sandboxPath(id: string): string { return this.sandboxDir(id); }
   private containerDir(id: string): string { return path.join(this.stateDir, 'containers', id); }
 
   limitations(): string[] {
@@ -237,8 +242,9 @@ export class ProcessRuntime implements RuntimeService {
       out.push(process.platform !== 'linux'
         ? `not Linux (${process.platform}): containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers`
         : 'not running as root: containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers');
-    } else if (!this.node) {
-      out.push('no pod network configured: pods get a network namespace with loopback only');
+    } else {
+      out.push(`${PROCESS_RUNTIME_LIMITATION}: containers run as root with every capability and no seccomp, over a view of the host's own filesystem (they can read the node's files), limited only in memory`);
+      if (!this.node) out.push('no pod network configured: pods get a network namespace with loopback only');
     }
     if (!this.hasPython) out.push('python3 not found: `kubectl exec -t` runs without a terminal');
     if (this.isolated && !this.memoryCgroupRoot()) out.push('no memory cgroup: memory limits are not enforced and OOMKilled is never reported');
@@ -435,7 +441,7 @@ export class ProcessRuntime implements RuntimeService {
 
   private memoryCgroupRoot(): { dir: string; v2: boolean } | undefined {
     const v2 = readText('/sys/fs/cgroup/cgroup.controllers');
-    if (v2 !== undefined && v2.split(/\s+/).includes('memory')) return { dir: '/sys/fs/cgroup/k8ts', v2: true };
+    if (v2?.split(/\s+/).includes('memory')) return { dir: '/sys/fs/cgroup/k8ts', v2: true };
     if (existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes')) return { dir: '/sys/fs/cgroup/memory/k8ts', v2: false };
     return undefined;
   }
@@ -504,9 +510,9 @@ export class ProcessRuntime implements RuntimeService {
     const spec: LaunchSpec = {
       containerDir: dir, stateDir: this.stateDir, isolated: sb.isolated, sandboxDir: this.sandboxDir(podSandboxId),
       hostNetwork: !!sb.config.hostNetwork, imageRootfs, workingDir, hostWorkingDir, env, argv, mounts,
-      stdin: !!config.stdin, cgroupDir, writableBytes: config.ephemeralStorageLimitBytes ?? this.writableDefault,
+      stdin: !!config.stdin, cgroupDir, tty: !!config.tty && this.hasPython, writableBytes: config.ephemeralStorageLimitBytes ?? this.writableDefault,
     };
-    const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : [])].map((f) => path.join(dir, f));
+    const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : []), ...(spec.tty ? ['ctl.fifo'] : [])].map((f) => path.join(dir, f));
     const mk = await spawner.run('mkfifo', ['-m', '0600', ...fifos]);
     if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
     await writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 });
@@ -551,7 +557,7 @@ export class ProcessRuntime implements RuntimeService {
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     await this.ready;
     const st = await this.containerStatus(id);
-    if (!st || st.state !== 'CONTAINER_RUNNING') return;
+    if (st?.state !== 'CONTAINER_RUNNING') return;
     const dir = this.containerDir(id);
     const mainPid = async (): Promise<number> => {
       await waitFor(() => (readText(path.join(dir, 'pid')) ?? '').trim() !== '' || existsSync(path.join(dir, 'exit')), 5000);
@@ -664,7 +670,7 @@ export class ProcessRuntime implements RuntimeService {
       stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm' },
     });
-    const control = tty ? (child.stdio[3] as NodeJS.WritableStream & { on: Function; destroy(): void }) : undefined;
+    const control = tty ? (child.stdio[3] as NodeJS.WritableStream & { on(event: string, listener: (...args: unknown[]) => void): unknown; destroy(): void }) : undefined;
     control?.on('error', () => undefined);
     child.stdin!.on('error', () => undefined);
     if (opts.stdin) {
@@ -730,9 +736,16 @@ export class ProcessRuntime implements RuntimeService {
         }
       });
     }
+    let ctl: net.Socket | undefined;
+    if (existsSync(path.join(dir, 'ctl.fifo'))) {
+      try {
+        ctl = new net.Socket({ fd: openSync(path.join(dir, 'ctl.fifo'), fsc.O_WRONLY | fsc.O_NONBLOCK), readable: false, writable: true });
+        ctl.on('error', () => undefined);
+      } catch { /* the shim is gone */ }
+    }
     let finish!: (code: number) => void;
     const exited = new Promise<number>((r) => { finish = r; });
-    const detach = () => { unsubscribe(); if (stdinSock) { opts.stdin?.unpipe(stdinSock); stdinSock.end(); } };
+    const detach = () => { unsubscribe(); if (stdinSock) { opts.stdin?.unpipe(stdinSock); stdinSock.end(); } ctl?.end(); };
     const session = { kill: () => { detach(); finish(0); } };
     this.sessions.add(session);
     void pump.done.then(async () => {
@@ -741,7 +754,11 @@ export class ProcessRuntime implements RuntimeService {
       this.sessions.delete(session);
       finish((await this.containerStatus(containerId))?.exitCode ?? 0);
     });
-    return { exited, resize: () => undefined, kill: () => { this.sessions.delete(session); session.kill(); } };
+    return {
+      exited,
+      resize: (cols: number, rows: number) => { if (ctl && cols > 0 && rows > 0) ctl.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`); },
+      kill: () => { this.sessions.delete(session); session.kill(); },
+    };
   }
 
   async portForward(podSandboxId: string, port: number): Promise<Duplex> {

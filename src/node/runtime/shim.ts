@@ -38,6 +38,8 @@ export interface LaunchSpec {
   argv: string[];
   mounts: LaunchMount[];
   stdin: boolean;
+  /** A terminal for the container (`tty: true`): the PTY helper runs it; fd 3 of the helper takes resizes from ctl.fifo. */
+  tty?: boolean;
   /** Memory cgroup dir, when a limit is enforced. */
   cgroupDir?: string;
   /** Size of the tmpfs holding the container's writable layer, and of its /tmp. */
@@ -78,16 +80,22 @@ export function shimScript(spec: LaunchSpec): string {
     const s = spec.sandboxDir;
     launch = `nsenter --net=${shq(s + '/net')} --uts=${shq(s + '/uts')} --ipc=${shq(s + '/ipc')} -- unshare --mount --pid --fork --kill-child -- /bin/sh "$C/init.sh"`;
   }
+  let ctl = ' 3>&-';
+  if (spec.tty) {
+    lines.push('exec 7<>ctl.fifo');
+    launch = `python3 -c ${shq(PTY_HELPER)} 80 24 ${launch}`;
+    ctl = ' 3<&7 7<&-';
+  }
   if (spec.stdin) {
     // 5 keeps a writer on the stdin FIFO so the container reads on across attaches; closing it
     // (SIGUSR1, stdinOnce) lets the container see EOF once the attached client goes away.
     lines.push('exec 5<>stdin.fifo 6<stdin.fifo');
     lines.push("trap 'exec 5>&-' USR1");
-    lines.push(`${launch} <&6 >&3 2>&4 3>&- 4>&- 5>&- 6>&- &`);
+    lines.push(`${launch} <&6 >&3 2>&4${ctl} 4>&- 5>&- 6>&- &`);
     lines.push('child=$!');
     lines.push('exec 6<&-');
   } else {
-    lines.push(`${launch} </dev/null >&3 2>&4 3>&- 4>&- &`);
+    lines.push(`${launch} </dev/null >&3 2>&4${ctl} 4>&- &`);
     lines.push('child=$!');
   }
   lines.push(
@@ -96,7 +104,7 @@ export function shimScript(spec: LaunchSpec): string {
     '  if [ "$code" -gt 128 ] && kill -0 "$child" 2>/dev/null; then continue; fi',
     '  break',
     'done',
-    'exec 3>&- 4>&- 5>&- 2>/dev/null',
+    'exec 3>&- 4>&- 5>&- 7>&- 2>/dev/null',
     'reason=Error; [ "$code" = 0 ] && reason=Completed',
     '[ -s pid ] || { code=128; reason=StartError; }',
   );
@@ -112,6 +120,9 @@ export function initScript(spec: LaunchSpec): string {
   const c = spec.containerDir;
   const envArgs = spec.env.map(shq).join(' ');
   const argv = spec.argv.map(shq).join(' ');
+  // With a terminal, the container's process leads a session of its own with the terminal as its
+  // controlling tty (as runc sets it up): a job-control shell can then hand the terminal back on exit.
+  const ctty = spec.tty ? 'setsid -c ' : '';
   const lines = [
     '#!/bin/sh',
     `C=${shq(c)}`,
@@ -121,7 +132,7 @@ export function initScript(spec: LaunchSpec): string {
   if (!spec.isolated) {
     lines.push(
       `exec 7>"$C/pid" 8>>"$C/init.log" 2>&9 9>&-`,
-      `exec /usr/bin/env -i -- ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.hostWorkingDir)} "$$" ${argv}`,
+      `exec ${ctty}/usr/bin/env -i -- ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.hostWorkingDir)} "$$" ${argv}`,
       '',
     );
     return lines.join('\n');
@@ -172,7 +183,7 @@ export function initScript(spec: LaunchSpec): string {
     '(',
     '  read -r hp _ < /proc/self/stat',
     `  exec 7>"$C/pid" 8>>"$C/init.log" 2>&9 9>&-`,
-    `  exec chroot "$R" /usr/bin/env -i -- ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.workingDir)} "$hp" ${argv}`,
+    `  exec ${ctty}chroot "$R" /usr/bin/env -i -- ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.workingDir)} "$hp" ${argv}`,
     ') <&6 &',
     'child=$!',
     'exec 6<&- 0</dev/null',

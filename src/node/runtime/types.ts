@@ -25,6 +25,8 @@ export interface PodSandboxConfig {
   annotations?: Record<string, string>;
   /** spec.hostNetwork: share the node's network (and UTS) namespace. */
   hostNetwork?: boolean;
+  /** spec.shareProcessNamespace: one PID namespace for the pod's containers (CRI's NamespaceMode POD). */
+  sharePid?: boolean;
 }
 
 export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
@@ -71,6 +73,48 @@ export interface ContainerConfig {
   memoryLimitBytes?: number;
   /** resources.limits['ephemeral-storage'] in bytes: bounds the container's writable layer where the runtime can. */
   ephemeralStorageLimitBytes?: number;
+  /** CRI's LinuxContainerConfig: cgroup resources and the security context (runtimes that isolate use them). */
+  linux?: LinuxContainerConfig;
+}
+
+/** CRI's LinuxContainerResources, as kubelet computes them from requests and limits. */
+export interface LinuxContainerResources {
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuShares?: number;
+  memoryLimitInBytes?: number;
+  oomScoreAdj?: number;
+  /** Not in CRI (kubelet bounds pids per pod); the node agent's per-container bound. */
+  pidsLimit?: number;
+}
+
+/** CRI's NamespaceMode: POD shares the sandbox's, CONTAINER is the container's own, NODE the host's, TARGET another container's. */
+export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
+
+export interface NamespaceOption { network?: NamespaceMode; pid?: NamespaceMode; ipc?: NamespaceMode; targetId?: string }
+
+export interface SecurityProfile { profileType: 'RuntimeDefault' | 'Unconfined' | 'Localhost'; localhostRef?: string }
+
+/** CRI's LinuxContainerSecurityContext (the fields k8ts uses). */
+export interface LinuxContainerSecurityContext {
+  capabilities?: { addCapabilities: string[]; dropCapabilities: string[] };
+  privileged?: boolean;
+  namespaceOptions?: NamespaceOption;
+  runAsUser?: number;
+  runAsGroup?: number;
+  /** The image's non-numeric user, resolved by the runtime in the container's /etc/passwd. */
+  runAsUsername?: string;
+  readonlyRootfs?: boolean;
+  supplementalGroups?: number[];
+  noNewPrivs?: boolean;
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  seccomp?: SecurityProfile;
+}
+
+export interface LinuxContainerConfig {
+  resources?: LinuxContainerResources;
+  securityContext?: LinuxContainerSecurityContext;
 }
 
 export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';

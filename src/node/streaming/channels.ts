@@ -1,6 +1,7 @@
 // The facts of Kubernetes' remote command protocols (k8s.io/apimachinery/pkg/util/remotecommand
-// and wsstream): subprotocol names, websocket channel numbers, the resize message and the
-// metav1.Status written on the error stream when the command ends.
+// and httpstream/wsstream, k8s.io/kubelet/pkg/cri/streaming): subprotocol names and their
+// negotiation, websocket channel numbers and framings, the resize message and the metav1.Status
+// written on the error stream when the command ends.
 
 export const StreamProtocol = {
   V1: 'channel.k8s.io',
@@ -10,9 +11,20 @@ export const StreamProtocol = {
   V5: 'v5.channel.k8s.io',
 } as const;
 
-/** Websocket subprotocols for exec/attach, most preferred first (websocket clients in 1.30+ offer only v5). */
-export const WEBSOCKET_EXEC_PROTOCOLS = [StreamProtocol.V5, StreamProtocol.V4] as const;
-/** SPDY exec/attach versions, most preferred first (X-Stream-Protocol-Version). */
+/** wsstream's text framing: a channel digit, then the payload in base64. */
+export const BASE64_CHANNEL_PROTOCOL = 'base64.channel.k8s.io';
+export const V4_BASE64_CHANNEL_PROTOCOL = 'v4.base64.channel.k8s.io';
+
+/**
+ * Websocket subprotocols of exec/attach, as kube-apiserver 1.32 serves them: v5 by its stream
+ * translator (binary only), the rest by kubelet's websocket server (remotecommand/websocket.go),
+ * "" standing for a client that offers none. There is no v2 or v3 over websockets: those are
+ * SPDY versions.
+ */
+export const WEBSOCKET_EXEC_PROTOCOLS = [StreamProtocol.V5, StreamProtocol.V4, V4_BASE64_CHANNEL_PROTOCOL, StreamProtocol.V1, BASE64_CHANNEL_PROTOCOL, ''] as const;
+/** kubelet's websocket port-forward (portforward/websocket.go). */
+export const WEBSOCKET_PORT_FORWARD_PROTOCOLS = [StreamProtocol.V4, V4_BASE64_CHANNEL_PROTOCOL, ''] as const;
+/** SPDY exec/attach versions (X-Stream-Protocol-Version). */
 export const SPDY_EXEC_PROTOCOLS = [StreamProtocol.V4, StreamProtocol.V3, StreamProtocol.V2, StreamProtocol.V1] as const;
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
@@ -104,8 +116,54 @@ export function failureStatus(message: string, code = 500): ExecStatus {
   return { metadata: {}, status: 'Failure', message, reason: 'InternalError', code };
 }
 
-/** Picks the first of ours that the client offers (comma-separated and/or repeated headers). */
+/** Splits repeated and/or comma-separated protocol headers into one list, in the client's order. */
+export function offeredProtocols(offered: string | string[] | undefined): string[] {
+  return (Array.isArray(offered) ? offered : offered ? [offered] : []).flatMap((h) => h.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+/** httpstream.Handshake and wsstream's handshake: the client's first choice that we serve. */
 export function negotiate(offered: string | string[] | undefined, ours: readonly string[]): string | undefined {
-  const list = (Array.isArray(offered) ? offered : offered ? [offered] : []).flatMap((h) => h.split(',')).map((s) => s.trim()).filter(Boolean);
-  return ours.find((p) => list.includes(p));
+  return offeredProtocols(offered).find((p) => ours.includes(p));
+}
+
+/**
+ * A websocket exec/attach/port-forward subprotocol: v5 whenever offered (kube-apiserver hands
+ * any request offering v5 to its translator), else the client's first choice that kubelet
+ * serves, "" when the client offers none; undefined when it offers only ones we do not serve.
+ */
+export function negotiateWebSocket(offered: string | string[] | undefined, ours: readonly string[]): string | undefined {
+  const list = offeredProtocols(offered);
+  if (list.length === 0) return ours.includes('') ? '' : undefined;
+  if (ours.includes(StreamProtocol.V5) && list.includes(StreamProtocol.V5)) return StreamProtocol.V5;
+  return list.find((p) => p !== '' && ours.includes(p));
+}
+
+/** The channel framing a websocket subprotocol uses: raw bytes, or wsstream's base64 text. */
+export interface ChannelCodec {
+  readonly base64: boolean;
+  encode(channel: number, payload: Buffer): Buffer | string;
+  /** undefined for an empty message (ignored, as wsstream ignores it) or an undecodable one. */
+  decode(data: Buffer): { channel: number; payload: Buffer } | undefined;
+}
+
+export function channelCodec(protocol: string): ChannelCodec {
+  if (protocol === BASE64_CHANNEL_PROTOCOL || protocol === V4_BASE64_CHANNEL_PROTOCOL) {
+    return {
+      base64: true,
+      encode: (channel, payload) => String.fromCharCode(0x30 + channel) + payload.toString('base64'),
+      decode(data) {
+        if (data.length === 0) return undefined;
+        const text = data.subarray(1).toString('latin1');
+        // Go's StdEncoding refuses what is not padded base64; such a frame is dropped.
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
+        return { channel: (data[0] - 0x30) & 0xff, payload: Buffer.from(text, 'base64') };
+      },
+    };
+  }
+  return { base64: false, encode: (channel, payload) => encodeChannelMessage(channel, payload), decode: (data) => decodeChannelMessage(data) };
+}
+
+/** v4 and v5 write a Status on the error channel; older protocols only a failure's message. */
+export function writesJSONStatus(protocol: string): boolean {
+  return protocol === StreamProtocol.V4 || protocol === StreamProtocol.V5 || protocol === V4_BASE64_CHANNEL_PROTOCOL;
 }

@@ -6,29 +6,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { ApiServer } from '../../apiserver/server.js';
-import { makeConnectHandler } from '../../apiserver/connect.js';
-import { RestClient } from '../../client/rest.js';
-import { makeCA, makeServingCert } from '../../pki/certs.js';
-import { MemoryStore } from '../../store/memory.js';
-import { StreamingServer } from './server.js';
-import { HostTestRuntime } from './testing.js';
+import { criLines, startStreamingCluster, type StreamingCluster } from '../../testing/streaming.js';
 
 const KUBECTL = 'kubectl';
+let sc: StreamingCluster;
 let dir: string;
 let kubeconfig: string;
-let api: ApiServer;
-let store: MemoryStore;
-let streaming: StreamingServer;
-let client: RestClient;
-const runtime = new HostTestRuntime();
-const servers: http.Server[] = [];
 const spawned = new Set<ChildProcess>();
 
 interface Result { code: number; stdout: string; stderr: string }
@@ -75,86 +61,15 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((r) => child.once('exit', (code) => r(code)));
 }
 
-async function listen(handler: http.RequestListener): Promise<number> {
-  const s = http.createServer(handler);
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  return (s.address() as AddressInfo).port;
-}
-
-function criLines(lines: [string, 'stdout' | 'stderr', 'P' | 'F', string][]): string {
-  return lines.map(([t, s, tag, msg]) => `${t} ${s} ${tag} ${msg}\n`).join('');
-}
-
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-streaming-'));
-  const ca = makeCA();
-  const serving = makeServingCert(ca, 'kube-apiserver', ['localhost'], ['127.0.0.1']);
-  const token = randomBytes(16).toString('hex');
-  const nodeToken = randomBytes(16).toString('hex');
-
-  fs.writeFileSync(path.join(dir, 'app-1.log'), criLines([
-    ['2024-01-01T00:00:01.000000001Z', 'stdout', 'F', 'line one'],
-    ['2024-01-01T00:00:02.000000002Z', 'stdout', 'P', 'part'],
-    ['2024-01-01T00:00:03.000000003Z', 'stdout', 'F', 'ial'],
-    ['2024-01-01T00:00:04.000000004Z', 'stderr', 'F', 'line two'],
-  ]));
-  fs.writeFileSync(path.join(dir, 'app-0.log'), criLines([['2023-12-31T23:59:59.000000000Z', 'stdout', 'F', 'old run']]));
-  fs.writeFileSync(path.join(dir, 'side-0.log'), '');
-  runtime.containers.set('c-app-1', { id: 'c-app-1', sandboxId: 'sb-web', name: 'app', attempt: 1, logPath: path.join(dir, 'app-1.log'), state: 'CONTAINER_RUNNING', attachCommand: ['sh', '-c', 'echo attached-output'] });
-  runtime.containers.set('c-app-0', { id: 'c-app-0', sandboxId: 'sb-web', name: 'app', attempt: 0, logPath: path.join(dir, 'app-0.log'), state: 'CONTAINER_EXITED' });
-  runtime.containers.set('c-side-0', { id: 'c-side-0', sandboxId: 'sb-web', name: 'side', attempt: 0, logPath: path.join(dir, 'side-0.log'), state: 'CONTAINER_RUNNING' });
-
-  streaming = new StreamingServer({
-    runtime, token: nodeToken,
-    lookupPod: async (ns, name) => (ns === 'default' && name === 'web' ? { sandboxId: 'sb-web', containers: { app: 'c-app-1', side: 'c-side-0' } } : undefined),
-  });
-  const nodePort = await streaming.listen(0, '127.0.0.1');
-
-  store = new MemoryStore();
-  const connect = makeConnectHandler({
-    getPod: (ns, n) => api.getObject('', 'pods', ns, n),
-    getNode: (n) => api.getObject('', 'nodes', undefined, n),
-    getService: (ns, n) => api.getObject('', 'services', ns, n),
-    getEndpoints: (ns, n) => api.getObject('', 'endpoints', ns, n),
-    nodeToken,
-  });
-  api = new ApiServer({ store, tokens: new Map([[token, 'admin']]), tls: serving, connect, advertiseAddress: '10.0.0.1' });
-  const url = await api.start(0, '127.0.0.1');
-  kubeconfig = path.join(dir, 'kubeconfig');
-  fs.writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config', 'current-context: t',
-    'clusters:', '- name: t', '  cluster:', `    server: ${url}`, `    certificate-authority-data: ${Buffer.from(ca.cert).toString('base64')}`,
-    'users:', '- name: t', '  user:', `    token: ${token}`,
-    'contexts:', '- name: t', '  context:', '    cluster: t', '    user: t', '    namespace: default', '',
-  ].join('\n'));
-
-  client = new RestClient({ server: url, token, caData: ca.cert });
-  await client.create({ group: '', version: 'v1', resource: 'nodes' }, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
-  await client.patch({ group: '', version: 'v1', resource: 'nodes', name: 'n1', subresource: 'status' }, {
-    status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: nodePort } } },
-  });
-  const pods = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-  await client.create(pods, {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web' } },
-    spec: { nodeName: 'n1', containers: [
-      { name: 'app', image: 'busybox', ports: [{ name: 'http', containerPort: 80 }], stdin: true, tty: true },
-      { name: 'side', image: 'busybox' },
-    ] },
-  });
-  await client.patch({ ...pods, name: 'web', subresource: 'status' }, { status: { phase: 'Running', podIP: '10.244.0.5' } });
-  await client.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  sc = await startStreamingCluster('streaming-kubectl');
+  dir = sc.dir;
+  kubeconfig = sc.kubeconfig;
 });
 
 after(async () => {
   for (const c of spawned) c.kill('SIGKILL');
-  runtime.cleanup();
-  await streaming?.close();
-  await api?.stop();
-  await store?.close();
-  client?.close();
-  for (const s of servers) { s.closeAllConnections(); s.close(); }
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await sc?.stop();
 });
 
 test('kubectl logs: plain, --tail, --timestamps, --previous', async () => {
@@ -179,7 +94,7 @@ test('kubectl logs: plain, --tail, --timestamps, --previous', async () => {
 });
 
 test('pods/log without a container on a two-container pod is a 400 naming them', async () => {
-  await assert.rejects(client.request('GET', '/api/v1/namespaces/default/pods/web/log'), (e: Error & { code?: number }) => {
+  await assert.rejects(sc.client.request('GET', '/api/v1/namespaces/default/pods/web/log'), (e: Error & { code?: number }) => {
     assert.equal(e.code, 400);
     assert.equal(e.message, 'a container name must be specified for pod web, choose one of: [app side]');
     return true;
@@ -251,12 +166,11 @@ test('kubectl port-forward carries concurrent connections (websocket tunnel and 
   // The pod's port 80 answers only once two requests are in, so they must travel side by side.
   const pending: http.ServerResponse[] = [];
   const big = Buffer.alloc(1 << 20, 'b');
-  const podPort = await listen((req, res) => {
+  await sc.podListen(80, (req, res) => {
     if (req.url === '/big') { res.end(big); return; }
     pending.push(res);
     if (pending.length === 2) for (const [i, r] of pending.splice(0).entries()) r.end(`answer ${i}`);
   });
-  runtime.ports.set(80, podPort);
   for (const env of [{}, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }] as Record<string, string>[]) {
     const p = start(KUBECTL, ['--kubeconfig', kubeconfig, '-v=4', 'port-forward', '--address', '127.0.0.1', 'pod/web', ':80'], env);
     const m = await p.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 80/);
@@ -278,13 +192,12 @@ test('kubectl port-forward carries concurrent connections (websocket tunnel and 
 });
 
 test('kubectl proxy reaches a pod port and a service through its endpoints', async () => {
-  const podPort = await listen((req, res) => { res.setHeader('X-Seen-Path', req.url ?? ''); res.end(`pod says hello at ${req.url}`); });
-  runtime.ports.set(8080, podPort);
-  await client.create({ group: '', version: 'v1', resource: 'services', namespace: 'default' }, {
+  await sc.podListen(8080, (req, res) => { res.setHeader('X-Seen-Path', req.url ?? ''); res.end(`pod says hello at ${req.url}`); });
+  await sc.client.create({ group: '', version: 'v1', resource: 'services', namespace: 'default' }, {
     apiVersion: 'v1', kind: 'Service', metadata: { name: 'websvc' },
     spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
   });
-  await client.create({ group: '', version: 'v1', resource: 'endpoints', namespace: 'default' }, {
+  await sc.client.create({ group: '', version: 'v1', resource: 'endpoints', namespace: 'default' }, {
     apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'websvc' },
     subsets: [{ addresses: [{ ip: '10.244.0.5', targetRef: { kind: 'Pod', name: 'web', namespace: 'default' } }], ports: [{ name: 'http', port: 8080 }] }],
   });

@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
-import { StatusError, errors } from '../../api/errors.js';
+import { podLogQuery } from '../../api/queryparams.js';
 
 export interface LogOptions {
   follow: boolean;
@@ -25,38 +25,16 @@ export interface CRILogLine {
   content: Buffer;
 }
 
-function boolParam(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  return v === 'true' || v === '1';
-}
-
-function intParam(q: URLSearchParams, name: string, min: number): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw errors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  const n = Number(v);
-  if (n < min) throw new StatusError(422, 'Invalid', `PodLogOptions "" is invalid: ${name}: Invalid value: ${n}: must be greater than ${min === 0 ? 'or equal to 0' : min - 1}`);
-  return n;
-}
-
-/** PodLogOptions from the query, with kube-apiserver's validation. */
+/** PodLogOptions from kubelet's query, read and validated by the one ParameterCodec reading (queryparams.ts). */
 export function parseLogOptions(q: URLSearchParams, now = Date.now()): LogOptions {
-  const sinceSeconds = intParam(q, 'sinceSeconds', 1);
-  const sinceTime = q.get('sinceTime');
-  if (sinceSeconds !== undefined && sinceTime) throw errors.badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
-  let since: number | undefined;
-  if (sinceSeconds !== undefined) since = now - sinceSeconds * 1000;
-  if (sinceTime) {
-    since = Date.parse(sinceTime);
-    if (Number.isNaN(since)) throw errors.badRequest(`invalid value for sinceTime: ${JSON.stringify(sinceTime)}`);
-  }
+  const o = podLogQuery(q);
   return {
-    follow: boolParam(q, 'follow'),
-    previous: boolParam(q, 'previous'),
-    timestamps: boolParam(q, 'timestamps'),
-    tailLines: intParam(q, 'tailLines', 0),
-    since,
-    limitBytes: intParam(q, 'limitBytes', 1),
+    follow: o.follow,
+    previous: o.previous,
+    timestamps: o.timestamps,
+    tailLines: o.tailLines,
+    since: o.sinceSeconds !== undefined ? now - o.sinceSeconds * 1000 : o.sinceTime,
+    limitBytes: o.limitBytes,
   };
 }
 

@@ -1,10 +1,11 @@
-// exec and attach over either transport kubectl speaks: a websocket with channel-prefixed
-// messages (v5.channel.k8s.io, v4 for older clients), or SPDY/3.1 with one stream per
-// standard stream (v4..v1). Both end up as the same CommandStreams for the runtime.
+// exec and attach over either transport clients speak: a websocket with channel-prefixed
+// messages (v5.channel.k8s.io, v4.channel.k8s.io, channel.k8s.io and their base64 framings), or
+// SPDY/3.1 with one stream per standard stream (v4..v1). Both end up as the same CommandStreams
+// for the runtime. Kubernetes counterpart: k8s.io/kubelet/pkg/cri/streaming/remotecommand.
 
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import { WebSocket } from 'ws';
-import { Channel, ResizeDecoder, StreamProtocol, decodeChannelMessage, encodeChannelMessage, parseResize, type ExecStatus, type TerminalSize } from './channels.js';
+import { Channel, ResizeDecoder, StreamProtocol, channelCodec, writesJSONStatus, type ChannelCodec, type ExecStatus, type TerminalSize } from './channels.js';
 import type { SpdySession, SpdyStream } from './spdy.js';
 
 export interface CommandOptions { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }
@@ -18,6 +19,8 @@ export interface CommandStreams {
   finish(status: ExecStatus): Promise<void>;
   /** Resolves when the client has gone (or the connection was closed). */
   closed: Promise<void>;
+  /** Tears the connection down at once (something failed that no Status can report). */
+  abort(): void;
 }
 
 /** kubelet's default: how long a SPDY client has to open every stream it asked for. */
@@ -47,43 +50,66 @@ class ResizeFanout {
 }
 
 /** A writable whose chunks become websocket messages on one channel. */
-class ChannelWriter extends Writable {
-  constructor(private readonly ws: WebSocket, private readonly channel: number) { super(); }
+export class ChannelWriter extends Writable {
+  constructor(private readonly ws: WebSocket, private readonly codec: ChannelCodec, private readonly channel: number) { super(); }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.ws.readyState !== WebSocket.OPEN) { cb(); return; }
-    this.ws.send(encodeChannelMessage(this.channel, chunk), { binary: true }, () => cb());
+    this.ws.send(this.codec.encode(this.channel, chunk), { binary: !this.codec.base64 }, () => cb());
   }
 }
 
+/**
+ * exec/attach over a websocket, as kubelet's createWebSocketStreams (and, for v5, kube-apiserver's
+ * stream translator): channels 0-4, an empty message on the lowest writable channel once open,
+ * v5's CLOSE signal for stdin, and the final Status on channel 3.
+ */
 export function websocketCommandStreams(ws: WebSocket, opts: CommandOptions): CommandStreams {
-  const v5 = ws.protocol === StreamProtocol.V5;
+  const protocol = ws.protocol;
+  const codec = channelCodec(protocol);
+  const v5 = protocol === StreamProtocol.V5;
   const resize = new ResizeFanout();
+  const resizeDecoder = new ResizeDecoder();
   const stdin = opts.stdin ? new PassThrough() : undefined;
-  const stdout = opts.stdout ? new ChannelWriter(ws, Channel.Stdout) : undefined;
-  const stderr = opts.stderr && !opts.tty ? new ChannelWriter(ws, Channel.Stderr) : undefined;
+  const stdout = opts.stdout ? new ChannelWriter(ws, codec, Channel.Stdout) : undefined;
+  // kubelet drops stderr under a tty: the terminal carries both.
+  const stderr = opts.stderr && !opts.tty ? new ChannelWriter(ws, codec, Channel.Stderr) : undefined;
   for (const w of [stdout, stderr]) w?.on('error', () => { /* the client left */ });
+  stdin?.on('error', () => { /* the runtime went away */ });
+  // The client's stdin is not read faster than the command takes it.
+  stdin?.on('drain', () => ws.resume());
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    const msg = decodeChannelMessage(isBinary ? data : Buffer.from(data));
+  const lowest = opts.stdout ? Channel.Stdout : opts.stderr && !opts.tty ? Channel.Stderr : Channel.Error;
+  ws.send(codec.encode(lowest, Buffer.alloc(0)), { binary: !codec.base64 }, () => undefined);
+  ws.on('message', (data: Buffer) => {
+    if (v5 && data.length === 2 && data[0] === Channel.Close) {
+      if (data[1] === Channel.Stdin) stdin?.end();
+      return;
+    }
+    const msg = codec.decode(data);
     if (!msg) return;
     switch (msg.channel) {
-      case Channel.Stdin: if (stdin && !stdin.writableEnded && msg.payload.length) stdin.write(msg.payload); break;
-      case Channel.Resize: { const s = parseResize(msg.payload); if (s) resize.emit(s); break; }
-      case Channel.Close: if (v5 && msg.payload[0] === Channel.Stdin) stdin?.end(); break;
+      case Channel.Stdin:
+        if (stdin && !stdin.writableEnded && msg.payload.length && !stdin.write(msg.payload)) ws.pause();
+        break;
+      case Channel.Resize:
+        for (const size of resizeDecoder.push(msg.payload)) resize.emit(size);
+        break;
     }
   });
   ws.on('error', () => { /* surfaces as close */ });
-  void closed.then(() => stdin?.end());
+  void closed.then(() => { if (stdin && !stdin.writableEnded) stdin.end(); });
   return {
     stdin, stdout, stderr, closed,
     onResize: (cb) => resize.on(cb),
+    abort: () => ws.terminate(),
     async finish(status) {
       await Promise.all([endAndFlush(stdout), endAndFlush(stderr)]);
-      if (ws.readyState === WebSocket.OPEN) {
-        await new Promise<void>((r) => ws.send(encodeChannelMessage(Channel.Error, JSON.stringify(status)), { binary: true }, () => r()));
-        // A normal closure is what the client's readers take as EOF on every stream.
-        ws.close(1000);
-      }
+      if (ws.readyState !== WebSocket.OPEN) return;
+      // v4 and v5 write a Status; the older ones only a failure's message (v1WriteStatusFunc).
+      const text = writesJSONStatus(protocol) ? JSON.stringify(status) : status.status === 'Success' ? undefined : status.message ?? 'error';
+      if (text !== undefined) await new Promise<void>((r) => ws.send(codec.encode(Channel.Error, Buffer.from(text)), { binary: !codec.base64 }, () => r()));
+      // A normal closure is what the client's readers take as EOF on every stream.
+      if (ws.readyState === WebSocket.OPEN) ws.close(1000);
     },
   };
 }
@@ -110,7 +136,7 @@ export function spdyCommandStreams(session: SpdySession, protocol: string, opts:
       if (got.has(type) || !['error', 'stdin', 'stdout', 'stderr', 'resize'].includes(type)) { s.abort(); return; }
       got.set(type, s);
       s.on('error', () => { /* reset by the client */ });
-      void s.reply();
+      s.reply().catch(() => undefined);
       // The client only reads these; drain whatever it might send.
       if (type === 'error' || type === 'stdout' || type === 'stderr') s.resume();
       if (type === 'resize') {
@@ -126,10 +152,11 @@ export function spdyCommandStreams(session: SpdySession, protocol: string, opts:
           stdin: got.get('stdin'),
           stdout, stderr, closed,
           onResize: (cb) => resize.on(cb),
+          abort: () => session.destroy(),
           async finish(status) {
             await Promise.all([endAndFlush(stdout), endAndFlush(stderr)]);
             // v4 always writes a Status; older versions only a failure's message, as text.
-            if (protocol === StreamProtocol.V4) error.write(JSON.stringify(status));
+            if (writesJSONStatus(protocol)) error.write(JSON.stringify(status));
             else if (status.status !== 'Success') error.write(status.message ?? 'error');
             await endAndFlush(error);
             got.get('stdin')?.destroy();

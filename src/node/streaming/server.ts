@@ -5,9 +5,14 @@
 //   GET  /containerLogs/{ns}/{pod}/{container}?follow&previous&tailLines&sinceSeconds&sinceTime&timestamps&limitBytes
 //   GET|POST /exec/{ns}/{pod}/{container}?command=..&input=1&output=1&error=1&tty=1   (upgrade)
 //   GET|POST /attach/{ns}/{pod}/{container}?input=1&output=1&error=1&tty=1            (upgrade)
-//   GET|POST /portForward/{ns}/{pod}                                                  (upgrade)
+//   GET|POST /portForward/{ns}/{pod}[?port=N...]                                      (upgrade)
 //   *    /podProxy/{ns}/{pod}/{port}/{path...}   (k8ts: pod and service proxy, reached through the
 //        pod's network namespace so the API server needs no route to pod IPs)
+//
+// Upgrades: exec/attach over SPDY/3.1 (v4..v1) or a websocket (v5, v4, v4.base64,
+// channel.k8s.io, base64.channel.k8s.io, none); port-forward over SPDY/3.1, SPDY inside a
+// websocket (kubectl's tunnel) or a plain websocket (v4, v4.base64, none: the Python client's
+// and client-node's). Kubernetes counterpart: k8s.io/kubelet/pkg/cri/streaming/server.go.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -17,9 +22,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { StatusError, errors } from '../../api/errors.js';
 import type { RuntimeService } from '../runtime/types.js';
-import { PORT_FORWARD_PROTOCOL, SPDY_EXEC_PROTOCOLS, WEBSOCKET_EXEC_PROTOCOLS, WEBSOCKET_SPDY_TUNNEL_PREFIX, exitStatus, failureStatus, negotiate } from './channels.js';
+import { kubeletFlag } from '../../api/queryparams.js';
+import { PORT_FORWARD_PROTOCOL, SPDY_EXEC_PROTOCOLS, WEBSOCKET_EXEC_PROTOCOLS, WEBSOCKET_PORT_FORWARD_PROTOCOLS, WEBSOCKET_SPDY_TUNNEL_PREFIX, channelCodec, exitStatus, failureStatus, negotiate, negotiateWebSocket, offeredProtocols } from './channels.js';
 import { parseLogOptions, streamLog } from './logs.js';
-import { servePortForward } from './portforward.js';
+import { serveSpdyPortForward, serveWebSocketPortForward, websocketPorts } from './portforward.js';
 import { spdyCommandStreams, websocketCommandStreams, type CommandOptions, type CommandStreams } from './remotecommand.js';
 import { SpdySession } from './spdy.js';
 
@@ -85,20 +91,25 @@ export function writeRawStatus(socket: Duplex, e: unknown): void {
   socket.end(`HTTP/1.1 ${se.code} ${http.STATUS_CODES[se.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-function flag(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  return v === '1' || v === 'true';
-}
+/**
+ * The largest websocket message a client may send. golang.org/x/net/websocket, which kubelet's
+ * and kube-apiserver's wsstream servers use, allows 32 MiB (DefaultMaxPayloadBytes); ws' own
+ * default is 100 MiB. Clients send far less (the Python client's port-forward up to 1 MiB, kubectl
+ * 32 KiB), so every client that works against Kubernetes works here.
+ */
+export const MAX_WEBSOCKET_MESSAGE_BYTES = 32 << 20;
 
 export class StreamingServer {
   private server?: http.Server | https.Server;
   private sockets = new Set<Socket>();
-  private execWss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => negotiate([...offered], WEBSOCKET_EXEC_PROTOCOLS) ?? false });
+  /** The channel protocols (exec, attach, port-forward); the subprotocol is chosen before ws sees the request. */
+  private channelWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES, handleProtocols: (_offered, req) => this.negotiated.get(req) || false });
+  private negotiated = new WeakMap<IncomingMessage, string>();
   /**
    * ws refuses 'SPDY/3.1+portforward.k8s.io' (a '/' is not a token character), so the offer is
    * checked here, hidden from ws, and the answer added to the 101 headers ourselves.
    */
-  private tunnelWss = new WebSocketServer({ noServer: true });
+  private tunnelWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
   private tunnelRequests = new WeakSet<IncomingMessage>();
   private aborts = new Set<AbortController>();
 
@@ -106,6 +117,15 @@ export class StreamingServer {
     this.tunnelWss.on('headers', (headers, req) => {
       if (this.tunnelRequests.has(req)) headers.push(`Sec-WebSocket-Protocol: ${WEBSOCKET_SPDY_TUNNEL_PREFIX}${PORT_FORWARD_PROTOCOL}`);
     });
+  }
+
+  /** wsstream's handshake: the subprotocol, or 403 when the client offers none we serve. */
+  private negotiateChannels(req: IncomingMessage, ours: readonly string[]): void {
+    const proto = negotiateWebSocket(req.headers['sec-websocket-protocol'], ours);
+    if (proto === undefined) {
+      throw errors.forbidden(`requested protocol(s) are not supported: ${JSON.stringify(offeredProtocols(req.headers['sec-websocket-protocol']))}; supports ${JSON.stringify(ours)}`);
+    }
+    this.negotiated.set(req, proto);
   }
 
   async listen(port: number, host: string): Promise<number> {
@@ -123,8 +143,8 @@ export class StreamingServer {
 
   async close(): Promise<void> {
     for (const a of this.aborts) a.abort();
-    for (const ws of [...this.execWss.clients, ...this.tunnelWss.clients]) ws.terminate();
-    this.execWss.close();
+    for (const ws of [...this.channelWss.clients, ...this.tunnelWss.clients]) ws.terminate();
+    this.channelWss.close();
     this.tunnelWss.close();
     if (!this.server) return;
     const closed = new Promise<void>((r) => this.server!.close(() => r()));
@@ -233,16 +253,19 @@ export class StreamingServer {
       if (route.kind === 'exec' || route.kind === 'attach') {
         const { id } = await this.containerId(route.namespace, route.pod, route.container);
         const q = url.searchParams;
-        const opts: CommandOptions = { stdin: flag(q, 'input'), stdout: flag(q, 'output'), stderr: flag(q, 'error'), tty: flag(q, 'tty') };
+        const opts: CommandOptions = { stdin: kubeletFlag(q, 'input'), stdout: kubeletFlag(q, 'output'), stderr: kubeletFlag(q, 'error'), tty: kubeletFlag(q, 'tty') };
         const command = q.getAll('command');
         if (route.kind === 'exec' && command.length === 0) throw errors.badRequest('you must specify at least 1 command');
         if (!opts.stdin && !opts.stdout && !opts.stderr) throw errors.badRequest('you must specify at least 1 of stdin, stdout, stderr');
-        const run = (streams: CommandStreams) => this.runCommand(route.kind as 'exec' | 'attach', id, command, opts, streams);
+        const run = (streams: CommandStreams) => {
+          this.runCommand(route.kind as 'exec' | 'attach', id, command, opts, streams).catch(() => streams.abort());
+        };
         if (websocket) {
-          this.execWss.handleUpgrade(req, socket, head, (ws: WebSocket) => { void run(websocketCommandStreams(ws, opts)); });
+          this.negotiateChannels(req, WEBSOCKET_EXEC_PROTOCOLS);
+          this.channelWss.handleUpgrade(req, socket, head, (ws: WebSocket) => run(websocketCommandStreams(ws, opts)));
         } else if (spdy) {
           const proto = negotiate(req.headers['x-stream-protocol-version'], SPDY_EXEC_PROTOCOLS);
-          if (!proto) throw errors.forbidden(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(req.headers['x-stream-protocol-version'] ?? '')}, server accepts ${JSON.stringify(SPDY_EXEC_PROTOCOLS)}`);
+          if (!proto) throw this.spdyRefusal(req, SPDY_EXEC_PROTOCOLS);
           const session = this.acceptSpdy(socket, head, proto);
           spdyCommandStreams(session, proto, opts).then(run, () => session.destroy());
         } else {
@@ -257,21 +280,26 @@ export class StreamingServer {
           podUID: pod.uid,
           dial: (port: number) => this.opts.runtime.portForward(pod.sandboxId, port),
         };
-        if (websocket) {
-          const tunnel = WEBSOCKET_SPDY_TUNNEL_PREFIX + PORT_FORWARD_PROTOCOL;
-          if (!negotiate(req.headers['sec-websocket-protocol'], [tunnel])) throw errors.badRequest(`unable to upgrade: port-forward over websocket needs the ${tunnel} subprotocol`);
+        const tunnel = WEBSOCKET_SPDY_TUNNEL_PREFIX + PORT_FORWARD_PROTOCOL;
+        if (websocket && negotiate(req.headers['sec-websocket-protocol'], [tunnel])) {
           delete req.headers['sec-websocket-protocol'];
           this.tunnelRequests.add(req);
           this.tunnelWss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
             // The websocket carries a SPDY session's bytes, message by message.
-            const tunnel = createWebSocketStream(ws);
-            tunnel.on('error', () => tunnel.destroy());
-            servePortForward(new SpdySession(tunnel), target);
+            const stream = createWebSocketStream(ws);
+            stream.on('error', () => stream.destroy());
+            serveSpdyPortForward(new SpdySession(stream), target);
+          });
+        } else if (websocket) {
+          const ports = websocketPorts(url.searchParams);
+          this.negotiateChannels(req, WEBSOCKET_PORT_FORWARD_PROTOCOLS);
+          this.channelWss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+            serveWebSocketPortForward(ws, channelCodec(ws.protocol), ports, target);
           });
         } else if (spdy) {
           const proto = negotiate(req.headers['x-stream-protocol-version'], [PORT_FORWARD_PROTOCOL]);
-          if (!proto) throw errors.forbidden(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(req.headers['x-stream-protocol-version'] ?? '')}, server accepts ["${PORT_FORWARD_PROTOCOL}"]`);
-          servePortForward(this.acceptSpdy(socket, head, proto), target);
+          if (!proto) throw this.spdyRefusal(req, [PORT_FORWARD_PROTOCOL]);
+          serveSpdyPortForward(this.acceptSpdy(socket, head, proto), target);
         } else {
           throw errors.badRequest(`unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`);
         }
@@ -294,6 +322,13 @@ export class StreamingServer {
     } catch (e) {
       writeRawStatus(socket, e);
     }
+  }
+
+  /** httpstream.Handshake's refusal. */
+  private spdyRefusal(req: IncomingMessage, ours: readonly string[]): StatusError {
+    const offered = offeredProtocols(req.headers['x-stream-protocol-version']);
+    if (offered.length === 0) return errors.badRequest('unable to upgrade: X-Stream-Protocol-Version is required');
+    return errors.forbidden(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server accepts ${JSON.stringify(ours)}`);
   }
 
   private acceptSpdy(socket: Duplex, head: Buffer, protocol: string): SpdySession {

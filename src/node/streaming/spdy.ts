@@ -2,20 +2,52 @@
 // moby/spdystream) opens every stream itself with SYN_STREAM frames whose headers are plain
 // key/values (streamtype, port, requestid) rather than HTTP requests, expects a SYN_REPLY for
 // each, exchanges DATA frames, pings, and never sends WINDOW_UPDATE: spdystream does no flow
-// control, so neither may we, or a stream would stall after the first 64 KiB.
+// control, so neither may we, or a stream would stall after the first 64 KiB. As spdystream does,
+// a stream whose reader is behind stops the reading of the whole connection (TCP pushes back).
+// Kubernetes counterpart: k8s.io/apimachinery/pkg/util/httpstream/spdy over moby/spdystream.
 //
-// spdy-transport (the npm SPDY implementation) insists on :method/:path in SYN_STREAM and
-// enforces send windows, so only its copy of the SPDY/3 header-compression dictionary is used.
+// Every input is bounded: a decompressed header block (MAX_HEADER_BLOCK_BYTES), a frame (SPDY's
+// own 24-bit length), the streams open at once (MAX_CONCURRENT_STREAMS).
 
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
-import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
-const dictionaries = require('spdy-transport/lib/spdy-transport/protocol/spdy/dictionary.js') as Record<string, Buffer>;
-/** The zlib preset dictionary of SPDY/3 header blocks (draft-mbelshe-httpbis-spdy-00, 2.6.10.1). */
-export const SPDY3_DICTIONARY: Buffer = dictionaries[3];
+// The zlib preset dictionary of SPDY/3 header blocks (draft-mbelshe-httpbis-spdy-00, 2.6.10.1):
+// 65 length-prefixed words, then one run of text.
+const SPDY3_DICTIONARY_WORDS = [
+  'options', 'head', 'post', 'put', 'delete', 'trace', 'accept', 'accept-charset',
+  'accept-encoding', 'accept-language', 'accept-ranges', 'age', 'allow', 'authorization',
+  'cache-control', 'connection', 'content-base', 'content-encoding', 'content-language',
+  'content-length', 'content-location', 'content-md5', 'content-range', 'content-type', 'date',
+  'etag', 'expect', 'expires', 'from', 'host', 'if-match', 'if-modified-since', 'if-none-match',
+  'if-range', 'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'pragma',
+  'proxy-authenticate', 'proxy-authorization', 'range', 'referer', 'retry-after', 'server', 'te',
+  'trailer', 'transfer-encoding', 'upgrade', 'user-agent', 'vary', 'via', 'warning',
+  'www-authenticate', 'method', 'get', 'status', '200 OK', 'version', 'HTTP/1.1', 'url', 'public',
+  'set-cookie', 'keep-alive', 'origin',
+];
+const SPDY3_DICTIONARY_TAIL =
+  '100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505' +
+  '203 Non-Authoritative Information204 No Content301 Moved Permanently400 Bad Request401 Una' +
+  'uthorized403 Forbidden404 Not Found500 Internal Server Error501 Not Implemented503 Service' +
+  ' UnavailableJan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec 00:00:00 Mon, Tue, Wed, Thu, ' +
+  'Fri, Sat, Sun, GMTchunked,text/html,image/png,image/jpg,image/gif,application/xml,applicat' +
+  'ion/xhtml+xml,text/plain,text/javascript,publicprivatemax-age=gzip,deflate,sdchcharset=utf' +
+  '-8charset=iso-8859-1,utf-,*,enq=0.';
+
+export const SPDY3_DICTIONARY: Buffer = Buffer.concat([
+  ...SPDY3_DICTIONARY_WORDS.map((w) => { const b = Buffer.alloc(4 + w.length); b.writeUInt32BE(w.length); b.write(w, 4, 'latin1'); return b; }),
+  Buffer.from(SPDY3_DICTIONARY_TAIL, 'latin1'),
+]);
+
+/**
+ * The most a header block may inflate to. Kubernetes' streams carry three short headers; a block
+ * past this is an attack (a few KiB of zlib can inflate to gigabytes) and ends the session.
+ */
+export const MAX_HEADER_BLOCK_BYTES = 64 * 1024;
+/** Streams open at once in one session; more are refused (REFUSED_STREAM). */
+export const MAX_CONCURRENT_STREAMS = 1000;
 
 export const FLAG_FIN = 0x01;
 export const FLAG_UNIDIRECTIONAL = 0x02;
@@ -40,28 +72,49 @@ export type Frame = ControlFrame | DataFrame;
 /** SPDY frames carry 24-bit lengths; a DATA frame is kept well below that. */
 const MAX_DATA_CHUNK = 64 * 1024;
 
-/** Splits a byte stream into frames; push() returns the frames completed so far. */
+/**
+ * Splits a byte stream into frames; push() returns the frames completed so far. Chunks are kept
+ * apart until a whole frame is in, so a large frame arriving in small pieces costs one copy.
+ */
 export class FrameReader {
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private size = 0;
 
   push(chunk: Buffer): Frame[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    if (chunk.length) { this.chunks.push(chunk); this.size += chunk.length; }
     const frames: Frame[] = [];
-    while (this.buf.length >= 8) {
-      const length = this.buf.readUIntBE(5, 3);
-      if (this.buf.length < 8 + length) break;
-      const flags = this.buf[4];
-      const data = this.buf.subarray(8, 8 + length);
-      if (this.buf[0] & 0x80) {
-        const version = this.buf.readUInt16BE(0) & 0x7fff;
+    while (this.size >= 8) {
+      const head = this.head();
+      const length = head.readUIntBE(5, 3);
+      if (this.size < 8 + length) break;
+      const frame = this.take(8 + length);
+      const flags = frame[4];
+      const data = frame.subarray(8);
+      if (frame[0] & 0x80) {
+        const version = frame.readUInt16BE(0) & 0x7fff;
         if (version !== 3) throw new Error(`unsupported SPDY version ${version}`);
-        frames.push({ control: true, type: this.buf.readUInt16BE(2), flags, data });
+        frames.push({ control: true, type: frame.readUInt16BE(2), flags, data });
       } else {
-        frames.push({ control: false, streamId: this.buf.readUInt32BE(0) & 0x7fffffff, flags, data });
+        frames.push({ control: false, streamId: frame.readUInt32BE(0) & 0x7fffffff, flags, data });
       }
-      this.buf = this.buf.subarray(8 + length);
     }
     return frames;
+  }
+
+  /** The first 8 bytes, wherever they lie. */
+  private head(): Buffer {
+    if (this.chunks[0].length >= 8) return this.chunks[0];
+    const b = Buffer.alloc(8);
+    let off = 0;
+    for (const c of this.chunks) { off += c.copy(b, off, 0, Math.min(c.length, 8 - off)); if (off === 8) break; }
+    return b;
+  }
+
+  private take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+    this.chunks = all.length > n ? [all.subarray(n)] : [];
+    this.size -= n;
+    return all.subarray(0, n);
   }
 }
 
@@ -117,21 +170,41 @@ export function decodeHeaderBlock(block: Buffer): HeaderMap {
   return out;
 }
 
-/** One zlib context per direction for the whole session, flushed (Z_SYNC_FLUSH) after each block. */
+/**
+ * One zlib context per direction for the whole session, flushed (Z_SYNC_FLUSH) after each block.
+ * An output past maxOutput fails the block and breaks the context for good (the session ends).
+ */
 class ZContext {
   private chain: Promise<unknown> = Promise.resolve();
   private out: Buffer[] = [];
-  constructor(private readonly z: zlib.Deflate | zlib.Inflate) {
-    z.on('data', (c: Buffer) => this.out.push(c));
-    z.on('error', () => { /* surfaced through run() */ });
+  private outBytes = 0;
+  private broken?: Error;
+  constructor(private readonly z: zlib.Deflate | zlib.Inflate, private readonly maxOutput = Infinity) {
+    z.on('data', (c: Buffer) => {
+      this.outBytes += c.length;
+      if (this.outBytes > this.maxOutput) {
+        this.broken ??= new Error(`SPDY header block larger than ${this.maxOutput} bytes`);
+        this.out = [];
+        this.z.destroy(this.broken);
+        return;
+      }
+      this.out.push(c);
+    });
+    z.on('error', (e) => { this.broken ??= e; });
   }
   run(input: Buffer): Promise<Buffer> {
     const next = this.chain.then(() => new Promise<Buffer>((resolve, reject) => {
+      if (this.broken || this.z.destroyed) { reject(this.broken ?? new Error('header compression closed')); return; }
       const onError = (e: Error) => reject(e);
+      const onClose = () => reject(this.broken ?? new Error('header compression closed'));
       this.z.once('error', onError);
+      this.z.once('close', onClose);
+      this.outBytes = 0;
       this.z.write(input);
       this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
         this.z.off('error', onError);
+        this.z.off('close', onClose);
+        if (this.broken) { reject(this.broken); return; }
         const b = Buffer.concat(this.out);
         this.out = [];
         resolve(b);
@@ -150,7 +223,11 @@ export class HeaderCompressor {
 }
 
 export class HeaderDecompressor {
-  private ctx = new ZContext(zlib.createInflate({ dictionary: SPDY3_DICTIONARY }));
+  private ctx: ZContext;
+  constructor(maxBlockBytes = MAX_HEADER_BLOCK_BYTES) {
+    // The chunk size bounds what zlib hands over at once, so the limit is checked as it grows.
+    this.ctx = new ZContext(zlib.createInflate({ dictionary: SPDY3_DICTIONARY, chunkSize: 16 * 1024 }), maxBlockBytes);
+  }
   async decompress(block: Buffer): Promise<HeaderMap> { return decodeHeaderBlock(await this.ctx.run(block)); }
   close(): void { this.ctx.close(); }
 }
@@ -169,20 +246,26 @@ export class SpdyStream extends Duplex {
   /** The first value of a header (names are lower case on the wire). */
   header(name: string): string | undefined { return this.headers[name.toLowerCase()]?.[0]; }
 
-  /** Accepts the stream; spdystream's CreateStream waits for this. */
+  /** Accepts the stream; spdystream's CreateStream waits for this. Never rejects. */
   reply(): Promise<void> { return this.session.sendReply(this.id); }
 
-  override _read(): void { /* data is pushed as frames arrive */ }
+  /** The reader caught up: the connection may be read again. */
+  override _read(): void { this.session.unblock(this); }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.reset) { cb(); return; }
-    this.session.sendData(this.id, chunk, false).then(() => cb(), cb);
+    this.session.sendData(this.id, chunk, false).then(() => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {
     if (this.reset || this.localFin) { cb(); return; }
     this.localFin = true;
-    this.session.sendData(this.id, Buffer.alloc(0), true).then(() => cb(), cb);
+    this.session.sendData(this.id, Buffer.alloc(0), true).then(() => cb());
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.session.unblock(this);
+    cb(err);
   }
 
   /** Aborts the stream with RST_STREAM (CANCEL). */
@@ -195,16 +278,27 @@ export class SpdyStream extends Duplex {
 
   /** @internal */
   onData(data: Buffer, fin: boolean): void {
-    if (data.length) this.push(data);
+    if (this.destroyed || this.readableEnded) return;
+    // As spdystream: a reader that is behind holds up the connection (no flow control in SPDY here).
+    if (data.length && !this.push(data)) this.session.block(this);
     if (fin) this.push(null);
   }
 
   /** @internal the peer reset the stream or the session ended */
   onRemoteGone(): void {
     this.reset = true;
-    this.push(null);
+    if (!this.readableEnded) this.push(null);
     this.destroy();
   }
+}
+
+/** Waits for a writable's drain (or its end), leaving no listener behind either way. */
+function drained(w: Duplex): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { w.off('drain', done); w.off('close', done); resolve(); };
+    w.on('drain', done);
+    w.on('close', done);
+  });
 }
 
 export interface SpdySessionEvents {
@@ -214,13 +308,16 @@ export interface SpdySessionEvents {
 
 /**
  * The server end of a SPDY/3.1 session over any byte stream (a TCP/TLS socket after the HTTP
- * upgrade, or the byte stream carried by a websocket for port-forward tunnelling).
+ * upgrade, or the byte stream carried by a websocket for port-forward tunnelling). Whatever the
+ * peer sends, the worst outcome is the end of this session: no method rejects and no handler throws.
  */
 export class SpdySession extends EventEmitter<SpdySessionEvents> {
   private reader = new FrameReader();
   private compressor = new HeaderCompressor();
   private decompressor = new HeaderDecompressor();
   private streams = new Map<number, SpdyStream>();
+  /** Streams whose readers are behind; the connection is paused while there are any. */
+  private blocked = new Set<SpdyStream>();
   /** Frames are handled strictly in order: a SYN_STREAM's header inflation is asynchronous. */
   private inbound: Promise<void> = Promise.resolve();
   /** Frames are written strictly in order: a SYN_REPLY's header deflation is asynchronous. */
@@ -240,14 +337,28 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
     conn.on('error', () => this.destroy());
   }
 
+  /** @internal */
+  block(s: SpdyStream): void {
+    if (this.closed) return;
+    this.blocked.add(s);
+    this.conn.pause();
+  }
+
+  /** @internal */
+  unblock(s: SpdyStream): void {
+    if (!this.blocked.delete(s) || this.blocked.size > 0 || this.closed) return;
+    this.conn.resume();
+  }
+
+  /** Queues a frame; a failure to write ends the session. Never rejects. */
   private write(frame: Buffer | (() => Promise<Buffer>)): Promise<void> {
     const p = this.outbound.then(async () => {
       if (this.closed) return;
       const bytes = typeof frame === 'function' ? await frame() : frame;
-      if (this.closed) return;
-      if (!this.conn.write(bytes)) await new Promise<void>((r) => { this.conn.once('drain', r); this.conn.once('close', r); });
-    });
-    this.outbound = p.catch(() => undefined);
+      if (this.closed || this.conn.destroyed) return;
+      if (!this.conn.write(bytes)) await drained(this.conn);
+    }).catch(() => this.destroy());
+    this.outbound = p;
     return p;
   }
 
@@ -281,11 +392,14 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
     }
     switch (f.type) {
       case FrameType.SynStream: {
+        if (f.data.length < 10) throw new Error('short SYN_STREAM');
         const id = f.data.readUInt32BE(0) & 0x7fffffff;
+        // Inflate even a stream we refuse: the zlib context is shared by the whole session.
         const headers = await this.decompressor.decompress(f.data.subarray(10));
         // Client streams are odd and increasing; anything else is a protocol error.
         if (id % 2 === 0 || id <= this.lastStreamId) { void this.sendRst(id, RstStatus.PROTOCOL_ERROR); return; }
         this.lastStreamId = id;
+        if (this.streams.size >= MAX_CONCURRENT_STREAMS) { void this.sendRst(id, RstStatus.REFUSED_STREAM); return; }
         const s = new SpdyStream(this, id, headers, (f.flags & FLAG_FIN) !== 0);
         this.streams.set(id, s);
         s.on('finish', () => this.forgetIfDone(s));
@@ -294,12 +408,14 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
         return;
       }
       case FrameType.RstStream: {
+        if (f.data.length < 8) throw new Error('short RST_STREAM');
         const id = f.data.readUInt32BE(0) & 0x7fffffff;
         const s = this.streams.get(id);
         if (s) { this.streams.delete(id); s.onRemoteGone(); }
         return;
       }
       case FrameType.Ping: {
+        if (f.data.length < 4) throw new Error('short PING');
         const id = f.data.readUInt32BE(0);
         // Pings from the client (odd ids) are echoed; ours would be even, and we send none.
         if (id % 2 === 1) void this.write(encodeControlFrame(FrameType.Ping, 0, f.data.subarray(0, 4)));
@@ -309,6 +425,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
         this.destroy();
         return;
       case FrameType.Headers: {
+        if (f.data.length < 4) throw new Error('short HEADERS');
         // Decompress to keep the shared zlib context in step; the extra headers are not used.
         await this.decompressor.decompress(f.data.subarray(4));
         return;
@@ -323,11 +440,11 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
     if (s.readableEnded && s.writableFinished) this.streams.delete(s.id);
   }
 
-  /** Says goodbye (GOAWAY) once everything queued is written, then closes the connection. */
+  /** Says goodbye (GOAWAY) once everything queued is written, then closes the connection. Never rejects. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.write(encodeControlFrame(FrameType.GoAway, 0, u32(this.lastStreamId, 0)));
-    this.conn.end();
+    if (!this.conn.destroyed) this.conn.end();
     this.destroy();
   }
 
@@ -336,6 +453,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
     this.closed = true;
     for (const s of this.streams.values()) s.onRemoteGone();
     this.streams.clear();
+    this.blocked.clear();
     this.compressor.close();
     this.decompressor.close();
     if (!this.conn.destroyed && !this.conn.writableEnded) this.conn.destroy();

@@ -5,7 +5,7 @@
 
 import type { NodeInfo, PodInfo } from '../cache.js';
 import { Code, defaultNormalizeScore, MAX_NODE_SCORE, SKIP, Status, type CycleState, type FilterPlugin, type PreFilterOutcome, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework.js';
-import type { NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '../types.js';
+import type { NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '../../api/types.js';
 
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";
 export const ERR_REASON_CONFLICT = 'pod affinity terms conflict';
@@ -14,7 +14,7 @@ const REJECT = new Status(Code.UnschedulableAndUnresolvable, [ERR_REASON_POD]);
 const INT_RE = /^[+-]?\d+$/;
 
 function matchExpression(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = Object.hasOwn(labels, r.key);
   const v = labels[r.key];
   const values = r.values ?? [];
   switch (r.operator) {

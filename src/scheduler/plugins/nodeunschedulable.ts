@@ -3,8 +3,8 @@
 
 import type { NodeInfo, PodInfo } from '../cache.js';
 import { Code, Status, type CycleState, type FilterPlugin } from '../framework.js';
-import { TAINT_NODE_UNSCHEDULABLE } from '../types.js';
-import { tolerationsTolerateTaint } from './tainttoleration.js';
+import { TAINT_NODE_UNSCHEDULABLE } from '../../api/types.js';
+import { tolerationsTolerateTaint } from '../../api/taints.js';
 
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
 const REJECT = new Status(Code.UnschedulableAndUnresolvable, [ERR_REASON_UNSCHEDULABLE]);

@@ -9,9 +9,9 @@ import { Selector, selectorFromLabelSelector, selectorFromMap, type Requirement 
 import type { KObject } from '../../api/object.js';
 import type { NodeInfo, PodInfo } from '../cache.js';
 import { MAX_NODE_SCORE, SKIP, type CycleState, type Handle, type PreScorePlugin, type ScorePlugin, type Status } from '../framework.js';
-import { LABEL_HOSTNAME, LABEL_ZONE, type Pod, type TopologySpreadConstraint } from '../types.js';
+import { LABEL_HOSTNAME, LABEL_ZONE, type Pod, type TopologySpreadConstraint } from '../../api/types.js';
 import { RequiredNodeAffinity } from './nodeaffinity.js';
-import { findUntoleratedTaint } from './tainttoleration.js';
+import { findUntoleratedTaint } from '../../api/taints.js';
 
 export interface SpreadConstraint {
   maxSkew: number;
@@ -75,7 +75,7 @@ export function podConstraints(pod: Pod, action: string): SpreadConstraint[] {
     if (extra.length) selector = new Selector([...extra, ...selector.requirements]);
     out.push({
       maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector,
-      nodeAffinityPolicy: c.nodeAffinityPolicy ?? 'Honor', nodeTaintsPolicy: c.nodeTaintsPolicy ?? 'Ignore',
+      nodeAffinityPolicy: c.nodeAffinityPolicy === 'Ignore' ? 'Ignore' : 'Honor', nodeTaintsPolicy: c.nodeTaintsPolicy === 'Honor' ? 'Honor' : 'Ignore',
     });
   }
   return out;
@@ -119,7 +119,7 @@ const PRE_SCORE_KEY = 'PreScorePodTopologySpread';
 const pairKey = (k: string, v: string): string => `${k}\0${v}`;
 
 function hasAllKeys(labels: Record<string, string>, cs: SpreadConstraint[]): boolean {
-  for (const c of cs) if (!Object.prototype.hasOwnProperty.call(labels, c.topologyKey)) return false;
+  for (const c of cs) if (!Object.hasOwn(labels, c.topologyKey)) return false;
   return true;
 }
 
@@ -172,7 +172,7 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
       for (const n of allNodes) {
         if (requireAll && !hasAllKeys(n.labels, constraints)) continue;
         for (const c of counted) {
-          if (!Object.prototype.hasOwnProperty.call(n.labels, c.topologyKey)) continue;
+          if (!Object.hasOwn(n.labels, c.topologyKey)) continue;
           if (c.nodeAffinityPolicy === 'Honor' && !required.match(n.labels, n.name)) continue;
           if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(n.taints, tolerations)) continue;
           const k = pairKey(c.topologyKey, n.labels[c.topologyKey]);
@@ -191,7 +191,7 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
     if (!s || s.ignoredNodes.has(node.name)) return 0;
     let score = 0;
     s.constraints.forEach((c, i) => {
-      if (!Object.prototype.hasOwnProperty.call(node.labels, c.topologyKey)) return;
+      if (!Object.hasOwn(node.labels, c.topologyKey)) return;
       const cnt = c.topologyKey === LABEL_HOSTNAME
         ? countOnNode(node, c.selector, pod.namespace)
         : s.pairCounts.get(pairKey(c.topologyKey, node.labels[c.topologyKey])) ?? 0;

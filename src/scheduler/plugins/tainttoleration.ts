@@ -3,36 +3,8 @@
 
 import type { NodeInfo, PodInfo } from '../cache.js';
 import { Code, defaultNormalizeScore, MAX_NODE_SCORE, Status, type CycleState, type FilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework.js';
-import type { Taint, Toleration } from '../types.js';
-
-/** v1.Toleration.ToleratesTaint: an empty key with Exists tolerates every taint (of the effect). */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-export function tolerationsTolerateTaint(tolerations: Toleration[] | undefined, taint: Taint): boolean {
-  for (const t of tolerations ?? []) if (toleratesTaint(t, taint)) return true;
-  return false;
-}
-
-/** The first NoSchedule/NoExecute taint no toleration covers. */
-export function findUntoleratedTaint(taints: Taint[], tolerations: Toleration[] | undefined): Taint | undefined {
-  for (const taint of taints) {
-    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-    if (!tolerationsTolerateTaint(tolerations, taint)) return taint;
-  }
-  return undefined;
-}
+import { findUntoleratedTaint, tolerationsTolerateTaint } from '../../api/taints.js';
+import type { Toleration } from '../../api/types.js';
 
 const PRE_SCORE_KEY = 'PreScoreTaintToleration';
 

@@ -1,8 +1,9 @@
 // Leases, as kube-apiserver's pkg/registry/coordination/lease: leader election and node
 // heartbeats; a PUT may create one. The printer is printLease.
 
+import { printerColumns } from '../../../api/schema/columns.js';
 import { validateLeaseCreate, validateLeaseUpdate } from '../../../api/validation.js';
-import { ageCol, col, nameCol, o, s, timestampSince, type Printer } from '../../tables.js';
+import { o, s, timestampSince, type Printer } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -13,7 +14,7 @@ export const strategy: Strategy = {
 };
 
 export const printer: Printer = {
-  columns: [nameCol, col('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'), ageCol],
+  columns: printerColumns('io.k8s.api.coordination.v1.Lease'),
   row: (l, now) => ({ cells: [s(l.metadata.name), s(o(l.spec).holderIdentity), timestampSince(l.metadata.creationTimestamp, now)] }),
 };
 

@@ -3,9 +3,10 @@
 // printer is printEndpoints.
 
 import type { KObject } from '../../../api/object.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import { defaultEndpoints } from '../../../api/defaults.js';
 import { validateEndpointsCreate, validateEndpointsUpdate } from '../../../api/validation.js';
-import { a, ageCol, col, n, nameCol, o, s, timestampSince, type Printer } from '../../tables.js';
+import { a, n, o, s, timestampSince, type Printer } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -43,11 +44,7 @@ function formatEndpoints(ep: KObject): string {
 }
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    col('Endpoints', 'string', 'The set of all endpoints is the union of all subsets. Addresses are placed into subsets according to the IPs they share. A single address with multiple ports, some of which are ready and some of which are not (because they come from different containers) will result in the address being displayed in different subsets for the different ports. No address will appear in both Addresses and NotReadyAddresses in the same subset. Sets of addresses and ports that comprise a service.'),
-    ageCol,
-  ],
+  columns: printerColumns('io.k8s.api.core.v1.Endpoints'),
   row: (ep, now) => ({ cells: [s(ep.metadata.name), formatEndpoints(ep), timestampSince(ep.metadata.creationTimestamp, now)] }),
 };
 

@@ -2,9 +2,10 @@
 // event recorder, which may PUT to create; they expire after the event TTL (eventttl.ts). The
 // printer is printEvent.
 
+import { printerColumns } from '../../../api/schema/columns.js';
 import { isObject } from '../../../api/object.js';
 import { validateEventCreate, validateEventUpdate } from '../../../api/validation.js';
-import { col, D, n, o, parseTime, s, timestampSince, type Printer } from '../../tables.js';
+import { n, o, parseTime, s, timestampSince, type Printer } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -16,19 +17,7 @@ export const strategy: Strategy = {
 };
 
 export const printer: Printer = {
-  // The order of the real server: wide columns sit between and after the default ones.
-  columns: [
-    col('Last Seen', 'string', 'The time at which the most recent occurrence of this event was recorded.'),
-    col('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future'),
-    col('Reason', 'string', "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
-    col('Object', 'string', 'The object that this event is about.'),
-    col('Subobject', 'string', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers[2]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.', 1),
-    col('Source', 'string', 'The component reporting this event. Should be a short machine understandable string.', 1),
-    col('Message', 'string', 'A human-readable description of the status of this operation.'),
-    col('First Seen', 'string', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', 1),
-    col('Count', 'string', 'The number of times this event has occurred.', 1),
-    col('Name', 'string', D.name, 1, 'name'),
-  ],
+  columns: printerColumns('io.k8s.api.core.v1.Event'),
   row(ev, now) {
     const firstSeen = parseTime(ev.firstTimestamp) !== undefined ? timestampSince(ev.firstTimestamp, now) : timestampSince(ev.eventTime, now);
     let lastSeen = parseTime(ev.lastTimestamp) !== undefined ? timestampSince(ev.lastTimestamp, now) : firstSeen;

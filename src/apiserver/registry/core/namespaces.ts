@@ -3,13 +3,14 @@
 // has emptied it and removed its finalizers through the finalize subresource. The printer is
 // printNamespace.
 
+import { printerColumns } from '../../../api/schema/columns.js';
 import { deepCopy, type KObject } from '../../../api/object.js';
 import { defaultNamespace } from '../../../api/defaults.js';
 import {
   validateNamespaceCreate, validateNamespaceFinalizeUpdate, validateNamespaceStatusUpdate, validateNamespaceUpdate,
 } from '../../../api/validation.js';
-import { ageCol, col, nameCol, o, s, timestampSince, type Printer } from '../../tables.js';
-import { defineResource } from '../rest.js';
+import { o, s, timestampSince, type Printer } from '../../tables.js';
+import { defineResource, statusSubresource } from '../rest.js';
 import { field, statusStrategy as statusOf, type Strategy, type UpdateStrategy } from '../strategy.js';
 
 const finalizersOf = (ns: KObject): string[] | undefined => (field(ns.spec) as { finalizers?: string[] }).finalizers;
@@ -47,7 +48,7 @@ export const finalizeStrategy: UpdateStrategy = {
 };
 
 export const printer: Printer = {
-  columns: [nameCol, col('Status', 'string', 'The status of the namespace'), ageCol],
+  columns: printerColumns('io.k8s.api.core.v1.Namespace'),
   row: (ns, now) => ({ cells: [s(ns.metadata.name), s(o(ns.status).phase), timestampSince(ns.metadata.creationTimestamp, now)] }),
 };
 
@@ -58,7 +59,7 @@ export const resource = defineResource({
   },
   strategy,
   subresources: {
-    status: { kind: 'Namespace', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },
+    status: statusSubresource('Namespace', statusStrategy),
     finalize: { kind: 'Namespace', verbs: ['update'], rest: { type: 'update', strategy: finalizeStrategy } },
   },
   printer,

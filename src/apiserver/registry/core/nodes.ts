@@ -3,10 +3,11 @@
 // API server relays node proxy requests. The printer is printNode.
 
 import type { KObject } from '../../../api/object.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import { defaultNode } from '../../../api/defaults.js';
 import { validateNodeCreate, validateNodeUpdate } from '../../../api/validation.js';
-import { a, ageCol, col, D, nameCol, o, s, timestampSince, type Obj, type Printer } from '../../tables.js';
-import { defineResource } from '../rest.js';
+import { a, o, s, timestampSince, type Obj, type Printer } from '../../tables.js';
+import { defineResource, statusSubresource } from '../rest.js';
 import { keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
 
 // A node agent registers its node with its status, so a create keeps it; later updates of the
@@ -41,18 +42,7 @@ function nodeAddress(node: KObject, type: string): string {
 }
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    col('Status', 'string', 'The status of the node'),
-    col('Roles', 'string', 'The roles of the node'),
-    ageCol,
-    col('Version', 'string', 'Kubelet Version reported by the node.'),
-    col('Internal-IP', 'string', D.nodeAddresses, 1),
-    col('External-IP', 'string', D.nodeAddresses, 1),
-    col('OS-Image', 'string', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', 1),
-    col('Kernel-Version', 'string', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1),
-    col('Container-Runtime', 'string', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
-  ],
+  columns: printerColumns('io.k8s.api.core.v1.Node'),
   row(node, now) {
     const status = o(node.status);
     // Only the Ready condition makes the STATUS column; the last one of that type wins.
@@ -75,7 +65,7 @@ export const resource = defineResource({
   info: { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false, schema: 'io.k8s.api.core.v1.Node', shortNames: ['no'] },
   strategy,
   subresources: {
-    status: { kind: 'Node', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },
+    status: statusSubresource('Node', statusStrategy),
     proxy: { kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'], rest: { type: 'connect' } },
   },
   printer,

@@ -4,17 +4,25 @@
 // scheduler's write), eviction, and the streams relayed to the pod's node. The printer is
 // printPod of pkg/printers/internalversion.
 
-import { errors } from '../../../api/errors.js';
-import { isObject, nowRFC3339, type KObject } from '../../../api/object.js';
+import { printerColumns } from '../../../api/schema/columns.js';
+import { errors, type FieldError } from '../../../api/errors.js';
+import { withPodCondition, type Condition } from '../../../api/conditions.js';
+import { isObject, type KObject } from '../../../api/object.js';
 import { defaultPod, defaultTolerations } from '../../../api/defaults.js';
+import { Quantity } from '../../../api/quantity.js';
 import { validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from '../../../api/validation.js';
-import { a, ageCol, col, humanDuration, n, nameCol, o, parseTime, s, timestampSince, type Obj, type Printer, type TableRowCondition } from '../../tables.js';
+import { a, humanDuration, n, o, parseTime, s, timestampSince, type Obj, type Printer, type TableRowCondition } from '../../tables.js';
 import type { DeleteOptions } from '../generic.js';
-import { defineResource, type CreateHandler, type Subresource } from '../rest.js';
+import { defineResource, statusSubresource, type CreateHandler, type Subresource } from '../rest.js';
 import { field, keepStatus, statusStrategy as statusOf, type Strategy, type UpdateStrategy } from '../strategy.js';
 
 interface ResourceList { cpu?: string | number; memory?: string | number; [k: string]: unknown }
 interface ContainerLike { resources?: { requests?: ResourceList; limits?: ResourceList } }
+
+const sameQuantity = (a: unknown, b: unknown): boolean => {
+  const qa = Quantity.tryParse(a), qb = Quantity.tryParse(b);
+  return qa !== undefined && qb !== undefined && qa.cmp(qb) === 0;
+};
 
 /** The QoS class Kubernetes derives from requests and limits (pkg/apis/core/helper/qos). */
 export function podQOSClass(spec: { containers?: ContainerLike[]; initContainers?: ContainerLike[] }): string {
@@ -26,7 +34,7 @@ export function podQOSClass(spec: { containers?: ContainerLike[]; initContainers
     for (const r of ['cpu', 'memory']) {
       if (req[r] !== undefined || lim[r] !== undefined) anySet = true;
       if (lim[r] === undefined) guaranteed = false;
-      else if (req[r] !== undefined && String(req[r]) !== String(lim[r])) guaranteed = false;
+      else if (req[r] !== undefined && !sameQuantity(req[r], lim[r])) guaranteed = false;
     }
   }
   if (!anySet) return 'BestEffort';
@@ -61,6 +69,55 @@ export const strategy: Strategy = {
 
 export const statusStrategy = statusOf(validatePodStatusUpdate);
 
+// ---- ephemeralcontainers ----
+
+type EphemeralLike = { name?: string; image?: string; terminationMessagePath?: string; terminationMessagePolicy?: string; imagePullPolicy?: string; [k: string]: unknown };
+const ephemeralOf = (o: KObject) => ((isObject(o.spec) ? o.spec : {}) as { ephemeralContainers?: EphemeralLike[] }).ephemeralContainers ?? [];
+
+/**
+ * pods/ephemeralcontainers (EphemeralContainersREST): only spec.ephemeralContainers changes, only by
+ * additions (ValidatePodEphemeralContainersUpdate): existing ones may be neither changed nor removed.
+ */
+export const ephemeralContainersStrategy: UpdateStrategy = {
+  prepareForUpdate(obj, old) {
+    const next = structuredClone(old);
+    const list = ephemeralOf(obj).map((c) => ({ ...c }));
+    for (const c of list) {
+      c.terminationMessagePath ??= '/dev/termination-log';
+      c.terminationMessagePolicy ??= 'File';
+      const img = c.image ?? '';
+      const last = img.slice(img.lastIndexOf('/') + 1);
+      const tag = img.includes('@') ? '' : last.includes(':') ? last.slice(last.indexOf(':') + 1) : 'latest';
+      c.imagePullPolicy ??= tag === 'latest' ? 'Always' : 'IfNotPresent';
+    }
+    (field(next.spec) as { ephemeralContainers?: EphemeralLike[] }).ephemeralContainers = list;
+    return next;
+  },
+  validateUpdate(obj, old) {
+    const errs: FieldError[] = [];
+    const next = ephemeralOf(obj);
+    for (const o2 of ephemeralOf(old)) {
+      const n2 = next.find((c) => c.name === o2.name);
+      if (!n2) errs.push({ type: 'FieldValueForbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o2.name}" may not be removed` });
+      else if (JSON.stringify(n2) !== JSON.stringify(o2)) errs.push({ type: 'FieldValueForbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o2.name}" may not be changed` });
+    }
+    const spec = field(old.spec) as { containers?: EphemeralLike[]; initContainers?: EphemeralLike[] };
+    const names = new Set([...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name));
+    next.forEach((c, i) => {
+      const f = `spec.ephemeralContainers[${i}]`;
+      if (!c.name) errs.push({ type: 'FieldValueRequired', field: `${f}.name`, detail: '' });
+      else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.name) || c.name.length > 63) errs.push({ type: 'FieldValueInvalid', field: `${f}.name`, value: c.name, detail: "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')" });
+      else if (names.has(c.name)) errs.push({ type: 'FieldValueDuplicate', field: `${f}.name`, value: c.name });
+      if (c.name) names.add(c.name);
+      if (!c.image) errs.push({ type: 'FieldValueRequired', field: `${f}.image`, detail: '' });
+      for (const k of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle']) {
+        if (c[k] !== undefined) errs.push({ type: 'FieldValueForbidden', field: `${f}.${k}`, detail: 'cannot be set for an Ephemeral Container' });
+      }
+    });
+    return errs;
+  },
+};
+
 // ---- binding ----
 
 /**
@@ -90,11 +147,9 @@ export const bind: CreateHandler = async (env, namespace, podName, decoded, ctx)
     if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
     spec.nodeName = target.name;
     for (const [k, v] of Object.entries(binding.metadata?.annotations ?? {})) (pod.metadata.annotations ??= {})[k] = v;
-    const status = (pod.status ??= {}) as { conditions?: { type: string; status: string; lastProbeTime?: null; lastTransitionTime?: string }[] };
-    const conds = (status.conditions ??= []);
-    const c = conds.find((x) => x.type === 'PodScheduled');
-    if (c) { if (c.status !== 'True') { c.status = 'True'; c.lastTransitionTime = nowRFC3339(); } delete (c as Record<string, unknown>).reason; delete (c as Record<string, unknown>).message; }
-    else conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRFC3339() });
+    const status = (pod.status ??= {}) as { conditions?: Condition[] };
+    // Scheduled now: no reason or message left from the failed attempts before.
+    status.conditions = withPodCondition(status.conditions ?? [], { type: 'PodScheduled', status: 'True', reason: undefined, message: undefined }) ?? status.conditions;
     return pod;
   }, { strategy: bindingStrategy });
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
@@ -114,17 +169,7 @@ export const evict: CreateHandler = async (env, namespace, name, decoded, ctx) =
 // ---- printer ----
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    col('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
-    col('Status', 'string', 'The aggregate status of the containers in this pod.'),
-    col('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
-    ageCol,
-    col('IP', 'string', 'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
-    col('Node', 'string', 'NodeName is a request to schedule this pod onto a specific node. If it is non-empty, the scheduler simply schedules this pod onto that node, assuming that it fits resource requirements.', 1),
-    col('Nominated Node', 'string', 'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.', 1),
-    col('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates', 1),
-  ],
+  columns: printerColumns('io.k8s.api.core.v1.Pod'),
   row: podRow,
 };
 
@@ -268,7 +313,7 @@ export const resource = defineResource({
   info: { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, schema: 'io.k8s.api.core.v1.Pod', shortNames: ['po'], categories: ['all'] },
   strategy,
   subresources: {
-    status: { kind: 'Pod', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },
+    status: statusSubresource('Pod', statusStrategy),
     binding: { kind: 'Binding', verbs: ['create'], rest: { type: 'create', create: bind } },
     eviction: { kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'], rest: { type: 'create', create: evict } },
     log: connect('Pod', ['get']),
@@ -276,6 +321,7 @@ export const resource = defineResource({
     attach: connect('PodAttachOptions', ['create', 'get']),
     portforward: connect('PodPortForwardOptions', ['create', 'get']),
     proxy: connect('PodProxyOptions', ['create', 'delete', 'get', 'patch', 'update']),
+    ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: ephemeralContainersStrategy } },
   },
   printer,
 });

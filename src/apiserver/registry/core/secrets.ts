@@ -1,9 +1,10 @@
 // Secrets, as kube-apiserver's pkg/registry/core/secret: stringData is merged into data by the
 // defaults, and the type is immutable. The printer is printSecret.
 
+import { printerColumns } from '../../../api/schema/columns.js';
 import { defaultSecret } from '../../../api/defaults.js';
 import { validateSecretCreate, validateSecretUpdate } from '../../../api/validation.js';
-import { ageCol, col, keys, nameCol, s, timestampSince, type Printer } from '../../tables.js';
+import { keys, s, timestampSince, type Printer } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -15,12 +16,7 @@ export const strategy: Strategy = {
 };
 
 export const printer: Printer = {
-  columns: [
-    nameCol,
-    col('Type', 'string', 'Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types'),
-    col('Data', 'string', "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4"),
-    ageCol,
-  ],
+  columns: printerColumns('io.k8s.api.core.v1.Secret'),
   row(sec, now) {
     // stringData is write-only and merged into data; count a key present in both once.
     const dataKeys = new Set([...keys(sec.data), ...keys(sec.stringData)]);

@@ -1,8 +1,9 @@
 // ServiceAccounts, as kube-apiserver's pkg/registry/core/serviceaccount. The printer is
 // printServiceAccount.
 
+import { printerColumns } from '../../../api/schema/columns.js';
 import { validateServiceAccountCreate, validateServiceAccountUpdate } from '../../../api/validation.js';
-import { a, ageCol, col, nameCol, s, timestampSince, type Printer } from '../../tables.js';
+import { a, s, timestampSince, type Printer } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -12,7 +13,7 @@ export const strategy: Strategy = {
 };
 
 export const printer: Printer = {
-  columns: [nameCol, col('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use. Pods are only limited to this list if this service account has a "kubernetes.io/enforce-mountable-secrets" annotation set to "true". This field should not be used to find auto-generated service account token secrets for use outside of pods. Instead, tokens can be requested directly using the TokenRequest API, or service account token secrets can be manually created. More info: https://kubernetes.io/docs/concepts/configuration/secret'), ageCol],
+  columns: printerColumns('io.k8s.api.core.v1.ServiceAccount'),
   row: (sa, now) => ({ cells: [s(sa.metadata.name), a(sa.secrets).length, timestampSince(sa.metadata.creationTimestamp, now)] }),
 };
 

@@ -7,19 +7,17 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
-import { errors, StatusError, type Status } from '../../api/errors.js';
-import { apiVersionOf, deepCopy, isObject, nowRFC3339, type KObject } from '../../api/object.js';
+import { errors, StatusError, type Status } from '../api/errors.js';
+import { apiVersionOf, deepCopy, isObject, nowRFC3339, type KObject } from '../api/object.js';
 // The fake answers with the kinds the real server serves.
-import { findResource } from '../../apiserver/registry/index.js';
+import { findResource } from '../apiserver/registry/index.js';
+import { after, before } from 'node:test';
+import { RestClient, type ResourceRef } from '../client/rest.js';
+import { parseSelector } from '../api/labels.js';
+import { mergePatch } from '../api/patch/mergepatch.js';
 
-interface Target {
-  group: string;
-  version: string;
-  resource: string;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
+/** What a request addresses, as the client's ResourceRef. */
+type Target = ResourceRef;
 
 interface HistoryEntry {
   rev: number;
@@ -381,37 +379,28 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 function parseObject(body: string): KObject {
-  let o: unknown;
-  try {
-    o = JSON.parse(body);
-  } catch {
-    throw errors.badRequest('the body of the request is not JSON');
-  }
-  if (!isObject(o)) throw errors.badRequest('the body of the request is not an object');
+  const parsed = (): unknown => { try { return JSON.parse(body); } catch { return undefined; } };
+  const o = parsed();
+  if (!isObject(o)) throw errors.badRequest('the body of the request is not a JSON object');
   if (!isObject(o.metadata)) o.metadata = {};
   return o as KObject;
 }
 
-/** RFC 7386 JSON merge patch. */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return patch;
-  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
+/** The label selector of a list or watch, as the real server reads it. */
+function matchLabels(obj: KObject, selector: string): boolean {
+  return parseSelector(selector).matches(obj.metadata.labels);
 }
 
-/** Equality-based selectors only (a=b, a==b, a!=b, a, !a): enough for tests. */
-function matchLabels(obj: KObject, selector: string): boolean {
-  if (!selector) return true;
-  const labels = obj.metadata.labels ?? {};
-  return selector.split(',').map((s) => s.trim()).filter(Boolean).every((req) => {
-    let m: RegExpMatchArray | null;
-    if ((m = req.match(/^([^!=]+)!=(.*)$/))) return labels[m[1].trim()] !== m[2].trim();
-    if ((m = req.match(/^([^!=]+)==?(.*)$/))) return labels[m[1].trim()] === m[2].trim();
-    if (req.startsWith('!')) return !(req.slice(1).trim() in labels);
-    return req in labels;
+/** A fake API server and a client of it for one test file: started before its tests, closed after them. */
+export function useFakeApiServer(): { server: FakeApiServer; client: RestClient } {
+  const fake = {} as { server: FakeApiServer; client: RestClient };
+  before(async () => {
+    fake.server = await FakeApiServer.start();
+    fake.client = new RestClient({ server: fake.server.url });
   });
+  after(async () => {
+    fake.client?.close();
+    await fake.server?.close();
+  });
+  return fake;
 }

@@ -2,7 +2,9 @@
 // into a rate-limited work queue; workers reconcile one key at a time, level-triggered, and
 // requeue with back-off on error.
 
-import { WorkQueue } from '../client/workqueue.js';
+import { EventRecorder } from './events.js';
+import type { RestClient } from './rest.js';
+import { WorkQueue } from './workqueue.js';
 
 export interface Reconciler {
   readonly name: string;
@@ -45,5 +47,37 @@ export class ControllerLoop {
     this.queue.shutdown();
     await Promise.all(this.running);
     this.running = [];
+  }
+}
+
+export interface ControllerOptions {
+  log?: (m: string) => void;
+  /** Workers reconciling keys at once (default 5, as kube-controller-manager's --concurrent-*-syncs). */
+  workers?: number;
+}
+
+/**
+ * What a controller that records events shares with the others: its loop and workers, its
+ * event recorder (reporting as its component), its log, start and stop. Subclasses set up
+ * their informers and reconcile keys.
+ */
+export abstract class Controller implements Reconciler {
+  readonly loop: ControllerLoop;
+  protected readonly recorder: EventRecorder;
+  protected readonly log: (msg: string) => void;
+
+  constructor(readonly name: string, client: RestClient, component: string, opts: ControllerOptions = {}) {
+    this.log = opts.log ?? (() => {});
+    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
+    this.recorder = new EventRecorder(client, { component, onError: (e) => this.log(`${name} events: ${(e as Error)?.message ?? String(e)}`) });
+  }
+
+  abstract reconcile(key: string): Promise<number | void>;
+
+  start(): void { this.loop.start(); }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.recorder.stop();
   }
 }

@@ -1,0 +1,64 @@
+// The API types k8ts code reads and writes, taken once from kubernetes-types (k8s.io/api as
+// TypeScript declarations; types only), each top-level kind joined with KObject: objects come
+// as plain JSON and always carry metadata. Beside them, what every component names the same
+// way: the group/version/resource of the served kinds and the well-known labels and taints.
+
+import type * as apps from 'kubernetes-types/apps/v1.js';
+import type * as coordination from 'kubernetes-types/coordination/v1.js';
+import type * as core from 'kubernetes-types/core/v1.js';
+import type * as discovery from 'kubernetes-types/discovery/v1.js';
+import type { KObject } from './object.js';
+
+/** A kind as stored and served: kubernetes-types' declaration with the metadata every object has. */
+type Stored<T> = T & KObject;
+
+export type Pod = Stored<core.Pod>;
+export type Node = Stored<core.Node>;
+export type Namespace = Stored<core.Namespace>;
+export type Service = Stored<core.Service>;
+export type Endpoints = Stored<core.Endpoints>;
+export type ConfigMap = Stored<core.ConfigMap>;
+export type Secret = Stored<core.Secret>;
+export type ServiceAccount = Stored<core.ServiceAccount>;
+export type Event = Stored<core.Event>;
+/** Stored workloads always have a spec: validation requires its selector and template. */
+export type Deployment = Stored<apps.Deployment> & { spec: apps.DeploymentSpec };
+export type ReplicaSet = Stored<apps.ReplicaSet> & { spec: apps.ReplicaSetSpec };
+export type Lease = Stored<coordination.Lease>;
+export type EndpointSlice = Stored<discovery.EndpointSlice>;
+
+export type {
+  Affinity, Container, ContainerPort, ContainerState, ContainerStatus, DownwardAPIVolumeFile, EnvVar, HTTPGetAction,
+  KeyToPath, LifecycleHandler, NodeCondition, NodeSelectorRequirement, NodeSelectorTerm, NodeStatus, ObjectFieldSelector,
+  PodCondition, PodSecurityContext, PodSpec, PodStatus, PodTemplateSpec, PreferredSchedulingTerm, Probe, ResourceFieldSelector, ServicePort,
+  SecurityContext, ServiceSpec, Taint, TCPSocketAction, Toleration, TopologySpreadConstraint, Volume, VolumeMount,
+} from 'kubernetes-types/core/v1.js';
+export type { DeploymentCondition, DeploymentSpec, DeploymentStatus, ReplicaSetCondition, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
+export type { Endpoint, EndpointPort } from 'kubernetes-types/discovery/v1.js';
+export type { LabelSelector, LabelSelectorRequirement, OwnerReference } from 'kubernetes-types/meta/v1.js';
+
+/** A resource list (requests, limits, capacity): quantities by resource name. */
+export type ResourceList = Record<string, string>;
+
+/** Where a kind is served: its group, version and plural resource. */
+export interface GroupVersionResource { readonly group: string; readonly version: string; readonly resource: string }
+
+const gvr = (group: string, version: string, resource: string): GroupVersionResource => ({ group, version, resource });
+export const [NAMESPACES, PODS, NODES, SERVICES, ENDPOINTS, EVENTS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS] = [
+  'namespaces', 'pods', 'nodes', 'services', 'endpoints', 'events', 'configmaps', 'secrets', 'serviceaccounts',
+].map((r) => gvr('', 'v1', r));
+export const [DEPLOYMENTS, REPLICASETS] = ['deployments', 'replicasets'].map((r) => gvr('apps', 'v1', r));
+export const LEASES = gvr('coordination.k8s.io', 'v1', 'leases');
+export const ENDPOINTSLICES = gvr('discovery.k8s.io', 'v1', 'endpointslices');
+
+// Well-known labels, taints and names (k8s.io/api/core/v1 well_known_labels.go, well_known_taints.go).
+export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+export const LABEL_ZONE = 'topology.kubernetes.io/zone';
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+const taint = (name: string): string => `node.kubernetes.io/${name}`;
+export const [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, TAINT_NODE_OUT_OF_SERVICE] = ['not-ready', 'unreachable', 'unschedulable', 'out-of-service'].map(taint);
+/** The taints TaintNodesByCondition keeps in step with node conditions. */
+export const [TAINT_NODE_MEMORY_PRESSURE, TAINT_NODE_DISK_PRESSURE, TAINT_NODE_PID_PRESSURE, TAINT_NODE_NETWORK_UNAVAILABLE] = [
+  'memory-pressure', 'disk-pressure', 'pid-pressure', 'network-unavailable',
+].map(taint);
