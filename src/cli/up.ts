@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CONFIG_FIELDS, DEFAULT_PORT, defaultConfig, listClusterDirs, parseField, readConfigFile, writeConfigFile, type ClusterConfig } from '../cluster/config.js';
 import { acquireLock, type DirLock } from '../cluster/lock.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
+import { sameProcess } from '../cluster/process.js';
 import { parseRuntimeChoice } from '../cluster/node.js';
 import { caOf, ensureToken, readClusterInfo, readyz, runningCluster, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
 import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
@@ -110,6 +111,12 @@ async function choosePort(t: Target, cfg: ClusterConfig, insisted: boolean, isNe
   return { port: p, note: `port ${cfg.port} is taken; this cluster uses ${p} (kept in ${t.files.config})` };
 }
 
+/** The supervisor's pid while the one recorded in cluster.json still runs (the control plane may be restarting). */
+function supervisorAlive(t: Target): number | undefined {
+  const info = readClusterInfo(t.dataDir);
+  return info?.supervisorPid && info.supervisorStart && sameProcess(info.supervisorPid, info.supervisorStart) ? info.supervisorPid : undefined;
+}
+
 export async function up(o: UpOptions): Promise<number> {
   const fileCfg = o.config ? readConfigFile(path.resolve(o.config)) : undefined;
   if (o.config && !fileCfg) throw new Error(`--config ${o.config}: no such file`);
@@ -118,7 +125,20 @@ export async function up(o: UpOptions): Promise<number> {
   ensurePrivateDir(t.dataDir);
   const lock = await acquireLock(t.files.lock, { onWait: (pid) => console.log(`Another k8ts up (pid ${pid}) is starting this cluster; waiting for it.`) });
   try {
-    const running = await runningCluster(t.dataDir);
+    let running = await runningCluster(t.dataDir);
+    const restarting = !running && supervisorAlive(t);
+    if (restarting) {
+      // Its supervisor is bringing the control plane back: a second one must not be started.
+      // The lock is the restarting control plane's to take while it makes its CA and store.
+      lock.release();
+      console.log(`k8ts cluster "${t.name}" is restarting (its supervisor, pid ${restarting}, brings it back); waiting for it.`);
+      const deadline = Date.now() + 90_000;
+      while (!running && Date.now() < deadline && supervisorAlive(t)) {
+        await new Promise((r) => setTimeout(r, 200));
+        running = await runningCluster(t.dataDir);
+      }
+      if (!running) throw new Error(`cluster "${t.name}" did not come back within 90s; see ${t.files.log} (k8ts logs${t.flag}), or stop it with k8ts down${t.flag}`);
+    }
     if (running) {
       const kc = o.kubeconfig === false ? undefined : writeClusterKubeconfig(t, running.url, ensureToken(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
       console.log(`k8ts cluster "${t.name}" is already running at ${running.url} (pid ${running.pid}, data dir ${running.dataDir}).`);

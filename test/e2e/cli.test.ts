@@ -110,6 +110,7 @@ describe('k8ts CLI', () => {
       child.kill('SIGTERM');
       await new Promise((r) => { if (child.exitCode !== null) r(undefined); else child.once('exit', r); });
       try { execFileSync('ip', ['link', 'del', 'k8tsag0'], { stdio: 'ignore' }); } catch { /* already gone */ }
+      try { execFileSync('nft', ['delete', 'table', 'ip', 'k8ts_k8tsag0'], { stdio: 'ignore' }); } catch { /* not made */ }
       await cluster.kubectl(['delete', 'node', 'joined-1']);
     }
   });
@@ -130,7 +131,11 @@ describe('k8ts CLI', () => {
       } finally {
         child.kill('SIGTERM');
         await new Promise((r) => { if (child.exitCode !== null) r(undefined); else child.once('exit', r); });
-        if (root) { try { execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' }); } catch { /* not made */ } }
+        // The agent leaves its network for the pods it would adopt; the test removes it.
+        if (root) {
+          try { execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' }); } catch { /* not made */ }
+          try { execFileSync('nft', ['delete', 'table', 'ip', `k8ts_${bridge}`], { stdio: 'ignore' }); } catch { /* not made */ }
+        }
         await cluster.kubectl(['delete', 'node', name]);
       }
     };

@@ -76,6 +76,14 @@ describe('supervised control plane', () => {
     assert.equal(Number(line[1]), info.pid);
     assert.ok(Number(line[2]) <= 1000);
 
+    // `up` meanwhile waits for the restart instead of starting a second control plane.
+    const again = await k8ts(['up', '--data-dir', cluster.dataDir, '--port', '0', '--kubeconfig', cluster.kubeconfig, ...(root ? [] : ['--no-node'])]);
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    assert.match(again.stdout, /is restarting \(its supervisor, pid \d+, brings it back\); waiting for it\.|is already running/);
+    assert.equal(cluster.info()?.supervisorPid, info.supervisorPid, 'still the one supervisor');
+    const supervisors = execFileSync('pgrep', ['-f', `supervise --data-dir ${cluster.dataDir}`], { encoding: 'utf8' }).trim().split('\n');
+    assert.equal(supervisors.length, 1, `supervisors: ${supervisors.join(', ')}`);
+
     // It serves again, on the same address, with the same credentials.
     await cluster.waitFor('the new control plane to be ready', async () => {
       const now = cluster.info();
