@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
+import { openDatabase, sqliteDriver } from '../src/store/sqlite-driver.js';
 import { MemoryStore } from '../src/store/memory.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { Store } from '../src/store/types.js';
@@ -112,7 +112,7 @@ async function benchOne(store: Store): Promise<string[]> {
 
 /** The ceiling: single-row INSERTs, each its own durable commit, nothing else. */
 function rawSqliteWrites(dir: string): string {
-  const db = new Database(join(dir, 'raw.db'));
+  const db = openDatabase(join(dir, 'raw.db'));
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -121,7 +121,7 @@ function rawSqliteWrites(dir: string): string {
     const value = podJSON(0);
     const t = performance.now();
     for (let i = 0; i < OBJECTS; i++) insert.run(`${PREFIX}default/pod-${i}`, value);
-    return `raw SQLite INSERT (autocommit, WAL, synchronous=FULL): ${rate(OBJECTS, performance.now() - t)}`;
+    return `raw SQLite INSERT (${sqliteDriver()}, autocommit, WAL, synchronous=FULL): ${rate(OBJECTS, performance.now() - t)}`;
   } finally {
     db.close();
   }

@@ -1,6 +1,8 @@
-// `k8ts agent --server URL --token TOKEN [--name NAME]`: joins this machine (or this network
+// `k8ts agent --server URL --token-file FILE [--name NAME]`: joins this machine (or this network
 // namespace) to a cluster as a node, as kubelet does: it registers the Node, runs the pods
-// bound to it and serves their logs/exec/port-forward to the API server.
+// bound to it and serves their logs/exec/port-forward to the API server. The token is read from
+// a file, as kubelet reads its kubeconfig and k3s its --token-file: a command-line argument is
+// readable by every local user in ps and /proc/PID/cmdline.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +14,7 @@ import { hostAddress } from '../apiserver/server.js';
 export interface AgentOptions {
   server?: string;
   token?: string;
+  tokenFile?: string;
   name?: string;
   caFile?: string;
   insecureSkipTlsVerify?: boolean;
@@ -24,16 +27,35 @@ export interface AgentOptions {
 }
 
 export async function agent(o: AgentOptions): Promise<number> {
-  if (!o.server || !o.token) {
-    console.error('k8ts agent needs --server URL and --token TOKEN (the token is in the control plane\'s DATA_DIR/token).');
+  if (!o.server || (!o.token && !o.tokenFile)) {
+    console.error('k8ts agent needs --server URL and --token-file FILE (a copy of the control plane\'s DATA_DIR/token).');
     return 2;
+  }
+  if (o.token && o.tokenFile) {
+    console.error('k8ts agent: give --token-file or --token, not both.');
+    return 2;
+  }
+  let token: string;
+  if (o.tokenFile) {
+    try {
+      token = fs.readFileSync(o.tokenFile, 'utf8').trim();
+    } catch (e) {
+      console.error(`k8ts agent: cannot read --token-file ${o.tokenFile}: ${(e as Error).message}`);
+      return 2;
+    }
+    if (!token) { console.error(`k8ts agent: --token-file ${o.tokenFile} is empty`); return 2; }
+  } else {
+    token = o.token!;
+    console.error('k8ts agent: warning: --token shows the token to every local user (ps, /proc/PID/cmdline); use --token-file FILE.');
+    // What this process can still do: take it out of its own /proc/PID/cmdline (best effort, Linux).
+    hideArgument(token);
   }
   const caData = o.caFile ? fs.readFileSync(o.caFile, 'utf8') : undefined;
   if (o.server.startsWith('https:') && !caData && !o.insecureSkipTlsVerify) {
     console.error('k8ts agent: give --ca-file (the control plane\'s DATA_DIR/pki/ca.crt) or --insecure-skip-tls-verify to trust the API server.');
     return 2;
   }
-  const client = new RestClient({ server: o.server, token: o.token, caData, insecure: o.insecureSkipTlsVerify, userAgent: 'kubelet/v1.32.0 (k8ts agent)' });
+  const client = new RestClient({ server: o.server, token, caData, insecure: o.insecureSkipTlsVerify, userAgent: 'kubelet/v1.32.0 (k8ts agent)' });
   const name = o.name ?? os.hostname().toLowerCase();
   const dir = path.resolve(o.dataDir ?? path.join(os.homedir(), '.k8ts-agent', name));
   // The API server must reach the agent's streaming server: by default the host's own address.
@@ -41,7 +63,7 @@ export async function agent(o: AgentOptions): Promise<number> {
   let node;
   try {
     node = await startLocalNode({
-      client, nodeName: name, dir, podCIDR: o.podCidr, bridgeName: o.bridge, streamingToken: o.token,
+      client, nodeName: name, dir, podCIDR: o.podCidr, bridgeName: o.bridge, streamingToken: token,
       kubeletPort: o.port ? Number(o.port) : 10250, nodeIP, log: (m) => console.error(m),
       runtime: parseRuntimeChoice(o.runtime ?? process.env.K8TS_RUNTIME),
     });
@@ -61,4 +83,15 @@ export async function agent(o: AgentOptions): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   return 0;
+}
+
+/**
+ * Overwrites an argument in this process's argv as ps shows it. Node keeps its own copy of
+ * argv, so this is process.title over the original area: best effort (the title may be
+ * truncated to the original length), and no substitute for --token-file.
+ */
+function hideArgument(secret: string): void {
+  try {
+    process.title = process.argv.map((a) => a.split(secret).join('***')).join(' ');
+  } catch { /* not supported here */ }
 }

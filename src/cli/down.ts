@@ -1,37 +1,50 @@
-// `k8ts down`: stops what `up` started; the state stays in the data dir for the next `up`.
+// `k8ts down [--name NAME]`: stops what `up` started (the supervisor first, so nothing restarts
+// the control plane); the state stays in the data dir for the next `up`.
 
 import fs from 'node:fs';
-import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
-import { isClusterProcess, processAlive, readClusterInfo, STOP_BUDGET_MS } from '../cluster/controlplane.js';
+import { isClusterProcess, readClusterInfo, STOP_BUDGET_MS } from '../cluster/controlplane.js';
+import { processAlive, sameProcess } from '../cluster/process.js';
+import { resolveTarget, type Target } from './target.js';
 
-export async function down(opts: { dataDir?: string }): Promise<number> {
-  const dataDir = opts.dataDir ?? defaultDataDir();
-  const files = clusterFiles(dataDir);
-  const info = readClusterInfo(dataDir);
+/** Stops the cluster if it runs; returns the pid stopped, or undefined if nothing ran. */
+export async function stopCluster(t: Target): Promise<number | undefined> {
+  const info = readClusterInfo(t.dataDir);
   let pid = info?.pid;
   let pidStart = info?.pidStart;
   if (!pid) {
     try {
-      const [p, start] = fs.readFileSync(files.pid, 'utf8').trim().split(' ');
+      const [p, start] = fs.readFileSync(t.files.pid, 'utf8').trim().split(' ');
       pid = Number(p) || undefined;
       pidStart = start;
     } catch { /* none */ }
   }
-  // A stale pid may belong to another process by now: it is signalled only if it is still ours.
-  if (!pid || !isClusterProcess(pid, pidStart, dataDir)) {
-    console.log(`k8ts is not running (data dir ${files.dir}).`);
-    for (const f of [files.info, files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } }
+  // A pid is signalled only while it is still the process that wrote it down: after a crash or
+  // a reboot the number may belong to anything, and this may run as root.
+  const server = pid && isClusterProcess(pid, pidStart, t.dataDir) ? pid : undefined;
+  const supervisor = info?.supervisorPid && info.supervisorStart && sameProcess(info.supervisorPid, info.supervisorStart) ? info.supervisorPid : undefined;
+  const remove = () => { for (const f of [t.files.info, t.files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } } };
+  if (!server && !supervisor) { remove(); return undefined; }
+  for (const pid of [supervisor, server]) if (pid) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone meanwhile */ } }
+  const alive = () => [supervisor, server].filter((p): p is number => !!p && processAlive(p));
+  // A container whose PID 1 ignores SIGTERM (a node app) holds the stop for its grace period.
+  const budget = STOP_BUDGET_MS + 5_000;
+  const deadline = Date.now() + budget;
+  while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of alive()) {
+    console.error(`k8ts (pid ${pid}) did not stop within ${budget / 1000}s; killing it.`);
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  remove();
+  return server ?? supervisor;
+}
+
+export async function down(opts: { name?: string; dataDir?: string }): Promise<number> {
+  const t = resolveTarget(opts);
+  const pid = await stopCluster(t);
+  if (pid === undefined) {
+    console.log(`k8ts cluster "${t.name}" is not running (data dir ${t.dataDir}).`);
     return 0;
   }
-  process.kill(pid, 'SIGTERM');
-  // A container whose PID 1 ignores SIGTERM (a node app) holds the stop for its grace period.
-  const deadline = Date.now() + STOP_BUDGET_MS + 5_000;
-  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (processAlive(pid)) {
-    console.error(`k8ts (pid ${pid}) did not stop within ${(STOP_BUDGET_MS + 5_000) / 1000}s; killing it.`);
-    process.kill(pid, 'SIGKILL');
-  }
-  for (const f of [files.info, files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } }
-  console.log(`k8ts stopped (pid ${pid}). State kept in ${files.dir}; \`k8ts up${opts.dataDir ? ` --data-dir ${opts.dataDir}` : ''}\` brings it back.`);
+  console.log(`k8ts stopped (pid ${pid}). State kept in ${t.dataDir}; \`k8ts up${t.flag}\` brings it back.`);
   return 0;
 }

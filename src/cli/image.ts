@@ -3,18 +3,16 @@
 // The node agent reads the same store, so a loaded image can be used by pods at once.
 
 import path from 'node:path';
-import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
 import { loadArchive } from '../node/images/archive.js';
 import { BuiltinImages } from '../node/images/builtin.js';
+import { resolveTarget } from './target.js';
 import { LocalImageStore } from '../node/runtime/images.js';
 import type { AuthConfig, Image } from '../node/runtime/types.js';
 
-function nodeDir(dataDir?: string): string {
-  return path.join(clusterFiles(dataDir ?? defaultDataDir()).dir, 'node');
-}
+type Where = { name?: string; dataDir?: string };
 
-function store(dataDir?: string): LocalImageStore {
-  const dir = nodeDir(dataDir);
+function store(o: Where): LocalImageStore {
+  const dir = path.join(resolveTarget(o).dataDir, 'node');
   return new LocalImageStore({ dir: path.join(dir, 'images'), registryConfigFile: path.join(dir, 'registries.yaml') });
 }
 
@@ -31,8 +29,8 @@ function describe(img: Image): string {
   return `${img.id} (${digest?.replace(/^.*@/, '') ?? 'no digest'}, ${humanSize(img.size)})`;
 }
 
-export async function imagePull(ref: string, opts: { creds?: string; dataDir?: string }): Promise<number> {
-  const s = store(opts.dataDir);
+export async function imagePull(ref: string, opts: { creds?: string } & Where): Promise<number> {
+  const s = store(opts);
   let auth: AuthConfig[] | undefined;
   if (opts.creds !== undefined) {
     const i = opts.creds.indexOf(':');
@@ -50,9 +48,9 @@ export async function imagePull(ref: string, opts: { creds?: string; dataDir?: s
   }
 }
 
-export async function imageLoad(file: string, opts: { dataDir?: string }): Promise<number> {
+export async function imageLoad(file: string, opts: Where): Promise<number> {
   try {
-    const { images, skipped } = await loadArchive(path.resolve(file), store(opts.dataDir));
+    const { images, skipped } = await loadArchive(path.resolve(file), store(opts));
     for (const img of images) console.log(`loaded ${describe(img)}`);
     for (const s of skipped) console.error(`k8ts: skipped ${s}`);
     if (!images.length) { console.error(`k8ts: ${file}: no named image to load`); return 1; }
@@ -63,10 +61,10 @@ export async function imageLoad(file: string, opts: { dataDir?: string }): Promi
   }
 }
 
-export async function imageImport(dir: string, opts: { tag?: string; dataDir?: string }): Promise<number> {
+export async function imageImport(dir: string, opts: { tag?: string } & Where): Promise<number> {
   if (!opts.tag) { console.error('k8ts: image import needs --tag NAME (e.g. --tag myapp:v1)'); return 2; }
   try {
-    const img = await store(opts.dataDir).importImage(path.resolve(dir), opts.tag);
+    const img = await store(opts).importImage(path.resolve(dir), opts.tag);
     console.log(`imported ${describe(img)}`);
     return 0;
   } catch (e) {
@@ -84,8 +82,8 @@ function splitRef(ref: string): [string, string] {
 }
 
 /** Like `crictl images`: IMAGE, TAG, IMAGE ID (the config digest), SIZE; built-in images not yet used are listed too. */
-export async function imageList(opts: { dataDir?: string }): Promise<number> {
-  const s = store(opts.dataDir);
+export async function imageList(opts: Where): Promise<number> {
+  const s = store(opts);
   const images = await s.listImages();
   const rows = [['IMAGE', 'TAG', 'IMAGE ID', 'SIZE']];
   const shown = new Set<string>();
@@ -107,8 +105,8 @@ export async function imageList(opts: { dataDir?: string }): Promise<number> {
   return 0;
 }
 
-export async function imageRemove(refs: string[], opts: { dataDir?: string }): Promise<number> {
-  const s = store(opts.dataDir);
+export async function imageRemove(refs: string[], opts: Where): Promise<number> {
+  const s = store(opts);
   let code = 0;
   for (const ref of refs) {
     let name: string;

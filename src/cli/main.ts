@@ -1,48 +1,167 @@
 #!/usr/bin/env node
-// The k8ts command line: cluster lifecycle verbs (up, down, status).
+// The k8ts command line: one file per verb beside this one. Verbs and options are declared
+// here (with an example for each verb); internal commands and flags are hidden from --help.
 
-import { Command, Option } from 'commander';
-import { up } from './up.js';
-import { down } from './down.js';
-import { status } from './status.js';
+import { Command, Help, Option } from 'commander';
+import { completionCandidates, completionScript } from './completion.js';
+import { k8tsVersion } from './version.js';
 
 const program = new Command();
-program.name('k8ts').description('A Kubernetes-compatible cluster in TypeScript').version('0.1.0');
+program.name('k8ts')
+  .description('A Kubernetes-compatible cluster in TypeScript: `k8ts up`, then use kubectl (or `k8ts kubectl`).')
+  .version(k8tsVersion(), '-v, --version', 'print k8ts\' version');
 program.showHelpAfterError('(run k8ts --help for usage)');
+// Required options say so in --help (commander only says so when they are missing).
+program.configureHelp({
+  optionDescription(option) {
+    const text = Help.prototype.optionDescription.call(this, option);
+    return option.mandatory ? `(required) ${text}` : text;
+  },
+});
 
-program.command('up')
-  .description('start a cluster (in the background unless --foreground) and point kubectl at it')
-  .option('--data-dir <dir>', 'where the cluster keeps its state (default ~/.k8ts or $K8TS_DATA_DIR)')
-  .option('--port <n>', 'API server port on 127.0.0.1 (0 picks a free one)', '6443')
-  .option('--kubeconfig <file>', 'write a kubeconfig here instead of merging into $KUBECONFIG or ~/.kube/config')
-  .addOption(new Option('--store <kind>', 'storage backend').choices(['sqlite', 'memory']).default('sqlite'))
-  .option('--foreground', 'run in this process until interrupted')
-  .option('--no-kubeconfig', 'do not write any kubeconfig (used by the background process)')
+function examples(cmd: Command, lines: string[]): Command {
+  return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+}
+
+/** --name and --data-dir: which cluster a verb acts on. */
+function target(cmd: Command): Command {
+  return cmd
+    .option('--name <name>', 'the cluster (default k8ts; its data dir is ~/.k8ts/NAME)')
+    .option('--data-dir <dir>', 'the cluster\'s data dir, instead of ~/.k8ts/NAME');
+}
+
+/** Which options the user typed (not commander defaults): `up` keeps the rest from config.yaml. */
+function given(cmd: Command): Set<string> {
+  return new Set(cmd.options.map((o) => o.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
+}
+
+examples(target(program.command('up'))
+  .description('create or start a cluster (in the background unless --foreground) and point kubectl at it')
+  .option('--config <file>', 'take the cluster\'s options from this file (the format of DATA_DIR/config.yaml)')
+  .option('--port <n>', 'API server port on 127.0.0.1 (default 6443, or a free one near it when taken; 0: any free port)')
+  .option('--kubeconfig <file>', 'write a kubeconfig for this cluster alone here, instead of merging into $KUBECONFIG or ~/.kube/config')
+  .option('--kubeconfig-mode <mode>', 'file mode of the kubeconfig written (octal, default 600), as k3s\'s --write-kubeconfig-mode')
+  .addOption(new Option('--store <kind>', 'where objects are kept: sqlite (on disk) or memory').choices(['sqlite', 'memory']))
+  .option('--foreground', 'run in this process until interrupted (no supervisor)')
   .option('--no-node', 'run the control plane only, with no node on this machine')
-  .option('--pod-cidr <cidr>', 'pod addresses of this machine\'s node', '10.244.0.0/24')
-  .option('--bridge <name>', 'the node\'s pod bridge device', 'k8ts0')
+  .option('--pod-cidr <cidr>', 'pod addresses of this machine\'s node (default 10.244.0.0/24; another per cluster)')
+  .option('--bridge <name>', 'the node\'s pod bridge device (default k8ts0; another per cluster)')
   .option('--node-name <name>', 'this machine\'s node name (default: the hostname)')
   .option('--simulated-nodes <n>', 'also register N simulated nodes (no processes; pods turn Running after a short delay)')
   .option('--node-grace-period <seconds>', 'how long a node may stay silent before it is NotReady/Unknown (default 50)')
   .addOption(new Option('--runtime <kind>', 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run; default, or $K8TS_RUNTIME)').choices(['auto', 'oci', 'process']))
-  .action(async (o: { dataDir?: string; port?: string; kubeconfig?: string | false; store?: string; foreground?: boolean; node?: boolean; podCidr?: string; bridge?: string; nodeName?: string; simulatedNodes?: string; nodeGracePeriod?: string; runtime?: string }) => {
-    process.exitCode = await up(o);
-  });
+  // Older scripts passed this to the background process; the supervisor does not need it.
+  .addOption(new Option('--no-kubeconfig', 'write no kubeconfig').hideHelp())
+  .action(async (o, cmd: Command) => {
+    const { up } = await import('./up.js');
+    process.exitCode = await up({ ...o, given: given(cmd) });
+  }), [
+  'k8ts up                          # the default cluster: ~/.k8ts/k8ts, context k8ts, port 6443',
+  'k8ts up --name dev               # another one: ~/.k8ts/dev, context k8ts-dev, the next free port',
+  'k8ts up --name big --no-node --simulated-nodes 100',
+  'sudo k8ts up                     # pods get their own network; the kubeconfig is still yours',
+  'k8ts up --config cluster.yaml    # options from a file (see ~/.k8ts/NAME/config.yaml)',
+]);
 
-program.command('nodes')
-  .description('manage simulated nodes of a running cluster')
-  .command('simulate <n>')
+examples(target(program.command('down'))
+  .description('stop a cluster; its state stays on disk for the next up')
+  .action(async (o) => {
+    const { down } = await import('./down.js');
+    process.exitCode = await down(o);
+  }), ['k8ts down', 'k8ts down --name dev']);
+
+examples(target(program.command('delete'))
+  .description('stop a cluster, remove its data dir and its kubeconfig entries')
+  .action(async (o) => {
+    const { deleteCluster } = await import('./delete.js');
+    process.exitCode = await deleteCluster(o);
+  }), ['k8ts delete --name dev', 'k8ts delete                # the default cluster']);
+
+examples(program.command('ls')
+  .description('list clusters and whether they run')
+  .option('-q, --quiet', 'names only')
+  .action(async (o) => {
+    const { ls } = await import('./ls.js');
+    process.exitCode = await ls(o);
+  }), ['k8ts ls', 'k8ts ls -q']);
+
+examples(target(program.command('status'))
+  .description('say what runs where')
+  .action(async (o) => {
+    const { status } = await import('./status.js');
+    process.exitCode = await status(o);
+  }), ['k8ts status', 'k8ts status --name dev']);
+
+examples(target(program.command('logs'))
+  .description('show the cluster\'s own log (control plane, node agent, supervisor)')
+  .option('-f, --follow', 'keep printing new lines (across rotations) until interrupted')
+  .option('--tail <n>', 'only the last N lines')
+  .action(async (o) => {
+    const { logs } = await import('./logs.js');
+    process.exitCode = await logs(o);
+  }), ['k8ts logs --tail 50', 'k8ts logs --name dev --follow']);
+
+examples(target(program.command('kubeconfig'))
+  .description('print a kubeconfig for the cluster alone (as kind get kubeconfig)')
+  .action(async (o) => {
+    const { printKubeconfig } = await import('./kubeconfig.js');
+    process.exitCode = await printKubeconfig(o);
+  }), ['k8ts kubeconfig > dev.yaml && kubectl --kubeconfig dev.yaml get nodes', 'k8ts kubeconfig --name dev']);
+
+// Declared for help and completion; main() hands its arguments to kubectl untouched.
+examples(target(program.command('kubectl'))
+  .description('run kubectl against the cluster (the one on PATH if its version fits, else the official release, downloaded once and verified)')
+  .argument('[args...]', 'kubectl\'s own arguments')
+  .action(() => undefined), [
+  'k8ts kubectl get nodes',
+  'k8ts kubectl --name dev -- get pods -o wide   # k8ts\' own options before --, kubectl\'s after',
+]);
+
+examples(target(program.command('tutorial'))
+  .description('learn Kubernetes on the live cluster, one step at a time')
+  .option('--resume', 'continue where you left off')
+  .option('-y, --yes', 'run every step without waiting (for CI)')
+  .addOption(new Option('--skip-tag <tag...>', 'leave out steps with this tag').hideHelp())
+  .action(async (o) => {
+    const { tutorial } = await import('./tutorial.js');
+    process.exitCode = await tutorial(o);
+  }), ['k8ts tutorial', 'k8ts tutorial --resume', 'k8ts tutorial --yes   # straight through, nothing asked']);
+
+examples(target(program.command('version'))
+  .description('print k8ts\' version and the Kubernetes version it serves')
+  .action(async (o) => {
+    const { version } = await import('./version.js');
+    process.exitCode = await version(o);
+  }), ['k8ts version']);
+
+examples(program.command('completion')
+  .description('print a shell completion script (bash or zsh)')
+  .argument('<shell>', 'bash or zsh')
+  .action((shell: string) => {
+    const script = completionScript(shell);
+    if (!script) { console.error(`k8ts: no completion for ${JSON.stringify(shell)}; use bash or zsh`); process.exitCode = 2; return; }
+    process.stdout.write(script);
+  }), [
+  'source <(k8ts completion bash)                      # this shell',
+  'k8ts completion bash > /etc/bash_completion.d/k8ts  # every bash',
+  'k8ts completion zsh > ~/.zfunc/_k8ts                 # zsh (with ~/.zfunc in $fpath)',
+]);
+
+const nodes = program.command('nodes').description('manage simulated nodes of a running cluster');
+examples(target(nodes.command('simulate'))
   .description('make the cluster have N simulated nodes (adds or removes)')
-  .option('--data-dir <dir>', 'the cluster\'s data dir')
-  .action(async (n: string, o: { dataDir?: string }) => {
+  .argument('<n>', 'how many')
+  .action(async (n: string, o) => {
     const { simulateNodes } = await import('./nodes.js');
     process.exitCode = await simulateNodes(n, o);
-  });
+  }), ['k8ts nodes simulate 100', 'k8ts nodes simulate 0 --name big']);
+examples(nodes, ['k8ts nodes simulate 10']);
 
-program.command('agent')
+examples(program.command('agent')
   .description('join this machine (or network namespace) to a cluster as a node')
-  .option('--server <url>', 'the API server, e.g. https://10.0.0.5:6443')
-  .option('--token <token>', 'a bearer token of the cluster (DATA_DIR/token on the control plane)')
+  .requiredOption('--server <url>', 'the API server, e.g. https://10.0.0.5:6443')
+  .option('--token-file <file>', 'a file holding a bearer token of the cluster (DATA_DIR/token on the control plane); required unless --token')
+  .option('--token <token>', 'the token itself (shows in ps: prefer --token-file)')
   .option('--name <name>', 'node name (default: the hostname)')
   .option('--ca-file <file>', 'the cluster CA (DATA_DIR/pki/ca.crt on the control plane)')
   .option('--insecure-skip-tls-verify', 'do not verify the API server\'s certificate')
@@ -55,58 +174,84 @@ program.command('agent')
   .action(async (o) => {
     const { agent } = await import('./agent.js');
     process.exitCode = await agent(o);
-  });
+  }), ['k8ts agent --server https://10.0.0.5:6443 --token-file ./token --ca-file ./ca.crt --pod-cidr 10.244.5.0/24']);
 
-const image = program.command('image').description('the local node\'s images (its containerd-style image store)');
-image.command('pull <ref>')
+const image = examples(program.command('image').description('the local node\'s images (its containerd-style image store)'), ['k8ts image ls', 'k8ts image pull nginx:1.27']);
+examples(target(image.command('pull'))
   .description('pull an image from its registry (mirrors and plain-http registries: DATA_DIR/node/registries.yaml)')
+  .argument('<ref>', 'the image reference')
   .option('--creds <user:password>', 'credentials for the registry')
-  .option('--data-dir <dir>', 'the cluster\'s data dir')
-  .action(async (ref: string, o: { creds?: string; dataDir?: string }) => {
+  .action(async (ref: string, o) => {
     const { imagePull } = await import('./image.js');
     process.exitCode = await imagePull(ref, o);
-  });
-image.command('load <file>')
+  }), ['k8ts image pull docker.io/library/busybox:1.36', 'k8ts image pull registry.example:5000/app:v1 --creds me:secret']);
+examples(target(image.command('load'))
   .description('load the images of a `docker save` or OCI image layout tarball')
-  .option('--data-dir <dir>', 'the cluster\'s data dir')
-  .action(async (file: string, o: { dataDir?: string }) => {
+  .argument('<file>', 'the tarball')
+  .action(async (file: string, o) => {
     const { imageLoad } = await import('./image.js');
     process.exitCode = await imageLoad(file, o);
-  });
-image.command('import <dir>')
+  }), ['k8ts image load ./app.tar']);
+examples(target(image.command('import'))
   .description('make an image from a folder with image.json and rootfs/')
-  .option('--tag <name>', 'the image reference, e.g. myapp:v1')
-  .option('--data-dir <dir>', 'the cluster\'s data dir')
-  .action(async (dir: string, o: { tag?: string; dataDir?: string }) => {
+  .argument('<dir>', 'the folder')
+  .requiredOption('--tag <name>', 'the image reference, e.g. myapp:v1')
+  .action(async (dir: string, o) => {
     const { imageImport } = await import('./image.js');
     process.exitCode = await imageImport(dir, o);
-  });
-image.command('ls')
+  }), ['k8ts image import ./myapp --tag myapp:v1']);
+examples(target(image.command('ls'))
   .description('list images (pulled, loaded, and the built-in ones)')
-  .option('--data-dir <dir>', 'the cluster\'s data dir')
-  .action(async (o: { dataDir?: string }) => {
+  .action(async (o) => {
     const { imageList } = await import('./image.js');
     process.exitCode = await imageList(o);
-  });
-image.command('rm <refs...>')
+  }), ['k8ts image ls']);
+examples(target(image.command('rm'))
   .description('remove images (a built-in one comes back at its next use)')
-  .option('--data-dir <dir>', 'the cluster\'s data dir')
-  .action(async (refs: string[], o: { dataDir?: string }) => {
+  .argument('<refs...>', 'image references')
+  .action(async (refs: string[], o) => {
     const { imageRemove } = await import('./image.js');
     process.exitCode = await imageRemove(refs, o);
+  }), ['k8ts image rm myapp:v1']);
+
+// ---- internal: what `up` runs in the background, and what completion scripts call ----------
+program.command('supervise', { hidden: true })
+  .requiredOption('--data-dir <dir>')
+  .argument('<command...>')
+  .action(async (command: string[], o: { dataDir: string }) => {
+    const { superviseCluster } = await import('./serve.js');
+    process.exitCode = await superviseCluster(o.dataDir, command);
+  });
+program.command('serve', { hidden: true })
+  .requiredOption('--data-dir <dir>')
+  .requiredOption('--port <n>')
+  .action(async (o: { dataDir: string; port: string }) => {
+    const { serve } = await import('./up.js');
+    process.exitCode = await serve(o);
+  });
+program.command('__complete', { hidden: true })
+  .argument('[words...]')
+  .allowUnknownOption()
+  .helpOption(false)
+  .action((words: string[]) => {
+    for (const c of completionCandidates(program, words)) console.log(c);
   });
 
-program.command('down')
-  .description('stop the cluster; its state stays on disk for the next up')
-  .option('--data-dir <dir>', 'the cluster\'s data dir')
-  .action(async (o: { dataDir?: string }) => { process.exitCode = await down(o); });
+async function main(argv: string[]): Promise<void> {
+  if (argv[2] === 'kubectl' && argv[3] !== '--help' && argv[3] !== '-h') {
+    const { kubectlCommand } = await import('./kubectl.js');
+    process.exitCode = await kubectlCommand(argv.slice(3));
+    return;
+  }
+  if (argv[2] === '__complete') {
+    // Completion words may look like options: they are not ours to parse.
+    for (const c of completionCandidates(program, argv.slice(3))) console.log(c);
+    return;
+  }
+  await program.parseAsync(argv);
+}
 
-program.command('status')
-  .description('say what runs where')
-  .option('--data-dir <dir>', 'the cluster\'s data dir')
-  .action(async (o: { dataDir?: string }) => { process.exitCode = await status(o); });
-
-program.parseAsync(process.argv).catch((e: Error) => {
+main(process.argv).catch((e: Error) => {
   console.error(`k8ts: ${e.message}`);
   process.exitCode = 1;
 });

@@ -1,20 +1,21 @@
 // `k8ts nodes simulate N`: sets the number of simulated nodes of a running cluster.
 
 import { RestClient } from '../client/rest.js';
-import { defaultDataDir } from '../cluster/paths.js';
+import { resolveTarget } from './target.js';
 import { caOf, ensureToken, runningCluster } from '../cluster/controlplane.js';
 import { requestSimulatedNodes } from '../cluster/simulated.js';
 
-export async function simulateNodes(nText: string, opts: { dataDir?: string }): Promise<number> {
+export async function simulateNodes(nText: string, opts: { name?: string; dataDir?: string }): Promise<number> {
   const n = Number(nText);
   if (!Number.isInteger(n) || n < 0) {
     console.error(`k8ts: the number of simulated nodes must be a whole number, got ${JSON.stringify(nText)}`);
     return 2;
   }
-  const dataDir = opts.dataDir ?? defaultDataDir();
+  const t = resolveTarget(opts);
+  const dataDir = t.dataDir;
   const info = await runningCluster(dataDir);
   if (!info) {
-    console.error(`k8ts is not running (data dir ${dataDir}). Start it with: k8ts up --simulated-nodes ${n}`);
+    console.error(`k8ts cluster "${t.name}" is not running (data dir ${dataDir}). Start it with: k8ts up${t.flag} --simulated-nodes ${n}`);
     return 1;
   }
   const client = new RestClient({ server: info.url, token: ensureToken(dataDir), caData: caOf(dataDir) });

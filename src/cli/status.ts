@@ -1,19 +1,20 @@
 // `k8ts status`: what runs where.
 
-import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
+import { resolveTarget } from './target.js';
 import { RestClient } from '../client/rest.js';
 import { caOf, ensureToken, readClusterInfo, runningCluster } from '../cluster/controlplane.js';
 
-export async function status(opts: { dataDir?: string }): Promise<number> {
-  const dataDir = opts.dataDir ?? defaultDataDir();
-  const files = clusterFiles(dataDir);
+export async function status(opts: { name?: string; dataDir?: string }): Promise<number> {
+  const t = resolveTarget(opts);
+  const dataDir = t.dataDir;
+  const files = t.files;
   const info = await runningCluster(dataDir);
   if (!info) {
     const stale = readClusterInfo(dataDir);
-    console.log(`k8ts is not running (data dir ${files.dir}${stale ? `; last ran at ${stale.url}` : ''}). Start it with: k8ts up`);
+    console.log(`k8ts cluster "${t.name}" is not running (data dir ${files.dir}${stale ? `; last ran at ${stale.url}` : ''}). Start it with: k8ts up${t.flag}`);
     return 3;
   }
-  console.log(`k8ts is running`);
+  console.log(`k8ts is running (cluster "${t.name}", context ${t.context})`);
   console.log(`  api server: ${info.url} (pid ${info.pid}, up since ${info.startedAt})`);
   console.log(`  store:      ${info.store} in ${info.dataDir}`);
   if (info.node) console.log(`  this node:  ${info.node.name} at ${info.node.ip}${info.node.limitations.length ? ` (limited: ${info.node.limitations.join('; ')})` : ''}`);

@@ -1,17 +1,30 @@
-// `k8ts up`: starts a cluster in the background (or the foreground) and points kubectl at it.
+// `k8ts up [--name NAME]`: creates or starts a cluster, as `kind create cluster` / `k3d cluster
+// start` do, and points kubectl at it. The options it was created with are kept in
+// DATA_DIR/config.yaml, so the next `up` brings back the same cluster. It runs in the
+// background under a supervisor (cluster/supervisor.ts) unless --foreground.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { mergeContext, writeKubeconfig, emptyKubeconfig, kubeconfigPath } from '../client/kubeconfig.js';
-import { clusterFiles, defaultDataDir } from '../cluster/paths.js';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONFIG_FIELDS, DEFAULT_PORT, defaultConfig, listClusterDirs, parseField, readConfigFile, writeConfigFile, type ClusterConfig } from '../cluster/config.js';
+import { acquireLock, type DirLock } from '../cluster/lock.js';
+import { ensurePrivateDir } from '../cluster/paths.js';
+import { sameProcess } from '../cluster/process.js';
 import { parseRuntimeChoice } from '../cluster/node.js';
 import { caOf, ensureToken, readClusterInfo, readyz, runningCluster, STOP_BUDGET_MS, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
+import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
+import { resolveTarget, type Target } from './target.js';
 
 export interface UpOptions {
+  name?: string;
   dataDir?: string;
+  config?: string;
   port?: string;
-  /** A file to write; false: write none (the background process, whose parent writes it). */
+  /** A file to write; false: write none. */
   kubeconfig?: string | false;
+  kubeconfigMode?: string;
   store?: string;
   foreground?: boolean;
   /** false: no node on this machine (control plane only). */
@@ -22,109 +35,173 @@ export interface UpOptions {
   nodeName?: string;
   simulatedNodes?: string;
   nodeGracePeriod?: string;
+  /** Options the command line gave (the others keep the config file's or the default value). */
+  given?: Set<string>;
 }
 
-const CONTEXT = 'k8ts';
+/** Command-line options and the config field each sets. */
+const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
+  ['port', 'port', '--port'], ['store', 'store', '--store'], ['node', 'node', '--no-node'], ['podCidr', 'podCIDR', '--pod-cidr'],
+  ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
+  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'],
+];
 
-function writeKubeconfigFor(url: string, token: string, caPEM: string | undefined, file: string | undefined | false): string {
-  if (file === false) return '(none written)';
-  const caData = caPEM ? Buffer.from(caPEM).toString('base64') : undefined;
-  if (file) {
-    // An explicit file holds just this cluster, so it can be handed around as it is.
-    const cfg = emptyKubeconfig();
-    cfg.clusters.push({ name: CONTEXT, cluster: caData ? { server: url, 'certificate-authority-data': caData } : { server: url } });
-    cfg.users.push({ name: CONTEXT, user: { token } });
-    cfg.contexts.push({ name: CONTEXT, context: { cluster: CONTEXT, user: CONTEXT } });
-    cfg['current-context'] = CONTEXT;
-    writeKubeconfig(file, cfg);
-    return file;
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
+
+function isGiven(o: UpOptions, key: keyof UpOptions): boolean {
+  return o.given ? o.given.has(key) : o[key] !== undefined;
+}
+
+/** Whether something already listens on 127.0.0.1:port. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Ports other clusters under ~/.k8ts are configured with: a stopped cluster keeps its port. */
+function claimedPorts(self: Target): Set<number> {
+  const ports = new Set<number>();
+  for (const dir of listClusterDirs()) {
+    if (path.resolve(dir) === self.dataDir) continue;
+    try { const p = readConfigFile(path.join(dir, 'config.yaml'))?.port; if (p) ports.add(p); } catch { /* unreadable */ }
   }
-  mergeContext(undefined, { clusterName: CONTEXT, userName: CONTEXT, contextName: CONTEXT, server: url, token, caData, setCurrent: true });
-  return kubeconfigPath();
+  return ports;
 }
 
-function count(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-function parsePort(p: string | undefined): number {
-  if (p === undefined) return 6443;
-  const n = Number(p);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be a number from 0 to 65535, got ${JSON.stringify(p)}`);
-  return n;
-}
-
-function parseStore(s: string | undefined): 'sqlite' | 'memory' {
-  const v = s ?? 'sqlite';
-  if (v !== 'sqlite' && v !== 'memory') throw new Error(`--store must be sqlite or memory, got ${JSON.stringify(s)}`);
-  return v;
-}
-
-export async function up(opts: UpOptions): Promise<number> {
-  const dataDir = opts.dataDir ?? defaultDataDir();
-  const port = parsePort(opts.port);
-  const store = parseStore(opts.store);
-  const files = clusterFiles(dataDir);
-  const running = await runningCluster(dataDir);
-  if (running) {
-    const token = ensureToken(dataDir);
-    const kc = writeKubeconfigFor(running.url, token, caOf(dataDir), opts.kubeconfig);
-    console.log(`k8ts is already running at ${running.url} (pid ${running.pid}, data dir ${running.dataDir}).`);
-    console.log(`kubeconfig: ${kc} (context ${CONTEXT})`);
-    return 0;
+/**
+ * The cluster's options: defaults, then its config.yaml, then --config FILE, then the flags
+ * given on this command line.
+ */
+function resolveConfig(t: Target, o: UpOptions, fileCfg: Partial<ClusterConfig> | undefined): { cfg: ClusterConfig; isNew: boolean } {
+  const stored = readConfigFile(t.files.config);
+  const cfg: ClusterConfig = { ...defaultConfig(t.name), ...stored, ...fileCfg, name: t.name };
+  for (const [opt, field, flag] of FLAG_FIELDS) {
+    if (!isGiven(o, opt)) continue;
+    const v = o[opt];
+    (cfg as unknown as Record<string, unknown>)[field] = parseField(field, v, flag);
   }
-  if (opts.foreground) return runForeground(dataDir, port, store, opts.kubeconfig, opts);
+  return { cfg, isNew: !stored };
+}
 
-  fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
-  try { fs.rmSync(files.info); } catch { /* not there */ }
-  const log = fs.openSync(files.log, 'a');
-  // The background process gets the same options, in the foreground, writing no kubeconfig
-  // (this process writes it once the cluster answers).
-  const args = [process.argv[1], 'up', ...process.argv.slice(3), '--foreground', '--data-dir', files.dir, '--port', String(port), '--store', store, '--no-kubeconfig'];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: process.env });
-  fs.closeSync(log);
+/** The port to listen on now: the configured one, else (when nobody insisted on it) a free one near it. */
+async function choosePort(t: Target, cfg: ClusterConfig, insisted: boolean, isNew: boolean): Promise<{ port: number; note?: string }> {
+  if (cfg.port === 0) return { port: await anyFreePort() };
+  const claimed = isNew && !insisted ? claimedPorts(t) : new Set<number>();
+  if (!claimed.has(cfg.port) && await portFree(cfg.port)) return { port: cfg.port };
+  if (insisted) throw new Error(`port ${cfg.port} is in use; pick another with --port N (0 picks a free one)`);
+  for (let p = Math.max(cfg.port, DEFAULT_PORT) + 1; p < Math.max(cfg.port, DEFAULT_PORT) + 200 && p <= 65535; p++) {
+    if (claimed.has(p)) continue;
+    if (await portFree(p)) return { port: p, note: `port ${cfg.port} is taken; this cluster uses ${p} (kept in ${t.files.config})` };
+  }
+  const p = await anyFreePort();
+  return { port: p, note: `port ${cfg.port} is taken; this cluster uses ${p} (kept in ${t.files.config})` };
+}
+
+/** The supervisor's pid while the one recorded in cluster.json still runs (the control plane may be restarting). */
+function supervisorAlive(t: Target): number | undefined {
+  const info = readClusterInfo(t.dataDir);
+  return info?.supervisorPid && info.supervisorStart && sameProcess(info.supervisorPid, info.supervisorStart) ? info.supervisorPid : undefined;
+}
+
+export async function up(o: UpOptions): Promise<number> {
+  const fileCfg = o.config ? readConfigFile(path.resolve(o.config)) : undefined;
+  if (o.config && !fileCfg) throw new Error(`--config ${o.config}: no such file`);
+  const t = resolveTarget(o, fileCfg?.name);
+  const mode = parseMode(o.kubeconfigMode);
+  ensurePrivateDir(t.dataDir);
+  const lock = await acquireLock(t.files.lock, { onWait: (pid) => console.log(`Another k8ts up (pid ${pid}) is starting this cluster; waiting for it.`) });
+  try {
+    let running = await runningCluster(t.dataDir);
+    const restarting = !running && supervisorAlive(t);
+    if (restarting) {
+      // Its supervisor is bringing the control plane back: a second one must not be started.
+      // The lock is the restarting control plane's to take while it makes its CA and store.
+      lock.release();
+      console.log(`k8ts cluster "${t.name}" is restarting (its supervisor, pid ${restarting}, brings it back); waiting for it.`);
+      const deadline = Date.now() + 90_000;
+      while (!running && Date.now() < deadline && supervisorAlive(t)) {
+        await new Promise((r) => setTimeout(r, 200));
+        running = await runningCluster(t.dataDir);
+      }
+      if (!running) throw new Error(`cluster "${t.name}" did not come back within 90s; see ${t.files.log} (k8ts logs${t.flag}), or stop it with k8ts down${t.flag}`);
+    }
+    if (running) {
+      const kc = o.kubeconfig === false ? undefined : writeClusterKubeconfig(t, running.url, ensureToken(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
+      console.log(`k8ts cluster "${t.name}" is already running at ${running.url} (pid ${running.pid}, data dir ${running.dataDir}).`);
+      const changed = FLAG_FIELDS.filter(([opt]) => isGiven(o, opt)).map(([, , flag]) => flag);
+      if (changed.length || o.config) console.log(`The options given (${[...changed, ...(o.config ? ['--config'] : [])].join(', ')}) apply at the next start: k8ts down${t.flag} && k8ts up${t.flag} ...`);
+      if (kc) console.log(`kubeconfig: ${describeWritten(t, kc)}`);
+      return 0;
+    }
+    const { cfg, isNew } = resolveConfig(t, o, fileCfg);
+    const insisted = isGiven(o, 'port') || fileCfg?.port !== undefined;
+    const { port, note } = await choosePort(t, cfg, insisted, isNew);
+    if (cfg.port !== 0) cfg.port = port;
+    writeConfigFile(t.files.config, cfg);
+    if (note) console.log(note);
+    if (o.foreground) return await runForeground(t, cfg, port, lock, o.kubeconfig, mode);
+    return await startInBackground(t, cfg, port, lock, o, mode);
+  } finally {
+    lock.release();
+  }
+}
+
+async function startInBackground(t: Target, cfg: ClusterConfig, port: number, lock: DirLock, o: UpOptions, mode: number | undefined): Promise<number> {
+  try { fs.rmSync(t.files.info); } catch { /* not there */ }
+  const logStart = (() => { try { return fs.statSync(t.files.log).size; } catch { return 0; } })();
+  // The supervisor writes the log; it is detached, so it outlives this command and its terminal.
+  const args = [MAIN, 'supervise', '--data-dir', t.dataDir, '--', MAIN, 'serve', '--data-dir', t.dataDir, '--port', String(port)];
+  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, ...lock.env } });
   const started = Date.now();
-  process.stdout.write('Starting k8ts ');
+  process.stdout.write(`Starting k8ts cluster "${t.name}" `);
   let exited: number | null = null;
   child.on('exit', (code) => { exited = code ?? 1; });
   child.unref();
   for (;;) {
     if (exited !== null) {
       process.stdout.write('\n');
-      // The last lines that say something (stack frames say where, not what).
-      const tail = fs.readFileSync(files.log, 'utf8').trim().split('\n').filter((l) => !/^\s+at /.test(l)).slice(-5).join('\n');
-      console.error(`k8ts failed to start (exit ${exited}). Last lines of ${files.log}:\n${tail}`);
+      console.error(`k8ts failed to start (exit ${exited}). Last lines of ${t.files.log}:\n${logTail(t.files.log, logStart)}`);
       return 1;
     }
-    const info = readClusterInfo(dataDir);
-    if (info && info.pid === child.pid) {
-      const ok = await readyz(info.url, caOf(dataDir), 1000);
-      if (ok) {
-        const token = ensureToken(dataDir);
-        const kc = writeKubeconfigFor(info.url, token, caOf(dataDir), opts.kubeconfig);
-        process.stdout.write('\n');
-        console.log(`k8ts is running at ${info.url} (pid ${info.pid}), ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
-        console.log(`  data dir:   ${files.dir} (store: ${store})`);
-        console.log(`  log:        ${files.log}`);
-        if (info.node) {
-          console.log(`  node:       ${info.node.name} at ${info.node.ip}`);
-          // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
-          for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
-        } else {
-          console.log('  node:       none on this machine (--no-node)');
-        }
-        console.log(`  kubeconfig: ${kc} (context ${CONTEXT}${opts.kubeconfig ? '' : ', now current'})`);
-        console.log('');
-        console.log(`Try: kubectl${opts.kubeconfig ? ` --kubeconfig ${kc}` : ''} get nodes`);
-        console.log(`     kubectl${opts.kubeconfig ? ` --kubeconfig ${kc}` : ''} create deployment kubernetes-bootcamp --image=gcr.io/google-samples/kubernetes-bootcamp:v1`);
-        console.log(`Stop it with: k8ts down${opts.dataDir ? ` --data-dir ${opts.dataDir}` : ''}`);
-        return 0;
+    const info = readClusterInfo(t.dataDir);
+    if (info && info.supervisorPid === child.pid && await readyz(info.url, caOf(t.dataDir), 1000)) {
+      const kc = o.kubeconfig === false ? undefined : writeClusterKubeconfig(t, info.url, ensureToken(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
+      process.stdout.write('\n');
+      console.log(`k8ts cluster "${t.name}" is running at ${info.url} (pid ${info.pid}), ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+      console.log(`  data dir:   ${t.dataDir} (store: ${cfg.store}; options in ${path.basename(t.files.config)})`);
+      console.log(`  log:        ${t.files.log} (k8ts logs${t.flag})`);
+      if (info.node) {
+        console.log(`  node:       ${info.node.name} at ${info.node.ip}`);
+        // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
+        for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
+      } else {
+        console.log('  node:       none on this machine (--no-node)');
       }
+      if (kc) console.log(`  kubeconfig: ${describeWritten(t, kc)}`);
+      const kubectl = kc && !kc.merged ? `kubectl --kubeconfig ${kc.file}` : kc ? 'kubectl' : `k8ts kubectl${t.flag}`;
+      console.log('');
+      console.log(`Try: ${kubectl} get nodes`);
+      console.log(`     ${kubectl} create deployment kubernetes-bootcamp --image=gcr.io/google-samples/kubernetes-bootcamp:v1`);
+      console.log(`     k8ts tutorial${t.flag}      (a guided tour, for someone new to Kubernetes)`);
+      console.log(`Stop it with: k8ts down${t.flag}`);
+      return 0;
     }
-    if (Date.now() - started > 60_000) {
-      console.error(`\nk8ts did not become ready within 60s; see ${files.log}. Stop it with: k8ts down`);
+    if (Date.now() - started > 90_000) {
+      console.error(`\nk8ts did not become ready within 90s; see ${t.files.log}. Stop it with: k8ts down${t.flag}`);
       return 1;
     }
     process.stdout.write('.');
@@ -132,39 +209,78 @@ export async function up(opts: UpOptions): Promise<number> {
   }
 }
 
-async function runForeground(dataDir: string, port: number, store: 'sqlite' | 'memory', kubeconfig: string | undefined | false, opts: UpOptions): Promise<number> {
+/** The log written since `from`, without stack frames (they say where, not what). */
+function logTail(file: string, from: number): string {
+  try {
+    const text = fs.readFileSync(file).subarray(from).toString('utf8');
+    return text.trim().split('\n').filter((l) => !/^\s+at /.test(l)).slice(-8).join('\n');
+  } catch { return '(no log)'; }
+}
+
+/** The control plane in this process, until SIGTERM/SIGINT. `serve` (under the supervisor) and `up --foreground` run it. */
+export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, held?: DirLock, onReady?: () => void): Promise<number> {
+  // The supervisor may die and take our stdout with it: lose the lines, not the cluster.
+  for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+  // The lock guards making the CA and token, and the store's first open.
+  const lock = held ?? await acquireLock(t.files.lock, { waitMs: 120_000 });
   let cp;
   try {
-    cp = await startControlPlane({ dataDir, port, store, node: opts.node !== false, podCIDR: opts.podCidr, bridgeName: opts.bridge, nodeName: opts.nodeName, runtime: parseRuntimeChoice(opts.runtime ?? process.env.K8TS_RUNTIME),
-      simulatedNodes: opts.simulatedNodes !== undefined ? count(opts.simulatedNodes, '--simulated-nodes') : undefined,
-      nodeGracePeriodSeconds: opts.nodeGracePeriod !== undefined ? count(opts.nodeGracePeriod, '--node-grace-period') : undefined });
+    cp = await startControlPlane({
+      dataDir: t.dataDir, port, store: cfg.store, node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
+      simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
+      runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME),
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') console.error(`k8ts: port ${port} is in use; pick another with --port N (0 picks a free one).`);
     else console.error(`k8ts: failed to start: ${err.stack ?? err.message}`);
     // Exit now: a half-started control plane may still hold timers and sockets.
     process.exit(1);
+  } finally {
+    lock.release();
   }
-  writeClusterInfo(dataDir, cp, store);
-  if (kubeconfig !== false) writeKubeconfigFor(cp.url, cp.token, cp.caPEM, kubeconfig);
-  console.log(`k8ts control plane serving at ${cp.url} (pid ${process.pid}, store ${store}, data dir ${clusterFiles(dataDir).dir})`);
+  writeClusterInfo(t.dataDir, cp, cfg.store);
+  console.log(`${new Date().toISOString()} k8ts control plane of "${t.name}" serving at ${cp.url} (pid ${process.pid}, store ${cfg.store}, data dir ${t.dataDir})`);
   if (cp.node) console.log(`node ${cp.node.name} at ${cp.node.ip}${cp.node.limitations.length ? ` (limited: ${cp.node.limitations.join('; ')})` : ''}`);
+  onReady?.();
+  process.send?.({ ready: true });
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (sig: string) => {
       if (stopping) return;
       stopping = true;
-      console.log(`k8ts: ${sig}, stopping`);
+      console.log(`${new Date().toISOString()} k8ts: ${sig}, stopping`);
       const hard = setTimeout(() => process.exit(1), STOP_BUDGET_MS);
       hard.unref();
       void cp!.stop().finally(() => {
-        const files = clusterFiles(dataDir);
-        for (const f of [files.info, files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } }
+        for (const f of [t.files.info, t.files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } }
         resolve();
       });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+  // The IPC channel to the supervisor would keep this process alive.
+  process.disconnect?.();
   return 0;
 }
+
+async function runForeground(t: Target, cfg: ClusterConfig, port: number, lock: DirLock, kubeconfig: string | false | undefined, mode: number | undefined): Promise<number> {
+  return serveCluster(t, cfg, port, lock, () => {
+    if (kubeconfig === false) return;
+    const info = readClusterInfo(t.dataDir)!;
+    const kc = writeClusterKubeconfig(t, info.url, ensureToken(t.dataDir), caOf(t.dataDir), { file: kubeconfig, mode });
+    console.log(`kubeconfig: ${describeWritten(t, kc)}`);
+  });
+}
+
+/** `k8ts serve`: what the supervisor runs; the options come from the data dir's config.yaml. */
+export async function serve(o: { dataDir: string; port: string }): Promise<number> {
+  const t = resolveTarget({ dataDir: o.dataDir });
+  const cfg = readConfigFile(t.files.config);
+  if (!cfg) throw new Error(`${t.files.config} is missing; start clusters with k8ts up`);
+  const full: ClusterConfig = { ...defaultConfig(t.name), ...cfg, name: t.name };
+  return serveCluster(t, full, parseField('port', o.port, '--port'));
+}
+
+export { CONFIG_FIELDS };

@@ -12,7 +12,8 @@ import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { startControllers, type ControllerManager } from '../controllers/manager.js';
 import { startScheduler, type SchedulerServer } from '../scheduler/server.js';
-import { clusterFiles, type ClusterInfo } from './paths.js';
+import { clusterFiles, ensurePrivateDir, type ClusterInfo } from './paths.js';
+import { processAlive, processStartTime } from './process.js';
 import { startLocalNode, type LocalNode, type RuntimeChoice } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
@@ -56,7 +57,7 @@ export interface ControlPlane {
 /** The admin token: made once per data dir, reused by every later `up`. */
 export function ensureToken(dataDir: string): string {
   const files = clusterFiles(dataDir);
-  fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(files.dir);
   try {
     const t = fs.readFileSync(files.token, 'utf8').trim();
     if (t) return t;
@@ -146,8 +147,11 @@ export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: s
   const info: ClusterInfo = { url: cp.url, pid: process.pid, port: cp.api.port, store: storeKind, dataDir: files.dir, startedAt: new Date().toISOString() };
   const start = processStartTime(process.pid);
   if (start) info.pidStart = start;
+  if (process.env.K8TS_SUPERVISED) { info.supervisorPid = process.ppid; info.supervisorStart = processStartTime(process.ppid); }
   if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations };
-  fs.writeFileSync(files.info, JSON.stringify(info, null, 2));
+  // Written whole or not at all: `up` and `down` read it while this process may be writing.
+  fs.writeFileSync(`${files.info}.tmp`, JSON.stringify(info, null, 2), { mode: 0o600 });
+  fs.renameSync(`${files.info}.tmp`, files.info);
   fs.writeFileSync(files.pid, `${process.pid}${start ? ` ${start}` : ''}\n`);
   return info;
 }
@@ -160,20 +164,13 @@ export function readClusterInfo(dataDir: string): ClusterInfo | undefined {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot): with the pid, a process's identity. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
+export { processAlive, processStartTime } from './process.js';
 
 /**
  * Whether pid is still the cluster's process, not whatever process reuses a stale pid: its start
  * time must be the one recorded; with none recorded (older files), its command line must be this
- * data dir's `up --foreground`. Off Linux only liveness can be checked.
+ * data dir's control plane (`up --foreground`, or `serve` under the supervisor). Off Linux only
+ * liveness can be checked.
  */
 /**
  * How long a stopping `k8ts up` may take before it exits anyway: pods get up to 10 s to stop
@@ -188,16 +185,7 @@ export function isClusterProcess(pid: number, pidStart: string | undefined, data
   if (pidStart) return start === pidStart;
   let cmdline: string[] = [];
   try { cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return false; }
-  return cmdline.includes('--foreground') && cmdline.includes(clusterFiles(dataDir).dir);
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return (cmdline.includes('--foreground') || cmdline.includes('serve')) && cmdline.includes(clusterFiles(dataDir).dir);
 }
 
 /** The cluster recorded in dataDir, if its process still runs and answers /readyz. */

@@ -14,7 +14,7 @@
 
 import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
 import { prefixEnd } from './keyrange.js';
 import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError,
@@ -59,7 +59,7 @@ interface HistoryRow { revision: number; key: string; value: string; deleted: nu
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
   readonly path: string;
-  private db: Database.Database;
+  private db: SqliteDatabase;
   private revision: number;
   private compacted: number;
   private hub = new WatchHub();
@@ -67,18 +67,18 @@ export class SqliteStore implements Store {
   private closed = false;
 
   private stmt: {
-    current: Database.Statement<[string], CurrentRow>;
-    insertHistory: Database.Statement<[number, string, string, number, number, number | null]>;
-    insertKv: Database.Statement<[string, number, number]>;
-    updateKv: Database.Statement<[number, string]>;
-    deleteKv: Database.Statement<[string]>;
-    rangeNow: Database.Statement<[string, string | Buffer, number], KvRow>;
-    countNow: Database.Statement<[string, string | Buffer], { n: number }>;
-    rangeAt: Database.Statement<[string, string | Buffer, number, number], KvRow>;
-    countAt: Database.Statement<[string, string | Buffer, number], { n: number }>;
-    replay: Database.Statement<[number, string, string | Buffer], HistoryRow>;
-    compact: Database.Statement<[{ revision: number }]>;
-    setMeta: Database.Statement<[string, number]>;
+    current: SqliteStatement<[string], CurrentRow>;
+    insertHistory: SqliteStatement<[number, string, string, number, number, number | null]>;
+    insertKv: SqliteStatement<[string, number, number]>;
+    updateKv: SqliteStatement<[number, string]>;
+    deleteKv: SqliteStatement<[string]>;
+    rangeNow: SqliteStatement<[string, string | Buffer, number], KvRow>;
+    countNow: SqliteStatement<[string, string | Buffer], { n: number }>;
+    rangeAt: SqliteStatement<[string, string | Buffer, number, number], KvRow>;
+    countAt: SqliteStatement<[string, string | Buffer, number], { n: number }>;
+    replay: SqliteStatement<[number, string, string | Buffer], HistoryRow>;
+    compact: SqliteStatement<[{ revision: number }]>;
+    setMeta: SqliteStatement<[string, number]>;
   };
   private txCreate: (key: string, value: string) => KeyValue;
   private txUpdate: (key: string, value: string, expected: number) => [KeyValue, KeyValue];
@@ -93,7 +93,7 @@ export class SqliteStore implements Store {
     mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, 'state.db');
     // A short busy timeout: the only contender is another process owning this directory.
-    this.db = new Database(this.path, { timeout: 1000 });
+    this.db = openDatabase(this.path, { busyTimeoutMs: 1000 });
     try {
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');

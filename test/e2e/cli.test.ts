@@ -62,7 +62,7 @@ describe('k8ts CLI', () => {
     assert.match(a.stderr, /bogus/);
     const b = await k8ts(['up', '--port', 'abc', '--data-dir', path.join(cluster.dir, 'y')]);
     assert.notEqual(b.code, 0);
-    assert.match(b.stderr, /--port must be a number/);
+    assert.match(b.stderr, /--port must be a whole number from 0 to 65535/);
     const c = await k8ts(['nodes', 'simulate', '-3', '--data-dir', cluster.dataDir]);
     assert.notEqual(c.code, 0);
     const d = await k8ts(['frobnicate']);
@@ -90,7 +90,7 @@ describe('k8ts CLI', () => {
 
   test('k8ts agent joins a second node that runs pods', { skip: root ? false : 'needs root on Linux' }, async () => {
     const agentDir = path.join(cluster.dir, 'agent');
-    const child = spawn(process.execPath, [CLI, 'agent', '--server', cluster.url, '--token', cluster.token, '--ca-file', path.join(cluster.dataDir, 'pki', 'ca.crt'),
+    const child = spawn(process.execPath, [CLI, 'agent', '--server', cluster.url, '--token-file', path.join(cluster.dataDir, 'token'), '--ca-file', path.join(cluster.dataDir, 'pki', 'ca.crt'),
       '--name', 'joined-1', '--data-dir', agentDir, '--pod-cidr', '10.253.0.0/24', '--bridge', 'k8tsag0', '--node-ip', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => { out += String(d); });
@@ -114,5 +114,47 @@ describe('k8ts CLI', () => {
       try { execFileSync('nft', ['delete', 'table', 'ip', 'k8ts_k8tsag0'], { stdio: 'ignore' }); } catch { /* none */ }
       await cluster.kubectl(['delete', 'node', 'joined-1']);
     }
+  });
+
+  test('k8ts agent --token-file keeps the token out of ps; --token still works, with a warning (issue #7)', async () => {
+    const tag = `${process.pid % 10000}`;
+    const runAgent = async (name: string, bridge: string, cidr: string, tokenArgs: string[]) => {
+      const child = spawn(process.execPath, [CLI, 'agent', '--server', cluster.url, ...tokenArgs, '--ca-file', path.join(cluster.dataDir, 'pki', 'ca.crt'),
+        '--name', name, '--data-dir', path.join(cluster.dir, name), '--pod-cidr', cidr, '--bridge', bridge, '--node-ip', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.on('data', (d) => { out += String(d); });
+      child.stderr!.on('data', (d) => { out += String(d); });
+      try {
+        await cluster.waitFor(`node ${name} registered`, async () => (await cluster.kubectl(['get', 'node', name])).code === 0, 30_000);
+        // What any local user sees of the agent's command line.
+        const cmdline = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+        return { out, cmdline };
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => { if (child.exitCode !== null) r(undefined); else child.once('exit', r); });
+        // The agent leaves its network for the pods it would adopt; the test removes it.
+        if (root) {
+          try { execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' }); } catch { /* not made */ }
+          try { execFileSync('nft', ['delete', 'table', 'ip', `k8ts_${bridge}`], { stdio: 'ignore' }); } catch { /* not made */ }
+        }
+        await cluster.kubectl(['delete', 'node', name]);
+      }
+    };
+    const fromFile = await runAgent(`tokfile-${tag}`, `k8tsf${tag}`, '10.252.1.0/24', ['--token-file', path.join(cluster.dataDir, 'token')]);
+    assert.ok(!fromFile.cmdline.includes(cluster.token), 'the token is on the command line');
+    assert.doesNotMatch(fromFile.out, /warning/);
+    const inline = await runAgent(`tokarg-${tag}`, `k8tsg${tag}`, '10.252.2.0/24', ['--token', cluster.token]);
+    assert.match(inline.out, /warning: --token shows the token to every local user .* use --token-file/);
+    assert.ok(!inline.cmdline.includes(cluster.token), 'the agent did not take the token out of its command line once started');
+    // Bad input: both, neither, an empty or missing file.
+    const both = await k8ts(['agent', '--server', cluster.url, '--token', 'x', '--token-file', 'y']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /not both/);
+    const missing = await k8ts(['agent', '--server', cluster.url, '--token-file', path.join(cluster.dir, 'nope')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read --token-file/);
+    const none = await k8ts(['agent', '--server', cluster.url]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /--token-file/);
   });
 });

@@ -78,7 +78,12 @@ export class TestCluster {
   }
 
   pid(): number | undefined {
-    try { return (JSON.parse(fs.readFileSync(path.join(this.dataDir, 'cluster.json'), 'utf8')) as { pid: number }).pid; } catch { return undefined; }
+    return this.info()?.pid;
+  }
+
+  /** cluster.json: the control plane's pid and the supervisor's (the background `up`). */
+  info(): { pid: number; supervisorPid?: number; url: string } | undefined {
+    try { return JSON.parse(fs.readFileSync(path.join(this.dataDir, 'cluster.json'), 'utf8')) as { pid: number; supervisorPid?: number; url: string }; } catch { return undefined; }
   }
 
   log(): string {
@@ -137,9 +142,10 @@ export class TestCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    const pid = this.pid();
+    const info = this.info();
     await this.down().catch(() => undefined);
-    if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    // The supervisor first, or it would start the control plane again.
+    for (const pid of [info?.supervisorPid, info?.pid]) if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,34 @@
+// `k8ts version`: k8ts' own version (package.json) and the Kubernetes version it serves, as
+// `kind version` / `k3s --version` print theirs.
+
+import { createRequire } from 'node:module';
+import { GIT_VERSION } from '../apiserver/discovery.js';
+import { runningCluster } from '../cluster/controlplane.js';
+import { sqliteDriver } from '../store/sqlite-driver.js';
+import { resolveTarget } from './target.js';
+
+/** package.json sits three folders up from dist/src/cli (and from src/cli when run from source, two). */
+export function k8tsVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const p of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = require(p) as { name?: string; version?: string };
+      if (pkg.name === 'k8ts' && pkg.version) return pkg.version;
+    } catch { /* try the next */ }
+  }
+  return 'unknown';
+}
+
+export async function version(o: { name?: string; dataDir?: string }): Promise<number> {
+  console.log(`k8ts version ${k8tsVersion()}`);
+  console.log(`Kubernetes version served: ${GIT_VERSION.replace(/-k8ts$/, '')} (reports itself as ${GIT_VERSION})`);
+  let driver: string;
+  try { driver = sqliteDriver(); } catch (e) { driver = `none (${(e as Error).message})`; }
+  console.log(`Node.js ${process.version} on ${process.platform}/${process.arch}; SQLite driver: ${driver}`);
+  try {
+    const t = resolveTarget(o);
+    const info = await runningCluster(t.dataDir);
+    if (info) console.log(`Cluster "${t.name}": running at ${info.url}`);
+  } catch { /* the versions are what was asked */ }
+  return 0;
+}

@@ -1,0 +1,154 @@
+// A cluster's options, kept in DATA_DIR/config.yaml so `up` after `down` brings back the same
+// cluster (as k3s's /etc/rancher/k3s/config.yaml and kind's cluster config do). The file is
+// meant to be read and edited by a person; `k8ts up --config FILE` takes the same format.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { DEFAULT_CLUSTER, k8tsHome, validateClusterName } from './paths.js';
+
+export interface ClusterConfig {
+  name: string;
+  /** API server port on 127.0.0.1; 0: any free port at each start. */
+  port: number;
+  store: 'sqlite' | 'memory';
+  /** Run a node on this machine. */
+  node: boolean;
+  nodeName?: string;
+  podCIDR: string;
+  bridge: string;
+  simulatedNodes?: number;
+  nodeGracePeriodSeconds?: number;
+  /** Container runtime of this machine's node (unset: $K8TS_RUNTIME, else auto). */
+  runtime?: 'auto' | 'oci' | 'process';
+}
+
+export const DEFAULT_PORT = 6443;
+
+interface Field { help: string; parse(v: unknown, where: string): unknown }
+
+const whole = (min: number, max: number) => (v: unknown, where: string) => {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new Error(`${where} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return n;
+};
+const text = (re: RegExp, what: string) => (v: unknown, where: string) => {
+  if (typeof v !== 'string' || !re.test(v)) throw new Error(`${where} must be ${what}, got ${JSON.stringify(v)}`);
+  return v;
+};
+const bool = (v: unknown, where: string) => {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw new Error(`${where} must be true or false, got ${JSON.stringify(v)}`);
+};
+
+/** The fields in the order they are written, each with the comment the file carries. */
+const FIELDS: Record<keyof ClusterConfig, Field> = {
+  name: { help: 'the cluster\'s name: its data dir is ~/.k8ts/NAME, its kubeconfig context k8ts-NAME (k8ts for the default)', parse: (v, w) => validateClusterName(text(/.*/, 'a name')(v, w) as string) },
+  port: { help: 'API server port on 127.0.0.1 (0: any free port at each start)', parse: whole(0, 65535) },
+  store: { help: 'sqlite (kept on disk) or memory (gone at down)', parse: (v, w) => text(/^(sqlite|memory)$/, 'sqlite or memory')(v, w) },
+  node: { help: 'run a node on this machine (false: control plane only)', parse: bool },
+  nodeName: { help: 'this machine\'s node name (default: the hostname)', parse: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a DNS subdomain') },
+  podCIDR: { help: 'pod addresses of this machine\'s node (distinct per cluster)', parse: text(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as 10.244.0.0/24') },
+  bridge: { help: 'the node\'s pod bridge device (at most 15 characters, distinct per cluster)', parse: text(/^[a-zA-Z0-9_.-]{1,15}$/, 'a network device name of at most 15 characters') },
+  simulatedNodes: { help: 'simulated nodes to register (no processes; pods turn Running after a short delay)', parse: whole(0, 100_000) },
+  nodeGracePeriodSeconds: { help: 'how long a node may stay silent before it is NotReady/Unknown (Kubernetes: 50)', parse: whole(1, 86_400) },
+  runtime: { help: 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run)', parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w) },
+};
+
+export const CONFIG_FIELDS = Object.keys(FIELDS) as (keyof ClusterConfig)[];
+
+/** Checks and converts one field's value; `where` names it in the message (a flag or file:key). */
+export function parseField<K extends keyof ClusterConfig>(key: K, value: unknown, where: string): ClusterConfig[K] {
+  return FIELDS[key].parse(value, where) as ClusterConfig[K];
+}
+
+/** Reads a config file (every field optional); a missing file is undefined. */
+export function readConfigFile(file: string): Partial<ClusterConfig> | undefined {
+  let raw: string;
+  try { raw = fs.readFileSync(file, 'utf8'); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const doc = YAML.parseDocument(raw);
+  if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
+  const obj = doc.toJS() as unknown;
+  if (obj === null || obj === undefined) return {};
+  if (typeof obj !== 'object' || Array.isArray(obj)) throw new Error(`${file}: expected a mapping of options (${CONFIG_FIELDS.join(', ')})`);
+  const out: Partial<ClusterConfig> = {};
+  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+    if (!(k in FIELDS)) throw new Error(`${file}: unknown option ${JSON.stringify(k)} (known: ${CONFIG_FIELDS.join(', ')})`);
+    if (v === null || v === undefined) continue;
+    (out as Record<string, unknown>)[k] = parseField(k as keyof ClusterConfig, v, `${file}: ${k}`);
+  }
+  return out;
+}
+
+/**
+ * Writes the config. An existing file is edited in place, so a person's comments stay; a new
+ * one says what each option means.
+ */
+export function writeConfigFile(file: string, cfg: ClusterConfig): void {
+  let doc: YAML.Document;
+  let existing = '';
+  try { existing = fs.readFileSync(file, 'utf8'); } catch { /* new */ }
+  if (existing.trim()) {
+    doc = YAML.parseDocument(existing);
+    for (const k of CONFIG_FIELDS) {
+      const v = cfg[k];
+      if (v === undefined) { if (doc.has(k)) doc.delete(k); } else if (doc.get(k) !== v) doc.set(k, v);
+    }
+  } else {
+    doc = new YAML.Document({});
+    doc.commentBefore = ` The k8ts cluster "${cfg.name}": the options \`k8ts up\` starts it with.\n Edit, then run \`k8ts down${cfg.name === DEFAULT_CLUSTER ? '' : ` --name ${cfg.name}`}\` and \`k8ts up${cfg.name === DEFAULT_CLUSTER ? '' : ` --name ${cfg.name}`}\` to apply.`;
+    for (const k of CONFIG_FIELDS) {
+      if (cfg[k] === undefined) continue;
+      const pair = doc.createPair(k, cfg[k]);
+      (pair.key as YAML.Scalar).commentBefore = ` ${FIELDS[k].help}`;
+      (doc.contents as YAML.YAMLMap).items.push(pair);
+    }
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, doc.toString(), { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * A new cluster's defaults. The default cluster keeps k8ts' historic network (k8ts0,
+ * 10.244.0.0/24); another gets the lowest index from 2 up (1 is `k8ts agent`'s default) that no
+ * cluster under ~/.k8ts uses, so clusters side by side do not share a bridge or pod addresses.
+ */
+export function defaultConfig(name: string): ClusterConfig {
+  let index = 0;
+  if (name !== DEFAULT_CLUSTER) {
+    const used = new Set<string>();
+    for (const other of listClusterDirs()) {
+      if (path.basename(other) === name) continue;
+      try {
+        const c = readConfigFile(path.join(other, 'config.yaml'));
+        if (c?.bridge) used.add(c.bridge);
+        if (c?.podCIDR) used.add(c.podCIDR);
+      } catch { /* an unreadable config uses nothing we can know */ }
+    }
+    index = 2;
+    while (index < 250 && (used.has(`k8ts${index}`) || used.has(`10.244.${index}.0/24`))) index++;
+  }
+  return { name, port: DEFAULT_PORT, store: 'sqlite', node: true, podCIDR: `10.244.${index}.0/24`, bridge: `k8ts${index}` };
+}
+
+/** Every cluster's data dir under ~/.k8ts (a folder with a config, a store or a token). */
+export function listClusterDirs(): string[] {
+  const home = k8tsHome();
+  let names: string[];
+  try { names = fs.readdirSync(home); } catch { return []; }
+  return names
+    .map((n) => path.join(home, n))
+    .filter((d) => {
+      try {
+        if (!fs.statSync(d).isDirectory()) return false;
+      } catch { return false; }
+      return ['config.yaml', 'state.db', 'token'].some((f) => fs.existsSync(path.join(d, f)));
+    })
+    .sort();
+}

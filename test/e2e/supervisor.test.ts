@@ -1,0 +1,125 @@
+// `k8ts up`'s background process is supervised (issue #7): the control plane killed with
+// SIGKILL is restarted within a second, the log says so, and the pods keep running untouched
+// (same container, no restart). Also: the data dir is made private even when it existed, the
+// store's files are 0600, `k8ts logs` shows the cluster log, and `down` stops the supervisor too.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLI, TestCluster, run } from './harness.js';
+
+const root = process.platform === 'linux' && process.getuid?.() === 0;
+const cluster = new TestCluster('supervisor', 'sqlite');
+const k8ts = (args: string[]) => run(process.execPath, [CLI, ...args], { env: cluster.env(), timeoutMs: 90_000 });
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch { return []; }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+describe('supervised control plane', () => {
+  before(async () => {
+    // A data dir from an older k8ts, or made by hand: readable by everyone.
+    fs.mkdirSync(cluster.dataDir, { recursive: true, mode: 0o755 });
+    fs.chmodSync(cluster.dataDir, 0o755);
+    await cluster.up(root ? [] : ['--no-node']);
+  });
+  after(async () => {
+    await cluster.kubectl(['delete', 'deployment', 'kept', '--ignore-not-found', '--wait=true', '--timeout=60s']).catch(() => undefined);
+    await cluster.stop();
+  });
+
+  test('the data dir is tightened to 0700 and state.db and its WAL are 0600', () => {
+    assert.equal(fs.statSync(cluster.dataDir).mode & 0o777, 0o700);
+    const dbFiles = fs.readdirSync(cluster.dataDir).filter((f) => f.startsWith('state.db'));
+    assert.ok(dbFiles.includes('state.db-wal'), dbFiles.join(','));
+    for (const f of dbFiles) assert.equal(fs.statSync(path.join(cluster.dataDir, f)).mode & 0o777, 0o600, f);
+    assert.equal(fs.statSync(path.join(cluster.dataDir, 'token')).mode & 0o777, 0o600);
+  });
+
+  test('SIGKILL of the control plane: restarted within a second, logged, pods untouched', async () => {
+    let before: { startedAt: string; ip: string } | undefined;
+    let pod = '';
+    if (root) {
+      await cluster.k('create', 'deployment', 'kept', '--image=gcr.io/google-samples/kubernetes-bootcamp:v1');
+      await cluster.k('rollout', 'status', 'deployment/kept', '--timeout=90s');
+      pod = (await cluster.k('get', 'pods', '-l', 'app=kept', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
+      const p = JSON.parse(await cluster.k('get', 'pod', pod, '-o', 'json'));
+      before = { startedAt: p.status.containerStatuses[0].state.running.startedAt, ip: p.status.podIP };
+    }
+    const info = cluster.info()!;
+    assert.ok(info.supervisorPid, 'cluster.json names the supervisor');
+    assert.deepEqual(childrenOf(info.supervisorPid!), [info.pid], 'the control plane is the supervisor\'s child');
+    const logFile = path.join(cluster.dataDir, 'k8ts.log');
+    const logBefore = fs.readFileSync(logFile, 'utf8').length;
+
+    const killedAt = Date.now();
+    process.kill(info.pid, 'SIGKILL');
+    let restarted: number | undefined;
+    while (!restarted && Date.now() - killedAt < 3000) {
+      restarted = childrenOf(info.supervisorPid!).find((p) => p !== info.pid);
+      if (!restarted) await new Promise((r) => setTimeout(r, 20));
+    }
+    const tookMs = Date.now() - killedAt;
+    assert.ok(restarted, 'a new control plane process was started');
+    // Within a second of the death, with room for a loaded machine's scheduling.
+    assert.ok(tookMs < 1500, `restarted after ${tookMs} ms`);
+    const line = /k8ts supervisor: the control plane \(pid (\d+)\) died \(signal SIGKILL\) after [\d.]+s; restarting it in (\d+) ms \(restart 1\); pods keep running/.exec(fs.readFileSync(logFile, 'utf8').slice(logBefore));
+    assert.ok(line, 'the log says what happened');
+    assert.equal(Number(line[1]), info.pid);
+    assert.ok(Number(line[2]) <= 1000);
+
+    // `up` meanwhile waits for the restart instead of starting a second control plane.
+    const again = await k8ts(['up', '--data-dir', cluster.dataDir, '--port', '0', '--kubeconfig', cluster.kubeconfig, ...(root ? [] : ['--no-node'])]);
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    assert.match(again.stdout, /is restarting \(its supervisor, pid \d+, brings it back\); waiting for it\.|is already running/);
+    assert.equal(cluster.info()?.supervisorPid, info.supervisorPid, 'still the one supervisor');
+    const supervisors = execFileSync('pgrep', ['-f', `supervise --data-dir ${cluster.dataDir}`], { encoding: 'utf8' }).trim().split('\n');
+    assert.equal(supervisors.length, 1, `supervisors: ${supervisors.join(', ')}`);
+
+    // It serves again, on the same address, with the same credentials.
+    await cluster.waitFor('the new control plane to be ready', async () => {
+      const now = cluster.info();
+      return now && now.pid === restarted && (await cluster.kubectl(['get', '--raw', '/readyz'])).code === 0;
+    }, 60_000);
+    assert.equal(cluster.info()!.url, info.url);
+    assert.match(fs.readFileSync(logFile, 'utf8').slice(logBefore), /serving again after restart 1/);
+
+    if (root) {
+      await cluster.waitFor('the node to report the pod again', async () => /Running/.test(await cluster.k('get', 'pod', pod, '--no-headers')), 30_000);
+      const p = JSON.parse(await cluster.k('get', 'pod', pod, '-o', 'json'));
+      assert.equal(p.status.containerStatuses[0].restartCount, 0, 'the container was not restarted');
+      assert.equal(p.status.containerStatuses[0].state.running.startedAt, before!.startedAt, 'the same container runs');
+      assert.equal(p.status.podIP, before!.ip);
+      const logs = await cluster.k('logs', pod);
+      assert.equal(logs.match(/Started At/g)?.length, 1, 'the app started once');
+      assert.match(await cluster.k('exec', pod, '--', 'curl', '-s', 'http://localhost:8080'), /Hello Kubernetes bootcamp!/);
+    }
+  });
+
+  test('k8ts logs shows the cluster log; --tail N the last lines', async () => {
+    const all = await k8ts(['logs', '--data-dir', cluster.dataDir]);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /k8ts supervisor \(pid \d+\) starting the control plane/);
+    assert.match(all.stdout, /serving at https:\/\/127\.0\.0\.1:\d+/);
+    const last = await k8ts(['logs', '--data-dir', cluster.dataDir, '--tail', '2']);
+    assert.equal(last.stdout.trim().split('\n').length, 2);
+    assert.ok(all.stdout.trimEnd().endsWith(last.stdout.trimEnd()));
+  });
+
+  test('down stops the supervisor and the control plane; nothing restarts them', async () => {
+    const info = cluster.info()!;
+    const d = await cluster.down();
+    assert.equal(d.code, 0, d.stderr);
+    assert.ok(!alive(info.supervisorPid!), 'the supervisor is gone');
+    assert.ok(!alive(info.pid), 'the control plane is gone');
+    assert.match(fs.readFileSync(path.join(cluster.dataDir, 'k8ts.log'), 'utf8'), /k8ts supervisor: stopped\n$/);
+  });
+});
