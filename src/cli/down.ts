@@ -2,8 +2,8 @@
 // the control plane); the state stays in the data dir for the next `up`.
 
 import fs from 'node:fs';
-import { isClusterProcess, readClusterInfo, STOP_BUDGET_MS } from '../cluster/controlplane.js';
-import { processAlive, sameProcess } from '../cluster/process.js';
+import { isClusterProcess, readClusterInfo } from '../cluster/controlplane.js';
+import { processAlive, sameProcess, STOP_BUDGET_MS } from '../cluster/process.js';
 import { resolveTarget, type Target } from './target.js';
 
 /** Stops the cluster if it runs; returns the pid stopped, or undefined if nothing ran. */

@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { CONFIG_FIELDS, DEFAULT_PORT, defaultConfig, listClusterDirs, parseField, readConfigFile, writeConfigFile, type ClusterConfig } from '../cluster/config.js';
 import { acquireLock, type DirLock } from '../cluster/lock.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
-import { sameProcess } from '../cluster/process.js';
+import { sameProcess, STOP_BUDGET_MS } from '../cluster/process.js';
 import { parseRuntimeChoice } from '../cluster/node.js';
-import { caOf, ensureToken, readClusterInfo, readyz, runningCluster, STOP_BUDGET_MS, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
+import { caOf, ensureToken, readClusterInfo, readyz, runningCluster, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
 import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
 import { resolveTarget, type Target } from './target.js';
 

@@ -172,12 +172,6 @@ export { processAlive, processStartTime } from './process.js';
  * data dir's control plane (`up --foreground`, or `serve` under the supervisor). Off Linux only
  * liveness can be checked.
  */
-/**
- * How long a stopping `k8ts up` may take before it exits anyway: pods get up to 10 s to stop
- * (the agent's killAll), then containers, sandboxes, mounts and the bridge are removed.
- */
-export const STOP_BUDGET_MS = 40_000;
-
 export function isClusterProcess(pid: number, pidStart: string | undefined, dataDir: string): boolean {
   if (process.platform !== 'linux') return processAlive(pid);
   const start = processStartTime(pid);

@@ -4,6 +4,12 @@
 
 import fs from 'node:fs';
 
+/**
+ * How long a stopping `k8ts up` may take before it exits anyway: pods get up to 10 s to stop
+ * (the agent's killAll), then containers, sandboxes, mounts and the bridge are removed.
+ */
+export const STOP_BUDGET_MS = 40_000;
+
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

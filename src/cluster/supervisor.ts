@@ -6,6 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { RotatingLog } from './logfile.js';
+import { STOP_BUDGET_MS } from './process.js';
 
 export interface SuperviseOptions {
   /** argv for the control plane (after node itself). */
@@ -71,7 +72,9 @@ export function supervise(o: SuperviseOptions): Promise<number> {
       if (timer) { clearTimeout(timer); resolve(0); return; }
       if (!child) { resolve(0); return; }
       child.kill('SIGTERM');
-      const hard = setTimeout(() => { log.line('k8ts supervisor: the control plane did not stop within 20s; killing it'); child?.kill('SIGKILL'); }, 20_000);
+      // The control plane's own stop budget (pods' grace, then sandboxes, mounts, bridge), and a little more.
+      const budget = STOP_BUDGET_MS + 2_000;
+      const hard = setTimeout(() => { log.line(`k8ts supervisor: the control plane did not stop within ${budget / 1000}s; killing it`); child?.kill('SIGKILL'); }, budget);
       hard.unref();
     };
     process.on('SIGTERM', () => stop('SIGTERM'));

@@ -246,7 +246,7 @@ describe('help, version and completion', () => {
     assert.ok(!(await complete('k8ts up --')).includes('--no-kubeconfig'), 'hidden options are not offered');
     assert.deepEqual(await complete('k8ts down --name al'), ['alpha']);
     assert.deepEqual(await complete('k8ts completion '), ['bash', 'zsh']);
-    assert.deepEqual(await complete('k8ts image '), ['import', 'ls', 'rm']);
+    assert.deepEqual(await complete('k8ts image '), ['import', 'load', 'ls', 'pull', 'rm']);
     fs.writeFileSync(path.join(home, 'cfg-for-completion.yaml'), '');
     assert.deepEqual(await complete(`k8ts up --config ${path.join(home, 'cfg-for-')}`), [path.join(home, 'cfg-for-completion.yaml')]);
     fs.rmSync(path.join(home, '.k8ts', 'alpha'), { recursive: true });
