@@ -123,7 +123,7 @@ export class ApiServer implements ApiServerContext {
       const claim = reg.strategy.claimStored;
       if (claim) for (const o of reg.cache.list().items) claim(o, this);
     }
-    const handler = (req: IncomingMessage, res: ServerResponse) => { void this.handle(req, res); };
+    const handler = (req: IncomingMessage, res: ServerResponse) => { this.serveRequest(req, res); };
     // Client certificates are asked for, not required: a request may still carry a bearer token.
     const clientAuth = this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: false } : {};
     this.server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, ...clientAuth }, handler) : http.createServer(handler);
@@ -165,9 +165,21 @@ export class ApiServer implements ApiServerContext {
     }
   }
 
+  /**
+   * The error boundary of one request (kube-apiserver's WithPanicRecovery): whatever this
+   * request's handling throws, or its streams emit, ends this request alone, never the process.
+   */
+  private serveRequest(req: IncomingMessage, res: ServerResponse): void {
+    // A client that resets mid-body or mid-response makes these streams emit 'error'; with no
+    // listener that would be an uncaught exception. The request's own code sees the reset anyway.
+    req.on('error', ignore);
+    res.on('error', ignore);
+    this.handle(req, res).catch((e: unknown) => abandon(req, res, e));
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestURL(req.url);
       const path = url.pathname;
       if (path === '/healthz' || path === '/livez' || path === '/readyz' || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
         if (path.startsWith('/readyz') && !this.ready) return writeText(res, 500, '[-]ready failed: not started\nreadyz check failed\n');
@@ -192,5 +204,26 @@ export class ApiServer implements ApiServerContext {
       req.resume();
       writeError(res, e);
     }
+  }
+}
+
+function ignore(): void { /* see serveRequest */ }
+
+/** The last resort when even writing an error failed: log it and drop the connection. */
+function abandon(req: IncomingMessage, res: ServerResponse, e: unknown): void {
+  console.error(`k8ts apiserver: ${req.method} ${req.url}: error while answering: ${(e as Error)?.stack ?? String(e)}`);
+  res.destroy();
+}
+
+/**
+ * The request target as a URL. Origin-form (`/api/...`) is taken as a path even when it
+ * starts with `//` (no authority); absolute-form (`http://host/api/...`) is parsed as one.
+ */
+function requestURL(target: string | undefined): URL {
+  const t = target ?? '/';
+  try {
+    return t.startsWith('/') ? new URL(`http://localhost${t}`) : new URL(t);
+  } catch {
+    throw errors.badRequest(`parse ${JSON.stringify(t)}: invalid URI for request`);
   }
 }
