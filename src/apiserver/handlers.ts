@@ -11,6 +11,7 @@ import { readBody, writeJSON } from './http.js';
 import { decodeBody, decodeJSON, mediaType, negotiateOutput, type OutputFormat } from './negotiation.js';
 import { decodeK8sProtobuf } from '../api/protobuf.js';
 import type { RequestInfo } from './request.js';
+import type { UserInfo } from './authn/user.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
 import type { ResourceDefinition, ViewREST } from './registry/rest.js';
@@ -38,7 +39,7 @@ function listOptions(q: URLSearchParams): ListOptions {
   };
 }
 
-function requestContext(req: IncomingMessage, q: URLSearchParams, user: string): RequestContext {
+function requestContext(req: IncomingMessage, q: URLSearchParams, user: UserInfo): RequestContext {
   const dry = q.getAll('dryRun');
   for (const d of dry) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
   const ua = String(req.headers['user-agent'] ?? 'unknown');
@@ -140,7 +141,7 @@ interface ResourceCall {
   fv: FieldValidation;
 }
 
-export async function handleResource(env: HandlerEnv, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: string): Promise<void> {
+export async function handleResource(env: HandlerEnv, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: UserInfo): Promise<void> {
   const def = findDefinition(info.group, info.version, info.resource!);
   if (!def) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', { });
   const ri = def.info;

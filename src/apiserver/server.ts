@@ -21,11 +21,20 @@ import type { ApiServerContext } from './registry/context.js';
 import { DEFINITIONS, findDefinition } from './registry/index.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
+import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
+import { withUser } from './authn/request.js';
+import { TokenFileAuthenticator } from './authn/tokenfile.js';
+import type { UserInfo } from './authn/user.js';
+import { X509Authenticator } from './authn/x509.js';
 
 export interface ApiServerOptions {
   store: Store;
-  /** Bearer tokens accepted, each naming a user. */
-  tokens: Map<string, string>;
+  /** Static bearer tokens (--token-auth-file), each naming a user. */
+  tokens: Map<string, UserInfo>;
+  /** PEM CA that signs client certificates (--client-ca-file); requests' certificates are then authenticated. */
+  clientCA?: string;
+  /** More authenticators, tried after client certificates and static tokens (service-account tokens). */
+  authenticators?: Authenticator[];
   serviceCIDR?: string;
   nodePortRange?: string;
   /** The address pods and nodes reach the API server at (the kubernetes service's endpoint). */
@@ -62,6 +71,7 @@ export class ApiServer implements ApiServerContext {
   private server?: http.Server | https.Server;
   private sockets = new Set<import('node:net').Socket>();
   private compactTimer?: NodeJS.Timeout;
+  private readonly authenticator: Authenticator;
   private eventTimer?: NodeJS.Timeout;
   port = 0;
   ready = false;
@@ -69,6 +79,12 @@ export class ApiServer implements ApiServerContext {
   constructor(private readonly opts: ApiServerOptions) {
     this.allocators = newServiceAllocators(opts.serviceCIDR, opts.nodePortRange);
     this.advertiseAddress = opts.advertiseAddress ?? hostAddress();
+    // kube-apiserver's order: client certificates, then the token file, then service-account tokens.
+    this.authenticator = new UnionAuthenticator([
+      ...(opts.clientCA ? [new X509Authenticator()] : []),
+      new TokenFileAuthenticator(opts.tokens),
+      ...(opts.authenticators ?? []),
+    ]);
   }
 
   get store(): Store { return this.opts.store; }
@@ -108,7 +124,9 @@ export class ApiServer implements ApiServerContext {
       if (claim) for (const o of reg.cache.list().items) claim(o, this);
     }
     const handler = (req: IncomingMessage, res: ServerResponse) => { this.serveRequest(req, res); };
-    this.server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, handler) : http.createServer(handler);
+    // Client certificates are asked for, not required: a request may still carry a bearer token.
+    const clientAuth = this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: false } : {};
+    this.server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, ...clientAuth }, handler) : http.createServer(handler);
     this.server.keepAliveTimeout = 60_000;
     this.server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: import('node:net').Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
     this.server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); else socket.destroy(); });
@@ -147,14 +165,6 @@ export class ApiServer implements ApiServerContext {
     }
   }
 
-  private authenticate(req: IncomingMessage): string | undefined {
-    const h = req.headers.authorization;
-    if (!h) return undefined;
-    const m = /^Bearer\s+(.+)$/i.exec(h);
-    if (!m) return undefined;
-    return this.opts.tokens.get(m[1].trim());
-  }
-
   /**
    * The error boundary of one request (kube-apiserver's WithPanicRecovery): whatever this
    * request's handling throws, or its streams emit, ends this request alone, never the process.
@@ -177,8 +187,9 @@ export class ApiServer implements ApiServerContext {
         return writeText(res, 200, 'ok');
       }
       if (prettyParam(url.searchParams, req.headers['user-agent'])) markPretty(res);
-      const user = this.authenticate(req);
+      const user = await this.authenticator.authenticate(req);
       if (!user) throw errors.unauthorized();
+      withUser(req, user);
       if (handleDiscovery(req, res)) return;
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
