@@ -6,6 +6,7 @@ import type { KObject } from '../api/object.js';
 import { intToIp } from '../api/net.js';
 import type { ApiServer } from './server.js';
 import type { RequestContext } from './registry/strategy.js';
+import { SYSTEM_PRIORITY_CLASSES } from '../api/validation/policy-quota.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -28,6 +29,12 @@ async function ensure(api: ApiServer, group: string, resource: string, namespace
 export async function bootstrapCluster(api: ApiServer): Promise<void> {
   for (const ns of SYSTEM_NAMESPACES) {
     await ensure(api, '', 'namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  }
+  // The scheduling post-start hook's system priority classes.
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    await ensure(api, 'scheduling.k8s.io', 'priorityclasses', undefined, {
+      apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: 'PreemptLowerPriority',
+    });
   }
   // The first address of the service range belongs to the kubernetes service.
   const firstIP = intToIp(api.allocators.clusterIPs.base + 1);
