@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { ApiServer } from '../apiserver/server.js';
+import { ensureServiceAccountKey } from '../pki/serviceaccount.js';
 import { ensurePKI, readAdminCert } from '../pki/certs.js';
 import { adminUser } from '../apiserver/authn/user.js';
 import { openStore } from '../store/index.js';
@@ -102,6 +103,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     tokens: new Map([[token, adminUser()]]),
     compactKeepRevisions: 10_000,
     connect,
+    // Tokens issued before a restart keep verifying after it: the key lives in the data dir.
+    serviceAccounts: { keys: ensureServiceAccountKey(files.dir) },
+    log,
   });
   apiRef = api;
   let url: string;

@@ -10,6 +10,7 @@ import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { KObject } from '../../api/object.js';
 import type { ServiceAccountKeyPair } from '../../pki/serviceaccount.js';
+import type { UserInfo } from '../authn/user.js';
 
 /** kube-apiserver's --service-account-issuer as kubeadm sets it; also the API's own audience. */
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -31,11 +32,9 @@ export const EXTRA_NODE_NAME = 'authentication.kubernetes.io/node-name';
 export const EXTRA_NODE_UID = 'authentication.kubernetes.io/node-uid';
 export const EXTRA_CREDENTIAL_ID = 'authentication.kubernetes.io/credential-id';
 
-/** The authenticated user (k8s.io/apiserver user.Info). */
-export interface ServiceAccountUser {
-  name: string;
+/** The authenticated user (k8s.io/apiserver user.Info), as ServiceAccountInfo.UserInfo() makes it. */
+export interface ServiceAccountUser extends UserInfo {
   uid: string;
-  groups: string[];
   extra: Record<string, string[]>;
 }
 

@@ -67,8 +67,11 @@ export const createToken: CreateHandler = async (env, namespace, name, body, ctx
 
   const sa = await getFrom(env, 'serviceaccounts', namespace, name!);
   const bound: BoundObjects = {};
-  const ref = isObject(spec.boundObjectRef) ? spec.boundObjectRef : undefined;
+  const ref = isObject(spec.boundObjectRef) ? (spec.boundObjectRef as BoundObjectReference) : undefined;
   if (ref) {
+    for (const k of ['kind', 'apiVersion', 'name', 'uid'] as const) {
+      if (ref[k] !== undefined && typeof ref[k] !== 'string') throw errors.badRequest(`TokenRequest in version "v1" cannot be handled as a TokenRequest: spec.boundObjectRef.${k} must be a string`);
+    }
     const apiVersion = ref.apiVersion ?? '', kind = ref.kind ?? '';
     const core = apiVersion === 'v1';
     let uid: string | undefined;
