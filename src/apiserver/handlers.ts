@@ -17,6 +17,7 @@ import { findDefinition } from './registry/index.js';
 import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
 import type { RequestContext } from './registry/strategy.js';
 import { buildTable, type Printer } from './tables.js';
+import { checkJSONDepth } from '../api/jsonlimits.js';
 import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 
 export interface HandlerEnv extends RegistryLookup {
@@ -254,6 +255,8 @@ async function readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ ct
   const ct = mediaType(req.headers['content-type']);
   if (!PATCH_TYPES.has(ct)) throw new StatusError(415, 'UnsupportedMediaType', `the server does not support the media type "${ct}" for PATCH; supported: ${[...PATCH_TYPES].join(', ')}`);
   const body = (await readBody(req)).toString('utf8');
+  // Go's decoder stops at depth 10,000; ours would overflow the stack somewhere after it.
+  if (ct !== 'application/apply-patch+yaml') checkJSONDepth(body);
   if (ct === 'application/apply-patch+yaml') {
     if (!q.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
   } else if (q.get('force') !== null) {
