@@ -12,7 +12,7 @@ import type { RequestContext } from './registry/strategy.js';
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 function ctx(): RequestContext {
-  return { user: 'system:apiserver', dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
+  return { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
 }
 
 async function ensure(api: ApiServer, group: string, resource: string, namespace: string | undefined, obj: KObject): Promise<void> {

@@ -106,7 +106,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const podCIDR = opts.podCIDR ?? '10.244.0.0/24';
   const isolated = process.platform === 'linux' && process.getuid?.() === 0;
-  const network = isolated ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true }) : null;
+  const network = isolated ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true, owner: `data dir ${opts.dir}` }) : null;
   if (network) await network.ensureBridge();
   // registries.yaml beside the store: mirrors, plain-http registries and credentials (images/hosts.ts).
   const images = new LocalImageStore({ dir: path.join(opts.dir, 'images'), registryConfigFile: path.join(opts.dir, 'registries.yaml'), log });
