@@ -65,6 +65,31 @@ export function makeServingCert(ca: KeyPairPEM, commonName: string, dnsNames: st
   return { cert: forge.pki.certificateToPem(cert), key: k.pem };
 }
 
+/**
+ * A client certificate the cluster CA signs: the API server's x509 authenticator reads the user
+ * from its Common Name and the groups from its Organizations (kubeadm's admin.conf: CN
+ * kubernetes-admin, O system:masters).
+ */
+export function makeClientCert(ca: KeyPairPEM, commonName: string, organizations: string[] = [], years = 1): KeyPairPEM {
+  const k = newKey();
+  const caCert = forge.pki.certificateFromPem(ca.cert);
+  const caKey = forge.pki.privateKeyFromPem(ca.key);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = k.publicKey;
+  cert.serialNumber = serial();
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + years * 365 * 86400_000);
+  cert.setSubject([...organizations.map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: commonName }]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(cert), key: k.pem };
+}
+
 /** The API server's names: what kube-apiserver's certificate carries, plus this host's addresses. */
 export function apiServerNames(extraIPs: string[] = []): { dns: string[]; ips: string[] } {
   const ips = new Set(['127.0.0.1', '10.96.0.1', ...extraIPs]);
@@ -78,6 +103,8 @@ export function apiServerNames(extraIPs: string[] = []): { dns: string[]; ips: s
 export interface ClusterPKI {
   ca: KeyPairPEM;
   apiserver: KeyPairPEM;
+  /** The admin's client certificate (kubeadm's admin.conf identity). */
+  admin: KeyPairPEM;
 }
 
 /** Loads the data dir's PKI, making what is missing (the CA once; the serving cert when absent). */
@@ -101,5 +128,14 @@ export function ensurePKI(dir: string): ClusterPKI {
     apiserver = makeServingCert(ca, 'kube-apiserver', names.dns, names.ips);
     write('apiserver', apiserver);
   }
-  return { ca, apiserver };
+  let admin = read('admin');
+  if (!admin) { admin = makeClientCert(ca, 'kubernetes-admin', ['system:masters']); write('admin', admin); }
+  return { ca, apiserver, admin };
+}
+
+/** The admin's client certificate, if the data dir's PKI has been made (by the cluster's first start). */
+export function readAdminCert(dir: string): KeyPairPEM | undefined {
+  try {
+    return { cert: fs.readFileSync(path.join(dir, 'pki', 'admin.crt'), 'utf8'), key: fs.readFileSync(path.join(dir, 'pki', 'admin.key'), 'utf8') };
+  } catch { return undefined; }
 }

@@ -49,7 +49,7 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
       const charged = this.check(a, ev, quotas);
       if (!charged.length || a.dryRun) return;
       try {
-        for (const q of charged) await reg.update(a.namespace, q.metadata.name!, q, { user: 'system:apiserver', dryRun: false, fieldManager: 'kube-apiserver', warnings: [] }, 'status');
+        for (const q of charged) await reg.update(a.namespace, q.metadata.name!, q, { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] }, 'status');
         return;
       } catch (e) {
         // Another write moved the quota on: evaluate again against what it says now.

@@ -7,6 +7,7 @@
 import { errors, type StatusError } from '../../api/errors.js';
 import type { KObject } from '../../api/object.js';
 import type { ApiServerContext } from '../registry/context.js';
+import type { UserInfo } from '../authn/user.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 
@@ -22,7 +23,7 @@ export interface Attributes {
   object: KObject;
   oldObject?: KObject;
   dryRun: boolean;
-  user: string;
+  user: UserInfo;
 }
 
 export interface AdmissionPlugin {

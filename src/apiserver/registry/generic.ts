@@ -5,6 +5,7 @@
 // its strategy, and the strategy of each subresource that writes the object. This file names
 // no resource.
 
+import { MAX_OBJECT_BYTES } from '../../api/jsonlimits.js';
 import { randomUUID } from 'node:crypto';
 import { errors, StatusError, type FieldError } from '../../api/errors.js';
 import { deepCopy, isObject, nowRFC3339, type KObject, type KList, apiVersionOf } from '../../api/object.js';
@@ -107,6 +108,9 @@ export class GenericRegistry {
     delete obj.metadata.resourceVersion;
     const text = JSON.stringify(obj);
     if (rv !== undefined) obj.metadata.resourceVersion = rv;
+    // etcd refuses a request over its --max-request-bytes; kube-apiserver passes its words on.
+    // 413 here, as the client's error (the request made the object too large), never a 500.
+    if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw errors.tooLarge('Request entity too large: etcdserver: request is too large');
     return text;
   }
 
