@@ -14,14 +14,13 @@ import type { RequestInfo } from './request.js';
 import type { UserInfo } from './authn/user.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
-import type { ResourceDefinition, ViewREST } from './registry/rest.js';
+import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
 import type { RequestContext } from './registry/strategy.js';
 import { buildTable, type Printer } from './tables.js';
 import { checkJSONDepth } from '../api/jsonlimits.js';
 import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 
-export interface HandlerEnv {
-  registry(group: string, resource: string): GenericRegistry | undefined;
+export interface HandlerEnv extends RegistryLookup {
   /** Streams (log, exec, attach, portforward, proxy) go to the pod's node. */
   connect?(ri: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** A watch whose unread output passes this many bytes is closed (default 16 MiB). */

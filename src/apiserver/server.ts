@@ -22,11 +22,15 @@ import { DEFINITIONS, findDefinition } from './registry/index.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
 import { MaxInFlightLimit } from './maxinflight.js';
+import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
 import { TokenFileAuthenticator } from './authn/tokenfile.js';
 import type { UserInfo } from './authn/user.js';
 import { X509Authenticator } from './authn/x509.js';
+import { newServiceAccountKeyPair } from '../pki/serviceaccount.js';
+import { ServiceAccountTokenAuthenticator } from './serviceaccount/authenticator.js';
+import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/token.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -57,6 +61,10 @@ export interface ApiServerOptions {
   maxMutatingRequestsInflight?: number;
   /** A watch whose unread output passes this many bytes is closed (default 16 MiB). */
   watchBufferBytes?: number;
+  /** Service-account tokens: the signing key (default: one made in memory, for tests) and kube-apiserver's flags. */
+  serviceAccounts?: Partial<Pick<ServiceAccountTokensOptions, 'keys' | 'issuer' | 'audiences' | 'extendExpiration' | 'maxExpirationSeconds'>>;
+  /** Where the API server logs what clients are not told (refused tokens). */
+  log?: (msg: string) => void;
 }
 
 /**
@@ -73,12 +81,14 @@ export function hostAddress(): string {
 export class ApiServer implements ApiServerContext {
   readonly allocators: ServiceAllocators;
   readonly advertiseAddress: string;
+  readonly admission: AdmissionChain = defaultAdmissionChain();
   private registries = new Map<string, GenericRegistry>();
   private caches: WatchCache[] = [];
   private server?: http.Server | https.Server;
   private sockets = new Set<import('node:net').Socket>();
   private compactTimer?: NodeJS.Timeout;
   private readonly authenticator: Authenticator;
+  private saTokens?: ServiceAccountTokens;
   private eventTimer?: NodeJS.Timeout;
   private readonly inflight: MaxInFlightLimit;
   port = 0;
@@ -92,8 +102,39 @@ export class ApiServer implements ApiServerContext {
     this.authenticator = new UnionAuthenticator([
       ...(opts.clientCA ? [new X509Authenticator()] : []),
       new TokenFileAuthenticator(opts.tokens),
+      new ServiceAccountTokenAuthenticator(() => this.serviceAccountTokens, opts.log),
       ...(opts.authenticators ?? []),
     ]);
+  }
+
+  /** What resource handlers reach (the token issuer only when a TokenRequest asks for it). */
+  private readonly handlerEnv: HandlerEnv = (() => {
+    const self = this;
+    return {
+      registry: (g: string, r: string) => self.registry(g, r),
+      get connect() { return self.opts.connect; },
+      get serviceAccountTokens() { return self.serviceAccountTokens; },
+      get watchBufferBytes() { return self.opts.watchBufferBytes; },
+    };
+  })();
+
+  /** The service-account token issuer and verifier (made on first use: a key costs a few ms to make). */
+  get serviceAccountTokens(): ServiceAccountTokens {
+    if (!this.saTokens) {
+      const sa = this.opts.serviceAccounts ?? {};
+      this.saTokens = new ServiceAccountTokens({
+        ...sa,
+        keys: sa.keys ?? newServiceAccountKeyPair(),
+        // Read from the store, not the watch cache: a pod deleted a moment ago must not vouch for its token.
+        getter: {
+          serviceAccount: (ns, n) => this.getObject('', 'serviceaccounts', ns, n),
+          pod: (ns, n) => this.getObject('', 'pods', ns, n),
+          secret: (ns, n) => this.getObject('', 'secrets', ns, n),
+          node: (n) => this.getObject('', 'nodes', undefined, n),
+        },
+      });
+    }
+    return this.saTokens;
   }
 
   get store(): Store { return this.opts.store; }
@@ -205,7 +246,7 @@ export class ApiServer implements ApiServerContext {
       if (handleDiscovery(req, res)) return;
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!findDefinition(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-      await handleResource({ registry: (g, r) => this.registry(g, r), connect: this.opts.connect, watchBufferBytes: this.opts.watchBufferBytes }, info, req, res, url.searchParams, user);
+      await handleResource(this.handlerEnv, info, req, res, url.searchParams, user);
     } catch (e) {
       if (!(e instanceof StatusError)) {
         // Unexpected failures are bugs: report them as a Status, keep serving.
