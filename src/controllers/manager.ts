@@ -20,6 +20,7 @@ import { ServiceAccountController } from './serviceaccount.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
+import { appsControllers } from './apps.js';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -61,6 +62,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     ...storageControllers(client, factory, opts.log),
     new DisruptionController(client, factory, { log: opts.log }),
     ...batchControllers(client, factory, opts.log),
+    ...appsControllers(client, factory, opts.log),
     ...(opts.extra?.(client, factory) ?? []),
   ];
   factory.start();
