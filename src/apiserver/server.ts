@@ -22,6 +22,7 @@ import type { ApiServerContext } from './registry/context.js';
 import { DEFINITIONS, findDefinition } from './registry/index.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
+import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
 import { TokenFileAuthenticator } from './authn/tokenfile.js';
@@ -76,6 +77,7 @@ export function hostAddress(): string {
 export class ApiServer implements ApiServerContext {
   readonly allocators: ServiceAllocators;
   readonly advertiseAddress: string;
+  readonly admission: AdmissionChain = defaultAdmissionChain();
   private registries = new Map<string, GenericRegistry>();
   private caches: WatchCache[] = [];
   private server?: http.Server | https.Server;

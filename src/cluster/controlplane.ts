@@ -36,6 +36,8 @@ export interface ControlPlaneOptions {
   nodeName?: string;
   /** The local node's container runtime (default auto). */
   runtime?: RuntimeChoice;
+  /** The local node's resolv.conf (kubelet's --resolv-conf). */
+  resolvConf?: string;
   /** Simulated nodes to ask for at start (they heartbeat and run pods without processes). */
   simulatedNodes?: number;
   /** Seconds a node may stay silent before it is Unknown (Kubernetes v1.32: 50). */
@@ -135,7 +137,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
   } catch (e) {
     await scheduler?.stop().catch(() => undefined);
