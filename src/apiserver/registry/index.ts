@@ -34,12 +34,16 @@ import * as csistoragecapacities from './storage/csistoragecapacities.js';
 import * as volumeattachments from './storage/volumeattachments.js';
 import * as jobs from './batch/jobs.js';
 import * as cronjobs from './batch/cronjobs.js';
+import * as resourcequotas from './core/resourcequotas.js';
+import * as limitranges from './core/limitranges.js';
+import * as priorityclasses from './scheduling/priorityclasses.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts, replicationcontrollers,
   deployments, replicasets, daemonsets, statefulsets, controllerrevisions, leases, endpointslices,
   persistentvolumes, persistentvolumeclaims, poddisruptionbudgets, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments,
   jobs, cronjobs,
+  resourcequotas, limitranges, priorityclasses,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);
