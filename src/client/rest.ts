@@ -193,6 +193,8 @@ export interface RawRequest {
   signal?: AbortSignal;
   /** Overrides the client's timeout; 0 for none (streams). */
   timeoutMs?: number;
+  /** Extra request headers (Impersonate-User, ...). */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface RawResponse {
@@ -360,7 +362,7 @@ export class RestClient {
   }
 
   private open(req: RawRequest, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
-    const headers: Record<string, string> = { ...this.headers, Accept: req.accept ?? 'application/json' };
+    const headers: Record<string, string | string[]> = { ...this.headers, ...req.headers, Accept: req.accept ?? 'application/json' };
     if (req.contentType) headers['Content-Type'] = req.contentType;
     if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
     const options: http.RequestOptions = {

@@ -45,6 +45,8 @@ export interface NodeAgentOptions {
   /** The cluster DNS service IPs for dnsPolicy ClusterFirst; none: pods get the host's resolv.conf. */
   clusterDNS?: string[];
   clusterDomain?: string;
+  /** The node's resolv.conf (kubelet's --resolv-conf; default /etc/resolv.conf): search domains of ClusterFirst pods, the whole of Default. */
+  resolvConf?: string;
   /** How often the runtime is relisted for container changes (the kubelet's PLEG), ms (default 1000). */
   plegPeriodMs?: number;
   /** Orphan clean-up and resync of every pod, ms (default 10 000). */
@@ -154,7 +156,7 @@ export class NodeAgent {
     await renewLease(o.client, o.nodeName, this.nodeUid).catch((e) => this.log(`lease: ${String(e)}`));
     await this.localPath?.start();
 
-    const dns: DNSSettings = { clusterDNS: o.clusterDNS ?? [], clusterDomain: o.clusterDomain ?? 'cluster.local', host: hostResolvConf() };
+    const dns: DNSSettings = { clusterDNS: o.clusterDNS ?? [], clusterDomain: o.clusterDomain ?? 'cluster.local', host: hostResolvConf(o.resolvConf) };
     this.ctx = {
       client: o.client, nodeName: o.nodeName, runtime: o.runtime, images: o.images,
       runtimeName: version.runtimeName, recorder: this.recorder, volumes: this.volumes, probes: this.probes,

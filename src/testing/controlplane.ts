@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { ApiServer } from '../apiserver/server.js';
+import { adminUser } from '../apiserver/authn/user.js';
 import { RestClient } from '../client/rest.js';
 import { MemoryStore } from '../store/memory.js';
 
@@ -20,7 +21,7 @@ export interface TestControlPlane {
 export async function startTestControlPlane(): Promise<TestControlPlane> {
   const token = randomBytes(16).toString('hex');
   const store = new MemoryStore();
-  const api = new ApiServer({ store, tokens: new Map([[token, 'test-admin']]), advertiseAddress: '10.0.0.1' });
+  const api = new ApiServer({ store, tokens: new Map([[token, adminUser('test-admin')]]), advertiseAddress: '10.0.0.1' });
   const url = await api.start(0, '127.0.0.1');
   const clients: RestClient[] = [];
   const newClient = (userAgent = 'k8ts-test') => {
