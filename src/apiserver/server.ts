@@ -18,7 +18,9 @@ import { markPretty, writeError, writeText } from './http.js';
 import { prettyParam } from '../api/queryparams.js';
 import { GenericRegistry } from './registry/generic.js';
 import type { ApiServerContext } from './registry/context.js';
-import { DEFINITIONS, findDefinition } from './registry/index.js';
+import { DEFINITIONS } from './registry/index.js';
+import { CRDHandler } from './apiextensions/crdhandler.js';
+import { ServedResources } from './served.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
 
@@ -58,6 +60,9 @@ export class ApiServer implements ApiServerContext {
   readonly allocators: ServiceAllocators;
   readonly advertiseAddress: string;
   private registries = new Map<string, GenericRegistry>();
+  /** What is served now: the built-in resources and those of established CRDs. */
+  readonly served = new ServedResources();
+  private crdHandler?: CRDHandler;
   private caches: WatchCache[] = [];
   private server?: http.Server | https.Server;
   private sockets = new Set<import('node:net').Socket>();
@@ -73,12 +78,13 @@ export class ApiServer implements ApiServerContext {
 
   get store(): Store { return this.opts.store; }
 
-  registry(group: string, resource: string): GenericRegistry | undefined {
-    return this.registries.get(`${group}/${resource}`);
+  /** A resource's store; custom resources have one per served version (any, when version is not given). */
+  registry(group: string, resource: string, version?: string): GenericRegistry | undefined {
+    return this.registries.get(`${group}/${resource}`) ?? this.crdHandler?.registry(group, resource, version);
   }
 
   async getObject(group: string, resource: string, namespace: string | undefined, name: string): Promise<KObject | undefined> {
-    const ri = DEFINITIONS.find((d) => d.info.group === group && d.info.resource === resource)?.info;
+    const ri = this.registry(group, resource)?.ri;
     if (!ri) return undefined;
     const kv = await this.opts.store.get(storeKey(ri, namespace, name));
     if (!kv) return undefined;
@@ -118,6 +124,12 @@ export class ApiServer implements ApiServerContext {
     });
     this.port = (this.server.address() as AddressInfo).port;
     await bootstrapCluster(this);
+    // Established CRDs are served before the server says it is ready.
+    this.crdHandler = new CRDHandler({
+      store: this.opts.store, api: this, served: this.served, crds: this.registry('apiextensions.k8s.io', 'customresourcedefinitions')!,
+      watchCacheSize: this.opts.watchCacheSize, log: (m) => console.error(`k8ts apiserver: ${m}`),
+    });
+    await this.crdHandler.start();
     if (this.opts.compactKeepRevisions) {
       const keep = this.opts.compactKeepRevisions;
       this.compactTimer = setInterval(() => {
@@ -139,6 +151,7 @@ export class ApiServer implements ApiServerContext {
     this.ready = false;
     if (this.compactTimer) clearInterval(this.compactTimer);
     if (this.eventTimer) clearInterval(this.eventTimer);
+    this.crdHandler?.stop();
     for (const c of this.caches) c.stop();
     if (this.server) {
       const closed = new Promise<void>((r) => this.server!.close(() => r()));
@@ -167,11 +180,11 @@ export class ApiServer implements ApiServerContext {
       if (prettyParam(url.searchParams, req.headers['user-agent'])) markPretty(res);
       const user = this.authenticate(req);
       if (!user) throw errors.unauthorized();
-      if (handleDiscovery(req, res)) return;
+      if (handleDiscovery(req, res, this.served)) return;
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-      if (!findDefinition(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-      await handleResource({ registry: (g, r) => this.registry(g, r), connect: this.opts.connect }, info, req, res, url.searchParams, user);
+      if (!this.served.find(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      await handleResource({ registry: (g, r, v) => this.registry(g, r, v), definition: (g, v, r) => this.served.find(g, v, r), connect: this.opts.connect }, info, req, res, url.searchParams, user);
     } catch (e) {
       if (!(e instanceof StatusError)) {
         // Unexpected failures are bugs: report them as a Status, keep serving.

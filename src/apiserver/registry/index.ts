@@ -30,12 +30,14 @@ import * as csistoragecapacities from './storage/csistoragecapacities.js';
 import * as volumeattachments from './storage/volumeattachments.js';
 import * as jobs from './batch/jobs.js';
 import * as cronjobs from './batch/cronjobs.js';
+import * as customresourcedefinitions from './apiextensions/customresourcedefinitions.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts,
   deployments, replicasets, leases, endpointslices,
   persistentvolumes, persistentvolumeclaims, poddisruptionbudgets, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments,
   jobs, cronjobs,
+  customresourcedefinitions,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);
