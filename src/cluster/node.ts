@@ -15,6 +15,7 @@ import { ProcessRuntime } from '../node/runtime/process.js';
 import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js';
 import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from '../node/runtime/types.js';
 import { StreamingServer, type StreamingPod } from '../node/streaming/server.js';
+import { NodeDNS } from '../proxy/dns/nodedns.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
@@ -35,6 +36,10 @@ export interface LocalNodeOptions {
   nodeIP?: string;
   /** 'auto' (default, or $K8TS_RUNTIME): the OCI runtime where it can be used, else the process runtime. */
   runtime?: RuntimeChoice;
+  /** Run the cluster DNS server on this node (default true; needs the pod bridge, i.e. root). */
+  clusterDNS?: boolean;
+  /** The node's resolv.conf (kubelet's --resolv-conf): cluster DNS forwards to its nameservers, dnsPolicy Default pods get it. */
+  resolvConf?: string;
 }
 
 export type RuntimeChoice = 'auto' | 'oci' | 'process';
@@ -101,7 +106,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const podCIDR = opts.podCIDR ?? '10.244.0.0/24';
   const isolated = process.platform === 'linux' && process.getuid?.() === 0;
-  const network = isolated ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true }) : null;
+  const network = isolated ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true, owner: `data dir ${opts.dir}` }) : null;
   if (network) await network.ensureBridge();
   // registries.yaml beside the store: mirrors, plain-http registries and credentials (images/hosts.ts).
   const images = new LocalImageStore({ dir: path.join(opts.dir, 'images'), registryConfigFile: path.join(opts.dir, 'registries.yaml'), log });
@@ -113,21 +118,39 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const ip = opts.nodeIP ?? (network ? network.gateway : '127.0.0.1');
   const streaming = new StreamingServer({ runtime, token: opts.streamingToken, lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n) });
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
+  // Cluster DNS listens on the bridge gateway, which every pod of this node reaches.
+  let dns: NodeDNS | undefined;
+  if (network && opts.clusterDNS !== false) {
+    dns = new NodeDNS({ client: opts.client, nodeName: name, listenAddress: network.gateway, resolvConf: opts.resolvConf, log });
+    try {
+      await dns.start();
+    } catch (e) {
+      log(`cluster DNS not started on ${network.gateway}:53: ${(e as Error).message}; pods get the node's resolv.conf`);
+      await dns.stop().catch(() => undefined);
+      dns = undefined;
+    }
+  } else if (!network) {
+    log('cluster DNS not run on this node: it needs the pod bridge (root); pods get the node\'s resolv.conf');
+  }
+  const clusterDNS = dns?.serviceIP ? [dns.serviceIP] : [];
   const agent = new NodeAgent({
-    client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip,
+    client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip, clusterDNS, resolvConf: opts.resolvConf,
     rootDir: path.join(opts.dir, 'kubelet'), localPathDir: path.join(opts.dir, 'storage'), kubeletPort: port, log, crashBackoff: opts.crashBackoff, leaseRenewMs: opts.leaseRenewMs,
   });
   try {
     await agent.start();
   } catch (e) {
+    await dns?.stop().catch(() => undefined);
     await streaming.close();
     await runtime.close();
     throw e;
   }
+  await dns?.publish().catch((e) => log(`cluster DNS: publishing its endpoint: ${(e as Error).message}`));
   return {
     name, ip, agent, runtime, network, limitations,
     async stop({ killPods }) {
       await agent.stop({ killPods });
+      await dns?.stop().catch((e) => log(`cluster DNS stop: ${(e as Error).message}`));
       await streaming.close();
       if (killPods) await runtime.cleanupAll();
       await runtime.close();

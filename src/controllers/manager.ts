@@ -20,6 +20,8 @@ import { ServiceAccountController } from './serviceaccount.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
+import { appsControllers } from './apps.js';
+import { policyControllers, type PolicyControllerOptions } from './policy.js';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -29,6 +31,8 @@ export interface ControllerManagerOptions {
   log?: (msg: string) => void;
   /** Node lifecycle timings (grace period before a silent node is Unknown, ...). */
   nodeLifecycle?: { nodeMonitorGracePeriodMs?: number; monitorPeriodMs?: number };
+  /** Quota and autoscaling settings (kube-controller-manager's --resource-quota-sync-period, --horizontal-pod-autoscaler-*). */
+  policy?: Omit<PolicyControllerOptions, 'log'>;
   /** Extra controllers built on the same informers (node lifecycle, simulated nodes...). */
   extra?: (client: RestClient, factory: SharedInformerFactory) => Runnable[];
 }
@@ -61,6 +65,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     ...storageControllers(client, factory, opts.log),
     new DisruptionController(client, factory, { log: opts.log }),
     ...batchControllers(client, factory, opts.log),
+    ...appsControllers(client, factory, opts.log),
+    ...policyControllers(client, factory, resources, { log: opts.log, ...opts.policy }),
     ...(opts.extra?.(client, factory) ?? []),
   ];
   factory.start();

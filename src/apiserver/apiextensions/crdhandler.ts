@@ -39,7 +39,7 @@ interface Serving {
   plural: string;
 }
 
-const SYSTEM_CTX = (): RequestContext => ({ user: 'system:apiserver', dryRun: false, fieldManager: 'kube-apiserver', warnings: [] });
+const SYSTEM_CTX = (): RequestContext => ({ user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] });
 
 /**
  * Kubernetes' version priority (version.CompareKubeAwareVersionStrings): GA before beta before

@@ -8,12 +8,16 @@ import type { KObject } from '../../api/object.js';
 import type { ResourceInfo, SubresourceInfo } from '../../api/resources.js';
 import type { TypeLookup } from '../../api/patch/typeinfo.js';
 import type { Printer } from '../tables.js';
+import type { ServiceAccountTokens } from '../serviceaccount/token.js';
 import type { GenericRegistry } from './generic.js';
 import type { RequestContext, Strategy, UpdateStrategy } from './strategy.js';
 
 /** The registries a REST handler may reach (a binding writes its pod). */
 export interface RegistryLookup {
-  registry(group: string, resource: string): GenericRegistry | undefined;
+  /** A resource's store; custom resources have one per served version (any, without a version). */
+  registry(group: string, resource: string, version?: string): GenericRegistry | undefined;
+  /** The service-account token issuer (serviceaccounts/token); absent where the server issues none. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 /** A create that is not a stored object of its own (pods/binding, pods/eviction, bindings). */

@@ -56,6 +56,9 @@ interface SandboxRecord {
   state: SandboxState;
   ip?: string;
   isolated: boolean;
+  /** Written before any namespace, veth or address exists and cleared once the sandbox is whole:
+   *  a record still marked at start-up is a sandbox the agent died making (discardHalfMade). */
+  creating?: boolean;
 }
 
 interface ContainerRecord {
@@ -291,6 +294,7 @@ export class ProcessRuntime implements RuntimeService {
   private async recover(): Promise<void> {
     await mkdir(path.join(this.stateDir, 'sandboxes'), { recursive: true });
     await mkdir(path.join(this.stateDir, 'containers'), { recursive: true });
+    await this.discardHalfMade();
     const mounts = mountPoints();
     for (const sb of await this.readSandboxes()) {
       if (sb.state !== 'SANDBOX_READY') continue;
@@ -314,6 +318,30 @@ export class ProcessRuntime implements RuntimeService {
       } catch (e) {
         this.log(`container ${c.id}: ${(e as Error).message}`);
       }
+    }
+  }
+
+  /**
+   * Removes what a crash left of sandboxes being made (kubelet's runtime would find them as
+   * NotReady and remove them; here nothing else knows them): their namespace mounts, veth and
+   * directory. Their addresses were never reserved again, and are free once the veth is gone.
+   */
+  private async discardHalfMade(): Promise<void> {
+    let ids: string[] = [];
+    try { ids = await readdir(path.join(this.stateDir, 'sandboxes')); } catch { /* none yet */ }
+    const mounts = mountPoints();
+    for (const id of ids) {
+      if (!/^[0-9a-f]+$/.test(id)) continue;
+      const rec = await this.readSandbox(id);
+      if (rec && !rec.creating) continue;
+      const dir = this.sandboxDir(id);
+      for (const f of ['net', 'uts', 'ipc', 'shm']) {
+        const p = path.join(dir, f);
+        if (mounts.has(p)) await run('umount', [p]).catch(() => run('umount', ['-l', p]).catch(() => undefined));
+      }
+      if (this.isolated && this.node) await this.node.detachPod(id);
+      await rm(dir, { recursive: true, force: true });
+      this.log(`sandbox ${id}: removed what an interrupted set-up left${rec?.ip ? ` (IP ${rec.ip})` : ''}`);
     }
   }
 
@@ -374,8 +402,14 @@ export class ProcessRuntime implements RuntimeService {
     const dir = this.sandboxDir(id);
     await mkdir(dir, { recursive: true });
     const hostNetwork = !!config.hostNetwork;
-    const rec: SandboxRecord = { id, config, createdAt: Date.now(), state: 'SANDBOX_READY', isolated: this.isolated };
+    const rec: SandboxRecord = { id, config, createdAt: Date.now(), state: 'SANDBOX_READY', isolated: this.isolated, creating: true };
     try {
+      if (this.isolated && !hostNetwork && this.node) {
+        await this.node.ensureBridge();
+        rec.ip = this.node.allocate(id);
+      }
+      // Recorded before anything is made, so a crash part-way is found and undone at the next start.
+      await this.writeSandbox(rec);
       if (this.isolated) {
         const nsFiles = hostNetwork ? ['ipc'] : ['net', 'uts', 'ipc'];
         for (const f of nsFiles) await writeFile(path.join(dir, f), '');
@@ -388,9 +422,7 @@ export class ProcessRuntime implements RuntimeService {
           `mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev shm ${q(path.join(dir, 'shm'))}`,
         ];
         if (!hostNetwork) {
-          if (this.node) {
-            await this.node.ensureBridge();
-            rec.ip = this.node.allocate(id);
+          if (this.node && rec.ip) {
             script.push(this.node.attachPodScript(path.join(dir, 'net'), id, rec.ip));
           } else {
             script.push(`nsenter --net=${q(path.join(dir, 'net'))} ip link set lo up`);
@@ -407,6 +439,7 @@ export class ProcessRuntime implements RuntimeService {
       await writeFile(path.join(dir, 'resolv.conf'), resolvConf(config.dnsConfig));
       await writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
       await mkdir(config.logDirectory, { recursive: true }).catch(() => undefined);
+      delete rec.creating;
       await this.writeSandbox(rec);
     } catch (err) {
       await this.teardownSandbox(rec).catch(() => undefined);
@@ -461,7 +494,7 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   private sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
-    const st: PodSandboxStatus = { id: rec.id, metadata: rec.config.metadata, state: rec.state, createdAt: rec.createdAt };
+    const st: PodSandboxStatus = { id: rec.id, metadata: rec.config.metadata, state: rec.creating ? 'SANDBOX_NOTREADY' : rec.state, createdAt: rec.createdAt };
     if (rec.ip) st.ip = rec.ip;
     if (rec.config.labels) st.labels = rec.config.labels;
     if (rec.config.annotations) st.annotations = rec.config.annotations;
