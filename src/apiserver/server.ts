@@ -22,6 +22,7 @@ import type { ApiServerContext } from './registry/context.js';
 import { DEFINITIONS, findDefinition } from './registry/index.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
+import { MaxInFlightLimit } from './maxinflight.js';
 import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
@@ -57,6 +58,12 @@ export interface ApiServerOptions {
   eventTTLMs?: number;
   /** Serve HTTPS with this certificate (kubectl sends bearer tokens only over TLS). */
   tls?: { cert: string; key: string };
+  /** --max-requests-inflight: non-mutating requests served at once (default 400; 0: no limit). */
+  maxRequestsInflight?: number;
+  /** --max-mutating-requests-inflight: mutating requests served at once (default 200; 0: no limit). */
+  maxMutatingRequestsInflight?: number;
+  /** A watch whose unread output passes this many bytes is closed (default 16 MiB). */
+  watchBufferBytes?: number;
   /** Service-account tokens: the signing key (default: one made in memory, for tests) and kube-apiserver's flags. */
   serviceAccounts?: Partial<Pick<ServiceAccountTokensOptions, 'keys' | 'issuer' | 'audiences' | 'extendExpiration' | 'maxExpirationSeconds'>>;
   /** Where the API server logs what clients are not told (refused tokens). */
@@ -88,11 +95,13 @@ export class ApiServer implements ApiServerContext {
   private readonly authenticator: Authenticator;
   private saTokens?: ServiceAccountTokens;
   private eventTimer?: NodeJS.Timeout;
+  private readonly inflight: MaxInFlightLimit;
   port = 0;
   ready = false;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.allocators = newServiceAllocators(opts.serviceCIDR, opts.nodePortRange);
+    this.inflight = new MaxInFlightLimit(opts.maxRequestsInflight ?? 400, opts.maxMutatingRequestsInflight ?? 200);
     this.advertiseAddress = opts.advertiseAddress ?? hostAddress();
     // kube-apiserver's order: client certificates, then the token file, then service-account tokens.
     this.authenticator = new UnionAuthenticator([
@@ -110,6 +119,7 @@ export class ApiServer implements ApiServerContext {
       registry: (g: string, r: string) => self.registry(g, r),
       get connect() { return self.opts.connect; },
       get serviceAccountTokens() { return self.serviceAccountTokens; },
+      get watchBufferBytes() { return self.opts.watchBufferBytes; },
     };
   })();
 
@@ -262,8 +272,10 @@ export class ApiServer implements ApiServerContext {
       const user = await this.authenticator.authenticate(req);
       if (!user) throw errors.unauthorized();
       withUser(req, user);
-      if (handleDiscovery(req, res)) return;
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+      // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
+      this.inflight.admit(req, res, info);
+      if (handleDiscovery(req, res)) return;
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!findDefinition(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       await handleResource(this.handlerEnv, info, req, res, url.searchParams, user);

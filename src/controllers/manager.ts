@@ -21,6 +21,7 @@ import { RootCACertPublisher } from './rootcacertpublisher.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
+import { appsControllers } from './apps.js';
 import { policyControllers, type PolicyControllerOptions } from './policy.js';
 
 export interface ControllerManagerOptions {
@@ -67,6 +68,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     ...storageControllers(client, factory, opts.log),
     new DisruptionController(client, factory, { log: opts.log }),
     ...batchControllers(client, factory, opts.log),
+    ...appsControllers(client, factory, opts.log),
     ...policyControllers(client, factory, resources, { log: opts.log, ...opts.policy }),
     ...(opts.extra?.(client, factory) ?? []),
   ];
