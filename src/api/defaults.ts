@@ -122,7 +122,7 @@ export function defaultPodSpec(spec: Obj): void {
   each(spec.volumes, defaultVolume);
 }
 
-function defaultPodTemplate(template: unknown): void {
+export function defaultPodTemplate(template: unknown): void {
   const t = obj(template);
   if (!t) return;
   const spec = obj(t.spec);

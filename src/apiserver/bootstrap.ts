@@ -1,5 +1,5 @@
 // Objects every cluster has from the start, as kube-apiserver's bootstrap controllers make
-// them: the system namespaces and the `kubernetes` service with its endpoints; and the
+// them: the system namespaces (the `kubernetes` service is kubernetesservice.ts's); and the
 // `kube-dns` service of kube-system, as kubeadm's CoreDNS addon installs it (here without a
 // selector: each node agent's DNS server publishes its own EndpointSlice, see proxy/dns/nodedns.ts).
 
@@ -57,34 +57,6 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
       apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: 'PreemptLowerPriority',
     });
   }
-  // The first address of the service range belongs to the kubernetes service.
-  const firstIP = intToIp(api.allocators.clusterIPs.base + 1);
-  await ensure(api, '', 'services', 'default', {
-    apiVersion: 'v1', kind: 'Service',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { type: 'ClusterIP', clusterIP: firstIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
-  });
   await ensure(api, '', 'services', 'kube-system', kubeDNSService(intToIp(api.allocators.clusterIPs.base + KUBE_DNS_IP_OFFSET)));
-  // Without a non-loopback address there is nothing valid to publish (Endpoints refuse loopback).
-  if (!api.advertiseAddress) return;
-  const endpoints: KObject = {
-    apiVersion: 'v1', kind: 'Endpoints',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets: [{ addresses: [{ ip: api.advertiseAddress }], ports: [{ name: 'https', port: api.port, protocol: 'TCP' }] }],
-  };
-  const epReg = api.registry('', 'endpoints')!;
-  await epReg.update('default', 'kubernetes', endpoints, ctx());
-  const slice: KObject = {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
-    addressType: 'IPv4',
-    endpoints: [{ addresses: [api.advertiseAddress], conditions: { ready: true } }],
-    ports: [{ name: 'https', port: api.port, protocol: 'TCP' }],
-  };
-  const sliceReg = api.registry('discovery.k8s.io', 'endpointslices')!;
-  if (await api.getObject('discovery.k8s.io', 'endpointslices', 'default', 'kubernetes')) {
-    await sliceReg.update('default', 'kubernetes', slice, ctx());
-  } else {
-    await sliceReg.create('default', slice, ctx());
-  }
+  // The `kubernetes` service and its endpoints: KubernetesServiceController (kubernetesservice.ts).
 }

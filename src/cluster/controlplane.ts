@@ -107,6 +107,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     connect,
     // Tokens issued before a restart keep verifying after it: the key lives in the data dir.
     serviceAccounts: { keys: ensureServiceAccountKey(files.dir) },
+    // Pods reach the API server through the kubernetes service's endpoint: the host's address.
+    serveOnAdvertiseAddress: true,
     log,
   });
   apiRef = api;

@@ -20,6 +20,7 @@ import { ServiceAccountController } from './serviceaccount.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
+import { appsControllers } from './apps.js';
 import { policyControllers, type PolicyControllerOptions } from './policy.js';
 
 export interface ControllerManagerOptions {
@@ -64,6 +65,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     ...storageControllers(client, factory, opts.log),
     new DisruptionController(client, factory, { log: opts.log }),
     ...batchControllers(client, factory, opts.log),
+    ...appsControllers(client, factory, opts.log),
     ...policyControllers(client, factory, resources, { log: opts.log, ...opts.policy }),
     ...(opts.extra?.(client, factory) ?? []),
   ];
