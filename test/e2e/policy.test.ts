@@ -21,11 +21,13 @@ after(async () => { await cluster.stop(); });
 describe('ResourceQuota and LimitRange', () => {
   test('a namespace with a quota of 2 pods refuses the third with Kubernetes\' message', async () => {
     await cluster.k('create', 'namespace', 'q1');
+    // Every namespace has the root CA configmap (root-ca-cert-publisher); it counts, as in Kubernetes.
+    await cluster.waitFor('kube-root-ca.crt', async () => (await cluster.kubectl(['get', 'cm', 'kube-root-ca.crt', '-n', 'q1'])).code === 0);
     await cluster.k('create', 'quota', 'pods-quota', '--hard=pods=2,count/configmaps=3', '-n', 'q1');
-    // The controller fills status.hard and status.used (the root CA configmap is not made here).
+    // The controller fills status.hard and status.used.
     const quota = await cluster.waitFor('quota status', async () => {
       const q = await json('get', 'quota', 'pods-quota', '-n', 'q1');
-      return q.status?.used?.pods === '0' ? q : undefined;
+      return q.status?.used?.pods === '0' && q.status?.used?.['count/configmaps'] === '1' ? q : undefined;
     });
     assert.deepEqual(quota.status.hard, { 'count/configmaps': '3', pods: '2' });
     await cluster.kIn(podYAML('a', 'q1'), 'apply', '-f', '-');
@@ -35,7 +37,7 @@ describe('ResourceQuota and LimitRange', () => {
     assert.match(third.stderr, /pods "c" is forbidden: exceeded quota: pods-quota, requested: pods=1, used: pods=2, limited: pods=2/);
     const q = await json('get', 'quota', 'pods-quota', '-n', 'q1');
     assert.equal(q.status.used.pods, '2');
-    assert.match(await cluster.k('get', 'quota', '-n', 'q1'), /^NAME\s+AGE\s+REQUEST\s+LIMIT\npods-quota\s+\S+\s+count\/configmaps: 0\/3, pods: 2\/2\s+\n$/);
+    assert.match(await cluster.k('get', 'quota', '-n', 'q1'), /^NAME\s+AGE\s+REQUEST\s+LIMIT\npods-quota\s+\S+\s+count\/configmaps: 1\/3, pods: 2\/2\s+\n$/);
     // Deleting a pod gives its slot back (replenishment), and the next create passes.
     await cluster.k('delete', 'pod', 'a', '-n', 'q1', '--grace-period=0', '--force', '--wait=false');
     await cluster.waitFor('pods used 1', async () => (await json('get', 'quota', 'pods-quota', '-n', 'q1')).status.used.pods === '1', 30_000);
@@ -44,13 +46,15 @@ describe('ResourceQuota and LimitRange', () => {
 
   test('concurrent creates never take a quota past its limit (compare-and-swap on status)', async () => {
     await cluster.k('create', 'namespace', 'q2');
+    await cluster.waitFor('kube-root-ca.crt', async () => (await cluster.kubectl(['get', 'cm', 'kube-root-ca.crt', '-n', 'q2'])).code === 0);
     await cluster.k('create', 'quota', 'cms', '--hard=configmaps=3', '-n', 'q2');
-    await cluster.waitFor('quota status', async () => (await json('get', 'quota', 'cms', '-n', 'q2')).status?.used?.configmaps === '0');
+    // One is taken already: the root CA configmap every namespace has.
+    await cluster.waitFor('quota status', async () => (await json('get', 'quota', 'cms', '-n', 'q2')).status?.used?.configmaps === '1');
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => cluster.api('POST', '/api/v1/namespaces/q2/configmaps', { metadata: { name: `cm${i}` } })));
     const created = results.filter((r) => r.status === 201).length;
     const refused = results.filter((r) => r.status === 403);
-    assert.equal(created, 3, JSON.stringify(results.map((r) => r.status)));
-    assert.equal(refused.length, 5);
+    assert.equal(created, 2, JSON.stringify(results.map((r) => r.status)));
+    assert.equal(refused.length, 6);
     for (const r of refused) assert.match(r.body.message, /^configmaps "cm\d" is forbidden: exceeded quota: cms, requested: configmaps=1, used: configmaps=3, limited: configmaps=3$/);
     assert.equal((await json('get', 'configmaps', '-n', 'q2')).items.length, 3);
   });
