@@ -17,6 +17,7 @@ import { PodGCController } from './podgc.js';
 import { TaintEvictionController } from './tainteviction.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ServiceAccountController } from './serviceaccount.js';
+import { RootCACertPublisher } from './rootcacertpublisher.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
@@ -55,6 +56,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     new GarbageCollector(client, factory, resources, opts.log),
     new NamespaceController(client, factory, resources, opts.log),
     new ServiceAccountController(client, factory, opts.log),
+    // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
+    ...(opts.caData ? [new RootCACertPublisher(client, factory, opts.caData, opts.log)] : []),
     new ReplicaSetController(client, factory, { log: opts.log }),
     new DeploymentController(client, factory, { log: opts.log }),
     new EndpointsController(client, factory, { log: opts.log }),
