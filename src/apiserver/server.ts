@@ -23,6 +23,7 @@ import { DEFINITIONS, findDefinition } from './registry/index.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
 import { MaxInFlightLimit } from './maxinflight.js';
+import { addStorageCounter, instrumentRequest, serveMetrics } from './metrics.js';
 import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
@@ -96,6 +97,7 @@ export class ApiServer implements ApiServerContext {
   private saTokens?: ServiceAccountTokens;
   private eventTimer?: NodeJS.Timeout;
   private readonly inflight: MaxInFlightLimit;
+  private removeStorageCounter?: () => void;
   port = 0;
   ready = false;
 
@@ -173,6 +175,8 @@ export class ApiServer implements ApiServerContext {
       this.registries.set(`${ri.group}/${ri.resource}`, new GenericRegistry(def, this.opts.store, cache, this));
     }
     await Promise.all(this.caches.map((c) => c.start()));
+    // apiserver_storage_objects, counted from the watch caches at scrape time.
+    this.removeStorageCounter = addStorageCounter(() => new Map([...this.registries.values()].map((r) => [r.qualifiedResource, r.cache.list().items.length])));
     // What stored objects hold (cluster IPs, node ports) is taken again before any write.
     for (const reg of this.registries.values()) {
       const claim = reg.strategy.claimStored;
@@ -221,6 +225,7 @@ export class ApiServer implements ApiServerContext {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.removeStorageCounter?.();
     if (this.compactTimer) clearInterval(this.compactTimer);
     if (this.eventTimer) clearInterval(this.eventTimer);
     await this.kubernetesService?.stop();
@@ -273,6 +278,11 @@ export class ApiServer implements ApiServerContext {
       if (!user) throw errors.unauthorized();
       withUser(req, user);
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+      instrumentRequest(req, res, info, (i) => findDefinition(i.group, i.version, i.resource ?? '')?.info.kind);
+      if (path === '/metrics') {
+        if (req.method !== 'GET') throw errors.methodNotAllowed();
+        return await serveMetrics(res);
+      }
       // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
       this.inflight.admit(req, res, info);
       if (handleDiscovery(req, res)) return;
