@@ -37,6 +37,7 @@ import * as cronjobs from './batch/cronjobs.js';
 import * as resourcequotas from './core/resourcequotas.js';
 import * as limitranges from './core/limitranges.js';
 import * as priorityclasses from './scheduling/priorityclasses.js';
+import * as customresourcedefinitions from './apiextensions/customresourcedefinitions.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts, replicationcontrollers,
@@ -44,6 +45,7 @@ export const DEFINITIONS: readonly ResourceDefinition[] = [
   persistentvolumes, persistentvolumeclaims, poddisruptionbudgets, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments,
   jobs, cronjobs,
   resourcequotas, limitranges, priorityclasses,
+  customresourcedefinitions,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);
