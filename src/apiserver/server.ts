@@ -292,7 +292,7 @@ export class ApiServer implements ApiServerContext {
       if (!user) throw errors.unauthorized();
       withUser(req, user);
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
-      instrumentRequest(req, res, info, (i) => findDefinition(i.group, i.version, i.resource ?? '')?.info.kind);
+      instrumentRequest(req, res, info, (i) => this.served.find(i.group, i.version, i.resource ?? '')?.info.kind);
       if (path === '/metrics') {
         if (req.method !== 'GET') throw errors.methodNotAllowed();
         return await serveMetrics(res);
