@@ -21,6 +21,8 @@ export interface ClusterConfig {
   nodeGracePeriodSeconds?: number;
   /** Container runtime of this machine's node (unset: $K8TS_RUNTIME, else auto). */
   runtime?: 'auto' | 'oci' | 'process';
+  /** Service proxy of this machine's node (unset: auto). */
+  proxyMode?: 'auto' | 'nftables' | 'userspace';
 }
 
 export const DEFAULT_PORT = 6443;
@@ -54,6 +56,7 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   simulatedNodes: { help: 'simulated nodes to register (no processes; pods turn Running after a short delay)', parse: whole(0, 100_000) },
   nodeGracePeriodSeconds: { help: 'how long a node may stay silent before it is NotReady/Unknown (Kubernetes: 50)', parse: whole(1, 86_400) },
   runtime: { help: 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run)', parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w) },
+  proxyMode: { help: 'service proxy of this machine\'s node: nftables (kernel rules; root and nft), userspace (listeners), auto (nftables where it can run)', parse: (v, w) => text(/^(auto|nftables|userspace)$/, 'auto, nftables or userspace')(v, w) },
 };
 
 export const CONFIG_FIELDS = Object.keys(FIELDS) as (keyof ClusterConfig)[];
