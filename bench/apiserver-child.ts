@@ -5,13 +5,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { ApiServer } from '../src/apiserver/server.js';
+import { adminUser } from '../src/apiserver/authn/user.js';
 import { openStore, type StoreKind } from '../src/store/index.js';
 
 const kind = process.argv[2] as StoreKind;
 const dir = process.argv[3];
 const token = randomBytes(16).toString('hex');
 const store = await openStore(kind, dir);
-const api = new ApiServer({ store, tokens: new Map([[token, 'bench-admin']]), advertiseAddress: '10.0.0.1' });
+const api = new ApiServer({ store, tokens: new Map([[token, adminUser('bench-admin')]]), advertiseAddress: '10.0.0.1' });
 const url = await api.start(0, '127.0.0.1');
 
 let stopping = false;

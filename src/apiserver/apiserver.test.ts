@@ -7,6 +7,7 @@ import { startTestControlPlane, type TestControlPlane } from '../testing/control
 import type { KObject } from '../api/object.js';
 import { isApiError, RestClient } from '../client/rest.js';
 import { ApiServer } from './server.js';
+import { adminUser } from './authn/user.js';
 import { MemoryStore } from '../store/memory.js';
 
 let cp: TestControlPlane;
@@ -95,7 +96,7 @@ test('events expire after their TTL', async () => {
 
 test('a watch from a revision older than the watch cache keeps answers an ERROR event with 410 Expired', async () => {
   const store = new MemoryStore();
-  const api = new ApiServer({ store, tokens: new Map([['t', 'admin']]), advertiseAddress: '10.0.0.1', watchCacheSize: 10 });
+  const api = new ApiServer({ store, tokens: new Map([['t', adminUser('admin')]]), advertiseAddress: '10.0.0.1', watchCacheSize: 10 });
   const url = await api.start(0, '127.0.0.1');
   const client = new RestClient({ server: url, token: 't' });
   try {

@@ -15,7 +15,7 @@ function lastSeen(ev: KObject): number {
 }
 
 export async function sweepEvents(events: GenericRegistry, ttlMs: number, now = Date.now()): Promise<number> {
-  const ctx: RequestContext = { user: 'system:apiserver', dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
+  const ctx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
   let n = 0;
   for (const ev of events.cache.list().items) {
     if (now - lastSeen(ev) < ttlMs) continue;

@@ -11,18 +11,26 @@ import { readBody, writeJSON } from './http.js';
 import { decodeBody, decodeJSON, mediaType, negotiateOutput, type OutputFormat } from './negotiation.js';
 import { decodeK8sProtobuf } from '../api/protobuf.js';
 import type { RequestInfo } from './request.js';
+import type { UserInfo } from './authn/user.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
-import type { ResourceDefinition, ViewREST } from './registry/rest.js';
+import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
 import type { RequestContext } from './registry/strategy.js';
 import { buildTable, type Printer } from './tables.js';
+import { checkJSONDepth } from '../api/jsonlimits.js';
 import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 
-export interface HandlerEnv {
-  registry(group: string, resource: string): GenericRegistry | undefined;
+export interface HandlerEnv extends RegistryLookup {
+  /** What the server serves now (built-in and custom resources); the built-in table when absent. */
+  definition?(group: string, version: string, resource: string): ResourceDefinition | undefined;
   /** Streams (log, exec, attach, portforward, proxy) go to the pod's node. */
   connect?(ri: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** A watch whose unread output passes this many bytes is closed (default 16 MiB). */
+  watchBufferBytes?: number;
 }
+
+/** The default cap on a watch's unread output (see serveWatch). */
+export const DEFAULT_WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
 
 const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 
@@ -37,7 +45,7 @@ function listOptions(q: URLSearchParams): ListOptions {
   };
 }
 
-function requestContext(req: IncomingMessage, q: URLSearchParams, user: string): RequestContext {
+function requestContext(req: IncomingMessage, q: URLSearchParams, user: UserInfo): RequestContext {
   const dry = q.getAll('dryRun');
   for (const d of dry) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
   const ua = String(req.headers['user-agent'] ?? 'unknown');
@@ -57,17 +65,22 @@ function send(res: ServerResponse, code: number, body: unknown, ctx?: RequestCon
 }
 
 /** Decodes, type-checks and field-validates a whole-object body. */
-function decodeObject(req: IncomingMessage, body: Buffer, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, typeName = ri.schema): KObject {
+function decodeObject(req: IncomingMessage, body: Buffer, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, typeName = ri.schema, prune?: (o: KObject) => string[]): KObject {
   const decoded = decodeBody(req.headers['content-type'], body);
   if (!isObject(decoded.value)) throw errors.badRequest(`Object 'Kind' is missing in '${body.toString('utf8').slice(0, 200)}'`);
   const obj = decoded.value as KObject;
-  validateFieldsOf(obj, ri, fv, ctx, decoded.duplicates, typeName);
+  validateFieldsOf(obj, ri, fv, ctx, decoded.duplicates, typeName, prune);
   if (!isObject(obj.metadata)) obj.metadata = {};
   return obj;
 }
 
-function validateFieldsOf(obj: KObject, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, duplicates: string[], typeName = ri.schema): void {
-  const check = checkFields(typeName, obj, fv !== 'Strict');
+/**
+ * Unknown and duplicate fields by fieldValidation. Custom resources have no Go type: their
+ * unknown fields are those the CRD's structural schema prunes (prune), as kube-apiserver's
+ * unstructured decoder reports them.
+ */
+function validateFieldsOf(obj: KObject, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, duplicates: string[], typeName = ri.schema, prune?: (o: KObject) => string[]): void {
+  const check = prune ? { typeErrors: [] as string[], unknown: pruneChecked(obj, prune) } : checkFields(typeName, obj, fv !== 'Strict');
   const kind = typeName.slice(typeName.lastIndexOf('.') + 1);
   if (check.typeErrors.length) {
     throw errors.badRequest(`${kind} in version "${ri.version}" cannot be handled as a ${kind}: ${check.typeErrors[0]}`);
@@ -76,6 +89,11 @@ function validateFieldsOf(obj: KObject, ri: ResourceInfo, fv: FieldValidation, c
   if (!problems.length) return;
   if (fv === 'Strict') throw errors.badRequest(`strict decoding error: ${problems.join(', ')}`);
   if (fv === 'Warn') ctx.warnings.push(...problems);
+}
+
+function pruneChecked(obj: KObject, prune: (o: KObject) => string[]): string[] {
+  if (obj.metadata !== undefined && !isObject(obj.metadata)) throw errors.badRequest('metadata must be an object');
+  return prune(obj);
 }
 
 function parseDeleteOptions(req: IncomingMessage, body: Buffer, q: URLSearchParams): DeleteOptions {
@@ -137,10 +155,11 @@ interface ResourceCall {
   ctx: RequestContext;
   out: OutputFormat;
   fv: FieldValidation;
+  env: HandlerEnv;
 }
 
-export async function handleResource(env: HandlerEnv, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: string): Promise<void> {
-  const def = findDefinition(info.group, info.version, info.resource!);
+export async function handleResource(env: HandlerEnv, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: UserInfo): Promise<void> {
+  const def = env.definition ? env.definition(info.group, info.version, info.resource!) : findDefinition(info.group, info.version, info.resource!);
   if (!def) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', { });
   const ri = def.info;
   let namespace = info.namespace;
@@ -165,14 +184,14 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
     const r = await create(env, namespace, name, decoded, ctx);
     return send(res, r.code, r.body, ctx);
   }
-  const reg = env.registry(ri.group, ri.resource);
+  const reg = env.registry(ri.group, ri.resource, ri.version);
   if (!reg) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   if (subDef?.rest.type === 'view') return serveView(subDef.rest.view, reg, info.verb, namespace, name!, req, res, q, ctx);
   const serve = VERBS[info.verb];
   if (!serve) throw errors.methodNotAllowed();
   const out = negotiateOutput(req.headers.accept, q);
   const fv = parseFieldValidation(q.get('fieldValidation'));
-  return serve({ def, ri, reg, namespace, name, subresource: sub, req, res, q, ctx, out, fv });
+  return serve({ def, ri, reg, namespace, name, subresource: sub, req, res, q, ctx, out, fv, env });
 }
 
 const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<void>>> = {
@@ -181,7 +200,7 @@ const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<vo
   watch: (c) => {
     // A legacy /watch/.../{name} watches that one object, as a metadata.name field selector.
     if (c.name !== undefined && !c.q.get('fieldSelector')) c.q.set('fieldSelector', `metadata.name=${c.name}`);
-    return serveWatch(c.reg, c.ri, c.namespace, c.q, c.out, c.req, c.res);
+    return serveWatch(c.reg, c.ri, c.namespace, c.q, c.out, c.req, c.res, c.env.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES);
   },
   create: serveCreate,
   update: serveUpdate,
@@ -203,7 +222,7 @@ async function serveList(c: ResourceCall): Promise<void> {
 async function serveCreate(c: ResourceCall): Promise<void> {
   const body = await readBody(c.req);
   if (c.name !== undefined) throw errors.methodNotAllowed();
-  const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx);
+  const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx, c.ri.schema, c.def.custom?.pruneUnknown);
   const created = await c.reg.create(c.namespace, obj, c.ctx);
   send(c.res, 201, render(c.out, c.def, created), c.ctx);
 }
@@ -211,7 +230,7 @@ async function serveCreate(c: ResourceCall): Promise<void> {
 async function serveUpdate(c: ResourceCall): Promise<void> {
   if (c.name === undefined) throw errors.methodNotAllowed();
   const body = await readBody(c.req);
-  const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx);
+  const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx, c.ri.schema, c.def.custom?.pruneUnknown);
   const { obj: updated, created } = await c.reg.update(c.namespace, c.name, obj, c.ctx, c.subresource);
   send(c.res, created ? 201 : 200, render(c.out, c.def, updated), c.ctx);
 }
@@ -220,13 +239,18 @@ async function servePatch(c: ResourceCall): Promise<void> {
   const { ri, reg, namespace, name, ctx, fv } = c;
   if (name === undefined) throw errors.methodNotAllowed();
   const { ct, body, force } = await readPatch(c.req, c.q);
+  const custom = c.def.custom;
+  if (custom && ct === 'application/strategic-merge-patch+json') {
+    // Custom resources have no Go struct tags to merge by: kube-apiserver refuses this patch type for them.
+    throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+  }
   const apply = ct === 'application/apply-patch+yaml';
   const { obj, created } = await reg.guaranteedUpdate(namespace, name, ctx, c.subresource, (cur) => {
     // Server-side apply of a missing object creates it from the applied configuration.
     if (!cur && !apply) throw reg.notFound(name);
     const live: KObject = cur ?? { apiVersion: undefined, kind: ri.kind, metadata: { name, namespace } };
-    const patched = applyPatchByContentType(ct, live, body, { manager: ctx.fieldManager, force, typeName: ri.schema });
-    validateFieldsOf(patched, ri, fv, ctx, []);
+    const patched = applyPatchByContentType(ct, live, body, { manager: ctx.fieldManager, force, typeName: ri.schema, typeLookup: custom?.typeLookup });
+    validateFieldsOf(patched, ri, fv, ctx, [], ri.schema, custom?.pruneUnknown);
     if (!isObject(patched.metadata)) throw errors.badRequest('metadata must be an object');
     // A patch may carry a resourceVersion precondition; otherwise it applies to whatever is current.
     return patched;
@@ -254,6 +278,8 @@ async function readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ ct
   const ct = mediaType(req.headers['content-type']);
   if (!PATCH_TYPES.has(ct)) throw new StatusError(415, 'UnsupportedMediaType', `the server does not support the media type "${ct}" for PATCH; supported: ${[...PATCH_TYPES].join(', ')}`);
   const body = (await readBody(req)).toString('utf8');
+  // Go's decoder stops at depth 10,000; ours would overflow the stack somewhere after it.
+  if (ct !== 'application/apply-patch+yaml') checkJSONDepth(body);
   if (ct === 'application/apply-patch+yaml') {
     if (!q.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
   } else if (q.get('force') !== null) {
@@ -291,28 +317,52 @@ async function serveView(view: ViewREST, reg: GenericRegistry, verb: RequestInfo
 
 const BOOKMARK_INTERVAL_MS = 10_000;
 
-async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: string | undefined, q: URLSearchParams, out: OutputFormat, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: string | undefined, q: URLSearchParams, out: OutputFormat, _req: IncomingMessage, res: ServerResponse, maxBuffered: number): Promise<void> {
   const { timeoutSeconds, allowWatchBookmarks: bookmarks, sendInitialEvents } = listQuery(q);
   let started = false;
   let first = true;
   let closed = false;
   const queue: string[] = [];
+  // The error boundary of this stream: a callback that throws (from a timer, the watch cache,
+  // the response's close) ends this watch, never the process.
+  const guard = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A): void => {
+    try {
+      fn(...a);
+    } catch (e) {
+      console.error(`k8ts apiserver: watch ${ri.resource}: ${(e as Error)?.stack ?? String(e)}`);
+      closed = true;
+      watcher?.cancel();
+      for (const t of timers) clearTimeout(t);
+      res.destroy();
+    }
+  };
   const start = () => {
     if (started) return;
     started = true;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
   };
+  const flush = guard(() => {
+    if (closed || queue.length === 0) return;
+    res.write(queue.join(''));
+    queue.length = 0;
+    // A client that does not read makes Node buffer every write. kube-apiserver's cacheWatcher
+    // has a bounded channel and closes a watcher that stays full ("Forcing ... watcher close
+    // due to unresponsiveness"); here the bound is on bytes. The client re-watches from the
+    // last resourceVersion it read, as after any closed watch; what is buffered is dropped.
+    if (res.writableLength > maxBuffered) {
+      console.error(`k8ts apiserver: closing a watch of ${ri.resource}: ${res.writableLength} bytes unread (limit ${maxBuffered})`);
+      closed = true;
+      watcher?.cancel();
+      for (const t of timers) clearTimeout(t);
+      res.destroy();
+    }
+  });
   const write = (line: string) => {
     if (closed) return;
     start();
     queue.push(line);
     if (queue.length === 1) queueMicrotask(flush);
-  };
-  const flush = () => {
-    if (closed || queue.length === 0) return;
-    res.write(queue.join(''));
-    queue.length = 0;
   };
   const encode = (type: string, obj: KObject) => {
     let o: unknown = obj;
@@ -329,30 +379,40 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
   };
   let watcher: { cancel(): void } | undefined;
   let timers: NodeJS.Timeout[] = [];
-  const finish = () => {
+  const finish = guard(() => {
     if (closed) return;
     flush();
     closed = true;
     watcher?.cancel();
     for (const t of timers) clearTimeout(t);
     timers = [];
+    if (res.destroyed || res.writableEnded) return;
     start();
     res.end();
-  };
+  });
   // The response's close means the client went away (a request's close only means its body ended).
   res.on('close', finish);
-  watcher = await reg.watch(namespace, { ...listOptions(q), sendInitialEvents }, {
-    event(type, obj) { write(encode(type, obj)); },
-    error(err) { write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`); setImmediate(finish); },
-  });
+  try {
+    watcher = await reg.watch(namespace, { ...listOptions(q), sendInitialEvents }, {
+      event: guard((type: string, obj: KObject) => { write(encode(type, obj)); }),
+      error: guard((err: StatusError) => { write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`); setImmediate(finish); }),
+    });
+  } catch (e) {
+    // Refused before it began (bad resourceVersion, selector...): the request's error answer
+    // is written by the caller; this stream has nothing left to end.
+    res.off('close', finish);
+    closed = true;
+    for (const t of timers) clearTimeout(t);
+    if (started) { res.destroy(); return; }
+    throw e;
+  }
   if (sendInitialEvents === true && bookmarks) {
     // The end of the initial list is marked with an annotated bookmark (watch-list).
     write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } } } })}\n`);
   }
   if (closed) { watcher.cancel(); return; }
   start();
-  // Node's timers fire at once past 2^31-1 ms: a longer timeout is as good as none.
-  const limit = Math.min(timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000, 0x7fffffff);
+  const limit = watchTimeoutMs(timeoutSeconds);
   const deadline = Date.now() + limit;
   timers.push(setTimeout(finish, limit));
   if (bookmarks) {
@@ -363,11 +423,25 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
       if (untilPreTimeout <= 0 && !firstTime) return;
       timers.push(setTimeout(tick, Math.max(0, Math.min(BOOKMARK_INTERVAL_MS, untilPreTimeout))));
     };
-    const tick = () => {
+    const tick = guard(() => {
       if (closed) return;
       write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision) } } })}\n`);
       schedule(false);
-    };
+    });
     schedule(true);
   }
+}
+
+/** Node's timers fire at once past 2^31-1 ms (24.8 days): a longer timeout is as good as none. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/**
+ * How long a watch lasts, as the watch handler times it: timeoutSeconds when given; 0 or
+ * absent is a random 30-60 min (the --min-request-timeout of 1800 s, jittered); a negative
+ * timeout is a Go timer of negative duration, which fires at once.
+ */
+export function watchTimeoutMs(timeoutSeconds: number | undefined): number {
+  if (timeoutSeconds !== undefined && timeoutSeconds < 0) return 0;
+  const ms = timeoutSeconds ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
+  return Math.min(ms, MAX_TIMER_MS);
 }

@@ -2,6 +2,7 @@
 // /api/v1/namespaces/default/pods/web-1/status -> {group '', version 'v1', namespace 'default',
 // resource 'pods', name 'web-1', subresource 'status'}.
 
+import { errors } from '../api/errors.js';
 import { boolParam } from '../api/queryparams.js';
 
 export interface RequestInfo {
@@ -19,7 +20,7 @@ export interface RequestInfo {
 }
 
 export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo | undefined {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname.split('/').filter((p) => p !== '').map(unescapeSegment);
   let group: string, version: string, rest: string[];
   if (parts[0] === 'api') {
     if (parts.length < 2) return undefined;
@@ -62,4 +63,14 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   }
   if (subresource && ['exec', 'attach', 'portforward', 'proxy', 'log'].includes(subresource)) verb = subresource === 'log' ? 'get' : 'connect';
   return { isResourceRequest: true, group, version, namespace, resource, name, subresource, rest: tail, verb };
+}
+
+/** A path segment unescaped; a bad escape is the client's error (Go's url.PathUnescape words it). */
+function unescapeSegment(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    const bad = /%(?![0-9a-fA-F]{2})[\s\S]{0,2}/.exec(seg)?.[0] ?? seg;
+    throw errors.badRequest(`invalid URL escape ${JSON.stringify(bad)}`);
+  }
 }

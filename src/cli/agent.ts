@@ -26,6 +26,7 @@ export interface AgentOptions {
   port?: string;
   runtime?: string;
   proxyMode?: string;
+  resolvConf?: string;
 }
 
 export async function agent(o: AgentOptions): Promise<number> {
@@ -69,6 +70,7 @@ export async function agent(o: AgentOptions): Promise<number> {
       kubeletPort: o.port ? Number(o.port) : 10250, nodeIP, log: (m) => console.error(m),
       runtime: parseRuntimeChoice(o.runtime ?? process.env.K8TS_RUNTIME),
       proxyMode: parseProxyMode(o.proxyMode),
+      ...(o.resolvConf ? { resolvConf: path.resolve(o.resolvConf) } : {}),
     });
   } catch (e) {
     console.error(`k8ts agent: cannot join ${o.server}: ${(e as Error).message}`);

@@ -2,7 +2,7 @@
 // `kind get kubeconfig` does, e.g. for `k8ts kubeconfig > dev.yaml; kubectl --kubeconfig dev.yaml ...`.
 
 import YAML from 'yaml';
-import { caOf, ensureToken, readClusterInfo, runningCluster } from '../cluster/controlplane.js';
+import { adminCredentials, caOf, readClusterInfo, runningCluster } from '../cluster/controlplane.js';
 import { readConfigFile } from '../cluster/config.js';
 import fs from 'node:fs';
 import { standaloneKubeconfig } from './kubeconfigs.js';
@@ -22,6 +22,6 @@ export async function printKubeconfig(o: { name?: string; dataDir?: string }): P
     return 1;
   }
   const url = info?.url ?? `https://127.0.0.1:${port}`;
-  process.stdout.write(YAML.stringify(standaloneKubeconfig(t, url, ensureToken(t.dataDir), caOf(t.dataDir)), { indentSeq: false }));
+  process.stdout.write(YAML.stringify(standaloneKubeconfig(t, url, adminCredentials(t.dataDir), caOf(t.dataDir)), { indentSeq: false }));
   return 0;
 }

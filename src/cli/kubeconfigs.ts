@@ -7,13 +7,26 @@ import path from 'node:path';
 import { emptyKubeconfig, mergeContext, removeContext, writeKubeconfig, type Kubeconfig } from '../client/kubeconfig.js';
 import { sudoUser, type InvokingUser, type Target } from './target.js';
 
+/**
+ * What the kubeconfig's user entry holds: the admin's client certificate (CN kubernetes-admin,
+ * O system:masters, as kubeadm's admin.conf), and the admin token for tools that need a bearer
+ * token (the API server authenticates the certificate first, as kube-apiserver's union does).
+ */
+export interface AdminCredentials { token: string; cert?: string; key?: string }
+
 /** A kubeconfig holding this cluster alone (`k8ts kubeconfig`, `--kubeconfig FILE`, `k8ts kubectl`). */
-export function standaloneKubeconfig(t: Target, url: string, token: string, caPEM: string | undefined): Kubeconfig {
+export function standaloneKubeconfig(t: Target, url: string, creds: AdminCredentials, caPEM: string | undefined): Kubeconfig {
   const cfg = emptyKubeconfig();
   const cluster: Kubeconfig['clusters'][number]['cluster'] = { server: url };
   if (caPEM) cluster['certificate-authority-data'] = Buffer.from(caPEM).toString('base64');
   cfg.clusters.push({ name: t.context, cluster });
-  cfg.users.push({ name: t.context, user: { token } });
+  const user: Kubeconfig['users'][number]['user'] = {};
+  if (creds.cert && creds.key) {
+    user['client-certificate-data'] = Buffer.from(creds.cert).toString('base64');
+    user['client-key-data'] = Buffer.from(creds.key).toString('base64');
+  }
+  user.token = creds.token;
+  cfg.users.push({ name: t.context, user });
   cfg.contexts.push({ name: t.context, context: { cluster: t.context, user: t.context } });
   cfg['current-context'] = t.context;
   return cfg;
@@ -28,19 +41,21 @@ export function parseMode(v: string | undefined): number | undefined {
   return parseInt(v, 8);
 }
 
-export function writeClusterKubeconfig(t: Target, url: string, token: string, caPEM: string | undefined, o: { file?: string; mode?: number }): Written {
+export function writeClusterKubeconfig(t: Target, url: string, creds: AdminCredentials, caPEM: string | undefined, o: { file?: string; mode?: number }): Written {
   const user = sudoUser();
   const owner = user ? { uid: user.uid, gid: user.gid } : undefined;
   let written: Written;
   if (o.file) {
-    writeKubeconfig(o.file, standaloneKubeconfig(t, url, token, caPEM), { mode: o.mode, owner });
+    writeKubeconfig(o.file, standaloneKubeconfig(t, url, creds, caPEM), { mode: o.mode, owner });
     written = { file: path.resolve(o.file), forUser: user, merged: false };
   } else {
     // Under sudo the invoking user's kubectl must find it: their $KUBECONFIG if sudo kept it,
     // else their ~/.kube/config.
     const env = user ? { KUBECONFIG: process.env.KUBECONFIG } : process.env;
     const file = mergeContext(undefined, {
-      clusterName: t.context, userName: t.context, contextName: t.context, server: url, token,
+      clusterName: t.context, userName: t.context, contextName: t.context, server: url, token: creds.token,
+      certData: creds.cert && creds.key ? Buffer.from(creds.cert).toString('base64') : undefined,
+      keyData: creds.cert && creds.key ? Buffer.from(creds.key).toString('base64') : undefined,
       caData: caPEM ? Buffer.from(caPEM).toString('base64') : undefined, setCurrent: true, mode: o.mode, owner,
     }, env, user?.home);
     written = { file: path.resolve(file), forUser: user, merged: true };

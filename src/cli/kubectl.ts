@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import YAML from 'yaml';
-import { caOf, ensureToken, runningCluster } from '../cluster/controlplane.js';
+import { adminCredentials, caOf, ensureToken, runningCluster } from '../cluster/controlplane.js';
 import { k8tsHome } from '../cluster/paths.js';
 import { standaloneKubeconfig } from './kubeconfigs.js';
 import { resolveTarget, type Target } from './target.js';
@@ -172,7 +172,7 @@ export async function resolveKubectl(t: Target, say: (m: string) => void): Promi
 /** A kubeconfig for this cluster alone, for kubectl's $KUBECONFIG (the user's own files untouched). */
 export function kubectlKubeconfig(t: Target, url: string): string {
   const file = path.join(t.dataDir, 'kubectl.kubeconfig');
-  const text = YAML.stringify(standaloneKubeconfig(t, url, ensureToken(t.dataDir), caOf(t.dataDir)), { indentSeq: false });
+  const text = YAML.stringify(standaloneKubeconfig(t, url, adminCredentials(t.dataDir), caOf(t.dataDir)), { indentSeq: false });
   fs.writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
   fs.renameSync(`${file}.tmp`, file);
   return file;

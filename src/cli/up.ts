@@ -13,7 +13,7 @@ import { acquireLock, type DirLock } from '../cluster/lock.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
 import { sameProcess, STOP_BUDGET_MS } from '../cluster/process.js';
 import { parseRuntimeChoice } from '../cluster/node.js';
-import { caOf, ensureToken, readClusterInfo, readyz, runningCluster, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
+import { adminCredentials, caOf, readClusterInfo, readyz, runningCluster, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
 import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
 import { resolveTarget, type Target } from './target.js';
 
@@ -33,6 +33,7 @@ export interface UpOptions {
   bridge?: string;
   runtime?: string;
   proxyMode?: string;
+  resolvConf?: string;
   nodeName?: string;
   simulatedNodes?: string;
   nodeGracePeriod?: string;
@@ -44,7 +45,7 @@ export interface UpOptions {
 const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['port', 'port', '--port'], ['store', 'store', '--store'], ['node', 'node', '--no-node'], ['podCidr', 'podCIDR', '--pod-cidr'],
   ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
-  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'],
+  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'],
   ['proxyMode', 'proxyMode', '--proxy-mode'],
 ];
 
@@ -142,7 +143,7 @@ export async function up(o: UpOptions): Promise<number> {
       if (!running) throw new Error(`cluster "${t.name}" did not come back within 90s; see ${t.files.log} (k8ts logs${t.flag}), or stop it with k8ts down${t.flag}`);
     }
     if (running) {
-      const kc = o.kubeconfig === false ? undefined : writeClusterKubeconfig(t, running.url, ensureToken(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
+      const kc = o.kubeconfig === false ? undefined : writeClusterKubeconfig(t, running.url, adminCredentials(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
       console.log(`k8ts cluster "${t.name}" is already running at ${running.url} (pid ${running.pid}, data dir ${running.dataDir}).`);
       const changed = FLAG_FIELDS.filter(([opt]) => isGiven(o, opt)).map(([, , flag]) => flag);
       if (changed.length || o.config) console.log(`The options given (${[...changed, ...(o.config ? ['--config'] : [])].join(', ')}) apply at the next start: k8ts down${t.flag} && k8ts up${t.flag} ...`);
@@ -181,7 +182,7 @@ async function startInBackground(t: Target, cfg: ClusterConfig, port: number, lo
     }
     const info = readClusterInfo(t.dataDir);
     if (info && info.supervisorPid === child.pid && await readyz(info.url, caOf(t.dataDir), 1000)) {
-      const kc = o.kubeconfig === false ? undefined : writeClusterKubeconfig(t, info.url, ensureToken(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
+      const kc = o.kubeconfig === false ? undefined : writeClusterKubeconfig(t, info.url, adminCredentials(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
       process.stdout.write('\n');
       console.log(`k8ts cluster "${t.name}" is running at ${info.url} (pid ${info.pid}), ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
       console.log(`  data dir:   ${t.dataDir} (store: ${cfg.store}; options in ${path.basename(t.files.config)})`);
@@ -231,7 +232,7 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
     cp = await startControlPlane({
       dataDir: t.dataDir, port, store: cfg.store, node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
-      runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME),
+      runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
       proxyMode: cfg.proxyMode ?? 'auto',
     });
   } catch (e) {
@@ -273,7 +274,7 @@ async function runForeground(t: Target, cfg: ClusterConfig, port: number, lock: 
   return serveCluster(t, cfg, port, lock, () => {
     if (kubeconfig === false) return;
     const info = readClusterInfo(t.dataDir)!;
-    const kc = writeClusterKubeconfig(t, info.url, ensureToken(t.dataDir), caOf(t.dataDir), { file: kubeconfig, mode });
+    const kc = writeClusterKubeconfig(t, info.url, adminCredentials(t.dataDir), caOf(t.dataDir), { file: kubeconfig, mode });
     console.log(`kubeconfig: ${describeWritten(t, kc)}`);
   });
 }

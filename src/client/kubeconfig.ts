@@ -132,6 +132,9 @@ export interface MergeContextOptions {
   contextName: string;
   server: string;
   token?: string;
+  /** base64 PEM, as client-certificate-data / client-key-data. */
+  certData?: string;
+  keyData?: string;
   namespace?: string;
   caData?: string;
   insecure?: boolean;
@@ -268,6 +271,7 @@ export function mergeContext(file: string | undefined, o: MergeContextOptions & 
   if (o.caData) cluster['certificate-authority-data'] = o.caData;
   if (o.insecure) cluster['insecure-skip-tls-verify'] = true;
   const user: KubeconfigUser = {};
+  if (o.certData && o.keyData) { user['client-certificate-data'] = o.certData; user['client-key-data'] = o.keyData; }
   if (o.token) user.token = o.token;
   const context: KubeconfigContext = { cluster: o.clusterName, user: o.userName };
   if (o.namespace) context.namespace = o.namespace;

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { ApiServer } from '../apiserver/server.js';
-import { ensurePKI } from '../pki/certs.js';
+import { ensureServiceAccountKey } from '../pki/serviceaccount.js';
+import { ensurePKI, readAdminCert } from '../pki/certs.js';
+import { adminUser } from '../apiserver/authn/user.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { startControllers, type ControllerManager } from '../controllers/manager.js';
@@ -37,6 +39,8 @@ export interface ControlPlaneOptions {
   runtime?: RuntimeChoice;
   /** The local node's service proxy mode (default auto). */
   proxyMode?: ProxyModeChoice;
+  /** The local node's resolv.conf (kubelet's --resolv-conf). */
+  resolvConf?: string;
   /** Simulated nodes to ask for at start (they heartbeat and run pods without processes). */
   simulatedNodes?: number;
   /** Seconds a node may stay silent before it is Unknown (Kubernetes v1.32: 50). */
@@ -70,6 +74,13 @@ export function ensureToken(dataDir: string): string {
   return t;
 }
 
+/** What a kubeconfig for the admin holds: the client certificate (once the cluster's PKI is made) and the token. */
+export function adminCredentials(dataDir: string): { token: string; cert?: string; key?: string } {
+  const token = ensureToken(dataDir);
+  const admin = readAdminCert(clusterFiles(dataDir).dir);
+  return { token, cert: admin?.cert, key: admin?.key };
+}
+
 /** Kubelet renews its lease every 10 s against a 50 s grace period; keep that ratio when the grace is shortened. */
 function heartbeatMs(graceSeconds: number | undefined): number | undefined {
   return graceSeconds ? Math.min(10_000, Math.max(200, (graceSeconds * 1000) / 5)) : undefined;
@@ -93,9 +104,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const api = new ApiServer({
     store,
     tls: pki.apiserver,
-    tokens: new Map([[token, 'kubernetes-admin']]),
+    clientCA: pki.ca.cert,
+    tokens: new Map([[token, adminUser()]]),
     compactKeepRevisions: 10_000,
     connect,
+    // Tokens issued before a restart keep verifying after it: the key lives in the data dir.
+    serviceAccounts: { keys: ensureServiceAccountKey(files.dir) },
+    // Pods reach the API server through the kubernetes service's endpoint: the host's address.
+    serveOnAdvertiseAddress: true,
+    log,
   });
   apiRef = api;
   let url: string;
@@ -123,7 +140,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
   } catch (e) {
     await scheduler?.stop().catch(() => undefined);

@@ -16,6 +16,7 @@ import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js
 import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from '../node/runtime/types.js';
 import { StreamingServer, type StreamingPod } from '../node/streaming/server.js';
 import { ProxyServer, type ProxyModeChoice } from '../proxy/server.js';
+import { NodeDNS } from '../proxy/dns/nodedns.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
@@ -38,6 +39,10 @@ export interface LocalNodeOptions {
   runtime?: RuntimeChoice;
   /** The service proxy's mode: auto (default: nftables where it can run), nftables, userspace. */
   proxyMode?: ProxyModeChoice;
+  /** Run the cluster DNS server on this node (default true; needs the pod bridge, i.e. root). */
+  clusterDNS?: boolean;
+  /** The node's resolv.conf (kubelet's --resolv-conf): cluster DNS forwards to its nameservers, dnsPolicy Default pods get it. */
+  resolvConf?: string;
 }
 
 export type RuntimeChoice = 'auto' | 'oci' | 'process';
@@ -105,7 +110,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const podCIDR = opts.podCIDR ?? '10.244.0.0/24';
   const isolated = process.platform === 'linux' && process.getuid?.() === 0;
-  const network = isolated ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true }) : null;
+  const network = isolated ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true, owner: `data dir ${opts.dir}` }) : null;
   if (network) await network.ensureBridge();
   // registries.yaml beside the store: mirrors, plain-http registries and credentials (images/hosts.ts).
   const images = new LocalImageStore({ dir: path.join(opts.dir, 'images'), registryConfigFile: path.join(opts.dir, 'registries.yaml'), log });
@@ -121,8 +126,23 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   log(`node ${name}: service proxy: ${proxy.describe()}`);
   const streaming = new StreamingServer({ runtime, token: opts.streamingToken, lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n) });
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
+  // Cluster DNS listens on the bridge gateway, which every pod of this node reaches.
+  let dns: NodeDNS | undefined;
+  if (network && opts.clusterDNS !== false) {
+    dns = new NodeDNS({ client: opts.client, nodeName: name, listenAddress: network.gateway, resolvConf: opts.resolvConf, log });
+    try {
+      await dns.start();
+    } catch (e) {
+      log(`cluster DNS not started on ${network.gateway}:53: ${(e as Error).message}; pods get the node's resolv.conf`);
+      await dns.stop().catch(() => undefined);
+      dns = undefined;
+    }
+  } else if (!network) {
+    log('cluster DNS not run on this node: it needs the pod bridge (root); pods get the node\'s resolv.conf');
+  }
+  const clusterDNS = dns?.serviceIP ? [dns.serviceIP] : [];
   const agent = new NodeAgent({
-    client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip,
+    client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip, clusterDNS, resolvConf: opts.resolvConf,
     rootDir: path.join(opts.dir, 'kubelet'), localPathDir: path.join(opts.dir, 'storage'), kubeletPort: port, log, crashBackoff: opts.crashBackoff, leaseRenewMs: opts.leaseRenewMs,
     endpointsDrained: (ips, timeoutMs) => proxy.waitForEndpointsGone(ips, timeoutMs),
   });
@@ -131,15 +151,18 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     await agent.start();
   } catch (e) {
     await proxy.stop({ cleanup: false }).catch(() => undefined);
+    await dns?.stop().catch(() => undefined);
     await streaming.close();
     await runtime.close();
     throw e;
   }
+  await dns?.publish().catch((e) => log(`cluster DNS: publishing its endpoint: ${(e as Error).message}`));
   return {
     name, ip, agent, runtime, network, proxy, limitations,
     async stop({ killPods }) {
       await agent.stop({ killPods });
       await proxy.stop({ cleanup: killPods }).catch((e) => log(`proxy stop: ${(e as Error).message}`));
+      await dns?.stop().catch((e) => log(`cluster DNS stop: ${(e as Error).message}`));
       await streaming.close();
       if (killPods) await runtime.cleanupAll();
       await runtime.close();

@@ -3,7 +3,7 @@
 // every name and address clients use. kubectl sends bearer tokens only over TLS, so the API
 // server always serves HTTPS.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,6 +65,31 @@ export function makeServingCert(ca: KeyPairPEM, commonName: string, dnsNames: st
   return { cert: forge.pki.certificateToPem(cert), key: k.pem };
 }
 
+/**
+ * A client certificate the cluster CA signs: the API server's x509 authenticator reads the user
+ * from its Common Name and the groups from its Organizations (kubeadm's admin.conf: CN
+ * kubernetes-admin, O system:masters).
+ */
+export function makeClientCert(ca: KeyPairPEM, commonName: string, organizations: string[] = [], years = 1): KeyPairPEM {
+  const k = newKey();
+  const caCert = forge.pki.certificateFromPem(ca.cert);
+  const caKey = forge.pki.privateKeyFromPem(ca.key);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = k.publicKey;
+  cert.serialNumber = serial();
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + years * 365 * 86400_000);
+  cert.setSubject([...organizations.map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: commonName }]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(cert), key: k.pem };
+}
+
 /** The API server's names: what kube-apiserver's certificate carries, plus this host's addresses. */
 export function apiServerNames(extraIPs: string[] = []): { dns: string[]; ips: string[] } {
   const ips = new Set(['127.0.0.1', '10.96.0.1', ...extraIPs]);
@@ -75,9 +100,30 @@ export function apiServerNames(extraIPs: string[] = []): { dns: string[]; ips: s
   };
 }
 
+/** The first non-loopback IPv4 of this host: where pods and other machines reach the API server. */
+function primaryIPv4(): string | undefined {
+  for (const addrs of Object.values(os.networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
+}
+
+/**
+ * Whether a serving certificate still names what clients use: the kubernetes service's IP and
+ * names (in-cluster clients) and this host's advertised address. A certificate made before
+ * they were needed (or before the host's address changed) is made again, as `kubeadm certs renew`.
+ */
+function servesRequiredNames(pem: string): boolean {
+  let cert: X509Certificate;
+  try { cert = new X509Certificate(pem); } catch { return false; }
+  const ips = ['127.0.0.1', '10.96.0.1', primaryIPv4()].filter((x): x is string => !!x);
+  const dns = ['kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  return ips.every((ip) => cert.checkIP(ip) !== undefined) && dns.every((d) => cert.checkHost(d, { wildcards: false }) !== undefined) && Date.parse(cert.validTo) > Date.now() + 86400_000;
+}
+
 export interface ClusterPKI {
   ca: KeyPairPEM;
   apiserver: KeyPairPEM;
+  /** The admin's client certificate (kubeadm's admin.conf identity). */
+  admin: KeyPairPEM;
 }
 
 /** Loads the data dir's PKI, making what is missing (the CA once; the serving cert when absent). */
@@ -96,10 +142,19 @@ export function ensurePKI(dir: string): ClusterPKI {
   let ca = read('ca');
   if (!ca) { ca = makeCA(); write('ca', ca); }
   let apiserver = read('apiserver');
-  if (!apiserver) {
+  if (!apiserver || !servesRequiredNames(apiserver.cert)) {
     const names = apiServerNames();
     apiserver = makeServingCert(ca, 'kube-apiserver', names.dns, names.ips);
     write('apiserver', apiserver);
   }
-  return { ca, apiserver };
+  let admin = read('admin');
+  if (!admin) { admin = makeClientCert(ca, 'kubernetes-admin', ['system:masters']); write('admin', admin); }
+  return { ca, apiserver, admin };
+}
+
+/** The admin's client certificate, if the data dir's PKI has been made (by the cluster's first start). */
+export function readAdminCert(dir: string): KeyPairPEM | undefined {
+  try {
+    return { cert: fs.readFileSync(path.join(dir, 'pki', 'admin.crt'), 'utf8'), key: fs.readFileSync(path.join(dir, 'pki', 'admin.key'), 'utf8') };
+  } catch { return undefined; }
 }

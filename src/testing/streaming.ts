@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApiServer } from '../apiserver/server.js';
+import { adminUser } from '../apiserver/authn/user.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
 import { RestClient } from '../client/rest.js';
 import { makeCA, makeServingCert } from '../pki/certs.js';
@@ -95,7 +96,7 @@ export async function startStreamingCluster(name = 'streaming'): Promise<Streami
       getEndpoints: (ns, n) => server().getObject('', 'endpoints', ns, n),
       nodeToken,
     });
-    api = new ApiServer({ store, tokens: new Map([[token, 'admin']]), tls: serving, connect, advertiseAddress: '10.0.0.1' });
+    api = new ApiServer({ store, tokens: new Map([[token, adminUser('admin')]]), tls: serving, connect, advertiseAddress: '10.0.0.1' });
     const url = await api.start(0, '127.0.0.1');
     const kubeconfig = path.join(dir, 'kubeconfig');
     fs.writeFileSync(kubeconfig, [

@@ -7,10 +7,11 @@
 import type { FieldError } from '../../api/errors.js';
 import { deepCopy, isObject, type KObject } from '../../api/object.js';
 import type { ApiServerContext } from './context.js';
+import type { UserInfo } from '../authn/user.js';
 
 export interface RequestContext {
-  /** Who is asking (the token's user). */
-  user: string;
+  /** Who is asking (after impersonation: whom the request acts as). */
+  user: UserInfo;
   dryRun: boolean;
   fieldManager: string;
   /** Warnings to send back as Warning headers. */

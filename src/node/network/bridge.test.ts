@@ -23,3 +23,39 @@ test('pod addresses are allocated next-fit, released and reserved', () => {
   m.reserve('10.250.0.2', 'x');
   assert.equal(m.allocate('y'), '10.250.0.3');
 });
+
+const asRoot = process.platform === 'linux' && process.getuid?.() === 0;
+
+test('two instances never share a bridge: the second is refused while the first lives, even after it was killed -9', { skip: !asRoot && 'needs root' }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const bridge = `k8lk${process.pid % 100000}`;
+  const lockModule = fileURLToPath(new URL('./lock.js', import.meta.url));
+  // Another k8ts instance: a separate process holding the lock for its life.
+  const other = spawn(process.execPath, ['--input-type=module', '-e',
+    `const { lockBridge } = await import(${JSON.stringify(lockModule)}); await lockBridge(${JSON.stringify(bridge)}, 'data dir /other'); console.log('held'); setInterval(() => {}, 1000);`],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+  const mine = new NodeNetwork({ bridgeName: bridge, podCIDR: '10.251.7.0/24', masquerade: false });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      other.stdout!.once('data', () => resolve());
+      other.once('exit', (c) => reject(new Error(`holder exited ${c}`)));
+    });
+    await assert.rejects(mine.ensureBridge(), /bridge k8lk\d+ is in use by another k8ts instance \(pid \d+, data dir \/other\)/);
+    const { execFileSync } = await import('node:child_process');
+    assert.throws(() => execFileSync('ip', ['link', 'show', bridge], { stdio: 'ignore' }), 'the refused instance made no bridge');
+    const gone = new Promise((r) => other.once('exit', r));
+    other.kill('SIGKILL');
+    await gone;
+    // The kernel dropped the dead holder's lock: no stale lock file or pid is trusted.
+    const { waitFor } = await import('../../testing/wait.js');
+    await waitFor('the bridge to be ours', async () => { await mine.ensureBridge(); return true; }, { timeoutMs: 10_000 });
+    execFileSync('ip', ['link', 'show', bridge], { stdio: 'ignore' });
+    // In-process instances of one agent share the lock.
+    const again = new NodeNetwork({ bridgeName: bridge, podCIDR: '10.251.7.0/24', masquerade: false });
+    await again.ensureBridge();
+  } finally {
+    other.kill('SIGKILL');
+    await mine.teardown();
+  }
+});

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { spawner } from '../runtime/spawner.js';
+import { lockBridge } from './lock.js';
 import { intToIp, ipToInt as toInt, isIPv4, parseCIDR as parseIPv4CIDR, type CIDR } from '../../api/net.js';
 
 export interface NodeNetworkOptions {
@@ -18,6 +19,8 @@ export interface NodeNetworkOptions {
   podCIDR?: string;
   /** Add an nft masquerade rule for traffic from pods leaving the podCIDR (needs `nft`). */
   masquerade?: boolean;
+  /** Who uses the bridge, for the message another instance gets (e.g. the data dir). */
+  owner?: string;
 }
 
 export interface PodAttachment { ip: string; hostVeth: string }
@@ -70,6 +73,9 @@ export class NodeNetwork {
   private ensured: Promise<void> | undefined;
   /** ip_forward as found before we enabled it, restored by teardown(). */
   private previousForwarding: string | undefined;
+  private readonly owner: string;
+  /** Releases this instance's hold on the host-wide bridge lock (lock.ts). */
+  private unlock: (() => void) | undefined;
 
   constructor(opts: NodeNetworkOptions = {}) {
     this.bridgeName = opts.bridgeName ?? 'k8ts0';
@@ -80,6 +86,7 @@ export class NodeNetwork {
     this.gateway = intToIp(this.cidr.network + 1);
     this.cursor = this.cidr.network + 2;
     this.masquerade = opts.masquerade ?? true;
+    this.owner = opts.owner ?? `podCIDR ${this.podCIDR}`;
   }
 
   private get nftTable(): string { return `k8ts_${this.bridgeName.replace(/[^A-Za-z0-9_]/g, '_')}`; }
@@ -91,6 +98,8 @@ export class NodeNetwork {
   }
 
   private async createBridge(): Promise<void> {
+    // Another live instance with this bridge name would share it and delete it under our pods.
+    this.unlock ??= await lockBridge(this.bridgeName, this.owner);
     const exists = await run('ip', ['link', 'show', this.bridgeName]).then(() => true, () => false);
     if (!exists) await run('ip', ['link', 'add', this.bridgeName, 'type', 'bridge']);
     const addrs = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', this.bridgeName]);
@@ -125,6 +134,8 @@ export class NodeNetwork {
       this.previousForwarding = undefined;
     }
     this.used.clear();
+    this.unlock?.();
+    this.unlock = undefined;
   }
 
   /** Marks an address as taken (recovery after a restart). */

@@ -56,6 +56,9 @@ interface SandboxRecord {
   state: SandboxState;
   ip?: string;
   isolated: boolean;
+  /** Written before any namespace, veth or address exists and cleared once the sandbox is whole:
+   *  a record still marked at start-up is a sandbox the agent died making (discardHalfMade). */
+  creating?: boolean;
 }
 
 interface ContainerRecord {
@@ -143,10 +146,10 @@ function mountPoints(): Set<string> {
 }
 
 /** kubelet's managed /etc/hosts; hostNetwork pods get the node's own file (base) plus aliases. */
-function hostsFile(ip: string | undefined, hostname: string, aliases: PodSandboxConfig['hostAliases'], base?: string): string {
+function hostsFile(ip: string | undefined, hostname: string, aliases: PodSandboxConfig['hostAliases'], base?: string, domain?: string): string {
   let s = base !== undefined ? `${base.replace(/\n?$/, '\n')}` : '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' +
     'fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
-  if (ip && base === undefined) s += `${ip}\t${hostname}\n`;
+  if (ip && base === undefined) s += domain ? `${ip}\t${hostname}.${domain}\t${hostname}\n` : `${ip}\t${hostname}\n`;
   if (aliases?.length) {
     s += '\n# Entries added by HostAliases.\n';
     for (const a of aliases) s += `${a.ip}\t${a.hostnames.join('\t')}\n`;
@@ -291,6 +294,7 @@ export class ProcessRuntime implements RuntimeService {
   private async recover(): Promise<void> {
     await mkdir(path.join(this.stateDir, 'sandboxes'), { recursive: true });
     await mkdir(path.join(this.stateDir, 'containers'), { recursive: true });
+    await this.discardHalfMade();
     const mounts = mountPoints();
     for (const sb of await this.readSandboxes()) {
       if (sb.state !== 'SANDBOX_READY') continue;
@@ -314,6 +318,30 @@ export class ProcessRuntime implements RuntimeService {
       } catch (e) {
         this.log(`container ${c.id}: ${(e as Error).message}`);
       }
+    }
+  }
+
+  /**
+   * Removes what a crash left of sandboxes being made (kubelet's runtime would find them as
+   * NotReady and remove them; here nothing else knows them): their namespace mounts, veth and
+   * directory. Their addresses were never reserved again, and are free once the veth is gone.
+   */
+  private async discardHalfMade(): Promise<void> {
+    let ids: string[] = [];
+    try { ids = await readdir(path.join(this.stateDir, 'sandboxes')); } catch { /* none yet */ }
+    const mounts = mountPoints();
+    for (const id of ids) {
+      if (!/^[0-9a-f]+$/.test(id)) continue;
+      const rec = await this.readSandbox(id);
+      if (rec && !rec.creating) continue;
+      const dir = this.sandboxDir(id);
+      for (const f of ['net', 'uts', 'ipc', 'shm']) {
+        const p = path.join(dir, f);
+        if (mounts.has(p)) await run('umount', [p]).catch(() => run('umount', ['-l', p]).catch(() => undefined));
+      }
+      if (this.isolated && this.node) await this.node.detachPod(id);
+      await rm(dir, { recursive: true, force: true });
+      this.log(`sandbox ${id}: removed what an interrupted set-up left${rec?.ip ? ` (IP ${rec.ip})` : ''}`);
     }
   }
 
@@ -374,8 +402,14 @@ export class ProcessRuntime implements RuntimeService {
     const dir = this.sandboxDir(id);
     await mkdir(dir, { recursive: true });
     const hostNetwork = !!config.hostNetwork;
-    const rec: SandboxRecord = { id, config, createdAt: Date.now(), state: 'SANDBOX_READY', isolated: this.isolated };
+    const rec: SandboxRecord = { id, config, createdAt: Date.now(), state: 'SANDBOX_READY', isolated: this.isolated, creating: true };
     try {
+      if (this.isolated && !hostNetwork && this.node) {
+        await this.node.ensureBridge();
+        rec.ip = this.node.allocate(id);
+      }
+      // Recorded before anything is made, so a crash part-way is found and undone at the next start.
+      await this.writeSandbox(rec);
       if (this.isolated) {
         const nsFiles = hostNetwork ? ['ipc'] : ['net', 'uts', 'ipc'];
         for (const f of nsFiles) await writeFile(path.join(dir, f), '');
@@ -388,9 +422,7 @@ export class ProcessRuntime implements RuntimeService {
           `mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev shm ${q(path.join(dir, 'shm'))}`,
         ];
         if (!hostNetwork) {
-          if (this.node) {
-            await this.node.ensureBridge();
-            rec.ip = this.node.allocate(id);
+          if (this.node && rec.ip) {
             script.push(this.node.attachPodScript(path.join(dir, 'net'), id, rec.ip));
           } else {
             script.push(`nsenter --net=${q(path.join(dir, 'net'))} ip link set lo up`);
@@ -403,10 +435,11 @@ export class ProcessRuntime implements RuntimeService {
       if (hostNetwork || !this.isolated) rec.ip = nodeAddress();
       const hostname = hostNetwork || !this.isolated ? os.hostname() : config.hostname;
       const base = hostNetwork || !this.isolated ? readText('/etc/hosts') ?? '' : undefined;
-      await writeFile(path.join(dir, 'hosts'), hostsFile(rec.ip, hostname, config.hostAliases, base));
+      await writeFile(path.join(dir, 'hosts'), hostsFile(rec.ip, hostname, config.hostAliases, base, config.hostDomain));
       await writeFile(path.join(dir, 'resolv.conf'), resolvConf(config.dnsConfig));
       await writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
       await mkdir(config.logDirectory, { recursive: true }).catch(() => undefined);
+      delete rec.creating;
       await this.writeSandbox(rec);
     } catch (err) {
       await this.teardownSandbox(rec).catch(() => undefined);
@@ -461,7 +494,7 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   private sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
-    const st: PodSandboxStatus = { id: rec.id, metadata: rec.config.metadata, state: rec.state, createdAt: rec.createdAt };
+    const st: PodSandboxStatus = { id: rec.id, metadata: rec.config.metadata, state: rec.creating ? 'SANDBOX_NOTREADY' : rec.state, createdAt: rec.createdAt };
     if (rec.ip) st.ip = rec.ip;
     if (rec.config.labels) st.labels = rec.config.labels;
     if (rec.config.annotations) st.annotations = rec.config.annotations;

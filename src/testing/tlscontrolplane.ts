@@ -1,0 +1,52 @@
+// An in-process API server serving TLS with client-certificate authentication, on a memory
+// store, for tests of authentication and authorization: the admin and any other user are
+// clients holding certificates the test CA signs (as `k8ts up`'s admin.conf and a user's
+// certificate signed by the cluster CA).
+
+import { randomBytes } from 'node:crypto';
+import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
+import { adminUser } from '../apiserver/authn/user.js';
+import { RestClient } from '../client/rest.js';
+import { makeCA, makeClientCert, makeServingCert, type KeyPairPEM } from '../pki/certs.js';
+import { MemoryStore } from '../store/memory.js';
+
+export interface TLSControlPlane {
+  url: string;
+  api: ApiServer;
+  ca: KeyPairPEM;
+  /** The admin token (a static token of system:masters). */
+  token: string;
+  /** A client authenticated by the admin's certificate (CN kubernetes-admin, O system:masters). */
+  admin: RestClient;
+  /** A certificate for user name in groups, signed by the cluster CA. */
+  certFor(name: string, groups?: string[]): KeyPairPEM;
+  /** A client authenticated as name in groups by a client certificate. */
+  clientFor(name: string, groups?: string[]): RestClient;
+  stop(): Promise<void>;
+}
+
+export async function startTLSControlPlane(extra: Partial<ApiServerOptions> = {}): Promise<TLSControlPlane> {
+  const ca = makeCA('k8ts-test-ca');
+  const serving = makeServingCert(ca, 'kube-apiserver', ['localhost'], ['127.0.0.1']);
+  const token = randomBytes(16).toString('hex');
+  const store = new MemoryStore();
+  const api = new ApiServer({ store, tls: serving, clientCA: ca.cert, tokens: new Map([[token, adminUser()]]), advertiseAddress: '10.0.0.1', ...extra });
+  const url = await api.start(0, '127.0.0.1');
+  const clients: RestClient[] = [];
+  const certFor = (name: string, groups: string[] = []) => makeClientCert(ca, name, groups);
+  const clientFor = (name: string, groups: string[] = []) => {
+    const kp = certFor(name, groups);
+    const c = new RestClient({ server: url, caData: ca.cert, certData: kp.cert, keyData: kp.key, userAgent: 'k8ts-test' });
+    clients.push(c);
+    return c;
+  };
+  const admin = clientFor('kubernetes-admin', ['system:masters']);
+  return {
+    url, api, ca, token, admin, certFor, clientFor,
+    async stop() {
+      for (const c of clients) c.close();
+      await api.stop();
+      await store.close();
+    },
+  };
+}
