@@ -34,6 +34,7 @@ export interface UpOptions {
   runtime?: string;
   proxyMode?: string;
   resolvConf?: string;
+  loadBalancerPool?: string;
   nodeName?: string;
   simulatedNodes?: string;
   nodeGracePeriod?: string;
@@ -45,7 +46,7 @@ export interface UpOptions {
 const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['port', 'port', '--port'], ['store', 'store', '--store'], ['node', 'node', '--no-node'], ['podCidr', 'podCIDR', '--pod-cidr'],
   ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
-  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'],
+  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'], ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
   ['proxyMode', 'proxyMode', '--proxy-mode'],
 ];
 
@@ -234,6 +235,7 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
       proxyMode: cfg.proxyMode ?? 'auto',
+      loadBalancerPool: cfg.loadBalancerPool,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -18,6 +18,7 @@ import { TaintEvictionController } from './tainteviction.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ServiceAccountController } from './serviceaccount.js';
 import { RootCACertPublisher } from './rootcacertpublisher.js';
+import { defaultLoadBalancerPool, parseAddressPool, ServiceLBController } from './servicelb.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
@@ -34,6 +35,8 @@ export interface ControllerManagerOptions {
   nodeLifecycle?: { nodeMonitorGracePeriodMs?: number; monitorPeriodMs?: number };
   /** Quota and autoscaling settings (kube-controller-manager's --resource-quota-sync-period, --horizontal-pod-autoscaler-*). */
   policy?: Omit<PolicyControllerOptions, 'log'>;
+  /** Addresses for LoadBalancer services (parseAddressPool's format); default defaultLoadBalancerPool(). */
+  loadBalancerPool?: string;
   /** Extra controllers built on the same informers (node lifecycle, simulated nodes...). */
   extra?: (client: RestClient, factory: SharedInformerFactory) => Runnable[];
 }
@@ -62,6 +65,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     new DeploymentController(client, factory, { log: opts.log }),
     new EndpointsController(client, factory, { log: opts.log }),
     new EndpointSliceController(client, factory, { log: opts.log }),
+    new ServiceLBController(client, factory, { log: opts.log, pool: parseAddressPool(opts.loadBalancerPool ?? defaultLoadBalancerPool(undefined)) }),
     new NodeLifecycleController(client, factory, { log: opts.log, ...opts.nodeLifecycle }),
     new TaintEvictionController(client, factory, { log: opts.log }),
     new PodGCController(client, factory, { log: opts.log }),
