@@ -26,6 +26,14 @@ import { withUser } from './authn/request.js';
 import { TokenFileAuthenticator } from './authn/tokenfile.js';
 import type { UserInfo } from './authn/user.js';
 import { X509Authenticator } from './authn/x509.js';
+import { impersonate } from './authn/impersonation.js';
+import { AlwaysAllowAuthorizer, PrivilegedGroupAuthorizer, UnionAuthorizer, type Authorizer, type RuleResolver as AuthzRuleResolver } from './authz/authorizer.js';
+import { forbidden } from './authz/forbidden.js';
+import { requestAttributes } from './authz/requestinfo.js';
+import { RBACAuthorizer } from './authz/rbac/authorizer.js';
+import type { EscalationChecker } from './authz/rbac/escalation.js';
+import { reconcileBootstrapPolicy } from './authz/rbac/reconcile.js';
+import type { ClusterRole, PolicyLister, Role, RoleBinding } from './authz/rbac/types.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -35,6 +43,11 @@ export interface ApiServerOptions {
   clientCA?: string;
   /** More authenticators, tried after client certificates and static tokens (service-account tokens). */
   authenticators?: Authenticator[];
+  /**
+   * --authorization-mode: RBAC (the default; system:masters is always allowed, as kube-apiserver's
+   * privileged-group authorizer) or AlwaysAllow.
+   */
+  authorization?: 'RBAC' | 'AlwaysAllow';
   serviceCIDR?: string;
   nodePortRange?: string;
   /** The address pods and nodes reach the API server at (the kubernetes service's endpoint). */
@@ -72,6 +85,11 @@ export class ApiServer implements ApiServerContext {
   private sockets = new Set<import('node:net').Socket>();
   private compactTimer?: NodeJS.Timeout;
   private readonly authenticator: Authenticator;
+  /** The authorizer chain (set at start, once the RBAC objects' caches run). */
+  authorizer: Authorizer = new AlwaysAllowAuthorizer();
+  /** What SelfSubjectRulesReview asks (RBAC's rules for a user), when RBAC authorizes. */
+  ruleResolver?: AuthzRuleResolver;
+  escalation?: EscalationChecker;
   private eventTimer?: NodeJS.Timeout;
   port = 0;
   ready = false;
@@ -135,6 +153,13 @@ export class ApiServer implements ApiServerContext {
       this.server!.listen(port, host, () => resolve());
     });
     this.port = (this.server.address() as AddressInfo).port;
+    if ((this.opts.authorization ?? 'RBAC') === 'RBAC') {
+      const rbac = new RBACAuthorizer(this.policyLister());
+      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), rbac]);
+      this.ruleResolver = rbac;
+      this.escalation = { authorizer: this.authorizer, resolver: rbac.resolver };
+      await reconcileBootstrapPolicy((g, r) => this.registry(g, r));
+    }
     await bootstrapCluster(this);
     if (this.opts.compactKeepRevisions) {
       const keep = this.opts.compactKeepRevisions;
@@ -151,6 +176,32 @@ export class ApiServer implements ApiServerContext {
     this.eventTimer.unref();
     this.ready = true;
     return `${this.opts.tls ? 'https' : 'http'}://${host}:${this.port}`;
+  }
+
+  /** WithAuthorization: the request's attributes must be allowed, or it is answered 403. */
+  private authorize(req: IncomingMessage, user: UserInfo, path: string, query: URLSearchParams): void {
+    const attrs = requestAttributes(user, req.method ?? 'GET', path, query);
+    const r = this.authorizer.authorize(attrs);
+    if (r.decision !== 'Allow') throw forbidden(attrs, r.reason);
+    // A websocket upgrade of exec, attach or portforward is a GET, but it starts a process or
+    // a tunnel: it needs "create" too (AuthorizePodWebsocketUpgradeCreatePermission).
+    if (attrs.isResourceRequest && attrs.verb === 'get' && attrs.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(attrs.subresource ?? '') && /websocket/i.test(String(req.headers.upgrade ?? ''))) {
+      const create = { ...attrs, verb: 'create' };
+      const c = this.authorizer.authorize(create);
+      if (c.decision !== 'Allow') throw forbidden(create, c.reason);
+    }
+  }
+
+  /** RBAC's listers: roles and bindings straight from the watch caches (shared, never mutated). */
+  private policyLister(): PolicyLister {
+    const G = 'rbac.authorization.k8s.io';
+    const reg = (r: string) => this.registry(G, r)!;
+    return {
+      getRole: (ns, name) => reg('roles').cache.get(`${reg('roles').prefix(ns)}${name}`) as Role | undefined,
+      getClusterRole: (name) => reg('clusterroles').cache.get(`${reg('clusterroles').prefix()}${name}`) as ClusterRole | undefined,
+      listRoleBindings: (ns) => reg('rolebindings').cache.list(reg('rolebindings').prefix(ns)).items as RoleBinding[],
+      listClusterRoleBindings: () => reg('clusterrolebindings').cache.list().items as RoleBinding[],
+    };
   }
 
   async stop(): Promise<void> {
@@ -187,9 +238,11 @@ export class ApiServer implements ApiServerContext {
         return writeText(res, 200, 'ok');
       }
       if (prettyParam(url.searchParams, req.headers['user-agent'])) markPretty(res);
-      const user = await this.authenticator.authenticate(req);
-      if (!user) throw errors.unauthorized();
+      const requester = await this.authenticator.authenticate(req);
+      if (!requester) throw errors.unauthorized();
+      const user = impersonate(req, requester, this.authorizer);
       withUser(req, user);
+      this.authorize(req, user, path, url.searchParams);
       if (handleDiscovery(req, res)) return;
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');

@@ -3,6 +3,7 @@
 
 import type { KObject } from '../../api/object.js';
 import type { ServiceAllocators } from '../allocators.js';
+import type { EscalationChecker } from '../authz/rbac/escalation.js';
 
 export interface ApiServerContext {
   allocators: ServiceAllocators;
@@ -12,4 +13,6 @@ export interface ApiServerContext {
   listObjects(group: string, resource: string, namespace?: string): KObject[];
   /** The address other components reach the API server at (for the kubernetes service's endpoints). */
   advertiseAddress: string;
+  /** RBAC's escalation check for writes of roles and bindings (absent when RBAC is not the authorizer). */
+  escalation?: EscalationChecker;
 }

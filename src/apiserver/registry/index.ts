@@ -30,12 +30,17 @@ import * as csistoragecapacities from './storage/csistoragecapacities.js';
 import * as volumeattachments from './storage/volumeattachments.js';
 import * as jobs from './batch/jobs.js';
 import * as cronjobs from './batch/cronjobs.js';
+import * as clusterroles from './rbac/clusterroles.js';
+import * as clusterrolebindings from './rbac/clusterrolebindings.js';
+import * as roles from './rbac/roles.js';
+import * as rolebindings from './rbac/rolebindings.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts,
   deployments, replicasets, leases, endpointslices,
   persistentvolumes, persistentvolumeclaims, poddisruptionbudgets, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments,
   jobs, cronjobs,
+  clusterrolebindings, clusterroles, rolebindings, roles,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);
