@@ -86,7 +86,7 @@ test('pod: the stored spec of `kubectl run nginx --image=nginx` (before admissio
   defaults.defaultPod(pod);
   assert.deepEqual(pod.spec, {
     containers: [{ image: 'nginx', imagePullPolicy: 'Always', name: 'nginx', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }],
-    dnsPolicy: 'ClusterFirst', enableServiceLinks: true, preemptionPolicy: 'PreemptLowerPriority', priority: 0, restartPolicy: 'Always',
+    dnsPolicy: 'ClusterFirst', enableServiceLinks: true, restartPolicy: 'Always',
     schedulerName: 'default-scheduler', securityContext: {}, terminationGracePeriodSeconds: 30,
   });
   assert.equal((pod as any).status, undefined, 'status.phase is the strategy\'s, not a default');

@@ -122,7 +122,7 @@ export function defaultPodSpec(spec: Obj): void {
   each(spec.volumes, defaultVolume);
 }
 
-function defaultPodTemplate(template: unknown): void {
+export function defaultPodTemplate(template: unknown): void {
   const t = obj(template);
   if (!t) return;
   const spec = obj(t.spec);
@@ -150,9 +150,7 @@ export function defaultPod(pod: KObject): void {
     each(spec.containers, hostPorts);
     each(spec.initContainers, hostPorts);
   }
-  // The Priority admission plugin: without a priority class, priority 0 and the default policy.
-  if (unset(spec.priority) && !spec.priorityClassName) spec.priority = 0;
-  if (unset(spec.preemptionPolicy)) spec.preemptionPolicy = 'PreemptLowerPriority';
+  // spec.priority and spec.preemptionPolicy come from the Priority admission plugin (src/apiserver/admission/priority.ts).
 }
 
 /**

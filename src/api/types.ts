@@ -25,6 +25,11 @@ export type Event = Stored<core.Event>;
 /** Stored workloads always have a spec: validation requires its selector and template. */
 export type Deployment = Stored<apps.Deployment> & { spec: apps.DeploymentSpec };
 export type ReplicaSet = Stored<apps.ReplicaSet> & { spec: apps.ReplicaSetSpec };
+export type DaemonSet = Stored<apps.DaemonSet> & { spec: apps.DaemonSetSpec };
+export type StatefulSet = Stored<apps.StatefulSet> & { spec: apps.StatefulSetSpec };
+export type ControllerRevision = Stored<apps.ControllerRevision>;
+export type ReplicationController = Stored<core.ReplicationController> & { spec: core.ReplicationControllerSpec };
+export type PersistentVolumeClaim = Stored<core.PersistentVolumeClaim>;
 export type Lease = Stored<coordination.Lease>;
 export type EndpointSlice = Stored<discovery.EndpointSlice>;
 export type Job = Stored<batch.Job> & { spec: batch.JobSpec };
@@ -37,7 +42,10 @@ export type {
   PodCondition, PodSecurityContext, PodSpec, PodStatus, PodTemplateSpec, PreferredSchedulingTerm, Probe, ResourceFieldSelector, ServicePort,
   SecurityContext, ServiceSpec, Taint, TCPSocketAction, Toleration, TopologySpreadConstraint, Volume, VolumeMount,
 } from 'kubernetes-types/core/v1.js';
-export type { DeploymentCondition, DeploymentSpec, DeploymentStatus, ReplicaSetCondition, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
+export type {
+  DaemonSetCondition, DaemonSetSpec, DaemonSetStatus, DeploymentCondition, DeploymentSpec, DeploymentStatus, ReplicaSetCondition, ReplicaSetSpec,
+  ReplicaSetStatus, StatefulSetCondition, StatefulSetSpec, StatefulSetStatus,
+} from 'kubernetes-types/apps/v1.js';
 export type { Endpoint, EndpointPort } from 'kubernetes-types/discovery/v1.js';
 export type { LabelSelector, LabelSelectorRequirement, OwnerReference } from 'kubernetes-types/meta/v1.js';
 
@@ -51,7 +59,9 @@ const gvr = (group: string, version: string, resource: string): GroupVersionReso
 export const [NAMESPACES, PODS, NODES, SERVICES, ENDPOINTS, EVENTS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS] = [
   'namespaces', 'pods', 'nodes', 'services', 'endpoints', 'events', 'configmaps', 'secrets', 'serviceaccounts',
 ].map((r) => gvr('', 'v1', r));
-export const [DEPLOYMENTS, REPLICASETS] = ['deployments', 'replicasets'].map((r) => gvr('apps', 'v1', r));
+export const [DEPLOYMENTS, REPLICASETS, DAEMONSETS, STATEFULSETS, CONTROLLERREVISIONS] = ['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'controllerrevisions'].map((r) => gvr('apps', 'v1', r));
+export const REPLICATIONCONTROLLERS = gvr('', 'v1', 'replicationcontrollers');
+export const PERSISTENTVOLUMECLAIMS = gvr('', 'v1', 'persistentvolumeclaims');
 export const LEASES = gvr('coordination.k8s.io', 'v1', 'leases');
 export const ENDPOINTSLICES = gvr('discovery.k8s.io', 'v1', 'endpointslices');
 export const [JOBS, CRONJOBS] = ['jobs', 'cronjobs'].map((r) => gvr('batch', 'v1', r));
@@ -60,6 +70,8 @@ export const [JOBS, CRONJOBS] = ['jobs', 'cronjobs'].map((r) => gvr('batch', 'v1
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 export const LABEL_ZONE = 'topology.kubernetes.io/zone';
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+/** appsv1.DeprecatedTemplateGeneration: how apps/v1 carries a DaemonSet's internal spec.templateGeneration. */
+export const DAEMONSET_TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 const taint = (name: string): string => `node.kubernetes.io/${name}`;
 export const [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, TAINT_NODE_OUT_OF_SERVICE] = ['not-ready', 'unreachable', 'unschedulable', 'out-of-service'].map(taint);

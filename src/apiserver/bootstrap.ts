@@ -1,11 +1,14 @@
 // Objects every cluster has from the start, as kube-apiserver's bootstrap controllers make
-// them: the system namespaces and the `kubernetes` service with its endpoints.
+// them: the system namespaces (the `kubernetes` service is kubernetesservice.ts's); and the
+// `kube-dns` service of kube-system, as kubeadm's CoreDNS addon installs it (here without a
+// selector: each node agent's DNS server publishes its own EndpointSlice, see proxy/dns/nodedns.ts).
 
 import { StatusError } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { intToIp } from '../api/net.js';
 import type { ApiServer } from './server.js';
 import type { RequestContext } from './registry/strategy.js';
+import { SYSTEM_PRIORITY_CLASSES } from '../api/validation/policy-quota.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -25,37 +28,35 @@ async function ensure(api: ApiServer, group: string, resource: string, namespace
   }
 }
 
+/** The kube-dns service's address is the 10th of the service range (10.96.0.10 by default), as kubeadm picks it. */
+export const KUBE_DNS_IP_OFFSET = 10;
+
+/**
+ * kube-system/kube-dns: ports dns/53 UDP and dns-tcp/53 TCP (kubeadm's, less metrics), no
+ * selector (the node agents' DNS servers are its endpoints) and internalTrafficPolicy Local:
+ * a pod's query goes to the DNS server of its own node.
+ */
+export function kubeDNSService(clusterIP: string): KObject {
+  return {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' } },
+    spec: {
+      type: 'ClusterIP', clusterIP, sessionAffinity: 'None', internalTrafficPolicy: 'Local',
+      ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }],
+    },
+  };
+}
+
 export async function bootstrapCluster(api: ApiServer): Promise<void> {
   for (const ns of SYSTEM_NAMESPACES) {
     await ensure(api, '', 'namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   }
-  // The first address of the service range belongs to the kubernetes service.
-  const firstIP = intToIp(api.allocators.clusterIPs.base + 1);
-  await ensure(api, '', 'services', 'default', {
-    apiVersion: 'v1', kind: 'Service',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { type: 'ClusterIP', clusterIP: firstIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }], sessionAffinity: 'None' },
-  });
-  // Without a non-loopback address there is nothing valid to publish (Endpoints refuse loopback).
-  if (!api.advertiseAddress) return;
-  const endpoints: KObject = {
-    apiVersion: 'v1', kind: 'Endpoints',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets: [{ addresses: [{ ip: api.advertiseAddress }], ports: [{ name: 'https', port: api.port, protocol: 'TCP' }] }],
-  };
-  const epReg = api.registry('', 'endpoints')!;
-  await epReg.update('default', 'kubernetes', endpoints, ctx());
-  const slice: KObject = {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
-    addressType: 'IPv4',
-    endpoints: [{ addresses: [api.advertiseAddress], conditions: { ready: true } }],
-    ports: [{ name: 'https', port: api.port, protocol: 'TCP' }],
-  };
-  const sliceReg = api.registry('discovery.k8s.io', 'endpointslices')!;
-  if (await api.getObject('discovery.k8s.io', 'endpointslices', 'default', 'kubernetes')) {
-    await sliceReg.update('default', 'kubernetes', slice, ctx());
-  } else {
-    await sliceReg.create('default', slice, ctx());
+  // The scheduling post-start hook's system priority classes.
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    await ensure(api, 'scheduling.k8s.io', 'priorityclasses', undefined, {
+      apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: 'PreemptLowerPriority',
+    });
   }
+  await ensure(api, '', 'services', 'kube-system', kubeDNSService(intToIp(api.allocators.clusterIPs.base + KUBE_DNS_IP_OFFSET)));
+  // The `kubernetes` service and its endpoints: KubernetesServiceController (kubernetesservice.ts).
 }

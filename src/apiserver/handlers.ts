@@ -14,16 +14,21 @@ import type { RequestInfo } from './request.js';
 import type { UserInfo } from './authn/user.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
-import type { ResourceDefinition, ViewREST } from './registry/rest.js';
+import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
 import type { RequestContext } from './registry/strategy.js';
 import { buildTable, type Printer } from './tables.js';
+import { checkJSONDepth } from '../api/jsonlimits.js';
 import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 
-export interface HandlerEnv {
-  registry(group: string, resource: string): GenericRegistry | undefined;
+export interface HandlerEnv extends RegistryLookup {
   /** Streams (log, exec, attach, portforward, proxy) go to the pod's node. */
   connect?(ri: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** A watch whose unread output passes this many bytes is closed (default 16 MiB). */
+  watchBufferBytes?: number;
 }
+
+/** The default cap on a watch's unread output (see serveWatch). */
+export const DEFAULT_WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
 
 const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 
@@ -138,6 +143,7 @@ interface ResourceCall {
   ctx: RequestContext;
   out: OutputFormat;
   fv: FieldValidation;
+  env: HandlerEnv;
 }
 
 export async function handleResource(env: HandlerEnv, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: UserInfo): Promise<void> {
@@ -173,7 +179,7 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
   if (!serve) throw errors.methodNotAllowed();
   const out = negotiateOutput(req.headers.accept, q);
   const fv = parseFieldValidation(q.get('fieldValidation'));
-  return serve({ def, ri, reg, namespace, name, subresource: sub, req, res, q, ctx, out, fv });
+  return serve({ def, ri, reg, namespace, name, subresource: sub, req, res, q, ctx, out, fv, env });
 }
 
 const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<void>>> = {
@@ -182,7 +188,7 @@ const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<vo
   watch: (c) => {
     // A legacy /watch/.../{name} watches that one object, as a metadata.name field selector.
     if (c.name !== undefined && !c.q.get('fieldSelector')) c.q.set('fieldSelector', `metadata.name=${c.name}`);
-    return serveWatch(c.reg, c.ri, c.namespace, c.q, c.out, c.req, c.res);
+    return serveWatch(c.reg, c.ri, c.namespace, c.q, c.out, c.req, c.res, c.env.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES);
   },
   create: serveCreate,
   update: serveUpdate,
@@ -255,6 +261,8 @@ async function readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ ct
   const ct = mediaType(req.headers['content-type']);
   if (!PATCH_TYPES.has(ct)) throw new StatusError(415, 'UnsupportedMediaType', `the server does not support the media type "${ct}" for PATCH; supported: ${[...PATCH_TYPES].join(', ')}`);
   const body = (await readBody(req)).toString('utf8');
+  // Go's decoder stops at depth 10,000; ours would overflow the stack somewhere after it.
+  if (ct !== 'application/apply-patch+yaml') checkJSONDepth(body);
   if (ct === 'application/apply-patch+yaml') {
     if (!q.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
   } else if (q.get('force') !== null) {
@@ -292,7 +300,7 @@ async function serveView(view: ViewREST, reg: GenericRegistry, verb: RequestInfo
 
 const BOOKMARK_INTERVAL_MS = 10_000;
 
-async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: string | undefined, q: URLSearchParams, out: OutputFormat, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: string | undefined, q: URLSearchParams, out: OutputFormat, _req: IncomingMessage, res: ServerResponse, maxBuffered: number): Promise<void> {
   const { timeoutSeconds, allowWatchBookmarks: bookmarks, sendInitialEvents } = listQuery(q);
   let started = false;
   let first = true;
@@ -321,6 +329,17 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
     if (closed || queue.length === 0) return;
     res.write(queue.join(''));
     queue.length = 0;
+    // A client that does not read makes Node buffer every write. kube-apiserver's cacheWatcher
+    // has a bounded channel and closes a watcher that stays full ("Forcing ... watcher close
+    // due to unresponsiveness"); here the bound is on bytes. The client re-watches from the
+    // last resourceVersion it read, as after any closed watch; what is buffered is dropped.
+    if (res.writableLength > maxBuffered) {
+      console.error(`k8ts apiserver: closing a watch of ${ri.resource}: ${res.writableLength} bytes unread (limit ${maxBuffered})`);
+      closed = true;
+      watcher?.cancel();
+      for (const t of timers) clearTimeout(t);
+      res.destroy();
+    }
   });
   const write = (line: string) => {
     if (closed) return;

@@ -85,3 +85,153 @@ test('watch timeoutSeconds: negative ends the watch at once; past 24.8 days does
   assert.match(long.text, /"ADDED"/);
   await stillServing('timeouts');
 });
+
+// ---- item 4: patches and bodies that grow without bound ----
+
+const json = { 'Content-Type': 'application/json' };
+const CMS = '/api/v1/namespaces/default/configmaps';
+
+test('JSON patch of repeated copies (CVE-2019-1002100): bounded by the accumulated copy size, 422, the object untouched', async () => {
+  await call({ method: 'POST', path: CMS, headers: json, body: JSON.stringify({ metadata: { name: 'copyme' }, data: { a: 'x'.repeat(2048) } }) });
+  // Each copy puts the whole of /data/b into itself, doubling it: from 2 KB, 11 copies accumulate
+  // 4 MiB of copying (over the 3 MiB limit); 40 would be 2 PB.
+  const grow = (n: number) => [{ op: 'add', path: '/data/b', value: { v: 'x'.repeat(2048) } },
+    ...Array.from({ length: n }, (_, i) => ({ op: 'copy', from: '/data/b', path: `/data/b/c${i}` }))];
+  for (const n of [11, 40]) {
+    const a = await call({ method: 'PATCH', path: `${CMS}/copyme`, headers: { 'Content-Type': 'application/json-patch+json' }, body: JSON.stringify(grow(n)), timeoutMs: 20_000 });
+    const s = statusOf(a);
+    assert.equal(a.status, 422, `${n} copies: ${a.text.slice(0, 300)}`);
+    assert.equal(s.reason, 'Invalid');
+    assert.match(a.text, /accumulated size increase of copy/);
+  }
+  const cm = JSON.parse((await call({ path: `${CMS}/copyme` })).text);
+  assert.deepEqual(Object.keys(cm.data), ['a']);
+  await stillServing('copy patches');
+});
+
+test('an object over 1.5 MiB (etcd\'s request limit) is refused with 413, by create and by patch', async () => {
+  const pod = (name: string, argBytes: number) => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox', args: ['x'.repeat(argBytes)] }] } });
+  const big = await call({ method: 'POST', path: '/api/v1/namespaces/default/pods', headers: json, body: JSON.stringify(pod('big', 1_700_000)) });
+  assert.equal(big.status, 413, big.text.slice(0, 300));
+  assert.match(statusOf(big).message ?? '', /request is too large/);
+  assert.equal((await call({ path: '/api/v1/namespaces/default/pods/big' })).status, 404);
+  // A Deployment grown by patches: the strategic one to 1 MiB passes, the merge one past 1.5 MiB does not.
+  const DEPS = '/apis/apps/v1/namespaces/default/deployments';
+  const tmpl = (args: string[]) => ({ metadata: { labels: { app: 'g' } }, spec: { containers: [{ name: 'c', image: 'busybox', args }] } });
+  const small = await call({ method: 'POST', path: DEPS, headers: json, body: JSON.stringify({ metadata: { name: 'grows' }, spec: { selector: { matchLabels: { app: 'g' } }, template: tmpl(['a']) } }) });
+  assert.equal(small.status, 201, small.text.slice(0, 300));
+  const p1 = await call({ method: 'PATCH', path: `${DEPS}/grows`, headers: { 'Content-Type': 'application/strategic-merge-patch+json' }, body: JSON.stringify({ spec: { template: tmpl(['z'.repeat(1_000_000)]) } }) });
+  assert.equal(p1.status, 200, p1.text.slice(0, 300));
+  const p2 = await call({ method: 'PATCH', path: `${DEPS}/grows`, headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { template: tmpl(['z'.repeat(1_000_000), 'w'.repeat(800_000)]) } }) });
+  assert.equal(p2.status, 413, p2.text.slice(0, 300));
+  const d = JSON.parse((await call({ path: `${DEPS}/grows` })).text);
+  assert.equal(d.spec.template.spec.containers[0].args.length, 1);
+  await stillServing('large objects');
+});
+
+test('deeply nested bodies and patches are 400 (Go\'s decoder stops at depth 10,000), not a stack overflow', async () => {
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const bodies: Array<[string, string, Record<string, string>]> = [
+    ['POST', CMS, { 'Content-Type': 'application/json' }],
+    ['PATCH', `${CMS}/copyme`, { 'Content-Type': 'application/merge-patch+json' }],
+    ['PATCH', `${CMS}/copyme`, { 'Content-Type': 'application/strategic-merge-patch+json' }],
+    ['PATCH', `${CMS}/copyme`, { 'Content-Type': 'application/json-patch+json' }],
+  ];
+  for (const [method, path, headers] of bodies) {
+    const body = headers['Content-Type'] === 'application/json-patch+json'
+      ? `[{"op":"add","path":"/data/d","value":${deep(200_000)}}]`
+      : `{"metadata":{"name":"deep"},"data":{"d":${deep(200_000)}}}`;
+    const a = await call({ method, path, headers, body });
+    assert.equal(a.status, 400, `${method} ${headers['Content-Type']}: ${a.text.slice(0, 300)}`);
+    assert.match(statusOf(a).message ?? '', /max depth/);
+  }
+  const yaml = `metadata:\n  name: deep\ndata:\n  d: ${deep(200_000)}\n`;
+  for (const [method, path, ct] of [['POST', CMS, 'application/yaml'], ['PATCH', `${CMS}/copyme?fieldManager=x`, 'application/apply-patch+yaml']]) {
+    const a = await call({ method, path, headers: { 'Content-Type': ct }, body: yaml });
+    assert.equal(a.status, 400, `${method} ${ct}: ${a.text.slice(0, 300)}`);
+  }
+  await stillServing('deep bodies');
+});
+
+// ---- item 7: slow watchers and request floods ----
+
+test('a watcher that stops reading is closed once its buffer passes the cap (as the cacheWatcher closes an unresponsive watcher)', async () => {
+  const small = await startTestControlPlane({ watchBufferBytes: 1024 * 1024 });
+  try {
+    const cache = small.api.registry('', 'configmaps')!.cache;
+    let clientSawClose = false;
+    let response: http.IncomingMessage | undefined;
+    const req = http.get(`${small.url}/api/v1/namespaces/default/configmaps?watch=1`, { agent: false, headers: { Authorization: `Bearer ${small.token}` } }, (res) => {
+      response = res;
+      res.pause(); // never read: the server's writes pile up
+      res.on('error', () => undefined);
+    });
+    req.on('error', () => undefined);
+    req.on('close', () => { clientSawClose = true; });
+    const deadline = Date.now() + 5000;
+    while (cache.watcherCount === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(cache.watcherCount, 1);
+    // 40 MiB of events: more than loopback's socket buffers could ever absorb.
+    const value = 'v'.repeat(400 * 1024);
+    for (let i = 0; i < 100 && cache.watcherCount > 0; i++) {
+      const a = await apiRequest(small.url, small.token, { method: 'POST', path: '/api/v1/namespaces/default/configmaps', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ metadata: { name: `fill-${i}` }, data: { v: value } }) });
+      assert.equal(a.status, 201);
+    }
+    const until = Date.now() + 5000;
+    while (cache.watcherCount > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(cache.watcherCount, 0, 'the slow watcher was closed');
+    // Reading again, the client finds the end of its stream after what the sockets held.
+    response?.resume();
+    const ends = Date.now() + 10_000;
+    while (!clientSawClose && Date.now() < ends) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(clientSawClose, 'the slow client saw its watch end');
+    req.destroy();
+  } finally {
+    await small.stop();
+  }
+});
+
+test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflight / --max-requests-inflight; watches are not counted', async () => {
+  const small = await startTestControlPlane({ maxRequestsInflight: 1, maxMutatingRequestsInflight: 1 });
+  const held: http.ClientRequest[] = [];
+  try {
+    const hold = (method: string, path: string) => {
+      // A request whose body never finishes stays in flight.
+      const req = http.request(`${small.url}${path}`, { method, agent: false, headers: { Authorization: `Bearer ${small.token}`, 'Content-Type': 'application/json', 'Content-Length': 1000 } });
+      req.on('error', () => undefined);
+      req.write('{"metadata":');
+      held.push(req);
+    };
+    const q = (r: RawRequest) => apiRequest(small.url, small.token, r);
+    const cm = (name: string) => ({ method: 'POST', path: '/api/v1/namespaces/default/configmaps', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ metadata: { name } }) });
+    hold('POST', '/api/v1/namespaces/default/configmaps');
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await q(cm('second'));
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.headers['retry-after'], '1');
+    const s = statusOf(refused);
+    assert.equal(s.reason, 'TooManyRequests');
+    assert.equal(s.details?.retryAfterSeconds, 1);
+    // Reads have their own limit: one read is fine while the write is held...
+    assert.equal((await q({ path: '/api/v1/namespaces/default/configmaps' })).status, 200);
+    // ...and a list waiting (up to 3 s) for a revision the store has not reached fills it.
+    const slow = q({ path: '/api/v1/namespaces/default/configmaps?resourceVersion=999999&resourceVersionMatch=NotOlderThan', timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    const refusedRead = await q({ path: '/api/v1/namespaces/default/configmaps' });
+    assert.equal(refusedRead.status, 429, refusedRead.text);
+    // Watches (long-running) are not counted: one opens while both limits are full.
+    const w = await q({ path: '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1' });
+    assert.equal(w.status, 200);
+    await slow;
+    // Our client retries a 429 after Retry-After, as client-go does: it succeeds once the slot frees.
+    const retried = small.client.request('POST', '/api/v1/namespaces/default/configmaps', {}, { metadata: { name: 'retried' } });
+    await new Promise((r) => setTimeout(r, 300));
+    for (const r of held.splice(0)) r.destroy();
+    assert.equal(((await retried) as { metadata: { name: string } }).metadata.name, 'retried');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await q(cm('third'))).status, 201, 'the slots are released when requests end');
+  } finally {
+    for (const r of held) r.destroy();
+    await small.stop();
+  }
+});

@@ -6,6 +6,8 @@ import YAML from 'yaml';
 import { errors } from '../api/errors.js';
 import { decodeK8sProtobuf } from '../api/protobuf.js';
 import { isObject } from '../api/object.js';
+import { MAX_NESTING_DEPTH, checkJSONDepth, valueExceeds } from '../api/jsonlimits.js';
+import { MAX_BODY_BYTES } from './http.js';
 
 export interface DecodedBody {
   value: unknown;
@@ -38,6 +40,7 @@ export function decodeBody(contentType: string | undefined, body: Buffer): Decod
 
 export function decodeJSON(text: string): DecodedBody {
   let value: unknown;
+  checkJSONDepth(text, "couldn't get version/kind; json parse error: ");
   try {
     value = JSON.parse(text);
   } catch (e) {
@@ -57,8 +60,26 @@ export function decodeYAML(text: string): DecodedBody {
   if (!Array.isArray(docs) || docs.length === 0) throw errors.badRequest('the body of the request was empty');
   const doc = docs[0];
   if (doc.errors.length) throw errors.badRequest(`error converting YAML to JSON: yaml: ${doc.errors[0].message.split('\n')[0]}`);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // The yaml library's alias bound, or a stack overflow on absurd nesting: the client's error.
+    throw errors.badRequest(`error converting YAML to JSON: yaml: ${e instanceof RangeError ? `exceeded max depth of ${MAX_NESTING_DEPTH}` : (e as Error).message}`);
+  }
+  checkYAMLValue(value);
   collectYamlDuplicates(doc.contents, '', duplicates);
-  return { value: doc.toJS({ maxAliasCount: 100 }), duplicates };
+  return { value, duplicates };
+}
+
+/**
+ * goyaml's limits: nesting past 10,000, and aliases expanding a document past what any body
+ * could hold (the "billion laughs": a few anchors written out a million times over).
+ */
+export function checkYAMLValue(value: unknown): void {
+  const over = valueExceeds(value, MAX_NESTING_DEPTH, 2 * MAX_BODY_BYTES);
+  if (over === 'depth') throw errors.badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+  if (over === 'size') throw errors.badRequest('error converting YAML to JSON: yaml: document contains excessive aliasing');
 }
 
 function collectYamlDuplicates(node: unknown, path: string, out: string[]): void {

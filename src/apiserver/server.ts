@@ -11,6 +11,7 @@ import { storeKey, storePrefix } from '../api/resources.js';
 import type { Store } from '../store/types.js';
 import { newServiceAllocators, type ServiceAllocators } from './allocators.js';
 import { bootstrapCluster } from './bootstrap.js';
+import { KubernetesServiceController } from './kubernetesservice.js';
 import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
 import { handleDiscovery } from './discovery-handler.js';
 import { handleResource, type HandlerEnv } from './handlers.js';
@@ -21,6 +22,8 @@ import type { ApiServerContext } from './registry/context.js';
 import { DEFINITIONS, findDefinition } from './registry/index.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
+import { MaxInFlightLimit } from './maxinflight.js';
+import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
 import { TokenFileAuthenticator } from './authn/tokenfile.js';
@@ -34,6 +37,9 @@ import { RBACAuthorizer } from './authz/rbac/authorizer.js';
 import type { EscalationChecker } from './authz/rbac/escalation.js';
 import { reconcileBootstrapPolicy } from './authz/rbac/reconcile.js';
 import type { ClusterRole, PolicyLister, Role, RoleBinding } from './authz/rbac/types.js';
+import { newServiceAccountKeyPair } from '../pki/serviceaccount.js';
+import { ServiceAccountTokenAuthenticator } from './serviceaccount/authenticator.js';
+import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/token.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -52,6 +58,8 @@ export interface ApiServerOptions {
   nodePortRange?: string;
   /** The address pods and nodes reach the API server at (the kubernetes service's endpoint). */
   advertiseAddress?: string;
+  /** Listen on the advertise address too (same port), so that pods reach the API server there. */
+  serveOnAdvertiseAddress?: boolean;
   /** Handler for log/exec/attach/portforward/proxy, set by the node-agent layer. */
   connect?: HandlerEnv['connect'];
   /** Compact store history older than this many revisions, every compactIntervalMs. */
@@ -63,6 +71,16 @@ export interface ApiServerOptions {
   eventTTLMs?: number;
   /** Serve HTTPS with this certificate (kubectl sends bearer tokens only over TLS). */
   tls?: { cert: string; key: string };
+  /** --max-requests-inflight: non-mutating requests served at once (default 400; 0: no limit). */
+  maxRequestsInflight?: number;
+  /** --max-mutating-requests-inflight: mutating requests served at once (default 200; 0: no limit). */
+  maxMutatingRequestsInflight?: number;
+  /** A watch whose unread output passes this many bytes is closed (default 16 MiB). */
+  watchBufferBytes?: number;
+  /** Service-account tokens: the signing key (default: one made in memory, for tests) and kube-apiserver's flags. */
+  serviceAccounts?: Partial<Pick<ServiceAccountTokensOptions, 'keys' | 'issuer' | 'audiences' | 'extendExpiration' | 'maxExpirationSeconds'>>;
+  /** Where the API server logs what clients are not told (refused tokens). */
+  log?: (msg: string) => void;
 }
 
 /**
@@ -79,9 +97,12 @@ export function hostAddress(): string {
 export class ApiServer implements ApiServerContext {
   readonly allocators: ServiceAllocators;
   readonly advertiseAddress: string;
+  readonly admission: AdmissionChain = defaultAdmissionChain();
   private registries = new Map<string, GenericRegistry>();
   private caches: WatchCache[] = [];
   private server?: http.Server | https.Server;
+  private extraServers: (http.Server | https.Server)[] = [];
+  private kubernetesService?: KubernetesServiceController;
   private sockets = new Set<import('node:net').Socket>();
   private compactTimer?: NodeJS.Timeout;
   private readonly authenticator: Authenticator;
@@ -90,19 +111,53 @@ export class ApiServer implements ApiServerContext {
   /** What SelfSubjectRulesReview asks (RBAC's rules for a user), when RBAC authorizes. */
   ruleResolver?: AuthzRuleResolver;
   escalation?: EscalationChecker;
+  private saTokens?: ServiceAccountTokens;
   private eventTimer?: NodeJS.Timeout;
+  private readonly inflight: MaxInFlightLimit;
   port = 0;
   ready = false;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.allocators = newServiceAllocators(opts.serviceCIDR, opts.nodePortRange);
+    this.inflight = new MaxInFlightLimit(opts.maxRequestsInflight ?? 400, opts.maxMutatingRequestsInflight ?? 200);
     this.advertiseAddress = opts.advertiseAddress ?? hostAddress();
     // kube-apiserver's order: client certificates, then the token file, then service-account tokens.
     this.authenticator = new UnionAuthenticator([
       ...(opts.clientCA ? [new X509Authenticator()] : []),
       new TokenFileAuthenticator(opts.tokens),
+      new ServiceAccountTokenAuthenticator(() => this.serviceAccountTokens, opts.log),
       ...(opts.authenticators ?? []),
     ]);
+  }
+
+  /** What resource handlers reach (the token issuer only when a TokenRequest asks for it). */
+  private readonly handlerEnv: HandlerEnv = (() => {
+    const self = this;
+    return {
+      registry: (g: string, r: string) => self.registry(g, r),
+      get connect() { return self.opts.connect; },
+      get serviceAccountTokens() { return self.serviceAccountTokens; },
+      get watchBufferBytes() { return self.opts.watchBufferBytes; },
+    };
+  })();
+
+  /** The service-account token issuer and verifier (made on first use: a key costs a few ms to make). */
+  get serviceAccountTokens(): ServiceAccountTokens {
+    if (!this.saTokens) {
+      const sa = this.opts.serviceAccounts ?? {};
+      this.saTokens = new ServiceAccountTokens({
+        ...sa,
+        keys: sa.keys ?? newServiceAccountKeyPair(),
+        // Read from the store, not the watch cache: a pod deleted a moment ago must not vouch for its token.
+        getter: {
+          serviceAccount: (ns, n) => this.getObject('', 'serviceaccounts', ns, n),
+          pod: (ns, n) => this.getObject('', 'pods', ns, n),
+          secret: (ns, n) => this.getObject('', 'secrets', ns, n),
+          node: (n) => this.getObject('', 'nodes', undefined, n),
+        },
+      });
+    }
+    return this.saTokens;
   }
 
   get store(): Store { return this.opts.store; }
@@ -141,18 +196,8 @@ export class ApiServer implements ApiServerContext {
       const claim = reg.strategy.claimStored;
       if (claim) for (const o of reg.cache.list().items) claim(o, this);
     }
-    const handler = (req: IncomingMessage, res: ServerResponse) => { this.serveRequest(req, res); };
-    // Client certificates are asked for, not required: a request may still carry a bearer token.
-    const clientAuth = this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: false } : {};
-    this.server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, ...clientAuth }, handler) : http.createServer(handler);
-    this.server.keepAliveTimeout = 60_000;
-    this.server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: import('node:net').Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
-    this.server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); else socket.destroy(); });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    // The authorizer is in place before the first request can arrive; the default policy is
+    // reconciled before any client can read it (the rbac/bootstrap-roles hook).
     if ((this.opts.authorization ?? 'RBAC') === 'RBAC') {
       const rbac = new RBACAuthorizer(this.policyLister());
       this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), rbac]);
@@ -160,7 +205,30 @@ export class ApiServer implements ApiServerContext {
       this.escalation = { authorizer: this.authorizer, resolver: rbac.resolver };
       await reconcileBootstrapPolicy((g, r) => this.registry(g, r));
     }
+    const handler = (req: IncomingMessage, res: ServerResponse) => { this.serveRequest(req, res); };
+    // Pods and other machines reach the API server at its advertised address (the kubernetes
+    // service's endpoint), as kube-apiserver serves on --bind-address: it listens there too.
+    const advertised = this.opts.serveOnAdvertiseAddress && this.advertiseAddress && this.advertiseAddress !== host && host !== '0.0.0.0' ? [this.advertiseAddress] : [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.server = this.makeServer(handler);
+        await listen(this.server, port, host);
+        this.port = (this.server.address() as AddressInfo).port;
+        for (const a of advertised) {
+          const extra = this.makeServer(handler);
+          this.extraServers.push(extra);
+          await listen(extra, this.port, a);
+        }
+        break;
+      } catch (e) {
+        await this.closeServers();
+        // A free port on one address may be taken on the other: with any port allowed, try another.
+        if (port !== 0 || attempt >= 4 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      }
+    }
     await bootstrapCluster(this);
+    this.kubernetesService = new KubernetesServiceController(this, this.opts.log);
+    await this.kubernetesService.start();
     if (this.opts.compactKeepRevisions) {
       const keep = this.opts.compactKeepRevisions;
       this.compactTimer = setInterval(() => {
@@ -208,12 +276,28 @@ export class ApiServer implements ApiServerContext {
     this.ready = false;
     if (this.compactTimer) clearInterval(this.compactTimer);
     if (this.eventTimer) clearInterval(this.eventTimer);
+    await this.kubernetesService?.stop();
     for (const c of this.caches) c.stop();
-    if (this.server) {
-      const closed = new Promise<void>((r) => this.server!.close(() => r()));
-      for (const s of this.sockets) s.destroy();
-      await closed;
-    }
+    await this.closeServers();
+  }
+
+  private makeServer(handler: (req: IncomingMessage, res: ServerResponse) => void): http.Server | https.Server {
+    // Client certificates are asked for, not required: a request may still carry a bearer token.
+    const clientAuth = this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: false } : {};
+    const server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, ...clientAuth }, handler) : http.createServer(handler);
+    server.keepAliveTimeout = 60_000;
+    server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: import('node:net').Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
+    server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); else socket.destroy(); });
+    return server;
+  }
+
+  private async closeServers(): Promise<void> {
+    const servers = [this.server, ...this.extraServers].filter((x): x is http.Server | https.Server => x?.listening === true);
+    this.server = undefined;
+    this.extraServers = [];
+    const closed = servers.map((srv) => new Promise<void>((r) => srv.close(() => r())));
+    for (const s of this.sockets) s.destroy();
+    await Promise.all(closed);
   }
 
   /**
@@ -242,12 +326,14 @@ export class ApiServer implements ApiServerContext {
       if (!requester) throw errors.unauthorized();
       const user = impersonate(req, requester, this.authorizer);
       withUser(req, user);
+      const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+      // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
+      this.inflight.admit(req, res, info);
       this.authorize(req, user, path, url.searchParams);
       if (handleDiscovery(req, res)) return;
-      const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!findDefinition(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-      await handleResource({ registry: (g, r) => this.registry(g, r), connect: this.opts.connect }, info, req, res, url.searchParams, user);
+      await handleResource(this.handlerEnv, info, req, res, url.searchParams, user);
     } catch (e) {
       if (!(e instanceof StatusError)) {
         // Unexpected failures are bugs: report them as a Status, keep serving.
@@ -261,6 +347,13 @@ export class ApiServer implements ApiServerContext {
 }
 
 function ignore(): void { /* see serveRequest */ }
+
+function listen(server: http.Server | https.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+  });
+}
 
 /** The last resort when even writing an error failed: log it and drop the connection. */
 function abandon(req: IncomingMessage, res: ServerResponse, e: unknown): void {

@@ -24,6 +24,7 @@ export interface AgentOptions {
   nodeIp?: string;
   port?: string;
   runtime?: string;
+  resolvConf?: string;
 }
 
 export async function agent(o: AgentOptions): Promise<number> {
@@ -66,6 +67,7 @@ export async function agent(o: AgentOptions): Promise<number> {
       client, nodeName: name, dir, podCIDR: o.podCidr, bridgeName: o.bridge, streamingToken: token,
       kubeletPort: o.port ? Number(o.port) : 10250, nodeIP, log: (m) => console.error(m),
       runtime: parseRuntimeChoice(o.runtime ?? process.env.K8TS_RUNTIME),
+      ...(o.resolvConf ? { resolvConf: path.resolve(o.resolvConf) } : {}),
     });
   } catch (e) {
     console.error(`k8ts agent: cannot join ${o.server}: ${(e as Error).message}`);

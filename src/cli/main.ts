@@ -50,6 +50,7 @@ examples(target(program.command('up'))
   .option('--simulated-nodes <n>', 'also register N simulated nodes (no processes; pods turn Running after a short delay)')
   .option('--node-grace-period <seconds>', 'how long a node may stay silent before it is NotReady/Unknown (default 50)')
   .addOption(new Option('--runtime <kind>', 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run; default, or $K8TS_RUNTIME)').choices(['auto', 'oci', 'process']))
+  .option('--resolv-conf <file>', 'the node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers (default /etc/resolv.conf)')
   // Older scripts passed this to the background process; the supervisor does not need it.
   .addOption(new Option('--no-kubeconfig', 'write no kubeconfig').hideHelp())
   .action(async (o, cmd: Command) => {
@@ -171,6 +172,7 @@ examples(program.command('agent')
   .option('--node-ip <ip>', 'the address the API server reaches this node at (default: the host\'s first non-loopback IPv4)')
   .option('--port <n>', 'streaming server port (kubelet\'s 10250)', '10250')
   .addOption(new Option('--runtime <kind>', 'container runtime: oci (runc/crun), process (built-in), auto (oci where it can run; default, or $K8TS_RUNTIME)').choices(['auto', 'oci', 'process']))
+  .option('--resolv-conf <file>', 'this node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers (default /etc/resolv.conf)')
   .action(async (o) => {
     const { agent } = await import('./agent.js');
     process.exitCode = await agent(o);

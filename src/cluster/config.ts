@@ -21,6 +21,8 @@ export interface ClusterConfig {
   nodeGracePeriodSeconds?: number;
   /** Container runtime of this machine's node (unset: $K8TS_RUNTIME, else auto). */
   runtime?: 'auto' | 'oci' | 'process';
+  /** The node's resolv.conf (kubelet's --resolv-conf); unset: /etc/resolv.conf. */
+  resolvConf?: string;
 }
 
 export const DEFAULT_PORT = 6443;
@@ -53,6 +55,7 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   bridge: { help: 'the node\'s pod bridge device (at most 15 characters, distinct per cluster)', parse: text(/^[a-zA-Z0-9_.-]{1,15}$/, 'a network device name of at most 15 characters') },
   simulatedNodes: { help: 'simulated nodes to register (no processes; pods turn Running after a short delay)', parse: whole(0, 100_000) },
   nodeGracePeriodSeconds: { help: 'how long a node may stay silent before it is NotReady/Unknown (Kubernetes: 50)', parse: whole(1, 86_400) },
+  resolvConf: { help: 'the node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers; unset: /etc/resolv.conf', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
   runtime: { help: 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run)', parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w) },
 };
 

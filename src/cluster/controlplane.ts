@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { ApiServer } from '../apiserver/server.js';
+import { ensureServiceAccountKey } from '../pki/serviceaccount.js';
 import { ensurePKI, readAdminCert } from '../pki/certs.js';
 import { adminUser } from '../apiserver/authn/user.js';
 import { openStore } from '../store/index.js';
@@ -35,6 +36,8 @@ export interface ControlPlaneOptions {
   nodeName?: string;
   /** The local node's container runtime (default auto). */
   runtime?: RuntimeChoice;
+  /** The local node's resolv.conf (kubelet's --resolv-conf). */
+  resolvConf?: string;
   /** Simulated nodes to ask for at start (they heartbeat and run pods without processes). */
   simulatedNodes?: number;
   /** Seconds a node may stay silent before it is Unknown (Kubernetes v1.32: 50). */
@@ -102,6 +105,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     tokens: new Map([[token, adminUser()]]),
     compactKeepRevisions: 10_000,
     connect,
+    // Tokens issued before a restart keep verifying after it: the key lives in the data dir.
+    serviceAccounts: { keys: ensureServiceAccountKey(files.dir) },
+    // Pods reach the API server through the kubernetes service's endpoint: the host's address.
+    serveOnAdvertiseAddress: true,
+    log,
   });
   apiRef = api;
   let url: string;
@@ -129,7 +137,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
   } catch (e) {
     await scheduler?.stop().catch(() => undefined);

@@ -15,6 +15,7 @@ import { ProcessRuntime } from '../node/runtime/process.js';
 import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js';
 import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from '../node/runtime/types.js';
 import { StreamingServer, type StreamingPod } from '../node/streaming/server.js';
+import { NodeDNS } from '../proxy/dns/nodedns.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
@@ -35,6 +36,10 @@ export interface LocalNodeOptions {
   nodeIP?: string;
   /** 'auto' (default, or $K8TS_RUNTIME): the OCI runtime where it can be used, else the process runtime. */
   runtime?: RuntimeChoice;
+  /** Run the cluster DNS server on this node (default true; needs the pod bridge, i.e. root). */
+  clusterDNS?: boolean;
+  /** The node's resolv.conf (kubelet's --resolv-conf): cluster DNS forwards to its nameservers, dnsPolicy Default pods get it. */
+  resolvConf?: string;
 }
 
 export type RuntimeChoice = 'auto' | 'oci' | 'process';
@@ -113,21 +118,39 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const ip = opts.nodeIP ?? (network ? network.gateway : '127.0.0.1');
   const streaming = new StreamingServer({ runtime, token: opts.streamingToken, lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n) });
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
+  // Cluster DNS listens on the bridge gateway, which every pod of this node reaches.
+  let dns: NodeDNS | undefined;
+  if (network && opts.clusterDNS !== false) {
+    dns = new NodeDNS({ client: opts.client, nodeName: name, listenAddress: network.gateway, resolvConf: opts.resolvConf, log });
+    try {
+      await dns.start();
+    } catch (e) {
+      log(`cluster DNS not started on ${network.gateway}:53: ${(e as Error).message}; pods get the node's resolv.conf`);
+      await dns.stop().catch(() => undefined);
+      dns = undefined;
+    }
+  } else if (!network) {
+    log('cluster DNS not run on this node: it needs the pod bridge (root); pods get the node\'s resolv.conf');
+  }
+  const clusterDNS = dns?.serviceIP ? [dns.serviceIP] : [];
   const agent = new NodeAgent({
-    client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip,
+    client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip, clusterDNS, resolvConf: opts.resolvConf,
     rootDir: path.join(opts.dir, 'kubelet'), localPathDir: path.join(opts.dir, 'storage'), kubeletPort: port, log, crashBackoff: opts.crashBackoff, leaseRenewMs: opts.leaseRenewMs,
   });
   try {
     await agent.start();
   } catch (e) {
+    await dns?.stop().catch(() => undefined);
     await streaming.close();
     await runtime.close();
     throw e;
   }
+  await dns?.publish().catch((e) => log(`cluster DNS: publishing its endpoint: ${(e as Error).message}`));
   return {
     name, ip, agent, runtime, network, limitations,
     async stop({ killPods }) {
       await agent.stop({ killPods });
+      await dns?.stop().catch((e) => log(`cluster DNS stop: ${(e as Error).message}`));
       await streaming.close();
       if (killPods) await runtime.cleanupAll();
       await runtime.close();

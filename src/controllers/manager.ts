@@ -17,9 +17,12 @@ import { PodGCController } from './podgc.js';
 import { TaintEvictionController } from './tainteviction.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ServiceAccountController } from './serviceaccount.js';
+import { RootCACertPublisher } from './rootcacertpublisher.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
+import { appsControllers } from './apps.js';
+import { policyControllers, type PolicyControllerOptions } from './policy.js';
 
 export interface ControllerManagerOptions {
   server: string;
@@ -29,6 +32,8 @@ export interface ControllerManagerOptions {
   log?: (msg: string) => void;
   /** Node lifecycle timings (grace period before a silent node is Unknown, ...). */
   nodeLifecycle?: { nodeMonitorGracePeriodMs?: number; monitorPeriodMs?: number };
+  /** Quota and autoscaling settings (kube-controller-manager's --resource-quota-sync-period, --horizontal-pod-autoscaler-*). */
+  policy?: Omit<PolicyControllerOptions, 'log'>;
   /** Extra controllers built on the same informers (node lifecycle, simulated nodes...). */
   extra?: (client: RestClient, factory: SharedInformerFactory) => Runnable[];
 }
@@ -51,6 +56,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     new GarbageCollector(client, factory, resources, opts.log),
     new NamespaceController(client, factory, resources, opts.log),
     new ServiceAccountController(client, factory, opts.log),
+    // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
+    ...(opts.caData ? [new RootCACertPublisher(client, factory, opts.caData, opts.log)] : []),
     new ReplicaSetController(client, factory, { log: opts.log }),
     new DeploymentController(client, factory, { log: opts.log }),
     new EndpointsController(client, factory, { log: opts.log }),
@@ -61,6 +68,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     ...storageControllers(client, factory, opts.log),
     new DisruptionController(client, factory, { log: opts.log }),
     ...batchControllers(client, factory, opts.log),
+    ...appsControllers(client, factory, opts.log),
+    ...policyControllers(client, factory, resources, { log: opts.log, ...opts.policy }),
     ...(opts.extra?.(client, factory) ?? []),
   ];
   factory.start();

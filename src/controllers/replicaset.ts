@@ -41,6 +41,10 @@ export class ControllerExpectations {
   expectDeletions(key: string, podKeys: string[]): void {
     this.m.set(key, { add: 0, del: podKeys.length, at: Date.now(), deleteKeys: new Set(podKeys) });
   }
+  /** SetExpectations: creations and deletions at once (the DaemonSet controller's sync does both). */
+  expect(key: string, adds: number, podKeys: string[]): void {
+    this.m.set(key, { add: adds, del: podKeys.length, at: Date.now(), deleteKeys: new Set(podKeys) });
+  }
   creationObserved(key: string): void {
     const e = this.m.get(key);
     if (e) e.add--;

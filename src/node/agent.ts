@@ -12,6 +12,7 @@ import type { ImageService, RuntimeService } from './runtime/types.js';
 import { Backoff } from './kubelet/backoff.js';
 import {nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint, type NodeFacts,
 } from './kubelet/nodestatus.js';
+import { EvictionManager } from './kubelet/eviction.js';
 import { PodWorker, type WorkerContext } from './kubelet/podworker.js';
 import { ImageGCManager, ImagePuller, type ImageGCPolicy } from './kubelet/images.js';
 import { ProbeManager } from './kubelet/probes.js';
@@ -44,6 +45,8 @@ export interface NodeAgentOptions {
   /** The cluster DNS service IPs for dnsPolicy ClusterFirst; none: pods get the host's resolv.conf. */
   clusterDNS?: string[];
   clusterDomain?: string;
+  /** The node's resolv.conf (kubelet's --resolv-conf; default /etc/resolv.conf): search domains of ClusterFirst pods, the whole of Default. */
+  resolvConf?: string;
   /** How often the runtime is relisted for container changes (the kubelet's PLEG), ms (default 1000). */
   plegPeriodMs?: number;
   /** Orphan clean-up and resync of every pod, ms (default 10 000). */
@@ -58,6 +61,8 @@ export interface NodeAgentOptions {
   imageGC?: Partial<ImageGCPolicy> & { periodMs?: number };
   /** Pull one image at a time (kubelet's serializeImagePulls, default true). */
   serializeImagePulls?: boolean;
+  /** How often pods' local storage is checked against their limits (kubelet's evictionMonitoringPeriod, ms, default 10 000). */
+  evictionMonitoringPeriodMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -87,7 +92,8 @@ export class NodeAgent {
   private plegSeen = new Map<string, string>();
   private started = false;
   private stopping = false;
-  private busy = { pleg: false, housekeeping: false, node: false, lease: false, imageGC: false };
+  private busy = { pleg: false, housekeeping: false, node: false, lease: false, imageGC: false, eviction: false };
+  private readonly eviction: EvictionManager;
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.log = opts.log ?? (() => {});
@@ -112,6 +118,12 @@ export class NodeAgent {
       this.localPath = new LocalPathNode({ client: c, nodeName: opts.nodeName, root: opts.localPathDir, inUse: (p) => this.volumes.claimVolumeInUse(p), log: this.log });
     }
     this.volumes = new VolumeManager(opts.rootDir, this.objectSource(), this.log, this.localPath);
+    this.eviction = new EvictionManager({
+      runtime: opts.runtime, log: this.log,
+      activePods: () => [...this.workers.values()].map((w) => w.pod).filter((p) => !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(this.statuses.current(p).phase ?? '')),
+      emptyDirPath: (uid, volume) => this.volumes.emptyDirPath(uid, volume),
+      evict: (pod, message) => this.workers.get(pod.metadata.uid!)?.evict(message),
+    });
   }
 
   get nodeName(): string {
@@ -144,7 +156,7 @@ export class NodeAgent {
     await renewLease(o.client, o.nodeName, this.nodeUid).catch((e) => this.log(`lease: ${String(e)}`));
     await this.localPath?.start();
 
-    const dns: DNSSettings = { clusterDNS: o.clusterDNS ?? [], clusterDomain: o.clusterDomain ?? 'cluster.local', host: hostResolvConf() };
+    const dns: DNSSettings = { clusterDNS: o.clusterDNS ?? [], clusterDomain: o.clusterDomain ?? 'cluster.local', host: hostResolvConf(o.resolvConf) };
     this.ctx = {
       client: o.client, nodeName: o.nodeName, runtime: o.runtime, images: o.images,
       runtimeName: version.runtimeName, recorder: this.recorder, volumes: this.volumes, probes: this.probes,
@@ -182,6 +194,7 @@ export class NodeAgent {
     this.every(o.leaseRenewMs ?? 10_000, 'lease', () => renewLease(o.client, o.nodeName, this.nodeUid));
     await this.imageGC.detectImages().catch((e) => this.log(`image GC: ${(e as Error).message}`));
     this.every(o.imageGC?.periodMs ?? 5 * 60_000, 'imageGC', () => this.imageGC.garbageCollect());
+    this.every(o.evictionMonitoringPeriodMs ?? 10_000, 'eviction', () => this.eviction.synchronize());
   }
 
   /**

@@ -3,7 +3,7 @@
 // every name and address clients use. kubectl sends bearer tokens only over TLS, so the API
 // server always serves HTTPS.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,6 +100,25 @@ export function apiServerNames(extraIPs: string[] = []): { dns: string[]; ips: s
   };
 }
 
+/** The first non-loopback IPv4 of this host: where pods and other machines reach the API server. */
+function primaryIPv4(): string | undefined {
+  for (const addrs of Object.values(os.networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
+}
+
+/**
+ * Whether a serving certificate still names what clients use: the kubernetes service's IP and
+ * names (in-cluster clients) and this host's advertised address. A certificate made before
+ * they were needed (or before the host's address changed) is made again, as `kubeadm certs renew`.
+ */
+function servesRequiredNames(pem: string): boolean {
+  let cert: X509Certificate;
+  try { cert = new X509Certificate(pem); } catch { return false; }
+  const ips = ['127.0.0.1', '10.96.0.1', primaryIPv4()].filter((x): x is string => !!x);
+  const dns = ['kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  return ips.every((ip) => cert.checkIP(ip) !== undefined) && dns.every((d) => cert.checkHost(d, { wildcards: false }) !== undefined) && Date.parse(cert.validTo) > Date.now() + 86400_000;
+}
+
 export interface ClusterPKI {
   ca: KeyPairPEM;
   apiserver: KeyPairPEM;
@@ -123,7 +142,7 @@ export function ensurePKI(dir: string): ClusterPKI {
   let ca = read('ca');
   if (!ca) { ca = makeCA(); write('ca', ca); }
   let apiserver = read('apiserver');
-  if (!apiserver) {
+  if (!apiserver || !servesRequiredNames(apiserver.cert)) {
     const names = apiServerNames();
     apiserver = makeServingCert(ca, 'kube-apiserver', names.dns, names.ips);
     write('apiserver', apiserver);

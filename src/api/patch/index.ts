@@ -8,6 +8,7 @@
 
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../errors.js';
+import { MAX_NESTING_DEPTH, valueExceeds } from '../jsonlimits.js';
 import { isObject, type KObject } from '../object.js';
 import { applyPatch } from './apply.js';
 import { applyJsonPatch } from './jsonpatch.js';
@@ -77,10 +78,13 @@ export function applyPatchByContentType(contentType: string, live: KObject, patc
 export function decodeApplyPatch(body: string): KObject {
   let doc: unknown;
   try {
-    doc = parseYaml(body);
+    doc = parseYaml(body, { maxAliasCount: 100 });
   } catch (e) {
-    throw errors.badRequest(`error decoding YAML: ${(e as Error).message}`);
+    throw errors.badRequest(`error decoding YAML: ${e instanceof RangeError ? `yaml: exceeded max depth of ${MAX_NESTING_DEPTH}` : (e as Error).message}`);
   }
+  // goyaml's limits: depth 10,000, and no alias expansion past what a body could hold.
+  const over = valueExceeds(doc, MAX_NESTING_DEPTH, 6 * 1024 * 1024);
+  if (over) throw errors.badRequest(`error decoding YAML: yaml: ${over === 'depth' ? `exceeded max depth of ${MAX_NESTING_DEPTH}` : 'document contains excessive aliasing'}`);
   if (!isObject(doc)) throw errors.badRequest('error decoding YAML: the body is not an object');
   return doc as KObject;
 }

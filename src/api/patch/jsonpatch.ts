@@ -17,6 +17,13 @@ export interface JsonPatchOperation {
 /** kube-apiserver's maxJSONPatchOperations. */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
 
+/**
+ * kube-apiserver's JSONPatchMaxCopyBytes (3 MiB, its request body limit), given to
+ * evanphx/json-patch as AccumulatedCopySizeLimit since CVE-2019-1002100: the bytes all `copy`
+ * operations of one patch may add together. Without it 40 copies of a 2 KB object make 2 PB.
+ */
+export const MAX_JSON_PATCH_COPY_BYTES = 3 * 1024 * 1024;
+
 /** Thrown while applying; the message says why, for logs and tests (`cause` of the StatusError). */
 class PatchApplyError extends Error {}
 
@@ -44,11 +51,13 @@ export function decodeJsonPatch(body: string | unknown): JsonPatchOperation[] {
 export function applyJsonPatch<T>(doc: T, patch: string | JsonPatchOperation[]): T {
   const ops = decodeJsonPatch(patch);
   let root: unknown = structuredClone(doc);
+  const budget = { copied: 0 };
   try {
-    for (const op of ops) root = applyOperation(root, op);
+    for (const op of ops) root = applyOperation(root, op, budget);
   } catch (e) {
     if (!(e instanceof PatchApplyError)) throw e;
-    const err = new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+    // NewGenericServerResponse(422, ...): the generic message, the patch's error as a cause.
+    const err = new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', { causes: [{ reason: 'UnexpectedServerResponse', message: e.message }] });
     (err as Error).cause = e.message;
     throw err;
   }
@@ -63,7 +72,7 @@ export function parsePointer(pointer: unknown): string[] {
   return pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-function applyOperation(root: unknown, op: JsonPatchOperation): unknown {
+function applyOperation(root: unknown, op: JsonPatchOperation, budget: { copied: number }): unknown {
   switch (op.op) {
     case 'add':
       if (!('value' in op)) throw new PatchApplyError('add operation is missing value');
@@ -92,6 +101,11 @@ function applyOperation(root: unknown, op: JsonPatchOperation): unknown {
     }
     case 'copy': {
       const value = get(root, parsePointer(op.from), String(op.from));
+      // Sized as evanphx/json-patch sizes it (the copied value's JSON), before anything is copied.
+      budget.copied += value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
+      if (budget.copied > MAX_JSON_PATCH_COPY_BYTES) {
+        throw new PatchApplyError(`Unable to complete the copy, the accumulated size increase of copy is ${budget.copied}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`);
+      }
       return add(root, parsePointer(op.path), structuredClone(value), op.path);
     }
     case 'test': {

@@ -3,7 +3,9 @@
 // -o wide) and the API documentation of the field shown. Data, like the schema tables: each
 // kind's printer (its row) lives in its registry module.
 
+import { appsColumns } from './columns-apps.js';
 import { batchColumns } from './columns-batch.js';
+import { policyColumns } from './columns-policy.js';
 
 export interface PrinterColumn { name: string; type: string; format: string; description: string; priority: number }
 
@@ -197,7 +199,7 @@ const COLUMNS: Record<string, PrinterColumn[]> = {
 
 /** The columns of a kind's table, by its schema name. */
 export function printerColumns(schema: string): PrinterColumn[] {
-  const cols = COLUMNS[schema] ?? batchColumns()[schema];
+  const cols = COLUMNS[schema] ?? batchColumns()[schema] ?? policyColumns()[schema] ?? appsColumns()[schema];
   if (!cols) throw new Error(`no printer columns for ${schema}`);
   return cols;
 }

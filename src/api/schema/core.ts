@@ -546,5 +546,65 @@ const CORE_V1_OTHER_TYPES: TypeDef[] = [
   },
 ];
 
+/** ReplicationController, the core group's ReplicaSet with a map selector. */
+const CORE_V1_RC_TYPES: TypeDef[] = [
+  {
+    name: 'io.k8s.api.core.v1.ReplicationController',
+    description: 'ReplicationController represents the configuration of a replication controller.',
+    gvk: [{ group: '', version: 'v1', kind: 'ReplicationController' }],
+    fields: [
+      { json: 'metadata', proto: 1, type: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta', keepZero: true, description: 'If the Labels of a ReplicationController are empty, they are defaulted to be the same as the Pod(s) that the replication controller manages.' },
+      { json: 'spec', proto: 2, type: 'io.k8s.api.core.v1.ReplicationControllerSpec', keepZero: true, description: 'Spec defines the specification of the desired behavior of the replication controller.' },
+      { json: 'status', proto: 3, type: 'io.k8s.api.core.v1.ReplicationControllerStatus', keepZero: true, description: 'Status is the most recently observed status of the replication controller.' },
+    ],
+  },
+  {
+    name: 'io.k8s.api.core.v1.ReplicationControllerSpec',
+    description: 'ReplicationControllerSpec is the specification of a replication controller.',
+    fields: [
+      { json: 'replicas', proto: 1, type: 'int32', keepZero: true, description: 'Replicas is the number of desired replicas.' },
+      { json: 'minReadySeconds', proto: 4, type: 'int32', description: 'Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available.' },
+      { json: 'selector', proto: 2, type: 'string', map: true, mapType: 'atomic', description: 'Selector is a label query over pods that should match the Replicas count.' },
+      { json: 'template', proto: 3, type: 'io.k8s.api.core.v1.PodTemplateSpec', keepZero: true, description: 'Template is the object that describes the pod that will be created if insufficient replicas are detected.' },
+    ],
+  },
+  {
+    name: 'io.k8s.api.core.v1.ReplicationControllerStatus',
+    description: 'ReplicationControllerStatus represents the current status of a replication controller.',
+    fields: [
+      { json: 'replicas', proto: 1, type: 'int32', keepZero: true, required: true, description: 'Replicas is the most recently observed number of replicas.' },
+      { json: 'fullyLabeledReplicas', proto: 2, type: 'int32', description: 'The number of pods that have labels matching the labels of the pod template of the replication controller.' },
+      { json: 'readyReplicas', proto: 4, type: 'int32', description: 'The number of ready replicas for this replication controller.' },
+      { json: 'availableReplicas', proto: 5, type: 'int32', description: 'The number of available replicas (ready for at least minReadySeconds) for this replication controller.' },
+      { json: 'observedGeneration', proto: 3, type: 'int64', description: 'ObservedGeneration reflects the generation of the most recently observed replication controller.' },
+      {
+        json: 'conditions', proto: 6, type: 'io.k8s.api.core.v1.ReplicationControllerCondition', list: true,
+        mergeKey: 'type', patchStrategy: 'merge', listType: 'map', listMapKeys: ['type'],
+        description: "Represents the latest available observations of a replication controller's current state.",
+      },
+    ],
+  },
+  {
+    name: 'io.k8s.api.core.v1.ReplicationControllerCondition',
+    description: 'ReplicationControllerCondition describes the state of a replication controller at a certain point.',
+    fields: [
+      { json: 'type', proto: 1, type: 'string', keepZero: true, required: true, description: 'Type of replication controller condition.' },
+      { json: 'status', proto: 2, type: 'string', keepZero: true, required: true, description: 'Status of the condition, one of True, False, Unknown.' },
+      { json: 'lastTransitionTime', proto: 3, type: 'Time', description: 'The last time the condition transitioned from one status to another.' },
+      { json: 'reason', proto: 4, type: 'string', description: "The reason for the condition's last transition." },
+      { json: 'message', proto: 5, type: 'string', description: 'A human readable message indicating details about the transition.' },
+    ],
+  },
+  {
+    name: 'io.k8s.api.core.v1.ReplicationControllerList',
+    description: 'ReplicationControllerList is a collection of replication controllers.',
+    gvk: [{ group: '', version: 'v1', kind: 'ReplicationControllerList' }],
+    fields: [
+      { json: 'metadata', proto: 1, type: 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta', keepZero: true, description: 'Standard list metadata.' },
+      { json: 'items', proto: 2, type: 'io.k8s.api.core.v1.ReplicationController', list: true, required: true, description: 'List of replication controllers.' },
+    ],
+  },
+];
+
 /** Every core/v1 type k8ts knows, named io.k8s.api.core.v1.<Type>. */
-export const CORE_V1_TYPES: TypeDef[] = [...CORE_V1_OTHER_TYPES, ...CORE_V1_POD_TYPES, ...CORE_V1_VOLUME_TYPES, ...CORE_V1_STORAGE_TYPES];
+export const CORE_V1_TYPES: TypeDef[] = [...CORE_V1_OTHER_TYPES, ...CORE_V1_RC_TYPES, ...CORE_V1_POD_TYPES, ...CORE_V1_VOLUME_TYPES, ...CORE_V1_STORAGE_TYPES];

@@ -5,6 +5,7 @@
 // its strategy, and the strategy of each subresource that writes the object. This file names
 // no resource.
 
+import { MAX_OBJECT_BYTES } from '../../api/jsonlimits.js';
 import { randomUUID } from 'node:crypto';
 import { errors, StatusError, type FieldError } from '../../api/errors.js';
 import { deepCopy, isObject, nowRFC3339, type KObject, type KList, apiVersionOf } from '../../api/object.js';
@@ -15,6 +16,7 @@ import { canonicalizeQuantities } from '../../api/quantity.js';
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, CompactedError, type Store, type KeyValue } from '../../store/types.js';
 import { TooOldError, type WatchCache, type CacheEvent } from '../watchcache.js';
 import type { ApiServerContext } from './context.js';
+import type { Attributes } from '../admission/types.js';
 import type { ResourceDefinition } from './rest.js';
 import { finishNothing, type FinishFunc, type RequestContext, type Strategy, type UpdateStrategy } from './strategy.js';
 
@@ -106,6 +108,9 @@ export class GenericRegistry {
     delete obj.metadata.resourceVersion;
     const text = JSON.stringify(obj);
     if (rv !== undefined) obj.metadata.resourceVersion = rv;
+    // etcd refuses a request over its --max-request-bytes; kube-apiserver passes its words on.
+    // 413 here, as the client's error (the request made the object too large), never a 500.
+    if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw errors.tooLarge('Request entity too large: etcdserver: request is too large');
     return text;
   }
 
@@ -293,6 +298,14 @@ export class GenericRegistry {
     }
   }
 
+  /** What admission plugins see of a write. */
+  private attributes(operation: 'CREATE' | 'UPDATE', obj: KObject, old: KObject | undefined, ctx: RequestContext): Attributes {
+    return {
+      operation, group: this.group, version: this.ri.version, kind: this.ri.kind, resource: this.ri.resource,
+      namespace: obj.metadata.namespace, name: obj.metadata.name ?? '', object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user,
+    };
+  }
+
   private invalid(obj: KObject, errs: FieldError[]): StatusError {
     return errors.invalid(this.ri.kind, this.group, obj.metadata.name ?? '', errs);
   }
@@ -329,12 +342,16 @@ export class GenericRegistry {
     canonicalizeQuantities(this.ri.schema, obj);
     this.strategy.defaults?.(obj);
     await this.admitNamespace(obj);
+    // Mutating admission (LimitRanger's defaults, Priority) sees the defaulted object first.
+    await this.api.admission?.admit(this.attributes('CREATE', obj, undefined, ctx), this.api);
     await this.strategy.prepareForCreate?.(obj, ctx, this.api);
     // Allocation (cluster IPs, node ports) comes before validation, as kube-apiserver's BeginCreate.
     const finish = this.strategy.beginCreate?.(obj, this.api) ?? finishNothing;
     return this.finishing(finish, async () => {
       const errs = this.strategy.validate(obj);
       if (errs.length) throw this.invalid(obj, errs);
+      // Validating admission last, right before the write (ResourceQuota charges here).
+      await this.api.admission?.validate(this.attributes('CREATE', obj, undefined, ctx), this.api);
       obj.metadata.managedFields = updateManagedFields(undefined, obj, ctx.fieldManager, 'Update', undefined, this.gv);
       if (ctx.dryRun) return { value: obj, committed: false };
       try {
@@ -443,11 +460,13 @@ export class GenericRegistry {
     this.adoptSystemFields(input, current);
     canonicalizeQuantities(this.ri.schema, input);
     strategy.defaults?.(input);
+    if (subresource === undefined) await this.api.admission?.admit(this.attributes('UPDATE', input, current, ctx), this.api);
     const obj = (await strategy.prepareForUpdate?.(input, current, ctx, this.api)) ?? input;
     const finish = strategy.beginUpdate?.(obj, current, this.api) ?? finishNothing;
     return this.finishing(finish, async () => {
       const errs = strategy.validateUpdate(obj, current);
       if (errs.length) throw this.invalid(obj, errs);
+      if (subresource === undefined && !this.unchanged(obj, current)) await this.api.admission?.validate(this.attributes('UPDATE', obj, current, ctx), this.api);
       this.checkNoNewFinalizers(obj, current);
       obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
       if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;

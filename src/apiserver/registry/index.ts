@@ -8,6 +8,10 @@ import type { ResourceInfo } from '../../api/resources.js';
 import { checkDefinition, type ResourceDefinition } from './rest.js';
 import * as deployments from './apps/deployments.js';
 import * as replicasets from './apps/replicasets.js';
+import * as daemonsets from './apps/daemonsets.js';
+import * as statefulsets from './apps/statefulsets.js';
+import * as controllerrevisions from './apps/controllerrevisions.js';
+import * as replicationcontrollers from './core/replicationcontrollers.js';
 import * as leases from './coordination/leases.js';
 import * as bindings from './core/bindings.js';
 import * as configmaps from './core/configmaps.js';
@@ -34,13 +38,17 @@ import * as clusterroles from './rbac/clusterroles.js';
 import * as clusterrolebindings from './rbac/clusterrolebindings.js';
 import * as roles from './rbac/roles.js';
 import * as rolebindings from './rbac/rolebindings.js';
+import * as resourcequotas from './core/resourcequotas.js';
+import * as limitranges from './core/limitranges.js';
+import * as priorityclasses from './scheduling/priorityclasses.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
-  namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts,
-  deployments, replicasets, leases, endpointslices,
+  namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts, replicationcontrollers,
+  deployments, replicasets, daemonsets, statefulsets, controllerrevisions, leases, endpointslices,
   persistentvolumes, persistentvolumeclaims, poddisruptionbudgets, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments,
   jobs, cronjobs,
   clusterrolebindings, clusterroles, rolebindings, roles,
+  resourcequotas, limitranges, priorityclasses,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);

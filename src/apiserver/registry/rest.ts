@@ -7,12 +7,15 @@
 import type { KObject } from '../../api/object.js';
 import type { ResourceInfo, SubresourceInfo } from '../../api/resources.js';
 import type { Printer } from '../tables.js';
+import type { ServiceAccountTokens } from '../serviceaccount/token.js';
 import type { GenericRegistry } from './generic.js';
 import type { RequestContext, Strategy, UpdateStrategy } from './strategy.js';
 
 /** The registries a REST handler may reach (a binding writes its pod). */
 export interface RegistryLookup {
   registry(group: string, resource: string): GenericRegistry | undefined;
+  /** The service-account token issuer (serviceaccounts/token); absent where the server issues none. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 /** A create that is not a stored object of its own (pods/binding, pods/eviction, bindings). */

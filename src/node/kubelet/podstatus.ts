@@ -204,7 +204,9 @@ export function generatePodStatus(inp: StatusInput): PodStatus {
     status.podIP = ip;
     status.podIPs = [{ ip }];
   }
-  if (phase === 'Succeeded' || phase === 'Failed') {
+  // A terminal pod keeps the reason and message it ended with (Evicted and its message stay on the
+  // pod, as `kubectl get pod` shows them); none are carried into a terminal phase from before it.
+  if ((phase === 'Succeeded' || phase === 'Failed') && old.phase !== phase) {
     delete status.reason;
     delete status.message;
   }

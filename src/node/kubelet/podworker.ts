@@ -23,6 +23,7 @@ import type { ProbeManager } from './probes.js';
 import { containerConfig, containerHash, sandboxConfig, type DNSSettings } from './sandbox.js';
 import { linuxContainerConfig, verifyRunAsNonRoot } from './security.js';
 import { terminationMessage } from './termination.js';
+import { EVICTION_GRACE_SECONDS, EVICTION_REASON } from './eviction.js';
 import type { StatusManager } from './statusmanager.js';
 import { allContainers, ANNOTATION_CONTAINER_HASH, fieldPathOf, formatPod, LABEL_CONTAINER_NAME, LABEL_POD_UID, type ObjectSource, type PodObject } from './types.js';
 import { VolumeError, type MountedVolume, type VolumeManager } from './volumes.js';
@@ -89,6 +90,8 @@ export class PodWorker {
   private pullWaited = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private startTime?: string;
+  /** Set by the eviction manager: the message the pod is evicted with. */
+  private eviction?: string;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
 
@@ -115,6 +118,14 @@ export class PodWorker {
    * period), readiness goes to the API at once, as kubelet's statusManager.SetContainerReadiness
    * does; the next sync writes the whole status.
    */
+  /** The eviction manager evicts the pod: killed at once and reported Failed, reason Evicted
+   *  (kubelet's killPodFunc with the eviction's status update). */
+  evict(message: string): void {
+    if (this.eviction || this.removed) return;
+    this.eviction = message;
+    this.trigger();
+  }
+
   probeResultChanged(): void {
     if (this.running && !this.removed && !this.stopped && !this.finished) {
       const next = withContainerReadiness(this.pod, this.ctx.statuses.current(this.pod), (id) => this.ctx.probes.ready(id));
@@ -183,6 +194,7 @@ export class PodWorker {
     if (pod.metadata.deletionTimestamp) return this.terminate();
     const phase = this.ctx.statuses.current(pod).phase;
     if (phase === 'Succeeded' || phase === 'Failed') return this.syncTerminal();
+    if (this.eviction) return this.syncEvicted(this.eviction);
 
     if (!this.startTime) this.startTime = nowRFC3339();
     let state = await runtimeStateOf(this.ctx.runtime, this.uid);
@@ -519,7 +531,15 @@ export class PodWorker {
     }
   }
 
-  private async pushStatus(state: PodRuntimeState, terminal: boolean) {
+  /** Kills an evicted pod with the eviction's grace and reports it Failed with kubelet's reason. */
+  private async syncEvicted(message: string): Promise<void> {
+    this.event('Warning', EVICTION_REASON, message);
+    await this.stopPod(await runtimeStateOf(this.ctx.runtime, this.uid), true, EVICTION_GRACE_SECONDS);
+    this.ctx.probes.removePod(this.uid);
+    await this.pushStatus(await runtimeStateOf(this.ctx.runtime, this.uid), true, { reason: EVICTION_REASON, message });
+  }
+
+  private async pushStatus(state: PodRuntimeState, terminal: boolean, failure?: { reason: string; message: string }) {
     state = { ...state, containers: await Promise.all(state.containers.map((c) => this.withTerminationMessage(c))) };
     const sandbox = state.sandboxes.find((s) => s.state === 'SANDBOX_READY') ?? state.sandboxes[0];
     const status = generatePodStatus({
@@ -527,6 +547,7 @@ export class PodWorker {
       ready: (id) => this.ctx.probes.ready(id), started: (id) => this.ctx.probes.started(id),
       runtimeName: this.ctx.runtimeName, hostIPs: this.ctx.hostIPs, startTime: this.startTime ?? nowRFC3339(), terminal,
     });
+    if (failure) Object.assign(status, { phase: 'Failed', reason: failure.reason, message: failure.message });
     if (!this.removed) await this.ctx.statuses.set(this.pod, status);
     return status;
   }
@@ -552,8 +573,8 @@ export class PodWorker {
     await this.pushStatus(await runtimeStateOf(this.ctx.runtime, this.uid), true);
   }
 
-  private async stopPod(state: PodRuntimeState, announce: boolean): Promise<void> {
-    const grace = this.gracePeriod;
+  private async stopPod(state: PodRuntimeState, announce: boolean, graceOverride?: number): Promise<void> {
+    const grace = graceOverride ?? this.gracePeriod;
     await Promise.all(state.containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => {
       const spec = this.specOf(nameOf(c));
       return this.killContainer(c, spec, grace, `Stopping container ${nameOf(c)}`, state.sandboxes[0]?.ip ?? '', !announce);

@@ -163,6 +163,11 @@ export class VolumeManager {
     this.owned.set(vol.hostPath, key);
   }
 
+  /** Where a pod's emptyDir volume lives on this node's disk (the eviction manager measures it). */
+  emptyDirPath(uid: string, name: string): string {
+    return this.volumeDir(uid, 'emptyDir', name);
+  }
+
   private volumeDir(uid: string, plugin: string, name: string): string {
     return path.join(this.podDir(uid), 'volumes', PLUGIN_DIRS[plugin], name);
   }

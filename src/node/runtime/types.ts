@@ -15,6 +15,8 @@ export interface PortMapping { protocol: 'TCP' | 'UDP' | 'SCTP'; containerPort: 
 export interface PodSandboxConfig {
   metadata: PodSandboxMetadata;
   hostname: string;
+  /** The pod's domain when spec.subdomain is set (<subdomain>.<ns>.svc.<cluster domain>): its /etc/hosts line names hostname.domain first, as kubelet's managed hosts file. */
+  hostDomain?: string;
   /** Where the runtime keeps the pod's logs: <logDirectory>/<container>/<restart>.log */
   logDirectory: string;
   dnsConfig?: DNSConfig;
@@ -119,6 +121,11 @@ export interface LinuxContainerConfig {
 
 export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
 
+export interface ContainerStats {
+  /** Bytes of the container's own writable layer (CRI's writable_layer.used_bytes). */
+  writableLayerBytes?: number;
+}
+
 export interface ContainerStatus {
   id: string;
   podSandboxId: string;
@@ -185,6 +192,8 @@ export interface RuntimeService {
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** What the runtime cannot do here (no root, not Linux), said plainly at start. */
   limitations(): string[];
+  /** CRI's ContainerStats: what a container's writable layer uses on disk, where the runtime can tell. */
+  containerStats?(id: string): Promise<ContainerStats | undefined>;
 }
 
 export interface ImageSpec { image: string }
@@ -212,6 +221,8 @@ export interface RootfsMount { type: string; source: string; options: string[] }
 export interface Snapshotter {
   /** Prepares the writable snapshot `key` over the image's layers; returns the mounts that make its root. */
   prepare(key: string, imageRef: string): Promise<RootfsMount[]>;
+  /** Bytes the writable snapshot `key` itself uses on disk (containerd's Snapshotter.Usage). */
+  usage?(key: string): Promise<number | undefined>;
   /** Removes the writable snapshot `key` (the image's layers stay). */
   remove(key: string): Promise<void>;
 }

@@ -1,11 +1,12 @@
-// ServiceAccounts, as kube-apiserver's pkg/registry/core/serviceaccount. The printer is
-// printServiceAccount.
+// ServiceAccounts, as kube-apiserver's pkg/registry/core/serviceaccount, with the token
+// subresource (the TokenRequest API, tokenrequest.ts). The printer is printServiceAccount.
 
 import { printerColumns } from '../../../api/schema/columns.js';
 import { validateServiceAccountCreate, validateServiceAccountUpdate } from '../../../api/validation.js';
 import { a, s, timestampSince, type Printer } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
+import { createToken } from './tokenrequest.js';
 
 export const strategy: Strategy = {
   validate: validateServiceAccountCreate,
@@ -20,5 +21,8 @@ export const printer: Printer = {
 export const resource = defineResource({
   info: { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, schema: 'io.k8s.api.core.v1.ServiceAccount', shortNames: ['sa'] },
   strategy,
+  subresources: {
+    token: { kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'], rest: { type: 'create', create: createToken } },
+  },
   printer,
 });

@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable, type Duplex } from 'node:stream';
 import type {
-  ContainerConfig, ContainerFilter, ContainerState, ContainerStatus, ExecOptions, ExecSession, ImageService,
+  ContainerConfig, ContainerFilter, ContainerStats, ContainerState, ContainerStatus, ExecOptions, ExecSession, ImageService,
   PodSandboxConfig, PodSandboxStatus, RootfsMount, RuntimeService, Snapshotter,
 } from '../types.js';
 import { ContainerLogPump } from '../logs.js';
@@ -461,6 +461,11 @@ export class OciRuntime implements RuntimeService {
     await this.snapshotter.remove(id).catch((e) => this.log(`snapshot ${id}: ${(e as Error).message}`));
     await rm(dir, { recursive: true, force: true });
     removeCgroupTree(`${this.cgroupParent}/${id}`);
+  }
+
+  async containerStats(id: string): Promise<ContainerStats | undefined> {
+    if (!(await this.readContainer(id))) return undefined;
+    return { writableLayerBytes: await this.snapshotter.usage?.(id).catch(() => undefined) };
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {

@@ -1,0 +1,76 @@
+// The `kubernetes` service: made at start with its endpoints at the advertise address, put back
+// at once when deleted or edited, left alone (no writes) when it is right; and the API server
+// answers at the advertise address when asked to serve there.
+
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import { test } from 'node:test';
+import type { KObject } from '../api/object.js';
+import { startTestControlPlane } from '../testing/controlplane.js';
+import { waitFor } from '../testing/wait.js';
+import { makeCA, makeServingCert } from '../pki/certs.js';
+import { MemoryStore } from '../store/memory.js';
+import { adminUser } from './authn/user.js';
+import { ApiServer, hostAddress } from './server.js';
+
+const SVC = { group: '', version: 'v1', resource: 'services', namespace: 'default', name: 'kubernetes' };
+const EP = { group: '', version: 'v1', resource: 'endpoints', namespace: 'default', name: 'kubernetes' };
+const SLICE = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: 'default', name: 'kubernetes' };
+
+test('the kubernetes service and its endpoints are made, kept, and put back when deleted', async (t) => {
+  const cp = await startTestControlPlane();
+  t.after(() => cp.stop());
+  const c = cp.client;
+  const port = cp.api.port;
+
+  const svc = await c.get<KObject & { spec: { clusterIP: string; ports: { name: string; port: number; targetPort: number }[] } }>(SVC);
+  assert.equal(svc.spec.clusterIP, '10.96.0.1');
+  assert.deepEqual(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort]), [['https', 443, port]]);
+  const ep = await c.get<KObject & { subsets: unknown }>(EP);
+  assert.deepEqual(ep.subsets, [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ name: 'https', port, protocol: 'TCP' }] }]);
+  const slice = await c.get<KObject & { endpoints: { addresses: string[] }[] }>(SLICE);
+  assert.deepEqual(slice.endpoints.map((e) => e.addresses), [['10.0.0.1']]);
+
+  // Nothing to do: a reconcile writes nothing.
+  const rev = await cp.api.store.currentRevision();
+  await (cp.api as unknown as { kubernetesService: { reconcile(): Promise<void> } }).kubernetesService.reconcile();
+  assert.equal(await cp.api.store.currentRevision(), rev);
+
+  // Deleted: back at once, with the same cluster IP.
+  await c.delete(SVC);
+  const back = await waitFor('the kubernetes service to be made again', async () => c.get<KObject & { spec: { clusterIP: string } }>(SVC).catch(() => undefined), 5000);
+  assert.equal(back.spec.clusterIP, '10.96.0.1');
+  await c.delete(EP);
+  await waitFor('the kubernetes endpoints to be made again', async () => c.get(EP).catch(() => undefined), 5000);
+  await c.delete(SLICE);
+  await waitFor('the kubernetes endpoint slice to be made again', async () => c.get(SLICE).catch(() => undefined), 5000);
+
+  // Edited by hand: repaired.
+  const cur = await c.get<KObject & { spec: { ports: { targetPort: number }[] } }>(SVC);
+  cur.spec.ports[0].targetPort = 1;
+  await c.update(SVC, cur);
+  await waitFor('the service\'s port to be put back', async () => (await c.get<KObject & { spec: { ports: { targetPort: number }[] } }>(SVC)).spec.ports[0].targetPort === port, 5000);
+  const s2 = await c.get<KObject & { endpoints: { addresses: string[] }[] }>(SLICE);
+  s2.endpoints = [{ addresses: ['10.9.9.9'] }];
+  await c.update(SLICE, s2);
+  await waitFor('the slice\'s address to be put back', async () => (await c.get<KObject & { endpoints: { addresses: string[] }[] }>(SLICE)).endpoints[0].addresses[0] === '10.0.0.1', 5000);
+});
+
+test('the API server also serves at its advertise address', { skip: !hostAddress() && 'this host has no non-loopback IPv4' }, async (t) => {
+  const addr = hostAddress();
+  const ca = makeCA('test-ca');
+  const serving = makeServingCert(ca, 'kube-apiserver', ['kubernetes.default.svc'], ['127.0.0.1', addr]);
+  const store = new MemoryStore();
+  const api = new ApiServer({ store, tls: serving, tokens: new Map([['tok', adminUser()]]), advertiseAddress: addr, serveOnAdvertiseAddress: true });
+  await api.start(0, '127.0.0.1');
+  t.after(async () => { await api.stop(); await store.close(); });
+  const get = (host: string) => new Promise<number>((resolve, reject) => {
+    https.get({ host, port: api.port, path: '/readyz', ca: ca.cert }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+  });
+  assert.equal(await get('127.0.0.1'), 200);
+  assert.equal(await get(addr), 200);
+  await api.stop();
+  // Stopped: neither address answers.
+  await assert.rejects(get(addr));
+  await assert.rejects(get('127.0.0.1'));
+});

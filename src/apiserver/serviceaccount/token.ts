@@ -1,0 +1,236 @@
+// Service-account tokens, as kube-apiserver's pkg/serviceaccount (jwt.go, claims.go): JWTs
+// signed RS256 with the cluster's service-account key, carrying Kubernetes' claims (iss, sub
+// system:serviceaccount:NS:NAME, aud, exp, iat, nbf, jti, and under "kubernetes.io" the
+// namespace, the service account and the object the token is bound to), and the authenticator
+// that takes them back: signature, issuer, time (with go-jose's one-minute leeway), audience,
+// then the service account and the bound objects must still exist with the uids the token names.
+// A token of a deleted pod, or of a service account deleted and made again, stops working.
+
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { KObject } from '../../api/object.js';
+import type { ServiceAccountKeyPair } from '../../pki/serviceaccount.js';
+import type { UserInfo } from '../authn/user.js';
+
+/** kube-apiserver's --service-account-issuer as kubeadm sets it; also the API's own audience. */
+export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+/** What the ServiceAccount admission asks for in kube-api-access volumes (1 h 7 s): the marker of a token that may be extended. */
+export const WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 3607;
+/** How long such a token really lives when --service-account-extend-token-expiration is on (1 year). */
+export const EXPIRATION_EXTENSION_SECONDS = 365 * 24 * 60 * 60;
+/** go-jose's jwt.DefaultLeeway: clocks may differ by a minute. */
+export const LEEWAY_SECONDS = 60;
+
+export const SERVICE_ACCOUNT_USERNAME_PREFIX = 'system:serviceaccount:';
+export const ALL_SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
+export const SERVICE_ACCOUNT_GROUP_PREFIX = 'system:serviceaccounts:';
+
+/** Keys of the user's extra, as k8s.io/apiserver/pkg/authentication/serviceaccount names them. */
+export const EXTRA_POD_NAME = 'authentication.kubernetes.io/pod-name';
+export const EXTRA_POD_UID = 'authentication.kubernetes.io/pod-uid';
+export const EXTRA_NODE_NAME = 'authentication.kubernetes.io/node-name';
+export const EXTRA_NODE_UID = 'authentication.kubernetes.io/node-uid';
+export const EXTRA_CREDENTIAL_ID = 'authentication.kubernetes.io/credential-id';
+
+/** The authenticated user (k8s.io/apiserver user.Info), as ServiceAccountInfo.UserInfo() makes it. */
+export interface ServiceAccountUser extends UserInfo {
+  uid: string;
+  extra: Record<string, string[]>;
+}
+
+interface Ref { name: string; uid: string }
+
+/** The "kubernetes.io" private claim. */
+export interface KubernetesClaims {
+  namespace: string;
+  serviceaccount: Ref;
+  pod?: Ref;
+  secret?: Ref;
+  node?: Ref;
+  /** Seconds since the epoch after which an extended token's use is stale (warn only). */
+  warnafter?: number;
+}
+
+/** Where the authenticator looks the service account and bound objects up (the API server's store). */
+export interface ServiceAccountTokenGetter {
+  serviceAccount(namespace: string, name: string): Promise<KObject | undefined>;
+  pod(namespace: string, name: string): Promise<KObject | undefined>;
+  secret(namespace: string, name: string): Promise<KObject | undefined>;
+  node(name: string): Promise<KObject | undefined>;
+}
+
+export interface ServiceAccountTokensOptions {
+  keys: ServiceAccountKeyPair;
+  getter: ServiceAccountTokenGetter;
+  /** --service-account-issuer (default DEFAULT_ISSUER). */
+  issuer?: string;
+  /** --api-audiences: the audiences this API server accepts (default: the issuer). */
+  audiences?: string[];
+  /** --service-account-extend-token-expiration (default true, as kube-apiserver). */
+  extendExpiration?: boolean;
+  /** --service-account-max-token-expiration in seconds (default none). */
+  maxExpirationSeconds?: number;
+  /** The clock, in ms (tests). */
+  now?: () => number;
+}
+
+/** Why a token that is ours was refused (the API answers 401; the reason goes to the log). */
+export class InvalidTokenError extends Error {}
+
+/** keyIDFromPublicKey: the unpadded base64url SHA-256 of the public key's DER (SubjectPublicKeyInfo). */
+export function keyID(publicKey: KeyObject): string {
+  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+}
+
+export function serviceAccountUsername(namespace: string, name: string): string {
+  return `${SERVICE_ACCOUNT_USERNAME_PREFIX}${namespace}:${name}`;
+}
+
+/** What a token is bound to, read from the store by the TokenRequest handler. */
+export interface BoundObjects {
+  pod?: KObject;
+  secret?: KObject;
+  node?: KObject;
+}
+
+export interface IssuedToken {
+  token: string;
+  /** When the token really expires (ms). */
+  expiresAt: number;
+}
+
+const isDeletedBefore = (o: KObject, cutoffMs: number): boolean => {
+  const d = o.metadata.deletionTimestamp;
+  return typeof d === 'string' && Date.parse(d) < cutoffMs;
+};
+
+export class ServiceAccountTokens {
+  readonly issuer: string;
+  readonly audiences: string[];
+  readonly extendExpiration: boolean;
+  readonly maxExpirationSeconds?: number;
+  private readonly kid: string;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ServiceAccountTokensOptions) {
+    this.issuer = opts.issuer ?? DEFAULT_ISSUER;
+    this.audiences = opts.audiences?.length ? [...opts.audiences] : [this.issuer];
+    this.extendExpiration = opts.extendExpiration ?? true;
+    this.maxExpirationSeconds = opts.maxExpirationSeconds;
+    this.kid = keyID(opts.keys.publicKey);
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Whether every audience asked for is one of the API server's own (TokenREST.isKubeAudiences). */
+  isKubeAudiences(audiences: string[]): boolean {
+    return audiences.length > 0 && audiences.every((a) => this.audiences.includes(a));
+  }
+
+  /** Signs a token for sa (claims.go Claims + jwt.go GenerateToken). */
+  async generate(sa: KObject, bound: BoundObjects, expirationSeconds: number, audiences: string[], warnAfterSeconds?: number): Promise<IssuedToken> {
+    const nowS = Math.floor(this.now() / 1000);
+    const k8s: KubernetesClaims = {
+      namespace: sa.metadata.namespace!,
+      serviceaccount: { name: sa.metadata.name!, uid: sa.metadata.uid! },
+    };
+    if (bound.pod) {
+      k8s.pod = { name: bound.pod.metadata.name!, uid: bound.pod.metadata.uid! };
+    } else if (bound.secret) {
+      k8s.secret = { name: bound.secret.metadata.name!, uid: bound.secret.metadata.uid! };
+    }
+    // A pod-bound token names the pod's node too (ServiceAccountTokenPodNodeInfo, on in v1.32).
+    if (bound.node) k8s.node = { name: bound.node.metadata.name!, uid: bound.node.metadata.uid! };
+    if (warnAfterSeconds) k8s.warnafter = nowS + warnAfterSeconds;
+    const exp = nowS + expirationSeconds;
+    const token = await new SignJWT({ 'kubernetes.io': k8s as unknown as Record<string, unknown> })
+      .setProtectedHeader({ alg: 'RS256', kid: this.kid })
+      .setIssuer(this.issuer)
+      .setSubject(serviceAccountUsername(k8s.namespace, k8s.serviceaccount.name))
+      .setAudience(audiences)
+      .setIssuedAt(nowS)
+      .setNotBefore(nowS)
+      .setExpirationTime(exp)
+      .setJti(randomUUID())
+      .sign(this.opts.keys.privateKey);
+    return { token, expiresAt: exp * 1000 };
+  }
+
+  /**
+   * The JWT token authenticator: undefined when the token is not a JWT of this issuer (another
+   * authenticator may know it); InvalidTokenError when it is ours but may not be used.
+   */
+  async authenticateToken(token: string): Promise<ServiceAccountUser | undefined> {
+    // Not a JWT, or another issuer's: not ours to judge (jwt.go hasCorrectIssuer).
+    if (token.split('.').length !== 3) return undefined;
+    let iss: unknown;
+    try {
+      decodeProtectedHeader(token);
+      iss = decodeJwt(token).iss;
+    } catch {
+      return undefined;
+    }
+    if (iss !== this.issuer) return undefined;
+
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.opts.keys.publicKey, {
+        issuer: this.issuer, algorithms: ['RS256'], clockTolerance: LEEWAY_SECONDS, currentDate: new Date(this.now()),
+      }));
+    } catch (e) {
+      if (e instanceof joseErrors.JWTExpired) throw new InvalidTokenError('service account token has expired');
+      if (e instanceof joseErrors.JWTClaimValidationFailed && e.claim === 'nbf') throw new InvalidTokenError('service account token is not valid yet');
+      throw new InvalidTokenError(`invalid service account token: ${(e as Error).message}`);
+    }
+    const aud = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud.filter((a): a is string => typeof a === 'string') : [];
+    if (!aud.some((a) => this.audiences.includes(a))) {
+      throw new InvalidTokenError(`token audiences ${JSON.stringify(aud)} is invalid for the target audiences ${JSON.stringify(this.audiences)}`);
+    }
+    const k8s = payload['kubernetes.io'] as Partial<KubernetesClaims> | undefined;
+    const ns = k8s?.namespace;
+    const saRef = k8s?.serviceaccount;
+    if (!ns || !saRef?.name || !saRef.uid) throw new InvalidTokenError('service account token has no kubernetes.io claims');
+    if (payload.sub !== serviceAccountUsername(ns, saRef.name)) throw new InvalidTokenError('service account token subject does not match its claims');
+    return this.validateBinding(ns, k8s as KubernetesClaims, typeof payload.jti === 'string' ? payload.jti : undefined);
+  }
+
+  /** claims.go validator.Validate: what the token names must still exist, with the same uids. */
+  private async validateBinding(ns: string, k8s: KubernetesClaims, jti: string | undefined): Promise<ServiceAccountUser> {
+    // Things deleted before now - leeway no longer vouch for the token.
+    const cutoff = this.now() - LEEWAY_SECONDS * 1000;
+    const g = this.opts.getter;
+    const sa = await g.serviceAccount(ns, k8s.serviceaccount.name);
+    if (!sa) throw new InvalidTokenError(`serviceaccounts "${k8s.serviceaccount.name}" not found`);
+    if (isDeletedBefore(sa, cutoff)) throw new InvalidTokenError(`service account ${ns}/${k8s.serviceaccount.name} has been deleted`);
+    if (sa.metadata.uid !== k8s.serviceaccount.uid) throw new InvalidTokenError(`service account UID (${sa.metadata.uid}) does not match claim (${k8s.serviceaccount.uid})`);
+    const extra: Record<string, string[]> = {};
+    if (k8s.secret) {
+      const secret = await g.secret(ns, k8s.secret.name);
+      if (!secret || isDeletedBefore(secret, cutoff)) throw new InvalidTokenError('service account token has been invalidated');
+      if (secret.metadata.uid !== k8s.secret.uid) throw new InvalidTokenError(`secret UID (${secret.metadata.uid}) does not match service account secret ref claim (${k8s.secret.uid})`);
+    }
+    if (k8s.pod) {
+      const pod = await g.pod(ns, k8s.pod.name);
+      if (!pod || isDeletedBefore(pod, cutoff)) throw new InvalidTokenError('service account token has been invalidated');
+      if (pod.metadata.uid !== k8s.pod.uid) throw new InvalidTokenError(`pod UID (${pod.metadata.uid}) does not match service account pod ref claim (${k8s.pod.uid})`);
+      extra[EXTRA_POD_NAME] = [k8s.pod.name];
+      extra[EXTRA_POD_UID] = [k8s.pod.uid];
+    }
+    if (k8s.node) {
+      // Only a token bound to the node itself stands or falls with it; a pod's token just names it.
+      if (!k8s.pod && !k8s.secret) {
+        const node = await g.node(k8s.node.name);
+        if (!node || isDeletedBefore(node, cutoff)) throw new InvalidTokenError('service account token has been invalidated');
+        if (node.metadata.uid !== k8s.node.uid) throw new InvalidTokenError(`node UID (${node.metadata.uid}) does not match service account node ref claim (${k8s.node.uid})`);
+      }
+      extra[EXTRA_NODE_NAME] = [k8s.node.name];
+      extra[EXTRA_NODE_UID] = [k8s.node.uid];
+    }
+    if (jti) extra[EXTRA_CREDENTIAL_ID] = [`JTI=${jti}`];
+    return {
+      name: serviceAccountUsername(ns, k8s.serviceaccount.name),
+      uid: k8s.serviceaccount.uid,
+      groups: [ALL_SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNT_GROUP_PREFIX}${ns}`],
+      extra,
+    };
+  }
+}

@@ -1,0 +1,14 @@
+// The apps/v1 (and core/v1 ReplicationController) workload controllers of
+// kube-controller-manager beyond ReplicaSet and Deployment, built on the shared informers:
+// daemonset (so far).
+
+import type { RestClient } from '../client/rest.js';
+import type { SharedInformerFactory } from '../client/informer.js';
+import { DaemonSetController } from './daemonset.js';
+import type { Runnable } from './manager.js';
+
+export function appsControllers(client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void): Runnable[] {
+  return [
+    new DaemonSetController(client, factory, { log }),
+  ];
+}

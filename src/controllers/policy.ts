@@ -1,0 +1,20 @@
+// The policy and autoscaling controllers of kube-controller-manager, built on the shared
+// informers: resourcequota (and, with #17's autoscaling slice, horizontalpodautoscaling).
+
+import type { RestClient } from '../client/rest.js';
+import type { SharedInformerFactory } from '../client/informer.js';
+import type { APIResource } from '../client/discovery.js';
+import { ResourceQuotaController } from './resourcequota.js';
+import type { Runnable } from './manager.js';
+
+export interface PolicyControllerOptions {
+  log?: (m: string) => void;
+  /** --resource-quota-sync-period */
+  resourceQuotaSyncPeriodMs?: number;
+}
+
+export function policyControllers(client: RestClient, factory: SharedInformerFactory, resources: APIResource[], opts: PolicyControllerOptions = {}): Runnable[] {
+  return [
+    new ResourceQuotaController(client, factory, resources, { log: opts.log, resyncPeriodMs: opts.resourceQuotaSyncPeriodMs }),
+  ];
+}
