@@ -19,7 +19,9 @@ import { markPretty, writeError, writeText } from './http.js';
 import { prettyParam } from '../api/queryparams.js';
 import { GenericRegistry } from './registry/generic.js';
 import type { ApiServerContext } from './registry/context.js';
-import { DEFINITIONS, findDefinition } from './registry/index.js';
+import { DEFINITIONS } from './registry/index.js';
+import { CRDHandler } from './apiextensions/crdhandler.js';
+import { ServedResources } from './served.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
 import { MaxInFlightLimit } from './maxinflight.js';
@@ -99,6 +101,9 @@ export class ApiServer implements ApiServerContext {
   readonly advertiseAddress: string;
   readonly admission: AdmissionChain = defaultAdmissionChain();
   private registries = new Map<string, GenericRegistry>();
+  /** What is served now: the built-in resources and those of established CRDs. */
+  readonly served = new ServedResources();
+  private crdHandler?: CRDHandler;
   private caches: WatchCache[] = [];
   private server?: http.Server | https.Server;
   private extraServers: (http.Server | https.Server)[] = [];
@@ -134,7 +139,8 @@ export class ApiServer implements ApiServerContext {
   private readonly handlerEnv: HandlerEnv = (() => {
     const self = this;
     return {
-      registry: (g: string, r: string) => self.registry(g, r),
+      registry: (g: string, r: string, v?: string) => self.registry(g, r, v),
+      definition: (g: string, v: string, r: string) => self.served.find(g, v, r),
       get connect() { return self.opts.connect; },
       get serviceAccountTokens() { return self.serviceAccountTokens; },
       get watchBufferBytes() { return self.opts.watchBufferBytes; },
@@ -162,12 +168,13 @@ export class ApiServer implements ApiServerContext {
 
   get store(): Store { return this.opts.store; }
 
-  registry(group: string, resource: string): GenericRegistry | undefined {
-    return this.registries.get(`${group}/${resource}`);
+  /** A resource's store; custom resources have one per served version (any, when version is not given). */
+  registry(group: string, resource: string, version?: string): GenericRegistry | undefined {
+    return this.registries.get(`${group}/${resource}`) ?? this.crdHandler?.registry(group, resource, version);
   }
 
   async getObject(group: string, resource: string, namespace: string | undefined, name: string): Promise<KObject | undefined> {
-    const ri = DEFINITIONS.find((d) => d.info.group === group && d.info.resource === resource)?.info;
+    const ri = this.registry(group, resource)?.ri;
     if (!ri) return undefined;
     const kv = await this.opts.store.get(storeKey(ri, namespace, name));
     if (!kv) return undefined;
@@ -229,6 +236,12 @@ export class ApiServer implements ApiServerContext {
     await bootstrapCluster(this);
     this.kubernetesService = new KubernetesServiceController(this, this.opts.log);
     await this.kubernetesService.start();
+    // Established CRDs are served before the server says it is ready.
+    this.crdHandler = new CRDHandler({
+      store: this.opts.store, api: this, served: this.served, crds: this.registry('apiextensions.k8s.io', 'customresourcedefinitions')!,
+      watchCacheSize: this.opts.watchCacheSize, log: (m) => console.error(`k8ts apiserver: ${m}`),
+    });
+    await this.crdHandler.start();
     if (this.opts.compactKeepRevisions) {
       const keep = this.opts.compactKeepRevisions;
       this.compactTimer = setInterval(() => {
@@ -277,6 +290,7 @@ export class ApiServer implements ApiServerContext {
     if (this.compactTimer) clearInterval(this.compactTimer);
     if (this.eventTimer) clearInterval(this.eventTimer);
     await this.kubernetesService?.stop();
+    this.crdHandler?.stop();
     for (const c of this.caches) c.stop();
     await this.closeServers();
   }
@@ -330,9 +344,9 @@ export class ApiServer implements ApiServerContext {
       // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
       this.inflight.admit(req, res, info);
       this.authorize(req, user, path, url.searchParams);
-      if (handleDiscovery(req, res)) return;
+      if (handleDiscovery(req, res, this.served)) return;
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-      if (!findDefinition(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!this.served.find(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       await handleResource(this.handlerEnv, info, req, res, url.searchParams, user);
     } catch (e) {
       if (!(e instanceof StatusError)) {

@@ -101,12 +101,15 @@ export class GenericRegistry {
   decode(kv: KeyValue): KObject {
     const obj = JSON.parse(kv.value) as KObject;
     obj.metadata.resourceVersion = String(kv.modRevision);
+    // Conversion None of custom resources: stored under the storage version, served under this one.
+    if (this.def.custom && obj.apiVersion !== this.gv) obj.apiVersion = this.gv;
     return obj;
   }
   private encode(obj: KObject): string {
     const rv = obj.metadata.resourceVersion;
     delete obj.metadata.resourceVersion;
-    const text = JSON.stringify(obj);
+    const stored = this.def.custom && obj.apiVersion !== this.def.custom.storageApiVersion ? { ...obj, apiVersion: this.def.custom.storageApiVersion } : obj;
+    const text = JSON.stringify(stored);
     if (rv !== undefined) obj.metadata.resourceVersion = rv;
     // etcd refuses a request over its --max-request-bytes; kube-apiserver passes its words on.
     // 413 here, as the client's error (the request made the object too large), never a 500.

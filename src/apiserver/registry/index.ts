@@ -41,6 +41,7 @@ import * as rolebindings from './rbac/rolebindings.js';
 import * as resourcequotas from './core/resourcequotas.js';
 import * as limitranges from './core/limitranges.js';
 import * as priorityclasses from './scheduling/priorityclasses.js';
+import * as customresourcedefinitions from './apiextensions/customresourcedefinitions.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts, replicationcontrollers,
@@ -49,6 +50,7 @@ export const DEFINITIONS: readonly ResourceDefinition[] = [
   jobs, cronjobs,
   clusterrolebindings, clusterroles, rolebindings, roles,
   resourcequotas, limitranges, priorityclasses,
+  customresourcedefinitions,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);
