@@ -51,6 +51,7 @@ examples(target(program.command('up'))
   .option('--node-grace-period <seconds>', 'how long a node may stay silent before it is NotReady/Unknown (default 50)')
   .addOption(new Option('--runtime <kind>', 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run; default, or $K8TS_RUNTIME)').choices(['auto', 'oci', 'process']))
   .option('--resolv-conf <file>', 'the node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers (default /etc/resolv.conf)')
+  .option('--load-balancer-pool <addresses>', 'addresses for LoadBalancer services: CIDRs, FIRST-LAST ranges or addresses, comma-separated (default 198.18.N.0/24, N the pod CIDR\'s third octet)')
   // Older scripts passed this to the background process; the supervisor does not need it.
   .addOption(new Option('--no-kubeconfig', 'write no kubeconfig').hideHelp())
   .action(async (o, cmd: Command) => {

@@ -20,6 +20,7 @@ import { startLocalNode, type LocalNode, type RuntimeChoice } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
 import { requestSimulatedNodes, SimulatedNodesFollower } from './simulated.js';
+import { defaultLoadBalancerPool } from '../controllers/servicelb.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -36,6 +37,8 @@ export interface ControlPlaneOptions {
   nodeName?: string;
   /** The local node's container runtime (default auto). */
   runtime?: RuntimeChoice;
+  /** Addresses for LoadBalancer services; default 198.18.<pod CIDR's third octet>.0/24. */
+  loadBalancerPool?: string;
   /** The local node's resolv.conf (kubelet's --resolv-conf). */
   resolvConf?: string;
   /** Simulated nodes to ask for at start (they heartbeat and run pods without processes). */
@@ -127,6 +130,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     if (opts.controllers !== false) {
       controllers = await startControllers({
         server: url, token, caData: pki.ca.cert, log,
+        loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
         nodeLifecycle: opts.nodeGracePeriodSeconds ? { nodeMonitorGracePeriodMs: opts.nodeGracePeriodSeconds * 1000, monitorPeriodMs: Math.min(5000, opts.nodeGracePeriodSeconds * 250) } : undefined,
         // Simulated nodes follow a ConfigMap, so `k8ts nodes simulate N` can change their number.
         // With a shortened grace period, nodes must heartbeat well within it.
