@@ -62,6 +62,11 @@ export interface NodeAgentOptions {
   imageGC?: Partial<ImageGCPolicy> & { periodMs?: number };
   /** Pull one image at a time (kubelet's serializeImagePulls, default true). */
   serializeImagePulls?: boolean;
+  /**
+   * The local service proxy: resolves once the given pod IPs no longer receive new connections
+   * through any service (false after timeoutMs). A deleted pod's containers get SIGTERM after it.
+   */
+  endpointsDrained?: (ips: string[], timeoutMs: number) => Promise<boolean>;
   /** How often pods' local storage is checked against their limits (kubelet's evictionMonitoringPeriod, ms, default 10 000). */
   evictionMonitoringPeriodMs?: number;
   log?: (msg: string) => void;
@@ -165,7 +170,7 @@ export class NodeAgent {
       client: o.client, nodeName: o.nodeName, runtime: o.runtime, images: o.images,
       runtimeName: version.runtimeName, recorder: this.recorder, volumes: this.volumes, probes: this.probes,
       statuses: this.statuses, source: this.objectSource(), crashBackoff: this.crashBackoff, imageBackoff: this.imageBackoff,
-      pulls: this.pulls, rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, pidsLimit: o.pidsLimit ?? 4096, log: this.log,
+      pulls: this.pulls, rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, pidsLimit: o.pidsLimit ?? 4096, log: this.log, endpointsDrained: o.endpointsDrained,
       onFinished: (uid) => this.workers.delete(uid),
     };
 
