@@ -32,6 +32,7 @@ export interface UpOptions {
   podCidr?: string;
   bridge?: string;
   runtime?: string;
+  proxyMode?: string;
   resolvConf?: string;
   loadBalancerPool?: string;
   nodeName?: string;
@@ -46,6 +47,7 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['port', 'port', '--port'], ['store', 'store', '--store'], ['node', 'node', '--no-node'], ['podCidr', 'podCIDR', '--pod-cidr'],
   ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
   ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'], ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
+  ['proxyMode', 'proxyMode', '--proxy-mode'],
 ];
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
@@ -188,6 +190,7 @@ async function startInBackground(t: Target, cfg: ClusterConfig, port: number, lo
       console.log(`  log:        ${t.files.log} (k8ts logs${t.flag})`);
       if (info.node) {
         console.log(`  node:       ${info.node.name} at ${info.node.ip}`);
+        if (info.node.proxy) console.log(`  services:   proxied by the ${info.node.proxy} service proxy`);
         // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
         for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
       } else {
@@ -231,6 +234,7 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       dataDir: t.dataDir, port, store: cfg.store, node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
+      proxyMode: cfg.proxyMode ?? 'auto',
       loadBalancerPool: cfg.loadBalancerPool,
     });
   } catch (e) {

@@ -22,6 +22,8 @@ export interface ClusterConfig {
   nodeGracePeriodSeconds?: number;
   /** Container runtime of this machine's node (unset: $K8TS_RUNTIME, else auto). */
   runtime?: 'auto' | 'oci' | 'process';
+  /** Service proxy of this machine's node (unset: auto). */
+  proxyMode?: 'auto' | 'nftables' | 'userspace';
   /** Addresses for LoadBalancer services (CIDRs, FIRST-LAST ranges, addresses, comma-separated); unset: 198.18.<pod CIDR's third octet>.0/24. */
   loadBalancerPool?: string;
   /** The node's resolv.conf (kubelet's --resolv-conf); unset: /etc/resolv.conf. */
@@ -65,6 +67,7 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   } },
   resolvConf: { help: 'the node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers; unset: /etc/resolv.conf', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
   runtime: { help: 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run)', parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w) },
+  proxyMode: { help: 'service proxy of this machine\'s node: nftables (kernel rules; root and nft), userspace (listeners), auto (nftables where it can run)', parse: (v, w) => text(/^(auto|nftables|userspace)$/, 'auto, nftables or userspace')(v, w) },
 };
 
 export const CONFIG_FIELDS = Object.keys(FIELDS) as (keyof ClusterConfig)[];

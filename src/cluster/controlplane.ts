@@ -20,6 +20,7 @@ import { startLocalNode, type LocalNode, type RuntimeChoice } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
 import { requestSimulatedNodes, SimulatedNodesFollower } from './simulated.js';
+import type { ProxyModeChoice } from '../proxy/server.js';
 import { defaultLoadBalancerPool } from '../controllers/servicelb.js';
 
 export interface ControlPlaneOptions {
@@ -37,6 +38,8 @@ export interface ControlPlaneOptions {
   nodeName?: string;
   /** The local node's container runtime (default auto). */
   runtime?: RuntimeChoice;
+  /** The local node's service proxy mode (default auto). */
+  proxyMode?: ProxyModeChoice;
   /** Addresses for LoadBalancer services; default 198.18.<pod CIDR's third octet>.0/24. */
   loadBalancerPool?: string;
   /** The local node's resolv.conf (kubelet's --resolv-conf). */
@@ -141,7 +144,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
   } catch (e) {
     await scheduler?.stop().catch(() => undefined);
@@ -169,7 +172,7 @@ export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: s
   const start = processStartTime(process.pid);
   if (start) info.pidStart = start;
   if (process.env.K8TS_SUPERVISED) { info.supervisorPid = process.ppid; info.supervisorStart = processStartTime(process.ppid); }
-  if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations };
+  if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations, proxy: cp.node.proxy.describe() };
   // Written whole or not at all: `up` and `down` read it while this process may be writing.
   fs.writeFileSync(`${files.info}.tmp`, JSON.stringify(info, null, 2), { mode: 0o600 });
   fs.renameSync(`${files.info}.tmp`, files.info);
