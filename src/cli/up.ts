@@ -33,6 +33,9 @@ export interface UpOptions {
   bridge?: string;
   runtime?: string;
   resolvConf?: string;
+  fleetlockAddress?: string;
+  fleetlockSlots?: string;
+  fleetlockTls?: boolean;
   nodeName?: string;
   simulatedNodes?: string;
   nodeGracePeriod?: string;
@@ -45,6 +48,7 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['port', 'port', '--port'], ['store', 'store', '--store'], ['node', 'node', '--no-node'], ['podCidr', 'podCIDR', '--pod-cidr'],
   ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
   ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'],
+  ['fleetlockAddress', 'fleetlockAddress', '--fleetlock-address'], ['fleetlockSlots', 'fleetlockSlots', '--fleetlock-slots'], ['fleetlockTls', 'fleetlockTLS', '--fleetlock-tls'],
 ];
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
@@ -192,6 +196,7 @@ async function startInBackground(t: Target, cfg: ClusterConfig, port: number, lo
       } else {
         console.log('  node:       none on this machine (--no-node)');
       }
+      if (info.fleetlockURL) console.log(`  fleetlock:  ${info.fleetlockURL} (reboot coordination; k8ts fleetlock ls${t.flag})`);
       if (kc) console.log(`  kubeconfig: ${describeWritten(t, kc)}`);
       const kubectl = kc && !kc.merged ? `kubectl --kubeconfig ${kc.file}` : kc ? 'kubectl' : `k8ts kubectl${t.flag}`;
       console.log('');
@@ -230,6 +235,7 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       dataDir: t.dataDir, port, store: cfg.store, node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
+      fleetlock: cfg.fleetlockAddress ? { address: cfg.fleetlockAddress, slots: cfg.fleetlockSlots, tls: cfg.fleetlockTLS } : undefined,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -95,4 +95,6 @@ export interface ClusterInfo {
   supervisorStart?: string;
   /** This machine's node, when `up` runs one, and what it cannot do here. */
   node?: { name: string; ip: string; limitations: string[] };
+  /** The FleetLock server's base URL, when it is on. */
+  fleetlockURL?: string;
 }
