@@ -152,3 +152,112 @@ test('deeply nested bodies and patches are 400 (Go\'s decoder stops at depth 10,
   }
   await stillServing('deep bodies');
 });
+
+// ---- item 7: slow watchers and request floods ----
+
+test('a watcher that stops reading is closed once its buffer passes the cap (as the cacheWatcher closes an unresponsive watcher)', async () => {
+  const small = await startTestControlPlane({ watchBufferBytes: 1024 * 1024 });
+  try {
+    const cache = small.api.registry('', 'configmaps')!.cache;
+    let clientSawClose = false;
+    let response: http.IncomingMessage | undefined;
+    const req = http.get(`${small.url}/api/v1/namespaces/default/configmaps?watch=1`, { agent: false, headers: { Authorization: `Bearer ${small.token}` } }, (res) => {
+      response = res;
+      res.pause(); // never read: the server's writes pile up
+      res.on('error', () => undefined);
+    });
+    req.on('error', () => undefined);
+    req.on('close', () => { clientSawClose = true; });
+    const deadline = Date.now() + 5000;
+    while (cache.watcherCount === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(cache.watcherCount, 1);
+    // 40 MiB of events: more than loopback's socket buffers could ever absorb.
+    const value = 'v'.repeat(400 * 1024);
+    for (let i = 0; i < 100 && cache.watcherCount > 0; i++) {
+      const a = await apiRequest(small.url, small.token, { method: 'POST', path: '/api/v1/namespaces/default/configmaps', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ metadata: { name: `fill-${i}` }, data: { v: value } }) });
+      assert.equal(a.status, 201);
+    }
+    const until = Date.now() + 5000;
+    while (cache.watcherCount > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(cache.watcherCount, 0, 'the slow watcher was closed');
+    // Reading again, the client finds the end of its stream after what the sockets held.
+    response?.resume();
+    const ends = Date.now() + 10_000;
+    while (!clientSawClose && Date.now() < ends) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(clientSawClose, 'the slow client saw its watch end');
+    req.destroy();
+  } finally {
+    await small.stop();
+  }
+});
+
+test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflight / --max-requests-inflight; watches are not counted', async () => {
+  const small = await startTestControlPlane({ maxRequestsInflight: 1, maxMutatingRequestsInflight: 1 });
+  const held: http.ClientRequest[] = [];
+  try {
+    const hold = (method: string, path: string) => {
+      // A request whose body never finishes stays in flight.
+      const req = http.request(`${small.url}${path}`, { method, agent: false, headers: { Authorization: `Bearer ${small.token}`, 'Content-Type': 'application/json', 'Content-Length': 1000 } });
+      req.on('error', () => undefined);
+      req.write('{"metadata":');
+      held.push(req);
+    };
+    const q = (r: RawRequest) => apiRequest(small.url, small.token, r);
+    const cm = (name: string) => ({ method: 'POST', path: '/api/v1/namespaces/default/configmaps', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ metadata: { name } }) });
+    hold('POST', '/api/v1/namespaces/default/configmaps');
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await q(cm('second'));
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.headers['retry-after'], '1');
+    const s = statusOf(refused);
+    assert.equal(s.reason, 'TooManyRequests');
+    assert.equal(s.details?.retryAfterSeconds, 1);
+    // Reads have their own limit: one read is fine while the write is held...
+    assert.equal((await q({ path: '/api/v1/namespaces/default/configmaps' })).status, 200);
+    // ...and a list waiting (up to 3 s) for a revision the store has not reached fills it.
+    const slow = q({ path: '/api/v1/namespaces/default/configmaps?resourceVersion=999999&resourceVersionMatch=NotOlderThan', timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    const refusedRead = await q({ path: '/api/v1/namespaces/default/configmaps' });
+    assert.equal(refusedRead.status, 429, refusedRead.text);
+    // Watches (long-running) are not counted: one opens while both limits are full.
+    const w = await q({ path: '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1' });
+    assert.equal(w.status, 200);
+    await slow;
+    // Our client retries a 429 after Retry-After, as client-go does: it succeeds once the slot frees.
+    const retried = small.client.request('POST', '/api/v1/namespaces/default/configmaps', {}, { metadata: { name: 'retried' } });
+    await new Promise((r) => setTimeout(r, 300));
+    for (const r of held.splice(0)) r.destroy();
+    assert.equal(((await retried) as { metadata: { name: string } }).metadata.name, 'retried');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await q(cm('third'))).status, 201, 'the slots are released when requests end');
+  } finally {
+    for (const r of held) r.destroy();
+    await small.stop();
+  }
+});
+
+// ---- item 5: the namespaces a cluster cannot do without ----
+
+test('default, kube-system, kube-public and kube-node-lease may not be deleted (NamespaceLifecycle: Forbidden)', async () => {
+  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    const a = await call({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` });
+    assert.equal(a.status, 403, `${ns}: ${a.text}`);
+    const s = statusOf(a);
+    assert.equal(s.reason, 'Forbidden');
+    assert.equal(s.message, `namespaces "${ns}" is forbidden: this namespace may not be deleted`);
+    const after = JSON.parse((await call({ path: `/api/v1/namespaces/${ns}` })).text);
+    assert.equal(after.metadata.deletionTimestamp, undefined, ns);
+    assert.equal(after.status.phase, 'Active', ns);
+  }
+  // Any other namespace still can be.
+  await call({ method: 'POST', path: '/api/v1/namespaces', headers: json, body: JSON.stringify({ metadata: { name: 'mortal' } }) });
+  assert.equal((await call({ method: 'DELETE', path: '/api/v1/namespaces/mortal' })).status, 200);
+});
+
+test('a system namespace gone from the store (a restore, a hand edit) is made again at once', async () => {
+  const { waitFor } = await import('../testing/wait.js');
+  for (const ns of ['default', 'kube-public']) {
+    await cp.api.store.delete(`/registry/namespaces/${ns}`);
+    await waitFor(`${ns} made again`, async () => (await call({ path: `/api/v1/namespaces/${ns}` })).status === 200, 3000);
+  }
+});

@@ -32,10 +32,12 @@ export interface UpOptions {
   podCidr?: string;
   bridge?: string;
   runtime?: string;
+  proxyMode?: string;
   resolvConf?: string;
   fleetlockAddress?: string;
   fleetlockSlots?: string;
   fleetlockTls?: boolean;
+  loadBalancerPool?: string;
   nodeName?: string;
   simulatedNodes?: string;
   nodeGracePeriod?: string;
@@ -49,6 +51,8 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
   ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'],
   ['fleetlockAddress', 'fleetlockAddress', '--fleetlock-address'], ['fleetlockSlots', 'fleetlockSlots', '--fleetlock-slots'], ['fleetlockTls', 'fleetlockTLS', '--fleetlock-tls'],
+  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'], ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
+  ['proxyMode', 'proxyMode', '--proxy-mode'],
 ];
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
@@ -191,6 +195,7 @@ async function startInBackground(t: Target, cfg: ClusterConfig, port: number, lo
       console.log(`  log:        ${t.files.log} (k8ts logs${t.flag})`);
       if (info.node) {
         console.log(`  node:       ${info.node.name} at ${info.node.ip}`);
+        if (info.node.proxy) console.log(`  services:   proxied by the ${info.node.proxy} service proxy`);
         // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
         for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
       } else {
@@ -236,6 +241,8 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
       fleetlock: cfg.fleetlockAddress ? { address: cfg.fleetlockAddress, slots: cfg.fleetlockSlots, tls: cfg.fleetlockTLS } : undefined,
+      proxyMode: cfg.proxyMode ?? 'auto',
+      loadBalancerPool: cfg.loadBalancerPool,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -246,12 +246,21 @@ export class RestClient {
 
   /** A JSON request: parses the answer, throws ApiError for non-2xx. */
   async request<R = unknown>(method: string, path: string, query: Query = {}, body?: unknown, contentType = 'application/json', signal?: AbortSignal): Promise<R> {
-    const res = await this.requestRaw({
+    const raw: RawRequest = {
       method, path: path + queryString(query), signal,
       body: body === undefined ? undefined : JSON.stringify(body),
       contentType: body === undefined ? undefined : contentType,
       accept: 'application/json',
-    });
+    };
+    let res = await this.requestRaw(raw);
+    // As client-go's request.go: a 429 (the server's in-flight limit) with Retry-After is
+    // retried after that many seconds, up to 10 times; anything else is the caller's.
+    for (let retries = 0; res.statusCode === 429 && retries < 10 && !signal?.aborted; retries++) {
+      const after = Number(res.headers['retry-after']);
+      if (!Number.isInteger(after) || after < 0) break;
+      await new Promise((r) => setTimeout(r, Math.min(after, 10) * 1000));
+      res = await this.requestRaw(raw);
+    }
     const text = res.body.toString('utf8');
     if (res.statusCode < 200 || res.statusCode > 299) throw errorFromResponse(res.statusCode, text);
     if (!text) return undefined as R;

@@ -21,6 +21,8 @@ import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
 import { requestSimulatedNodes, SimulatedNodesFollower } from './simulated.js';
 import { FleetLockServer } from '../fleetlock/server.js';
+import type { ProxyModeChoice } from '../proxy/server.js';
+import { defaultLoadBalancerPool } from '../controllers/servicelb.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -37,6 +39,10 @@ export interface ControlPlaneOptions {
   nodeName?: string;
   /** The local node's container runtime (default auto). */
   runtime?: RuntimeChoice;
+  /** The local node's service proxy mode (default auto). */
+  proxyMode?: ProxyModeChoice;
+  /** Addresses for LoadBalancer services; default 198.18.<pod CIDR's third octet>.0/24. */
+  loadBalancerPool?: string;
   /** The local node's resolv.conf (kubelet's --resolv-conf). */
   resolvConf?: string;
   /** Simulated nodes to ask for at start (they heartbeat and run pods without processes). */
@@ -132,6 +138,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     if (opts.controllers !== false) {
       controllers = await startControllers({
         server: url, token, caData: pki.ca.cert, log,
+        loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
         nodeLifecycle: opts.nodeGracePeriodSeconds ? { nodeMonitorGracePeriodMs: opts.nodeGracePeriodSeconds * 1000, monitorPeriodMs: Math.min(5000, opts.nodeGracePeriodSeconds * 250) } : undefined,
         // Simulated nodes follow a ConfigMap, so `k8ts nodes simulate N` can change their number.
         // With a shortened grace period, nodes must heartbeat well within it.
@@ -142,7 +149,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
     if (opts.fleetlock) {
       // A client of the cluster like the controllers, with the API server's certificate for HTTPS.
@@ -180,8 +187,8 @@ export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: s
   const start = processStartTime(process.pid);
   if (start) info.pidStart = start;
   if (process.env.K8TS_SUPERVISED) { info.supervisorPid = process.ppid; info.supervisorStart = processStartTime(process.ppid); }
-  if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations };
   if (cp.fleetlock) info.fleetlockURL = cp.fleetlock.url;
+  if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations, proxy: cp.node.proxy.describe() };
   // Written whole or not at all: `up` and `down` read it while this process may be writing.
   fs.writeFileSync(`${files.info}.tmp`, JSON.stringify(info, null, 2), { mode: 0o600 });
   fs.renameSync(`${files.info}.tmp`, files.info);

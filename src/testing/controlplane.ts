@@ -3,7 +3,7 @@
 // token over it (kubectl would not: whole-cluster tests use `k8ts up`, which serves TLS).
 
 import { randomBytes } from 'node:crypto';
-import { ApiServer } from '../apiserver/server.js';
+import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
 import { adminUser } from '../apiserver/authn/user.js';
 import { RestClient } from '../client/rest.js';
 import { MemoryStore } from '../store/memory.js';
@@ -18,10 +18,10 @@ export interface TestControlPlane {
   stop(): Promise<void>;
 }
 
-export async function startTestControlPlane(): Promise<TestControlPlane> {
+export async function startTestControlPlane(options: Partial<ApiServerOptions> = {}): Promise<TestControlPlane> {
   const token = randomBytes(16).toString('hex');
   const store = new MemoryStore();
-  const api = new ApiServer({ store, tokens: new Map([[token, adminUser('test-admin')]]), advertiseAddress: '10.0.0.1' });
+  const api = new ApiServer({ store, tokens: new Map([[token, adminUser('test-admin')]]), advertiseAddress: '10.0.0.1', ...options });
   const url = await api.start(0, '127.0.0.1');
   const clients: RestClient[] = [];
   const newClient = (userAgent = 'k8ts-test') => {
