@@ -10,8 +10,9 @@ import type { KObject } from '../api/object.js';
 import { storeKey, storePrefix } from '../api/resources.js';
 import type { Store } from '../store/types.js';
 import { newServiceAllocators, type ServiceAllocators } from './allocators.js';
-import { bootstrapCluster } from './bootstrap.js';
+import { bootstrapCluster, SYSTEM_NAMESPACES } from './bootstrap.js';
 import { KubernetesServiceController } from './kubernetesservice.js';
+import { SystemNamespacesController } from './systemnamespaces.js';
 import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
 import { handleDiscovery } from './discovery-handler.js';
 import { handleResource, type HandlerEnv } from './handlers.js';
@@ -109,6 +110,7 @@ export class ApiServer implements ApiServerContext {
   private server?: http.Server | https.Server;
   private extraServers: (http.Server | https.Server)[] = [];
   private kubernetesService?: KubernetesServiceController;
+  private systemNamespaces?: SystemNamespacesController;
   private sockets = new Set<import('node:net').Socket>();
   private compactTimer?: NodeJS.Timeout;
   private readonly authenticator: Authenticator;
@@ -240,6 +242,8 @@ export class ApiServer implements ApiServerContext {
     await bootstrapCluster(this);
     this.kubernetesService = new KubernetesServiceController(this, this.opts.log);
     await this.kubernetesService.start();
+    this.systemNamespaces = new SystemNamespacesController(this, SYSTEM_NAMESPACES, this.opts.log);
+    this.systemNamespaces.start();
     // Established CRDs are served before the server says it is ready.
     this.crdHandler = new CRDHandler({
       store: this.opts.store, api: this, served: this.served, crds: this.registry('apiextensions.k8s.io', 'customresourcedefinitions')!,
@@ -295,6 +299,7 @@ export class ApiServer implements ApiServerContext {
     if (this.compactTimer) clearInterval(this.compactTimer);
     if (this.eventTimer) clearInterval(this.eventTimer);
     await this.kubernetesService?.stop();
+    await this.systemNamespaces?.stop();
     this.crdHandler?.stop();
     for (const c of this.caches) c.stop();
     await this.closeServers();
