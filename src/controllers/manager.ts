@@ -23,6 +23,8 @@ import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
 import { appsControllers } from './apps.js';
+import { setQueueMetricsProvider } from '../client/workqueue.js';
+import { prometheusQueueMetrics } from '../client/workqueue-metrics.js';
 import { policyControllers, type PolicyControllerOptions } from './policy.js';
 
 export interface ControllerManagerOptions {
@@ -56,6 +58,8 @@ export interface ControllerManager {
 }
 
 export async function startControllers(opts: ControllerManagerOptions): Promise<ControllerManager> {
+  // Its queues report workqueue_* metrics, as kube-controller-manager's do.
+  setQueueMetricsProvider(prometheusQueueMetrics);
   const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caData, userAgent: 'kube-controller-manager/v1.32.0 (k8ts)' });
   // Fail early (as the binary does) when the API server cannot be reached at all.
   await serverPreferredResources(client);
