@@ -352,13 +352,14 @@ export class ApiServer implements ApiServerContext {
       withUser(req, user);
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       instrumentRequest(req, res, info, (i) => this.served.find(i.group, i.version, i.resource ?? '')?.info.kind);
+      // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
+      this.inflight.admit(req, res, info);
+      this.authorize(req, user, path, url.searchParams);
+      // A non-resource URL: RBAC's `get` on /metrics (system:monitoring, cluster-admin) was checked above.
       if (path === '/metrics') {
         if (req.method !== 'GET') throw errors.methodNotAllowed();
         return await serveMetrics(res);
       }
-      // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
-      this.inflight.admit(req, res, info);
-      this.authorize(req, user, path, url.searchParams);
       if (handleDiscovery(req, res, this.served)) return;
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!this.served.find(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
