@@ -38,6 +38,9 @@ export interface UpOptions {
   nodeName?: string;
   simulatedNodes?: string;
   nodeGracePeriod?: string;
+  metricResolution?: string;
+  horizontalPodAutoscalerSyncPeriod?: string;
+  horizontalPodAutoscalerDownscaleStabilization?: string;
   /** Options the command line gave (the others keep the config file's or the default value). */
   given?: Set<string>;
 }
@@ -47,7 +50,9 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['port', 'port', '--port'], ['store', 'store', '--store'], ['node', 'node', '--no-node'], ['podCidr', 'podCIDR', '--pod-cidr'],
   ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
   ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'], ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
-  ['proxyMode', 'proxyMode', '--proxy-mode'],
+  ['proxyMode', 'proxyMode', '--proxy-mode'], ['metricResolution', 'metricResolutionSeconds', '--metric-resolution'],
+  ['horizontalPodAutoscalerSyncPeriod', 'hpaSyncPeriodSeconds', '--horizontal-pod-autoscaler-sync-period'],
+  ['horizontalPodAutoscalerDownscaleStabilization', 'hpaDownscaleStabilizationSeconds', '--horizontal-pod-autoscaler-downscale-stabilization'],
 ];
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
@@ -236,6 +241,7 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
       proxyMode: cfg.proxyMode ?? 'auto',
       loadBalancerPool: cfg.loadBalancerPool,
+      metricResolutionSeconds: cfg.metricResolutionSeconds, hpaSyncPeriodSeconds: cfg.hpaSyncPeriodSeconds, hpaDownscaleStabilizationSeconds: cfg.hpaDownscaleStabilizationSeconds,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
