@@ -20,6 +20,9 @@ const cluster = new TestCluster('dns');
 const upstreamIP = `127.0.53.${1 + (process.pid % 250)}`;
 const outside = { udp: dgram.createSocket('udp4'), tcp: net.createServer(), queries: [] as string[] };
 let gateway = '';
+/** This run's own LoadBalancer addresses (a /30 of the RFC 2544 range: two usable). */
+const lbBase = `198.18.${200 + (process.pid % 50)}.${4 * (process.pid % 60)}`;
+const lbPool = `${lbBase}/30`;
 
 /** *.outside.test has an A record, 192.0.2.77 (other types: NODATA); every other name is NXDOMAIN. */
 function outsideAnswer(msg: Buffer): Buffer {
@@ -98,7 +101,7 @@ before(async () => {
   await new Promise<void>((r) => outside.tcp.listen(53, upstreamIP, () => r()));
   const resolv = path.join(cluster.dir, 'resolv.conf');
   fs.writeFileSync(resolv, `nameserver ${upstreamIP}\nsearch node.example\noptions attempts:2\n`);
-  await cluster.up([...ownNodeArgs('dns'), '--resolv-conf', resolv]);
+  await cluster.up([...ownNodeArgs('dns'), '--resolv-conf', resolv, '--load-balancer-pool', lbPool]);
   await cluster.kIn(manifest, 'apply', '-f', '-');
   for (const p of ['hl-0', 'hl-1', 'client', 'plain', 'none']) {
     await cluster.waitFor(`pod ${p} ready`, async () => (await cluster.k('get', 'pod', p, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')) === 'True', 120_000);
@@ -160,4 +163,41 @@ test('from a pod: a service, a headless service\'s pods, a pod by hostname, an S
   const nx = await cluster.kubectl(['exec', 'client', '--', 'nslookup', 'nothing.default.svc.cluster.local', gateway]);
   assert.notEqual(nx.code, 0);
   assert.match(nx.stdout + nx.stderr, /NXDOMAIN/);
+});
+
+test('through the kube-dns service IP (the proxy\'s DNAT to this node\'s server): names as a pod\'s resolver asks them', { skip }, async () => {
+  const webIP = (await cluster.k('get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}')).trim();
+  const out = await exec('client', 'nslookup', 'web.default.svc.cluster.local');
+  assert.match(out, /^Server:\s+10\.96\.0\.10$/m);
+  assert.deepEqual(addresses(out), [webIP]);
+  // The libc resolver with the pod's search path and ndots:5: short names are the cluster's.
+  for (const name of ['web', 'web.default', 'web.default.svc']) {
+    const r = await cluster.kubectl(['exec', 'client', '--', 'ping', '-c', '1', '-W', '1', name]);
+    assert.match(r.stdout + r.stderr, new RegExp(`PING ${name.replace(/\./g, '\\.')} \\(${webIP.replace(/\./g, '\\.')}\\)`), `${name}: ${r.stdout}${r.stderr}`);
+  }
+  assert.deepEqual(addresses(await exec('client', 'nslookup', 'www.outside.test')), ['192.0.2.77']);
+  const srv = await exec('client', 'nslookup', '-type=SRV', '_http._tcp.web.default.svc.cluster.local');
+  assert.match(srv, /service = 0 100 8080 web\.default\.svc\.cluster\.local/);
+});
+
+test('LoadBalancer services: EXTERNAL-IP from the pool, <pending> when it is exhausted or for another class', { skip }, async () => {
+  const first = lbBase.replace(/\d+$/, (n) => String(Number(n) + 1));
+  const second = lbBase.replace(/\d+$/, (n) => String(Number(n) + 2));
+  await cluster.k('create', 'service', 'loadbalancer', 'lb1', '--tcp=80:8080');
+  await cluster.k('create', 'service', 'loadbalancer', 'lb2', '--tcp=81:8080');
+  await cluster.kIn('apiVersion: v1\nkind: Service\nmetadata: { name: other }\nspec: { type: LoadBalancer, loadBalancerClass: example.com/other, ports: [{ port: 82 }] }\n', 'apply', '-f', '-');
+  const row = (name: string) => cluster.k('get', 'svc', name, '--no-headers');
+  const got = new Set<string>();
+  for (const n of ['lb1', 'lb2']) {
+    const line = await cluster.waitFor(`${n} EXTERNAL-IP`, async () => { const r = await row(n); return /LoadBalancer\s+\S+\s+198\.18\./.test(r) && r; }, 30_000);
+    got.add(line.split(/\s+/)[3]);
+  }
+  assert.deepEqual(got, new Set([first, second]));
+  await cluster.k('create', 'service', 'loadbalancer', 'lb3', '--tcp=83:8080');
+  await cluster.waitFor('lb3 AllocationFailed event', async () => /AllocationFailed.*no available IPs/.test(await cluster.k('get', 'events', '--field-selector', 'involvedObject.name=lb3')), 30_000);
+  assert.match(await row('lb3'), /^lb3\s+LoadBalancer\s+10\.\S+\s+<pending>\s+83:\d+\/TCP/);
+  assert.match(await row('other'), /^other\s+LoadBalancer\s+10\.\S+\s+<pending>\s+82:\d+\/TCP/);
+  const freed = (await row('lb1')).split(/\s+/)[3];
+  await cluster.k('delete', 'service', 'lb1');
+  await cluster.waitFor('lb3 gets the released address', async () => (await row('lb3')).split(/\s+/)[3] === freed, 30_000);
 });
