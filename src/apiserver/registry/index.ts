@@ -34,6 +34,10 @@ import * as csistoragecapacities from './storage/csistoragecapacities.js';
 import * as volumeattachments from './storage/volumeattachments.js';
 import * as jobs from './batch/jobs.js';
 import * as cronjobs from './batch/cronjobs.js';
+import * as clusterroles from './rbac/clusterroles.js';
+import * as clusterrolebindings from './rbac/clusterrolebindings.js';
+import * as roles from './rbac/roles.js';
+import * as rolebindings from './rbac/rolebindings.js';
 import * as resourcequotas from './core/resourcequotas.js';
 import * as limitranges from './core/limitranges.js';
 import * as priorityclasses from './scheduling/priorityclasses.js';
@@ -44,6 +48,7 @@ export const DEFINITIONS: readonly ResourceDefinition[] = [
   deployments, replicasets, daemonsets, statefulsets, controllerrevisions, leases, endpointslices,
   persistentvolumes, persistentvolumeclaims, poddisruptionbudgets, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments,
   jobs, cronjobs,
+  clusterrolebindings, clusterroles, rolebindings, roles,
   resourcequotas, limitranges, priorityclasses,
   customresourcedefinitions,
 ].map((m) => m.resource);
