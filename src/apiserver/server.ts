@@ -10,8 +10,9 @@ import type { KObject } from '../api/object.js';
 import { storeKey, storePrefix } from '../api/resources.js';
 import type { Store } from '../store/types.js';
 import { newServiceAllocators, type ServiceAllocators } from './allocators.js';
-import { bootstrapCluster } from './bootstrap.js';
+import { bootstrapCluster, SYSTEM_NAMESPACES } from './bootstrap.js';
 import { KubernetesServiceController } from './kubernetesservice.js';
+import { SystemNamespacesController } from './systemnamespaces.js';
 import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
 import { handleDiscovery } from './discovery-handler.js';
 import { handleResource, type HandlerEnv } from './handlers.js';
@@ -25,6 +26,7 @@ import { ServedResources } from './served.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
 import { MaxInFlightLimit } from './maxinflight.js';
+import { addStorageCounter, instrumentRequest, serveMetrics } from './metrics.js';
 import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
@@ -108,6 +110,7 @@ export class ApiServer implements ApiServerContext {
   private server?: http.Server | https.Server;
   private extraServers: (http.Server | https.Server)[] = [];
   private kubernetesService?: KubernetesServiceController;
+  private systemNamespaces?: SystemNamespacesController;
   private sockets = new Set<import('node:net').Socket>();
   private compactTimer?: NodeJS.Timeout;
   private readonly authenticator: Authenticator;
@@ -119,6 +122,7 @@ export class ApiServer implements ApiServerContext {
   private saTokens?: ServiceAccountTokens;
   private eventTimer?: NodeJS.Timeout;
   private readonly inflight: MaxInFlightLimit;
+  private removeStorageCounter?: () => void;
   port = 0;
   ready = false;
 
@@ -200,6 +204,8 @@ export class ApiServer implements ApiServerContext {
       this.registries.set(`${ri.group}/${ri.resource}`, new GenericRegistry(def, this.opts.store, cache, this));
     }
     await Promise.all(this.caches.map((c) => c.start()));
+    // apiserver_storage_objects, counted from the watch caches at scrape time.
+    this.removeStorageCounter = addStorageCounter(() => new Map([...this.registries.values()].map((r) => [r.qualifiedResource, r.cache.list().items.length])));
     // What stored objects hold (cluster IPs, node ports) is taken again before any write.
     for (const reg of this.registries.values()) {
       const claim = reg.strategy.claimStored;
@@ -238,6 +244,8 @@ export class ApiServer implements ApiServerContext {
     await bootstrapCluster(this);
     this.kubernetesService = new KubernetesServiceController(this, this.opts.log);
     await this.kubernetesService.start();
+    this.systemNamespaces = new SystemNamespacesController(this, SYSTEM_NAMESPACES, this.opts.log);
+    this.systemNamespaces.start();
     // Established CRDs are served before the server says it is ready.
     this.crdHandler = new CRDHandler({
       store: this.opts.store, api: this, served: this.served, crds: this.registry('apiextensions.k8s.io', 'customresourcedefinitions')!,
@@ -289,9 +297,11 @@ export class ApiServer implements ApiServerContext {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.removeStorageCounter?.();
     if (this.compactTimer) clearInterval(this.compactTimer);
     if (this.eventTimer) clearInterval(this.eventTimer);
     await this.kubernetesService?.stop();
+    await this.systemNamespaces?.stop();
     this.crdHandler?.stop();
     for (const c of this.caches) c.stop();
     await this.closeServers();
@@ -343,9 +353,15 @@ export class ApiServer implements ApiServerContext {
       const user = impersonate(req, requester, this.authorizer);
       withUser(req, user);
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+      instrumentRequest(req, res, info, (i) => this.served.find(i.group, i.version, i.resource ?? '')?.info.kind);
       // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
       this.inflight.admit(req, res, info);
       this.authorize(req, user, path, url.searchParams);
+      // A non-resource URL: RBAC's `get` on /metrics (system:monitoring, cluster-admin) was checked above.
+      if (path === '/metrics') {
+        if (req.method !== 'GET') throw errors.methodNotAllowed();
+        return await serveMetrics(res);
+      }
       if (handleDiscovery(req, res, this.served)) return;
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!this.served.find(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');

@@ -28,6 +28,12 @@ export interface ClusterConfig {
   loadBalancerPool?: string;
   /** The node's resolv.conf (kubelet's --resolv-conf); unset: /etc/resolv.conf. */
   resolvConf?: string;
+  /** Serve the FleetLock protocol (reboot coordination) at HOST:PORT; unset: off. */
+  fleetlockAddress?: string;
+  /** Reboots per FleetLock group at once (default 1). */
+  fleetlockSlots?: number;
+  /** Serve FleetLock over HTTPS with the API server's certificate. */
+  fleetlockTLS?: boolean;
 }
 
 export const DEFAULT_PORT = 6443;
@@ -66,6 +72,9 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
     return t;
   } },
   resolvConf: { help: 'the node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers; unset: /etc/resolv.conf', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
+  fleetlockAddress: { help: 'serve the FleetLock protocol (reboot coordination for Zincati/locksmith) at HOST:PORT; unset: off', parse: text(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 0.0.0.0:8090') },
+  fleetlockSlots: { help: 'machines of one FleetLock group that may reboot at once', parse: whole(1, 10_000) },
+  fleetlockTLS: { help: 'serve FleetLock over HTTPS with the API server\'s certificate', parse: bool },
   runtime: { help: 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run)', parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w) },
   proxyMode: { help: 'service proxy of this machine\'s node: nftables (kernel rules; root and nft), userspace (listeners), auto (nftables where it can run)', parse: (v, w) => text(/^(auto|nftables|userspace)$/, 'auto, nftables or userspace')(v, w) },
 };

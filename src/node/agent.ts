@@ -18,6 +18,7 @@ import { ImageGCManager, ImagePuller, type ImageGCPolicy } from './kubelet/image
 import { ProbeManager } from './kubelet/probes.js';
 import { hostResolvConf, type DNSSettings } from './kubelet/sandbox.js';
 import { StatusManager } from './kubelet/statusmanager.js';
+import { addPodStatusSource } from './kubelet/metrics.js';
 import {
   ANNOTATION_TERMINATION_GRACE, DependencyNotFound, LABEL_POD_UID,
   type ConfigMapObject, type ObjectSource, type PodObject, type SecretObject, type ServiceObject,
@@ -136,7 +137,10 @@ export class NodeAgent {
   }
 
   /** Registers the node, starts the watches and loops; resolves once the node is registered and pods are syncing. */
+  private removeMetricsSource?: () => void;
+
   async start(): Promise<void> {
+    this.removeMetricsSource ??= addPodStatusSource(this.opts.nodeName, () => this.statuses.statuses());
     if (this.started) return;
     this.started = true;
     const o = this.opts;
@@ -208,6 +212,8 @@ export class NodeAgent {
    */
   async stop(opts: { killPods: boolean } = { killPods: false }): Promise<void> {
     this.stopping = true;
+    this.removeMetricsSource?.();
+    this.removeMetricsSource = undefined;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     await Promise.all([this.podInformer.stop(), this.cmInformer.stop(), this.secretInformer.stop(), this.svcInformer.stop(), this.localPath?.stop()]);

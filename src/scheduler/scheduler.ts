@@ -20,6 +20,7 @@ import { DefaultPreemption, disruptionTargetPatch, victimRef, type Candidate } f
 import { defaultProfile } from './plugins/index.js';
 import { SchedulingQueue, type ClusterEvent, type QueuedPodInfo, type SchedulingQueueOptions } from './queue.js';
 import { withPodCondition } from '../api/conditions.js';
+import { addPendingPodsSource, observeAttempt, observePreemption } from './metrics.js';
 import { DEFAULT_SCHEDULER_NAME, PODS, type Node, type Pod } from '../api/types.js';
 
 export interface SchedulerOptions {
@@ -106,6 +107,8 @@ export class Scheduler {
   private readonly binds = new Set<Promise<void>>();
   private readonly bindWaiters: (() => void)[] = [];
   private readonly maxConcurrentBinds: number;
+  /** When each pod's current attempt began (scheduler_scheduling_attempt_duration_seconds). */
+  private readonly attemptStart = new Map<string, number>();
   /** Decisions made (assumed pods); for benchmarks and tests. */
   scheduledCount = 0;
 
@@ -140,13 +143,17 @@ export class Scheduler {
     }));
   }
 
+  private removePendingSource?: () => void;
+
   start(): void {
     if (this.running) return;
+    this.removePendingSource = addPendingPodsSource(() => this.queue.pendingCount);
     this.running = this.run().catch((e) => this.log(`scheduler stopped on error: ${(e as Error)?.stack ?? e}`));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.removePendingSource?.();
     this.signalStop();
     this.queue.close();
     await this.running;
@@ -280,6 +287,7 @@ export class Scheduler {
       return;
     }
     q.pod = cur;
+    this.attemptStart.set(q.key, performance.now());
     const pi = newPodInfo(cur);
     const cycle = this.queue.schedulingCycle;
     const state = new CycleState();
@@ -302,6 +310,7 @@ export class Scheduler {
       for (const p of outcome.diagnosis.unschedulablePlugins) plugins.add(p);
       const post = this.preemption.postFilter(state, pi, outcome.diagnosis, this.cache.nodeList(), this.filterWithNominated, this.pdbs.byIndex('namespace', pi.namespace));
       outcome.diagnosis.postFilterMsg = post.message;
+      if (cur.spec?.preemptionPolicy !== 'Never') observePreemption(post.candidate?.victims.length ?? 0);
       message = fitErrorMessage(outcome.numAllNodes, outcome.diagnosis);
       if (post.candidate) {
         // Room is held on the node at once, so pods of lower priority do not take it meanwhile.
@@ -365,6 +374,12 @@ export class Scheduler {
     }
     return runFilter(this.profile, state, pi, node);
   };
+
+  private observe(key: string, result: 'scheduled' | 'unschedulable' | 'error'): void {
+    const t = this.attemptStart.get(key);
+    this.attemptStart.delete(key);
+    if (t !== undefined) observeAttempt(result, t);
+  }
 
   /** prepareCandidate: each victim gets DisruptionTarget and is deleted gracefully; an event says why. */
   private evictVictims(preemptor: Pod, c: Candidate): void {
@@ -443,6 +458,7 @@ export class Scheduler {
     })().then(
       () => {
         this.recorder.event(q.pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
+        this.observe(q.key, 'scheduled');
         this.queue.done(q.key);
       },
       (e: unknown) => {
@@ -468,6 +484,7 @@ export class Scheduler {
    */
   private handleSchedulingFailure(q: QueuedPodInfo, cycle: number, reason: 'Unschedulable' | 'SchedulerError', message: string, plugins: Set<string>, nominatedNodeName?: string): void {
     q.unschedulablePlugins = plugins;
+    this.observe(q.key, reason === 'Unschedulable' ? 'unschedulable' : 'error');
     const cached = this.pods.get(q.key);
     if (!cached || cached.metadata.uid !== q.pod.metadata.uid) {
       this.queue.done(q.key);

@@ -151,3 +151,45 @@ describe('PriorityClass and preemption', () => {
     assert.match(events, /Preempted\s+pod\/victim\s+Preempted by pod \S+ on node /);
   });
 });
+
+describe('/metrics', () => {
+  /** The value of one sample line, found by its metric name and labels. */
+  const sample = (text: string, name: string, labels: Record<string, string>): number => {
+    let total = 0;
+    let found = false;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}{`)) continue;
+      if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+      found = true;
+    }
+    assert.ok(found, `${name} ${JSON.stringify(labels)} in /metrics`);
+    return total;
+  };
+
+  test('kubectl get --raw /metrics shows apiserver_request_total increasing, and the other components\' metrics', async () => {
+    await cluster.k('create', 'namespace', 'metrics');
+    await cluster.kIn(podYAML('counted', 'metrics'), 'apply', '-f', '-');
+    await cluster.waitFor('counted scheduled', async () => !!(await json('get', 'pod', 'counted', '-n', 'metrics')).spec.nodeName, 30_000);
+    const listPods = { verb: 'LIST', resource: 'pods', code: '200', component: 'apiserver' };
+    const before = sample(await cluster.k('get', '--raw', '/metrics'), 'apiserver_request_total', listPods);
+    for (let i = 0; i < 3; i++) await cluster.k('get', 'pods', '-A');
+    const text = await cluster.k('get', '--raw', '/metrics');
+    const after = sample(text, 'apiserver_request_total', listPods);
+    assert.ok(after >= before + 3, `LIST pods went from ${before} to ${after}`);
+    assert.match(text, /# TYPE apiserver_request_total counter/);
+    assert.match(text, /# TYPE apiserver_request_duration_seconds histogram/);
+    assert.ok(sample(text, 'apiserver_storage_objects', { resource: 'namespaces' }) >= 4);
+    assert.ok(sample(text, 'apiserver_storage_objects', { resource: 'priorityclasses.scheduling.k8s.io' }) >= 2);
+    // Informers of every component hold watches open.
+    assert.ok(sample(text, 'apiserver_registered_watchers', { kind: 'Pod' }) >= 1);
+    assert.ok(sample(text, 'scheduler_schedule_attempts_total', { result: 'scheduled' }) >= 1);
+    assert.ok(sample(text, 'workqueue_adds_total', { name: 'serviceaccount' }) >= 1);
+    sample(text, 'workqueue_adds_total', { name: 'resourcequota' });
+    sample(text, 'workqueue_depth', { name: 'replicaset' });
+    sample(text, 'scheduler_pending_pods', { queue: 'active' });
+    // Not for anyone: an unauthenticated caller gets 401.
+    const anon = await cluster.api('GET', '/metrics', undefined, { Authorization: 'Bearer wrong' });
+    assert.equal(anon.status, 401);
+  });
+});

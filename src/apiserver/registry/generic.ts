@@ -302,7 +302,7 @@ export class GenericRegistry {
   }
 
   /** What admission plugins see of a write. */
-  private attributes(operation: 'CREATE' | 'UPDATE', obj: KObject, old: KObject | undefined, ctx: RequestContext): Attributes {
+  private attributes(operation: Attributes['operation'], obj: KObject, old: KObject | undefined, ctx: RequestContext): Attributes {
     return {
       operation, group: this.group, version: this.ri.version, kind: this.ri.kind, resource: this.ri.resource,
       namespace: obj.metadata.namespace, name: obj.metadata.name ?? '', object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user,
@@ -522,6 +522,8 @@ export class GenericRegistry {
       const kv = await this.store.get(key);
       if (!kv) throw this.notFound(name);
       const obj = this.decode(kv);
+      // Validating admission of the DELETE (NamespaceLifecycle refuses the system namespaces).
+      await this.api.admission?.validate(this.attributes('DELETE', obj, obj, ctx), this.api);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== obj.metadata.uid) {
         throw errors.conflict(this.ri.resource, this.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
