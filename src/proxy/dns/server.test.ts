@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
+import promClient from 'prom-client';
 import { ENDPOINTSLICES, SERVICES, type EndpointSlice, type Service } from '../../api/types.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import { waitFor } from '../../testing/wait.js';
@@ -382,5 +383,16 @@ describe('cluster DNS server', () => {
     // Still serving.
     assert.deepEqual(data((await ask(port, 'web.default.svc.cluster.local', 'A')).answers, 'A'), [webIP]);
     assert.ok(dns.server.stats.formerr >= bad.length);
+  });
+
+  test('CoreDNS\'s metrics count requests by type and responses by rcode', async () => {
+    const text = await promClient.register.metrics();
+    const server = `dns://127.0.0.1:${port}`;
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+    assert.ok(value(new RegExp(`^coredns_dns_requests_total\\{server="${server}",zone=".",proto="udp",family="1",type="A"\\} (\\d+)`, 'm')) > 0, text);
+    assert.ok(value(new RegExp(`^coredns_dns_requests_total\\{server="${server}",zone=".",proto="tcp",family="1",type="A"\\} (\\d+)`, 'm')) > 0, text);
+    assert.ok(value(new RegExp(`^coredns_dns_responses_total\\{server="${server}",zone=".",rcode="NXDOMAIN"\\} (\\d+)`, 'm')) > 0, text);
+    assert.ok(value(new RegExp(`^coredns_dns_responses_total\\{server="${server}",zone=".",rcode="FORMERR"\\} (\\d+)`, 'm')) > 0, text);
+    assert.ok(value(new RegExp(`^coredns_dns_request_duration_seconds_count\\{server="${server}",zone=".",type="A"\\} (\\d+)`, 'm')) > 0, text);
   });
 });
