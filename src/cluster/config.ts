@@ -67,7 +67,7 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   simulatedNodes: { help: 'simulated nodes to register (no processes; pods turn Running after a short delay)', parse: whole(0, 100_000) },
   nodeGracePeriodSeconds: { help: 'how long a node may stay silent before it is NotReady/Unknown (Kubernetes: 50)', parse: whole(1, 86_400) },
   loadBalancerPool: { help: 'addresses handed to LoadBalancer services: CIDRs, FIRST-LAST ranges or addresses, comma-separated (unset: 198.18.N.0/24, N the pod CIDR\'s third octet)', parse: (v, w) => {
-    const t = text(/^[0-9.,\/\s-]+$/, 'IPv4 CIDRs, FIRST-LAST ranges or addresses, comma-separated')(v, w) as string;
+    const t = text(/^[0-9.,/\s-]+$/, 'IPv4 CIDRs, FIRST-LAST ranges or addresses, comma-separated')(v, w) as string;
     try { parseAddressPool(t); } catch (e) { throw new Error(`${w}: ${(e as Error).message}`); }
     return t;
   } },
