@@ -145,7 +145,7 @@ describe('helm installs, upgrades, rolls back and uninstalls a chart', { skip: r
     assert.equal(front.spec.template.spec.containers[0].env[0].value, 'second');
     await cluster.waitFor('the database pod rolled to the new template', async () => {
       const p = await json('get', 'pod', 'demo-db-0').catch(() => undefined);
-      return p && p.spec.containers[0].command[2].includes('second') && p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+      return p?.spec.containers[0].command[2].includes('second') && p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
     }, 120_000);
     assert.equal(await cluster.k('exec', 'demo-db-0', '--', 'cat', '/data/log'), 'first\nsecond\n', 'the claim kept the first pod\'s data');
     assert.equal((await json('get', 'cronjob', 'demo-tick')).spec.jobTemplate.spec.template.spec.containers[0].command[2], 'echo second');
