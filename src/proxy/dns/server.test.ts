@@ -125,6 +125,9 @@ describe('cluster DNS server', () => {
     await c.create(svcs, { metadata: { name: 'empty' }, spec: { clusterIP: 'None', ports: [{ port: 1 }] } });
     await c.create(svcs, { metadata: { name: 'ext' }, spec: { type: 'ExternalName', externalName: 'www.example.org' } });
     await c.create(svcs, { metadata: { name: 'alias' }, spec: { type: 'ExternalName', externalName: 'web.default.svc.cluster.local' } });
+    await c.create(svcs, { metadata: { name: 'alias2' }, spec: { type: 'ExternalName', externalName: 'alias.default.svc.cluster.local' } });
+    await c.create(svcs, { metadata: { name: 'ext2' }, spec: { type: 'ExternalName', externalName: 'ext.default.svc.cluster.local' } });
+    await c.create(svcs, { metadata: { name: 'loop' }, spec: { type: 'ExternalName', externalName: 'loop.default.svc.cluster.local' } });
     await c.create(svcs, { metadata: { name: 'many' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } });
     await c.create(svcs, { metadata: { name: 'mid' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } });
     const slices = { ...ENDPOINTSLICES, namespace: 'default' };
@@ -289,6 +292,18 @@ describe('cluster DNS server', () => {
     const inZone = await ask(port, 'alias.default.svc.cluster.local', 'A');
     assert.deepEqual(data(inZone.answers, 'CNAME'), ['web.default.svc.cluster.local']);
     assert.deepEqual(data(inZone.answers, 'A'), [webIP]);
+    // Chains: through the zone, and out of it at the end.
+    const chain = await ask(port, 'alias2.default.svc.cluster.local', 'A');
+    assert.deepEqual(data(chain.answers, 'CNAME'), ['alias.default.svc.cluster.local', 'web.default.svc.cluster.local']);
+    assert.deepEqual(data(chain.answers, 'A'), [webIP]);
+    const out = await ask(port, 'ext2.default.svc.cluster.local', 'A');
+    assert.deepEqual(data(out.answers, 'CNAME'), ['ext.default.svc.cluster.local', 'www.example.org']);
+    assert.deepEqual(data(out.answers, 'A'), ['192.0.2.7']);
+    // A service naming itself: a bounded chain, no crash.
+    const loop = await ask(port, 'loop.default.svc.cluster.local', 'A', 'tcp');
+    assert.equal(rcode(loop), 'NOERROR');
+    assert.equal(data(loop.answers, 'CNAME').length, 9);
+    assert.equal(data(loop.answers, 'A').length, 0);
   });
 
   test('NXDOMAIN and NODATA carry the zone SOA in authority, as CoreDNS', async () => {
