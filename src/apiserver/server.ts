@@ -156,6 +156,8 @@ export class ApiServer implements ApiServerContext {
       definition: (g: string, v: string, r: string) => self.served.find(g, v, r),
       get connect() { return self.opts.connect; },
       get serviceAccountTokens() { return self.serviceAccountTokens; },
+      get authorizer() { return self.authorizer; },
+      get ruleResolver() { return self.ruleResolver; },
       get watchBufferBytes() { return self.opts.watchBufferBytes; },
     };
   })();

@@ -55,6 +55,9 @@ examples(target(program.command('up'))
   .option('--metric-resolution <seconds>', 'how often metrics.k8s.io (kubectl top, autoscalers) reads the nodes\' usage (default 15)')
   .option('--horizontal-pod-autoscaler-sync-period <seconds>', 'how often autoscalers are reconciled (default 15)')
   .option('--horizontal-pod-autoscaler-downscale-stabilization <seconds>', 'scale-down stabilization window of autoscalers that set none (default 300)')
+  .option('--fleetlock-address <host:port>', 'serve the FleetLock protocol (Zincati/locksmith reboot coordination) there, e.g. 0.0.0.0:8090 (default: off)')
+  .option('--fleetlock-slots <n>', 'machines of one FleetLock group that may reboot at once (default 1)')
+  .option('--fleetlock-tls', 'serve FleetLock over HTTPS with the API server\'s certificate')
   .option('--load-balancer-pool <addresses>', 'addresses for LoadBalancer services: CIDRs, FIRST-LAST ranges or addresses, comma-separated (default 198.18.N.0/24, N the pod CIDR\'s third octet)')
   // Older scripts passed this to the background process; the supervisor does not need it.
   .addOption(new Option('--no-kubeconfig', 'write no kubeconfig').hideHelp())
@@ -152,6 +155,21 @@ examples(program.command('completion')
   'k8ts completion bash > /etc/bash_completion.d/k8ts  # every bash',
   'k8ts completion zsh > ~/.zfunc/_k8ts                 # zsh (with ~/.zfunc in $fpath)',
 ]);
+
+const fleetlock = examples(program.command('fleetlock').description('the built-in FleetLock server: reboot slots per group and who holds them'), ['k8ts fleetlock ls', 'k8ts fleetlock release 4f3a...']);
+examples(target(fleetlock.command('ls'))
+  .description('list FleetLock groups, their slots and the machines holding them')
+  .action(async (o) => {
+    const { fleetlockList } = await import('./fleetlock.js');
+    process.exitCode = await fleetlockList(o);
+  }), ['k8ts fleetlock ls']);
+examples(target(fleetlock.command('release'))
+  .description('free the reboot slot a machine holds (one that will never come back), as an administrator')
+  .argument('<id>', 'the machine id (as the FleetLock client sent it)')
+  .action(async (id: string, o) => {
+    const { fleetlockRelease } = await import('./fleetlock.js');
+    process.exitCode = await fleetlockRelease(id, o);
+  }), ['k8ts fleetlock release 4f3a8c2e9d7b4a6f8e1c0b2d3a4f5e6d']);
 
 const nodes = program.command('nodes').description('manage simulated nodes of a running cluster');
 examples(target(nodes.command('simulate'))

@@ -34,6 +34,9 @@ export interface UpOptions {
   runtime?: string;
   proxyMode?: string;
   resolvConf?: string;
+  fleetlockAddress?: string;
+  fleetlockSlots?: string;
+  fleetlockTls?: boolean;
   loadBalancerPool?: string;
   nodeName?: string;
   simulatedNodes?: string;
@@ -49,7 +52,9 @@ export interface UpOptions {
 const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['port', 'port', '--port'], ['store', 'store', '--store'], ['node', 'node', '--no-node'], ['podCidr', 'podCIDR', '--pod-cidr'],
   ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
-  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'], ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
+  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'],
+  ['fleetlockAddress', 'fleetlockAddress', '--fleetlock-address'], ['fleetlockSlots', 'fleetlockSlots', '--fleetlock-slots'], ['fleetlockTls', 'fleetlockTLS', '--fleetlock-tls'],
+  ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
   ['proxyMode', 'proxyMode', '--proxy-mode'], ['metricResolution', 'metricResolutionSeconds', '--metric-resolution'],
   ['horizontalPodAutoscalerSyncPeriod', 'hpaSyncPeriodSeconds', '--horizontal-pod-autoscaler-sync-period'],
   ['horizontalPodAutoscalerDownscaleStabilization', 'hpaDownscaleStabilizationSeconds', '--horizontal-pod-autoscaler-downscale-stabilization'],
@@ -201,6 +206,7 @@ async function startInBackground(t: Target, cfg: ClusterConfig, port: number, lo
       } else {
         console.log('  node:       none on this machine (--no-node)');
       }
+      if (info.fleetlockURL) console.log(`  fleetlock:  ${info.fleetlockURL} (reboot coordination; k8ts fleetlock ls${t.flag})`);
       if (kc) console.log(`  kubeconfig: ${describeWritten(t, kc)}`);
       const kubectl = kc && !kc.merged ? `kubectl --kubeconfig ${kc.file}` : kc ? 'kubectl' : `k8ts kubectl${t.flag}`;
       console.log('');
@@ -239,6 +245,7 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       dataDir: t.dataDir, port, store: cfg.store, node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
+      fleetlock: cfg.fleetlockAddress ? { address: cfg.fleetlockAddress, slots: cfg.fleetlockSlots, tls: cfg.fleetlockTLS } : undefined,
       proxyMode: cfg.proxyMode ?? 'auto',
       loadBalancerPool: cfg.loadBalancerPool,
       metricResolutionSeconds: cfg.metricResolutionSeconds, hpaSyncPeriodSeconds: cfg.hpaSyncPeriodSeconds, hpaDownscaleStabilizationSeconds: cfg.hpaDownscaleStabilizationSeconds,

@@ -123,7 +123,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const ip = opts.nodeIP ?? (network ? network.gateway : '127.0.0.1');
   // The service proxy (kube-proxy) of this node: its rules are named after the node's bridge,
   // which is distinct per cluster and agent on a host.
-  const proxy = new ProxyServer({ client: opts.client, nodeName: name, mode: opts.proxyMode ?? 'auto', instance: network?.bridgeName ?? name, podCIDR, log });
+  const proxy = new ProxyServer({ client: opts.client, nodeName: name, mode: opts.proxyMode ?? 'auto', instance: network?.bridgeName ?? name, addressDevice: network?.bridgeName, podCIDR, log });
   log(`node ${name}: service proxy: ${proxy.describe()}`);
   const streaming = new StreamingServer({ runtime, token: opts.streamingToken, lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n), resourceMetrics: () => resourceMetricsText(runtime) });
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);

@@ -22,6 +22,7 @@ import { defaultLoadBalancerPool, parseAddressPool, ServiceLBController } from '
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
+import { ClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { appsControllers } from './apps.js';
 import { setQueueMetricsProvider } from '../client/workqueue.js';
 import { prometheusQueueMetrics } from '../client/workqueue-metrics.js';
@@ -41,6 +42,11 @@ export interface ControllerManagerOptions {
   loadBalancerPool?: string;
   /** Extra controllers built on the same informers (node lifecycle, simulated nodes...). */
   extra?: (client: RestClient, factory: SharedInformerFactory) => Runnable[];
+  /**
+   * How often served resources are read again from discovery, so that the garbage collector and
+   * the namespace controller follow custom resources (kube-controller-manager's GC sync period: 30 s).
+   */
+  discoveryResyncMs?: number;
 }
 
 export type { Runnable };
@@ -62,9 +68,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   const term = async (): Promise<Runnable> => {
     const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
     const resources = await serverPreferredResources(client);
+    const gc = new GarbageCollector(client, factory, resources, opts.log);
+    const nsc = new NamespaceController(client, factory, resources, opts.log);
     const controllers: Runnable[] = [
-      new GarbageCollector(client, factory, resources, opts.log),
-      new NamespaceController(client, factory, resources, opts.log),
+      gc,
+      nsc,
       new ServiceAccountController(client, factory, opts.log),
       // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
       ...(opts.caData ? [new RootCACertPublisher(client, factory, opts.caData, opts.log)] : []),
@@ -79,6 +87,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       ...storageControllers(client, factory, opts.log),
       new DisruptionController(client, factory, { log: opts.log }),
       ...batchControllers(client, factory, opts.log),
+    new ClusterRoleAggregationController(client, factory, opts.log),
       ...appsControllers(client, factory, opts.log),
       ...policyControllers(client, factory, resources, { log: opts.log, ...opts.policy }),
       ...(opts.extra?.(client, factory) ?? []),
@@ -91,9 +100,24 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       await factory.stop();
       throw e;
     }
+    // GarbageCollector.Sync: CRDs come and go, the collector and the namespace controller follow.
+    let known = JSON.stringify(resources);
+    let resync: NodeJS.Timeout | undefined;
+    const rediscover = async () => {
+      const now = await serverPreferredResources(client).catch(() => undefined);
+      if (!now || JSON.stringify(now) === known) return;
+      known = JSON.stringify(now);
+      gc.sync(now);
+      nsc.sync(now);
+    };
     return {
-      start() { for (const c of controllers) c.start(); },
+      start() {
+        for (const c of controllers) c.start();
+        resync = setInterval(() => { void rediscover(); }, opts.discoveryResyncMs ?? 30_000);
+        resync.unref();
+      },
       async stop() {
+        if (resync) clearInterval(resync);
         await Promise.all(controllers.map((c) => c.stop().catch(() => undefined)));
         await factory.stop();
       },
