@@ -6,11 +6,11 @@
 // It also answers the kubelet's question "has this pod's IP left every service here?", so a
 // pod gets SIGTERM only after new connections stopped going to it.
 
-import { createHash } from 'node:crypto';
 import { ENDPOINTSLICES, SERVICES, type Service } from '../api/types.js';
 import { Informer, type RestClient } from '../client/index.js';
 import type { EndpointSlice } from '../controllers/endpointslice.js';
 import { hasBinary } from '../node/network/bridge.js';
+import { ServiceAddresses } from './addresses.js';
 import { ChangeTracker } from './changetracker.js';
 import { NftablesProxier } from './nftables/proxier.js';
 import type { Proxier, ProxyMode, SyncOutcome } from './types.js';
@@ -42,17 +42,18 @@ export function chooseProxyMode(choice: ProxyModeChoice): { mode: ProxyMode; rea
 }
 
 /** Host-level names of one proxy instance, from the node network's bridge (distinct per cluster/agent on a host). */
-export function proxyInstanceNames(instance: string): { table: string; dummy: string } {
-  const safe = instance.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return { table: `k8ts-proxy-${safe}`, dummy: `kpx${createHash('sha256').update(instance).digest('hex').slice(0, 12)}` };
+export function proxyInstanceNames(instance: string): { table: string } {
+  return { table: `k8ts-proxy-${instance.replace(/[^A-Za-z0-9_.-]/g, '_')}` };
 }
 
 export interface ProxyServerOptions {
   client: RestClient;
   nodeName: string;
   mode: ProxyModeChoice;
-  /** Names this instance's table and device (the node's bridge name). */
+  /** Names this instance's table (the node's bridge name). */
   instance: string;
+  /** The device service addresses are made local on (the node's bridge); none: no addresses (no root). */
+  addressDevice?: string;
   /** This node's pod network. */
   podCIDR: string;
   /** Full resync every (default 30 s, kube-proxy's syncPeriod); 0: none. */
@@ -97,9 +98,10 @@ export class ProxyServer {
     this.mode = mode;
     this.modeReason = reason;
     const names = proxyInstanceNames(opts.instance);
+    const addresses = opts.addressDevice ? new ServiceAddresses(opts.addressDevice) : undefined;
     this.proxier = mode === 'nftables'
-      ? new NftablesProxier({ table: names.table, podCIDR: opts.podCIDR, log: this.log })
-      : new UserspaceProxier({ dummy: names.dummy, log: this.log });
+      ? new NftablesProxier({ table: names.table, podCIDR: opts.podCIDR, addresses, log: this.log })
+      : new UserspaceProxier({ addresses, log: this.log });
     this.tracker = new ChangeTracker(opts.nodeName);
     const onError = (e: unknown) => this.log(`proxy informer: ${e instanceof Error ? e.message : String(e)}`);
     this.services = new Informer<Service>(opts.client, { ...SERVICES, onError, backoffInitialMs: 200 });

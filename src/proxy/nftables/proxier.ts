@@ -7,11 +7,14 @@ import { run } from '../../node/network/bridge.js';
 import type { EndpointInfo } from '../endpoints.js';
 import type { ServicePortInfo } from '../serviceport.js';
 import type { Proxier, SyncOutcome } from '../types.js';
+import type { ServiceAddresses } from '../addresses.js';
 import { buildRuleset, deleteTableScript } from './ruleset.js';
 
 export interface NftablesProxierOptions {
   table: string;
   podCIDR: string;
+  /** Makes load-balancer addresses local, so they answer as ServiceLB's and MetalLB's do. */
+  addresses?: ServiceAddresses;
   masqueradeAll?: boolean;
   log?: (msg: string) => void;
 }
@@ -34,6 +37,11 @@ export class NftablesProxier implements Proxier {
     for (const list of svcPortMap.values()) ports.push(...list);
     const rs = buildRuleset(ports, endpointsMap, { table: this.opts.table, podCIDR: this.opts.podCIDR, masqueradeAll: this.opts.masqueradeAll, affinity });
     await run('nft', ['-f', '-'], { input: rs.script });
+    if (this.opts.addresses) {
+      const lb = new Set<string>();
+      for (const p of ports) for (const ip of p.loadBalancerVIPs) lb.add(ip);
+      await this.opts.addresses.sync(lb);
+    }
     this.affinitySets = rs.affinitySets;
     this.lastScript = rs.script;
     return { readyEndpointIPs: rs.readyEndpointIPs, endpoints: rs.endpoints };
@@ -70,6 +78,7 @@ export class NftablesProxier implements Proxier {
 
   async cleanup(): Promise<void> {
     await run('nft', ['-f', '-'], { input: deleteTableScript(this.opts.table) });
+    await this.opts.addresses?.cleanup();
     this.affinitySets = [];
   }
 }

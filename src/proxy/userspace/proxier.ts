@@ -5,21 +5,21 @@
 // by one endpoint is retried on the next before the client sees anything.
 //
 // Portals: ClusterIP:port, externalIP:port and load-balancer-IP:port listeners on those very
-// addresses, which this proxier adds as /32 addresses on a dummy device of its own (the kernel then
-// delivers packets for them to this host, from the host and from pods, whose default route is the
-// node); NodePort listeners on 0.0.0.0 (every address of the node, 127.0.0.1 included). Without
-// root no address can be added: only NodePorts answer then (said in the log).
+// addresses, which this proxier makes local (addresses.ts: /32s on the node's bridge; the kernel
+// then delivers packets for them to this host, from the host and from pods, whose default route is
+// the node); NodePort listeners on 0.0.0.0 (every address of the node, 127.0.0.1 included). Without
+// root there is no bridge and no address can be added: only NodePorts answer then (said in the log).
 // A portal listens only while its service port has endpoints: with none, the port is closed and a
 // client gets "connection refused", as kube-proxy's reject rule answers.
 
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { run } from '../../node/network/bridge.js';
 import type { EndpointInfo } from '../endpoints.js';
 import { endpointsKey } from '../endpoints.js';
 import type { ServicePortInfo } from '../serviceport.js';
 import { categorizeEndpoints } from '../topology.js';
 import type { Proxier, SyncOutcome } from '../types.js';
+import type { ServiceAddresses } from '../addresses.js';
 import { RoundRobin } from './roundrobin.js';
 
 /** kube-proxy userspace's EndpointDialTimeouts: one attempt per entry, each on another endpoint when it can. */
@@ -28,10 +28,8 @@ const DIAL_TIMEOUTS_MS = [250, 500, 1000, 2000];
 const UDP_IDLE_MS = 30_000;
 
 export interface UserspaceProxierOptions {
-  /** The dummy device holding service addresses (per instance). */
-  dummy: string;
-  /** Add addresses (root); default: whether this process is root on Linux. */
-  manageAddresses?: boolean;
+  /** Makes service addresses local; none (no root, no bridge): only NodePorts can answer. */
+  addresses?: ServiceAddresses;
   log?: (msg: string) => void;
 }
 
@@ -50,13 +48,10 @@ interface Portal {
 export class UserspaceProxier implements Proxier {
   readonly mode = 'userspace' as const;
   private readonly portals = new Map<string, Portal>();
-  private readonly manageAddresses: boolean;
   private readonly log: (msg: string) => void;
   private readonly warned = new Set<string>();
-  private deviceReady = false;
 
   constructor(private readonly opts: UserspaceProxierOptions) {
-    this.manageAddresses = opts.manageAddresses ?? (process.platform === 'linux' && process.getuid?.() === 0);
     this.log = opts.log ?? (() => undefined);
   }
 
@@ -86,7 +81,7 @@ export class UserspaceProxier implements Proxier {
         if (svc.nodePort) add('0.0.0.0', svc.nodePort, external);
       }
     }
-    if (this.manageAddresses) await this.syncAddresses(addresses);
+    await this.opts.addresses?.sync(addresses);
     for (const [key, p] of this.portals) if (!want.has(key)) this.closePortal(p);
     for (const [key, w] of want) {
       let p = this.portals.get(key);
@@ -99,27 +94,6 @@ export class UserspaceProxier implements Proxier {
       p.lb.update(w.endpoints, w.sticky);
     }
     return { readyEndpointIPs, endpoints: used };
-  }
-
-  private async ensureDevice(): Promise<void> {
-    if (this.deviceReady) return;
-    const d = this.opts.dummy;
-    const exists = await run('ip', ['link', 'show', d]).then(() => true, () => false);
-    if (!exists) await run('ip', ['link', 'add', d, 'type', 'dummy']);
-    await run('ip', ['link', 'set', d, 'up']);
-    this.deviceReady = true;
-  }
-
-  /** Puts exactly these addresses on the dummy device. */
-  private async syncAddresses(addresses: Set<string>): Promise<void> {
-    await this.ensureDevice();
-    const out = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', this.opts.dummy]);
-    const have = new Set<string>();
-    for (const m of out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\/32/g)) have.add(m[1]);
-    const cmds: string[] = [];
-    for (const ip of addresses) if (!have.has(ip)) cmds.push(`addr add ${ip}/32 dev ${this.opts.dummy}`);
-    for (const ip of have) if (!addresses.has(ip)) cmds.push(`addr del ${ip}/32 dev ${this.opts.dummy}`);
-    if (cmds.length) await run('ip', ['-force', '-batch', '-'], { input: `${cmds.join('\n')}\n` });
   }
 
   private async open(p: Portal): Promise<boolean> {
@@ -236,8 +210,7 @@ export class UserspaceProxier implements Proxier {
 
   async cleanup(): Promise<void> {
     await this.close();
-    if (this.manageAddresses) await run('ip', ['link', 'del', this.opts.dummy]).catch(() => undefined);
-    this.deviceReady = false;
+    await this.opts.addresses?.cleanup();
   }
 }
 
