@@ -56,7 +56,16 @@ function requestContext(req: IncomingMessage, q: URLSearchParams, user: UserInfo
 
 function warningHeaders(ctx: RequestContext): Record<string, string> | undefined {
   if (!ctx.warnings.length) return undefined;
-  return { Warning: ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+  return { Warning: ctx.warnings.map((w) => `299 - ${quoteToASCII(w)}`).join(', ') };
+}
+
+/**
+ * A warning's text as a quoted ASCII string (Go's strconv.QuoteToASCII): a header value may
+ * carry neither control characters nor, in Node, anything past U+00FF, and a warning can
+ * quote the client's own field names.
+ */
+function quoteToASCII(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function send(res: ServerResponse, code: number, body: unknown, ctx?: RequestContext): void {
@@ -412,6 +421,9 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
   }
   if (closed) { watcher.cancel(); return; }
   start();
+  // A HEAD carries no body: a stream would hold the connection (which the client, having had
+  // its answer, reuses) for the watch's whole life. The headers are the whole answer.
+  if (_req.method === 'HEAD') { finish(); return; }
   const limit = watchTimeoutMs(timeoutSeconds);
   const deadline = Date.now() + limit;
   timers.push(setTimeout(finish, limit));
