@@ -185,6 +185,8 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
   if (!(subDef ?? ri).verbs.includes(info.verb)) throw errors.methodNotAllowed();
   const method = req.method ?? 'GET';
   const ctx = requestContext(req, q, user);
+  // Requests to a deprecated custom resource version carry its warning (as the crdHandler adds it).
+  if (def.custom?.deprecationWarning) ctx.warnings.push(def.custom.deprecationWarning);
   if (ri.namespaced && method === 'POST' && !namespace && !sub) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
   const create = subDef?.rest.type === 'create' ? subDef.rest.create : sub === undefined ? def.create : undefined;
   if (create) {
@@ -220,12 +222,12 @@ const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<vo
 
 async function serveGet(c: ResourceCall): Promise<void> {
   const obj = await c.reg.get(c.namespace, c.name!);
-  send(c.res, 200, render(c.out, c.def, obj));
+  send(c.res, 200, render(c.out, c.def, obj), c.ctx);
 }
 
 async function serveList(c: ResourceCall): Promise<void> {
   const list = await c.reg.list(c.namespace, listOptions(c.q));
-  send(c.res, 200, render(c.out, c.def, list));
+  send(c.res, 200, render(c.out, c.def, list), c.ctx);
 }
 
 async function serveCreate(c: ResourceCall): Promise<void> {
