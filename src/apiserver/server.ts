@@ -38,6 +38,8 @@ import { AlwaysAllowAuthorizer, PrivilegedGroupAuthorizer, UnionAuthorizer, type
 import { forbidden } from './authz/forbidden.js';
 import { requestAttributes } from './authz/requestinfo.js';
 import { RBACAuthorizer } from './authz/rbac/authorizer.js';
+import { NodeAuthorizer } from './authz/node/authorizer.js';
+import { NodeGraph } from './authz/node/graph.js';
 import type { EscalationChecker } from './authz/rbac/escalation.js';
 import { reconcileBootstrapPolicy } from './authz/rbac/reconcile.js';
 import type { ClusterRole, PolicyLister, Role, RoleBinding } from './authz/rbac/types.js';
@@ -215,7 +217,11 @@ export class ApiServer implements ApiServerContext {
     // reconciled before any client can read it (the rbac/bootstrap-roles hook).
     if ((this.opts.authorization ?? 'RBAC') === 'RBAC') {
       const rbac = new RBACAuthorizer(this.policyLister());
-      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), rbac]);
+      // --authorization-mode=Node,RBAC, after the system:masters short cut.
+      const pods = this.registry('', 'pods')!;
+      const pvcs = this.registry('', 'persistentvolumeclaims')!;
+      const graph = new NodeGraph({ pods: () => pods.cache.list().items, pvc: (ns, n) => pvcs.cache.get(`${pvcs.prefix(ns)}${n}`) });
+      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), new NodeAuthorizer(graph), rbac]);
       this.ruleResolver = rbac;
       this.escalation = { authorizer: this.authorizer, resolver: rbac.resolver };
       await reconcileBootstrapPolicy((g, r) => this.registry(g, r));
