@@ -11,6 +11,7 @@ import { startTLSControlPlane } from '../testing/tlscontrolplane.js';
 import { hostAddress, type ApiServer } from './server.js';
 import { makeConnectHandler } from './connect.js';
 import { kubeletClientSecret, kubeletClientToken } from './kubeletclient.js';
+import { MetricsScraper } from './metrics-server/scraper.js';
 
 test('relays to nodes and endpoints never carry the admin credential; simulated nodes are not dialled', async (t) => {
   // The fake node: answers any HTTP request with 200 and keeps what it got.
@@ -86,4 +87,26 @@ test('relays to nodes and endpoints never carry the admin credential; simulated 
   assert.ok(!/authorization:/i.test(got), 'no Authorization header to an endpoint');
   assert.ok(!/impersonate-/i.test(got), 'no impersonation headers to an endpoint');
   assert.ok(!got.includes(adminToken));
+});
+
+test('the metrics scraper dials nodes with their own token, never the admin\'s', async (t) => {
+  const received: string[] = [];
+  const listener = net.createServer((sock) => {
+    sock.on('data', (d) => {
+      received.push(d.toString('latin1'));
+      sock.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    });
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => listener.close(() => r())));
+  const port = (listener.address() as net.AddressInfo).port;
+  const adminToken = 'admin-token-that-must-stay-home-0123456789';
+  const secret = kubeletClientSecret(adminToken);
+  const node = (name: string, annotations: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, annotations }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } } });
+  const scraper = new MetricsScraper({ nodes: () => [node('evil-node'), node('sim', { 'kwok.x-k8s.io/node': 'fake' })], kubeletClientSecret: secret });
+  await scraper.scrapeAll();
+  assert.equal(received.length, 1, 'the simulated node is not dialled');
+  assert.ok(!received[0].includes(adminToken));
+  assert.equal(/authorization: Bearer (\S+)/i.exec(received[0])?.[1], kubeletClientToken(secret, 'evil-node'));
 });

@@ -27,6 +27,8 @@ import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
 import { MaxInFlightLimit } from './maxinflight.js';
 import { addStorageCounter, instrumentRequest, serveMetrics } from './metrics.js';
+import { MetricsScraper } from './metrics-server/scraper.js';
+import { METRICS_DEFINITIONS, METRICS_GROUP, MetricsAPI } from './metrics-server/api.js';
 import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
@@ -75,6 +77,11 @@ export interface ApiServerOptions {
   watchCacheSize?: number;
   /** How long events live (kube-apiserver's --event-ttl, 1 h). */
   eventTTLMs?: number;
+  /**
+   * Serve metrics.k8s.io as metrics-server does, from the node agents' /metrics/resource: the
+   * token and CA the API server dials nodes with, and --metric-resolution.
+   */
+  metricsServer?: { nodeToken?: string; kubeletClientSecret?: string; caData?: string; resolutionMs?: number };
   /** Serve HTTPS with this certificate (kubectl sends bearer tokens only over TLS). */
   tls?: { cert: string; key: string };
   /** --max-requests-inflight: non-mutating requests served at once (default 400; 0: no limit). */
@@ -125,6 +132,8 @@ export class ApiServer implements ApiServerContext {
   private eventTimer?: NodeJS.Timeout;
   private readonly inflight: MaxInFlightLimit;
   private removeStorageCounter?: () => void;
+  /** metrics.k8s.io, when opts.metricsServer is set. */
+  metricsAPI?: MetricsAPI;
   port = 0;
   ready = false;
 
@@ -206,6 +215,13 @@ export class ApiServer implements ApiServerContext {
       this.registries.set(`${ri.group}/${ri.resource}`, new GenericRegistry(def, this.opts.store, cache, this));
     }
     await Promise.all(this.caches.map((c) => c.start()));
+    if (this.opts.metricsServer) {
+      const ms = this.opts.metricsServer;
+      const scraper = new MetricsScraper({ nodes: () => this.listObjects('', 'nodes'), nodeToken: ms.nodeToken, kubeletClientSecret: ms.kubeletClientSecret, caData: ms.caData, resolutionMs: ms.resolutionMs, log: this.opts.log });
+      this.metricsAPI = new MetricsAPI(scraper, this);
+      this.served.setAggregated('v1beta1.metrics.k8s.io', METRICS_DEFINITIONS);
+      scraper.start();
+    }
     // apiserver_storage_objects, counted from the watch caches at scrape time.
     this.removeStorageCounter = addStorageCounter(() => new Map([...this.registries.values()].map((r) => [r.qualifiedResource, r.cache.list().items.length])));
     // What stored objects hold (cluster IPs, node ports) is taken again before any write.
@@ -304,6 +320,7 @@ export class ApiServer implements ApiServerContext {
   async stop(): Promise<void> {
     this.ready = false;
     this.removeStorageCounter?.();
+    this.metricsAPI?.scraper.stop();
     if (this.compactTimer) clearInterval(this.compactTimer);
     if (this.eventTimer) clearInterval(this.eventTimer);
     await this.kubernetesService?.stop();
@@ -369,6 +386,7 @@ export class ApiServer implements ApiServerContext {
         return await serveMetrics(res);
       }
       if (handleDiscovery(req, res, this.served)) return;
+      if (info?.resource && info.group === METRICS_GROUP && this.metricsAPI) { this.metricsAPI.handle(info, req, res, url.searchParams); return; }
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!this.served.find(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       await handleResource(this.handlerEnv, info, req, res, url.searchParams, user);

@@ -50,6 +50,11 @@ export interface ControlPlaneOptions {
   simulatedNodes?: number;
   /** Seconds a node may stay silent before it is Unknown (Kubernetes v1.32: 50). */
   nodeGracePeriodSeconds?: number;
+  /** metrics.k8s.io's scrape period (metrics-server's --metric-resolution, 15). */
+  metricResolutionSeconds?: number;
+  /** --horizontal-pod-autoscaler-sync-period (15) and --horizontal-pod-autoscaler-downscale-stabilization (300). */
+  hpaSyncPeriodSeconds?: number;
+  hpaDownscaleStabilizationSeconds?: number;
   /** Serve the FleetLock protocol at address (HOST:PORT), `slots` reboots per group, HTTPS if tls. */
   fleetlock?: { address: string; slots?: number; tls?: boolean };
   log?: (msg: string) => void;
@@ -121,6 +126,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     serviceAccounts: { keys: ensureServiceAccountKey(files.dir) },
     // Pods reach the API server through the kubernetes service's endpoint: the host's address.
     serveOnAdvertiseAddress: true,
+    // metrics.k8s.io from the node agents' /metrics/resource, dialled as pod streams are.
+    metricsServer: { kubeletClientSecret: kubeletClientSecret(token), resolutionMs: opts.metricResolutionSeconds ? opts.metricResolutionSeconds * 1000 : undefined },
     log,
   });
   apiRef = api;
@@ -141,6 +148,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       controllers = await startControllers({
         server: url, token, caData: pki.ca.cert, log,
         loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
+        policy: {
+          hpaSyncPeriodMs: opts.hpaSyncPeriodSeconds ? opts.hpaSyncPeriodSeconds * 1000 : undefined,
+          hpaDownscaleStabilizationMs: opts.hpaDownscaleStabilizationSeconds !== undefined ? opts.hpaDownscaleStabilizationSeconds * 1000 : undefined,
+        },
         nodeLifecycle: opts.nodeGracePeriodSeconds ? { nodeMonitorGracePeriodMs: opts.nodeGracePeriodSeconds * 1000, monitorPeriodMs: Math.min(5000, opts.nodeGracePeriodSeconds * 250) } : undefined,
         // Simulated nodes follow a ConfigMap, so `k8ts nodes simulate N` can change their number.
         // With a shortened grace period, nodes must heartbeat well within it.

@@ -18,6 +18,7 @@ import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from 
 import { StreamingServer, type StreamingPod } from '../node/streaming/server.js';
 import { ProxyServer, type ProxyModeChoice } from '../proxy/server.js';
 import { NodeDNS } from '../proxy/dns/nodedns.js';
+import { resourceMetricsText } from '../node/kubelet/resourcemetrics.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
@@ -125,7 +126,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   // which is distinct per cluster and agent on a host.
   const proxy = new ProxyServer({ client: opts.client, nodeName: name, mode: opts.proxyMode ?? 'auto', instance: network?.bridgeName ?? name, addressDevice: network?.bridgeName, podCIDR, log });
   log(`node ${name}: service proxy: ${proxy.describe()}`);
-  const streaming = new StreamingServer({ runtime, token: kubeletClientToken(opts.streamingSecret, name), lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n) });
+  const streaming = new StreamingServer({ runtime, token: kubeletClientToken(opts.streamingSecret, name), lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n), resourceMetrics: () => resourceMetricsText(runtime) });
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
   // Cluster DNS listens on the bridge gateway, which every pod of this node reaches.
   let dns: NodeDNS | undefined;

@@ -145,6 +145,11 @@ test('kube-dns is a Service of kube-system and its endpoint is this node\'s DNS 
   const svc = await cluster.k('get', 'svc', '-n', 'kube-system');
   assert.match(svc, /^kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP\s+/m);
   assert.match(gateway, /^10\.\d+\.\d+\.1$/);
+  const g = gateway.replace(/\./g, '\\.');
+  await cluster.waitFor('kube-dns Endpoints', async () => new RegExp(`^kube-dns\\s+${g}:53,${g}:53\\s`, 'm').test(await cluster.k('get', 'endpoints', '-n', 'kube-system')), 30_000);
+  const d = await cluster.k('describe', 'svc', '-n', 'kube-system', 'kube-dns');
+  assert.match(d, /^IP:\s+10\.96\.0\.10$/m);
+  assert.match(d, new RegExp(`^Endpoints:\\s+${g}:53$`, 'm'));
 });
 
 test('pods get the resolv.conf kubelet writes for ClusterFirst, Default and None, and the hosts file with hostAliases', { skip }, async () => {
