@@ -32,8 +32,13 @@ const badPrimitiveList = () => errors.badRequest('invalid patch format of primit
 const badRetainKeys = () => errors.badRequest('invalid patch format of retainKeys');
 const badSetElementOrder = () => errors.badRequest('invalid patch format of setElementOrder list');
 const noListOfLists = () => new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
-/** Any other merge error reaches the client as a plain 500 with the Go error text and no reason. */
-const otherError = (message: string) => new StatusError(500, '', message);
+/**
+ * Any other merge error reaches a Kubernetes client as a plain 500 with the Go error text
+ * (interpretStrategicMergePatchError's default). They are all about the patch the client
+ * sent, and issue #7's rule is that bad input is never a 5xx: here they are 400 BadRequest,
+ * with the same text.
+ */
+const otherError = (message: string) => errors.badRequest(message);
 const noMergeKey = (m: unknown, key: string) => otherError(`map: ${goV(m)} does not contain declared merge key: ${key}`);
 const badPatchType = (t: unknown, m: unknown) => otherError(`unknown patch type: ${goV(t)} in map: ${goV(m)}`);
 

@@ -102,7 +102,7 @@ export class GenericRegistry {
     const obj = JSON.parse(kv.value) as KObject;
     obj.metadata.resourceVersion = String(kv.modRevision);
     // Conversion None of custom resources: stored under the storage version, served under this one.
-    if (this.def.custom && obj.apiVersion !== this.gv) obj.apiVersion = this.gv;
+    this.def.custom?.decode(obj);
     return obj;
   }
   private encode(obj: KObject): string {
