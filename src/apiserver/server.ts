@@ -333,10 +333,11 @@ export class ApiServer implements ApiServerContext {
   private makeServer(handler: (req: IncomingMessage, res: ServerResponse) => void): http.Server | https.Server {
     // Client certificates are asked for, not required: a request may still carry a bearer token.
     const clientAuth = this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: false } : {};
-    const server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, ...clientAuth }, handler) : http.createServer(handler);
+    // A request without Host is answered by the handlers (a Status), not by Node's bare 400.
+    const server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, requireHostHeader: false, ...clientAuth }, handler) : http.createServer({ requireHostHeader: false }, handler);
     server.keepAliveTimeout = 60_000;
     server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: import('node:net').Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
-    server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); else socket.destroy(); });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => { clientError(err, socket); });
     return server;
   }
 
@@ -403,6 +404,20 @@ export class ApiServer implements ApiServerContext {
 }
 
 function ignore(): void { /* see serveRequest */ }
+
+/**
+ * A request Node's parser refused (malformed, headers too large, too slow to send them): Go's
+ * server answers such a request 400 (431 for oversized headers, 408 for a timeout) and closes;
+ * here the answer carries a Status body too, as every other answer of this server does.
+ */
+function clientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') { socket.destroy(); return; }
+  const [code, reason, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'RequestHeaderFieldsTooLarge', 'Request Header Fields Too Large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Timeout', 'Request Timeout']
+      : [400, 'BadRequest', 'Bad Request'];
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${text}: ${err.code ?? err.message}`, reason, code });
+  socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
 
 function listen(server: http.Server | https.Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
