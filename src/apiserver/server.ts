@@ -40,6 +40,8 @@ import { AlwaysAllowAuthorizer, PrivilegedGroupAuthorizer, UnionAuthorizer, type
 import { forbidden } from './authz/forbidden.js';
 import { requestAttributes } from './authz/requestinfo.js';
 import { RBACAuthorizer } from './authz/rbac/authorizer.js';
+import { NodeAuthorizer } from './authz/node/authorizer.js';
+import { NodeGraph } from './authz/node/graph.js';
 import type { EscalationChecker } from './authz/rbac/escalation.js';
 import { reconcileBootstrapPolicy } from './authz/rbac/reconcile.js';
 import type { ClusterRole, PolicyLister, Role, RoleBinding } from './authz/rbac/types.js';
@@ -79,7 +81,7 @@ export interface ApiServerOptions {
    * Serve metrics.k8s.io as metrics-server does, from the node agents' /metrics/resource: the
    * token and CA the API server dials nodes with, and --metric-resolution.
    */
-  metricsServer?: { nodeToken: string; caData?: string; resolutionMs?: number };
+  metricsServer?: { nodeToken?: string; kubeletClientSecret?: string; caData?: string; resolutionMs?: number };
   /** Serve HTTPS with this certificate (kubectl sends bearer tokens only over TLS). */
   tls?: { cert: string; key: string };
   /** --max-requests-inflight: non-mutating requests served at once (default 400; 0: no limit). */
@@ -215,7 +217,7 @@ export class ApiServer implements ApiServerContext {
     await Promise.all(this.caches.map((c) => c.start()));
     if (this.opts.metricsServer) {
       const ms = this.opts.metricsServer;
-      const scraper = new MetricsScraper({ nodes: () => this.listObjects('', 'nodes'), nodeToken: ms.nodeToken, caData: ms.caData, resolutionMs: ms.resolutionMs, log: this.opts.log });
+      const scraper = new MetricsScraper({ nodes: () => this.listObjects('', 'nodes'), nodeToken: ms.nodeToken, kubeletClientSecret: ms.kubeletClientSecret, caData: ms.caData, resolutionMs: ms.resolutionMs, log: this.opts.log });
       this.metricsAPI = new MetricsAPI(scraper, this);
       this.served.setAggregated('v1beta1.metrics.k8s.io', METRICS_DEFINITIONS);
       scraper.start();
@@ -231,7 +233,11 @@ export class ApiServer implements ApiServerContext {
     // reconciled before any client can read it (the rbac/bootstrap-roles hook).
     if ((this.opts.authorization ?? 'RBAC') === 'RBAC') {
       const rbac = new RBACAuthorizer(this.policyLister());
-      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), rbac]);
+      // --authorization-mode=Node,RBAC, after the system:masters short cut.
+      const pods = this.registry('', 'pods')!;
+      const pvcs = this.registry('', 'persistentvolumeclaims')!;
+      const graph = new NodeGraph({ pods: () => pods.cache.list().items, pvc: (ns, n) => pvcs.cache.get(`${pvcs.prefix(ns)}${n}`) });
+      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), new NodeAuthorizer(graph), rbac]);
       this.ruleResolver = rbac;
       this.escalation = { authorizer: this.authorizer, resolver: rbac.resolver };
       await reconcileBootstrapPolicy((g, r) => this.registry(g, r));
