@@ -24,6 +24,9 @@ export const PATCH_MEDIA_TYPES = [
   'application/strategic-merge-patch+json',
 ];
 
+/** Custom resources take no strategic merge patch (kubectl then sends a JSON merge patch). */
+const CUSTOM_PATCH_MEDIA_TYPES = PATCH_MEDIA_TYPES.filter((m) => m !== 'application/strategic-merge-patch+json');
+
 const API_VERSION_DESC = 'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
 const KIND_DESC = 'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
 
@@ -361,7 +364,7 @@ function cap(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function resourcePaths(ri: ResourceInfo, cat: TypeCatalog, d: Dialect, opts: OpenAPIOptions): Record<string, Schema> {
+function resourcePaths(ri: ResourceInfo, cat: TypeCatalog, d: Dialect, opts: OpenAPIOptions, custom = false): Record<string, Schema> {
   const gvk = { group: ri.group, version: ri.version, kind: ri.kind };
   const prefix = ri.group === '' ? `/api/${ri.version}` : `/apis/${ri.group}/${ri.version}`;
   const tag = `${ri.group === '' ? 'core' : ri.group.split('.')[0]}_${ri.version}`;
@@ -391,7 +394,7 @@ function resourcePaths(ri: ResourceInfo, cat: TypeCatalog, d: Dialect, opts: Ope
   const it: Schema = {};
   if (has('get')) it.get = operation({ ...base, method: 'get', action: 'get', operationId: `read${gv}${ns}${ri.kind}`, description: `read the specified ${ri.kind}`, params: [], response: kindSchema }, d);
   if (has('update')) it.put = operation({ ...base, method: 'put', action: 'put', operationId: `replace${gv}${ns}${ri.kind}`, description: `replace the specified ${ri.kind}`, params: writeParams, body: kindSchema ? { schema: kindSchema, mediaTypes: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'] } : undefined, response: kindSchema }, d);
-  if (has('patch')) it.patch = operation({ ...base, method: 'patch', action: 'patch', operationId: `patch${gv}${ns}${ri.kind}`, description: `partially update the specified ${ri.kind}`, params: [...writeParams, P_FORCE], body: { schema: PATCH_SCHEMA, mediaTypes: PATCH_MEDIA_TYPES }, response: kindSchema }, d);
+  if (has('patch')) it.patch = operation({ ...base, method: 'patch', action: 'patch', operationId: `patch${gv}${ns}${ri.kind}`, description: `partially update the specified ${ri.kind}`, params: [...writeParams, P_FORCE], body: { schema: PATCH_SCHEMA, mediaTypes: custom ? CUSTOM_PATCH_MEDIA_TYPES : PATCH_MEDIA_TYPES }, response: kindSchema }, d);
   if (has('delete')) it.delete = operation({ ...base, method: 'delete', action: 'delete', operationId: `delete${gv}${ns}${ri.kind}`, description: `delete a ${ri.kind}`, params: [P_DRYRUN], response: statusSchema ?? kindSchema }, d);
   if (Object.keys(it).length) {
     it.parameters = pathParams(ri.namespaced ? [P_NAME(ri.kind), P_NAMESPACE, P_PRETTY] : [P_NAME(ri.kind), P_PRETTY]);
@@ -423,34 +426,53 @@ function rootsFor(cat: TypeCatalog, ris: readonly ResourceInfo[]): string[] {
 // ---------------------------------------------------------------------------------------------
 // Pure builders.
 
-export function buildOpenAPIV2(types: TypeDef[], resources: readonly ResourceInfo[], opts: OpenAPIOptions = {}): Schema {
+/**
+ * Definitions that do not come from the type registry (custom resources: their schemas are the
+ * CRD's): stub TypeDefs so that paths and the closure see them, and the schemas served instead.
+ */
+export interface ExtraDefinitions {
+  types: TypeDef[];
+  v2: Record<string, Schema>;
+  v3: Record<string, Schema>;
+}
+
+function overlay(defs: Record<string, Schema>, extra: readonly ExtraDefinitions[], d: Dialect): Record<string, Schema> {
+  for (const e of extra) for (const [n, sch] of Object.entries(d === 'v2' ? e.v2 : e.v3)) if (n in defs) defs[n] = sch;
+  return defs;
+}
+
+export function buildOpenAPIV2(baseTypes: TypeDef[], resources: readonly ResourceInfo[], opts: OpenAPIOptions = {}, extra: readonly ExtraDefinitions[] = []): Schema {
+  const types = extra.length ? [...baseTypes, ...extra.flatMap((e) => e.types)] : baseTypes;
   const cat = new TypeCatalog(types, resources);
   const paths: Record<string, Schema> = {};
-  for (const ri of resources) Object.assign(paths, resourcePaths(ri, cat, 'v2', opts));
+  const customKinds = new Set(extra.flatMap((e) => e.types.map((t) => t.name)));
+  for (const ri of resources) Object.assign(paths, resourcePaths(ri, cat, 'v2', opts, customKinds.has(ri.schema)));
   const names = [...new Set([...cat.types.keys(), ...cat.closure(rootsFor(cat, resources)), ...Object.values(SPECIAL_NAMES).filter((n): n is string => !!n)])].sort();
   return {
     swagger: '2.0',
     info: { title: 'Kubernetes', version: INFO_VERSION },
     paths: sortKeys(paths),
-    definitions: cat.definitions(names, 'v2'),
+    definitions: overlay(cat.definitions(names, 'v2'), extra, 'v2'),
     security: [{ BearerToken: [] }],
     securityDefinitions: { BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' } },
   };
 }
 
 /** The OpenAPI v3 document of one group-version ("v1", "apps/v1"), or undefined if not served. */
-export function buildOpenAPIV3(groupVersion: string, types: TypeDef[], resources: readonly ResourceInfo[], opts: OpenAPIOptions = {}): Schema | undefined {
+export function buildOpenAPIV3(groupVersion: string, baseTypes: TypeDef[], resources: readonly ResourceInfo[], opts: OpenAPIOptions = {}, extra: readonly ExtraDefinitions[] = []): Schema | undefined {
   const ris = resources.filter((ri) => apiVersionOf(ri.group, ri.version) === groupVersion);
   if (ris.length === 0) return undefined;
+  const types = extra.length ? [...baseTypes, ...extra.flatMap((e) => e.types)] : baseTypes;
   const cat = new TypeCatalog(types, resources);
   const paths: Record<string, Schema> = {};
-  for (const ri of ris) Object.assign(paths, resourcePaths(ri, cat, 'v3', opts));
+  const customKinds = new Set(extra.flatMap((e) => e.types.map((t) => t.name)));
+  for (const ri of ris) Object.assign(paths, resourcePaths(ri, cat, 'v3', opts, customKinds.has(ri.schema)));
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: INFO_VERSION },
     paths: sortKeys(paths),
     components: {
-      schemas: cat.definitions(cat.closure(rootsFor(cat, ris)), 'v3'),
+      schemas: overlay(cat.definitions(cat.closure(rootsFor(cat, ris)), 'v3'), extra, 'v3'),
       securitySchemes: { BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' } },
     },
   };

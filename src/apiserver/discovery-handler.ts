@@ -11,6 +11,7 @@ import {
   aggregatedDiscovery, aggregatedDiscoveryMediaType, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo,
   type AggregatedDiscoveryVersion,
 } from './discovery.js';
+import { BUILTIN, type ServedResources } from './served.js';
 
 interface AcceptClause {
   type: string;
@@ -83,17 +84,13 @@ interface Body {
 const V2_PROTO_SUBTYPES = new Set(['com.github.proto-openapi.spec.v2@v1.0+protobuf', 'com.github.proto-openapi.spec.v2.v1.0+protobuf']);
 const protoBodies = new WeakMap<object, Body>();
 
-// Discovery bodies depend only on the static resource table: built once per path and format.
-const bodies = new Map<string, Body>();
-
-function bodyFor(key: string, make: () => unknown): Body {
-  let b = bodies.get(key);
-  if (!b) {
+// Discovery bodies depend only on the served table: built once per path and format, until the
+// table changes (a CRD established or gone).
+function bodyFor(served: ServedResources, key: string, make: () => unknown): Body {
+  return served.cached(`discovery:${key}`, () => {
     const json = JSON.stringify(make());
-    b = { json, etag: `"${createHash('sha256').update(json).digest('hex').slice(0, 32).toUpperCase()}"` };
-    bodies.set(key, b);
-  }
-  return b;
+    return { json, etag: `"${createHash('sha256').update(json).digest('hex').slice(0, 32).toUpperCase()}"` };
+  });
 }
 
 function wantsGzip(req: IncomingMessage): boolean {
@@ -154,16 +151,17 @@ function isDiscoveryPath(segs: string[]): boolean {
  * Answers discovery and OpenAPI requests. Returns false when the path is not one of them
  * (including /apis/<g>/<v> of an unknown group-version) so the caller's router goes on.
  */
-export function handleDiscovery(req: IncomingMessage, res: ServerResponse): boolean {
+export function handleDiscovery(req: IncomingMessage, res: ServerResponse, served: ServedResources = BUILTIN): boolean {
+  const ris = served.resources();
   const url = new URL(req.url ?? '/', 'http://localhost');
   const segs = url.pathname.split('/').filter(Boolean);
   if (!isDiscoveryPath(segs)) return false;
   const [a, b, c] = segs;
 
   // Resolve the served thing first, so unknown group-versions fall through untouched.
-  if (a === 'api' && b !== undefined && !apiResourceList('', b)) return false;
-  if (a === 'apis' && b !== undefined && c === undefined && !apiGroup(b)) return false;
-  if (a === 'apis' && b !== undefined && c !== undefined && !apiResourceList(b, c)) return false;
+  if (a === 'api' && b !== undefined && !apiResourceList('', b, ris)) return false;
+  if (a === 'apis' && b !== undefined && c === undefined && !apiGroup(b, ris)) return false;
+  if (a === 'apis' && b !== undefined && c !== undefined && !apiResourceList(b, c, ris)) return false;
 
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     writeStatus(res, errors.methodNotAllowed());
@@ -172,7 +170,7 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse): bool
   const accept = req.headers.accept;
 
   if (a === 'version') {
-    send(req, res, bodyFor('version', versionInfo), 'application/json');
+    send(req, res, bodyFor(served, 'version', versionInfo), 'application/json');
     return true;
   }
 
@@ -182,13 +180,13 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse): bool
     if (!fmt) return notAcceptable(res);
     if (fmt.aggregated) {
       const v = fmt.aggregated;
-      send(req, res, bodyFor(`${a}:${v}`, () => aggregatedDiscovery(legacy, v)), aggregatedDiscoveryMediaType(v));
+      send(req, res, bodyFor(served, `${a}:${v}`, () => aggregatedDiscovery(legacy, v, ris)), aggregatedDiscoveryMediaType(v));
     } else if (legacy) {
       // serverAddress follows the request, so this body is not cached.
-      const json = JSON.stringify(apiVersions(serverAddress(req)));
+      const json = JSON.stringify(apiVersions(serverAddress(req), ris));
       send(req, res, { json, etag: `"${createHash('sha256').update(json).digest('hex').slice(0, 32).toUpperCase()}"` }, 'application/json');
     } else {
-      send(req, res, bodyFor('apis', apiGroupList), 'application/json');
+      send(req, res, bodyFor(served, 'apis', () => apiGroupList(ris)), 'application/json');
     }
     return true;
   }
@@ -196,8 +194,8 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse): bool
   if (a === 'api' || a === 'apis') {
     if (!acceptsJSON(accept)) return notAcceptable(res);
     const key = segs.join('/');
-    const make = a === 'api' ? () => apiResourceList('', b!) : c === undefined ? () => apiGroup(b!) : () => apiResourceList(b!, c);
-    send(req, res, bodyFor(key, make), 'application/json');
+    const make = a === 'api' ? () => apiResourceList('', b!, ris) : c === undefined ? () => apiGroup(b!, ris) : () => apiResourceList(b!, c, ris);
+    send(req, res, bodyFor(served, key, make), 'application/json');
     return true;
   }
 
@@ -206,11 +204,11 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse): bool
     // As kube-openapi: the first clause naming JSON or the gnostic protobuf wins, else 406.
     for (const cl of parseAccept(accept)) {
       if (matchesJSON(cl)) {
-        send(req, res, docBody(openapiV2Document()), 'application/json');
+        send(req, res, docBody(openapiV2Document(served)), 'application/json');
         return true;
       }
       if ((cl.type === 'application' || cl.type === '*') && V2_PROTO_SUBTYPES.has(cl.subtype)) {
-        const p = openapiV2ProtoDocument();
+        const p = openapiV2ProtoDocument(served);
         let b = protoBodies.get(p);
         if (!b) protoBodies.set(p, (b = { json: '', etag: p.etag, raw: Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength) }));
         send(req, res, b, 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
@@ -224,11 +222,11 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse): bool
   if (!acceptsJSON(accept)) return notAcceptable(res);
   const rest = segs.slice(2).join('/');
   if (rest === '') {
-    send(req, res, bodyFor('openapi/v3', openapiV3Index), 'application/json');
+    send(req, res, bodyFor(served, 'openapi/v3', () => openapiV3Index(served)), 'application/json');
     return true;
   }
   const gv = rest.startsWith('api/') ? rest.slice(4) : rest.startsWith('apis/') ? rest.slice(5) : undefined;
-  const doc = gv !== undefined && gv.split('/').length === (rest.startsWith('api/') ? 1 : 2) ? openapiV3Document(gv) : undefined;
+  const doc = gv !== undefined && gv.split('/').length === (rest.startsWith('api/') ? 1 : 2) ? openapiV3Document(gv, served) : undefined;
   if (!doc) {
     writeStatus(res, new StatusError(404, 'NotFound', `the OpenAPI v3 document ${rest} was not found`));
     return true;

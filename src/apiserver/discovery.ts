@@ -149,41 +149,41 @@ export function storageVersionHash(group: string, version: string, kind: string)
 }
 
 /** The core group has only v1; serverAddress is where clients inside 0.0.0.0/0 reach this server. */
-export function apiVersions(serverAddress: string): APIVersions {
+export function apiVersions(serverAddress: string, resources: readonly ResourceInfo[] = RESOURCES): APIVersions {
   return {
     kind: 'APIVersions',
-    versions: groupVersions().filter((gv) => gv.group === '').map((gv) => gv.version),
+    versions: groupVersions(resources).filter((gv) => gv.group === '').map((gv) => gv.version),
     serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
   };
 }
 
 /** Named groups (not the core group), each with its versions in table order; the first is preferred. */
-export function apiGroup(name: string): APIGroup | undefined {
-  const versions = groupVersions()
+export function apiGroup(name: string, resources: readonly ResourceInfo[] = RESOURCES): APIGroup | undefined {
+  const versions = groupVersions(resources)
     .filter((gv) => gv.group === name && name !== '')
     .map((gv) => ({ groupVersion: apiVersionOf(gv.group, gv.version), version: gv.version }));
   if (versions.length === 0) return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', name, versions, preferredVersion: versions[0]! };
 }
 
-export function apiGroupList(): APIGroupList {
+export function apiGroupList(resources: readonly ResourceInfo[] = RESOURCES): APIGroupList {
   const names: string[] = [];
-  for (const gv of groupVersions()) if (gv.group !== '' && !names.includes(gv.group)) names.push(gv.group);
+  for (const gv of groupVersions(resources)) if (gv.group !== '' && !names.includes(gv.group)) names.push(gv.group);
   // Inside a list the items carry no kind/apiVersion, as the real server writes them.
   const groups = names.map((n) => {
-    const { kind: _k, apiVersion: _a, ...g } = apiGroup(n)!;
+    const { kind: _k, apiVersion: _a, ...g } = apiGroup(n, resources)!;
     return g;
   });
   return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 
-function resourcesOf(group: string, version: string): ResourceInfo[] {
-  return RESOURCES.filter((ri) => ri.group === group && ri.version === version);
+function resourcesOf(group: string, version: string, resources: readonly ResourceInfo[]): ResourceInfo[] {
+  return resources.filter((ri) => ri.group === group && ri.version === version);
 }
 
 /** /api/v1 or /apis/<group>/<version>: resources and their subresources ("pods/status"). */
-export function apiResourceList(group: string, version: string): APIResourceList | undefined {
-  const ris = resourcesOf(group, version);
+export function apiResourceList(group: string, version: string, served: readonly ResourceInfo[] = RESOURCES): APIResourceList | undefined {
+  const ris = resourcesOf(group, version, served);
   if (ris.length === 0) return undefined;
   const resources: APIResource[] = [];
   for (const ri of ris) {
@@ -234,10 +234,10 @@ function resourceDiscovery(ri: ResourceInfo): APIResourceDiscovery {
   return d;
 }
 
-function groupDiscovery(group: string): APIGroupDiscovery {
-  const versions: APIVersionDiscovery[] = groupVersions()
+function groupDiscovery(group: string, resources: readonly ResourceInfo[]): APIGroupDiscovery {
+  const versions: APIVersionDiscovery[] = groupVersions(resources)
     .filter((gv) => gv.group === group)
-    .map((gv) => ({ version: gv.version, resources: resourcesOf(gv.group, gv.version).map(resourceDiscovery), freshness: 'Current' }));
+    .map((gv) => ({ version: gv.version, resources: resourcesOf(gv.group, gv.version, resources).map(resourceDiscovery), freshness: 'Current' }));
   const metadata: APIGroupDiscovery['metadata'] = group === '' ? { creationTimestamp: null } : { name: group, creationTimestamp: null };
   return { metadata, versions };
 }
@@ -245,15 +245,15 @@ function groupDiscovery(group: string): APIGroupDiscovery {
 /**
  * Aggregated discovery: for /api (legacy=true) the core group alone; for /apis every named group.
  */
-export function aggregatedDiscovery(legacy: boolean, v: AggregatedDiscoveryVersion = 'v2'): APIGroupDiscoveryList {
+export function aggregatedDiscovery(legacy: boolean, v: AggregatedDiscoveryVersion = 'v2', resources: readonly ResourceInfo[] = RESOURCES): APIGroupDiscoveryList {
   const groups: string[] = [];
-  for (const gv of groupVersions()) {
+  for (const gv of groupVersions(resources)) {
     if ((gv.group === '') === legacy && !groups.includes(gv.group)) groups.push(gv.group);
   }
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: `apidiscovery.k8s.io/${v}`,
     metadata: {},
-    items: groups.map(groupDiscovery),
+    items: groups.map((g) => groupDiscovery(g, resources)),
   };
 }

@@ -21,6 +21,8 @@ import { checkJSONDepth } from '../api/jsonlimits.js';
 import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 
 export interface HandlerEnv extends RegistryLookup {
+  /** What the server serves now (built-in and custom resources); the built-in table when absent. */
+  definition?(group: string, version: string, resource: string): ResourceDefinition | undefined;
   /** Streams (log, exec, attach, portforward, proxy) go to the pod's node. */
   connect?(ri: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** A watch whose unread output passes this many bytes is closed (default 16 MiB). */
@@ -63,17 +65,22 @@ function send(res: ServerResponse, code: number, body: unknown, ctx?: RequestCon
 }
 
 /** Decodes, type-checks and field-validates a whole-object body. */
-function decodeObject(req: IncomingMessage, body: Buffer, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, typeName = ri.schema): KObject {
+function decodeObject(req: IncomingMessage, body: Buffer, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, typeName = ri.schema, prune?: (o: KObject) => string[]): KObject {
   const decoded = decodeBody(req.headers['content-type'], body);
   if (!isObject(decoded.value)) throw errors.badRequest(`Object 'Kind' is missing in '${body.toString('utf8').slice(0, 200)}'`);
   const obj = decoded.value as KObject;
-  validateFieldsOf(obj, ri, fv, ctx, decoded.duplicates, typeName);
+  validateFieldsOf(obj, ri, fv, ctx, decoded.duplicates, typeName, prune);
   if (!isObject(obj.metadata)) obj.metadata = {};
   return obj;
 }
 
-function validateFieldsOf(obj: KObject, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, duplicates: string[], typeName = ri.schema): void {
-  const check = checkFields(typeName, obj, fv !== 'Strict');
+/**
+ * Unknown and duplicate fields by fieldValidation. Custom resources have no Go type: their
+ * unknown fields are those the CRD's structural schema prunes (prune), as kube-apiserver's
+ * unstructured decoder reports them.
+ */
+function validateFieldsOf(obj: KObject, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, duplicates: string[], typeName = ri.schema, prune?: (o: KObject) => string[]): void {
+  const check = prune ? { typeErrors: [] as string[], unknown: pruneChecked(obj, prune) } : checkFields(typeName, obj, fv !== 'Strict');
   const kind = typeName.slice(typeName.lastIndexOf('.') + 1);
   if (check.typeErrors.length) {
     throw errors.badRequest(`${kind} in version "${ri.version}" cannot be handled as a ${kind}: ${check.typeErrors[0]}`);
@@ -82,6 +89,11 @@ function validateFieldsOf(obj: KObject, ri: ResourceInfo, fv: FieldValidation, c
   if (!problems.length) return;
   if (fv === 'Strict') throw errors.badRequest(`strict decoding error: ${problems.join(', ')}`);
   if (fv === 'Warn') ctx.warnings.push(...problems);
+}
+
+function pruneChecked(obj: KObject, prune: (o: KObject) => string[]): string[] {
+  if (obj.metadata !== undefined && !isObject(obj.metadata)) throw errors.badRequest('metadata must be an object');
+  return prune(obj);
 }
 
 function parseDeleteOptions(req: IncomingMessage, body: Buffer, q: URLSearchParams): DeleteOptions {
@@ -147,7 +159,7 @@ interface ResourceCall {
 }
 
 export async function handleResource(env: HandlerEnv, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: UserInfo): Promise<void> {
-  const def = findDefinition(info.group, info.version, info.resource!);
+  const def = env.definition ? env.definition(info.group, info.version, info.resource!) : findDefinition(info.group, info.version, info.resource!);
   if (!def) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', { });
   const ri = def.info;
   let namespace = info.namespace;
@@ -172,7 +184,7 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
     const r = await create(env, namespace, name, decoded, ctx);
     return send(res, r.code, r.body, ctx);
   }
-  const reg = env.registry(ri.group, ri.resource);
+  const reg = env.registry(ri.group, ri.resource, ri.version);
   if (!reg) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   if (subDef?.rest.type === 'view') return serveView(subDef.rest.view, reg, info.verb, namespace, name!, req, res, q, ctx);
   const serve = VERBS[info.verb];
@@ -210,7 +222,7 @@ async function serveList(c: ResourceCall): Promise<void> {
 async function serveCreate(c: ResourceCall): Promise<void> {
   const body = await readBody(c.req);
   if (c.name !== undefined) throw errors.methodNotAllowed();
-  const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx);
+  const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx, c.ri.schema, c.def.custom?.pruneUnknown);
   const created = await c.reg.create(c.namespace, obj, c.ctx);
   send(c.res, 201, render(c.out, c.def, created), c.ctx);
 }
@@ -218,7 +230,7 @@ async function serveCreate(c: ResourceCall): Promise<void> {
 async function serveUpdate(c: ResourceCall): Promise<void> {
   if (c.name === undefined) throw errors.methodNotAllowed();
   const body = await readBody(c.req);
-  const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx);
+  const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx, c.ri.schema, c.def.custom?.pruneUnknown);
   const { obj: updated, created } = await c.reg.update(c.namespace, c.name, obj, c.ctx, c.subresource);
   send(c.res, created ? 201 : 200, render(c.out, c.def, updated), c.ctx);
 }
@@ -227,13 +239,18 @@ async function servePatch(c: ResourceCall): Promise<void> {
   const { ri, reg, namespace, name, ctx, fv } = c;
   if (name === undefined) throw errors.methodNotAllowed();
   const { ct, body, force } = await readPatch(c.req, c.q);
+  const custom = c.def.custom;
+  if (custom && ct === 'application/strategic-merge-patch+json') {
+    // Custom resources have no Go struct tags to merge by: kube-apiserver refuses this patch type for them.
+    throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+  }
   const apply = ct === 'application/apply-patch+yaml';
   const { obj, created } = await reg.guaranteedUpdate(namespace, name, ctx, c.subresource, (cur) => {
     // Server-side apply of a missing object creates it from the applied configuration.
     if (!cur && !apply) throw reg.notFound(name);
     const live: KObject = cur ?? { apiVersion: undefined, kind: ri.kind, metadata: { name, namespace } };
-    const patched = applyPatchByContentType(ct, live, body, { manager: ctx.fieldManager, force, typeName: ri.schema });
-    validateFieldsOf(patched, ri, fv, ctx, []);
+    const patched = applyPatchByContentType(ct, live, body, { manager: ctx.fieldManager, force, typeName: ri.schema, typeLookup: custom?.typeLookup });
+    validateFieldsOf(patched, ri, fv, ctx, [], ri.schema, custom?.pruneUnknown);
     if (!isObject(patched.metadata)) throw errors.badRequest('metadata must be an object');
     // A patch may carry a resourceVersion precondition; otherwise it applies to whatever is current.
     return patched;

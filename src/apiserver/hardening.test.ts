@@ -235,3 +235,29 @@ test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflig
     await small.stop();
   }
 });
+
+// ---- item 5: the namespaces a cluster cannot do without ----
+
+test('default, kube-system, kube-public and kube-node-lease may not be deleted (NamespaceLifecycle: Forbidden)', async () => {
+  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    const a = await call({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` });
+    assert.equal(a.status, 403, `${ns}: ${a.text}`);
+    const s = statusOf(a);
+    assert.equal(s.reason, 'Forbidden');
+    assert.equal(s.message, `namespaces "${ns}" is forbidden: this namespace may not be deleted`);
+    const after = JSON.parse((await call({ path: `/api/v1/namespaces/${ns}` })).text);
+    assert.equal(after.metadata.deletionTimestamp, undefined, ns);
+    assert.equal(after.status.phase, 'Active', ns);
+  }
+  // Any other namespace still can be.
+  await call({ method: 'POST', path: '/api/v1/namespaces', headers: json, body: JSON.stringify({ metadata: { name: 'mortal' } }) });
+  assert.equal((await call({ method: 'DELETE', path: '/api/v1/namespaces/mortal' })).status, 200);
+});
+
+test('a system namespace gone from the store (a restore, a hand edit) is made again at once', async () => {
+  const { waitFor } = await import('../testing/wait.js');
+  for (const ns of ['default', 'kube-public']) {
+    await cp.api.store.delete(`/registry/namespaces/${ns}`);
+    await waitFor(`${ns} made again`, async () => (await call({ path: `/api/v1/namespaces/${ns}` })).status === 200, 3000);
+  }
+});

@@ -1,13 +1,14 @@
 // The OpenAPI documents the API server serves (/openapi/v2 in JSON and protobuf, /openapi/v3
-// per group-version), built from the schema registry and the served resources once and kept
-// as bytes with a content hash.
+// per group-version), built from the schema registry and the served resources (custom resources'
+// schemas included) and kept as bytes with a content hash until the served table changes.
 
 import { createHash } from 'node:crypto';
 import { apiVersionOf } from '../api/object.js';
 import { buildOpenAPIV2, buildOpenAPIV3, openapiV3PathOf, type OpenAPIOptions, type Schema } from '../api/openapi.js';
 import { encodeOpenAPIV2Proto } from '../api/openapi-proto.js';
 import { allTypes } from '../api/schema/index.js';
-import { groupVersions, RESOURCES } from './registry/index.js';
+import { groupVersions } from './registry/index.js';
+import { BUILTIN, type ServedResources } from './served.js';
 
 // ---------------------------------------------------------------------------------------------
 // Cached documents over the schema registry: built once, served as bytes with a content hash.
@@ -23,9 +24,8 @@ export interface CachedDocument {
 }
 
 let options: OpenAPIOptions = {};
-let v2Cache: CachedDocument | undefined;
-let v2ProtoCache: { bytes: Uint8Array; etag: string } | undefined;
-const v3Cache = new Map<string, CachedDocument | null>();
+/** Bumped when the options change, so documents cached in any table are rebuilt. */
+let optionsEpoch = 0;
 
 function cached(doc: Schema): CachedDocument {
   const json = JSON.stringify(doc);
@@ -39,49 +39,45 @@ export function setOpenAPIOptions(o: OpenAPIOptions): void {
   resetOpenAPICache();
 }
 
-/** Forget the built documents (after the type registry changed, e.g. CRDs later). */
+/** Forget the built documents. */
 export function resetOpenAPICache(): void {
-  v2Cache = undefined;
-  v2ProtoCache = undefined;
-  v3Cache.clear();
+  optionsEpoch++;
+  BUILTIN.cache.clear();
 }
 
-export function openapiV2Document(): CachedDocument {
-  v2Cache ??= cached(buildOpenAPIV2(allTypes(), RESOURCES, options));
-  return v2Cache;
+export function openapiV2Document(served: ServedResources = BUILTIN): CachedDocument {
+  return served.cached(`openapi:${optionsEpoch}:v2`, () => cached(buildOpenAPIV2(allTypes(), served.resources(), options, served.customOpenAPI())));
 }
 
 /** /openapi/v2 in protobuf (openapi.v2.Document), the form kubectl asks for. */
-export function openapiV2ProtoDocument(): { bytes: Uint8Array; etag: string } {
-  if (!v2ProtoCache) {
-    const bytes = encodeOpenAPIV2Proto(openapiV2Document().doc);
-    v2ProtoCache = { bytes, etag: `"${createHash('sha512').update(bytes).digest('hex').toUpperCase()}"` };
-  }
-  return v2ProtoCache;
+export function openapiV2ProtoDocument(served: ServedResources = BUILTIN): { bytes: Uint8Array; etag: string } {
+  return served.cached(`openapi:${optionsEpoch}:v2proto`, () => {
+    const bytes = encodeOpenAPIV2Proto(openapiV2Document(served).doc);
+    return { bytes, etag: `"${createHash('sha512').update(bytes).digest('hex').toUpperCase()}"` };
+  });
 }
 
 /** groupVersion as in apiVersion: "v1", "apps/v1". */
-export function openapiV3Document(groupVersion: string): CachedDocument | undefined {
-  if (!v3Cache.has(groupVersion)) {
-    const doc = buildOpenAPIV3(groupVersion, allTypes(), RESOURCES, options);
-    v3Cache.set(groupVersion, doc ? cached(doc) : null);
-  }
-  return v3Cache.get(groupVersion) ?? undefined;
+export function openapiV3Document(groupVersion: string, served: ServedResources = BUILTIN): CachedDocument | undefined {
+  return served.cached(`openapi:${optionsEpoch}:v3:${groupVersion}`, () => {
+    const doc = buildOpenAPIV3(groupVersion, allTypes(), served.resources(), options, served.customOpenAPI());
+    return doc ? cached(doc) : undefined;
+  });
 }
 
-export function openapiV2(): object {
-  return openapiV2Document().doc;
+export function openapiV2(served: ServedResources = BUILTIN): object {
+  return openapiV2Document(served).doc;
 }
 
-export function openapiV3(groupVersion: string): object | undefined {
-  return openapiV3Document(groupVersion)?.doc;
+export function openapiV3(groupVersion: string, served: ServedResources = BUILTIN): object | undefined {
+  return openapiV3Document(groupVersion, served)?.doc;
 }
 
 /** /openapi/v3: where each group-version's document is, with its hash so clients may cache it forever. */
-export function openapiV3Index(): { paths: Record<string, { serverRelativeURL: string }> } {
+export function openapiV3Index(served: ServedResources = BUILTIN): { paths: Record<string, { serverRelativeURL: string }> } {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const gv of groupVersions()) {
-    const d = openapiV3Document(apiVersionOf(gv.group, gv.version));
+  for (const gv of groupVersions(served.resources())) {
+    const d = openapiV3Document(apiVersionOf(gv.group, gv.version), served);
     if (!d) continue;
     const p = openapiV3PathOf(gv.group, gv.version);
     paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` };

@@ -10,8 +10,9 @@ import type { KObject } from '../api/object.js';
 import { storeKey, storePrefix } from '../api/resources.js';
 import type { Store } from '../store/types.js';
 import { newServiceAllocators, type ServiceAllocators } from './allocators.js';
-import { bootstrapCluster } from './bootstrap.js';
+import { bootstrapCluster, SYSTEM_NAMESPACES } from './bootstrap.js';
 import { KubernetesServiceController } from './kubernetesservice.js';
+import { SystemNamespacesController } from './systemnamespaces.js';
 import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
 import { handleDiscovery } from './discovery-handler.js';
 import { handleResource, type HandlerEnv } from './handlers.js';
@@ -19,16 +20,27 @@ import { markPretty, writeError, writeText } from './http.js';
 import { prettyParam } from '../api/queryparams.js';
 import { GenericRegistry } from './registry/generic.js';
 import type { ApiServerContext } from './registry/context.js';
-import { DEFINITIONS, findDefinition } from './registry/index.js';
+import { DEFINITIONS } from './registry/index.js';
+import { CRDHandler } from './apiextensions/crdhandler.js';
+import { ServedResources } from './served.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { WatchCache } from './watchcache.js';
 import { MaxInFlightLimit } from './maxinflight.js';
+import { addStorageCounter, instrumentRequest, serveMetrics } from './metrics.js';
 import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
 import { TokenFileAuthenticator } from './authn/tokenfile.js';
 import type { UserInfo } from './authn/user.js';
 import { X509Authenticator } from './authn/x509.js';
+import { impersonate } from './authn/impersonation.js';
+import { AlwaysAllowAuthorizer, PrivilegedGroupAuthorizer, UnionAuthorizer, type Authorizer, type RuleResolver as AuthzRuleResolver } from './authz/authorizer.js';
+import { forbidden } from './authz/forbidden.js';
+import { requestAttributes } from './authz/requestinfo.js';
+import { RBACAuthorizer } from './authz/rbac/authorizer.js';
+import type { EscalationChecker } from './authz/rbac/escalation.js';
+import { reconcileBootstrapPolicy } from './authz/rbac/reconcile.js';
+import type { ClusterRole, PolicyLister, Role, RoleBinding } from './authz/rbac/types.js';
 import { newServiceAccountKeyPair } from '../pki/serviceaccount.js';
 import { ServiceAccountTokenAuthenticator } from './serviceaccount/authenticator.js';
 import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/token.js';
@@ -41,6 +53,11 @@ export interface ApiServerOptions {
   clientCA?: string;
   /** More authenticators, tried after client certificates and static tokens (service-account tokens). */
   authenticators?: Authenticator[];
+  /**
+   * --authorization-mode: RBAC (the default; system:masters is always allowed, as kube-apiserver's
+   * privileged-group authorizer) or AlwaysAllow.
+   */
+  authorization?: 'RBAC' | 'AlwaysAllow';
   serviceCIDR?: string;
   nodePortRange?: string;
   /** The address pods and nodes reach the API server at (the kubernetes service's endpoint). */
@@ -86,16 +103,26 @@ export class ApiServer implements ApiServerContext {
   readonly advertiseAddress: string;
   readonly admission: AdmissionChain = defaultAdmissionChain();
   private registries = new Map<string, GenericRegistry>();
+  /** What is served now: the built-in resources and those of established CRDs. */
+  readonly served = new ServedResources();
+  private crdHandler?: CRDHandler;
   private caches: WatchCache[] = [];
   private server?: http.Server | https.Server;
   private extraServers: (http.Server | https.Server)[] = [];
   private kubernetesService?: KubernetesServiceController;
+  private systemNamespaces?: SystemNamespacesController;
   private sockets = new Set<import('node:net').Socket>();
   private compactTimer?: NodeJS.Timeout;
   private readonly authenticator: Authenticator;
+  /** The authorizer chain (set at start, once the RBAC objects' caches run). */
+  authorizer: Authorizer = new AlwaysAllowAuthorizer();
+  /** What SelfSubjectRulesReview asks (RBAC's rules for a user), when RBAC authorizes. */
+  ruleResolver?: AuthzRuleResolver;
+  escalation?: EscalationChecker;
   private saTokens?: ServiceAccountTokens;
   private eventTimer?: NodeJS.Timeout;
   private readonly inflight: MaxInFlightLimit;
+  private removeStorageCounter?: () => void;
   port = 0;
   ready = false;
 
@@ -116,9 +143,12 @@ export class ApiServer implements ApiServerContext {
   private readonly handlerEnv: HandlerEnv = (() => {
     const self = this;
     return {
-      registry: (g: string, r: string) => self.registry(g, r),
+      registry: (g: string, r: string, v?: string) => self.registry(g, r, v),
+      definition: (g: string, v: string, r: string) => self.served.find(g, v, r),
       get connect() { return self.opts.connect; },
       get serviceAccountTokens() { return self.serviceAccountTokens; },
+      get authorizer() { return self.authorizer; },
+      get ruleResolver() { return self.ruleResolver; },
       get watchBufferBytes() { return self.opts.watchBufferBytes; },
     };
   })();
@@ -144,12 +174,13 @@ export class ApiServer implements ApiServerContext {
 
   get store(): Store { return this.opts.store; }
 
-  registry(group: string, resource: string): GenericRegistry | undefined {
-    return this.registries.get(`${group}/${resource}`);
+  /** A resource's store; custom resources have one per served version (any, when version is not given). */
+  registry(group: string, resource: string, version?: string): GenericRegistry | undefined {
+    return this.registries.get(`${group}/${resource}`) ?? this.crdHandler?.registry(group, resource, version);
   }
 
   async getObject(group: string, resource: string, namespace: string | undefined, name: string): Promise<KObject | undefined> {
-    const ri = DEFINITIONS.find((d) => d.info.group === group && d.info.resource === resource)?.info;
+    const ri = this.registry(group, resource)?.ri;
     if (!ri) return undefined;
     const kv = await this.opts.store.get(storeKey(ri, namespace, name));
     if (!kv) return undefined;
@@ -173,10 +204,21 @@ export class ApiServer implements ApiServerContext {
       this.registries.set(`${ri.group}/${ri.resource}`, new GenericRegistry(def, this.opts.store, cache, this));
     }
     await Promise.all(this.caches.map((c) => c.start()));
+    // apiserver_storage_objects, counted from the watch caches at scrape time.
+    this.removeStorageCounter = addStorageCounter(() => new Map([...this.registries.values()].map((r) => [r.qualifiedResource, r.cache.list().items.length])));
     // What stored objects hold (cluster IPs, node ports) is taken again before any write.
     for (const reg of this.registries.values()) {
       const claim = reg.strategy.claimStored;
       if (claim) for (const o of reg.cache.list().items) claim(o, this);
+    }
+    // The authorizer is in place before the first request can arrive; the default policy is
+    // reconciled before any client can read it (the rbac/bootstrap-roles hook).
+    if ((this.opts.authorization ?? 'RBAC') === 'RBAC') {
+      const rbac = new RBACAuthorizer(this.policyLister());
+      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), rbac]);
+      this.ruleResolver = rbac;
+      this.escalation = { authorizer: this.authorizer, resolver: rbac.resolver };
+      await reconcileBootstrapPolicy((g, r) => this.registry(g, r));
     }
     const handler = (req: IncomingMessage, res: ServerResponse) => { this.serveRequest(req, res); };
     // Pods and other machines reach the API server at its advertised address (the kubernetes
@@ -202,6 +244,14 @@ export class ApiServer implements ApiServerContext {
     await bootstrapCluster(this);
     this.kubernetesService = new KubernetesServiceController(this, this.opts.log);
     await this.kubernetesService.start();
+    this.systemNamespaces = new SystemNamespacesController(this, SYSTEM_NAMESPACES, this.opts.log);
+    this.systemNamespaces.start();
+    // Established CRDs are served before the server says it is ready.
+    this.crdHandler = new CRDHandler({
+      store: this.opts.store, api: this, served: this.served, crds: this.registry('apiextensions.k8s.io', 'customresourcedefinitions')!,
+      watchCacheSize: this.opts.watchCacheSize, log: (m) => console.error(`k8ts apiserver: ${m}`),
+    });
+    await this.crdHandler.start();
     if (this.opts.compactKeepRevisions) {
       const keep = this.opts.compactKeepRevisions;
       this.compactTimer = setInterval(() => {
@@ -219,11 +269,40 @@ export class ApiServer implements ApiServerContext {
     return `${this.opts.tls ? 'https' : 'http'}://${host}:${this.port}`;
   }
 
+  /** WithAuthorization: the request's attributes must be allowed, or it is answered 403. */
+  private authorize(req: IncomingMessage, user: UserInfo, path: string, query: URLSearchParams): void {
+    const attrs = requestAttributes(user, req.method ?? 'GET', path, query);
+    const r = this.authorizer.authorize(attrs);
+    if (r.decision !== 'Allow') throw forbidden(attrs, r.reason);
+    // A websocket upgrade of exec, attach or portforward is a GET, but it starts a process or
+    // a tunnel: it needs "create" too (AuthorizePodWebsocketUpgradeCreatePermission).
+    if (attrs.isResourceRequest && attrs.verb === 'get' && attrs.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(attrs.subresource ?? '') && /websocket/i.test(String(req.headers.upgrade ?? ''))) {
+      const create = { ...attrs, verb: 'create' };
+      const c = this.authorizer.authorize(create);
+      if (c.decision !== 'Allow') throw forbidden(create, c.reason);
+    }
+  }
+
+  /** RBAC's listers: roles and bindings straight from the watch caches (shared, never mutated). */
+  private policyLister(): PolicyLister {
+    const G = 'rbac.authorization.k8s.io';
+    const reg = (r: string) => this.registry(G, r)!;
+    return {
+      getRole: (ns, name) => reg('roles').cache.get(`${reg('roles').prefix(ns)}${name}`) as Role | undefined,
+      getClusterRole: (name) => reg('clusterroles').cache.get(`${reg('clusterroles').prefix()}${name}`) as ClusterRole | undefined,
+      listRoleBindings: (ns) => reg('rolebindings').cache.list(reg('rolebindings').prefix(ns)).items as RoleBinding[],
+      listClusterRoleBindings: () => reg('clusterrolebindings').cache.list().items as RoleBinding[],
+    };
+  }
+
   async stop(): Promise<void> {
     this.ready = false;
+    this.removeStorageCounter?.();
     if (this.compactTimer) clearInterval(this.compactTimer);
     if (this.eventTimer) clearInterval(this.eventTimer);
     await this.kubernetesService?.stop();
+    await this.systemNamespaces?.stop();
+    this.crdHandler?.stop();
     for (const c of this.caches) c.stop();
     await this.closeServers();
   }
@@ -269,15 +348,23 @@ export class ApiServer implements ApiServerContext {
         return writeText(res, 200, 'ok');
       }
       if (prettyParam(url.searchParams, req.headers['user-agent'])) markPretty(res);
-      const user = await this.authenticator.authenticate(req);
-      if (!user) throw errors.unauthorized();
+      const requester = await this.authenticator.authenticate(req);
+      if (!requester) throw errors.unauthorized();
+      const user = impersonate(req, requester, this.authorizer);
       withUser(req, user);
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+      instrumentRequest(req, res, info, (i) => this.served.find(i.group, i.version, i.resource ?? '')?.info.kind);
       // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
       this.inflight.admit(req, res, info);
-      if (handleDiscovery(req, res)) return;
+      this.authorize(req, user, path, url.searchParams);
+      // A non-resource URL: RBAC's `get` on /metrics (system:monitoring, cluster-admin) was checked above.
+      if (path === '/metrics') {
+        if (req.method !== 'GET') throw errors.methodNotAllowed();
+        return await serveMetrics(res);
+      }
+      if (handleDiscovery(req, res, this.served)) return;
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-      if (!findDefinition(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!this.served.find(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       await handleResource(this.handlerEnv, info, req, res, url.searchParams, user);
     } catch (e) {
       if (!(e instanceof StatusError)) {

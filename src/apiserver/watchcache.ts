@@ -31,6 +31,8 @@ export class TooOldError extends Error {
 export interface WatchCacheOptions {
   /** Events kept for watchers that resume from a resourceVersion. Default 10,000. */
   historySize?: number;
+  /** The stored object as this cache serves it (custom resources: apiVersion of the served version). */
+  convert?: (obj: KObject) => void;
 }
 
 interface CacheWatcher {
@@ -63,6 +65,7 @@ export class WatchCache {
   private horizon = 0;
   private current = 0;
   private readonly historySize: number;
+  private readonly convert?: (obj: KObject) => void;
   private watchers = new Set<CacheWatcher>();
   /** The watchers as an array, rebuilt on change, so dispatch survives (un)registration in callbacks. */
   private watcherList: CacheWatcher[] | null = null;
@@ -79,6 +82,7 @@ export class WatchCache {
 
   constructor(private readonly store: Store, readonly prefix: string, opts: WatchCacheOptions = {}) {
     this.historySize = Math.max(0, opts.historySize ?? 10_000);
+    this.convert = opts.convert;
   }
 
   /** The newest revision the cache reflects. */
@@ -184,7 +188,7 @@ export class WatchCache {
     if (this.stopped) return;
     const objects = new Map<string, KObject>();
     for (const kv of res.kvs) {
-      const obj = decode(kv.value, kv.modRevision, kv.key);
+      const obj = decode(kv.value, kv.modRevision, kv.key, this.convert);
       if (obj) objects.set(kv.key, obj);
     }
     this.objects = objects;
@@ -251,14 +255,14 @@ export class WatchCache {
     const prev = this.objects.get(key);
     let cacheEvent: CacheEvent | undefined;
     if (ev.type === 'put') {
-      const obj = decode(ev.kv.value, revision, key);
+      const obj = decode(ev.kv.value, revision, key, this.convert);
       if (obj) {
         if (!prev) this.keys.splice(lowerBound(this.keys, key), 0, key);
         this.objects.set(key, obj);
         cacheEvent = prev ? { type: 'MODIFIED', object: obj, prevObject: prev, revision, key } : { type: 'ADDED', object: obj, revision, key };
       }
     } else {
-      const last = prev ? { ...prev, metadata: { ...prev.metadata, resourceVersion: String(revision) } } : decode(ev.kv.value, revision, key);
+      const last = prev ? { ...prev, metadata: { ...prev.metadata, resourceVersion: String(revision) } } : decode(ev.kv.value, revision, key, this.convert);
       if (prev) {
         this.objects.delete(key);
         const i = lowerBound(this.keys, key);
@@ -369,7 +373,7 @@ export class WatchCache {
 }
 
 /** The object as the API serves it: resourceVersion is the revision of its last write. */
-function decode(value: string, revision: number, key: string): KObject | undefined {
+function decode(value: string, revision: number, key: string, convert?: (obj: KObject) => void): KObject | undefined {
   let obj: KObject;
   try {
     obj = JSON.parse(value) as KObject;
@@ -380,5 +384,6 @@ function decode(value: string, revision: number, key: string): KObject | undefin
   if (typeof obj !== 'object' || obj === null) return undefined;
   obj.metadata = obj.metadata ?? {};
   obj.metadata.resourceVersion = String(revision);
+  convert?.(obj);
   return obj;
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { RestClient } from '../client/rest.js';
 import { parseRuntimeChoice, startLocalNode } from '../cluster/node.js';
 import { hostAddress } from '../apiserver/server.js';
+import { parseProxyMode } from '../proxy/server.js';
 
 export interface AgentOptions {
   server?: string;
@@ -24,6 +25,7 @@ export interface AgentOptions {
   nodeIp?: string;
   port?: string;
   runtime?: string;
+  proxyMode?: string;
   resolvConf?: string;
 }
 
@@ -67,6 +69,7 @@ export async function agent(o: AgentOptions): Promise<number> {
       client, nodeName: name, dir, podCIDR: o.podCidr, bridgeName: o.bridge, streamingToken: token,
       kubeletPort: o.port ? Number(o.port) : 10250, nodeIP, log: (m) => console.error(m),
       runtime: parseRuntimeChoice(o.runtime ?? process.env.K8TS_RUNTIME),
+      proxyMode: parseProxyMode(o.proxyMode),
       ...(o.resolvConf ? { resolvConf: path.resolve(o.resolvConf) } : {}),
     });
   } catch (e) {
@@ -75,6 +78,7 @@ export async function agent(o: AgentOptions): Promise<number> {
     return 1;
   }
   console.log(`node ${node.name} joined ${o.server} (address ${node.ip}, pods ${o.podCidr ?? '10.244.0.0/24'})`);
+  console.log(`  services: proxied by the ${node.proxy.describe()} service proxy`);
   for (const l of node.limitations) console.log(`  limited: ${l}`);
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {

@@ -50,7 +50,12 @@ examples(target(program.command('up'))
   .option('--simulated-nodes <n>', 'also register N simulated nodes (no processes; pods turn Running after a short delay)')
   .option('--node-grace-period <seconds>', 'how long a node may stay silent before it is NotReady/Unknown (default 50)')
   .addOption(new Option('--runtime <kind>', 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run; default, or $K8TS_RUNTIME)').choices(['auto', 'oci', 'process']))
+  .addOption(new Option('--proxy-mode <mode>', 'service proxy of this machine\'s node: nftables (kernel rules, root + nft), userspace (listeners), auto (nftables where it can run; default)').choices(['auto', 'nftables', 'userspace']))
   .option('--resolv-conf <file>', 'the node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers (default /etc/resolv.conf)')
+  .option('--fleetlock-address <host:port>', 'serve the FleetLock protocol (Zincati/locksmith reboot coordination) there, e.g. 0.0.0.0:8090 (default: off)')
+  .option('--fleetlock-slots <n>', 'machines of one FleetLock group that may reboot at once (default 1)')
+  .option('--fleetlock-tls', 'serve FleetLock over HTTPS with the API server\'s certificate')
+  .option('--load-balancer-pool <addresses>', 'addresses for LoadBalancer services: CIDRs, FIRST-LAST ranges or addresses, comma-separated (default 198.18.N.0/24, N the pod CIDR\'s third octet)')
   // Older scripts passed this to the background process; the supervisor does not need it.
   .addOption(new Option('--no-kubeconfig', 'write no kubeconfig').hideHelp())
   .action(async (o, cmd: Command) => {
@@ -148,6 +153,21 @@ examples(program.command('completion')
   'k8ts completion zsh > ~/.zfunc/_k8ts                 # zsh (with ~/.zfunc in $fpath)',
 ]);
 
+const fleetlock = examples(program.command('fleetlock').description('the built-in FleetLock server: reboot slots per group and who holds them'), ['k8ts fleetlock ls', 'k8ts fleetlock release 4f3a...']);
+examples(target(fleetlock.command('ls'))
+  .description('list FleetLock groups, their slots and the machines holding them')
+  .action(async (o) => {
+    const { fleetlockList } = await import('./fleetlock.js');
+    process.exitCode = await fleetlockList(o);
+  }), ['k8ts fleetlock ls']);
+examples(target(fleetlock.command('release'))
+  .description('free the reboot slot a machine holds (one that will never come back), as an administrator')
+  .argument('<id>', 'the machine id (as the FleetLock client sent it)')
+  .action(async (id: string, o) => {
+    const { fleetlockRelease } = await import('./fleetlock.js');
+    process.exitCode = await fleetlockRelease(id, o);
+  }), ['k8ts fleetlock release 4f3a8c2e9d7b4a6f8e1c0b2d3a4f5e6d']);
+
 const nodes = program.command('nodes').description('manage simulated nodes of a running cluster');
 examples(target(nodes.command('simulate'))
   .description('make the cluster have N simulated nodes (adds or removes)')
@@ -172,6 +192,7 @@ examples(program.command('agent')
   .option('--node-ip <ip>', 'the address the API server reaches this node at (default: the host\'s first non-loopback IPv4)')
   .option('--port <n>', 'streaming server port (kubelet\'s 10250)', '10250')
   .addOption(new Option('--runtime <kind>', 'container runtime: oci (runc/crun), process (built-in), auto (oci where it can run; default, or $K8TS_RUNTIME)').choices(['auto', 'oci', 'process']))
+  .addOption(new Option('--proxy-mode <mode>', 'service proxy: nftables (kernel rules, root + nft), userspace (listeners), auto (nftables where it can run; default)').choices(['auto', 'nftables', 'userspace']))
   .option('--resolv-conf <file>', 'this node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers (default /etc/resolv.conf)')
   .action(async (o) => {
     const { agent } = await import('./agent.js');

@@ -17,6 +17,7 @@ export async function status(opts: { name?: string; dataDir?: string }): Promise
   console.log(`k8ts is running (cluster "${t.name}", context ${t.context})`);
   console.log(`  api server: ${info.url} (pid ${info.pid}, up since ${info.startedAt})`);
   console.log(`  store:      ${info.store} in ${info.dataDir}`);
+  if (info.fleetlockURL) console.log(`  fleetlock:  ${info.fleetlockURL}`);
   if (info.node) console.log(`  this node:  ${info.node.name} at ${info.node.ip}${info.node.limitations.length ? ` (limited: ${info.node.limitations.join('; ')})` : ''}`);
   try {
     const token = ensureToken(dataDir);

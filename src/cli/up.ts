@@ -32,7 +32,12 @@ export interface UpOptions {
   podCidr?: string;
   bridge?: string;
   runtime?: string;
+  proxyMode?: string;
   resolvConf?: string;
+  fleetlockAddress?: string;
+  fleetlockSlots?: string;
+  fleetlockTls?: boolean;
+  loadBalancerPool?: string;
   nodeName?: string;
   simulatedNodes?: string;
   nodeGracePeriod?: string;
@@ -45,6 +50,9 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['port', 'port', '--port'], ['store', 'store', '--store'], ['node', 'node', '--no-node'], ['podCidr', 'podCIDR', '--pod-cidr'],
   ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
   ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'],
+  ['fleetlockAddress', 'fleetlockAddress', '--fleetlock-address'], ['fleetlockSlots', 'fleetlockSlots', '--fleetlock-slots'], ['fleetlockTls', 'fleetlockTLS', '--fleetlock-tls'],
+  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'], ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
+  ['proxyMode', 'proxyMode', '--proxy-mode'],
 ];
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
@@ -187,11 +195,13 @@ async function startInBackground(t: Target, cfg: ClusterConfig, port: number, lo
       console.log(`  log:        ${t.files.log} (k8ts logs${t.flag})`);
       if (info.node) {
         console.log(`  node:       ${info.node.name} at ${info.node.ip}`);
+        if (info.node.proxy) console.log(`  services:   proxied by the ${info.node.proxy} service proxy`);
         // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
         for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
       } else {
         console.log('  node:       none on this machine (--no-node)');
       }
+      if (info.fleetlockURL) console.log(`  fleetlock:  ${info.fleetlockURL} (reboot coordination; k8ts fleetlock ls${t.flag})`);
       if (kc) console.log(`  kubeconfig: ${describeWritten(t, kc)}`);
       const kubectl = kc && !kc.merged ? `kubectl --kubeconfig ${kc.file}` : kc ? 'kubectl' : `k8ts kubectl${t.flag}`;
       console.log('');
@@ -230,6 +240,9 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       dataDir: t.dataDir, port, store: cfg.store, node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
+      fleetlock: cfg.fleetlockAddress ? { address: cfg.fleetlockAddress, slots: cfg.fleetlockSlots, tls: cfg.fleetlockTLS } : undefined,
+      proxyMode: cfg.proxyMode ?? 'auto',
+      loadBalancerPool: cfg.loadBalancerPool,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -495,6 +495,16 @@ export class SharedInformerFactory {
     return inf;
   }
 
+  /** Stops and drops the informers of a resource no longer served (a CRD that went). */
+  forget(req: { group: string; version: string; resource: string }): void {
+    const prefix = [req.group, req.version, req.resource, ''].join('|');
+    for (const [key, inf] of this.informers) {
+      if (!key.startsWith(prefix)) continue;
+      this.informers.delete(key);
+      void inf.stop();
+    }
+  }
+
   /** Starts every informer not yet started; informers asked for later start at once. */
   start(): void {
     this.started = true;

@@ -247,24 +247,54 @@ export interface Runnable {
 }
 
 /**
- * Runs members only while this process holds the Lease kube-system/<name>, as
- * kube-controller-manager and kube-scheduler do with --leader-elect: they start on winning it
- * and stop on losing it, so two control planes sharing a store never both act.
+ * Runs a term of work only while this process holds the Lease kube-system/<name>, as
+ * kube-controller-manager and kube-scheduler do with --leader-elect. Each time it wins the
+ * Lease, `term()` builds everything afresh (informers, queues, controllers) and starts it; on
+ * losing it, that term is stopped for good. Kubernetes' components exit when they lose their
+ * Lease and are restarted, so a new term never reuses a stopped controller's shut-down queue;
+ * building anew is that restart without ending the process (which here also serves the API).
+ * Terms never overlap: a new one is built only after the last one has stopped.
  */
-export function runLeaderElected(client: RestClient, name: string, members: Runnable[], log?: (m: string) => void): LeaderElector {
+export function runLeaderElected(client: RestClient, name: string, term: () => Promise<Runnable>, log?: (m: string) => void): LeaderElector {
   const identity = `${os.hostname()}_${randomBytes(4).toString('hex')}`;
+  let last: Promise<void> = Promise.resolve();
   const elector = new LeaderElector({
     client, namespace: 'kube-system', name, identity,
     callbacks: {
       onStartedLeading: (signal) => {
         log?.(`${name}: ${identity} became leader`);
-        for (const m of members) m.start();
-        signal.addEventListener('abort', () => { void Promise.all(members.map((m) => m.stop())); }, { once: true });
+        const previous = last;
+        last = (async () => {
+          await previous;
+          if (signal.aborted) return;
+          let current: Runnable | undefined;
+          for (let delay = 1000; !current; delay = Math.min(delay * 2, 30_000)) {
+            try {
+              current = await term();
+            } catch (e) {
+              // Could not build (the API server unreachable, caches not synced): try again
+              // while still leading, as a crash-looping component would.
+              log?.(`${name}: starting failed: ${(e as Error)?.message ?? String(e)}`);
+              await new Promise<void>((resolve) => {
+                const t = setTimeout(resolve, delay);
+                signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+              });
+              if (signal.aborted) return;
+            }
+          }
+          if (signal.aborted) { await current.stop().catch(() => undefined); return; }
+          current.start();
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          await current.stop().catch((e: unknown) => log?.(`${name}: stopping: ${(e as Error)?.message ?? String(e)}`));
+        })();
       },
       onStoppedLeading: () => log?.(`${name}: ${identity} stopped leading`),
     },
     onError: (e) => log?.(`${name} leader election: ${(e as Error)?.message ?? String(e)}`),
   });
+  const stop = elector.stop.bind(elector);
+  // Stopping the elector also waits for the running term to stop.
+  elector.stop = async () => { await stop(); await last; };
   void elector.run();
   return elector;
 }

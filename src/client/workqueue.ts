@@ -72,6 +72,28 @@ export function defaultControllerRateLimiter<T>(): RateLimiter<T> {
   return new MaxOfRateLimiter<T>(new ItemExponentialFailureRateLimiter<T>(5, 1_000_000), new BucketRateLimiter<T>(10, 100));
 }
 
+/** What a queue reports, as client-go's workqueue.MetricsProvider (depth, adds, latency, work duration, retries). */
+export interface QueueMetrics {
+  add(): void;
+  /** An item entered (+1) or left (-1) the queue. */
+  depth(delta: number): void;
+  /** Seconds an item waited in the queue before a worker took it. */
+  latency(seconds: number): void;
+  /** Seconds a worker spent on an item. */
+  workDuration(seconds: number): void;
+  retry(): void;
+}
+
+export type QueueMetricsProvider = (name: string) => QueueMetrics;
+
+const noMetrics: QueueMetrics = { add() {}, depth() {}, latency() {}, workDuration() {}, retry() {} };
+let metricsProvider: QueueMetricsProvider | undefined;
+
+/** workqueue.SetProvider: queues made from now on (with a name) report through it; kube-controller-manager sets one. */
+export function setQueueMetricsProvider(p: QueueMetricsProvider | undefined): void {
+  metricsProvider = p;
+}
+
 export interface WorkQueueOptions<T> {
   name?: string;
   rateLimiter?: RateLimiter<T>;
@@ -92,9 +114,24 @@ export class WorkQueue<T = string> {
   private shuttingDown = false;
   private drainWaiters: (() => void)[] = [];
 
+  private readonly metrics: QueueMetrics;
+  /** When each queued item was added, and when each item being processed was taken (for the metrics). */
+  private readonly addedAt = new Map<T, number>();
+  private readonly startedAt = new Map<T, number>();
+
   constructor(opts: WorkQueueOptions<T> = {}) {
     this.name = opts.name ?? '';
     this.rateLimiter = opts.rateLimiter ?? defaultControllerRateLimiter<T>();
+    this.metrics = this.name && metricsProvider ? metricsProvider(this.name) : noMetrics;
+  }
+
+  private taken(item: T): void {
+    if (this.metrics === noMetrics) return;
+    const now = performance.now();
+    const added = this.addedAt.get(item);
+    this.addedAt.delete(item);
+    this.metrics.latency(added === undefined ? 0 : (now - added) / 1000);
+    this.startedAt.set(item, now);
   }
 
   /** Items queued and not yet handed out (neither processing nor delayed ones count). */
@@ -109,15 +146,19 @@ export class WorkQueue<T = string> {
   add(item: T): void {
     if (this.shuttingDown || this.dirty.has(item)) return;
     this.dirty.add(item);
+    this.metrics.add();
+    if (this.metrics !== noMetrics) this.addedAt.set(item, performance.now());
     if (this.processing.has(item)) return;
     const w = this.waiters.shift();
     if (w) {
       // Hand it straight to a blocked worker: it is now processing, no longer dirty.
       this.dirty.delete(item);
       this.processing.add(item);
+      this.taken(item);
       w(item);
     } else {
       this.queue.push(item);
+      this.metrics.depth(1);
     }
   }
 
@@ -130,6 +171,8 @@ export class WorkQueue<T = string> {
       const item = this.queue.shift() as T;
       this.dirty.delete(item);
       this.processing.add(item);
+      this.metrics.depth(-1);
+      this.taken(item);
       return Promise.resolve(item);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -139,6 +182,11 @@ export class WorkQueue<T = string> {
   /** Ends processing of item; if it was added meanwhile, it is queued again now. */
   done(item: T): void {
     this.processing.delete(item);
+    const started = this.startedAt.get(item);
+    if (started !== undefined) {
+      this.startedAt.delete(item);
+      this.metrics.workDuration((performance.now() - started) / 1000);
+    }
     if (this.dirty.has(item)) {
       this.dirty.delete(item);
       this.add(item);
@@ -168,6 +216,7 @@ export class WorkQueue<T = string> {
 
   /** Re-adds item after the rate limiter's delay for it (its back-off grows with each call). */
   addRateLimited(item: T): void {
+    this.metrics.retry();
     this.addAfter(item, this.rateLimiter.when(item));
   }
 

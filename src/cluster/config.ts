@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { DEFAULT_CLUSTER, k8tsHome, validateClusterName } from './paths.js';
+import { parseAddressPool } from '../controllers/servicelb.js';
 
 export interface ClusterConfig {
   name: string;
@@ -21,8 +22,18 @@ export interface ClusterConfig {
   nodeGracePeriodSeconds?: number;
   /** Container runtime of this machine's node (unset: $K8TS_RUNTIME, else auto). */
   runtime?: 'auto' | 'oci' | 'process';
+  /** Service proxy of this machine's node (unset: auto). */
+  proxyMode?: 'auto' | 'nftables' | 'userspace';
+  /** Addresses for LoadBalancer services (CIDRs, FIRST-LAST ranges, addresses, comma-separated); unset: 198.18.<pod CIDR's third octet>.0/24. */
+  loadBalancerPool?: string;
   /** The node's resolv.conf (kubelet's --resolv-conf); unset: /etc/resolv.conf. */
   resolvConf?: string;
+  /** Serve the FleetLock protocol (reboot coordination) at HOST:PORT; unset: off. */
+  fleetlockAddress?: string;
+  /** Reboots per FleetLock group at once (default 1). */
+  fleetlockSlots?: number;
+  /** Serve FleetLock over HTTPS with the API server's certificate. */
+  fleetlockTLS?: boolean;
 }
 
 export const DEFAULT_PORT = 6443;
@@ -55,8 +66,17 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   bridge: { help: 'the node\'s pod bridge device (at most 15 characters, distinct per cluster)', parse: text(/^[a-zA-Z0-9_.-]{1,15}$/, 'a network device name of at most 15 characters') },
   simulatedNodes: { help: 'simulated nodes to register (no processes; pods turn Running after a short delay)', parse: whole(0, 100_000) },
   nodeGracePeriodSeconds: { help: 'how long a node may stay silent before it is NotReady/Unknown (Kubernetes: 50)', parse: whole(1, 86_400) },
+  loadBalancerPool: { help: 'addresses handed to LoadBalancer services: CIDRs, FIRST-LAST ranges or addresses, comma-separated (unset: 198.18.N.0/24, N the pod CIDR\'s third octet)', parse: (v, w) => {
+    const t = text(/^[0-9.,/\s-]+$/, 'IPv4 CIDRs, FIRST-LAST ranges or addresses, comma-separated')(v, w) as string;
+    try { parseAddressPool(t); } catch (e) { throw new Error(`${w}: ${(e as Error).message}`); }
+    return t;
+  } },
   resolvConf: { help: 'the node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers; unset: /etc/resolv.conf', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
+  fleetlockAddress: { help: 'serve the FleetLock protocol (reboot coordination for Zincati/locksmith) at HOST:PORT; unset: off', parse: text(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 0.0.0.0:8090') },
+  fleetlockSlots: { help: 'machines of one FleetLock group that may reboot at once', parse: whole(1, 10_000) },
+  fleetlockTLS: { help: 'serve FleetLock over HTTPS with the API server\'s certificate', parse: bool },
   runtime: { help: 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run)', parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w) },
+  proxyMode: { help: 'service proxy of this machine\'s node: nftables (kernel rules; root and nft), userspace (listeners), auto (nftables where it can run)', parse: (v, w) => text(/^(auto|nftables|userspace)$/, 'auto, nftables or userspace')(v, w) },
 };
 
 export const CONFIG_FIELDS = Object.keys(FIELDS) as (keyof ClusterConfig)[];

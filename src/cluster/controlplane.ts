@@ -20,6 +20,9 @@ import { startLocalNode, type LocalNode, type RuntimeChoice } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
 import { requestSimulatedNodes, SimulatedNodesFollower } from './simulated.js';
+import { FleetLockServer } from '../fleetlock/server.js';
+import type { ProxyModeChoice } from '../proxy/server.js';
+import { defaultLoadBalancerPool } from '../controllers/servicelb.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -36,12 +39,18 @@ export interface ControlPlaneOptions {
   nodeName?: string;
   /** The local node's container runtime (default auto). */
   runtime?: RuntimeChoice;
+  /** The local node's service proxy mode (default auto). */
+  proxyMode?: ProxyModeChoice;
+  /** Addresses for LoadBalancer services; default 198.18.<pod CIDR's third octet>.0/24. */
+  loadBalancerPool?: string;
   /** The local node's resolv.conf (kubelet's --resolv-conf). */
   resolvConf?: string;
   /** Simulated nodes to ask for at start (they heartbeat and run pods without processes). */
   simulatedNodes?: number;
   /** Seconds a node may stay silent before it is Unknown (Kubernetes v1.32: 50). */
   nodeGracePeriodSeconds?: number;
+  /** Serve the FleetLock protocol at address (HOST:PORT), `slots` reboots per group, HTTPS if tls. */
+  fleetlock?: { address: string; slots?: number; tls?: boolean };
   log?: (msg: string) => void;
 }
 
@@ -55,6 +64,7 @@ export interface ControlPlane {
   controllers?: ControllerManager;
   scheduler?: SchedulerServer;
   node?: LocalNode;
+  fleetlock?: FleetLockServer;
   stop(): Promise<void>;
 }
 
@@ -123,10 +133,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let controllers: ControllerManager | undefined;
   let scheduler: SchedulerServer | undefined;
   let node: LocalNode | undefined;
+  let fleetlock: FleetLockServer | undefined;
   try {
     if (opts.controllers !== false) {
       controllers = await startControllers({
         server: url, token, caData: pki.ca.cert, log,
+        loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
         nodeLifecycle: opts.nodeGracePeriodSeconds ? { nodeMonitorGracePeriodMs: opts.nodeGracePeriodSeconds * 1000, monitorPeriodMs: Math.min(5000, opts.nodeGracePeriodSeconds * 250) } : undefined,
         // Simulated nodes follow a ConfigMap, so `k8ts nodes simulate N` can change their number.
         // With a shortened grace period, nodes must heartbeat well within it.
@@ -137,9 +149,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+    }
+    if (opts.fleetlock) {
+      // A client of the cluster like the controllers, with the API server's certificate for HTTPS.
+      const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'fleetlock/v0.1.0 (k8ts)' });
+      fleetlock = new FleetLockServer({ client, slots: opts.fleetlock.slots, tls: opts.fleetlock.tls ? pki.apiserver : undefined, log });
+      const i = opts.fleetlock.address.lastIndexOf(':');
+      await fleetlock.start(opts.fleetlock.address.slice(0, i).replace(/^\[|\]$/g, ''), Number(opts.fleetlock.address.slice(i + 1)));
     }
   } catch (e) {
+    await fleetlock?.stop().catch(() => undefined);
+    await node?.stop({ killPods: true }).catch(() => undefined);
     await scheduler?.stop().catch(() => undefined);
     await controllers?.stop().catch(() => undefined);
     await api.stop().catch(() => undefined);
@@ -147,8 +168,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     throw e;
   }
   return {
-    url, token, caPEM: pki.ca.cert, api, store, controllers, scheduler, node,
+    url, token, caPEM: pki.ca.cert, api, store, controllers, scheduler, node, fleetlock,
     async stop() {
+      await fleetlock?.stop().catch(() => undefined);
       // The node first: its pods are stopped and its network removed while the API is still up.
       await node?.stop({ killPods: true }).catch((e) => log(`node stop: ${(e as Error).message}`));
       await scheduler?.stop();
@@ -165,7 +187,8 @@ export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: s
   const start = processStartTime(process.pid);
   if (start) info.pidStart = start;
   if (process.env.K8TS_SUPERVISED) { info.supervisorPid = process.ppid; info.supervisorStart = processStartTime(process.ppid); }
-  if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations };
+  if (cp.fleetlock) info.fleetlockURL = cp.fleetlock.url;
+  if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations, proxy: cp.node.proxy.describe() };
   // Written whole or not at all: `up` and `down` read it while this process may be writing.
   fs.writeFileSync(`${files.info}.tmp`, JSON.stringify(info, null, 2), { mode: 0o600 });
   fs.renameSync(`${files.info}.tmp`, files.info);

@@ -15,6 +15,7 @@ import { ProcessRuntime } from '../node/runtime/process.js';
 import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js';
 import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from '../node/runtime/types.js';
 import { StreamingServer, type StreamingPod } from '../node/streaming/server.js';
+import { ProxyServer, type ProxyModeChoice } from '../proxy/server.js';
 import { NodeDNS } from '../proxy/dns/nodedns.js';
 
 export interface LocalNodeOptions {
@@ -36,6 +37,8 @@ export interface LocalNodeOptions {
   nodeIP?: string;
   /** 'auto' (default, or $K8TS_RUNTIME): the OCI runtime where it can be used, else the process runtime. */
   runtime?: RuntimeChoice;
+  /** The service proxy's mode: auto (default: nftables where it can run), nftables, userspace. */
+  proxyMode?: ProxyModeChoice;
   /** Run the cluster DNS server on this node (default true; needs the pod bridge, i.e. root). */
   clusterDNS?: boolean;
   /** The node's resolv.conf (kubelet's --resolv-conf): cluster DNS forwards to its nameservers, dnsPolicy Default pods get it. */
@@ -77,6 +80,7 @@ export interface LocalNode {
   agent: NodeAgent;
   runtime: ProcessRuntime | OciRuntime;
   network: NodeNetwork | null;
+  proxy: ProxyServer;
   limitations: string[];
   /** killPods: for `k8ts down` (nothing of the node is left); false for an agent restart. */
   stop(opts: { killPods: boolean }): Promise<void>;
@@ -116,6 +120,10 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   for (const l of limitations) log(`node ${name}: ${l}`);
   // The node's address is its bridge gateway: local to this host and reachable from its pods.
   const ip = opts.nodeIP ?? (network ? network.gateway : '127.0.0.1');
+  // The service proxy (kube-proxy) of this node: its rules are named after the node's bridge,
+  // which is distinct per cluster and agent on a host.
+  const proxy = new ProxyServer({ client: opts.client, nodeName: name, mode: opts.proxyMode ?? 'auto', instance: network?.bridgeName ?? name, addressDevice: network?.bridgeName, podCIDR, log });
+  log(`node ${name}: service proxy: ${proxy.describe()}`);
   const streaming = new StreamingServer({ runtime, token: opts.streamingToken, lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n) });
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
   // Cluster DNS listens on the bridge gateway, which every pod of this node reaches.
@@ -136,10 +144,13 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const agent = new NodeAgent({
     client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip, clusterDNS, resolvConf: opts.resolvConf,
     rootDir: path.join(opts.dir, 'kubelet'), localPathDir: path.join(opts.dir, 'storage'), kubeletPort: port, log, crashBackoff: opts.crashBackoff, leaseRenewMs: opts.leaseRenewMs,
+    endpointsDrained: (ips, timeoutMs) => proxy.waitForEndpointsGone(ips, timeoutMs),
   });
   try {
+    await proxy.start();
     await agent.start();
   } catch (e) {
+    await proxy.stop({ cleanup: false }).catch(() => undefined);
     await dns?.stop().catch(() => undefined);
     await streaming.close();
     await runtime.close();
@@ -147,9 +158,10 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   }
   await dns?.publish().catch((e) => log(`cluster DNS: publishing its endpoint: ${(e as Error).message}`));
   return {
-    name, ip, agent, runtime, network, limitations,
+    name, ip, agent, runtime, network, proxy, limitations,
     async stop({ killPods }) {
       await agent.stop({ killPods });
+      await proxy.stop({ cleanup: killPods }).catch((e) => log(`proxy stop: ${(e as Error).message}`));
       await dns?.stop().catch((e) => log(`cluster DNS stop: ${(e as Error).message}`));
       await streaming.close();
       if (killPods) await runtime.cleanupAll();

@@ -94,5 +94,7 @@ export interface ClusterInfo {
   supervisorPid?: number;
   supervisorStart?: string;
   /** This machine's node, when `up` runs one, and what it cannot do here. */
-  node?: { name: string; ip: string; limitations: string[] };
+  /** The FleetLock server's base URL, when it is on. */
+  fleetlockURL?: string;
+  node?: { name: string; ip: string; limitations: string[]; proxy?: string };
 }

@@ -18,21 +18,49 @@ export class GarbageCollector implements Reconciler {
   private informers = new Map<string, { ri: APIResource; inf: Informer }>();
 
   /** resources: what the server serves (discovery.serverPreferredResources); those that cannot be listed and watched are left out. */
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly resources: APIResource[], log?: (m: string) => void) {
+  constructor(private readonly client: RestClient, private readonly factory: SharedInformerFactory, private resources: APIResource[], log?: (m: string) => void) {
     this.loop = new ControllerLoop(this, 2, log);
-    for (const ri of resources) {
-      if (SKIP.has(ri.resource) || !ri.verbs.includes('list') || !ri.verbs.includes('watch')) continue;
-      const inf = factory.informerFor({ group: ri.group, version: ri.version, resource: ri.resource, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
-      const idx = this.idOf(ri);
-      this.informers.set(idx, { ri, inf });
-      inf.addEventHandler({
-        onAdd: (o) => this.observe(idx, o),
-        onUpdate: (old, o) => {
-          if (old.metadata.resourceVersion === o.metadata.resourceVersion) return;
-          this.observe(idx, o);
-        },
-        onDelete: (o) => this.enqueueDependents(o.metadata.uid),
-      });
+    for (const ri of resources) this.follow(ri);
+  }
+
+  private follow(ri: APIResource): void {
+    if (SKIP.has(ri.resource) || !ri.verbs.includes('list') || !ri.verbs.includes('watch')) return;
+    const inf = this.factory.informerFor({ group: ri.group, version: ri.version, resource: ri.resource, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+    const idx = this.idOf(ri);
+    this.informers.set(idx, { ri, inf });
+    inf.addEventHandler({
+      onAdd: (o) => this.observe(idx, o),
+      onUpdate: (old, o) => {
+        if (old.metadata.resourceVersion === o.metadata.resourceVersion) return;
+        this.observe(idx, o);
+      },
+      onDelete: (o) => this.enqueueDependents(o.metadata.uid),
+    });
+  }
+
+  /**
+   * GarbageCollector.Sync: the served resources changed (a CRD came or went). New ones are
+   * followed, gone ones forgotten, and objects owned by a kind that is new to the collector are
+   * looked at again: their owners could not be checked before.
+   */
+  sync(resources: APIResource[]): void {
+    const key = (r: APIResource) => `${r.group}/${r.version}/${r.resource}`;
+    const before = new Set(this.resources.map(key));
+    const now = new Set(resources.map(key));
+    const added = resources.filter((r) => !before.has(key(r)));
+    for (const r of this.resources) {
+      if (now.has(key(r))) continue;
+      this.informers.delete(this.idOf(r));
+      this.factory.forget({ group: r.group, version: r.version, resource: r.resource });
+    }
+    this.resources = resources;
+    for (const r of added) this.follow(r);
+    if (added.length === 0) return;
+    const kinds = new Set(added.map((r) => `${apiVersionOf(r.group, r.version)}|${r.kind}`));
+    for (const [idx, { inf }] of this.informers) {
+      for (const o of inf.list()) {
+        if (o.metadata.ownerReferences?.some((ref) => kinds.has(`${ref.apiVersion}|${ref.kind}`))) this.loop.enqueue(`${idx}|${o.metadata.namespace ?? ''}|${o.metadata.name}`);
+      }
     }
   }
 

@@ -46,3 +46,41 @@ test('only the leader acts, and the other takes over when it stops', async () =>
     for (const m of managers) await m.stop();
   }
 });
+
+test('losing both Leases for a while and leading again starts fresh controllers and scheduler: a Deployment made afterwards is reconciled and scheduled', async () => {
+  const { startScheduler } = await import('../scheduler/server.js');
+  const { makeNode } = await import('../scheduler/fixtures.js');
+  const manager = await startControllers({ server: cp.url, token: cp.token });
+  const scheduler = await startScheduler({ server: cp.url, token: cp.token });
+  try {
+    await cp.client.create({ group: '', version: 'v1', resource: 'nodes' }, makeNode('lease-node'));
+    await waitFor('both lead', async () => manager.isLeader() && scheduler.isLeader(), 30_000);
+    // Another holder takes both Leases and renews them for 6 s (a paused process or a slow
+    // disk looks the same from here): ours must step down.
+    const leases = ['kube-controller-manager', 'kube-scheduler'].map((name) => ({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-system', name }));
+    const until = Date.now() + 6000;
+    let managerLost = false;
+    let schedulerLost = false;
+    while (Date.now() < until) {
+      managerLost ||= !manager.isLeader();
+      schedulerLost ||= !scheduler.isLeader();
+      for (const ref of leases) {
+        const l = await cp.client.get(ref);
+        const now = new Date().toISOString().replace('Z', '000Z');
+        await cp.client.update(ref, { ...l, spec: { ...(l.spec as object), holderIdentity: 'intruder', leaseDurationSeconds: 2, renewTime: now } }).catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(managerLost && schedulerLost, 'both stepped down');
+    await waitFor('both lead again', async () => manager.isLeader() && scheduler.isLeader(), 30_000);
+    const DEPLOY = { group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' };
+    await cp.client.create(DEPLOY, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'after-loss' }, spec: { replicas: 1, selector: { matchLabels: { app: 'after-loss' } }, template: { metadata: { labels: { app: 'after-loss' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } });
+    const RS = { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' };
+    await waitFor('its ReplicaSet', async () => (await cp.client.list(RS, { labelSelector: 'app=after-loss' })).items.length === 1, 30_000);
+    const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
+    await waitFor('its pod, bound to the node', async () => (await cp.client.list(PODS, { labelSelector: 'app=after-loss' })).items.some((p) => (p.spec as { nodeName?: string }).nodeName === 'lease-node'), 30_000);
+  } finally {
+    await scheduler.stop();
+    await manager.stop();
+  }
+});

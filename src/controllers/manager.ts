@@ -18,10 +18,14 @@ import { TaintEvictionController } from './tainteviction.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ServiceAccountController } from './serviceaccount.js';
 import { RootCACertPublisher } from './rootcacertpublisher.js';
+import { defaultLoadBalancerPool, parseAddressPool, ServiceLBController } from './servicelb.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
+import { ClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { appsControllers } from './apps.js';
+import { setQueueMetricsProvider } from '../client/workqueue.js';
+import { prometheusQueueMetrics } from '../client/workqueue-metrics.js';
 import { policyControllers, type PolicyControllerOptions } from './policy.js';
 
 export interface ControllerManagerOptions {
@@ -34,54 +38,97 @@ export interface ControllerManagerOptions {
   nodeLifecycle?: { nodeMonitorGracePeriodMs?: number; monitorPeriodMs?: number };
   /** Quota and autoscaling settings (kube-controller-manager's --resource-quota-sync-period, --horizontal-pod-autoscaler-*). */
   policy?: Omit<PolicyControllerOptions, 'log'>;
+  /** Addresses for LoadBalancer services (parseAddressPool's format); default defaultLoadBalancerPool(). */
+  loadBalancerPool?: string;
   /** Extra controllers built on the same informers (node lifecycle, simulated nodes...). */
   extra?: (client: RestClient, factory: SharedInformerFactory) => Runnable[];
+  /**
+   * How often served resources are read again from discovery, so that the garbage collector and
+   * the namespace controller follow custom resources (kube-controller-manager's GC sync period: 30 s).
+   */
+  discoveryResyncMs?: number;
 }
 
 export type { Runnable };
 
 export interface ControllerManager {
   client: RestClient;
-  factory: SharedInformerFactory;
   /** Whether this manager's controllers hold the kube-controller-manager Lease now. */
   isLeader(): boolean;
   stop(): Promise<void>;
 }
 
 export async function startControllers(opts: ControllerManagerOptions): Promise<ControllerManager> {
+  // Its queues report workqueue_* metrics, as kube-controller-manager's do.
+  setQueueMetricsProvider(prometheusQueueMetrics);
   const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caData, userAgent: 'kube-controller-manager/v1.32.0 (k8ts)' });
-  const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
-  const resources = await serverPreferredResources(client);
-  const controllers: Runnable[] = [
-    new GarbageCollector(client, factory, resources, opts.log),
-    new NamespaceController(client, factory, resources, opts.log),
-    new ServiceAccountController(client, factory, opts.log),
-    // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
-    ...(opts.caData ? [new RootCACertPublisher(client, factory, opts.caData, opts.log)] : []),
-    new ReplicaSetController(client, factory, { log: opts.log }),
-    new DeploymentController(client, factory, { log: opts.log }),
-    new EndpointsController(client, factory, { log: opts.log }),
-    new EndpointSliceController(client, factory, { log: opts.log }),
-    new NodeLifecycleController(client, factory, { log: opts.log, ...opts.nodeLifecycle }),
-    new TaintEvictionController(client, factory, { log: opts.log }),
-    new PodGCController(client, factory, { log: opts.log }),
-    ...storageControllers(client, factory, opts.log),
-    new DisruptionController(client, factory, { log: opts.log }),
-    ...batchControllers(client, factory, opts.log),
-    ...appsControllers(client, factory, opts.log),
-    ...policyControllers(client, factory, resources, { log: opts.log, ...opts.policy }),
-    ...(opts.extra?.(client, factory) ?? []),
-  ];
-  factory.start();
-  await factory.waitForCacheSync(30_000);
-  const elector = runLeaderElected(client, 'kube-controller-manager', controllers, opts.log);
+  // Fail early (as the binary does) when the API server cannot be reached at all.
+  await serverPreferredResources(client);
+  // One term per Lease held: fresh informers and controllers each time (see runLeaderElected).
+  const term = async (): Promise<Runnable> => {
+    const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
+    const resources = await serverPreferredResources(client);
+    const gc = new GarbageCollector(client, factory, resources, opts.log);
+    const nsc = new NamespaceController(client, factory, resources, opts.log);
+    const controllers: Runnable[] = [
+      gc,
+      nsc,
+      new ServiceAccountController(client, factory, opts.log),
+      // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
+      ...(opts.caData ? [new RootCACertPublisher(client, factory, opts.caData, opts.log)] : []),
+      new ReplicaSetController(client, factory, { log: opts.log }),
+      new DeploymentController(client, factory, { log: opts.log }),
+      new EndpointsController(client, factory, { log: opts.log }),
+      new EndpointSliceController(client, factory, { log: opts.log }),
+      new ServiceLBController(client, factory, { log: opts.log, pool: parseAddressPool(opts.loadBalancerPool ?? defaultLoadBalancerPool(undefined)) }),
+      new NodeLifecycleController(client, factory, { log: opts.log, ...opts.nodeLifecycle }),
+      new TaintEvictionController(client, factory, { log: opts.log }),
+      new PodGCController(client, factory, { log: opts.log }),
+      ...storageControllers(client, factory, opts.log),
+      new DisruptionController(client, factory, { log: opts.log }),
+      ...batchControllers(client, factory, opts.log),
+    new ClusterRoleAggregationController(client, factory, opts.log),
+      ...appsControllers(client, factory, opts.log),
+      ...policyControllers(client, factory, resources, { log: opts.log, ...opts.policy }),
+      ...(opts.extra?.(client, factory) ?? []),
+    ];
+    factory.start();
+    try {
+      await factory.waitForCacheSync(30_000);
+    } catch (e) {
+      await Promise.all(controllers.map((c) => c.stop().catch(() => undefined)));
+      await factory.stop();
+      throw e;
+    }
+    // GarbageCollector.Sync: CRDs come and go, the collector and the namespace controller follow.
+    let known = JSON.stringify(resources);
+    let resync: NodeJS.Timeout | undefined;
+    const rediscover = async () => {
+      const now = await serverPreferredResources(client).catch(() => undefined);
+      if (!now || JSON.stringify(now) === known) return;
+      known = JSON.stringify(now);
+      gc.sync(now);
+      nsc.sync(now);
+    };
+    return {
+      start() {
+        for (const c of controllers) c.start();
+        resync = setInterval(() => { void rediscover(); }, opts.discoveryResyncMs ?? 30_000);
+        resync.unref();
+      },
+      async stop() {
+        if (resync) clearInterval(resync);
+        await Promise.all(controllers.map((c) => c.stop().catch(() => undefined)));
+        await factory.stop();
+      },
+    };
+  };
+  const elector = runLeaderElected(client, 'kube-controller-manager', term, opts.log);
   return {
-    client, factory,
+    client,
     isLeader: () => elector.isLeader(),
     async stop() {
       await elector.stop();
-      await Promise.all(controllers.map((c) => c.stop().catch(() => undefined)));
-      await factory.stop();
       client.close();
     },
   };

@@ -13,12 +13,15 @@ export class NamespaceController implements Reconciler {
   private ns: Informer;
 
   /** resources: what the server serves (discovery.serverPreferredResources). */
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly resources: APIResource[], log?: (m: string) => void) {
+  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private resources: APIResource[], log?: (m: string) => void) {
     this.loop = new ControllerLoop(this, 1, log);
     this.ns = factory.informerFor({ group: '', version: 'v1', resource: 'namespaces' });
     const on = (o: KObject) => { if (o.metadata.deletionTimestamp) this.loop.enqueue(o.metadata.name!); };
     this.ns.addEventHandler({ onAdd: on, onUpdate: (_o, n) => on(n) });
   }
+
+  /** The served resources changed (a CRD came or went): namespaces are emptied of those now served. */
+  sync(resources: APIResource[]): void { this.resources = resources; }
 
   start(): void { this.loop.start(); }
   stop(): Promise<void> { return this.loop.stop(); }

@@ -6,7 +6,7 @@
 
 import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
 import { selectorFromLabelSelector, selectorFromMap, type Selector } from '../api/labels.js';
-import { PODS, REPLICASETS, type LabelSelector, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus } from '../api/types.js';
+import { PODS, REPLICASETS, REPLICATIONCONTROLLERS, type GroupVersionResource, type LabelSelector, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus } from '../api/types.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { errorMessage } from '../api/errors.js';
@@ -78,15 +78,53 @@ export async function slowStartBatch(count: number, initial: number, fn: () => P
 
 export type { ControllerOptions };
 
+/**
+ * The kind a ReplicaSetController manages: ReplicaSets, or ReplicationControllers, which
+ * kube-controller-manager's replication manager runs through the same controller (their map
+ * selector read as a set-based one).
+ */
+export interface ReplicatedKind {
+  resource: GroupVersionResource;
+  apiVersion: string;
+  kind: string;
+  /** The controller's name and the component its events report. */
+  name: string;
+  component: string;
+  selectorOf(obj: ReplicaSet): Selector | undefined;
+}
+
+export const REPLICASET_KIND: ReplicatedKind = {
+  resource: REPLICASETS, apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'replicaset', component: 'replicaset-controller',
+  selectorOf: (rs) => safeSelector(rs.spec?.selector),
+};
+
+export const REPLICATIONCONTROLLER_KIND: ReplicatedKind = {
+  resource: REPLICATIONCONTROLLERS, apiVersion: 'v1', kind: 'ReplicationController', name: 'replicationcontroller', component: 'replication-controller',
+  // An empty map selects nothing here (validation requires one).
+  selectorOf: (rc) => {
+    const m = rc.spec?.selector as unknown as Record<string, string> | undefined;
+    return m && Object.keys(m).length ? selectorFromMap(m) : undefined;
+  },
+};
+
+export interface ReplicaSetControllerOptions extends ControllerOptions {
+  /** ReplicaSets (the default) or ReplicationControllers. */
+  kind?: ReplicatedKind;
+}
+
 
 export class ReplicaSetController extends Controller {
   readonly expectations = new ControllerExpectations();
   private readonly rsInf: Informer<ReplicaSet>;
   private readonly podInf: Informer<Pod>;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: ControllerOptions = {}) {
-    super('replicaset', client, 'replicaset-controller', opts);
-    this.rsInf = factory.informerFor<ReplicaSet>({ ...REPLICASETS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+  private readonly k: ReplicatedKind;
+
+  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: ReplicaSetControllerOptions = {}) {
+    const k = opts.kind ?? REPLICASET_KIND;
+    super(k.name, client, k.component, opts);
+    this.k = k;
+    this.rsInf = factory.informerFor<ReplicaSet>({ ...k.resource, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
     this.podInf = factory.informerFor<Pod>({ ...PODS });
     this.rsInf.addEventHandler({
       onAdd: (rs) => this.enqueue(rs),
@@ -113,12 +151,12 @@ export class ReplicaSetController extends Controller {
   }
 
   private resolveControllerRef(namespace: string | undefined, ref: { kind: string; name: string; uid: string }): ReplicaSet | undefined {
-    return resolveControllerRef(this.rsInf, 'ReplicaSet', namespace, ref);
+    return resolveControllerRef(this.rsInf, this.k.kind, namespace, ref);
   }
 
   /** ReplicaSets whose selector matches an orphan pod (an empty selector matches nothing here). */
   private podReplicaSets(pod: Pod): ReplicaSet[] {
-    const out = ownersSelecting(this.rsInf, NAMESPACE_INDEX, pod, (rs) => safeSelector(rs.spec?.selector));
+    const out = ownersSelecting(this.rsInf, NAMESPACE_INDEX, pod, (rs) => this.k.selectorOf(rs));
     if (out.length > 1) this.log(`replicaset: user error! more than one ReplicaSet is selecting pods with labels: ${JSON.stringify(pod.metadata.labels ?? {})}`);
     return out;
   }
@@ -180,7 +218,7 @@ export class ReplicaSetController extends Controller {
       return;
     }
     const rsNeedsSync = this.expectations.satisfied(key);
-    const selector = safeSelector(cached.spec?.selector);
+    const selector = this.k.selectorOf(cached);
     if (!selector) {
       this.log(`replicaset: ${key}: invalid selector`);
       return;
@@ -209,7 +247,7 @@ export class ReplicaSetController extends Controller {
 
   private async claimPods(rs: ReplicaSet, selector: Selector, pods: Pod[]): Promise<Pod[]> {
     return claimObjects(pods, {
-      client: this.client, resource: PODS, owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', selector, ownerResource: REPLICASETS,
+      client: this.client, resource: PODS, owner: rs, ownerApiVersion: this.k.apiVersion, ownerKind: this.k.kind, selector, ownerResource: this.k.resource,
     });
   }
 
@@ -251,7 +289,7 @@ export class ReplicaSetController extends Controller {
     const out: Pod[] = [];
     for (const sib of this.rsInf.byIndex(OWNER_UID_INDEX, ref.uid)) {
       if (controllerOf(sib)?.uid !== ref.uid) continue;
-      const sel = safeSelector(sib.spec?.selector);
+      const sel = this.k.selectorOf(sib);
       if (!sel) continue;
       for (const p of this.podInf.byIndex(NAMESPACE_INDEX, sib.metadata.namespace ?? '')) {
         if (seen.has(p.metadata.uid ?? '') || !sel.matches(p.metadata.labels)) continue;
@@ -263,7 +301,7 @@ export class ReplicaSetController extends Controller {
   }
 
   private rsRef(rs: ReplicaSet): KObject {
-    return { ...rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' };
+    return { ...rs, apiVersion: this.k.apiVersion, kind: this.k.kind };
   }
 
   /** RealPodControl.CreatePods: a pod from the template, named '<rs>-xxxxx' by the API server. */
@@ -275,7 +313,7 @@ export class ReplicaSetController extends Controller {
     const metadata: Record<string, unknown> = { generateName: prefix.length <= 253 ? prefix : rs.metadata.name, namespace: rs.metadata.namespace, labels };
     if (t.metadata?.annotations) metadata.annotations = { ...t.metadata.annotations };
     if (t.metadata?.finalizers?.length) metadata.finalizers = [...t.metadata.finalizers];
-    metadata.ownerReferences = [newControllerRef(rs, 'apps/v1', 'ReplicaSet')];
+    metadata.ownerReferences = [newControllerRef(rs, this.k.apiVersion, this.k.kind)];
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata, spec: deepCopy(t.spec ?? {}) };
     try {
       const created = await this.client.create<Pod>({ ...PODS, namespace: rs.metadata.namespace }, pod);
@@ -311,10 +349,10 @@ export class ReplicaSetController extends Controller {
     for (let i = 0; ; i++) {
       target = { ...target, status: omitZeroStatus(status) };
       try {
-        return await this.client.update<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name, subresource: 'status' }, target);
+        return await this.client.update<ReplicaSet>({ ...this.k.resource, namespace: rs.metadata.namespace, name: rs.metadata.name, subresource: 'status' }, target);
       } catch (e) {
         if (i >= 1) throw e;
-        target = await this.client.get<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name });
+        target = await this.client.get<ReplicaSet>({ ...this.k.resource, namespace: rs.metadata.namespace, name: rs.metadata.name });
       }
     }
   }

@@ -18,6 +18,7 @@ import { ImageGCManager, ImagePuller, type ImageGCPolicy } from './kubelet/image
 import { ProbeManager } from './kubelet/probes.js';
 import { hostResolvConf, type DNSSettings } from './kubelet/sandbox.js';
 import { StatusManager } from './kubelet/statusmanager.js';
+import { addPodStatusSource } from './kubelet/metrics.js';
 import {
   ANNOTATION_TERMINATION_GRACE, DependencyNotFound, LABEL_POD_UID,
   type ConfigMapObject, type ObjectSource, type PodObject, type SecretObject, type ServiceObject,
@@ -62,6 +63,11 @@ export interface NodeAgentOptions {
   imageGC?: Partial<ImageGCPolicy> & { periodMs?: number };
   /** Pull one image at a time (kubelet's serializeImagePulls, default true). */
   serializeImagePulls?: boolean;
+  /**
+   * The local service proxy: resolves once the given pod IPs no longer receive new connections
+   * through any service (false after timeoutMs). A deleted pod's containers get SIGTERM after it.
+   */
+  endpointsDrained?: (ips: string[], timeoutMs: number) => Promise<boolean>;
   /** How often pods' local storage is checked against their limits (kubelet's evictionMonitoringPeriod, ms, default 10 000). */
   evictionMonitoringPeriodMs?: number;
   log?: (msg: string) => void;
@@ -134,7 +140,10 @@ export class NodeAgent {
   }
 
   /** Registers the node, starts the watches and loops; resolves once the node is registered and pods are syncing. */
+  private removeMetricsSource?: () => void;
+
   async start(): Promise<void> {
+    this.removeMetricsSource ??= addPodStatusSource(this.opts.nodeName, () => this.statuses.statuses());
     if (this.started) return;
     this.started = true;
     const o = this.opts;
@@ -164,7 +173,7 @@ export class NodeAgent {
       client: o.client, nodeName: o.nodeName, runtime: o.runtime, images: o.images,
       runtimeName: version.runtimeName, recorder: this.recorder, volumes: this.volumes, probes: this.probes,
       statuses: this.statuses, source: this.objectSource(), crashBackoff: this.crashBackoff, imageBackoff: this.imageBackoff,
-      pulls: this.pulls, rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, pidsLimit: o.pidsLimit ?? 4096, log: this.log,
+      pulls: this.pulls, rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, pidsLimit: o.pidsLimit ?? 4096, log: this.log, endpointsDrained: o.endpointsDrained,
       onFinished: (uid) => this.workers.delete(uid),
     };
 
@@ -206,6 +215,8 @@ export class NodeAgent {
    */
   async stop(opts: { killPods: boolean } = { killPods: false }): Promise<void> {
     this.stopping = true;
+    this.removeMetricsSource?.();
+    this.removeMetricsSource = undefined;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     await Promise.all([this.podInformer.stop(), this.cmInformer.stop(), this.secretInformer.stop(), this.svcInformer.stop(), this.localPath?.stop()]);

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import type { KObject } from '../api/object.js';
 import assert from 'node:assert/strict';
 import { newPodInfo, NodeInfo, SchedulerCache } from './cache.js';
 import { Code, CycleState, emptyListers, fitErrorMessage, newDiagnosis, runFilter, runPreFilter, runScore, Status, type Handle } from './framework.js';
@@ -279,9 +280,9 @@ test('DefaultPreemption message: not helpful, no victims, or still not fitting w
       const st = runFilter(profile, state, pi, n);
       if (st) d.nodeToStatus.set(n.name, st);
     }
-    const post = new DefaultPreemption().postFilter(profile, state, pi, d, cache.nodeList());
+    const post = new DefaultPreemption().postFilter(state, pi, d, cache.nodeList(), (st, p, n) => runFilter(profile, st, p, n));
     d.postFilterMsg = post.message;
-    return { msg: fitErrorMessage(3, d), candidates: post.candidates };
+    return { msg: fitErrorMessage(3, d), candidates: post.candidate ? [post.candidate.node] : [] };
   };
   assert.equal(schedule(makePod('big', { cpu: '3' })).msg,
     '0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Insufficient cpu, 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.');
@@ -309,4 +310,45 @@ test('default profile: the first rejecting filter names the reason; scores pick 
   const nodes = [cache.getNode('empty')!, cache.getNode('full')!];
   const scored = runScore(profile, state, newPodInfo(makePod('q', { cpu: '100m', memory: '100Mi' })), nodes);
   assert.ok(scored[0] > scored[1], `scores ${scored}`);
+});
+
+test('DefaultPreemption victims: lowest priority first, as few as fit, PDB violations last; the node with the least to lose', () => {
+  const cache = new SchedulerCache();
+  const profile = defaultProfile({ cache, listers: emptyListers });
+  const filter = (st: CycleState, p: ReturnType<typeof newPodInfo>, n: Parameters<typeof runFilter>[3]) => runFilter(profile, st, p, n);
+  const preempt = (pod: Pod, pdbs: KObject[] = []) => {
+    const pi = newPodInfo(pod);
+    const state = new CycleState();
+    runPreFilter(profile, state, pi);
+    const d = newDiagnosis();
+    for (const n of cache.nodeList()) {
+      const st = runFilter(profile, state, pi, n);
+      if (st) d.nodeToStatus.set(n.name, st);
+    }
+    return new DefaultPreemption().postFilter(state, pi, d, cache.nodeList(), filter, pdbs);
+  };
+  // n1: three pods of 1 cpu (priorities 1, 5, 10) on 3 cpus; the preemptor (priority 100) needs 1 cpu.
+  cache.setNode(makeNode('n1', { cpu: '3' }));
+  cache.addPod(makePod('p1', { cpu: '1', priority: 1, nodeName: 'n1', labels: { app: 'a' } }));
+  cache.addPod(makePod('p5', { cpu: '1', priority: 5, nodeName: 'n1', labels: { app: 'b' } }));
+  cache.addPod(makePod('p10', { cpu: '1', priority: 10, nodeName: 'n1' }));
+  let r = preempt(makePod('hi', { cpu: '1', priority: 100 }));
+  assert.deepEqual(r.candidate?.victims.map((v) => v.key), ['default/p1'], 'one victim, the lowest priority');
+  // Two cpus needed: the two lowest go.
+  r = preempt(makePod('hi2', { cpu: '2', priority: 100 }));
+  assert.deepEqual(r.candidate?.victims.map((v) => v.key).sort(), ['default/p1', 'default/p5']);
+  // A budget that allows no disruption of app=a: p1 is reprieved first, p5 and p10 go instead.
+  const pdb: KObject = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'a', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'a' } } }, status: { disruptionsAllowed: 0 } };
+  r = preempt(makePod('hi3', { cpu: '2', priority: 100 }), [pdb]);
+  assert.deepEqual(r.candidate?.victims.map((v) => v.key).sort(), ['default/p10', 'default/p5']);
+  assert.equal(r.candidate?.numPDBViolations, 0);
+  // Nothing of lower priority: no victims; equal priority is never preempted.
+  r = preempt(makePod('eq', { cpu: '1', priority: 1 }));
+  assert.equal(r.candidate, undefined);
+  assert.match(r.message ?? '', /preemption: 0\/1 nodes are available: 1 (Insufficient cpu|No preemption victims found for incoming pod)\./);
+  // A second node whose only pod has priority 0: preempting there costs less (lower highest victim priority).
+  cache.setNode(makeNode('n2', { cpu: '1' }));
+  cache.addPod(makePod('z', { cpu: '1', priority: 0, nodeName: 'n2' }));
+  r = preempt(makePod('hi4', { cpu: '1', priority: 100 }));
+  assert.equal(r.candidate?.node, 'n2');
 });

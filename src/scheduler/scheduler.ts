@@ -16,10 +16,11 @@ import {
   Code, CycleState, fitErrorMessage, newDiagnosis, NO_NODES_AVAILABLE, runFilter, runPreFilter, runScore, Status,
   type Diagnosis, type Handle, type Listers, type Profile,
 } from './framework.js';
-import { DefaultPreemption } from './plugins/defaultpreemption.js';
+import { DefaultPreemption, disruptionTargetPatch, victimRef, type Candidate } from './plugins/defaultpreemption.js';
 import { defaultProfile } from './plugins/index.js';
 import { SchedulingQueue, type ClusterEvent, type QueuedPodInfo, type SchedulingQueueOptions } from './queue.js';
 import { withPodCondition } from '../api/conditions.js';
+import { addPendingPodsSource, observeAttempt, observePreemption } from './metrics.js';
 import { DEFAULT_SCHEDULER_NAME, PODS, type Node, type Pod } from '../api/types.js';
 
 export interface SchedulerOptions {
@@ -90,6 +91,10 @@ export class Scheduler {
   private readonly nodes: Informer<Node>;
   private readonly services: Informer;
   private readonly replicaSets: Informer;
+  private readonly pdbs: Informer;
+  /** Pods nominated to a node by preemption, waiting for their victims to go (the nominator). */
+  private readonly nominated = new Map<string, Map<string, PodInfo>>();
+  private readonly nominatedNodeOf = new Map<string, string>();
   private statefulSets?: Informer;
   private replicationControllers?: Informer;
   private readonly registrations: { remove(): void }[] = [];
@@ -102,6 +107,8 @@ export class Scheduler {
   private readonly binds = new Set<Promise<void>>();
   private readonly bindWaiters: (() => void)[] = [];
   private readonly maxConcurrentBinds: number;
+  /** When each pod's current attempt began (scheduler_scheduling_attempt_duration_seconds). */
+  private readonly attemptStart = new Map<string, number>();
   /** Decisions made (assumed pods); for benchmarks and tests. */
   scheduledCount = 0;
 
@@ -114,6 +121,7 @@ export class Scheduler {
     this.nodes = factory.informerFor<Node>({ group: '', version: 'v1', resource: 'nodes' });
     this.services = factory.informerFor({ group: '', version: 'v1', resource: 'services' });
     this.replicaSets = factory.informerFor({ group: 'apps', version: 'v1', resource: 'replicasets' });
+    this.pdbs = factory.informerFor({ group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' });
     const listers: Listers = {
       services: (ns) => this.services.byIndex('namespace', ns),
       replicaSet: (ns, name) => this.replicaSets.getByName(ns, name),
@@ -135,13 +143,17 @@ export class Scheduler {
     }));
   }
 
+  private removePendingSource?: () => void;
+
   start(): void {
     if (this.running) return;
+    this.removePendingSource = addPendingPodsSource(() => this.queue.pendingCount);
     this.running = this.run().catch((e) => this.log(`scheduler stopped on error: ${(e as Error)?.stack ?? e}`));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.removePendingSource?.();
     this.signalStop();
     this.queue.close();
     await this.running;
@@ -163,7 +175,26 @@ export class Scheduler {
     if (ev) this.queue.moveAllToActiveOrBackoffQueue(ev);
   }
 
+  /** The nominator: an unassigned pod with status.nominatedNodeName holds room on that node for itself. */
+  private updateNominated(p: Pod | undefined, uid: string, nodeName?: string): void {
+    const prev = this.nominatedNodeOf.get(uid);
+    if (prev) { this.nominated.get(prev)?.delete(uid); if (this.nominated.get(prev)?.size === 0) this.nominated.delete(prev); this.nominatedNodeOf.delete(uid); }
+    if (!p || !nodeName) return;
+    if (!this.nominated.has(nodeName)) this.nominated.set(nodeName, new Map());
+    this.nominated.get(nodeName)!.set(uid, newPodInfo(p));
+    this.nominatedNodeOf.set(uid, nodeName);
+  }
+
+  private nominatedFromStatus(p: Pod): void {
+    const uid = p.metadata.uid ?? podKey(p as KObject);
+    const node = !isAssigned(p) && !p.metadata.deletionTimestamp && !isTerminal(p) ? p.status?.nominatedNodeName : undefined;
+    // A nomination made by this scheduler stands until the pod's status says otherwise.
+    if (!node && !isAssigned(p) && !p.metadata.deletionTimestamp && this.nominatedNodeOf.has(uid) && !p.status?.nominatedNodeName) return;
+    this.updateNominated(p, uid, node);
+  }
+
   private onPodAdd(p: Pod): void {
+    this.nominatedFromStatus(p);
     if (isAssigned(p)) {
       if (!isTerminal(p)) this.cache.addPod(p);
       return;
@@ -172,6 +203,7 @@ export class Scheduler {
   }
 
   private onPodUpdate(o: Pod, n: Pod): void {
+    this.nominatedFromStatus(n);
     if (isAssigned(n)) {
       if (!isAssigned(o)) this.queue.delete(n);
       if (isTerminal(n)) {
@@ -194,6 +226,7 @@ export class Scheduler {
   }
 
   private onPodDelete(p: Pod): void {
+    this.updateNominated(undefined, p.metadata.uid ?? podKey(p as KObject));
     if (isAssigned(p)) {
       if (this.cache.removePod(p)) this.queue.moveAllToActiveOrBackoffQueue(EVENT_ASSIGNED_POD_DELETE);
       return;
@@ -254,6 +287,7 @@ export class Scheduler {
       return;
     }
     q.pod = cur;
+    this.attemptStart.set(q.key, performance.now());
     const pi = newPodInfo(cur);
     const cycle = this.queue.schedulingCycle;
     const state = new CycleState();
@@ -274,10 +308,17 @@ export class Scheduler {
     const plugins = new Set<string>();
     if (outcome.diagnosis) {
       for (const p of outcome.diagnosis.unschedulablePlugins) plugins.add(p);
-      const post = this.preemption.postFilter(this.profile, state, pi, outcome.diagnosis, this.cache.nodeList());
+      const post = this.preemption.postFilter(state, pi, outcome.diagnosis, this.cache.nodeList(), this.filterWithNominated, this.pdbs.byIndex('namespace', pi.namespace));
       outcome.diagnosis.postFilterMsg = post.message;
-      if (post.candidates.length) this.log(`pod ${q.key} could fit on ${post.candidates.join(', ')} by preemption, which is not implemented`);
+      if (cur.spec?.preemptionPolicy !== 'Never') observePreemption(post.candidate?.victims.length ?? 0);
       message = fitErrorMessage(outcome.numAllNodes, outcome.diagnosis);
+      if (post.candidate) {
+        // Room is held on the node at once, so pods of lower priority do not take it meanwhile.
+        this.updateNominated(cur, pi.uid, post.candidate.node);
+        this.evictVictims(cur, post.candidate);
+        this.handleSchedulingFailure(q, cycle, 'Unschedulable', message, plugins, post.candidate.node);
+        return;
+      }
     }
     this.handleSchedulingFailure(q, cycle, outcome.status.isRejected() ? 'Unschedulable' : 'SchedulerError', message, plugins);
   }
@@ -316,13 +357,54 @@ export class Scheduler {
     return { nodeName: feasible[selectHost(scores)].name, evaluated: processed, feasible: feasible.length };
   }
 
+  /**
+   * RunFilterPluginsWithNominatedPods: pods nominated to the node with at least this pod's
+   * priority count as if they ran there, so the room preemption made stays theirs.
+   */
+  private readonly filterWithNominated = (state: CycleState, pi: PodInfo, node: NodeInfo): Status | undefined => {
+    const noms = this.nominated.get(node.name);
+    if (noms?.size) {
+      let withNominated: NodeInfo | undefined;
+      for (const np of noms.values()) {
+        if (np.uid === pi.uid || np.priority < pi.priority || node.hasPod(np.uid)) continue;
+        withNominated ??= node.clone();
+        withNominated.addPod(np);
+      }
+      if (withNominated) return runFilter(this.profile, state, pi, withNominated);
+    }
+    return runFilter(this.profile, state, pi, node);
+  };
+
+  private observe(key: string, result: 'scheduled' | 'unschedulable' | 'error'): void {
+    const t = this.attemptStart.get(key);
+    this.attemptStart.delete(key);
+    if (t !== undefined) observeAttempt(result, t);
+  }
+
+  /** prepareCandidate: each victim gets DisruptionTarget and is deleted gracefully; an event says why. */
+  private evictVictims(preemptor: Pod, c: Candidate): void {
+    for (const v of c.victims) {
+      const victim = v.pod;
+      void (async () => {
+        try {
+          await this.client.patch({ ...victimRef(victim), subresource: 'status' }, disruptionTargetPatch(DEFAULT_SCHEDULER_NAME, victim.metadata.uid), 'strategic');
+          await this.client.delete(victimRef(victim), { preconditions: { uid: victim.metadata.uid } });
+          this.recorder.event(victim, 'Normal', 'Preempted', `Preempted by pod ${preemptor.metadata.uid} on node ${c.node}`);
+        } catch (e) {
+          this.log(`preempting ${podKey(victim as KObject)}: ${(e as Error)?.message ?? e}`);
+        }
+      })();
+    }
+    this.log(`pod ${podKey(preemptor as KObject)} preempts ${c.victims.map((v) => v.key).join(', ')} on ${c.node}`);
+  }
+
   private findNodesThatPassFilters(state: CycleState, pi: PodInfo, diagnosis: Diagnosis, nodes: NodeInfo[]): NodeInfo[] {
     const want = this.numFeasibleNodesToFind(nodes.length);
     const feasible: NodeInfo[] = [];
     const n = nodes.length;
     for (let i = 0; i < n && feasible.length < want; i++) {
       const node = nodes[(this.nextStartNodeIndex + i) % n];
-      const st = runFilter(this.profile, state, pi, node);
+      const st = this.filterWithNominated(state, pi, node);
       if (!st) {
         feasible.push(node);
       } else {
@@ -376,6 +458,7 @@ export class Scheduler {
     })().then(
       () => {
         this.recorder.event(q.pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
+        this.observe(q.key, 'scheduled');
         this.queue.done(q.key);
       },
       (e: unknown) => {
@@ -399,8 +482,9 @@ export class Scheduler {
    * Requeues the pod (unless it is gone or was bound meanwhile), records FailedScheduling and
    * sets PodScheduled=False with the reason and message, if the condition changes.
    */
-  private handleSchedulingFailure(q: QueuedPodInfo, cycle: number, reason: 'Unschedulable' | 'SchedulerError', message: string, plugins: Set<string>): void {
+  private handleSchedulingFailure(q: QueuedPodInfo, cycle: number, reason: 'Unschedulable' | 'SchedulerError', message: string, plugins: Set<string>, nominatedNodeName?: string): void {
     q.unschedulablePlugins = plugins;
+    this.observe(q.key, reason === 'Unschedulable' ? 'unschedulable' : 'error');
     const cached = this.pods.get(q.key);
     if (!cached || cached.metadata.uid !== q.pod.metadata.uid) {
       this.queue.done(q.key);
@@ -413,16 +497,20 @@ export class Scheduler {
     }
     q.pod = cached;
     this.queue.addUnschedulableIfNotPresent(q, cycle);
-    void this.updatePodScheduledCondition(cached, reason, message);
+    void this.updatePodScheduledCondition(cached, reason, message, nominatedNodeName);
   }
 
-  private async updatePodScheduledCondition(pod: Pod, reason: string, message: string): Promise<void> {
+  private async updatePodScheduledCondition(pod: Pod, reason: string, message: string, nominatedNodeName?: string): Promise<void> {
     const next = withPodCondition(pod.status?.conditions ?? [], { type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null });
     const cond = next?.find((c) => c.type === 'PodScheduled');
-    if (!cond) return;
+    const nominate = nominatedNodeName !== undefined && pod.status?.nominatedNodeName !== nominatedNodeName;
+    if (!cond && !nominate) return;
     const { namespace, name, uid } = pod.metadata;
+    const status: Record<string, unknown> = {};
+    if (cond) status.conditions = [cond];
+    if (nominate) status.nominatedNodeName = nominatedNodeName;
     try {
-      await this.client.patch({ ...PODS, namespace, name, subresource: 'status' }, { metadata: { uid }, status: { conditions: [cond] } }, 'strategic');
+      await this.client.patch({ ...PODS, namespace, name, subresource: 'status' }, { metadata: { uid }, status }, 'strategic');
     } catch (e) {
       this.log(`updating PodScheduled of ${podKey(pod as KObject)}: ${(e as Error)?.message ?? e}`);
     }

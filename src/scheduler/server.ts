@@ -3,7 +3,7 @@
 // two control planes sharing a store never both bind pods.
 
 import { SharedInformerFactory } from '../client/informer.js';
-import { runLeaderElected } from '../client/leaderelection.js';
+import { runLeaderElected, type Runnable } from '../client/leaderelection.js';
 import { RestClient } from '../client/rest.js';
 import { Scheduler } from './scheduler.js';
 
@@ -23,17 +23,31 @@ export interface SchedulerServer {
 
 export async function startScheduler(opts: SchedulerServerOptions): Promise<SchedulerServer> {
   const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caData, userAgent: 'kube-scheduler/v1.32.0 (k8ts)' });
-  const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
-  const scheduler = new Scheduler(client, factory, { log: opts.log });
-  factory.start();
-  await factory.waitForCacheSync(30_000);
-  const elector = runLeaderElected(client, 'kube-scheduler', [scheduler], opts.log);
+  // One term per Lease held: a fresh scheduler and informers each time (see runLeaderElected).
+  const term = async (): Promise<Runnable> => {
+    const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
+    const scheduler = new Scheduler(client, factory, { log: opts.log });
+    factory.start();
+    try {
+      await factory.waitForCacheSync(30_000);
+    } catch (e) {
+      await scheduler.stop().catch(() => undefined);
+      await factory.stop();
+      throw e;
+    }
+    return {
+      start() { scheduler.start(); },
+      async stop() {
+        await scheduler.stop().catch(() => undefined);
+        await factory.stop();
+      },
+    };
+  };
+  const elector = runLeaderElected(client, 'kube-scheduler', term, opts.log);
   return {
     isLeader: () => elector.isLeader(),
     async stop() {
       await elector.stop();
-      await scheduler.stop().catch(() => undefined);
-      await factory.stop();
       client.close();
     },
   };

@@ -62,3 +62,126 @@ for (let i = 0; ; i++) {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// ---- what watchers and readers see of a write whose fsync is slow or fails (issue #7, 11) ----
+
+type FsyncCallback = (err: NodeJS.ErrnoException | null) => void;
+
+/** A store whose WAL fsyncs wait until the test answers them. */
+function heldFsyncStore(dir: string): { store: SqliteStore; held: FsyncCallback[] } {
+  const held: FsyncCallback[] = [];
+  const store = new SqliteStore(dir, { compactEvery: 0, fsync: (_fd, cb) => { held.push(cb); } });
+  return { store, held };
+}
+
+const until = async (what: string, cond: () => boolean) => {
+  const end = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
+test('sqlite: a write is seen (watch, get, list, revision) only once its fsync is done', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-durable-'));
+  const { store, held } = heldFsyncStore(dir);
+  try {
+    const events: string[] = [];
+    await store.watch('/r/', 0, (ev) => events.push(`${ev.type} ${ev.kv.key}`));
+    let acked = false;
+    const write = store.create('/r/a', '{"v":1}').then((kv) => { acked = true; return kv; });
+    await until('the fsync to be asked for', () => held.length === 1);
+    assert.deepEqual(events, [], 'no watcher hears of a write before its fsync');
+    // A get of that key waits for the fsync instead of answering with what is not durable.
+    const pendingGet = store.get('/r/a');
+    assert.equal(await Promise.race([pendingGet, new Promise((r) => setTimeout(() => r('waiting'), 50))]), 'waiting');
+    assert.equal((await store.range('/r/')).kvs.length, 0, 'a list does not show it');
+    assert.equal(await store.currentRevision(), 0);
+    assert.equal(acked, false);
+    held.shift()!(null);
+    const kv = await write;
+    assert.equal(kv.modRevision, 1);
+    assert.deepEqual(events, ['put /r/a']);
+    assert.equal((await pendingGet)?.value, '{"v":1}');
+    assert.equal(await store.currentRevision(), 1);
+  } finally {
+    for (const cb of held) cb(null);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sqlite: a failed fsync undoes every write it covered (create, update, delete) and refuses them; nobody saw them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-durable-'));
+  const { store, held } = heldFsyncStore(dir);
+  try {
+    const settle = async <T>(p: Promise<T>) => { await until('an fsync', () => held.length > 0); held.shift()!(null); return p; };
+    await settle(store.create('/r/keep', 'k1'));
+    await settle(store.create('/r/gone', 'g1'));
+    const events: string[] = [];
+    await store.watch('/r/', 2, (ev) => events.push(`${ev.type} ${ev.kv.key}`));
+    const writes = [store.update('/r/keep', 'k2', 1), store.delete('/r/gone'), store.create('/r/new', 'n1')];
+    const outcomes = Promise.allSettled(writes);
+    await until('the fsync', () => held.length === 1);
+    const eio = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    held.shift()!(eio);
+    const results = await outcomes;
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /fsync of the WAL failed/);
+    assert.deepEqual(events, [], 'no watcher heard of the undone writes');
+    assert.equal((await store.get('/r/keep'))?.value, 'k1');
+    assert.equal((await store.get('/r/keep'))?.modRevision, 1);
+    assert.equal((await store.get('/r/gone'))?.value, 'g1');
+    assert.equal(await store.get('/r/new'), undefined);
+    assert.deepEqual((await store.range('/r/')).kvs.map((k) => k.key), ['/r/gone', '/r/keep']);
+    assert.equal(await store.currentRevision(), 2);
+    // The store goes on: the next write takes revision 3 (nobody saw the undone ones).
+    const next = await settle(store.update('/r/keep', 'k3', 1));
+    assert.equal(next.modRevision, 3);
+    assert.deepEqual(events, ['put /r/keep']);
+    await store.close();
+    // And what is on disk agrees.
+    const again = new SqliteStore(dir, { compactEvery: 0 });
+    try {
+      assert.deepEqual((await again.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`), ['/r/gone=g1@2', '/r/keep=k3@3']);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    for (const cb of held) cb(null);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sqlite: compaction works in slices, letting the event loop run between them, and keeps the present', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-compact-'));
+  const store = new SqliteStore(dir, { compactEvery: 0 });
+  try {
+    // 5,000 revisions over 50 keys (one group commit per batch of writes).
+    for (let round = 0; round < 100; round++) {
+      await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+        const key = `/r/k${i}`;
+        const cur = await store.get(key);
+        if (round === 99 && i % 2 === 0) return cur && store.delete(key);
+        return cur ? store.update(key, `${round}`, cur.modRevision) : store.create(key, `${round}`);
+      }));
+    }
+    const rev = await store.currentRevision();
+    const before = (await store.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`);
+    let turns = 0;
+    const tick = () => { turns++; if (turns < 1000) setImmediate(tick); };
+    setImmediate(tick);
+    const t0 = turns;
+    await store.compact(rev);
+    assert.ok(turns - t0 >= 3, `the event loop turned ${turns - t0} times during compaction`);
+    turns = 1000;
+    assert.equal(await store.compactedRevision(), rev);
+    assert.deepEqual((await store.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`), before);
+    assert.deepEqual((await store.range('/r/', { revision: rev })).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`), before);
+    await assert.rejects(store.range('/r/', { revision: rev - 1 }), /compacted/);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

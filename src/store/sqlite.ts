@@ -7,12 +7,20 @@
 //
 // Durability: a write's promise resolves only once the WAL holding it is fsynced. Writes of one
 // tick share one fsync (group commit): SQLite commits each in WAL mode with synchronous=NORMAL
-// (no fsync of its own), then one fsync of the WAL file acknowledges them all, so an
-// acknowledged write survives kill -9 and power loss alike, at a fraction of the fsyncs.
+// (no fsync of its own on commit; it fsyncs at checkpoints), then one fsync of the WAL file
+// acknowledges them all, so an acknowledged write survives kill -9 and power loss alike, at a
+// fraction of the fsyncs.
+// Nothing is seen before it is durable, as etcd applies an entry only after its WAL fsync:
+// watchers get a write's event only after its fsync, and reads are served at the newest
+// durable revision (`published`; rows above it are read past through the history table). If
+// the fsync fails, every write above `published` is undone in one transaction and refused:
+// nobody has seen them, so their revisions can be used again.
+// Compaction runs in slices of COMPACT_SLICE revisions, one transaction each, yielding to the
+// event loop between them.
 // The connection holds an exclusive lock: one process owns the data directory, which is also
 // what lets the revision counter live in memory between writes.
 
-import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fsync as fsFsync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
 import { prefixEnd } from './keyrange.js';
@@ -27,7 +35,12 @@ export interface SqliteStoreOptions {
   compactEvery?: number;
   /** Revisions of history automatic compaction keeps. Default 10,000. */
   keepRevisions?: number;
+  /** The fsync of the WAL (tests put a failing or slow one here). Default fs.fsync. */
+  fsync?: (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void;
 }
+
+/** Revisions compacted per transaction: bounded work between two turns of the event loop. */
+const COMPACT_SLICE = 1000;
 
 const SCHEMA_VERSION = 1;
 
@@ -54,13 +67,17 @@ const NO_END = Buffer.from([0xff]);
 
 interface CurrentRow { c: number; m: number; v: string }
 interface KvRow { key: string; value: string; c: number; m: number }
+interface PendingWrite { revision: number; event: WatchEvent; resolve: () => void; reject: (e: Error) => void }
 interface HistoryRow { revision: number; key: string; value: string; deleted: number; c: number; pc: number | null; pm: number | null; pv: string | null }
 
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
   readonly path: string;
   private db: SqliteDatabase;
+  /** The newest committed revision (durable or not). */
   private revision: number;
+  /** The newest durable revision: what reads see and watchers have been told of. */
+  private published: number;
   private compacted: number;
   private hub = new WatchHub();
   private timer?: NodeJS.Timeout;
@@ -75,19 +92,31 @@ export class SqliteStore implements Store {
     rangeNow: SqliteStatement<[string, string | Buffer, number], KvRow>;
     countNow: SqliteStatement<[string, string | Buffer], { n: number }>;
     rangeAt: SqliteStatement<[string, string | Buffer, number, number], KvRow>;
+    getAt: SqliteStatement<[string, number], { v: string; c: number; m: number; deleted: number }>;
+    undo: SqliteStatement<[number], { revision: number; key: string; deleted: number; c: number; prev: number | null }>;
+    undoInsertKv: SqliteStatement<[string, number, number]>;
+    dropAbove: SqliteStatement<[number]>;
+    compactSuperseded: SqliteStatement<[number, number]>;
+    compactTombstones: SqliteStatement<[number, number]>;
     countAt: SqliteStatement<[string, string | Buffer, number], { n: number }>;
-    replay: SqliteStatement<[number, string, string | Buffer], HistoryRow>;
-    compact: SqliteStatement<[{ revision: number }]>;
+    replay: SqliteStatement<[number, number, string, string | Buffer], HistoryRow>;
     setMeta: SqliteStatement<[string, number]>;
   };
   private txCreate: (key: string, value: string) => KeyValue;
   private txUpdate: (key: string, value: string, expected: number) => [KeyValue, KeyValue];
   private txDelete: (key: string, expected: number | undefined) => [KeyValue, KeyValue];
-  private txCompact: (revision: number) => void;
-  /** Group commit: writes waiting for the next fsync of the WAL, and whether one runs. */
-  private syncWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private txCompactSlice: (lo: number, hi: number) => void;
+  private txUndo: (above: number) => void;
+  /** Group commit: committed writes waiting for the next fsync of the WAL, in revision order. */
+  private pending: PendingWrite[] = [];
+  /** Reads waiting for a revision to be published (or undone). */
+  private settleWaiters: { revision: number; resolve: () => void }[] = [];
   private syncing = false;
   private walFd?: number;
+  private readonly fsync: NonNullable<SqliteStoreOptions['fsync']>;
+  /** Set when the store can no longer vouch for its file (an undo failed): every call fails. */
+  private broken?: Error;
+  private compacting?: Promise<void>;
 
   constructor(dataDir: string, opts: SqliteStoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -113,6 +142,8 @@ export class SqliteStore implements Store {
     // records how far it went, so together they give the counter without a write per op.
     const newest = (this.db.prepare('SELECT max(revision) FROM history').pluck().get() as number | null) ?? 0;
     this.revision = Math.max(newest, this.compacted);
+    this.published = this.revision;
+    this.fsync = opts.fsync ?? fsFsync;
 
     const p = <B extends unknown[], R = unknown>(sql: string) => this.db.prepare<B, R>(sql);
     const kvCols = 'k.key AS key, h.value AS value, k.create_revision AS c, k.mod_revision AS m';
@@ -129,17 +160,23 @@ export class SqliteStore implements Store {
           SELECT key, value, deleted, create_revision AS c, max(revision) AS m FROM history
           WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key)
         WHERE deleted = 0 ORDER BY key LIMIT ?`),
+      getAt: p('SELECT value AS v, create_revision AS c, revision AS m, deleted FROM history WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1'),
+      undo: p('SELECT revision, key, deleted, create_revision AS c, prev_revision AS prev FROM history WHERE revision > ? ORDER BY revision DESC'),
+      undoInsertKv: p('INSERT OR REPLACE INTO kv (key, create_revision, mod_revision) VALUES (?, ?, ?)'),
+      dropAbove: p('DELETE FROM history WHERE revision > ?'),
       countAt: p(`SELECT count(*) AS n FROM (
           SELECT deleted, max(revision) FROM history WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key)
         WHERE deleted = 0`),
       replay: p(`SELECT h.revision AS revision, h.key AS key, h.value AS value, h.deleted AS deleted, h.create_revision AS c,
           p.create_revision AS pc, p.revision AS pm, p.value AS pv
         FROM history h LEFT JOIN history p ON p.revision = h.prev_revision
-        WHERE h.revision > ? AND h.key >= ? AND h.key < ? ORDER BY h.revision`),
-      // A row goes when it is a tombstone, or when a newer row of its key is also at or below
-      // the compaction revision; what stays is each live key's value as of that revision.
-      compact: p(`DELETE FROM history WHERE revision <= :revision AND (deleted = 1 OR EXISTS (
-          SELECT 1 FROM history n WHERE n.key = history.key AND n.revision > history.revision AND n.revision <= :revision))`),
+        WHERE h.revision > ? AND h.revision <= ? AND h.key >= ? AND h.key < ? ORDER BY h.revision`),
+      // Compacting up to R drops every tombstone at or below R and every row that a row at or
+      // below R supersedes; what stays is each live key's value as of R. A row's successor
+      // names it in prev_revision, so a slice (lo, hi] finds what it supersedes by primary key.
+      compactSuperseded: p(`DELETE FROM history WHERE revision IN (
+          SELECT prev_revision FROM history WHERE revision > ? AND revision <= ? AND prev_revision IS NOT NULL)`),
+      compactTombstones: p('DELETE FROM history WHERE revision > ? AND revision <= ? AND deleted = 1'),
       setMeta: p('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
     };
     const s = this.stmt;
@@ -171,16 +208,27 @@ export class SqliteStore implements Store {
       s.deleteKv.run(key);
       return [{ key, value: cur.v, createRevision: cur.c, modRevision: revision }, prev];
     });
-    this.txCompact = this.db.transaction((revision: number) => {
-      s.compact.run({ revision });
-      s.setMeta.run('compacted_revision', revision);
+    this.txCompactSlice = this.db.transaction((lo: number, hi: number) => {
+      // Superseded rows first: a tombstone is itself the successor of the key's last value.
+      s.compactSuperseded.run(lo, hi);
+      s.compactTombstones.run(lo, hi);
+      s.setMeta.run('compacted_revision', hi);
+    });
+    // Undoes every write above a revision, newest first, from what each history row records.
+    this.txUndo = this.db.transaction((above: number) => {
+      for (const r of s.undo.all(above)) {
+        if (r.deleted) s.undoInsertKv.run(r.key, r.c, r.prev!);
+        else if (r.prev === null) s.deleteKv.run(r.key);
+        else s.updateKv.run(r.prev, r.key);
+      }
+      s.dropAbove.run(above);
     });
 
     const every = opts.compactEvery ?? 60_000;
     const keep = opts.keepRevisions ?? 10_000;
     if (every > 0) {
       this.timer = setInterval(() => {
-        const target = this.revision - keep;
+        const target = this.published - keep;
         if (target > this.compacted) {
           this.compact(target).catch((e) => console.error('sqlite store: automatic compaction failed:', e));
         }
@@ -189,8 +237,10 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The newest durable revision: every event at or below it has reached the watchers. */
   async currentRevision(): Promise<number> {
-    return this.revision;
+    this.checkOpen();
+    return this.published;
   }
 
   async compactedRevision(): Promise<number> {
@@ -199,8 +249,17 @@ export class SqliteStore implements Store {
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.checkOpen();
-    const row = this.stmt.current.get(key);
-    return row && { key, value: row.v, createRevision: row.c, modRevision: row.m };
+    // The key's newest write is not durable yet: wait for its fsync (a few ms) rather than
+    // answer with the value it replaces, which a compare-and-swap would only lose against.
+    for (let waits = 0; waits < 3; waits++) {
+      const row = this.stmt.current.get(key);
+      if (!row || row.m <= this.published) return row && { key, value: row.v, createRevision: row.c, modRevision: row.m };
+      await this.settled(row.m);
+      this.checkOpen();
+    }
+    // Still newer writes after three fsyncs: answer as of the newest durable revision.
+    const at = this.stmt.getAt.get(key, this.published);
+    return at && !at.deleted ? { key, value: at.v, createRevision: at.c, modRevision: at.m } : undefined;
   }
 
   async range(prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
@@ -208,7 +267,8 @@ export class SqliteStore implements Store {
     const revision = this.readRevision(opts.revision);
     const from = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
     const end = prefixEnd(prefix) ?? NO_END;
-    const now = revision === this.revision;
+    // The kv table holds the newest rows; while some are not durable, read through history.
+    const now = revision === this.revision && revision === this.published;
     const countRows = () => (now ? this.stmt.countNow.get(from, end) : this.stmt.countAt.get(from, end, revision))!.n;
     if (opts.countOnly) return { kvs: [], revision, more: false, count: countRows() };
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
@@ -221,21 +281,46 @@ export class SqliteStore implements Store {
     return { kvs, revision, more, count: more ? countRows() : kvs.length };
   }
 
-  /** Resolves once everything committed so far is on disk; one fsync serves every waiter. */
-  private durable(): Promise<void> {
+  /**
+   * Queues a committed write; it is published to watchers and its promise resolved once the
+   * WAL holding it is fsynced. One fsync serves every write committed before it started.
+   */
+  private durable(revision: number, event: WatchEvent): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.syncWaiters.push({ resolve, reject });
+      this.pending.push({ revision, event, resolve, reject });
       if (!this.syncing) { this.syncing = true; setImmediate(() => this.flush()); }
     });
   }
 
+  /** Resolves once revision is published or undone (a failed fsync). */
+  private settled(revision: number): Promise<void> {
+    if (revision <= this.published || !this.syncing) return Promise.resolve();
+    return new Promise((resolve) => this.settleWaiters.push({ revision, resolve }));
+  }
+
   private flush(): void {
-    const batch = this.syncWaiters;
-    this.syncWaiters = [];
+    // What is committed now is what this fsync covers.
+    const upTo = this.revision;
     const done = (err: Error | null) => {
-      for (const w of batch) err ? w.reject(err) : w.resolve();
-      if (this.syncWaiters.length) setImmediate(() => this.flush());
+      if (err) {
+        this.fail(err);
+      } else {
+        let n = 0;
+        while (n < this.pending.length && this.pending[n].revision <= upTo) n++;
+        const batch = this.pending.splice(0, n);
+        this.published = Math.max(this.published, upTo);
+        // In revision order, before any writer hears back (see watchhub.ts).
+        for (const w of batch) this.hub.publish(w.event);
+        for (const w of batch) w.resolve();
+      }
+      if (this.pending.length) setImmediate(() => this.flush());
       else this.syncing = false;
+      const still = [];
+      for (const w of this.settleWaiters) {
+        if (err || w.revision <= this.published) w.resolve();
+        else still.push(w);
+      }
+      this.settleWaiters = still;
     };
     try {
       // The WAL file exists once a write has committed; the fd follows it across checkpoints.
@@ -244,7 +329,25 @@ export class SqliteStore implements Store {
       done(e as Error);
       return;
     }
-    fsync(this.walFd, (err) => done(err ? new Error(`sqlite store: fsync of the WAL failed: ${err.message}`) : null));
+    this.fsync(this.walFd, (err) => done(err ? new Error(`sqlite store: fsync of the WAL failed: ${err.message}`) : null));
+  }
+
+  /**
+   * The WAL could not be made durable: undo every write nobody has seen (all above
+   * `published`, including those committed while the fsync ran) and refuse them. If even the
+   * undo fails, the store stops: its file no longer says what it told anyone.
+   */
+  private fail(err: Error): void {
+    const refused = this.pending.splice(0);
+    try {
+      this.txUndo(this.published);
+      this.revision = this.published;
+    } catch (e) {
+      this.broken = new Error(`sqlite store: ${err.message}; undoing the writes not made durable failed too: ${(e as Error).message}`);
+      console.error(this.broken.message);
+    }
+    console.error(`${err.message}: ${refused.length} write(s) above revision ${this.published} undone and refused`);
+    for (const w of refused) w.reject(err);
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
@@ -252,8 +355,7 @@ export class SqliteStore implements Store {
     const kv = this.txCreate(key, value);
     // Only a committed transaction moves the counter.
     this.revision = kv.modRevision;
-    this.hub.publish({ type: 'put', kv: { ...kv } });
-    await this.durable();
+    await this.durable(kv.modRevision, { type: 'put', kv: { ...kv } });
     return kv;
   }
 
@@ -261,8 +363,7 @@ export class SqliteStore implements Store {
     this.checkOpen();
     const [kv, prevKv] = this.txUpdate(key, value, expectedModRevision);
     this.revision = kv.modRevision;
-    this.hub.publish({ type: 'put', kv: { ...kv }, prevKv });
-    await this.durable();
+    await this.durable(kv.modRevision, { type: 'put', kv: { ...kv }, prevKv });
     return kv;
   }
 
@@ -270,8 +371,7 @@ export class SqliteStore implements Store {
     this.checkOpen();
     const [kv, prevKv] = this.txDelete(key, expectedModRevision);
     this.revision = kv.modRevision;
-    this.hub.publish({ type: 'delete', kv: { ...kv }, prevKv });
-    await this.durable();
+    await this.durable(kv.modRevision, { type: 'delete', kv: { ...kv }, prevKv });
     return kv;
   }
 
@@ -279,44 +379,65 @@ export class SqliteStore implements Store {
     this.checkOpen();
     if (fromRevision < this.compacted) throw new CompactedError(fromRevision, this.compacted);
     const replay: WatchEvent[] = [];
-    if (fromRevision < this.revision) {
-      for (const r of this.stmt.replay.iterate(fromRevision, prefix, prefixEnd(prefix) ?? NO_END)) {
+    // Replay what is durable; later writes reach this watcher when they are (published after).
+    if (fromRevision < this.published) {
+      for (const r of this.stmt.replay.iterate(fromRevision, this.published, prefix, prefixEnd(prefix) ?? NO_END)) {
         const prevKv = r.pm === null ? undefined : { key: r.key, value: r.pv!, createRevision: r.pc!, modRevision: r.pm };
         const kv: KeyValue = { key: r.key, value: r.value, createRevision: r.c, modRevision: r.revision };
         replay.push(r.deleted ? { type: 'delete', kv, prevKv } : { type: 'put', kv, prevKv });
       }
     }
     // Replay read and registration happen in one synchronous step: no write falls between.
-    return this.hub.add(prefix, Math.max(fromRevision, this.revision), replay, onEvent, onError);
+    return this.hub.add(prefix, Math.max(fromRevision, this.published), replay, onEvent, onError);
   }
 
+  /**
+   * Compacts up to revision in slices of COMPACT_SLICE revisions, each its own transaction,
+   * with a turn of the event loop between them: a long history never stalls requests.
+   * Reads and watches below the compacted revision fail as each slice lands.
+   */
   async compact(revision: number): Promise<void> {
     this.checkOpen();
-    if (revision > this.revision) throw new Error(`cannot compact at future revision ${revision} (current ${this.revision})`);
+    if (revision > this.published) throw new Error(`cannot compact at future revision ${revision} (current ${this.published})`);
+    // One compaction at a time; a later call continues from where the running one ends.
+    while (this.compacting) await this.compacting;
     if (revision <= this.compacted) return;
-    this.txCompact(revision);
-    this.compacted = revision;
+    this.compacting = (async () => {
+      while (this.compacted < revision && !this.closed) {
+        const hi = Math.min(revision, this.compacted + COMPACT_SLICE);
+        this.txCompactSlice(this.compacted, hi);
+        this.compacted = hi;
+        if (hi < revision) await new Promise((r) => setImmediate(r));
+      }
+    })();
+    try {
+      await this.compacting;
+    } finally {
+      this.compacting = undefined;
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    // Acknowledge what is in flight before the file goes.
+    // Acknowledge what is in flight before the file goes; let a compaction slice finish.
     while (this.syncing) await new Promise((r) => setTimeout(r, 1));
+    await this.compacting?.catch(() => undefined);
     this.hub.closeAll(new Error('store closed'));
     this.db.close();
     if (this.walFd !== undefined) { try { closeSync(this.walFd); } catch { /* already closed */ } this.walFd = undefined; }
   }
 
   private readRevision(requested: number | undefined): number {
-    if (!requested) return this.revision;
+    if (!requested) return this.published;
     if (requested < this.compacted) throw new CompactedError(requested, this.compacted);
-    if (requested > this.revision) throw new Error(`required revision ${requested} is a future revision (current ${this.revision})`);
+    if (requested > this.published) throw new Error(`required revision ${requested} is a future revision (current ${this.published})`);
     return requested;
   }
 
   private checkOpen(): void {
     if (this.closed) throw new Error('store closed');
+    if (this.broken) throw this.broken;
   }
 }

@@ -201,7 +201,7 @@ describe('clusters by name', () => {
 
 describe('help, version and completion', () => {
   const verbs = [['up'], ['down'], ['delete'], ['ls'], ['status'], ['logs'], ['kubeconfig'], ['kubectl'], ['tutorial'], ['version'], ['completion'],
-    ['nodes', 'simulate'], ['agent'], ['image', 'import'], ['image', 'ls'], ['image', 'rm']];
+    ['nodes', 'simulate'], ['agent'], ['image', 'import'], ['image', 'ls'], ['image', 'rm'], ['fleetlock', 'ls'], ['fleetlock', 'release']];
 
   test('every verb\'s help has examples; required options are marked; internal ones are hidden', async () => {
     for (const v of verbs) {

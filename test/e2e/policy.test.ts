@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
-import { TestCluster } from './harness.js';
+import { TestCluster, spawnKubectl } from './harness.js';
 
 const cluster = new TestCluster('policy', 'memory');
 const json = async (...args: string[]) => JSON.parse(await cluster.k(...args, '-o', 'json'));
@@ -86,5 +86,110 @@ describe('ResourceQuota and LimitRange', () => {
     const bad = await cluster.kubectl(['apply', '-f', '-'], { input: YAML.stringify({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'bad', namespace: 'q3' }, spec: { limits: [{ type: 'Container', min: { cpu: '2' }, max: { cpu: '1' } }] } }) });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /LimitRange "bad" is invalid: \n\* spec.limits\[0\].min\[cpu\]: Invalid value: "2": min value 2 is greater than max value 1/);
+  });
+});
+
+describe('PriorityClass and preemption', () => {
+  const pc = (name: string, value: number, extra: Record<string, unknown> = {}) => YAML.stringify({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, ...extra });
+
+  test('the system classes exist; a pod\'s priorityClassName resolves to its priority; an unknown class is refused', async () => {
+    const out = await cluster.k('get', 'priorityclasses');
+    assert.match(out, /^NAME\s+VALUE\s+GLOBAL-DEFAULT\s+AGE\s+PREEMPTIONPOLICY\n/);
+    assert.match(out, /\nsystem-cluster-critical\s+2000000000\s+false\s+\S+\s+PreemptLowerPriority\n/);
+    assert.match(out, /\nsystem-node-critical\s+2000001000\s+false\s+\S+\s+PreemptLowerPriority\n/);
+    await cluster.k('create', 'namespace', 'prio');
+    await cluster.kIn(pc('low', 10) + '---\n' + pc('high', 1000) + '---\n' + pc('high-never', 1000, { preemptionPolicy: 'Never' }), 'apply', '-f', '-');
+    const unknown = await cluster.kubectl(['apply', '-f', '-'], { input: podYAML('lost', 'prio', { priorityClassName: 'nope' }) });
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /pods "lost" is forbidden: no PriorityClass with name nope was found/);
+    const sys = await cluster.kubectl(['delete', 'priorityclass', 'system-node-critical']);
+    assert.notEqual(sys.code, 0);
+    assert.match(sys.stderr, /this is a system priority class and cannot be deleted/);
+    const reserved = await cluster.kubectl(['apply', '-f', '-'], { input: pc('system-mine', 5) });
+    assert.match(reserved.stderr, /priority class names with 'system-' prefix are reserved for system use only/);
+  });
+
+  test('a high-priority pod preempts a low-priority one on a full node; preemptionPolicy Never does not', async () => {
+    const nodes = (await json('get', 'nodes')).items;
+    const cpu = nodes[0].status.allocatable.cpu; // the one simulated node, filled by one pod
+    const res = { resources: { requests: { cpu } } };
+    await cluster.kIn(podYAML('victim', 'prio', { priorityClassName: 'low' }, res), 'apply', '-f', '-');
+    await cluster.waitFor('victim running', async () => (await json('get', 'pod', 'victim', '-n', 'prio')).status?.phase === 'Running', 30_000);
+    const victim = await json('get', 'pod', 'victim', '-n', 'prio');
+    assert.equal(victim.spec.priority, 10);
+    assert.equal(victim.spec.preemptionPolicy, 'PreemptLowerPriority');
+    // Never: waits Pending with the reason, and the victim stays.
+    await cluster.kIn(podYAML('polite', 'prio', { priorityClassName: 'high-never' }, res), 'apply', '-f', '-');
+    const polite = await cluster.waitFor('polite unschedulable', async () => {
+      const p = await json('get', 'pod', 'polite', '-n', 'prio');
+      return (p.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.reason === 'Unschedulable') ? p : undefined;
+    }, 30_000);
+    assert.match(polite.status.conditions.find((c: any) => c.type === 'PodScheduled').message, /0\/1 nodes are available: 1 Insufficient cpu\. preemption: not eligible due to preemptionPolicy=Never\./);
+    assert.equal(polite.status.nominatedNodeName, undefined);
+    await cluster.k('delete', 'pod', 'polite', '-n', 'prio', '--grace-period=0', '--force');
+    // The preemptor: the victim gets DisruptionTarget and goes; the preemptor is nominated, then runs there.
+    const watch = spawnKubectl(cluster, ['get', 'pod', 'victim', '-n', 'prio', '-w', '-o', 'json']);
+    try {
+      await cluster.kIn(podYAML('vip', 'prio', { priorityClassName: 'high' }, res), 'apply', '-f', '-');
+      await cluster.waitFor('victim marked DisruptionTarget', () => /"reason": "PreemptionByScheduler"/.test(watch.output()), 30_000);
+      assert.match(watch.output(), /"message": "default-scheduler: preempting to accommodate a higher priority pod"/);
+    } finally {
+      watch.stop();
+    }
+    const watched = await cluster.waitFor('vip nominated or bound', async () => {
+      const p = await json('get', 'pod', 'vip', '-n', 'prio');
+      return p.status?.nominatedNodeName || p.spec.nodeName ? p : undefined;
+    }, 30_000);
+    assert.equal(watched.spec.priority, 1000);
+    await cluster.waitFor('vip running on the node', async () => {
+      const p = await json('get', 'pod', 'vip', '-n', 'prio');
+      return p.status?.phase === 'Running' && p.spec.nodeName === nodes[0].metadata.name;
+    }, 60_000);
+    const gone = await cluster.kubectl(['get', 'pod', 'victim', '-n', 'prio']);
+    assert.match(gone.stderr, /pods "victim" not found/);
+    const events = await cluster.k('get', 'events', '-n', 'prio', '--field-selector', 'involvedObject.name=victim');
+    assert.match(events, /Preempted\s+pod\/victim\s+Preempted by pod \S+ on node /);
+  });
+});
+
+describe('/metrics', () => {
+  /** The value of one sample line, found by its metric name and labels. */
+  const sample = (text: string, name: string, labels: Record<string, string>): number => {
+    let total = 0;
+    let found = false;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}{`)) continue;
+      if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+      found = true;
+    }
+    assert.ok(found, `${name} ${JSON.stringify(labels)} in /metrics`);
+    return total;
+  };
+
+  test('kubectl get --raw /metrics shows apiserver_request_total increasing, and the other components\' metrics', async () => {
+    await cluster.k('create', 'namespace', 'metrics');
+    await cluster.kIn(podYAML('counted', 'metrics'), 'apply', '-f', '-');
+    await cluster.waitFor('counted scheduled', async () => !!(await json('get', 'pod', 'counted', '-n', 'metrics')).spec.nodeName, 30_000);
+    const listPods = { verb: 'LIST', resource: 'pods', code: '200', component: 'apiserver' };
+    const before = sample(await cluster.k('get', '--raw', '/metrics'), 'apiserver_request_total', listPods);
+    for (let i = 0; i < 3; i++) await cluster.k('get', 'pods', '-A');
+    const text = await cluster.k('get', '--raw', '/metrics');
+    const after = sample(text, 'apiserver_request_total', listPods);
+    assert.ok(after >= before + 3, `LIST pods went from ${before} to ${after}`);
+    assert.match(text, /# TYPE apiserver_request_total counter/);
+    assert.match(text, /# TYPE apiserver_request_duration_seconds histogram/);
+    assert.ok(sample(text, 'apiserver_storage_objects', { resource: 'namespaces' }) >= 4);
+    assert.ok(sample(text, 'apiserver_storage_objects', { resource: 'priorityclasses.scheduling.k8s.io' }) >= 2);
+    // Informers of every component hold watches open.
+    assert.ok(sample(text, 'apiserver_registered_watchers', { kind: 'Pod' }) >= 1);
+    assert.ok(sample(text, 'scheduler_schedule_attempts_total', { result: 'scheduled' }) >= 1);
+    assert.ok(sample(text, 'workqueue_adds_total', { name: 'serviceaccount' }) >= 1);
+    sample(text, 'workqueue_adds_total', { name: 'resourcequota' });
+    sample(text, 'workqueue_depth', { name: 'replicaset' });
+    sample(text, 'scheduler_pending_pods', { queue: 'active' });
+    // Not for anyone: an unauthenticated caller gets 401.
+    const anon = await cluster.api('GET', '/metrics', undefined, { Authorization: 'Bearer wrong' });
+    assert.equal(anon.status, 401);
   });
 });

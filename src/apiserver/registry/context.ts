@@ -3,6 +3,7 @@
 
 import type { KObject } from '../../api/object.js';
 import type { ServiceAllocators } from '../allocators.js';
+import type { EscalationChecker } from '../authz/rbac/escalation.js';
 import type { AdmissionChain } from '../admission/chain.js';
 import type { GenericRegistry } from './generic.js';
 
@@ -18,4 +19,6 @@ export interface ApiServerContext {
   admission?: AdmissionChain;
   /** The address other components reach the API server at (for the kubernetes service's endpoints). */
   advertiseAddress: string;
+  /** RBAC's escalation check for writes of roles and bindings (absent when RBAC is not the authorizer). */
+  escalation?: EscalationChecker;
 }

@@ -101,12 +101,15 @@ export class GenericRegistry {
   decode(kv: KeyValue): KObject {
     const obj = JSON.parse(kv.value) as KObject;
     obj.metadata.resourceVersion = String(kv.modRevision);
+    // Conversion None of custom resources: stored under the storage version, served under this one.
+    if (this.def.custom && obj.apiVersion !== this.gv) obj.apiVersion = this.gv;
     return obj;
   }
   private encode(obj: KObject): string {
     const rv = obj.metadata.resourceVersion;
     delete obj.metadata.resourceVersion;
-    const text = JSON.stringify(obj);
+    const stored = this.def.custom && obj.apiVersion !== this.def.custom.storageApiVersion ? { ...obj, apiVersion: this.def.custom.storageApiVersion } : obj;
+    const text = JSON.stringify(stored);
     if (rv !== undefined) obj.metadata.resourceVersion = rv;
     // etcd refuses a request over its --max-request-bytes; kube-apiserver passes its words on.
     // 413 here, as the client's error (the request made the object too large), never a 500.
@@ -299,7 +302,7 @@ export class GenericRegistry {
   }
 
   /** What admission plugins see of a write. */
-  private attributes(operation: 'CREATE' | 'UPDATE', obj: KObject, old: KObject | undefined, ctx: RequestContext): Attributes {
+  private attributes(operation: Attributes['operation'], obj: KObject, old: KObject | undefined, ctx: RequestContext): Attributes {
     return {
       operation, group: this.group, version: this.ri.version, kind: this.ri.kind, resource: this.ri.resource,
       namespace: obj.metadata.namespace, name: obj.metadata.name ?? '', object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user,
@@ -519,6 +522,8 @@ export class GenericRegistry {
       const kv = await this.store.get(key);
       if (!kv) throw this.notFound(name);
       const obj = this.decode(kv);
+      // Validating admission of the DELETE (NamespaceLifecycle refuses the system namespaces).
+      await this.api.admission?.validate(this.attributes('DELETE', obj, obj, ctx), this.api);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== obj.metadata.uid) {
         throw errors.conflict(this.ri.resource, this.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);

@@ -6,16 +6,23 @@
 
 import type { KObject } from '../../api/object.js';
 import type { ResourceInfo, SubresourceInfo } from '../../api/resources.js';
+import type { TypeLookup } from '../../api/patch/typeinfo.js';
 import type { Printer } from '../tables.js';
 import type { ServiceAccountTokens } from '../serviceaccount/token.js';
+import type { Authorizer, RuleResolver } from '../authz/authorizer.js';
 import type { GenericRegistry } from './generic.js';
 import type { RequestContext, Strategy, UpdateStrategy } from './strategy.js';
 
 /** The registries a REST handler may reach (a binding writes its pod). */
 export interface RegistryLookup {
-  registry(group: string, resource: string): GenericRegistry | undefined;
+  /** A resource's store; custom resources have one per served version (any, without a version). */
+  registry(group: string, resource: string, version?: string): GenericRegistry | undefined;
   /** The service-account token issuer (serviceaccounts/token); absent where the server issues none. */
   serviceAccountTokens?: ServiceAccountTokens;
+  /** The authorizer chain, for the access reviews (SubjectAccessReview and friends). */
+  authorizer?: Authorizer;
+  /** RBAC's rules for a user, for SelfSubjectRulesReview; absent when RBAC does not authorize. */
+  ruleResolver?: RuleResolver;
 }
 
 /** A create that is not a stored object of its own (pods/binding, pods/eviction, bindings). */
@@ -61,6 +68,17 @@ export interface ResourceDefinition {
   subresources: Readonly<Record<string, Subresource>>;
   /** Its columns for `kubectl get` (server-side printing). */
   printer: Printer;
+  /**
+   * Custom resources (CRDs): served from a CRD's schema rather than the type registry. Objects
+   * are stored under storageApiVersion (conversion None changes only apiVersion), unknown fields
+   * are pruned by the schema (pruneUnknown returns their paths for fieldValidation), server-side
+   * apply reads list types from typeLookup, and strategic merge patch is not accepted.
+   */
+  custom?: {
+    storageApiVersion: string;
+    pruneUnknown(obj: KObject): string[];
+    typeLookup: TypeLookup;
+  };
 }
 
 /** The status subresource: GET, PUT and PATCH of the object through its status strategy. */

@@ -198,8 +198,9 @@ export function generatePodStatus(inp: StatusInput): PodStatus {
   const ephemeral = (pod.spec?.ephemeralContainers ?? []) as Container[];
   if (ephemeral.length) status.ephemeralContainerStatuses = containerStatuses(inp, ephemeral, false, false);
   else delete status.ephemeralContainerStatuses;
-  // A pod on the host network has the node's address, whatever the runtime says.
-  const ip = inp.sandbox?.state === 'SANDBOX_READY' ? (inp.sandbox.ip || (pod.spec?.hostNetwork ? inp.hostIPs[0] : undefined)) : undefined;
+  // A pod on the host network has the node's address (its InternalIP, as kubelet reports it),
+  // whatever the runtime says: the runtime only knows a host address, which may be loopback.
+  const ip = inp.sandbox?.state === 'SANDBOX_READY' ? ((pod.spec?.hostNetwork ? inp.hostIPs[0] : undefined) || inp.sandbox.ip) : undefined;
   if (ip) {
     status.podIP = ip;
     status.podIPs = [{ ip }];

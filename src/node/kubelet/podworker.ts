@@ -53,6 +53,8 @@ export interface WorkerContext {
   log(msg: string): void;
   /** The worker is done with a pod that is gone: the agent forgets it. */
   onFinished(uid: string): void;
+  /** The local service proxy stopped sending new connections to these IPs (see NodeAgentOptions). */
+  endpointsDrained?: (ips: string[], timeoutMs: number) => Promise<boolean>;
 }
 
 /** The kubelet's minimum grace when killing (minimumGracePeriodInSeconds). */
@@ -582,9 +584,30 @@ export class PodWorker {
     for (const s of state.sandboxes) if (s.state === 'SANDBOX_READY') await this.ctx.runtime.stopPodSandbox(s.id);
   }
 
+  /**
+   * Before SIGTERM: wait (at most 10 s, and never past the grace period) until the node's service
+   * proxy sends no new connection to this pod, so an app without a preStop hook is not asked to
+   * stop while clients still reach it through a service. (Kubernetes leaves this race to preStop
+   * hooks; here the proxy is local and can say when it is done.) hostNetwork pods share the
+   * node's address, which stays in other services: no wait.
+   */
+  private async awaitEndpointsDrained(state: PodRuntimeState): Promise<void> {
+    if (!this.ctx.endpointsDrained || this.pod.spec?.hostNetwork) return;
+    if (!state.containers.some((c) => c.state === 'CONTAINER_RUNNING')) return;
+    const ips = new Set<string>((this.pod.status?.podIPs ?? []).map((p) => p.ip ?? ''));
+    if (this.pod.status?.podIP) ips.add(this.pod.status.podIP);
+    for (const s of state.sandboxes) if (s.ip) ips.add(s.ip);
+    ips.delete('');
+    if (!ips.size) return;
+    const limit = Math.min(10_000, this.gracePeriod * 1000);
+    const drained = await this.ctx.endpointsDrained([...ips], limit).catch(() => false);
+    if (!drained) this.ctx.log(`pod ${formatPod(this.pod)}: still a service endpoint after ${limit} ms; stopping it anyway`);
+  }
+
   /** The pod has a deletionTimestamp: kill it, clean up, then delete the object for good. */
   private async terminate(): Promise<void> {
     const state = await runtimeStateOf(this.ctx.runtime, this.uid);
+    await this.awaitEndpointsDrained(state);
     await this.stopPod(state, true);
     this.ctx.probes.removePod(this.uid);
     const after = await runtimeStateOf(this.ctx.runtime, this.uid);

@@ -79,6 +79,7 @@ export function sandboxConfig(pod: PodObject, attempt: number, rootDir: string, 
   return {
     metadata: { name: pod.metadata.name!, namespace: pod.metadata.namespace!, uid: pod.metadata.uid!, attempt },
     hostname: (spec.hostname || pod.metadata.name!).slice(0, 63).replace(/[.-]+$/, ''),
+    ...(spec.subdomain ? { hostDomain: `${spec.subdomain}.${pod.metadata.namespace}.svc.${dns.clusterDomain}` } : {}),
     logDirectory: podLogDirectory(rootDir, pod),
     dnsConfig: podDNSConfig(pod, dns),
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),

@@ -4,6 +4,7 @@
 import type { PodStatus } from '../../api/types.js';
 import { isNotFound, type RestClient } from '../../client/index.js';
 import type { PodObject } from './types.js';
+import { observePodStart } from './metrics.js';
 
 /** JSON with object keys sorted, so that equal statuses compare equal. */
 function canonical(v: unknown): string {
@@ -24,11 +25,24 @@ export class StatusManager {
   /** Patches written; for tests and metrics. */
   writes = 0;
 
+  /** When the agent first saw each pod not yet Running (kubelet_pod_start_duration_seconds). */
+  private readonly firstSeen = new Map<string, number>();
+
   constructor(private readonly client: RestClient) {}
+
+  /** The statuses last written, one per pod the agent runs (kubelet_running_pods reads them). */
+  statuses(): Iterable<PodStatus> {
+    return this.lastStatus.values();
+  }
 
   /** Writes status unless it is what the API already has; returns whether it wrote. */
   async set(pod: PodObject, status: PodStatus): Promise<boolean> {
     const uid = pod.metadata.uid!;
+    if (!this.firstSeen.has(uid) && !this.lastStatus.has(uid)) this.firstSeen.set(uid, performance.now());
+    if (status.phase === 'Running') {
+      const seen = this.firstSeen.get(uid);
+      if (seen !== undefined) { this.firstSeen.delete(uid); observePodStart((performance.now() - seen) / 1000); }
+    }
     const next = canonical(status);
     if (this.last.get(uid) === next) return false;
     if (canonical(pod.status ?? {}) === next) {
@@ -65,6 +79,7 @@ export class StatusManager {
   }
 
   forget(uid: string): void {
+    this.firstSeen.delete(uid);
     this.last.delete(uid);
     this.lastStatus.delete(uid);
   }

@@ -175,6 +175,9 @@ export class NodeNetwork {
       `[ -e /sys/class/net/${hostVeth} ] && ip link del ${hostVeth} 2>/dev/null || true`,
       `ip link add ${hostVeth} type veth peer name eth0 netns ${q(netnsPath)}`,
       `ip link set ${hostVeth} master ${this.bridgeName} up`,
+      // Hairpin (kubelet's hairpin-veth mode, the bridge plugin's hairpinMode): a pod that reaches
+      // itself through its service gets the DNATed packet back out of the port it came in on.
+      `ip link set ${hostVeth} type bridge_slave hairpin on`,
       `nsenter --net=${q(netnsPath)} ip -batch - <<'K8TS_EOF'`,
       'link set lo up',
       `addr add ${ip}/${this.prefixLength} dev eth0`,

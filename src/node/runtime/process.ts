@@ -146,10 +146,10 @@ function mountPoints(): Set<string> {
 }
 
 /** kubelet's managed /etc/hosts; hostNetwork pods get the node's own file (base) plus aliases. */
-function hostsFile(ip: string | undefined, hostname: string, aliases: PodSandboxConfig['hostAliases'], base?: string): string {
+function hostsFile(ip: string | undefined, hostname: string, aliases: PodSandboxConfig['hostAliases'], base?: string, domain?: string): string {
   let s = base !== undefined ? `${base.replace(/\n?$/, '\n')}` : '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' +
     'fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
-  if (ip && base === undefined) s += `${ip}\t${hostname}\n`;
+  if (ip && base === undefined) s += domain ? `${ip}\t${hostname}.${domain}\t${hostname}\n` : `${ip}\t${hostname}\n`;
   if (aliases?.length) {
     s += '\n# Entries added by HostAliases.\n';
     for (const a of aliases) s += `${a.ip}\t${a.hostnames.join('\t')}\n`;
@@ -435,7 +435,7 @@ export class ProcessRuntime implements RuntimeService {
       if (hostNetwork || !this.isolated) rec.ip = nodeAddress();
       const hostname = hostNetwork || !this.isolated ? os.hostname() : config.hostname;
       const base = hostNetwork || !this.isolated ? readText('/etc/hosts') ?? '' : undefined;
-      await writeFile(path.join(dir, 'hosts'), hostsFile(rec.ip, hostname, config.hostAliases, base));
+      await writeFile(path.join(dir, 'hosts'), hostsFile(rec.ip, hostname, config.hostAliases, base, config.hostDomain));
       await writeFile(path.join(dir, 'resolv.conf'), resolvConf(config.dnsConfig));
       await writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
       await mkdir(config.logDirectory, { recursive: true }).catch(() => undefined);
@@ -669,9 +669,21 @@ export class ProcessRuntime implements RuntimeService {
     if (rec?.snapshot && snaps) await snaps.remove(rec.snapshot).catch((err) => this.log(`removing the root of container ${id}: ${(err as Error).message}`));
   }
 
+  /**
+   * A container that has exited but whose output is still being written to its log: wait (at most
+   * 2 s) for the log to be whole, as containerd's CRI waits for a container's IO to drain before it
+   * reports the exit. A status that says exited then comes with the whole log.
+   */
+  private async drained(id: string): Promise<void> {
+    const pump = this.pumps.get(id);
+    if (!pump || !existsSync(path.join(this.containerDir(id), 'exit'))) return;
+    await Promise.race([pump.done, sleep(2000)]);
+  }
+
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     await this.ready;
     const rec = await this.readContainer(id);
+    if (rec) await this.drained(id);
     return rec ? this.statusOf(rec) : undefined;
   }
 

@@ -15,6 +15,8 @@ export interface PortMapping { protocol: 'TCP' | 'UDP' | 'SCTP'; containerPort: 
 export interface PodSandboxConfig {
   metadata: PodSandboxMetadata;
   hostname: string;
+  /** The pod's domain when spec.subdomain is set (<subdomain>.<ns>.svc.<cluster domain>): its /etc/hosts line names hostname.domain first, as kubelet's managed hosts file. */
+  hostDomain?: string;
   /** Where the runtime keeps the pod's logs: <logDirectory>/<container>/<restart>.log */
   logDirectory: string;
   dnsConfig?: DNSConfig;

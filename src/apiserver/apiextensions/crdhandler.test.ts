@@ -1,0 +1,228 @@
+// CustomResourceDefinitions on an in-process API server: a CRD becomes Established and its kind is
+// served (discovery, OpenAPI, CRUD, watch, patches), objects are pruned, defaulted and validated
+// by the structural schema with Kubernetes' messages, status and scale subresources, printer
+// columns, name conflicts, and deleting the CRD deletes its objects before the CRD goes.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
+import type { KObject } from '../../api/object.js';
+import { isApiError } from '../../client/rest.js';
+import { waitFor } from '../../testing/wait.js';
+
+let cp: TestControlPlane;
+before(async () => { cp = await startTestControlPlane(); });
+after(async () => { await cp.stop(); });
+
+const CRD = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
+const WIDGETS = { group: 'stable.example.com', version: 'v1', resource: 'widgets', namespace: 'default' };
+
+export function widgetCRD(): KObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.stable.example.com' },
+    spec: {
+      group: 'stable.example.com', scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', shortNames: ['wd'], categories: ['all'] },
+      versions: [{
+        name: 'v1', served: true, storage: true,
+        subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
+        additionalPrinterColumns: [
+          { name: 'Size', type: 'string', jsonPath: '.spec.size' },
+          { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+        ],
+        schema: {
+          openAPIV3Schema: {
+            type: 'object', description: 'A Widget is a test kind.',
+            properties: {
+              spec: {
+                type: 'object', required: ['size'],
+                properties: {
+                  size: { type: 'string', enum: ['small', 'large'], description: 'How big the widget is.' },
+                  replicas: { type: 'integer', minimum: 0, maximum: 10, default: 1 },
+                  color: { type: 'string', default: 'blue', maxLength: 8, pattern: '^[a-z]+$' },
+                  port: { 'x-kubernetes-int-or-string': true },
+                  tags: { type: 'array', maxItems: 3, items: { type: 'string' }, 'x-kubernetes-list-type': 'set' },
+                  labels: { type: 'object', additionalProperties: { type: 'string' } },
+                  extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                },
+              },
+              status: {
+                type: 'object',
+                properties: {
+                  replicas: { type: 'integer' },
+                  conditions: { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, status: { type: 'string' } }, required: ['type'] }, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
+                },
+              },
+            },
+          },
+        },
+      }],
+    },
+  };
+}
+
+async function established(name: string): Promise<KObject> {
+  let crd: KObject | undefined;
+  await waitFor(`${name} Established`, async () => {
+    crd = await cp.client.get({ ...CRD, name });
+    const conds = ((crd.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []);
+    return conds.some((c) => c.type === 'Established' && c.status === 'True');
+  }, 10_000);
+  return crd!;
+}
+
+test('a CRD is Established with accepted names, and its kind is discovered and served', async () => {
+  const created = await cp.client.create(CRD, widgetCRD());
+  assert.deepEqual((created.status as { storedVersions: string[] }).storedVersions, ['v1']);
+  assert.equal(((created.spec as { names: { listKind: string } }).names).listKind, 'WidgetList', 'defaulted listKind');
+  const crd = await established('widgets.stable.example.com');
+  const st = crd.status as { acceptedNames: { plural: string; kind: string }; conditions: { type: string; status: string; reason: string }[] };
+  assert.equal(st.acceptedNames.plural, 'widgets');
+  assert.ok(st.conditions.some((c) => c.type === 'NamesAccepted' && c.status === 'True' && c.reason === 'NoConflicts'));
+  const list = await cp.client.request<{ resources: { name: string; shortNames?: string[]; categories?: string[]; verbs: string[] }[] }>('GET', '/apis/stable.example.com/v1');
+  const w = list.resources.find((r) => r.name === 'widgets');
+  assert.deepEqual(w?.shortNames, ['wd']);
+  assert.deepEqual(w?.categories, ['all']);
+  assert.ok(list.resources.some((r) => r.name === 'widgets/status'));
+  assert.ok(list.resources.some((r) => r.name === 'widgets/scale'));
+  const groups = await cp.client.request<{ groups: { name: string }[] }>('GET', '/apis');
+  assert.ok(groups.groups.some((g) => g.name === 'stable.example.com'));
+  const v3 = await cp.client.request<{ components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> } }>('GET', '/openapi/v3/apis/stable.example.com/v1');
+  const schema = v3.components.schemas['com.example.stable.v1.Widget'];
+  assert.ok(schema.properties.spec, 'the CRD schema is in /openapi/v3');
+  assert.ok(schema.properties.metadata);
+});
+
+test('objects are pruned, defaulted and validated with Kubernetes\' messages', async () => {
+  const w = await cp.client.create(WIDGETS, { apiVersion: 'stable.example.com/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 'small', unknown: 1, extra: { kept: true } }, status: { replicas: 5 } } as KObject);
+  const spec = w.spec as Record<string, unknown>;
+  assert.equal(spec.unknown, undefined, 'unknown field pruned');
+  assert.deepEqual(spec.extra, { kept: true }, 'preserved subtree kept');
+  assert.equal(spec.replicas, 1, 'default applied');
+  assert.equal(spec.color, 'blue');
+  assert.equal(w.status, undefined, 'status is the status subresource\'s');
+  assert.equal(w.metadata.generation, 1);
+
+  const bad = { apiVersion: 'stable.example.com/v1', kind: 'Widget', metadata: { name: 'bad' }, spec: { size: 'huge', replicas: 11, color: 'Red!', tags: ['a', 'a'], port: 1.5 } } as KObject;
+  await assert.rejects(cp.client.create(WIDGETS, bad), (e) => {
+    assert.ok(isApiError(e));
+    assert.equal(e.code, 422);
+    const m = e.message;
+    assert.match(m, /^Widget\.stable\.example\.com "bad" is invalid: \[/);
+    assert.match(m, /spec\.size: Unsupported value: "huge": supported values: "small", "large"/);
+    assert.match(m, /spec\.replicas: Invalid value: 11: spec\.replicas in body should be less than or equal to 10/);
+    assert.match(m, /spec\.color: Invalid value: "Red!": spec\.color in body should match '\^\[a-z\]\+\$'/);
+    assert.match(m, /spec\.tags\[1\]: Duplicate value: "a"/);
+    assert.match(m, /spec\.port: Invalid value: "number": spec\.port in body must be of type integer,string: "number"/);
+    return true;
+  });
+  await assert.rejects(cp.client.create(WIDGETS, { apiVersion: 'stable.example.com/v1', kind: 'Widget', metadata: { name: 'nosize' }, spec: {} } as KObject), (e) => isApiError(e) && /spec\.size: Required value/.test(e.message));
+  await assert.rejects(cp.client.create(WIDGETS, { apiVersion: 'stable.example.com/v1', kind: 'Widget', metadata: { name: 'typed' }, spec: { size: 'small', replicas: 'three' } } as KObject), (e) => isApiError(e) && /spec\.replicas: Invalid value: "string": spec\.replicas in body must be of type integer: "string"/.test(e.message));
+});
+
+test('status and scale subresources, patches, and the printer columns', async () => {
+  const ref = { ...WIDGETS, name: 'w1' };
+  const cur = await cp.client.get(ref);
+  await cp.client.update({ ...ref, subresource: 'status' }, { ...cur, spec: { size: 'large' }, status: { replicas: 2, conditions: [{ type: 'Ready', status: 'True' }] } } as KObject);
+  const afterStatus = await cp.client.get(ref);
+  assert.equal((afterStatus.spec as { size: string }).size, 'small', '/status leaves the spec');
+  assert.equal((afterStatus.status as { replicas: number }).replicas, 2);
+
+  const merged = await cp.client.patch(ref, { spec: { replicas: 3 } }, 'merge');
+  assert.equal(merged.metadata.generation, 2);
+  await assert.rejects(cp.client.patch(ref, { spec: { replicas: 4 } }, 'strategic'), (e) => isApiError(e) && e.code === 415);
+  const scale = await cp.client.request<{ spec: { replicas: number }; status: { replicas: number } }>('GET', '/apis/stable.example.com/v1/namespaces/default/widgets/w1/scale');
+  assert.deepEqual([scale.spec.replicas, scale.status.replicas], [3, 2]);
+
+  const res = await cp.client.requestRaw({ method: 'GET', path: '/apis/stable.example.com/v1/namespaces/default/widgets', accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+  const table = JSON.parse(res.body.toString('utf8')) as { columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
+  assert.deepEqual(table.columnDefinitions.map((c) => c.name), ['Name', 'Size', 'Replicas', 'Ready']);
+  assert.deepEqual(table.rows[0].cells, ['w1', 'small', 3, 'True']);
+});
+
+test('a second CRD asking for a name in use is not accepted', async () => {
+  const other = widgetCRD();
+  other.metadata.name = 'gadgets.stable.example.com';
+  const spec = other.spec as { names: Record<string, unknown> };
+  spec.names = { plural: 'gadgets', kind: 'Gadget', shortNames: ['wd'] };
+  await cp.client.create(CRD, other);
+  await waitFor('ShortNamesConflict', async () => {
+    const c = await cp.client.get({ ...CRD, name: 'gadgets.stable.example.com' });
+    const conds = (c.status as { conditions?: { type: string; status: string; reason: string; message: string }[] })?.conditions ?? [];
+    return conds.some((x) => x.type === 'NamesAccepted' && x.status === 'False' && x.reason === 'ShortNamesConflict' && x.message === '"wd" is already in use');
+  }, 10_000);
+  await cp.client.delete({ ...CRD, name: 'gadgets.stable.example.com' });
+});
+
+test('deleting the CRD deletes its objects, then stops serving the kind', async () => {
+  await cp.client.create(WIDGETS, { apiVersion: 'stable.example.com/v1', kind: 'Widget', metadata: { name: 'w2' }, spec: { size: 'large' } } as KObject);
+  await cp.client.delete({ ...CRD, name: 'widgets.stable.example.com' });
+  await waitFor('CRD gone', async () => {
+    try { await cp.client.get({ ...CRD, name: 'widgets.stable.example.com' }); return false; } catch (e) { return isApiError(e) && e.code === 404; }
+  }, 15_000);
+  await assert.rejects(cp.client.list(WIDGETS), (e) => isApiError(e) && e.code === 404);
+  const left = await cp.api.store.range('/registry/stable.example.com/widgets/', { countOnly: true });
+  assert.equal(left.count, 0, 'no custom object is left in the store');
+});
+
+const GEARS = { group: 'mech.example.com', resource: 'gears' };
+
+test('served versions with conversion None: one storage version, apiVersion follows the request; Webhook is refused', async () => {
+  const crd: KObject = {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gears.mech.example.com' },
+    spec: {
+      group: 'mech.example.com', scope: 'Cluster', names: { plural: 'gears', kind: 'Gear' },
+      versions: ['v1beta1', 'v1'].map((name) => ({
+        name, served: true, storage: name === 'v1',
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.teeth % 2 == 0', message: 'teeth must be even' }], properties: { teeth: { type: 'integer' }, rings: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, size: { type: 'integer' }, color: { type: 'string' } } } } } } } } },
+      })),
+    },
+  };
+  const webhook = JSON.parse(JSON.stringify(crd)) as KObject;
+  (webhook.spec as Record<string, unknown>).conversion = { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: 'https://example.com/convert' } } };
+  await assert.rejects(cp.client.create(CRD, webhook), (e) => isApiError(e) && e.code === 422 && /spec\.conversion\.strategy: Unsupported value: "Webhook": supported values: "None"/.test(e.message));
+  await cp.client.create(CRD, crd);
+  await established('gears.mech.example.com');
+  const made = await cp.client.create({ ...GEARS, version: 'v1beta1' }, { apiVersion: 'mech.example.com/v1beta1', kind: 'Gear', metadata: { name: 'g1' }, spec: { teeth: 12 } } as KObject);
+  assert.equal(made.apiVersion, 'mech.example.com/v1beta1');
+  assert.equal(made.metadata.namespace, undefined, 'cluster-scoped');
+  const stored = await cp.api.store.get('/registry/mech.example.com/gears/g1');
+  assert.equal(JSON.parse(stored!.value).apiVersion, 'mech.example.com/v1', 'stored under the storage version');
+  assert.equal((await cp.client.get({ ...GEARS, version: 'v1', name: 'g1' })).apiVersion, 'mech.example.com/v1');
+  assert.equal((await cp.client.get({ ...GEARS, version: 'v1beta1', name: 'g1' })).apiVersion, 'mech.example.com/v1beta1');
+  // Preferred version first in discovery.
+  const group = await cp.client.request<{ preferredVersion: { version: string }; versions: { version: string }[] }>('GET', '/apis/mech.example.com');
+  assert.deepEqual([group.preferredVersion.version, ...group.versions.map((v) => v.version)], ['v1', 'v1', 'v1beta1']);
+  // CEL rules.
+  await assert.rejects(cp.client.create({ ...GEARS, version: 'v1' }, { apiVersion: 'mech.example.com/v1', kind: 'Gear', metadata: { name: 'odd' }, spec: { teeth: 7 } } as KObject),
+    (e) => isApiError(e) && e.message === 'Gear.mech.example.com "odd" is invalid: spec: Invalid value: "object": teeth must be even');
+});
+
+test('server-side apply merges list-map entries by key; field selectors on metadata.name; watch sees custom objects', async () => {
+  const ref = { ...GEARS, version: 'v1', name: 'g2' };
+  const stream = await cp.client.watch({ ...GEARS, version: 'v1' }, { fieldSelector: 'metadata.name=g2' });
+  const seen: string[] = [];
+  const done = (async () => { for await (const ev of stream) { seen.push(`${ev.type} ${ev.object.metadata.name}`); if (seen.length === 3) break; } })();
+  const apply = (manager: string, body: unknown) => cp.client.request<KObject>('PATCH', `/apis/mech.example.com/v1/gears/g2`, { fieldManager: manager }, body, 'application/apply-patch+yaml');
+  await apply('alice', { apiVersion: 'mech.example.com/v1', kind: 'Gear', metadata: { name: 'g2' }, spec: { teeth: 10, rings: [{ name: 'a', size: 1 }] } });
+  const merged = await apply('bob', { apiVersion: 'mech.example.com/v1', kind: 'Gear', metadata: { name: 'g2' }, spec: { rings: [{ name: 'b', size: 2 }] } });
+  assert.deepEqual((merged.spec as { rings: unknown[] }).rings, [{ name: 'a', size: 1 }, { name: 'b', size: 2 }], 'entries of two managers kept by key');
+  assert.deepEqual(merged.metadata.managedFields?.map((m) => m.manager).sort(), ['alice', 'bob']);
+  await assert.rejects(apply('carol', { apiVersion: 'mech.example.com/v1', kind: 'Gear', metadata: { name: 'g2' }, spec: { teeth: 12 } }), (e) => isApiError(e) && e.code === 409);
+  const byName = await cp.client.list({ ...GEARS, version: 'v1' }, { fieldSelector: 'metadata.name=g2' });
+  assert.deepEqual(byName.items.map((o) => o.metadata.name), ['g2']);
+  await cp.client.delete(ref);
+  await done;
+  stream.stop();
+  assert.deepEqual(seen, ['ADDED g2', 'MODIFIED g2', 'DELETED g2']);
+});
+
+test('aggregated discovery lists custom resources with their scope, short names and subresources', async () => {
+  const res = await cp.client.requestRaw({ method: 'GET', path: '/apis', accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' });
+  const list = JSON.parse(res.body.toString('utf8')) as { items: { metadata: { name: string }; versions: { version: string; resources: { resource: string; scope: string }[] }[] }[] };
+  const g = list.items.find((i) => i.metadata.name === 'mech.example.com');
+  assert.deepEqual(g?.versions.map((v) => v.version), ['v1', 'v1beta1']);
+  assert.equal(g?.versions[0].resources[0].scope, 'Cluster');
+});

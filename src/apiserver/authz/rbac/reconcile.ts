@@ -1,0 +1,81 @@
+// The API server's rbac/bootstrap-roles post-start hook, as pkg/registry/rbac/rest/storage_rbac.go
+// with pkg/registry/rbac/reconciliation: every default ClusterRole and ClusterRoleBinding is
+// made if missing; an existing one keeps what was added to it and gains what the default has
+// that it lacks (rules, aggregation selectors, subjects, labels, annotations), unless its
+// rbac.authorization.kubernetes.io/autoupdate annotation is "false". A binding whose roleRef
+// differs is made again.
+
+import { StatusError } from '../../../api/errors.js';
+import { deepCopy, type KObject } from '../../../api/object.js';
+import type { GenericRegistry } from '../../registry/generic.js';
+import type { RequestContext } from '../../registry/strategy.js';
+import { AUTOUPDATE_ANNOTATION, clusterRoleBindings, clusterRoles } from './bootstrappolicy.js';
+import { covers } from './escalation.js';
+import type { ClusterRole, RoleBinding, Subject } from './types.js';
+
+function ctx(): RequestContext {
+  return { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
+}
+
+function mergeMeta(cur: KObject, want: KObject): boolean {
+  let changed = false;
+  for (const f of ['labels', 'annotations'] as const) {
+    const have = (cur.metadata[f] ??= {}) as Record<string, string>;
+    for (const [k, v] of Object.entries((want.metadata[f] ?? {}) as Record<string, string>)) {
+      if (!(k in have)) { have[k] = v; changed = true; }
+    }
+  }
+  return changed;
+}
+
+async function createOrSkip(reg: GenericRegistry, obj: KObject): Promise<void> {
+  try {
+    await reg.create(undefined, deepCopy(obj), ctx());
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 409) return; // another API server made it first
+    throw e;
+  }
+}
+
+async function reconcileRole(reg: GenericRegistry, want: ClusterRole): Promise<void> {
+  const stored = reg.cache.get(`${reg.prefix()}${want.metadata.name}`) as ClusterRole | undefined;
+  if (!stored) return createOrSkip(reg, want);
+  if (stored.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return;
+  const cur = deepCopy(stored);
+  let changed = mergeMeta(cur, want);
+  if (want.aggregationRule) {
+    const have = (cur.aggregationRule ??= { clusterRoleSelectors: [] }).clusterRoleSelectors ??= [];
+    for (const sel of want.aggregationRule.clusterRoleSelectors ?? []) {
+      if (!have.some((h) => JSON.stringify(h) === JSON.stringify(sel))) { have.push(sel); changed = true; }
+    }
+  } else {
+    const { missing } = covers(cur.rules ?? [], want.rules ?? []);
+    if (missing.length) { cur.rules = [...(cur.rules ?? []), ...missing]; changed = true; }
+  }
+  if (changed) await reg.update(undefined, cur.metadata.name!, cur, ctx());
+}
+
+const sameSubject = (a: Subject, b: Subject): boolean => a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
+
+async function reconcileBinding(reg: GenericRegistry, want: RoleBinding): Promise<void> {
+  const stored = reg.cache.get(`${reg.prefix()}${want.metadata.name}`) as RoleBinding | undefined;
+  if (!stored) return createOrSkip(reg, want);
+  if (stored.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return;
+  if (JSON.stringify(stored.roleRef) !== JSON.stringify(want.roleRef)) {
+    // roleRef cannot change: the binding is made again.
+    await reg.delete(undefined, want.metadata.name!, {}, ctx());
+    return createOrSkip(reg, want);
+  }
+  const cur = deepCopy(stored);
+  let changed = mergeMeta(cur, want);
+  const subjects = (cur.subjects ??= []);
+  for (const s of want.subjects ?? []) if (!subjects.some((h) => sameSubject(h, s))) { subjects.push(s); changed = true; }
+  if (changed) await reg.update(undefined, cur.metadata.name!, cur, ctx());
+}
+
+export async function reconcileBootstrapPolicy(registry: (group: string, resource: string) => GenericRegistry | undefined): Promise<void> {
+  const roles = registry('rbac.authorization.k8s.io', 'clusterroles')!;
+  const bindings = registry('rbac.authorization.k8s.io', 'clusterrolebindings')!;
+  for (const r of clusterRoles()) await reconcileRole(roles, r);
+  for (const b of clusterRoleBindings()) await reconcileBinding(bindings, b);
+}

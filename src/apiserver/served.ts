@@ -1,0 +1,57 @@
+// What one API server serves right now: the built-in resources of registry/index.ts and the
+// custom resources of established CustomResourceDefinitions, added and removed while it runs (as
+// kube-apiserver's handler chain delegates unknown groups to apiextensions-apiserver's crdHandler).
+// Routing, discovery and OpenAPI read this table; its generation moves whenever it changes, so
+// cached discovery and OpenAPI bodies are rebuilt.
+
+import type { ResourceInfo } from '../api/resources.js';
+import type { ExtraDefinitions } from '../api/openapi.js';
+import { DEFINITIONS } from './registry/index.js';
+import type { ResourceDefinition } from './registry/rest.js';
+
+/** The OpenAPI of one custom resource version: stub TypeDefs (for paths and closure) and the schemas served for them. */
+export type CustomOpenAPI = ExtraDefinitions;
+
+export interface CustomDefinition extends ResourceDefinition {
+  openapi: CustomOpenAPI;
+}
+
+export class ServedResources {
+  private custom = new Map<string, CustomDefinition[]>();
+  private all: readonly ResourceDefinition[] = DEFINITIONS;
+  private infos: readonly ResourceInfo[] = DEFINITIONS.map((d) => d.info);
+  /** Moves on every change: caches of discovery and OpenAPI bodies key on it. */
+  generation = 0;
+  /** Bodies built from this table (discovery, OpenAPI), dropped on change. */
+  readonly cache = new Map<string, unknown>();
+
+  definitions(): readonly ResourceDefinition[] { return this.all; }
+  resources(): readonly ResourceInfo[] { return this.infos; }
+
+  find(group: string, version: string, resource: string): ResourceDefinition | undefined {
+    return this.all.find((d) => d.info.group === group && d.info.version === version && d.info.resource === resource);
+  }
+
+  /** The custom resources' OpenAPI, for the documents. */
+  customOpenAPI(): CustomOpenAPI[] {
+    return [...this.custom.values()].flat().map((d) => d.openapi);
+  }
+
+  /** Serves (or stops serving, with none) the versions of one CRD. */
+  setCustom(crdName: string, defs: CustomDefinition[] | undefined): void {
+    if (defs?.length) this.custom.set(crdName, defs);
+    else if (!this.custom.delete(crdName)) return;
+    this.all = [...DEFINITIONS, ...[...this.custom.keys()].sort().flatMap((k) => this.custom.get(k)!)];
+    this.infos = this.all.map((d) => d.info);
+    this.generation++;
+    this.cache.clear();
+  }
+
+  cached<T>(key: string, make: () => T): T {
+    if (!this.cache.has(key)) this.cache.set(key, make());
+    return this.cache.get(key) as T;
+  }
+}
+
+/** The built-in table, for callers without a running server (tests of discovery and OpenAPI). */
+export const BUILTIN = new ServedResources();

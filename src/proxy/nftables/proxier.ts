@@ -1,0 +1,84 @@
+// kube-proxy's nftables Proxier (pkg/proxy/nftables/proxier.go) for k8ts: each sync writes the
+// whole table (ruleset.ts) with one `nft -f -`, a single kernel transaction. ClientIP affinity
+// entries live in sets of that table; they are read back before each sync and carried into the
+// new table with their remaining time, so a rewrite does not make clients lose their endpoint.
+
+import { run } from '../../node/network/bridge.js';
+import type { EndpointInfo } from '../endpoints.js';
+import type { ServicePortInfo } from '../serviceport.js';
+import type { Proxier, SyncOutcome } from '../types.js';
+import type { ServiceAddresses } from '../addresses.js';
+import { buildRuleset, deleteTableScript } from './ruleset.js';
+
+export interface NftablesProxierOptions {
+  table: string;
+  podCIDR: string;
+  /** Makes load-balancer addresses local, so they answer as ServiceLB's and MetalLB's do. */
+  addresses?: ServiceAddresses;
+  masqueradeAll?: boolean;
+  log?: (msg: string) => void;
+}
+
+interface NftSetJSON { set?: { name: string; table: string; elem?: ({ elem?: { val: string; expires?: number } } | string)[] } }
+
+export class NftablesProxier implements Proxier {
+  readonly mode = 'nftables' as const;
+  private affinitySets: string[] = [];
+  /** The last script applied (tests, debugging). */
+  lastScript = '';
+
+  constructor(private readonly opts: NftablesProxierOptions) {}
+
+  get table(): string { return this.opts.table; }
+
+  async sync(svcPortMap: Map<string, ServicePortInfo[]>, endpointsMap: Map<string, EndpointInfo[]>): Promise<SyncOutcome> {
+    const affinity = this.affinitySets.length ? await this.readAffinity() : undefined;
+    const ports: ServicePortInfo[] = [];
+    for (const list of svcPortMap.values()) ports.push(...list);
+    const rs = buildRuleset(ports, endpointsMap, { table: this.opts.table, podCIDR: this.opts.podCIDR, masqueradeAll: this.opts.masqueradeAll, affinity });
+    await run('nft', ['-f', '-'], { input: rs.script });
+    if (this.opts.addresses) {
+      const lb = new Set<string>();
+      for (const p of ports) for (const ip of p.loadBalancerVIPs) lb.add(ip);
+      await this.opts.addresses.sync(lb);
+    }
+    this.affinitySets = rs.affinitySets;
+    this.lastScript = rs.script;
+    return { readyEndpointIPs: rs.readyEndpointIPs, endpoints: rs.endpoints };
+  }
+
+  /** Affinity entries now in the table: set -> client IP -> seconds left. */
+  private async readAffinity(): Promise<Map<string, Map<string, number>>> {
+    const out = new Map<string, Map<string, number>>();
+    let text: string;
+    try {
+      text = await run('nft', ['-j', 'list', 'sets', 'table', 'ip', this.opts.table]);
+    } catch (e) {
+      this.opts.log?.(`proxy: reading affinity sets: ${(e as Error).message}`);
+      return out;
+    }
+    let doc: { nftables?: NftSetJSON[] };
+    try { doc = JSON.parse(text) as { nftables?: NftSetJSON[] }; } catch { return out; }
+    for (const item of doc.nftables ?? []) {
+      const s = item.set;
+      if (!s?.name.startsWith('affinity-') || !s.elem?.length) continue;
+      const m = new Map<string, number>();
+      for (const e of s.elem) {
+        if (typeof e === 'string') continue;
+        if (e.elem?.val && typeof e.elem.expires === 'number') m.set(e.elem.val, e.elem.expires);
+      }
+      if (m.size) out.set(s.name, m);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    // The rules stay: pods keep their services while the agent restarts; the next start replaces the table.
+  }
+
+  async cleanup(): Promise<void> {
+    await run('nft', ['-f', '-'], { input: deleteTableScript(this.opts.table) });
+    await this.opts.addresses?.cleanup();
+    this.affinitySets = [];
+  }
+}

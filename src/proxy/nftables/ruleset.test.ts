@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import type { EndpointInfo } from '../endpoints.js';
+import { endpointsKey } from '../endpoints.js';
+import { servicePorts, type ServicePortInfo } from '../serviceport.js';
+import type { Service } from '../../api/types.js';
+import { buildRuleset } from './ruleset.js';
+
+const cfg = { table: 'k8ts-proxy-test', podCIDR: '10.244.0.0/24' };
+
+function svc(name: string, spec: Record<string, unknown>, status?: Record<string, unknown>): Service {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec, status } as unknown as Service;
+}
+
+function ep(ip: string, port: number, o: Partial<EndpointInfo> = {}): EndpointInfo {
+  return { ip, port, endpoint: `${ip}:${port}`, ready: true, serving: true, terminating: false, isLocal: true, nodeName: 'n1', ...o };
+}
+
+function eps(sp: ServicePortInfo, list: EndpointInfo[]): Map<string, EndpointInfo[]> {
+  return new Map([[endpointsKey(sp.name, sp.protocol), list]]);
+}
+
+const canRunNft = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('nft', ['--version']).status === 0;
+
+/** Loads the script into nft inside a fresh network namespace (nothing on the host changes) and lists the table. */
+function applyInNetns(script: string): string {
+  const r = spawnSync('unshare', ['-n', 'sh', '-c', `nft -f - && nft list table ip ${cfg.table}`], { input: script, encoding: 'utf8' });
+  assert.equal(r.status, 0, `nft refused the script: ${r.stderr}\n${script}`);
+  return r.stdout;
+}
+
+test('ClusterIP and NodePort: service-ips and service-nodeports lead to a service chain that picks one of the endpoint chains', () => {
+  const [sp] = servicePorts(svc('web', { type: 'NodePort', clusterIP: '10.96.5.5', ports: [{ name: 'http', port: 8080, protocol: 'TCP', nodePort: 31000 }] }));
+  const rs = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 8080), ep('10.244.0.6', 8080)]), cfg);
+  const s = rs.script;
+  assert.match(s, /^add table ip k8ts-proxy-test\ndelete table ip k8ts-proxy-test\n/);
+  assert.match(s, /add element ip k8ts-proxy-test service-ips \{ 10\.96\.5\.5 \. tcp \. 8080 : goto service-[A-Z2-7]{8}-default\/web\/tcp\/http \}/);
+  assert.match(s, /add element ip k8ts-proxy-test service-nodeports \{ tcp \. 31000 : goto external-[A-Z2-7]{8}-default\/web\/tcp\/http \}/);
+  assert.match(s, /numgen random mod 2 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/8080, 1 : goto endpoint-\S+__10\.244\.0\.6\/8080 \}/);
+  assert.match(s, /endpoint-\S+__10\.244\.0\.5\/8080 ip saddr 10\.244\.0\.5 jump mark-for-masquerade/, 'hairpin masquerade');
+  assert.match(s, /endpoint-\S+__10\.244\.0\.5\/8080 meta l4proto tcp dnat to 10\.244\.0\.5:8080/);
+  assert.match(s, /external-\S+ jump mark-for-masquerade\n/, 'NodePort traffic with policy Cluster is masqueraded');
+  assert.match(s, /ip daddr 10\.96\.5\.5 tcp dport 8080 ip saddr != 10\.244\.0\.0\/24 jump mark-for-masquerade/, 'off-pod-network clients of the ClusterIP are masqueraded');
+  assert.deepEqual([...rs.readyEndpointIPs].sort(), ['10.244.0.5', '10.244.0.6']);
+  if (canRunNft) {
+    const listed = applyInNetns(s);
+    assert.match(listed, /dnat to 10\.244\.0\.6:8080/);
+  }
+});
+
+test('no endpoints: the ClusterIP and NodePort are rejected, nothing is DNATed', () => {
+  const [sp] = servicePorts(svc('empty', { type: 'NodePort', clusterIP: '10.96.5.6', ports: [{ port: 80, protocol: 'TCP', nodePort: 31001 }] }));
+  const s = buildRuleset([sp], new Map(), cfg).script;
+  assert.match(s, /no-endpoint-services \{ 10\.96\.5\.6 \. tcp \. 80 : goto reject-chain \}/);
+  assert.match(s, /no-endpoint-nodeports \{ tcp \. 31001 : goto reject-chain \}/);
+  assert.doesNotMatch(s, /dnat to/);
+  if (canRunNft) applyInNetns(s);
+});
+
+test('headless and ExternalName services are not proxied; SCTP ports are skipped; UDP is', () => {
+  assert.deepEqual(servicePorts(svc('h', { clusterIP: 'None', ports: [{ port: 80 }] })), []);
+  assert.deepEqual(servicePorts(svc('x', { type: 'ExternalName', externalName: 'example.com' })), []);
+  const ports = servicePorts(svc('dns', { clusterIP: '10.96.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 's', port: 9, protocol: 'SCTP' }] }));
+  assert.deepEqual(ports.map((p) => `${p.protocol}/${p.port}`), ['UDP/53']);
+  const s = buildRuleset(ports, eps(ports[0], [ep('10.244.0.1', 53)]), cfg).script;
+  assert.match(s, /meta l4proto udp dnat to 10\.244\.0\.1:53/);
+  if (canRunNft) applyInNetns(s);
+});
+
+test('terminating endpoints are used only when no endpoint is ready', () => {
+  const [sp] = servicePorts(svc('t', { clusterIP: '10.96.5.7', ports: [{ port: 80 }] }));
+  const mixed = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80, { ready: false, serving: true, terminating: true })]), cfg);
+  assert.match(mixed.script, /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
+  assert.doesNotMatch(mixed.script, /10\.244\.0\.6/);
+  const onlyTerminating = buildRuleset([sp], eps(sp, [ep('10.244.0.6', 80, { ready: false, serving: true, terminating: true }), ep('10.244.0.7', 80, { ready: false, serving: false, terminating: true })]), cfg);
+  assert.match(onlyTerminating.script, /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.6\/80 \}/);
+  assert.doesNotMatch(onlyTerminating.script, /10\.244\.0\.7/, 'not serving: never');
+  assert.equal(onlyTerminating.readyEndpointIPs.size, 0, 'a terminating fallback is not a ready endpoint');
+});
+
+test('internalTrafficPolicy Local: only this node\'s endpoints; none here: the ClusterIP drops', () => {
+  const [sp] = servicePorts(svc('l', { clusterIP: '10.96.5.8', internalTrafficPolicy: 'Local', ports: [{ port: 80 }] }));
+  const here = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
+  assert.match(here.script, /10\.96\.5\.8 \. tcp \. 80 : goto local-/);
+  assert.match(here.script, /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
+  assert.doesNotMatch(here.script, /10\.244\.1\.5/);
+  const none = buildRuleset([sp], eps(sp, [ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
+  assert.match(none.script, /no-endpoint-services \{ 10\.96\.5\.8 \. tcp \. 80 : drop \}/);
+  if (canRunNft) { applyInNetns(here.script); applyInNetns(none.script); }
+});
+
+test('externalTrafficPolicy Local: external traffic to local endpoints, pods and the host short-circuit to all', () => {
+  const [sp] = servicePorts(svc('e', { type: 'NodePort', clusterIP: '10.96.5.9', externalTrafficPolicy: 'Local', externalIPs: ['198.51.100.7'], ports: [{ port: 80, nodePort: 31002 }] }));
+  const rs = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
+  const s = rs.script;
+  assert.match(s, /external-\S+ ip saddr 10\.244\.0\.0\/24 goto service-/);
+  assert.match(s, /external-\S+ fib saddr type local jump mark-for-masquerade/);
+  assert.match(s, /external-\S+ goto local-/);
+  assert.doesNotMatch(s, /external-\S+ jump mark-for-masquerade\n/, 'source IP kept for Local');
+  assert.match(s, /198\.51\.100\.7 \. tcp \. 80 : goto external-/);
+  if (canRunNft) applyInNetns(s);
+});
+
+test('sessionAffinity ClientIP: an affinity set per endpoint with the timeout; remaining entries are carried over', () => {
+  const [sp] = servicePorts(svc('a', { clusterIP: '10.96.5.10', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }, ports: [{ port: 80 }] }));
+  const first = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]), cfg);
+  assert.equal(first.affinitySets.length, 2);
+  assert.match(first.script, /add set ip k8ts-proxy-test affinity-\S+ \{ type ipv4_addr; flags dynamic,timeout; timeout 60s; \}/);
+  assert.match(first.script, /service-\S+ ip saddr @affinity-\S+ goto endpoint-/);
+  assert.match(first.script, /endpoint-\S+ update @affinity-\S+ \{ ip saddr \}/);
+  const carried = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]), { ...cfg, affinity: new Map([[first.affinitySets[0], new Map([['10.244.0.9', 42]])]]) });
+  assert.match(carried.script, new RegExp(`add element ip k8ts-proxy-test ${first.affinitySets[0].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\{ 10\\.244\\.0\\.9 timeout 60s expires 42s \\}`));
+  if (canRunNft) {
+    const listed = applyInNetns(carried.script);
+    assert.match(listed, /10\.244\.0\.9 (timeout 1m )?expires/);
+  }
+});
+
+test('load-balancer ingress IPs are proxied like external IPs', () => {
+  const [sp] = servicePorts(svc('lb', { type: 'LoadBalancer', clusterIP: '10.96.5.11', ports: [{ port: 80, nodePort: 31003 }] }, { loadBalancer: { ingress: [{ ip: '198.51.100.20' }] } }));
+  const s = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80)]), cfg).script;
+  assert.match(s, /198\.51\.100\.20 \. tcp \. 80 : goto external-/);
+  assert.match(s, /tcp \. 31003 : goto external-/);
+});
+
+test('the same state gives the same script; many services make a valid script', () => {
+  const ports: ServicePortInfo[] = [];
+  const map = new Map<string, EndpointInfo[]>();
+  for (let i = 0; i < 200; i++) {
+    const [sp] = servicePorts(svc(`s${i}`, { type: 'NodePort', clusterIP: `10.97.${i >> 8}.${i & 255}`, ports: [{ name: 'p', port: 80, nodePort: 30000 + i }] }));
+    ports.push(sp);
+    map.set(endpointsKey(sp.name, sp.protocol), Array.from({ length: 10 }, (_, j) => ep(`10.244.${1 + (i % 200)}.${j + 1}`, 8080)));
+  }
+  const a = buildRuleset(ports, map, cfg).script;
+  const b = buildRuleset([...ports].reverse(), map, cfg).script;
+  assert.equal(a, b);
+  if (canRunNft) applyInNetns(a);
+});
