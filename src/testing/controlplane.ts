@@ -25,6 +25,8 @@ export interface TestControlPlane {
   client: RestClient;
   /** A new client (e.g. one per component under test). */
   newClient(userAgent?: string): RestClient;
+  /** The CA the root CA publisher puts in every namespace's kube-root-ca.crt. */
+  rootCA: string;
   stop(): Promise<void>;
 }
 
@@ -51,7 +53,7 @@ export async function startTestControlPlane(options: Partial<ApiServerOptions> =
   await saFactory.waitForCacheSync(10_000);
   for (const ctl of saControllers) ctl.start();
   return {
-    url, token, api, client, newClient,
+    url, token, api, client, newClient, rootCA: testCA().cert,
     async stop() {
       for (const ctl of saControllers) await ctl.stop();
       await saFactory.stop();
