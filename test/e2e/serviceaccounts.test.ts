@@ -67,8 +67,16 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
   });
 
   test('the pod\'s token authenticates from the host and from inside the pod', async () => {
-    const fromHost = await kubectlWithToken(podToken, ['get', 'pods', '-n', NS, '-o', 'name']);
-    assert.equal(fromHost.code, 0, fromHost.stderr);
+    // Authenticated as its service account, which may do nothing yet (RBAC)...
+    const denied = await kubectlWithToken(podToken, ['get', 'pods', '-n', NS, '-o', 'name']);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /User "system:serviceaccount:inpod:default" cannot list resource "pods"/);
+    // ... until it is granted view in its namespace (robot, made later, too).
+    await cluster.k('create', 'rolebinding', 'sa-view', '-n', NS, '--clusterrole=view', `--serviceaccount=${NS}:default`, `--serviceaccount=${NS}:robot`);
+    const fromHost = await cluster.waitFor('the binding to take effect', async () => {
+      const r = await kubectlWithToken(podToken, ['get', 'pods', '-n', NS, '-o', 'name']);
+      return r.code === 0 && r;
+    });
     assert.match(fromHost.stdout, /^pod\/reader$/m);
     // Inside the pod, straight to the kubernetes service's endpoint, verified with the mounted CA.
     const script = `curl -sS --max-time 10 --cacert ${SA_DIR}/ca.crt -H "Authorization: Bearer $(cat ${SA_DIR}/token)" https://${endpoint}/api/v1/namespaces/$(cat ${SA_DIR}/namespace)/pods`;
