@@ -261,3 +261,25 @@ test('a system namespace gone from the store (a restore, a hand edit) is made ag
     await waitFor(`${ns} made again`, async () => (await call({ path: `/api/v1/namespaces/${ns}` })).status === 200, 3000);
   }
 });
+
+test('a request the HTTP parser refuses (garbage, oversized headers) is still answered with a Status', async () => {
+  const net = await import('node:net');
+  const u = new URL(cp.url);
+  const rawAnswer = (bytes: string) => new Promise<string>((resolve) => {
+    const s = net.connect(Number(u.port), u.hostname);
+    let t = '';
+    s.on('data', (d) => { t += d; });
+    s.on('close', () => resolve(t));
+    s.on('error', () => resolve(t));
+    s.write(bytes);
+    setTimeout(() => s.end(), 500);
+  });
+  for (const [bytes, code] of [['GARBAGE\r\n\r\n', 400], [`GET /api HTTP/1.1\r\nHost: x\r\nX-B: ${'c'.repeat(20_000)}\r\n\r\n`, 431]] as const) {
+    const text = await rawAnswer(bytes);
+    assert.match(text, new RegExp(`^HTTP/1.1 ${code} `));
+    const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
+    assert.equal(body.kind, 'Status');
+    assert.equal(body.code, code);
+  }
+  await stillServing('malformed HTTP');
+});

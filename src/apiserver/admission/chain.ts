@@ -7,6 +7,7 @@
 import type { ApiServerContext } from '../registry/context.js';
 import { LimitRanger } from './limitranger.js';
 import { NamespaceLifecycle } from './namespacelifecycle.js';
+import { NodeRestriction } from './noderestriction.js';
 import { PriorityAdmission } from './priority.js';
 import { ResourceQuotaAdmission } from './resourcequota.js';
 import { ServiceAccountAdmission } from './serviceaccount.js';
@@ -27,5 +28,5 @@ export class AdmissionChain {
 }
 
 export function defaultAdmissionChain(): AdmissionChain {
-  return new AdmissionChain([new NamespaceLifecycle(), new LimitRanger(), new ServiceAccountAdmission(), new PriorityAdmission(), new ResourceQuotaAdmission()]);
+  return new AdmissionChain([new NamespaceLifecycle(), new LimitRanger(), new ServiceAccountAdmission(), new NodeRestriction(), new PriorityAdmission(), new ResourceQuotaAdmission()]);
 }

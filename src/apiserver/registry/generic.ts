@@ -102,7 +102,7 @@ export class GenericRegistry {
     const obj = JSON.parse(kv.value) as KObject;
     obj.metadata.resourceVersion = String(kv.modRevision);
     // Conversion None of custom resources: stored under the storage version, served under this one.
-    if (this.def.custom && obj.apiVersion !== this.gv) obj.apiVersion = this.gv;
+    this.def.custom?.decode(obj);
     return obj;
   }
   private encode(obj: KObject): string {
@@ -302,9 +302,9 @@ export class GenericRegistry {
   }
 
   /** What admission plugins see of a write. */
-  private attributes(operation: Attributes['operation'], obj: KObject, old: KObject | undefined, ctx: RequestContext): Attributes {
+  private attributes(operation: Attributes['operation'], obj: KObject, old: KObject | undefined, ctx: RequestContext, subresource?: string): Attributes {
     return {
-      operation, group: this.group, version: this.ri.version, kind: this.ri.kind, resource: this.ri.resource,
+      operation, group: this.group, version: this.ri.version, kind: this.ri.kind, resource: this.ri.resource, subresource,
       namespace: obj.metadata.namespace, name: obj.metadata.name ?? '', object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user,
     };
   }
@@ -469,7 +469,8 @@ export class GenericRegistry {
     return this.finishing(finish, async () => {
       const errs = strategy.validateUpdate(obj, current);
       if (errs.length) throw this.invalid(obj, errs);
-      if (subresource === undefined && !this.unchanged(obj, current)) await this.api.admission?.validate(this.attributes('UPDATE', obj, current, ctx), this.api);
+      // Subresource writes are admitted too (NodeRestriction: pods/status, nodes/status); plugins that only look at the object itself skip them.
+      if (!this.unchanged(obj, current)) await this.api.admission?.validate(this.attributes('UPDATE', obj, current, ctx, subresource), this.api);
       this.checkNoNewFinalizers(obj, current);
       obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
       if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
