@@ -287,3 +287,16 @@ test('a request the HTTP parser refuses (garbage, oversized headers) is still an
   }
   await stillServing('malformed HTTP');
 });
+
+test('deleting twice with different propagation policies leaves one GC finalizer (found by the fuzz suite: both made the object invalid for good)', async () => {
+  const path = `${CMS}/twice`;
+  await call({ method: 'POST', path: CMS, headers: json, body: JSON.stringify({ metadata: { name: 'twice', finalizers: ['example.com/hold'] } }) });
+  const del = (policy: string) => call({ method: 'DELETE', path, headers: json, body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: policy }) });
+  assert.equal((await del('Foreground')).status, 200);
+  assert.equal((await del('Orphan')).status, 200);
+  const cm = JSON.parse((await call({ path })).text);
+  assert.deepEqual(cm.metadata.finalizers, ['example.com/hold', 'orphan']);
+  // Still valid: an unchanged update is accepted, and the object can be let go.
+  const put = await call({ method: 'PUT', path, headers: json, body: JSON.stringify({ ...cm, metadata: { ...cm.metadata, finalizers: [] } }) });
+  assert.equal(put.status, 200, put.text);
+});
