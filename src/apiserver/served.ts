@@ -18,6 +18,7 @@ export interface CustomDefinition extends ResourceDefinition {
 
 export class ServedResources {
   private custom = new Map<string, CustomDefinition[]>();
+  private aggregated = new Map<string, ResourceDefinition[]>();
   private all: readonly ResourceDefinition[] = DEFINITIONS;
   private infos: readonly ResourceInfo[] = DEFINITIONS.map((d) => d.info);
   /** Moves on every change: caches of discovery and OpenAPI bodies key on it. */
@@ -37,11 +38,25 @@ export class ServedResources {
     return [...this.custom.values()].flat().map((d) => d.openapi);
   }
 
+  /**
+   * Lists (or stops listing) an API served by another handler than a registry, as an APIService
+   * makes kube-aggregator list a group another server answers for (metrics.k8s.io).
+   */
+  setAggregated(apiService: string, defs: ResourceDefinition[] | undefined): void {
+    if (defs?.length) this.aggregated.set(apiService, defs);
+    else if (!this.aggregated.delete(apiService)) return;
+    this.rebuild();
+  }
+
   /** Serves (or stops serving, with none) the versions of one CRD. */
   setCustom(crdName: string, defs: CustomDefinition[] | undefined): void {
     if (defs?.length) this.custom.set(crdName, defs);
     else if (!this.custom.delete(crdName)) return;
-    this.all = [...DEFINITIONS, ...[...this.custom.keys()].sort().flatMap((k) => this.custom.get(k)!)];
+    this.rebuild();
+  }
+
+  private rebuild(): void {
+    this.all = [...DEFINITIONS, ...[...this.aggregated.keys()].sort().flatMap((k) => this.aggregated.get(k)!), ...[...this.custom.keys()].sort().flatMap((k) => this.custom.get(k)!)];
     this.infos = this.all.map((d) => d.info);
     this.generation++;
     this.cache.clear();

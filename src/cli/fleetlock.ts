@@ -6,22 +6,29 @@ import { caOf, ensureToken, runningCluster } from '../cluster/controlplane.js';
 import { NAMESPACE, RebootSemaphore, releaseEverywhere } from '../fleetlock/semaphore.js';
 import { resolveTarget } from './target.js';
 
-async function clusterClient(opts: { name?: string; dataDir?: string }): Promise<{ client: RestClient; fleetlockURL?: string } | undefined> {
+/** Runs fn with a client of the running cluster; errors become a message and exit code 1. */
+async function withCluster(opts: { name?: string; dataDir?: string }, fn: (client: RestClient, fleetlockURL?: string) => Promise<number>): Promise<number> {
   const t = resolveTarget(opts);
   const info = await runningCluster(t.dataDir);
   if (!info) {
     console.error(`k8ts: cluster "${t.name}" is not running. Start it with: k8ts up${t.flag}`);
-    return undefined;
+    return 1;
   }
-  return { client: new RestClient({ server: info.url, token: ensureToken(t.dataDir), caData: caOf(t.dataDir), timeoutMs: 10_000 }), fleetlockURL: info.fleetlockURL };
+  const client = new RestClient({ server: info.url, token: ensureToken(t.dataDir), caData: caOf(t.dataDir), timeoutMs: 10_000 });
+  try {
+    return await fn(client, info.fleetlockURL);
+  } catch (e) {
+    console.error(`k8ts: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    client.close();
+  }
 }
 
-export async function fleetlockList(opts: { name?: string; dataDir?: string }): Promise<number> {
-  const c = await clusterClient(opts);
-  if (!c) return 1;
-  try {
-    const groups = await new RebootSemaphore(c.client, 1).list();
-    if (!c.fleetlockURL) console.error('note: this cluster serves no FleetLock now (k8ts up --fleetlock-address HOST:PORT); its semaphores are kept.');
+export function fleetlockList(opts: { name?: string; dataDir?: string }): Promise<number> {
+  return withCluster(opts, async (client, fleetlockURL) => {
+    const groups = await new RebootSemaphore(client).list();
+    if (!fleetlockURL) console.error('note: this cluster serves no FleetLock now (k8ts up --fleetlock-address HOST:PORT); its semaphores are kept.');
     if (groups.length === 0) {
       console.log(`No FleetLock groups yet (none has asked for a reboot slot; they are ConfigMaps fleetlock-<group> in ${NAMESPACE}).`);
       return 0;
@@ -30,29 +37,17 @@ export async function fleetlockList(opts: { name?: string; dataDir?: string }): 
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     for (const r of rows) console.log(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join('').trimEnd());
     return 0;
-  } catch (e) {
-    console.error(`k8ts: ${(e as Error).message}`);
-    return 1;
-  } finally {
-    c.client.close();
-  }
+  });
 }
 
-export async function fleetlockRelease(id: string, opts: { name?: string; dataDir?: string }): Promise<number> {
-  const c = await clusterClient(opts);
-  if (!c) return 1;
-  try {
-    const freed = await releaseEverywhere(c.client, id);
+export function fleetlockRelease(id: string, opts: { name?: string; dataDir?: string }): Promise<number> {
+  return withCluster(opts, async (client) => {
+    const freed = await releaseEverywhere(client, id);
     if (freed.length === 0) {
       console.error(`k8ts: ${id} holds no FleetLock reboot slot.`);
       return 1;
     }
     console.log(`Released the reboot slot of ${id} in group${freed.length > 1 ? 's' : ''} ${freed.join(', ')}. (Its node, if cordoned for the reboot, stays cordoned: kubectl uncordon NODE.)`);
     return 0;
-  } catch (e) {
-    console.error(`k8ts: ${(e as Error).message}`);
-    return 1;
-  } finally {
-    c.client.close();
-  }
+  });
 }

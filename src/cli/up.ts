@@ -41,6 +41,9 @@ export interface UpOptions {
   nodeName?: string;
   simulatedNodes?: string;
   nodeGracePeriod?: string;
+  metricResolution?: string;
+  horizontalPodAutoscalerSyncPeriod?: string;
+  horizontalPodAutoscalerDownscaleStabilization?: string;
   /** Options the command line gave (the others keep the config file's or the default value). */
   given?: Set<string>;
 }
@@ -51,8 +54,10 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
   ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'],
   ['fleetlockAddress', 'fleetlockAddress', '--fleetlock-address'], ['fleetlockSlots', 'fleetlockSlots', '--fleetlock-slots'], ['fleetlockTls', 'fleetlockTLS', '--fleetlock-tls'],
-  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'], ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
-  ['proxyMode', 'proxyMode', '--proxy-mode'],
+  ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
+  ['proxyMode', 'proxyMode', '--proxy-mode'], ['metricResolution', 'metricResolutionSeconds', '--metric-resolution'],
+  ['horizontalPodAutoscalerSyncPeriod', 'hpaSyncPeriodSeconds', '--horizontal-pod-autoscaler-sync-period'],
+  ['horizontalPodAutoscalerDownscaleStabilization', 'hpaDownscaleStabilizationSeconds', '--horizontal-pod-autoscaler-downscale-stabilization'],
 ];
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
@@ -243,6 +248,7 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       fleetlock: cfg.fleetlockAddress ? { address: cfg.fleetlockAddress, slots: cfg.fleetlockSlots, tls: cfg.fleetlockTLS } : undefined,
       proxyMode: cfg.proxyMode ?? 'auto',
       loadBalancerPool: cfg.loadBalancerPool,
+      metricResolutionSeconds: cfg.metricResolutionSeconds, hpaSyncPeriodSeconds: cfg.hpaSyncPeriodSeconds, hpaDownscaleStabilizationSeconds: cfg.hpaDownscaleStabilizationSeconds,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -28,6 +28,12 @@ export interface ClusterConfig {
   loadBalancerPool?: string;
   /** The node's resolv.conf (kubelet's --resolv-conf); unset: /etc/resolv.conf. */
   resolvConf?: string;
+  /** How often metrics.k8s.io scrapes the nodes (metrics-server's --metric-resolution, 15 s). */
+  metricResolutionSeconds?: number;
+  /** How often autoscalers are reconciled (--horizontal-pod-autoscaler-sync-period, 15 s). */
+  hpaSyncPeriodSeconds?: number;
+  /** The scale-down stabilization window of autoscalers that set none (--horizontal-pod-autoscaler-downscale-stabilization, 300 s). */
+  hpaDownscaleStabilizationSeconds?: number;
   /** Serve the FleetLock protocol (reboot coordination) at HOST:PORT; unset: off. */
   fleetlockAddress?: string;
   /** Reboots per FleetLock group at once (default 1). */
@@ -67,7 +73,7 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   simulatedNodes: { help: 'simulated nodes to register (no processes; pods turn Running after a short delay)', parse: whole(0, 100_000) },
   nodeGracePeriodSeconds: { help: 'how long a node may stay silent before it is NotReady/Unknown (Kubernetes: 50)', parse: whole(1, 86_400) },
   loadBalancerPool: { help: 'addresses handed to LoadBalancer services: CIDRs, FIRST-LAST ranges or addresses, comma-separated (unset: 198.18.N.0/24, N the pod CIDR\'s third octet)', parse: (v, w) => {
-    const t = text(/^[0-9.,\/\s-]+$/, 'IPv4 CIDRs, FIRST-LAST ranges or addresses, comma-separated')(v, w) as string;
+    const t = text(/^[0-9.,/\s-]+$/, 'IPv4 CIDRs, FIRST-LAST ranges or addresses, comma-separated')(v, w) as string;
     try { parseAddressPool(t); } catch (e) { throw new Error(`${w}: ${(e as Error).message}`); }
     return t;
   } },
@@ -76,6 +82,9 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   fleetlockSlots: { help: 'machines of one FleetLock group that may reboot at once', parse: whole(1, 10_000) },
   fleetlockTLS: { help: 'serve FleetLock over HTTPS with the API server\'s certificate', parse: bool },
   runtime: { help: 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run)', parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w) },
+  metricResolutionSeconds: { help: 'how often metrics.k8s.io (kubectl top, autoscalers) reads the nodes\' usage (metrics-server\'s --metric-resolution; default 15)', parse: whole(1, 3600) },
+  hpaSyncPeriodSeconds: { help: 'how often autoscalers are reconciled (--horizontal-pod-autoscaler-sync-period; default 15)', parse: whole(1, 3600) },
+  hpaDownscaleStabilizationSeconds: { help: 'scale-down stabilization window of autoscalers that set none (--horizontal-pod-autoscaler-downscale-stabilization; default 300)', parse: whole(0, 86_400) },
   proxyMode: { help: 'service proxy of this machine\'s node: nftables (kernel rules; root and nft), userspace (listeners), auto (nftables where it can run)', parse: (v, w) => text(/^(auto|nftables|userspace)$/, 'auto, nftables or userspace')(v, w) },
 };
 

@@ -19,6 +19,7 @@ import { processAlive, processStartTime } from './process.js';
 import { startLocalNode, type LocalNode, type RuntimeChoice } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
+import { kubeletClientSecret } from '../apiserver/kubeletclient.js';
 import { requestSimulatedNodes, SimulatedNodesFollower } from './simulated.js';
 import { FleetLockServer } from '../fleetlock/server.js';
 import type { ProxyModeChoice } from '../proxy/server.js';
@@ -49,6 +50,11 @@ export interface ControlPlaneOptions {
   simulatedNodes?: number;
   /** Seconds a node may stay silent before it is Unknown (Kubernetes v1.32: 50). */
   nodeGracePeriodSeconds?: number;
+  /** metrics.k8s.io's scrape period (metrics-server's --metric-resolution, 15). */
+  metricResolutionSeconds?: number;
+  /** --horizontal-pod-autoscaler-sync-period (15) and --horizontal-pod-autoscaler-downscale-stabilization (300). */
+  hpaSyncPeriodSeconds?: number;
+  hpaDownscaleStabilizationSeconds?: number;
   /** Serve the FleetLock protocol at address (HOST:PORT), `slots` reboots per group, HTTPS if tls. */
   fleetlock?: { address: string; slots?: number; tls?: boolean };
   log?: (msg: string) => void;
@@ -106,7 +112,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     getNode: (n) => apiRef!.getObject('', 'nodes', undefined, n),
     getService: (ns, n) => apiRef!.getObject('', 'services', ns, n),
     getEndpoints: (ns, n) => apiRef!.getObject('', 'endpoints', ns, n),
-    nodeToken: token,
+    // Nodes get their own derived credential, never the admin's token.
+    kubeletClientSecret: kubeletClientSecret(token),
   });
   const api = new ApiServer({
     store,
@@ -119,6 +126,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     serviceAccounts: { keys: ensureServiceAccountKey(files.dir) },
     // Pods reach the API server through the kubernetes service's endpoint: the host's address.
     serveOnAdvertiseAddress: true,
+    // metrics.k8s.io from the node agents' /metrics/resource, dialled as pod streams are.
+    metricsServer: { kubeletClientSecret: kubeletClientSecret(token), resolutionMs: opts.metricResolutionSeconds ? opts.metricResolutionSeconds * 1000 : undefined },
     log,
   });
   apiRef = api;
@@ -139,6 +148,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       controllers = await startControllers({
         server: url, token, caData: pki.ca.cert, log,
         loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
+        policy: {
+          hpaSyncPeriodMs: opts.hpaSyncPeriodSeconds ? opts.hpaSyncPeriodSeconds * 1000 : undefined,
+          hpaDownscaleStabilizationMs: opts.hpaDownscaleStabilizationSeconds !== undefined ? opts.hpaDownscaleStabilizationSeconds * 1000 : undefined,
+        },
         nodeLifecycle: opts.nodeGracePeriodSeconds ? { nodeMonitorGracePeriodMs: opts.nodeGracePeriodSeconds * 1000, monitorPeriodMs: Math.min(5000, opts.nodeGracePeriodSeconds * 250) } : undefined,
         // Simulated nodes follow a ConfigMap, so `k8ts nodes simulate N` can change their number.
         // With a shortened grace period, nodes must heartbeat well within it.
@@ -149,7 +162,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingSecret: kubeletClientSecret(token), podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
     if (opts.fleetlock) {
       // A client of the cluster like the controllers, with the API server's certificate for HTTPS.

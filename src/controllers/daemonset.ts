@@ -13,7 +13,7 @@ import { isPodReady } from '../api/conditions.js';
 import {
   CONTROLLERREVISIONS, DAEMONSETS, NODES, PODS, type ControllerRevision, type DaemonSet, type DaemonSetStatus, type Node, type Pod,
 } from '../api/types.js';
-import { isNotFound, type RestClient } from '../client/rest.js';
+import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { claimObjects, controllerOf, controllerUpdate, labelsChanged, newControllerRef, ownersSelecting, resolveControllerRef } from './podutil.js';
@@ -537,12 +537,19 @@ export class DaemonSetController extends Controller {
     const same = (['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady', 'observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable'] as const)
       .every((k) => (prev[k] ?? 0) === (status[k] ?? 0));
     if (!same) {
-      try {
-        await this.client.update<DaemonSet>({ ...DAEMONSETS, namespace: ds.metadata.namespace, name: ds.metadata.name, subresource: 'status' }, { ...ds, status });
-      } catch (e) {
-        if (isNotFound(e)) return undefined;
-        // A conflict: the next sync writes it from a fresh copy.
-        throw e;
+      // storeDaemonSetStatus: once more on a fresh copy after a conflict.
+      let target: DaemonSet = { ...ds, status };
+      for (let i = 0; ; i++) {
+        try {
+          await this.client.update<DaemonSet>({ ...DAEMONSETS, namespace: ds.metadata.namespace, name: ds.metadata.name, subresource: 'status' }, target);
+          break;
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          if (i >= 1 || !isConflict(e)) throw e;
+          const fresh = await this.client.get<DaemonSet>({ ...DAEMONSETS, namespace: ds.metadata.namespace, name: ds.metadata.name });
+          if (fresh.metadata.uid !== ds.metadata.uid) return undefined;
+          target = { ...fresh, status: { ...status, collisionCount: fresh.status?.collisionCount, conditions: fresh.status?.conditions } };
+        }
       }
     }
     const minReady = ds.spec.minReadySeconds ?? 0;

@@ -22,6 +22,7 @@ import { defaultLoadBalancerPool, parseAddressPool, ServiceLBController } from '
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
 import { batchControllers } from './batch.js';
+import { ClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { appsControllers } from './apps.js';
 import { setQueueMetricsProvider } from '../client/workqueue.js';
 import { prometheusQueueMetrics } from '../client/workqueue-metrics.js';
@@ -86,6 +87,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       ...storageControllers(client, factory, opts.log),
       new DisruptionController(client, factory, { log: opts.log }),
       ...batchControllers(client, factory, opts.log),
+    new ClusterRoleAggregationController(client, factory, opts.log),
       ...appsControllers(client, factory, opts.log),
       ...policyControllers(client, factory, resources, { log: opts.log, ...opts.policy }),
       ...(opts.extra?.(client, factory) ?? []),

@@ -11,6 +11,10 @@ export interface PolicyControllerOptions {
   log?: (m: string) => void;
   /** --resource-quota-sync-period */
   resourceQuotaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-sync-period (15 s) */
+  hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (300 s) */
+  hpaDownscaleStabilizationMs?: number;
 }
 
 export function policyControllers(client: RestClient, factory: SharedInformerFactory, resources: APIResource[], opts: PolicyControllerOptions = {}): Runnable[] {

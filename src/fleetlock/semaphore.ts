@@ -32,8 +32,11 @@ function stateOf(group: string, cm: ConfigMapObject, defaultSlots: number): Sema
 }
 
 export class RebootSemaphore {
-  /** slots: the number of machines of a group that may reboot at once (written on each change). */
-  constructor(private readonly client: RestClient, private readonly slots: number) {}
+  /**
+   * slots: the number of machines of a group that may reboot at once, written on each change (the
+   * server's --fleetlock-slots); undefined keeps each group's own (an administrator's tool).
+   */
+  constructor(private readonly client: RestClient, private readonly slots?: number) {}
 
   private ref(group?: string) {
     return { ...CONFIGMAPS, namespace: NAMESPACE, ...(group ? { name: nameOf(group) } : {}) };
@@ -50,7 +53,7 @@ export class RebootSemaphore {
       return await this.client.create<ConfigMapObject>(this.ref(), {
         apiVersion: 'v1', kind: 'ConfigMap',
         metadata: { name: nameOf(group), namespace: NAMESPACE, labels: { [GROUP_LABEL]: group } },
-        data: { slots: String(this.slots), holders: '[]' },
+        data: { slots: String(this.slots ?? 1), holders: '[]' },
       });
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
@@ -62,14 +65,14 @@ export class RebootSemaphore {
   private async change<T>(group: string, decide: (s: SemaphoreState) => { holders?: string[]; result: T }): Promise<T> {
     for (let i = 0; i < CAS_ATTEMPTS; i++) {
       const cm = await this.getOrCreate(group);
-      const state = stateOf(group, cm, this.slots);
-      state.slots = this.slots;
+      const state = stateOf(group, cm, this.slots ?? 1);
+      if (this.slots !== undefined) state.slots = this.slots;
       const { holders, result } = decide(state);
-      const unchanged = holders === undefined && cm.data?.slots === String(this.slots);
+      const unchanged = holders === undefined && cm.data?.slots === String(state.slots);
       if (unchanged) return result;
       try {
         // update carries metadata.resourceVersion: the API server refuses it if anyone wrote meanwhile.
-        await this.client.update(this.ref(group), { ...cm, data: { ...cm.data, slots: String(this.slots), holders: JSON.stringify(holders ?? state.holders) } });
+        await this.client.update(this.ref(group), { ...cm, data: { ...cm.data, slots: String(state.slots), holders: JSON.stringify(holders ?? state.holders) } });
         return result;
       } catch (e) {
         if (!isConflict(e)) throw e;
@@ -94,41 +97,25 @@ export class RebootSemaphore {
 
   /** Writes the configured number of slots into every group's semaphore (at the server's start). */
   async applySlots(): Promise<void> {
-    for (const g of await this.list()) if (g.slots !== this.slots) await this.change(g.group, () => ({ result: undefined }));
+    for (const g of await this.list()) if (this.slots !== undefined && g.slots !== this.slots) await this.change(g.group, () => ({ result: undefined }));
   }
 
   async state(group: string): Promise<SemaphoreState> {
-    return stateOf(group, await this.getOrCreate(group), this.slots);
+    return stateOf(group, await this.getOrCreate(group), this.slots ?? 1);
   }
 
   /** Every group's semaphore (the ConfigMaps carrying the group label). */
   async list(): Promise<SemaphoreState[]> {
     const cms = await this.client.list<ConfigMapObject>(this.ref(), { labelSelector: GROUP_LABEL });
-    return cms.items.map((cm) => stateOf(cm.metadata.labels?.[GROUP_LABEL] ?? (cm.metadata.name ?? '').replace(/^fleetlock-/, ''), cm, this.slots))
+    return cms.items.map((cm) => stateOf(cm.metadata.labels?.[GROUP_LABEL] ?? (cm.metadata.name ?? '').replace(/^fleetlock-/, ''), cm, this.slots ?? 1))
       .sort((a, b) => a.group.localeCompare(b.group));
   }
 }
 
 /** Frees every slot `id` holds, in any group, with the same compare-and-swap (`k8ts fleetlock release`). */
 export async function releaseEverywhere(client: RestClient, id: string): Promise<string[]> {
+  const sem = new RebootSemaphore(client);
   const freed: string[] = [];
-  const cms = await client.list<ConfigMapObject>({ ...CONFIGMAPS, namespace: NAMESPACE }, { labelSelector: GROUP_LABEL });
-  for (const cm of cms.items) {
-    const group = cm.metadata.labels?.[GROUP_LABEL];
-    if (!group) continue;
-    for (let i = 0; i < CAS_ATTEMPTS; i++) {
-      const cur = await client.get<ConfigMapObject>({ ...CONFIGMAPS, namespace: NAMESPACE, name: cm.metadata.name }).catch((e) => { if (isNotFound(e)) return undefined; throw e; });
-      if (!cur) break;
-      const s = stateOf(group, cur, 1);
-      if (!s.holders.includes(id)) break;
-      try {
-        await client.update({ ...CONFIGMAPS, namespace: NAMESPACE, name: cm.metadata.name }, { ...cur, data: { ...cur.data, holders: JSON.stringify(s.holders.filter((h) => h !== id)) } });
-        freed.push(group);
-        break;
-      } catch (e) {
-        if (!isConflict(e)) throw e;
-      }
-    }
-  }
+  for (const g of await sem.list()) if (g.holders.includes(id) && (await sem.unlock(g.group, id))) freed.push(g.group);
   return freed;
 }

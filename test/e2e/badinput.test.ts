@@ -120,6 +120,7 @@ describe('bad input', () => {
     assert.equal(r.status, 200);
     const list = await cluster.api('GET', CMS);
     const names = (list.body.items as { metadata: { name: string } }[]).map((c) => c.metadata.name).sort();
-    assert.deepEqual(names, ['from-proto', 'fv', 'fv2', 'stale']);
+    // Every namespace also holds kube-root-ca.crt (the root-ca-cert-publisher's).
+    assert.deepEqual(names, ['from-proto', 'fv', 'fv2', 'kube-root-ca.crt', 'stale']);
   });
 });

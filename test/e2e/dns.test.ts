@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import dnsPacket from 'dns-packet';
-import { isRoot, ownNodeArgs, TestCluster } from './harness.js';
+import { isRoot, ownNodeArgs, run, TestCluster } from './harness.js';
 
 const skip = isRoot ? false : 'needs root (a node with pod networking)';
 const cluster = new TestCluster('dns');
@@ -83,6 +83,21 @@ spec:
 ---
 apiVersion: v1
 kind: Pod
+metadata: { name: hostnet }
+spec:
+  hostNetwork: true
+  dnsPolicy: ClusterFirstWithHostNet
+  containers: [{ name: c, image: busybox, command: [sleep, "3600"] }]
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: hostnet-default }
+spec:
+  hostNetwork: true
+  containers: [{ name: c, image: busybox, command: [sleep, "3600"] }]
+---
+apiVersion: v1
+kind: Pod
 metadata: { name: none }
 spec:
   dnsPolicy: None
@@ -103,7 +118,7 @@ before(async () => {
   fs.writeFileSync(resolv, `nameserver ${upstreamIP}\nsearch node.example\noptions attempts:2\n`);
   await cluster.up([...ownNodeArgs('dns'), '--resolv-conf', resolv, '--load-balancer-pool', lbPool]);
   await cluster.kIn(manifest, 'apply', '-f', '-');
-  for (const p of ['hl-0', 'hl-1', 'client', 'plain', 'none']) {
+  for (const p of ['hl-0', 'hl-1', 'client', 'plain', 'none', 'hostnet', 'hostnet-default']) {
     await cluster.waitFor(`pod ${p} ready`, async () => (await cluster.k('get', 'pod', p, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')) === 'True', 120_000);
   }
   const node = (await cluster.k('get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
@@ -130,6 +145,11 @@ test('kube-dns is a Service of kube-system and its endpoint is this node\'s DNS 
   const svc = await cluster.k('get', 'svc', '-n', 'kube-system');
   assert.match(svc, /^kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP\s+/m);
   assert.match(gateway, /^10\.\d+\.\d+\.1$/);
+  const g = gateway.replace(/\./g, '\\.');
+  await cluster.waitFor('kube-dns Endpoints', async () => new RegExp(`^kube-dns\\s+${g}:53,${g}:53\\s`, 'm').test(await cluster.k('get', 'endpoints', '-n', 'kube-system')), 30_000);
+  const d = await cluster.k('describe', 'svc', '-n', 'kube-system', 'kube-dns');
+  assert.match(d, /^IP:\s+10\.96\.0\.10$/m);
+  assert.match(d, new RegExp(`^Endpoints:\\s+${g}:53$`, 'm'));
 });
 
 test('pods get the resolv.conf kubelet writes for ClusterFirst, Default and None, and the hosts file with hostAliases', { skip }, async () => {
@@ -137,6 +157,9 @@ test('pods get the resolv.conf kubelet writes for ClusterFirst, Default and None
     'search default.svc.cluster.local svc.cluster.local cluster.local node.example extra.example\nnameserver 10.96.0.10\noptions ndots:5 timeout:2\n');
   assert.equal(await exec('plain', 'cat', '/etc/resolv.conf'), `search node.example\nnameserver ${upstreamIP}\noptions attempts:2\n`);
   assert.equal(await exec('none', 'cat', '/etc/resolv.conf'), 'search only.example\nnameserver 192.0.2.1\noptions ndots:1\n');
+  // On the host network, ClusterFirst is the node's DNS; ClusterFirstWithHostNet asks for the cluster's.
+  assert.equal(await exec('hostnet-default', 'cat', '/etc/resolv.conf'), `search node.example\nnameserver ${upstreamIP}\noptions attempts:2\n`);
+  assert.equal(await exec('hostnet', 'cat', '/etc/resolv.conf'), 'search default.svc.cluster.local svc.cluster.local cluster.local node.example\nnameserver 10.96.0.10\noptions ndots:5\n');
   const hosts = await exec('client', 'cat', '/etc/hosts');
   const ip = (await cluster.k('get', 'pod', 'client', '-o', 'jsonpath={.status.podIP}')).trim();
   assert.match(hosts, /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
@@ -178,6 +201,12 @@ test('through the kube-dns service IP (the proxy\'s DNAT to this node\'s server)
   assert.deepEqual(addresses(await exec('client', 'nslookup', 'www.outside.test')), ['192.0.2.77']);
   const srv = await exec('client', 'nslookup', '-type=SRV', '_http._tcp.web.default.svc.cluster.local');
   assert.match(srv, /service = 0 100 8080 web\.default\.svc\.cluster\.local/);
+  // A host-network pod reaches this node's DNS server from the node's own network namespace. (Not
+  // through 10.96.0.10: from the host, every cluster on this machine claims that address, see NOTES.)
+  assert.deepEqual(addresses(await exec('hostnet', 'nslookup', 'web.default.svc.cluster.local', gateway)), [webIP]);
+  // ClusterFirst on the host network: the node's resolver, which knows nothing of the cluster.
+  const r = await cluster.kubectl(['exec', 'hostnet-default', '--', 'nslookup', 'web.default.svc.cluster.local']);
+  assert.match(r.stdout + r.stderr, new RegExp(`Server:\\s+${upstreamIP.replace(/\./g, '\\.')}[\\s\\S]*NXDOMAIN`));
 });
 
 test('LoadBalancer services: EXTERNAL-IP from the pool, <pending> when it is exhausted or for another class', { skip }, async () => {
@@ -197,7 +226,23 @@ test('LoadBalancer services: EXTERNAL-IP from the pool, <pending> when it is exh
   await cluster.waitFor('lb3 AllocationFailed event', async () => /AllocationFailed.*no available IPs/.test(await cluster.k('get', 'events', '--field-selector', 'involvedObject.name=lb3')), 30_000);
   assert.match(await row('lb3'), /^lb3\s+LoadBalancer\s+10\.\S+\s+<pending>\s+83:\d+\/TCP/);
   assert.match(await row('other'), /^other\s+LoadBalancer\s+10\.\S+\s+<pending>\s+82:\d+\/TCP/);
+  // The address answers from this machine: the bootcamp app behind lb1's port 80.
+  await cluster.k('create', 'deployment', 'bootcamp', '--image=gcr.io/google-samples/kubernetes-bootcamp:v1');
+  await cluster.k('patch', 'service', 'lb1', '-p', '{"spec":{"selector":{"app":"bootcamp"}}}');
   const freed = (await row('lb1')).split(/\s+/)[3];
+  const reply = await cluster.waitFor(`http://${freed}:80 answers`, async () => {
+    const r = await run('curl', ['-sS', '--max-time', '2', `http://${freed}:80/`]);
+    return r.code === 0 && r.stdout;
+  }, 90_000);
+  assert.match(reply, /^Hello Kubernetes bootcamp! \| Running on: bootcamp-/);
+  // SCENARIO: from inside a pod, the service by its short name (curl's libc resolver, the pod's search path).
+  await cluster.k('expose', 'deployment', 'bootcamp', '--name', 'kubernetes-bootcamp', '--port', '8080');
+  const pod = (await cluster.k('get', 'pods', '-l', 'app=bootcamp', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
+  const inPod = await cluster.waitFor('curl kubernetes-bootcamp:8080 from a pod', async () => {
+    const r = await cluster.kubectl(['exec', pod, '--', 'curl', '-sS', '--max-time', '3', 'kubernetes-bootcamp:8080']);
+    return r.code === 0 && r.stdout;
+  }, 30_000);
+  assert.match(inPod, /^Hello Kubernetes bootcamp! \| Running on: bootcamp-/);
   await cluster.k('delete', 'service', 'lb1');
   await cluster.waitFor('lb3 gets the released address', async () => (await row('lb3')).split(/\s+/)[3] === freed, 30_000);
 });

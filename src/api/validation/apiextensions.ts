@@ -9,6 +9,7 @@ import { parseJSONPath, simplePathFields } from '../apiextensions/jsonpath.js';
 import { prune } from '../apiextensions/prune.js';
 import { additionalOf, itemsOf, validateStructural, type JSONSchemaProps } from '../apiextensions/structural.js';
 import { validateValue } from '../apiextensions/validate.js';
+import { compileError } from '../apiextensions/cel.js';
 import { child, forbidden, index, invalid, key, notSupported, required, type FieldError } from './field.js';
 import { fieldImmutableErrorMsg, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
@@ -147,6 +148,20 @@ function validateListTypes(s: JSONSchemaProps, path: string): FieldError[] {
   }
   if (s.uniqueItems === true) errs.push(forbidden(child(path, 'uniqueItems'), 'uniqueItems cannot be set to true since the runtime complexity becomes quadratic'));
   if (s.$ref !== undefined) errs.push(forbidden(child(path, '$ref'), '$ref is not supported'));
+  (s['x-kubernetes-validations'] ?? []).forEach((r, i) => {
+    const rp = index(child(path, 'x-kubernetes-validations'), i);
+    const rule = isObject(r) ? str(r.rule) : '';
+    if (rule.trim() === '') { errs.push(required(child(rp, 'rule'), '')); return; }
+    const why = compileError(rule);
+    if (why) errs.push(invalid(child(rp, 'rule'), rule, `compilation failed: ${why}`));
+    const msg = isObject(r) ? r.message : undefined;
+    if (typeof msg === 'string' && /[\r\n]/.test(msg)) errs.push(invalid(child(rp, 'message'), msg, 'message must not contain line breaks'));
+    if ((msg === undefined || msg === '') && /[\r\n]/.test(rule)) errs.push(required(child(rp, 'message'), 'message must be specified if rule contains line breaks'));
+    const reason = isObject(r) ? r.reason : undefined;
+    if (reason !== undefined && !['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate'].includes(str(reason))) {
+      errs.push(notSupported(child(rp, 'reason'), reason, ['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate']));
+    }
+  });
   for (const [k, v] of Object.entries(isObject(s.properties) ? s.properties : {})) errs.push(...validateListTypes(v, key(child(path, 'properties'), k)));
   const items = itemsOf(s);
   if (items) errs.push(...validateListTypes(items, child(path, 'items')));

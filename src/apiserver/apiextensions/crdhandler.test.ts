@@ -7,7 +7,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import type { KObject } from '../../api/object.js';
-import { isApiError } from '../../client/rest.js';
+import { isApiError, RestClient } from '../../client/rest.js';
+import { adminUser } from '../authn/user.js';
+import { ApiServer } from '../server.js';
+import { MemoryStore } from '../../store/memory.js';
 import { waitFor } from '../../testing/wait.js';
 
 let cp: TestControlPlane;
@@ -165,4 +168,107 @@ test('deleting the CRD deletes its objects, then stops serving the kind', async 
   await assert.rejects(cp.client.list(WIDGETS), (e) => isApiError(e) && e.code === 404);
   const left = await cp.api.store.range('/registry/stable.example.com/widgets/', { countOnly: true });
   assert.equal(left.count, 0, 'no custom object is left in the store');
+});
+
+const GEARS = { group: 'mech.example.com', resource: 'gears' };
+
+test('served versions with conversion None: one storage version, apiVersion follows the request; Webhook is refused', async () => {
+  const crd: KObject = {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gears.mech.example.com' },
+    spec: {
+      group: 'mech.example.com', scope: 'Cluster', names: { plural: 'gears', kind: 'Gear' },
+      versions: ['v1beta1', 'v1'].map((name) => ({
+        name, served: true, storage: name === 'v1',
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.teeth % 2 == 0', message: 'teeth must be even' }], properties: { teeth: { type: 'integer' }, rings: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, size: { type: 'integer' }, color: { type: 'string' } } } } } } } } },
+      })),
+    },
+  };
+  const webhook = JSON.parse(JSON.stringify(crd)) as KObject;
+  (webhook.spec as Record<string, unknown>).conversion = { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: 'https://example.com/convert' } } };
+  await assert.rejects(cp.client.create(CRD, webhook), (e) => isApiError(e) && e.code === 422 && /spec\.conversion\.strategy: Unsupported value: "Webhook": supported values: "None"/.test(e.message));
+  await cp.client.create(CRD, crd);
+  await established('gears.mech.example.com');
+  const made = await cp.client.create({ ...GEARS, version: 'v1beta1' }, { apiVersion: 'mech.example.com/v1beta1', kind: 'Gear', metadata: { name: 'g1' }, spec: { teeth: 12 } } as KObject);
+  assert.equal(made.apiVersion, 'mech.example.com/v1beta1');
+  assert.equal(made.metadata.namespace, undefined, 'cluster-scoped');
+  const stored = await cp.api.store.get('/registry/mech.example.com/gears/g1');
+  assert.equal(JSON.parse(stored!.value).apiVersion, 'mech.example.com/v1', 'stored under the storage version');
+  assert.equal((await cp.client.get({ ...GEARS, version: 'v1', name: 'g1' })).apiVersion, 'mech.example.com/v1');
+  assert.equal((await cp.client.get({ ...GEARS, version: 'v1beta1', name: 'g1' })).apiVersion, 'mech.example.com/v1beta1');
+  // Preferred version first in discovery.
+  const group = await cp.client.request<{ preferredVersion: { version: string }; versions: { version: string }[] }>('GET', '/apis/mech.example.com');
+  assert.deepEqual([group.preferredVersion.version, ...group.versions.map((v) => v.version)], ['v1', 'v1', 'v1beta1']);
+  // CEL rules.
+  await assert.rejects(cp.client.create({ ...GEARS, version: 'v1' }, { apiVersion: 'mech.example.com/v1', kind: 'Gear', metadata: { name: 'odd' }, spec: { teeth: 7 } } as KObject),
+    (e) => isApiError(e) && e.message === 'Gear.mech.example.com "odd" is invalid: spec: Invalid value: "object": teeth must be even');
+});
+
+test('server-side apply merges list-map entries by key; field selectors on metadata.name; watch sees custom objects', async () => {
+  const ref = { ...GEARS, version: 'v1', name: 'g2' };
+  const stream = await cp.client.watch({ ...GEARS, version: 'v1' }, { fieldSelector: 'metadata.name=g2' });
+  const seen: string[] = [];
+  const done = (async () => { for await (const ev of stream) { seen.push(`${ev.type} ${ev.object.metadata.name}`); if (seen.length === 3) break; } })();
+  const apply = (manager: string, body: unknown) => cp.client.request<KObject>('PATCH', `/apis/mech.example.com/v1/gears/g2`, { fieldManager: manager }, body, 'application/apply-patch+yaml');
+  await apply('alice', { apiVersion: 'mech.example.com/v1', kind: 'Gear', metadata: { name: 'g2' }, spec: { teeth: 10, rings: [{ name: 'a', size: 1 }] } });
+  const merged = await apply('bob', { apiVersion: 'mech.example.com/v1', kind: 'Gear', metadata: { name: 'g2' }, spec: { rings: [{ name: 'b', size: 2 }] } });
+  assert.deepEqual((merged.spec as { rings: unknown[] }).rings, [{ name: 'a', size: 1 }, { name: 'b', size: 2 }], 'entries of two managers kept by key');
+  assert.deepEqual(merged.metadata.managedFields?.map((m) => m.manager).sort(), ['alice', 'bob']);
+  await assert.rejects(apply('carol', { apiVersion: 'mech.example.com/v1', kind: 'Gear', metadata: { name: 'g2' }, spec: { teeth: 12 } }), (e) => isApiError(e) && e.code === 409);
+  const byName = await cp.client.list({ ...GEARS, version: 'v1' }, { fieldSelector: 'metadata.name=g2' });
+  assert.deepEqual(byName.items.map((o) => o.metadata.name), ['g2']);
+  await cp.client.delete(ref);
+  await done;
+  stream.stop();
+  assert.deepEqual(seen, ['ADDED g2', 'MODIFIED g2', 'DELETED g2']);
+});
+
+test('aggregated discovery lists custom resources with their scope, short names and subresources', async () => {
+  const res = await cp.client.requestRaw({ method: 'GET', path: '/apis', accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' });
+  const list = JSON.parse(res.body.toString('utf8')) as { items: { metadata: { name: string }; versions: { version: string; resources: { resource: string; scope: string }[] }[] }[] };
+  const g = list.items.find((i) => i.metadata.name === 'mech.example.com');
+  assert.deepEqual(g?.versions.map((v) => v.version), ['v1', 'v1beta1']);
+  assert.equal(g?.versions[0].resources[0].scope, 'Cluster');
+});
+
+test('a CRD update is served at once: new schema fields with defaults (applied on read too), deprecation warnings', async () => {
+  const cur = await cp.client.get({ ...CRD, name: 'gears.mech.example.com' });
+  const spec = cur.spec as { versions: { name: string; deprecated?: boolean; schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, unknown> } } } } }[] };
+  for (const v of spec.versions) {
+    v.schema.openAPIV3Schema.properties.spec.properties.material = { type: 'string', default: 'steel' };
+    if (v.name === 'v1beta1') v.deprecated = true;
+  }
+  const updated = await cp.client.update({ ...CRD, name: 'gears.mech.example.com' }, cur);
+  assert.equal(updated.metadata.generation, 2);
+  await waitFor('material served', async () => ((await cp.client.get({ ...GEARS, version: 'v1', name: 'g1' })).spec as { material?: string }).material === 'steel', 10_000);
+  const res = await cp.client.requestRaw({ method: 'GET', path: '/apis/mech.example.com/v1beta1/gears/g1' });
+  assert.equal(res.headers.warning, '299 - "mech.example.com/v1beta1 Gear is deprecated; use mech.example.com/v1 Gear"');
+  const stored = JSON.parse((await cp.api.store.get('/registry/mech.example.com/gears/g1'))!.value);
+  assert.equal(stored.spec.material, undefined, 'defaulted on read, not rewritten');
+});
+
+test('a restarted API server serves the established CRDs of its store before it is ready', async () => {
+  const store = new MemoryStore();
+  const start = async () => {
+    const api = new ApiServer({ store, tokens: new Map([['restart-token', adminUser('test-admin')]]), advertiseAddress: '10.0.0.1' });
+    const client = new RestClient({ server: await api.start(0, '127.0.0.1'), token: 'restart-token' });
+    return { api, client, async stop() { client.close(); await api.stop(); } };
+  };
+  const first = await start();
+  try {
+    const crd = widgetCRD();
+    await first.client.create(CRD, crd);
+    await waitFor('widgets served', async () => (await first.client.list(WIDGETS)).items.length === 0, 10_000);
+    await first.client.create(WIDGETS, { apiVersion: 'stable.example.com/v1', kind: 'Widget', metadata: { name: 'kept' }, spec: { size: 'large' } } as KObject);
+  } finally {
+    await first.stop();
+  }
+  const second = await start();
+  try {
+    // No wait: ready means the custom resources are served.
+    const w = await second.client.get({ ...WIDGETS, name: 'kept' });
+    assert.equal((w.spec as { size: string }).size, 'large');
+  } finally {
+    await second.stop();
+    await store.close();
+  }
 });

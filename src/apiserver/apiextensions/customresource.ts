@@ -11,6 +11,7 @@ import { findResults, parseJSONPath, printValue, simplePathFields } from '../../
 import { applyDefaults, prune } from '../../api/apiextensions/prune.js';
 import { additionalOf, INT_OR_STRING, itemsOf, preserves, type JSONSchemaProps } from '../../api/apiextensions/structural.js';
 import { validateValue } from '../../api/apiextensions/validate.js';
+import { hasRules, validateRules } from '../../api/apiextensions/cel.js';
 import type { TypeLookup } from '../../api/patch/typeinfo.js';
 import { col, D, nameCol, type PrinterColumn } from '../../api/schema/columns.js';
 import type { FieldDef, TypeDef } from '../../api/schema/types.js';
@@ -89,14 +90,21 @@ function bodySchema(v: CustomVersion): JSONSchemaProps | undefined {
   return s;
 }
 
-function validateCustom(v: CustomVersion, obj: KObject): FieldError[] {
+function validateCustom(v: CustomVersion, obj: KObject, old?: KObject): FieldError[] {
   const schema = bodySchema(v);
-  return [
+  const errs = [
     ...kindChecks(obj),
     ...(schema ? validateValue(schema, obj, '') : []),
     ...scaleChecks(v, obj, 'spec'),
     ...scaleChecks(v, obj, 'status'),
   ];
+  // CEL rules run unless a value has the wrong type or a required one is missing (hasBlockingErr).
+  if (hasRules(v.schema)) {
+    const blocking = errs.some((e) => e.type === 'FieldValueRequired' || / in body must be of type /.test(e.detail ?? ''));
+    if (blocking) errs.push({ type: 'FieldValueInvalid', field: '<nil>', value: null, detail: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation' });
+    else errs.push(...validateRules(v.schema, obj, old));
+  }
+  return errs;
 }
 
 function customStrategy(v: CustomVersion): Strategy {
@@ -117,7 +125,7 @@ function customStrategy(v: CustomVersion): Strategy {
       obj.metadata.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
     },
     validate: (obj) => [...validateObjectMeta(obj, v.namespaced, nameIsDNSSubdomain), ...validateCustom(v, obj)],
-    validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj, old), ...validateCustom(v, obj)],
+    validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj, old), ...validateCustom(v, obj, old)],
   };
 }
 
@@ -131,7 +139,7 @@ function customStatusStrategy(v: CustomVersion): UpdateStrategy {
       else next.status = obj.status;
       return next;
     },
-    validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj, old), ...validateCustom(v, obj)],
+    validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj, old), ...validateCustom(v, obj, old)],
   };
 }
 
@@ -291,10 +299,16 @@ export function buildCustomDefinition(v: CustomVersion, lookup: TypeLookup): Cus
     printer: customPrinter(v),
   });
   const storageApiVersion = `${v.group}/${v.storageVersion}`;
+  const gv = `${v.group}/${v.version}`;
   return {
     ...def,
     custom: {
       storageApiVersion,
+      decode(obj) {
+        if (obj.apiVersion !== gv) obj.apiVersion = gv;
+        applyDefaults(obj, v.schema);
+      },
+      deprecationWarning: v.deprecationWarning,
       pruneUnknown: (obj) => prune(obj as unknown as Record<string, unknown>, v.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }),
       typeLookup: (name) => types.get(name) ?? lookup(name),
     },

@@ -38,6 +38,11 @@ import * as clusterroles from './rbac/clusterroles.js';
 import * as clusterrolebindings from './rbac/clusterrolebindings.js';
 import * as roles from './rbac/roles.js';
 import * as rolebindings from './rbac/rolebindings.js';
+import * as selfsubjectreviews from './authentication/selfsubjectreviews.js';
+import * as localsubjectaccessreviews from './authorization/localsubjectaccessreviews.js';
+import * as selfsubjectaccessreviews from './authorization/selfsubjectaccessreviews.js';
+import * as selfsubjectrulesreviews from './authorization/selfsubjectrulesreviews.js';
+import * as subjectaccessreviews from './authorization/subjectaccessreviews.js';
 import * as resourcequotas from './core/resourcequotas.js';
 import * as limitranges from './core/limitranges.js';
 import * as priorityclasses from './scheduling/priorityclasses.js';
@@ -49,6 +54,7 @@ export const DEFINITIONS: readonly ResourceDefinition[] = [
   persistentvolumes, persistentvolumeclaims, poddisruptionbudgets, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments,
   jobs, cronjobs,
   clusterrolebindings, clusterroles, rolebindings, roles,
+  selfsubjectreviews, localsubjectaccessreviews, selfsubjectaccessreviews, selfsubjectrulesreviews, subjectaccessreviews,
   resourcequotas, limitranges, priorityclasses,
   customresourcedefinitions,
 ].map((m) => m.resource);

@@ -9,6 +9,7 @@ import type { ResourceInfo, SubresourceInfo } from '../../api/resources.js';
 import type { TypeLookup } from '../../api/patch/typeinfo.js';
 import type { Printer } from '../tables.js';
 import type { ServiceAccountTokens } from '../serviceaccount/token.js';
+import type { Authorizer, RuleResolver } from '../authz/authorizer.js';
 import type { GenericRegistry } from './generic.js';
 import type { RequestContext, Strategy, UpdateStrategy } from './strategy.js';
 
@@ -18,6 +19,10 @@ export interface RegistryLookup {
   registry(group: string, resource: string, version?: string): GenericRegistry | undefined;
   /** The service-account token issuer (serviceaccounts/token); absent where the server issues none. */
   serviceAccountTokens?: ServiceAccountTokens;
+  /** The authorizer chain, for the access reviews (SubjectAccessReview and friends). */
+  authorizer?: Authorizer;
+  /** RBAC's rules for a user, for SelfSubjectRulesReview; absent when RBAC does not authorize. */
+  ruleResolver?: RuleResolver;
 }
 
 /** A create that is not a stored object of its own (pods/binding, pods/eviction, bindings). */
@@ -73,6 +78,10 @@ export interface ResourceDefinition {
     storageApiVersion: string;
     pruneUnknown(obj: KObject): string[];
     typeLookup: TypeLookup;
+    /** The stored object as served: this version's apiVersion, and the schema's defaults (defaulting on read). */
+    decode(obj: KObject): void;
+    /** Sent as a Warning with every request to a deprecated version. */
+    deprecationWarning?: string;
   };
 }
 

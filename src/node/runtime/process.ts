@@ -27,11 +27,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
 import type {
-  ContainerConfig, ContainerFilter, ContainerState, ContainerStatus, ExecOptions,
+  ContainerConfig, ContainerFilter, ContainerState, ContainerStats, ContainerStatus, ExecOptions,
   ExecSession, ImageService, PodSandboxConfig, PodSandboxStatus, RuntimeService,
   SandboxState,
 } from './types.js';
 import { ContainerLogPump } from './logs.js';
+import { processTreeUsage } from './procstats.js';
 import { hasBinary, nodeAddress, run, type NodeNetwork } from '../network/bridge.js';
 import { initScript, PTY_HELPER, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq, type LaunchMount, type LaunchSpec } from './shim.js';
 import type { ImageFilesystem } from './images.js';
@@ -690,6 +691,15 @@ export class ProcessRuntime implements RuntimeService {
     const rec = await this.readContainer(id);
     if (rec) await this.drained(id);
     return rec ? this.statusOf(rec) : undefined;
+  }
+
+  /** CPU and memory of the container's process tree (these containers have no cgroup of their own for CPU). */
+  async containerStats(id: string): Promise<ContainerStats | undefined> {
+    const st = await this.containerStatus(id);
+    if (!st) return undefined;
+    if (st.state !== 'CONTAINER_RUNNING' || !st.pid) return { timestamp: Date.now() };
+    const usage = processTreeUsage(st.pid);
+    return { cpuUsageCoreNanoSeconds: usage?.cpuNanos, memoryWorkingSetBytes: usage?.rssBytes, timestamp: Date.now() };
   }
 
   private statusOf(rec: ContainerRecord): ContainerStatus {

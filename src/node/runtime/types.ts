@@ -124,6 +124,12 @@ export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAI
 export interface ContainerStats {
   /** Bytes of the container's own writable layer (CRI's writable_layer.used_bytes). */
   writableLayerBytes?: number;
+  /** CRI's cpu.usage_core_nano_seconds: cumulative CPU time of the container's cgroup. */
+  cpuUsageCoreNanoSeconds?: number;
+  /** CRI's memory.working_set_bytes: usage less inactive file cache. */
+  memoryWorkingSetBytes?: number;
+  /** Unix ms the figures were read at. */
+  timestamp?: number;
 }
 
 export interface ContainerStatus {

@@ -42,6 +42,8 @@ export interface StreamingServerOptions {
   lookupPod(namespace: string, name: string): Promise<StreamingPod | undefined>;
   /** The bearer token the API server presents. */
   token: string;
+  /** The kubelet's /metrics/resource (what metrics-server scrapes), in Prometheus' text format. */
+  resourceMetrics?(): Promise<string>;
   tls?: { cert: string; key: string };
 }
 
@@ -178,6 +180,12 @@ export class StreamingServer {
       const url = new URL(req.url ?? '/', 'http://node');
       if (url.pathname === '/healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
       if (!this.authorized(req)) throw errors.unauthorized();
+      if (url.pathname === '/metrics/resource' && this.opts.resourceMetrics) {
+        const text = await this.opts.resourceMetrics();
+        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
       const route = parseStreamingPath(url.pathname, url.search);
       if (!route) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       switch (route.kind) {

@@ -48,6 +48,7 @@ interface Rec { owner: string; host: string; port: number }
 type Found = { kind: 'records'; recs: Rec[] } | { kind: 'nodata' } | { kind: 'nxdomain' };
 
 const SVC = 'svc';
+const MAX_CNAME_DEPTH = 8;
 const POD = 'pod';
 
 function lower(name: string): string {
@@ -114,7 +115,7 @@ export class KubernetesZone {
   }
 
   /** Answers a question in the zone (or a reverse name the cluster knows); undefined: not ours, forward it. */
-  answer(qname: string, qtype: string): ZoneAnswer | undefined {
+  answer(qname: string, qtype: string, depth = 0): ZoneAnswer | undefined {
     const name = lower(qname);
     const ip = reverseAddress(name);
     if (ip !== undefined) return this.reverse(qname, qtype, ip);
@@ -133,7 +134,7 @@ export class KubernetesZone {
     const found = this.lookup(base);
     if (found.kind === 'nxdomain') return this.nxdomain();
     if (found.kind === 'nodata') return this.nodata();
-    return this.toAnswer(qname, qtype, found.recs);
+    return this.toAnswer(qname, qtype, found.recs, depth);
   }
 
   private apex(qname: string, qtype: string): ZoneAnswer {
@@ -219,7 +220,7 @@ export class KubernetesZone {
   }
 
   /** backend_lookup: the records found, as answers of the asked type. */
-  private toAnswer(qname: string, qtype: string, recs: Rec[]): ZoneAnswer {
+  private toAnswer(qname: string, qtype: string, recs: Rec[], depth: number): ZoneAnswer {
     const ttl = this.ttl;
     const answers: Answer[] = [];
     const additionals: Answer[] = [];
@@ -235,8 +236,12 @@ export class KubernetesZone {
       if (qtype !== 'CNAME') {
         // CoreDNS resolves the target itself: inside the zone here, outside through the upstreams.
         if (inZone(cname.host, this.zone)) {
-          const inner = this.answer(cname.host, qtype);
-          if (inner) out.answers.push(...inner.answers.filter((a) => a.type === qtype));
+          // ExternalNames may point at each other (or themselves): the chain is followed 8 deep at most.
+          const inner = depth < MAX_CNAME_DEPTH ? this.answer(cname.host, qtype, depth + 1) : undefined;
+          if (inner) {
+            out.answers.push(...inner.answers);
+            if (inner.chase) out.chase = inner.chase;
+          }
         } else out.chase = cname.host;
       }
       return out;

@@ -3,11 +3,13 @@
 // the kubernetes zone from informers (Services, EndpointSlices, Namespaces) through src/client,
 // serves it on the node's bridge gateway:53, and publishes that address as the node's own
 // EndpointSlice of kube-system/kube-dns (selectorless, internalTrafficPolicy Local), so the
-// service proxy sends a pod's query for 10.96.0.10:53 to the DNS server of its own node.
+// service proxy sends a pod's query for 10.96.0.10:53 to the DNS server of its own node. It also
+// keeps its address in the kube-dns Endpoints object (shared by the nodes, changed by
+// compare-and-swap), which `kubectl get endpoints` and kubectl 1.32's `describe svc` read.
 
 import type { KObject } from '../../api/object.js';
-import type { EndpointSlice, Namespace, Service } from '../../api/types.js';
-import { ENDPOINTSLICES } from '../../api/types.js';
+import type { EndpointSlice, Endpoints, Namespace, Service } from '../../api/types.js';
+import { ENDPOINTS, ENDPOINTSLICES } from '../../api/types.js';
 import { Informer, isNotFound, type RestClient } from '../../client/index.js';
 import { Forwarder, upstreamsFromResolvConf, type Upstream } from './forward.js';
 import { KubernetesZone, type ClusterView } from './kubernetes.js';
@@ -76,6 +78,7 @@ export class NodeDNS {
   private readonly services: Informer<Service>;
   private readonly slices: Informer<EndpointSlice>;
   private readonly namespaces: Informer<Namespace>;
+  private readonly endpoints: Informer<Endpoints>;
   readonly server: DnsServer;
   private readonly forwarder: Forwarder;
   readonly zone: KubernetesZone;
@@ -102,6 +105,7 @@ export class NodeDNS {
       },
     });
     this.namespaces = new Informer<Namespace>(c, { group: '', version: 'v1', resource: 'namespaces', onError, backoffInitialMs: 200 });
+    this.endpoints = new Informer<Endpoints>(c, { ...ENDPOINTS, namespace: KUBE_DNS_NAMESPACE, fieldSelector: `metadata.name=${KUBE_DNS_SERVICE}`, onError, backoffInitialMs: 200 });
     this.zone = new KubernetesZone(new InformerView(this.services, this.slices, this.namespaces), { zone: opts.clusterDomain ?? 'cluster.local', dnsIP: opts.dnsIP });
     const exclude = [opts.listenAddress, ...(opts.dnsIP ? [opts.dnsIP] : [])];
     const upstreams = opts.upstreams ?? upstreamsFromResolvConf(opts.resolvConf, exclude);
@@ -124,8 +128,8 @@ export class NodeDNS {
 
   /** Starts the caches, then serves. publish() makes the server an endpoint of kube-dns. */
   async start(): Promise<void> {
-    for (const inf of [this.services, this.slices, this.namespaces] as Informer<KObject>[]) inf.start();
-    await Promise.all([this.services.waitForSync(30_000), this.slices.waitForSync(30_000), this.namespaces.waitForSync(30_000)]);
+    for (const inf of [this.services, this.slices, this.namespaces, this.endpoints] as Informer<KObject>[]) inf.start();
+    await Promise.all([this.services, this.slices, this.namespaces, this.endpoints].map((i) => (i as Informer<KObject>).waitForSync(30_000)));
     this.port = await this.server.listen(this.opts.listenAddress, this.opts.port ?? 53);
     this.log(`cluster DNS serving ${this.zone.zone} on ${this.opts.listenAddress}:${this.port} (udp, tcp); forwarding to ${this.upstreamText()}`);
   }
@@ -146,7 +150,12 @@ export class NodeDNS {
       onUpdate: (_o, n) => { if (n.metadata.name === this.sliceName && n.metadata.namespace === KUBE_DNS_NAMESPACE && !this.sliceCurrent(n)) this.republish(); },
       onDelete: (o) => { if (o.metadata.name === this.sliceName && o.metadata.namespace === KUBE_DNS_NAMESPACE) this.republish(); },
     });
+    this.endpoints.addEventHandler({
+      onUpdate: (_o, n) => { if (!this.hasOwnAddress(n)) this.republish(); },
+      onDelete: () => this.republish(),
+    });
     await this.writeSlice();
+    await this.writeEndpoints(true);
   }
 
   async stop(): Promise<void> {
@@ -157,9 +166,10 @@ export class NodeDNS {
       await this.opts.client.delete({ ...ENDPOINTSLICES, namespace: KUBE_DNS_NAMESPACE, name: this.sliceName }).catch((e) => {
         if (!isNotFound(e)) this.log(`dns: removing endpointslice ${this.sliceName}: ${(e as Error).message}`);
       });
+      await this.writeEndpoints(false).catch((e) => this.log(`dns: removing this node from endpoints ${KUBE_DNS_SERVICE}: ${(e as Error).message}`));
     }
     await this.server.close();
-    await Promise.all([this.services.stop(), this.slices.stop(), this.namespaces.stop()]);
+    await Promise.all([this.services.stop(), this.slices.stop(), this.namespaces.stop(), this.endpoints.stop()]);
   }
 
   private upstreamText(): string {
@@ -191,7 +201,69 @@ export class NodeDNS {
 
   private republish(): void {
     if (this.stopped || this.publishing) return;
-    this.publishing = this.writeSlice().catch((e) => this.log(`dns: endpointslice ${this.sliceName}: ${(e as Error).message}`)).finally(() => { this.publishing = undefined; });
+    this.publishing = this.writeSlice().then(() => this.writeEndpoints(true)).catch((e) => this.log(`dns: endpointslice ${this.sliceName}: ${(e as Error).message}`)).finally(() => { this.publishing = undefined; });
+  }
+
+  private get endpointAddress(): string {
+    return this.opts.advertiseAddress ?? this.opts.listenAddress;
+  }
+
+  private endpointPorts(): { name: string; port: number; protocol: 'UDP' | 'TCP' }[] {
+    return [{ name: 'dns', port: this.port, protocol: 'UDP' }, { name: 'dns-tcp', port: this.port, protocol: 'TCP' }];
+  }
+
+  private hasOwnAddress(ep: Endpoints): boolean {
+    const ports = JSON.stringify(this.endpointPorts());
+    return (ep.subsets ?? []).some((s) => JSON.stringify(s.ports ?? []) === ports && (s.addresses ?? []).some((a) => a.ip === this.endpointAddress && a.nodeName === this.opts.nodeName));
+  }
+
+  /**
+   * Adds (present) or removes this node's address in Endpoints kube-system/kube-dns. Every node
+   * changes the one object: read, change, write with its resourceVersion, again on a conflict.
+   */
+  private async writeEndpoints(present: boolean): Promise<void> {
+    const ref = { ...ENDPOINTS, namespace: KUBE_DNS_NAMESPACE };
+    const ip = this.endpointAddress;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      let cur: Endpoints | undefined;
+      try {
+        cur = await this.opts.client.get<Endpoints>({ ...ref, name: KUBE_DNS_SERVICE });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      if (cur && this.hasOwnAddress(cur) === present && (present || !(cur.subsets ?? []).some((s) => (s.addresses ?? []).some((a) => a.nodeName === this.opts.nodeName)))) return;
+      if (!cur && !present) return;
+      // Other nodes' addresses stay; this node's (any old port or address) go, then come back as they are now.
+      const subsets = (cur?.subsets ?? [])
+        .map((s) => ({ ...s, addresses: (s.addresses ?? []).filter((a) => a.nodeName !== this.opts.nodeName && a.ip !== ip) }))
+        .filter((s) => s.addresses.length || (s.notReadyAddresses ?? []).length);
+      if (present) {
+        const ports = JSON.stringify(this.endpointPorts());
+        const same = subsets.find((s) => JSON.stringify(s.ports ?? []) === ports);
+        const addr = { ip, nodeName: this.opts.nodeName };
+        if (same) same.addresses.push(addr);
+        else subsets.push({ addresses: [addr], ports: this.endpointPorts() });
+      }
+      const body: Endpoints = {
+        apiVersion: 'v1', kind: 'Endpoints',
+        metadata: {
+          name: KUBE_DNS_SERVICE, namespace: KUBE_DNS_NAMESPACE,
+          // The slices are the nodes' own: no mirroring of this object into another one.
+          labels: { ...(cur?.metadata.labels ?? {}), 'endpointslice.kubernetes.io/skip-mirror': 'true', 'k8s-app': 'kube-dns' },
+          ...(cur ? { resourceVersion: cur.metadata.resourceVersion } : {}),
+        },
+        subsets,
+      };
+      try {
+        if (cur) await this.opts.client.update({ ...ref, name: KUBE_DNS_SERVICE }, body);
+        else await this.opts.client.create(ref, body);
+        return;
+      } catch (e) {
+        const code = (e as { code?: number }).code;
+        if (code === 409 || code === 404) continue;
+        throw e;
+      }
+    }
   }
 
   /** Creates or updates this node's kube-dns EndpointSlice. */

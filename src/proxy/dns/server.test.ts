@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
+import promClient from 'prom-client';
 import { ENDPOINTSLICES, SERVICES, type EndpointSlice, type Service } from '../../api/types.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import { waitFor } from '../../testing/wait.js';
@@ -124,6 +125,9 @@ describe('cluster DNS server', () => {
     await c.create(svcs, { metadata: { name: 'empty' }, spec: { clusterIP: 'None', ports: [{ port: 1 }] } });
     await c.create(svcs, { metadata: { name: 'ext' }, spec: { type: 'ExternalName', externalName: 'www.example.org' } });
     await c.create(svcs, { metadata: { name: 'alias' }, spec: { type: 'ExternalName', externalName: 'web.default.svc.cluster.local' } });
+    await c.create(svcs, { metadata: { name: 'alias2' }, spec: { type: 'ExternalName', externalName: 'alias.default.svc.cluster.local' } });
+    await c.create(svcs, { metadata: { name: 'ext2' }, spec: { type: 'ExternalName', externalName: 'ext.default.svc.cluster.local' } });
+    await c.create(svcs, { metadata: { name: 'loop' }, spec: { type: 'ExternalName', externalName: 'loop.default.svc.cluster.local' } });
     await c.create(svcs, { metadata: { name: 'many' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } });
     await c.create(svcs, { metadata: { name: 'mid' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } });
     const slices = { ...ENDPOINTSLICES, namespace: 'default' };
@@ -184,6 +188,28 @@ describe('cluster DNS server', () => {
     // Deleted by someone: put back.
     await cp.client.delete({ ...ENDPOINTSLICES, namespace: 'kube-system', name: 'kube-dns-dns-node' });
     await waitFor('the slice back', () => cp.client.get({ ...ENDPOINTSLICES, namespace: 'kube-system', name: 'kube-dns-dns-node' }));
+  });
+
+  test('each node keeps its address in the kube-dns Endpoints, beside the others\' (kubectl get endpoints, describe svc)', async () => {
+    const epRef = { group: '', version: 'v1', resource: 'endpoints', namespace: 'kube-system', name: 'kube-dns' };
+    type Ep = import('../../api/types.js').Endpoints;
+    const addrs = async () => ((await cp.client.get<Ep>(epRef)).subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => `${a.ip}@${a.nodeName}:${(s.ports ?? []).map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',')}`)).sort();
+    await waitFor('this node in the Endpoints', async () => (await addrs()).join() === `10.0.0.53@dns-node:dns/${port}/UDP,dns-tcp/${port}/TCP`);
+    await cp.client.create({ group: '', version: 'v1', resource: 'nodes' }, { metadata: { name: 'dns-node-2' } });
+    const second = new NodeDNS({ client: cp.newClient(), nodeName: 'dns-node-2', listenAddress: HOST, port: 0, advertiseAddress: '10.0.1.53', upstreams: [] });
+    try {
+      await second.start();
+      await second.publish();
+      const p2 = second.address.port;
+      assert.deepEqual(await addrs(), [`10.0.0.53@dns-node:dns/${port}/UDP,dns-tcp/${port}/TCP`, `10.0.1.53@dns-node-2:dns/${p2}/UDP,dns-tcp/${p2}/TCP`].sort());
+      // Deleted by someone: both nodes put themselves back.
+      await cp.client.delete(epRef);
+      await waitFor('both back', async () => (await addrs().catch(() => [])).length === 2);
+    } finally {
+      await second.stop();
+    }
+    assert.deepEqual(await addrs(), [`10.0.0.53@dns-node:dns/${port}/UDP,dns-tcp/${port}/TCP`]);
+    await assert.rejects(cp.client.get({ ...ENDPOINTSLICES, namespace: 'kube-system', name: 'kube-dns-dns-node-2' }), /not found/);
   });
 
   for (const via of ['udp', 'tcp'] as const) {
@@ -266,6 +292,18 @@ describe('cluster DNS server', () => {
     const inZone = await ask(port, 'alias.default.svc.cluster.local', 'A');
     assert.deepEqual(data(inZone.answers, 'CNAME'), ['web.default.svc.cluster.local']);
     assert.deepEqual(data(inZone.answers, 'A'), [webIP]);
+    // Chains: through the zone, and out of it at the end.
+    const chain = await ask(port, 'alias2.default.svc.cluster.local', 'A');
+    assert.deepEqual(data(chain.answers, 'CNAME'), ['alias.default.svc.cluster.local', 'web.default.svc.cluster.local']);
+    assert.deepEqual(data(chain.answers, 'A'), [webIP]);
+    const out = await ask(port, 'ext2.default.svc.cluster.local', 'A');
+    assert.deepEqual(data(out.answers, 'CNAME'), ['ext.default.svc.cluster.local', 'www.example.org']);
+    assert.deepEqual(data(out.answers, 'A'), ['192.0.2.7']);
+    // A service naming itself: a bounded chain, no crash.
+    const loop = await ask(port, 'loop.default.svc.cluster.local', 'A', 'tcp');
+    assert.equal(rcode(loop), 'NOERROR');
+    assert.equal(data(loop.answers, 'CNAME').length, 9);
+    assert.equal(data(loop.answers, 'A').length, 0);
   });
 
   test('NXDOMAIN and NODATA carry the zone SOA in authority, as CoreDNS', async () => {
@@ -360,5 +398,16 @@ describe('cluster DNS server', () => {
     // Still serving.
     assert.deepEqual(data((await ask(port, 'web.default.svc.cluster.local', 'A')).answers, 'A'), [webIP]);
     assert.ok(dns.server.stats.formerr >= bad.length);
+  });
+
+  test('CoreDNS\'s metrics count requests by type and responses by rcode', async () => {
+    const text = await promClient.register.metrics();
+    const server = `dns://127.0.0.1:${port}`;
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+    assert.ok(value(new RegExp(`^coredns_dns_requests_total\\{server="${server}",zone=".",proto="udp",family="1",type="A"\\} (\\d+)`, 'm')) > 0, text);
+    assert.ok(value(new RegExp(`^coredns_dns_requests_total\\{server="${server}",zone=".",proto="tcp",family="1",type="A"\\} (\\d+)`, 'm')) > 0, text);
+    assert.ok(value(new RegExp(`^coredns_dns_responses_total\\{server="${server}",zone=".",rcode="NXDOMAIN"\\} (\\d+)`, 'm')) > 0, text);
+    assert.ok(value(new RegExp(`^coredns_dns_responses_total\\{server="${server}",zone=".",rcode="FORMERR"\\} (\\d+)`, 'm')) > 0, text);
+    assert.ok(value(new RegExp(`^coredns_dns_request_duration_seconds_count\\{server="${server}",zone=".",type="A"\\} (\\d+)`, 'm')) > 0, text);
   });
 });

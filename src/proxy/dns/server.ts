@@ -11,6 +11,7 @@ import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
 import type { Forwarder } from './forward.js';
 import { RCODE, type KubernetesZone } from './kubernetes.js';
+import { observeQuery } from './metrics.js';
 
 export interface DnsServerOptions {
   zone: KubernetesZone;
@@ -47,6 +48,8 @@ export class DnsServer {
   private readonly maxTcp: number;
   private readonly idleMs: number;
   private readonly log: (msg: string) => void;
+  private listenHost = '';
+  private serverLabel = '';
   /** Queries answered, by how (for the bench and the agent's log). */
   readonly stats = { udp: 0, tcp: 0, forwarded: 0, formerr: 0, dropped: 0 };
 
@@ -87,6 +90,8 @@ export class DnsServer {
       srv.on('error', (e) => this.log(`dns tcp: ${e.message}`));
       this.udp4 = sock;
       this.tcpServer = srv;
+      this.listenHost = host;
+      this.serverLabel = `dns://${net.isIPv6(host) ? `[${host}]` : host}:${bound}`;
       return bound;
     }
   }
@@ -140,6 +145,16 @@ export class DnsServer {
 
   /** Answers one message; undefined: nothing is sent back (not a query, or too short to answer). */
   async handle(msg: Buffer, tcp: boolean): Promise<Buffer | undefined> {
+    const started = performance.now();
+    const seen: { type?: string } = {};
+    const reply = await this.answer(msg, tcp, seen);
+    if (reply) {
+      observeQuery(this.serverLabel, tcp ? 'tcp' : 'udp', net.isIPv6(this.listenHost) ? '2' : '1', seen.type, reply.length >= 4 ? reply[3] & 0xf : undefined, (performance.now() - started) / 1000);
+    }
+    return reply;
+  }
+
+  private async answer(msg: Buffer, tcp: boolean, seen: { type?: string }): Promise<Buffer | undefined> {
     if (msg.length < 12) { this.stats.dropped++; return undefined; }
     // A response sent to us is never answered: answering could loop between two servers.
     if (msg.readUInt16BE(2) & FLAG_QR) { this.stats.dropped++; return undefined; }
@@ -153,6 +168,7 @@ export class DnsServer {
     if ((msg.readUInt16BE(2) & 0x7800) !== 0) return headerReply(msg, RCODE.NOTIMP);
     const question = q.questions?.[0];
     if (!question || q.questions!.length !== 1) { this.stats.formerr++; return headerReply(msg, RCODE.FORMERR); }
+    seen.type = question.type;
     const opt = (q.additionals ?? []).find((a) => a.type === 'OPT') as { udpPayloadSize?: number } | undefined;
     const limit = tcp ? 65535 : opt ? Math.min(Math.max(512, opt.udpPayloadSize ?? 512), EDNS_SIZE) : 512;
     if ((question.class ?? 'IN') !== 'IN') return this.reply(q, RCODE.REFUSED, [], [], [], false, opt !== undefined, limit);

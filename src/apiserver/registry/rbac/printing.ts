@@ -3,15 +3,11 @@
 // roles show when they were made, bindings their role and, with -o wide, their subjects.
 
 import type { KObject } from '../../../api/object.js';
-import { ageCol, col, D, nameCol, type PrinterColumn } from '../../../api/schema/columns.js';
-import { a, o, s, timestampSince, type Printer } from '../../tables.js';
+import { ageCol, col, nameCol, type PrinterColumn } from '../../../api/schema/columns.js';
+import { a, defaultPrinter, o, s, timestampSince, type Printer } from '../../tables.js';
 
-const createdAt = col('Created At', 'date', D.creationTimestamp);
-
-export const rolePrinter: Printer = {
-  columns: [nameCol, createdAt],
-  row: (r) => ({ cells: [s(r.metadata.name), s(r.metadata.creationTimestamp)] }),
-};
+/** Roles and ClusterRoles show their name and when they were made (RFC 3339), as the default printer does. */
+export const rolePrinter: Printer = defaultPrinter;
 
 function bindingColumns(what: string): PrinterColumn[] {
   return [

@@ -21,6 +21,48 @@ export function oomCounterFile(cgroupsPath: string, version = cgroupVersion()): 
   return version === 2 ? path.join(ROOT, rel, 'memory.events') : path.join(ROOT, 'memory', rel, 'memory.oom_control');
 }
 
+/** A cgroup's cumulative CPU time (ns) and memory working set (bytes), as cAdvisor reads them. */
+export interface CgroupUsage { cpuNanos?: number; workingSetBytes?: number }
+
+function readNumber(file: string): number | undefined {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function statField(file: string, key: string): number | undefined {
+  try {
+    const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(readFileSync(file, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a cgroup used: v1 reads cpuacct.usage and memory.usage_in_bytes less total_inactive_file;
+ * v2 reads cpu.stat's usage_usec and memory.current less inactive_file (cAdvisor's working set).
+ * cgroupsPath "" is the root (the whole machine).
+ */
+export function cgroupUsage(cgroupsPath: string, version = cgroupVersion(), root = ROOT): CgroupUsage {
+  const rel = cgroupsPath.replace(/^\/+/, '');
+  const workingSet = (usage: number | undefined, inactive: number | undefined) => (usage === undefined ? undefined : Math.max(0, usage - (inactive ?? 0)));
+  if (version === 2) {
+    const dir = path.join(root, rel);
+    const usec = statField(path.join(dir, 'cpu.stat'), 'usage_usec');
+    return { cpuNanos: usec === undefined ? undefined : usec * 1000, workingSetBytes: workingSet(readNumber(path.join(dir, 'memory.current')), statField(path.join(dir, 'memory.stat'), 'inactive_file')) };
+  }
+  const cpuDir = [path.join(root, 'cpuacct', rel), path.join(root, 'cpu,cpuacct', rel)].find((d) => existsSync(d));
+  const memDir = path.join(root, 'memory', rel);
+  return {
+    cpuNanos: cpuDir ? readNumber(path.join(cpuDir, 'cpuacct.usage')) : undefined,
+    workingSetBytes: workingSet(readNumber(path.join(memDir, 'memory.usage_in_bytes')), statField(path.join(memDir, 'memory.stat'), 'total_inactive_file')),
+  };
+}
+
 /** Whether the counter file shows an OOM kill. */
 export function oomKilled(file: string): boolean {
   try {

@@ -30,7 +30,7 @@ import { PROCESS_RUNTIME_LIMITATION, ProcessRuntime } from '../process.js';
 import { PTY_HELPER } from '../shim.js';
 import { spawner } from '../spawner.js';
 import { hasBinary, run, type NodeNetwork } from '../../network/bridge.js';
-import { cgroupVersion, oomCounterFile, removeCgroupTree } from './cgroups.js';
+import { cgroupUsage, cgroupVersion, oomCounterFile, removeCgroupTree } from './cgroups.js';
 import { ociShimScript } from './shim.js';
 import { generateSpec, type OciSpec, type SandboxPaths } from './spec.js';
 import { resolveUser, UserNotFoundError } from './user.js';
@@ -464,8 +464,14 @@ export class OciRuntime implements RuntimeService {
   }
 
   async containerStats(id: string): Promise<ContainerStats | undefined> {
-    if (!(await this.readContainer(id))) return undefined;
-    return { writableLayerBytes: await this.snapshotter.usage?.(id).catch(() => undefined) };
+    const rec = await this.readContainer(id);
+    if (!rec) return undefined;
+    // The container's own cgroup (runc/crun made it at cgroupsPath), read as cAdvisor does.
+    const usage = cgroupUsage(rec.cgroupsPath, this.cgroupV2 ? 2 : 1);
+    return {
+      writableLayerBytes: await this.snapshotter.usage?.(id).catch(() => undefined),
+      cpuUsageCoreNanoSeconds: usage.cpuNanos, memoryWorkingSetBytes: usage.workingSetBytes, timestamp: Date.now(),
+    };
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {

@@ -1,0 +1,194 @@
+// The structural-schema library: structural checks, validation messages, pruning, defaulting,
+// CEL rules and JSONPath, each against what apiextensions-apiserver says for the same input.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fieldErrorMessage } from '../errors.js';
+import { validateCRDCreate } from '../validation/apiextensions.js';
+import type { KObject } from '../object.js';
+import { validateRules } from './cel.js';
+import { findResults, parseJSONPath } from './jsonpath.js';
+import { applyDefaults, prune } from './prune.js';
+import { validateStructural, type JSONSchemaProps } from './structural.js';
+import { validateValue } from './validate.js';
+
+const msgs = (errs: Parameters<typeof fieldErrorMessage>[0][]) => errs.map(fieldErrorMessage);
+const P = 'spec.versions[0].schema.openAPIV3Schema';
+
+test('structural: types are required outside value validations, metadata only restricts name, nested contexts stay generic-free', () => {
+  const s: JSONSchemaProps = {
+    type: 'object',
+    properties: {
+      spec: { properties: { list: { type: 'array' } } },
+      metadata: { type: 'object', properties: { labels: { type: 'object' } } },
+      port: { 'x-kubernetes-int-or-string': true, 'x-kubernetes-preserve-unknown-fields': true },
+      x: { type: 'string', anyOf: [{ type: 'string', description: 'd' }] },
+    },
+  };
+  assert.deepEqual(msgs(validateStructural(P, s)), [
+    `${P}.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified`,
+    `${P}.properties[port].x-kubernetes-preserve-unknown-fields: Invalid value: true: must be false if x-kubernetes-int-or-string is true`,
+    `${P}.properties[spec].properties[list].items: Required value: must be specified`,
+    `${P}.properties[spec].type: Required value: must not be empty for specified object fields`,
+    `${P}.properties[x].anyOf[0].description: Forbidden: must be empty to be structural`,
+    `${P}.properties[x].anyOf[0].type: Forbidden: must be empty to be structural`,
+  ]);
+  assert.deepEqual(msgs(validateStructural(P, { type: 'string' })), [`${P}.type: Invalid value: "string": must be object at the root`]);
+  // The int-or-string pattern of anyOf is allowed.
+  assert.deepEqual(validateStructural(P, { type: 'object', properties: { p: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] } } }), []);
+});
+
+test('validation messages are kube-openapi\'s, turned into field errors as apiextensions does', () => {
+  const s: JSONSchemaProps = {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      spec: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: { type: 'string', maxLength: 3 },
+          n: { type: 'integer', minimum: 2, exclusiveMaximum: true, maximum: 5, multipleOf: 2 },
+          mode: { type: 'string', enum: ['a', 'b'] },
+          items: { type: 'array', maxItems: 1, items: { type: 'string', minLength: 2 } },
+          email: { type: 'string', format: 'email' },
+          m: { type: 'object', maxProperties: 1, additionalProperties: { type: 'boolean' } },
+        },
+      },
+    },
+  };
+  const obj = { spec: { name: 'abcd', n: 5, mode: 'c', items: ['x', 'yy'], email: 'nope', m: { a: true, b: 'no' } } };
+  assert.deepEqual(msgs(validateValue(s, obj)), [
+    'spec.name: Too long: may not be more than 3 bytes',
+    'spec.n: Invalid value: 5: spec.n in body should be less than 5',
+    'spec.n: Invalid value: 5: spec.n in body should be a multiple of 2',
+    'spec.mode: Unsupported value: "c": supported values: "a", "b"',
+    'spec.items: Too many: 2: must have at most 1 items',
+    'spec.items[0]: Invalid value: "x": spec.items[0] in body should be at least 2 chars long',
+    'spec.email: Invalid value: "nope": spec.email in body must be of type email: "nope"',
+    'spec.m: Too many: 2: must have at most 1 items',
+    'spec.m.b: Invalid value: "string": spec.m.b in body must be of type boolean: "string"',
+  ]);
+  assert.deepEqual(msgs(validateValue(s, { spec: {} })), ['spec.name: Required value']);
+});
+
+test('pruning drops unknown fields (keeping preserved subtrees and embedded resources\' type and metadata)', () => {
+  const s: JSONSchemaProps = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          keep: { type: 'string' },
+          free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+          tmpl: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } } },
+          list: { type: 'array', items: { type: 'object', properties: { k: { type: 'string' } } } },
+        },
+      },
+    },
+  };
+  const obj: Record<string, unknown> = {
+    apiVersion: 'x/v1', kind: 'X', metadata: { name: 'n', bogus: 1 },
+    spec: { keep: 'y', drop: 1, free: { any: { thing: 1 } }, tmpl: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { a: 'x', b: 'y' } }, list: [{ k: 'v', z: 1 }] },
+    other: true,
+  };
+  assert.deepEqual(prune(obj, s).sort(), ['metadata.bogus', 'other', 'spec.drop', 'spec.list[0].z', 'spec.tmpl.spec.b']);
+  assert.deepEqual(obj, {
+    apiVersion: 'x/v1', kind: 'X', metadata: { name: 'n' },
+    spec: { keep: 'y', free: { any: { thing: 1 } }, tmpl: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { a: 'x' } }, list: [{ k: 'v' }] },
+  });
+});
+
+test('defaulting fills absent fields and non-nullable nulls, recursively', () => {
+  const s: JSONSchemaProps = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object', default: {},
+        properties: {
+          replicas: { type: 'integer', default: 1 },
+          image: { type: 'string', default: 'busybox' },
+          ports: { type: 'array', items: { type: 'object', properties: { protocol: { type: 'string', default: 'TCP' } } } },
+          gone: { type: 'string' },
+        },
+      },
+    },
+  };
+  const a: Record<string, unknown> = {};
+  applyDefaults(a, s);
+  assert.deepEqual(a, { spec: { replicas: 1, image: 'busybox' } });
+  const b: Record<string, unknown> = { spec: { replicas: 3, image: null, gone: null, ports: [{}, { protocol: 'UDP' }] } };
+  applyDefaults(b, s);
+  assert.deepEqual(b, { spec: { replicas: 3, image: 'busybox', ports: [{ protocol: 'TCP' }, { protocol: 'UDP' }] } });
+});
+
+test('CEL rules: messages, reasons, field paths, transition rules with oldSelf', () => {
+  const s: JSONSchemaProps = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        'x-kubernetes-validations': [
+          { rule: 'self.minReplicas <= self.maxReplicas', message: 'minReplicas must not exceed maxReplicas' },
+          { rule: 'self.name.startsWith("web")', reason: 'FieldValueForbidden', fieldPath: '.name' },
+        ],
+        properties: {
+          minReplicas: { type: 'integer' },
+          maxReplicas: { type: 'integer' },
+          name: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'name is immutable' }] },
+          'x-count': { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self > 0' }] },
+        },
+      },
+    },
+  };
+  const obj = { spec: { minReplicas: 5, maxReplicas: 2, name: 'db', 'x-count': 0 } };
+  assert.deepEqual(msgs(validateRules(s, obj)), [
+    'spec: Invalid value: "object": minReplicas must not exceed maxReplicas',
+    'spec.name: Forbidden: failed rule: self.name.startsWith("web")',
+    'spec.x-count: Invalid value: "integer": failed rule: self > 0',
+  ]);
+  const old = { spec: { minReplicas: 1, maxReplicas: 2, name: 'web-a', 'x-count': 1 } };
+  assert.deepEqual(msgs(validateRules(s, { spec: { ...old.spec, name: 'web-b' } }, old)), ['spec.name: Invalid value: "string": name is immutable']);
+  assert.deepEqual(validateRules(s, old, old), []);
+  // A missing field is an evaluation error, reported with the rule.
+  const m = msgs(validateRules({ type: 'object', 'x-kubernetes-validations': [{ rule: 'self.spec.x > 1' }], properties: { spec: { type: 'object', properties: { x: { type: 'integer' } } } } }, { spec: {} }));
+  assert.equal(m.length, 1);
+  assert.match(m[0], /^<nil>: Invalid value: "object": .* evaluating rule: self\.spec\.x > 1$/);
+});
+
+test('JSONPath as printer columns use it', () => {
+  const obj = { spec: { items: [{ n: 'a' }, { n: 'b' }] }, status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Synced', status: 'False' }] } };
+  assert.deepEqual(findResults(parseJSONPath('.spec.items[*].n'), obj), ['a', 'b']);
+  assert.deepEqual(findResults(parseJSONPath('.spec.items[-1].n'), obj), ['b']);
+  assert.deepEqual(findResults(parseJSONPath('.status.conditions[?(@.type=="Synced")].status'), obj), ['False']);
+  assert.deepEqual(findResults(parseJSONPath("{.spec['items'][0].n}"), obj), ['a']);
+  assert.deepEqual(findResults(parseJSONPath('.spec.missing'), obj), []);
+});
+
+test('CRD validation: names, versions, conversion, columns, schemas and rules', () => {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'things.example.com' },
+    spec: {
+      group: 'example', scope: 'Everywhere', conversion: { strategy: 'Webhook' },
+      names: { plural: 'Things', kind: 'Thing', listKind: 'Thing' },
+      versions: [
+        { name: 'v1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.x ==' }] } }, additionalPrinterColumns: [{ name: 'X', type: 'thing', jsonPath: '.x' }] },
+        { name: 'v2', served: false, storage: false },
+      ],
+    },
+  } as unknown as KObject;
+  const m = msgs(validateCRDCreate(crd));
+  const want = [
+    'metadata.name: Invalid value: "things.example.com": must be spec.names.plural+"."+spec.group',
+    'spec.group: Invalid value: "example": should be a domain with at least one dot',
+    'spec.scope: Unsupported value: "Everywhere": supported values: "Cluster", "Namespaced"',
+    'spec.names.listKind: Invalid value: "Thing": kind and listKind may not be the same or parsing become ambiguous',
+    'spec.versions[0].additionalPrinterColumns[0].type: Unsupported value: "thing": supported values: "integer", "number", "string", "boolean", "date"',
+    'spec.versions[1].schema.openAPIV3Schema: Required value: schemas are required',
+    'spec.versions: Invalid value: must have exactly one version marked as storage version',
+    'spec.conversion.strategy: Unsupported value: "Webhook": supported values: "None"',
+  ];
+  for (const w of want) assert.ok(m.includes(w), `missing: ${w}\n got: ${m.join('\n')}`);
+  assert.ok(m.some((x) => x.startsWith(`${P}.x-kubernetes-validations[0].rule: Invalid value: "self.x ==": compilation failed: `)), m.join('\n'));
+  assert.ok(m.some((x) => x.startsWith('spec.names.plural: Invalid value: "Things": a DNS-1035 label must consist of lower case')), m.join('\n'));
+});

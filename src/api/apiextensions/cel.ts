@@ -1,0 +1,161 @@
+// CEL validation rules of CRD schemas (x-kubernetes-validations), as apiextensions-apiserver's
+// pkg/apiserver/schema/cel evaluates them: each rule runs with `self` bound to the value at its
+// place in the schema (and `oldSelf` to the stored value on update: transition rules run only
+// when there is one); a false result is a field error with the rule's message (or "failed rule:
+// <rule>") and reason; an error is "<error> evaluating rule: <rule>". Values reach CEL typed by
+// the schema: integers as CEL ints, numbers as doubles, objects as maps of their declared
+// properties only (names escaped as Kubernetes escapes them), lists as lists.
+//
+// The evaluator is @bufbuild/cel (Buf's CEL for ECMAScript: maintained, run against the cel-spec
+// conformance suite, RE2 semantics for matches()), with its strings extension. Kubernetes' own
+// CEL libraries (quantity, url, ip/cidr, isSorted/sum/min/max, format) are not provided: rules
+// calling them fail with the evaluator's "no such overload" error.
+
+import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
+import { isObject } from '../object.js';
+import type { FieldError } from '../errors.js';
+import { additionalOf, INT_OR_STRING, itemsOf, type JSONSchemaProps } from './structural.js';
+
+type Rule = NonNullable<JSONSchemaProps['x-kubernetes-validations']>[number];
+type Program = ReturnType<typeof plan>;
+
+const env = celEnv({ funcs: strings });
+const programs = new Map<string, Program | Error>();
+
+function program(rule: string): Program | Error {
+  let p = programs.get(rule);
+  if (!p) {
+    try {
+      p = plan(env, parse(rule));
+    } catch (e) {
+      p = e instanceof Error ? e : new Error(String(e));
+    }
+    if (programs.size > 10_000) programs.clear();
+    programs.set(rule, p);
+  }
+  return p;
+}
+
+/** Why a rule does not compile, or undefined when it does. */
+export function compileError(rule: string): string | undefined {
+  const p = program(rule);
+  return p instanceof Error ? p.message : undefined;
+}
+
+const RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return']);
+
+/** A property name as rules see it: Kubernetes' escaping of '__', '.', '-', '/' and reserved words. */
+export function escapeName(name: string): string | undefined {
+  if (RESERVED.has(name)) return `__${name}__`;
+  if (!/^[a-zA-Z_.\-/][a-zA-Z0-9_.\-/]*$/.test(name)) return undefined;
+  return name.replace(/__/g, '__underscores__').replace(/\./g, '__dot__').replace(/-/g, '__dash__').replace(/\//g, '__slash__');
+}
+
+/** The value as CEL sees it, typed by its schema. */
+function toCel(v: unknown, s: JSONSchemaProps | undefined, root = false): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') {
+    const integer = s?.type === 'integer' || (s?.[INT_OR_STRING] === true && Number.isInteger(v));
+    return integer && Number.isInteger(v) ? BigInt(v) : v;
+  }
+  if (Array.isArray(v)) {
+    const items = s ? itemsOf(s) : undefined;
+    return v.map((x) => toCel(x, items));
+  }
+  if (isObject(v)) {
+    const out = new Map<string, unknown>();
+    const props = s && isObject(s.properties) ? (s.properties as Record<string, JSONSchemaProps>) : undefined;
+    const ap = s ? additionalOf(s) : undefined;
+    if (ap && !props) {
+      for (const [k, x] of Object.entries(v)) out.set(k, toCel(x, ap));
+      return out;
+    }
+    for (const [k, x] of Object.entries(v)) {
+      if (root && k === 'metadata' && isObject(x)) {
+        // Only the name and generateName of metadata are visible to rules.
+        const m = new Map<string, unknown>();
+        if (typeof x.name === 'string') m.set('name', x.name);
+        if (typeof x.generateName === 'string') m.set('generateName', x.generateName);
+        out.set('metadata', m);
+        continue;
+      }
+      if (root && (k === 'apiVersion' || k === 'kind')) { out.set(k, x); continue; }
+      const ps = props?.[k];
+      if (!ps) continue; // unknown (preserved) fields are not accessible
+      const name = escapeName(k);
+      if (name) out.set(name, toCel(x, ps));
+    }
+    return out;
+  }
+  return v;
+}
+
+function fieldError(path: string, type: string, detail: string, reason: string | undefined): FieldError {
+  switch (reason) {
+    case 'FieldValueForbidden': return { type: 'FieldValueForbidden', field: path, detail };
+    case 'FieldValueRequired': return { type: 'FieldValueRequired', field: path, detail };
+    case 'FieldValueDuplicate': return { type: 'FieldValueDuplicate', field: path, value: type, detail };
+    default: return { type: 'FieldValueInvalid', field: path, value: type, detail };
+  }
+}
+
+const ruleText = (r: Rule): string => r.rule.trim();
+const typeName = (s: JSONSchemaProps): string => (s[INT_OR_STRING] ? 'int-or-string' : (s.type ?? ''));
+const joinPath = (path: string, name: string): string => (path ? `${path}.${name}` : name);
+
+function check(s: JSONSchemaProps, v: unknown, old: unknown, hasOld: boolean, path: string, root: boolean, errs: FieldError[]): void {
+  for (const r of s['x-kubernetes-validations'] ?? []) {
+    if (!r || typeof r.rule !== 'string') continue;
+    const usesOld = /\boldSelf\b/.test(r.rule);
+    const optionalOld = (r as { optionalOldSelf?: boolean }).optionalOldSelf === true;
+    // Transition rules run only on updates that had a value here (unless optionalOldSelf).
+    if (usesOld && !hasOld && !optionalOld) continue;
+    const p = program(r.rule);
+    // A rule at the root reports the root as Kubernetes prints a nil field path.
+    const at = (r.fieldPath ? `${path}${r.fieldPath.startsWith('.') || r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath}`.replace(/^\./, '') : path) || '<nil>';
+    if (p instanceof Error) { errs.push(fieldError(at, typeName(s), `compilation failed: ${p.message}`, undefined)); continue; }
+    const bindings: Record<string, unknown> = { self: toCel(v, s, root) };
+    if (usesOld) bindings.oldSelf = hasOld ? toCel(old, s, root) : null;
+    const out = (p as (ctx: Record<string, unknown>) => unknown)(bindings);
+    if (isCelError(out)) {
+      const msg = (out as { message?: string }).message ?? String(out);
+      errs.push(fieldError(at, typeName(s), msg.startsWith('no such overload') ? `'${msg}': call arguments did not match a supported operator, function or macro signature for rule: ${ruleText(r)}` : `${msg} evaluating rule: ${ruleText(r)}`, undefined));
+    } else if (out !== true) {
+      errs.push(fieldError(at, typeName(s), r.message || `failed rule: ${ruleText(r)}`, r.reason));
+    }
+  }
+  if (Array.isArray(v)) {
+    const items = itemsOf(s);
+    if (!items) return;
+    v.forEach((x, i) => { check(items, x, undefined, false, `${path}[${i}]`, false, errs); });
+    return;
+  }
+  if (!isObject(v)) return;
+  const props = isObject(s.properties) ? (s.properties as Record<string, JSONSchemaProps>) : {};
+  const ap = additionalOf(s);
+  const o = isObject(old) ? old : undefined;
+  for (const [k, x] of Object.entries(v)) {
+    if (root && k === 'metadata') continue;
+    const ps = props[k] ?? ap;
+    if (!ps) continue;
+    check(ps, x, o?.[k], hasOld && o !== undefined && k in o, joinPath(path, k), false, errs);
+  }
+}
+
+/** Whether the schema has any rule: most have none, and their objects skip the walk. */
+export function hasRules(s: JSONSchemaProps | undefined): boolean {
+  if (!isObject(s)) return false;
+  if ((s['x-kubernetes-validations'] ?? []).length > 0) return true;
+  const items = itemsOf(s);
+  const ap = additionalOf(s);
+  return Object.values(isObject(s.properties) ? (s.properties as Record<string, JSONSchemaProps>) : {}).some(hasRules) || hasRules(items) || hasRules(ap);
+}
+
+/** Runs the rules of schema over obj (and old, on update). */
+export function validateRules(schema: JSONSchemaProps | undefined, obj: unknown, old?: unknown): FieldError[] {
+  if (!schema || !hasRules(schema)) return [];
+  const errs: FieldError[] = [];
+  check(schema, obj, old, old !== undefined, '', true, errs);
+  return errs;
+}

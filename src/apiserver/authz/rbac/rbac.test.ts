@@ -1,0 +1,102 @@
+// The RBAC authorizer's pieces against Kubernetes' semantics: rule matching (wildcards,
+// */subresource, resourceNames, non-resource URL prefixes), subjects (service accounts default
+// to the binding's namespace), Covers and its escalation message, and request attributes
+// (RequestInfoFactory's verbs and names).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Attributes } from '../authorizer.js';
+import { forbidden } from '../forbidden.js';
+import { requestAttributes } from '../requestinfo.js';
+import { RBACAuthorizer } from './authorizer.js';
+import { clusterRoleBindings, clusterRoles } from './bootstrappolicy.js';
+import { compactRules, compactString, confirmNoEscalation, covers } from './escalation.js';
+import { appliesToUser } from './resolver.js';
+import { ruleAllows } from './rule.js';
+import type { ClusterRole, PolicyLister, Role, RoleBinding } from './types.js';
+
+const jane = { name: 'jane', groups: ['system:authenticated'] };
+const res = (verb: string, resource: string, o: Partial<Attributes> = {}): Attributes => ({ user: jane, verb, isResourceRequest: true, apiGroup: '', resource, ...o });
+
+test('rule matching', () => {
+  const r = { verbs: ['get'], apiGroups: [''], resources: ['pods', '*/scale'], resourceNames: ['web'] };
+  assert.equal(ruleAllows(res('get', 'pods', { name: 'web' }), r), true);
+  assert.equal(ruleAllows(res('get', 'pods', { name: 'db' }), r), false);
+  assert.equal(ruleAllows(res('get', 'pods'), r), false, 'a list (no name) is not allowed by a rule with resourceNames');
+  assert.equal(ruleAllows(res('get', 'deployments', { apiGroup: '', subresource: 'scale', name: 'web' }), r), true);
+  assert.equal(ruleAllows(res('get', 'pods', { subresource: 'log', name: 'web' }), r), false);
+  assert.equal(ruleAllows(res('list', 'pods', { apiGroup: 'apps' }), { verbs: ['*'], apiGroups: ['*'], resources: ['*'] }), true);
+  const urls = { verbs: ['get'], nonResourceURLs: ['/healthz', '/apis/*'] };
+  assert.equal(ruleAllows({ user: jane, verb: 'get', isResourceRequest: false, path: '/apis/apps/v1' }, urls), true);
+  assert.equal(ruleAllows({ user: jane, verb: 'get', isResourceRequest: false, path: '/healthz/etcd' }, urls), false);
+  assert.equal(ruleAllows({ user: jane, verb: 'post', isResourceRequest: false, path: '/healthz' }, urls), false);
+});
+
+test('subjects: users, groups, service accounts (namespace defaults to the binding\'s)', () => {
+  const sa = { name: 'system:serviceaccount:team:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:team'] };
+  assert.equal(appliesToUser(sa, { kind: 'ServiceAccount', name: 'builder' }, 'team'), true);
+  assert.equal(appliesToUser(sa, { kind: 'ServiceAccount', name: 'builder' }, 'other'), false);
+  assert.equal(appliesToUser(sa, { kind: 'ServiceAccount', name: 'builder' }, ''), false);
+  assert.equal(appliesToUser(sa, { kind: 'ServiceAccount', name: 'builder', namespace: 'team' }, ''), true);
+  assert.equal(appliesToUser(sa, { kind: 'Group', name: 'system:serviceaccounts:team' }, ''), true);
+  assert.equal(appliesToUser(jane, { kind: 'User', name: 'jane' }, ''), true);
+  assert.equal(appliesToUser(jane, { kind: 'User', name: 'Jane' }, ''), false);
+});
+
+test('covers, compacted missing rules and the escalation message', () => {
+  const owner = [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods', '*/status'] }];
+  assert.equal(covers(owner, [{ verbs: ['get'], apiGroups: [''], resources: ['pods/status'] }]).covered, true);
+  assert.equal(covers(owner, [{ verbs: ['get'], apiGroups: [''], resources: ['pods'], resourceNames: ['a'] }]).covered, true);
+  const { covered, missing } = covers(owner, [{ verbs: ['get', 'delete', 'watch'], apiGroups: [''], resources: ['pods'] }]);
+  assert.equal(covered, false);
+  assert.deepEqual(compactRules(missing).map(compactString), ['{APIGroups:[""], Resources:["pods"], Verbs:["delete" "watch"]}']);
+  const lister: PolicyLister = {
+    getRole: () => undefined,
+    getClusterRole: (n) => (n === 'reader' ? { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: n }, rules: owner } : undefined),
+    listRoleBindings: () => [],
+    listClusterRoleBindings: () => [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'jane-reader' }, subjects: [{ kind: 'User', name: 'jane' }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'reader' } }],
+  };
+  const rbac = new RBACAuthorizer(lister);
+  assert.equal(confirmNoEscalation(rbac.resolver, jane, 'dev', owner), undefined);
+  assert.equal(confirmNoEscalation(rbac.resolver, jane, 'dev', [{ verbs: ['*'], nonResourceURLs: ['/metrics'] }]), 'user "jane" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{NonResourceURLs:["/metrics"], Verbs:["*"]}');
+  const allowed = rbac.authorize(res('list', 'pods', { namespace: 'dev' }));
+  assert.deepEqual(allowed, { decision: 'Allow', reason: 'RBAC: allowed by ClusterRoleBinding "jane-reader" of ClusterRole "reader" to User "jane"' });
+  assert.equal(rbac.authorize(res('delete', 'pods', { namespace: 'dev', name: 'x' })).decision, 'NoOpinion');
+});
+
+test('the bootstrap policy: cluster-admin for system:masters, self-review for everyone', () => {
+  const roles = new Map<string, ClusterRole>(clusterRoles().map((r) => [r.metadata.name!, r]));
+  const lister: PolicyLister = {
+    getRole: (): Role | undefined => undefined,
+    getClusterRole: (n) => roles.get(n),
+    listRoleBindings: (): RoleBinding[] => [],
+    listClusterRoleBindings: () => clusterRoleBindings(),
+  };
+  const rbac = new RBACAuthorizer(lister);
+  const admin = { name: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
+  assert.equal(rbac.authorize({ ...res('delete', 'nodes', { name: 'n1' }), user: admin }).decision, 'Allow');
+  assert.equal(rbac.authorize(res('create', 'selfsubjectaccessreviews', { apiGroup: 'authorization.k8s.io' })).decision, 'Allow');
+  assert.equal(rbac.authorize({ user: jane, verb: 'get', isResourceRequest: false, path: '/version' }).decision, 'Allow');
+  assert.equal(rbac.authorize({ user: jane, verb: 'get', isResourceRequest: false, path: '/metrics' }).decision, 'NoOpinion');
+  const sched = { name: 'system:kube-scheduler', groups: ['system:authenticated'] };
+  assert.equal(rbac.authorize({ ...res('create', 'pods', { subresource: 'binding', namespace: 'x', name: 'p' }), user: sched }).decision, 'Allow');
+  assert.equal(rbac.authorize({ ...res('list', 'secrets'), user: sched }).decision, 'NoOpinion');
+});
+
+test('request attributes, as RequestInfoFactory', () => {
+  const q = (s = '') => new URLSearchParams(s);
+  const a = (m: string, p: string, s = '') => { const x = requestAttributes(jane, m, p, q(s)); return [x.verb, x.apiGroup ?? '', x.namespace ?? '', x.resource ?? '', x.subresource ?? '', x.name ?? '', x.isResourceRequest]; };
+  assert.deepEqual(a('GET', '/api/v1/namespaces/dev/pods'), ['list', '', 'dev', 'pods', '', '', true]);
+  assert.deepEqual(a('GET', '/api/v1/namespaces/dev/pods', 'watch=true'), ['watch', '', 'dev', 'pods', '', '', true]);
+  assert.deepEqual(a('GET', '/api/v1/namespaces/dev/pods', 'fieldSelector=metadata.name%3Dweb&watch=1'), ['watch', '', 'dev', 'pods', '', 'web', true]);
+  assert.deepEqual(a('GET', '/api/v1/watch/namespaces/dev/pods/web'), ['watch', '', 'dev', 'pods', '', 'web', true]);
+  assert.deepEqual(a('DELETE', '/apis/apps/v1/namespaces/dev/deployments'), ['deletecollection', 'apps', 'dev', 'deployments', '', '', true]);
+  assert.deepEqual(a('PATCH', '/apis/apps/v1/namespaces/dev/deployments/web/scale'), ['patch', 'apps', 'dev', 'deployments', 'scale', 'web', true]);
+  assert.deepEqual(a('GET', '/api/v1/namespaces/dev'), ['get', '', 'dev', 'namespaces', '', 'dev', true]);
+  assert.deepEqual(a('PUT', '/api/v1/namespaces/dev/finalize'), ['update', '', 'dev', 'namespaces', 'finalize', 'dev', true]);
+  assert.deepEqual(a('POST', '/api/v1/namespaces/dev/pods/web/exec'), ['create', '', 'dev', 'pods', 'exec', 'web', true]);
+  assert.deepEqual(a('GET', '/apis/apps/v1'), ['get', '', '', '', '', '', false]);
+  assert.deepEqual(a('GET', '/healthz'), ['get', '', '', '', '', '', false]);
+  assert.equal(forbidden(requestAttributes(jane, 'GET', '/metrics', q()), '').message, 'forbidden: User "jane" cannot get path "/metrics"');
+  assert.equal(forbidden(requestAttributes(jane, 'DELETE', '/apis/apps/v1/namespaces/dev/deployments/web', q()), '').message, 'deployments.apps "web" is forbidden: User "jane" cannot delete resource "deployments" in API group "apps" in the namespace "dev"');
+});

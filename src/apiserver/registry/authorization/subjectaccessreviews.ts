@@ -1,0 +1,34 @@
+// SubjectAccessReview, as kube-apiserver's pkg/registry/authorization/subjectaccessreview:
+// "may this user (and groups) do this?", answered by the authorizer for the user the spec
+// names (no system:authenticated added); never stored. Webhooks and kubelets ask it.
+
+import { errors } from '../../../api/errors.js';
+import { isObject } from '../../../api/object.js';
+import type { UserInfo } from '../../authn/user.js';
+import { defaultPrinter } from '../../tables.js';
+import { defineResource, type CreateHandler } from '../rest.js';
+import { answer, attributesFrom, AUTHZ_GROUP, decodeReview, validateAttributesSpec } from './reviews.js';
+
+/** The user a SubjectAccessReview's spec names (AuthorizationAttributesFrom). */
+export function specUser(spec: Record<string, unknown>): UserInfo {
+  const u: UserInfo = { name: typeof spec.user === 'string' ? spec.user : '', groups: Array.isArray(spec.groups) ? spec.groups.filter((g): g is string => typeof g === 'string') : [] };
+  if (typeof spec.uid === 'string' && spec.uid) u.uid = spec.uid;
+  if (isObject(spec.extra)) u.extra = spec.extra as Record<string, string[]>;
+  return u;
+}
+
+const create: CreateHandler = async (env, _ns, _name, body, _ctx) => {
+  const review = decodeReview(body, 'SubjectAccessReview');
+  const spec = isObject(review.spec) ? review.spec : {};
+  const errs = validateAttributesSpec(spec);
+  const user = specUser(spec);
+  if (!user.name && user.groups.length === 0) errs.push({ type: 'FieldValueInvalid', field: 'spec.user', value: user.name, detail: 'at least one of user or group must be specified' });
+  if (errs.length) throw errors.invalid('SubjectAccessReview', AUTHZ_GROUP, '', errs);
+  return answer(review, env.authorizer, attributesFrom(user, spec));
+};
+
+export const resource = defineResource({
+  info: { group: AUTHZ_GROUP, version: 'v1', resource: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false, schema: 'io.k8s.api.authorization.v1.SubjectAccessReview', verbs: ['create'] },
+  create,
+  printer: defaultPrinter,
+});
