@@ -156,7 +156,7 @@ function judge(req: FuzzRequest, a: Answer): string | undefined {
   if (a.status >= 500) {
     // Kubernetes' 5xx that are not about bad input: a resourceVersion the store has not
     // reached yet (504, retry), and a proxy/stream to a pod or service nothing serves (503).
-    if (a.status === 504 && /Too large resource version/.test(text)) return undefined;
+    if (a.status === 504 && (/Too large resource version/.test(text) || (req.method === 'HEAD' && /resourceVersion=/.test(req.path)))) return undefined;
     if (a.status === 503 && /\/(proxy|exec|attach|portforward|log)(\/|\?|$)/.test(req.path)) return req.method === 'HEAD' ? undefined : isStatus(a.body, a.status);
     return `HTTP ${a.status}: ${text.slice(0, 300)}`;
   }
