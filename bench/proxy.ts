@@ -18,7 +18,7 @@ import { SERVICES } from '../src/api/types.js';
 import { RestClient } from '../src/client/rest.js';
 import { startControlPlane } from '../src/cluster/controlplane.js';
 import { ProxyServer, nftablesUnavailableReason } from '../src/proxy/server.js';
-import { NftablesProxier } from '../src/proxy/nftables/proxier.js';
+import type { NftablesProxier } from '../src/proxy/nftables/proxier.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
 import { waitFor } from '../src/testing/wait.js';
 import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, percentile } from './util.js';
