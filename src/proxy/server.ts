@@ -41,9 +41,11 @@ export function chooseProxyMode(choice: ProxyModeChoice): { mode: ProxyMode; rea
   return { mode: 'nftables' };
 }
 
+const TABLE_PREFIX = 'k8ts-proxy-';
+
 /** Host-level names of one proxy instance, from the node network's bridge (distinct per cluster/agent on a host). */
 export function proxyInstanceNames(instance: string): { table: string } {
-  return { table: `k8ts-proxy-${instance.replace(/[^A-Za-z0-9_.-]/g, '_')}` };
+  return { table: `${TABLE_PREFIX}${instance.replace(/[^A-Za-z0-9_.-]/g, '_')}` };
 }
 
 export interface ProxyServerOptions {
@@ -100,7 +102,7 @@ export class ProxyServer {
     const names = proxyInstanceNames(opts.instance);
     const addresses = opts.addressDevice ? new ServiceAddresses(opts.addressDevice) : undefined;
     this.proxier = mode === 'nftables'
-      ? new NftablesProxier({ table: names.table, podCIDR: opts.podCIDR, addresses, log: this.log })
+      ? new NftablesProxier({ table: names.table, podCIDR: opts.podCIDR, addresses, orphanPrefix: opts.addressDevice ? TABLE_PREFIX : undefined, log: this.log })
       : new UserspaceProxier({ addresses, log: this.log });
     this.tracker = new ChangeTracker(opts.nodeName);
     const onError = (e: unknown) => this.log(`proxy informer: ${e instanceof Error ? e.message : String(e)}`);
