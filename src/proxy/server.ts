@@ -58,6 +58,8 @@ export interface ProxyServerOptions {
   addressDevice?: string;
   /** This node's pod network. */
   podCIDR: string;
+  /** A proxier of the caller's (tests); default: the one the mode calls for. */
+  proxier?: Proxier;
   /** Full resync every (default 30 s, kube-proxy's syncPeriod); 0: none. */
   resyncMs?: number;
   log?: (msg: string) => void;
@@ -101,9 +103,9 @@ export class ProxyServer {
     this.modeReason = reason;
     const names = proxyInstanceNames(opts.instance);
     const addresses = opts.addressDevice ? new ServiceAddresses(opts.addressDevice) : undefined;
-    this.proxier = mode === 'nftables'
+    this.proxier = opts.proxier ?? (mode === 'nftables'
       ? new NftablesProxier({ table: names.table, podCIDR: opts.podCIDR, addresses, orphanPrefix: opts.addressDevice ? TABLE_PREFIX : undefined, log: this.log })
-      : new UserspaceProxier({ addresses, log: this.log });
+      : new UserspaceProxier({ addresses, log: this.log }));
     this.tracker = new ChangeTracker(opts.nodeName);
     const onError = (e: unknown) => this.log(`proxy informer: ${e instanceof Error ? e.message : String(e)}`);
     this.services = new Informer<Service>(opts.client, { ...SERVICES, onError, backoffInitialMs: 200 });
