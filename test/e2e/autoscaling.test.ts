@@ -68,7 +68,8 @@ describe('metrics.k8s.io and autoscaling on a real node', { skip: isRoot ? false
     const created = await cluster.kubectl(['autoscale', 'deployment', 'burn', '--cpu-percent=50', '--min=1', '--max=3', '-v=6']);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /horizontalpodautoscaler.autoscaling\/burn autoscaled/);
-    assert.match(created.stderr, /POST https:\/\/[^ ]+\/apis\/autoscaling\/v2\/namespaces\/default\/horizontalpodautoscalers/);
+    // kubectl 1.32 creates through autoscaling/v1 (stored as v2).
+    assert.match(created.stderr, /POST https:\/\/[^ ]+\/apis\/autoscaling\/v1\/namespaces\/default\/horizontalpodautoscalers\S* 201 Created/);
     const hpa = await json('get', 'hpa', 'burn');
     assert.deepEqual(hpa.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }]);
     const up = await cluster.waitFor('scaled to 3', async () => {
