@@ -1,7 +1,10 @@
 // Server-side field validation (fieldValidation=Strict|Warn|Ignore) and type checking of
 // decoded bodies against the schema, as kube-apiserver's strict decoder does: unknown and
 // duplicated fields are errors, warnings or silently dropped; a value of the wrong JSON type
-// is always a 400, since Go could not have decoded it.
+// is always a 400, since Go could not have decoded it. A null is read as Go reads it: a field
+// set to null is left unset (dropped here), and a null element of a list or map is the
+// element type's zero value ({} for a struct, "" for a string...), so no strategy meets a null
+// where Go code would have met a value.
 
 import { errors } from '../api/errors.js';
 import { isObject } from '../api/object.js';
@@ -48,7 +51,19 @@ function walkType(typeName: string, value: unknown, path: string, prune: boolean
       if (prune) delete value[key];
       continue;
     }
+    if (value[key] === null) { delete value[key]; continue; }
     walkField(f, value[key], p, prune, out);
+  }
+}
+
+/** What Go's decoder leaves in a list element or map value decoded from null. */
+function zeroValue(type: string): unknown {
+  switch (type) {
+    case 'string': case 'bytes': case 'Duration': return '';
+    case 'bool': return false;
+    case 'int32': case 'int64': case 'double': return 0;
+    case 'Time': case 'MicroTime': case 'Quantity': case 'IntOrString': case 'RawExtension': case 'FieldsV1': case 'JSON': return null;
+    default: return getType(type) ? {} : null;
   }
 }
 
@@ -56,12 +71,18 @@ function walkField(f: FieldDef, v: unknown, path: string, prune: boolean, out: F
   if (v === null || v === undefined) return;
   if (f.list) {
     if (!Array.isArray(v)) { out.typeErrors.push(typeErr(v, `[]${f.type}`, path)); return; }
-    v.forEach((item, i) => { walkValue(f.type, item, `${path}[${i}]`, prune, out); });
+    v.forEach((item, i) => {
+      if (item === null) v[i] = zeroValue(f.type);
+      walkValue(f.type, v[i], `${path}[${i}]`, prune, out);
+    });
     return;
   }
   if (f.map) {
     if (!isObject(v)) { out.typeErrors.push(typeErr(v, `map[string]${f.type}`, path)); return; }
-    for (const [k, item] of Object.entries(v)) walkValue(f.type, item, `${path}.${k}`, prune, out);
+    for (const [k, item] of Object.entries(v)) {
+      if (item === null) v[k] = zeroValue(f.type);
+      walkValue(f.type, v[k], `${path}.${k}`, prune, out);
+    }
     return;
   }
   walkValue(f.type, v, path, prune, out);

@@ -56,7 +56,16 @@ function requestContext(req: IncomingMessage, q: URLSearchParams, user: UserInfo
 
 function warningHeaders(ctx: RequestContext): Record<string, string> | undefined {
   if (!ctx.warnings.length) return undefined;
-  return { Warning: ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+  return { Warning: ctx.warnings.map((w) => `299 - ${quoteToASCII(w)}`).join(', ') };
+}
+
+/**
+ * A warning's text as a quoted ASCII string (Go's strconv.QuoteToASCII): a header value may
+ * carry neither control characters nor, in Node, anything past U+00FF, and a warning can
+ * quote the client's own field names.
+ */
+function quoteToASCII(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function send(res: ServerResponse, code: number, body: unknown, ctx?: RequestContext): void {
@@ -176,6 +185,8 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
   if (!(subDef ?? ri).verbs.includes(info.verb)) throw errors.methodNotAllowed();
   const method = req.method ?? 'GET';
   const ctx = requestContext(req, q, user);
+  // Requests to a deprecated custom resource version carry its warning (as the crdHandler adds it).
+  if (def.custom?.deprecationWarning) ctx.warnings.push(def.custom.deprecationWarning);
   if (ri.namespaced && method === 'POST' && !namespace && !sub) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
   const create = subDef?.rest.type === 'create' ? subDef.rest.create : sub === undefined ? def.create : undefined;
   if (create) {
@@ -211,12 +222,12 @@ const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<vo
 
 async function serveGet(c: ResourceCall): Promise<void> {
   const obj = await c.reg.get(c.namespace, c.name!);
-  send(c.res, 200, render(c.out, c.def, obj));
+  send(c.res, 200, render(c.out, c.def, obj), c.ctx);
 }
 
 async function serveList(c: ResourceCall): Promise<void> {
   const list = await c.reg.list(c.namespace, listOptions(c.q));
-  send(c.res, 200, render(c.out, c.def, list));
+  send(c.res, 200, render(c.out, c.def, list), c.ctx);
 }
 
 async function serveCreate(c: ResourceCall): Promise<void> {
@@ -412,6 +423,9 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
   }
   if (closed) { watcher.cancel(); return; }
   start();
+  // A HEAD carries no body: a stream would hold the connection (which the client, having had
+  // its answer, reuses) for the watch's whole life. The headers are the whole answer.
+  if (_req.method === 'HEAD') { finish(); return; }
   const limit = watchTimeoutMs(timeoutSeconds);
   const deadline = Date.now() + limit;
   timers.push(setTimeout(finish, limit));

@@ -221,3 +221,13 @@ test('maxUnavailable 2 replaces two pods at a time; OnDelete waits for deletes',
   await waitFor('od-1 recreated at the new revision', async () => (await pods(ns)).some((p) => p.metadata.name === 'od-1' && p.metadata.uid !== od.find((x) => x.metadata.name === 'od-1')?.metadata.uid && image(p) === 'nginx:2' && isPodReady(p)));
   assert.equal(image((await pods(ns)).find((p) => p.metadata.name === 'od-0')!), 'nginx:1');
 });
+
+test('a StatefulSet of 2^31-1 replicas (valid input) costs the controller one pod at a time, not 2^31 entries', async () => {
+  const ns = await newNamespace();
+  await cp.client.create({ ...STATEFULSETS, namespace: ns }, statefulSet(ns, 'huge', { replicas: 2147483647 }));
+  await waitFor('huge-1 created after huge-0 Ready', async () => (await pods(ns)).some((p) => p.metadata.name === 'huge-1'), 15_000);
+  const set = await waitFor('status written', async () => { const s = await getSet(ns, 'huge'); return (s.status?.readyReplicas ?? 0) >= 1 && s; });
+  assert.ok((set.status?.replicas ?? 0) <= 3);
+  await cp.client.patch({ ...STATEFULSETS, namespace: ns, name: 'huge', subresource: 'scale' }, { spec: { replicas: 0 } }, 'merge');
+  await waitFor('scaled to 0', async () => (await pods(ns)).length === 0, 15_000);
+});

@@ -104,10 +104,10 @@ test('strategic: $setElementOrder orders the merged list', () => {
   assert.deepEqual(out3, { metadata: { finalizers: ['b', 'x', 'a'] } });
 });
 
-test('strategic: a merge list item without its merge key is a 500 with the Go message', () => {
+test('strategic: a merge list item without its merge key is a 400 with the Go message (Kubernetes: 500)', () => {
   const live = podSpec({ containers: [{ name: 'a', image: 'x' }] });
   assert.throws(() => smp(live, podSpec({ containers: [{ image: 'nginx' }] })),
-    (e) => e instanceof StatusError && e.code === 500 && e.message === 'map: map[image:nginx] does not contain declared merge key: name');
+    (e) => e instanceof StatusError && e.code === 400 && e.message === 'map: map[image:nginx] does not contain declared merge key: name');
 });
 
 test('strategic: untyped maps merge, untyped lists replace', () => {

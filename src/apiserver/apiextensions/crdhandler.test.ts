@@ -7,7 +7,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import type { KObject } from '../../api/object.js';
-import { isApiError } from '../../client/rest.js';
+import { isApiError, RestClient } from '../../client/rest.js';
+import { adminUser } from '../authn/user.js';
+import { ApiServer } from '../server.js';
+import { MemoryStore } from '../../store/memory.js';
 import { waitFor } from '../../testing/wait.js';
 
 let cp: TestControlPlane;
@@ -225,4 +228,47 @@ test('aggregated discovery lists custom resources with their scope, short names 
   const g = list.items.find((i) => i.metadata.name === 'mech.example.com');
   assert.deepEqual(g?.versions.map((v) => v.version), ['v1', 'v1beta1']);
   assert.equal(g?.versions[0].resources[0].scope, 'Cluster');
+});
+
+test('a CRD update is served at once: new schema fields with defaults (applied on read too), deprecation warnings', async () => {
+  const cur = await cp.client.get({ ...CRD, name: 'gears.mech.example.com' });
+  const spec = cur.spec as { versions: { name: string; deprecated?: boolean; schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, unknown> } } } } }[] };
+  for (const v of spec.versions) {
+    v.schema.openAPIV3Schema.properties.spec.properties.material = { type: 'string', default: 'steel' };
+    if (v.name === 'v1beta1') v.deprecated = true;
+  }
+  const updated = await cp.client.update({ ...CRD, name: 'gears.mech.example.com' }, cur);
+  assert.equal(updated.metadata.generation, 2);
+  await waitFor('material served', async () => ((await cp.client.get({ ...GEARS, version: 'v1', name: 'g1' })).spec as { material?: string }).material === 'steel', 10_000);
+  const res = await cp.client.requestRaw({ method: 'GET', path: '/apis/mech.example.com/v1beta1/gears/g1' });
+  assert.equal(res.headers.warning, '299 - "mech.example.com/v1beta1 Gear is deprecated; use mech.example.com/v1 Gear"');
+  const stored = JSON.parse((await cp.api.store.get('/registry/mech.example.com/gears/g1'))!.value);
+  assert.equal(stored.spec.material, undefined, 'defaulted on read, not rewritten');
+});
+
+test('a restarted API server serves the established CRDs of its store before it is ready', async () => {
+  const store = new MemoryStore();
+  const start = async () => {
+    const api = new ApiServer({ store, tokens: new Map([['restart-token', adminUser('test-admin')]]), advertiseAddress: '10.0.0.1' });
+    const client = new RestClient({ server: await api.start(0, '127.0.0.1'), token: 'restart-token' });
+    return { api, client, async stop() { client.close(); await api.stop(); } };
+  };
+  const first = await start();
+  try {
+    const crd = widgetCRD();
+    await first.client.create(CRD, crd);
+    await waitFor('widgets served', async () => (await first.client.list(WIDGETS)).items.length === 0, 10_000);
+    await first.client.create(WIDGETS, { apiVersion: 'stable.example.com/v1', kind: 'Widget', metadata: { name: 'kept' }, spec: { size: 'large' } } as KObject);
+  } finally {
+    await first.stop();
+  }
+  const second = await start();
+  try {
+    // No wait: ready means the custom resources are served.
+    const w = await second.client.get({ ...WIDGETS, name: 'kept' });
+    assert.equal((w.spec as { size: string }).size, 'large');
+  } finally {
+    await second.stop();
+    await store.close();
+  }
 });

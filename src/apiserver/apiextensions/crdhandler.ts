@@ -9,7 +9,7 @@
 // them through their registry, as those controllers do through the loopback client.
 
 import { createHash } from 'node:crypto';
-import { apiVersionOf, type KObject } from '../../api/object.js';
+import type { KObject } from '../../api/object.js';
 import { storePrefix } from '../../api/resources.js';
 import type { JSONSchemaProps } from '../../api/apiextensions/structural.js';
 import { registryTypeLookup } from '../../api/patch/typeinfo.js';
@@ -218,9 +218,16 @@ export class CRDHandler {
     const spec = o(crd.spec);
     const all = (Array.isArray(spec.versions) ? spec.versions : []).map(o);
     const storage = str(all.find((v) => v.storage === true)?.name);
-    return all
-      .filter((v) => v.served === true)
-      .sort((a, b) => compareVersions(str(a.name), str(b.name)))
+    const served = all.filter((v) => v.served === true).sort((a, b) => compareVersions(str(a.name), str(b.name)));
+    const group = str(spec.group);
+    // The default warning points at the newest served version that is not deprecated, when it sorts first.
+    const warning = (v: Obj): string | undefined => {
+      if (v.deprecated !== true) return undefined;
+      if (typeof v.deprecationWarning === 'string') return v.deprecationWarning;
+      const better = served.find((x) => x.deprecated !== true && compareVersions(str(x.name), str(v.name)) < 0);
+      return `${group}/${str(v.name)} ${names.kind} is deprecated${better ? `; use ${group}/${str(better.name)} ${names.kind}` : ''}`;
+    };
+    return served
       .map((v) => ({
         group: str(spec.group),
         version: str(v.name),
@@ -231,7 +238,7 @@ export class CRDHandler {
         subresources: o(v.subresources) as CustomVersion['subresources'],
         columns: (Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : []) as CustomVersion['columns'],
         deprecated: v.deprecated === true,
-        deprecationWarning: typeof v.deprecationWarning === 'string' ? v.deprecationWarning : undefined,
+        deprecationWarning: warning(v),
         terminating,
       }));
   }
@@ -246,10 +253,8 @@ export class CRDHandler {
     const registries = new Map<string, GenericRegistry>();
     const caches: WatchCache[] = [];
     for (const def of defs) {
-      const gv = apiVersionOf(def.info.group, def.info.version);
-      // Conversion None: objects stored under the storage version are served under this one.
-      const convert = (obj: KObject) => { if (obj.apiVersion !== gv) obj.apiVersion = gv; };
-      const cache = new WatchCache(this.host.store, storePrefix(def.info), { historySize: this.host.watchCacheSize, convert });
+      // Conversion None and defaulting on read: objects are served as this version says.
+      const cache = new WatchCache(this.host.store, storePrefix(def.info), { historySize: this.host.watchCacheSize, convert: def.custom!.decode });
       caches.push(cache);
       registries.set(def.info.version, new GenericRegistry(def, this.host.store, cache, this.host.api));
     }

@@ -299,10 +299,16 @@ export function buildCustomDefinition(v: CustomVersion, lookup: TypeLookup): Cus
     printer: customPrinter(v),
   });
   const storageApiVersion = `${v.group}/${v.storageVersion}`;
+  const gv = `${v.group}/${v.version}`;
   return {
     ...def,
     custom: {
       storageApiVersion,
+      decode(obj) {
+        if (obj.apiVersion !== gv) obj.apiVersion = gv;
+        applyDefaults(obj, v.schema);
+      },
+      deprecationWarning: v.deprecationWarning,
       pruneUnknown: (obj) => prune(obj as unknown as Record<string, unknown>, v.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }),
       typeLookup: (name) => types.get(name) ?? lookup(name),
     },

@@ -78,6 +78,10 @@ export interface ResourceDefinition {
     storageApiVersion: string;
     pruneUnknown(obj: KObject): string[];
     typeLookup: TypeLookup;
+    /** The stored object as served: this version's apiVersion, and the schema's defaults (defaulting on read). */
+    decode(obj: KObject): void;
+    /** Sent as a Warning with every request to a deprecated version. */
+    deprecationWarning?: string;
   };
 }
 
