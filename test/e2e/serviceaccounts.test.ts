@@ -1,7 +1,8 @@
 // Pods reach the API server as their service account (issues #9 and #12), on a real node with
 // the stock kubectl: the kube-api-access volume's token, CA and namespace; the token
-// authenticates from the host (kubectl --token) and from inside the pod (curl to the
-// kubernetes service's endpoint, and @kubernetes/client-node's loadFromCluster()); a deleted
+// authenticates from the host (kubectl --token) and from inside the pod (curl to
+// kubernetes.default.svc, to 10.96.0.1 and to the endpoint, and @kubernetes/client-node's
+// loadFromCluster() through the service); a deleted
 // pod's token is refused; automountServiceAccountToken: false is honoured; a pod naming a missing
 // service account is refused; `kubectl create token` works. Needs root on Linux.
 
@@ -78,18 +79,21 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
       return r.code === 0 && r;
     });
     assert.match(fromHost.stdout, /^pod\/reader$/m);
-    // Inside the pod, straight to the kubernetes service's endpoint, verified with the mounted CA.
-    const script = `curl -sS --max-time 10 --cacert ${SA_DIR}/ca.crt -H "Authorization: Bearer $(cat ${SA_DIR}/token)" https://${endpoint}/api/v1/namespaces/$(cat ${SA_DIR}/namespace)/pods`;
-    const list = JSON.parse(await cluster.k('exec', 'reader', '-n', NS, '--', 'sh', '-c', script));
-    assert.equal(list.kind, 'PodList');
-    assert.ok(list.items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'));
+    // Inside the pod, verified with the mounted CA: through the kubernetes service by its DNS name
+    // and its ClusterIP (cluster DNS and the service proxy), and straight to its endpoint.
+    for (const server of ['kubernetes.default.svc', '$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT', endpoint]) {
+      const script = `curl -sS --max-time 10 --cacert ${SA_DIR}/ca.crt -H "Authorization: Bearer $(cat ${SA_DIR}/token)" https://${server}/api/v1/namespaces/$(cat ${SA_DIR}/namespace)/pods`;
+      const list = JSON.parse(await cluster.k('exec', 'reader', '-n', NS, '--', 'sh', '-c', script));
+      assert.equal(list.kind, 'PodList', server);
+      assert.ok(list.items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'), server);
+    }
+    assert.match(await cluster.k('exec', 'reader', '-n', NS, '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT'), /^10\.96\.0\.1:443$/m);
     // Without the token: 401, as from kube-apiserver.
     const anon = JSON.parse(await cluster.k('exec', 'reader', '-n', NS, '--', 'sh', '-c', `curl -sS --max-time 10 --cacert ${SA_DIR}/ca.crt https://${endpoint}/api/v1/namespaces/${NS}/pods`));
     assert.equal(anon.code, 401);
   });
 
   test('@kubernetes/client-node loadFromCluster() lists pods from inside a pod', async () => {
-    const [host, port] = [endpoint.slice(0, endpoint.lastIndexOf(':')), endpoint.slice(endpoint.lastIndexOf(':') + 1)];
     const program = [
       "const k8s = await import('/opt/node_modules/@kubernetes/client-node/dist/index.js');",
       'const kc = new k8s.KubeConfig(); kc.loadFromCluster();',
@@ -99,9 +103,9 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
     await cluster.kIn(podYAML('incluster', {
       restartPolicy: 'Never',
       containers: [{
+        // loadFromCluster(): KUBERNETES_SERVICE_HOST/PORT (10.96.0.1:443, the kubelet's service
+        // environment), the token and ca.crt of the kube-api-access volume.
         name: 'client', image: 'gcr.io/google-samples/kubernetes-bootcamp:v1', command: ['node', '--input-type=module', '-e', program],
-        // loadFromCluster() reads the service's address from these; they name its endpoint here.
-        env: [{ name: 'KUBERNETES_SERVICE_HOST', value: host }, { name: 'KUBERNETES_SERVICE_PORT', value: port }],
         volumeMounts: [{ name: 'modules', mountPath: '/opt/node_modules', readOnly: true }],
       }],
       volumes: [{ name: 'modules', hostPath: { path: NODE_MODULES, type: 'Directory' } }],
