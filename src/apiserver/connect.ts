@@ -12,8 +12,10 @@ import { PodLocations, type Location, type ObjectLookups } from './locations.js'
 import { UpgradeAwareProxy, isUpgrade } from './upgradeaware.js';
 
 export interface ConnectOptions extends ObjectLookups {
-  /** What the node streaming servers accept (Authorization: Bearer). */
-  nodeToken: string;
+  /** One token every node streaming server accepts (Authorization: Bearer); tests' single node. */
+  nodeToken?: string;
+  /** Or: each node's own token, derived from this secret and its name (kubeletclient.ts). */
+  kubeletClientSecret?: string;
   /** PEM CA of the node streaming servers; when set, nodes are dialled over TLS. */
   caData?: string;
 }
@@ -27,7 +29,7 @@ export class ConnectHandler {
   private readonly proxy = new UpgradeAwareProxy();
 
   constructor(opts: ConnectOptions) {
-    this.locations = new PodLocations(opts, opts.nodeToken, opts.caData);
+    this.locations = new PodLocations(opts, opts.kubeletClientSecret ? { secret: opts.kubeletClientSecret } : { token: opts.nodeToken }, opts.caData);
   }
 
   /** For HandlerEnv.connect. */

@@ -8,6 +8,13 @@ import { StatusError, errors } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { encodePodLogQuery, podExecQuery, podLogQuery, portsParam } from '../api/queryparams.js';
 import type { Backend } from './upgradeaware.js';
+import { kubeletClientToken } from './kubeletclient.js';
+
+/** The annotation simulated nodes carry (src/node/simulated.ts): they have no kubelet to dial. */
+const SIMULATED_ANNOTATION = 'kwok.x-k8s.io/node';
+
+/** How the API server authenticates to nodes: a node's own derived token, or one shared token (tests). */
+export type NodeCredential = { secret: string } | { token?: string };
 
 export interface ObjectLookups {
   getPod(namespace: string, name: string): Promise<KObject | undefined>;
@@ -67,7 +74,7 @@ export class PodLocations {
   constructor(
     private readonly lookups: ObjectLookups,
     /** What the node streaming servers accept (Authorization: Bearer). */
-    private readonly nodeToken: string,
+    private readonly credential: NodeCredential,
     /** PEM CA of the node streaming servers; when set, nodes are dialled over TLS. */
     private readonly caData?: string,
   ) {}
@@ -84,11 +91,14 @@ export class PodLocations {
     if (!nodeName) throw errors.badRequest(`pod ${pod.metadata?.name} does not have a host assigned`);
     const node = (await this.lookups.getNode(nodeName)) as unknown as Node | undefined;
     if (!node) throw errors.notFound('nodes', '', nodeName);
+    // A simulated node is a Node object without a kubelet: whatever address it names is not one.
+    if (node.metadata?.annotations?.[SIMULATED_ANNOTATION] === 'fake') throw errors.badRequest(`node "${nodeName}" is simulated: it has no kubelet to connect to`);
     const addrs = node.status?.addresses ?? [];
     const addr = addrs.find((a) => a.type === 'InternalIP') ?? addrs.find((a) => a.type === 'Hostname') ?? addrs.find((a) => a.type === 'ExternalIP');
     if (!addr) throw new StatusError(503, 'ServiceUnavailable', 'no preferred addresses found; known addresses: []');
     const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port || DEFAULT_KUBELET_PORT;
-    return { host: addr.address, port, secure: this.caData !== undefined, caData: this.caData, authorization: `Bearer ${this.nodeToken}` };
+    const token = 'secret' in this.credential ? kubeletClientToken(this.credential.secret, nodeName) : this.credential.token;
+    return { host: addr.address, port, secure: this.caData !== undefined, caData: this.caData, authorization: token ? `Bearer ${token}` : undefined };
   }
 
   /** LogLocation: kubelet's /containerLogs with the PodLogOptions written back canonically. */

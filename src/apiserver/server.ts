@@ -29,6 +29,7 @@ import { MaxInFlightLimit } from './maxinflight.js';
 import { addStorageCounter, instrumentRequest, serveMetrics } from './metrics.js';
 import { MetricsScraper } from './metrics-server/scraper.js';
 import { METRICS_DEFINITIONS, METRICS_GROUP, MetricsAPI } from './metrics-server/api.js';
+import { V1_DEFINITION, handleV1HPA, isV1HPARequest } from './registry/autoscaling/horizontalpodautoscalers-v1.js';
 import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
@@ -40,6 +41,8 @@ import { AlwaysAllowAuthorizer, PrivilegedGroupAuthorizer, UnionAuthorizer, type
 import { forbidden } from './authz/forbidden.js';
 import { requestAttributes } from './authz/requestinfo.js';
 import { RBACAuthorizer } from './authz/rbac/authorizer.js';
+import { NodeAuthorizer } from './authz/node/authorizer.js';
+import { NodeGraph } from './authz/node/graph.js';
 import type { EscalationChecker } from './authz/rbac/escalation.js';
 import { reconcileBootstrapPolicy } from './authz/rbac/reconcile.js';
 import type { ClusterRole, PolicyLister, Role, RoleBinding } from './authz/rbac/types.js';
@@ -79,7 +82,7 @@ export interface ApiServerOptions {
    * Serve metrics.k8s.io as metrics-server does, from the node agents' /metrics/resource: the
    * token and CA the API server dials nodes with, and --metric-resolution.
    */
-  metricsServer?: { nodeToken: string; caData?: string; resolutionMs?: number };
+  metricsServer?: { nodeToken?: string; kubeletClientSecret?: string; caData?: string; resolutionMs?: number };
   /** Serve HTTPS with this certificate (kubectl sends bearer tokens only over TLS). */
   tls?: { cert: string; key: string };
   /** --max-requests-inflight: non-mutating requests served at once (default 400; 0: no limit). */
@@ -213,9 +216,11 @@ export class ApiServer implements ApiServerContext {
       this.registries.set(`${ri.group}/${ri.resource}`, new GenericRegistry(def, this.opts.store, cache, this));
     }
     await Promise.all(this.caches.map((c) => c.start()));
+    // autoscaling/v1 HorizontalPodAutoscalers: the v2 objects, converted (v2 stays the preferred version).
+    this.served.setAggregated('v1.autoscaling', [V1_DEFINITION]);
     if (this.opts.metricsServer) {
       const ms = this.opts.metricsServer;
-      const scraper = new MetricsScraper({ nodes: () => this.listObjects('', 'nodes'), nodeToken: ms.nodeToken, caData: ms.caData, resolutionMs: ms.resolutionMs, log: this.opts.log });
+      const scraper = new MetricsScraper({ nodes: () => this.listObjects('', 'nodes'), nodeToken: ms.nodeToken, kubeletClientSecret: ms.kubeletClientSecret, caData: ms.caData, resolutionMs: ms.resolutionMs, log: this.opts.log });
       this.metricsAPI = new MetricsAPI(scraper, this);
       this.served.setAggregated('v1beta1.metrics.k8s.io', METRICS_DEFINITIONS);
       scraper.start();
@@ -231,7 +236,11 @@ export class ApiServer implements ApiServerContext {
     // reconciled before any client can read it (the rbac/bootstrap-roles hook).
     if ((this.opts.authorization ?? 'RBAC') === 'RBAC') {
       const rbac = new RBACAuthorizer(this.policyLister());
-      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), rbac]);
+      // --authorization-mode=Node,RBAC, after the system:masters short cut.
+      const pods = this.registry('', 'pods')!;
+      const pvcs = this.registry('', 'persistentvolumeclaims')!;
+      const graph = new NodeGraph({ pods: () => pods.cache.list().items, pvc: (ns, n) => pvcs.cache.get(`${pvcs.prefix(ns)}${n}`) });
+      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), new NodeAuthorizer(graph), rbac]);
       this.ruleResolver = rbac;
       this.escalation = { authorizer: this.authorizer, resolver: rbac.resolver };
       await reconcileBootstrapPolicy((g, r) => this.registry(g, r));
@@ -327,10 +336,11 @@ export class ApiServer implements ApiServerContext {
   private makeServer(handler: (req: IncomingMessage, res: ServerResponse) => void): http.Server | https.Server {
     // Client certificates are asked for, not required: a request may still carry a bearer token.
     const clientAuth = this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: false } : {};
-    const server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, ...clientAuth }, handler) : http.createServer(handler);
+    // A request without Host is answered by the handlers (a Status), not by Node's bare 400.
+    const server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, requireHostHeader: false, ...clientAuth }, handler) : http.createServer({ requireHostHeader: false }, handler);
     server.keepAliveTimeout = 60_000;
     server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: import('node:net').Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
-    server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); else socket.destroy(); });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => { clientError(err, socket); });
     return server;
   }
 
@@ -380,6 +390,7 @@ export class ApiServer implements ApiServerContext {
         return await serveMetrics(res);
       }
       if (handleDiscovery(req, res, this.served)) return;
+      if (info?.resource && isV1HPARequest(info)) { await handleV1HPA(this.registry('autoscaling', 'horizontalpodautoscalers')!, info, req, res, url.searchParams, user); return; }
       if (info?.resource && info.group === METRICS_GROUP && this.metricsAPI) { this.metricsAPI.handle(info, req, res, url.searchParams); return; }
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!this.served.find(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
@@ -397,6 +408,20 @@ export class ApiServer implements ApiServerContext {
 }
 
 function ignore(): void { /* see serveRequest */ }
+
+/**
+ * A request Node's parser refused (malformed, headers too large, too slow to send them): Go's
+ * server answers such a request 400 (431 for oversized headers, 408 for a timeout) and closes;
+ * here the answer carries a Status body too, as every other answer of this server does.
+ */
+function clientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') { socket.destroy(); return; }
+  const [code, reason, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'RequestHeaderFieldsTooLarge', 'Request Header Fields Too Large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Timeout', 'Request Timeout']
+      : [400, 'BadRequest', 'Bad Request'];
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${text}: ${err.code ?? err.message}`, reason, code });
+  socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
 
 function listen(server: http.Server | https.Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {

@@ -94,8 +94,7 @@ export class UpgradeAwareProxy {
     if (backend.authorization) lines.push(`Authorization: ${backend.authorization}`);
     // rawHeaders keeps repeated headers (X-Stream-Protocol-Version is sent once per version).
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const k = req.rawHeaders[i].toLowerCase();
-      if (k === 'authorization' || k === 'host') continue;
+      if (!forwarded(req.rawHeaders[i].toLowerCase())) continue;
       lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
     }
     // A websocket's frames reach the client one write each (framealign.ts says why).
@@ -108,7 +107,7 @@ export class UpgradeAwareProxy {
   http(req: IncomingMessage, res: ServerResponse, backend: Backend, path: string): Promise<void> {
     return new Promise((resolve) => {
       const headers: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && k !== 'authorization' && k !== 'host') headers[k] = v;
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && forwarded(k)) headers[k] = v;
       headers.host = `${backend.host}:${backend.port}`;
       if (backend.authorization) headers.authorization = backend.authorization;
       const mod = backend.secure ? https : http;
@@ -152,4 +151,13 @@ export class UpgradeAwareProxy {
       req.pipe(upstream);
     });
   }
+}
+
+/**
+ * Whether a client's header goes on to the backend: not its credential (the authentication
+ * filter drops Authorization once it has read it), not its impersonation request (the
+ * impersonation filter drops Impersonate-*), not Host (the backend's own is sent).
+ */
+function forwarded(lowerName: string): boolean {
+  return lowerName !== 'authorization' && lowerName !== 'host' && !lowerName.startsWith('impersonate-');
 }

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { kubeletClientSecret } from '../apiserver/kubeletclient.js';
 import { RestClient } from '../client/rest.js';
 import { parseRuntimeChoice, startLocalNode } from '../cluster/node.js';
 import { hostAddress } from '../apiserver/server.js';
@@ -66,7 +67,7 @@ export async function agent(o: AgentOptions): Promise<number> {
   let node;
   try {
     node = await startLocalNode({
-      client, nodeName: name, dir, podCIDR: o.podCidr, bridgeName: o.bridge, streamingToken: token,
+      client, nodeName: name, dir, podCIDR: o.podCidr, bridgeName: o.bridge, streamingSecret: kubeletClientSecret(token),
       kubeletPort: o.port ? Number(o.port) : 10250, nodeIP, log: (m) => console.error(m),
       runtime: parseRuntimeChoice(o.runtime ?? process.env.K8TS_RUNTIME),
       proxyMode: parseProxyMode(o.proxyMode),

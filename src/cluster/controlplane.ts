@@ -19,6 +19,7 @@ import { processAlive, processStartTime } from './process.js';
 import { startLocalNode, type LocalNode, type RuntimeChoice } from './node.js';
 import { RestClient } from '../client/rest.js';
 import { makeConnectHandler } from '../apiserver/connect.js';
+import { kubeletClientSecret } from '../apiserver/kubeletclient.js';
 import { requestSimulatedNodes, SimulatedNodesFollower } from './simulated.js';
 import { FleetLockServer } from '../fleetlock/server.js';
 import type { ProxyModeChoice } from '../proxy/server.js';
@@ -111,7 +112,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     getNode: (n) => apiRef!.getObject('', 'nodes', undefined, n),
     getService: (ns, n) => apiRef!.getObject('', 'services', ns, n),
     getEndpoints: (ns, n) => apiRef!.getObject('', 'endpoints', ns, n),
-    nodeToken: token,
+    // Nodes get their own derived credential, never the admin's token.
+    kubeletClientSecret: kubeletClientSecret(token),
   });
   const api = new ApiServer({
     store,
@@ -125,7 +127,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Pods reach the API server through the kubernetes service's endpoint: the host's address.
     serveOnAdvertiseAddress: true,
     // metrics.k8s.io from the node agents' /metrics/resource, dialled as pod streams are.
-    metricsServer: { nodeToken: token, resolutionMs: opts.metricResolutionSeconds ? opts.metricResolutionSeconds * 1000 : undefined },
+    metricsServer: { kubeletClientSecret: kubeletClientSecret(token), resolutionMs: opts.metricResolutionSeconds ? opts.metricResolutionSeconds * 1000 : undefined },
     log,
   });
   apiRef = api;
@@ -160,7 +162,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingToken: token, podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingSecret: kubeletClientSecret(token), podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
     if (opts.fleetlock) {
       // A client of the cluster like the controllers, with the API server's certificate for HTTPS.

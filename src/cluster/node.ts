@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RestClient } from '../client/rest.js';
+import { kubeletClientToken } from '../apiserver/kubeletclient.js';
 import { NodeAgent } from '../node/agent.js';
 import { NodeNetwork } from '../node/network/bridge.js';
 import { LocalImageStore } from '../node/runtime/images.js';
@@ -26,8 +27,8 @@ export interface LocalNodeOptions {
   dir: string;
   podCIDR?: string;
   bridgeName?: string;
-  /** The token the API server presents to this node's streaming server. */
-  streamingToken: string;
+  /** The secret this node's streaming-server token derives from (kubeletclient.ts); the API server presents HMAC(secret, node name). */
+  streamingSecret: string;
   /** Port of the streaming server (0: any free one). */
   kubeletPort?: number;
   log?: (msg: string) => void;
@@ -125,7 +126,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   // which is distinct per cluster and agent on a host.
   const proxy = new ProxyServer({ client: opts.client, nodeName: name, mode: opts.proxyMode ?? 'auto', instance: network?.bridgeName ?? name, addressDevice: network?.bridgeName, podCIDR, log });
   log(`node ${name}: service proxy: ${proxy.describe()}`);
-  const streaming = new StreamingServer({ runtime, token: opts.streamingToken, lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n), resourceMetrics: () => resourceMetricsText(runtime) });
+  const streaming = new StreamingServer({ runtime, token: kubeletClientToken(opts.streamingSecret, name), lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n), resourceMetrics: () => resourceMetricsText(runtime) });
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
   // Cluster DNS listens on the bridge gateway, which every pod of this node reaches.
   let dns: NodeDNS | undefined;

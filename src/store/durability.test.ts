@@ -185,3 +185,18 @@ test('sqlite: compaction works in slices, letting the event loop run between the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('sqlite: a data directory the store makes is 0700, its database files 0600', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'k8ts-perm-'));
+  const dir = join(parent, 'new', 'data');
+  const store = new SqliteStore(dir, { compactEvery: 0 });
+  try {
+    await store.create('/r/x', 'secret');
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    for (const f of ['state.db', 'state.db-wal']) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
+  } finally {
+    await store.close();
+    rmSync(parent, { recursive: true, force: true });
+  }
+});

@@ -119,7 +119,8 @@ export class SqliteStore implements Store {
   private compacting?: Promise<void>;
 
   constructor(dataDir: string, opts: SqliteStoreOptions = {}) {
-    mkdirSync(dataDir, { recursive: true });
+    // The store holds every Secret: its directory is the owner's alone (the db files are 0600, sqlite-driver.ts).
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.path = join(dataDir, 'state.db');
     // A short busy timeout: the only contender is another process owning this directory.
     this.db = openDatabase(this.path, { busyTimeoutMs: 1000 });

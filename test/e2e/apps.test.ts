@@ -4,7 +4,8 @@
 // every watch event, `kubectl rollout status/history/undo daemonset`. A StatefulSet of 3 with a
 // local-path claim template starts web-0, web-1, web-2 in order on the real node, each writes its
 // name into its volume, a deleted pod comes back with the same claim and data, scale-down goes
-// from the highest ordinal and keeps the claims. Needs root on Linux (network namespaces).
+// from the highest ordinal and keeps the claims; web-0.web resolves from another pod to
+// web-0's address (the cluster DNS and the service proxy). Needs root on Linux (network namespaces).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,6 +132,10 @@ describe('DaemonSets, StatefulSets and ReplicationControllers on a real node', {
     pods = (await json('get', 'pods', '-l', 'app=agent')).items as any[];
     assert.ok(pods.length === 5 && pods.every((p) => !p.spec.containers[0].env), 'back to the first template');
     assert.match(await cluster.k('rollout', 'history', 'daemonset/agent'), /\n2\s+second\n3\s+first\n/);
+    const described = await cluster.k('describe', 'daemonset', 'agent');
+    assert.match(described, /^Desired Number of Nodes Scheduled: 5$/m);
+    assert.match(described, /^Pods Status:\s+5 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
+    assert.match(described, /Normal\s+SuccessfulDelete\s+.*daemonset-controller\s+Deleted pod: agent-/);
     await cluster.k('delete', 'daemonset', 'agent', '--wait=true', '--timeout=120s');
   });
 
@@ -170,6 +175,10 @@ describe('DaemonSets, StatefulSets and ReplicationControllers on a real node', {
     assert.deepEqual(order, ['web-0', 'web-1', 'web-2']);
     assert.deepEqual(orderProblems, []);
     assert.match(await cluster.k('get', 'sts', 'web'), /^NAME\s+READY\s+AGE\nweb\s+3\/3\s+\d+s\n$/);
+    const described = await cluster.k('describe', 'statefulset', 'web');
+    assert.match(described, /^Replicas:\s+3 desired \| 3 total$/m);
+    assert.match(described, /^Volume Claims:\n\s+Name:\s+data$/m);
+    assert.match(described, /create Claim data-web-2 Pod web-2 in StatefulSet web success/);
     for (const i of [0, 1, 2]) {
       const p = await json('get', 'pod', `web-${i}`);
       assert.equal(p.spec.nodeName, NODE);
@@ -185,6 +194,19 @@ describe('DaemonSets, StatefulSets and ReplicationControllers on a real node', {
       return s?.endpoints?.length === 3 && s;
     });
     assert.deepEqual(slice.endpoints.map((e: any) => e.hostname).sort(), ['web-0', 'web-1', 'web-2']);
+    // ... and from another pod the cluster DNS resolves web-0.web to web-0's address.
+    await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeSelector: { 'kubernetes.io/hostname': NODE }, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } });
+    await cluster.k('wait', '--for=condition=Ready', 'pod/client', '--timeout=90s');
+    const web0IP = (await json('get', 'pod', 'web-0')).status.podIP;
+    // busybox's nslookup sends the name as given (no search path), so it asks for the full name;
+    // the libc resolver (ping) resolves the short web-0.web through the pod's search path.
+    const lookup = await cluster.waitFor('nslookup web-0.web.default.svc.cluster.local', async () => {
+      const r = await cluster.kubectl(['exec', 'client', '--', 'nslookup', 'web-0.web.default.svc.cluster.local']);
+      return r.code === 0 && r.stdout;
+    }, 30_000);
+    assert.deepEqual([...lookup.split(/^Name:/m).slice(1).join('\n').matchAll(/^Address:\s*(\S+)/gm)].map((m) => m[1]), [web0IP], lookup);
+    const ping = await cluster.kubectl(['exec', 'client', '--', 'ping', '-c', '1', '-W', '2', 'web-0.web']);
+    assert.match(ping.stdout, new RegExp(`^PING web-0\\.web \\(${web0IP.replace(/\./g, '\\.')}\\)`, 'm'), ping.stdout + ping.stderr);
 
     // web-1 deleted: it comes back under its name, with the same claim and what it wrote.
     const claim1 = claims.find((c) => c.metadata.name === 'data-web-1');

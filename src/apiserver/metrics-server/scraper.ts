@@ -3,6 +3,7 @@
 // /metrics/resource is read, and the last two samples of each node and container are kept, so
 // CPU usage is the rate between them (cores) over their window, and memory the last working set.
 
+import { kubeletClientToken } from '../kubeletclient.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { KObject } from '../../api/object.js';
@@ -120,8 +121,10 @@ function advance(old: Points | undefined, s: Sample): Points {
 
 export interface ScraperOptions {
   nodes(): KObject[];
-  /** The bearer token node agents accept from the API server. */
-  nodeToken: string;
+  /** The bearer token node agents accept from the API server (one for all: tests' single node). */
+  nodeToken?: string;
+  /** Or each node's own token, derived from this secret and its name (apiserver/kubeletclient.ts): never the admin's. */
+  kubeletClientSecret?: string;
   /** The node agents' CA (TLS) when they serve TLS. */
   caData?: string;
   /** --metric-resolution (default 15 s). */
@@ -181,9 +184,10 @@ export class MetricsScraper {
     if (!addr || node.metadata.annotations?.['kwok.x-k8s.io/node'] !== undefined) return Promise.resolve(undefined);
     const secure = this.opts.caData !== undefined;
     const get = secure ? https.get : http.get;
+    const token = this.opts.kubeletClientSecret ? kubeletClientToken(this.opts.kubeletClientSecret, node.metadata.name ?? '') : this.opts.nodeToken;
     return new Promise((resolve, reject) => {
       const req = get({
-        host: addr.address, port, path: '/metrics/resource', headers: { Authorization: `Bearer ${this.opts.nodeToken}` }, timeout: this.opts.timeoutMs ?? 10_000,
+        host: addr.address, port, path: '/metrics/resource', headers: token ? { Authorization: `Bearer ${token}` } : {}, timeout: this.opts.timeoutMs ?? 10_000,
         ...(secure ? { ca: this.opts.caData } : {}),
       }, (res) => {
         const chunks: Buffer[] = [];

@@ -81,15 +81,19 @@ export async function startWebAppOperator(kc: k8s.KubeConfig, namespace: string,
   informer.on('add', handle);
   informer.on('update', handle);
   let stopped = false;
+  let restart: NodeJS.Timeout | undefined;
   informer.on('error', () => {
-    // client-node's informers stop on error; start again as operators do (not once stopped).
-    if (!stopped) setTimeout(() => { if (!stopped) informer.start().catch(() => undefined); }, 500);
+    // client-node's informers stop on error; start again as operators do, until stopped (stopping
+    // makes the watch end with an error too: restarting then would keep the process alive forever).
+    if (stopped) return;
+    restart = setTimeout(() => { if (!stopped) informer.start().catch(() => undefined); }, 500);
   });
   await informer.start();
   return {
     reconciles: () => count,
     async stop() {
       stopped = true;
+      if (restart) clearTimeout(restart);
       await informer.stop();
     },
   };
