@@ -29,6 +29,7 @@ import { MaxInFlightLimit } from './maxinflight.js';
 import { addStorageCounter, instrumentRequest, serveMetrics } from './metrics.js';
 import { MetricsScraper } from './metrics-server/scraper.js';
 import { METRICS_DEFINITIONS, METRICS_GROUP, MetricsAPI } from './metrics-server/api.js';
+import { V1_DEFINITION, handleV1HPA, isV1HPARequest } from './registry/autoscaling/horizontalpodautoscalers-v1.js';
 import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
@@ -215,6 +216,8 @@ export class ApiServer implements ApiServerContext {
       this.registries.set(`${ri.group}/${ri.resource}`, new GenericRegistry(def, this.opts.store, cache, this));
     }
     await Promise.all(this.caches.map((c) => c.start()));
+    // autoscaling/v1 HorizontalPodAutoscalers: the v2 objects, converted (v2 stays the preferred version).
+    this.served.setAggregated('v1.autoscaling', [V1_DEFINITION]);
     if (this.opts.metricsServer) {
       const ms = this.opts.metricsServer;
       const scraper = new MetricsScraper({ nodes: () => this.listObjects('', 'nodes'), nodeToken: ms.nodeToken, kubeletClientSecret: ms.kubeletClientSecret, caData: ms.caData, resolutionMs: ms.resolutionMs, log: this.opts.log });
@@ -387,6 +390,7 @@ export class ApiServer implements ApiServerContext {
         return await serveMetrics(res);
       }
       if (handleDiscovery(req, res, this.served)) return;
+      if (info?.resource && isV1HPARequest(info)) { await handleV1HPA(this.registry('autoscaling', 'horizontalpodautoscalers')!, info, req, res, url.searchParams, user); return; }
       if (info?.resource && info.group === METRICS_GROUP && this.metricsAPI) { this.metricsAPI.handle(info, req, res, url.searchParams); return; }
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!this.served.find(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');

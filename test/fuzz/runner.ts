@@ -291,7 +291,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
             report.byStatus[`reset:${(e as NodeJS.ErrnoException).code ?? msg}`] = (report.byStatus[`reset:${(e as NodeJS.ErrnoException).code ?? msg}`] ?? 0) + 1;
           }
         }
-        if (opts.log && report.sent % 10_000 === 0) opts.log(`${report.sent} requests, ${Math.round((Date.now() - start) / 1000)} s, ${report.failures.length} failures, server RSS ${rssMb(server.child.pid!)} MB`);
+        if (opts.log && index % 10_000 === 9_999) opts.log(`${report.sent} requests, ${Math.round((Date.now() - start) / 1000)} s, ${report.failures.length} failures, server RSS ${rssMb(server.child.pid!)} MB`);
       }
     };
     await Promise.all(Array.from({ length: opts.concurrency ?? 16 }, worker));
