@@ -112,6 +112,7 @@ describe('k8ts CLI', () => {
       // A stopped agent keeps its node's network for its next start (killPods false): the test removes it.
       try { execFileSync('ip', ['link', 'del', 'k8tsag0'], { stdio: 'ignore' }); } catch { /* already gone */ }
       try { execFileSync('nft', ['delete', 'table', 'ip', 'k8ts_k8tsag0'], { stdio: 'ignore' }); } catch { /* none */ }
+      try { execFileSync('nft', ['delete', 'table', 'ip', 'k8ts-proxy-k8tsag0'], { stdio: 'ignore' }); } catch { /* none */ }
       await cluster.kubectl(['delete', 'node', 'joined-1']);
     }
   });
@@ -136,6 +137,7 @@ describe('k8ts CLI', () => {
         if (root) {
           try { execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' }); } catch { /* not made */ }
           try { execFileSync('nft', ['delete', 'table', 'ip', `k8ts_${bridge}`], { stdio: 'ignore' }); } catch { /* not made */ }
+          try { execFileSync('nft', ['delete', 'table', 'ip', `k8ts-proxy-${bridge}`], { stdio: 'ignore' }); } catch { /* not made */ }
         }
         await cluster.kubectl(['delete', 'node', name]);
       }
