@@ -68,6 +68,14 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
   });
 
   test('the pod\'s token authenticates from the host and from inside the pod', async () => {
+    // Who the token is (kubectl auth whoami: SelfSubjectReview): the service account, bound to the pod.
+    const who = await kubectlWithToken(podToken, ['auth', 'whoami', '-o', 'json']);
+    assert.equal(who.code, 0, who.stderr);
+    const info = JSON.parse(who.stdout).status.userInfo;
+    assert.equal(info.username, `system:serviceaccount:${NS}:default`);
+    assert.deepEqual(info.groups, ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated']);
+    assert.deepEqual(info.extra['authentication.kubernetes.io/pod-name'], ['reader']);
+    assert.deepEqual(info.extra['authentication.kubernetes.io/node-name'], ['sa-node']);
     // Authenticated as its service account, which may do nothing yet (RBAC)...
     const denied = await kubectlWithToken(podToken, ['get', 'pods', '-n', NS, '-o', 'name']);
     assert.notEqual(denied.code, 0);
@@ -157,5 +165,20 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
     // The service account deleted: its tokens go with it.
     await cluster.k('delete', 'serviceaccount', 'robot', '-n', NS);
     assert.match((await kubectlWithToken(token, ['get', 'pods', '-n', NS])).stderr, /Unauthorized/);
+  });
+
+  test('a legacy token Secret is filled on request and works while it holds the token', async () => {
+    await cluster.k('create', 'serviceaccount', 'old-style', '-n', NS);
+    await cluster.kIn(YAML.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'old-style-token', namespace: NS, annotations: { 'kubernetes.io/service-account.name': 'old-style' } }, type: 'kubernetes.io/service-account-token' }), 'apply', '-f', '-');
+    const secret = await cluster.waitFor('the token Secret filled', async () => {
+      const s = await json('get', 'secret', 'old-style-token', '-n', NS);
+      return s.data?.token && s;
+    });
+    assert.equal(Buffer.from(secret.data['ca.crt'], 'base64').toString(), cluster.ca);
+    const token = Buffer.from(secret.data.token, 'base64').toString();
+    const who = await kubectlWithToken(token, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    assert.equal(who.stdout, `system:serviceaccount:${NS}:old-style`, who.stderr);
+    await cluster.k('delete', 'secret', 'old-style-token', '-n', NS);
+    assert.match((await kubectlWithToken(token, ['auth', 'whoami'])).stderr, /Unauthorized/);
   });
 });
