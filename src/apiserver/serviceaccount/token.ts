@@ -141,6 +141,9 @@ export class ServiceAccountTokens {
     this.now = opts.now ?? Date.now;
   }
 
+  /** The key pair tokens are signed with (its public half is published at /openid/v1/jwks). */
+  get keys(): ServiceAccountKeyPair { return this.opts.keys; }
+
   /** Whether every audience asked for is one of the API server's own (TokenREST.isKubeAudiences). */
   isKubeAudiences(audiences: string[]): boolean {
     return audiences.length > 0 && audiences.every((a) => this.audiences.includes(a));
