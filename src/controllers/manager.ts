@@ -18,6 +18,8 @@ import { TaintEvictionController } from './tainteviction.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ServiceAccountController } from './serviceaccount.js';
 import { RootCACertPublisher } from './rootcacertpublisher.js';
+import { ServiceAccountTokensController } from './serviceaccounttokens.js';
+import type { ServiceAccountKeyPair } from '../pki/serviceaccount.js';
 import { defaultLoadBalancerPool, parseAddressPool, ServiceLBController } from './servicelb.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
@@ -33,6 +35,8 @@ export interface ControllerManagerOptions {
   token: string;
   /** The cluster CA, PEM. */
   caData?: string;
+  /** The service-account signing key (--service-account-private-key-file): legacy token Secrets are filled with it. */
+  serviceAccountKey?: ServiceAccountKeyPair;
   log?: (msg: string) => void;
   /** Node lifecycle timings (grace period before a silent node is Unknown, ...). */
   nodeLifecycle?: { nodeMonitorGracePeriodMs?: number; monitorPeriodMs?: number };
@@ -76,6 +80,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       new ServiceAccountController(client, factory, opts.log),
       // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
       ...(opts.caData ? [new RootCACertPublisher(client, factory, opts.caData, opts.log)] : []),
+      ...(opts.serviceAccountKey ? [new ServiceAccountTokensController(client, factory, { keys: opts.serviceAccountKey, rootCA: opts.caData, log: opts.log })] : []),
       new ReplicaSetController(client, factory, { log: opts.log }),
       new DeploymentController(client, factory, { log: opts.log }),
       new EndpointsController(client, factory, { log: opts.log }),

@@ -1,10 +1,11 @@
 // The policy and autoscaling controllers of kube-controller-manager, built on the shared
-// informers: resourcequota (and, with #17's autoscaling slice, horizontalpodautoscaling).
+// informers: resourcequota and horizontalpodautoscaling.
 
 import type { RestClient } from '../client/rest.js';
 import type { SharedInformerFactory } from '../client/informer.js';
 import type { APIResource } from '../client/discovery.js';
 import { ResourceQuotaController } from './resourcequota.js';
+import { HorizontalPodAutoscalerController } from './horizontalpodautoscaler.js';
 import type { Runnable } from './manager.js';
 
 export interface PolicyControllerOptions {
@@ -20,5 +21,6 @@ export interface PolicyControllerOptions {
 export function policyControllers(client: RestClient, factory: SharedInformerFactory, resources: APIResource[], opts: PolicyControllerOptions = {}): Runnable[] {
   return [
     new ResourceQuotaController(client, factory, resources, { log: opts.log, resyncPeriodMs: opts.resourceQuotaSyncPeriodMs }),
+    new HorizontalPodAutoscalerController(client, factory, resources, { log: opts.log, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs }),
   ];
 }
