@@ -143,11 +143,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let scheduler: SchedulerServer | undefined;
   let node: LocalNode | undefined;
   let proxyClient: RestClient | undefined;
+  let simulatorClient: RestClient | undefined;
   let fleetlock: FleetLockServer | undefined;
   try {
     if (opts.controllers !== false) {
+      // The manager acts as system:kube-controller-manager, each controller as its service
+      // account in kube-system (--use-service-account-credentials, as kubeadm sets it). Simulated
+      // nodes play kubelets of no identity of their own: they keep the admin's client.
+      const kcm = ensureClientCert(files.dir, pki.ca, 'controller-manager', 'system:kube-controller-manager');
+      simulatorClient = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'k8ts-simulated-nodes/v0.1.0 (k8ts)' });
       controllers = await startControllers({
-        server: url, token, caData: pki.ca.cert, log,
+        server: url, certData: kcm.cert, keyData: kcm.key, caData: pki.ca.cert, log,
+        useServiceAccountCredentials: true, extraClient: simulatorClient,
         loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
         policy: {
           hpaSyncPeriodMs: opts.hpaSyncPeriodSeconds ? opts.hpaSyncPeriodSeconds * 1000 : undefined,
@@ -158,7 +165,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         // With a shortened grace period, nodes must heartbeat well within it.
         extra: (client, factory) => [new SimulatedNodesFollower(client, factory, log, { heartbeatMs: heartbeatMs(opts.nodeGracePeriodSeconds) })],
       });
-      if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(controllers.client, opts.simulatedNodes);
+      if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(simulatorClient, opts.simulatedNodes);
       // The scheduler acts as system:kube-scheduler, with only the bootstrap policy's rights for it.
       const sched = ensureClientCert(files.dir, pki.ca, 'kube-scheduler', 'system:kube-scheduler');
       scheduler = await startScheduler({ server: url, certData: sched.cert, keyData: sched.key, caData: pki.ca.cert, log });
@@ -183,6 +190,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     proxyClient?.close();
     await scheduler?.stop().catch(() => undefined);
     await controllers?.stop().catch(() => undefined);
+    simulatorClient?.close();
     await api.stop().catch(() => undefined);
     await store.close();
     throw e;
@@ -196,6 +204,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       proxyClient?.close();
       await scheduler?.stop();
       await controllers?.stop();
+      simulatorClient?.close();
       await api.stop();
       await store.close();
     },

@@ -1,11 +1,10 @@
 // The policy and autoscaling controllers of kube-controller-manager, built on the shared
 // informers: resourcequota (and, with #17's autoscaling slice, horizontalpodautoscaling).
 
-import type { RestClient } from '../client/rest.js';
 import type { SharedInformerFactory } from '../client/informer.js';
 import type { APIResource } from '../client/discovery.js';
 import { ResourceQuotaController } from './resourcequota.js';
-import type { Runnable } from './manager.js';
+import type { ClientFor, Runnable } from './manager.js';
 
 export interface PolicyControllerOptions {
   log?: (m: string) => void;
@@ -17,8 +16,8 @@ export interface PolicyControllerOptions {
   hpaDownscaleStabilizationMs?: number;
 }
 
-export function policyControllers(client: RestClient, factory: SharedInformerFactory, resources: APIResource[], opts: PolicyControllerOptions = {}): Runnable[] {
+export function policyControllers(clients: ClientFor, factory: SharedInformerFactory, resources: APIResource[], opts: PolicyControllerOptions = {}): Runnable[] {
   return [
-    new ResourceQuotaController(client, factory, resources, { log: opts.log, resyncPeriodMs: opts.resourceQuotaSyncPeriodMs }),
+    new ResourceQuotaController(clients('resourcequota-controller'), factory, resources, { log: opts.log, resyncPeriodMs: opts.resourceQuotaSyncPeriodMs }),
   ];
 }
