@@ -5,7 +5,7 @@
 // Environment:
 //   K8TS_BENCH_SCALE=full   workloads at 5,000 nodes / 150,000 pods and no time budgets
 //                           (default: 1,000 / 30,000 within a budget, memory extrapolated)
-//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, jobs, node, oci, images, dns
+//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, jobs, statefulset, node, oci, images, dns, proxy
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
 
@@ -14,14 +14,16 @@ import { benchApi } from './api.js';
 import { benchDNS } from './dns.js';
 import { benchImages } from './images.js';
 import { benchJobs } from './jobs.js';
+import { benchStatefulSet } from './statefulset.js';
 import { benchOciStart } from './ocistart.js';
+import { benchProxySync, benchProxyTraffic } from './proxy.js';
 import { benchRealNode } from './realnode.js';
 import { benchStores } from './store.js';
 import { cleanup, fmtS, section } from './util.js';
 import { benchWorkloads } from './workloads.js';
 
 const full = process.env.K8TS_BENCH_SCALE === 'full';
-const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,jobs,node,oci,images,dns').split(',').map((s) => s.trim()));
+const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,jobs,statefulset,node,oci,images,dns,proxy').split(',').map((s) => s.trim()));
 const workloadStore = process.env.K8TS_BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
 
 interface Section { key: string; title: string; run: () => Promise<string[]> }
@@ -50,6 +52,11 @@ const sections: Section[] = [
     run: () => benchJobs({ jobs: 1_000, nodes: 50, store: workloadStore }),
   },
   {
+    key: 'statefulset',
+    title: 'StatefulSet (apps, issue #16): 50 replicas Ready in order on 10 simulated nodes',
+    run: () => benchStatefulSet({ replicas: 50, nodes: 10, store: workloadStore }),
+  },
+  {
     key: 'node',
     title: 'Node (node-agent issue): a real node on this machine',
     run: () => benchRealNode(full
@@ -65,6 +72,11 @@ const sections: Section[] = [
     key: 'dns',
     title: 'Cluster DNS (services issue #9): the node\'s DNS server, 1,000 services',
     run: () => benchDNS(),
+  },
+  {
+    key: 'proxy',
+    title: 'Service proxy (services issue #9): sync at 1,000 services x 10 endpoints; traffic through ClusterIP and NodePort next to direct',
+    run: async () => [...(await benchProxySync()), ...(await benchProxyTraffic())],
   },
   {
     key: 'images',

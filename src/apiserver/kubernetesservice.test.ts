@@ -7,7 +7,7 @@ import https from 'node:https';
 import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { startTestControlPlane } from '../testing/controlplane.js';
-import { waitFor } from '../testing/wait.js';
+import { stays, waitFor } from '../testing/wait.js';
 import { makeCA, makeServingCert } from '../pki/certs.js';
 import { MemoryStore } from '../store/memory.js';
 import { adminUser } from './authn/user.js';
@@ -73,4 +73,30 @@ test('the API server also serves at its advertise address', { skip: !hostAddress
   // Stopped: neither address answers.
   await assert.rejects(get(addr));
   await assert.rejects(get('127.0.0.1'));
+});
+
+test('API servers sharing a store agree on the kubernetes endpoints instead of overwriting each other', async (t) => {
+  const store = new MemoryStore();
+  const a = new ApiServer({ store, tokens: new Map([['tok', adminUser()]]), advertiseAddress: '10.0.0.1' });
+  const b = new ApiServer({ store, tokens: new Map([['tok', adminUser()]]), advertiseAddress: '10.0.0.2' });
+  await a.start(0, '127.0.0.1');
+  await b.start(0, '127.0.0.1');
+  t.after(async () => { await a.stop(); await b.stop(); await store.close(); });
+  const low = Math.min(a.port, b.port), high = Math.max(a.port, b.port);
+  const ipOf = (port: number) => (port === a.port ? '10.0.0.1' : '10.0.0.2');
+  // Each server's address under its own port, the lowest port first (a tie of one address each).
+  const want = [{ addresses: [{ ip: ipOf(low) }], ports: [{ name: 'https', port: low, protocol: 'TCP' }] }, { addresses: [{ ip: ipOf(high) }], ports: [{ name: 'https', port: high, protocol: 'TCP' }] }];
+  await waitFor('both servers in the endpoints', async () => JSON.stringify((await a.getObject('', 'endpoints', 'default', 'kubernetes'))?.subsets) === JSON.stringify(want), 5000);
+  const svc = await a.getObject('', 'services', 'default', 'kubernetes') as KObject & { spec: { ports: { targetPort: number }[] } };
+  assert.equal(svc.spec.ports[0].targetPort, low);
+  // Settled: no ping-pong of writes between them.
+  const rev = await store.currentRevision();
+  await stays('the store to stay quiet', async () => (await store.currentRevision()) === rev, 1500);
+  // One leaves: the other publishes itself alone, at once.
+  const [gone, left] = a.port === low ? [a, b] : [b, a];
+  await gone.stop();
+  const alone = [{ addresses: [{ ip: ipOf(left.port) }], ports: [{ name: 'https', port: left.port, protocol: 'TCP' }] }];
+  await waitFor('the remaining server alone in the endpoints', async () => JSON.stringify((await left.getObject('', 'endpoints', 'default', 'kubernetes'))?.subsets) === JSON.stringify(alone), 5000);
+  const svc2 = await left.getObject('', 'services', 'default', 'kubernetes') as KObject & { spec: { ports: { targetPort: number }[] } };
+  assert.equal(svc2.spec.ports[0].targetPort, left.port);
 });

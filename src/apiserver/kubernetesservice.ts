@@ -1,13 +1,17 @@
 // The `kubernetes` Service in default and its endpoints, kept by the API server itself as
-// kube-apiserver's controlplane "kubernetes service" controller and endpoint reconciler do:
-// ClusterIP the first address of the service range, port 443 (https) to the API server's port,
-// Endpoints and an EndpointSlice naming the advertise address (where the API server also
-// listens, so pods reach it). Whatever is deleted or changed is put back at once (the service,
-// endpoints and slices of default are watched in the API server's own caches), and checked
-// every 10 s besides, as the reconciler's EndpointInterval.
+// kube-apiserver's controlplane "kubernetes service" controller and its lease endpoint
+// reconciler do: ClusterIP the first address of the service range, port 443 (https) to the API
+// servers' port, Endpoints and an EndpointSlice naming the advertise addresses (where the API
+// servers also listen, so pods reach them). Every API server sharing the store renews a Lease
+// (kube-system/apiserver-<hash>, 15 s, as the reconciler's master leases) naming its address
+// and port, and each computes the same endpoints from the live ones, so several servers agree
+// instead of overwriting each other. Whatever is deleted or changed is put back at once (the
+// service, endpoints, slices and leases are watched in the API server's own caches), and
+// checked every 10 s besides, as the reconciler's EndpointInterval.
 
+import { createHash } from 'node:crypto';
 import { StatusError } from '../api/errors.js';
-import type { KObject } from '../api/object.js';
+import { nowMicro, type KObject } from '../api/object.js';
 import { intToIp } from '../api/net.js';
 import type { RequestContext } from './registry/strategy.js';
 import type { ApiServer } from './server.js';
@@ -15,6 +19,26 @@ import type { ApiServer } from './server.js';
 const NAME = 'kubernetes';
 const NS = 'default';
 const RESYNC_MS = 10_000;
+/** The master lease TTL: a server that stopped renewing leaves the endpoints after this. */
+const LEASE_SECONDS = 15;
+const LEASE_NS = 'kube-system';
+const ENDPOINT_LABEL = 'k8ts.io/apiserver-endpoint';
+const ENDPOINT_ANNOTATION = 'k8ts.io/advertise-endpoint';
+
+interface ServerEndpoint { ip: string; port: number }
+
+/**
+ * The endpoints every server publishes, from the live leases: the addresses grouped by port,
+ * the group with most addresses first (the lowest port on a tie), so every server picks the same.
+ */
+export function endpointGroups(live: ServerEndpoint[]): { port: number; ips: string[] }[] {
+  const byPort = new Map<number, Set<string>>();
+  for (const e of live) {
+    if (!byPort.has(e.port)) byPort.set(e.port, new Set());
+    byPort.get(e.port)!.add(e.ip);
+  }
+  return [...byPort].map(([port, ips]) => ({ port, ips: [...ips].sort() })).sort((a, b) => b.ips.length - a.ips.length || a.port - b.port);
+}
 
 function ctx(): RequestContext {
   return { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
@@ -36,12 +60,14 @@ export class KubernetesServiceController {
 
   /** Makes or repairs the objects once, then keeps them. */
   async start(): Promise<void> {
+    if (this.api.advertiseAddress) await this.renewLease();
     await this.reconcile();
     this.watch();
     this.timer = setInterval(() => {
       // A watch the cache had to close is opened again on the next tick.
       if (this.watches.length === 0) this.watch();
-      this.trigger();
+      const renewed = this.api.advertiseAddress ? this.renewLease() : Promise.resolve();
+      void renewed.catch((e) => this.log(`kubernetes service controller: lease: ${(e as Error).message}`)).finally(() => this.trigger());
     }, RESYNC_MS);
     this.timer.unref();
   }
@@ -52,15 +78,55 @@ export class KubernetesServiceController {
     for (const w of this.watches) w.cancel();
     this.watches = [];
     await this.idle;
+    // A server that leaves takes its address out at once (the others publish without it).
+    if (this.api.advertiseAddress) {
+      await this.api.registry('coordination.k8s.io', 'leases')?.delete(LEASE_NS, this.leaseName(), {}, ctx()).catch(() => undefined);
+    }
+  }
+
+  private leaseName(): string {
+    return `apiserver-${createHash('sha256').update(`${this.api.advertiseAddress}:${this.api.port}`).digest('hex').slice(0, 16)}`;
+  }
+
+  /** Renews this server's lease (made if missing). */
+  private async renewLease(): Promise<void> {
+    const reg = this.api.registry('coordination.k8s.io', 'leases');
+    if (!reg) return;
+    const name = this.leaseName();
+    const lease: KObject = {
+      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+      metadata: { name, namespace: LEASE_NS, labels: { [ENDPOINT_LABEL]: 'kube-apiserver' }, annotations: { [ENDPOINT_ANNOTATION]: `${this.api.advertiseAddress}:${this.api.port}` } },
+      spec: { holderIdentity: name, leaseDurationSeconds: LEASE_SECONDS, renewTime: nowMicro() },
+    };
+    const cur = await this.api.getObject('coordination.k8s.io', 'leases', LEASE_NS, name);
+    if (cur) lease.metadata.resourceVersion = cur.metadata.resourceVersion;
+    await reg.update(LEASE_NS, name, lease, ctx()).catch((e) => this.conflictIsFine(e));
+  }
+
+  /** The API servers whose leases are live (this one always). */
+  private liveEndpoints(): ServerEndpoint[] {
+    const now = Date.now();
+    const out: ServerEndpoint[] = [{ ip: this.api.advertiseAddress, port: this.api.port }];
+    for (const l of this.api.listObjects('coordination.k8s.io', 'leases', LEASE_NS)) {
+      if (l.metadata.labels?.[ENDPOINT_LABEL] === undefined) continue;
+      const spec = (l.spec ?? {}) as { renewTime?: string; leaseDurationSeconds?: number };
+      const renewed = Date.parse(spec.renewTime ?? '');
+      if (!(renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 > now)) continue;
+      const m = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(l.metadata.annotations?.[ENDPOINT_ANNOTATION] ?? '');
+      if (m) out.push({ ip: m[1], port: Number(m[2]) });
+    }
+    return out;
   }
 
   private watch(): void {
-    for (const [group, resource] of [['', 'services'], ['', 'endpoints'], ['discovery.k8s.io', 'endpointslices']]) {
+    for (const [group, resource, ns] of [['', 'services', NS], ['', 'endpoints', NS], ['discovery.k8s.io', 'endpointslices', NS], ['coordination.k8s.io', 'leases', LEASE_NS]]) {
       const reg = this.api.registry(group, resource);
       if (!reg) continue;
       try {
-        const w = reg.cache.watch(reg.cache.revision, reg.prefix(NS), (ev) => {
-          if (ev.object.metadata.name === NAME) this.trigger();
+        const w = reg.cache.watch(reg.cache.revision, reg.prefix(ns), (ev) => {
+          const m = ev.object.metadata;
+          // A lease renewal that changes nothing but its time changes no endpoint: only arrivals and departures count.
+          if (m.name === NAME || (m.labels?.[ENDPOINT_LABEL] !== undefined && ev.type !== 'MODIFIED')) this.trigger();
         }, () => { this.watches = this.watches.filter((x) => x !== w); });
         this.watches.push(w);
       } catch (e) {
@@ -85,7 +151,8 @@ export class KubernetesServiceController {
 
   async reconcile(): Promise<void> {
     const api = this.api;
-    const ports = [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.port }];
+    const groups = api.advertiseAddress ? endpointGroups(this.liveEndpoints()) : [{ port: api.port, ips: [] }];
+    const ports = [{ name: 'https', port: 443, protocol: 'TCP', targetPort: groups[0].port }];
     const svcReg = api.registry('', 'services')!;
     const svc = await api.getObject('', 'services', NS, NAME);
     if (!svc) {
@@ -105,9 +172,9 @@ export class KubernetesServiceController {
     }
     // Without a non-loopback address there is nothing valid to publish (Endpoints refuse loopback).
     if (!api.advertiseAddress) return;
-    const epPorts = [{ name: 'https', port: api.port, protocol: 'TCP' }];
+    const epPorts = [{ name: 'https', port: groups[0].port, protocol: 'TCP' }];
     const endpoints = await api.getObject('', 'endpoints', NS, NAME);
-    const subsets = [{ addresses: [{ ip: api.advertiseAddress }], ports: epPorts }];
+    const subsets = groups.map((g) => ({ addresses: g.ips.map((ip) => ({ ip })), ports: [{ name: 'https', port: g.port, protocol: 'TCP' }] }));
     if (!endpoints || JSON.stringify(endpoints.subsets) !== JSON.stringify(subsets)) {
       await api.registry('', 'endpoints')!.update(NS, NAME, {
         apiVersion: 'v1', kind: 'Endpoints',
@@ -119,7 +186,7 @@ export class KubernetesServiceController {
     const slice = await api.getObject('discovery.k8s.io', 'endpointslices', NS, NAME);
     const want = {
       addressType: 'IPv4',
-      endpoints: [{ addresses: [api.advertiseAddress], conditions: { ready: true } }],
+      endpoints: groups[0].ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
       ports: epPorts,
     };
     const labels = { 'kubernetes.io/service-name': NAME, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' };

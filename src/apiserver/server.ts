@@ -29,6 +29,7 @@ import { MaxInFlightLimit } from './maxinflight.js';
 import { addStorageCounter, instrumentRequest, serveMetrics } from './metrics.js';
 import { MetricsScraper } from './metrics-server/scraper.js';
 import { METRICS_DEFINITIONS, METRICS_GROUP, MetricsAPI } from './metrics-server/api.js';
+import { V1_DEFINITION, handleV1HPA, isV1HPARequest } from './registry/autoscaling/horizontalpodautoscalers-v1.js';
 import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
 import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
 import { withUser } from './authn/request.js';
@@ -47,6 +48,7 @@ import { reconcileBootstrapPolicy } from './authz/rbac/reconcile.js';
 import type { ClusterRole, PolicyLister, Role, RoleBinding } from './authz/rbac/types.js';
 import { newServiceAccountKeyPair } from '../pki/serviceaccount.js';
 import { ServiceAccountTokenAuthenticator } from './serviceaccount/authenticator.js';
+import { JWKS_PATH, serveIssuerDiscovery } from './serviceaccount/discovery.js';
 import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/token.js';
 
 export interface ApiServerOptions {
@@ -215,6 +217,8 @@ export class ApiServer implements ApiServerContext {
       this.registries.set(`${ri.group}/${ri.resource}`, new GenericRegistry(def, this.opts.store, cache, this));
     }
     await Promise.all(this.caches.map((c) => c.start()));
+    // autoscaling/v1 HorizontalPodAutoscalers: the v2 objects, converted (v2 stays the preferred version).
+    this.served.setAggregated('v1.autoscaling', [V1_DEFINITION]);
     if (this.opts.metricsServer) {
       const ms = this.opts.metricsServer;
       const scraper = new MetricsScraper({ nodes: () => this.listObjects('', 'nodes'), nodeToken: ms.nodeToken, kubeletClientSecret: ms.kubeletClientSecret, caData: ms.caData, resolutionMs: ms.resolutionMs, log: this.opts.log });
@@ -386,7 +390,15 @@ export class ApiServer implements ApiServerContext {
         if (req.method !== 'GET') throw errors.methodNotAllowed();
         return await serveMetrics(res);
       }
+      // Service account issuer discovery: non-resource URLs too (every service account may get them).
+      if (path.startsWith('/.well-known/') || path.startsWith('/openid/')) {
+        const sa = this.serviceAccountTokens;
+        // jwks_uri defaults to the API server's external address (--service-account-jwks-uri unset).
+        const jwksURI = this.advertiseAddress && this.opts.tls ? `https://${this.advertiseAddress}:${this.port}${JWKS_PATH}` : undefined;
+        if (await serveIssuerDiscovery(path, req.method ?? 'GET', res, sa.issuer, sa.keys, jwksURI)) return;
+      }
       if (handleDiscovery(req, res, this.served)) return;
+      if (info?.resource && isV1HPARequest(info)) { await handleV1HPA(this.registry('autoscaling', 'horizontalpodautoscalers')!, info, req, res, url.searchParams, user); return; }
       if (info?.resource && info.group === METRICS_GROUP && this.metricsAPI) { this.metricsAPI.handle(info, req, res, url.searchParams); return; }
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!this.served.find(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');

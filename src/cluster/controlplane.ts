@@ -103,6 +103,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const files = clusterFiles(opts.dataDir);
   const token = ensureToken(opts.dataDir);
   const pki = ensurePKI(files.dir);
+  const saKeys = ensureServiceAccountKey(files.dir);
   const store = await openStore(opts.store, files.dir);
   const log = opts.log ?? ((m: string) => console.error(m));
   // Pod log/exec/attach/port-forward/proxy requests are relayed to the pod's node.
@@ -123,7 +124,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     compactKeepRevisions: 10_000,
     connect,
     // Tokens issued before a restart keep verifying after it: the key lives in the data dir.
-    serviceAccounts: { keys: ensureServiceAccountKey(files.dir) },
+    serviceAccounts: { keys: saKeys },
     // Pods reach the API server through the kubernetes service's endpoint: the host's address.
     serveOnAdvertiseAddress: true,
     // metrics.k8s.io from the node agents' /metrics/resource, dialled as pod streams are.
@@ -154,7 +155,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       simulatorClient = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'k8ts-simulated-nodes/v0.1.0 (k8ts)' });
       controllers = await startControllers({
         server: url, certData: kcm.cert, keyData: kcm.key, caData: pki.ca.cert, log,
-        useServiceAccountCredentials: true, extraClient: simulatorClient,
+        useServiceAccountCredentials: true, extraClient: simulatorClient, serviceAccountKey: saKeys,
         loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
         policy: {
           hpaSyncPeriodMs: opts.hpaSyncPeriodSeconds ? opts.hpaSyncPeriodSeconds * 1000 : undefined,

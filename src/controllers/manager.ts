@@ -18,6 +18,8 @@ import { TaintEvictionController } from './tainteviction.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ServiceAccountController } from './serviceaccount.js';
 import { RootCACertPublisher } from './rootcacertpublisher.js';
+import { ServiceAccountTokensController } from './serviceaccounttokens.js';
+import type { ServiceAccountKeyPair } from '../pki/serviceaccount.js';
 import { defaultLoadBalancerPool, parseAddressPool, ServiceLBController } from './servicelb.js';
 import { storageControllers } from './storage.js';
 import { DisruptionController } from './disruption.js';
@@ -56,6 +58,8 @@ export interface ControllerManagerOptions {
   extraClient?: RestClient;
   /** The cluster CA, PEM. */
   caData?: string;
+  /** The service-account signing key (--service-account-private-key-file): legacy token Secrets are filled with it. */
+  serviceAccountKey?: ServiceAccountKeyPair;
   log?: (msg: string) => void;
   /** Node lifecycle timings (grace period before a silent node is Unknown, ...). */
   nodeLifecycle?: { nodeMonitorGracePeriodMs?: number; monitorPeriodMs?: number };
@@ -114,6 +118,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       new ServiceAccountController(clients('service-account-controller'), factory, opts.log),
       // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
       ...(opts.caData ? [new RootCACertPublisher(clients('root-ca-cert-publisher'), factory, opts.caData, opts.log)] : []),
+      // The tokens controller acts as the manager itself, as kube-controller-manager's does (its root client).
+      ...(opts.serviceAccountKey ? [new ServiceAccountTokensController(client, factory, { keys: opts.serviceAccountKey, rootCA: opts.caData, log: opts.log })] : []),
       new ReplicaSetController(clients('replicaset-controller'), factory, { log: opts.log }),
       new DeploymentController(clients('deployment-controller'), factory, { log: opts.log }),
       new EndpointsController(clients('endpoint-controller'), factory, { log: opts.log }),

@@ -1,9 +1,10 @@
 // The policy and autoscaling controllers of kube-controller-manager, built on the shared
-// informers: resourcequota (and, with #17's autoscaling slice, horizontalpodautoscaling).
+// informers: resourcequota and horizontalpodautoscaling.
 
 import type { SharedInformerFactory } from '../client/informer.js';
 import type { APIResource } from '../client/discovery.js';
 import { ResourceQuotaController } from './resourcequota.js';
+import { HorizontalPodAutoscalerController } from './horizontalpodautoscaler.js';
 import type { ClientFor, Runnable } from './manager.js';
 
 export interface PolicyControllerOptions {
@@ -19,5 +20,6 @@ export interface PolicyControllerOptions {
 export function policyControllers(clients: ClientFor, factory: SharedInformerFactory, resources: APIResource[], opts: PolicyControllerOptions = {}): Runnable[] {
   return [
     new ResourceQuotaController(clients('resourcequota-controller'), factory, resources, { log: opts.log, resyncPeriodMs: opts.resourceQuotaSyncPeriodMs }),
+    new HorizontalPodAutoscalerController(clients('horizontal-pod-autoscaler'), factory, resources, { log: opts.log, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs }),
   ];
 }

@@ -1,26 +1,20 @@
-// The root CA publisher against a real API server (in process): kube-root-ca.crt in every
-// namespace, new ones included, put back when deleted or edited.
+// The root CA publisher against a real API server (in process; the test control plane runs
+// one with its CA): kube-root-ca.crt in every namespace, new ones included, put back when
+// deleted or edited.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
-import { SharedInformerFactory } from '../client/informer.js';
 import { startTestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
-import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher.js';
-
-const CA = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
+import { ROOT_CA_CONFIGMAP } from './rootcacertpublisher.js';
 type CM = KObject & { data?: Record<string, string> };
 
 test('kube-root-ca.crt is published in every namespace and kept', async (t) => {
   const cp = await startTestControlPlane();
-  const cc = cp.newClient('kube-controller-manager');
-  const factory = new SharedInformerFactory(cc);
-  const ctl = new RootCACertPublisher(cc, factory, CA);
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  ctl.start();
-  t.after(async () => { await ctl.stop(); await factory.stop(); await cp.stop(); });
+  t.after(() => cp.stop());
+  const CA = cp.rootCA;
+  assert.match(CA, /^-----BEGIN CERTIFICATE-----/);
   const c = cp.client;
   const ref = (ns: string) => ({ group: '', version: 'v1', resource: 'configmaps', namespace: ns, name: ROOT_CA_CONFIGMAP });
   const published = (ns: string) => waitFor(`${ROOT_CA_CONFIGMAP} in ${ns}`, async () => {

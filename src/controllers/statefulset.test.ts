@@ -221,3 +221,28 @@ test('maxUnavailable 2 replaces two pods at a time; OnDelete waits for deletes',
   await waitFor('od-1 recreated at the new revision', async () => (await pods(ns)).some((p) => p.metadata.name === 'od-1' && p.metadata.uid !== od.find((x) => x.metadata.name === 'od-1')?.metadata.uid && image(p) === 'nginx:2' && isPodReady(p)));
   assert.equal(image((await pods(ns)).find((p) => p.metadata.name === 'od-0')!), 'nginx:1');
 });
+
+test('a StatefulSet of 2^31-1 replicas (valid input) costs the controller one pod at a time, not 2^31 entries', async () => {
+  const ns = await newNamespace();
+  await cp.client.create({ ...STATEFULSETS, namespace: ns }, statefulSet(ns, 'huge', { replicas: 2147483647 }));
+  await waitFor('huge-1 created after huge-0 Ready', async () => (await pods(ns)).some((p) => p.metadata.name === 'huge-1'), 15_000);
+  const set = await waitFor('status written', async () => { const s = await getSet(ns, 'huge'); return (s.status?.readyReplicas ?? 0) >= 1 && s; });
+  assert.ok((set.status?.replicas ?? 0) <= 3);
+  await cp.client.patch({ ...STATEFULSETS, namespace: ns, name: 'huge', subresource: 'scale' }, { spec: { replicas: 0 } }, 'merge');
+  await waitFor('scaled to 0', async () => (await pods(ns)).length === 0, 15_000);
+});
+
+test('minReadySeconds holds the next ordinal until its predecessor has been Ready that long; ordinals.start numbers the pods', async () => {
+  const ns = await newNamespace();
+  const log = await podLog(ns);
+  await cp.client.create({ ...STATEFULSETS, namespace: ns }, statefulSet(ns, 'slow', { replicas: 2, minReadySeconds: 2, ordinals: { start: 5 } }));
+  const set = await waitFor('2 available', async () => { const s = await getSet(ns, 'slow'); return s.status?.availableReplicas === 2 && s; }, 20_000);
+  await log.stop();
+  assert.deepEqual(log.created.map((c) => c.name), ['slow-5', 'slow-6']);
+  const ps = await pods(ns);
+  const readyAt = Date.parse(ps.find((p) => p.metadata.name === 'slow-5')!.status!.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime!);
+  const created6 = Date.parse(ps.find((p) => p.metadata.name === 'slow-6')!.metadata.creationTimestamp!);
+  assert.ok(created6 - readyAt >= 2000, `slow-6 created ${created6 - readyAt} ms after slow-5 was Ready (minReadySeconds 2)`);
+  assert.equal(set.status?.readyReplicas, 2);
+  assert.deepEqual(names(await claims(ns)), ['data-slow-5', 'data-slow-6']);
+});

@@ -18,7 +18,7 @@ import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../cli
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { claimObjects, controllerOf, controllerUpdate, labelsChanged, ownersSelecting, resolveControllerRef } from './podutil.js';
-import { safeSelector, slowStartBatch } from './replicaset.js';
+import { BURST_REPLICAS, safeSelector, slowStartBatch } from './replicaset.js';
 import { claimControllerRevisions, createControllerRevision, equalRevision, newControllerRevision, sortControllerRevisions } from './history.js';
 import {
   allowsBurst, applyRevision, claimIsStale, countReplicas, identityMatches, isCreated, isFailed, isHealthy, isMemberOf, isPending,
@@ -28,6 +28,9 @@ import {
 
 /** processReplica / processCondemned's answer: stop this sync here (monotonic mode waits). */
 type Step = boolean;
+
+/** The replicas by index from 0: existing pods, else the pod to create. */
+interface Replicas { get(i: number): Pod; set(i: number, pod: Pod): void }
 
 export class StatefulSetController extends Controller {
   private readonly setInf: Informer<StatefulSet>;
@@ -178,56 +181,85 @@ export class StatefulSetController extends Controller {
       collisionCount, replicas: 0,
     };
     const minReady = set.spec.minReadySeconds ?? 0;
-    const count = (lists: Pod[][]) => countReplicas(status, minReady, currentRevision.metadata.name ?? '', updateRevision.metadata.name ?? '', lists);
-    count([pods]);
     const n = replicasOf(set), start = startOrdinal(set);
-    const replicas: (Pod | undefined)[] = new Array(n).fill(undefined);
+    // The replicas by index: the pods that exist, and the ones still to create made when first
+    // asked for. Kubernetes fills a slice of spec.replicas entries; a map keeps a StatefulSet of
+    // 2^31-1 replicas (valid input) from costing the controller that much memory or time.
+    const existing = new Map<number, Pod>();
+    const made = new Map<number, Pod>();
     const condemned: Pod[] = [];
     for (const p of pods) {
-      if (podInOrdinalRange(p, set)) replicas[ordinalOf(p) - start] = p;
+      if (podInOrdinalRange(p, set)) existing.set(ordinalOf(p) - start, p);
       else if (ordinalOf(p) >= 0) condemned.push(p);
     }
     // The current revision's replica count decides, without a partition, which new pods get the current template.
     const currentReplicas = set.status?.currentReplicas ?? 0;
-    for (let i = 0; i < n; i++) {
-      replicas[i] ??= newVersionedPod(currentSet, updateSet, currentRevision.metadata.name ?? '', updateRevision.metadata.name ?? '', start + i, currentReplicas);
-    }
-    const reps = replicas as Pod[];
+    const reps: Replicas = {
+      get: (i) => {
+        let p = existing.get(i) ?? made.get(i);
+        if (!p) {
+          p = newVersionedPod(currentSet, updateSet, currentRevision.metadata.name ?? '', updateRevision.metadata.name ?? '', start + i, currentReplicas);
+          made.set(i, p);
+        }
+        return p;
+      },
+      set: (i, p) => { existing.delete(i); made.set(i, p); },
+    };
+    const count = () => countReplicas(status, minReady, currentRevision.metadata.name ?? '', updateRevision.metadata.name ?? '', [[...existing.values()], [...made.values()], condemned]);
+    count();
     condemned.sort((a, b) => ordinalOf(b) - ordinalOf(a));
+    // The first unhealthy replica (a replica not created yet is unhealthy), else condemned pod.
     let firstUnhealthy: Pod | undefined;
-    for (const p of reps) if (!isHealthy(p)) { firstUnhealthy ??= p; }
-    for (let i = condemned.length - 1; i >= 0; i--) if (!isHealthy(condemned[i])) { firstUnhealthy ??= condemned[i]; }
+    for (let i = 0; i < n && !firstUnhealthy; i++) if (!isHealthy(reps.get(i))) firstUnhealthy = reps.get(i);
+    for (let i = condemned.length - 1; i >= 0 && !firstUnhealthy; i--) if (!isHealthy(condemned[i])) firstUnhealthy = condemned[i];
     if (set.metadata.deletionTimestamp) return status;
     const monotonic = !allowsBurst(set);
     const ctx = { set, currentSet, updateSet, currentRevision, updateRevision, reps, currentReplicas };
-    if (await this.runForAll(reps.length, (i) => this.processReplica(ctx, i), monotonic)) { count([reps, condemned]); return status; }
+    // Monotonic: every index in order, stopping at the first that is not ready (so at most the
+    // existing pods and one more). Parallel: the existing pods and up to BURST_REPLICAS missing ones
+    // per sync (Kubernetes creates them all in one sync; the next sync here makes the rest).
+    let indices: number[] | undefined;
+    if (!monotonic) {
+      const missing: number[] = [];
+      for (let i = 0; i < n && missing.length < BURST_REPLICAS; i++) if (!existing.has(i)) missing.push(i);
+      indices = [...existing.keys(), ...missing].sort((a, b) => a - b);
+    }
+    const replicaStep = (k: number) => this.processReplica(ctx, indices ? indices[k] : k);
+    if (await this.runForAll(indices ? indices.length : n, replicaStep, monotonic)) { count(); return status; }
     // Condemned pods' claims get the owners their retention policy wants before the pods go.
-    if (await this.runForAll(condemned.length, (i) => this.fixClaimOwners(updateSet, condemned[i]).then(() => false), monotonic)) { count([reps, condemned]); return status; }
-    if (await this.runForAll(condemned.length, (i) => this.processCondemned(set, firstUnhealthy, monotonic, condemned[i]), monotonic)) { count([reps, condemned]); return status; }
-    count([reps, condemned]);
+    if (await this.runForAll(condemned.length, (i) => this.fixClaimOwners(updateSet, condemned[i]).then(() => false), monotonic)) { count(); return status; }
+    if (await this.runForAll(condemned.length, (i) => this.processCondemned(set, firstUnhealthy, monotonic, condemned[i]), monotonic)) { count(); return status; }
+    count();
     if (set.spec.updateStrategy?.type === 'OnDelete') return status;
     const updateMin = set.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
+    const highestFirst = [...existing.keys()].sort((a, b) => b - a);
     if (set.spec.updateStrategy?.rollingUpdate?.maxUnavailable !== undefined) {
-      // MaxUnavailableStatefulSet: up to maxUnavailable pods at once, highest ordinals first.
-      const unavailable = reps.filter((p) => !isHealthy(p)).length;
+      // MaxUnavailableStatefulSet: up to maxUnavailable pods at once, highest ordinals first; a
+      // replica not created yet counts as unavailable.
+      const unavailable = (n - existing.size) + [...existing.values()].filter((p) => !isHealthy(p)).length;
       let toDelete = maxUnavailable(set) - unavailable;
-      for (let t = reps.length - 1; t >= updateMin && toDelete > 0; t--) {
-        if (podRevision(reps[t]) !== updateRevision.metadata.name && !isTerminating(reps[t])) {
-          await this.deletePod(set, reps[t], 'update');
+      for (const t of highestFirst) {
+        if (t < updateMin || toDelete <= 0) break;
+        const p = existing.get(t)!;
+        if (podRevision(p) !== updateRevision.metadata.name && !isTerminating(p)) {
+          await this.deletePod(set, p, 'update');
           toDelete--;
           status.currentReplicas = (status.currentReplicas ?? 0) - 1;
         }
       }
       return status;
     }
-    // One pod at a time: the highest ordinal not of the update revision, once everything above it is healthy.
-    for (let t = reps.length - 1; t >= updateMin; t--) {
-      if (podRevision(reps[t]) !== updateRevision.metadata.name && !isTerminating(reps[t])) {
-        await this.deletePod(set, reps[t], 'update');
+    // One pod at a time: the highest ordinal not of the update revision, once everything above it
+    // is healthy (a replica not created yet is not: wait).
+    for (let t = n - 1; t >= updateMin; t--) {
+      const p = existing.get(t);
+      if (!p) return status;
+      if (podRevision(p) !== updateRevision.metadata.name && !isTerminating(p)) {
+        await this.deletePod(set, p, 'update');
         status.currentReplicas = (status.currentReplicas ?? 0) - 1;
         return status;
       }
-      if (!isHealthy(reps[t])) return status;
+      if (!isHealthy(p)) return status;
     }
     return status;
   }
@@ -244,16 +276,17 @@ export class StatefulSetController extends Controller {
     return false;
   }
 
-  private async processReplica(ctx: { set: StatefulSet; currentSet: StatefulSet; updateSet: StatefulSet; currentRevision: ControllerRevision; updateRevision: ControllerRevision; reps: Pod[]; currentReplicas: number }, i: number): Promise<Step> {
+  private async processReplica(ctx: { set: StatefulSet; currentSet: StatefulSet; updateSet: StatefulSet; currentRevision: ControllerRevision; updateRevision: ControllerRevision; reps: Replicas; currentReplicas: number }, i: number): Promise<Step> {
     const { set, updateSet } = ctx;
     const monotonic = !allowsBurst(set);
-    let pod = ctx.reps[i];
+    let pod = ctx.reps.get(i);
     if (isFailed(pod) || isSucceeded(pod)) {
       // A pod stopped for good (evicted, node rebooted) is recreated whatever its exit code.
       if (isFailed(pod)) this.recorder.event(this.setRef(set), 'Warning', 'RecreatingFailedPod', `StatefulSet ${set.metadata.namespace}/${set.metadata.name} is recreating failed Pod ${pod.metadata.name}`);
       else this.recorder.event(this.setRef(set), 'Normal', 'RecreatingTerminatedPod', `StatefulSet ${set.metadata.namespace}/${set.metadata.name} is recreating terminated Pod ${pod.metadata.name}`);
       await this.deletePod(set, pod);
-      pod = ctx.reps[i] = newVersionedPod(ctx.currentSet, updateSet, ctx.currentRevision.metadata.name ?? '', ctx.updateRevision.metadata.name ?? '', startOrdinal(set) + i, ctx.currentReplicas);
+      pod = newVersionedPod(ctx.currentSet, updateSet, ctx.currentRevision.metadata.name ?? '', ctx.updateRevision.metadata.name ?? '', startOrdinal(set) + i, ctx.currentReplicas);
+      ctx.reps.set(i, pod);
     }
     if (!isCreated(pod)) {
       // A claim still owned by an earlier pod of this name (whenScaled=Delete) is about to go: wait for it.

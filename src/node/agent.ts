@@ -24,6 +24,7 @@ import {
   type ConfigMapObject, type ObjectSource, type PodObject, type SecretObject, type ServiceObject,
 } from './kubelet/types.js';
 import { VolumeManager } from './kubelet/volumes.js';
+import { ServiceAccountTokenManager, tokenRequester } from './kubelet/token.js';
 import { LocalPathNode } from './kubelet/localpath.js';
 
 export interface NodeAgentOptions {
@@ -78,6 +79,7 @@ export class NodeAgent {
   private readonly recorder: EventRecorder;
   private readonly probes: ProbeManager;
   private readonly volumes: VolumeManager;
+  private readonly tokens: ServiceAccountTokenManager;
   private readonly localPath?: LocalPathNode;
   private readonly statuses: StatusManager;
   private readonly crashBackoff: Backoff;
@@ -123,6 +125,7 @@ export class NodeAgent {
     if (opts.localPathDir) {
       this.localPath = new LocalPathNode({ client: c, nodeName: opts.nodeName, root: opts.localPathDir, inUse: (p) => this.volumes.claimVolumeInUse(p), log: this.log });
     }
+    this.tokens = new ServiceAccountTokenManager(tokenRequester(c), Date.now, this.log);
     this.volumes = new VolumeManager(opts.rootDir, this.objectSource(), this.log, this.localPath);
     this.eviction = new EvictionManager({
       runtime: opts.runtime, log: this.log,
@@ -281,6 +284,8 @@ export class NodeAgent {
       services: (ns) => this.svcInformer.byIndex('namespace', ns),
       persistentVolumeClaim: (ns, name) => getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns, name }),
       persistentVolume: (name) => getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumes', name }),
+      serviceAccountToken: (ns, sa, spec) => this.tokens.get(ns, sa, spec),
+      forgetServiceAccountTokens: (uid) => this.tokens.forgetPod(uid),
     };
   }
 

@@ -6,6 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
 import { adminUser } from '../apiserver/authn/user.js';
 import { RestClient } from '../client/rest.js';
+import { SharedInformerFactory } from '../client/informer.js';
+import { ServiceAccountController } from '../controllers/serviceaccount.js';
+import { RootCACertPublisher } from '../controllers/rootcacertpublisher.js';
+import { makeCA, type KeyPairPEM } from '../pki/certs.js';
+
+let ca: KeyPairPEM | undefined;
+/** One CA per test process: making one costs a key. */
+function testCA(): KeyPairPEM {
+  return (ca ??= makeCA('k8ts-test-ca'));
+}
 import { MemoryStore } from '../store/memory.js';
 
 export interface TestControlPlane {
@@ -15,6 +25,8 @@ export interface TestControlPlane {
   client: RestClient;
   /** A new client (e.g. one per component under test). */
   newClient(userAgent?: string): RestClient;
+  /** The CA the root CA publisher puts in every namespace's kube-root-ca.crt. */
+  rootCA: string;
   stop(): Promise<void>;
 }
 
@@ -30,9 +42,21 @@ export async function startTestControlPlane(options: Partial<ApiServerOptions> =
     return c;
   };
   const client = newClient();
+  // As in every cluster, each namespace gets its "default" service account (the ServiceAccount
+  // admission plugin refuses pods until it exists) and the kube-root-ca.crt ConfigMap (pods'
+  // kube-api-access volumes project it; this plain-HTTP server's clients verify nothing, so the
+  // CA published is one made for the test run).
+  const kcm = newClient('kube-controller-manager');
+  const saFactory = new SharedInformerFactory(kcm);
+  const saControllers = [new ServiceAccountController(kcm, saFactory), new RootCACertPublisher(kcm, saFactory, testCA().cert)];
+  saFactory.start();
+  await saFactory.waitForCacheSync(10_000);
+  for (const ctl of saControllers) ctl.start();
   return {
-    url, token, api, client, newClient,
+    url, token, api, client, newClient, rootCA: testCA().cert,
     async stop() {
+      for (const ctl of saControllers) await ctl.stop();
+      await saFactory.stop();
       for (const c of clients) c.close();
       await api.stop();
       await store.close();

@@ -7,6 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
 import { adminUser } from '../apiserver/authn/user.js';
 import { RestClient } from '../client/rest.js';
+import { SharedInformerFactory } from '../client/informer.js';
+import { RootCACertPublisher } from '../controllers/rootcacertpublisher.js';
+import { ServiceAccountController } from '../controllers/serviceaccount.js';
 import { makeCA, makeClientCert, makeServingCert, type KeyPairPEM } from '../pki/certs.js';
 import { MemoryStore } from '../store/memory.js';
 
@@ -41,9 +44,19 @@ export async function startTLSControlPlane(extra: Partial<ApiServerOptions> = {}
     return c;
   };
   const admin = clientFor('kubernetes-admin', ['system:masters']);
+  // As in every cluster: each namespace's "default" service account (pods are refused without
+  // it) and kube-root-ca.crt with this CA (pods' kube-api-access volumes project it).
+  const kcm = clientFor('system:kube-controller-manager', ['system:masters']);
+  const factory = new SharedInformerFactory(kcm);
+  const controllers = [new ServiceAccountController(kcm, factory), new RootCACertPublisher(kcm, factory, ca.cert)];
+  factory.start();
+  await factory.waitForCacheSync(10_000);
+  for (const ctl of controllers) ctl.start();
   return {
     url, api, ca, token, admin, certFor, clientFor,
     async stop() {
+      for (const ctl of controllers) await ctl.stop();
+      await factory.stop();
       for (const c of clients) c.close();
       await api.stop();
       await store.close();

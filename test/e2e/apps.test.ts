@@ -132,6 +132,10 @@ describe('DaemonSets, StatefulSets and ReplicationControllers on a real node', {
     pods = (await json('get', 'pods', '-l', 'app=agent')).items as any[];
     assert.ok(pods.length === 5 && pods.every((p) => !p.spec.containers[0].env), 'back to the first template');
     assert.match(await cluster.k('rollout', 'history', 'daemonset/agent'), /\n2\s+second\n3\s+first\n/);
+    const described = await cluster.k('describe', 'daemonset', 'agent');
+    assert.match(described, /^Desired Number of Nodes Scheduled: 5$/m);
+    assert.match(described, /^Pods Status:\s+5 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
+    assert.match(described, /Normal\s+SuccessfulDelete\s+.*daemonset-controller\s+Deleted pod: agent-/);
     await cluster.k('delete', 'daemonset', 'agent', '--wait=true', '--timeout=120s');
   });
 
@@ -171,6 +175,10 @@ describe('DaemonSets, StatefulSets and ReplicationControllers on a real node', {
     assert.deepEqual(order, ['web-0', 'web-1', 'web-2']);
     assert.deepEqual(orderProblems, []);
     assert.match(await cluster.k('get', 'sts', 'web'), /^NAME\s+READY\s+AGE\nweb\s+3\/3\s+\d+s\n$/);
+    const described = await cluster.k('describe', 'statefulset', 'web');
+    assert.match(described, /^Replicas:\s+3 desired \| 3 total$/m);
+    assert.match(described, /^Volume Claims:\n\s+Name:\s+data$/m);
+    assert.match(described, /create Claim data-web-2 Pod web-2 in StatefulSet web success/);
     for (const i of [0, 1, 2]) {
       const p = await json('get', 'pod', `web-${i}`);
       assert.equal(p.spec.nodeName, NODE);

@@ -59,4 +59,45 @@ describe('metrics.k8s.io and autoscaling on a real node', { skip: isRoot ? false
     assert.match(metrics, /^kubelet_pod_start_duration_seconds_count [1-9]\d*$/m);
     await cluster.k('delete', 'pod', 'busy', '--grace-period=1');
   });
+
+  test('an HPA (kubectl autoscale) scales a Deployment whose pods burn CPU from 1 to 3 replicas, and back to 1 after the load stops', async () => {
+    // Bursts of work between short sleeps: a fraction of a core each, far above a 20m request.
+    const burn = 'while [ ! -f /tmp/stop ]; do i=0; while [ $i -lt 2000 ]; do i=$((i+1)); done; usleep 50000 2>/dev/null || sleep 1; done; exec sleep 3600';
+    await cluster.k('create', 'deployment', 'burn', '--image=busybox', '--', 'sh', '-c', burn);
+    await cluster.k('set', 'resources', 'deployment', 'burn', '--requests=cpu=20m');
+    const created = await cluster.kubectl(['autoscale', 'deployment', 'burn', '--cpu-percent=50', '--min=1', '--max=3', '-v=6']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /horizontalpodautoscaler.autoscaling\/burn autoscaled/);
+    // kubectl 1.32 creates through autoscaling/v1 (stored as v2).
+    assert.match(created.stderr, /POST https:\/\/[^ ]+\/apis\/autoscaling\/v1\/namespaces\/default\/horizontalpodautoscalers\S* 201 Created/);
+    const hpa = await json('get', 'hpa', 'burn');
+    assert.deepEqual(hpa.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }]);
+    const up = await cluster.waitFor('scaled to 3', async () => {
+      const d = await json('get', 'deployment', 'burn');
+      return d.spec.replicas >= 3 ? d : undefined;
+    }, 180_000);
+    assert.equal(up.spec.replicas, 3, 'never above maxReplicas');
+    const scaled = await json('get', 'hpa', 'burn');
+    const cond = (t: string) => scaled.status.conditions.find((c: any) => c.type === t);
+    assert.equal(cond('AbleToScale')?.status, 'True');
+    assert.equal(cond('ScalingActive')?.status, 'True');
+    assert.equal(cond('ScalingActive')?.reason, 'ValidMetricFound');
+    assert.ok(cond('ScalingLimited'), 'ScalingLimited reported');
+    assert.ok(scaled.status.currentMetrics[0].resource.current.averageUtilization > 50);
+    assert.match(await cluster.k('get', 'hpa', 'burn'), /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\nburn\s+Deployment\/burn\s+cpu: \d+%\/50%\s+1\s+3\s+\d\s+\S+\n$/);
+    assert.match(await cluster.k('describe', 'hpa', 'burn'), /SuccessfulRescale\s+.*New size: \d+; reason: cpu resource utilization \(percentage of request\) above target/);
+    // The load stops: every pod's loop ends; after the 10 s window the HPA scales down to its minimum.
+    await cluster.waitFor('all pods running', async () => {
+      const pods = (await json('get', 'pods', '-l', 'app=burn')).items as any[];
+      return pods.length >= 3 && pods.every((p) => p.status?.phase === 'Running') ? pods : undefined;
+    }, 120_000);
+    for (const p of (await json('get', 'pods', '-l', 'app=burn')).items as any[]) {
+      if (p.metadata.deletionTimestamp) continue;
+      await cluster.k('exec', p.metadata.name, '--', 'touch', '/tmp/stop');
+    }
+    await cluster.waitFor('scaled back to 1', async () => (await json('get', 'deployment', 'burn')).spec.replicas === 1, 180_000);
+    assert.match(await cluster.k('describe', 'hpa', 'burn'), /New size: 1; reason: All metrics below target/);
+    await cluster.k('delete', 'hpa', 'burn');
+    await cluster.k('delete', 'deployment', 'burn');
+  });
 });

@@ -6,7 +6,8 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,9 +18,9 @@ const BOOTCAMP = 'gcr.io/google-samples/kubernetes-bootcamp:v1';
 const BOOTCAMP_V2 = 'docker.io/jocatalin/kubernetes-bootcamp:v2';
 
 /** One HTTP GET on a new connection (no keep-alive), bounded in time. */
-function get(host: string, port: number, timeoutMs = 3000): Promise<{ status: number; body: string }> {
+function get(host: string, port: number, timeoutMs = 3000, path = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/', agent: false, timeout: timeoutMs }, (res) => {
+    const req = http.get({ host, port, path, agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => { body += d; });
@@ -30,6 +31,36 @@ function get(host: string, port: number, timeoutMs = 3000): Promise<{ status: nu
     req.on('error', reject);
   });
 }
+
+/** One UDP datagram to host:port, the first reply (agnhost netexec's UDP protocol). */
+function udpAsk(host: string, port: number, message: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket('udp4');
+    const timer = setTimeout(() => { sock.close(); reject(new Error('no UDP reply')); }, timeoutMs);
+    sock.on('message', (m) => { clearTimeout(timer); sock.close(); resolve(m.toString('utf8')); });
+    sock.on('error', (e) => { clearTimeout(timer); sock.close(); reject(e); });
+    sock.send(message, port, host);
+  });
+}
+
+const ECHO_DEPLOYMENT = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo, labels: {app: echo}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: echo}}
+  template:
+    metadata: {labels: {app: echo}}
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers:
+      - name: netexec
+        image: registry.k8s.io/e2e-test-images/agnhost:2.53
+        args: [netexec, --http-port=8080, --udp-port=8081]
+        ports: [{name: http, containerPort: 8080}, {name: udp, containerPort: 8081, protocol: UDP}]
+        readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}
+`;
 
 /** Whether a TCP connection to host:port is refused (nothing answers there). */
 function refused(host: string, port: number): Promise<boolean> {
@@ -56,7 +87,8 @@ const hasNft = (() => { try { execFileSync('nft', ['--version'], { stdio: 'ignor
 for (const mode of ['nftables', 'userspace'] as const) {
   const skip = !isRoot ? 'needs root on Linux (pod network)' : mode === 'nftables' && !hasNft ? 'needs nft' : false;
   describe(`services carry traffic (${mode} proxy)`, { skip }, () => {
-    const cluster = new TestCluster(`svc-${mode}`, 'memory');
+    // SQLite: the crash test restarts the control plane and needs the objects back.
+    const cluster = new TestCluster(`svc-${mode}`, 'sqlite');
     const nodeArgs = ownNodeArgs(mode === 'nftables' ? 'svn' : 'svu');
     const bridge = nodeArgs[nodeArgs.indexOf('--bridge') + 1];
     const names = proxyInstanceNames(bridge);
@@ -67,6 +99,7 @@ for (const mode of ['nftables', 'userspace'] as const) {
     const json = async (...args: string[]) => JSON.parse(await cluster.k(...args, '-o', 'json'));
     const readyPods = async (selector: string) => ((await json('get', 'pods', '-l', selector)).items as any[])
       .filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+    const serviceIP = async (name: string) => (await cluster.k('get', `services/${name}`, '-o', 'go-template={{.spec.clusterIP}}')).trim();
     const sliceEndpoints = async (svc: string) => ((await json('get', 'endpointslices', '-l', `kubernetes.io/service-name=${svc}`)).items as any[])
       .flatMap((s) => (s.endpoints ?? []).filter((e: any) => e.conditions?.ready));
 
@@ -212,6 +245,277 @@ spec:
       assert.ok((versions.get('1') ?? 0) > 0 && (versions.get('2') ?? 0) > 0, JSON.stringify([...versions]));
       const last = await get(nodeIP, port);
       assert.match(last.body, /v=2/);
+    });
+
+    test('several ports: a named targetPort over TCP and UDP, from the node and from a pod', async () => {
+      await cluster.kIn(ECHO_DEPLOYMENT, 'apply', '-f', '-');
+      await cluster.k('rollout', 'status', 'deployment/echo', '--timeout=90s');
+      await cluster.kIn(`
+apiVersion: v1
+kind: Service
+metadata: {name: echo}
+spec:
+  selector: {app: echo}
+  ports:
+  - {name: web, port: 80, targetPort: http}
+  - {name: dgram, port: 5353, protocol: UDP, targetPort: udp}
+`, 'apply', '-f', '-');
+      const ip = await serviceIP('echo');
+      const pods = new Set((await readyPods('app=echo')).map((p) => p.metadata.name as string));
+      assert.equal(pods.size, 2);
+      const tcp = await cluster.waitFor('echo:80 answers', () => get(ip, 80, 3000, '/hostname').catch(() => undefined), 20_000);
+      assert.ok(pods.has(tcp.body), tcp.body);
+      const udp = await cluster.waitFor('echo:5353/UDP answers', () => udpAsk(ip, 5353, 'hostname').catch(() => undefined), 20_000);
+      assert.ok(pods.has(udp), udp);
+      assert.equal(await udpAsk(ip, 5353, 'echo over-udp'), 'over-udp');
+      const bootcamp = (await readyPods('app=kubernetes-bootcamp'))[0].metadata.name as string;
+      assert.ok(pods.has((await cluster.k('exec', bootcamp, '--', 'curl', '-sS', '-m', '3', `http://${ip}/hostname`)).trim()));
+      // UDP from a pod (busybox's nc has no -u; the bootcamp image has node).
+      const fromPod = await cluster.k('exec', bootcamp, '--', 'node', '-e',
+        `const d=require('dgram').createSocket('udp4');d.on('message',(m)=>{console.log(String(m));process.exit(0)});d.send('hostname',5353,'${ip}');setTimeout(()=>process.exit(1),3000)`);
+      assert.ok(pods.has(fromPod.trim()), fromPod);
+    });
+
+    test('sessionAffinity ClientIP keeps a client on one endpoint; without it both endpoints serve', async () => {
+      await cluster.kIn(`
+apiVersion: v1
+kind: Service
+metadata: {name: echo-sticky}
+spec:
+  selector: {app: echo}
+  sessionAffinity: ClientIP
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}
+  ports: [{name: web, port: 80, targetPort: http}]
+`, 'apply', '-f', '-');
+      const sticky = await serviceIP('echo-sticky');
+      await cluster.waitFor('echo-sticky answers', () => get(sticky, 80, 3000, '/hostname').catch(() => undefined), 20_000);
+      const stickySeen = new Set<string>();
+      for (let i = 0; i < 20; i++) stickySeen.add((await get(sticky, 80, 3000, '/hostname')).body);
+      assert.equal(stickySeen.size, 1, [...stickySeen].join(', '));
+      const plain = await serviceIP('echo');
+      const plainSeen = new Set<string>();
+      for (let i = 0; i < 40 && plainSeen.size < 2; i++) plainSeen.add((await get(plain, 80, 3000, '/hostname')).body);
+      assert.equal(plainSeen.size, 2);
+    });
+
+    test('a service without selector follows its hand-made EndpointSlice; internalTrafficPolicy Local only takes this node\'s endpoints', async () => {
+      const [a, b] = await readyPods('app=echo');
+      const node = (await cluster.k('get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
+      await cluster.kIn(`
+apiVersion: v1
+kind: Service
+metadata: {name: manual}
+spec:
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: manual-1, labels: {kubernetes.io/service-name: manual}}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints:
+- addresses: [${a.status.podIP}]
+  conditions: {ready: true}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: local-only}
+spec:
+  internalTrafficPolicy: Local
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: local-only-1, labels: {kubernetes.io/service-name: local-only}}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints:
+- addresses: [${a.status.podIP}]
+  conditions: {ready: true}
+  nodeName: some-other-node
+- addresses: [${b.status.podIP}]
+  conditions: {ready: true}
+  nodeName: ${node}
+`, 'apply', '-f', '-');
+      const manual = await serviceIP('manual');
+      const r = await cluster.waitFor('manual answers', () => get(manual, 80, 3000, '/hostname').catch(() => undefined), 20_000);
+      assert.equal(r.body, a.metadata.name);
+      const local = await serviceIP('local-only');
+      await cluster.waitFor('local-only answers', () => get(local, 80, 3000, '/hostname').catch(() => undefined), 20_000);
+      for (let i = 0; i < 10; i++) assert.equal((await get(local, 80, 3000, '/hostname')).body, b.metadata.name, 'only the endpoint on this node');
+    });
+
+    test('externalIPs and a LoadBalancer service\'s EXTERNAL-IP answer; externalTrafficPolicy Local keeps its node port', async () => {
+      await cluster.kIn(`
+apiVersion: v1
+kind: Service
+metadata: {name: echo-ext}
+spec:
+  selector: {app: echo}
+  externalIPs: [198.51.100.77]
+  ports: [{name: web, port: 8088, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo-etp}
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  selector: {app: echo}
+  ports: [{name: web, port: 80, targetPort: http}]
+`, 'apply', '-f', '-');
+      const pods = new Set((await readyPods('app=echo')).map((p) => p.metadata.name as string));
+      const ext = await cluster.waitFor('the external IP answers', async () => {
+        const x = await get('198.51.100.77', 8088, 2000, '/hostname').catch(() => undefined);
+        return x && pods.has(x.body) ? x : undefined;
+      }, 20_000);
+      assert.ok(pods.has(ext.body));
+      const etpPort = Number(await cluster.k('get', 'services/echo-etp', '-o', 'go-template={{(index .spec.ports 0).nodePort}}'));
+      const etp = await cluster.waitFor('the Local node port answers', () => get(nodeIP, etpPort, 3000, '/hostname').catch(() => undefined), 20_000);
+      assert.ok(pods.has(etp.body));
+      assert.match(await cluster.k('expose', 'deployment/echo', '--name=echo-lb', '--type=LoadBalancer', '--port=80', '--target-port=8080'), /service\/echo-lb exposed/);
+      const lbIP = await cluster.waitFor('an EXTERNAL-IP', async () => (await json('get', 'service', 'echo-lb')).status?.loadBalancer?.ingress?.[0]?.ip as string | undefined, 30_000);
+      assert.match(await cluster.k('get', 'svc', 'echo-lb'), new RegExp(`echo-lb\\s+LoadBalancer\\s+\\S+\\s+${lbIP.replace(/\./g, '\\.')}\\s+80:3\\d{4}/TCP`));
+      const lb = await cluster.waitFor(`${lbIP}:80 answers`, async () => {
+        const x = await get(lbIP, 80, 2000, '/hostname').catch(() => undefined);
+        return x && pods.has(x.body) ? x : undefined;
+      }, 20_000);
+      assert.ok(pods.has(lb.body));
+    });
+
+    test('hostPort: the node\'s addresses lead to the pod, also from the pod itself; gone with the pod', async () => {
+      const hostPort = 20000 + (process.pid % 9000);
+      await cluster.kIn(`
+apiVersion: v1
+kind: Pod
+metadata: {name: hp}
+spec:
+  containers:
+  - name: netexec
+    image: registry.k8s.io/e2e-test-images/agnhost:2.53
+    args: [netexec, --http-port=8080, --udp-port=-1]
+    ports: [{containerPort: 8080, hostPort: ${hostPort}}]
+    readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}
+`, 'apply', '-f', '-');
+      await cluster.k('wait', '--for=condition=Ready', 'pod/hp', '--timeout=60s');
+      for (const addr of [nodeIP, ...hostAddresses()]) {
+        const r = await cluster.waitFor(`${addr}:${hostPort} answers`, () => get(addr, hostPort, 3000, '/hostname').catch(() => undefined), 20_000);
+        assert.equal(r.body, 'hp');
+      }
+      assert.equal((await cluster.k('exec', 'hp', '--', 'curl', '-sS', '-m', '3', `http://${nodeIP}:${hostPort}/hostname`)).trim(), 'hp');
+      await cluster.k('delete', 'pod', 'hp', '--grace-period=1');
+      await cluster.waitFor('the host port is closed', () => refused(nodeIP, hostPort), 20_000);
+    });
+
+    test('a hostNetwork pod reports the node\'s address as its podIP', async () => {
+      await cluster.kIn(`
+apiVersion: v1
+kind: Pod
+metadata: {name: hostnet}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: busybox, command: [sleep, '3600']}]
+`, 'apply', '-f', '-');
+      await cluster.k('wait', '--for=condition=Ready', 'pod/hostnet', '--timeout=60s');
+      const pod = await json('get', 'pod', 'hostnet');
+      assert.equal(pod.status.podIP, nodeIP);
+      assert.equal(pod.status.hostIP, nodeIP);
+      await cluster.k('delete', 'pod', 'hostnet', '--wait=false');
+    });
+
+    test('pods reach beyond the node: their traffic leaves with the node\'s address (masquerade)', async () => {
+      // "Outside": a network namespace the host reaches over a veth pair, with no route back to pods.
+      const ns = `k8tsout${process.pid % 100000}`;
+      const veth = `k8o${process.pid % 100000}`;
+      const sh = (cmd: string) => run('sh', ['-ec', cmd]);
+      await sh(`ip netns add ${ns}; ip link add ${veth} type veth peer name eth0 netns ${ns}; ip addr add 203.0.113.1/30 dev ${veth}; ip link set ${veth} up; ` +
+        `ip netns exec ${ns} ip addr add 203.0.113.2/30 dev eth0; ip netns exec ${ns} ip link set eth0 up; ip netns exec ${ns} ip link set lo up`);
+      const server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
+        "require('http').createServer((q,s)=>s.end(q.socket.remoteAddress)).listen(8080,'203.0.113.2')"], { stdio: 'ignore' });
+      try {
+        const bootcamp = (await readyPods('app=kubernetes-bootcamp'))[0];
+        const seen = await cluster.waitFor('the outside answers the pod', async () => {
+          const r = await cluster.kubectl(['exec', bootcamp.metadata.name, '--', 'curl', '-sS', '-m', '3', 'http://203.0.113.2:8080/']);
+          return r.code === 0 ? r.stdout.trim() : undefined;
+        }, 20_000);
+        assert.equal(seen, '203.0.113.1', `the outside saw ${seen}, not the node's address (pod ${bootcamp.status.podIP})`);
+      } finally {
+        server.kill('SIGKILL');
+        await sh(`ip link del ${veth} 2>/dev/null || true; ip netns del ${ns} 2>/dev/null || true`);
+      }
+    });
+
+    if (mode === 'userspace') {
+      test('userspace: a connection refused by one endpoint is retried on another before the client sees it', async () => {
+        const [a] = await readyPods('app=echo');
+        await cluster.kIn(`
+apiVersion: v1
+kind: Service
+metadata: {name: half-broken}
+spec:
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: half-broken-1, labels: {kubernetes.io/service-name: half-broken}}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints:
+- addresses: [${a.status.podIP}]
+  conditions: {ready: true}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: half-broken-2, labels: {kubernetes.io/service-name: half-broken}}
+addressType: IPv4
+ports: [{name: http, port: 8089, protocol: TCP}]
+endpoints:
+- addresses: [${a.status.podIP}]
+  conditions: {ready: true}
+`, 'apply', '-f', '-');
+        const ip = await serviceIP('half-broken');
+        await cluster.waitFor('half-broken answers', () => get(ip, 80, 3000, '/hostname').catch(() => undefined), 20_000);
+        for (let i = 0; i < 20; i++) assert.equal((await get(ip, 80, 3000, '/hostname')).body, a.metadata.name);
+      });
+    }
+
+    test('a crashed control plane\'s node: the restarted proxy replaces what the old one left, nothing doubles', async () => {
+      const ip = await serviceIP('echo');
+      // What a crashed older instance could have left behind.
+      // And the table of another node instance of this host whose network is gone (a stopped agent).
+      const orphan = `k8ts-proxy-k8tsgone${process.pid % 1000}`;
+      if (mode === 'nftables') {
+        await run('nft', ['add', 'table', 'ip', orphan]);
+        await run('nft', ['add', 'chain', 'ip', names.table, 'stale-leftover']);
+        await run('nft', ['add', 'element', 'ip', names.table, 'service-ips', '{ 10.99.99.99 . tcp . 80 : drop }']);
+      }
+      await run('ip', ['addr', 'add', '10.99.99.98/32', 'dev', bridge]);
+      const info = cluster.info()!;
+      process.kill(info.pid, 'SIGKILL');
+      await cluster.waitFor('the control plane is back', async () => {
+        const now = cluster.info();
+        if (!now || now.pid === info.pid) return false;
+        return (await cluster.kubectl(['get', '--raw', '/readyz'])).code === 0;
+      }, 90_000);
+      await cluster.waitFor('the leftovers are replaced', async () => {
+        const addrs = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', bridge])).stdout;
+        if (addrs.includes('10.99.99.98/')) return false;
+        if (mode === 'nftables') {
+          const table = (await run('nft', ['list', 'table', 'ip', names.table])).stdout;
+          if (table.includes('stale-leftover') || table.includes('10.99.99.99')) return false;
+          if ((await run('nft', ['list', 'tables'])).stdout.includes(orphan)) return false;
+        }
+        return true;
+      }, 30_000);
+      const r = await cluster.waitFor('echo answers again', () => get(ip, 80, 3000, '/hostname').catch(() => undefined), 30_000);
+      assert.match(r.body, /^echo-/);
+      if (mode === 'nftables') {
+        const tables = (await run('nft', ['list', 'tables'])).stdout.split('\n').filter((l) => l.includes(names.table));
+        assert.equal(tables.length, 1);
+        const prerouting = (await run('nft', ['list', 'chain', 'ip', names.table, 'nat-prerouting'])).stdout;
+        assert.equal(prerouting.match(/jump services/g)?.length, 1, prerouting);
+      }
     });
 
     test('k8ts down leaves no table, address or listener of the proxy', async () => {

@@ -146,7 +146,10 @@ class Merger {
     const mergeKey = field.mergeKey ?? '';
     let merged: unknown[];
     if (kind !== 'map') {
-      if (isDeleteList) return original.filter((v) => !patch.includes(v));
+      if (isDeleteList) {
+        const gone = new Set(patch);
+        return original.filter((v) => !gone.has(v));
+      }
       merged = dedupe([...original, ...patch]);
     } else {
       if (!mergeKey) throw otherError(`cannot merge lists without merge key for type struct`);
@@ -252,18 +255,28 @@ function sliceElementKind(a: unknown[], b: unknown[], fallback: Kind = 'scalar')
   return kind ?? fallback;
 }
 
+// Lists in a patch or an object can hold hundreds of thousands of items (a 3 MiB body):
+// lookups go through Sets and Maps so that merging stays linear, never quadratic.
 function dedupe(list: unknown[]): unknown[] {
-  const out: unknown[] = [];
-  for (const v of list) if (!out.includes(v)) out.push(v);
-  return out;
+  return [...new Set(list)];
 }
 
 /** The identity of a list item for ordering: its merge key value, or the scalar itself. */
 const identity = (v: unknown, mergeKey: string): unknown => (mergeKey ? (isObject(v) ? v[mergeKey] : undefined) : v);
 
+/** First index of each identity in a list (the lists looked up are never changed after). */
+const firstIndexes = new WeakMap<unknown[], Map<string, Map<unknown, number>>>();
+
 function indexIn(list: unknown[], v: unknown, mergeKey: string): number {
-  const id = identity(v, mergeKey);
-  return list.findIndex((x) => identity(x, mergeKey) === id);
+  let byKey = firstIndexes.get(list);
+  if (!byKey) firstIndexes.set(list, (byKey = new Map()));
+  let index = byKey.get(mergeKey);
+  if (!index) {
+    const built = new Map<unknown, number>();
+    list.forEach((x, i) => { const id = identity(x, mergeKey); if (!built.has(id)) built.set(id, i); });
+    byKey.set(mergeKey, (index = built));
+  }
+  return index.get(identity(v, mergeKey)) ?? -1;
 }
 
 /** Splits `items` into those present in `by` and those only on the server. */
@@ -279,7 +292,8 @@ function partition(items: unknown[], by: unknown[], mergeKey: string): [unknown[
 
 function sortByOrder(items: unknown[], order: unknown[], mergeKey: string): unknown[] {
   const toDelete = mergeKey ? items.filter((v) => isObject(v) && v[DIRECTIVE] === 'delete') : [];
-  const rest = items.filter((v) => !toDelete.includes(v));
+  const deleting = new Set(toDelete);
+  const rest = items.filter((v) => !deleting.has(v));
   const ranked = rest.map((v, i) => ({ v, i, at: indexIn(order, v, mergeKey) }));
   ranked.sort((a, b) => (a.at >= 0 && b.at >= 0 ? a.at - b.at : a.i - b.i));
   return [...ranked.map((r) => r.v), ...toDelete];

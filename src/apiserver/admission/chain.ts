@@ -1,6 +1,6 @@
 // The admission chain kube-apiserver runs, in its recommended order (pkg/kubeapiserver/options
 // plugins.go: ... LimitRanger, ServiceAccount, Priority, ... ResourceQuota last). The
-// plugins that live in resource strategies (ServiceAccount, DefaultTolerationSeconds,
+// plugins that live in resource strategies (DefaultTolerationSeconds,
 // DefaultStorageClass, StorageObjectInUseProtection) stay there; the ones that act across
 // resources are here.
 
@@ -10,6 +10,7 @@ import { NamespaceLifecycle } from './namespacelifecycle.js';
 import { NodeRestriction } from './noderestriction.js';
 import { PriorityAdmission } from './priority.js';
 import { ResourceQuotaAdmission } from './resourcequota.js';
+import { ServiceAccountAdmission } from './serviceaccount.js';
 import type { AdmissionPlugin, Attributes } from './types.js';
 
 export class AdmissionChain {
@@ -27,5 +28,5 @@ export class AdmissionChain {
 }
 
 export function defaultAdmissionChain(): AdmissionChain {
-  return new AdmissionChain([new NamespaceLifecycle(), new LimitRanger(), new NodeRestriction(), new PriorityAdmission(), new ResourceQuotaAdmission()]);
+  return new AdmissionChain([new NamespaceLifecycle(), new LimitRanger(), new ServiceAccountAdmission(), new NodeRestriction(), new PriorityAdmission(), new ResourceQuotaAdmission()]);
 }

@@ -535,14 +535,16 @@ export class GenericRegistry {
       const asked = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
       const fallback = this.strategy.defaultDeletePropagation;
       if (!asked && fallback?.warning && attempt === 0) ctx.warnings.push(fallback.warning);
-      const policy = asked ?? fallback?.policy;
-      const finalizers = [...(obj.metadata.finalizers ?? [])];
-      if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
-      if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
-      if (policy === 'Background' || policy === 'Foreground') {
-        const i = finalizers.indexOf('orphan');
-        if (i >= 0 && policy === 'Background') finalizers.splice(i, 1);
-      }
+      // As deletionFinalizersForGarbageCollection: an explicit policy decides; without one, a
+      // GC finalizer the object already carries does (a second delete keeps the first one's
+      // policy), then the kind's default. Both finalizers are taken out and the one decided put
+      // back, so an object never carries both (validation refuses that on every later update).
+      const existing = obj.metadata.finalizers ?? [];
+      const carried = existing.find((f) => f === 'orphan' || f === 'foregroundDeletion');
+      const policy = asked ?? (carried === 'orphan' ? 'Orphan' : carried === 'foregroundDeletion' ? 'Foreground' : fallback?.policy);
+      const finalizers = existing.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+      if (policy === 'Orphan') finalizers.push('orphan');
+      if (policy === 'Foreground') finalizers.push('foregroundDeletion');
       const plan = this.strategy.planDeletion?.(obj, opts.gracePeriodSeconds) ?? { kind: 'now' as const };
       const alreadyDeleting = !!obj.metadata.deletionTimestamp;
       const mustWait = finalizers.length > 0 || plan.kind === 'graceful' || !(this.strategy.canFinishDeletion?.(obj) ?? true);

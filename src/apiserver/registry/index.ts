@@ -46,6 +46,7 @@ import * as subjectaccessreviews from './authorization/subjectaccessreviews.js';
 import * as resourcequotas from './core/resourcequotas.js';
 import * as limitranges from './core/limitranges.js';
 import * as priorityclasses from './scheduling/priorityclasses.js';
+import * as horizontalpodautoscalers from './autoscaling/horizontalpodautoscalers.js';
 import * as customresourcedefinitions from './apiextensions/customresourcedefinitions.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
@@ -55,7 +56,7 @@ export const DEFINITIONS: readonly ResourceDefinition[] = [
   jobs, cronjobs,
   clusterrolebindings, clusterroles, rolebindings, roles,
   selfsubjectreviews, localsubjectaccessreviews, selfsubjectaccessreviews, selfsubjectrulesreviews, subjectaccessreviews,
-  resourcequotas, limitranges, priorityclasses,
+  resourcequotas, limitranges, priorityclasses, horizontalpodautoscalers,
   customresourcedefinitions,
 ].map((m) => m.resource);
 

@@ -2,6 +2,7 @@
 
 import type { KObject } from '../../api/object.js';
 import type { ConfigMap, Container, Pod, Secret, Service } from '../../api/types.js';
+import type { TokenRequestSpec } from './token.js';
 
 // The agent's names for the API types (src/api/types.ts).
 export type PodObject = Pod;
@@ -40,6 +41,10 @@ export interface ObjectSource {
   /** A claim and a volume, read from the API server (as kubelet's volume manager GETs them); undefined when missing. */
   persistentVolumeClaim?(namespace: string, name: string): Promise<KObject | undefined>;
   persistentVolume?(name: string): Promise<KObject | undefined>;
+  /** A token for a projected serviceAccountToken source, bound to the pod (the kubelet's token manager). */
+  serviceAccountToken?(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<{ token: string }>;
+  /** The pod is gone: forget the tokens bound to it. */
+  forgetServiceAccountTokens?(podUid: string): void;
 }
 
 /** "name_namespace(uid)", as the kubelet's format.Pod names a pod in messages. */

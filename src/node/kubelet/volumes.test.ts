@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { waitFor } from '../../testing/wait.js';
-import { TOKEN_PLACEHOLDER } from './volumes.js';
+import { decodeJwt } from 'jose';
 import { containerStatus, startHarness, type Harness } from './testing.js';
 
 let h: Harness;
@@ -59,7 +59,15 @@ test('volumes are written under rootDir/pods/<uid>/volumes and handed to the run
   assert.equal(await fs.readFile(path.join(info, 'name'), 'utf8'), 'vols');
   const proj = path.join(vdir, 'kubernetes.io~projected', 'all');
   assert.equal(await fs.readFile(path.join(proj, 'cm', 'other.txt'), 'utf8'), 'x');
-  assert.equal(await fs.readFile(path.join(proj, 'token'), 'utf8'), TOKEN_PLACEHOLDER);
+  // The projected token: requested through TokenRequest, bound to this pod, accepted by the API server.
+  const token = await fs.readFile(path.join(proj, 'token'), 'utf8');
+  assert.deepEqual((decodeJwt(token)['kubernetes.io'] as { pod: unknown }).pod, { name: 'vols', uid });
+  assert.equal((await h.cp.api.serviceAccountTokens.authenticateToken(token))?.name, 'system:serviceaccount:default:default');
+  // And the kube-api-access volume the ServiceAccount admission added: token, ca.crt (kube-root-ca.crt) and namespace.
+  const access = pod.spec!.volumes!.find((v) => v.name.startsWith('kube-api-access-'))!.name;
+  const accessDir = path.join(vdir, 'kubernetes.io~projected', access);
+  assert.equal(await fs.readFile(path.join(accessDir, 'namespace'), 'utf8'), 'default');
+  assert.ok((await h.cp.api.serviceAccountTokens.authenticateToken(await fs.readFile(path.join(accessDir, 'token'), 'utf8')))?.extra?.['authentication.kubernetes.io/pod-uid']?.includes(uid));
   assert.ok((await fs.stat(hostDir)).isDirectory());
   assert.ok((await fs.stat(path.join(vdir, 'kubernetes.io~empty-dir', 'scratch', 'deep', 'dir'))).isDirectory());
 

@@ -99,9 +99,6 @@ const PLUGIN_DIRS: Record<string, string> = {
   projected: 'kubernetes.io~projected',
 };
 
-/** Said in a projected volume's token file while the TokenRequest API is not served. */
-export const TOKEN_PLACEHOLDER = 'k8ts: service account tokens (TokenRequest) are not served yet; this file is a placeholder\n';
-
 /** Where the node keeps local-path volumes (localpath.ts): the directory of a volume path it owns. */
 export interface LocalPathVolumes {
   volumeDir(hostPath: string): string | undefined;
@@ -217,7 +214,12 @@ export class VolumeManager {
         if (src.configMap) part = await this.configMapPayload(ns, src.configMap.name ?? '', src.configMap.items, mode, src.configMap.optional === true);
         else if (src.secret) part = await this.secretPayload(ns, src.secret.name ?? '', src.secret.items, mode, src.secret.optional === true);
         else if (src.downwardAPI) part = downwardPayload(pod, src.downwardAPI.items ?? [], mode, dctx);
-        else if (src.serviceAccountToken) part.set(src.serviceAccountToken.path, { data: Buffer.from(TOKEN_PLACEHOLDER), mode: 0o600 });
+        else if (src.serviceAccountToken) {
+          // The path is checked before a token is asked for: a bad one gets no token at all.
+          const bad = validatePayloadPath(src.serviceAccountToken.path ?? '');
+          if (bad) throw new VolumeError(vol.name, bad);
+          part.set(src.serviceAccountToken.path, { data: Buffer.from(await this.serviceAccountToken(pod, src.serviceAccountToken)), mode });
+        }
         for (const [k, v] of part) payload.set(k, v);
       }
     } else {
@@ -269,6 +271,27 @@ export class VolumeManager {
       return { hostPath: local, managed: false, readOnly };
     }
     throw fail(`volume type of persistent volume "${pvName}" is not supported by this node`);
+  }
+
+  /**
+   * The projected token (kubelet's projected volume plugin): requested for the pod's service
+   * account, bound to the pod, for the source's audience (the API server's own when unset) and
+   * lifetime (1 h by default); rewritten by the sync that follows each renewal.
+   */
+  private async serviceAccountToken(pod: PodObject, src: { audience?: string; expirationSeconds?: number; path: string }): Promise<string> {
+    const sa = pod.spec?.serviceAccountName;
+    if (!sa) throw new Error('cannot project a service account token: the pod has no serviceAccountName');
+    if (!this.source.serviceAccountToken) throw new Error('this node cannot request service account tokens');
+    try {
+      const { token } = await this.source.serviceAccountToken(pod.metadata.namespace ?? 'default', sa, {
+        ...(src.audience ? { audiences: [src.audience] } : {}),
+        expirationSeconds: src.expirationSeconds ?? 3600,
+        boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, uid: pod.metadata.uid! },
+      });
+      return token;
+    } catch (e) {
+      throw new Error(`failed to fetch token: ${(e as Error).message}`);
+    }
   }
 
   /** Mounts a tmpfs on dir unless one is there already (a restarted agent finds its earlier mounts). */
@@ -340,6 +363,7 @@ export class VolumeManager {
    *  subPath binds); a mount that will not go keeps the directory (rm must never cross into it). */
   async tearDown(uid: string): Promise<void> {
     this.claimed.delete(uid);
+    this.source.forgetServiceAccountTokens?.(uid);
     const base = this.podDir(uid);
     await unmountUnder(base);
     for (const k of [...this.written.keys()]) if (k.startsWith(base + path.sep)) this.written.delete(k);

@@ -1,7 +1,9 @@
 // The node's pod network: one Linux bridge (k8ts0 by default) holding the first address of the
 // node's podCIDR, a veth pair per pod sandbox (host end on the bridge, `eth0` inside the pod's
 // network namespace) and an address allocator over the rest of the CIDR. Pods reach each other
-// and the node through the bridge; traffic leaving the podCIDR is masqueraded when nft exists.
+// and the node through the bridge; traffic leaving the podCIDR is masqueraded when nft exists
+// (the bridge CNI plugin's ipMasq), and containers' hostPorts are DNATed from the node's
+// addresses to the pod (the portmap CNI plugin), both in one nft table of this network.
 //
 // The allocator is in memory: the runtime re-reserves the addresses of the sandboxes it finds
 // in its state dir when it starts, so an agent restart does not hand out an address twice.
@@ -24,6 +26,12 @@ export interface NodeNetworkOptions {
 }
 
 export interface PodAttachment { ip: string; hostVeth: string }
+
+/** A container port published on the node (CRI PortMapping). */
+export interface HostPortMapping { protocol?: string; containerPort: number; hostPort?: number; hostIp?: string }
+
+/** The mark asking for masquerade of hostPort hairpin traffic (the portmap plugin's 0x2000). */
+const HOSTPORT_MASQ_MARK = '0x2000';
 
 export class NetworkError extends Error {}
 
@@ -73,6 +81,9 @@ export class NodeNetwork {
   private ensured: Promise<void> | undefined;
   /** ip_forward as found before we enabled it, restored by teardown(). */
   private previousForwarding: string | undefined;
+  /** sandbox id -> the pod IP and its hostPorts. */
+  private readonly hostPorts = new Map<string, { ip: string; ports: HostPortMapping[] }>();
+  private tableWrite: Promise<void> = Promise.resolve();
   private readonly owner: string;
   /** Releases this instance's hold on the host-wide bridge lock (lock.ts). */
   private unlock: (() => void) | undefined;
@@ -115,13 +126,60 @@ export class NodeNetwork {
         this.previousForwarding ??= was;
       }
     } catch { /* read-only /proc: pods stay node-local */ }
-    if (this.masquerade && hasBinary('nft')) {
+    // Without it pods stay node-local and hostPorts unpublished; the node still works.
+    await this.writeTable().catch(() => undefined);
+  }
+
+  /**
+   * Writes this network's nft table whole, in one transaction: pod egress masquerade and the
+   * hostPort DNAT rules (as the portmap plugin: from every local address but loopback, TCP/UDP,
+   * hostIP honoured; a pod reaching its own hostPort is masqueraded so the reply comes back).
+   */
+  private writeTable(): Promise<void> {
+    const write = async () => {
+      if (!this.masquerade || !hasBinary('nft')) return;
       const t = this.nftTable;
-      await run('nft', ['-f', '-'], {
-        input: `table ip ${t}\ndelete table ip ${t}\ntable ip ${t} {\n  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n` +
-          `    ip saddr ${this.podCIDR} ip daddr != ${this.podCIDR} masquerade\n  }\n}\n`,
-      }).catch(() => undefined);
-    }
+      const dnat: string[] = [];
+      for (const [, { ip, ports }] of [...this.hostPorts].sort(([a], [b]) => a.localeCompare(b))) {
+        for (const p of ports) {
+          const proto = (p.protocol ?? 'TCP').toLowerCase();
+          if ((proto !== 'tcp' && proto !== 'udp') || !p.hostPort || !isIPv4(ip)) continue;
+          const dst = p.hostIp && p.hostIp !== '0.0.0.0' && isIPv4(p.hostIp) ? `ip daddr ${p.hostIp} ` : '';
+          dnat.push(`    ${dst}${proto} dport ${p.hostPort} ip saddr ${ip} meta mark set meta mark or ${HOSTPORT_MASQ_MARK}`);
+          dnat.push(`    ${dst}${proto} dport ${p.hostPort} dnat to ${ip}:${p.containerPort}`);
+        }
+      }
+      const local = 'fib daddr type local ip daddr != 127.0.0.0/8';
+      const script = [
+        `table ip ${t}`, `delete table ip ${t}`, `table ip ${t} {`,
+        '  chain hostports {', ...dnat, '  }',
+        '  chain prerouting {', '    type nat hook prerouting priority -100; policy accept;', `    ${local} jump hostports`, '  }',
+        '  chain output {', '    type nat hook output priority -100; policy accept;', `    ${local} jump hostports`, '  }',
+        '  chain postrouting {', '    type nat hook postrouting priority 100; policy accept;',
+        `    meta mark and ${HOSTPORT_MASQ_MARK} != 0 meta mark set meta mark xor ${HOSTPORT_MASQ_MARK} masquerade`,
+        `    ip saddr ${this.podCIDR} ip daddr != ${this.podCIDR} masquerade`,
+        '  }', '}', '',
+      ];
+      await run('nft', ['-f', '-'], { input: script.join('\n') });
+    };
+    // One writer at a time, each writing the latest state.
+    this.tableWrite = this.tableWrite.then(write, write);
+    return this.tableWrite;
+  }
+
+  /** Publishes a sandbox's hostPorts (none: nothing to do). */
+  async setHostPorts(sandboxId: string, ip: string, ports: HostPortMapping[] | undefined): Promise<void> {
+    const published = (ports ?? []).filter((p) => p.hostPort);
+    if (!published.length && !this.hostPorts.has(sandboxId)) return;
+    if (published.length) this.hostPorts.set(sandboxId, { ip, ports: published });
+    else this.hostPorts.delete(sandboxId);
+    if (this.ensured) await this.writeTable();
+  }
+
+  /** Withdraws a sandbox's hostPorts. */
+  async removeHostPorts(sandboxId: string): Promise<void> {
+    if (!this.hostPorts.delete(sandboxId)) return;
+    if (this.ensured) await this.writeTable();
   }
 
   /** Removes the bridge and the masquerade rule (`k8ts down`, tests). */
@@ -134,6 +192,7 @@ export class NodeNetwork {
       this.previousForwarding = undefined;
     }
     this.used.clear();
+    this.hostPorts.clear();
     this.unlock?.();
     this.unlock = undefined;
   }

@@ -306,7 +306,10 @@ export class ProcessRuntime implements RuntimeService {
         await this.writeSandbox(sb);
         continue;
       }
-      if (sb.ip && this.node && !sb.config.hostNetwork && sb.isolated) this.node.reserve(sb.ip, sb.id);
+      if (sb.ip && this.node && !sb.config.hostNetwork && sb.isolated) {
+        this.node.reserve(sb.ip, sb.id);
+        await this.node.setHostPorts(sb.id, sb.ip, sb.config.portMappings).catch((e) => this.log(`sandbox ${sb.id}: hostPorts: ${(e as Error).message}`));
+      }
     }
     if (this.isolated && this.node) await this.node.ensureBridge();
     for (const c of await this.readContainers()) {
@@ -440,6 +443,7 @@ export class ProcessRuntime implements RuntimeService {
       await writeFile(path.join(dir, 'resolv.conf'), resolvConf(config.dnsConfig));
       await writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
       await mkdir(config.logDirectory, { recursive: true }).catch(() => undefined);
+      if (this.isolated && !hostNetwork && this.node && rec.ip) await this.node.setHostPorts(id, rec.ip, config.portMappings);
       delete rec.creating;
       await this.writeSandbox(rec);
     } catch (err) {
@@ -454,6 +458,7 @@ export class ProcessRuntime implements RuntimeService {
   /** Releases the sandbox's network (veth, IP); the namespace files stay until removal. */
   private async teardownSandbox(rec: SandboxRecord): Promise<void> {
     if (rec.isolated && !rec.config.hostNetwork && this.node) {
+      await this.node.removeHostPorts(rec.id).catch((e) => this.log(`sandbox ${rec.id}: hostPorts: ${(e as Error).message}`));
       await this.node.detachPod(rec.id);
       if (rec.ip) this.node.release(rec.ip);
     }

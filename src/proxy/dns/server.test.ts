@@ -88,7 +88,15 @@ class FakeUpstream {
   answer(msg: Buffer): Buffer {
     const q = dnsPacket.decode(msg);
     const question = q.questions![0];
-    const hit = question.name.toLowerCase().endsWith('example.org') && question.type === 'A';
+    const name = question.name.toLowerCase();
+    if (name.endsWith('neg.example.org')) {
+      // A denial with its SOA (minimum 10 s): what a real resolver sends, and what may be cached.
+      return dnsPacket.encode({
+        type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE | 3, questions: q.questions,
+        authorities: [{ type: 'SOA', name: 'example.org', ttl: 3600, data: { mname: 'ns.example.org', rname: 'h.example.org', serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 10 } }],
+      });
+    }
+    const hit = name.endsWith('example.org') && question.type === 'A';
     return dnsPacket.encode({
       type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE | (hit ? 0 : 3), questions: q.questions,
       answers: hit ? [{ type: 'A', name: question.name, ttl: 60, data: '192.0.2.7' }] : [],
@@ -228,7 +236,7 @@ describe('cluster DNS server', () => {
 
     test(`names outside the cluster go to the upstream (${via})`, async () => {
       const before = via === 'udp' ? upstream.udpQueries : upstream.tcpQueries;
-      const p = await ask(port, 'www.example.org', 'A', via);
+      const p = await ask(port, `www-${via}.example.org`, 'A', via);
       assert.equal(rcode(p), 'NOERROR');
       assert.deepEqual(data(p.answers, 'A'), ['192.0.2.7']);
       assert.equal(p.flag_aa, false);
@@ -237,6 +245,28 @@ describe('cluster DNS server', () => {
       assert.equal(rcode(nx), 'NXDOMAIN');
     });
   }
+
+  test('upstream answers are kept (cache 30): positive for their TTL (at most 30 s), denials for their SOA minimum', async () => {
+    const before = upstream.udpQueries + upstream.tcpQueries;
+    const first = await ask(port, 'kept.example.org', 'A');
+    const again = await ask(port, 'KEPT.example.org', 'A', 'tcp');
+    assert.deepEqual(data(again.answers, 'A'), ['192.0.2.7']);
+    assert.equal(again.id, 4242);
+    assert.equal(again.answers![0].name, 'KEPT.example.org');
+    assert.ok((again.answers![0] as { ttl: number }).ttl <= 30, 'capped at 30 s');
+    assert.equal((first.answers![0] as { ttl: number }).ttl, 60, 'the first answer is the upstream\'s own');
+    const nx1 = await ask(port, 'nothing.neg.example.org', 'A');
+    const nx2 = await ask(port, 'nothing.neg.example.org', 'A');
+    assert.equal(rcode(nx1), 'NXDOMAIN');
+    assert.equal(rcode(nx2), 'NXDOMAIN');
+    assert.ok((nx2.authorities ?? []).some((a) => a.type === 'SOA' && (a as { ttl: number }).ttl <= 10));
+    assert.equal(upstream.udpQueries + upstream.tcpQueries, before + 2, 'one upstream query per name');
+    // An answer without a SOA (nothing says how long it holds) is asked again.
+    await ask(port, 'nothing.invalid', 'A');
+    await ask(port, 'nothing.invalid', 'A');
+    assert.equal(upstream.udpQueries + upstream.tcpQueries, before + 4);
+    assert.ok(dns.server.cache!.hits >= 2);
+  });
 
   test('a headless service answers its ready endpoints; an endpoint by hostname; none ready is NXDOMAIN', async () => {
     const p = await ask(port, 'db.default.svc.cluster.local', 'A');

@@ -10,12 +10,15 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
 import type { Forwarder } from './forward.js';
+import { AnswerCache } from './cache.js';
 import { RCODE, type KubernetesZone } from './kubernetes.js';
 import { observeQuery } from './metrics.js';
 
 export interface DnsServerOptions {
   zone: KubernetesZone;
   forwarder: Forwarder;
+  /** Answers from the upstreams kept this long at most, s (CoreDNS's `cache 30`; 0: none kept). */
+  cacheTTL?: number;
   /** Open TCP connections at most (further ones are closed at once). */
   maxTcpConnections?: number;
   /** A TCP connection idle this long is closed (CoreDNS/miekg: 8 s read timeout). */
@@ -52,11 +55,13 @@ export class DnsServer {
   private serverLabel = '';
   /** Queries answered, by how (for the bench and the agent's log). */
   readonly stats = { udp: 0, tcp: 0, forwarded: 0, formerr: 0, dropped: 0 };
+  readonly cache?: AnswerCache;
 
   constructor(private readonly opts: DnsServerOptions) {
     this.maxTcp = opts.maxTcpConnections ?? 256;
     this.idleMs = opts.tcpIdleMs ?? 8000;
     this.log = opts.log ?? (() => undefined);
+    if (opts.cacheTTL !== 0) this.cache = new AnswerCache({ maxTTL: opts.cacheTTL ?? 30 });
   }
 
   /** Listens on host:port for UDP and TCP (port 0: one free port for both); resolves to the port. */
@@ -182,10 +187,14 @@ export class DnsServer {
       return headerReply(msg, RCODE.SERVFAIL);
     }
     if (!zoneAnswer) {
+      const key = this.cache ? AnswerCache.key(q) : undefined;
+      const kept = key ? this.cache!.get(key, question.name) : undefined;
+      if (kept) return this.reply(q, kept.rcode, kept.answers, kept.authorities, kept.additionals, false, opt !== undefined, limit);
       this.stats.forwarded++;
       const reply = await this.opts.forwarder.exchange(msg, tcp);
       if (reply === 'refused') return headerReply(msg, RCODE.REFUSED);
       if (!reply) return headerReply(msg, RCODE.SERVFAIL);
+      if (key) this.cache!.put(key, reply);
       return reply;
     }
     const answers = [...zoneAnswer.answers];

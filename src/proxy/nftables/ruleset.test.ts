@@ -21,10 +21,26 @@ function eps(sp: ServicePortInfo, list: EndpointInfo[]): Map<string, EndpointInf
   return new Map([[endpointsKey(sp.name, sp.protocol), list]]);
 }
 
+const FLAT_MARK = '# rules, flattened:';
+
+/** The script with each rule also written as "CHAIN RULE" on a line of its own, for matching. */
+function flat(script: string): string {
+  const out: string[] = [script, FLAT_MARK];
+  let chain = '';
+  for (const line of script.split('\n')) {
+    const m = /^ {2}chain (\S+) \{$/.exec(line);
+    if (m) { chain = m[1]; continue; }
+    if (line === '  }') { chain = ''; continue; }
+    if (chain && line.startsWith('    ') && !line.includes(' hook ')) out.push(`${chain} ${line.trim()}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
 const canRunNft = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('nft', ['--version']).status === 0;
 
 /** Loads the script into nft inside a fresh network namespace (nothing on the host changes) and lists the table. */
-function applyInNetns(script: string): string {
+function applyInNetns(text: string): string {
+  const script = text.split(FLAT_MARK)[0];
   const r = spawnSync('unshare', ['-n', 'sh', '-c', `nft -f - && nft list table ip ${cfg.table}`], { input: script, encoding: 'utf8' });
   assert.equal(r.status, 0, `nft refused the script: ${r.stderr}\n${script}`);
   return r.stdout;
@@ -33,8 +49,8 @@ function applyInNetns(script: string): string {
 test('ClusterIP and NodePort: service-ips and service-nodeports lead to a service chain that picks one of the endpoint chains', () => {
   const [sp] = servicePorts(svc('web', { type: 'NodePort', clusterIP: '10.96.5.5', ports: [{ name: 'http', port: 8080, protocol: 'TCP', nodePort: 31000 }] }));
   const rs = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 8080), ep('10.244.0.6', 8080)]), cfg);
-  const s = rs.script;
-  assert.match(s, /^add table ip k8ts-proxy-test\ndelete table ip k8ts-proxy-test\n/);
+  const s = flat(rs.script);
+  assert.match(rs.script, /^add table ip k8ts-proxy-test\ndelete table ip k8ts-proxy-test\ntable ip k8ts-proxy-test \{\n/);
   assert.match(s, /add element ip k8ts-proxy-test service-ips \{ 10\.96\.5\.5 \. tcp \. 8080 : goto service-[A-Z2-7]{8}-default\/web\/tcp\/http \}/);
   assert.match(s, /add element ip k8ts-proxy-test service-nodeports \{ tcp \. 31000 : goto external-[A-Z2-7]{8}-default\/web\/tcp\/http \}/);
   assert.match(s, /numgen random mod 2 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/8080, 1 : goto endpoint-\S+__10\.244\.0\.6\/8080 \}/);
@@ -51,7 +67,7 @@ test('ClusterIP and NodePort: service-ips and service-nodeports lead to a servic
 
 test('no endpoints: the ClusterIP and NodePort are rejected, nothing is DNATed', () => {
   const [sp] = servicePorts(svc('empty', { type: 'NodePort', clusterIP: '10.96.5.6', ports: [{ port: 80, protocol: 'TCP', nodePort: 31001 }] }));
-  const s = buildRuleset([sp], new Map(), cfg).script;
+  const s = flat(buildRuleset([sp], new Map(), cfg).script);
   assert.match(s, /no-endpoint-services \{ 10\.96\.5\.6 \. tcp \. 80 : goto reject-chain \}/);
   assert.match(s, /no-endpoint-nodeports \{ tcp \. 31001 : goto reject-chain \}/);
   assert.doesNotMatch(s, /dnat to/);
@@ -63,7 +79,7 @@ test('headless and ExternalName services are not proxied; SCTP ports are skipped
   assert.deepEqual(servicePorts(svc('x', { type: 'ExternalName', externalName: 'example.com' })), []);
   const ports = servicePorts(svc('dns', { clusterIP: '10.96.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 's', port: 9, protocol: 'SCTP' }] }));
   assert.deepEqual(ports.map((p) => `${p.protocol}/${p.port}`), ['UDP/53']);
-  const s = buildRuleset(ports, eps(ports[0], [ep('10.244.0.1', 53)]), cfg).script;
+  const s = flat(buildRuleset(ports, eps(ports[0], [ep('10.244.0.1', 53)]), cfg).script);
   assert.match(s, /meta l4proto udp dnat to 10\.244\.0\.1:53/);
   if (canRunNft) applyInNetns(s);
 });
@@ -71,29 +87,29 @@ test('headless and ExternalName services are not proxied; SCTP ports are skipped
 test('terminating endpoints are used only when no endpoint is ready', () => {
   const [sp] = servicePorts(svc('t', { clusterIP: '10.96.5.7', ports: [{ port: 80 }] }));
   const mixed = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80, { ready: false, serving: true, terminating: true })]), cfg);
-  assert.match(mixed.script, /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
-  assert.doesNotMatch(mixed.script, /10\.244\.0\.6/);
+  assert.match(flat(mixed.script), /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
+  assert.doesNotMatch(flat(mixed.script), /10\.244\.0\.6/);
   const onlyTerminating = buildRuleset([sp], eps(sp, [ep('10.244.0.6', 80, { ready: false, serving: true, terminating: true }), ep('10.244.0.7', 80, { ready: false, serving: false, terminating: true })]), cfg);
-  assert.match(onlyTerminating.script, /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.6\/80 \}/);
-  assert.doesNotMatch(onlyTerminating.script, /10\.244\.0\.7/, 'not serving: never');
+  assert.match(flat(onlyTerminating.script), /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.6\/80 \}/);
+  assert.doesNotMatch(flat(onlyTerminating.script), /10\.244\.0\.7/, 'not serving: never');
   assert.equal(onlyTerminating.readyEndpointIPs.size, 0, 'a terminating fallback is not a ready endpoint');
 });
 
 test('internalTrafficPolicy Local: only this node\'s endpoints; none here: the ClusterIP drops', () => {
   const [sp] = servicePorts(svc('l', { clusterIP: '10.96.5.8', internalTrafficPolicy: 'Local', ports: [{ port: 80 }] }));
   const here = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
-  assert.match(here.script, /10\.96\.5\.8 \. tcp \. 80 : goto local-/);
-  assert.match(here.script, /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
-  assert.doesNotMatch(here.script, /10\.244\.1\.5/);
+  assert.match(flat(here.script), /10\.96\.5\.8 \. tcp \. 80 : goto local-/);
+  assert.match(flat(here.script), /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
+  assert.doesNotMatch(flat(here.script), /10\.244\.1\.5/);
   const none = buildRuleset([sp], eps(sp, [ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
-  assert.match(none.script, /no-endpoint-services \{ 10\.96\.5\.8 \. tcp \. 80 : drop \}/);
+  assert.match(flat(none.script), /no-endpoint-services \{ 10\.96\.5\.8 \. tcp \. 80 : drop \}/);
   if (canRunNft) { applyInNetns(here.script); applyInNetns(none.script); }
 });
 
 test('externalTrafficPolicy Local: external traffic to local endpoints, pods and the host short-circuit to all', () => {
   const [sp] = servicePorts(svc('e', { type: 'NodePort', clusterIP: '10.96.5.9', externalTrafficPolicy: 'Local', externalIPs: ['198.51.100.7'], ports: [{ port: 80, nodePort: 31002 }] }));
   const rs = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
-  const s = rs.script;
+  const s = flat(rs.script);
   assert.match(s, /external-\S+ ip saddr 10\.244\.0\.0\/24 goto service-/);
   assert.match(s, /external-\S+ fib saddr type local jump mark-for-masquerade/);
   assert.match(s, /external-\S+ goto local-/);
@@ -106,9 +122,9 @@ test('sessionAffinity ClientIP: an affinity set per endpoint with the timeout; r
   const [sp] = servicePorts(svc('a', { clusterIP: '10.96.5.10', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }, ports: [{ port: 80 }] }));
   const first = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]), cfg);
   assert.equal(first.affinitySets.length, 2);
-  assert.match(first.script, /add set ip k8ts-proxy-test affinity-\S+ \{ type ipv4_addr; flags dynamic,timeout; timeout 60s; \}/);
-  assert.match(first.script, /service-\S+ ip saddr @affinity-\S+ goto endpoint-/);
-  assert.match(first.script, /endpoint-\S+ update @affinity-\S+ \{ ip saddr \}/);
+  assert.match(flat(first.script), /add set ip k8ts-proxy-test affinity-\S+ \{ type ipv4_addr; flags dynamic,timeout; timeout 60s; \}/);
+  assert.match(flat(first.script), /service-\S+ ip saddr @affinity-\S+ goto endpoint-/);
+  assert.match(flat(first.script), /endpoint-\S+ update @affinity-\S+ \{ ip saddr \}/);
   const carried = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]), { ...cfg, affinity: new Map([[first.affinitySets[0], new Map([['10.244.0.9', 42]])]]) });
   assert.match(carried.script, new RegExp(`add element ip k8ts-proxy-test ${first.affinitySets[0].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\{ 10\\.244\\.0\\.9 timeout 60s expires 42s \\}`));
   if (canRunNft) {
@@ -119,7 +135,7 @@ test('sessionAffinity ClientIP: an affinity set per endpoint with the timeout; r
 
 test('load-balancer ingress IPs are proxied like external IPs', () => {
   const [sp] = servicePorts(svc('lb', { type: 'LoadBalancer', clusterIP: '10.96.5.11', ports: [{ port: 80, nodePort: 31003 }] }, { loadBalancer: { ingress: [{ ip: '198.51.100.20' }] } }));
-  const s = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80)]), cfg).script;
+  const s = flat(buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80)]), cfg).script);
   assert.match(s, /198\.51\.100\.20 \. tcp \. 80 : goto external-/);
   assert.match(s, /tcp \. 31003 : goto external-/);
 });

@@ -115,7 +115,6 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
   const mark = cfg.masqueradeMark ?? '0x4000';
   const lines: string[] = [];
   const chains: string[] = [];
-  const rules: string[] = [];
   const sets: string[] = [];
   const clusterIPs = new Set<string>();
   const serviceIPs: string[] = [];
@@ -125,8 +124,10 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
   const affinitySets: string[] = [];
   const used = new Map<string, EndpointInfo[]>();
   const readyEndpointIPs = new Set<string>();
-  const chain = (name: string) => chains.push(`add chain ${t} ${name}`);
-  const rule = (c: string, r: string) => rules.push(`add rule ${t} ${c} ${r}`);
+  // Chain bodies in order of creation: the script declares every chain first, then fills them.
+  const bodies = new Map<string, string[]>();
+  const chain = (name: string) => { chains.push(name); if (!bodies.has(name)) bodies.set(name, []); };
+  const rule = (c: string, r: string) => { let b = bodies.get(c); if (!b) { b = []; bodies.set(c, b); } b.push(r); };
   const notLocal = `ip saddr != ${cfg.podCIDR}`;
 
   // Sorted, so that the same state gives the same script (tests and diffs).
@@ -227,38 +228,46 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
     }
   }
 
-  lines.push(`add table ${t}`, `delete table ${t}`, `add table ${t} { comment "k8ts service proxy (kube-proxy's nftables mode)"; }`);
-  for (const bc of BASE_CHAINS) lines.push(`add chain ${t} ${bc.name} { type ${bc.type} hook ${bc.hook} priority ${bc.priority}; policy accept; }`);
-  for (const c of [SERVICES_CHAIN, MASQUERADING_CHAIN, MARK_MASQ_CHAIN, ENDPOINTS_CHECK_CHAIN, REJECT_CHAIN]) lines.push(`add chain ${t} ${c}`);
-  lines.push(`add set ${t} ${CLUSTER_IPS_SET} { type ipv4_addr; }`);
-  lines.push(`add map ${t} ${SERVICE_IPS_MAP} { type ipv4_addr . inet_proto . inet_service : verdict; }`);
-  lines.push(`add map ${t} ${SERVICE_NODEPORTS_MAP} { type inet_proto . inet_service : verdict; }`);
-  lines.push(`add map ${t} ${NO_ENDPOINT_SERVICES_MAP} { type ipv4_addr . inet_proto . inet_service : verdict; }`);
-  lines.push(`add map ${t} ${NO_ENDPOINT_NODEPORTS_MAP} { type inet_proto . inet_service : verdict; }`);
-  lines.push(...chains, ...sets);
   // ClusterIPs seen in prerouting count only from this node's pods (see the header).
   const fromOtherNetwork = `ip daddr @${CLUSTER_IPS_SET} ${notLocal} return`;
+  const fixed: [string, string[]][] = [
+    ['filter-input', [fromOtherNetwork, `ct state new jump ${ENDPOINTS_CHECK_CHAIN}`]],
+    ['filter-forward', [fromOtherNetwork, `ct state new jump ${ENDPOINTS_CHECK_CHAIN}`]],
+    ['filter-output', [`ct state new jump ${ENDPOINTS_CHECK_CHAIN}`]],
+    ['nat-prerouting', [fromOtherNetwork, `jump ${SERVICES_CHAIN}`]],
+    ['nat-output', [`jump ${SERVICES_CHAIN}`]],
+    ['nat-postrouting', [`jump ${MASQUERADING_CHAIN}`]],
+    [MARK_MASQ_CHAIN, [`mark set mark or ${mark}`]],
+    [MASQUERADING_CHAIN, [`mark and ${mark} == 0 return`, `mark set mark xor ${mark}`, 'masquerade fully-random']],
+    [REJECT_CHAIN, ['reject']],
+    [ENDPOINTS_CHECK_CHAIN, [
+      `ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES_MAP}`,
+      `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS_MAP}`,
+    ]],
+    [SERVICES_CHAIN, [
+      `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS_MAP}`,
+      `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${SERVICE_NODEPORTS_MAP}`,
+    ]],
+  ];
+  // Block syntax (a table block per step) parses about twice as fast as one `add rule` per line.
+  lines.push(`add table ${t}`, `delete table ${t}`, `table ${t} {`, '  comment "k8ts service proxy (kube-proxy\'s nftables mode)"');
+  for (const bc of BASE_CHAINS) lines.push(`  chain ${bc.name} {`, `    type ${bc.type} hook ${bc.hook} priority ${bc.priority}; policy accept;`, '  }');
+  for (const c of [SERVICES_CHAIN, MASQUERADING_CHAIN, MARK_MASQ_CHAIN, ENDPOINTS_CHECK_CHAIN, REJECT_CHAIN, ...chains]) lines.push(`  chain ${c} {`, '  }');
   lines.push(
-    `add rule ${t} filter-input ${fromOtherNetwork}`,
-    `add rule ${t} filter-input ct state new jump ${ENDPOINTS_CHECK_CHAIN}`,
-    `add rule ${t} filter-forward ${fromOtherNetwork}`,
-    `add rule ${t} filter-forward ct state new jump ${ENDPOINTS_CHECK_CHAIN}`,
-    `add rule ${t} filter-output ct state new jump ${ENDPOINTS_CHECK_CHAIN}`,
-    `add rule ${t} nat-prerouting ${fromOtherNetwork}`,
-    `add rule ${t} nat-prerouting jump ${SERVICES_CHAIN}`,
-    `add rule ${t} nat-output jump ${SERVICES_CHAIN}`,
-    `add rule ${t} nat-postrouting jump ${MASQUERADING_CHAIN}`,
-    `add rule ${t} ${MARK_MASQ_CHAIN} mark set mark or ${mark}`,
-    `add rule ${t} ${MASQUERADING_CHAIN} mark and ${mark} == 0 return`,
-    `add rule ${t} ${MASQUERADING_CHAIN} mark set mark xor ${mark}`,
-    `add rule ${t} ${MASQUERADING_CHAIN} masquerade fully-random`,
-    `add rule ${t} ${REJECT_CHAIN} reject`,
-    `add rule ${t} ${ENDPOINTS_CHECK_CHAIN} ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES_MAP}`,
-    `add rule ${t} ${ENDPOINTS_CHECK_CHAIN} fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS_MAP}`,
-    `add rule ${t} ${SERVICES_CHAIN} ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS_MAP}`,
-    `add rule ${t} ${SERVICES_CHAIN} fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${SERVICE_NODEPORTS_MAP}`,
+    `  set ${CLUSTER_IPS_SET} {`, '    type ipv4_addr', '  }',
+    `  map ${SERVICE_IPS_MAP} {`, '    type ipv4_addr . inet_proto . inet_service : verdict', '  }',
+    `  map ${SERVICE_NODEPORTS_MAP} {`, '    type inet_proto . inet_service : verdict', '  }',
+    `  map ${NO_ENDPOINT_SERVICES_MAP} {`, '    type ipv4_addr . inet_proto . inet_service : verdict', '  }',
+    `  map ${NO_ENDPOINT_NODEPORTS_MAP} {`, '    type inet_proto . inet_service : verdict', '  }',
+    '}',
   );
-  lines.push(...rules);
+  lines.push(...sets);
+  lines.push(`table ${t} {`);
+  for (const [c, body] of [...fixed, ...bodies]) {
+    if (!body.length) continue;
+    lines.push(`  chain ${c} {`, ...body.map((r) => `    ${r}`), '  }');
+  }
+  lines.push('}');
   const elements = (name: string, elems: string[]) => {
     // Bounded statements: one huge line is slow for nft's parser to report errors on.
     for (let i = 0; i < elems.length; i += 1000) lines.push(`add element ${t} ${name} { ${elems.slice(i, i + 1000).join(', ')} }`);

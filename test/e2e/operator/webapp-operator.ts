@@ -80,13 +80,21 @@ export async function startWebAppOperator(kc: k8s.KubeConfig, namespace: string,
   const handle = (app: WebApp) => { reconcile(app).catch((e: unknown) => log(`reconcile ${app.metadata?.name}: ${(e as Error)?.message ?? String(e)}`)); };
   informer.on('add', handle);
   informer.on('update', handle);
+  let stopped = false;
+  let restart: NodeJS.Timeout | undefined;
   informer.on('error', () => {
-    // client-node's informers stop on error; start again as operators do.
-    setTimeout(() => { informer.start().catch(() => undefined); }, 500);
+    // client-node's informers stop on error; start again as operators do, until stopped (stopping
+    // makes the watch end with an error too: restarting then would keep the process alive forever).
+    if (stopped) return;
+    restart = setTimeout(() => { if (!stopped) informer.start().catch(() => undefined); }, 500);
   });
   await informer.start();
   return {
     reconciles: () => count,
-    async stop() { await informer.stop(); },
+    async stop() {
+      stopped = true;
+      if (restart) clearTimeout(restart);
+      await informer.stop();
+    },
   };
 }

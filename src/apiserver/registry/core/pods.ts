@@ -45,17 +45,9 @@ export const strategy: Strategy = {
   fieldLabels: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
   returnDeletedObject: true,
   defaults: defaultPod,
-  async prepareForCreate(pod, _ctx, api) {
-    const spec = field(pod.spec) as { serviceAccountName?: string; serviceAccount?: string; imagePullSecrets?: { name?: string }[]; containers?: ContainerLike[]; initContainers?: ContainerLike[] };
-    // The ServiceAccount admission plugin: every pod runs as a service account, and a pod that
-    // names no image pull secrets gets its service account's.
-    if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || 'default';
-    spec.serviceAccount = spec.serviceAccountName;
-    if (!spec.imagePullSecrets?.length && pod.metadata?.namespace) {
-      const sa = await api.getObject('', 'serviceaccounts', pod.metadata.namespace, spec.serviceAccountName).catch(() => undefined);
-      const secrets = (sa as { imagePullSecrets?: { name?: string }[] } | undefined)?.imagePullSecrets?.filter((s) => s?.name);
-      if (secrets?.length) spec.imagePullSecrets = secrets.map((s) => ({ name: s.name }));
-    }
+  prepareForCreate(pod) {
+    const spec = field(pod.spec) as { containers?: ContainerLike[]; initContainers?: ContainerLike[] };
+    // The ServiceAccount admission plugin (service account, token volume, pull secrets) ran before: admission/serviceaccount.ts.
     // The DefaultTolerationSeconds admission plugin.
     defaultTolerations(pod);
     pod.status = { phase: 'Pending', qosClass: podQOSClass(spec) };

@@ -1,0 +1,178 @@
+// The service proxy's figures (issue #9, data plane), both proxy modes where they apply:
+// - sync: 1,000 ClusterIP services with 10 endpoints each (hand-made EndpointSlices in an
+//   in-process API server), then the time of the first full sync (10,000 endpoints: the
+//   nftables table written whole, one `nft -f`) and of a Service/EndpointSlice change until the
+//   proxy has applied it (API write -> rules in the kernel), p50/p99 of 30 changes. nftables
+//   mode only: the userspace mode's cost per service is a listener, not a ruleset.
+// - traffic: a real node (`k8ts up`'s control plane in this process, the bootcamp app in one
+//   pod) and wrk (Debian's) with 16 keep-alive connections for 8 s each: straight to the pod IP,
+//   through the ClusterIP and through the NodePort, in the same run, per mode; ratios to direct.
+// Linux and root only (nftables, a bridge); elsewhere the section says it skipped.
+
+import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KObject } from '../src/api/object.js';
+import { SERVICES } from '../src/api/types.js';
+import { RestClient } from '../src/client/rest.js';
+import { startControlPlane } from '../src/cluster/controlplane.js';
+import { ProxyServer, nftablesUnavailableReason } from '../src/proxy/server.js';
+import type { NftablesProxier } from '../src/proxy/nftables/proxier.js';
+import { startTestControlPlane } from '../src/testing/controlplane.js';
+import { waitFor } from '../src/testing/wait.js';
+import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, percentile } from './util.js';
+
+const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: 'default' };
+
+function slice(i: number, first: number, n = 10): Record<string, unknown> {
+  return {
+    metadata: { name: `svc-${i}-1`, labels: { 'kubernetes.io/service-name': `svc-${i}` } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    endpoints: Array.from({ length: n }, (_, j) => ({ addresses: [endpointIP(first + j)], conditions: { ready: true } })),
+  };
+}
+
+/** Endpoint addresses in TEST-NET-2's neighbourhood nobody routes: 10.250.0.0/16. */
+function endpointIP(k: number): string {
+  return `10.250.${(k >> 8) & 255}.${k & 255}`;
+}
+
+/** The sync bench, in a child process inside a new network namespace (see proxy-sync-child.ts). */
+export async function benchProxySync(): Promise<string[]> {
+  const why = nftablesUnavailableReason();
+  if (why) return [`sync: skipped (nftables mode cannot run here: ${why})`];
+  const child = join(dirname(fileURLToPath(import.meta.url)), 'proxy-sync-child.js');
+  const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$1"', process.execPath, child], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`sync bench: ${r.stderr || r.error?.message || `exit ${r.status}`}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as string[];
+}
+
+export async function benchProxySyncHere(opts: { services?: number; endpoints?: number; changes?: number } = {}): Promise<string[]> {
+  const services = opts.services ?? 1000;
+  const perService = opts.endpoints ?? 10;
+  const changes = opts.changes ?? 30;
+  const cp = await startTestControlPlane();
+  let proxy: ProxyServer | undefined;
+  const stopCp = cleanup.add('proxy bench control plane', () => cp.stop());
+  try {
+    await inParallel(services, 16, async (i) => {
+      await cp.client.create({ ...SERVICES, namespace: 'default' }, { metadata: { name: `svc-${i}` }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+      await cp.client.create(SLICES, slice(i, i * perService, perService));
+    });
+    proxy = new ProxyServer({ client: cp.newClient(), nodeName: 'bench', mode: 'nftables', instance: 'k8tsbenchpx', podCIDR: '10.253.0.0/24', resyncMs: 0 });
+    const p = proxy;
+    cleanup.add('proxy bench rules', () => p.stop({ cleanup: true }));
+    const t0 = performance.now();
+    await proxy.start();
+    const firstMs = performance.now() - t0;
+    const first = proxy.lastSync!;
+    const nft = proxy.proxier as NftablesProxier;
+    const latencies: number[] = [];
+    const syncs: number[] = [];
+    proxy.onSync((r) => syncs.push(r.durationMs));
+    let next = services * perService + 1;
+    for (let c = 0; c < changes; c++) {
+      const i = (c * 37) % services;
+      const ip = endpointIP(next++);
+      const at = performance.now();
+      const cur = await cp.client.get<Record<string, unknown> & { metadata: { resourceVersion?: string } }>({ ...SLICES, name: `svc-${i}-1` });
+      const eps = (cur.endpoints as unknown[]).slice(1);
+      await cp.client.update({ ...SLICES, name: `svc-${i}-1` }, { ...cur, endpoints: [...eps, { addresses: [ip], conditions: { ready: true } }] });
+      await waitFor('the change applied', () => nft.lastScript.includes(`dnat to ${ip}:8080`), { timeoutMs: 30_000, intervalMs: 1 });
+      latencies.push(performance.now() - at);
+    }
+    const script = nft.lastScript;
+    return [
+      `sync, in a network namespace of its own: ${fmtInt(services)} services x ${perService} endpoints (${fmtInt(first.endpoints)} endpoints, ${fmtInt(script.split('\n').length)} nft statements, ${(script.length / 1024 / 1024).toFixed(1)} MiB):`,
+      `  first full sync ${fmtMs(first.durationMs)} (start to rules in place ${fmtMs(firstMs)}) [target < 1 s at 10,000 endpoints]`,
+      `  a change (EndpointSlice update) until applied: p50 ${fmtMs(percentile(latencies, 50))}, p99 ${fmtMs(percentile(latencies, 99))} over ${changes} changes; each sync p50 ${fmtMs(percentile(syncs, 50))}`,
+    ];
+  } finally {
+    await proxy?.stop({ cleanup: true }).catch(() => undefined);
+    await stopCp();
+  }
+}
+
+interface WrkResult { rps: number; p50: number; p99: number; errors: number }
+
+function wrk(url: string, seconds: number): WrkResult {
+  const r = spawnSync('wrk', ['-t2', '-c16', `-d${seconds}s`, '--latency', url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  if (r.status !== 0) throw new Error(`wrk ${url}: ${r.stderr || r.stdout}`);
+  const out = r.stdout;
+  const ms = (s: string | undefined) => {
+    const m = /([\d.]+)(us|ms|s)/.exec(s ?? '');
+    if (!m) return NaN;
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
+    p50: ms(/^\s+50%\s+(\S+)/m.exec(out)?.[1]),
+    p99: ms(/^\s+99%\s+(\S+)/m.exec(out)?.[1]),
+    errors: (errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0) + Number(non2xx?.[1] ?? 0),
+  };
+}
+
+async function trafficOnce(mode: 'nftables' | 'userspace', seconds: number): Promise<string[]> {
+  const tmp = benchTempDir(`proxy-${mode}`);
+  const logFile = join(tmp.dir, 'control-plane.log');
+  const log = (m: string) => { try { appendFileSync(logFile, `${new Date().toISOString()} ${m}\n`); } catch { /* the dir is going */ } };
+  const cp = await startControlPlane({
+    dataDir: join(tmp.dir, 'data'), port: 0, store: 'memory', node: true, proxyMode: mode,
+    bridgeName: mode === 'nftables' ? 'k8tsbenchpn' : 'k8tsbenchpu', podCIDR: mode === 'nftables' ? '10.253.1.0/24' : '10.253.2.0/24', nodeName: 'k8ts-bench-proxy', log,
+  });
+  const stopCp = cleanup.add(`proxy bench node (${mode})`, () => cp.stop());
+  const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM, userAgent: 'k8ts-bench' });
+  try {
+    const ns = 'default';
+    await waitFor('the default service account', () => client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns, name: 'default' }).then(() => true, () => false), { timeoutMs: 60_000, intervalMs: 100 });
+    const labels = { app: 'bench-web' };
+    await client.create({ group: 'apps', version: 'v1', resource: 'deployments', namespace: ns }, {
+      metadata: { name: 'bench-web' },
+      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'gcr.io/google-samples/kubernetes-bootcamp:v1', ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 } }] } } },
+    });
+    const svc = await client.create<KObject & { spec: { clusterIP: string; ports: { nodePort: number }[] } }>({ ...SERVICES, namespace: ns }, {
+      metadata: { name: 'bench-web' }, spec: { type: 'NodePort', selector: labels, ports: [{ port: 8080, targetPort: 8080 }] },
+    });
+    const podIP = await waitFor('the pod ready', async () => {
+      const list = await client.list<KObject & { status?: { podIP?: string; conditions?: { type: string; status: string }[] } }>({ group: '', version: 'v1', resource: 'pods', namespace: ns }, { labelSelector: 'app=bench-web' });
+      const p = list.items.find((x) => x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return p?.status?.podIP;
+    }, { timeoutMs: 120_000, intervalMs: 200 });
+    const nodeIP = cp.node!.ip;
+    const targets: [string, string][] = [
+      ['pod IP (direct)', `http://${podIP}:8080/`],
+      ['ClusterIP', `http://${svc.spec.clusterIP}:8080/`],
+      ['NodePort', `http://${nodeIP}:${svc.spec.ports[0].nodePort}/`],
+    ];
+    await waitFor('the service answers', () => fetch(targets[2][1]).then((r) => r.ok, () => false), { timeoutMs: 30_000, intervalMs: 100 });
+    // Warm-up (JIT of the app), then each target in turn.
+    wrk(targets[0][1], 2);
+    const results = targets.map(([name, url]) => [name, wrk(url, seconds)] as const);
+    const direct = results[0][1];
+    return [
+      `${mode} mode (${cp.node!.proxy.describe()}):`,
+      ...results.map(([name, r]) => `  ${name.padEnd(16)} ${fmtInt(r.rps).padStart(7)} req/s, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}${r.errors ? `, ${r.errors} errors` : ''}` +
+        (r === direct ? '' : `  -> ${(r.rps / direct.rps).toFixed(2)}x direct throughput, p99 +${fmtMs(r.p99 - direct.p99)}`)),
+    ];
+  } finally {
+    client.close();
+    await stopCp();
+    await tmp.remove();
+  }
+}
+
+export async function benchProxyTraffic(opts: { seconds?: number } = {}): Promise<string[]> {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return ['traffic: skipped (needs root on Linux: a real node)'];
+  if (spawnSync('wrk', ['--version']).error) return ['traffic: skipped (no wrk; Debian package wrk)'];
+  const seconds = opts.seconds ?? 8;
+  const lines = [`traffic: the bootcamp app (node http) in one pod, wrk -t2 -c16 for ${seconds} s per target (keep-alive) [targets, nftables: >= 0.9x direct throughput, <= +1 ms p99]`];
+  for (const mode of ['nftables', 'userspace'] as const) {
+    if (mode === 'nftables' && nftablesUnavailableReason()) { lines.push(`nftables mode: skipped (${nftablesUnavailableReason()})`); continue; }
+    lines.push(...(await trafficOnce(mode, seconds)).map((l) => `  ${l}`));
+  }
+  return lines;
+}

@@ -1,0 +1,114 @@
+// A StatefulSet of 50 to Ready in order on simulated nodes (the apps part of issue #16): `k8ts up
+// --foreground --no-node` as a child process, as the workloads bench runs it, with simulated
+// nodes whose kubelets report a bound pod Running and Ready 500 ms after they see it (kwok-like).
+// This process creates the StatefulSet (OrderedReady: pod i+1 is created only once pod i is
+// Running and Ready) and follows its pods through one watch: the time from create to the 50th
+// pod Ready, that the pods became Ready in ordinal order, and the step between one pod's
+// readiness and the next one's (the controller's sync, the scheduler's bind and the simulated
+// start, the 500 ms of it being the node's). Then the same with a local-path claim template (the
+// PV controller, provisioner and VolumeBinding in each step), and a Parallel StatefulSet of 50
+// as the peer in the same run.
+
+import { pathToFileURL } from 'node:url';
+import type { KObject } from '../src/api/object.js';
+import { requestSimulatedNodes } from '../src/cluster/simulated.js';
+import type { WatchStream } from '../src/client/rest.js';
+import { NODES, PODS, STATEFULSETS } from '../src/api/types.js';
+import { waitFor } from '../src/testing/wait.js';
+import { benchTempDir, cleanup, fmtInt, fmtS, mib, percentile } from './util.js';
+import { startCluster } from './workloads.js';
+
+const NS = 'default';
+
+export interface BenchStatefulSetOptions {
+  replicas: number;
+  nodes: number;
+  store?: 'memory' | 'sqlite';
+  budgetMs?: number;
+}
+
+function statefulSet(name: string, replicas: number, policy: 'OrderedReady' | 'Parallel', claims: boolean): object {
+  return {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name, namespace: NS },
+    spec: {
+      replicas, serviceName: name, podManagementPolicy: policy, selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'db', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } }, ...(claims ? { volumeMounts: [{ name: 'data', mountPath: '/data' }] } : {}) }] },
+      },
+      ...(claims ? { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } }] } : {}),
+    },
+  };
+}
+
+const isReady = (p: KObject): boolean => ((p.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<string[]> {
+  const store = opts.store ?? 'sqlite';
+  const budgetMs = opts.budgetMs ?? 300_000;
+  const lines: string[] = [`setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process, ${fmtInt(opts.nodes)} simulated nodes (a bound pod turns Running and Ready 500 ms after its node sees it); this process is only its client`];
+  const tmp = benchTempDir('statefulset');
+  const cluster = await startCluster(tmp.dir, store);
+  const { client } = cluster;
+  let watch: WatchStream | undefined;
+  const stopWatch = cleanup.add('statefulset watch', () => watch?.stop());
+  try {
+    await waitFor('the default ServiceAccount', async () => {
+      try { await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' }); return true; } catch { return false; }
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await requestSimulatedNodes(client, opts.nodes);
+    await waitFor(`${opts.nodes} simulated nodes Ready`, async () => {
+      const list = await client.list(NODES);
+      return list.items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= opts.nodes;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+
+    // One watch on the namespace's pods records when each pod first turned Ready.
+    const rv = (await client.list({ ...PODS, namespace: NS }, { limit: 1 })).metadata?.resourceVersion;
+    watch = await client.watch({ ...PODS, namespace: NS }, { resourceVersion: rv });
+    const readyAt = new Map<string, number>();
+    let watchErr: unknown;
+    void (async () => {
+      for await (const ev of watch!) {
+        const name = ev.object.metadata?.name;
+        if (name && !readyAt.has(name) && isReady(ev.object)) readyAt.set(name, performance.now());
+      }
+    })().catch((e) => { watchErr = e; });
+
+    const run = async (name: string, policy: 'OrderedReady' | 'Parallel', claims: boolean) => {
+      const t0 = performance.now();
+      await client.create({ ...STATEFULSETS, namespace: NS }, statefulSet(name, opts.replicas, policy, claims));
+      const names = Array.from({ length: opts.replicas }, (_, i) => `${name}-${i}`);
+      await waitFor(`${name}: ${opts.replicas} pods Ready`, () => {
+        if (watchErr) throw watchErr;
+        return names.every((n) => readyAt.has(n));
+      }, { timeoutMs: budgetMs, intervalMs: 50 });
+      const times = names.map((n) => readyAt.get(n)! - t0);
+      const inOrder = times.every((t, i) => i === 0 || t >= times[i - 1]);
+      const steps = times.slice(1).map((t, i) => t - times[i]);
+      return { totalMs: Math.max(...times), firstMs: times[0], inOrder, steps };
+    };
+
+    const ordered = await run('bench-ordered', 'OrderedReady', false);
+    lines.push(`StatefulSet of ${opts.replicas}, OrderedReady, to all Ready: ${fmtS(ordered.totalMs)}   (pods Ready in ordinal order: ${ordered.inOrder ? 'yes' : 'NO'}; first pod ${fmtS(ordered.firstMs)})`);
+    lines.push(`  step from pod i Ready to pod i+1 Ready: p50 ${fmtS(percentile(ordered.steps, 50))}, p99 ${fmtS(percentile(ordered.steps, 99))} (of which 500 ms is the simulated container start)`);
+    const withClaims = await run('bench-claims', 'OrderedReady', true);
+    lines.push(`the same with a local-path volumeClaimTemplate (${opts.replicas} claims provisioned and bound one by one): ${fmtS(withClaims.totalMs)}   (in order: ${withClaims.inOrder ? 'yes' : 'NO'}; step p50 ${fmtS(percentile(withClaims.steps, 50))}, p99 ${fmtS(percentile(withClaims.steps, 99))})`);
+    const parallel = await run('bench-parallel', 'Parallel', false);
+    lines.push(`peer, same run: a Parallel StatefulSet of ${opts.replicas} to all Ready: ${fmtS(parallel.totalMs)} (ratio OrderedReady/Parallel ${(ordered.totalMs / parallel.totalMs).toFixed(1)}x)`);
+    const m = await cluster.memory();
+    lines.push(`control plane after: RSS ${mib(m.rss)} (peak ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`);
+    return lines;
+  } finally {
+    await stopWatch();
+    await cluster.stop();
+    await tmp.remove();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    for (const line of await benchStatefulSet({ replicas: Number(process.argv[2] ?? 50), nodes: Number(process.argv[3] ?? 10) })) console.log(line);
+  } finally {
+    await cleanup.runAll();
+  }
+}
