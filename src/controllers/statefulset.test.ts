@@ -231,3 +231,18 @@ test('a StatefulSet of 2^31-1 replicas (valid input) costs the controller one po
   await cp.client.patch({ ...STATEFULSETS, namespace: ns, name: 'huge', subresource: 'scale' }, { spec: { replicas: 0 } }, 'merge');
   await waitFor('scaled to 0', async () => (await pods(ns)).length === 0, 15_000);
 });
+
+test('minReadySeconds holds the next ordinal until its predecessor has been Ready that long; ordinals.start numbers the pods', async () => {
+  const ns = await newNamespace();
+  const log = await podLog(ns);
+  await cp.client.create({ ...STATEFULSETS, namespace: ns }, statefulSet(ns, 'slow', { replicas: 2, minReadySeconds: 2, ordinals: { start: 5 } }));
+  const set = await waitFor('2 available', async () => { const s = await getSet(ns, 'slow'); return s.status?.availableReplicas === 2 && s; }, 20_000);
+  await log.stop();
+  assert.deepEqual(log.created.map((c) => c.name), ['slow-5', 'slow-6']);
+  const ps = await pods(ns);
+  const readyAt = Date.parse(ps.find((p) => p.metadata.name === 'slow-5')!.status!.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime!);
+  const created6 = Date.parse(ps.find((p) => p.metadata.name === 'slow-6')!.metadata.creationTimestamp!);
+  assert.ok(created6 - readyAt >= 2000, `slow-6 created ${created6 - readyAt} ms after slow-5 was Ready (minReadySeconds 2)`);
+  assert.equal(set.status?.readyReplicas, 2);
+  assert.deepEqual(names(await claims(ns)), ['data-slow-5', 'data-slow-6']);
+});

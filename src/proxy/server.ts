@@ -41,9 +41,11 @@ export function chooseProxyMode(choice: ProxyModeChoice): { mode: ProxyMode; rea
   return { mode: 'nftables' };
 }
 
+const TABLE_PREFIX = 'k8ts-proxy-';
+
 /** Host-level names of one proxy instance, from the node network's bridge (distinct per cluster/agent on a host). */
 export function proxyInstanceNames(instance: string): { table: string } {
-  return { table: `k8ts-proxy-${instance.replace(/[^A-Za-z0-9_.-]/g, '_')}` };
+  return { table: `${TABLE_PREFIX}${instance.replace(/[^A-Za-z0-9_.-]/g, '_')}` };
 }
 
 export interface ProxyServerOptions {
@@ -56,6 +58,8 @@ export interface ProxyServerOptions {
   addressDevice?: string;
   /** This node's pod network. */
   podCIDR: string;
+  /** A proxier of the caller's (tests); default: the one the mode calls for. */
+  proxier?: Proxier;
   /** Full resync every (default 30 s, kube-proxy's syncPeriod); 0: none. */
   resyncMs?: number;
   log?: (msg: string) => void;
@@ -99,9 +103,9 @@ export class ProxyServer {
     this.modeReason = reason;
     const names = proxyInstanceNames(opts.instance);
     const addresses = opts.addressDevice ? new ServiceAddresses(opts.addressDevice) : undefined;
-    this.proxier = mode === 'nftables'
-      ? new NftablesProxier({ table: names.table, podCIDR: opts.podCIDR, addresses, log: this.log })
-      : new UserspaceProxier({ addresses, log: this.log });
+    this.proxier = opts.proxier ?? (mode === 'nftables'
+      ? new NftablesProxier({ table: names.table, podCIDR: opts.podCIDR, addresses, orphanPrefix: opts.addressDevice ? TABLE_PREFIX : undefined, log: this.log })
+      : new UserspaceProxier({ addresses, log: this.log }));
     this.tracker = new ChangeTracker(opts.nodeName);
     const onError = (e: unknown) => this.log(`proxy informer: ${e instanceof Error ? e.message : String(e)}`);
     this.services = new Informer<Service>(opts.client, { ...SERVICES, onError, backoffInitialMs: 200 });

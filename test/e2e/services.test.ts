@@ -483,7 +483,10 @@ endpoints:
     test('a crashed control plane\'s node: the restarted proxy replaces what the old one left, nothing doubles', async () => {
       const ip = await serviceIP('echo');
       // What a crashed older instance could have left behind.
+      // And the table of another node instance of this host whose network is gone (a stopped agent).
+      const orphan = `k8ts-proxy-k8tsgone${process.pid % 1000}`;
       if (mode === 'nftables') {
+        await run('nft', ['add', 'table', 'ip', orphan]);
         await run('nft', ['add', 'chain', 'ip', names.table, 'stale-leftover']);
         await run('nft', ['add', 'element', 'ip', names.table, 'service-ips', '{ 10.99.99.99 . tcp . 80 : drop }']);
       }
@@ -501,6 +504,7 @@ endpoints:
         if (mode === 'nftables') {
           const table = (await run('nft', ['list', 'table', 'ip', names.table])).stdout;
           if (table.includes('stale-leftover') || table.includes('10.99.99.99')) return false;
+          if ((await run('nft', ['list', 'tables'])).stdout.includes(orphan)) return false;
         }
         return true;
       }, 30_000);

@@ -179,6 +179,7 @@ test('served versions with conversion None: one storage version, apiVersion foll
       group: 'mech.example.com', scope: 'Cluster', names: { plural: 'gears', kind: 'Gear' },
       versions: ['v1beta1', 'v1'].map((name) => ({
         name, served: true, storage: name === 'v1',
+        selectableFields: [{ jsonPath: '.spec.teeth' }],
         schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.teeth % 2 == 0', message: 'teeth must be even' }], properties: { teeth: { type: 'integer' }, rings: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, size: { type: 'integer' }, color: { type: 'string' } } } } } } } } },
       })),
     },
@@ -216,6 +217,9 @@ test('server-side apply merges list-map entries by key; field selectors on metad
   await assert.rejects(apply('carol', { apiVersion: 'mech.example.com/v1', kind: 'Gear', metadata: { name: 'g2' }, spec: { teeth: 12 } }), (e) => isApiError(e) && e.code === 409);
   const byName = await cp.client.list({ ...GEARS, version: 'v1' }, { fieldSelector: 'metadata.name=g2' });
   assert.deepEqual(byName.items.map((o) => o.metadata.name), ['g2']);
+  const byTeeth = await cp.client.list({ ...GEARS, version: 'v1' }, { fieldSelector: 'spec.teeth=10' });
+  assert.deepEqual(byTeeth.items.map((o) => o.metadata.name), ['g2'], 'selectableFields');
+  await assert.rejects(cp.client.list({ ...GEARS, version: 'v1' }, { fieldSelector: 'spec.rings=x' }), (e) => isApiError(e) && e.code === 400 && /field label not supported: spec\.rings/.test(e.message));
   await cp.client.delete(ref);
   await done;
   stream.stop();
@@ -271,4 +275,10 @@ test('a restarted API server serves the established CRDs of its store before it 
     await second.stop();
     await store.close();
   }
+});
+
+test('custom resources take no protobuf bodies (415), as kube-apiserver', async () => {
+  const res = await cp.client.requestRaw({ method: 'POST', path: '/apis/mech.example.com/v1/gears', body: 'k8s\0\n\x0bwhatever', contentType: 'application/vnd.kubernetes.protobuf' });
+  assert.equal(res.statusCode, 415);
+  assert.match(res.body.toString('utf8'), /accepted media types include: application\/json, application\/yaml/);
 });

@@ -452,3 +452,22 @@ test('an image whose /etc is a link to a host directory cannot make the runtime 
   await assert.rejects(rt.startContainer(id), /symbolic link in the image/);
   assert.deepEqual(readdirSync(hostDir), [], 'nothing was written through the planted link');
 });
+
+test('the sandbox\'s resolv.conf and hosts file are the ones kubelet writes (DNS config, hostname.subdomain, hostAliases)', { skip }, async () => {
+  const sbConfig = sandboxConfig('dnsfiles', {
+    hostname: 'web-0', hostDomain: 'web.team.svc.cluster.local',
+    dnsConfig: { servers: ['10.96.0.10'], searches: ['team.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] },
+    hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar.local'] }],
+  });
+  const sb = await rt.runPodSandbox(sbConfig);
+  const cfg = await containerConfig('c', 'docker.io/library/busybox:latest', ['sleep', '3600']);
+  const id = await rt.createContainer(sb, cfg, sbConfig);
+  await rt.startContainer(id);
+  const ip = (await rt.podSandboxStatus(sb))!.ip!;
+  const resolv = await rt.execSync(id, ['cat', '/etc/resolv.conf'], 10);
+  assert.equal(resolv.stdout, 'search team.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+  const hosts = (await rt.execSync(id, ['cat', '/etc/hosts'], 10)).stdout;
+  assert.match(hosts, /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
+  assert.ok(hosts.includes(`\n${ip}\tweb-0.web.team.svc.cluster.local\tweb-0\n`), hosts);
+  assert.ok(hosts.endsWith('\n# Entries added by HostAliases.\n10.1.2.3\tfoo.local\tbar.local\n'), hosts);
+});

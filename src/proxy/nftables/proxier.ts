@@ -3,6 +3,7 @@
 // entries live in sets of that table; they are read back before each sync and carried into the
 // new table with their remaining time, so a rewrite does not make clients lose their endpoint.
 
+import { existsSync } from 'node:fs';
 import { run } from '../../node/network/bridge.js';
 import type { EndpointInfo } from '../endpoints.js';
 import type { ServicePortInfo } from '../serviceport.js';
@@ -16,6 +17,8 @@ export interface NftablesProxierOptions {
   /** Makes load-balancer addresses local, so they answer as ServiceLB's and MetalLB's do. */
   addresses?: ServiceAddresses;
   masqueradeAll?: boolean;
+  /** Tables named <prefix><bridge> whose bridge is gone are removed at the first sync. */
+  orphanPrefix?: string;
   log?: (msg: string) => void;
 }
 
@@ -24,6 +27,7 @@ interface NftSetJSON { set?: { name: string; table: string; elem?: ({ elem?: { v
 export class NftablesProxier implements Proxier {
   readonly mode = 'nftables' as const;
   private affinitySets: string[] = [];
+  private orphansRemoved = false;
   /** The last script applied (tests, debugging). */
   lastScript = '';
 
@@ -32,6 +36,10 @@ export class NftablesProxier implements Proxier {
   get table(): string { return this.opts.table; }
 
   async sync(svcPortMap: Map<string, ServicePortInfo[]>, endpointsMap: Map<string, EndpointInfo[]>): Promise<SyncOutcome> {
+    if (!this.orphansRemoved) {
+      this.orphansRemoved = true;
+      await this.removeOrphans().catch((e) => this.opts.log?.(`proxy: looking for orphaned tables: ${(e as Error).message}`));
+    }
     const affinity = this.affinitySets.length ? await this.readAffinity() : undefined;
     const ports: ServicePortInfo[] = [];
     for (const list of svcPortMap.values()) ports.push(...list);
@@ -45,6 +53,26 @@ export class NftablesProxier implements Proxier {
     this.affinitySets = rs.affinitySets;
     this.lastScript = rs.script;
     return { readyEndpointIPs: rs.readyEndpointIPs, endpoints: rs.endpoints };
+  }
+
+  /**
+   * Tables of other k8ts node instances on this host whose node network (bridge) is gone: an agent
+   * stopped for good, or a test's, leaves its table (rules stay across an agent restart, as
+   * kube-proxy's do), and its DNAT of host traffic to ClusterIPs would shadow live clusters'.
+   * Without its bridge such an instance has no pods to serve, so its table can only do harm.
+   */
+  private async removeOrphans(): Promise<void> {
+    const prefix = this.opts.orphanPrefix;
+    if (!prefix) return;
+    const out = await run('nft', ['list', 'tables', 'ip']);
+    for (const m of out.matchAll(/^table ip (\S+)$/gm)) {
+      const name = m[1];
+      if (name === this.opts.table || !name.startsWith(prefix)) continue;
+      const bridge = name.slice(prefix.length);
+      if (!bridge || bridge.includes('/') || existsSync(`/sys/class/net/${bridge}`)) continue;
+      await run('nft', ['delete', 'table', 'ip', name]).catch(() => undefined);
+      this.opts.log?.(`proxy: removed the table ${name} of a node whose network ${bridge} is gone`);
+    }
   }
 
   /** Affinity entries now in the table: set -> client IP -> seconds left. */
