@@ -182,3 +182,28 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
     assert.match((await kubectlWithToken(token, ['auth', 'whoami'])).stderr, /Unauthorized/);
   });
 });
+
+// The same in-cluster path with the userspace proxy (no nftables): 10.96.0.1 and
+// kubernetes.default.svc still reach the API server from a pod.
+const userspace = new TestCluster('svcapi-us', 'memory');
+describe('in-cluster API access with the userspace proxy', { skip: isRoot ? false : 'needs root on Linux (network namespaces)' }, () => {
+  before(async () => {
+    await userspace.up([...ownNodeArgs('su'), '--proxy-mode', 'userspace']);
+    await userspace.waitFor('node Ready', async () => /su-node\s+Ready/.test(await userspace.k('get', 'nodes')), 60_000);
+  });
+  after(async () => { await userspace.stop(); });
+
+  test('a pod lists pods through kubernetes.default.svc and 10.96.0.1', async () => {
+    await userspace.k('create', 'rolebinding', 'sa-view', '--clusterrole=view', '--serviceaccount=default:default');
+    await userspace.kIn(YAML.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'reader' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }] } }), 'apply', '-f', '-');
+    await userspace.waitFor('pod Running', async () => JSON.parse(await userspace.k('get', 'pod', 'reader', '-o', 'json')).status?.phase === 'Running', 60_000);
+    for (const server of ['kubernetes.default.svc', '$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT']) {
+      const script = `curl -sS --max-time 10 --cacert ${SA_DIR}/ca.crt -H "Authorization: Bearer $(cat ${SA_DIR}/token)" https://${server}/api/v1/namespaces/default/pods`;
+      const list = await userspace.waitFor(`a pod list through ${server}`, async () => {
+        const r = await userspace.kubectl(['exec', 'reader', '--', 'sh', '-c', script]);
+        try { const l = JSON.parse(r.stdout); return l.kind === 'PodList' && l; } catch { return undefined; }
+      }, 30_000);
+      assert.ok(list.items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'), server);
+    }
+  });
+});

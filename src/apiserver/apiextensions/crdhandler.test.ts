@@ -276,3 +276,9 @@ test('a restarted API server serves the established CRDs of its store before it 
     await store.close();
   }
 });
+
+test('custom resources take no protobuf bodies (415), as kube-apiserver', async () => {
+  const res = await cp.client.requestRaw({ method: 'POST', path: '/apis/mech.example.com/v1/gears', body: 'k8s\0\n\x0bwhatever', contentType: 'application/vnd.kubernetes.protobuf' });
+  assert.equal(res.statusCode, 415);
+  assert.match(res.body.toString('utf8'), /accepted media types include: application\/json, application\/yaml/);
+});
