@@ -5,16 +5,17 @@
 // Environment:
 //   K8TS_BENCH_SCALE=full   workloads at 5,000 nodes / 150,000 pods and no time budgets
 //                           (default: 1,000 / 30,000 within a budget, memory extrapolated)
-//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, jobs, statefulset, node, oci, images, dns, proxy
+//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, jobs, statefulset, daemonset, crds, node, oci, images, dns, proxy
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
 
 import os from 'node:os';
 import { benchApi } from './api.js';
+import { benchCRDs } from './crds.js';
 import { benchDNS } from './dns.js';
 import { benchImages } from './images.js';
 import { benchJobs } from './jobs.js';
-import { benchStatefulSet } from './statefulset.js';
+import { benchDaemonSet, benchStatefulSet } from './statefulset.js';
 import { benchOciStart } from './ocistart.js';
 import { benchProxySync, benchProxyTraffic } from './proxy.js';
 import { benchRealNode } from './realnode.js';
@@ -23,7 +24,7 @@ import { cleanup, fmtS, section } from './util.js';
 import { benchWorkloads } from './workloads.js';
 
 const full = process.env.K8TS_BENCH_SCALE === 'full';
-const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,jobs,statefulset,node,oci,images,dns,proxy').split(',').map((s) => s.trim()));
+const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,jobs,statefulset,crds,node,oci,images,dns,proxy').split(',').map((s) => s.trim()));
 const workloadStore = process.env.K8TS_BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
 
 interface Section { key: string; title: string; run: () => Promise<string[]> }
@@ -55,6 +56,16 @@ const sections: Section[] = [
     key: 'statefulset',
     title: 'StatefulSet (apps, issue #16): 50 replicas Ready in order on 10 simulated nodes',
     run: () => benchStatefulSet({ replicas: 50, nodes: 10, store: workloadStore }),
+  },
+  {
+    key: 'daemonset',
+    title: 'DaemonSet (apps, issue #16): one pod on each of 100 simulated nodes, then a rolling update',
+    run: () => benchDaemonSet({ nodes: 100, store: workloadStore }),
+  },
+  {
+    key: 'crds',
+    title: 'Custom resources (issue #17): a CRD-served kind next to ConfigMaps, one in-process API server',
+    run: () => benchCRDs(),
   },
   {
     key: 'node',

@@ -7,13 +7,14 @@
 // readiness and the next one's (the controller's sync, the scheduler's bind and the simulated
 // start, the 500 ms of it being the node's). Then the same with a local-path claim template (the
 // PV controller, provisioner and VolumeBinding in each step), and a Parallel StatefulSet of 50
-// as the peer in the same run.
+// as the peer in the same run. benchDaemonSet: a DaemonSet on 100 simulated nodes to all Ready,
+// and a rolling update of it (maxUnavailable 10%) to all updated and available.
 
 import { pathToFileURL } from 'node:url';
 import type { KObject } from '../src/api/object.js';
 import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import type { WatchStream } from '../src/client/rest.js';
-import { NODES, PODS, STATEFULSETS } from '../src/api/types.js';
+import { DAEMONSETS, NODES, PODS, STATEFULSETS } from '../src/api/types.js';
 import { waitFor } from '../src/testing/wait.js';
 import { benchTempDir, cleanup, fmtInt, fmtS, mib, percentile } from './util.js';
 import { startCluster } from './workloads.js';
@@ -100,6 +101,63 @@ export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<s
     return lines;
   } finally {
     await stopWatch();
+    await cluster.stop();
+    await tmp.remove();
+  }
+}
+
+export async function benchDaemonSet(opts: { nodes: number; store?: 'memory' | 'sqlite'; budgetMs?: number }): Promise<string[]> {
+  const store = opts.store ?? 'sqlite';
+  const budgetMs = opts.budgetMs ?? 300_000;
+  const lines: string[] = [`setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process, ${fmtInt(opts.nodes)} simulated nodes; this process is only its client`];
+  const tmp = benchTempDir('daemonset');
+  const cluster = await startCluster(tmp.dir, store);
+  const { client } = cluster;
+  try {
+    await requestSimulatedNodes(client, opts.nodes);
+    await waitFor(`${opts.nodes} simulated nodes Ready`, async () => {
+      const list = await client.list(NODES);
+      return list.items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= opts.nodes;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+    const ref = { ...DAEMONSETS, namespace: NS, name: 'bench-agent' };
+    type DsStatus = { observedGeneration?: number; desiredNumberScheduled?: number; updatedNumberScheduled?: number; numberAvailable?: number };
+    const done = async () => {
+      const ds = await client.get(ref);
+      const st = (ds.status ?? {}) as DsStatus;
+      return (st.observedGeneration ?? 0) >= (ds.metadata.generation ?? 1) && st.desiredNumberScheduled === opts.nodes && st.updatedNumberScheduled === opts.nodes && st.numberAvailable === opts.nodes;
+    };
+    const t0 = performance.now();
+    await client.create({ ...DAEMONSETS, namespace: NS }, {
+      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'bench-agent', namespace: NS },
+      spec: {
+        selector: { matchLabels: { app: 'bench-agent' } }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
+        template: { metadata: { labels: { app: 'bench-agent' } }, spec: { containers: [{ name: 'agent', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
+      },
+    });
+    await waitFor('the DaemonSet available on every node', done, { timeoutMs: budgetMs, intervalMs: 100 });
+    const createMs = performance.now() - t0;
+    const t1 = performance.now();
+    await client.patch(ref, { spec: { template: { spec: { containers: [{ name: 'agent', env: [{ name: 'ROUND', value: '2' }] }] } } } }, 'strategic');
+    await waitFor('the rolling update done', done, { timeoutMs: budgetMs, intervalMs: 100 });
+    const rollMs = performance.now() - t1;
+    // The peer, same run: a Deployment of as many replicas, create to all available.
+    const dref = { group: 'apps', version: 'v1', resource: 'deployments', namespace: NS };
+    const t2 = performance.now();
+    await client.create(dref, {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bench-peer', namespace: NS },
+      spec: {
+        replicas: opts.nodes, selector: { matchLabels: { app: 'bench-peer' } },
+        template: { metadata: { labels: { app: 'bench-peer' } }, spec: { containers: [{ name: 'web', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
+      },
+    });
+    await waitFor('the peer Deployment available', async () => ((await client.get({ ...dref, name: 'bench-peer' })).status as { availableReplicas?: number } | undefined)?.availableReplicas === opts.nodes, { timeoutMs: budgetMs, intervalMs: 100 });
+    const peerMs = performance.now() - t2;
+    lines.push(`DaemonSet on ${fmtInt(opts.nodes)} nodes, create to a pod available on every node: ${fmtS(createMs)}   (peer, same run: a ${fmtInt(opts.nodes)}-replica Deployment to all available: ${fmtS(peerMs)})`);
+    lines.push(`rolling update (maxUnavailable 10%: ${Math.ceil(opts.nodes / 10)} nodes at a time) to all updated and available: ${fmtS(rollMs)}`);
+    const m = await cluster.memory();
+    lines.push(`control plane after: RSS ${mib(m.rss)} (peak ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`);
+    return lines;
+  } finally {
     await cluster.stop();
     await tmp.remove();
   }

@@ -66,3 +66,57 @@ export function valueExceeds(value: unknown, maxDepth: number, maxBytes: number)
   }
   return undefined;
 }
+
+/**
+ * The YAML parser (the `yaml` package) takes about a second per 10,000 levels of flow nesting
+ * (`[[[[...`) and at 50,000 has died of a fatal out-of-memory in V8's regexp compiler, which no
+ * catch can stop. So YAML text is refused before parsing past this flow depth: far below Go's
+ * 10,000, far above anything a Kubernetes object nests.
+ */
+export const MAX_YAML_FLOW_DEPTH = 1000;
+
+/**
+ * The deepest flow nesting in YAML text, stopping once past `max`: `[` and `{` opening a flow
+ * collection (at the start of a line or after `[`, `{`, `,`, `:`, `-`, `?` and blanks), outside
+ * quoted scalars and comments. Conservative: a bracket inside a block scalar may count too.
+ */
+export function yamlFlowDepth(text: string, max = MAX_YAML_FLOW_DEPTH): number {
+  let depth = 0;
+  let deepest = 0;
+  let prev = 0x0a; // the last non-blank character, as if after a line break
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) continue;
+    if (c === 0x23 && (i === 0 || text.charCodeAt(i - 1) === 0x20 || text.charCodeAt(i - 1) === 0x09 || text.charCodeAt(i - 1) === 0x0a)) {
+      // A comment: to the end of the line.
+      while (i < text.length && text.charCodeAt(i) !== 0x0a) i++;
+      prev = 0x0a;
+      continue;
+    }
+    const opensHere = prev === 0x0a || prev === 0x0d || prev === 0x5b || prev === 0x7b || prev === 0x2c || prev === 0x3a || prev === 0x2d || prev === 0x3f;
+    if (c === 0x22 && opensHere) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x27 && opensHere) {
+      for (i++; i < text.length; i++) {
+        if (text.charCodeAt(i) === 0x27) {
+          if (text.charCodeAt(i + 1) === 0x27) i++;
+          else break;
+        }
+      }
+    } else if ((c === 0x5b || c === 0x7b) && opensHere) {
+      if (++depth > deepest) {
+        deepest = depth;
+        if (deepest > max) return deepest;
+      }
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) {
+      depth--;
+    }
+    prev = c;
+  }
+  return deepest;
+}
+
+/** 400 for YAML nested past MAX_YAML_FLOW_DEPTH, before the parser sees it. */
+export function checkYAMLDepth(text: string, prefix: string): void {
+  if (yamlFlowDepth(text) > MAX_YAML_FLOW_DEPTH) throw errors.badRequest(`${prefix}yaml: exceeded max depth of ${MAX_YAML_FLOW_DEPTH}`);
+}

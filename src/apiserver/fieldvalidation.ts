@@ -1,10 +1,10 @@
 // Server-side field validation (fieldValidation=Strict|Warn|Ignore) and type checking of
 // decoded bodies against the schema, as kube-apiserver's strict decoder does: unknown and
 // duplicated fields are errors, warnings or silently dropped; a value of the wrong JSON type
-// is always a 400, since Go could not have decoded it. A null is read as Go reads it: a field
-// set to null is left unset (dropped here), and a null element of a list or map is the
-// element type's zero value ({} for a struct, "" for a string...), so no strategy meets a null
-// where Go code would have met a value.
+// is always a 400, since Go could not have decoded it. A null is read as Go reads it: a struct
+// or scalar field set to null is left unset (dropped here), and a null element of a list or
+// map is the element type's zero value ({} for a struct, "" for a string...), so no strategy
+// meets a null where Go code would have met a value.
 
 import { errors } from '../api/errors.js';
 import { isObject } from '../api/object.js';
@@ -51,7 +51,9 @@ function walkType(typeName: string, value: unknown, path: string, prune: boolean
       if (prune) delete value[key];
       continue;
     }
-    if (value[key] === null) { delete value[key]; continue; }
+    // A null struct or scalar field is unset (Go leaves it nil or zero, and omits it); a null
+    // list or map stays null (a nil slice of a field without omitempty is written as null).
+    if (value[key] === null && !f.list && !f.map) { delete value[key]; continue; }
     walkField(f, value[key], p, prune, out);
   }
 }

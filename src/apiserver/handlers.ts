@@ -75,6 +75,10 @@ function send(res: ServerResponse, code: number, body: unknown, ctx?: RequestCon
 
 /** Decodes, type-checks and field-validates a whole-object body. */
 function decodeObject(req: IncomingMessage, body: Buffer, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, typeName = ri.schema, prune?: (o: KObject) => string[]): KObject {
+  if (prune && mediaType(req.headers['content-type']) === 'application/vnd.kubernetes.protobuf') {
+    // Custom resources have no protobuf form (kube-apiserver's crdHandler accepts JSON and YAML only).
+    throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
+  }
   const decoded = decodeBody(req.headers['content-type'], body);
   if (!isObject(decoded.value)) throw errors.badRequest(`Object 'Kind' is missing in '${body.toString('utf8').slice(0, 200)}'`);
   const obj = decoded.value as KObject;

@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { errors } from '../api/errors.js';
 import { decodeK8sProtobuf } from '../api/protobuf.js';
 import { isObject } from '../api/object.js';
-import { MAX_NESTING_DEPTH, checkJSONDepth, valueExceeds } from '../api/jsonlimits.js';
+import { MAX_NESTING_DEPTH, checkJSONDepth, checkYAMLDepth, valueExceeds } from '../api/jsonlimits.js';
 import { MAX_BODY_BYTES } from './http.js';
 
 export interface DecodedBody {
@@ -52,6 +52,7 @@ export function decodeJSON(text: string): DecodedBody {
 export function decodeYAML(text: string): DecodedBody {
   const duplicates: string[] = [];
   let docs: YAML.Document.Parsed[];
+  checkYAMLDepth(text, 'error converting YAML to JSON: ');
   try {
     docs = YAML.parseAllDocuments(text, { uniqueKeys: false }) as YAML.Document.Parsed[];
   } catch (e) {

@@ -48,6 +48,7 @@ import { reconcileBootstrapPolicy } from './authz/rbac/reconcile.js';
 import type { ClusterRole, PolicyLister, Role, RoleBinding } from './authz/rbac/types.js';
 import { newServiceAccountKeyPair } from '../pki/serviceaccount.js';
 import { ServiceAccountTokenAuthenticator } from './serviceaccount/authenticator.js';
+import { JWKS_PATH, serveIssuerDiscovery } from './serviceaccount/discovery.js';
 import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/token.js';
 
 export interface ApiServerOptions {
@@ -388,6 +389,13 @@ export class ApiServer implements ApiServerContext {
       if (path === '/metrics') {
         if (req.method !== 'GET') throw errors.methodNotAllowed();
         return await serveMetrics(res);
+      }
+      // Service account issuer discovery: non-resource URLs too (every service account may get them).
+      if (path.startsWith('/.well-known/') || path.startsWith('/openid/')) {
+        const sa = this.serviceAccountTokens;
+        // jwks_uri defaults to the API server's external address (--service-account-jwks-uri unset).
+        const jwksURI = this.advertiseAddress && this.opts.tls ? `https://${this.advertiseAddress}:${this.port}${JWKS_PATH}` : undefined;
+        if (await serveIssuerDiscovery(path, req.method ?? 'GET', res, sa.issuer, sa.keys, jwksURI)) return;
       }
       if (handleDiscovery(req, res, this.served)) return;
       if (info?.resource && isV1HPARequest(info)) { await handleV1HPA(this.registry('autoscaling', 'horizontalpodautoscalers')!, info, req, res, url.searchParams, user); return; }

@@ -13,18 +13,17 @@ import { isPodReady } from '../api/conditions.js';
 import {
   CONTROLLERREVISIONS, DAEMONSETS, NODES, PODS, type ControllerRevision, type DaemonSet, type DaemonSetStatus, type Node, type Pod,
 } from '../api/types.js';
-import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
+import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { claimObjects, controllerOf, controllerUpdate, labelsChanged, newControllerRef, ownersSelecting, resolveControllerRef } from './podutil.js';
-import { BURST_REPLICAS, ControllerExpectations, safeSelector } from './replicaset.js';
+import { BURST_REPLICAS, ControllerExpectations, safeSelector, slowStartBatch } from './replicaset.js';
 import { computeHash } from './deployment-util.js';
 import { CONTROLLER_REVISION_HASH_LABEL, claimControllerRevisions, equalRevision, maxRevision, revisionOf, sortControllerRevisions } from './history.js';
 import {
   allowsSurge, createPodTemplate, daemonPodAvailable, daemonSetPatch, findUpdatedPodsOnNode, isPodUpdated, nodeNameAffinity,
   nodeShouldRunDaemonPod, templateGeneration, updateBudgets,
 } from './daemonset-util.js';
-import { slowStartBatch } from './replicaset.js';
 
 export interface DaemonSetControllerOptions extends ControllerOptions {
   /** The first back-off before a failed daemon pod on a node is replaced again (Kubernetes: 1 s, doubling to 15 min). */
@@ -453,7 +452,7 @@ export class DaemonSetController extends Controller {
     try {
       return await this.client.create<ControllerRevision>(ref, cr);
     } catch (e) {
-      if ((e as { code?: number })?.code !== 409) throw e;
+      if (!isAlreadyExists(e)) throw e;
       const existing = await this.client.get<ControllerRevision>({ ...ref, name });
       if (equalRevision(existing, cr)) return existing;
       const fresh = await this.client.get<DaemonSet>({ ...DAEMONSETS, namespace: ds.metadata.namespace, name: ds.metadata.name });

@@ -48,7 +48,8 @@ export function stableStringify(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-function fnv32a(bytes: Uint8Array, h = 0x811c9dc5): number {
+/** FNV-32a, as hash/fnv's New32a (ComputeHash and HashControllerRevision). */
+export function fnv32a(bytes: Uint8Array, h = 0x811c9dc5): number {
   for (const b of bytes) {
     h ^= b;
     h = Math.imul(h, 0x01000193) >>> 0;

@@ -8,18 +8,10 @@ import type { Selector } from '../api/labels.js';
 import { CONTROLLERREVISIONS, type ControllerRevision, type GroupVersionResource } from '../api/types.js';
 import { isAlreadyExists, type RestClient } from '../client/rest.js';
 import { claimObjects, newControllerRef } from './podutil.js';
-import { safeEncodeString, stableStringify } from './deployment-util.js';
+import { fnv32a, safeEncodeString, stableStringify } from './deployment-util.js';
 
 /** The label that carries a revision's hash, on the revision and on the pods made from it. */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
-
-function fnv32a(bytes: Uint8Array, h = 0x811c9dc5): number {
-  for (const b of bytes) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
 
 /**
  * HashControllerRevision: FNV-32a of the revision's data (and the collision count, when set),

@@ -112,6 +112,10 @@ export async function startStreamingCluster(name = 'streaming'): Promise<Streami
       status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: nodePort } } },
     });
     const pods = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
+    // What the serviceaccounts controller makes in every namespace: the ServiceAccount admission
+    // plugin refuses pods until it exists.
+    await client.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: 'default' }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } })
+      .catch((e: { code?: number }) => { if (e.code !== 409) throw e; });
     await client.create(pods, {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web' } },
       spec: { nodeName: 'n1', containers: [

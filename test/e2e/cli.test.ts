@@ -103,6 +103,9 @@ describe('k8ts CLI', () => {
       assert.match(ip, /^10\.253\.0\.\d+$/);
       assert.match(await cluster.k('exec', 'on-agent', '--', 'hostname'), /^on-agent$/m);
       assert.match(await cluster.k('logs', 'on-agent'), /Kubernetes Bootcamp App Started At/);
+      // The joined node runs cluster DNS on its own bridge gateway, an endpoint of kube-dns for its pods.
+      assert.equal(await cluster.k('get', 'endpointslice', '-n', 'kube-system', 'kube-dns-joined-1', '-o', 'jsonpath={.endpoints[0].addresses[0]}/{.endpoints[0].nodeName}'), '10.253.0.1/joined-1');
+      assert.match(await cluster.k('exec', 'on-agent', '--', 'cat', '/etc/resolv.conf'), /^nameserver 10\.96\.0\.10$/m);
       await cluster.k('delete', 'pod', 'on-agent', '--timeout=60s');
     } catch (e) {
       throw new Error(`${(e as Error).message}\nagent output:\n${out}`);

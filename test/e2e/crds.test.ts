@@ -24,6 +24,7 @@ spec:
     singular: crontab
     kind: CronTab
     shortNames: [ct]
+    categories: [all]
   versions:
   - name: v1
     served: true
@@ -116,6 +117,20 @@ describe('CustomResourceDefinitions with the stock kubectl', () => {
     assert.equal(tab.spec.image, 'busybox', 'defaulted');
     assert.equal(tab.spec.replicas, 1, 'defaulted');
     assert.equal(tab.metadata.generation, 1);
+    // Applied again with a change: kubectl sends a JSON merge patch (custom kinds take no strategic merge patch).
+    assert.match(await cluster.kIn(manifest.replace('*/5', '*/10'), 'apply', '--validate=false', '-f', '-'), /crontab\.stable\.example\.com\/tab configured/);
+    assert.equal((await json('get', 'crontab', 'tab')).spec.cronSpec, '*/10 * * * *');
+    await cluster.kIn(manifest.replace('*/10', '*/5'), 'apply', '--validate=false', '-f', '-');
+  });
+
+  test('server-side apply, describe, and the category "all"', async () => {
+    const out = await cluster.kIn('apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: ssa\nspec:\n  cronSpec: "0 0 * * *"\n', 'apply', '--server-side', '-f', '-');
+    assert.match(out, /crontab\.stable\.example\.com\/ssa serverside-applied/);
+    const ssa = await json('get', 'crontab', 'ssa', '--show-managed-fields');
+    assert.ok(ssa.metadata.managedFields.some((m: { manager: string; operation: string }) => m.manager === 'kubectl' && m.operation === 'Apply'));
+    assert.match(await cluster.k('describe', 'crontab', 'ssa'), /Kind:\s+CronTab[\s\S]*Cron Spec:\s+0 0 \* \* \*/);
+    assert.match(await cluster.k('get', 'all'), /crontab\.stable\.example\.com\/ssa/);
+    await cluster.k('delete', 'crontab', 'ssa');
   });
 
   test('printer columns, the status and scale subresources', async () => {
@@ -125,10 +140,11 @@ describe('CustomResourceDefinitions with the stock kubectl', () => {
     assert.equal((await json('get', 'ct', 'tab')).status, undefined);
     await cluster.k('patch', 'crontab', 'tab', '--subresource=status', '--type=merge', '-p', '{"status":{"replicas":2}}');
     assert.equal((await json('get', 'ct', 'tab')).status.replicas, 2);
+    const before = (await json('get', 'crontab', 'tab')).metadata.generation;
     await cluster.k('scale', 'crontab/tab', '--replicas=3');
     const tab = await json('get', 'crontab', 'tab');
     assert.equal(tab.spec.replicas, 3);
-    assert.equal(tab.metadata.generation, 2);
+    assert.equal(tab.metadata.generation, before + 1, 'a spec change through /scale is a new generation; /status changes were not');
     const scale = await cluster.api('GET', '/apis/stable.example.com/v1/namespaces/default/crontabs/tab/scale');
     assert.deepEqual([scale.body.kind, scale.body.spec.replicas, scale.body.status.replicas], ['Scale', 3, 2]);
   });

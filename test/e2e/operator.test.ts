@@ -78,4 +78,11 @@ test('the operator makes an owned Deployment per WebApp, follows changes, and GC
   const gone = await cluster.kubectl(['get', 'deployment', 'shop']);
   assert.match(gone.stderr, /deployments\.apps "shop" not found/);
   assert.ok((operator?.reconciles() ?? 0) >= 2);
+
+  // The namespace controller follows the custom kind too: a namespace goes with its WebApps.
+  await cluster.k('create', 'namespace', 'shops');
+  await cluster.kIn('apiVersion: apps.example.com/v1\nkind: WebApp\nmetadata:\n  name: other\n  namespace: shops\n', 'apply', '-f', '-');
+  await cluster.k('delete', 'namespace', 'shops', '--timeout=90s');
+  const left = await cluster.api('GET', '/apis/apps.example.com/v1/namespaces/shops/webapps');
+  assert.deepEqual(left.body.items, []);
 });

@@ -68,6 +68,14 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
   });
 
   test('the pod\'s token authenticates from the host and from inside the pod', async () => {
+    // Who the token is (kubectl auth whoami: SelfSubjectReview): the service account, bound to the pod.
+    const who = await kubectlWithToken(podToken, ['auth', 'whoami', '-o', 'json']);
+    assert.equal(who.code, 0, who.stderr);
+    const info = JSON.parse(who.stdout).status.userInfo;
+    assert.equal(info.username, `system:serviceaccount:${NS}:default`);
+    assert.deepEqual(info.groups, ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated']);
+    assert.deepEqual(info.extra['authentication.kubernetes.io/pod-name'], ['reader']);
+    assert.deepEqual(info.extra['authentication.kubernetes.io/node-name'], ['sa-node']);
     // Authenticated as its service account, which may do nothing yet (RBAC)...
     const denied = await kubectlWithToken(podToken, ['get', 'pods', '-n', NS, '-o', 'name']);
     assert.notEqual(denied.code, 0);
@@ -157,5 +165,45 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
     // The service account deleted: its tokens go with it.
     await cluster.k('delete', 'serviceaccount', 'robot', '-n', NS);
     assert.match((await kubectlWithToken(token, ['get', 'pods', '-n', NS])).stderr, /Unauthorized/);
+  });
+
+  test('a legacy token Secret is filled on request and works while it holds the token', async () => {
+    await cluster.k('create', 'serviceaccount', 'old-style', '-n', NS);
+    await cluster.kIn(YAML.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'old-style-token', namespace: NS, annotations: { 'kubernetes.io/service-account.name': 'old-style' } }, type: 'kubernetes.io/service-account-token' }), 'apply', '-f', '-');
+    const secret = await cluster.waitFor('the token Secret filled', async () => {
+      const s = await json('get', 'secret', 'old-style-token', '-n', NS);
+      return s.data?.token && s;
+    });
+    assert.equal(Buffer.from(secret.data['ca.crt'], 'base64').toString(), cluster.ca);
+    const token = Buffer.from(secret.data.token, 'base64').toString();
+    const who = await kubectlWithToken(token, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    assert.equal(who.stdout, `system:serviceaccount:${NS}:old-style`, who.stderr);
+    await cluster.k('delete', 'secret', 'old-style-token', '-n', NS);
+    assert.match((await kubectlWithToken(token, ['auth', 'whoami'])).stderr, /Unauthorized/);
+  });
+});
+
+// The same in-cluster path with the userspace proxy (no nftables): 10.96.0.1 and
+// kubernetes.default.svc still reach the API server from a pod.
+const userspace = new TestCluster('svcapi-us', 'memory');
+describe('in-cluster API access with the userspace proxy', { skip: isRoot ? false : 'needs root on Linux (network namespaces)' }, () => {
+  before(async () => {
+    await userspace.up([...ownNodeArgs('su'), '--proxy-mode', 'userspace']);
+    await userspace.waitFor('node Ready', async () => /su-node\s+Ready/.test(await userspace.k('get', 'nodes')), 60_000);
+  });
+  after(async () => { await userspace.stop(); });
+
+  test('a pod lists pods through kubernetes.default.svc and 10.96.0.1', async () => {
+    await userspace.k('create', 'rolebinding', 'sa-view', '--clusterrole=view', '--serviceaccount=default:default');
+    await userspace.kIn(YAML.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'reader' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }] } }), 'apply', '-f', '-');
+    await userspace.waitFor('pod Running', async () => JSON.parse(await userspace.k('get', 'pod', 'reader', '-o', 'json')).status?.phase === 'Running', 60_000);
+    for (const server of ['kubernetes.default.svc', '$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT']) {
+      const script = `curl -sS --max-time 10 --cacert ${SA_DIR}/ca.crt -H "Authorization: Bearer $(cat ${SA_DIR}/token)" https://${server}/api/v1/namespaces/default/pods`;
+      const list = await userspace.waitFor(`a pod list through ${server}`, async () => {
+        const r = await userspace.kubectl(['exec', 'reader', '--', 'sh', '-c', script]);
+        try { const l = JSON.parse(r.stdout); return l.kind === 'PodList' && l; } catch { return undefined; }
+      }, 30_000);
+      assert.ok(list.items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'), server);
+    }
   });
 });

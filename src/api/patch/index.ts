@@ -8,7 +8,7 @@
 
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../errors.js';
-import { MAX_NESTING_DEPTH, valueExceeds } from '../jsonlimits.js';
+import { MAX_NESTING_DEPTH, checkYAMLDepth, valueExceeds } from '../jsonlimits.js';
 import { isObject, type KObject } from '../object.js';
 import { applyPatch } from './apply.js';
 import { applyJsonPatch } from './jsonpatch.js';
@@ -77,6 +77,7 @@ export function applyPatchByContentType(contentType: string, live: KObject, patc
 /** An apply-patch body: one YAML (or JSON) document holding an object. */
 export function decodeApplyPatch(body: string): KObject {
   let doc: unknown;
+  checkYAMLDepth(body, 'error decoding YAML: ');
   try {
     doc = parseYaml(body, { maxAliasCount: 100 });
   } catch (e) {

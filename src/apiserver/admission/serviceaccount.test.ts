@@ -78,4 +78,21 @@ test('ServiceAccount admission', async (t) => {
     assert.equal(e.message, `pods "ghost" is forbidden: error looking up service account ${ns}/ghost: serviceaccount "ghost" not found`);
   }
   await assert.rejects(c.get({ ...pods, name: 'ghost' }));
+
+  const refused = async (name: string, spec: object, message: string, annotations?: Record<string, string>) => {
+    try {
+      await c.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name, annotations }, spec: { containers: [{ name: 'app', image: 'busybox' }], ...spec } });
+      assert.fail(`${name} was admitted`);
+    } catch (e) {
+      assert.ok(isApiError(e), String(e));
+      assert.equal(e.message, `pods "${name}" is forbidden: ${message}`);
+    }
+  };
+  // kubernetes.io/enforce-mountable-secrets: only the account's secrets.
+  await c.create(sas, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'strict', annotations: { 'kubernetes.io/enforce-mountable-secrets': 'true' } }, secrets: [{ name: 'allowed' }] });
+  await refused('strict-vol', { serviceAccountName: 'strict', volumes: [{ name: 's', secret: { secretName: 'other' } }] }, 'volume with secret.secretName="other" is not allowed because service account strict does not reference that secret');
+  await refused('strict-env', { serviceAccountName: 'strict', containers: [{ name: 'app', image: 'busybox', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'other', key: 'k' } } }] }] }, 'container app with envVar P referencing secret.secretName="other" is not allowed because service account strict does not reference that secret');
+  await create('strict-ok', { serviceAccountName: 'strict', volumes: [{ name: 's', secret: { secretName: 'allowed' } }] });
+  // Mirror pods get no credentials.
+  await refused('mirror', { serviceAccountName: 'default' }, 'a mirror pod may not reference service accounts', { 'kubernetes.io/config.mirror': 'x' });
 });

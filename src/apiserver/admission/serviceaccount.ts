@@ -6,7 +6,9 @@
 // account) every container and init container gets the kube-api-access-<5 random> projected
 // volume at /var/run/secrets/kubernetes.io/serviceaccount: a bound token (3607 s), the cluster CA
 // from kube-root-ca.crt and the namespace; a pod without image pull secrets gets the service
-// account's. Mirror pods may name neither service accounts nor secrets and are not changed.
+// account's; an account annotated kubernetes.io/enforce-mountable-secrets=true limits the secrets
+// its pods may use to its own. Mirror pods may name neither service accounts nor secrets and are
+// not changed.
 
 import { isObject, type KObject } from '../../api/object.js';
 import { randomSuffix } from '../registry/generic.js';
@@ -18,6 +20,7 @@ export const DEFAULT_SERVICE_ACCOUNT_NAME = 'default';
 export const DEFAULT_API_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const SERVICE_ACCOUNT_VOLUME_NAME = 'kube-api-access';
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+const ENFORCE_MOUNTABLE_SECRETS = 'kubernetes.io/enforce-mountable-secrets';
 /** How many times the "default" service account is looked up before the pod is refused. */
 const DEFAULT_SA_ATTEMPTS = 10;
 
@@ -49,6 +52,53 @@ async function getServiceAccount(api: ApiServerContext, namespace: string, name:
     if (i > 0) await pause(retryMs);
     const sa = await api.getObject('', 'serviceaccounts', namespace, name);
     if (sa) return sa;
+  }
+  return undefined;
+}
+
+const nameOf = (v: unknown): string => (isObject(v) && typeof v.name === 'string' ? v.name : '');
+
+/** Every Secret a pod spec names (podutil.VisitPodSecretNames): volumes, projections, env, envFrom, pull secrets. */
+function podSecretNames(spec: Obj): string[] {
+  const out: string[] = [];
+  for (const p of list(spec.imagePullSecrets)) out.push(nameOf(p));
+  for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
+    for (const c of list(spec[key])) {
+      for (const e of list(c.env)) if (isObject(e.valueFrom) && isObject(e.valueFrom.secretKeyRef)) out.push(nameOf(e.valueFrom.secretKeyRef));
+      for (const e of list(c.envFrom)) if (isObject(e.secretRef)) out.push(nameOf(e.secretRef));
+    }
+  }
+  for (const v of list(spec.volumes)) {
+    if (isObject(v.secret) && typeof v.secret.secretName === 'string') out.push(v.secret.secretName);
+    if (isObject(v.projected)) for (const src of list(v.projected.sources)) if (isObject(src.secret)) out.push(nameOf(src.secret));
+    for (const k of ['azureFile', 'cephfs', 'cinder', 'flexVolume', 'rbd', 'scaleIO', 'iscsi', 'storageos', 'csi']) {
+      const src = v[k];
+      if (isObject(src)) for (const ref of ['secretRef', 'nodePublishSecretRef']) if (isObject(src[ref])) out.push(nameOf(src[ref]));
+    }
+  }
+  return out.filter(Boolean);
+}
+
+/** limitSecretReferences, its messages: secret volumes, env secrets and pull secrets must be the account's. */
+function limitSecretReferences(sa: KObject, spec: Obj): string | undefined {
+  const mountable = new Set(list(sa.secrets).map(nameOf));
+  for (const v of list(spec.volumes)) {
+    if (!isObject(v.secret)) continue;
+    const secretName = String(v.secret.secretName ?? '');
+    if (!mountable.has(secretName)) return `volume with secret.secretName="${secretName}" is not allowed because service account ${sa.metadata.name} does not reference that secret`;
+  }
+  for (const [key, what] of [['initContainers', 'init container'], ['containers', 'container']]) {
+    for (const c of list(spec[key])) {
+      for (const e of list(c.env)) {
+        if (!isObject(e.valueFrom) || !isObject(e.valueFrom.secretKeyRef)) continue;
+        const ref = nameOf(e.valueFrom.secretKeyRef);
+        if (!mountable.has(ref)) return `${what} ${String(c.name)} with envVar ${String(e.name)} referencing secret.secretName="${ref}" is not allowed because service account ${sa.metadata.name} does not reference that secret`;
+      }
+    }
+  }
+  const pullable = new Set(list(sa.imagePullSecrets).map(nameOf));
+  for (const [i, p] of list(spec.imagePullSecrets).entries()) {
+    if (!pullable.has(nameOf(p))) return `imagePullSecrets[${i}].name="${nameOf(p)}" is not allowed because service account ${sa.metadata.name} does not reference that imagePullSecret`;
   }
   return undefined;
 }
@@ -89,16 +139,9 @@ export class ServiceAccountAdmission implements AdmissionPlugin {
     // Mirror pods (static pods' API copies) are the kubelet's: never changed, never given credentials.
     if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
       if (spec.serviceAccountName) throw forbidden(a, 'a mirror pod may not reference service accounts');
+      if (podSecretNames(spec).length) throw forbidden(a, 'a mirror pod may not reference secrets');
       for (const v of list(spec.volumes)) {
-        if (v.secret) throw forbidden(a, `a mirror pod may not reference secrets`);
-        if (v.configMap) throw forbidden(a, `a mirror pod may not reference configmaps`);
-        if (isObject(v.projected)) {
-          for (const s of list(v.projected.sources)) {
-            if (s.secret) throw forbidden(a, `a mirror pod may not reference secrets`);
-            if (s.serviceAccountToken) throw forbidden(a, 'a mirror pod may not use ServiceAccountToken volume projections');
-            if (s.configMap) throw forbidden(a, `a mirror pod may not reference configmaps`);
-          }
-        }
+        if (isObject(v.projected) && list(v.projected.sources).some((src) => src.serviceAccountToken)) throw forbidden(a, 'a mirror pod may not use ServiceAccountToken volume projections');
       }
       return;
     }
@@ -113,6 +156,11 @@ export class ServiceAccountAdmission implements AdmissionPlugin {
     if (pullSecrets.length === 0) {
       const fromSA = list(sa.imagePullSecrets).filter((s) => typeof s.name === 'string' && s.name);
       if (fromSA.length) spec.imagePullSecrets = fromSA.map((s) => ({ name: s.name }));
+    }
+    // An account annotated kubernetes.io/enforce-mountable-secrets=true limits what its pods may reference.
+    if (/^(1|t|T|true|TRUE|True)$/.test(sa.metadata.annotations?.[ENFORCE_MOUNTABLE_SECRETS] ?? '')) {
+      const why = limitSecretReferences(sa, spec);
+      if (why) throw forbidden(a, why);
     }
   }
 }

@@ -237,6 +237,7 @@ export class CRDHandler {
         schema: o(v.schema).openAPIV3Schema as JSONSchemaProps | undefined,
         subresources: o(v.subresources) as CustomVersion['subresources'],
         columns: (Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : []) as CustomVersion['columns'],
+        selectableFields: (Array.isArray(v.selectableFields) ? v.selectableFields : []).map((f) => str(o(f).jsonPath)).filter((p) => p !== ''),
         deprecated: v.deprecated === true,
         deprecationWarning: warning(v),
         terminating,

@@ -38,6 +38,8 @@ export interface CustomVersion {
   schema: JSONSchemaProps | undefined;
   subresources: { status?: unknown; scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string } };
   columns: { name: string; type: string; format?: string; description?: string; priority?: number; jsonPath: string }[];
+  /** selectableFields' paths (".spec.color"): field selectors beyond metadata.name and metadata.namespace. */
+  selectableFields: string[];
   deprecated?: boolean;
   deprecationWarning?: string;
   /** Whether the CRD is being deleted: creates are refused then. */
@@ -110,6 +112,7 @@ function validateCustom(v: CustomVersion, obj: KObject, old?: KObject): FieldErr
 function customStrategy(v: CustomVersion): Strategy {
   const hasStatus = v.subresources.status !== undefined;
   return {
+    fieldLabels: v.selectableFields.map((p) => p.replace(/^\./, '')),
     defaults: (obj) => applyDefaults(obj, v.schema),
     prepareForCreate(obj) {
       if (v.terminating()) throw errors.methodNotAllowed('create not allowed while custom resource definition is terminating');

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import type { KObject } from '../../api/object.js';
 import { isApiError, RestClient } from '../../client/rest.js';
 import { newServiceAccountKeyPair } from '../../pki/serviceaccount.js';
@@ -189,4 +189,37 @@ test('TokenRequest API: defaults, validation, binding, and the 401 of a deleted 
   assert.notEqual((await asRobot.requestRaw({ method: 'GET', path })).statusCode, 401);
   await c.delete({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns, name: 'robot' });
   assert.equal((await asRobot.requestRaw({ method: 'GET', path })).statusCode, 401);
+});
+
+test('issuer discovery: a service account reads the OpenID configuration and keys, and a third party verifies a token with them', async (t) => {
+  const cp = await startTestControlPlane();
+  t.after(() => cp.stop());
+  const c = cp.client;
+  await c.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: 'default' }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'vault-client' } });
+  const tr = await c.create<KObject & { status: { token: string } }>(
+    { group: '', version: 'v1', resource: 'serviceaccounts', namespace: 'default', name: 'vault-client', subresource: 'token' },
+    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['vault'] } });
+  // The discovery documents are for service accounts (RBAC: system:service-account-issuer-discovery) ...
+  const own = (await c.create<KObject & { status: { token: string } }>(
+    { group: '', version: 'v1', resource: 'serviceaccounts', namespace: 'default', name: 'vault-client', subresource: 'token' },
+    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} })).status.token;
+  const asSA = new RestClient({ server: cp.url, token: own });
+  t.after(() => asSA.close());
+  const conf = await asSA.requestRaw({ method: 'GET', path: '/.well-known/openid-configuration' });
+  assert.equal(conf.statusCode, 200, conf.body.toString());
+  const doc = JSON.parse(conf.body.toString());
+  assert.equal(doc.issuer, DEFAULT_ISSUER);
+  assert.deepEqual(doc.id_token_signing_alg_values_supported, ['RS256']);
+  const keysRes = await asSA.requestRaw({ method: 'GET', path: '/openid/v1/jwks' });
+  assert.equal(keysRes.statusCode, 200);
+  assert.match(String(keysRes.headers['content-type']), /^application\/jwk-set\+json/);
+  const set = JSON.parse(keysRes.body.toString()) as { keys: { kid: string; alg: string; use: string }[] };
+  assert.equal(set.keys[0].kid, keyID(cp.api.serviceAccountTokens.keys.publicKey));
+  // ... and with them a vault verifies the token issued for it, without asking the API server.
+  const { payload } = await jwtVerify(tr.status.token, createLocalJWKSet(set as never), { issuer: doc.issuer, audience: 'vault' });
+  assert.equal(payload.sub, 'system:serviceaccount:default:vault-client');
+  // Nobody anonymous.
+  const anon = new RestClient({ server: cp.url });
+  t.after(() => anon.close());
+  assert.equal((await anon.requestRaw({ method: 'GET', path: '/openid/v1/jwks' })).statusCode, 401);
 });

@@ -18,6 +18,13 @@ export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 3607;
 /** How long such a token really lives when --service-account-extend-token-expiration is on (1 year). */
 export const EXPIRATION_EXTENSION_SECONDS = 365 * 24 * 60 * 60;
+/** The issuer of legacy secret-based tokens (serviceaccount.LegacyIssuer). */
+export const LEGACY_ISSUER = 'kubernetes/serviceaccount';
+/** Legacy tokens' claims (legacyPrivateClaims). */
+const LEGACY_NAMESPACE = 'kubernetes.io/serviceaccount/namespace';
+const LEGACY_SECRET_NAME = 'kubernetes.io/serviceaccount/secret.name';
+const LEGACY_SA_NAME = 'kubernetes.io/serviceaccount/service-account.name';
+const LEGACY_SA_UID = 'kubernetes.io/serviceaccount/service-account.uid';
 /** go-jose's jwt.DefaultLeeway: clocks may differ by a minute. */
 export const LEEWAY_SECONDS = 60;
 
@@ -74,6 +81,19 @@ export interface ServiceAccountTokensOptions {
   now?: () => number;
 }
 
+/**
+ * A legacy token for a kubernetes.io/service-account-token Secret (LegacyClaims), as the
+ * token controller writes into it: no expiry, no audience; valid while the Secret holds it.
+ */
+export async function generateLegacyToken(keys: ServiceAccountKeyPair, sa: KObject, secretName: string): Promise<string> {
+  const ns = sa.metadata.namespace!;
+  return new SignJWT({ [LEGACY_NAMESPACE]: ns, [LEGACY_SECRET_NAME]: secretName, [LEGACY_SA_NAME]: sa.metadata.name!, [LEGACY_SA_UID]: sa.metadata.uid! })
+    .setProtectedHeader({ alg: 'RS256', kid: keyID(keys.publicKey) })
+    .setIssuer(LEGACY_ISSUER)
+    .setSubject(serviceAccountUsername(ns, sa.metadata.name!))
+    .sign(keys.privateKey);
+}
+
 /** Why a token that is ours was refused (the API answers 401; the reason goes to the log). */
 export class InvalidTokenError extends Error {}
 
@@ -120,6 +140,9 @@ export class ServiceAccountTokens {
     this.kid = keyID(opts.keys.publicKey);
     this.now = opts.now ?? Date.now;
   }
+
+  /** The key pair tokens are signed with (its public half is published at /openid/v1/jwks). */
+  get keys(): ServiceAccountKeyPair { return this.opts.keys; }
 
   /** Whether every audience asked for is one of the API server's own (TokenREST.isKubeAudiences). */
   isKubeAudiences(audiences: string[]): boolean {
@@ -169,6 +192,7 @@ export class ServiceAccountTokens {
     } catch {
       return undefined;
     }
+    if (iss === LEGACY_ISSUER) return this.authenticateLegacy(token);
     if (iss !== this.issuer) return undefined;
 
     let payload: Record<string, unknown>;
@@ -191,6 +215,29 @@ export class ServiceAccountTokens {
     if (!ns || !saRef?.name || !saRef.uid) throw new InvalidTokenError('service account token has no kubernetes.io claims');
     if (payload.sub !== serviceAccountUsername(ns, saRef.name)) throw new InvalidTokenError('service account token subject does not match its claims');
     return this.validateBinding(ns, k8s as KubernetesClaims, typeof payload.jti === 'string' ? payload.jti : undefined);
+  }
+
+  /** legacy.go legacyValidator: the Secret must still hold this very token, the service account still be there. */
+  private async authenticateLegacy(token: string): Promise<ServiceAccountUser> {
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.opts.keys.publicKey, { issuer: LEGACY_ISSUER, algorithms: ['RS256'], currentDate: new Date(this.now()) }));
+    } catch (e) {
+      throw new InvalidTokenError(`invalid service account token: ${(e as Error).message}`);
+    }
+    const str = (k: string) => (typeof payload[k] === 'string' ? payload[k] as string : '');
+    const ns = str(LEGACY_NAMESPACE), secretName = str(LEGACY_SECRET_NAME), saName = str(LEGACY_SA_NAME), saUID = str(LEGACY_SA_UID);
+    if (!ns || !secretName || !saName || !saUID) throw new InvalidTokenError('service account token claims are missing');
+    if (payload.sub !== serviceAccountUsername(ns, saName)) throw new InvalidTokenError('sub claim is invalid');
+    const secret = await this.opts.getter.secret(ns, secretName);
+    if (!secret || secret.metadata.deletionTimestamp) throw new InvalidTokenError('token has been invalidated');
+    const held = (secret.data as Record<string, string> | undefined)?.token;
+    if (!held || Buffer.from(held, 'base64').toString('utf8') !== token) throw new InvalidTokenError("token does not match server's copy");
+    const sa = await this.opts.getter.serviceAccount(ns, saName);
+    if (!sa) throw new InvalidTokenError(`serviceaccounts "${saName}" not found`);
+    if (sa.metadata.deletionTimestamp) throw new InvalidTokenError(`service account ${ns}/${saName} has been deleted`);
+    if (sa.metadata.uid !== saUID) throw new InvalidTokenError(`service account UID (${sa.metadata.uid}) does not match claim (${saUID})`);
+    return { name: serviceAccountUsername(ns, saName), uid: saUID, groups: [ALL_SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNT_GROUP_PREFIX}${ns}`], extra: {} };
   }
 
   /** claims.go validator.Validate: what the token names must still exist, with the same uids. */

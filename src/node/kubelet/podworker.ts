@@ -20,7 +20,7 @@ import { commandLine, ContainerConfigError, makeEnvironment, mergeImageEnv } fro
 import { runHook } from './lifecycle.js';
 import { containersNamed, generatePodStatus, restartCountOf, shouldRestart, withContainerReadiness, type WaitingReason } from './podstatus.js';
 import type { ProbeManager } from './probes.js';
-import { containerConfig, containerHash, sandboxConfig, type DNSSettings } from './sandbox.js';
+import { containerConfig, containerHash, podDNSConfigChecked, sandboxConfig, type DNSSettings } from './sandbox.js';
 import { linuxContainerConfig, verifyRunAsNonRoot } from './security.js';
 import { terminationMessage } from './termination.js';
 import { EVICTION_GRACE_SECONDS, EVICTION_REASON } from './eviction.js';
@@ -291,6 +291,7 @@ export class PodWorker {
       for (const c of state.containers) if (c.state === 'CONTAINER_RUNNING') await this.ctx.runtime.stopContainer(c.id, MIN_GRACE_SECONDS);
       for (const s of state.sandboxes) await this.ctx.runtime.stopPodSandbox(s.id);
     }
+    for (const w of podDNSConfigChecked(this.pod, this.ctx.dns).warnings) this.event('Warning', 'DNSConfigForming', w);
     try {
       const id = await this.ctx.runtime.runPodSandbox(sandboxConfig(this.pod, attempt, this.ctx.rootDir, this.ctx.dns));
       return await this.ctx.runtime.podSandboxStatus(id);

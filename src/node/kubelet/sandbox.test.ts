@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hostResolvConf, podDNSConfig, sandboxConfig, type DNSSettings } from './sandbox.js';
+import { hostResolvConf, podDNSConfig, podDNSConfigChecked, sandboxConfig, type DNSSettings } from './sandbox.js';
 import type { PodObject } from './types.js';
 
 const host = { servers: ['192.0.2.53', '192.0.2.54'], searches: ['corp.example', 'lab.example'], options: ['timeout:2', 'attempts:3'] };
@@ -64,4 +64,19 @@ test('a pod with hostname and subdomain gets its domain for the hosts file; host
   assert.equal(sb.hostDomain, 'web.team.svc.cluster.local');
   assert.deepEqual(sb.hostAliases, [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar.local'] }]);
   assert.equal(sandboxConfig(pod({}), 0, '/var/lib/x', dns).hostDomain, undefined);
+});
+
+test('resolv.conf limits as kubelet: 3 nameservers, 32 search paths of 2048 characters at most, with DNSConfigForming warnings', () => {
+  const many = podDNSConfigChecked(pod({ dnsConfig: { nameservers: ['9.9.9.9', '8.8.8.8', '1.1.1.1'] } }), dns);
+  assert.deepEqual(many.config.servers, ['10.96.0.10', '9.9.9.9', '8.8.8.8']);
+  assert.deepEqual(many.warnings, ['Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: 10.96.0.10 9.9.9.9 8.8.8.8']);
+  const searches = Array.from({ length: 30 }, (_, i) => `s${i}.example`);
+  const long = podDNSConfigChecked(pod({ dnsConfig: { searches } }), dns);
+  assert.equal(long.config.searches.length, 32);
+  assert.equal(long.config.searches[31], 's26.example');
+  assert.match(long.warnings[0], /^Search Line limits were exceeded, some search paths have been omitted, the applied search line is: team\.svc\.cluster\.local .* s26\.example$/);
+  const wide = podDNSConfigChecked(pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.2.3.4'], searches: ['a'.repeat(63), ...Array.from({ length: 31 }, (_, i) => `${'b'.repeat(60)}${i}.x`)] } }), dns);
+  assert.ok(wide.config.searches.join(' ').length <= 2048);
+  assert.equal(wide.warnings.length, 1);
+  assert.deepEqual(podDNSConfigChecked(pod({}), dns).warnings, []);
 });

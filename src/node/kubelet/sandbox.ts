@@ -34,7 +34,38 @@ export function hostResolvConf(file = '/etc/resolv.conf'): DNSConfig {
   return out;
 }
 
+/** kubelet's limits (validation.MaxDNSNameservers, MaxDNSSearchPaths, MaxDNSSearchListChars). */
+const MAX_NAMESERVERS = 3;
+const MAX_SEARCH_PATHS = 32;
+const MAX_SEARCH_CHARS = 2048;
+
 export function podDNSConfig(pod: PodObject, dns: DNSSettings): DNSConfig {
+  return podDNSConfigChecked(pod, dns).config;
+}
+
+/**
+ * The pod's DNS config within resolv.conf's limits, as kubelet's dns.go forms it, and the
+ * DNSConfigForming warnings kubelet records when it had to leave nameservers or search paths out.
+ */
+export function podDNSConfigChecked(pod: PodObject, dns: DNSSettings): { config: DNSConfig; warnings: string[] } {
+  const cfg = formPodDNSConfig(pod, dns);
+  const warnings: string[] = [];
+  if (cfg.servers.length > MAX_NAMESERVERS) {
+    cfg.servers = cfg.servers.slice(0, MAX_NAMESERVERS);
+    warnings.push(`Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: ${cfg.servers.join(' ')}`);
+  }
+  // kubelet's order: the first 32, without any longer than a DNS name (glibc aborts on them), then
+  // whole domains off the end until the line fits 2048 characters.
+  let searches = cfg.searches.slice(0, MAX_SEARCH_PATHS).filter((d) => d.length <= 253);
+  while (searches.join(' ').length > MAX_SEARCH_CHARS) searches = searches.slice(0, -1);
+  if (searches.length !== cfg.searches.length) {
+    cfg.searches = searches;
+    warnings.push(`Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${searches.join(' ')}`);
+  }
+  return { config: cfg, warnings };
+}
+
+function formPodDNSConfig(pod: PodObject, dns: DNSSettings): DNSConfig {
   const spec = pod.spec ?? { containers: [] };
   let policy = spec.dnsPolicy ?? 'ClusterFirst';
   // ClusterFirst on the host network means the host's DNS, unless asked for explicitly.
@@ -59,7 +90,6 @@ export function podDNSConfig(pod: PodObject, dns: DNSSettings): DNSConfig {
       cfg.options.push(o.value !== undefined ? `${name}:${o.value}` : name);
     }
   }
-  cfg.searches = cfg.searches.slice(0, 32);
   return cfg;
 }
 
