@@ -83,6 +83,8 @@ export interface RestClientOptions {
   server: string;
   /** Bearer token. */
   token?: string;
+  /** A bearer token read at each request (one that is renewed: a service account's bound token). */
+  tokenSource?: () => string | undefined;
   userAgent?: string;
   /** PEM (or base64 of PEM, as kubeconfig's certificate-authority-data) of the CA to trust. */
   caData?: string;
@@ -210,6 +212,7 @@ export class RestClient {
   private readonly isTLS: boolean;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private readonly tokenSource?: () => string | undefined;
 
   constructor(opts: RestClientOptions) {
     this.server = new URL(opts.server);
@@ -222,6 +225,7 @@ export class RestClient {
       : new http.Agent({ keepAlive: true });
     this.headers = { 'User-Agent': opts.userAgent ?? DEFAULT_USER_AGENT };
     if (opts.token) this.headers.Authorization = `Bearer ${opts.token}`;
+    this.tokenSource = opts.tokenSource;
   }
 
   /** Closes idle keep-alive sockets (open watches end when their signals abort). */
@@ -372,6 +376,8 @@ export class RestClient {
 
   private open(req: RawRequest, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
     const headers: Record<string, string | string[]> = { ...this.headers, ...req.headers, Accept: req.accept ?? 'application/json' };
+    const current = this.tokenSource?.();
+    if (current) headers.Authorization = `Bearer ${current}`;
     if (req.contentType) headers['Content-Type'] = req.contentType;
     if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
     const options: http.RequestOptions = {

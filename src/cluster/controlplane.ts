@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { ApiServer } from '../apiserver/server.js';
 import { ensureServiceAccountKey } from '../pki/serviceaccount.js';
-import { ensurePKI, readAdminCert } from '../pki/certs.js';
+import { ensureClientCert, ensurePKI, readAdminCert } from '../pki/certs.js';
 import { adminUser } from '../apiserver/authn/user.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -143,11 +143,19 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let controllers: ControllerManager | undefined;
   let scheduler: SchedulerServer | undefined;
   let node: LocalNode | undefined;
+  let proxyClient: RestClient | undefined;
+  let simulatorClient: RestClient | undefined;
   let fleetlock: FleetLockServer | undefined;
   try {
     if (opts.controllers !== false) {
+      // The manager acts as system:kube-controller-manager, each controller as its service
+      // account in kube-system (--use-service-account-credentials, as kubeadm sets it). Simulated
+      // nodes play kubelets of no identity of their own: they keep the admin's client.
+      const kcm = ensureClientCert(files.dir, pki.ca, 'controller-manager', 'system:kube-controller-manager');
+      simulatorClient = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'k8ts-simulated-nodes/v0.1.0 (k8ts)' });
       controllers = await startControllers({
-        server: url, token, caData: pki.ca.cert, serviceAccountKey: saKeys, log,
+        server: url, certData: kcm.cert, keyData: kcm.key, caData: pki.ca.cert, log,
+        useServiceAccountCredentials: true, extraClient: simulatorClient, serviceAccountKey: saKeys,
         loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
         policy: {
           hpaSyncPeriodMs: opts.hpaSyncPeriodSeconds ? opts.hpaSyncPeriodSeconds * 1000 : undefined,
@@ -158,12 +166,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         // With a shortened grace period, nodes must heartbeat well within it.
         extra: (client, factory) => [new SimulatedNodesFollower(client, factory, log, { heartbeatMs: heartbeatMs(opts.nodeGracePeriodSeconds) })],
       });
-      if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(controllers.client, opts.simulatedNodes);
-      scheduler = await startScheduler({ server: url, token, caData: pki.ca.cert, log });
+      if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(simulatorClient, opts.simulatedNodes);
+      // The scheduler acts as system:kube-scheduler, with only the bootstrap policy's rights for it.
+      const sched = ensureClientCert(files.dir, pki.ca, 'kube-scheduler', 'system:kube-scheduler');
+      scheduler = await startScheduler({ server: url, certData: sched.cert, keyData: sched.key, caData: pki.ca.cert, log });
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, dir: `${files.dir}/node`, streamingSecret: kubeletClientSecret(token), podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      // kube-proxy acts as system:kube-proxy (the system:node-proxier binding), not as the node or the admin.
+      const proxyCert = ensureClientCert(files.dir, pki.ca, 'kube-proxy', 'system:kube-proxy');
+      proxyClient = new RestClient({ server: url, certData: proxyCert.cert, keyData: proxyCert.key, caData: pki.ca.cert, userAgent: 'kube-proxy/v1.32.0 (k8ts)' });
+      node = await startLocalNode({ client, proxyClient, dir: `${files.dir}/node`, streamingSecret: kubeletClientSecret(token), podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
     if (opts.fleetlock) {
       // A client of the cluster like the controllers, with the API server's certificate for HTTPS.
@@ -175,8 +188,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   } catch (e) {
     await fleetlock?.stop().catch(() => undefined);
     await node?.stop({ killPods: true }).catch(() => undefined);
+    proxyClient?.close();
     await scheduler?.stop().catch(() => undefined);
     await controllers?.stop().catch(() => undefined);
+    simulatorClient?.close();
     await api.stop().catch(() => undefined);
     await store.close();
     throw e;
@@ -187,8 +202,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       await fleetlock?.stop().catch(() => undefined);
       // The node first: its pods are stopped and its network removed while the API is still up.
       await node?.stop({ killPods: true }).catch((e) => log(`node stop: ${(e as Error).message}`));
+      proxyClient?.close();
       await scheduler?.stop();
       await controllers?.stop();
+      simulatorClient?.close();
       await api.stop();
       await store.close();
     },

@@ -22,6 +22,8 @@ import { resourceMetricsText } from '../node/kubelet/resourcemetrics.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
+  /** The service proxy's own client (its own identity, system:kube-proxy); the node's client when absent. */
+  proxyClient?: RestClient;
   nodeName?: string;
   /** Where the runtime, volumes and logs live. */
   dir: string;
@@ -124,7 +126,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const ip = opts.nodeIP ?? (network ? network.gateway : '127.0.0.1');
   // The service proxy (kube-proxy) of this node: its rules are named after the node's bridge,
   // which is distinct per cluster and agent on a host.
-  const proxy = new ProxyServer({ client: opts.client, nodeName: name, mode: opts.proxyMode ?? 'auto', instance: network?.bridgeName ?? name, addressDevice: network?.bridgeName, podCIDR, log });
+  const proxy = new ProxyServer({ client: opts.proxyClient ?? opts.client, nodeName: name, mode: opts.proxyMode ?? 'auto', instance: network?.bridgeName ?? name, addressDevice: network?.bridgeName, podCIDR, log });
   log(`node ${name}: service proxy: ${proxy.describe()}`);
   const streaming = new StreamingServer({ runtime, token: kubeletClientToken(opts.streamingSecret, name), lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n), resourceMetrics: () => resourceMetricsText(runtime) });
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);

@@ -3,17 +3,16 @@
 // daemonset, statefulset, and the replication manager (the ReplicaSet controller run over
 // ReplicationControllers, as Kubernetes runs it).
 
-import type { RestClient } from '../client/rest.js';
 import type { SharedInformerFactory } from '../client/informer.js';
 import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
 import { REPLICATIONCONTROLLER_KIND, ReplicaSetController } from './replicaset.js';
-import type { Runnable } from './manager.js';
+import type { ClientFor, Runnable } from './manager.js';
 
-export function appsControllers(client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void): Runnable[] {
+export function appsControllers(clients: ClientFor, factory: SharedInformerFactory, log?: (m: string) => void): Runnable[] {
   return [
-    new DaemonSetController(client, factory, { log }),
-    new StatefulSetController(client, factory, { log }),
-    new ReplicaSetController(client, factory, { log, kind: REPLICATIONCONTROLLER_KIND }),
+    new DaemonSetController(clients('daemon-set-controller'), factory, { log }),
+    new StatefulSetController(clients('statefulset-controller'), factory, { log }),
+    new ReplicaSetController(clients('replication-controller'), factory, { log, kind: REPLICATIONCONTROLLER_KIND }),
   ];
 }

@@ -309,7 +309,8 @@ export class DeploymentController extends Controller implements RolloutOps {
     d.metadata.resourceVersion = updated.metadata.resourceVersion;
     const want = d.metadata.annotations?.[REVISION_ANNOTATION];
     if (want !== undefined && updated.metadata.annotations?.[REVISION_ANNOTATION] !== want) {
-      const patched = await this.client.patch<Deployment>(ref, { metadata: { annotations: { [REVISION_ANNOTATION]: want } } }, 'merge');
+      // An update, as the deployment controller's role allows (no patch of deployments).
+      const patched = await this.client.update<Deployment>(ref, { ...updated, metadata: { ...updated.metadata, annotations: { ...updated.metadata.annotations, [REVISION_ANNOTATION]: want } } });
       d.metadata.resourceVersion = patched.metadata.resourceVersion;
       d.metadata.generation = patched.metadata.generation;
     }

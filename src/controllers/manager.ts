@@ -29,10 +29,33 @@ import { appsControllers } from './apps.js';
 import { setQueueMetricsProvider } from '../client/workqueue.js';
 import { prometheusQueueMetrics } from '../client/workqueue-metrics.js';
 import { policyControllers, type PolicyControllerOptions } from './policy.js';
+import { ServiceAccountClientBuilder, SimpleControllerClientBuilder, type ControllerClientBuilder } from './clientbuilder.js';
+
+/**
+ * The controllers' names, as kube-controller-manager names their service accounts (and the
+ * system:controller:<name> roles of the bootstrap policy); local-path-provisioner is k3s's.
+ */
+const CONTROLLER_CLIENTS = [
+  'generic-garbage-collector', 'namespace-controller', 'service-account-controller', 'root-ca-cert-publisher', 'replicaset-controller',
+  'deployment-controller', 'endpoint-controller', 'endpointslice-controller', 'service-controller', 'node-controller', 'pod-garbage-collector',
+  'persistent-volume-binder', 'pvc-protection-controller', 'pv-protection-controller', 'local-path-provisioner', 'disruption-controller',
+  'job-controller', 'cronjob-controller', 'ttl-after-finished-controller', 'clusterrole-aggregation-controller', 'daemon-set-controller',
+  'statefulset-controller', 'replication-controller', 'resourcequota-controller', 'horizontal-pod-autoscaler',
+];
 
 export interface ControllerManagerOptions {
   server: string;
-  token: string;
+  /** The manager's own credential: a bearer token, or a client certificate (system:kube-controller-manager). */
+  token?: string;
+  certData?: string;
+  keyData?: string;
+  /**
+   * --use-service-account-credentials: each controller acts as the service account
+   * kube-system/<controller name> (its system:controller:<name> role); else all act as the manager.
+   */
+  useServiceAccountCredentials?: boolean;
+  /** The client the extra controllers act with (simulated nodes play kubelets); the manager's own when absent. */
+  extraClient?: RestClient;
   /** The cluster CA, PEM. */
   caData?: string;
   /** The service-account signing key (--service-account-private-key-file): legacy token Secrets are filled with it. */
@@ -55,6 +78,9 @@ export interface ControllerManagerOptions {
 
 export type { Runnable };
 
+/** The client a named controller acts with (see clientbuilder.ts). */
+export type ClientFor = (controllerName: string) => RestClient;
+
 export interface ControllerManager {
   client: RestClient;
   /** Whether this manager's controllers hold the kube-controller-manager Lease now. */
@@ -65,37 +91,50 @@ export interface ControllerManager {
 export async function startControllers(opts: ControllerManagerOptions): Promise<ControllerManager> {
   // Its queues report workqueue_* metrics, as kube-controller-manager's do.
   setQueueMetricsProvider(prometheusQueueMetrics);
-  const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caData, userAgent: 'kube-controller-manager/v1.32.0 (k8ts)' });
+  const client = new RestClient({ server: opts.server, token: opts.token, certData: opts.certData, keyData: opts.keyData, caData: opts.caData, userAgent: 'kube-controller-manager/v1.32.0 (k8ts)' });
+  const builder: ControllerClientBuilder = opts.useServiceAccountCredentials
+    ? new ServiceAccountClientBuilder(client, { server: opts.server, caData: opts.caData }, opts.log)
+    : new SimpleControllerClientBuilder(client);
   // Fail early (as the binary does) when the API server cannot be reached at all.
   await serverPreferredResources(client);
   // One term per Lease held: fresh informers and controllers each time (see runLeaderElected).
   const term = async (): Promise<Runnable> => {
+    // The shared informers read with the manager's own identity (list/watch of everything).
     const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
     const resources = await serverPreferredResources(client);
-    const gc = new GarbageCollector(client, factory, resources, opts.log);
-    const nsc = new NamespaceController(client, factory, resources, opts.log);
+    // Each controller's client, made (and its service account's token asked for) up front.
+    const named = new Map<string, RestClient>();
+    for (const name of CONTROLLER_CLIENTS) named.set(name, await builder.clientFor(name));
+    const clients: ClientFor = (name) => {
+      const c = named.get(name);
+      if (!c) throw new Error(`controller ${name} has no client (add it to CONTROLLER_CLIENTS)`);
+      return c;
+    };
+    const gc = new GarbageCollector(clients('generic-garbage-collector'), factory, resources, opts.log);
+    const nsc = new NamespaceController(clients('namespace-controller'), factory, resources, opts.log);
     const controllers: Runnable[] = [
       gc,
       nsc,
-      new ServiceAccountController(client, factory, opts.log),
+      new ServiceAccountController(clients('service-account-controller'), factory, opts.log),
       // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
-      ...(opts.caData ? [new RootCACertPublisher(client, factory, opts.caData, opts.log)] : []),
+      ...(opts.caData ? [new RootCACertPublisher(clients('root-ca-cert-publisher'), factory, opts.caData, opts.log)] : []),
+      // The tokens controller acts as the manager itself, as kube-controller-manager's does (its root client).
       ...(opts.serviceAccountKey ? [new ServiceAccountTokensController(client, factory, { keys: opts.serviceAccountKey, rootCA: opts.caData, log: opts.log })] : []),
-      new ReplicaSetController(client, factory, { log: opts.log }),
-      new DeploymentController(client, factory, { log: opts.log }),
-      new EndpointsController(client, factory, { log: opts.log }),
-      new EndpointSliceController(client, factory, { log: opts.log }),
-      new ServiceLBController(client, factory, { log: opts.log, pool: parseAddressPool(opts.loadBalancerPool ?? defaultLoadBalancerPool(undefined)) }),
-      new NodeLifecycleController(client, factory, { log: opts.log, ...opts.nodeLifecycle }),
-      new TaintEvictionController(client, factory, { log: opts.log }),
-      new PodGCController(client, factory, { log: opts.log }),
-      ...storageControllers(client, factory, opts.log),
-      new DisruptionController(client, factory, { log: opts.log }),
-      ...batchControllers(client, factory, opts.log),
-    new ClusterRoleAggregationController(client, factory, opts.log),
-      ...appsControllers(client, factory, opts.log),
-      ...policyControllers(client, factory, resources, { log: opts.log, ...opts.policy }),
-      ...(opts.extra?.(client, factory) ?? []),
+      new ReplicaSetController(clients('replicaset-controller'), factory, { log: opts.log }),
+      new DeploymentController(clients('deployment-controller'), factory, { log: opts.log }),
+      new EndpointsController(clients('endpoint-controller'), factory, { log: opts.log }),
+      new EndpointSliceController(clients('endpointslice-controller'), factory, { log: opts.log }),
+      new ServiceLBController(clients('service-controller'), factory, { log: opts.log, pool: parseAddressPool(opts.loadBalancerPool ?? defaultLoadBalancerPool(undefined)) }),
+      new NodeLifecycleController(clients('node-controller'), factory, { log: opts.log, ...opts.nodeLifecycle }),
+      new TaintEvictionController(clients('node-controller'), factory, { log: opts.log }),
+      new PodGCController(clients('pod-garbage-collector'), factory, { log: opts.log }),
+      ...storageControllers(clients, factory, opts.log),
+      new DisruptionController(clients('disruption-controller'), factory, { log: opts.log }),
+      ...batchControllers(clients, factory, opts.log),
+      new ClusterRoleAggregationController(clients('clusterrole-aggregation-controller'), factory, opts.log),
+      ...appsControllers(clients, factory, opts.log),
+      ...policyControllers(clients, factory, resources, { log: opts.log, ...opts.policy }),
+      ...(opts.extra?.(opts.extraClient ?? client, factory) ?? []),
     ];
     factory.start();
     try {
@@ -134,6 +173,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     isLeader: () => elector.isLeader(),
     async stop() {
       await elector.stop();
+      builder.stop();
       client.close();
     },
   };

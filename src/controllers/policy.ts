@@ -1,12 +1,11 @@
 // The policy and autoscaling controllers of kube-controller-manager, built on the shared
 // informers: resourcequota and horizontalpodautoscaling.
 
-import type { RestClient } from '../client/rest.js';
 import type { SharedInformerFactory } from '../client/informer.js';
 import type { APIResource } from '../client/discovery.js';
 import { ResourceQuotaController } from './resourcequota.js';
 import { HorizontalPodAutoscalerController } from './horizontalpodautoscaler.js';
-import type { Runnable } from './manager.js';
+import type { ClientFor, Runnable } from './manager.js';
 
 export interface PolicyControllerOptions {
   log?: (m: string) => void;
@@ -18,9 +17,9 @@ export interface PolicyControllerOptions {
   hpaDownscaleStabilizationMs?: number;
 }
 
-export function policyControllers(client: RestClient, factory: SharedInformerFactory, resources: APIResource[], opts: PolicyControllerOptions = {}): Runnable[] {
+export function policyControllers(clients: ClientFor, factory: SharedInformerFactory, resources: APIResource[], opts: PolicyControllerOptions = {}): Runnable[] {
   return [
-    new ResourceQuotaController(client, factory, resources, { log: opts.log, resyncPeriodMs: opts.resourceQuotaSyncPeriodMs }),
-    new HorizontalPodAutoscalerController(client, factory, resources, { log: opts.log, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs }),
+    new ResourceQuotaController(clients('resourcequota-controller'), factory, resources, { log: opts.log, resyncPeriodMs: opts.resourceQuotaSyncPeriodMs }),
+    new HorizontalPodAutoscalerController(clients('horizontal-pod-autoscaler'), factory, resources, { log: opts.log, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs }),
   ];
 }

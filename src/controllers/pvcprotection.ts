@@ -70,14 +70,13 @@ export class PVCProtectionController implements Reconciler {
 
   private async patchFinalizers(ref: object, claim: KObject, finalizers: string[]): Promise<void> {
     try {
-      // A JSON patch with a test of the resourceVersion: a claim changed meanwhile is looked at again.
-      await this.client.patch({ ...(ref as { group: string; version: string; resource: string }) }, [
-        { op: 'test', path: '/metadata/resourceVersion', value: claim.metadata.resourceVersion },
-        { op: 'add', path: '/metadata/finalizers', value: finalizers },
-      ], 'json');
+      // An update conditional on the resourceVersion (the role allows update, not patch): a
+      // claim changed meanwhile is a conflict, looked at again.
+      await this.client.update({ ...(ref as { group: string; version: string; resource: string }) }, { ...claim, metadata: { ...claim.metadata, finalizers } });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
     }
   }
+
 }

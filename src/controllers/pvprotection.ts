@@ -41,13 +41,13 @@ export class PVProtectionController implements Reconciler {
 
   private async patchFinalizers(pv: KObject, finalizers: string[]): Promise<void> {
     try {
-      await this.client.patch({ ...PVS, name: pv.metadata.name }, [
-        { op: 'test', path: '/metadata/resourceVersion', value: pv.metadata.resourceVersion },
-        { op: 'add', path: '/metadata/finalizers', value: finalizers },
-      ], 'json');
+      // An update conditional on the resourceVersion (the role allows update, not patch): a
+      // volume changed meanwhile is a conflict, looked at again.
+      await this.client.update({ ...PVS, name: pv.metadata.name }, { ...pv, metadata: { ...pv.metadata, finalizers } });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
     }
   }
+
 }

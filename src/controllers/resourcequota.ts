@@ -8,7 +8,6 @@
 // never misses an object admitted a moment before.
 
 import type { RestClient } from '../client/rest.js';
-import { isNotFound } from '../client/rest.js';
 import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import type { APIResource } from '../client/discovery.js';
@@ -102,15 +101,12 @@ export class ResourceQuotaController extends Controller {
   }
 
   async reconcile(key: string): Promise<void> {
-    if (!this.quotas.get(key)) return;
+    // From the informer, as the quota controller's lister (its role lists and watches, never gets):
+    // a status written from a stale copy is a conflict, and the retry sees the newer one.
+    const cached = this.quotas.get(key);
+    if (!cached) return;
     const [ns, name] = key.split('/');
-    let quota: KObject;
-    try {
-      quota = await this.client.get({ ...RESOURCEQUOTAS, namespace: ns, name });
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e;
-    }
+    const quota: KObject = JSON.parse(JSON.stringify(cached)) as KObject;
     const hard = ((quota.spec as { hard?: Record<string, string> } | undefined)?.hard) ?? {};
     const hardNames = Object.keys(hard);
     const used = await this.calculateUsage(quota, hardNames);

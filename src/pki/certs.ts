@@ -152,6 +152,30 @@ export function ensurePKI(dir: string): ClusterPKI {
   return { ca, apiserver, admin };
 }
 
+/**
+ * A component's client certificate (kubeadm's scheduler.conf, controller-manager.conf,
+ * kube-proxy's): made once by the cluster CA, kept in pki/<file>.{crt,key}, reissued when the
+ * identity it should carry changes.
+ */
+export function ensureClientCert(dir: string, ca: KeyPairPEM, file: string, commonName: string, organizations: string[] = []): KeyPairPEM {
+  const pki = path.join(dir, 'pki');
+  fs.mkdirSync(pki, { recursive: true, mode: 0o700 });
+  const crt = path.join(pki, `${file}.crt`);
+  const key = path.join(pki, `${file}.key`);
+  try {
+    const kp = { cert: fs.readFileSync(crt, 'utf8'), key: fs.readFileSync(key, 'utf8') };
+    const c = forge.pki.certificateFromPem(kp.cert);
+    const cn = c.subject.getField('CN')?.value;
+    const orgs = c.subject.attributes.filter((a) => a.shortName === 'O').map((a) => String(a.value));
+    const caCert = forge.pki.certificateFromPem(ca.cert);
+    if (cn === commonName && JSON.stringify(orgs) === JSON.stringify(organizations) && caCert.verify(c) && c.validity.notAfter.getTime() > Date.now() + 86400_000) return kp;
+  } catch { /* missing or unreadable: make it */ }
+  const kp = makeClientCert(ca, commonName, organizations);
+  fs.writeFileSync(key, kp.key, { mode: 0o600 });
+  fs.writeFileSync(crt, kp.cert);
+  return kp;
+}
+
 /** The admin's client certificate, if the data dir's PKI has been made (by the cluster's first start). */
 export function readAdminCert(dir: string): KeyPairPEM | undefined {
   try {

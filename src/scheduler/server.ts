@@ -9,7 +9,10 @@ import { Scheduler } from './scheduler.js';
 
 export interface SchedulerServerOptions {
   server: string;
-  token: string;
+  /** The scheduler's credential: a bearer token, or a client certificate (system:kube-scheduler). */
+  token?: string;
+  certData?: string;
+  keyData?: string;
   /** The cluster CA, PEM. */
   caData?: string;
   log?: (msg: string) => void;
@@ -22,7 +25,7 @@ export interface SchedulerServer {
 }
 
 export async function startScheduler(opts: SchedulerServerOptions): Promise<SchedulerServer> {
-  const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caData, userAgent: 'kube-scheduler/v1.32.0 (k8ts)' });
+  const client = new RestClient({ server: opts.server, token: opts.token, certData: opts.certData, keyData: opts.keyData, caData: opts.caData, userAgent: 'kube-scheduler/v1.32.0 (k8ts)' });
   // One term per Lease held: a fresh scheduler and informers each time (see runLeaderElected).
   const term = async (): Promise<Runnable> => {
     const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });

@@ -192,3 +192,14 @@ test('CRD validation: names, versions, conversion, columns, schemas and rules', 
   assert.ok(m.some((x) => x.startsWith(`${P}.x-kubernetes-validations[0].rule: Invalid value: "self.x ==": compilation failed: `)), m.join('\n'));
   assert.ok(m.some((x) => x.startsWith('spec.names.plural: Invalid value: "Things": a DNS-1035 label must consist of lower case')), m.join('\n'));
 });
+
+test('patterns are RE2, as Go\'s: its syntax errors, and linear-time matching of a pattern that backtracks in JavaScript', { timeout: 60_000 }, () => {
+  assert.deepEqual(msgs(validateStructural(P, { type: 'object', properties: { a: { type: 'string', pattern: '(' } } })), [
+    `${P}.properties[a].pattern: Invalid value: "(": must be a valid regular expression, but isn't: error parsing regexp: missing closing ): \`(\``,
+  ]);
+  const s: JSONSchemaProps = { type: 'object', properties: { a: { type: 'string', pattern: '^(a+)+$' } } };
+  // With a backtracking engine this input would not finish (the test's timeout bounds it).
+  const errs = msgs(validateValue(s, { a: `${'a'.repeat(50_000)}b` }));
+  assert.equal(errs.length, 1);
+  assert.ok(errs[0].endsWith('b": a in body should match \'^(a+)+$\''), errs[0].slice(-60));
+});

@@ -9,9 +9,12 @@ import { forbidden, invalid, notSupported, required, type FieldError } from '../
 import { isDNS1123Subdomain } from '../validation/names.js';
 import { additionalOf, compilePattern, EMBEDDED, INT_OR_STRING, itemsOf, type JSONSchemaProps } from './structural.js';
 
-const patterns = new Map<string, RegExp | undefined>();
-function pattern(p: string): RegExp | undefined {
-  if (!patterns.has(p)) patterns.set(p, compilePattern(p));
+const patterns = new Map<string, { test(s: string): boolean } | undefined>();
+function pattern(p: string): { test(s: string): boolean } | undefined {
+  if (!patterns.has(p)) {
+    if (patterns.size > 10_000) patterns.clear();
+    patterns.set(p, compilePattern(p));
+  }
   return patterns.get(p);
 }
 

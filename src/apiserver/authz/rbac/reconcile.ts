@@ -10,6 +10,7 @@ import { deepCopy, type KObject } from '../../../api/object.js';
 import type { GenericRegistry } from '../../registry/generic.js';
 import type { RequestContext } from '../../registry/strategy.js';
 import { AUTOUPDATE_ANNOTATION, clusterRoleBindings, clusterRoles } from './bootstrappolicy.js';
+import { controllerRoleBindings, controllerRoles } from './controllerpolicy.js';
 import { covers } from './escalation.js';
 import type { ClusterRole, RoleBinding, Subject } from './types.js';
 
@@ -76,6 +77,6 @@ async function reconcileBinding(reg: GenericRegistry, want: RoleBinding): Promis
 export async function reconcileBootstrapPolicy(registry: (group: string, resource: string) => GenericRegistry | undefined): Promise<void> {
   const roles = registry('rbac.authorization.k8s.io', 'clusterroles')!;
   const bindings = registry('rbac.authorization.k8s.io', 'clusterrolebindings')!;
-  for (const r of clusterRoles()) await reconcileRole(roles, r);
-  for (const b of clusterRoleBindings()) await reconcileBinding(bindings, b);
+  for (const r of [...clusterRoles(), ...controllerRoles()]) await reconcileRole(roles, r);
+  for (const b of [...clusterRoleBindings(), ...controllerRoleBindings()]) await reconcileBinding(bindings, b);
 }
