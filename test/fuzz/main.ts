@@ -4,6 +4,9 @@
 
 import { runFuzz } from './runner.js';
 
+// `node --test dist/` runs every file under a test/ directory: the full run is only for `npm run fuzz`.
+if (process.env.NODE_TEST_CONTEXT) process.exit(0);
+
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;

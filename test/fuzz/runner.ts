@@ -49,7 +49,7 @@ interface Server { url: string; token: string; child: ChildProcess; died?: strin
 
 async function startServer(store: 'memory' | 'sqlite'): Promise<Server> {
   const script = fileURLToPath(new URL('./server.js', import.meta.url));
-  const child = spawn(process.execPath, ['--max-old-space-size=1024', script, store], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=1024', script, store], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, K8TS_FUZZ_SERVER: '1' } });
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => { if (stderr.length < 2000) stderr.push(l); });
   const lines = createInterface({ input: child.stdout! });

@@ -14,6 +14,9 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 
+// `node --test dist/` runs every file under a test/ directory: this one only serves when the
+// runner starts it.
+if (process.env.K8TS_FUZZ_SERVER !== '1') process.exit(0);
 const kind = process.argv[2] === 'sqlite' ? 'sqlite' : 'memory';
 const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'k8ts-fuzz-')) : undefined;
 const store: Store = dir ? new SqliteStore(dir) : new MemoryStore();
