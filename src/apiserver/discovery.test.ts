@@ -352,7 +352,7 @@ describe('discovery over HTTP', () => {
     assert.deepEqual(row('replicasets'), ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet']);
     assert.deepEqual(row('secrets'), ['secrets', 'v1', 'true', 'Secret']);
     const all = await kubectl(['api-resources', '--categories=all', '-o', 'name']);
-    assert.deepEqual(all.stdout.trim().split('\n').sort(), ['cronjobs.batch', 'daemonsets.apps', 'deployments.apps', 'jobs.batch', 'pods', 'replicasets.apps', 'replicationcontrollers', 'services', 'statefulsets.apps']);
+    assert.deepEqual(all.stdout.trim().split('\n').sort(), ['cronjobs.batch', 'daemonsets.apps', 'deployments.apps', 'horizontalpodautoscalers.autoscaling', 'jobs.batch', 'pods', 'replicasets.apps', 'replicationcontrollers', 'services', 'statefulsets.apps']);
     const v = await kubectl(['api-versions']);
     assert.equal(v.code, 0, v.stderr);
     assert.deepEqual(v.stdout.trim().split('\n'), groupVersions().map((gv) => (gv.group ? `${gv.group}/${gv.version}` : gv.version)).sort());

@@ -113,3 +113,24 @@ test('impersonation: allowed for cluster-admin, refused without the impersonate 
   assert.equal(r3.statusCode, 403);
   assert.equal(JSON.parse(r3.body.toString()).message, 'users "admin" is forbidden: User "jane" cannot impersonate resource "users" in API group "" at the cluster scope');
 });
+
+test('SubjectAccessReview and LocalSubjectAccessReview answer for the user the spec names', async (t) => {
+  const cp = await startTLSControlPlane();
+  t.after(() => cp.stop());
+  const sar = (spec: object) => cp.admin.create<{ status: { allowed: boolean; reason?: string } } & import('../../api/object.js').KObject>({ group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews' }, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec } as never);
+  const ra = { namespace: 'default', verb: 'list', resource: 'secrets' };
+  assert.equal((await sar({ user: 'jane', resourceAttributes: ra })).status.allowed, false);
+  const masters = await sar({ user: 'jane', groups: ['system:masters'], resourceAttributes: ra });
+  assert.equal(masters.status.allowed, true);
+  assert.equal((await sar({ user: 'jane', groups: ['system:authenticated'], nonResourceAttributes: { path: '/version', verb: 'get' } })).status.reason, 'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated"');
+  const bad = await refusal(sar({ resourceAttributes: ra }));
+  assert.equal(bad.code, 422);
+  assert.equal(bad.message, 'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified');
+  const both = await refusal(sar({ user: 'x', resourceAttributes: ra, nonResourceAttributes: { path: '/', verb: 'get' } }));
+  assert.match(both.message, /spec.nonResourceAttributes: Invalid value: .*: cannot be specified in combination with resourceAttributes/);
+  // A local review must be about its own namespace.
+  const local = (ns: string, spec: object) => cp.admin.create({ group: 'authorization.k8s.io', version: 'v1', resource: 'localsubjectaccessreviews', namespace: ns }, { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', metadata: { namespace: ns }, spec } as never);
+  const mism = await refusal(local('default', { user: 'jane', resourceAttributes: { ...ra, namespace: 'kube-system' } }));
+  assert.match(mism.message, /spec.resourceAttributes.namespace: Invalid value: "kube-system": must match metadata.namespace/);
+  assert.equal(((await local('default', { user: 'jane', groups: ['system:masters'], resourceAttributes: ra })) as unknown as { status: { allowed: boolean } }).status.allowed, true);
+});
