@@ -210,3 +210,66 @@ export function schemaType(s: JSONSchemaProps): string {
   if (s[INT_OR_STRING]) return 'int-or-string';
   return typeof s.type === 'string' ? s.type : '';
 }
+
+const SHAPE: Record<string, 'string' | 'number' | 'boolean' | 'strings' | 'schemas' | 'schema' | 'schemaMap' | 'array' | 'schemaOrBool' | 'schemaOrArray' | 'rules' | 'any'> = {
+  id: 'string', $schema: 'string', $ref: 'string', description: 'string', type: 'string', format: 'string', title: 'string', pattern: 'string',
+  maximum: 'number', minimum: 'number', maxLength: 'number', minLength: 'number', maxItems: 'number', minItems: 'number', multipleOf: 'number', maxProperties: 'number', minProperties: 'number',
+  exclusiveMaximum: 'boolean', exclusiveMinimum: 'boolean', uniqueItems: 'boolean', nullable: 'boolean',
+  [PRESERVE]: 'boolean', [EMBEDDED]: 'boolean', [INT_OR_STRING]: 'boolean',
+  'x-kubernetes-list-type': 'string', 'x-kubernetes-map-type': 'string', 'x-kubernetes-list-map-keys': 'strings', required: 'strings',
+  enum: 'array', allOf: 'schemas', anyOf: 'schemas', oneOf: 'schemas', not: 'schema', properties: 'schemaMap', patternProperties: 'schemaMap', definitions: 'schemaMap',
+  items: 'schemaOrArray', additionalProperties: 'schemaOrBool', additionalItems: 'schemaOrBool', 'x-kubernetes-validations': 'rules',
+  default: 'any', example: 'any', externalDocs: 'any', dependencies: 'any',
+};
+
+/**
+ * The JSON shape of a schema, everywhere in it (items and additionalProperties included, which
+ * the field table types as opaque JSON): what Go's decoder of JSONSchemaProps would refuse. The
+ * other checks assume a schema of this shape.
+ */
+export function schemaShapeErrors(s: unknown, path: string): FieldError[] {
+  if (!isObject(s)) return [invalid(path, s, 'must be an object')];
+  const errs: FieldError[] = [];
+  for (const [k, v] of Object.entries(s)) {
+    const p = child(path, k);
+    const want = SHAPE[k];
+    if (!want || want === 'any' || v === null) continue;
+    const bad = () => errs.push(invalid(p, v, `must be ${want === 'strings' ? 'a list of strings' : want === 'schemas' || want === 'array' || want === 'rules' ? 'a list' : want === 'schemaMap' || want === 'schema' ? 'an object' : want === 'schemaOrBool' ? 'an object or a boolean' : want === 'schemaOrArray' ? 'an object or a list' : `a ${want}`}`));
+    switch (want) {
+      case 'string': case 'number': case 'boolean':
+        if (typeof v !== want) bad();
+        break;
+      case 'strings':
+        if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) bad();
+        break;
+      case 'array':
+        if (!Array.isArray(v)) bad();
+        break;
+      case 'schemas':
+        if (!Array.isArray(v)) bad(); else v.forEach((x, i) => { errs.push(...schemaShapeErrors(x, `${p}[${i}]`)); });
+        break;
+      case 'schema':
+        errs.push(...schemaShapeErrors(v, p));
+        break;
+      case 'schemaMap':
+        if (!isObject(v)) bad(); else for (const [n, x] of Object.entries(v)) errs.push(...schemaShapeErrors(x, key(p, n)));
+        break;
+      case 'schemaOrBool':
+        if (typeof v !== 'boolean') { if (!isObject(v)) bad(); else errs.push(...schemaShapeErrors(v, p)); }
+        break;
+      case 'schemaOrArray':
+        if (Array.isArray(v)) v.forEach((x, i) => { errs.push(...schemaShapeErrors(x, `${p}[${i}]`)); });
+        else if (!isObject(v)) bad();
+        else errs.push(...schemaShapeErrors(v, p));
+        break;
+      case 'rules':
+        if (!Array.isArray(v)) bad();
+        else v.forEach((r, i) => {
+          if (!isObject(r)) errs.push(invalid(`${p}[${i}]`, r, 'must be an object'));
+          else for (const f of ['rule', 'message', 'messageExpression', 'reason', 'fieldPath']) if (r[f] !== undefined && typeof r[f] !== 'string') errs.push(invalid(child(`${p}[${i}]`, f), r[f], 'must be a string'));
+        });
+        break;
+    }
+  }
+  return errs;
+}

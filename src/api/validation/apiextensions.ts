@@ -7,7 +7,7 @@
 import { isObject, type KObject } from '../object.js';
 import { parseJSONPath, simplePathFields } from '../apiextensions/jsonpath.js';
 import { prune } from '../apiextensions/prune.js';
-import { additionalOf, itemsOf, validateStructural, type JSONSchemaProps } from '../apiextensions/structural.js';
+import { additionalOf, itemsOf, schemaShapeErrors, validateStructural, type JSONSchemaProps } from '../apiextensions/structural.js';
 import { validateValue } from '../apiextensions/validate.js';
 import { compileError } from '../apiextensions/cel.js';
 import { child, forbidden, index, invalid, key, notSupported, required, type FieldError } from './field.js';
@@ -174,6 +174,8 @@ export function validateSchema(schema: unknown, path: string): FieldError[] {
   const v = o(schema).openAPIV3Schema;
   const sp = child(path, 'openAPIV3Schema');
   if (!isObject(v)) return [required(sp, 'schemas are required')];
+  const shape = schemaShapeErrors(v, sp);
+  if (shape.length) return shape;
   const s = v as JSONSchemaProps;
   const generic = validateListTypes(s, sp);
   const structural = validateStructural(sp, s);

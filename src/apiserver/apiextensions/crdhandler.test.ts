@@ -282,3 +282,84 @@ test('custom resources take no protobuf bodies (415), as kube-apiserver', async 
   assert.equal(res.statusCode, 415);
   assert.match(res.body.toString('utf8'), /accepted media types include: application\/json, application\/yaml/);
 });
+
+/** A small deterministic generator: hostile JSON values, and schemas that are mostly structural with hostile details. */
+function junk(seed: number): { value: () => unknown; schema: () => unknown } {
+  let x = seed >>> 0;
+  const rnd = () => { x = (x * 1664525 + 1013904223) >>> 0; return x / 2 ** 32; };
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const keys = ['type', 'properties', 'items', 'metadata', 'spec', 'status', 'a', 'b', 'list', '__proto__', 'constructor', 'x-y', 'replicas'];
+  const value = (depth = 0): unknown => {
+    const r = rnd();
+    if (depth > 4 || r < 0.25) return pick([null, true, 0, -1, 1.5, 2 ** 40, '', 'x', '(', 'a'.repeat(300)]);
+    if (r < 0.45) return Array.from({ length: Math.floor(rnd() * 4) }, () => value(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < 1 + Math.floor(rnd() * 4); i++) o[pick(keys)] = value(depth + 1);
+    return o;
+  };
+  const schema = (depth = 0): unknown => {
+    const t = depth > 3 ? pick(['string', 'integer', 'boolean', 'number']) : pick(['object', 'object', 'array', 'string', 'integer', 'number', 'boolean', 'int-or-string', 'preserve']);
+    const s: Record<string, unknown> = t === 'int-or-string' ? { 'x-kubernetes-int-or-string': true } : t === 'preserve' ? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } : { type: t };
+    if (t === 'object') {
+      if (rnd() < 0.2) s.additionalProperties = schema(depth + 1);
+      else s.properties = Object.fromEntries(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => [pick(keys), schema(depth + 1)]));
+      if (rnd() < 0.3) s.required = [pick(keys)];
+      if (rnd() < 0.2) s.maxProperties = Math.floor(rnd() * 3);
+    }
+    if (t === 'array') {
+      s.items = schema(depth + 1);
+      if (rnd() < 0.3) { s['x-kubernetes-list-type'] = pick(['set', 'map', 'atomic', 'bogus']); if (s['x-kubernetes-list-type'] === 'map') s['x-kubernetes-list-map-keys'] = [pick(keys)]; }
+      if (rnd() < 0.3) s.maxItems = Math.floor(rnd() * 3);
+    }
+    if (t === 'string') {
+      if (rnd() < 0.3) s.pattern = pick(['^[a-z]+$', '(', '^(a+)+$', '\\d', '[[:alpha:]]']);
+      if (rnd() < 0.3) s.enum = [pick(['x', 'y', 1, null])];
+      if (rnd() < 0.2) s.format = pick(['email', 'date-time', 'uuid', 'nonsense']);
+      if (rnd() < 0.2) s.maxLength = Math.floor(rnd() * 5);
+    }
+    if (t === 'integer' || t === 'number') { if (rnd() < 0.3) s.minimum = pick([0, 1, -5]); if (rnd() < 0.3) s.maximum = pick([3, 10]); }
+    if (rnd() < 0.2) s.default = value(3);
+    if (rnd() < 0.15) s['x-kubernetes-validations'] = [{ rule: pick(['self == self', 'size(self) < 3', 'self.a > 1', 'self.all(x, x != "")', 'self ==', 'has(self.b)', 'oldSelf == self']) }];
+    if (rnd() < 0.05) s.nullable = true;
+    if (rnd() < 0.05) s[pick(['bogusKey', 'items', 'properties', 'not'])] = value(3);
+    return s;
+  };
+  return { value, schema };
+}
+
+test('hostile CRDs and custom objects get Status answers, never a 500, and the server keeps serving', async () => {
+  const gen = junk(Number(process.env.K8TS_CRD_FUZZ_SEED ?? 17));
+  const codes = new Map<number, number>();
+  let objects = 0;
+  for (let i = 0; i < 60; i++) {
+    const schema = { type: 'object', properties: { spec: gen.schema(), status: gen.schema() } };
+    const body = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `f${i}s.fuzz.example.com` },
+      spec: { group: 'fuzz.example.com', scope: i % 2 ? 'Cluster' : 'Namespaced', names: { plural: `f${i}s`, kind: `F${i}` }, versions: [{ name: 'v1', served: true, storage: true, subresources: i % 3 ? { status: {} } : { scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } }, additionalPrinterColumns: [{ name: 'C', type: 'string', jsonPath: i % 4 ? '.spec.a' : '.spec.list[*].b' }], schema: { openAPIV3Schema: schema } }] },
+    };
+    const res = await cp.client.requestRaw({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: JSON.stringify(body), contentType: 'application/json' });
+    codes.set(res.statusCode, (codes.get(res.statusCode) ?? 0) + 1);
+    assert.ok(res.statusCode < 500, `CRD ${i}: ${res.statusCode} ${res.body.toString('utf8').slice(0, 300)}`);
+    if (res.statusCode !== 201) continue;
+    const path = `/apis/fuzz.example.com/v1/${i % 2 ? '' : 'namespaces/default/'}f${i}s`;
+    await waitFor(`f${i}s served`, async () => (await cp.client.requestRaw({ method: 'GET', path })).statusCode === 200, 10_000);
+    for (let j = 0; j < 6; j++) {
+      const obj = { apiVersion: 'fuzz.example.com/v1', kind: `F${i}`, metadata: { name: `o${j}` }, spec: gen.value(), status: gen.value() };
+      const r = await cp.client.requestRaw({ method: 'POST', path, body: JSON.stringify(obj), contentType: 'application/json' });
+      if (r.statusCode === 201) objects++;
+      assert.ok(r.statusCode < 500, `object ${i}/${j}: ${r.statusCode} ${r.body.toString('utf8').slice(0, 300)}`);
+      const patch = await cp.client.requestRaw({ method: 'PATCH', path: `${path}/o${j}`, body: JSON.stringify({ spec: gen.value() }), contentType: 'application/merge-patch+json' });
+      assert.ok(patch.statusCode < 500, `patch ${i}/${j}: ${patch.statusCode} ${patch.body.toString('utf8').slice(0, 300)}`);
+      const apply = await cp.client.requestRaw({ method: 'PATCH', path: `${path}/a${j}?fieldManager=fuzz`, body: JSON.stringify({ ...obj, metadata: { name: `a${j}` } }), contentType: 'application/apply-patch+yaml' });
+      assert.ok(apply.statusCode < 500, `apply ${i}/${j}: ${apply.statusCode} ${apply.body.toString('utf8').slice(0, 300)}`);
+      const t = await cp.client.requestRaw({ method: 'GET', path, accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+      assert.ok(t.statusCode < 500, `table ${i}: ${t.statusCode} ${t.body.toString('utf8').slice(0, 300)}`);
+    }
+    const v3 = await cp.client.requestRaw({ method: 'GET', path: '/openapi/v3/apis/fuzz.example.com/v1' });
+    assert.ok(v3.statusCode < 500);
+    await cp.client.delete({ ...CRD, name: `f${i}s.fuzz.example.com` });
+  }
+  assert.ok((codes.get(201) ?? 0) > 5 && (codes.get(422) ?? 0) > 5 && objects > 5, `accepted and refused CRDs and objects: ${JSON.stringify([...codes])}, ${objects} objects`);
+  const v2 = await cp.client.requestRaw({ method: 'GET', path: '/openapi/v2', accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
+  assert.equal(v2.statusCode, 200);
+});

@@ -1,7 +1,11 @@
-// kube-proxy's nftables Proxier (pkg/proxy/nftables/proxier.go) for k8ts: each sync writes the
-// whole table (ruleset.ts) with one `nft -f -`, a single kernel transaction. ClientIP affinity
-// entries live in sets of that table; they are read back before each sync and carried into the
-// new table with their remaining time, so a rewrite does not make clients lose their endpoint.
+// kube-proxy's nftables Proxier (pkg/proxy/nftables/proxier.go) for k8ts: each sync is one
+// `nft -f -`, a single kernel transaction computed by ruleset.ts. The first sync (and one after a
+// failure, and one an hour) replaces the whole table ("add table; delete table; table {...}"),
+// so whatever a crashed agent left is replaced, never doubled; the others change only what
+// changed (partialScript), as kube-proxy's partial syncs do: at 10,000 endpoints a whole-table
+// rewrite costs seconds on a loaded 2-core machine, a partial one ~0.1 s. ClientIP affinity
+// entries live in sets of the table; a whole-table sync reads them back and carries them into
+// the new table with their remaining time, so clients keep their endpoint.
 
 import { existsSync } from 'node:fs';
 import { run } from '../../node/network/bridge.js';
@@ -9,7 +13,10 @@ import type { EndpointInfo } from '../endpoints.js';
 import type { ServicePortInfo } from '../serviceport.js';
 import type { Proxier, SyncOutcome } from '../types.js';
 import type { ServiceAddresses } from '../addresses.js';
-import { buildRuleset, deleteTableScript } from './ruleset.js';
+import { buildRuleset, deleteTableScript, partialScript, type Ruleset } from './ruleset.js';
+
+/** proxyutil.FullSyncPeriod: a whole-table sync at least this often. */
+const FULL_SYNC_PERIOD_MS = 3600_000;
 
 export interface NftablesProxierOptions {
   table: string;
@@ -26,9 +33,14 @@ interface NftSetJSON { set?: { name: string; table: string; elem?: ({ elem?: { v
 
 export class NftablesProxier implements Proxier {
   readonly mode = 'nftables' as const;
-  private affinitySets: string[] = [];
   private orphansRemoved = false;
-  /** The last script applied (tests, debugging). */
+  /** The ruleset now in the kernel. */
+  applied: Ruleset | undefined;
+  private needFullSync = true;
+  private lastFullSync = 0;
+  /** Whole-table syncs so far (tests, bench). */
+  fullSyncs = 0;
+  /** The last script applied, whole or partial (tests, debugging). */
   lastScript = '';
 
   constructor(private readonly opts: NftablesProxierOptions) {}
@@ -40,18 +52,37 @@ export class NftablesProxier implements Proxier {
       this.orphansRemoved = true;
       await this.removeOrphans().catch((e) => this.opts.log?.(`proxy: looking for orphaned tables: ${(e as Error).message}`));
     }
-    const affinity = this.affinitySets.length ? await this.readAffinity() : undefined;
     const ports: ServicePortInfo[] = [];
     for (const list of svcPortMap.values()) ports.push(...list);
-    const rs = buildRuleset(ports, endpointsMap, { table: this.opts.table, podCIDR: this.opts.podCIDR, masqueradeAll: this.opts.masqueradeAll, affinity });
-    await run('nft', ['-f', '-'], { input: rs.script });
+    const cfg = { table: this.opts.table, podCIDR: this.opts.podCIDR, masqueradeAll: this.opts.masqueradeAll };
+    // kube-proxy's rhythm: the whole table at the first sync, after a failure and every hour;
+    // otherwise only what changed (one transaction either way).
+    const full = !this.applied || this.needFullSync || Date.now() - this.lastFullSync > FULL_SYNC_PERIOD_MS;
+    let rs = buildRuleset(ports, endpointsMap, cfg);
+    let script = full || !this.applied ? undefined : partialScript(this.applied, rs);
+    if (script === undefined) {
+      // Also at the first sync: a restarted agent's clients keep their endpoints.
+      if (rs.affinitySets.length) rs = buildRuleset(ports, endpointsMap, { ...cfg, affinity: await this.readAffinity(!this.applied) });
+      script = rs.script;
+    }
+    try {
+      await run('nft', ['-f', '-'], { input: script });
+    } catch (e) {
+      this.needFullSync = true;
+      throw e;
+    }
+    if (script === rs.script) {
+      this.lastFullSync = Date.now();
+      this.needFullSync = false;
+      this.fullSyncs++;
+    }
+    this.applied = rs;
     if (this.opts.addresses) {
       const lb = new Set<string>();
       for (const p of ports) for (const ip of p.loadBalancerVIPs) lb.add(ip);
       await this.opts.addresses.sync(lb);
     }
-    this.affinitySets = rs.affinitySets;
-    this.lastScript = rs.script;
+    this.lastScript = script;
     return { readyEndpointIPs: rs.readyEndpointIPs, endpoints: rs.endpoints };
   }
 
@@ -76,13 +107,13 @@ export class NftablesProxier implements Proxier {
   }
 
   /** Affinity entries now in the table: set -> client IP -> seconds left. */
-  private async readAffinity(): Promise<Map<string, Map<string, number>>> {
+  private async readAffinity(quiet: boolean): Promise<Map<string, Map<string, number>>> {
     const out = new Map<string, Map<string, number>>();
     let text: string;
     try {
       text = await run('nft', ['-j', 'list', 'sets', 'table', 'ip', this.opts.table]);
     } catch (e) {
-      this.opts.log?.(`proxy: reading affinity sets: ${(e as Error).message}`);
+      if (!quiet) this.opts.log?.(`proxy: reading affinity sets: ${(e as Error).message}`);
       return out;
     }
     let doc: { nftables?: NftSetJSON[] };
@@ -107,6 +138,7 @@ export class NftablesProxier implements Proxier {
   async cleanup(): Promise<void> {
     await run('nft', ['-f', '-'], { input: deleteTableScript(this.opts.table) });
     await this.opts.addresses?.cleanup();
-    this.affinitySets = [];
+    this.applied = undefined;
+    this.needFullSync = true;
   }
 }

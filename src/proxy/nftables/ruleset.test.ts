@@ -5,7 +5,7 @@ import type { EndpointInfo } from '../endpoints.js';
 import { endpointsKey } from '../endpoints.js';
 import { servicePorts, type ServicePortInfo } from '../serviceport.js';
 import type { Service } from '../../api/types.js';
-import { buildRuleset } from './ruleset.js';
+import { buildRuleset, partialScript } from './ruleset.js';
 
 const cfg = { table: 'k8ts-proxy-test', podCIDR: '10.244.0.0/24' };
 
@@ -152,4 +152,48 @@ test('the same state gives the same script; many services make a valid script', 
   const b = buildRuleset([...ports].reverse(), map, cfg).script;
   assert.equal(a, b);
   if (canRunNft) applyInNetns(a);
+});
+
+/** The table as nft lists it (JSON), without handles, elements sorted: what two ways of getting there must agree on. */
+function tableAfter(scripts: string[]): unknown {
+  const cmd = `${scripts.map((_, i) => `nft -f /dev/fd/${i + 3}`).join(' && ')} && nft -j list table ip ${cfg.table}`;
+  const r = spawnSync('unshare', ['-n', 'bash', '-c', cmd.replace(/\/dev\/fd\/(\d+)/g, (_m, fd) => `<(printf '%s' "$S${fd}")`).replace(/-f <\(/g, '-f <(')], {
+    encoding: 'utf8', env: { ...process.env, ...Object.fromEntries(scripts.map((s, i) => [`S${i + 3}`, s])) },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const items = (JSON.parse(r.stdout) as { nftables: Record<string, any>[] }).nftables.filter((x) => !x.metainfo && !x.table);
+  const strip = (o: unknown): unknown => {
+    if (Array.isArray(o)) return o.map(strip);
+    if (o && typeof o === 'object') return Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'handle').map(([k, v]) => [k, strip(v)]));
+    return o;
+  };
+  const keyed = items.map((x) => {
+    const v = strip(x) as Record<string, any>;
+    for (const k of ['set', 'map']) if (v[k]?.elem) v[k].elem = [...v[k].elem].map((e: unknown) => JSON.stringify(e)).sort();
+    return JSON.stringify(v);
+  });
+  // Chains and sets in any order; each chain's rules in order (rules list their chain).
+  return keyed.sort();
+}
+
+test('a partial sync leads to the very table a whole-table sync of the new state makes', { skip: canRunNft ? false : 'needs root and nft' }, () => {
+  const mk = (name: string, spec: Record<string, unknown>) => servicePorts(svc(name, spec))[0];
+  const s1 = mk('one', { clusterIP: '10.96.6.1', ports: [{ name: 'http', port: 80 }] });
+  const s2 = mk('two', { clusterIP: '10.96.6.2', sessionAffinity: 'ClientIP', ports: [{ name: 'http', port: 80 }] });
+  const s3 = mk('three', { type: 'NodePort', clusterIP: '10.96.6.3', ports: [{ name: 'http', port: 80, nodePort: 31010 }] });
+  const s4 = mk('four', { clusterIP: '10.96.6.4', sessionAffinity: 'ClientIP', ports: [{ name: 'http', port: 80 }] });
+  const m = (entries: [ServicePortInfo, EndpointInfo[]][]) => new Map(entries.map(([sp, list]) => [endpointsKey(sp.name, sp.protocol), list]));
+  const a = buildRuleset([s1, s2, s3], m([[s1, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]], [s2, [ep('10.244.0.7', 80)]], [s3, [ep('10.244.0.8', 80)]]]), cfg);
+  const b = buildRuleset([s1, s3, s4], m([[s1, [ep('10.244.0.5', 80), ep('10.244.0.9', 80), ep('10.244.0.10', 80)]], [s3, [ep('10.244.0.8', 80)]], [s4, [ep('10.244.0.11', 80)]]]), cfg);
+  const partial = partialScript(a, b)!;
+  assert.ok(partial, 'a partial sync is possible');
+  assert.doesNotMatch(partial, /delete table/);
+  assert.doesNotMatch(partial, /(flush|delete) chain \S+ \S*three|chain \S*three\S* \{/, 'an unchanged service\'s chains are not touched');
+  assert.match(partial, /delete chain ip k8ts-proxy-test endpoint-\S+two/);
+  assert.match(partial, /delete set ip k8ts-proxy-test affinity-\S+two/);
+  assert.notDeepEqual(tableAfter([a.script]), tableAfter([b.script]), 'the two states differ in the kernel');
+  assert.deepEqual(tableAfter([a.script, partial]), tableAfter([b.script]));
+  // And back, and again: partial syncs chain.
+  const back = partialScript(b, a)!;
+  assert.deepEqual(tableAfter([a.script, partial, back]), tableAfter([a.script]));
 });

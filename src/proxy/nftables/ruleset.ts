@@ -48,6 +48,14 @@ export interface Ruleset {
   /** Every endpoint IP that a new connection may be sent to while it is ready (not as a terminating fallback). */
   readyEndpointIPs: Set<string>;
   chains: number;
+  table: string;
+  /** Every chain's rules (base chains included), for a partial sync against the next state. */
+  chainBodies: Map<string, string[]>;
+  baseChains: Set<string>;
+  /** Affinity set name -> its `add set` statement. */
+  affinityDecls: Map<string, string>;
+  /** The `add element` statements of the dispatch maps and the cluster-ips set. */
+  elementLines: string[];
 }
 
 const SERVICES_CHAIN = 'services';
@@ -122,6 +130,7 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
   const noEndpointServices: string[] = [];
   const noEndpointNodePorts: string[] = [];
   const affinitySets: string[] = [];
+  const affinityDecls = new Map<string, string>();
   const used = new Map<string, EndpointInfo[]>();
   const readyEndpointIPs = new Set<string>();
   // Chain bodies in order of creation: the script declares every chain first, then fills them.
@@ -204,7 +213,9 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
         affinitySets.push(set);
         const carried = cfg.affinity?.get(set);
         const elems = carried ? [...carried].filter(([, s]) => s > 0).map(([ip, s]) => `${ip} timeout ${svc.stickyMaxAgeSeconds}s expires ${Math.min(s, svc.stickyMaxAgeSeconds)}s`) : [];
-        sets.push(`add set ${t} ${set} { type ipv4_addr; flags dynamic,timeout; timeout ${svc.stickyMaxAgeSeconds}s; }`);
+        const decl = `add set ${t} ${set} { type ipv4_addr; flags dynamic,timeout; timeout ${svc.stickyMaxAgeSeconds}s; }`;
+        affinityDecls.set(set, decl);
+        sets.push(decl);
         if (elems.length) sets.push(`add element ${t} ${set} { ${elems.join(', ')} }`);
       }
     }
@@ -268,16 +279,60 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
     lines.push(`  chain ${c} {`, ...body.map((r) => `    ${r}`), '  }');
   }
   lines.push('}');
+  const elementLines: string[] = [];
   const elements = (name: string, elems: string[]) => {
     // Bounded statements: one huge line is slow for nft's parser to report errors on.
-    for (let i = 0; i < elems.length; i += 1000) lines.push(`add element ${t} ${name} { ${elems.slice(i, i + 1000).join(', ')} }`);
+    for (let i = 0; i < elems.length; i += 1000) elementLines.push(`add element ${t} ${name} { ${elems.slice(i, i + 1000).join(', ')} }`);
   };
   elements(CLUSTER_IPS_SET, [...clusterIPs]);
   elements(SERVICE_IPS_MAP, serviceIPs);
   elements(SERVICE_NODEPORTS_MAP, nodePorts);
   elements(NO_ENDPOINT_SERVICES_MAP, noEndpointServices);
   elements(NO_ENDPOINT_NODEPORTS_MAP, noEndpointNodePorts);
-  return { script: `${lines.join('\n')}\n`, affinitySets, endpoints: used, readyEndpointIPs, chains: chains.length };
+  lines.push(...elementLines);
+  const chainBodies = new Map<string, string[]>();
+  for (const [c, body] of [...fixed, ...bodies]) chainBodies.set(c, body);
+  return {
+    script: `${lines.join('\n')}\n`, table: cfg.table, affinitySets, endpoints: used, readyEndpointIPs, chains: chains.length,
+    chainBodies, baseChains: new Set(BASE_CHAINS.map((b) => b.name)), affinityDecls, elementLines,
+  };
+}
+
+/**
+ * The transaction that turns the applied ruleset `prev` into `next` without rewriting what did
+ * not change: kube-proxy's partial sync. The dispatch maps are flushed and refilled, changed
+ * chains flushed and refilled, new chains and affinity sets added, and chains and sets nothing
+ * refers to any more deleted last (whatever referred to them changed, so it was rewritten before).
+ * Still one `nft -f`, so still atomic; at 10,000 endpoints it costs a fraction of a whole-table
+ * rewrite (see NOTES.md). Affinity sets that stay keep their entries.
+ */
+export function partialScript(prev: Ruleset, next: Ruleset): string | undefined {
+  const t = `ip ${next.table}`;
+  // A set whose declaration changed (its timeout) is in use by rules that stay: write it all anew.
+  for (const [name, decl] of next.affinityDecls) if (prev.affinityDecls.has(name) && prev.affinityDecls.get(name) !== decl) return undefined;
+  if (prev.table !== next.table) return undefined;
+  const lines: string[] = [];
+  for (const m of [SERVICE_IPS_MAP, SERVICE_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, NO_ENDPOINT_NODEPORTS_MAP]) lines.push(`flush map ${t} ${m}`);
+  lines.push(`flush set ${t} ${CLUSTER_IPS_SET}`);
+  for (const [name, decl] of next.affinityDecls) if (!prev.affinityDecls.has(name)) lines.push(decl);
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const [name, body] of next.chainBodies) {
+    const old = prev.chainBodies.get(name);
+    if (!old) added.push(name);
+    else if (old.length !== body.length || old.some((r, i) => r !== body[i])) changed.push(name);
+  }
+  if (added.length) lines.push(`table ${t} {`, ...added.flatMap((c) => [`  chain ${c} {`, '  }']), '}');
+  for (const c of changed) lines.push(`flush chain ${t} ${c}`);
+  const fill = [...added, ...changed].filter((c) => next.chainBodies.get(c)!.length);
+  if (fill.length) lines.push(`table ${t} {`, ...fill.flatMap((c) => [`  chain ${c} {`, ...next.chainBodies.get(c)!.map((r) => `    ${r}`), '  }']), '}');
+  lines.push(...next.elementLines);
+  const stale = [...prev.chainBodies.keys()].filter((c) => !next.chainBodies.has(c) && !prev.baseChains.has(c));
+  // Emptied first, so that no stale chain still jumps to another when it is deleted.
+  for (const c of stale) lines.push(`flush chain ${t} ${c}`);
+  for (const c of stale) lines.push(`delete chain ${t} ${c}`);
+  for (const name of prev.affinityDecls.keys()) if (!next.affinityDecls.has(name)) lines.push(`delete set ${t} ${name}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The script that removes the table (k8ts down), harmless when it is not there. */
