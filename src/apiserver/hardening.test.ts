@@ -305,3 +305,14 @@ test('deleting twice with different propagation policies leaves one GC finalizer
   const put = await call({ method: 'PUT', path, headers: json, body: JSON.stringify({ ...cm, metadata: { ...cm.metadata, finalizers: [] } }) });
   assert.equal(put.status, 200, put.text);
 });
+
+test('a list at a resourceVersion the store has not reached is 504 Too large resource version (Exact, and a forged continue); past uint64 is 400 (found by the fuzz suite: 500)', async () => {
+  const a = await call({ path: `${CMS}?resourceVersion=999999&resourceVersionMatch=Exact`, timeoutMs: 10_000 });
+  assert.equal(a.status, 504, a.text);
+  assert.match(statusOf(a).message ?? '', /Too large resource version: 999999/);
+  const paged = await call({ path: `${CMS}?resourceVersion=999999&resourceVersionMatch=Exact&limit=1`, timeoutMs: 10_000 });
+  assert.equal(paged.status, 504, paged.text);
+  const huge = await call({ path: `${CMS}?resourceVersion=99999999999999999999&resourceVersionMatch=Exact` });
+  assert.equal(huge.status, 400, huge.text);
+  await stillServing('future revisions');
+});

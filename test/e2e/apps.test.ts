@@ -132,6 +132,16 @@ describe('DaemonSets, StatefulSets and ReplicationControllers on a real node', {
     pods = (await json('get', 'pods', '-l', 'app=agent')).items as any[];
     assert.ok(pods.length === 5 && pods.every((p) => !p.spec.containers[0].env), 'back to the first template');
     assert.match(await cluster.k('rollout', 'history', 'daemonset/agent'), /\n2\s+second\n3\s+first\n/);
+    // kubectl drain refuses DaemonSet pods unless told to leave them; they stay on the cordoned node.
+    const sim = nodes.find((n) => n !== NODE)!;
+    const refused = await cluster.kubectl(['drain', sim, '--timeout=30s'], { timeoutMs: 60_000 });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /cannot delete DaemonSet-managed Pods \(use --ignore-daemonsets to ignore\): default\/agent-/);
+    const drained = await cluster.kubectl(['drain', sim, '--ignore-daemonsets', '--timeout=60s'], { timeoutMs: 90_000 });
+    assert.equal(drained.code, 0, drained.stderr);
+    assert.match(drained.stdout + drained.stderr, /Warning: ignoring DaemonSet-managed Pods: default\/agent-/);
+    assert.match(await cluster.k('get', 'ds', 'agent'), /\nagent\s+5\s+5\s+5\s+5\s+5\s+/, 'the cordoned node keeps its daemon pod (the unschedulable toleration)');
+    await cluster.k('uncordon', sim);
     const described = await cluster.k('describe', 'daemonset', 'agent');
     assert.match(described, /^Desired Number of Nodes Scheduled: 5$/m);
     assert.match(described, /^Pods Status:\s+5 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
