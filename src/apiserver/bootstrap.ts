@@ -57,6 +57,12 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
       apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: 'PreemptLowerPriority',
     });
   }
+  // The bundled ingress controller's class (k3s ships traefik's the same way), the default one.
+  await ensure(api, 'networking.k8s.io', 'ingressclasses', undefined, {
+    apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
+    metadata: { name: 'k8ts', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+    spec: { controller: 'k8ts.io/ingress' },
+  });
   await ensure(api, '', 'services', 'kube-system', kubeDNSService(intToIp(api.allocators.clusterIPs.base + KUBE_DNS_IP_OFFSET)));
   // The `kubernetes` service and its endpoints: KubernetesServiceController (kubernetesservice.ts).
 }

@@ -28,6 +28,8 @@ export interface AgentOptions {
   runtime?: string;
   proxyMode?: string;
   resolvConf?: string;
+  ingressHttpPort?: string;
+  ingressHttpsPort?: string;
 }
 
 export async function agent(o: AgentOptions): Promise<number> {
@@ -71,6 +73,7 @@ export async function agent(o: AgentOptions): Promise<number> {
       kubeletPort: o.port ? Number(o.port) : 10250, nodeIP, log: (m) => console.error(m),
       runtime: parseRuntimeChoice(o.runtime ?? process.env.K8TS_RUNTIME),
       proxyMode: parseProxyMode(o.proxyMode),
+      ingressHttpPort: parsePort(o.ingressHttpPort, '--ingress-http-port', 80), ingressHttpsPort: parsePort(o.ingressHttpsPort, '--ingress-https-port', 443),
       ...(o.resolvConf ? { resolvConf: path.resolve(o.resolvConf) } : {}),
     });
   } catch (e) {
@@ -101,4 +104,12 @@ function hideArgument(secret: string): void {
   try {
     process.title = process.argv.map((a) => a.split(secret).join('***')).join(' ');
   } catch { /* not supported here */ }
+}
+
+/** A listener port option: 0-65535 (0: off), the default when not given. */
+function parsePort(v: string | undefined, flag: string, def: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n > 65535) throw new Error(`${flag}: "${v}" is not a port (0-65535; 0: off)`);
+  return n;
 }

@@ -34,6 +34,8 @@ export interface UpOptions {
   runtime?: string;
   proxyMode?: string;
   resolvConf?: string;
+  ingressHttpPort?: string;
+  ingressHttpsPort?: string;
   fleetlockAddress?: string;
   fleetlockSlots?: string;
   fleetlockTls?: boolean;
@@ -55,6 +57,7 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'],
   ['fleetlockAddress', 'fleetlockAddress', '--fleetlock-address'], ['fleetlockSlots', 'fleetlockSlots', '--fleetlock-slots'], ['fleetlockTls', 'fleetlockTLS', '--fleetlock-tls'],
   ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
+  ['ingressHttpPort', 'ingressHttpPort', '--ingress-http-port'], ['ingressHttpsPort', 'ingressHttpsPort', '--ingress-https-port'],
   ['proxyMode', 'proxyMode', '--proxy-mode'], ['metricResolution', 'metricResolutionSeconds', '--metric-resolution'],
   ['horizontalPodAutoscalerSyncPeriod', 'hpaSyncPeriodSeconds', '--horizontal-pod-autoscaler-sync-period'],
   ['horizontalPodAutoscalerDownscaleStabilization', 'hpaDownscaleStabilizationSeconds', '--horizontal-pod-autoscaler-downscale-stabilization'],
@@ -246,7 +249,7 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
       fleetlock: cfg.fleetlockAddress ? { address: cfg.fleetlockAddress, slots: cfg.fleetlockSlots, tls: cfg.fleetlockTLS } : undefined,
-      proxyMode: cfg.proxyMode ?? 'auto',
+      proxyMode: cfg.proxyMode ?? 'auto', ingressHttpPort: cfg.ingressHttpPort, ingressHttpsPort: cfg.ingressHttpsPort,
       loadBalancerPool: cfg.loadBalancerPool,
       metricResolutionSeconds: cfg.metricResolutionSeconds, hpaSyncPeriodSeconds: cfg.hpaSyncPeriodSeconds, hpaDownscaleStabilizationSeconds: cfg.hpaDownscaleStabilizationSeconds,
     });

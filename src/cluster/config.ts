@@ -28,6 +28,9 @@ export interface ClusterConfig {
   loadBalancerPool?: string;
   /** The node's resolv.conf (kubelet's --resolv-conf); unset: /etc/resolv.conf. */
   resolvConf?: string;
+  /** Ports of the node's ingress controller on the node's address (80 and 443; 0 disables). */
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
   /** How often metrics.k8s.io scrapes the nodes (metrics-server's --metric-resolution, 15 s). */
   metricResolutionSeconds?: number;
   /** How often autoscalers are reconciled (--horizontal-pod-autoscaler-sync-period, 15 s). */
@@ -85,6 +88,8 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   metricResolutionSeconds: { help: 'how often metrics.k8s.io (kubectl top, autoscalers) reads the nodes\' usage (metrics-server\'s --metric-resolution; default 15)', parse: whole(1, 3600) },
   hpaSyncPeriodSeconds: { help: 'how often autoscalers are reconciled (--horizontal-pod-autoscaler-sync-period; default 15)', parse: whole(1, 3600) },
   hpaDownscaleStabilizationSeconds: { help: 'scale-down stabilization window of autoscalers that set none (--horizontal-pod-autoscaler-downscale-stabilization; default 300)', parse: whole(0, 86_400) },
+  ingressHttpPort: { help: 'HTTP port of this machine\'s node\'s ingress controller on the node\'s address (default 80; 0: off)', parse: whole(0, 65535) },
+  ingressHttpsPort: { help: 'HTTPS port of this machine\'s node\'s ingress controller on the node\'s address (default 443; 0: off)', parse: whole(0, 65535) },
   proxyMode: { help: 'service proxy of this machine\'s node: nftables (kernel rules; root and nft), userspace (listeners), auto (nftables where it can run)', parse: (v, w) => text(/^(auto|nftables|userspace)$/, 'auto, nftables or userspace')(v, w) },
 };
 

@@ -46,6 +46,9 @@ export interface ControlPlaneOptions {
   loadBalancerPool?: string;
   /** The local node's resolv.conf (kubelet's --resolv-conf). */
   resolvConf?: string;
+  /** The node's ingress controller ports (default 80, 443; 0 disables). */
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
   /** Simulated nodes to ask for at start (they heartbeat and run pods without processes). */
   simulatedNodes?: number;
   /** Seconds a node may stay silent before it is Unknown (Kubernetes v1.32: 50). */
@@ -176,7 +179,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       // kube-proxy acts as system:kube-proxy (the system:node-proxier binding), not as the node or the admin.
       const proxyCert = ensureClientCert(files.dir, pki.ca, 'kube-proxy', 'system:kube-proxy');
       proxyClient = new RestClient({ server: url, certData: proxyCert.cert, keyData: proxyCert.key, caData: pki.ca.cert, userAgent: 'kube-proxy/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, proxyClient, dir: `${files.dir}/node`, streamingSecret: kubeletClientSecret(token), podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      node = await startLocalNode({ client, proxyClient, dir: `${files.dir}/node`, streamingSecret: kubeletClientSecret(token), podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, ingressHttpPort: opts.ingressHttpPort, ingressHttpsPort: opts.ingressHttpsPort, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
     }
     if (opts.fleetlock) {
       // A client of the cluster like the controllers, with the API server's certificate for HTTPS.

@@ -19,6 +19,7 @@ import { StreamingServer, type StreamingPod } from '../node/streaming/server.js'
 import { ProxyServer, type ProxyModeChoice } from '../proxy/server.js';
 import { NodeDNS } from '../proxy/dns/nodedns.js';
 import { resourceMetricsText } from '../node/kubelet/resourcemetrics.js';
+import { IngressController } from '../ingress/controller.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
@@ -47,6 +48,9 @@ export interface LocalNodeOptions {
   clusterDNS?: boolean;
   /** The node's resolv.conf (kubelet's --resolv-conf): cluster DNS forwards to its nameservers, dnsPolicy Default pods get it. */
   resolvConf?: string;
+  /** The ingress controller's ports on the node's address (default 80 and 443; 0 disables one, both 0: no controller). */
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
 }
 
 export type RuntimeChoice = 'auto' | 'oci' | 'process';
@@ -85,6 +89,8 @@ export interface LocalNode {
   runtime: ProcessRuntime | OciRuntime;
   network: NodeNetwork | null;
   proxy: ProxyServer;
+  /** The bundled ingress controller (class k8ts), when it could listen. */
+  ingress?: IngressController;
   limitations: string[];
   /** killPods: for `k8ts down` (nothing of the node is left); false for an agent restart. */
   stop(opts: { killPods: boolean }): Promise<void>;
@@ -161,9 +167,26 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     throw e;
   }
   await dns?.publish().catch((e) => log(`cluster DNS: publishing its endpoint: ${(e as Error).message}`));
+  // The bundled ingress controller (k3s's traefik) on the node's address; a port it cannot
+  // bind leaves the node without it rather than without the node.
+  const httpPort = opts.ingressHttpPort ?? 80;
+  const httpsPort = opts.ingressHttpsPort ?? 443;
+  let ingress: IngressController | undefined;
+  if (httpPort > 0 || httpsPort > 0) {
+    ingress = new IngressController({ client: opts.client, nodeName: name, address: ip, httpPort, httpsPort, log });
+    try {
+      await ingress.start();
+      log(`node ${name}: ingress controller on ${ip} (http ${ingress.httpPort || 'off'}, https ${ingress.httpsPort || 'off'})`);
+    } catch (e) {
+      log(`node ${name}: ingress controller not started: ${(e as Error).message}`);
+      await ingress.stop().catch(() => undefined);
+      ingress = undefined;
+    }
+  }
   return {
-    name, ip, agent, runtime, network, proxy, limitations,
+    name, ip, agent, runtime, network, proxy, ingress, limitations,
     async stop({ killPods }) {
+      await ingress?.stop().catch((e) => log(`ingress stop: ${(e as Error).message}`));
       await agent.stop({ killPods });
       await proxy.stop({ cleanup: killPods }).catch((e) => log(`proxy stop: ${(e as Error).message}`));
       await dns?.stop().catch((e) => log(`cluster DNS stop: ${(e as Error).message}`));

@@ -34,6 +34,20 @@ export const policyColumns = (): Record<string, PrinterColumn[]> => (built ??= {
     ageCol,
     col('PreemptionPolicy', 'string', 'preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.'),
   ],
+  'io.k8s.api.networking.v1.Ingress': [
+    nameCol,
+    col('Class', 'string', 'The name of the IngressClass cluster resource.'),
+    col('Hosts', 'string', 'Hosts that incoming requests are matched against before the ingress rule'),
+    col('Address', 'string', 'Address is a list containing ingress points for the load-balancer'),
+    col('Ports', 'string', 'Ports of TLS configurations that open'),
+    ageCol,
+  ],
+  'io.k8s.api.networking.v1.IngressClass': [
+    nameCol,
+    col('Controller', 'string', 'Controller that is responsible for handling this class'),
+    col('Parameters', 'string', 'A reference to a resource with additional parameters'),
+    ageCol,
+  ],
   'io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler': HPA_COLUMNS(),
   'io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler': HPA_COLUMNS(),
 });

@@ -18,6 +18,7 @@ import { CORE_POLICY_TYPES, SCHEDULING_V1_TYPES } from './core-policy.js';
 import { METRICS_V1BETA1_TYPES } from './metrics.js';
 import { AUTOSCALING_V2_TYPES } from './autoscaling-v2.js';
 import { APIEXTENSIONS_V1_TYPES } from './apiextensions.js';
+import { NETWORKING_V1_TYPES } from './networking.js';
 
 export type { FieldDef, FieldType, GroupVersionKind, ScalarType, SpecialType, TypeDef } from './types.js';
 
@@ -40,7 +41,7 @@ const kindKey = (group: string, version: string, kind: string): string => `${gro
 // Built on first use rather than at import, so that a module cycle through a table file
 // (a table importing a helper that imports the registry) cannot see half-filled arrays.
 function build(): Registry {
-  const all = [...META_TYPES, ...CORE_V1_TYPES, ...APPS_V1_TYPES, ...AUTHENTICATION_V1_TYPES, ...AUTOSCALING_V1_TYPES, ...COORDINATION_V1_TYPES, ...DISCOVERY_V1_TYPES, ...POLICY_V1_TYPES, ...STORAGE_V1_TYPES, ...BATCH_V1_TYPES, ...CORE_POLICY_TYPES, ...SCHEDULING_V1_TYPES, ...METRICS_V1BETA1_TYPES, ...AUTOSCALING_V2_TYPES, ...APIEXTENSIONS_V1_TYPES,
+  const all = [...META_TYPES, ...CORE_V1_TYPES, ...APPS_V1_TYPES, ...AUTHENTICATION_V1_TYPES, ...AUTOSCALING_V1_TYPES, ...COORDINATION_V1_TYPES, ...DISCOVERY_V1_TYPES, ...POLICY_V1_TYPES, ...STORAGE_V1_TYPES, ...BATCH_V1_TYPES, ...CORE_POLICY_TYPES, ...SCHEDULING_V1_TYPES, ...METRICS_V1BETA1_TYPES, ...AUTOSCALING_V2_TYPES, ...APIEXTENSIONS_V1_TYPES, ...NETWORKING_V1_TYPES,
     ...RBAC_V1_TYPES, ...AUTHORIZATION_V1_TYPES];
   const byName = new Map<string, TypeDef>();
   const byKind = new Map<string, TypeDef>();

@@ -69,7 +69,8 @@ function decodeContinue(s: string): ContinueToken {
 
 function parseRV(s: string | null | undefined, what = 'resourceVersion'): number | undefined {
   if (s === undefined || s === null || s === '') return undefined;
-  if (!/^\d+$/.test(s)) throw errors.badRequest(`invalid ${what}: ${JSON.stringify(s)}`);
+  // A uint64, as ParseResourceVersion reads it: more digits than that is as invalid as letters.
+  if (!/^\d+$/.test(s) || BigInt(s) > 18446744073709551615n) throw errors.badRequest(`invalid ${what}: ${JSON.stringify(s)}`);
   return Number(s);
 }
 
@@ -183,6 +184,13 @@ export class GenericRegistry {
     let start = startKey || prefix;
     let more = false;
     let nextStart = '';
+    if (atRevision > 0) {
+      // A revision the store has not reached: wait a little for it, as the watch cache does,
+      // then answer as kube-apiserver does to etcd's "future revision" (504, retry).
+      await this.cache.waitForRevision(atRevision, 3_000).catch(() => {
+        throw errors.timeout(`Too large resource version: ${atRevision}, current: ${this.cache.revision}`);
+      });
+    }
     try {
       for (;;) {
         const want = limit > 0 ? Math.max(limit - items.length, 1) : 0;

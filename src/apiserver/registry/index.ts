@@ -48,6 +48,8 @@ import * as limitranges from './core/limitranges.js';
 import * as priorityclasses from './scheduling/priorityclasses.js';
 import * as horizontalpodautoscalers from './autoscaling/horizontalpodautoscalers.js';
 import * as customresourcedefinitions from './apiextensions/customresourcedefinitions.js';
+import * as ingresses from './networking/ingresses.js';
+import * as ingressclasses from './networking/ingressclasses.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts, replicationcontrollers,
@@ -58,6 +60,7 @@ export const DEFINITIONS: readonly ResourceDefinition[] = [
   selfsubjectreviews, localsubjectaccessreviews, selfsubjectaccessreviews, selfsubjectrulesreviews, subjectaccessreviews,
   resourcequotas, limitranges, priorityclasses, horizontalpodautoscalers,
   customresourcedefinitions,
+  ingresses, ingressclasses,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);
