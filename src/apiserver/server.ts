@@ -187,6 +187,9 @@ export class ApiServer implements ApiServerContext {
 
   get store(): Store { return this.opts.store; }
 
+  /** Requests counted by the in-flight limits now (for metrics and tests). */
+  get inFlight(): { readOnly: number; mutating: number } { return this.inflight.inFlight; }
+
   /** A resource's store; custom resources have one per served version (any, when version is not given). */
   registry(group: string, resource: string, version?: string): GenericRegistry | undefined {
     return this.registries.get(`${group}/${resource}`) ?? this.crdHandler?.registry(group, resource, version);

@@ -128,6 +128,28 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
     assert.match(logs, /\breader\b/);
   });
 
+  test('the stock kubectl inside a pod uses the in-cluster config', async () => {
+    // The host's kubectl (a static binary) lent to a busybox pod; no kubeconfig: it finds the
+    // service's address in the environment and the token and CA in the kube-api-access volume.
+    const kubectl = fs.realpathSync((await run('sh', ['-c', `command -v ${KUBECTL}`])).stdout.trim());
+    await cluster.kIn(podYAML('kubectl', {
+      restartPolicy: 'Never',
+      containers: [{
+        name: 'kubectl', image: 'busybox', command: ['/opt/kubectl', 'get', 'pods', '-n', NS, '-o', 'name'], env: [{ name: 'HOME', value: '/tmp' }],
+        volumeMounts: [{ name: 'bin', mountPath: '/opt/kubectl', readOnly: true }],
+      }],
+      volumes: [{ name: 'bin', hostPath: { path: kubectl, type: 'File' } }],
+    }), 'apply', '-f', '-');
+    const done = await cluster.waitFor('the kubectl pod to finish', async () => {
+      const p = await json('get', 'pod', 'kubectl', '-n', NS);
+      return ['Succeeded', 'Failed'].includes(p.status?.phase) && p;
+    }, 90_000);
+    const logs = await cluster.k('logs', 'kubectl', '-n', NS);
+    assert.equal(done.status.phase, 'Succeeded', logs);
+    assert.match(logs, /^pod\/kubectl$/m);
+    assert.match(logs, /^pod\/reader$/m);
+  });
+
   test('a deleted pod\'s token is refused', async () => {
     await cluster.k('delete', 'pod', 'reader', '-n', NS, '--wait=true', '--timeout=60s');
     const r = await kubectlWithToken(podToken, ['get', 'pods', '-n', NS]);
