@@ -98,7 +98,9 @@ export class EtcdStore implements Store {
   private constructor(opts: EtcdStoreOptions) {
     if (opts.endpoints.length === 0) throw new Error('the etcd store needs at least one endpoint');
     this.prefix = opts.prefix ?? REGISTRY;
-    const o: IOptions = { hosts: opts.endpoints, dialTimeout: 5000 };
+    // A list of the whole prefix is one range response: gRPC's 4 MiB default receive limit
+    // is ~3,000 pods (kube-apiserver raises it to MaxInt32 as well).
+    const o: IOptions = { hosts: opts.endpoints, dialTimeout: 5000, grpcOptions: { 'grpc.max_receive_message_length': -1 } };
     if (opts.tls) o.credentials = { rootCertificate: opts.tls.ca ?? Buffer.alloc(0), certChain: opts.tls.cert, privateKey: opts.tls.key };
     this.client = new Etcd3(o);
   }

@@ -153,6 +153,14 @@ for (const backend of backends) {
       assert.equal((await s.range('/p/', { startKey: '/a' })).count, 10);
     });
 
+    test('a range larger than 4 MiB (gRPC\'s default message limit) comes back whole', async () => {
+      const s = await fresh();
+      const big = 'x'.repeat(1 << 20);
+      for (let i = 0; i < 5; i++) await s.create(`/big/${i}`, big);
+      const res = await s.range('/big/');
+      assert.deepEqual(res.kvs.map((kv) => kv.value.length), [1 << 20, 1 << 20, 1 << 20, 1 << 20, 1 << 20]);
+    });
+
     test('range at a past revision', async () => {
       const s = await fresh();
       const a1 = await s.create('/r/a', 'a1');
