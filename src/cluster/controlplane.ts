@@ -10,7 +10,7 @@ import { ApiServer } from '../apiserver/server.js';
 import { ensureServiceAccountKey } from '../pki/serviceaccount.js';
 import { ensureClientCert, ensurePKI, readAdminCert } from '../pki/certs.js';
 import { adminUser } from '../apiserver/authn/user.js';
-import { openStore } from '../store/index.js';
+import { openStore, type StoreKind } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { startControllers, type ControllerManager } from '../controllers/manager.js';
 import { startScheduler, type SchedulerServer } from '../scheduler/server.js';
@@ -29,7 +29,7 @@ export interface ControlPlaneOptions {
   dataDir: string;
   port: number;
   host?: string;
-  store: 'sqlite' | 'memory';
+  store: StoreKind;
   /** Run the controllers in-process (on by default). */
   controllers?: boolean;
   /** Run a node (agent + runtime) for this machine (on by default). */

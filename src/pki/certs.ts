@@ -25,44 +25,39 @@ function serial(): string {
   return b.toString('hex');
 }
 
-export function makeCA(commonName = 'k8ts-ca', years = 10): KeyPairPEM {
+/**
+ * A new key and a certificate for it: subject, extensions and lifetime as given, issued and signed
+ * by ca, or self-signed when there is no ca (client-go's certutil does the same for both).
+ */
+function issueCert(subject: forge.pki.CertificateField[], extensions: object[], years: number, ca?: KeyPairPEM): KeyPairPEM {
   const k = newKey();
   const cert = forge.pki.createCertificate();
   cert.publicKey = k.publicKey;
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + years * 365 * 86400_000);
-  const attrs = [{ name: 'commonName', value: commonName }];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  cert.sign(k.forgeKey, forge.md.sha256.create());
+  cert.setSubject(subject);
+  cert.setIssuer(ca ? forge.pki.certificateFromPem(ca.cert).subject.attributes : subject);
+  cert.setExtensions(extensions);
+  cert.sign(ca ? forge.pki.privateKeyFromPem(ca.key) : k.forgeKey, forge.md.sha256.create());
   return { cert: forge.pki.certificateToPem(cert), key: k.pem };
 }
 
+export function makeCA(commonName = 'k8ts-ca', years = 10): KeyPairPEM {
+  return issueCert([{ name: 'commonName', value: commonName }], [
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ], years);
+}
+
 export function makeServingCert(ca: KeyPairPEM, commonName: string, dnsNames: string[], ips: string[], years = 1): KeyPairPEM {
-  const k = newKey();
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  const caKey = forge.pki.privateKeyFromPem(ca.key);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = k.publicKey;
-  cert.serialNumber = serial();
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + years * 365 * 86400_000);
-  cert.setSubject([{ name: 'commonName', value: commonName }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
+  return issueCert([{ name: 'commonName', value: commonName }], [
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
     { name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))] },
-  ]);
-  cert.sign(caKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: k.pem };
+  ], years, ca);
 }
 
 /**
@@ -71,23 +66,11 @@ export function makeServingCert(ca: KeyPairPEM, commonName: string, dnsNames: st
  * kubernetes-admin, O system:masters).
  */
 export function makeClientCert(ca: KeyPairPEM, commonName: string, organizations: string[] = [], years = 1): KeyPairPEM {
-  const k = newKey();
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  const caKey = forge.pki.privateKeyFromPem(ca.key);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = k.publicKey;
-  cert.serialNumber = serial();
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + years * 365 * 86400_000);
-  cert.setSubject([...organizations.map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: commonName }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
+  return issueCert([...organizations.map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: commonName }], [
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', clientAuth: true },
-  ]);
-  cert.sign(caKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: k.pem };
+  ], years, ca);
 }
 
 /** The API server's names: what kube-apiserver's certificate carries, plus this host's addresses. */

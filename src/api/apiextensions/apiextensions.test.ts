@@ -203,3 +203,28 @@ test('patterns are RE2, as Go\'s: its syntax errors, and linear-time matching of
   assert.equal(errs.length, 1);
   assert.ok(errs[0].endsWith('b": a in body should match \'^(a+)+$\''), errs[0].slice(-60));
 });
+
+test('CEL: Kubernetes\' list library and the strings extension', () => {
+  const s: JSONSchemaProps = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        'x-kubernetes-validations': [
+          { rule: 'self.ports.isSorted()', message: 'ports must be sorted' },
+          { rule: 'self.weights.sum() <= 100', message: 'weights add up to at most 100' },
+          { rule: 'self.ports.max() < 1024 && self.ports.min() > 0 && self.ports.indexOf(80) >= 0', message: 'privileged ports, 80 among them' },
+          { rule: 'self.name.lowerAscii().startsWith("web")', message: 'name starts with web' },
+        ],
+        properties: { ports: { type: 'array', items: { type: 'integer' } }, weights: { type: 'array', items: { type: 'integer' } }, name: { type: 'string' } },
+      },
+    },
+  };
+  assert.deepEqual(validateRules(s, { spec: { ports: [22, 80, 443], weights: [50, 50], name: 'WebShop' } }), []);
+  assert.deepEqual(msgs(validateRules(s, { spec: { ports: [443, 80, 2000], weights: [60, 50], name: 'db' } })), [
+    'spec: Invalid value: "object": ports must be sorted',
+    'spec: Invalid value: "object": weights add up to at most 100',
+    'spec: Invalid value: "object": privileged ports, 80 among them',
+    'spec: Invalid value: "object": name starts with web',
+  ]);
+});

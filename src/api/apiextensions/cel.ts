@@ -7,11 +7,12 @@
 // properties only (names escaped as Kubernetes escapes them), lists as lists.
 //
 // The evaluator is @bufbuild/cel (Buf's CEL for ECMAScript: maintained, run against the cel-spec
-// conformance suite, RE2 semantics for matches()), with its strings extension. Kubernetes' own
-// CEL libraries (quantity, url, ip/cidr, isSorted/sum/min/max, format) are not provided: rules
-// calling them fail with the evaluator's "no such overload" error.
+// conformance suite, RE2 semantics for matches()), with its strings extension and Kubernetes'
+// list library (k8s.io/apiserver/pkg/cel/library/lists.go: isSorted, sum, min, max, indexOf,
+// lastIndexOf). Kubernetes' other libraries (quantity, url, ip/cidr, format) are not provided:
+// rules calling them fail with the evaluator's "no such overload" error.
 
-import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
+import { celEnv, celMethod, CelScalar, isCelError, listType, parse, plan, type CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { isObject } from '../object.js';
 import type { FieldError } from '../errors.js';
@@ -20,7 +21,44 @@ import { additionalOf, INT_OR_STRING, itemsOf, type JSONSchemaProps } from './st
 type Rule = NonNullable<JSONSchemaProps['x-kubernetes-validations']>[number];
 type Program = ReturnType<typeof plan>;
 
-const env = celEnv({ funcs: strings });
+const LIST = listType(CelScalar.DYN);
+const order = (a: CelValue, b: CelValue): number => {
+  if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number')) return Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  throw new Error('no such overload');
+};
+const same = (a: CelValue, b: CelValue): boolean => (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number') ? Number(a) === Number(b) : a === b;
+const extreme = (name: string, sign: number) => celMethod(name, LIST, [], CelScalar.DYN, function (this: Iterable<CelValue>) {
+  let m: CelValue | undefined;
+  for (const x of this) if (m === undefined || order(x, m) * sign > 0) m = x;
+  if (m === undefined) throw new Error(`${name} called on empty list`);
+  return m as never;
+});
+/** Kubernetes' list library. */
+const lists = [
+  celMethod('isSorted', LIST, [], CelScalar.BOOL, function (this: Iterable<CelValue>) {
+    const xs = [...this];
+    return xs.every((x, i) => i === 0 || order(xs[i - 1], x) <= 0);
+  }),
+  celMethod('sum', LIST, [], CelScalar.DYN, function (this: Iterable<CelValue>) {
+    let s: CelValue | undefined;
+    for (const x of this) s = s === undefined ? x : ((s as never) + (x as never)) as CelValue;
+    return (s ?? 0n) as never;
+  }),
+  extreme('min', -1),
+  extreme('max', 1),
+  celMethod('indexOf', LIST, [CelScalar.DYN], CelScalar.INT, function (this: Iterable<CelValue>, v: CelValue) {
+    return BigInt([...this].findIndex((x) => same(x, v)));
+  }),
+  celMethod('lastIndexOf', LIST, [CelScalar.DYN], CelScalar.INT, function (this: Iterable<CelValue>, v: CelValue) {
+    const xs = [...this];
+    for (let i = xs.length - 1; i >= 0; i--) if (same(xs[i], v)) return BigInt(i);
+    return -1n;
+  }),
+];
+
+const env = celEnv({ funcs: [...strings, ...lists] });
 const programs = new Map<string, Program | Error>();
 
 function program(rule: string): Program | Error {

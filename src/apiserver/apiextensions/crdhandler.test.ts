@@ -363,3 +363,79 @@ test('hostile CRDs and custom objects get Status answers, never a 500, and the s
   const v2 = await cp.client.requestRaw({ method: 'GET', path: '/openapi/v2', accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
   assert.equal(v2.statusCode, 200);
 });
+
+test('a CRD shaped as controller-gen writes them is accepted and serves objects', async () => {
+  const secretKey = {
+    description: 'Selects a key of a Secret.', type: 'object', required: ['key'], 'x-kubernetes-map-type': 'atomic',
+    properties: { key: { type: 'string' }, name: { type: 'string', default: '' }, optional: { type: 'boolean' } },
+  };
+  const crd: KObject = {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+    metadata: { name: 'scrapers.monitoring.example.com', annotations: { 'controller-gen.kubebuilder.io/version': 'v0.18.0' } },
+    spec: {
+      group: 'monitoring.example.com', scope: 'Namespaced',
+      names: { plural: 'scrapers', singular: 'scraper', kind: 'Scraper', listKind: 'ScraperList', shortNames: ['scr'], categories: ['monitoring'] },
+      versions: [{
+        name: 'v1', served: true, storage: true,
+        schema: { openAPIV3Schema: {
+          description: 'Scraper says what to scrape.\nOn several lines.', type: 'object',
+          properties: {
+            apiVersion: { type: 'string', description: 'APIVersion' },
+            kind: { type: 'string', description: 'Kind' },
+            metadata: { type: 'object' },
+            spec: {
+              type: 'object', required: ['endpoints'],
+              properties: {
+                bodySizeLimit: { type: 'string', pattern: '(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$' },
+                interval: { type: 'string', pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$' },
+                port: { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true },
+                limits: { type: 'object', additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string' }], pattern: '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$', 'x-kubernetes-int-or-string': true } },
+                headers: { type: 'object', additionalProperties: { type: 'array', items: secretKey }, 'x-kubernetes-map-type': 'atomic' },
+                endpoints: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      action: { type: 'string', default: 'replace', enum: ['replace', 'Replace', 'keep', 'Keep'] },
+                      modulus: { type: 'integer', format: 'int64' },
+                      bearerTokenSecret: secretKey,
+                      sourceLabels: { type: 'array', items: { type: 'string', pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' } },
+                      template: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true },
+                    },
+                  },
+                },
+              },
+            },
+            status: { type: 'object', properties: { conditions: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'], items: { type: 'object', required: ['type', 'status'], properties: { type: { type: 'string' }, status: { type: 'string', enum: ['True', 'False', 'Unknown'] }, lastTransitionTime: { type: 'string', format: 'date-time' } } } } } },
+          },
+        } },
+        subresources: { status: {} },
+      }],
+    },
+  };
+  await cp.client.create(CRD, crd);
+  await established('scrapers.monitoring.example.com');
+  const ref = { group: 'monitoring.example.com', version: 'v1', resource: 'scrapers', namespace: 'default' };
+  const made = await cp.client.create(ref, {
+    apiVersion: 'monitoring.example.com/v1', kind: 'Scraper', metadata: { name: 's1' },
+    spec: {
+      bodySizeLimit: '10MiB', interval: '30s', port: 'metrics', limits: { cpu: '500m', memory: 1024 },
+      headers: { auth: [{ key: 'token' }] },
+      endpoints: [{ modulus: 3, bearerTokenSecret: { key: 'k' }, sourceLabels: ['job'], template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { anything: 1 } }, extra: true }],
+    },
+  } as KObject);
+  const ep = (made.spec as { endpoints: Record<string, unknown>[] }).endpoints[0];
+  assert.equal(ep.action, 'replace', 'default inside a list item');
+  assert.deepEqual(ep.bearerTokenSecret, { key: 'k', name: '' }, 'default inside an atomic map');
+  assert.equal(ep.extra, undefined, 'pruned inside a list item');
+  assert.deepEqual((ep.template as { spec: unknown }).spec, { anything: 1 }, 'embedded resource preserved');
+  await assert.rejects(cp.client.create(ref, { apiVersion: 'monitoring.example.com/v1', kind: 'Scraper', metadata: { name: 's2' }, spec: { interval: '30 seconds', endpoints: [{ template: { metadata: {} } }] } } as KObject), (e) => {
+    assert.ok(isApiError(e) && e.code === 422);
+    assert.match(e.message, /spec\.interval: Invalid value: "30 seconds": spec\.interval in body should match/);
+    assert.match(e.message, /spec\.endpoints\[0\]\.template\.apiVersion: Required value: must not be empty/);
+    assert.match(e.message, /spec\.endpoints\[0\]\.template\.kind: Required value: must not be empty/);
+    return true;
+  });
+  const explainDoc = await cp.client.request<{ components: { schemas: Record<string, { description?: string }> } }>('GET', '/openapi/v3/apis/monitoring.example.com/v1');
+  assert.equal(explainDoc.components.schemas['com.example.monitoring.v1.Scraper'].description, 'Scraper says what to scrape.\nOn several lines.');
+});

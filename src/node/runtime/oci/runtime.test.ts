@@ -295,3 +295,18 @@ test('a new runtime on the same state dir (an agent restart) adopts running cont
   await rt.stopContainer(id, 1);
   assert.equal((await rt.containerStatus(id))?.state, 'CONTAINER_EXITED');
 });
+
+test('a Guaranteed pod\'s container (oom_score_adj -997) starts even where this process may not lower oom_score_adj', { skip }, async () => {
+  const sbc = sandboxConfig();
+  const sb = await rt.runPodSandbox(sbc);
+  const id = await rt.createContainer(sb, containerConfig('g', ['sh', '-c', 'cat /proc/self/oom_score_adj; sleep 300'], { linux: { resources: { oomScoreAdj: -997, memoryLimitInBytes: 64 << 20, cpuQuota: 20_000, cpuPeriod: 100_000 } } }), sbc);
+  await rt.startContainer(id);
+  const st = await rt.containerStatus(id);
+  assert.equal(st?.state, 'CONTAINER_RUNNING', JSON.stringify(st));
+  const own = Number(readFileSync('/proc/self/oom_score_adj', 'utf8'));
+  const canLower = /^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  const expected = canLower && (BigInt(`0x${canLower}`) >> 24n) & 1n ? -997 : Math.max(-997, own);
+  const out = await rt.execSync(id, ['cat', '/proc/1/oom_score_adj'], 10);
+  assert.equal(Number(out.stdout.trim()), expected);
+  await rt.removePodSandbox(sb);
+});

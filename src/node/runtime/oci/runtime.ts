@@ -32,7 +32,7 @@ import { spawner } from '../spawner.js';
 import { hasBinary, run, type NodeNetwork } from '../../network/bridge.js';
 import { cgroupUsage, cgroupVersion, oomCounterFile, removeCgroupTree } from './cgroups.js';
 import { ociShimScript } from './shim.js';
-import { generateSpec, type OciSpec, type SandboxPaths } from './spec.js';
+import { generateSpec, oomScoreAdjFloor, type OciSpec, type SandboxPaths } from './spec.js';
 import { resolveUser, UserNotFoundError } from './user.js';
 
 export interface OciRuntimeOptions {
@@ -136,6 +136,8 @@ export class OciRuntime implements RuntimeService {
   private readonly sessions = new Set<{ kill(): void }>();
   private readonly hasPython: boolean;
   private binaryVersion = '';
+  /** Where this process may not lower oom_score_adj, the lowest it can give (spec.ts). */
+  private readonly oomScoreAdjFloor = oomScoreAdjFloor();
 
   constructor(opts: OciRuntimeOptions) {
     this.stateDir = path.resolve(opts.stateDir);
@@ -333,7 +335,7 @@ export class OciRuntime implements RuntimeService {
       const cgroupsPath = `/${this.cgroupParent}/${id}`;
       const spec: OciSpec = generateSpec({
         config, args: argv, env, cwd: config.workingDir || image.config.workingDir || '/', user, sandbox, hostNetwork,
-        cgroupsPath, cgroupV2: this.cgroupV2, targetPidNs,
+        cgroupsPath, cgroupV2: this.cgroupV2, targetPidNs, oomScoreAdjFloor: this.oomScoreAdjFloor,
         annotations: {
           'io.kubernetes.cri.container-type': pause ? 'sandbox' : 'container',
           'io.kubernetes.cri.sandbox-id': podSandboxId,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { containerCapabilities, currentCapabilities, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, generateSpec, type SpecInput } from './spec.js';
+import { containerCapabilities, currentCapabilities, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, generateSpec, oomScoreAdjFloor, type SpecInput } from './spec.js';
 
 function input(extra: Partial<SpecInput['config']> = {}): SpecInput {
   return {
@@ -56,4 +56,16 @@ test('capabilities add and drop, ALL, privileged; seccomp RuntimeDefault; no_new
   assert.deepEqual(priv.linux.maskedPaths, []);
   assert.equal(priv.linux.seccomp, undefined);
   assert.throws(() => generateSpec(input({ linux: { securityContext: { seccomp: { profileType: 'Localhost', localhostRef: 'x.json' } } } })), /Localhost profiles are not supported/);
+});
+
+test('oom_score_adj: a Guaranteed pod\'s -997 is raised to the floor where the runtime may not lower it (containerd\'s restrict_oom_score_adj)', () => {
+  // CapEff with CAP_SYS_RESOURCE (bit 24): no floor; without it: the process's own value.
+  assert.equal(oomScoreAdjFloor('CapEff:\t000001ffffffffff\n', '0\n'), undefined);
+  assert.equal(oomScoreAdjFloor('CapEff:\t000001fffeffffff\n', '0\n'), 0);
+  assert.equal(oomScoreAdjFloor('CapEff:\t000001fffeffffff\n', '-500\n'), -500);
+  const guaranteed = input({ linux: { resources: { oomScoreAdj: -997 } } });
+  assert.equal(generateSpec(guaranteed).process.oomScoreAdj, -997);
+  assert.equal(generateSpec({ ...guaranteed, oomScoreAdjFloor: 0 }).process.oomScoreAdj, 0);
+  const bestEffort = input({ linux: { resources: { oomScoreAdj: 1000 } } });
+  assert.equal(generateSpec({ ...bestEffort, oomScoreAdjFloor: 0 }).process.oomScoreAdj, 1000);
 });

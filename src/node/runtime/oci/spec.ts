@@ -155,6 +155,26 @@ export interface SpecInput {
   /** Another container's PID namespace (CRI's NamespaceMode TARGET: ephemeral containers). */
   targetPidNs?: string;
   annotations?: Record<string, string>;
+  /** The lowest oom_score_adj the runtime may give (restrictOOMScoreAdj); undefined: no floor. */
+  oomScoreAdjFloor?: number;
+}
+
+/**
+ * containerd's restrict_oom_score_adj: lowering a process's oom_score_adj needs CAP_SYS_RESOURCE,
+ * and runc fails the whole container ("failed to update /proc/self/oom_score_adj") when asked for
+ * a value it may not set. Where this process lacks that capability (some container hosts drop it),
+ * the floor is its own oom_score_adj, as containerd computes it for rootless and reduced hosts.
+ */
+export function oomScoreAdjFloor(status = readProcFile('/proc/self/status'), own = readProcFile('/proc/self/oom_score_adj')): number | undefined {
+  const capEff = /^CapEff:\s*([0-9a-f]+)/m.exec(status ?? '')?.[1];
+  const CAP_SYS_RESOURCE = 24n;
+  if (capEff && (BigInt(`0x${capEff}`) >> CAP_SYS_RESOURCE) & 1n) return undefined;
+  const n = Number((own ?? '0').trim());
+  return Number.isInteger(n) ? n : 0;
+}
+
+function readProcFile(file: string): string | undefined {
+  try { return readFileSync(file, 'utf8'); } catch { return undefined; }
 }
 
 const isAbs = (p: string) => p.startsWith('/');
@@ -247,7 +267,7 @@ export function generateSpec(inp: SpecInput): OciSpec {
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: !!sc?.noNewPrivs && !privileged,
-      ...(inp.config.linux?.resources?.oomScoreAdj !== undefined ? { oomScoreAdj: inp.config.linux.resources.oomScoreAdj } : {}),
+      ...(inp.config.linux?.resources?.oomScoreAdj !== undefined ? { oomScoreAdj: Math.max(inp.config.linux.resources.oomScoreAdj, inp.oomScoreAdjFloor ?? -1000) } : {}),
     },
     root: { path: 'rootfs', readonly: !!sc?.readonlyRootfs },
     mounts: criMounts(inp, sc),
