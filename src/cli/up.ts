@@ -34,6 +34,9 @@ export interface UpOptions {
   runtime?: string;
   proxyMode?: string;
   resolvConf?: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
   ingressHttpPort?: string;
   ingressHttpsPort?: string;
   fleetlockAddress?: string;
@@ -57,6 +60,7 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'],
   ['fleetlockAddress', 'fleetlockAddress', '--fleetlock-address'], ['fleetlockSlots', 'fleetlockSlots', '--fleetlock-slots'], ['fleetlockTls', 'fleetlockTLS', '--fleetlock-tls'],
   ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
+  ['etcdCafile', 'etcdCAFile', '--etcd-cafile'], ['etcdCertfile', 'etcdCertFile', '--etcd-certfile'], ['etcdKeyfile', 'etcdKeyFile', '--etcd-keyfile'],
   ['ingressHttpPort', 'ingressHttpPort', '--ingress-http-port'], ['ingressHttpsPort', 'ingressHttpsPort', '--ingress-https-port'],
   ['proxyMode', 'proxyMode', '--proxy-mode'], ['metricResolution', 'metricResolutionSeconds', '--metric-resolution'],
   ['horizontalPodAutoscalerSyncPeriod', 'hpaSyncPeriodSeconds', '--horizontal-pod-autoscaler-sync-period'],
@@ -245,7 +249,7 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
   let cp;
   try {
     cp = await startControlPlane({
-      dataDir: t.dataDir, port, store: cfg.store, node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
+      dataDir: t.dataDir, port, store: cfg.store, etcdTLS: etcdTLSOf(cfg), node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
       fleetlock: cfg.fleetlockAddress ? { address: cfg.fleetlockAddress, slots: cfg.fleetlockSlots, tls: cfg.fleetlockTLS } : undefined,
@@ -307,3 +311,15 @@ export async function serve(o: { dataDir: string; port: string }): Promise<numbe
 }
 
 export { CONFIG_FIELDS };
+
+/** The PEM files of --etcd-cafile/--etcd-certfile/--etcd-keyfile, read now (a missing one is a plain error). */
+function etcdTLSOf(cfg: ClusterConfig): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+  if (!cfg.etcdCAFile && !cfg.etcdCertFile && !cfg.etcdKeyFile) return undefined;
+  if (!String(cfg.store).startsWith('etcd://')) throw new Error('--etcd-cafile/--etcd-certfile/--etcd-keyfile need --store etcd://...');
+  if (!cfg.etcdCertFile !== !cfg.etcdKeyFile) throw new Error('--etcd-certfile and --etcd-keyfile go together');
+  const read = (f: string | undefined, flag: string): Buffer | undefined => {
+    if (!f) return undefined;
+    try { return fs.readFileSync(f); } catch (e) { throw new Error(`${flag} ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  };
+  return { ca: read(cfg.etcdCAFile, '--etcd-cafile'), cert: read(cfg.etcdCertFile, '--etcd-certfile'), key: read(cfg.etcdKeyFile, '--etcd-keyfile') };
+}

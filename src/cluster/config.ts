@@ -29,6 +29,10 @@ export interface ClusterConfig {
   loadBalancerPool?: string;
   /** The node's resolv.conf (kubelet's --resolv-conf); unset: /etc/resolv.conf. */
   resolvConf?: string;
+  /** TLS to etcd (kube-apiserver's --etcd-cafile/--etcd-certfile/--etcd-keyfile): PEM files. */
+  etcdCAFile?: string;
+  etcdCertFile?: string;
+  etcdKeyFile?: string;
   /** Ports of the node's ingress controller on the node's address (80 and 443; 0 disables). */
   ingressHttpPort?: number;
   ingressHttpsPort?: number;
@@ -89,6 +93,9 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   resolvConf: { help: 'the node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers; unset: /etc/resolv.conf', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
   fleetlockAddress: { help: 'serve the FleetLock protocol (reboot coordination for Zincati/locksmith) at HOST:PORT; unset: off', parse: text(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 0.0.0.0:8090') },
   fleetlockSlots: { help: 'machines of one FleetLock group that may reboot at once', parse: whole(1, 10_000) },
+  etcdCAFile: { help: 'with an etcd:// store: the CA that signed etcd\'s serving certificate (PEM; kube-apiserver\'s --etcd-cafile)', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
+  etcdCertFile: { help: 'with an etcd:// store: the client certificate shown to etcd (PEM; --etcd-certfile)', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
+  etcdKeyFile: { help: 'with an etcd:// store: the client certificate\'s key (PEM; --etcd-keyfile)', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
   fleetlockTLS: { help: 'serve FleetLock over HTTPS with the API server\'s certificate', parse: bool },
   runtime: { help: 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run)', parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w) },
   metricResolutionSeconds: { help: 'how often metrics.k8s.io (kubectl top, autoscalers) reads the nodes\' usage (metrics-server\'s --metric-resolution; default 15)', parse: whole(1, 3600) },

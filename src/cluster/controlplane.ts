@@ -30,6 +30,8 @@ export interface ControlPlaneOptions {
   port: number;
   host?: string;
   store: StoreKind;
+  /** TLS to etcd (with an etcd:// store). */
+  etcdTLS?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   /** Run the controllers in-process (on by default). */
   controllers?: boolean;
   /** Run a node (agent + runtime) for this machine (on by default). */
@@ -107,7 +109,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const token = ensureToken(opts.dataDir);
   const pki = ensurePKI(files.dir);
   const saKeys = ensureServiceAccountKey(files.dir);
-  const store = await openStore(opts.store, files.dir);
+  const store = await openStore(opts.store, files.dir, undefined, opts.etcdTLS);
   const log = opts.log ?? ((m: string) => console.error(m));
   // Pod log/exec/attach/port-forward/proxy requests are relayed to the pod's node.
   let apiRef: ApiServer | undefined;

@@ -48,12 +48,12 @@ interface RawWatchResponse { header: { revision: string }; events: RawEvent[] }
 interface Waiter { revision: number; resolve: () => void; reject: (e: Error) => void }
 
 /** Parses "etcd://h1:p1,h2:p2" (or bare "h:p,h:p") into client URLs. */
-export function parseEtcdEndpoints(spec: string): string[] {
+export function parseEtcdEndpoints(spec: string, tls = false): string[] {
   const rest = spec.replace(/^etcd:\/\//, '');
   const parts = rest.split(',').map((s) => s.trim()).filter(Boolean);
   if (parts.length === 0) throw new Error(`no etcd endpoints in ${JSON.stringify(spec)} (want etcd://host:port[,host:port])`);
   return parts.map((p) => {
-    const url = /^https?:\/\//.test(p) ? p : `http://${p}`;
+    const url = /^https?:\/\//.test(p) ? p : `${tls ? 'https' : 'http'}://${p}`;
     let u: URL;
     try {
       u = new URL(url);

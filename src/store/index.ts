@@ -1,6 +1,6 @@
 // The store a server runs on, chosen by name.
 
-import { EtcdStore, parseEtcdEndpoints } from './etcd.js';
+import { EtcdStore, type EtcdStoreOptions, parseEtcdEndpoints } from './etcd.js';
 import { MemoryStore } from './memory.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
 import type { Store } from './types.js';
@@ -20,8 +20,8 @@ export function storeKindError(v: string): string | undefined {
   }
 }
 
-export async function openStore(kind: StoreKind, dataDir?: string, opts?: SqliteStoreOptions): Promise<Store> {
-  if (typeof kind === 'string' && kind.startsWith('etcd://')) return EtcdStore.connect({ endpoints: parseEtcdEndpoints(kind) });
+export async function openStore(kind: StoreKind, dataDir?: string, opts?: SqliteStoreOptions, etcdTLS?: EtcdStoreOptions['tls']): Promise<Store> {
+  if (typeof kind === 'string' && kind.startsWith('etcd://')) return EtcdStore.connect({ endpoints: parseEtcdEndpoints(kind, !!etcdTLS), tls: etcdTLS });
   switch (kind) {
     case 'memory':
       return new MemoryStore();

@@ -4,6 +4,8 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { TestCluster, spawnKubectl } from './harness.js';
 import { etcdMissing, startTestEtcd, type TestEtcd } from '../../src/testing/etcd.js';
@@ -41,10 +43,13 @@ describe('k8ts up --store etcd://', { skip }, () => {
     // The object is etcd's: the key kube-apiserver's layout gives it, its resourceVersion the key's mod_revision.
     const client = new Etcd3({ hosts: `http://${etcd.endpoint}` });
     try {
-      const res = await client.kv.range({ key: Buffer.from('/registry/apps/deployments/default/web') });
-      assert.equal(res.kvs.length, 1, 'the deployment is stored in etcd');
-      const rv = await cluster.k('get', 'deployment', 'web', '-o', 'jsonpath={.metadata.resourceVersion}');
-      assert.equal(rv, String(res.kvs[0].mod_revision));
+      // The controllers may still be writing its status: compare once both reads agree on a quiet moment.
+      await cluster.waitFor('kubectl\'s resourceVersion = the etcd key\'s mod_revision', async () => {
+        const rv = await cluster.k('get', 'deployment', 'web', '-o', 'jsonpath={.metadata.resourceVersion}');
+        const res = await client.kv.range({ key: Buffer.from('/registry/apps/deployments/default/web') });
+        assert.equal(res.kvs.length, 1, 'the deployment is stored in etcd');
+        return rv === String(res.kvs[0].mod_revision) || undefined;
+      });
     } finally {
       client.close();
     }
@@ -62,6 +67,21 @@ describe('k8ts up --store etcd://', { skip }, () => {
       await assert.rejects(bad.up(['--no-node']), /bad etcd endpoint "no-port"/);
     } finally {
       await bad.stop();
+    }
+  });
+
+  test('over TLS: --etcd-cafile/--etcd-certfile/--etcd-keyfile against an etcd that requires client certificates', async () => {
+    const secure = await startTestEtcd(20_000, { tls: true });
+    const c = new TestCluster('etcdtls', `etcd://${secure.endpoint}`);
+    try {
+      const files: Record<string, string> = { ca: secure.tls!.ca, cert: secure.tls!.cert, key: secure.tls!.key };
+      for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(c.dir, `etcd-${name}.pem`), text, { mode: 0o600 });
+      await c.up(['--no-node', '--etcd-cafile', path.join(c.dir, 'etcd-ca.pem'), '--etcd-certfile', path.join(c.dir, 'etcd-cert.pem'), '--etcd-keyfile', path.join(c.dir, 'etcd-key.pem')]);
+      await c.k('create', 'configmap', 'over-tls', '--from-literal=a=b');
+      assert.equal(await c.k('get', 'configmap', 'over-tls', '-o', 'jsonpath={.data.a}'), 'b');
+    } finally {
+      await c.stop();
+      await secure.stop();
     }
   });
 });
