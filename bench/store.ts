@@ -1,5 +1,6 @@
 // Store figures: writes, reads and lists at 10,000 objects, watch fan-out through the
-// watch cache, and the machine's raw SQLite write rate as the yardstick for ours.
+// watch cache, and the machine's raw SQLite write rate as the yardstick for ours; the same
+// on a real one-member etcd (when installed) next to that etcd's raw put rate (etcd3 client).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { openDatabase, sqliteDriver } from '../src/store/sqlite-driver.js';
 import { MemoryStore } from '../src/store/memory.js';
 import { SqliteStore } from '../src/store/sqlite.js';
+import { EtcdStore } from '../src/store/etcd.js';
+import { etcdMissing, startTestEtcd } from '../src/testing/etcd.js';
+import { Etcd3 } from 'etcd3';
 import type { Store } from '../src/store/types.js';
 import { WatchCache } from '../src/apiserver/watchcache.js';
 
@@ -127,6 +131,34 @@ function rawSqliteWrites(dir: string): string {
   }
 }
 
+/** The ceiling: sequential single-key puts with the etcd3 client, nothing else. */
+async function rawEtcdPuts(endpoint: string): Promise<string> {
+  const client = new Etcd3({ hosts: `http://${endpoint}` });
+  try {
+    const value = podJSON(0);
+    const t = performance.now();
+    for (let i = 0; i < OBJECTS; i++) await client.put(`/raw/pod-${i}`).value(value);
+    return `raw etcd put (etcd3 client, sequential, same etcd): ${rate(OBJECTS, performance.now() - t)}`;
+  } finally {
+    client.close();
+  }
+}
+
+export async function benchEtcd(): Promise<string[]> {
+  const missing = etcdMissing();
+  if (missing) return [`etcd: skipped (${missing})`];
+  const etcd = await startTestEtcd();
+  try {
+    const store = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
+    const lines: string[] = [];
+    try { lines.push(...(await benchOne(store))); } finally { await store.close(); }
+    lines.push(await rawEtcdPuts(etcd.endpoint));
+    return lines;
+  } finally {
+    await etcd.stop();
+  }
+}
+
 export async function benchStores(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-store-'));
   try {
@@ -136,6 +168,7 @@ export async function benchStores(): Promise<string[]> {
     const sqlite = new SqliteStore(join(dir, 'sqlite'), { compactEvery: 0 });
     try { lines.push(...(await benchOne(sqlite))); } finally { await sqlite.close(); }
     lines.push(rawSqliteWrites(dir));
+    lines.push(...(await benchEtcd()));
     return lines;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { selectorFromLabelSelector } from './labels.js';
 import type { LabelSelector } from './types.js';
 import type { KObject } from './object.js';
 import { Quantity } from './quantity.js';
+import { matchNodeSelectorTerm } from './nodeaffinity.js';
 
 /** On a claim: the binding has been done once (the claim is "bound" from then on). */
 export const ANN_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
@@ -126,31 +127,6 @@ export function volumeModeMismatch(claim: PersistentVolumeClaim, volume: Persist
 const ZERO = Quantity.fromInt(0);
 export const requestedStorage = (claim: PersistentVolumeClaim): Quantity => Quantity.tryParse(claim.spec?.resources?.requests?.storage) ?? ZERO;
 export const volumeStorage = (volume: PersistentVolume): Quantity => Quantity.tryParse(volume.spec?.capacity?.storage) ?? ZERO;
-
-function matchRequirement(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
-  const has = Object.hasOwn(labels, r.key);
-  const v = labels[r.key];
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In': return has && values.includes(v);
-    case 'NotIn': return !has || !values.includes(v);
-    case 'Exists': return has;
-    case 'DoesNotExist': return !has;
-    case 'Gt': case 'Lt': {
-      if (!has || values.length !== 1 || !/^[+-]?\d+$/.test(v) || !/^[+-]?\d+$/.test(values[0])) return false;
-      return r.operator === 'Gt' ? BigInt(v) > BigInt(values[0]) : BigInt(v) < BigInt(values[0]);
-    }
-    default: return false;
-  }
-}
-
-/** A node selector term (requirements ANDed; an empty term matches nothing) against a node. */
-export function matchNodeSelectorTerm(term: NodeSelectorTerm, labels: Record<string, string>, nodeName: string): boolean {
-  const exprs = term.matchExpressions ?? [], fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  if (!exprs.every((r) => matchRequirement(r, labels))) return false;
-  return fields.every((r) => r.key === 'metadata.name' && matchRequirement({ ...r, key: 'name' }, { name: nodeName }));
-}
 
 /** CheckNodeAffinity: a volume without required node affinity fits every node. */
 export function volumeFitsNode(volume: PersistentVolume, labels: Record<string, string>, nodeName: string): boolean {

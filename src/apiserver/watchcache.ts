@@ -335,7 +335,8 @@ export class WatchCache {
    * Writes to other prefixes move the store's revision without an event here. The in-process
    * stores deliver a write's events before any later call to them resolves, so once
    * currentRevision() answers, every event at or below it has been applied: the cache is
-   * current at that revision. (An etcd store would need watch progress notifications.)
+   * current at that revision. The etcd store keeps that promise by answering a revision only
+   * once its one etcd watch has delivered every event up to it (src/store/etcd.ts).
    */
   private requestProgress(): void {
     if (this.progressPending || !this.following) return;

@@ -7,12 +7,13 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { DEFAULT_CLUSTER, k8tsHome, validateClusterName } from './paths.js';
 import { parseAddressPool } from '../controllers/servicelb.js';
+import { type StoreKind, storeKindError } from '../store/index.js';
 
 export interface ClusterConfig {
   name: string;
   /** API server port on 127.0.0.1; 0: any free port at each start. */
   port: number;
-  store: 'sqlite' | 'memory';
+  store: StoreKind;
   /** Run a node on this machine. */
   node: boolean;
   nodeName?: string;
@@ -68,7 +69,12 @@ const bool = (v: unknown, where: string) => {
 const FIELDS: Record<keyof ClusterConfig, Field> = {
   name: { help: 'the cluster\'s name: its data dir is ~/.k8ts/NAME, its kubeconfig context k8ts-NAME (k8ts for the default)', parse: (v, w) => validateClusterName(text(/.*/, 'a name')(v, w) as string) },
   port: { help: 'API server port on 127.0.0.1 (0: any free port at each start)', parse: whole(0, 65535) },
-  store: { help: 'sqlite (kept on disk) or memory (gone at down)', parse: (v, w) => text(/^(sqlite|memory)$/, 'sqlite or memory')(v, w) },
+  store: { help: 'sqlite (kept on disk), memory (gone at down) or etcd://host:port[,host:port] (an etcd cluster, keys under /registry)', parse: (v, w) => {
+    const t = text(/^(sqlite|memory|etcd:\/\/.+)$/, 'sqlite, memory or etcd://host:port[,host:port]')(v, w) as string;
+    const err = storeKindError(t);
+    if (err) throw new Error(`${w}: ${err}`);
+    return t;
+  } },
   node: { help: 'run a node on this machine (false: control plane only)', parse: bool },
   nodeName: { help: 'this machine\'s node name (default: the hostname)', parse: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a DNS subdomain') },
   podCIDR: { help: 'pod addresses of this machine\'s node (distinct per cluster)', parse: text(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as 10.244.0.0/24') },

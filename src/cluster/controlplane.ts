@@ -11,6 +11,7 @@ import https from 'node:https';
 // scheduler, node) are loaded by startControlPlane alone (#13: time to ready).
 import type { ApiServer } from '../apiserver/server.js';
 import { ensureClientCert, ensurePKI, readAdminCert } from '../pki/certs.js';
+import type { StoreKind } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { ControllerManager } from '../controllers/manager.js';
 import type { SchedulerServer } from '../scheduler/server.js';
@@ -25,7 +26,7 @@ export interface ControlPlaneOptions {
   dataDir: string;
   port: number;
   host?: string;
-  store: 'sqlite' | 'memory';
+  store: StoreKind;
   /** Run the controllers in-process (on by default). */
   controllers?: boolean;
   /** Run a node (agent + runtime) for this machine (on by default). */

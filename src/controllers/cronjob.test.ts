@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
 import { CRONJOBS, JOBS, type CronJob, type Job } from '../api/types.js';
 import { SharedInformerFactory, type Informer } from '../client/informer.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { CronJobController, CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, mostRecentScheduleTime, rfc3339InZone } from './cronjob.js';
 import { parseSchedule } from '../api/cron.js';
@@ -21,7 +21,6 @@ let ctl: CronJobController;
 let cjInf: Informer<CronJob>;
 let jobInf: Informer<Job>;
 let clock = Date.now();
-let nsSeq = 0;
 
 before(async () => {
   cp = await startTestControlPlane();
@@ -41,11 +40,7 @@ after(async () => {
   await cp?.stop();
 });
 
-async function newNamespace(): Promise<string> {
-  const name = `cj-test-${++nsSeq}`;
-  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
+const newNamespace = (): Promise<string> => newTestNamespace(cp, 'cj-test');
 
 function cronJob(ns: string, name: string, spec: Record<string, unknown>): KObject {
   return {

@@ -6,7 +6,7 @@
 // budgets of a rolling update.
 
 import { deepCopy } from '../api/object.js';
-import { matchNodeSelectorTerm } from '../api/persistentvolume.js';
+import { matchNodeSelectorTerm } from '../api/nodeaffinity.js';
 import { toleratesTaint } from '../api/taints.js';
 import {
   TAINT_NODE_DISK_PRESSURE, TAINT_NODE_MEMORY_PRESSURE, TAINT_NODE_NETWORK_UNAVAILABLE, TAINT_NODE_NOT_READY, TAINT_NODE_PID_PRESSURE,

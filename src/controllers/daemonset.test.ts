@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
 import { SharedInformerFactory, Informer } from '../client/informer.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { SimulatedNodes } from '../node/simulated.js';
 import { waitFor } from '../testing/wait.js';
 import { isPodReady } from '../api/conditions.js';
@@ -21,7 +21,6 @@ let sim: SimulatedNodes;
 let dsc: DaemonSetController;
 let sched: Scheduler;
 let nodes: string[];
-let nsSeq = 0;
 
 before(async () => {
   cp = await startTestControlPlane();
@@ -45,11 +44,7 @@ after(async () => {
   await cp?.stop();
 });
 
-async function newNamespace(): Promise<string> {
-  const name = `ds-test-${++nsSeq}`;
-  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
+const newNamespace = (): Promise<string> => newTestNamespace(cp, 'ds-test');
 
 function daemonSet(ns: string, name: string, spec: Record<string, unknown> = {}, podSpec: Record<string, unknown> = {}): KObject {
   return {

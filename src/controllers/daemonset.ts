@@ -16,7 +16,7 @@ import {
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
-import { claimObjects, controllerOf, controllerUpdate, labelsChanged, newControllerRef, ownersSelecting, resolveControllerRef } from './podutil.js';
+import { claimObjects, controllerOf, labelsChanged, newControllerRef, ownersSelecting, podAdded, podDeleted, podOwnersUpdated, resolveControllerRef, type PodOwnerHandlers } from './podutil.js';
 import { BURST_REPLICAS, ControllerExpectations, safeSelector, slowStartBatch } from './replicaset.js';
 import { computeHash } from './deployment-util.js';
 import { CONTROLLER_REVISION_HASH_LABEL, claimControllerRevisions, equalRevision, maxRevision, revisionOf, sortControllerRevisions } from './history.js';
@@ -121,44 +121,26 @@ export class DaemonSetController extends Controller {
     return ownersSelecting(this.dsInf, NAMESPACE_INDEX, pod, (ds) => safeSelector(ds.spec?.selector));
   }
 
+  /** The pod event handlers shared with the ReplicaSet controller (podutil). */
+  private readonly podHandlers: PodOwnerHandlers<DaemonSet> = {
+    resolve: (ns, ref) => this.resolve(ns, ref),
+    selecting: (pod) => this.selecting(pod),
+    expectations: this.expectations,
+    enqueue: (ds, afterMs) => this.enqueue(ds, afterMs),
+    minReadySeconds: (ds) => ds.spec.minReadySeconds ?? 0,
+  };
+
   private addPod(pod: Pod): void {
-    if (pod.metadata.deletionTimestamp) {
-      this.deletePod(pod);
-      return;
-    }
-    const ref = controllerOf(pod);
-    if (ref) {
-      const ds = this.resolve(pod.metadata.namespace, ref);
-      if (!ds) return;
-      this.expectations.creationObserved(objectKey(ds));
-      this.enqueue(ds);
-      return;
-    }
-    for (const ds of this.selecting(pod)) this.enqueue(ds);
+    podAdded(this.podHandlers, pod);
   }
 
   private updatePod(old: Pod, cur: Pod): void {
     if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-    const u = controllerUpdate(old, cur, (ns, ref) => this.resolve(ns, ref));
-    if (u.previous) this.enqueue(u.previous);
-    if (!u.orphan) {
-      const ds = u.current;
-      if (!ds) return;
-      this.enqueue(ds);
-      // Availability comes minReadySeconds after readiness: look again then.
-      const minReady = ds.spec.minReadySeconds ?? 0;
-      if (!isPodReady(old) && isPodReady(cur) && minReady > 0) this.enqueue(ds, minReady * 1000 + 1000);
-      return;
-    }
-    if (labelsChanged(old, cur) || u.refChanged) for (const ds of this.selecting(cur)) this.enqueue(ds);
+    podOwnersUpdated(this.podHandlers, old, cur);
   }
 
   private deletePod(pod: Pod): void {
-    const ref = controllerOf(pod);
-    const ds = ref && this.resolve(pod.metadata.namespace, ref);
-    if (!ds) return;
-    this.expectations.deletionObserved(objectKey(ds), objectKey(pod));
-    this.enqueue(ds);
+    podDeleted(this.podHandlers, pod);
   }
 
   private dsRef(ds: DaemonSet): KObject {

@@ -2,11 +2,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
 import { Informer } from '../client/informer.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { isPodReady } from '../api/conditions.js';
 import { DEPLOYMENTS as DEPLOY, EVENTS, PODS, REPLICASETS as RS, type Deployment, type DeploymentSpec, type Pod, type ReplicaSet } from '../api/types.js';
 import { computeHash, equalIgnoreHash, resolveFenceposts } from './deployment-util.js';
-import { startFakeKubelet, newTestNamespace, startWorkloadControllers, type FakeKubelet, type Workloads } from './workload-testing.js';
+import { startFakeKubelet, startWorkloadControllers, type FakeKubelet, type Workloads } from './workload-testing.js';
 import { waitFor } from '../testing/wait.js';
 
 const NEVER = 'registry.example/never-ready:1';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { serverPreferredResources } from '../client/discovery.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { SimulatedNodes, SIMULATED_EXIT_CODE_ANNOTATION } from '../node/simulated.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { JobController } from './job.js';
@@ -28,7 +28,6 @@ let jc: JobController;
 let ttl: TTLAfterFinishedController;
 let gc: GarbageCollector;
 let node: string;
-let nsSeq = 0;
 
 before(async () => {
   cp = await startTestControlPlane();
@@ -54,11 +53,7 @@ after(async () => {
   await cp?.stop();
 });
 
-async function newNamespace(): Promise<string> {
-  const name = `job-test-${++nsSeq}`;
-  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
+const newNamespace = (): Promise<string> => newTestNamespace(cp, 'job-test');
 
 function job(ns: string, name: string, spec: Record<string, unknown> = {}, podAnnotations: Record<string, string> = {}): KObject {
   return {

@@ -577,19 +577,23 @@ export class JobController implements Reconciler {
     this.recorder.event(this.jobRef(job), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
   }
 
+  /** Deletes active pods (expecting their deletions), which then count as terminating and no longer ready. */
+  private async removeActivePods(job: Job, key: string, ctx: SyncCtx, victims: Pod[]): Promise<{ deleted: number; error?: unknown }> {
+    this.expectations.expectDeletions(key, victims.map((p) => objectKey(p)));
+    const r = await this.deleteJobPods(job, key, victims);
+    ctx.terminating += r.deleted;
+    ctx.ready -= r.deletedReady;
+    return r;
+  }
+
   /** manageJob: as many active pods as parallelism and the remaining completions want, after the back-off. */
   private async manageJob(job: Job, ctx: SyncCtx): Promise<{ active: number; requeueAfter?: number; error?: unknown }> {
     const key = objectKey(job);
     let active = ctx.activePods.length;
     const parallelism = job.spec.parallelism ?? 1;
     if (job.spec.suspend === true) {
-      const victims = activePodsForRemoval(job, ctx.activePods, active);
-      this.expectations.expectDeletions(key, victims.map((p) => objectKey(p)));
-      const r = await this.deleteJobPods(job, key, victims);
-      active -= r.deleted;
-      ctx.terminating += r.deleted;
-      ctx.ready -= r.deletedReady;
-      return { active, error: r.error };
+      const r = await this.removeActivePods(job, key, ctx, activePodsForRemoval(job, ctx.activePods, active));
+      return { active: active - r.deleted, error: r.error };
     }
     let wantActive: number;
     if (typeof job.spec.completions !== 'number') {
@@ -602,13 +606,9 @@ export class JobController implements Reconciler {
     let victims = activePodsForRemoval(job, ctx.activePods, rmAtLeast);
     if (victims.length > MAX_POD_CREATE_DELETE_PER_SYNC) victims = victims.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
     if (victims.length > 0) {
-      this.expectations.expectDeletions(key, victims.map((p) => objectKey(p)));
-      const r = await this.deleteJobPods(job, key, victims);
-      active -= r.deleted;
-      ctx.terminating += r.deleted;
-      ctx.ready -= r.deletedReady;
+      const r = await this.removeActivePods(job, key, ctx, victims);
       // Deletions and creations never happen in the same sync; deletions first.
-      return { active, error: r.error };
+      return { active: active - r.deleted, error: r.error };
     }
     const terminating = onlyReplaceFailedPods(job) ? ctx.terminating : 0;
     let diff = wantActive - terminating - active;

@@ -8,6 +8,7 @@ import { isNotFound, isApiError, type RestClient, type ResourceRef } from '../cl
 import type { Selector } from '../api/labels.js';
 import { getCondition, isPodReady } from '../api/conditions.js';
 import type { Pod } from '../api/types.js';
+import { objectKey } from '../client/informer.js';
 
 /** The annotation that tells the ReplicaSet controller which pods to give up first (lower first). */
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
@@ -266,4 +267,59 @@ export function ownersSelecting<T extends KObject>(inf: OwnerIndex<T>, namespace
     out.push(o);
   }
   return out;
+}
+
+/**
+ * What the pod event handlers of an owning controller (ReplicaSet, DaemonSet) need: how to find a
+ * pod's owner by its controllerRef or by selector, the owner's expectations and its queue.
+ */
+export interface PodOwnerHandlers<T extends KObject> {
+  resolve(namespace: string | undefined, ref: OwnerReference): T | undefined;
+  selecting(pod: Pod): T[];
+  expectations: { creationObserved(key: string): void; deletionObserved(key: string, podKey: string): void };
+  enqueue(owner: T, afterMs?: number): void;
+  minReadySeconds(owner: T): number;
+}
+
+/** addPod of replica_set.go and daemon_controller.go: observe the creation, or wake orphans' candidate owners. */
+export function podAdded<T extends KObject>(h: PodOwnerHandlers<T>, pod: Pod): void {
+  if (pod.metadata.deletionTimestamp) {
+    // A pod already being deleted when first seen must not count as an observed creation.
+    podDeleted(h, pod);
+    return;
+  }
+  const ref = controllerOf(pod);
+  if (ref) {
+    const owner = h.resolve(pod.metadata.namespace, ref);
+    if (!owner) return;
+    h.expectations.creationObserved(objectKey(owner));
+    h.enqueue(owner);
+    return;
+  }
+  for (const owner of h.selecting(pod)) h.enqueue(owner);
+}
+
+/** The controllerRef part of updatePod: wake the old and new owners, or those that may adopt an orphan. */
+export function podOwnersUpdated<T extends KObject>(h: PodOwnerHandlers<T>, old: Pod, cur: Pod): void {
+  const u = controllerUpdate(old, cur, (ns, ref) => h.resolve(ns, ref));
+  if (u.previous) h.enqueue(u.previous);
+  if (!u.orphan) {
+    const owner = u.current;
+    if (!owner) return;
+    h.enqueue(owner);
+    const minReady = h.minReadySeconds(owner);
+    // Availability comes minReadySeconds after readiness: look again then (plus a second of skew).
+    if (!isPodReady(old) && isPodReady(cur) && minReady > 0) h.enqueue(owner, minReady * 1000 + 1000);
+    return;
+  }
+  if (labelsChanged(old, cur) || u.refChanged) for (const owner of h.selecting(cur)) h.enqueue(owner);
+}
+
+/** deletePod: observe the deletion for the owner's expectations and wake it. */
+export function podDeleted<T extends KObject>(h: PodOwnerHandlers<T>, pod: Pod): void {
+  const ref = controllerOf(pod);
+  const owner = ref && h.resolve(pod.metadata.namespace, ref);
+  if (!owner) return;
+  h.expectations.deletionObserved(objectKey(owner), objectKey(pod));
+  h.enqueue(owner);
 }

@@ -1,11 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { podsToDelete } from './podutil.js';
 import { EVENTS, PODS, REPLICASETS as RS, type Pod, type ReplicaSet } from '../api/types.js';
 import { slowStartBatch } from './replicaset.js';
-import { startFakeKubelet, startFaultProxy, newTestNamespace, startWorkloadControllers, type FakeKubelet, type FaultProxy, type Workloads } from './workload-testing.js';
+import { startFakeKubelet, startFaultProxy, startWorkloadControllers, type FakeKubelet, type FaultProxy, type Workloads } from './workload-testing.js';
 import { waitFor } from '../testing/wait.js';
 
 

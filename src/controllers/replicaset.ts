@@ -11,7 +11,7 @@ import { isNotFound, type RestClient } from '../client/rest.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { errorMessage } from '../api/errors.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
-import { claimObjects, controllerOf, controllerUpdate, labelsChanged, isPodActive, isPodAvailable, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef } from './podutil.js';
+import { claimObjects, controllerOf, labelsChanged, isPodActive, isPodAvailable, newControllerRef, ownersSelecting, podAdded, podDeleted, podOwnersUpdated, podsToDelete, resolveControllerRef, type PodOwnerHandlers } from './podutil.js';
 import { isPodReady } from '../api/conditions.js';
 
 
@@ -161,54 +161,32 @@ export class ReplicaSetController extends Controller {
     return out;
   }
 
+  /** The pod event handlers shared with the DaemonSet controller (podutil). */
+  private readonly podHandlers: PodOwnerHandlers<ReplicaSet> = {
+    resolve: (ns, ref) => this.resolveControllerRef(ns, ref),
+    selecting: (pod) => this.podReplicaSets(pod),
+    expectations: this.expectations,
+    enqueue: (rs, afterMs) => this.enqueue(rs, afterMs),
+    minReadySeconds: (rs) => rs.spec?.minReadySeconds ?? 0,
+  };
+
   private addPod(pod: Pod): void {
-    if (pod.metadata.deletionTimestamp) {
-      // A pod already being deleted when first seen must not count as an observed creation.
-      this.deletePod(pod);
-      return;
-    }
-    const ref = controllerOf(pod);
-    if (ref) {
-      const rs = this.resolveControllerRef(pod.metadata.namespace, ref);
-      if (!rs) return;
-      this.expectations.creationObserved(objectKey(rs));
-      this.enqueue(rs);
-      return;
-    }
-    for (const rs of this.podReplicaSets(pod)) this.enqueue(rs);
+    podAdded(this.podHandlers, pod);
   }
 
   private updatePod(old: Pod, cur: Pod): void {
     if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-    const labelChanged = labelsChanged(old, cur);
     if (cur.metadata.deletionTimestamp) {
       // A graceful delete: replace the pod now, not once the kubelet has finished with it.
       this.deletePod(cur);
-      if (labelChanged) this.deletePod(old);
+      if (labelsChanged(old, cur)) this.deletePod(old);
       return;
     }
-    const u = controllerUpdate(old, cur, (ns, ref) => this.resolveControllerRef(ns, ref));
-    if (u.previous) this.enqueue(u.previous);
-    if (!u.orphan) {
-      const rs = u.current;
-      if (!rs) return;
-      this.enqueue(rs);
-      const minReady = rs.spec?.minReadySeconds ?? 0;
-      // Availability comes minReadySeconds after readiness: look again then (plus a second of skew).
-      if (!isPodReady(old) && isPodReady(cur) && minReady > 0) this.enqueue(rs, minReady * 1000 + 1000);
-      return;
-    }
-    if (labelChanged || u.refChanged) for (const rs of this.podReplicaSets(cur)) this.enqueue(rs);
+    podOwnersUpdated(this.podHandlers, old, cur);
   }
 
   private deletePod(pod: Pod): void {
-    const ref = controllerOf(pod);
-    if (!ref) return;
-    const rs = this.resolveControllerRef(pod.metadata.namespace, ref);
-    if (!rs) return;
-    const key = objectKey(rs);
-    this.expectations.deletionObserved(key, objectKey(pod));
-    this.loop.enqueue(key);
+    podDeleted(this.podHandlers, pod);
   }
 
   async reconcile(key: string): Promise<number | void> {

@@ -5,10 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SharedInformerFactory } from '../client/informer.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { PODS, REPLICATIONCONTROLLERS, type Pod, type ReplicationController } from '../api/types.js';
 import { REPLICATIONCONTROLLER_KIND, ReplicaSetController } from './replicaset.js';
-import { newTestNamespace, startFakeKubelet, type FakeKubelet } from './workload-testing.js';
+import { startFakeKubelet, type FakeKubelet } from './workload-testing.js';
 import { waitFor } from '../testing/wait.js';
 import { isPodReady } from '../api/conditions.js';
 

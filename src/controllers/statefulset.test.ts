@@ -10,7 +10,7 @@ import type { KObject } from '../api/object.js';
 import { Informer, SharedInformerFactory } from '../client/informer.js';
 import { serverPreferredResources } from '../client/discovery.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { SimulatedNodes } from '../node/simulated.js';
 import { waitFor } from '../testing/wait.js';
 import { isPodReady } from '../api/conditions.js';
@@ -25,7 +25,6 @@ let cp: TestControlPlane;
 let factory: SharedInformerFactory;
 let sim: SimulatedNodes;
 const running: { stop(): Promise<void> }[] = [];
-let nsSeq = 0;
 
 before(async () => {
   cp = await startTestControlPlane();
@@ -55,11 +54,7 @@ after(async () => {
   await cp?.stop();
 });
 
-async function newNamespace(): Promise<string> {
-  const name = `sts-test-${++nsSeq}`;
-  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
+const newNamespace = (): Promise<string> => newTestNamespace(cp, 'sts-test');
 
 function statefulSet(ns: string, name: string, spec: Record<string, unknown> = {}): KObject {
   return {

@@ -9,7 +9,7 @@ import { RestClient } from '../client/rest.js';
 import { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { TestControlPlane } from '../testing/controlplane.js';
 import { isPodReady } from '../api/conditions.js';
-import { NAMESPACES, type Pod } from '../api/types.js';
+import type { Pod } from '../api/types.js';
 import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
 
@@ -161,15 +161,4 @@ export async function startWorkloadControllers(cp: TestControlPlane, server?: st
       if (server) client.close();
     },
   };
-}
-
-const namespaceSeq = new Map<string, number>();
-
-/** A fresh namespace for one test, named prefix-N. */
-export async function newTestNamespace(cp: TestControlPlane, prefix: string): Promise<string> {
-  const n = (namespaceSeq.get(prefix) ?? 0) + 1;
-  namespaceSeq.set(prefix, n);
-  const name = `${prefix}-${n}`;
-  await cp.client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
 }

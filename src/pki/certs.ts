@@ -38,43 +38,39 @@ function serial(): string {
   return b.toString('hex');
 }
 
-export function makeCA(commonName = 'k8ts-ca', years = 10): KeyPairPEM {
+/**
+ * A new key and a certificate for it: subject, extensions and lifetime as given, issued and signed
+ * by ca, or self-signed when there is no ca (client-go's certutil does the same for both).
+ */
+function issueCert(subject: forge.pki.CertificateField[], extensions: object[], years: number, ca?: KeyPairPEM): KeyPairPEM {
   const k = newKey();
   const cert = forge.pki.createCertificate();
   cert.publicKey = k.publicKey;
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + years * 365 * 86400_000);
-  const attrs = [{ name: 'commonName', value: commonName }];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  signCert(cert, k.pem);
+  cert.setSubject(subject);
+  cert.setIssuer(ca ? forge.pki.certificateFromPem(ca.cert).subject.attributes : subject);
+  cert.setExtensions(extensions);
+  signCert(cert, ca ? ca.key : k.pem);
   return { cert: forge.pki.certificateToPem(cert), key: k.pem };
 }
 
+export function makeCA(commonName = 'k8ts-ca', years = 10): KeyPairPEM {
+  return issueCert([{ name: 'commonName', value: commonName }], [
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ], years);
+}
+
 export function makeServingCert(ca: KeyPairPEM, commonName: string, dnsNames: string[], ips: string[], years = 1): KeyPairPEM {
-  const k = newKey();
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = k.publicKey;
-  cert.serialNumber = serial();
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + years * 365 * 86400_000);
-  cert.setSubject([{ name: 'commonName', value: commonName }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
+  return issueCert([{ name: 'commonName', value: commonName }], [
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
     { name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))] },
-  ]);
-  signCert(cert, ca.key);
-  return { cert: forge.pki.certificateToPem(cert), key: k.pem };
+  ], years, ca);
 }
 
 /**
@@ -83,22 +79,11 @@ export function makeServingCert(ca: KeyPairPEM, commonName: string, dnsNames: st
  * kubernetes-admin, O system:masters).
  */
 export function makeClientCert(ca: KeyPairPEM, commonName: string, organizations: string[] = [], years = 1): KeyPairPEM {
-  const k = newKey();
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = k.publicKey;
-  cert.serialNumber = serial();
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + years * 365 * 86400_000);
-  cert.setSubject([...organizations.map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: commonName }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
+  return issueCert([...organizations.map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: commonName }], [
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', clientAuth: true },
-  ]);
-  signCert(cert, ca.key);
-  return { cert: forge.pki.certificateToPem(cert), key: k.pem };
+  ], years, ca);
 }
 
 /** The API server's names: what kube-apiserver's certificate carries, plus this host's addresses. */

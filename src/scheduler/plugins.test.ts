@@ -264,6 +264,19 @@ test('fitErrorMessage: counts reasons per node, sorts the lines as strings, appe
   assert.equal(fitErrorMessage(12, many), '0/12 nodes are available: 12 Insufficient memory, 2 Insufficient cpu.');
 });
 
+/** A scheduling cycle up to PostFilter: PreFilter, then every node's Filter status in a diagnosis. */
+function filterEveryNode(profile: ReturnType<typeof defaultProfile>, cache: SchedulerCache, pod: Pod) {
+  const pi = newPodInfo(pod);
+  const state = new CycleState();
+  runPreFilter(profile, state, pi);
+  const d = newDiagnosis();
+  for (const n of cache.nodeList()) {
+    const st = runFilter(profile, state, pi, n);
+    if (st) d.nodeToStatus.set(n.name, st);
+  }
+  return { pi, state, d };
+}
+
 test('DefaultPreemption message: not helpful, no victims, or still not fitting without the victims', () => {
   const cache = new SchedulerCache();
   const profile = defaultProfile({ cache, listers: emptyListers });
@@ -272,14 +285,7 @@ test('DefaultPreemption message: not helpful, no victims, or still not fitting w
   cache.setNode(makeNode('tainted', { cpu: '8', taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] }));
   cache.addPod(makePod('low', { cpu: '1500m', priority: -5, nodeName: 'busy' }));
   const schedule = (pod: Pod) => {
-    const pi = newPodInfo(pod);
-    const state = new CycleState();
-    runPreFilter(profile, state, pi);
-    const d = newDiagnosis();
-    for (const n of cache.nodeList()) {
-      const st = runFilter(profile, state, pi, n);
-      if (st) d.nodeToStatus.set(n.name, st);
-    }
+    const { pi, state, d } = filterEveryNode(profile, cache, pod);
     const post = new DefaultPreemption().postFilter(state, pi, d, cache.nodeList(), (st, p, n) => runFilter(profile, st, p, n));
     d.postFilterMsg = post.message;
     return { msg: fitErrorMessage(3, d), candidates: post.candidate ? [post.candidate.node] : [] };
@@ -317,14 +323,7 @@ test('DefaultPreemption victims: lowest priority first, as few as fit, PDB viola
   const profile = defaultProfile({ cache, listers: emptyListers });
   const filter = (st: CycleState, p: ReturnType<typeof newPodInfo>, n: Parameters<typeof runFilter>[3]) => runFilter(profile, st, p, n);
   const preempt = (pod: Pod, pdbs: KObject[] = []) => {
-    const pi = newPodInfo(pod);
-    const state = new CycleState();
-    runPreFilter(profile, state, pi);
-    const d = newDiagnosis();
-    for (const n of cache.nodeList()) {
-      const st = runFilter(profile, state, pi, n);
-      if (st) d.nodeToStatus.set(n.name, st);
-    }
+    const { pi, state, d } = filterEveryNode(profile, cache, pod);
     return new DefaultPreemption().postFilter(state, pi, d, cache.nodeList(), filter, pdbs);
   };
   // n1: three pods of 1 cpu (priorities 1, 5, 10) on 3 cpus; the preemptor (priority 100) needs 1 cpu.

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { MemoryStore } from './memory.js';
 import { SqliteStore } from './sqlite.js';
 import { openStore } from './index.js';
+import { EtcdStore } from './etcd.js';
 import { waitFor } from '../testing/wait.js';
+import { etcdMissing, startTestEtcd, type TestEtcd } from '../testing/etcd.js';
 import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError,
   type Store, type WatchEvent,
@@ -20,8 +22,12 @@ function summary(evs: WatchEvent[]): string[] {
 
 interface Backend {
   name: string;
-  open(): Store;
-  cleanup(): void;
+  /** Each store is a fresh, empty one. */
+  open(): Store | Promise<Store>;
+  /** The revision of an empty store: etcd starts at 1, the in-process stores at 0. */
+  base: number;
+  /** Set when the backend cannot run here (the tests are skipped with this reason). */
+  skip?: string;
 }
 
 const tempDirs: string[] = [];
@@ -32,37 +38,53 @@ function tempDir(): string {
 }
 after(() => { for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); });
 
+// Every etcd store gets an etcd of its own (revisions are cluster-wide), stopped and removed after.
+const etcds: TestEtcd[] = [];
+after(async () => { for (const e of etcds) await e.stop(); });
+
 const backends: Backend[] = [
-  { name: 'memory', open: () => new MemoryStore(), cleanup() {} },
-  { name: 'sqlite', open: () => new SqliteStore(tempDir(), { compactEvery: 0 }), cleanup() {} },
+  { name: 'memory', open: () => new MemoryStore(), base: 0 },
+  { name: 'sqlite', open: () => new SqliteStore(tempDir(), { compactEvery: 0 }), base: 0 },
+  {
+    name: 'etcd',
+    base: 1,
+    skip: etcdMissing(),
+    async open() {
+      const e = await startTestEtcd();
+      etcds.push(e);
+      return EtcdStore.connect({ endpoints: [e.endpoint] });
+    },
+  },
 ];
 
 for (const backend of backends) {
-  describe(`${backend.name} store`, () => {
+  describe(`${backend.name} store`, { skip: backend.skip }, () => {
     let store: Store;
     const opened: Store[] = [];
-    const fresh = (): Store => {
-      const s = backend.open();
+    const fresh = async (): Promise<Store> => {
+      const s = await backend.open();
       opened.push(s);
       return s;
     };
-    before(() => { store = fresh(); });
+    /** The nth revision written to a fresh store. */
+    const r = (n: number): number => backend.base + n;
+    before(async () => { store = await fresh(); });
     after(async () => { for (const s of opened) await s.close(); });
 
     test('create and get', async () => {
-      const s = fresh();
-      assert.equal(await s.currentRevision(), 0);
+      const s = await fresh();
+      assert.equal(await s.currentRevision(), r(0));
       assert.equal(await s.get('/a'), undefined);
       const kv = await s.create('/a', 'one');
-      assert.deepEqual(kv, { key: '/a', value: 'one', createRevision: 1, modRevision: 1 });
+      assert.deepEqual(kv, { key: '/a', value: 'one', createRevision: r(1), modRevision: r(1) });
       assert.deepEqual(await s.get('/a'), kv);
-      assert.equal(await s.currentRevision(), 1);
+      assert.equal(await s.currentRevision(), r(1));
       await assert.rejects(s.create('/a', 'again'), (e: unknown) => e instanceof KeyExistsError && e.key === '/a');
-      assert.equal(await s.currentRevision(), 1, 'a failed write does not move the revision');
+      assert.equal(await s.currentRevision(), r(1), 'a failed write does not move the revision');
     });
 
     test('update is compare-and-swap', async () => {
-      const s = fresh();
+      const s = await fresh();
       const a = await s.create('/a', 'v1');
       const b = await s.update('/a', 'v2', a.modRevision);
       assert.deepEqual(b, { key: '/a', value: 'v2', createRevision: a.createRevision, modRevision: a.modRevision + 1 });
@@ -76,7 +98,7 @@ for (const backend of backends) {
     });
 
     test('delete with and without expected revision', async () => {
-      const s = fresh();
+      const s = await fresh();
       const a = await s.create('/a', 'va');
       const b = await s.create('/b', 'vb');
       await assert.rejects(s.delete('/a', a.modRevision + 5), RevisionMismatchError);
@@ -107,7 +129,7 @@ for (const backend of backends) {
     });
 
     test('range paging: limit, startKey, more, count, countOnly', async () => {
-      const s = fresh();
+      const s = await fresh();
       for (let i = 0; i < 10; i++) await s.create(`/p/k${i}`, `${i}`);
       await s.create('/q/other', 'x');
       const first = await s.range('/p/', { limit: 4 });
@@ -131,18 +153,26 @@ for (const backend of backends) {
       assert.equal((await s.range('/p/', { startKey: '/a' })).count, 10);
     });
 
+    test('a range larger than 4 MiB (gRPC\'s default message limit) comes back whole', async () => {
+      const s = await fresh();
+      const big = 'x'.repeat(1 << 20);
+      for (let i = 0; i < 5; i++) await s.create(`/big/${i}`, big);
+      const res = await s.range('/big/');
+      assert.deepEqual(res.kvs.map((kv) => kv.value.length), [1 << 20, 1 << 20, 1 << 20, 1 << 20, 1 << 20]);
+    });
+
     test('range at a past revision', async () => {
-      const s = fresh();
+      const s = await fresh();
       const a1 = await s.create('/r/a', 'a1');
       const a2 = await s.update('/r/a', 'a2', a1.modRevision);
       const b1 = await s.create('/r/b', 'b1');
       const del = await s.delete('/r/a');
       await s.create('/r/c', 'c1');
       const at = async (rev: number) => (await s.range('/r/', { revision: rev })).kvs.map((kv) => `${kv.key}=${kv.value}@${kv.createRevision}/${kv.modRevision}`);
-      assert.deepEqual(await at(a1.modRevision), ['/r/a=a1@1/1']);
-      assert.deepEqual(await at(a2.modRevision), ['/r/a=a2@1/2']);
-      assert.deepEqual(await at(b1.modRevision), ['/r/a=a2@1/2', '/r/b=b1@3/3']);
-      assert.deepEqual(await at(del.modRevision), ['/r/b=b1@3/3']);
+      assert.deepEqual(await at(a1.modRevision), [`/r/a=a1@${r(1)}/${r(1)}`]);
+      assert.deepEqual(await at(a2.modRevision), [`/r/a=a2@${r(1)}/${r(2)}`]);
+      assert.deepEqual(await at(b1.modRevision), [`/r/a=a2@${r(1)}/${r(2)}`, `/r/b=b1@${r(3)}/${r(3)}`]);
+      assert.deepEqual(await at(del.modRevision), [`/r/b=b1@${r(3)}/${r(3)}`]);
       const past = await s.range('/r/', { revision: b1.modRevision, limit: 1 });
       assert.deepEqual([past.kvs.length, past.more, past.count, past.revision], [1, true, 2, b1.modRevision]);
       assert.equal((await s.range('/r/', { revision: b1.modRevision, countOnly: true })).count, 2);
@@ -150,32 +180,32 @@ for (const backend of backends) {
     });
 
     test('watch replays history, then live events, filtered by prefix, until cancelled', async () => {
-      const s = fresh();
+      const s = await fresh();
       const a = await s.create('/w/a', 'a1');
       await s.create('/wx/a', 'other');
       const a2 = await s.update('/w/a', 'a2', a.modRevision);
       const events: WatchEvent[] = [];
       const w = await s.watch('/w/', a.modRevision, (ev) => events.push(ev));
       await waitFor('replay', () => events.length >= 1);
-      assert.deepEqual(summary(events), ['put /w/a@3=a2 prev@1=a1']);
+      assert.deepEqual(summary(events), [`put /w/a@${r(3)}=a2 prev@${r(1)}=a1`]);
       await s.create('/w/b', 'b1');
       await s.create('/wx/b', 'other');
       await s.delete('/w/a', a2.modRevision);
       await waitFor('live events', () => events.length >= 3);
-      assert.deepEqual(summary(events), ['put /w/a@3=a2 prev@1=a1', 'put /w/b@4=b1', 'delete /w/a@6=a2 prev@3=a2']);
+      assert.deepEqual(summary(events), [`put /w/a@${r(3)}=a2 prev@${r(1)}=a1`, `put /w/b@${r(4)}=b1`, `delete /w/a@${r(6)}=a2 prev@${r(3)}=a2`]);
       w.cancel();
       await s.create('/w/c', 'c1');
       // A second watcher from the start sees everything, including the create just made.
       const all: WatchEvent[] = [];
       const w2 = await s.watch('/w/', 0, (ev) => all.push(ev));
       await waitFor('full replay', () => all.length >= 5);
-      assert.deepEqual(summary(all).map((x) => x.split(' prev')[0]), ['put /w/a@1=a1', 'put /w/a@3=a2', 'put /w/b@4=b1', 'delete /w/a@6=a2', 'put /w/c@7=c1']);
+      assert.deepEqual(summary(all).map((x) => x.split(' prev')[0]), [`put /w/a@${r(1)}=a1`, `put /w/a@${r(3)}=a2`, `put /w/b@${r(4)}=b1`, `delete /w/a@${r(6)}=a2`, `put /w/c@${r(7)}=c1`]);
       w2.cancel();
       assert.equal(events.length, 3, 'no events after cancel');
     });
 
     test('watch from the current revision sees only new events, in order even when a callback writes', async () => {
-      const s = fresh();
+      const s = await fresh();
       await s.create('/o/seed', 's');
       const seen: number[] = [];
       const other: number[] = [];
@@ -190,12 +220,12 @@ for (const backend of backends) {
       await s.watch('/o/', await s.currentRevision(), (ev) => other.push(ev.kv.modRevision));
       await s.create('/o/a', 'a');
       await waitFor('both events', () => seen.length >= 2 && other.length >= 2);
-      assert.deepEqual(seen, [2, 3]);
-      assert.deepEqual(other, [2, 3]);
+      assert.deepEqual(seen, [r(2), r(3)]);
+      assert.deepEqual(other, [r(2), r(3)]);
     });
 
     test('a throwing watcher ends only its own watch', async () => {
-      const s = fresh();
+      const s = await fresh();
       const errors: Error[] = [];
       const good: number[] = [];
       await s.watch('/t/', 0, () => { throw new Error('boom'); }, (e) => errors.push(e));
@@ -203,13 +233,13 @@ for (const backend of backends) {
       await s.create('/t/a', 'a');
       await s.create('/t/b', 'b');
       await waitFor('delivery', () => good.length >= 2 && errors.length >= 1);
-      assert.deepEqual(good, [1, 2]);
+      assert.deepEqual(good, [r(1), r(2)]);
       assert.equal(errors.length, 1);
       assert.match(errors[0].message, /boom/);
     });
 
     test('compaction drops history and keeps the present', async () => {
-      const s = fresh();
+      const s = await fresh();
       const a = await s.create('/c/a', 'a1');
       const a2 = await s.update('/c/a', 'a2', a.modRevision);
       const b = await s.create('/c/b', 'b1');
@@ -227,7 +257,7 @@ for (const backend of backends) {
       const events: WatchEvent[] = [];
       await s.watch('/c/', mid, (ev) => events.push(ev));
       await waitFor('replay after compaction', () => events.length >= 2);
-      assert.deepEqual(summary(events), ['delete /c/b@4=b1 prev@3=b1', 'put /c/c@5=c1']);
+      assert.deepEqual(summary(events), [`delete /c/b@${r(4)}=b1 prev@${r(3)}=b1`, `put /c/c@${r(5)}=c1`]);
       // Compacting past a tombstone forgets the deleted key entirely.
       await s.compact(c.modRevision);
       assert.deepEqual((await s.range('/c/', { revision: c.modRevision })).kvs.map((kv) => kv.key), ['/c/a', '/c/c']);
@@ -239,7 +269,7 @@ for (const backend of backends) {
     });
 
     test('close ends watches', async () => {
-      const s = backend.open();
+      const s = await backend.open();
       const errors: Error[] = [];
       await s.watch('/', 0, () => {}, (e) => errors.push(e));
       await s.close();

@@ -63,3 +63,14 @@ export async function startTestControlPlane(options: Partial<ApiServerOptions> =
     },
   };
 }
+
+const namespaceSeq = new Map<string, number>();
+
+/** A fresh namespace for one test, named prefix-N. */
+export async function newTestNamespace(cp: TestControlPlane, prefix: string): Promise<string> {
+  const n = (namespaceSeq.get(prefix) ?? 0) + 1;
+  namespaceSeq.set(prefix, n);
+  const name = `${prefix}-${n}`;
+  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  return name;
+}

@@ -51,7 +51,7 @@ export class TestCluster {
   ca = '';
   private stopped = false;
 
-  constructor(readonly name = 'e2e', readonly store: 'sqlite' | 'memory' = 'sqlite') {
+  constructor(readonly name = 'e2e', readonly store: 'sqlite' | 'memory' | `etcd://${string}` = 'sqlite') {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `k8ts-${name}-`));
     this.kubeconfig = path.join(this.dir, 'kubeconfig');
     this.cacheDir = path.join(this.dir, 'kube-cache');

@@ -5,10 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
-import { ApiError, type RestClient } from '../../client/rest.js';
-import type { KObject } from '../../api/object.js';
-import { buildTable } from '../tables.js';
-import { findDefinition } from './index.js';
+import type { RestClient } from '../../client/rest.js';
+import { apiError, printerCells as cells } from '../../testing/registry.js';
 
 let cp: TestControlPlane;
 let c: RestClient;
@@ -20,18 +18,7 @@ const RC = { group: '', version: 'v1', resource: 'replicationcontrollers', names
 before(async () => { cp = await startTestControlPlane(); c = cp.client; });
 after(async () => { await cp.stop(); });
 
-const cells = (resource: string, group: string, o: KObject) => buildTable(findDefinition(group, 'v1', resource)!.printer, findDefinition(group, 'v1', resource)!.info, [o]).rows[0].cells;
 const template = (labels: Record<string, string> = { app: 'web' }, spec: Record<string, unknown> = {}) => ({ metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx:1' }], ...spec } });
-
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  assert.fail('expected an API error');
-}
 
 test('a DaemonSet is defaulted (RollingUpdate 1/0, history 10) and its template generation counts template changes', async () => {
   const ds = await c.create(DS, { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent' }, spec: { selector: { matchLabels: { app: 'web' } }, template: template(undefined, { nodeSelector: { disk: 'ssd' } }) } });

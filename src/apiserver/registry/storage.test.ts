@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import { ApiError, type RestClient } from '../../client/rest.js';
 import type { KObject } from '../../api/object.js';
-import { buildTable } from '../tables.js';
-import { findDefinition } from './index.js';
+import { apiError, printerCells as cells } from '../../testing/registry.js';
 
 let cp: TestControlPlane;
 let c: RestClient;
@@ -25,17 +24,6 @@ const sc = (name: string, extra: Record<string, unknown> = {}): KObject => ({ ap
 const claim = (name: string, spec: Record<string, unknown> = {}): KObject => ({
   apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
 });
-const cells = (resource: string, group: string, o: KObject) => buildTable(findDefinition(group, 'v1', resource)!.printer, findDefinition(group, 'v1', resource)!.info, [o]).rows[0].cells;
-
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  assert.fail('expected an API error');
-}
 
 test('a claim without a class gets the newest default class; "" stays no class; the protection finalizer is added', async () => {
   await c.create(SCS, sc('slow', { metadata: { name: 'slow', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } }));

@@ -76,6 +76,34 @@ const INROOT = `inroot() {
   done
 }`;
 
+/**
+ * The middle of both shims (this one and the OCI runtime's): start the container on the held
+ * stdio FIFOs, wait for it (a signal to the shim itself is not its end) and name how it ended.
+ * ctl is the redirection of fd 3, the terminal-resize channel when there is a TTY.
+ */
+export function launchAndWait(launch: string, ctl: string, stdin: boolean): string[] {
+  const lines: string[] = [];
+  if (stdin) {
+    // 5 keeps a writer on the stdin FIFO so the container reads on across attaches; closing it
+    // (SIGUSR1, stdinOnce) lets the container see EOF once the attached client goes away.
+    lines.push('exec 5<>stdin.fifo 6<stdin.fifo', "trap 'exec 5>&-' USR1");
+    lines.push(`${launch} <&6 >&3 2>&4${ctl} 4>&- 5>&- 6>&- &`, 'child=$!', 'exec 6<&-');
+  } else {
+    lines.push(`${launch} </dev/null >&3 2>&4${ctl} 4>&- &`, 'child=$!');
+  }
+  lines.push(
+    'while :; do',
+    '  wait "$child"; code=$?',
+    '  if [ "$code" -gt 128 ] && kill -0 "$child" 2>/dev/null; then continue; fi',
+    '  break',
+    'done',
+    'exec 3>&- 4>&- 5>&- 7>&- 2>/dev/null',
+    'reason=Error; [ "$code" = 0 ] && reason=Completed',
+    '[ -s pid ] || { code=128; reason=StartError; }',
+  );
+  return lines;
+}
+
 export function shimScript(spec: LaunchSpec): string {
   const c = spec.containerDir;
   const lines = [
@@ -104,28 +132,7 @@ export function shimScript(spec: LaunchSpec): string {
     launch = `python3 -c ${shq(PTY_HELPER)} 80 24 ${launch}`;
     ctl = ' 3<&7 7<&-';
   }
-  if (spec.stdin) {
-    // 5 keeps a writer on the stdin FIFO so the container reads on across attaches; closing it
-    // (SIGUSR1, stdinOnce) lets the container see EOF once the attached client goes away.
-    lines.push('exec 5<>stdin.fifo 6<stdin.fifo');
-    lines.push("trap 'exec 5>&-' USR1");
-    lines.push(`${launch} <&6 >&3 2>&4${ctl} 4>&- 5>&- 6>&- &`);
-    lines.push('child=$!');
-    lines.push('exec 6<&-');
-  } else {
-    lines.push(`${launch} </dev/null >&3 2>&4${ctl} 4>&- &`);
-    lines.push('child=$!');
-  }
-  lines.push(
-    'while :; do',
-    '  wait "$child"; code=$?',
-    '  if [ "$code" -gt 128 ] && kill -0 "$child" 2>/dev/null; then continue; fi',
-    '  break',
-    'done',
-    'exec 3>&- 4>&- 5>&- 7>&- 2>/dev/null',
-    'reason=Error; [ "$code" = 0 ] && reason=Completed',
-    '[ -s pid ] || { code=128; reason=StartError; }',
-  );
+  lines.push(...launchAndWait(launch, ctl, spec.stdin));
   if (spec.cgroupDir) {
     const cg = shq(spec.cgroupDir);
     lines.push(`grep -qs '^oom_kill [1-9]' ${cg}/memory.events ${cg}/memory.oom_control && reason=OOMKilled`);

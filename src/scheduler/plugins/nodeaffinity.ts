@@ -5,54 +5,12 @@
 
 import type { NodeInfo, PodInfo } from '../cache.js';
 import { Code, defaultNormalizeScore, MAX_NODE_SCORE, SKIP, Status, type CycleState, type FilterPlugin, type PreFilterOutcome, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework.js';
-import type { NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '../../api/types.js';
+import type { NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '../../api/types.js';
+import { matchNodeSelectorTerm } from '../../api/nodeaffinity.js';
 
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";
 export const ERR_REASON_CONFLICT = 'pod affinity terms conflict';
 const REJECT = new Status(Code.UnschedulableAndUnresolvable, [ERR_REASON_POD]);
-
-const INT_RE = /^[+-]?\d+$/;
-
-function matchExpression(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
-  const has = Object.hasOwn(labels, r.key);
-  const v = labels[r.key];
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In': return has && values.includes(v);
-    case 'NotIn': return !has || !values.includes(v);
-    case 'Exists': return has;
-    case 'DoesNotExist': return !has;
-    case 'Gt':
-    case 'Lt': {
-      // One integer value, compared with the label parsed as an integer; anything else never matches.
-      if (!has || values.length !== 1 || !INT_RE.test(values[0]) || !INT_RE.test(v)) return false;
-      const a = BigInt(v), b = BigInt(values[0]);
-      return r.operator === 'Gt' ? a > b : a < b;
-    }
-    default:
-      return false;
-  }
-}
-
-function matchField(r: NodeSelectorRequirement, nodeName: string): boolean {
-  // Only metadata.name, with In or NotIn of exactly one value, is a valid field requirement.
-  if (r.key !== 'metadata.name') return false;
-  const values = r.values ?? [];
-  if (values.length !== 1) return false;
-  if (r.operator === 'In') return values[0] === nodeName;
-  if (r.operator === 'NotIn') return values[0] !== nodeName;
-  return false;
-}
-
-/** A term with no requirements matches nothing. */
-export function matchNodeSelectorTerm(term: NodeSelectorTerm, labels: Record<string, string>, nodeName: string): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  for (const r of exprs) if (!matchExpression(r, labels)) return false;
-  for (const r of fields) if (!matchField(r, nodeName)) return false;
-  return true;
-}
 
 /** nodeaffinity.RequiredNodeAffinity: the pod's nodeSelector AND its required terms. */
 export class RequiredNodeAffinity {

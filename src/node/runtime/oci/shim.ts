@@ -9,7 +9,7 @@
 // A container with `tty: true` gets a terminal: runc only relays a terminal it is given, so
 // the shim runs runc under the PTY helper (python3), whose fd 3 carries terminal resizes.
 
-import { shq, PTY_HELPER } from '../shim.js';
+import { launchAndWait, shq, PTY_HELPER } from '../shim.js';
 
 export interface OciShimSpec {
   /** The bundle directory (config.json, rootfs/) and the container's state files. */
@@ -43,24 +43,7 @@ export function ociShimScript(s: OciShimSpec): string {
   const launch = s.tty ? `python3 -c ${shq(PTY_HELPER)} 80 24 ${run}` : run;
   const ctl = s.tty ? ' 3<&7 7<&-' : ' 3>&-';
   if (s.tty) lines.push('exec 7<>ctl.fifo');
-  if (s.stdin) {
-    // 5 keeps a writer on the stdin FIFO so the container reads on across attaches; closing it
-    // (SIGUSR1, stdinOnce) lets the container see EOF once the attached client goes away.
-    lines.push('exec 5<>stdin.fifo 6<stdin.fifo', "trap 'exec 5>&-' USR1");
-    lines.push(`${launch} <&6 >&3 2>&4${ctl} 4>&- 5>&- 6>&- &`, 'child=$!', 'exec 6<&-');
-  } else {
-    lines.push(`${launch} </dev/null >&3 2>&4${ctl} 4>&- &`, 'child=$!');
-  }
-  lines.push(
-    'while :; do',
-    '  wait "$child"; code=$?',
-    '  if [ "$code" -gt 128 ] && kill -0 "$child" 2>/dev/null; then continue; fi',
-    '  break',
-    'done',
-    'exec 3>&- 4>&- 5>&- 7>&- 2>/dev/null',
-    'reason=Error; [ "$code" = 0 ] && reason=Completed',
-    '[ -s pid ] || { code=128; reason=StartError; }',
-  );
+  lines.push(...launchAndWait(launch, ctl, s.stdin));
   if (s.oomFile) lines.push(`grep -qs '^oom_kill [1-9]' ${shq(s.oomFile)} && reason=OOMKilled`);
   lines.push(
     'echo "$code $(now) $reason" > exit.tmp && mv exit.tmp exit',
