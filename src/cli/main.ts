@@ -19,6 +19,12 @@ program.configureHelp({
   },
 });
 
+/** Ends a command with its exit code. Each command's module is imported only when it runs, so
+ *  that start-up (and shell completion) does not load the whole cluster. */
+async function exitWith(code: Promise<number>): Promise<void> {
+  process.exitCode = await code;
+}
+
 function examples(cmd: Command, lines: string[]): Command {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
 }
@@ -63,10 +69,7 @@ examples(target(program.command('up'))
   .option('--load-balancer-pool <addresses>', 'addresses for LoadBalancer services: CIDRs, FIRST-LAST ranges or addresses, comma-separated (default 198.18.N.0/24, N the pod CIDR\'s third octet)')
   // Older scripts passed this to the background process; the supervisor does not need it.
   .addOption(new Option('--no-kubeconfig', 'write no kubeconfig').hideHelp())
-  .action(async (o, cmd: Command) => {
-    const { up } = await import('./up.js');
-    process.exitCode = await up({ ...o, given: given(cmd) });
-  }), [
+  .action(async (o, cmd: Command) => exitWith((await import('./up.js')).up({ ...o, given: given(cmd) }))), [
   'k8ts up                          # the default cluster: ~/.k8ts/k8ts, context k8ts, port 6443',
   'k8ts up --name dev               # another one: ~/.k8ts/dev, context k8ts-dev, the next free port',
   'k8ts up --name big --no-node --simulated-nodes 100',
@@ -76,48 +79,30 @@ examples(target(program.command('up'))
 
 examples(target(program.command('down'))
   .description('stop a cluster; its state stays on disk for the next up')
-  .action(async (o) => {
-    const { down } = await import('./down.js');
-    process.exitCode = await down(o);
-  }), ['k8ts down', 'k8ts down --name dev']);
+  .action(async (o) => exitWith((await import('./down.js')).down(o))), ['k8ts down', 'k8ts down --name dev']);
 
 examples(target(program.command('delete'))
   .description('stop a cluster, remove its data dir and its kubeconfig entries')
-  .action(async (o) => {
-    const { deleteCluster } = await import('./delete.js');
-    process.exitCode = await deleteCluster(o);
-  }), ['k8ts delete --name dev', 'k8ts delete                # the default cluster']);
+  .action(async (o) => exitWith((await import('./delete.js')).deleteCluster(o))), ['k8ts delete --name dev', 'k8ts delete                # the default cluster']);
 
 examples(program.command('ls')
   .description('list clusters and whether they run')
   .option('-q, --quiet', 'names only')
-  .action(async (o) => {
-    const { ls } = await import('./ls.js');
-    process.exitCode = await ls(o);
-  }), ['k8ts ls', 'k8ts ls -q']);
+  .action(async (o) => exitWith((await import('./ls.js')).ls(o))), ['k8ts ls', 'k8ts ls -q']);
 
 examples(target(program.command('status'))
   .description('say what runs where')
-  .action(async (o) => {
-    const { status } = await import('./status.js');
-    process.exitCode = await status(o);
-  }), ['k8ts status', 'k8ts status --name dev']);
+  .action(async (o) => exitWith((await import('./status.js')).status(o))), ['k8ts status', 'k8ts status --name dev']);
 
 examples(target(program.command('logs'))
   .description('show the cluster\'s own log (control plane, node agent, supervisor)')
   .option('-f, --follow', 'keep printing new lines (across rotations) until interrupted')
   .option('--tail <n>', 'only the last N lines')
-  .action(async (o) => {
-    const { logs } = await import('./logs.js');
-    process.exitCode = await logs(o);
-  }), ['k8ts logs --tail 50', 'k8ts logs --name dev --follow']);
+  .action(async (o) => exitWith((await import('./logs.js')).logs(o))), ['k8ts logs --tail 50', 'k8ts logs --name dev --follow']);
 
 examples(target(program.command('kubeconfig'))
   .description('print a kubeconfig for the cluster alone (as kind get kubeconfig)')
-  .action(async (o) => {
-    const { printKubeconfig } = await import('./kubeconfig.js');
-    process.exitCode = await printKubeconfig(o);
-  }), ['k8ts kubeconfig > dev.yaml && kubectl --kubeconfig dev.yaml get nodes', 'k8ts kubeconfig --name dev']);
+  .action(async (o) => exitWith((await import('./kubeconfig.js')).printKubeconfig(o))), ['k8ts kubeconfig > dev.yaml && kubectl --kubeconfig dev.yaml get nodes', 'k8ts kubeconfig --name dev']);
 
 // Declared for help and completion; main() hands its arguments to kubectl untouched.
 examples(target(program.command('kubectl'))
@@ -133,17 +118,11 @@ examples(target(program.command('tutorial'))
   .option('--resume', 'continue where you left off')
   .option('-y, --yes', 'run every step without waiting (for CI)')
   .addOption(new Option('--skip-tag <tag...>', 'leave out steps with this tag').hideHelp())
-  .action(async (o) => {
-    const { tutorial } = await import('./tutorial.js');
-    process.exitCode = await tutorial(o);
-  }), ['k8ts tutorial', 'k8ts tutorial --resume', 'k8ts tutorial --yes   # straight through, nothing asked']);
+  .action(async (o) => exitWith((await import('./tutorial.js')).tutorial(o))), ['k8ts tutorial', 'k8ts tutorial --resume', 'k8ts tutorial --yes   # straight through, nothing asked']);
 
 examples(target(program.command('version'))
   .description('print k8ts\' version and the Kubernetes version it serves')
-  .action(async (o) => {
-    const { version } = await import('./version.js');
-    process.exitCode = await version(o);
-  }), ['k8ts version']);
+  .action(async (o) => exitWith((await import('./version.js')).version(o))), ['k8ts version']);
 
 examples(program.command('completion')
   .description('print a shell completion script (bash or zsh)')
@@ -161,26 +140,17 @@ examples(program.command('completion')
 const fleetlock = examples(program.command('fleetlock').description('the built-in FleetLock server: reboot slots per group and who holds them'), ['k8ts fleetlock ls', 'k8ts fleetlock release 4f3a...']);
 examples(target(fleetlock.command('ls'))
   .description('list FleetLock groups, their slots and the machines holding them')
-  .action(async (o) => {
-    const { fleetlockList } = await import('./fleetlock.js');
-    process.exitCode = await fleetlockList(o);
-  }), ['k8ts fleetlock ls']);
+  .action(async (o) => exitWith((await import('./fleetlock.js')).fleetlockList(o))), ['k8ts fleetlock ls']);
 examples(target(fleetlock.command('release'))
   .description('free the reboot slot a machine holds (one that will never come back), as an administrator')
   .argument('<id>', 'the machine id (as the FleetLock client sent it)')
-  .action(async (id: string, o) => {
-    const { fleetlockRelease } = await import('./fleetlock.js');
-    process.exitCode = await fleetlockRelease(id, o);
-  }), ['k8ts fleetlock release 4f3a8c2e9d7b4a6f8e1c0b2d3a4f5e6d']);
+  .action(async (id: string, o) => exitWith((await import('./fleetlock.js')).fleetlockRelease(id, o))), ['k8ts fleetlock release 4f3a8c2e9d7b4a6f8e1c0b2d3a4f5e6d']);
 
 const nodes = program.command('nodes').description('manage simulated nodes of a running cluster');
 examples(target(nodes.command('simulate'))
   .description('make the cluster have N simulated nodes (adds or removes)')
   .argument('<n>', 'how many')
-  .action(async (n: string, o) => {
-    const { simulateNodes } = await import('./nodes.js');
-    process.exitCode = await simulateNodes(n, o);
-  }), ['k8ts nodes simulate 100', 'k8ts nodes simulate 0 --name big']);
+  .action(async (n: string, o) => exitWith((await import('./nodes.js')).simulateNodes(n, o))), ['k8ts nodes simulate 100', 'k8ts nodes simulate 0 --name big']);
 examples(nodes, ['k8ts nodes simulate 10']);
 
 examples(program.command('agent')
@@ -201,64 +171,40 @@ examples(program.command('agent')
   .option('--ingress-http-port <port>', 'HTTP port of this node\'s ingress controller on the node\'s address (default 80; 0: off)')
   .option('--ingress-https-port <port>', 'HTTPS port of this node\'s ingress controller on the node\'s address (default 443; 0: off)')
   .option('--resolv-conf <file>', 'this node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers (default /etc/resolv.conf)')
-  .action(async (o) => {
-    const { agent } = await import('./agent.js');
-    process.exitCode = await agent(o);
-  }), ['k8ts agent --server https://10.0.0.5:6443 --token-file ./token --ca-file ./ca.crt --pod-cidr 10.244.5.0/24']);
+  .action(async (o) => exitWith((await import('./agent.js')).agent(o))), ['k8ts agent --server https://10.0.0.5:6443 --token-file ./token --ca-file ./ca.crt --pod-cidr 10.244.5.0/24']);
 
 const image = examples(program.command('image').description('the local node\'s images (its containerd-style image store)'), ['k8ts image ls', 'k8ts image pull nginx:1.27']);
 examples(target(image.command('pull'))
   .description('pull an image from its registry (mirrors and plain-http registries: DATA_DIR/node/registries.yaml)')
   .argument('<ref>', 'the image reference')
   .option('--creds <user:password>', 'credentials for the registry')
-  .action(async (ref: string, o) => {
-    const { imagePull } = await import('./image.js');
-    process.exitCode = await imagePull(ref, o);
-  }), ['k8ts image pull docker.io/library/busybox:1.36', 'k8ts image pull registry.example:5000/app:v1 --creds me:secret']);
+  .action(async (ref: string, o) => exitWith((await import('./image.js')).imagePull(ref, o))), ['k8ts image pull docker.io/library/busybox:1.36', 'k8ts image pull registry.example:5000/app:v1 --creds me:secret']);
 examples(target(image.command('load'))
   .description('load the images of a `docker save` or OCI image layout tarball')
   .argument('<file>', 'the tarball')
-  .action(async (file: string, o) => {
-    const { imageLoad } = await import('./image.js');
-    process.exitCode = await imageLoad(file, o);
-  }), ['k8ts image load ./app.tar']);
+  .action(async (file: string, o) => exitWith((await import('./image.js')).imageLoad(file, o))), ['k8ts image load ./app.tar']);
 examples(target(image.command('import'))
   .description('make an image from a folder with image.json and rootfs/')
   .argument('<dir>', 'the folder')
   .requiredOption('--tag <name>', 'the image reference, e.g. myapp:v1')
-  .action(async (dir: string, o) => {
-    const { imageImport } = await import('./image.js');
-    process.exitCode = await imageImport(dir, o);
-  }), ['k8ts image import ./myapp --tag myapp:v1']);
+  .action(async (dir: string, o) => exitWith((await import('./image.js')).imageImport(dir, o))), ['k8ts image import ./myapp --tag myapp:v1']);
 examples(target(image.command('ls'))
   .description('list images (pulled, loaded, and the built-in ones)')
-  .action(async (o) => {
-    const { imageList } = await import('./image.js');
-    process.exitCode = await imageList(o);
-  }), ['k8ts image ls']);
+  .action(async (o) => exitWith((await import('./image.js')).imageList(o))), ['k8ts image ls']);
 examples(target(image.command('rm'))
   .description('remove images (a built-in one comes back at its next use)')
   .argument('<refs...>', 'image references')
-  .action(async (refs: string[], o) => {
-    const { imageRemove } = await import('./image.js');
-    process.exitCode = await imageRemove(refs, o);
-  }), ['k8ts image rm myapp:v1']);
+  .action(async (refs: string[], o) => exitWith((await import('./image.js')).imageRemove(refs, o))), ['k8ts image rm myapp:v1']);
 
 // ---- internal: what `up` runs in the background, and what completion scripts call ----------
 program.command('supervise', { hidden: true })
   .requiredOption('--data-dir <dir>')
   .argument('<command...>')
-  .action(async (command: string[], o: { dataDir: string }) => {
-    const { superviseCluster } = await import('./serve.js');
-    process.exitCode = await superviseCluster(o.dataDir, command);
-  });
+  .action(async (command: string[], o: { dataDir: string }) => exitWith((await import('./serve.js')).superviseCluster(o.dataDir, command)));
 program.command('serve', { hidden: true })
   .requiredOption('--data-dir <dir>')
   .requiredOption('--port <n>')
-  .action(async (o: { dataDir: string; port: string }) => {
-    const { serve } = await import('./up.js');
-    process.exitCode = await serve(o);
-  });
+  .action(async (o: { dataDir: string; port: string }) => exitWith((await import('./up.js')).serve(o)));
 program.command('__complete', { hidden: true })
   .argument('[words...]')
   .allowUnknownOption()

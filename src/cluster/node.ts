@@ -20,6 +20,7 @@ import { ProxyServer, type ProxyModeChoice } from '../proxy/server.js';
 import { NodeDNS } from '../proxy/dns/nodedns.js';
 import { resourceMetricsText } from '../node/kubelet/resourcemetrics.js';
 import { IngressController } from '../ingress/controller.js';
+import { NetworkPolicyAgent } from '../netpol/controller.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
@@ -91,6 +92,8 @@ export interface LocalNode {
   proxy: ProxyServer;
   /** The bundled ingress controller (class k8ts), when it could listen. */
   ingress?: IngressController;
+  /** NetworkPolicy enforcement (nftables), when the node has its bridge and nft. */
+  netpol?: NetworkPolicyAgent;
   limitations: string[];
   /** killPods: for `k8ts down` (nothing of the node is left); false for an agent restart. */
   stop(opts: { killPods: boolean }): Promise<void>;
@@ -183,9 +186,25 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
       ingress = undefined;
     }
   }
+  // NetworkPolicy in the kernel (a table of its own beside the proxy's), where nft runs.
+  let netpol: NetworkPolicyAgent | undefined;
+  if (network && proxy.mode === 'nftables') {
+    netpol = new NetworkPolicyAgent({ client: opts.client, nodeName: name, instance: network.bridgeName, log });
+    try {
+      await netpol.start();
+      log(`node ${name}: NetworkPolicy enforced in nftables table ip ${netpol.table}`);
+    } catch (e) {
+      log(`node ${name}: NetworkPolicy not enforced: ${(e as Error).message}`);
+      await netpol.stop({ cleanup: true }).catch(() => undefined);
+      netpol = undefined;
+    }
+  } else {
+    log(`node ${name}: NetworkPolicy not enforced: it needs the pod bridge and nftables`);
+  }
   return {
-    name, ip, agent, runtime, network, proxy, ingress, limitations,
+    name, ip, agent, runtime, network, proxy, ingress, netpol, limitations,
     async stop({ killPods }) {
+      await netpol?.stop({ cleanup: killPods }).catch((e) => log(`netpol stop: ${(e as Error).message}`));
       await ingress?.stop().catch((e) => log(`ingress stop: ${(e as Error).message}`));
       await agent.stop({ killPods });
       await proxy.stop({ cleanup: killPods }).catch((e) => log(`proxy stop: ${(e as Error).message}`));

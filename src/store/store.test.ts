@@ -338,3 +338,55 @@ test('openStore picks the backend', async () => {
   await s.close();
   await assert.rejects(openStore('sqlite'), /data directory/);
 });
+
+describe('two etcd stores on one etcd (two API servers)', { skip: etcdMissing() }, () => {
+  let etcd: TestEtcd;
+  let a: Store;
+  let b: Store;
+  before(async () => {
+    etcd = await startTestEtcd();
+    a = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
+    b = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await etcd?.stop();
+  });
+
+  test('writes on one reach the other\'s watch in order, and its revision answers cover them', async () => {
+    const seen: string[] = [];
+    await b.watch('/registry/x/', await b.currentRevision(), (ev) => seen.push(`${ev.type} ${ev.kv.key}@${ev.kv.modRevision}`));
+    const k1 = await a.create('/registry/x/one', '1');
+    const k2 = await a.update('/registry/x/one', '2', k1.modRevision);
+    const k3 = await a.create('/registry/x/two', '3');
+    const d = await a.delete('/registry/x/one');
+    // b's currentRevision is a promise that its watchers have every event up to it (the watch cache's rule).
+    assert.ok((await b.currentRevision()) >= d.modRevision);
+    assert.deepEqual(seen, [`put /registry/x/one@${k1.modRevision}`, `put /registry/x/one@${k2.modRevision}`, `put /registry/x/two@${k3.modRevision}`, `delete /registry/x/one@${d.modRevision}`]);
+    // Compare-and-swap across the two: b's stale write loses.
+    const cur = await b.get('/registry/x/two');
+    assert.equal(cur?.modRevision, k3.modRevision);
+    await a.update('/registry/x/two', '4', k3.modRevision);
+    await assert.rejects(b.update('/registry/x/two', '5', k3.modRevision), RevisionMismatchError);
+  });
+
+  test('a compaction by one is seen by the other', async () => {
+    const kv = await a.create('/registry/y/k', 'v');
+    const next = await a.update('/registry/y/k', 'v2', kv.modRevision);
+    await a.compact(next.modRevision);
+    assert.equal(await b.compactedRevision(), next.modRevision);
+    await assert.rejects(b.range('/registry/y/', { revision: kv.modRevision }), (e: unknown) => e instanceof CompactedError && e.compacted === next.modRevision);
+    await assert.rejects(b.watch('/registry/y/', kv.modRevision, () => {}), CompactedError);
+    await b.compact(kv.modRevision); // older than the compaction: nothing to do
+  });
+});
+
+describe('etcd store options', () => {
+  test('endpoints are parsed from etcd://host:port[,host:port]', async () => {
+    const { parseEtcdEndpoints } = await import('./etcd.js');
+    assert.deepEqual(parseEtcdEndpoints('etcd://127.0.0.1:2379,10.0.0.2:2379'), ['http://127.0.0.1:2379', 'http://10.0.0.2:2379']);
+    assert.throws(() => parseEtcdEndpoints('etcd://'), /no etcd endpoints/);
+    assert.throws(() => parseEtcdEndpoints('etcd://host'), /bad etcd endpoint "host"/);
+  });
+});

@@ -9,6 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../src/testing/wait.js';
+import { startTestEtcd, type TestEtcd } from '../../src/testing/etcd.js';
+
+/**
+ * K8TS_E2E_STORE=etcd runs every TestCluster that asks for sqlite or memory on an etcd of its
+ * own instead (#15: the suites must pass unchanged with --store etcd).
+ */
+const E2E_STORE_ETCD = process.env.K8TS_E2E_STORE === 'etcd';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/src/cli/main.js, from dist/test/e2e. */
@@ -50,6 +57,7 @@ export class TestCluster {
   token = '';
   ca = '';
   private stopped = false;
+  private etcd?: TestEtcd;
 
   constructor(readonly name = 'e2e', readonly store: 'sqlite' | 'memory' | `etcd://${string}` = 'sqlite') {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `k8ts-${name}-`));
@@ -64,7 +72,12 @@ export class TestCluster {
   }
 
   async up(extraArgs: string[] = []): Promise<RunResult> {
-    const r = await run(process.execPath, [CLI, 'up', '--data-dir', this.dataDir, '--port', '0', '--kubeconfig', this.kubeconfig, '--store', this.store, ...extraArgs], { env: this.env(), timeoutMs: 90_000 });
+    let store: string = this.store;
+    if (E2E_STORE_ETCD && !store.startsWith('etcd://')) {
+      this.etcd ??= await startTestEtcd();
+      store = `etcd://${this.etcd.endpoint}`;
+    }
+    const r = await run(process.execPath, [CLI, 'up', '--data-dir', this.dataDir, '--port', '0', '--kubeconfig', this.kubeconfig, '--store', store, ...extraArgs], { env: this.env(), timeoutMs: 90_000 });
     if (r.code !== 0) throw new Error(`k8ts up failed (${r.code}): ${r.stdout}\n${r.stderr}\n${this.log()}`);
     const info = JSON.parse(fs.readFileSync(path.join(this.dataDir, 'cluster.json'), 'utf8')) as { url: string };
     this.url = info.url;
@@ -146,6 +159,7 @@ export class TestCluster {
     await this.down().catch(() => undefined);
     // The supervisor first, or it would start the control plane again.
     for (const pid of [info?.supervisorPid, info?.pid]) if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    await this.etcd?.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

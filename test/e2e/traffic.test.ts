@@ -1,7 +1,9 @@
-// Ingress on a real node (`k8ts up`, the stock kubectl and curl): the node's bundled ingress
-// controller routes two hosts to two Services (curl with Host headers on the node's address),
-// serves a TLS host with the certificate of a `kubectl create secret tls` Secret, and writes
-// the node's address into the Ingress's status (kubectl's ADDRESS column).
+// Ingress and NetworkPolicy on a real node (`k8ts up`, the stock kubectl and curl): the node's
+// bundled ingress controller routes two hosts to two Services (curl with Host headers on the
+// node's address), serves a TLS host with the certificate of a `kubectl create secret tls`
+// Secret, and writes the node's address into the Ingress's status (kubectl's ADDRESS column);
+// a default-deny NetworkPolicy blocks a pod's traffic, an allow rule lets one client through,
+// an egress deny blocks a pod's outgoing traffic, and `k8ts down` removes the table.
 // Run under the host lock: flock /tmp/k8ts-host.lock node --test dist/test/e2e/traffic.test.js
 
 import { after, before, test } from 'node:test';
@@ -17,6 +19,8 @@ const cluster = new TestCluster('traffic');
 const httpPort = 20_000 + (process.pid % 10_000);
 const httpsPort = httpPort + 10_000;
 let nodeIP = '';
+const nodeArgs = ownNodeArgs('trf');
+const ownBridge = (): string => nodeArgs[nodeArgs.indexOf('--bridge') + 1];
 
 const app = (name: string) => `
 apiVersion: apps/v1
@@ -64,7 +68,7 @@ const cert = makeServingCert(ca, 'secure.traffic.test', ['secure.traffic.test'],
 
 before(async () => {
   if (skip) return;
-  await cluster.up([...ownNodeArgs('trf'), '--ingress-http-port', String(httpPort), '--ingress-https-port', String(httpsPort)]);
+  await cluster.up([...nodeArgs, '--ingress-http-port', String(httpPort), '--ingress-https-port', String(httpsPort)]);
   await cluster.kIn(app('alpha') + '---' + app('beta'), 'apply', '-f', '-');
   fs.writeFileSync(path.join(cluster.dir, 'tls.crt'), cert.cert);
   fs.writeFileSync(path.join(cluster.dir, 'tls.key'), cert.key);
@@ -114,4 +118,109 @@ test('a TLS host is served with its Secret\'s certificate (SNI)', { skip }, asyn
 test('a Service without ready endpoints answers 503', { skip }, async () => {
   await cluster.k('scale', 'deployment/alpha', '--replicas=0');
   await cluster.waitFor('503 once alpha has no endpoint', async () => (await curl('alpha.traffic.test', '/hostname'))[0] === 503, 30_000);
+});
+
+// NetworkPolicy: a server pod, two client pods; default deny, then an allow rule for one.
+const NP_PODS = `
+apiVersion: v1
+kind: Pod
+metadata: {name: np-web, labels: {app: np-web}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: netexec
+    image: registry.k8s.io/e2e-test-images/agnhost:2.53
+    args: [netexec, --http-port=8080]
+    ports: [{name: http, containerPort: 8080}]
+    readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1, failureThreshold: 2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: np-allowed, labels: {role: client}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: 'gcr.io/google-samples/kubernetes-bootcamp:v1'}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: np-denied, labels: {role: other}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: 'gcr.io/google-samples/kubernetes-bootcamp:v1'}]
+`;
+
+const DENY = `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-web}
+spec:
+  podSelector: {matchLabels: {app: np-web}}
+  policyTypes: [Ingress]
+`;
+
+const ALLOW = `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-clients}
+spec:
+  podSelector: {matchLabels: {app: np-web}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {role: client}}}]
+    ports: [{port: http}]
+`;
+
+const EGRESS_DENY = `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-egress-other}
+spec:
+  podSelector: {matchLabels: {role: other}}
+  policyTypes: [Egress]
+`;
+
+/** Whether a client pod gets an answer from ip:8080 (curl in the client pod, 2 s timeout). */
+let lastFailure = '';
+async function reaches(client: string, ip: string): Promise<boolean> {
+  const r = await cluster.kubectl(['exec', client, '--', 'curl', '-sS', '-m', '2', `http://${ip}:8080/hostname`], { timeoutMs: 15_000 });
+  if (r.code !== 0) lastFailure = `${client} -> ${ip}: ${r.code} ${r.stderr}${r.stdout}`;
+  return r.code === 0 && r.stdout.trim().length > 0;
+}
+
+test('NetworkPolicy: default deny blocks a pod\'s traffic, an allow rule lets one client through, egress deny', { skip }, async () => {
+  await cluster.kIn(NP_PODS, 'apply', '-f', '-');
+  await cluster.k('wait', '--for=condition=Ready', 'pod/np-web', 'pod/np-allowed', 'pod/np-denied', '--timeout=120s');
+  const webIP = (await cluster.k('get', 'pod', 'np-web', '-o', 'jsonpath={.status.podIP}')).trim();
+  assert.ok(await reaches('np-allowed', webIP), `without policies every pod is reached (${lastFailure})`);
+  assert.ok(await reaches('np-denied', webIP), lastFailure);
+
+  await cluster.kIn(DENY, 'apply', '-f', '-');
+  assert.match(await cluster.k('get', 'netpol'), /^default-deny-web\s+app=np-web\s+\S+$/m);
+  await cluster.waitFor('default deny in force', async () => !(await reaches('np-allowed', webIP)), 30_000);
+  assert.equal(await reaches('np-denied', webIP), false);
+
+  await cluster.kIn(ALLOW, 'apply', '-f', '-');
+  await cluster.waitFor('the allowed client gets through', async () => reaches('np-allowed', webIP), 30_000);
+  assert.equal(await reaches('np-denied', webIP), false, 'the other client stays blocked');
+  // The node's own traffic (kubelet's readiness probe) is never blocked: the pod stays Ready.
+  assert.equal((await cluster.k('get', 'pod', 'np-web', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')).trim(), 'True');
+
+  // Egress: a default-deny egress policy on np-denied blocks its traffic to a pod no policy isolates.
+  const betaIP = (await cluster.k('get', 'pods', '-l', 'app=beta', '-o', 'jsonpath={.items[0].status.podIP}')).trim();
+  assert.ok(await reaches('np-denied', betaIP), 'np-denied reaches beta before its egress is denied');
+  await cluster.kIn(EGRESS_DENY, 'apply', '-f', '-');
+  await cluster.waitFor('egress deny in force', async () => !(await reaches('np-denied', betaIP)), 30_000);
+  assert.ok(await reaches('np-allowed', betaIP), 'other pods are not affected');
+
+  // Deleting the policies lifts the isolation.
+  await cluster.k('delete', 'netpol', '--all');
+  await cluster.waitFor('isolation lifted', async () => (await reaches('np-denied', webIP)) && reaches('np-denied', betaIP), 30_000);
+});
+
+test('k8ts down removes the NetworkPolicy table', { skip }, async () => {
+  const bridge = ownBridge();
+  const before_ = await run('nft', ['list', 'tables', 'ip']);
+  assert.match(before_.stdout, new RegExp(`k8ts-netpol-${bridge}\\b`));
+  await cluster.down();
+  const after_ = await run('nft', ['list', 'tables', 'ip']);
+  assert.doesNotMatch(after_.stdout, new RegExp(`k8ts-netpol-${bridge}\\b`));
 });

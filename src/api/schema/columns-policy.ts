@@ -42,6 +42,11 @@ export const policyColumns = (): Record<string, PrinterColumn[]> => (built ??= {
     col('Ports', 'string', 'Ports of TLS configurations that open'),
     ageCol,
   ],
+  'io.k8s.api.networking.v1.NetworkPolicy': [
+    nameCol,
+    col('Pod-Selector', 'string', 'Displays the selector of pods this policy applies to'),
+    ageCol,
+  ],
   'io.k8s.api.networking.v1.IngressClass': [
     nameCol,
     col('Controller', 'string', 'Controller that is responsible for handling this class'),

@@ -163,4 +163,66 @@ export const NETWORKING_V1_TYPES: TypeDef[] = [
     ],
   },
   list('IngressClass', 'IngressClass'),
+  {
+    name: net('NetworkPolicy'),
+    description: 'NetworkPolicy describes what network traffic is allowed for a set of Pods',
+    gvk: gvk('NetworkPolicy'),
+    fields: [
+      { json: 'metadata', proto: 1, type: meta('ObjectMeta'), keepZero: true, description: "Standard object's metadata." },
+      { json: 'spec', proto: 2, type: net('NetworkPolicySpec'), keepZero: true, description: 'spec represents the specification of the desired behavior for this NetworkPolicy.' },
+    ],
+  },
+  {
+    name: net('NetworkPolicySpec'),
+    description: 'NetworkPolicySpec provides the specification of a NetworkPolicy',
+    fields: [
+      { json: 'podSelector', proto: 1, type: meta('LabelSelector'), keepZero: true, required: true, description: 'podSelector selects the pods to which this NetworkPolicy object applies.' },
+      { json: 'ingress', proto: 2, type: net('NetworkPolicyIngressRule'), list: true, listType: 'atomic', description: 'ingress is a list of ingress rules to be applied to the selected pods.' },
+      { json: 'egress', proto: 3, type: net('NetworkPolicyEgressRule'), list: true, listType: 'atomic', description: 'egress is a list of egress rules to be applied to the selected pods.' },
+      { json: 'policyTypes', proto: 4, type: 'string', list: true, listType: 'atomic', enum: ['Egress', 'Ingress'], description: 'policyTypes is a list of rule types that the NetworkPolicy relates to.' },
+    ],
+  },
+  {
+    name: net('NetworkPolicyIngressRule'),
+    description: "NetworkPolicyIngressRule describes a particular set of traffic that is allowed to the pods matched by a NetworkPolicySpec's podSelector.",
+    fields: [
+      { json: 'ports', proto: 1, type: net('NetworkPolicyPort'), list: true, listType: 'atomic', description: 'ports is a list of ports which should be made accessible on the pods selected for this rule.' },
+      { json: 'from', proto: 2, type: net('NetworkPolicyPeer'), list: true, listType: 'atomic', description: 'from is a list of sources which should be able to access the pods selected for this rule.' },
+    ],
+  },
+  {
+    name: net('NetworkPolicyEgressRule'),
+    description: "NetworkPolicyEgressRule describes a particular set of traffic that is allowed out of pods matched by a NetworkPolicySpec's podSelector.",
+    fields: [
+      { json: 'ports', proto: 1, type: net('NetworkPolicyPort'), list: true, listType: 'atomic', description: 'ports is a list of destination ports for outgoing traffic.' },
+      { json: 'to', proto: 2, type: net('NetworkPolicyPeer'), list: true, listType: 'atomic', description: 'to is a list of destinations for outgoing traffic of pods selected for this rule.' },
+    ],
+  },
+  {
+    name: net('NetworkPolicyPort'),
+    description: 'NetworkPolicyPort describes a port to allow traffic on',
+    fields: [
+      { json: 'protocol', proto: 1, type: 'string', keepZero: true, enum: ['SCTP', 'TCP', 'UDP'], description: 'protocol represents the protocol (TCP, UDP, or SCTP) which traffic must match. If not specified, this field defaults to TCP.' },
+      { json: 'port', proto: 2, type: 'IntOrString', keepZero: true, description: 'port represents the port on the given protocol.' },
+      { json: 'endPort', proto: 3, type: 'int32', keepZero: true, description: 'endPort indicates that the range of ports from port to endPort if set, inclusive, should be allowed by the policy.' },
+    ],
+  },
+  {
+    name: net('NetworkPolicyPeer'),
+    description: 'NetworkPolicyPeer describes a peer to allow traffic to/from. Only certain combinations of fields are allowed',
+    fields: [
+      { json: 'podSelector', proto: 1, type: meta('LabelSelector'), keepZero: true, description: 'podSelector is a label selector which selects pods.' },
+      { json: 'namespaceSelector', proto: 2, type: meta('LabelSelector'), keepZero: true, description: 'namespaceSelector selects namespaces using cluster-scoped labels.' },
+      { json: 'ipBlock', proto: 3, type: net('IPBlock'), keepZero: true, description: 'ipBlock defines policy on a particular IPBlock.' },
+    ],
+  },
+  {
+    name: net('IPBlock'),
+    description: 'IPBlock describes a particular CIDR (Ex. "192.168.1.0/24","2001:db8::/64") that is allowed to the pods matched by a NetworkPolicySpec\'s podSelector.',
+    fields: [
+      { json: 'cidr', proto: 1, type: 'string', required: true, description: 'cidr is a string representing the IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64"' },
+      { json: 'except', proto: 2, type: 'string', list: true, listType: 'atomic', description: 'except is a slice of CIDRs that should not be included within an IPBlock' },
+    ],
+  },
+  list('NetworkPolicy', 'NetworkPolicy'),
 ];

@@ -4,7 +4,7 @@
 
 import { isObject, type KObject } from '../object.js';
 import { child, goLiteral, index, invalid, notSupported, required, forbidden, tooLong, type FieldError } from './field.js';
-import { fieldImmutableErrorMsg, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
+import { fieldImmutableErrorMsg, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isDNS1035Label, isDNS1123Subdomain, isIP, isValidPortName, isValidPortNum, maxLenError, nameIsDNSSubdomain, regexError } from './names.js';
 
 type Obj = Record<string, unknown>;
@@ -198,4 +198,118 @@ export function validateIngressClassUpdate(ic: KObject, old: KObject): FieldErro
 export function defaultIngressClass(ic: KObject): void {
   const spec = obj(ic.spec);
   if (isObject(spec.parameters) && !present(spec.parameters.scope)) spec.parameters.scope = 'Cluster';
+}
+
+const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+const POLICY_TYPES = ['Egress', 'Ingress'];
+
+/** A CIDR's address and prefix (IPv4 and IPv6 as netutils parses them); undefined when invalid. */
+function cidrOf(v: string): { ip: string; prefix: number } | undefined {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
+  if (!m || !isIP(m[1])) return undefined;
+  const prefix = Number(m[2]);
+  if (prefix > (m[1].includes(':') ? 128 : 32)) return undefined;
+  return { ip: m[1], prefix };
+}
+
+function ipv4Int(ip: string): number {
+  return ip.split('.').reduce((n, o) => (n * 256) + Number(o), 0);
+}
+
+/** Whether the IPv4 CIDR inner lies strictly inside outer. */
+function strictSubset(inner: { ip: string; prefix: number }, outer: { ip: string; prefix: number }): boolean {
+  if (inner.ip.includes(':') || outer.ip.includes(':')) return inner.prefix > outer.prefix;
+  if (inner.prefix <= outer.prefix) return false;
+  const mask = outer.prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - outer.prefix);
+  const and = (n: number) => Number((BigInt(n) & BigInt(mask)));
+  return and(ipv4Int(inner.ip)) === and(ipv4Int(outer.ip));
+}
+
+/** ValidateNetworkPolicyPort. */
+function validateNetworkPolicyPort(p: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (present(p.protocol) && !PROTOCOLS.includes(str(p.protocol))) errs.push(notSupported(child(path, 'protocol'), p.protocol, PROTOCOLS));
+  if (present(p.port)) {
+    if (typeof p.port === 'number') {
+      for (const m of isValidPortNum(p.port)) errs.push(invalid(child(path, 'port'), p.port, m));
+      if (present(p.endPort)) {
+        const end = Number(p.endPort);
+        if (end < p.port) errs.push(invalid(child(path, 'endPort'), p.endPort, 'must be greater than or equal to `port`'));
+        else for (const m of isValidPortNum(end)) errs.push(invalid(child(path, 'endPort'), p.endPort, m));
+      }
+    } else {
+      if (present(p.endPort)) errs.push(forbidden(child(path, 'endPort'), 'may not be specified when `port` is non-numeric'));
+      for (const m of isValidPortName(str(p.port))) errs.push(invalid(child(path, 'port'), p.port, m));
+    }
+  } else if (present(p.endPort)) {
+    errs.push(required(child(path, 'port'), 'must be specified when `endPort` is specified'));
+  }
+  return errs;
+}
+
+/** ValidateNetworkPolicyPeer. */
+function validateNetworkPolicyPeer(peer: Obj, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  let peers = 0;
+  if (present(peer.podSelector)) { peers++; errs.push(...validateLabelSelector(peer.podSelector, child(path, 'podSelector'))); }
+  if (present(peer.namespaceSelector)) { peers++; errs.push(...validateLabelSelector(peer.namespaceSelector, child(path, 'namespaceSelector'))); }
+  if (present(peer.ipBlock)) {
+    peers++;
+    const block = obj(peer.ipBlock);
+    const bp = child(path, 'ipBlock');
+    const cidr = str(block.cidr);
+    if (!cidr) errs.push(required(child(bp, 'cidr')));
+    else {
+      const outer = cidrOf(cidr);
+      if (!outer) errs.push(invalid(child(bp, 'cidr'), cidr, `must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`));
+      arr(block.except).forEach((e, i) => {
+        const ep = index(child(bp, 'except'), i);
+        const inner = cidrOf(str(e));
+        if (!inner) errs.push(invalid(ep, e, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+        else if (outer && !strictSubset(inner, outer)) errs.push(invalid(ep, e, 'must be a strict subset of `cidr`'));
+      });
+    }
+  }
+  if (peers === 0) errs.push(required(path, 'must specify a peer'));
+  else if (peers > 1 && present(peer.ipBlock)) errs.push(forbidden(path, 'may not specify both ipBlock and another peer'));
+  return errs;
+}
+
+/** ValidateNetworkPolicySpec. */
+function validateNetworkPolicySpec(specIn: unknown): FieldError[] {
+  const spec = obj(specIn);
+  const errs = validateLabelSelector(spec.podSelector ?? {}, 'spec.podSelector');
+  for (const [kind, peersField] of [['ingress', 'from'], ['egress', 'to']] as const) {
+    arr(spec[kind]).forEach((r, i) => {
+      const rp = index(`spec.${kind}`, i);
+      const rule = obj(r);
+      arr(rule.ports).forEach((p, j) => { errs.push(...validateNetworkPolicyPort(obj(p), index(child(rp, 'ports'), j))); });
+      arr(rule[peersField]).forEach((p, j) => { errs.push(...validateNetworkPolicyPeer(obj(p), index(child(rp, peersField), j))); });
+    });
+  }
+  const types = arr(spec.policyTypes).map(str);
+  if (types.length > 2) errs.push(forbidden('spec.policyTypes', 'may not specify more than two policyTypes'));
+  else types.forEach((t, i) => { if (!POLICY_TYPES.includes(t)) errs.push(notSupported(index('spec.policyTypes', i), t, POLICY_TYPES)); });
+  return errs;
+}
+
+export function validateNetworkPolicyCreate(np: KObject): FieldError[] {
+  return [...validateObjectMeta(np, true, nameIsDNSSubdomain), ...validateNetworkPolicySpec(np.spec)];
+}
+
+export function validateNetworkPolicyUpdate(np: KObject, old: KObject): FieldError[] {
+  return [...validateObjectMetaUpdate(np, old), ...validateNetworkPolicySpec(np.spec)];
+}
+
+/** SetDefaults_NetworkPolicyPort and SetDefaults_NetworkPolicy: TCP ports; policyTypes Ingress, plus Egress when egress rules exist. */
+export function defaultNetworkPolicy(np: KObject): void {
+  if (!isObject(np.spec)) np.spec = {};
+  const spec = np.spec as Obj;
+  if (!present(spec.podSelector)) spec.podSelector = {};
+  for (const kind of ['ingress', 'egress']) {
+    for (const r of arr(spec[kind])) for (const p of arr(obj(r).ports)) if (isObject(p) && !present(p.protocol)) p.protocol = 'TCP';
+  }
+  if (arr(spec.policyTypes).length === 0) {
+    spec.policyTypes = arr(spec.egress).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+  }
 }

@@ -50,6 +50,7 @@ import * as horizontalpodautoscalers from './autoscaling/horizontalpodautoscaler
 import * as customresourcedefinitions from './apiextensions/customresourcedefinitions.js';
 import * as ingresses from './networking/ingresses.js';
 import * as ingressclasses from './networking/ingressclasses.js';
+import * as networkpolicies from './networking/networkpolicies.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts, replicationcontrollers,
@@ -60,7 +61,7 @@ export const DEFINITIONS: readonly ResourceDefinition[] = [
   selfsubjectreviews, localsubjectaccessreviews, selfsubjectaccessreviews, selfsubjectrulesreviews, subjectaccessreviews,
   resourcequotas, limitranges, priorityclasses, horizontalpodautoscalers,
   customresourcedefinitions,
-  ingresses, ingressclasses,
+  ingresses, ingressclasses, networkpolicies,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);

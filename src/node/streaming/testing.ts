@@ -5,46 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { Duplex, Writable } from 'node:stream';
+// The runtimes' own PTY helper; a size of 0 0 leaves the terminal's first size unset until a resize.
+import { PTY_HELPER } from '../runtime/shim.js';
 import type { ContainerStatus, ExecOptions, ExecSession, PodSandboxStatus, RuntimeService } from '../runtime/types.js';
-
-/** Runs argv under a pty; fd 3 takes "cols rows\n" lines (TIOCSWINSZ, then SIGWINCH). */
-const PTY_HELPER = `
-import os, pty, sys, select, struct, fcntl, termios, signal
-argv = sys.argv[1:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-fds = [0, fd, 3]
-buf = b''
-while True:
-    r, _, _ = select.select(fds, [], [])
-    if fd in r:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            data = b''
-        if not data:
-            break
-        os.write(1, data)
-    if 0 in r:
-        data = os.read(0, 65536)
-        if data:
-            os.write(fd, data)
-        else:
-            fds.remove(0)
-    if 3 in r:
-        data = os.read(3, 1024)
-        if not data:
-            fds.remove(3)
-        buf += data
-        while b'\\n' in buf:
-            line, buf = buf.split(b'\\n', 1)
-            cols, rows = [int(x) for x in line.split()]
-            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
-            os.kill(pid, signal.SIGWINCH)
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
 
 export interface TestContainer {
   id: string;
@@ -91,7 +54,7 @@ export class HostTestRuntime implements RuntimeService {
 
   private run(argv: string[], opts: ExecOptions): ExecSession {
     const child = opts.tty
-      ? spawn('python3', ['-c', PTY_HELPER, ...argv], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] })
+      ? spawn('python3', ['-c', PTY_HELPER, '0', '0', ...argv], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] })
       : spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.children.add(child);
     if (opts.stdin) opts.stdin.pipe(child.stdin!); else child.stdin!.end();
