@@ -14,7 +14,7 @@ import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import { CRONJOBS, JOBS, type CronJob, type Job } from '../api/types.js';
-import { controllerOf, newControllerRef } from './podutil.js';
+import { controllerOf, isNamespaceTerminating, newControllerRef } from './podutil.js';
 import { findCondition } from './job-util.js';
 export const CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
@@ -404,7 +404,3 @@ function byJobStartTime(a: Job, b: Job): number {
   return Date.parse(sa!) - Date.parse(sb!);
 }
 
-function isNamespaceTerminating(e: unknown): boolean {
-  const causes = (e as { details?: { causes?: { reason?: string }[] } })?.details?.causes ?? [];
-  return causes.some((c) => c.reason === 'NamespaceTerminating');
-}

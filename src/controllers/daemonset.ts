@@ -16,8 +16,8 @@ import {
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
-import { claimObjects, controllerOf, labelsChanged, newControllerRef, ownersSelecting, podAdded, podDeleted, podOwnersUpdated, resolveControllerRef, type PodOwnerHandlers } from './podutil.js';
-import { BURST_REPLICAS, ControllerExpectations, safeSelector, slowStartBatch } from './replicaset.js';
+import { claimObjects, controllerOf, labelsChanged, newControllerRef, ownersSelecting, podAdded, podDeleted, podOwnersUpdated, resolveControllerRef, safeSelector, type PodOwnerHandlers } from './podutil.js';
+import { BURST_REPLICAS, ControllerExpectations, slowStartBatch } from './replicaset.js';
 import { computeHash } from './deployment-util.js';
 import { CONTROLLER_REVISION_HASH_LABEL, claimControllerRevisions, equalRevision, maxRevision, revisionOf, sortControllerRevisions } from './history.js';
 import {

@@ -11,7 +11,8 @@ import { errorMessage } from '../api/errors.js';
 import { Controller } from '../client/controller.js';
 import { claimObjects, controllerOf, controllerUpdate, labelsChanged, newControllerRef, ownersSelecting, resolveControllerRef } from './podutil.js';
 import { DEPLOYMENTS, PODS, REPLICASETS, type Deployment, type Pod, type ReplicaSet } from '../api/types.js';
-import { safeSelector, type ControllerOptions } from './replicaset.js';
+import type { ControllerOptions } from './replicaset.js';
+import { safeSelector } from './podutil.js';
 import { bySizeNewer, bySizeOlder, byRevision, computeHash, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY, desiredReplicasAnnotation, FailedRSCreateReason, filterActiveReplicaSets, findActiveOrLatest, findNewReplicaSet, findOldReplicaSets, FoundNewRSReason, getCondition, hasProgressDeadline, hasRevisionHistoryLimit, isRollingUpdate, isSaturated, maxRevision, maxSurge, newCondition, NewReplicaSetReason, newRSNewReplicas, normalizeStatus, PausedDeployReason, replicaCount, replicaSetProportion, replicasAnnotationsNeedUpdate, replicasOf, ResumedDeployReason, REVISION_ANNOTATION, setCondition, setNewReplicaSetAnnotations, setReplicasAnnotations, statusEqual, TimedOutReason, calculateStatus } from './deployment-util.js';
 import { rolloutRecreate, rolloutRolling, type Requeue, type RolloutOps } from './deployment-rollout.js';
 

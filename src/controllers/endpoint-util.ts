@@ -270,8 +270,3 @@ export class TriggerTimeTracker {
   }
 }
 
-/** Deletes of endpoints objects fail with this cause while their namespace is going. */
-export function isNamespaceTerminating(e: unknown): boolean {
-  const causes = (e as { details?: { causes?: { reason?: string }[] } })?.details?.causes ?? [];
-  return causes.some((c) => c.reason === 'NamespaceTerminating');
-}

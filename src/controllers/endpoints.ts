@@ -11,7 +11,8 @@ import { errorMessage } from '../api/errors.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { isPodReady } from '../api/conditions.js';
 import { ENDPOINTS, type Pod, type Service, type ServicePort } from '../api/types.js';
-import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, findPort, formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, managedServicePods, sameStringMap, semanticEqual, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, findPort, formatRFC3339Nano, isIPv6, isServiceIPSet, podIPs, managedServicePods, sameStringMap, semanticEqual, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { isNamespaceTerminating } from './podutil.js';
 
 
 /** Addresses an Endpoints object holds at most; beyond, it is truncated and annotated. */

@@ -13,7 +13,8 @@ import { errorMessage } from '../api/errors.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { isPodReady } from '../api/conditions.js';
 import { ENDPOINTSLICES, NODES, type Pod, type Service } from '../api/types.js';
-import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, ZONE_LABEL, findPort, formatRFC3339Nano, isIPv6, isNamespaceTerminating, isServiceIPSet, podIPs, managedServicePods, sameStringMap, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, ZONE_LABEL, findPort, formatRFC3339Nano, isIPv6, isServiceIPSet, podIPs, managedServicePods, sameStringMap, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { isNamespaceTerminating } from './podutil.js';
 
 
 /** discovery.LabelServiceName. */

@@ -11,14 +11,14 @@
 // SuccessCriteriaMet or FailureTarget condition while its pods go, then Complete or Failed.
 
 import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
-import { selectorFromLabelSelector, type Selector } from '../api/labels.js';
+import { selectorFromLabelSelector } from '../api/labels.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { EventRecorder } from '../client/events.js';
 import { NAMESPACE_INDEX, objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import { isPodReady } from '../api/conditions.js';
 import { JOBS, PODS, type Job, type JobCondition, type Pod } from '../api/types.js';
-import { claimObjects, controllerOf, isPodActive, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef } from './podutil.js';
+import { claimObjects, controllerOf, isNamespaceTerminating, isPodActive, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef, safeSelector } from './podutil.js';
 import { ControllerExpectations } from './replicaset.js';
 import {
   COMPLETION_INDEX_ENV, JOB_COMPLETION_INDEX_ANNOTATION, JOB_INDEX_FAILURE_COUNT_ANNOTATION, JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION,
@@ -881,18 +881,6 @@ function managedByOther(job: Job): boolean {
   return typeof m === 'string' && m !== JOB_CONTROLLER_NAME;
 }
 
-export function safeSelector(sel: Job['spec']['selector']): Selector | undefined {
-  try {
-    return selectorFromLabelSelector(sel);
-  } catch {
-    return undefined;
-  }
-}
-
-function isNamespaceTerminating(e: unknown): boolean {
-  const causes = (e as { details?: { causes?: { reason?: string }[] } })?.details?.causes ?? [];
-  return causes.some((c) => c.reason === 'NamespaceTerminating');
-}
 
 /** getFailJobMessage: a failed pod that matches a FailJob rule fails the Job. */
 function failJobMessage(job: Job, pods: Pod[]): string | undefined {

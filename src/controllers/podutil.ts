@@ -5,9 +5,9 @@
 
 import type { KObject, OwnerReference } from '../api/object.js';
 import { isNotFound, isApiError, type RestClient, type ResourceRef } from '../client/rest.js';
-import type { Selector } from '../api/labels.js';
+import { selectorFromLabelSelector, type Selector } from '../api/labels.js';
 import { getCondition, isPodReady } from '../api/conditions.js';
-import type { Pod } from '../api/types.js';
+import type { LabelSelector, Pod } from '../api/types.js';
 import { objectKey } from '../client/informer.js';
 
 /** The annotation that tells the ReplicaSet controller which pods to give up first (lower first). */
@@ -322,4 +322,19 @@ export function podDeleted<T extends KObject>(h: PodOwnerHandlers<T>, pod: Pod):
   if (!owner) return;
   h.expectations.deletionObserved(objectKey(owner), objectKey(pod));
   h.enqueue(owner);
+}
+
+/** A label selector, or undefined where it does not parse (an owner with one selects nothing). */
+export function safeSelector(ls: LabelSelector | undefined): Selector | undefined {
+  try {
+    return selectorFromLabelSelector(ls);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes into a namespace being deleted fail with this cause: an owner going with it, not an error. */
+export function isNamespaceTerminating(e: unknown): boolean {
+  const causes = (e as { details?: { causes?: { reason?: string }[] } })?.details?.causes ?? [];
+  return causes.some((c) => c.reason === 'NamespaceTerminating');
 }

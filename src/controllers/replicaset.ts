@@ -5,13 +5,13 @@
 // and reports replicas, fullyLabeled/ready/available replicas and a ReplicaFailure condition.
 
 import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
-import { selectorFromLabelSelector, selectorFromMap, type Selector } from '../api/labels.js';
-import { PODS, REPLICASETS, REPLICATIONCONTROLLERS, type GroupVersionResource, type LabelSelector, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus } from '../api/types.js';
+import { selectorFromMap, type Selector } from '../api/labels.js';
+import { PODS, REPLICASETS, REPLICATIONCONTROLLERS, type GroupVersionResource, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus } from '../api/types.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { errorMessage } from '../api/errors.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
-import { claimObjects, controllerOf, labelsChanged, isPodActive, isPodAvailable, newControllerRef, ownersSelecting, podAdded, podDeleted, podOwnersUpdated, podsToDelete, resolveControllerRef, type PodOwnerHandlers } from './podutil.js';
+import { claimObjects, controllerOf, labelsChanged, isNamespaceTerminating, isPodActive, isPodAvailable, newControllerRef, ownersSelecting, podAdded, podDeleted, podOwnersUpdated, podsToDelete, resolveControllerRef, safeSelector, type PodOwnerHandlers } from './podutil.js';
 import { isPodReady } from '../api/conditions.js';
 
 
@@ -336,18 +336,6 @@ export class ReplicaSetController extends Controller {
   }
 }
 
-export function safeSelector(ls: LabelSelector | undefined): Selector | undefined {
-  try {
-    return selectorFromLabelSelector(ls);
-  } catch {
-    return undefined;
-  }
-}
-
-function isNamespaceTerminating(e: unknown): boolean {
-  const causes = (e as { details?: { causes?: { reason?: string }[] } })?.details?.causes ?? [];
-  return causes.some((c) => c.reason === 'NamespaceTerminating');
-}
 
 /** Go's omitempty on ReplicaSetStatus: replicas is always written, the rest only when set. */
 function omitZeroStatus(s: ReplicaSetStatus): ReplicaSetStatus {

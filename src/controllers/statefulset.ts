@@ -18,7 +18,8 @@ import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../cli
 import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { claimObjects, controllerOf, controllerUpdate, labelsChanged, ownersSelecting, resolveControllerRef } from './podutil.js';
-import { BURST_REPLICAS, safeSelector, slowStartBatch } from './replicaset.js';
+import { BURST_REPLICAS, slowStartBatch } from './replicaset.js';
+import { safeSelector } from './podutil.js';
 import { claimControllerRevisions, createControllerRevision, equalRevision, newControllerRevision, sortControllerRevisions } from './history.js';
 import {
   allowsBurst, applyRevision, claimIsStale, countReplicas, identityMatches, isCreated, isFailed, isHealthy, isMemberOf, isPending,
