@@ -390,3 +390,22 @@ describe('etcd store options', () => {
     assert.throws(() => parseEtcdEndpoints('etcd://host'), /bad etcd endpoint "host"/);
   });
 });
+
+describe('etcd store over TLS with a client certificate', { skip: etcdMissing() }, () => {
+  test('connects with the CA and client certificate; without a client certificate etcd refuses', async () => {
+    const etcd = await startTestEtcd(20_000, { tls: true });
+    try {
+      const tls = etcd.tls!;
+      const s = await EtcdStore.connect({ endpoints: [etcd.url], tls: { ca: Buffer.from(tls.ca), cert: Buffer.from(tls.cert), key: Buffer.from(tls.key) } });
+      try {
+        const kv = await s.create('/registry/tls/a', 'v');
+        assert.deepEqual(await s.get('/registry/tls/a'), kv);
+      } finally {
+        await s.close();
+      }
+      await assert.rejects(EtcdStore.connect({ endpoints: [etcd.url], tls: { ca: Buffer.from(tls.ca) } }), /cannot reach etcd/);
+    } finally {
+      await etcd.stop();
+    }
+  });
+});
