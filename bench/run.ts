@@ -5,7 +5,7 @@
 // Environment:
 //   K8TS_BENCH_SCALE=full   workloads at 5,000 nodes / 150,000 pods and no time budgets
 //                           (default: 1,000 / 30,000 within a budget, memory extrapolated)
-//   K8TS_BENCH_ONLY=a,b     run only these sections: store, workloads, jobs, statefulset, daemonset, crds, node, oci, images, dns, proxy
+//   K8TS_BENCH_ONLY=a,b     run only these sections: up, store, workloads, jobs, statefulset, daemonset, crds, node, oci, images, dns, proxy
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
 
@@ -20,16 +20,22 @@ import { benchOciStart } from './ocistart.js';
 import { benchProxySync, benchProxyTraffic } from './proxy.js';
 import { benchRealNode } from './realnode.js';
 import { benchStores } from './store.js';
+import { benchUp } from './up.js';
 import { cleanup, fmtS, section } from './util.js';
 import { benchWorkloads } from './workloads.js';
 
 const full = process.env.K8TS_BENCH_SCALE === 'full';
-const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'store,workloads,jobs,statefulset,crds,node,oci,images,dns,proxy').split(',').map((s) => s.trim()));
+const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'up,store,workloads,jobs,statefulset,crds,node,oci,images,dns,proxy').split(',').map((s) => s.trim()));
 const workloadStore = process.env.K8TS_BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
 
 interface Section { key: string; title: string; run: () => Promise<string[]> }
 
 const sections: Section[] = [
+  {
+    key: 'up',
+    title: 'Start-up (performance issue #13): `k8ts up` to ready',
+    run: () => benchUp(),
+  },
   {
     key: 'store',
     title: 'Store and API (control-plane issue): 10,000 objects',

@@ -12,7 +12,6 @@ import { CONFIG_FIELDS, DEFAULT_PORT, defaultConfig, listClusterDirs, parseField
 import { acquireLock, type DirLock } from '../cluster/lock.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
 import { sameProcess, STOP_BUDGET_MS } from '../cluster/process.js';
-import { parseRuntimeChoice } from '../cluster/node.js';
 import { adminCredentials, caOf, readClusterInfo, readyz, runningCluster, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
 import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
 import { resolveTarget, type Target } from './target.js';
@@ -248,6 +247,8 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
   const lock = held ?? await acquireLock(t.files.lock, { waitMs: 120_000 });
   let cp;
   try {
+    // Loaded here: the `up` command that only spawns the background process does not need the node's modules.
+    const { parseRuntimeChoice } = await import('../cluster/node.js');
     cp = await startControlPlane({
       dataDir: t.dataDir, port, store: cfg.store, etcdTLS: etcdTLSOf(cfg), node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
       simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,

@@ -2,10 +2,6 @@
 // `kind version` / `k3s --version` print theirs.
 
 import { createRequire } from 'node:module';
-import { GIT_VERSION } from '../apiserver/discovery.js';
-import { runningCluster } from '../cluster/controlplane.js';
-import { sqliteDriver } from '../store/sqlite-driver.js';
-import { resolveTarget } from './target.js';
 
 /** package.json sits three folders up from dist/src/cli (and from src/cli when run from source, two). */
 export function k8tsVersion(): string {
@@ -20,6 +16,11 @@ export function k8tsVersion(): string {
 }
 
 export async function version(o: { name?: string; dataDir?: string }): Promise<number> {
+  // Loaded here, not at the top: main.ts imports k8tsVersion for every command (--version
+  // included), and controlplane.js pulls in the whole cluster (#13: the CLI's start-up time).
+  const [{ GIT_VERSION }, { runningCluster }, { sqliteDriver }, { resolveTarget }] = await Promise.all([
+    import('../apiserver/discovery.js'), import('../cluster/controlplane.js'), import('../store/sqlite-driver.js'), import('./target.js'),
+  ]);
   console.log(`k8ts version ${k8tsVersion()}`);
   console.log(`Kubernetes version served: ${GIT_VERSION.replace(/-k8ts$/, '')} (reports itself as ${GIT_VERSION})`);
   let driver: string;

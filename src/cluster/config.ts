@@ -7,7 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { DEFAULT_CLUSTER, k8tsHome, validateClusterName } from './paths.js';
 import { parseAddressPool } from '../controllers/servicelb.js';
-import { type StoreKind, storeKindError } from '../store/index.js';
+import { type StoreKind, storeKindError } from '../store/kind.js';
 
 export interface ClusterConfig {
   name: string;

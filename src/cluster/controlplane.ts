@@ -6,24 +6,21 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { ApiServer } from '../apiserver/server.js';
-import { ensureServiceAccountKey } from '../pki/serviceaccount.js';
+// Only types and light modules at the top: the `up` command and every other verb import this
+// file for readyz/runningCluster, and the control plane's modules (API server, controllers,
+// scheduler, node) are loaded by startControlPlane alone (#13: time to ready).
+import type { ApiServer } from '../apiserver/server.js';
 import { ensureClientCert, ensurePKI, readAdminCert } from '../pki/certs.js';
-import { adminUser } from '../apiserver/authn/user.js';
-import { openStore, type StoreKind } from '../store/index.js';
+import type { StoreKind } from '../store/index.js';
 import type { Store } from '../store/types.js';
-import { startControllers, type ControllerManager } from '../controllers/manager.js';
-import { startScheduler, type SchedulerServer } from '../scheduler/server.js';
+import type { ControllerManager } from '../controllers/manager.js';
+import type { SchedulerServer } from '../scheduler/server.js';
 import { clusterFiles, ensurePrivateDir, type ClusterInfo } from './paths.js';
 import { processAlive, processStartTime } from './process.js';
-import { startLocalNode, type LocalNode, type RuntimeChoice } from './node.js';
-import { RestClient } from '../client/rest.js';
-import { makeConnectHandler } from '../apiserver/connect.js';
-import { kubeletClientSecret } from '../apiserver/kubeletclient.js';
-import { requestSimulatedNodes, SimulatedNodesFollower } from './simulated.js';
-import { FleetLockServer } from '../fleetlock/server.js';
+import type { LocalNode, RuntimeChoice } from './node.js';
+import type { RestClient } from '../client/rest.js';
+import type { FleetLockServer } from '../fleetlock/server.js';
 import type { ProxyModeChoice } from '../proxy/server.js';
-import { defaultLoadBalancerPool } from '../controllers/servicelb.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -105,6 +102,14 @@ function heartbeatMs(graceSeconds: number | undefined): number | undefined {
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const [{ ApiServer }, { ensureServiceAccountKey }, { adminUser }, { openStore }, { startControllers }, { startScheduler }, { startLocalNode },
+    { RestClient }, { makeConnectHandler }, { kubeletClientSecret }, { requestSimulatedNodes, SimulatedNodesFollower }, { FleetLockServer },
+    { defaultLoadBalancerPool }] = await Promise.all([
+    import('../apiserver/server.js'), import('../pki/serviceaccount.js'), import('../apiserver/authn/user.js'), import('../store/index.js'),
+    import('../controllers/manager.js'), import('../scheduler/server.js'), import('./node.js'), import('../client/rest.js'),
+    import('../apiserver/connect.js'), import('../apiserver/kubeletclient.js'), import('./simulated.js'), import('../fleetlock/server.js'),
+    import('../controllers/servicelb.js'),
+  ]);
   const files = clusterFiles(opts.dataDir);
   const token = ensureToken(opts.dataDir);
   const pki = ensurePKI(files.dir);

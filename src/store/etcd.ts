@@ -28,6 +28,8 @@ import {
   type KeyValue, type RangeOptions, type RangeResult, type Store, type WatchEvent, type Watcher,
 } from './types.js';
 import { WatchHub } from './watchhub.js';
+// In store/kind.ts, which the CLI loads without the etcd client.
+export { parseEtcdEndpoints } from './kind.js';
 
 const REGISTRY = '/registry';
 const EVERYTHING = new Range(Buffer.from([0]), Buffer.from([0]));
@@ -46,24 +48,6 @@ interface RawEvent { type: 'Put' | 'Delete'; kv: RawKv; prev_kv?: RawKv }
 interface RawWatchResponse { header: { revision: string }; events: RawEvent[] }
 
 interface Waiter { revision: number; resolve: () => void; reject: (e: Error) => void }
-
-/** Parses "etcd://h1:p1,h2:p2" (or bare "h:p,h:p") into client URLs. */
-export function parseEtcdEndpoints(spec: string, tls = false): string[] {
-  const rest = spec.replace(/^etcd:\/\//, '');
-  const parts = rest.split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new Error(`no etcd endpoints in ${JSON.stringify(spec)} (want etcd://host:port[,host:port])`);
-  return parts.map((p) => {
-    const url = /^https?:\/\//.test(p) ? p : `${tls ? 'https' : 'http'}://${p}`;
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new Error(`bad etcd endpoint ${JSON.stringify(p)} (want host:port)`);
-    }
-    if (!u.port || u.pathname !== '/') throw new Error(`bad etcd endpoint ${JSON.stringify(p)} (want host:port)`);
-    return `${u.protocol}//${u.host}`;
-  });
-}
 
 function prefixEnd(key: Buffer): Buffer {
   const end = Buffer.from(key);

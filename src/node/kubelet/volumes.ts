@@ -302,13 +302,8 @@ export class VolumeManager {
   }
 
   private async configMapPayload(ns: string, name: string, items: KeyToPath[] | undefined, mode: number, optional: boolean): Promise<Payload> {
-    let cm;
-    try {
-      cm = await this.source.configMap(ns, name);
-    } catch (e) {
-      if (e instanceof DependencyNotFound && optional) return new Map();
-      throw e;
-    }
+    const cm = await fetchOptional(() => this.source.configMap(ns, name), optional);
+    if (!cm) return new Map();
     const all = new Map<string, Buffer>();
     for (const [k, v] of Object.entries(cm.data ?? {})) all.set(k, Buffer.from(v));
     for (const [k, v] of Object.entries(cm.binaryData ?? {})) all.set(k, Buffer.from(v, 'base64'));
@@ -316,13 +311,8 @@ export class VolumeManager {
   }
 
   private async secretPayload(ns: string, name: string, items: KeyToPath[] | undefined, mode: number, optional: boolean): Promise<Payload> {
-    let s;
-    try {
-      s = await this.source.secret(ns, name);
-    } catch (e) {
-      if (e instanceof DependencyNotFound && optional) return new Map();
-      throw e;
-    }
+    const s = await fetchOptional(() => this.source.secret(ns, name), optional);
+    if (!s) return new Map();
     const all = new Map<string, Buffer>();
     for (const [k, v] of Object.entries(s.data ?? {})) all.set(k, Buffer.from(v, 'base64'));
     return keyPayload(all, items, mode, optional, 'secret');
@@ -550,3 +540,12 @@ async function checkHostPath(p: string, type: string): Promise<void> {
   }
 }
 
+/** What get() fetches, or undefined where it does not exist and the volume source is optional. */
+async function fetchOptional<T>(get: () => Promise<T>, optional: boolean): Promise<T | undefined> {
+  try {
+    return await get();
+  } catch (e) {
+    if (e instanceof DependencyNotFound && optional) return undefined;
+    throw e;
+  }
+}
