@@ -130,6 +130,17 @@ export class ContainerLogPump {
   private open = 2;
   private resolveDone!: () => void;
 
+  /**
+   * For a container that has exited: waits (at most maxMs) for its output to reach the log, as
+   * containerd's CRI waits for a container's IO to drain before it reports the exit, so that a
+   * status saying exited comes with the whole log.
+   */
+  async drained(maxMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.done, new Promise<void>((r) => { timer = setTimeout(r, maxMs); })]);
+    clearTimeout(timer);
+  }
+
   constructor(fifos: Record<LogStream, string>, logPath: string, rotation: LogRotation = DEFAULT_LOG_ROTATION) {
     this.done = new Promise((r) => { this.resolveDone = r; });
     this.log = new RotatingLogWriter(logPath, rotation);

@@ -481,21 +481,11 @@ export class OciRuntime implements RuntimeService {
     return st && !st.annotations?.['k8ts.io/pause'] ? st : undefined;
   }
 
-  /**
-   * A container that has exited but whose output is still being written to its log: wait (at most
-   * 2 s) for the log to be whole, as containerd's CRI waits for a container's IO to drain before it
-   * reports the exit. A status that says exited then comes with the whole log.
-   */
-  private async drained(id: string): Promise<void> {
-    const pump = this.pumps.get(id);
-    if (!pump || !existsSync(path.join(this.containerDir(id), 'exit'))) return;
-    await Promise.race([pump.done, sleep(2000)]);
-  }
-
   private async containerStatusAny(id: string): Promise<ContainerStatus | undefined> {
     await this.ready;
     const rec = await this.readContainer(id);
-    if (rec) await this.drained(id);
+    // An exited container's status comes with its whole log (ContainerLogPump.drained).
+    if (rec && existsSync(path.join(this.containerDir(id), 'exit'))) await this.pumps.get(id)?.drained();
     return rec ? this.statusOf(rec) : undefined;
   }
 
