@@ -668,7 +668,7 @@ export class ProcessRuntime implements RuntimeService {
     const st = await this.containerStatus(id);
     if (st?.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
     const pump = this.pumps.get(id);
-    if (pump) { await Promise.race([pump.done, sleep(2000)]); pump.close(); this.pumps.delete(id); }
+    if (pump) { await pump.drained(); pump.close(); this.pumps.delete(id); }
     await rm(dir, { recursive: true, force: true });
     if (rec?.cgroupDir) await rmdir(rec.cgroupDir).catch(() => undefined);
     const snaps = (this.images as Partial<ImageFilesystem>).snapshotter;

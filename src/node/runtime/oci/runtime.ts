@@ -456,7 +456,7 @@ export class OciRuntime implements RuntimeService {
     if (!rec && !existsSync(dir)) return;
     if ((await this.containerStatusAny(id))?.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
     const pump = this.pumps.get(id);
-    if (pump) { await Promise.race([pump.done, sleep(2000)]); pump.close(); this.pumps.delete(id); }
+    if (pump) { await pump.drained(); pump.close(); this.pumps.delete(id); }
     await spawner.run(this.binary, ['--root', this.runtimeRoot, 'delete', '--force', id]).catch(() => undefined);
     const rootfs = path.join(dir, 'rootfs');
     if (mountPoints().has(rootfs)) await run('umount', ['--', rootfs]).catch(() => run('umount', ['-l', '--', rootfs]).catch(() => undefined));
