@@ -4,11 +4,11 @@
 // creates/s, gets/s, list latency of 10,000 objects (JSON and as a Table) and watch fan-out
 // (1,000 watch connections, time for 100 writes to reach them all).
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, median, mib, rate, stopChild } from './util.js';
 import { waitFor } from '../src/testing/wait.js';
+import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, median, mib, rate, stopChild } from './util.js';
 
 export interface BenchApiOptions {
   objects?: number;
@@ -23,17 +23,26 @@ const NS = 'bench';
 const FANOUT_NS = 'bench-fanout';
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 
-interface Reply { status: number; body: Buffer }
+interface Reply {
+  status: number;
+  body: Buffer;
+}
 
 /** One keep-alive client of the API server; answers are buffered, never parsed unless asked. */
 class Client {
   readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  constructor(private readonly base: URL, private readonly token: string) {}
+  constructor(
+    private readonly base: URL,
+    private readonly token: string,
+  ) {}
 
   request(method: string, path: string, body?: string, accept = 'application/json', contentType = 'application/json'): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: accept };
-      if (body !== undefined) { headers['Content-Type'] = contentType; headers['Content-Length'] = String(Buffer.byteLength(body)); }
+      if (body !== undefined) {
+        headers['Content-Type'] = contentType;
+        headers['Content-Length'] = String(Buffer.byteLength(body));
+      }
       const req = http.request({ hostname: this.base.hostname, port: this.base.port, method, path, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -53,17 +62,30 @@ class Client {
     return r;
   }
 
-  close(): void { this.agent.destroy(); }
+  close(): void {
+    this.agent.destroy();
+  }
 }
 
 /** About 1 KiB of data, as a typical application ConfigMap. */
 function configMap(name: string, namespace: string, i: number): string {
   const data: Record<string, string> = {};
   for (let k = 0; k < 8; k++) data[`key-${k}.properties`] = `setting.${k}=${i.toString(36).repeat(1 + (k % 3))}-${'x'.repeat(90)}`;
-  return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { app: 'bench', shard: String(i % 16) } }, data });
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace, labels: { app: 'bench', shard: String(i % 16) } },
+    data,
+  });
 }
 
-interface ServerChild { child: ChildProcess; url: URL; token: string; memory(): Promise<{ rss: number; heapUsed: number }>; stop(): Promise<void> }
+interface ServerChild {
+  child: ChildProcess;
+  url: URL;
+  token: string;
+  memory(): Promise<{ rss: number; heapUsed: number }>;
+  stop(): Promise<void>;
+}
 
 async function startServerChild(kind: 'memory' | 'sqlite', dataDir: string): Promise<ServerChild> {
   const script = fileURLToPath(new URL('./apiserver-child.js', import.meta.url));
@@ -76,10 +98,11 @@ async function startServerChild(kind: 'memory' | 'sqlite', dataDir: string): Pro
     child.once('message', (m) => resolve(m as { url: string; token: string }));
     child.once('exit', (code) => reject(new Error(`API server child exited (${code}) before listening`)));
   });
-  const memory = () => new Promise<{ rss: number; heapUsed: number }>((resolve) => {
-    child.once('message', (m) => resolve((m as { memory: { rss: number; heapUsed: number } }).memory));
-    child.send('memory');
-  });
+  const memory = () =>
+    new Promise<{ rss: number; heapUsed: number }>((resolve) => {
+      child.once('message', (m) => resolve((m as { memory: { rss: number; heapUsed: number } }).memory));
+      child.send('memory');
+    });
   return { child, url: new URL(hello.url), token: hello.token, memory, stop };
 }
 
@@ -87,20 +110,29 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
   const tmp = benchTempDir(`api-${kind}`);
   const server = await startServerChild(kind, tmp.dir);
   const clients = Array.from({ length: o.clients }, () => new Client(server.url, server.token));
-  const closeClients = cleanup.add('API clients', () => { for (const c of clients) c.close(); });
+  const closeClients = cleanup.add('API clients', () => {
+    for (const c of clients) c.close();
+  });
   const name = kind.padEnd(6);
   const lines: string[] = [];
   try {
     const admin = clients[0];
-    for (const ns of [NS, FANOUT_NS]) await admin.ok('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+    for (const ns of [NS, FANOUT_NS])
+      await admin.ok('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
     // The namespace lifecycle admission may need a moment to see the new namespaces.
-    await waitFor('namespace usable', async () => (await admin.request('POST', `/api/v1/namespaces/${NS}/configmaps?dryRun=All`, configMap('probe', NS, 0))).status === 201, 10_000);
+    await waitFor(
+      'namespace usable',
+      async () => (await admin.request('POST', `/api/v1/namespaces/${NS}/configmaps?dryRun=All`, configMap('probe', NS, 0))).status === 201,
+      10_000,
+    );
 
     const bodies = Array.from({ length: o.objects }, (_, i) => configMap(`cm-${String(i).padStart(5, '0')}`, NS, i));
     let t = performance.now();
     await inParallel(o.objects, o.clients, (i, w) => clients[w].ok('POST', `/api/v1/namespaces/${NS}/configmaps`, bodies[i]));
     const createMs = performance.now() - t;
-    lines.push(`${name} creates: ${rate(o.objects, createMs)} (${fmtInt(o.objects)} ConfigMaps of ${bodies[0].length} B, ${o.clients} keep-alive clients)`);
+    lines.push(
+      `${name} creates: ${rate(o.objects, createMs)} (${fmtInt(o.objects)} ConfigMaps of ${bodies[0].length} B, ${o.clients} keep-alive clients)`,
+    );
 
     let x = 12345;
     t = performance.now();
@@ -130,7 +162,9 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
         }
       }
       if (items !== o.objects) throw new Error(`list (${label}) answered ${items} items, want ${o.objects}`);
-      lines.push(`${name} list ${fmtInt(o.objects)} (${label}): ${fmtMs(median(times))} median of 5 (${mib(bytes)} answer, time to last byte)`);
+      lines.push(
+        `${name} list ${fmtInt(o.objects)} (${label}): ${fmtMs(median(times))} median of 5 (${mib(bytes)} answer, time to last byte)`,
+      );
     }
 
     lines.push(`${name} ${await fanout(server, admin, o)}`);
@@ -147,56 +181,97 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
 /** 1,000 watch connections on one namespace, then 100 writes; the time until every watcher has all of them. */
 async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOptions>): Promise<string> {
   const cmPath = `/api/v1/namespaces/${FANOUT_NS}/configmaps`;
-  const created = JSON.parse((await admin.ok('POST', cmPath, configMap('target', FANOUT_NS, 0))).body.toString('utf8')) as { metadata: { resourceVersion: string } };
+  const created = JSON.parse((await admin.ok('POST', cmPath, configMap('target', FANOUT_NS, 0))).body.toString('utf8')) as {
+    metadata: { resourceVersion: string };
+  };
   const rv = created.metadata.resourceVersion;
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   const requests: http.ClientRequest[] = [];
-  const dropWatches = cleanup.add('watch connections', () => { for (const r of requests) r.destroy(); agent.destroy(); });
+  const dropWatches = cleanup.add('watch connections', () => {
+    for (const r of requests) r.destroy();
+    agent.destroy();
+  });
   try {
     const counts = new Int32Array(o.watchers);
     let complete = 0;
     let failure: Error | undefined;
     let allDone!: () => void;
-    const done = new Promise<void>((r) => { allDone = r; });
+    const done = new Promise<void>((r) => {
+      allDone = r;
+    });
     let open = 0;
-    await inParallel(o.watchers, 50, (w) => new Promise<void>((resolve, reject) => {
-      const req = http.request({
-        hostname: server.url.hostname, port: server.url.port, agent,
-        path: `${cmPath}?watch=true&resourceVersion=${rv}`,
-        headers: { Authorization: `Bearer ${server.token}`, Accept: 'application/json' },
-      }, (res) => {
-        if (res.statusCode !== 200) { reject(new Error(`watch ${w}: HTTP ${res.statusCode}`)); return; }
-        open++;
-        resolve();
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            if (buf.startsWith('{"type":"MODIFIED"')) {
-              if (++counts[w] === o.fanoutWrites && ++complete === o.watchers) allDone();
-            }
-            buf = buf.slice(nl + 1);
-          }
-        });
-        res.on('error', (e) => { failure ??= e; allDone(); });
-        res.on('end', () => { if (counts[w] < o.fanoutWrites) { failure ??= new Error(`watch ${w} ended after ${counts[w]} events`); allDone(); } });
-      });
-      req.on('error', (e) => { failure ??= e; reject(e); allDone(); });
-      req.end();
-      requests.push(req);
-    }));
+    await inParallel(
+      o.watchers,
+      50,
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          const req = http.request(
+            {
+              hostname: server.url.hostname,
+              port: server.url.port,
+              agent,
+              path: `${cmPath}?watch=true&resourceVersion=${rv}`,
+              headers: { Authorization: `Bearer ${server.token}`, Accept: 'application/json' },
+            },
+            (res) => {
+              if (res.statusCode !== 200) {
+                reject(new Error(`watch ${w}: HTTP ${res.statusCode}`));
+                return;
+              }
+              open++;
+              resolve();
+              let buf = '';
+              res.setEncoding('utf8');
+              res.on('data', (chunk: string) => {
+                buf += chunk;
+                let nl: number;
+                while ((nl = buf.indexOf('\n')) >= 0) {
+                  if (buf.startsWith('{"type":"MODIFIED"')) {
+                    if (++counts[w] === o.fanoutWrites && ++complete === o.watchers) allDone();
+                  }
+                  buf = buf.slice(nl + 1);
+                }
+              });
+              res.on('error', (e) => {
+                failure ??= e;
+                allDone();
+              });
+              res.on('end', () => {
+                if (counts[w] < o.fanoutWrites) {
+                  failure ??= new Error(`watch ${w} ended after ${counts[w]} events`);
+                  allDone();
+                }
+              });
+            },
+          );
+          req.on('error', (e) => {
+            failure ??= e;
+            reject(e);
+            allDone();
+          });
+          req.end();
+          requests.push(req);
+        }),
+    );
     if (open !== o.watchers) throw new Error(`only ${open} of ${o.watchers} watches opened`);
 
     // The writes: sequential merge patches of the one watched ConfigMap, as one controller would.
     const t = performance.now();
     let lastWriteMs = 0;
     for (let i = 0; i < o.fanoutWrites; i++) {
-      await admin.ok('PATCH', `${cmPath}/target`, JSON.stringify({ data: { counter: String(i) } }), undefined, 'application/merge-patch+json');
+      await admin.ok(
+        'PATCH',
+        `${cmPath}/target`,
+        JSON.stringify({ data: { counter: String(i) } }),
+        undefined,
+        'application/merge-patch+json',
+      );
     }
     lastWriteMs = performance.now() - t;
-    const timeout = setTimeout(() => { failure ??= new Error(`fan-out incomplete after 120 s: ${complete} of ${o.watchers} watchers have all events`); allDone(); }, 120_000);
+    const timeout = setTimeout(() => {
+      failure ??= new Error(`fan-out incomplete after 120 s: ${complete} of ${o.watchers} watchers have all events`);
+      allDone();
+    }, 120_000);
     await done;
     clearTimeout(timeout);
     if (failure) throw failure;

@@ -4,8 +4,8 @@
 // it listens, {memory} when sent 'memory', and stops when sent 'stop' or when its parent goes.
 
 import { randomBytes } from 'node:crypto';
-import { ApiServer } from '../src/apiserver/server.js';
 import { adminUser } from '../src/apiserver/authn/user.js';
+import { ApiServer } from '../src/apiserver/server.js';
 import { openStore, type StoreKind } from '../src/store/index.js';
 
 const kind = process.argv[2] as StoreKind;

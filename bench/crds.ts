@@ -4,8 +4,8 @@
 // (pruning, defaulting, validation, one CEL rule) against ConfigMap creates of the same size, a
 // list of every object, and the time from creating a CRD to its kind answering requests.
 
-import { startTestControlPlane } from '../src/testing/controlplane.js';
 import type { KObject } from '../src/api/object.js';
+import { startTestControlPlane } from '../src/testing/controlplane.js';
 import { cleanup, fmtMs, inParallel, median, rate } from './util.js';
 
 const CRD = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
@@ -14,22 +14,40 @@ const CMS = { group: '', version: 'v1', resource: 'configmaps', namespace: 'defa
 
 function crd(): KObject {
   return {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.bench.example.com' },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.bench.example.com' },
     spec: {
-      group: 'bench.example.com', scope: 'Namespaced', names: { plural: 'widgets', kind: 'Widget' },
-      versions: [{
-        name: 'v1', served: true, storage: true, subresources: { status: {} },
-        additionalPrinterColumns: [{ name: 'Size', type: 'string', jsonPath: '.spec.size' }],
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: {
-          type: 'object', required: ['size'], 'x-kubernetes-validations': [{ rule: 'self.replicas <= 100' }],
-          properties: {
-            size: { type: 'string', enum: ['small', 'large'] },
-            replicas: { type: 'integer', minimum: 0, default: 1 },
-            labels: { type: 'object', additionalProperties: { type: 'string', maxLength: 64 } },
-            notes: { type: 'string', maxLength: 2048 },
+      group: 'bench.example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', kind: 'Widget' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [{ name: 'Size', type: 'string', jsonPath: '.spec.size' }],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  required: ['size'],
+                  'x-kubernetes-validations': [{ rule: 'self.replicas <= 100' }],
+                  properties: {
+                    size: { type: 'string', enum: ['small', 'large'] },
+                    replicas: { type: 'integer', minimum: 0, default: 1 },
+                    labels: { type: 'object', additionalProperties: { type: 'string', maxLength: 64 } },
+                    notes: { type: 'string', maxLength: 2048 },
+                  },
+                },
+              },
+            },
           },
-        } } } },
-      }],
+        },
+      ],
     },
   };
 }
@@ -41,7 +59,12 @@ export async function benchCRDs(n = 3000, clients = 8): Promise<string[]> {
     const t0 = performance.now();
     await cp.client.create(CRD, crd());
     for (;;) {
-      try { await cp.client.list(WIDGETS, { limit: 1 }); break; } catch { await new Promise((r) => setTimeout(r, 5)); }
+      try {
+        await cp.client.list(WIDGETS, { limit: 1 });
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 5));
+      }
     }
     const established = performance.now() - t0;
     const notes = 'x'.repeat(900);
@@ -50,14 +73,36 @@ export async function benchCRDs(n = 3000, clients = 8): Promise<string[]> {
     const createMany = async (make: (i: number) => Promise<unknown>) => {
       const lat: number[] = [];
       const t = performance.now();
-      await inParallel(n, clients, async (i) => { const s = performance.now(); await make(i); lat.push(performance.now() - s); });
+      await inParallel(n, clients, async (i) => {
+        const s = performance.now();
+        await make(i);
+        lat.push(performance.now() - s);
+      });
       return { ms: performance.now() - t, p50: median(lat) };
     };
-    const cm = await createMany((i) => workers[i % clients].create(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, labels }, data: { notes, size: 'small' } }));
-    const cr = await createMany((i) => workers[i % clients].create(WIDGETS, { apiVersion: 'bench.example.com/v1', kind: 'Widget', metadata: { name: `w-${i}`, labels }, spec: { size: 'small', notes, labels } } as KObject));
+    const cm = await createMany((i) =>
+      workers[i % clients].create(CMS, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `cm-${i}`, labels },
+        data: { notes, size: 'small' },
+      }),
+    );
+    const cr = await createMany((i) =>
+      workers[i % clients].create(WIDGETS, {
+        apiVersion: 'bench.example.com/v1',
+        kind: 'Widget',
+        metadata: { name: `w-${i}`, labels },
+        spec: { size: 'small', notes, labels },
+      } as KObject),
+    );
     const listMs = async (ref: typeof CMS) => {
       const xs: number[] = [];
-      for (let i = 0; i < 5; i++) { const s = performance.now(); await cp.client.list(ref); xs.push(performance.now() - s); }
+      for (let i = 0; i < 5; i++) {
+        const s = performance.now();
+        await cp.client.list(ref);
+        xs.push(performance.now() - s);
+      }
       return median(xs);
     };
     const cmList = await listMs(CMS);

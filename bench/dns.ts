@@ -21,9 +21,15 @@ export async function benchDNS(opts: { services?: number; durationMs?: number; i
   let dns: NodeDNS | undefined;
   const sock = dgram.createSocket('udp4');
   try {
-    await inParallel(services, 16, (i) => cp.client.create({ ...SERVICES, namespace: 'default' }, {
-      metadata: { name: `svc-${i}` }, spec: { ports: [{ name: 'http', port: 80 }] },
-    }));
+    await inParallel(services, 16, (i) =>
+      cp.client.create(
+        { ...SERVICES, namespace: 'default' },
+        {
+          metadata: { name: `svc-${i}` },
+          spec: { ports: [{ name: 'http', port: 80 }] },
+        },
+      ),
+    );
     dns = new NodeDNS({ client: cp.newClient(), nodeName: 'bench', listenAddress: '127.0.0.1', port: 0, upstreams: [], publish: false });
     await dns.start();
     const port = dns.address.port;
@@ -39,28 +45,48 @@ export async function benchDNS(opts: { services?: number; durationMs?: number; i
     const names = (i: number): [string, string] => {
       const n = i % services;
       switch (i % 3) {
-        case 0: return [`svc-${n}.default.svc.cluster.local`, 'A'];
-        case 1: return [`svc-${n}.default.svc.cluster.local.default.svc.cluster.local`, 'A'];
-        default: return [`_http._tcp.svc-${n}.default.svc.cluster.local`, 'SRV'];
+        case 0:
+          return [`svc-${n}.default.svc.cluster.local`, 'A'];
+        case 1:
+          return [`svc-${n}.default.svc.cluster.local.default.svc.cluster.local`, 'A'];
+        default:
+          return [`_http._tcp.svc-${n}.default.svc.cluster.local`, 'SRV'];
       }
     };
     let nextId = 0;
-    const ask = (i: number): Promise<number> => new Promise((resolve, reject) => {
-      const id = nextId = (nextId + 1) & 0xffff;
-      const [name, type] = names(i);
-      const at = performance.now();
-      const timer = setTimeout(() => { pending.delete(id); reject(new Error(`no answer to ${name}`)); }, 2000);
-      pending.set(id, { at, done: (ok) => { clearTimeout(timer); if (ok) resolve(performance.now() - at); else reject(new Error(`SERVFAIL for ${name}`)); } });
-      sock.send(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: type as 'A', name }] }), port, '127.0.0.1');
-    });
+    const ask = (i: number): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const id = (nextId = (nextId + 1) & 0xffff);
+        const [name, type] = names(i);
+        const at = performance.now();
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`no answer to ${name}`));
+        }, 2000);
+        pending.set(id, {
+          at,
+          done: (ok) => {
+            clearTimeout(timer);
+            if (ok) resolve(performance.now() - at);
+            else reject(new Error(`SERVFAIL for ${name}`));
+          },
+        });
+        sock.send(
+          dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: type as 'A', name }] }),
+          port,
+          '127.0.0.1',
+        );
+      });
     await waitFor('the last service resolves', async () => (await ask(3 * (services - 1)).catch(() => 0)) > 0, 10_000);
     const latencies: number[] = [];
     let count = 0;
     const end = performance.now() + durationMs;
     const started = performance.now();
-    await Promise.all(Array.from({ length: inflight }, async () => {
-      while (performance.now() < end) latencies.push(await ask(count++));
-    }));
+    await Promise.all(
+      Array.from({ length: inflight }, async () => {
+        while (performance.now() < end) latencies.push(await ask(count++));
+      }),
+    );
     const secs = (performance.now() - started) / 1000;
     return [
       `${fmtInt(services)} services; UDP on 127.0.0.1, ${inflight} queries in flight for ${(durationMs / 1000).toFixed(0)} s, a third each A / NXDOMAIN (search path) / SRV:`,

@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { buildImage, buildLayer, layoutSink, writeLayout, type LayerEntry } from '../src/node/images/build.js';
+import { buildImage, buildLayer, type LayerEntry, layoutSink, writeLayout } from '../src/node/images/build.js';
 import type { ImageManifestDoc } from '../src/node/images/mediatypes.js';
 import { OciImageService } from '../src/node/images/service.js';
 import { push, registryToolsMissing, startRegistry } from '../src/node/images/testing/registry.js';
@@ -20,8 +20,13 @@ const MB = 1_000_000;
 
 function libsOf(bin: string): string[] {
   try {
-    return execFileSync('ldd', [bin], { encoding: 'utf8' }).split('\n').map((l) => (/=>\s*(\/\S+)/.exec(l) ?? /^\s*(\/\S+)\s/.exec(l))?.[1]).filter((x): x is string => !!x);
-  } catch { return []; }
+    return execFileSync('ldd', [bin], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => (/=>\s*(\/\S+)/.exec(l) ?? /^\s*(\/\S+)\s/.exec(l))?.[1])
+      .filter((x): x is string => !!x);
+  } catch {
+    return [];
+  }
 }
 
 export async function benchImages(): Promise<string[]> {
@@ -33,21 +38,30 @@ export async function benchImages(): Promise<string[]> {
   try {
     const layout = path.join(dir, 'layout');
     const sink = layoutSink(layout);
-    const nodeFiles: LayerEntry[] = [{ name: 'usr/', type: 'directory' }, { name: 'usr/local/', type: 'directory' }, { name: 'usr/local/bin/', type: 'directory' }, { name: 'usr/local/bin/node', from: process.execPath }];
+    const nodeFiles: LayerEntry[] = [
+      { name: 'usr/', type: 'directory' },
+      { name: 'usr/local/', type: 'directory' },
+      { name: 'usr/local/bin/', type: 'directory' },
+      { name: 'usr/local/bin/node', from: process.execPath },
+    ];
     const seenDirs = new Set<string>();
     for (const lib of libsOf(process.execPath)) {
       const rel = lib.replace(/^\//, '');
       const parts = rel.split('/');
       for (let i = 1; i < parts.length; i++) {
         const d = `${parts.slice(0, i).join('/')}/`;
-        if (!seenDirs.has(d)) { seenDirs.add(d); nodeFiles.push({ name: d, type: 'directory' }); }
+        if (!seenDirs.has(d)) {
+          seenDirs.add(d);
+          nodeFiles.push({ name: d, type: 'directory' });
+        }
       }
       nodeFiles.push({ name: rel, from: execFileSync('realpath', [lib], { encoding: 'utf8' }).trim() });
     }
     const small: LayerEntry[] = [{ name: 'app/', type: 'directory' }];
     for (let d = 0; d < 40; d++) {
       small.push({ name: `app/d${d}/`, type: 'directory' });
-      for (let f = 0; f < 100; f++) small.push({ name: `app/d${d}/f${f}.js`, content: `// file ${d}/${f}\n${'x'.repeat(3000 + ((d * 100 + f) % 2000))}\n` });
+      for (let f = 0; f < 100; f++)
+        small.push({ name: `app/d${d}/f${f}.js`, content: `// file ${d}/${f}\n${'x'.repeat(3000 + ((d * 100 + f) % 2000))}\n` });
     }
     const t0 = performance.now();
     const l1 = await buildLayer(sink, nodeFiles, { gzip: true });
@@ -61,7 +75,10 @@ export async function benchImages(): Promise<string[]> {
     const manifest = JSON.parse(readFileSync(path.join(layout, 'blobs', 'sha256', desc.digest.slice(7)), 'utf8')) as ImageManifestDoc;
     const blobs = manifest.layers.map((l) => path.join(layout, 'blobs', 'sha256', l.digest.slice(7)));
     const compressed = blobs.reduce((n, b) => n + statSync(b).size, 0);
-    const uncompressed = blobs.reduce((n, b) => n + Number(execFileSync('sh', ['-c', 'gzip -dc "$1" | wc -c', 'sh', b], { encoding: 'utf8' }).trim()), 0);
+    const uncompressed = blobs.reduce(
+      (n, b) => n + Number(execFileSync('sh', ['-c', 'gzip -dc "$1" | wc -c', 'sh', b], { encoding: 'utf8' }).trim()),
+      0,
+    );
 
     const tarRun = (label: string): number => {
       const t = performance.now();
@@ -89,7 +106,7 @@ export async function benchImages(): Promise<string[]> {
     await again.snapshotter.prepare('bench-container', ref);
     const unpackMs = performance.now() - t;
     const tarMs = Math.min(tarA, tarB);
-    const mbps = (ms: number) => (uncompressed / MB) / (ms / 1000);
+    const mbps = (ms: number) => uncompressed / MB / (ms / 1000);
     return [
       `image: 2 gzip layers, ${(compressed / MB).toFixed(1)} MB compressed, ${(uncompressed / MB).toFixed(1)} MB unpacked (node binary + libraries; 4,000 small files); built and pushed in ${fmtS(buildMs)}`,
       `snapshotter: ${svc.snapshotter.mode}`,

@@ -9,9 +9,9 @@
 
 import { pathToFileURL } from 'node:url';
 import type { KObject } from '../src/api/object.js';
-import { requestSimulatedNodes } from '../src/cluster/simulated.js';
-import type { WatchStream } from '../src/client/rest.js';
 import { NODES } from '../src/api/types.js';
+import type { WatchStream } from '../src/client/rest.js';
+import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { waitFor } from '../src/testing/wait.js';
 import { benchTempDir, cleanup, fmtInt, fmtS, inParallel, mib, percentile } from './util.js';
 import { startCluster } from './workloads.js';
@@ -31,55 +31,98 @@ export interface BenchJobsOptions {
 
 function job(name: string): object {
   return {
-    apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: NS },
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: NS },
     spec: {
       template: {
         metadata: { labels: { bench: 'jobs' } },
-        spec: { restartPolicy: 'Never', containers: [{ name: 'work', image: 'busybox', command: ['true'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'work', image: 'busybox', command: ['true'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+        },
       },
     },
   };
 }
 
-const complete = (j: KObject): boolean => ((j.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Complete' && c.status === 'True');
+const complete = (j: KObject): boolean =>
+  ((j.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
+    (c) => c.type === 'Complete' && c.status === 'True',
+  );
 
 export async function benchJobs(opts: BenchJobsOptions): Promise<string[]> {
   const store = opts.store ?? 'sqlite';
   const budgetMs = opts.budgetMs ?? 600_000;
-  const lines: string[] = [`setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process, ${fmtInt(opts.nodes)} simulated nodes (a Job's pod runs 500 ms, then Succeeded); this process is only its client`];
+  const lines: string[] = [
+    `setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process, ${fmtInt(opts.nodes)} simulated nodes (a Job's pod runs 500 ms, then Succeeded); this process is only its client`,
+  ];
   const tmp = benchTempDir('jobs');
   const cluster = await startCluster(tmp.dir, store);
   const { client } = cluster;
   let watch: WatchStream | undefined;
   const stopWatch = cleanup.add('job watch', () => watch?.stop());
   try {
-    await waitFor('the default ServiceAccount', async () => {
-      try { await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' }); return true; } catch { return false; }
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor(
+      'the default ServiceAccount',
+      async () => {
+        try {
+          await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     await requestSimulatedNodes(client, opts.nodes);
-    await waitFor(`${opts.nodes} simulated nodes Ready`, async () => {
-      const list = await client.list(NODES);
-      return list.items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= opts.nodes;
-    }, { timeoutMs: 120_000, intervalMs: 250 });
+    await waitFor(
+      `${opts.nodes} simulated nodes Ready`,
+      async () => {
+        const list = await client.list(NODES);
+        return (
+          list.items.filter((n) =>
+            (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
+              (c) => c.type === 'Ready' && c.status === 'True',
+            ),
+          ).length >= opts.nodes
+        );
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
 
     // The peer: a Deployment of as many replicas, create to all Ready.
     const tp = performance.now();
     await client.create(DEPLOYMENTS, {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bench-peer', namespace: NS },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'bench-peer', namespace: NS },
       spec: {
-        replicas: opts.jobs, selector: { matchLabels: { app: 'bench-peer' } },
-        template: { metadata: { labels: { app: 'bench-peer' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
+        replicas: opts.jobs,
+        selector: { matchLabels: { app: 'bench-peer' } },
+        template: {
+          metadata: { labels: { app: 'bench-peer' } },
+          spec: { containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+        },
       },
     });
-    await waitFor('the peer Deployment Ready', async () => {
-      const d = await client.get({ ...DEPLOYMENTS, name: 'bench-peer' });
-      return ((d.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0) >= opts.jobs;
-    }, { timeoutMs: budgetMs, intervalMs: 250 });
+    await waitFor(
+      'the peer Deployment Ready',
+      async () => {
+        const d = await client.get({ ...DEPLOYMENTS, name: 'bench-peer' });
+        return ((d.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0) >= opts.jobs;
+      },
+      { timeoutMs: budgetMs, intervalMs: 250 },
+    );
     const peerMs = performance.now() - tp;
     const peerRate = (opts.jobs / peerMs) * 1000;
     // Its pods go before the Jobs start, so that both runs have the nodes to themselves.
     await client.delete({ ...DEPLOYMENTS, name: 'bench-peer' }, { propagationPolicy: 'Background' });
-    await waitFor('the peer pods gone', async () => (await client.list({ group: '', version: 'v1', resource: 'pods', namespace: NS }, { limit: 1 })).items.length === 0, { timeoutMs: 120_000, intervalMs: 250 });
+    await waitFor(
+      'the peer pods gone',
+      async () => (await client.list({ group: '', version: 'v1', resource: 'pods', namespace: NS }, { limit: 1 })).items.length === 0,
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
 
     // One watch follows every Job to Complete.
     const rv = (await client.list(JOBS, { limit: 1 })).metadata?.resourceVersion;
@@ -92,7 +135,9 @@ export async function benchJobs(opts: BenchJobsOptions): Promise<string[]> {
         const name = ev.object.metadata?.name;
         if (name && !doneAt.has(name) && complete(ev.object)) doneAt.set(name, performance.now());
       }
-    })().catch((e) => { watchErr = e; });
+    })().catch((e) => {
+      watchErr = e;
+    });
     const t0 = performance.now();
     await inParallel(opts.jobs, opts.concurrency ?? 16, async (i) => {
       const name = `bench-job-${i}`;
@@ -100,16 +145,26 @@ export async function benchJobs(opts: BenchJobsOptions): Promise<string[]> {
       await client.create(JOBS, job(name));
     });
     const createdMs = performance.now() - t0;
-    await waitFor(`${opts.jobs} Jobs Complete`, () => {
-      if (watchErr) throw watchErr;
-      return doneAt.size >= opts.jobs;
-    }, { timeoutMs: budgetMs, intervalMs: 100 });
+    await waitFor(
+      `${opts.jobs} Jobs Complete`,
+      () => {
+        if (watchErr) throw watchErr;
+        return doneAt.size >= opts.jobs;
+      },
+      { timeoutMs: budgetMs, intervalMs: 100 },
+    );
     const allMs = Math.max(...doneAt.values()) - t0;
     const latencies = [...doneAt].map(([n, t]) => t - createdAt.get(n)!);
     const jobRate = (opts.jobs / allMs) * 1000;
-    lines.push(`${fmtInt(opts.jobs)} Jobs created in ${fmtS(createdMs)} (${opts.concurrency ?? 16} at a time); all Complete ${fmtS(allMs)} after the first create`);
-    lines.push(`Jobs completed per second: ${jobRate.toFixed(1)}/s   (peer, same run: a ${fmtInt(opts.jobs)}-replica Deployment, create to all Ready: ${fmtS(peerMs)}, ${peerRate.toFixed(1)} pods Ready/s; ratio ${(jobRate / peerRate).toFixed(2)}x)`);
-    lines.push(`per Job, create to Complete: p50 ${fmtS(percentile(latencies, 50))}, p99 ${fmtS(percentile(latencies, 99))} (the job controller batches pod events 1 s, as kube-controller-manager's syncJobBatchPeriod)`);
+    lines.push(
+      `${fmtInt(opts.jobs)} Jobs created in ${fmtS(createdMs)} (${opts.concurrency ?? 16} at a time); all Complete ${fmtS(allMs)} after the first create`,
+    );
+    lines.push(
+      `Jobs completed per second: ${jobRate.toFixed(1)}/s   (peer, same run: a ${fmtInt(opts.jobs)}-replica Deployment, create to all Ready: ${fmtS(peerMs)}, ${peerRate.toFixed(1)} pods Ready/s; ratio ${(jobRate / peerRate).toFixed(2)}x)`,
+    );
+    lines.push(
+      `per Job, create to Complete: p50 ${fmtS(percentile(latencies, 50))}, p99 ${fmtS(percentile(latencies, 99))} (the job controller batches pod events 1 s, as kube-controller-manager's syncJobBatchPeriod)`,
+    );
     const m = await cluster.memory();
     lines.push(`control plane after: RSS ${mib(m.rss)} (peak ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`);
     return lines;

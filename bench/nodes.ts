@@ -4,9 +4,9 @@
 // server on the memory store, controllers and simulated nodes share it).
 
 import { pathToFileURL } from 'node:url';
+import { Limiter } from '../src/client/flowcontrol.js';
 import { SharedInformerFactory } from '../src/client/informer.js';
 import { NodeLifecycleController } from '../src/controllers/nodelifecycle.js';
-import { Limiter } from '../src/client/flowcontrol.js';
 import { SimulatedNodes } from '../src/node/simulated.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
 import { waitFor } from '../src/testing/wait.js';
@@ -45,10 +45,20 @@ export async function benchSimulatedNodes(opts: BenchNodesOptions): Promise<stri
     const rss0 = process.memoryUsage().rss;
 
     let t = performance.now();
-    progress = process.env.K8TS_BENCH_PROGRESS ? setInterval(() => console.error(`${((performance.now() - t) / 1000).toFixed(1)} s: ${JSON.stringify(sim.writes)} rss ${mib(process.memoryUsage().rss)}`), 1000) : undefined;
+    progress = process.env.K8TS_BENCH_PROGRESS
+      ? setInterval(
+          () =>
+            console.error(
+              `${((performance.now() - t) / 1000).toFixed(1)} s: ${JSON.stringify(sim.writes)} rss ${mib(process.memoryUsage().rss)}`,
+            ),
+          1000,
+        )
+      : undefined;
     const names = await sim.add(n);
     const regMs = performance.now() - t;
-    lines.push(`simulated nodes: ${names.length} registered (Node + Lease each) in ${secs(regMs)} (${Math.round((names.length / regMs) * 1000)}/s)`);
+    lines.push(
+      `simulated nodes: ${names.length} registered (Node + Lease each) in ${secs(regMs)} (${Math.round((names.length / regMs) * 1000)}/s)`,
+    );
 
     // Steady state: only heartbeats (leases every 10 s, spread) and the lifecycle controller's checks.
     const leases0 = sim.writes.leases;
@@ -58,9 +68,13 @@ export async function benchSimulatedNodes(opts: BenchNodesOptions): Promise<stri
     const wall = performance.now() - t;
     const cpu = process.cpuUsage(cpu0);
     const renewals = sim.writes.leases - leases0;
-    lines.push(`steady state, ${n} nodes: ${(renewals / (wall / 1000)).toFixed(0)} lease renewals/s, process CPU ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(1)}% of one core (API server + node lifecycle controller + simulated kubelets)`);
+    lines.push(
+      `steady state, ${n} nodes: ${(renewals / (wall / 1000)).toFixed(0)} lease renewals/s, process CPU ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(1)}% of one core (API server + node lifecycle controller + simulated kubelets)`,
+    );
     global.gc?.();
-    lines.push(`memory, ${n} nodes: process RSS ${mib(process.memoryUsage().rss)} (${mib(process.memoryUsage().rss - rss0)} over the empty control plane), heap used ${mib(process.memoryUsage().heapUsed)}`);
+    lines.push(
+      `memory, ${n} nodes: process RSS ${mib(process.memoryUsage().rss)} (${mib(process.memoryUsage().rss - rss0)} over the empty control plane), heap used ${mib(process.memoryUsage().heapUsed)}`,
+    );
 
     if (podsPerNode > 0) {
       const total = n * podsPerNode;
@@ -69,18 +83,46 @@ export async function benchSimulatedNodes(opts: BenchNodesOptions): Promise<stri
       const limiter = new Limiter(64);
       t = performance.now();
       let created = 0;
-      if (progress) { clearInterval(progress); progress = setInterval(() => console.error(`${((performance.now() - t) / 1000).toFixed(1)} s: ${created} pods created, ${JSON.stringify(sim.writes)} rss ${mib(process.memoryUsage().rss)}`), 2000); }
-      await Promise.all(Array.from({ length: total }, (_, i) => limiter.run(() => creator.create({ group: '', version: 'v1', resource: 'pods', namespace: 'default' }, {
-        apiVersion: 'v1', kind: 'Pod', metadata: { name: `bench-${i}`, namespace: 'default', labels: { app: 'bench' } },
-        spec: { nodeName: names[i % names.length], containers: [{ name: 'app', image: 'nginx:1.27' }] },
-      }).then(() => { created++; }))));
+      if (progress) {
+        clearInterval(progress);
+        progress = setInterval(
+          () =>
+            console.error(
+              `${((performance.now() - t) / 1000).toFixed(1)} s: ${created} pods created, ${JSON.stringify(sim.writes)} rss ${mib(process.memoryUsage().rss)}`,
+            ),
+          2000,
+        );
+      }
+      await Promise.all(
+        Array.from({ length: total }, (_, i) =>
+          limiter.run(() =>
+            creator
+              .create(
+                { group: '', version: 'v1', resource: 'pods', namespace: 'default' },
+                {
+                  apiVersion: 'v1',
+                  kind: 'Pod',
+                  metadata: { name: `bench-${i}`, namespace: 'default', labels: { app: 'bench' } },
+                  spec: { nodeName: names[i % names.length], containers: [{ name: 'app', image: 'nginx:1.27' }] },
+                },
+              )
+              .then(() => {
+                created++;
+              }),
+          ),
+        ),
+      );
       const createMs = performance.now() - t;
       await waitFor('pods running', () => sim.writes.podStatus >= total, 600_000);
       const runMs = performance.now() - t;
       const running = pods.list().filter((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running').length;
-      lines.push(`pods: ${total} created (bound) in ${secs(createMs)}; all ${total} Running+Ready ${secs(runMs)} after the first create (${running} seen Running in the cache at that moment)`);
+      lines.push(
+        `pods: ${total} created (bound) in ${secs(createMs)}; all ${total} Running+Ready ${secs(runMs)} after the first create (${running} seen Running in the cache at that moment)`,
+      );
       global.gc?.();
-      lines.push(`memory, ${n} nodes + ${total} pods: process RSS ${mib(process.memoryUsage().rss)}, heap used ${mib(process.memoryUsage().heapUsed)}`);
+      lines.push(
+        `memory, ${n} nodes + ${total} pods: process RSS ${mib(process.memoryUsage().rss)}, heap used ${mib(process.memoryUsage().heapUsed)}`,
+      );
       creator.close();
     }
     return lines;

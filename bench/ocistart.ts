@@ -4,7 +4,7 @@
 // created one at a time, each timed from create to Ready as a watching client sees it.
 // Linux, root, an OCI runtime and busybox-static only; elsewhere the section says why it skipped.
 
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KObject } from '../src/api/object.js';
 import { RestClient, type WatchStream } from '../src/client/rest.js';
@@ -13,9 +13,8 @@ import type { RuntimeChoice } from '../src/cluster/node.js';
 import { LocalImageStore } from '../src/node/runtime/images.js';
 import { ociUnavailableReason } from '../src/node/runtime/oci/runtime.js';
 import { buildBusyboxRootfs, busyboxBinary } from '../src/node/runtime/oci/testing.js';
-import { writeFileSync } from 'node:fs';
-import { benchTempDir, cleanup, fmtMs, percentile } from './util.js';
 import { waitFor } from '../src/testing/wait.js';
+import { benchTempDir, cleanup, fmtMs, percentile } from './util.js';
 
 const NS = 'default';
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: NS };
@@ -29,12 +28,26 @@ function isReady(p: KObject): boolean {
 /** Proportional memory (Pss, KiB) of a process tree, leaving out the container's own `sleep`. */
 function treePss(pid: number): number {
   let total = 0;
-  const comm = (() => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } })();
+  const comm = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  })();
   if (comm && comm !== 'sleep') {
-    try { total += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0); } catch { /* gone */ }
+    try {
+      total += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* gone */
+    }
   }
   let children: string[] = [];
-  try { children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean); } catch { /* none */ }
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    /* none */
+  }
   for (const c of children) total += treePss(Number(c));
   return total;
 }
@@ -44,45 +57,79 @@ function perContainerOverhead(stateDir: string): number | undefined {
   const sums: number[] = [];
   for (const sub of ['oci', 'containers']) {
     let ids: string[] = [];
-    try { ids = readdirSync(join(stateDir, sub)); } catch { continue; }
+    try {
+      ids = readdirSync(join(stateDir, sub));
+    } catch {
+      continue;
+    }
     for (const id of ids) {
-      try { sums.push(treePss(Number(readFileSync(join(stateDir, sub, id, 'shim'), 'utf8').split(' ')[0]))); } catch { /* not started */ }
+      try {
+        sums.push(treePss(Number(readFileSync(join(stateDir, sub, id, 'shim'), 'utf8').split(' ')[0])));
+      } catch {
+        /* not started */
+      }
     }
   }
   return sums.length ? sums.reduce((a, b) => a + b, 0) / sums.length : undefined;
 }
 
-async function startLatencies(runtime: RuntimeChoice, pods: number, imageDir: string, n: number): Promise<{ latencies: number[]; overheadKiB?: number }> {
+async function startLatencies(
+  runtime: RuntimeChoice,
+  pods: number,
+  imageDir: string,
+  n: number,
+): Promise<{ latencies: number[]; overheadKiB?: number }> {
   const tmp = benchTempDir(`start-${runtime}`);
   const dataDir = join(tmp.dir, 'data');
   await new LocalImageStore({ dir: join(dataDir, 'node', 'images') }).importImage(imageDir, IMAGE);
   const logFile = join(tmp.dir, 'control-plane.log');
   const cp = await startControlPlane({
-    dataDir, port: 0, store: 'memory', node: true, runtime, nodeName: `k8ts-bench-${runtime}`,
-    bridgeName: `k8tsb${runtime.slice(0, 3)}${n}`, podCIDR: `10.253.${n}.0/24`,
-    log: (m) => { try { appendFileSync(logFile, `${m}\n`); } catch { /* going */ } },
+    dataDir,
+    port: 0,
+    store: 'memory',
+    node: true,
+    runtime,
+    nodeName: `k8ts-bench-${runtime}`,
+    bridgeName: `k8tsb${runtime.slice(0, 3)}${n}`,
+    podCIDR: `10.253.${n}.0/24`,
+    log: (m) => {
+      try {
+        appendFileSync(logFile, `${m}\n`);
+      } catch {
+        /* going */
+      }
+    },
   });
   const stopCp = cleanup.add(`${runtime} control plane`, () => cp.stop());
   const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM, userAgent: 'k8ts-bench' });
   let watch: WatchStream | undefined;
   try {
-    await waitFor('the node to be Ready', async () => {
-      try {
-        await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
-        return isReady(await client.get({ group: '', version: 'v1', resource: 'nodes', name: `k8ts-bench-${runtime}` }));
-      } catch { return false; }
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor(
+      'the node to be Ready',
+      async () => {
+        try {
+          await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
+          return isReady(await client.get({ group: '', version: 'v1', resource: 'nodes', name: `k8ts-bench-${runtime}` }));
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     const readyAt = new Map<string, number>();
     watch = await client.watch(PODS, { resourceVersion: (await client.list(PODS, { limit: 1 })).metadata?.resourceVersion });
     void (async () => {
-      for await (const ev of watch!) if (isReady(ev.object) && !readyAt.has(ev.object.metadata.name!)) readyAt.set(ev.object.metadata.name!, performance.now());
+      for await (const ev of watch!)
+        if (isReady(ev.object) && !readyAt.has(ev.object.metadata.name!)) readyAt.set(ev.object.metadata.name!, performance.now());
     })().catch(() => undefined);
     const out: number[] = [];
     for (let i = 0; i < pods; i++) {
       const name = `start-${i}`;
       const t = performance.now();
       await client.create(PODS, {
-        apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS },
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: NS },
         spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'] }] },
       });
       await waitFor(`pod ${name} Ready`, () => readyAt.has(name), { timeoutMs: 60_000, intervalMs: 5 });

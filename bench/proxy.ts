@@ -17,8 +17,8 @@ import type { KObject } from '../src/api/object.js';
 import { SERVICES } from '../src/api/types.js';
 import { RestClient } from '../src/client/rest.js';
 import { startControlPlane } from '../src/cluster/controlplane.js';
-import { ProxyServer, nftablesUnavailableReason } from '../src/proxy/server.js';
 import type { NftablesProxier } from '../src/proxy/nftables/proxier.js';
+import { nftablesUnavailableReason, ProxyServer } from '../src/proxy/server.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
 import { waitFor } from '../src/testing/wait.js';
 import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, percentile } from './util.js';
@@ -44,7 +44,10 @@ export async function benchProxySync(): Promise<string[]> {
   const why = nftablesUnavailableReason();
   if (why) return [`sync: skipped (nftables mode cannot run here: ${why})`];
   const child = join(dirname(fileURLToPath(import.meta.url)), 'proxy-sync-child.js');
-  const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$1"', process.execPath, child], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$1"', process.execPath, child], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   if (r.status !== 0) throw new Error(`sync bench: ${r.stderr || r.error?.message || `exit ${r.status}`}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as string[];
 }
@@ -58,10 +61,20 @@ export async function benchProxySyncHere(opts: { services?: number; endpoints?: 
   const stopCp = cleanup.add('proxy bench control plane', () => cp.stop());
   try {
     await inParallel(services, 16, async (i) => {
-      await cp.client.create({ ...SERVICES, namespace: 'default' }, { metadata: { name: `svc-${i}` }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+      await cp.client.create(
+        { ...SERVICES, namespace: 'default' },
+        { metadata: { name: `svc-${i}` }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+      );
       await cp.client.create(SLICES, slice(i, i * perService, perService));
     });
-    proxy = new ProxyServer({ client: cp.newClient(), nodeName: 'bench', mode: 'nftables', instance: 'k8tsbenchpx', podCIDR: '10.253.0.0/24', resyncMs: 0 });
+    proxy = new ProxyServer({
+      client: cp.newClient(),
+      nodeName: 'bench',
+      mode: 'nftables',
+      instance: 'k8tsbenchpx',
+      podCIDR: '10.253.0.0/24',
+      resyncMs: 0,
+    });
     const p = proxy;
     cleanup.add('proxy bench rules', () => p.stop({ cleanup: true }));
     const t0 = performance.now();
@@ -77,9 +90,15 @@ export async function benchProxySyncHere(opts: { services?: number; endpoints?: 
       const i = (c * 37) % services;
       const ip = endpointIP(next++);
       const at = performance.now();
-      const cur = await cp.client.get<Record<string, unknown> & { metadata: { resourceVersion?: string } }>({ ...SLICES, name: `svc-${i}-1` });
+      const cur = await cp.client.get<Record<string, unknown> & { metadata: { resourceVersion?: string } }>({
+        ...SLICES,
+        name: `svc-${i}-1`,
+      });
       const eps = (cur.endpoints as unknown[]).slice(1);
-      await cp.client.update({ ...SLICES, name: `svc-${i}-1` }, { ...cur, endpoints: [...eps, { addresses: [ip], conditions: { ready: true } }] });
+      await cp.client.update(
+        { ...SLICES, name: `svc-${i}-1` },
+        { ...cur, endpoints: [...eps, { addresses: [ip], conditions: { ready: true } }] },
+      );
       await waitFor('the change applied', () => nft.applied?.script.includes(`dnat to ${ip}:8080`), { timeoutMs: 30_000, intervalMs: 1 });
       latencies.push(performance.now() - at);
     }
@@ -99,14 +118,24 @@ export async function benchProxySyncHere(opts: { services?: number; endpoints?: 
 
 const ROUNDS = 3;
 
-interface WrkResult { rps: number; p50: number; p99: number; errors: number }
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
 
 /** wrk in a child process, asynchronously: the userspace proxy under test runs in THIS process's event loop. */
 async function wrk(url: string, seconds: number): Promise<WrkResult> {
   const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile('wrk', ['-t2', '-c16', `-d${seconds}s`, '--latency', url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      'wrk',
+      ['-t2', '-c16', `-d${seconds}s`, '--latency', url],
+      { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
   if (r.code !== 0) throw new Error(`wrk ${url}: ${r.stderr || r.stdout}`);
   const out = r.stdout;
@@ -128,36 +157,95 @@ async function wrk(url: string, seconds: number): Promise<WrkResult> {
 async function trafficOnce(mode: 'nftables' | 'userspace', seconds: number): Promise<string[]> {
   const tmp = benchTempDir(`proxy-${mode}`);
   const logFile = join(tmp.dir, 'control-plane.log');
-  const log = (m: string) => { try { appendFileSync(logFile, `${new Date().toISOString()} ${m}\n`); } catch { /* the dir is going */ } };
+  const log = (m: string) => {
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${m}\n`);
+    } catch {
+      /* the dir is going */
+    }
+  };
   const cp = await startControlPlane({
-    dataDir: join(tmp.dir, 'data'), port: 0, store: 'memory', node: true, proxyMode: mode,
-    bridgeName: mode === 'nftables' ? 'k8tsbenchpn' : 'k8tsbenchpu', podCIDR: mode === 'nftables' ? '10.253.1.0/24' : '10.253.2.0/24', nodeName: 'k8ts-bench-proxy', log,
+    dataDir: join(tmp.dir, 'data'),
+    port: 0,
+    store: 'memory',
+    node: true,
+    proxyMode: mode,
+    bridgeName: mode === 'nftables' ? 'k8tsbenchpn' : 'k8tsbenchpu',
+    podCIDR: mode === 'nftables' ? '10.253.1.0/24' : '10.253.2.0/24',
+    nodeName: 'k8ts-bench-proxy',
+    log,
   });
   const stopCp = cleanup.add(`proxy bench node (${mode})`, () => cp.stop());
   const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM, userAgent: 'k8ts-bench' });
   try {
     const ns = 'default';
-    await waitFor('the default service account', () => client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns, name: 'default' }).then(() => true, () => false), { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor(
+      'the default service account',
+      () =>
+        client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns, name: 'default' }).then(
+          () => true,
+          () => false,
+        ),
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     const labels = { app: 'bench-web' };
-    await client.create({ group: 'apps', version: 'v1', resource: 'deployments', namespace: ns }, {
-      metadata: { name: 'bench-web' },
-      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'gcr.io/google-samples/kubernetes-bootcamp:v1', ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 } }] } } },
-    });
-    const svc = await client.create<KObject & { spec: { clusterIP: string; ports: { nodePort: number }[] } }>({ ...SERVICES, namespace: ns }, {
-      metadata: { name: 'bench-web' }, spec: { type: 'NodePort', selector: labels, ports: [{ port: 8080, targetPort: 8080 }] },
-    });
-    const podIP = await waitFor('the pod ready', async () => {
-      const list = await client.list<KObject & { status?: { podIP?: string; conditions?: { type: string; status: string }[] } }>({ group: '', version: 'v1', resource: 'pods', namespace: ns }, { labelSelector: 'app=bench-web' });
-      const p = list.items.find((x) => x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      return p?.status?.podIP;
-    }, { timeoutMs: 120_000, intervalMs: 200 });
+    await client.create(
+      { group: 'apps', version: 'v1', resource: 'deployments', namespace: ns },
+      {
+        metadata: { name: 'bench-web' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              containers: [
+                {
+                  name: 'web',
+                  image: 'gcr.io/google-samples/kubernetes-bootcamp:v1',
+                  ports: [{ containerPort: 8080 }],
+                  readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+                },
+              ],
+            },
+          },
+        },
+      },
+    );
+    const svc = await client.create<KObject & { spec: { clusterIP: string; ports: { nodePort: number }[] } }>(
+      { ...SERVICES, namespace: ns },
+      {
+        metadata: { name: 'bench-web' },
+        spec: { type: 'NodePort', selector: labels, ports: [{ port: 8080, targetPort: 8080 }] },
+      },
+    );
+    const podIP = await waitFor(
+      'the pod ready',
+      async () => {
+        const list = await client.list<KObject & { status?: { podIP?: string; conditions?: { type: string; status: string }[] } }>(
+          { group: '', version: 'v1', resource: 'pods', namespace: ns },
+          { labelSelector: 'app=bench-web' },
+        );
+        const p = list.items.find((x) => x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        return p?.status?.podIP;
+      },
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
     const nodeIP = cp.node!.ip;
     const targets: [string, string][] = [
       ['pod IP (direct)', `http://${podIP}:8080/`],
       ['ClusterIP', `http://${svc.spec.clusterIP}:8080/`],
       ['NodePort', `http://${nodeIP}:${svc.spec.ports[0].nodePort}/`],
     ];
-    await waitFor('the service answers', () => fetch(targets[2][1]).then((r) => r.ok, () => false), { timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(
+      'the service answers',
+      () =>
+        fetch(targets[2][1]).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     // Warm-up (JIT of the app), then ROUNDS rounds over the targets in turn, starting each round
     // one target later, so that a load spike of the machine does not land on one target only;
     // each target's figure is its median round.
@@ -172,13 +260,24 @@ async function trafficOnce(mode: 'nftables' | 'userspace', seconds: number): Pro
     const med = (xs: number[]) => percentile(xs, 50);
     const results = targets.map(([name]) => {
       const rs = runs.get(name)!;
-      return [name, { rps: med(rs.map((r) => r.rps)), p50: med(rs.map((r) => r.p50)), p99: med(rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors, 0) }] as const;
+      return [
+        name,
+        {
+          rps: med(rs.map((r) => r.rps)),
+          p50: med(rs.map((r) => r.p50)),
+          p99: med(rs.map((r) => r.p99)),
+          errors: rs.reduce((a, r) => a + r.errors, 0),
+        },
+      ] as const;
     });
     const direct = results[0][1];
     return [
       `${mode} mode (${cp.node!.proxy.describe()}):`,
-      ...results.map(([name, r]) => `  ${name.padEnd(16)} ${fmtInt(r.rps).padStart(7)} req/s, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}${r.errors ? `, ${r.errors} errors` : ''}` +
-        (r === direct ? '' : `  -> ${(r.rps / direct.rps).toFixed(2)}x direct throughput, p99 +${fmtMs(r.p99 - direct.p99)}`)),
+      ...results.map(
+        ([name, r]) =>
+          `  ${name.padEnd(16)} ${fmtInt(r.rps).padStart(7)} req/s, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}${r.errors ? `, ${r.errors} errors` : ''}` +
+          (r === direct ? '' : `  -> ${(r.rps / direct.rps).toFixed(2)}x direct throughput, p99 +${fmtMs(r.p99 - direct.p99)}`),
+      ),
     ];
   } finally {
     client.close();
@@ -191,9 +290,14 @@ export async function benchProxyTraffic(opts: { seconds?: number } = {}): Promis
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return ['traffic: skipped (needs root on Linux: a real node)'];
   if (spawnSync('wrk', ['--version']).error) return ['traffic: skipped (no wrk; Debian package wrk)'];
   const seconds = opts.seconds ?? 5;
-  const lines = [`traffic: the bootcamp app (node http) in one pod, wrk -t2 -c16 (keep-alive), ${ROUNDS} rounds of ${seconds} s per target, medians [targets, nftables: >= 0.9x direct throughput, <= +1 ms p99]`];
+  const lines = [
+    `traffic: the bootcamp app (node http) in one pod, wrk -t2 -c16 (keep-alive), ${ROUNDS} rounds of ${seconds} s per target, medians [targets, nftables: >= 0.9x direct throughput, <= +1 ms p99]`,
+  ];
   for (const mode of ['nftables', 'userspace'] as const) {
-    if (mode === 'nftables' && nftablesUnavailableReason()) { lines.push(`nftables mode: skipped (${nftablesUnavailableReason()})`); continue; }
+    if (mode === 'nftables' && nftablesUnavailableReason()) {
+      lines.push(`nftables mode: skipped (${nftablesUnavailableReason()})`);
+      continue;
+    }
     lines.push(...(await trafficOnce(mode, seconds)).map((l) => `  ${l}`));
   }
   return lines;

@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import type { KObject } from '../src/api/object.js';
 import { RestClient, type WatchStream } from '../src/client/rest.js';
 import { startControlPlane } from '../src/cluster/controlplane.js';
-import { benchTempDir, cleanup, fmtMs, fmtS, percentile } from './util.js';
 import { waitFor } from '../src/testing/wait.js';
+import { benchTempDir, cleanup, fmtMs, fmtS, percentile } from './util.js';
 
 export interface BenchRealNodeOptions {
   pods?: number;
@@ -57,25 +57,46 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
   const lines: string[] = [];
   const tmp = benchTempDir('node');
   const logFile = join(tmp.dir, 'control-plane.log');
-  const log = (m: string) => { try { appendFileSync(logFile, `${new Date().toISOString()} ${m}\n`); } catch { /* the dir is going */ } };
+  const log = (m: string) => {
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${m}\n`);
+    } catch {
+      /* the dir is going */
+    }
+  };
   const cp = await startControlPlane({
-    dataDir: join(tmp.dir, 'data'), port: 0, store: 'memory', node: true,
-    bridgeName: opts.bridgeName ?? 'k8tsbench0', podCIDR: opts.podCIDR ?? '10.252.0.0/24', nodeName: 'k8ts-bench-node', log,
+    dataDir: join(tmp.dir, 'data'),
+    port: 0,
+    store: 'memory',
+    node: true,
+    bridgeName: opts.bridgeName ?? 'k8tsbench0',
+    podCIDR: opts.podCIDR ?? '10.252.0.0/24',
+    nodeName: 'k8ts-bench-node',
+    log,
   });
   // stop() stops the pods and removes the bridge; it must run before the temp dir goes.
   const stopCp = cleanup.add('real-node control plane', () => cp.stop());
   const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM, userAgent: 'k8ts-bench' });
   let watch: WatchStream | undefined;
-  const stopClient = cleanup.add('real-node bench client', () => { watch?.stop(); client.close(); });
+  const stopClient = cleanup.add('real-node bench client', () => {
+    watch?.stop();
+    client.close();
+  });
   try {
     if (cp.node?.limitations.length) lines.push(`node limitations: ${cp.node.limitations.join('; ')}`);
-    await waitFor('the node to be Ready', async () => {
-      try {
-        const n = await client.get({ group: '', version: 'v1', resource: 'nodes', name: 'k8ts-bench-node' });
-        await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
-        return isReady(n);
-      } catch { return false; }
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor(
+      'the node to be Ready',
+      async () => {
+        try {
+          const n = await client.get({ group: '', version: 'v1', resource: 'nodes', name: 'k8ts-bench-node' });
+          await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
+          return isReady(n);
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
 
     // Every pod's Ready moment, as the watch delivers it.
     const readyAt = new Map<string, number>();
@@ -86,25 +107,41 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     void (async () => {
       for await (const ev of watch!) {
         const p = ev.object;
-        if (ev.type === 'DELETED') { names.delete(p.metadata.name!); continue; }
+        if (ev.type === 'DELETED') {
+          names.delete(p.metadata.name!);
+          continue;
+        }
         names.add(p.metadata.name!);
         if (isReady(p) && !readyAt.has(p.metadata.name!)) readyAt.set(p.metadata.name!, performance.now());
       }
-    })().catch((e) => { watchError = e; });
+    })().catch((e) => {
+      watchError = e;
+    });
 
     const podBody = (name: string, app: string) => ({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { app } },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: NS, labels: { app } },
       spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'pause', image: PAUSE }] },
     });
-    const waitReady = (which: string[], timeoutMs: number, what: string) => waitFor(`${what} (${which.filter((n) => readyAt.has(n)).length} of ${which.length} are)`, () => {
-      if (watchError) throw watchError;
-      return which.every((n) => readyAt.has(n));
-    }, { timeoutMs: timeoutMs, intervalMs: 10 });
+    const waitReady = (which: string[], timeoutMs: number, what: string) =>
+      waitFor(
+        `${what} (${which.filter((n) => readyAt.has(n)).length} of ${which.length} are)`,
+        () => {
+          if (watchError) throw watchError;
+          return which.every((n) => readyAt.has(n));
+        },
+        { timeoutMs: timeoutMs, intervalMs: 10 },
+      );
     const deleteAll = async (app: string, which: string[]) => {
       await client.deleteCollection(PODS, { labelSelector: `app=${app}`, gracePeriodSeconds: 0 });
       await waitFor(`the ${app} pods to be gone`, () => which.every((n) => !names.has(n)), { timeoutMs: 120_000, intervalMs: 50 });
       // Gone from the API is not gone from the node: let it stop them before the next figure.
-      await waitFor(`the node to stop the ${app} pods`, async () => (await cp.node!.runtime.listPodSandbox()).every((sb) => sb.state !== 'SANDBOX_READY'), { timeoutMs: 90_000, intervalMs: 250 }).catch(() => undefined);
+      await waitFor(
+        `the node to stop the ${app} pods`,
+        async () => (await cp.node!.runtime.listPodSandbox()).every((sb) => sb.state !== 'SANDBOX_READY'),
+        { timeoutMs: 90_000, intervalMs: 250 },
+      ).catch(() => undefined);
     };
 
     // Pod start latency: bare pause pods, one at a time (each created once the one before is
@@ -123,7 +160,9 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     const p99 = percentile(latencies, 99);
     const partial = seq.length < nPods ? ` (ONLY ${seq.length} of ${nPods}: the ${fmtS(latencyBudgetMs)} budget ran out)` : '';
     lines.push(`pod start latency (create -> Ready seen by a watch), ${seq.length} pause pods (${PAUSE}) created one at a time${partial}:`);
-    lines.push(`  p50 ${fmtMs(percentile(latencies, 50))}, p90 ${fmtMs(percentile(latencies, 90))}, p99 ${fmtMs(p99)}, max ${fmtMs(Math.max(...latencies))}   [target p99 <= 500 ms: ${p99 <= 500 ? 'met' : 'NOT met'}]`);
+    lines.push(
+      `  p50 ${fmtMs(percentile(latencies, 50))}, p90 ${fmtMs(percentile(latencies, 90))}, p99 ${fmtMs(p99)}, max ${fmtMs(Math.max(...latencies))}   [target p99 <= 500 ms: ${p99 <= 500 ? 'met' : 'NOT met'}]`,
+    );
     let t = performance.now();
     await deleteAll('bench-pause', seq);
     lines.push(`  (the ${seq.length} pods deleted and gone from the API in ${fmtS(performance.now() - t)})`);
@@ -131,11 +170,18 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     // The same under load: a burst created at once (the node starts them concurrently).
     const burst = Array.from({ length: burstPods }, (_, i) => `bench-burst-${i}`);
     const created = new Map<string, number>();
-    await Promise.all(burst.map(async (name) => { created.set(name, performance.now()); await client.create(PODS, podBody(name, 'bench-burst')); }));
+    await Promise.all(
+      burst.map(async (name) => {
+        created.set(name, performance.now());
+        await client.create(PODS, podBody(name, 'bench-burst'));
+      }),
+    );
     try {
       await waitReady(burst, burstTimeoutMs, `${burstPods} burst pods Ready`);
       const lat = burst.map((n) => readyAt.get(n)! - created.get(n)!);
-      lines.push(`pod start latency, ${burstPods} pause pods created at once: p50 ${fmtMs(percentile(lat, 50))}, p99 ${fmtMs(percentile(lat, 99))}`);
+      lines.push(
+        `pod start latency, ${burstPods} pause pods created at once: p50 ${fmtMs(percentile(lat, 50))}, p99 ${fmtMs(percentile(lat, 99))}`,
+      );
     } catch (e) {
       lines.push(`pod start latency, ${burstPods} pause pods created at once: ${(e as Error).message}`);
     }
@@ -144,33 +190,68 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     // A Deployment from 0 to `replicas`, all Ready.
     const dep = 'bench-scale';
     await client.create(DEPLOYMENTS, {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: dep, namespace: NS },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: dep, namespace: NS },
       spec: {
-        replicas: 0, selector: { matchLabels: { app: dep } },
-        template: { metadata: { labels: { app: dep } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'pause', image: PAUSE }] } },
+        replicas: 0,
+        selector: { matchLabels: { app: dep } },
+        template: {
+          metadata: { labels: { app: dep } },
+          spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'pause', image: PAUSE }] },
+        },
       },
     });
     // Its ReplicaSet exists (at 0) before the clock starts: the figure is scaling, not creating.
-    await waitFor('the Deployment at 0 observed', async () => ((await client.get({ ...DEPLOYMENTS, name: dep })).status as { observedGeneration?: number } | undefined)?.observedGeneration === 1, { timeoutMs: 30_000, intervalMs: 50 });
+    await waitFor(
+      'the Deployment at 0 observed',
+      async () =>
+        ((await client.get({ ...DEPLOYMENTS, name: dep })).status as { observedGeneration?: number } | undefined)?.observedGeneration === 1,
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     t = performance.now();
     await client.patch({ ...DEPLOYMENTS, name: dep }, { spec: { replicas } }, 'merge');
     let readyNow = 0;
-    const scaled = await waitFor('scale', async () => {
-      const st = (await client.get({ ...DEPLOYMENTS, name: dep })).status as { readyReplicas?: number; observedGeneration?: number } | undefined;
-      readyNow = st?.readyReplicas ?? 0;
-      return readyNow >= replicas && (st?.observedGeneration ?? 0) >= 2;
-    }, { timeoutMs: scaleTimeoutMs, intervalMs: 50 }).then(() => true, () => false);
+    const scaled = await waitFor(
+      'scale',
+      async () => {
+        const st = (await client.get({ ...DEPLOYMENTS, name: dep })).status as
+          | { readyReplicas?: number; observedGeneration?: number }
+          | undefined;
+        readyNow = st?.readyReplicas ?? 0;
+        return readyNow >= replicas && (st?.observedGeneration ?? 0) >= 2;
+      },
+      { timeoutMs: scaleTimeoutMs, intervalMs: 50 },
+    ).then(
+      () => true,
+      () => false,
+    );
     const scaleMs = performance.now() - t;
-    lines.push(scaled
-      ? `Deployment scaled 0 -> ${replicas} replicas, all Ready (status.readyReplicas) in ${fmtS(scaleMs)}   [target <= 10 s: ${scaleMs <= 10_000 ? 'met' : 'NOT met'}]`
-      : `Deployment scaled 0 -> ${replicas} replicas: NOT all Ready after ${fmtS(scaleMs)} (gave up): status.readyReplicas ${readyNow}, ${[...names].filter((n) => n.startsWith(`${dep}-`)).length} pods exist, ${[...readyAt.keys()].filter((n) => n.startsWith(`${dep}-`)).length} seen Ready   [target <= 10 s: NOT met]`);
+    lines.push(
+      scaled
+        ? `Deployment scaled 0 -> ${replicas} replicas, all Ready (status.readyReplicas) in ${fmtS(scaleMs)}   [target <= 10 s: ${scaleMs <= 10_000 ? 'met' : 'NOT met'}]`
+        : `Deployment scaled 0 -> ${replicas} replicas: NOT all Ready after ${fmtS(scaleMs)} (gave up): status.readyReplicas ${readyNow}, ${[...names].filter((n) => n.startsWith(`${dep}-`)).length} pods exist, ${[...readyAt.keys()].filter((n) => n.startsWith(`${dep}-`)).length} seen Ready   [target <= 10 s: NOT met]`,
+    );
     await client.delete({ ...DEPLOYMENTS, name: dep }, { propagationPolicy: 'Foreground' });
     t = performance.now();
-    await waitFor('the Deployment\'s pods to be gone', () => ![...names].some((n) => n.startsWith(`${dep}-`)), { timeoutMs: 120_000, intervalMs: 100 });
+    await waitFor("the Deployment's pods to be gone", () => ![...names].some((n) => n.startsWith(`${dep}-`)), {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+    });
     return lines;
   } catch (e) {
     // The node's own account of what went wrong, before its log goes with the temp dir.
-    try { console.error(`last lines of the control-plane log:\n${readFileSync(logFile, 'utf8').trim().split('\n').slice(-Number(process.env.K8TS_BENCH_LOG_LINES ?? 30)).join('\n')}`); } catch { /* no log */ }
+    try {
+      console.error(
+        `last lines of the control-plane log:\n${readFileSync(logFile, 'utf8')
+          .trim()
+          .split('\n')
+          .slice(-Number(process.env.K8TS_BENCH_LOG_LINES ?? 30))
+          .join('\n')}`,
+      );
+    } catch {
+      /* no log */
+    }
     throw e;
   } finally {
     await stopClient();
@@ -181,7 +262,8 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    for (const line of await benchRealNode({ pods: Number(process.argv[2] ?? 100), replicas: Number(process.argv[3] ?? 50) })) console.log(line);
+    for (const line of await benchRealNode({ pods: Number(process.argv[2] ?? 100), replicas: Number(process.argv[3] ?? 50) }))
+      console.log(line);
   } finally {
     await cleanup.runAll();
   }

@@ -15,20 +15,26 @@ import { benchCRDs } from './crds.js';
 import { benchDNS } from './dns.js';
 import { benchImages } from './images.js';
 import { benchJobs } from './jobs.js';
-import { benchDaemonSet, benchStatefulSet } from './statefulset.js';
 import { benchOciStart } from './ocistart.js';
 import { benchProxySync, benchProxyTraffic } from './proxy.js';
 import { benchRealNode } from './realnode.js';
+import { benchDaemonSet, benchStatefulSet } from './statefulset.js';
 import { benchStores } from './store.js';
 import { benchUp } from './up.js';
 import { cleanup, fmtS, section } from './util.js';
 import { benchWorkloads } from './workloads.js';
 
 const full = process.env.K8TS_BENCH_SCALE === 'full';
-const only = new Set((process.env.K8TS_BENCH_ONLY ?? 'up,store,workloads,jobs,statefulset,crds,node,oci,images,dns,proxy').split(',').map((s) => s.trim()));
+const only = new Set(
+  (process.env.K8TS_BENCH_ONLY ?? 'up,store,workloads,jobs,statefulset,crds,node,oci,images,dns,proxy').split(',').map((s) => s.trim()),
+);
 const workloadStore = process.env.K8TS_BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
 
-interface Section { key: string; title: string; run: () => Promise<string[]> }
+interface Section {
+  key: string;
+  title: string;
+  run: () => Promise<string[]>;
+}
 
 const sections: Section[] = [
   {
@@ -49,9 +55,20 @@ const sections: Section[] = [
   {
     key: 'workloads',
     title: `Workloads (controllers issue): ${full ? '5,000 simulated nodes, 150,000 pods' : '1,000 simulated nodes, 30,000 pods'}`,
-    run: () => benchWorkloads(full
-      ? { nodes: 5_000, pods: 150_000, deployments: 5, store: workloadStore, budgetMs: 3 * 3600_000, stallMs: 120_000, warmupReplicas: 1_000 }
-      : { nodes: 1_000, pods: 30_000, deployments: 1, store: workloadStore, budgetMs: 180_000, warmupReplicas: 1_000 }),
+    run: () =>
+      benchWorkloads(
+        full
+          ? {
+              nodes: 5_000,
+              pods: 150_000,
+              deployments: 5,
+              store: workloadStore,
+              budgetMs: 3 * 3600_000,
+              stallMs: 120_000,
+              warmupReplicas: 1_000,
+            }
+          : { nodes: 1_000, pods: 30_000, deployments: 1, store: workloadStore, budgetMs: 180_000, warmupReplicas: 1_000 },
+      ),
   },
   {
     key: 'jobs',
@@ -76,9 +93,12 @@ const sections: Section[] = [
   {
     key: 'node',
     title: 'Node (node-agent issue): a real node on this machine',
-    run: () => benchRealNode(full
-      ? { pods: 100, replicas: 50 }
-      : { pods: 100, replicas: 50, latencyBudgetMs: 90_000, burstTimeoutMs: 60_000, scaleTimeoutMs: 60_000 }),
+    run: () =>
+      benchRealNode(
+        full
+          ? { pods: 100, replicas: 50 }
+          : { pods: 100, replicas: 50, latencyBudgetMs: 90_000, burstTimeoutMs: 60_000, scaleTimeoutMs: 60_000 },
+      ),
   },
   {
     key: 'oci',
@@ -87,12 +107,13 @@ const sections: Section[] = [
   },
   {
     key: 'dns',
-    title: 'Cluster DNS (services issue #9): the node\'s DNS server, 1,000 services',
+    title: "Cluster DNS (services issue #9): the node's DNS server, 1,000 services",
     run: () => benchDNS(),
   },
   {
     key: 'proxy',
-    title: 'Service proxy (services issue #9): sync at 1,000 services x 10 endpoints; traffic through ClusterIP and NodePort next to direct',
+    title:
+      'Service proxy (services issue #9): sync at 1,000 services x 10 endpoints; traffic through ClusterIP and NodePort next to direct',
     run: async () => [...(await benchProxySync()), ...(await benchProxyTraffic())],
   },
   {
@@ -113,7 +134,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const started = performance.now();
-console.log(`k8ts bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `k8ts bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`scale: ${full ? 'full (K8TS_BENCH_SCALE=full)' : 'default (K8TS_BENCH_SCALE=full for 5,000 nodes / 150,000 pods)'}`);
 let failed = 0;
 for (const s of sections) {
@@ -130,5 +156,10 @@ for (const s of sections) {
     await cleanup.runAll();
   }
 }
-console.log(`\nbench finished in ${fmtS(performance.now() - started)}${failed ? `, ${failed} section(s) FAILED` : ''}; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\nbench finished in ${fmtS(performance.now() - started)}${failed ? `, ${failed} section(s) FAILED` : ''}; load average now ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 process.exit(failed ? 1 : 0);

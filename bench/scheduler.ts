@@ -3,11 +3,11 @@
 // bound per second, from the first create to the last binding seen through a watch.
 
 import { pathToFileURL } from 'node:url';
+import { NODES, type Pod } from '../src/api/types.js';
 import { SharedInformerFactory } from '../src/client/informer.js';
-import { startTestControlPlane } from '../src/testing/controlplane.js';
 import { makeNode, podForCreate } from '../src/scheduler/fixtures.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
-import { NODES, type Pod } from '../src/api/types.js';
+import { startTestControlPlane } from '../src/testing/controlplane.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
 /** Creates in flight at once (a client such as a ReplicaSet controller with a high QPS). */
@@ -33,12 +33,16 @@ export async function benchScheduler(opts: { nodes: number; pods: number }): Pro
   const watchFactory = new SharedInformerFactory(watchClient);
   let scheduler: Scheduler | undefined;
   try {
-    await inParallel(opts.nodes, CREATE_CONCURRENCY, (i) => cp.client.create(NODES, makeNode(`node-${String(i).padStart(5, '0')}`, { cpu: '32', memory: '128Gi', pods: 110 })));
+    await inParallel(opts.nodes, CREATE_CONCURRENCY, (i) =>
+      cp.client.create(NODES, makeNode(`node-${String(i).padStart(5, '0')}`, { cpu: '32', memory: '128Gi', pods: 110 })),
+    );
 
     // Bindings are counted through a watch, as a client of the API would see them.
     let bound = 0;
     let resolveAll!: () => void;
-    const allBound = new Promise<void>((r) => { resolveAll = r; });
+    const allBound = new Promise<void>((r) => {
+      resolveAll = r;
+    });
     const pods = watchFactory.informerFor<Pod>({ ...PODS });
     pods.addEventHandler({
       onUpdate: (o, n) => {
@@ -56,8 +60,11 @@ export async function benchScheduler(opts: { nodes: number; pods: number }): Pro
 
     const t0 = performance.now();
     let createdAt = 0;
-    const creating = inParallel(opts.pods, CREATE_CONCURRENCY, (i) => cp.client.create(PODS, podForCreate(`pod-${i}`, { cpu: '10m', memory: '16Mi' })))
-      .then(() => { createdAt = performance.now() - t0; });
+    const creating = inParallel(opts.pods, CREATE_CONCURRENCY, (i) =>
+      cp.client.create(PODS, podForCreate(`pod-${i}`, { cpu: '10m', memory: '16Mi' })),
+    ).then(() => {
+      createdAt = performance.now() - t0;
+    });
     // A scheduler (or API server) that stops binding must not hang the benchmark.
     let lastBound = -1;
     let stallTimer: NodeJS.Timeout | undefined;
@@ -71,10 +78,14 @@ export async function benchScheduler(opts: { nodes: number; pods: number }): Pro
     clearInterval(stallTimer);
     const ms = performance.now() - t0;
     if (bound < opts.pods) {
-      lines.push(`scheduler: only ${bound.toLocaleString('en-US')} of ${opts.pods.toLocaleString('en-US')} pods bound; no progress for ${STALL_MS / 1000} s (${scheduler.scheduledCount} scheduling decisions)`);
+      lines.push(
+        `scheduler: only ${bound.toLocaleString('en-US')} of ${opts.pods.toLocaleString('en-US')} pods bound; no progress for ${STALL_MS / 1000} s (${scheduler.scheduledCount} scheduling decisions)`,
+      );
       return lines;
     }
-    lines.push(`scheduler: ${opts.pods.toLocaleString('en-US')} pods on ${opts.nodes.toLocaleString('en-US')} nodes bound in ${(ms / 1000).toFixed(2)} s: ${rate(opts.pods, ms)} (creates alone finished at ${rate(opts.pods, createdAt)})`);
+    lines.push(
+      `scheduler: ${opts.pods.toLocaleString('en-US')} pods on ${opts.nodes.toLocaleString('en-US')} nodes bound in ${(ms / 1000).toFixed(2)} s: ${rate(opts.pods, ms)} (creates alone finished at ${rate(opts.pods, createdAt)})`,
+    );
     return lines;
   } finally {
     await scheduler?.stop();

@@ -12,9 +12,9 @@
 
 import { pathToFileURL } from 'node:url';
 import type { KObject } from '../src/api/object.js';
-import { requestSimulatedNodes } from '../src/cluster/simulated.js';
-import type { WatchStream } from '../src/client/rest.js';
 import { DAEMONSETS, NODES, PODS, STATEFULSETS } from '../src/api/types.js';
+import type { WatchStream } from '../src/client/rest.js';
+import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { waitFor } from '../src/testing/wait.js';
 import { benchTempDir, cleanup, fmtInt, fmtS, mib, percentile } from './util.js';
 import { startCluster } from './workloads.js';
@@ -30,38 +30,83 @@ export interface BenchStatefulSetOptions {
 
 function statefulSet(name: string, replicas: number, policy: 'OrderedReady' | 'Parallel', claims: boolean): object {
   return {
-    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name, namespace: NS },
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name, namespace: NS },
     spec: {
-      replicas, serviceName: name, podManagementPolicy: policy, selector: { matchLabels: { app: name } },
+      replicas,
+      serviceName: name,
+      podManagementPolicy: policy,
+      selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'db', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } }, ...(claims ? { volumeMounts: [{ name: 'data', mountPath: '/data' }] } : {}) }] },
+        spec: {
+          containers: [
+            {
+              name: 'db',
+              image: 'busybox',
+              command: ['sleep', '3600'],
+              resources: { requests: { cpu: '10m', memory: '16Mi' } },
+              ...(claims ? { volumeMounts: [{ name: 'data', mountPath: '/data' }] } : {}),
+            },
+          ],
+        },
       },
-      ...(claims ? { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } }] } : {}),
+      ...(claims
+        ? {
+            volumeClaimTemplates: [
+              { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } },
+            ],
+          }
+        : {}),
     },
   };
 }
 
-const isReady = (p: KObject): boolean => ((p.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const isReady = (p: KObject): boolean =>
+  ((p.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
+    (c) => c.type === 'Ready' && c.status === 'True',
+  );
 
 export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<string[]> {
   const store = opts.store ?? 'sqlite';
   const budgetMs = opts.budgetMs ?? 300_000;
-  const lines: string[] = [`setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process, ${fmtInt(opts.nodes)} simulated nodes (a bound pod turns Running and Ready 500 ms after its node sees it); this process is only its client`];
+  const lines: string[] = [
+    `setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process, ${fmtInt(opts.nodes)} simulated nodes (a bound pod turns Running and Ready 500 ms after its node sees it); this process is only its client`,
+  ];
   const tmp = benchTempDir('statefulset');
   const cluster = await startCluster(tmp.dir, store);
   const { client } = cluster;
   let watch: WatchStream | undefined;
   const stopWatch = cleanup.add('statefulset watch', () => watch?.stop());
   try {
-    await waitFor('the default ServiceAccount', async () => {
-      try { await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' }); return true; } catch { return false; }
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor(
+      'the default ServiceAccount',
+      async () => {
+        try {
+          await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     await requestSimulatedNodes(client, opts.nodes);
-    await waitFor(`${opts.nodes} simulated nodes Ready`, async () => {
-      const list = await client.list(NODES);
-      return list.items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= opts.nodes;
-    }, { timeoutMs: 120_000, intervalMs: 250 });
+    await waitFor(
+      `${opts.nodes} simulated nodes Ready`,
+      async () => {
+        const list = await client.list(NODES);
+        return (
+          list.items.filter((n) =>
+            (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
+              (c) => c.type === 'Ready' && c.status === 'True',
+            ),
+          ).length >= opts.nodes
+        );
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
 
     // One watch on the namespace's pods records when each pod first turned Ready.
     const rv = (await client.list({ ...PODS, namespace: NS }, { limit: 1 })).metadata?.resourceVersion;
@@ -73,16 +118,22 @@ export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<s
         const name = ev.object.metadata?.name;
         if (name && !readyAt.has(name) && isReady(ev.object)) readyAt.set(name, performance.now());
       }
-    })().catch((e) => { watchErr = e; });
+    })().catch((e) => {
+      watchErr = e;
+    });
 
     const run = async (name: string, policy: 'OrderedReady' | 'Parallel', claims: boolean) => {
       const t0 = performance.now();
       await client.create({ ...STATEFULSETS, namespace: NS }, statefulSet(name, opts.replicas, policy, claims));
       const names = Array.from({ length: opts.replicas }, (_, i) => `${name}-${i}`);
-      await waitFor(`${name}: ${opts.replicas} pods Ready`, () => {
-        if (watchErr) throw watchErr;
-        return names.every((n) => readyAt.has(n));
-      }, { timeoutMs: budgetMs, intervalMs: 50 });
+      await waitFor(
+        `${name}: ${opts.replicas} pods Ready`,
+        () => {
+          if (watchErr) throw watchErr;
+          return names.every((n) => readyAt.has(n));
+        },
+        { timeoutMs: budgetMs, intervalMs: 50 },
+      );
       const times = names.map((n) => readyAt.get(n)! - t0);
       const inOrder = times.every((t, i) => i === 0 || t >= times[i - 1]);
       const steps = times.slice(1).map((t, i) => t - times[i]);
@@ -90,12 +141,20 @@ export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<s
     };
 
     const ordered = await run('bench-ordered', 'OrderedReady', false);
-    lines.push(`StatefulSet of ${opts.replicas}, OrderedReady, to all Ready: ${fmtS(ordered.totalMs)}   (pods Ready in ordinal order: ${ordered.inOrder ? 'yes' : 'NO'}; first pod ${fmtS(ordered.firstMs)})`);
-    lines.push(`  step from pod i Ready to pod i+1 Ready: p50 ${fmtS(percentile(ordered.steps, 50))}, p99 ${fmtS(percentile(ordered.steps, 99))} (of which 500 ms is the simulated container start)`);
+    lines.push(
+      `StatefulSet of ${opts.replicas}, OrderedReady, to all Ready: ${fmtS(ordered.totalMs)}   (pods Ready in ordinal order: ${ordered.inOrder ? 'yes' : 'NO'}; first pod ${fmtS(ordered.firstMs)})`,
+    );
+    lines.push(
+      `  step from pod i Ready to pod i+1 Ready: p50 ${fmtS(percentile(ordered.steps, 50))}, p99 ${fmtS(percentile(ordered.steps, 99))} (of which 500 ms is the simulated container start)`,
+    );
     const withClaims = await run('bench-claims', 'OrderedReady', true);
-    lines.push(`the same with a local-path volumeClaimTemplate (${opts.replicas} claims provisioned and bound one by one): ${fmtS(withClaims.totalMs)}   (in order: ${withClaims.inOrder ? 'yes' : 'NO'}; step p50 ${fmtS(percentile(withClaims.steps, 50))}, p99 ${fmtS(percentile(withClaims.steps, 99))})`);
+    lines.push(
+      `the same with a local-path volumeClaimTemplate (${opts.replicas} claims provisioned and bound one by one): ${fmtS(withClaims.totalMs)}   (in order: ${withClaims.inOrder ? 'yes' : 'NO'}; step p50 ${fmtS(percentile(withClaims.steps, 50))}, p99 ${fmtS(percentile(withClaims.steps, 99))})`,
+    );
     const parallel = await run('bench-parallel', 'Parallel', false);
-    lines.push(`peer, same run: a Parallel StatefulSet of ${opts.replicas} to all Ready: ${fmtS(parallel.totalMs)} (ratio OrderedReady/Parallel ${(ordered.totalMs / parallel.totalMs).toFixed(1)}x)`);
+    lines.push(
+      `peer, same run: a Parallel StatefulSet of ${opts.replicas} to all Ready: ${fmtS(parallel.totalMs)} (ratio OrderedReady/Parallel ${(ordered.totalMs / parallel.totalMs).toFixed(1)}x)`,
+    );
     const m = await cluster.memory();
     lines.push(`control plane after: RSS ${mib(m.rss)} (peak ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`);
     return lines;
@@ -109,51 +168,110 @@ export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<s
 export async function benchDaemonSet(opts: { nodes: number; store?: 'memory' | 'sqlite'; budgetMs?: number }): Promise<string[]> {
   const store = opts.store ?? 'sqlite';
   const budgetMs = opts.budgetMs ?? 300_000;
-  const lines: string[] = [`setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process, ${fmtInt(opts.nodes)} simulated nodes; this process is only its client`];
+  const lines: string[] = [
+    `setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process, ${fmtInt(opts.nodes)} simulated nodes; this process is only its client`,
+  ];
   const tmp = benchTempDir('daemonset');
   const cluster = await startCluster(tmp.dir, store);
   const { client } = cluster;
   try {
     await requestSimulatedNodes(client, opts.nodes);
-    await waitFor(`${opts.nodes} simulated nodes Ready`, async () => {
-      const list = await client.list(NODES);
-      return list.items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= opts.nodes;
-    }, { timeoutMs: 120_000, intervalMs: 250 });
+    await waitFor(
+      `${opts.nodes} simulated nodes Ready`,
+      async () => {
+        const list = await client.list(NODES);
+        return (
+          list.items.filter((n) =>
+            (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
+              (c) => c.type === 'Ready' && c.status === 'True',
+            ),
+          ).length >= opts.nodes
+        );
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
     const ref = { ...DAEMONSETS, namespace: NS, name: 'bench-agent' };
-    type DsStatus = { observedGeneration?: number; desiredNumberScheduled?: number; updatedNumberScheduled?: number; numberAvailable?: number };
+    type DsStatus = {
+      observedGeneration?: number;
+      desiredNumberScheduled?: number;
+      updatedNumberScheduled?: number;
+      numberAvailable?: number;
+    };
     const done = async () => {
       const ds = await client.get(ref);
       const st = (ds.status ?? {}) as DsStatus;
-      return (st.observedGeneration ?? 0) >= (ds.metadata.generation ?? 1) && st.desiredNumberScheduled === opts.nodes && st.updatedNumberScheduled === opts.nodes && st.numberAvailable === opts.nodes;
+      return (
+        (st.observedGeneration ?? 0) >= (ds.metadata.generation ?? 1) &&
+        st.desiredNumberScheduled === opts.nodes &&
+        st.updatedNumberScheduled === opts.nodes &&
+        st.numberAvailable === opts.nodes
+      );
     };
     const t0 = performance.now();
-    await client.create({ ...DAEMONSETS, namespace: NS }, {
-      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'bench-agent', namespace: NS },
-      spec: {
-        selector: { matchLabels: { app: 'bench-agent' } }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
-        template: { metadata: { labels: { app: 'bench-agent' } }, spec: { containers: [{ name: 'agent', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
+    await client.create(
+      { ...DAEMONSETS, namespace: NS },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'bench-agent', namespace: NS },
+        spec: {
+          selector: { matchLabels: { app: 'bench-agent' } },
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
+          template: {
+            metadata: { labels: { app: 'bench-agent' } },
+            spec: {
+              containers: [
+                { name: 'agent', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } },
+              ],
+            },
+          },
+        },
       },
-    });
+    );
     await waitFor('the DaemonSet available on every node', done, { timeoutMs: budgetMs, intervalMs: 100 });
     const createMs = performance.now() - t0;
     const t1 = performance.now();
-    await client.patch(ref, { spec: { template: { spec: { containers: [{ name: 'agent', env: [{ name: 'ROUND', value: '2' }] }] } } } }, 'strategic');
+    await client.patch(
+      ref,
+      { spec: { template: { spec: { containers: [{ name: 'agent', env: [{ name: 'ROUND', value: '2' }] }] } } } },
+      'strategic',
+    );
     await waitFor('the rolling update done', done, { timeoutMs: budgetMs, intervalMs: 100 });
     const rollMs = performance.now() - t1;
     // The peer, same run: a Deployment of as many replicas, create to all available.
     const dref = { group: 'apps', version: 'v1', resource: 'deployments', namespace: NS };
     const t2 = performance.now();
     await client.create(dref, {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bench-peer', namespace: NS },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'bench-peer', namespace: NS },
       spec: {
-        replicas: opts.nodes, selector: { matchLabels: { app: 'bench-peer' } },
-        template: { metadata: { labels: { app: 'bench-peer' } }, spec: { containers: [{ name: 'web', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
+        replicas: opts.nodes,
+        selector: { matchLabels: { app: 'bench-peer' } },
+        template: {
+          metadata: { labels: { app: 'bench-peer' } },
+          spec: {
+            containers: [
+              { name: 'web', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } },
+            ],
+          },
+        },
       },
     });
-    await waitFor('the peer Deployment available', async () => ((await client.get({ ...dref, name: 'bench-peer' })).status as { availableReplicas?: number } | undefined)?.availableReplicas === opts.nodes, { timeoutMs: budgetMs, intervalMs: 100 });
+    await waitFor(
+      'the peer Deployment available',
+      async () =>
+        ((await client.get({ ...dref, name: 'bench-peer' })).status as { availableReplicas?: number } | undefined)?.availableReplicas ===
+        opts.nodes,
+      { timeoutMs: budgetMs, intervalMs: 100 },
+    );
     const peerMs = performance.now() - t2;
-    lines.push(`DaemonSet on ${fmtInt(opts.nodes)} nodes, create to a pod available on every node: ${fmtS(createMs)}   (peer, same run: a ${fmtInt(opts.nodes)}-replica Deployment to all available: ${fmtS(peerMs)})`);
-    lines.push(`rolling update (maxUnavailable 10%: ${Math.ceil(opts.nodes / 10)} nodes at a time) to all updated and available: ${fmtS(rollMs)}`);
+    lines.push(
+      `DaemonSet on ${fmtInt(opts.nodes)} nodes, create to a pod available on every node: ${fmtS(createMs)}   (peer, same run: a ${fmtInt(opts.nodes)}-replica Deployment to all available: ${fmtS(peerMs)})`,
+    );
+    lines.push(
+      `rolling update (maxUnavailable 10%: ${Math.ceil(opts.nodes / 10)} nodes at a time) to all updated and available: ${fmtS(rollMs)}`,
+    );
     const m = await cluster.memory();
     lines.push(`control plane after: RSS ${mib(m.rss)} (peak ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`);
     return lines;
@@ -165,7 +283,8 @@ export async function benchDaemonSet(opts: { nodes: number; store?: 'memory' | '
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    for (const line of await benchStatefulSet({ replicas: Number(process.argv[2] ?? 50), nodes: Number(process.argv[3] ?? 10) })) console.log(line);
+    for (const line of await benchStatefulSet({ replicas: Number(process.argv[2] ?? 50), nodes: Number(process.argv[3] ?? 10) }))
+      console.log(line);
   } finally {
     await cleanup.runAll();
   }

@@ -6,14 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openDatabase, sqliteDriver } from '../src/store/sqlite-driver.js';
+import { Etcd3 } from 'etcd3';
+import { WatchCache } from '../src/apiserver/watchcache.js';
+import { EtcdStore } from '../src/store/etcd.js';
 import { MemoryStore } from '../src/store/memory.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { EtcdStore } from '../src/store/etcd.js';
-import { etcdMissing, startTestEtcd } from '../src/testing/etcd.js';
-import { Etcd3 } from 'etcd3';
+import { openDatabase, sqliteDriver } from '../src/store/sqlite-driver.js';
 import type { Store } from '../src/store/types.js';
-import { WatchCache } from '../src/apiserver/watchcache.js';
+import { etcdMissing, startTestEtcd } from '../src/testing/etcd.js';
 
 const OBJECTS = 10_000;
 const GETS = 50_000;
@@ -24,22 +24,56 @@ const PREFIX = '/registry/pods/';
 /** About 1 KiB of JSON shaped like a pod as the API server stores it. */
 function podJSON(i: number): string {
   return JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: {
-      name: `web-7d4b9c8f6d-${i.toString(36).padStart(5, '0')}`, namespace: 'default',
+      name: `web-7d4b9c8f6d-${i.toString(36).padStart(5, '0')}`,
+      namespace: 'default',
       uid: `3f2a${i.toString(16).padStart(8, '0')}-9c1e-4b7a-8d2f-6e5a4c3b2a10`,
-      creationTimestamp: '2025-01-01T00:00:00Z', generateName: 'web-7d4b9c8f6d-',
+      creationTimestamp: '2025-01-01T00:00:00Z',
+      generateName: 'web-7d4b9c8f6d-',
       labels: { app: 'web', 'pod-template-hash': '7d4b9c8f6d' },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d4b9c8f6d', uid: '9a8b7c6d-1111-2222-3333-444455556666', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: 'web-7d4b9c8f6d',
+          uid: '9a8b7c6d-1111-2222-3333-444455556666',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: {
-      containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80, protocol: 'TCP' }], resources: { requests: { cpu: '100m', memory: '128Mi' } }, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' }],
-      restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', serviceAccountName: 'default', nodeName: 'node-1', schedulerName: 'default-scheduler',
+      containers: [
+        {
+          name: 'web',
+          image: 'nginx:1.27',
+          ports: [{ containerPort: 80, protocol: 'TCP' }],
+          resources: { requests: { cpu: '100m', memory: '128Mi' } },
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+          imagePullPolicy: 'IfNotPresent',
+        },
+      ],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      serviceAccountName: 'default',
+      nodeName: 'node-1',
+      schedulerName: 'default-scheduler',
       tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
     },
     status: {
-      phase: 'Running', podIP: `10.244.${(i >> 8) & 255}.${i & 255}`, hostIP: '192.168.1.10', startTime: '2025-01-01T00:00:01Z', qosClass: 'Burstable',
-      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2025-01-01T00:00:03Z' }, { type: 'ContainersReady', status: 'True', lastTransitionTime: '2025-01-01T00:00:03Z' }],
+      phase: 'Running',
+      podIP: `10.244.${(i >> 8) & 255}.${i & 255}`,
+      hostIP: '192.168.1.10',
+      startTime: '2025-01-01T00:00:01Z',
+      qosClass: 'Burstable',
+      conditions: [
+        { type: 'Ready', status: 'True', lastTransitionTime: '2025-01-01T00:00:03Z' },
+        { type: 'ContainersReady', status: 'True', lastTransitionTime: '2025-01-01T00:00:03Z' },
+      ],
     },
   });
 }
@@ -90,7 +124,9 @@ async function benchOne(store: Store): Promise<string[]> {
   const counts = new Int32Array(WATCHERS);
   let done = 0;
   let allDone: () => void = () => {};
-  const finished = new Promise<void>((r) => { allDone = r; });
+  const finished = new Promise<void>((r) => {
+    allDone = r;
+  });
   for (let w = 0; w < WATCHERS; w++) {
     cache.watch(cache.revision, undefined, () => {
       if (++counts[w] === FANOUT_WRITES && ++done === WATCHERS) allDone();
@@ -151,7 +187,11 @@ export async function benchEtcd(): Promise<string[]> {
   try {
     const store = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
     const lines: string[] = [];
-    try { lines.push(...(await benchOne(store))); } finally { await store.close(); }
+    try {
+      lines.push(...(await benchOne(store)));
+    } finally {
+      await store.close();
+    }
     lines.push(await rawEtcdPuts(etcd.endpoint));
     return lines;
   } finally {
@@ -164,9 +204,17 @@ export async function benchStores(): Promise<string[]> {
   try {
     const lines: string[] = [];
     const memory = new MemoryStore();
-    try { lines.push(...(await benchOne(memory))); } finally { await memory.close(); }
+    try {
+      lines.push(...(await benchOne(memory)));
+    } finally {
+      await memory.close();
+    }
     const sqlite = new SqliteStore(join(dir, 'sqlite'), { compactEvery: 0 });
-    try { lines.push(...(await benchOne(sqlite))); } finally { await sqlite.close(); }
+    try {
+      lines.push(...(await benchOne(sqlite)));
+    } finally {
+      await sqlite.close();
+    }
     lines.push(rawSqliteWrites(dir));
     lines.push(...(await benchEtcd()));
     return lines;

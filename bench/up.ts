@@ -18,9 +18,13 @@ function timed(cmd: string, args: string[]): Promise<number> {
     const t = performance.now();
     const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    child.stderr.on('data', (d) => { err += String(d); });
+    child.stderr.on('data', (d) => {
+      err += String(d);
+    });
     child.on('error', reject);
-    child.on('exit', (code) => code === 0 ? resolve(performance.now() - t) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${err.slice(-500)}`)));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(performance.now() - t) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${err.slice(-500)}`)),
+    );
   });
 }
 
@@ -29,17 +33,29 @@ const ratio = (ms: number): string => `${fmtS(ms)} (target ${fmtS(TARGET_MS)}; x
 async function upTwice(label: string, extra: string[]): Promise<string[]> {
   const tmp = benchTempDir(`up-${label}`);
   const dataDir = join(tmp.dir, 'cluster');
-  const args = [MAIN, 'up', '--data-dir', dataDir, '--port', '0', '--kubeconfig', join(tmp.dir, 'kubeconfig'), '--store', 'memory', ...extra];
+  const args = [
+    MAIN,
+    'up',
+    '--data-dir',
+    dataDir,
+    '--port',
+    '0',
+    '--kubeconfig',
+    join(tmp.dir, 'kubeconfig'),
+    '--store',
+    'memory',
+    ...extra,
+  ];
   const down = () => timed(process.execPath, [MAIN, 'down', '--data-dir', dataDir]).then(() => undefined);
-  const stop = cleanup.add(`k8ts up (${label})`, async () => { await down().catch(() => undefined); await tmp.remove(); });
+  const stop = cleanup.add(`k8ts up (${label})`, async () => {
+    await down().catch(() => undefined);
+    await tmp.remove();
+  });
   try {
     const fresh = await timed(process.execPath, args);
     await down();
     const existing = await timed(process.execPath, args);
-    return [
-      `${label}: new data dir      ${ratio(fresh)}`,
-      `${label}: existing data dir ${ratio(existing)}`,
-    ];
+    return [`${label}: new data dir      ${ratio(fresh)}`, `${label}: existing data dir ${ratio(existing)}`];
   } finally {
     await stop();
   }
@@ -51,8 +67,22 @@ export async function benchUp(): Promise<string[]> {
   if (process.getuid?.() === 0) {
     // The real node: a bridge, pod CIDR and node name of the bench's own, ingress off.
     try {
-      lines.push(...(await upTwice('with the node', ['--bridge', 'k8tsbup0', '--pod-cidr', '10.251.77.0/24', '--node-name', 'bench-up',
-        '--ingress-http-port', '0', '--ingress-https-port', '0'])).map((l) => `  ${l}`));
+      lines.push(
+        ...(
+          await upTwice('with the node', [
+            '--bridge',
+            'k8tsbup0',
+            '--pod-cidr',
+            '10.251.77.0/24',
+            '--node-name',
+            'bench-up',
+            '--ingress-http-port',
+            '0',
+            '--ingress-https-port',
+            '0',
+          ])
+        ).map((l) => `  ${l}`),
+      );
     } catch (e) {
       lines.push(`  with the node: FAILED: ${(e as Error).message}`);
     }
@@ -63,6 +93,8 @@ export async function benchUp(): Promise<string[]> {
   const byNpx = await timed('npx', ['k8ts', '--version']);
   lines.push('the CLI alone (`--version`):');
   lines.push(`  node dist/src/cli/main.js --version ${fmtS(byNode)}`);
-  lines.push(`  npx k8ts --version                 ${fmtS(byNpx)} (npm resolving the bin adds ${fmtS(byNpx - byNode)}; a global install avoids it)`);
+  lines.push(
+    `  npx k8ts --version                 ${fmtS(byNpx)} (npm resolving the bin adds ${fmtS(byNpx - byNode)}; a global install avoids it)`,
+  );
   return lines;
 }

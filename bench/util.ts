@@ -3,7 +3,7 @@
 // mounted under them (a pod's network namespace file or rootfs overlay must never be followed
 // by a recursive delete).
 
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,8 @@ export async function inParallel(n: number, concurrency: number, fn: (i: number,
 export function procMemory(pid: number): { rss: number; hwm: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(/^(\S+):\s+(\d+) kB/m.exec(status.split('\n').find((l) => l.startsWith(`${field}:`)) ?? '')?.[2] ?? NaN) * 1024;
+    const kb = (field: string) =>
+      Number(/^(\S+):\s+(\d+) kB/m.exec(status.split('\n').find((l) => l.startsWith(`${field}:`)) ?? '')?.[2] ?? NaN) * 1024;
     return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
   } catch {
     return undefined;
@@ -68,7 +69,11 @@ export class Cleanup {
   async runAll(log: (m: string) => void = (m) => console.error(m)): Promise<void> {
     while (this.steps.length) {
       const step = this.steps.pop()!;
-      try { await step.fn(); } catch (e) { log(`cleanup of ${step.what} failed: ${(e as Error)?.message ?? String(e)}`); }
+      try {
+        await step.fn();
+      } catch (e) {
+        log(`cleanup of ${step.what} failed: ${(e as Error)?.message ?? String(e)}`);
+      }
     }
   }
 }
@@ -109,7 +114,10 @@ export function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> 
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => { clearTimeout(kill); resolve(); });
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
     child.kill('SIGTERM');
   });
 }

@@ -6,18 +6,18 @@
 // (RSS) and its V8 inspector (heap used, after a full GC), so the figures are the control
 // plane's alone.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import { RestClient, type WatchStream } from '../src/client/rest.js';
-import { requestSimulatedNodes } from '../src/cluster/simulated.js';
-import { clusterFiles, type ClusterInfo } from '../src/cluster/paths.js';
 import type { KObject } from '../src/api/object.js';
-import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, procMemory, rate, stopChild } from './util.js';
 import { NODES } from '../src/api/types.js';
+import { RestClient, type WatchStream } from '../src/client/rest.js';
+import { type ClusterInfo, clusterFiles } from '../src/cluster/paths.js';
+import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { waitFor } from '../src/testing/wait.js';
+import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, procMemory, rate, stopChild } from './util.js';
 
 export interface BenchWorkloadsOptions {
   nodes: number;
@@ -41,25 +41,34 @@ const PODS = { group: '', version: 'v1', resource: 'pods', namespace: NS };
 const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments', namespace: NS };
 const MEMORY_TARGET_BYTES = 4 * 1024 ** 3;
 
-interface Memory { rss: number; hwm: number; heapUsed: number }
+interface Memory {
+  rss: number;
+  hwm: number;
+  heapUsed: number;
+}
 
 /** The child's V8 heap after a full GC, through its inspector (one short session). */
 async function inspectHeap(wsUrl: string): Promise<number> {
   const ws = new WebSocket(wsUrl);
   try {
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
-    let id = 0;
-    const call = (method: string): Promise<Record<string, unknown>> => new Promise((resolve, reject) => {
-      const my = ++id;
-      const onMessage = (data: WebSocket.RawData) => {
-        const m = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
-        if (m.id !== my) return;
-        ws.off('message', onMessage);
-        if (m.error) reject(new Error(`${method}: ${m.error.message}`)); else resolve(m.result ?? {});
-      };
-      ws.on('message', onMessage);
-      ws.send(JSON.stringify({ id: my, method }));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
     });
+    let id = 0;
+    const call = (method: string): Promise<Record<string, unknown>> =>
+      new Promise((resolve, reject) => {
+        const my = ++id;
+        const onMessage = (data: WebSocket.RawData) => {
+          const m = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
+          if (m.id !== my) return;
+          ws.off('message', onMessage);
+          if (m.error) reject(new Error(`${method}: ${m.error.message}`));
+          else resolve(m.result ?? {});
+        };
+        ws.on('message', onMessage);
+        ws.send(JSON.stringify({ id: my, method }));
+      });
     await call('HeapProfiler.collectGarbage');
     return (await call('Runtime.getHeapUsage')).usedSize as number;
   } finally {
@@ -79,12 +88,31 @@ export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'):
   const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
   const logFile = join(dataDir, 'bench-child.log');
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [
-    // The inspector only answers the heap figure; nothing attaches to it in between.
-    '--inspect=127.0.0.1:0', main, 'up', '--foreground', '--no-node', '--no-kubeconfig',
-    '--store', store, '--port', '0', '--data-dir', dataDir, '--simulated-nodes', '0',
-  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_DATA_DIR: dataDir } });
-  const stop = cleanup.add(`k8ts up child ${child.pid}`, async () => { await stopChild(child, 20_000); log.end(); });
+  const child = spawn(
+    process.execPath,
+    [
+      // The inspector only answers the heap figure; nothing attaches to it in between.
+      '--inspect=127.0.0.1:0',
+      main,
+      'up',
+      '--foreground',
+      '--no-node',
+      '--no-kubeconfig',
+      '--store',
+      store,
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--simulated-nodes',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_DATA_DIR: dataDir } },
+  );
+  const stop = cleanup.add(`k8ts up child ${child.pid}`, async () => {
+    await stopChild(child, 20_000);
+    log.end();
+  });
   let inspectorUrl: string | undefined;
   let stderrTail = '';
   child.stdout!.pipe(log, { end: false });
@@ -95,15 +123,25 @@ export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'):
     inspectorUrl ??= /Debugger listening on (ws:\/\/\S+)/.exec(s)?.[1];
   });
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
 
   const files = clusterFiles(dataDir);
   let info: ClusterInfo | undefined;
-  await waitFor('k8ts up to write its cluster info', () => {
-    if (exited) throw new Error(`k8ts up exited before it was ready:\n${stderrTail}`);
-    try { info = JSON.parse(readFileSync(files.info, 'utf8')) as ClusterInfo; } catch { return false; }
-    return info.pid === child.pid;
-  }, 60_000);
+  await waitFor(
+    'k8ts up to write its cluster info',
+    () => {
+      if (exited) throw new Error(`k8ts up exited before it was ready:\n${stderrTail}`);
+      try {
+        info = JSON.parse(readFileSync(files.info, 'utf8')) as ClusterInfo;
+      } catch {
+        return false;
+      }
+      return info.pid === child.pid;
+    },
+    60_000,
+  );
   const token = readFileSync(files.token, 'utf8').trim();
   const ca = existsSync(join(files.dir, 'pki', 'ca.crt')) ? readFileSync(join(files.dir, 'pki', 'ca.crt'), 'utf8') : undefined;
   const client = new RestClient({ server: info!.url, token, caData: ca, userAgent: 'k8ts-bench' });
@@ -123,9 +161,12 @@ function isReady(p: KObject): boolean {
 
 function deployment(name: string, replicas: number): object {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: NS },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: NS },
     spec: {
-      replicas, selector: { matchLabels: { app: name } },
+      replicas,
+      selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
         spec: { containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
@@ -134,7 +175,8 @@ function deployment(name: string, replicas: number): object {
   };
 }
 
-const memLine = (label: string, m: Memory) => `${label}: RSS ${mib(m.rss)} (peak so far ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`;
+const memLine = (label: string, m: Memory) =>
+  `${label}: RSS ${mib(m.rss)} (peak so far ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`;
 
 interface PodTracker {
   created: number;
@@ -152,7 +194,15 @@ interface PodTracker {
  * Creates the Deployments (total replicas spread over them) and waits until all are Ready, or
  * the budget is spent or nothing moves for stallMs: then the figures say how far it got.
  */
-async function runDeployments(client: RestClient, tr: PodTracker, cluster: Cluster, names: string[], total: number, budgetMs: number, stallMs: number): Promise<{ lines: string[] }> {
+async function runDeployments(
+  client: RestClient,
+  tr: PodTracker,
+  cluster: Cluster,
+  names: string[],
+  total: number,
+  budgetMs: number,
+  stallMs: number,
+): Promise<{ lines: string[] }> {
   const lines: string[] = [];
   const per = Math.ceil(total / names.length);
   const created0 = tr.created;
@@ -164,23 +214,39 @@ async function runDeployments(client: RestClient, tr: PodTracker, cluster: Clust
   for (let i = 0; i < names.length; i++) await client.create(DEPLOYMENTS, deployment(names[i], Math.min(per, total - i * per)));
   const readyAt = new Map<string, number>();
   const progress = process.env.K8TS_BENCH_PROGRESS
-    ? setInterval(() => console.error(`  ${fmtS(performance.now() - t)}: ${tr.created - created0} created, ${tr.bound.size - bound0} bound, ${tr.ready.size - ready0} ready, child RSS ${mib(procMemory(cluster.child.pid!)?.rss ?? 0)}`), 5000)
+    ? setInterval(
+        () =>
+          console.error(
+            `  ${fmtS(performance.now() - t)}: ${tr.created - created0} created, ${tr.bound.size - bound0} bound, ${tr.ready.size - ready0} ready, child RSS ${mib(procMemory(cluster.child.pid!)?.rss ?? 0)}`,
+          ),
+        5000,
+      )
     : undefined;
   let stopped: string | undefined;
   try {
-    await waitFor('the Deployments to be Ready', async () => {
-      if (tr.error) throw tr.error;
-      if (performance.now() - tr.progressAt > stallMs) { stopped = `no progress for ${fmtS(stallMs)} (child log: ${cluster.logFile})`; return true; }
-      if (performance.now() - t > budgetMs) { stopped = `the ${fmtS(budgetMs)} budget ran out`; return true; }
-      for (const n of names) {
-        if (readyAt.has(n)) continue;
-        const d = await client.get({ ...DEPLOYMENTS, name: n });
-        const st = d.status as { readyReplicas?: number; updatedReplicas?: number } | undefined;
-        const want = (d.spec as { replicas: number }).replicas;
-        if ((st?.readyReplicas ?? 0) >= want && (st?.updatedReplicas ?? 0) >= want) readyAt.set(n, performance.now() - t);
-      }
-      return readyAt.size === names.length;
-    }, { timeoutMs: budgetMs + 60_000, intervalMs: 250 });
+    await waitFor(
+      'the Deployments to be Ready',
+      async () => {
+        if (tr.error) throw tr.error;
+        if (performance.now() - tr.progressAt > stallMs) {
+          stopped = `no progress for ${fmtS(stallMs)} (child log: ${cluster.logFile})`;
+          return true;
+        }
+        if (performance.now() - t > budgetMs) {
+          stopped = `the ${fmtS(budgetMs)} budget ran out`;
+          return true;
+        }
+        for (const n of names) {
+          if (readyAt.has(n)) continue;
+          const d = await client.get({ ...DEPLOYMENTS, name: n });
+          const st = d.status as { readyReplicas?: number; updatedReplicas?: number } | undefined;
+          const want = (d.spec as { replicas: number }).replicas;
+          if ((st?.readyReplicas ?? 0) >= want && (st?.updatedReplicas ?? 0) >= want) readyAt.set(n, performance.now() - t);
+        }
+        return readyAt.size === names.length;
+      },
+      { timeoutMs: budgetMs + 60_000, intervalMs: 250 },
+    );
   } finally {
     clearInterval(progress);
   }
@@ -188,12 +254,18 @@ async function runDeployments(client: RestClient, tr: PodTracker, cluster: Clust
   const bound = tr.bound.size - bound0;
   const ready = tr.ready.size - ready0;
   const what = `${names.length > 1 ? `${names.length} Deployments of ${fmtInt(per)}` : 'Deployment'} (${fmtInt(total)} replicas)`;
-  lines.push(`${what}: pods created by the ReplicaSet controller: ${fmtInt(created)} in ${fmtS(tr.lastCreateAt - t)} (${rate(created, tr.lastCreateAt - t)})`);
+  lines.push(
+    `${what}: pods created by the ReplicaSet controller: ${fmtInt(created)} in ${fmtS(tr.lastCreateAt - t)} (${rate(created, tr.lastCreateAt - t)})`,
+  );
   const span = tr.lastBindAt - tr.firstBindAt;
   const perSec = span > 0 ? (bound / span) * 1000 : NaN;
-  lines.push(`${what}: pods scheduled: ${fmtInt(bound)} bound, ${span > 0 ? rate(bound, span) : 'n/a'} from first to last binding (${fmtS(span)})   [target >= 1,000/s: ${perSec >= 1000 ? 'met' : 'NOT met'}]`);
+  lines.push(
+    `${what}: pods scheduled: ${fmtInt(bound)} bound, ${span > 0 ? rate(bound, span) : 'n/a'} from first to last binding (${fmtS(span)})   [target >= 1,000/s: ${perSec >= 1000 ? 'met' : 'NOT met'}]`,
+  );
   if (stopped) {
-    lines.push(`${what}: NOT all Ready: ${stopped}; at that point ${fmtInt(created)} created, ${fmtInt(bound)} bound, ${fmtInt(ready)} Ready after ${fmtS(performance.now() - t)}`);
+    lines.push(
+      `${what}: NOT all Ready: ${stopped}; at that point ${fmtInt(created)} created, ${fmtInt(bound)} bound, ${fmtInt(ready)} Ready after ${fmtS(performance.now() - t)}`,
+    );
   } else {
     lines.push(`${what}: all Ready (status.readyReplicas) ${fmtS(Math.max(...readyAt.values()))} after create`);
   }
@@ -207,57 +279,107 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
   const budgetMs = opts.budgetMs ?? 240_000;
   const targetNodes = opts.targetNodes ?? 5_000;
   const targetPods = opts.targetPods ?? 150_000;
-  const lines: string[] = [`setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process; this process is only its client`];
+  const lines: string[] = [
+    `setup: \`k8ts up --foreground --no-node --store ${store}\` as a child process; this process is only its client`,
+  ];
   const tmp = benchTempDir('workloads');
   const cluster = await startCluster(tmp.dir, store);
   const { client } = cluster;
   let watch: WatchStream | undefined;
   const stopWatch = cleanup.add('pod watch', () => watch?.stop());
   try {
-    await waitFor('the default ServiceAccount', async () => {
-      try { await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' }); return true; } catch { return false; }
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor(
+      'the default ServiceAccount',
+      async () => {
+        try {
+          await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     const m0 = await cluster.memory();
     lines.push(memLine('control plane, empty', m0));
 
     // Nodes, as `k8ts nodes simulate N` asks for them.
     const t = performance.now();
     await requestSimulatedNodes(client, opts.nodes);
-    await waitFor(`${opts.nodes} simulated nodes Ready`, async () => {
-      const list = await client.list(NODES);
-      return list.items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= opts.nodes;
-    }, { timeoutMs: 300_000, intervalMs: 500 });
-    lines.push(`${fmtInt(opts.nodes)} simulated nodes registered and Ready in ${fmtS(performance.now() - t)} (asked for as \`k8ts nodes simulate\` does)`);
+    await waitFor(
+      `${opts.nodes} simulated nodes Ready`,
+      async () => {
+        const list = await client.list(NODES);
+        return (
+          list.items.filter((n) =>
+            (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
+              (c) => c.type === 'Ready' && c.status === 'True',
+            ),
+          ).length >= opts.nodes
+        );
+      },
+      { timeoutMs: 300_000, intervalMs: 500 },
+    );
+    lines.push(
+      `${fmtInt(opts.nodes)} simulated nodes registered and Ready in ${fmtS(performance.now() - t)} (asked for as \`k8ts nodes simulate\` does)`,
+    );
     const m1 = await cluster.memory();
     lines.push(memLine(`control plane, ${fmtInt(opts.nodes)} nodes`, m1));
 
     // One watch follows every pod: created, bound (spec.nodeName set), Ready.
     const rv = (await client.list(PODS, { limit: 1 })).metadata?.resourceVersion;
     watch = await client.watch(PODS, { resourceVersion: rv });
-    const tr: PodTracker = { created: 0, bound: new Set(), ready: new Set(), firstBindAt: 0, lastBindAt: 0, lastCreateAt: 0, lastReadyAt: 0, progressAt: performance.now() };
+    const tr: PodTracker = {
+      created: 0,
+      bound: new Set(),
+      ready: new Set(),
+      firstBindAt: 0,
+      lastBindAt: 0,
+      lastCreateAt: 0,
+      lastReadyAt: 0,
+      progressAt: performance.now(),
+    };
     void (async () => {
       for await (const ev of watch!) {
         const p = ev.object;
         const name = p.metadata?.name;
         if (!name) continue;
         const now = performance.now();
-        if (ev.type === 'ADDED') { tr.created++; tr.lastCreateAt = now; tr.progressAt = now; }
+        if (ev.type === 'ADDED') {
+          tr.created++;
+          tr.lastCreateAt = now;
+          tr.progressAt = now;
+        }
         if ((p.spec as { nodeName?: string } | undefined)?.nodeName && !tr.bound.has(name)) {
           tr.bound.add(name);
           tr.firstBindAt ||= now;
           tr.lastBindAt = now;
           tr.progressAt = now;
         }
-        if (isReady(p) && !tr.ready.has(name)) { tr.ready.add(name); tr.lastReadyAt = now; tr.progressAt = now; }
+        if (isReady(p) && !tr.ready.has(name)) {
+          tr.ready.add(name);
+          tr.lastReadyAt = now;
+          tr.progressAt = now;
+        }
       }
-    })().catch((e) => { tr.error = e; });
+    })().catch((e) => {
+      tr.error = e;
+    });
 
     // A small Deployment first: a time to all Ready that completes on any machine.
     if (opts.warmupReplicas) {
       const r = await runDeployments(client, tr, cluster, ['bench-small'], opts.warmupReplicas, Math.min(budgetMs, 300_000), stallMs);
       lines.push(...r.lines);
     }
-    const r = await runDeployments(client, tr, cluster, Array.from({ length: nDeploy }, (_, i) => `bench-web-${i}`), opts.pods, budgetMs, stallMs);
+    const r = await runDeployments(
+      client,
+      tr,
+      cluster,
+      Array.from({ length: nDeploy }, (_, i) => `bench-web-${i}`),
+      opts.pods,
+      budgetMs,
+      stallMs,
+    );
     lines.push(...r.lines);
     // Pods that exist now (all of them, if the Deployments completed).
     const podsNow = tr.created;
@@ -269,13 +391,22 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
     const heapPerNode = (m1.heapUsed - m0.heapUsed) / opts.nodes;
     const heapPerPod = (m2.heapUsed - m1.heapUsed) / podsNow;
     if (opts.nodes >= targetNodes && podsNow >= targetPods) {
-      lines.push(`memory at ${fmtInt(opts.nodes)} nodes / ${fmtInt(podsNow)} pods: RSS ${gib(m2.rss)} (peak ${gib(m2.hwm)})   [target < 4 GiB: ${m2.hwm < MEMORY_TARGET_BYTES ? 'met' : 'NOT met'}]`);
+      lines.push(
+        `memory at ${fmtInt(opts.nodes)} nodes / ${fmtInt(podsNow)} pods: RSS ${gib(m2.rss)} (peak ${gib(m2.hwm)})   [target < 4 GiB: ${m2.hwm < MEMORY_TARGET_BYTES ? 'met' : 'NOT met'}]`,
+      );
     } else {
       const rss = m0.rss + targetNodes * perNode + targetPods * perPod;
       const heap = m0.heapUsed + targetNodes * heapPerNode + targetPods * heapPerPod;
-      lines.push(`EXTRAPOLATION (linear, not measured) to ${fmtInt(targetNodes)} nodes / ${fmtInt(targetPods)} pods: RSS ~ ${gib(rss)}, heap ~ ${gib(heap)}   [target < 4 GiB: ${rss < MEMORY_TARGET_BYTES ? 'would be met' : 'would NOT be met'}]`);
-      lines.push(`  from: empty ${mib(m0.rss)} + ${(perNode / 1024).toFixed(1)} KiB RSS/node + ${(perPod / 1024).toFixed(1)} KiB RSS/pod (heap ${(heapPerNode / 1024).toFixed(1)} KiB/node, ${(heapPerPod / 1024).toFixed(1)} KiB/pod), RSS after a full GC; K8TS_BENCH_SCALE=full measures it`);
-      if (boundNow < podsNow) lines.push(`  CAUTION: only ${fmtInt(boundNow)} of those ${fmtInt(podsNow)} pods were bound and running; a pending pod carries less state, so this per-pod figure is a lower bound`);
+      lines.push(
+        `EXTRAPOLATION (linear, not measured) to ${fmtInt(targetNodes)} nodes / ${fmtInt(targetPods)} pods: RSS ~ ${gib(rss)}, heap ~ ${gib(heap)}   [target < 4 GiB: ${rss < MEMORY_TARGET_BYTES ? 'would be met' : 'would NOT be met'}]`,
+      );
+      lines.push(
+        `  from: empty ${mib(m0.rss)} + ${(perNode / 1024).toFixed(1)} KiB RSS/node + ${(perPod / 1024).toFixed(1)} KiB RSS/pod (heap ${(heapPerNode / 1024).toFixed(1)} KiB/node, ${(heapPerPod / 1024).toFixed(1)} KiB/pod), RSS after a full GC; K8TS_BENCH_SCALE=full measures it`,
+      );
+      if (boundNow < podsNow)
+        lines.push(
+          `  CAUTION: only ${fmtInt(boundNow)} of those ${fmtInt(podsNow)} pods were bound and running; a pending pod carries less state, so this per-pod figure is a lower bound`,
+        );
     }
     return lines;
   } finally {

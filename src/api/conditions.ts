@@ -1,7 +1,7 @@
 // Pod and node status as every component reads it: phase, node name and conditions
 // (pkg/api/v1/pod's GetPodCondition and UpdatePodCondition, pkg/util/node's IsNodeReady).
 
-import { nowRFC3339, type KObject } from './object.js';
+import { type KObject, nowRFC3339 } from './object.js';
 
 /** A condition of any kind (pod, node, workload): the fields they share. */
 export interface Condition {
@@ -46,8 +46,13 @@ export function withPodCondition(conditions: readonly Condition[], cond: Conditi
   const old = conditions[i];
   const next: Condition = { ...old, ...cond };
   next.lastTransitionTime = transitionTime(conditions, cond.type, cond.status, now);
-  if (next.status === old.status && next.reason === old.reason && next.message === old.message
-    && (cond.lastProbeTime === undefined || cond.lastProbeTime === old.lastProbeTime)) return undefined;
+  if (
+    next.status === old.status &&
+    next.reason === old.reason &&
+    next.message === old.message &&
+    (cond.lastProbeTime === undefined || cond.lastProbeTime === old.lastProbeTime)
+  )
+    return undefined;
   const out = [...conditions];
   out[i] = next;
   return out;

@@ -6,7 +6,7 @@
 // knows (@midnight, @every), no Quartz/Jenkins extensions (L, W, #, H), day-of-week 0-6, and its
 // error messages where they are the ones users see in a Status.
 
-import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import { type CronExpression, CronExpressionParser } from 'cron-parser';
 
 /** A parsed schedule: the first activation time strictly after a given time. */
 export interface Schedule {
@@ -24,7 +24,27 @@ const DESCRIPTORS: Record<string, string> = {
   '@hourly': '0 * * * *',
 };
 
-const NAMES = new Set(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec', 'sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']);
+const NAMES = new Set([
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'may',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'oct',
+  'nov',
+  'dec',
+  'sun',
+  'mon',
+  'tue',
+  'wed',
+  'thu',
+  'fri',
+  'sat',
+]);
 
 /** Go's %s of a []string: [a b c]. */
 const goFields = (fields: string[]): string => `[${fields.join(' ')}]`;
@@ -57,7 +77,10 @@ function parseGoDuration(s: string): number | undefined {
   const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   let rest = s;
   let sign = 1;
-  if (rest.startsWith('-') || rest.startsWith('+')) { sign = rest[0] === '-' ? -1 : 1; rest = rest.slice(1); }
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    sign = rest[0] === '-' ? -1 : 1;
+    rest = rest.slice(1);
+  }
   if (rest === '0') return 0;
   if (rest === '') return undefined;
   let total = 0;
@@ -117,7 +140,8 @@ export function parseSchedule(schedule: string, timeZone?: string): Schedule {
   if (spec.startsWith('@')) {
     if (spec.startsWith('@every ')) {
       const d = parseGoDuration(spec.slice('@every '.length).trim());
-      if (d === undefined) throw new Error(`failed to parse duration ${spec}: time: invalid duration ${JSON.stringify(spec.slice('@every '.length))}`);
+      if (d === undefined)
+        throw new Error(`failed to parse duration ${spec}: time: invalid duration ${JSON.stringify(spec.slice('@every '.length))}`);
       // Every rounds down to whole seconds, and never below one.
       return new ConstantDelaySchedule(Math.max(1000, d - (d % 1000)));
     }

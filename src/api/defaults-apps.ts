@@ -3,9 +3,9 @@
 // volumeClaimTemplate as a PersistentVolumeClaim) and of core/v1 ReplicationController
 // (pkg/apis/core/v1/defaults.go SetDefaults_ReplicationController).
 
-import { isObject, type KObject } from './object.js';
 import { defaultPodTemplate } from './defaults.js';
 import { defaultPersistentVolumeClaim } from './defaults-storage.js';
+import { isObject, type KObject } from './object.js';
 
 type Obj = Record<string, unknown>;
 const unset = (v: unknown): boolean => v === undefined || v === null;
@@ -49,7 +49,8 @@ export function defaultStatefulSet(sts: KObject): void {
   if (unset(s.replicas)) s.replicas = 1;
   if (unset(s.revisionHistoryLimit)) s.revisionHistoryLimit = 10;
   defaultPodTemplate(s.template);
-  if (Array.isArray(s.volumeClaimTemplates)) for (const t of s.volumeClaimTemplates) if (isObject(t)) defaultPersistentVolumeClaim(t as KObject);
+  if (Array.isArray(s.volumeClaimTemplates))
+    for (const t of s.volumeClaimTemplates) if (isObject(t)) defaultPersistentVolumeClaim(t as KObject);
 }
 
 /**

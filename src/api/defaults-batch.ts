@@ -31,7 +31,8 @@ function defaultJobSpecFields(spec: Obj): void {
   if (pfp && Array.isArray(pfp.rules)) {
     for (const rule of pfp.rules) {
       if (!isObject(rule) || !Array.isArray(rule.onPodConditions)) continue;
-      for (const pattern of rule.onPodConditions) if (isObject(pattern) && (unset(pattern.status) || pattern.status === '')) pattern.status = 'True';
+      for (const pattern of rule.onPodConditions)
+        if (isObject(pattern) && (unset(pattern.status) || pattern.status === '')) pattern.status = 'True';
     }
   }
   if (unset(spec.podReplacementPolicy)) spec.podReplacementPolicy = pfp ? 'Failed' : 'TerminatingOrFailed';
@@ -43,7 +44,8 @@ export function defaultJob(job: KObject): void {
   const spec = job.spec as Obj;
   defaultJobSpecFields(spec);
   const labels = isObject(spec.template) && isObject(spec.template.metadata) ? spec.template.metadata.labels : undefined;
-  if (isObject(labels) && Object.keys(job.metadata.labels ?? {}).length === 0) job.metadata.labels = { ...(labels as Record<string, string>) };
+  if (isObject(labels) && Object.keys(job.metadata.labels ?? {}).length === 0)
+    job.metadata.labels = { ...(labels as Record<string, string>) };
   defaultTemplateOf(spec);
 }
 

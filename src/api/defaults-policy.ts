@@ -15,7 +15,8 @@ export function defaultLimitRange(lr: KObject): void {
   if (!Array.isArray(limits)) return;
   for (const it of limits) {
     if (!isObject(it) || it.type !== 'Container') continue;
-    const def: Obj = { ...obj(it.default) }, defReq: Obj = { ...obj(it.defaultRequest) };
+    const def: Obj = { ...obj(it.default) },
+      defReq: Obj = { ...obj(it.defaultRequest) };
     for (const [k, v] of Object.entries(obj(it.max))) if (!(k in def)) def[k] = v;
     for (const [k, v] of Object.entries(def)) if (!(k in defReq)) defReq[k] = v;
     for (const [k, v] of Object.entries(obj(it.min))) if (!(k in defReq)) defReq[k] = v;
@@ -43,7 +44,12 @@ export function defaultHorizontalPodAutoscaler(hpa: KObject): void {
     b.scaleUp = {
       stabilizationWindowSeconds: up.stabilizationWindowSeconds ?? 0,
       selectPolicy: up.selectPolicy ?? 'Max',
-      policies: Array.isArray(up.policies) ? up.policies : [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }],
+      policies: Array.isArray(up.policies)
+        ? up.policies
+        : [
+            { type: 'Pods', value: 4, periodSeconds: 15 },
+            { type: 'Percent', value: 100, periodSeconds: 15 },
+          ],
     };
     const down = isObject(b.scaleDown) ? b.scaleDown : {};
     b.scaleDown = {

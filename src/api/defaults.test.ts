@@ -1,12 +1,13 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as defaults from './defaults.js';
 import { defaultTolerations, imageTag } from './defaults.js';
 import type { KObject } from './object.js';
 
 // What `kubectl create deployment x --image=nginx` sends (v1.32), and what a real cluster stores.
 const kubectlCreateDeployment = (): KObject => ({
-  kind: 'Deployment', apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  apiVersion: 'apps/v1',
   metadata: { name: 'x', labels: { app: 'x' } },
   spec: {
     replicas: 1,
@@ -26,12 +27,21 @@ const storedDeploymentSpec = {
   template: {
     metadata: { labels: { app: 'x' } },
     spec: {
-      containers: [{
-        image: 'nginx', imagePullPolicy: 'Always', name: 'nginx', resources: {},
-        terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File',
-      }],
-      dnsPolicy: 'ClusterFirst', restartPolicy: 'Always', schedulerName: 'default-scheduler',
-      securityContext: {}, terminationGracePeriodSeconds: 30,
+      containers: [
+        {
+          image: 'nginx',
+          imagePullPolicy: 'Always',
+          name: 'nginx',
+          resources: {},
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+        },
+      ],
+      dnsPolicy: 'ClusterFirst',
+      restartPolicy: 'Always',
+      schedulerName: 'default-scheduler',
+      securityContext: {},
+      terminationGracePeriodSeconds: 30,
     },
   },
 };
@@ -51,7 +61,10 @@ test('defaults are idempotent', () => {
 });
 
 test('deployment: Recreate gets no rollingUpdate, explicit values are kept', () => {
-  const d: KObject = { metadata: { name: 'd' }, spec: { replicas: 0, revisionHistoryLimit: 0, strategy: { type: 'Recreate' }, template: { spec: { containers: [] } } } };
+  const d: KObject = {
+    metadata: { name: 'd' },
+    spec: { replicas: 0, revisionHistoryLimit: 0, strategy: { type: 'Recreate' }, template: { spec: { containers: [] } } },
+  };
   defaults.defaultDeployment(d);
   const spec = d.spec as Record<string, any>;
   assert.equal(spec.replicas, 0);
@@ -71,25 +84,58 @@ test('replicaset: replicas 1, no deployment-only fields', () => {
 
 test('imagePullPolicy follows the tag', () => {
   const cases: [string, string][] = [
-    ['nginx', 'latest'], ['nginx:latest', 'latest'], ['nginx:1.27', '1.27'], ['localhost:5000/app', 'latest'],
-    ['localhost:5000/app:v2', 'v2'], ['nginx@sha256:abcd', ''], ['nginx:1.2@sha256:abcd', '1.2'],
+    ['nginx', 'latest'],
+    ['nginx:latest', 'latest'],
+    ['nginx:1.27', '1.27'],
+    ['localhost:5000/app', 'latest'],
+    ['localhost:5000/app:v2', 'v2'],
+    ['nginx@sha256:abcd', ''],
+    ['nginx:1.2@sha256:abcd', '1.2'],
   ];
   for (const [image, tag] of cases) assert.equal(imageTag(image), tag, image);
-  const pod: KObject = { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'nginx' }, { name: 'b', image: 'nginx:1.27' }, { name: 'c', image: 'x', imagePullPolicy: 'Never' }] } };
+  const pod: KObject = {
+    metadata: { name: 'p' },
+    spec: {
+      containers: [
+        { name: 'a', image: 'nginx' },
+        { name: 'b', image: 'nginx:1.27' },
+        { name: 'c', image: 'x', imagePullPolicy: 'Never' },
+      ],
+    },
+  };
   defaults.defaultPod(pod);
   const cs = (pod.spec as any).containers;
-  assert.deepEqual(cs.map((c: any) => c.imagePullPolicy), ['Always', 'IfNotPresent', 'Never']);
+  assert.deepEqual(
+    cs.map((c: any) => c.imagePullPolicy),
+    ['Always', 'IfNotPresent', 'Never'],
+  );
 });
 
 test('pod: the stored spec of `kubectl run nginx --image=nginx` (before admission adds the service account)', () => {
-  const pod: KObject = { metadata: { name: 'nginx', labels: { run: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }], restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' } };
+  const pod: KObject = {
+    metadata: { name: 'nginx', labels: { run: 'nginx' } },
+    spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }], restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' },
+  };
   defaults.defaultPod(pod);
   assert.deepEqual(pod.spec, {
-    containers: [{ image: 'nginx', imagePullPolicy: 'Always', name: 'nginx', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }],
-    dnsPolicy: 'ClusterFirst', enableServiceLinks: true, restartPolicy: 'Always',
-    schedulerName: 'default-scheduler', securityContext: {}, terminationGracePeriodSeconds: 30,
+    containers: [
+      {
+        image: 'nginx',
+        imagePullPolicy: 'Always',
+        name: 'nginx',
+        resources: {},
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
+      },
+    ],
+    dnsPolicy: 'ClusterFirst',
+    enableServiceLinks: true,
+    restartPolicy: 'Always',
+    schedulerName: 'default-scheduler',
+    securityContext: {},
+    terminationGracePeriodSeconds: 30,
   });
-  assert.equal((pod as any).status, undefined, 'status.phase is the strategy\'s, not a default');
+  assert.equal((pod as any).status, undefined, "status.phase is the strategy's, not a default");
 });
 
 test('pod: ports, probes, env, volumes, requests from limits, hostNetwork', () => {
@@ -97,29 +143,47 @@ test('pod: ports, probes, env, volumes, requests from limits, hostNetwork', () =
     metadata: { name: 'p' },
     spec: {
       hostNetwork: true,
-      containers: [{
-        name: 'c', image: 'img:1',
-        ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }],
-        livenessProbe: { httpGet: { port: 80 } },
-        readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: 5 },
-        startupProbe: { grpc: { port: 9000 } },
-        env: [{ name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }, { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } }],
-        resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } },
-        lifecycle: { preStop: { httpGet: { port: 8080, path: '/stop' } } },
-      }],
+      containers: [
+        {
+          name: 'c',
+          image: 'img:1',
+          ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }],
+          livenessProbe: { httpGet: { port: 80 } },
+          readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: 5 },
+          startupProbe: { grpc: { port: 9000 } },
+          env: [
+            { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+            { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
+          ],
+          resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } },
+          lifecycle: { preStop: { httpGet: { port: 8080, path: '/stop' } } },
+        },
+      ],
       volumes: [
-        { name: 'e' }, { name: 's', secret: { secretName: 's' } }, { name: 'c', configMap: { name: 'c' } },
+        { name: 'e' },
+        { name: 's', secret: { secretName: 's' } },
+        { name: 'c', configMap: { name: 'c' } },
         { name: 'd', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
         { name: 'p', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
-        { name: 'h', hostPath: { path: '/tmp' } }, { name: 'm', configMap: { name: 'm', defaultMode: 256 } },
+        { name: 'h', hostPath: { path: '/tmp' } },
+        { name: 'm', configMap: { name: 'm', defaultMode: 256 } },
       ],
     },
   };
   defaults.defaultPod(pod);
   const spec = pod.spec as any;
   const c = spec.containers[0];
-  assert.deepEqual(c.ports, [{ containerPort: 80, protocol: 'TCP', hostPort: 80 }, { containerPort: 53, protocol: 'UDP', hostPort: 53 }]);
-  assert.deepEqual(c.livenessProbe, { httpGet: { port: 80, path: '/', scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
+  assert.deepEqual(c.ports, [
+    { containerPort: 80, protocol: 'TCP', hostPort: 80 },
+    { containerPort: 53, protocol: 'UDP', hostPort: 53 },
+  ]);
+  assert.deepEqual(c.livenessProbe, {
+    httpGet: { port: 80, path: '/', scheme: 'HTTP' },
+    timeoutSeconds: 1,
+    periodSeconds: 10,
+    successThreshold: 1,
+    failureThreshold: 3,
+  });
   assert.equal(c.readinessProbe.periodSeconds, 5);
   assert.deepEqual(c.startupProbe.grpc, { port: 9000, service: '' });
   assert.deepEqual(c.env[0].valueFrom.fieldRef, { fieldPath: 'spec.nodeName', apiVersion: 'v1' });
@@ -146,9 +210,18 @@ test('defaultTolerations adds not-ready and unreachable unless tolerated', () =>
   ]);
   defaultTolerations(pod);
   assert.equal((pod.spec as any).tolerations.length, 2, 'idempotent');
-  const own: KObject = { metadata: { name: 'q' }, spec: { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }] } };
+  const own: KObject = {
+    metadata: { name: 'q' },
+    spec: { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }] },
+  };
   defaultTolerations(own);
-  assert.deepEqual((own.spec as any).tolerations.map((t: any) => [t.key, t.tolerationSeconds]), [['node.kubernetes.io/unreachable', 5], ['node.kubernetes.io/not-ready', 300]]);
+  assert.deepEqual(
+    (own.spec as any).tolerations.map((t: any) => [t.key, t.tolerationSeconds]),
+    [
+      ['node.kubernetes.io/unreachable', 5],
+      ['node.kubernetes.io/not-ready', 300],
+    ],
+  );
   const all: KObject = { metadata: { name: 'r' }, spec: { tolerations: [{ operator: 'Exists' }] } };
   defaultTolerations(all);
   assert.equal((all.spec as any).tolerations.length, 1);
@@ -159,17 +232,42 @@ test('service defaults', () => {
     {
       name: 'kubectl expose: ClusterIP',
       spec: { ports: [{ port: 80 }], selector: { app: 'x' } },
-      want: { ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }], selector: { app: 'x' }, sessionAffinity: 'None', type: 'ClusterIP', internalTrafficPolicy: 'Cluster', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] },
+      want: {
+        ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }],
+        selector: { app: 'x' },
+        sessionAffinity: 'None',
+        type: 'ClusterIP',
+        internalTrafficPolicy: 'Cluster',
+        ipFamilyPolicy: 'SingleStack',
+        ipFamilies: ['IPv4'],
+      },
     },
     {
       name: 'NodePort gets externalTrafficPolicy',
       spec: { type: 'NodePort', ports: [{ port: 80, targetPort: 'http' }] },
-      want: { type: 'NodePort', ports: [{ port: 80, targetPort: 'http', protocol: 'TCP' }], sessionAffinity: 'None', externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] },
+      want: {
+        type: 'NodePort',
+        ports: [{ port: 80, targetPort: 'http', protocol: 'TCP' }],
+        sessionAffinity: 'None',
+        externalTrafficPolicy: 'Cluster',
+        internalTrafficPolicy: 'Cluster',
+        ipFamilyPolicy: 'SingleStack',
+        ipFamilies: ['IPv4'],
+      },
     },
     {
       name: 'LoadBalancer allocates node ports by default',
       spec: { type: 'LoadBalancer', ports: [{ port: 443, protocol: 'TCP' }] },
-      want: { type: 'LoadBalancer', ports: [{ port: 443, protocol: 'TCP', targetPort: 443 }], sessionAffinity: 'None', externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: true, ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] },
+      want: {
+        type: 'LoadBalancer',
+        ports: [{ port: 443, protocol: 'TCP', targetPort: 443 }],
+        sessionAffinity: 'None',
+        externalTrafficPolicy: 'Cluster',
+        internalTrafficPolicy: 'Cluster',
+        allocateLoadBalancerNodePorts: true,
+        ipFamilyPolicy: 'SingleStack',
+        ipFamilies: ['IPv4'],
+      },
     },
     {
       name: 'ExternalName: no traffic policies, no families',
@@ -179,7 +277,15 @@ test('service defaults', () => {
     {
       name: 'ClientIP affinity gets a timeout',
       spec: { sessionAffinity: 'ClientIP', ports: [{ port: 1 }] },
-      want: { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 10800 } }, ports: [{ port: 1, protocol: 'TCP', targetPort: 1 }], type: 'ClusterIP', internalTrafficPolicy: 'Cluster', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] },
+      want: {
+        sessionAffinity: 'ClientIP',
+        sessionAffinityConfig: { clientIP: { timeoutSeconds: 10800 } },
+        ports: [{ port: 1, protocol: 'TCP', targetPort: 1 }],
+        type: 'ClusterIP',
+        internalTrafficPolicy: 'Cluster',
+        ipFamilyPolicy: 'SingleStack',
+        ipFamilies: ['IPv4'],
+      },
     },
   ];
   for (const c of cases) {
@@ -218,5 +324,4 @@ test('namespace, secret, node, endpoints, endpointslice defaults', () => {
   const es: KObject = { metadata: { name: 'e' }, addressType: 'IPv4', endpoints: [], ports: [{ port: 80 }] };
   defaults.defaultEndpointSlice(es);
   assert.deepEqual((es as any).ports, [{ port: 80, name: '', protocol: 'TCP' }]);
-
 });

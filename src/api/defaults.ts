@@ -8,9 +8,13 @@ import { isObject, type KObject } from './object.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (isObject(v) ? v : undefined);
-const each = (v: unknown, f: (o: Obj) => void): void => { if (Array.isArray(v)) for (const x of v) if (isObject(x)) f(x); };
+const each = (v: unknown, f: (o: Obj) => void): void => {
+  if (Array.isArray(v)) for (const x of v) if (isObject(x)) f(x);
+};
 const unset = (v: unknown): boolean => v === undefined || v === null;
-const setIfUnset = (o: Obj, k: string, v: unknown): void => { if (unset(o[k]) || o[k] === '') o[k] = v; };
+const setIfUnset = (o: Obj, k: string, v: unknown): void => {
+  if (unset(o[k]) || o[k] === '') o[k] = v;
+};
 
 /** The tag an image reference carries, as parsers.ParseImageName finds it ("latest" when none and no digest). */
 export function imageTag(image: string): string {
@@ -77,15 +81,44 @@ function defaultContainer(c: Obj): void {
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
   const lc = obj(c.lifecycle);
-  if (lc) { defaultHandler(lc.postStart); defaultHandler(lc.preStop); }
+  if (lc) {
+    defaultHandler(lc.postStart);
+    defaultHandler(lc.preStop);
+  }
 }
 
 /** VolumeSource members; a volume with none of them becomes an emptyDir. */
 const volumeSourceKeys = [
-  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs',
-  'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile', 'configMap',
-  'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume', 'scaleIO', 'storageos', 'csi',
-  'ephemeral', 'image',
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
 ];
 
 function defaultVolume(v: Obj): void {
@@ -95,11 +128,17 @@ function defaultVolume(v: Obj): void {
     // 0644, as Kubernetes stores it: a decimal number.
     if (s && unset(s.defaultMode)) s.defaultMode = 420;
   }
-  each(obj(v.downwardAPI)?.items, (i) => { defaultObjectFieldSelector(i.fieldRef); defaultResourceFieldSelector(i.resourceFieldRef); });
+  each(obj(v.downwardAPI)?.items, (i) => {
+    defaultObjectFieldSelector(i.fieldRef);
+    defaultResourceFieldSelector(i.resourceFieldRef);
+  });
   each(obj(v.projected)?.sources, (s) => {
     const sat = obj(s.serviceAccountToken);
     if (sat && unset(sat.expirationSeconds)) sat.expirationSeconds = 3600;
-    each(obj(s.downwardAPI)?.items, (i) => { defaultObjectFieldSelector(i.fieldRef); defaultResourceFieldSelector(i.resourceFieldRef); });
+    each(obj(s.downwardAPI)?.items, (i) => {
+      defaultObjectFieldSelector(i.fieldRef);
+      defaultResourceFieldSelector(i.resourceFieldRef);
+    });
   });
   const hp = obj(v.hostPath);
   if (hp && unset(hp.type)) hp.type = '';
@@ -146,7 +185,10 @@ export function defaultPod(pod: KObject): void {
   each(spec.initContainers, requestsFromLimits);
   if (unset(spec.enableServiceLinks)) spec.enableServiceLinks = true;
   if (spec.hostNetwork === true) {
-    const hostPorts = (c: Obj) => each(c.ports, (p) => { if (!p.hostPort) p.hostPort = p.containerPort; });
+    const hostPorts = (c: Obj) =>
+      each(c.ports, (p) => {
+        if (!p.hostPort) p.hostPort = p.containerPort;
+      });
     each(spec.containers, hostPorts);
     each(spec.initContainers, hostPorts);
   }
@@ -212,7 +254,8 @@ export function defaultService(svc: KObject): void {
   const externalIPs = Array.isArray(spec.externalIPs) ? spec.externalIPs : [];
   const externallyAccessible = type === 'LoadBalancer' || type === 'NodePort' || (type === 'ClusterIP' && externalIPs.length > 0);
   if (externallyAccessible) setIfUnset(spec, 'externalTrafficPolicy', 'Cluster');
-  if (unset(spec.internalTrafficPolicy) && (type === 'NodePort' || type === 'LoadBalancer' || type === 'ClusterIP')) spec.internalTrafficPolicy = 'Cluster';
+  if (unset(spec.internalTrafficPolicy) && (type === 'NodePort' || type === 'LoadBalancer' || type === 'ClusterIP'))
+    spec.internalTrafficPolicy = 'Cluster';
   if (type === 'LoadBalancer' && unset(spec.allocateLoadBalancerNodePorts)) spec.allocateLoadBalancerNodePorts = true;
   // The service registry's IP-family defaulting on a single-stack IPv4 cluster: headless
   // services without a selector ask for both families, and get the cluster's one.
@@ -225,7 +268,10 @@ export function defaultService(svc: KObject): void {
   if (!isObject(svc.status)) svc.status = {};
   const status = svc.status as Obj;
   if (!isObject(status.loadBalancer)) status.loadBalancer = {};
-  if (type === 'LoadBalancer') each(obj(status.loadBalancer)?.ingress, (ing) => { if (ing.ip && unset(ing.ipMode)) ing.ipMode = 'VIP'; });
+  if (type === 'LoadBalancer')
+    each(obj(status.loadBalancer)?.ingress, (ing) => {
+      if (ing.ip && unset(ing.ipMode)) ing.ipMode = 'VIP';
+    });
 }
 
 export function defaultNamespace(ns: KObject): void {

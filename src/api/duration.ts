@@ -4,7 +4,7 @@
 
 import { errors } from './errors.js';
 
-const NS = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 } as const;
+const NS = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 } as const;
 
 function fraction(v: number, unit: number): string {
   const whole = Math.floor(v / unit);

@@ -28,7 +28,12 @@ export interface Status {
 }
 
 export class StatusError extends Error {
-  constructor(public code: number, public reason: string, message: string, public details?: StatusDetails) {
+  constructor(
+    public code: number,
+    public reason: string,
+    message: string,
+    public details?: StatusDetails,
+  ) {
     super(message);
   }
   toStatus(): Status {
@@ -42,7 +47,16 @@ export class StatusError extends Error {
 
 /** A field problem, as k8s.io/apimachinery/pkg/util/validation/field.Error. */
 export interface FieldError {
-  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueTooMany' | 'FieldValueNotFound' | 'InternalError';
+  type:
+    | 'FieldValueRequired'
+    | 'FieldValueInvalid'
+    | 'FieldValueNotSupported'
+    | 'FieldValueDuplicate'
+    | 'FieldValueForbidden'
+    | 'FieldValueTooLong'
+    | 'FieldValueTooMany'
+    | 'FieldValueNotFound'
+    | 'InternalError';
   /** Path as Kubernetes writes it: spec.template.spec.containers[0].image, metadata.labels[app] */
   field: string;
   /** The detail, without the field and value: "must be no more than 63 characters". */
@@ -63,14 +77,16 @@ export function qualifiedKind(kind: string, group: string): string {
 /** Go's %#v-ish rendering of a bad value, as Kubernetes' field errors print it. */
 export function goValue(v: unknown): string {
   // Values that know their Go literal (v1.LabelSelector{...}, intstr.IntOrString{...}) print it.
-  if (v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { goString?: unknown }).goString === 'string') return (v as { goString: string }).goString;
+  if (v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { goString?: unknown }).goString === 'string')
+    return (v as { goString: string }).goString;
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[]interface {}{${v.map(goValue).join(', ')}}`;
   if (typeof v === 'object') {
     const entries = Object.entries(v as Record<string, unknown>);
-    if (entries.every(([, x]) => typeof x === 'string')) return `map[string]string{${entries.map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x)}`).join(', ')}}`;
+    if (entries.every(([, x]) => typeof x === 'string'))
+      return `map[string]string{${entries.map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x)}`).join(', ')}}`;
     return `map[string]interface {}{${entries.map(([k, x]) => `${JSON.stringify(k)}:${goValue(x)}`).join(', ')}}`;
   }
   return String(v);
@@ -78,15 +94,24 @@ export function goValue(v: unknown): string {
 
 export function fieldErrorMessage(e: FieldError): string {
   switch (e.type) {
-    case 'FieldValueRequired': return `${e.field}: Required value${e.detail ? `: ${e.detail}` : ''}`;
-    case 'FieldValueInvalid': return `${e.field}: Invalid value${e.omitValue ? '' : `: ${goValue(e.value)}`}${e.detail ? `: ${e.detail}` : ''}`;
-    case 'FieldValueNotSupported': return `${e.field}: Unsupported value: ${goValue(e.value)}${e.supported ? `: supported values: ${e.supported.map((s) => JSON.stringify(s)).join(', ')}` : ''}`;
-    case 'FieldValueDuplicate': return `${e.field}: Duplicate value: ${goValue(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
-    case 'FieldValueForbidden': return `${e.field}: Forbidden${e.detail ? `: ${e.detail}` : ''}`;
-    case 'FieldValueTooLong': return `${e.field}: Too long: ${e.detail ?? ''}`;
-    case 'FieldValueTooMany': return `${e.field}: Too many: ${e.detail ?? ''}`;
-    case 'FieldValueNotFound': return `${e.field}: Not found: ${goValue(e.value)}`;
-    default: return `${e.field}: Internal error: ${e.detail ?? ''}`;
+    case 'FieldValueRequired':
+      return `${e.field}: Required value${e.detail ? `: ${e.detail}` : ''}`;
+    case 'FieldValueInvalid':
+      return `${e.field}: Invalid value${e.omitValue ? '' : `: ${goValue(e.value)}`}${e.detail ? `: ${e.detail}` : ''}`;
+    case 'FieldValueNotSupported':
+      return `${e.field}: Unsupported value: ${goValue(e.value)}${e.supported ? `: supported values: ${e.supported.map((s) => JSON.stringify(s)).join(', ')}` : ''}`;
+    case 'FieldValueDuplicate':
+      return `${e.field}: Duplicate value: ${goValue(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
+    case 'FieldValueForbidden':
+      return `${e.field}: Forbidden${e.detail ? `: ${e.detail}` : ''}`;
+    case 'FieldValueTooLong':
+      return `${e.field}: Too long: ${e.detail ?? ''}`;
+    case 'FieldValueTooMany':
+      return `${e.field}: Too many: ${e.detail ?? ''}`;
+    case 'FieldValueNotFound':
+      return `${e.field}: Not found: ${goValue(e.value)}`;
+    default:
+      return `${e.field}: Internal error: ${e.detail ?? ''}`;
   }
 }
 
@@ -101,13 +126,19 @@ export const errors = {
   },
   conflict(resource: string, group: string, name: string, why: string): StatusError {
     const qr = group ? `${resource}.${group}` : resource;
-    return new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qr} "${name}": ${why}`, { name, group: group || undefined, kind: resource });
+    return new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qr} "${name}": ${why}`, {
+      name,
+      group: group || undefined,
+      kind: resource,
+    });
   },
   invalid(kind: string, group: string, name: string, errs: FieldError[]): StatusError {
     const msgs = errs.map(fieldErrorMessage);
     const joined = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
     return new StatusError(422, 'Invalid', `${qualifiedKind(kind, group)} "${name}" is invalid: ${joined}`, {
-      name, group: group || undefined, kind,
+      name,
+      group: group || undefined,
+      kind,
       causes: errs.map((e, i) => ({ reason: e.type, message: msgs[i].slice(e.field.length + 2), field: e.field })),
     });
   },
@@ -133,7 +164,11 @@ export const errors = {
     return new StatusError(413, 'RequestEntityTooLarge', message);
   },
   unsupportedMediaType(_contentType: string): StatusError {
-    return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+    return new StatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+    );
   },
   internal(message: string): StatusError {
     return new StatusError(500, 'InternalError', `Internal error occurred: ${message}`);

@@ -19,7 +19,8 @@ export function jsonTextDepth(text: string, max = MAX_NESTING_DEPTH): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -57,9 +58,15 @@ export function valueExceeds(value: unknown, maxDepth: number, maxBytes: number)
       if (d > maxDepth) return 'depth';
       bytes += 2;
       if (Array.isArray(v)) {
-        for (const x of v) { stack.push([x, d + 1]); bytes += 1; }
+        for (const x of v) {
+          stack.push([x, d + 1]);
+          bytes += 1;
+        }
       } else {
-        for (const [k, x] of Object.entries(v as Record<string, unknown>)) { stack.push([x, d + 1]); bytes += k.length + 4; }
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+          stack.push([x, d + 1]);
+          bytes += k.length + 4;
+        }
       }
     }
     if (bytes > maxBytes) return 'size';
@@ -93,7 +100,8 @@ export function yamlFlowDepth(text: string, max = MAX_YAML_FLOW_DEPTH): number {
       prev = 0x0a;
       continue;
     }
-    const opensHere = prev === 0x0a || prev === 0x0d || prev === 0x5b || prev === 0x7b || prev === 0x2c || prev === 0x3a || prev === 0x2d || prev === 0x3f;
+    const opensHere =
+      prev === 0x0a || prev === 0x0d || prev === 0x5b || prev === 0x7b || prev === 0x2c || prev === 0x3a || prev === 0x2d || prev === 0x3f;
     if (c === 0x22 && opensHere) {
       for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
     } else if (c === 0x27 && opensHere) {

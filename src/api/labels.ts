@@ -1,6 +1,6 @@
 // Label and field selectors, as k8s.io/apimachinery/pkg/labels and pkg/fields parse and match them.
 
-import { StatusError, errors } from './errors.js';
+import { errors, StatusError } from './errors.js';
 import { isObject } from './object.js';
 import type { LabelSelector } from './types.js';
 
@@ -14,23 +14,41 @@ export interface Requirement {
 
 export class Selector {
   constructor(public readonly requirements: Requirement[]) {}
-  static everything(): Selector { return new Selector([]); }
+  static everything(): Selector {
+    return new Selector([]);
+  }
   /** A selector built from a LabelSelector object that has neither field matches nothing. */
-  static nothing(): Selector { return new Selector([{ key: '', op: 'in', values: [] }]); }
-  empty(): boolean { return this.requirements.length === 0; }
+  static nothing(): Selector {
+    return new Selector([{ key: '', op: 'in', values: [] }]);
+  }
+  empty(): boolean {
+    return this.requirements.length === 0;
+  }
   matches(labels: Record<string, string> | undefined): boolean {
     const l = labels ?? {};
     for (const r of this.requirements) {
       const has = Object.hasOwn(l, r.key);
       const v = l[r.key];
       switch (r.op) {
-        case '=': case 'in': if (!has || !r.values.includes(v)) return false; break;
-        case '!=': case 'notin': if (has && r.values.includes(v)) return false; break;
-        case 'exists': if (!has) return false; break;
-        case '!': if (has) return false; break;
-        case 'gt': case 'lt': {
+        case '=':
+        case 'in':
+          if (!has || !r.values.includes(v)) return false;
+          break;
+        case '!=':
+        case 'notin':
+          if (has && r.values.includes(v)) return false;
+          break;
+        case 'exists':
           if (!has) return false;
-          const n = Number(v), m = Number(r.values[0]);
+          break;
+        case '!':
+          if (has) return false;
+          break;
+        case 'gt':
+        case 'lt': {
+          if (!has) return false;
+          const n = Number(v),
+            m = Number(r.values[0]);
           if (!Number.isInteger(n) || !Number.isInteger(m)) return false;
           if (r.op === 'gt' ? !(n > m) : !(n < m)) return false;
           break;
@@ -40,17 +58,26 @@ export class Selector {
     return true;
   }
   toString(): string {
-    return this.requirements.map((r) => {
-      switch (r.op) {
-        case 'exists': return r.key;
-        case '!': return `!${r.key}`;
-        case '=': return `${r.key}=${r.values[0]}`;
-        case '!=': return `${r.key}!=${r.values[0]}`;
-        case 'gt': return `${r.key}>${r.values[0]}`;
-        case 'lt': return `${r.key}<${r.values[0]}`;
-        default: return `${r.key} ${r.op} (${r.values.join(',')})`;
-      }
-    }).join(',');
+    return this.requirements
+      .map((r) => {
+        switch (r.op) {
+          case 'exists':
+            return r.key;
+          case '!':
+            return `!${r.key}`;
+          case '=':
+            return `${r.key}=${r.values[0]}`;
+          case '!=':
+            return `${r.key}!=${r.values[0]}`;
+          case 'gt':
+            return `${r.key}>${r.values[0]}`;
+          case 'lt':
+            return `${r.key}<${r.values[0]}`;
+          default:
+            return `${r.key} ${r.op} (${r.values.join(',')})`;
+        }
+      })
+      .join(',');
   }
 }
 
@@ -58,10 +85,16 @@ const KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)
 const VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function checkKey(k: string): void {
-  if (!KEY_RE.test(k) || k.length > 316) throw errors.badRequest(`unable to parse requirement: key: Invalid value: ${JSON.stringify(k)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+  if (!KEY_RE.test(k) || k.length > 316)
+    throw errors.badRequest(
+      `unable to parse requirement: key: Invalid value: ${JSON.stringify(k)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+    );
 }
 function checkValue(v: string): void {
-  if (!VALUE_RE.test(v) || v.length > 63) throw errors.badRequest(`unable to parse requirement: values[0]: Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+  if (!VALUE_RE.test(v) || v.length > 63)
+    throw errors.badRequest(
+      `unable to parse requirement: values[0]: Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+    );
 }
 
 /** Parses the labelSelector query syntax: a=b, a==b, a!=b, a in (x,y), a notin (x), a, !a, a>1, a<2. */
@@ -70,11 +103,16 @@ export function parseSelector(s: string | undefined | null): Selector {
   const reqs: Requirement[] = [];
   // Split on commas that are not inside parentheses.
   const parts: string[] = [];
-  let depth = 0, cur = '';
+  let depth = 0,
+    cur = '';
   for (const ch of s) {
     if (ch === '(') depth++;
     if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) { parts.push(cur); cur = ''; continue; }
+    if (ch === ',' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
     cur += ch;
   }
   parts.push(cur);
@@ -123,7 +161,11 @@ export function selectorFromMap(m: Record<string, string> | undefined): Selector
   return new Selector(Object.entries(m ?? {}).map(([key, v]) => ({ key, op: '=' as const, values: [v] })));
 }
 
-export interface FieldRequirement { field: string; op: '=' | '!='; value: string }
+export interface FieldRequirement {
+  field: string;
+  op: '=' | '!=';
+  value: string;
+}
 
 /** fieldSelector: a=b, a==b, a!=b joined by commas (values may escape ',' '=' '\' with '\'). */
 export function parseFieldSelector(s: string | undefined | null): FieldRequirement[] {
@@ -174,11 +216,24 @@ export function labelSelectorString(sel: unknown): string | undefined {
     const key = str(ex.key);
     const values = list(ex.values).map(str).sort();
     switch (ex.operator) {
-      case 'In': if (values.length === 0) return undefined; reqs.push({ key, text: `${key} in (${values.join(',')})` }); break;
-      case 'NotIn': if (values.length === 0) return undefined; reqs.push({ key, text: `${key} notin (${values.join(',')})` }); break;
-      case 'Exists': if (values.length > 0) return undefined; reqs.push({ key, text: key }); break;
-      case 'DoesNotExist': if (values.length > 0) return undefined; reqs.push({ key, text: `!${key}` }); break;
-      default: return undefined;
+      case 'In':
+        if (values.length === 0) return undefined;
+        reqs.push({ key, text: `${key} in (${values.join(',')})` });
+        break;
+      case 'NotIn':
+        if (values.length === 0) return undefined;
+        reqs.push({ key, text: `${key} notin (${values.join(',')})` });
+        break;
+      case 'Exists':
+        if (values.length > 0) return undefined;
+        reqs.push({ key, text: key });
+        break;
+      case 'DoesNotExist':
+        if (values.length > 0) return undefined;
+        reqs.push({ key, text: `!${key}` });
+        break;
+      default:
+        return undefined;
     }
   }
   reqs.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));

@@ -20,7 +20,11 @@ export function intToIp(n: number): string {
 }
 
 /** An IPv4 CIDR: its network address (host bits cleared), prefix length and number of addresses. */
-export interface CIDR { network: number; prefix: number; size: number }
+export interface CIDR {
+  network: number;
+  prefix: number;
+  size: number;
+}
 
 export function parseCIDR(cidr: string): CIDR {
   const m = /^([\d.]+)\/(\d{1,2})$/.exec(cidr);

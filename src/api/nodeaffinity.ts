@@ -11,15 +11,20 @@ function matchExpression(r: NodeSelectorRequirement, labels: Record<string, stri
   const v = labels[r.key];
   const values = r.values ?? [];
   switch (r.operator) {
-    case 'In': return has && values.includes(v);
-    case 'NotIn': return !has || !values.includes(v);
-    case 'Exists': return has;
-    case 'DoesNotExist': return !has;
+    case 'In':
+      return has && values.includes(v);
+    case 'NotIn':
+      return !has || !values.includes(v);
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
     case 'Gt':
     case 'Lt': {
       // One integer value, compared with the label parsed as an integer; anything else never matches.
       if (!has || values.length !== 1 || !INT_RE.test(values[0]) || !INT_RE.test(v)) return false;
-      const a = BigInt(v), b = BigInt(values[0]);
+      const a = BigInt(v),
+        b = BigInt(values[0]);
       return r.operator === 'Gt' ? a > b : a < b;
     }
     default:

@@ -60,17 +60,16 @@ function vendorExtensions(o: Json, field: number, out: ProtoWriter): void {
 }
 
 function schema(s: Json): ProtoWriter {
-  const out = w()
-    .str(1, s.$ref)
-    .str(2, s.format)
-    .str(3, s.title)
-    .str(4, s.description);
+  const out = w().str(1, s.$ref).str(2, s.format).str(3, s.title).str(4, s.description);
   if (s.default !== undefined) out.msg(5, anyYaml(s.default));
   out.bool(16, s.uniqueItems);
   out.strs(19, s.required);
   if (Array.isArray(s.enum)) for (const e of s.enum) out.msg(20, anyYaml(e));
   if (s.additionalProperties !== undefined) {
-    out.msg(21, typeof s.additionalProperties === 'boolean' ? w().bool(2, s.additionalProperties) : w().msg(1, schema(s.additionalProperties)));
+    out.msg(
+      21,
+      typeof s.additionalProperties === 'boolean' ? w().bool(2, s.additionalProperties) : w().msg(1, schema(s.additionalProperties)),
+    );
   }
   if (s.type !== undefined) out.msg(22, w().strs(1, Array.isArray(s.type) ? s.type : [s.type]));
   if (s.items !== undefined) {
@@ -91,18 +90,38 @@ function schema(s: Json): ProtoWriter {
 function parameter(p: Json): ProtoWriter {
   let param: ProtoWriter;
   if (p.in === 'body') {
-    param = w().msg(1, w().str(1, p.description).str(2, p.name).str(3, p.in).bool(4, p.required).msg(5, schema(p.schema ?? {})));
+    param = w().msg(
+      1,
+      w()
+        .str(1, p.description)
+        .str(2, p.name)
+        .str(3, p.in)
+        .bool(4, p.required)
+        .msg(5, schema(p.schema ?? {})),
+    );
   } else if (p.in === 'path') {
-    param = w().msg(2, w().msg(4, w().bool(1, p.required).str(2, p.in).str(3, p.description).str(4, p.name).str(5, p.type).bool(19, p.uniqueItems)));
+    param = w().msg(
+      2,
+      w().msg(4, w().bool(1, p.required).str(2, p.in).str(3, p.description).str(4, p.name).str(5, p.type).bool(19, p.uniqueItems)),
+    );
   } else {
     // query (header and formData are not emitted by the builder)
-    param = w().msg(2, w().msg(3, w().bool(1, p.required).str(2, p.in).str(3, p.description).str(4, p.name).str(6, p.type).bool(20, p.uniqueItems)));
+    param = w().msg(
+      2,
+      w().msg(3, w().bool(1, p.required).str(2, p.in).str(3, p.description).str(4, p.name).str(6, p.type).bool(20, p.uniqueItems)),
+    );
   }
   return w().msg(1, param);
 }
 
 function operation(op: Json): ProtoWriter {
-  const out = w().strs(1, op.tags).str(2, op.summary).str(3, op.description).str(5, op.operationId).strs(6, op.produces).strs(7, op.consumes);
+  const out = w()
+    .strs(1, op.tags)
+    .str(2, op.summary)
+    .str(3, op.description)
+    .str(5, op.operationId)
+    .strs(6, op.produces)
+    .strs(7, op.consumes);
   for (const p of op.parameters ?? []) out.msg(8, parameter(p));
   const responses = w();
   for (const [code, r] of Object.entries<Json>(op.responses ?? {})) {
@@ -117,7 +136,15 @@ function operation(op: Json): ProtoWriter {
   return out;
 }
 
-const PATH_ITEM_OPS: [string, number][] = [['get', 2], ['put', 3], ['post', 4], ['delete', 5], ['options', 6], ['head', 7], ['patch', 8]];
+const PATH_ITEM_OPS: [string, number][] = [
+  ['get', 2],
+  ['put', 3],
+  ['post', 4],
+  ['delete', 5],
+  ['options', 6],
+  ['head', 7],
+  ['patch', 8],
+];
 
 function pathItem(item: Json): ProtoWriter {
   const out = w().str(1, item.$ref);
@@ -147,7 +174,12 @@ export function encodeOpenAPIV2Proto(doc: Json): Uint8Array {
     const sd = w();
     for (const [name, d] of Object.entries<Json>(doc.securityDefinitions)) {
       // Only apiKey schemes are emitted (BearerToken), as kube-apiserver does.
-      sd.msg(1, w().str(1, name).msg(2, w().msg(2, w().str(1, d.type).str(2, d.name).str(3, d.in).str(4, d.description))));
+      sd.msg(
+        1,
+        w()
+          .str(1, name)
+          .msg(2, w().msg(2, w().str(1, d.type).str(2, d.name).str(3, d.in).str(4, d.description))),
+      );
     }
     out.msg(13, sd);
   }

@@ -27,8 +27,10 @@ export const PATCH_MEDIA_TYPES = [
 /** Custom resources take no strategic merge patch (kubectl then sends a JSON merge patch). */
 const CUSTOM_PATCH_MEDIA_TYPES = PATCH_MEDIA_TYPES.filter((m) => m !== 'application/strategic-merge-patch+json');
 
-const API_VERSION_DESC = 'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
-const KIND_DESC = 'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
+const API_VERSION_DESC =
+  'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
+const KIND_DESC =
+  'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
 
 /** Definition names of the special types, as Kubernetes publishes them. */
 const SPECIAL_NAMES: Record<SpecialType, string | undefined> = {
@@ -51,7 +53,11 @@ function isSpecial(t: string): t is SpecialType {
 function specialDefinition(t: SpecialType, d: Dialect): Schema {
   switch (t) {
     case 'Time':
-      return { description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON. RFC 3339, second precision.', type: 'string', format: 'date-time' };
+      return {
+        description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON. RFC 3339, second precision.',
+        type: 'string',
+        format: 'date-time',
+      };
     case 'MicroTime':
       return { description: 'MicroTime is version of Time with microsecond level precision.', type: 'string', format: 'date-time' };
     case 'Quantity':
@@ -61,7 +67,8 @@ function specialDefinition(t: SpecialType, d: Dialect): Schema {
       };
     case 'IntOrString':
       return {
-        description: 'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',
+        description:
+          'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',
         format: 'int-or-string',
         ...(d === 'v3' ? { oneOf: [{ type: 'integer' }, { type: 'string' }] } : { type: 'string' }),
       };
@@ -78,13 +85,20 @@ function specialDefinition(t: SpecialType, d: Dialect): Schema {
 
 function scalarSchema(t: string): Schema | undefined {
   switch (t) {
-    case 'string': return { type: 'string' };
-    case 'int32': return { type: 'integer', format: 'int32' };
-    case 'int64': return { type: 'integer', format: 'int64' };
-    case 'bool': return { type: 'boolean' };
-    case 'double': return { type: 'number', format: 'double' };
-    case 'bytes': return { type: 'string', format: 'byte' };
-    default: return undefined;
+    case 'string':
+      return { type: 'string' };
+    case 'int32':
+      return { type: 'integer', format: 'int32' };
+    case 'int64':
+      return { type: 'integer', format: 'int64' };
+    case 'bool':
+      return { type: 'boolean' };
+    case 'double':
+      return { type: 'number', format: 'double' };
+    case 'bytes':
+      return { type: 'string', format: 'byte' };
+    default:
+      return undefined;
   }
 }
 
@@ -113,7 +127,11 @@ export class TypeCatalog {
       else if (kindType) this.types.set(listName, synthesizeList(ri, listName, listGvk));
     }
     if (!this.types.has(PATCH_SCHEMA)) {
-      this.types.set(PATCH_SCHEMA, { name: PATCH_SCHEMA, description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.', fields: [] });
+      this.types.set(PATCH_SCHEMA, {
+        name: PATCH_SCHEMA,
+        description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
+        fields: [],
+      });
     }
   }
 
@@ -247,7 +265,8 @@ function withTypeMeta(t: TypeDef, gvk: GroupVersionKind): TypeDef {
   const fields = [...t.fields];
   // TypeMeta is inline in Go and absent from generated.proto, so a proto-derived table may lack it.
   if (!fields.some((f) => f.json === 'kind')) fields.unshift({ json: 'kind', proto: 0, type: 'string', description: KIND_DESC });
-  if (!fields.some((f) => f.json === 'apiVersion')) fields.unshift({ json: 'apiVersion', proto: 0, type: 'string', description: API_VERSION_DESC });
+  if (!fields.some((f) => f.json === 'apiVersion'))
+    fields.unshift({ json: 'apiVersion', proto: 0, type: 'string', description: API_VERSION_DESC });
   const has = t.gvk?.some((g) => g.group === gvk.group && g.version === gvk.version && g.kind === gvk.kind);
   return { ...t, fields, gvk: has ? t.gvk : [...(t.gvk ?? []), gvk] };
 }
@@ -261,7 +280,13 @@ function synthesizeList(ri: ResourceInfo, name: string, gvk: GroupVersionKind): 
       { json: 'apiVersion', proto: 0, type: 'string', description: API_VERSION_DESC },
       { json: 'items', proto: 2, type: ri.schema, list: true, required: true, description: `Items is the list of ${ri.kind} objects.` },
       { json: 'kind', proto: 0, type: 'string', description: KIND_DESC },
-      { json: 'metadata', proto: 1, type: LIST_META, description: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata' },
+      {
+        json: 'metadata',
+        proto: 1,
+        type: LIST_META,
+        description:
+          'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata',
+      },
     ],
   };
 }
@@ -290,12 +315,40 @@ interface Param {
 }
 
 const P_NAME = (kind: string): Param => ({ name: 'name', in: 'path', required: true, type: 'string', description: `name of the ${kind}` });
-const P_NAMESPACE: Param = { name: 'namespace', in: 'path', required: true, type: 'string', description: 'object name and auth scope, such as for teams and projects' };
+const P_NAMESPACE: Param = {
+  name: 'namespace',
+  in: 'path',
+  required: true,
+  type: 'string',
+  description: 'object name and auth scope, such as for teams and projects',
+};
 const P_PRETTY: Param = { name: 'pretty', in: 'query', type: 'string', description: "If 'true', then the output is pretty printed." };
-const P_DRYRUN: Param = { name: 'dryRun', in: 'query', type: 'string', description: 'When present, indicates that modifications should not be persisted. Valid values are: - All: all dry run stages will be processed' };
-const P_FIELD_MANAGER: Param = { name: 'fieldManager', in: 'query', type: 'string', description: 'fieldManager is a name associated with the actor or entity that is making these changes.' };
-const P_FIELD_VALIDATION: Param = { name: 'fieldValidation', in: 'query', type: 'string', description: 'fieldValidation determines how the server should respond to unknown/duplicate fields in the object in the request. Valid values are: - Ignore: ignores unknown/duplicate fields. - Warn: responds with a warning for each unknown/duplicate field, but successfully serves the request. - Strict: fails the request on unknown/duplicate fields.' };
-const P_FORCE: Param = { name: 'force', in: 'query', type: 'boolean', description: 'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people.' };
+const P_DRYRUN: Param = {
+  name: 'dryRun',
+  in: 'query',
+  type: 'string',
+  description:
+    'When present, indicates that modifications should not be persisted. Valid values are: - All: all dry run stages will be processed',
+};
+const P_FIELD_MANAGER: Param = {
+  name: 'fieldManager',
+  in: 'query',
+  type: 'string',
+  description: 'fieldManager is a name associated with the actor or entity that is making these changes.',
+};
+const P_FIELD_VALIDATION: Param = {
+  name: 'fieldValidation',
+  in: 'query',
+  type: 'string',
+  description:
+    'fieldValidation determines how the server should respond to unknown/duplicate fields in the object in the request. Valid values are: - Ignore: ignores unknown/duplicate fields. - Warn: responds with a warning for each unknown/duplicate field, but successfully serves the request. - Strict: fails the request on unknown/duplicate fields.',
+};
+const P_FORCE: Param = {
+  name: 'force',
+  in: 'query',
+  type: 'boolean',
+  description: 'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people.',
+};
 
 function paramSchema(p: Param, d: Dialect): Schema {
   const base: Schema = { description: p.description, in: p.in, name: p.name };
@@ -326,11 +379,18 @@ function operation(op: OperationSpec, d: Dialect): Schema {
   if (d === 'v3') {
     for (const c of okCodes) {
       const r: Schema = { description: c === '200' ? 'OK' : c === '201' ? 'Created' : 'Accepted' };
-      if (responseSchema) r.content = Object.fromEntries(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'].map((m) => [m, { schema: responseSchema }]));
+      if (responseSchema)
+        r.content = Object.fromEntries(
+          ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'].map((m) => [m, { schema: responseSchema }]),
+        );
       responses[c] = r;
     }
     if (params.length) out.parameters = params;
-    if (op.body) out.requestBody = { content: Object.fromEntries(op.body.mediaTypes.map((m) => [m, { schema: refTo(op.body!.schema, d) }])), required: true };
+    if (op.body)
+      out.requestBody = {
+        content: Object.fromEntries(op.body.mediaTypes.map((m) => [m, { schema: refTo(op.body!.schema, d) }])),
+        required: true,
+      };
   } else {
     for (const c of okCodes) {
       const r: Schema = { description: c === '200' ? 'OK' : c === '201' ? 'Created' : 'Accepted' };
@@ -383,19 +443,110 @@ function resourcePaths(ri: ResourceInfo, cat: TypeCatalog, d: Dialect, opts: Ope
   const out: Record<string, Schema> = {};
 
   const coll: Schema = {};
-  if (has('list')) coll.get = operation({ ...base, method: 'get', action: 'list', operationId: `list${gv}${ns}${ri.kind}`, description: `list or watch objects of kind ${ri.kind}`, params: [], response: listSchema }, d);
-  if (has('create')) coll.post = operation({ ...base, method: 'post', action: 'post', operationId: `create${gv}${ns}${ri.kind}`, description: `create a ${ri.kind}`, params: writeParams, body: kindSchema ? { schema: kindSchema, mediaTypes: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'] } : undefined, response: kindSchema }, d);
-  if (has('deletecollection')) coll.delete = operation({ ...base, method: 'delete', action: 'deletecollection', operationId: `deleteCollection${gv}${ns}${ri.kind}`, description: `delete collection of ${ri.kind}`, params: [], response: statusSchema }, d);
+  if (has('list'))
+    coll.get = operation(
+      {
+        ...base,
+        method: 'get',
+        action: 'list',
+        operationId: `list${gv}${ns}${ri.kind}`,
+        description: `list or watch objects of kind ${ri.kind}`,
+        params: [],
+        response: listSchema,
+      },
+      d,
+    );
+  if (has('create'))
+    coll.post = operation(
+      {
+        ...base,
+        method: 'post',
+        action: 'post',
+        operationId: `create${gv}${ns}${ri.kind}`,
+        description: `create a ${ri.kind}`,
+        params: writeParams,
+        body: kindSchema
+          ? { schema: kindSchema, mediaTypes: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'] }
+          : undefined,
+        response: kindSchema,
+      },
+      d,
+    );
+  if (has('deletecollection'))
+    coll.delete = operation(
+      {
+        ...base,
+        method: 'delete',
+        action: 'deletecollection',
+        operationId: `deleteCollection${gv}${ns}${ri.kind}`,
+        description: `delete collection of ${ri.kind}`,
+        params: [],
+        response: statusSchema,
+      },
+      d,
+    );
   if (Object.keys(coll).length) {
     coll.parameters = pathParams(ri.namespaced ? [P_NAMESPACE, P_PRETTY] : [P_PRETTY]);
     out[collection] = coll;
   }
 
   const it: Schema = {};
-  if (has('get')) it.get = operation({ ...base, method: 'get', action: 'get', operationId: `read${gv}${ns}${ri.kind}`, description: `read the specified ${ri.kind}`, params: [], response: kindSchema }, d);
-  if (has('update')) it.put = operation({ ...base, method: 'put', action: 'put', operationId: `replace${gv}${ns}${ri.kind}`, description: `replace the specified ${ri.kind}`, params: writeParams, body: kindSchema ? { schema: kindSchema, mediaTypes: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'] } : undefined, response: kindSchema }, d);
-  if (has('patch')) it.patch = operation({ ...base, method: 'patch', action: 'patch', operationId: `patch${gv}${ns}${ri.kind}`, description: `partially update the specified ${ri.kind}`, params: [...writeParams, P_FORCE], body: { schema: PATCH_SCHEMA, mediaTypes: custom ? CUSTOM_PATCH_MEDIA_TYPES : PATCH_MEDIA_TYPES }, response: kindSchema }, d);
-  if (has('delete')) it.delete = operation({ ...base, method: 'delete', action: 'delete', operationId: `delete${gv}${ns}${ri.kind}`, description: `delete a ${ri.kind}`, params: [P_DRYRUN], response: statusSchema ?? kindSchema }, d);
+  if (has('get'))
+    it.get = operation(
+      {
+        ...base,
+        method: 'get',
+        action: 'get',
+        operationId: `read${gv}${ns}${ri.kind}`,
+        description: `read the specified ${ri.kind}`,
+        params: [],
+        response: kindSchema,
+      },
+      d,
+    );
+  if (has('update'))
+    it.put = operation(
+      {
+        ...base,
+        method: 'put',
+        action: 'put',
+        operationId: `replace${gv}${ns}${ri.kind}`,
+        description: `replace the specified ${ri.kind}`,
+        params: writeParams,
+        body: kindSchema
+          ? { schema: kindSchema, mediaTypes: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'] }
+          : undefined,
+        response: kindSchema,
+      },
+      d,
+    );
+  if (has('patch'))
+    it.patch = operation(
+      {
+        ...base,
+        method: 'patch',
+        action: 'patch',
+        operationId: `patch${gv}${ns}${ri.kind}`,
+        description: `partially update the specified ${ri.kind}`,
+        params: [...writeParams, P_FORCE],
+        body: { schema: PATCH_SCHEMA, mediaTypes: custom ? CUSTOM_PATCH_MEDIA_TYPES : PATCH_MEDIA_TYPES },
+        response: kindSchema,
+      },
+      d,
+    );
+  if (has('delete'))
+    it.delete = operation(
+      {
+        ...base,
+        method: 'delete',
+        action: 'delete',
+        operationId: `delete${gv}${ns}${ri.kind}`,
+        description: `delete a ${ri.kind}`,
+        params: [P_DRYRUN],
+        response: statusSchema ?? kindSchema,
+      },
+      d,
+    );
   if (Object.keys(it).length) {
     it.parameters = pathParams(ri.namespaced ? [P_NAME(ri.kind), P_NAMESPACE, P_PRETTY] : [P_NAME(ri.kind), P_PRETTY]);
     out[item] = it;
@@ -403,7 +554,18 @@ function resourcePaths(ri: ResourceInfo, cat: TypeCatalog, d: Dialect, opts: Ope
 
   if (ri.namespaced && has('list')) {
     out[`${prefix}/${ri.resource}`] = {
-      get: operation({ ...base, method: 'get', action: 'list', operationId: `list${gv}${ri.kind}ForAllNamespaces`, description: `list or watch objects of kind ${ri.kind}`, params: [], response: listSchema }, d),
+      get: operation(
+        {
+          ...base,
+          method: 'get',
+          action: 'list',
+          operationId: `list${gv}${ri.kind}ForAllNamespaces`,
+          description: `list or watch objects of kind ${ri.kind}`,
+          params: [],
+          response: listSchema,
+        },
+        d,
+      ),
       parameters: pathParams([P_PRETTY]),
     };
   }
@@ -441,25 +603,44 @@ function overlay(defs: Record<string, Schema>, extra: readonly ExtraDefinitions[
   return defs;
 }
 
-export function buildOpenAPIV2(baseTypes: TypeDef[], resources: readonly ResourceInfo[], opts: OpenAPIOptions = {}, extra: readonly ExtraDefinitions[] = []): Schema {
+export function buildOpenAPIV2(
+  baseTypes: TypeDef[],
+  resources: readonly ResourceInfo[],
+  opts: OpenAPIOptions = {},
+  extra: readonly ExtraDefinitions[] = [],
+): Schema {
   const types = extra.length ? [...baseTypes, ...extra.flatMap((e) => e.types)] : baseTypes;
   const cat = new TypeCatalog(types, resources);
   const paths: Record<string, Schema> = {};
   const customKinds = new Set(extra.flatMap((e) => e.types.map((t) => t.name)));
   for (const ri of resources) Object.assign(paths, resourcePaths(ri, cat, 'v2', opts, customKinds.has(ri.schema)));
-  const names = [...new Set([...cat.types.keys(), ...cat.closure(rootsFor(cat, resources)), ...Object.values(SPECIAL_NAMES).filter((n): n is string => !!n)])].sort();
+  const names = [
+    ...new Set([
+      ...cat.types.keys(),
+      ...cat.closure(rootsFor(cat, resources)),
+      ...Object.values(SPECIAL_NAMES).filter((n): n is string => !!n),
+    ]),
+  ].sort();
   return {
     swagger: '2.0',
     info: { title: 'Kubernetes', version: INFO_VERSION },
     paths: sortKeys(paths),
     definitions: overlay(cat.definitions(names, 'v2'), extra, 'v2'),
     security: [{ BearerToken: [] }],
-    securityDefinitions: { BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' } },
+    securityDefinitions: {
+      BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' },
+    },
   };
 }
 
 /** The OpenAPI v3 document of one group-version ("v1", "apps/v1"), or undefined if not served. */
-export function buildOpenAPIV3(groupVersion: string, baseTypes: TypeDef[], resources: readonly ResourceInfo[], opts: OpenAPIOptions = {}, extra: readonly ExtraDefinitions[] = []): Schema | undefined {
+export function buildOpenAPIV3(
+  groupVersion: string,
+  baseTypes: TypeDef[],
+  resources: readonly ResourceInfo[],
+  opts: OpenAPIOptions = {},
+  extra: readonly ExtraDefinitions[] = [],
+): Schema | undefined {
   const ris = resources.filter((ri) => apiVersionOf(ri.group, ri.version) === groupVersion);
   if (ris.length === 0) return undefined;
   const types = extra.length ? [...baseTypes, ...extra.flatMap((e) => e.types)] : baseTypes;

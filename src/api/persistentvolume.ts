@@ -4,10 +4,10 @@
 // mode and node affinity checks, and FindMatchingVolume.
 
 import { selectorFromLabelSelector } from './labels.js';
-import type { LabelSelector } from './types.js';
+import { matchNodeSelectorTerm } from './nodeaffinity.js';
 import type { KObject } from './object.js';
 import { Quantity } from './quantity.js';
-import { matchNodeSelectorTerm } from './nodeaffinity.js';
+import type { LabelSelector } from './types.js';
 
 /** On a claim: the binding has been done once (the claim is "bound" from then on). */
 export const ANN_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
@@ -32,8 +32,15 @@ export interface ObjectReference {
   resourceVersion?: string;
 }
 
-export interface NodeSelectorRequirement { key: string; operator: string; values?: string[] }
-export interface NodeSelectorTerm { matchExpressions?: NodeSelectorRequirement[]; matchFields?: NodeSelectorRequirement[] }
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
 
 export interface PersistentVolume extends KObject {
   spec?: {
@@ -85,7 +92,10 @@ export function claimClassName(claim: PersistentVolumeClaim): string {
 
 /** PersistentVolumeClaimHasClass: a class was asked for, "" included. */
 export function claimHasClass(claim: PersistentVolumeClaim): boolean {
-  return hasAnnotation(claim, BETA_STORAGE_CLASS_ANNOTATION) || (claim.spec?.storageClassName !== undefined && claim.spec?.storageClassName !== null);
+  return (
+    hasAnnotation(claim, BETA_STORAGE_CLASS_ANNOTATION) ||
+    (claim.spec?.storageClassName !== undefined && claim.spec?.storageClassName !== null)
+  );
 }
 
 /** GetPersistentVolumeClass. */
@@ -108,8 +118,12 @@ export function isVolumeBoundToClaim(volume: PersistentVolume, claim: Persistent
 /** reference.GetReference of a claim, as the binder stores it in claimRef. */
 export function claimReference(claim: PersistentVolumeClaim): ObjectReference {
   return {
-    kind: 'PersistentVolumeClaim', namespace: claim.metadata.namespace, name: claim.metadata.name,
-    uid: claim.metadata.uid, apiVersion: 'v1', resourceVersion: claim.metadata.resourceVersion,
+    kind: 'PersistentVolumeClaim',
+    namespace: claim.metadata.namespace,
+    name: claim.metadata.name,
+    uid: claim.metadata.uid,
+    apiVersion: 'v1',
+    resourceVersion: claim.metadata.resourceVersion,
   };
 }
 
@@ -125,7 +139,8 @@ export function volumeModeMismatch(claim: PersistentVolumeClaim, volume: Persist
 }
 
 const ZERO = Quantity.fromInt(0);
-export const requestedStorage = (claim: PersistentVolumeClaim): Quantity => Quantity.tryParse(claim.spec?.resources?.requests?.storage) ?? ZERO;
+export const requestedStorage = (claim: PersistentVolumeClaim): Quantity =>
+  Quantity.tryParse(claim.spec?.resources?.requests?.storage) ?? ZERO;
 export const volumeStorage = (volume: PersistentVolume): Quantity => Quantity.tryParse(volume.spec?.capacity?.storage) ?? ZERO;
 
 /** CheckNodeAffinity: a volume without required node affinity fits every node. */
@@ -166,12 +181,20 @@ export interface MatchOptions {
  * labels (the claim's selector), access modes and node affinity fit. The PV controller's caller
  * groups volumes by access modes first (fewest modes that cover the claim's), as its index does.
  */
-export function findMatchingVolume(claim: PersistentVolumeClaim, volumes: Iterable<PersistentVolume>, opts: MatchOptions = {}): PersistentVolume | undefined {
+export function findMatchingVolume(
+  claim: PersistentVolumeClaim,
+  volumes: Iterable<PersistentVolume>,
+  opts: MatchOptions = {},
+): PersistentVolume | undefined {
   const requested = requestedStorage(claim);
   const cls = claimClassName(claim);
   let selector: ReturnType<typeof selectorFromLabelSelector> | undefined;
   if (claim.spec?.selector) {
-    try { selector = selectorFromLabelSelector(claim.spec.selector); } catch { return undefined; }
+    try {
+      selector = selectorFromLabelSelector(claim.spec.selector);
+    } catch {
+      return undefined;
+    }
   }
   let smallest: PersistentVolume | undefined;
   for (const volume of volumes) {
@@ -197,7 +220,11 @@ export function findMatchingVolume(claim: PersistentVolumeClaim, volumes: Iterab
  * The PV controller's index: of the volumes whose access modes cover the claim's, the matching
  * one among those with the fewest modes first (a RWO claim prefers a RWO volume over a RWO+RWX one).
  */
-export function findBestMatchForClaim(claim: PersistentVolumeClaim, volumes: PersistentVolume[], delayBinding: boolean): PersistentVolume | undefined {
+export function findBestMatchForClaim(
+  claim: PersistentVolumeClaim,
+  volumes: PersistentVolume[],
+  delayBinding: boolean,
+): PersistentVolume | undefined {
   const groups = new Map<string, PersistentVolume[]>();
   for (const v of volumes) {
     if (!checkAccessModes(claim, v)) continue;
@@ -215,7 +242,9 @@ export function findBestMatchForClaim(claim: PersistentVolumeClaim, volumes: Per
 
 /** The claims a pod's volumes name (persistentVolumeClaim volumes, and generic ephemeral volumes' claims). */
 export function podClaimNames(pod: KObject): string[] {
-  const vols = ((pod.spec as { volumes?: { name: string; persistentVolumeClaim?: { claimName?: string }; ephemeral?: unknown }[] } | undefined)?.volumes) ?? [];
+  const vols =
+    (pod.spec as { volumes?: { name: string; persistentVolumeClaim?: { claimName?: string }; ephemeral?: unknown }[] } | undefined)
+      ?.volumes ?? [];
   const out: string[] = [];
   for (const v of vols) {
     if (v.persistentVolumeClaim?.claimName) out.push(v.persistentVolumeClaim.claimName);
@@ -236,7 +265,8 @@ export const ANN_LOCAL_PATH_NODE = 'local.path.provisioner/selected-node';
 export const PROVISIONER_FINALIZER = 'external-provisioner.volume.kubernetes.io/finalizer';
 
 /** pvc-<uid>_<namespace>_<claim>, or pvc-<uid> alone when that would be too long for a file name. */
-const DIR_NAME = /^pvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_[a-z0-9]([-a-z0-9]*[a-z0-9])?_[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
+const DIR_NAME =
+  /^pvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_[a-z0-9]([-a-z0-9]*[a-z0-9])?_[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
 
 /** The directory name of a volume: pvc-<uid>_<namespace>_<claim>, as local-path-provisioner names it. */
 export function localPathDirName(pvName: string, namespace: string, claim: string): string {
@@ -246,4 +276,3 @@ export function localPathDirName(pvName: string, namespace: string, claim: strin
 
 /** Whether a directory name is one the provisioner makes (nothing else is created or removed). */
 export const isLocalPathDirName = (name: string): boolean => DIR_NAME.test(name) && Buffer.byteLength(name) <= 255;
-

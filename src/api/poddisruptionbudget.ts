@@ -3,8 +3,8 @@
 // budgets cover a pod, the DisruptionAllowed condition, and what counts as a healthy pod.
 
 import { selectorFromLabelSelector } from './labels.js';
+import { isObject, type KObject, nowRFC3339 } from './object.js';
 import type { LabelSelector } from './types.js';
-import { isObject, nowRFC3339, type KObject } from './object.js';
 
 export const DISRUPTION_ALLOWED_CONDITION = 'DisruptionAllowed';
 export const SUFFICIENT_PODS_REASON = 'SufficientPods';
@@ -33,7 +33,12 @@ export interface PodDisruptionBudgetStatus {
 }
 
 export interface PodDisruptionBudget extends KObject {
-  spec?: { minAvailable?: number | string; maxUnavailable?: number | string; selector?: LabelSelector | null; unhealthyPodEvictionPolicy?: string };
+  spec?: {
+    minAvailable?: number | string;
+    maxUnavailable?: number | string;
+    selector?: LabelSelector | null;
+    unhealthyPodEvictionPolicy?: string;
+  };
   status?: PodDisruptionBudgetStatus;
 }
 
@@ -62,7 +67,10 @@ export function budgetCoversPod(pdb: PodDisruptionBudget, pod: KObject): boolean
 }
 
 /** apimeta.SetStatusCondition: a changed status stamps the transition time; reason and message follow. */
-export function setStatusCondition(conditions: MetaCondition[], cond: Omit<MetaCondition, 'lastTransitionTime'> & { lastTransitionTime?: string }): void {
+export function setStatusCondition(
+  conditions: MetaCondition[],
+  cond: Omit<MetaCondition, 'lastTransitionTime'> & { lastTransitionTime?: string },
+): void {
   const i = conditions.findIndex((c) => c.type === cond.type);
   if (i < 0) {
     conditions.push({ ...cond, lastTransitionTime: cond.lastTransitionTime ?? nowRFC3339() });
@@ -83,8 +91,11 @@ export function updateDisruptionAllowedCondition(status: PodDisruptionBudgetStat
   status.conditions ??= [];
   const allowed = status.disruptionsAllowed > 0;
   setStatusCondition(status.conditions, {
-    type: DISRUPTION_ALLOWED_CONDITION, status: allowed ? 'True' : 'False', reason: allowed ? SUFFICIENT_PODS_REASON : INSUFFICIENT_PODS_REASON,
-    message: '', observedGeneration: status.observedGeneration ?? 0,
+    type: DISRUPTION_ALLOWED_CONDITION,
+    status: allowed ? 'True' : 'False',
+    reason: allowed ? SUFFICIENT_PODS_REASON : INSUFFICIENT_PODS_REASON,
+    message: '',
+    observedGeneration: status.observedGeneration ?? 0,
   });
 }
 

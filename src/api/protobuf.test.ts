@@ -1,4 +1,3 @@
-import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -6,12 +5,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StatusError } from './errors.js';
-import type { KObject } from './object.js';
-import { formatDuration, parseDuration } from './duration.js';
-import { decodeK8sProtobuf, encodeK8sProtobuf, K8S_PROTOBUF_MAGIC } from './protobuf.js';
+import { after, before, describe, test } from 'node:test';
 // The kinds kubectl discovers are the ones the API server serves.
 import { RESOURCES } from '../apiserver/registry/index.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { StatusError } from './errors.js';
+import type { KObject } from './object.js';
+import { decodeK8sProtobuf, encodeK8sProtobuf, K8S_PROTOBUF_MAGIC } from './protobuf.js';
 import { allTypes, getType, isScalar, isSpecial, typeForKind } from './schema/index.js';
 
 function hex(s: string): Uint8Array {
@@ -83,7 +83,9 @@ describe('protobuf codec', () => {
         creationTimestamp: '2024-03-05T06:07:08Z',
         labels: { app: 'web', empty: '' },
         annotations: { 'deployment.kubernetes.io/revision': '2' },
-        ownerReferences: [{ apiVersion: 'v1', kind: 'Namespace', name: 'default', uid: 'u-1', controller: false, blockOwnerDeletion: true }],
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'Namespace', name: 'default', uid: 'u-1', controller: false, blockOwnerDeletion: true },
+        ],
         finalizers: ['example.com/keep'],
       },
       spec: {
@@ -98,21 +100,30 @@ describe('protobuf codec', () => {
         observedGeneration: 7,
         replicas: 3,
         readyReplicas: 2,
-        conditions: [{
-          type: 'Available', status: 'True', lastUpdateTime: '2024-03-05T06:07:09Z',
-          lastTransitionTime: '2024-03-05T06:07:10Z', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.',
-        }],
+        conditions: [
+          {
+            type: 'Available',
+            status: 'True',
+            lastUpdateTime: '2024-03-05T06:07:09Z',
+            lastTransitionTime: '2024-03-05T06:07:10Z',
+            reason: 'MinimumReplicasAvailable',
+            message: 'Deployment has minimum availability.',
+          },
+        ],
         collisionCount: 0,
       },
     };
     (deployment.spec as Record<string, unknown>).template = {
       metadata: { labels: { app: 'web' } },
       spec: {
-        containers: [{
-          name: 'nginx', image: 'nginx:1.27',
-          ports: [{ containerPort: 80, protocol: 'TCP' }],
-          resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m' } },
-        }],
+        containers: [
+          {
+            name: 'nginx',
+            image: 'nginx:1.27',
+            ports: [{ containerPort: 80, protocol: 'TCP' }],
+            resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m' } },
+          },
+        ],
       },
     };
     const bytes = encodeK8sProtobuf(deployment);
@@ -152,8 +163,16 @@ describe('protobuf codec', () => {
     // Deployment{metadata{name "web"}, spec{replicas 3}}
     const raw = hex('0a05 0a03776562 1202 0803');
     const expected = deploymentEnvelope(raw);
-    assert.deepEqual(encodeK8sProtobuf({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3 } }), expected);
-    assert.deepEqual(decodeK8sProtobuf(expected), { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3 } });
+    assert.deepEqual(
+      encodeK8sProtobuf({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3 } }),
+      expected,
+    );
+    assert.deepEqual(decodeK8sProtobuf(expected), {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { replicas: 3 },
+    });
   });
 
   test('zero values are dropped as omitempty would, except pointers; unknown fields are skipped', () => {
@@ -174,7 +193,9 @@ describe('protobuf codec', () => {
   });
 
   test('a map key named __proto__ stays a key', () => {
-    const d: KObject = JSON.parse('{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"a","labels":{"__proto__":"x","b":"y"}}}');
+    const d: KObject = JSON.parse(
+      '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"a","labels":{"__proto__":"x","b":"y"}}}',
+    );
     const back = decodeK8sProtobuf(encodeK8sProtobuf(d));
     assert.deepEqual(Object.keys(back.metadata.labels ?? {}), ['__proto__', 'b']);
     assert.equal(Object.getPrototypeOf(back.metadata.labels), Object.prototype);
@@ -182,7 +203,9 @@ describe('protobuf codec', () => {
 
   test('IntOrString: 0 kept on a pointer, text and numbers told apart', () => {
     const d: KObject = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'a' },
       spec: { strategy: { rollingUpdate: { maxUnavailable: 0, maxSurge: '0%' } } },
     };
     assert.deepEqual(decodeK8sProtobuf(encodeK8sProtobuf(d)), d);
@@ -198,7 +221,10 @@ describe('protobuf codec', () => {
     assertBadRequest(() => decodeK8sProtobuf(withMagic(hex('127f00'))));
     // Unknown kind.
     const typeMeta = hex('0a07 617070732f7631 1203 466f6f'); // apps/v1 Foo
-    assertBadRequest(() => decodeK8sProtobuf(withMagic(Uint8Array.from([0x0a, typeMeta.length, ...typeMeta, 0x12, 0x00]))), /no kind "Foo" is registered for version "apps\/v1"/);
+    assertBadRequest(
+      () => decodeK8sProtobuf(withMagic(Uint8Array.from([0x0a, typeMeta.length, ...typeMeta, 0x12, 0x00]))),
+      /no kind "Foo" is registered for version "apps\/v1"/,
+    );
     // Wrong wire type: metadata (field 1) sent as a varint.
     assertBadRequest(() => decodeK8sProtobuf(deploymentEnvelope(hex('0801'))), /wire type/);
     // Invalid wire type 7 on an unknown field.
@@ -210,7 +236,11 @@ describe('protobuf codec', () => {
     // Truncated in the middle of a string.
     const good = encodeK8sProtobuf({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { a: 'b' } } });
     for (let n = 5; n < good.length - 4; n++) {
-      try { decodeK8sProtobuf(good.subarray(0, n)); } catch (e) { assert.ok(e instanceof StatusError && e.code === 400, `cut at ${n}: ${String(e)}`); }
+      try {
+        decodeK8sProtobuf(good.subarray(0, n));
+      } catch (e) {
+        assert.ok(e instanceof StatusError && e.code === 400, `cut at ${n}: ${String(e)}`);
+      }
     }
   });
 
@@ -251,10 +281,17 @@ describe('kubectl create sends protobuf the codec decodes', () => {
       return true;
     };
     const resourceList = (group: string, version: string) => ({
-      kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version,
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: group ? `${group}/${version}` : version,
       resources: RESOURCES.filter((r) => r.group === group && r.version === version).map((r) => ({
-        name: r.resource, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs,
-        ...(r.shortNames ? { shortNames: r.shortNames } : {}), ...(r.categories ? { categories: r.categories } : {}),
+        name: r.resource,
+        singularName: r.singular,
+        namespaced: r.namespaced,
+        kind: r.kind,
+        verbs: r.verbs,
+        ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+        ...(r.categories ? { categories: r.categories } : {}),
       })),
     });
     const path = (req.url ?? '').split('?')[0];
@@ -263,7 +300,8 @@ describe('kubectl create sends protobuf the codec decodes', () => {
     const groups = [...new Set(RESOURCES.filter((r) => r.group).map((r) => `${r.group}/${r.version}`))];
     if (path === '/apis') {
       return send({
-        kind: 'APIGroupList', apiVersion: 'v1',
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
         groups: groups.map((gv) => {
           const [name, version] = gv.split('/');
           return { name, versions: [{ groupVersion: gv, version }], preferredVersion: { groupVersion: gv, version } };
@@ -307,12 +345,28 @@ describe('kubectl create sends protobuf the codec decodes', () => {
     const { port } = server.address() as AddressInfo;
     dir = await mkdtemp(join(tmpdir(), 'k8ts-protobuf-'));
     kubeconfig = join(dir, 'kubeconfig');
-    await writeFile(kubeconfig, [
-      'apiVersion: v1', 'kind: Config', 'current-context: test',
-      'clusters:', `- name: test`, `  cluster:`, `    server: http://127.0.0.1:${port}`,
-      'users:', '- name: test', '  user:', '    token: test-token',
-      'contexts:', '- name: test', '  context:', '    cluster: test', '    user: test', '    namespace: default',
-    ].join('\n'));
+    await writeFile(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: test',
+        'clusters:',
+        `- name: test`,
+        `  cluster:`,
+        `    server: http://127.0.0.1:${port}`,
+        'users:',
+        '- name: test',
+        '  user:',
+        '    token: test-token',
+        'contexts:',
+        '- name: test',
+        '  context:',
+        '    cluster: test',
+        '    user: test',
+        '    namespace: default',
+      ].join('\n'),
+    );
   });
 
   after(async () => {
@@ -323,11 +377,17 @@ describe('kubectl create sends protobuf the codec decodes', () => {
 
   async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      execFile('kubectl', [...args, '--kubeconfig', kubeconfig], {
-        timeout: 30_000,
-        // A private HOME keeps kubectl's discovery cache inside the temp dir.
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
-      }, (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve({ stdout, stderr })));
+      execFile(
+        'kubectl',
+        [...args, '--kubeconfig', kubeconfig],
+        {
+          timeout: 30_000,
+          // A private HOME keeps kubectl's discovery cache inside the temp dir.
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+        },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`kubectl ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve({ stdout, stderr }),
+      );
     });
   }
 
@@ -335,19 +395,36 @@ describe('kubectl create sends protobuf the codec decodes', () => {
     const before = posts.length;
     await kubectl(...args);
     const post = posts.slice(before).find((p) => p.path.split('?')[0] === path);
-    assert.ok(post, `kubectl ${args.join(' ')} sent no POST to ${path}; saw ${posts.slice(before).map((p) => p.path).join(', ')}`);
+    assert.ok(
+      post,
+      `kubectl ${args.join(' ')} sent no POST to ${path}; saw ${posts
+        .slice(before)
+        .map((p) => p.path)
+        .join(', ')}`,
+    );
     assert.equal(post.contentType, 'application/vnd.kubernetes.protobuf');
     return decodeK8sProtobuf(post.body);
   }
 
   test('create deployment', async () => {
-    const d = await capture(['create', 'deployment', 'web', '--image=nginx', '--replicas=3', '--port=80'], '/apis/apps/v1/namespaces/default/deployments');
+    const d = await capture(
+      ['create', 'deployment', 'web', '--image=nginx', '--replicas=3', '--port=80'],
+      '/apis/apps/v1/namespaces/default/deployments',
+    );
     assert.equal(d.apiVersion, 'apps/v1');
     assert.equal(d.kind, 'Deployment');
     assert.equal(d.metadata.name, 'web');
     assert.deepEqual(d.metadata.labels, { app: 'web' });
     assert.equal(d.metadata.creationTimestamp, undefined);
-    const spec = d.spec as { replicas: number; selector: unknown; strategy: unknown; template: { metadata: { labels: unknown }; spec: { containers: { name: string; image: string; ports: unknown[]; resources: unknown }[] } } };
+    const spec = d.spec as {
+      replicas: number;
+      selector: unknown;
+      strategy: unknown;
+      template: {
+        metadata: { labels: unknown };
+        spec: { containers: { name: string; image: string; ports: unknown[]; resources: unknown }[] };
+      };
+    };
     assert.equal(spec.replicas, 3);
     assert.deepEqual(spec.selector, { matchLabels: { app: 'web' } });
     assert.deepEqual(spec.template.metadata.labels, { app: 'web' });
@@ -379,7 +456,11 @@ describe('kubectl create sends protobuf the codec decodes', () => {
   test('create service clusterip', async () => {
     const svc = await capture(['create', 'service', 'clusterip', 'svc', '--tcp=80:8080'], '/api/v1/namespaces/default/services');
     assert.equal(svc.metadata.name, 'svc');
-    const spec = svc.spec as { type: string; ports: { name: string; port: number; targetPort: unknown; protocol: string }[]; selector: unknown };
+    const spec = svc.spec as {
+      type: string;
+      ports: { name: string; port: number; targetPort: unknown; protocol: string }[];
+      selector: unknown;
+    };
     assert.equal(spec.type, 'ClusterIP');
     assert.equal(spec.ports.length, 1);
     assert.equal(spec.ports[0].port, 80);
@@ -392,18 +473,29 @@ describe('kubectl create sends protobuf the codec decodes', () => {
 // Probe's handler, the LocalObjectReference of key selectors): their fields must survive.
 test('inline (embedded) structs round-trip: volume sources, probe handlers, key selector names', () => {
   const pod: KObject = {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'inline' },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'inline' },
     spec: {
-      volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'cfg', configMap: { name: 'app-config', defaultMode: 420 } }],
-      containers: [{
-        name: 'c', image: 'nginx',
-        env: [{ name: 'K', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'k' } } }],
-        readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 5 },
-      }],
+      volumes: [
+        { name: 'scratch', emptyDir: {} },
+        { name: 'cfg', configMap: { name: 'app-config', defaultMode: 420 } },
+      ],
+      containers: [
+        {
+          name: 'c',
+          image: 'nginx',
+          env: [{ name: 'K', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'k' } } }],
+          readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 5 },
+        },
+      ],
     },
   };
   const back = decodeK8sProtobuf(encodeK8sProtobuf(pod)) as KObject & { spec: any };
-  assert.deepEqual(back.spec.volumes, [{ name: 'scratch', emptyDir: {} }, { name: 'cfg', configMap: { name: 'app-config', defaultMode: 420 } }]);
+  assert.deepEqual(back.spec.volumes, [
+    { name: 'scratch', emptyDir: {} },
+    { name: 'cfg', configMap: { name: 'app-config', defaultMode: 420 } },
+  ]);
   assert.deepEqual(back.spec.containers[0].env[0].valueFrom, { configMapKeyRef: { name: 'app-config', key: 'k' } });
   assert.deepEqual(back.spec.containers[0].readinessProbe.httpGet, { path: '/healthz', port: 8080 });
   assert.equal(back.spec.containers[0].readinessProbe.periodSeconds, 5);

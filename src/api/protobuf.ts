@@ -9,7 +9,7 @@
 import protobuf from 'protobufjs/minimal.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { errors, StatusError } from './errors.js';
-import { type KObject, apiVersionOf, splitApiVersion } from './object.js';
+import { apiVersionOf, type KObject, splitApiVersion } from './object.js';
 import { getType, isScalar, isSpecial as isSpecialType, jsonFields, typeForKind } from './schema/index.js';
 import type { FieldDef, FieldType, ScalarType, SpecialType, TypeDef } from './schema/types.js';
 
@@ -42,8 +42,8 @@ export function decodeK8sProtobuf(body: Uint8Array): KObject {
   return guard(() => {
     const unknown = decodeUnknown(body.subarray(K8S_PROTOBUF_MAGIC.length));
     const { apiVersion, kind } = unknown;
-    if (!kind) throw errors.badRequest('Object \'Kind\' is missing in the protobuf envelope');
-    if (!apiVersion) throw errors.badRequest('Object \'apiVersion\' is missing in the protobuf envelope');
+    if (!kind) throw errors.badRequest("Object 'Kind' is missing in the protobuf envelope");
+    if (!apiVersion) throw errors.badRequest("Object 'apiVersion' is missing in the protobuf envelope");
     if (unknown.contentEncoding) throw errors.badRequest(`unsupported protobuf content encoding "${unknown.contentEncoding}"`);
     const { group, version } = splitApiVersion(apiVersion);
     const t = typeForKind(group, version, kind);
@@ -96,16 +96,30 @@ function decodeUnknown(bytes: Uint8Array): Unknown {
         const tm = protobuf.Reader.create(r.bytes());
         while (tm.pos < tm.len) {
           const [tno, twt] = readTag(tm);
-          if (tno === 1) { expectWire(twt, WIRE_BYTES, 'runtime.TypeMeta.apiVersion'); out.apiVersion = tm.string(); }
-          else if (tno === 2) { expectWire(twt, WIRE_BYTES, 'runtime.TypeMeta.kind'); out.kind = tm.string(); }
-          else tm.skipType(twt);
+          if (tno === 1) {
+            expectWire(twt, WIRE_BYTES, 'runtime.TypeMeta.apiVersion');
+            out.apiVersion = tm.string();
+          } else if (tno === 2) {
+            expectWire(twt, WIRE_BYTES, 'runtime.TypeMeta.kind');
+            out.kind = tm.string();
+          } else tm.skipType(twt);
         }
         break;
       }
-      case 2: expectWire(wt, WIRE_BYTES, 'runtime.Unknown.raw'); out.raw = r.bytes(); break;
-      case 3: expectWire(wt, WIRE_BYTES, 'runtime.Unknown.contentEncoding'); out.contentEncoding = r.string(); break;
-      case 4: expectWire(wt, WIRE_BYTES, 'runtime.Unknown.contentType'); out.contentType = r.string(); break;
-      default: r.skipType(wt);
+      case 2:
+        expectWire(wt, WIRE_BYTES, 'runtime.Unknown.raw');
+        out.raw = r.bytes();
+        break;
+      case 3:
+        expectWire(wt, WIRE_BYTES, 'runtime.Unknown.contentEncoding');
+        out.contentEncoding = r.string();
+        break;
+      case 4:
+        expectWire(wt, WIRE_BYTES, 'runtime.Unknown.contentType');
+        out.contentType = r.string();
+        break;
+      default:
+        r.skipType(wt);
     }
   }
   return out;
@@ -148,7 +162,10 @@ function decodeMessage(bytes: Uint8Array, t: TypeDef, depth: number): JsonObject
   while (r.pos < r.len) {
     const [no, wt] = readTag(r);
     const f = fields.get(no);
-    if (!f) { r.skipType(wt); continue; }
+    if (!f) {
+      r.skipType(wt);
+      continue;
+    }
     if (f.map) {
       expectWire(wt, WIRE_BYTES, `${t.name}.${f.json}`);
       const [key, value] = decodeMapEntry(r.bytes(), t, f, depth);
@@ -176,7 +193,10 @@ function decodeMessage(bytes: Uint8Array, t: TypeDef, depth: number): JsonObject
     const v = seen[f.json];
     if (v === undefined) continue;
     // An embedded struct's fields sit at this level in JSON.
-    if (f.inline) { if (v && typeof v === 'object') Object.assign(out, v); continue; }
+    if (f.inline) {
+      if (v && typeof v === 'object') Object.assign(out, v);
+      continue;
+    }
     if (!f.list && !f.map && isOmittedZero(v, f)) continue;
     out[f.json] = v;
   }
@@ -211,26 +231,41 @@ function readValue(r: Reader, wt: number, t: TypeDef, f: FieldDef, depth: number
 
 function decodeNested(bytes: Uint8Array, type: FieldType, depth: number): unknown {
   switch (type) {
-    case 'Time': return decodeTime(bytes, false);
-    case 'MicroTime': return decodeTime(bytes, true);
-    case 'Quantity': return decodeQuantity(bytes);
-    case 'IntOrString': return decodeIntOrString(bytes);
-    case 'Duration': return decodeDuration(bytes);
-    case 'RawExtension': return decodeRawJson(bytes, type, depth);
-    case 'FieldsV1': return decodeRawJson(bytes, type, depth);
-    case 'JSON': return decodeRawJson(bytes, type, depth);
-    default: return decodeMessage(bytes, resolveType(type), depth + 1);
+    case 'Time':
+      return decodeTime(bytes, false);
+    case 'MicroTime':
+      return decodeTime(bytes, true);
+    case 'Quantity':
+      return decodeQuantity(bytes);
+    case 'IntOrString':
+      return decodeIntOrString(bytes);
+    case 'Duration':
+      return decodeDuration(bytes);
+    case 'RawExtension':
+      return decodeRawJson(bytes, type, depth);
+    case 'FieldsV1':
+      return decodeRawJson(bytes, type, depth);
+    case 'JSON':
+      return decodeRawJson(bytes, type, depth);
+    default:
+      return decodeMessage(bytes, resolveType(type), depth + 1);
   }
 }
 
 function readScalar(r: Reader, type: ScalarType): unknown {
   switch (type) {
-    case 'string': return r.string();
-    case 'int32': return r.int32();
-    case 'int64': return longToNumber(r.int64());
-    case 'bool': return r.bool();
-    case 'double': return r.double();
-    case 'bytes': return Buffer.from(r.bytes()).toString('base64');
+    case 'string':
+      return r.string();
+    case 'int32':
+      return r.int32();
+    case 'int64':
+      return longToNumber(r.int64());
+    case 'bool':
+      return r.bool();
+    case 'double':
+      return r.double();
+    case 'bytes':
+      return Buffer.from(r.bytes()).toString('base64');
   }
 }
 
@@ -247,8 +282,10 @@ function decodeMapEntry(bytes: Uint8Array, t: TypeDef, f: FieldDef, depth: numbe
   const r = protobuf.Reader.create(bytes);
   while (r.pos < r.len) {
     const [no, wt] = readTag(r);
-    if (no === 1) { expectWire(wt, WIRE_BYTES, `${t.name}.${f.json} key`); key = r.string(); }
-    else if (no === 2) value = readValue(r, wt, t, f, depth);
+    if (no === 1) {
+      expectWire(wt, WIRE_BYTES, `${t.name}.${f.json} key`);
+      key = r.string();
+    } else if (no === 2) value = readValue(r, wt, t, f, depth);
     else r.skipType(wt);
   }
   // An absent value is the type's zero value (an empty label value is legitimate).
@@ -263,13 +300,20 @@ function zeroScalar(t: ScalarType): unknown {
 // --- special types ---
 
 /** Fields of a small wrapper message, by number; later occurrences win, as in proto. */
-function readWrapper(bytes: Uint8Array, what: string, kinds: Record<number, 'varint' | 'int64' | 'string' | 'bytes'>): Record<number, unknown> {
+function readWrapper(
+  bytes: Uint8Array,
+  what: string,
+  kinds: Record<number, 'varint' | 'int64' | 'string' | 'bytes'>,
+): Record<number, unknown> {
   const out: Record<number, unknown> = {};
   const r = protobuf.Reader.create(bytes);
   while (r.pos < r.len) {
     const [no, wt] = readTag(r);
     const k = kinds[no];
-    if (!k) { r.skipType(wt); continue; }
+    if (!k) {
+      r.skipType(wt);
+      continue;
+    }
     expectWire(wt, k === 'varint' || k === 'int64' ? WIRE_VARINT : WIRE_BYTES, `${what} field ${no}`);
     out[no] = k === 'varint' ? r.int32() : k === 'int64' ? longToNumber(r.int64()) : k === 'string' ? r.string() : r.bytes();
   }
@@ -425,12 +469,24 @@ function encodeFields(w: Writer, value: JsonObject, t: TypeDef, depth: number): 
 
 function writeValue(w: Writer, no: number, type: FieldType, v: unknown, t: TypeDef, f: FieldDef, depth: number): void {
   switch (type) {
-    case 'string': w.uint32(tag(no, WIRE_BYTES)).string(String(v)); return;
-    case 'int32': w.uint32(tag(no, WIRE_VARINT)).int32(toInt(v, t, f)); return;
-    case 'int64': w.uint32(tag(no, WIRE_VARINT)).int64(toInt(v, t, f)); return;
-    case 'bool': w.uint32(tag(no, WIRE_VARINT)).bool(Boolean(v)); return;
-    case 'double': w.uint32(tag(no, WIRE_FIXED64)).double(Number(v)); return;
-    case 'bytes': w.uint32(tag(no, WIRE_BYTES)).bytes(Buffer.from(String(v), 'base64')); return;
+    case 'string':
+      w.uint32(tag(no, WIRE_BYTES)).string(String(v));
+      return;
+    case 'int32':
+      w.uint32(tag(no, WIRE_VARINT)).int32(toInt(v, t, f));
+      return;
+    case 'int64':
+      w.uint32(tag(no, WIRE_VARINT)).int64(toInt(v, t, f));
+      return;
+    case 'bool':
+      w.uint32(tag(no, WIRE_VARINT)).bool(Boolean(v));
+      return;
+    case 'double':
+      w.uint32(tag(no, WIRE_FIXED64)).double(Number(v));
+      return;
+    case 'bytes':
+      w.uint32(tag(no, WIRE_BYTES)).bytes(Buffer.from(String(v), 'base64'));
+      return;
   }
   w.uint32(tag(no, WIRE_BYTES)).fork();
   switch (type) {
@@ -442,7 +498,9 @@ function writeValue(w: Writer, no: number, type: FieldType, v: unknown, t: TypeD
       w.uint32(tag(2, WIRE_VARINT)).int32(type === 'MicroTime' ? Math.floor(nanos / 1000) * 1000 : 0);
       break;
     }
-    case 'Quantity': w.uint32(tag(1, WIRE_BYTES)).string(String(v)); break;
+    case 'Quantity':
+      w.uint32(tag(1, WIRE_BYTES)).string(String(v));
+      break;
     case 'IntOrString':
       if (typeof v === 'number') {
         w.uint32(tag(1, WIRE_VARINT)).int64(0).uint32(tag(2, WIRE_VARINT)).int32(v).uint32(tag(3, WIRE_BYTES)).string('');
@@ -450,7 +508,9 @@ function writeValue(w: Writer, no: number, type: FieldType, v: unknown, t: TypeD
         w.uint32(tag(1, WIRE_VARINT)).int64(1).uint32(tag(2, WIRE_VARINT)).int32(0).uint32(tag(3, WIRE_BYTES)).string(String(v));
       }
       break;
-    case 'Duration': w.uint32(tag(1, WIRE_VARINT)).int64(parseDuration(String(v))); break;
+    case 'Duration':
+      w.uint32(tag(1, WIRE_VARINT)).int64(parseDuration(String(v)));
+      break;
     case 'RawExtension':
     case 'FieldsV1':
     case 'JSON':

@@ -1,24 +1,62 @@
 // resource.Quantity's parsing and canonical form, with cases from
 // k8s.io/apimachinery/pkg/api/resource/quantity_test.go.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { canonicalizeQuantities, Quantity } from './quantity.js';
 
 test('canonical form: decimal, binary and exponent quantities as Kubernetes writes them', () => {
   const cases: [string | number, string][] = [
-    ['0', '0'], ['0.0', '0'], ['-0', '0'], ['0.5', '500m'], [0.5, '500m'], ['1000m', '1'], ['1.5', '1500m'], ['0.1', '100m'],
-    ['100m', '100m'], ['1', '1'], [1, '1'], ['1000', '1k'], ['1200', '1200'], ['12000', '12k'], ['1k', '1k'], ['1000k', '1M'],
-    ['0.0001', '100u'], ['1n', '1n'], ['0.1n', '1n'], ['1.0000000001', '1000000001n'], ['-1', '-1'], ['+1', '1'], ['01', '1'],
-    ['1Gi', '1Gi'], ['1024Mi', '1Gi'], ['1.5Gi', '1536Mi'], ['1000Mi', '1000Mi'], ['2048Ki', '2Mi'], ['0.5Gi', '512Mi'],
-    ['1.5Ki', '1536'], ['0.5Ki', '512'], ['512', '512'], ['1Ki', '1Ki'], ['128974848', '128974848'], ['129e6', '129e6'],
-    ['1e3', '1e3'], ['1E3', '1e3'], ['1.5e3', '1500'], ['10e3', '10e3'], ['12e6', '12e6'], ['1e-3', '1e-3'], ['5M', '5M'], ['1E', '1E'],
+    ['0', '0'],
+    ['0.0', '0'],
+    ['-0', '0'],
+    ['0.5', '500m'],
+    [0.5, '500m'],
+    ['1000m', '1'],
+    ['1.5', '1500m'],
+    ['0.1', '100m'],
+    ['100m', '100m'],
+    ['1', '1'],
+    [1, '1'],
+    ['1000', '1k'],
+    ['1200', '1200'],
+    ['12000', '12k'],
+    ['1k', '1k'],
+    ['1000k', '1M'],
+    ['0.0001', '100u'],
+    ['1n', '1n'],
+    ['0.1n', '1n'],
+    ['1.0000000001', '1000000001n'],
+    ['-1', '-1'],
+    ['+1', '1'],
+    ['01', '1'],
+    ['1Gi', '1Gi'],
+    ['1024Mi', '1Gi'],
+    ['1.5Gi', '1536Mi'],
+    ['1000Mi', '1000Mi'],
+    ['2048Ki', '2Mi'],
+    ['0.5Gi', '512Mi'],
+    ['1.5Ki', '1536'],
+    ['0.5Ki', '512'],
+    ['512', '512'],
+    ['1Ki', '1Ki'],
+    ['128974848', '128974848'],
+    ['129e6', '129e6'],
+    ['1e3', '1e3'],
+    ['1E3', '1e3'],
+    ['1.5e3', '1500'],
+    ['10e3', '10e3'],
+    ['12e6', '12e6'],
+    ['1e-3', '1e-3'],
+    ['5M', '5M'],
+    ['1E', '1E'],
   ];
   for (const [input, want] of cases) assert.equal(Quantity.parse(input).toString(), want, `${JSON.stringify(input)}`);
 });
 
 test('what is not a quantity is refused', () => {
-  for (const bad of ['', '.', '1.2.3', 'abc', '1e', '1Mib', '1 Gi', '--1', '1ki', 'Infinity']) assert.equal(Quantity.tryParse(bad), undefined, bad);
+  for (const bad of ['', '.', '1.2.3', 'abc', '1e', '1Mib', '1 Gi', '--1', '1ki', 'Infinity'])
+    assert.equal(Quantity.tryParse(bad), undefined, bad);
   assert.throws(() => Quantity.parse('x'), /quantities must match the regular expression/);
   assert.equal(Quantity.tryParse(Number.NaN), undefined);
 });
@@ -39,7 +77,9 @@ test('objects are stored with canonical quantities in every Quantity field', () 
   const pod = {
     metadata: { name: 'q' },
     spec: {
-      containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: 0.5, memory: '1024Mi' }, limits: { cpu: '1000m', memory: 'lots' } } }],
+      containers: [
+        { name: 'c', image: 'x', resources: { requests: { cpu: 0.5, memory: '1024Mi' }, limits: { cpu: '1000m', memory: 'lots' } } },
+      ],
       overhead: { cpu: '0.1' },
     },
     status: { containerStatuses: [{ name: 'c', allocatedResources: { cpu: '0.25' } }] },

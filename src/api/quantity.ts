@@ -33,13 +33,20 @@ function divAway(a: bigint, b: bigint): bigint {
 /** How many times f divides v, and what is left. */
 function removeFactors(v: bigint, f: bigint): [bigint, number] {
   let n = 0;
-  while (v !== 0n && v % f === 0n) { v /= f; n++; }
+  while (v !== 0n && v % f === 0n) {
+    v /= f;
+    n++;
+  }
   return [v, n];
 }
 
 export class Quantity {
   /** The value is unscaled × 10^scale, with scale ≥ -9. */
-  private constructor(readonly unscaled: bigint, readonly scale: number, readonly format: QuantityFormat) {}
+  private constructor(
+    readonly unscaled: bigint,
+    readonly scale: number,
+    readonly format: QuantityFormat,
+  ) {}
 
   /** resource.ParseQuantity; a JSON number counts as its decimal text. Throws on anything else. */
   static parse(input: string | number): Quantity {
@@ -114,7 +121,8 @@ export class Quantity {
 
   cmp(o: Quantity): number {
     const s = Math.min(this.scale, o.scale);
-    const a = this.at(s), b = o.at(s);
+    const a = this.at(s),
+      b = o.at(s);
     return a === b ? 0 : a < b ? -1 : 1;
   }
 
@@ -188,7 +196,10 @@ export function canonicalizeQuantities(typeName: string, value: unknown): void {
     if (v === undefined || v === null) continue;
     if (f.type === 'Quantity') {
       if (f.map && isObject(v)) for (const k of Object.keys(v)) v[k] = canonicalQuantity(v[k]);
-      else if (f.list && Array.isArray(v)) v.forEach((x, i) => { v[i] = canonicalQuantity(x); });
+      else if (f.list && Array.isArray(v))
+        v.forEach((x, i) => {
+          v[i] = canonicalQuantity(x);
+        });
       else if (!f.map && !f.list) value[json] = canonicalQuantity(v);
       continue;
     }

@@ -22,15 +22,33 @@ export function goQuote(s: string): string {
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
     switch (ch) {
-      case '"': out += '\\"'; continue;
-      case '\\': out += '\\\\'; continue;
-      case '\x07': out += '\\a'; continue;
-      case '\b': out += '\\b'; continue;
-      case '\f': out += '\\f'; continue;
-      case '\n': out += '\\n'; continue;
-      case '\r': out += '\\r'; continue;
-      case '\t': out += '\\t'; continue;
-      case '\v': out += '\\v'; continue;
+      case '"':
+        out += '\\"';
+        continue;
+      case '\\':
+        out += '\\\\';
+        continue;
+      case '\x07':
+        out += '\\a';
+        continue;
+      case '\b':
+        out += '\\b';
+        continue;
+      case '\f':
+        out += '\\f';
+        continue;
+      case '\n':
+        out += '\\n';
+        continue;
+      case '\r':
+        out += '\\r';
+        continue;
+      case '\t':
+        out += '\\t';
+        continue;
+      case '\v':
+        out += '\\v';
+        continue;
     }
     if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
     else if (c >= 0x80 && c < 0xa0) out += `\\u${c.toString(16).padStart(4, '0')}`;
@@ -43,15 +61,31 @@ export function goQuote(s: string): string {
 /** Go's strconv.ParseBool; undefined where Go returns an error. */
 export function goParseBool(s: string): boolean | undefined {
   switch (s) {
-    case '1': case 't': case 'T': case 'TRUE': case 'true': case 'True': return true;
-    case '0': case 'f': case 'F': case 'FALSE': case 'false': case 'False': return false;
+    case '1':
+    case 't':
+    case 'T':
+    case 'TRUE':
+    case 'true':
+    case 'True':
+      return true;
+    case '0':
+    case 'f':
+    case 'F':
+    case 'FALSE':
+    case 'false':
+    case 'False':
+      return false;
   }
   return undefined;
 }
 
 /** A Go strconv error, with the text Go gives it. */
 export class NumError extends Error {
-  constructor(readonly fn: string, readonly num: string, readonly err: 'invalid syntax' | 'value out of range') {
+  constructor(
+    readonly fn: string,
+    readonly num: string,
+    readonly err: 'invalid syntax' | 'value out of range',
+  ) {
     super(`strconv.${fn}: parsing ${goQuote(num)}: ${err}`);
   }
 }
@@ -65,7 +99,10 @@ export function goParseInt(s: string, bits = 64, unsigned = false): number {
   const fn = unsigned ? 'ParseUint' : 'ParseInt';
   let body = s;
   let negative = false;
-  if (!unsigned && (body.startsWith('+') || body.startsWith('-'))) { negative = body[0] === '-'; body = body.slice(1); }
+  if (!unsigned && (body.startsWith('+') || body.startsWith('-'))) {
+    negative = body[0] === '-';
+    body = body.slice(1);
+  }
   if (!/^[0-9]+$/.test(body)) throw new NumError(fn, s, 'invalid syntax');
   const v = BigInt(body) * (negative ? -1n : 1n);
   const max = unsigned ? (1n << BigInt(bits)) - 1n : (1n << BigInt(bits - 1)) - 1n;
@@ -128,7 +165,8 @@ export function timeParam(q: URLSearchParams, name: string): number | undefined 
   const v = first(q, name);
   if (v === undefined || v === '' || v === 'null') return undefined;
   const ms = RFC3339.test(v) ? Date.parse(v.replace(/(\.\d{3})\d+/, '$1')) : NaN;
-  if (Number.isNaN(ms)) throw errors.badRequest(`parsing time ${goQuote(v)} as "2006-01-02T15:04:05Z07:00": cannot parse ${goQuote(v)} as "2006"`);
+  if (Number.isNaN(ms))
+    throw errors.badRequest(`parsing time ${goQuote(v)} as "2006-01-02T15:04:05Z07:00": cannot parse ${goQuote(v)} as "2006"`);
   return ms;
 }
 
@@ -207,8 +245,10 @@ export function podLogQuery(q: URLSearchParams, name = ''): PodLogQuery {
     limitBytes: int64Param(q, 'limitBytes'),
   };
   const errs: FieldError[] = [];
-  if (o.tailLines !== undefined && o.tailLines < 0) errs.push({ type: 'FieldValueInvalid', field: 'tailLines', value: o.tailLines, detail: 'must be greater than or equal to 0' });
-  if (o.limitBytes !== undefined && o.limitBytes < 1) errs.push({ type: 'FieldValueInvalid', field: 'limitBytes', value: o.limitBytes, detail: 'must be greater than 0' });
+  if (o.tailLines !== undefined && o.tailLines < 0)
+    errs.push({ type: 'FieldValueInvalid', field: 'tailLines', value: o.tailLines, detail: 'must be greater than or equal to 0' });
+  if (o.limitBytes !== undefined && o.limitBytes < 1)
+    errs.push({ type: 'FieldValueInvalid', field: 'limitBytes', value: o.limitBytes, detail: 'must be greater than 0' });
   if (o.sinceSeconds !== undefined && o.sinceTime !== undefined) {
     errs.push({ type: 'FieldValueForbidden', field: '', detail: 'at most one of `sinceTime` or `sinceSeconds` may be specified' });
   } else if (o.sinceSeconds !== undefined && o.sinceSeconds < 1) {

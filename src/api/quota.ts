@@ -4,9 +4,9 @@
 // server) and the resource quota controller (controller manager) both charge with these, so
 // the usage one admits is the usage the other recalculates.
 
+import { parseSelector } from './labels.js';
 import { isObject, type KObject } from './object.js';
 import { Quantity } from './quantity.js';
-import { parseSelector } from './labels.js';
 
 export type Usage = Map<string, Quantity>;
 type Obj = Record<string, unknown>;
@@ -56,7 +56,17 @@ export function objectCountName(group: string, resource: string): string {
 
 // ---- pods (pkg/quota/v1/evaluator/core/pods.go) ----
 
-const POD_COMPUTE = ['cpu', 'memory', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'ephemeral-storage', 'requests.ephemeral-storage', 'limits.ephemeral-storage'];
+const POD_COMPUTE = [
+  'cpu',
+  'memory',
+  'requests.cpu',
+  'requests.memory',
+  'limits.cpu',
+  'limits.memory',
+  'ephemeral-storage',
+  'requests.ephemeral-storage',
+  'limits.ephemeral-storage',
+];
 const POD_RESOURCES = new Set(['pods', 'count/pods', ...POD_COMPUTE]);
 /** If a quota tracks any of these, every container must say it (a historical mistake kept for compatibility). */
 const POD_VALIDATION_SET = new Set(['cpu', 'memory', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory']);
@@ -70,11 +80,19 @@ export function podResourceList(pod: KObject, which: 'requests' | 'limits'): Usa
   let sidecars: Usage = new Map();
   for (const c of arr(spec.initContainers)) {
     const r = toUsage(obj(c.resources)[which]);
-    if (c.restartPolicy === 'Always') { sidecars = addUsage(sidecars, r); sum = addUsage(sum, r); continue; }
+    if (c.restartPolicy === 'Always') {
+      sidecars = addUsage(sidecars, r);
+      sum = addUsage(sum, r);
+      continue;
+    }
     const withSidecars = addUsage(r, sidecars);
-    for (const [k, v] of withSidecars) { const cur = sum.get(k); if (!cur || cur.cmp(v) < 0) sum.set(k, v); }
+    for (const [k, v] of withSidecars) {
+      const cur = sum.get(k);
+      if (!cur || cur.cmp(v) < 0) sum.set(k, v);
+    }
   }
-  if (which === 'requests' || sum.size > 0) for (const [k, v] of toUsage(spec.overhead)) if (which === 'requests' || sum.has(k)) sum.set(k, addQuantity(sum.get(k), v));
+  if (which === 'requests' || sum.size > 0)
+    for (const [k, v] of toUsage(spec.overhead)) if (which === 'requests' || sum.has(k)) sum.set(k, addQuantity(sum.get(k), v));
   return sum;
 }
 
@@ -82,11 +100,19 @@ export function podResourceList(pod: KObject, which: 'requests' | 'limits'): Usa
 function podComputeUsage(requests: Usage, limits: Usage): Usage {
   const out: Usage = new Map([['pods', one()]]);
   for (const r of ['cpu', 'memory', 'ephemeral-storage']) {
-    const req = requests.get(r), lim = limits.get(r);
-    if (req) { out.set(r, req); out.set(`requests.${r}`, req); }
+    const req = requests.get(r),
+      lim = limits.get(r);
+    if (req) {
+      out.set(r, req);
+      out.set(`requests.${r}`, req);
+    }
     if (lim) out.set(`limits.${r}`, lim);
   }
-  for (const [k, v] of requests) if (k.startsWith('hugepages-')) { out.set(k, v); out.set(`requests.${k}`, v); }
+  for (const [k, v] of requests)
+    if (k.startsWith('hugepages-')) {
+      out.set(k, v);
+      out.set(`requests.${k}`, v);
+    }
   return out;
 }
 
@@ -142,28 +168,46 @@ function podQOSIsBestEffort(pod: KObject): boolean {
   return true;
 }
 
-const isTerminating = (pod: KObject): boolean => typeof obj(pod.spec).activeDeadlineSeconds === 'number' && (obj(pod.spec).activeDeadlineSeconds as number) >= 0;
+const isTerminating = (pod: KObject): boolean =>
+  typeof obj(pod.spec).activeDeadlineSeconds === 'number' && (obj(pod.spec).activeDeadlineSeconds as number) >= 0;
 
-interface ScopeRequirement { scopeName?: string; operator?: string; values?: string[] }
+interface ScopeRequirement {
+  scopeName?: string;
+  operator?: string;
+  values?: string[];
+}
 
 /** podMatchesScopeFunc. */
 function podMatchesScope(sel: ScopeRequirement, pod: KObject): boolean {
   const spec = obj(pod.spec);
   switch (sel.scopeName) {
-    case 'Terminating': return isTerminating(pod);
-    case 'NotTerminating': return !isTerminating(pod);
-    case 'BestEffort': return podQOSIsBestEffort(pod);
-    case 'NotBestEffort': return !podQOSIsBestEffort(pod);
+    case 'Terminating':
+      return isTerminating(pod);
+    case 'NotTerminating':
+      return !isTerminating(pod);
+    case 'BestEffort':
+      return podQOSIsBestEffort(pod);
+    case 'NotBestEffort':
+      return !podQOSIsBestEffort(pod);
     case 'PriorityClass': {
       const pc = typeof spec.priorityClassName === 'string' ? spec.priorityClassName : '';
       if (sel.operator === 'Exists') return pc !== '';
       const expr = `${sel.operator === 'In' ? `PriorityClass in (${(sel.values ?? []).join(',')})` : sel.operator === 'NotIn' ? `PriorityClass notin (${(sel.values ?? []).join(',')})` : '!PriorityClass'}`;
-      try { return parseSelector(expr).matches(pc ? { PriorityClass: pc } : {}); } catch { return false; }
+      try {
+        return parseSelector(expr).matches(pc ? { PriorityClass: pc } : {});
+      } catch {
+        return false;
+      }
     }
     case 'CrossNamespacePodAffinity': {
       const aff = obj(spec.affinity);
-      const terms = (a: Obj) => [...arr(a.requiredDuringSchedulingIgnoredDuringExecution), ...arr(a.preferredDuringSchedulingIgnoredDuringExecution).map((w) => obj(w.podAffinityTerm))];
-      return [...terms(obj(aff.podAffinity)), ...terms(obj(aff.podAntiAffinity))].some((t) => (Array.isArray(t.namespaces) && t.namespaces.length > 0) || t.namespaceSelector != null);
+      const terms = (a: Obj) => [
+        ...arr(a.requiredDuringSchedulingIgnoredDuringExecution),
+        ...arr(a.preferredDuringSchedulingIgnoredDuringExecution).map((w) => obj(w.podAffinityTerm)),
+      ];
+      return [...terms(obj(aff.podAffinity)), ...terms(obj(aff.podAntiAffinity))].some(
+        (t) => (Array.isArray(t.namespaces) && t.namespaces.length > 0) || t.namespaceSelector != null,
+      );
     }
   }
   return false;
@@ -204,18 +248,23 @@ function objectCountEvaluator(group: string, resource: string, legacyName?: stri
 }
 
 const podEvaluator: Evaluator = {
-  matchingResources: (input) => input.filter((n) => POD_RESOURCES.has(n) || n.startsWith('hugepages-') || n.startsWith('requests.hugepages-')),
+  matchingResources: (input) =>
+    input.filter((n) => POD_RESOURCES.has(n) || n.startsWith('hugepages-') || n.startsWith('requests.hugepages-')),
   usage: (pod) => podUsage(pod),
   matchesScopes: (quota, pod) => quotaScopeSelectors(quota).every((s) => podMatchesScope(s, pod)),
   constraints: podConstraints,
 };
 
 const serviceEvaluator: Evaluator = {
-  matchingResources: (input) => input.filter((n) => ['services', 'count/services', 'services.nodeports', 'services.loadbalancers'].includes(n)),
+  matchingResources: (input) =>
+    input.filter((n) => ['services', 'count/services', 'services.nodeports', 'services.loadbalancers'].includes(n)),
   usage: (svc) => {
     const spec = obj(svc.spec);
     const ports = arr(spec.ports).length;
-    const out: Usage = new Map([['services', one()], ['count/services', one()]]);
+    const out: Usage = new Map([
+      ['services', one()],
+      ['count/services', one()],
+    ]);
     if (spec.type === 'NodePort') out.set('services.nodeports', Quantity.fromInt(ports));
     if (spec.type === 'LoadBalancer') {
       out.set('services.loadbalancers', one());
@@ -228,9 +277,17 @@ const serviceEvaluator: Evaluator = {
 };
 
 const pvcEvaluator: Evaluator = {
-  matchingResources: (input) => input.filter((n) => ['persistentvolumeclaims', 'count/persistentvolumeclaims', 'requests.storage'].includes(n) || n.includes('.storageclass.storage.k8s.io/')),
+  matchingResources: (input) =>
+    input.filter(
+      (n) =>
+        ['persistentvolumeclaims', 'count/persistentvolumeclaims', 'requests.storage'].includes(n) ||
+        n.includes('.storageclass.storage.k8s.io/'),
+    ),
   usage: (pvc) => {
-    const out: Usage = new Map([['persistentvolumeclaims', one()], ['count/persistentvolumeclaims', one()]]);
+    const out: Usage = new Map([
+      ['persistentvolumeclaims', one()],
+      ['count/persistentvolumeclaims', one()],
+    ]);
     const spec = obj(pvc.spec);
     const storage = Quantity.tryParse(obj(obj(spec.resources).requests).storage);
     const cls = typeof spec.storageClassName === 'string' ? spec.storageClassName : '';
@@ -245,7 +302,10 @@ const pvcEvaluator: Evaluator = {
 };
 
 const LEGACY_COUNT: Record<string, string> = {
-  configmaps: 'configmaps', secrets: 'secrets', replicationcontrollers: 'replicationcontrollers', resourcequotas: 'resourcequotas',
+  configmaps: 'configmaps',
+  secrets: 'secrets',
+  replicationcontrollers: 'replicationcontrollers',
+  resourcequotas: 'resourcequotas',
 };
 
 /** The evaluator for a resource: pods, services and claims have their own; everything else counts objects. */
@@ -263,14 +323,19 @@ export function resourcesNamedBy(name: string): { group: string; resource: strin
     const dot = rest.indexOf('.');
     return [dot < 0 ? { group: '', resource: rest } : { group: rest.slice(dot + 1), resource: rest.slice(0, dot) }];
   }
-  if (POD_RESOURCES.has(name) || name.startsWith('hugepages-') || name.startsWith('requests.hugepages-')) return [{ group: '', resource: 'pods' }];
+  if (POD_RESOURCES.has(name) || name.startsWith('hugepages-') || name.startsWith('requests.hugepages-'))
+    return [{ group: '', resource: 'pods' }];
   if (name.startsWith('services')) return [{ group: '', resource: 'services' }];
-  if (name === 'persistentvolumeclaims' || name === 'requests.storage' || name.includes('.storageclass.storage.k8s.io/')) return [{ group: '', resource: 'persistentvolumeclaims' }];
+  if (name === 'persistentvolumeclaims' || name === 'requests.storage' || name.includes('.storageclass.storage.k8s.io/'))
+    return [{ group: '', resource: 'persistentvolumeclaims' }];
   if (LEGACY_COUNT[name]) return [{ group: '', resource: name }];
   return [];
 }
 
 /** "pods=1,requests.cpu=500m": quota's prettyPrint (sorted by name). */
 export function prettyPrintUsage(u: Usage): string {
-  return [...u.keys()].sort().map((k) => `${k}=${u.get(k)!.toString()}`).join(',');
+  return [...u.keys()]
+    .sort()
+    .map((k) => `${k}=${u.get(k)!.toString()}`)
+    .join(',');
 }

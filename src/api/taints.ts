@@ -22,14 +22,21 @@ export function toleratesTaint(tol: Toleration, taint: Taint): boolean {
   if (tol.effect && tol.effect !== taint.effect) return false;
   if (tol.key && tol.key !== taint.key) return false;
   switch (tol.operator ?? 'Equal') {
-    case 'Exists': return true;
-    case '': case 'Equal': return (tol.value ?? '') === (taint.value ?? '');
-    default: return false;
+    case 'Exists':
+      return true;
+    case '':
+    case 'Equal':
+      return (tol.value ?? '') === (taint.value ?? '');
+    default:
+      return false;
   }
 }
 
 /** v1helper.GetMatchingTolerations: whether every taint is tolerated, and the first toleration used for each. */
-export function matchingTolerations(taints: readonly Taint[], tolerations: readonly Toleration[]): { allTolerated: boolean; used: Toleration[] } {
+export function matchingTolerations(
+  taints: readonly Taint[],
+  tolerations: readonly Toleration[],
+): { allTolerated: boolean; used: Toleration[] } {
   if (taints.length === 0) return { allTolerated: true, used: [] };
   if (tolerations.length === 0) return { allTolerated: false, used: [] };
   const used: Toleration[] = [];
@@ -74,5 +81,7 @@ export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | un
 
 /** The first NoSchedule/NoExecute taint no toleration covers (FindMatchingUntoleratedTaint). */
 export function findUntoleratedTaint(taints: readonly Taint[], tolerations: readonly Toleration[] | undefined): Taint | undefined {
-  return taints.find((taint) => (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !tolerationsTolerateTaint(tolerations, taint));
+  return taints.find(
+    (taint) => (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !tolerationsTolerateTaint(tolerations, taint),
+  );
 }

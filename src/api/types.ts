@@ -34,18 +34,64 @@ export type Lease = Stored<coordination.Lease>;
 export type EndpointSlice = Stored<discovery.EndpointSlice>;
 export type Job = Stored<batch.Job> & { spec: batch.JobSpec };
 export type CronJob = Stored<batch.CronJob> & { spec: batch.CronJobSpec };
-export type { CronJobSpec, CronJobStatus, JobCondition, JobSpec, JobStatus, JobTemplateSpec, PodFailurePolicy, SuccessPolicy } from 'kubernetes-types/batch/v1.js';
-
 export type {
-  Affinity, Container, ContainerPort, ContainerState, ContainerStatus, DownwardAPIVolumeFile, EnvVar, HTTPGetAction,
-  KeyToPath, LifecycleHandler, NodeCondition, NodeSelectorRequirement, NodeSelectorTerm, NodeStatus, ObjectFieldSelector,
-  PodCondition, PodSecurityContext, PodSpec, PodStatus, PodTemplateSpec, PreferredSchedulingTerm, Probe, ResourceFieldSelector, ServicePort,
-  SecurityContext, ServiceSpec, Taint, TCPSocketAction, Toleration, TopologySpreadConstraint, Volume, VolumeMount,
-} from 'kubernetes-types/core/v1.js';
-export type {
-  DaemonSetCondition, DaemonSetSpec, DaemonSetStatus, DeploymentCondition, DeploymentSpec, DeploymentStatus, ReplicaSetCondition, ReplicaSetSpec,
-  ReplicaSetStatus, StatefulSetCondition, StatefulSetSpec, StatefulSetStatus,
+  DaemonSetCondition,
+  DaemonSetSpec,
+  DaemonSetStatus,
+  DeploymentCondition,
+  DeploymentSpec,
+  DeploymentStatus,
+  ReplicaSetCondition,
+  ReplicaSetSpec,
+  ReplicaSetStatus,
+  StatefulSetCondition,
+  StatefulSetSpec,
+  StatefulSetStatus,
 } from 'kubernetes-types/apps/v1.js';
+export type {
+  CronJobSpec,
+  CronJobStatus,
+  JobCondition,
+  JobSpec,
+  JobStatus,
+  JobTemplateSpec,
+  PodFailurePolicy,
+  SuccessPolicy,
+} from 'kubernetes-types/batch/v1.js';
+export type {
+  Affinity,
+  Container,
+  ContainerPort,
+  ContainerState,
+  ContainerStatus,
+  DownwardAPIVolumeFile,
+  EnvVar,
+  HTTPGetAction,
+  KeyToPath,
+  LifecycleHandler,
+  NodeCondition,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  NodeStatus,
+  ObjectFieldSelector,
+  PodCondition,
+  PodSecurityContext,
+  PodSpec,
+  PodStatus,
+  PodTemplateSpec,
+  PreferredSchedulingTerm,
+  Probe,
+  ResourceFieldSelector,
+  SecurityContext,
+  ServicePort,
+  ServiceSpec,
+  Taint,
+  TCPSocketAction,
+  Toleration,
+  TopologySpreadConstraint,
+  Volume,
+  VolumeMount,
+} from 'kubernetes-types/core/v1.js';
 export type { Endpoint, EndpointPort } from 'kubernetes-types/discovery/v1.js';
 export type { LabelSelector, LabelSelectorRequirement, OwnerReference } from 'kubernetes-types/meta/v1.js';
 
@@ -53,13 +99,31 @@ export type { LabelSelector, LabelSelectorRequirement, OwnerReference } from 'ku
 export type ResourceList = Record<string, string>;
 
 /** Where a kind is served: its group, version and plural resource. */
-export interface GroupVersionResource { readonly group: string; readonly version: string; readonly resource: string }
+export interface GroupVersionResource {
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+}
 
 const gvr = (group: string, version: string, resource: string): GroupVersionResource => ({ group, version, resource });
 export const [NAMESPACES, PODS, NODES, SERVICES, ENDPOINTS, EVENTS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS] = [
-  'namespaces', 'pods', 'nodes', 'services', 'endpoints', 'events', 'configmaps', 'secrets', 'serviceaccounts',
+  'namespaces',
+  'pods',
+  'nodes',
+  'services',
+  'endpoints',
+  'events',
+  'configmaps',
+  'secrets',
+  'serviceaccounts',
 ].map((r) => gvr('', 'v1', r));
-export const [DEPLOYMENTS, REPLICASETS, DAEMONSETS, STATEFULSETS, CONTROLLERREVISIONS] = ['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'controllerrevisions'].map((r) => gvr('apps', 'v1', r));
+export const [DEPLOYMENTS, REPLICASETS, DAEMONSETS, STATEFULSETS, CONTROLLERREVISIONS] = [
+  'deployments',
+  'replicasets',
+  'daemonsets',
+  'statefulsets',
+  'controllerrevisions',
+].map((r) => gvr('apps', 'v1', r));
 export const REPLICATIONCONTROLLERS = gvr('', 'v1', 'replicationcontrollers');
 export const PERSISTENTVOLUMECLAIMS = gvr('', 'v1', 'persistentvolumeclaims');
 export const LEASES = gvr('coordination.k8s.io', 'v1', 'leases');
@@ -74,8 +138,16 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 export const DAEMONSET_TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 const taint = (name: string): string => `node.kubernetes.io/${name}`;
-export const [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, TAINT_NODE_OUT_OF_SERVICE] = ['not-ready', 'unreachable', 'unschedulable', 'out-of-service'].map(taint);
+export const [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, TAINT_NODE_OUT_OF_SERVICE] = [
+  'not-ready',
+  'unreachable',
+  'unschedulable',
+  'out-of-service',
+].map(taint);
 /** The taints TaintNodesByCondition keeps in step with node conditions. */
 export const [TAINT_NODE_MEMORY_PRESSURE, TAINT_NODE_DISK_PRESSURE, TAINT_NODE_PID_PRESSURE, TAINT_NODE_NETWORK_UNAVAILABLE] = [
-  'memory-pressure', 'disk-pressure', 'pid-pressure', 'network-unavailable',
+  'memory-pressure',
+  'disk-pressure',
+  'pid-pressure',
+  'network-unavailable',
 ].map(taint);

@@ -5,17 +5,41 @@
 // strategy (src/apiserver/registry/<group>/<resource>.ts) names the ones it uses.
 
 export {
-  validateDeploymentCreate, validateDeploymentStatusUpdate, validateDeploymentUpdate,
-  validateReplicaSetCreate, validateReplicaSetStatusUpdate, validateReplicaSetUpdate,
+  validateDeploymentCreate,
+  validateDeploymentStatusUpdate,
+  validateDeploymentUpdate,
+  validateReplicaSetCreate,
+  validateReplicaSetStatusUpdate,
+  validateReplicaSetUpdate,
 } from './validation/apps.js';
 export {
-  validateConfigMapCreate, validateConfigMapUpdate, validateEndpointsCreate, validateEndpointsUpdate,
-  validateEventCreate, validateEventUpdate, validateNamespaceCreate, validateNamespaceFinalizeUpdate,
-  validateNamespaceStatusUpdate, validateNamespaceUpdate, validateNodeCreate, validateNodeUpdate,
-  validateSecretCreate, validateSecretUpdate, validateServiceAccountCreate, validateServiceAccountUpdate,
-  validateServiceCreate, validateServiceStatusUpdate, validateServiceUpdate,
+  validateConfigMapCreate,
+  validateConfigMapUpdate,
+  validateEndpointsCreate,
+  validateEndpointsUpdate,
+  validateEventCreate,
+  validateEventUpdate,
+  validateNamespaceCreate,
+  validateNamespaceFinalizeUpdate,
+  validateNamespaceStatusUpdate,
+  validateNamespaceUpdate,
+  validateNodeCreate,
+  validateNodeUpdate,
+  validateSecretCreate,
+  validateSecretUpdate,
+  validateServiceAccountCreate,
+  validateServiceAccountUpdate,
+  validateServiceCreate,
+  validateServiceStatusUpdate,
+  validateServiceUpdate,
 } from './validation/core.js';
-export { validateObjectMeta, validateObjectMetaUpdate, selectorMatches } from './validation/meta.js';
-export { nameIsDNSSubdomain, nameIsDNSLabel, nameIsDNS1035Label } from './validation/names.js';
+export { selectorMatches, validateObjectMeta, validateObjectMetaUpdate } from './validation/meta.js';
+export { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain } from './validation/names.js';
 export { validateEndpointSliceCreate, validateEndpointSliceUpdate, validateLeaseCreate, validateLeaseUpdate } from './validation/other.js';
-export { validatePodCreate, validatePodSpec, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate } from './validation/pod.js';
+export {
+  validatePodCreate,
+  validatePodSpec,
+  validatePodStatusUpdate,
+  validatePodTemplateSpec,
+  validatePodUpdate,
+} from './validation/pod.js';

@@ -1,22 +1,27 @@
 // API semantics on an in-process server: paging, resourceVersion, 410 after compaction,
 // watch from a revision, selectors entering and leaving a watch, dryRun, generateName.
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { isApiError, RestClient } from '../client/rest.js';
-import { ApiServer } from './server.js';
-import { adminUser } from './authn/user.js';
 import { MemoryStore } from '../store/memory.js';
+import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { adminUser } from './authn/user.js';
+import { ApiServer } from './server.js';
 
 let cp: TestControlPlane;
 const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' };
-before(async () => { cp = await startTestControlPlane(); });
-after(async () => { await cp.stop(); });
+before(async () => {
+  cp = await startTestControlPlane();
+});
+after(async () => {
+  await cp.stop();
+});
 
 test('limit/continue pages over one snapshot, with remainingItemCount', async () => {
-  for (let i = 0; i < 7; i++) await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `page-${i}`, labels: { set: 'paging' } } });
+  for (let i = 0; i < 7; i++)
+    await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `page-${i}`, labels: { set: 'paging' } } });
   const first = await cp.client.list(CM, { limit: 3, labelSelector: 'set=paging' });
   assert.equal(first.items.length, 3);
   assert.ok(first.metadata.continue);
@@ -37,14 +42,22 @@ test('Exact resourceVersion reads the past; compacted revisions are 410 Expired'
   const old = await cp.client.list(CM, { resourceVersion: a.metadata.resourceVersion, resourceVersionMatch: 'Exact' });
   assert.equal((old.items.find((o) => o.metadata.name === 'past') as KObject & { data: { v: string } }).data.v, '1');
   await cp.api.store.compact(await cp.api.store.currentRevision());
-  await assert.rejects(cp.client.list(CM, { resourceVersion: a.metadata.resourceVersion, resourceVersionMatch: 'Exact' }), (e) => isApiError(e) && e.code === 410 && e.reason === 'Expired');
+  await assert.rejects(
+    cp.client.list(CM, { resourceVersion: a.metadata.resourceVersion, resourceVersionMatch: 'Exact' }),
+    (e) => isApiError(e) && e.code === 410 && e.reason === 'Expired',
+  );
 });
 
 test('watch from a resourceVersion, with selector transitions as ADDED/DELETED', async () => {
   const start = await cp.client.list(CM, { limit: 1 });
   const stream = await cp.client.watch(CM, { resourceVersion: start.metadata.resourceVersion, labelSelector: 'tier=web' });
   const seen: string[] = [];
-  const done = (async () => { for await (const ev of stream) { seen.push(`${ev.type} ${ev.object.metadata.name}`); if (seen.length === 3) break; } })();
+  const done = (async () => {
+    for await (const ev of stream) {
+      seen.push(`${ev.type} ${ev.object.metadata.name}`);
+      if (seen.length === 3) break;
+    }
+  })();
   const o = await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'sel', labels: { tier: 'db' } } });
   await cp.client.patch({ ...CM, name: 'sel' }, { metadata: { labels: { tier: 'web' } } }, 'merge');
   await cp.client.patch({ ...CM, name: 'sel' }, { data: { k: 'v' } }, 'merge');
@@ -67,25 +80,71 @@ test('dryRun stores nothing; generateName makes a name', async () => {
 
 test('services get cluster IPs and node ports; conflicts are refused', async () => {
   const SVC = { group: '', version: 'v1', resource: 'services', namespace: 'default' };
-  const s = await cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'np' }, spec: { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 80, nodePort: 30080 }] } }) as KObject & { spec: { clusterIP: string; ports: { nodePort: number; targetPort: number }[] } };
+  const s = (await cp.client.create(SVC, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'np' },
+    spec: { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 80, nodePort: 30080 }] },
+  })) as KObject & { spec: { clusterIP: string; ports: { nodePort: number; targetPort: number }[] } };
   assert.match(s.spec.clusterIP, /^10\.(9[6-9]|10[0-9]|11[01])\./);
   assert.equal(s.spec.ports[0].nodePort, 30080);
   assert.equal(s.spec.ports[0].targetPort, 80);
-  await assert.rejects(cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'np2' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } }),
-    (e) => isApiError(e) && e.code === 422 && /provided port is already allocated/.test(e.message));
-  await assert.rejects(cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ip2' }, spec: { clusterIP: s.spec.clusterIP, ports: [{ port: 80 }] } }),
-    (e) => isApiError(e) && e.code === 422 && /already allocated/.test(e.message));
+  await assert.rejects(
+    cp.client.create(SVC, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'np2' },
+      spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] },
+    }),
+    (e) => isApiError(e) && e.code === 422 && /provided port is already allocated/.test(e.message),
+  );
+  await assert.rejects(
+    cp.client.create(SVC, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'ip2' },
+      spec: { clusterIP: s.spec.clusterIP, ports: [{ port: 80 }] },
+    }),
+    (e) => isApiError(e) && e.code === 422 && /already allocated/.test(e.message),
+  );
   await cp.client.delete({ ...SVC, name: 'np' });
   // Released: the port can be taken again.
-  const again = await cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'np3' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } });
+  const again = await cp.client.create(SVC, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'np3' },
+    spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] },
+  });
   assert.equal((again as KObject & { spec: { ports: { nodePort: number }[] } }).spec.ports[0].nodePort, 30080);
 });
 
 test('events expire after their TTL', async () => {
   const EV = { group: '', version: 'v1', resource: 'events', namespace: 'default' };
   const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-  await cp.client.create(EV, { apiVersion: 'v1', kind: 'Event', metadata: { name: 'old.1' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'R', message: 'm', type: 'Normal', firstTimestamp: old, lastTimestamp: old, count: 1 });
-  await cp.client.create(EV, { apiVersion: 'v1', kind: 'Event', metadata: { name: 'new.1' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'R', message: 'm', type: 'Normal', firstTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), count: 1 });
+  await cp.client.create(EV, {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'old.1' },
+    involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' },
+    reason: 'R',
+    message: 'm',
+    type: 'Normal',
+    firstTimestamp: old,
+    lastTimestamp: old,
+    count: 1,
+  });
+  await cp.client.create(EV, {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'new.1' },
+    involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' },
+    reason: 'R',
+    message: 'm',
+    type: 'Normal',
+    firstTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    count: 1,
+  });
   await cp.client.list(EV);
   const { sweepEvents } = await import('./eventttl.js');
   assert.equal(await sweepEvents(cp.api.registry('', 'events')!, 3600_000), 1);
@@ -104,7 +163,10 @@ test('a watch from a revision older than the watch cache keeps answers an ERROR 
     for (let i = 1; i < 40; i++) await client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `w-${i}` } });
     const stream = await client.watch(CM, { resourceVersion: first.metadata.resourceVersion });
     const events: { type: string; object: any }[] = [];
-    for await (const ev of stream) { events.push(ev as never); break; }
+    for await (const ev of stream) {
+      events.push(ev as never);
+      break;
+    }
     stream.stop();
     assert.equal(events[0].type, 'ERROR');
     assert.equal(events[0].object.code, 410);
@@ -121,10 +183,19 @@ test('the scale subresource reports the selector as Kubernetes writes it (sorted
   const D = { group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' };
   const labels = { b: '2', a: '1', c: 'x' };
   await cp.client.create(D, {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'sc' },
-    spec: { replicas: 2, selector: { matchLabels: { b: '2', a: '1' }, matchExpressions: [{ key: 'c', operator: 'In', values: ['y', 'x'] }] }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'sc' },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { b: '2', a: '1' }, matchExpressions: [{ key: 'c', operator: 'In', values: ['y', 'x'] }] },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+    },
   });
-  const scale = await cp.client.get({ ...D, name: 'sc', subresource: 'scale' }) as KObject & { spec: { replicas: number }; status: { selector: string } };
+  const scale = (await cp.client.get({ ...D, name: 'sc', subresource: 'scale' })) as KObject & {
+    spec: { replicas: number };
+    status: { selector: string };
+  };
   assert.equal(scale.kind, 'Scale');
   assert.equal(scale.spec.replicas, 2);
   assert.equal(scale.status.selector, 'a=1,b=2,c in (x,y)');
@@ -135,11 +206,19 @@ test('namespaces/finalize writes are validated and change only spec.finalizers',
   const ns = await cp.client.create(NS, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fin-check' } });
   const FIN = { ...NS, name: 'fin-check', subresource: 'finalize' };
   try {
-    await assert.rejects(cp.client.update(FIN, { ...ns, spec: { finalizers: ['kubernetes', 'not a name'] } }), (e) => isApiError(e) && e.code === 422
-      && /spec\.finalizers\[1\]: Invalid value: "not a name"/.test(e.message));
-    await assert.rejects(cp.client.update(FIN, { ...ns, spec: { finalizers: ['unqualified'] } }), (e) => isApiError(e) && e.code === 422
-      && /name is neither a standard finalizer name nor is it fully qualified/.test(e.message));
-    const done = await cp.client.update(FIN, { ...ns, metadata: { ...ns.metadata, labels: { sneaked: 'in' } }, spec: { finalizers: ['kubernetes', 'example.com/cleanup'] } });
+    await assert.rejects(
+      cp.client.update(FIN, { ...ns, spec: { finalizers: ['kubernetes', 'not a name'] } }),
+      (e) => isApiError(e) && e.code === 422 && /spec\.finalizers\[1\]: Invalid value: "not a name"/.test(e.message),
+    );
+    await assert.rejects(
+      cp.client.update(FIN, { ...ns, spec: { finalizers: ['unqualified'] } }),
+      (e) => isApiError(e) && e.code === 422 && /name is neither a standard finalizer name nor is it fully qualified/.test(e.message),
+    );
+    const done = await cp.client.update(FIN, {
+      ...ns,
+      metadata: { ...ns.metadata, labels: { sneaked: 'in' } },
+      spec: { finalizers: ['kubernetes', 'example.com/cleanup'] },
+    });
     assert.deepEqual((done.spec as { finalizers: string[] }).finalizers, ['kubernetes', 'example.com/cleanup']);
     assert.equal(done.metadata.labels?.sneaked, undefined, 'only spec.finalizers changes through finalize');
   } finally {
@@ -152,10 +231,20 @@ test('verbs a resource or subresource does not serve are 405, not another verb i
   const NS = { group: '', version: 'v1', resource: 'namespaces' };
   await assert.rejects(cp.client.deleteCollection(NS), (e) => isApiError(e) && e.code === 405);
   const POD = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-  await cp.client.create(POD, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'verbs' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+  await cp.client.create(POD, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'verbs' },
+    spec: { containers: [{ name: 'c', image: 'nginx' }] },
+  });
   try {
-    await assert.rejects(cp.client.update({ ...POD, name: 'verbs', subresource: 'binding' }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'verbs' }, spec: { nodeName: 'x' } }),
-      (e) => isApiError(e) && e.code === 405);
+    await assert.rejects(
+      cp.client.update(
+        { ...POD, name: 'verbs', subresource: 'binding' },
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'verbs' }, spec: { nodeName: 'x' } },
+      ),
+      (e) => isApiError(e) && e.code === 405,
+    );
     await assert.rejects(cp.client.get({ ...POD, name: 'verbs', subresource: 'eviction' }), (e) => isApiError(e) && e.code === 405);
     const pod = await cp.client.get<KObject & { spec: { nodeName?: string } }>({ ...POD, name: 'verbs' });
     assert.equal(pod.spec.nodeName, undefined, 'the refused binding left the pod unbound');

@@ -4,11 +4,11 @@
 // selector: each node agent's DNS server publishes its own EndpointSlice, see proxy/dns/nodedns.ts).
 
 import { StatusError } from '../api/errors.js';
-import type { KObject } from '../api/object.js';
 import { intToIp } from '../api/net.js';
-import type { ApiServer } from './server.js';
-import type { RequestContext } from './registry/strategy.js';
+import type { KObject } from '../api/object.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation/policy-quota.js';
+import type { RequestContext } from './registry/strategy.js';
+import type { ApiServer } from './server.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -38,11 +38,22 @@ export const KUBE_DNS_IP_OFFSET = 10;
  */
 export function kubeDNSService(clusterIP: string): KObject {
   return {
-    apiVersion: 'v1', kind: 'Service',
-    metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' } },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: 'kube-dns',
+      namespace: 'kube-system',
+      labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
+    },
     spec: {
-      type: 'ClusterIP', clusterIP, sessionAffinity: 'None', internalTrafficPolicy: 'Local',
-      ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }],
+      type: 'ClusterIP',
+      clusterIP,
+      sessionAffinity: 'None',
+      internalTrafficPolicy: 'Local',
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+      ],
     },
   };
 }
@@ -54,12 +65,18 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
   // The scheduling post-start hook's system priority classes.
   for (const pc of SYSTEM_PRIORITY_CLASSES) {
     await ensure(api, 'scheduling.k8s.io', 'priorityclasses', undefined, {
-      apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: 'PreemptLowerPriority',
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: pc.name },
+      value: pc.value,
+      description: pc.description,
+      preemptionPolicy: 'PreemptLowerPriority',
     });
   }
   // The bundled ingress controller's class (k3s ships traefik's the same way), the default one.
   await ensure(api, 'networking.k8s.io', 'ingressclasses', undefined, {
-    apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
     metadata: { name: 'k8ts', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
     spec: { controller: 'k8ts.io/ingress' },
   });

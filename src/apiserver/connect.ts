@@ -6,10 +6,10 @@
 // connect handler of k8s.io/apiserver/pkg/endpoints/handlers/rest.go.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StatusError, errors } from '../api/errors.js';
+import { errors, StatusError } from '../api/errors.js';
 import type { HandlerEnv } from './handlers.js';
-import { PodLocations, type Location, type ObjectLookups } from './locations.js';
-import { UpgradeAwareProxy, isUpgrade } from './upgradeaware.js';
+import { type Location, type ObjectLookups, PodLocations } from './locations.js';
+import { isUpgrade, UpgradeAwareProxy } from './upgradeaware.js';
 
 export interface ConnectOptions extends ObjectLookups {
   /** One token every node streaming server accepts (Authorization: Bearer); tests' single node. */
@@ -29,7 +29,11 @@ export class ConnectHandler {
   private readonly proxy = new UpgradeAwareProxy();
 
   constructor(opts: ConnectOptions) {
-    this.locations = new PodLocations(opts, opts.kubeletClientSecret ? { secret: opts.kubeletClientSecret } : { token: opts.nodeToken }, opts.caData);
+    this.locations = new PodLocations(
+      opts,
+      opts.kubeletClientSecret ? { secret: opts.kubeletClientSecret } : { token: opts.nodeToken },
+      opts.caData,
+    );
   }
 
   /** For HandlerEnv.connect. */

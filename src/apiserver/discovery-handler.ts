@@ -2,15 +2,21 @@
 // /openapi/v2, /openapi/v3 and /openapi/v3/<path>. Anything else is left to the caller's router.
 // Authentication happens before this handler is called.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { errors, StatusError } from '../api/errors.js';
-import { openapiV2Document, openapiV2ProtoDocument, openapiV3Document, openapiV3Index, type CachedDocument } from './openapi-docs.js';
 import {
-  aggregatedDiscovery, aggregatedDiscoveryMediaType, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo,
   type AggregatedDiscoveryVersion,
+  aggregatedDiscovery,
+  aggregatedDiscoveryMediaType,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  versionInfo,
 } from './discovery.js';
+import { type CachedDocument, openapiV2Document, openapiV2ProtoDocument, openapiV3Document, openapiV3Index } from './openapi-docs.js';
 import { BUILTIN, type ServedResources } from './served.js';
 
 interface AcceptClause {
@@ -33,13 +39,19 @@ export function parseAccept(header: string | undefined): AcceptClause[] {
       const i = p.indexOf('=');
       if (i < 0) continue;
       const k = p.slice(0, i).trim().toLowerCase();
-      const v = p.slice(i + 1).trim().replace(/^"(.*)"$/, '$1');
+      const v = p
+        .slice(i + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
       if (k === 'q') q = Number(v) || 0;
       else params[k] = v;
     }
     if (q > 0) clauses.push({ type: type!, subtype, params, q });
   }
-  return clauses.map((c, i) => ({ c, i })).sort((a, b) => b.c.q - a.c.q || a.i - b.i).map((x) => x.c);
+  return clauses
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => b.c.q - a.c.q || a.i - b.i)
+    .map((x) => x.c);
 }
 
 function matchesJSON(c: AcceptClause): boolean {
@@ -129,7 +141,6 @@ function notAcceptable(res: ServerResponse): true {
   return true;
 }
 
-
 /** Where clients inside the cluster's CIDR reach this server, as the request arrived. */
 function serverAddress(req: IncomingMessage): string {
   const host = req.headers.host;
@@ -180,13 +191,23 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse, serve
     if (!fmt) return notAcceptable(res);
     if (fmt.aggregated) {
       const v = fmt.aggregated;
-      send(req, res, bodyFor(served, `${a}:${v}`, () => aggregatedDiscovery(legacy, v, ris)), aggregatedDiscoveryMediaType(v));
+      send(
+        req,
+        res,
+        bodyFor(served, `${a}:${v}`, () => aggregatedDiscovery(legacy, v, ris)),
+        aggregatedDiscoveryMediaType(v),
+      );
     } else if (legacy) {
       // serverAddress follows the request, so this body is not cached.
       const json = JSON.stringify(apiVersions(serverAddress(req), ris));
       send(req, res, { json, etag: `"${createHash('sha256').update(json).digest('hex').slice(0, 32).toUpperCase()}"` }, 'application/json');
     } else {
-      send(req, res, bodyFor(served, 'apis', () => apiGroupList(ris)), 'application/json');
+      send(
+        req,
+        res,
+        bodyFor(served, 'apis', () => apiGroupList(ris)),
+        'application/json',
+      );
     }
     return true;
   }
@@ -194,7 +215,8 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse, serve
   if (a === 'api' || a === 'apis') {
     if (!acceptsJSON(accept)) return notAcceptable(res);
     const key = segs.join('/');
-    const make = a === 'api' ? () => apiResourceList('', b!, ris) : c === undefined ? () => apiGroup(b!, ris) : () => apiResourceList(b!, c, ris);
+    const make =
+      a === 'api' ? () => apiResourceList('', b!, ris) : c === undefined ? () => apiGroup(b!, ris) : () => apiResourceList(b!, c, ris);
     send(req, res, bodyFor(served, key, make), 'application/json');
     return true;
   }
@@ -210,7 +232,8 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse, serve
       if ((cl.type === 'application' || cl.type === '*') && V2_PROTO_SUBTYPES.has(cl.subtype)) {
         const p = openapiV2ProtoDocument(served);
         let b = protoBodies.get(p);
-        if (!b) protoBodies.set(p, (b = { json: '', etag: p.etag, raw: Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength) }));
+        if (!b)
+          protoBodies.set(p, (b = { json: '', etag: p.etag, raw: Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength) }));
         send(req, res, b, 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
         return true;
       }
@@ -222,7 +245,12 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse, serve
   if (!acceptsJSON(accept)) return notAcceptable(res);
   const rest = segs.slice(2).join('/');
   if (rest === '') {
-    send(req, res, bodyFor(served, 'openapi/v3', () => openapiV3Index(served)), 'application/json');
+    send(
+      req,
+      res,
+      bodyFor(served, 'openapi/v3', () => openapiV3Index(served)),
+      'application/json',
+    );
     return true;
   }
   const gv = rest.startsWith('api/') ? rest.slice(4) : rest.startsWith('apis/') ? rest.slice(5) : undefined;
@@ -238,9 +266,10 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse, serve
     res.end();
     return true;
   }
-  const cacheHeaders: Record<string, string> = hash !== null
-    ? { 'Cache-Control': 'public, immutable', Expires: new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString() }
-    : { 'Cache-Control': 'no-cache, private' };
+  const cacheHeaders: Record<string, string> =
+    hash !== null
+      ? { 'Cache-Control': 'public, immutable', Expires: new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString() }
+      : { 'Cache-Control': 'no-cache, private' };
   send(req, res, docBody(doc), 'application/json', cacheHeaders);
   return true;
 }

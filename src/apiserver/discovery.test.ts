@@ -1,22 +1,29 @@
-import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { buildOpenAPIV2, buildOpenAPIV3 } from '../api/openapi.js';
+import type { TypeDef } from '../api/schema/types.js';
 import {
-  aggregatedDiscovery, aggregatedDiscoveryMediaType, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo,
+  aggregatedDiscovery,
+  aggregatedDiscoveryMediaType,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
   storageVersionHash,
+  versionInfo,
 } from './discovery.js';
 import { handleDiscovery, negotiateDiscovery } from './discovery-handler.js';
-import { buildOpenAPIV2, buildOpenAPIV3 } from '../api/openapi.js';
-import { openapiV2Document, setOpenAPIOptions, openapiV3, openapiV3Document, openapiV3Index } from './openapi-docs.js';
-import { RESOURCES, groupVersions } from './registry/index.js';
-import type { TypeDef } from '../api/schema/types.js';
+import { openapiV2Document, openapiV3, openapiV3Document, openapiV3Index, setOpenAPIOptions } from './openapi-docs.js';
+import { groupVersions, RESOURCES } from './registry/index.js';
 
-const KUBECTL_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+const KUBECTL_ACCEPT =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
 type Json = Record<string, any>;
 
@@ -48,7 +55,11 @@ describe('discovery documents', () => {
     assert.deepEqual(av.serverAddressByClientCIDRs, [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }]);
     const gl = apiGroupList();
     const appsG = gl.groups.find((g) => g.name === 'apps');
-    assert.deepEqual(appsG, { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } });
+    assert.deepEqual(appsG, {
+      name: 'apps',
+      versions: [{ groupVersion: 'apps/v1', version: 'v1' }],
+      preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
+    });
     assert.ok(!gl.groups.some((g) => g.name === ''), 'the core group is not in /apis');
     assert.equal(apiGroup('apps')?.kind, 'APIGroup');
     assert.equal(apiGroup('nope'), undefined);
@@ -70,7 +81,15 @@ describe('discovery documents', () => {
     const evict = l.resources.find((r) => r.name === 'pods/eviction')!;
     assert.equal(evict.group, 'policy');
     assert.equal(l.resources.find((r) => r.name === 'namespaces')!.namespaced, false);
-    for (const [res, sn] of [['services', 'svc'], ['namespaces', 'ns'], ['nodes', 'no'], ['endpoints', 'ep'], ['configmaps', 'cm'], ['serviceaccounts', 'sa'], ['events', 'ev']]) {
+    for (const [res, sn] of [
+      ['services', 'svc'],
+      ['namespaces', 'ns'],
+      ['nodes', 'no'],
+      ['endpoints', 'ep'],
+      ['configmaps', 'cm'],
+      ['serviceaccounts', 'sa'],
+      ['events', 'ev'],
+    ]) {
       assert.ok(l.resources.find((r) => r.name === res)!.shortNames?.includes(sn!), `${res} has short name ${sn}`);
     }
     const apps = apiResourceList('apps', 'v1')!;
@@ -97,7 +116,11 @@ describe('discovery documents', () => {
     const apps = apis.items.find((g) => g.metadata.name === 'apps')!;
     const dep = apps.versions[0]!.resources.find((r) => r.resource === 'deployments')!;
     assert.deepEqual(dep.categories, ['all']);
-    assert.deepEqual(dep.subresources!.find((s) => s.subresource === 'scale')!.responseKind, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    assert.deepEqual(dep.subresources!.find((s) => s.subresource === 'scale')!.responseKind, {
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+    });
     assert.ok(!apis.items.some((g) => !g.metadata.name));
   });
 
@@ -108,7 +131,9 @@ describe('discovery documents', () => {
     assert.deepEqual(negotiateDiscovery(undefined), { aggregated: false });
     assert.deepEqual(negotiateDiscovery('application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList'), undefined);
     assert.equal(negotiateDiscovery('application/vnd.kubernetes.protobuf'), undefined);
-    assert.deepEqual(negotiateDiscovery('application/json;q=0.5,application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'), { aggregated: 'v2' });
+    assert.deepEqual(negotiateDiscovery('application/json;q=0.5,application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'), {
+      aggregated: 'v2',
+    });
   });
 });
 
@@ -116,19 +141,38 @@ describe('discovery documents', () => {
 const T = (n: string) => `test.v1.${n}`;
 const TEST_TYPES: TypeDef[] = [
   {
-    name: 'io.k8s.api.apps.v1.Deployment', description: 'A deployment.', gvk: [{ group: 'apps', version: 'v1', kind: 'Deployment' }],
+    name: 'io.k8s.api.apps.v1.Deployment',
+    description: 'A deployment.',
+    gvk: [{ group: 'apps', version: 'v1', kind: 'Deployment' }],
     fields: [
       { json: 'metadata', proto: 1, type: T('Meta'), description: 'meta' },
       { json: 'spec', proto: 2, type: T('Spec'), description: 'the spec' },
     ],
   },
-  { name: T('Meta'), fields: [{ json: 'name', proto: 1, type: 'string' }, { json: 'creationTimestamp', proto: 2, type: 'Time' }, { json: 'labels', proto: 3, type: 'string', map: true }] },
   {
-    name: T('Spec'), fields: [
+    name: T('Meta'),
+    fields: [
+      { json: 'name', proto: 1, type: 'string' },
+      { json: 'creationTimestamp', proto: 2, type: 'Time' },
+      { json: 'labels', proto: 3, type: 'string', map: true },
+    ],
+  },
+  {
+    name: T('Spec'),
+    fields: [
       { json: 'replicas', proto: 1, type: 'int32', required: true },
       { json: 'maxSurge', proto: 2, type: 'IntOrString', description: 'surge' },
       { json: 'cpu', proto: 3, type: 'Quantity' },
-      { json: 'containers', proto: 4, type: T('Container'), list: true, mergeKey: 'name', patchStrategy: 'merge', listType: 'map', listMapKeys: ['name'] },
+      {
+        json: 'containers',
+        proto: 4,
+        type: T('Container'),
+        list: true,
+        mergeKey: 'name',
+        patchStrategy: 'merge',
+        listType: 'map',
+        listMapKeys: ['name'],
+      },
       { json: 'policy', proto: 5, type: 'string', enum: ['Always', 'Never'] },
       { json: 'raw', proto: 6, type: 'RawExtension' },
       { json: 'timeout', proto: 7, type: 'Duration' },
@@ -136,13 +180,20 @@ const TEST_TYPES: TypeDef[] = [
     ],
   },
   {
-    name: T('Container'), fields: [
+    name: T('Container'),
+    fields: [
       { json: 'name', proto: 1, type: 'string', required: true },
       { json: 'data', proto: 2, type: 'bytes' },
       { json: 'handler', proto: 3, type: T('Handler'), inline: true },
     ],
   },
-  { name: T('Handler'), fields: [{ json: 'exec', proto: 1, type: T('Exec') }, { json: 'port', proto: 2, type: 'int32' }] },
+  {
+    name: T('Handler'),
+    fields: [
+      { json: 'exec', proto: 1, type: T('Exec') },
+      { json: 'port', proto: 2, type: 'int32' },
+    ],
+  },
   { name: T('Exec'), fields: [{ json: 'command', proto: 1, type: 'string', list: true }] },
 ];
 
@@ -181,7 +232,9 @@ describe('OpenAPI builders (test types)', () => {
     assert.equal(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.Time'].format, 'date-time');
     assert.equal(schemas['io.k8s.apimachinery.pkg.runtime.RawExtension'].type, 'object');
     // The list kind is synthesised when the table has none.
-    assert.deepEqual(schemas['io.k8s.api.apps.v1.DeploymentList']['x-kubernetes-group-version-kind'], [{ group: 'apps', kind: 'DeploymentList', version: 'v1' }]);
+    assert.deepEqual(schemas['io.k8s.api.apps.v1.DeploymentList']['x-kubernetes-group-version-kind'], [
+      { group: 'apps', kind: 'DeploymentList', version: 'v1' },
+    ]);
     // Only apps/v1 kinds (and what they reference) are in the apps/v1 document.
     assert.ok(!Object.values<Json>(schemas).some((s) => s['x-kubernetes-group-version-kind']?.some((g: Json) => g.kind === 'Pod')));
 
@@ -190,7 +243,11 @@ describe('OpenAPI builders (test types)', () => {
     assert.ok(patch.requestBody.content['application/strategic-merge-patch+json']);
     assert.ok(patch.parameters.some((p: Json) => p.name === 'fieldValidation' && p.in === 'query'));
     const noSSV = buildOpenAPIV3('apps/v1', TEST_TYPES, RESOURCES, { serverSideFieldValidation: false }) as Json;
-    assert.ok(!noSSV.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch.parameters.some((p: Json) => p.name === 'fieldValidation'));
+    assert.ok(
+      !noSSV.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch.parameters.some(
+        (p: Json) => p.name === 'fieldValidation',
+      ),
+    );
     assert.ok(doc.paths['/apis/apps/v1/deployments'].get, 'list across namespaces');
     assert.equal(buildOpenAPIV3('nope/v1', TEST_TYPES, RESOURCES), undefined);
   });
@@ -202,7 +259,10 @@ describe('OpenAPI builders (test types)', () => {
     assert.deepEqual(doc.definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString'].type, 'string');
     assert.deepEqual(doc.definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString'].format, 'int-or-string');
     assert.deepEqual(doc.definitions[T('Spec')].properties.spec, undefined);
-    assert.deepEqual(doc.definitions['io.k8s.api.apps.v1.Deployment'].properties.spec, { $ref: `#/definitions/${T('Spec')}`, description: 'the spec' });
+    assert.deepEqual(doc.definitions['io.k8s.api.apps.v1.Deployment'].properties.spec, {
+      $ref: `#/definitions/${T('Spec')}`,
+      description: 'the spec',
+    });
     const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
     assert.ok(patch.consumes.includes('application/strategic-merge-patch+json'));
     assert.equal(patch.parameters[0].in, 'body');
@@ -212,8 +272,22 @@ describe('OpenAPI builders (test types)', () => {
 describe('OpenAPI over the schema registry', () => {
   test('every served group-version has a self-contained v3 document', () => {
     const idx = openapiV3Index();
-    assert.deepEqual(Object.keys(idx.paths).sort(), groupVersions().map((gv) => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`)).sort());
-    for (const gv of ['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/policy/v1', 'apis/storage.k8s.io/v1']) assert.ok(gv in idx.paths, gv);
+    assert.deepEqual(
+      Object.keys(idx.paths).sort(),
+      groupVersions()
+        .map((gv) => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`))
+        .sort(),
+    );
+    for (const gv of [
+      'api/v1',
+      'apis/apps/v1',
+      'apis/batch/v1',
+      'apis/coordination.k8s.io/v1',
+      'apis/discovery.k8s.io/v1',
+      'apis/policy/v1',
+      'apis/storage.k8s.io/v1',
+    ])
+      assert.ok(gv in idx.paths, gv);
     for (const [p, { serverRelativeURL }] of Object.entries(idx.paths)) {
       const gv = p.replace(/^apis?\//, '');
       const d = openapiV3Document(gv)!;
@@ -239,7 +313,12 @@ describe('OpenAPI over the schema registry', () => {
 // ---------------------------------------------------------------------------------------------
 // Over HTTP, with the real kubectl.
 
-interface Recorded { method: string; url: string; contentType?: string; body: string }
+interface Recorded {
+  method: string;
+  url: string;
+  contentType?: string;
+  body: string;
+}
 
 describe('discovery over HTTP', () => {
   let server: http.Server;
@@ -248,12 +327,23 @@ describe('discovery over HTTP', () => {
   const recorded: Recorded[] = [];
   // An existing deployment, so `kubectl apply` and `kubectl edit` compute patches.
   const lastApplied = {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
-    spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+    },
   };
   const existing = {
     ...lastApplied,
-    metadata: { ...lastApplied.metadata, uid: 'u-1', resourceVersion: '7', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(lastApplied) } },
+    metadata: {
+      ...lastApplied.metadata,
+      uid: 'u-1',
+      resourceVersion: '7',
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(lastApplied) },
+    },
   };
 
   before(async () => {
@@ -264,22 +354,37 @@ describe('discovery over HTTP', () => {
       req.on('end', () => {
         // No token check: this kubectl does not send bearer tokens over plain http (and auth is the caller's job).
         if (handleDiscovery(req, res)) return;
-        recorded.push({ method: req.method!, url: req.url!, contentType: req.headers['content-type'], body: Buffer.concat(chunks).toString() });
+        recorded.push({
+          method: req.method!,
+          url: req.url!,
+          contentType: req.headers['content-type'],
+          body: Buffer.concat(chunks).toString(),
+        });
         if (req.url!.startsWith('/apis/apps/v1/namespaces/default/deployments/web')) {
           res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(existing));
           return;
         }
-        res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' }));
+        res
+          .writeHead(404, { 'Content-Type': 'application/json' })
+          .end(
+            JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' }),
+          );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    writeFileSync(join(dir, 'kubeconfig'), [
-      'apiVersion: v1', 'kind: Config', 'current-context: t',
-      `clusters: [{name: t, cluster: {server: "${base}"}}]`,
-      'users: [{name: t, user: {token: test-token}}]',
-      'contexts: [{name: t, context: {cluster: t, user: t, namespace: default}}]', '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'kubeconfig'),
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: t',
+        `clusters: [{name: t, cluster: {server: "${base}"}}]`,
+        'users: [{name: t, user: {token: test-token}}]',
+        'contexts: [{name: t, context: {cluster: t, user: t, namespace: default}}]',
+        '',
+      ].join('\n'),
+    );
   });
 
   after(async () => {
@@ -334,9 +439,12 @@ describe('discovery over HTTP', () => {
   const kubectlPath = '/usr/bin/kubectl';
   function kubectl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      execFile(kubectlPath, ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), ...args],
+      execFile(
+        kubectlPath,
+        ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), ...args],
         { timeout: 30_000, env: { ...process.env, ...env } },
-        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
     });
   }
   const noKubectl = !existsSync(kubectlPath);
@@ -344,7 +452,11 @@ describe('discovery over HTTP', () => {
   test('kubectl api-resources and api-versions', { skip: noKubectl }, async () => {
     const r = await kubectl(['api-resources']);
     assert.equal(r.code, 0, r.stderr);
-    const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/));
     const row = (name: string) => rows.find((x) => x[0] === name);
     assert.deepEqual(row('pods'), ['pods', 'po', 'v1', 'true', 'Pod']);
     assert.deepEqual(row('namespaces'), ['namespaces', 'ns', 'v1', 'false', 'Namespace']);
@@ -352,10 +464,26 @@ describe('discovery over HTTP', () => {
     assert.deepEqual(row('replicasets'), ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet']);
     assert.deepEqual(row('secrets'), ['secrets', 'v1', 'true', 'Secret']);
     const all = await kubectl(['api-resources', '--categories=all', '-o', 'name']);
-    assert.deepEqual(all.stdout.trim().split('\n').sort(), ['cronjobs.batch', 'daemonsets.apps', 'deployments.apps', 'horizontalpodautoscalers.autoscaling', 'jobs.batch', 'pods', 'replicasets.apps', 'replicationcontrollers', 'services', 'statefulsets.apps']);
+    assert.deepEqual(all.stdout.trim().split('\n').sort(), [
+      'cronjobs.batch',
+      'daemonsets.apps',
+      'deployments.apps',
+      'horizontalpodautoscalers.autoscaling',
+      'jobs.batch',
+      'pods',
+      'replicasets.apps',
+      'replicationcontrollers',
+      'services',
+      'statefulsets.apps',
+    ]);
     const v = await kubectl(['api-versions']);
     assert.equal(v.code, 0, v.stderr);
-    assert.deepEqual(v.stdout.trim().split('\n'), groupVersions().map((gv) => (gv.group ? `${gv.group}/${gv.version}` : gv.version)).sort());
+    assert.deepEqual(
+      v.stdout.trim().split('\n'),
+      groupVersions()
+        .map((gv) => (gv.group ? `${gv.group}/${gv.version}` : gv.version))
+        .sort(),
+    );
     const ver = await kubectl(['version']);
     assert.match(ver.stdout, /Server Version: v1\.32\./);
   });
@@ -383,7 +511,9 @@ describe('discovery over HTTP', () => {
     assert.match(bad.stderr, /field "nosuchfield" does not exist/);
   });
 
-  test('kubectl apply computes a strategic merge patch from OpenAPI v3 and asks for server-side validation', { skip: noKubectl }, async () => {
+  test('kubectl apply computes a strategic merge patch from OpenAPI v3 and asks for server-side validation', {
+    skip: noKubectl,
+  }, async () => {
     const manifest = JSON.parse(JSON.stringify(lastApplied));
     manifest.spec.template.spec.containers.push({ name: 'sidecar', image: 'busybox' });
     writeFileSync(join(dir, 'web.json'), JSON.stringify(manifest));

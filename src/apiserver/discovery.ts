@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { apiVersionOf } from '../api/object.js';
 import type { ResourceInfo } from '../api/resources.js';
-import { RESOURCES, groupVersions } from './registry/index.js';
+import { groupVersions, RESOURCES } from './registry/index.js';
 
 export const K8S_MAJOR = '1';
 export const K8S_MINOR = '32';
@@ -152,7 +152,9 @@ export function storageVersionHash(group: string, version: string, kind: string)
 export function apiVersions(serverAddress: string, resources: readonly ResourceInfo[] = RESOURCES): APIVersions {
   return {
     kind: 'APIVersions',
-    versions: groupVersions(resources).filter((gv) => gv.group === '').map((gv) => gv.version),
+    versions: groupVersions(resources)
+      .filter((gv) => gv.group === '')
+      .map((gv) => gv.version),
     serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
   };
 }
@@ -237,7 +239,11 @@ function resourceDiscovery(ri: ResourceInfo): APIResourceDiscovery {
 function groupDiscovery(group: string, resources: readonly ResourceInfo[]): APIGroupDiscovery {
   const versions: APIVersionDiscovery[] = groupVersions(resources)
     .filter((gv) => gv.group === group)
-    .map((gv) => ({ version: gv.version, resources: resourcesOf(gv.group, gv.version, resources).map(resourceDiscovery), freshness: 'Current' }));
+    .map((gv) => ({
+      version: gv.version,
+      resources: resourcesOf(gv.group, gv.version, resources).map(resourceDiscovery),
+      freshness: 'Current',
+    }));
   const metadata: APIGroupDiscovery['metadata'] = group === '' ? { creationTimestamp: null } : { name: group, creationTimestamp: null };
   return { metadata, versions };
 }
@@ -245,7 +251,11 @@ function groupDiscovery(group: string, resources: readonly ResourceInfo[]): APIG
 /**
  * Aggregated discovery: for /api (legacy=true) the core group alone; for /apis every named group.
  */
-export function aggregatedDiscovery(legacy: boolean, v: AggregatedDiscoveryVersion = 'v2', resources: readonly ResourceInfo[] = RESOURCES): APIGroupDiscoveryList {
+export function aggregatedDiscovery(
+  legacy: boolean,
+  v: AggregatedDiscoveryVersion = 'v2',
+  resources: readonly ResourceInfo[] = RESOURCES,
+): APIGroupDiscoveryList {
   const groups: string[] = [];
   for (const gv of groupVersions(resources)) {
     if ((gv.group === '') === legacy && !groups.includes(gv.group)) groups.push(gv.group);

@@ -9,7 +9,9 @@ import { waitFor } from '../testing/wait.js';
 import { adminUser } from './authn/user.js';
 import { ApiServer } from './server.js';
 
-test('two API servers on one etcd: a write on one is seen by a read and a watch on the other, in order', { skip: etcdMissing() }, async (t) => {
+test('two API servers on one etcd: a write on one is seen by a read and a watch on the other, in order', {
+  skip: etcdMissing(),
+}, async (t) => {
   const etcd = await startTestEtcd();
   t.after(() => etcd.stop());
   const servers: ApiServer[] = [];
@@ -33,7 +35,7 @@ test('two API servers on one etcd: a write on one is seen by a read and a watch 
   // A watch on b, from now.
   const ac = new AbortController();
   t.after(() => ac.abort());
-  const list = await (await fetch(`${b}${path}`, { headers })).json() as { metadata: { resourceVersion: string } };
+  const list = (await (await fetch(`${b}${path}`, { headers })).json()) as { metadata: { resourceVersion: string } };
   const res = await fetch(`${b}${path}?watch=1&resourceVersion=${list.metadata.resourceVersion}`, { headers, signal: ac.signal });
   assert.equal(res.status, 200);
   const seen: string[] = [];
@@ -50,7 +52,9 @@ test('two API servers on one etcd: a write on one is seen by a read and a watch 
           seen.push(`${ev.type} ${ev.object.data?.n}`);
         }
       }
-    } catch { /* aborted at the end */ }
+    } catch {
+      /* aborted at the end */
+    }
   })();
 
   // Writes through a; after each, a consistent read through b sees it (read-your-write across servers).
@@ -62,9 +66,12 @@ test('two API servers on one etcd: a write on one is seen by a read and a watch 
     assert.ok(w.status === 200 || w.status === 201, `write ${n}: ${w.status} ${await w.clone().text()}`);
     rv = ((await w.json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
     want.push(`${n === 0 ? 'ADDED' : 'MODIFIED'} ${n}`);
-    const got = await (await fetch(`${b}${path}/shared`, { headers })).json() as { data: { n: string }; metadata: { resourceVersion: string } };
+    const got = (await (await fetch(`${b}${path}/shared`, { headers })).json()) as {
+      data: { n: string };
+      metadata: { resourceVersion: string };
+    };
     assert.deepEqual([got.data.n, got.metadata.resourceVersion], [String(n), rv]);
   }
-  await waitFor('b\'s watch to deliver 20 events', () => seen.length >= 20 || undefined, { timeoutMs: 10_000 });
+  await waitFor("b's watch to deliver 20 events", () => seen.length >= 20 || undefined, { timeoutMs: 10_000 });
   assert.deepEqual(seen, want);
 });

@@ -15,14 +15,21 @@ function lastSeen(ev: KObject): number {
 }
 
 export async function sweepEvents(events: GenericRegistry, ttlMs: number, now = Date.now()): Promise<number> {
-  const ctx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
+  const ctx: RequestContext = {
+    user: { name: 'system:apiserver', groups: ['system:masters'] },
+    dryRun: false,
+    fieldManager: 'kube-apiserver',
+    warnings: [],
+  };
   let n = 0;
   for (const ev of events.cache.list().items) {
     if (now - lastSeen(ev) < ttlMs) continue;
     try {
       await events.delete(ev.metadata.namespace, ev.metadata.name!, { preconditions: { uid: ev.metadata.uid } }, ctx);
       n++;
-    } catch { /* gone or changed meanwhile: the next sweep looks again */ }
+    } catch {
+      /* gone or changed meanwhile: the next sweep looks again */
+    }
   }
   return n;
 }

@@ -38,7 +38,9 @@ function walkType(typeName: string, value: unknown, path: string, prune: boolean
   if (!td) return; // no schema: accept as is
   if (value === null) return;
   if (!isObject(value)) {
-    out.typeErrors.push(`json: cannot unmarshal ${jsonKind(value)} into Go value of type ${shortName(typeName)}${path ? ` (field ${path})` : ''}`);
+    out.typeErrors.push(
+      `json: cannot unmarshal ${jsonKind(value)} into Go value of type ${shortName(typeName)}${path ? ` (field ${path})` : ''}`,
+    );
     return;
   }
   const byName = jsonFields(td);
@@ -53,7 +55,10 @@ function walkType(typeName: string, value: unknown, path: string, prune: boolean
     }
     // A null struct or scalar field is unset (Go leaves it nil or zero, and omits it); a null
     // list or map stays null (a nil slice of a field without omitempty is written as null).
-    if (value[key] === null && !f.list && !f.map) { delete value[key]; continue; }
+    if (value[key] === null && !f.list && !f.map) {
+      delete value[key];
+      continue;
+    }
     walkField(f, value[key], p, prune, out);
   }
 }
@@ -61,18 +66,36 @@ function walkType(typeName: string, value: unknown, path: string, prune: boolean
 /** What Go's decoder leaves in a list element or map value decoded from null. */
 function zeroValue(type: string): unknown {
   switch (type) {
-    case 'string': case 'bytes': case 'Duration': return '';
-    case 'bool': return false;
-    case 'int32': case 'int64': case 'double': return 0;
-    case 'Time': case 'MicroTime': case 'Quantity': case 'IntOrString': case 'RawExtension': case 'FieldsV1': case 'JSON': return null;
-    default: return getType(type) ? {} : null;
+    case 'string':
+    case 'bytes':
+    case 'Duration':
+      return '';
+    case 'bool':
+      return false;
+    case 'int32':
+    case 'int64':
+    case 'double':
+      return 0;
+    case 'Time':
+    case 'MicroTime':
+    case 'Quantity':
+    case 'IntOrString':
+    case 'RawExtension':
+    case 'FieldsV1':
+    case 'JSON':
+      return null;
+    default:
+      return getType(type) ? {} : null;
   }
 }
 
 function walkField(f: FieldDef, v: unknown, path: string, prune: boolean, out: FieldCheck): void {
   if (v === null || v === undefined) return;
   if (f.list) {
-    if (!Array.isArray(v)) { out.typeErrors.push(typeErr(v, `[]${f.type}`, path)); return; }
+    if (!Array.isArray(v)) {
+      out.typeErrors.push(typeErr(v, `[]${f.type}`, path));
+      return;
+    }
     v.forEach((item, i) => {
       if (item === null) v[i] = zeroValue(f.type);
       walkValue(f.type, v[i], `${path}[${i}]`, prune, out);
@@ -80,7 +103,10 @@ function walkField(f: FieldDef, v: unknown, path: string, prune: boolean, out: F
     return;
   }
   if (f.map) {
-    if (!isObject(v)) { out.typeErrors.push(typeErr(v, `map[string]${f.type}`, path)); return; }
+    if (!isObject(v)) {
+      out.typeErrors.push(typeErr(v, `map[string]${f.type}`, path));
+      return;
+    }
     for (const [k, item] of Object.entries(v)) {
       if (item === null) v[k] = zeroValue(f.type);
       walkValue(f.type, v[k], `${path}.${k}`, prune, out);
@@ -103,26 +129,34 @@ function walkValue(type: string, v: unknown, path: string, prune: boolean, out: 
     case 'bool':
       if (typeof v !== 'boolean') out.typeErrors.push(typeErr(v, 'bool', path));
       return;
-    case 'int32': case 'int64':
+    case 'int32':
+    case 'int64':
       if (typeof v !== 'number' || !Number.isInteger(v)) out.typeErrors.push(typeErr(v, type, path));
       return;
     case 'double':
       if (typeof v !== 'number') out.typeErrors.push(typeErr(v, 'float64', path));
       return;
-    case 'Time': case 'MicroTime':
-      if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) out.typeErrors.push(`parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse (field ${path})`);
+    case 'Time':
+    case 'MicroTime':
+      if (typeof v !== 'string' || Number.isNaN(Date.parse(v)))
+        out.typeErrors.push(`parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse (field ${path})`);
       return;
     case 'Quantity':
-      if (typeof v !== 'string' && typeof v !== 'number') out.typeErrors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (field ${path})`);
-      else if (typeof v === 'string' && !/^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/.test(v)) out.typeErrors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (field ${path})`);
+      if (typeof v !== 'string' && typeof v !== 'number')
+        out.typeErrors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (field ${path})`);
+      else if (typeof v === 'string' && !/^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/.test(v))
+        out.typeErrors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (field ${path})`);
       return;
     case 'IntOrString':
-      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) out.typeErrors.push(typeErr(v, 'intstr.IntOrString', path));
+      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v)))
+        out.typeErrors.push(typeErr(v, 'intstr.IntOrString', path));
       return;
     case 'Duration':
       if (typeof v !== 'string') out.typeErrors.push(typeErr(v, 'time.Duration', path));
       return;
-    case 'RawExtension': case 'FieldsV1': case 'JSON':
+    case 'RawExtension':
+    case 'FieldsV1':
+    case 'JSON':
       return;
     default:
       if (INT_TYPES.has(type)) return;

@@ -83,12 +83,17 @@ export function relayFrameAligned(from: Duplex, to: Duplex): void {
     if (writing) return;
     const next = queue.shift();
     if (!next) {
-      if (ended) { if (!to.destroyed && !to.writableEnded) to.end(); } else if (from.isPaused()) from.resume();
+      if (ended) {
+        if (!to.destroyed && !to.writableEnded) to.end();
+      } else if (from.isPaused()) from.resume();
       return;
     }
     if (to.destroyed) return;
     writing = true;
-    to.write(next, () => { writing = false; pump(); });
+    to.write(next, () => {
+      writing = false;
+      pump();
+    });
   };
   const enqueue = (pieces: Buffer[]) => {
     for (const p of pieces) if (p.length) queue.push(p);
@@ -97,13 +102,21 @@ export function relayFrameAligned(from: Duplex, to: Duplex): void {
   };
 
   from.on('data', (chunk: Buffer) => {
-    if (raw) { enqueue([chunk]); return; }
+    if (raw) {
+      enqueue([chunk]);
+      return;
+    }
     if (head !== undefined) {
       head = Buffer.concat([head, chunk]);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) {
         // A response head past 64 KiB is no websocket handshake: relay it as it is.
-        if (head.length > 64 * 1024) { raw = true; const h = head; head = undefined; enqueue([h]); }
+        if (head.length > 64 * 1024) {
+          raw = true;
+          const h = head;
+          head = undefined;
+          enqueue([h]);
+        }
         return;
       }
       const h = head.subarray(0, end + 4);
@@ -117,5 +130,8 @@ export function relayFrameAligned(from: Duplex, to: Duplex): void {
     }
     enqueue(splitter.push(chunk));
   });
-  from.on('end', () => { ended = true; pump(); });
+  from.on('end', () => {
+    ended = true;
+    pump();
+  });
 }

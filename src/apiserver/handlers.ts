@@ -3,22 +3,22 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, StatusError } from '../api/errors.js';
-import { isObject, type KObject, type KList } from '../api/object.js';
-import type { ResourceInfo } from '../api/resources.js';
+import { checkJSONDepth } from '../api/jsonlimits.js';
+import { isObject, type KList, type KObject } from '../api/object.js';
 import { applyPatchByContentType } from '../api/patch/index.js';
-import { checkFields, parseFieldValidation, type FieldValidation } from './fieldvalidation.js';
+import { decodeK8sProtobuf } from '../api/protobuf.js';
+import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
+import type { ResourceInfo } from '../api/resources.js';
+import type { UserInfo } from './authn/user.js';
+import { checkFields, type FieldValidation, parseFieldValidation } from './fieldvalidation.js';
 import { readBody, writeJSON } from './http.js';
 import { decodeBody, decodeJSON, mediaType, negotiateOutput, type OutputFormat } from './negotiation.js';
-import { decodeK8sProtobuf } from '../api/protobuf.js';
-import type { RequestInfo } from './request.js';
-import type { UserInfo } from './authn/user.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
 import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
 import type { RequestContext } from './registry/strategy.js';
+import type { RequestInfo } from './request.js';
 import { buildTable, type Printer } from './tables.js';
-import { checkJSONDepth } from '../api/jsonlimits.js';
-import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 
 export interface HandlerEnv extends RegistryLookup {
   /** What the server serves now (built-in and custom resources); the built-in table when absent. */
@@ -32,7 +32,12 @@ export interface HandlerEnv extends RegistryLookup {
 /** The default cap on a watch's unread output (see serveWatch). */
 export const DEFAULT_WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
 
-const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
+const PATCH_TYPES = new Set([
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+]);
 
 function listOptions(q: URLSearchParams): ListOptions {
   return {
@@ -50,7 +55,8 @@ function requestContext(req: IncomingMessage, q: URLSearchParams, user: UserInfo
   for (const d of dry) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
   const ua = String(req.headers['user-agent'] ?? 'unknown');
   const fm = q.get('fieldManager');
-  if (fm !== null && (fm.length > 128 || fm === '')) throw errors.badRequest('fieldManager: Invalid value: must be between 1 and 128 characters');
+  if (fm !== null && (fm.length > 128 || fm === ''))
+    throw errors.badRequest('fieldManager: Invalid value: must be between 1 and 128 characters');
   return { user, dryRun: dry.length > 0, fieldManager: fm ?? ua.split('/')[0], warnings: [] };
 }
 
@@ -74,10 +80,22 @@ function send(res: ServerResponse, code: number, body: unknown, ctx?: RequestCon
 }
 
 /** Decodes, type-checks and field-validates a whole-object body. */
-function decodeObject(req: IncomingMessage, body: Buffer, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, typeName = ri.schema, prune?: (o: KObject) => string[]): KObject {
+function decodeObject(
+  req: IncomingMessage,
+  body: Buffer,
+  ri: ResourceInfo,
+  fv: FieldValidation,
+  ctx: RequestContext,
+  typeName = ri.schema,
+  prune?: (o: KObject) => string[],
+): KObject {
   if (prune && mediaType(req.headers['content-type']) === 'application/vnd.kubernetes.protobuf') {
     // Custom resources have no protobuf form (kube-apiserver's crdHandler accepts JSON and YAML only).
-    throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
+    throw new StatusError(
+      415,
+      'UnsupportedMediaType',
+      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml',
+    );
   }
   const decoded = decodeBody(req.headers['content-type'], body);
   if (!isObject(decoded.value)) throw errors.badRequest(`Object 'Kind' is missing in '${body.toString('utf8').slice(0, 200)}'`);
@@ -92,7 +110,15 @@ function decodeObject(req: IncomingMessage, body: Buffer, ri: ResourceInfo, fv: 
  * unknown fields are those the CRD's structural schema prunes (prune), as kube-apiserver's
  * unstructured decoder reports them.
  */
-function validateFieldsOf(obj: KObject, ri: ResourceInfo, fv: FieldValidation, ctx: RequestContext, duplicates: string[], typeName = ri.schema, prune?: (o: KObject) => string[]): void {
+function validateFieldsOf(
+  obj: KObject,
+  ri: ResourceInfo,
+  fv: FieldValidation,
+  ctx: RequestContext,
+  duplicates: string[],
+  typeName = ri.schema,
+  prune?: (o: KObject) => string[],
+): void {
   const check = prune ? { typeErrors: [] as string[], unknown: pruneChecked(obj, prune) } : checkFields(typeName, obj, fv !== 'Strict');
   const kind = typeName.slice(typeName.lastIndexOf('.') + 1);
   if (check.typeErrors.length) {
@@ -113,9 +139,11 @@ function parseDeleteOptions(req: IncomingMessage, body: Buffer, q: URLSearchPara
   let opts: DeleteOptions = {};
   if (body.length > 0) {
     const mt = mediaType(req.headers['content-type']);
-    const v = mt === 'application/vnd.kubernetes.protobuf' ? decodeK8sProtobuf(new Uint8Array(body)) : decodeJSON(body.toString('utf8')).value;
+    const v =
+      mt === 'application/vnd.kubernetes.protobuf' ? decodeK8sProtobuf(new Uint8Array(body)) : decodeJSON(body.toString('utf8')).value;
     if (!isObject(v)) throw errors.badRequest('DeleteOptions must be an object');
-    if (v.kind !== undefined && v.kind !== 'DeleteOptions') throw errors.badRequest(`the kind in the data (${String(v.kind)}) does not match the expected kind (DeleteOptions)`);
+    if (v.kind !== undefined && v.kind !== 'DeleteOptions')
+      throw errors.badRequest(`the kind in the data (${String(v.kind)}) does not match the expected kind (DeleteOptions)`);
     opts = v as DeleteOptions;
   } else {
     // kube-apiserver reads DeleteOptions from the query only when there is no body.
@@ -125,10 +153,24 @@ function parseDeleteOptions(req: IncomingMessage, body: Buffer, q: URLSearchPara
     opts = fromQuery as DeleteOptions;
   }
   if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
-    throw errors.invalid('DeleteOptions', '', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, supported: ['Foreground', 'Background', 'Orphan', 'nil'] }]);
+    throw errors.invalid('DeleteOptions', '', '', [
+      {
+        type: 'FieldValueNotSupported',
+        field: 'propagationPolicy',
+        value: opts.propagationPolicy,
+        supported: ['Foreground', 'Background', 'Orphan', 'nil'],
+      },
+    ]);
   }
   if (opts.propagationPolicy && opts.orphanDependents !== undefined) {
-    throw errors.invalid('DeleteOptions', '', '', [{ type: 'FieldValueInvalid', field: 'propagationPolicy', value: opts.propagationPolicy, detail: 'orphanDependents and deletionPropagation cannot be both set' }]);
+    throw errors.invalid('DeleteOptions', '', '', [
+      {
+        type: 'FieldValueInvalid',
+        field: 'propagationPolicy',
+        value: opts.propagationPolicy,
+        detail: 'orphanDependents and deletionPropagation cannot be both set',
+      },
+    ]);
   }
   if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0) opts.gracePeriodSeconds = 1;
   const dry = q.getAll('dryRun');
@@ -140,18 +182,33 @@ function render(out: OutputFormat, def: { info: ResourceInfo; printer: Printer }
   if (out.kind === 'table') {
     const isList = Array.isArray((value as KList).items);
     const items = isList ? (value as KList).items : [value as KObject];
-    return buildTable(def.printer, def.info, items, { includeObject: out.includeObject ?? 'Metadata', listMeta: isList ? (value as KList).metadata : { resourceVersion: (value as KObject).metadata.resourceVersion } });
+    return buildTable(def.printer, def.info, items, {
+      includeObject: out.includeObject ?? 'Metadata',
+      listMeta: isList ? (value as KList).metadata : { resourceVersion: (value as KObject).metadata.resourceVersion },
+    });
   }
   if (out.kind === 'metadata') {
     const meta = (o: KObject) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata });
-    if (Array.isArray((value as KList).items)) return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: (value as KList).metadata, items: (value as KList).items.map(meta) };
+    if (Array.isArray((value as KList).items))
+      return {
+        kind: 'PartialObjectMetadataList',
+        apiVersion: 'meta.k8s.io/v1',
+        metadata: (value as KList).metadata,
+        items: (value as KList).items.map(meta),
+      };
     return meta(value as KObject);
   }
   return value;
 }
 
 function successStatus(ri: ResourceInfo, obj: KObject): unknown {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: obj.metadata.name, group: ri.group || undefined, kind: ri.resource, uid: obj.metadata.uid } };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: obj.metadata.name, group: ri.group || undefined, kind: ri.resource, uid: obj.metadata.uid },
+  };
 }
 
 /** A request on a stored resource, resolved: what every verb's handler needs. */
@@ -171,14 +228,24 @@ interface ResourceCall {
   env: HandlerEnv;
 }
 
-export async function handleResource(env: HandlerEnv, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: UserInfo): Promise<void> {
-  const def = env.definition ? env.definition(info.group, info.version, info.resource!) : findDefinition(info.group, info.version, info.resource!);
-  if (!def) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', { });
+export async function handleResource(
+  env: HandlerEnv,
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+  q: URLSearchParams,
+  user: UserInfo,
+): Promise<void> {
+  const def = env.definition
+    ? env.definition(info.group, info.version, info.resource!)
+    : findDefinition(info.group, info.version, info.resource!);
+  if (!def) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
   const ri = def.info;
   let namespace = info.namespace;
   const name = info.name;
   if (ri.resource === 'namespaces' && name !== undefined) namespace = undefined;
-  if (!ri.namespaced && info.namespace && ri.resource !== 'namespaces') throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+  if (!ri.namespaced && info.namespace && ri.resource !== 'namespaces')
+    throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   const sub = info.subresource;
   const subDef = sub === undefined ? undefined : def.subresources[sub];
   if (sub !== undefined && !subDef) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
@@ -191,7 +258,8 @@ export async function handleResource(env: HandlerEnv, info: RequestInfo, req: In
   const ctx = requestContext(req, q, user);
   // Requests to a deprecated custom resource version carry its warning (as the crdHandler adds it).
   if (def.custom?.deprecationWarning) ctx.warnings.push(def.custom.deprecationWarning);
-  if (ri.namespaced && method === 'POST' && !namespace && !sub) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+  if (ri.namespaced && method === 'POST' && !namespace && !sub)
+    throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
   const create = subDef?.rest.type === 'create' ? subDef.rest.create : sub === undefined ? def.create : undefined;
   if (create) {
     if (info.verb !== 'create') throw errors.methodNotAllowed();
@@ -257,19 +325,35 @@ async function servePatch(c: ResourceCall): Promise<void> {
   const custom = c.def.custom;
   if (custom && ct === 'application/strategic-merge-patch+json') {
     // Custom resources have no Go struct tags to merge by: kube-apiserver refuses this patch type for them.
-    throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+    throw new StatusError(
+      415,
+      'UnsupportedMediaType',
+      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+    );
   }
   const apply = ct === 'application/apply-patch+yaml';
-  const { obj, created } = await reg.guaranteedUpdate(namespace, name, ctx, c.subresource, (cur) => {
-    // Server-side apply of a missing object creates it from the applied configuration.
-    if (!cur && !apply) throw reg.notFound(name);
-    const live: KObject = cur ?? { apiVersion: undefined, kind: ri.kind, metadata: { name, namespace } };
-    const patched = applyPatchByContentType(ct, live, body, { manager: ctx.fieldManager, force, typeName: ri.schema, typeLookup: custom?.typeLookup });
-    validateFieldsOf(patched, ri, fv, ctx, [], ri.schema, custom?.pruneUnknown);
-    if (!isObject(patched.metadata)) throw errors.badRequest('metadata must be an object');
-    // A patch may carry a resourceVersion precondition; otherwise it applies to whatever is current.
-    return patched;
-  }, { allowCreate: apply });
+  const { obj, created } = await reg.guaranteedUpdate(
+    namespace,
+    name,
+    ctx,
+    c.subresource,
+    (cur) => {
+      // Server-side apply of a missing object creates it from the applied configuration.
+      if (!cur && !apply) throw reg.notFound(name);
+      const live: KObject = cur ?? { apiVersion: undefined, kind: ri.kind, metadata: { name, namespace } };
+      const patched = applyPatchByContentType(ct, live, body, {
+        manager: ctx.fieldManager,
+        force,
+        typeName: ri.schema,
+        typeLookup: custom?.typeLookup,
+      });
+      validateFieldsOf(patched, ri, fv, ctx, [], ri.schema, custom?.pruneUnknown);
+      if (!isObject(patched.metadata)) throw errors.badRequest('metadata must be an object');
+      // A patch may carry a resourceVersion precondition; otherwise it applies to whatever is current.
+      return patched;
+    },
+    { allowCreate: apply },
+  );
   send(c.res, created ? 201 : 200, render(c.out, c.def, obj), ctx);
 }
 
@@ -291,12 +375,18 @@ async function serveDeleteCollection(c: ResourceCall): Promise<void> {
 /** A PATCH body with its media type, checked against what the server accepts. */
 async function readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ ct: string; body: string; force: boolean }> {
   const ct = mediaType(req.headers['content-type']);
-  if (!PATCH_TYPES.has(ct)) throw new StatusError(415, 'UnsupportedMediaType', `the server does not support the media type "${ct}" for PATCH; supported: ${[...PATCH_TYPES].join(', ')}`);
+  if (!PATCH_TYPES.has(ct))
+    throw new StatusError(
+      415,
+      'UnsupportedMediaType',
+      `the server does not support the media type "${ct}" for PATCH; supported: ${[...PATCH_TYPES].join(', ')}`,
+    );
   const body = (await readBody(req)).toString('utf8');
   // Go's decoder stops at depth 10,000; ours would overflow the stack somewhere after it.
   if (ct !== 'application/apply-patch+yaml') checkJSONDepth(body);
   if (ct === 'application/apply-patch+yaml') {
-    if (!q.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    if (!q.get('fieldManager'))
+      throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
   } else if (q.get('force') !== null) {
     throw errors.badRequest('force: Invalid value: true: may not be specified for non-apply patch');
   }
@@ -304,20 +394,39 @@ async function readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ ct
 }
 
 /** GET, PUT and PATCH of a subresource that is another kind's view of the object (scale). */
-async function serveView(view: ViewREST, reg: GenericRegistry, verb: RequestInfo['verb'], namespace: string | undefined, name: string, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, ctx: RequestContext): Promise<void> {
+async function serveView(
+  view: ViewREST,
+  reg: GenericRegistry,
+  verb: RequestInfo['verb'],
+  namespace: string | undefined,
+  name: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  q: URLSearchParams,
+  ctx: RequestContext,
+): Promise<void> {
   if (verb === 'get') return send(res, 200, view.toView(await reg.get(namespace, name)));
   let change: (cur: KObject) => KObject;
   if (verb === 'update') {
     const sent = decodeObject(req, await readBody(req), reg.ri, parseFieldValidation(q.get('fieldValidation')), ctx, view.typeName);
     change = (cur) => {
       if (sent.metadata.resourceVersion && sent.metadata.resourceVersion !== cur.metadata.resourceVersion) {
-        throw errors.conflict(reg.ri.resource, reg.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+        throw errors.conflict(
+          reg.ri.resource,
+          reg.group,
+          name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+        );
       }
       return view.fromView(cur, sent);
     };
   } else if (verb === 'patch') {
     const { ct, body, force } = await readPatch(req, q);
-    change = (cur) => view.fromView(cur, applyPatchByContentType(ct, view.toView(cur), body, { manager: ctx.fieldManager, force, typeName: view.typeName }));
+    change = (cur) =>
+      view.fromView(
+        cur,
+        applyPatchByContentType(ct, view.toView(cur), body, { manager: ctx.fieldManager, force, typeName: view.typeName }),
+      );
   } else {
     throw errors.methodNotAllowed();
   }
@@ -332,7 +441,16 @@ async function serveView(view: ViewREST, reg: GenericRegistry, verb: RequestInfo
 
 const BOOKMARK_INTERVAL_MS = 10_000;
 
-async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: string | undefined, q: URLSearchParams, out: OutputFormat, _req: IncomingMessage, res: ServerResponse, maxBuffered: number): Promise<void> {
+async function serveWatch(
+  reg: GenericRegistry,
+  ri: ResourceInfo,
+  namespace: string | undefined,
+  q: URLSearchParams,
+  out: OutputFormat,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  maxBuffered: number,
+): Promise<void> {
   const { timeoutSeconds, allowWatchBookmarks: bookmarks, sendInitialEvents } = listQuery(q);
   let started = false;
   let first = true;
@@ -340,17 +458,19 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
   const queue: string[] = [];
   // The error boundary of this stream: a callback that throws (from a timer, the watch cache,
   // the response's close) ends this watch, never the process.
-  const guard = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A): void => {
-    try {
-      fn(...a);
-    } catch (e) {
-      console.error(`k8ts apiserver: watch ${ri.resource}: ${(e as Error)?.stack ?? String(e)}`);
-      closed = true;
-      watcher?.cancel();
-      for (const t of timers) clearTimeout(t);
-      res.destroy();
-    }
-  };
+  const guard =
+    <A extends unknown[]>(fn: (...a: A) => void) =>
+    (...a: A): void => {
+      try {
+        fn(...a);
+      } catch (e) {
+        console.error(`k8ts apiserver: watch ${ri.resource}: ${(e as Error)?.stack ?? String(e)}`);
+        closed = true;
+        watcher?.cancel();
+        for (const t of timers) clearTimeout(t);
+        res.destroy();
+      }
+    };
   const start = () => {
     if (started) return;
     started = true;
@@ -382,7 +502,10 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
   const encode = (type: string, obj: KObject) => {
     let o: unknown = obj;
     if (out.kind === 'table') {
-      const t = buildTable(reg.def.printer, ri, [obj], { includeObject: out.includeObject ?? 'Metadata', listMeta: { resourceVersion: obj.metadata.resourceVersion } }) as { columnDefinitions?: unknown[] };
+      const t = buildTable(reg.def.printer, ri, [obj], {
+        includeObject: out.includeObject ?? 'Metadata',
+        listMeta: { resourceVersion: obj.metadata.resourceVersion },
+      }) as { columnDefinitions?: unknown[] };
       // Column definitions go with the first event only, as kube-apiserver sends them.
       if (!first) t.columnDefinitions = [];
       o = t;
@@ -408,28 +531,48 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
   // The response's close means the client went away (a request's close only means its body ended).
   res.on('close', finish);
   try {
-    watcher = await reg.watch(namespace, { ...listOptions(q), sendInitialEvents }, {
-      event: guard((type: string, obj: KObject) => { write(encode(type, obj)); }),
-      error: guard((err: StatusError) => { write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`); setImmediate(finish); }),
-    });
+    watcher = await reg.watch(
+      namespace,
+      { ...listOptions(q), sendInitialEvents },
+      {
+        event: guard((type: string, obj: KObject) => {
+          write(encode(type, obj));
+        }),
+        error: guard((err: StatusError) => {
+          write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`);
+          setImmediate(finish);
+        }),
+      },
+    );
   } catch (e) {
     // Refused before it began (bad resourceVersion, selector...): the request's error answer
     // is written by the caller; this stream has nothing left to end.
     res.off('close', finish);
     closed = true;
     for (const t of timers) clearTimeout(t);
-    if (started) { res.destroy(); return; }
+    if (started) {
+      res.destroy();
+      return;
+    }
     throw e;
   }
   if (sendInitialEvents === true && bookmarks) {
     // The end of the initial list is marked with an annotated bookmark (watch-list).
-    write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } } } })}\n`);
+    write(
+      `${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } } } })}\n`,
+    );
   }
-  if (closed) { watcher.cancel(); return; }
+  if (closed) {
+    watcher.cancel();
+    return;
+  }
   start();
   // A HEAD carries no body: a stream would hold the connection (which the client, having had
   // its answer, reuses) for the watch's whole life. The headers are the whole answer.
-  if (_req.method === 'HEAD') { finish(); return; }
+  if (_req.method === 'HEAD') {
+    finish();
+    return;
+  }
   const limit = watchTimeoutMs(timeoutSeconds);
   const deadline = Date.now() + limit;
   timers.push(setTimeout(finish, limit));
@@ -443,7 +586,9 @@ async function serveWatch(reg: GenericRegistry, ri: ResourceInfo, namespace: str
     };
     const tick = guard(() => {
       if (closed) return;
-      write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision) } } })}\n`);
+      write(
+        `${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision) } } })}\n`,
+      );
       schedule(false);
     });
     schedule(true);

@@ -2,15 +2,17 @@
 // whole process down or answer 500; each must now get a Kubernetes Status, and the server must
 // keep serving. Any exception escaping to the process is recorded and fails the test.
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { after, before, test } from 'node:test';
+import { apiRequest, type RawRequest, statusOf } from '../testing/apirequest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { apiRequest, statusOf, type RawRequest } from '../testing/apirequest.js';
 
 let cp: TestControlPlane;
 const escaped: unknown[] = [];
-const record = (e: unknown) => { escaped.push(e); };
+const record = (e: unknown) => {
+  escaped.push(e);
+};
 before(async () => {
   process.on('uncaughtException', record);
   process.on('unhandledRejection', record);
@@ -26,7 +28,11 @@ const call = (r: RawRequest) => apiRequest(cp.url, cp.token, r);
 /** Lets close/finish listeners of the last request run, then checks nothing escaped and the server answers. */
 async function stillServing(what: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(escaped.map((e) => String((e as Error)?.stack ?? e)), [], `after ${what}`);
+  assert.deepEqual(
+    escaped.map((e) => String((e as Error)?.stack ?? e)),
+    [],
+    `after ${what}`,
+  );
   const ok = await call({ path: '/api/v1/namespaces/default/configmaps?limit=1' });
   assert.equal(ok.status, 200, `after ${what}`);
 }
@@ -48,7 +54,11 @@ test('a watch refused after it began (bad resourceVersion, selector, field label
 });
 
 test('a bad percent-escape in the path is 400, not 500', async () => {
-  for (const path of ['/api/v1/namespaces/default/config%zzmaps', '/api/v1/namespaces/%E0%A4%A/configmaps', '/apis/apps/v1/namespaces/default/deployments/%']) {
+  for (const path of [
+    '/api/v1/namespaces/default/config%zzmaps',
+    '/api/v1/namespaces/%E0%A4%A/configmaps',
+    '/apis/apps/v1/namespaces/default/deployments/%',
+  ]) {
     const a = await call({ path });
     assert.equal(a.status, 400, path);
     assert.match(statusOf(a).message ?? '', /invalid URL escape/, path);
@@ -59,15 +69,26 @@ test('a bad percent-escape in the path is 400, not 500', async () => {
 test('a client that vanishes mid-body, mid-watch or mid-response harms nothing', async () => {
   // Half a body, then a reset.
   await new Promise<void>((resolve) => {
-    const req = http.request(`${cp.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', agent: false, headers: { Authorization: `Bearer ${cp.token}`, 'Content-Type': 'application/json', 'Content-Length': 1000 } });
+    const req = http.request(`${cp.url}/api/v1/namespaces/default/configmaps`, {
+      method: 'POST',
+      agent: false,
+      headers: { Authorization: `Bearer ${cp.token}`, 'Content-Type': 'application/json', 'Content-Length': 1000 },
+    });
     req.on('error', () => resolve());
     req.write('{"metadata":');
-    setTimeout(() => { req.destroy(); resolve(); }, 50);
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 50);
   });
   // A watch dropped as soon as it started, and a list dropped before it was read.
   for (const path of ['/api/v1/configmaps?watch=1', '/api/v1/configmaps']) {
     await new Promise<void>((resolve) => {
-      const req = http.get(`${cp.url}${path}`, { agent: false, headers: { Authorization: `Bearer ${cp.token}` } }, (res) => { res.destroy(); req.destroy(); resolve(); });
+      const req = http.get(`${cp.url}${path}`, { agent: false, headers: { Authorization: `Bearer ${cp.token}` } }, (res) => {
+        res.destroy();
+        req.destroy();
+        resolve();
+      });
       req.on('error', () => resolve());
     });
   }
@@ -80,8 +101,17 @@ test('watch timeoutSeconds: negative ends the watch at once; past 24.8 days does
   const neg = await call({ path: '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=-5', timeoutMs: 8000 });
   assert.equal(neg.status, 200);
   // 3,000,000 s overflows Node's 32-bit timer: the watch must stay open (we stop reading at the first event).
-  await call({ method: 'POST', path: '/api/v1/namespaces/default/configmaps', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'long-watch' } }) });
-  const long = await call({ path: '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=3000000', until: (t) => t.includes('long-watch'), timeoutMs: 5000 });
+  await call({
+    method: 'POST',
+    path: '/api/v1/namespaces/default/configmaps',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ metadata: { name: 'long-watch' } }),
+  });
+  const long = await call({
+    path: '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=3000000',
+    until: (t) => t.includes('long-watch'),
+    timeoutMs: 5000,
+  });
   assert.match(long.text, /"ADDED"/);
   await stillServing('timeouts');
 });
@@ -92,13 +122,26 @@ const json = { 'Content-Type': 'application/json' };
 const CMS = '/api/v1/namespaces/default/configmaps';
 
 test('JSON patch of repeated copies (CVE-2019-1002100): bounded by the accumulated copy size, 422, the object untouched', async () => {
-  await call({ method: 'POST', path: CMS, headers: json, body: JSON.stringify({ metadata: { name: 'copyme' }, data: { a: 'x'.repeat(2048) } }) });
+  await call({
+    method: 'POST',
+    path: CMS,
+    headers: json,
+    body: JSON.stringify({ metadata: { name: 'copyme' }, data: { a: 'x'.repeat(2048) } }),
+  });
   // Each copy puts the whole of /data/b into itself, doubling it: from 2 KB, 11 copies accumulate
   // 4 MiB of copying (over the 3 MiB limit); 40 would be 2 PB.
-  const grow = (n: number) => [{ op: 'add', path: '/data/b', value: { v: 'x'.repeat(2048) } },
-    ...Array.from({ length: n }, (_, i) => ({ op: 'copy', from: '/data/b', path: `/data/b/c${i}` }))];
+  const grow = (n: number) => [
+    { op: 'add', path: '/data/b', value: { v: 'x'.repeat(2048) } },
+    ...Array.from({ length: n }, (_, i) => ({ op: 'copy', from: '/data/b', path: `/data/b/c${i}` })),
+  ];
   for (const n of [11, 40]) {
-    const a = await call({ method: 'PATCH', path: `${CMS}/copyme`, headers: { 'Content-Type': 'application/json-patch+json' }, body: JSON.stringify(grow(n)), timeoutMs: 20_000 });
+    const a = await call({
+      method: 'PATCH',
+      path: `${CMS}/copyme`,
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      body: JSON.stringify(grow(n)),
+      timeoutMs: 20_000,
+    });
     const s = statusOf(a);
     assert.equal(a.status, 422, `${n} copies: ${a.text.slice(0, 300)}`);
     assert.equal(s.reason, 'Invalid');
@@ -109,27 +152,50 @@ test('JSON patch of repeated copies (CVE-2019-1002100): bounded by the accumulat
   await stillServing('copy patches');
 });
 
-test('an object over 1.5 MiB (etcd\'s request limit) is refused with 413, by create and by patch', async () => {
-  const pod = (name: string, argBytes: number) => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox', args: ['x'.repeat(argBytes)] }] } });
-  const big = await call({ method: 'POST', path: '/api/v1/namespaces/default/pods', headers: json, body: JSON.stringify(pod('big', 1_700_000)) });
+test("an object over 1.5 MiB (etcd's request limit) is refused with 413, by create and by patch", async () => {
+  const pod = (name: string, argBytes: number) => ({
+    metadata: { name },
+    spec: { containers: [{ name: 'c', image: 'busybox', args: ['x'.repeat(argBytes)] }] },
+  });
+  const big = await call({
+    method: 'POST',
+    path: '/api/v1/namespaces/default/pods',
+    headers: json,
+    body: JSON.stringify(pod('big', 1_700_000)),
+  });
   assert.equal(big.status, 413, big.text.slice(0, 300));
   assert.match(statusOf(big).message ?? '', /request is too large/);
   assert.equal((await call({ path: '/api/v1/namespaces/default/pods/big' })).status, 404);
   // A Deployment grown by patches: the strategic one to 1 MiB passes, the merge one past 1.5 MiB does not.
   const DEPS = '/apis/apps/v1/namespaces/default/deployments';
   const tmpl = (args: string[]) => ({ metadata: { labels: { app: 'g' } }, spec: { containers: [{ name: 'c', image: 'busybox', args }] } });
-  const small = await call({ method: 'POST', path: DEPS, headers: json, body: JSON.stringify({ metadata: { name: 'grows' }, spec: { selector: { matchLabels: { app: 'g' } }, template: tmpl(['a']) } }) });
+  const small = await call({
+    method: 'POST',
+    path: DEPS,
+    headers: json,
+    body: JSON.stringify({ metadata: { name: 'grows' }, spec: { selector: { matchLabels: { app: 'g' } }, template: tmpl(['a']) } }),
+  });
   assert.equal(small.status, 201, small.text.slice(0, 300));
-  const p1 = await call({ method: 'PATCH', path: `${DEPS}/grows`, headers: { 'Content-Type': 'application/strategic-merge-patch+json' }, body: JSON.stringify({ spec: { template: tmpl(['z'.repeat(1_000_000)]) } }) });
+  const p1 = await call({
+    method: 'PATCH',
+    path: `${DEPS}/grows`,
+    headers: { 'Content-Type': 'application/strategic-merge-patch+json' },
+    body: JSON.stringify({ spec: { template: tmpl(['z'.repeat(1_000_000)]) } }),
+  });
   assert.equal(p1.status, 200, p1.text.slice(0, 300));
-  const p2 = await call({ method: 'PATCH', path: `${DEPS}/grows`, headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { template: tmpl(['z'.repeat(1_000_000), 'w'.repeat(800_000)]) } }) });
+  const p2 = await call({
+    method: 'PATCH',
+    path: `${DEPS}/grows`,
+    headers: { 'Content-Type': 'application/merge-patch+json' },
+    body: JSON.stringify({ spec: { template: tmpl(['z'.repeat(1_000_000), 'w'.repeat(800_000)]) } }),
+  });
   assert.equal(p2.status, 413, p2.text.slice(0, 300));
   const d = JSON.parse((await call({ path: `${DEPS}/grows` })).text);
   assert.equal(d.spec.template.spec.containers[0].args.length, 1);
   await stillServing('large objects');
 });
 
-test('deeply nested bodies and patches are 400 (Go\'s decoder stops at depth 10,000), not a stack overflow', async () => {
+test("deeply nested bodies and patches are 400 (Go's decoder stops at depth 10,000), not a stack overflow", async () => {
   const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
   const bodies: Array<[string, string, Record<string, string>]> = [
     ['POST', CMS, { 'Content-Type': 'application/json' }],
@@ -138,9 +204,10 @@ test('deeply nested bodies and patches are 400 (Go\'s decoder stops at depth 10,
     ['PATCH', `${CMS}/copyme`, { 'Content-Type': 'application/json-patch+json' }],
   ];
   for (const [method, path, headers] of bodies) {
-    const body = headers['Content-Type'] === 'application/json-patch+json'
-      ? `[{"op":"add","path":"/data/d","value":${deep(200_000)}}]`
-      : `{"metadata":{"name":"deep"},"data":{"d":${deep(200_000)}}}`;
+    const body =
+      headers['Content-Type'] === 'application/json-patch+json'
+        ? `[{"op":"add","path":"/data/d","value":${deep(200_000)}}]`
+        : `{"metadata":{"name":"deep"},"data":{"d":${deep(200_000)}}}`;
     const a = await call({ method, path, headers, body });
     assert.equal(a.status, 400, `${method} ${headers['Content-Type']}: ${a.text.slice(0, 300)}`);
     assert.match(statusOf(a).message ?? '', /max depth/);
@@ -149,7 +216,10 @@ test('deeply nested bodies and patches are 400 (Go\'s decoder stops at depth 10,
   // out-of-memory no catch stops): refused before parsing, in bodies and apply patches.
   for (const n of [50_000, 200_000, 1_500]) {
     const yaml = `metadata:\n  name: deep\ndata:\n  d: ${deep(n)}\n`;
-    for (const [method, path, ct] of [['POST', CMS, 'application/yaml'], ['PATCH', `${CMS}/copyme?fieldManager=x`, 'application/apply-patch+yaml']]) {
+    for (const [method, path, ct] of [
+      ['POST', CMS, 'application/yaml'],
+      ['PATCH', `${CMS}/copyme?fieldManager=x`, 'application/apply-patch+yaml'],
+    ]) {
       const a = await call({ method, path, headers: { 'Content-Type': ct }, body: yaml, timeoutMs: 5000 });
       assert.equal(a.status, 400, `${n} ${method} ${ct}: ${a.text.slice(0, 300)}`);
       assert.match(statusOf(a).message ?? '', /exceeded max depth/);
@@ -170,20 +240,31 @@ test('a watcher that stops reading is closed once its buffer passes the cap (as 
     const own = cache.watcherCount;
     let clientSawClose = false;
     let response: http.IncomingMessage | undefined;
-    const req = http.get(`${small.url}/api/v1/namespaces/default/configmaps?watch=1`, { agent: false, headers: { Authorization: `Bearer ${small.token}` } }, (res) => {
-      response = res;
-      res.pause(); // never read: the server's writes pile up
-      res.on('error', () => undefined);
-    });
+    const req = http.get(
+      `${small.url}/api/v1/namespaces/default/configmaps?watch=1`,
+      { agent: false, headers: { Authorization: `Bearer ${small.token}` } },
+      (res) => {
+        response = res;
+        res.pause(); // never read: the server's writes pile up
+        res.on('error', () => undefined);
+      },
+    );
     req.on('error', () => undefined);
-    req.on('close', () => { clientSawClose = true; });
+    req.on('close', () => {
+      clientSawClose = true;
+    });
     const deadline = Date.now() + 5000;
     while (cache.watcherCount === own && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.equal(cache.watcherCount, own + 1);
     // 40 MiB of events: more than loopback's socket buffers could ever absorb.
     const value = 'v'.repeat(400 * 1024);
     for (let i = 0; i < 100 && cache.watcherCount > own; i++) {
-      const a = await apiRequest(small.url, small.token, { method: 'POST', path: '/api/v1/namespaces/default/configmaps', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ metadata: { name: `fill-${i}` }, data: { v: value } }) });
+      const a = await apiRequest(small.url, small.token, {
+        method: 'POST',
+        path: '/api/v1/namespaces/default/configmaps',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: `fill-${i}` }, data: { v: value } }),
+      });
       assert.equal(a.status, 201);
     }
     const until = Date.now() + 5000;
@@ -206,13 +287,22 @@ test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflig
   try {
     const hold = (method: string, path: string) => {
       // A request whose body never finishes stays in flight.
-      const req = http.request(`${small.url}${path}`, { method, agent: false, headers: { Authorization: `Bearer ${small.token}`, 'Content-Type': 'application/json', 'Content-Length': 1000 } });
+      const req = http.request(`${small.url}${path}`, {
+        method,
+        agent: false,
+        headers: { Authorization: `Bearer ${small.token}`, 'Content-Type': 'application/json', 'Content-Length': 1000 },
+      });
       req.on('error', () => undefined);
       req.write('{"metadata":');
       held.push(req);
     };
     const q = (r: RawRequest) => apiRequest(small.url, small.token, r);
-    const cm = (name: string) => ({ method: 'POST', path: '/api/v1/namespaces/default/configmaps', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ metadata: { name } }) });
+    const cm = (name: string) => ({
+      method: 'POST',
+      path: '/api/v1/namespaces/default/configmaps',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ metadata: { name } }),
+    });
     const { waitFor } = await import('../testing/wait.js');
     hold('POST', '/api/v1/namespaces/default/configmaps');
     await waitFor('the held write counted', () => small.api.inFlight.mutating === 1);
@@ -225,7 +315,10 @@ test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflig
     // Reads have their own limit: one read is fine while the write is held...
     assert.equal((await q({ path: '/api/v1/namespaces/default/configmaps' })).status, 200);
     // ...and a list waiting (up to 3 s) for a revision the store has not reached fills it.
-    const slow = q({ path: '/api/v1/namespaces/default/configmaps?resourceVersion=999999&resourceVersionMatch=NotOlderThan', timeoutMs: 10_000 });
+    const slow = q({
+      path: '/api/v1/namespaces/default/configmaps?resourceVersion=999999&resourceVersionMatch=NotOlderThan',
+      timeoutMs: 10_000,
+    });
     await waitFor('the waiting list counted', () => small.api.inFlight.readOnly === 1);
     const refusedRead = await q({ path: '/api/v1/namespaces/default/configmaps' });
     assert.equal(refusedRead.status, 429, refusedRead.text);
@@ -275,16 +368,22 @@ test('a system namespace gone from the store (a restore, a hand edit) is made ag
 test('a request the HTTP parser refuses (garbage, oversized headers) is still answered with a Status', async () => {
   const net = await import('node:net');
   const u = new URL(cp.url);
-  const rawAnswer = (bytes: string) => new Promise<string>((resolve) => {
-    const s = net.connect(Number(u.port), u.hostname);
-    let t = '';
-    s.on('data', (d) => { t += d; });
-    s.on('close', () => resolve(t));
-    s.on('error', () => resolve(t));
-    s.write(bytes);
-    setTimeout(() => s.end(), 500);
-  });
-  for (const [bytes, code] of [['GARBAGE\r\n\r\n', 400], [`GET /api HTTP/1.1\r\nHost: x\r\nX-B: ${'c'.repeat(20_000)}\r\n\r\n`, 431]] as const) {
+  const rawAnswer = (bytes: string) =>
+    new Promise<string>((resolve) => {
+      const s = net.connect(Number(u.port), u.hostname);
+      let t = '';
+      s.on('data', (d) => {
+        t += d;
+      });
+      s.on('close', () => resolve(t));
+      s.on('error', () => resolve(t));
+      s.write(bytes);
+      setTimeout(() => s.end(), 500);
+    });
+  for (const [bytes, code] of [
+    ['GARBAGE\r\n\r\n', 400],
+    [`GET /api HTTP/1.1\r\nHost: x\r\nX-B: ${'c'.repeat(20_000)}\r\n\r\n`, 431],
+  ] as const) {
     const text = await rawAnswer(bytes);
     assert.match(text, new RegExp(`^HTTP/1.1 ${code} `));
     const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
@@ -296,14 +395,30 @@ test('a request the HTTP parser refuses (garbage, oversized headers) is still an
 
 test('deleting twice with different propagation policies leaves one GC finalizer (found by the fuzz suite: both made the object invalid for good)', async () => {
   const path = `${CMS}/twice`;
-  await call({ method: 'POST', path: CMS, headers: json, body: JSON.stringify({ metadata: { name: 'twice', finalizers: ['example.com/hold'] } }) });
-  const del = (policy: string) => call({ method: 'DELETE', path, headers: json, body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: policy }) });
+  await call({
+    method: 'POST',
+    path: CMS,
+    headers: json,
+    body: JSON.stringify({ metadata: { name: 'twice', finalizers: ['example.com/hold'] } }),
+  });
+  const del = (policy: string) =>
+    call({
+      method: 'DELETE',
+      path,
+      headers: json,
+      body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: policy }),
+    });
   assert.equal((await del('Foreground')).status, 200);
   assert.equal((await del('Orphan')).status, 200);
   const cm = JSON.parse((await call({ path })).text);
   assert.deepEqual(cm.metadata.finalizers, ['example.com/hold', 'orphan']);
   // Still valid: an unchanged update is accepted, and the object can be let go.
-  const put = await call({ method: 'PUT', path, headers: json, body: JSON.stringify({ ...cm, metadata: { ...cm.metadata, finalizers: [] } }) });
+  const put = await call({
+    method: 'PUT',
+    path,
+    headers: json,
+    body: JSON.stringify({ ...cm, metadata: { ...cm.metadata, finalizers: [] } }),
+  });
   assert.equal(put.status, 200, put.text);
 });
 

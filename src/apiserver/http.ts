@@ -1,7 +1,7 @@
 // Small HTTP helpers for the API server: bounded body reading and Status/JSON responses.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StatusError, errors } from '../api/errors.js';
+import { errors, StatusError } from '../api/errors.js';
 
 /** kube-apiserver refuses request bodies over 3 MiB with 413. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -21,24 +21,46 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     req.on('data', (c: Buffer) => {
       if (failed) return;
       size += c.length;
-      if (size > limit) { failed = true; chunks.length = 0; reject(errors.tooLarge()); return; }
+      if (size > limit) {
+        failed = true;
+        chunks.length = 0;
+        reject(errors.tooLarge());
+        return;
+      }
       chunks.push(c);
     });
-    req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks)); });
-    req.on('error', (e) => { if (!failed) { failed = true; reject(errors.badRequest(`error reading request body: ${e.message}`)); } });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (e) => {
+      if (!failed) {
+        failed = true;
+        reject(errors.badRequest(`error reading request body: ${e.message}`));
+      }
+    });
   });
 }
 
 const prettyResponses = new WeakSet<ServerResponse>();
 
 /** Marks a response to be written indented (?pretty=true, or curl/Wget/a browser asking). */
-export function markPretty(res: ServerResponse): void { prettyResponses.add(res); }
+export function markPretty(res: ServerResponse): void {
+  prettyResponses.add(res);
+}
 
 export function writeJSON(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) { res.end(); return; }
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
   // Go's json.MarshalIndent(obj, "", "  ") for pretty output.
   const text = prettyResponses.has(res) ? JSON.stringify(body, null, 2) : JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -50,7 +72,10 @@ export function writeError(res: ServerResponse, err: unknown): void {
 }
 
 export function writeText(res: ServerResponse, code: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
-  if (res.headersSent) { res.end(); return; }
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

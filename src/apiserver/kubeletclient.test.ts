@@ -8,10 +8,10 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { RestClient } from '../client/rest.js';
 import { startTLSControlPlane } from '../testing/tlscontrolplane.js';
-import { hostAddress, type ApiServer } from './server.js';
 import { makeConnectHandler } from './connect.js';
 import { kubeletClientSecret, kubeletClientToken } from './kubeletclient.js';
 import { MetricsScraper } from './metrics-server/scraper.js';
+import { type ApiServer, hostAddress } from './server.js';
 
 test('relays to nodes and endpoints never carry the admin credential; simulated nodes are not dialled', async (t) => {
   // The fake node: answers any HTTP request with 200 and keeps what it got.
@@ -21,7 +21,8 @@ test('relays to nodes and endpoints never carry the admin credential; simulated 
     sock.on('data', (d) => {
       buf += d.toString('latin1');
       received.push(d.toString('latin1'));
-      if (buf.includes('\r\n\r\n')) sock.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nhi\n');
+      if (buf.includes('\r\n\r\n'))
+        sock.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nhi\n');
     });
     sock.on('error', () => undefined);
   });
@@ -41,7 +42,10 @@ test('relays to nodes and endpoints never carry the admin credential; simulated 
     getEndpoints: (ns, n) => api!.getObject('', 'endpoints', ns, n),
     kubeletClientSecret: secret,
   });
-  const cp = await startTLSControlPlane({ connect, tokens: new Map([[adminToken, { name: 'kubernetes-admin', groups: ['system:masters'] }]]) });
+  const cp = await startTLSControlPlane({
+    connect,
+    tokens: new Map([[adminToken, { name: 'kubernetes-admin', groups: ['system:masters'] }]]),
+  });
   api = cp.api;
   t.after(() => cp.stop());
   const byToken = new RestClient({ server: cp.url, caData: cp.ca.cert, token: adminToken });
@@ -49,9 +53,21 @@ test('relays to nodes and endpoints never carry the admin credential; simulated 
 
   const core = (resource: string, namespace?: string) => ({ group: '', version: 'v1', resource, namespace });
   for (const name of ['evil-node', 'sim-node']) {
-    await cp.admin.create(core('nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name, annotations: name === 'sim-node' ? { 'kwok.x-k8s.io/node': 'fake' } : {} } });
-    await cp.admin.patch({ ...core('nodes'), name, subresource: 'status' }, { status: { addresses: [{ type: 'InternalIP', address: host }], daemonEndpoints: { kubeletEndpoint: { Port: port } } } });
-    await cp.admin.create(core('pods', 'default'), { apiVersion: 'v1', kind: 'Pod', metadata: { name: `on-${name}` }, spec: { nodeName: name, containers: [{ name: 'c', image: 'busybox' }] } });
+    await cp.admin.create(core('nodes'), {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, annotations: name === 'sim-node' ? { 'kwok.x-k8s.io/node': 'fake' } : {} },
+    });
+    await cp.admin.patch(
+      { ...core('nodes'), name, subresource: 'status' },
+      { status: { addresses: [{ type: 'InternalIP', address: host }], daemonEndpoints: { kubeletEndpoint: { Port: port } } } },
+    );
+    await cp.admin.create(core('pods', 'default'), {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `on-${name}` },
+      spec: { nodeName: name, containers: [{ name: 'c', image: 'busybox' }] },
+    });
   }
 
   // Logs of a pod on the fake node, asked with the admin token and with the admin certificate.
@@ -77,10 +93,27 @@ test('relays to nodes and endpoints never carry the admin credential; simulated 
 
   // services/proxy to an endpoint that is not a pod: no credential at all.
   if (host === '127.0.0.1') return; // no non-loopback address to stand an endpoint on
-  await cp.admin.create(core('services', 'default'), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext' }, spec: { ports: [{ port: 80 }] } });
-  await cp.admin.update({ ...core('endpoints', 'default'), name: 'ext' }, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'ext', namespace: 'default' }, subsets: [{ addresses: [{ ip: host }], ports: [{ port }] }] });
+  await cp.admin.create(core('services', 'default'), {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'ext' },
+    spec: { ports: [{ port: 80 }] },
+  });
+  await cp.admin.update(
+    { ...core('endpoints', 'default'), name: 'ext' },
+    {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'ext', namespace: 'default' },
+      subsets: [{ addresses: [{ ip: host }], ports: [{ port }] }],
+    },
+  );
   received.length = 0;
-  const ep = await byToken.requestRaw({ method: 'GET', path: '/api/v1/namespaces/default/services/ext/proxy/x', headers: { 'Impersonate-User': 'kubernetes-admin', 'Impersonate-Group': 'system:masters' } });
+  const ep = await byToken.requestRaw({
+    method: 'GET',
+    path: '/api/v1/namespaces/default/services/ext/proxy/x',
+    headers: { 'Impersonate-User': 'kubernetes-admin', 'Impersonate-Group': 'system:masters' },
+  });
   assert.equal(ep.statusCode, 200);
   const got = received.join('');
   assert.ok(got.startsWith('GET /x'), got);
@@ -89,7 +122,7 @@ test('relays to nodes and endpoints never carry the admin credential; simulated 
   assert.ok(!got.includes(adminToken));
 });
 
-test('the metrics scraper dials nodes with their own token, never the admin\'s', async (t) => {
+test("the metrics scraper dials nodes with their own token, never the admin's", async (t) => {
   const received: string[] = [];
   const listener = net.createServer((sock) => {
     sock.on('data', (d) => {
@@ -103,8 +136,16 @@ test('the metrics scraper dials nodes with their own token, never the admin\'s',
   const port = (listener.address() as net.AddressInfo).port;
   const adminToken = 'admin-token-that-must-stay-home-0123456789';
   const secret = kubeletClientSecret(adminToken);
-  const node = (name: string, annotations: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, annotations }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } } });
-  const scraper = new MetricsScraper({ nodes: () => [node('evil-node'), node('sim', { 'kwok.x-k8s.io/node': 'fake' })], kubeletClientSecret: secret });
+  const node = (name: string, annotations: Record<string, string> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, annotations },
+    status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } },
+  });
+  const scraper = new MetricsScraper({
+    nodes: () => [node('evil-node'), node('sim', { 'kwok.x-k8s.io/node': 'fake' })],
+    kubeletClientSecret: secret,
+  });
   await scraper.scrapeAll();
   assert.equal(received.length, 1, 'the simulated node is not dialled');
   assert.ok(!received[0].includes(adminToken));

@@ -11,8 +11,8 @@
 
 import { createHash } from 'node:crypto';
 import { StatusError } from '../api/errors.js';
-import { nowMicro, type KObject } from '../api/object.js';
 import { intToIp } from '../api/net.js';
+import { type KObject, nowMicro } from '../api/object.js';
 import type { RequestContext } from './registry/strategy.js';
 import type { ApiServer } from './server.js';
 
@@ -25,7 +25,10 @@ const LEASE_NS = 'kube-system';
 const ENDPOINT_LABEL = 'k8ts.io/apiserver-endpoint';
 const ENDPOINT_ANNOTATION = 'k8ts.io/advertise-endpoint';
 
-interface ServerEndpoint { ip: string; port: number }
+interface ServerEndpoint {
+  ip: string;
+  port: number;
+}
 
 /**
  * The endpoints every server publishes, from the live leases: the addresses grouped by port,
@@ -44,9 +47,15 @@ function ctx(): RequestContext {
   return { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
 }
 
-interface PortLike { name?: string; port?: number; protocol?: string; targetPort?: number | string }
+interface PortLike {
+  name?: string;
+  port?: number;
+  protocol?: string;
+  targetPort?: number | string;
+}
 const samePorts = (a: PortLike[] | undefined, b: PortLike[]): boolean =>
-  JSON.stringify((a ?? []).map((p) => [p.name, p.port, p.protocol ?? 'TCP', p.targetPort])) === JSON.stringify(b.map((p) => [p.name, p.port, p.protocol, p.targetPort]));
+  JSON.stringify((a ?? []).map((p) => [p.name, p.port, p.protocol ?? 'TCP', p.targetPort])) ===
+  JSON.stringify(b.map((p) => [p.name, p.port, p.protocol, p.targetPort]));
 
 export class KubernetesServiceController {
   private watches: { cancel(): void }[] = [];
@@ -56,7 +65,10 @@ export class KubernetesServiceController {
   private stopped = false;
   private idle: Promise<void> = Promise.resolve();
 
-  constructor(private readonly api: ApiServer, private readonly log: (msg: string) => void = () => undefined) {}
+  constructor(
+    private readonly api: ApiServer,
+    private readonly log: (msg: string) => void = () => undefined,
+  ) {}
 
   /** Makes or repairs the objects once, then keeps them. */
   async start(): Promise<void> {
@@ -80,7 +92,10 @@ export class KubernetesServiceController {
     await this.idle;
     // A server that leaves takes its address out at once (the others publish without it).
     if (this.api.advertiseAddress) {
-      await this.api.registry('coordination.k8s.io', 'leases')?.delete(LEASE_NS, this.leaseName(), {}, ctx()).catch(() => undefined);
+      await this.api
+        .registry('coordination.k8s.io', 'leases')
+        ?.delete(LEASE_NS, this.leaseName(), {}, ctx())
+        .catch(() => undefined);
     }
   }
 
@@ -94,8 +109,14 @@ export class KubernetesServiceController {
     if (!reg) return;
     const name = this.leaseName();
     const lease: KObject = {
-      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-      metadata: { name, namespace: LEASE_NS, labels: { [ENDPOINT_LABEL]: 'kube-apiserver' }, annotations: { [ENDPOINT_ANNOTATION]: `${this.api.advertiseAddress}:${this.api.port}` } },
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name,
+        namespace: LEASE_NS,
+        labels: { [ENDPOINT_LABEL]: 'kube-apiserver' },
+        annotations: { [ENDPOINT_ANNOTATION]: `${this.api.advertiseAddress}:${this.api.port}` },
+      },
       spec: { holderIdentity: name, leaseDurationSeconds: LEASE_SECONDS, renewTime: nowMicro() },
     };
     const cur = await this.api.getObject('coordination.k8s.io', 'leases', LEASE_NS, name);
@@ -119,15 +140,27 @@ export class KubernetesServiceController {
   }
 
   private watch(): void {
-    for (const [group, resource, ns] of [['', 'services', NS], ['', 'endpoints', NS], ['discovery.k8s.io', 'endpointslices', NS], ['coordination.k8s.io', 'leases', LEASE_NS]]) {
+    for (const [group, resource, ns] of [
+      ['', 'services', NS],
+      ['', 'endpoints', NS],
+      ['discovery.k8s.io', 'endpointslices', NS],
+      ['coordination.k8s.io', 'leases', LEASE_NS],
+    ]) {
       const reg = this.api.registry(group, resource);
       if (!reg) continue;
       try {
-        const w = reg.cache.watch(reg.cache.revision, reg.prefix(ns), (ev) => {
-          const m = ev.object.metadata;
-          // A lease renewal that changes nothing but its time changes no endpoint: only arrivals and departures count.
-          if (m.name === NAME || (m.labels?.[ENDPOINT_LABEL] !== undefined && ev.type !== 'MODIFIED')) this.trigger();
-        }, () => { this.watches = this.watches.filter((x) => x !== w); });
+        const w = reg.cache.watch(
+          reg.cache.revision,
+          reg.prefix(ns),
+          (ev) => {
+            const m = ev.object.metadata;
+            // A lease renewal that changes nothing but its time changes no endpoint: only arrivals and departures count.
+            if (m.name === NAME || (m.labels?.[ENDPOINT_LABEL] !== undefined && ev.type !== 'MODIFIED')) this.trigger();
+          },
+          () => {
+            this.watches = this.watches.filter((x) => x !== w);
+          },
+        );
         this.watches.push(w);
       } catch (e) {
         this.log(`kubernetes service controller: watch ${resource}: ${(e as Error).message}`);
@@ -138,7 +171,10 @@ export class KubernetesServiceController {
   /** One reconcile at a time; a change during one runs another after it. */
   private trigger(): void {
     if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     this.running = true;
     this.idle = (async () => {
       do {
@@ -158,11 +194,18 @@ export class KubernetesServiceController {
     if (!svc) {
       // The first address of the service range belongs to the kubernetes service.
       const clusterIP = intToIp(api.allocators.clusterIPs.base + 1);
-      await this.createIgnoringRace(() => svcReg.create(NS, {
-        apiVersion: 'v1', kind: 'Service',
-        metadata: { name: NAME, namespace: NS, labels: { component: 'apiserver', provider: 'kubernetes' } },
-        spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ports, sessionAffinity: 'None' },
-      }, ctx()));
+      await this.createIgnoringRace(() =>
+        svcReg.create(
+          NS,
+          {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: NAME, namespace: NS, labels: { component: 'apiserver', provider: 'kubernetes' } },
+            spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ports, sessionAffinity: 'None' },
+          },
+          ctx(),
+        ),
+      );
     } else {
       const spec = (svc.spec ?? {}) as { ports?: PortLike[]; type?: string };
       // A restart on another port, or a hand edit: the ports are the API server's (getMasterServiceUpdateIfNeeded).
@@ -174,13 +217,30 @@ export class KubernetesServiceController {
     if (!api.advertiseAddress) return;
     const epPorts = [{ name: 'https', port: groups[0].port, protocol: 'TCP' }];
     const endpoints = await api.getObject('', 'endpoints', NS, NAME);
-    const subsets = groups.map((g) => ({ addresses: g.ips.map((ip) => ({ ip })), ports: [{ name: 'https', port: g.port, protocol: 'TCP' }] }));
+    const subsets = groups.map((g) => ({
+      addresses: g.ips.map((ip) => ({ ip })),
+      ports: [{ name: 'https', port: g.port, protocol: 'TCP' }],
+    }));
     if (!endpoints || JSON.stringify(endpoints.subsets) !== JSON.stringify(subsets)) {
-      await api.registry('', 'endpoints')!.update(NS, NAME, {
-        apiVersion: 'v1', kind: 'Endpoints',
-        metadata: { name: NAME, namespace: NS, labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' }, ...(endpoints ? { resourceVersion: endpoints.metadata.resourceVersion } : {}) },
-        subsets,
-      }, ctx()).catch((e) => this.conflictIsFine(e));
+      await api
+        .registry('', 'endpoints')!
+        .update(
+          NS,
+          NAME,
+          {
+            apiVersion: 'v1',
+            kind: 'Endpoints',
+            metadata: {
+              name: NAME,
+              namespace: NS,
+              labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' },
+              ...(endpoints ? { resourceVersion: endpoints.metadata.resourceVersion } : {}),
+            },
+            subsets,
+          },
+          ctx(),
+        )
+        .catch((e) => this.conflictIsFine(e));
     }
     const sliceReg = api.registry('discovery.k8s.io', 'endpointslices')!;
     const slice = await api.getObject('discovery.k8s.io', 'endpointslices', NS, NAME);
@@ -192,15 +252,31 @@ export class KubernetesServiceController {
     const labels = { 'kubernetes.io/service-name': NAME, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' };
     const current = slice ? { addressType: slice.addressType, endpoints: slice.endpoints, ports: slice.ports } : undefined;
     if (!slice) {
-      await this.createIgnoringRace(() => sliceReg.create(NS, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: NAME, namespace: NS, labels }, ...want }, ctx()));
+      await this.createIgnoringRace(() =>
+        sliceReg.create(
+          NS,
+          { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: NAME, namespace: NS, labels }, ...want },
+          ctx(),
+        ),
+      );
     } else if (JSON.stringify(current) !== JSON.stringify(want)) {
-      await sliceReg.update(NS, NAME, { ...slice, metadata: { ...slice.metadata, labels: { ...(slice.metadata.labels ?? {}), ...labels } }, ...want }, ctx()).catch((e) => this.conflictIsFine(e));
+      await sliceReg
+        .update(
+          NS,
+          NAME,
+          { ...slice, metadata: { ...slice.metadata, labels: { ...(slice.metadata.labels ?? {}), ...labels } }, ...want },
+          ctx(),
+        )
+        .catch((e) => this.conflictIsFine(e));
     }
   }
 
   /** Another writer got there first: the next event or tick looks again. */
   private conflictIsFine(e: unknown): void {
-    if (e instanceof StatusError && e.code === 409) { this.again = true; return; }
+    if (e instanceof StatusError && e.code === 409) {
+      this.again = true;
+      return;
+    }
     throw e;
   }
 

@@ -3,12 +3,12 @@
 // pkg/registry/core/pod/strategy.go (LogLocation, ExecLocation, AttachLocation,
 // PortForwardLocation, ResourceLocation) and pkg/registry/core/service (ResourceLocation).
 
-import type { Endpoints, Node, Pod, Service } from '../api/types.js';
-import { StatusError, errors } from '../api/errors.js';
+import { errors, StatusError } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { encodePodLogQuery, podExecQuery, podLogQuery, portsParam } from '../api/queryparams.js';
-import type { Backend } from './upgradeaware.js';
+import type { Endpoints, Node, Pod, Service } from '../api/types.js';
 import { kubeletClientToken } from './kubeletclient.js';
+import type { Backend } from './upgradeaware.js';
 
 /** The annotation simulated nodes carry (src/node/simulated.ts): they have no kubelet to dial. */
 const SIMULATED_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -28,7 +28,10 @@ export interface ObjectLookups {
 export const DEFAULT_KUBELET_PORT = 10250;
 
 /** A backend and the path (with its query) to ask it for. */
-export interface Location { backend: Backend; path: string }
+export interface Location {
+  backend: Backend;
+  path: string;
+}
 
 /** The name part of "name", "name:port" or "scheme:name:port" (pods/proxy, services/proxy). */
 export function splitProxyName(id: string): { scheme?: string; name: string; port?: string } {
@@ -92,13 +95,21 @@ export class PodLocations {
     const node = (await this.lookups.getNode(nodeName)) as unknown as Node | undefined;
     if (!node) throw errors.notFound('nodes', '', nodeName);
     // A simulated node is a Node object without a kubelet: whatever address it names is not one.
-    if (node.metadata?.annotations?.[SIMULATED_ANNOTATION] === 'fake') throw errors.badRequest(`node "${nodeName}" is simulated: it has no kubelet to connect to`);
+    if (node.metadata?.annotations?.[SIMULATED_ANNOTATION] === 'fake')
+      throw errors.badRequest(`node "${nodeName}" is simulated: it has no kubelet to connect to`);
     const addrs = node.status?.addresses ?? [];
-    const addr = addrs.find((a) => a.type === 'InternalIP') ?? addrs.find((a) => a.type === 'Hostname') ?? addrs.find((a) => a.type === 'ExternalIP');
+    const addr =
+      addrs.find((a) => a.type === 'InternalIP') ?? addrs.find((a) => a.type === 'Hostname') ?? addrs.find((a) => a.type === 'ExternalIP');
     if (!addr) throw new StatusError(503, 'ServiceUnavailable', 'no preferred addresses found; known addresses: []');
     const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port || DEFAULT_KUBELET_PORT;
     const token = 'secret' in this.credential ? kubeletClientToken(this.credential.secret, nodeName) : this.credential.token;
-    return { host: addr.address, port, secure: this.caData !== undefined, caData: this.caData, authorization: token ? `Bearer ${token}` : undefined };
+    return {
+      host: addr.address,
+      port,
+      secure: this.caData !== undefined,
+      caData: this.caData,
+      authorization: token ? `Bearer ${token}` : undefined,
+    };
   }
 
   /** LogLocation: kubelet's /containerLogs with the PodLogOptions written back canonically. */
@@ -158,21 +169,26 @@ export class PodLocations {
     const svc = (await this.lookups.getService(namespace, svcName)) as unknown as Service | undefined;
     if (!svc) throw errors.notFound('services', '', svcName);
     const ports = svc.spec?.ports ?? [];
-    const sp = portId === undefined
-      ? (ports.length === 1 ? ports[0] : ports.find((p) => !p.name))
-      : ports.find((p) => p.name === portId || String(p.port) === portId);
+    const sp =
+      portId === undefined
+        ? ports.length === 1
+          ? ports[0]
+          : ports.find((p) => !p.name)
+        : ports.find((p) => p.name === portId || String(p.port) === portId);
     const none = () => new StatusError(503, 'ServiceUnavailable', `no endpoints available for service "${svcName}"`);
     if (!sp) throw none();
     const ep = (await this.lookups.getEndpoints?.(namespace, svcName)) as unknown as Endpoints | undefined;
     const candidates: { ip: string; port: number; podName?: string }[] = [];
     for (const subset of ep?.subsets ?? []) {
-      const epPort = (subset.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? '')) ?? (subset.ports?.length === 1 ? subset.ports[0] : undefined);
+      const epPort =
+        (subset.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? '')) ?? (subset.ports?.length === 1 ? subset.ports[0] : undefined);
       if (!epPort) continue;
-      for (const a of subset.addresses ?? []) candidates.push({ ip: a.ip, port: epPort.port, podName: a.targetRef?.kind === 'Pod' ? a.targetRef.name : undefined });
+      for (const a of subset.addresses ?? [])
+        candidates.push({ ip: a.ip, port: epPort.port, podName: a.targetRef?.kind === 'Pod' ? a.targetRef.name : undefined });
     }
     if (candidates.length === 0) throw none();
     const pick = candidates[Math.floor(Math.random() * candidates.length)];
-    const pod = pick.podName ? await this.lookups.getPod(namespace, pick.podName) as unknown as Pod | undefined : undefined;
+    const pod = pick.podName ? ((await this.lookups.getPod(namespace, pick.podName)) as unknown as Pod | undefined) : undefined;
     if (pod?.spec?.nodeName) return this.podPort(pod, pick.port, rawUrl);
     // An endpoint that is not a pod: straight to its address, as kube-apiserver does.
     return { backend: { host: pick.ip, port: pick.port, secure: false }, path: proxyRest(rawUrl) };

@@ -25,7 +25,10 @@ export class MaxInFlightLimit {
   private mutating = 0;
 
   /** 0 disables a pool's limit, as the flags' 0 does. */
-  constructor(private readonly maxReadOnly: number, private readonly maxMutating: number) {}
+  constructor(
+    private readonly maxReadOnly: number,
+    private readonly maxMutating: number,
+  ) {}
 
   /** Takes a slot until the response closes, or throws 429 TooManyRequests. */
   admit(req: IncomingMessage, res: ServerResponse, info: RequestInfo | undefined): void {

@@ -4,9 +4,9 @@
 
 import YAML from 'yaml';
 import { errors } from '../api/errors.js';
-import { decodeK8sProtobuf } from '../api/protobuf.js';
+import { checkJSONDepth, checkYAMLDepth, MAX_NESTING_DEPTH, valueExceeds } from '../api/jsonlimits.js';
 import { isObject } from '../api/object.js';
-import { MAX_NESTING_DEPTH, checkJSONDepth, checkYAMLDepth, valueExceeds } from '../api/jsonlimits.js';
+import { decodeK8sProtobuf } from '../api/protobuf.js';
 import { MAX_BODY_BYTES } from './http.js';
 
 export interface DecodedBody {
@@ -66,7 +66,9 @@ export function decodeYAML(text: string): DecodedBody {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     // The yaml library's alias bound, or a stack overflow on absurd nesting: the client's error.
-    throw errors.badRequest(`error converting YAML to JSON: yaml: ${e instanceof RangeError ? `exceeded max depth of ${MAX_NESTING_DEPTH}` : (e as Error).message}`);
+    throw errors.badRequest(
+      `error converting YAML to JSON: yaml: ${e instanceof RangeError ? `exceeded max depth of ${MAX_NESTING_DEPTH}` : (e as Error).message}`,
+    );
   }
   checkYAMLValue(value);
   collectYamlDuplicates(doc.contents, '', duplicates);
@@ -94,7 +96,9 @@ function collectYamlDuplicates(node: unknown, path: string, out: string[]): void
       collectYamlDuplicates(item.value, p, out);
     }
   } else if (YAML.isSeq(node)) {
-    node.items.forEach((it, i) => { collectYamlDuplicates(it, `${path}[${i}]`, out); });
+    node.items.forEach((it, i) => {
+      collectYamlDuplicates(it, `${path}[${i}]`, out);
+    });
   }
 }
 
@@ -105,10 +109,16 @@ function collectYamlDuplicates(node: unknown, path: string, out: string[]): void
 export function findDuplicateKeys(text: string): string[] {
   const out: string[] = [];
   let i = 0;
-  const ws = () => { while (i < text.length && ' \t\r\n'.includes(text[i])) i++; };
+  const ws = () => {
+    while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
+  };
   const str = (): string => {
-    const start = i; i++;
-    while (i < text.length && text[i] !== '"') { if (text[i] === '\\') i++; i++; }
+    const start = i;
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      i++;
+    }
     i++;
     return JSON.parse(text.slice(start, i)) as string;
   };
@@ -116,25 +126,46 @@ export function findDuplicateKeys(text: string): string[] {
     ws();
     const c = text[i];
     if (c === '{') {
-      i++; const seen = new Set<string>();
+      i++;
+      const seen = new Set<string>();
       ws();
-      if (text[i] === '}') { i++; return; }
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
       for (;;) {
-        ws(); const k = str(); ws(); i++; // ':'
+        ws();
+        const k = str();
+        ws();
+        i++; // ':'
         const p = path ? `${path}.${k}` : k;
         if (seen.has(k)) out.push(p);
         seen.add(k);
-        value(p); ws();
-        if (text[i] === ',') { i++; continue; }
-        i++; return; // '}'
+        value(p);
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        i++;
+        return; // '}'
       }
     } else if (c === '[') {
-      i++; ws();
-      if (text[i] === ']') { i++; return; }
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
       for (let n = 0; ; n++) {
-        value(`${path}[${n}]`); ws();
-        if (text[i] === ',') { i++; continue; }
-        i++; return;
+        value(`${path}[${n}]`);
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        i++;
+        return;
       }
     } else if (c === '"') {
       str();
@@ -142,7 +173,11 @@ export function findDuplicateKeys(text: string): string[] {
       while (i < text.length && !',}] \t\r\n'.includes(text[i])) i++;
     }
   };
-  try { value(''); } catch { /* the text parsed already; a scanner slip only loses duplicate reports */ }
+  try {
+    value('');
+  } catch {
+    /* the text parsed already; a scanner slip only loses duplicate reports */
+  }
   return out;
 }
 
@@ -160,10 +195,20 @@ export function negotiateOutput(accept: string | undefined, query: URLSearchPara
   for (const clause of accept.split(',')) {
     const [mt, ...params] = clause.split(';').map((s) => s.trim());
     const p: Record<string, string> = {};
-    for (const kv of params) { const [k, v] = kv.split('='); if (k && v !== undefined) p[k.trim()] = v.trim(); }
+    for (const kv of params) {
+      const [k, v] = kv.split('=');
+      if (k && v !== undefined) p[k.trim()] = v.trim();
+    }
     const base = mt.toLowerCase();
-    if (base !== 'application/json' && base !== '*/*' && base !== 'application/*' && base !== 'application/yaml' && base !== 'application/vnd.kubernetes.protobuf') continue;
-    if (p.as === 'Table' && (p.g === 'meta.k8s.io') && (p.v === 'v1' || p.v === 'v1beta1')) {
+    if (
+      base !== 'application/json' &&
+      base !== '*/*' &&
+      base !== 'application/*' &&
+      base !== 'application/yaml' &&
+      base !== 'application/vnd.kubernetes.protobuf'
+    )
+      continue;
+    if (p.as === 'Table' && p.g === 'meta.k8s.io' && (p.v === 'v1' || p.v === 'v1beta1')) {
       if (base === 'application/json') return { kind: 'table', includeObject };
       continue;
     }

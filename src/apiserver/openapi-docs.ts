@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { apiVersionOf } from '../api/object.js';
-import { buildOpenAPIV2, buildOpenAPIV3, openapiV3PathOf, type OpenAPIOptions, type Schema } from '../api/openapi.js';
+import { buildOpenAPIV2, buildOpenAPIV3, type OpenAPIOptions, openapiV3PathOf, type Schema } from '../api/openapi.js';
 import { encodeOpenAPIV2Proto } from '../api/openapi-proto.js';
 import { allTypes } from '../api/schema/index.js';
 import { groupVersions } from './registry/index.js';
@@ -46,7 +46,9 @@ export function resetOpenAPICache(): void {
 }
 
 export function openapiV2Document(served: ServedResources = BUILTIN): CachedDocument {
-  return served.cached(`openapi:${optionsEpoch}:v2`, () => cached(buildOpenAPIV2(allTypes(), served.resources(), options, served.customOpenAPI())));
+  return served.cached(`openapi:${optionsEpoch}:v2`, () =>
+    cached(buildOpenAPIV2(allTypes(), served.resources(), options, served.customOpenAPI())),
+  );
 }
 
 /** /openapi/v2 in protobuf (openapi.v2.Document), the form kubectl asks for. */

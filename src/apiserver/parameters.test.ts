@@ -2,44 +2,82 @@
 // watch=True watches (and a named GET stays a get), integers that are not are 400s with Go's
 // message, a bookmark comes 2 s before a watch's timeout, pretty output, DeleteOptions from the query.
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { after, before, test } from 'node:test';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 
 let cp: TestControlPlane;
-before(async () => { cp = await startTestControlPlane(); });
-after(async () => { await cp?.stop(); });
+before(async () => {
+  cp = await startTestControlPlane();
+});
+after(async () => {
+  await cp?.stop();
+});
 
-interface Answer { status: number; text: string; headers: http.IncomingHttpHeaders }
+interface Answer {
+  status: number;
+  text: string;
+  headers: http.IncomingHttpHeaders;
+}
 
-function request(method: string, path: string, opts: { body?: unknown; userAgent?: string; until?: (text: string) => boolean } = {}): Promise<Answer> {
+function request(
+  method: string,
+  path: string,
+  opts: { body?: unknown; userAgent?: string; until?: (text: string) => boolean } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
-    const req = http.request(`${cp.url}${path}`, {
-      method, agent: false,
-      headers: { Authorization: `Bearer ${cp.token}`, 'User-Agent': opts.userAgent ?? 'parameters-test', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
-    }, (res) => {
-      let text = '';
-      const done = () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers });
-      res.on('data', (c: Buffer) => { text += c; if (opts.until?.(text)) { done(); req.destroy(); } });
-      res.on('end', done);
-      res.on('error', () => undefined);
+    const req = http.request(
+      `${cp.url}${path}`,
+      {
+        method,
+        agent: false,
+        headers: {
+          Authorization: `Bearer ${cp.token}`,
+          'User-Agent': opts.userAgent ?? 'parameters-test',
+          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        const done = () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers });
+        res.on('data', (c: Buffer) => {
+          text += c;
+          if (opts.until?.(text)) {
+            done();
+            req.destroy();
+          }
+        });
+        res.on('end', done);
+        res.on('error', () => undefined);
+      },
+    );
+    req.on('error', (e) => {
+      if (!req.destroyed) reject(e);
     });
-    req.on('error', (e) => { if (!req.destroyed) reject(e); });
     req.end(payload);
   });
 }
 
 const cms = '/api/v1/namespaces/default/configmaps';
-const lines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; object: { metadata: { name?: string; resourceVersion?: string } } });
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name?: string; resourceVersion?: string } } });
 
-test('watch=True (Python\'s spelling) watches; watch=False and watch=0 list; a named GET with watch=true is a get', async () => {
+test("watch=True (Python's spelling) watches; watch=False and watch=0 list; a named GET with watch=true is a get", async () => {
   await request('POST', cms, { body: { metadata: { name: 'p1' } } });
   const w = await request('GET', `${cms}?watch=True&timeoutSeconds=1`);
   assert.equal(w.status, 200);
   // Every namespace also holds kube-root-ca.crt (the root CA publisher).
-  assert.deepEqual(lines(w.text).map((e) => `${e.type} ${e.object.metadata.name}`).filter((e) => e !== 'ADDED kube-root-ca.crt'), ['ADDED p1']);
+  assert.deepEqual(
+    lines(w.text)
+      .map((e) => `${e.type} ${e.object.metadata.name}`)
+      .filter((e) => e !== 'ADDED kube-root-ca.crt'),
+    ['ADDED p1'],
+  );
   for (const v of ['False', '0', 'FALSE']) {
     const l = await request('GET', `${cms}?watch=${v}`);
     assert.equal(JSON.parse(l.text).kind, 'ConfigMapList', v);
@@ -52,11 +90,18 @@ test('watch=True (Python\'s spelling) watches; watch=False and watch=0 list; a n
   // The legacy /watch/ path with a name watches that one object.
   await request('POST', cms, { body: { metadata: { name: 'p2' } } });
   const legacy = await request('GET', '/api/v1/watch/namespaces/default/configmaps/p2?timeoutSeconds=1');
-  assert.deepEqual(lines(legacy.text).map((e) => e.object.metadata.name), ['p2']);
+  assert.deepEqual(
+    lines(legacy.text).map((e) => e.object.metadata.name),
+    ['p2'],
+  );
 });
 
-test('integers that are not: 400 with strconv\'s message', async () => {
-  for (const [q, v] of [['limit', 'ten'], ['timeoutSeconds', '1.5'], ['limit', '']] as const) {
+test("integers that are not: 400 with strconv's message", async () => {
+  for (const [q, v] of [
+    ['limit', 'ten'],
+    ['timeoutSeconds', '1.5'],
+    ['limit', ''],
+  ] as const) {
     const r = await request('GET', `${cms}?watch=${q === 'timeoutSeconds' ? 'true' : 'false'}&${q}=${v}`);
     assert.equal(r.status, 400, `${q}=${v}`);
     assert.equal(JSON.parse(r.text).message, `strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
@@ -77,7 +122,9 @@ test('allowWatchBookmarks=True: a bookmark 2 s before the timeout; a huge timeou
   assert.match(bookmark.object.metadata.resourceVersion ?? '', /^\d+$/);
   assert.ok(Date.now() - start >= 2500, 'the watch ran to its timeout');
   // 2^63-1 seconds is beyond any timer: the watch stays open (ended here by the client, after an event).
-  const open = request('GET', `${cms}?watch=true&timeoutSeconds=9223372036854775807&resourceVersion=0`, { until: (t) => t.includes('"ADDED"') });
+  const open = request('GET', `${cms}?watch=true&timeoutSeconds=9223372036854775807&resourceVersion=0`, {
+    until: (t) => t.includes('"ADDED"'),
+  });
   const got = await open;
   assert.equal(got.status, 200);
 });

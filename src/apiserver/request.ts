@@ -20,21 +20,31 @@ export interface RequestInfo {
 }
 
 export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo | undefined {
-  const parts = pathname.split('/').filter((p) => p !== '').map(unescapeSegment);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(unescapeSegment);
   let group: string, version: string, rest: string[];
   if (parts[0] === 'api') {
     if (parts.length < 2) return undefined;
-    group = ''; version = parts[1]; rest = parts.slice(2);
+    group = '';
+    version = parts[1];
+    rest = parts.slice(2);
   } else if (parts[0] === 'apis') {
     if (parts.length < 3) return undefined;
-    group = parts[1]; version = parts[2]; rest = parts.slice(3);
+    group = parts[1];
+    version = parts[2];
+    rest = parts.slice(3);
   } else {
     return undefined;
   }
   if (rest.length === 0) return undefined; // discovery for a group-version
 
   let legacyWatch = false;
-  if (rest[0] === 'watch') { legacyWatch = true; rest = rest.slice(1); }
+  if (rest[0] === 'watch') {
+    legacyWatch = true;
+    rest = rest.slice(1);
+  }
   let namespace: string | undefined;
   // /namespaces/{ns}/{resource}/... except the namespace object itself (/namespaces/{ns} and its subresources)
   // ... except the namespace object's own subresources (/namespaces/{ns}/status, /finalize).
@@ -55,13 +65,25 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   const isWatch = legacyWatch || (name === undefined && boolParam(query, 'watch') === true);
   let verb: RequestInfo['verb'] = 'unknown';
   switch (method) {
-    case 'GET': case 'HEAD': verb = isWatch ? 'watch' : name === undefined ? 'list' : 'get'; break;
-    case 'POST': verb = 'create'; break;
-    case 'PUT': verb = 'update'; break;
-    case 'PATCH': verb = 'patch'; break;
-    case 'DELETE': verb = name === undefined ? 'deletecollection' : 'delete'; break;
+    case 'GET':
+    case 'HEAD':
+      verb = isWatch ? 'watch' : name === undefined ? 'list' : 'get';
+      break;
+    case 'POST':
+      verb = 'create';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = name === undefined ? 'deletecollection' : 'delete';
+      break;
   }
-  if (subresource && ['exec', 'attach', 'portforward', 'proxy', 'log'].includes(subresource)) verb = subresource === 'log' ? 'get' : 'connect';
+  if (subresource && ['exec', 'attach', 'portforward', 'proxy', 'log'].includes(subresource))
+    verb = subresource === 'log' ? 'get' : 'connect';
   return { isResourceRequest: true, group, version, namespace, resource, name, subresource, rest: tail, verb };
 }
 

@@ -4,8 +4,8 @@
 // Routing, discovery and OpenAPI read this table; its generation moves whenever it changes, so
 // cached discovery and OpenAPI bodies are rebuilt.
 
-import type { ResourceInfo } from '../api/resources.js';
 import type { ExtraDefinitions } from '../api/openapi.js';
+import type { ResourceInfo } from '../api/resources.js';
 import { DEFINITIONS } from './registry/index.js';
 import type { ResourceDefinition } from './registry/rest.js';
 
@@ -26,8 +26,12 @@ export class ServedResources {
   /** Bodies built from this table (discovery, OpenAPI), dropped on change. */
   readonly cache = new Map<string, unknown>();
 
-  definitions(): readonly ResourceDefinition[] { return this.all; }
-  resources(): readonly ResourceInfo[] { return this.infos; }
+  definitions(): readonly ResourceDefinition[] {
+    return this.all;
+  }
+  resources(): readonly ResourceInfo[] {
+    return this.infos;
+  }
 
   find(group: string, version: string, resource: string): ResourceDefinition | undefined {
     return this.all.find((d) => d.info.group === group && d.info.version === version && d.info.resource === resource);
@@ -56,7 +60,11 @@ export class ServedResources {
   }
 
   private rebuild(): void {
-    this.all = [...DEFINITIONS, ...[...this.aggregated.keys()].sort().flatMap((k) => this.aggregated.get(k)!), ...[...this.custom.keys()].sort().flatMap((k) => this.custom.get(k)!)];
+    this.all = [
+      ...DEFINITIONS,
+      ...[...this.aggregated.keys()].sort().flatMap((k) => this.aggregated.get(k)!),
+      ...[...this.custom.keys()].sort().flatMap((k) => this.custom.get(k)!),
+    ];
     this.infos = this.all.map((d) => d.info);
     this.generation++;
     this.cache.clear();

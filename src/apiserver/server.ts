@@ -3,53 +3,59 @@
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import os from 'node:os';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { errors, StatusError } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
-import { storeKey, storePrefix } from '../api/resources.js';
-import type { Store } from '../store/types.js';
-import { newServiceAllocators, type ServiceAllocators } from './allocators.js';
-import { bootstrapCluster, SYSTEM_NAMESPACES } from './bootstrap.js';
-import { KubernetesServiceController } from './kubernetesservice.js';
-import { SystemNamespacesController } from './systemnamespaces.js';
-import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
-import { handleDiscovery } from './discovery-handler.js';
-import { handleResource, type HandlerEnv } from './handlers.js';
-import { markPretty, writeError, writeText } from './http.js';
 import { prettyParam } from '../api/queryparams.js';
-import { GenericRegistry } from './registry/generic.js';
-import type { ApiServerContext } from './registry/context.js';
-import { DEFINITIONS } from './registry/index.js';
+import { storeKey, storePrefix } from '../api/resources.js';
+import { newServiceAccountKeyPair } from '../pki/serviceaccount.js';
+import type { Store } from '../store/types.js';
+import { type AdmissionChain, defaultAdmissionChain } from './admission/chain.js';
+import { newServiceAllocators, type ServiceAllocators } from './allocators.js';
 import { CRDHandler } from './apiextensions/crdhandler.js';
-import { ServedResources } from './served.js';
-import { parseRequestInfo, type RequestInfo } from './request.js';
-import { WatchCache } from './watchcache.js';
-import { MaxInFlightLimit } from './maxinflight.js';
-import { addStorageCounter, instrumentRequest, serveMetrics } from './metrics.js';
-import { MetricsScraper } from './metrics-server/scraper.js';
-import { METRICS_DEFINITIONS, METRICS_GROUP, MetricsAPI } from './metrics-server/api.js';
-import { V1_DEFINITION, handleV1HPA, isV1HPARequest } from './registry/autoscaling/horizontalpodautoscalers-v1.js';
-import { defaultAdmissionChain, type AdmissionChain } from './admission/chain.js';
-import { UnionAuthenticator, type Authenticator } from './authn/authenticator.js';
+import { type Authenticator, UnionAuthenticator } from './authn/authenticator.js';
+import { impersonate } from './authn/impersonation.js';
 import { withUser } from './authn/request.js';
 import { TokenFileAuthenticator } from './authn/tokenfile.js';
 import type { UserInfo } from './authn/user.js';
 import { X509Authenticator } from './authn/x509.js';
-import { impersonate } from './authn/impersonation.js';
-import { AlwaysAllowAuthorizer, PrivilegedGroupAuthorizer, UnionAuthorizer, type Authorizer, type RuleResolver as AuthzRuleResolver } from './authz/authorizer.js';
+import {
+  AlwaysAllowAuthorizer,
+  type Authorizer,
+  type RuleResolver as AuthzRuleResolver,
+  PrivilegedGroupAuthorizer,
+  UnionAuthorizer,
+} from './authz/authorizer.js';
 import { forbidden } from './authz/forbidden.js';
-import { requestAttributes } from './authz/requestinfo.js';
-import { RBACAuthorizer } from './authz/rbac/authorizer.js';
 import { NodeAuthorizer } from './authz/node/authorizer.js';
 import { NodeGraph } from './authz/node/graph.js';
+import { RBACAuthorizer } from './authz/rbac/authorizer.js';
 import type { EscalationChecker } from './authz/rbac/escalation.js';
 import { reconcileBootstrapPolicy } from './authz/rbac/reconcile.js';
 import type { ClusterRole, PolicyLister, Role, RoleBinding } from './authz/rbac/types.js';
-import { newServiceAccountKeyPair } from '../pki/serviceaccount.js';
+import { requestAttributes } from './authz/requestinfo.js';
+import { bootstrapCluster, SYSTEM_NAMESPACES } from './bootstrap.js';
+import { handleDiscovery } from './discovery-handler.js';
+import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
+import { type HandlerEnv, handleResource } from './handlers.js';
+import { markPretty, writeError, writeText } from './http.js';
+import { KubernetesServiceController } from './kubernetesservice.js';
+import { MaxInFlightLimit } from './maxinflight.js';
+import { addStorageCounter, instrumentRequest, serveMetrics } from './metrics.js';
+import { METRICS_DEFINITIONS, METRICS_GROUP, MetricsAPI } from './metrics-server/api.js';
+import { MetricsScraper } from './metrics-server/scraper.js';
+import { handleV1HPA, isV1HPARequest, V1_DEFINITION } from './registry/autoscaling/horizontalpodautoscalers-v1.js';
+import type { ApiServerContext } from './registry/context.js';
+import { GenericRegistry } from './registry/generic.js';
+import { DEFINITIONS } from './registry/index.js';
+import { parseRequestInfo, type RequestInfo } from './request.js';
+import { ServedResources } from './served.js';
 import { ServiceAccountTokenAuthenticator } from './serviceaccount/authenticator.js';
 import { JWKS_PATH, serveIssuerDiscovery } from './serviceaccount/discovery.js';
 import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/token.js';
+import { SystemNamespacesController } from './systemnamespaces.js';
+import { WatchCache } from './watchcache.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -93,7 +99,9 @@ export interface ApiServerOptions {
   /** A watch whose unread output passes this many bytes is closed (default 16 MiB). */
   watchBufferBytes?: number;
   /** Service-account tokens: the signing key (default: one made in memory, for tests) and kube-apiserver's flags. */
-  serviceAccounts?: Partial<Pick<ServiceAccountTokensOptions, 'keys' | 'issuer' | 'audiences' | 'extendExpiration' | 'maxExpirationSeconds'>>;
+  serviceAccounts?: Partial<
+    Pick<ServiceAccountTokensOptions, 'keys' | 'issuer' | 'audiences' | 'extendExpiration' | 'maxExpirationSeconds'>
+  >;
   /** Where the API server logs what clients are not told (refused tokens). */
   log?: (msg: string) => void;
 }
@@ -158,11 +166,21 @@ export class ApiServer implements ApiServerContext {
     return {
       registry: (g: string, r: string, v?: string) => self.registry(g, r, v),
       definition: (g: string, v: string, r: string) => self.served.find(g, v, r),
-      get connect() { return self.opts.connect; },
-      get serviceAccountTokens() { return self.serviceAccountTokens; },
-      get authorizer() { return self.authorizer; },
-      get ruleResolver() { return self.ruleResolver; },
-      get watchBufferBytes() { return self.opts.watchBufferBytes; },
+      get connect() {
+        return self.opts.connect;
+      },
+      get serviceAccountTokens() {
+        return self.serviceAccountTokens;
+      },
+      get authorizer() {
+        return self.authorizer;
+      },
+      get ruleResolver() {
+        return self.ruleResolver;
+      },
+      get watchBufferBytes() {
+        return self.opts.watchBufferBytes;
+      },
     };
   })();
 
@@ -185,10 +203,14 @@ export class ApiServer implements ApiServerContext {
     return this.saTokens;
   }
 
-  get store(): Store { return this.opts.store; }
+  get store(): Store {
+    return this.opts.store;
+  }
 
   /** Requests counted by the in-flight limits now (for metrics and tests). */
-  get inFlight(): { readOnly: number; mutating: number } { return this.inflight.inFlight; }
+  get inFlight(): { readOnly: number; mutating: number } {
+    return this.inflight.inFlight;
+  }
 
   /** A resource's store; custom resources have one per served version (any, when version is not given). */
   registry(group: string, resource: string, version?: string): GenericRegistry | undefined {
@@ -224,13 +246,22 @@ export class ApiServer implements ApiServerContext {
     this.served.setAggregated('v1.autoscaling', [V1_DEFINITION]);
     if (this.opts.metricsServer) {
       const ms = this.opts.metricsServer;
-      const scraper = new MetricsScraper({ nodes: () => this.listObjects('', 'nodes'), nodeToken: ms.nodeToken, kubeletClientSecret: ms.kubeletClientSecret, caData: ms.caData, resolutionMs: ms.resolutionMs, log: this.opts.log });
+      const scraper = new MetricsScraper({
+        nodes: () => this.listObjects('', 'nodes'),
+        nodeToken: ms.nodeToken,
+        kubeletClientSecret: ms.kubeletClientSecret,
+        caData: ms.caData,
+        resolutionMs: ms.resolutionMs,
+        log: this.opts.log,
+      });
       this.metricsAPI = new MetricsAPI(scraper, this);
       this.served.setAggregated('v1beta1.metrics.k8s.io', METRICS_DEFINITIONS);
       scraper.start();
     }
     // apiserver_storage_objects, counted from the watch caches at scrape time.
-    this.removeStorageCounter = addStorageCounter(() => new Map([...this.registries.values()].map((r) => [r.qualifiedResource, r.cache.list().items.length])));
+    this.removeStorageCounter = addStorageCounter(
+      () => new Map([...this.registries.values()].map((r) => [r.qualifiedResource, r.cache.list().items.length])),
+    );
     // What stored objects hold (cluster IPs, node ports) is taken again before any write.
     for (const reg of this.registries.values()) {
       const claim = reg.strategy.claimStored;
@@ -249,10 +280,15 @@ export class ApiServer implements ApiServerContext {
       this.escalation = { authorizer: this.authorizer, resolver: rbac.resolver };
       await reconcileBootstrapPolicy((g, r) => this.registry(g, r));
     }
-    const handler = (req: IncomingMessage, res: ServerResponse) => { this.serveRequest(req, res); };
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.serveRequest(req, res);
+    };
     // Pods and other machines reach the API server at its advertised address (the kubernetes
     // service's endpoint), as kube-apiserver serves on --bind-address: it listens there too.
-    const advertised = this.opts.serveOnAdvertiseAddress && this.advertiseAddress && this.advertiseAddress !== host && host !== '0.0.0.0' ? [this.advertiseAddress] : [];
+    const advertised =
+      this.opts.serveOnAdvertiseAddress && this.advertiseAddress && this.advertiseAddress !== host && host !== '0.0.0.0'
+        ? [this.advertiseAddress]
+        : [];
     for (let attempt = 0; ; attempt++) {
       try {
         this.server = this.makeServer(handler);
@@ -277,8 +313,12 @@ export class ApiServer implements ApiServerContext {
     this.systemNamespaces.start();
     // Established CRDs are served before the server says it is ready.
     this.crdHandler = new CRDHandler({
-      store: this.opts.store, api: this, served: this.served, crds: this.registry('apiextensions.k8s.io', 'customresourcedefinitions')!,
-      watchCacheSize: this.opts.watchCacheSize, log: (m) => console.error(`k8ts apiserver: ${m}`),
+      store: this.opts.store,
+      api: this,
+      served: this.served,
+      crds: this.registry('apiextensions.k8s.io', 'customresourcedefinitions')!,
+      watchCacheSize: this.opts.watchCacheSize,
+      log: (m) => console.error(`k8ts apiserver: ${m}`),
     });
     await this.crdHandler.start();
     if (this.opts.compactKeepRevisions) {
@@ -287,12 +327,19 @@ export class ApiServer implements ApiServerContext {
         void (async () => {
           const rev = await this.opts.store.currentRevision();
           if (rev > keep) await this.opts.store.compact(rev - keep);
-        })().catch(() => { /* compaction is best effort; the next tick tries again */ });
+        })().catch(() => {
+          /* compaction is best effort; the next tick tries again */
+        });
       }, this.opts.compactIntervalMs ?? 60_000);
       this.compactTimer.unref();
     }
     const ttl = this.opts.eventTTLMs ?? DEFAULT_EVENT_TTL_MS;
-    this.eventTimer = setInterval(() => { void sweepEvents(this.registry('', 'events')!, ttl).catch(() => undefined); }, Math.min(ttl, 5 * 60_000));
+    this.eventTimer = setInterval(
+      () => {
+        void sweepEvents(this.registry('', 'events')!, ttl).catch(() => undefined);
+      },
+      Math.min(ttl, 5 * 60_000),
+    );
     this.eventTimer.unref();
     this.ready = true;
     return `${this.opts.tls ? 'https' : 'http'}://${host}:${this.port}`;
@@ -305,7 +352,13 @@ export class ApiServer implements ApiServerContext {
     if (r.decision !== 'Allow') throw forbidden(attrs, r.reason);
     // A websocket upgrade of exec, attach or portforward is a GET, but it starts a process or
     // a tunnel: it needs "create" too (AuthorizePodWebsocketUpgradeCreatePermission).
-    if (attrs.isResourceRequest && attrs.verb === 'get' && attrs.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(attrs.subresource ?? '') && /websocket/i.test(String(req.headers.upgrade ?? ''))) {
+    if (
+      attrs.isResourceRequest &&
+      attrs.verb === 'get' &&
+      attrs.resource === 'pods' &&
+      ['exec', 'attach', 'portforward'].includes(attrs.subresource ?? '') &&
+      /websocket/i.test(String(req.headers.upgrade ?? ''))
+    ) {
       const create = { ...attrs, verb: 'create' };
       const c = this.authorizer.authorize(create);
       if (c.decision !== 'Allow') throw forbidden(create, c.reason);
@@ -341,10 +394,17 @@ export class ApiServer implements ApiServerContext {
     // Client certificates are asked for, not required: a request may still carry a bearer token.
     const clientAuth = this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: false } : {};
     // A request without Host is answered by the handlers (a Status), not by Node's bare 400.
-    const server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, requireHostHeader: false, ...clientAuth }, handler) : http.createServer({ requireHostHeader: false }, handler);
+    const server = this.opts.tls
+      ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, requireHostHeader: false, ...clientAuth }, handler)
+      : http.createServer({ requireHostHeader: false }, handler);
     server.keepAliveTimeout = 60_000;
-    server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: import('node:net').Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => { clientError(err, socket); });
+    server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: import('node:net').Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      clientError(err, socket);
+    });
     return server;
   }
 
@@ -373,9 +433,17 @@ export class ApiServer implements ApiServerContext {
     try {
       const url = requestURL(req.url);
       const path = url.pathname;
-      if (path === '/healthz' || path === '/livez' || path === '/readyz' || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
+      if (
+        path === '/healthz' ||
+        path === '/livez' ||
+        path === '/readyz' ||
+        path.startsWith('/healthz/') ||
+        path.startsWith('/livez/') ||
+        path.startsWith('/readyz/')
+      ) {
         if (path.startsWith('/readyz') && !this.ready) return writeText(res, 500, '[-]ready failed: not started\nreadyz check failed\n');
-        if (url.searchParams.has('verbose')) return writeText(res, 200, `[+]ping ok\n[+]etcd ok\n[+]informer-sync ok\n${path.slice(1).split('/')[0]} check passed\n`);
+        if (url.searchParams.has('verbose'))
+          return writeText(res, 200, `[+]ping ok\n[+]etcd ok\n[+]informer-sync ok\n${path.slice(1).split('/')[0]} check passed\n`);
         return writeText(res, 200, 'ok');
       }
       if (prettyParam(url.searchParams, req.headers['user-agent'])) markPretty(res);
@@ -401,10 +469,17 @@ export class ApiServer implements ApiServerContext {
         if (await serveIssuerDiscovery(path, req.method ?? 'GET', res, sa.issuer, sa.keys, jwksURI)) return;
       }
       if (handleDiscovery(req, res, this.served)) return;
-      if (info?.resource && isV1HPARequest(info)) { await handleV1HPA(this.registry('autoscaling', 'horizontalpodautoscalers')!, info, req, res, url.searchParams, user); return; }
-      if (info?.resource && info.group === METRICS_GROUP && this.metricsAPI) { this.metricsAPI.handle(info, req, res, url.searchParams); return; }
+      if (info?.resource && isV1HPARequest(info)) {
+        await handleV1HPA(this.registry('autoscaling', 'horizontalpodautoscalers')!, info, req, res, url.searchParams, user);
+        return;
+      }
+      if (info?.resource && info.group === METRICS_GROUP && this.metricsAPI) {
+        this.metricsAPI.handle(info, req, res, url.searchParams);
+        return;
+      }
       if (!info?.resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-      if (!this.served.find(info.group, info.version, info.resource)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!this.served.find(info.group, info.version, info.resource))
+        throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       await handleResource(this.handlerEnv, info, req, res, url.searchParams, user);
     } catch (e) {
       if (!(e instanceof StatusError)) {
@@ -418,7 +493,9 @@ export class ApiServer implements ApiServerContext {
   }
 }
 
-function ignore(): void { /* see serveRequest */ }
+function ignore(): void {
+  /* see serveRequest */
+}
 
 /**
  * A request Node's parser refused (malformed, headers too large, too slow to send them): Go's
@@ -426,18 +503,37 @@ function ignore(): void { /* see serveRequest */ }
  * here the answer carries a Status body too, as every other answer of this server does.
  */
 function clientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
-  if (!socket.writable || err.code === 'ECONNRESET') { socket.destroy(); return; }
-  const [code, reason, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'RequestHeaderFieldsTooLarge', 'Request Header Fields Too Large']
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Timeout', 'Request Timeout']
-      : [400, 'BadRequest', 'Bad Request'];
-  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${text}: ${err.code ?? err.message}`, reason, code });
-  socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [code, reason, text] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'RequestHeaderFieldsTooLarge', 'Request Header Fields Too Large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Timeout', 'Request Timeout']
+        : [400, 'BadRequest', 'Bad Request'];
+  const body = JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `${text}: ${err.code ?? err.message}`,
+    reason,
+    code,
+  });
+  socket.end(
+    `HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function listen(server: http.Server | https.Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
 }
 

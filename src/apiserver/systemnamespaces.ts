@@ -20,7 +20,11 @@ export class SystemNamespacesController {
   private stopped = false;
   private running: Promise<void> = Promise.resolve();
 
-  constructor(private readonly api: ApiServer, private readonly namespaces: readonly string[], private readonly log: (msg: string) => void = () => undefined) {}
+  constructor(
+    private readonly api: ApiServer,
+    private readonly namespaces: readonly string[],
+    private readonly log: (msg: string) => void = () => undefined,
+  ) {}
 
   start(): void {
     this.follow();
@@ -42,9 +46,16 @@ export class SystemNamespacesController {
     const reg = this.api.registry('', 'namespaces');
     if (!reg) return;
     try {
-      const w = reg.cache.watch(reg.cache.revision, reg.prefix(), (ev) => {
-        if (ev.type === 'DELETED' && this.namespaces.includes(ev.object.metadata.name ?? '')) this.ensure();
-      }, () => { if (this.watch === w) this.watch = undefined; });
+      const w = reg.cache.watch(
+        reg.cache.revision,
+        reg.prefix(),
+        (ev) => {
+          if (ev.type === 'DELETED' && this.namespaces.includes(ev.object.metadata.name ?? '')) this.ensure();
+        },
+        () => {
+          if (this.watch === w) this.watch = undefined;
+        },
+      );
       this.watch = w;
     } catch (e) {
       this.log(`system namespaces controller: watch: ${(e as Error).message}`);

@@ -7,13 +7,22 @@
 // src/api/schema/columns.ts; this file has what the printers share.
 
 import { labelSelectorString } from '../api/labels.js';
-import type { ResourceInfo } from '../api/resources.js';
-import { col, D, nameCol, printerColumns, type PrinterColumn } from '../api/schema/columns.js';
 import { apiVersionOf, isObject, type KObject, type ObjectMeta } from '../api/object.js';
+import type { ResourceInfo } from '../api/resources.js';
+import { col, D, nameCol, type PrinterColumn, printerColumns } from '../api/schema/columns.js';
 
 export type TableColumnDefinition = PrinterColumn;
-export interface TableRowCondition { type: string; status: string; reason?: string; message?: string }
-export interface TableRow { cells: unknown[]; object?: unknown; conditions?: unknown[] }
+export interface TableRowCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+export interface TableRow {
+  cells: unknown[];
+  object?: unknown;
+  conditions?: unknown[];
+}
 export interface Table {
   kind: 'Table';
   /** meta.k8s.io/v1 unless the client negotiated the older v1beta1 Table. */
@@ -128,10 +137,13 @@ export function workloadPrinter(schema: string, cells: (obj: KObject, w: Workloa
   return {
     columns: printerColumns(schema),
     row(obj, now) {
-      const spec = o(obj.spec), status = o(obj.status);
+      const spec = o(obj.spec),
+        status = o(obj.status);
       const [containers, images] = containerCells(o(spec.template).spec);
       // desired: spec.replicas, 1 when unset.
-      return { cells: cells(obj, { spec, status, desired: typeof spec.replicas === 'number' ? n(spec.replicas) : 1, containers, images }, now) };
+      return {
+        cells: cells(obj, { spec, status, desired: typeof spec.replicas === 'number' ? n(spec.replicas) : 1, containers, images }, now),
+      };
     },
   };
 }

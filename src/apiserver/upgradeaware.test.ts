@@ -2,13 +2,13 @@
 // garbage or break their chunked encoding; clients that reset mid-upgrade, flood, or leave in the
 // middle of a stream. Each attack ends one relay; the process and the server's other relays carry on.
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
+import { after, before, test } from 'node:test';
 import { StatusError } from '../api/errors.js';
 import { writeError } from './http.js';
-import { UpgradeAwareProxy, type Backend } from './upgradeaware.js';
+import { type Backend, UpgradeAwareProxy } from './upgradeaware.js';
 
 /** What the next relayed request goes to. */
 let backend: Backend;
@@ -24,37 +24,59 @@ const backends: net.Server[] = [];
 const sockets = new Set<Socket>();
 
 before(async () => {
-  proxyServer.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  proxyServer.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((r) => proxyServer.listen(0, '127.0.0.1', () => r()));
   proxyPort = (proxyServer.address() as AddressInfo).port;
 });
 after(async () => {
   for (const s of sockets) s.destroy();
-  for (const b of backends) { b.close(); }
+  for (const b of backends) {
+    b.close();
+  }
   await new Promise<void>((r) => proxyServer.close(() => r()));
 });
 
 /** A raw TCP backend; onConnection sees every connection the proxy makes. */
 async function rawBackend(onConnection: (s: Socket) => void): Promise<Backend> {
-  const srv = net.createServer((s) => { s.on('error', () => undefined); onConnection(s); });
+  const srv = net.createServer((s) => {
+    s.on('error', () => undefined);
+    onConnection(s);
+  });
   backends.push(srv);
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   return { host: '127.0.0.1', port: (srv.address() as AddressInfo).port, secure: false, authorization: 'Bearer node-token' };
 }
 
 /** A raw client: sends an upgrade request, returns the socket and what it has read. */
-function upgradeClient(extra = ''): Promise<{ sock: Socket; data: () => Buffer; closed: Promise<void>; until(re: RegExp): Promise<string> }> {
+function upgradeClient(
+  extra = '',
+): Promise<{ sock: Socket; data: () => Buffer; closed: Promise<void>; until(re: RegExp): Promise<string> }> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(proxyPort, '127.0.0.1', () => {
-      sock.write(`GET /x HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nAuthorization: Bearer client-secret\r\n${extra}\r\n`);
+      sock.write(
+        `GET /x HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nAuthorization: Bearer client-secret\r\n${extra}\r\n`,
+      );
       resolve({
-        sock, data: () => Buffer.concat(chunks), closed,
-        until: (re) => new Promise((res, rej) => {
-          const check = () => { const t = Buffer.concat(chunks).toString('latin1'); if (re.test(t)) { clearTimeout(timer); sock.off('data', check); res(t); } };
-          const timer = setTimeout(() => rej(new Error(`no ${re} in ${Buffer.concat(chunks).toString('latin1')}`)), 10_000);
-          sock.on('data', check);
-          check();
-        }),
+        sock,
+        data: () => Buffer.concat(chunks),
+        closed,
+        until: (re) =>
+          new Promise((res, rej) => {
+            const check = () => {
+              const t = Buffer.concat(chunks).toString('latin1');
+              if (re.test(t)) {
+                clearTimeout(timer);
+                sock.off('data', check);
+                res(t);
+              }
+            };
+            const timer = setTimeout(() => rej(new Error(`no ${re} in ${Buffer.concat(chunks).toString('latin1')}`)), 10_000);
+            sock.on('data', check);
+            check();
+          }),
       });
     });
     const chunks: Buffer[] = [];
@@ -67,12 +89,16 @@ function upgradeClient(extra = ''): Promise<{ sock: Socket; data: () => Buffer; 
 
 function get(path = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: proxyPort, path, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port: proxyPort, path, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
@@ -104,7 +130,9 @@ test('a backend that refuses: 503 for an upgrade and for a plain request', async
 });
 
 test('a backend that accepts but never completes TLS: dial timeout, 503', async () => {
-  const silent = await rawBackend(() => { /* never speaks */ });
+  const silent = await rawBackend(() => {
+    /* never speaks */
+  });
   backend = { ...silent, secure: true };
   const c = await upgradeClient();
   await c.until(/i\/o timeout/);
@@ -133,16 +161,23 @@ test('a backend that hangs up, or answers 101 then garbage and a reset: the clie
   c = await upgradeClient();
   await c.closed;
   assert.match(c.data().toString('latin1'), /^HTTP\/1\.1 101 /);
-  assert.equal(seenAuth, 'Bearer node-token', 'the client\'s credentials never reach the backend');
+  assert.equal(seenAuth, 'Bearer node-token', "the client's credentials never reach the backend");
   await stillServing();
 });
 
 test('a client that resets mid-upgrade: the backend connection goes too; one that floods is pushed back', async () => {
   let backendClosed!: () => void;
   let requestSeen!: () => void;
-  const gone = new Promise<void>((r) => { backendClosed = r; });
-  const seen = new Promise<void>((r) => { requestSeen = r; });
-  backend = await rawBackend((s) => { s.once('data', () => requestSeen()); s.on('close', () => backendClosed()); });
+  const gone = new Promise<void>((r) => {
+    backendClosed = r;
+  });
+  const seen = new Promise<void>((r) => {
+    requestSeen = r;
+  });
+  backend = await rawBackend((s) => {
+    s.once('data', () => requestSeen());
+    s.on('close', () => backendClosed());
+  });
   let c = await upgradeClient();
   await seen;
   c.sock.resetAndDestroy();
@@ -152,7 +187,10 @@ test('a client that resets mid-upgrade: the backend connection goes too; one tha
   let upstream: Socket | undefined;
   backend = await rawBackend((s) => {
     upstream = s;
-    s.once('data', () => { s.pause(); s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: SPDY/3.1\r\nConnection: Upgrade\r\n\r\n'); });
+    s.once('data', () => {
+      s.pause();
+      s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: SPDY/3.1\r\nConnection: Upgrade\r\n\r\n');
+    });
   });
   c = await upgradeClient();
   const deadline = Date.now() + 10_000;
@@ -162,7 +200,11 @@ test('a client that resets mid-upgrade: the backend connection goes too; one tha
   // Backpressure: the relay stops reading the client when the backend does not read.
   const relayedClient = () => [...sockets].find((s) => s.readableFlowing === false);
   while (written < 64 << 20 && !relayedClient()) {
-    if (!c.sock.write(chunk)) await new Promise<void>((r) => { c.sock.once('drain', r); setTimeout(r, 50); });
+    if (!c.sock.write(chunk))
+      await new Promise<void>((r) => {
+        c.sock.once('drain', r);
+        setTimeout(r, 50);
+      });
     written += chunk.length;
   }
   assert.ok(relayedClient(), 'the relay paused its reading of the client');
@@ -180,14 +222,19 @@ test('a backend that breaks its chunked encoding mid-response, and a client that
   await assert.rejects(get('/'), /aborted|socket hang up|ECONNRESET/);
 
   let streamClosed!: () => void;
-  const backendSawClose = new Promise<void>((r) => { streamClosed = r; });
+  const backendSawClose = new Promise<void>((r) => {
+    streamClosed = r;
+  });
   backend = await rawBackend((s) => {
     s.once('data', () => s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nline1\n\r\n'));
     s.on('close', () => streamClosed());
   });
   await new Promise<void>((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port: proxyPort, path: '/follow', agent: false }, (res) => {
-      res.once('data', () => { req.destroy(); resolve(); });
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
     });
     req.on('error', () => undefined);
     setTimeout(() => reject(new Error('no data')), 10_000).unref();

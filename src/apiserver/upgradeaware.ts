@@ -9,8 +9,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import net, { type Socket } from 'node:net';
-import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { StatusError } from '../api/errors.js';
 import { relayFrameAligned } from './framealign.js';
 
@@ -29,7 +29,12 @@ export const DIAL_TIMEOUT_MS = 30_000;
 
 /** Node 'upgrade' requests reach the 'request' handler when the server has no 'upgrade' listener. */
 export function isUpgrade(req: IncomingMessage): boolean {
-  return (req.headers.connection ?? '').toLowerCase().split(',').some((t) => t.trim() === 'upgrade') && !!req.headers.upgrade;
+  return (
+    (req.headers.connection ?? '')
+      .toLowerCase()
+      .split(',')
+      .some((t) => t.trim() === 'upgrade') && !!req.headers.upgrade
+  );
 }
 
 /**
@@ -46,7 +51,13 @@ export function hijack(req: IncomingMessage): Socket {
 }
 
 /** Joins two connections until either ends; an error on one ends both. bToA relays b's bytes to a (a pipe unless given). */
-export function joinConnections(a: Duplex, b: Duplex, bToA: (from: Duplex, to: Duplex) => void = (from, to) => { from.pipe(to); }): void {
+export function joinConnections(
+  a: Duplex,
+  b: Duplex,
+  bToA: (from: Duplex, to: Duplex) => void = (from, to) => {
+    from.pipe(to);
+  },
+): void {
   a.on('error', () => b.destroy());
   b.on('error', () => a.destroy());
   a.on('close', () => b.destroy());
@@ -70,11 +81,25 @@ export class UpgradeAwareProxy {
   private dial(b: Backend): Promise<Duplex> {
     return new Promise((resolve, reject) => {
       const s: Duplex = b.secure
-        ? tls.connect({ host: b.host, port: b.port, ca: b.caData, servername: net.isIP(b.host) ? undefined : b.host, ALPNProtocols: ['http/1.1'] }, () => done())
+        ? tls.connect(
+            { host: b.host, port: b.port, ca: b.caData, servername: net.isIP(b.host) ? undefined : b.host, ALPNProtocols: ['http/1.1'] },
+            () => done(),
+          )
         : net.connect(b.port, b.host, () => done());
-      const timer = setTimeout(() => { s.destroy(); reject(new Error(`dial tcp ${b.host}:${b.port}: i/o timeout`)); }, this.dialTimeoutMs);
-      const done = () => { clearTimeout(timer); s.off('error', fail); resolve(s); };
-      const fail = (e: Error) => { clearTimeout(timer); s.destroy(); reject(e); };
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new Error(`dial tcp ${b.host}:${b.port}: i/o timeout`));
+      }, this.dialTimeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        s.off('error', fail);
+        resolve(s);
+      };
+      const fail = (e: Error) => {
+        clearTimeout(timer);
+        s.destroy();
+        reject(e);
+      };
       s.once('error', fail);
     });
   }
@@ -88,7 +113,10 @@ export class UpgradeAwareProxy {
       throw unavailable('error dialing backend', e as Error);
     }
     // The client may have gone while we dialled.
-    if (req.socket.destroyed) { upstream.destroy(); return; }
+    if (req.socket.destroyed) {
+      upstream.destroy();
+      return;
+    }
     const client = hijack(req);
     const lines = [`${req.method} ${path} HTTP/1.1`, `Host: ${backend.host}:${backend.port}`];
     if (backend.authorization) lines.push(`Authorization: ${backend.authorization}`);
@@ -112,21 +140,41 @@ export class UpgradeAwareProxy {
       if (backend.authorization) headers.authorization = backend.authorization;
       const mod = backend.secure ? https : http;
       const upstream = mod.request({
-        host: backend.host, port: backend.port, method: req.method, path, headers, agent: false,
+        host: backend.host,
+        port: backend.port,
+        method: req.method,
+        path,
+        headers,
+        agent: false,
         ...(backend.secure ? { ca: backend.caData, servername: net.isIP(backend.host) ? undefined : backend.host } : {}),
       });
       let settled = false;
-      const settle = () => { if (!settled) { settled = true; resolve(); } };
-      const dialTimer = setTimeout(() => upstream.destroy(new Error(`dial tcp ${backend.host}:${backend.port}: i/o timeout`)), this.dialTimeoutMs);
+      const settle = () => {
+        if (!settled) {
+          settled = true;
+          resolve();
+        }
+      };
+      const dialTimer = setTimeout(
+        () => upstream.destroy(new Error(`dial tcp ${backend.host}:${backend.port}: i/o timeout`)),
+        this.dialTimeoutMs,
+      );
       upstream.on('socket', (s) => {
         if (!s.connecting) clearTimeout(dialTimer);
         else s.once(backend.secure ? 'secureConnect' : 'connect', () => clearTimeout(dialTimer));
       });
       upstream.on('response', (r) => {
         clearTimeout(dialTimer);
-        r.on('error', () => { res.destroy(); settle(); });
+        r.on('error', () => {
+          res.destroy();
+          settle();
+        });
         r.on('end', settle);
-        if (res.destroyed) { r.destroy(); settle(); return; }
+        if (res.destroyed) {
+          r.destroy();
+          settle();
+          return;
+        }
         const out = { ...r.headers };
         delete out.connection;
         delete out['keep-alive'];
@@ -145,7 +193,11 @@ export class UpgradeAwareProxy {
         settle();
       });
       // A client that goes away (kubectl logs -f interrupted) ends the backend's stream too.
-      res.on('close', () => { clearTimeout(dialTimer); upstream.destroy(); settle(); });
+      res.on('close', () => {
+        clearTimeout(dialTimer);
+        upstream.destroy();
+        settle();
+      });
       res.on('error', () => upstream.destroy());
       req.on('error', () => upstream.destroy());
       req.pipe(upstream);

@@ -1,11 +1,10 @@
-import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { MemoryStore } from '../store/memory.js';
 import type { Store, WatchEvent, Watcher } from '../store/types.js';
-import { TooOldError, WatchCache, type CacheEvent } from './watchcache.js';
 import { waitFor } from '../testing/wait.js';
-
+import { type CacheEvent, TooOldError, WatchCache } from './watchcache.js';
 
 function pod(ns: string, name: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, ...extra });
@@ -42,9 +41,10 @@ class WatchCountingStore {
 
 const names = (items: KObject[]) => items.map((o) => `${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`);
 
-
 /** A watch cache over a counting memory store, started; stopped and closed after fn, pass or fail. */
-async function withCountingCache(fn: (c: { counting: WatchCountingStore; store: Store; cache: WatchCache }) => Promise<void>): Promise<void> {
+async function withCountingCache(
+  fn: (c: { counting: WatchCountingStore; store: Store; cache: WatchCache }) => Promise<void>,
+): Promise<void> {
   const counting = new WatchCountingStore(new MemoryStore());
   const store = counting.wrap();
   const cache = new WatchCache(store, '/registry/pods/');
@@ -95,11 +95,17 @@ describe('WatchCache', () => {
       await store.update('/registry/pods/ns/a', pod('ns', 'a', { spec: { v: 2 } }), a.modRevision);
       await store.delete('/registry/pods/ns/a');
       await waitFor('three events', () => got.length >= 3);
-      assert.deepEqual(got.map((e) => `${e.type} ${e.key} ${e.revision} rv=${e.object.metadata.resourceVersion} prev=${e.prevObject?.metadata.resourceVersion ?? '-'}`), [
-        'ADDED /registry/pods/ns/a 1 rv=1 prev=-',
-        'MODIFIED /registry/pods/ns/a 2 rv=2 prev=1',
-        'DELETED /registry/pods/ns/a 3 rv=3 prev=2',
-      ]);
+      assert.deepEqual(
+        got.map(
+          (e) =>
+            `${e.type} ${e.key} ${e.revision} rv=${e.object.metadata.resourceVersion} prev=${e.prevObject?.metadata.resourceVersion ?? '-'}`,
+        ),
+        [
+          'ADDED /registry/pods/ns/a 1 rv=1 prev=-',
+          'MODIFIED /registry/pods/ns/a 2 rv=2 prev=1',
+          'DELETED /registry/pods/ns/a 3 rv=3 prev=2',
+        ],
+      );
       assert.deepEqual(got[1].object.spec, { v: 2 });
       assert.deepEqual(got[1].prevObject?.spec, { v: 1 });
       assert.deepEqual(got[2].object.spec, { v: 2 }, 'DELETED carries the last state');
@@ -122,7 +128,10 @@ describe('WatchCache', () => {
       for (let i = 4; i <= 12; i++) await store.create(`/registry/pods/ns${i % 2}/p${i}`, pod(`ns${i % 2}`, `p${i}`));
       await cache.waitForRevision(12, 1000);
       assert.deepEqual(ns1, [3, 5, 7, 9, 11]);
-      assert.throws(() => cache.watch(1, undefined, () => {}), (e: unknown) => e instanceof TooOldError && e.requested === 1 && e.oldest > 1);
+      assert.throws(
+        () => cache.watch(1, undefined, () => {}),
+        (e: unknown) => e instanceof TooOldError && e.requested === 1 && e.oldest > 1,
+      );
       // The current revision is always a valid place to start, whatever the window.
       const fromNow: number[] = [];
       cache.watch(cache.revision, undefined, (ev) => fromNow.push(ev.revision));
@@ -162,10 +171,15 @@ describe('WatchCache', () => {
         const mine: number[] = [];
         seen.push(mine);
         const bad = i % 100 === 0;
-        cache.watch(cache.revision, undefined, (ev) => {
-          if (bad) throw new Error('a broken watcher');
-          mine.push(ev.revision);
-        }, (err) => closed.push(err));
+        cache.watch(
+          cache.revision,
+          undefined,
+          (ev) => {
+            if (bad) throw new Error('a broken watcher');
+            mine.push(ev.revision);
+          },
+          (err) => closed.push(err),
+        );
       }
       for (let i = 0; i < 20; i++) await store.create(`/registry/pods/ns/p${i}`, pod('ns', `p${i}`));
       const want = Array.from({ length: 20 }, (_, i) => i + 1);
@@ -193,7 +207,12 @@ describe('WatchCache', () => {
   test('when history was compacted meanwhile, watchers are closed and the cache lists again', async () => {
     await withCountingCache(async ({ counting, store, cache }) => {
       const closed: Error[] = [];
-      cache.watch(cache.revision, undefined, () => {}, (e) => closed.push(e));
+      cache.watch(
+        cache.revision,
+        undefined,
+        () => {},
+        (e) => closed.push(e),
+      );
       counting.breakWatches();
       const a = await store.create('/registry/pods/ns/a', pod('ns', 'a'));
       await store.compact(a.modRevision);
@@ -210,7 +229,12 @@ describe('WatchCache', () => {
     const cache = new WatchCache(store, '/registry/pods/');
     await cache.start();
     const closed: Error[] = [];
-    cache.watch(0, undefined, () => {}, (e) => closed.push(e));
+    cache.watch(
+      0,
+      undefined,
+      () => {},
+      (e) => closed.push(e),
+    );
     const waiting = cache.waitForRevision(100, 10_000);
     cache.stop();
     await assert.rejects(waiting, /stopped/);
@@ -225,7 +249,12 @@ describe('WatchCache', () => {
     const cache = new WatchCache(store, '/registry/pods/');
     await cache.start();
     const closed: Error[] = [];
-    cache.watch(0, undefined, () => {}, (e) => closed.push(e));
+    cache.watch(
+      0,
+      undefined,
+      () => {},
+      (e) => closed.push(e),
+    );
     await store.close();
     assert.equal(closed.length, 1);
     await assert.rejects(cache.waitForRevision(1, 1000), /stopped/);

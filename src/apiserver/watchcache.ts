@@ -23,7 +23,10 @@ export interface CacheEvent {
 /** The requested resourceVersion is older than the cache's event window (HTTP 410 Gone). */
 export class TooOldError extends Error {
   /** oldest: the oldest revision a watch can start from now. */
-  constructor(public requested: number, public oldest: number) {
+  constructor(
+    public requested: number,
+    public oldest: number,
+  ) {
     super(`too old resource version: ${requested} (${oldest})`);
   }
 }
@@ -80,7 +83,11 @@ export class WatchCache {
   private restartDelay = 100;
   private starting?: Promise<void>;
 
-  constructor(private readonly store: Store, readonly prefix: string, opts: WatchCacheOptions = {}) {
+  constructor(
+    private readonly store: Store,
+    readonly prefix: string,
+    opts: WatchCacheOptions = {},
+  ) {
     this.historySize = Math.max(0, opts.historySize ?? 10_000);
     this.convert = opts.convert;
   }
@@ -121,7 +128,9 @@ export class WatchCache {
     if (this.stopped) return Promise.reject(new Error('watch cache stopped'));
     return new Promise<void>((resolve, reject) => {
       const waiter: RevisionWaiter = {
-        revision, resolve, reject,
+        revision,
+        resolve,
+        reject,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
           if (this.waiters.length === 0) this.stopProgress();
@@ -160,10 +169,21 @@ export class WatchCache {
    * the cache can no longer continue this stream (stopped, or the store's history was
    * compacted while the store watch was down); the client must then list again.
    */
-  watch(fromRevision: number, keyPrefix: string | undefined, onEvent: (ev: CacheEvent) => void, onClose?: (err: Error) => void): { cancel(): void } {
+  watch(
+    fromRevision: number,
+    keyPrefix: string | undefined,
+    onEvent: (ev: CacheEvent) => void,
+    onClose?: (err: Error) => void,
+  ): { cancel(): void } {
     if (this.stopped) throw new Error('watch cache stopped');
     if (fromRevision < this.horizon && fromRevision !== this.current) throw new TooOldError(fromRevision, this.horizon);
-    const w: CacheWatcher = { keyPrefix: keyPrefix ?? this.prefix, after: Math.max(fromRevision, this.current), onEvent, onClose, active: true };
+    const w: CacheWatcher = {
+      keyPrefix: keyPrefix ?? this.prefix,
+      after: Math.max(fromRevision, this.current),
+      onEvent,
+      onClose,
+      active: true,
+    };
     // Replay, then register, in one synchronous step: no store event can fall between.
     for (let i = this.firstEventAfter(fromRevision); i < this.events.length && w.active; i++) {
       const ev = this.events[i];
@@ -200,7 +220,12 @@ export class WatchCache {
   }
 
   private async follow(): Promise<void> {
-    const w = await this.store.watch(this.prefix, this.current, (ev) => this.apply(ev), (err) => this.onStoreError(err));
+    const w = await this.store.watch(
+      this.prefix,
+      this.current,
+      (ev) => this.apply(ev),
+      (err) => this.onStoreError(err),
+    );
     if (this.stopped) {
       w.cancel();
       return;
@@ -259,10 +284,14 @@ export class WatchCache {
       if (obj) {
         if (!prev) this.keys.splice(lowerBound(this.keys, key), 0, key);
         this.objects.set(key, obj);
-        cacheEvent = prev ? { type: 'MODIFIED', object: obj, prevObject: prev, revision, key } : { type: 'ADDED', object: obj, revision, key };
+        cacheEvent = prev
+          ? { type: 'MODIFIED', object: obj, prevObject: prev, revision, key }
+          : { type: 'ADDED', object: obj, revision, key };
       }
     } else {
-      const last = prev ? { ...prev, metadata: { ...prev.metadata, resourceVersion: String(revision) } } : decode(ev.kv.value, revision, key, this.convert);
+      const last = prev
+        ? { ...prev, metadata: { ...prev.metadata, resourceVersion: String(revision) } }
+        : decode(ev.kv.value, revision, key, this.convert);
       if (prev) {
         this.objects.delete(key);
         const i = lowerBound(this.keys, key);
@@ -341,15 +370,18 @@ export class WatchCache {
   private requestProgress(): void {
     if (this.progressPending || !this.following) return;
     this.progressPending = true;
-    this.store.currentRevision().then((rev) => {
-      this.progressPending = false;
-      if (this.following && rev > this.current) {
-        this.current = rev;
-        this.resolveWaiters();
-      }
-    }, () => {
-      this.progressPending = false;
-    });
+    this.store.currentRevision().then(
+      (rev) => {
+        this.progressPending = false;
+        if (this.following && rev > this.current) {
+          this.current = rev;
+          this.resolveWaiters();
+        }
+      },
+      () => {
+        this.progressPending = false;
+      },
+    );
   }
 
   private resolveWaiters(): void {

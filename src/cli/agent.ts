@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { kubeletClientSecret } from '../apiserver/kubeletclient.js';
+import { hostAddress } from '../apiserver/server.js';
 import { RestClient } from '../client/rest.js';
 import { parseRuntimeChoice, startLocalNode } from '../cluster/node.js';
-import { hostAddress } from '../apiserver/server.js';
 import { parseProxyMode } from '../proxy/server.js';
 
 export interface AgentOptions {
@@ -34,7 +34,7 @@ export interface AgentOptions {
 
 export async function agent(o: AgentOptions): Promise<number> {
   if (!o.server || (!o.token && !o.tokenFile)) {
-    console.error('k8ts agent needs --server URL and --token-file FILE (a copy of the control plane\'s DATA_DIR/token).');
+    console.error("k8ts agent needs --server URL and --token-file FILE (a copy of the control plane's DATA_DIR/token).");
     return 2;
   }
   if (o.token && o.tokenFile) {
@@ -49,7 +49,10 @@ export async function agent(o: AgentOptions): Promise<number> {
       console.error(`k8ts agent: cannot read --token-file ${o.tokenFile}: ${(e as Error).message}`);
       return 2;
     }
-    if (!token) { console.error(`k8ts agent: --token-file ${o.tokenFile} is empty`); return 2; }
+    if (!token) {
+      console.error(`k8ts agent: --token-file ${o.tokenFile} is empty`);
+      return 2;
+    }
   } else {
     token = o.token!;
     console.error('k8ts agent: warning: --token shows the token to every local user (ps, /proc/PID/cmdline); use --token-file FILE.');
@@ -58,10 +61,18 @@ export async function agent(o: AgentOptions): Promise<number> {
   }
   const caData = o.caFile ? fs.readFileSync(o.caFile, 'utf8') : undefined;
   if (o.server.startsWith('https:') && !caData && !o.insecureSkipTlsVerify) {
-    console.error('k8ts agent: give --ca-file (the control plane\'s DATA_DIR/pki/ca.crt) or --insecure-skip-tls-verify to trust the API server.');
+    console.error(
+      "k8ts agent: give --ca-file (the control plane's DATA_DIR/pki/ca.crt) or --insecure-skip-tls-verify to trust the API server.",
+    );
     return 2;
   }
-  const client = new RestClient({ server: o.server, token, caData, insecure: o.insecureSkipTlsVerify, userAgent: 'kubelet/v1.32.0 (k8ts agent)' });
+  const client = new RestClient({
+    server: o.server,
+    token,
+    caData,
+    insecure: o.insecureSkipTlsVerify,
+    userAgent: 'kubelet/v1.32.0 (k8ts agent)',
+  });
   const name = o.name ?? os.hostname().toLowerCase();
   const dir = path.resolve(o.dataDir ?? path.join(os.homedir(), '.k8ts-agent', name));
   // The API server must reach the agent's streaming server: by default the host's own address.
@@ -69,11 +80,19 @@ export async function agent(o: AgentOptions): Promise<number> {
   let node;
   try {
     node = await startLocalNode({
-      client, nodeName: name, dir, podCIDR: o.podCidr, bridgeName: o.bridge, streamingSecret: kubeletClientSecret(token),
-      kubeletPort: o.port ? Number(o.port) : 10250, nodeIP, log: (m) => console.error(m),
+      client,
+      nodeName: name,
+      dir,
+      podCIDR: o.podCidr,
+      bridgeName: o.bridge,
+      streamingSecret: kubeletClientSecret(token),
+      kubeletPort: o.port ? Number(o.port) : 10250,
+      nodeIP,
+      log: (m) => console.error(m),
       runtime: parseRuntimeChoice(o.runtime ?? process.env.K8TS_RUNTIME),
       proxyMode: parseProxyMode(o.proxyMode),
-      ingressHttpPort: parsePort(o.ingressHttpPort, '--ingress-http-port', 80), ingressHttpsPort: parsePort(o.ingressHttpsPort, '--ingress-https-port', 443),
+      ingressHttpPort: parsePort(o.ingressHttpPort, '--ingress-http-port', 80),
+      ingressHttpsPort: parsePort(o.ingressHttpsPort, '--ingress-https-port', 443),
       ...(o.resolvConf ? { resolvConf: path.resolve(o.resolvConf) } : {}),
     });
   } catch (e) {
@@ -87,7 +106,10 @@ export async function agent(o: AgentOptions): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       console.log(`k8ts agent: ${sig}, stopping; running pods keep running until the agent is back`);
-      void node!.stop({ killPods: false }).finally(() => { client.close(); resolve(); });
+      void node!.stop({ killPods: false }).finally(() => {
+        client.close();
+        resolve();
+      });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
@@ -103,7 +125,9 @@ export async function agent(o: AgentOptions): Promise<number> {
 function hideArgument(secret: string): void {
   try {
     process.title = process.argv.map((a) => a.split(secret).join('***')).join(' ');
-  } catch { /* not supported here */ }
+  } catch {
+    /* not supported here */
+  }
 }
 
 /** A listener port option: 0-65535 (0: off), the default when not given. */

@@ -2,9 +2,9 @@
 // asks `k8ts __complete WORDS...` for the candidates, so the logic lives here once, knows the
 // verbs and options declared in main.ts, and completes cluster names for --name.
 
+import path from 'node:path';
 import type { Command, Option } from 'commander';
 import { listClusterDirs, readConfigFile } from '../cluster/config.js';
-import path from 'node:path';
 
 /** Printed alone when the shell should complete file names instead. */
 export const FILES = '__files__';
@@ -22,7 +22,11 @@ function findOption(cmd: Command, word: string): Option | undefined {
 
 function clusterNames(): string[] {
   return listClusterDirs().map((d) => {
-    try { return readConfigFile(path.join(d, 'config.yaml'))?.name ?? path.basename(d); } catch { return path.basename(d); }
+    try {
+      return readConfigFile(path.join(d, 'config.yaml'))?.name ?? path.basename(d);
+    } catch {
+      return path.basename(d);
+    }
   });
 }
 
@@ -33,7 +37,10 @@ export function completionCandidates(program: Command, words: string[]): string[
   let cmd = program;
   let expectValue: Option | undefined;
   for (const w of done) {
-    if (expectValue) { expectValue = undefined; continue; }
+    if (expectValue) {
+      expectValue = undefined;
+      continue;
+    }
     if (w === '--') break;
     if (w.startsWith('-')) {
       const opt = findOption(cmd, w);

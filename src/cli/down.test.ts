@@ -8,7 +8,12 @@ import { clusterFiles } from '../cluster/paths.js';
 import { down } from './down.js';
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 test('k8ts down does not signal a process that merely reuses a stale pid (issue #7)', async () => {
@@ -17,11 +22,24 @@ test('k8ts down does not signal a process that merely reuses a stale pid (issue 
   const other = spawn('sleep', ['60'], { stdio: 'ignore' });
   try {
     const files = clusterFiles(dir);
-    writeFileSync(files.info, JSON.stringify({ url: 'https://127.0.0.1:1', pid: other.pid, port: 1, store: 'sqlite', dataDir: dir, startedAt: new Date(0).toISOString(), pidStart: '1' }));
+    writeFileSync(
+      files.info,
+      JSON.stringify({
+        url: 'https://127.0.0.1:1',
+        pid: other.pid,
+        port: 1,
+        store: 'sqlite',
+        dataDir: dir,
+        startedAt: new Date(0).toISOString(),
+        pidStart: '1',
+      }),
+    );
     writeFileSync(files.pid, `${other.pid}\n`);
     const log = console.log;
     const said: string[] = [];
-    console.log = (...a: unknown[]) => { said.push(a.join(' ')); };
+    console.log = (...a: unknown[]) => {
+      said.push(a.join(' '));
+    };
     try {
       assert.equal(await down({ dataDir: dir }), 0);
     } finally {
@@ -32,7 +50,11 @@ test('k8ts down does not signal a process that merely reuses a stale pid (issue 
     // Without any identity recorded (an older pid file), a process that is not this cluster's is left alone too.
     writeFileSync(files.pid, `${other.pid}\n`);
     console.log = () => undefined;
-    try { assert.equal(await down({ dataDir: dir }), 0); } finally { console.log = log; }
+    try {
+      assert.equal(await down({ dataDir: dir }), 0);
+    } finally {
+      console.log = log;
+    }
     assert.ok(alive(other.pid!), 'down signalled an unrelated process (pid file only)');
   } finally {
     other.kill('SIGKILL');

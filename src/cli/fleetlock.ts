@@ -7,7 +7,10 @@ import { NAMESPACE, RebootSemaphore, releaseEverywhere } from '../fleetlock/sema
 import { resolveTarget } from './target.js';
 
 /** Runs fn with a client of the running cluster; errors become a message and exit code 1. */
-async function withCluster(opts: { name?: string; dataDir?: string }, fn: (client: RestClient, fleetlockURL?: string) => Promise<number>): Promise<number> {
+async function withCluster(
+  opts: { name?: string; dataDir?: string },
+  fn: (client: RestClient, fleetlockURL?: string) => Promise<number>,
+): Promise<number> {
   const t = resolveTarget(opts);
   const info = await runningCluster(t.dataDir);
   if (!info) {
@@ -28,14 +31,24 @@ async function withCluster(opts: { name?: string; dataDir?: string }, fn: (clien
 export function fleetlockList(opts: { name?: string; dataDir?: string }): Promise<number> {
   return withCluster(opts, async (client, fleetlockURL) => {
     const groups = await new RebootSemaphore(client).list();
-    if (!fleetlockURL) console.error('note: this cluster serves no FleetLock now (k8ts up --fleetlock-address HOST:PORT); its semaphores are kept.');
+    if (!fleetlockURL)
+      console.error('note: this cluster serves no FleetLock now (k8ts up --fleetlock-address HOST:PORT); its semaphores are kept.');
     if (groups.length === 0) {
       console.log(`No FleetLock groups yet (none has asked for a reboot slot; they are ConfigMaps fleetlock-<group> in ${NAMESPACE}).`);
       return 0;
     }
-    const rows = [['GROUP', 'SLOTS', 'HELD', 'HOLDERS'], ...groups.map((g) => [g.group, String(g.slots), String(g.holders.length), g.holders.join(',') || '<none>'])];
+    const rows = [
+      ['GROUP', 'SLOTS', 'HELD', 'HOLDERS'],
+      ...groups.map((g) => [g.group, String(g.slots), String(g.holders.length), g.holders.join(',') || '<none>']),
+    ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    for (const r of rows) console.log(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join('').trimEnd());
+    for (const r of rows)
+      console.log(
+        r
+          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3)))
+          .join('')
+          .trimEnd(),
+      );
     return 0;
   });
 }
@@ -47,7 +60,9 @@ export function fleetlockRelease(id: string, opts: { name?: string; dataDir?: st
       console.error(`k8ts: ${id} holds no FleetLock reboot slot.`);
       return 1;
     }
-    console.log(`Released the reboot slot of ${id} in group${freed.length > 1 ? 's' : ''} ${freed.join(', ')}. (Its node, if cordoned for the reboot, stays cordoned: kubectl uncordon NODE.)`);
+    console.log(
+      `Released the reboot slot of ${id} in group${freed.length > 1 ? 's' : ''} ${freed.join(', ')}. (Its node, if cordoned for the reboot, stays cordoned: kubectl uncordon NODE.)`,
+    );
     return 0;
   });
 }

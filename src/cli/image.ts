@@ -5,9 +5,9 @@
 import path from 'node:path';
 import { loadArchive } from '../node/images/archive.js';
 import { BuiltinImages } from '../node/images/builtin.js';
-import { resolveTarget } from './target.js';
 import { LocalImageStore } from '../node/runtime/images.js';
 import type { AuthConfig, Image } from '../node/runtime/types.js';
+import { resolveTarget } from './target.js';
 
 type Where = { name?: string; dataDir?: string };
 
@@ -34,7 +34,10 @@ export async function imagePull(ref: string, opts: { creds?: string } & Where): 
   let auth: AuthConfig[] | undefined;
   if (opts.creds !== undefined) {
     const i = opts.creds.indexOf(':');
-    if (i <= 0) { console.error('k8ts: --creds wants user:password'); return 2; }
+    if (i <= 0) {
+      console.error('k8ts: --creds wants user:password');
+      return 2;
+    }
     auth = [{ username: opts.creds.slice(0, i), password: opts.creds.slice(i + 1) }];
   }
   try {
@@ -53,7 +56,10 @@ export async function imageLoad(file: string, opts: Where): Promise<number> {
     const { images, skipped } = await loadArchive(path.resolve(file), store(opts));
     for (const img of images) console.log(`loaded ${describe(img)}`);
     for (const s of skipped) console.error(`k8ts: skipped ${s}`);
-    if (!images.length) { console.error(`k8ts: ${file}: no named image to load`); return 1; }
+    if (!images.length) {
+      console.error(`k8ts: ${file}: no named image to load`);
+      return 1;
+    }
     return 0;
   } catch (e) {
     console.error(`k8ts: cannot load ${file}: ${(e as Error).message}`);
@@ -62,14 +68,19 @@ export async function imageLoad(file: string, opts: Where): Promise<number> {
 }
 
 export async function imageImport(dir: string, opts: { tag?: string } & Where): Promise<number> {
-  if (!opts.tag) { console.error('k8ts: image import needs --tag NAME (e.g. --tag myapp:v1)'); return 2; }
+  if (!opts.tag) {
+    console.error('k8ts: image import needs --tag NAME (e.g. --tag myapp:v1)');
+    return 2;
+  }
   try {
     const img = await store(opts).importImage(path.resolve(dir), opts.tag);
     console.log(`imported ${describe(img)}`);
     return 0;
   } catch (e) {
     console.error(`k8ts: cannot import ${dir}: ${(e as Error).message}`);
-    console.error('The folder needs image.json ({"entrypoint": [...], "cmd": [...], "env": [...], "workingDir": "/app", "exposedPorts": ["8080/tcp"]}) and a rootfs/ folder.');
+    console.error(
+      'The folder needs image.json ({"entrypoint": [...], "cmd": [...], "env": [...], "workingDir": "/app", "exposedPorts": ["8080/tcp"]}) and a rootfs/ folder.',
+    );
     return 1;
   }
 }
@@ -101,7 +112,13 @@ export async function imageList(opts: Where): Promise<number> {
     rows.push([repo, t, '<built in>', '-']);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('   ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('   ')
+        .trimEnd(),
+    );
   return 0;
 }
 
@@ -110,8 +127,18 @@ export async function imageRemove(refs: string[], opts: Where): Promise<number> 
   let code = 0;
   for (const ref of refs) {
     let name: string;
-    try { name = s.normalize(ref); } catch (e) { console.error(`k8ts: ${(e as Error).message}`); code = 1; continue; }
-    if (!(await s.getRecord(name)) && !(await s.imageKey(name))) { console.error(`k8ts: no such image: ${ref}`); code = 1; continue; }
+    try {
+      name = s.normalize(ref);
+    } catch (e) {
+      console.error(`k8ts: ${(e as Error).message}`);
+      code = 1;
+      continue;
+    }
+    if (!(await s.getRecord(name)) && !(await s.imageKey(name))) {
+      console.error(`k8ts: no such image: ${ref}`);
+      code = 1;
+      continue;
+    }
     try {
       await s.removeImage({ image: name });
       console.log(`removed ${name}`);

@@ -1,10 +1,10 @@
 // `k8ts kubeconfig [--name NAME]`: prints a kubeconfig for the cluster alone, as
 // `kind get kubeconfig` does, e.g. for `k8ts kubeconfig > dev.yaml; kubectl --kubeconfig dev.yaml ...`.
 
-import YAML from 'yaml';
-import { adminCredentials, caOf, readClusterInfo, runningCluster } from '../cluster/controlplane.js';
-import { readConfigFile } from '../cluster/config.js';
 import fs from 'node:fs';
+import YAML from 'yaml';
+import { readConfigFile } from '../cluster/config.js';
+import { adminCredentials, caOf, readClusterInfo, runningCluster } from '../cluster/controlplane.js';
 import { standaloneKubeconfig } from './kubeconfigs.js';
 import { resolveTarget } from './target.js';
 

@@ -4,15 +4,19 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { emptyKubeconfig, mergeContext, removeContext, writeKubeconfig, type Kubeconfig } from '../client/kubeconfig.js';
-import { sudoUser, type InvokingUser, type Target } from './target.js';
+import { emptyKubeconfig, type Kubeconfig, mergeContext, removeContext, writeKubeconfig } from '../client/kubeconfig.js';
+import { type InvokingUser, sudoUser, type Target } from './target.js';
 
 /**
  * What the kubeconfig's user entry holds: the admin's client certificate (CN kubernetes-admin,
  * O system:masters, as kubeadm's admin.conf), and the admin token for tools that need a bearer
  * token (the API server authenticates the certificate first, as kube-apiserver's union does).
  */
-export interface AdminCredentials { token: string; cert?: string; key?: string }
+export interface AdminCredentials {
+  token: string;
+  cert?: string;
+  key?: string;
+}
 
 /** A kubeconfig holding this cluster alone (`k8ts kubeconfig`, `--kubeconfig FILE`, `k8ts kubectl`). */
 export function standaloneKubeconfig(t: Target, url: string, creds: AdminCredentials, caPEM: string | undefined): Kubeconfig {
@@ -32,7 +36,11 @@ export function standaloneKubeconfig(t: Target, url: string, creds: AdminCredent
   return cfg;
 }
 
-export interface Written { file: string; forUser?: InvokingUser; merged: boolean }
+export interface Written {
+  file: string;
+  forUser?: InvokingUser;
+  merged: boolean;
+}
 
 /** Parses --kubeconfig-mode as k3s's --write-kubeconfig-mode: octal, e.g. 644 or 0600. */
 export function parseMode(v: string | undefined): number | undefined {
@@ -41,7 +49,13 @@ export function parseMode(v: string | undefined): number | undefined {
   return parseInt(v, 8);
 }
 
-export function writeClusterKubeconfig(t: Target, url: string, creds: AdminCredentials, caPEM: string | undefined, o: { file?: string; mode?: number }): Written {
+export function writeClusterKubeconfig(
+  t: Target,
+  url: string,
+  creds: AdminCredentials,
+  caPEM: string | undefined,
+  o: { file?: string; mode?: number },
+): Written {
   const user = sudoUser();
   const owner = user ? { uid: user.uid, gid: user.gid } : undefined;
   let written: Written;
@@ -52,12 +66,24 @@ export function writeClusterKubeconfig(t: Target, url: string, creds: AdminCrede
     // Under sudo the invoking user's kubectl must find it: their $KUBECONFIG if sudo kept it,
     // else their ~/.kube/config.
     const env = user ? { KUBECONFIG: process.env.KUBECONFIG } : process.env;
-    const file = mergeContext(undefined, {
-      clusterName: t.context, userName: t.context, contextName: t.context, server: url, token: creds.token,
-      certData: creds.cert && creds.key ? Buffer.from(creds.cert).toString('base64') : undefined,
-      keyData: creds.cert && creds.key ? Buffer.from(creds.key).toString('base64') : undefined,
-      caData: caPEM ? Buffer.from(caPEM).toString('base64') : undefined, setCurrent: true, mode: o.mode, owner,
-    }, env, user?.home);
+    const file = mergeContext(
+      undefined,
+      {
+        clusterName: t.context,
+        userName: t.context,
+        contextName: t.context,
+        server: url,
+        token: creds.token,
+        certData: creds.cert && creds.key ? Buffer.from(creds.cert).toString('base64') : undefined,
+        keyData: creds.cert && creds.key ? Buffer.from(creds.key).toString('base64') : undefined,
+        caData: caPEM ? Buffer.from(caPEM).toString('base64') : undefined,
+        setCurrent: true,
+        mode: o.mode,
+        owner,
+      },
+      env,
+      user?.home,
+    );
     written = { file: path.resolve(file), forUser: user, merged: true };
   }
   remember(t, written.file);
@@ -68,7 +94,9 @@ function remembered(t: Target): string[] {
   try {
     const v = JSON.parse(fs.readFileSync(t.files.kubeconfigs, 'utf8')) as unknown;
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch { return []; }
+  } catch {
+    return [];
+  }
 }
 
 function remember(t: Target, file: string): void {
@@ -84,7 +112,8 @@ export function removeClusterKubeconfigs(t: Target): string[] {
   const lists: (string | undefined)[] = [...remembered(t), undefined];
   for (const file of lists) {
     try {
-      for (const f of removeContext(file, t.context, user ? { KUBECONFIG: process.env.KUBECONFIG } : process.env, user?.home)) changed.add(f);
+      for (const f of removeContext(file, t.context, user ? { KUBECONFIG: process.env.KUBECONFIG } : process.env, user?.home))
+        changed.add(f);
     } catch (e) {
       console.error(`k8ts: could not remove context ${t.context} from ${file ?? 'the kubeconfig'}: ${(e as Error).message}`);
     }

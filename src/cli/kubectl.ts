@@ -20,7 +20,11 @@ import { resolveTarget, type Target } from './target.js';
 
 export const DEFAULT_KUBECTL_BASE_URL = 'https://dl.k8s.io/release';
 
-interface Version { major: number; minor: number; gitVersion: string }
+interface Version {
+  major: number;
+  minor: number;
+  gitVersion: string;
+}
 
 function parseVersion(v: { major?: string; minor?: string; gitVersion?: string } | undefined): Version | undefined {
   if (!v?.gitVersion) return undefined;
@@ -35,12 +39,17 @@ function serverVersion(url: string, ca: string | undefined, token: string): Prom
     const req = https.get(`${url}/version`, { ca, timeout: 5000, headers: { Authorization: `Bearer ${token}` } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (d: string) => { body += d; });
+      res.on('data', (d: string) => {
+        body += d;
+      });
       res.on('end', () => {
         try {
           const v = parseVersion(JSON.parse(body) as { gitVersion?: string });
-          if (v) resolve(v); else reject(new Error(`the server's /version says ${body.slice(0, 200)}`));
-        } catch (e) { reject(e); }
+          if (v) resolve(v);
+          else reject(new Error(`the server's /version says ${body.slice(0, 200)}`));
+        } catch (e) {
+          reject(e);
+        }
       });
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
@@ -51,9 +60,16 @@ function serverVersion(url: string, ca: string | undefined, token: string): Prom
 /** kubectl on PATH (not following the k8ts command itself), with its client version. */
 function findOnPath(): Promise<{ file: string; version?: Version } | undefined> {
   const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  const file = dirs.map((d) => path.join(d, 'kubectl')).find((f) => {
-    try { fs.accessSync(f, fs.constants.X_OK); return fs.statSync(f).isFile(); } catch { return false; }
-  });
+  const file = dirs
+    .map((d) => path.join(d, 'kubectl'))
+    .find((f) => {
+      try {
+        fs.accessSync(f, fs.constants.X_OK);
+        return fs.statSync(f).isFile();
+      } catch {
+        return false;
+      }
+    });
   if (!file) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     execFile(file, ['version', '--client', '-o', 'json'], { timeout: 15_000 }, (_err, stdout) => {
@@ -66,7 +82,9 @@ function findOnPath(): Promise<{ file: string; version?: Version } | undefined> 
   });
 }
 
-function goOS(): string { return process.platform === 'win32' ? 'windows' : process.platform; }
+function goOS(): string {
+  return process.platform === 'win32' ? 'windows' : process.platform;
+}
 function goArch(): string {
   const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
   return map[process.arch] ?? process.arch;
@@ -79,7 +97,10 @@ export function kubectlCacheDir(): string {
 function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
-    fs.createReadStream(file).on('data', (d) => h.update(d)).on('error', reject).on('end', () => resolve(h.digest('hex')));
+    fs.createReadStream(file)
+      .on('data', (d) => h.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
   });
 }
 
@@ -115,7 +136,7 @@ export async function cachedKubectl(version: string, say: (m: string) => void): 
   const sumFile = `${bin}.sha256`;
   if (fs.existsSync(bin) && fs.existsSync(sumFile)) {
     const want = fs.readFileSync(sumFile, 'utf8').trim();
-    if (await sha256File(bin) === want) return bin;
+    if ((await sha256File(bin)) === want) return bin;
     say(`k8ts: the cached ${bin} no longer matches its sha256; downloading it again`);
     fs.rmSync(bin, { force: true });
   }
@@ -124,11 +145,15 @@ export async function cachedKubectl(version: string, say: (m: string) => void): 
   say(`k8ts: downloading kubectl ${version} from ${url} (once; cached in ${dir})`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   const published = (await fetchText(`${url}.sha256`)).trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-  if (!/^[0-9a-f]{64}$/.test(published)) throw new Error(`${url}.sha256 does not hold a sha256 (got ${JSON.stringify(published.slice(0, 80))})`);
+  if (!/^[0-9a-f]{64}$/.test(published))
+    throw new Error(`${url}.sha256 does not hold a sha256 (got ${JSON.stringify(published.slice(0, 80))})`);
   const tmp = `${bin}.${process.pid}.download`;
   try {
     const got = await fetchToFile(url, tmp);
-    if (got !== published) throw new Error(`the kubectl downloaded from ${url} does not match its published sha256 (expected ${published}, got ${got}); it was not kept or run`);
+    if (got !== published)
+      throw new Error(
+        `the kubectl downloaded from ${url} does not match its published sha256 (expected ${published}, got ${got}); it was not kept or run`,
+      );
     fs.chmodSync(tmp, 0o755);
     fs.writeFileSync(sumFile, `${published}\n`);
     fs.renameSync(tmp, bin);
@@ -148,10 +173,13 @@ export function splitArgs(args: string[]): { target: { name?: string; dataDir?: 
     if (m) {
       const v = m[2] ?? args[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
-      if (m[1] === 'name') target.name = v; else target.dataDir = v;
+      if (m[1] === 'name') target.name = v;
+      else target.dataDir = v;
       continue;
     }
-    if (a === '--') { i++; }
+    if (a === '--') {
+      i++;
+    }
     break;
   }
   return { target, rest: args.slice(i) };
@@ -165,7 +193,10 @@ export async function resolveKubectl(t: Target, say: (m: string) => void): Promi
   if (local?.version && local.version.major === server.major && Math.abs(local.version.minor - server.minor) <= 1) {
     return { kubectl: local.file, url: info.url };
   }
-  if (local) say(`k8ts: ${local.file} is kubectl ${local.version?.gitVersion ?? '(version unknown)'}, more than one minor version from the server's ${server.gitVersion}`);
+  if (local)
+    say(
+      `k8ts: ${local.file} is kubectl ${local.version?.gitVersion ?? '(version unknown)'}, more than one minor version from the server's ${server.gitVersion}`,
+    );
   return { kubectl: await cachedKubectl(server.gitVersion, say), url: info.url };
 }
 
@@ -194,7 +225,10 @@ export async function kubectlCommand(args: string[]): Promise<number> {
   const ignore = () => undefined;
   process.on('SIGINT', ignore);
   return new Promise((resolve) => {
-    child.on('error', (e) => { console.error(`k8ts kubectl: cannot run ${resolved.kubectl}: ${e.message}`); resolve(1); });
+    child.on('error', (e) => {
+      console.error(`k8ts kubectl: cannot run ${resolved.kubectl}: ${e.message}`);
+      resolve(1);
+    });
     child.on('exit', (code, signal) => {
       process.off('SIGINT', ignore);
       resolve(code ?? (signal ? 128 + (({ SIGINT: 2, SIGTERM: 15, SIGKILL: 9 } as Record<string, number>)[signal] ?? 1) : 1));

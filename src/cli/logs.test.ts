@@ -1,11 +1,11 @@
 // `k8ts logs --follow` keeps printing across the cluster log's rotations, in order, nothing lost.
 
-import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RotatingLog } from '../cluster/logfile.js';
 
@@ -18,8 +18,12 @@ test('logs --follow follows the log through rotations', async () => {
   log.write('line 000 before follow\n');
   const child = spawn(process.execPath, [main, 'logs', '--data-dir', dir, '--follow'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout.on('data', (d) => { out += String(d); });
-  child.stderr.on('data', (d) => { out += String(d); });
+  child.stdout.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr.on('data', (d) => {
+    out += String(d);
+  });
   const seen = async (text: string) => {
     const deadline = Date.now() + 10_000;
     while (!out.includes(text)) {
@@ -36,7 +40,11 @@ test('logs --follow follows the log through rotations', async () => {
       await seen(`line ${String(n - 1).padStart(3, '0')} `);
     }
     const nums = [...out.matchAll(/^line (\d+)/gm)].map((m) => Number(m[1]));
-    assert.deepEqual(nums, Array.from({ length: n }, (_, i) => i), 'every line once, in order');
+    assert.deepEqual(
+      nums,
+      Array.from({ length: n }, (_, i) => i),
+      'every line once, in order',
+    );
     assert.ok(fs.existsSync(path.join(dir, 'k8ts.log.2')), 'the log did rotate');
   } finally {
     child.kill('SIGTERM');
@@ -49,7 +57,9 @@ test('logs of a cluster with no log says so plainly', async () => {
   const r = await new Promise<{ code: number; err: string }>((resolve) => {
     const c = spawn(process.execPath, [main, 'logs', '--data-dir', empty], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    c.stderr.on('data', (d) => { err += String(d); });
+    c.stderr.on('data', (d) => {
+      err += String(d);
+    });
     c.on('close', (code) => resolve({ code: code ?? 1, err }));
   });
   assert.equal(r.code, 1);

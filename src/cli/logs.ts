@@ -27,10 +27,15 @@ export async function logs(o: { name?: string; dataDir?: string; follow?: boolea
   let tail: number | undefined;
   if (o.tail !== undefined) {
     tail = Number(o.tail);
-    if (!Number.isInteger(tail) || tail < 0) { console.error(`k8ts: --tail must be a whole number, got ${JSON.stringify(o.tail)}`); return 2; }
+    if (!Number.isInteger(tail) || tail < 0) {
+      console.error(`k8ts: --tail must be a whole number, got ${JSON.stringify(o.tail)}`);
+      return 2;
+    }
   }
   let fd: number;
-  try { fd = fs.openSync(file, 'r'); } catch {
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
     console.error(`k8ts: no log yet for cluster "${t.name}" (${file}); start it with k8ts up${t.flag}`);
     return 1;
   }
@@ -46,21 +51,35 @@ export async function logs(o: { name?: string; dataDir?: string; follow?: boolea
     }
   };
   drain();
-  if (!o.follow) { fs.closeSync(fd); return 0; }
+  if (!o.follow) {
+    fs.closeSync(fd);
+    return 0;
+  }
   await new Promise<void>((resolve) => {
-    const stop = () => { clearInterval(timer); resolve(); };
+    const stop = () => {
+      clearInterval(timer);
+      resolve();
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     signal?.addEventListener('abort', stop);
     const timer = setInterval(() => {
       if (fd >= 0) drain();
       let st: fs.Stats | undefined;
-      try { st = fs.statSync(file); } catch { return; /* between rotation's rename and the new file */ }
+      try {
+        st = fs.statSync(file);
+      } catch {
+        return; /* between rotation's rename and the new file */
+      }
       if (st.ino !== ino) {
         // Rotated: the old file is finished (drained above); go on with the new one from its start.
         if (fd >= 0) fs.closeSync(fd);
         fd = -1;
-        try { fd = fs.openSync(file, 'r'); } catch { return; }
+        try {
+          fd = fs.openSync(file, 'r');
+        } catch {
+          return;
+        }
         ino = fs.fstatSync(fd).ino;
         pos = 0;
         drain();

@@ -15,10 +15,19 @@ export async function ls(o: { quiet?: boolean }): Promise<number> {
       const cfg = readConfigFile(path.join(dir, 'config.yaml'));
       if (cfg?.name) name = cfg.name;
       if (cfg?.port !== undefined) port = String(cfg.port);
-    } catch { /* shown as it is */ }
-    if (o.quiet) { console.log(name); continue; }
+    } catch {
+      /* shown as it is */
+    }
+    if (o.quiet) {
+      console.log(name);
+      continue;
+    }
     let context = '';
-    try { context = resolveTarget({ dataDir: dir }).context; } catch { /* odd name */ }
+    try {
+      context = resolveTarget({ dataDir: dir }).context;
+    } catch {
+      /* odd name */
+    }
     const info = await runningCluster(dir);
     rows.push([name, info ? 'running' : 'stopped', info ? info.url : port ? `https://127.0.0.1:${port}` : '-', context, dir]);
   }
@@ -28,6 +37,12 @@ export async function ls(o: { quiet?: boolean }): Promise<number> {
     return 0;
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('   ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('   ')
+        .trimEnd(),
+    );
   return 0;
 }

@@ -1,9 +1,9 @@
 // `k8ts nodes simulate N`: sets the number of simulated nodes of a running cluster.
 
 import { RestClient } from '../client/rest.js';
-import { resolveTarget } from './target.js';
 import { caOf, ensureToken, runningCluster } from '../cluster/controlplane.js';
 import { requestSimulatedNodes } from '../cluster/simulated.js';
+import { resolveTarget } from './target.js';
 
 export async function simulateNodes(nText: string, opts: { name?: string; dataDir?: string }): Promise<number> {
   const n = Number(nText);
@@ -28,7 +28,10 @@ export async function simulateNodes(nText: string, opts: { name?: string; dataDi
       const sims = nodes.items.filter((x) => x.metadata.annotations?.['kwok.x-k8s.io/node'] !== undefined);
       process.stdout.write(`\rsimulated nodes: ${sims.length}/${n}   `);
       if (sims.length === n) break;
-      if (Date.now() > deadline) { console.log('\nstill converging; check with: kubectl get nodes'); return 0; }
+      if (Date.now() > deadline) {
+        console.log('\nstill converging; check with: kubectl get nodes');
+        return 0;
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
     console.log(`\nThe cluster has ${n} simulated node(s). See them with: kubectl get nodes`);

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readConfigFile } from '../cluster/config.js';
-import { DEFAULT_CLUSTER, clusterFiles, contextName, dataDirFor, validateClusterName, type ClusterFiles } from '../cluster/paths.js';
+import { type ClusterFiles, clusterFiles, contextName, DEFAULT_CLUSTER, dataDirFor, validateClusterName } from '../cluster/paths.js';
 
 export interface Target {
   name: string;
@@ -22,7 +22,11 @@ export function resolveTarget(o: { name?: string; dataDir?: string }, configName
   if (o.dataDir) {
     dataDir = path.resolve(o.dataDir);
     let stored: string | undefined;
-    try { stored = readConfigFile(clusterFiles(dataDir).config)?.name; } catch { /* reported by up */ }
+    try {
+      stored = readConfigFile(clusterFiles(dataDir).config)?.name;
+    } catch {
+      /* reported by up */
+    }
     name = validateClusterName(o.name ?? configName ?? stored ?? DEFAULT_CLUSTER);
   } else {
     name = validateClusterName(o.name ?? configName ?? DEFAULT_CLUSTER);
@@ -33,7 +37,12 @@ export function resolveTarget(o: { name?: string; dataDir?: string }, configName
 }
 
 /** The user who ran `sudo k8ts ...`: the kubeconfig is theirs (as minikube's none driver does). */
-export interface InvokingUser { name: string; uid: number; gid: number; home: string }
+export interface InvokingUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
 
 export function sudoUser(env: NodeJS.ProcessEnv = process.env): InvokingUser | undefined {
   if (process.getuid?.() !== 0) return undefined;
@@ -51,9 +60,16 @@ function homeOf(user: string): string | undefined {
     const line = execFileSync('getent', ['passwd', '--', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const home = line.split(':')[5];
     if (home) return home;
-  } catch { /* no getent, or no such user */ }
+  } catch {
+    /* no getent, or no such user */
+  }
   try {
-    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[0] === user);
+    const line = fs
+      .readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[0] === user);
     return line?.split(':')[5] || undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }

@@ -9,28 +9,44 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import readline from 'node:readline';
-import { CLEANUP, DEPLOYMENT, STEPS, type RunResult, type Step, type StepContext } from './tutorial-steps.js';
 import { kubectlKubeconfig, resolveKubectl } from './kubectl.js';
 import { resolveTarget, type Target } from './target.js';
+import { CLEANUP, DEPLOYMENT, type RunResult, STEPS, type Step, type StepContext } from './tutorial-steps.js';
 
-export interface TutorialOptions { name?: string; dataDir?: string; resume?: boolean; yes?: boolean; skipTag?: string[] }
+export interface TutorialOptions {
+  name?: string;
+  dataDir?: string;
+  resume?: boolean;
+  yes?: boolean;
+  skipTag?: string[];
+}
 
-interface Progress { next: number; vars: Record<string, string>; steps: number }
+interface Progress {
+  next: number;
+  vars: Record<string, string>;
+  steps: number;
+}
 
 const WIDTH = 78;
 
 function wrap(text: string, indent = ''): string {
-  return text.split('\n').map((para) => {
-    if (/^\s/.test(para)) return `${indent}${para}`; // pre-formatted (a command)
-    const words = para.split(/\s+/).filter(Boolean);
-    const lines: string[] = [];
-    let line = '';
-    for (const w of words) {
-      if (line && (indent + line + ' ' + w).length > WIDTH) { lines.push(indent + line); line = w; } else line = line ? `${line} ${w}` : w;
-    }
-    if (line) lines.push(indent + line);
-    return lines.join('\n');
-  }).join('\n');
+  return text
+    .split('\n')
+    .map((para) => {
+      if (/^\s/.test(para)) return `${indent}${para}`; // pre-formatted (a command)
+      const words = para.split(/\s+/).filter(Boolean);
+      const lines: string[] = [];
+      let line = '';
+      for (const w of words) {
+        if (line && (indent + line + ' ' + w).length > WIDTH) {
+          lines.push(indent + line);
+          line = w;
+        } else line = line ? `${line} ${w}` : w;
+      }
+      if (line) lines.push(indent + line);
+      return lines.join('\n');
+    })
+    .join('\n');
 }
 
 /** Shell quoting for showing a command the way one would type it. */
@@ -52,27 +68,58 @@ export function shellSplit(line: string, vars: Record<string, string>): string[]
   let i = 0;
   const expand = () => {
     const m = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/.exec(line.slice(i));
-    if (!m) { cur += '$'; i++; return; }
+    if (!m) {
+      cur += '$';
+      i++;
+      return;
+    }
     cur += vars[m[1]] ?? '';
     i += m[0].length;
   };
   while (i < line.length) {
     const ch = line[i];
-    if (/\s/.test(ch)) { if (has) { out.push(cur); cur = ''; has = false; } i++; continue; }
+    if (/\s/.test(ch)) {
+      if (has) {
+        out.push(cur);
+        cur = '';
+        has = false;
+      }
+      i++;
+      continue;
+    }
     has = true;
-    if (ch === "'") { const j = line.indexOf("'", i + 1); cur += line.slice(i + 1, j < 0 ? undefined : j); i = j < 0 ? line.length : j + 1; continue; }
+    if (ch === "'") {
+      const j = line.indexOf("'", i + 1);
+      cur += line.slice(i + 1, j < 0 ? undefined : j);
+      i = j < 0 ? line.length : j + 1;
+      continue;
+    }
     if (ch === '"') {
       i++;
       while (i < line.length && line[i] !== '"') {
-        if (line[i] === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) { cur += line[i + 1]; i += 2; continue; }
-        if (line[i] === '$') { expand(); continue; }
+        if (line[i] === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) {
+          cur += line[i + 1];
+          i += 2;
+          continue;
+        }
+        if (line[i] === '$') {
+          expand();
+          continue;
+        }
         cur += line[i++];
       }
       i++;
       continue;
     }
-    if (ch === '\\' && i + 1 < line.length) { cur += line[i + 1]; i += 2; continue; }
-    if (ch === '$') { expand(); continue; }
+    if (ch === '\\' && i + 1 < line.length) {
+      cur += line[i + 1];
+      i += 2;
+      continue;
+    }
+    if (ch === '$') {
+      expand();
+      continue;
+    }
     cur += ch;
     i++;
   }
@@ -92,9 +139,14 @@ class Tutorial implements StepContext {
   private bold = (s: string) => s;
   private dim = (s: string) => s;
 
-  constructor(private t: Target, private o: TutorialOptions) {}
+  constructor(
+    private t: Target,
+    private o: TutorialOptions,
+  ) {}
 
-  private say(s = ''): void { process.stdout.write(`${s}\n`); }
+  private say(s = ''): void {
+    process.stdout.write(`${s}\n`);
+  }
 
   /** Reads one line typed by the learner (undefined at end of input). */
   private ask(prompt: string): Promise<string | undefined> {
@@ -114,11 +166,21 @@ class Tutorial implements StepContext {
       // One buffer for both streams, in the order they come, as a terminal would show them.
       const child = spawn(cmd, args, { env: { ...process.env, KUBECONFIG: this.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
-      child.stdout.on('data', (d) => { out += String(d); });
-      child.stderr.on('data', (d) => { out += String(d); });
+      child.stdout.on('data', (d) => {
+        out += String(d);
+      });
+      child.stderr.on('data', (d) => {
+        out += String(d);
+      });
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.on('error', (e) => { clearTimeout(timer); resolve({ code: 127, out: `${out}${e.message}\n` }); });
-      child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, out }); });
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        resolve({ code: 127, out: `${out}${e.message}\n` });
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? 1, out });
+      });
     });
   }
 
@@ -138,7 +200,10 @@ class Tutorial implements StepContext {
     return new Promise((resolve, reject) => {
       const s = net.createServer();
       s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
     });
   }
 
@@ -164,13 +229,25 @@ class Tutorial implements StepContext {
       display: [`${kubectlWord} proxy --port=PORT &`, `curl http://localhost:PORT${p}`],
       async run() {
         port = await self.freePort();
-        const proxy = spawn(self.kubectlBin, ['proxy', `--port=${port}`], { env: { ...process.env, KUBECONFIG: self.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const proxy = spawn(self.kubectlBin, ['proxy', `--port=${port}`], {
+          env: { ...process.env, KUBECONFIG: self.kubeconfig },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         try {
           let said = '';
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, 10_000);
-            proxy.stdout.on('data', (d) => { said += String(d); if (/Starting to serve/.test(said)) { clearTimeout(t); resolve(); } });
-            proxy.on('exit', () => { clearTimeout(t); resolve(); });
+            proxy.stdout.on('data', (d) => {
+              said += String(d);
+              if (/Starting to serve/.test(said)) {
+                clearTimeout(t);
+                resolve();
+              }
+            });
+            proxy.on('exit', () => {
+              clearTimeout(t);
+              resolve();
+            });
           });
           const r = await self.curl(`http://localhost:${port}${substitute(p, self.vars)}`);
           return { code: r.code, out: `${said}${r.out}` };
@@ -199,11 +276,15 @@ class Tutorial implements StepContext {
     try {
       const p = JSON.parse(fs.readFileSync(this.t.files.tutorial, 'utf8')) as Progress;
       return Number.isInteger(p.next) && p.steps === STEPS.length ? p : undefined;
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   }
 
   private save(next: number): void {
-    fs.writeFileSync(this.t.files.tutorial, JSON.stringify({ next, vars: this.vars, steps: STEPS.length } satisfies Progress, null, 2), { mode: 0o600 });
+    fs.writeFileSync(this.t.files.tutorial, JSON.stringify({ next, vars: this.vars, steps: STEPS.length } satisfies Progress, null, 2), {
+      mode: 0o600,
+    });
   }
 
   private async cleanup(quiet: boolean, next: number): Promise<void> {
@@ -211,30 +292,46 @@ class Tutorial implements StepContext {
     const cordon = STEPS.findIndex((s) => s.id === 'cordon');
     const uncordon = STEPS.findIndex((s) => s.id === 'uncordon');
     const steps = [...CLEANUP];
-    if (next > cordon && next <= uncordon && this.vars.NODE_NAME) steps.push({ display: `kubectl uncordon ${this.vars.NODE_NAME}`, kubectl: ['uncordon', this.vars.NODE_NAME] });
+    if (next > cordon && next <= uncordon && this.vars.NODE_NAME)
+      steps.push({ display: `kubectl uncordon ${this.vars.NODE_NAME}`, kubectl: ['uncordon', this.vars.NODE_NAME] });
     for (const c of steps) {
       const r = await this.kubectl(c.kubectl);
-      if (!quiet) { this.say(`  $ ${c.display}`); if (r.out.trim()) this.say(wrap(r.out.trim(), '    ')); }
+      if (!quiet) {
+        this.say(`  $ ${c.display}`);
+        if (r.out.trim()) this.say(wrap(r.out.trim(), '    '));
+      }
     }
     // The pods go after their Deployment; wait, so "nothing left" is true when it says so.
     const deadline = Date.now() + 90_000;
     for (;;) {
       const r = await this.kubectl(['get', 'pods', '-l', `app=${DEPLOYMENT}`, '-o', 'name']);
       if (r.code === 0 && !r.out.trim()) break;
-      if (Date.now() > deadline) { this.say(`  (some pods are still stopping: ${r.out.trim().split('\n').join(', ')})`); break; }
+      if (Date.now() > deadline) {
+        this.say(`  (some pods are still stopping: ${r.out.trim().split('\n').join(', ')})`);
+        break;
+      }
       await new Promise((res) => setTimeout(res, 500));
     }
-    try { fs.rmSync(this.t.files.tutorial); } catch { /* none */ }
+    try {
+      fs.rmSync(this.t.files.tutorial);
+    } catch {
+      /* none */
+    }
     if (!quiet) this.say('  Done: the cluster is as it was before the tutorial.');
   }
 
   async run(): Promise<number> {
     const tty = !!process.stdin.isTTY && !!process.stdout.isTTY;
     if (!this.o.yes && !process.stdin.isTTY) {
-      console.error('k8ts tutorial waits for you between steps, so it needs a terminal. Run it in one, or with --yes to go straight through.');
+      console.error(
+        'k8ts tutorial waits for you between steps, so it needs a terminal. Run it in one, or with --yes to go straight through.',
+      );
       return 2;
     }
-    if (tty && process.env.TERM !== 'dumb' && !process.env.NO_COLOR) { this.bold = (s) => `\x1b[1m${s}\x1b[0m`; this.dim = (s) => `\x1b[2m${s}\x1b[0m`; }
+    if (tty && process.env.TERM !== 'dumb' && !process.env.NO_COLOR) {
+      this.bold = (s) => `\x1b[1m${s}\x1b[0m`;
+      this.dim = (s) => `\x1b[2m${s}\x1b[0m`;
+    }
     let resolved;
     try {
       resolved = await resolveKubectl(this.t, (m) => console.error(m));
@@ -247,8 +344,15 @@ class Tutorial implements StepContext {
     this.kubeconfig = kubectlKubeconfig(this.t, resolved.url);
     if (!this.o.yes) {
       this.rl = readline.createInterface({ input: process.stdin, terminal: false });
-      this.rl.on('line', (l) => { const w = this.waiters.shift(); if (w) w(l); else this.lines.push(l); });
-      this.rl.on('close', () => { this.closed = true; for (const w of this.waiters.splice(0)) w(undefined); });
+      this.rl.on('line', (l) => {
+        const w = this.waiters.shift();
+        if (w) w(l);
+        else this.lines.push(l);
+      });
+      this.rl.on('close', () => {
+        this.closed = true;
+        for (const w of this.waiters.splice(0)) w(undefined);
+      });
     }
     try {
       return await this.steps();
@@ -267,7 +371,9 @@ class Tutorial implements StepContext {
       this.say(this.bold(`Welcome back. Continuing at step ${start + 1} of ${STEPS.length}.`));
     } else {
       if (saved) {
-        this.say(`You left the tutorial at step ${saved.next + 1} (k8ts tutorial --resume continues there). Starting from the beginning: first removing what it made.`);
+        this.say(
+          `You left the tutorial at step ${saved.next + 1} (k8ts tutorial --resume continues there). Starting from the beginning: first removing what it made.`,
+        );
         this.vars = saved.vars;
         await this.cleanup(true, saved.next);
         this.vars = {};
@@ -275,11 +381,18 @@ class Tutorial implements StepContext {
         this.say('There is no tutorial to resume; starting from the beginning.');
       }
       this.say(this.bold('Kubernetes, one step at a time.'));
-      this.say(wrap(`This tutorial runs on your cluster "${this.t.name}". Each step explains one idea, shows the command for it, runs it and points at what to look at in the answer.${this.o.yes ? '' : ' Press Enter to run a command, or type it yourself; q stops (k8ts tutorial --resume continues later).'} At the end it removes everything it made.`));
+      this.say(
+        wrap(
+          `This tutorial runs on your cluster "${this.t.name}". Each step explains one idea, shows the command for it, runs it and points at what to look at in the answer.${this.o.yes ? '' : ' Press Enter to run a command, or type it yourself; q stops (k8ts tutorial --resume continues later).'} At the end it removes everything it made.`,
+        ),
+      );
     }
     for (let i = start; i < STEPS.length; i++) {
       const step = STEPS[i];
-      if (step.tags?.some((t) => skip.has(t))) { this.save(i + 1); continue; }
+      if (step.tags?.some((t) => skip.has(t))) {
+        this.save(i + 1);
+        continue;
+      }
       await step.prepare?.(this);
       const cmd = this.commandOf(step);
       this.say('');
@@ -294,15 +407,24 @@ class Tutorial implements StepContext {
       }
       if (!this.o.yes) {
         for (;;) {
-          const a = await this.ask(cmd.expected.length ? '\nPress Enter to run it, or type the command yourself (q to stop): ' : '\nPress Enter to run it (q to stop): ');
+          const a = await this.ask(
+            cmd.expected.length
+              ? '\nPress Enter to run it, or type the command yourself (q to stop): '
+              : '\nPress Enter to run it (q to stop): ',
+          );
           if (a === undefined || a.trim() === 'q') {
             this.save(i);
             this.say(`\nStopped at step ${i + 1}. Continue with: k8ts tutorial${this.t.flag} --resume`);
             return 0;
           }
           if (a.trim() === '') break;
-          if (cmd.expected.length && this.typedMatches(a, cmd.expected)) { this.say('  Right, that is the command. Running it:'); break; }
-          this.say(`  That is not quite it. The command is:\n    ${cmd.display.join('\n    ')}\n  Type it again, or press Enter and I will run it.`);
+          if (cmd.expected.length && this.typedMatches(a, cmd.expected)) {
+            this.say('  Right, that is the command. Running it:');
+            break;
+          }
+          this.say(
+            `  That is not quite it. The command is:\n    ${cmd.display.join('\n    ')}\n  Type it again, or press Enter and I will run it.`,
+          );
         }
       }
       let r = await cmd.run();
@@ -317,7 +439,15 @@ class Tutorial implements StepContext {
         process.stdout.write(')\n');
       }
       this.say('');
-      this.say(r.out.trim() ? r.out.replace(/\s+$/, '').split('\n').map((l) => `    ${l}`).join('\n') : '    (no output)');
+      this.say(
+        r.out.trim()
+          ? r.out
+              .replace(/\s+$/, '')
+              .split('\n')
+              .map((l) => `    ${l}`)
+              .join('\n')
+          : '    (no output)',
+      );
       await step.capture?.(r, this);
       const problem = step.expect?.(r, this);
       this.say('');

@@ -8,11 +8,28 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONFIG_FIELDS, DEFAULT_PORT, defaultConfig, listClusterDirs, parseField, readConfigFile, writeConfigFile, type ClusterConfig } from '../cluster/config.js';
+import {
+  type ClusterConfig,
+  CONFIG_FIELDS,
+  DEFAULT_PORT,
+  defaultConfig,
+  listClusterDirs,
+  parseField,
+  readConfigFile,
+  writeConfigFile,
+} from '../cluster/config.js';
+import {
+  adminCredentials,
+  caOf,
+  readClusterInfo,
+  readyz,
+  runningCluster,
+  startControlPlane,
+  writeClusterInfo,
+} from '../cluster/controlplane.js';
 import { acquireLock, type DirLock } from '../cluster/lock.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
-import { sameProcess, STOP_BUDGET_MS } from '../cluster/process.js';
-import { adminCredentials, caOf, readClusterInfo, readyz, runningCluster, startControlPlane, writeClusterInfo } from '../cluster/controlplane.js';
+import { STOP_BUDGET_MS, sameProcess } from '../cluster/process.js';
 import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
 import { resolveTarget, type Target } from './target.js';
 
@@ -54,16 +71,33 @@ export interface UpOptions {
 
 /** Command-line options and the config field each sets. */
 const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
-  ['port', 'port', '--port'], ['store', 'store', '--store'], ['node', 'node', '--no-node'], ['podCidr', 'podCIDR', '--pod-cidr'],
-  ['bridge', 'bridge', '--bridge'], ['nodeName', 'nodeName', '--node-name'], ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
-  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'], ['runtime', 'runtime', '--runtime'], ['resolvConf', 'resolvConf', '--resolv-conf'],
-  ['fleetlockAddress', 'fleetlockAddress', '--fleetlock-address'], ['fleetlockSlots', 'fleetlockSlots', '--fleetlock-slots'], ['fleetlockTls', 'fleetlockTLS', '--fleetlock-tls'],
+  ['port', 'port', '--port'],
+  ['store', 'store', '--store'],
+  ['node', 'node', '--no-node'],
+  ['podCidr', 'podCIDR', '--pod-cidr'],
+  ['bridge', 'bridge', '--bridge'],
+  ['nodeName', 'nodeName', '--node-name'],
+  ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
+  ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'],
+  ['runtime', 'runtime', '--runtime'],
+  ['resolvConf', 'resolvConf', '--resolv-conf'],
+  ['fleetlockAddress', 'fleetlockAddress', '--fleetlock-address'],
+  ['fleetlockSlots', 'fleetlockSlots', '--fleetlock-slots'],
+  ['fleetlockTls', 'fleetlockTLS', '--fleetlock-tls'],
   ['loadBalancerPool', 'loadBalancerPool', '--load-balancer-pool'],
-  ['etcdCafile', 'etcdCAFile', '--etcd-cafile'], ['etcdCertfile', 'etcdCertFile', '--etcd-certfile'], ['etcdKeyfile', 'etcdKeyFile', '--etcd-keyfile'],
-  ['ingressHttpPort', 'ingressHttpPort', '--ingress-http-port'], ['ingressHttpsPort', 'ingressHttpsPort', '--ingress-https-port'],
-  ['proxyMode', 'proxyMode', '--proxy-mode'], ['metricResolution', 'metricResolutionSeconds', '--metric-resolution'],
+  ['etcdCafile', 'etcdCAFile', '--etcd-cafile'],
+  ['etcdCertfile', 'etcdCertFile', '--etcd-certfile'],
+  ['etcdKeyfile', 'etcdKeyFile', '--etcd-keyfile'],
+  ['ingressHttpPort', 'ingressHttpPort', '--ingress-http-port'],
+  ['ingressHttpsPort', 'ingressHttpsPort', '--ingress-https-port'],
+  ['proxyMode', 'proxyMode', '--proxy-mode'],
+  ['metricResolution', 'metricResolutionSeconds', '--metric-resolution'],
   ['horizontalPodAutoscalerSyncPeriod', 'hpaSyncPeriodSeconds', '--horizontal-pod-autoscaler-sync-period'],
-  ['horizontalPodAutoscalerDownscaleStabilization', 'hpaDownscaleStabilizationSeconds', '--horizontal-pod-autoscaler-downscale-stabilization'],
+  [
+    'horizontalPodAutoscalerDownscaleStabilization',
+    'hpaDownscaleStabilizationSeconds',
+    '--horizontal-pod-autoscaler-downscale-stabilization',
+  ],
 ];
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
@@ -97,7 +131,12 @@ function claimedPorts(self: Target): Set<number> {
   const ports = new Set<number>();
   for (const dir of listClusterDirs()) {
     if (path.resolve(dir) === self.dataDir) continue;
-    try { const p = readConfigFile(path.join(dir, 'config.yaml'))?.port; if (p) ports.add(p); } catch { /* unreadable */ }
+    try {
+      const p = readConfigFile(path.join(dir, 'config.yaml'))?.port;
+      if (p) ports.add(p);
+    } catch {
+      /* unreadable */
+    }
   }
   return ports;
 }
@@ -121,7 +160,7 @@ function resolveConfig(t: Target, o: UpOptions, fileCfg: Partial<ClusterConfig> 
 async function choosePort(t: Target, cfg: ClusterConfig, insisted: boolean, isNew: boolean): Promise<{ port: number; note?: string }> {
   if (cfg.port === 0) return { port: await anyFreePort() };
   const claimed = isNew && !insisted ? claimedPorts(t) : new Set<number>();
-  if (!claimed.has(cfg.port) && await portFree(cfg.port)) return { port: cfg.port };
+  if (!claimed.has(cfg.port) && (await portFree(cfg.port))) return { port: cfg.port };
   if (insisted) throw new Error(`port ${cfg.port} is in use; pick another with --port N (0 picks a free one)`);
   for (let p = Math.max(cfg.port, DEFAULT_PORT) + 1; p < Math.max(cfg.port, DEFAULT_PORT) + 200 && p <= 65535; p++) {
     if (claimed.has(p)) continue;
@@ -134,7 +173,9 @@ async function choosePort(t: Target, cfg: ClusterConfig, insisted: boolean, isNe
 /** The supervisor's pid while the one recorded in cluster.json still runs (the control plane may be restarting). */
 function supervisorAlive(t: Target): number | undefined {
   const info = readClusterInfo(t.dataDir);
-  return info?.supervisorPid && info.supervisorStart && sameProcess(info.supervisorPid, info.supervisorStart) ? info.supervisorPid : undefined;
+  return info?.supervisorPid && info.supervisorStart && sameProcess(info.supervisorPid, info.supervisorStart)
+    ? info.supervisorPid
+    : undefined;
 }
 
 export async function up(o: UpOptions): Promise<number> {
@@ -143,7 +184,9 @@ export async function up(o: UpOptions): Promise<number> {
   const t = resolveTarget(o, fileCfg?.name);
   const mode = parseMode(o.kubeconfigMode);
   ensurePrivateDir(t.dataDir);
-  const lock = await acquireLock(t.files.lock, { onWait: (pid) => console.log(`Another k8ts up (pid ${pid}) is starting this cluster; waiting for it.`) });
+  const lock = await acquireLock(t.files.lock, {
+    onWait: (pid) => console.log(`Another k8ts up (pid ${pid}) is starting this cluster; waiting for it.`),
+  });
   try {
     let running = await runningCluster(t.dataDir);
     const restarting = !running && supervisorAlive(t);
@@ -157,13 +200,22 @@ export async function up(o: UpOptions): Promise<number> {
         await new Promise((r) => setTimeout(r, 200));
         running = await runningCluster(t.dataDir);
       }
-      if (!running) throw new Error(`cluster "${t.name}" did not come back within 90s; see ${t.files.log} (k8ts logs${t.flag}), or stop it with k8ts down${t.flag}`);
+      if (!running)
+        throw new Error(
+          `cluster "${t.name}" did not come back within 90s; see ${t.files.log} (k8ts logs${t.flag}), or stop it with k8ts down${t.flag}`,
+        );
     }
     if (running) {
-      const kc = o.kubeconfig === false ? undefined : writeClusterKubeconfig(t, running.url, adminCredentials(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
+      const kc =
+        o.kubeconfig === false
+          ? undefined
+          : writeClusterKubeconfig(t, running.url, adminCredentials(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
       console.log(`k8ts cluster "${t.name}" is already running at ${running.url} (pid ${running.pid}, data dir ${running.dataDir}).`);
       const changed = FLAG_FIELDS.filter(([opt]) => isGiven(o, opt)).map(([, , flag]) => flag);
-      if (changed.length || o.config) console.log(`The options given (${[...changed, ...(o.config ? ['--config'] : [])].join(', ')}) apply at the next start: k8ts down${t.flag} && k8ts up${t.flag} ...`);
+      if (changed.length || o.config)
+        console.log(
+          `The options given (${[...changed, ...(o.config ? ['--config'] : [])].join(', ')}) apply at the next start: k8ts down${t.flag} && k8ts up${t.flag} ...`,
+        );
       if (kc) console.log(`kubeconfig: ${describeWritten(t, kc)}`);
       return 0;
     }
@@ -180,16 +232,35 @@ export async function up(o: UpOptions): Promise<number> {
   }
 }
 
-async function startInBackground(t: Target, cfg: ClusterConfig, port: number, lock: DirLock, o: UpOptions, mode: number | undefined): Promise<number> {
-  try { fs.rmSync(t.files.info); } catch { /* not there */ }
-  const logStart = (() => { try { return fs.statSync(t.files.log).size; } catch { return 0; } })();
+async function startInBackground(
+  t: Target,
+  cfg: ClusterConfig,
+  port: number,
+  lock: DirLock,
+  o: UpOptions,
+  mode: number | undefined,
+): Promise<number> {
+  try {
+    fs.rmSync(t.files.info);
+  } catch {
+    /* not there */
+  }
+  const logStart = (() => {
+    try {
+      return fs.statSync(t.files.log).size;
+    } catch {
+      return 0;
+    }
+  })();
   // The supervisor writes the log; it is detached, so it outlives this command and its terminal.
   const args = [MAIN, 'supervise', '--data-dir', t.dataDir, '--', MAIN, 'serve', '--data-dir', t.dataDir, '--port', String(port)];
   const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, ...lock.env } });
   const started = Date.now();
   process.stdout.write(`Starting k8ts cluster "${t.name}" `);
   let exited: number | null = null;
-  child.on('exit', (code) => { exited = code ?? 1; });
+  child.on('exit', (code) => {
+    exited = code ?? 1;
+  });
   child.unref();
   for (;;) {
     if (exited !== null) {
@@ -198,10 +269,15 @@ async function startInBackground(t: Target, cfg: ClusterConfig, port: number, lo
       return 1;
     }
     const info = readClusterInfo(t.dataDir);
-    if (info && info.supervisorPid === child.pid && await readyz(info.url, caOf(t.dataDir), 1000)) {
-      const kc = o.kubeconfig === false ? undefined : writeClusterKubeconfig(t, info.url, adminCredentials(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
+    if (info && info.supervisorPid === child.pid && (await readyz(info.url, caOf(t.dataDir), 1000))) {
+      const kc =
+        o.kubeconfig === false
+          ? undefined
+          : writeClusterKubeconfig(t, info.url, adminCredentials(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
       process.stdout.write('\n');
-      console.log(`k8ts cluster "${t.name}" is running at ${info.url} (pid ${info.pid}), ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+      console.log(
+        `k8ts cluster "${t.name}" is running at ${info.url} (pid ${info.pid}), ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
+      );
       console.log(`  data dir:   ${t.dataDir} (store: ${cfg.store}; options in ${path.basename(t.files.config)})`);
       console.log(`  log:        ${t.files.log} (k8ts logs${t.flag})`);
       if (info.node) {
@@ -235,8 +311,15 @@ async function startInBackground(t: Target, cfg: ClusterConfig, port: number, lo
 function logTail(file: string, from: number): string {
   try {
     const text = fs.readFileSync(file).subarray(from).toString('utf8');
-    return text.trim().split('\n').filter((l) => !/^\s+at /.test(l)).slice(-8).join('\n');
-  } catch { return '(no log)'; }
+    return text
+      .trim()
+      .split('\n')
+      .filter((l) => !/^\s+at /.test(l))
+      .slice(-8)
+      .join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 /** The control plane in this process, until SIGTERM/SIGINT. `serve` (under the supervisor) and `up --foreground` run it. */
@@ -244,19 +327,32 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
   // The supervisor may die and take our stdout with it: lose the lines, not the cluster.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
   // The lock guards making the CA and token, and the store's first open.
-  const lock = held ?? await acquireLock(t.files.lock, { waitMs: 120_000 });
+  const lock = held ?? (await acquireLock(t.files.lock, { waitMs: 120_000 }));
   let cp;
   try {
     // Loaded here: the `up` command that only spawns the background process does not need the node's modules.
     const { parseRuntimeChoice } = await import('../cluster/node.js');
     cp = await startControlPlane({
-      dataDir: t.dataDir, port, store: cfg.store, etcdTLS: etcdTLSOf(cfg), node: cfg.node, podCIDR: cfg.podCIDR, bridgeName: cfg.bridge, nodeName: cfg.nodeName,
-      simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
-      runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME), resolvConf: cfg.resolvConf,
+      dataDir: t.dataDir,
+      port,
+      store: cfg.store,
+      etcdTLS: etcdTLSOf(cfg),
+      node: cfg.node,
+      podCIDR: cfg.podCIDR,
+      bridgeName: cfg.bridge,
+      nodeName: cfg.nodeName,
+      simulatedNodes: cfg.simulatedNodes,
+      nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
+      runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME),
+      resolvConf: cfg.resolvConf,
       fleetlock: cfg.fleetlockAddress ? { address: cfg.fleetlockAddress, slots: cfg.fleetlockSlots, tls: cfg.fleetlockTLS } : undefined,
-      proxyMode: cfg.proxyMode ?? 'auto', ingressHttpPort: cfg.ingressHttpPort, ingressHttpsPort: cfg.ingressHttpsPort,
+      proxyMode: cfg.proxyMode ?? 'auto',
+      ingressHttpPort: cfg.ingressHttpPort,
+      ingressHttpsPort: cfg.ingressHttpsPort,
       loadBalancerPool: cfg.loadBalancerPool,
-      metricResolutionSeconds: cfg.metricResolutionSeconds, hpaSyncPeriodSeconds: cfg.hpaSyncPeriodSeconds, hpaDownscaleStabilizationSeconds: cfg.hpaDownscaleStabilizationSeconds,
+      metricResolutionSeconds: cfg.metricResolutionSeconds,
+      hpaSyncPeriodSeconds: cfg.hpaSyncPeriodSeconds,
+      hpaDownscaleStabilizationSeconds: cfg.hpaDownscaleStabilizationSeconds,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -268,8 +364,13 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
     lock.release();
   }
   writeClusterInfo(t.dataDir, cp, cfg.store);
-  console.log(`${new Date().toISOString()} k8ts control plane of "${t.name}" serving at ${cp.url} (pid ${process.pid}, store ${cfg.store}, data dir ${t.dataDir})`);
-  if (cp.node) console.log(`node ${cp.node.name} at ${cp.node.ip}${cp.node.limitations.length ? ` (limited: ${cp.node.limitations.join('; ')})` : ''}`);
+  console.log(
+    `${new Date().toISOString()} k8ts control plane of "${t.name}" serving at ${cp.url} (pid ${process.pid}, store ${cfg.store}, data dir ${t.dataDir})`,
+  );
+  if (cp.node)
+    console.log(
+      `node ${cp.node.name} at ${cp.node.ip}${cp.node.limitations.length ? ` (limited: ${cp.node.limitations.join('; ')})` : ''}`,
+    );
   onReady?.();
   process.send?.({ ready: true });
   await new Promise<void>((resolve) => {
@@ -281,7 +382,13 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       const hard = setTimeout(() => process.exit(1), STOP_BUDGET_MS);
       hard.unref();
       void cp!.stop().finally(() => {
-        for (const f of [t.files.info, t.files.pid]) { try { fs.rmSync(f); } catch { /* gone */ } }
+        for (const f of [t.files.info, t.files.pid]) {
+          try {
+            fs.rmSync(f);
+          } catch {
+            /* gone */
+          }
+        }
         resolve();
       });
     };
@@ -293,7 +400,14 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
   return 0;
 }
 
-async function runForeground(t: Target, cfg: ClusterConfig, port: number, lock: DirLock, kubeconfig: string | false | undefined, mode: number | undefined): Promise<number> {
+async function runForeground(
+  t: Target,
+  cfg: ClusterConfig,
+  port: number,
+  lock: DirLock,
+  kubeconfig: string | false | undefined,
+  mode: number | undefined,
+): Promise<number> {
   return serveCluster(t, cfg, port, lock, () => {
     if (kubeconfig === false) return;
     const info = readClusterInfo(t.dataDir)!;
@@ -320,7 +434,15 @@ function etcdTLSOf(cfg: ClusterConfig): { ca?: Buffer; cert?: Buffer; key?: Buff
   if (!cfg.etcdCertFile !== !cfg.etcdKeyFile) throw new Error('--etcd-certfile and --etcd-keyfile go together');
   const read = (f: string | undefined, flag: string): Buffer | undefined => {
     if (!f) return undefined;
-    try { return fs.readFileSync(f); } catch (e) { throw new Error(`${flag} ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+    try {
+      return fs.readFileSync(f);
+    } catch (e) {
+      throw new Error(`${flag} ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   };
-  return { ca: read(cfg.etcdCAFile, '--etcd-cafile'), cert: read(cfg.etcdCertFile, '--etcd-certfile'), key: read(cfg.etcdKeyFile, '--etcd-keyfile') };
+  return {
+    ca: read(cfg.etcdCAFile, '--etcd-cafile'),
+    cert: read(cfg.etcdCertFile, '--etcd-certfile'),
+    key: read(cfg.etcdKeyFile, '--etcd-keyfile'),
+  };
 }

@@ -16,11 +16,17 @@ export class ControllerLoop {
   readonly queue: WorkQueue<string>;
   private running: Promise<void>[] = [];
 
-  constructor(private readonly r: Reconciler, private readonly workers = 1, private readonly log: (msg: string) => void = () => {}) {
+  constructor(
+    private readonly r: Reconciler,
+    private readonly workers = 1,
+    private readonly log: (msg: string) => void = () => {},
+  ) {
     this.queue = new WorkQueue<string>({ name: r.name });
   }
 
-  enqueue(key: string): void { this.queue.add(key); }
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
 
   start(): void {
     for (let i = 0; i < this.workers; i++) this.running.push(this.worker());
@@ -66,15 +72,25 @@ export abstract class Controller implements Reconciler {
   protected readonly recorder: EventRecorder;
   protected readonly log: (msg: string) => void;
 
-  constructor(readonly name: string, client: RestClient, component: string, opts: ControllerOptions = {}) {
+  constructor(
+    readonly name: string,
+    client: RestClient,
+    component: string,
+    opts: ControllerOptions = {},
+  ) {
     this.log = opts.log ?? (() => {});
     this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.recorder = new EventRecorder(client, { component, onError: (e) => this.log(`${name} events: ${(e as Error)?.message ?? String(e)}`) });
+    this.recorder = new EventRecorder(client, {
+      component,
+      onError: (e) => this.log(`${name} events: ${(e as Error)?.message ?? String(e)}`),
+    });
   }
 
   abstract reconcile(key: string): Promise<number | void>;
 
-  start(): void { this.loop.start(); }
+  start(): void {
+    this.loop.start();
+  }
 
   async stop(): Promise<void> {
     await this.loop.stop();

@@ -16,9 +16,16 @@ export interface APIResource {
   verbs: string[];
 }
 
-interface APIResourceList { groupVersion: string; resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[] }
-interface APIGroupList { groups: { name: string; preferredVersion?: { version: string }; versions: { version: string }[] }[] }
-interface APIVersions { versions: string[] }
+interface APIResourceList {
+  groupVersion: string;
+  resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[];
+}
+interface APIGroupList {
+  groups: { name: string; preferredVersion?: { version: string }; versions: { version: string }[] }[];
+}
+interface APIVersions {
+  versions: string[];
+}
 
 function resourcesOf(group: string, version: string, list: APIResourceList): APIResource[] {
   return list.resources

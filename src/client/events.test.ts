@@ -1,15 +1,18 @@
-import { test, } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventRecorder, type CoreEvent } from './events.js';
-import { useFakeApiServer } from '../testing/fakeserver.js';
+import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { EVENTS } from '../api/types.js';
+import { useFakeApiServer } from '../testing/fakeserver.js';
+import { type CoreEvent, EventRecorder } from './events.js';
 
 const fake = useFakeApiServer();
 
-
 test('records events and aggregates repeats into count/lastTimestamp', async () => {
-  const pod: KObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'shop', uid: 'uid-1', resourceVersion: '7' } };
+  const pod: KObject = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web-1', namespace: 'shop', uid: 'uid-1', resourceVersion: '7' },
+  };
   const rec = new EventRecorder(fake.client, { component: 'default-scheduler' });
   rec.event(pod, 'Normal', 'Scheduled', 'Successfully assigned shop/web-1 to node-1');
   rec.event(pod, 'Warning', 'FailedMount', 'volume missing');
@@ -26,7 +29,14 @@ test('records events and aggregates repeats into count/lastTimestamp', async () 
   assert.equal(scheduled.count, 1);
   assert.match(failed.metadata.name!, /^web-1\.[0-9a-f]+$/);
   assert.notEqual(failed.metadata.name, scheduled.metadata.name);
-  assert.deepEqual(failed.involvedObject, { kind: 'Pod', apiVersion: 'v1', namespace: 'shop', name: 'web-1', uid: 'uid-1', resourceVersion: '7' });
+  assert.deepEqual(failed.involvedObject, {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    namespace: 'shop',
+    name: 'web-1',
+    uid: 'uid-1',
+    resourceVersion: '7',
+  });
   assert.deepEqual(failed.source, { component: 'default-scheduler' });
   assert.ok(failed.firstTimestamp <= failed.lastTimestamp);
   assert.equal(fake.server.count('PATCH', '/api/v1/namespaces/shop/events/'), 2, 'repeats are patches');
@@ -48,7 +58,12 @@ test('records events and aggregates repeats into count/lastTimestamp', async () 
 
 test('events about cluster-scoped objects go to the default namespace, with host and fieldPath', async () => {
   const rec = new EventRecorder(fake.client, { component: 'kubelet', host: 'node-1' });
-  rec.event({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1', uid: 'n' } }, 'Normal', 'NodeReady', 'Node node-1 status is now: NodeReady');
+  rec.event(
+    { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1', uid: 'n' } },
+    'Normal',
+    'NodeReady',
+    'Node node-1 status is now: NodeReady',
+  );
   rec.event({ kind: 'Pod', namespace: 'x', name: 'p' }, 'Normal', 'Pulled', 'pulled', 'spec.containers{app}');
   await rec.flush();
   const [ev] = (await fake.client.list<CoreEvent>({ ...EVENTS, namespace: 'default' })).items;

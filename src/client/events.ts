@@ -3,9 +3,9 @@
 // type, reason, message, source) bumps count and lastTimestamp of the existing Event instead of
 // creating another one.
 
-import { nowRFC3339, type KObject } from '../api/object.js';
-import { isAlreadyExists, isNotFound, ApiError, type RestClient } from './rest.js';
+import { type KObject, nowRFC3339 } from '../api/object.js';
 import { EVENTS } from '../api/types.js';
+import { ApiError, isAlreadyExists, isNotFound, type RestClient } from './rest.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -63,13 +63,17 @@ interface Seen {
 }
 
 export function referenceTo(obj: KObject | ObjectReference, fieldPath?: string): ObjectReference {
-  const ref: ObjectReference = 'metadata' in obj && obj.metadata && typeof obj.metadata === 'object'
-    ? {
-      kind: (obj as KObject).kind, apiVersion: (obj as KObject).apiVersion,
-      namespace: (obj as KObject).metadata.namespace, name: (obj as KObject).metadata.name,
-      uid: (obj as KObject).metadata.uid, resourceVersion: (obj as KObject).metadata.resourceVersion,
-    }
-    : { ...(obj as ObjectReference) };
+  const ref: ObjectReference =
+    'metadata' in obj && obj.metadata && typeof obj.metadata === 'object'
+      ? {
+          kind: (obj as KObject).kind,
+          apiVersion: (obj as KObject).apiVersion,
+          namespace: (obj as KObject).metadata.namespace,
+          name: (obj as KObject).metadata.name,
+          uid: (obj as KObject).metadata.uid,
+          resourceVersion: (obj as KObject).metadata.resourceVersion,
+        }
+      : { ...(obj as ObjectReference) };
   if (fieldPath) ref.fieldPath = fieldPath;
   for (const k of Object.keys(ref) as (keyof ObjectReference)[]) if (ref[k] === undefined || ref[k] === '') delete ref[k];
   return ref;
@@ -90,7 +94,10 @@ export class EventRecorder {
   private pending = 0;
   private stopped = false;
 
-  constructor(private readonly client: RestClient, private readonly opts: EventRecorderOptions) {}
+  constructor(
+    private readonly client: RestClient,
+    private readonly opts: EventRecorderOptions,
+  ) {}
 
   /** Records an event about obj (fire and forget; see flush()). */
   event(obj: KObject | ObjectReference, type: EventType, reason: string, message: string, fieldPath?: string): void {
@@ -105,7 +112,9 @@ export class EventRecorder {
     this.chain = this.chain
       .then(() => this.write(involvedObject, type, reason, message, at))
       .catch((e) => this.opts.onError?.(e))
-      .finally(() => { this.pending--; });
+      .finally(() => {
+        this.pending--;
+      });
   }
 
   /** Resolves when every event recorded so far has been written (or given up on). */
@@ -122,16 +131,28 @@ export class EventRecorder {
   private async write(involvedObject: ObjectReference, type: EventType, reason: string, message: string, at: string): Promise<void> {
     const source: EventSource = { component: this.opts.component };
     if (this.opts.host) source.host = this.opts.host;
-    const key = JSON.stringify([source.component, source.host ?? '', involvedObject.kind, involvedObject.namespace, involvedObject.name,
-      involvedObject.fieldPath, involvedObject.uid, involvedObject.apiVersion, type, reason, message]);
+    const key = JSON.stringify([
+      source.component,
+      source.host ?? '',
+      involvedObject.kind,
+      involvedObject.namespace,
+      involvedObject.name,
+      involvedObject.fieldPath,
+      involvedObject.uid,
+      involvedObject.apiVersion,
+      type,
+      reason,
+      message,
+    ]);
     const namespace = involvedObject.namespace || 'default';
     const prev = this.seen.get(key);
 
     if (prev) {
       const count = prev.count + 1;
       try {
-        await this.withRetries(() => this.client.patch({ ...EVENTS, namespace: prev.namespace, name: prev.name },
-          { count, lastTimestamp: at, message }, 'strategic'));
+        await this.withRetries(() =>
+          this.client.patch({ ...EVENTS, namespace: prev.namespace, name: prev.name }, { count, lastTimestamp: at, message }, 'strategic'),
+        );
         this.remember(key, { ...prev, count });
         return;
       } catch (e) {
@@ -141,10 +162,16 @@ export class EventRecorder {
     }
 
     const ev: CoreEvent = {
-      apiVersion: 'v1', kind: 'Event',
+      apiVersion: 'v1',
+      kind: 'Event',
       metadata: { name: `${involvedObject.name ?? 'unknown'}.${uniqueSuffix()}`, namespace },
-      involvedObject, reason, message, type, source,
-      firstTimestamp: prev?.firstTimestamp ?? at, lastTimestamp: at,
+      involvedObject,
+      reason,
+      message,
+      type,
+      source,
+      firstTimestamp: prev?.firstTimestamp ?? at,
+      lastTimestamp: at,
       count: prev ? prev.count + 1 : 1,
       eventTime: null,
       reportingComponent: this.opts.component,
@@ -152,7 +179,12 @@ export class EventRecorder {
     };
     try {
       const created = await this.withRetries(() => this.client.create<CoreEvent>({ ...EVENTS, namespace }, ev));
-      this.remember(key, { name: created.metadata.name ?? ev.metadata.name!, namespace, count: ev.count, firstTimestamp: ev.firstTimestamp });
+      this.remember(key, {
+        name: created.metadata.name ?? ev.metadata.name!,
+        namespace,
+        count: ev.count,
+        firstTimestamp: ev.firstTimestamp,
+      });
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }

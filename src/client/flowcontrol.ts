@@ -7,7 +7,11 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(private qps: number, private readonly burst = 1, private readonly now: () => number = Date.now) {
+  constructor(
+    private qps: number,
+    private readonly burst = 1,
+    private readonly now: () => number = Date.now,
+  ) {
     this.tokens = burst;
     this.last = now();
   }
@@ -50,8 +54,12 @@ export class Limiter {
 
   constructor(readonly max: number) {}
 
-  get inFlight(): number { return this.active; }
-  get queued(): number { return this.waiting.length; }
+  get inFlight(): number {
+    return this.active;
+  }
+  get queued(): number {
+    return this.waiting.length;
+  }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
@@ -61,7 +69,8 @@ export class Limiter {
     } finally {
       const next = this.waiting.shift();
       // The slot passes straight to the next waiter, so active stays the same.
-      if (next) next(); else this.active--;
+      if (next) next();
+      else this.active--;
     }
   }
 }

@@ -1,8 +1,8 @@
 // The client machinery in one import: `import { RestClient, Informer, WorkQueue } from '../client/index.js'`.
 
-export * from './rest.js';
-export * from './kubeconfig.js';
-export * from './informer.js';
-export * from './workqueue.js';
-export * from './leaderelection.js';
 export * from './events.js';
+export * from './informer.js';
+export * from './kubeconfig.js';
+export * from './leaderelection.js';
+export * from './rest.js';
+export * from './workqueue.js';

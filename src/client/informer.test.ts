@@ -1,14 +1,19 @@
-import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { RestClient } from './rest.js';
-import { Informer, SharedInformerFactory, OWNER_UID_INDEX, ownerUidIndexFunc, NAMESPACE_INDEX, objectKey } from './informer.js';
-import { FakeApiServer } from '../testing/fakeserver.js';
-import { waitFor } from '../testing/wait.js';
+import { afterEach, beforeEach, test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { CONFIGMAPS as CM } from '../api/types.js';
+import { FakeApiServer } from '../testing/fakeserver.js';
+import { waitFor } from '../testing/wait.js';
+import { Informer, NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, SharedInformerFactory } from './informer.js';
+import { RestClient } from './rest.js';
 
-
-interface Recorded { kind: 'add' | 'update' | 'delete'; key: string; rv?: string; initial?: boolean; unknown?: boolean }
+interface Recorded {
+  kind: 'add' | 'update' | 'delete';
+  key: string;
+  rv?: string;
+  initial?: boolean;
+  unknown?: boolean;
+}
 
 let server: FakeApiServer;
 let client: RestClient;
@@ -49,16 +54,33 @@ test('informer lists (paged), then sees adds, updates and deletes; indexes follo
   await inf.waitForSync(5000);
   assert.ok(inf.hasSynced());
   assert.equal(server.count('GET', '/api/v1/configmaps', false), 2, 'two pages');
-  assert.deepEqual(events.map((e) => [e.kind, e.key, e.initial]), [['add', 'a/one', true], ['add', 'a/two', true], ['add', 'b/three', true]]);
+  assert.deepEqual(
+    events.map((e) => [e.kind, e.key, e.initial]),
+    [
+      ['add', 'a/one', true],
+      ['add', 'a/two', true],
+      ['add', 'b/three', true],
+    ],
+  );
   assert.equal(inf.get('a/one')?.kind, 'ConfigMap');
   assert.deepEqual(inf.byIndex(NAMESPACE_INDEX, 'a').map(objectKey).sort(), ['a/one', 'a/two']);
 
   events.length = 0;
-  await client.create({ ...CM, namespace: 'b' }, cm('b', 'owned', {}, { ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u-1' }] }));
+  await client.create(
+    { ...CM, namespace: 'b' },
+    cm('b', 'owned', {}, { ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u-1' }] }),
+  );
   await client.patch({ ...CM, namespace: 'a', name: 'one' }, { data: { k: 'v' } });
   await client.delete({ ...CM, namespace: 'a', name: 'two' });
   await waitFor('three events', () => events.length === 3);
-  assert.deepEqual(events.map((e) => [e.kind, e.key]), [['add', 'b/owned'], ['update', 'a/one'], ['delete', 'a/two']]);
+  assert.deepEqual(
+    events.map((e) => [e.kind, e.key]),
+    [
+      ['add', 'b/owned'],
+      ['update', 'a/one'],
+      ['delete', 'a/two'],
+    ],
+  );
   assert.equal(events[0].initial, false);
   assert.equal(events[2].unknown, false);
   assert.deepEqual(inf.get('a/one')?.data, { k: 'v' });
@@ -88,7 +110,14 @@ test('a dropped watch resumes from the last resourceVersion without losing event
   server.removeObject('', 'v1', 'configmaps', 'a', 'two');
 
   await waitFor('the missed events', () => events.length === 3);
-  assert.deepEqual(events.map((e) => [e.kind, e.key]), [['add', 'a/three'], ['update', 'a/one'], ['delete', 'a/two']]);
+  assert.deepEqual(
+    events.map((e) => [e.kind, e.key]),
+    [
+      ['add', 'a/three'],
+      ['update', 'a/one'],
+      ['delete', 'a/two'],
+    ],
+  );
   assert.equal(events[2].unknown, false, 'seen as a real delete event');
   assert.equal(inf.listCount, 1, 'no re-list');
   assert.ok(server.count('GET', '/api/v1/configmaps', true) >= 2, 're-watched');

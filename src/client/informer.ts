@@ -4,7 +4,7 @@
 // a 410 (history compacted) makes it list again and report, as deletes, what vanished meanwhile.
 
 import type { KObject } from '../api/object.js';
-import { asStatus, isGone, type RestClient, ApiError, type ResourceRef, type WatchEvent } from './rest.js';
+import { ApiError, asStatus, isGone, type ResourceRef, type RestClient, type WatchEvent } from './rest.js';
 
 /** The cache key of an object: "namespace/name", or "name" for cluster-scoped objects. */
 export function objectKey(obj: Pick<KObject, 'metadata'>): string {
@@ -95,7 +95,10 @@ export class Informer<T extends KObject = KObject> {
   /** Number of lists issued (initial and re-lists); for tests and metrics. */
   listCount = 0;
 
-  constructor(private readonly client: RestClient, private readonly opts: InformerOptions<T>) {
+  constructor(
+    private readonly client: RestClient,
+    private readonly opts: InformerOptions<T>,
+  ) {
     this.ref = { group: opts.group, version: opts.version, resource: opts.resource, namespace: opts.namespace };
     this.addIndexers({ [NAMESPACE_INDEX]: namespaceIndexFunc, ...(opts.indexers ?? {}) });
   }
@@ -451,7 +454,10 @@ function jitter(ms: number): number {
 }
 
 /** What a component asks the shared factory for: the informer's list/watch and its indexers. */
-export type InformerRequest<T extends KObject> = Pick<InformerOptions<T>, 'group' | 'version' | 'resource' | 'namespace' | 'labelSelector' | 'fieldSelector' | 'indexers'>;
+export type InformerRequest<T extends KObject> = Pick<
+  InformerOptions<T>,
+  'group' | 'version' | 'resource' | 'namespace' | 'labelSelector' | 'fieldSelector' | 'indexers'
+>;
 
 export interface SharedInformerFactoryOptions {
   /** Default resync period of the informers, ms (0: none). */
@@ -468,7 +474,10 @@ export class SharedInformerFactory {
   private readonly informers = new Map<string, Informer<KObject>>();
   private started = false;
 
-  constructor(readonly client: RestClient, private readonly opts: SharedInformerFactoryOptions = {}) {}
+  constructor(
+    readonly client: RestClient,
+    private readonly opts: SharedInformerFactoryOptions = {},
+  ) {}
 
   /**
    * The shared informer for a resource. Indexers asked for are added when missing (before the
@@ -480,10 +489,16 @@ export class SharedInformerFactory {
     let inf = this.informers.get(key) as Informer<T> | undefined;
     if (!inf) {
       inf = new Informer<T>(this.client, {
-        group: req.group, version: req.version, resource: req.resource, namespace,
-        labelSelector: req.labelSelector, fieldSelector: req.fieldSelector,
-        resyncPeriodMs: this.opts.resyncPeriodMs, backoffInitialMs: this.opts.backoffInitialMs,
-        backoffMaxMs: this.opts.backoffMaxMs, onError: this.opts.onError,
+        group: req.group,
+        version: req.version,
+        resource: req.resource,
+        namespace,
+        labelSelector: req.labelSelector,
+        fieldSelector: req.fieldSelector,
+        resyncPeriodMs: this.opts.resyncPeriodMs,
+        backoffInitialMs: this.opts.backoffInitialMs,
+        backoffMaxMs: this.opts.backoffMaxMs,
+        onError: this.opts.onError,
       });
       this.informers.set(key, inf as unknown as Informer<KObject>);
       if (this.started) inf.start();

@@ -1,12 +1,20 @@
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { after, before, test } from 'node:test';
 import YAML from 'yaml';
+import {
+  currentContext,
+  kubeconfigPath,
+  kubeconfigPaths,
+  loadKubeconfig,
+  mergeContext,
+  removeContext,
+  withKubeconfigLock,
+} from './kubeconfig.js';
 import { RestClient } from './rest.js';
-import { currentContext, kubeconfigPath, kubeconfigPaths, loadKubeconfig, mergeContext, removeContext, withKubeconfigLock } from './kubeconfig.js';
 
 let dir: string;
 before(() => {
@@ -17,7 +25,9 @@ after(() => {
 });
 
 const existing = {
-  apiVersion: 'v1', kind: 'Config', 'current-context': 'other',
+  apiVersion: 'v1',
+  kind: 'Config',
+  'current-context': 'other',
   clusters: [{ name: 'other', cluster: { server: 'https://10.0.0.1:6443', 'certificate-authority-data': 'Q0E=' } }],
   users: [{ name: 'other-admin', user: { token: 'other-token' } }],
   contexts: [{ name: 'other', context: { cluster: 'other', user: 'other-admin', namespace: 'team' } }],
@@ -29,16 +39,39 @@ test('mergeContext adds a context, keeps the others, writes 0600 and creates the
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, YAML.stringify(existing));
 
-  mergeContext(file, { clusterName: 'k8ts', userName: 'k8ts-admin', contextName: 'k8ts', server: 'https://127.0.0.1:6443', token: 't1', setCurrent: true });
+  mergeContext(file, {
+    clusterName: 'k8ts',
+    userName: 'k8ts-admin',
+    contextName: 'k8ts',
+    server: 'https://127.0.0.1:6443',
+    token: 't1',
+    setCurrent: true,
+  });
   let cfg = loadKubeconfig(file);
-  assert.deepEqual(cfg.contexts.map((c) => c.name), ['other', 'k8ts']);
+  assert.deepEqual(
+    cfg.contexts.map((c) => c.name),
+    ['other', 'k8ts'],
+  );
   assert.equal(cfg['current-context'], 'k8ts');
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   assert.deepEqual(currentContext(cfg), { contextName: 'k8ts', server: 'https://127.0.0.1:6443', token: 't1', namespace: 'default' });
-  assert.deepEqual(currentContext(cfg, 'other'), { contextName: 'other', server: 'https://10.0.0.1:6443', token: 'other-token', namespace: 'team', caData: 'Q0E=' });
+  assert.deepEqual(currentContext(cfg, 'other'), {
+    contextName: 'other',
+    server: 'https://10.0.0.1:6443',
+    token: 'other-token',
+    namespace: 'team',
+    caData: 'Q0E=',
+  });
 
   // Merging again replaces that entry, not duplicates it.
-  mergeContext(file, { clusterName: 'k8ts', userName: 'k8ts-admin', contextName: 'k8ts', server: 'https://127.0.0.1:7443', token: 't2', insecure: true });
+  mergeContext(file, {
+    clusterName: 'k8ts',
+    userName: 'k8ts-admin',
+    contextName: 'k8ts',
+    server: 'https://127.0.0.1:7443',
+    token: 't2',
+    insecure: true,
+  });
   cfg = loadKubeconfig(file);
   assert.equal(cfg.clusters.length, 2);
   assert.equal(cfg.users.length, 2);
@@ -57,9 +90,18 @@ test('mergeContext adds a context, keeps the others, writes 0600 and creates the
   assert.deepEqual(removeContext(file, 'k8ts'), [file]);
   assert.deepEqual(removeContext(file, 'k8ts'), []);
   cfg = loadKubeconfig(file);
-  assert.deepEqual(cfg.contexts.map((c) => c.name), ['other']);
-  assert.deepEqual(cfg.clusters.map((c) => c.name), ['other']);
-  assert.deepEqual(cfg.users.map((u) => u.name), ['other-admin']);
+  assert.deepEqual(
+    cfg.contexts.map((c) => c.name),
+    ['other'],
+  );
+  assert.deepEqual(
+    cfg.clusters.map((c) => c.name),
+    ['other'],
+  );
+  assert.deepEqual(
+    cfg.users.map((u) => u.name),
+    ['other-admin'],
+  );
   assert.equal(cfg['current-context'], '');
 });
 
@@ -78,14 +120,30 @@ test('a new file in a missing folder; with $KUBECONFIG a list, new entries go wh
     fs.writeFileSync(file, '');
     assert.equal(kubeconfigPath(), file);
     assert.equal(loadKubeconfig().contexts.length, 0, 'an empty file reads as empty');
-    assert.equal(mergeContext(undefined, { clusterName: 'c', userName: 'u', contextName: 'x', server: 'http://127.0.0.1:1', token: 'tok', setCurrent: false }), file);
+    assert.equal(
+      mergeContext(undefined, {
+        clusterName: 'c',
+        userName: 'u',
+        contextName: 'x',
+        server: 'http://127.0.0.1:1',
+        token: 'tok',
+        setCurrent: false,
+      }),
+      file,
+    );
     const cfg = loadKubeconfig();
     assert.equal(cfg['current-context'], 'x', 'an empty current-context is set');
     assert.equal(currentContext(cfg).token, 'tok');
     // A context defined in a later file is updated there, not duplicated in the first.
     fs.writeFileSync(last, YAML.stringify({ ...existing, contexts: [{ name: 'y', context: { cluster: 'other', user: 'other-admin' } }] }));
-    assert.equal(mergeContext(undefined, { clusterName: 'c2', userName: 'u2', contextName: 'y', server: 'http://127.0.0.1:2', token: 't' }), last);
-    assert.deepEqual(loadKubeconfig(file).contexts.map((c) => c.name), ['x']);
+    assert.equal(
+      mergeContext(undefined, { clusterName: 'c2', userName: 'u2', contextName: 'y', server: 'http://127.0.0.1:2', token: 't' }),
+      last,
+    );
+    assert.deepEqual(
+      loadKubeconfig(file).contexts.map((c) => c.name),
+      ['x'],
+    );
     assert.equal(currentContext(loadKubeconfig(last), 'y').server, 'http://127.0.0.1:2');
     // Removing without a file removes from every file of the list that has it.
     mergeContext(file, { clusterName: 'c2', userName: 'u2', contextName: 'y', server: 'http://127.0.0.1:2', token: 't' });
@@ -104,7 +162,7 @@ test('a new file in a missing folder; with $KUBECONFIG a list, new entries go wh
   }
 });
 
-test('merging keeps the user\'s comments, key order and unknown fields', () => {
+test("merging keeps the user's comments, key order and unknown fields", () => {
   const file = path.join(dir, 'c', 'config');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const text = [
@@ -128,7 +186,14 @@ test('merging keeps the user\'s comments, key order and unknown fields', () => {
     '',
   ].join('\n');
   fs.writeFileSync(file, text);
-  mergeContext(file, { clusterName: 'k8ts', userName: 'k8ts', contextName: 'k8ts', server: 'https://127.0.0.1:6443', token: 't', setCurrent: true });
+  mergeContext(file, {
+    clusterName: 'k8ts',
+    userName: 'k8ts',
+    contextName: 'k8ts',
+    server: 'https://127.0.0.1:6443',
+    token: 't',
+    setCurrent: true,
+  });
   const out = fs.readFileSync(file, 'utf8');
   assert.match(out, /^# my clusters: prod is the one that pays$/m);
   assert.match(out, /- name: prod # careful/);
@@ -151,18 +216,37 @@ test('a writer waits for FILE.lock, as kubectl takes it, and fails plainly when 
   assert.ok(Date.now() - t >= 250, 'it waited for the lock');
   assert.ok(!fs.existsSync(file), 'nothing was written while locked');
   // A lock another process releases meanwhile is waited for, then taken.
-  const holder = spawn(process.execPath, ['-e', `setTimeout(() => require('fs').rmSync(${JSON.stringify(`${file}.lock`)}), 300)`], { stdio: 'ignore' });
+  const holder = spawn(process.execPath, ['-e', `setTimeout(() => require('fs').rmSync(${JSON.stringify(`${file}.lock`)}), 300)`], {
+    stdio: 'ignore',
+  });
   const t2 = Date.now();
-  assert.equal(withKubeconfigLock(file, () => 'written', 10_000), 'written');
+  assert.equal(
+    withKubeconfigLock(file, () => 'written', 10_000),
+    'written',
+  );
   assert.ok(Date.now() - t2 >= 250, 'it waited for the other writer');
   holder.kill();
-  assert.equal(withKubeconfigLock(file, () => fs.existsSync(`${file}.lock`)), true, 'held during fn');
+  assert.equal(
+    withKubeconfigLock(file, () => fs.existsSync(`${file}.lock`)),
+    true,
+    'held during fn',
+  );
   assert.ok(!fs.existsSync(`${file}.lock`), 'released after');
 });
 
-test('mode and owner: --kubeconfig-mode, and a file made for another user is theirs', { skip: process.getuid?.() === 0 ? false : 'chown needs root' }, () => {
+test('mode and owner: --kubeconfig-mode, and a file made for another user is theirs', {
+  skip: process.getuid?.() === 0 ? false : 'chown needs root',
+}, () => {
   const file = path.join(dir, 'e', '.kube', 'config');
-  mergeContext(file, { clusterName: 'k', userName: 'k', contextName: 'k', server: 'https://127.0.0.1:1', token: 't', mode: 0o644, owner: { uid: 65534, gid: 65534 } });
+  mergeContext(file, {
+    clusterName: 'k',
+    userName: 'k',
+    contextName: 'k',
+    server: 'https://127.0.0.1:1',
+    token: 't',
+    mode: 0o644,
+    owner: { uid: 65534, gid: 65534 },
+  });
   const st = fs.statSync(file);
   assert.equal(st.mode & 0o777, 0o644);
   assert.equal(st.uid, 65534);

@@ -73,7 +73,15 @@ export function kubeconfigPaths(explicit?: string, env: NodeJS.ProcessEnv = proc
 export function kubeconfigPath(explicit?: string, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
   const list = kubeconfigPaths(explicit, env, home);
   if (list.length === 1) return list[0];
-  return list.find((p) => { try { return fs.statSync(p).isFile(); } catch { return false; } }) ?? list[list.length - 1];
+  return (
+    list.find((p) => {
+      try {
+        return fs.statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    }) ?? list[list.length - 1]
+  );
 }
 
 /** Reads a kubeconfig; a missing file reads as an empty config. */
@@ -171,7 +179,11 @@ export function withKubeconfigLock<T>(file: string, fn: () => T, waitMs = 10_000
   try {
     return fn();
   } finally {
-    try { fs.rmSync(lock); } catch { /* already gone */ }
+    try {
+      fs.rmSync(lock);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -185,7 +197,12 @@ function ensureFolder(p: string, o: KubeconfigWriteOptions): void {
 
 function replaceFile(p: string, text: string, o: KubeconfigWriteOptions): void {
   let owner = o.owner;
-  try { const st = fs.statSync(p); owner = { uid: st.uid, gid: st.gid }; } catch { /* a new file */ }
+  try {
+    const st = fs.statSync(p);
+    owner = { uid: st.uid, gid: st.gid };
+  } catch {
+    /* a new file */
+  }
   const mode = o.mode ?? 0o600;
   const tmp = `${p}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, text, { mode });
@@ -194,7 +211,11 @@ function replaceFile(p: string, text: string, o: KubeconfigWriteOptions): void {
     if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) fs.chownSync(tmp, owner.uid, owner.gid);
     fs.renameSync(tmp, p);
   } catch (e) {
-    try { fs.rmSync(tmp); } catch { /* gone */ }
+    try {
+      fs.rmSync(tmp);
+    } catch {
+      /* gone */
+    }
     throw e;
   }
 }
@@ -210,14 +231,23 @@ export function writeKubeconfig(file: string | undefined, cfg: Kubeconfig, o: Ku
 // order and every field k8ts does not know stay as they were.
 function readDocument(p: string): YAML.Document {
   let text = '';
-  try { text = fs.readFileSync(p, 'utf8'); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+  try {
+    text = fs.readFileSync(p, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
   const doc = YAML.parseDocument(text);
   if (doc.errors.length) throw new Error(`${p} is not valid YAML: ${doc.errors[0].message}`);
   if (!YAML.isMap(doc.contents)) {
-    if (doc.contents !== null && !(YAML.isScalar(doc.contents) && doc.contents.value === null)) throw new Error(`${p} is not a kubeconfig (not a YAML mapping)`);
+    if (doc.contents !== null && !(YAML.isScalar(doc.contents) && doc.contents.value === null))
+      throw new Error(`${p} is not a kubeconfig (not a YAML mapping)`);
     doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
   }
-  for (const [k, v] of [['apiVersion', 'v1'], ['kind', 'Config']] as const) if (!doc.has(k)) doc.set(k, v);
+  for (const [k, v] of [
+    ['apiVersion', 'v1'],
+    ['kind', 'Config'],
+  ] as const)
+    if (!doc.has(k)) doc.set(k, v);
   return doc;
 }
 
@@ -255,7 +285,9 @@ function upsertNode(doc: YAML.Document, key: string, name: string, field: string
 function definesContext(p: string, name: string): boolean {
   try {
     return loadKubeconfig(p).contexts.some((c) => c.name === name);
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -264,14 +296,22 @@ function definesContext(p: string, name: string): boolean {
  * $KUBECONFIG list that already defines the context; else the first file that exists.
  * Returns the file written.
  */
-export function mergeContext(file: string | undefined, o: MergeContextOptions & KubeconfigWriteOptions, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
+export function mergeContext(
+  file: string | undefined,
+  o: MergeContextOptions & KubeconfigWriteOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  home = os.homedir(),
+): string {
   const list = kubeconfigPaths(file, env, home);
   const target = list.find((p) => list.length > 1 && definesContext(p, o.contextName)) ?? kubeconfigPath(file, env, home);
   const cluster: KubeconfigCluster = { server: o.server };
   if (o.caData) cluster['certificate-authority-data'] = o.caData;
   if (o.insecure) cluster['insecure-skip-tls-verify'] = true;
   const user: KubeconfigUser = {};
-  if (o.certData && o.keyData) { user['client-certificate-data'] = o.certData; user['client-key-data'] = o.keyData; }
+  if (o.certData && o.keyData) {
+    user['client-certificate-data'] = o.certData;
+    user['client-key-data'] = o.keyData;
+  }
   if (o.token) user.token = o.token;
   const context: KubeconfigContext = { cluster: o.clusterName, user: o.userName };
   if (o.namespace) context.namespace = o.namespace;
@@ -306,10 +346,11 @@ export function removeContext(file: string | undefined, name: string, env: NodeJ
       const cluster = YAML.isMap(ctx) ? ctx.get('cluster') : undefined;
       const user = YAML.isMap(ctx) ? ctx.get('user') : undefined;
       contexts.items = contexts.items.filter((it) => it !== entry);
-      const refers = (field: string, value: unknown) => contexts.items.some((it) => {
-        const c = YAML.isMap(it) ? it.get('context') : undefined;
-        return YAML.isMap(c) && c.get(field) === value;
-      });
+      const refers = (field: string, value: unknown) =>
+        contexts.items.some((it) => {
+          const c = YAML.isMap(it) ? it.get('context') : undefined;
+          return YAML.isMap(c) && c.get(field) === value;
+        });
       if (cluster !== undefined && !refers('cluster', cluster)) {
         const seq = namedList(doc, 'clusters');
         seq.items = seq.items.filter((it) => entryName(it) !== cluster);

@@ -1,13 +1,18 @@
-import { test, } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { Lease } from '../api/types.js';
-import { LeaderElector } from './leaderelection.js';
 import { useFakeApiServer } from '../testing/fakeserver.js';
 import { waitFor } from '../testing/wait.js';
+import { LeaderElector } from './leaderelection.js';
 
 const fake = useFakeApiServer();
 
-interface Candidate { elector: LeaderElector; signal?: AbortSignal; started: number; stopped: number }
+interface Candidate {
+  elector: LeaderElector;
+  signal?: AbortSignal;
+  started: number;
+  stopped: number;
+}
 
 function candidates(leaseName: string, ids: string[], releaseOnCancel: boolean): { list: Candidate[]; maxConcurrent: () => number } {
   let leading = 0;
@@ -15,11 +20,25 @@ function candidates(leaseName: string, ids: string[], releaseOnCancel: boolean):
   const list = ids.map((identity) => {
     const c: Candidate = { started: 0, stopped: 0 } as Candidate;
     c.elector = new LeaderElector({
-      client: fake.client, namespace: 'kube-system', name: leaseName, identity, releaseOnCancel,
-      leaseDurationSeconds: 1, renewDeadlineMs: 600, retryPeriodMs: 100,
+      client: fake.client,
+      namespace: 'kube-system',
+      name: leaseName,
+      identity,
+      releaseOnCancel,
+      leaseDurationSeconds: 1,
+      renewDeadlineMs: 600,
+      retryPeriodMs: 100,
       callbacks: {
-        onStartedLeading: (signal) => { c.signal = signal; c.started++; leading++; max = Math.max(max, leading); },
-        onStoppedLeading: () => { c.stopped++; leading--; },
+        onStartedLeading: (signal) => {
+          c.signal = signal;
+          c.started++;
+          leading++;
+          max = Math.max(max, leading);
+        },
+        onStoppedLeading: () => {
+          c.stopped++;
+          leading--;
+        },
       },
     });
     return c;
@@ -32,7 +51,10 @@ function lease(name: string): Lease {
 }
 
 test('two candidates: one leads, renews; the other takes over when it stops and releases', async () => {
-  const { list: [a, b], maxConcurrent } = candidates('ctrl', ['a', 'b'], true);
+  const {
+    list: [a, b],
+    maxConcurrent,
+  } = candidates('ctrl', ['a', 'b'], true);
   void a.elector.run();
   void b.elector.run();
   try {
@@ -44,7 +66,10 @@ test('two candidates: one leads, renews; the other takes over when it stops and 
     assert.match(first.spec?.renewTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/, 'MicroTime');
     // Several renewals later the same one leads and the other still waits.
     const renewTimes = new Set<string>();
-    await waitFor('renewals', () => { renewTimes.add(lease('ctrl').spec?.renewTime ?? ''); return renewTimes.size >= 4; });
+    await waitFor('renewals', () => {
+      renewTimes.add(lease('ctrl').spec?.renewTime ?? '');
+      return renewTimes.size >= 4;
+    });
     assert.ok(leader.elector.isLeader());
     assert.ok(!other.elector.isLeader());
     assert.equal(other.elector.getLeader(), leader === a ? 'a' : 'b');
@@ -64,7 +89,10 @@ test('two candidates: one leads, renews; the other takes over when it stops and 
 });
 
 test('without release, the other takes over once the lease expires', async () => {
-  const { list: [a, b], maxConcurrent } = candidates('crash', ['a', 'b'], false);
+  const {
+    list: [a, b],
+    maxConcurrent,
+  } = candidates('crash', ['a', 'b'], false);
   void a.elector.run();
   try {
     await waitFor('a to lead', () => a.elector.isLeader());
@@ -84,7 +112,9 @@ test('without release, the other takes over once the lease expires', async () =>
 });
 
 test('a leader whose renewals fail steps down after renewDeadline', async () => {
-  const { list: [a] } = candidates('lost', ['a'], true);
+  const {
+    list: [a],
+  } = candidates('lost', ['a'], true);
   void a.elector.run();
   try {
     await waitFor('a to lead', () => a.elector.isLeader());

@@ -6,9 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { nowMicro } from '../api/object.js';
-import { isAlreadyExists, isConflict, isNotFound, type RestClient, type ResourceRef } from './rest.js';
 import { LEASES, type Lease } from '../api/types.js';
-
+import { isAlreadyExists, isConflict, isNotFound, type ResourceRef, type RestClient } from './rest.js';
 
 export interface LeaderCallbacks {
   /** Runs while leading; the signal aborts when leadership is lost or the elector stops. */
@@ -37,7 +36,6 @@ export interface LeaderElectionConfig {
   callbacks: LeaderCallbacks;
   onError?(err: unknown): void;
 }
-
 
 export class LeaderElector {
   private readonly leaseDurationSeconds: number;
@@ -125,7 +123,7 @@ export class LeaderElector {
         continue;
       }
       // Lost outright (someone else holds it) or renewals failing past the deadline: step down.
-      const heldByOther = (this.getLeader() !== '' && this.getLeader() !== this.cfg.identity);
+      const heldByOther = this.getLeader() !== '' && this.getLeader() !== this.cfg.identity;
       if (heldByOther || Date.now() - lastRenew >= this.renewDeadlineMs) break;
     }
     if (this.stopped && (this.cfg.releaseOnCancel ?? true)) await this.release();
@@ -183,9 +181,16 @@ export class LeaderElector {
       }
       try {
         const created = await client.create<Lease>(this.ref, {
-          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
           metadata: { name: this.cfg.name, namespace: this.cfg.namespace },
-          spec: { holderIdentity: this.cfg.identity, leaseDurationSeconds: this.leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+          spec: {
+            holderIdentity: this.cfg.identity,
+            leaseDurationSeconds: this.leaseDurationSeconds,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: 0,
+          },
         });
         this.observe(created);
         return true;
@@ -231,7 +236,13 @@ export class LeaderElector {
     try {
       const updated = await this.cfg.client.update<Lease>(this.ref, {
         ...lease,
-        spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: lease.spec?.leaseTransitions ?? 0 },
+        spec: {
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: lease.spec?.leaseTransitions ?? 0,
+        },
       });
       this.observed = updated;
     } catch (e) {
@@ -255,11 +266,19 @@ export interface Runnable {
  * building anew is that restart without ending the process (which here also serves the API).
  * Terms never overlap: a new one is built only after the last one has stopped.
  */
-export function runLeaderElected(client: RestClient, name: string, term: () => Promise<Runnable>, log?: (m: string) => void): LeaderElector {
+export function runLeaderElected(
+  client: RestClient,
+  name: string,
+  term: () => Promise<Runnable>,
+  log?: (m: string) => void,
+): LeaderElector {
   const identity = `${os.hostname()}_${randomBytes(4).toString('hex')}`;
   let last: Promise<void> = Promise.resolve();
   const elector = new LeaderElector({
-    client, namespace: 'kube-system', name, identity,
+    client,
+    namespace: 'kube-system',
+    name,
+    identity,
     callbacks: {
       onStartedLeading: (signal) => {
         log?.(`${name}: ${identity} became leader`);
@@ -277,12 +296,22 @@ export function runLeaderElected(client: RestClient, name: string, term: () => P
               log?.(`${name}: starting failed: ${(e as Error)?.message ?? String(e)}`);
               await new Promise<void>((resolve) => {
                 const t = setTimeout(resolve, delay);
-                signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+                signal.addEventListener(
+                  'abort',
+                  () => {
+                    clearTimeout(t);
+                    resolve();
+                  },
+                  { once: true },
+                );
               });
               if (signal.aborted) return;
             }
           }
-          if (signal.aborted) { await current.stop().catch(() => undefined); return; }
+          if (signal.aborted) {
+            await current.stop().catch(() => undefined);
+            return;
+          }
           current.start();
           await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
           await current.stop().catch((e: unknown) => log?.(`${name}: stopping: ${(e as Error)?.message ?? String(e)}`));
@@ -294,7 +323,10 @@ export function runLeaderElected(client: RestClient, name: string, term: () => P
   });
   const stop = elector.stop.bind(elector);
   // Stopping the elector also waits for the running term to stop.
-  elector.stop = async () => { await stop(); await last; };
+  elector.stop = async () => {
+    await stop();
+    await last;
+  };
   void elector.run();
   return elector;
 }

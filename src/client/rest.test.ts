@@ -1,16 +1,15 @@
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, RestClient, isConflict, isNotFound, isAlreadyExists, resourcePath, type WatchEvent } from './rest.js';
-import { FakeApiServer } from '../testing/fakeserver.js';
-import type { KObject } from '../api/object.js';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { KObject } from '../api/object.js';
 import { CONFIGMAPS as CM, DEPLOYMENTS as DEPLOY } from '../api/types.js';
-
+import { FakeApiServer } from '../testing/fakeserver.js';
+import { ApiError, isAlreadyExists, isConflict, isNotFound, RestClient, resourcePath, type WatchEvent } from './rest.js';
 
 let server: FakeApiServer;
 let client: RestClient;
@@ -27,13 +26,19 @@ after(async () => {
 test('resourcePath builds core and group paths', () => {
   assert.equal(resourcePath({ ...CM }), '/api/v1/configmaps');
   assert.equal(resourcePath({ ...CM, namespace: 'ns', name: 'a' }), '/api/v1/namespaces/ns/configmaps/a');
-  assert.equal(resourcePath({ ...DEPLOY, namespace: 'ns', name: 'd', subresource: 'scale' }), '/apis/apps/v1/namespaces/ns/deployments/d/scale');
+  assert.equal(
+    resourcePath({ ...DEPLOY, namespace: 'ns', name: 'd', subresource: 'scale' }),
+    '/apis/apps/v1/namespaces/ns/deployments/d/scale',
+  );
   assert.equal(resourcePath({ group: '', version: 'v1', resource: 'namespaces', name: 'kube-system' }), '/api/v1/namespaces/kube-system');
   assert.throws(() => resourcePath({ ...CM, subresource: 'status' }));
 });
 
 test('create, get, list, update with conflict, patch, delete', async () => {
-  const created = await client.create<KObject>({ ...CM, namespace: 'default' }, { metadata: { name: 'a', labels: { app: 'x' } }, data: { k: 'v' } });
+  const created = await client.create<KObject>(
+    { ...CM, namespace: 'default' },
+    { metadata: { name: 'a', labels: { app: 'x' } }, data: { k: 'v' } },
+  );
   assert.equal(created.metadata.name, 'a');
   assert.ok(created.metadata.resourceVersion);
   await assert.rejects(client.create({ ...CM, namespace: 'default' }, { metadata: { name: 'a' } }), (e) => isAlreadyExists(e));
@@ -59,7 +64,10 @@ test('create, get, list, update with conflict, patch, delete', async () => {
   const updated = await client.update({ ...CM }, { ...got, data: { k: 'v2' } });
   assert.notEqual(updated.metadata.resourceVersion, got.metadata.resourceVersion);
   // The stale resourceVersion loses.
-  const err = await client.update({ ...CM }, { ...got, data: { k: 'v3' } }).then(() => undefined, (e: unknown) => e);
+  const err = await client.update({ ...CM }, { ...got, data: { k: 'v3' } }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof ApiError);
   assert.ok(isConflict(err));
   assert.equal(err.status.code, 409);
@@ -71,7 +79,10 @@ test('create, get, list, update with conflict, patch, delete', async () => {
   await assert.rejects(client.patch({ ...CM, namespace: 'default', name: 'a' }, {}, 'apply'), /fieldManager/);
 
   await client.delete({ ...CM, namespace: 'default', name: 'a' }, { propagationPolicy: 'Background' });
-  const nf = await client.get({ ...CM, namespace: 'default', name: 'a' }).then(() => undefined, (e: unknown) => e);
+  const nf = await client.get({ ...CM, namespace: 'default', name: 'a' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(isNotFound(nf));
   assert.equal((nf as ApiError).status.message, 'configmaps "a" not found');
 
@@ -89,7 +100,10 @@ test('a wrong token gets 401 as an ApiError', async () => {
 });
 
 test('a non-Status error body becomes a Status from the code', async () => {
-  const err = await client.request('GET', '/nothing/here').then(() => undefined, (e: unknown) => e);
+  const err = await client.request('GET', '/nothing/here').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof ApiError);
   assert.equal(err.code, 404);
   assert.equal(err.reason, 'NotFound');
@@ -109,7 +123,10 @@ test('watch streams events and stops on abort', async () => {
   await client.patch({ ...DEPLOY, namespace: 'w', name: 'd' }, { spec: { replicas: 2 } }, 'strategic');
   await client.delete({ ...DEPLOY, namespace: 'w', name: d.metadata.name });
   await done; // ends without an error after the abort
-  assert.deepEqual(seen.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
+  assert.deepEqual(
+    seen.map((e) => e.type),
+    ['ADDED', 'MODIFIED', 'DELETED'],
+  );
   assert.equal((seen[1].object.spec as { replicas: number }).replicas, 2);
 });
 
@@ -127,9 +144,29 @@ test('https: trusts the given CA, refuses an unknown one, or skips verification 
   let srv: https.Server | undefined;
   try {
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-        '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          path.join(dir, 'key.pem'),
+          '-out',
+          path.join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       t.skip('openssl is not available');
       return;

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { URL } from 'node:url';
-import { StatusError, type Status, type StatusDetails } from '../api/errors.js';
+import { type Status, type StatusDetails, StatusError } from '../api/errors.js';
 import { apiVersionOf, isObject, type KList, type KObject } from '../api/object.js';
 
 /** Where a request goes: a resource, optionally one object of it and one of its subresources. */
@@ -121,12 +121,21 @@ export const isNotFound = (e: unknown): boolean => e instanceof StatusError && e
 export const isAlreadyExists = (e: unknown): boolean => e instanceof StatusError && e.reason === 'AlreadyExists';
 export const isConflict = (e: unknown): boolean => e instanceof StatusError && e.code === 409 && e.reason !== 'AlreadyExists';
 /** 410: the resourceVersion asked for is older than the server still has (watch or continue token). */
-export const isGone = (e: unknown): boolean => e instanceof StatusError && (e.code === 410 || e.reason === 'Expired' || e.reason === 'Gone');
+export const isGone = (e: unknown): boolean =>
+  e instanceof StatusError && (e.code === 410 || e.reason === 'Expired' || e.reason === 'Gone');
 
 /** A watch ERROR event's object as a Status. */
 export function asStatus(o: unknown): Status {
   if (isObject(o) && o.kind === 'Status' && typeof o.code === 'number') return o as unknown as Status;
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 500, reason: 'InternalError', message: `unexpected watch error object: ${JSON.stringify(o)}` };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    code: 500,
+    reason: 'InternalError',
+    message: `unexpected watch error object: ${JSON.stringify(o)}`,
+  };
 }
 
 /** The reason and message client-go's apimachinery gives a bare status code with no Status body. */
@@ -147,7 +156,10 @@ function statusForCode(code: number, body: string): Status {
     503: ['ServiceUnavailable', 'the server is currently unable to handle the request'],
     504: ['Timeout', 'the server was unable to return a response in the time allotted, but may still be processing the request'],
   };
-  const [reason, message] = table[code] ?? ['Unknown', `the server responded with the status code ${code} but did not return more information`];
+  const [reason, message] = table[code] ?? [
+    'Unknown',
+    `the server responded with the status code ${code} but did not return more information`,
+  ];
   const details: StatusDetails = {};
   const trimmed = body.trim();
   if (trimmed) details.causes = [{ reason: 'UnexpectedServerResponse', message: trimmed.slice(0, 1024) }];
@@ -221,7 +233,13 @@ export class RestClient {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     // One keep-alive agent per client: controllers issue many small requests to the same server.
     this.agent = this.isTLS
-      ? new https.Agent({ keepAlive: true, ca: pem(opts.caData), cert: pem(opts.certData), key: pem(opts.keyData), rejectUnauthorized: !opts.insecure })
+      ? new https.Agent({
+          keepAlive: true,
+          ca: pem(opts.caData),
+          cert: pem(opts.certData),
+          key: pem(opts.keyData),
+          rejectUnauthorized: !opts.insecure,
+        })
       : new http.Agent({ keepAlive: true });
     this.headers = { 'User-Agent': opts.userAgent ?? DEFAULT_USER_AGENT };
     if (opts.token) this.headers.Authorization = `Bearer ${opts.token}`;
@@ -249,9 +267,18 @@ export class RestClient {
   }
 
   /** A JSON request: parses the answer, throws ApiError for non-2xx. */
-  async request<R = unknown>(method: string, path: string, query: Query = {}, body?: unknown, contentType = 'application/json', signal?: AbortSignal): Promise<R> {
+  async request<R = unknown>(
+    method: string,
+    path: string,
+    query: Query = {},
+    body?: unknown,
+    contentType = 'application/json',
+    signal?: AbortSignal,
+  ): Promise<R> {
     const raw: RawRequest = {
-      method, path: path + queryString(query), signal,
+      method,
+      path: path + queryString(query),
+      signal,
       body: body === undefined ? undefined : JSON.stringify(body),
       contentType: body === undefined ? undefined : contentType,
       accept: 'application/json',
@@ -282,7 +309,14 @@ export class RestClient {
   /** One page of a list; items get the kind and apiVersion the server leaves off list items. */
   async list<T extends KObject = KObject>(ref: ResourceRef, opts: ListOptions = {}): Promise<KList<T>> {
     const { signal, ...q } = opts;
-    const list = await this.request<KList<T>>('GET', resourcePath({ ...ref, name: undefined, subresource: undefined }), { ...q }, undefined, undefined, signal);
+    const list = await this.request<KList<T>>(
+      'GET',
+      resourcePath({ ...ref, name: undefined, subresource: undefined }),
+      { ...q },
+      undefined,
+      undefined,
+      signal,
+    );
     fillItemKinds(list, ref);
     return list;
   }
@@ -316,7 +350,12 @@ export class RestClient {
     return this.request<T>('PUT', resourcePath(r), writeQuery(opts), body);
   }
 
-  async patch<T extends KObject = KObject>(ref: ResourceRef, patch: unknown, type: PatchType = 'merge', opts: PatchOptions = {}): Promise<T> {
+  async patch<T extends KObject = KObject>(
+    ref: ResourceRef,
+    patch: unknown,
+    type: PatchType = 'merge',
+    opts: PatchOptions = {},
+  ): Promise<T> {
     if (type === 'apply' && !opts.fieldManager) throw new Error('server-side apply needs a fieldManager');
     const q: Query = writeQuery(opts);
     if (type === 'apply' && opts.force) q.force = true;
@@ -330,7 +369,16 @@ export class RestClient {
 
   async deleteCollection<R = KList | Status>(ref: ResourceRef, opts: DeleteOptions & ListOptions = {}): Promise<R> {
     const { labelSelector, fieldSelector, limit, continue: cont, resourceVersion, resourceVersionMatch, timeoutSeconds } = opts;
-    const q: Query = { ...deleteQuery(opts), labelSelector, fieldSelector, limit, continue: cont, resourceVersion, resourceVersionMatch, timeoutSeconds };
+    const q: Query = {
+      ...deleteQuery(opts),
+      labelSelector,
+      fieldSelector,
+      limit,
+      continue: cont,
+      resourceVersion,
+      resourceVersionMatch,
+      timeoutSeconds,
+    };
     return this.request<R>('DELETE', resourcePath({ ...ref, name: undefined, subresource: undefined }), q, deleteBody(opts));
   }
 
@@ -356,7 +404,13 @@ export class RestClient {
     }
     return new Promise((resolve, reject) => {
       const req = this.open(
-        { method: 'GET', path: resourcePath({ ...ref, name: undefined, subresource: undefined }) + queryString(q), accept: 'application/json', signal: ctrl.signal, timeoutMs: 0 },
+        {
+          method: 'GET',
+          path: resourcePath({ ...ref, name: undefined, subresource: undefined }) + queryString(q),
+          accept: 'application/json',
+          signal: ctrl.signal,
+          timeoutMs: 0,
+        },
         (res) => {
           const code = res.statusCode ?? 0;
           if (code < 200 || code > 299) {
@@ -408,12 +462,22 @@ function writeQuery(opts: WriteOptions): Query {
 }
 
 function deleteQuery(opts: DeleteOptions): Query {
-  return { dryRun: opts.dryRun ? 'All' : undefined, propagationPolicy: opts.propagationPolicy, gracePeriodSeconds: opts.gracePeriodSeconds };
+  return {
+    dryRun: opts.dryRun ? 'All' : undefined,
+    propagationPolicy: opts.propagationPolicy,
+    gracePeriodSeconds: opts.gracePeriodSeconds,
+  };
 }
 
 /** client-go sends DeleteOptions as the body; the query above carries the same for servers that read only that. */
 function deleteBody(opts: DeleteOptions): Record<string, unknown> | undefined {
-  if (opts.dryRun === undefined && opts.propagationPolicy === undefined && opts.gracePeriodSeconds === undefined && opts.preconditions === undefined) return undefined;
+  if (
+    opts.dryRun === undefined &&
+    opts.propagationPolicy === undefined &&
+    opts.gracePeriodSeconds === undefined &&
+    opts.preconditions === undefined
+  )
+    return undefined;
   const b: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
   if (opts.dryRun) b.dryRun = ['All'];
   if (opts.propagationPolicy) b.propagationPolicy = opts.propagationPolicy;
@@ -429,12 +493,17 @@ function errorFromResponse(code: number, text: string): ApiError {
       const s = parsed as unknown as Status;
       return new ApiError({ ...s, code: typeof s.code === 'number' && s.code ? s.code : code });
     }
-  } catch { /* not JSON: fall through */ }
+  } catch {
+    /* not JSON: fall through */
+  }
   return new ApiError(statusForCode(code, text));
 }
 
 function fillItemKinds<T extends KObject>(list: KList<T>, ref: ResourceRef): void {
-  if (!Array.isArray(list.items)) { list.items = []; return; }
+  if (!Array.isArray(list.items)) {
+    list.items = [];
+    return;
+  }
   const kind = typeof list.kind === 'string' && list.kind.endsWith('List') ? list.kind.slice(0, -4) : undefined;
   const apiVersion = list.apiVersion ?? apiVersionOf(ref.group, ref.version);
   for (const it of list.items) {
@@ -448,7 +517,11 @@ export class WatchStream<T extends KObject = KObject> implements AsyncIterable<W
   private stopped = false;
   private consumed = false;
 
-  constructor(private readonly res: http.IncomingMessage, private readonly ctrl: AbortController, private readonly cleanup: () => void) {
+  constructor(
+    private readonly res: http.IncomingMessage,
+    private readonly ctrl: AbortController,
+    private readonly cleanup: () => void,
+  ) {
     res.setEncoding('utf8');
   }
 

@@ -13,11 +13,39 @@ function metric<T>(name: string, make: () => T): T {
 const BUCKETS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10];
 
 export const prometheusQueueMetrics: QueueMetricsProvider = (name: string): QueueMetrics => {
-  const depth = metric('workqueue_depth', () => new client.Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: ['name'] }));
-  const adds = metric('workqueue_adds_total', () => new client.Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', labelNames: ['name'] }));
-  const latency = metric('workqueue_queue_duration_seconds', () => new client.Histogram({ name: 'workqueue_queue_duration_seconds', help: 'How long in seconds an item stays in workqueue before being requested.', labelNames: ['name'], buckets: BUCKETS }));
-  const work = metric('workqueue_work_duration_seconds', () => new client.Histogram({ name: 'workqueue_work_duration_seconds', help: 'How long in seconds processing an item from workqueue takes.', labelNames: ['name'], buckets: BUCKETS }));
-  const retries = metric('workqueue_retries_total', () => new client.Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: ['name'] }));
+  const depth = metric(
+    'workqueue_depth',
+    () => new client.Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: ['name'] }),
+  );
+  const adds = metric(
+    'workqueue_adds_total',
+    () => new client.Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', labelNames: ['name'] }),
+  );
+  const latency = metric(
+    'workqueue_queue_duration_seconds',
+    () =>
+      new client.Histogram({
+        name: 'workqueue_queue_duration_seconds',
+        help: 'How long in seconds an item stays in workqueue before being requested.',
+        labelNames: ['name'],
+        buckets: BUCKETS,
+      }),
+  );
+  const work = metric(
+    'workqueue_work_duration_seconds',
+    () =>
+      new client.Histogram({
+        name: 'workqueue_work_duration_seconds',
+        help: 'How long in seconds processing an item from workqueue takes.',
+        labelNames: ['name'],
+        buckets: BUCKETS,
+      }),
+  );
+  const retries = metric(
+    'workqueue_retries_total',
+    () =>
+      new client.Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: ['name'] }),
+  );
   const l = { name };
   // Present from the start, at zero, as client-go's are.
   depth.inc(l, 0);

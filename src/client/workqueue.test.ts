@@ -1,7 +1,13 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter, WorkQueue, defaultControllerRateLimiter } from './workqueue.js';
+import { test } from 'node:test';
 import { waitFor } from '../testing/wait.js';
+import {
+  BucketRateLimiter,
+  defaultControllerRateLimiter,
+  ItemExponentialFailureRateLimiter,
+  MaxOfRateLimiter,
+  WorkQueue,
+} from './workqueue.js';
 
 test('add de-duplicates while queued', async () => {
   const q = new WorkQueue();
@@ -24,7 +30,9 @@ test('an item added while processing is queued again after done, never handed ou
   q.add('a');
   assert.equal(q.length, 0, 'not queued while processing');
   let second: string | undefined;
-  const pending = q.get().then((x) => { second = x; });
+  const pending = q.get().then((x) => {
+    second = x;
+  });
   await new Promise((r) => setImmediate(r));
   assert.equal(second, undefined, 'a worker does not get a while it is processing');
   q.done('a');
@@ -63,7 +71,10 @@ test('the overall bucket lets a burst through, then spaces items at its rate', (
   assert.equal(bucket.when(), 200);
   now += 1000; // refills 10 tokens, 2 of them owed
   assert.equal(bucket.when(), 0);
-  const combined = new MaxOfRateLimiter<string>(new ItemExponentialFailureRateLimiter<string>(5, 1000), new BucketRateLimiter<string>(10, 1, () => now));
+  const combined = new MaxOfRateLimiter<string>(
+    new ItemExponentialFailureRateLimiter<string>(5, 1000),
+    new BucketRateLimiter<string>(10, 1, () => now),
+  );
   assert.equal(combined.when('a'), 5);
   assert.equal(combined.when('a'), 100, 'the slower limiter wins');
   assert.equal(defaultControllerRateLimiter<string>().when('x'), 5);
@@ -105,7 +116,9 @@ test('shutdown wakes blocked workers, refuses adds, still hands out what was que
   assert.equal(await q2.get(), 'b');
   assert.equal(await q2.get(), undefined);
   let drained = false;
-  const drain = q2.shutdownWithDrain().then(() => { drained = true; });
+  const drain = q2.shutdownWithDrain().then(() => {
+    drained = true;
+  });
   await new Promise((r) => setImmediate(r));
   assert.equal(drained, false, 'a and b still processing');
   q2.done(a!);

@@ -14,7 +14,10 @@ export interface RateLimiter<T> {
 /** base * 2^failures ms, capped: 5 ms, 10 ms, 20 ms, ... up to 1000 s by default. */
 export class ItemExponentialFailureRateLimiter<T> implements RateLimiter<T> {
   private failures = new Map<T, number>();
-  constructor(private readonly baseDelayMs = 5, private readonly maxDelayMs = 1_000_000) {}
+  constructor(
+    private readonly baseDelayMs = 5,
+    private readonly maxDelayMs = 1_000_000,
+  ) {}
 
   when(item: T): number {
     const n = this.failures.get(item) ?? 0;

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { DEFAULT_CLUSTER, k8tsHome, validateClusterName } from './paths.js';
 import { parseAddressPool } from '../controllers/servicelb.js';
 import { type StoreKind, storeKindError } from '../store/kind.js';
+import { DEFAULT_CLUSTER, k8tsHome, validateClusterName } from './paths.js';
 
 export interface ClusterConfig {
   name: string;
@@ -52,11 +52,15 @@ export interface ClusterConfig {
 
 export const DEFAULT_PORT = 6443;
 
-interface Field { help: string; parse(v: unknown, where: string): unknown }
+interface Field {
+  help: string;
+  parse(v: unknown, where: string): unknown;
+}
 
 const whole = (min: number, max: number) => (v: unknown, where: string) => {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new Error(`${where} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${where} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return n;
 };
 const text = (re: RegExp, what: string) => (v: unknown, where: string) => {
@@ -71,39 +75,100 @@ const bool = (v: unknown, where: string) => {
 
 /** The fields in the order they are written, each with the comment the file carries. */
 const FIELDS: Record<keyof ClusterConfig, Field> = {
-  name: { help: 'the cluster\'s name: its data dir is ~/.k8ts/NAME, its kubeconfig context k8ts-NAME (k8ts for the default)', parse: (v, w) => validateClusterName(text(/.*/, 'a name')(v, w) as string) },
+  name: {
+    help: "the cluster's name: its data dir is ~/.k8ts/NAME, its kubeconfig context k8ts-NAME (k8ts for the default)",
+    parse: (v, w) => validateClusterName(text(/.*/, 'a name')(v, w) as string),
+  },
   port: { help: 'API server port on 127.0.0.1 (0: any free port at each start)', parse: whole(0, 65535) },
-  store: { help: 'sqlite (kept on disk), memory (gone at down) or etcd://host:port[,host:port] (an etcd cluster, keys under /registry)', parse: (v, w) => {
-    const t = text(/^(sqlite|memory|etcd:\/\/.+)$/, 'sqlite, memory or etcd://host:port[,host:port]')(v, w) as string;
-    const err = storeKindError(t);
-    if (err) throw new Error(`${w}: ${err}`);
-    return t;
-  } },
+  store: {
+    help: 'sqlite (kept on disk), memory (gone at down) or etcd://host:port[,host:port] (an etcd cluster, keys under /registry)',
+    parse: (v, w) => {
+      const t = text(/^(sqlite|memory|etcd:\/\/.+)$/, 'sqlite, memory or etcd://host:port[,host:port]')(v, w) as string;
+      const err = storeKindError(t);
+      if (err) throw new Error(`${w}: ${err}`);
+      return t;
+    },
+  },
   node: { help: 'run a node on this machine (false: control plane only)', parse: bool },
-  nodeName: { help: 'this machine\'s node name (default: the hostname)', parse: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a DNS subdomain') },
-  podCIDR: { help: 'pod addresses of this machine\'s node (distinct per cluster)', parse: text(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as 10.244.0.0/24') },
-  bridge: { help: 'the node\'s pod bridge device (at most 15 characters, distinct per cluster)', parse: text(/^[a-zA-Z0-9_.-]{1,15}$/, 'a network device name of at most 15 characters') },
+  nodeName: {
+    help: "this machine's node name (default: the hostname)",
+    parse: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a DNS subdomain'),
+  },
+  podCIDR: {
+    help: "pod addresses of this machine's node (distinct per cluster)",
+    parse: text(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as 10.244.0.0/24'),
+  },
+  bridge: {
+    help: "the node's pod bridge device (at most 15 characters, distinct per cluster)",
+    parse: text(/^[a-zA-Z0-9_.-]{1,15}$/, 'a network device name of at most 15 characters'),
+  },
   simulatedNodes: { help: 'simulated nodes to register (no processes; pods turn Running after a short delay)', parse: whole(0, 100_000) },
-  nodeGracePeriodSeconds: { help: 'how long a node may stay silent before it is NotReady/Unknown (Kubernetes: 50)', parse: whole(1, 86_400) },
-  loadBalancerPool: { help: 'addresses handed to LoadBalancer services: CIDRs, FIRST-LAST ranges or addresses, comma-separated (unset: 198.18.N.0/24, N the pod CIDR\'s third octet)', parse: (v, w) => {
-    const t = text(/^[0-9.,/\s-]+$/, 'IPv4 CIDRs, FIRST-LAST ranges or addresses, comma-separated')(v, w) as string;
-    try { parseAddressPool(t); } catch (e) { throw new Error(`${w}: ${(e as Error).message}`); }
-    return t;
-  } },
-  resolvConf: { help: 'the node\'s resolv.conf (kubelet\'s --resolv-conf): cluster DNS forwards other names to its nameservers; unset: /etc/resolv.conf', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
-  fleetlockAddress: { help: 'serve the FleetLock protocol (reboot coordination for Zincati/locksmith) at HOST:PORT; unset: off', parse: text(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 0.0.0.0:8090') },
+  nodeGracePeriodSeconds: {
+    help: 'how long a node may stay silent before it is NotReady/Unknown (Kubernetes: 50)',
+    parse: whole(1, 86_400),
+  },
+  loadBalancerPool: {
+    help: "addresses handed to LoadBalancer services: CIDRs, FIRST-LAST ranges or addresses, comma-separated (unset: 198.18.N.0/24, N the pod CIDR's third octet)",
+    parse: (v, w) => {
+      const t = text(/^[0-9.,/\s-]+$/, 'IPv4 CIDRs, FIRST-LAST ranges or addresses, comma-separated')(v, w) as string;
+      try {
+        parseAddressPool(t);
+      } catch (e) {
+        throw new Error(`${w}: ${(e as Error).message}`);
+      }
+      return t;
+    },
+  },
+  resolvConf: {
+    help: "the node's resolv.conf (kubelet's --resolv-conf): cluster DNS forwards other names to its nameservers; unset: /etc/resolv.conf",
+    parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string),
+  },
+  fleetlockAddress: {
+    help: 'serve the FleetLock protocol (reboot coordination for Zincati/locksmith) at HOST:PORT; unset: off',
+    parse: text(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9.-]+):\d{1,5}$/, 'HOST:PORT, e.g. 0.0.0.0:8090'),
+  },
   fleetlockSlots: { help: 'machines of one FleetLock group that may reboot at once', parse: whole(1, 10_000) },
-  etcdCAFile: { help: 'with an etcd:// store: the CA that signed etcd\'s serving certificate (PEM; kube-apiserver\'s --etcd-cafile)', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
-  etcdCertFile: { help: 'with an etcd:// store: the client certificate shown to etcd (PEM; --etcd-certfile)', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
-  etcdKeyFile: { help: 'with an etcd:// store: the client certificate\'s key (PEM; --etcd-keyfile)', parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string) },
-  fleetlockTLS: { help: 'serve FleetLock over HTTPS with the API server\'s certificate', parse: bool },
-  runtime: { help: 'container runtime of this machine\'s node: oci (runc/crun), process (built-in), auto (oci where it can run)', parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w) },
-  metricResolutionSeconds: { help: 'how often metrics.k8s.io (kubectl top, autoscalers) reads the nodes\' usage (metrics-server\'s --metric-resolution; default 15)', parse: whole(1, 3600) },
-  hpaSyncPeriodSeconds: { help: 'how often autoscalers are reconciled (--horizontal-pod-autoscaler-sync-period; default 15)', parse: whole(1, 3600) },
-  hpaDownscaleStabilizationSeconds: { help: 'scale-down stabilization window of autoscalers that set none (--horizontal-pod-autoscaler-downscale-stabilization; default 300)', parse: whole(0, 86_400) },
-  ingressHttpPort: { help: 'HTTP port of this machine\'s node\'s ingress controller on the node\'s address (default 80; 0: off)', parse: whole(0, 65535) },
-  ingressHttpsPort: { help: 'HTTPS port of this machine\'s node\'s ingress controller on the node\'s address (default 443; 0: off)', parse: whole(0, 65535) },
-  proxyMode: { help: 'service proxy of this machine\'s node: nftables (kernel rules; root and nft), userspace (listeners), auto (nftables where it can run)', parse: (v, w) => text(/^(auto|nftables|userspace)$/, 'auto, nftables or userspace')(v, w) },
+  etcdCAFile: {
+    help: "with an etcd:// store: the CA that signed etcd's serving certificate (PEM; kube-apiserver's --etcd-cafile)",
+    parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string),
+  },
+  etcdCertFile: {
+    help: 'with an etcd:// store: the client certificate shown to etcd (PEM; --etcd-certfile)',
+    parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string),
+  },
+  etcdKeyFile: {
+    help: "with an etcd:// store: the client certificate's key (PEM; --etcd-keyfile)",
+    parse: (v, w) => path.resolve(text(/^[^\0\n]+$/, 'a file path')(v, w) as string),
+  },
+  fleetlockTLS: { help: "serve FleetLock over HTTPS with the API server's certificate", parse: bool },
+  runtime: {
+    help: "container runtime of this machine's node: oci (runc/crun), process (built-in), auto (oci where it can run)",
+    parse: (v, w) => text(/^(auto|oci|process)$/, 'auto, oci or process')(v, w),
+  },
+  metricResolutionSeconds: {
+    help: "how often metrics.k8s.io (kubectl top, autoscalers) reads the nodes' usage (metrics-server's --metric-resolution; default 15)",
+    parse: whole(1, 3600),
+  },
+  hpaSyncPeriodSeconds: {
+    help: 'how often autoscalers are reconciled (--horizontal-pod-autoscaler-sync-period; default 15)',
+    parse: whole(1, 3600),
+  },
+  hpaDownscaleStabilizationSeconds: {
+    help: 'scale-down stabilization window of autoscalers that set none (--horizontal-pod-autoscaler-downscale-stabilization; default 300)',
+    parse: whole(0, 86_400),
+  },
+  ingressHttpPort: {
+    help: "HTTP port of this machine's node's ingress controller on the node's address (default 80; 0: off)",
+    parse: whole(0, 65535),
+  },
+  ingressHttpsPort: {
+    help: "HTTPS port of this machine's node's ingress controller on the node's address (default 443; 0: off)",
+    parse: whole(0, 65535),
+  },
+  proxyMode: {
+    help: "service proxy of this machine's node: nftables (kernel rules; root and nft), userspace (listeners), auto (nftables where it can run)",
+    parse: (v, w) => text(/^(auto|nftables|userspace)$/, 'auto, nftables or userspace')(v, w),
+  },
 };
 
 export const CONFIG_FIELDS = Object.keys(FIELDS) as (keyof ClusterConfig)[];
@@ -116,7 +181,9 @@ export function parseField<K extends keyof ClusterConfig>(key: K, value: unknown
 /** Reads a config file (every field optional); a missing file is undefined. */
 export function readConfigFile(file: string): Partial<ClusterConfig> | undefined {
   let raw: string;
-  try { raw = fs.readFileSync(file, 'utf8'); } catch (e) {
+  try {
+    raw = fs.readFileSync(file, 'utf8');
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
@@ -124,7 +191,8 @@ export function readConfigFile(file: string): Partial<ClusterConfig> | undefined
   if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
   const obj = doc.toJS() as unknown;
   if (obj === null || obj === undefined) return {};
-  if (typeof obj !== 'object' || Array.isArray(obj)) throw new Error(`${file}: expected a mapping of options (${CONFIG_FIELDS.join(', ')})`);
+  if (typeof obj !== 'object' || Array.isArray(obj))
+    throw new Error(`${file}: expected a mapping of options (${CONFIG_FIELDS.join(', ')})`);
   const out: Partial<ClusterConfig> = {};
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
     if (!(k in FIELDS)) throw new Error(`${file}: unknown option ${JSON.stringify(k)} (known: ${CONFIG_FIELDS.join(', ')})`);
@@ -141,12 +209,18 @@ export function readConfigFile(file: string): Partial<ClusterConfig> | undefined
 export function writeConfigFile(file: string, cfg: ClusterConfig): void {
   let doc: YAML.Document;
   let existing = '';
-  try { existing = fs.readFileSync(file, 'utf8'); } catch { /* new */ }
+  try {
+    existing = fs.readFileSync(file, 'utf8');
+  } catch {
+    /* new */
+  }
   if (existing.trim()) {
     doc = YAML.parseDocument(existing);
     for (const k of CONFIG_FIELDS) {
       const v = cfg[k];
-      if (v === undefined) { if (doc.has(k)) doc.delete(k); } else if (doc.get(k) !== v) doc.set(k, v);
+      if (v === undefined) {
+        if (doc.has(k)) doc.delete(k);
+      } else if (doc.get(k) !== v) doc.set(k, v);
     }
   } else {
     doc = new YAML.Document({});
@@ -179,7 +253,9 @@ export function defaultConfig(name: string): ClusterConfig {
         const c = readConfigFile(path.join(other, 'config.yaml'));
         if (c?.bridge) used.add(c.bridge);
         if (c?.podCIDR) used.add(c.podCIDR);
-      } catch { /* an unreadable config uses nothing we can know */ }
+      } catch {
+        /* an unreadable config uses nothing we can know */
+      }
     }
     index = 2;
     while (index < 250 && (used.has(`k8ts${index}`) || used.has(`10.244.${index}.0/24`))) index++;
@@ -191,13 +267,19 @@ export function defaultConfig(name: string): ClusterConfig {
 export function listClusterDirs(): string[] {
   const home = k8tsHome();
   let names: string[];
-  try { names = fs.readdirSync(home); } catch { return []; }
+  try {
+    names = fs.readdirSync(home);
+  } catch {
+    return [];
+  }
   return names
     .map((n) => path.join(home, n))
     .filter((d) => {
       try {
         if (!fs.statSync(d).isDirectory()) return false;
-      } catch { return false; }
+      } catch {
+        return false;
+      }
       return ['config.yaml', 'state.db', 'token'].some((f) => fs.existsSync(path.join(d, f)));
     })
     .sort();

@@ -10,17 +10,17 @@ import https from 'node:https';
 // file for readyz/runningCluster, and the control plane's modules (API server, controllers,
 // scheduler, node) are loaded by startControlPlane alone (#13: time to ready).
 import type { ApiServer } from '../apiserver/server.js';
+import type { RestClient } from '../client/rest.js';
+import type { ControllerManager } from '../controllers/manager.js';
+import type { FleetLockServer } from '../fleetlock/server.js';
 import { ensureClientCert, ensurePKI, readAdminCert } from '../pki/certs.js';
+import type { ProxyModeChoice } from '../proxy/server.js';
+import type { SchedulerServer } from '../scheduler/server.js';
 import type { StoreKind } from '../store/index.js';
 import type { Store } from '../store/types.js';
-import type { ControllerManager } from '../controllers/manager.js';
-import type { SchedulerServer } from '../scheduler/server.js';
-import { clusterFiles, ensurePrivateDir, type ClusterInfo } from './paths.js';
-import { processAlive, processStartTime } from './process.js';
 import type { LocalNode, RuntimeChoice } from './node.js';
-import type { RestClient } from '../client/rest.js';
-import type { FleetLockServer } from '../fleetlock/server.js';
-import type { ProxyModeChoice } from '../proxy/server.js';
+import { type ClusterInfo, clusterFiles, ensurePrivateDir } from './paths.js';
+import { processAlive, processStartTime } from './process.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -83,7 +83,9 @@ export function ensureToken(dataDir: string): string {
   try {
     const t = fs.readFileSync(files.token, 'utf8').trim();
     if (t) return t;
-  } catch { /* first start */ }
+  } catch {
+    /* first start */
+  }
   const t = randomBytes(24).toString('hex');
   fs.writeFileSync(files.token, `${t}\n`, { mode: 0o600 });
   return t;
@@ -102,12 +104,33 @@ function heartbeatMs(graceSeconds: number | undefined): number | undefined {
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
-  const [{ ApiServer }, { ensureServiceAccountKey }, { adminUser }, { openStore }, { startControllers }, { startScheduler }, { startLocalNode },
-    { RestClient }, { makeConnectHandler }, { kubeletClientSecret }, { requestSimulatedNodes, SimulatedNodesFollower }, { FleetLockServer },
-    { defaultLoadBalancerPool }] = await Promise.all([
-    import('../apiserver/server.js'), import('../pki/serviceaccount.js'), import('../apiserver/authn/user.js'), import('../store/index.js'),
-    import('../controllers/manager.js'), import('../scheduler/server.js'), import('./node.js'), import('../client/rest.js'),
-    import('../apiserver/connect.js'), import('../apiserver/kubeletclient.js'), import('./simulated.js'), import('../fleetlock/server.js'),
+  const [
+    { ApiServer },
+    { ensureServiceAccountKey },
+    { adminUser },
+    { openStore },
+    { startControllers },
+    { startScheduler },
+    { startLocalNode },
+    { RestClient },
+    { makeConnectHandler },
+    { kubeletClientSecret },
+    { requestSimulatedNodes, SimulatedNodesFollower },
+    { FleetLockServer },
+    { defaultLoadBalancerPool },
+  ] = await Promise.all([
+    import('../apiserver/server.js'),
+    import('../pki/serviceaccount.js'),
+    import('../apiserver/authn/user.js'),
+    import('../store/index.js'),
+    import('../controllers/manager.js'),
+    import('../scheduler/server.js'),
+    import('./node.js'),
+    import('../client/rest.js'),
+    import('../apiserver/connect.js'),
+    import('../apiserver/kubeletclient.js'),
+    import('./simulated.js'),
+    import('../fleetlock/server.js'),
     import('../controllers/servicelb.js'),
   ]);
   const files = clusterFiles(opts.dataDir);
@@ -138,7 +161,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Pods reach the API server through the kubernetes service's endpoint: the host's address.
     serveOnAdvertiseAddress: true,
     // metrics.k8s.io from the node agents' /metrics/resource, dialled as pod streams are.
-    metricsServer: { kubeletClientSecret: kubeletClientSecret(token), resolutionMs: opts.metricResolutionSeconds ? opts.metricResolutionSeconds * 1000 : undefined },
+    metricsServer: {
+      kubeletClientSecret: kubeletClientSecret(token),
+      resolutionMs: opts.metricResolutionSeconds ? opts.metricResolutionSeconds * 1000 : undefined,
+    },
     log,
   });
   apiRef = api;
@@ -164,17 +190,31 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       const kcm = ensureClientCert(files.dir, pki.ca, 'controller-manager', 'system:kube-controller-manager');
       simulatorClient = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'k8ts-simulated-nodes/v0.1.0 (k8ts)' });
       controllers = await startControllers({
-        server: url, certData: kcm.cert, keyData: kcm.key, caData: pki.ca.cert, log,
-        useServiceAccountCredentials: true, extraClient: simulatorClient, serviceAccountKey: saKeys,
+        server: url,
+        certData: kcm.cert,
+        keyData: kcm.key,
+        caData: pki.ca.cert,
+        log,
+        useServiceAccountCredentials: true,
+        extraClient: simulatorClient,
+        serviceAccountKey: saKeys,
         loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
         policy: {
           hpaSyncPeriodMs: opts.hpaSyncPeriodSeconds ? opts.hpaSyncPeriodSeconds * 1000 : undefined,
-          hpaDownscaleStabilizationMs: opts.hpaDownscaleStabilizationSeconds !== undefined ? opts.hpaDownscaleStabilizationSeconds * 1000 : undefined,
+          hpaDownscaleStabilizationMs:
+            opts.hpaDownscaleStabilizationSeconds !== undefined ? opts.hpaDownscaleStabilizationSeconds * 1000 : undefined,
         },
-        nodeLifecycle: opts.nodeGracePeriodSeconds ? { nodeMonitorGracePeriodMs: opts.nodeGracePeriodSeconds * 1000, monitorPeriodMs: Math.min(5000, opts.nodeGracePeriodSeconds * 250) } : undefined,
+        nodeLifecycle: opts.nodeGracePeriodSeconds
+          ? {
+              nodeMonitorGracePeriodMs: opts.nodeGracePeriodSeconds * 1000,
+              monitorPeriodMs: Math.min(5000, opts.nodeGracePeriodSeconds * 250),
+            }
+          : undefined,
         // Simulated nodes follow a ConfigMap, so `k8ts nodes simulate N` can change their number.
         // With a shortened grace period, nodes must heartbeat well within it.
-        extra: (client, factory) => [new SimulatedNodesFollower(client, factory, log, { heartbeatMs: heartbeatMs(opts.nodeGracePeriodSeconds) })],
+        extra: (client, factory) => [
+          new SimulatedNodesFollower(client, factory, log, { heartbeatMs: heartbeatMs(opts.nodeGracePeriodSeconds) }),
+        ],
       });
       if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(simulatorClient, opts.simulatedNodes);
       // The scheduler acts as system:kube-scheduler, with only the bootstrap policy's rights for it.
@@ -185,8 +225,29 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
       // kube-proxy acts as system:kube-proxy (the system:node-proxier binding), not as the node or the admin.
       const proxyCert = ensureClientCert(files.dir, pki.ca, 'kube-proxy', 'system:kube-proxy');
-      proxyClient = new RestClient({ server: url, certData: proxyCert.cert, keyData: proxyCert.key, caData: pki.ca.cert, userAgent: 'kube-proxy/v1.32.0 (k8ts)' });
-      node = await startLocalNode({ client, proxyClient, dir: `${files.dir}/node`, streamingSecret: kubeletClientSecret(token), podCIDR: opts.podCIDR, bridgeName: opts.bridgeName, nodeName: opts.nodeName, runtime: opts.runtime, resolvConf: opts.resolvConf, proxyMode: opts.proxyMode, ingressHttpPort: opts.ingressHttpPort, ingressHttpsPort: opts.ingressHttpsPort, log, leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds) });
+      proxyClient = new RestClient({
+        server: url,
+        certData: proxyCert.cert,
+        keyData: proxyCert.key,
+        caData: pki.ca.cert,
+        userAgent: 'kube-proxy/v1.32.0 (k8ts)',
+      });
+      node = await startLocalNode({
+        client,
+        proxyClient,
+        dir: `${files.dir}/node`,
+        streamingSecret: kubeletClientSecret(token),
+        podCIDR: opts.podCIDR,
+        bridgeName: opts.bridgeName,
+        nodeName: opts.nodeName,
+        runtime: opts.runtime,
+        resolvConf: opts.resolvConf,
+        proxyMode: opts.proxyMode,
+        ingressHttpPort: opts.ingressHttpPort,
+        ingressHttpsPort: opts.ingressHttpsPort,
+        log,
+        leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds),
+      });
     }
     if (opts.fleetlock) {
       // A client of the cluster like the controllers, with the API server's certificate for HTTPS.
@@ -207,7 +268,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     throw e;
   }
   return {
-    url, token, caPEM: pki.ca.cert, api, store, controllers, scheduler, node, fleetlock,
+    url,
+    token,
+    caPEM: pki.ca.cert,
+    api,
+    store,
+    controllers,
+    scheduler,
+    node,
+    fleetlock,
     async stop() {
       await fleetlock?.stop().catch(() => undefined);
       // The node first: its pods are stopped and its network removed while the API is still up.
@@ -224,10 +293,20 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
 export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: string): ClusterInfo {
   const files = clusterFiles(dataDir);
-  const info: ClusterInfo = { url: cp.url, pid: process.pid, port: cp.api.port, store: storeKind, dataDir: files.dir, startedAt: new Date().toISOString() };
+  const info: ClusterInfo = {
+    url: cp.url,
+    pid: process.pid,
+    port: cp.api.port,
+    store: storeKind,
+    dataDir: files.dir,
+    startedAt: new Date().toISOString(),
+  };
   const start = processStartTime(process.pid);
   if (start) info.pidStart = start;
-  if (process.env.K8TS_SUPERVISED) { info.supervisorPid = process.ppid; info.supervisorStart = processStartTime(process.ppid); }
+  if (process.env.K8TS_SUPERVISED) {
+    info.supervisorPid = process.ppid;
+    info.supervisorStart = processStartTime(process.ppid);
+  }
   if (cp.fleetlock) info.fleetlockURL = cp.fleetlock.url;
   if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations, proxy: cp.node.proxy.describe() };
   // Written whole or not at all: `up` and `down` read it while this process may be writing.
@@ -259,7 +338,11 @@ export function isClusterProcess(pid: number, pidStart: string | undefined, data
   if (start === undefined) return false;
   if (pidStart) return start === pidStart;
   let cmdline: string[] = [];
-  try { cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return false; }
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return false;
+  }
   return (cmdline.includes('--foreground') || cmdline.includes('serve')) && cmdline.includes(clusterFiles(dataDir).dir);
 }
 
@@ -271,7 +354,11 @@ export async function runningCluster(dataDir: string): Promise<ClusterInfo | und
 }
 
 export function caOf(dataDir: string): string | undefined {
-  try { return fs.readFileSync(`${clusterFiles(dataDir).dir}/pki/ca.crt`, 'utf8'); } catch { return undefined; }
+  try {
+    return fs.readFileSync(`${clusterFiles(dataDir).dir}/pki/ca.crt`, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether the API server at url answers /readyz (verifying it with the cluster CA). */
@@ -282,7 +369,10 @@ export function readyz(url: string, ca: string | undefined, timeoutMs = 2000): P
       res.resume();
       resolve(res.statusCode === 200);
     });
-    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
     req.on('error', () => resolve(false));
   });
 }

@@ -20,7 +20,9 @@ function readLock(file: string): { pid: number; nonce: string } | undefined {
   try {
     const [pid, nonce] = fs.readFileSync(file, 'utf8').trim().split(/\s+/);
     return { pid: Number(pid), nonce: nonce ?? '' };
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 function tryCreate(file: string, nonce: string): boolean {
@@ -38,13 +40,25 @@ function tryCreate(file: string, nonce: string): boolean {
 /** Removes a lock whose owner is dead, unless another process replaced it meanwhile. */
 function breakStale(file: string, seen: { pid: number; nonce: string }): void {
   const aside = `${file}.stale.${process.pid}`;
-  try { fs.renameSync(file, aside); } catch { return; }
+  try {
+    fs.renameSync(file, aside);
+  } catch {
+    return;
+  }
   const moved = readLock(aside);
   if (moved && (moved.pid !== seen.pid || moved.nonce !== seen.nonce)) {
     // A live owner took it between our read and the rename: give it back.
-    try { fs.linkSync(aside, file); } catch { /* it made another; ours is stale anyway */ }
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      /* it made another; ours is stale anyway */
+    }
   }
-  try { fs.rmSync(aside); } catch { /* gone */ }
+  try {
+    fs.rmSync(aside);
+  } catch {
+    /* gone */
+  }
 }
 
 /**
@@ -68,7 +82,10 @@ export async function acquireLock(file: string, opts: { waitMs?: number; onWait?
       breakStale(file, held);
       continue;
     }
-    if (held && !told) { told = true; opts.onWait?.(held.pid); }
+    if (held && !told) {
+      told = true;
+      opts.onWait?.(held.pid);
+    }
     if (Date.now() > deadline) throw new Error(`${file} is held by pid ${held?.pid ?? '?'}; another k8ts up is starting this cluster`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -79,7 +96,13 @@ export async function acquireLock(file: string, opts: { waitMs?: number; onWait?
       if (released) return;
       released = true;
       const held = readLock(file);
-      if (held?.nonce === nonce) { try { fs.rmSync(file); } catch { /* gone */ } }
+      if (held?.nonce === nonce) {
+        try {
+          fs.rmSync(file);
+        } catch {
+          /* gone */
+        }
+      }
     },
   };
 }

@@ -1,8 +1,8 @@
-import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, test } from 'node:test';
 import { RotatingLog } from './logfile.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-logfile-'));
@@ -21,7 +21,11 @@ test('the log rotates by size and keeps maxFiles files, newest in .1', () => {
   const text = ['k8ts.log.2', 'k8ts.log.1', 'k8ts.log'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('');
   const nums = [...text.matchAll(/^line (\d+)/gm)].map((m) => Number(m[1]));
   assert.equal(nums.at(-1), 99);
-  assert.deepEqual(nums, nums.map((_, i) => nums[0] + i), 'no line lost or reordered within what is kept');
+  assert.deepEqual(
+    nums,
+    nums.map((_, i) => nums[0] + i),
+    'no line lost or reordered within what is kept',
+  );
   // A new writer appends to the current file rather than truncating it.
   const before = fs.statSync(file).size;
   const again = new RotatingLog(file, { maxBytes: 1000, maxFiles: 3 });

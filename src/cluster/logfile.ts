@@ -16,7 +16,10 @@ export class RotatingLog {
   private readonly maxBytes: number;
   private readonly maxFiles: number;
 
-  constructor(readonly file: string, opts: RotatingLogOptions = {}) {
+  constructor(
+    readonly file: string,
+    opts: RotatingLogOptions = {},
+  ) {
     this.maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
     this.maxFiles = Math.max(1, opts.maxFiles ?? 5);
     this.fd = fs.openSync(file, 'a', 0o600);
@@ -42,7 +45,11 @@ export class RotatingLog {
     } else {
       fs.rmSync(`${this.file}.${this.maxFiles - 1}`, { force: true });
       for (let i = this.maxFiles - 2; i >= 1; i--) {
-        try { fs.renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`); } catch { /* not there yet */ }
+        try {
+          fs.renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+        } catch {
+          /* not there yet */
+        }
       }
       fs.renameSync(this.file, `${this.file}.1`);
     }
@@ -51,6 +58,10 @@ export class RotatingLog {
   }
 
   close(): void {
-    try { fs.closeSync(this.fd); } catch { /* closed */ }
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* closed */
+    }
   }
 }

@@ -7,20 +7,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RestClient } from '../client/rest.js';
 import { kubeletClientToken } from '../apiserver/kubeletclient.js';
-import { NodeAgent } from '../node/agent.js';
-import { NodeNetwork } from '../node/network/bridge.js';
-import { LocalImageStore } from '../node/runtime/images.js';
-import { ProcessRuntime } from '../node/runtime/process.js';
-import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js';
-import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from '../node/runtime/types.js';
-import { StreamingServer, type StreamingPod } from '../node/streaming/server.js';
-import { ProxyServer, type ProxyModeChoice } from '../proxy/server.js';
-import { NodeDNS } from '../proxy/dns/nodedns.js';
-import { resourceMetricsText } from '../node/kubelet/resourcemetrics.js';
+import type { RestClient } from '../client/rest.js';
 import { IngressController } from '../ingress/controller.js';
 import { NetworkPolicyAgent } from '../netpol/controller.js';
+import { NodeAgent } from '../node/agent.js';
+import { resourceMetricsText } from '../node/kubelet/resourcemetrics.js';
+import { NodeNetwork } from '../node/network/bridge.js';
+import { LocalImageStore } from '../node/runtime/images.js';
+import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js';
+import { ProcessRuntime } from '../node/runtime/process.js';
+import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from '../node/runtime/types.js';
+import { type StreamingPod, StreamingServer } from '../node/streaming/server.js';
+import { NodeDNS } from '../proxy/dns/nodedns.js';
+import { type ProxyModeChoice, ProxyServer } from '../proxy/server.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
@@ -69,13 +69,20 @@ function snapshotterOf(images: ImageService): Snapshotter | undefined {
 }
 
 /** Picks the runtime as the options say; throws when 'oci' is asked for and cannot be had. */
-export function chooseRuntime(choice: RuntimeChoice, dir: string, images: LocalImageStore, network: NodeNetwork | null, log: (m: string) => void): ProcessRuntime | OciRuntime {
+export function chooseRuntime(
+  choice: RuntimeChoice,
+  dir: string,
+  images: LocalImageStore,
+  network: NodeNetwork | null,
+  log: (m: string) => void,
+): ProcessRuntime | OciRuntime {
   const stateDir = path.join(dir, 'runtime');
   const process_ = () => new ProcessRuntime({ stateDir, node: network, images, log });
   if (choice === 'process') return process_();
   const why = ociUnavailableReason();
   const snapshotter = snapshotterOf(images);
-  if (choice === 'oci' && (why || !snapshotter)) throw new Error(`cannot use the OCI runtime here: ${why ?? 'the image store has no layer snapshots'}`);
+  if (choice === 'oci' && (why || !snapshotter))
+    throw new Error(`cannot use the OCI runtime here: ${why ?? 'the image store has no layer snapshots'}`);
   if (why || !snapshotter) {
     log(`OCI runtime not used: ${why ?? 'the image store has no layer snapshots'}; containers run with the built-in process runtime`);
     return process_();
@@ -118,15 +125,26 @@ export async function lookupPodInRuntime(runtime: RuntimeService, namespace: str
 }
 
 export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode> {
-  const name = opts.nodeName ?? os.hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+  const name =
+    opts.nodeName ??
+    os
+      .hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]/g, '-');
   const log = opts.log ?? (() => undefined);
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const podCIDR = opts.podCIDR ?? '10.244.0.0/24';
   const isolated = process.platform === 'linux' && process.getuid?.() === 0;
-  const network = isolated ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true, owner: `data dir ${opts.dir}` }) : null;
+  const network = isolated
+    ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true, owner: `data dir ${opts.dir}` })
+    : null;
   if (network) await network.ensureBridge();
   // registries.yaml beside the store: mirrors, plain-http registries and credentials (images/hosts.ts).
-  const images = new LocalImageStore({ dir: path.join(opts.dir, 'images'), registryConfigFile: path.join(opts.dir, 'registries.yaml'), log });
+  const images = new LocalImageStore({
+    dir: path.join(opts.dir, 'images'),
+    registryConfigFile: path.join(opts.dir, 'registries.yaml'),
+    log,
+  });
   await images.cleanup().catch((e) => log(`image store cleanup: ${(e as Error).message}`));
   const runtime = chooseRuntime(opts.runtime ?? parseRuntimeChoice(process.env.K8TS_RUNTIME), opts.dir, images, network, log);
   const limitations = runtime.limitations();
@@ -135,9 +153,22 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const ip = opts.nodeIP ?? (network ? network.gateway : '127.0.0.1');
   // The service proxy (kube-proxy) of this node: its rules are named after the node's bridge,
   // which is distinct per cluster and agent on a host.
-  const proxy = new ProxyServer({ client: opts.proxyClient ?? opts.client, nodeName: name, mode: opts.proxyMode ?? 'auto', instance: network?.bridgeName ?? name, addressDevice: network?.bridgeName, podCIDR, log });
+  const proxy = new ProxyServer({
+    client: opts.proxyClient ?? opts.client,
+    nodeName: name,
+    mode: opts.proxyMode ?? 'auto',
+    instance: network?.bridgeName ?? name,
+    addressDevice: network?.bridgeName,
+    podCIDR,
+    log,
+  });
   log(`node ${name}: service proxy: ${proxy.describe()}`);
-  const streaming = new StreamingServer({ runtime, token: kubeletClientToken(opts.streamingSecret, name), lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n), resourceMetrics: () => resourceMetricsText(runtime) });
+  const streaming = new StreamingServer({
+    runtime,
+    token: kubeletClientToken(opts.streamingSecret, name),
+    lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n),
+    resourceMetrics: () => resourceMetricsText(runtime),
+  });
   const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
   // Cluster DNS listens on the bridge gateway, which every pod of this node reaches.
   let dns: NodeDNS | undefined;
@@ -151,12 +182,24 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
       dns = undefined;
     }
   } else if (!network) {
-    log('cluster DNS not run on this node: it needs the pod bridge (root); pods get the node\'s resolv.conf');
+    log("cluster DNS not run on this node: it needs the pod bridge (root); pods get the node's resolv.conf");
   }
   const clusterDNS = dns?.serviceIP ? [dns.serviceIP] : [];
   const agent = new NodeAgent({
-    client: opts.client, nodeName: name, runtime, images, podCIDR, nodeIP: ip, clusterDNS, resolvConf: opts.resolvConf,
-    rootDir: path.join(opts.dir, 'kubelet'), localPathDir: path.join(opts.dir, 'storage'), kubeletPort: port, log, crashBackoff: opts.crashBackoff, leaseRenewMs: opts.leaseRenewMs,
+    client: opts.client,
+    nodeName: name,
+    runtime,
+    images,
+    podCIDR,
+    nodeIP: ip,
+    clusterDNS,
+    resolvConf: opts.resolvConf,
+    rootDir: path.join(opts.dir, 'kubelet'),
+    localPathDir: path.join(opts.dir, 'storage'),
+    kubeletPort: port,
+    log,
+    crashBackoff: opts.crashBackoff,
+    leaseRenewMs: opts.leaseRenewMs,
     endpointsDrained: (ips, timeoutMs) => proxy.waitForEndpointsGone(ips, timeoutMs),
   });
   try {
@@ -202,7 +245,15 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     log(`node ${name}: NetworkPolicy not enforced: it needs the pod bridge and nftables`);
   }
   return {
-    name, ip, agent, runtime, network, proxy, ingress, netpol, limitations,
+    name,
+    ip,
+    agent,
+    runtime,
+    network,
+    proxy,
+    ingress,
+    netpol,
+    limitations,
     async stop({ killPods }) {
       await netpol?.stop({ cleanup: killPods }).catch((e) => log(`netpol stop: ${(e as Error).message}`));
       await ingress?.stop().catch((e) => log(`ingress stop: ${(e as Error).message}`));

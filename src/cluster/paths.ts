@@ -16,7 +16,9 @@ export function k8tsHome(): string {
 /** A cluster name becomes a folder and part of a context name: a DNS label, as kind's. */
 export function validateClusterName(name: string): string {
   if (!/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name)) {
-    throw new Error(`cluster name ${JSON.stringify(name)} is not valid: use lower-case letters, digits and '-', starting and ending with a letter or digit, at most 40 characters`);
+    throw new Error(
+      `cluster name ${JSON.stringify(name)} is not valid: use lower-case letters, digits and '-', starting and ending with a letter or digit, at most 40 characters`,
+    );
   }
   return name;
 }

@@ -4,8 +4,8 @@
 // any machine through the API; the control plane's SimulatedNodes follow it, level-triggered.
 
 import type { KObject } from '../api/object.js';
-import { isApiError, type RestClient } from '../client/rest.js';
 import type { SharedInformerFactory } from '../client/informer.js';
+import { isApiError, type RestClient } from '../client/rest.js';
 import { SimulatedNodes } from '../node/simulated.js';
 
 export const SIMULATED_NODES_CONFIG = { namespace: 'kube-system', name: 'k8ts-simulated-nodes' };
@@ -13,7 +13,12 @@ const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: SIMULA
 
 /** Asks for n simulated nodes (creates or updates the ConfigMap). */
 export async function requestSimulatedNodes(client: RestClient, n: number): Promise<void> {
-  const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SIMULATED_NODES_CONFIG.name, namespace: SIMULATED_NODES_CONFIG.namespace }, data: { nodes: String(n) } };
+  const body = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: SIMULATED_NODES_CONFIG.name, namespace: SIMULATED_NODES_CONFIG.namespace },
+    data: { nodes: String(n) },
+  };
   try {
     await client.patch({ ...CM, name: SIMULATED_NODES_CONFIG.name }, { data: { nodes: String(n) } }, 'merge');
   } catch (e) {
@@ -30,7 +35,9 @@ export class SimulatedNodesFollower {
   constructor(client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void, opts: { heartbeatMs?: number } = {}) {
     this.sim = new SimulatedNodes(client, factory, { log, heartbeatMs: opts.heartbeatMs });
     const inf = factory.informerFor({ group: '', version: 'v1', resource: 'configmaps', namespace: SIMULATED_NODES_CONFIG.namespace });
-    const on = (o: KObject) => { if (o.metadata.name === SIMULATED_NODES_CONFIG.name) this.follow(o); };
+    const on = (o: KObject) => {
+      if (o.metadata.name === SIMULATED_NODES_CONFIG.name) this.follow(o);
+    };
     inf.addEventHandler({ onAdd: on, onUpdate: (_a, b) => on(b) });
     this.log = log ?? (() => undefined);
   }
@@ -41,19 +48,29 @@ export class SimulatedNodesFollower {
   private follow(cm: KObject): void {
     this.pending = cm;
     if (!this.started) return;
-    this.busy = this.busy.then(async () => {
-      const want = Number((this.pending?.data as { nodes?: string } | undefined)?.nodes ?? 0);
-      if (!Number.isInteger(want) || want < 0) { this.log(`simulated nodes: ignoring nodes=${String(want)}`); return; }
-      const have = this.sim.names.length;
-      if (want > have) await this.sim.add(want - have);
-      else if (want < have) await this.sim.remove(have - want);
-      // data.silent: simulated nodes that stop heartbeating (as a node that lost power).
-      const silent = new Set(((this.pending?.data as { silent?: string } | undefined)?.silent ?? '').split(',').map((x) => x.trim()).filter(Boolean));
-      for (const name of this.sim.names) {
-        if (silent.has(name) && !this.sim.isSilent(name)) this.sim.stopHeartbeat(name);
-        else if (!silent.has(name) && this.sim.isSilent(name)) this.sim.resumeHeartbeat(name);
-      }
-    }).catch((e) => this.log(`simulated nodes: ${(e as Error)?.message ?? String(e)}`));
+    this.busy = this.busy
+      .then(async () => {
+        const want = Number((this.pending?.data as { nodes?: string } | undefined)?.nodes ?? 0);
+        if (!Number.isInteger(want) || want < 0) {
+          this.log(`simulated nodes: ignoring nodes=${String(want)}`);
+          return;
+        }
+        const have = this.sim.names.length;
+        if (want > have) await this.sim.add(want - have);
+        else if (want < have) await this.sim.remove(have - want);
+        // data.silent: simulated nodes that stop heartbeating (as a node that lost power).
+        const silent = new Set(
+          ((this.pending?.data as { silent?: string } | undefined)?.silent ?? '')
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        );
+        for (const name of this.sim.names) {
+          if (silent.has(name) && !this.sim.isSilent(name)) this.sim.stopHeartbeat(name);
+          else if (!silent.has(name) && this.sim.isSilent(name)) this.sim.resumeHeartbeat(name);
+        }
+      })
+      .catch((e) => this.log(`simulated nodes: ${(e as Error)?.message ?? String(e)}`));
   }
 
   start(): void {

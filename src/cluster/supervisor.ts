@@ -4,7 +4,7 @@
 // node agent adopts them. The supervisor also owns the control plane's output and writes it to
 // the rotated cluster log.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { RotatingLog } from './logfile.js';
 import { STOP_BUDGET_MS } from './process.js';
 
@@ -36,7 +36,10 @@ export function supervise(o: SuperviseOptions): Promise<number> {
     const start = () => {
       timer = undefined;
       const started = Date.now();
-      const c = spawn(process.execPath, o.args, { env: { ...(o.env ?? process.env), K8TS_SUPERVISED: '1' }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      const c = spawn(process.execPath, o.args, {
+        env: { ...(o.env ?? process.env), K8TS_SUPERVISED: '1' },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
       child = c;
       c.stdout!.on('data', (d: Buffer) => log.write(d));
       c.stderr!.on('data', (d: Buffer) => log.write(d));
@@ -50,7 +53,10 @@ export function supervise(o: SuperviseOptions): Promise<number> {
       c.on('exit', (code, signal) => {
         child = undefined;
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
-        if (stopping) { resolve(0); return; }
+        if (stopping) {
+          resolve(0);
+          return;
+        }
         if (!everReady) {
           // It never came up: a bad option or a taken port, not a crash; `up` shows the log.
           log.line(`k8ts supervisor: the control plane (pid ${c.pid}) failed to start (${how}); not restarting`);
@@ -60,7 +66,9 @@ export function supervise(o: SuperviseOptions): Promise<number> {
         const ran = Date.now() - started;
         delay = ran < STABLE_MS ? Math.min(max, restarts ? delay * 2 : base) : base;
         restarts++;
-        log.line(`k8ts supervisor: the control plane (pid ${c.pid}) died (${how}) after ${(ran / 1000).toFixed(1)}s; restarting it in ${delay} ms (restart ${restarts}); pods keep running`);
+        log.line(
+          `k8ts supervisor: the control plane (pid ${c.pid}) died (${how}) after ${(ran / 1000).toFixed(1)}s; restarting it in ${delay} ms (restart ${restarts}); pods keep running`,
+        );
         timer = setTimeout(start, delay);
       });
     };
@@ -69,12 +77,22 @@ export function supervise(o: SuperviseOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.line(`k8ts supervisor: ${sig}, stopping the control plane`);
-      if (timer) { clearTimeout(timer); resolve(0); return; }
-      if (!child) { resolve(0); return; }
+      if (timer) {
+        clearTimeout(timer);
+        resolve(0);
+        return;
+      }
+      if (!child) {
+        resolve(0);
+        return;
+      }
       child.kill('SIGTERM');
       // The control plane's own stop budget (pods' grace, then sandboxes, mounts, bridge), and a little more.
       const budget = STOP_BUDGET_MS + 2_000;
-      const hard = setTimeout(() => { log.line(`k8ts supervisor: the control plane did not stop within ${budget / 1000}s; killing it`); child?.kill('SIGKILL'); }, budget);
+      const hard = setTimeout(() => {
+        log.line(`k8ts supervisor: the control plane did not stop within ${budget / 1000}s; killing it`);
+        child?.kill('SIGKILL');
+      }, budget);
       hard.unref();
     };
     process.on('SIGTERM', () => stop('SIGTERM'));

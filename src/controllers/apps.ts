@@ -5,9 +5,9 @@
 
 import type { SharedInformerFactory } from '../client/informer.js';
 import { DaemonSetController } from './daemonset.js';
-import { StatefulSetController } from './statefulset.js';
-import { REPLICATIONCONTROLLER_KIND, ReplicaSetController } from './replicaset.js';
 import type { ClientFor, Runnable } from './manager.js';
+import { REPLICATIONCONTROLLER_KIND, ReplicaSetController } from './replicaset.js';
+import { StatefulSetController } from './statefulset.js';
 
 export function appsControllers(clients: ClientFor, factory: SharedInformerFactory, log?: (m: string) => void): Runnable[] {
   return [

@@ -4,8 +4,8 @@
 import type { SharedInformerFactory } from '../client/informer.js';
 import { CronJobController } from './cronjob.js';
 import { JobController } from './job.js';
-import { TTLAfterFinishedController } from './ttlafterfinished.js';
 import type { ClientFor, Runnable } from './manager.js';
+import { TTLAfterFinishedController } from './ttlafterfinished.js';
 
 export function batchControllers(clients: ClientFor, factory: SharedInformerFactory, log?: (m: string) => void): Runnable[] {
   return [

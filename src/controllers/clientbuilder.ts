@@ -13,7 +13,9 @@ const SERVICEACCOUNTS = { group: '', version: 'v1', resource: 'serviceaccounts',
 /** As DynamicControllerClientBuilder's default: an hour, renewed at 80% of its life. */
 const EXPIRATION_SECONDS = 3600;
 
-interface TokenRequest extends KObject { status?: { token?: string; expirationTimestamp?: string } }
+interface TokenRequest extends KObject {
+  status?: { token?: string; expirationTimestamp?: string };
+}
 
 export interface ControllerClientBuilder {
   /** The client a controller acts with. */
@@ -24,7 +26,9 @@ export interface ControllerClientBuilder {
 /** Every controller acts with the manager's own client (--use-service-account-credentials=false). */
 export class SimpleControllerClientBuilder implements ControllerClientBuilder {
   constructor(private readonly root: RestClient) {}
-  async clientFor(): Promise<RestClient> { return this.root; }
+  async clientFor(): Promise<RestClient> {
+    return this.root;
+  }
   stop(): void {}
 }
 
@@ -32,7 +36,11 @@ export class ServiceAccountClientBuilder implements ControllerClientBuilder {
   private readonly clients = new Map<string, { client: RestClient; timer?: NodeJS.Timeout }>();
   private stopped = false;
 
-  constructor(private readonly root: RestClient, private readonly base: Omit<RestClientOptions, 'token' | 'tokenSource' | 'certData' | 'keyData'>, private readonly log?: (m: string) => void) {}
+  constructor(
+    private readonly root: RestClient,
+    private readonly base: Omit<RestClientOptions, 'token' | 'tokenSource' | 'certData' | 'keyData'>,
+    private readonly log?: (m: string) => void,
+  ) {}
 
   async clientFor(name: string): Promise<RestClient> {
     const have = this.clients.get(name);
@@ -40,16 +48,26 @@ export class ServiceAccountClientBuilder implements ControllerClientBuilder {
     await this.ensureServiceAccount(name);
     let token = await this.requestToken(name);
     const entry: { client: RestClient; timer?: NodeJS.Timeout } = {
-      client: new RestClient({ ...this.base, userAgent: `${this.base.userAgent ?? 'kube-controller-manager/v1.32.0 (k8ts)'}/${name}`, tokenSource: () => token.value }),
+      client: new RestClient({
+        ...this.base,
+        userAgent: `${this.base.userAgent ?? 'kube-controller-manager/v1.32.0 (k8ts)'}/${name}`,
+        tokenSource: () => token.value,
+      }),
     };
     this.clients.set(name, entry);
     const renew = (inMs: number) => {
       if (this.stopped) return;
       entry.timer = setTimeout(() => {
         this.requestToken(name)
-          .then((t) => { token = t; renew(t.renewInMs); })
+          .then((t) => {
+            token = t;
+            renew(t.renewInMs);
+          })
           // Try again soon; the current token still has a fifth of its life.
-          .catch((e) => { this.log?.(`controller credentials for ${name}: ${(e as Error)?.message ?? String(e)}`); renew(10_000); });
+          .catch((e) => {
+            this.log?.(`controller credentials for ${name}: ${(e as Error)?.message ?? String(e)}`);
+            renew(10_000);
+          });
       }, inMs);
       entry.timer.unref();
     };
@@ -62,15 +80,19 @@ export class ServiceAccountClientBuilder implements ControllerClientBuilder {
       await this.root.get({ ...SERVICEACCOUNTS, name });
     } catch (e) {
       if (!isApiError(e) || e.code !== 404) throw e;
-      await this.root.create(SERVICEACCOUNTS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NAMESPACE } }).catch((err) => {
-        if (!isApiError(err) || err.code !== 409) throw err;
-      });
+      await this.root
+        .create(SERVICEACCOUNTS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NAMESPACE } })
+        .catch((err) => {
+          if (!isApiError(err) || err.code !== 409) throw err;
+        });
     }
   }
 
   private async requestToken(name: string): Promise<{ value: string; renewInMs: number }> {
     const tr = await this.root.create<TokenRequest>({ ...SERVICEACCOUNTS, name, subresource: 'token' }, {
-      apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: EXPIRATION_SECONDS },
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: EXPIRATION_SECONDS },
     } as unknown as KObject);
     const value = tr.status?.token;
     if (!value) throw new Error(`no token for service account ${NAMESPACE}/${name}`);

@@ -5,10 +5,10 @@
 // and any ClusterRole labelled rbac.authorization.k8s.io/aggregate-to-view: "true" adds to view.
 
 import type { KObject } from '../api/object.js';
+import { deepCopy } from '../api/object.js';
 import { selectorMatches } from '../api/validation/meta.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
-import { deepCopy } from '../api/object.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 
 const CLUSTERROLES = { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' };
@@ -25,22 +25,37 @@ export class ClusterRoleAggregationController implements Reconciler {
   readonly loop: ControllerLoop;
   private roles: Informer<ClusterRole>;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    log?: (m: string) => void,
+  ) {
     this.loop = new ControllerLoop(this, 1, log);
     this.roles = factory.informerFor<ClusterRole>(CLUSTERROLES);
     // Any change to any ClusterRole may change what an aggregated role gathers: look at them all.
-    const all = () => { for (const r of this.roles.list()) if (hasAggregation(r)) this.loop.enqueue(r.metadata.name!); };
+    const all = () => {
+      for (const r of this.roles.list()) if (hasAggregation(r)) this.loop.enqueue(r.metadata.name!);
+    };
     this.roles.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
   }
 
-  start(): void { this.loop.start(); }
-  stop(): Promise<void> { return this.loop.stop(); }
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
 
   async reconcile(name: string): Promise<void> {
     const role = this.roles.get(name);
     if (!role || !hasAggregation(role)) return;
-    const sources = this.roles.list()
-      .filter((r) => r.metadata.name !== name && (role.aggregationRule!.clusterRoleSelectors ?? []).some((sel) => selectorMatches(sel, r.metadata.labels)))
+    const sources = this.roles
+      .list()
+      .filter(
+        (r) =>
+          r.metadata.name !== name &&
+          (role.aggregationRule!.clusterRoleSelectors ?? []).some((sel) => selectorMatches(sel, r.metadata.labels)),
+      )
       .sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0));
     const rules: unknown[] = [];
     const seen = new Set<string>();

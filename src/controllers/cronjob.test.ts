@@ -2,15 +2,15 @@
 // informers have caught up with the API server, so every schedule decision is the controller's
 // own, at a time the test chose.
 
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { parseSchedule } from '../api/cron.js';
 import type { KObject } from '../api/object.js';
-import { CRONJOBS, JOBS, type CronJob, type Job } from '../api/types.js';
-import { SharedInformerFactory, type Informer } from '../client/informer.js';
+import { CRONJOBS, type CronJob, JOBS, type Job } from '../api/types.js';
+import { type Informer, SharedInformerFactory } from '../client/informer.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
-import { CronJobController, CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, mostRecentScheduleTime, rfc3339InZone } from './cronjob.js';
-import { parseSchedule } from '../api/cron.js';
+import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, CronJobController, mostRecentScheduleTime, rfc3339InZone } from './cronjob.js';
 
 const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const MINUTE = 60_000;
@@ -44,10 +44,15 @@ const newNamespace = (): Promise<string> => newTestNamespace(cp, 'cj-test');
 
 function cronJob(ns: string, name: string, spec: Record<string, unknown>): KObject {
   return {
-    apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name, namespace: ns },
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name, namespace: ns },
     spec: {
       schedule: '*/1 * * * *',
-      jobTemplate: { metadata: { labels: { app: name } }, spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox' }] } } } },
+      jobTemplate: {
+        metadata: { labels: { app: name } },
+        spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox' }] } } },
+      },
       ...spec,
     },
   };
@@ -59,27 +64,39 @@ async function sync(ns: string, name: string): Promise<number | void> {
     const [cjs, jobs] = await Promise.all([cp.client.list({ ...CRONJOBS, namespace: ns }), cp.client.list({ ...JOBS, namespace: ns })]);
     const same = (inf: Informer, items: KObject[]) => {
       const cached = inf.list().filter((o) => o.metadata.namespace === ns);
-      return cached.length === items.length && items.every((o) => inf.get(`${ns}/${o.metadata.name}`)?.metadata.resourceVersion === o.metadata.resourceVersion);
+      return (
+        cached.length === items.length &&
+        items.every((o) => inf.get(`${ns}/${o.metadata.name}`)?.metadata.resourceVersion === o.metadata.resourceVersion)
+      );
     };
     return same(cjInf as unknown as Informer, cjs.items) && same(jobInf as unknown as Informer, jobs.items);
   });
   return ctl.reconcile(`${ns}/${name}`);
 }
 
-const jobs = async (ns: string): Promise<Job[]> => (await cp.client.list<Job>({ ...JOBS, namespace: ns })).items.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
+const jobs = async (ns: string): Promise<Job[]> =>
+  (await cp.client.list<Job>({ ...JOBS, namespace: ns })).items.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
 const getCJ = (ns: string, name: string) => cp.client.get<CronJob>({ ...CRONJOBS, namespace: ns, name });
 type Ev = KObject & { reason?: string; message?: string };
 const events = async (ns: string) => (await cp.client.list({ ...EVENTS, namespace: ns })).items as Ev[];
 /** The first event of this reason (events are recorded in the background). */
-const event = (ns: string, reason: string): Promise<Ev> => waitFor(`a ${reason} event`, async () => (await events(ns)).find((e) => e.reason === reason));
+const event = (ns: string, reason: string): Promise<Ev> =>
+  waitFor(`a ${reason} event`, async () => (await events(ns)).find((e) => e.reason === reason));
 const minuteAfter = (t: number): number => Math.floor(t / MINUTE) * MINUTE + MINUTE;
 const iso = (t: number): string => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 async function finish(ns: string, name: string, how: 'Complete' | 'Failed', startedAt: number): Promise<void> {
   const t = iso(startedAt + 1000);
-  const conditions = how === 'Complete'
-    ? [{ type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: t }, { type: 'Complete', status: 'True', lastTransitionTime: t }]
-    : [{ type: 'FailureTarget', status: 'True', lastTransitionTime: t }, { type: 'Failed', status: 'True', lastTransitionTime: t }];
+  const conditions =
+    how === 'Complete'
+      ? [
+          { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: t },
+          { type: 'Complete', status: 'True', lastTransitionTime: t },
+        ]
+      : [
+          { type: 'FailureTarget', status: 'True', lastTransitionTime: t },
+          { type: 'Failed', status: 'True', lastTransitionTime: t },
+        ];
   const status: Record<string, unknown> = { startTime: iso(startedAt), conditions };
   if (how === 'Complete') status.completionTime = t;
   await cp.client.patch({ ...JOBS, namespace: ns, name, subresource: 'status' }, { status }, 'merge');
@@ -112,7 +129,10 @@ test('every minute: a Job per scheduled minute, named NAME-<minutes>, with the s
   assert.equal(js[0].metadata.ownerReferences?.[0].uid, created.metadata.uid);
   let cj = await getCJ(ns, 'tick');
   assert.equal(cj.status?.lastScheduleTime, iso(first));
-  assert.deepEqual(cj.status?.active?.map((r) => r.name), [`tick-${first / MINUTE}`]);
+  assert.deepEqual(
+    cj.status?.active?.map((r) => r.name),
+    [`tick-${first / MINUTE}`],
+  );
 
   // The same minute again: nothing more.
   clock = first + 30_000;
@@ -123,12 +143,18 @@ test('every minute: a Job per scheduled minute, named NAME-<minutes>, with the s
   clock = first + MINUTE + 1000;
   await sync(ns, 'tick');
   js = await jobs(ns);
-  assert.deepEqual(js.map((j) => j.metadata.name), [`tick-${first / MINUTE}`, `tick-${first / MINUTE + 1}`]);
+  assert.deepEqual(
+    js.map((j) => j.metadata.name),
+    [`tick-${first / MINUTE}`, `tick-${first / MINUTE + 1}`],
+  );
 
   await finish(ns, js[0].metadata.name!, 'Complete', first);
   await sync(ns, 'tick');
   cj = await getCJ(ns, 'tick');
-  assert.deepEqual(cj.status?.active?.map((r) => r.name), [`tick-${first / MINUTE + 1}`]);
+  assert.deepEqual(
+    cj.status?.active?.map((r) => r.name),
+    [`tick-${first / MINUTE + 1}`],
+  );
   assert.equal((await event(ns, 'SawCompletedJob')).message, `Saw completed job: tick-${first / MINUTE}, status: Complete`);
   // As in Kubernetes, the sync that takes a finished Job off the active list records its success the next time.
   await sync(ns, 'tick');
@@ -138,7 +164,10 @@ test('every minute: a Job per scheduled minute, named NAME-<minutes>, with the s
 
 test('history limits: the oldest finished Jobs beyond successfulJobsHistoryLimit and failedJobsHistoryLimit are deleted', async () => {
   const ns = await newNamespace();
-  const created = await cp.client.create<CronJob>({ ...CRONJOBS, namespace: ns }, cronJob(ns, 'hist', { successfulJobsHistoryLimit: 2, failedJobsHistoryLimit: 1 }));
+  const created = await cp.client.create<CronJob>(
+    { ...CRONJOBS, namespace: ns },
+    cronJob(ns, 'hist', { successfulJobsHistoryLimit: 2, failedJobsHistoryLimit: 1 }),
+  );
   const first = minuteAfter(Date.parse(created.metadata.creationTimestamp!));
   const outcome: ('Complete' | 'Failed')[] = ['Complete', 'Failed', 'Complete', 'Failed', 'Complete'];
   for (const [i, how] of outcome.entries()) {
@@ -151,7 +180,9 @@ test('history limits: the oldest finished Jobs beyond successfulJobsHistoryLimit
   const m = first / MINUTE;
   // Kept: the two newest successes (minutes 2 and 4) and the newest failure (minute 3).
   assert.deepEqual(names, [`hist-${m + 2}`, `hist-${m + 3}`, `hist-${m + 4}`]);
-  await waitFor('the delete recorded', async () => (await events(ns)).some((e) => e.reason === 'SuccessfulDelete' && e.message === `Deleted job hist-${m}`));
+  await waitFor('the delete recorded', async () =>
+    (await events(ns)).some((e) => e.reason === 'SuccessfulDelete' && e.message === `Deleted job hist-${m}`),
+  );
 });
 
 test('Forbid skips a run while a Job is active; Replace deletes the active Job and starts a new one', async () => {
@@ -163,24 +194,41 @@ test('Forbid skips a run while a Job is active; Replace deletes the active Job a
   await sync(ns, 'forbid');
   clock = first + MINUTE + 1000;
   await sync(ns, 'forbid');
-  assert.deepEqual((await jobs(ns)).map((j) => j.metadata.name), [`forbid-${m}`], 'the second minute is skipped');
+  assert.deepEqual(
+    (await jobs(ns)).map((j) => j.metadata.name),
+    [`forbid-${m}`],
+    'the second minute is skipped',
+  );
   const skipped = await event(ns, 'JobAlreadyActive');
   assert.equal(skipped.message, 'Not starting job because prior execution is running and concurrency policy is Forbid');
   assert.equal((await getCJ(ns, 'forbid')).status?.lastScheduleTime, iso(first));
   await finish(ns, `forbid-${m}`, 'Complete', first);
   clock = first + 2 * MINUTE + 1000;
   await sync(ns, 'forbid');
-  assert.deepEqual((await jobs(ns)).map((j) => j.metadata.name), [`forbid-${m}`, `forbid-${m + 2}`], 'runs again once the active Job finished');
+  assert.deepEqual(
+    (await jobs(ns)).map((j) => j.metadata.name),
+    [`forbid-${m}`, `forbid-${m + 2}`],
+    'runs again once the active Job finished',
+  );
 
   const ns2 = await newNamespace();
-  const replace = await cp.client.create<CronJob>({ ...CRONJOBS, namespace: ns2 }, cronJob(ns2, 'replace', { concurrencyPolicy: 'Replace' }));
+  const replace = await cp.client.create<CronJob>(
+    { ...CRONJOBS, namespace: ns2 },
+    cronJob(ns2, 'replace', { concurrencyPolicy: 'Replace' }),
+  );
   const f2 = minuteAfter(Date.parse(replace.metadata.creationTimestamp!));
   clock = f2 + 1000;
   await sync(ns2, 'replace');
   clock = f2 + MINUTE + 1000;
   await sync(ns2, 'replace');
-  await waitFor('the replaced Job deleted', async () => (await jobs(ns2)).map((j) => j.metadata.name).join() === `replace-${f2 / MINUTE + 1}`);
-  assert.deepEqual((await getCJ(ns2, 'replace')).status?.active?.map((r) => r.name), [`replace-${f2 / MINUTE + 1}`]);
+  await waitFor(
+    'the replaced Job deleted',
+    async () => (await jobs(ns2)).map((j) => j.metadata.name).join() === `replace-${f2 / MINUTE + 1}`,
+  );
+  assert.deepEqual(
+    (await getCJ(ns2, 'replace')).status?.active?.map((r) => r.name),
+    [`replace-${f2 / MINUTE + 1}`],
+  );
 });
 
 test('startingDeadlineSeconds: a run missed by more than the deadline is not started; suspend starts nothing', async () => {
@@ -202,9 +250,12 @@ test('startingDeadlineSeconds: a run missed by more than the deadline is not sta
   assert.equal((await jobs(ns)).filter((j) => j.metadata.name!.startsWith('off-')).length, 0);
 });
 
-test('timeZone: the schedule runs on the zone\'s clock and the annotation carries its offset', async () => {
+test("timeZone: the schedule runs on the zone's clock and the annotation carries its offset", async () => {
   const ns = await newNamespace();
-  const cj = await cp.client.create<CronJob>({ ...CRONJOBS, namespace: ns }, cronJob(ns, 'tokyo', { schedule: '0 9 * * *', timeZone: 'Asia/Tokyo' }));
+  const cj = await cp.client.create<CronJob>(
+    { ...CRONJOBS, namespace: ns },
+    cronJob(ns, 'tokyo', { schedule: '0 9 * * *', timeZone: 'Asia/Tokyo' }),
+  );
   // 09:00 in Tokyo is 00:00 UTC.
   const day = 24 * 60 * MINUTE;
   const midnight = Math.floor(Date.parse(cj.metadata.creationTimestamp!) / day) * day + day;
@@ -233,7 +284,10 @@ test('schedules: descriptors, @every, time zones, and the most recent missed tim
   assert.equal(rfc3339InZone(Date.parse('2024-07-01T12:00:00Z'), 'Europe/Rome'), '2024-07-01T14:00:00+02:00');
   assert.equal(rfc3339InZone(Date.parse('2024-07-01T12:00:00Z'), undefined), '2024-07-01T12:00:00Z');
   // Three hours missed on an hourly schedule: the most recent is the last full hour.
-  const cj = { metadata: { creationTimestamp: '2024-01-01T00:10:00Z' }, spec: { schedule: '@hourly', jobTemplate: {} } } as unknown as CronJob;
+  const cj = {
+    metadata: { creationTimestamp: '2024-01-01T00:10:00Z' },
+    spec: { schedule: '@hourly', jobTemplate: {} },
+  } as unknown as CronJob;
   const r = mostRecentScheduleTime(cj, Date.parse('2024-01-01T03:30:00Z'), parseSchedule('@hourly', 'UTC'), true);
   assert.equal(new Date(r.mostRecent!).toISOString(), '2024-01-01T03:00:00.000Z');
   assert.equal(r.missed, 'few');

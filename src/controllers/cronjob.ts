@@ -7,15 +7,15 @@
 // deletes the active ones first), with the scheduled-timestamp annotation. The schedule is
 // robfig/cron's standard syntax evaluated by src/api/cron.ts in the CronJob's time zone.
 
-import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
-import { parseSchedule, timeZoneError, type Schedule } from '../api/cron.js';
-import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
-import { EventRecorder } from '../client/events.js';
-import { NAMESPACE_INDEX, objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
+import { parseSchedule, type Schedule, timeZoneError } from '../api/cron.js';
+import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
+import { CRONJOBS, type CronJob, JOBS, type Job } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
-import { CRONJOBS, JOBS, type CronJob, type Job } from '../api/types.js';
-import { controllerOf, isNamespaceTerminating, newControllerRef } from './podutil.js';
+import { EventRecorder } from '../client/events.js';
+import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory } from '../client/informer.js';
+import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
 import { findCondition } from './job-util.js';
+import { controllerOf, isNamespaceTerminating, newControllerRef } from './podutil.js';
 export const CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
 /** nextScheduleDelta: a little after the scheduled time, for clocks that drift. */
@@ -58,7 +58,15 @@ function rfc1123z(t: number): string {
 export function rfc3339InZone(t: number, tz: string | undefined): string {
   if (!tz || tz === 'UTC') return nowRFC3339(new Date(t));
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset',
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'longOffset',
   }).formatToParts(new Date(t));
   const get = (type: string): string => parts.find((x) => x.type === type)?.value ?? '';
   const off = get('timeZoneName').replace(/^GMT/, '');
@@ -72,7 +80,12 @@ type Missed = 'none' | 'few' | 'many';
  * mostRecentScheduleTime: the earliest time considered (last schedule or creation, or the
  * starting deadline), the most recent schedule time not after now, and how many were missed.
  */
-export function mostRecentScheduleTime(cj: CronJob, now: number, sched: Schedule, includeStartingDeadline: boolean): { earliest: number; mostRecent?: number; missed: Missed; error?: string } {
+export function mostRecentScheduleTime(
+  cj: CronJob,
+  now: number,
+  sched: Schedule,
+  includeStartingDeadline: boolean,
+): { earliest: number; mostRecent?: number; missed: Missed; error?: string } {
   let earliest = Date.parse(cj.status?.lastScheduleTime ?? cj.metadata.creationTimestamp ?? '') || 0;
   let missed: Missed = 'none';
   const sds = cj.spec.startingDeadlineSeconds;
@@ -119,7 +132,11 @@ export class CronJobController implements Reconciler {
   private readonly log: (m: string) => void;
   private readonly now: () => number;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: CronJobControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: CronJobControllerOptions = {},
+  ) {
     this.log = opts.log ?? (() => {});
     this.now = opts.now ?? Date.now;
     this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
@@ -135,7 +152,8 @@ export class CronJobController implements Reconciler {
       onAdd: (j) => this.jobChanged(j),
       onUpdate: (old, cur) => {
         if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-        const oldRef = controllerOf(old), curRef = controllerOf(cur);
+        const oldRef = controllerOf(old),
+          curRef = controllerOf(cur);
         if (oldRef && JSON.stringify(oldRef) !== JSON.stringify(curRef ?? null)) this.enqueueOwner(old.metadata.namespace, oldRef);
         this.jobChanged(cur);
       },
@@ -143,7 +161,9 @@ export class CronJobController implements Reconciler {
     });
   }
 
-  start(): void { this.loop.start(); }
+  start(): void {
+    this.loop.start();
+  }
 
   async stop(): Promise<void> {
     await this.loop.stop();
@@ -173,7 +193,12 @@ export class CronJobController implements Reconciler {
       try {
         sched = this.scheduleOf(cur);
       } catch {
-        this.recorder.event(this.cjRef(cur), 'Warning', 'UnParseableCronJobSchedule', `unparseable schedule for cronjob: ${cur.spec?.schedule}`);
+        this.recorder.event(
+          this.cjRef(cur),
+          'Warning',
+          'UnParseableCronJobSchedule',
+          `unparseable schedule for cronjob: ${cur.spec?.schedule}`,
+        );
         return;
       }
       this.loop.queue.addAfter(key, nextScheduleDelay(cur, this.now(), sched));
@@ -240,16 +265,32 @@ export class CronJobController implements Reconciler {
           Object.assign(cj, { metadata: fresh.metadata, spec: fresh.spec, status: fresh.status ?? {} });
           continue;
         }
-        this.recorder.event(this.cjRef(cj), 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${j.metadata.name}`);
+        this.recorder.event(
+          this.cjRef(cj),
+          'Warning',
+          'UnexpectedJob',
+          `Saw a job that the controller did not create or forgot: ${j.metadata.name}`,
+        );
       } else if (found && isJobFinished(j)) {
         deleteFromActiveList(cj, j.metadata.uid);
-        this.recorder.event(this.cjRef(cj), 'Normal', 'SawCompletedJob', `Saw completed job: ${j.metadata.name}, status: ${finishedStatus(j)}`);
+        this.recorder.event(
+          this.cjRef(cj),
+          'Normal',
+          'SawCompletedJob',
+          `Saw completed job: ${j.metadata.name}, status: ${finishedStatus(j)}`,
+        );
         changed = true;
       } else if (isJobSucceeded(j)) {
         // Not in the active list, but completed: its completion time still counts.
         const ct = j.status?.completionTime;
-        if (!cj.status!.lastSuccessfulTime && ct) { cj.status!.lastSuccessfulTime = ct; changed = true; }
-        if (ct && cj.status!.lastSuccessfulTime && Date.parse(ct) > Date.parse(cj.status!.lastSuccessfulTime)) { cj.status!.lastSuccessfulTime = ct; changed = true; }
+        if (!cj.status!.lastSuccessfulTime && ct) {
+          cj.status!.lastSuccessfulTime = ct;
+          changed = true;
+        }
+        if (ct && cj.status!.lastSuccessfulTime && Date.parse(ct) > Date.parse(cj.status!.lastSuccessfulTime)) {
+          cj.status!.lastSuccessfulTime = ct;
+          changed = true;
+        }
       }
     }
     // Active Jobs that are gone (read live: the informer may lag) leave the list.
@@ -275,13 +316,23 @@ export class CronJobController implements Reconciler {
     }
     if (cj.spec.suspend === true) return { changed };
     if (cj.spec.schedule.includes('TZ')) {
-      this.recorder.event(this.cjRef(cj), 'Warning', 'UnsupportedSchedule', `CRON_TZ or TZ used in schedule ${JSON.stringify(cj.spec.schedule)} is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details`);
+      this.recorder.event(
+        this.cjRef(cj),
+        'Warning',
+        'UnsupportedSchedule',
+        `CRON_TZ or TZ used in schedule ${JSON.stringify(cj.spec.schedule)} is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details`,
+      );
     }
     let sched: Schedule;
     try {
       sched = this.scheduleOf(cj);
     } catch (e) {
-      this.recorder.event(this.cjRef(cj), 'Warning', 'UnparseableSchedule', `unparseable schedule: ${JSON.stringify(cj.spec.schedule)} : ${ERR(e)}`);
+      this.recorder.event(
+        this.cjRef(cj),
+        'Warning',
+        'UnparseableSchedule',
+        `unparseable schedule: ${JSON.stringify(cj.spec.schedule)} : ${ERR(e)}`,
+      );
       return { changed };
     }
     const mr = mostRecentScheduleTime(cj, now, sched, true);
@@ -292,7 +343,12 @@ export class CronJobController implements Reconciler {
     const scheduled = mr.mostRecent;
     if (scheduled === undefined || scheduled > now) return { requeueAfter: nextScheduleDelay(cj, now, sched), changed };
     if (mr.missed === 'many') {
-      this.recorder.event(this.cjRef(cj), 'Warning', 'TooManyMissedTimes', 'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew');
+      this.recorder.event(
+        this.cjRef(cj),
+        'Warning',
+        'TooManyMissedTimes',
+        'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew',
+      );
     }
     const sds = cj.spec.startingDeadlineSeconds;
     if (typeof sds === 'number' && scheduled + sds * 1000 < now) {
@@ -301,12 +357,20 @@ export class CronJobController implements Reconciler {
     }
     const name = jobNameFor(cj, scheduled);
     const lastSchedule = cj.status?.lastScheduleTime ? Date.parse(cj.status.lastScheduleTime) : undefined;
-    if ((cj.status?.active ?? []).some((r) => r.name === name && r.namespace === cj.metadata.namespace) || lastSchedule === Math.floor(scheduled / 1000) * 1000) {
+    if (
+      (cj.status?.active ?? []).some((r) => r.name === name && r.namespace === cj.metadata.namespace) ||
+      lastSchedule === Math.floor(scheduled / 1000) * 1000
+    ) {
       return { requeueAfter: nextScheduleDelay(cj, now, sched), changed };
     }
     if (cj.spec.concurrencyPolicy === 'Forbid' && (cj.status?.active ?? []).length > 0) {
       // The active list may miss a Job now and then, so Forbid can rarely overlap, as in Kubernetes.
-      this.recorder.event(this.cjRef(cj), 'Normal', 'JobAlreadyActive', 'Not starting job because prior execution is running and concurrency policy is Forbid');
+      this.recorder.event(
+        this.cjRef(cj),
+        'Normal',
+        'JobAlreadyActive',
+        'Not starting job because prior execution is running and concurrency policy is Forbid',
+      );
       return { requeueAfter: nextScheduleDelay(cj, now, sched), changed };
     }
     if (cj.spec.concurrencyPolicy === 'Replace') {
@@ -341,10 +405,17 @@ export class CronJobController implements Reconciler {
       this.log(`cronjob: ${objectKey(cj)}: job ${name} already exists`);
     }
     cj.status ??= {};
-    cj.status.active = [...(cj.status.active ?? []), {
-      kind: 'Job', namespace: created.metadata.namespace, name: created.metadata.name, uid: created.metadata.uid,
-      apiVersion: 'batch/v1', resourceVersion: created.metadata.resourceVersion,
-    }];
+    cj.status.active = [
+      ...(cj.status.active ?? []),
+      {
+        kind: 'Job',
+        namespace: created.metadata.namespace,
+        name: created.metadata.name,
+        uid: created.metadata.uid,
+        apiVersion: 'batch/v1',
+        resourceVersion: created.metadata.resourceVersion,
+      },
+    ];
     cj.status.lastScheduleTime = nowRFC3339(new Date(scheduled));
     changed = true;
     return { requeueAfter: nextScheduleDelay(cj, now, sched), changed };
@@ -355,13 +426,20 @@ export class CronJobController implements Reconciler {
     const jt = cj.spec.jobTemplate ?? {};
     const annotations: Record<string, string> = { ...(jt.metadata?.annotations ?? {}) };
     annotations[CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION] = rfc3339InZone(scheduled, cj.spec.timeZone ?? undefined);
-    const metadata: Job['metadata'] = { name, namespace: cj.metadata.namespace, labels: { ...(jt.metadata?.labels ?? {}) }, annotations, ownerReferences: [newControllerRef(cj, 'batch/v1', 'CronJob')] };
+    const metadata: Job['metadata'] = {
+      name,
+      namespace: cj.metadata.namespace,
+      labels: { ...(jt.metadata?.labels ?? {}) },
+      annotations,
+      ownerReferences: [newControllerRef(cj, 'batch/v1', 'CronJob')],
+    };
     return { apiVersion: 'batch/v1', kind: 'Job', metadata, spec: deepCopy(jt.spec ?? { template: {} }) };
   }
 
   /** cleanupFinishedJobs: finished Jobs beyond the history limits go, oldest start first. */
   private async cleanupFinishedJobs(cj: CronJob, jobs: Job[]): Promise<boolean> {
-    const sl = cj.spec.successfulJobsHistoryLimit, fl = cj.spec.failedJobsHistoryLimit;
+    const sl = cj.spec.successfulJobsHistoryLimit,
+      fl = cj.spec.failedJobsHistoryLimit;
     if (typeof sl !== 'number' && typeof fl !== 'number') return false;
     const succeeded = jobs.filter((j) => finishedStatus(j) === 'Complete');
     const failed = jobs.filter((j) => finishedStatus(j) === 'Failed');
@@ -383,7 +461,10 @@ export class CronJobController implements Reconciler {
   /** deleteJob: the Job and its pods (background), and its reference in the active list. */
   private async deleteJob(cj: CronJob, job: Job): Promise<boolean> {
     try {
-      await this.client.delete({ ...JOBS, namespace: job.metadata.namespace, name: job.metadata.name }, { propagationPolicy: 'Background' });
+      await this.client.delete(
+        { ...JOBS, namespace: job.metadata.namespace, name: job.metadata.name },
+        { propagationPolicy: 'Background' },
+      );
     } catch (e) {
       this.recorder.event(this.cjRef(cj), 'Warning', 'FailedDelete', `Deleted job: ${ERR(e)}`);
       this.log(`cronjob: deleting job ${objectKey(job)}: ${ERR(e)}`);
@@ -397,10 +478,11 @@ export class CronJobController implements Reconciler {
 
 /** byJobStartTime: Jobs that started before those that did not, then by start time, then by name. */
 function byJobStartTime(a: Job, b: Job): number {
-  const sa = a.status?.startTime, sb = b.status?.startTime;
+  const sa = a.status?.startTime,
+    sb = b.status?.startTime;
   if (!sa && sb) return 1;
   if (sa && !sb) return -1;
-  if (sa === sb || (!sa && !sb)) return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : (a.metadata.name ?? '') > (b.metadata.name ?? '') ? 1 : 0;
+  if (sa === sb || (!sa && !sb))
+    return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : (a.metadata.name ?? '') > (b.metadata.name ?? '') ? 1 : 0;
   return Date.parse(sa!) - Date.parse(sb!);
 }
-

@@ -5,15 +5,28 @@
 // run (or keep running) a daemon pod, which pods are up to date, and the surge/unavailable
 // budgets of a rolling update.
 
-import { deepCopy } from '../api/object.js';
 import { matchNodeSelectorTerm } from '../api/nodeaffinity.js';
+import { deepCopy } from '../api/object.js';
 import { toleratesTaint } from '../api/taints.js';
 import {
-  TAINT_NODE_DISK_PRESSURE, TAINT_NODE_MEMORY_PRESSURE, TAINT_NODE_NETWORK_UNAVAILABLE, TAINT_NODE_NOT_READY, TAINT_NODE_PID_PRESSURE,
-  TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, DAEMONSET_TEMPLATE_GENERATION_ANNOTATION as TEMPLATE_GENERATION_ANNOTATION, type Affinity, type DaemonSet, type Node, type Pod, type PodTemplateSpec, type Taint, type Toleration,
+  type Affinity,
+  type DaemonSet,
+  type Node,
+  type Pod,
+  type PodTemplateSpec,
+  TAINT_NODE_DISK_PRESSURE,
+  TAINT_NODE_MEMORY_PRESSURE,
+  TAINT_NODE_NETWORK_UNAVAILABLE,
+  TAINT_NODE_NOT_READY,
+  TAINT_NODE_PID_PRESSURE,
+  TAINT_NODE_UNREACHABLE,
+  TAINT_NODE_UNSCHEDULABLE,
+  type Taint,
+  DAEMONSET_TEMPLATE_GENERATION_ANNOTATION as TEMPLATE_GENERATION_ANNOTATION,
+  type Toleration,
 } from '../api/types.js';
-import { isPodAvailable, scaledValueFromIntOrPercent } from './podutil.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from './history.js';
+import { isPodAvailable, scaledValueFromIntOrPercent } from './podutil.js';
 
 /** extensions.DaemonSetTemplateGenerationKey: the pod label carrying the template generation. */
 export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
@@ -36,7 +49,9 @@ export function addDaemonPodTolerations(spec: { tolerations?: Toleration[]; host
   const tols = [...(spec.tolerations ?? [])];
   // v1helper.AddOrUpdateTolerationInPodSpec: one toleration per key/operator/value/effect, the new one replacing.
   for (const t of add) {
-    const i = tols.findIndex((x) => x.key === t.key && (x.operator ?? 'Equal') === t.operator && (x.value ?? '') === (t.value ?? '') && x.effect === t.effect);
+    const i = tols.findIndex(
+      (x) => x.key === t.key && (x.operator ?? 'Equal') === t.operator && (x.value ?? '') === (t.value ?? '') && x.effect === t.effect,
+    );
     if (i >= 0) tols[i] = t;
     else tols.push(t);
   }
@@ -136,7 +151,8 @@ export function findUpdatedPodsOnNode(ds: DaemonSet, pods: Pod[], hash: string):
 /** The rolling update's surge and unavailability budgets for this many desired pods (never both 0). */
 export function updateBudgets(ds: DaemonSet, desired: number): { maxSurge: number; maxUnavailable: number } {
   const ru = ds.spec.updateStrategy?.type === 'RollingUpdate' ? ds.spec.updateStrategy.rollingUpdate : undefined;
-  let maxSurge = 0, maxUnavailable = 0;
+  let maxSurge = 0,
+    maxUnavailable = 0;
   if (ru) {
     // SurgeCount and UnavailableCount: percentages of the desired count, rounded up.
     maxSurge = ru.maxSurge === undefined ? 0 : scaledValueFromIntOrPercent(ru.maxSurge, desired, true);

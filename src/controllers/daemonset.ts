@@ -7,23 +7,65 @@
 // `kubectl rollout history/undo daemonset` read), old ones pruned to revisionHistoryLimit; and
 // the status counters `kubectl get ds` and `kubectl rollout status` show.
 
-import { deepCopy, type KObject } from '../api/object.js';
-import { errorMessage } from '../api/errors.js';
 import { isPodReady } from '../api/conditions.js';
+import { errorMessage } from '../api/errors.js';
+import { deepCopy, type KObject } from '../api/object.js';
 import {
-  CONTROLLERREVISIONS, DAEMONSETS, NODES, PODS, type ControllerRevision, type DaemonSet, type DaemonSetStatus, type Node, type Pod,
+  CONTROLLERREVISIONS,
+  type ControllerRevision,
+  DAEMONSETS,
+  type DaemonSet,
+  type DaemonSetStatus,
+  NODES,
+  type Node,
+  PODS,
+  type Pod,
 } from '../api/types.js';
-import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
-import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
-import { claimObjects, controllerOf, labelsChanged, newControllerRef, ownersSelecting, podAdded, podDeleted, podOwnersUpdated, resolveControllerRef, safeSelector, type PodOwnerHandlers } from './podutil.js';
-import { BURST_REPLICAS, ControllerExpectations, slowStartBatch } from './replicaset.js';
-import { computeHash } from './deployment-util.js';
-import { CONTROLLER_REVISION_HASH_LABEL, claimControllerRevisions, equalRevision, maxRevision, revisionOf, sortControllerRevisions } from './history.js';
 import {
-  allowsSurge, createPodTemplate, daemonPodAvailable, daemonSetPatch, findUpdatedPodsOnNode, isPodUpdated, nodeNameAffinity,
-  nodeShouldRunDaemonPod, templateGeneration, updateBudgets,
+  type Informer,
+  NAMESPACE_INDEX,
+  OWNER_UID_INDEX,
+  objectKey,
+  ownerUidIndexFunc,
+  type SharedInformerFactory,
+} from '../client/informer.js';
+import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
+import {
+  allowsSurge,
+  createPodTemplate,
+  daemonPodAvailable,
+  daemonSetPatch,
+  findUpdatedPodsOnNode,
+  isPodUpdated,
+  nodeNameAffinity,
+  nodeShouldRunDaemonPod,
+  templateGeneration,
+  updateBudgets,
 } from './daemonset-util.js';
+import { computeHash } from './deployment-util.js';
+import {
+  CONTROLLER_REVISION_HASH_LABEL,
+  claimControllerRevisions,
+  equalRevision,
+  maxRevision,
+  revisionOf,
+  sortControllerRevisions,
+} from './history.js';
+import {
+  claimObjects,
+  controllerOf,
+  labelsChanged,
+  newControllerRef,
+  ownersSelecting,
+  type PodOwnerHandlers,
+  podAdded,
+  podDeleted,
+  podOwnersUpdated,
+  resolveControllerRef,
+  safeSelector,
+} from './podutil.js';
+import { BURST_REPLICAS, ControllerExpectations, slowStartBatch } from './replicaset.js';
 
 export interface DaemonSetControllerOptions extends ControllerOptions {
   /** The first back-off before a failed daemon pod on a node is replaced again (Kubernetes: 1 s, doubling to 15 min). */
@@ -43,7 +85,8 @@ export function targetNodeName(pod: Pod): string | undefined {
 const created = (p: KObject): number => Date.parse(p.metadata.creationTimestamp ?? '') || 0;
 /** podByCreationTimestampAndPhase: scheduled before pending, then older first, then by name. */
 function byCreationAndPhase(a: Pod, b: Pod): number {
-  const sa = a.spec?.nodeName ? 0 : 1, sb = b.spec?.nodeName ? 0 : 1;
+  const sa = a.spec?.nodeName ? 0 : 1,
+    sb = b.spec?.nodeName ? 0 : 1;
   if (sa !== sb) return sa - sb;
   return created(a) - created(b) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
 }
@@ -59,7 +102,11 @@ export class DaemonSetController extends Controller {
   private readonly backoffInitial: number;
   private readonly backoffMax: number;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: DaemonSetControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: DaemonSetControllerOptions = {},
+  ) {
     super('daemonset', client, 'daemonset-controller', opts);
     this.backoffInitial = opts.failedPodBackoffMs ?? 1000;
     this.backoffMax = opts.maxFailedPodBackoffMs ?? 15 * 60_000;
@@ -157,7 +204,12 @@ export class DaemonSetController extends Controller {
     const ds = deepCopy(cached);
     const selector = safeSelector(ds.spec.selector);
     if (!selector || selector.empty()) {
-      this.recorder.event(this.dsRef(ds), 'Warning', 'SelectingAll', 'This daemon set is selecting all pods. A non-empty selector is required.');
+      this.recorder.event(
+        this.dsRef(ds),
+        'Warning',
+        'SelectingAll',
+        'This daemon set is selecting all pods. A non-empty selector is required.',
+      );
       return;
     }
     // A DaemonSet being deleted is left to the garbage collector.
@@ -192,7 +244,13 @@ export class DaemonSetController extends Controller {
       return !(p.metadata.deletionTimestamp && terminal);
     });
     const claimed = await claimObjects(candidates, {
-      client: this.client, resource: PODS, owner: ds, ownerResource: DAEMONSETS, ownerApiVersion: 'apps/v1', ownerKind: 'DaemonSet', selector,
+      client: this.client,
+      resource: PODS,
+      owner: ds,
+      ownerResource: DAEMONSETS,
+      ownerApiVersion: 'apps/v1',
+      ownerKind: 'DaemonSet',
+      selector,
     });
     const out = new Map<string, Pod[]>();
     for (const p of claimed) {
@@ -230,7 +288,13 @@ export class DaemonSetController extends Controller {
     return requeue;
   }
 
-  private podsShouldBeOnNode(node: Node, pods: Pod[] | undefined, ds: DaemonSet, hash: string, now: number): { create: boolean; del: Pod[]; retryAfter?: number } {
+  private podsShouldBeOnNode(
+    node: Node,
+    pods: Pod[] | undefined,
+    ds: DaemonSet,
+    hash: string,
+    now: number,
+  ): { create: boolean; del: Pod[]; retryAfter?: number } {
     const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
     const del: Pod[] = [];
     let retryAfter: number | undefined;
@@ -249,7 +313,12 @@ export class DaemonSetController extends Controller {
             continue;
           }
           this.backoff.set(bkey, { delay: b ? Math.min(b.delay * 2, this.backoffMax) : this.backoffInitial, at: now });
-          this.recorder.event(this.dsRef(ds), 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${p.metadata.namespace}/${p.metadata.name} on node ${nodeName}, will try to kill it`);
+          this.recorder.event(
+            this.dsRef(ds),
+            'Warning',
+            'FailedDaemonPod',
+            `Found failed daemon pod ${p.metadata.namespace}/${p.metadata.name} on node ${nodeName}, will try to kill it`,
+          );
           del.push(p);
         } else if (p.status?.phase === 'Succeeded') {
           del.push(p);
@@ -266,8 +335,14 @@ export class DaemonSetController extends Controller {
         let oldestNew: Pod | undefined, oldestOld: Pod | undefined;
         for (const p of running) {
           if (p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash) {
-            if (!oldestNew) { oldestNew = p; continue; }
-          } else if (!oldestOld) { oldestOld = p; continue; }
+            if (!oldestNew) {
+              oldestNew = p;
+              continue;
+            }
+          } else if (!oldestOld) {
+            oldestOld = p;
+            continue;
+          }
           del.push(p);
         }
         if (oldestNew && oldestOld && (!isPodReady(oldestOld) || daemonPodAvailable(ds, oldestNew, now))) del.push(oldestOld);
@@ -283,7 +358,11 @@ export class DaemonSetController extends Controller {
     const key = objectKey(ds);
     const create = nodesNeedingPods.slice(0, BURST_REPLICAS);
     const del = podsToDelete.slice(0, BURST_REPLICAS);
-    this.expectations.expect(key, create.length, del.map((p) => objectKey(p)));
+    this.expectations.expect(
+      key,
+      create.length,
+      del.map((p) => objectKey(p)),
+    );
     const errs: unknown[] = [];
     const template = createPodTemplate(ds, hash);
     let i = 0;
@@ -299,18 +378,20 @@ export class DaemonSetController extends Controller {
     // Pods never attempted will not be observed: stop waiting for them.
     for (let k = successes + (error ? 1 : 0); k < create.length; k++) this.expectations.creationObserved(key);
     if (error) errs.push(error);
-    await Promise.all(del.map(async (p) => {
-      try {
-        await this.client.delete({ ...PODS, namespace: p.metadata.namespace, name: p.metadata.name });
-        this.recorder.event(this.dsRef(ds), 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
-      } catch (e) {
-        this.expectations.deletionObserved(key, objectKey(p));
-        if (!isNotFound(e)) {
-          this.recorder.event(this.dsRef(ds), 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
-          errs.push(e);
+    await Promise.all(
+      del.map(async (p) => {
+        try {
+          await this.client.delete({ ...PODS, namespace: p.metadata.namespace, name: p.metadata.name });
+          this.recorder.event(this.dsRef(ds), 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
+        } catch (e) {
+          this.expectations.deletionObserved(key, objectKey(p));
+          if (!isNotFound(e)) {
+            this.recorder.event(this.dsRef(ds), 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
+            errs.push(e);
+          }
         }
-      }
-    }));
+      }),
+    );
     if (errs.length) throw errs[0];
   }
 
@@ -319,13 +400,18 @@ export class DaemonSetController extends Controller {
     const spec = t.spec!;
     spec.affinity = nodeNameAffinity(spec.affinity, nodeName);
     const metadata: Record<string, unknown> = {
-      generateName: `${ds.metadata.name}-`, namespace: ds.metadata.namespace, labels: t.metadata?.labels,
+      generateName: `${ds.metadata.name}-`,
+      namespace: ds.metadata.namespace,
+      labels: t.metadata?.labels,
       ownerReferences: [newControllerRef(ds, 'apps/v1', 'DaemonSet')],
     };
     if (t.metadata?.annotations) metadata.annotations = t.metadata.annotations;
     if (t.metadata?.finalizers?.length) metadata.finalizers = t.metadata.finalizers;
     try {
-      const pod = await this.client.create<Pod>({ ...PODS, namespace: ds.metadata.namespace }, { apiVersion: 'v1', kind: 'Pod', metadata, spec });
+      const pod = await this.client.create<Pod>(
+        { ...PODS, namespace: ds.metadata.namespace },
+        { apiVersion: 'v1', kind: 'Pod', metadata, spec },
+      );
       this.recorder.event(this.dsRef(ds), 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
     } catch (e) {
       const causes = (e as { details?: { causes?: { reason?: string }[] } })?.details?.causes ?? [];
@@ -343,16 +429,27 @@ export class DaemonSetController extends Controller {
     const byNode = await this.nodesToDaemonPods(ds, false);
     let desired = 0;
     const wanted = new Set<string>();
-    for (const n of nodes) if (nodeShouldRunDaemonPod(n, ds).shouldRun) { desired++; wanted.add(n.metadata.name ?? ''); }
+    for (const n of nodes)
+      if (nodeShouldRunDaemonPod(n, ds).shouldRun) {
+        desired++;
+        wanted.add(n.metadata.name ?? '');
+      }
     const { maxSurge, maxUnavailable } = updateBudgets(ds, desired);
     const now = Date.now();
     if (maxSurge === 0) {
       let numUnavailable = 0;
-      const allowedReplacement: Pod[] = [], candidates: Pod[] = [];
+      const allowedReplacement: Pod[] = [],
+        candidates: Pod[] = [];
       for (const [, pods] of byNode) {
         const { newPod, oldPod, ok } = findUpdatedPodsOnNode(ds, pods, hash);
-        if (!ok) { numUnavailable++; continue; }
-        if ((!oldPod && !newPod) || (oldPod && newPod)) { numUnavailable++; continue; }
+        if (!ok) {
+          numUnavailable++;
+          continue;
+        }
+        if ((!oldPod && !newPod) || (oldPod && newPod)) {
+          numUnavailable++;
+          continue;
+        }
         if (newPod) {
           if (!daemonPodAvailable(ds, newPod, now)) numUnavailable++;
           continue;
@@ -365,10 +462,15 @@ export class DaemonSetController extends Controller {
       return;
     }
     let numSurge = 0;
-    const allowedNew: string[] = [], candidateNew: string[] = [], oldToDelete: Pod[] = [];
+    const allowedNew: string[] = [],
+      candidateNew: string[] = [],
+      oldToDelete: Pod[] = [];
     for (const [nodeName, pods] of byNode) {
       const { newPod, oldPod, ok } = findUpdatedPodsOnNode(ds, pods, hash);
-      if (!ok) { numSurge++; continue; }
+      if (!ok) {
+        numSurge++;
+        continue;
+      }
       if (!oldPod) continue;
       if (!newPod) {
         if (!wanted.has(nodeName)) continue;
@@ -376,7 +478,10 @@ export class DaemonSetController extends Controller {
         else if (numSurge < maxSurge) candidateNew.push(nodeName);
         continue;
       }
-      if (!daemonPodAvailable(ds, newPod, now)) { numSurge++; continue; }
+      if (!daemonPodAvailable(ds, newPod, now)) {
+        numSurge++;
+        continue;
+      }
       oldToDelete.push(oldPod);
     }
     const remaining = Math.min(Math.max(0, maxSurge - numSurge), candidateNew.length);
@@ -396,8 +501,13 @@ export class DaemonSetController extends Controller {
     for (let r of revs) {
       if (!r.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL]) {
         // Older revisions without the hash label get their name as the hash.
-        r = await this.client.update<ControllerRevision>({ ...CONTROLLERREVISIONS, namespace: r.metadata.namespace, name: r.metadata.name },
-          { ...r, metadata: { ...r.metadata, labels: { ...(r.metadata.labels ?? {}), [CONTROLLER_REVISION_HASH_LABEL]: r.metadata.name ?? '' } } });
+        r = await this.client.update<ControllerRevision>(
+          { ...CONTROLLERREVISIONS, namespace: r.metadata.namespace, name: r.metadata.name },
+          {
+            ...r,
+            metadata: { ...r.metadata, labels: { ...(r.metadata.labels ?? {}), [CONTROLLER_REVISION_HASH_LABEL]: r.metadata.name ?? '' } },
+          },
+        );
       }
       if (equalRevision(r, { data: patch } as unknown as ControllerRevision)) current.push(r);
       else old.push(r);
@@ -408,7 +518,10 @@ export class DaemonSetController extends Controller {
     else {
       cur = await this.dedupCurrent(ds, current);
       if (revisionOf(cur) < next) {
-        cur = await this.client.update<ControllerRevision>({ ...CONTROLLERREVISIONS, namespace: cur.metadata.namespace, name: cur.metadata.name }, { ...cur, revision: next });
+        cur = await this.client.update<ControllerRevision>(
+          { ...CONTROLLERREVISIONS, namespace: cur.metadata.namespace, name: cur.metadata.name },
+          { ...cur, revision: next },
+        );
       }
     }
     return { cur, old };
@@ -419,9 +532,11 @@ export class DaemonSetController extends Controller {
     const hash = computeHash(ds.spec.template, ds.status?.collisionCount);
     const name = `${ds.metadata.name}-${hash}`;
     const cr: ControllerRevision = {
-      apiVersion: 'apps/v1', kind: 'ControllerRevision',
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
       metadata: {
-        name, namespace: ds.metadata.namespace,
+        name,
+        namespace: ds.metadata.namespace,
         labels: { ...(ds.spec.template?.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH_LABEL]: hash },
         ownerReferences: [newControllerRef(ds, 'apps/v1', 'DaemonSet')],
       },
@@ -439,9 +554,14 @@ export class DaemonSetController extends Controller {
       if (equalRevision(existing, cr)) return existing;
       const fresh = await this.client.get<DaemonSet>({ ...DAEMONSETS, namespace: ds.metadata.namespace, name: ds.metadata.name });
       if ((fresh.status?.collisionCount ?? undefined) !== (ds.status?.collisionCount ?? undefined)) {
-        throw new Error(`found a stale collision count (${ds.status?.collisionCount}, expected ${fresh.status?.collisionCount}) of DaemonSet "${ds.metadata.name}" while processing; will retry until it is updated`);
+        throw new Error(
+          `found a stale collision count (${ds.status?.collisionCount}, expected ${fresh.status?.collisionCount}) of DaemonSet "${ds.metadata.name}" while processing; will retry until it is updated`,
+        );
       }
-      const bumped = { ...fresh, status: { ...(fresh.status ?? {}), collisionCount: (fresh.status?.collisionCount ?? 0) + 1 } as DaemonSetStatus };
+      const bumped = {
+        ...fresh,
+        status: { ...(fresh.status ?? {}), collisionCount: (fresh.status?.collisionCount ?? 0) + 1 } as DaemonSetStatus,
+      };
       await this.client.update({ ...DAEMONSETS, namespace: ds.metadata.namespace, name: ds.metadata.name, subresource: 'status' }, bumped);
       throw e;
     }
@@ -457,9 +577,15 @@ export class DaemonSetController extends Controller {
       const dupHash = dup.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL];
       for (const p of this.podInf.byIndex(OWNER_UID_INDEX, ds.metadata.uid ?? '')) {
         if (p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] !== dupHash) continue;
-        await this.client.patch({ ...PODS, namespace: p.metadata.namespace, name: p.metadata.name }, { metadata: { labels: { [CONTROLLER_REVISION_HASH_LABEL]: keepHash } } }, 'strategic');
+        await this.client.patch(
+          { ...PODS, namespace: p.metadata.namespace, name: p.metadata.name },
+          { metadata: { labels: { [CONTROLLER_REVISION_HASH_LABEL]: keepHash } } },
+          'strategic',
+        );
       }
-      await this.client.delete({ ...CONTROLLERREVISIONS, namespace: dup.metadata.namespace, name: dup.metadata.name }).catch((e) => { if (!isNotFound(e)) throw e; });
+      await this.client.delete({ ...CONTROLLERREVISIONS, namespace: dup.metadata.namespace, name: dup.metadata.name }).catch((e) => {
+        if (!isNotFound(e)) throw e;
+      });
     }
     return keep;
   }
@@ -470,12 +596,17 @@ export class DaemonSetController extends Controller {
     if (toKill <= 0) return;
     const live = new Set<string>();
     for (const pods of (await this.nodesToDaemonPods(ds, false)).values()) {
-      for (const p of pods) { const h = p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL]; if (h) live.add(h); }
+      for (const p of pods) {
+        const h = p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL];
+        if (h) live.add(h);
+      }
     }
     for (const r of sortControllerRevisions(old)) {
       if (toKill <= 0) break;
       if (live.has(r.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '')) continue;
-      await this.client.delete({ ...CONTROLLERREVISIONS, namespace: r.metadata.namespace, name: r.metadata.name }).catch((e) => { if (!isNotFound(e)) throw e; });
+      await this.client.delete({ ...CONTROLLERREVISIONS, namespace: r.metadata.namespace, name: r.metadata.name }).catch((e) => {
+        if (!isNotFound(e)) throw e;
+      });
       toKill--;
     }
   }
@@ -487,7 +618,12 @@ export class DaemonSetController extends Controller {
     const byNode = await this.nodesToDaemonPods(ds, false);
     const now = Date.now();
     const gen = templateGeneration(ds);
-    let desired = 0, current = 0, misscheduled = 0, ready = 0, available = 0, updated = 0;
+    let desired = 0,
+      current = 0,
+      misscheduled = 0,
+      ready = 0,
+      available = 0,
+      updated = 0;
     for (const node of nodes) {
       const { shouldRun } = nodeShouldRunDaemonPod(node, ds);
       const pods = byNode.get(node.metadata.name ?? '') ?? [];
@@ -507,22 +643,40 @@ export class DaemonSetController extends Controller {
       }
     }
     const status: DaemonSetStatus = {
-      currentNumberScheduled: current, numberMisscheduled: misscheduled, desiredNumberScheduled: desired, numberReady: ready,
+      currentNumberScheduled: current,
+      numberMisscheduled: misscheduled,
+      desiredNumberScheduled: desired,
+      numberReady: ready,
       observedGeneration: observed ? ds.metadata.generation : ds.status?.observedGeneration,
-      updatedNumberScheduled: updated, numberAvailable: available, numberUnavailable: desired - available,
+      updatedNumberScheduled: updated,
+      numberAvailable: available,
+      numberUnavailable: desired - available,
     };
     if (ds.status?.collisionCount !== undefined) status.collisionCount = ds.status.collisionCount;
     if (ds.status?.conditions?.length) status.conditions = ds.status.conditions;
     if (status.observedGeneration === undefined) delete status.observedGeneration;
-    const prev = ds.status ?? {} as DaemonSetStatus;
-    const same = (['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady', 'observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable'] as const)
-      .every((k) => (prev[k] ?? 0) === (status[k] ?? 0));
+    const prev = ds.status ?? ({} as DaemonSetStatus);
+    const same = (
+      [
+        'currentNumberScheduled',
+        'numberMisscheduled',
+        'desiredNumberScheduled',
+        'numberReady',
+        'observedGeneration',
+        'updatedNumberScheduled',
+        'numberAvailable',
+        'numberUnavailable',
+      ] as const
+    ).every((k) => (prev[k] ?? 0) === (status[k] ?? 0));
     if (!same) {
       // storeDaemonSetStatus: once more on a fresh copy after a conflict.
       let target: DaemonSet = { ...ds, status };
       for (let i = 0; ; i++) {
         try {
-          await this.client.update<DaemonSet>({ ...DAEMONSETS, namespace: ds.metadata.namespace, name: ds.metadata.name, subresource: 'status' }, target);
+          await this.client.update<DaemonSet>(
+            { ...DAEMONSETS, namespace: ds.metadata.namespace, name: ds.metadata.name, subresource: 'status' },
+            target,
+          );
           break;
         } catch (e) {
           if (isNotFound(e)) return undefined;

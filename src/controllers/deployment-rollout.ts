@@ -4,11 +4,37 @@
 // writes the status with the Progressing condition that tells how the rollout goes.
 
 import type { Deployment, DeploymentCondition, DeploymentStatus, Pod, ReplicaSet } from '../api/types.js';
-import { availableReplicaCount, byCreationTimestamp, calculateStatus, deploymentComplete, deploymentProgressing, deploymentTimedOut, filterActiveReplicaSets, getCondition, hasProgressDeadline, maxUnavailable, newCondition, newRSNewReplicas, NewRSAvailableReason, removeCondition, replicaCount, ReplicaSetUpdatedReason, replicasOf, setCondition, statusEqual, TimedOutReason, actualReplicaCount } from './deployment-util.js';
+import {
+  actualReplicaCount,
+  availableReplicaCount,
+  byCreationTimestamp,
+  calculateStatus,
+  deploymentComplete,
+  deploymentProgressing,
+  deploymentTimedOut,
+  filterActiveReplicaSets,
+  getCondition,
+  hasProgressDeadline,
+  maxUnavailable,
+  NewRSAvailableReason,
+  newCondition,
+  newRSNewReplicas,
+  ReplicaSetUpdatedReason,
+  removeCondition,
+  replicaCount,
+  replicasOf,
+  setCondition,
+  statusEqual,
+  TimedOutReason,
+} from './deployment-util.js';
 
 /** What the rollout steps need of the controller. */
 export interface RolloutOps {
-  getAllReplicaSetsAndSyncRevision(d: Deployment, rsList: ReplicaSet[], createIfNotExisted: boolean): Promise<{ newRS?: ReplicaSet; oldRSs: ReplicaSet[] }>;
+  getAllReplicaSetsAndSyncRevision(
+    d: Deployment,
+    rsList: ReplicaSet[],
+    createIfNotExisted: boolean,
+  ): Promise<{ newRS?: ReplicaSet; oldRSs: ReplicaSet[] }>;
   scaleReplicaSetAndRecordEvent(rs: ReplicaSet, newScale: number, d: Deployment): Promise<{ scaled: boolean; rs: ReplicaSet }>;
   cleanupDeployment(oldRSs: ReplicaSet[], d: Deployment): Promise<void>;
   updateDeploymentStatus(d: Deployment): Promise<void>;
@@ -23,18 +49,30 @@ export async function rolloutRolling(ops: RolloutOps, d: Deployment, rsList: Rep
   const { newRS, oldRSs } = await ops.getAllReplicaSetsAndSyncRevision(d, rsList, true);
   const allRSs = [...oldRSs, newRS];
   if (await reconcileNewReplicaSet(ops, allRSs, newRS!, d)) return syncRolloutStatus(ops, allRSs, newRS, d);
-  if (await reconcileOldReplicaSets(ops, allRSs, filterActiveReplicaSets(oldRSs), newRS!, d)) return syncRolloutStatus(ops, allRSs, newRS, d);
+  if (await reconcileOldReplicaSets(ops, allRSs, filterActiveReplicaSets(oldRSs), newRS!, d))
+    return syncRolloutStatus(ops, allRSs, newRS, d);
   if (deploymentComplete(d, d.status ?? {})) await ops.cleanupDeployment(oldRSs, d);
   return syncRolloutStatus(ops, allRSs, newRS, d);
 }
 
-async function reconcileNewReplicaSet(ops: RolloutOps, allRSs: (ReplicaSet | undefined)[], newRS: ReplicaSet, d: Deployment): Promise<boolean> {
+async function reconcileNewReplicaSet(
+  ops: RolloutOps,
+  allRSs: (ReplicaSet | undefined)[],
+  newRS: ReplicaSet,
+  d: Deployment,
+): Promise<boolean> {
   if (replicasOf(newRS) === replicasOf(d)) return false;
   if (replicasOf(newRS) > replicasOf(d)) return (await ops.scaleReplicaSetAndRecordEvent(newRS, replicasOf(d), d)).scaled;
   return (await ops.scaleReplicaSetAndRecordEvent(newRS, newRSNewReplicas(d, allRSs, newRS), d)).scaled;
 }
 
-async function reconcileOldReplicaSets(ops: RolloutOps, allRSs: (ReplicaSet | undefined)[], oldRSs: ReplicaSet[], newRS: ReplicaSet, d: Deployment): Promise<boolean> {
+async function reconcileOldReplicaSets(
+  ops: RolloutOps,
+  allRSs: (ReplicaSet | undefined)[],
+  oldRSs: ReplicaSet[],
+  newRS: ReplicaSet,
+  d: Deployment,
+): Promise<boolean> {
   if (replicaCount(oldRSs) === 0) return false;
   const allPods = replicaCount(allRSs);
   const minAvailable = replicasOf(d) - maxUnavailable(d);
@@ -47,7 +85,12 @@ async function reconcileOldReplicaSets(ops: RolloutOps, allRSs: (ReplicaSet | un
   return cleanedUp + scaledDown > 0;
 }
 
-async function cleanupUnhealthyReplicas(ops: RolloutOps, oldRSs: ReplicaSet[], d: Deployment, maxCleanup: number): Promise<{ oldRSs: ReplicaSet[]; count: number }> {
+async function cleanupUnhealthyReplicas(
+  ops: RolloutOps,
+  oldRSs: ReplicaSet[],
+  d: Deployment,
+  maxCleanup: number,
+): Promise<{ oldRSs: ReplicaSet[]; count: number }> {
   const sorted = [...oldRSs].sort(byCreationTimestamp);
   let total = 0;
   for (let i = 0; i < sorted.length; i++) {
@@ -58,14 +101,22 @@ async function cleanupUnhealthyReplicas(ops: RolloutOps, oldRSs: ReplicaSet[], d
     if (replicasOf(rs) === available) continue;
     const down = Math.min(maxCleanup - total, replicasOf(rs) - available);
     const next = replicasOf(rs) - down;
-    if (next > replicasOf(rs)) throw new Error(`when cleaning up unhealthy replicas, got invalid request to scale down ${rs.metadata.namespace}/${rs.metadata.name} ${replicasOf(rs)} -> ${next}`);
+    if (next > replicasOf(rs))
+      throw new Error(
+        `when cleaning up unhealthy replicas, got invalid request to scale down ${rs.metadata.namespace}/${rs.metadata.name} ${replicasOf(rs)} -> ${next}`,
+      );
     sorted[i] = (await ops.scaleReplicaSetAndRecordEvent(rs, next, d)).rs;
     total += down;
   }
   return { oldRSs: sorted, count: total };
 }
 
-async function scaleDownOldReplicaSetsForRollingUpdate(ops: RolloutOps, allRSs: ReplicaSet[], oldRSs: ReplicaSet[], d: Deployment): Promise<number> {
+async function scaleDownOldReplicaSetsForRollingUpdate(
+  ops: RolloutOps,
+  allRSs: ReplicaSet[],
+  oldRSs: ReplicaSet[],
+  d: Deployment,
+): Promise<number> {
   const minAvailable = replicasOf(d) - maxUnavailable(d);
   const available = availableReplicaCount(allRSs);
   if (available <= minAvailable) return 0;
@@ -123,23 +174,38 @@ export function oldPodsRunning(newRS: ReplicaSet | undefined, oldRSs: ReplicaSet
 
 /** ReplicaSetToDeploymentCondition: the ReplicaSets' ReplicaFailure, new ReplicaSet first. */
 function replicaFailures(allRSs: (ReplicaSet | undefined)[], newRS: ReplicaSet | undefined): DeploymentCondition[] {
-  const conv = (rs: ReplicaSet | undefined): DeploymentCondition[] => (rs?.status?.conditions ?? [])
-    .filter((c) => c.type === 'ReplicaFailure')
-    .map((c) => ({ type: c.type, status: c.status, lastUpdateTime: c.lastTransitionTime, lastTransitionTime: c.lastTransitionTime, reason: c.reason, message: c.message }));
+  const conv = (rs: ReplicaSet | undefined): DeploymentCondition[] =>
+    (rs?.status?.conditions ?? [])
+      .filter((c) => c.type === 'ReplicaFailure')
+      .map((c) => ({
+        type: c.type,
+        status: c.status,
+        lastUpdateTime: c.lastTransitionTime,
+        lastTransitionTime: c.lastTransitionTime,
+        reason: c.reason,
+        message: c.message,
+      }));
   const fromNew = conv(newRS);
   if (fromNew.length) return fromNew;
   return allRSs.flatMap(conv);
 }
 
 /** syncRolloutStatus: the status with the Progressing condition for where the rollout is. */
-export async function syncRolloutStatus(ops: RolloutOps, allRSs: (ReplicaSet | undefined)[], newRS: ReplicaSet | undefined, d: Deployment): Promise<Requeue> {
+export async function syncRolloutStatus(
+  ops: RolloutOps,
+  allRSs: (ReplicaSet | undefined)[],
+  newRS: ReplicaSet | undefined,
+  d: Deployment,
+): Promise<Requeue> {
   const status: DeploymentStatus = calculateStatus(allRSs, newRS, d);
   if (!hasProgressDeadline(d)) removeCondition(status, 'Progressing');
   const current = getCondition(d.status, 'Progressing');
   const isComplete = status.replicas === status.updatedReplicas && current?.reason === NewRSAvailableReason;
   if (hasProgressDeadline(d) && !isComplete) {
     if (deploymentComplete(d, status)) {
-      const msg = newRS ? `ReplicaSet "${newRS.metadata.name}" has successfully progressed.` : `Deployment "${d.metadata.name}" has successfully progressed.`;
+      const msg = newRS
+        ? `ReplicaSet "${newRS.metadata.name}" has successfully progressed.`
+        : `Deployment "${d.metadata.name}" has successfully progressed.`;
       setCondition(status, newCondition('Progressing', 'True', NewRSAvailableReason, msg));
     } else if (deploymentProgressing(d, status)) {
       const msg = newRS ? `ReplicaSet "${newRS.metadata.name}" is progressing.` : `Deployment "${d.metadata.name}" is progressing.`;
@@ -151,7 +217,9 @@ export async function syncRolloutStatus(ops: RolloutOps, allRSs: (ReplicaSet | u
       }
       setCondition(status, cond);
     } else if (deploymentTimedOut(d, status)) {
-      const msg = newRS ? `ReplicaSet "${newRS.metadata.name}" has timed out progressing.` : `Deployment "${d.metadata.name}" has timed out progressing.`;
+      const msg = newRS
+        ? `ReplicaSet "${newRS.metadata.name}" has timed out progressing.`
+        : `Deployment "${d.metadata.name}" has timed out progressing.`;
       setCondition(status, newCondition('Progressing', 'False', TimedOutReason, msg));
     }
   }

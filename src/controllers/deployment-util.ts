@@ -3,7 +3,7 @@
 // finding the new and old ReplicaSets, proportions for scaling mid-rollout, conditions, and the
 // status computed from the ReplicaSets.
 
-import { nowRFC3339, type KObject } from '../api/object.js';
+import { type KObject, nowRFC3339 } from '../api/object.js';
 import type { Deployment, DeploymentCondition, DeploymentStatus, PodTemplateSpec, ReplicaSet } from '../api/types.js';
 import { scaledValueFromIntOrPercent } from './podutil.js';
 
@@ -18,8 +18,7 @@ const DEPRECATED_ROLLBACK_TO = 'deprecated.deployment.rollback.to';
 export const MAX_REV_HISTORY_LENGTH_IN_CHARS = 2000;
 
 // Condition reasons, as Kubernetes names them (deployment/util/deployment_util.go).
-export const
-  ReplicaSetUpdatedReason = 'ReplicaSetUpdated',
+export const ReplicaSetUpdatedReason = 'ReplicaSetUpdated',
   FailedRSCreateReason = 'ReplicaSetCreateError',
   NewReplicaSetReason = 'NewReplicaSetCreated',
   FoundNewRSReason = 'FoundNewReplicaSet',
@@ -42,7 +41,9 @@ export function replicasOf(o: { spec?: { replicas?: number } }): number {
 export function stableStringify(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
   if (v && typeof v === 'object') {
-    const keys = Object.keys(v as object).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
+    const keys = Object.keys(v as object)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((v as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(v ?? null);
@@ -126,7 +127,14 @@ export function maxRevision(rss: KObject[]): number {
   return max;
 }
 
-const ANNOTATIONS_TO_SKIP = new Set([LAST_APPLIED_ANNOTATION, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION, DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION, DEPRECATED_ROLLBACK_TO]);
+const ANNOTATIONS_TO_SKIP = new Set([
+  LAST_APPLIED_ANNOTATION,
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
+  DESIRED_REPLICAS_ANNOTATION,
+  MAX_REPLICAS_ANNOTATION,
+  DEPRECATED_ROLLBACK_TO,
+]);
 
 /** Copies the deployment's annotations (all but the bookkeeping ones) onto its ReplicaSet. */
 function copyDeploymentAnnotationsToReplicaSet(d: Deployment, rs: ReplicaSet): boolean {
@@ -144,8 +152,14 @@ function copyDeploymentAnnotationsToReplicaSet(d: Deployment, rs: ReplicaSet): b
 export function setReplicasAnnotations(rs: ReplicaSet, desired: number, max: number): boolean {
   const ann = (rs.metadata.annotations ??= {});
   let changed = false;
-  if (ann[DESIRED_REPLICAS_ANNOTATION] !== String(desired)) { ann[DESIRED_REPLICAS_ANNOTATION] = String(desired); changed = true; }
-  if (ann[MAX_REPLICAS_ANNOTATION] !== String(max)) { ann[MAX_REPLICAS_ANNOTATION] = String(max); changed = true; }
+  if (ann[DESIRED_REPLICAS_ANNOTATION] !== String(desired)) {
+    ann[DESIRED_REPLICAS_ANNOTATION] = String(desired);
+    changed = true;
+  }
+  if (ann[MAX_REPLICAS_ANNOTATION] !== String(max)) {
+    ann[MAX_REPLICAS_ANNOTATION] = String(max);
+    changed = true;
+  }
   return changed;
 }
 
@@ -160,7 +174,13 @@ export function replicasAnnotationsNeedUpdate(rs: ReplicaSet, desired: number, m
  * newRevision (remembering a reused one in revision-history), and on creation records the
  * replica annotations. True when the ReplicaSet's annotations changed.
  */
-export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRevision: string, exists: boolean, limitChars = MAX_REV_HISTORY_LENGTH_IN_CHARS): boolean {
+export function setNewReplicaSetAnnotations(
+  d: Deployment,
+  rs: ReplicaSet,
+  newRevision: string,
+  exists: boolean,
+  limitChars = MAX_REV_HISTORY_LENGTH_IN_CHARS,
+): boolean {
   let changed = copyDeploymentAnnotationsToReplicaSet(d, rs);
   const ann = (rs.metadata.annotations ??= {});
   const had = Object.hasOwn(ann, REVISION_ANNOTATION);
@@ -185,7 +205,10 @@ export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRe
     } else {
       let total = history.length + oldRevision.length + 1;
       let start = 0;
-      while (total > limitChars && start < old.length) { total -= old[start].length + 1; start++; }
+      while (total > limitChars && start < old.length) {
+        total -= old[start].length + 1;
+        start++;
+      }
       if (total <= limitChars) ann[REVISION_HISTORY_ANNOTATION] = [...old.slice(start), oldRevision].join(',');
     }
   }
@@ -200,7 +223,11 @@ export function isRollingUpdate(d: Deployment): boolean {
 }
 
 /** ResolveFenceposts: surge rounds up, unavailable down; both zero makes unavailable 1. */
-export function resolveFenceposts(surgeV: number | string | undefined, unavailV: number | string | undefined, desired: number): { surge: number; unavailable: number } {
+export function resolveFenceposts(
+  surgeV: number | string | undefined,
+  unavailV: number | string | undefined,
+  desired: number,
+): { surge: number; unavailable: number } {
   const surge = scaledValueFromIntOrPercent(surgeV ?? 0, desired, true);
   let unavailable = scaledValueFromIntOrPercent(unavailV ?? 0, desired, false);
   if (surge === 0 && unavailable === 0) unavailable = 1;
@@ -229,7 +256,8 @@ function created(o: KObject): number {
 
 /** ReplicaSetsByCreationTimestamp: oldest first, then by name. */
 export function byCreationTimestamp(a: KObject, b: KObject): number {
-  const ta = created(a), tb = created(b);
+  const ta = created(a),
+    tb = created(b);
   if (ta === tb) return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : (a.metadata.name ?? '') > (b.metadata.name ?? '') ? 1 : 0;
   return ta - tb;
 }
@@ -248,7 +276,8 @@ export function bySizeNewer(a: ReplicaSet, b: ReplicaSet): number {
 
 /** ReplicaSetsByRevision: lowest revision first, then oldest. */
 export function byRevision(a: ReplicaSet, b: ReplicaSet): number {
-  const ra = revisionOf(a), rb = revisionOf(b);
+  const ra = revisionOf(a),
+    rb = revisionOf(b);
   if (ra === rb || Number.isNaN(ra) || Number.isNaN(rb)) return byCreationTimestamp(a, b);
   return ra - rb;
 }
@@ -311,7 +340,7 @@ function roundToInt32(x: number): number {
 function replicaSetFraction(rs: ReplicaSet, d: Deployment): number {
   if (replicasOf(d) === 0) return -replicasOf(rs);
   const deploymentReplicas = replicasOf(d) + maxSurge(d);
-  const annotated = annotationInt(rs, MAX_REPLICAS_ANNOTATION) ?? (d.status?.replicas ?? 0);
+  const annotated = annotationInt(rs, MAX_REPLICAS_ANNOTATION) ?? d.status?.replicas ?? 0;
   const newSize = (replicasOf(rs) * deploymentReplicas) / annotated;
   return roundToInt32(newSize) - replicasOf(rs);
 }
@@ -371,7 +400,12 @@ export function hasRevisionHistoryLimit(d: Deployment): boolean {
 /** DeploymentComplete: every replica updated and available, and the spec observed. */
 export function deploymentComplete(d: Deployment, s: DeploymentStatus): boolean {
   const want = replicasOf(d);
-  return (s.updatedReplicas ?? 0) === want && (s.replicas ?? 0) === want && (s.availableReplicas ?? 0) === want && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+  return (
+    (s.updatedReplicas ?? 0) === want &&
+    (s.replicas ?? 0) === want &&
+    (s.availableReplicas ?? 0) === want &&
+    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0)
+  );
 }
 
 /** DeploymentProgressing: more updated, ready or available replicas, or fewer old ones, than before. */
@@ -379,8 +413,12 @@ export function deploymentProgressing(d: Deployment, s: DeploymentStatus): boole
   const old = d.status ?? {};
   const oldOld = (old.replicas ?? 0) - (old.updatedReplicas ?? 0);
   const newOld = (s.replicas ?? 0) - (s.updatedReplicas ?? 0);
-  return (s.updatedReplicas ?? 0) > (old.updatedReplicas ?? 0) || newOld < oldOld
-    || (s.readyReplicas ?? 0) > (old.readyReplicas ?? 0) || (s.availableReplicas ?? 0) > (old.availableReplicas ?? 0);
+  return (
+    (s.updatedReplicas ?? 0) > (old.updatedReplicas ?? 0) ||
+    newOld < oldOld ||
+    (s.readyReplicas ?? 0) > (old.readyReplicas ?? 0) ||
+    (s.availableReplicas ?? 0) > (old.availableReplicas ?? 0)
+  );
 }
 
 /** DeploymentTimedOut: no progress reported for progressDeadlineSeconds. */

@@ -1,13 +1,22 @@
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { isPodReady } from '../api/conditions.js';
 import type { KObject } from '../api/object.js';
+import {
+  DEPLOYMENTS as DEPLOY,
+  type Deployment,
+  type DeploymentSpec,
+  EVENTS,
+  PODS,
+  type Pod,
+  type ReplicaSet,
+  REPLICASETS as RS,
+} from '../api/types.js';
 import { Informer } from '../client/informer.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { isPodReady } from '../api/conditions.js';
-import { DEPLOYMENTS as DEPLOY, EVENTS, PODS, REPLICASETS as RS, type Deployment, type DeploymentSpec, type Pod, type ReplicaSet } from '../api/types.js';
-import { computeHash, equalIgnoreHash, resolveFenceposts } from './deployment-util.js';
-import { startFakeKubelet, startWorkloadControllers, type FakeKubelet, type Workloads } from './workload-testing.js';
 import { waitFor } from '../testing/wait.js';
+import { computeHash, equalIgnoreHash, resolveFenceposts } from './deployment-util.js';
+import { type FakeKubelet, startFakeKubelet, startWorkloadControllers, type Workloads } from './workload-testing.js';
 
 const NEVER = 'registry.example/never-ready:1';
 
@@ -34,9 +43,12 @@ const newNamespace = (): Promise<string> => newTestNamespace(cp, 'deploy-test');
 
 function deployment(name: string, replicas: number, image: string, spec: Partial<DeploymentSpec> = {}): Deployment {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
     spec: {
-      replicas, selector: { matchLabels: { app: name } },
+      replicas,
+      selector: { matchLabels: { app: name } },
       template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
       ...spec,
     },
@@ -45,29 +57,50 @@ function deployment(name: string, replicas: number, image: string, spec: Partial
 
 const create = (ns: string, d: Deployment) => cp.client.create<Deployment>({ ...DEPLOY, namespace: ns }, d);
 const getD = (ns: string, name: string) => cp.client.get<Deployment>({ ...DEPLOY, namespace: ns, name });
-const listRS = async (ns: string): Promise<ReplicaSet[]> => (await cp.client.list<ReplicaSet>({ ...RS, namespace: ns })).items
-  .sort((a, b) => Number(a.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0) - Number(b.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0));
-const events = async (ns: string, reason?: string): Promise<KObject[]> => (await cp.client.list({ ...EVENTS, namespace: ns })).items.filter((e) => !reason || e.reason === reason);
+const listRS = async (ns: string): Promise<ReplicaSet[]> =>
+  (await cp.client.list<ReplicaSet>({ ...RS, namespace: ns })).items.sort(
+    (a, b) =>
+      Number(a.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0) -
+      Number(b.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0),
+  );
+const events = async (ns: string, reason?: string): Promise<KObject[]> =>
+  (await cp.client.list({ ...EVENTS, namespace: ns })).items.filter((e) => !reason || e.reason === reason);
 const setImage = (ns: string, name: string, image: string) =>
-  cp.client.patch({ ...DEPLOY, namespace: ns, name }, { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } }, 'strategic');
+  cp.client.patch(
+    { ...DEPLOY, namespace: ns, name },
+    { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } },
+    'strategic',
+  );
 const scale = (ns: string, name: string, replicas: number) =>
   cp.client.patch({ ...DEPLOY, namespace: ns, name, subresource: 'scale' }, { spec: { replicas } }, 'merge');
 
 /** What `kubectl rollout status` waits for. */
 async function rolledOut(ns: string, name: string, timeoutMs = 10_000): Promise<Deployment> {
-  return waitFor(`deployment ${name} rolled out`, async () => {
-    const d = await getD(ns, name);
-    const s = d.status ?? {};
-    const want = d.spec.replicas ?? 1;
-    const progressing = s.conditions?.find((c) => c.type === 'Progressing');
-    const ok = (d.metadata.generation ?? 0) <= (s.observedGeneration ?? 0) && (s.updatedReplicas ?? 0) === want && (s.replicas ?? 0) === want
-      && (s.availableReplicas ?? 0) === want && progressing?.reason === 'NewReplicaSetAvailable';
-    return ok ? d : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `deployment ${name} rolled out`,
+    async () => {
+      const d = await getD(ns, name);
+      const s = d.status ?? {};
+      const want = d.spec.replicas ?? 1;
+      const progressing = s.conditions?.find((c) => c.type === 'Progressing');
+      const ok =
+        (d.metadata.generation ?? 0) <= (s.observedGeneration ?? 0) &&
+        (s.updatedReplicas ?? 0) === want &&
+        (s.replicas ?? 0) === want &&
+        (s.availableReplicas ?? 0) === want &&
+        progressing?.reason === 'NewReplicaSetAvailable';
+      return ok ? d : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Checks a rolling update's bounds on every pod event, counting pods not being deleted. */
-async function watchInvariant(ns: string, app: string, bounds: () => { min: number; max: number }): Promise<{ violations: string[]; events: () => number; stop(): Promise<void> }> {
+async function watchInvariant(
+  ns: string,
+  app: string,
+  bounds: () => { min: number; max: number },
+): Promise<{ violations: string[]; events: () => number; stop(): Promise<void> }> {
   const inf = new Informer<Pod>(cp.client, { group: '', version: 'v1', resource: 'pods', namespace: ns });
   const violations: string[] = [];
   let n = 0;
@@ -76,7 +109,15 @@ async function watchInvariant(ns: string, app: string, bounds: () => { min: numb
     // The initial list arrives one pod at a time: judge only whole states.
     if (!synced) return;
     n++;
-    const pods = inf.list().filter((p) => p.metadata.labels?.app === app && !p.metadata.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
+    const pods = inf
+      .list()
+      .filter(
+        (p) =>
+          p.metadata.labels?.app === app &&
+          !p.metadata.deletionTimestamp &&
+          p.status?.phase !== 'Failed' &&
+          p.status?.phase !== 'Succeeded',
+      );
     const available = pods.filter(isPodReady).length;
     const { min, max } = bounds();
     if (available < min) violations.push(`available ${available} < ${min}`);
@@ -105,7 +146,10 @@ test('pod-template-hash, fenceposts and template equality', () => {
   const withHash = { ...t, metadata: { labels: { app: 'x', 'pod-template-hash': h } } };
   assert.ok(equalIgnoreHash(withHash, t));
   // As kubectl rollout undo sends it: Go's zero values written out.
-  const goStyle = { metadata: { creationTimestamp: null, labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'v1', resources: {} }] } };
+  const goStyle = {
+    metadata: { creationTimestamp: null, labels: { app: 'x' } },
+    spec: { containers: [{ name: 'c', image: 'v1', resources: {} }] },
+  };
   assert.ok(equalIgnoreHash(withHash, goStyle as never));
   assert.equal(computeHash(goStyle as never), h);
   assert.ok(!equalIgnoreHash(withHash, { ...t, spec: { containers: [{ name: 'c', image: 'v2' }] } }));
@@ -123,7 +167,9 @@ test('a new deployment gets a ReplicaSet with the template hash, revision 1, sta
   assert.deepEqual(rs.metadata.labels, { app: 'web', 'pod-template-hash': hash });
   assert.deepEqual(rs.spec.selector, { matchLabels: { app: 'web', 'pod-template-hash': hash } });
   assert.deepEqual(rs.spec.template?.metadata?.labels, { app: 'web', 'pod-template-hash': hash });
-  assert.deepEqual(rs.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: created.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+  assert.deepEqual(rs.metadata.ownerReferences, [
+    { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: created.metadata.uid, controller: true, blockOwnerDeletion: true },
+  ]);
   assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
   assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '3');
   assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/max-replicas'], '4');
@@ -133,11 +179,20 @@ test('a new deployment gets a ReplicaSet with the template hash, revision 1, sta
   for (const p of pods) assert.match(p.metadata.name!, new RegExp(`^web-${hash}-[a-z0-9]{5}$`));
 
   const { conditions, ...counts } = d.status!;
-  assert.deepEqual(counts, { observedGeneration: d.metadata.generation, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3 });
-  assert.deepEqual(conditions!.map((c) => [c.type, c.status, c.reason, c.message]), [
-    ['Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'],
-    ['Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "web-${hash}" has successfully progressed.`],
-  ]);
+  assert.deepEqual(counts, {
+    observedGeneration: d.metadata.generation,
+    replicas: 3,
+    updatedReplicas: 3,
+    readyReplicas: 3,
+    availableReplicas: 3,
+  });
+  assert.deepEqual(
+    conditions!.map((c) => [c.type, c.status, c.reason, c.message]),
+    [
+      ['Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'],
+      ['Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "web-${hash}" has successfully progressed.`],
+    ],
+  );
   for (const c of conditions!) assert.ok(c.lastUpdateTime && c.lastTransitionTime);
   const ev = await waitFor('ScalingReplicaSet event', async () => (await events(ns, 'ScalingReplicaSet'))[0]);
   assert.equal(ev.message, `Scaled up replica set web-${hash} from 0 to 3`);
@@ -146,12 +201,19 @@ test('a new deployment gets a ReplicaSet with the template hash, revision 1, sta
 
   // An orphaned ReplicaSet that the selector matches is adopted again.
   await cp.client.patch({ ...RS, namespace: ns, name: rs.metadata.name }, { metadata: { ownerReferences: null } }, 'merge');
-  await waitFor('re-adoption', async () => (await cp.client.get<ReplicaSet>({ ...RS, namespace: ns, name: rs.metadata.name })).metadata.ownerReferences?.[0]?.uid === created.metadata.uid);
+  await waitFor(
+    're-adoption',
+    async () =>
+      (await cp.client.get<ReplicaSet>({ ...RS, namespace: ns, name: rs.metadata.name })).metadata.ownerReferences?.[0]?.uid ===
+      created.metadata.uid,
+  );
 
   // kubectl scale: the one active ReplicaSet follows.
   await scale(ns, 'web', 5);
   await rolledOut(ns, 'web');
-  await waitFor('scale-up event', async () => (await events(ns, 'ScalingReplicaSet')).some((e) => e.message === `Scaled up replica set web-${hash} from 3 to 5`));
+  await waitFor('scale-up event', async () =>
+    (await events(ns, 'ScalingReplicaSet')).some((e) => e.message === `Scaled up replica set web-${hash} from 3 to 5`),
+  );
   assert.equal((await listRS(ns)).length, 1);
 });
 
@@ -176,7 +238,16 @@ test('rolling update keeps within maxSurge/maxUnavailable on every pod event', a
 
     // Surge only: never fewer than 4 available, at most 6 pods.
     bounds = { min: 4, max: 6 };
-    await cp.client.patch({ ...DEPLOY, namespace: ns, name: 'roll' }, { spec: { strategy: { rollingUpdate: { maxSurge: 2, maxUnavailable: 0 } }, template: { spec: { containers: [{ name: 'app', image: 'app:v3' }] } } } }, 'strategic');
+    await cp.client.patch(
+      { ...DEPLOY, namespace: ns, name: 'roll' },
+      {
+        spec: {
+          strategy: { rollingUpdate: { maxSurge: 2, maxUnavailable: 0 } },
+          template: { spec: { containers: [{ name: 'app', image: 'app:v3' }] } },
+        },
+      },
+      'strategic',
+    );
     await rolledOut(ns, 'roll');
     assert.equal((await listRS(ns)).length, 3);
   } finally {
@@ -195,7 +266,8 @@ test('Recreate scales the old ReplicaSet to zero and waits for its pods before t
   const check = (): void => {
     const live = inf.list().filter((p) => !p.metadata.deletionTimestamp);
     const img = (p: Pod) => p.spec?.containers[0]?.image;
-    const oldN = live.filter((p) => img(p) === 'app:v1').length, newN = live.filter((p) => img(p) === 'app:v2').length;
+    const oldN = live.filter((p) => img(p) === 'app:v1').length,
+      newN = live.filter((p) => img(p) === 'app:v2').length;
     if (oldN > 0 && newN > 0) overlap.push(`${oldN} old with ${newN} new`);
   };
   inf.addEventHandler({ onAdd: check, onUpdate: check, onDelete: check });
@@ -259,7 +331,15 @@ test('pause stops rollouts but not scaling; resume rolls out', async () => {
 
 test('rollout undo as kubectl does it reuses the old ReplicaSet with a new revision', async () => {
   const ns = await newNamespace();
-  await create(ns, deployment('undo', 2, 'app:v1', { template: { metadata: { labels: { app: 'undo' }, annotations: { 'kubernetes.io/change-cause': 'v1' } }, spec: { containers: [{ name: 'app', image: 'app:v1' }] } } }));
+  await create(
+    ns,
+    deployment('undo', 2, 'app:v1', {
+      template: {
+        metadata: { labels: { app: 'undo' }, annotations: { 'kubernetes.io/change-cause': 'v1' } },
+        spec: { containers: [{ name: 'app', image: 'app:v1' }] },
+      },
+    }),
+  );
   await rolledOut(ns, 'undo');
   await setImage(ns, 'undo', 'app:v2');
   await rolledOut(ns, 'undo');
@@ -270,10 +350,14 @@ test('rollout undo as kubectl does it reuses the old ReplicaSet with a new revis
   template.metadata.creationTimestamp = null; // Go's zero time, as kubectl serialises it
   const d0 = await getD(ns, 'undo');
   const annotations = { 'deployment.kubernetes.io/revision': d0.metadata.annotations!['deployment.kubernetes.io/revision'] };
-  await cp.client.patch({ ...DEPLOY, namespace: ns, name: 'undo' }, [
-    { op: 'replace', path: '/spec/template', value: template },
-    { op: 'replace', path: '/metadata/annotations', value: annotations },
-  ], 'json');
+  await cp.client.patch(
+    { ...DEPLOY, namespace: ns, name: 'undo' },
+    [
+      { op: 'replace', path: '/spec/template', value: template },
+      { op: 'replace', path: '/metadata/annotations', value: annotations },
+    ],
+    'json',
+  );
   const d = await waitFor('revision 3', async () => {
     const x = await rolledOut(ns, 'undo');
     return x.metadata.annotations?.['deployment.kubernetes.io/revision'] === '3' ? x : undefined;
@@ -285,12 +369,18 @@ test('rollout undo as kubectl does it reuses the old ReplicaSet with a new revis
   assert.equal(back.metadata.annotations?.['deployment.kubernetes.io/revision-history'], '1');
   assert.equal(back.spec.replicas, 2);
   assert.equal(after.find((r) => r.metadata.uid === rs2.metadata.uid)!.spec.replicas, 0);
-  assert.equal(d.status?.conditions?.find((c) => c.type === 'Progressing')?.message, `ReplicaSet "${rs1.metadata.name}" has successfully progressed.`);
+  assert.equal(
+    d.status?.conditions?.find((c) => c.type === 'Progressing')?.message,
+    `ReplicaSet "${rs1.metadata.name}" has successfully progressed.`,
+  );
 });
 
 test('scaling mid-rollout distributes the change proportionally', async () => {
   const ns = await newNamespace();
-  await create(ns, deployment('prop', 10, 'app:v1', { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } }));
+  await create(
+    ns,
+    deployment('prop', 10, 'app:v1', { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } }),
+  );
   await rolledOut(ns, 'prop');
   await setImage(ns, 'prop', NEVER);
   const sizes = async () => (await listRS(ns)).map((r) => r.spec.replicas);
@@ -310,10 +400,14 @@ test('scaling mid-rollout distributes the change proportionally', async () => {
 test('progressDeadlineSeconds: ProgressDeadlineExceeded when pods never become ready', async () => {
   const ns = await newNamespace();
   await create(ns, deployment('slow', 1, NEVER, { progressDeadlineSeconds: 2 }));
-  const d = await waitFor('ProgressDeadlineExceeded', async () => {
-    const x = await getD(ns, 'slow');
-    return x.status?.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded') ? x : undefined;
-  }, 8000);
+  const d = await waitFor(
+    'ProgressDeadlineExceeded',
+    async () => {
+      const x = await getD(ns, 'slow');
+      return x.status?.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded') ? x : undefined;
+    },
+    8000,
+  );
   const rs = (await listRS(ns))[0];
   const byType = Object.fromEntries(d.status!.conditions!.map((c) => [c.type, c]));
   assert.equal(byType.Progressing.status, 'False');
@@ -334,6 +428,12 @@ test('revisionHistoryLimit removes the oldest scaled-down ReplicaSets', async ()
     await setImage(ns, 'hist', v);
     await rolledOut(ns, 'hist');
   }
-  const rss = await waitFor('two ReplicaSets left', async () => { const l = await listRS(ns); return l.length === 2 ? l : undefined; });
-  assert.deepEqual(rss.map((r) => r.metadata.annotations?.['deployment.kubernetes.io/revision']), ['3', '4']);
+  const rss = await waitFor('two ReplicaSets left', async () => {
+    const l = await listRS(ns);
+    return l.length === 2 ? l : undefined;
+  });
+  assert.deepEqual(
+    rss.map((r) => r.metadata.annotations?.['deployment.kubernetes.io/revision']),
+    ['3', '4'],
+  );
 });

@@ -4,26 +4,80 @@
 // revisionHistoryLimit old ReplicaSets, honours paused and progressDeadlineSeconds, and reports
 // status and conditions with Kubernetes' reasons and messages, so that `kubectl rollout` works.
 
-import { deepCopy, type KObject } from '../api/object.js';
-import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
-import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { errorMessage } from '../api/errors.js';
+import { deepCopy, type KObject } from '../api/object.js';
+import { DEPLOYMENTS, type Deployment, PODS, type Pod, REPLICASETS, type ReplicaSet } from '../api/types.js';
 import { Controller } from '../client/controller.js';
-import { claimObjects, controllerOf, controllerUpdate, labelsChanged, newControllerRef, ownersSelecting, resolveControllerRef } from './podutil.js';
-import { DEPLOYMENTS, PODS, REPLICASETS, type Deployment, type Pod, type ReplicaSet } from '../api/types.js';
+import {
+  type Informer,
+  NAMESPACE_INDEX,
+  OWNER_UID_INDEX,
+  objectKey,
+  ownerUidIndexFunc,
+  type SharedInformerFactory,
+} from '../client/informer.js';
+import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
+import { type Requeue, type RolloutOps, rolloutRecreate, rolloutRolling } from './deployment-rollout.js';
+import {
+  byRevision,
+  bySizeNewer,
+  bySizeOlder,
+  calculateStatus,
+  computeHash,
+  DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY,
+  desiredReplicasAnnotation,
+  FailedRSCreateReason,
+  FoundNewRSReason,
+  filterActiveReplicaSets,
+  findActiveOrLatest,
+  findNewReplicaSet,
+  findOldReplicaSets,
+  getCondition,
+  hasProgressDeadline,
+  hasRevisionHistoryLimit,
+  isRollingUpdate,
+  isSaturated,
+  maxRevision,
+  maxSurge,
+  NewReplicaSetReason,
+  newCondition,
+  newRSNewReplicas,
+  normalizeStatus,
+  PausedDeployReason,
+  REVISION_ANNOTATION,
+  ResumedDeployReason,
+  replicaCount,
+  replicaSetProportion,
+  replicasAnnotationsNeedUpdate,
+  replicasOf,
+  setCondition,
+  setNewReplicaSetAnnotations,
+  setReplicasAnnotations,
+  statusEqual,
+  TimedOutReason,
+} from './deployment-util.js';
+import {
+  claimObjects,
+  controllerOf,
+  controllerUpdate,
+  labelsChanged,
+  newControllerRef,
+  ownersSelecting,
+  resolveControllerRef,
+  safeSelector,
+} from './podutil.js';
 import type { ControllerOptions } from './replicaset.js';
-import { safeSelector } from './podutil.js';
-import { bySizeNewer, bySizeOlder, byRevision, computeHash, DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY, desiredReplicasAnnotation, FailedRSCreateReason, filterActiveReplicaSets, findActiveOrLatest, findNewReplicaSet, findOldReplicaSets, FoundNewRSReason, getCondition, hasProgressDeadline, hasRevisionHistoryLimit, isRollingUpdate, isSaturated, maxRevision, maxSurge, newCondition, NewReplicaSetReason, newRSNewReplicas, normalizeStatus, PausedDeployReason, replicaCount, replicaSetProportion, replicasAnnotationsNeedUpdate, replicasOf, ResumedDeployReason, REVISION_ANNOTATION, setCondition, setNewReplicaSetAnnotations, setReplicasAnnotations, statusEqual, TimedOutReason, calculateStatus } from './deployment-util.js';
-import { rolloutRecreate, rolloutRolling, type Requeue, type RolloutOps } from './deployment-rollout.js';
-
-
 
 export class DeploymentController extends Controller implements RolloutOps {
   private readonly dInf: Informer<Deployment>;
   private readonly rsInf: Informer<ReplicaSet>;
   private readonly podInf: Informer<Pod>;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: ControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: ControllerOptions = {},
+  ) {
     super('deployment', client, 'deployment-controller', opts);
     this.dInf = factory.informerFor<Deployment>({ ...DEPLOYMENTS });
     this.rsInf = factory.informerFor<ReplicaSet>({ ...REPLICASETS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
@@ -41,8 +95,9 @@ export class DeploymentController extends Controller implements RolloutOps {
     this.podInf.addEventHandler({ onDelete: (p) => this.deletePod(p) });
   }
 
-
-  private enqueue(d: KObject): void { this.loop.enqueue(objectKey(d)); }
+  private enqueue(d: KObject): void {
+    this.loop.enqueue(objectKey(d));
+  }
 
   // ---- event handlers ----
 
@@ -53,12 +108,18 @@ export class DeploymentController extends Controller implements RolloutOps {
   /** Deployments whose selector matches an orphan ReplicaSet (an empty selector matches nothing here). */
   private deploymentsForReplicaSet(rs: ReplicaSet): Deployment[] {
     const out = ownersSelecting(this.dInf, NAMESPACE_INDEX, rs, (d) => safeSelector(d.spec?.selector));
-    if (out.length > 1) this.log(`deployment: more than one deployment is selecting replica set ${rs.metadata.namespace}/${rs.metadata.name} with labels ${JSON.stringify(rs.metadata.labels ?? {})}`);
+    if (out.length > 1)
+      this.log(
+        `deployment: more than one deployment is selecting replica set ${rs.metadata.namespace}/${rs.metadata.name} with labels ${JSON.stringify(rs.metadata.labels ?? {})}`,
+      );
     return out;
   }
 
   private addReplicaSet(rs: ReplicaSet): void {
-    if (rs.metadata.deletionTimestamp) { this.deleteReplicaSet(rs); return; }
+    if (rs.metadata.deletionTimestamp) {
+      this.deleteReplicaSet(rs);
+      return;
+    }
     const ref = controllerOf(rs);
     if (ref) {
       const d = this.resolveControllerRef(rs.metadata.namespace, ref);
@@ -109,7 +170,12 @@ export class DeploymentController extends Controller implements RolloutOps {
     const d = deepCopy(cached);
     const sel = d.spec.selector;
     if (!sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length)) {
-      this.recorder.event(this.ref(d), 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
+      this.recorder.event(
+        this.ref(d),
+        'Warning',
+        'SelectingAll',
+        'This deployment is selecting all pods. A non-empty selector is required.',
+      );
       if ((d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) {
         d.status = { ...(d.status ?? {}), observedGeneration: d.metadata.generation };
         await this.updateDeploymentStatus(d);
@@ -137,7 +203,13 @@ export class DeploymentController extends Controller implements RolloutOps {
     if (!selector) throw new Error(`deployment ${d.metadata.namespace}/${d.metadata.name} has invalid label selector`);
     const all = this.rsInf.byIndex(NAMESPACE_INDEX, d.metadata.namespace ?? '');
     return claimObjects(all, {
-      client: this.client, resource: REPLICASETS, owner: d, ownerApiVersion: 'apps/v1', ownerKind: 'Deployment', selector, ownerResource: DEPLOYMENTS,
+      client: this.client,
+      resource: REPLICASETS,
+      owner: d,
+      ownerApiVersion: 'apps/v1',
+      ownerKind: 'Deployment',
+      selector,
+      ownerResource: DEPLOYMENTS,
     });
   }
 
@@ -162,8 +234,10 @@ export class DeploymentController extends Controller implements RolloutOps {
     if (cond?.reason === TimedOutReason) return;
     const pausedExists = cond?.reason === PausedDeployReason;
     d.status ??= {};
-    if (d.spec.paused && !pausedExists) setCondition(d.status, newCondition('Progressing', 'Unknown', PausedDeployReason, 'Deployment is paused'));
-    else if (!d.spec.paused && pausedExists) setCondition(d.status, newCondition('Progressing', 'Unknown', ResumedDeployReason, 'Deployment is resumed'));
+    if (d.spec.paused && !pausedExists)
+      setCondition(d.status, newCondition('Progressing', 'Unknown', PausedDeployReason, 'Deployment is paused'));
+    else if (!d.spec.paused && pausedExists)
+      setCondition(d.status, newCondition('Progressing', 'Unknown', ResumedDeployReason, 'Deployment is resumed'));
     else return;
     await this.updateDeploymentStatus(d);
   }
@@ -198,7 +272,11 @@ export class DeploymentController extends Controller implements RolloutOps {
     await this.updateDeploymentStatus(d);
   }
 
-  async getAllReplicaSetsAndSyncRevision(d: Deployment, rsList: ReplicaSet[], createIfNotExisted: boolean): Promise<{ newRS?: ReplicaSet; oldRSs: ReplicaSet[] }> {
+  async getAllReplicaSetsAndSyncRevision(
+    d: Deployment,
+    rsList: ReplicaSet[],
+    createIfNotExisted: boolean,
+  ): Promise<{ newRS?: ReplicaSet; oldRSs: ReplicaSet[] }> {
     const { all: oldRSs } = findOldReplicaSets(d, rsList);
     const newRS = await this.getNewReplicaSet(d, rsList, oldRSs, createIfNotExisted);
     return { newRS, oldRSs };
@@ -208,7 +286,12 @@ export class DeploymentController extends Controller implements RolloutOps {
    * The ReplicaSet running the deployment's template: the existing one brought up to date
    * (revision, annotations, minReadySeconds), or, when asked, a new one.
    */
-  private async getNewReplicaSet(d: Deployment, rsList: ReplicaSet[], oldRSs: ReplicaSet[], create: boolean): Promise<ReplicaSet | undefined> {
+  private async getNewReplicaSet(
+    d: Deployment,
+    rsList: ReplicaSet[],
+    oldRSs: ReplicaSet[],
+    create: boolean,
+  ): Promise<ReplicaSet | undefined> {
     const existing = findNewReplicaSet(d, rsList);
     const newRevision = String(maxRevision(oldRSs) + 1);
     d.status ??= {};
@@ -237,9 +320,11 @@ export class DeploymentController extends Controller implements RolloutOps {
     const selector = deepCopy(d.spec.selector ?? {});
     selector.matchLabels = { ...(selector.matchLabels ?? {}), [DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY]: hash };
     const newRS: ReplicaSet = {
-      apiVersion: 'apps/v1', kind: 'ReplicaSet',
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
       metadata: {
-        name: `${d.metadata.name}-${hash}`, namespace: d.metadata.namespace,
+        name: `${d.metadata.name}-${hash}`,
+        namespace: d.metadata.namespace,
         labels: { ...template.metadata.labels },
         ownerReferences: [newControllerRef(d, 'apps/v1', 'Deployment')],
       },
@@ -255,8 +340,9 @@ export class DeploymentController extends Controller implements RolloutOps {
     } catch (e) {
       if (isAlreadyExists(e)) {
         alreadyExists = true;
-        const rs = this.rsInf.getByName(d.metadata.namespace, newRS.metadata.name!)
-          ?? await this.client.get<ReplicaSet>({ ...REPLICASETS, namespace: d.metadata.namespace, name: newRS.metadata.name });
+        const rs =
+          this.rsInf.getByName(d.metadata.namespace, newRS.metadata.name!) ??
+          (await this.client.get<ReplicaSet>({ ...REPLICASETS, namespace: d.metadata.namespace, name: newRS.metadata.name }));
         const ref = controllerOf(rs);
         if (ref && ref.uid === d.metadata.uid && findNewReplicaSet(d, [rs])) {
           createdRS = rs;
@@ -265,8 +351,12 @@ export class DeploymentController extends Controller implements RolloutOps {
           d.status.collisionCount = (d.status.collisionCount ?? 0) + 1;
           try {
             await this.updateDeploymentStatus(d);
-            this.log(`deployment: found a hash collision for deployment ${d.metadata.namespace}/${d.metadata.name} - bumping collisionCount to ${d.status.collisionCount}`);
-          } catch { /* retried with the sync */ }
+            this.log(
+              `deployment: found a hash collision for deployment ${d.metadata.namespace}/${d.metadata.name} - bumping collisionCount to ${d.status.collisionCount}`,
+            );
+          } catch {
+            /* retried with the sync */
+          }
           throw e;
         }
       } else {
@@ -280,11 +370,19 @@ export class DeploymentController extends Controller implements RolloutOps {
       }
     }
     if (!alreadyExists && newReplicas > 0) {
-      this.recorder.event(this.ref(d), 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${createdRS.metadata.name} from 0 to ${newReplicas}`);
+      this.recorder.event(
+        this.ref(d),
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled up replica set ${createdRS.metadata.name} from 0 to ${newReplicas}`,
+      );
     }
     let needsUpdate = this.setDeploymentRevision(d, newRevision);
     if (!alreadyExists && hasProgressDeadline(d)) {
-      setCondition(d.status, newCondition('Progressing', 'True', NewReplicaSetReason, `Created new replica set "${createdRS.metadata.name}"`));
+      setCondition(
+        d.status,
+        newCondition('Progressing', 'True', NewReplicaSetReason, `Created new replica set "${createdRS.metadata.name}"`),
+      );
       needsUpdate = true;
     }
     if (needsUpdate) await this.updateDeploymentStatus(d);
@@ -311,7 +409,10 @@ export class DeploymentController extends Controller implements RolloutOps {
     const want = d.metadata.annotations?.[REVISION_ANNOTATION];
     if (want !== undefined && updated.metadata.annotations?.[REVISION_ANNOTATION] !== want) {
       // An update, as the deployment controller's role allows (no patch of deployments).
-      const patched = await this.client.update<Deployment>(ref, { ...updated, metadata: { ...updated.metadata, annotations: { ...updated.metadata.annotations, [REVISION_ANNOTATION]: want } } });
+      const patched = await this.client.update<Deployment>(ref, {
+        ...updated,
+        metadata: { ...updated.metadata, annotations: { ...updated.metadata.annotations, [REVISION_ANNOTATION]: want } },
+      });
       d.metadata.resourceVersion = patched.metadata.resourceVersion;
       d.metadata.generation = patched.metadata.generation;
     }
@@ -334,7 +435,13 @@ export class DeploymentController extends Controller implements RolloutOps {
     const allowedSize = replicasOf(d) > 0 ? replicasOf(d) + maxSurge(d) : 0;
     const toAdd = allowedSize - replicaCount(allRSs);
     let operation = '';
-    if (toAdd > 0) { allRSs.sort(bySizeNewer); operation = 'up'; } else if (toAdd < 0) { allRSs.sort(bySizeOlder); operation = 'down'; }
+    if (toAdd > 0) {
+      allRSs.sort(bySizeNewer);
+      operation = 'up';
+    } else if (toAdd < 0) {
+      allRSs.sort(bySizeOlder);
+      operation = 'down';
+    }
     let added = 0;
     const sizes = new Map<string, number>();
     for (const rs of allRSs) {
@@ -359,17 +466,31 @@ export class DeploymentController extends Controller implements RolloutOps {
     return this.scaleReplicaSet(rs, newScale, d, replicasOf(rs) < newScale ? 'up' : 'down');
   }
 
-  private async scaleReplicaSet(rs: ReplicaSet, newScale: number, d: Deployment, operation: string): Promise<{ scaled: boolean; rs: ReplicaSet }> {
+  private async scaleReplicaSet(
+    rs: ReplicaSet,
+    newScale: number,
+    d: Deployment,
+    operation: string,
+  ): Promise<{ scaled: boolean; rs: ReplicaSet }> {
     const sizeNeedsUpdate = replicasOf(rs) !== newScale;
-    const desired = replicasOf(d), max = replicasOf(d) + maxSurge(d);
+    const desired = replicasOf(d),
+      max = replicasOf(d) + maxSurge(d);
     if (!sizeNeedsUpdate && !replicasAnnotationsNeedUpdate(rs, desired, max)) return { scaled: false, rs };
     const oldScale = replicasOf(rs);
     const copy = deepCopy(rs);
     copy.spec.replicas = newScale;
     setReplicasAnnotations(copy, desired, max);
-    const updated = await this.client.update<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name }, copy);
+    const updated = await this.client.update<ReplicaSet>(
+      { ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name },
+      copy,
+    );
     if (sizeNeedsUpdate) {
-      this.recorder.event(this.ref(d), 'Normal', 'ScalingReplicaSet', `Scaled ${operation} replica set ${updated.metadata.name} from ${oldScale} to ${newScale}`);
+      this.recorder.event(
+        this.ref(d),
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${operation} replica set ${updated.metadata.name} from ${oldScale} to ${newScale}`,
+      );
     }
     return { scaled: sizeNeedsUpdate, rs: updated };
   }
@@ -384,7 +505,13 @@ export class DeploymentController extends Controller implements RolloutOps {
     for (let i = 0; i < diff; i++) {
       const rs = cleanable[i];
       // Never a ReplicaSet that still has pods, or whose scale-down is not yet observed.
-      if ((rs.status?.replicas ?? 0) !== 0 || replicasOf(rs) !== 0 || (rs.metadata.generation ?? 0) > (rs.status?.observedGeneration ?? 0) || rs.metadata.deletionTimestamp) continue;
+      if (
+        (rs.status?.replicas ?? 0) !== 0 ||
+        replicasOf(rs) !== 0 ||
+        (rs.metadata.generation ?? 0) > (rs.status?.observedGeneration ?? 0) ||
+        rs.metadata.deletionTimestamp
+      )
+        continue;
       try {
         await this.client.delete({ ...REPLICASETS, namespace: rs.metadata.namespace, name: rs.metadata.name });
       } catch (e) {

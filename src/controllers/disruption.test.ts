@@ -1,14 +1,14 @@
 // The disruption controller against a real API server (in process): PodDisruptionBudget status
 // from the pods a budget selects and their controllers' scale.
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { DisruptionController } from './disruption.js';
 import { waitFor } from '../testing/wait.js';
+import { DisruptionController } from './disruption.js';
 
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespace: 'default' };
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
@@ -38,20 +38,63 @@ after(async () => {
 
 async function replicaSet(name: string, replicas: number): Promise<KObject> {
   return c.create(RSS, {
-    apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name },
-    spec: { replicas, selector: { matchLabels: { rs: name } }, template: { metadata: { labels: { rs: name } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { rs: name } },
+      template: { metadata: { labels: { rs: name } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+    },
   });
 }
 
-async function pod(name: string, labels: Record<string, string>, ready: boolean, owner?: KObject | { name: string; uid: string }): Promise<KObject> {
+async function pod(
+  name: string,
+  labels: Record<string, string>,
+  ready: boolean,
+  owner?: KObject | { name: string; uid: string },
+): Promise<KObject> {
   const ownerReferences = owner
-    ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'metadata' in owner ? owner.metadata.name! : owner.name, uid: 'metadata' in owner ? owner.metadata.uid! : owner.uid, controller: true }]
+    ? [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: 'metadata' in owner ? owner.metadata.name! : owner.name,
+          uid: 'metadata' in owner ? owner.metadata.uid! : owner.uid,
+          controller: true,
+        },
+      ]
     : undefined;
-  await c.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels, ownerReferences }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] } });
-  return c.patch({ ...PODS, name, subresource: 'status' }, { status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: new Date().toISOString() }] } }, 'merge');
+  await c.create(PODS, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels, ownerReferences },
+    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] },
+  });
+  return c.patch(
+    { ...PODS, name, subresource: 'status' },
+    {
+      status: {
+        phase: 'Running',
+        conditions: [
+          { type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: new Date().toISOString() },
+        ],
+      },
+    },
+    'merge',
+  );
 }
 
-type Status = { currentHealthy: number; desiredHealthy: number; expectedPods: number; disruptionsAllowed: number; observedGeneration?: number; disruptedPods?: Record<string, string>; conditions?: { type: string; status: string; reason: string; message: string }[] };
+type Status = {
+  currentHealthy: number;
+  desiredHealthy: number;
+  expectedPods: number;
+  disruptionsAllowed: number;
+  observedGeneration?: number;
+  disruptedPods?: Record<string, string>;
+  conditions?: { type: string; status: string; reason: string; message: string }[];
+};
 
 async function statusWhen(name: string, want: Partial<Status>): Promise<Status> {
   return waitFor(`PDB ${name} status ${JSON.stringify(want)}`, async () => {
@@ -63,46 +106,98 @@ async function statusWhen(name: string, want: Partial<Status>): Promise<Status> 
 test('minAvailable as a number counts the selected pods; readiness makes them healthy', async () => {
   const rs = await replicaSet('web', 3);
   for (let i = 0; i < 3; i++) await pod(`web-${i}`, { app: 'web', rs: 'web' }, i < 2, rs);
-  await c.create(PDBS, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } } });
+  await c.create(PDBS, {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'web' },
+    spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } },
+  });
   let s = await statusWhen('web', { expectedPods: 3, currentHealthy: 2, desiredHealthy: 2, disruptionsAllowed: 0, observedGeneration: 1 });
-  assert.deepEqual(s.conditions?.map((x) => [x.type, x.status, x.reason, x.message]), [['DisruptionAllowed', 'False', 'InsufficientPods', '']]);
-  await c.patch({ ...PODS, name: 'web-2', subresource: 'status' }, { status: { conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString() }] } }, 'strategic');
+  assert.deepEqual(
+    s.conditions?.map((x) => [x.type, x.status, x.reason, x.message]),
+    [['DisruptionAllowed', 'False', 'InsufficientPods', '']],
+  );
+  await c.patch(
+    { ...PODS, name: 'web-2', subresource: 'status' },
+    { status: { conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString() }] } },
+    'strategic',
+  );
   s = await statusWhen('web', { currentHealthy: 3, disruptionsAllowed: 1 });
-  assert.deepEqual(s.conditions?.map((x) => [x.status, x.reason]), [['True', 'SufficientPods']]);
+  assert.deepEqual(
+    s.conditions?.map((x) => [x.status, x.reason]),
+    [['True', 'SufficientPods']],
+  );
   // A recent eviction does not count as healthy; a spec change is observed.
-  await c.patch({ ...PDBS, name: 'web', subresource: 'status' }, { status: { disruptedPods: { 'web-0': new Date().toISOString() } } }, 'merge');
+  await c.patch(
+    { ...PDBS, name: 'web', subresource: 'status' },
+    { status: { disruptedPods: { 'web-0': new Date().toISOString() } } },
+    'merge',
+  );
   await statusWhen('web', { currentHealthy: 2, disruptionsAllowed: 0 });
   await c.patch({ ...PDBS, name: 'web' }, { spec: { minAvailable: 1 } }, 'merge');
   await statusWhen('web', { observedGeneration: 2, desiredHealthy: 1, disruptionsAllowed: 1 });
 });
 
-test('percentages and maxUnavailable use the controllers\' scale, rounded up', async () => {
+test("percentages and maxUnavailable use the controllers' scale, rounded up", async () => {
   const rs = await replicaSet('api', 4);
   for (let i = 0; i < 3; i++) await pod(`api-${i}`, { app: 'api', rs: 'api' }, true, rs);
-  await c.create(PDBS, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'api-max' }, spec: { maxUnavailable: '30%', selector: { matchLabels: { app: 'api' } } } });
+  await c.create(PDBS, {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'api-max' },
+    spec: { maxUnavailable: '30%', selector: { matchLabels: { app: 'api' } } },
+  });
   // 4 expected (the ReplicaSet's replicas), 30% of 4 = 1.2 -> 2 may be unavailable, so 2 desired.
   await statusWhen('api-max', { expectedPods: 4, desiredHealthy: 2, currentHealthy: 3, disruptionsAllowed: 1 });
   await c.delete({ ...PDBS, name: 'api-max' });
-  await c.create(PDBS, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'api-min' }, spec: { minAvailable: '50%', selector: { matchLabels: { app: 'api' } } } });
+  await c.create(PDBS, {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'api-min' },
+    spec: { minAvailable: '50%', selector: { matchLabels: { app: 'api' } } },
+  });
   await statusWhen('api-min', { expectedPods: 4, desiredHealthy: 2, currentHealthy: 3, disruptionsAllowed: 1 });
 });
 
 test('a pod whose controller cannot be found makes the sync fail safe: no disruptions, SyncFailed', async () => {
   await pod('lost-0', { app: 'lost' }, true, { name: 'gone', uid: '00000000-0000-0000-0000-000000000001' });
-  await c.create(PDBS, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'lost' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'lost' } } } });
+  await c.create(PDBS, {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'lost' },
+    spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'lost' } } },
+  });
   const s = await waitFor('SyncFailed', async () => {
     const st = (await c.get({ ...PDBS, name: 'lost' })).status as Status;
     return st.conditions?.some((x) => x.reason === 'SyncFailed') ? st : undefined;
   });
   assert.equal(s.disruptionsAllowed, 0);
-  assert.deepEqual(s.conditions?.map((x) => [x.status, x.message]), [['False', 'found no controllers for pod "lost-0"']]);
+  assert.deepEqual(
+    s.conditions?.map((x) => [x.status, x.message]),
+    [['False', 'found no controllers for pod "lost-0"']],
+  );
 });
 
 test('a DisruptionTarget left on a pod that was not deleted is cleared', async () => {
   await pod('stale', { app: 'stale' }, true);
-  await c.patch({ ...PODS, name: 'stale', subresource: 'status' }, {
-    status: { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastProbeTime: null, lastTransitionTime: new Date(Date.now() - 1000).toISOString() }] },
-  }, 'strategic');
+  await c.patch(
+    { ...PODS, name: 'stale', subresource: 'status' },
+    {
+      status: {
+        conditions: [
+          {
+            type: 'DisruptionTarget',
+            status: 'True',
+            reason: 'EvictionByEvictionAPI',
+            message: 'Eviction API: evicting',
+            lastProbeTime: null,
+            lastTransitionTime: new Date(Date.now() - 1000).toISOString(),
+          },
+        ],
+      },
+    },
+    'strategic',
+  );
   await waitFor('DisruptionTarget reset to False', async () => {
     const conds = ((await c.get({ ...PODS, name: 'stale' })).status as { conditions: { type: string; status: string }[] }).conditions;
     return conds.find((x) => x.type === 'DisruptionTarget')?.status === 'False';

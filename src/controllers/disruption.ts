@@ -12,13 +12,21 @@
 import type { KObject } from '../api/object.js';
 import { deepCopy, nowRFC3339 } from '../api/object.js';
 import {
-  budgetCoversPod, conditionsAreUpToDate, DISRUPTION_ALLOWED_CONDITION, DISRUPTION_TARGET_CONDITION, isPodReady, setStatusCondition,
-  SYNC_FAILED_REASON, updateDisruptionAllowedCondition, type PodDisruptionBudget, type PodDisruptionBudgetStatus,
+  budgetCoversPod,
+  conditionsAreUpToDate,
+  DISRUPTION_ALLOWED_CONDITION,
+  DISRUPTION_TARGET_CONDITION,
+  isPodReady,
+  type PodDisruptionBudget,
+  type PodDisruptionBudgetStatus,
+  SYNC_FAILED_REASON,
+  setStatusCondition,
+  updateDisruptionAllowedCondition,
 } from '../api/poddisruptionbudget.js';
-import { EventRecorder } from '../client/events.js';
-import { NAMESPACE_INDEX, objectKey, splitKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import { ControllerLoop } from '../client/controller.js';
+import { EventRecorder } from '../client/events.js';
+import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory, splitKey } from '../client/informer.js';
+import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import { controllerOf, scaledValueFromIntOrPercent } from './podutil.js';
 
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' };
@@ -32,7 +40,17 @@ export const DELETION_TIMEOUT_MS = 2 * 60_000;
 export const STALE_POD_DISRUPTION_TIMEOUT_MS = 2 * 60_000;
 
 interface Pod extends KObject {
-  status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string; lastProbeTime?: string | null; lastTransitionTime?: string }[] };
+  status?: {
+    phase?: string;
+    conditions?: {
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      lastProbeTime?: string | null;
+      lastTransitionTime?: string;
+    }[];
+  };
 }
 
 export interface DisruptionControllerOptions {
@@ -59,7 +77,11 @@ export class DisruptionController {
   /** apiVersion/kind -> plural resource, from discovery (for the scale subresource). */
   private readonly resources = new Map<string, string>();
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly opts: DisruptionControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    private readonly opts: DisruptionControllerOptions = {},
+  ) {
     this.log = opts.log ?? (() => {});
     this.now = opts.now ?? Date.now;
     this.recorder = new EventRecorder(client, { component: 'controllermanager', onError: (e) => this.log(`disruption events: ${ERR(e)}`) });
@@ -74,7 +96,10 @@ export class DisruptionController {
     this.podInf.addEventHandler({
       onAdd: (p) => this.podChanged(p),
       onUpdate: (_o, p) => this.podChanged(p),
-      onDelete: (p) => { const b = this.pdbForPod(p); if (b) pdb(b); },
+      onDelete: (p) => {
+        const b = this.pdbForPod(p);
+        if (b) pdb(b);
+      },
     });
   }
 
@@ -128,17 +153,30 @@ export class DisruptionController {
       throw e;
     }
     if (counts.unmanaged.length > 0) {
-      this.recorder.event(pdb, 'Warning', 'UnmanagedPods', `Pods selected by this PodDisruptionBudget (selector: ${selectorString(pdb)}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.`);
+      this.recorder.event(
+        pdb,
+        'Warning',
+        'UnmanagedPods',
+        `Pods selected by this PodDisruptionBudget (selector: ${selectorString(pdb)}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.`,
+      );
     }
     const now = this.now();
     const { disrupted, recheckAt } = this.buildDisruptedPodMap(pods, pdb, now);
-    const currentHealthy = pods.filter((p) => !p.metadata.deletionTimestamp && !(p.metadata.name! in disrupted && Date.parse(disrupted[p.metadata.name!]) + DELETION_TIMEOUT_MS > now) && isPodReady(p)).length;
+    const currentHealthy = pods.filter(
+      (p) =>
+        !p.metadata.deletionTimestamp &&
+        !(p.metadata.name! in disrupted && Date.parse(disrupted[p.metadata.name!]) + DELETION_TIMEOUT_MS > now) &&
+        isPodReady(p),
+    ).length;
     await this.updateStatus(pdb, currentHealthy, counts.desired, counts.expected, disrupted);
     if (recheckAt !== undefined) this.loop.queue.addAfter(objectKey(pdb), Math.max(0, recheckAt - now));
   }
 
   /** getExpectedPodCount. */
-  private async expectedPodCount(pdb: PodDisruptionBudget, pods: Pod[]): Promise<{ expected: number; desired: number; unmanaged: string[] }> {
+  private async expectedPodCount(
+    pdb: PodDisruptionBudget,
+    pods: Pod[],
+  ): Promise<{ expected: number; desired: number; unmanaged: string[] }> {
     const spec = pdb.spec ?? {};
     if (spec.maxUnavailable !== undefined && spec.maxUnavailable !== null) {
       const { expected, unmanaged } = await this.expectedScale(pods);
@@ -159,7 +197,10 @@ export class DisruptionController {
     const unmanaged: string[] = [];
     for (const pod of pods) {
       const ref = controllerOf(pod);
-      if (!ref) { unmanaged.push(pod.metadata.name!); continue; }
+      if (!ref) {
+        unmanaged.push(pod.metadata.name!);
+        continue;
+      }
       if (scales.has(ref.uid)) continue;
       const found = await this.controllerScale(ref, pod.metadata.namespace!);
       if (!found) throw new Error(`found no controllers for pod "${pod.metadata.name}"`);
@@ -171,7 +212,10 @@ export class DisruptionController {
   }
 
   /** The finders: a Deployment through its ReplicaSet, a ReplicaSet, else the owner's scale subresource. */
-  private async controllerScale(ref: { apiVersion: string; kind: string; name: string; uid: string }, namespace: string): Promise<{ uid: string; scale: number } | undefined> {
+  private async controllerScale(
+    ref: { apiVersion: string; kind: string; name: string; uid: string },
+    namespace: string,
+  ): Promise<{ uid: string; scale: number } | undefined> {
     const group = groupOf(ref.apiVersion);
     if (ref.kind === 'ReplicaSet' && (group === 'apps' || group === 'extensions')) {
       const rs = this.rsInf.getByName(namespace, ref.name);
@@ -207,12 +251,17 @@ export class DisruptionController {
     const list = await this.client.request<{ resources?: { name: string; kind: string }[] }>('GET', path);
     for (const r of list.resources ?? []) if (!r.name.includes('/')) this.resources.set(`${apiVersion}/${r.kind}`, r.name);
     const scaled = (list.resources ?? []).some((r) => r.name === `${this.resources.get(key)}/scale`);
-    if (this.resources.has(key) && !scaled) throw new Error(`${this.resources.get(key)}.${groupOf(apiVersion) || 'core'} does not implement the scale subresource`);
+    if (this.resources.has(key) && !scaled)
+      throw new Error(`${this.resources.get(key)}.${groupOf(apiVersion) || 'core'} does not implement the scale subresource`);
     return this.resources.get(key);
   }
 
   /** buildDisruptedPodMap: recent evictions of pods not yet being deleted, and when to look again. */
-  private buildDisruptedPodMap(pods: Pod[], pdb: PodDisruptionBudget, now: number): { disrupted: Record<string, string>; recheckAt?: number } {
+  private buildDisruptedPodMap(
+    pods: Pod[],
+    pdb: PodDisruptionBudget,
+    now: number,
+  ): { disrupted: Record<string, string>; recheckAt?: number } {
     const prev = pdb.status?.disruptedPods ?? {};
     const disrupted: Record<string, string> = {};
     let recheckAt: number | undefined;
@@ -222,7 +271,12 @@ export class DisruptionController {
       if (!t) continue;
       const expected = Date.parse(t) + DELETION_TIMEOUT_MS;
       if (expected < now) {
-        this.recorder.event(pod, 'Warning', 'NotDeleted', `Pod was expected by PDB ${pdb.metadata.namespace}/${pdb.metadata.name} to be deleted but it wasn't`);
+        this.recorder.event(
+          pod,
+          'Warning',
+          'NotDeleted',
+          `Pod was expected by PDB ${pdb.metadata.namespace}/${pdb.metadata.name} to be deleted but it wasn't`,
+        );
       } else {
         if (recheckAt === undefined || expected < recheckAt) recheckAt = expected;
         disrupted[pod.metadata.name!] = t;
@@ -232,16 +286,34 @@ export class DisruptionController {
   }
 
   /** updatePdbStatus: written only when a count, the disrupted pods, the generation or the condition changed. */
-  private async updateStatus(pdb: PodDisruptionBudget, currentHealthy: number, desiredHealthy: number, expectedPods: number, disruptedPods: Record<string, string>): Promise<void> {
+  private async updateStatus(
+    pdb: PodDisruptionBudget,
+    currentHealthy: number,
+    desiredHealthy: number,
+    expectedPods: number,
+    disruptedPods: Record<string, string>,
+  ): Promise<void> {
     let disruptionsAllowed = currentHealthy - desiredHealthy;
     if (expectedPods <= 0 || disruptionsAllowed <= 0) disruptionsAllowed = 0;
     const s = pdb.status;
     const generation = pdb.metadata.generation ?? 0;
-    if (s && s.currentHealthy === currentHealthy && s.desiredHealthy === desiredHealthy && s.expectedPods === expectedPods
-      && s.disruptionsAllowed === disruptionsAllowed && JSON.stringify(s.disruptedPods ?? {}) === JSON.stringify(disruptedPods)
-      && (s.observedGeneration ?? 0) === generation && conditionsAreUpToDate(pdb)) return;
+    if (
+      s &&
+      s.currentHealthy === currentHealthy &&
+      s.desiredHealthy === desiredHealthy &&
+      s.expectedPods === expectedPods &&
+      s.disruptionsAllowed === disruptionsAllowed &&
+      JSON.stringify(s.disruptedPods ?? {}) === JSON.stringify(disruptedPods) &&
+      (s.observedGeneration ?? 0) === generation &&
+      conditionsAreUpToDate(pdb)
+    )
+      return;
     const status: PodDisruptionBudgetStatus = {
-      currentHealthy, desiredHealthy, expectedPods, disruptionsAllowed, observedGeneration: generation,
+      currentHealthy,
+      desiredHealthy,
+      expectedPods,
+      disruptionsAllowed,
+      observedGeneration: generation,
       conditions: deepCopy(s?.conditions ?? []),
     };
     if (Object.keys(disruptedPods).length) status.disruptedPods = disruptedPods;
@@ -251,9 +323,18 @@ export class DisruptionController {
 
   /** failSafe: no disruptions while the counts cannot be made, and the condition says why. */
   private async failSafe(pdb: PodDisruptionBudget, message: string): Promise<void> {
-    const status: PodDisruptionBudgetStatus = { ...(pdb.status ?? { currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, disruptionsAllowed: 0 }), disruptionsAllowed: 0 };
+    const status: PodDisruptionBudgetStatus = {
+      ...(pdb.status ?? { currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, disruptionsAllowed: 0 }),
+      disruptionsAllowed: 0,
+    };
     status.conditions = deepCopy(status.conditions ?? []);
-    setStatusCondition(status.conditions, { type: DISRUPTION_ALLOWED_CONDITION, status: 'False', reason: SYNC_FAILED_REASON, message, observedGeneration: status.observedGeneration ?? 0 });
+    setStatusCondition(status.conditions, {
+      type: DISRUPTION_ALLOWED_CONDITION,
+      status: 'False',
+      reason: SYNC_FAILED_REASON,
+      message,
+      observedGeneration: status.observedGeneration ?? 0,
+    });
     await this.writeStatus(pdb, status);
   }
 
@@ -286,8 +367,16 @@ export class DisruptionController {
       return;
     }
     const { namespace, name } = splitKey(key);
-    const conditions = (pod.status?.conditions ?? []).map((c) => (c.type === DISRUPTION_TARGET_CONDITION ? { type: c.type, status: 'False', lastProbeTime: null, lastTransitionTime: nowRFC3339(new Date(this.now())) } : c));
-    await this.client.patch({ ...PODS, namespace, name, subresource: 'status' }, { metadata: { resourceVersion: pod.metadata.resourceVersion }, status: { conditions } }, 'merge');
+    const conditions = (pod.status?.conditions ?? []).map((c) =>
+      c.type === DISRUPTION_TARGET_CONDITION
+        ? { type: c.type, status: 'False', lastProbeTime: null, lastTransitionTime: nowRFC3339(new Date(this.now())) }
+        : c,
+    );
+    await this.client.patch(
+      { ...PODS, namespace, name, subresource: 'status' },
+      { metadata: { resourceVersion: pod.metadata.resourceVersion }, status: { conditions } },
+      'merge',
+    );
   }
 }
 
@@ -295,13 +384,17 @@ const replicasOf = (o: KObject): number => Number((o.spec as { replicas?: number
 
 /** intstr.GetScaledValueFromIntOrPercent. */
 function scaledIntOrPercent(v: number | string, total: number, roundUp: boolean): number {
-  if (typeof v === 'string' && !/^\d+%$/.test(v)) throw new Error(`invalid value for IntOrString: invalid value "${v}": must be an integer or percentage (e.g '5%')`);
+  if (typeof v === 'string' && !/^\d+%$/.test(v))
+    throw new Error(`invalid value for IntOrString: invalid value "${v}": must be an integer or percentage (e.g '5%')`);
   return scaledValueFromIntOrPercent(v, total, roundUp);
 }
 
 function selectorString(pdb: PodDisruptionBudget): string {
   const sel = pdb.spec?.selector;
   if (!sel) return '&LabelSelector{MatchLabels:map[string]string{},MatchExpressions:[]LabelSelectorRequirement{},}';
-  const ml = Object.entries(sel.matchLabels ?? {}).sort().map(([k, v]) => `${k}: ${v},`).join('');
+  const ml = Object.entries(sel.matchLabels ?? {})
+    .sort()
+    .map(([k, v]) => `${k}: ${v},`)
+    .join('');
   return `&LabelSelector{MatchLabels:map[string]string{${ml}},MatchExpressions:[]LabelSelectorRequirement{},}`;
 }

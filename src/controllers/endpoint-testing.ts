@@ -3,11 +3,11 @@
 // deletes unless told to hold them; pod and service builders; and the whole test environment
 // (control plane, nodes, kubelet, controllers on one informer factory).
 
-import { nowRFC3339, type KObject } from '../api/object.js';
-import type { RestClient } from '../client/rest.js';
-import type { Runnable } from '../client/leaderelection.js';
+import { type KObject, nowRFC3339 } from '../api/object.js';
+import { NODES, PODS, type Pod, SERVICES } from '../api/types.js';
 import { Informer, SharedInformerFactory } from '../client/informer.js';
-import { NODES, PODS, SERVICES, type Pod } from '../api/types.js';
+import type { Runnable } from '../client/leaderelection.js';
+import type { RestClient } from '../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 
 export interface EndpointsTestEnv {
@@ -27,7 +27,10 @@ export const testLog = process.env.K8TS_TEST_LOG ? console.log : undefined;
  * A control plane with these nodes, the IP kubelet, and the controllers made on one client and
  * informer factory, started once the caches have synced; stop() takes it all down.
  */
-export async function startEndpointsTestEnv(nodes: KObject[], controllers: (client: RestClient, factory: SharedInformerFactory) => Runnable[] | Promise<Runnable[]>): Promise<EndpointsTestEnv> {
+export async function startEndpointsTestEnv(
+  nodes: KObject[],
+  controllers: (client: RestClient, factory: SharedInformerFactory) => Runnable[] | Promise<Runnable[]>,
+): Promise<EndpointsTestEnv> {
   const cp = await startTestControlPlane();
   const client = cp.newClient('kube-controller-manager/test');
   for (const n of nodes) await cp.client.create(NODES, { apiVersion: 'v1', kind: 'Node', ...n });
@@ -38,7 +41,8 @@ export async function startEndpointsTestEnv(nodes: KObject[], controllers: (clie
   await factory.waitForCacheSync(5000);
   for (const c of running) c.start();
   return {
-    cp, kubelet,
+    cp,
+    kubelet,
     async stop() {
       for (const c of running) await c.stop();
       await factory.stop();
@@ -83,16 +87,30 @@ export async function startIPKubelet(client: RestClient): Promise<IPKubelet> {
     const ready = p.metadata.annotations?.[NOT_READY_ANNOTATION] === undefined;
     const now = nowRFC3339();
     const containers = (p.spec?.containers as { name: string; image?: string }[] | undefined) ?? [];
-    client.patch({ ...ref, subresource: 'status' }, {
-      status: {
-        phase: 'Running',
-        podIP: ip,
-        podIPs: [{ ip }],
-        startTime: now,
-        conditions: podConditions(ready, now),
-        containerStatuses: containers.map((c) => ({ name: c.name, image: c.image, imageID: '', ready, started: true, restartCount: 0, state: { running: { startedAt: now } } })),
-      },
-    }, 'merge').catch(() => undefined);
+    client
+      .patch(
+        { ...ref, subresource: 'status' },
+        {
+          status: {
+            phase: 'Running',
+            podIP: ip,
+            podIPs: [{ ip }],
+            startTime: now,
+            conditions: podConditions(ready, now),
+            containerStatuses: containers.map((c) => ({
+              name: c.name,
+              image: c.image,
+              imageID: '',
+              ready,
+              started: true,
+              restartCount: 0,
+              state: { running: { startedAt: now } },
+            })),
+          },
+        },
+        'merge',
+      )
+      .catch(() => undefined);
   };
   inf.addEventHandler({ onAdd: handle, onUpdate: (_o, n) => handle(n) });
   inf.start();
@@ -104,7 +122,10 @@ export async function startIPKubelet(client: RestClient): Promise<IPKubelet> {
   return kubelet;
 }
 
-export function podConditions(ready: boolean, at = nowRFC3339()): { type: string; status: string; lastTransitionTime: string; lastProbeTime: null }[] {
+export function podConditions(
+  ready: boolean,
+  at = nowRFC3339(),
+): { type: string; status: string; lastTransitionTime: string; lastProbeTime: null }[] {
   return [
     { type: 'Initialized', status: 'True' },
     { type: 'Ready', status: ready ? 'True' : 'False' },
@@ -131,7 +152,8 @@ export function podManifest(name: string, labels: Record<string, string>, o: Pod
   if (o.ip) annotations[IP_ANNOTATION] = o.ip;
   if (o.notReady) annotations[NOT_READY_ANNOTATION] = 'true';
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name, labels, annotations },
     spec: {
       nodeName: o.nodeName ?? 'node-a',

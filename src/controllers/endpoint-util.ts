@@ -3,11 +3,10 @@
 // which services a pod change concerns, the last-change-trigger-time bookkeeping, and a pod
 // index by label so that a service's pods are found without scanning its whole namespace.
 
-import type { KObject } from '../api/object.js';
-import { NAMESPACE_INDEX, objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { isPodReady } from '../api/conditions.js';
-import { PODS, SERVICES, type Pod, type Service, type ServicePort } from '../api/types.js';
-
+import type { KObject } from '../api/object.js';
+import { PODS, type Pod, SERVICES, type Service, type ServicePort } from '../api/types.js';
+import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory } from '../client/informer.js';
 
 /** v1.EndpointsLastChangeTriggerTime. */
 export const LAST_CHANGE_TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-trigger-time';
@@ -16,8 +15,16 @@ export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 /** v1.LabelTopologyZone. */
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
-interface ContainerPort { name?: string; containerPort: number; protocol?: string }
-interface Container { name: string; ports?: ContainerPort[]; restartPolicy?: string }
+interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: string;
+}
+interface Container {
+  name: string;
+  ports?: ContainerPort[];
+  restartPolicy?: string;
+}
 
 function containersOf(pod: Pod): Container[] {
   return (pod.spec?.containers as Container[] | undefined) ?? [];
@@ -145,8 +152,10 @@ function portsSignature(pod: Pod): string {
  * services select it may have.
  */
 export function podEndpointsChanged(old: Pod, cur: Pod): [boolean, boolean] {
-  const labelsChanged = !sameStringMap(old.metadata.labels, cur.metadata.labels)
-    || old.spec?.hostname !== cur.spec?.hostname || old.spec?.subdomain !== cur.spec?.subdomain;
+  const labelsChanged =
+    !sameStringMap(old.metadata.labels, cur.metadata.labels) ||
+    old.spec?.hostname !== cur.spec?.hostname ||
+    old.spec?.subdomain !== cur.spec?.subdomain;
   if ((old.metadata.deletionTimestamp ?? '') !== (cur.metadata.deletionTimestamp ?? '')) return [true, labelsChanged];
   if (isPodReady(old) !== isPodReady(cur)) return [true, labelsChanged];
   if (isPodTerminal(old) !== isPodTerminal(cur)) return [true, labelsChanged];
@@ -161,7 +170,10 @@ export function podEndpointsChanged(old: Pod, cur: Pod): [boolean, boolean] {
  * The informers both endpoints controllers follow, with the handlers they share: a service's
  * change syncs it; a pod's syncs the services selecting it (before or after the change).
  */
-export function followServicesAndPods(factory: SharedInformerFactory, enqueue: (key: string) => void): { svcInf: Informer<Service>; podInf: Informer<Pod> } {
+export function followServicesAndPods(
+  factory: SharedInformerFactory,
+  enqueue: (key: string) => void,
+): { svcInf: Informer<Service>; podInf: Informer<Pod> } {
   const svcInf = factory.informerFor<Service>({ ...SERVICES });
   const podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_LABEL_INDEX]: podLabelIndexFunc } });
   const serviceChanged = (s: Service) => enqueue(objectKey(s));
@@ -171,7 +183,9 @@ export function followServicesAndPods(factory: SharedInformerFactory, enqueue: (
   };
   podInf.addEventHandler({
     onAdd: podMembershipChanged,
-    onUpdate: (o, p) => { for (const k of servicesToUpdateOnPodChange(svcInf, o, p)) enqueue(k); },
+    onUpdate: (o, p) => {
+      for (const k of servicesToUpdateOnPodChange(svcInf, o, p)) enqueue(k);
+    },
     onDelete: podMembershipChanged,
   });
   return { svcInf, podInf };
@@ -198,7 +212,8 @@ export function servicesToUpdateOnPodChange(services: Informer<Service>, old: Po
 }
 
 export function sameStringMap(a: Record<string, string> | undefined | null, b: Record<string, string> | undefined | null): boolean {
-  const ka = Object.keys(a ?? {}), kb = Object.keys(b ?? {});
+  const ka = Object.keys(a ?? {}),
+    kb = Object.keys(b ?? {});
   if (ka.length !== kb.length) return false;
   for (const k of ka) if (a?.[k] !== b?.[k]) return false;
   return true;
@@ -238,7 +253,10 @@ function parseTime(s: string | undefined | null): number {
   return Number.isNaN(t) ? 0 : t;
 }
 
-interface TriggerState { service: number; pods: Map<string, number> }
+interface TriggerState {
+  service: number;
+  pods: Map<string, number>;
+}
 
 /**
  * TriggerTimeTracker: the time of the earliest change (a pod's Ready transition, the service's
@@ -269,4 +287,3 @@ export class TriggerTimeTracker {
     this.states.delete(key);
   }
 }
-

@@ -1,13 +1,23 @@
 // The Endpoints controller against an in-process API server, with a fake kubelet giving pods IPs.
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { PODS } from '../api/types.js';
 import type { TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
-import { EndpointsController, repackSubsets, type Endpoints } from './endpoints.js';
-import { NS, podManifest, setPodReady, startEndpointsTestEnv, SVC, testLog, type EndpointsTestEnv, type IPKubelet, type PodSpecOptions } from './endpoint-testing.js';
-import { PODS } from '../api/types.js';
-import { LAST_CHANGE_TRIGGER_TIME, HEADLESS_LABEL } from './endpoint-util.js';
+import {
+  type EndpointsTestEnv,
+  type IPKubelet,
+  NS,
+  type PodSpecOptions,
+  podManifest,
+  SVC,
+  setPodReady,
+  startEndpointsTestEnv,
+  testLog,
+} from './endpoint-testing.js';
+import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
+import { type Endpoints, EndpointsController, repackSubsets } from './endpoints.js';
 
 const EP = { group: '', version: 'v1', resource: 'endpoints', namespace: NS };
 
@@ -15,7 +25,9 @@ let env: EndpointsTestEnv | undefined, cp: TestControlPlane, kubelet: IPKubelet;
 let ctrl: EndpointsController;
 
 before(async () => {
-  env = await startEndpointsTestEnv([{ metadata: { name: 'node-a' } }], (client, factory) => [ctrl = new EndpointsController(client, factory, { log: testLog })]);
+  env = await startEndpointsTestEnv([{ metadata: { name: 'node-a' } }], (client, factory) => [
+    (ctrl = new EndpointsController(client, factory, { log: testLog })),
+  ]);
   ({ cp, kubelet } = env);
 });
 
@@ -46,7 +58,10 @@ test('a service with three ready pods gets Endpoints with the addresses sorted a
   await pod('web-3', { app: 'web' }, { ip: '10.244.0.7' });
   await pod('other', { app: 'other' }, { ip: '10.244.0.8' });
   await service('web', { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }, { tier: 'front' });
-  const ep = await waitFor('three addresses', async () => { const e = await getEP('web'); return ips(e).length === 3 ? e : undefined; });
+  const ep = await waitFor('three addresses', async () => {
+    const e = await getEP('web');
+    return ips(e).length === 3 ? e : undefined;
+  });
   assert.equal(ep.subsets!.length, 1);
   // Kubernetes sorts addresses by IP as strings: 10.244.0.10 before 10.244.0.5.
   assert.deepEqual(ips(ep), ['10.244.0.10', '10.244.0.5', '10.244.0.7']);
@@ -70,18 +85,27 @@ test('a service with three ready pods gets Endpoints with the addresses sorted a
 
 test('a pod turning not ready moves to notReadyAddresses, and back', async () => {
   await setPodReady(cp.client, NS, 'web-3', false);
-  let ep = await waitFor('a not-ready address', async () => { const e = await getEP('web'); return ips(e, 'notReadyAddresses').length === 1 ? e : undefined; });
+  let ep = await waitFor('a not-ready address', async () => {
+    const e = await getEP('web');
+    return ips(e, 'notReadyAddresses').length === 1 ? e : undefined;
+  });
   assert.deepEqual(ips(ep), ['10.244.0.10', '10.244.0.5']);
   assert.deepEqual(ips(ep, 'notReadyAddresses'), ['10.244.0.7']);
   assert.equal(ep.subsets!.length, 1);
   await setPodReady(cp.client, NS, 'web-3', true);
-  ep = await waitFor('ready again', async () => { const e = await getEP('web'); return ips(e).length === 3 ? e : undefined; });
+  ep = await waitFor('ready again', async () => {
+    const e = await getEP('web');
+    return ips(e).length === 3 ? e : undefined;
+  });
   assert.deepEqual(ips(ep, 'notReadyAddresses'), []);
 });
 
 test('a deleted pod is removed from the Endpoints', async () => {
   await cp.client.delete({ ...PODS, namespace: NS, name: 'web-2' });
-  const ep = await waitFor('two addresses', async () => { const e = await getEP('web'); return ips(e).length === 2 ? e : undefined; });
+  const ep = await waitFor('two addresses', async () => {
+    const e = await getEP('web');
+    return ips(e).length === 2 ? e : undefined;
+  });
   assert.deepEqual(ips(ep), ['10.244.0.5', '10.244.0.7']);
 });
 
@@ -106,7 +130,10 @@ test('a named targetPort resolves per pod', async () => {
   await pod('named-2', { app: 'named' }, { ip: '10.244.2.2', ports: [['web', 9090]] });
   await pod('named-3', { app: 'named' }, { ip: '10.244.2.3', ports: [['other', 7070]] });
   await service('named', { selector: { app: 'named' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] });
-  const ep = await waitFor('two addresses', async () => { const e = await getEP('named'); return ips(e).length === 2 ? e : undefined; });
+  const ep = await waitFor('two addresses', async () => {
+    const e = await getEP('named');
+    return ips(e).length === 2 ? e : undefined;
+  });
   const byPort = new Map(ep.subsets!.map((s) => [s.ports![0].port, s.addresses!.map((a) => a.ip)]));
   assert.deepEqual(Object.fromEntries(byPort), { 8080: ['10.244.2.1'], 9090: ['10.244.2.2'] });
 });
@@ -125,7 +152,12 @@ test('a changed selector moves the Endpoints to the newly selected pods', async 
 });
 
 test('a service without a selector keeps the Endpoints its user wrote', async () => {
-  await cp.client.create(EP, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'external' }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432 }] }] });
+  await cp.client.create(EP, {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'external' },
+    subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432 }] }],
+  });
   await service('external', { ports: [{ port: 5432 }] });
   const before = await getEP('external');
   await ctrl.reconcile(`${NS}/external`);
@@ -143,7 +175,10 @@ test('a headless service without ports lists addresses without ports; not-ready 
   await pod('db-0', { app: 'db' }, { ip: '10.244.5.1' });
   await pod('db-1', { app: 'db' }, { ip: '10.244.5.2', notReady: true });
   await service('db', { clusterIP: 'None', selector: { app: 'db' } });
-  const ep = await waitFor('db endpoints', async () => { const e = await getEP('db'); return ips(e).length === 1 && ips(e, 'notReadyAddresses').length === 1 ? e : undefined; });
+  const ep = await waitFor('db endpoints', async () => {
+    const e = await getEP('db');
+    return ips(e).length === 1 && ips(e, 'notReadyAddresses').length === 1 ? e : undefined;
+  });
   assert.equal(ep.subsets![0].ports, undefined);
   assert.equal(ep.metadata.labels?.[HEADLESS_LABEL], '');
   await cp.client.patch({ ...SVC, name: 'db' }, { spec: { publishNotReadyAddresses: true } }, 'merge');

@@ -4,16 +4,30 @@
 // service's ports resolved in each pod, repacked and sorted as Kubernetes does. Services without
 // a selector keep the Endpoints their users write; a deleted service's Endpoints go with it.
 
-import { deepCopy, type KObject } from '../api/object.js';
-import { isAlreadyExists, isApiError, isNotFound, type RestClient } from '../client/rest.js';
-import { objectKey, splitKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { errorMessage } from '../api/errors.js';
-import { Controller, type ControllerOptions } from '../client/controller.js';
 import { isPodReady } from '../api/conditions.js';
+import { errorMessage } from '../api/errors.js';
+import { deepCopy, type KObject } from '../api/object.js';
 import { ENDPOINTS, type Pod, type Service, type ServicePort } from '../api/types.js';
-import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, findPort, formatRFC3339Nano, isIPv6, isServiceIPSet, podIPs, managedServicePods, sameStringMap, semanticEqual, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
+import { type Informer, objectKey, type SharedInformerFactory, splitKey } from '../client/informer.js';
+import { isAlreadyExists, isApiError, isNotFound, type RestClient } from '../client/rest.js';
+import {
+  findPort,
+  followServicesAndPods,
+  formatRFC3339Nano,
+  HEADLESS_LABEL,
+  isIPv6,
+  isServiceIPSet,
+  LAST_CHANGE_TRIGGER_TIME,
+  managedServicePods,
+  podIPs,
+  sameStringMap,
+  semanticEqual,
+  shouldPodBeInEndpoints,
+  shouldSetHostname,
+  TriggerTimeTracker,
+} from './endpoint-util.js';
 import { isNamespaceTerminating } from './podutil.js';
-
 
 /** Addresses an Endpoints object holds at most; beyond, it is truncated and annotated. */
 export const MAX_ENDPOINTS_CAPACITY = 1000;
@@ -26,14 +40,37 @@ const CREATE_EXPECTATION_TIMEOUT_MS = 30_000;
 /** A sync that found the cache behind our writes looks again after this long at the latest. */
 const STALE_CACHE_RETRY_MS = 1000;
 
-export interface ObjectReference { kind?: string; namespace?: string; name?: string; uid?: string; resourceVersion?: string; apiVersion?: string; fieldPath?: string }
-export interface EndpointAddress { ip: string; hostname?: string; nodeName?: string; targetRef?: ObjectReference }
-export interface EndpointPort { name?: string; port: number; protocol?: string; appProtocol?: string }
-export interface EndpointSubset { addresses?: EndpointAddress[]; notReadyAddresses?: EndpointAddress[]; ports?: EndpointPort[] }
-export interface Endpoints extends KObject { subsets?: EndpointSubset[] }
+export interface ObjectReference {
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  uid?: string;
+  resourceVersion?: string;
+  apiVersion?: string;
+  fieldPath?: string;
+}
+export interface EndpointAddress {
+  ip: string;
+  hostname?: string;
+  nodeName?: string;
+  targetRef?: ObjectReference;
+}
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol?: string;
+  appProtocol?: string;
+}
+export interface EndpointSubset {
+  addresses?: EndpointAddress[];
+  notReadyAddresses?: EndpointAddress[];
+  ports?: EndpointPort[];
+}
+export interface Endpoints extends KObject {
+  subsets?: EndpointSubset[];
+}
 
 export type EndpointsControllerOptions = ControllerOptions;
-
 
 export class EndpointsController extends Controller {
   private readonly svcInf: Informer<Service>;
@@ -47,15 +84,25 @@ export class EndpointsController extends Controller {
   /** Services whose last sync found the cache behind our writes: synced again as soon as it moves. */
   private readonly awaitingCache = new Set<string>();
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: EndpointsControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: EndpointsControllerOptions = {},
+  ) {
     super('endpoint', client, 'endpoint-controller', opts);
     ({ svcInf: this.svcInf, podInf: this.podInf } = followServicesAndPods(factory, (k) => this.loop.enqueue(k)));
     this.epInf = factory.informerFor<Endpoints>({ ...ENDPOINTS });
     // An Endpoints object deleted under a live service is written again.
     this.epInf.addEventHandler({
-      onAdd: (ep) => { this.pendingCreate.delete(objectKey(ep)); this.cacheMoved(objectKey(ep)); },
+      onAdd: (ep) => {
+        this.pendingCreate.delete(objectKey(ep));
+        this.cacheMoved(objectKey(ep));
+      },
       onUpdate: (_o, ep) => this.cacheMoved(objectKey(ep)),
-      onDelete: (ep) => { this.pendingCreate.delete(objectKey(ep)); this.loop.enqueue(objectKey(ep)); },
+      onDelete: (ep) => {
+        this.pendingCreate.delete(objectKey(ep));
+        this.loop.enqueue(objectKey(ep));
+      },
     });
   }
 
@@ -63,7 +110,6 @@ export class EndpointsController extends Controller {
     this.checkLeftoverEndpoints();
     super.start();
   }
-
 
   /**
    * The cache is behind our own writes (Kubernetes' stale-informer error): the service is synced
@@ -118,12 +164,11 @@ export class EndpointsController extends Controller {
     if (current) {
       const compareLabels = { ...(current.metadata.labels ?? {}) };
       delete compareLabels[HEADLESS_LABEL];
-      if (semanticEqual(current.subsets, subsets) && sameStringMap(compareLabels, svcLabels) && capacityAnnotationSetCorrectly(current)) return;
+      if (semanticEqual(current.subsets, subsets) && sameStringMap(compareLabels, svcLabels) && capacityAnnotationSetCorrectly(current))
+        return;
     }
 
-    const ep: Endpoints = current
-      ? deepCopy(current)
-      : { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace } };
+    const ep: Endpoints = current ? deepCopy(current) : { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace } };
     ep.subsets = subsets;
     if (!subsets.length) delete ep.subsets;
     const labels: Record<string, string> = { ...svcLabels };
@@ -144,7 +189,8 @@ export class EndpointsController extends Controller {
       } else {
         const updated = await this.client.update<Endpoints>({ ...ENDPOINTS, namespace, name }, ep);
         // The cache may still hold what this update replaced: a sync that read it would undo us.
-        if (updated.metadata.resourceVersion !== current.metadata.resourceVersion) this.staleRV.set(key, current.metadata.resourceVersion ?? '');
+        if (updated.metadata.resourceVersion !== current.metadata.resourceVersion)
+          this.staleRV.set(key, current.metadata.resourceVersion ?? '');
       }
     } catch (e) {
       // A terminating namespace refuses new objects for good: nothing to retry.
@@ -152,8 +198,15 @@ export class EndpointsController extends Controller {
       // Someone (a user, or our own create the cache has not shown) was first: look again, no alarm.
       if (!current && isAlreadyExists(e)) throw e;
       const ref = { ...ep, apiVersion: 'v1', kind: 'Endpoints' };
-      if (!current) this.recorder.event(ref, 'Warning', 'FailedToCreateEndpoint', `Failed to create endpoint for service ${namespace}/${name}: ${errorMessage(e)}`);
-      else this.recorder.event(ref, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${namespace}/${name}: ${errorMessage(e)}`);
+      if (!current)
+        this.recorder.event(
+          ref,
+          'Warning',
+          'FailedToCreateEndpoint',
+          `Failed to create endpoint for service ${namespace}/${name}: ${errorMessage(e)}`,
+        );
+      else
+        this.recorder.event(ref, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${namespace}/${name}: ${errorMessage(e)}`);
       throw e;
     }
   }
@@ -224,14 +277,16 @@ function addressKey(a: EndpointAddress): string {
 /** LessEndpointAddress: by IP, byte-wise, then by the target's uid. */
 function compareAddresses(a: EndpointAddress, b: EndpointAddress): number {
   if (a.ip !== b.ip) return a.ip < b.ip ? -1 : 1;
-  const ua = a.targetRef?.uid, ub = b.targetRef?.uid;
+  const ua = a.targetRef?.uid,
+    ub = b.targetRef?.uid;
   if (ub === undefined) return ua === undefined ? 0 : 1;
   if (ua === undefined) return -1;
   return ua < ub ? -1 : ua > ub ? 1 : 0;
 }
 
 function comparePorts(a: EndpointPort, b: EndpointPort): number {
-  const ka = portKey(a), kb = portKey(b);
+  const ka = portKey(a),
+    kb = portKey(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
@@ -276,7 +331,8 @@ export function repackSubsets(subsets: EndpointSubset[]): EndpointSubset[] {
   }
   const out: EndpointSubset[] = [];
   for (const g of groups.values()) {
-    const ready: EndpointAddress[] = [], notReady: EndpointAddress[] = [];
+    const ready: EndpointAddress[] = [],
+      notReady: EndpointAddress[] = [];
     for (const [ak, r] of g.addrs) (r ? ready : notReady).push(allAddrs.get(ak)!);
     const ss: EndpointSubset = {};
     if (ready.length) ss.addresses = ready.sort(compareAddresses);
@@ -284,15 +340,18 @@ export function repackSubsets(subsets: EndpointSubset[]): EndpointSubset[] {
     if (g.ports.length) ss.ports = g.ports.sort(comparePorts);
     out.push(ss);
   }
-  const subsetKey = (ss: EndpointSubset): string => JSON.stringify([(ss.ports ?? []).map(portKey), (ss.addresses ?? [])[0]?.ip ?? '', (ss.notReadyAddresses ?? [])[0]?.ip ?? '']);
+  const subsetKey = (ss: EndpointSubset): string =>
+    JSON.stringify([(ss.ports ?? []).map(portKey), (ss.addresses ?? [])[0]?.ip ?? '', (ss.notReadyAddresses ?? [])[0]?.ip ?? '']);
   return out.sort((a, b) => {
-    const ka = subsetKey(a), kb = subsetKey(b);
+    const ka = subsetKey(a),
+      kb = subsetKey(b);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
 }
 
 function countAddresses(subsets: EndpointSubset[] | undefined): { ready: number; notReady: number } {
-  let ready = 0, notReady = 0;
+  let ready = 0,
+    notReady = 0;
   for (const ss of subsets ?? []) {
     ready += ss.addresses?.length ?? 0;
     notReady += ss.notReadyAddresses?.length ?? 0;

@@ -6,16 +6,30 @@
 // recycled rather than deleted and recreated; a service with no endpoints keeps one empty
 // placeholder slice. Slices of a deleted service go with it through their ownerReference.
 
-import { deepCopy, type KObject, type OwnerReference } from '../api/object.js';
-import { isNotFound, type RestClient } from '../client/rest.js';
-import type { Informer, SharedInformerFactory } from '../client/informer.js';
-import { errorMessage } from '../api/errors.js';
-import { Controller, type ControllerOptions } from '../client/controller.js';
 import { isPodReady } from '../api/conditions.js';
+import { errorMessage } from '../api/errors.js';
+import { deepCopy, type KObject, type OwnerReference } from '../api/object.js';
 import { ENDPOINTSLICES, NODES, type Pod, type Service } from '../api/types.js';
-import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, TriggerTimeTracker, ZONE_LABEL, findPort, formatRFC3339Nano, isIPv6, isServiceIPSet, podIPs, managedServicePods, sameStringMap, followServicesAndPods, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
+import type { Informer, SharedInformerFactory } from '../client/informer.js';
+import { isNotFound, type RestClient } from '../client/rest.js';
+import {
+  findPort,
+  followServicesAndPods,
+  formatRFC3339Nano,
+  HEADLESS_LABEL,
+  isIPv6,
+  isServiceIPSet,
+  LAST_CHANGE_TRIGGER_TIME,
+  managedServicePods,
+  podIPs,
+  sameStringMap,
+  shouldPodBeInEndpoints,
+  shouldSetHostname,
+  TriggerTimeTracker,
+  ZONE_LABEL,
+} from './endpoint-util.js';
 import { isNamespaceTerminating } from './podutil.js';
-
 
 /** discovery.LabelServiceName. */
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
@@ -34,8 +48,20 @@ const STALE_CACHE_RETRY_MS = 1000;
 
 export type AddressType = 'IPv4' | 'IPv6' | 'FQDN';
 
-export interface ObjectReference { kind?: string; namespace?: string; name?: string; uid?: string; resourceVersion?: string; apiVersion?: string; fieldPath?: string }
-export interface EndpointConditions { ready?: boolean; serving?: boolean; terminating?: boolean }
+export interface ObjectReference {
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  uid?: string;
+  resourceVersion?: string;
+  apiVersion?: string;
+  fieldPath?: string;
+}
+export interface EndpointConditions {
+  ready?: boolean;
+  serving?: boolean;
+  terminating?: boolean;
+}
 export interface Endpoint {
   addresses: string[];
   conditions?: EndpointConditions;
@@ -46,17 +72,21 @@ export interface Endpoint {
   hints?: unknown;
   [k: string]: unknown;
 }
-export interface EndpointPort { name?: string; port?: number; protocol?: string; appProtocol?: string }
+export interface EndpointPort {
+  name?: string;
+  port?: number;
+  protocol?: string;
+  appProtocol?: string;
+}
 export interface EndpointSlice extends KObject {
   addressType: AddressType;
   endpoints?: Endpoint[] | null;
   ports?: EndpointPort[] | null;
 }
 
-export interface EndpointSliceControllerOptions extends ControllerOptions {  /** --max-endpoints-per-slice (default 100). */
-  maxEndpointsPerSlice?: number;
+export interface EndpointSliceControllerOptions extends ControllerOptions {
+  /** --max-endpoints-per-slice (default 100). */ maxEndpointsPerSlice?: number;
 }
-
 
 function managedByUs(slice: EndpointSlice): boolean {
   return slice.metadata.labels?.[LABEL_MANAGED_BY] === CONTROLLER_NAME;
@@ -154,14 +184,21 @@ export class EndpointSliceController extends Controller {
   /** Services whose last sync found the cache behind our writes: synced again as soon as it moves. */
   private readonly awaitingCache = new Set<string>();
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: EndpointSliceControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: EndpointSliceControllerOptions = {},
+  ) {
     super('endpointslice', client, 'endpoint-slice-controller', opts);
     this.maxPerSlice = opts.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
     ({ svcInf: this.svcInf, podInf: this.podInf } = followServicesAndPods(factory, (k) => this.loop.enqueue(k)));
     this.nodeInf = factory.informerFor({ ...NODES });
     this.sliceInf = factory.informerFor<EndpointSlice>({ ...ENDPOINTSLICES, indexers: { [SLICE_SERVICE_INDEX]: sliceServiceIndexFunc } });
     this.sliceInf.addEventHandler({
-      onAdd: (s) => { this.cacheMoved(s); if (managedByUs(s) && this.tracker.shouldSync(s)) this.queueServiceForSlice(s); },
+      onAdd: (s) => {
+        this.cacheMoved(s);
+        if (managedByUs(s) && this.tracker.shouldSync(s)) this.queueServiceForSlice(s);
+      },
       onUpdate: (prev, s) => {
         this.cacheMoved(s);
         // Generation does not follow label changes: someone moving a slice to another service is seen here.
@@ -178,7 +215,6 @@ export class EndpointSliceController extends Controller {
       },
     });
   }
-
 
   private cacheMoved(slice: EndpointSlice): void {
     const key = sliceServiceKey(slice);
@@ -213,7 +249,12 @@ export class EndpointSliceController extends Controller {
     try {
       await this.reconcileSlices(svc, pods, slices, triggerTime);
     } catch (e) {
-      this.recorder.event({ ...svc, apiVersion: 'v1', kind: 'Service' }, 'Warning', 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${svc.metadata.namespace}/${svc.metadata.name}: ${errorMessage(e)}`);
+      this.recorder.event(
+        { ...svc, apiVersion: 'v1', kind: 'Service' },
+        'Warning',
+        'FailedToUpdateEndpointSlices',
+        `Error updating Endpoint Slices for Service ${svc.metadata.namespace}/${svc.metadata.name}: ${errorMessage(e)}`,
+      );
       throw e;
     }
   }
@@ -225,7 +266,10 @@ export class EndpointSliceController extends Controller {
     const unsupported: EndpointSlice[] = [];
     const byType = new Map<AddressType, EndpointSlice[]>();
     for (const s of existing) {
-      if (!types.has(s.addressType)) { unsupported.push(s); continue; }
+      if (!types.has(s.addressType)) {
+        unsupported.push(s);
+        continue;
+      }
       const list = byType.get(s.addressType) ?? [];
       list.push(s);
       byType.set(s.addressType, list);
@@ -241,7 +285,11 @@ export class EndpointSliceController extends Controller {
       try {
         await this.deleteSlice(svc, s);
       } catch (e) {
-        errs.push(new Error(`error deleting ${s.metadata.name} EndpointSlice for Service ${svc.metadata.namespace}/${svc.metadata.name}: ${errorMessage(e)}`));
+        errs.push(
+          new Error(
+            `error deleting ${s.metadata.name} EndpointSlice for Service ${svc.metadata.namespace}/${svc.metadata.name}: ${errorMessage(e)}`,
+          ),
+        );
       }
     }
     if (errs.length) throw errs.length === 1 ? errs[0] : new Error(errs.map(errorMessage).join(', '));
@@ -257,12 +305,23 @@ export class EndpointSliceController extends Controller {
     this.tracker.expectDeletion(slice);
   }
 
-  private async reconcileByAddressType(svc: Service, pods: Pod[], existing: EndpointSlice[], triggerTime: number, addressType: AddressType): Promise<void> {
+  private async reconcileByAddressType(
+    svc: Service,
+    pods: Pod[],
+    existing: EndpointSlice[],
+    triggerTime: number,
+    addressType: AddressType,
+  ): Promise<void> {
     const errs: string[] = [];
-    const toCreate: EndpointSlice[] = [], toUpdate: EndpointSlice[] = [], toDelete: EndpointSlice[] = [];
+    const toCreate: EndpointSlice[] = [],
+      toUpdate: EndpointSlice[] = [],
+      toDelete: EndpointSlice[] = [];
     const existingByPortMap = new Map<string, EndpointSlice[]>();
     for (const s of existing) {
-      if (!ownedBy(s, svc)) { toDelete.push(s); continue; }
+      if (!ownedBy(s, svc)) {
+        toDelete.push(s);
+        continue;
+      }
       const k = portMapKey(s.ports ?? []);
       existingByPortMap.set(k, [...(existingByPortMap.get(k) ?? []), s]);
     }
@@ -278,7 +337,9 @@ export class EndpointSliceController extends Controller {
       const node = nodeName ? this.nodeInf.get(nodeName) : undefined;
       if (!node && !svc.spec?.publishNotReadyAddresses) {
         // Published without the pod now, and looked at again later (the pod GC may remove it).
-        errs.push(`skipping Pod ${pod.metadata.name} for Service ${svc.metadata.namespace}/${svc.metadata.name}: Node ${nodeName} Not Found`);
+        errs.push(
+          `skipping Pod ${pod.metadata.name} for Service ${svc.metadata.namespace}/${svc.metadata.name}: Node ${nodeName} Not Found`,
+        );
         continue;
       }
       const ep = podToEndpoint(pod, node, svc, addressType);
@@ -307,9 +368,16 @@ export class EndpointSliceController extends Controller {
    * changed), 2. fill the slices being updated anyway, 3. put the rest in the existing slice that
    * fits them best, or in new slices.
    */
-  private reconcileByPortMapping(svc: Service, existing: EndpointSlice[], desired: Map<string, Endpoint>, meta: { ports: EndpointPort[]; addressType: AddressType }): { toCreate: EndpointSlice[]; toUpdate: EndpointSlice[]; toDelete: EndpointSlice[] } {
+  private reconcileByPortMapping(
+    svc: Service,
+    existing: EndpointSlice[],
+    desired: Map<string, Endpoint>,
+    meta: { ports: EndpointPort[]; addressType: AddressType },
+  ): { toCreate: EndpointSlice[]; toUpdate: EndpointSlice[]; toDelete: EndpointSlice[] } {
     const byName = new Map<string, EndpointSlice>();
-    const unchanged = new Set<string>(), toUpdateNames = new Set<string>(), toDeleteNames = new Set<string>();
+    const unchanged = new Set<string>(),
+      toUpdateNames = new Set<string>(),
+      toDeleteNames = new Set<string>();
     for (const s of existing) {
       const name = s.metadata.name!;
       byName.set(name, s);
@@ -344,7 +412,9 @@ export class EndpointSliceController extends Controller {
       }
     }
     // Endpoints are placed in IP order (Kubernetes takes them in map order).
-    const remaining = [...desired.values()].sort((a, b) => (a.addresses[0] < b.addresses[0] ? -1 : a.addresses[0] > b.addresses[0] ? 1 : 0));
+    const remaining = [...desired.values()].sort((a, b) =>
+      a.addresses[0] < b.addresses[0] ? -1 : a.addresses[0] > b.addresses[0] ? 1 : 0,
+    );
     let next = 0;
     const left = (): number => remaining.length - next;
 
@@ -360,7 +430,11 @@ export class EndpointSliceController extends Controller {
     while (left() > 0) {
       let fill: EndpointSlice | undefined;
       if (left() < this.maxPerSlice && unchanged.size > 0) {
-        fill = sliceToFill([...unchanged].map((n) => byName.get(n)!), left(), this.maxPerSlice);
+        fill = sliceToFill(
+          [...unchanged].map((n) => byName.get(n)!),
+          left(),
+          this.maxPerSlice,
+        );
       }
       if (!fill) {
         fill = newEndpointSlice(svc, meta);
@@ -385,8 +459,14 @@ export class EndpointSliceController extends Controller {
   }
 
   /** finalize: slices to create first take the place of slices to delete; then writes. */
-  private async finalize(svc: Service, toCreate: EndpointSlice[], toUpdate: EndpointSlice[], toDelete: EndpointSlice[], triggerTime: number): Promise<void> {
-    for (let i = 0; i < toDelete.length;) {
+  private async finalize(
+    svc: Service,
+    toCreate: EndpointSlice[],
+    toUpdate: EndpointSlice[],
+    toDelete: EndpointSlice[],
+    triggerTime: number,
+  ): Promise<void> {
+    for (let i = 0; i < toDelete.length; ) {
       if (toCreate.length === 0) break;
       const old = toDelete[i];
       const slice = toCreate[toCreate.length - 1];
@@ -493,24 +573,36 @@ function endpointHash(ep: Endpoint): string {
 
 function sameRef(a: ObjectReference | undefined, b: ObjectReference | undefined): boolean {
   if (!a || !b) return !a && !b;
-  return (a.kind ?? '') === (b.kind ?? '') && (a.namespace ?? '') === (b.namespace ?? '') && (a.name ?? '') === (b.name ?? '')
-    && (a.uid ?? '') === (b.uid ?? '') && (a.apiVersion ?? '') === (b.apiVersion ?? '') && (a.fieldPath ?? '') === (b.fieldPath ?? '');
+  return (
+    (a.kind ?? '') === (b.kind ?? '') &&
+    (a.namespace ?? '') === (b.namespace ?? '') &&
+    (a.name ?? '') === (b.name ?? '') &&
+    (a.uid ?? '') === (b.uid ?? '') &&
+    (a.apiVersion ?? '') === (b.apiVersion ?? '') &&
+    (a.fieldPath ?? '') === (b.fieldPath ?? '')
+  );
 }
 
 /** EndpointsEqualBeyondHash: node, zone, conditions and target (its resourceVersion aside). */
 function endpointsEqualBeyondHash(a: Endpoint, b: Endpoint): boolean {
   if (a.nodeName !== b.nodeName || a.zone !== b.zone) return false;
-  const ca = a.conditions ?? {}, cb = b.conditions ?? {};
+  const ca = a.conditions ?? {},
+    cb = b.conditions ?? {};
   if (ca.ready !== cb.ready || ca.serving !== cb.serving || ca.terminating !== cb.terminating) return false;
   return sameRef(a.targetRef, b.targetRef);
 }
 
 /** NewPortMapKey: slices are grouped by the exact set of ports, in any order. */
 function portMapKey(ports: EndpointPort[]): string {
-  return JSON.stringify(ports.map((p) => [p.name ?? '', p.port ?? 0, p.protocol ?? '', p.appProtocol ?? '']).sort((a, b) => {
-    const x = JSON.stringify(a), y = JSON.stringify(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  }));
+  return JSON.stringify(
+    ports
+      .map((p) => [p.name ?? '', p.port ?? 0, p.protocol ?? '', p.appProtocol ?? ''])
+      .sort((a, b) => {
+        const x = JSON.stringify(a),
+          y = JSON.stringify(b);
+        return x < y ? -1 : x > y ? 1 : 0;
+      }),
+  );
 }
 
 function ownedBy(slice: EndpointSlice, svc: Service): boolean {
@@ -518,7 +610,14 @@ function ownedBy(slice: EndpointSlice, svc: Service): boolean {
 }
 
 function serviceOwnerRef(svc: Service): OwnerReference {
-  return { apiVersion: 'v1', kind: 'Service', name: svc.metadata.name!, uid: svc.metadata.uid!, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    name: svc.metadata.name!,
+    uid: svc.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /**
@@ -527,7 +626,8 @@ function serviceOwnerRef(svc: Service): OwnerReference {
  */
 function sliceLabels(slice: EndpointSlice | undefined, svc: Service): { labels: Record<string, string>; changed: boolean } {
   const reserved = (k: string): boolean => k === LABEL_SERVICE_NAME || k === LABEL_MANAGED_BY || k === HEADLESS_LABEL;
-  const cur: Record<string, string> = {}, want: Record<string, string> = {};
+  const cur: Record<string, string> = {},
+    want: Record<string, string> = {};
   for (const [k, v] of Object.entries(slice?.metadata.labels ?? {})) if (!reserved(k)) cur[k] = v;
   for (const [k, v] of Object.entries(svc.metadata.labels ?? {})) if (!reserved(k)) want[k] = v;
   const changed = !sameStringMap(cur, want);
@@ -557,13 +657,23 @@ function newEndpointSlice(svc: Service, meta: { ports: EndpointPort[]; addressTy
 function isSamePlaceholder(existing: EndpointSlice, placeholder: EndpointSlice): boolean {
   if (existing.metadata.namespace !== placeholder.metadata.namespace) return false;
   if (!sameStringMap(existing.metadata.labels, placeholder.metadata.labels)) return false;
-  const ea = existing.metadata.ownerReferences ?? [], pa = placeholder.metadata.ownerReferences ?? [];
+  const ea = existing.metadata.ownerReferences ?? [],
+    pa = placeholder.metadata.ownerReferences ?? [];
   if (ea.length !== pa.length) return false;
   for (let i = 0; i < ea.length; i++) {
-    const x = ea[i], y = pa[i];
-    if (x.apiVersion !== y.apiVersion || x.kind !== y.kind || x.name !== y.name || x.uid !== y.uid || !!x.controller !== !!y.controller || !!x.blockOwnerDeletion !== !!y.blockOwnerDeletion) return false;
+    const x = ea[i],
+      y = pa[i];
+    if (
+      x.apiVersion !== y.apiVersion ||
+      x.kind !== y.kind ||
+      x.name !== y.name ||
+      x.uid !== y.uid ||
+      !!x.controller !== !!y.controller ||
+      !!x.blockOwnerDeletion !== !!y.blockOwnerDeletion
+    )
+      return false;
   }
-  return existing.addressType === placeholder.addressType && !(existing.endpoints?.length) && !(existing.ports?.length);
+  return existing.addressType === placeholder.addressType && !existing.endpoints?.length && !existing.ports?.length;
 }
 
 /** getSliceToFill: the unchanged slice that these endpoints would bring closest to full. */

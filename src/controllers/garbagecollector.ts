@@ -4,10 +4,10 @@
 // blocking dependents to go ("foregroundDeletion" finalizer).
 
 import { apiVersionOf, type KObject, type OwnerReference } from '../api/object.js';
-import type { APIResource } from '../client/discovery.js';
-import { isApiError, type RestClient, type ResourceRef } from '../client/rest.js';
-import { OWNER_UID_INDEX, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import type { APIResource } from '../client/discovery.js';
+import { type Informer, OWNER_UID_INDEX, ownerUidIndexFunc, type SharedInformerFactory } from '../client/informer.js';
+import { isApiError, type ResourceRef, type RestClient } from '../client/rest.js';
 
 /** Resources the collector follows: everything served except the ones nobody owns or is owned. */
 const SKIP = new Set(['bindings', 'events']);
@@ -18,14 +18,24 @@ export class GarbageCollector implements Reconciler {
   private informers = new Map<string, { ri: APIResource; inf: Informer }>();
 
   /** resources: what the server serves (discovery.serverPreferredResources); those that cannot be listed and watched are left out. */
-  constructor(private readonly client: RestClient, private readonly factory: SharedInformerFactory, private resources: APIResource[], log?: (m: string) => void) {
+  constructor(
+    private readonly client: RestClient,
+    private readonly factory: SharedInformerFactory,
+    private resources: APIResource[],
+    log?: (m: string) => void,
+  ) {
     this.loop = new ControllerLoop(this, 2, log);
     for (const ri of resources) this.follow(ri);
   }
 
   private follow(ri: APIResource): void {
     if (SKIP.has(ri.resource) || !ri.verbs.includes('list') || !ri.verbs.includes('watch')) return;
-    const inf = this.factory.informerFor({ group: ri.group, version: ri.version, resource: ri.resource, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+    const inf = this.factory.informerFor({
+      group: ri.group,
+      version: ri.version,
+      resource: ri.resource,
+      indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc },
+    });
     const idx = this.idOf(ri);
     this.informers.set(idx, { ri, inf });
     inf.addEventHandler({
@@ -59,12 +69,15 @@ export class GarbageCollector implements Reconciler {
     const kinds = new Set(added.map((r) => `${apiVersionOf(r.group, r.version)}|${r.kind}`));
     for (const [idx, { inf }] of this.informers) {
       for (const o of inf.list()) {
-        if (o.metadata.ownerReferences?.some((ref) => kinds.has(`${ref.apiVersion}|${ref.kind}`))) this.loop.enqueue(`${idx}|${o.metadata.namespace ?? ''}|${o.metadata.name}`);
+        if (o.metadata.ownerReferences?.some((ref) => kinds.has(`${ref.apiVersion}|${ref.kind}`)))
+          this.loop.enqueue(`${idx}|${o.metadata.namespace ?? ''}|${o.metadata.name}`);
       }
     }
   }
 
-  private idOf(ri: APIResource): string { return `${ri.group}/${ri.resource}`; }
+  private idOf(ri: APIResource): string {
+    return `${ri.group}/${ri.resource}`;
+  }
 
   private observe(idx: string, o: KObject): void {
     if (o.metadata.ownerReferences?.length) this.loop.enqueue(`${idx}|${o.metadata.namespace ?? ''}|${o.metadata.name}`);
@@ -88,11 +101,21 @@ export class GarbageCollector implements Reconciler {
   }
 
   private ref(ri: APIResource, o: KObject): ResourceRef {
-    return { group: ri.group, version: ri.version, resource: ri.resource, namespace: ri.namespaced ? o.metadata.namespace : undefined, name: o.metadata.name };
+    return {
+      group: ri.group,
+      version: ri.version,
+      resource: ri.resource,
+      namespace: ri.namespaced ? o.metadata.namespace : undefined,
+      name: o.metadata.name,
+    };
   }
 
-  start(): void { this.loop.start(); }
-  stop(): Promise<void> { return this.loop.stop(); }
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
 
   async reconcile(key: string): Promise<number | void> {
     const [idx, ns, name] = key.split('|');
@@ -111,10 +134,22 @@ export class GarbageCollector implements Reconciler {
     const uid = owner.metadata.uid!;
     for (const d of this.dependents(uid)) {
       const refs = (d.obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
-      await this.client.patch(this.ref(d.ri, d.obj), { metadata: { ownerReferences: refs.length ? refs : null, resourceVersion: d.obj.metadata.resourceVersion } }, 'merge').catch(ignoreGone);
+      await this.client
+        .patch(
+          this.ref(d.ri, d.obj),
+          { metadata: { ownerReferences: refs.length ? refs : null, resourceVersion: d.obj.metadata.resourceVersion } },
+          'merge',
+        )
+        .catch(ignoreGone);
     }
     const left = (owner.metadata.finalizers ?? []).filter((f) => f !== 'orphan');
-    await this.client.patch(this.ref(ri, owner), { metadata: { finalizers: left.length ? left : null, resourceVersion: owner.metadata.resourceVersion } }, 'merge').catch(ignoreGone);
+    await this.client
+      .patch(
+        this.ref(ri, owner),
+        { metadata: { finalizers: left.length ? left : null, resourceVersion: owner.metadata.resourceVersion } },
+        'merge',
+      )
+      .catch(ignoreGone);
   }
 
   private async deleteDependentsFirst(ri: APIResource, owner: KObject): Promise<number | void> {
@@ -124,12 +159,20 @@ export class GarbageCollector implements Reconciler {
       const ref = d.obj.metadata.ownerReferences?.find((r) => r.uid === uid);
       if (ref?.blockOwnerDeletion) blocking++;
       if (!d.obj.metadata.deletionTimestamp) {
-        await this.client.delete(this.ref(d.ri, d.obj), { propagationPolicy: 'Foreground', preconditions: { uid: d.obj.metadata.uid } }).catch(ignoreGone);
+        await this.client
+          .delete(this.ref(d.ri, d.obj), { propagationPolicy: 'Foreground', preconditions: { uid: d.obj.metadata.uid } })
+          .catch(ignoreGone);
       }
     }
     if (blocking > 0) return 1000; // look again; dependents' deletes also requeue us
     const left = (owner.metadata.finalizers ?? []).filter((f) => f !== 'foregroundDeletion');
-    await this.client.patch(this.ref(ri, owner), { metadata: { finalizers: left.length ? left : null, resourceVersion: owner.metadata.resourceVersion } }, 'merge').catch(ignoreGone);
+    await this.client
+      .patch(
+        this.ref(ri, owner),
+        { metadata: { finalizers: left.length ? left : null, resourceVersion: owner.metadata.resourceVersion } },
+        'merge',
+      )
+      .catch(ignoreGone);
   }
 
   /** Whether an owner exists: the cache first, the API server to confirm an absence. */
@@ -141,7 +184,13 @@ export class GarbageCollector implements Reconciler {
     let owner: KObject | undefined = cached && cached.metadata.uid === ref.uid ? cached : undefined;
     if (!owner) {
       try {
-        const live = await this.client.get({ group: ori.group, version: ori.version, resource: ori.resource, namespace: ns, name: ref.name });
+        const live = await this.client.get({
+          group: ori.group,
+          version: ori.version,
+          resource: ori.resource,
+          namespace: ns,
+          name: ref.name,
+        });
         if (live.metadata.uid === ref.uid) owner = live;
       } catch (e) {
         if (!(isApiError(e) && e.code === 404)) throw e;
@@ -160,12 +209,19 @@ export class GarbageCollector implements Reconciler {
     const foreground = states.some((s) => s === 'deleting-foreground');
     const alive = states.filter((s) => s === 'exists').length;
     if (alive === 0 && (absent.length > 0 || foreground)) {
-      await this.client.delete(this.ref(ri, obj), { propagationPolicy: foreground ? 'Foreground' : 'Background', preconditions: { uid: obj.metadata.uid } }).catch(ignoreGone);
+      await this.client
+        .delete(this.ref(ri, obj), {
+          propagationPolicy: foreground ? 'Foreground' : 'Background',
+          preconditions: { uid: obj.metadata.uid },
+        })
+        .catch(ignoreGone);
       return;
     }
     if (absent.length > 0) {
       const keep = refs.filter((_, i) => states[i] !== 'absent');
-      await this.client.patch(this.ref(ri, obj), { metadata: { ownerReferences: keep, resourceVersion: obj.metadata.resourceVersion } }, 'merge').catch(ignoreGone);
+      await this.client
+        .patch(this.ref(ri, obj), { metadata: { ownerReferences: keep, resourceVersion: obj.metadata.resourceVersion } }, 'merge')
+        .catch(ignoreGone);
     }
   }
 }

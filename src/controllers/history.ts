@@ -3,12 +3,12 @@
 // ordering, and the controller's own revisions (claimed through their selector, as the
 // ControllerRefManager claims pods). The revisions are what `kubectl rollout history/undo` read.
 
-import { deepCopy, type KObject } from '../api/object.js';
 import type { Selector } from '../api/labels.js';
+import { deepCopy, type KObject } from '../api/object.js';
 import { CONTROLLERREVISIONS, type ControllerRevision, type GroupVersionResource } from '../api/types.js';
 import { isAlreadyExists, type RestClient } from '../client/rest.js';
-import { claimObjects, newControllerRef } from './podutil.js';
 import { fnv32a, safeEncodeString, stableStringify } from './deployment-util.js';
+import { claimObjects, newControllerRef } from './podutil.js';
 
 /** The label that carries a revision's hash, on the revision and on the pods made from it. */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -35,10 +35,19 @@ export function controllerRevisionName(prefix: string, hash: string): string {
 }
 
 /** NewControllerRevision: owned by the parent, labelled with the template's labels and its hash. */
-export function newControllerRevision(parent: KObject, apiVersion: string, kind: string, templateLabels: Record<string, string> | undefined, data: unknown, revision: number, collisionCount?: number): ControllerRevision {
+export function newControllerRevision(
+  parent: KObject,
+  apiVersion: string,
+  kind: string,
+  templateLabels: Record<string, string> | undefined,
+  data: unknown,
+  revision: number,
+  collisionCount?: number,
+): ControllerRevision {
   const hash = hashControllerRevision(data, collisionCount);
   return {
-    apiVersion: 'apps/v1', kind: 'ControllerRevision',
+    apiVersion: 'apps/v1',
+    kind: 'ControllerRevision',
     metadata: {
       name: controllerRevisionName(parent.metadata.name ?? '', hash),
       namespace: parent.metadata.namespace,
@@ -55,9 +64,12 @@ export const revisionOf = (cr: ControllerRevision): number => (typeof cr.revisio
 
 /** history.SortControllerRevisions: by revision, then creation time, then name. */
 export function sortControllerRevisions(revs: ControllerRevision[]): ControllerRevision[] {
-  return [...revs].sort((a, b) => revisionOf(a) - revisionOf(b)
-    || Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? '')
-    || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  return [...revs].sort(
+    (a, b) =>
+      revisionOf(a) - revisionOf(b) ||
+      Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? '') ||
+      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+  );
 }
 
 /** The highest revision number among revs (0 for none). */
@@ -71,20 +83,43 @@ export function equalRevision(a: ControllerRevision, b: ControllerRevision): boo
 }
 
 /** The revisions of a parent among those of its namespace: claimed (adopted or released) by selector. */
-export function claimControllerRevisions(client: RestClient, parent: KObject, parentResource: GroupVersionResource, apiVersion: string, kind: string, selector: Selector, inNamespace: ControllerRevision[]): Promise<ControllerRevision[]> {
-  return claimObjects(inNamespace, { client, resource: CONTROLLERREVISIONS, owner: parent, ownerResource: parentResource, ownerApiVersion: apiVersion, ownerKind: kind, selector });
+export function claimControllerRevisions(
+  client: RestClient,
+  parent: KObject,
+  parentResource: GroupVersionResource,
+  apiVersion: string,
+  kind: string,
+  selector: Selector,
+  inNamespace: ControllerRevision[],
+): Promise<ControllerRevision[]> {
+  return claimObjects(inNamespace, {
+    client,
+    resource: CONTROLLERREVISIONS,
+    owner: parent,
+    ownerResource: parentResource,
+    ownerApiVersion: apiVersion,
+    ownerKind: kind,
+    selector,
+  });
 }
 
 /**
  * history.CreateControllerRevision: creates the revision; when its name is taken by a revision
  * with other data (a hash collision), the caller must bump collisionCount and try again.
  */
-export async function createControllerRevision(client: RestClient, cr: ControllerRevision): Promise<{ created?: ControllerRevision; collision?: boolean }> {
+export async function createControllerRevision(
+  client: RestClient,
+  cr: ControllerRevision,
+): Promise<{ created?: ControllerRevision; collision?: boolean }> {
   try {
     return { created: await client.create<ControllerRevision>({ ...CONTROLLERREVISIONS, namespace: cr.metadata.namespace }, cr) };
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
-    const existing = await client.get<ControllerRevision>({ ...CONTROLLERREVISIONS, namespace: cr.metadata.namespace, name: cr.metadata.name });
+    const existing = await client.get<ControllerRevision>({
+      ...CONTROLLERREVISIONS,
+      namespace: cr.metadata.namespace,
+      name: cr.metadata.name,
+    });
     if (equalRevision(existing, cr)) return { created: existing };
     return { collision: true };
   }

@@ -9,18 +9,27 @@
 // External metrics need a custom metrics API, which k8ts does not serve (the metric is reported
 // invalid, as without an adapter).
 
-import type { RestClient } from '../client/rest.js';
-import { isNotFound } from '../client/rest.js';
-import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { Controller, type ControllerOptions } from '../client/controller.js';
-import type { APIResource } from '../client/discovery.js';
 import { parseSelector } from '../api/labels.js';
 import type { KObject } from '../api/object.js';
 import { Quantity } from '../api/quantity.js';
 import { PODS, type Pod } from '../api/types.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
+import type { APIResource } from '../client/discovery.js';
+import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
+import type { RestClient } from '../client/rest.js';
+import { isNotFound } from '../client/rest.js';
 import {
-  limitLegacy, limitWithBehaviors, recordScaleEvent, resourceReplicas, stabilizeLegacy, stabilizeWithBehaviors,
-  type PodInfoForScaling, type PodMetric, type Recommendation, type ScaleEvent, type ScalingRules,
+  limitLegacy,
+  limitWithBehaviors,
+  type PodInfoForScaling,
+  type PodMetric,
+  type Recommendation,
+  recordScaleEvent,
+  resourceReplicas,
+  type ScaleEvent,
+  type ScalingRules,
+  stabilizeLegacy,
+  stabilizeWithBehaviors,
 } from './podautoscaler-replicas.js';
 
 const HPAS = { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers' };
@@ -36,22 +45,44 @@ export interface HPAControllerOptions extends ControllerOptions {
   now?: () => number;
 }
 
-interface Condition { type: string; status: string; reason: string; message: string; lastTransitionTime?: string }
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  lastTransitionTime?: string;
+}
 interface HPA extends KObject {
   spec: {
     scaleTargetRef: { kind: string; name: string; apiVersion?: string };
-    minReplicas?: number; maxReplicas: number;
-    metrics?: { type: string; resource?: { name: string; target: { type: string; averageUtilization?: number; averageValue?: string } }; [k: string]: unknown }[];
+    minReplicas?: number;
+    maxReplicas: number;
+    metrics?: {
+      type: string;
+      resource?: { name: string; target: { type: string; averageUtilization?: number; averageValue?: string } };
+      [k: string]: unknown;
+    }[];
     behavior?: { scaleUp?: ScalingRules; scaleDown?: ScalingRules };
   };
-  status?: { currentReplicas?: number; desiredReplicas?: number; lastScaleTime?: string; currentMetrics?: unknown[]; conditions?: Condition[] };
+  status?: {
+    currentReplicas?: number;
+    desiredReplicas?: number;
+    lastScaleTime?: string;
+    currentMetrics?: unknown[];
+    conditions?: Condition[];
+  };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 const milli = (v: unknown): number | undefined => Quantity.tryParse(v)?.milliValue();
 
 class MetricError extends Error {
-  constructor(readonly reason: string, message: string) { super(message); }
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export class HorizontalPodAutoscalerController extends Controller {
@@ -66,7 +97,12 @@ export class HorizontalPodAutoscalerController extends Controller {
   private readonly scaleUps = new Map<string, ScaleEvent[]>();
   private readonly scaleDowns = new Map<string, ScaleEvent[]>();
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly resources: APIResource[], opts: HPAControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    private readonly resources: APIResource[],
+    opts: HPAControllerOptions = {},
+  ) {
     super('horizontalpodautoscaler', client, 'horizontal-pod-autoscaler', opts);
     this.syncMs = opts.syncPeriodMs ?? 15_000;
     this.downscaleMs = opts.downscaleStabilizationMs ?? 300_000;
@@ -76,8 +112,15 @@ export class HorizontalPodAutoscalerController extends Controller {
     this.pods = factory.informerFor<Pod>({ ...PODS });
     this.hpas.addEventHandler({
       onAdd: (h) => this.loop.enqueue(objectKey(h)),
-      onUpdate: (o, h) => { if (JSON.stringify(o.spec) !== JSON.stringify(h.spec)) this.loop.enqueue(objectKey(h)); },
-      onDelete: (h) => { const k = objectKey(h); this.recommendations.delete(k); this.scaleUps.delete(k); this.scaleDowns.delete(k); },
+      onUpdate: (o, h) => {
+        if (JSON.stringify(o.spec) !== JSON.stringify(h.spec)) this.loop.enqueue(objectKey(h));
+      },
+      onDelete: (h) => {
+        const k = objectKey(h);
+        this.recommendations.delete(k);
+        this.scaleUps.delete(k);
+        this.scaleDowns.delete(k);
+      },
     });
   }
 
@@ -91,14 +134,28 @@ export class HorizontalPodAutoscalerController extends Controller {
   }
 
   /** The pods the target selects, with their usage of resource from metrics.k8s.io. */
-  private async podMetrics(ns: string, selector: string, resource: string): Promise<{ pods: PodInfoForScaling[]; metrics: Map<string, PodMetric> }> {
+  private async podMetrics(
+    ns: string,
+    selector: string,
+    resource: string,
+  ): Promise<{ pods: PodInfoForScaling[]; metrics: Map<string, PodMetric> }> {
     const sel = parseSelector(selector);
     const podObjs = this.pods.list().filter((p) => p.metadata.namespace === ns && sel.matches(p.metadata.labels));
-    let list: { items?: { metadata: { name: string }; timestamp: string; window: string; containers?: { name: string; usage?: Record<string, string> }[] }[] };
+    let list: {
+      items?: {
+        metadata: { name: string };
+        timestamp: string;
+        window: string;
+        containers?: { name: string; usage?: Record<string, string> }[];
+      }[];
+    };
     try {
       list = await this.client.request('GET', `${METRICS_PATH}/namespaces/${encodeURIComponent(ns)}/pods`, { labelSelector: selector });
     } catch (e) {
-      throw new MetricError('FailedGetResourceMetric', `failed to get ${resource} utilization: unable to get metrics for resource ${resource}: unable to fetch metrics from resource metrics API: ${(e as Error).message}`);
+      throw new MetricError(
+        'FailedGetResourceMetric',
+        `failed to get ${resource} utilization: unable to get metrics for resource ${resource}: unable to fetch metrics from resource metrics API: ${(e as Error).message}`,
+      );
     }
     const metrics = new Map<string, PodMetric>();
     for (const m of list.items ?? []) {
@@ -106,7 +163,10 @@ export class HorizontalPodAutoscalerController extends Controller {
       let any = false;
       for (const c of m.containers ?? []) {
         const v = milli(c.usage?.[resource]);
-        if (v !== undefined) { total += v; any = true; }
+        if (v !== undefined) {
+          total += v;
+          any = true;
+        }
       }
       const window = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(m.window ?? '');
       const windowMs = window ? Number(window[1]) * (window[2] === 'ms' ? 1 : window[2] === 's' ? 1000 : 60_000) : 0;
@@ -116,12 +176,17 @@ export class HorizontalPodAutoscalerController extends Controller {
       let request: number | undefined = 0;
       for (const c of p.spec?.containers ?? []) {
         const r = milli((c.resources?.requests as Record<string, string> | undefined)?.[resource]);
-        if (r === undefined) { request = undefined; break; }
+        if (r === undefined) {
+          request = undefined;
+          break;
+        }
         request += r;
       }
       const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
       return {
-        name: p.metadata.name ?? '', phase: p.status?.phase, deleting: !!p.metadata.deletionTimestamp,
+        name: p.metadata.name ?? '',
+        phase: p.status?.phase,
+        deleting: !!p.metadata.deletionTimestamp,
         startTime: p.status?.startTime ? Date.parse(p.status.startTime) : undefined,
         ready: ready ? { status: ready.status, lastTransitionTime: Date.parse(ready.lastTransitionTime ?? '') || 0 } : undefined,
         request,
@@ -131,14 +196,23 @@ export class HorizontalPodAutoscalerController extends Controller {
   }
 
   /** computeReplicasForMetrics: the largest proposal of the valid metrics, with their status entries. */
-  private async computeReplicas(hpa: HPA, currentReplicas: number, selector: string): Promise<{ replicas: number; statuses: unknown[]; metricName: string; conditions: Condition[] }> {
+  private async computeReplicas(
+    hpa: HPA,
+    currentReplicas: number,
+    selector: string,
+  ): Promise<{ replicas: number; statuses: unknown[]; metricName: string; conditions: Condition[] }> {
     let best = -1;
     let metricName = '';
     const statuses: unknown[] = [];
     const errors: MetricError[] = [];
     for (const spec of hpa.spec.metrics ?? []) {
       if (spec.type !== 'Resource' || !spec.resource) {
-        errors.push(new MetricError('InvalidMetricSourceType', `the HPA was unable to compute the replica count: ${spec.type} metrics are not served here (no custom or external metrics API)`));
+        errors.push(
+          new MetricError(
+            'InvalidMetricSourceType',
+            `the HPA was unable to compute the replica count: ${spec.type} metrics are not served here (no custom or external metrics API)`,
+          ),
+        );
         statuses.push({ type: '' });
         continue;
       }
@@ -150,12 +224,23 @@ export class HorizontalPodAutoscalerController extends Controller {
         if (target.type === 'Utilization' && target.averageUtilization !== undefined) {
           let r;
           try {
-            r = resourceReplicas(currentReplicas, pods, metrics, name, { utilization: target.averageUtilization }, this.now(), this.tolerance);
+            r = resourceReplicas(
+              currentReplicas,
+              pods,
+              metrics,
+              name,
+              { utilization: target.averageUtilization },
+              this.now(),
+              this.tolerance,
+            );
           } catch (e) {
             throw new MetricError('FailedGetResourceMetric', `failed to get ${name} utilization: ${(e as Error).message}`);
           }
           proposal = r.replicas;
-          status = { type: 'Resource', resource: { name, current: { averageUtilization: r.utilization, averageValue: Quantity.parse(`${r.rawAverage}m`).toString() } } };
+          status = {
+            type: 'Resource',
+            resource: { name, current: { averageUtilization: r.utilization, averageValue: Quantity.parse(`${r.rawAverage}m`).toString() } },
+          };
           if (proposal > best) metricName = `${name} resource utilization (percentage of request)`;
         } else {
           const avg = milli(target.averageValue);
@@ -181,7 +266,14 @@ export class HorizontalPodAutoscalerController extends Controller {
       const first = errors[0] ?? new MetricError('InvalidMetricSourceType', 'no metrics');
       throw first;
     }
-    const conditions: Condition[] = [{ type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound', message: `the HPA was able to successfully calculate a replica count from ${metricName}` }];
+    const conditions: Condition[] = [
+      {
+        type: 'ScalingActive',
+        status: 'True',
+        reason: 'ValidMetricFound',
+        message: `the HPA was able to successfully calculate a replica count from ${metricName}`,
+      },
+    ];
     return { replicas: best, statuses: statuses.filter((s) => (s as { type?: string }).type !== ''), metricName, conditions };
   }
 
@@ -196,22 +288,30 @@ export class HorizontalPodAutoscalerController extends Controller {
     const hpa = JSON.parse(JSON.stringify(cached)) as HPA;
     const now = this.now();
     const conditions = new Map<string, Condition>();
-    const setCondition = (type: string, status: string, reason: string, message: string) => conditions.set(type, { type, status, reason, message });
+    const setCondition = (type: string, status: string, reason: string, message: string) =>
+      conditions.set(type, { type, status, reason, message });
     const min = hpa.spec.minReplicas ?? 1;
     const max = hpa.spec.maxReplicas;
     let scale: { spec?: { replicas?: number }; status?: { replicas?: number; selector?: string } };
     let ref;
     try {
       ref = this.scaleRef(hpa);
-      scale = await this.client.get(ref) as typeof scale;
+      scale = (await this.client.get(ref)) as typeof scale;
     } catch (e) {
       const msg = `the HPA controller was unable to get the target's current scale: ${(e as Error).message}`;
       setCondition('AbleToScale', 'False', 'FailedGetScale', msg);
       this.recorder.event(hpa, 'Warning', 'FailedGetScale', (e as Error).message);
-      await this.writeStatus(hpa, hpa.status?.currentReplicas ?? 0, hpa.status?.desiredReplicas ?? 0, hpa.status?.currentMetrics ?? [], conditions, undefined);
+      await this.writeStatus(
+        hpa,
+        hpa.status?.currentReplicas ?? 0,
+        hpa.status?.desiredReplicas ?? 0,
+        hpa.status?.currentMetrics ?? [],
+        conditions,
+        undefined,
+      );
       return this.syncMs;
     }
-    setCondition('AbleToScale', 'True', 'SucceededGetScale', 'the HPA controller was able to get the target\'s current scale');
+    setCondition('AbleToScale', 'True', 'SucceededGetScale', "the HPA controller was able to get the target's current scale");
     const currentReplicas = scale.spec?.replicas ?? 0;
     let desired: number;
     let rescaleReason = '';
@@ -246,15 +346,38 @@ export class HorizontalPodAutoscalerController extends Controller {
         const down = { ...(hpa.spec.behavior.scaleDown ?? {}) };
         // maybeInitScaleDownStabilizationWindow: an unset window is the controller's.
         if (down.stabilizationWindowSeconds === undefined) down.stabilizationWindowSeconds = Math.round(this.downscaleMs / 1000);
-        const st = stabilizeWithBehaviors(this.history(this.recommendations, key), currentReplicas, proposal, up.stabilizationWindowSeconds ?? 0, down.stabilizationWindowSeconds, now);
+        const st = stabilizeWithBehaviors(
+          this.history(this.recommendations, key),
+          currentReplicas,
+          proposal,
+          up.stabilizationWindowSeconds ?? 0,
+          down.stabilizationWindowSeconds,
+          now,
+        );
         if (st.replicas !== proposal) setCondition('AbleToScale', 'True', st.reason, st.message);
         else setCondition('AbleToScale', 'True', 'ReadyForNewScale', 'recommended size matches current size');
-        const lim = limitWithBehaviors(currentReplicas, st.replicas, min, max, up, down, this.history(this.scaleUps, key), this.history(this.scaleDowns, key), now);
+        const lim = limitWithBehaviors(
+          currentReplicas,
+          st.replicas,
+          min,
+          max,
+          up,
+          down,
+          this.history(this.scaleUps, key),
+          this.history(this.scaleDowns, key),
+          now,
+        );
         setCondition('ScalingLimited', lim.replicas === st.replicas ? 'False' : 'True', lim.reason, lim.message);
         desired = lim.replicas;
       } else {
         const stabilized = stabilizeLegacy(this.history(this.recommendations, key), proposal, this.downscaleMs, now);
-        if (stabilized !== proposal) setCondition('AbleToScale', 'True', 'ScaleDownStabilized', 'recent recommendations were higher than current one, applying the highest recent recommendation');
+        if (stabilized !== proposal)
+          setCondition(
+            'AbleToScale',
+            'True',
+            'ScaleDownStabilized',
+            'recent recommendations were higher than current one, applying the highest recent recommendation',
+          );
         else setCondition('AbleToScale', 'True', 'ReadyForNewScale', 'recommended size matches current size');
         const lim = limitLegacy(currentReplicas, stabilized, min, max);
         setCondition('ScalingLimited', lim.replicas === stabilized ? 'False' : 'True', lim.reason, lim.message);
@@ -264,10 +387,25 @@ export class HorizontalPodAutoscalerController extends Controller {
     let lastScaleTime: string | undefined;
     if (desired !== currentReplicas) {
       try {
-        await this.client.update(ref, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: ref.name, namespace: ref.namespace }, spec: { replicas: desired } });
+        await this.client.update(ref, {
+          apiVersion: 'autoscaling/v1',
+          kind: 'Scale',
+          metadata: { name: ref.name, namespace: ref.namespace },
+          spec: { replicas: desired },
+        });
       } catch (e) {
-        setCondition('AbleToScale', 'False', 'FailedUpdateScale', `the HPA controller was unable to update the target scale: ${(e as Error).message}`);
-        this.recorder.event(hpa, 'Warning', 'FailedRescale', `New size: ${desired}; reason: ${rescaleReason}; error: ${(e as Error).message}`);
+        setCondition(
+          'AbleToScale',
+          'False',
+          'FailedUpdateScale',
+          `the HPA controller was unable to update the target scale: ${(e as Error).message}`,
+        );
+        this.recorder.event(
+          hpa,
+          'Warning',
+          'FailedRescale',
+          `New size: ${desired}; reason: ${rescaleReason}; error: ${(e as Error).message}`,
+        );
         await this.writeStatus(hpa, currentReplicas, currentReplicas, statuses, conditions, undefined);
         return this.syncMs;
       }
@@ -285,7 +423,14 @@ export class HorizontalPodAutoscalerController extends Controller {
   }
 
   /** setStatus + updateStatusIfNeeded: conditions keep their transition time while their status holds. */
-  private async writeStatus(hpa: HPA, current: number, desired: number, metrics: unknown[], conds: Map<string, Condition>, lastScaleTime: string | undefined): Promise<void> {
+  private async writeStatus(
+    hpa: HPA,
+    current: number,
+    desired: number,
+    metrics: unknown[],
+    conds: Map<string, Condition>,
+    lastScaleTime: string | undefined,
+  ): Promise<void> {
     const old = hpa.status ?? {};
     const now = iso(this.now());
     const conditions: Condition[] = [];
@@ -296,14 +441,18 @@ export class HorizontalPodAutoscalerController extends Controller {
       conditions.push({ ...c, lastTransitionTime: prev && prev.status === c.status ? prev.lastTransitionTime : now });
     }
     const status = {
-      currentReplicas: current, desiredReplicas: desired,
+      currentReplicas: current,
+      desiredReplicas: desired,
       ...(metrics.length ? { currentMetrics: metrics } : {}),
-      ...(lastScaleTime ?? old.lastScaleTime ? { lastScaleTime: lastScaleTime ?? old.lastScaleTime } : {}),
+      ...((lastScaleTime ?? old.lastScaleTime) ? { lastScaleTime: lastScaleTime ?? old.lastScaleTime } : {}),
       conditions,
     };
     if (JSON.stringify(status) === JSON.stringify(old)) return;
     try {
-      await this.client.update({ ...HPAS, namespace: hpa.metadata.namespace, name: hpa.metadata.name, subresource: 'status' }, { ...hpa, status });
+      await this.client.update(
+        { ...HPAS, namespace: hpa.metadata.namespace, name: hpa.metadata.name, subresource: 'status' },
+        { ...hpa, status },
+      );
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }

@@ -4,7 +4,7 @@
 // successPolicy against the succeeded indexes, and the exponential back-off before a failed pod
 // is replaced.
 
-import { getCondition, type Condition } from '../api/conditions.js';
+import { type Condition, getCondition } from '../api/conditions.js';
 import type { Job, JobCondition, JobSpec, Pod } from '../api/types.js';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
@@ -16,6 +16,7 @@ export const UNKNOWN_INDEX = -1;
 const MAX_INT32 = 2147483647;
 
 export type { Job, JobCondition, JobSpec };
+
 /** names.MaxGeneratedNameLength: 63 minus the 5 random characters. */
 const MAX_GENERATED_NAME_LENGTH = 58;
 
@@ -40,7 +41,10 @@ export function finishedCondition(job: Job): JobCondition | undefined {
 
 // ---- ordered intervals of indexes ----
 
-export interface Interval { first: number; last: number }
+export interface Interval {
+  first: number;
+  last: number;
+}
 export type OrderedIntervals = Interval[];
 
 export function intervalsTotal(oi: OrderedIntervals): number {
@@ -61,7 +65,8 @@ export function intervalsString(oi: OrderedIntervals): string {
 }
 
 export function intervalsHas(oi: OrderedIntervals, ix: number): boolean {
-  let lo = 0, hi = oi.length;
+  let lo = 0,
+    hi = oi.length;
   while (hi > lo) {
     const mid = lo + ((hi - lo) >> 1);
     if (oi[mid].last >= ix) hi = mid;
@@ -72,7 +77,8 @@ export function intervalsHas(oi: OrderedIntervals, ix: number): boolean {
 
 export function mergeIntervals(a: OrderedIntervals, b: OrderedIntervals): OrderedIntervals {
   const out: OrderedIntervals = [];
-  let i = 0, j = 0;
+  let i = 0,
+    j = 0;
   const push = (iv: Interval) => {
     const last = out[out.length - 1];
     if (!last || iv.first > last.last + 1) out.push({ ...iv });
@@ -86,7 +92,10 @@ export function mergeIntervals(a: OrderedIntervals, b: OrderedIntervals): Ordere
 
 /** withOrderedIndexes: the intervals plus these indexes (given in increasing order). */
 export function withIndexes(oi: OrderedIntervals, indexes: number[]): OrderedIntervals {
-  return mergeIntervals(oi, indexes.map((x) => ({ first: x, last: x })));
+  return mergeIntervals(
+    oi,
+    indexes.map((x) => ({ first: x, last: x })),
+  );
 }
 
 /** parseIndexesFromString: intervals below completions; corrupted parts are skipped, as the controller does. */
@@ -133,13 +142,19 @@ function parseInt32(v: string | undefined): number {
 }
 
 export const indexFailureCount = (pod: Pod): number => parseInt32(pod.metadata.annotations?.[JOB_INDEX_FAILURE_COUNT_ANNOTATION]);
-export const indexIgnoredFailureCount = (pod: Pod): number => parseInt32(pod.metadata.annotations?.[JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION]);
+export const indexIgnoredFailureCount = (pod: Pod): number =>
+  parseInt32(pod.metadata.annotations?.[JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION]);
 export const indexAbsoluteFailureCount = (pod: Pod): number => indexFailureCount(pod) + indexIgnoredFailureCount(pod);
 
 // ---- pod failure policy ----
 
-interface TerminatedState { exitCode?: number }
-interface ContainerStatusLike { name?: string; state?: { terminated?: TerminatedState } }
+interface TerminatedState {
+  exitCode?: number;
+}
+interface ContainerStatusLike {
+  name?: string;
+  state?: { terminated?: TerminatedState };
+}
 
 type OnExitCodes = NonNullable<NonNullable<JobSpec['podFailurePolicy']>['rules'][number]['onExitCodes']>;
 
@@ -178,12 +193,16 @@ export function matchPodFailurePolicy(policy: JobSpec['podFailurePolicy'], pod: 
       const cs = matchingContainer(st.containerStatuses, rule.onExitCodes) ?? matchingContainer(st.initContainerStatuses, rule.onExitCodes);
       if (!cs) continue;
       switch (rule.action) {
-        case 'Ignore': return { countFailed: false, action: 'Ignore' };
-        case 'FailIndex': return { countFailed: true, action: 'FailIndex' };
-        case 'Count': return { countFailed: true, action: 'Count' };
+        case 'Ignore':
+          return { countFailed: false, action: 'Ignore' };
+        case 'FailIndex':
+          return { countFailed: true, action: 'FailIndex' };
+        case 'Count':
+          return { countFailed: true, action: 'Count' };
         case 'FailJob':
           return {
-            countFailed: true, action: 'FailJob',
+            countFailed: true,
+            action: 'FailJob',
             failJobMessage: `Container ${cs.name} for pod ${pod.metadata.namespace}/${pod.metadata.name} failed with exit code ${cs.state?.terminated?.exitCode ?? 0} matching FailJob rule at index ${i}`,
           };
       }
@@ -191,11 +210,18 @@ export function matchPodFailurePolicy(policy: JobSpec['podFailurePolicy'], pod: 
       const c = matchingCondition(st.conditions, rule.onPodConditions);
       if (!c) continue;
       switch (rule.action) {
-        case 'Ignore': return { countFailed: false, action: 'Ignore' };
-        case 'FailIndex': return { countFailed: true, action: 'FailIndex' };
-        case 'Count': return { countFailed: true, action: 'Count' };
+        case 'Ignore':
+          return { countFailed: false, action: 'Ignore' };
+        case 'FailIndex':
+          return { countFailed: true, action: 'FailIndex' };
+        case 'Count':
+          return { countFailed: true, action: 'Count' };
         case 'FailJob':
-          return { countFailed: true, action: 'FailJob', failJobMessage: `Pod ${pod.metadata.namespace}/${pod.metadata.name} has condition ${c.type} matching FailJob rule at index ${i}` };
+          return {
+            countFailed: true,
+            action: 'FailJob',
+            failJobMessage: `Pod ${pod.metadata.namespace}/${pod.metadata.name} has condition ${c.type} matching FailJob rule at index ${i}`,
+          };
       }
     }
   }
@@ -205,13 +231,18 @@ export function matchPodFailurePolicy(policy: JobSpec['podFailurePolicy'], pod: 
 // ---- success policy ----
 
 function matchSucceededIndexesRule(rule: OrderedIntervals, succeeded: OrderedIntervals, count: number | undefined): boolean {
-  let contains = 0, si = 0, ri = 0;
+  let contains = 0,
+    si = 0,
+    ri = 0;
   while (ri < rule.length && si < succeeded.length) {
     const overlap = Math.min(rule[ri].last, succeeded[si].last) - Math.max(rule[ri].first, succeeded[si].first) + 1;
     if (overlap > 0) contains += overlap;
     if (succeeded[si].last < rule[ri].last) si++;
     else if (succeeded[si].last > rule[ri].last) ri++;
-    else { si++; ri++; }
+    else {
+      si++;
+      ri++;
+    }
   }
   return contains === intervalsTotal(rule) || (count !== undefined && contains >= count);
 }
@@ -249,7 +280,10 @@ export function podFinishedTime(pod: Pod): number {
   let all = statuses.length > 0;
   for (const cs of statuses) {
     const t = time(cs.state?.terminated?.finishedAt);
-    if (t === undefined) { all = false; break; }
+    if (t === undefined) {
+      all = false;
+      break;
+    }
     if (fromContainers === undefined || t > fromContainers) fromContainers = t;
   }
   if (all && fromContainers !== undefined) return fromContainers;
@@ -286,12 +320,21 @@ export function nextBackoffRecord(prev: BackoffRecord | undefined, newSucceeded:
 }
 
 /** getRemainingTimeForFailuresCount: base * 2^(failures-1), capped, less the time since the last failure. */
-export function remainingBackoff(now: number, baseMs: number, maxMs: number, failures: number, lastFailureTime: number | undefined): number {
+export function remainingBackoff(
+  now: number,
+  baseMs: number,
+  maxMs: number,
+  failures: number,
+  lastFailureTime: number | undefined,
+): number {
   if (failures === 0 || lastFailureTime === undefined) return 0;
   let d = baseMs;
   for (let i = 1; i < failures; i++) {
     d *= 2;
-    if (d >= maxMs) { d = maxMs; break; }
+    if (d >= maxMs) {
+      d = maxMs;
+      break;
+    }
   }
   const elapsed = now - lastFailureTime;
   return d < elapsed ? 0 : d - elapsed;

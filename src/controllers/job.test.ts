@@ -2,18 +2,18 @@
 // nodes as the kubelets (Job pods run for a short while, then end with the exit code their
 // k8ts.io/simulated-exit-code annotation names) and the garbage collector for foreground deletes.
 
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
-import { SharedInformerFactory } from '../client/informer.js';
+import type { Job, Pod } from '../api/types.js';
 import { serverPreferredResources } from '../client/discovery.js';
+import { SharedInformerFactory } from '../client/informer.js';
+import { SIMULATED_EXIT_CODE_ANNOTATION, SimulatedNodes } from '../node/simulated.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { SimulatedNodes, SIMULATED_EXIT_CODE_ANNOTATION } from '../node/simulated.js';
+import { waitFor as waitForT } from '../testing/wait.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { JobController } from './job.js';
 import { TTLAfterFinishedController } from './ttlafterfinished.js';
-import { waitFor as waitForT } from '../testing/wait.js';
-import type { Job, Pod } from '../api/types.js';
 
 const waitFor = <T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000) => waitForT(what, fn, timeoutMs);
 
@@ -57,12 +57,19 @@ const newNamespace = (): Promise<string> => newTestNamespace(cp, 'job-test');
 
 function job(ns: string, name: string, spec: Record<string, unknown> = {}, podAnnotations: Record<string, string> = {}): KObject {
   return {
-    apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: ns },
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: ns },
     spec: {
       ...spec,
       template: {
         metadata: { annotations: podAnnotations },
-        spec: { nodeName: node, restartPolicy: 'Never', containers: [{ name: 'work', image: 'busybox' }], ...(spec.podSpec as object ?? {}) },
+        spec: {
+          nodeName: node,
+          restartPolicy: 'Never',
+          containers: [{ name: 'work', image: 'busybox' }],
+          ...((spec.podSpec as object) ?? {}),
+        },
       },
       podSpec: undefined,
     },
@@ -73,14 +80,24 @@ const getJob = (ns: string, name: string): Promise<Job> => cp.client.get<Job>({ 
 const pods = async (ns: string): Promise<Pod[]> => (await cp.client.list<Pod>({ ...PODS, namespace: ns })).items;
 const cond = (j: Job, type: string) => j.status?.conditions?.find((c) => c.type === type);
 const finished = async (ns: string, name: string, type: 'Complete' | 'Failed', timeoutMs = 15_000): Promise<Job> =>
-  waitFor(async () => { const j = await getJob(ns, name); return cond(j, type)?.status === 'True' ? j : undefined; }, `${name} ${type}`, timeoutMs);
-const reasons = async (ns: string): Promise<string[]> => (await cp.client.list({ ...EVENTS, namespace: ns })).items.map((e) => String(e.reason));
+  waitFor(
+    async () => {
+      const j = await getJob(ns, name);
+      return cond(j, type)?.status === 'True' ? j : undefined;
+    },
+    `${name} ${type}`,
+    timeoutMs,
+  );
+const reasons = async (ns: string): Promise<string[]> =>
+  (await cp.client.list({ ...EVENTS, namespace: ns })).items.map((e) => String(e.reason));
 
 test('a Job of 5 completions runs at most 2 pods at once and completes; finalizers go once pods are counted', async () => {
   const ns = await newNamespace();
   let maxActive = 0;
   const watchActive = setInterval(async () => {
-    const running = (await pods(ns).catch(() => [])).filter((p) => !['Succeeded', 'Failed'].includes(p.status?.phase ?? '') && !p.metadata.deletionTimestamp).length;
+    const running = (await pods(ns).catch(() => [])).filter(
+      (p) => !['Succeeded', 'Failed'].includes(p.status?.phase ?? '') && !p.metadata.deletionTimestamp,
+    ).length;
     maxActive = Math.max(maxActive, running);
   }, 10);
   try {
@@ -109,7 +126,14 @@ test('a Job of 5 completions runs at most 2 pods at once and completes; finalize
       assert.equal(p.metadata.labels?.['job-name'], 'five');
       assert.equal(p.metadata.labels?.['batch.kubernetes.io/controller-uid'], created.metadata.uid);
       assert.match(p.metadata.name!, /^five-[a-z0-9]{5}$/);
-      assert.deepEqual(p.metadata.ownerReferences?.[0], { apiVersion: 'batch/v1', kind: 'Job', name: 'five', uid: created.metadata.uid, controller: true, blockOwnerDeletion: true });
+      assert.deepEqual(p.metadata.ownerReferences?.[0], {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        name: 'five',
+        uid: created.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      });
     }
     assert.ok(maxActive <= 2, `at most 2 active pods at once, saw ${maxActive}`);
     const rs = await reasons(ns);
@@ -127,20 +151,28 @@ test('an Indexed Job gives each pod its index: annotation, label, JOB_COMPLETION
   assert.equal(done.status?.completedIndexes, '0-2');
   assert.equal(done.status?.succeeded, 3);
   const ps = (await pods(ns)).sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
-  assert.deepEqual(ps.map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']), ['0', '1', '2']);
+  assert.deepEqual(
+    ps.map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']),
+    ['0', '1', '2'],
+  );
   ps.forEach((p, i) => {
     assert.match(p.metadata.name!, new RegExp(`^idx-${i}-[a-z0-9]{5}$`));
     assert.equal(p.metadata.labels?.['batch.kubernetes.io/job-completion-index'], String(i));
     assert.equal((p.spec as { hostname?: string }).hostname, `idx-${i}`);
-    const env = (p.spec as { containers: { env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[] }).containers[0].env ?? [];
-    assert.deepEqual(env.find((e) => e.name === 'JOB_COMPLETION_INDEX')?.valueFrom?.fieldRef?.fieldPath, "metadata.labels['batch.kubernetes.io/job-completion-index']");
+    const env =
+      (p.spec as { containers: { env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[] }).containers[0].env ?? [];
+    assert.deepEqual(
+      env.find((e) => e.name === 'JOB_COMPLETION_INDEX')?.valueFrom?.fieldRef?.fieldPath,
+      "metadata.labels['batch.kubernetes.io/job-completion-index']",
+    );
   });
 });
 
 test('a failing Job stops at backoffLimit: FailureTarget, then Failed with BackoffLimitExceeded', async () => {
   const ns = await newNamespace();
   // When each pod was first seen, and when it was first seen Failed (the API's times are in seconds).
-  const seen = new Map<string, number>(), failedAt = new Map<string, number>();
+  const seen = new Map<string, number>(),
+    failedAt = new Map<string, number>();
   const poll = setInterval(async () => {
     for (const p of await pods(ns).catch(() => [])) {
       if (!seen.has(p.metadata.name!)) seen.set(p.metadata.name!, Date.now());
@@ -167,15 +199,28 @@ test('a failing Job stops at backoffLimit: FailureTarget, then Failed with Backo
 
 test('a podFailurePolicy FailJob rule on an exit code fails the Job at the first such failure', async () => {
   const ns = await newNamespace();
-  await cp.client.create({ ...JOBS, namespace: ns }, job(ns, 'pfp', {
-    completions: 3, parallelism: 1, backoffLimit: 6,
-    podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'work', operator: 'In', values: [42] } }] },
-  }, { [SIMULATED_EXIT_CODE_ANNOTATION]: '42' }));
+  await cp.client.create(
+    { ...JOBS, namespace: ns },
+    job(
+      ns,
+      'pfp',
+      {
+        completions: 3,
+        parallelism: 1,
+        backoffLimit: 6,
+        podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'work', operator: 'In', values: [42] } }] },
+      },
+      { [SIMULATED_EXIT_CODE_ANNOTATION]: '42' },
+    ),
+  );
   const done = await finished(ns, 'pfp', 'Failed');
   const failed = cond(done, 'Failed')!;
   assert.equal(failed.reason, 'PodFailurePolicy');
   const [pod] = await pods(ns);
-  assert.equal(failed.message, `Container work for pod ${ns}/${pod.metadata.name} failed with exit code 42 matching FailJob rule at index 0`);
+  assert.equal(
+    failed.message,
+    `Container work for pod ${ns}/${pod.metadata.name} failed with exit code 42 matching FailJob rule at index 0`,
+  );
   assert.equal(done.status?.failed, 1);
   assert.equal((await pods(ns)).length, 1);
   assert.equal(done.spec.podReplacementPolicy, 'Failed', 'defaulted with a podFailurePolicy');
@@ -184,10 +229,19 @@ test('a podFailurePolicy FailJob rule on an exit code fails the Job at the first
 test('an Ignore rule does not count the failure; the deadline ends the Job', async () => {
   const ns = await newNamespace();
   // Exit code 3 is ignored: the pods are replaced without reaching backoffLimit 0, until the deadline.
-  await cp.client.create({ ...JOBS, namespace: ns }, job(ns, 'ignored', {
-    backoffLimit: 0, activeDeadlineSeconds: 2,
-    podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [3] } }] },
-  }, { [SIMULATED_EXIT_CODE_ANNOTATION]: '3' }));
+  await cp.client.create(
+    { ...JOBS, namespace: ns },
+    job(
+      ns,
+      'ignored',
+      {
+        backoffLimit: 0,
+        activeDeadlineSeconds: 2,
+        podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [3] } }] },
+      },
+      { [SIMULATED_EXIT_CODE_ANNOTATION]: '3' },
+    ),
+  );
   const done = await finished(ns, 'ignored', 'Failed');
   assert.equal(cond(done, 'Failed')?.reason, 'DeadlineExceeded');
   assert.equal(cond(done, 'Failed')?.message, 'Job was active longer than specified deadline');
@@ -199,25 +253,46 @@ test('an Ignore rule does not count the failure; the deadline ends the Job', asy
 
 test('backoffLimitPerIndex: each index fails on its own; failedIndexes and the FailedIndexes reason', async () => {
   const ns = await newNamespace();
-  await cp.client.create({ ...JOBS, namespace: ns }, job(ns, 'perindex', {
-    completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimitPerIndex: 1,
-  }, { [SIMULATED_EXIT_CODE_ANNOTATION]: '1' }));
+  await cp.client.create(
+    { ...JOBS, namespace: ns },
+    job(
+      ns,
+      'perindex',
+      {
+        completions: 2,
+        parallelism: 2,
+        completionMode: 'Indexed',
+        backoffLimitPerIndex: 1,
+      },
+      { [SIMULATED_EXIT_CODE_ANNOTATION]: '1' },
+    ),
+  );
   const created = await getJob(ns, 'perindex');
   assert.equal(created.spec.backoffLimit, 2147483647);
   const done = await finished(ns, 'perindex', 'Failed');
   assert.equal(cond(done, 'Failed')?.reason, 'FailedIndexes');
   assert.equal(done.status?.failedIndexes, '0,1');
   assert.equal(done.status?.failed, 4, 'two tries per index');
-  const counts = (await pods(ns)).map((p) => `${p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']}:${p.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count']}`).sort();
+  const counts = (await pods(ns))
+    .map(
+      (p) =>
+        `${p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']}:${p.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count']}`,
+    )
+    .sort();
   assert.deepEqual(counts, ['0:0', '0:1', '1:0', '1:1']);
 });
 
 test('a successPolicy ends an Indexed Job once its indexes succeeded', async () => {
   const ns = await newNamespace();
-  await cp.client.create({ ...JOBS, namespace: ns }, job(ns, 'leader', {
-    completions: 3, parallelism: 1, completionMode: 'Indexed',
-    successPolicy: { rules: [{ succeededIndexes: '0' }] },
-  }));
+  await cp.client.create(
+    { ...JOBS, namespace: ns },
+    job(ns, 'leader', {
+      completions: 3,
+      parallelism: 1,
+      completionMode: 'Indexed',
+      successPolicy: { rules: [{ succeededIndexes: '0' }] },
+    }),
+  );
   const done = await finished(ns, 'leader', 'Complete');
   assert.equal(cond(done, 'SuccessCriteriaMet')?.reason, 'SuccessPolicy');
   assert.equal(cond(done, 'SuccessCriteriaMet')?.message, 'Matched rules at index 0');
@@ -227,7 +302,10 @@ test('a successPolicy ends an Indexed Job once its indexes succeeded', async () 
 test('suspend: no pods while suspended (Suspended condition); resumed, it runs and completes', async () => {
   const ns = await newNamespace();
   await cp.client.create({ ...JOBS, namespace: ns }, job(ns, 'later', { suspend: true }));
-  const suspended = await waitFor(async () => { const j = await getJob(ns, 'later'); return cond(j, 'Suspended')?.status === 'True' ? j : undefined; }, 'Suspended');
+  const suspended = await waitFor(async () => {
+    const j = await getJob(ns, 'later');
+    return cond(j, 'Suspended')?.status === 'True' ? j : undefined;
+  }, 'Suspended');
   assert.equal(cond(suspended, 'Suspended')?.reason, 'JobSuspended');
   assert.equal(suspended.status?.startTime, undefined);
   assert.equal((await pods(ns)).length, 0);
@@ -240,7 +318,10 @@ test('suspend: no pods while suspended (Suspended condition); resumed, it runs a
 
 test('restartPolicy OnFailure: container restarts count against backoffLimit', async () => {
   const ns = await newNamespace();
-  await cp.client.create({ ...JOBS, namespace: ns }, job(ns, 'restarts', { backoffLimit: 2, podSpec: { restartPolicy: 'OnFailure' } }, { [SIMULATED_EXIT_CODE_ANNOTATION]: '1' }));
+  await cp.client.create(
+    { ...JOBS, namespace: ns },
+    job(ns, 'restarts', { backoffLimit: 2, podSpec: { restartPolicy: 'OnFailure' } }, { [SIMULATED_EXIT_CODE_ANNOTATION]: '1' }),
+  );
   const done = await finished(ns, 'restarts', 'Failed');
   assert.equal(cond(done, 'Failed')?.reason, 'BackoffLimitExceeded');
   assert.equal((await reasons(ns)).filter((r) => r === 'SuccessfulCreate').length, 1, 'the one pod restarted its container');
@@ -258,7 +339,10 @@ test('a Job deleted without a propagation policy orphans its pods, with the warn
   const ns = await newNamespace();
   await cp.client.create({ ...JOBS, namespace: ns }, job(ns, 'orphans'));
   await finished(ns, 'orphans', 'Complete');
-  const res = await fetch(`${cp.url}/apis/batch/v1/namespaces/${ns}/jobs/orphans`, { method: 'DELETE', headers: { authorization: `Bearer ${cp.token}` } });
+  const res = await fetch(`${cp.url}/apis/batch/v1/namespaces/${ns}/jobs/orphans`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${cp.token}` },
+  });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('warning') ?? '', /child pods are preserved by default when jobs are deleted/);
   await res.text();

@@ -10,23 +10,58 @@
 // successPolicy can end an Indexed Job early. A Job ends in two steps, as v1.32 does: the interim
 // SuccessCriteriaMet or FailureTarget condition while its pods go, then Complete or Failed.
 
-import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
-import { selectorFromLabelSelector } from '../api/labels.js';
-import { isNotFound, type RestClient } from '../client/rest.js';
-import { EventRecorder } from '../client/events.js';
-import { NAMESPACE_INDEX, objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import { isPodReady } from '../api/conditions.js';
-import { JOBS, PODS, type Job, type JobCondition, type Pod } from '../api/types.js';
-import { claimObjects, controllerOf, isNamespaceTerminating, isPodActive, newControllerRef, ownersSelecting, podsToDelete, resolveControllerRef, safeSelector } from './podutil.js';
-import { ControllerExpectations } from './replicaset.js';
+import { selectorFromLabelSelector } from '../api/labels.js';
+import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
+import { JOBS, type Job, type JobCondition, PODS, type Pod } from '../api/types.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { EventRecorder } from '../client/events.js';
+import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory } from '../client/informer.js';
+import { isNotFound, type RestClient } from '../client/rest.js';
 import {
-  COMPLETION_INDEX_ENV, JOB_COMPLETION_INDEX_ANNOTATION, JOB_INDEX_FAILURE_COUNT_ANNOTATION, JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION,
-  JOB_TRACKING_FINALIZER, UNKNOWN_INDEX, completionIndexOf, findCondition, hasBackoffLimitPerIndex, hasJobTrackingFinalizer,
-  indexAbsoluteFailureCount, indexFailureCount, indexIgnoredFailureCount, intervalsHas, intervalsString, intervalsTotal, isIndexedJob,
-  isJobFinished, matchPodFailurePolicy, matchSuccessPolicy, nextBackoffRecord, parseIndexes, podFinishedTime, podGenerateNameWithIndex,
-  remainingBackoff, withIndexes, mergeIntervals, type BackoffRecord, type OrderedIntervals,
+  type BackoffRecord,
+  COMPLETION_INDEX_ENV,
+  completionIndexOf,
+  findCondition,
+  hasBackoffLimitPerIndex,
+  hasJobTrackingFinalizer,
+  indexAbsoluteFailureCount,
+  indexFailureCount,
+  indexIgnoredFailureCount,
+  intervalsHas,
+  intervalsString,
+  intervalsTotal,
+  isIndexedJob,
+  isJobFinished,
+  JOB_COMPLETION_INDEX_ANNOTATION,
+  JOB_INDEX_FAILURE_COUNT_ANNOTATION,
+  JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION,
+  JOB_TRACKING_FINALIZER,
+  matchPodFailurePolicy,
+  matchSuccessPolicy,
+  mergeIntervals,
+  nextBackoffRecord,
+  type OrderedIntervals,
+  parseIndexes,
+  podFinishedTime,
+  podGenerateNameWithIndex,
+  remainingBackoff,
+  UNKNOWN_INDEX,
+  withIndexes,
 } from './job-util.js';
+import {
+  claimObjects,
+  controllerOf,
+  isNamespaceTerminating,
+  isPodActive,
+  newControllerRef,
+  ownersSelecting,
+  podsToDelete,
+  resolveControllerRef,
+  safeSelector,
+} from './podutil.js';
+import { ControllerExpectations } from './replicaset.js';
+
 const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
 
 export interface JobControllerOptions {
@@ -65,7 +100,8 @@ interface SyncCtx {
   ready: number;
 }
 
-const isPodTerminating = (p: Pod): boolean => !!p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+const isPodTerminating = (p: Pod): boolean =>
+  !!p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
 
 /** onlyReplaceFailedPods: podReplacementPolicy Failed (implied by a podFailurePolicy). */
 const onlyReplaceFailedPods = (job: Job): boolean => job.spec.podReplacementPolicy === 'Failed' || !!job.spec.podFailurePolicy;
@@ -94,7 +130,11 @@ export class JobController implements Reconciler {
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: JobControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: JobControllerOptions = {},
+  ) {
     this.log = opts.log ?? (() => {});
     this.now = opts.now ?? Date.now;
     this.syncBatchMs = opts.syncBatchMs ?? 1000;
@@ -135,7 +175,9 @@ export class JobController implements Reconciler {
     else this.loop.enqueue(objectKey(job));
   }
 
-  private enqueueBatched(job: KObject): void { this.enqueue(job, this.syncBatchMs); }
+  private enqueueBatched(job: KObject): void {
+    this.enqueue(job, this.syncBatchMs);
+  }
 
   private jobRef(job: KObject): KObject {
     return { ...job, apiVersion: 'batch/v1', kind: 'Job' };
@@ -177,7 +219,8 @@ export class JobController implements Reconciler {
       return;
     }
     const finalizerRemoved = !hasJobTrackingFinalizer(cur);
-    const curRef = controllerOf(cur), oldRef = controllerOf(old);
+    const curRef = controllerOf(cur),
+      oldRef = controllerOf(old);
     const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
     if (refChanged && oldRef) {
       const job = this.resolve(old.metadata.namespace, oldRef);
@@ -266,12 +309,18 @@ export class JobController implements Reconciler {
       if (job && managedByOther(job)) return;
       if (job && !isJobFinished(job)) return;
     }
-    await this.removeTrackingFinalizer(pod).catch((e) => { if (!isNotFound(e)) throw e; });
+    await this.removeTrackingFinalizer(pod).catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
   }
 
   private removeTrackingFinalizer(pod: Pod): Promise<unknown> {
     if (!hasJobTrackingFinalizer(pod)) return Promise.resolve();
-    return this.client.patch({ ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name }, { metadata: { '$deleteFromPrimitiveList/finalizers': [JOB_TRACKING_FINALIZER] } }, 'strategic');
+    return this.client.patch(
+      { ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name },
+      { metadata: { '$deleteFromPrimitiveList/finalizers': [JOB_TRACKING_FINALIZER] } },
+      'strategic',
+    );
   }
 
   // ---- the sync ----
@@ -280,7 +329,13 @@ export class JobController implements Reconciler {
     const selector = selectorFromLabelSelector(job.spec.selector);
     const pods = this.podInf.byIndex(NAMESPACE_INDEX, job.metadata.namespace ?? '');
     const claimed = await claimObjects(pods, {
-      client: this.client, resource: PODS, owner: job, ownerResource: JOBS, ownerApiVersion: 'batch/v1', ownerKind: 'Job', selector,
+      client: this.client,
+      resource: PODS,
+      owner: job,
+      ownerResource: JOBS,
+      ownerApiVersion: 'batch/v1',
+      ownerKind: 'Job',
+      selector,
       finalizers: [JOB_TRACKING_FINALIZER],
     });
     return claimed;
@@ -314,12 +369,17 @@ export class JobController implements Reconciler {
     const activePods = pods.filter(isPodActive);
     const uncounted = job.status.uncountedTerminatedPods;
     const ctx: SyncCtx = {
-      job, pods, activePods,
+      job,
+      pods,
+      activePods,
       ready: activePods.filter(isPodReady).length,
       uncounted: { succeeded: new Set(uncounted.succeeded ?? []), failed: new Set(uncounted.failed ?? []) },
       expectedRmFinalizers: new Set(this.finalizerExpectations.get(key) ?? []),
       terminating: pods.filter(isPodTerminating).length,
-      succeeded: 0, failed: 0, prevSucceededIndexes: [], succeededIndexes: [],
+      succeeded: 0,
+      failed: 0,
+      prevSucceededIndexes: [],
+      succeededIndexes: [],
       newBackoffRecord: { failuresAfterLastSuccess: 0 },
       podsWithDelayedDeletionPerIndex: new Map(),
     };
@@ -327,7 +387,9 @@ export class JobController implements Reconciler {
     const newSucceeded = this.validPods(ctx, ctx.uncounted.succeeded, (p) => p.status?.phase === 'Succeeded');
     const newFailed = this.validPods(ctx, ctx.uncounted.failed, (p) => isPodFailed(p, job));
     ctx.succeeded = (job.status.succeeded ?? 0) + newSucceeded.length + ctx.uncounted.succeeded.size;
-    const nonIgnoredFailed = job.spec.podFailurePolicy ? newFailed.filter((p) => matchPodFailurePolicy(job.spec.podFailurePolicy, p).countFailed).length : newFailed.length;
+    const nonIgnoredFailed = job.spec.podFailurePolicy
+      ? newFailed.filter((p) => matchPodFailurePolicy(job.spec.podFailurePolicy, p).countFailed).length
+      : newFailed.length;
     ctx.failed = (job.status.failed ?? 0) + nonIgnoredFailed + ctx.uncounted.failed.size;
 
     // First start: startTime, unless the Job is created suspended.
@@ -348,9 +410,19 @@ export class JobController implements Reconciler {
     }
     if (!ctx.finishedCondition) {
       if (exceedsBackoffLimit || pastBackoffLimitOnFailure(job, pods)) {
-        ctx.finishedCondition = this.newCondition('FailureTarget', 'True', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit');
+        ctx.finishedCondition = this.newCondition(
+          'FailureTarget',
+          'True',
+          'BackoffLimitExceeded',
+          'Job has reached the specified backoff limit',
+        );
       } else if (this.pastActiveDeadline(job)) {
-        ctx.finishedCondition = this.newCondition('FailureTarget', 'True', 'DeadlineExceeded', 'Job was active longer than specified deadline');
+        ctx.finishedCondition = this.newCondition(
+          'FailureTarget',
+          'True',
+          'DeadlineExceeded',
+          'Job was active longer than specified deadline',
+        );
       } else if (typeof job.spec.activeDeadlineSeconds === 'number' && job.spec.suspend !== true && job.status.startTime) {
         requeueAfter = Math.max(0, job.spec.activeDeadlineSeconds * 1000 - (this.now() - Date.parse(job.status.startTime)));
       }
@@ -363,14 +435,22 @@ export class JobController implements Reconciler {
         const ix = completionIndexOf(p);
         if (p.status?.phase === 'Succeeded' && ix !== UNKNOWN_INDEX && ix < completions && hasJobTrackingFinalizer(p)) fresh.add(ix);
       }
-      ctx.succeededIndexes = withIndexes(ctx.prevSucceededIndexes, [...fresh].sort((a, b) => a - b));
+      ctx.succeededIndexes = withIndexes(
+        ctx.prevSucceededIndexes,
+        [...fresh].sort((a, b) => a - b),
+      );
       ctx.succeeded = intervalsTotal(ctx.succeededIndexes);
       if (hasBackoffLimitPerIndex(job)) {
         ctx.failedIndexes = this.calculateFailedIndexes(job, pods);
         if (!ctx.finishedCondition) {
           const failedTotal = intervalsTotal(ctx.failedIndexes);
           if (typeof job.spec.maxFailedIndexes === 'number' && failedTotal > job.spec.maxFailedIndexes) {
-            ctx.finishedCondition = this.newCondition('FailureTarget', 'True', 'MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes');
+            ctx.finishedCondition = this.newCondition(
+              'FailureTarget',
+              'True',
+              'MaxFailedIndexesExceeded',
+              'Job has exceeded the specified maximal number of failed indexes',
+            );
           } else if (failedTotal > 0 && failedTotal + intervalsTotal(ctx.succeededIndexes) >= completions) {
             ctx.finishedCondition = this.newCondition('FailureTarget', 'True', 'FailedIndexes', 'Job has failed indexes');
           }
@@ -399,18 +479,25 @@ export class JobController implements Reconciler {
         try {
           const r = await this.manageJob(job, ctx);
           active = r.active;
-          if (r.requeueAfter !== undefined) requeueAfter = requeueAfter === undefined ? r.requeueAfter : Math.min(requeueAfter, r.requeueAfter);
+          if (r.requeueAfter !== undefined)
+            requeueAfter = requeueAfter === undefined ? r.requeueAfter : Math.min(requeueAfter, r.requeueAfter);
           manageErr = r.error;
         } catch (e) {
           manageErr = e;
         }
         manageCalled = true;
       }
-      const complete = typeof job.spec.completions === 'number'
-        ? ctx.succeeded >= job.spec.completions && active === 0
-        : ctx.succeeded > 0 && active === 0;
+      const complete =
+        typeof job.spec.completions === 'number'
+          ? ctx.succeeded >= job.spec.completions && active === 0
+          : ctx.succeeded > 0 && active === 0;
       if (complete) {
-        ctx.finishedCondition = this.newCondition('SuccessCriteriaMet', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods');
+        ctx.finishedCondition = this.newCondition(
+          'SuccessCriteriaMet',
+          'True',
+          'CompletionsReached',
+          'Reached expected number of succeeded pods',
+        );
       } else if (manageCalled) {
         if (job.spec.suspend === true) {
           if (this.ensureCondition(job, 'Suspended', 'True', 'JobSuspended', 'Job suspended')) {
@@ -426,7 +513,11 @@ export class JobController implements Reconciler {
       }
     }
 
-    const needsStatusUpdate = suspendCondChanged || active !== (job.status.active ?? 0) || ctx.ready !== job.status.ready || ctx.terminating !== job.status.terminating;
+    const needsStatusUpdate =
+      suspendCondChanged ||
+      active !== (job.status.active ?? 0) ||
+      ctx.ready !== job.status.ready ||
+      ctx.terminating !== job.status.terminating;
     job.status.active = active;
     job.status.ready = ctx.ready;
     job.status.terminating = ctx.terminating;
@@ -476,7 +567,10 @@ export class JobController implements Reconciler {
       const ix = completionIndexOf(p);
       if (ix !== UNKNOWN_INDEX && ix < completions && hasJobTrackingFinalizer(p) && this.isIndexFailed(job, p)) fresh.add(ix);
     }
-    return withIndexes(prev, [...fresh].sort((a, b) => a - b));
+    return withIndexes(
+      prev,
+      [...fresh].sort((a, b) => a - b),
+    );
   }
 
   /** getPodsWithDelayedDeletionPerIndex: per index, the failed pod kept until its replacement carries the failure count. */
@@ -490,7 +584,8 @@ export class JobController implements Reconciler {
       if (ix === UNKNOWN_INDEX || ix >= completions) return false;
       if (intervalsHas(ctx.succeededIndexes, ix) || intervalsHas(ctx.failedIndexes ?? [], ix) || activeIndexes.has(ix)) return false;
       const last = out.get(ix);
-      if (!last || (indexAbsoluteFailureCount(last) <= indexAbsoluteFailureCount(p) && podFinishedTime(p) >= podFinishedTime(last))) out.set(ix, p);
+      if (!last || (indexAbsoluteFailureCount(last) <= indexAbsoluteFailureCount(p) && podFinishedTime(p) >= podFinishedTime(last)))
+        out.set(ix, p);
       return false;
     });
     return out;
@@ -527,42 +622,54 @@ export class JobController implements Reconciler {
 
   /** deleteActivePods: the Job is done; its active pods go (keeping the finalizer, removed once counted). */
   private async deleteActivePods(job: Job, pods: Pod[]): Promise<{ deletedReady: number; deleted: number; error?: unknown }> {
-    let deleted = pods.length, deletedReady = 0;
+    let deleted = pods.length,
+      deletedReady = 0;
     let error: unknown;
-    await Promise.all(pods.map(async (p) => {
-      try {
-        await this.deletePodOf(job, p);
-      } catch (e) {
-        if (!isNotFound(e)) { deleted--; error = e; }
-      }
-      if (isPodReady(p)) deletedReady++;
-    }));
+    await Promise.all(
+      pods.map(async (p) => {
+        try {
+          await this.deletePodOf(job, p);
+        } catch (e) {
+          if (!isNotFound(e)) {
+            deleted--;
+            error = e;
+          }
+        }
+        if (isPodReady(p)) deletedReady++;
+      }),
+    );
     return { deletedReady, deleted, error };
   }
 
   /** deleteJobPods: surplus or suspended pods go, their finalizer first (they are not counted as failures). */
   private async deleteJobPods(job: Job, key: string, pods: Pod[]): Promise<{ deletedReady: number; deleted: number; error?: unknown }> {
-    let deleted = pods.length, deletedReady = 0;
+    let deleted = pods.length,
+      deletedReady = 0;
     let error: unknown;
-    await Promise.all(pods.map(async (p) => {
-      const fail = (e: unknown) => {
-        // The informer will not see this deletion.
-        this.expectations.deletionObserved(key, objectKey(p));
-        if (!isNotFound(e)) { deleted--; error = e; }
-      };
-      try {
-        await this.removeTrackingFinalizer(p);
-      } catch (e) {
-        fail(new Error(`removing completion finalizer: ${ERR(e)}`));
-        return;
-      }
-      try {
-        await this.deletePodOf(job, p);
-      } catch (e) {
-        fail(e);
-      }
-      if (isPodReady(p)) deletedReady++;
-    }));
+    await Promise.all(
+      pods.map(async (p) => {
+        const fail = (e: unknown) => {
+          // The informer will not see this deletion.
+          this.expectations.deletionObserved(key, objectKey(p));
+          if (!isNotFound(e)) {
+            deleted--;
+            error = e;
+          }
+        };
+        try {
+          await this.removeTrackingFinalizer(p);
+        } catch (e) {
+          fail(new Error(`removing completion finalizer: ${ERR(e)}`));
+          return;
+        }
+        try {
+          await this.deletePodOf(job, p);
+        } catch (e) {
+          fail(e);
+        }
+        if (isPodReady(p)) deletedReady++;
+      }),
+    );
     return { deletedReady, deleted, error };
   }
 
@@ -579,7 +686,10 @@ export class JobController implements Reconciler {
 
   /** Deletes active pods (expecting their deletions), which then count as terminating and no longer ready. */
   private async removeActivePods(job: Job, key: string, ctx: SyncCtx, victims: Pod[]): Promise<{ deleted: number; error?: unknown }> {
-    this.expectations.expectDeletions(key, victims.map((p) => objectKey(p)));
+    this.expectations.expectDeletions(
+      key,
+      victims.map((p) => objectKey(p)),
+    );
     const r = await this.deleteJobPods(job, key, victims);
     ctx.terminating += r.deleted;
     ctx.ready -= r.deletedReady;
@@ -614,7 +724,13 @@ export class JobController implements Reconciler {
     let diff = wantActive - terminating - active;
     if (diff <= 0) return { active };
     if (!hasBackoffLimitPerIndex(job)) {
-      const remaining = remainingBackoff(this.now(), this.backoffBaseMs, this.backoffMaxMs, ctx.newBackoffRecord.failuresAfterLastSuccess, ctx.newBackoffRecord.lastFailureTime);
+      const remaining = remainingBackoff(
+        this.now(),
+        this.backoffBaseMs,
+        this.backoffMaxMs,
+        ctx.newBackoffRecord.failuresAfterLastSuccess,
+        ctx.newBackoffRecord.lastFailureTime,
+      );
       if (remaining > 0) return { active: 0, requeueAfter: Math.max(remaining, this.syncBatchMs) };
     }
     diff = Math.min(diff, MAX_POD_CREATE_DELETE_PER_SYNC);
@@ -626,7 +742,15 @@ export class JobController implements Reconciler {
         let minRemaining: number | undefined;
         for (const ix of indexes) {
           const last = ctx.podsWithDelayedDeletionPerIndex.get(ix);
-          const remaining = last ? remainingBackoff(this.now(), this.backoffBaseMs, this.backoffMaxMs, indexAbsoluteFailureCount(last) + 1, podFinishedTime(last)) : 0;
+          const remaining = last
+            ? remainingBackoff(
+                this.now(),
+                this.backoffBaseMs,
+                this.backoffMaxMs,
+                indexAbsoluteFailureCount(last) + 1,
+                podFinishedTime(last),
+              )
+            : 0;
           if (remaining === 0) now.push(ix);
           else if (minRemaining === undefined || remaining < minRemaining) minRemaining = remaining;
         }
@@ -647,15 +771,20 @@ export class JobController implements Reconciler {
     // Slow start: batches of 1, 2, 4, ...; a batch with a failure stops the rest.
     let remaining = diff;
     for (let batch = Math.min(remaining, 1); remaining > 0; batch = Math.min(2 * batch, remaining)) {
-      const results = await Promise.all(Array.from({ length: batch }, () => {
-        const ix = indexes.length ? indexes.shift()! : UNKNOWN_INDEX;
-        return this.createPod(job, template, ix, ctx).then(() => true, (e) => {
-          this.expectations.creationObserved(key);
-          active--;
-          error ??= e;
-          return false;
-        });
-      }));
+      const results = await Promise.all(
+        Array.from({ length: batch }, () => {
+          const ix = indexes.length ? indexes.shift()! : UNKNOWN_INDEX;
+          return this.createPod(job, template, ix, ctx).then(
+            () => true,
+            (e) => {
+              this.expectations.creationObserved(key);
+              active--;
+              error ??= e;
+              return false;
+            },
+          );
+        }),
+      );
       remaining -= batch;
       if (results.some((ok) => !ok) && remaining > 0) {
         active -= remaining;
@@ -678,7 +807,8 @@ export class JobController implements Reconciler {
       generateName = podGenerateNameWithIndex(job.metadata.name ?? '', ix);
       if (hasBackoffLimitPerIndex(job)) {
         const replaced = ctx.podsWithDelayedDeletionPerIndex.get(ix);
-        let failures = 0, ignored = 0;
+        let failures = 0,
+          ignored = 0;
         if (replaced) {
           failures = indexFailureCount(replaced);
           ignored = indexIgnoredFailureCount(replaced);
@@ -766,7 +896,10 @@ export class JobController implements Reconciler {
       }
     }
     if (indexed) {
-      ctx.succeededIndexes = withIndexes(ctx.succeededIndexes, [...new Set(newSucceededIndexes)].sort((a, b) => a - b));
+      ctx.succeededIndexes = withIndexes(
+        ctx.succeededIndexes,
+        [...new Set(newSucceededIndexes)].sort((a, b) => a - b),
+      );
       const s = intervalsString(ctx.succeededIndexes);
       if (s !== (job.status!.completedIndexes ?? '')) needsFlush = true;
       job.status!.succeeded = intervalsTotal(ctx.succeededIndexes);
@@ -789,7 +922,12 @@ export class JobController implements Reconciler {
         (job.status!.conditions ??= []).push(ctx.finishedCondition);
         needsFlush = true;
       }
-      ctx.finishedCondition = this.newCondition('Complete', 'True', ctx.finishedCondition.reason ?? '', ctx.finishedCondition.message ?? '');
+      ctx.finishedCondition = this.newCondition(
+        'Complete',
+        'True',
+        ctx.finishedCondition.reason ?? '',
+        ctx.finishedCondition.message ?? '',
+      );
     }
     needsFlush = await this.flushUncountedAndRemoveFinalizers(key, ctx, toRemove, uidsWithFinalizer, needsFlush);
     const finished = !reachedMax && this.enactJobFinished(ctx);
@@ -811,31 +949,46 @@ export class JobController implements Reconciler {
     return true;
   }
 
-  private async flushUncountedAndRemoveFinalizers(key: string, ctx: SyncCtx, toRemove: Pod[], uidsWithFinalizer: Set<string>, needsFlushIn: boolean): Promise<boolean> {
+  private async flushUncountedAndRemoveFinalizers(
+    key: string,
+    ctx: SyncCtx,
+    toRemove: Pod[],
+    uidsWithFinalizer: Set<string>,
+    needsFlushIn: boolean,
+  ): Promise<boolean> {
     let needsFlush = needsFlushIn;
     if (needsFlush) {
-      ctx.job = await this.updateStatus(ctx.job).catch((e) => { throw new Error(`adding uncounted pods to status: ${ERR(e)}`); });
+      ctx.job = await this.updateStatus(ctx.job).catch((e) => {
+        throw new Error(`adding uncounted pods to status: ${ERR(e)}`);
+      });
       this.backoff.set(key, ctx.newBackoffRecord);
       needsFlush = false;
     }
     let rmErr: unknown;
     if (toRemove.length > 0) {
-      this.expectFinalizersRemoved(key, toRemove.map((p) => p.metadata.uid ?? ''));
-      await Promise.all(toRemove.map(async (pod) => {
-        try {
-          await this.removeTrackingFinalizer(pod);
-          uidsWithFinalizer.delete(pod.metadata.uid ?? '');
-        } catch (e) {
-          // No update will show this removal: stop expecting it.
-          this.finalizerRemovalObserved(key, pod.metadata.uid ?? '');
-          if (isNotFound(e)) uidsWithFinalizer.delete(pod.metadata.uid ?? '');
-          else rmErr ??= e;
-        }
-      }));
+      this.expectFinalizersRemoved(
+        key,
+        toRemove.map((p) => p.metadata.uid ?? ''),
+      );
+      await Promise.all(
+        toRemove.map(async (pod) => {
+          try {
+            await this.removeTrackingFinalizer(pod);
+            uidsWithFinalizer.delete(pod.metadata.uid ?? '');
+          } catch (e) {
+            // No update will show this removal: stop expecting it.
+            this.finalizerRemovalObserved(key, pod.metadata.uid ?? '');
+            if (isNotFound(e)) uidsWithFinalizer.delete(pod.metadata.uid ?? '');
+            else rmErr ??= e;
+          }
+        }),
+      );
     }
     if (cleanUncountedPodsWithoutFinalizers(ctx.job, uidsWithFinalizer)) needsFlush = true;
     if (rmErr && needsFlush) {
-      ctx.job = await this.updateStatus(ctx.job).catch((e) => { throw new Error(`removing uncounted pods from status: ${ERR(e)}`); });
+      ctx.job = await this.updateStatus(ctx.job).catch((e) => {
+        throw new Error(`removing uncounted pods from status: ${ERR(e)}`);
+      });
     }
     if (rmErr) throw rmErr;
     return needsFlush;
@@ -857,7 +1010,12 @@ export class JobController implements Reconciler {
   private recordJobFinished(job: Job, cond: JobCondition): void {
     if (cond.type === 'Complete') {
       if (typeof job.spec.completions === 'number' && (job.status?.succeeded ?? 0) > job.spec.completions) {
-        this.recorder.event(this.jobRef(job), 'Warning', 'TooManySucceededPods', 'Too many succeeded pods running after completion count reached');
+        this.recorder.event(
+          this.jobRef(job),
+          'Warning',
+          'TooManySucceededPods',
+          'Too many succeeded pods running after completion count reached',
+        );
       }
       this.recorder.event(this.jobRef(job), 'Normal', 'Completed', 'Job completed');
     } else {
@@ -868,7 +1026,10 @@ export class JobController implements Reconciler {
   private async updateStatus(job: Job): Promise<Job> {
     const body = deepCopy(job);
     body.status = omitEmptyStatus(body.status ?? {});
-    const updated = await this.client.update<Job>({ ...JOBS, namespace: job.metadata.namespace, name: job.metadata.name, subresource: 'status' }, body);
+    const updated = await this.client.update<Job>(
+      { ...JOBS, namespace: job.metadata.namespace, name: job.metadata.name, subresource: 'status' },
+      body,
+    );
     updated.spec ??= { template: {} };
     updated.status ??= {};
     updated.status.uncountedTerminatedPods ??= {};
@@ -880,7 +1041,6 @@ function managedByOther(job: Job): boolean {
   const m = job.spec?.managedBy;
   return typeof m === 'string' && m !== JOB_CONTROLLER_NAME;
 }
-
 
 /** getFailJobMessage: a failed pod that matches a FailJob rule fails the Job. */
 function failJobMessage(job: Job, pods: Pod[]): string | undefined {
@@ -938,13 +1098,19 @@ function activePodsForRemoval(job: Job, pods: Pod[], rmAtLeast: number): Pod[] {
     const byIndex = new Map<number, Pod[]>();
     for (const p of pods) {
       const ix = completionIndexOf(p);
-      if (ix === UNKNOWN_INDEX || ix >= completions) { rm.push(p); continue; }
+      if (ix === UNKNOWN_INDEX || ix >= completions) {
+        rm.push(p);
+        continue;
+      }
       const l = byIndex.get(ix) ?? [];
       l.push(p);
       byIndex.set(ix, l);
     }
     for (const group of byIndex.values()) {
-      if (group.length === 1) { left.push(group[0]); continue; }
+      if (group.length === 1) {
+        left.push(group[0]);
+        continue;
+      }
       const extra = podsToDelete(group, [], group.length - 1);
       rm.push(...extra);
       left.push(...group.filter((p) => !extra.includes(p)));
@@ -960,7 +1126,14 @@ function firstPendingIndexes(ctx: SyncCtx, count: number, completions: number): 
   const active = [...new Set(ctx.activePods.map(completionIndexOf).filter((i) => i !== UNKNOWN_INDEX))].sort((a, b) => a - b);
   let nonPending = withIndexes(ctx.succeededIndexes, active);
   if (onlyReplaceFailedPods(ctx.job)) {
-    const terminating = [...new Set(ctx.pods.filter(isPodTerminating).map(completionIndexOf).filter((i) => i !== UNKNOWN_INDEX))].sort((a, b) => a - b);
+    const terminating = [
+      ...new Set(
+        ctx.pods
+          .filter(isPodTerminating)
+          .map(completionIndexOf)
+          .filter((i) => i !== UNKNOWN_INDEX),
+      ),
+    ].sort((a, b) => a - b);
     nonPending = withIndexes(nonPending, terminating);
   }
   if (ctx.failedIndexes) nonPending = mergeIntervals(nonPending, ctx.failedIndexes);
@@ -980,7 +1153,10 @@ function addCompletionIndexEnv(template: NonNullable<Job['spec']['template']>): 
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     const env = (c.env ??= []) as { name?: string }[];
     if (env.some((e) => e.name === COMPLETION_INDEX_ENV)) continue;
-    env.push({ name: COMPLETION_INDEX_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_COMPLETION_INDEX_ANNOTATION}']` } } } as { name: string });
+    env.push({
+      name: COMPLETION_INDEX_ENV,
+      valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_COMPLETION_INDEX_ANNOTATION}']` } },
+    } as { name: string });
   }
 }
 

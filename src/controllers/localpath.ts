@@ -11,14 +11,24 @@
 
 import type { KObject } from '../api/object.js';
 import {
-  ANN_DYNAMICALLY_PROVISIONED, ANN_LOCAL_PATH_NODE, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, LOCAL_PATH_PROVISIONER, NODE_STORAGE_DIR_ANNOTATION,
-  PROVISIONER_FINALIZER, claimClassName, claimReference, localPathDirName,
-  type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
+  ANN_DYNAMICALLY_PROVISIONED,
+  ANN_LOCAL_PATH_NODE,
+  ANN_SELECTED_NODE,
+  ANN_STORAGE_PROVISIONER,
+  claimClassName,
+  claimReference,
+  LOCAL_PATH_PROVISIONER,
+  localPathDirName,
+  NODE_STORAGE_DIR_ANNOTATION,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  PROVISIONER_FINALIZER,
+  type StorageClass,
 } from '../api/persistentvolume.js';
-import { EventRecorder } from '../client/events.js';
-import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
 import { ControllerLoop } from '../client/controller.js';
+import { EventRecorder } from '../client/events.js';
+import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
+import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
 import { PVCS, PVS, STORAGE_CLASSES } from './persistentvolume.js';
 
 const NODES = { group: '', version: 'v1', resource: 'nodes' };
@@ -29,9 +39,12 @@ export const DEFAULT_STORAGE_DIR = '/var/lib/k8ts/storage';
 /** The default StorageClass, as k3s' local-storage manifest declares it. */
 export function localPathStorageClass(): StorageClass {
   return {
-    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
     metadata: { name: LOCAL_PATH_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-    provisioner: LOCAL_PATH_PROVISIONER, reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+    provisioner: LOCAL_PATH_PROVISIONER,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'WaitForFirstConsumer',
   };
 }
 
@@ -48,19 +61,36 @@ export class LocalPathProvisioner {
   private readonly recorder: EventRecorder;
   private readonly log: (m: string) => void;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: { log?: (m: string) => void } = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: { log?: (m: string) => void } = {},
+  ) {
     this.log = opts.log ?? (() => {});
-    this.recorder = new EventRecorder(client, { component: `${LOCAL_PATH_PROVISIONER}_k8ts`, onError: (e) => this.log(`local-path events: ${ERR(e)}`) });
+    this.recorder = new EventRecorder(client, {
+      component: `${LOCAL_PATH_PROVISIONER}_k8ts`,
+      onError: (e) => this.log(`local-path events: ${ERR(e)}`),
+    });
     this.claimLoop = new ControllerLoop({ name: 'local-path-claims', reconcile: (k) => this.syncClaim(k) }, 2, this.log);
     this.volumeLoop = new ControllerLoop({ name: 'local-path-volumes', reconcile: (k) => this.syncVolume(k) }, 1, this.log);
     this.pvcInf = factory.informerFor<PersistentVolumeClaim>(PVCS);
     this.pvInf = factory.informerFor<PersistentVolume>(PVS);
     this.scInf = factory.informerFor<StorageClass>(STORAGE_CLASSES);
     this.nodeInf = factory.informerFor(NODES);
-    this.pvcInf.addEventHandler({ onAdd: (c) => this.claimLoop.enqueue(objectKey(c)), onUpdate: (_o, c) => this.claimLoop.enqueue(objectKey(c)) });
-    this.pvInf.addEventHandler({ onAdd: (v) => this.volumeLoop.enqueue(v.metadata.name!), onUpdate: (_o, v) => this.volumeLoop.enqueue(v.metadata.name!) });
+    this.pvcInf.addEventHandler({
+      onAdd: (c) => this.claimLoop.enqueue(objectKey(c)),
+      onUpdate: (_o, c) => this.claimLoop.enqueue(objectKey(c)),
+    });
+    this.pvInf.addEventHandler({
+      onAdd: (v) => this.volumeLoop.enqueue(v.metadata.name!),
+      onUpdate: (_o, v) => this.volumeLoop.enqueue(v.metadata.name!),
+    });
     // A node that goes away leaves its volumes to this controller.
-    this.nodeInf.addEventHandler({ onDelete: () => { for (const v of this.pvInf.list()) this.volumeLoop.enqueue(v.metadata.name!); } });
+    this.nodeInf.addEventHandler({
+      onDelete: () => {
+        for (const v of this.pvInf.list()) this.volumeLoop.enqueue(v.metadata.name!);
+      },
+    });
   }
 
   start(): void {
@@ -96,7 +126,13 @@ export class LocalPathProvisioner {
     if (!sc) return;
     const pvName = `pvc-${claim.metadata.uid}`;
     if (this.pvInf.get(pvName)) return;
-    const failed = (why: string) => this.recorder.event(claim, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${sc.metadata.name}": ${why}`);
+    const failed = (why: string) =>
+      this.recorder.event(
+        claim,
+        'Warning',
+        'ProvisioningFailed',
+        `failed to provision volume with StorageClass "${sc.metadata.name}": ${why}`,
+      );
     const nodeName = claim.metadata.annotations?.[ANN_SELECTED_NODE];
     if (!nodeName) {
       // Immediate binding: no node to put a local volume on.
@@ -108,19 +144,26 @@ export class LocalPathProvisioner {
       failed(`failed to get target node: node "${nodeName}" not found`);
       return;
     }
-    if (claim.spec?.selector) { failed('claim.Spec.Selector is not supported'); return; }
+    if (claim.spec?.selector) {
+      failed('claim.Spec.Selector is not supported');
+      return;
+    }
     if ((claim.spec?.accessModes ?? []).some((m) => m !== 'ReadWriteOnce' && m !== 'ReadWriteOncePod')) {
       failed('NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes');
       return;
     }
-    if (claim.spec?.volumeMode === 'Block') { failed('local-path volumes are directories: volumeMode Block is not supported'); return; }
+    if (claim.spec?.volumeMode === 'Block') {
+      failed('local-path volumes are directories: volumeMode Block is not supported');
+      return;
+    }
     this.recorder.event(claim, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${key}"`);
     const base = node.metadata.annotations?.[NODE_STORAGE_DIR_ANNOTATION] || DEFAULT_STORAGE_DIR;
     const path = `${base.replace(/\/+$/, '')}/${localPathDirName(pvName, claim.metadata.namespace!, claim.metadata.name!)}`;
     const hostname = node.metadata.labels?.['kubernetes.io/hostname'] ?? nodeName;
     const reclaim = sc.reclaimPolicy ?? 'Delete';
     const pv: PersistentVolume = {
-      apiVersion: 'v1', kind: 'PersistentVolume',
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
       metadata: {
         name: pvName,
         annotations: { [ANN_DYNAMICALLY_PROVISIONED]: LOCAL_PATH_PROVISIONER, [ANN_LOCAL_PATH_NODE]: nodeName },
@@ -133,7 +176,9 @@ export class LocalPathProvisioner {
         storageClassName: sc.metadata.name,
         volumeMode: 'Filesystem',
         hostPath: { path, type: 'DirectoryOrCreate' },
-        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [hostname] }] }] } },
+        nodeAffinity: {
+          required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [hostname] }] }] },
+        },
         claimRef: claimReference(claim),
         ...(sc.mountOptions?.length ? { mountOptions: sc.mountOptions } : {}),
       },
@@ -181,10 +226,14 @@ export class LocalPathProvisioner {
       const cur = await this.client.get<PersistentVolume>({ ...PVS, name: pv.metadata.name });
       const fins = cur.metadata.finalizers ?? [];
       if (!fins.includes(PROVISIONER_FINALIZER)) return;
-      await this.client.patch({ ...PVS, name: pv.metadata.name }, [
-        { op: 'test', path: '/metadata/resourceVersion', value: cur.metadata.resourceVersion },
-        { op: 'add', path: '/metadata/finalizers', value: fins.filter((f) => f !== PROVISIONER_FINALIZER) },
-      ], 'json');
+      await this.client.patch(
+        { ...PVS, name: pv.metadata.name },
+        [
+          { op: 'test', path: '/metadata/resourceVersion', value: cur.metadata.resourceVersion },
+          { op: 'add', path: '/metadata/finalizers', value: fins.filter((f) => f !== PROVISIONER_FINALIZER) },
+        ],
+        'json',
+      );
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }

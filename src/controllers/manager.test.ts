@@ -1,30 +1,53 @@
 // Two controller managers against one API server: only the Lease holder acts; when it stops,
 // the other takes over.
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { startControllers, type ControllerManager } from './manager.js';
 import { stays, waitFor } from '../testing/wait.js';
+import { type ControllerManager, startControllers } from './manager.js';
 
 let cp: TestControlPlane;
-before(async () => { cp = await startTestControlPlane(); });
-after(async () => { await cp.stop(); });
-
+before(async () => {
+  cp = await startTestControlPlane();
+});
+after(async () => {
+  await cp.stop();
+});
 
 test('only the leader acts, and the other takes over when it stops', async () => {
   const managers: ControllerManager[] = [];
   try {
     managers.push(await startControllers({ server: cp.url, token: cp.token }));
     managers.push(await startControllers({ server: cp.url, token: cp.token }));
-    const LEASE = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-system', name: 'kube-controller-manager' };
+    const LEASE = {
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      resource: 'leases',
+      namespace: 'kube-system',
+      name: 'kube-controller-manager',
+    };
     const lease = await waitFor('a leader', async () => {
-      try { const l = await cp.client.get(LEASE); return (l.spec as { holderIdentity?: string }).holderIdentity ? l : undefined; } catch { return undefined; }
+      try {
+        const l = await cp.client.get(LEASE);
+        return (l.spec as { holderIdentity?: string }).holderIdentity ? l : undefined;
+      } catch {
+        return undefined;
+      }
     });
     const first = (lease.spec as { holderIdentity: string }).holderIdentity;
     const RS = { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' };
     const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'le' }, spec: { replicas: 3, selector: { matchLabels: { app: 'le' } }, template: { metadata: { labels: { app: 'le' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } };
+    const rs = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'le' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'le' } },
+        template: { metadata: { labels: { app: 'le' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+      },
+    };
     await cp.client.create(RS, rs);
     await waitFor('3 pods', async () => (await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length === 3);
     // Two managers, one actor: the count stays exactly 3.
@@ -34,14 +57,22 @@ test('only the leader acts, and the other takes over when it stops', async () =>
     const leader = managers.find((m) => m.isLeader())!;
     await leader.stop();
     managers.splice(managers.indexOf(leader), 1);
-    const next = await waitFor('a new lease holder', async () => {
-      const h = ((await cp.client.get(LEASE)).spec as { holderIdentity?: string }).holderIdentity;
-      return h && h !== first ? h : undefined;
-    }, 30_000);
+    const next = await waitFor(
+      'a new lease holder',
+      async () => {
+        const h = ((await cp.client.get(LEASE)).spec as { holderIdentity?: string }).holderIdentity;
+        return h && h !== first ? h : undefined;
+      },
+      30_000,
+    );
     assert.notEqual(next, first);
     await waitFor('the remaining manager leads', async () => managers[0].isLeader());
     await cp.client.patch({ ...RS, name: 'le' }, { spec: { replicas: 5 } }, 'merge');
-    await waitFor('5 pods by the new leader', async () => (await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length === 5, 30_000);
+    await waitFor(
+      '5 pods by the new leader',
+      async () => (await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length === 5,
+      30_000,
+    );
   } finally {
     for (const m of managers) await m.stop();
   }
@@ -57,7 +88,13 @@ test('losing both Leases for a while and leading again starts fresh controllers 
     await waitFor('both lead', async () => manager.isLeader() && scheduler.isLeader(), 30_000);
     // Another holder takes both Leases and renews them for 6 s (a paused process or a slow
     // disk looks the same from here): ours must step down.
-    const leases = ['kube-controller-manager', 'kube-scheduler'].map((name) => ({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-system', name }));
+    const leases = ['kube-controller-manager', 'kube-scheduler'].map((name) => ({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      resource: 'leases',
+      namespace: 'kube-system',
+      name,
+    }));
     const until = Date.now() + 6000;
     let managerLost = false;
     let schedulerLost = false;
@@ -67,18 +104,36 @@ test('losing both Leases for a while and leading again starts fresh controllers 
       for (const ref of leases) {
         const l = await cp.client.get(ref);
         const now = new Date().toISOString().replace('Z', '000Z');
-        await cp.client.update(ref, { ...l, spec: { ...(l.spec as object), holderIdentity: 'intruder', leaseDurationSeconds: 2, renewTime: now } }).catch(() => undefined);
+        await cp.client
+          .update(ref, { ...l, spec: { ...(l.spec as object), holderIdentity: 'intruder', leaseDurationSeconds: 2, renewTime: now } })
+          .catch(() => undefined);
       }
       await new Promise((r) => setTimeout(r, 500));
     }
     assert.ok(managerLost && schedulerLost, 'both stepped down');
     await waitFor('both lead again', async () => manager.isLeader() && scheduler.isLeader(), 30_000);
     const DEPLOY = { group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' };
-    await cp.client.create(DEPLOY, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'after-loss' }, spec: { replicas: 1, selector: { matchLabels: { app: 'after-loss' } }, template: { metadata: { labels: { app: 'after-loss' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } });
+    await cp.client.create(DEPLOY, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'after-loss' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'after-loss' } },
+        template: { metadata: { labels: { app: 'after-loss' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+      },
+    });
     const RS = { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' };
     await waitFor('its ReplicaSet', async () => (await cp.client.list(RS, { labelSelector: 'app=after-loss' })).items.length === 1, 30_000);
     const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-    await waitFor('its pod, bound to the node', async () => (await cp.client.list(PODS, { labelSelector: 'app=after-loss' })).items.some((p) => (p.spec as { nodeName?: string }).nodeName === 'lease-node'), 30_000);
+    await waitFor(
+      'its pod, bound to the node',
+      async () =>
+        (await cp.client.list(PODS, { labelSelector: 'app=after-loss' })).items.some(
+          (p) => (p.spec as { nodeName?: string }).nodeName === 'lease-node',
+        ),
+      30_000,
+    );
   } finally {
     await scheduler.stop();
     await manager.stop();

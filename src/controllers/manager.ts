@@ -4,43 +4,63 @@
 // a store never both act. The scheduler is a component of its own (src/scheduler/server.ts).
 
 import { serverPreferredResources } from '../client/discovery.js';
-import { RestClient } from '../client/rest.js';
 import { SharedInformerFactory } from '../client/informer.js';
-import { runLeaderElected, type Runnable } from '../client/leaderelection.js';
+import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
+import { RestClient } from '../client/rest.js';
+import { setQueueMetricsProvider } from '../client/workqueue.js';
+import { prometheusQueueMetrics } from '../client/workqueue-metrics.js';
+import type { ServiceAccountKeyPair } from '../pki/serviceaccount.js';
+import { appsControllers } from './apps.js';
+import { batchControllers } from './batch.js';
+import { type ControllerClientBuilder, ServiceAccountClientBuilder, SimpleControllerClientBuilder } from './clientbuilder.js';
+import { ClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { DeploymentController } from './deployment.js';
+import { DisruptionController } from './disruption.js';
 import { EndpointsController } from './endpoints.js';
 import { EndpointSliceController } from './endpointslice.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { NamespaceController } from './namespace.js';
 import { NodeLifecycleController } from './nodelifecycle.js';
 import { PodGCController } from './podgc.js';
-import { TaintEvictionController } from './tainteviction.js';
+import { type PolicyControllerOptions, policyControllers } from './policy.js';
 import { ReplicaSetController } from './replicaset.js';
-import { ServiceAccountController } from './serviceaccount.js';
 import { RootCACertPublisher } from './rootcacertpublisher.js';
+import { ServiceAccountController } from './serviceaccount.js';
 import { ServiceAccountTokensController } from './serviceaccounttokens.js';
-import type { ServiceAccountKeyPair } from '../pki/serviceaccount.js';
 import { defaultLoadBalancerPool, parseAddressPool, ServiceLBController } from './servicelb.js';
 import { storageControllers } from './storage.js';
-import { DisruptionController } from './disruption.js';
-import { batchControllers } from './batch.js';
-import { ClusterRoleAggregationController } from './clusterroleaggregation.js';
-import { appsControllers } from './apps.js';
-import { setQueueMetricsProvider } from '../client/workqueue.js';
-import { prometheusQueueMetrics } from '../client/workqueue-metrics.js';
-import { policyControllers, type PolicyControllerOptions } from './policy.js';
-import { ServiceAccountClientBuilder, SimpleControllerClientBuilder, type ControllerClientBuilder } from './clientbuilder.js';
+import { TaintEvictionController } from './tainteviction.js';
 
 /**
  * The controllers' names, as kube-controller-manager names their service accounts (and the
  * system:controller:<name> roles of the bootstrap policy); local-path-provisioner is k3s's.
  */
 const CONTROLLER_CLIENTS = [
-  'generic-garbage-collector', 'namespace-controller', 'service-account-controller', 'root-ca-cert-publisher', 'replicaset-controller',
-  'deployment-controller', 'endpoint-controller', 'endpointslice-controller', 'service-controller', 'node-controller', 'pod-garbage-collector',
-  'persistent-volume-binder', 'pvc-protection-controller', 'pv-protection-controller', 'local-path-provisioner', 'disruption-controller',
-  'job-controller', 'cronjob-controller', 'ttl-after-finished-controller', 'clusterrole-aggregation-controller', 'daemon-set-controller',
-  'statefulset-controller', 'replication-controller', 'resourcequota-controller', 'horizontal-pod-autoscaler',
+  'generic-garbage-collector',
+  'namespace-controller',
+  'service-account-controller',
+  'root-ca-cert-publisher',
+  'replicaset-controller',
+  'deployment-controller',
+  'endpoint-controller',
+  'endpointslice-controller',
+  'service-controller',
+  'node-controller',
+  'pod-garbage-collector',
+  'persistent-volume-binder',
+  'pvc-protection-controller',
+  'pv-protection-controller',
+  'local-path-provisioner',
+  'disruption-controller',
+  'job-controller',
+  'cronjob-controller',
+  'ttl-after-finished-controller',
+  'clusterrole-aggregation-controller',
+  'daemon-set-controller',
+  'statefulset-controller',
+  'replication-controller',
+  'resourcequota-controller',
+  'horizontal-pod-autoscaler',
 ];
 
 export interface ControllerManagerOptions {
@@ -91,7 +111,14 @@ export interface ControllerManager {
 export async function startControllers(opts: ControllerManagerOptions): Promise<ControllerManager> {
   // Its queues report workqueue_* metrics, as kube-controller-manager's do.
   setQueueMetricsProvider(prometheusQueueMetrics);
-  const client = new RestClient({ server: opts.server, token: opts.token, certData: opts.certData, keyData: opts.keyData, caData: opts.caData, userAgent: 'kube-controller-manager/v1.32.0 (k8ts)' });
+  const client = new RestClient({
+    server: opts.server,
+    token: opts.token,
+    certData: opts.certData,
+    keyData: opts.keyData,
+    caData: opts.caData,
+    userAgent: 'kube-controller-manager/v1.32.0 (k8ts)',
+  });
   const builder: ControllerClientBuilder = opts.useServiceAccountCredentials
     ? new ServiceAccountClientBuilder(client, { server: opts.server, caData: opts.caData }, opts.log)
     : new SimpleControllerClientBuilder(client);
@@ -119,12 +146,17 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
       ...(opts.caData ? [new RootCACertPublisher(clients('root-ca-cert-publisher'), factory, opts.caData, opts.log)] : []),
       // The tokens controller acts as the manager itself, as kube-controller-manager's does (its root client).
-      ...(opts.serviceAccountKey ? [new ServiceAccountTokensController(client, factory, { keys: opts.serviceAccountKey, rootCA: opts.caData, log: opts.log })] : []),
+      ...(opts.serviceAccountKey
+        ? [new ServiceAccountTokensController(client, factory, { keys: opts.serviceAccountKey, rootCA: opts.caData, log: opts.log })]
+        : []),
       new ReplicaSetController(clients('replicaset-controller'), factory, { log: opts.log }),
       new DeploymentController(clients('deployment-controller'), factory, { log: opts.log }),
       new EndpointsController(clients('endpoint-controller'), factory, { log: opts.log }),
       new EndpointSliceController(clients('endpointslice-controller'), factory, { log: opts.log }),
-      new ServiceLBController(clients('service-controller'), factory, { log: opts.log, pool: parseAddressPool(opts.loadBalancerPool ?? defaultLoadBalancerPool(undefined)) }),
+      new ServiceLBController(clients('service-controller'), factory, {
+        log: opts.log,
+        pool: parseAddressPool(opts.loadBalancerPool ?? defaultLoadBalancerPool(undefined)),
+      }),
       new NodeLifecycleController(clients('node-controller'), factory, { log: opts.log, ...opts.nodeLifecycle }),
       new TaintEvictionController(clients('node-controller'), factory, { log: opts.log }),
       new PodGCController(clients('pod-garbage-collector'), factory, { log: opts.log }),
@@ -157,7 +189,9 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     return {
       start() {
         for (const c of controllers) c.start();
-        resync = setInterval(() => { void rediscover(); }, opts.discoveryResyncMs ?? 30_000);
+        resync = setInterval(() => {
+          void rediscover();
+        }, opts.discoveryResyncMs ?? 30_000);
         resync.unref();
       },
       async stop() {

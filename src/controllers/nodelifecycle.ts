@@ -6,15 +6,28 @@
 // spec.unschedulable (TaintNodesByCondition), and stops tainting when a whole zone goes dark
 // (most likely the control plane's own network, not the nodes).
 
-import { TokenBucket } from '../client/flowcontrol.js';
-import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
-import { EventRecorder } from '../client/events.js';
-import { POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop } from '../client/controller.js';
-import { getCondition, podNodeName, withPodCondition, type Condition } from '../api/conditions.js';
-import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS, TAINT_NODE_DISK_PRESSURE, TAINT_NODE_MEMORY_PRESSURE, TAINT_NODE_NETWORK_UNAVAILABLE, TAINT_NODE_NOT_READY, TAINT_NODE_PID_PRESSURE, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, type Taint } from '../api/types.js';
+import { type Condition, getCondition, podNodeName, withPodCondition } from '../api/conditions.js';
+import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
 import { matchTaint, nodeTaints, taintExists } from '../api/taints.js';
+import {
+  LEASES,
+  NODE_LEASE_NAMESPACE,
+  NODES,
+  PODS,
+  TAINT_NODE_DISK_PRESSURE,
+  TAINT_NODE_MEMORY_PRESSURE,
+  TAINT_NODE_NETWORK_UNAVAILABLE,
+  TAINT_NODE_NOT_READY,
+  TAINT_NODE_PID_PRESSURE,
+  TAINT_NODE_UNREACHABLE,
+  TAINT_NODE_UNSCHEDULABLE,
+  type Taint,
+} from '../api/types.js';
+import { ControllerLoop } from '../client/controller.js';
+import { EventRecorder } from '../client/events.js';
+import { TokenBucket } from '../client/flowcontrol.js';
+import { type Informer, POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type SharedInformerFactory } from '../client/informer.js';
+import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
 
 export interface NodeLifecycleOptions {
   /** How long a node may go without renewing its lease or status before it is Unknown (v1.32: 50 s). */
@@ -52,7 +65,10 @@ const KUBELET_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPress
 
 const LABEL_EXCLUDE_DISRUPTION = 'node.kubernetes.io/exclude-disruption';
 /** Beta labels kept equal to the stable ones (reconcileNodeLabels). */
-const LABEL_RECONCILE: [string, string][] = [['kubernetes.io/os', 'beta.kubernetes.io/os'], ['kubernetes.io/arch', 'beta.kubernetes.io/arch']];
+const LABEL_RECONCILE: [string, string][] = [
+  ['kubernetes.io/os', 'beta.kubernetes.io/os'],
+  ['kubernetes.io/arch', 'beta.kubernetes.io/arch'],
+];
 
 /** Attempts at a node write that loses races (NodeHealthUpdateRetry / MaxRetries). */
 const UPDATE_RETRIES = 5;
@@ -94,7 +110,9 @@ class ZoneTainter {
   private readonly members = new Set<string>();
   private readonly pending = new Map<string, { uid: string; processAt: number }>();
   readonly limiter: TokenBucket;
-  constructor(qps: number) { this.limiter = new TokenBucket(qps, 1); }
+  constructor(qps: number) {
+    this.limiter = new TokenBucket(qps, 1);
+  }
 
   add(name: string, uid: string): boolean {
     if (this.members.has(name)) return false;
@@ -111,10 +129,15 @@ class ZoneTainter {
     const now = Date.now();
     return [...this.pending].filter(([, v]) => v.processAt <= now).map(([k]) => k);
   }
-  done(name: string): void { this.pending.delete(name); }
+  done(name: string): void {
+    this.pending.delete(name);
+  }
   retryAfter(name: string, ms: number): void {
     const p = this.pending.get(name);
-    if (p) { this.pending.delete(name); this.pending.set(name, { ...p, processAt: Date.now() + ms }); }
+    if (p) {
+      this.pending.delete(name);
+      this.pending.set(name, { ...p, processAt: Date.now() + ms });
+    }
   }
 }
 
@@ -142,21 +165,35 @@ export class NodeLifecycleController {
   private tainting?: Promise<void>;
   private stopped = false;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: NodeLifecycleOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: NodeLifecycleOptions = {},
+  ) {
     this.log = opts.log ?? (() => {});
     this.cfg = {
-      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? 50_000, nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs ?? 60_000,
-      monitorPeriodMs: opts.monitorPeriodMs ?? 5_000, evictionLimiterQPS: opts.evictionLimiterQPS ?? 0.1,
-      secondaryEvictionLimiterQPS: opts.secondaryEvictionLimiterQPS ?? 0.01, largeClusterThreshold: opts.largeClusterThreshold ?? 50,
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? 50_000,
+      nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs ?? 60_000,
+      monitorPeriodMs: opts.monitorPeriodMs ?? 5_000,
+      evictionLimiterQPS: opts.evictionLimiterQPS ?? 0.1,
+      secondaryEvictionLimiterQPS: opts.secondaryEvictionLimiterQPS ?? 0.01,
+      largeClusterThreshold: opts.largeClusterThreshold ?? 50,
       unhealthyZoneThreshold: opts.unhealthyZoneThreshold ?? 0.55,
     };
 
-    this.recorder = new EventRecorder(client, { component: 'node-controller', onError: (e) => this.log(`node-controller events: ${(e as Error)?.message ?? e}`) });
+    this.recorder = new EventRecorder(client, {
+      component: 'node-controller',
+      onError: (e) => this.log(`node-controller events: ${(e as Error)?.message ?? e}`),
+    });
     this.nodes = factory.informerFor(NODES);
     this.leases = factory.informerFor({ ...LEASES, namespace: NODE_LEASE_NAMESPACE });
     this.pods = factory.informerFor({ ...PODS, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc } });
 
-    this.nodeLoop = new ControllerLoop({ name: 'node_lifecycle_controller', reconcile: (name) => this.processNode(name) }, NODE_UPDATE_WORKERS, this.log);
+    this.nodeLoop = new ControllerLoop(
+      { name: 'node_lifecycle_controller', reconcile: (name) => this.processNode(name) },
+      NODE_UPDATE_WORKERS,
+      this.log,
+    );
     this.podLoop = new ControllerLoop({ name: 'node_lifecycle_controller_pods', reconcile: (key) => this.processPod(key) }, 4, this.log);
 
     this.nodes.addEventHandler({
@@ -177,14 +214,18 @@ export class NodeLifecycleController {
       if (this.stopped) return;
       this.monitoring = this.monitorNodeHealth()
         .catch((e) => this.log(`node-lifecycle: monitoring node health: ${(e as Error)?.message ?? e}`))
-        .finally(() => { if (!this.stopped) this.monitorTimer = setTimeout(monitor, this.cfg.monitorPeriodMs); });
+        .finally(() => {
+          if (!this.stopped) this.monitorTimer = setTimeout(monitor, this.cfg.monitorPeriodMs);
+        });
     };
     monitor();
     const taint = (): void => {
       if (this.stopped) return;
       this.tainting = this.doNoExecuteTaintingPass()
         .catch((e) => this.log(`node-lifecycle: tainting: ${(e as Error)?.message ?? e}`))
-        .finally(() => { if (!this.stopped) this.taintTimer = setTimeout(taint, NODE_EVICTION_PERIOD_MS); });
+        .finally(() => {
+          if (!this.stopped) this.taintTimer = setTimeout(taint, NODE_EVICTION_PERIOD_MS);
+        });
     };
     taint();
   }
@@ -213,8 +254,11 @@ export class NodeLifecycleController {
       const key = CONDITION_TAINTS[c.type]?.[c.status];
       if (key) want.push({ key, effect: 'NoSchedule' });
     }
-    if ((node.spec as { unschedulable?: boolean } | undefined)?.unschedulable) want.push({ key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' });
-    const have = nodeTaints(node).filter((t) => t.effect === 'NoSchedule' && (t.key === TAINT_NODE_UNSCHEDULABLE || CONDITION_TAINT_KEYS.has(t.key)));
+    if ((node.spec as { unschedulable?: boolean } | undefined)?.unschedulable)
+      want.push({ key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' });
+    const have = nodeTaints(node).filter(
+      (t) => t.effect === 'NoSchedule' && (t.key === TAINT_NODE_UNSCHEDULABLE || CONDITION_TAINT_KEYS.has(t.key)),
+    );
     const toAdd = want.filter((w) => !have.some((h) => matchTaint(h, w)));
     const toDel = have.filter((h) => !want.some((w) => matchTaint(h, w)));
     if (toAdd.length === 0 && toDel.length === 0) return;
@@ -229,7 +273,9 @@ export class NodeLifecycleController {
       if (labels[primary] !== undefined && labels[secondary] !== labels[primary]) update[secondary] = labels[primary];
     }
     if (Object.keys(update).length === 0) return;
-    await this.client.patch({ ...NODES, name: node.metadata.name! }, { metadata: { labels: update } }, 'merge').catch((e) => { if (!isNotFound(e)) throw e; });
+    await this.client.patch({ ...NODES, name: node.metadata.name! }, { metadata: { labels: update } }, 'merge').catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
   }
 
   // ---- taint writes (SwapNodeControllerTaint, AddOrUpdateTaintOnNode, RemoveTaintOffNode) ----
@@ -243,7 +289,10 @@ export class NodeLifecycleController {
       for (const t of adding) {
         const i = out.findIndex((o) => matchTaint(o, t));
         if (i < 0) out = [...out, t];
-        else if ((out[i].value ?? '') !== (t.value ?? '')) { out = [...out]; out[i] = t; }
+        else if ((out[i].value ?? '') !== (t.value ?? '')) {
+          out = [...out];
+          out[i] = t;
+        }
       }
       return out;
     });
@@ -260,13 +309,22 @@ export class NodeLifecycleController {
       // The cache first; after a lost race, the server's copy.
       let node = attempt === 0 ? this.nodes.get(name) : undefined;
       if (!node) {
-        try { node = await this.client.get({ ...NODES, name }); } catch (e) { if (isNotFound(e)) return false; throw e; }
+        try {
+          node = await this.client.get({ ...NODES, name });
+        } catch (e) {
+          if (isNotFound(e)) return false;
+          throw e;
+        }
       }
       const before = nodeTaints(node);
       const after = mutate(before);
       if (JSON.stringify(before) === JSON.stringify(after)) return true;
       try {
-        await this.client.patch({ ...NODES, name }, { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints: after.length ? after : null } }, 'merge');
+        await this.client.patch(
+          { ...NODES, name },
+          { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints: after.length ? after : null } },
+          'merge',
+        );
         return true;
       } catch (e) {
         if (isNotFound(e)) return false;
@@ -286,15 +344,28 @@ export class NodeLifecycleController {
     for (const node of nodes) {
       const name = node.metadata.name!;
       seen.add(name);
-      if (this.knownNodes.has(name)) { this.addZone(node); continue; }
-      this.recorder.event({ kind: 'Node', apiVersion: 'v1', name, uid: node.metadata.uid }, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`);
+      if (this.knownNodes.has(name)) {
+        this.addZone(node);
+        continue;
+      }
+      this.recorder.event(
+        { kind: 'Node', apiVersion: 'v1', name, uid: node.metadata.uid },
+        'Normal',
+        'RegisteredNode',
+        `Node ${name} event: Registered Node ${name} in Controller`,
+      );
       this.knownNodes.set(name, node);
       this.addZone(node);
       await this.markNodeAsReachable(node).catch((e) => this.log(`node-lifecycle: ${name}: ${(e as Error)?.message ?? e}`));
     }
     for (const [name, node] of [...this.knownNodes]) {
       if (seen.has(name)) continue;
-      this.recorder.event({ kind: 'Node', apiVersion: 'v1', name, uid: node.metadata.uid }, 'Normal', 'RemovingNode', `Node ${name} event: Removing Node ${name} from Controller`);
+      this.recorder.event(
+        { kind: 'Node', apiVersion: 'v1', name, uid: node.metadata.uid },
+        'Normal',
+        'RemovingNode',
+        `Node ${name} event: Removing Node ${name} from Controller`,
+      );
       this.knownNodes.delete(name);
       this.health.delete(name);
       this.nodesToRetry.delete(name);
@@ -311,7 +382,11 @@ export class NodeLifecycleController {
           break;
         } catch (e) {
           if (!isConflict(e)) this.log(`node-lifecycle: updating health of node ${node.metadata.name}: ${(e as Error)?.message ?? e}`);
-          try { node = await this.client.get({ ...NODES, name: node.metadata.name! }); } catch { return; }
+          try {
+            node = await this.client.get({ ...NODES, name: node.metadata.name! });
+          } catch {
+            return;
+          }
         }
       }
       if (!result) return;
@@ -326,11 +401,19 @@ export class NodeLifecycleController {
       const needsRetry = this.nodesToRetry.has(name);
       const wentNotReady = result.current.status !== 'True' && result.observed.status === 'True';
       if (wentNotReady) {
-        this.recorder.event({ kind: 'Node', apiVersion: 'v1', name, uid: node.metadata.uid }, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+        this.recorder.event(
+          { kind: 'Node', apiVersion: 'v1', name, uid: node.metadata.uid },
+          'Normal',
+          'NodeNotReady',
+          `Node ${name} status is now: NodeNotReady`,
+        );
       }
       if (wentNotReady || (needsRetry && result.observed.status !== 'True')) {
         const ok = await this.markPodsNotReady(this.pods.byIndex(POD_NODE_NAME_INDEX, name), name);
-        if (!ok) { this.nodesToRetry.add(name); return; }
+        if (!ok) {
+          this.nodesToRetry.add(name);
+          return;
+        }
       }
       this.nodesToRetry.delete(name);
     });
@@ -351,7 +434,12 @@ export class NodeLifecycleController {
     let observed: Condition;
     let gracePeriod: number;
     if (!currentReady) {
-      observed = { type: 'Ready', status: 'Unknown', lastHeartbeatTime: node.metadata.creationTimestamp, lastTransitionTime: node.metadata.creationTimestamp };
+      observed = {
+        type: 'Ready',
+        status: 'Unknown',
+        lastHeartbeatTime: node.metadata.creationTimestamp,
+        lastTransitionTime: node.metadata.creationTimestamp,
+      };
       gracePeriod = this.cfg.nodeStartupGracePeriodMs;
       health = health ? { ...health, ready: undefined } : { probeTimestamp: created, readyTransitionTimestamp: created, status: [] };
     } else {
@@ -362,15 +450,32 @@ export class NodeLifecycleController {
     if (!health) {
       health = { probeTimestamp: now, readyTransitionTimestamp: now, ready: currentReady, status: [] };
     } else if (!saved && currentReady) {
-      health = { probeTimestamp: now, readyTransitionTimestamp: now, ready: currentReady, status: [], leaseRenewTime: health.leaseRenewTime };
+      health = {
+        probeTimestamp: now,
+        readyTransitionTimestamp: now,
+        ready: currentReady,
+        status: [],
+        leaseRenewTime: health.leaseRenewTime,
+      };
     } else if (saved && currentReady && saved.lastHeartbeatTime !== currentReady.lastHeartbeatTime) {
       const transition = saved.lastTransitionTime !== currentReady.lastTransitionTime ? now : health.readyTransitionTimestamp;
-      health = { probeTimestamp: now, readyTransitionTimestamp: transition, ready: currentReady, status: [], leaseRenewTime: health.leaseRenewTime };
+      health = {
+        probeTimestamp: now,
+        readyTransitionTimestamp: transition,
+        ready: currentReady,
+        status: [],
+        leaseRenewTime: health.leaseRenewTime,
+      };
     }
     // A renewed lease is a heartbeat too (the usual one: status is posted only every few minutes).
     const lease = this.leases.getByName(NODE_LEASE_NAMESPACE, name);
     const renew = (lease?.spec as { renewTime?: string } | undefined)?.renewTime;
-    if (renew && (health.leaseRenewTime === undefined || microTimeMs(health.leaseRenewTime) < microTimeMs(renew) || (Number.isNaN(microTimeMs(renew)) && renew !== health.leaseRenewTime))) {
+    if (
+      renew &&
+      (health.leaseRenewTime === undefined ||
+        microTimeMs(health.leaseRenewTime) < microTimeMs(renew) ||
+        (Number.isNaN(microTimeMs(renew)) && renew !== health.leaseRenewTime))
+    ) {
       health = { ...health, leaseRenewTime: renew, probeTimestamp: now };
     }
     this.health.set(name, health);
@@ -384,7 +489,14 @@ export class NodeLifecycleController {
     for (const type of KUBELET_CONDITIONS) {
       const c = conditions.find((x) => x.type === type);
       if (!c) {
-        conditions.push({ type, status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastHeartbeatTime: node.metadata.creationTimestamp ?? stamp, lastTransitionTime: stamp });
+        conditions.push({
+          type,
+          status: 'Unknown',
+          reason: 'NodeStatusNeverUpdated',
+          message: 'Kubelet never posted node status.',
+          lastHeartbeatTime: node.metadata.creationTimestamp ?? stamp,
+          lastTransitionTime: stamp,
+        });
       } else if (c.status !== 'Unknown') {
         c.status = 'Unknown';
         c.reason = 'NodeStatusUnknown';
@@ -404,16 +516,20 @@ export class NodeLifecycleController {
     switch (observed.status) {
       case 'False':
         if (taintExists(nodeTaints(node), UNREACHABLE_TAINT)) {
-          if (!(await this.swapNodeControllerTaint(name, [NOT_READY_TAINT], [UNREACHABLE_TAINT]))) this.log(`node-lifecycle: failed to swap the unreachable taint of ${name} for not-ready`);
+          if (!(await this.swapNodeControllerTaint(name, [NOT_READY_TAINT], [UNREACHABLE_TAINT])))
+            this.log(`node-lifecycle: failed to swap the unreachable taint of ${name} for not-ready`);
         } else this.markNodeForTainting(node, 'False');
         break;
       case 'Unknown':
         if (taintExists(nodeTaints(node), NOT_READY_TAINT)) {
-          if (!(await this.swapNodeControllerTaint(name, [UNREACHABLE_TAINT], [NOT_READY_TAINT]))) this.log(`node-lifecycle: failed to swap the not-ready taint of ${name} for unreachable`);
+          if (!(await this.swapNodeControllerTaint(name, [UNREACHABLE_TAINT], [NOT_READY_TAINT])))
+            this.log(`node-lifecycle: failed to swap the not-ready taint of ${name} for unreachable`);
         } else this.markNodeForTainting(node, 'Unknown');
         break;
       case 'True':
-        await this.markNodeAsReachable(node).catch((e) => this.log(`node-lifecycle: removing taints of ${name}: ${(e as Error)?.message ?? e}`));
+        await this.markNodeAsReachable(node).catch((e) =>
+          this.log(`node-lifecycle: removing taints of ${name}: ${(e as Error)?.message ?? e}`),
+        );
         break;
     }
   }
@@ -449,22 +565,43 @@ export class NodeLifecycleController {
       for (const name of tainter.due()) {
         if (this.stopped || !tainter.limiter.tryAccept()) break;
         const node = this.nodes.get(name);
-        if (!node) { tainter.done(name); continue; }
+        if (!node) {
+          tainter.done(name);
+          continue;
+        }
         const ready = getCondition(node, 'Ready');
-        if (!ready) { tainter.retryAfter(name, 50); continue; }
+        if (!ready) {
+          tainter.retryAfter(name, 50);
+          continue;
+        }
         let add: Taint, opposite: Taint;
-        if (ready.status === 'False') { add = NOT_READY_TAINT; opposite = UNREACHABLE_TAINT; }
-        else if (ready.status === 'Unknown') { add = UNREACHABLE_TAINT; opposite = NOT_READY_TAINT; }
-        else { tainter.done(name); continue; }
-        const ok = await this.swapNodeControllerTaint(name, [add], [opposite]).catch((e) => { this.log(`node-lifecycle: tainting ${name}: ${(e as Error)?.message ?? e}`); return false; });
-        if (ok) tainter.done(name); else tainter.retryAfter(name, 0);
+        if (ready.status === 'False') {
+          add = NOT_READY_TAINT;
+          opposite = UNREACHABLE_TAINT;
+        } else if (ready.status === 'Unknown') {
+          add = UNREACHABLE_TAINT;
+          opposite = NOT_READY_TAINT;
+        } else {
+          tainter.done(name);
+          continue;
+        }
+        const ok = await this.swapNodeControllerTaint(name, [add], [opposite]).catch((e) => {
+          this.log(`node-lifecycle: tainting ${name}: ${(e as Error)?.message ?? e}`);
+          return false;
+        });
+        if (ok) tainter.done(name);
+        else tainter.retryAfter(name, 0);
       }
     }
   }
 
   private computeZoneState(conditions: (Condition | undefined)[]): ZoneState {
-    let ready = 0, notReady = 0;
-    for (const c of conditions) { if (c?.status === 'True') ready++; else notReady++; }
+    let ready = 0,
+      notReady = 0;
+    for (const c of conditions) {
+      if (c?.status === 'True') ready++;
+      else notReady++;
+    }
     if (ready === 0 && notReady > 0) return 'FullDisruption';
     if (notReady > 2 && notReady / (notReady + ready) >= this.cfg.unhealthyZoneThreshold) return 'PartialDisruption';
     return 'Normal';
@@ -474,7 +611,8 @@ export class NodeLifecycleController {
     const t = this.tainters.get(zone);
     if (!t) return;
     if (state === 'Normal' || state === 'FullDisruption') t.limiter.setQPS(this.cfg.evictionLimiterQPS);
-    else if (state === 'PartialDisruption') t.limiter.setQPS(size > this.cfg.largeClusterThreshold ? this.cfg.secondaryEvictionLimiterQPS : 0);
+    else if (state === 'PartialDisruption')
+      t.limiter.setQPS(size > this.cfg.largeClusterThreshold ? this.cfg.secondaryEvictionLimiterQPS : 0);
   }
 
   /** When every zone has lost every node, the fault is most likely ours: untaint all and stop tainting. */
@@ -489,14 +627,23 @@ export class NodeLifecycleController {
     }
     let allWasFullyDisrupted = true;
     for (const [zone, s] of [...this.zoneStates]) {
-      if (!zoneConditions.has(zone)) { this.zoneStates.delete(zone); continue; }
-      if (s !== 'FullDisruption') { allWasFullyDisrupted = false; break; }
+      if (!zoneConditions.has(zone)) {
+        this.zoneStates.delete(zone);
+        continue;
+      }
+      if (s !== 'FullDisruption') {
+        allWasFullyDisrupted = false;
+        break;
+      }
     }
     if (allAreFullyDisrupted && allWasFullyDisrupted) return;
     if (allAreFullyDisrupted) {
       this.log('node-lifecycle: all nodes are not ready; entering master disruption mode');
       for (const n of nodes) await this.markNodeAsReachable(this.nodes.get(n.metadata.name!) ?? n).catch(() => undefined);
-      for (const zone of this.zoneStates.keys()) { this.tainters.get(zone)?.limiter.setQPS(0); this.zoneStates.set(zone, 'FullDisruption'); }
+      for (const zone of this.zoneStates.keys()) {
+        this.tainters.get(zone)?.limiter.setQPS(0);
+        this.zoneStates.set(zone, 'FullDisruption');
+      }
       return;
     }
     if (allWasFullyDisrupted) {
@@ -551,7 +698,10 @@ export class NodeLifecycleController {
       const next = withPodCondition(conditions, { type: 'Ready', status: 'False' });
       if (!next) continue;
       try {
-        await this.client.update({ ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name!, subresource: 'status' }, { ...pod, status: { ...(pod.status as object), conditions: next } });
+        await this.client.update(
+          { ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name!, subresource: 'status' },
+          { ...pod, status: { ...(pod.status as object), conditions: next } },
+        );
         this.recorder.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
       } catch (e) {
         if (isNotFound(e)) continue;

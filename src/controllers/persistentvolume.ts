@@ -15,15 +15,33 @@
 import type { KObject } from '../api/object.js';
 import { deepCopy } from '../api/object.js';
 import {
-  ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
-  claimClassName, claimHasClass, claimKey, claimReference, findBestMatchForClaim, hasAnnotation, isVolumeBoundToClaim, podClaimNames,
-  volumeModeMismatch, volumeStorage, requestedStorage, checkAccessModes, volumeClassName,
-  type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
+  ANN_BETA_STORAGE_PROVISIONER,
+  ANN_BIND_COMPLETED,
+  ANN_BOUND_BY_CONTROLLER,
+  ANN_DYNAMICALLY_PROVISIONED,
+  ANN_SELECTED_NODE,
+  ANN_STORAGE_PROVISIONER,
+  checkAccessModes,
+  claimClassName,
+  claimHasClass,
+  claimKey,
+  claimReference,
+  findBestMatchForClaim,
+  hasAnnotation,
+  isVolumeBoundToClaim,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  podClaimNames,
+  requestedStorage,
+  type StorageClass,
+  volumeClassName,
+  volumeModeMismatch,
+  volumeStorage,
 } from '../api/persistentvolume.js';
-import { EventRecorder } from '../client/events.js';
-import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { isNotFound, type RestClient } from '../client/rest.js';
 import { ControllerLoop } from '../client/controller.js';
+import { EventRecorder } from '../client/events.js';
+import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
+import { isNotFound, type RestClient } from '../client/rest.js';
 
 export const PVS = { group: '', version: 'v1', resource: 'persistentvolumes' };
 export const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaims' };
@@ -65,9 +83,16 @@ export class PersistentVolumeController {
   private readonly writtenClaims = new Map<string, PersistentVolumeClaim>();
   private resync?: NodeJS.Timeout;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly opts: PersistentVolumeControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    private readonly opts: PersistentVolumeControllerOptions = {},
+  ) {
     this.log = opts.log ?? (() => {});
-    this.recorder = new EventRecorder(client, { component: 'persistentvolume-controller', onError: (e) => this.log(`persistentvolume events: ${ERR(e)}`) });
+    this.recorder = new EventRecorder(client, {
+      component: 'persistentvolume-controller',
+      onError: (e) => this.log(`persistentvolume events: ${ERR(e)}`),
+    });
     this.claimLoop = new ControllerLoop({ name: 'persistentvolume-claims', reconcile: (k) => this.syncClaimKey(k) }, 1, this.log);
     this.volumeLoop = new ControllerLoop({ name: 'persistentvolume-volumes', reconcile: (k) => this.syncVolumeKey(k) }, 1, this.log);
     this.pvInf = factory.informerFor<PersistentVolume>(PVS);
@@ -129,7 +154,10 @@ export class PersistentVolumeController {
   }
 
   private volumes(): PersistentVolume[] {
-    return this.pvInf.list().map((v) => this.volume(v.metadata.name!)!).filter(Boolean);
+    return this.pvInf
+      .list()
+      .map((v) => this.volume(v.metadata.name!)!)
+      .filter(Boolean);
   }
 
   private claim(key: string): PersistentVolumeClaim | undefined {
@@ -215,36 +243,65 @@ export class PersistentVolumeController {
       await this.updateClaimStatus(claim, 'Pending', undefined);
       return;
     }
-    throw new Error(`invalid binding of claim "${objectKey(claim)}" to volume "${volumeName}": volume already claimed by "${claimKey(volume.spec.claimRef.namespace, volume.spec.claimRef.name)}"`);
+    throw new Error(
+      `invalid binding of claim "${objectKey(claim)}" to volume "${volumeName}": volume already claimed by "${claimKey(volume.spec.claimRef.namespace, volume.spec.claimRef.name)}"`,
+    );
   }
 
   private async syncBoundClaim(claim: PersistentVolumeClaim): Promise<void> {
     const volumeName = claim.spec?.volumeName ?? '';
     if (!volumeName) {
-      await this.updateClaimStatusWithEvent(claim, 'Lost', undefined, 'Warning', 'ClaimLost', 'Bound claim has lost reference to PersistentVolume. Data on the volume is lost!');
+      await this.updateClaimStatusWithEvent(
+        claim,
+        'Lost',
+        undefined,
+        'Warning',
+        'ClaimLost',
+        'Bound claim has lost reference to PersistentVolume. Data on the volume is lost!',
+      );
       return;
     }
     const volume = this.volume(volumeName);
     if (!volume) {
-      await this.updateClaimStatusWithEvent(claim, 'Lost', undefined, 'Warning', 'ClaimLost', 'Bound claim has lost its PersistentVolume. Data on the volume is lost!');
+      await this.updateClaimStatusWithEvent(
+        claim,
+        'Lost',
+        undefined,
+        'Warning',
+        'ClaimLost',
+        'Bound claim has lost its PersistentVolume. Data on the volume is lost!',
+      );
       return;
     }
     if (!volume.spec?.claimRef || volume.spec.claimRef.uid === claim.metadata.uid) {
       await this.bind(volume, claim);
       return;
     }
-    await this.updateClaimStatusWithEvent(claim, 'Lost', undefined, 'Warning', 'ClaimMisbound', 'Two claims are bound to the same volume, this one is bound incorrectly');
+    await this.updateClaimStatusWithEvent(
+      claim,
+      'Lost',
+      undefined,
+      'Warning',
+      'ClaimMisbound',
+      'Two claims are bound to the same volume, this one is bound incorrectly',
+    );
   }
 
   /** emitEventForUnboundDelayBindingClaim. */
   private emitEventForUnboundDelayBindingClaim(claim: PersistentVolumeClaim): void {
-    const waiting = this.podInf.byIndex(POD_PVC_INDEX, objectKey(claim))
+    const waiting = this.podInf
+      .byIndex(POD_PVC_INDEX, objectKey(claim))
       .filter((p) => !isTerminated(p) && !(p.spec as { nodeName?: string } | undefined)?.nodeName)
       .map((p) => p.metadata.name!);
     if (waiting.length === 0) {
       this.recorder.event(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
     } else {
-      this.recorder.event(claim, 'Normal', 'WaitForPodScheduled', waiting.length > 1 ? `waiting for pods ${waiting.join(',')} to be scheduled` : `waiting for pod ${waiting[0]} to be scheduled`);
+      this.recorder.event(
+        claim,
+        'Normal',
+        'WaitForPodScheduled',
+        waiting.length > 1 ? `waiting for pods ${waiting.join(',')} to be scheduled` : `waiting for pod ${waiting[0]} to be scheduled`,
+      );
     }
   }
 
@@ -252,12 +309,18 @@ export class PersistentVolumeController {
   private async assignDefaultStorageClass(claim: PersistentVolumeClaim): Promise<boolean> {
     if (claimHasClass(claim)) return false;
     const defaults = this.scInf.list().filter((sc) => DEFAULT_CLASS_ANNOTATIONS.some((a) => sc.metadata.annotations?.[a] === 'true'));
-    defaults.sort((a, b) => (Date.parse(b.metadata.creationTimestamp ?? '') || 0) - (Date.parse(a.metadata.creationTimestamp ?? '') || 0) || ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
+    defaults.sort(
+      (a, b) =>
+        (Date.parse(b.metadata.creationTimestamp ?? '') || 0) - (Date.parse(a.metadata.creationTimestamp ?? '') || 0) ||
+        ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1),
+    );
     const def = defaults[0];
     if (!def) return false;
     const next = deepCopy(claim);
     next.spec = { ...next.spec, storageClassName: def.metadata.name };
-    this.storeClaim(await this.client.update<PersistentVolumeClaim>({ ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name }, next));
+    this.storeClaim(
+      await this.client.update<PersistentVolumeClaim>({ ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name }, next),
+    );
     return true;
   }
 
@@ -285,9 +348,16 @@ export class PersistentVolumeController {
     if (ann[ANN_STORAGE_PROVISIONER] !== provisioner || ann[ANN_BETA_STORAGE_PROVISIONER] !== provisioner) {
       const next = deepCopy(cur);
       next.metadata.annotations = { ...ann, [ANN_BETA_STORAGE_PROVISIONER]: provisioner, [ANN_STORAGE_PROVISIONER]: provisioner };
-      cur = this.storeClaim(await this.client.update<PersistentVolumeClaim>({ ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name }, next));
+      cur = this.storeClaim(
+        await this.client.update<PersistentVolumeClaim>({ ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name }, next),
+      );
     }
-    this.recorder.event(cur, 'Normal', 'ExternalProvisioning', `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`);
+    this.recorder.event(
+      cur,
+      'Normal',
+      'ExternalProvisioning',
+      `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
+    );
     await this.updateClaimStatus(cur, 'Pending', undefined);
   }
 
@@ -328,8 +398,18 @@ export class PersistentVolumeController {
     }
     if (!claim.spec?.volumeName) {
       if (volumeModeMismatch(claim, volume)) {
-        this.recorder.event(volume, 'Warning', 'VolumeMismatch', `Cannot bind PersistentVolume to requested PersistentVolumeClaim "${claim.metadata.name}" due to incompatible volumeMode.`);
-        this.recorder.event(claim, 'Warning', 'VolumeMismatch', `Cannot bind PersistentVolume "${volume.metadata.name}" to requested PersistentVolumeClaim due to incompatible volumeMode.`);
+        this.recorder.event(
+          volume,
+          'Warning',
+          'VolumeMismatch',
+          `Cannot bind PersistentVolume to requested PersistentVolumeClaim "${claim.metadata.name}" due to incompatible volumeMode.`,
+        );
+        this.recorder.event(
+          claim,
+          'Warning',
+          'VolumeMismatch',
+          `Cannot bind PersistentVolume "${volume.metadata.name}" to requested PersistentVolumeClaim due to incompatible volumeMode.`,
+        );
         return;
       }
       // Bound on the volume's side only: the claim's sync finishes it.
@@ -366,17 +446,35 @@ export class PersistentVolumeController {
         return;
       case 'Recycle':
         // No volume plugin here can scrub a volume (the recycler is deprecated).
-        await this.updateVolumePhaseWithEvent(volume, 'Failed', 'Warning', 'VolumeFailedRecycle', 'No recycler plugin found for the volume!');
+        await this.updateVolumePhaseWithEvent(
+          volume,
+          'Failed',
+          'Warning',
+          'VolumeFailedRecycle',
+          'No recycler plugin found for the volume!',
+        );
         return;
       case 'Delete': {
         const provisionedBy = volume.metadata.annotations?.[ANN_DYNAMICALLY_PROVISIONED];
         if (provisionedBy && !provisionedBy.startsWith('kubernetes.io/')) return; // its external provisioner deletes it
         if (volume.spec?.csi) return; // a CSI driver's external provisioner deletes it
-        await this.updateVolumePhaseWithEvent(volume, 'Failed', 'Warning', 'VolumeFailedDelete', `error getting deleter volume plugin for volume "${volume.metadata.name}": no deletable volume plugin matched`);
+        await this.updateVolumePhaseWithEvent(
+          volume,
+          'Failed',
+          'Warning',
+          'VolumeFailedDelete',
+          `error getting deleter volume plugin for volume "${volume.metadata.name}": no deletable volume plugin matched`,
+        );
         return;
       }
       default:
-        await this.updateVolumePhaseWithEvent(volume, 'Failed', 'Warning', 'VolumeUnknownReclaimPolicy', 'Volume has unrecognized PersistentVolumeReclaimPolicy');
+        await this.updateVolumePhaseWithEvent(
+          volume,
+          'Failed',
+          'Warning',
+          'VolumeUnknownReclaimPolicy',
+          'Volume has unrecognized PersistentVolumeReclaimPolicy',
+        );
     }
   }
 
@@ -423,7 +521,9 @@ export class PersistentVolumeController {
     }
     if (!dirty) return claim;
     next.metadata.annotations = ann;
-    return this.storeClaim(await this.client.update<PersistentVolumeClaim>({ ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name }, next));
+    return this.storeClaim(
+      await this.client.update<PersistentVolumeClaim>({ ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name }, next),
+    );
   }
 
   /** unbindVolume: a controller-made binding is undone; a user's pre-binding keeps the claim but loses the uid. */
@@ -450,10 +550,18 @@ export class PersistentVolumeController {
     const next = deepCopy(volume);
     next.status = { ...(next.status ?? {}), phase, message: message || undefined };
     if (!message) delete next.status.message;
-    return this.storeVolume(await this.client.update<PersistentVolume>({ ...PVS, name: volume.metadata.name, subresource: 'status' }, next));
+    return this.storeVolume(
+      await this.client.update<PersistentVolume>({ ...PVS, name: volume.metadata.name, subresource: 'status' }, next),
+    );
   }
 
-  private async updateVolumePhaseWithEvent(volume: PersistentVolume, phase: string, type: 'Normal' | 'Warning', reason: string, message: string): Promise<PersistentVolume> {
+  private async updateVolumePhaseWithEvent(
+    volume: PersistentVolume,
+    phase: string,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<PersistentVolume> {
     if (volumePhase(volume) === phase) return volume;
     const v = await this.updateVolumePhase(volume, phase, message);
     this.recorder.event(v, type, reason, message);
@@ -461,29 +569,60 @@ export class PersistentVolumeController {
   }
 
   /** updateClaimStatus: the phase, and the volume's access modes and (on becoming Bound) capacity. */
-  private async updateClaimStatus(claim: PersistentVolumeClaim, phase: string, volume: PersistentVolume | undefined): Promise<PersistentVolumeClaim> {
+  private async updateClaimStatus(
+    claim: PersistentVolumeClaim,
+    phase: string,
+    volume: PersistentVolume | undefined,
+  ): Promise<PersistentVolumeClaim> {
     const status = { ...(claim.status ?? {}) };
     let dirty = false;
-    if (claimPhase(claim) !== phase) { status.phase = phase; dirty = true; }
+    if (claimPhase(claim) !== phase) {
+      status.phase = phase;
+      dirty = true;
+    }
     if (!volume) {
-      if (status.accessModes !== undefined) { delete status.accessModes; dirty = true; }
-      if (status.capacity !== undefined) { delete status.capacity; dirty = true; }
+      if (status.accessModes !== undefined) {
+        delete status.accessModes;
+        dirty = true;
+      }
+      if (status.capacity !== undefined) {
+        delete status.capacity;
+        dirty = true;
+      }
     } else {
       const modes = volume.spec?.accessModes ?? [];
-      if (JSON.stringify(status.accessModes ?? null) !== JSON.stringify(modes)) { status.accessModes = modes; dirty = true; }
+      if (JSON.stringify(status.accessModes ?? null) !== JSON.stringify(modes)) {
+        status.accessModes = modes;
+        dirty = true;
+      }
       if (claimPhase(claim) !== phase) {
         const cap = volume.spec?.capacity?.storage;
         if (cap === undefined) throw new Error(`PersistentVolume "${volume.metadata.name}" is without a storage capacity`);
-        if (JSON.stringify(status.capacity ?? null) !== JSON.stringify(volume.spec?.capacity)) { status.capacity = { ...volume.spec!.capacity }; dirty = true; }
+        if (JSON.stringify(status.capacity ?? null) !== JSON.stringify(volume.spec?.capacity)) {
+          status.capacity = { ...volume.spec!.capacity };
+          dirty = true;
+        }
       }
     }
     if (!dirty) return claim;
     const next = deepCopy(claim);
     next.status = status;
-    return this.storeClaim(await this.client.update<PersistentVolumeClaim>({ ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name, subresource: 'status' }, next));
+    return this.storeClaim(
+      await this.client.update<PersistentVolumeClaim>(
+        { ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name, subresource: 'status' },
+        next,
+      ),
+    );
   }
 
-  private async updateClaimStatusWithEvent(claim: PersistentVolumeClaim, phase: string, volume: PersistentVolume | undefined, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  private async updateClaimStatusWithEvent(
+    claim: PersistentVolumeClaim,
+    phase: string,
+    volume: PersistentVolume | undefined,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
     if (claimPhase(claim) === phase) return;
     const c = await this.updateClaimStatus(claim, phase, volume);
     this.recorder.event(c, type, reason, message);

@@ -21,17 +21,37 @@ export interface PodInfoForScaling {
   request?: number;
 }
 
-export interface PodMetric { value: number; timestamp: number; windowMs: number }
+export interface PodMetric {
+  value: number;
+  timestamp: number;
+  windowMs: number;
+}
 
 /** groupPods: ready pods with a metric count; unready, missing (no metric) and ignored (deleted, failed) pods are set apart. */
-export function groupPods(pods: PodInfoForScaling[], metrics: Map<string, PodMetric>, resource: string, now: number): { readyPodCount: number; unready: Set<string>; missing: Set<string>; ignored: Set<string> } {
+export function groupPods(
+  pods: PodInfoForScaling[],
+  metrics: Map<string, PodMetric>,
+  resource: string,
+  now: number,
+): { readyPodCount: number; unready: Set<string>; missing: Set<string>; ignored: Set<string> } {
   let readyPodCount = 0;
-  const unready = new Set<string>(), missing = new Set<string>(), ignored = new Set<string>();
+  const unready = new Set<string>(),
+    missing = new Set<string>(),
+    ignored = new Set<string>();
   for (const pod of pods) {
-    if (pod.deleting || pod.phase === 'Failed') { ignored.add(pod.name); continue; }
-    if (pod.phase === 'Pending') { unready.add(pod.name); continue; }
+    if (pod.deleting || pod.phase === 'Failed') {
+      ignored.add(pod.name);
+      continue;
+    }
+    if (pod.phase === 'Pending') {
+      unready.add(pod.name);
+      continue;
+    }
     const metric = metrics.get(pod.name);
-    if (!metric) { missing.add(pod.name); continue; }
+    if (!metric) {
+      missing.add(pod.name);
+      continue;
+    }
     if (resource === 'cpu') {
       let isUnready: boolean;
       const cond = pod.ready;
@@ -43,7 +63,10 @@ export function groupPods(pods: PodInfoForScaling[], metrics: Map<string, PodMet
         // Later, only a pod that has never been ready is left out.
         isUnready = cond.status === 'False' && pod.startTime + INITIAL_READINESS_DELAY_MS > cond.lastTransitionTime;
       }
-      if (isUnready) { unready.add(pod.name); continue; }
+      if (isUnready) {
+        unready.add(pod.name);
+        continue;
+      }
     }
     readyPodCount++;
   }
@@ -51,8 +74,14 @@ export function groupPods(pods: PodInfoForScaling[], metrics: Map<string, PodMet
 }
 
 /** GetResourceUtilizationRatio: usage over requests of the pods that have both, against the target percentage. */
-export function utilizationRatio(metrics: Map<string, PodMetric>, requests: Map<string, number>, targetUtilization: number): { ratio: number; utilization: number; rawAverage: number } {
-  let usage = 0, req = 0, count = 0;
+export function utilizationRatio(
+  metrics: Map<string, PodMetric>,
+  requests: Map<string, number>,
+  targetUtilization: number,
+): { ratio: number; utilization: number; rawAverage: number } {
+  let usage = 0,
+    req = 0,
+    count = 0;
   for (const [pod, m] of metrics) {
     const r = requests.get(pod);
     if (r === undefined) continue;
@@ -65,7 +94,11 @@ export function utilizationRatio(metrics: Map<string, PodMetric>, requests: Map<
   return { ratio: utilization / targetUtilization, utilization, rawAverage: Math.trunc(usage / count) };
 }
 
-export interface ReplicaResult { replicas: number; utilization?: number; rawAverage: number }
+export interface ReplicaResult {
+  replicas: number;
+  utilization?: number;
+  rawAverage: number;
+}
 
 /**
  * GetResourceReplicas (target: utilization %) and GetRawResourceReplicas (target: average value,
@@ -73,8 +106,13 @@ export interface ReplicaResult { replicas: number; utilization?: number; rawAver
  * within the tolerance and never moving against the direction the ready pods point to.
  */
 export function resourceReplicas(
-  currentReplicas: number, pods: PodInfoForScaling[], metricsIn: Map<string, PodMetric>, resource: string,
-  target: { utilization?: number; averageValue?: number }, now: number, tolerance = TOLERANCE,
+  currentReplicas: number,
+  pods: PodInfoForScaling[],
+  metricsIn: Map<string, PodMetric>,
+  resource: string,
+  target: { utilization?: number; averageValue?: number },
+  now: number,
+  tolerance = TOLERANCE,
 ): ReplicaResult {
   if (!pods.length) throw new Error('no pods returned by selector while calculating replica count');
   const metrics = new Map(metricsIn);
@@ -96,7 +134,8 @@ export function resourceReplicas(
   const first = ratioOf(metrics);
   const scaleUpWithUnready = unready.size > 0 && first.ratio > 1.0;
   if (!scaleUpWithUnready && missing.size === 0) {
-    if (Math.abs(1.0 - first.ratio) <= tolerance) return { replicas: currentReplicas, utilization: first.utilization, rawAverage: first.rawAverage };
+    if (Math.abs(1.0 - first.ratio) <= tolerance)
+      return { replicas: currentReplicas, utilization: first.utilization, rawAverage: first.rawAverage };
     return { replicas: Math.ceil(first.ratio * readyPodCount), utilization: first.utilization, rawAverage: first.rawAverage };
   }
   // Missing pods count as using their whole request when scaling down, nothing when scaling up;
@@ -117,11 +156,30 @@ export function resourceReplicas(
 
 // ---- normalisation ----
 
-export interface Recommendation { replicas: number; timestamp: number }
-export interface ScaleEvent { change: number; timestamp: number; outdated: boolean }
-export interface ScalingPolicy { type: string; value: number; periodSeconds: number }
-export interface ScalingRules { stabilizationWindowSeconds?: number; selectPolicy?: string; policies?: ScalingPolicy[] }
-export interface Limited { replicas: number; reason: string; message: string }
+export interface Recommendation {
+  replicas: number;
+  timestamp: number;
+}
+export interface ScaleEvent {
+  change: number;
+  timestamp: number;
+  outdated: boolean;
+}
+export interface ScalingPolicy {
+  type: string;
+  value: number;
+  periodSeconds: number;
+}
+export interface ScalingRules {
+  stabilizationWindowSeconds?: number;
+  selectPolicy?: string;
+  policies?: ScalingPolicy[];
+}
+export interface Limited {
+  replicas: number;
+  reason: string;
+  message: string;
+}
 
 /** stabilizeRecommendation (no behavior): the highest recommendation of the downscale window. */
 export function stabilizeLegacy(history: Recommendation[], desired: number, windowMs: number, now: number): number {
@@ -150,15 +208,25 @@ export function limitLegacy(current: number, desired: number, min: number, max: 
     reason = 'TooManyReplicas';
     message = 'the desired replica count is more than the maximum replica count';
   }
-  if (desired < min) return { replicas: min, reason: 'TooFewReplicas', message: 'the desired replica count is less than the minimum replica count' };
+  if (desired < min)
+    return { replicas: min, reason: 'TooFewReplicas', message: 'the desired replica count is less than the minimum replica count' };
   if (desired > maximumAllowed) return { replicas: maximumAllowed, reason, message };
   return { replicas: desired, reason: 'DesiredWithinRange', message: 'the desired count is within the acceptable range' };
 }
 
 /** stabilizeRecommendationWithBehaviors: within both windows, the current count moves only as far as every recent recommendation agrees. */
-export function stabilizeWithBehaviors(history: Recommendation[], current: number, desired: number, upWindowSeconds: number, downWindowSeconds: number, now: number): Limited {
-  let up = desired, down = desired;
-  const upCutoff = now - upWindowSeconds * 1000, downCutoff = now - downWindowSeconds * 1000;
+export function stabilizeWithBehaviors(
+  history: Recommendation[],
+  current: number,
+  desired: number,
+  upWindowSeconds: number,
+  downWindowSeconds: number,
+  now: number,
+): Limited {
+  let up = desired,
+    down = desired;
+  const upCutoff = now - upWindowSeconds * 1000,
+    downCutoff = now - downWindowSeconds * 1000;
   let oldIndex = -1;
   history.forEach((r, i) => {
     if (r.timestamp > upCutoff) up = Math.min(r.replicas, up);
@@ -171,8 +239,16 @@ export function stabilizeWithBehaviors(history: Recommendation[], current: numbe
   if (oldIndex >= 0) history[oldIndex] = { replicas: desired, timestamp: now };
   else history.push({ replicas: desired, timestamp: now });
   return desired >= current
-    ? { replicas: rec, reason: 'ScaleUpStabilized', message: 'recent recommendations were lower than current one, applying the lowest recent recommendation' }
-    : { replicas: rec, reason: 'ScaleDownStabilized', message: 'recent recommendations were higher than current one, applying the highest recent recommendation' };
+    ? {
+        replicas: rec,
+        reason: 'ScaleUpStabilized',
+        message: 'recent recommendations were lower than current one, applying the lowest recent recommendation',
+      }
+    : {
+        replicas: rec,
+        reason: 'ScaleDownStabilized',
+        message: 'recent recommendations were higher than current one, applying the highest recent recommendation',
+      };
 }
 
 function changeInPeriod(periodSeconds: number, events: ScaleEvent[], now: number): number {
@@ -210,11 +286,23 @@ export function scaleDownLimit(current: number, ups: ScaleEvent[], downs: ScaleE
 }
 
 /** convertDesiredReplicasWithBehaviorRate. */
-export function limitWithBehaviors(current: number, desired: number, min: number, max: number, up: ScalingRules, down: ScalingRules, ups: ScaleEvent[], downs: ScaleEvent[], now: number): Limited {
+export function limitWithBehaviors(
+  current: number,
+  desired: number,
+  min: number,
+  max: number,
+  up: ScalingRules,
+  down: ScalingRules,
+  ups: ScaleEvent[],
+  downs: ScaleEvent[],
+  now: number,
+): Limited {
   if (desired > current) {
     let limit = scaleUpLimit(current, ups, downs, up, now);
     if (limit < current) limit = current;
-    let maximumAllowed = max, reason = 'TooManyReplicas', message = 'the desired replica count is more than the maximum replica count';
+    let maximumAllowed = max,
+      reason = 'TooManyReplicas',
+      message = 'the desired replica count is more than the maximum replica count';
     if (maximumAllowed > limit) {
       maximumAllowed = limit;
       reason = 'ScaleUpLimit';
@@ -224,7 +312,9 @@ export function limitWithBehaviors(current: number, desired: number, min: number
   } else if (desired < current) {
     let limit = scaleDownLimit(current, ups, downs, down, now);
     if (limit > current) limit = current;
-    let minimumAllowed = min, reason = 'TooFewReplicas', message = 'the desired replica count is less than the minimum replica count';
+    let minimumAllowed = min,
+      reason = 'TooFewReplicas',
+      message = 'the desired replica count is less than the minimum replica count';
     if (minimumAllowed < limit) {
       minimumAllowed = limit;
       reason = 'ScaleDownLimit';

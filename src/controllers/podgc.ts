@@ -4,13 +4,13 @@
 // pods never scheduled, and terminated pods beyond a threshold. Each is first marked Failed, as
 // no kubelet is left to do it, then deleted with grace period 0.
 
-import { nowRFC3339, type KObject } from '../api/object.js';
+import { type Condition, isNodeReady, podNodeName, podPhase, withPodCondition } from '../api/conditions.js';
+import { type KObject, nowRFC3339 } from '../api/object.js';
+import { nodeTaints } from '../api/taints.js';
+import { NODES, PODS, TAINT_NODE_OUT_OF_SERVICE } from '../api/types.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { parallelize } from './nodelifecycle.js';
-import { isNodeReady, podNodeName, podPhase, withPodCondition, type Condition } from '../api/conditions.js';
-import { NODES, PODS, TAINT_NODE_OUT_OF_SERVICE } from '../api/types.js';
-import { nodeTaints } from '../api/taints.js';
 
 export interface PodGCOptions {
   /** How often pods are looked at (20 s). */
@@ -35,9 +35,17 @@ export class PodGCController {
   private running?: Promise<void>;
   private stopped = false;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: PodGCOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: PodGCOptions = {},
+  ) {
     this.log = opts.log ?? (() => {});
-    this.cfg = { gcCheckPeriodMs: opts.gcCheckPeriodMs ?? 20_000, quarantineMs: opts.quarantineMs ?? 40_000, terminatedPodThreshold: opts.terminatedPodThreshold ?? 12_500 };
+    this.cfg = {
+      gcCheckPeriodMs: opts.gcCheckPeriodMs ?? 20_000,
+      quarantineMs: opts.quarantineMs ?? 40_000,
+      terminatedPodThreshold: opts.terminatedPodThreshold ?? 12_500,
+    };
     this.nodes = factory.informerFor(NODES);
     this.pods = factory.informerFor(PODS);
   }
@@ -48,7 +56,9 @@ export class PodGCController {
       if (this.stopped) return;
       this.running = this.gc()
         .catch((e) => this.log(`${this.name}: ${(e as Error)?.message ?? e}`))
-        .finally(() => { if (!this.stopped) this.timer = setTimeout(tick, this.cfg.gcCheckPeriodMs); });
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.cfg.gcCheckPeriodMs);
+        });
     };
     this.timer = setTimeout(tick, 0);
   }
@@ -71,7 +81,10 @@ export class PodGCController {
   }
 
   private async gcTerminated(pods: KObject[]): Promise<void> {
-    const terminated = pods.filter((p) => { const ph = podPhase(p); return ph !== '' && ph !== 'Pending' && ph !== 'Running' && ph !== 'Unknown'; });
+    const terminated = pods.filter((p) => {
+      const ph = podPhase(p);
+      return ph !== '' && ph !== 'Pending' && ph !== 'Running' && ph !== 'Unknown';
+    });
     const n = terminated.length - this.cfg.terminatedPodThreshold;
     if (n <= 0) return;
     terminated.sort(byEvictionAndCreation);
@@ -100,21 +113,34 @@ export class PodGCController {
     }
     const deleted = new Set<string>();
     for (const [name, since] of [...this.missingSince]) {
-      if (existing.has(name) || !referenced.has(name)) { this.missingSince.delete(name); continue; }
+      if (existing.has(name) || !referenced.has(name)) {
+        this.missingSince.delete(name);
+        continue;
+      }
       if (now - since < this.cfg.quarantineMs) continue;
       // The cache may lag: only the server's word that the node is gone counts.
       try {
         await this.client.get({ ...NODES, name });
         this.missingSince.delete(name);
       } catch (e) {
-        if (isNotFound(e)) { deleted.add(name); this.missingSince.delete(name); } else this.log(`${this.name}: getting node ${name}: ${(e as Error)?.message ?? e}`);
+        if (isNotFound(e)) {
+          deleted.add(name);
+          this.missingSince.delete(name);
+        } else this.log(`${this.name}: getting node ${name}: ${(e as Error)?.message ?? e}`);
       }
     }
     if (deleted.size === 0) return;
     const orphans = pods.filter((p) => deleted.has(podNodeName(p)));
     await parallelize(orphans, 16, async (p) => {
-      this.log(`${this.name}: found orphaned pod ${p.metadata.namespace}/${p.metadata.name} assigned to the node ${podNodeName(p)}, deleting`);
-      await this.markFailedAndDelete(p, { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists' });
+      this.log(
+        `${this.name}: found orphaned pod ${p.metadata.namespace}/${p.metadata.name} assigned to the node ${podNodeName(p)}, deleting`,
+      );
+      await this.markFailedAndDelete(p, {
+        type: 'DisruptionTarget',
+        status: 'True',
+        reason: 'DeletionByPodGC',
+        message: 'PodGC: node no longer exists',
+      });
     });
   }
 
@@ -148,7 +174,8 @@ export class PodGCController {
 function byEvictionAndCreation(a: KObject, b: KObject): number {
   const ev = (p: KObject) => podPhase(p) === 'Failed' && (p.status as { reason?: string } | undefined)?.reason === 'Evicted';
   if (ev(a) !== ev(b)) return ev(a) ? -1 : 1;
-  const ta = a.metadata.creationTimestamp ?? '', tb = b.metadata.creationTimestamp ?? '';
+  const ta = a.metadata.creationTimestamp ?? '',
+    tb = b.metadata.creationTimestamp ?? '';
   if (ta !== tb) return ta < tb ? -1 : 1;
   return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1;
 }

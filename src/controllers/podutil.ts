@@ -3,12 +3,12 @@
 // order in which a ReplicaSet gives up pods on scale-down, IntOrString scaling, and the
 // ControllerRefManager's claim (adopt orphans, release what no longer matches).
 
-import type { KObject, OwnerReference } from '../api/object.js';
-import { isNotFound, isApiError, type RestClient, type ResourceRef } from '../client/rest.js';
-import { selectorFromLabelSelector, type Selector } from '../api/labels.js';
 import { getCondition, isPodReady } from '../api/conditions.js';
+import { type Selector, selectorFromLabelSelector } from '../api/labels.js';
+import type { KObject, OwnerReference } from '../api/object.js';
 import type { LabelSelector, Pod } from '../api/types.js';
 import { objectKey } from '../client/informer.js';
+import { isApiError, isNotFound, type ResourceRef, type RestClient } from '../client/rest.js';
 
 /** The annotation that tells the ReplicaSet controller which pods to give up first (lower first). */
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
@@ -41,8 +41,13 @@ export function labelsChanged(old: KObject, cur: KObject): boolean {
  * controller reference changed, the previous owner must look again; the current owner looks
  * again; an orphan (no controller) may be adopted by whichever owner selects it.
  */
-export function controllerUpdate<T>(old: KObject, cur: KObject, resolve: (namespace: string | undefined, ref: OwnerReference) => T | undefined): { previous?: T; current?: T; orphan: boolean; refChanged: boolean } {
-  const curRef = controllerOf(cur), oldRef = controllerOf(old);
+export function controllerUpdate<T>(
+  old: KObject,
+  cur: KObject,
+  resolve: (namespace: string | undefined, ref: OwnerReference) => T | undefined,
+): { previous?: T; current?: T; orphan: boolean; refChanged: boolean } {
+  const curRef = controllerOf(cur),
+    oldRef = controllerOf(old);
   const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
   return {
     previous: refChanged && oldRef ? resolve(old.metadata.namespace, oldRef) : undefined,
@@ -101,42 +106,54 @@ function afterOrZero(t1: number, t2: number): boolean {
 
 /** Base-2 logarithmic buckets of age (LogarithmicScaleDown, GA): pods of similar age tie. */
 function logarithmicRankDiff(t1: number, t2: number, now: number): number {
-  const d1 = (now - t1) * 1e6, d2 = (now - t2) * 1e6; // ns, as Go's time.Duration
+  const d1 = (now - t1) * 1e6,
+    d2 = (now - t2) * 1e6; // ns, as Go's time.Duration
   const r1 = d1 > 0 ? Math.floor(Math.log2(d1)) : -1;
   const r2 = d2 > 0 ? Math.floor(Math.log2(d2)) : -1;
   return r1 - r2;
 }
 
 function maxRestarts(pod: Pod): { regular: number; sidecar: number } {
-  let regular = 0, sidecar = 0;
+  let regular = 0,
+    sidecar = 0;
   for (const c of pod.status?.containerStatuses ?? []) regular = Math.max(regular, c.restartCount ?? 0);
   const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
-  for (const c of pod.status?.initContainerStatuses ?? []) if (c.name && sidecars.has(c.name)) sidecar = Math.max(sidecar, c.restartCount ?? 0);
+  for (const c of pod.status?.initContainerStatuses ?? [])
+    if (c.name && sidecars.has(c.name)) sidecar = Math.max(sidecar, c.restartCount ?? 0);
   return { regular, sidecar };
 }
 
-interface Ranked { pod: Pod; rank: number }
+interface Ranked {
+  pod: Pod;
+  rank: number;
+}
 
 /** ActivePodsWithRanks.Less: true when a should be deleted before b. */
 function deleteBefore(a: Ranked, b: Ranked, now: number): boolean {
-  const pa = a.pod, pb = b.pod;
-  const na = pa.spec?.nodeName ?? '', nb = pb.spec?.nodeName ?? '';
+  const pa = a.pod,
+    pb = b.pod;
+  const na = pa.spec?.nodeName ?? '',
+    nb = pb.spec?.nodeName ?? '';
   // 1. Unassigned < assigned.
   if (na !== nb && (!na || !nb)) return !na;
   // 2. Pending < Unknown < Running.
-  const oa = PHASE_ORDINAL[pa.status?.phase ?? ''] ?? 0, ob = PHASE_ORDINAL[pb.status?.phase ?? ''] ?? 0;
+  const oa = PHASE_ORDINAL[pa.status?.phase ?? ''] ?? 0,
+    ob = PHASE_ORDINAL[pb.status?.phase ?? ''] ?? 0;
   if (oa !== ob) return oa < ob;
   // 3. Not ready < ready.
-  const ra = isPodReady(pa), rb = isPodReady(pb);
+  const ra = isPodReady(pa),
+    rb = isPodReady(pb);
   if (ra !== rb) return !ra;
   // 4. Lower pod-deletion-cost < higher.
-  const ca = deletionCost(pa), cb = deletionCost(pb);
+  const ca = deletionCost(pa),
+    cb = deletionCost(pb);
   if (ca !== cb) return ca < cb;
   // 5. Doubled up (more related pods on the same node) < not doubled up.
   if (a.rank !== b.rank) return a.rank > b.rank;
   // 6. Ready for a shorter time < longer.
   if (ra && rb) {
-    const ta = readyTime(pa), tb = readyTime(pb);
+    const ta = readyTime(pa),
+      tb = readyTime(pb);
     if (ta !== tb) {
       if (!ta || !tb) return afterOrZero(ta, tb);
       const d = logarithmicRankDiff(ta, tb, now);
@@ -145,11 +162,13 @@ function deleteBefore(a: Ranked, b: Ranked, now: number): boolean {
     }
   }
   // 7. More container restarts < fewer.
-  const xa = maxRestarts(pa), xb = maxRestarts(pb);
+  const xa = maxRestarts(pa),
+    xb = maxRestarts(pb);
   if (xa.regular !== xb.regular) return xa.regular > xb.regular;
   if (xa.sidecar !== xb.sidecar) return xa.sidecar > xb.sidecar;
   // 8. Newer < older.
-  const ka = time(pa.metadata.creationTimestamp), kb = time(pb.metadata.creationTimestamp);
+  const ka = time(pa.metadata.creationTimestamp),
+    kb = time(pb.metadata.creationTimestamp);
   if (ka !== kb) {
     if (!ka || !kb) return afterOrZero(ka, kb);
     const d = logarithmicRankDiff(ka, kb, now);
@@ -195,8 +214,10 @@ export interface ClaimOptions {
 async function recheckOwner(o: ClaimOptions): Promise<void> {
   const { namespace, name, uid } = o.owner.metadata;
   const fresh = await o.client.get({ ...o.ownerResource, namespace, name });
-  if (fresh.metadata.uid !== uid) throw new Error(`original ${o.ownerKind} ${namespace}/${name} is gone: got uid ${fresh.metadata.uid}, wanted ${uid}`);
-  if (fresh.metadata.deletionTimestamp) throw new Error(`${namespace}/${name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
+  if (fresh.metadata.uid !== uid)
+    throw new Error(`original ${o.ownerKind} ${namespace}/${name} is gone: got uid ${fresh.metadata.uid}, wanted ${uid}`);
+  if (fresh.metadata.deletionTimestamp)
+    throw new Error(`${namespace}/${name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
 }
 
 /**
@@ -215,7 +236,10 @@ export async function claimObjects<T extends KObject>(objs: T[], o: ClaimOptions
     const target = { ...o.resource, namespace: obj.metadata.namespace, name: obj.metadata.name };
     if (ref) {
       if (ref.uid !== ownerUid) continue;
-      if (matches) { claimed.push(obj); continue; }
+      if (matches) {
+        claimed.push(obj);
+        continue;
+      }
       if (ownerDeleting) continue;
       try {
         const release: Record<string, unknown> = { ownerReferences: [{ $patch: 'delete', uid: ownerUid }], uid: obj.metadata.uid };
@@ -252,14 +276,24 @@ export interface OwnerIndex<T extends KObject> {
 }
 
 /** The owner a controllerRef names, if it still is that object (same uid) and of this kind. */
-export function resolveControllerRef<T extends KObject>(inf: OwnerIndex<T>, kind: string, namespace: string | undefined, ref: { kind: string; name: string; uid: string }): T | undefined {
+export function resolveControllerRef<T extends KObject>(
+  inf: OwnerIndex<T>,
+  kind: string,
+  namespace: string | undefined,
+  ref: { kind: string; name: string; uid: string },
+): T | undefined {
   if (ref.kind !== kind) return undefined;
   const o = inf.getByName(namespace, ref.name);
   return o && o.metadata.uid === ref.uid ? o : undefined;
 }
 
 /** Owners in obj's namespace whose selector matches it (an empty selector matches nothing here). */
-export function ownersSelecting<T extends KObject>(inf: OwnerIndex<T>, namespaceIndex: string, obj: KObject, selectorOf: (o: T) => Selector | undefined): T[] {
+export function ownersSelecting<T extends KObject>(
+  inf: OwnerIndex<T>,
+  namespaceIndex: string,
+  obj: KObject,
+  selectorOf: (o: T) => Selector | undefined,
+): T[] {
   const out: T[] = [];
   for (const o of inf.byIndex(namespaceIndex, obj.metadata.namespace ?? '')) {
     const sel = selectorOf(o);

@@ -1,11 +1,11 @@
 // The policy and autoscaling controllers of kube-controller-manager, built on the shared
 // informers: resourcequota and horizontalpodautoscaling.
 
-import type { SharedInformerFactory } from '../client/informer.js';
 import type { APIResource } from '../client/discovery.js';
-import { ResourceQuotaController } from './resourcequota.js';
+import type { SharedInformerFactory } from '../client/informer.js';
 import { HorizontalPodAutoscalerController } from './horizontalpodautoscaler.js';
 import type { ClientFor, Runnable } from './manager.js';
+import { ResourceQuotaController } from './resourcequota.js';
 
 export interface PolicyControllerOptions {
   log?: (m: string) => void;
@@ -17,9 +17,21 @@ export interface PolicyControllerOptions {
   hpaDownscaleStabilizationMs?: number;
 }
 
-export function policyControllers(clients: ClientFor, factory: SharedInformerFactory, resources: APIResource[], opts: PolicyControllerOptions = {}): Runnable[] {
+export function policyControllers(
+  clients: ClientFor,
+  factory: SharedInformerFactory,
+  resources: APIResource[],
+  opts: PolicyControllerOptions = {},
+): Runnable[] {
   return [
-    new ResourceQuotaController(clients('resourcequota-controller'), factory, resources, { log: opts.log, resyncPeriodMs: opts.resourceQuotaSyncPeriodMs }),
-    new HorizontalPodAutoscalerController(clients('horizontal-pod-autoscaler'), factory, resources, { log: opts.log, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs }),
+    new ResourceQuotaController(clients('resourcequota-controller'), factory, resources, {
+      log: opts.log,
+      resyncPeriodMs: opts.resourceQuotaSyncPeriodMs,
+    }),
+    new HorizontalPodAutoscalerController(clients('horizontal-pod-autoscaler'), factory, resources, {
+      log: opts.log,
+      syncPeriodMs: opts.hpaSyncPeriodMs,
+      downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs,
+    }),
   ];
 }

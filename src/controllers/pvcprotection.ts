@@ -5,10 +5,10 @@
 // deletion completes, which releases the claim's volume.
 
 import type { KObject } from '../api/object.js';
-import { claimKey, podClaimNames, type PersistentVolumeClaim } from '../api/persistentvolume.js';
-import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { isNotFound, type RestClient } from '../client/rest.js';
+import { claimKey, type PersistentVolumeClaim, podClaimNames } from '../api/persistentvolume.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
+import { isNotFound, type RestClient } from '../client/rest.js';
 import { POD_PVC_INDEX, PVCS, podPVCIndexFunc } from './persistentvolume.js';
 
 export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
@@ -26,9 +26,13 @@ const isShutDown = (pod: KObject): boolean => {
 export function podUsesClaim(pod: KObject, claim: PersistentVolumeClaim): boolean {
   if (pod.metadata.namespace !== claim.metadata.namespace) return false;
   if (!(pod.spec as { nodeName?: string } | undefined)?.nodeName) return false;
-  const vols = (pod.spec as { volumes?: { name: string; persistentVolumeClaim?: { claimName?: string }; ephemeral?: unknown }[] }).volumes ?? [];
-  return vols.some((v) => (v.persistentVolumeClaim?.claimName === claim.metadata.name)
-    || (v.ephemeral !== undefined && !isShutDown(pod) && `${pod.metadata.name}-${v.name}` === claim.metadata.name));
+  const vols =
+    (pod.spec as { volumes?: { name: string; persistentVolumeClaim?: { claimName?: string }; ephemeral?: unknown }[] }).volumes ?? [];
+  return vols.some(
+    (v) =>
+      v.persistentVolumeClaim?.claimName === claim.metadata.name ||
+      (v.ephemeral !== undefined && !isShutDown(pod) && `${pod.metadata.name}-${v.name}` === claim.metadata.name),
+  );
 }
 
 export class PVCProtectionController implements Reconciler {
@@ -37,18 +41,28 @@ export class PVCProtectionController implements Reconciler {
   private readonly pvcInf: Informer<PersistentVolumeClaim>;
   private readonly podInf: Informer;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: { log?: (m: string) => void } = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: { log?: (m: string) => void } = {},
+  ) {
     this.loop = new ControllerLoop(this, 1, opts.log);
     this.pvcInf = factory.informerFor<PersistentVolumeClaim>(PVCS);
     this.podInf = factory.informerFor({ ...PODS, indexers: { [POD_PVC_INDEX]: podPVCIndexFunc } });
     this.pvcInf.addEventHandler({ onAdd: (c) => this.loop.enqueue(objectKey(c)), onUpdate: (_o, c) => this.loop.enqueue(objectKey(c)) });
     // A pod that goes (or stops using its claims) may let a claim being deleted go too.
-    const podChanged = (p: KObject) => { for (const c of podClaimNames(p)) this.loop.enqueue(claimKey(p.metadata.namespace, c)); };
+    const podChanged = (p: KObject) => {
+      for (const c of podClaimNames(p)) this.loop.enqueue(claimKey(p.metadata.namespace, c));
+    };
     this.podInf.addEventHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
   }
 
-  start(): void { this.loop.start(); }
-  stop(): Promise<void> { return this.loop.stop(); }
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
 
   async reconcile(key: string): Promise<void> {
     const claim = this.pvcInf.get(key);
@@ -65,18 +79,24 @@ export class PVCProtectionController implements Reconciler {
     // The informer may not have seen a pod created a moment ago: ask the server.
     const live = await this.client.list({ ...PODS, namespace: claim.metadata.namespace });
     if (live.items.some((p) => podUsesClaim(p, claim))) return;
-    await this.patchFinalizers(ref, claim, fins.filter((f) => f !== PVC_PROTECTION_FINALIZER));
+    await this.patchFinalizers(
+      ref,
+      claim,
+      fins.filter((f) => f !== PVC_PROTECTION_FINALIZER),
+    );
   }
 
   private async patchFinalizers(ref: object, claim: KObject, finalizers: string[]): Promise<void> {
     try {
       // An update conditional on the resourceVersion (the role allows update, not patch): a
       // claim changed meanwhile is a conflict, looked at again.
-      await this.client.update({ ...(ref as { group: string; version: string; resource: string }) }, { ...claim, metadata: { ...claim.metadata, finalizers } });
+      await this.client.update(
+        { ...(ref as { group: string; version: string; resource: string }) },
+        { ...claim, metadata: { ...claim.metadata, finalizers } },
+      );
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
     }
   }
-
 }

@@ -4,9 +4,9 @@
 
 import type { KObject } from '../api/object.js';
 import type { PersistentVolume } from '../api/persistentvolume.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import { PVS } from './persistentvolume.js';
 
 export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
@@ -16,14 +16,25 @@ export class PVProtectionController implements Reconciler {
   readonly loop: ControllerLoop;
   private readonly pvInf: Informer<PersistentVolume>;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: { log?: (m: string) => void } = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: { log?: (m: string) => void } = {},
+  ) {
     this.loop = new ControllerLoop(this, 1, opts.log);
     this.pvInf = factory.informerFor<PersistentVolume>(PVS);
-    this.pvInf.addEventHandler({ onAdd: (v) => this.loop.enqueue(v.metadata.name!), onUpdate: (_o, v) => this.loop.enqueue(v.metadata.name!) });
+    this.pvInf.addEventHandler({
+      onAdd: (v) => this.loop.enqueue(v.metadata.name!),
+      onUpdate: (_o, v) => this.loop.enqueue(v.metadata.name!),
+    });
   }
 
-  start(): void { this.loop.start(); }
-  stop(): Promise<void> { return this.loop.stop(); }
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
 
   async reconcile(name: string): Promise<void> {
     const pv = this.pvInf.get(name);
@@ -36,7 +47,10 @@ export class PVProtectionController implements Reconciler {
     if (!fins.includes(PV_PROTECTION_FINALIZER)) return;
     // isVolumeUsed: a Bound volume is in use.
     if (pv.status?.phase === 'Bound') return;
-    await this.patchFinalizers(pv, fins.filter((f) => f !== PV_PROTECTION_FINALIZER));
+    await this.patchFinalizers(
+      pv,
+      fins.filter((f) => f !== PV_PROTECTION_FINALIZER),
+    );
   }
 
   private async patchFinalizers(pv: KObject, finalizers: string[]): Promise<void> {
@@ -49,5 +63,4 @@ export class PVProtectionController implements Reconciler {
       throw e;
     }
   }
-
 }

@@ -1,13 +1,19 @@
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
+import { EVENTS, PODS, type Pod, type ReplicaSet, REPLICASETS as RS } from '../api/types.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { podsToDelete } from './podutil.js';
-import { EVENTS, PODS, REPLICASETS as RS, type Pod, type ReplicaSet } from '../api/types.js';
-import { slowStartBatch } from './replicaset.js';
-import { startFakeKubelet, startFaultProxy, startWorkloadControllers, type FakeKubelet, type FaultProxy, type Workloads } from './workload-testing.js';
 import { waitFor } from '../testing/wait.js';
-
+import { podsToDelete } from './podutil.js';
+import { slowStartBatch } from './replicaset.js';
+import {
+  type FakeKubelet,
+  type FaultProxy,
+  startFakeKubelet,
+  startFaultProxy,
+  startWorkloadControllers,
+  type Workloads,
+} from './workload-testing.js';
 
 let cp: TestControlPlane;
 let proxy: FaultProxy;
@@ -32,9 +38,12 @@ const newNamespace = (): Promise<string> => newTestNamespace(cp, 'rs-test');
 
 function replicaSet(ns: string, name: string, replicas: number, labels: Record<string, string> = { app: name }): ReplicaSet {
   return {
-    apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: ns },
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name, namespace: ns },
     spec: {
-      replicas, selector: { matchLabels: { app: labels.app } },
+      replicas,
+      selector: { matchLabels: { app: labels.app } },
       template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
     },
   };
@@ -59,7 +68,9 @@ test('creates spec.replicas pods from the template, owned by the ReplicaSet, and
     assert.match(p.metadata.name!, /^web-[a-z0-9]{5}$/);
     assert.equal(p.metadata.generateName, 'web-');
     assert.deepEqual(p.metadata.labels, { app: 'web', tier: 'fe' });
-    assert.deepEqual(p.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    assert.deepEqual(p.metadata.ownerReferences, [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
   }
   const evs = await waitFor('three SuccessfulCreate events', async () => {
     const e = (await events(ns)).filter((x) => x.reason === 'SuccessfulCreate');
@@ -71,7 +82,11 @@ test('creates spec.replicas pods from the template, owned by the ReplicaSet, and
 
   // A deleted pod is replaced; a pod that finished (Failed) is replaced too.
   await cp.client.delete({ ...PODS, namespace: ns, name: ps[0].metadata.name });
-  await cp.client.patch({ ...PODS, namespace: ns, name: ps[1].metadata.name, subresource: 'status' }, { status: { phase: 'Failed' } }, 'merge');
+  await cp.client.patch(
+    { ...PODS, namespace: ns, name: ps[1].metadata.name, subresource: 'status' },
+    { status: { phase: 'Failed' } },
+    'merge',
+  );
   await waitFor('replacements for the deleted and the failed pod', async () => {
     const all = await pods(ns);
     const active = all.filter((p) => p.status?.phase !== 'Failed');
@@ -82,14 +97,24 @@ test('creates spec.replicas pods from the template, owned by the ReplicaSet, and
 
 test('adopts matching orphans, releases pods whose labels stop matching', async () => {
   const ns = await newNamespace();
-  const orphan = await cp.client.create<Pod>({ ...PODS, namespace: ns }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', labels: { app: 'api' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+  const orphan = await cp.client.create<Pod>(
+    { ...PODS, namespace: ns },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'orphan', labels: { app: 'api' } },
+      spec: { containers: [{ name: 'c', image: 'nginx' }] },
+    },
+  );
   // The controller adopts only what its cache holds: a ReplicaSet it saw first would create two pods.
   await waitFor('the controller sees the orphan', () => w.factory.informerFor(PODS).get(`${ns}/orphan`));
   const rs = await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'api', 2));
   await waitFor('two pods', async () => (await activePods(ns)).length === 2);
   const adopted = await cp.client.get<Pod>({ ...PODS, namespace: ns, name: 'orphan' });
   assert.equal(adopted.metadata.uid, orphan.metadata.uid);
-  assert.deepEqual(adopted.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'api', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+  assert.deepEqual(adopted.metadata.ownerReferences, [
+    { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'api', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true },
+  ]);
   assert.equal((await events(ns)).filter((e) => e.reason === 'SuccessfulCreate').length, 1, 'only one pod created: the orphan counts');
 
   await cp.client.patch({ ...PODS, namespace: ns, name: 'orphan' }, { metadata: { labels: { app: 'other' } } }, 'merge');
@@ -97,38 +122,67 @@ test('adopts matching orphans, releases pods whose labels stop matching', async 
     const p = await cp.client.get<Pod>({ ...PODS, namespace: ns, name: 'orphan' });
     return !p.metadata.ownerReferences?.length;
   });
-  await waitFor('a replacement for the released pod', async () => (await activePods(ns)).filter((p) => p.metadata.labels?.app === 'api').length === 2);
-  const r = await waitFor('status of 2', async () => { const x = await getRS(ns, 'api'); return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined; });
+  await waitFor(
+    'a replacement for the released pod',
+    async () => (await activePods(ns)).filter((p) => p.metadata.labels?.app === 'api').length === 2,
+  );
+  const r = await waitFor('status of 2', async () => {
+    const x = await getRS(ns, 'api');
+    return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined;
+  });
   assert.equal(r.status?.fullyLabeledReplicas, 2);
 });
 
 test('fullyLabeledReplicas counts pods that carry all template labels', async () => {
   const ns = await newNamespace();
   // An orphan that matches the selector but lacks a template label.
-  await cp.client.create<Pod>({ ...PODS, namespace: ns }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'partial', labels: { app: 'lbl' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+  await cp.client.create<Pod>(
+    { ...PODS, namespace: ns },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'partial', labels: { app: 'lbl' } },
+      spec: { containers: [{ name: 'c', image: 'nginx' }] },
+    },
+  );
   await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'lbl', 2, { app: 'lbl', extra: 'yes' }));
-  const r = await waitFor('two replicas', async () => { const x = await getRS(ns, 'lbl'); return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined; });
+  const r = await waitFor('two replicas', async () => {
+    const x = await getRS(ns, 'lbl');
+    return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined;
+  });
   assert.equal(r.status?.fullyLabeledReplicas, 1);
 });
 
 test('scales down in Kubernetes ranking order', async () => {
   const ns = await newNamespace();
   const mk = async (name: string, opts: { node?: string; phase?: string; ready?: boolean; cost?: number; restarts?: number }) => {
-    const p = await cp.client.create<Pod>({ ...PODS, namespace: ns }, {
-      apiVersion: 'v1', kind: 'Pod',
-      metadata: { name, labels: { app: 'rank', ready: 'never' }, annotations: opts.cost !== undefined ? { 'controller.kubernetes.io/pod-deletion-cost': String(opts.cost) } : {} },
-      spec: { containers: [{ name: 'c', image: 'nginx' }], ...(opts.node ? { nodeName: opts.node } : {}) },
-    });
+    const p = await cp.client.create<Pod>(
+      { ...PODS, namespace: ns },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          labels: { app: 'rank', ready: 'never' },
+          annotations: opts.cost !== undefined ? { 'controller.kubernetes.io/pod-deletion-cost': String(opts.cost) } : {},
+        },
+        spec: { containers: [{ name: 'c', image: 'nginx' }], ...(opts.node ? { nodeName: opts.node } : {}) },
+      },
+    );
     if (opts.phase) {
       // One readiness time for all, so that restarts (not the clock) decide between ready pods.
       const t = new Date(Date.now() - 600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-      await cp.client.patch({ ...PODS, namespace: ns, name, subresource: 'status' }, {
-        status: {
-          phase: opts.phase,
-          conditions: [{ type: 'Ready', status: opts.ready ? 'True' : 'False', lastTransitionTime: t }],
-          containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: !!opts.ready, restartCount: opts.restarts ?? 0 }],
+      await cp.client.patch(
+        { ...PODS, namespace: ns, name, subresource: 'status' },
+        {
+          status: {
+            phase: opts.phase,
+            conditions: [{ type: 'Ready', status: opts.ready ? 'True' : 'False', lastTransitionTime: t }],
+            containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: !!opts.ready, restartCount: opts.restarts ?? 0 }],
+          },
         },
-      }, 'merge');
+        'merge',
+      );
     }
     return p;
   };
@@ -144,7 +198,8 @@ test('scales down in Kubernetes ranking order', async () => {
   assert.equal((await events(ns)).filter((e) => e.reason === 'SuccessfulCreate').length, 0);
 
   const survivors = async (): Promise<string[]> => (await activePods(ns)).map((p) => p.metadata.name!).sort();
-  const scaleTo = (n: number) => cp.client.patch({ ...RS, namespace: ns, name: 'rank', subresource: 'scale' }, { spec: { replicas: n } }, 'merge');
+  const scaleTo = (n: number) =>
+    cp.client.patch({ ...RS, namespace: ns, name: 'rank', subresource: 'scale' }, { spec: { replicas: n } }, 'merge');
   await scaleTo(4);
   await waitFor('four left', async () => (await survivors()).length === 4);
   assert.deepEqual(await survivors(), ['c-not-ready', 'd-ready-cheap', 'e-ready-restarts', 'f-ready']);
@@ -154,9 +209,18 @@ test('scales down in Kubernetes ranking order', async () => {
   await scaleTo(1);
   await waitFor('one left', async () => (await survivors()).length === 1);
   assert.deepEqual(await survivors(), ['f-ready']);
-  const deleted = (await events(ns)).filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message).sort();
-  assert.deepEqual(deleted, ['a-unassigned', 'b-pending', 'c-not-ready', 'd-ready-cheap', 'e-ready-restarts'].map((n) => `Deleted pod: ${n}`));
-  const r = await waitFor('status of 1', async () => { const x = await getRS(ns, 'rank'); return x.status?.replicas === 1 ? x : undefined; });
+  const deleted = (await events(ns))
+    .filter((e) => e.reason === 'SuccessfulDelete')
+    .map((e) => e.message)
+    .sort();
+  assert.deepEqual(
+    deleted,
+    ['a-unassigned', 'b-pending', 'c-not-ready', 'd-ready-cheap', 'e-ready-restarts'].map((n) => `Deleted pod: ${n}`),
+  );
+  const r = await waitFor('status of 1', async () => {
+    const x = await getRS(ns, 'rank');
+    return x.status?.replicas === 1 ? x : undefined;
+  });
   assert.equal(r.status?.readyReplicas, 1);
 });
 
@@ -166,7 +230,9 @@ test('expectations: a lagging pod informer never makes the controller create twi
   try {
     const created: string[] = [];
     const watch = await cp.client.watch<Pod>({ ...PODS, namespace: ns }, {});
-    const done = (async () => { for await (const ev of watch) if (ev.type === 'ADDED') created.push(ev.object.metadata.name!); })();
+    const done = (async () => {
+      for await (const ev of watch) if (ev.type === 'ADDED') created.push(ev.object.metadata.name!);
+    })();
     await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'burst', 12));
     await waitFor('twelve pods', () => created.length >= 12);
     // While the informer lags, status writes and pod updates keep waking the ReplicaSet up.
@@ -192,7 +258,10 @@ test('a failing create sets ReplicaFailure and a FailedCreate event; success cle
   proxy.failPodCreates = msg;
   try {
     await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'quota', 2));
-    const r = await waitFor('ReplicaFailure', async () => { const x = await getRS(ns, 'quota'); return x.status?.conditions?.length ? x : undefined; });
+    const r = await waitFor('ReplicaFailure', async () => {
+      const x = await getRS(ns, 'quota');
+      return x.status?.conditions?.length ? x : undefined;
+    });
     const c = r.status!.conditions![0];
     assert.equal(c.type, 'ReplicaFailure');
     assert.equal(c.status, 'True');
@@ -206,17 +275,28 @@ test('a failing create sets ReplicaFailure and a FailedCreate event; success cle
   } finally {
     proxy.failPodCreates = undefined;
   }
-  const ok = await waitFor('recovered', async () => { const x = await getRS(ns, 'quota'); return x.status?.readyReplicas === 2 && !x.status.conditions ? x : undefined; }, 10_000);
+  const ok = await waitFor(
+    'recovered',
+    async () => {
+      const x = await getRS(ns, 'quota');
+      return x.status?.readyReplicas === 2 && !x.status.conditions ? x : undefined;
+    },
+    10_000,
+  );
   assert.equal(ok.status?.replicas, 2);
 });
 
 test('slowStartBatch: batches of 1, 2, 4 ..., stopping after a failing batch', async () => {
   let calls = 0;
-  const r1 = await slowStartBatch(10, 1, async () => { calls++; });
+  const r1 = await slowStartBatch(10, 1, async () => {
+    calls++;
+  });
   assert.deepEqual(r1, { successes: 10 });
   assert.equal(calls, 10);
   calls = 0;
-  const r2 = await slowStartBatch(10, 1, async () => { if (++calls > 4) throw new Error('boom'); });
+  const r2 = await slowStartBatch(10, 1, async () => {
+    if (++calls > 4) throw new Error('boom');
+  });
   // Batches 1, 2, 4: the third batch (calls 4..7) has failures, nothing after it runs.
   assert.equal(calls, 7);
   assert.equal(r2.successes, 4);
@@ -230,10 +310,16 @@ test('podsToDelete: doubled-up pods go before others; newer before older', () =>
     spec: { nodeName: node, containers: [] },
     status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: t(createdAgo) }] },
   });
-  const a = pod('a', 'n1', 1000), b = pod('b', 'n2', 1000), c = pod('c', 'n2', 1000), d = pod('d', 'n3', 10);
+  const a = pod('a', 'n1', 1000),
+    b = pod('b', 'n2', 1000),
+    c = pod('c', 'n2', 1000),
+    d = pod('d', 'n3', 10);
   // b and c share n2: one of them first; then d (ready for a shorter time), then a.
   const order = podsToDelete([a, b, c, d], [a, b, c, d], 3).map((p) => p.metadata.name);
   assert.ok(['b', 'c'].includes(order[0]!));
   assert.deepEqual(order.slice(1).sort(), [order[0] === 'b' ? 'c' : 'b', 'd'].sort());
-  assert.deepEqual(podsToDelete([a, d], [], 1).map((p) => p.metadata.name), ['d']);
+  assert.deepEqual(
+    podsToDelete([a, d], [], 1).map((p) => p.metadata.name),
+    ['d'],
+  );
 });

@@ -4,23 +4,59 @@
 // expectations so that a burst of creates or deletes is never repeated while the informer lags;
 // and reports replicas, fullyLabeled/ready/available replicas and a ReplicaFailure condition.
 
-import { deepCopy, nowRFC3339, type KObject } from '../api/object.js';
-import { selectorFromMap, type Selector } from '../api/labels.js';
-import { PODS, REPLICASETS, REPLICATIONCONTROLLERS, type GroupVersionResource, type Pod, type ReplicaSet, type ReplicaSetCondition, type ReplicaSetStatus } from '../api/types.js';
-import { isNotFound, type RestClient } from '../client/rest.js';
-import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { errorMessage } from '../api/errors.js';
-import { Controller, type ControllerOptions } from '../client/controller.js';
-import { claimObjects, controllerOf, labelsChanged, isNamespaceTerminating, isPodActive, isPodAvailable, newControllerRef, ownersSelecting, podAdded, podDeleted, podOwnersUpdated, podsToDelete, resolveControllerRef, safeSelector, type PodOwnerHandlers } from './podutil.js';
 import { isPodReady } from '../api/conditions.js';
-
+import { errorMessage } from '../api/errors.js';
+import { type Selector, selectorFromMap } from '../api/labels.js';
+import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
+import {
+  type GroupVersionResource,
+  PODS,
+  type Pod,
+  REPLICASETS,
+  REPLICATIONCONTROLLERS,
+  type ReplicaSet,
+  type ReplicaSetCondition,
+  type ReplicaSetStatus,
+} from '../api/types.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
+import {
+  type Informer,
+  NAMESPACE_INDEX,
+  OWNER_UID_INDEX,
+  objectKey,
+  ownerUidIndexFunc,
+  type SharedInformerFactory,
+} from '../client/informer.js';
+import { isNotFound, type RestClient } from '../client/rest.js';
+import {
+  claimObjects,
+  controllerOf,
+  isNamespaceTerminating,
+  isPodActive,
+  isPodAvailable,
+  labelsChanged,
+  newControllerRef,
+  ownersSelecting,
+  type PodOwnerHandlers,
+  podAdded,
+  podDeleted,
+  podOwnersUpdated,
+  podsToDelete,
+  resolveControllerRef,
+  safeSelector,
+} from './podutil.js';
 
 /** Pods created or deleted in one sync at most (burstReplicas). */
 export const BURST_REPLICAS = 500;
 /** Expectations older than this are given up on (ExpectationsTimeout). */
 const EXPECTATIONS_TIMEOUT_MS = 5 * 60_000;
 
-interface Expectation { add: number; del: number; at: number; deleteKeys: Set<string> }
+interface Expectation {
+  add: number;
+  del: number;
+  at: number;
+  deleteKeys: Set<string>;
+}
 
 /**
  * ControllerExpectations with UID tracking of deletes: how many pod creations and which pod
@@ -64,8 +100,13 @@ export class ControllerExpectations {
 }
 
 /** Runs fn count times in batches of 1, 2, 4 ...; a batch with an error stops the rest. */
-export async function slowStartBatch(count: number, initial: number, fn: () => Promise<void>): Promise<{ successes: number; error?: unknown }> {
-  let remaining = count, successes = 0;
+export async function slowStartBatch(
+  count: number,
+  initial: number,
+  fn: () => Promise<void>,
+): Promise<{ successes: number; error?: unknown }> {
+  let remaining = count,
+    successes = 0;
   for (let batch = Math.min(remaining, initial); batch > 0; batch = Math.min(2 * batch, remaining)) {
     const results = await Promise.allSettled(Array.from({ length: batch }, () => fn()));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -94,12 +135,20 @@ export interface ReplicatedKind {
 }
 
 export const REPLICASET_KIND: ReplicatedKind = {
-  resource: REPLICASETS, apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'replicaset', component: 'replicaset-controller',
+  resource: REPLICASETS,
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  name: 'replicaset',
+  component: 'replicaset-controller',
   selectorOf: (rs) => safeSelector(rs.spec?.selector),
 };
 
 export const REPLICATIONCONTROLLER_KIND: ReplicatedKind = {
-  resource: REPLICATIONCONTROLLERS, apiVersion: 'v1', kind: 'ReplicationController', name: 'replicationcontroller', component: 'replication-controller',
+  resource: REPLICATIONCONTROLLERS,
+  apiVersion: 'v1',
+  kind: 'ReplicationController',
+  name: 'replicationcontroller',
+  component: 'replication-controller',
   // An empty map selects nothing here (validation requires one).
   selectorOf: (rc) => {
     const m = rc.spec?.selector as unknown as Record<string, string> | undefined;
@@ -112,7 +161,6 @@ export interface ReplicaSetControllerOptions extends ControllerOptions {
   kind?: ReplicatedKind;
 }
 
-
 export class ReplicaSetController extends Controller {
   readonly expectations = new ControllerExpectations();
   private readonly rsInf: Informer<ReplicaSet>;
@@ -120,7 +168,11 @@ export class ReplicaSetController extends Controller {
 
   private readonly k: ReplicatedKind;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: ReplicaSetControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: ReplicaSetControllerOptions = {},
+  ) {
     const k = opts.kind ?? REPLICASET_KIND;
     super(k.name, client, k.component, opts);
     this.k = k;
@@ -144,7 +196,6 @@ export class ReplicaSetController extends Controller {
     });
   }
 
-
   private enqueue(rs: KObject, afterMs = 0): void {
     if (afterMs > 0) this.loop.queue.addAfter(objectKey(rs), afterMs);
     else this.loop.enqueue(objectKey(rs));
@@ -157,7 +208,10 @@ export class ReplicaSetController extends Controller {
   /** ReplicaSets whose selector matches an orphan pod (an empty selector matches nothing here). */
   private podReplicaSets(pod: Pod): ReplicaSet[] {
     const out = ownersSelecting(this.rsInf, NAMESPACE_INDEX, pod, (rs) => this.k.selectorOf(rs));
-    if (out.length > 1) this.log(`replicaset: user error! more than one ReplicaSet is selecting pods with labels: ${JSON.stringify(pod.metadata.labels ?? {})}`);
+    if (out.length > 1)
+      this.log(
+        `replicaset: user error! more than one ReplicaSet is selecting pods with labels: ${JSON.stringify(pod.metadata.labels ?? {})}`,
+      );
     return out;
   }
 
@@ -220,12 +274,19 @@ export class ReplicaSetController extends Controller {
     const want = updated.spec?.replicas ?? 1;
     if (manageErr) throw manageErr;
     // A last line of defence against clock skew: look again once pods should be available.
-    if (minReady > 0 && (updated.status?.readyReplicas ?? 0) === want && (updated.status?.availableReplicas ?? 0) !== want) return minReady * 1000;
+    if (minReady > 0 && (updated.status?.readyReplicas ?? 0) === want && (updated.status?.availableReplicas ?? 0) !== want)
+      return minReady * 1000;
   }
 
   private async claimPods(rs: ReplicaSet, selector: Selector, pods: Pod[]): Promise<Pod[]> {
     return claimObjects(pods, {
-      client: this.client, resource: PODS, owner: rs, ownerApiVersion: this.k.apiVersion, ownerKind: this.k.kind, selector, ownerResource: this.k.resource,
+      client: this.client,
+      resource: PODS,
+      owner: rs,
+      ownerApiVersion: this.k.apiVersion,
+      ownerKind: this.k.kind,
+      selector,
+      ownerResource: this.k.resource,
     });
   }
 
@@ -244,17 +305,22 @@ export class ReplicaSetController extends Controller {
     if (diff > 0) {
       diff = Math.min(diff, BURST_REPLICAS);
       const victims = podsToDelete(pods, this.indirectlyRelatedPods(rs), diff);
-      this.expectations.expectDeletions(key, victims.map((p) => objectKey(p)));
+      this.expectations.expectDeletions(
+        key,
+        victims.map((p) => objectKey(p)),
+      );
       const errs: unknown[] = [];
-      await Promise.all(victims.map(async (p) => {
-        try {
-          await this.deletePodOf(rs, p);
-        } catch (e) {
-          // The informer will never see this deletion: stop waiting for it.
-          this.expectations.deletionObserved(key, objectKey(p));
-          if (!isNotFound(e)) errs.push(e);
-        }
-      }));
+      await Promise.all(
+        victims.map(async (p) => {
+          try {
+            await this.deletePodOf(rs, p);
+          } catch (e) {
+            // The informer will never see this deletion: stop waiting for it.
+            this.expectations.deletionObserved(key, objectKey(p));
+            if (!isNotFound(e)) errs.push(e);
+          }
+        }),
+      );
       if (errs.length) throw errs[0];
     }
   }
@@ -288,7 +354,11 @@ export class ReplicaSetController extends Controller {
     const labels = { ...(t.metadata?.labels ?? {}) };
     if (Object.keys(labels).length === 0) throw new Error('unable to create pods, no labels');
     const prefix = `${rs.metadata.name}-`;
-    const metadata: Record<string, unknown> = { generateName: prefix.length <= 253 ? prefix : rs.metadata.name, namespace: rs.metadata.namespace, labels };
+    const metadata: Record<string, unknown> = {
+      generateName: prefix.length <= 253 ? prefix : rs.metadata.name,
+      namespace: rs.metadata.namespace,
+      labels,
+    };
     if (t.metadata?.annotations) metadata.annotations = { ...t.metadata.annotations };
     if (t.metadata?.finalizers?.length) metadata.finalizers = [...t.metadata.finalizers];
     metadata.ownerReferences = [newControllerRef(rs, this.k.apiVersion, this.k.kind)];
@@ -318,16 +388,24 @@ export class ReplicaSetController extends Controller {
   /** updateReplicaSetStatus: written only when something changed, with one retry on a fresh copy. */
   private async updateStatus(rs: ReplicaSet, status: ReplicaSetStatus): Promise<ReplicaSet> {
     const cur = rs.status ?? { replicas: 0 };
-    if ((cur.replicas ?? 0) === status.replicas && (cur.fullyLabeledReplicas ?? 0) === (status.fullyLabeledReplicas ?? 0)
-      && (cur.readyReplicas ?? 0) === (status.readyReplicas ?? 0) && (cur.availableReplicas ?? 0) === (status.availableReplicas ?? 0)
-      && (rs.metadata.generation ?? 0) === (cur.observedGeneration ?? 0)
-      && JSON.stringify(cur.conditions ?? []) === JSON.stringify(status.conditions ?? [])) return rs;
+    if (
+      (cur.replicas ?? 0) === status.replicas &&
+      (cur.fullyLabeledReplicas ?? 0) === (status.fullyLabeledReplicas ?? 0) &&
+      (cur.readyReplicas ?? 0) === (status.readyReplicas ?? 0) &&
+      (cur.availableReplicas ?? 0) === (status.availableReplicas ?? 0) &&
+      (rs.metadata.generation ?? 0) === (cur.observedGeneration ?? 0) &&
+      JSON.stringify(cur.conditions ?? []) === JSON.stringify(status.conditions ?? [])
+    )
+      return rs;
     status.observedGeneration = rs.metadata.generation;
     let target = rs;
     for (let i = 0; ; i++) {
       target = { ...target, status: omitZeroStatus(status) };
       try {
-        return await this.client.update<ReplicaSet>({ ...this.k.resource, namespace: rs.metadata.namespace, name: rs.metadata.name, subresource: 'status' }, target);
+        return await this.client.update<ReplicaSet>(
+          { ...this.k.resource, namespace: rs.metadata.namespace, name: rs.metadata.name, subresource: 'status' },
+          target,
+        );
       } catch (e) {
         if (i >= 1) throw e;
         target = await this.client.get<ReplicaSet>({ ...this.k.resource, namespace: rs.metadata.namespace, name: rs.metadata.name });
@@ -335,7 +413,6 @@ export class ReplicaSetController extends Controller {
     }
   }
 }
-
 
 /** Go's omitempty on ReplicaSetStatus: replicas is always written, the rest only when set. */
 function omitZeroStatus(s: ReplicaSetStatus): ReplicaSetStatus {
@@ -353,7 +430,9 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageErr
   const prev = rs.status ?? { replicas: 0 };
   const templateSel = selectorFromMap(rs.spec?.template?.metadata?.labels);
   const minReady = rs.spec?.minReadySeconds ?? 0;
-  let fully = 0, ready = 0, available = 0;
+  let fully = 0,
+    ready = 0,
+    available = 0;
   for (const p of pods) {
     if (templateSel.matches(p.metadata.labels)) fully++;
     if (isPodReady(p)) {
@@ -366,7 +445,13 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageErr
   if (manageErr && !failure) {
     const diff = pods.length - (rs.spec?.replicas ?? 1);
     const reason = diff < 0 ? 'FailedCreate' : diff > 0 ? 'FailedDelete' : '';
-    const cond: ReplicaSetCondition = { type: 'ReplicaFailure', status: 'True', lastTransitionTime: nowRFC3339(), reason, message: errorMessage(manageErr) };
+    const cond: ReplicaSetCondition = {
+      type: 'ReplicaFailure',
+      status: 'True',
+      lastTransitionTime: nowRFC3339(),
+      reason,
+      message: errorMessage(manageErr),
+    };
     if (!reason) delete cond.reason;
     conditions.push(cond);
   } else if (!manageErr && failure) {
@@ -377,4 +462,3 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageErr
   if (conditions.length) out.conditions = conditions;
   return out;
 }
-

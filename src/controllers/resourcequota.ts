@@ -7,13 +7,13 @@
 // Usage is read with consistent lists rather than from informer caches, so a recalculation
 // never misses an object admitted a moment before.
 
-import type { RestClient } from '../client/rest.js';
-import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { Controller, type ControllerOptions } from '../client/controller.js';
-import type { APIResource } from '../client/discovery.js';
 import type { KObject } from '../api/object.js';
 import { addUsage, evaluatorFor, fromUsage, podIsCharged, resourcesNamedBy, toUsage, type Usage } from '../api/quota.js';
-import { CONFIGMAPS, PODS, SECRETS, SERVICES, type GroupVersionResource } from '../api/types.js';
+import { CONFIGMAPS, type GroupVersionResource, PODS, SECRETS, SERVICES } from '../api/types.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
+import type { APIResource } from '../client/discovery.js';
+import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
+import type { RestClient } from '../client/rest.js';
 
 const RESOURCEQUOTAS: GroupVersionResource = { group: '', version: 'v1', resource: 'resourcequotas' };
 const PVCS: GroupVersionResource = { group: '', version: 'v1', resource: 'persistentvolumeclaims' };
@@ -30,21 +30,30 @@ export class ResourceQuotaController extends Controller {
   private readonly resyncMs: number;
   private resyncTimer?: NodeJS.Timeout;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly resources: APIResource[], opts: ResourceQuotaControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    private readonly resources: APIResource[],
+    opts: ResourceQuotaControllerOptions = {},
+  ) {
     super('resourcequota', client, 'resourcequota-controller', opts);
     this.resyncMs = opts.resyncPeriodMs ?? 5 * 60_000;
     this.quotas = factory.informerFor({ ...RESOURCEQUOTAS });
     this.quotas.addEventHandler({
       onAdd: (q) => this.loop.enqueue(objectKey(q)),
       // Only spec changes: status changes are this controller's and admission's own writes.
-      onUpdate: (old, q) => { if (JSON.stringify(hardOf(old)) !== JSON.stringify(hardOf(q)) || this.needsStatus(q)) this.loop.enqueue(objectKey(q)); },
+      onUpdate: (old, q) => {
+        if (JSON.stringify(hardOf(old)) !== JSON.stringify(hardOf(q)) || this.needsStatus(q)) this.loop.enqueue(objectKey(q));
+      },
     });
     // Replenishment: usage goes down when an object goes away or a pod stops being charged.
     const replenish = (o: KObject) => this.enqueueNamespace(o.metadata.namespace);
     for (const gvr of [SERVICES, CONFIGMAPS, SECRETS, PVCS]) factory.informerFor({ ...gvr }).addEventHandler({ onDelete: replenish });
     factory.informerFor({ ...PODS }).addEventHandler({
       onDelete: replenish,
-      onUpdate: (old, pod) => { if (podIsCharged(old) && !podIsCharged(pod)) replenish(pod); },
+      onUpdate: (old, pod) => {
+        if (podIsCharged(old) && !podIsCharged(pod)) replenish(pod);
+      },
     });
   }
 
@@ -60,7 +69,9 @@ export class ResourceQuotaController extends Controller {
 
   override start(): void {
     super.start();
-    this.resyncTimer = setInterval(() => { for (const q of this.quotas.list()) this.loop.enqueue(objectKey(q)); }, this.resyncMs);
+    this.resyncTimer = setInterval(() => {
+      for (const q of this.quotas.list()) this.loop.enqueue(objectKey(q));
+    }, this.resyncMs);
     this.resyncTimer.unref();
   }
 
@@ -107,7 +118,7 @@ export class ResourceQuotaController extends Controller {
     if (!cached) return;
     const [ns, name] = key.split('/');
     const quota: KObject = JSON.parse(JSON.stringify(cached)) as KObject;
-    const hard = ((quota.spec as { hard?: Record<string, string> } | undefined)?.hard) ?? {};
+    const hard = (quota.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {};
     const hardNames = Object.keys(hard);
     const used = await this.calculateUsage(quota, hardNames);
     const status = { hard: { ...hard }, used: fromUsage(new Map([...used].filter(([k]) => hardNames.includes(k)))) };

@@ -8,6 +8,7 @@ import type { KObject } from '../api/object.js';
 import { startTestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { ROOT_CA_CONFIGMAP } from './rootcacertpublisher.js';
+
 type CM = KObject & { data?: Record<string, string> };
 
 test('kube-root-ca.crt is published in every namespace and kept', async (t) => {
@@ -17,13 +18,21 @@ test('kube-root-ca.crt is published in every namespace and kept', async (t) => {
   assert.match(CA, /^-----BEGIN CERTIFICATE-----/);
   const c = cp.client;
   const ref = (ns: string) => ({ group: '', version: 'v1', resource: 'configmaps', namespace: ns, name: ROOT_CA_CONFIGMAP });
-  const published = (ns: string) => waitFor(`${ROOT_CA_CONFIGMAP} in ${ns}`, async () => {
-    const cm = await c.get<CM>(ref(ns)).catch(() => undefined);
-    return cm?.data?.['ca.crt'] === CA && cm;
-  }, 5000);
+  const published = (ns: string) =>
+    waitFor(
+      `${ROOT_CA_CONFIGMAP} in ${ns}`,
+      async () => {
+        const cm = await c.get<CM>(ref(ns)).catch(() => undefined);
+        return cm?.data?.['ca.crt'] === CA && cm;
+      },
+      5000,
+    );
 
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) await published(ns);
-  await c.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } });
+  await c.create(
+    { group: '', version: 'v1', resource: 'namespaces' },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } },
+  );
   const cm = await published('fresh');
   assert.match(cm.metadata.annotations?.['kubernetes.io/description'] ?? '', /verify the kube-apiserver/);
 

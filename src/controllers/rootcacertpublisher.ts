@@ -5,13 +5,14 @@
 // put back; a namespace being deleted is left alone.
 
 import type { KObject } from '../api/object.js';
-import { isApiError, type RestClient } from '../client/rest.js';
-import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import type { Informer, SharedInformerFactory } from '../client/informer.js';
+import { isApiError, type RestClient } from '../client/rest.js';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
-const DESCRIPTION = 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
+const DESCRIPTION =
+  'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
 
@@ -22,17 +23,31 @@ export class RootCACertPublisher implements Reconciler {
   private cm: Informer;
 
   /** rootCA: the PEM bundle to publish (kube-controller-manager's --root-ca-file). */
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly rootCA: string, log?: (m: string) => void) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    private readonly rootCA: string,
+    log?: (m: string) => void,
+  ) {
     this.loop = new ControllerLoop(this, 1, log);
     this.ns = factory.informerFor({ group: '', version: 'v1', resource: 'namespaces' });
     this.cm = factory.informerFor(CONFIGMAPS);
-    this.ns.addEventHandler({ onAdd: (o) => this.loop.enqueue(o.metadata.name!), onUpdate: (_o, n) => this.loop.enqueue(n.metadata.name!) });
-    const mine = (o: KObject) => { if (o.metadata.name === ROOT_CA_CONFIGMAP) this.loop.enqueue(o.metadata.namespace!); };
+    this.ns.addEventHandler({
+      onAdd: (o) => this.loop.enqueue(o.metadata.name!),
+      onUpdate: (_o, n) => this.loop.enqueue(n.metadata.name!),
+    });
+    const mine = (o: KObject) => {
+      if (o.metadata.name === ROOT_CA_CONFIGMAP) this.loop.enqueue(o.metadata.namespace!);
+    };
     this.cm.addEventHandler({ onUpdate: (_o, n) => mine(n), onDelete: mine });
   }
 
-  start(): void { this.loop.start(); }
-  stop(): Promise<void> { return this.loop.stop(); }
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
 
   async reconcile(namespace: string): Promise<void> {
     const ns = this.ns.get(namespace);
@@ -41,11 +56,15 @@ export class RootCACertPublisher implements Reconciler {
     const cm = this.cm.getByName(namespace, ROOT_CA_CONFIGMAP) as (KObject & { data?: Record<string, string> }) | undefined;
     if (!cm) {
       try {
-        await this.client.create({ ...CONFIGMAPS, namespace }, {
-          apiVersion: 'v1', kind: 'ConfigMap',
-          metadata: { name: ROOT_CA_CONFIGMAP, annotations: { [DESCRIPTION_ANNOTATION]: DESCRIPTION } },
-          data,
-        });
+        await this.client.create(
+          { ...CONFIGMAPS, namespace },
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: ROOT_CA_CONFIGMAP, annotations: { [DESCRIPTION_ANNOTATION]: DESCRIPTION } },
+            data,
+          },
+        );
       } catch (e) {
         // Already there (the cache is behind), or the namespace is gone or terminating: nothing to retry.
         if (isApiError(e) && (e.code === 409 || e.code === 404 || e.code === 403)) return;

@@ -22,15 +22,27 @@ test('token Secrets are filled, honoured while they hold the token, and removed 
   factory.start();
   await factory.waitForCacheSync(5000);
   ctl.start();
-  t.after(async () => { await ctl.stop(); await factory.stop(); await cp.stop(); });
+  t.after(async () => {
+    await ctl.stop();
+    await factory.stop();
+    await cp.stop();
+  });
   const c = cp.client;
   const ns = 'default';
   const secrets = { group: '', version: 'v1', resource: 'secrets', namespace: ns };
-  const sa = await c.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'legacy' } });
+  const sa = await c.create(
+    { group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'legacy' } },
+  );
   // No Secret, no token: none are made unasked.
   assert.equal((await c.list<Secret>(secrets)).items.length, 0);
 
-  await c.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'legacy-token', annotations: { 'kubernetes.io/service-account.name': 'legacy' } }, type: 'kubernetes.io/service-account-token' });
+  await c.create(secrets, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'legacy-token', annotations: { 'kubernetes.io/service-account.name': 'legacy' } },
+    type: 'kubernetes.io/service-account-token',
+  });
   const filled = await waitFor('the token Secret filled', async () => {
     const s = await c.get<Secret>({ ...secrets, name: 'legacy-token' });
     return s.data?.token ? s : undefined;
@@ -66,12 +78,26 @@ test('token Secrets are filled, honoured while they hold the token, and removed 
   assert.equal((await asLegacy.requestRaw({ method: 'GET', path })).statusCode, 401);
 
   // A token Secret for an account that does not exist is removed.
-  await c.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'orphan', annotations: { 'kubernetes.io/service-account.name': 'nobody' } }, type: 'kubernetes.io/service-account-token' });
-  await waitFor('the orphan token Secret removed', async () => (await c.list<Secret>(secrets)).items.every((s) => s.metadata.name !== 'orphan'));
+  await c.create(secrets, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'orphan', annotations: { 'kubernetes.io/service-account.name': 'nobody' } },
+    type: 'kubernetes.io/service-account-token',
+  });
+  await waitFor('the orphan token Secret removed', async () =>
+    (await c.list<Secret>(secrets)).items.every((s) => s.metadata.name !== 'orphan'),
+  );
 
   // The account deleted: its token Secrets go too.
-  await c.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'second', annotations: { 'kubernetes.io/service-account.name': 'legacy' } }, type: 'kubernetes.io/service-account-token' });
+  await c.create(secrets, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'second', annotations: { 'kubernetes.io/service-account.name': 'legacy' } },
+    type: 'kubernetes.io/service-account-token',
+  });
   await waitFor('the second token', async () => (await c.get<Secret>({ ...secrets, name: 'second' })).data?.token);
   await c.delete({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns, name: 'legacy' });
-  await waitFor('the account\'s token Secret removed', async () => (await c.list<Secret>(secrets)).items.every((s) => s.metadata.name !== 'second'));
+  await waitFor("the account's token Secret removed", async () =>
+    (await c.list<Secret>(secrets)).items.every((s) => s.metadata.name !== 'second'),
+  );
 });

@@ -30,23 +30,34 @@ export class ServiceAccountTokensController implements Reconciler {
   private secrets: Informer;
   private sas: Informer;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly opts: { keys: ServiceAccountKeyPair; rootCA?: string; log?: (m: string) => void }) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    private readonly opts: { keys: ServiceAccountKeyPair; rootCA?: string; log?: (m: string) => void },
+  ) {
     this.loop = new ControllerLoop(this, 1, opts.log);
     this.secrets = factory.informerFor(SECRETS);
     this.sas = factory.informerFor(SERVICE_ACCOUNTS);
-    const secret = (o: KObject) => { if ((o as Secret).type === SERVICE_ACCOUNT_TOKEN_TYPE) this.loop.enqueue(`secret/${o.metadata.namespace}/${o.metadata.name}`); };
+    const secret = (o: KObject) => {
+      if ((o as Secret).type === SERVICE_ACCOUNT_TOKEN_TYPE) this.loop.enqueue(`secret/${o.metadata.namespace}/${o.metadata.name}`);
+    };
     this.secrets.addEventHandler({ onAdd: secret, onUpdate: (_o, n) => secret(n) });
     // An account that goes (or comes back with another uid) takes its token Secrets with it.
     const account = (o: KObject) => {
       for (const s of this.secrets.byIndex('namespace', o.metadata.namespace!) as Secret[]) {
-        if (s.type === SERVICE_ACCOUNT_TOKEN_TYPE && s.metadata.annotations?.[SA_NAME] === o.metadata.name) this.loop.enqueue(`secret/${s.metadata.namespace}/${s.metadata.name}`);
+        if (s.type === SERVICE_ACCOUNT_TOKEN_TYPE && s.metadata.annotations?.[SA_NAME] === o.metadata.name)
+          this.loop.enqueue(`secret/${s.metadata.namespace}/${s.metadata.name}`);
       }
     };
     this.sas.addEventHandler({ onAdd: account, onDelete: account });
   }
 
-  start(): void { this.loop.start(); }
-  stop(): Promise<void> { return this.loop.stop(); }
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
 
   async reconcile(key: string): Promise<void> {
     const [, namespace, name] = key.split('/');
@@ -56,9 +67,15 @@ export class ServiceAccountTokensController implements Reconciler {
     const wantUID = secret.metadata.annotations?.[SA_UID];
     // The cache may be behind a just-made account: ask the server before deleting anything.
     let sa = this.sas.getByName(namespace, saName);
-    if (!sa || (wantUID && sa.metadata.uid !== wantUID)) sa = await this.client.get({ ...SERVICE_ACCOUNTS, namespace, name: saName }).catch((e) => { if (isApiError(e) && e.code === 404) return undefined; throw e; });
+    if (!sa || (wantUID && sa.metadata.uid !== wantUID))
+      sa = await this.client.get({ ...SERVICE_ACCOUNTS, namespace, name: saName }).catch((e) => {
+        if (isApiError(e) && e.code === 404) return undefined;
+        throw e;
+      });
     if (!sa || (wantUID && sa.metadata.uid !== wantUID)) {
-      await this.client.delete({ ...SECRETS, namespace, name }, { preconditions: { uid: secret.metadata.uid } }).catch((e) => { if (!(isApiError(e) && (e.code === 404 || e.code === 409))) throw e; });
+      await this.client.delete({ ...SECRETS, namespace, name }, { preconditions: { uid: secret.metadata.uid } }).catch((e) => {
+        if (!(isApiError(e) && (e.code === 404 || e.code === 409))) throw e;
+      });
       return;
     }
     const data = { ...(secret.data ?? {}) };
@@ -68,7 +85,11 @@ export class ServiceAccountTokensController implements Reconciler {
     const stale = Object.entries(want).some(([k, v]) => data[k] !== v);
     if (!needsToken && !stale && wantUID === sa.metadata.uid) return;
     if (needsToken) data.token = b64(await generateLegacyToken(this.opts.keys, sa, name));
-    const next: Secret = { ...secret, data: { ...data, ...want }, metadata: { ...secret.metadata, annotations: { ...(secret.metadata.annotations ?? {}), [SA_UID]: sa.metadata.uid! } } };
+    const next: Secret = {
+      ...secret,
+      data: { ...data, ...want },
+      metadata: { ...secret.metadata, annotations: { ...(secret.metadata.annotations ?? {}), [SA_UID]: sa.metadata.uid! } },
+    };
     try {
       await this.client.update({ ...SECRETS, namespace, name }, next);
     } catch (e) {

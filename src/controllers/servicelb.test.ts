@@ -31,14 +31,23 @@ test('LoadBalancer services get addresses from the pool; released on delete and 
   factory.start();
   await factory.waitForCacheSync(5000);
   ctl.start();
-  t.after(async () => { await ctl.stop(); await factory.stop(); await cp.stop(); });
+  t.after(async () => {
+    await ctl.stop();
+    await factory.stop();
+    await cp.stop();
+  });
   const c = cp.client;
   const get = (name: string) => c.get<Service>({ ...svcs, name });
   const ips = async (name: string) => ((await get(name)).status?.loadBalancer?.ingress ?? []).map((i) => `${i.ip}/${i.ipMode}`);
-  const lb = (name: string, spec: Record<string, unknown> = {}) => c.create(svcs, { metadata: { name }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }], ...spec } });
+  const lb = (name: string, spec: Record<string, unknown> = {}) =>
+    c.create(svcs, { metadata: { name }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }], ...spec } });
   const assigned = (name: string) => waitFor(`${name} assigned`, async () => (await ips(name))[0]?.split('/')[0], 5000);
-  const events = async (name: string) => (await c.list<{ reason?: string; type?: string; message?: string; involvedObject?: { name?: string } } & import('../api/object.js').KObject>({ group: '', version: 'v1', resource: 'events', namespace: 'default' })).items
-    .filter((e) => e.involvedObject?.name === name);
+  const events = async (name: string) =>
+    (
+      await c.list<
+        { reason?: string; type?: string; message?: string; involvedObject?: { name?: string } } & import('../api/object.js').KObject
+      >({ group: '', version: 'v1', resource: 'events', namespace: 'default' })
+    ).items.filter((e) => e.involvedObject?.name === name);
 
   await lb('a');
   await lb('b');
@@ -46,7 +55,11 @@ test('LoadBalancer services get addresses from the pool; released on delete and 
   const b = await assigned('b');
   assert.deepEqual(new Set([a, b]), new Set(['192.0.2.10', '192.0.2.11']));
   assert.deepEqual(await ips('a'), [`${a}/VIP`]);
-  await waitFor('IPAllocated event', async () => (await events('a')).some((e) => e.reason === 'IPAllocated' && e.message === `Assigned IP ["${a}"]`), 5000);
+  await waitFor(
+    'IPAllocated event',
+    async () => (await events('a')).some((e) => e.reason === 'IPAllocated' && e.message === `Assigned IP ["${a}"]`),
+    5000,
+  );
 
   // Another class is not ours: it stays pending, untouched.
   await lb('foreign', { loadBalancerClass: 'example.com/other' });
@@ -55,12 +68,29 @@ test('LoadBalancer services get addresses from the pool; released on delete and 
   assert.equal(await assigned('req'), '192.0.2.12');
   // The pool is exhausted: pending with a Warning event.
   await lb('c');
-  await waitFor('AllocationFailed event', async () => (await events('c')).some((e) => e.type === 'Warning' && e.reason === 'AllocationFailed' && /no available IPs in the pool 192\.0\.2\.10-192\.0\.2\.12/.test(e.message ?? '')), 5000);
+  await waitFor(
+    'AllocationFailed event',
+    async () =>
+      (await events('c')).some(
+        (e) =>
+          e.type === 'Warning' &&
+          e.reason === 'AllocationFailed' &&
+          /no available IPs in the pool 192\.0\.2\.10-192\.0\.2\.12/.test(e.message ?? ''),
+      ),
+    5000,
+  );
   assert.deepEqual(await ips('c'), []);
   assert.deepEqual(await ips('foreign'), []);
   // Outside the pool / already used: refused with the reason.
   await lb('wrong', { loadBalancerIP: '203.0.113.1' });
-  await waitFor('not in the pool', async () => (await events('wrong')).some((e) => e.reason === 'AllocationFailed' && /requested IP "203\.0\.113\.1" is not in the pool/.test(e.message ?? '')), 5000);
+  await waitFor(
+    'not in the pool',
+    async () =>
+      (await events('wrong')).some(
+        (e) => e.reason === 'AllocationFailed' && /requested IP "203\.0\.113\.1" is not in the pool/.test(e.message ?? ''),
+      ),
+    5000,
+  );
 
   // Deleting a releases its address; the pending c gets it.
   await c.delete({ ...svcs, name: 'a' });
@@ -68,7 +98,19 @@ test('LoadBalancer services get addresses from the pool; released on delete and 
 
   // b turns ClusterIP: its address is taken back; wrong still asks for an address outside the pool.
   const bs = await get('b');
-  await c.update({ ...svcs, name: 'b' }, { ...bs, spec: { ...bs.spec, type: 'ClusterIP', allocateLoadBalancerNodePorts: undefined, externalTrafficPolicy: undefined, ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] } });
+  await c.update(
+    { ...svcs, name: 'b' },
+    {
+      ...bs,
+      spec: {
+        ...bs.spec,
+        type: 'ClusterIP',
+        allocateLoadBalancerNodePorts: undefined,
+        externalTrafficPolicy: undefined,
+        ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }],
+      },
+    },
+  );
   await waitFor('b released', async () => (await ips('b')).length === 0, 5000);
   await lb('d');
   assert.equal(await assigned('d'), b);
@@ -76,8 +118,16 @@ test('LoadBalancer services get addresses from the pool; released on delete and 
   // Someone writes an address of the pool already held by c into foreign (another class's business): left as is,
   // and c keeps its address.
   const f = await get('foreign');
-  await c.update({ ...svcs, name: 'foreign', subresource: 'status' }, { ...f, status: { loadBalancer: { ingress: [{ ip: '198.51.100.1', ipMode: 'VIP' }] } } });
-  await stays('foreign keeps what its own controller wrote, c its address', async () => (await ips('foreign')).join() === '198.51.100.1/VIP' && (await ips('c')).join() === `${a}/VIP`, 500, 50);
+  await c.update(
+    { ...svcs, name: 'foreign', subresource: 'status' },
+    { ...f, status: { loadBalancer: { ingress: [{ ip: '198.51.100.1', ipMode: 'VIP' }] } } },
+  );
+  await stays(
+    'foreign keeps what its own controller wrote, c its address',
+    async () => (await ips('foreign')).join() === '198.51.100.1/VIP' && (await ips('c')).join() === `${a}/VIP`,
+    500,
+    50,
+  );
 });
 
 test('a restarted controller keeps every assignment (read back from the services)', async (t) => {
@@ -91,10 +141,16 @@ test('a restarted controller keeps every assignment (read back from the services
     factory.start();
     await factory.waitForCacheSync(5000);
     ctl.start();
-    return async () => { await ctl.stop(); await factory.stop(); };
+    return async () => {
+      await ctl.stop();
+      await factory.stop();
+    };
   };
   let stop = await run();
-  t.after(async () => { await stop(); await cp.stop(); });
+  t.after(async () => {
+    await stop();
+    await cp.stop();
+  });
   await c.create(svcs, { metadata: { name: 'x' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
   const ipOf = async (n: string) => (await c.get<Service>({ ...svcs, name: n })).status?.loadBalancer?.ingress?.[0]?.ip;
   const x = await waitFor('x assigned', () => ipOf('x'), 5000);

@@ -9,18 +9,21 @@
 // Which address a service holds is read back from the services' own status (level-triggered,
 // nothing kept aside), so a restarted controller keeps every assignment.
 
+import { intToIp, ipToInt, isIPv4, parseCIDR } from '../api/net.js';
 import type { Service } from '../api/types.js';
 import { SERVICES } from '../api/types.js';
-import { intToIp, ipToInt, isIPv4, parseCIDR } from '../api/net.js';
-import { isApiError, type RestClient } from '../client/rest.js';
-import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
+import type { Informer, SharedInformerFactory } from '../client/informer.js';
+import { isApiError, type RestClient } from '../client/rest.js';
 
 /** The loadBalancerClass this controller owns; services without a class are also its own. */
 export const SERVICE_LB_CLASS = 'k8ts.io/service-lb';
 
 /** A pool: IPv4 ranges [first, last] (numbers), in the order given. */
-export interface AddressPool { ranges: { first: number; last: number }[]; text: string }
+export interface AddressPool {
+  ranges: { first: number; last: number }[];
+  text: string;
+}
 
 /**
  * Parses a pool as MetalLB's IPAddressPool spells addresses: comma-separated CIDRs (their
@@ -38,7 +41,8 @@ export function parseAddressPool(text: string): AddressPool {
       ranges.push({ first: c.network + edge, last: c.network + c.size - 1 - edge });
     } else if (part.includes('-')) {
       const [a, b] = part.split('-').map((s) => s.trim());
-      if (!isIPv4(a) || !isIPv4(b) || ipToInt(a) > ipToInt(b)) throw new Error(`invalid address range ${part}: expected FIRST-LAST with FIRST <= LAST`);
+      if (!isIPv4(a) || !isIPv4(b) || ipToInt(a) > ipToInt(b))
+        throw new Error(`invalid address range ${part}: expected FIRST-LAST with FIRST <= LAST`);
       ranges.push({ first: ipToInt(a), last: ipToInt(b) });
     } else {
       if (!isIPv4(part)) throw new Error(`invalid address ${part}: expected an IPv4 address, CIDR or range`);
@@ -62,7 +66,11 @@ export function poolContains(pool: AddressPool, ip: string): boolean {
  */
 export function defaultLoadBalancerPool(podCIDR: string | undefined): string {
   let n = 0;
-  try { if (podCIDR) n = (parseCIDR(podCIDR).network >>> 8) & 255; } catch { /* default 0 */ }
+  try {
+    if (podCIDR) n = (parseCIDR(podCIDR).network >>> 8) & 255;
+  } catch {
+    /* default 0 */
+  }
   return `198.18.${n}.0/24`;
 }
 
@@ -95,7 +103,11 @@ export class ServiceLBController extends Controller {
   /** Addresses written but maybe not yet in the cache: key -> ip (so one is never handed out twice). */
   private readonly recent = new Map<string, string>();
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, private readonly opts: ServiceLBOptions) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    private readonly opts: ServiceLBOptions,
+  ) {
     // One worker: allocation reads and writes one shared set of addresses.
     super('service-lb-controller', client, 'service-lb-controller', { ...opts, workers: 1 });
     this.services = factory.informerFor<Service>(SERVICES);
@@ -130,14 +142,22 @@ export class ServiceLBController extends Controller {
   async reconcile(k: string): Promise<void> {
     const [namespace, name] = k.split('/');
     const svc = this.services.getByName(namespace, name);
-    if (!svc) { this.recent.delete(k); return; }
+    if (!svc) {
+      this.recent.delete(k);
+      return;
+    }
     const held = ingressIPs(svc);
     if (!isOurs(svc)) {
       this.recent.delete(k);
       // No longer a LoadBalancer: an address of ours is taken back. Another class's is its own business.
       if (svc.spec?.type !== 'LoadBalancer' && held.some((ip) => poolContains(this.opts.pool, ip))) {
         await this.writeStatus(svc, []);
-        this.recorder.event(svc, 'Normal', 'IPReleased', `Released IP ${JSON.stringify(held)} (the service is no longer of type LoadBalancer)`);
+        this.recorder.event(
+          svc,
+          'Normal',
+          'IPReleased',
+          `Released IP ${JSON.stringify(held)} (the service is no longer of type LoadBalancer)`,
+        );
       }
       return;
     }
@@ -157,8 +177,10 @@ export class ServiceLBController extends Controller {
     let ip: string | undefined;
     if (requested) {
       // spec.loadBalancerIP (deprecated, still honoured by MetalLB and k3s): that address or none.
-      if (!poolContains(this.opts.pool, requested)) return this.fail(svc, `requested IP "${requested}" is not in the pool ${this.opts.pool.text}`);
-      if (taken.has(requested)) return this.fail(svc, `requested IP "${requested}" is already in use by service "${key(taken.get(requested)!)}"`);
+      if (!poolContains(this.opts.pool, requested))
+        return this.fail(svc, `requested IP "${requested}" is not in the pool ${this.opts.pool.text}`);
+      if (taken.has(requested))
+        return this.fail(svc, `requested IP "${requested}" is already in use by service "${key(taken.get(requested)!)}"`);
       ip = requested;
     } else {
       ip = this.firstFree(taken);
@@ -188,14 +210,19 @@ export class ServiceLBController extends Controller {
   }
 
   private async writeStatus(svc: Service, ips: string[]): Promise<void> {
-    const next: Service = { ...structuredClone(svc), status: { ...(svc.status ?? {}), loadBalancer: ips.length ? { ingress: ips.map((ip) => ({ ip, ipMode: 'VIP' })) } : {} } };
+    const next: Service = {
+      ...structuredClone(svc),
+      status: { ...(svc.status ?? {}), loadBalancer: ips.length ? { ingress: ips.map((ip) => ({ ip, ipMode: 'VIP' })) } : {} },
+    };
     try {
       await this.client.update({ ...SERVICES, namespace: svc.metadata.namespace, name: svc.metadata.name, subresource: 'status' }, next);
     } catch (e) {
       // Changed or deleted meanwhile: its event brings it back here with the new state.
-      if (isApiError(e) && (e.code === 409 || e.code === 404)) { this.recent.delete(key(svc)); return; }
+      if (isApiError(e) && (e.code === 409 || e.code === 404)) {
+        this.recent.delete(key(svc));
+        return;
+      }
       throw e;
     }
   }
 }
-

@@ -5,11 +5,11 @@
 // data (a patch replacing spec.template), which claims a retention policy makes owned by the set
 // or the pod, health, and the status counters.
 
-import { deepCopy, type KObject, type OwnerReference } from '../api/object.js';
 import { isPodReady } from '../api/conditions.js';
+import { deepCopy, type KObject, type OwnerReference } from '../api/object.js';
 import type { ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet, StatefulSetStatus } from '../api/types.js';
-import { isPodAvailable, newControllerRef, scaledValueFromIntOrPercent } from './podutil.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from './history.js';
+import { isPodAvailable, newControllerRef, scaledValueFromIntOrPercent } from './podutil.js';
 
 export const STATEFULSET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 /** PodIndexLabel (beta, on in v1.32): the pod's ordinal as a label. */
@@ -85,7 +85,11 @@ export function updateIdentity(set: StatefulSet, pod: Pod): void {
   const ordinal = ordinalOf(pod);
   pod.metadata.name = podName(set, ordinal);
   pod.metadata.namespace = set.metadata.namespace;
-  pod.metadata.labels = { ...(pod.metadata.labels ?? {}), [STATEFULSET_POD_NAME_LABEL]: pod.metadata.name, [POD_INDEX_LABEL]: String(ordinal) };
+  pod.metadata.labels = {
+    ...(pod.metadata.labels ?? {}),
+    [STATEFULSET_POD_NAME_LABEL]: pod.metadata.name,
+    [POD_INDEX_LABEL]: String(ordinal),
+  };
   const spec = (pod.spec ??= { containers: [] });
   spec.hostname = pod.metadata.name;
   if (set.spec.serviceName) spec.subdomain = set.spec.serviceName;
@@ -95,8 +99,13 @@ export function updateIdentity(set: StatefulSet, pod: Pod): void {
 /** identityMatches: the pod is the set's pod of its ordinal, with its identity labels. */
 export function identityMatches(set: StatefulSet, pod: Pod): boolean {
   const { parent, ordinal } = parentAndOrdinal(pod);
-  return ordinal >= 0 && set.metadata.name === parent && pod.metadata.name === podName(set, ordinal)
-    && pod.metadata.namespace === set.metadata.namespace && pod.metadata.labels?.[STATEFULSET_POD_NAME_LABEL] === pod.metadata.name;
+  return (
+    ordinal >= 0 &&
+    set.metadata.name === parent &&
+    pod.metadata.name === podName(set, ordinal) &&
+    pod.metadata.namespace === set.metadata.namespace &&
+    pod.metadata.labels?.[STATEFULSET_POD_NAME_LABEL] === pod.metadata.name
+  );
 }
 
 /** The template a revision holds (the data is a patch replacing spec.template: ApplyRevision). */
@@ -119,9 +128,12 @@ export function statefulSetPatch(set: StatefulSet): Record<string, unknown> {
 export function newStatefulSetPod(set: StatefulSet, ordinal: number): Pod {
   const t = deepCopy(set.spec.template ?? {});
   const pod: Pod = {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: {
-      name: podName(set, ordinal), namespace: set.metadata.namespace, labels: { ...(t.metadata?.labels ?? {}) },
+      name: podName(set, ordinal),
+      namespace: set.metadata.namespace,
+      labels: { ...(t.metadata?.labels ?? {}) },
       ownerReferences: [newControllerRef(set, 'apps/v1', 'StatefulSet')],
     },
     spec: t.spec ?? { containers: [] },
@@ -139,11 +151,20 @@ export const podRevision = (pod: Pod): string => pod.metadata.labels?.[CONTROLLE
  * newVersionedStatefulSetPod: ordinals below the partition (or below currentReplicas without a
  * rolling update config) get the current revision, the others the update revision.
  */
-export function newVersionedPod(currentSet: StatefulSet, updateSet: StatefulSet, currentRevision: string, updateRevision: string, ordinal: number, currentReplicas: number): Pod {
+export function newVersionedPod(
+  currentSet: StatefulSet,
+  updateSet: StatefulSet,
+  currentRevision: string,
+  updateRevision: string,
+  ordinal: number,
+  currentReplicas: number,
+): Pod {
   const us = currentSet.spec.updateStrategy;
   const rolling = us?.type === 'RollingUpdate';
-  const useCurrent = rolling && ((!us.rollingUpdate && ordinal < startOrdinal(currentSet) + currentReplicas)
-    || (us.rollingUpdate !== undefined && ordinal < startOrdinal(currentSet) + (us.rollingUpdate.partition ?? 0)));
+  const useCurrent =
+    rolling &&
+    ((!us.rollingUpdate && ordinal < startOrdinal(currentSet) + currentReplicas) ||
+      (us.rollingUpdate !== undefined && ordinal < startOrdinal(currentSet) + (us.rollingUpdate.partition ?? 0)));
   const pod = newStatefulSetPod(useCurrent ? currentSet : updateSet, ordinal);
   pod.metadata.labels![CONTROLLER_REVISION_HASH_LABEL] = useCurrent ? currentRevision : updateRevision;
   return pod;
@@ -157,7 +178,8 @@ export const isFailed = (pod: Pod): boolean => pod.status?.phase === 'Failed';
 export const isSucceeded = (pod: Pod): boolean => pod.status?.phase === 'Succeeded';
 export const isTerminating = (pod: Pod): boolean => !!pod.metadata.deletionTimestamp;
 export const isRunningAndReady = (pod: Pod): boolean => pod.status?.phase === 'Running' && isPodReady(pod);
-export const isRunningAndAvailable = (pod: Pod, minReadySeconds: number, now = Date.now()): boolean => pod.status?.phase === 'Running' && isPodAvailable(pod, minReadySeconds, now);
+export const isRunningAndAvailable = (pod: Pod, minReadySeconds: number, now = Date.now()): boolean =>
+  pod.status?.phase === 'Running' && isPodAvailable(pod, minReadySeconds, now);
 export const isHealthy = (pod: Pod): boolean => isRunningAndReady(pod) && !isTerminating(pod);
 
 /** allowsBurst: Parallel pod management does not wait on predecessors. */
@@ -171,7 +193,14 @@ export function maxUnavailable(set: StatefulSet): number {
 }
 
 /** computeReplicaStatus over some lists of pods (replicas and condemned), into status. */
-export function countReplicas(status: StatefulSetStatus, minReadySeconds: number, currentRevision: string, updateRevision: string, lists: Pod[][], now = Date.now()): void {
+export function countReplicas(
+  status: StatefulSetStatus,
+  minReadySeconds: number,
+  currentRevision: string,
+  updateRevision: string,
+  lists: Pod[][],
+  now = Date.now(),
+): void {
   status.replicas = 0;
   status.readyReplicas = 0;
   status.availableReplicas = 0;
@@ -195,7 +224,8 @@ export function countReplicas(status: StatefulSetStatus, minReadySeconds: number
 
 // ---- claim retention (StatefulSetAutoDeletePVC) ----
 
-const hasOwnerRef = (obj: KObject, owner: KObject): boolean => (obj.metadata.ownerReferences ?? []).some((r) => r.uid === owner.metadata.uid);
+const hasOwnerRef = (obj: KObject, owner: KObject): boolean =>
+  (obj.metadata.ownerReferences ?? []).some((r) => r.uid === owner.metadata.uid);
 
 function setOwnerRef(obj: KObject, owner: KObject, apiVersion: string, kind: string): boolean {
   if (!owner.metadata.uid || hasOwnerRef(obj, owner)) return false;
@@ -222,13 +252,29 @@ export function updateClaimOwnerRefs(claim: PersistentVolumeClaim, set: Stateful
   const whenScaled = p.whenScaled === 'Delete' ? 'Delete' : 'Retain';
   const scaledDown = !podInOrdinalRange(pod, set);
   let changed = false;
-  const own = (owner: KObject, av: string, kind: string) => { changed = setOwnerRef(claim, owner, av, kind) || changed; };
-  const disown = (owner: KObject) => { changed = removeOwnerRef(claim, owner) || changed; };
-  if (whenScaled === 'Retain' && whenDeleted === 'Retain') { disown(set); disown(pod); }
-  else if (whenScaled === 'Retain') { own(set, 'apps/v1', 'StatefulSet'); disown(pod); }
-  else if (whenDeleted === 'Retain') { disown(set); if (scaledDown) own(pod, 'v1', 'Pod'); else disown(pod); }
-  else if (scaledDown) { disown(set); own(pod, 'v1', 'Pod'); }
-  else { own(set, 'apps/v1', 'StatefulSet'); disown(pod); }
+  const own = (owner: KObject, av: string, kind: string) => {
+    changed = setOwnerRef(claim, owner, av, kind) || changed;
+  };
+  const disown = (owner: KObject) => {
+    changed = removeOwnerRef(claim, owner) || changed;
+  };
+  if (whenScaled === 'Retain' && whenDeleted === 'Retain') {
+    disown(set);
+    disown(pod);
+  } else if (whenScaled === 'Retain') {
+    own(set, 'apps/v1', 'StatefulSet');
+    disown(pod);
+  } else if (whenDeleted === 'Retain') {
+    disown(set);
+    if (scaledDown) own(pod, 'v1', 'Pod');
+    else disown(pod);
+  } else if (scaledDown) {
+    disown(set);
+    own(pod, 'v1', 'Pod');
+  } else {
+    own(set, 'apps/v1', 'StatefulSet');
+    disown(pod);
+  }
   return changed;
 }
 

@@ -8,30 +8,83 @@
 // set) or OnDelete; revisions as ControllerRevisions named in status.currentRevision/
 // updateRevision, rollbacks reusing the equal revision; the claim retention policy; status.
 
-import { deepCopy, type KObject } from '../api/object.js';
 import { errorMessage } from '../api/errors.js';
+import { deepCopy, type KObject } from '../api/object.js';
 import {
-  CONTROLLERREVISIONS, PERSISTENTVOLUMECLAIMS, PODS, STATEFULSETS, type ControllerRevision, type PersistentVolumeClaim, type Pod,
-  type StatefulSet, type StatefulSetStatus,
+  CONTROLLERREVISIONS,
+  type ControllerRevision,
+  PERSISTENTVOLUMECLAIMS,
+  type PersistentVolumeClaim,
+  PODS,
+  type Pod,
+  STATEFULSETS,
+  type StatefulSet,
+  type StatefulSetStatus,
 } from '../api/types.js';
-import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
-import { NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
-import { claimObjects, controllerOf, controllerUpdate, labelsChanged, ownersSelecting, resolveControllerRef } from './podutil.js';
-import { BURST_REPLICAS, slowStartBatch } from './replicaset.js';
-import { safeSelector } from './podutil.js';
-import { claimControllerRevisions, createControllerRevision, equalRevision, newControllerRevision, sortControllerRevisions } from './history.js';
 import {
-  allowsBurst, applyRevision, claimIsStale, countReplicas, identityMatches, isCreated, isFailed, isHealthy, isMemberOf, isPending,
-  isRunningAndAvailable, isRunningAndReady, isSucceeded, isTerminating, maxUnavailable, newVersionedPod, ordinalOf, podClaims,
-  podInOrdinalRange, podRevision, replicasOf, startOrdinal, STATEFULSET_POD_NAME_LABEL, POD_INDEX_LABEL, statefulSetPatch, updateClaimOwnerRefs,
+  type Informer,
+  NAMESPACE_INDEX,
+  OWNER_UID_INDEX,
+  objectKey,
+  ownerUidIndexFunc,
+  type SharedInformerFactory,
+} from '../client/informer.js';
+import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
+import {
+  claimControllerRevisions,
+  createControllerRevision,
+  equalRevision,
+  newControllerRevision,
+  sortControllerRevisions,
+} from './history.js';
+import {
+  claimObjects,
+  controllerOf,
+  controllerUpdate,
+  labelsChanged,
+  ownersSelecting,
+  resolveControllerRef,
+  safeSelector,
+} from './podutil.js';
+import { BURST_REPLICAS, slowStartBatch } from './replicaset.js';
+import {
+  allowsBurst,
+  applyRevision,
+  claimIsStale,
+  countReplicas,
+  identityMatches,
+  isCreated,
+  isFailed,
+  isHealthy,
+  isMemberOf,
+  isPending,
+  isRunningAndAvailable,
+  isRunningAndReady,
+  isSucceeded,
+  isTerminating,
+  maxUnavailable,
+  newVersionedPod,
+  ordinalOf,
+  POD_INDEX_LABEL,
+  podClaims,
+  podInOrdinalRange,
+  podRevision,
+  replicasOf,
+  STATEFULSET_POD_NAME_LABEL,
+  startOrdinal,
+  statefulSetPatch,
+  updateClaimOwnerRefs,
 } from './statefulset-util.js';
 
 /** processReplica / processCondemned's answer: stop this sync here (monotonic mode waits). */
 type Step = boolean;
 
 /** The replicas by index from 0: existing pods, else the pod to create. */
-interface Replicas { get(i: number): Pod; set(i: number, pod: Pod): void }
+interface Replicas {
+  get(i: number): Pod;
+  set(i: number, pod: Pod): void;
+}
 
 export class StatefulSetController extends Controller {
   private readonly setInf: Informer<StatefulSet>;
@@ -39,7 +92,11 @@ export class StatefulSetController extends Controller {
   private readonly pvcInf: Informer<PersistentVolumeClaim>;
   private readonly revInf: Informer<ControllerRevision>;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: ControllerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: ControllerOptions = {},
+  ) {
     super('statefulset', client, 'statefulset-controller', opts);
     this.setInf = factory.informerFor<StatefulSet>({ ...STATEFULSETS });
     this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
@@ -108,12 +165,29 @@ export class StatefulSetController extends Controller {
     }
     const ns = set.metadata.namespace ?? '';
     // adoptOrphanRevisions and ListRevisions: the set's revisions, claimed by selector.
-    const revisions = sortControllerRevisions(await claimControllerRevisions(this.client, set, STATEFULSETS, 'apps/v1', 'StatefulSet', selector,
-      this.revInf.byIndex(NAMESPACE_INDEX, ns)));
+    const revisions = sortControllerRevisions(
+      await claimControllerRevisions(
+        this.client,
+        set,
+        STATEFULSETS,
+        'apps/v1',
+        'StatefulSet',
+        selector,
+        this.revInf.byIndex(NAMESPACE_INDEX, ns),
+      ),
+    );
     // getPodsForStatefulSet: only pods named as members are adopted.
-    const candidates = this.podInf.byIndex(NAMESPACE_INDEX, ns).filter((p) => controllerOf(p)?.uid === set.metadata.uid || isMemberOf(set, p));
+    const candidates = this.podInf
+      .byIndex(NAMESPACE_INDEX, ns)
+      .filter((p) => controllerOf(p)?.uid === set.metadata.uid || isMemberOf(set, p));
     const pods = await claimObjects(candidates, {
-      client: this.client, resource: PODS, owner: set, ownerResource: STATEFULSETS, ownerApiVersion: 'apps/v1', ownerKind: 'StatefulSet', selector,
+      client: this.client,
+      resource: PODS,
+      owner: set,
+      ownerResource: STATEFULSETS,
+      ownerApiVersion: 'apps/v1',
+      ownerKind: 'StatefulSet',
+      selector,
     });
     const { current, update, collisionCount } = await this.revisions(set, revisions);
     let status: StatefulSetStatus | undefined;
@@ -134,11 +208,23 @@ export class StatefulSetController extends Controller {
   // ---- revisions ----
 
   /** getStatefulSetRevisions: the update revision (reused when equal to an old one: a rollback), and the current one. */
-  private async revisions(set: StatefulSet, revisions: ControllerRevision[]): Promise<{ current: ControllerRevision; update: ControllerRevision; collisionCount: number }> {
+  private async revisions(
+    set: StatefulSet,
+    revisions: ControllerRevision[],
+  ): Promise<{ current: ControllerRevision; update: ControllerRevision; collisionCount: number }> {
     let collisionCount = set.status?.collisionCount ?? 0;
     const next = (revisions.length ? revisions[revisions.length - 1].revision : 0) + 1;
-    const candidate = newControllerRevision(set, 'apps/v1', 'StatefulSet', set.spec.template?.metadata?.labels, statefulSetPatch(set), next, collisionCount);
-    if (set.metadata.annotations && Object.keys(set.metadata.annotations).length) candidate.metadata.annotations = { ...set.metadata.annotations };
+    const candidate = newControllerRevision(
+      set,
+      'apps/v1',
+      'StatefulSet',
+      set.spec.template?.metadata?.labels,
+      statefulSetPatch(set),
+      next,
+      collisionCount,
+    );
+    if (set.metadata.annotations && Object.keys(set.metadata.annotations).length)
+      candidate.metadata.annotations = { ...set.metadata.annotations };
     const equal = revisions.filter((r) => equalRevision(r, candidate));
     let update: ControllerRevision;
     if (equal.length && equalRevision(revisions[revisions.length - 1], equal[equal.length - 1])) {
@@ -146,13 +232,27 @@ export class StatefulSetController extends Controller {
     } else if (equal.length) {
       // A rollback: the equal revision becomes the newest by taking the next number.
       const e = equal[equal.length - 1];
-      update = await this.client.update<ControllerRevision>({ ...CONTROLLERREVISIONS, namespace: e.metadata.namespace, name: e.metadata.name }, { ...e, revision: next });
+      update = await this.client.update<ControllerRevision>(
+        { ...CONTROLLERREVISIONS, namespace: e.metadata.namespace, name: e.metadata.name },
+        { ...e, revision: next },
+      );
     } else {
       for (let tries = 0; ; tries++) {
-        const cr = newControllerRevision(set, 'apps/v1', 'StatefulSet', set.spec.template?.metadata?.labels, statefulSetPatch(set), next, collisionCount);
+        const cr = newControllerRevision(
+          set,
+          'apps/v1',
+          'StatefulSet',
+          set.spec.template?.metadata?.labels,
+          statefulSetPatch(set),
+          next,
+          collisionCount,
+        );
         cr.metadata.annotations = candidate.metadata.annotations;
         const r = await createControllerRevision(this.client, cr);
-        if (r.created) { update = r.created; break; }
+        if (r.created) {
+          update = r.created;
+          break;
+        }
         // A hash collision with another revision's name: count it and hash again.
         collisionCount++;
         if (tries > 10) throw new Error(`too many revision name collisions for StatefulSet ${set.metadata.name}`);
@@ -163,26 +263,44 @@ export class StatefulSetController extends Controller {
   }
 
   /** truncateHistory: revisions no pod, current or update revision uses, beyond revisionHistoryLimit, oldest first. */
-  private async truncateHistory(set: StatefulSet, pods: Pod[], revisions: ControllerRevision[], current: ControllerRevision, update: ControllerRevision): Promise<void> {
+  private async truncateHistory(
+    set: StatefulSet,
+    pods: Pod[],
+    revisions: ControllerRevision[],
+    current: ControllerRevision,
+    update: ControllerRevision,
+  ): Promise<void> {
     const live = new Set([current.metadata.name, update.metadata.name, ...pods.map(podRevision)]);
     const history = revisions.filter((r) => !live.has(r.metadata.name));
     const limit = set.spec.revisionHistoryLimit ?? 10;
     for (const r of history.slice(0, Math.max(0, history.length - limit))) {
-      await this.client.delete({ ...CONTROLLERREVISIONS, namespace: r.metadata.namespace, name: r.metadata.name }).catch((e) => { if (!isNotFound(e)) throw e; });
+      await this.client.delete({ ...CONTROLLERREVISIONS, namespace: r.metadata.namespace, name: r.metadata.name }).catch((e) => {
+        if (!isNotFound(e)) throw e;
+      });
     }
   }
 
   // ---- the sync ----
 
-  private async updateStatefulSet(set: StatefulSet, currentRevision: ControllerRevision, updateRevision: ControllerRevision, collisionCount: number, pods: Pod[]): Promise<StatefulSetStatus> {
+  private async updateStatefulSet(
+    set: StatefulSet,
+    currentRevision: ControllerRevision,
+    updateRevision: ControllerRevision,
+    collisionCount: number,
+    pods: Pod[],
+  ): Promise<StatefulSetStatus> {
     const currentSet = applyRevision(set, currentRevision);
     const updateSet = applyRevision(set, updateRevision);
     const status: StatefulSetStatus = {
-      observedGeneration: set.metadata.generation, currentRevision: currentRevision.metadata.name, updateRevision: updateRevision.metadata.name,
-      collisionCount, replicas: 0,
+      observedGeneration: set.metadata.generation,
+      currentRevision: currentRevision.metadata.name,
+      updateRevision: updateRevision.metadata.name,
+      collisionCount,
+      replicas: 0,
     };
     const minReady = set.spec.minReadySeconds ?? 0;
-    const n = replicasOf(set), start = startOrdinal(set);
+    const n = replicasOf(set),
+      start = startOrdinal(set);
     // The replicas by index: the pods that exist, and the ones still to create made when first
     // asked for. Kubernetes fills a slice of spec.replicas entries; a map keeps a StatefulSet of
     // 2^31-1 replicas (valid input) from costing the controller that much memory or time.
@@ -199,14 +317,29 @@ export class StatefulSetController extends Controller {
       get: (i) => {
         let p = existing.get(i) ?? made.get(i);
         if (!p) {
-          p = newVersionedPod(currentSet, updateSet, currentRevision.metadata.name ?? '', updateRevision.metadata.name ?? '', start + i, currentReplicas);
+          p = newVersionedPod(
+            currentSet,
+            updateSet,
+            currentRevision.metadata.name ?? '',
+            updateRevision.metadata.name ?? '',
+            start + i,
+            currentReplicas,
+          );
           made.set(i, p);
         }
         return p;
       },
-      set: (i, p) => { existing.delete(i); made.set(i, p); },
+      set: (i, p) => {
+        existing.delete(i);
+        made.set(i, p);
+      },
     };
-    const count = () => countReplicas(status, minReady, currentRevision.metadata.name ?? '', updateRevision.metadata.name ?? '', [[...existing.values()], [...made.values()], condemned]);
+    const count = () =>
+      countReplicas(status, minReady, currentRevision.metadata.name ?? '', updateRevision.metadata.name ?? '', [
+        [...existing.values()],
+        [...made.values()],
+        condemned,
+      ]);
     count();
     condemned.sort((a, b) => ordinalOf(b) - ordinalOf(a));
     // The first unhealthy replica (a replica not created yet is unhealthy), else condemned pod.
@@ -226,10 +359,19 @@ export class StatefulSetController extends Controller {
       indices = [...existing.keys(), ...missing].sort((a, b) => a - b);
     }
     const replicaStep = (k: number) => this.processReplica(ctx, indices ? indices[k] : k);
-    if (await this.runForAll(indices ? indices.length : n, replicaStep, monotonic)) { count(); return status; }
+    if (await this.runForAll(indices ? indices.length : n, replicaStep, monotonic)) {
+      count();
+      return status;
+    }
     // Condemned pods' claims get the owners their retention policy wants before the pods go.
-    if (await this.runForAll(condemned.length, (i) => this.fixClaimOwners(updateSet, condemned[i]).then(() => false), monotonic)) { count(); return status; }
-    if (await this.runForAll(condemned.length, (i) => this.processCondemned(set, firstUnhealthy, monotonic, condemned[i]), monotonic)) { count(); return status; }
+    if (await this.runForAll(condemned.length, (i) => this.fixClaimOwners(updateSet, condemned[i]).then(() => false), monotonic)) {
+      count();
+      return status;
+    }
+    if (await this.runForAll(condemned.length, (i) => this.processCondemned(set, firstUnhealthy, monotonic, condemned[i]), monotonic)) {
+      count();
+      return status;
+    }
     count();
     if (set.spec.updateStrategy?.type === 'OnDelete') return status;
     const updateMin = set.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
@@ -237,7 +379,7 @@ export class StatefulSetController extends Controller {
     if (set.spec.updateStrategy?.rollingUpdate?.maxUnavailable !== undefined) {
       // MaxUnavailableStatefulSet: up to maxUnavailable pods at once, highest ordinals first; a
       // replica not created yet counts as unavailable.
-      const unavailable = (n - existing.size) + [...existing.values()].filter((p) => !isHealthy(p)).length;
+      const unavailable = n - existing.size + [...existing.values()].filter((p) => !isHealthy(p)).length;
       let toDelete = maxUnavailable(set) - unavailable;
       for (const t of highestFirst) {
         if (t < updateMin || toDelete <= 0) break;
@@ -272,21 +414,53 @@ export class StatefulSetController extends Controller {
       return false;
     }
     let i = 0;
-    const { error } = await slowStartBatch(count, 1, async () => { await fn(i++); });
+    const { error } = await slowStartBatch(count, 1, async () => {
+      await fn(i++);
+    });
     if (error) throw error;
     return false;
   }
 
-  private async processReplica(ctx: { set: StatefulSet; currentSet: StatefulSet; updateSet: StatefulSet; currentRevision: ControllerRevision; updateRevision: ControllerRevision; reps: Replicas; currentReplicas: number }, i: number): Promise<Step> {
+  private async processReplica(
+    ctx: {
+      set: StatefulSet;
+      currentSet: StatefulSet;
+      updateSet: StatefulSet;
+      currentRevision: ControllerRevision;
+      updateRevision: ControllerRevision;
+      reps: Replicas;
+      currentReplicas: number;
+    },
+    i: number,
+  ): Promise<Step> {
     const { set, updateSet } = ctx;
     const monotonic = !allowsBurst(set);
     let pod = ctx.reps.get(i);
     if (isFailed(pod) || isSucceeded(pod)) {
       // A pod stopped for good (evicted, node rebooted) is recreated whatever its exit code.
-      if (isFailed(pod)) this.recorder.event(this.setRef(set), 'Warning', 'RecreatingFailedPod', `StatefulSet ${set.metadata.namespace}/${set.metadata.name} is recreating failed Pod ${pod.metadata.name}`);
-      else this.recorder.event(this.setRef(set), 'Normal', 'RecreatingTerminatedPod', `StatefulSet ${set.metadata.namespace}/${set.metadata.name} is recreating terminated Pod ${pod.metadata.name}`);
+      if (isFailed(pod))
+        this.recorder.event(
+          this.setRef(set),
+          'Warning',
+          'RecreatingFailedPod',
+          `StatefulSet ${set.metadata.namespace}/${set.metadata.name} is recreating failed Pod ${pod.metadata.name}`,
+        );
+      else
+        this.recorder.event(
+          this.setRef(set),
+          'Normal',
+          'RecreatingTerminatedPod',
+          `StatefulSet ${set.metadata.namespace}/${set.metadata.name} is recreating terminated Pod ${pod.metadata.name}`,
+        );
       await this.deletePod(set, pod);
-      pod = newVersionedPod(ctx.currentSet, updateSet, ctx.currentRevision.metadata.name ?? '', ctx.updateRevision.metadata.name ?? '', startOrdinal(set) + i, ctx.currentReplicas);
+      pod = newVersionedPod(
+        ctx.currentSet,
+        updateSet,
+        ctx.currentRevision.metadata.name ?? '',
+        ctx.updateRevision.metadata.name ?? '',
+        startOrdinal(set) + i,
+        ctx.currentReplicas,
+      );
       ctx.reps.set(i, pod);
     }
     if (!isCreated(pod)) {
@@ -305,9 +479,17 @@ export class StatefulSetController extends Controller {
     await this.fixClaimOwners(updateSet, pod);
     if (!identityMatches(set, pod)) {
       // The identity labels are all that may change on a running pod.
-      await this.client.patch({ ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name }, {
-        metadata: { labels: { [STATEFULSET_POD_NAME_LABEL]: pod.metadata.name, [POD_INDEX_LABEL]: String(ordinalOf(pod)) } },
-      }, 'strategic').catch((e) => { if (!isNotFound(e)) throw e; });
+      await this.client
+        .patch(
+          { ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name },
+          {
+            metadata: { labels: { [STATEFULSET_POD_NAME_LABEL]: pod.metadata.name, [POD_INDEX_LABEL]: String(ordinalOf(pod)) } },
+          },
+          'strategic',
+        )
+        .catch((e) => {
+          if (!isNotFound(e)) throw e;
+        });
     }
     return false;
   }
@@ -334,10 +516,20 @@ export class StatefulSetController extends Controller {
       updateClaimOwnerRefs(claim, set, pod);
       try {
         await this.client.create({ ...PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace }, claim);
-        this.recorder.event(this.setRef(set), 'Normal', 'SuccessfulCreate', `create Claim ${claim.metadata.name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`);
+        this.recorder.event(
+          this.setRef(set),
+          'Normal',
+          'SuccessfulCreate',
+          `create Claim ${claim.metadata.name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`,
+        );
       } catch (e) {
         if (isAlreadyExists(e)) continue;
-        this.recorder.event(this.setRef(set), 'Warning', 'FailedCreate', `create Claim ${claim.metadata.name} for Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(e)}`);
+        this.recorder.event(
+          this.setRef(set),
+          'Warning',
+          'FailedCreate',
+          `create Claim ${claim.metadata.name} for Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(e)}`,
+        );
         throw e;
       }
     }
@@ -348,23 +540,46 @@ export class StatefulSetController extends Controller {
     await this.createMissingClaims(set, pod);
     try {
       await this.client.create({ ...PODS, namespace: pod.metadata.namespace }, pod);
-      this.recorder.event(this.setRef(set), 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`);
+      this.recorder.event(
+        this.setRef(set),
+        'Normal',
+        'SuccessfulCreate',
+        `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`,
+      );
     } catch (e) {
       // The informer has not shown us the pod yet: it is there, the next sync sees it.
       if (isAlreadyExists(e)) return;
-      this.recorder.event(this.setRef(set), 'Warning', 'FailedCreate', `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(e)}`);
+      this.recorder.event(
+        this.setRef(set),
+        'Warning',
+        'FailedCreate',
+        `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(e)}`,
+      );
       throw e;
     }
   }
 
   private async deletePod(set: StatefulSet, pod: Pod, why?: 'update'): Promise<void> {
     try {
-      await this.client.delete({ ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name }, { preconditions: { uid: pod.metadata.uid } });
-      this.recorder.event(this.setRef(set), 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`);
+      await this.client.delete(
+        { ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name },
+        { preconditions: { uid: pod.metadata.uid } },
+      );
+      this.recorder.event(
+        this.setRef(set),
+        'Normal',
+        'SuccessfulDelete',
+        `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`,
+      );
       if (why) this.log(`statefulset: ${set.metadata.namespace}/${set.metadata.name}: pod ${pod.metadata.name} terminating for update`);
     } catch (e) {
       if (isNotFound(e) || isConflict(e)) return;
-      this.recorder.event(this.setRef(set), 'Warning', 'FailedDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(e)}`);
+      this.recorder.event(
+        this.setRef(set),
+        'Warning',
+        'FailedDelete',
+        `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(e)}`,
+      );
       throw e;
     }
   }
@@ -390,23 +605,48 @@ export class StatefulSetController extends Controller {
 
   /** updateStatefulSetStatus: completes a finished rolling update, then writes the status if it changed. */
   private async updateStatus(set: StatefulSet, status: StatefulSetStatus): Promise<void> {
-    if (set.spec.updateStrategy?.type === 'RollingUpdate' && status.updatedReplicas === status.replicas && status.readyReplicas === status.replicas) {
+    if (
+      set.spec.updateStrategy?.type === 'RollingUpdate' &&
+      status.updatedReplicas === status.replicas &&
+      status.readyReplicas === status.replicas
+    ) {
       status.currentReplicas = status.updatedReplicas;
       status.currentRevision = status.updateRevision;
     }
     const out: StatefulSetStatus = { replicas: status.replicas };
-    for (const k of ['observedGeneration', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'currentRevision', 'updateRevision', 'availableReplicas'] as const) {
+    for (const k of [
+      'observedGeneration',
+      'readyReplicas',
+      'currentReplicas',
+      'updatedReplicas',
+      'currentRevision',
+      'updateRevision',
+      'availableReplicas',
+    ] as const) {
       if (status[k]) (out as unknown as Record<string, unknown>)[k] = status[k];
     }
     out.collisionCount = status.collisionCount ?? 0;
     if (set.status?.conditions?.length) out.conditions = set.status.conditions;
     const prev = set.status ?? { replicas: 0 };
-    const keys = ['replicas', 'observedGeneration', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'currentRevision', 'updateRevision', 'availableReplicas', 'collisionCount'] as const;
+    const keys = [
+      'replicas',
+      'observedGeneration',
+      'readyReplicas',
+      'currentReplicas',
+      'updatedReplicas',
+      'currentRevision',
+      'updateRevision',
+      'availableReplicas',
+      'collisionCount',
+    ] as const;
     if (keys.every((k) => (prev[k] ?? 0) === (out[k] ?? 0))) return;
     let target: StatefulSet = { ...set, status: out };
     for (let i = 0; ; i++) {
       try {
-        await this.client.update({ ...STATEFULSETS, namespace: set.metadata.namespace, name: set.metadata.name, subresource: 'status' }, target);
+        await this.client.update(
+          { ...STATEFULSETS, namespace: set.metadata.namespace, name: set.metadata.name, subresource: 'status' },
+          target,
+        );
         return;
       } catch (e) {
         if (isNotFound(e)) return;

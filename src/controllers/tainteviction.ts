@@ -4,15 +4,15 @@
 // Every pod gets tolerations for the not-ready and unreachable taints (300 s, from the API
 // server's DefaultTolerationSeconds admission), which is how pods leave a dead node.
 
-import { nowRFC3339, type KObject } from '../api/object.js';
-import { EventRecorder } from '../client/events.js';
-import { POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { isNotFound, type RestClient } from '../client/rest.js';
-import { ControllerLoop } from '../client/controller.js';
-import { Limiter } from '../client/flowcontrol.js';
+import { type Condition, podNodeName, withPodCondition } from '../api/conditions.js';
+import { type KObject, nowRFC3339 } from '../api/object.js';
 import { matchingTolerations, minTolerationMs, noExecuteTaints, podTolerations } from '../api/taints.js';
 import { NODES, PODS } from '../api/types.js';
-import { podNodeName, withPodCondition, type Condition } from '../api/conditions.js';
+import { ControllerLoop } from '../client/controller.js';
+import { EventRecorder } from '../client/events.js';
+import { Limiter } from '../client/flowcontrol.js';
+import { type Informer, POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type SharedInformerFactory } from '../client/informer.js';
+import { isNotFound, type RestClient } from '../client/rest.js';
 
 export interface TaintEvictionOptions {
   /** Pod deletions in flight at once (default 16). */
@@ -41,17 +41,26 @@ export class TaintEvictionController {
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: TaintEvictionOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: TaintEvictionOptions = {},
+  ) {
     this.log = opts.log ?? (() => {});
     this.limiter = new Limiter(opts.concurrency ?? 16);
-    this.recorder = new EventRecorder(client, { component: this.name, onError: (e) => this.log(`${this.name} events: ${(e as Error)?.message ?? e}`) });
+    this.recorder = new EventRecorder(client, {
+      component: this.name,
+      onError: (e) => this.log(`${this.name} events: ${(e as Error)?.message ?? e}`),
+    });
     this.nodes = factory.informerFor(NODES);
     this.pods = factory.informerFor({ ...PODS, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc } });
     this.loop = new ControllerLoop({ name: 'noexec_taint', reconcile: (key) => this.reconcile(key) }, 8, this.log);
 
     this.nodes.addEventHandler({
       onAdd: (n) => this.loop.enqueue(`node:${n.metadata.name}`),
-      onUpdate: (o, n) => { if (JSON.stringify(noExecuteTaints(o)) !== JSON.stringify(noExecuteTaints(n))) this.loop.enqueue(`node:${n.metadata.name}`); },
+      onUpdate: (o, n) => {
+        if (JSON.stringify(noExecuteTaints(o)) !== JSON.stringify(noExecuteTaints(n))) this.loop.enqueue(`node:${n.metadata.name}`);
+      },
       onDelete: (n) => this.loop.enqueue(`node:${n.metadata.name}`),
     });
     this.pods.addEventHandler({
@@ -100,7 +109,10 @@ export class TaintEvictionController {
     }
     const podKey = key.slice(4);
     const pod = this.pods.get(podKey);
-    if (!pod) { this.cancel(podKey, true); return; }
+    if (!pod) {
+      this.cancel(podKey, true);
+      return;
+    }
     const nodeName = podNodeName(pod);
     if (!nodeName) return;
     const node = this.nodes.get(nodeName);
@@ -113,7 +125,10 @@ export class TaintEvictionController {
   private processPodOnNode(pod: KObject, taints: ReturnType<typeof noExecuteTaints>, now: number): void {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     // A pod already on its way out needs no second deletion (nor a second event).
-    if (pod.metadata.deletionTimestamp) { this.cancel(key, false); return; }
+    if (pod.metadata.deletionTimestamp) {
+      this.cancel(key, false);
+      return;
+    }
     const { allTolerated, used } = matchingTolerations(taints, podTolerations(pod));
     if (!allTolerated) {
       this.cancel(key, true);
@@ -121,7 +136,10 @@ export class TaintEvictionController {
       return;
     }
     const min = minTolerationMs(used);
-    if (min < 0) { this.cancel(key, true); return; }
+    if (min < 0) {
+      this.cancel(key, true);
+      return;
+    }
     let createdAt = now;
     const existing = this.scheduled.get(key);
     if (existing) {
@@ -135,12 +153,17 @@ export class TaintEvictionController {
 
   private schedule(key: string, uid: string | undefined, createdAt: number, fireAt: number): void {
     if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.scheduled.delete(key);
-      const p = this.limiter.run(() => this.deletePod(key, uid)).catch((e) => this.log(`${this.name}: deleting pod ${key}: ${(e as Error)?.message ?? e}`));
-      this.inFlight.add(p);
-      void p.finally(() => this.inFlight.delete(p));
-    }, Math.max(0, fireAt - Date.now()));
+    const timer = setTimeout(
+      () => {
+        this.scheduled.delete(key);
+        const p = this.limiter
+          .run(() => this.deletePod(key, uid))
+          .catch((e) => this.log(`${this.name}: deleting pod ${key}: ${(e as Error)?.message ?? e}`));
+        this.inFlight.add(p);
+        void p.finally(() => this.inFlight.delete(p));
+      },
+      Math.max(0, fireAt - Date.now()),
+    );
     this.scheduled.set(key, { createdAt, fireAt, timer });
   }
 
@@ -154,7 +177,12 @@ export class TaintEvictionController {
 
   private podEvent(key: string, verb: string): void {
     const i = key.indexOf('/');
-    this.recorder.event({ apiVersion: 'v1', kind: 'Pod', namespace: key.slice(0, i), name: key.slice(i + 1) }, 'Normal', 'TaintManagerEviction', `${verb} ${key}`);
+    this.recorder.event(
+      { apiVersion: 'v1', kind: 'Pod', namespace: key.slice(0, i), name: key.slice(i + 1) },
+      'Normal',
+      'TaintManagerEviction',
+      `${verb} ${key}`,
+    );
   }
 
   /** addConditionAndDeletePod: a DisruptionTarget condition says why, then the (graceful) delete. */
@@ -170,9 +198,22 @@ export class TaintEvictionController {
         const pod = await this.client.get(ref);
         if (uid && pod.metadata.uid !== uid) return;
         const conditions = (pod.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-        const next = withPodCondition(conditions, { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' }, nowRFC3339());
+        const next = withPodCondition(
+          conditions,
+          {
+            type: 'DisruptionTarget',
+            status: 'True',
+            reason: 'DeletionByTaintManager',
+            message: 'Taint manager: deleting due to NoExecute taint',
+          },
+          nowRFC3339(),
+        );
         if (next) {
-          await this.client.patch({ ...ref, subresource: 'status' }, { metadata: { uid: pod.metadata.uid }, status: { conditions: next } }, 'merge');
+          await this.client.patch(
+            { ...ref, subresource: 'status' },
+            { metadata: { uid: pod.metadata.uid }, status: { conditions: next } },
+            'merge',
+          );
         }
         await this.client.delete(ref, { preconditions: { uid: pod.metadata.uid } });
         return;

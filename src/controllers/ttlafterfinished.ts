@@ -4,11 +4,11 @@
 // delete the Job is read again from the API server: its TTL may have changed meanwhile, and the
 // uid precondition keeps a new Job of the same name safe.
 
+import { JOBS, type Job } from '../api/types.js';
+import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/rest.js';
-import { objectKey, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
-import { JOBS, type Job } from '../api/types.js';
 import { finishedCondition } from './job-util.js';
 
 export interface TTLAfterFinishedOptions {
@@ -26,24 +26,35 @@ export class TTLAfterFinishedController implements Reconciler {
   private readonly log: (m: string) => void;
   private readonly now: () => number;
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: TTLAfterFinishedOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: TTLAfterFinishedOptions = {},
+  ) {
     this.log = opts.log ?? (() => {});
     this.now = opts.now ?? Date.now;
     this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
     this.jobInf = factory.informerFor<Job>({ ...JOBS });
-    const consider = (j: Job): void => { if (!j.metadata.deletionTimestamp && needsCleanup(j)) this.loop.enqueue(objectKey(j)); };
+    const consider = (j: Job): void => {
+      if (!j.metadata.deletionTimestamp && needsCleanup(j)) this.loop.enqueue(objectKey(j));
+    };
     this.jobInf.addEventHandler({ onAdd: consider, onUpdate: (_o, j) => consider(j) });
   }
 
-  start(): void { this.loop.start(); }
-  stop(): Promise<void> { return this.loop.stop(); }
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
 
   /** timeLeft: ms until the Job's TTL runs out (negative once it has), or undefined when it has none. */
   private timeLeft(job: Job): number | undefined {
     if (!needsCleanup(job)) return undefined;
     const finishedAt = Date.parse(finishedCondition(job)?.lastTransitionTime ?? '');
     if (Number.isNaN(finishedAt)) return undefined;
-    if (finishedAt > this.now()) this.log(`ttl-after-finished: ${objectKey(job)} finished in the future; likely clock skew: its cleanup waits`);
+    if (finishedAt > this.now())
+      this.log(`ttl-after-finished: ${objectKey(job)} finished in the future; likely clock skew: its cleanup waits`);
     return finishedAt + job.spec.ttlSecondsAfterFinished! * 1000 - this.now();
   }
 
@@ -66,7 +77,10 @@ export class TTLAfterFinishedController implements Reconciler {
     if (again === undefined) return;
     if (again > 0) return again;
     try {
-      await this.client.delete({ ...JOBS, namespace: fresh.metadata.namespace, name: fresh.metadata.name }, { propagationPolicy: 'Foreground', preconditions: { uid: fresh.metadata.uid } });
+      await this.client.delete(
+        { ...JOBS, namespace: fresh.metadata.namespace, name: fresh.metadata.name },
+        { propagationPolicy: 'Foreground', preconditions: { uid: fresh.metadata.uid } },
+      );
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }

@@ -4,15 +4,14 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nowRFC3339 } from '../api/object.js';
-import { RestClient } from '../client/rest.js';
-import { Informer, SharedInformerFactory } from '../client/informer.js';
-import type { TestControlPlane } from '../testing/controlplane.js';
 import { isPodReady } from '../api/conditions.js';
+import { nowRFC3339 } from '../api/object.js';
 import type { Pod } from '../api/types.js';
-import { ReplicaSetController } from './replicaset.js';
+import { Informer, SharedInformerFactory } from '../client/informer.js';
+import { RestClient } from '../client/rest.js';
+import type { TestControlPlane } from '../testing/controlplane.js';
 import { DeploymentController } from './deployment.js';
-
+import { ReplicaSetController } from './replicaset.js';
 
 export interface FakeKubeletOptions {
   /** Delay before a new pod is marked Running and Ready (default 30 ms). */
@@ -51,19 +50,41 @@ export async function startFakeKubelet(client: RestClient, opts: FakeKubeletOpti
       if (stopped) return;
       try {
         if (opts.nodeName && !p.spec?.nodeName) {
-          await client.create({ ...ref, subresource: 'binding' }, { apiVersion: 'v1', kind: 'Binding', metadata: { name: p.metadata.name }, target: { kind: 'Node', name: opts.nodeName } });
+          await client.create(
+            { ...ref, subresource: 'binding' },
+            { apiVersion: 'v1', kind: 'Binding', metadata: { name: p.metadata.name }, target: { kind: 'Node', name: opts.nodeName } },
+          );
         }
         const now = nowRFC3339();
         const containers = (p.spec?.containers as { name: string; image?: string }[] | undefined) ?? [];
-        await client.patch({ ...ref, subresource: 'status' }, {
-          status: {
-            phase: 'Running',
-            conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: now })),
-            startTime: now,
-            containerStatuses: containers.map((c) => ({ name: c.name, image: c.image, imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } })),
+        await client.patch(
+          { ...ref, subresource: 'status' },
+          {
+            status: {
+              phase: 'Running',
+              conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
+                type,
+                status: 'True',
+                lastProbeTime: null,
+                lastTransitionTime: now,
+              })),
+              startTime: now,
+              containerStatuses: containers.map((c) => ({
+                name: c.name,
+                image: c.image,
+                imageID: '',
+                ready: true,
+                started: true,
+                restartCount: 0,
+                state: { running: { startedAt: now } },
+              })),
+            },
           },
-        }, 'merge');
-      } catch { /* gone meanwhile */ }
+          'merge',
+        );
+      } catch {
+        /* gone meanwhile */
+      }
       inFlight.delete(key);
     }, opts.delayMs ?? 30);
     timers.add(t);
@@ -101,29 +122,52 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const isPodCreate = req.method === 'POST' && /^\/api\/v1\/namespaces\/[^/]+\/pods(\?|$)/.test(url);
     if (isPodCreate && proxy.failPodCreates) {
       req.resume();
-      const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: proxy.failPodCreates, reason: 'Forbidden', details: { kind: 'pods' }, code: 403 };
+      const body = {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: proxy.failPodCreates,
+        reason: 'Forbidden',
+        details: { kind: 'pods' },
+        code: 403,
+      };
       res.writeHead(403, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
       return;
     }
     const isPodWatch = /^\/api\/v1\/pods\?.*watch=(true|1)/.test(url) || /^\/api\/v1\/namespaces\/[^/]+\/pods\?.*watch=(true|1)/.test(url);
-    const ureq = http.request({ host: up.hostname, port: up.port, method: req.method, path: url, headers: req.headers, agent: isPodWatch ? false : agent }, (ures) => {
-      res.writeHead(ures.statusCode ?? 502, ures.headers);
-      if (!isPodWatch) { ures.pipe(res); return; }
-      // The lag is read per chunk (watches outlive a test); chunks never overtake each other.
-      let lastAt = 0;
-      ures.on('data', (c: Buffer) => {
-        const at = Math.max(Date.now() + proxy.podWatchLagMs, lastAt);
-        lastAt = at;
-        setTimeout(() => { if (!res.destroyed) res.write(c); }, at - Date.now());
-      });
-      ures.on('end', () => setTimeout(() => res.end(), Math.max(0, lastAt - Date.now())));
-      res.on('close', () => ures.destroy());
+    const ureq = http.request(
+      { host: up.hostname, port: up.port, method: req.method, path: url, headers: req.headers, agent: isPodWatch ? false : agent },
+      (ures) => {
+        res.writeHead(ures.statusCode ?? 502, ures.headers);
+        if (!isPodWatch) {
+          ures.pipe(res);
+          return;
+        }
+        // The lag is read per chunk (watches outlive a test); chunks never overtake each other.
+        let lastAt = 0;
+        ures.on('data', (c: Buffer) => {
+          const at = Math.max(Date.now() + proxy.podWatchLagMs, lastAt);
+          lastAt = at;
+          setTimeout(() => {
+            if (!res.destroyed) res.write(c);
+          }, at - Date.now());
+        });
+        ures.on('end', () => setTimeout(() => res.end(), Math.max(0, lastAt - Date.now())));
+        res.on('close', () => ures.destroy());
+      },
+    );
+    ureq.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
     });
-    ureq.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
     req.pipe(ureq);
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   proxy.stop = async () => {
@@ -144,7 +188,9 @@ export interface Workloads {
 
 /** Both controllers on their own client (to the proxy, when given), started and synced. */
 export async function startWorkloadControllers(cp: TestControlPlane, server?: string): Promise<Workloads> {
-  const client = server ? new RestClient({ server, token: cp.token, userAgent: 'kube-controller-manager/test' }) : cp.newClient('kube-controller-manager/test');
+  const client = server
+    ? new RestClient({ server, token: cp.token, userAgent: 'kube-controller-manager/test' })
+    : cp.newClient('kube-controller-manager/test');
   const factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
   const log = process.env.K8TS_TEST_LOG ? (m: string) => console.log(m) : undefined;
   const rsc = new ReplicaSetController(client, factory, { log });
@@ -154,7 +200,10 @@ export async function startWorkloadControllers(cp: TestControlPlane, server?: st
   rsc.start();
   dc.start();
   return {
-    client, factory, rsc, dc,
+    client,
+    factory,
+    rsc,
+    dc,
     async stop() {
       await Promise.all([rsc.stop(), dc.stop()]);
       await factory.stop();

@@ -4,8 +4,8 @@
 // mirror pods, and pods already finished. A drain is not waited for here: each call does what it
 // can and says whether the node is empty yet, so the FleetLock client's retries drive it on.
 
-import { NODES, PODS } from '../api/types.js';
 import type { KObject } from '../api/object.js';
+import { NODES, PODS } from '../api/types.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 
 /** Set on a node this server cordoned, so that steady-state uncordons only what it cordoned. */
@@ -34,15 +34,28 @@ function mustMove(pod: PodObject): boolean {
 export async function cordon(client: RestClient, node: string): Promise<void> {
   const n = await client.get<KObject & { spec?: { unschedulable?: boolean } }>({ ...NODES, name: node });
   if (n.spec?.unschedulable) return;
-  await client.patch({ ...NODES, name: node }, { metadata: { annotations: { [CORDONED_BY_ANNOTATION]: 'true' } }, spec: { unschedulable: true } }, 'merge');
+  await client.patch(
+    { ...NODES, name: node },
+    { metadata: { annotations: { [CORDONED_BY_ANNOTATION]: 'true' } }, spec: { unschedulable: true } },
+    'merge',
+  );
 }
 
 /** Uncordons the node if this server cordoned it (an administrator's cordon stays). */
 export async function uncordon(client: RestClient, node: string): Promise<void> {
   let n: KObject & { spec?: { unschedulable?: boolean } };
-  try { n = await client.get({ ...NODES, name: node }); } catch (e) { if (isNotFound(e)) return; throw e; }
+  try {
+    n = await client.get({ ...NODES, name: node });
+  } catch (e) {
+    if (isNotFound(e)) return;
+    throw e;
+  }
   if (!n.metadata.annotations?.[CORDONED_BY_ANNOTATION]) return;
-  await client.patch({ ...NODES, name: node }, { metadata: { annotations: { [CORDONED_BY_ANNOTATION]: null } }, spec: { unschedulable: null } }, 'merge');
+  await client.patch(
+    { ...NODES, name: node },
+    { metadata: { annotations: { [CORDONED_BY_ANNOTATION]: null } }, spec: { unschedulable: null } },
+    'merge',
+  );
 }
 
 /** One pass of a drain: evicts what may go now; `remaining` empty means the node is drained. */
@@ -52,13 +65,21 @@ export async function drainStep(client: RestClient, node: string): Promise<Drain
   for (const pod of pods) {
     if (pod.metadata.deletionTimestamp) continue; // already going
     try {
-      await client.create({ ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'eviction' }, {
-        apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
-      });
+      await client.create(
+        { ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'eviction' },
+        {
+          apiVersion: 'policy/v1',
+          kind: 'Eviction',
+          metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
+        },
+      );
     } catch (e) {
       if (isNotFound(e)) continue;
       const code = (e as { code?: number }).code;
-      if (code === 429) { refused.push(`${pod.metadata.namespace}/${pod.metadata.name}: ${(e as Error).message}`); continue; }
+      if (code === 429) {
+        refused.push(`${pod.metadata.namespace}/${pod.metadata.name}: ${(e as Error).message}`);
+        continue;
+      }
       throw e;
     }
   }

@@ -12,8 +12,13 @@ export const STEADY_STATE = '/v1/steady-state';
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export type ReplyKind =
-  | 'method_not_allowed' | 'not_found' | 'missing_header' | 'failed_decoding_request'
-  | 'locked' | 'drain_in_progress' | 'internal_error';
+  | 'method_not_allowed'
+  | 'not_found'
+  | 'missing_header'
+  | 'failed_decoding_request'
+  | 'locked'
+  | 'drain_in_progress'
+  | 'internal_error';
 
 export const STATUS_OF: Record<ReplyKind, number> = {
   method_not_allowed: 405,
@@ -26,12 +31,18 @@ export const STATUS_OF: Record<ReplyKind, number> = {
 };
 
 export class FleetLockError extends Error {
-  constructor(readonly kind: ReplyKind, message: string) {
+  constructor(
+    readonly kind: ReplyKind,
+    message: string,
+  ) {
     super(message);
   }
 }
 
-export interface ClientParams { id: string; group: string }
+export interface ClientParams {
+  id: string;
+  group: string;
+}
 
 /** A group names a semaphore kept as ConfigMap fleetlock-<group>: a DNS label, as short as fits. */
 const GROUP = /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/;
@@ -47,11 +58,22 @@ export function decodeClientParams(body: Buffer): ClientParams {
     throw new FleetLockError('failed_decoding_request', `request body is not JSON: ${(e as Error).message}`);
   }
   const params = (msg as { client_params?: unknown } | null)?.client_params as Record<string, unknown> | undefined;
-  if (!params || typeof params !== 'object' || Array.isArray(params)) throw new FleetLockError('failed_decoding_request', 'request body has no client_params object');
+  if (!params || typeof params !== 'object' || Array.isArray(params))
+    throw new FleetLockError('failed_decoding_request', 'request body has no client_params object');
   const { id, group } = params;
-  if (typeof id !== 'string' || id === '') throw new FleetLockError('failed_decoding_request', 'client_params.id must be a non-empty string');
-  if (typeof group !== 'string' || group === '') throw new FleetLockError('failed_decoding_request', 'client_params.group must be a non-empty string');
-  if (!ID.test(id)) throw new FleetLockError('failed_decoding_request', `client_params.id ${JSON.stringify(id.slice(0, 64))} must be letters, digits, '.', '_' or '-' (at most 253)`);
-  if (!GROUP.test(group)) throw new FleetLockError('failed_decoding_request', `client_params.group ${JSON.stringify(group.slice(0, 64))} must be lower-case letters, digits and '-' (at most 53), starting and ending with a letter or digit`);
+  if (typeof id !== 'string' || id === '')
+    throw new FleetLockError('failed_decoding_request', 'client_params.id must be a non-empty string');
+  if (typeof group !== 'string' || group === '')
+    throw new FleetLockError('failed_decoding_request', 'client_params.group must be a non-empty string');
+  if (!ID.test(id))
+    throw new FleetLockError(
+      'failed_decoding_request',
+      `client_params.id ${JSON.stringify(id.slice(0, 64))} must be letters, digits, '.', '_' or '-' (at most 253)`,
+    );
+  if (!GROUP.test(group))
+    throw new FleetLockError(
+      'failed_decoding_request',
+      `client_params.group ${JSON.stringify(group.slice(0, 64))} must be lower-case letters, digits and '-' (at most 53), starting and ending with a letter or digit`,
+    );
   return { id, group };
 }

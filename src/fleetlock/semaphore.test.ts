@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { startTestControlPlane } from '../testing/controlplane.js';
 import { RebootSemaphore } from './semaphore.js';
 

@@ -5,21 +5,29 @@
 // servers (two API servers over one etcd, or a server and `k8ts fleetlock release`) never hand
 // out more slots than there are: a conflict re-reads and decides again.
 
-import { CONFIGMAPS } from '../api/types.js';
 import type { KObject } from '../api/object.js';
+import { CONFIGMAPS } from '../api/types.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
 
 export const NAMESPACE = 'kube-system';
 export const GROUP_LABEL = 'fleetlock.k8ts.io/group';
 const CAS_ATTEMPTS = 20;
 
-interface ConfigMapObject extends KObject { data?: Record<string, string> }
+interface ConfigMapObject extends KObject {
+  data?: Record<string, string>;
+}
 
-export interface SemaphoreState { group: string; slots: number; holders: string[] }
+export interface SemaphoreState {
+  group: string;
+  slots: number;
+  holders: string[];
+}
 
 export type LockResult = 'acquired' | 'retained' | 'full';
 
-function nameOf(group: string): string { return `fleetlock-${group}`; }
+function nameOf(group: string): string {
+  return `fleetlock-${group}`;
+}
 
 function stateOf(group: string, cm: ConfigMapObject, defaultSlots: number): SemaphoreState {
   const slots = Number(cm.data?.slots);
@@ -27,7 +35,9 @@ function stateOf(group: string, cm: ConfigMapObject, defaultSlots: number): Sema
   try {
     const h = JSON.parse(cm.data?.holders ?? '[]') as unknown;
     if (Array.isArray(h)) holders = h.filter((x): x is string => typeof x === 'string');
-  } catch { /* an edited, unreadable list counts as empty: an administrator's release */ }
+  } catch {
+    /* an edited, unreadable list counts as empty: an administrator's release */
+  }
   return { group, slots: Number.isInteger(slots) && slots >= 0 ? slots : defaultSlots, holders };
 }
 
@@ -36,7 +46,10 @@ export class RebootSemaphore {
    * slots: the number of machines of a group that may reboot at once, written on each change (the
    * server's --fleetlock-slots); undefined keeps each group's own (an administrator's tool).
    */
-  constructor(private readonly client: RestClient, private readonly slots?: number) {}
+  constructor(
+    private readonly client: RestClient,
+    private readonly slots?: number,
+  ) {}
 
   private ref(group?: string) {
     return { ...CONFIGMAPS, namespace: NAMESPACE, ...(group ? { name: nameOf(group) } : {}) };
@@ -51,7 +64,8 @@ export class RebootSemaphore {
     }
     try {
       return await this.client.create<ConfigMapObject>(this.ref(), {
-        apiVersion: 'v1', kind: 'ConfigMap',
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
         metadata: { name: nameOf(group), namespace: NAMESPACE, labels: { [GROUP_LABEL]: group } },
         data: { slots: String(this.slots ?? 1), holders: '[]' },
       });
@@ -72,7 +86,10 @@ export class RebootSemaphore {
       if (unchanged) return result;
       try {
         // update carries metadata.resourceVersion: the API server refuses it if anyone wrote meanwhile.
-        await this.client.update(this.ref(group), { ...cm, data: { ...cm.data, slots: String(state.slots), holders: JSON.stringify(holders ?? state.holders) } });
+        await this.client.update(this.ref(group), {
+          ...cm,
+          data: { ...cm.data, slots: String(state.slots), holders: JSON.stringify(holders ?? state.holders) },
+        });
         return result;
       } catch (e) {
         if (!isConflict(e)) throw e;
@@ -92,12 +109,15 @@ export class RebootSemaphore {
 
   /** UnlockIfHeld: true when id held a slot (now freed). */
   unlock(group: string, id: string): Promise<boolean> {
-    return this.change(group, (s) => (s.holders.includes(id) ? { holders: s.holders.filter((h) => h !== id), result: true } : { result: false }));
+    return this.change(group, (s) =>
+      s.holders.includes(id) ? { holders: s.holders.filter((h) => h !== id), result: true } : { result: false },
+    );
   }
 
   /** Writes the configured number of slots into every group's semaphore (at the server's start). */
   async applySlots(): Promise<void> {
-    for (const g of await this.list()) if (this.slots !== undefined && g.slots !== this.slots) await this.change(g.group, () => ({ result: undefined }));
+    for (const g of await this.list())
+      if (this.slots !== undefined && g.slots !== this.slots) await this.change(g.group, () => ({ result: undefined }));
   }
 
   async state(group: string): Promise<SemaphoreState> {
@@ -107,7 +127,8 @@ export class RebootSemaphore {
   /** Every group's semaphore (the ConfigMaps carrying the group label). */
   async list(): Promise<SemaphoreState[]> {
     const cms = await this.client.list<ConfigMapObject>(this.ref(), { labelSelector: GROUP_LABEL });
-    return cms.items.map((cm) => stateOf(cm.metadata.labels?.[GROUP_LABEL] ?? (cm.metadata.name ?? '').replace(/^fleetlock-/, ''), cm, this.slots ?? 1))
+    return cms.items
+      .map((cm) => stateOf(cm.metadata.labels?.[GROUP_LABEL] ?? (cm.metadata.name ?? '').replace(/^fleetlock-/, ''), cm, this.slots ?? 1))
       .sort((a, b) => a.group.localeCompare(b.group));
   }
 }

@@ -8,12 +8,20 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { NODES } from '../api/types.js';
 import type { KObject } from '../api/object.js';
+import { NODES } from '../api/types.js';
 import type { RestClient } from '../client/rest.js';
 import { cordon, drainStep, uncordon } from './drain.js';
 import {
-  decodeClientParams, FleetLockError, MAX_BODY_BYTES, PRE_REBOOT, PROTOCOL_HEADER, STATUS_OF, STEADY_STATE, type ClientParams, type ReplyKind,
+  type ClientParams,
+  decodeClientParams,
+  FleetLockError,
+  MAX_BODY_BYTES,
+  PRE_REBOOT,
+  PROTOCOL_HEADER,
+  type ReplyKind,
+  STATUS_OF,
+  STEADY_STATE,
 } from './protocol.js';
 import { RebootSemaphore } from './semaphore.js';
 
@@ -33,7 +41,9 @@ export function zincatiId(machineID: string): string | undefined {
   return sum.subarray(0, 16).toString('hex');
 }
 
-interface NodeObject extends KObject { status?: { nodeInfo?: { machineID?: string } } }
+interface NodeObject extends KObject {
+  status?: { nodeInfo?: { machineID?: string } };
+}
 
 export interface FleetLockServerOptions {
   client: RestClient;
@@ -71,10 +81,15 @@ export class FleetLockServer {
     server.on('clientError', (_e, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => { server.off('error', reject); resolve(); });
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     this.server = server;
-    await this.semaphore.applySlots().catch((e) => this.log(`fleetlock: could not set the slots of existing groups: ${(e as Error).message}`));
+    await this.semaphore
+      .applySlots()
+      .catch((e) => this.log(`fleetlock: could not set the slots of existing groups: ${(e as Error).message}`));
     const addr = server.address() as AddressInfo;
     const h = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
     this.url = `${this.o.tls ? 'https' : 'http'}://${h}:${addr.port}`;
@@ -91,7 +106,11 @@ export class FleetLockServer {
 
   private reply(res: http.ServerResponse, kind: ReplyKind, value: string): void {
     const body = JSON.stringify({ kind, value });
-    res.writeHead(STATUS_OF[kind], { 'content-type': 'application/json', 'x-content-type-options': 'nosniff', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(STATUS_OF[kind], {
+      'content-type': 'application/json',
+      'x-content-type-options': 'nosniff',
+      'content-length': Buffer.byteLength(body),
+    });
     res.end(body);
   }
 
@@ -103,9 +122,11 @@ export class FleetLockServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/-/healthy') return this.ok(res, 'ok');
-    if (path !== PRE_REBOOT && path !== STEADY_STATE) return this.reply(res, 'not_found', `no FleetLock operation at ${path.slice(0, 200)} (${PRE_REBOOT}, ${STEADY_STATE})`);
+    if (path !== PRE_REBOOT && path !== STEADY_STATE)
+      return this.reply(res, 'not_found', `no FleetLock operation at ${path.slice(0, 200)} (${PRE_REBOOT}, ${STEADY_STATE})`);
     if (req.method !== 'POST') return this.reply(res, 'method_not_allowed', `${req.method} is not allowed: FleetLock operations are POST`);
-    if (String(req.headers[PROTOCOL_HEADER] ?? '').toLowerCase() !== 'true') return this.reply(res, 'missing_header', `missing header "${PROTOCOL_HEADER}: true"`);
+    if (String(req.headers[PROTOCOL_HEADER] ?? '').toLowerCase() !== 'true')
+      return this.reply(res, 'missing_header', `missing header "${PROTOCOL_HEADER}: true"`);
     let params: ClientParams;
     try {
       params = decodeClientParams(await readBody(req));
@@ -126,7 +147,11 @@ export class FleetLockServer {
     const prev = this.queues.get(group) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(fn);
     this.queues.set(group, next);
-    void next.catch(() => undefined).then(() => { if (this.queues.get(group) === next) this.queues.delete(group); });
+    void next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.queues.get(group) === next) this.queues.delete(group);
+      });
     return next;
   }
 
@@ -147,7 +172,10 @@ export class FleetLockServer {
     const got = await this.semaphore.lock(group, id);
     if (got === 'full') {
       const s = await this.semaphore.state(group);
-      throw new FleetLockError('locked', `all ${s.slots} reboot slot(s) of group ${group} are held (by ${s.holders.join(', ') || 'nobody'})`);
+      throw new FleetLockError(
+        'locked',
+        `all ${s.slots} reboot slot(s) of group ${group} are held (by ${s.holders.join(', ') || 'nobody'})`,
+      );
     }
     if (got === 'acquired') this.log(`fleetlock: ${id} took a reboot slot of group ${group}`);
     const node = await this.nodeOf(id);
@@ -156,7 +184,10 @@ export class FleetLockServer {
     const progress = await drainStep(this.o.client, node);
     if (progress.remaining.length > 0) {
       const why = progress.refused.length ? `; refused: ${progress.refused.slice(0, 3).join('; ')}` : '';
-      throw new FleetLockError('drain_in_progress', `draining node ${node}: ${progress.remaining.length} pod(s) left (${progress.remaining.slice(0, 5).join(', ')})${why}`);
+      throw new FleetLockError(
+        'drain_in_progress',
+        `draining node ${node}: ${progress.remaining.length} pod(s) left (${progress.remaining.slice(0, 5).join(', ')})${why}`,
+      );
     }
     this.log(`fleetlock: node ${node} (${id}) drained; reboot granted`);
     return `reboot slot of group ${group} held by ${id}; node ${node} is drained`;
@@ -188,11 +219,15 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > DISCARD_LIMIT) { req.destroy(); return; }
+      if (size > DISCARD_LIMIT) {
+        req.destroy();
+        return;
+      }
       if (size <= MAX_BODY_BYTES) chunks.push(c);
     });
     req.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(new FleetLockError('failed_decoding_request', `request body is larger than ${MAX_BODY_BYTES} bytes`));
+      if (size > MAX_BODY_BYTES)
+        reject(new FleetLockError('failed_decoding_request', `request body is larger than ${MAX_BODY_BYTES} bytes`));
       else resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);

@@ -4,16 +4,16 @@
 // X-Forwarded-*, a websocket upgrade, TLS by SNI from a Secret, status.loadBalancer, and
 // hostile requests that leave it serving.
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
+import { after, before, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
+import { makeCA, makeServingCert } from '../pki/certs.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
-import { makeCA, makeServingCert } from '../pki/certs.js';
 import { IngressController } from './controller.js';
 
 let cp: TestControlPlane;
@@ -21,7 +21,10 @@ let ctl: IngressController;
 const servers: http.Server[] = [];
 const ADDRESS = '127.0.0.1';
 /** Endpoints may not be loopback addresses: the backends listen on this host's first non-loopback IPv4. */
-const HOST_IP = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address ?? '';
+const HOST_IP =
+  Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address ?? '';
 
 /** An HTTP server on 127.0.0.1 answering "<name> <path>" and echoing the forwarded headers. */
 async function backend(name: string): Promise<number> {
@@ -47,17 +50,28 @@ async function freePort(host = ADDRESS): Promise<number> {
 }
 
 async function service(name: string, endpoints: number[]): Promise<void> {
-  await cp.client.create({ group: '', version: 'v1', resource: 'services', namespace: 'default' }, {
-    apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
-  });
+  await cp.client.create(
+    { group: '', version: 'v1', resource: 'services', namespace: 'default' },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+    },
+  );
   // One slice per port: the host's address with different ports stands for pods.
   for (const [i, port] of endpoints.entries()) {
-    await cp.client.create({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: 'default' }, {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-      metadata: { name: `${name}-${i}`, labels: { 'kubernetes.io/service-name': name } },
-      addressType: 'IPv4', ports: [{ name: 'http', port, protocol: 'TCP' }],
-      endpoints: [{ addresses: [HOST_IP], conditions: { ready: true } }],
-    });
+    await cp.client.create(
+      { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: 'default' },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: `${name}-${i}`, labels: { 'kubernetes.io/service-name': name } },
+        addressType: 'IPv4',
+        ports: [{ name: 'http', port, protocol: 'TCP' }],
+        endpoints: [{ addresses: [HOST_IP], conditions: { ready: true } }],
+      },
+    );
   }
 }
 
@@ -91,37 +105,74 @@ before(async () => {
   await service('svc-b', [b]);
   await service('svc-default', [dflt]);
   await service('svc-empty', []);
-  await cp.client.create({ group: '', version: 'v1', resource: 'secrets', namespace: 'default' }, {
-    apiVersion: 'v1', kind: 'Secret', metadata: { name: 'secure-tls' }, type: 'kubernetes.io/tls',
-    data: { 'tls.crt': Buffer.from(cert.cert).toString('base64'), 'tls.key': Buffer.from(cert.key).toString('base64') },
-  });
-  const svc = (name: string) => ({ service: { name, port: { number: 80 } } });
-  await cp.client.create({ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default' }, {
-    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web' },
-    spec: {
-      defaultBackend: svc('svc-default'),
-      tls: [{ hosts: ['secure.example.com'], secretName: 'secure-tls' }],
-      rules: [
-        { host: 'a.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-a') }, { path: '/b', pathType: 'Prefix', backend: svc('svc-b') }, { path: '/exact', pathType: 'Exact', backend: svc('svc-b') }] } },
-        { host: '*.wild.example.com', http: { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: svc('svc-b') }] } },
-        { host: 'secure.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-b') }] } },
-        { host: 'empty.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-empty') }] } },
-        { host: 'nodefault.example.com', http: { paths: [{ path: '/only', pathType: 'Exact', backend: svc('svc-b') }] } },
-      ],
+  await cp.client.create(
+    { group: '', version: 'v1', resource: 'secrets', namespace: 'default' },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'secure-tls' },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': Buffer.from(cert.cert).toString('base64'), 'tls.key': Buffer.from(cert.key).toString('base64') },
     },
-  });
+  );
+  const svc = (name: string) => ({ service: { name, port: { number: 80 } } });
+  await cp.client.create(
+    { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default' },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web' },
+      spec: {
+        defaultBackend: svc('svc-default'),
+        tls: [{ hosts: ['secure.example.com'], secretName: 'secure-tls' }],
+        rules: [
+          {
+            host: 'a.example.com',
+            http: {
+              paths: [
+                { path: '/', pathType: 'Prefix', backend: svc('svc-a') },
+                { path: '/b', pathType: 'Prefix', backend: svc('svc-b') },
+                { path: '/exact', pathType: 'Exact', backend: svc('svc-b') },
+              ],
+            },
+          },
+          { host: '*.wild.example.com', http: { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: svc('svc-b') }] } },
+          { host: 'secure.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-b') }] } },
+          { host: 'empty.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-empty') }] } },
+          { host: 'nodefault.example.com', http: { paths: [{ path: '/only', pathType: 'Exact', backend: svc('svc-b') }] } },
+        ],
+      },
+    },
+  );
   // An Ingress of another class is not served.
-  await cp.client.create({ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default' }, {
-    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'other' },
-    spec: { ingressClassName: 'other', rules: [{ host: 'other.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-b') }] } }] },
+  await cp.client.create(
+    { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default' },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'other' },
+      spec: {
+        ingressClassName: 'other',
+        rules: [{ host: 'other.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-b') }] } }],
+      },
+    },
+  );
+  ctl = new IngressController({
+    client: cp.newClient('ingress'),
+    nodeName: 'n1',
+    address: ADDRESS,
+    httpPort: await freePort(),
+    httpsPort: await freePort(),
   });
-  ctl = new IngressController({ client: cp.newClient('ingress'), nodeName: 'n1', address: ADDRESS, httpPort: await freePort(), httpsPort: await freePort() });
   await ctl.start();
 });
 
 after(async () => {
   await ctl?.stop();
-  for (const s of servers) { s.closeAllConnections(); await new Promise<void>((r) => s.close(() => r())); }
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
   await cp?.stop();
 });
 
@@ -139,7 +190,7 @@ test('hosts and paths route to their Services; longest prefix, Exact, wildcard, 
   assert.equal((await get(ctl.httpPort, 'x.wild.example.com', '/w')).body, 'b /w');
   assert.equal((await get(ctl.httpPort, 'x.y.wild.example.com', '/w')).body, 'default /w', 'a wildcard covers one label only');
   assert.equal((await get(ctl.httpPort, 'unknown.example.com', '/')).body, 'default /');
-  assert.equal((await get(ctl.httpPort, 'other.example.com', '/')).body, 'default /', 'another class\'s Ingress is not served');
+  assert.equal((await get(ctl.httpPort, 'other.example.com', '/')).body, 'default /', "another class's Ingress is not served");
 });
 
 test('round robin over ready endpoints, a refused one retried elsewhere', { skip }, async () => {
@@ -170,7 +221,10 @@ test('404 when no rule matches and there is no default backend', { skip }, async
   const ing = await cp.client.get(ref);
   delete (ing.spec as Record<string, unknown>).defaultBackend;
   await cp.client.update(ref, ing);
-  await waitFor('the default backend gone', async () => (await get(ctl.httpPort, 'nodefault.example.com', '/elsewhere')).status === 404, { timeoutMs: 10_000, intervalMs: 50 });
+  await waitFor('the default backend gone', async () => (await get(ctl.httpPort, 'nodefault.example.com', '/elsewhere')).status === 404, {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+  });
   assert.equal((await get(ctl.httpPort, 'nodefault.example.com', '/only')).body, 'b /only');
 });
 
@@ -179,21 +233,38 @@ test('a websocket upgrade is proxied', { skip }, async () => {
   const reply = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no websocket reply')), 5000);
     ws.on('open', () => ws.send('hello'));
-    ws.on('message', (m) => { clearTimeout(t); resolve(m.toString()); });
-    ws.on('error', (e) => { clearTimeout(t); reject(e); });
+    ws.on('message', (m) => {
+      clearTimeout(t);
+      resolve(m.toString());
+    });
+    ws.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
   });
   ws.close();
   assert.match(reply, /^a[12] echo hello$/);
 });
 
-test('TLS: the Secret\'s certificate is served by SNI and the request routed', { skip }, async () => {
+test("TLS: the Secret's certificate is served by SNI and the request routed", { skip }, async () => {
   const r = await new Promise<{ body: string; cn: string }>((resolve, reject) => {
-    const req = https.request({ host: ADDRESS, port: ctl.httpsPort, path: '/s', servername: 'secure.example.com', headers: { host: 'secure.example.com' }, ca: ca.cert, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      const peer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ body: Buffer.concat(chunks).toString(), cn: String(peer.subject?.CN) }));
-    });
+    const req = https.request(
+      {
+        host: ADDRESS,
+        port: ctl.httpsPort,
+        path: '/s',
+        servername: 'secure.example.com',
+        headers: { host: 'secure.example.com' },
+        ca: ca.cert,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        const peer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ body: Buffer.concat(chunks).toString(), cn: String(peer.subject?.CN) }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -202,25 +273,45 @@ test('TLS: the Secret\'s certificate is served by SNI and the request routed', {
 });
 
 test('status.loadBalancer gets the node address', { skip }, async () => {
-  await waitFor('status', async () => {
-    const ing = await cp.client.get({ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default', name: 'web' });
-    return JSON.stringify((ing.status as Record<string, unknown>)?.loadBalancer) === JSON.stringify({ ingress: [{ ip: ADDRESS }] });
-  }, { timeoutMs: 10_000, intervalMs: 50 });
-  const other = await cp.client.get({ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default', name: 'other' });
-  assert.equal(JSON.stringify(other.status ?? {}), '{}', 'another class\'s Ingress is left alone');
+  await waitFor(
+    'status',
+    async () => {
+      const ing = await cp.client.get({
+        group: 'networking.k8s.io',
+        version: 'v1',
+        resource: 'ingresses',
+        namespace: 'default',
+        name: 'web',
+      });
+      return JSON.stringify((ing.status as Record<string, unknown>)?.loadBalancer) === JSON.stringify({ ingress: [{ ip: ADDRESS }] });
+    },
+    { timeoutMs: 10_000, intervalMs: 50 },
+  );
+  const other = await cp.client.get({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'ingresses',
+    namespace: 'default',
+    name: 'other',
+  });
+  assert.equal(JSON.stringify(other.status ?? {}), '{}', "another class's Ingress is left alone");
 });
 
 test('hostile requests get an error and leave it serving', { skip }, async () => {
-  const raw = (text: string) => new Promise<string>((resolve) => {
-    const s = net.connect(ctl.httpPort, ADDRESS, () => s.end(text));
-    const chunks: Buffer[] = [];
-    s.on('data', (c: Buffer) => chunks.push(c));
-    s.on('close', () => resolve(Buffer.concat(chunks).toString()));
-    s.on('error', () => resolve(Buffer.concat(chunks).toString()));
-    s.setTimeout(5000, () => s.destroy());
-  });
+  const raw = (text: string) =>
+    new Promise<string>((resolve) => {
+      const s = net.connect(ctl.httpPort, ADDRESS, () => s.end(text));
+      const chunks: Buffer[] = [];
+      s.on('data', (c: Buffer) => chunks.push(c));
+      s.on('close', () => resolve(Buffer.concat(chunks).toString()));
+      s.on('error', () => resolve(Buffer.concat(chunks).toString()));
+      s.setTimeout(5000, () => s.destroy());
+    });
   assert.match(await raw('GARBAGE\r\n\r\n'), /^HTTP\/1.1 400/);
   assert.match(await raw(`GET / HTTP/1.1\r\nHost: a.example.com\r\nX-Big: ${'x'.repeat(100_000)}\r\n\r\n`), /^HTTP\/1.1 431/);
-  assert.match(await raw('GET /ws HTTP/1.1\r\nHost: nowhere.example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'), /^HTTP\/1.1 404/);
+  assert.match(
+    await raw('GET /ws HTTP/1.1\r\nHost: nowhere.example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'),
+    /^HTTP\/1.1 404/,
+  );
   assert.match((await get(ctl.httpPort, 'a.example.com', '/still')).body, /^a[12] \/still$/);
 });

@@ -17,7 +17,7 @@ import { isObject, type KObject } from '../api/object.js';
 import type { EndpointSlice, Service } from '../api/types.js';
 import { ENDPOINTSLICES, SECRETS, SERVICES } from '../api/types.js';
 import { Informer, type RestClient } from '../client/index.js';
-import { buildRoutes, hostOf, route, type Backend, type RouteTable } from './routing.js';
+import { type Backend, buildRoutes, hostOf, type RouteTable, route } from './routing.js';
 
 export const INGRESS_CONTROLLER_NAME = 'k8ts.io/ingress';
 const INGRESSES = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' };
@@ -26,7 +26,17 @@ const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const SERVICE_INDEX = 'service';
 /** Hop-by-hop headers (RFC 9110 7.6.1): never forwarded. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+];
 const CONNECT_TIMEOUT_MS = 5000;
 const MAX_ATTEMPTS = 3;
 
@@ -71,18 +81,26 @@ export class IngressController {
     this.classes = new Informer(opts.client, { ...INGRESSCLASSES, onError, backoffInitialMs: 200 });
     this.services = new Informer<Service>(opts.client, { ...SERVICES, onError, backoffInitialMs: 200 });
     this.slices = new Informer<EndpointSlice>(opts.client, {
-      ...ENDPOINTSLICES, onError, backoffInitialMs: 200,
+      ...ENDPOINTSLICES,
+      onError,
+      backoffInitialMs: 200,
       indexers: { [SERVICE_INDEX]: (s) => [`${s.metadata.namespace}/${s.metadata.labels?.[SERVICE_NAME_LABEL] ?? ''}`] },
     });
     this.secrets = new Informer(opts.client, { ...SECRETS, onError, backoffInitialMs: 200 });
   }
 
   async start(): Promise<void> {
-    const dirty = () => { this.routes = undefined; this.scheduleStatus(); };
+    const dirty = () => {
+      this.routes = undefined;
+      this.scheduleStatus();
+    };
     for (const inf of [this.ingresses, this.classes]) inf.addEventHandler({ onAdd: dirty, onUpdate: dirty, onDelete: dirty });
     for (const inf of [this.ingresses, this.classes, this.services, this.slices, this.secrets]) inf.start();
     await Promise.all([this.ingresses, this.classes, this.services, this.slices, this.secrets].map((i) => i.waitForSync(30_000)));
-    const track = (s: net.Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); };
+    const track = (s: net.Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    };
     if (this.opts.httpPort > 0) {
       this.httpServer = http.createServer((req, res) => this.handle(req, res, 'http'));
       this.httpServer.on('upgrade', (req, socket, head) => this.upgrade(req, socket as net.Socket, head, 'http'));
@@ -90,7 +108,9 @@ export class IngressController {
       this.httpPort = await this.listen(this.httpServer, this.opts.httpPort);
     }
     if (this.opts.httpsPort > 0) {
-      this.httpsServer = https.createServer({ SNICallback: (name, cb) => this.sni(name, cb) }, (req, res) => this.handle(req, res, 'https'));
+      this.httpsServer = https.createServer({ SNICallback: (name, cb) => this.sni(name, cb) }, (req, res) =>
+        this.handle(req, res, 'https'),
+      );
       this.httpsServer.on('upgrade', (req, socket, head) => this.upgrade(req, socket as net.Socket, head, 'https'));
       this.httpsServer.on('connection', track);
       this.httpsServer.on('tlsClientError', () => undefined);
@@ -104,7 +124,8 @@ export class IngressController {
       s.maxHeadersCount = 200;
       s.on('clientError', (e: NodeJS.ErrnoException, socket) => {
         const status = e.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-        if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`); else socket.destroy();
+        if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+        else socket.destroy();
       });
     }
     this.scheduleStatus();
@@ -179,9 +200,19 @@ export class IngressController {
       try {
         return await new Promise<net.Socket>((resolve, reject) => {
           const s = net.connect({ host: ep.host, port: ep.port });
-          const timer = setTimeout(() => { s.destroy(); reject(new Error('connect timeout')); }, CONNECT_TIMEOUT_MS);
-          s.once('connect', () => { clearTimeout(timer); s.removeListener('error', reject); resolve(s); });
-          s.once('error', (e) => { clearTimeout(timer); reject(e); });
+          const timer = setTimeout(() => {
+            s.destroy();
+            reject(new Error('connect timeout'));
+          }, CONNECT_TIMEOUT_MS);
+          s.once('connect', () => {
+            clearTimeout(timer);
+            s.removeListener('error', reject);
+            resolve(s);
+          });
+          s.once('error', (e) => {
+            clearTimeout(timer);
+            reject(e);
+          });
         });
       } catch (e) {
         this.log(`ingress: ${key}: endpoint ${ep.host}:${ep.port}: ${(e as Error).message}`);
@@ -204,7 +235,10 @@ export class IngressController {
   }
 
   private reply(res: http.ServerResponse, code: number, text: string): void {
-    if (res.headersSent) { res.destroy(); return; }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }
@@ -213,47 +247,89 @@ export class IngressController {
     req.on('error', () => res.destroy());
     res.on('error', () => undefined);
     const backend = route(this.table(), hostOf(req.headers.host), req.url ?? '/');
-    if (!backend) { this.reply(res, 404, '404 page not found\n'); return; }
-    void this.connect(backend).then((sock) => {
-      if (sock === 'none') { this.reply(res, 503, 'Service Unavailable\n'); return; }
-      if (sock === 'failed') { this.reply(res, 502, 'Bad Gateway\n'); return; }
-      const up = http.request({ method: req.method, path: req.url, headers: this.forwardedHeaders(req, scheme), createConnection: () => sock });
-      up.on('response', (ur) => {
-        const headers: http.OutgoingHttpHeaders = {};
-        for (const [k, v] of Object.entries(ur.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k)) headers[k] = v;
-        res.writeHead(ur.statusCode ?? 502, ur.statusMessage, headers);
-        ur.pipe(res);
-        ur.on('error', () => res.destroy());
-      });
-      up.on('error', (e) => { this.log(`ingress: ${backend.ingress}: ${e.message}`); this.reply(res, 502, 'Bad Gateway\n'); });
-      res.on('close', () => { up.destroy(); sock.destroy(); });
-      req.pipe(up);
-    }, () => this.reply(res, 502, 'Bad Gateway\n'));
+    if (!backend) {
+      this.reply(res, 404, '404 page not found\n');
+      return;
+    }
+    void this.connect(backend).then(
+      (sock) => {
+        if (sock === 'none') {
+          this.reply(res, 503, 'Service Unavailable\n');
+          return;
+        }
+        if (sock === 'failed') {
+          this.reply(res, 502, 'Bad Gateway\n');
+          return;
+        }
+        const up = http.request({
+          method: req.method,
+          path: req.url,
+          headers: this.forwardedHeaders(req, scheme),
+          createConnection: () => sock,
+        });
+        up.on('response', (ur) => {
+          const headers: http.OutgoingHttpHeaders = {};
+          for (const [k, v] of Object.entries(ur.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k)) headers[k] = v;
+          res.writeHead(ur.statusCode ?? 502, ur.statusMessage, headers);
+          ur.pipe(res);
+          ur.on('error', () => res.destroy());
+        });
+        up.on('error', (e) => {
+          this.log(`ingress: ${backend.ingress}: ${e.message}`);
+          this.reply(res, 502, 'Bad Gateway\n');
+        });
+        res.on('close', () => {
+          up.destroy();
+          sock.destroy();
+        });
+        req.pipe(up);
+      },
+      () => this.reply(res, 502, 'Bad Gateway\n'),
+    );
   }
 
   /** Upgrades (websockets): the request goes to the endpoint as it came, then bytes flow both ways. */
   private upgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, scheme: string): void {
     socket.on('error', () => socket.destroy());
-    const fail = (code: number, text: string) => { if (socket.writable) socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`); else socket.destroy(); };
+    const fail = (code: number, text: string) => {
+      if (socket.writable) socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      else socket.destroy();
+    };
     const backend = route(this.table(), hostOf(req.headers.host), req.url ?? '/');
-    if (!backend) { fail(404, 'Not Found'); return; }
-    void this.connect(backend).then((up) => {
-      if (up === 'none') { fail(503, 'Service Unavailable'); return; }
-      if (up === 'failed') { fail(502, 'Bad Gateway'); return; }
-      if (socket.destroyed) { up.destroy(); return; }
-      const headers = this.forwardedHeaders(req, scheme);
-      headers.connection = 'Upgrade';
-      headers.upgrade = req.headers.upgrade;
-      let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
-      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) text += `${k}: ${String(one).replace(/[\r\n]/g, '')}\r\n`;
-      up.write(`${text}\r\n`);
-      if (head.length) up.write(head);
-      up.on('error', () => socket.destroy());
-      socket.on('close', () => up.destroy());
-      up.on('close', () => socket.destroy());
-      up.pipe(socket);
-      socket.pipe(up);
-    }, () => fail(502, 'Bad Gateway'));
+    if (!backend) {
+      fail(404, 'Not Found');
+      return;
+    }
+    void this.connect(backend).then(
+      (up) => {
+        if (up === 'none') {
+          fail(503, 'Service Unavailable');
+          return;
+        }
+        if (up === 'failed') {
+          fail(502, 'Bad Gateway');
+          return;
+        }
+        if (socket.destroyed) {
+          up.destroy();
+          return;
+        }
+        const headers = this.forwardedHeaders(req, scheme);
+        headers.connection = 'Upgrade';
+        headers.upgrade = req.headers.upgrade;
+        let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
+        for (const [k, v] of Object.entries(headers))
+          for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) text += `${k}: ${String(one).replace(/[\r\n]/g, '')}\r\n`;
+        up.write(`${text}\r\n`);
+        if (head.length) up.write(head);
+        up.on('error', () => socket.destroy());
+        socket.on('close', () => up.destroy());
+        up.on('close', () => socket.destroy());
+        up.pipe(socket);
+        socket.pipe(up);
+      },
+      () => fail(502, 'Bad Gateway'),
+    );
   }
 
   /** SNI: the certificate of the served Ingress whose TLS hosts name this server name. */
@@ -269,13 +345,19 @@ export class IngressController {
         const ref = { ns: ing.metadata.namespace ?? 'default', secret };
         const hosts = Array.isArray(entry.hosts) ? entry.hosts.map(str) : [];
         fallback ??= ref;
-        if (hosts.some((h) => h === name || (h.startsWith('*.') && name.slice(name.indexOf('.') + 1) === h.slice(2)))) { chosen = ref; break; }
+        if (hosts.some((h) => h === name || (h.startsWith('*.') && name.slice(name.indexOf('.') + 1) === h.slice(2)))) {
+          chosen = ref;
+          break;
+        }
       }
       if (chosen) break;
     }
     const ref = chosen ?? fallback;
     const ctx = ref ? this.context(ref.ns, ref.secret) : undefined;
-    if (!ctx) { cb(new Error(`no certificate for ${servername}`)); return; }
+    if (!ctx) {
+      cb(new Error(`no certificate for ${servername}`));
+      return;
+    }
     cb(null, ctx);
   }
 
@@ -288,7 +370,10 @@ export class IngressController {
     if (cached && cached.rv === rv) return cached.ctx;
     const data = obj(secret.data);
     try {
-      const ctx = tls.createSecureContext({ cert: Buffer.from(str(data['tls.crt']), 'base64'), key: Buffer.from(str(data['tls.key']), 'base64') });
+      const ctx = tls.createSecureContext({
+        cert: Buffer.from(str(data['tls.crt']), 'base64'),
+        key: Buffer.from(str(data['tls.key']), 'base64'),
+      });
       this.contexts.set(key, { rv, ctx });
       return ctx;
     } catch (e) {
@@ -304,7 +389,10 @@ export class IngressController {
       void this.syncStatus().catch((e) => {
         this.log(`ingress status: ${(e as Error).message}`);
         clearTimeout(this.statusTimer);
-        this.statusTimer = setTimeout(() => { this.statusTimer = undefined; this.scheduleStatus(); }, 2000);
+        this.statusTimer = setTimeout(() => {
+          this.statusTimer = undefined;
+          this.scheduleStatus();
+        }, 2000);
       });
     }, 100);
   }
@@ -314,10 +402,18 @@ export class IngressController {
     if (this.httpServer === undefined && this.httpsServer === undefined) return;
     const ip = this.opts.address;
     for (const ing of this.servedIngresses()) {
-      const points = Array.isArray(obj(obj(ing.status).loadBalancer).ingress) ? (obj(obj(ing.status).loadBalancer).ingress as unknown[]).map(obj) : [];
+      const points = Array.isArray(obj(obj(ing.status).loadBalancer).ingress)
+        ? (obj(obj(ing.status).loadBalancer).ingress as unknown[]).map(obj)
+        : [];
       if (points.some((p) => p.ip === ip)) continue;
-      const next = { ...ing, status: { ...obj(ing.status), loadBalancer: { ingress: [...points, { ip }].sort((a, b) => str(a.ip).localeCompare(str(b.ip))) } } };
-      await this.opts.client.update({ ...INGRESSES, namespace: ing.metadata.namespace, name: ing.metadata.name, subresource: 'status' }, next);
+      const next = {
+        ...ing,
+        status: { ...obj(ing.status), loadBalancer: { ingress: [...points, { ip }].sort((a, b) => str(a.ip).localeCompare(str(b.ip))) } },
+      };
+      await this.opts.client.update(
+        { ...INGRESSES, namespace: ing.metadata.namespace, name: ing.metadata.name, subresource: 'status' },
+        next,
+      );
     }
   }
 }

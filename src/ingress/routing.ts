@@ -38,22 +38,34 @@ function backendOf(b: unknown, ing: KObject): Backend | undefined {
   if (!isObject(b) || !isObject(b.service)) return undefined;
   const port = isObject(b.service.port) ? b.service.port : {};
   const p = typeof port.number === 'number' && port.number > 0 ? port.number : str(port.name);
-  return { namespace: ing.metadata.namespace ?? 'default', service: str(b.service.name), port: p, ingress: `${ing.metadata.namespace}/${ing.metadata.name}` };
+  return {
+    namespace: ing.metadata.namespace ?? 'default',
+    service: str(b.service.name),
+    port: p,
+    ingress: `${ing.metadata.namespace}/${ing.metadata.name}`,
+  };
 }
 
 /** Builds the table from the Ingresses this controller serves, oldest first (ties broken by name). */
 export function buildRoutes(ingresses: KObject[]): RouteTable {
-  const sorted = [...ingresses].sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? ''))
-    || `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  const sorted = [...ingresses].sort(
+    (a, b) =>
+      String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? '')) ||
+      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`),
+  );
   const table: RouteTable = { exact: new Map(), wildcard: new Map(), any: [], defaultBackend: undefined };
   for (const ing of sorted) {
     const spec = isObject(ing.spec) ? ing.spec : {};
     if (!table.defaultBackend && spec.defaultBackend) table.defaultBackend = backendOf(spec.defaultBackend, ing);
     for (const rule of arr(spec.rules)) {
       const host = str(rule.host).toLowerCase();
-      const paths = arr(isObject(rule.http) ? rule.http.paths : undefined).map((p): PathRule => ({
-        path: str(p.path) || '/', exact: p.pathType === 'Exact', backend: backendOf(p.backend, ing),
-      }));
+      const paths = arr(isObject(rule.http) ? rule.http.paths : undefined).map(
+        (p): PathRule => ({
+          path: str(p.path) || '/',
+          exact: p.pathType === 'Exact',
+          backend: backendOf(p.backend, ing),
+        }),
+      );
       let list: PathRule[];
       if (!host) list = table.any;
       else {
@@ -82,7 +94,10 @@ function bestPath(rules: PathRule[], path: string): PathRule | undefined {
     const ok = r.exact ? r.path === path : prefixMatches(r.path, path);
     if (!ok) continue;
     const len = r.exact ? r.path.length : r.path.replace(/\/+$/, '').length;
-    if (len > bestLen || (len === bestLen && r.exact && !best?.exact)) { best = r; bestLen = len; }
+    if (len > bestLen || (len === bestLen && r.exact && !best?.exact)) {
+      best = r;
+      bestLen = len;
+    }
   }
   return best;
 }
@@ -98,7 +113,7 @@ export function hostOf(header: string | undefined): string {
 
 /** The backend for a request, or undefined (404). A matched rule whose backend is not a Service also gives undefined. */
 export function route(table: RouteTable, host: string, rawPath: string): Backend | undefined {
-  const path = (rawPath.split('?')[0] || '/');
+  const path = rawPath.split('?')[0] || '/';
   const candidates: PathRule[][] = [];
   const exact = table.exact.get(host);
   if (exact) candidates.push(exact);

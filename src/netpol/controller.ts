@@ -47,7 +47,13 @@ export class NetworkPolicyAgent {
   async start(): Promise<void> {
     const changed = () => this.schedule();
     for (const inf of [this.policies, this.pods, this.namespaces]) {
-      inf.addEventHandler({ onAdd: changed, onUpdate: (o: KObject, n: KObject) => { if (relevant(o, n)) changed(); }, onDelete: changed });
+      inf.addEventHandler({
+        onAdd: changed,
+        onUpdate: (o: KObject, n: KObject) => {
+          if (relevant(o, n)) changed();
+        },
+        onDelete: changed,
+      });
       inf.start();
     }
     await Promise.all([this.policies, this.pods, this.namespaces].map((i) => i.waitForSync(30_000)));
@@ -76,17 +82,28 @@ export class NetworkPolicyAgent {
 
   private schedule(): void {
     if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => { this.timer = undefined; void this.sync(); }, 50);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.sync();
+    }, 50);
   }
 
   async sync(): Promise<void> {
     if (this.stopped) return;
-    if (this.syncing) { this.again = true; return; }
+    if (this.syncing) {
+      this.again = true;
+      return;
+    }
     this.syncing = true;
     try {
       do {
         this.again = false;
-        const rs = buildNetpolRuleset(this.table, { node: this.opts.nodeName, policies: this.policies.list(), pods: this.pods.list(), namespaces: this.namespaces.list() });
+        const rs = buildNetpolRuleset(this.table, {
+          node: this.opts.nodeName,
+          policies: this.policies.list(),
+          pods: this.pods.list(),
+          namespaces: this.namespaces.list(),
+        });
         if (rs.script !== this.applied) {
           try {
             await run('nft', ['-f', '-'], { input: rs.script });
@@ -95,7 +112,10 @@ export class NetworkPolicyAgent {
           } catch (e) {
             this.log(`netpol: applying table ${this.table} failed, retrying in 1s: ${(e as Error).message}`);
             clearTimeout(this.timer);
-            this.timer = setTimeout(() => { this.timer = undefined; void this.sync(); }, 1000);
+            this.timer = setTimeout(() => {
+              this.timer = undefined;
+              void this.sync();
+            }, 1000);
             return;
           }
         }
@@ -117,6 +137,22 @@ export class NetworkPolicyAgent {
 
 /** Pod updates that matter: labels, IP, node, phase, ports; the rest (conditions, probes' timestamps) do not. */
 function relevant(o: KObject, n: KObject): boolean {
-  const key = (x: KObject) => JSON.stringify([x.metadata.labels, isObject(x.spec) ? [x.spec.nodeName, x.spec.hostNetwork, x.spec.containers, x.spec.initContainers, x.spec.podSelector, x.spec.ingress, x.spec.egress, x.spec.policyTypes] : null, isObject(x.status) ? [x.status.podIP, x.status.phase] : null]);
+  const key = (x: KObject) =>
+    JSON.stringify([
+      x.metadata.labels,
+      isObject(x.spec)
+        ? [
+            x.spec.nodeName,
+            x.spec.hostNetwork,
+            x.spec.containers,
+            x.spec.initContainers,
+            x.spec.podSelector,
+            x.spec.ingress,
+            x.spec.egress,
+            x.spec.policyTypes,
+          ]
+        : null,
+      isObject(x.status) ? [x.status.podIP, x.status.phase] : null,
+    ]);
   return key(o) !== key(n);
 }

@@ -1,23 +1,41 @@
 // The NetworkPolicy ruleset: who is isolated, which rules each policy gives, and that nft takes
 // the script (loaded in a network namespace of its own, so nothing on the host changes).
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { buildNetpolRuleset, type PolicyView } from './ruleset.js';
 
 const canRunNft = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('nft', ['--version']).status === 0;
 
-const pod = (name: string, ip: string, labels: Record<string, string>, node = 'n1', ns = 'default', ports: { name: string; containerPort: number }[] = []): KObject => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels },
-  spec: { nodeName: node, containers: [{ name: 'c', image: 'x', ports }] }, status: { phase: 'Running', podIP: ip },
+const pod = (
+  name: string,
+  ip: string,
+  labels: Record<string, string>,
+  node = 'n1',
+  ns = 'default',
+  ports: { name: string; containerPort: number }[] = [],
+): KObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: ns, labels },
+  spec: { nodeName: node, containers: [{ name: 'c', image: 'x', ports }] },
+  status: { phase: 'Running', podIP: ip },
 });
-const policy = (name: string, spec: Record<string, unknown>, ns = 'default'): KObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec });
+const policy = (name: string, spec: Record<string, unknown>, ns = 'default'): KObject => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name, namespace: ns },
+  spec,
+});
 
 const view: PolicyView = {
   node: 'n1',
-  namespaces: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default', labels: { 'kubernetes.io/metadata.name': 'default' } } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other', labels: { team: 'x' } } }],
+  namespaces: [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default', labels: { 'kubernetes.io/metadata.name': 'default' } } },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other', labels: { team: 'x' } } },
+  ],
   pods: [
     pod('web', '10.1.0.5', { app: 'web' }, 'n1', 'default', [{ name: 'http', containerPort: 8080 }]),
     pod('client', '10.1.0.6', { role: 'client' }),
@@ -28,10 +46,27 @@ const view: PolicyView = {
   policies: [
     policy('deny-web', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] }),
     policy('allow-client', {
-      podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'],
-      ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }, { namespaceSelector: { matchLabels: { team: 'x' } } }, { ipBlock: { cidr: '192.168.0.0/16', except: ['192.168.1.0/24'] } }], ports: [{ protocol: 'TCP', port: 'http' }, { protocol: 'UDP', port: 9000, endPort: 9010 }] }],
+      podSelector: { matchLabels: { app: 'web' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [
+            { podSelector: { matchLabels: { role: 'client' } } },
+            { namespaceSelector: { matchLabels: { team: 'x' } } },
+            { ipBlock: { cidr: '192.168.0.0/16', except: ['192.168.1.0/24'] } },
+          ],
+          ports: [
+            { protocol: 'TCP', port: 'http' },
+            { protocol: 'UDP', port: 9000, endPort: 9010 },
+          ],
+        },
+      ],
     }),
-    policy('egress-other', { podSelector: { matchLabels: { role: 'other' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ protocol: 'TCP', port: 'http' }] }] }),
+    policy('egress-other', {
+      podSelector: { matchLabels: { role: 'other' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ protocol: 'TCP', port: 'http' }] }],
+    }),
   ],
 };
 

@@ -48,7 +48,8 @@ function podIP(pod: KObject): string | undefined {
 function namedPort(pod: KObject, name: string, protocol: string): number | undefined {
   const spec = isObject(pod.spec) ? pod.spec : {};
   for (const c of [...arr(spec.initContainers), ...arr(spec.containers)]) {
-    for (const p of arr(c.ports)) if (p.name === name && (str(p.protocol) || 'TCP') === protocol && typeof p.containerPort === 'number') return p.containerPort;
+    for (const p of arr(c.ports))
+      if (p.name === name && (str(p.protocol) || 'TCP') === protocol && typeof p.containerPort === 'number') return p.containerPort;
   }
   return undefined;
 }
@@ -90,7 +91,10 @@ export function peersOf(peers: Obj[], policyNamespace: string, view: PolicyView)
     if (isObject(peer.ipBlock)) {
       const cidr = str(peer.ipBlock.cidr);
       if (cidr.includes(':')) continue; // IPv6: the pod network is IPv4 only
-      blocks.push({ cidr, except: (Array.isArray(peer.ipBlock.except) ? peer.ipBlock.except : []).map(str).filter((e) => e && !e.includes(':')) });
+      blocks.push({
+        cidr,
+        except: (Array.isArray(peer.ipBlock.except) ? peer.ipBlock.except : []).map(str).filter((e) => e && !e.includes(':')),
+      });
       continue;
     }
     const hasPod = isObject(peer.podSelector);
@@ -109,13 +113,23 @@ export function peersOf(peers: Obj[], policyNamespace: string, view: PolicyView)
 }
 
 /** The accept rules of one policy rule for a local pod, `dir` = the peer's side (saddr for ingress, daddr for egress). */
-function ruleLines(rule: Obj, peersField: 'from' | 'to', policyNamespace: string, local: KObject, view: PolicyView, verdict: string): string[] {
+function ruleLines(
+  rule: Obj,
+  peersField: 'from' | 'to',
+  policyNamespace: string,
+  local: KObject,
+  view: PolicyView,
+  verdict: string,
+): string[] {
   const dir = peersField === 'from' ? 'saddr' : 'daddr';
   const ports = arr(rule.ports);
   const peers = peersOf(arr(rule[peersField]), policyNamespace, view);
   const out: string[] = [];
   const emit = (peerClause: string, namedFrom: KObject | undefined) => {
-    if (ports.length === 0) { out.push(`${peerClause}${peerClause ? ' ' : ''}${verdict}`); return; }
+    if (ports.length === 0) {
+      out.push(`${peerClause}${peerClause ? ' ' : ''}${verdict}`);
+      return;
+    }
     for (const p of ports) {
       const pc = portClause(p, namedFrom);
       if (pc) out.push(`${peerClause}${peerClause ? ' ' : ''}${pc} ${verdict}`);
@@ -125,7 +139,11 @@ function ruleLines(rule: Obj, peersField: 'from' | 'to', policyNamespace: string
   const egressNamed = peersField === 'to' && ports.some((p) => typeof p.port === 'string');
   if (peers.any) {
     if (!egressNamed) emit('', local);
-    else for (const pod of view.pods) { const ip = podIP(pod); if (ip) emit(`ip daddr ${ip}`, pod); }
+    else
+      for (const pod of view.pods) {
+        const ip = podIP(pod);
+        if (ip) emit(`ip daddr ${ip}`, pod);
+      }
     return out;
   }
   if (peers.pods.length > 0) {
@@ -135,7 +153,11 @@ function ruleLines(rule: Obj, peersField: 'from' | 'to', policyNamespace: string
   for (const b of peers.blocks) {
     const except = b.except.length ? ` ip ${dir} != ${set(b.except)}` : '';
     if (!egressNamed) emit(`ip ${dir} ${b.cidr}${except}`, local);
-    else for (const pod of view.pods) { const ip = podIP(pod); if (ip) emit(`ip ${dir} ${b.cidr}${except} ip daddr ${ip}`, pod); }
+    else
+      for (const pod of view.pods) {
+        const ip = podIP(pod);
+        if (ip) emit(`ip ${dir} ${b.cidr}${except} ip daddr ${ip}`, pod);
+      }
   }
   return out;
 }
@@ -168,14 +190,20 @@ export function buildNetpolRuleset(table: string, view: PolicyView): NetpolRules
     if (seen.has(ip)) continue;
     seen.add(ip);
     const ns = pod.metadata.namespace ?? '';
-    const selecting = view.policies.filter((np) => np.metadata.namespace === ns && selectorMatches(isObject(np.spec) ? (np.spec.podSelector ?? {}) : {}, pod.metadata.labels));
-    for (const [type, rulesField, peersField, map, verdict] of [['Ingress', 'ingress', 'from', ingressMap, 'accept'], ['Egress', 'egress', 'to', egressMap, 'return']] as const) {
+    const selecting = view.policies.filter(
+      (np) => np.metadata.namespace === ns && selectorMatches(isObject(np.spec) ? (np.spec.podSelector ?? {}) : {}, pod.metadata.labels),
+    );
+    for (const [type, rulesField, peersField, map, verdict] of [
+      ['Ingress', 'ingress', 'from', ingressMap, 'accept'],
+      ['Egress', 'egress', 'to', egressMap, 'return'],
+    ] as const) {
       const policies = selecting.filter((np) => policyTypes(np).includes(type));
       if (policies.length === 0) continue;
       const name = `${type === 'Ingress' ? 'ing' : 'egr'}-${n++}`;
       const lines: string[] = [`# ${ns}/${pod.metadata.name}: ${policies.map((p) => p.metadata.name).join(', ')}`];
       for (const np of policies) {
-        for (const rule of arr(isObject(np.spec) ? np.spec[rulesField] : undefined)) lines.push(...ruleLines(rule, peersField, np.metadata.namespace ?? '', pod, view, verdict));
+        for (const rule of arr(isObject(np.spec) ? np.spec[rulesField] : undefined))
+          lines.push(...ruleLines(rule, peersField, np.metadata.namespace ?? '', pod, view, verdict));
       }
       lines.push('drop');
       chains.push(`  chain ${name} {`, ...lines.map((l) => `    ${l}`), '  }');

@@ -5,27 +5,32 @@
 // sandboxes and containers) instead of starting it again, and removes what belongs to no pod.
 
 import fs from 'node:fs/promises';
-import { PODS as POD_RES, type NodeStatus } from '../api/types.js';
 import type { KObject } from '../api/object.js';
+import { type NodeStatus, PODS as POD_RES } from '../api/types.js';
 import { EventRecorder, Informer, isNotFound, type RestClient } from '../client/index.js';
-import type { ImageService, RuntimeService } from './runtime/types.js';
 import { Backoff } from './kubelet/backoff.js';
-import {nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint, type NodeFacts,
-} from './kubelet/nodestatus.js';
 import { EvictionManager } from './kubelet/eviction.js';
-import { PodWorker, type WorkerContext } from './kubelet/podworker.js';
-import { ImageGCManager, ImagePuller, type ImageGCPolicy } from './kubelet/images.js';
-import { ProbeManager } from './kubelet/probes.js';
-import { hostResolvConf, type DNSSettings } from './kubelet/sandbox.js';
-import { StatusManager } from './kubelet/statusmanager.js';
+import { ImageGCManager, type ImageGCPolicy, ImagePuller } from './kubelet/images.js';
+import { LocalPathNode } from './kubelet/localpath.js';
 import { addPodStatusSource } from './kubelet/metrics.js';
+import { type NodeFacts, nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint } from './kubelet/nodestatus.js';
+import { PodWorker, type WorkerContext } from './kubelet/podworker.js';
+import { ProbeManager } from './kubelet/probes.js';
+import { type DNSSettings, hostResolvConf } from './kubelet/sandbox.js';
+import { StatusManager } from './kubelet/statusmanager.js';
+import { ServiceAccountTokenManager, tokenRequester } from './kubelet/token.js';
 import {
-  ANNOTATION_TERMINATION_GRACE, DependencyNotFound, LABEL_POD_UID,
-  type ConfigMapObject, type ObjectSource, type PodObject, type SecretObject, type ServiceObject,
+  ANNOTATION_TERMINATION_GRACE,
+  type ConfigMapObject,
+  DependencyNotFound,
+  LABEL_POD_UID,
+  type ObjectSource,
+  type PodObject,
+  type SecretObject,
+  type ServiceObject,
 } from './kubelet/types.js';
 import { VolumeManager } from './kubelet/volumes.js';
-import { ServiceAccountTokenManager, tokenRequester } from './kubelet/token.js';
-import { LocalPathNode } from './kubelet/localpath.js';
+import type { ImageService, RuntimeService } from './runtime/types.js';
 
 export interface NodeAgentOptions {
   client: RestClient;
@@ -73,7 +78,6 @@ export interface NodeAgentOptions {
   log?: (msg: string) => void;
 }
 
-
 export class NodeAgent {
   private readonly workers = new Map<string, PodWorker>();
   private readonly recorder: EventRecorder;
@@ -112,24 +116,53 @@ export class NodeAgent {
     this.imageBackoff = new Backoff(opts.imagePullBackoff ?? opts.crashBackoff ?? { initialMs: 10_000, maxMs: 300_000 });
     this.statuses = new StatusManager(c);
     this.pulls = new ImagePuller(opts.serializeImagePulls ?? true);
-    this.imageGC = new ImageGCManager({ images: opts.images, runtime: opts.runtime, recorder: this.recorder, nodeName: opts.nodeName, policy: opts.imageGC, log: this.log });
+    this.imageGC = new ImageGCManager({
+      images: opts.images,
+      runtime: opts.runtime,
+      recorder: this.recorder,
+      nodeName: opts.nodeName,
+      policy: opts.imageGC,
+      log: this.log,
+    });
     this.probes = new ProbeManager({
       runtime: opts.runtime,
-      event: (pod, container, type, reason, message) => this.recorder.event(pod, type, reason, message, `spec.containers{${container.name}}`),
+      event: (pod, container, type, reason, message) =>
+        this.recorder.event(pod, type, reason, message, `spec.containers{${container.name}}`),
       onChange: (uid) => this.workers.get(uid)?.probeResultChanged(),
     });
-    this.podInformer = new Informer<PodObject>(c, { ...POD_RES, fieldSelector: `spec.nodeName=${opts.nodeName}`, onError, backoffInitialMs: 200 });
-    this.cmInformer = new Informer<ConfigMapObject>(c, { group: '', version: 'v1', resource: 'configmaps', onError, backoffInitialMs: 200 });
+    this.podInformer = new Informer<PodObject>(c, {
+      ...POD_RES,
+      fieldSelector: `spec.nodeName=${opts.nodeName}`,
+      onError,
+      backoffInitialMs: 200,
+    });
+    this.cmInformer = new Informer<ConfigMapObject>(c, {
+      group: '',
+      version: 'v1',
+      resource: 'configmaps',
+      onError,
+      backoffInitialMs: 200,
+    });
     this.secretInformer = new Informer<SecretObject>(c, { group: '', version: 'v1', resource: 'secrets', onError, backoffInitialMs: 200 });
     this.svcInformer = new Informer<ServiceObject>(c, { group: '', version: 'v1', resource: 'services', onError, backoffInitialMs: 200 });
     if (opts.localPathDir) {
-      this.localPath = new LocalPathNode({ client: c, nodeName: opts.nodeName, root: opts.localPathDir, inUse: (p) => this.volumes.claimVolumeInUse(p), log: this.log });
+      this.localPath = new LocalPathNode({
+        client: c,
+        nodeName: opts.nodeName,
+        root: opts.localPathDir,
+        inUse: (p) => this.volumes.claimVolumeInUse(p),
+        log: this.log,
+      });
     }
     this.tokens = new ServiceAccountTokenManager(tokenRequester(c), Date.now, this.log);
     this.volumes = new VolumeManager(opts.rootDir, this.objectSource(), this.log, this.localPath);
     this.eviction = new EvictionManager({
-      runtime: opts.runtime, log: this.log,
-      activePods: () => [...this.workers.values()].map((w) => w.pod).filter((p) => !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(this.statuses.current(p).phase ?? '')),
+      runtime: opts.runtime,
+      log: this.log,
+      activePods: () =>
+        [...this.workers.values()]
+          .map((w) => w.pod)
+          .filter((p) => !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(this.statuses.current(p).phase ?? '')),
       emptyDirPath: (uid, volume) => this.volumes.emptyDirPath(uid, volume),
       evict: (pod, message) => this.workers.get(pod.metadata.uid!)?.evict(message),
     });
@@ -168,12 +201,32 @@ export class NodeAgent {
     await renewLease(o.client, o.nodeName, this.nodeUid).catch((e) => this.log(`lease: ${String(e)}`));
     await this.localPath?.start();
 
-    const dns: DNSSettings = { clusterDNS: o.clusterDNS ?? [], clusterDomain: o.clusterDomain ?? 'cluster.local', host: hostResolvConf(o.resolvConf) };
+    const dns: DNSSettings = {
+      clusterDNS: o.clusterDNS ?? [],
+      clusterDomain: o.clusterDomain ?? 'cluster.local',
+      host: hostResolvConf(o.resolvConf),
+    };
     this.ctx = {
-      client: o.client, nodeName: o.nodeName, runtime: o.runtime, images: o.images,
-      runtimeName: version.runtimeName, recorder: this.recorder, volumes: this.volumes, probes: this.probes,
-      statuses: this.statuses, source: this.objectSource(), crashBackoff: this.crashBackoff, imageBackoff: this.imageBackoff,
-      pulls: this.pulls, rootDir: o.rootDir, dns, hostIPs: [o.nodeIP], allocatable: () => this.allocatable, pidsLimit: o.pidsLimit ?? 4096, log: this.log, endpointsDrained: o.endpointsDrained,
+      client: o.client,
+      nodeName: o.nodeName,
+      runtime: o.runtime,
+      images: o.images,
+      runtimeName: version.runtimeName,
+      recorder: this.recorder,
+      volumes: this.volumes,
+      probes: this.probes,
+      statuses: this.statuses,
+      source: this.objectSource(),
+      crashBackoff: this.crashBackoff,
+      imageBackoff: this.imageBackoff,
+      pulls: this.pulls,
+      rootDir: o.rootDir,
+      dns,
+      hostIPs: [o.nodeIP],
+      allocatable: () => this.allocatable,
+      pidsLimit: o.pidsLimit ?? 4096,
+      log: this.log,
+      endpointsDrained: o.endpointsDrained,
       onFinished: (uid) => this.workers.delete(uid),
     };
 
@@ -181,7 +234,13 @@ export class NodeAgent {
       for (const w of this.workers.values()) if (w.pod.metadata.namespace === obj.metadata.namespace) w.trigger();
     };
     for (const inf of [this.cmInformer, this.secretInformer] as Informer<KObject>[]) {
-      inf.addEventHandler({ onAdd: (o2, initial) => { if (!initial) nsTrigger(o2); }, onUpdate: (_a, b) => nsTrigger(b), onDelete: (o2) => nsTrigger(o2) });
+      inf.addEventHandler({
+        onAdd: (o2, initial) => {
+          if (!initial) nsTrigger(o2);
+        },
+        onUpdate: (_a, b) => nsTrigger(b),
+        onDelete: (o2) => nsTrigger(o2),
+      });
     }
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.podChanged(pod),
@@ -219,7 +278,13 @@ export class NodeAgent {
     this.removeMetricsSource = undefined;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
-    await Promise.all([this.podInformer.stop(), this.cmInformer.stop(), this.secretInformer.stop(), this.svcInformer.stop(), this.localPath?.stop()]);
+    await Promise.all([
+      this.podInformer.stop(),
+      this.cmInformer.stop(),
+      this.secretInformer.stop(),
+      this.svcInformer.stop(),
+      this.localPath?.stop(),
+    ]);
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
     this.probes.stop();
     if (opts.killPods) await this.killAll();
@@ -233,14 +298,26 @@ export class NodeAgent {
 
   private facts(version: { runtimeName: string; runtimeVersion: string }): NodeFacts {
     const o = this.opts;
-    return { nodeName: o.nodeName, nodeIP: o.nodeIP, podCIDR: o.podCIDR, kubeletPort: o.kubeletPort ?? 10250, rootDir: o.rootDir, runtime: version, limitations: o.runtime.limitations() };
+    return {
+      nodeName: o.nodeName,
+      nodeIP: o.nodeIP,
+      podCIDR: o.podCIDR,
+      kubeletPort: o.kubeletPort ?? 10250,
+      rootDir: o.rootDir,
+      runtime: version,
+      limitations: o.runtime.limitations(),
+    };
   }
 
   private every(ms: number, name: keyof NodeAgent['busy'], fn: () => Promise<unknown>): void {
     const t = setInterval(() => {
       if (this.busy[name] || this.stopping) return;
       this.busy[name] = true;
-      fn().catch((e) => this.log(`${name}: ${e instanceof Error ? e.message : String(e)}`)).finally(() => { this.busy[name] = false; });
+      fn()
+        .catch((e) => this.log(`${name}: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => {
+          this.busy[name] = false;
+        });
     }, ms);
     this.timers.push(t);
   }
@@ -259,7 +336,13 @@ export class NodeAgent {
 
   private objectSource(): ObjectSource {
     const c = this.opts.client;
-    const fetch = async <T extends KObject>(inf: Informer<T>, resource: string, kind: 'configmap' | 'secret', ns: string, name: string): Promise<T> => {
+    const fetch = async <T extends KObject>(
+      inf: Informer<T>,
+      resource: string,
+      kind: 'configmap' | 'secret',
+      ns: string,
+      name: string,
+    ): Promise<T> => {
       const cached = inf.getByName(ns, name);
       if (cached) return cached;
       // The cache may lag behind a just-created object: ask the server before calling it missing.
@@ -270,7 +353,13 @@ export class NodeAgent {
         throw e;
       }
     };
-    const getOrMissing = async (ref: { group: string; version: string; resource: string; namespace?: string; name: string }): Promise<KObject | undefined> => {
+    const getOrMissing = async (ref: {
+      group: string;
+      version: string;
+      resource: string;
+      namespace?: string;
+      name: string;
+    }): Promise<KObject | undefined> => {
       try {
         return await c.get(ref);
       } catch (e) {
@@ -282,7 +371,8 @@ export class NodeAgent {
       configMap: (ns, name) => fetch(this.cmInformer, 'configmaps', 'configmap', ns, name),
       secret: (ns, name) => fetch(this.secretInformer, 'secrets', 'secret', ns, name),
       services: (ns) => this.svcInformer.byIndex('namespace', ns),
-      persistentVolumeClaim: (ns, name) => getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns, name }),
+      persistentVolumeClaim: (ns, name) =>
+        getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns, name }),
       persistentVolume: (name) => getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumes', name }),
       serviceAccountToken: (ns, sa, spec) => this.tokens.get(ns, sa, spec),
       forgetServiceAccountTokens: (uid) => this.tokens.forgetPod(uid),
@@ -324,11 +414,17 @@ export class NodeAgent {
     }
     for (const uid of orphanUids) {
       this.log(`removing the containers of pod ${uid}, which no longer exists`);
-      const mine = containers.filter((ct) => ct.labels?.[LABEL_POD_UID] === uid || sandboxes.some((s) => s.id === ct.podSandboxId && s.metadata.uid === uid));
-      await Promise.all(mine.filter((ct) => ct.state === 'CONTAINER_RUNNING').map((ct) => {
-        const grace = Number(ct.annotations?.[ANNOTATION_TERMINATION_GRACE] ?? 30);
-        return this.opts.runtime.stopContainer(ct.id, Math.max(2, Number.isFinite(grace) ? grace : 30));
-      }));
+      const mine = containers.filter(
+        (ct) => ct.labels?.[LABEL_POD_UID] === uid || sandboxes.some((s) => s.id === ct.podSandboxId && s.metadata.uid === uid),
+      );
+      await Promise.all(
+        mine
+          .filter((ct) => ct.state === 'CONTAINER_RUNNING')
+          .map((ct) => {
+            const grace = Number(ct.annotations?.[ANNOTATION_TERMINATION_GRACE] ?? 30);
+            return this.opts.runtime.stopContainer(ct.id, Math.max(2, Number.isFinite(grace) ? grace : 30));
+          }),
+      );
       for (const ct of mine) await this.opts.runtime.removeContainer(ct.id);
       for (const s of sandboxes.filter((x) => x.metadata.uid === uid)) {
         await this.opts.runtime.stopPodSandbox(s.id);
@@ -353,10 +449,16 @@ export class NodeAgent {
   private async killAll(): Promise<void> {
     const rt = this.opts.runtime;
     const containers = await rt.listContainers();
-    await Promise.all(containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => {
-      const grace = Number(c.annotations?.[ANNOTATION_TERMINATION_GRACE] ?? 30);
-      return rt.stopContainer(c.id, Math.min(10, Number.isFinite(grace) ? grace : 30)).catch((e) => this.log(`stop ${c.id}: ${String(e)}`));
-    }));
+    await Promise.all(
+      containers
+        .filter((c) => c.state === 'CONTAINER_RUNNING')
+        .map((c) => {
+          const grace = Number(c.annotations?.[ANNOTATION_TERMINATION_GRACE] ?? 30);
+          return rt
+            .stopContainer(c.id, Math.min(10, Number.isFinite(grace) ? grace : 30))
+            .catch((e) => this.log(`stop ${c.id}: ${String(e)}`));
+        }),
+    );
     await Promise.all(containers.map((c) => rt.removeContainer(c.id).catch((e) => this.log(`remove ${c.id}: ${String(e)}`))));
     for (const s of await rt.listPodSandbox()) {
       await rt.stopPodSandbox(s.id).catch(() => {});

@@ -9,13 +9,13 @@
 // heartbeat timer for all, and every API write through one bounded pool.
 
 import { createHash } from 'node:crypto';
-import { nowMicro, nowRFC3339, type KObject } from '../api/object.js';
-import { POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type Informer, type SharedInformerFactory } from '../client/informer.js';
-import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
+import { type Condition, podNodeName, podPhase, transitionTime } from '../api/conditions.js';
+import { type KObject, nowMicro, nowRFC3339 } from '../api/object.js';
+import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { Limiter } from '../client/flowcontrol.js';
-import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS } from '../api/types.js';
-import { podNodeName, podPhase, transitionTime, type Condition } from '../api/conditions.js';
+import { type Informer, POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type SharedInformerFactory } from '../client/informer.js';
+import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
 
 export interface SimulatedNodesOptions {
   /** Node names are prefix + a number (default 'sim-node-'). */
@@ -131,7 +131,11 @@ export class SimulatedNodes {
   /** Writes made, by kind; for benchmarks. */
   readonly writes = { nodes: 0, leases: 0, nodeStatus: 0, podStatus: 0, podDeletes: 0 };
 
-  constructor(private readonly client: RestClient, factory: SharedInformerFactory, opts: SimulatedNodesOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    factory: SharedInformerFactory,
+    opts: SimulatedNodesOptions = {},
+  ) {
     this.prefix = opts.prefix ?? 'sim-node-';
     this.readyDelayMs = opts.readyDelayMs ?? 500;
     this.heartbeatMs = opts.heartbeatMs ?? 10_000;
@@ -178,7 +182,12 @@ export class SimulatedNodes {
   async add(n: number): Promise<string[]> {
     if (this.nodesInformer.isStarted) await this.nodesInformer.waitForSync();
     const usedNames = new Set(this.nodesInformer.listKeys());
-    const usedCIDRs = new Set(this.nodesInformer.list().map((o) => (o.spec as { podCIDR?: string } | undefined)?.podCIDR).filter(Boolean));
+    const usedCIDRs = new Set(
+      this.nodesInformer
+        .list()
+        .map((o) => (o.spec as { podCIDR?: string } | undefined)?.podCIDR)
+        .filter(Boolean),
+    );
     for (const s of this.sims.values()) usedCIDRs.add(s.podCIDR);
     const planned: SimNode[] = [];
     while (planned.length < n) {
@@ -189,20 +198,22 @@ export class SimulatedNodes {
       planned.push(this.newSim(name, podCIDR, nodeIPFor(k)));
     }
     const created: string[] = [];
-    await Promise.all(planned.map(async (sim) => {
-      try {
-        const node = await this.limiter.run(() => this.client.create({ ...NODES }, this.nodeObject(sim)));
-        this.writes.nodes++;
-        sim.uid = node.metadata.uid;
-      } catch (e) {
-        if (!isAlreadyExists(e)) throw e;
-        this.log(`simulated nodes: node ${sim.name} exists already; skipped`);
-        return;
-      }
-      this.sims.set(sim.name, sim);
-      await this.renewLease(sim);
-      created.push(sim.name);
-    }));
+    await Promise.all(
+      planned.map(async (sim) => {
+        try {
+          const node = await this.limiter.run(() => this.client.create({ ...NODES }, this.nodeObject(sim)));
+          this.writes.nodes++;
+          sim.uid = node.metadata.uid;
+        } catch (e) {
+          if (!isAlreadyExists(e)) throw e;
+          this.log(`simulated nodes: node ${sim.name} exists already; skipped`);
+          return;
+        }
+        this.sims.set(sim.name, sim);
+        await this.renewLease(sim);
+        created.push(sim.name);
+      }),
+    );
     return planned.map((s) => s.name).filter((name) => created.includes(name));
   }
 
@@ -212,14 +223,20 @@ export class SimulatedNodes {
     if (names === undefined) victims = [...this.sims.keys()];
     else if (typeof names === 'number') victims = [...this.sims.keys()].slice(-names);
     else victims = names.filter((n) => this.sims.has(n));
-    await Promise.all(victims.map(async (name) => {
-      this.sims.delete(name);
-      for (const [key, ip] of [...this.podIPs]) if (ip.node === name) this.podIPs.delete(key);
-      await this.limiter.run(async () => {
-        await this.client.delete({ ...NODES, name }).catch((e) => { if (!isNotFound(e)) throw e; });
-        await this.client.delete({ ...LEASES, namespace: NODE_LEASE_NAMESPACE, name }).catch((e) => { if (!isNotFound(e)) throw e; });
-      });
-    }));
+    await Promise.all(
+      victims.map(async (name) => {
+        this.sims.delete(name);
+        for (const [key, ip] of [...this.podIPs]) if (ip.node === name) this.podIPs.delete(key);
+        await this.limiter.run(async () => {
+          await this.client.delete({ ...NODES, name }).catch((e) => {
+            if (!isNotFound(e)) throw e;
+          });
+          await this.client.delete({ ...LEASES, namespace: NODE_LEASE_NAMESPACE, name }).catch((e) => {
+            if (!isNotFound(e)) throw e;
+          });
+        });
+      }),
+    );
   }
 
   /** The node's kubelet goes silent: no lease renewals, no status, its pods left as they are. */
@@ -257,11 +274,17 @@ export class SimulatedNodes {
   private newSim(name: string, podCIDR: string, internalIP: string): SimNode {
     const now = Date.now();
     return {
-      name, podCIDR, podNet: podCIDR.replace(/\.0\/24$/, ''), internalIP, silent: false,
+      name,
+      podCIDR,
+      podNet: podCIDR.replace(/\.0\/24$/, ''),
+      internalIP,
+      silent: false,
       // Spread over the period, so that a thousand nodes added together do not renew together.
       nextLeaseAt: now + Math.random() * this.heartbeatMs,
       nextStatusAt: now + this.statusReportMs * (0.5 + Math.random() * 0.5),
-      busy: false, usedIPs: new Map(), nextIP: 2,
+      busy: false,
+      usedIPs: new Map(),
+      nextIP: 2,
     };
   }
 
@@ -274,7 +297,9 @@ export class SimulatedNodes {
       if (!this.started || this.sims.has(name) || !name.startsWith(this.prefix)) continue;
       if (node.metadata.annotations?.[SIMULATED_ANNOTATION] !== 'fake') continue;
       const podCIDR = (node.spec as { podCIDR?: string } | undefined)?.podCIDR;
-      const ip = ((node.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
+      const ip = ((node.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []).find(
+        (a) => a.type === 'InternalIP',
+      )?.address;
       if (!podCIDR || !/\.0\/24$/.test(podCIDR) || !ip) continue;
       const sim = this.newSim(name, podCIDR, ip);
       sim.uid = node.metadata.uid;
@@ -285,7 +310,13 @@ export class SimulatedNodes {
       this.sims.set(name, sim);
       for (const p of this.podsInformer.byIndex(POD_NODE_NAME_INDEX, name)) {
         const podIP = (p.status as { podIP?: string } | undefined)?.podIP;
-        if (podIP?.startsWith(`${sim.podNet}.`)) this.recordIP(sim, `${p.metadata.namespace}/${p.metadata.name}`, p.metadata.uid ?? '', Number(podIP.slice(sim.podNet.length + 1)));
+        if (podIP?.startsWith(`${sim.podNet}.`))
+          this.recordIP(
+            sim,
+            `${p.metadata.namespace}/${p.metadata.name}`,
+            p.metadata.uid ?? '',
+            Number(podIP.slice(sim.podNet.length + 1)),
+          );
         this.loop.enqueue(`${p.metadata.namespace}/${p.metadata.name}`);
       }
       this.log(`simulated nodes: adopted ${name}`);
@@ -298,13 +329,18 @@ export class SimulatedNodes {
     const now = nowRFC3339();
     const resources = { ...this.capacity, 'ephemeral-storage': '1Ti', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0' };
     return {
-      apiVersion: 'v1', kind: 'Node',
+      apiVersion: 'v1',
+      kind: 'Node',
       metadata: {
         name: sim.name,
         labels: {
-          'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux',
-          'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': sim.name, 'kubernetes.io/os': 'linux',
-          'node.kubernetes.io/instance-type': 'k8ts-simulated', type: 'kwok',
+          'beta.kubernetes.io/arch': 'amd64',
+          'beta.kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+          'kubernetes.io/hostname': sim.name,
+          'kubernetes.io/os': 'linux',
+          'node.kubernetes.io/instance-type': 'k8ts-simulated',
+          type: 'kwok',
         },
         annotations: {
           [SIMULATED_ANNOTATION]: 'fake',
@@ -317,12 +353,22 @@ export class SimulatedNodes {
         capacity: resources,
         allocatable: resources,
         conditions: this.conditions([], now),
-        addresses: [{ type: 'InternalIP', address: sim.internalIP }, { type: 'Hostname', address: sim.name }],
+        addresses: [
+          { type: 'InternalIP', address: sim.internalIP },
+          { type: 'Hostname', address: sim.name },
+        ],
         daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
         nodeInfo: {
-          machineID: hex(`machine/${sim.name}`, 32), systemUUID: hex(`uuid/${sim.name}`, 32), bootID: hex(`boot/${sim.name}/${Date.now()}`, 32),
-          kernelVersion: '6.1.0-k8ts-sim', osImage: 'k8ts simulated node', containerRuntimeVersion: 'k8ts-sim://1.0.0',
-          kubeletVersion: KUBELET_VERSION, kubeProxyVersion: KUBELET_VERSION, operatingSystem: 'linux', architecture: 'amd64',
+          machineID: hex(`machine/${sim.name}`, 32),
+          systemUUID: hex(`uuid/${sim.name}`, 32),
+          bootID: hex(`boot/${sim.name}/${Date.now()}`, 32),
+          kernelVersion: '6.1.0-k8ts-sim',
+          osImage: 'k8ts simulated node',
+          containerRuntimeVersion: 'k8ts-sim://1.0.0',
+          kubeletVersion: KUBELET_VERSION,
+          kubeProxyVersion: KUBELET_VERSION,
+          operatingSystem: 'linux',
+          architecture: 'amd64',
         },
       },
     };
@@ -337,9 +383,14 @@ export class SimulatedNodes {
       ['Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'],
     ];
     const mine = new Set(want.map((w) => w[0]));
-    const out: Condition[] = want.map(([type, status, reason, message]) => (
-      { type, status, lastHeartbeatTime: now, lastTransitionTime: transitionTime(old, type, status, now), reason, message }
-    ));
+    const out: Condition[] = want.map(([type, status, reason, message]) => ({
+      type,
+      status,
+      lastHeartbeatTime: now,
+      lastTransitionTime: transitionTime(old, type, status, now),
+      reason,
+      message,
+    }));
     // Conditions others own (NetworkUnavailable) stay as they are.
     return [...old.filter((c) => !mine.has(c.type)), ...out];
   }
@@ -357,16 +408,18 @@ export class SimulatedNodes {
       sim.busy = true;
       if (lease) sim.nextLeaseAt = now + this.heartbeatMs;
       if (status) sim.nextStatusAt = now + this.statusReportMs;
-      this.track((async () => {
-        try {
-          if (lease) await this.renewLease(sim);
-          if (status) await this.postStatus(sim);
-        } catch (e) {
-          this.log(`simulated nodes: heartbeat of ${sim.name}: ${(e as Error)?.message ?? e}`);
-        } finally {
-          sim.busy = false;
-        }
-      })());
+      this.track(
+        (async () => {
+          try {
+            if (lease) await this.renewLease(sim);
+            if (status) await this.postStatus(sim);
+          } catch (e) {
+            this.log(`simulated nodes: heartbeat of ${sim.name}: ${(e as Error)?.message ?? e}`);
+          } finally {
+            sim.busy = false;
+          }
+        })(),
+      );
     }
   }
 
@@ -382,7 +435,12 @@ export class SimulatedNodes {
             sim.lease = await this.client.update(ref, { ...sim.lease, spec: { ...(sim.lease.spec as object), ...spec } });
           } else {
             const owner = sim.uid ? [{ apiVersion: 'v1', kind: 'Node', name: sim.name, uid: sim.uid }] : undefined;
-            sim.lease = await this.client.create(ref, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: sim.name, namespace: NODE_LEASE_NAMESPACE, ownerReferences: owner }, spec });
+            sim.lease = await this.client.create(ref, {
+              apiVersion: 'coordination.k8s.io/v1',
+              kind: 'Lease',
+              metadata: { name: sim.name, namespace: NODE_LEASE_NAMESPACE, ownerReferences: owner },
+              spec,
+            });
           }
           this.writes.leases++;
           return;
@@ -402,11 +460,15 @@ export class SimulatedNodes {
     const cached = this.nodesInformer.get(sim.name);
     const old = (cached?.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
     const conditions = this.conditions(old, nowRFC3339());
-    await this.limiter.run(async () => {
-      if (!this.sims.has(sim.name) || sim.silent) return;
-      await this.client.patch({ ...NODES, name: sim.name, subresource: 'status' }, { status: { conditions } }, 'merge');
-      this.writes.nodeStatus++;
-    }).catch((e) => { if (!isNotFound(e)) throw e; });
+    await this.limiter
+      .run(async () => {
+        if (!this.sims.has(sim.name) || sim.silent) return;
+        await this.client.patch({ ...NODES, name: sim.name, subresource: 'status' }, { status: { conditions } }, 'merge');
+        this.writes.nodeStatus++;
+      })
+      .catch((e) => {
+        if (!isNotFound(e)) throw e;
+      });
   }
 
   // ---- pods ----
@@ -415,7 +477,11 @@ export class SimulatedNodes {
     const sim = this.sims.get(podNodeName(pod));
     if (!sim || sim.silent) return;
     // Nothing to do for a pod already as we would leave it: skip the queue (30,000 pods churn a lot).
-    if (!pod.metadata.deletionTimestamp && ((isRunningReady(pod) && !isJobPod(pod)) || podPhase(pod) === 'Succeeded' || podPhase(pod) === 'Failed')) return;
+    if (
+      !pod.metadata.deletionTimestamp &&
+      ((isRunningReady(pod) && !isJobPod(pod)) || podPhase(pod) === 'Succeeded' || podPhase(pod) === 'Failed')
+    )
+      return;
     this.loop.enqueue(`${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
@@ -433,7 +499,10 @@ export class SimulatedNodes {
 
   private async syncPod(key: string): Promise<number | void> {
     const pod = this.podsInformer.get(key);
-    if (!pod) { this.forgetPod(key, undefined); return; }
+    if (!pod) {
+      this.forgetPod(key, undefined);
+      return;
+    }
     const sim = this.sims.get(podNodeName(pod));
     if (!sim || sim.silent || !this.started) return;
     const now = Date.now();
@@ -446,9 +515,14 @@ export class SimulatedNodes {
       const wait = since + this.deleteDelayMs - now;
       if (wait > 0) return wait;
       // The containers are gone: confirm, as a kubelet does once the pod has terminated.
-      await this.limiter.run(() => this.client.delete(ref, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }))
-        .then(() => { this.writes.podDeletes++; })
-        .catch((e) => { if (!isNotFound(e) && !isConflict(e)) throw e; });
+      await this.limiter
+        .run(() => this.client.delete(ref, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }))
+        .then(() => {
+          this.writes.podDeletes++;
+        })
+        .catch((e) => {
+          if (!isNotFound(e) && !isConflict(e)) throw e;
+        });
       return;
     }
     const phase = podPhase(pod);
@@ -461,9 +535,14 @@ export class SimulatedNodes {
       if (left > 0) return left;
       const status = terminatedStatus(pod);
       if (status.phase === 'Running') this.runningAt.set(key, now);
-      await this.limiter.run(() => this.client.patch({ ...ref, subresource: 'status' }, { metadata: { uid: pod.metadata.uid }, status }, 'merge'))
-        .then(() => { this.writes.podStatus++; })
-        .catch((e) => { if (!isNotFound(e)) throw e; });
+      await this.limiter
+        .run(() => this.client.patch({ ...ref, subresource: 'status' }, { metadata: { uid: pod.metadata.uid }, status }, 'merge'))
+        .then(() => {
+          this.writes.podStatus++;
+        })
+        .catch((e) => {
+          if (!isNotFound(e)) throw e;
+        });
       return;
     }
     let since = this.boundAt.get(key);
@@ -471,9 +550,14 @@ export class SimulatedNodes {
     const wait = since + this.readyDelayMs - now;
     if (wait > 0) return wait;
     const status = this.runningStatus(pod, sim, key);
-    await this.limiter.run(() => this.client.patch({ ...ref, subresource: 'status' }, { metadata: { uid: pod.metadata.uid }, status }, 'merge'))
-      .then(() => { this.writes.podStatus++; })
-      .catch((e) => { if (!isNotFound(e)) throw e; });
+    await this.limiter
+      .run(() => this.client.patch({ ...ref, subresource: 'status' }, { metadata: { uid: pod.metadata.uid }, status }, 'merge'))
+      .then(() => {
+        this.writes.podStatus++;
+      })
+      .catch((e) => {
+        if (!isNotFound(e)) throw e;
+      });
   }
 
   private recordIP(sim: SimNode, key: string, uid: string, host: number): void {
@@ -485,7 +569,10 @@ export class SimulatedNodes {
   private podIP(sim: SimNode, key: string, uid: string, current: string | undefined): string {
     if (current?.startsWith(`${sim.podNet}.`)) {
       const host = Number(current.slice(sim.podNet.length + 1));
-      if (!sim.usedIPs.has(host) || sim.usedIPs.get(host) === uid) { this.recordIP(sim, key, uid, host); return current; }
+      if (!sim.usedIPs.has(host) || sim.usedIPs.get(host) === uid) {
+        this.recordIP(sim, key, uid, host);
+        return current;
+      }
     }
     const had = this.podIPs.get(key);
     if (had && had.uid === uid && had.node === sim.name) return `${sim.podNet}.${had.host}`;
@@ -503,12 +590,26 @@ export class SimulatedNodes {
   private runningStatus(pod: KObject, sim: SimNode, key: string): Record<string, unknown> {
     const now = nowRFC3339();
     const uid = pod.metadata.uid ?? '';
-    const spec = pod.spec as { hostNetwork?: boolean; containers?: { name: string; image?: string }[]; initContainers?: { name: string; image?: string; restartPolicy?: string }[] };
-    const st = (pod.status ?? {}) as { startTime?: string; podIP?: string; conditions?: Condition[]; containerStatuses?: { name: string; containerID?: string; state?: { running?: { startedAt?: string } }; restartCount?: number }[] };
+    const spec = pod.spec as {
+      hostNetwork?: boolean;
+      containers?: { name: string; image?: string }[];
+      initContainers?: { name: string; image?: string; restartPolicy?: string }[];
+    };
+    const st = (pod.status ?? {}) as {
+      startTime?: string;
+      podIP?: string;
+      conditions?: Condition[];
+      containerStatuses?: { name: string; containerID?: string; state?: { running?: { startedAt?: string } }; restartCount?: number }[];
+    };
     const startTime = st.startTime ?? now;
     const ip = spec.hostNetwork ? sim.internalIP : this.podIP(sim, key, uid, st.podIP);
     const old = st.conditions ?? [];
-    const cond = (type: string): Condition => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: transitionTime(old, type, 'True', now) });
+    const cond = (type: string): Condition => ({
+      type,
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: transitionTime(old, type, 'True', now),
+    });
     const scheduled = old.find((c) => c.type === 'PodScheduled' && c.status === 'True') ?? cond('PodScheduled');
     const image = (img: string | undefined) => normalizeImage(img ?? 'unknown');
     const imageID = (img: string | undefined) => `${image(img).replace(/:[^:/@]+$/, '')}@sha256:${hex(image(img))}`;
@@ -516,25 +617,48 @@ export class SimulatedNodes {
     const containerStatuses = (spec.containers ?? []).map((c) => {
       const o = st.containerStatuses?.find((s) => s.name === c.name);
       return {
-        name: c.name, state: { running: { startedAt: o?.state?.running?.startedAt ?? startTime } }, lastState: {},
-        ready: true, restartCount: o?.restartCount ?? 0, image: image(c.image), imageID: imageID(c.image),
-        containerID: o?.containerID ?? containerID(c.name), started: true,
+        name: c.name,
+        state: { running: { startedAt: o?.state?.running?.startedAt ?? startTime } },
+        lastState: {},
+        ready: true,
+        restartCount: o?.restartCount ?? 0,
+        image: image(c.image),
+        imageID: imageID(c.image),
+        containerID: o?.containerID ?? containerID(c.name),
+        started: true,
       };
     });
     const initContainerStatuses = (spec.initContainers ?? []).map((c) => {
       const sidecar = c.restartPolicy === 'Always';
       return {
         name: c.name,
-        state: sidecar ? { running: { startedAt: startTime } } : { terminated: { exitCode: 0, reason: 'Completed', startedAt: startTime, finishedAt: startTime, containerID: containerID(c.name) } },
-        lastState: {}, ready: true, restartCount: 0, image: image(c.image), imageID: imageID(c.image),
-        containerID: containerID(c.name), started: sidecar,
+        state: sidecar
+          ? { running: { startedAt: startTime } }
+          : {
+              terminated: {
+                exitCode: 0,
+                reason: 'Completed',
+                startedAt: startTime,
+                finishedAt: startTime,
+                containerID: containerID(c.name),
+              },
+            },
+        lastState: {},
+        ready: true,
+        restartCount: 0,
+        image: image(c.image),
+        imageID: imageID(c.image),
+        containerID: containerID(c.name),
+        started: sidecar,
       };
     });
     const status: Record<string, unknown> = {
       phase: 'Running',
       conditions: [cond('PodReadyToStartContainers'), cond('Initialized'), cond('Ready'), cond('ContainersReady'), scheduled],
-      hostIP: sim.internalIP, hostIPs: [{ ip: sim.internalIP }],
-      podIP: ip, podIPs: [{ ip }],
+      hostIP: sim.internalIP,
+      hostIPs: [{ ip: sim.internalIP }],
+      podIP: ip,
+      podIPs: [{ ip }],
       startTime,
       containerStatuses,
     };
@@ -554,8 +678,12 @@ function runTimeOf(pod: KObject): number | undefined {
   if (!v) return undefined;
   const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
   const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0, at = 0;
-  for (let m = re.exec(v); m; m = re.exec(v)) { total += Number(m[1]) * unit[m[2]]; at = re.lastIndex; }
+  let total = 0,
+    at = 0;
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    total += Number(m[1]) * unit[m[2]];
+    at = re.lastIndex;
+  }
   return at === v.length && at > 0 ? total : undefined;
 }
 
@@ -572,7 +700,13 @@ function terminatedStatus(pod: KObject): Record<string, unknown> {
   const restartPolicy = (pod.spec as { restartPolicy?: string } | undefined)?.restartPolicy;
   const containers: Record<string, unknown>[] = (st.containerStatuses ?? []).map((c) => {
     const running = (c.state as { running?: { startedAt?: string } } | undefined)?.running;
-    const terminated = { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: running?.startedAt ?? now, finishedAt: now, containerID: c.containerID };
+    const terminated = {
+      exitCode: code,
+      reason: code === 0 ? 'Completed' : 'Error',
+      startedAt: running?.startedAt ?? now,
+      finishedAt: now,
+      containerID: c.containerID,
+    };
     if (code !== 0 && restartPolicy === 'OnFailure') {
       return { ...c, state: { running: { startedAt: now } }, lastState: { terminated }, restartCount: Number(c.restartCount ?? 0) + 1 };
     }
@@ -583,12 +717,18 @@ function terminatedStatus(pod: KObject): Record<string, unknown> {
   const names = containers.map((c) => String(c.name)).join(' ');
   const cond = (type: string, status: string, reason?: string, message?: string): Condition => {
     const o = (st.conditions ?? []).find((c) => c.type === type);
-    const c: Condition = { type, status, lastProbeTime: null, lastTransitionTime: o && o.status === status && o.lastTransitionTime ? o.lastTransitionTime : now };
+    const c: Condition = {
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: o && o.status === status && o.lastTransitionTime ? o.lastTransitionTime : now,
+    };
     if (reason) c.reason = reason;
     if (message) c.message = message;
     return c;
   };
-  const notReady = phase === 'Succeeded' ? ['PodCompleted', undefined] : ['ContainersNotReady', `containers with unready status: [${names}]`];
+  const notReady =
+    phase === 'Succeeded' ? ['PodCompleted', undefined] : ['ContainersNotReady', `containers with unready status: [${names}]`];
   const scheduled = (st.conditions ?? []).find((c) => c.type === 'PodScheduled') ?? cond('PodScheduled', 'True');
   return {
     phase,

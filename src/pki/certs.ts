@@ -3,17 +3,24 @@
 // every name and address clients use. kubectl sends bearer tokens only over TLS, so the API
 // server always serves HTTPS.
 
-import { generateKeyPairSync, randomBytes, sign as cryptoSign, X509Certificate } from 'node:crypto';
+import { sign as cryptoSign, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
 
-export interface KeyPairPEM { cert: string; key: string }
+export interface KeyPairPEM {
+  cert: string;
+  key: string;
+}
 
 function newKey(): { pem: string; publicKey: forge.pki.rsa.PublicKey } {
   // Node's native key generation is two orders of magnitude faster than forge's pure-JS one.
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   return { pem: privateKey, publicKey: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey };
 }
 
@@ -57,20 +64,29 @@ function issueCert(subject: forge.pki.CertificateField[], extensions: object[], 
 }
 
 export function makeCA(commonName = 'k8ts-ca', years = 10): KeyPairPEM {
-  return issueCert([{ name: 'commonName', value: commonName }], [
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ], years);
+  return issueCert(
+    [{ name: 'commonName', value: commonName }],
+    [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+      { name: 'subjectKeyIdentifier' },
+    ],
+    years,
+  );
 }
 
 export function makeServingCert(ca: KeyPairPEM, commonName: string, dnsNames: string[], ips: string[], years = 1): KeyPairPEM {
-  return issueCert([{ name: 'commonName', value: commonName }], [
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-    { name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))] },
-  ], years, ca);
+  return issueCert(
+    [{ name: 'commonName', value: commonName }],
+    [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+      { name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))] },
+    ],
+    years,
+    ca,
+  );
 }
 
 /**
@@ -79,11 +95,16 @@ export function makeServingCert(ca: KeyPairPEM, commonName: string, dnsNames: st
  * kubernetes-admin, O system:masters).
  */
 export function makeClientCert(ca: KeyPairPEM, commonName: string, organizations: string[] = [], years = 1): KeyPairPEM {
-  return issueCert([...organizations.map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: commonName }], [
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', clientAuth: true },
-  ], years, ca);
+  return issueCert(
+    [...organizations.map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: commonName }],
+    [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', clientAuth: true },
+    ],
+    years,
+    ca,
+  );
 }
 
 /** The API server's names: what kube-apiserver's certificate carries, plus this host's addresses. */
@@ -98,7 +119,8 @@ export function apiServerNames(extraIPs: string[] = []): { dns: string[]; ips: s
 
 /** The first non-loopback IPv4 of this host: where pods and other machines reach the API server. */
 function primaryIPv4(): string | undefined {
-  for (const addrs of Object.values(os.networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  for (const addrs of Object.values(os.networkInterfaces()))
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return undefined;
 }
 
@@ -109,10 +131,18 @@ function primaryIPv4(): string | undefined {
  */
 function servesRequiredNames(pem: string): boolean {
   let cert: X509Certificate;
-  try { cert = new X509Certificate(pem); } catch { return false; }
+  try {
+    cert = new X509Certificate(pem);
+  } catch {
+    return false;
+  }
   const ips = ['127.0.0.1', '10.96.0.1', primaryIPv4()].filter((x): x is string => !!x);
   const dns = ['kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
-  return ips.every((ip) => cert.checkIP(ip) !== undefined) && dns.every((d) => cert.checkHost(d, { wildcards: false }) !== undefined) && Date.parse(cert.validTo) > Date.now() + 86400_000;
+  return (
+    ips.every((ip) => cert.checkIP(ip) !== undefined) &&
+    dns.every((d) => cert.checkHost(d, { wildcards: false }) !== undefined) &&
+    Date.parse(cert.validTo) > Date.now() + 86400_000
+  );
 }
 
 export interface ClusterPKI {
@@ -129,14 +159,19 @@ export function ensurePKI(dir: string): ClusterPKI {
   const read = (name: string): KeyPairPEM | undefined => {
     try {
       return { cert: fs.readFileSync(path.join(pki, `${name}.crt`), 'utf8'), key: fs.readFileSync(path.join(pki, `${name}.key`), 'utf8') };
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   };
   const write = (name: string, kp: KeyPairPEM) => {
     fs.writeFileSync(path.join(pki, `${name}.key`), kp.key, { mode: 0o600 });
     fs.writeFileSync(path.join(pki, `${name}.crt`), kp.cert);
   };
   let ca = read('ca');
-  if (!ca) { ca = makeCA(); write('ca', ca); }
+  if (!ca) {
+    ca = makeCA();
+    write('ca', ca);
+  }
   let apiserver = read('apiserver');
   if (!apiserver || !servesRequiredNames(apiserver.cert)) {
     const names = apiServerNames();
@@ -144,7 +179,10 @@ export function ensurePKI(dir: string): ClusterPKI {
     write('apiserver', apiserver);
   }
   let admin = read('admin');
-  if (!admin) { admin = makeClientCert(ca, 'kubernetes-admin', ['system:masters']); write('admin', admin); }
+  if (!admin) {
+    admin = makeClientCert(ca, 'kubernetes-admin', ['system:masters']);
+    write('admin', admin);
+  }
   return { ca, apiserver, admin };
 }
 
@@ -164,8 +202,16 @@ export function ensureClientCert(dir: string, ca: KeyPairPEM, file: string, comm
     const cn = c.subject.getField('CN')?.value;
     const orgs = c.subject.attributes.filter((a) => a.shortName === 'O').map((a) => String(a.value));
     const caCert = forge.pki.certificateFromPem(ca.cert);
-    if (cn === commonName && JSON.stringify(orgs) === JSON.stringify(organizations) && caCert.verify(c) && c.validity.notAfter.getTime() > Date.now() + 86400_000) return kp;
-  } catch { /* missing or unreadable: make it */ }
+    if (
+      cn === commonName &&
+      JSON.stringify(orgs) === JSON.stringify(organizations) &&
+      caCert.verify(c) &&
+      c.validity.notAfter.getTime() > Date.now() + 86400_000
+    )
+      return kp;
+  } catch {
+    /* missing or unreadable: make it */
+  }
   const kp = makeClientCert(ca, commonName, organizations);
   fs.writeFileSync(key, kp.key, { mode: 0o600 });
   fs.writeFileSync(crt, kp.cert);
@@ -175,6 +221,11 @@ export function ensureClientCert(dir: string, ca: KeyPairPEM, file: string, comm
 /** The admin's client certificate, if the data dir's PKI has been made (by the cluster's first start). */
 export function readAdminCert(dir: string): KeyPairPEM | undefined {
   try {
-    return { cert: fs.readFileSync(path.join(dir, 'pki', 'admin.crt'), 'utf8'), key: fs.readFileSync(path.join(dir, 'pki', 'admin.key'), 'utf8') };
-  } catch { return undefined; }
+    return {
+      cert: fs.readFileSync(path.join(dir, 'pki', 'admin.crt'), 'utf8'),
+      key: fs.readFileSync(path.join(dir, 'pki', 'admin.key'), 'utf8'),
+    };
+  } catch {
+    return undefined;
+  }
 }

@@ -27,7 +27,8 @@ export function ensureServiceAccountKey(dir: string): ServiceAccountKeyPair {
     const privateKey = createPrivateKey(fs.readFileSync(keyFile, 'utf8'));
     return { privateKey, publicKey: createPublicKey(privateKey) };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the service-account key ${keyFile}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`cannot read the service-account key ${keyFile}: ${(e as Error).message}`);
   }
   const pair = newServiceAccountKeyPair();
   // Written under a temporary name and renamed: a crash never leaves half a key to be read later.

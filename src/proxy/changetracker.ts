@@ -6,8 +6,8 @@
 
 import type { Service } from '../api/types.js';
 import type { EndpointSlice } from '../controllers/endpointslice.js';
-import { endpointsForService, sliceServiceKey, type EndpointInfo } from './endpoints.js';
-import { servicePorts, type ServicePortInfo } from './serviceport.js';
+import { type EndpointInfo, endpointsForService, sliceServiceKey } from './endpoints.js';
+import { type ServicePortInfo, servicePorts } from './serviceport.js';
 
 /** endpoints.kubernetes.io/last-change-trigger-time: when the change the slice carries began. */
 const LAST_CHANGE_TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-trigger-time';
@@ -52,7 +52,10 @@ export class ChangeTracker {
       m?.delete(slice.metadata.name!);
       if (m && m.size === 0) this.slices.delete(key);
     } else {
-      if (!m) { m = new Map(); this.slices.set(key, m); }
+      if (!m) {
+        m = new Map();
+        this.slices.set(key, m);
+      }
       m.set(slice.metadata.name!, slice);
       const t = Date.parse(slice.metadata.annotations?.[LAST_CHANGE_TRIGGER_TIME] ?? '');
       if (Number.isFinite(t)) this.triggerTimes.push(t);
@@ -71,7 +74,10 @@ export class ChangeTracker {
       else this.svcPortMap.delete(key);
       for (const k of this.endpointKeysOf.get(key) ?? []) this.endpointsMap.delete(k);
       const slices = this.slices.get(key);
-      if (!slices) { this.endpointKeysOf.delete(key); continue; }
+      if (!slices) {
+        this.endpointKeysOf.delete(key);
+        continue;
+      }
       const eps = endpointsForService(key, slices.values(), this.nodeName);
       for (const [k, list] of eps) this.endpointsMap.set(k, list);
       this.endpointKeysOf.set(key, [...eps.keys()]);

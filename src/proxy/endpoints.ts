@@ -2,9 +2,9 @@
 // (BaseEndpointInfo) and endpointslicecache.go (the slices of a service merged into one list
 // per service port, IPv4 slices only, duplicates across slices kept once).
 
+import { isIPv4 } from '../api/net.js';
 import type { EndpointSlice } from '../controllers/endpointslice.js';
 import { LABEL_SERVICE_NAME } from '../controllers/endpointslice.js';
-import { isIPv4 } from '../api/net.js';
 
 export interface EndpointInfo {
   ip: string;
@@ -43,7 +43,10 @@ export function endpointsForService(serviceKey: string, slices: Iterable<Endpoin
       const protocol = p.protocol ?? 'TCP';
       const key = `${serviceKey}:${p.name ?? ''}`;
       let byEndpoint = out.get(`${key}/${protocol}`);
-      if (!byEndpoint) { byEndpoint = new Map(); out.set(`${key}/${protocol}`, byEndpoint); }
+      if (!byEndpoint) {
+        byEndpoint = new Map();
+        out.set(`${key}/${protocol}`, byEndpoint);
+      }
       for (const ep of slice.endpoints ?? []) {
         const ip = ep.addresses?.[0];
         if (!ip || !isIPv4(ip)) continue;
@@ -51,7 +54,10 @@ export function endpointsForService(serviceKey: string, slices: Iterable<Endpoin
         const c = ep.conditions ?? {};
         const ready = c.ready !== false;
         const info: EndpointInfo = {
-          ip, port: p.port, endpoint, ready,
+          ip,
+          port: p.port,
+          endpoint,
+          ready,
           serving: c.serving ?? ready,
           terminating: c.terminating === true,
           isLocal: !!ep.nodeName && ep.nodeName === nodeName,
@@ -64,7 +70,11 @@ export function endpointsForService(serviceKey: string, slices: Iterable<Endpoin
     }
   }
   const result = new Map<string, EndpointInfo[]>();
-  for (const [k, m] of out) result.set(k, [...m.values()].sort((a, b) => compareEndpoints(a, b)));
+  for (const [k, m] of out)
+    result.set(
+      k,
+      [...m.values()].sort((a, b) => compareEndpoints(a, b)),
+    );
   return result;
 }
 

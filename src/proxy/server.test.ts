@@ -32,27 +32,48 @@ class RecordingProxier implements Proxier {
   }
   async close(): Promise<void> {}
   async cleanup(): Promise<void> {}
-  last() { return this.syncs[this.syncs.length - 1]; }
+  last() {
+    return this.syncs[this.syncs.length - 1];
+  }
 }
 
 let cp: TestControlPlane;
-before(async () => { cp = await startTestControlPlane(); });
-after(async () => { await cp.stop(); });
+before(async () => {
+  cp = await startTestControlPlane();
+});
+after(async () => {
+  await cp.stop();
+});
 
 function slice(name: string, svc: string, eps: { ip: string; ready?: boolean; terminating?: boolean; node?: string }[]) {
   return {
     metadata: { name, labels: { 'kubernetes.io/service-name': svc } },
     addressType: 'IPv4',
     ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-    endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true, serving: true, terminating: e.terminating ?? false }, nodeName: e.node })),
+    endpoints: eps.map((e) => ({
+      addresses: [e.ip],
+      conditions: { ready: e.ready ?? true, serving: true, terminating: e.terminating ?? false },
+      nodeName: e.node,
+    })),
   };
 }
 
-test('services and their slices reach the proxier through informers; a deleted pod\'s IP is waited out until a sync dropped it', async () => {
+test("services and their slices reach the proxier through informers; a deleted pod's IP is waited out until a sync dropped it", async () => {
   const fake = new RecordingProxier();
-  const proxy = new ProxyServer({ client: cp.newClient(), nodeName: 'n1', mode: 'userspace', instance: 'test', podCIDR: '10.244.0.0/24', proxier: fake, resyncMs: 0 });
+  const proxy = new ProxyServer({
+    client: cp.newClient(),
+    nodeName: 'n1',
+    mode: 'userspace',
+    instance: 'test',
+    podCIDR: '10.244.0.0/24',
+    proxier: fake,
+    resyncMs: 0,
+  });
   try {
-    await cp.client.create({ ...SERVICES, namespace: 'default' }, { metadata: { name: 'web' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+    await cp.client.create(
+      { ...SERVICES, namespace: 'default' },
+      { metadata: { name: 'web' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+    );
     await cp.client.create(SLICES, slice('web-a', 'web', [{ ip: '10.244.0.5' }, { ip: '10.244.0.6' }]));
     await proxy.start();
     await waitFor('both endpoints synced', () => fake.last()?.endpoints.get('default/web:http/TCP')?.length === 2);
@@ -65,10 +86,21 @@ test('services and their slices reach the proxier through informers; a deleted p
     fake.delayMs = 300;
     const waiting = proxy.waitForEndpointsGone(['10.244.0.5'], 10_000);
     const cur = await cp.client.get<any>({ ...SLICES, name: 'web-a' });
-    await cp.client.update({ ...SLICES, name: 'web-a' }, { ...cur, ...slice('web-a', 'web', [{ ip: '10.244.0.5', ready: false, terminating: true }, { ip: '10.244.0.6' }]), metadata: cur.metadata });
+    await cp.client.update(
+      { ...SLICES, name: 'web-a' },
+      {
+        ...cur,
+        ...slice('web-a', 'web', [{ ip: '10.244.0.5', ready: false, terminating: true }, { ip: '10.244.0.6' }]),
+        metadata: cur.metadata,
+      },
+    );
     assert.equal(await waiting, true);
     const used = (await waitFor('the sync', () => fake.last())).endpoints.get('default/web:http/TCP')!;
-    assert.deepEqual(used.map((e) => `${e.ip}:${e.ready}`), ['10.244.0.5:false', '10.244.0.6:true'], 'the sync that ended the wait had the pod not ready');
+    assert.deepEqual(
+      used.map((e) => `${e.ip}:${e.ready}`),
+      ['10.244.0.5:false', '10.244.0.6:true'],
+      'the sync that ended the wait had the pod not ready',
+    );
   } finally {
     await proxy.stop({ cleanup: false });
   }
@@ -77,11 +109,23 @@ test('services and their slices reach the proxier through informers; a deleted p
 test('a burst of changes is coalesced: syncs never overlap and the last one holds every change', async () => {
   const fake = new RecordingProxier();
   fake.delayMs = 50;
-  const proxy = new ProxyServer({ client: cp.newClient(), nodeName: 'n1', mode: 'userspace', instance: 'test2', podCIDR: '10.244.0.0/24', proxier: fake, resyncMs: 0 });
+  const proxy = new ProxyServer({
+    client: cp.newClient(),
+    nodeName: 'n1',
+    mode: 'userspace',
+    instance: 'test2',
+    podCIDR: '10.244.0.0/24',
+    proxier: fake,
+    resyncMs: 0,
+  });
   try {
     await proxy.start();
     const before = fake.syncs.length;
-    await Promise.all(Array.from({ length: 30 }, (_, i) => cp.client.create({ ...SERVICES, namespace: 'default' }, { metadata: { name: `burst-${i}` }, spec: { ports: [{ port: 80 }] } })));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        cp.client.create({ ...SERVICES, namespace: 'default' }, { metadata: { name: `burst-${i}` }, spec: { ports: [{ port: 80 }] } }),
+      ),
+    );
     await waitFor('all 30 services synced', () => fake.last()?.ports.filter((p) => p.service.startsWith('burst-')).length === 30, 10_000);
     assert.ok(fake.syncs.length - before < 30, `${fake.syncs.length - before} syncs for 30 changes`);
   } finally {

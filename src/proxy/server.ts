@@ -103,9 +103,17 @@ export class ProxyServer {
     this.modeReason = reason;
     const names = proxyInstanceNames(opts.instance);
     const addresses = opts.addressDevice ? new ServiceAddresses(opts.addressDevice) : undefined;
-    this.proxier = opts.proxier ?? (mode === 'nftables'
-      ? new NftablesProxier({ table: names.table, podCIDR: opts.podCIDR, addresses, orphanPrefix: opts.addressDevice ? TABLE_PREFIX : undefined, log: this.log })
-      : new UserspaceProxier({ addresses, log: this.log }));
+    this.proxier =
+      opts.proxier ??
+      (mode === 'nftables'
+        ? new NftablesProxier({
+            table: names.table,
+            podCIDR: opts.podCIDR,
+            addresses,
+            orphanPrefix: opts.addressDevice ? TABLE_PREFIX : undefined,
+            log: this.log,
+          })
+        : new UserspaceProxier({ addresses, log: this.log }));
     this.tracker = new ChangeTracker(opts.nodeName);
     const onError = (e: unknown) => this.log(`proxy informer: ${e instanceof Error ? e.message : String(e)}`);
     this.services = new Informer<Service>(opts.client, { ...SERVICES, onError, backoffInitialMs: 200 });
@@ -137,7 +145,10 @@ export class ProxyServer {
     // The first sync replaces whatever a previous (crashed) instance left.
     await this.requestSync();
     const resync = this.opts.resyncMs ?? 30_000;
-    if (resync > 0) this.timer = setInterval(() => { void this.requestSync(); }, resync);
+    if (resync > 0)
+      this.timer = setInterval(() => {
+        void this.requestSync();
+      }, resync);
   }
 
   private changed(apply: () => void): void {
@@ -150,9 +161,13 @@ export class ProxyServer {
     if (this.stopped) return Promise.resolve();
     if (this.syncing) {
       this.again = true;
-      return new Promise((resolve) => { this.waiters.add(resolve); });
+      return new Promise((resolve) => {
+        this.waiters.add(resolve);
+      });
     }
-    this.syncing = this.runSyncs().finally(() => { this.syncing = undefined; });
+    this.syncing = this.runSyncs().finally(() => {
+      this.syncing = undefined;
+    });
     return this.syncing;
   }
 
@@ -174,14 +189,22 @@ export class ProxyServer {
     } catch (e) {
       this.log(`proxy: sync failed, retrying in 1s: ${(e as Error).message}`);
       clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => { void this.requestSync(); }, 1000);
+      this.retryTimer = setTimeout(() => {
+        void this.requestSync();
+      }, 1000);
       return;
     }
     let ports = 0;
     let eps = 0;
     for (const l of this.tracker.svcPortMap.values()) ports += l.length;
     for (const l of this.outcome.endpoints.values()) eps += l.length;
-    this.lastSync = { at: Date.now(), durationMs: Date.now() - start, servicePorts: ports, endpoints: eps, triggerTimes: lastChangeTriggerTimes };
+    this.lastSync = {
+      at: Date.now(),
+      durationMs: Date.now() - start,
+      servicePorts: ports,
+      endpoints: eps,
+      triggerTimes: lastChangeTriggerTimes,
+    };
     for (const l of this.syncListeners) l(this.lastSync);
   }
 
@@ -200,7 +223,10 @@ export class ProxyServer {
     const deadline = Date.now() + timeoutMs;
     const wanted = ips.filter(Boolean);
     if (!wanted.length || this.stopped) return true;
-    const inSlices = () => this.slices.list().some((s) => (s.endpoints ?? []).some((ep) => ep.conditions?.ready !== false && wanted.includes(ep.addresses?.[0] ?? '')));
+    const inSlices = () =>
+      this.slices
+        .list()
+        .some((s) => (s.endpoints ?? []).some((ep) => ep.conditions?.ready !== false && wanted.includes(ep.addresses?.[0] ?? '')));
     const applied = () => wanted.some((ip) => this.outcome?.readyEndpointIPs.has(ip));
     for (;;) {
       if (!inSlices() && !applied() && !this.tracker.pending && !this.syncing) return true;
@@ -208,7 +234,11 @@ export class ProxyServer {
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, Math.min(100, Math.max(1, deadline - Date.now())));
         const off = this.onSync(done);
-        function done() { clearTimeout(t); off(); resolve(); }
+        function done() {
+          clearTimeout(t);
+          off();
+          resolve();
+        }
       });
     }
   }

@@ -3,8 +3,8 @@
 // Headless services (clusterIP None) and ExternalName services are not proxied, as kube-proxy
 // skips them (ShouldSkipService); their names are DNS's business.
 
-import type { Service } from '../api/types.js';
 import { isIPv4 } from '../api/net.js';
+import type { Service } from '../api/types.js';
 
 export type Protocol = 'TCP' | 'UDP';
 
@@ -60,9 +60,8 @@ export function servicePorts(svc: Service): ServicePortInfo[] {
   const spec = svc.spec!;
   const ns = svc.metadata.namespace ?? 'default';
   const name = svc.metadata.name!;
-  const affinity = spec.sessionAffinity === 'ClientIP'
-    ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_STICKY_SECONDS)
-    : 0;
+  const affinity =
+    spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_STICKY_SECONDS) : 0;
   const externalIPs = (spec.externalIPs ?? []).filter((ip) => isIPv4(ip));
   const lbVIPs = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter((ip) => isIPv4(ip));
   const out: ServicePortInfo[] = [];
@@ -72,10 +71,15 @@ export function servicePorts(svc: Service): ServicePortInfo[] {
     if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) continue;
     const info: ServicePortInfo = {
       name: `${ns}/${name}:${p.name ?? ''}`,
-      namespace: ns, service: name, portName: p.name ?? '', protocol,
-      clusterIP: spec.clusterIP!, port: p.port,
+      namespace: ns,
+      service: name,
+      portName: p.name ?? '',
+      protocol,
+      clusterIP: spec.clusterIP!,
+      port: p.port,
       nodePort: spec.type === 'NodePort' || spec.type === 'LoadBalancer' ? (p.nodePort ?? 0) : 0,
-      externalIPs, loadBalancerVIPs: lbVIPs,
+      externalIPs,
+      loadBalancerVIPs: lbVIPs,
       stickyMaxAgeSeconds: affinity,
       internalPolicyLocal: spec.internalTrafficPolicy === 'Local',
       externalPolicyLocal: false,

@@ -4,7 +4,7 @@
 // that are terminating (KEP-1669), so connections keep working while the last pods go away.
 
 import type { EndpointInfo } from './endpoints.js';
-import { usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './serviceport.js';
+import { type ServicePortInfo, usesClusterEndpoints, usesLocalEndpoints } from './serviceport.js';
 
 export interface CategorizedEndpoints {
   /** Endpoints for "Cluster" traffic policy. */

@@ -4,8 +4,8 @@
 // before its binding reaches the API server; it is forgotten if the binding fails.
 
 import type { KObject } from '../api/object.js';
-import { allocatableOf, emptyResource, podRequests, type Allocatable, type Resource } from './resources.js';
-import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, type Node, type Pod, type Taint } from '../api/types.js';
+import { type Node, type Pod, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, type Taint } from '../api/types.js';
+import { type Allocatable, allocatableOf, emptyResource, podRequests, type Resource } from './resources.js';
 
 export interface HostPort {
   ip: string;
@@ -86,7 +86,10 @@ export class NodeInfo {
   /** "protocol/port" -> ip -> number of pods using it. */
   readonly usedPorts = new Map<string, Map<string, number>>();
 
-  constructor(readonly name: string, node?: Node) {
+  constructor(
+    readonly name: string,
+    node?: Node,
+  ) {
     if (node) this.setNode(node);
   }
 

@@ -17,10 +17,15 @@ export interface NodeOptions {
 
 export function makeNode(name: string, o: NodeOptions = {}): Node {
   const allocatable: Record<string, string> = {
-    cpu: o.cpu ?? '4', memory: o.memory ?? '8Gi', pods: String(o.pods ?? 110), 'ephemeral-storage': o.ephemeralStorage ?? '100Gi', ...(o.extra ?? {}),
+    cpu: o.cpu ?? '4',
+    memory: o.memory ?? '8Gi',
+    pods: String(o.pods ?? 110),
+    'ephemeral-storage': o.ephemeralStorage ?? '100Gi',
+    ...(o.extra ?? {}),
   };
   return {
-    apiVersion: 'v1', kind: 'Node',
+    apiVersion: 'v1',
+    kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', ...(o.labels ?? {}) } },
     spec: { ...(o.taints ? { taints: o.taints } : {}), ...(o.unschedulable ? { unschedulable: true } : {}) },
     status: {
@@ -51,10 +56,20 @@ export function makePod(name: string, o: PodOptions = {}): Pod {
   if (o.cpu) requests.cpu = o.cpu;
   if (o.memory) requests.memory = o.memory;
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: {
-      name, namespace: o.namespace ?? 'default', uid: o.uid ?? `uid-${name}`, labels: o.labels ?? {},
-      ...(o.owner ? { ownerReferences: [{ apiVersion: o.owner.apiVersion ?? 'apps/v1', kind: o.owner.kind, name: o.owner.name, uid: o.owner.uid, controller: true }] } : {}),
+      name,
+      namespace: o.namespace ?? 'default',
+      uid: o.uid ?? `uid-${name}`,
+      labels: o.labels ?? {},
+      ...(o.owner
+        ? {
+            ownerReferences: [
+              { apiVersion: o.owner.apiVersion ?? 'apps/v1', kind: o.owner.kind, name: o.owner.name, uid: o.owner.uid, controller: true },
+            ],
+          }
+        : {}),
     },
     spec: {
       schedulerName: 'default-scheduler',
@@ -63,11 +78,14 @@ export function makePod(name: string, o: PodOptions = {}): Pod {
       ...(o.tolerations ? { tolerations: o.tolerations } : {}),
       ...(o.affinity ? { affinity: o.affinity } : {}),
       ...(o.priority !== undefined ? { priority: o.priority } : {}),
-      containers: [{
-        name: 'c', image: 'busybox',
-        ...(Object.keys(requests).length ? { resources: { requests } } : {}),
-        ...(o.hostPort ? { ports: [{ containerPort: 80, hostPort: o.hostPort }] } : {}),
-      }],
+      containers: [
+        {
+          name: 'c',
+          image: 'busybox',
+          ...(Object.keys(requests).length ? { resources: { requests } } : {}),
+          ...(o.hostPort ? { ports: [{ containerPort: 80, hostPort: o.hostPort }] } : {}),
+        },
+      ],
     },
   };
 }

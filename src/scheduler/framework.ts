@@ -3,10 +3,10 @@
 // small named object. Statuses carry Kubernetes' codes and reason strings, which end up, counted,
 // in the FailedScheduling message.
 
-import type { NodeInfo, PodInfo, SchedulerCache } from './cache.js';
 import type { KObject } from '../api/object.js';
 import type { SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
+import type { NodeInfo, PodInfo, SchedulerCache } from './cache.js';
 import type { ClusterEvent } from './queue.js';
 
 export enum Code {
@@ -21,11 +21,22 @@ export enum Code {
 
 export class Status {
   plugin = '';
-  constructor(readonly code: Code, readonly reasons: string[] = []) {}
-  isSuccess(): boolean { return this.code === Code.Success; }
-  isSkip(): boolean { return this.code === Code.Skip; }
-  isRejected(): boolean { return this.code === Code.Unschedulable || this.code === Code.UnschedulableAndUnresolvable; }
-  message(): string { return this.reasons.join(', '); }
+  constructor(
+    readonly code: Code,
+    readonly reasons: string[] = [],
+  ) {}
+  isSuccess(): boolean {
+    return this.code === Code.Success;
+  }
+  isSkip(): boolean {
+    return this.code === Code.Skip;
+  }
+  isRejected(): boolean {
+    return this.code === Code.Unschedulable || this.code === Code.UnschedulableAndUnresolvable;
+  }
+  message(): string {
+    return this.reasons.join(', ');
+  }
   withPlugin(name: string): Status {
     const s = new Status(this.code, this.reasons);
     s.plugin = name;
@@ -42,8 +53,12 @@ export class CycleState {
   readonly skipFilter = new Set<string>();
   readonly skipScore = new Set<string>();
   activeFilters?: FilterPlugin[];
-  read<T>(key: string): T | undefined { return this.data.get(key) as T | undefined; }
-  write(key: string, v: unknown): void { this.data.set(key, v); }
+  read<T>(key: string): T | undefined {
+    return this.data.get(key) as T | undefined;
+  }
+  write(key: string, v: unknown): void {
+    this.data.set(key, v);
+  }
 }
 
 /** What plugins may read besides the pod and node: the cache and the objects spreading looks at. */
@@ -200,7 +215,10 @@ export function runPreFilter(profile: Profile, state: CycleState, pod: PodInfo):
       nodeNames = nodeNames ? new Set([...nodeNames].filter((n) => out.nodeNames!.has(n))) : new Set(out.nodeNames);
       if (nodeNames.size === 0) {
         const names = [...withNodes].sort();
-        const msg = names.length === 1 ? `node(s) didn't satisfy plugin ${names[0]}` : `node(s) didn't satisfy plugin(s) [${names.join(' ')}] simultaneously`;
+        const msg =
+          names.length === 1
+            ? `node(s) didn't satisfy plugin ${names[0]}`
+            : `node(s) didn't satisfy plugin(s) [${names.join(' ')}] simultaneously`;
         return { status: new Status(Code.UnschedulableAndUnresolvable, [msg]).withPlugin(pl.name), nodeNames, pluginsWithNodes: withNodes };
       }
     }

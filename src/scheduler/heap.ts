@@ -4,16 +4,27 @@ export class KeyedHeap<T> {
   private readonly items: T[] = [];
   private readonly index = new Map<string, number>();
 
-  constructor(private readonly keyOf: (t: T) => string, private readonly less: (a: T, b: T) => boolean) {}
+  constructor(
+    private readonly keyOf: (t: T) => string,
+    private readonly less: (a: T, b: T) => boolean,
+  ) {}
 
-  get size(): number { return this.items.length; }
-  has(key: string): boolean { return this.index.has(key); }
+  get size(): number {
+    return this.items.length;
+  }
+  has(key: string): boolean {
+    return this.index.has(key);
+  }
   get(key: string): T | undefined {
     const i = this.index.get(key);
     return i === undefined ? undefined : this.items[i];
   }
-  peek(): T | undefined { return this.items[0]; }
-  values(): T[] { return [...this.items]; }
+  peek(): T | undefined {
+    return this.items[0];
+  }
+  values(): T[] {
+    return [...this.items];
+  }
 
   /** Adds, or replaces the item with the same key and restores the order. */
   push(t: T): void {
@@ -76,7 +87,8 @@ export class KeyedHeap<T> {
   private down(i: number): void {
     const n = this.items.length;
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
+      const l = 2 * i + 1,
+        r = l + 1;
       let m = i;
       if (l < n && this.less(this.items[l], this.items[m])) m = l;
       if (r < n && this.less(this.items[r], this.items[m])) m = r;

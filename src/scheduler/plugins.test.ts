@@ -1,9 +1,21 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
-import assert from 'node:assert/strict';
-import { newPodInfo, NodeInfo, SchedulerCache } from './cache.js';
-import { Code, CycleState, emptyListers, fitErrorMessage, newDiagnosis, runFilter, runPreFilter, runScore, Status, type Handle } from './framework.js';
+import type { Node, Pod } from '../api/types.js';
+import { NodeInfo, newPodInfo, SchedulerCache } from './cache.js';
 import { makeNode, makePod } from './fixtures.js';
+import {
+  Code,
+  CycleState,
+  emptyListers,
+  fitErrorMessage,
+  type Handle,
+  newDiagnosis,
+  runFilter,
+  runPreFilter,
+  runScore,
+  Status,
+} from './framework.js';
 import { NodeResourcesBalancedAllocation } from './plugins/balancedallocation.js';
 import { DefaultPreemption } from './plugins/defaultpreemption.js';
 import { defaultProfile } from './plugins/index.js';
@@ -15,7 +27,6 @@ import { NodeUnschedulable } from './plugins/nodeunschedulable.js';
 import { PodTopologySpread } from './plugins/podtopologyspread.js';
 import { TaintToleration } from './plugins/tainttoleration.js';
 import { podRequests } from './resources.js';
-import type { Node, Pod } from '../api/types.js';
 
 function nodeInfo(node: Node, pods: Pod[] = []): NodeInfo {
   const n = new NodeInfo(node.metadata.name!, node);
@@ -45,13 +56,28 @@ test('NodeName: only the named node fits', () => {
 
 test('TaintToleration filter: NoSchedule and NoExecute must be tolerated, the first untolerated one is named', () => {
   const pl = new TaintToleration();
-  const node = nodeInfo(makeNode('n', { taints: [{ key: 'soft', effect: 'PreferNoSchedule' }, { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }, { key: 'k', value: 'v', effect: 'NoExecute' }] }));
+  const node = nodeInfo(
+    makeNode('n', {
+      taints: [
+        { key: 'soft', effect: 'PreferNoSchedule' },
+        { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
+        { key: 'k', value: 'v', effect: 'NoExecute' },
+      ],
+    }),
+  );
   const st = pl.filter(new CycleState(), newPodInfo(makePod('p')), node);
   assert.equal(st?.code, Code.UnschedulableAndUnresolvable);
   assert.deepEqual(reasons(st), ['node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }']);
-  const partly = makePod('p', { tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }] });
+  const partly = makePod('p', {
+    tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+  });
   assert.deepEqual(reasons(pl.filter(new CycleState(), newPodInfo(partly), node)), ['node(s) had untolerated taint {k: v}']);
-  const wrongValue = makePod('p', { tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }, { key: 'k', operator: 'Equal', value: 'other' }] });
+  const wrongValue = makePod('p', {
+    tolerations: [
+      { operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'k', operator: 'Equal', value: 'other' },
+    ],
+  });
   assert.deepEqual(reasons(pl.filter(new CycleState(), newPodInfo(wrongValue), node)), ['node(s) had untolerated taint {k: v}']);
   const all = makePod('p', { tolerations: [{ operator: 'Exists' }] });
   assert.equal(pl.filter(new CycleState(), newPodInfo(all), node), undefined);
@@ -60,10 +86,18 @@ test('TaintToleration filter: NoSchedule and NoExecute must be tolerated, the fi
 test('TaintToleration: a node whose Ready condition is not True is treated as tainted not-ready / unreachable', () => {
   const pl = new TaintToleration();
   const pod = newPodInfo(makePod('p'));
-  assert.deepEqual(reasons(pl.filter(new CycleState(), pod, nodeInfo(makeNode('n', { ready: 'False' })))), ['node(s) had untolerated taint {node.kubernetes.io/not-ready: }']);
-  assert.deepEqual(reasons(pl.filter(new CycleState(), pod, nodeInfo(makeNode('n', { ready: 'Unknown' })))), ['node(s) had untolerated taint {node.kubernetes.io/unreachable: }']);
+  assert.deepEqual(reasons(pl.filter(new CycleState(), pod, nodeInfo(makeNode('n', { ready: 'False' })))), [
+    'node(s) had untolerated taint {node.kubernetes.io/not-ready: }',
+  ]);
+  assert.deepEqual(reasons(pl.filter(new CycleState(), pod, nodeInfo(makeNode('n', { ready: 'Unknown' })))), [
+    'node(s) had untolerated taint {node.kubernetes.io/unreachable: }',
+  ]);
   // The default NoExecute toleration every pod gets does not cover the NoSchedule taint.
-  const defaulted = newPodInfo(makePod('p', { tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }] }));
+  const defaulted = newPodInfo(
+    makePod('p', {
+      tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+    }),
+  );
   assert.ok(pl.filter(new CycleState(), defaulted, nodeInfo(makeNode('n', { ready: 'False' }))));
   const tolerant = newPodInfo(makePod('p', { tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists' }] }));
   assert.equal(pl.filter(new CycleState(), tolerant, nodeInfo(makeNode('n', { ready: 'False' }))), undefined);
@@ -74,7 +108,14 @@ test('TaintToleration score: fewer untolerated PreferNoSchedule taints is better
   const nodes = [
     nodeInfo(makeNode('clean')),
     nodeInfo(makeNode('one', { taints: [{ key: 'a', effect: 'PreferNoSchedule' }] })),
-    nodeInfo(makeNode('two', { taints: [{ key: 'a', effect: 'PreferNoSchedule' }, { key: 'b', effect: 'PreferNoSchedule' }] })),
+    nodeInfo(
+      makeNode('two', {
+        taints: [
+          { key: 'a', effect: 'PreferNoSchedule' },
+          { key: 'b', effect: 'PreferNoSchedule' },
+        ],
+      }),
+    ),
   ];
   const pod = newPodInfo(makePod('p'));
   const state = new CycleState();
@@ -98,7 +139,8 @@ test('NodeAffinity filter: nodeSelector and required terms with every operator a
     if (pre.nodeNames && !pre.nodeNames.has(node.name)) return false;
     return pl.filter(state, newPodInfo(pod), node) === undefined;
   };
-  const withTerms = (...terms: object[]) => makePod('p', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms as never } } } });
+  const withTerms = (...terms: object[]) =>
+    makePod('p', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms as never } } } });
   const expr = (key: string, operator: string, values?: string[]) => withTerms({ matchExpressions: [{ key, operator, values }] });
   assert.equal(check(makePod('p')), true);
   assert.equal(check(makePod('p', { nodeSelector: { disk: 'ssd' } })), true);
@@ -113,8 +155,26 @@ test('NodeAffinity filter: nodeSelector and required terms with every operator a
   assert.equal(check(expr('gen', 'Lt', ['6'])), true);
   assert.equal(check(expr('zone', 'Lt', ['6'])), false);
   // Terms are ORed; requirements within a term ANDed; an empty term matches nothing.
-  assert.equal(check(withTerms({ matchExpressions: [{ key: 'disk', operator: 'In', values: ['hdd'] }] }, { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] })), true);
-  assert.equal(check(withTerms({ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }, { key: 'zone', operator: 'In', values: ['b'] }] })), false);
+  assert.equal(
+    check(
+      withTerms(
+        { matchExpressions: [{ key: 'disk', operator: 'In', values: ['hdd'] }] },
+        { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] },
+      ),
+    ),
+    true,
+  );
+  assert.equal(
+    check(
+      withTerms({
+        matchExpressions: [
+          { key: 'disk', operator: 'In', values: ['ssd'] },
+          { key: 'zone', operator: 'In', values: ['b'] },
+        ],
+      }),
+    ),
+    false,
+  );
   assert.equal(check(withTerms({})), false);
   assert.equal(check(withTerms({ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] })), true);
   assert.equal(check(withTerms({ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n2'] }] })), false);
@@ -126,21 +186,52 @@ test('NodeAffinity filter: nodeSelector and required terms with every operator a
 
 test('NodeAffinity preFilter: metadata.name terms narrow the nodes; conflicting ones reject', () => {
   const pl = new NodeAffinity();
-  const terms = (t: object[]) => newPodInfo(makePod('p', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: t as never } } } }));
-  const out = pl.preFilter(new CycleState(), terms([{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['a'] }] }, { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['b'] }] }]));
+  const terms = (t: object[]) =>
+    newPodInfo(
+      makePod('p', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: t as never } } } }),
+    );
+  const out = pl.preFilter(
+    new CycleState(),
+    terms([
+      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['a'] }] },
+      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['b'] }] },
+    ]),
+  );
   assert.deepEqual([...(out?.nodeNames ?? [])].sort(), ['a', 'b']);
-  const conflict = pl.preFilter(new CycleState(), terms([{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['a'] }, { key: 'metadata.name', operator: 'In', values: ['b'] }] }]));
+  const conflict = pl.preFilter(
+    new CycleState(),
+    terms([
+      {
+        matchFields: [
+          { key: 'metadata.name', operator: 'In', values: ['a'] },
+          { key: 'metadata.name', operator: 'In', values: ['b'] },
+        ],
+      },
+    ]),
+  );
   assert.deepEqual(conflict?.status?.reasons, ['pod affinity terms conflict']);
   assert.equal(pl.preFilter(new CycleState(), newPodInfo(makePod('p')))?.status?.code, Code.Skip);
 });
 
 test('NodeAffinity score: weights of matching preferred terms, normalised to the best node', () => {
   const pl = new NodeAffinity();
-  const pod = newPodInfo(makePod('p', { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [
-    { weight: 10, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } },
-    { weight: 30, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } },
-  ] } } }));
-  const nodes = [nodeInfo(makeNode('x', { labels: { disk: 'ssd' } })), nodeInfo(makeNode('y', { labels: { disk: 'ssd', zone: 'a' } })), nodeInfo(makeNode('z'))];
+  const pod = newPodInfo(
+    makePod('p', {
+      affinity: {
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 10, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } },
+            { weight: 30, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } },
+          ],
+        },
+      },
+    }),
+  );
+  const nodes = [
+    nodeInfo(makeNode('x', { labels: { disk: 'ssd' } })),
+    nodeInfo(makeNode('y', { labels: { disk: 'ssd', zone: 'a' } })),
+    nodeInfo(makeNode('z')),
+  ];
   const state = new CycleState();
   assert.equal(pl.preScore(state, pod), undefined);
   const scores = nodes.map((n) => pl.score(state, pod, n));
@@ -164,7 +255,10 @@ test('resource requests: containers add up, init containers set a floor, sidecar
   const nz = podRequests(pod, true);
   // Container b states no memory: it counts 200Mi when scoring.
   assert.equal(nz.memory, (64 + 200) * 1024 * 1024);
-  pod.spec!.initContainers = [{ name: 'sidecar', restartPolicy: 'Always', resources: { requests: { cpu: '500m' } } }, { name: 'i', resources: { requests: { cpu: '400m' } } }];
+  pod.spec!.initContainers = [
+    { name: 'sidecar', restartPolicy: 'Always', resources: { requests: { cpu: '500m' } } },
+    { name: 'i', resources: { requests: { cpu: '400m' } } },
+  ];
   // Sidecar adds to the containers (300 + 500) and runs beside the later init container (500 + 400).
   assert.equal(podRequests(pod).milliCPU, 900 + 50);
 });
@@ -225,9 +319,17 @@ test('NodePorts: the same hostPort and protocol conflict; 0.0.0.0 clashes with a
 });
 
 test('PodTopologySpread: replicas of one ReplicaSet prefer the nodes with fewer of them', () => {
-  const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'web' } } } };
+  const rs = {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { selector: { matchLabels: { app: 'web' } } },
+  };
   const cache = new SchedulerCache();
-  const handle: Handle = { cache, listers: { ...emptyListers, replicaSet: (ns, name) => (ns === 'default' && name === 'web' ? rs : undefined) } };
+  const handle: Handle = {
+    cache,
+    listers: { ...emptyListers, replicaSet: (ns, name) => (ns === 'default' && name === 'web' ? rs : undefined) },
+  };
   const pl = new PodTopologySpread(handle);
   const owner = { kind: 'ReplicaSet', name: 'web', uid: 'rs-uid' };
   for (const n of ['a', 'b', 'c']) cache.setNode(makeNode(n));
@@ -256,7 +358,10 @@ test('fitErrorMessage: counts reasons per node, sorts the lines as strings, appe
   d.nodeToStatus.set('w1', aff);
   d.nodeToStatus.set('w2', aff);
   d.postFilterMsg = 'preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.';
-  assert.equal(fitErrorMessage(3, d), "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
+  assert.equal(
+    fitErrorMessage(3, d),
+    "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+  );
   const many = newDiagnosis();
   for (let i = 0; i < 10; i++) many.nodeToStatus.set(`a${i}`, new Status(Code.Unschedulable, ['Insufficient memory']));
   for (let i = 0; i < 2; i++) many.nodeToStatus.set(`b${i}`, new Status(Code.Unschedulable, ['Insufficient cpu', 'Insufficient memory']));
@@ -290,8 +395,10 @@ test('DefaultPreemption message: not helpful, no victims, or still not fitting w
     d.postFilterMsg = post.message;
     return { msg: fitErrorMessage(3, d), candidates: post.candidate ? [post.candidate.node] : [] };
   };
-  assert.equal(schedule(makePod('big', { cpu: '3' })).msg,
-    '0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Insufficient cpu, 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.');
+  assert.equal(
+    schedule(makePod('big', { cpu: '3' })).msg,
+    '0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Insufficient cpu, 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.',
+  );
   // Evicting "low" from busy would make room: a candidate, so no preemption part.
   const r = schedule(makePod('mid', { cpu: '1500m' }));
   assert.deepEqual(r.candidates, ['busy']);
@@ -332,19 +439,32 @@ test('DefaultPreemption victims: lowest priority first, as few as fit, PDB viola
   cache.addPod(makePod('p5', { cpu: '1', priority: 5, nodeName: 'n1', labels: { app: 'b' } }));
   cache.addPod(makePod('p10', { cpu: '1', priority: 10, nodeName: 'n1' }));
   let r = preempt(makePod('hi', { cpu: '1', priority: 100 }));
-  assert.deepEqual(r.candidate?.victims.map((v) => v.key), ['default/p1'], 'one victim, the lowest priority');
+  assert.deepEqual(
+    r.candidate?.victims.map((v) => v.key),
+    ['default/p1'],
+    'one victim, the lowest priority',
+  );
   // Two cpus needed: the two lowest go.
   r = preempt(makePod('hi2', { cpu: '2', priority: 100 }));
   assert.deepEqual(r.candidate?.victims.map((v) => v.key).sort(), ['default/p1', 'default/p5']);
   // A budget that allows no disruption of app=a: p1 is reprieved first, p5 and p10 go instead.
-  const pdb: KObject = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'a', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'a' } } }, status: { disruptionsAllowed: 0 } };
+  const pdb: KObject = {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'a', namespace: 'default' },
+    spec: { selector: { matchLabels: { app: 'a' } } },
+    status: { disruptionsAllowed: 0 },
+  };
   r = preempt(makePod('hi3', { cpu: '2', priority: 100 }), [pdb]);
   assert.deepEqual(r.candidate?.victims.map((v) => v.key).sort(), ['default/p10', 'default/p5']);
   assert.equal(r.candidate?.numPDBViolations, 0);
   // Nothing of lower priority: no victims; equal priority is never preempted.
   r = preempt(makePod('eq', { cpu: '1', priority: 1 }));
   assert.equal(r.candidate, undefined);
-  assert.match(r.message ?? '', /preemption: 0\/1 nodes are available: 1 (Insufficient cpu|No preemption victims found for incoming pod)\./);
+  assert.match(
+    r.message ?? '',
+    /preemption: 0\/1 nodes are available: 1 (Insufficient cpu|No preemption victims found for incoming pod)\./,
+  );
   // A second node whose only pod has priority 0: preempting there costs less (lower highest victim priority).
   cache.setNode(makeNode('n2', { cpu: '1' }));
   cache.addPod(makePod('z', { cpu: '1', priority: 0, nodeName: 'n2' }));

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { makePod } from './fixtures.js';
 import { SchedulingQueue } from './queue.js';
 

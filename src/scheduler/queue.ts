@@ -4,9 +4,9 @@
 // being scheduled is "in flight"; if an event that may help arrives meanwhile, a failure sends
 // it to backoff rather than parking it (the moveRequestCycle rule).
 
-import { KeyedHeap } from './heap.js';
-import { podKey } from './cache.js';
 import type { Pod } from '../api/types.js';
+import { podKey } from './cache.js';
+import { KeyedHeap } from './heap.js';
 
 export interface QueuedPodInfo {
   pod: Pod;
@@ -48,7 +48,12 @@ function gated(p: Pod): boolean {
 
 /** Changes that might make a parked pod schedulable (isPodUpdated: anything but status and bookkeeping). */
 function podUpdated(oldPod: Pod, newPod: Pod): boolean {
-  const strip = (p: Pod) => JSON.stringify({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, generation: undefined, managedFields: undefined } });
+  const strip = (p: Pod) =>
+    JSON.stringify({
+      ...p,
+      status: undefined,
+      metadata: { ...p.metadata, resourceVersion: undefined, generation: undefined, managedFields: undefined },
+    });
   return strip(oldPod) !== strip(newPod);
 }
 
@@ -57,13 +62,20 @@ export class SchedulingQueue {
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly maxInUnschedulableMs: number;
-  private readonly active = new KeyedHeap<QueuedPodInfo>((q) => q.key, (a, b) => {
-    const pa = priorityOf(a.pod), pb = priorityOf(b.pod);
-    if (pa !== pb) return pa > pb;
-    if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp;
-    return a.seq < b.seq;
-  });
-  private readonly backoff = new KeyedHeap<QueuedPodInfo>((q) => q.key, (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
+  private readonly active = new KeyedHeap<QueuedPodInfo>(
+    (q) => q.key,
+    (a, b) => {
+      const pa = priorityOf(a.pod),
+        pb = priorityOf(b.pod);
+      if (pa !== pb) return pa > pb;
+      if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp;
+      return a.seq < b.seq;
+    },
+  );
+  private readonly backoff = new KeyedHeap<QueuedPodInfo>(
+    (q) => q.key,
+    (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b),
+  );
   private readonly unschedulable = new Map<string, QueuedPodInfo>();
   private readonly gatedPods = new Map<string, QueuedPodInfo>();
   private readonly inFlight = new Map<string, QueuedPodInfo>();
@@ -130,9 +142,17 @@ export class SchedulingQueue {
       return;
     }
     const a = this.active.get(key);
-    if (a) { a.pod = newPod; this.active.push(a); return; }
+    if (a) {
+      a.pod = newPod;
+      this.active.push(a);
+      return;
+    }
     const b = this.backoff.get(key);
-    if (b) { b.pod = newPod; this.backoff.push(b); return; }
+    if (b) {
+      b.pod = newPod;
+      this.backoff.push(b);
+      return;
+    }
     const u = this.unschedulable.get(key);
     if (u) {
       u.pod = newPod;
@@ -268,10 +288,13 @@ export class SchedulingQueue {
     if (this.backoffTimer && this.backoffTimerAt <= at) return;
     if (this.backoffTimer) clearTimeout(this.backoffTimer);
     this.backoffTimerAt = at;
-    this.backoffTimer = setTimeout(() => {
-      this.backoffTimer = undefined;
-      this.backoffTimerAt = Infinity;
-      this.flushBackoffQCompleted();
-    }, Math.max(0, at - this.now()) + 1);
+    this.backoffTimer = setTimeout(
+      () => {
+        this.backoffTimer = undefined;
+        this.backoffTimerAt = Infinity;
+        this.flushBackoffQCompleted();
+      },
+      Math.max(0, at - this.now()) + 1,
+    );
   }
 }

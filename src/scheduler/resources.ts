@@ -43,9 +43,15 @@ function addList(into: Resource, list: ResourceList | undefined): void {
   if (!list) return;
   for (const [name, q] of Object.entries(list)) {
     switch (name) {
-      case 'cpu': into.milliCPU += quantityMilli(q); break;
-      case 'memory': into.memory += quantityValue(q); break;
-      case 'ephemeral-storage': into.ephemeralStorage += quantityValue(q); break;
+      case 'cpu':
+        into.milliCPU += quantityMilli(q);
+        break;
+      case 'memory':
+        into.memory += quantityValue(q);
+        break;
+      case 'ephemeral-storage':
+        into.ephemeralStorage += quantityValue(q);
+        break;
       default:
         if (isScalarResourceName(name)) into.scalar.set(name, (into.scalar.get(name) ?? 0) + quantityValue(q));
     }
@@ -120,7 +126,8 @@ export function allocatableOf(list: ResourceList | undefined): Allocatable {
   addList(r, list);
   // Scalar resources of a node count whatever their name (the pod side decides what it asks for).
   for (const [name, q] of Object.entries(list ?? {})) {
-    if (name !== 'cpu' && name !== 'memory' && name !== 'ephemeral-storage' && name !== 'pods' && !r.scalar.has(name)) r.scalar.set(name, quantityValue(q));
+    if (name !== 'cpu' && name !== 'memory' && name !== 'ephemeral-storage' && name !== 'pods' && !r.scalar.has(name))
+      r.scalar.set(name, quantityValue(q));
   }
   return { ...r, allowedPodNumber: list?.pods !== undefined ? quantityValue(list.pods) : 0 };
 }

@@ -1,18 +1,17 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SharedInformerFactory } from '../client/informer.js';
-import { RestClient, type ResourceRef } from '../client/rest.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
-import { makeNode, podForCreate, type PodOptions } from './fixtures.js';
-import { Scheduler } from './scheduler.js';
 import type { Node, Pod } from '../api/types.js';
+import { SharedInformerFactory } from '../client/informer.js';
+import { type ResourceRef, RestClient } from '../client/rest.js';
+import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
+import { makeNode, type PodOptions, podForCreate } from './fixtures.js';
+import { Scheduler } from './scheduler.js';
 
 const NODES: ResourceRef = { group: '', version: 'v1', resource: 'nodes' };
 const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
 const EVENTS: ResourceRef = { group: '', version: 'v1', resource: 'events', namespace: 'default' };
-
 
 interface Env {
   cp: TestControlPlane;
@@ -54,12 +53,23 @@ test('spreads 6 replicas of a ReplicaSet over 3 equal nodes, 2 each, and records
   const env = await startEnv();
   try {
     for (const n of ['n1', 'n2', 'n3']) await createNode(env, makeNode(n));
-    const rs = await env.cp.client.create({ group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' }, {
-      apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default' },
-      spec: { replicas: 6, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
-    });
+    const rs = await env.cp.client.create(
+      { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: {
+          replicas: 6,
+          selector: { matchLabels: { app: 'web' } },
+          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+        },
+      },
+    );
     // Spreading reads the ReplicaSet from the scheduler's informer.
-    await waitFor('replicaset in cache', () => (env.factory.informerFor({ group: 'apps', version: 'v1', resource: 'replicasets' }).getByName('default', 'web') ? true : undefined));
+    await waitFor('replicaset in cache', () =>
+      env.factory.informerFor({ group: 'apps', version: 'v1', resource: 'replicasets' }).getByName('default', 'web') ? true : undefined,
+    );
     const owner = { kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid! };
     for (let i = 0; i < 6; i++) await createPod(env, `web-${i}`, { labels: { app: 'web' }, owner, cpu: '100m', memory: '64Mi' });
     const placed = await waitFor('all 6 bound', async () => {
@@ -90,9 +100,14 @@ test('resource fit: pods go where they fit; a pod that fits nowhere gets Insuffi
     assert.equal(await waitFor('big bound', () => boundNode(env, 'big')), 'large');
     // The assumed/bound 3 CPUs count: a 2-CPU pod fits on neither node now.
     await createPod(env, 'too-big', { cpu: '2' });
-    const cond = await waitFor('PodScheduled=False', async () => (await getPod(env, 'too-big')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'));
+    const cond = await waitFor('PodScheduled=False', async () =>
+      (await getPod(env, 'too-big')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'),
+    );
     assert.equal(cond.reason, 'Unschedulable');
-    assert.equal(cond.message, '0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.');
+    assert.equal(
+      cond.message,
+      '0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.',
+    );
     // Deleting "big" frees the large node.
     await env.cp.client.delete({ ...PODS, name: 'big' }, { gracePeriodSeconds: 0 });
     assert.equal(await waitFor('too-big bound', () => boundNode(env, 'too-big'), 15_000), 'large');
@@ -109,7 +124,10 @@ test('taints: untolerated NoSchedule nodes and NotReady nodes are avoided; a tol
     await createNode(env, makeNode('worker'));
     for (let i = 0; i < 4; i++) await createPod(env, `p${i}`);
     for (let i = 0; i < 4; i++) assert.equal(await waitFor(`p${i} bound`, () => boundNode(env, `p${i}`)), 'worker');
-    await createPod(env, 'tol', { nodeSelector: { 'kubernetes.io/hostname': 'cp' }, tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }] });
+    await createPod(env, 'tol', {
+      nodeSelector: { 'kubernetes.io/hostname': 'cp' },
+      tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+    });
     assert.equal(await waitFor('tol bound', () => boundNode(env, 'tol')), 'cp');
   } finally {
     await stopEnv(env);
@@ -123,10 +141,18 @@ test('a nodeSelector nobody satisfies: exact message, condition and event; label
     await createNode(env, makeNode('w1'));
     await createNode(env, makeNode('w2'));
     await createPod(env, 'picky', { nodeSelector: { disk: 'ssd' } });
-    const expected = "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
-    const cond = await waitFor('PodScheduled=False', async () => (await getPod(env, 'picky')).status?.conditions?.find((c) => c.type === 'PodScheduled'));
-    assert.deepEqual({ status: cond.status, reason: cond.reason, message: cond.message }, { status: 'False', reason: 'Unschedulable', message: expected });
-    const ev = await waitFor('FailedScheduling event', async () => (await events(env, 'picky')).find((e) => e.reason === 'FailedScheduling'));
+    const expected =
+      "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+    const cond = await waitFor('PodScheduled=False', async () =>
+      (await getPod(env, 'picky')).status?.conditions?.find((c) => c.type === 'PodScheduled'),
+    );
+    assert.deepEqual(
+      { status: cond.status, reason: cond.reason, message: cond.message },
+      { status: 'False', reason: 'Unschedulable', message: expected },
+    );
+    const ev = await waitFor('FailedScheduling event', async () =>
+      (await events(env, 'picky')).find((e) => e.reason === 'FailedScheduling'),
+    );
     assert.equal(ev.type, 'Warning');
     assert.equal(ev.message, expected);
     assert.equal(env.sched.queue.whereIs('default/picky'), 'unschedulable');
@@ -146,7 +172,9 @@ test('no nodes: "no nodes available to schedule pods"; a new node schedules the 
   const env = await startEnv();
   try {
     await createPod(env, 'early');
-    const cond = await waitFor('condition', async () => (await getPod(env, 'early')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'));
+    const cond = await waitFor('condition', async () =>
+      (await getPod(env, 'early')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'),
+    );
     assert.equal(cond.message, 'no nodes available to schedule pods');
     await createNode(env, makeNode('late'));
     assert.equal(await waitFor('early bound', () => boundNode(env, 'early'), 3000), 'late');
@@ -164,24 +192,38 @@ test('binding conflict: the pod bound elsewhere meanwhile is left there and its 
       const b = body as { target?: { name?: string }; metadata: { name?: string } };
       if (ref.subresource === 'binding' && b.metadata.name === 'contested') {
         const other = b.target?.name === 'a' ? 'b' : 'a';
-        await cp!.client.create({ ...PODS, name: 'contested', subresource: 'binding' }, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'contested' }, target: { kind: 'Node', name: other } });
+        await cp!.client.create(
+          { ...PODS, name: 'contested', subresource: 'binding' },
+          { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'contested' }, target: { kind: 'Node', name: other } },
+        );
       }
       return super.create<T>(ref, body, opts);
     }
   }
-  const env = await startEnv((c) => new RacingClient({ server: c.server.href, token: (c as unknown as { headers: Record<string, string> }).headers.Authorization.slice(7) }));
+  const env = await startEnv(
+    (c) =>
+      new RacingClient({
+        server: c.server.href,
+        token: (c as unknown as { headers: Record<string, string> }).headers.Authorization.slice(7),
+      }),
+  );
   cp = env.cp;
   try {
     await createNode(env, makeNode('a', { cpu: '1' }));
     await createNode(env, makeNode('b', { cpu: '1' }));
     await createPod(env, 'contested', { cpu: '1' });
     const node = await waitFor('contested bound', () => boundNode(env, 'contested'));
-    await waitFor('FailedScheduling for the conflict', async () => (await events(env, 'contested')).find((e) => e.reason === 'FailedScheduling'));
+    await waitFor('FailedScheduling for the conflict', async () =>
+      (await events(env, 'contested')).find((e) => e.reason === 'FailedScheduling'),
+    );
     // The other node still has room: the assumed pod on it was forgotten.
     await createPod(env, 'second', { cpu: '1' });
     const second = await waitFor('second bound', () => boundNode(env, 'second'), 5000);
     assert.notEqual(second, node);
-    assert.ok(env.logs.some((l) => l.includes('already assigned')), env.logs.join('\n'));
+    assert.ok(
+      env.logs.some((l) => l.includes('already assigned')),
+      env.logs.join('\n'),
+    );
     assert.equal(env.sched.queue.whereIs('default/contested'), undefined);
   } finally {
     await stopEnv(env);

@@ -7,21 +7,32 @@
 // binding cycle (PreBind plugins' writes, then POST pods/binding) runs asynchronously, many in flight, the pod already counted
 // on its node in the cache so the next decisions see it.
 
+import { withPodCondition } from '../api/conditions.js';
 import type { KObject } from '../api/object.js';
+import { DEFAULT_SCHEDULER_NAME, type Node, PODS, type Pod } from '../api/types.js';
 import { EventRecorder } from '../client/events.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
-import { effectiveTaints, newPodInfo, type NodeInfo, podKey, SchedulerCache, type PodInfo } from './cache.js';
+import { effectiveTaints, type NodeInfo, newPodInfo, type PodInfo, podKey, SchedulerCache } from './cache.js';
 import {
-  Code, CycleState, fitErrorMessage, newDiagnosis, NO_NODES_AVAILABLE, runFilter, runPreFilter, runScore, Status,
-  type Diagnosis, type Handle, type Listers, type Profile,
+  Code,
+  CycleState,
+  type Diagnosis,
+  fitErrorMessage,
+  type Handle,
+  type Listers,
+  NO_NODES_AVAILABLE,
+  newDiagnosis,
+  type Profile,
+  runFilter,
+  runPreFilter,
+  runScore,
+  Status,
 } from './framework.js';
-import { DefaultPreemption, disruptionTargetPatch, victimRef, type Candidate } from './plugins/defaultpreemption.js';
-import { defaultProfile } from './plugins/index.js';
-import { SchedulingQueue, type ClusterEvent, type QueuedPodInfo, type SchedulingQueueOptions } from './queue.js';
-import { withPodCondition } from '../api/conditions.js';
 import { addPendingPodsSource, observeAttempt, observePreemption } from './metrics.js';
-import { DEFAULT_SCHEDULER_NAME, PODS, type Node, type Pod } from '../api/types.js';
+import { type Candidate, DefaultPreemption, disruptionTargetPatch, victimRef } from './plugins/defaultpreemption.js';
+import { defaultProfile } from './plugins/index.js';
+import { type ClusterEvent, type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions } from './queue.js';
 
 export interface SchedulerOptions {
   log?: (m: string) => void;
@@ -38,11 +49,16 @@ const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
 /** Event notes are cut to this length (validation.NoteLengthLimit). */
 const NOTE_LENGTH_LIMIT = 1024;
 
-
 // Which rejections each kind of cluster change may resolve (the plugins' EventsToRegister).
 const EVENT_NODE_ADD: ClusterEvent = { label: 'NodeAdd' };
-const EVENT_ASSIGNED_POD_DELETE: ClusterEvent = { label: 'AssignedPodDelete', plugins: new Set(['NodeResourcesFit', 'NodePorts', 'PodTopologySpread', 'InterPodAffinity']) };
-const EVENT_ASSIGNED_POD_UPDATE: ClusterEvent = { label: 'AssignedPodUpdate', plugins: new Set(['NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity']) };
+const EVENT_ASSIGNED_POD_DELETE: ClusterEvent = {
+  label: 'AssignedPodDelete',
+  plugins: new Set(['NodeResourcesFit', 'NodePorts', 'PodTopologySpread', 'InterPodAffinity']),
+};
+const EVENT_ASSIGNED_POD_UPDATE: ClusterEvent = {
+  label: 'AssignedPodUpdate',
+  plugins: new Set(['NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity']),
+};
 
 function isAssigned(p: Pod): boolean {
   return !!p.spec?.nodeName;
@@ -77,9 +93,7 @@ function nodeUpdateEvent(oldNode: Node, newNode: Node): ClusterEvent | undefined
   return plugins.size ? { label: 'NodeUpdate', plugins } : undefined;
 }
 
-type Outcome =
-  | { nodeName: string; evaluated: number; feasible: number }
-  | { status: Status; diagnosis?: Diagnosis; numAllNodes: number };
+type Outcome = { nodeName: string; evaluated: number; feasible: number } | { status: Status; diagnosis?: Diagnosis; numAllNodes: number };
 
 export class Scheduler {
   readonly cache = new SchedulerCache();
@@ -103,7 +117,9 @@ export class Scheduler {
   private running?: Promise<void>;
   private stopped = false;
   private signalStop!: () => void;
-  private readonly stopping = new Promise<void>((r) => { this.signalStop = r; });
+  private readonly stopping = new Promise<void>((r) => {
+    this.signalStop = r;
+  });
   private readonly binds = new Set<Promise<void>>();
   private readonly bindWaiters: (() => void)[] = [];
   private readonly maxConcurrentBinds: number;
@@ -112,11 +128,18 @@ export class Scheduler {
   /** Decisions made (assumed pods); for benchmarks and tests. */
   scheduledCount = 0;
 
-  constructor(private readonly client: RestClient, private readonly factory: SharedInformerFactory, private readonly opts: SchedulerOptions = {}) {
+  constructor(
+    private readonly client: RestClient,
+    private readonly factory: SharedInformerFactory,
+    private readonly opts: SchedulerOptions = {},
+  ) {
     this.log = opts.log ?? (() => {});
     this.maxConcurrentBinds = opts.maxConcurrentBinds ?? 256;
     this.queue = new SchedulingQueue(opts.queue);
-    this.recorder = new EventRecorder(client, { component: DEFAULT_SCHEDULER_NAME, onError: (e) => this.log(`event: ${(e as Error)?.message ?? e}`) });
+    this.recorder = new EventRecorder(client, {
+      component: DEFAULT_SCHEDULER_NAME,
+      onError: (e) => this.log(`event: ${(e as Error)?.message ?? e}`),
+    });
     this.pods = factory.informerFor<Pod>({ ...PODS });
     this.nodes = factory.informerFor<Node>({ group: '', version: 'v1', resource: 'nodes' });
     this.services = factory.informerFor({ group: '', version: 'v1', resource: 'services' });
@@ -128,19 +151,29 @@ export class Scheduler {
       statefulSet: (ns, name) => this.statefulSets?.getByName(ns, name),
       replicationController: (ns, name) => this.replicationControllers?.getByName(ns, name),
     };
-    const handle: Handle = { cache: this.cache, listers, client, informers: factory, requeue: (ev) => this.queue.moveAllToActiveOrBackoffQueue(ev) };
+    const handle: Handle = {
+      cache: this.cache,
+      listers,
+      client,
+      informers: factory,
+      requeue: (ev) => this.queue.moveAllToActiveOrBackoffQueue(ev),
+    };
     this.profile = defaultProfile(handle);
 
-    this.registrations.push(this.nodes.addEventHandler({
-      onAdd: (n) => this.onNodeAdd(n),
-      onUpdate: (o, n) => this.onNodeUpdate(o, n),
-      onDelete: (n) => this.cache.removeNode(n.metadata.name ?? ''),
-    }));
-    this.registrations.push(this.pods.addEventHandler({
-      onAdd: (p) => this.onPodAdd(p),
-      onUpdate: (o, n) => this.onPodUpdate(o, n),
-      onDelete: (p) => this.onPodDelete(p),
-    }));
+    this.registrations.push(
+      this.nodes.addEventHandler({
+        onAdd: (n) => this.onNodeAdd(n),
+        onUpdate: (o, n) => this.onNodeUpdate(o, n),
+        onDelete: (n) => this.cache.removeNode(n.metadata.name ?? ''),
+      }),
+    );
+    this.registrations.push(
+      this.pods.addEventHandler({
+        onAdd: (p) => this.onPodAdd(p),
+        onUpdate: (o, n) => this.onPodUpdate(o, n),
+        onDelete: (p) => this.onPodDelete(p),
+      }),
+    );
   }
 
   private removePendingSource?: () => void;
@@ -178,7 +211,11 @@ export class Scheduler {
   /** The nominator: an unassigned pod with status.nominatedNodeName holds room on that node for itself. */
   private updateNominated(p: Pod | undefined, uid: string, nodeName?: string): void {
     const prev = this.nominatedNodeOf.get(uid);
-    if (prev) { this.nominated.get(prev)?.delete(uid); if (this.nominated.get(prev)?.size === 0) this.nominated.delete(prev); this.nominatedNodeOf.delete(uid); }
+    if (prev) {
+      this.nominated.get(prev)?.delete(uid);
+      if (this.nominated.get(prev)?.size === 0) this.nominated.delete(prev);
+      this.nominatedNodeOf.delete(uid);
+    }
     if (!p || !nodeName) return;
     if (!this.nominated.has(nodeName)) this.nominated.set(nodeName, new Map());
     this.nominated.get(nodeName)!.set(uid, newPodInfo(p));
@@ -261,7 +298,8 @@ export class Scheduler {
         await new Promise<void>((r) => setImmediate(r));
         lastYield = performance.now();
       }
-      if (this.binds.size >= this.maxConcurrentBinds) await Promise.race([new Promise<void>((r) => this.bindWaiters.push(r)), this.stopping]);
+      if (this.binds.size >= this.maxConcurrentBinds)
+        await Promise.race([new Promise<void>((r) => this.bindWaiters.push(r)), this.stopping]);
     }
   }
 
@@ -275,14 +313,22 @@ export class Scheduler {
         return false;
       }
     };
-    if (await served('/apis/apps/v1', 'statefulsets')) this.statefulSets = this.factory.informerFor({ group: 'apps', version: 'v1', resource: 'statefulsets' });
-    if (await served('/api/v1', 'replicationcontrollers')) this.replicationControllers = this.factory.informerFor({ group: '', version: 'v1', resource: 'replicationcontrollers' });
+    if (await served('/apis/apps/v1', 'statefulsets'))
+      this.statefulSets = this.factory.informerFor({ group: 'apps', version: 'v1', resource: 'statefulsets' });
+    if (await served('/api/v1', 'replicationcontrollers'))
+      this.replicationControllers = this.factory.informerFor({ group: '', version: 'v1', resource: 'replicationcontrollers' });
   }
 
   private scheduleOne(q: QueuedPodInfo): void {
     // The informer's copy is the freshest; a pod deleted, bound or assumed meanwhile is skipped.
     const cur = this.pods.get(q.key);
-    if (!cur || cur.metadata.uid !== q.pod.metadata.uid || isAssigned(cur) || cur.metadata.deletionTimestamp || this.cache.isAssumed(cur.metadata.uid ?? '')) {
+    if (
+      !cur ||
+      cur.metadata.uid !== q.pod.metadata.uid ||
+      isAssigned(cur) ||
+      cur.metadata.deletionTimestamp ||
+      this.cache.isAssumed(cur.metadata.uid ?? '')
+    ) {
       this.queue.done(q.key);
       return;
     }
@@ -297,7 +343,13 @@ export class Scheduler {
       const reserved = this.runReserve(state, pi, outcome.nodeName);
       if (reserved) {
         this.cache.forgetPod(pi.uid);
-        this.handleSchedulingFailure(q, cycle, 'SchedulerError', `running Reserve plugin "${reserved.plugin}": ${reserved.message()}`, new Set());
+        this.handleSchedulingFailure(
+          q,
+          cycle,
+          'SchedulerError',
+          `running Reserve plugin "${reserved.plugin}": ${reserved.message()}`,
+          new Set(),
+        );
         return;
       }
       this.scheduledCount++;
@@ -308,7 +360,14 @@ export class Scheduler {
     const plugins = new Set<string>();
     if (outcome.diagnosis) {
       for (const p of outcome.diagnosis.unschedulablePlugins) plugins.add(p);
-      const post = this.preemption.postFilter(state, pi, outcome.diagnosis, this.cache.nodeList(), this.filterWithNominated, this.pdbs.byIndex('namespace', pi.namespace));
+      const post = this.preemption.postFilter(
+        state,
+        pi,
+        outcome.diagnosis,
+        this.cache.nodeList(),
+        this.filterWithNominated,
+        this.pdbs.byIndex('namespace', pi.namespace),
+      );
       outcome.diagnosis.postFilterMsg = post.message;
       if (cur.spec?.preemptionPolicy !== 'Never') observePreemption(post.candidate?.victims.length ?? 0);
       message = fitErrorMessage(outcome.numAllNodes, outcome.diagnosis);
@@ -343,7 +402,9 @@ export class Scheduler {
         if (n) nodes.push(n);
       }
       const names = [...pre.pluginsWithNodes].sort();
-      diagnosis.absentNodesStatus = new Status(Code.UnschedulableAndUnresolvable, [`node(s) didn't satisfy plugin(s) [${names.join(' ')}]`]);
+      diagnosis.absentNodesStatus = new Status(Code.UnschedulableAndUnresolvable, [
+        `node(s) didn't satisfy plugin(s) [${names.join(' ')}]`,
+      ]);
       for (const p of names) diagnosis.unschedulablePlugins.add(p);
     }
     const feasible = this.findNodesThatPassFilters(state, pi, diagnosis, nodes);
@@ -387,7 +448,11 @@ export class Scheduler {
       const victim = v.pod;
       void (async () => {
         try {
-          await this.client.patch({ ...victimRef(victim), subresource: 'status' }, disruptionTargetPatch(DEFAULT_SCHEDULER_NAME, victim.metadata.uid), 'strategic');
+          await this.client.patch(
+            { ...victimRef(victim), subresource: 'status' },
+            disruptionTargetPatch(DEFAULT_SCHEDULER_NAME, victim.metadata.uid),
+            'strategic',
+          );
           await this.client.delete(victimRef(victim), { preconditions: { uid: victim.metadata.uid } });
           this.recorder.event(victim, 'Normal', 'Preempted', `Preempted by pod ${preemptor.metadata.uid} on node ${c.node}`);
         } catch (e) {
@@ -425,7 +490,7 @@ export class Scheduler {
       if (pct < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) pct = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
     }
     const num = Math.trunc((numAllNodes * pct) / 100);
-    return Math.max(num , MIN_FEASIBLE_NODES_TO_FIND);
+    return Math.max(num, MIN_FEASIBLE_NODES_TO_FIND);
   }
 
   // ---- reserve and binding ----
@@ -452,27 +517,38 @@ export class Scheduler {
         const st = await pl.preBind(state, pi, nodeName);
         if (st && !st.isSuccess()) throw new PreBindError(pl.name, st.message());
       }
-      await this.client.create({ ...PODS, namespace, name, subresource: 'binding' }, {
-        apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid }, target: { kind: 'Node', name: nodeName },
+      await this.client.create(
+        { ...PODS, namespace, name, subresource: 'binding' },
+        {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: { name, namespace, uid },
+          target: { kind: 'Node', name: nodeName },
+        },
+      );
+    })()
+      .then(
+        () => {
+          this.recorder.event(q.pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
+          this.observe(q.key, 'scheduled');
+          this.queue.done(q.key);
+        },
+        (e: unknown) => {
+          for (const pl of [...(this.profile.reserve ?? [])].reverse()) pl.unreserve(state, pi, nodeName);
+          // The node's resources are free again: pods waiting for them may fit now.
+          if (this.cache.forgetPod(pi.uid)) this.queue.moveAllToActiveOrBackoffQueue(EVENT_ASSIGNED_POD_DELETE);
+          const msg =
+            e instanceof PreBindError
+              ? `running PreBind plugin "${e.plugin}": ${e.message}`
+              : `running Bind plugin "DefaultBinder": ${(e as Error)?.message ?? String(e)}`;
+          this.log(`binding ${q.key} to ${nodeName}: ${msg}`);
+          this.handleSchedulingFailure(q, cycle, 'SchedulerError', msg, new Set());
+        },
+      )
+      .finally(() => {
+        this.binds.delete(p);
+        this.bindWaiters.shift()?.();
       });
-    })().then(
-      () => {
-        this.recorder.event(q.pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
-        this.observe(q.key, 'scheduled');
-        this.queue.done(q.key);
-      },
-      (e: unknown) => {
-        for (const pl of [...(this.profile.reserve ?? [])].reverse()) pl.unreserve(state, pi, nodeName);
-        // The node's resources are free again: pods waiting for them may fit now.
-        if (this.cache.forgetPod(pi.uid)) this.queue.moveAllToActiveOrBackoffQueue(EVENT_ASSIGNED_POD_DELETE);
-        const msg = e instanceof PreBindError ? `running PreBind plugin "${e.plugin}": ${e.message}` : `running Bind plugin "DefaultBinder": ${(e as Error)?.message ?? String(e)}`;
-        this.log(`binding ${q.key} to ${nodeName}: ${msg}`);
-        this.handleSchedulingFailure(q, cycle, 'SchedulerError', msg, new Set());
-      },
-    ).finally(() => {
-      this.binds.delete(p);
-      this.bindWaiters.shift()?.();
-    });
     this.binds.add(p);
   }
 
@@ -482,7 +558,14 @@ export class Scheduler {
    * Requeues the pod (unless it is gone or was bound meanwhile), records FailedScheduling and
    * sets PodScheduled=False with the reason and message, if the condition changes.
    */
-  private handleSchedulingFailure(q: QueuedPodInfo, cycle: number, reason: 'Unschedulable' | 'SchedulerError', message: string, plugins: Set<string>, nominatedNodeName?: string): void {
+  private handleSchedulingFailure(
+    q: QueuedPodInfo,
+    cycle: number,
+    reason: 'Unschedulable' | 'SchedulerError',
+    message: string,
+    plugins: Set<string>,
+    nominatedNodeName?: string,
+  ): void {
     q.unschedulablePlugins = plugins;
     this.observe(q.key, reason === 'Unschedulable' ? 'unschedulable' : 'error');
     const cached = this.pods.get(q.key);
@@ -501,7 +584,13 @@ export class Scheduler {
   }
 
   private async updatePodScheduledCondition(pod: Pod, reason: string, message: string, nominatedNodeName?: string): Promise<void> {
-    const next = withPodCondition(pod.status?.conditions ?? [], { type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null });
+    const next = withPodCondition(pod.status?.conditions ?? [], {
+      type: 'PodScheduled',
+      status: 'False',
+      reason,
+      message,
+      lastProbeTime: null,
+    });
     const cond = next?.find((c) => c.type === 'PodScheduled');
     const nominate = nominatedNodeName !== undefined && pod.status?.nominatedNodeName !== nominatedNodeName;
     if (!cond && !nominate) return;
@@ -519,12 +608,19 @@ export class Scheduler {
 
 /** A PreBind plugin's failure, named in the FailedScheduling message. */
 class PreBindError extends Error {
-  constructor(readonly plugin: string, message: string) { super(message); }
+  constructor(
+    readonly plugin: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The highest total; ties broken uniformly at random (reservoir sampling, as selectHost). */
 export function selectHost(scores: number[]): number {
-  let best = -Infinity, idx = -1, count = 0;
+  let best = -Infinity,
+    idx = -1,
+    count = 0;
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i];
     if (s > best) {

@@ -3,7 +3,7 @@
 // two control planes sharing a store never both bind pods.
 
 import { SharedInformerFactory } from '../client/informer.js';
-import { runLeaderElected, type Runnable } from '../client/leaderelection.js';
+import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
 import { RestClient } from '../client/rest.js';
 import { Scheduler } from './scheduler.js';
 
@@ -25,7 +25,14 @@ export interface SchedulerServer {
 }
 
 export async function startScheduler(opts: SchedulerServerOptions): Promise<SchedulerServer> {
-  const client = new RestClient({ server: opts.server, token: opts.token, certData: opts.certData, keyData: opts.keyData, caData: opts.caData, userAgent: 'kube-scheduler/v1.32.0 (k8ts)' });
+  const client = new RestClient({
+    server: opts.server,
+    token: opts.token,
+    certData: opts.certData,
+    keyData: opts.keyData,
+    caData: opts.caData,
+    userAgent: 'kube-scheduler/v1.32.0 (k8ts)',
+  });
   // One term per Lease held: a fresh scheduler and informers each time (see runLeaderElected).
   const term = async (): Promise<Runnable> => {
     const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
@@ -39,7 +46,9 @@ export async function startScheduler(opts: SchedulerServerOptions): Promise<Sche
       throw e;
     }
     return {
-      start() { scheduler.start(); },
+      start() {
+        scheduler.start();
+      },
       async stop() {
         await scheduler.stop().catch(() => undefined);
         await factory.stop();

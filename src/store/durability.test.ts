@@ -1,13 +1,13 @@
 // An acknowledged write survives kill -9: a child process writes and reports each key the
 // store acknowledged; we SIGKILL it mid-stream and look for every one of them.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { test } from 'node:test';
 import { SqliteStore } from './sqlite.js';
 
 const ACKS_BEFORE_KILL = 300;
@@ -17,7 +17,9 @@ test('sqlite: every acknowledged write survives SIGKILL of the writer', async ()
   const dataDir = join(dir, 'data');
   const script = join(dir, 'writer.mjs');
   // The writer imports the compiled store beside this compiled test.
-  writeFileSync(script, `
+  writeFileSync(
+    script,
+    `
 import { SqliteStore } from ${JSON.stringify(new URL('./sqlite.js', import.meta.url).href)};
 const store = new SqliteStore(process.argv[2], { compactEvery: 0 });
 const body = JSON.stringify({ kind: 'Pod', metadata: { name: 'x' }, spec: { pad: 'x'.repeat(512) } });
@@ -26,10 +28,13 @@ for (let i = 0; ; i++) {
   await store.create(key, body);
   process.stdout.write(key + '\\n');
 }
-`);
+`,
+  );
   const child = spawn(process.execPath, [script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
   const acked: string[] = [];
   try {
@@ -70,7 +75,12 @@ type FsyncCallback = (err: NodeJS.ErrnoException | null) => void;
 /** A store whose WAL fsyncs wait until the test answers them. */
 function heldFsyncStore(dir: string): { store: SqliteStore; held: FsyncCallback[] } {
   const held: FsyncCallback[] = [];
-  const store = new SqliteStore(dir, { compactEvery: 0, fsync: (_fd, cb) => { held.push(cb); } });
+  const store = new SqliteStore(dir, {
+    compactEvery: 0,
+    fsync: (_fd, cb) => {
+      held.push(cb);
+    },
+  });
   return { store, held };
 }
 
@@ -89,7 +99,10 @@ test('sqlite: a write is seen (watch, get, list, revision) only once its fsync i
     const events: string[] = [];
     await store.watch('/r/', 0, (ev) => events.push(`${ev.type} ${ev.kv.key}`));
     let acked = false;
-    const write = store.create('/r/a', '{"v":1}').then((kv) => { acked = true; return kv; });
+    const write = store.create('/r/a', '{"v":1}').then((kv) => {
+      acked = true;
+      return kv;
+    });
     await until('the fsync to be asked for', () => held.length === 1);
     assert.deepEqual(events, [], 'no watcher hears of a write before its fsync');
     // A get of that key waits for the fsync instead of answering with what is not durable.
@@ -115,7 +128,11 @@ test('sqlite: a failed fsync undoes every write it covered (create, update, dele
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-durable-'));
   const { store, held } = heldFsyncStore(dir);
   try {
-    const settle = async <T>(p: Promise<T>) => { await until('an fsync', () => held.length > 0); held.shift()!(null); return p; };
+    const settle = async <T>(p: Promise<T>) => {
+      await until('an fsync', () => held.length > 0);
+      held.shift()!(null);
+      return p;
+    };
     await settle(store.create('/r/keep', 'k1'));
     await settle(store.create('/r/gone', 'g1'));
     const events: string[] = [];
@@ -126,14 +143,20 @@ test('sqlite: a failed fsync undoes every write it covered (create, update, dele
     const eio = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
     held.shift()!(eio);
     const results = await outcomes;
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected', 'rejected'],
+    );
     assert.match(String((results[0] as PromiseRejectedResult).reason), /fsync of the WAL failed/);
     assert.deepEqual(events, [], 'no watcher heard of the undone writes');
     assert.equal((await store.get('/r/keep'))?.value, 'k1');
     assert.equal((await store.get('/r/keep'))?.modRevision, 1);
     assert.equal((await store.get('/r/gone'))?.value, 'g1');
     assert.equal(await store.get('/r/new'), undefined);
-    assert.deepEqual((await store.range('/r/')).kvs.map((k) => k.key), ['/r/gone', '/r/keep']);
+    assert.deepEqual(
+      (await store.range('/r/')).kvs.map((k) => k.key),
+      ['/r/gone', '/r/keep'],
+    );
     assert.equal(await store.currentRevision(), 2);
     // The store goes on: the next write takes revision 3 (nobody saw the undone ones).
     const next = await settle(store.update('/r/keep', 'k3', 1));
@@ -143,7 +166,10 @@ test('sqlite: a failed fsync undoes every write it covered (create, update, dele
     // And what is on disk agrees.
     const again = new SqliteStore(dir, { compactEvery: 0 });
     try {
-      assert.deepEqual((await again.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`), ['/r/gone=g1@2', '/r/keep=k3@3']);
+      assert.deepEqual(
+        (await again.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`),
+        ['/r/gone=g1@2', '/r/keep=k3@3'],
+      );
     } finally {
       await again.close();
     }
@@ -160,25 +186,36 @@ test('sqlite: compaction works in slices, letting the event loop run between the
   try {
     // 5,000 revisions over 50 keys (one group commit per batch of writes).
     for (let round = 0; round < 100; round++) {
-      await Promise.all(Array.from({ length: 50 }, async (_, i) => {
-        const key = `/r/k${i}`;
-        const cur = await store.get(key);
-        if (round === 99 && i % 2 === 0) return cur && store.delete(key);
-        return cur ? store.update(key, `${round}`, cur.modRevision) : store.create(key, `${round}`);
-      }));
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const key = `/r/k${i}`;
+          const cur = await store.get(key);
+          if (round === 99 && i % 2 === 0) return cur && store.delete(key);
+          return cur ? store.update(key, `${round}`, cur.modRevision) : store.create(key, `${round}`);
+        }),
+      );
     }
     const rev = await store.currentRevision();
     const before = (await store.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`);
     let turns = 0;
-    const tick = () => { turns++; if (turns < 1000) setImmediate(tick); };
+    const tick = () => {
+      turns++;
+      if (turns < 1000) setImmediate(tick);
+    };
     setImmediate(tick);
     const t0 = turns;
     await store.compact(rev);
     assert.ok(turns - t0 >= 3, `the event loop turned ${turns - t0} times during compaction`);
     turns = 1000;
     assert.equal(await store.compactedRevision(), rev);
-    assert.deepEqual((await store.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`), before);
-    assert.deepEqual((await store.range('/r/', { revision: rev })).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`), before);
+    assert.deepEqual(
+      (await store.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`),
+      before,
+    );
+    assert.deepEqual(
+      (await store.range('/r/', { revision: rev })).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`),
+      before,
+    );
     await assert.rejects(store.range('/r/', { revision: rev - 1 }), /compacted/);
   } finally {
     await store.close();

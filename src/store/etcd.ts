@@ -22,12 +22,21 @@
 // The cost: one watch stream carries every key of the etcd, so an etcd shared with other
 // users ships their events too.
 
-import { Etcd3, type IOptions, Range, type Watcher as EtcdWatcher } from 'etcd3';
+import { Etcd3, type Watcher as EtcdWatcher, type IOptions, Range } from 'etcd3';
 import {
-  CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError,
-  type KeyValue, type RangeOptions, type RangeResult, type Store, type WatchEvent, type Watcher,
+  CompactedError,
+  KeyExistsError,
+  KeyNotFoundError,
+  type KeyValue,
+  type RangeOptions,
+  type RangeResult,
+  RevisionMismatchError,
+  type Store,
+  type WatchEvent,
+  type Watcher,
 } from './types.js';
 import { WatchHub } from './watchhub.js';
+
 // In store/kind.ts, which the CLI loads without the etcd client.
 export { parseEtcdEndpoints } from './kind.js';
 
@@ -43,11 +52,27 @@ export interface EtcdStoreOptions {
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
-interface RawKv { key: Buffer; value: Buffer; create_revision: string; mod_revision: string }
-interface RawEvent { type: 'Put' | 'Delete'; kv: RawKv; prev_kv?: RawKv }
-interface RawWatchResponse { header: { revision: string }; events: RawEvent[] }
+interface RawKv {
+  key: Buffer;
+  value: Buffer;
+  create_revision: string;
+  mod_revision: string;
+}
+interface RawEvent {
+  type: 'Put' | 'Delete';
+  kv: RawKv;
+  prev_kv?: RawKv;
+}
+interface RawWatchResponse {
+  header: { revision: string };
+  events: RawEvent[];
+}
 
-interface Waiter { revision: number; resolve: () => void; reject: (e: Error) => void }
+interface Waiter {
+  revision: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
 
 function prefixEnd(key: Buffer): Buffer {
   const end = Buffer.from(key);
@@ -104,7 +129,8 @@ export class EtcdStore implements Store {
   // ---- keys ----
 
   private toEtcd(key: string): Buffer {
-    if (this.prefix !== REGISTRY && (key === REGISTRY || key.startsWith(`${REGISTRY}/`))) return Buffer.from(this.prefix + key.slice(REGISTRY.length));
+    if (this.prefix !== REGISTRY && (key === REGISTRY || key.startsWith(`${REGISTRY}/`)))
+      return Buffer.from(this.prefix + key.slice(REGISTRY.length));
     return Buffer.from(key);
   }
 
@@ -115,14 +141,24 @@ export class EtcdStore implements Store {
   }
 
   private kv(raw: RawKv): KeyValue {
-    return { key: this.fromEtcd(raw.key), value: raw.value.toString(), createRevision: Number(raw.create_revision), modRevision: Number(raw.mod_revision) };
+    return {
+      key: this.fromEtcd(raw.key),
+      value: raw.value.toString(),
+      createRevision: Number(raw.create_revision),
+      modRevision: Number(raw.mod_revision),
+    };
   }
 
   // ---- the one watch ----
 
   private async startHub(): Promise<void> {
     const rev = await this.headerRevision();
-    const w = await this.client.watch().inRange(EVERYTHING).withPreviousKV().startRevision(String(rev + 1)).create();
+    const w = await this.client
+      .watch()
+      .inRange(EVERYTHING)
+      .withPreviousKV()
+      .startRevision(String(rev + 1))
+      .create();
     if (this.closed) {
       void w.cancel();
       return;
@@ -291,9 +327,10 @@ export class EtcdStore implements Store {
     this.checkOpen();
     const k = this.toEtcd(key);
     const res = await this.client.kv.txn({
-      compare: expectedModRevision === undefined
-        ? [{ key: k, target: 'Create', result: 'Greater', create_revision: 0 }]
-        : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedModRevision }],
+      compare:
+        expectedModRevision === undefined
+          ? [{ key: k, target: 'Create', result: 'Greater', create_revision: 0 }]
+          : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedModRevision }],
       success: [{ request_delete_range: { key: k, prev_kv: true } }],
       failure: [{ request_range: { key: k } }],
     });
@@ -315,13 +352,19 @@ export class EtcdStore implements Store {
     const compacted = this.knownCompacted > fromRevision ? this.knownCompacted : 0;
     if (compacted) throw new CompactedError(fromRevision, await this.compactedRevision());
     // Revision 1 is etcd's empty start: it has no event, so nothing older needs replaying.
-    if (fromRevision >= this.position || this.position <= 1) return this.hub.add(prefix, Math.max(fromRevision, this.position), [], onEvent, onError);
+    if (fromRevision >= this.position || this.position <= 1)
+      return this.hub.add(prefix, Math.max(fromRevision, this.position), [], onEvent, onError);
     // Older history: a temporary watch replays it until it meets the hub's position; in that
     // same synchronous step the subscriber joins the hub, so no event is missed or repeated.
     const replay: WatchEvent[] = [];
     let w: EtcdWatcher;
     try {
-      w = await this.client.watch().inRange(EVERYTHING).withPreviousKV().startRevision(String(fromRevision + 1)).create();
+      w = await this.client
+        .watch()
+        .inRange(EVERYTHING)
+        .withPreviousKV()
+        .startRevision(String(fromRevision + 1))
+        .create();
     } catch (e) {
       if (isCompacted(e)) throw new CompactedError(fromRevision, await this.compactedRevision());
       throw e;

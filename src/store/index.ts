@@ -6,8 +6,14 @@ import { MemoryStore } from './memory.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
 import type { Store } from './types.js';
 
-export async function openStore(kind: StoreKind, dataDir?: string, opts?: SqliteStoreOptions, etcdTLS?: EtcdStoreOptions['tls']): Promise<Store> {
-  if (typeof kind === 'string' && kind.startsWith('etcd://')) return EtcdStore.connect({ endpoints: parseEtcdEndpoints(kind, !!etcdTLS), tls: etcdTLS });
+export async function openStore(
+  kind: StoreKind,
+  dataDir?: string,
+  opts?: SqliteStoreOptions,
+  etcdTLS?: EtcdStoreOptions['tls'],
+): Promise<Store> {
+  if (typeof kind === 'string' && kind.startsWith('etcd://'))
+    return EtcdStore.connect({ endpoints: parseEtcdEndpoints(kind, !!etcdTLS), tls: etcdTLS });
   switch (kind) {
     case 'memory':
       return new MemoryStore();
@@ -20,7 +26,7 @@ export async function openStore(kind: StoreKind, dataDir?: string, opts?: Sqlite
 }
 
 export { EtcdStore, type EtcdStoreOptions } from './etcd.js';
-export { parseEtcdEndpoints, storeKindError, type StoreKind } from './kind.js';
+export { parseEtcdEndpoints, type StoreKind, storeKindError } from './kind.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export * from './types.js';

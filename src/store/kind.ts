@@ -19,7 +19,10 @@ export function storeKindError(v: string): string | undefined {
 /** Parses "etcd://h1:p1,h2:p2" (or bare "h:p,h:p") into client URLs. */
 export function parseEtcdEndpoints(spec: string, tls = false): string[] {
   const rest = spec.replace(/^etcd:\/\//, '');
-  const parts = rest.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = rest
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new Error(`no etcd endpoints in ${JSON.stringify(spec)} (want etcd://host:port[,host:port])`);
   return parts.map((p) => {
     const url = /^https?:\/\//.test(p) ? p : `${tls ? 'https' : 'http'}://${p}`;
@@ -33,4 +36,3 @@ export function parseEtcdEndpoints(spec: string, tls = false): string[] {
     return `${u.protocol}//${u.host}`;
   });
 }
-

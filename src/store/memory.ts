@@ -3,8 +3,16 @@
 
 import { lowerBound } from './keyrange.js';
 import {
-  CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError,
-  type KeyValue, type RangeOptions, type RangeResult, type Store, type WatchEvent, type Watcher,
+  CompactedError,
+  KeyExistsError,
+  KeyNotFoundError,
+  type KeyValue,
+  type RangeOptions,
+  type RangeResult,
+  RevisionMismatchError,
+  type Store,
+  type WatchEvent,
+  type Watcher,
 } from './types.js';
 import { WatchHub } from './watchhub.js';
 

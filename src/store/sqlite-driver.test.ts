@@ -2,20 +2,26 @@
 // on both drivers, and (where a Node 22 binary is given as K8TS_NODE22) the store's own tests
 // pass on node:sqlite too.
 
-import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { openDatabase, sqliteDriver } from './sqlite-driver.js';
 import { SqliteStore } from './sqlite.js';
+import { openDatabase, sqliteDriver } from './sqlite-driver.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dirs: string[] = [];
-const tempDir = () => { const d = mkdtempSync(join(tmpdir(), 'k8ts-driver-')); dirs.push(d); return d; };
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'k8ts-driver-'));
+  dirs.push(d);
+  return d;
+};
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 test('state.db and its WAL are created 0600 whatever the umask, and an existing 0644 file is tightened', async () => {
   const old = process.umask(0o022);
@@ -48,17 +54,26 @@ test('a transaction that throws leaves nothing; a nested one rolls back to its s
     db.exec('CREATE TABLE t (k TEXT PRIMARY KEY)');
     const ins = db.prepare<[string]>('INSERT INTO t (k) VALUES (?)');
     const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM t');
-    const tx = db.transaction((k: string) => { ins.run(k); throw new Error('boom'); });
+    const tx = db.transaction((k: string) => {
+      ins.run(k);
+      throw new Error('boom');
+    });
     assert.throws(() => tx('a'), /boom/);
     assert.equal(count.get()!.n, 0);
-    const inner = db.transaction((k: string) => { ins.run(k); throw new Error('inner'); });
+    const inner = db.transaction((k: string) => {
+      ins.run(k);
+      throw new Error('inner');
+    });
     const outer = db.transaction(() => {
       ins.run('kept');
       assert.throws(() => inner('dropped'), /inner/);
     });
     outer();
     assert.deepEqual(db.prepare('SELECT k FROM t ORDER BY k').pluck().all(), ['kept']);
-    assert.deepEqual([...db.prepare<[string], { k: string }>('SELECT k FROM t WHERE k >= ?').iterate('a')].map((r) => r.k), ['kept']);
+    assert.deepEqual(
+      [...db.prepare<[string], { k: string }>('SELECT k FROM t WHERE k >= ?').iterate('a')].map((r) => r.k),
+      ['kept'],
+    );
     assert.equal(db.prepare('SELECT k FROM t WHERE k = ?').pluck().get('nope'), undefined);
   } finally {
     db.close();

@@ -53,7 +53,9 @@ interface NodeDatabaseSync {
   exec(sql: string): void;
   close(): void;
 }
-interface NodeSqliteModule { DatabaseSync: new (file: string) => NodeDatabaseSync }
+interface NodeSqliteModule {
+  DatabaseSync: new (file: string) => NodeDatabaseSync;
+}
 
 let nodeSqlite: NodeSqliteModule | null | undefined;
 
@@ -82,7 +84,8 @@ export function sqliteDriver(): SqliteDriverName {
   const wanted = process.env.K8TS_SQLITE_DRIVER;
   if (wanted === 'better-sqlite3') return 'better-sqlite3';
   if (wanted === 'node:sqlite') {
-    if (!loadNodeSqlite()) throw new Error(`K8TS_SQLITE_DRIVER=node:sqlite, but Node.js ${process.version} has no node:sqlite (22.13 or newer has it)`);
+    if (!loadNodeSqlite())
+      throw new Error(`K8TS_SQLITE_DRIVER=node:sqlite, but Node.js ${process.version} has no node:sqlite (22.13 or newer has it)`);
     return 'node:sqlite';
   }
   if (wanted) throw new Error(`K8TS_SQLITE_DRIVER must be node:sqlite or better-sqlite3, got ${JSON.stringify(wanted)}`);
@@ -96,9 +99,17 @@ export function sqliteDriver(): SqliteDriverName {
  */
 function createPrivate(file: string): void {
   const fd = openSync(file, 'a', 0o600);
-  try { fchmodSync(fd, 0o600); } finally { closeSync(fd); }
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
   for (const side of ['-wal', '-shm', '-journal']) {
-    try { chmodSync(`${file}${side}`, 0o600); } catch { /* not there */ }
+    try {
+      chmodSync(`${file}${side}`, 0o600);
+    } catch {
+      /* not there */
+    }
   }
 }
 
@@ -113,16 +124,24 @@ function openBetter(file: string, opts: OpenOptions): SqliteDatabase {
   try {
     Database = require('better-sqlite3') as typeof BetterSqlite3;
   } catch (e) {
-    throw new Error(`the SQLite store needs Node.js 22.13 or newer (node:sqlite), or the better-sqlite3 package on Node.js ${process.version}: npm install better-sqlite3 (${(e as Error).message})`);
+    throw new Error(
+      `the SQLite store needs Node.js 22.13 or newer (node:sqlite), or the better-sqlite3 package on Node.js ${process.version}: npm install better-sqlite3 (${(e as Error).message})`,
+    );
   }
   const db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
   return {
     driver: 'better-sqlite3',
     prepare: <P extends unknown[], R>(sql: string) => db.prepare(sql) as unknown as SqliteStatement<P, R>,
-    exec: (sql) => { db.exec(sql); },
-    pragma: (text) => { db.pragma(text); },
+    exec: (sql) => {
+      db.exec(sql);
+    },
+    pragma: (text) => {
+      db.pragma(text);
+    },
     transaction: (fn) => db.transaction(fn) as unknown as typeof fn,
-    close: () => { db.close(); },
+    close: () => {
+      db.close();
+    },
   };
 }
 
@@ -136,12 +155,19 @@ function openNode(file: string, opts: OpenOptions): SqliteDatabase {
     const out = (row: unknown) => (pluck ? first(row) : row) as R;
     return {
       run: (...p) => s.run(...p),
-      get: (...p) => { const r = s.get(...p); return r === undefined ? undefined : out(r); },
+      get: (...p) => {
+        const r = s.get(...p);
+        return r === undefined ? undefined : out(r);
+      },
       all: (...p) => s.all(...p).map(out),
       // StatementSync.iterate arrived in 22.13; before it, all() gives the same rows.
       iterate: (...p) => {
         const it = s.iterate ? s.iterate(...p) : s.all(...p)[Symbol.iterator]();
-        return pluck ? (function* () { for (const r of it) yield out(r); })() : (it as IterableIterator<R>);
+        return pluck
+          ? (function* () {
+              for (const r of it) yield out(r);
+            })()
+          : (it as IterableIterator<R>);
       },
       pluck: () => wrap<P, unknown>(s, true),
     };
@@ -149,24 +175,32 @@ function openNode(file: string, opts: OpenOptions): SqliteDatabase {
   return {
     driver: 'node:sqlite',
     prepare: <P extends unknown[], R>(sql: string) => wrap<P, R>(db.prepare(sql), false),
-    exec: (sql) => { db.exec(sql); },
-    pragma: (text) => { db.exec(`PRAGMA ${text}`); },
-    transaction: <A extends unknown[], T>(fn: (...args: A) => T) => (...args: A): T => {
-      // Nested calls join the outer transaction through a savepoint, as better-sqlite3 does.
-      const sp = `k8ts_tx_${depth}`;
-      db.exec(depth === 0 ? 'BEGIN' : `SAVEPOINT ${sp}`);
-      depth++;
-      try {
-        const r = fn(...args);
-        depth--;
-        db.exec(depth === 0 ? 'COMMIT' : `RELEASE ${sp}`);
-        return r;
-      } catch (e) {
-        depth--;
-        db.exec(depth === 0 ? 'ROLLBACK' : `ROLLBACK TO ${sp}; RELEASE ${sp}`);
-        throw e;
-      }
+    exec: (sql) => {
+      db.exec(sql);
     },
-    close: () => { db.close(); },
+    pragma: (text) => {
+      db.exec(`PRAGMA ${text}`);
+    },
+    transaction:
+      <A extends unknown[], T>(fn: (...args: A) => T) =>
+      (...args: A): T => {
+        // Nested calls join the outer transaction through a savepoint, as better-sqlite3 does.
+        const sp = `k8ts_tx_${depth}`;
+        db.exec(depth === 0 ? 'BEGIN' : `SAVEPOINT ${sp}`);
+        depth++;
+        try {
+          const r = fn(...args);
+          depth--;
+          db.exec(depth === 0 ? 'COMMIT' : `RELEASE ${sp}`);
+          return r;
+        } catch (e) {
+          depth--;
+          db.exec(depth === 0 ? 'ROLLBACK' : `ROLLBACK TO ${sp}; RELEASE ${sp}`);
+          throw e;
+        }
+      },
+    close: () => {
+      db.close();
+    },
   };
 }

@@ -22,11 +22,19 @@
 
 import { closeSync, fsync as fsFsync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
 import { prefixEnd } from './keyrange.js';
+import { openDatabase, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
 import {
-  CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError,
-  type KeyValue, type RangeOptions, type RangeResult, type Store, type WatchEvent, type Watcher,
+  CompactedError,
+  KeyExistsError,
+  KeyNotFoundError,
+  type KeyValue,
+  type RangeOptions,
+  type RangeResult,
+  RevisionMismatchError,
+  type Store,
+  type WatchEvent,
+  type Watcher,
 } from './types.js';
 import { WatchHub } from './watchhub.js';
 
@@ -65,10 +73,33 @@ CREATE TABLE IF NOT EXISTS kv (
 /** Every TEXT sorts below every BLOB in SQLite, so this bounds a range with no end key. */
 const NO_END = Buffer.from([0xff]);
 
-interface CurrentRow { c: number; m: number; v: string }
-interface KvRow { key: string; value: string; c: number; m: number }
-interface PendingWrite { revision: number; event: WatchEvent; resolve: () => void; reject: (e: Error) => void }
-interface HistoryRow { revision: number; key: string; value: string; deleted: number; c: number; pc: number | null; pm: number | null; pv: string | null }
+interface CurrentRow {
+  c: number;
+  m: number;
+  v: string;
+}
+interface KvRow {
+  key: string;
+  value: string;
+  c: number;
+  m: number;
+}
+interface PendingWrite {
+  revision: number;
+  event: WatchEvent;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+interface HistoryRow {
+  revision: number;
+  key: string;
+  value: string;
+  deleted: number;
+  c: number;
+  pc: number | null;
+  pm: number | null;
+  pv: string | null;
+}
 
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
@@ -134,7 +165,7 @@ export class SqliteStore implements Store {
       throw new Error(`cannot open ${this.path}: ${(e as Error).message} (is another process using this data directory?)`);
     }
     const meta = (name: string): number | undefined =>
-      (this.db.prepare('SELECT value FROM meta WHERE name = ?').pluck().get(name) as number | undefined);
+      this.db.prepare('SELECT value FROM meta WHERE name = ?').pluck().get(name) as number | undefined;
     const version = meta('schema_version');
     if (version === undefined) this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run('schema_version', SCHEMA_VERSION);
     else if (version !== SCHEMA_VERSION) throw new Error(`${this.path}: unknown schema version ${version}`);
@@ -149,20 +180,28 @@ export class SqliteStore implements Store {
     const p = <B extends unknown[], R = unknown>(sql: string) => this.db.prepare<B, R>(sql);
     const kvCols = 'k.key AS key, h.value AS value, k.create_revision AS c, k.mod_revision AS m';
     this.stmt = {
-      current: p('SELECT k.create_revision AS c, k.mod_revision AS m, h.value AS v FROM kv k JOIN history h ON h.revision = k.mod_revision WHERE k.key = ?'),
+      current: p(
+        'SELECT k.create_revision AS c, k.mod_revision AS m, h.value AS v FROM kv k JOIN history h ON h.revision = k.mod_revision WHERE k.key = ?',
+      ),
       insertHistory: p('INSERT INTO history (revision, key, value, deleted, create_revision, prev_revision) VALUES (?, ?, ?, ?, ?, ?)'),
       insertKv: p('INSERT INTO kv (key, create_revision, mod_revision) VALUES (?, ?, ?)'),
       updateKv: p('UPDATE kv SET mod_revision = ? WHERE key = ?'),
       deleteKv: p('DELETE FROM kv WHERE key = ?'),
-      rangeNow: p(`SELECT ${kvCols} FROM kv k JOIN history h ON h.revision = k.mod_revision WHERE k.key >= ? AND k.key < ? ORDER BY k.key LIMIT ?`),
+      rangeNow: p(
+        `SELECT ${kvCols} FROM kv k JOIN history h ON h.revision = k.mod_revision WHERE k.key >= ? AND k.key < ? ORDER BY k.key LIMIT ?`,
+      ),
       countNow: p('SELECT count(*) AS n FROM kv WHERE key >= ? AND key < ?'),
       // SQLite takes the bare columns of a max() aggregate from the row holding the max.
       rangeAt: p(`SELECT key, value, c, m FROM (
           SELECT key, value, deleted, create_revision AS c, max(revision) AS m FROM history
           WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key)
         WHERE deleted = 0 ORDER BY key LIMIT ?`),
-      getAt: p('SELECT value AS v, create_revision AS c, revision AS m, deleted FROM history WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1'),
-      undo: p('SELECT revision, key, deleted, create_revision AS c, prev_revision AS prev FROM history WHERE revision > ? ORDER BY revision DESC'),
+      getAt: p(
+        'SELECT value AS v, create_revision AS c, revision AS m, deleted FROM history WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1',
+      ),
+      undo: p(
+        'SELECT revision, key, deleted, create_revision AS c, prev_revision AS prev FROM history WHERE revision > ? ORDER BY revision DESC',
+      ),
       undoInsertKv: p('INSERT OR REPLACE INTO kv (key, create_revision, mod_revision) VALUES (?, ?, ?)'),
       dropAbove: p('DELETE FROM history WHERE revision > ?'),
       countAt: p(`SELECT count(*) AS n FROM (
@@ -289,7 +328,10 @@ export class SqliteStore implements Store {
   private durable(revision: number, event: WatchEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ revision, event, resolve, reject });
-      if (!this.syncing) { this.syncing = true; setImmediate(() => this.flush()); }
+      if (!this.syncing) {
+        this.syncing = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
@@ -427,7 +469,14 @@ export class SqliteStore implements Store {
     await this.compacting?.catch(() => undefined);
     this.hub.closeAll(new Error('store closed'));
     this.db.close();
-    if (this.walFd !== undefined) { try { closeSync(this.walFd); } catch { /* already closed */ } this.walFd = undefined; }
+    if (this.walFd !== undefined) {
+      try {
+        closeSync(this.walFd);
+      } catch {
+        /* already closed */
+      }
+      this.walFd = undefined;
+    }
   }
 
   private readRevision(requested: number | undefined): number {

@@ -1,23 +1,22 @@
 // One conformance suite for every Store backend: the contract in types.ts, etcd's semantics.
 
-import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { etcdMissing, startTestEtcd, type TestEtcd } from '../testing/etcd.js';
+import { waitFor } from '../testing/wait.js';
+import { EtcdStore } from './etcd.js';
+import { openStore } from './index.js';
 import { MemoryStore } from './memory.js';
 import { SqliteStore } from './sqlite.js';
-import { openStore } from './index.js';
-import { EtcdStore } from './etcd.js';
-import { waitFor } from '../testing/wait.js';
-import { etcdMissing, startTestEtcd, type TestEtcd } from '../testing/etcd.js';
-import {
-  CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError,
-  type Store, type WatchEvent,
-} from './types.js';
+import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError, type Store, type WatchEvent } from './types.js';
 
 function summary(evs: WatchEvent[]): string[] {
-  return evs.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}=${e.kv.value}${e.prevKv ? ` prev@${e.prevKv.modRevision}=${e.prevKv.value}` : ''}`);
+  return evs.map(
+    (e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}=${e.kv.value}${e.prevKv ? ` prev@${e.prevKv.modRevision}=${e.prevKv.value}` : ''}`,
+  );
 }
 
 interface Backend {
@@ -36,11 +35,15 @@ function tempDir(): string {
   tempDirs.push(d);
   return d;
 }
-after(() => { for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
 
 // Every etcd store gets an etcd of its own (revisions are cluster-wide), stopped and removed after.
 const etcds: TestEtcd[] = [];
-after(async () => { for (const e of etcds) await e.stop(); });
+after(async () => {
+  for (const e of etcds) await e.stop();
+});
 
 const backends: Backend[] = [
   { name: 'memory', open: () => new MemoryStore(), base: 0 },
@@ -68,8 +71,12 @@ for (const backend of backends) {
     };
     /** The nth revision written to a fresh store. */
     const r = (n: number): number => backend.base + n;
-    before(async () => { store = await fresh(); });
-    after(async () => { for (const s of opened) await s.close(); });
+    before(async () => {
+      store = await fresh();
+    });
+    after(async () => {
+      for (const s of opened) await s.close();
+    });
 
     test('create and get', async () => {
       const s = await fresh();
@@ -114,15 +121,28 @@ for (const backend of backends) {
     });
 
     test('range by prefix is isolated and ordered', async () => {
-      const keys = ['/registry/pods/ns1/b', '/registry/pods/ns1/a', '/registry/podsx/ns1/a', '/registry/pod', '/registry/pods/ns2/a', '/registry/pods'];
+      const keys = [
+        '/registry/pods/ns1/b',
+        '/registry/pods/ns1/a',
+        '/registry/podsx/ns1/a',
+        '/registry/pod',
+        '/registry/pods/ns2/a',
+        '/registry/pods',
+      ];
       for (const k of keys) await store.create(k, `v:${k}`);
       const r = await store.range('/registry/pods/');
-      assert.deepEqual(r.kvs.map((kv) => kv.key), ['/registry/pods/ns1/a', '/registry/pods/ns1/b', '/registry/pods/ns2/a']);
+      assert.deepEqual(
+        r.kvs.map((kv) => kv.key),
+        ['/registry/pods/ns1/a', '/registry/pods/ns1/b', '/registry/pods/ns2/a'],
+      );
       assert.equal(r.count, 3);
       assert.equal(r.more, false);
       assert.equal(r.revision, await store.currentRevision());
       assert.equal(r.kvs[0].value, 'v:/registry/pods/ns1/a');
-      assert.deepEqual((await store.range('/registry/pods/ns1/')).kvs.map((kv) => kv.key), ['/registry/pods/ns1/a', '/registry/pods/ns1/b']);
+      assert.deepEqual(
+        (await store.range('/registry/pods/ns1/')).kvs.map((kv) => kv.key),
+        ['/registry/pods/ns1/a', '/registry/pods/ns1/b'],
+      );
       assert.equal((await store.range('/registry/podsx/')).count, 1);
       assert.equal((await store.range('/nothing/')).count, 0);
       assert.ok((await store.range('')).count >= keys.length, 'an empty prefix is everything');
@@ -133,15 +153,24 @@ for (const backend of backends) {
       for (let i = 0; i < 10; i++) await s.create(`/p/k${i}`, `${i}`);
       await s.create('/q/other', 'x');
       const first = await s.range('/p/', { limit: 4 });
-      assert.deepEqual(first.kvs.map((kv) => kv.value), ['0', '1', '2', '3']);
+      assert.deepEqual(
+        first.kvs.map((kv) => kv.value),
+        ['0', '1', '2', '3'],
+      );
       assert.equal(first.more, true);
       assert.equal(first.count, 10);
       const second = await s.range('/p/', { limit: 4, startKey: '/p/k4' });
-      assert.deepEqual(second.kvs.map((kv) => kv.value), ['4', '5', '6', '7']);
+      assert.deepEqual(
+        second.kvs.map((kv) => kv.value),
+        ['4', '5', '6', '7'],
+      );
       assert.equal(second.more, true);
       assert.equal(second.count, 6, 'count is from startKey on');
       const last = await s.range('/p/', { limit: 4, startKey: '/p/k8' });
-      assert.deepEqual(last.kvs.map((kv) => kv.value), ['8', '9']);
+      assert.deepEqual(
+        last.kvs.map((kv) => kv.value),
+        ['8', '9'],
+      );
       assert.equal(last.more, false);
       assert.equal(last.count, 2);
       const exact = await s.range('/p/', { limit: 10 });
@@ -153,12 +182,15 @@ for (const backend of backends) {
       assert.equal((await s.range('/p/', { startKey: '/a' })).count, 10);
     });
 
-    test('a range larger than 4 MiB (gRPC\'s default message limit) comes back whole', async () => {
+    test("a range larger than 4 MiB (gRPC's default message limit) comes back whole", async () => {
       const s = await fresh();
       const big = 'x'.repeat(1 << 20);
       for (let i = 0; i < 5; i++) await s.create(`/big/${i}`, big);
       const res = await s.range('/big/');
-      assert.deepEqual(res.kvs.map((kv) => kv.value.length), [1 << 20, 1 << 20, 1 << 20, 1 << 20, 1 << 20]);
+      assert.deepEqual(
+        res.kvs.map((kv) => kv.value.length),
+        [1 << 20, 1 << 20, 1 << 20, 1 << 20, 1 << 20],
+      );
     });
 
     test('range at a past revision', async () => {
@@ -168,7 +200,8 @@ for (const backend of backends) {
       const b1 = await s.create('/r/b', 'b1');
       const del = await s.delete('/r/a');
       await s.create('/r/c', 'c1');
-      const at = async (rev: number) => (await s.range('/r/', { revision: rev })).kvs.map((kv) => `${kv.key}=${kv.value}@${kv.createRevision}/${kv.modRevision}`);
+      const at = async (rev: number) =>
+        (await s.range('/r/', { revision: rev })).kvs.map((kv) => `${kv.key}=${kv.value}@${kv.createRevision}/${kv.modRevision}`);
       assert.deepEqual(await at(a1.modRevision), [`/r/a=a1@${r(1)}/${r(1)}`]);
       assert.deepEqual(await at(a2.modRevision), [`/r/a=a2@${r(1)}/${r(2)}`]);
       assert.deepEqual(await at(b1.modRevision), [`/r/a=a2@${r(1)}/${r(2)}`, `/r/b=b1@${r(3)}/${r(3)}`]);
@@ -192,14 +225,21 @@ for (const backend of backends) {
       await s.create('/wx/b', 'other');
       await s.delete('/w/a', a2.modRevision);
       await waitFor('live events', () => events.length >= 3);
-      assert.deepEqual(summary(events), [`put /w/a@${r(3)}=a2 prev@${r(1)}=a1`, `put /w/b@${r(4)}=b1`, `delete /w/a@${r(6)}=a2 prev@${r(3)}=a2`]);
+      assert.deepEqual(summary(events), [
+        `put /w/a@${r(3)}=a2 prev@${r(1)}=a1`,
+        `put /w/b@${r(4)}=b1`,
+        `delete /w/a@${r(6)}=a2 prev@${r(3)}=a2`,
+      ]);
       w.cancel();
       await s.create('/w/c', 'c1');
       // A second watcher from the start sees everything, including the create just made.
       const all: WatchEvent[] = [];
       const w2 = await s.watch('/w/', 0, (ev) => all.push(ev));
       await waitFor('full replay', () => all.length >= 5);
-      assert.deepEqual(summary(all).map((x) => x.split(' prev')[0]), [`put /w/a@${r(1)}=a1`, `put /w/a@${r(3)}=a2`, `put /w/b@${r(4)}=b1`, `delete /w/a@${r(6)}=a2`, `put /w/c@${r(7)}=c1`]);
+      assert.deepEqual(
+        summary(all).map((x) => x.split(' prev')[0]),
+        [`put /w/a@${r(1)}=a1`, `put /w/a@${r(3)}=a2`, `put /w/b@${r(4)}=b1`, `delete /w/a@${r(6)}=a2`, `put /w/c@${r(7)}=c1`],
+      );
       w2.cancel();
       assert.equal(events.length, 3, 'no events after cancel');
     });
@@ -228,7 +268,14 @@ for (const backend of backends) {
       const s = await fresh();
       const errors: Error[] = [];
       const good: number[] = [];
-      await s.watch('/t/', 0, () => { throw new Error('boom'); }, (e) => errors.push(e));
+      await s.watch(
+        '/t/',
+        0,
+        () => {
+          throw new Error('boom');
+        },
+        (e) => errors.push(e),
+      );
       await s.watch('/t/', 0, (ev) => good.push(ev.kv.modRevision));
       await s.create('/t/a', 'a');
       await s.create('/t/b', 'b');
@@ -249,18 +296,33 @@ for (const backend of backends) {
       assert.equal(mid, b.modRevision);
       await s.compact(mid);
       assert.equal(await s.compactedRevision(), mid);
-      await assert.rejects(s.range('/c/', { revision: mid - 1 }), (e: unknown) => e instanceof CompactedError && e.compacted === mid && e.requested === mid - 1);
-      await assert.rejects(s.watch('/c/', mid - 1, () => {}), CompactedError);
+      await assert.rejects(
+        s.range('/c/', { revision: mid - 1 }),
+        (e: unknown) => e instanceof CompactedError && e.compacted === mid && e.requested === mid - 1,
+      );
+      await assert.rejects(
+        s.watch('/c/', mid - 1, () => {}),
+        CompactedError,
+      );
       // The state as of the compaction revision is still readable.
-      assert.deepEqual((await s.range('/c/', { revision: mid })).kvs.map((kv) => `${kv.key}=${kv.value}`), ['/c/a=a2', '/c/b=b1']);
-      assert.deepEqual((await s.range('/c/')).kvs.map((kv) => `${kv.key}=${kv.value}`), ['/c/a=a2', '/c/c=c1']);
+      assert.deepEqual(
+        (await s.range('/c/', { revision: mid })).kvs.map((kv) => `${kv.key}=${kv.value}`),
+        ['/c/a=a2', '/c/b=b1'],
+      );
+      assert.deepEqual(
+        (await s.range('/c/')).kvs.map((kv) => `${kv.key}=${kv.value}`),
+        ['/c/a=a2', '/c/c=c1'],
+      );
       const events: WatchEvent[] = [];
       await s.watch('/c/', mid, (ev) => events.push(ev));
       await waitFor('replay after compaction', () => events.length >= 2);
       assert.deepEqual(summary(events), [`delete /c/b@${r(4)}=b1 prev@${r(3)}=b1`, `put /c/c@${r(5)}=c1`]);
       // Compacting past a tombstone forgets the deleted key entirely.
       await s.compact(c.modRevision);
-      assert.deepEqual((await s.range('/c/', { revision: c.modRevision })).kvs.map((kv) => kv.key), ['/c/a', '/c/c']);
+      assert.deepEqual(
+        (await s.range('/c/', { revision: c.modRevision })).kvs.map((kv) => kv.key),
+        ['/c/a', '/c/c'],
+      );
       const next = await s.update('/c/a', 'a3', a2.modRevision);
       assert.equal(next.modRevision, c.modRevision + 1, 'revisions go on after compaction');
       await s.compact(1); // below the compacted revision: nothing to do
@@ -271,7 +333,12 @@ for (const backend of backends) {
     test('close ends watches', async () => {
       const s = await backend.open();
       const errors: Error[] = [];
-      await s.watch('/', 0, () => {}, (e) => errors.push(e));
+      await s.watch(
+        '/',
+        0,
+        () => {},
+        (e) => errors.push(e),
+      );
       await s.close();
       assert.equal(errors.length, 1);
       await assert.rejects(s.get('/x'), /closed/);
@@ -354,7 +421,7 @@ describe('two etcd stores on one etcd (two API servers)', { skip: etcdMissing() 
     await etcd?.stop();
   });
 
-  test('writes on one reach the other\'s watch in order, and its revision answers cover them', async () => {
+  test("writes on one reach the other's watch in order, and its revision answers cover them", async () => {
     const seen: string[] = [];
     await b.watch('/registry/x/', await b.currentRevision(), (ev) => seen.push(`${ev.type} ${ev.kv.key}@${ev.kv.modRevision}`));
     const k1 = await a.create('/registry/x/one', '1');
@@ -363,7 +430,12 @@ describe('two etcd stores on one etcd (two API servers)', { skip: etcdMissing() 
     const d = await a.delete('/registry/x/one');
     // b's currentRevision is a promise that its watchers have every event up to it (the watch cache's rule).
     assert.ok((await b.currentRevision()) >= d.modRevision);
-    assert.deepEqual(seen, [`put /registry/x/one@${k1.modRevision}`, `put /registry/x/one@${k2.modRevision}`, `put /registry/x/two@${k3.modRevision}`, `delete /registry/x/one@${d.modRevision}`]);
+    assert.deepEqual(seen, [
+      `put /registry/x/one@${k1.modRevision}`,
+      `put /registry/x/one@${k2.modRevision}`,
+      `put /registry/x/two@${k3.modRevision}`,
+      `delete /registry/x/one@${d.modRevision}`,
+    ]);
     // Compare-and-swap across the two: b's stale write loses.
     const cur = await b.get('/registry/x/two');
     assert.equal(cur?.modRevision, k3.modRevision);
@@ -376,8 +448,14 @@ describe('two etcd stores on one etcd (two API servers)', { skip: etcdMissing() 
     const next = await a.update('/registry/y/k', 'v2', kv.modRevision);
     await a.compact(next.modRevision);
     assert.equal(await b.compactedRevision(), next.modRevision);
-    await assert.rejects(b.range('/registry/y/', { revision: kv.modRevision }), (e: unknown) => e instanceof CompactedError && e.compacted === next.modRevision);
-    await assert.rejects(b.watch('/registry/y/', kv.modRevision, () => {}), CompactedError);
+    await assert.rejects(
+      b.range('/registry/y/', { revision: kv.modRevision }),
+      (e: unknown) => e instanceof CompactedError && e.compacted === next.modRevision,
+    );
+    await assert.rejects(
+      b.watch('/registry/y/', kv.modRevision, () => {}),
+      CompactedError,
+    );
     await b.compact(kv.modRevision); // older than the compaction: nothing to do
   });
 });
@@ -396,7 +474,10 @@ describe('etcd store over TLS with a client certificate', { skip: etcdMissing() 
     const etcd = await startTestEtcd(20_000, { tls: true });
     try {
       const tls = etcd.tls!;
-      const s = await EtcdStore.connect({ endpoints: [etcd.url], tls: { ca: Buffer.from(tls.ca), cert: Buffer.from(tls.cert), key: Buffer.from(tls.key) } });
+      const s = await EtcdStore.connect({
+        endpoints: [etcd.url],
+        tls: { ca: Buffer.from(tls.ca), cert: Buffer.from(tls.cert), key: Buffer.from(tls.key) },
+      });
       try {
         const kv = await s.create('/registry/tls/a', 'v');
         assert.deepEqual(await s.get('/registry/tls/a'), kv);

@@ -78,16 +78,28 @@ export interface Store {
 }
 
 export class KeyExistsError extends Error {
-  constructor(public key: string) { super(`key exists: ${key}`); }
+  constructor(public key: string) {
+    super(`key exists: ${key}`);
+  }
 }
 export class KeyNotFoundError extends Error {
-  constructor(public key: string) { super(`key not found: ${key}`); }
+  constructor(public key: string) {
+    super(`key not found: ${key}`);
+  }
 }
 export class RevisionMismatchError extends Error {
-  constructor(public key: string, public current: KeyValue) { super(`revision mismatch on ${key}: now ${current.modRevision}`); }
+  constructor(
+    public key: string,
+    public current: KeyValue,
+  ) {
+    super(`revision mismatch on ${key}: now ${current.modRevision}`);
+  }
 }
 export class CompactedError extends Error {
-  constructor(public requested: number, public compacted: number) {
+  constructor(
+    public requested: number,
+    public compacted: number,
+  ) {
     super(`required revision ${requested} has been compacted (compacted revision ${compacted})`);
   }
 }

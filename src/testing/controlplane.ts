@@ -3,19 +3,20 @@
 // token over it (kubectl would not: whole-cluster tests use `k8ts up`, which serves TLS).
 
 import { randomBytes } from 'node:crypto';
-import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
 import { adminUser } from '../apiserver/authn/user.js';
-import { RestClient } from '../client/rest.js';
+import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
 import { SharedInformerFactory } from '../client/informer.js';
-import { ServiceAccountController } from '../controllers/serviceaccount.js';
+import { RestClient } from '../client/rest.js';
 import { RootCACertPublisher } from '../controllers/rootcacertpublisher.js';
-import { makeCA, type KeyPairPEM } from '../pki/certs.js';
+import { ServiceAccountController } from '../controllers/serviceaccount.js';
+import { type KeyPairPEM, makeCA } from '../pki/certs.js';
 
 let ca: KeyPairPEM | undefined;
 /** One CA per test process: making one costs a key. */
 function testCA(): KeyPairPEM {
   return (ca ??= makeCA('k8ts-test-ca'));
 }
+
 import { MemoryStore } from '../store/memory.js';
 
 export interface TestControlPlane {
@@ -53,7 +54,12 @@ export async function startTestControlPlane(options: Partial<ApiServerOptions> =
   await saFactory.waitForCacheSync(10_000);
   for (const ctl of saControllers) ctl.start();
   return {
-    url, token, api, client, newClient, rootCA: testCA().cert,
+    url,
+    token,
+    api,
+    client,
+    newClient,
+    rootCA: testCA().cert,
     async stop() {
       for (const ctl of saControllers) await ctl.stop();
       await saFactory.stop();

@@ -2,7 +2,7 @@
 // ports with a temporary data directory, removed on stop. Counterpart of the etcd that
 // kube-apiserver's integration tests start (k8s.io/kubernetes/test/integration/framework).
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { createServer } from 'node:net';
@@ -50,21 +50,59 @@ export async function startTestEtcd(timeoutMs = 20_000, opts: { tls?: boolean } 
     const ca = makeCA('k8ts-test-etcd-ca');
     const serving = makeServingCert(ca, 'etcd', ['localhost'], ['127.0.0.1']);
     const cl = makeClientCert(ca, 'k8ts-apiserver-etcd-client');
-    for (const [name, text] of [['ca.crt', ca.cert], ['server.crt', serving.cert], ['server.key', serving.key]]) writeFileSync(join(dir, name), text, { mode: 0o600 });
-    tlsArgs.push('--cert-file', join(dir, 'server.crt'), '--key-file', join(dir, 'server.key'), '--trusted-ca-file', join(dir, 'ca.crt'), '--client-cert-auth');
+    for (const [name, text] of [
+      ['ca.crt', ca.cert],
+      ['server.crt', serving.cert],
+      ['server.key', serving.key],
+    ])
+      writeFileSync(join(dir, name), text, { mode: 0o600 });
+    tlsArgs.push(
+      '--cert-file',
+      join(dir, 'server.crt'),
+      '--key-file',
+      join(dir, 'server.key'),
+      '--trusted-ca-file',
+      join(dir, 'ca.crt'),
+      '--client-cert-auth',
+    );
     tls = { ca: ca.cert, cert: cl.cert, key: cl.key };
   }
-  const proc: ChildProcess = spawn('etcd', [...tlsArgs,
-    '--name', 'k8ts-test', '--data-dir', join(dir, 'data'),
-    '--listen-client-urls', client, '--advertise-client-urls', client,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', `k8ts-test=${peer}`, '--initial-cluster-state', 'new',
-    '--log-level', 'error',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc: ChildProcess = spawn(
+    'etcd',
+    [
+      ...tlsArgs,
+      '--name',
+      'k8ts-test',
+      '--data-dir',
+      join(dir, 'data'),
+      '--listen-client-urls',
+      client,
+      '--advertise-client-urls',
+      client,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `k8ts-test=${peer}`,
+      '--initial-cluster-state',
+      'new',
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
   let exited = false;
-  const exitedP = new Promise<void>((resolve) => proc.once('exit', () => { exited = true; resolve(); }));
+  const exitedP = new Promise<void>((resolve) =>
+    proc.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const stop = async (): Promise<void> => {
     if (!exited) {
       proc.kill('SIGTERM');
@@ -97,8 +135,16 @@ function healthOf(url: string, tls: TestEtcd['tls']): Promise<{ health?: string 
   return new Promise((resolve, reject) => {
     const req = https.get(url, { ca: tls.ca, cert: tls.cert, key: tls.key, timeout: 1000 }, (res) => {
       let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => { try { resolve(JSON.parse(body) as { health?: string }); } catch (e) { reject(e as Error); } });
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as { health?: string });
+        } catch (e) {
+          reject(e as Error);
+        }
+      });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);

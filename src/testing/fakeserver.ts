@@ -3,18 +3,17 @@
 // knobs to drop watch connections, compact history (so watches get 410) or refuse watches.
 // It knows no schemas or strategies; it is not the k8ts API server.
 
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
-import { errors, StatusError, type Status } from '../api/errors.js';
-import { apiVersionOf, deepCopy, isObject, nowRFC3339, type KObject } from '../api/object.js';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { after, before } from 'node:test';
+import { errors, type Status, StatusError } from '../api/errors.js';
+import { parseSelector } from '../api/labels.js';
+import { apiVersionOf, deepCopy, isObject, type KObject, nowRFC3339 } from '../api/object.js';
+import { mergePatch } from '../api/patch/mergepatch.js';
 // The fake answers with the kinds the real server serves.
 import { findResource } from '../apiserver/registry/index.js';
-import { after, before } from 'node:test';
-import { RestClient, type ResourceRef } from '../client/rest.js';
-import { parseSelector } from '../api/labels.js';
-import { mergePatch } from '../api/patch/mergepatch.js';
+import { type ResourceRef, RestClient } from '../client/rest.js';
 
 /** What a request addresses, as the client's ResourceRef. */
 type Target = ResourceRef;
@@ -86,8 +85,12 @@ export class FakeApiServer {
 
   /** Requests seen with this method whose path starts with prefix (and, optionally, a watch or not). */
   count(method: string, pathPrefix: string, watch?: boolean): number {
-    return this.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix)
-      && (watch === undefined || (r.query.get('watch') === 'true' || r.query.get('watch') === '1') === watch)).length;
+    return this.requests.filter(
+      (r) =>
+        r.method === method &&
+        r.path.startsWith(pathPrefix) &&
+        (watch === undefined || (r.query.get('watch') === 'true' || r.query.get('watch') === '1') === watch),
+    ).length;
   }
 
   get activeWatches(): number {
@@ -156,7 +159,8 @@ export class FakeApiServer {
     }
     if (method === 'PUT' && t.name !== undefined) {
       const obj = parseObject(body);
-      if (obj.metadata.name && obj.metadata.name !== t.name) throw errors.badRequest('the name of the object does not match the name on the URL');
+      if (obj.metadata.name && obj.metadata.name !== t.name)
+        throw errors.badRequest('the name of the object does not match the name on the URL');
       return this.send(res, 200, this.doUpdate(t, obj, true));
     }
     if (method === 'PATCH' && t.name !== undefined) {
@@ -175,8 +179,20 @@ export class FakeApiServer {
       const opts = body ? (JSON.parse(body) as { preconditions?: { uid?: string; resourceVersion?: string } }) : {};
       const current = this.mustGet(t);
       const pre = opts.preconditions;
-      if (pre?.uid && pre.uid !== current.metadata.uid) throw errors.conflict(t.resource, t.group, t.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
-      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) throw errors.conflict(t.resource, t.group, t.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+      if (pre?.uid && pre.uid !== current.metadata.uid)
+        throw errors.conflict(
+          t.resource,
+          t.group,
+          t.name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+        );
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion)
+        throw errors.conflict(
+          t.resource,
+          t.group,
+          t.name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+        );
       return this.send(res, 200, this.doDelete(t));
     }
     if (method === 'DELETE') {
@@ -198,20 +214,26 @@ export class FakeApiServer {
   }
 
   private kindOf(t: Target): string {
-    return findResource(t.group, t.version, t.resource)?.kind ?? (t.resource[0].toUpperCase() + t.resource.slice(1).replace(/s$/, ''));
+    return findResource(t.group, t.version, t.resource)?.kind ?? t.resource[0].toUpperCase() + t.resource.slice(1).replace(/s$/, '');
   }
 
   private doList(t: Target, q: URLSearchParams): { apiVersion: string; kind: string; metadata: Record<string, unknown>; items: KObject[] } {
     const gr = `${t.group}/${t.resource}`;
     let items = [...this.objects.entries()]
-      .filter(([k, o]) => k.startsWith(`${gr}|`) && (!t.namespace || o.metadata.namespace === t.namespace) && matchLabels(o, q.get('labelSelector') ?? ''))
+      .filter(
+        ([k, o]) =>
+          k.startsWith(`${gr}|`) && (!t.namespace || o.metadata.namespace === t.namespace) && matchLabels(o, q.get('labelSelector') ?? ''),
+      )
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, o]) => o);
     let offset = 0;
     const cont = q.get('continue');
     if (cont) {
       const tok = JSON.parse(Buffer.from(cont, 'base64').toString('utf8')) as { rv: number; offset: number };
-      if (tok.rv < this.compactedRevision) throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      if (tok.rv < this.compactedRevision)
+        throw errors.gone(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
       offset = tok.offset;
     }
     const limit = Number(q.get('limit') ?? 0);
@@ -235,8 +257,12 @@ export class FakeApiServer {
   private doCreate(t: Target, input: KObject): KObject {
     const obj = deepCopy(input);
     obj.metadata = obj.metadata ?? {};
-    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + Math.random().toString(36).slice(2, 7);
-    if (!obj.metadata.name) throw errors.invalid(this.kindOf(t), t.group, '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }]);
+    if (!obj.metadata.name && obj.metadata.generateName)
+      obj.metadata.name = obj.metadata.generateName + Math.random().toString(36).slice(2, 7);
+    if (!obj.metadata.name)
+      throw errors.invalid(this.kindOf(t), t.group, '', [
+        { type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' },
+      ]);
     if (t.namespace) obj.metadata.namespace = t.namespace;
     const key = this.key({ ...t, name: obj.metadata.name });
     if (this.objects.has(key)) throw errors.alreadyExists(t.resource, t.group, obj.metadata.name);
@@ -258,12 +284,23 @@ export class FakeApiServer {
     if (!current) throw errors.notFound(t.resource, t.group, name ?? '');
     const rv = input.metadata.resourceVersion;
     if (checkRV && rv && rv !== current.metadata.resourceVersion) {
-      throw errors.conflict(t.resource, t.group, name ?? '', 'the object has been modified; please apply your changes to the latest version and try again');
+      throw errors.conflict(
+        t.resource,
+        t.group,
+        name ?? '',
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     }
     const obj = deepCopy(input);
     obj.apiVersion = current.apiVersion;
     obj.kind = current.kind;
-    obj.metadata = { ...obj.metadata, name, namespace: current.metadata.namespace, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp };
+    obj.metadata = {
+      ...obj.metadata,
+      name,
+      namespace: current.metadata.namespace,
+      uid: current.metadata.uid,
+      creationTimestamp: current.metadata.creationTimestamp,
+    };
     obj.metadata.resourceVersion = String(++this.revision);
     this.objects.set(key, obj);
     this.record('MODIFIED', t, obj);
@@ -282,7 +319,13 @@ export class FakeApiServer {
   }
 
   private record(type: HistoryEntry['type'], t: Target, obj: KObject): void {
-    const entry: HistoryEntry = { rev: this.revision, type, gr: `${t.group}/${t.resource}`, namespace: obj.metadata.namespace ?? '', obj: deepCopy(obj) };
+    const entry: HistoryEntry = {
+      rev: this.revision,
+      type,
+      gr: `${t.group}/${t.resource}`,
+      namespace: obj.metadata.namespace ?? '',
+      obj: deepCopy(obj),
+    };
     this.history.push(entry);
     for (const w of this.watches) if (this.matches(w, entry)) this.writeEvent(w, type, entry.obj);
   }
@@ -297,19 +340,28 @@ export class FakeApiServer {
     const rv = rvParam === '' ? -1 : Number(rvParam);
     if (this.watchMode === 'gone') throw errors.gone(`too old resource version: ${rvParam} (${this.compactedRevision})`);
     const w: ActiveWatch = {
-      gr: `${t.group}/${t.resource}`, namespace: t.namespace, labelSelector: q.get('labelSelector') ?? undefined,
-      bookmarks: q.get('allowWatchBookmarks') === 'true', apiVersion: apiVersionOf(t.group, t.version), kind: this.kindOf(t), res,
+      gr: `${t.group}/${t.resource}`,
+      namespace: t.namespace,
+      labelSelector: q.get('labelSelector') ?? undefined,
+      bookmarks: q.get('allowWatchBookmarks') === 'true',
+      apiVersion: apiVersionOf(t.group, t.version),
+      kind: this.kindOf(t),
+      res,
     };
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     if (rv > 0 && rv < this.compactedRevision) {
       // As the real server: the watch starts, then says 410 in an ERROR event and ends.
-      res.end(JSON.stringify({ type: 'ERROR', object: errors.gone(`too old resource version: ${rv} (${this.compactedRevision})`).toStatus() }) + '\n');
+      res.end(
+        JSON.stringify({ type: 'ERROR', object: errors.gone(`too old resource version: ${rv} (${this.compactedRevision})`).toStatus() }) +
+          '\n',
+      );
       return;
     }
     if (rv <= 0) {
       for (const [k, o] of this.objects) {
-        if (k.startsWith(`${w.gr}|`) && (!w.namespace || o.metadata.namespace === w.namespace) && matchLabels(o, w.labelSelector ?? '')) this.writeEvent(w, 'ADDED', o);
+        if (k.startsWith(`${w.gr}|`) && (!w.namespace || o.metadata.namespace === w.namespace) && matchLabels(o, w.labelSelector ?? ''))
+          this.writeEvent(w, 'ADDED', o);
       }
     } else {
       for (const e of this.history) if (e.rev > rv && this.matches(w, e)) this.writeEvent(w, e.type, e.obj);
@@ -317,7 +369,11 @@ export class FakeApiServer {
     this.watches.add(w);
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
     let timer: NodeJS.Timeout | undefined;
-    if (timeout > 0) timer = setTimeout(() => { this.watches.delete(w); res.end(); }, timeout * 1000);
+    if (timeout > 0)
+      timer = setTimeout(() => {
+        this.watches.delete(w);
+        res.end();
+      }, timeout * 1000);
     res.on('close', () => {
       if (timer) clearTimeout(timer);
       this.watches.delete(w);
@@ -379,7 +435,13 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 function parseObject(body: string): KObject {
-  const parsed = (): unknown => { try { return JSON.parse(body); } catch { return undefined; } };
+  const parsed = (): unknown => {
+    try {
+      return JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  };
   const o = parsed();
   if (!isObject(o)) throw errors.badRequest('the body of the request is not a JSON object');
   if (!isObject(o.metadata)) o.metadata = {};

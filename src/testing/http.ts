@@ -7,7 +7,9 @@ export function httpGet(url: string, timeoutMs = 3000): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { timeout: timeoutMs }, (res) => {
       let body = '';
-      res.on('data', (d) => { body += d; });
+      res.on('data', (d) => {
+        body += d;
+      });
       res.on('end', () => resolve(body));
     });
     req.on('error', reject);

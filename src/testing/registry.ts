@@ -2,10 +2,10 @@
 // request is refused with, and the cells a resource's printer (kubectl get's table) gives one object.
 
 import assert from 'node:assert/strict';
-import { ApiError } from '../client/rest.js';
 import type { KObject } from '../api/object.js';
-import { buildTable } from '../apiserver/tables.js';
 import { findDefinition } from '../apiserver/registry/index.js';
+import { buildTable } from '../apiserver/tables.js';
+import { ApiError } from '../client/rest.js';
 
 /** The ApiError p is rejected with; fails the test if p succeeds. */
 export async function apiError(p: Promise<unknown>): Promise<ApiError> {

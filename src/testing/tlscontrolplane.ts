@@ -4,13 +4,13 @@
 // certificate signed by the cluster CA).
 
 import { randomBytes } from 'node:crypto';
-import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
 import { adminUser } from '../apiserver/authn/user.js';
-import { RestClient } from '../client/rest.js';
+import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
 import { SharedInformerFactory } from '../client/informer.js';
+import { RestClient } from '../client/rest.js';
 import { RootCACertPublisher } from '../controllers/rootcacertpublisher.js';
 import { ServiceAccountController } from '../controllers/serviceaccount.js';
-import { makeCA, makeClientCert, makeServingCert, type KeyPairPEM } from '../pki/certs.js';
+import { type KeyPairPEM, makeCA, makeClientCert, makeServingCert } from '../pki/certs.js';
 import { MemoryStore } from '../store/memory.js';
 
 export interface TLSControlPlane {
@@ -33,7 +33,14 @@ export async function startTLSControlPlane(extra: Partial<ApiServerOptions> = {}
   const serving = makeServingCert(ca, 'kube-apiserver', ['localhost'], ['127.0.0.1']);
   const token = randomBytes(16).toString('hex');
   const store = new MemoryStore();
-  const api = new ApiServer({ store, tls: serving, clientCA: ca.cert, tokens: new Map([[token, adminUser()]]), advertiseAddress: '10.0.0.1', ...extra });
+  const api = new ApiServer({
+    store,
+    tls: serving,
+    clientCA: ca.cert,
+    tokens: new Map([[token, adminUser()]]),
+    advertiseAddress: '10.0.0.1',
+    ...extra,
+  });
   const url = await api.start(0, '127.0.0.1');
   const clients: RestClient[] = [];
   const certFor = (name: string, groups: string[] = []) => makeClientCert(ca, name, groups);
@@ -53,7 +60,13 @@ export async function startTLSControlPlane(extra: Partial<ApiServerOptions> = {}
   await factory.waitForCacheSync(10_000);
   for (const ctl of controllers) ctl.start();
   return {
-    url, api, ca, token, admin, certFor, clientFor,
+    url,
+    api,
+    ca,
+    token,
+    admin,
+    certFor,
+    clientFor,
     async stop() {
       for (const ctl of controllers) await ctl.stop();
       await factory.stop();

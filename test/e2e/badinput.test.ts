@@ -1,16 +1,26 @@
 // Bad input gets Kubernetes' Status codes, and the server stays up and consistent.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { TestCluster } from './harness.js';
+import { after, before, describe, test } from 'node:test';
 import { encodeK8sProtobuf } from '../../src/api/protobuf.js';
+import { TestCluster } from './harness.js';
 
 const cluster = new TestCluster('badinput', 'memory');
-before(async () => { await cluster.up(['--no-node']); });
-after(async () => { await cluster.stop(); });
+before(async () => {
+  await cluster.up(['--no-node']);
+});
+after(async () => {
+  await cluster.stop();
+});
 
-const cm = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: 'b' }, ...extra });
+const cm = (name: string, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data: { a: 'b' },
+  ...extra,
+});
 const CMS = '/api/v1/namespaces/default/configmaps';
 
 function expectStatus(r: { status: number; body: any }, code: number, reason?: string, msg?: RegExp): void {
@@ -23,10 +33,28 @@ function expectStatus(r: { status: number; body: any }, code: number, reason?: s
 
 describe('bad input', () => {
   test('malformed JSON, YAML and protobuf are 400', async () => {
-    expectStatus(await cluster.api('POST', CMS, '{"apiVersion": "v1", "kind": ', { 'Content-Type': 'application/json' }), 400, 'BadRequest');
-    expectStatus(await cluster.api('POST', CMS, 'apiVersion: v1\nkind: [ConfigMap\n  : :', { 'Content-Type': 'application/yaml' }), 400, 'BadRequest');
-    expectStatus(await cluster.api('POST', CMS, Buffer.from([0x6b, 0x38, 0x73, 0x00, 0x0a, 0xff, 0xff]), { 'Content-Type': 'application/vnd.kubernetes.protobuf' }), 400, 'BadRequest');
-    expectStatus(await cluster.api('POST', CMS, Buffer.from('not protobuf at all'), { 'Content-Type': 'application/vnd.kubernetes.protobuf' }), 400, 'BadRequest');
+    expectStatus(
+      await cluster.api('POST', CMS, '{"apiVersion": "v1", "kind": ', { 'Content-Type': 'application/json' }),
+      400,
+      'BadRequest',
+    );
+    expectStatus(
+      await cluster.api('POST', CMS, 'apiVersion: v1\nkind: [ConfigMap\n  : :', { 'Content-Type': 'application/yaml' }),
+      400,
+      'BadRequest',
+    );
+    expectStatus(
+      await cluster.api('POST', CMS, Buffer.from([0x6b, 0x38, 0x73, 0x00, 0x0a, 0xff, 0xff]), {
+        'Content-Type': 'application/vnd.kubernetes.protobuf',
+      }),
+      400,
+      'BadRequest',
+    );
+    expectStatus(
+      await cluster.api('POST', CMS, Buffer.from('not protobuf at all'), { 'Content-Type': 'application/vnd.kubernetes.protobuf' }),
+      400,
+      'BadRequest',
+    );
     expectStatus(await cluster.api('POST', CMS, '[1,2,3]', { 'Content-Type': 'application/json' }), 400, 'BadRequest');
   });
 
@@ -39,9 +67,24 @@ describe('bad input', () => {
 
   test('wrong kinds and versions are 400', async () => {
     expectStatus(await cluster.api('POST', CMS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } }), 400, 'BadRequest', /kind/);
-    expectStatus(await cluster.api('POST', CMS, { apiVersion: 'apps/v1', kind: 'ConfigMap', metadata: { name: 'x' } }), 400, 'BadRequest', /API version/);
-    expectStatus(await cluster.api('POST', '/api/v1/namespaces/other/configmaps', { ...cm('x'), metadata: { name: 'x', namespace: 'default' } }), 400, 'BadRequest', /namespace/);
-    expectStatus(await cluster.api('POST', CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: 'not-a-map' }), 400, 'BadRequest', /cannot unmarshal/);
+    expectStatus(
+      await cluster.api('POST', CMS, { apiVersion: 'apps/v1', kind: 'ConfigMap', metadata: { name: 'x' } }),
+      400,
+      'BadRequest',
+      /API version/,
+    );
+    expectStatus(
+      await cluster.api('POST', '/api/v1/namespaces/other/configmaps', { ...cm('x'), metadata: { name: 'x', namespace: 'default' } }),
+      400,
+      'BadRequest',
+      /namespace/,
+    );
+    expectStatus(
+      await cluster.api('POST', CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: 'not-a-map' }),
+      400,
+      'BadRequest',
+      /cannot unmarshal/,
+    );
   });
 
   test('a body over 3 MiB is 413', async () => {
@@ -52,11 +95,21 @@ describe('bad input', () => {
 
   test('invalid names are 422 with a cause per bad field, and nothing is stored', async () => {
     const r = await cluster.api('POST', CMS, cm('Bad_Name'));
-    expectStatus(r, 422, 'Invalid', /ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+    expectStatus(
+      r,
+      422,
+      'Invalid',
+      /ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/,
+    );
     assert.equal(r.body.details.causes[0].field, 'metadata.name');
     const d = await cluster.api('POST', '/apis/apps/v1/namespaces/default/deployments', {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'mismatch' },
-      spec: { selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'b' } }, spec: { containers: [{ name: 'c', image: '' }] } } },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'mismatch' },
+      spec: {
+        selector: { matchLabels: { app: 'a' } },
+        template: { metadata: { labels: { app: 'b' } }, spec: { containers: [{ name: 'c', image: '' }] } },
+      },
     });
     expectStatus(d, 422, 'Invalid', /selector` does not match template `labels`/);
     assert.ok(d.body.details.causes.length >= 2, JSON.stringify(d.body.details));
@@ -68,14 +121,29 @@ describe('bad input', () => {
     assert.equal(c.status, 201);
     const rv = c.body.metadata.resourceVersion;
     assert.equal((await cluster.api('PUT', `${CMS}/stale`, { ...c.body, data: { a: 'c' } })).status, 200);
-    expectStatus(await cluster.api('PUT', `${CMS}/stale`, { ...c.body, metadata: { ...c.body.metadata, resourceVersion: rv }, data: { a: 'd' } }), 409, 'Conflict', /the object has been modified/);
+    expectStatus(
+      await cluster.api('PUT', `${CMS}/stale`, { ...c.body, metadata: { ...c.body.metadata, resourceVersion: rv }, data: { a: 'd' } }),
+      409,
+      'Conflict',
+      /the object has been modified/,
+    );
     expectStatus(await cluster.api('POST', CMS, cm('stale')), 409, 'AlreadyExists', /configmaps "stale" already exists/);
-    expectStatus(await cluster.api('DELETE', `${CMS}/stale`, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'not-the-uid' } }), 409, 'Conflict', /Precondition failed/);
+    expectStatus(
+      await cluster.api('DELETE', `${CMS}/stale`, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'not-the-uid' } }),
+      409,
+      'Conflict',
+      /Precondition failed/,
+    );
   });
 
   test('unknown and duplicate fields under fieldValidation Strict, Warn and Ignore', async () => {
     const body = JSON.stringify(cm('fv', { bogus: 1 }));
-    expectStatus(await cluster.api('POST', `${CMS}?fieldValidation=Strict`, body), 400, 'BadRequest', /strict decoding error: unknown field "bogus"/);
+    expectStatus(
+      await cluster.api('POST', `${CMS}?fieldValidation=Strict`, body),
+      400,
+      'BadRequest',
+      /strict decoding error: unknown field "bogus"/,
+    );
     const dup = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup"}}';
     expectStatus(await cluster.api('POST', `${CMS}?fieldValidation=Strict`, dup), 400, 'BadRequest', /duplicate field "metadata.name"/);
     const w = await cluster.api('POST', `${CMS}?fieldValidation=Warn`, body);
@@ -91,10 +159,19 @@ describe('bad input', () => {
   test('no token or a wrong token is 401', async () => {
     for (const auth of [undefined, 'Bearer wrong', 'Basic abc']) {
       const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = https.request(`${cluster.url}/api/v1/namespaces`, { ca: cluster.ca, headers: auth ? { Authorization: auth } : {} }, (res) => {
-          let b = ''; res.on('data', (c) => { b += c; }); res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-        });
-        req.on('error', reject); req.end();
+        const req = https.request(
+          `${cluster.url}/api/v1/namespaces`,
+          { ca: cluster.ca, headers: auth ? { Authorization: auth } : {} },
+          (res) => {
+            let b = '';
+            res.on('data', (c) => {
+              b += c;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
       });
       assert.equal(r.status, 401);
       assert.equal(JSON.parse(r.body).reason, 'Unauthorized');
@@ -110,7 +187,10 @@ describe('bad input', () => {
     expectStatus(await cluster.api('GET', `${CMS}?labelSelector=${encodeURIComponent('a in (b')}`), 400, 'BadRequest');
     expectStatus(await cluster.api('GET', `${CMS}?fieldSelector=spec.foo%3Dx`), 400, 'BadRequest', /field label not supported/);
     // A JSON patch that decodes but cannot apply is 422, as kube-apiserver answers.
-    expectStatus(await cluster.api('PATCH', `${CMS}/from-proto`, '[{"op":"nope"}]', { 'Content-Type': 'application/json-patch+json' }), 422);
+    expectStatus(
+      await cluster.api('PATCH', `${CMS}/from-proto`, '[{"op":"nope"}]', { 'Content-Type': 'application/json-patch+json' }),
+      422,
+    );
     expectStatus(await cluster.api('PATCH', `${CMS}/from-proto`, '{not json', { 'Content-Type': 'application/json-patch+json' }), 400);
     expectStatus(await cluster.api('GET', `${CMS}?continue=garbage&limit=1`), 400, 'BadRequest');
   });
@@ -120,7 +200,10 @@ describe('bad input', () => {
     assert.equal(r.status, 200);
     const list = await cluster.api('GET', CMS);
     // kube-root-ca.crt is the root-ca-cert-publisher's, there or not yet: not this test's.
-    const names = (list.body.items as { metadata: { name: string } }[]).map((c) => c.metadata.name).filter((n) => n !== 'kube-root-ca.crt').sort();
+    const names = (list.body.items as { metadata: { name: string } }[])
+      .map((c) => c.metadata.name)
+      .filter((n) => n !== 'kube-root-ca.crt')
+      .sort();
     assert.deepEqual(names, ['from-proto', 'fv', 'fv2', 'stale']);
   });
 });

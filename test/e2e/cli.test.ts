@@ -1,21 +1,26 @@
 // The k8ts command itself: up/status/down and state kept across them, kubeconfig merging,
 // image import/ls/rm, bad arguments, and `k8ts agent` joining a second node.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import YAML from 'yaml';
-import { CLI, TestCluster, run } from './harness.js';
+import { CLI, run, TestCluster } from './harness.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
 const cluster = new TestCluster('cli', 'sqlite');
-const k8ts = (args: string[], env?: NodeJS.ProcessEnv) => run(process.execPath, [CLI, ...args], { env: env ?? cluster.env(), timeoutMs: 90_000 });
+const k8ts = (args: string[], env?: NodeJS.ProcessEnv) =>
+  run(process.execPath, [CLI, ...args], { env: env ?? cluster.env(), timeoutMs: 90_000 });
 
 describe('k8ts CLI', () => {
-  before(async () => { await cluster.up(['--no-node']); });
-  after(async () => { await cluster.stop(); });
+  before(async () => {
+    await cluster.up(['--no-node']);
+  });
+  after(async () => {
+    await cluster.stop();
+  });
 
   test('up on a running data dir says so and exits 0; status says what runs where', async () => {
     const r = await k8ts(['up', '--data-dir', cluster.dataDir, '--port', '0', '--kubeconfig', cluster.kubeconfig, '--no-node']);
@@ -41,12 +46,17 @@ describe('k8ts CLI', () => {
 
   test('without --kubeconfig, up merges a k8ts context into $KUBECONFIG and keeps the others', async () => {
     const kc = path.join(cluster.dir, 'merged-config');
-    fs.writeFileSync(kc, YAML.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'other',
-      clusters: [{ name: 'other', cluster: { server: 'https://192.0.2.1:6443' } }],
-      users: [{ name: 'other', user: { token: 'x' } }],
-      contexts: [{ name: 'other', context: { cluster: 'other', user: 'other' } }],
-    }));
+    fs.writeFileSync(
+      kc,
+      YAML.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'other',
+        clusters: [{ name: 'other', cluster: { server: 'https://192.0.2.1:6443' } }],
+        users: [{ name: 'other', user: { token: 'x' } }],
+        contexts: [{ name: 'other', context: { cluster: 'other', user: 'other' } }],
+      }),
+    );
     const r = await k8ts(['up', '--data-dir', cluster.dataDir, '--port', '0', '--no-node'], cluster.env({ KUBECONFIG: kc }));
     assert.equal(r.code, 0, r.stderr);
     const cfg = YAML.parse(fs.readFileSync(kc, 'utf8'));
@@ -77,7 +87,10 @@ describe('k8ts CLI', () => {
     const src = path.join(cluster.dir, 'myimg');
     fs.mkdirSync(path.join(src, 'rootfs', 'app'), { recursive: true });
     fs.writeFileSync(path.join(src, 'rootfs', 'app', 'hello.txt'), 'hi\n');
-    fs.writeFileSync(path.join(src, 'image.json'), JSON.stringify({ entrypoint: ['cat'], cmd: ['/app/hello.txt'], env: [], workingDir: '/app', exposedPorts: [] }));
+    fs.writeFileSync(
+      path.join(src, 'image.json'),
+      JSON.stringify({ entrypoint: ['cat'], cmd: ['/app/hello.txt'], env: [], workingDir: '/app', exposedPorts: [] }),
+    );
     const imp = await k8ts(['image', 'import', src, '--tag', 'myapp:v1', '--data-dir', cluster.dataDir]);
     assert.equal(imp.code, 0, imp.stderr);
     assert.match((await k8ts(['image', 'ls', '--data-dir', cluster.dataDir])).stdout, /docker\.io\/library\/myapp\s+v1/);
@@ -90,32 +103,92 @@ describe('k8ts CLI', () => {
 
   test('k8ts agent joins a second node that runs pods', { skip: root ? false : 'needs root on Linux' }, async () => {
     const agentDir = path.join(cluster.dir, 'agent');
-    const child = spawn(process.execPath, [CLI, 'agent', '--server', cluster.url, '--token-file', path.join(cluster.dataDir, 'token'), '--ca-file', path.join(cluster.dataDir, 'pki', 'ca.crt'),
-      '--name', 'joined-1', '--data-dir', agentDir, '--pod-cidr', '10.253.0.0/24', '--bridge', 'k8tsag0', '--node-ip', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'agent',
+        '--server',
+        cluster.url,
+        '--token-file',
+        path.join(cluster.dataDir, 'token'),
+        '--ca-file',
+        path.join(cluster.dataDir, 'pki', 'ca.crt'),
+        '--name',
+        'joined-1',
+        '--data-dir',
+        agentDir,
+        '--pod-cidr',
+        '10.253.0.0/24',
+        '--bridge',
+        'k8tsag0',
+        '--node-ip',
+        '127.0.0.1',
+        '--port',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
-    child.stdout!.on('data', (d) => { out += String(d); });
-    child.stderr!.on('data', (d) => { out += String(d); });
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr!.on('data', (d) => {
+      out += String(d);
+    });
     try {
       await cluster.waitFor('node joined', async () => /joined-1\s+Ready/.test(await cluster.k('get', 'nodes')), 30_000);
-      await cluster.k('run', 'on-agent', '--image=gcr.io/google-samples/kubernetes-bootcamp:v1', '--overrides', JSON.stringify({ spec: { nodeName: 'joined-1' } }));
+      await cluster.k(
+        'run',
+        'on-agent',
+        '--image=gcr.io/google-samples/kubernetes-bootcamp:v1',
+        '--overrides',
+        JSON.stringify({ spec: { nodeName: 'joined-1' } }),
+      );
       await cluster.k('wait', '--for=condition=Ready', 'pod/on-agent', '--timeout=60s');
       const ip = await cluster.k('get', 'pod', 'on-agent', '-o', 'jsonpath={.status.podIP}');
       assert.match(ip, /^10\.253\.0\.\d+$/);
       assert.match(await cluster.k('exec', 'on-agent', '--', 'hostname'), /^on-agent$/m);
       assert.match(await cluster.k('logs', 'on-agent'), /Kubernetes Bootcamp App Started At/);
       // The joined node runs cluster DNS on its own bridge gateway, an endpoint of kube-dns for its pods.
-      assert.equal(await cluster.k('get', 'endpointslice', '-n', 'kube-system', 'kube-dns-joined-1', '-o', 'jsonpath={.endpoints[0].addresses[0]}/{.endpoints[0].nodeName}'), '10.253.0.1/joined-1');
+      assert.equal(
+        await cluster.k(
+          'get',
+          'endpointslice',
+          '-n',
+          'kube-system',
+          'kube-dns-joined-1',
+          '-o',
+          'jsonpath={.endpoints[0].addresses[0]}/{.endpoints[0].nodeName}',
+        ),
+        '10.253.0.1/joined-1',
+      );
       assert.match(await cluster.k('exec', 'on-agent', '--', 'cat', '/etc/resolv.conf'), /^nameserver 10\.96\.0\.10$/m);
       await cluster.k('delete', 'pod', 'on-agent', '--timeout=60s');
     } catch (e) {
       throw new Error(`${(e as Error).message}\nagent output:\n${out}`);
     } finally {
       child.kill('SIGTERM');
-      await new Promise((r) => { if (child.exitCode !== null) r(undefined); else child.once('exit', r); });
+      await new Promise((r) => {
+        if (child.exitCode !== null) r(undefined);
+        else child.once('exit', r);
+      });
       // A stopped agent keeps its node's network for its next start (killPods false): the test removes it.
-      try { execFileSync('ip', ['link', 'del', 'k8tsag0'], { stdio: 'ignore' }); } catch { /* already gone */ }
-      try { execFileSync('nft', ['delete', 'table', 'ip', 'k8ts_k8tsag0'], { stdio: 'ignore' }); } catch { /* none */ }
-      try { execFileSync('nft', ['delete', 'table', 'ip', 'k8ts-proxy-k8tsag0'], { stdio: 'ignore' }); } catch { /* none */ }
+      try {
+        execFileSync('ip', ['link', 'del', 'k8tsag0'], { stdio: 'ignore' });
+      } catch {
+        /* already gone */
+      }
+      try {
+        execFileSync('nft', ['delete', 'table', 'ip', 'k8ts_k8tsag0'], { stdio: 'ignore' });
+      } catch {
+        /* none */
+      }
+      try {
+        execFileSync('nft', ['delete', 'table', 'ip', 'k8ts-proxy-k8tsag0'], { stdio: 'ignore' });
+      } catch {
+        /* none */
+      }
       await cluster.kubectl(['delete', 'node', 'joined-1']);
     }
   });
@@ -123,11 +196,38 @@ describe('k8ts CLI', () => {
   test('k8ts agent --token-file keeps the token out of ps; --token still works, with a warning (issue #7)', async () => {
     const tag = `${process.pid % 10000}`;
     const runAgent = async (name: string, bridge: string, cidr: string, tokenArgs: string[]) => {
-      const child = spawn(process.execPath, [CLI, 'agent', '--server', cluster.url, ...tokenArgs, '--ca-file', path.join(cluster.dataDir, 'pki', 'ca.crt'),
-        '--name', name, '--data-dir', path.join(cluster.dir, name), '--pod-cidr', cidr, '--bridge', bridge, '--node-ip', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'agent',
+          '--server',
+          cluster.url,
+          ...tokenArgs,
+          '--ca-file',
+          path.join(cluster.dataDir, 'pki', 'ca.crt'),
+          '--name',
+          name,
+          '--data-dir',
+          path.join(cluster.dir, name),
+          '--pod-cidr',
+          cidr,
+          '--bridge',
+          bridge,
+          '--node-ip',
+          '127.0.0.1',
+          '--port',
+          '0',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let out = '';
-      child.stdout!.on('data', (d) => { out += String(d); });
-      child.stderr!.on('data', (d) => { out += String(d); });
+      child.stdout!.on('data', (d) => {
+        out += String(d);
+      });
+      child.stderr!.on('data', (d) => {
+        out += String(d);
+      });
       try {
         await cluster.waitFor(`node ${name} registered`, async () => (await cluster.kubectl(['get', 'node', name])).code === 0, 30_000);
         // What any local user sees of the agent's command line.
@@ -135,17 +235,35 @@ describe('k8ts CLI', () => {
         return { out, cmdline };
       } finally {
         child.kill('SIGTERM');
-        await new Promise((r) => { if (child.exitCode !== null) r(undefined); else child.once('exit', r); });
+        await new Promise((r) => {
+          if (child.exitCode !== null) r(undefined);
+          else child.once('exit', r);
+        });
         // The agent leaves its network for the pods it would adopt; the test removes it.
         if (root) {
-          try { execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' }); } catch { /* not made */ }
-          try { execFileSync('nft', ['delete', 'table', 'ip', `k8ts_${bridge}`], { stdio: 'ignore' }); } catch { /* not made */ }
-          try { execFileSync('nft', ['delete', 'table', 'ip', `k8ts-proxy-${bridge}`], { stdio: 'ignore' }); } catch { /* not made */ }
+          try {
+            execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+          } catch {
+            /* not made */
+          }
+          try {
+            execFileSync('nft', ['delete', 'table', 'ip', `k8ts_${bridge}`], { stdio: 'ignore' });
+          } catch {
+            /* not made */
+          }
+          try {
+            execFileSync('nft', ['delete', 'table', 'ip', `k8ts-proxy-${bridge}`], { stdio: 'ignore' });
+          } catch {
+            /* not made */
+          }
         }
         await cluster.kubectl(['delete', 'node', name]);
       }
     };
-    const fromFile = await runAgent(`tokfile-${tag}`, `k8tsf${tag}`, '10.252.1.0/24', ['--token-file', path.join(cluster.dataDir, 'token')]);
+    const fromFile = await runAgent(`tokfile-${tag}`, `k8tsf${tag}`, '10.252.1.0/24', [
+      '--token-file',
+      path.join(cluster.dataDir, 'token'),
+    ]);
     assert.ok(!fromFile.cmdline.includes(cluster.token), 'the token is on the command line');
     assert.doesNotMatch(fromFile.out, /warning/);
     const inline = await runAgent(`tokarg-${tag}`, `k8tsg${tag}`, '10.252.2.0/24', ['--token', cluster.token]);

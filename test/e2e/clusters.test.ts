@@ -3,13 +3,13 @@
 // the kubeconfig under sudo; two `up` at once; and the verbs' help, version and completion.
 // HOME is a temp dir, so ~/.k8ts and ~/.kube/config are the test's own.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import YAML from 'yaml';
 import { CLI, KUBECTL, run } from './harness.js';
 
@@ -23,19 +23,32 @@ const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete e[k];
   return e;
 };
-const k8ts = (args: string[], extra: NodeJS.ProcessEnv = {}) => run(process.execPath, [CLI, ...args], { env: env(extra), timeoutMs: 120_000 });
+const k8ts = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+  run(process.execPath, [CLI, ...args], { env: env(extra), timeoutMs: 120_000 });
 const kubeconfig = () => YAML.parse(fs.readFileSync(path.join(home, '.kube', 'config'), 'utf8'));
-const kubectl = (args: string[], extra: NodeJS.ProcessEnv = {}) => run(KUBECTL, ['--cache-dir', path.join(home, 'kube-cache'), ...args], { env: env(extra) });
+const kubectl = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+  run(KUBECTL, ['--cache-dir', path.join(home, 'kube-cache'), ...args], { env: env(extra) });
 
 /** Stops whatever a cluster dir still runs (supervisor first), whatever state a failed test left. */
 function killCluster(dir: string): void {
   try {
     const info = JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as { pid: number; supervisorPid?: number };
-    for (const pid of [info.supervisorPid, info.pid]) if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-  } catch { /* not running */ }
+    for (const pid of [info.supervisorPid, info.pid])
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+  } catch {
+    /* not running */
+  }
 }
 
-after(() => { fs.rmSync(home, { recursive: true, force: true }); });
+after(() => {
+  fs.rmSync(home, { recursive: true, force: true });
+});
 
 describe('clusters by name', () => {
   let blocker: net.Server | undefined;
@@ -43,7 +56,10 @@ describe('clusters by name', () => {
     // 6443 taken, as by another cluster or program: new clusters must pick another port.
     blocker = net.createServer();
     await new Promise<void>((resolve) => {
-      blocker!.once('error', () => { blocker = undefined; resolve(); });
+      blocker!.once('error', () => {
+        blocker = undefined;
+        resolve();
+      });
       blocker!.listen(6443, '127.0.0.1', () => resolve());
     });
   });
@@ -101,8 +117,14 @@ describe('clusters by name', () => {
     assert.match(d.stdout, /Deleted k8ts cluster "one"/);
     assert.ok(!fs.existsSync(path.join(home, '.k8ts', 'one')), 'its data dir is gone');
     const after1 = kubeconfig();
-    assert.deepEqual(after1.contexts.map((c: { name: string }) => c.name), ['k8ts-two']);
-    assert.deepEqual(after1.clusters.map((c: { name: string }) => c.name), ['k8ts-two']);
+    assert.deepEqual(
+      after1.contexts.map((c: { name: string }) => c.name),
+      ['k8ts-two'],
+    );
+    assert.deepEqual(
+      after1.clusters.map((c: { name: string }) => c.name),
+      ['k8ts-two'],
+    );
     const ls2 = await k8ts(['ls']);
     assert.doesNotMatch(ls2.stdout, /^one\s/m);
     assert.match(ls2.stdout, /^two\s+running/m);
@@ -113,19 +135,33 @@ describe('clusters by name', () => {
   test('up, down, up with options brings back the same options; --config takes the same file', async () => {
     const u = await k8ts(['up', '--name', 'opts', '--no-node', '--simulated-nodes', '2', '--node-grace-period', '40', '--port', '0']);
     assert.equal(u.code, 0, u.stderr + u.stdout);
-    const nodes = async () => (await kubectl(['--context', 'k8ts-opts', 'get', 'nodes', '-o', 'name'])).stdout.trim().split('\n').filter(Boolean);
+    const nodes = async () =>
+      (await kubectl(['--context', 'k8ts-opts', 'get', 'nodes', '-o', 'name'])).stdout.trim().split('\n').filter(Boolean);
     const deadline = Date.now() + 30_000;
     while ((await nodes()).length !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.equal((await nodes()).length, 2);
     assert.equal((await k8ts(['down', '--name', 'opts'])).code, 0);
     const cfg = YAML.parse(fs.readFileSync(path.join(home, '.k8ts', 'opts', 'config.yaml'), 'utf8'));
-    assert.deepEqual({ node: cfg.node, simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds, port: cfg.port }, { node: false, simulatedNodes: 2, nodeGracePeriodSeconds: 40, port: 0 });
+    assert.deepEqual(
+      { node: cfg.node, simulatedNodes: cfg.simulatedNodes, nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds, port: cfg.port },
+      { node: false, simulatedNodes: 2, nodeGracePeriodSeconds: 40, port: 0 },
+    );
     // No options this time: the same cluster comes back.
     const again = await k8ts(['up', '--name', 'opts']);
     assert.equal(again.code, 0, again.stderr + again.stdout);
     assert.match(again.stdout, /node:\s+none on this machine/);
     // The simulated-node count is asked for again (k8ts nodes simulate's ConfigMap).
-    const cm = await kubectl(['--context', 'k8ts-opts', 'get', 'configmap', '-n', 'kube-system', 'k8ts-simulated-nodes', '-o', 'jsonpath={.data.nodes}']);
+    const cm = await kubectl([
+      '--context',
+      'k8ts-opts',
+      'get',
+      'configmap',
+      '-n',
+      'kube-system',
+      'k8ts-simulated-nodes',
+      '-o',
+      'jsonpath={.data.nodes}',
+    ]);
     assert.equal(cm.stdout, '2');
     const lease = await kubectl(['--context', 'k8ts-opts', 'get', 'lease', '-n', 'kube-node-lease', '-o', 'name']);
     assert.ok(lease.stdout.trim().split('\n').length >= 2, lease.stdout);
@@ -149,20 +185,32 @@ describe('clusters by name', () => {
   });
 
   test('two up at once on a new cluster: one CA, one token, one control plane; both succeed', async () => {
-    const [a, b] = await Promise.all([k8ts(['up', '--name', 'race', '--no-node', '--port', '0']), k8ts(['up', '--name', 'race', '--no-node', '--port', '0'])]);
+    const [a, b] = await Promise.all([
+      k8ts(['up', '--name', 'race', '--no-node', '--port', '0']),
+      k8ts(['up', '--name', 'race', '--no-node', '--port', '0']),
+    ]);
     assert.equal(a.code, 0, a.stderr + a.stdout);
     assert.equal(b.code, 0, b.stderr + b.stdout);
-    assert.ok([a.stdout, b.stdout].some((o) => /already running/.test(o)), 'the second one found the first one\'s cluster');
+    assert.ok(
+      [a.stdout, b.stdout].some((o) => /already running/.test(o)),
+      "the second one found the first one's cluster",
+    );
     const dir = path.join(home, '.k8ts', 'race');
     const ca = fs.readFileSync(path.join(dir, 'pki', 'ca.crt'), 'utf8');
     const cfg = kubeconfig();
     const entry = cfg.clusters.find((c: { name: string }) => c.name === 'k8ts-race');
-    assert.equal(Buffer.from(entry.cluster['certificate-authority-data'], 'base64').toString(), ca, 'the kubeconfig trusts the CA the server uses');
+    assert.equal(
+      Buffer.from(entry.cluster['certificate-authority-data'], 'base64').toString(),
+      ca,
+      'the kubeconfig trusts the CA the server uses',
+    );
     assert.equal((await kubectl(['--context', 'k8ts-race', 'get', 'ns', 'default'])).code, 0);
     assert.equal((await k8ts(['delete', '--name', 'race'])).code, 0);
   });
 
-  test('under sudo the kubeconfig is written for the user who ran it, and the message says so', { skip: root ? false : 'needs root (useradd, chown)' }, async () => {
+  test('under sudo the kubeconfig is written for the user who ran it, and the message says so', {
+    skip: root ? false : 'needs root (useradd, chown)',
+  }, async () => {
     const user = `k8tsu${process.pid % 100000}`;
     const userHome = path.join(home, 'home', user);
     fs.mkdirSync(userHome, { recursive: true });
@@ -179,31 +227,65 @@ describe('clusters by name', () => {
       const u = await k8ts(['up', '--name', 'sudo', '--no-node', '--port', '0', '--kubeconfig-mode', '640'], sudo);
       assert.equal(u.code, 0, u.stderr + u.stdout);
       const file = path.join(userHome, '.kube', 'config');
-      assert.match(u.stdout, new RegExp(`kubeconfig: ${file.replace(/[.]/g, '\\.')} \\(context k8ts-sudo, now current; written for ${user}, who ran sudo, and owned by ${user}\\)`));
+      assert.match(
+        u.stdout,
+        new RegExp(
+          `kubeconfig: ${file.replace(/[.]/g, '\\.')} \\(context k8ts-sudo, now current; written for ${user}, who ran sudo, and owned by ${user}\\)`,
+        ),
+      );
       const st = fs.statSync(file);
       assert.equal(st.uid, uid);
       assert.equal(st.gid, gid);
       assert.equal(st.mode & 0o777, 0o640);
       assert.equal(fs.statSync(path.dirname(file)).uid, uid, 'the .kube folder is theirs');
-      assert.ok(!fs.existsSync(path.join(home, '.kube', 'config')) || !kubeconfig().contexts?.some((c: { name: string }) => c.name === 'k8ts-sudo'), 'root\'s kubeconfig did not get it');
+      assert.ok(
+        !fs.existsSync(path.join(home, '.kube', 'config')) || !kubeconfig().contexts?.some((c: { name: string }) => c.name === 'k8ts-sudo'),
+        "root's kubeconfig did not get it",
+      );
       // The user's own kubectl, as that user, finds and uses it.
-      const r = await run('runuser', ['-u', user, '--', KUBECTL, '--cache-dir', path.join(userHome, '.kube', 'cache'), 'get', 'ns', 'default'], { env: { PATH: process.env.PATH, HOME: userHome } });
+      const r = await run(
+        'runuser',
+        ['-u', user, '--', KUBECTL, '--cache-dir', path.join(userHome, '.kube', 'cache'), 'get', 'ns', 'default'],
+        { env: { PATH: process.env.PATH, HOME: userHome } },
+      );
       assert.equal(r.code, 0, r.stderr);
       // delete takes it out of the user's kubeconfig again.
       assert.equal((await k8ts(['delete', '--name', 'sudo'], sudo)).code, 0);
       assert.doesNotMatch(fs.readFileSync(file, 'utf8'), /k8ts-sudo/);
     } finally {
       await k8ts(['down', '--name', 'sudo']).catch(() => undefined);
-      try { execFileSync('userdel', [user]); } catch { /* gone */ }
+      try {
+        execFileSync('userdel', [user]);
+      } catch {
+        /* gone */
+      }
     }
   });
 });
 
 describe('help, version and completion', () => {
-  const verbs = [['up'], ['down'], ['delete'], ['ls'], ['status'], ['logs'], ['kubeconfig'], ['kubectl'], ['tutorial'], ['version'], ['completion'],
-    ['nodes', 'simulate'], ['agent'], ['image', 'import'], ['image', 'ls'], ['image', 'rm'], ['fleetlock', 'ls'], ['fleetlock', 'release']];
+  const verbs = [
+    ['up'],
+    ['down'],
+    ['delete'],
+    ['ls'],
+    ['status'],
+    ['logs'],
+    ['kubeconfig'],
+    ['kubectl'],
+    ['tutorial'],
+    ['version'],
+    ['completion'],
+    ['nodes', 'simulate'],
+    ['agent'],
+    ['image', 'import'],
+    ['image', 'ls'],
+    ['image', 'rm'],
+    ['fleetlock', 'ls'],
+    ['fleetlock', 'release'],
+  ];
 
-  test('every verb\'s help has examples; required options are marked; internal ones are hidden', async () => {
+  test("every verb's help has examples; required options are marked; internal ones are hidden", async () => {
     for (const v of verbs) {
       const r = await k8ts(v[0] === 'kubectl' ? ['help', 'kubectl'] : [...v, '--help']);
       assert.equal(r.code, 0, `${v.join(' ')}: ${r.stderr}`);
@@ -218,7 +300,7 @@ describe('help, version and completion', () => {
     assert.doesNotMatch((await k8ts(['tutorial', '--help'])).stdout, /--skip-tag/);
   });
 
-  test('version prints k8ts\' version from package.json and the Kubernetes version it serves', async () => {
+  test("version prints k8ts' version from package.json and the Kubernetes version it serves", async () => {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(path.dirname(CLI), '../../../package.json'), 'utf8')) as { version: string };
     const r = await k8ts(['version']);
     assert.equal(r.code, 0);
@@ -233,7 +315,9 @@ describe('help, version and completion', () => {
     const script = (await k8ts(['completion', 'bash'])).stdout;
     const bin = path.join(home, 'bin');
     fs.mkdirSync(bin, { recursive: true });
-    fs.writeFileSync(path.join(bin, 'k8ts'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'k8ts'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`, {
+      mode: 0o755,
+    });
     const complete = async (line: string) => {
       const words = line.split(' ');
       const bash = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _k8ts; printf '%s\\n' "\${COMPREPLY[@]}"`;
@@ -252,11 +336,15 @@ describe('help, version and completion', () => {
     fs.rmSync(path.join(home, '.k8ts', 'alpha'), { recursive: true });
   });
 
-  test('zsh completion offers the same candidates', { skip: fs.existsSync('/bin/zsh') || fs.existsSync('/usr/bin/zsh') ? false : 'zsh is not installed (.ci/run installs it)' }, async () => {
+  test('zsh completion offers the same candidates', {
+    skip: fs.existsSync('/bin/zsh') || fs.existsSync('/usr/bin/zsh') ? false : 'zsh is not installed (.ci/run installs it)',
+  }, async () => {
     const script = (await k8ts(['completion', 'zsh'])).stdout;
     const bin = path.join(home, 'bin');
     fs.mkdirSync(bin, { recursive: true });
-    fs.writeFileSync(path.join(bin, 'k8ts'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'k8ts'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`, {
+      mode: 0o755,
+    });
     // compadd and compdef exist only inside zsh's completion system: stand-ins print what they get.
     const zsh = `compdef() { :; }\ncompadd() { print -l -- "\${@[2,-1]}"; }\n_files() { print __files; }\n${script}\nwords=(k8ts d); CURRENT=2; _k8ts`;
     const r = await run('zsh', ['-f', '-c', zsh], { env: env({ PATH: `${bin}:${process.env.PATH}` }) });

@@ -5,8 +5,8 @@
 // deletes its objects; and `kubectl apply -f` of a file with an unknown kind fails for that object
 // alone with kubectl's "no matches for kind".
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { TestCluster } from './harness.js';
 
 const cluster = new TestCluster('crds', 'memory');
@@ -84,7 +84,9 @@ describe('CustomResourceDefinitions with the stock kubectl', () => {
     await cluster.kIn(CRONTAB_CRD, 'apply', '-f', '-');
     await cluster.k('wait', '--for=condition=established', '--timeout=60s', 'crd/crontabs.stable.example.com');
   });
-  after(async () => { await cluster.stop(); });
+  after(async () => {
+    await cluster.stop();
+  });
 
   test('the CRD is Established and NamesAccepted; its kind is in discovery with its short name', async () => {
     const crd = await json('get', 'crd', 'crontabs.stable.example.com');
@@ -92,22 +94,30 @@ describe('CustomResourceDefinitions with the stock kubectl', () => {
     assert.equal(cond('Established').status, 'True');
     assert.equal(cond('NamesAccepted').reason, 'NoConflicts');
     assert.deepEqual(crd.status.storedVersions, ['v1']);
-    assert.match(await cluster.k('api-resources', '--api-group=stable.example.com'), /crontabs\s+ct\s+stable\.example\.com\/v1\s+true\s+CronTab/);
+    assert.match(
+      await cluster.k('api-resources', '--api-group=stable.example.com'),
+      /crontabs\s+ct\s+stable\.example\.com\/v1\s+true\s+CronTab/,
+    );
     assert.match(await cluster.k('get', 'crd'), /^NAME\s+CREATED AT\ncrontabs\.stable\.example\.com\s+\d{4}-\d\d-\d\dT/);
   });
 
-  test('an invalid object is refused with Kubernetes\' messages', async () => {
-    const r = await cluster.kubectl(['apply', '-f', '-'], { input: 'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: bad\nspec:\n  cronSpec: "* * * *"\n  replicas: 15\n' });
+  test("an invalid object is refused with Kubernetes' messages", async () => {
+    const r = await cluster.kubectl(['apply', '-f', '-'], {
+      input: 'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: bad\nspec:\n  cronSpec: "* * * *"\n  replicas: 15\n',
+    });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /The CronTab "bad" is invalid: /);
     assert.match(r.stderr, /spec\.cronSpec: Invalid value: "\* \* \* \*": spec\.cronSpec in body should match '\^\(\\d\+\|\\\*\)/);
     assert.match(r.stderr, /spec\.replicas: Invalid value: 15: spec\.replicas in body should be less than or equal to 10/);
-    const missing = await cluster.kubectl(['create', '-f', '-'], { input: 'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: nospec\nspec:\n  image: x\n' });
+    const missing = await cluster.kubectl(['create', '-f', '-'], {
+      input: 'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: nospec\nspec:\n  image: x\n',
+    });
     assert.match(missing.stderr, /The CronTab "nospec" is invalid: spec\.cronSpec: Required value/);
   });
 
   test('unknown fields are refused under strict validation and pruned without it; defaults are applied', async () => {
-    const manifest = 'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: tab\nspec:\n  cronSpec: "*/5 * * * *"\n  someRandomField: 42\n';
+    const manifest =
+      'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: tab\nspec:\n  cronSpec: "*/5 * * * *"\n  someRandomField: 42\n';
     const strict = await cluster.kubectl(['apply', '-f', '-'], { input: manifest });
     assert.notEqual(strict.code, 0);
     assert.match(strict.stderr, /strict decoding error: unknown field "spec\.someRandomField"/);
@@ -118,16 +128,27 @@ describe('CustomResourceDefinitions with the stock kubectl', () => {
     assert.equal(tab.spec.replicas, 1, 'defaulted');
     assert.equal(tab.metadata.generation, 1);
     // Applied again with a change: kubectl sends a JSON merge patch (custom kinds take no strategic merge patch).
-    assert.match(await cluster.kIn(manifest.replace('*/5', '*/10'), 'apply', '--validate=false', '-f', '-'), /crontab\.stable\.example\.com\/tab configured/);
+    assert.match(
+      await cluster.kIn(manifest.replace('*/5', '*/10'), 'apply', '--validate=false', '-f', '-'),
+      /crontab\.stable\.example\.com\/tab configured/,
+    );
     assert.equal((await json('get', 'crontab', 'tab')).spec.cronSpec, '*/10 * * * *');
     await cluster.kIn(manifest.replace('*/10', '*/5'), 'apply', '--validate=false', '-f', '-');
   });
 
   test('server-side apply, describe, and the category "all"', async () => {
-    const out = await cluster.kIn('apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: ssa\nspec:\n  cronSpec: "0 0 * * *"\n', 'apply', '--server-side', '-f', '-');
+    const out = await cluster.kIn(
+      'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: ssa\nspec:\n  cronSpec: "0 0 * * *"\n',
+      'apply',
+      '--server-side',
+      '-f',
+      '-',
+    );
     assert.match(out, /crontab\.stable\.example\.com\/ssa serverside-applied/);
     const ssa = await json('get', 'crontab', 'ssa', '--show-managed-fields');
-    assert.ok(ssa.metadata.managedFields.some((m: { manager: string; operation: string }) => m.manager === 'kubectl' && m.operation === 'Apply'));
+    assert.ok(
+      ssa.metadata.managedFields.some((m: { manager: string; operation: string }) => m.manager === 'kubectl' && m.operation === 'Apply'),
+    );
     assert.match(await cluster.k('describe', 'crontab', 'ssa'), /Kind:\s+CronTab[\s\S]*Cron Spec:\s+0 0 \* \* \*/);
     assert.match(await cluster.k('get', 'all'), /crontab\.stable\.example\.com\/ssa/);
     await cluster.k('delete', 'crontab', 'ssa');
@@ -176,12 +197,20 @@ describe('CustomResourceDefinitions with the stock kubectl', () => {
   });
 
   test('deleting the CRD deletes its objects, then the kind is no longer served', async () => {
-    await cluster.kIn('apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: second\nspec:\n  cronSpec: "0 * * * *"\n', 'create', '-f', '-');
+    await cluster.kIn(
+      'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: second\nspec:\n  cronSpec: "0 * * * *"\n',
+      'create',
+      '-f',
+      '-',
+    );
     assert.equal((await json('get', 'crontabs')).items.length, 2);
     await cluster.k('delete', 'crd', 'crontabs.stable.example.com', '--timeout=60s');
     // A kubectl whose discovery cache still names the kind gets the server's 404; a fresh one no longer finds it.
     const stale = await cluster.kubectl(['get', 'crontabs']);
-    assert.match(stale.stderr, /Error from server \(NotFound\): Unable to list "stable\.example\.com\/v1, Resource=crontabs": the server could not find the requested resource/);
+    assert.match(
+      stale.stderr,
+      /Error from server \(NotFound\): Unable to list "stable\.example\.com\/v1, Resource=crontabs": the server could not find the requested resource/,
+    );
     const gone = await cluster.kubectl([`--cache-dir=${cluster.cacheDir}-fresh`, 'get', 'crontabs']);
     assert.notEqual(gone.code, 0);
     assert.match(gone.stderr, /the server doesn't have a resource type "crontabs"/);

@@ -5,12 +5,12 @@
 // sends nothing beyond this machine.
 // Run under the host lock: flock /tmp/k8ts-host.lock node --test dist/test/e2e/dns.test.js
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { after, before, test } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { isRoot, ownNodeArgs, run, TestCluster } from './harness.js';
 
@@ -31,7 +31,13 @@ function outsideAnswer(msg: Buffer): Buffer {
   outside.queries.push(`${question.name} ${question.type}`);
   const known = question.name.endsWith('.outside.test');
   const hit = known && question.type === 'A';
-  return dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE | (known ? 0 : 3), questions: q.questions, answers: hit ? [{ type: 'A', name: question.name, ttl: 30, data: '192.0.2.77' }] : [] });
+  return dnsPacket.encode({
+    type: 'response',
+    id: q.id,
+    flags: dnsPacket.RECURSION_AVAILABLE | (known ? 0 : 3),
+    questions: q.questions,
+    answers: hit ? [{ type: 'A', name: question.name, ttl: 30, data: '192.0.2.77' }] : [],
+  });
 }
 
 const manifest = `
@@ -108,10 +114,25 @@ spec:
 before(async () => {
   if (skip) return;
   await new Promise<void>((r) => outside.udp.bind(53, upstreamIP, () => r()));
-  outside.udp.on('message', (m, ri) => { try { outside.udp.send(outsideAnswer(m), ri.port, ri.address); } catch { /* not a query */ } });
+  outside.udp.on('message', (m, ri) => {
+    try {
+      outside.udp.send(outsideAnswer(m), ri.port, ri.address);
+    } catch {
+      /* not a query */
+    }
+  });
   outside.tcp.on('connection', (c) => {
     c.on('error', () => undefined);
-    c.once('data', (d) => { try { const r = outsideAnswer(d.subarray(2)); const h = Buffer.alloc(2); h.writeUInt16BE(r.length, 0); c.end(Buffer.concat([h, r])); } catch { c.destroy(); } });
+    c.once('data', (d) => {
+      try {
+        const r = outsideAnswer(d.subarray(2));
+        const h = Buffer.alloc(2);
+        h.writeUInt16BE(r.length, 0);
+        c.end(Buffer.concat([h, r]));
+      } catch {
+        c.destroy();
+      }
+    });
   });
   await new Promise<void>((r) => outside.tcp.listen(53, upstreamIP, () => r()));
   const resolv = path.join(cluster.dir, 'resolv.conf');
@@ -119,10 +140,29 @@ before(async () => {
   await cluster.up([...ownNodeArgs('dns'), '--resolv-conf', resolv, '--load-balancer-pool', lbPool]);
   await cluster.kIn(manifest, 'apply', '-f', '-');
   for (const p of ['hl-0', 'hl-1', 'client', 'plain', 'none', 'hostnet', 'hostnet-default']) {
-    await cluster.waitFor(`pod ${p} ready`, async () => (await cluster.k('get', 'pod', p, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')) === 'True', 120_000);
+    await cluster.waitFor(
+      `pod ${p} ready`,
+      async () => (await cluster.k('get', 'pod', p, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')) === 'True',
+      120_000,
+    );
   }
   const node = (await cluster.k('get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
-  gateway = (await cluster.waitFor('the node\'s kube-dns endpoint', async () => (await cluster.kubectl(['get', 'endpointslice', '-n', 'kube-system', `kube-dns-${node}`, '-o', 'jsonpath={.endpoints[0].addresses[0]}'])).stdout.trim(), 30_000));
+  gateway = await cluster.waitFor(
+    "the node's kube-dns endpoint",
+    async () =>
+      (
+        await cluster.kubectl([
+          'get',
+          'endpointslice',
+          '-n',
+          'kube-system',
+          `kube-dns-${node}`,
+          '-o',
+          'jsonpath={.endpoints[0].addresses[0]}',
+        ])
+      ).stdout.trim(),
+    30_000,
+  );
 });
 
 after(async () => {
@@ -137,29 +177,46 @@ function exec(pod: string, ...cmd: string[]): Promise<string> {
 
 /** Addresses busybox nslookup printed for the name (the lines after "Name:"). */
 function addresses(out: string): string[] {
-  const after = out.split(/^Name:/m).slice(1).join('\n');
+  const after = out
+    .split(/^Name:/m)
+    .slice(1)
+    .join('\n');
   return [...after.matchAll(/^Address:\s*(\S+)/gm)].map((m) => m[1]).sort();
 }
 
-test('kube-dns is a Service of kube-system and its endpoint is this node\'s DNS server', { skip }, async () => {
+test("kube-dns is a Service of kube-system and its endpoint is this node's DNS server", { skip }, async () => {
   const svc = await cluster.k('get', 'svc', '-n', 'kube-system');
   assert.match(svc, /^kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP\s+/m);
   assert.match(gateway, /^10\.\d+\.\d+\.1$/);
   const g = gateway.replace(/\./g, '\\.');
-  await cluster.waitFor('kube-dns Endpoints', async () => new RegExp(`^kube-dns\\s+${g}:53,${g}:53\\s`, 'm').test(await cluster.k('get', 'endpoints', '-n', 'kube-system')), 30_000);
+  await cluster.waitFor(
+    'kube-dns Endpoints',
+    async () => new RegExp(`^kube-dns\\s+${g}:53,${g}:53\\s`, 'm').test(await cluster.k('get', 'endpoints', '-n', 'kube-system')),
+    30_000,
+  );
   const d = await cluster.k('describe', 'svc', '-n', 'kube-system', 'kube-dns');
   assert.match(d, /^IP:\s+10\.96\.0\.10$/m);
   assert.match(d, new RegExp(`^Endpoints:\\s+${g}:53$`, 'm'));
 });
 
-test('pods get the resolv.conf kubelet writes for ClusterFirst, Default and None, and the hosts file with hostAliases', { skip }, async () => {
-  assert.equal(await exec('client', 'cat', '/etc/resolv.conf'),
-    'search default.svc.cluster.local svc.cluster.local cluster.local node.example extra.example\nnameserver 10.96.0.10\noptions ndots:5 timeout:2\n');
+test('pods get the resolv.conf kubelet writes for ClusterFirst, Default and None, and the hosts file with hostAliases', {
+  skip,
+}, async () => {
+  assert.equal(
+    await exec('client', 'cat', '/etc/resolv.conf'),
+    'search default.svc.cluster.local svc.cluster.local cluster.local node.example extra.example\nnameserver 10.96.0.10\noptions ndots:5 timeout:2\n',
+  );
   assert.equal(await exec('plain', 'cat', '/etc/resolv.conf'), `search node.example\nnameserver ${upstreamIP}\noptions attempts:2\n`);
   assert.equal(await exec('none', 'cat', '/etc/resolv.conf'), 'search only.example\nnameserver 192.0.2.1\noptions ndots:1\n');
   // On the host network, ClusterFirst is the node's DNS; ClusterFirstWithHostNet asks for the cluster's.
-  assert.equal(await exec('hostnet-default', 'cat', '/etc/resolv.conf'), `search node.example\nnameserver ${upstreamIP}\noptions attempts:2\n`);
-  assert.equal(await exec('hostnet', 'cat', '/etc/resolv.conf'), 'search default.svc.cluster.local svc.cluster.local cluster.local node.example\nnameserver 10.96.0.10\noptions ndots:5\n');
+  assert.equal(
+    await exec('hostnet-default', 'cat', '/etc/resolv.conf'),
+    `search node.example\nnameserver ${upstreamIP}\noptions attempts:2\n`,
+  );
+  assert.equal(
+    await exec('hostnet', 'cat', '/etc/resolv.conf'),
+    'search default.svc.cluster.local svc.cluster.local cluster.local node.example\nnameserver 10.96.0.10\noptions ndots:5\n',
+  );
   const hosts = await exec('client', 'cat', '/etc/hosts');
   const ip = (await cluster.k('get', 'pod', 'client', '-o', 'jsonpath={.status.podIP}')).trim();
   assert.match(hosts, /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
@@ -169,12 +226,18 @@ test('pods get the resolv.conf kubelet writes for ClusterFirst, Default and None
   assert.ok((await exec('hl-0', 'cat', '/etc/hosts')).includes(`\n${hl0}\thl-0.hl.default.svc.cluster.local\thl-0\n`));
 });
 
-test('from a pod: a service, a headless service\'s pods, a pod by hostname, an SRV name and a name outside the cluster', { skip }, async () => {
+test("from a pod: a service, a headless service's pods, a pod by hostname, an SRV name and a name outside the cluster", {
+  skip,
+}, async () => {
   const webIP = (await cluster.k('get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}')).trim();
   const podIPs = (await cluster.k('get', 'pods', '-l', 'app=hl', '-o', 'jsonpath={.items[*].status.podIP}')).trim().split(/\s+/).sort();
   const hl0 = (await cluster.k('get', 'pod', 'hl-0', '-o', 'jsonpath={.status.podIP}')).trim();
   assert.deepEqual(addresses(await exec('client', 'nslookup', 'web.default.svc.cluster.local', gateway)), [webIP]);
-  await cluster.waitFor('both headless pods published', async () => addresses(await exec('client', 'nslookup', 'hl.default.svc.cluster.local', gateway)).join() === podIPs.join(), 30_000);
+  await cluster.waitFor(
+    'both headless pods published',
+    async () => addresses(await exec('client', 'nslookup', 'hl.default.svc.cluster.local', gateway)).join() === podIPs.join(),
+    30_000,
+  );
   assert.deepEqual(addresses(await exec('client', 'nslookup', 'hl-0.hl.default.svc.cluster.local', gateway)), [hl0]);
   const srv = await exec('client', 'nslookup', '-type=SRV', '_http._tcp.web.default.svc.cluster.local', gateway);
   assert.match(srv, /_http\._tcp\.web\.default\.svc\.cluster\.local\s+service = 0 100 8080 web\.default\.svc\.cluster\.local/);
@@ -188,7 +251,9 @@ test('from a pod: a service, a headless service\'s pods, a pod by hostname, an S
   assert.match(nx.stdout + nx.stderr, /NXDOMAIN/);
 });
 
-test('through the kube-dns service IP (the proxy\'s DNAT to this node\'s server): names as a pod\'s resolver asks them', { skip }, async () => {
+test("through the kube-dns service IP (the proxy's DNAT to this node's server): names as a pod's resolver asks them", {
+  skip,
+}, async () => {
   const webIP = (await cluster.k('get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}')).trim();
   const out = await exec('client', 'nslookup', 'web.default.svc.cluster.local');
   assert.match(out, /^Server:\s+10\.96\.0\.10$/m);
@@ -196,7 +261,11 @@ test('through the kube-dns service IP (the proxy\'s DNAT to this node\'s server)
   // The libc resolver with the pod's search path and ndots:5: short names are the cluster's.
   for (const name of ['web', 'web.default', 'web.default.svc']) {
     const r = await cluster.kubectl(['exec', 'client', '--', 'ping', '-c', '1', '-W', '1', name]);
-    assert.match(r.stdout + r.stderr, new RegExp(`PING ${name.replace(/\./g, '\\.')} \\(${webIP.replace(/\./g, '\\.')}\\)`), `${name}: ${r.stdout}${r.stderr}`);
+    assert.match(
+      r.stdout + r.stderr,
+      new RegExp(`PING ${name.replace(/\./g, '\\.')} \\(${webIP.replace(/\./g, '\\.')}\\)`),
+      `${name}: ${r.stdout}${r.stderr}`,
+    );
   }
   assert.deepEqual(addresses(await exec('client', 'nslookup', 'www.outside.test')), ['192.0.2.77']);
   const srv = await exec('client', 'nslookup', '-type=SRV', '_http._tcp.web.default.svc.cluster.local');
@@ -214,34 +283,58 @@ test('LoadBalancer services: EXTERNAL-IP from the pool, <pending> when it is exh
   const second = lbBase.replace(/\d+$/, (n) => String(Number(n) + 2));
   await cluster.k('create', 'service', 'loadbalancer', 'lb1', '--tcp=80:8080');
   await cluster.k('create', 'service', 'loadbalancer', 'lb2', '--tcp=81:8080');
-  await cluster.kIn('apiVersion: v1\nkind: Service\nmetadata: { name: other }\nspec: { type: LoadBalancer, loadBalancerClass: example.com/other, ports: [{ port: 82 }] }\n', 'apply', '-f', '-');
+  await cluster.kIn(
+    'apiVersion: v1\nkind: Service\nmetadata: { name: other }\nspec: { type: LoadBalancer, loadBalancerClass: example.com/other, ports: [{ port: 82 }] }\n',
+    'apply',
+    '-f',
+    '-',
+  );
   const row = (name: string) => cluster.k('get', 'svc', name, '--no-headers');
   const got = new Set<string>();
   for (const n of ['lb1', 'lb2']) {
-    const line = await cluster.waitFor(`${n} EXTERNAL-IP`, async () => { const r = await row(n); return /LoadBalancer\s+\S+\s+198\.18\./.test(r) && r; }, 30_000);
+    const line = await cluster.waitFor(
+      `${n} EXTERNAL-IP`,
+      async () => {
+        const r = await row(n);
+        return /LoadBalancer\s+\S+\s+198\.18\./.test(r) && r;
+      },
+      30_000,
+    );
     got.add(line.split(/\s+/)[3]);
   }
   assert.deepEqual(got, new Set([first, second]));
   await cluster.k('create', 'service', 'loadbalancer', 'lb3', '--tcp=83:8080');
-  await cluster.waitFor('lb3 AllocationFailed event', async () => /AllocationFailed.*no available IPs/.test(await cluster.k('get', 'events', '--field-selector', 'involvedObject.name=lb3')), 30_000);
+  await cluster.waitFor(
+    'lb3 AllocationFailed event',
+    async () => /AllocationFailed.*no available IPs/.test(await cluster.k('get', 'events', '--field-selector', 'involvedObject.name=lb3')),
+    30_000,
+  );
   assert.match(await row('lb3'), /^lb3\s+LoadBalancer\s+10\.\S+\s+<pending>\s+83:\d+\/TCP/);
   assert.match(await row('other'), /^other\s+LoadBalancer\s+10\.\S+\s+<pending>\s+82:\d+\/TCP/);
   // The address answers from this machine: the bootcamp app behind lb1's port 80.
   await cluster.k('create', 'deployment', 'bootcamp', '--image=gcr.io/google-samples/kubernetes-bootcamp:v1');
   await cluster.k('patch', 'service', 'lb1', '-p', '{"spec":{"selector":{"app":"bootcamp"}}}');
   const freed = (await row('lb1')).split(/\s+/)[3];
-  const reply = await cluster.waitFor(`http://${freed}:80 answers`, async () => {
-    const r = await run('curl', ['-sS', '--max-time', '2', `http://${freed}:80/`]);
-    return r.code === 0 && r.stdout;
-  }, 90_000);
+  const reply = await cluster.waitFor(
+    `http://${freed}:80 answers`,
+    async () => {
+      const r = await run('curl', ['-sS', '--max-time', '2', `http://${freed}:80/`]);
+      return r.code === 0 && r.stdout;
+    },
+    90_000,
+  );
   assert.match(reply, /^Hello Kubernetes bootcamp! \| Running on: bootcamp-/);
   // SCENARIO: from inside a pod, the service by its short name (curl's libc resolver, the pod's search path).
   await cluster.k('expose', 'deployment', 'bootcamp', '--name', 'kubernetes-bootcamp', '--port', '8080');
   const pod = (await cluster.k('get', 'pods', '-l', 'app=bootcamp', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
-  const inPod = await cluster.waitFor('curl kubernetes-bootcamp:8080 from a pod', async () => {
-    const r = await cluster.kubectl(['exec', pod, '--', 'curl', '-sS', '--max-time', '3', 'kubernetes-bootcamp:8080']);
-    return r.code === 0 && r.stdout;
-  }, 30_000);
+  const inPod = await cluster.waitFor(
+    'curl kubernetes-bootcamp:8080 from a pod',
+    async () => {
+      const r = await cluster.kubectl(['exec', pod, '--', 'curl', '-sS', '--max-time', '3', 'kubernetes-bootcamp:8080']);
+      return r.code === 0 && r.stdout;
+    },
+    30_000,
+  );
   assert.match(inPod, /^Hello Kubernetes bootcamp! \| Running on: bootcamp-/);
   await cluster.k('delete', 'service', 'lb1');
   await cluster.waitFor('lb3 gets the released address', async () => (await row('lb3')).split(/\s+/)[3] === freed, 30_000);

@@ -1,12 +1,14 @@
 // kill -9 of the API server during a stream of writes loses no acknowledged write; after
 // `k8ts up` again every one of them is served.
 
-import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
 import { TestCluster } from './harness.js';
 
 const cluster = new TestCluster('durability', 'sqlite');
-after(async () => { await cluster.stop(); });
+after(async () => {
+  await cluster.stop();
+});
 
 test('kill -9 during writes loses no acknowledged write', async () => {
   await cluster.up(['--no-node']);
@@ -17,7 +19,12 @@ test('kill -9 during writes loses no acknowledged write', async () => {
     for (let i = 0; i < 5000 && failures < 20; i++) {
       const name = `cm-${w}-${i}`;
       try {
-        const r = await cluster.api('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { i: String(i) } });
+        const r = await cluster.api('POST', '/api/v1/namespaces/default/configmaps', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name },
+          data: { i: String(i) },
+        });
         if (r.status === 201) acked.push(name);
         else failures++;
       } catch {
@@ -42,6 +49,10 @@ test('kill -9 during writes loses no acknowledged write', async () => {
   const lost = acked.filter((n) => !have.has(n));
   assert.deepEqual(lost, [], `${lost.length} of ${acked.length} acknowledged writes lost`);
   // And the cluster still takes writes.
-  const w = await cluster.api('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-restart' } });
+  const w = await cluster.api('POST', '/api/v1/namespaces/default/configmaps', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'after-restart' },
+  });
   assert.equal(w.status, 201);
 });

@@ -2,13 +2,13 @@
 // test on loopback ports and removed after). kubectl creates and watches a Deployment, the
 // controllers act on it, and after a restart the objects are served again from etcd.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { TestCluster, spawnKubectl } from './harness.js';
 import { etcdMissing, startTestEtcd, type TestEtcd } from '../../src/testing/etcd.js';
+import { spawnKubectl, TestCluster } from './harness.js';
 
 const skip = etcdMissing();
 
@@ -26,7 +26,14 @@ describe('k8ts up --store etcd://', { skip }, () => {
   });
 
   test('kubectl creates and watches a Deployment; its keys are in etcd under /registry; a restart keeps it', async () => {
-    const watch = spawnKubectl(cluster, ['get', 'deployments', '--watch', '--output-watch-events', '-o', 'jsonpath={.type} {.object.metadata.name} {.object.spec.replicas}{"\\n"}']);
+    const watch = spawnKubectl(cluster, [
+      'get',
+      'deployments',
+      '--watch',
+      '--output-watch-events',
+      '-o',
+      'jsonpath={.type} {.object.metadata.name} {.object.spec.replicas}{"\\n"}',
+    ]);
     try {
       await cluster.waitFor('the watch to start', () => cluster.k('get', 'deployments').then(() => true));
       await cluster.k('create', 'deployment', 'web', '--image=registry.k8s.io/pause:3.10', '--replicas=2');
@@ -37,14 +44,21 @@ describe('k8ts up --store etcd://', { skip }, () => {
       watch.stop();
     }
     // The deployment controller runs on the etcd-backed API: it made the ReplicaSet and pods.
-    await cluster.waitFor('the ReplicaSet with 3 replicas', async () => /^3$/.test(await cluster.k('get', 'rs', '-l', 'app=web', '-o', 'jsonpath={.items[0].spec.replicas}')) || undefined);
-    await cluster.waitFor('3 pods', async () => (await cluster.k('get', 'pods', '-l', 'app=web', '-o', 'name')).trim().split('\n').filter(Boolean).length === 3 || undefined);
+    await cluster.waitFor(
+      'the ReplicaSet with 3 replicas',
+      async () => /^3$/.test(await cluster.k('get', 'rs', '-l', 'app=web', '-o', 'jsonpath={.items[0].spec.replicas}')) || undefined,
+    );
+    await cluster.waitFor(
+      '3 pods',
+      async () =>
+        (await cluster.k('get', 'pods', '-l', 'app=web', '-o', 'name')).trim().split('\n').filter(Boolean).length === 3 || undefined,
+    );
 
     // The object is etcd's: the key kube-apiserver's layout gives it, its resourceVersion the key's mod_revision.
     const client = new Etcd3({ hosts: `http://${etcd.endpoint}` });
     try {
       // The controllers may still be writing its status: compare once both reads agree on a quiet moment.
-      await cluster.waitFor('kubectl\'s resourceVersion = the etcd key\'s mod_revision', async () => {
+      await cluster.waitFor("kubectl's resourceVersion = the etcd key's mod_revision", async () => {
         const rv = await cluster.k('get', 'deployment', 'web', '-o', 'jsonpath={.metadata.resourceVersion}');
         const res = await client.kv.range({ key: Buffer.from('/registry/apps/deployments/default/web') });
         assert.equal(res.kvs.length, 1, 'the deployment is stored in etcd');
@@ -76,7 +90,15 @@ describe('k8ts up --store etcd://', { skip }, () => {
     try {
       const files: Record<string, string> = { ca: secure.tls!.ca, cert: secure.tls!.cert, key: secure.tls!.key };
       for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(c.dir, `etcd-${name}.pem`), text, { mode: 0o600 });
-      await c.up(['--no-node', '--etcd-cafile', path.join(c.dir, 'etcd-ca.pem'), '--etcd-certfile', path.join(c.dir, 'etcd-cert.pem'), '--etcd-keyfile', path.join(c.dir, 'etcd-key.pem')]);
+      await c.up([
+        '--no-node',
+        '--etcd-cafile',
+        path.join(c.dir, 'etcd-ca.pem'),
+        '--etcd-certfile',
+        path.join(c.dir, 'etcd-cert.pem'),
+        '--etcd-keyfile',
+        path.join(c.dir, 'etcd-key.pem'),
+      ]);
       await c.k('create', 'configmap', 'over-tls', '--from-literal=a=b');
       assert.equal(await c.k('get', 'configmap', 'over-tls', '-o', 'jsonpath={.data.a}'), 'b');
     } finally {

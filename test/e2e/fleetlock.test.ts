@@ -3,12 +3,12 @@
 // watching nodes and pods. Invariants are checked at every watch event: never more nodes cordoned
 // than there are slots, never fewer Ready pods than the PodDisruptionBudget's minimum.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { CLI, run, spawnKubectl, TestCluster } from './harness.js';
+import { after, before, describe, test } from 'node:test';
 import { zincatiId } from '../../src/fleetlock/server.js';
+import { CLI, run, spawnKubectl, TestCluster } from './harness.js';
 
 const cluster = new TestCluster('fleetlock', 'sqlite');
 let base = '';
@@ -17,26 +17,50 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
-interface Reply { status: number; body: string; json?: { kind?: string; value?: string } }
+interface Reply {
+  status: number;
+  body: string;
+  json?: { kind?: string; value?: string };
+}
 
 /** One FleetLock request, as Zincati sends it (headers and body are the test's to spoil). */
-function post(path: string, body: string | object, headers: Record<string, string> = { 'fleet-lock-protocol': 'true' }, method = 'POST'): Promise<Reply> {
+function post(
+  path: string,
+  body: string | object,
+  headers: Record<string, string> = { 'fleet-lock-protocol': 'true' },
+  method = 'POST',
+): Promise<Reply> {
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += String(c); });
-      res.on('end', () => {
-        let json: Reply['json'];
-        try { json = JSON.parse(text); } catch { /* plain text on success */ }
-        resolve({ status: res.statusCode ?? 0, body: text, json });
-      });
-    });
-    req.on('error', (e) => reject(new Error(`${method} ${path} (${payload.length} bytes, headers ${JSON.stringify(headers)}): ${e.message}`)));
+    const req = http.request(
+      `${base}${path}`,
+      { method, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => {
+          text += String(c);
+        });
+        res.on('end', () => {
+          let json: Reply['json'];
+          try {
+            json = JSON.parse(text);
+          } catch {
+            /* plain text on success */
+          }
+          resolve({ status: res.statusCode ?? 0, body: text, json });
+        });
+      },
+    );
+    req.on('error', (e) =>
+      reject(new Error(`${method} ${path} (${payload.length} bytes, headers ${JSON.stringify(headers)}): ${e.message}`)),
+    );
     req.end(payload);
   });
 }
@@ -65,10 +89,15 @@ function replay(output: string, each: (objects: Map<string, any>) => void): numb
   let events = 0;
   for (const doc of output.trim().replace(/}\s*{/g, '}\n@@\n{').split('\n@@\n')) {
     let ev: any;
-    try { ev = JSON.parse(doc); } catch { continue; }
+    try {
+      ev = JSON.parse(doc);
+    } catch {
+      continue;
+    }
     if (!ev.object?.metadata) continue;
     events++;
-    if (ev.type === 'DELETED') objs.delete(ev.object.metadata.name); else objs.set(ev.object.metadata.name, ev.object);
+    if (ev.type === 'DELETED') objs.delete(ev.object.metadata.name);
+    else objs.set(ev.object.metadata.name, ev.object);
     each(objs);
   }
   return events;
@@ -76,7 +105,9 @@ function replay(output: string, each: (objects: Map<string, any>) => void): numb
 
 async function machines(): Promise<{ node: string; id: string }[]> {
   const nodes = (await json('get', 'nodes')).items as any[];
-  return nodes.map((n) => ({ node: n.metadata.name, id: zincatiId(n.status.nodeInfo.machineID)! })).sort((a, b) => a.node.localeCompare(b.node));
+  return nodes
+    .map((n) => ({ node: n.metadata.name, id: zincatiId(n.status.nodeInfo.machineID)! }))
+    .sort((a, b) => a.node.localeCompare(b.node));
 }
 
 async function fleetlockCli(...args: string[]) {
@@ -87,12 +118,21 @@ before(async () => {
   base = `http://127.0.0.1:${await freePort()}`;
   const r = await cluster.up(['--no-node', '--simulated-nodes', '3', '--fleetlock-address', base.slice('http://'.length)]);
   assert.match(r.stdout, new RegExp(`fleetlock:\\s+${base}`), 'up prints the FleetLock base URL');
-  await cluster.waitFor('3 Ready nodes', async () => (await json('get', 'nodes')).items.filter((n: any) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length === 3, 60_000);
+  await cluster.waitFor(
+    '3 Ready nodes',
+    async () =>
+      (await json('get', 'nodes')).items.filter((n: any) =>
+        n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+      ).length === 3,
+    60_000,
+  );
 });
-after(async () => { await cluster.stop(); });
+after(async () => {
+  await cluster.stop();
+});
 
 describe('FleetLock', () => {
-  test('the protocol\'s errors have its shape; both operations are idempotent', async () => {
+  test("the protocol's errors have its shape; both operations are idempotent", async () => {
     let r = await post('/v1/pre-reboot', params('m1', 'errors'), {});
     assert.equal(r.status, 400);
     assert.equal(r.json?.kind, 'missing_header');
@@ -131,7 +171,11 @@ describe('FleetLock', () => {
   test('with 1 slot three nodes reboot in turn: drained first, never two cordoned, the budget kept', { timeout: 240_000 }, async () => {
     await cluster.k('create', 'deployment', 'web', '--image=registry.k8s.io/pause:3.10', '--replicas=6');
     await cluster.k('create', 'pdb', 'web', '--selector=app=web', '--min-available=4');
-    await cluster.waitFor('6 Ready web pods', async () => (await json('get', 'pods', '-l', 'app=web')).items.filter(isReady).length === 6, 60_000);
+    await cluster.waitFor(
+      '6 Ready web pods',
+      async () => (await json('get', 'pods', '-l', 'app=web')).items.filter(isReady).length === 6,
+      60_000,
+    );
     await cluster.waitFor('the budget to allow 2', async () => (await json('get', 'pdb', 'web')).status?.disruptionsAllowed === 2, 30_000);
     const nodesWatch = spawnKubectl(cluster, ['get', 'nodes', '-w', '--output-watch-events', '-o', 'json']);
     const podsWatch = spawnKubectl(cluster, ['get', 'pods', '-l', 'app=web', '-w', '--output-watch-events', '-o', 'json']);
@@ -139,22 +183,36 @@ describe('FleetLock', () => {
       await cluster.waitFor('the watches to list', () => nodesWatch.output().includes('"ADDED"') && podsWatch.output().includes('"ADDED"'));
       const order: string[] = [];
       const kinds = new Set<string>();
-      await Promise.all((await machines()).map(async ({ node, id }) => {
-        await untilGranted('/v1/pre-reboot', id, 'workers', kinds);
-        order.push(node);
-        // Granted only once the node is cordoned and its pods have moved elsewhere.
-        const n = await json('get', 'node', node);
-        assert.equal(n.spec.unschedulable, true, `${node} is cordoned when its reboot is granted`);
-        const left = (await json('get', 'pods', '-l', 'app=web', '--field-selector', `spec.nodeName=${node}`)).items;
-        assert.deepEqual(left.map((p: any) => p.metadata.name), [], `${node} holds no web pod when its reboot is granted`);
-        await new Promise((r) => setTimeout(r, 300)); // the "reboot"
-        await untilGranted('/v1/steady-state', id, 'workers');
-      }));
+      await Promise.all(
+        (await machines()).map(async ({ node, id }) => {
+          await untilGranted('/v1/pre-reboot', id, 'workers', kinds);
+          order.push(node);
+          // Granted only once the node is cordoned and its pods have moved elsewhere.
+          const n = await json('get', 'node', node);
+          assert.equal(n.spec.unschedulable, true, `${node} is cordoned when its reboot is granted`);
+          const left = (await json('get', 'pods', '-l', 'app=web', '--field-selector', `spec.nodeName=${node}`)).items;
+          assert.deepEqual(
+            left.map((p: any) => p.metadata.name),
+            [],
+            `${node} holds no web pod when its reboot is granted`,
+          );
+          await new Promise((r) => setTimeout(r, 300)); // the "reboot"
+          await untilGranted('/v1/steady-state', id, 'workers');
+        }),
+      );
       assert.equal(order.length, 3);
       assert.ok(kinds.has('locked'), `the others were told the slot is taken (${[...kinds].join(', ')})`);
       // Settle: every node schedulable again, the Deployment whole.
-      await cluster.waitFor('nodes schedulable', async () => (await json('get', 'nodes')).items.every((n: any) => !n.spec.unschedulable), 30_000);
-      await cluster.waitFor('6 Ready web pods again', async () => (await json('get', 'pods', '-l', 'app=web')).items.filter(isReady).length === 6, 60_000);
+      await cluster.waitFor(
+        'nodes schedulable',
+        async () => (await json('get', 'nodes')).items.every((n: any) => !n.spec.unschedulable),
+        30_000,
+      );
+      await cluster.waitFor(
+        '6 Ready web pods again',
+        async () => (await json('get', 'pods', '-l', 'app=web')).items.filter(isReady).length === 6,
+        60_000,
+      );
     } finally {
       nodesWatch.stop();
       podsWatch.stop();
@@ -175,7 +233,9 @@ describe('FleetLock', () => {
     assert.ok(minReady >= 4, `the budget's minimum of 4 Ready pods held at every event (lowest ${minReady})`);
   });
 
-  test('a held slot survives down and up; with 2 slots two reboot together and never three; an administrator frees a slot', { timeout: 240_000 }, async () => {
+  test('a held slot survives down and up; with 2 slots two reboot together and never three; an administrator frees a slot', {
+    timeout: 240_000,
+  }, async () => {
     assert.equal((await post('/v1/pre-reboot', params('gone-for-good', 'workers'))).status, 200);
     assert.equal((await cluster.down()).code, 0);
     const r = await cluster.up(['--fleetlock-slots', '2']);
@@ -197,7 +257,10 @@ describe('FleetLock', () => {
     try {
       await cluster.waitFor('the watch to list', () => nodesWatch.output().includes('"ADDED"'));
       await Promise.all([untilGranted('/v1/pre-reboot', a.id, 'workers'), untilGranted('/v1/pre-reboot', b.id, 'workers')]);
-      const cordoned = (await json('get', 'nodes')).items.filter((n: any) => n.spec.unschedulable).map((n: any) => n.metadata.name).sort();
+      const cordoned = (await json('get', 'nodes')).items
+        .filter((n: any) => n.spec.unschedulable)
+        .map((n: any) => n.metadata.name)
+        .sort();
       assert.deepEqual(cordoned, [a.node, b.node].sort(), 'two nodes reboot together');
       const third = await post('/v1/pre-reboot', params(c.id, 'workers'));
       assert.equal(third.status, 423);
@@ -208,12 +271,18 @@ describe('FleetLock', () => {
       await untilGranted('/v1/pre-reboot', c.id, 'workers');
       await untilGranted('/v1/steady-state', b.id, 'workers');
       await untilGranted('/v1/steady-state', c.id, 'workers');
-      await cluster.waitFor('nodes schedulable', async () => (await json('get', 'nodes')).items.every((n: any) => !n.spec.unschedulable), 30_000);
+      await cluster.waitFor(
+        'nodes schedulable',
+        async () => (await json('get', 'nodes')).items.every((n: any) => !n.spec.unschedulable),
+        30_000,
+      );
     } finally {
       nodesWatch.stop();
     }
     let maxCordoned = 0;
-    replay(nodesWatch.output(), (nodes) => { maxCordoned = Math.max(maxCordoned, [...nodes.values()].filter((n) => n.spec?.unschedulable).length); });
+    replay(nodesWatch.output(), (nodes) => {
+      maxCordoned = Math.max(maxCordoned, [...nodes.values()].filter((n) => n.spec?.unschedulable).length);
+    });
     assert.equal(maxCordoned, 2, 'two at once at most, and two did reboot together');
   });
 });

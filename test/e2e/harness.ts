@@ -2,14 +2,14 @@
 // with its own data dir and kubeconfig) and drives it with the stock kubectl. Everything is
 // stopped and removed in `stop()`, which tests call from `after`, pass or fail.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import https from 'node:https';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../../src/testing/wait.js';
 import { startTestEtcd, type TestEtcd } from '../../src/testing/etcd.js';
+import { waitFor } from '../../src/testing/wait.js';
 
 /**
  * K8TS_E2E_STORE=etcd runs every TestCluster that asks for sqlite or memory on an etcd of its
@@ -22,7 +22,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const CLI = path.resolve(here, '../../src/cli/main.js');
 export const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
-export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** True when this process may make network namespaces and bridges (a real node with pod networking). */
 export const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
@@ -39,12 +43,21 @@ export function ownNodeArgs(tag: string): string[] {
   return ['--bridge', bridge, '--pod-cidr', `10.${b}.${c}.0/24`, '--node-name', `${tag}-node`];
 }
 
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = execFile(cmd, args, { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      cmd,
+      args,
+      { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
@@ -59,13 +72,18 @@ export class TestCluster {
   private stopped = false;
   private etcd?: TestEtcd;
 
-  constructor(readonly name = 'e2e', readonly store: 'sqlite' | 'memory' | `etcd://${string}` = 'sqlite') {
+  constructor(
+    readonly name = 'e2e',
+    readonly store: 'sqlite' | 'memory' | `etcd://${string}` = 'sqlite',
+  ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `k8ts-${name}-`));
     this.kubeconfig = path.join(this.dir, 'kubeconfig');
     this.cacheDir = path.join(this.dir, 'kube-cache');
   }
 
-  get dataDir(): string { return path.join(this.dir, 'data'); }
+  get dataDir(): string {
+    return path.join(this.dir, 'data');
+  }
 
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     return { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.dir, ...extra };
@@ -77,7 +95,11 @@ export class TestCluster {
       this.etcd ??= await startTestEtcd();
       store = `etcd://${this.etcd.endpoint}`;
     }
-    const r = await run(process.execPath, [CLI, 'up', '--data-dir', this.dataDir, '--port', '0', '--kubeconfig', this.kubeconfig, '--store', store, ...extraArgs], { env: this.env(), timeoutMs: 90_000 });
+    const r = await run(
+      process.execPath,
+      [CLI, 'up', '--data-dir', this.dataDir, '--port', '0', '--kubeconfig', this.kubeconfig, '--store', store, ...extraArgs],
+      { env: this.env(), timeoutMs: 90_000 },
+    );
     if (r.code !== 0) throw new Error(`k8ts up failed (${r.code}): ${r.stdout}\n${r.stderr}\n${this.log()}`);
     const info = JSON.parse(fs.readFileSync(path.join(this.dataDir, 'cluster.json'), 'utf8')) as { url: string };
     this.url = info.url;
@@ -96,11 +118,23 @@ export class TestCluster {
 
   /** cluster.json: the control plane's pid and the supervisor's (the background `up`). */
   info(): { pid: number; supervisorPid?: number; url: string } | undefined {
-    try { return JSON.parse(fs.readFileSync(path.join(this.dataDir, 'cluster.json'), 'utf8')) as { pid: number; supervisorPid?: number; url: string }; } catch { return undefined; }
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dataDir, 'cluster.json'), 'utf8')) as {
+        pid: number;
+        supervisorPid?: number;
+        url: string;
+      };
+    } catch {
+      return undefined;
+    }
   }
 
   log(): string {
-    try { return fs.readFileSync(path.join(this.dataDir, 'k8ts.log'), 'utf8').split('\n').slice(-30).join('\n'); } catch { return ''; }
+    try {
+      return fs.readFileSync(path.join(this.dataDir, 'k8ts.log'), 'utf8').split('\n').slice(-30).join('\n');
+    } catch {
+      return '';
+    }
   }
 
   kubectl(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
@@ -122,11 +156,17 @@ export class TestCluster {
   }
 
   /** A raw API request with the cluster's token (over TLS, verified with the cluster CA). */
-  api(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }> {
+  api(
+    method: string,
+    p: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }> {
     let payload: Buffer | undefined;
     const h: Record<string, string> = { Authorization: `Bearer ${this.token}`, ...headers };
     if (body !== undefined) {
-      payload = typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? Buffer.from(body) : Buffer.from(JSON.stringify(body));
+      payload =
+        typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? Buffer.from(body) : Buffer.from(JSON.stringify(body));
       if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
       h['Content-Length'] = String(payload.length);
     }
@@ -137,7 +177,11 @@ export class TestCluster {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown = text;
-          try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
           resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers as Record<string, string | string[] | undefined> });
         });
       });
@@ -158,7 +202,14 @@ export class TestCluster {
     const info = this.info();
     await this.down().catch(() => undefined);
     // The supervisor first, or it would start the control plane again.
-    for (const pid of [info?.supervisorPid, info?.pid]) if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    for (const pid of [info?.supervisorPid, info?.pid])
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
     await this.etcd?.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -168,7 +219,21 @@ export class TestCluster {
 export function spawnKubectl(cluster: TestCluster, args: string[]): { child: ChildProcess; output: () => string; stop: () => void } {
   const child = spawn(KUBECTL, ['--cache-dir', cluster.cacheDir, ...args], { env: cluster.env(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { out += String(d); });
-  return { child, output: () => out, stop: () => { try { child.kill('SIGKILL'); } catch { /* gone */ } } };
+  child.stdout!.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr!.on('data', (d) => {
+    out += String(d);
+  });
+  return {
+    child,
+    output: () => out,
+    stop: () => {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    },
+  };
 }

@@ -4,11 +4,11 @@
 // template (local-path) and its headless Service, a Job run as a post-install hook, and a
 // CronJob. Needs root on Linux (network namespaces, mounts).
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestCluster, ownNodeArgs, run } from './harness.js';
+import { after, before, describe, test } from 'node:test';
+import { ownNodeArgs, run, TestCluster } from './harness.js';
 import { helmBinary } from './kubectlversions.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
@@ -16,7 +16,8 @@ const cluster = new TestCluster('helm', 'memory');
 const json = async (...args: string[]) => JSON.parse(await cluster.k(...args, '-o', 'json'));
 
 const CHART: Record<string, string> = {
-  'Chart.yaml': 'apiVersion: v2\nname: demo\ndescription: A chart of every workload kind\ntype: application\nversion: 0.1.0\nappVersion: "1"\n',
+  'Chart.yaml':
+    'apiVersion: v2\nname: demo\ndescription: A chart of every workload kind\ntype: application\nversion: 0.1.0\nappVersion: "1"\n',
   'values.yaml': 'replicas: 1\nmessage: first\nstorage: 16Mi\n',
   'templates/deployment.yaml': `apiVersion: apps/v1
 kind: Deployment
@@ -96,11 +97,20 @@ spec:
 `,
 };
 
-describe('helm installs, upgrades, rolls back and uninstalls a chart', { skip: root ? false : 'needs root on Linux (network namespaces, mounts)' }, () => {
+describe('helm installs, upgrades, rolls back and uninstalls a chart', {
+  skip: root ? false : 'needs root on Linux (network namespaces, mounts)',
+}, () => {
   let helm = '';
   let chart = '';
   const h = async (...args: string[]) => {
-    const r = await run(helm, args, { env: cluster.env({ HELM_CACHE_HOME: path.join(cluster.dir, 'helm-cache'), HELM_CONFIG_HOME: path.join(cluster.dir, 'helm-config'), HELM_DATA_HOME: path.join(cluster.dir, 'helm-data') }), timeoutMs: 300_000 });
+    const r = await run(helm, args, {
+      env: cluster.env({
+        HELM_CACHE_HOME: path.join(cluster.dir, 'helm-cache'),
+        HELM_CONFIG_HOME: path.join(cluster.dir, 'helm-config'),
+        HELM_DATA_HOME: path.join(cluster.dir, 'helm-data'),
+      }),
+      timeoutMs: 300_000,
+    });
     if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}\n${cluster.log()}`);
     return r.stdout;
   };
@@ -115,7 +125,9 @@ describe('helm installs, upgrades, rolls back and uninstalls a chart', { skip: r
     await cluster.up(ownNodeArgs('hlm'));
     await cluster.waitFor('node Ready', async () => /hlm-node\s+Ready/.test(await cluster.k('get', 'nodes')), 60_000);
   });
-  after(async () => { await cluster.stop(); });
+  after(async () => {
+    await cluster.stop();
+  });
 
   test('install (with its post-install Job), upgrade, rollback, uninstall', async () => {
     assert.match(await h('lint', chart), /1 chart\(s\) linted, 0 chart\(s\) failed/);
@@ -135,7 +147,10 @@ describe('helm installs, upgrades, rolls back and uninstalls a chart', { skip: r
     assert.equal(await cluster.k('exec', 'demo-db-0', '--', 'cat', '/data/log'), 'first\n');
     // Helm keeps the release in a Secret of its own type.
     const secrets = (await json('get', 'secrets', '-l', 'owner=helm,name=demo')).items as any[];
-    assert.deepEqual(secrets.map((s) => [s.type, s.metadata.labels.version]), [['helm.sh/release.v1', '1']]);
+    assert.deepEqual(
+      secrets.map((s) => [s.type, s.metadata.labels.version]),
+      [['helm.sh/release.v1', '1']],
+    );
 
     const upgrade = await h('upgrade', 'demo', chart, '--set', 'replicas=2', '--set', 'message=second', '--wait', '--timeout', '4m');
     assert.match(upgrade, /REVISION: 2/);
@@ -143,11 +158,18 @@ describe('helm installs, upgrades, rolls back and uninstalls a chart', { skip: r
     assert.equal(front.spec.replicas, 2);
     assert.equal(front.status.readyReplicas, 2);
     assert.equal(front.spec.template.spec.containers[0].env[0].value, 'second');
-    await cluster.waitFor('the database pod rolled to the new template', async () => {
-      const p = await json('get', 'pod', 'demo-db-0').catch(() => undefined);
-      return p?.spec.containers[0].command[2].includes('second') && p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
-    }, 120_000);
-    assert.equal(await cluster.k('exec', 'demo-db-0', '--', 'cat', '/data/log'), 'first\nsecond\n', 'the claim kept the first pod\'s data');
+    await cluster.waitFor(
+      'the database pod rolled to the new template',
+      async () => {
+        const p = await json('get', 'pod', 'demo-db-0').catch(() => undefined);
+        return (
+          p?.spec.containers[0].command[2].includes('second') &&
+          p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')
+        );
+      },
+      120_000,
+    );
+    assert.equal(await cluster.k('exec', 'demo-db-0', '--', 'cat', '/data/log'), 'first\nsecond\n', "the claim kept the first pod's data");
     assert.equal((await json('get', 'cronjob', 'demo-tick')).spec.jobTemplate.spec.template.spec.containers[0].command[2], 'echo second');
 
     const rollback = await h('rollback', 'demo', '1', '--wait', '--timeout', '4m');
@@ -155,12 +177,23 @@ describe('helm installs, upgrades, rolls back and uninstalls a chart', { skip: r
     const back = await json('get', 'deploy', 'demo-front');
     assert.equal(back.spec.replicas, 1);
     assert.equal(back.spec.template.spec.containers[0].env[0].value, 'first');
-    assert.match(await h('history', 'demo'), /1\s+.*superseded\s+demo-0\.1\.0\s+1\s+Install complete\n2\s+.*superseded\s+demo-0\.1\.0\s+1\s+Upgrade complete\n3\s+.*deployed\s+demo-0\.1\.0\s+1\s+Rollback to 1/);
+    assert.match(
+      await h('history', 'demo'),
+      /1\s+.*superseded\s+demo-0\.1\.0\s+1\s+Install complete\n2\s+.*superseded\s+demo-0\.1\.0\s+1\s+Upgrade complete\n3\s+.*deployed\s+demo-0\.1\.0\s+1\s+Rollback to 1/,
+    );
     // The StatefulSet rolled back too: its revision history has the first template again.
-    await cluster.waitFor('demo-db back at the first template', async () => {
-      const s = await json('get', 'sts', 'demo-db');
-      return s.status.currentRevision === s.status.updateRevision && s.status.readyReplicas === 1 && s.spec.template.spec.containers[0].command[2].includes('first');
-    }, 120_000);
+    await cluster.waitFor(
+      'demo-db back at the first template',
+      async () => {
+        const s = await json('get', 'sts', 'demo-db');
+        return (
+          s.status.currentRevision === s.status.updateRevision &&
+          s.status.readyReplicas === 1 &&
+          s.spec.template.spec.containers[0].command[2].includes('first')
+        );
+      },
+      120_000,
+    );
 
     assert.match(await h('uninstall', 'demo', '--wait', '--timeout', '2m'), /release "demo" uninstalled/);
     for (const what of ['deploy/demo-front', 'sts/demo-db', 'cronjob/demo-tick', 'svc/demo-db']) {

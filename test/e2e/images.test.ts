@@ -4,17 +4,26 @@
 // assertions hold for whichever runtime the node uses (process or OCI): they look at the
 // container from inside (files, env, working dir) and at the API (status, events).
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestCluster, run as runCmd, CLI } from './harness.js';
+import { after, before, describe, test } from 'node:test';
 import { nodePlatform } from '../../src/node/images/platform.js';
-import { multiLayerLayout, multiPlatformLayout, push, registryToolsMissing, remoteDigest, run, startRegistry, type TestRegistry } from '../../src/node/images/testing/registry.js';
+import {
+  multiLayerLayout,
+  multiPlatformLayout,
+  push,
+  registryToolsMissing,
+  remoteDigest,
+  run,
+  startRegistry,
+  type TestRegistry,
+} from '../../src/node/images/testing/registry.js';
+import { CLI, run as runCmd, TestCluster } from './harness.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
 const missing = registryToolsMissing();
-const skip = !root ? 'needs root on Linux (a real node)' : missing ?? false;
+const skip = !root ? 'needs root on Linux (a real node)' : (missing ?? false);
 const tag = String(process.pid % 100000);
 const BRIDGE = `k8tsim${tag}`.slice(0, 15);
 const CIDR = `10.239.${process.pid % 200}.0/24`;
@@ -29,15 +38,36 @@ describe('images from a loopback registry on a real node', { skip }, () => {
 
   const json = async (...args: string[]) => JSON.parse(await cluster.k(...args, '-o', 'json'));
   const status = async (pod: string) => (await json('get', 'pod', pod)).status?.containerStatuses?.[0];
-  const events = async (pod: string) => ((await json('get', 'events', '--field-selector', `involvedObject.name=${pod}`)).items as { reason: string; message: string }[]);
+  const events = async (pod: string) =>
+    (await json('get', 'events', '--field-selector', `involvedObject.name=${pod}`)).items as { reason: string; message: string }[];
   const runPod = async (name: string, image: string, extra: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => {
-    await cluster.kIn(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image, ...extra }], ...spec } }), 'apply', '-f', '-');
+    await cluster.kIn(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: { containers: [{ name: 'c', image, ...extra }], ...spec },
+      }),
+      'apply',
+      '-f',
+      '-',
+    );
   };
-  const running = (pod: string, timeoutMs = 60_000) => cluster.waitFor(`${pod} Running`, async () => (await json('get', 'pod', pod)).status?.phase === 'Running' && (await status(pod))?.ready, timeoutMs);
-  const waiting = (pod: string, reason: string, timeoutMs = 60_000) => cluster.waitFor(`${pod} ${reason}`, async () => {
-    const w = (await status(pod))?.state?.waiting;
-    return w?.reason === reason ? w as { reason: string; message: string } : undefined;
-  }, timeoutMs);
+  const running = (pod: string, timeoutMs = 60_000) =>
+    cluster.waitFor(
+      `${pod} Running`,
+      async () => (await json('get', 'pod', pod)).status?.phase === 'Running' && (await status(pod))?.ready,
+      timeoutMs,
+    );
+  const waiting = (pod: string, reason: string, timeoutMs = 60_000) =>
+    cluster.waitFor(
+      `${pod} ${reason}`,
+      async () => {
+        const w = (await status(pod))?.state?.waiting;
+        return w?.reason === reason ? (w as { reason: string; message: string }) : undefined;
+      },
+      timeoutMs,
+    );
 
   before(async () => {
     [open, locked] = await Promise.all([startRegistry(), startRegistry({ auth: USER })]);
@@ -47,7 +77,8 @@ describe('images from a loopback registry on a real node', { skip }, () => {
     await push(locked, layout, 'v1', 'private/web:v1');
     digest = await remoteDigest(open, 'team/web', 'v1');
     const node = nodePlatform();
-    const other = node.architecture === 'arm64' ? { os: 'linux', architecture: 'amd64' } : { os: 'linux', architecture: 'arm64', variant: 'v8' };
+    const other =
+      node.architecture === 'arm64' ? { os: 'linux', architecture: 'amd64' } : { os: 'linux', architecture: 'arm64', variant: 'v8' };
     await multiPlatformLayout(path.join(cluster.dir, 'multi'), 'multi', node, other);
     await push(open, path.join(cluster.dir, 'multi', 'both'), 'multi', 'team/multi:v1', true);
     archive = path.join(cluster.dir, 'web.tar');
@@ -83,8 +114,18 @@ describe('images from a loopback registry on a real node', { skip }, () => {
     });
     assert.equal(body, 'hello from layer three\n');
     const ev = await events('web');
-    assert.ok(ev.some((e) => e.reason === 'Pulling' && e.message === `Pulling image "${image}"`), JSON.stringify(ev));
-    assert.ok(ev.some((e) => e.reason === 'Pulled' && /^Successfully pulled image ".*" in [\d.]+m?s \([\d.]+m?s including waiting\)\. Image size: \d+ bytes\.$/.test(e.message)), JSON.stringify(ev));
+    assert.ok(
+      ev.some((e) => e.reason === 'Pulling' && e.message === `Pulling image "${image}"`),
+      JSON.stringify(ev),
+    );
+    assert.ok(
+      ev.some(
+        (e) =>
+          e.reason === 'Pulled' &&
+          /^Successfully pulled image ".*" in [\d.]+m?s \([\d.]+m?s including waiting\)\. Image size: \d+ bytes\.$/.test(e.message),
+      ),
+      JSON.stringify(ev),
+    );
   });
 
   test('a second pod of the same image is not pulled again; a digest reference runs', async () => {
@@ -92,7 +133,10 @@ describe('images from a loopback registry on a real node', { skip }, () => {
     await runPod('web2', image);
     await running('web2');
     const ev = await events('web2');
-    assert.ok(ev.some((e) => e.reason === 'Pulled' && e.message === `Container image "${image}" already present on machine`), JSON.stringify(ev));
+    assert.ok(
+      ev.some((e) => e.reason === 'Pulled' && e.message === `Container image "${image}" already present on machine`),
+      JSON.stringify(ev),
+    );
     assert.ok(!ev.some((e) => e.reason === 'Pulling'));
     const byDigest = `${open.host}/team/web@${digest}`;
     await runPod('web3', byDigest);
@@ -101,23 +145,39 @@ describe('images from a loopback registry on a real node', { skip }, () => {
     assert.equal(await cluster.k('exec', 'web3', '--', 'cat', '/www/b.txt'), 'layer two b\n');
   });
 
-  test('a missing tag ends in ImagePullBackOff with the registry\'s reason', async () => {
+  test("a missing tag ends in ImagePullBackOff with the registry's reason", async () => {
     const image = `${open.host}/team/web:v10`;
     await runPod('missing', image);
     const w = await waiting('missing', 'ImagePullBackOff');
     assert.match(w.message, /not found/);
     const ev = await events('missing');
-    assert.ok(ev.some((e) => e.reason === 'Failed' && e.message.startsWith(`Failed to pull image "${image}": rpc error: code = NotFound`) && e.message.endsWith(`${image}: not found`)), JSON.stringify(ev));
+    assert.ok(
+      ev.some(
+        (e) =>
+          e.reason === 'Failed' &&
+          e.message.startsWith(`Failed to pull image "${image}": rpc error: code = NotFound`) &&
+          e.message.endsWith(`${image}: not found`),
+      ),
+      JSON.stringify(ev),
+    );
     await cluster.k('delete', 'pod', 'missing', '--wait=false');
   });
 
-  test('a password-protected registry refuses a pod without credentials and serves one with imagePullSecrets, or its service account\'s', async () => {
+  test("a password-protected registry refuses a pod without credentials and serves one with imagePullSecrets, or its service account's", async () => {
     const image = `${locked.host}/private/web:v1`;
     await runPod('nocreds', image, { imagePullPolicy: 'Always' });
     const w = await waiting('nocreds', 'ImagePullBackOff');
     assert.match(w.message, /pull access denied|no basic auth credentials|401 Unauthorized/);
     await cluster.k('delete', 'pod', 'nocreds', '--wait=false');
-    await cluster.k('create', 'secret', 'docker-registry', 'regcred', `--docker-server=${locked.host}`, `--docker-username=${USER.username}`, `--docker-password=${USER.password}`);
+    await cluster.k(
+      'create',
+      'secret',
+      'docker-registry',
+      'regcred',
+      `--docker-server=${locked.host}`,
+      `--docker-username=${USER.username}`,
+      `--docker-password=${USER.password}`,
+    );
     await runPod('withcreds', image, { imagePullPolicy: 'Always' }, { imagePullSecrets: [{ name: 'regcred' }] });
     await running('withcreds');
     assert.equal((await status('withcreds')).imageID, `${locked.host}/private/web@${digest}`);
@@ -146,7 +206,8 @@ describe('images from a loopback registry on a real node', { skip }, () => {
   });
 
   test('`k8ts image pull` with and without credentials, `image ls` and `image rm`', async () => {
-    const cli = (...args: string[]) => runCmd(process.execPath, [CLI, 'image', ...args, '--data-dir', cluster.dataDir], { env: cluster.env() });
+    const cli = (...args: string[]) =>
+      runCmd(process.execPath, [CLI, 'image', ...args, '--data-dir', cluster.dataDir], { env: cluster.env() });
     const ref = `${locked.host}/private/web:v1`;
     const refused = await cli('pull', ref);
     assert.notEqual(refused.code, 0);
@@ -160,7 +221,7 @@ describe('images from a loopback registry on a real node', { skip }, () => {
     assert.match((await cli('ls')).stdout, new RegExp(`^${locked.host.replace(/[.]/g, '\\.')}/private/web\\s+v1\\s`, 'm'));
   });
 
-  test('an OCI index with two platforms: the node\'s is pulled and runs', async () => {
+  test("an OCI index with two platforms: the node's is pulled and runs", async () => {
     await runPod('multi', `${open.host}/team/multi:v1`);
     await running('multi');
     const p = nodePlatform();
@@ -168,10 +229,14 @@ describe('images from a loopback registry on a real node', { skip }, () => {
   });
 
   test('the Node lists its images by repo digest and tag', async () => {
-    await cluster.waitFor('node images', async () => {
-      const node = await json('get', 'node', 'img-node');
-      const names = (node.status.images as { names: string[] }[]).flatMap((i) => i.names);
-      return names.includes(`${open.host}/team/web@${digest}`) && names.includes(`${open.host}/team/web:v1`);
-    }, 45_000);
+    await cluster.waitFor(
+      'node images',
+      async () => {
+        const node = await json('get', 'node', 'img-node');
+        const names = (node.status.images as { names: string[] }[]).flatMap((i) => i.names);
+        return names.includes(`${open.host}/team/web@${digest}`) && names.includes(`${open.host}/team/web:v1`);
+      },
+      45_000,
+    );
   });
 });

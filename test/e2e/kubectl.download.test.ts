@@ -3,20 +3,25 @@
 // (here a loopback server standing in for it, through K8TS_KUBECTL_BASE_URL) and refused when it
 // does not match its published sha256.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { CLI, KUBECTL, TestCluster, run } from './harness.js';
+import { after, before, describe, test } from 'node:test';
+import { CLI, KUBECTL, run, TestCluster } from './harness.js';
 
 const cluster = new TestCluster('kubectl-dl', 'memory');
 
 function whichKubectl(): string | undefined {
   for (const d of (process.env.PATH ?? '').split(path.delimiter)) {
     const f = path.join(d, KUBECTL);
-    try { fs.accessSync(f, fs.constants.X_OK); return fs.realpathSync(f); } catch { /* next */ }
+    try {
+      fs.accessSync(f, fs.constants.X_OK);
+      return fs.realpathSync(f);
+    } catch {
+      /* next */
+    }
   }
   return fs.existsSync(KUBECTL) ? KUBECTL : undefined;
 }
@@ -38,8 +43,14 @@ describe('k8ts kubectl', () => {
     server = http.createServer((req, res) => {
       requests.push(req.url ?? '');
       const m = /^\/release\/(v[\d.]+)\/bin\/linux\/(amd64|arm64)\/kubectl(\.sha256)?$/.exec(req.url ?? '');
-      if (!m) { res.writeHead(404).end('not found'); return; }
-      if (m[3]) { res.writeHead(200, { 'content-type': 'text/plain' }).end(`${sum}\n`); return; }
+      if (!m) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      if (m[3]) {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(`${sum}\n`);
+        return;
+      }
       // A corrupted download: one byte changed in transit.
       const body = corrupt ? Buffer.concat([binary.subarray(0, 1000), Buffer.from([binary[1000] ^ 0xff]), binary.subarray(1001)]) : binary;
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
@@ -52,9 +63,12 @@ describe('k8ts kubectl', () => {
     await cluster.stop();
   });
 
-  const k8ts = (args: string[], env: NodeJS.ProcessEnv) => run(process.execPath, [CLI, 'kubectl', '--data-dir', cluster.dataDir, ...args], { env: cluster.env(env), timeoutMs: 120_000 });
+  const k8ts = (args: string[], env: NodeJS.ProcessEnv) =>
+    run(process.execPath, [CLI, 'kubectl', '--data-dir', cluster.dataDir, ...args], { env: cluster.env(env), timeoutMs: 120_000 });
 
-  test('with kubectl on PATH: it runs that kubectl against the cluster, and says nothing of downloads', { skip: real ? false : 'no kubectl on PATH' }, async () => {
+  test('with kubectl on PATH: it runs that kubectl against the cluster, and says nothing of downloads', {
+    skip: real ? false : 'no kubectl on PATH',
+  }, async () => {
     const r = await k8ts(['get', 'nodes'], { K8TS_KUBECTL_BASE_URL: 'http://127.0.0.1:9/unused' });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout + r.stderr, /No resources found|NAME/);
@@ -65,7 +79,9 @@ describe('k8ts kubectl', () => {
     assert.equal((await k8ts(['get', 'pod', 'no-such-pod'], {})).code, 1);
   });
 
-  test('with no kubectl on PATH: the server\'s release is downloaded once, verified, cached and used; a corrupted one is refused', { skip: real ? false : 'no kubectl binary to serve' }, async () => {
+  test("with no kubectl on PATH: the server's release is downloaded once, verified, cached and used; a corrupted one is refused", {
+    skip: real ? false : 'no kubectl binary to serve',
+  }, async () => {
     const cache = path.join(cluster.dir, 'cache');
     const env = { PATH: noKubectlPath, K8TS_KUBECTL_BASE_URL: base, K8TS_CACHE_DIR: cache };
 
@@ -73,15 +89,24 @@ describe('k8ts kubectl', () => {
     const bad = await k8ts(['get', 'nodes'], env);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /does not match its published sha256/);
-    const cached = () => (fs.existsSync(path.join(cache, 'kubectl')) ? fs.readdirSync(path.join(cache, 'kubectl')).flatMap((d) => fs.readdirSync(path.join(cache, 'kubectl', d))) : []);
+    const cached = () =>
+      fs.existsSync(path.join(cache, 'kubectl'))
+        ? fs.readdirSync(path.join(cache, 'kubectl')).flatMap((d) => fs.readdirSync(path.join(cache, 'kubectl', d)))
+        : [];
     assert.deepEqual(cached(), [], 'nothing of the corrupted download is kept');
 
     corrupt = false;
     requests.length = 0;
     const good = await k8ts(['get', 'nodes'], env);
     assert.equal(good.code, 0, good.stderr);
-    assert.match(good.stderr, /downloading kubectl v1\.32\.\d+ from http:\/\/127\.0\.0\.1:\d+\/release\/v1\.32\.\d+\/bin\/linux\/\w+\/kubectl/);
-    assert.deepEqual(requests.map((u) => u.replace(/v1\.32\.\d+/, 'V').replace(/linux\/\w+/, 'OS')), ['/release/V/bin/OS/kubectl.sha256', '/release/V/bin/OS/kubectl']);
+    assert.match(
+      good.stderr,
+      /downloading kubectl v1\.32\.\d+ from http:\/\/127\.0\.0\.1:\d+\/release\/v1\.32\.\d+\/bin\/linux\/\w+\/kubectl/,
+    );
+    assert.deepEqual(
+      requests.map((u) => u.replace(/v1\.32\.\d+/, 'V').replace(/linux\/\w+/, 'OS')),
+      ['/release/V/bin/OS/kubectl.sha256', '/release/V/bin/OS/kubectl'],
+    );
     assert.deepEqual(cached().sort(), ['kubectl', 'kubectl.sha256']);
 
     // The second time it comes from the cache.

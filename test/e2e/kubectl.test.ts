@@ -1,20 +1,29 @@
 // The stock kubectl against `k8ts up`: the verbs of the control-plane issue, end to end.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import YAML from 'yaml';
-import { TestCluster, spawnKubectl } from './harness.js';
+import { spawnKubectl, TestCluster } from './harness.js';
 
 const cluster = new TestCluster('kubectl');
-before(async () => { await cluster.up(['--no-node']); });
-after(async () => { await cluster.stop(); });
+before(async () => {
+  await cluster.up(['--no-node']);
+});
+after(async () => {
+  await cluster.stop();
+});
 
 const rsManifest = (name: string, app: string, replicas = 2) => ({
-  apiVersion: 'apps/v1', kind: 'ReplicaSet',
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
   metadata: { name, labels: { app } },
-  spec: { replicas, selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app } },
+    template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+  },
 });
 
 /** The ReplicaSet controller makes the pods; wait until there are n of them. */
@@ -104,7 +113,10 @@ describe('kubectl against k8ts', () => {
     await cluster.kIn(JSON.stringify(rsManifest('gc-rs', 'gc')), 'create', '-f', '-');
     await podsFor('gc', 2);
     await cluster.k('delete', 'rs', 'gc-rs');
-    await cluster.waitFor('dependent pods collected', async () => (await cluster.k('get', 'pods', '-l', 'app=gc', '-o', 'name')).trim() === '');
+    await cluster.waitFor(
+      'dependent pods collected',
+      async () => (await cluster.k('get', 'pods', '-l', 'app=gc', '-o', 'name')).trim() === '',
+    );
   });
 
   test('delete rs with --cascade=foreground waits for its pods', async () => {
@@ -118,8 +130,17 @@ describe('kubectl against k8ts', () => {
   test('apply -f: create, change, apply again (with default validation)', async () => {
     const file = path.join(cluster.dir, 'app.yaml');
     const manifest = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'applied', labels: { app: 'applied' } },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'applied' } }, template: { metadata: { labels: { app: 'applied' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }] } } },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'applied', labels: { app: 'applied' } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'applied' } },
+        template: {
+          metadata: { labels: { app: 'applied' } },
+          spec: { containers: [{ name: 'web', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }] },
+        },
+      },
     };
     fs.writeFileSync(file, YAML.stringify(manifest));
     assert.match(await cluster.k('apply', '-f', file), /deployment.apps\/applied created/);
@@ -147,7 +168,9 @@ describe('kubectl against k8ts', () => {
     await cluster.kIn(JSON.stringify(m), 'apply', '--server-side', '-f', '-');
     const cm = JSON.parse(await cluster.k('get', 'cm', 'ssa', '-o', 'json', '--show-managed-fields'));
     assert.equal(cm.data.a, '2');
-    assert.ok(cm.metadata.managedFields.some((f: { manager: string; operation: string }) => f.manager === 'kubectl' && f.operation === 'Apply'));
+    assert.ok(
+      cm.metadata.managedFields.some((f: { manager: string; operation: string }) => f.manager === 'kubectl' && f.operation === 'Apply'),
+    );
   });
 
   test('edit with a scripted KUBE_EDITOR', async () => {
@@ -183,15 +206,24 @@ describe('kubectl against k8ts', () => {
 
   test('create namespace, configmap, secret (protobuf bodies)', async () => {
     assert.match(await cluster.k('create', 'namespace', 'team-a'), /namespace\/team-a created/);
-    assert.match(await cluster.k('create', 'configmap', 'cfg', '-n', 'team-a', '--from-literal=color=blue', '--from-literal=size=L'), /configmap\/cfg created/);
-    assert.match(await cluster.k('create', 'secret', 'generic', 'pw', '-n', 'team-a', '--from-literal=password=s3cr3t'), /secret\/pw created/);
+    assert.match(
+      await cluster.k('create', 'configmap', 'cfg', '-n', 'team-a', '--from-literal=color=blue', '--from-literal=size=L'),
+      /configmap\/cfg created/,
+    );
+    assert.match(
+      await cluster.k('create', 'secret', 'generic', 'pw', '-n', 'team-a', '--from-literal=password=s3cr3t'),
+      /secret\/pw created/,
+    );
     const cm = JSON.parse(await cluster.k('get', 'cm', 'cfg', '-n', 'team-a', '-o', 'json'));
     assert.deepEqual(cm.data, { color: 'blue', size: 'L' });
     const s = JSON.parse(await cluster.k('get', 'secret', 'pw', '-n', 'team-a', '-o', 'json'));
     assert.equal(Buffer.from(s.data.password, 'base64').toString(), 's3cr3t');
     assert.equal(s.type, 'Opaque');
     assert.match(await cluster.k('get', 'secrets', '-n', 'team-a'), /^pw\s+Opaque\s+1\s+/m);
-    await cluster.waitFor('default sa in new namespace', async () => (await cluster.kubectl(['get', 'sa', 'default', '-n', 'team-a'])).code === 0);
+    await cluster.waitFor(
+      'default sa in new namespace',
+      async () => (await cluster.kubectl(['get', 'sa', 'default', '-n', 'team-a'])).code === 0,
+    );
   });
 
   test('namespace deletion: Terminating, then everything in it gone', async () => {

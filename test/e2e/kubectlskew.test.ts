@@ -4,10 +4,10 @@
 // when told to) and port-forward (websocket tunnel, and SPDY when told to). The binaries come
 // from kubectlversions.ts.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { TestCluster, isRoot, ownNodeArgs, run, type RunResult } from './harness.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { isRoot, ownNodeArgs, type RunResult, run, TestCluster } from './harness.js';
 import { KUBECTL_RELEASES, kubectlBinary } from './kubectlversions.js';
 
 const cluster = new TestCluster('skew', 'memory');
@@ -28,7 +28,11 @@ describe(`kubectl 1.31 and 1.33 against k8ts${isRoot ? '' : ' (pods as host proc
       let bin = '';
       const ns = `skew-${minor.replace('.', '-')}`;
       const kc = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> =>
-        run(bin, ['--cache-dir', `${cluster.cacheDir}-${minor}`, '-n', ns, ...args], { env: cluster.env(opts.env), input: opts.input, timeoutMs: 120_000 });
+        run(bin, ['--cache-dir', `${cluster.cacheDir}-${minor}`, '-n', ns, ...args], {
+          env: cluster.env(opts.env),
+          input: opts.input,
+          timeoutMs: 120_000,
+        });
       const k = async (...args: string[]): Promise<string> => {
         const r = await kc(args);
         assert.equal(r.code, 0, `kubectl ${minor} ${args.join(' ')}:\n${r.stderr}${r.stdout}`);
@@ -42,7 +46,10 @@ describe(`kubectl 1.31 and 1.33 against k8ts${isRoot ? '' : ' (pods as host proc
       });
 
       test('version: the client is the skewed one, the server v1.32', async () => {
-        const v = JSON.parse(await k('version', '-o', 'json')) as { clientVersion: { gitVersion: string }; serverVersion: { major: string; minor: string } };
+        const v = JSON.parse(await k('version', '-o', 'json')) as {
+          clientVersion: { gitVersion: string };
+          serverVersion: { major: string; minor: string };
+        };
         assert.equal(v.clientVersion.gitVersion, KUBECTL_RELEASES[minor].gitVersion);
         assert.equal(`${v.serverVersion.major}.${v.serverVersion.minor}`, '1.32');
       });
@@ -63,8 +70,14 @@ describe(`kubectl 1.31 and 1.33 against k8ts${isRoot ? '' : ' (pods as host proc
       test('apply, client-side then server-side', async () => {
         const cm = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  key: "${v}"\n`;
         assert.match(await kc(['apply', '-f', '-'], { input: cm('one') }).then((r) => r.stdout + r.stderr), /configmap\/applied created/);
-        assert.match(await kc(['apply', '-f', '-'], { input: cm('two') }).then((r) => r.stdout + r.stderr), /configmap\/applied configured/);
-        const got = JSON.parse(await k('get', 'configmap', 'applied', '-o', 'json')) as { data: { key: string }; metadata: { annotations: Record<string, string> } };
+        assert.match(
+          await kc(['apply', '-f', '-'], { input: cm('two') }).then((r) => r.stdout + r.stderr),
+          /configmap\/applied configured/,
+        );
+        const got = JSON.parse(await k('get', 'configmap', 'applied', '-o', 'json')) as {
+          data: { key: string };
+          metadata: { annotations: Record<string, string> };
+        };
         assert.equal(got.data.key, 'two');
         assert.ok(got.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
         const ss = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: server-applied\ndata:\n  key: "${v}"\n`;
@@ -101,11 +114,19 @@ describe(`kubectl 1.31 and 1.33 against k8ts${isRoot ? '' : ' (pods as host proc
         });
 
         test(`port-forward over ${transport}`, async () => {
-          const child = spawn(bin, ['--cache-dir', `${cluster.cacheDir}-${minor}`, '-n', ns, '-v=4', 'port-forward', `pod/${pod}`, ':8080'], { env: cluster.env(env), stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(
+            bin,
+            ['--cache-dir', `${cluster.cacheDir}-${minor}`, '-n', ns, '-v=4', 'port-forward', `pod/${pod}`, ':8080'],
+            { env: cluster.env(env), stdio: ['ignore', 'pipe', 'pipe'] },
+          );
           children.add(child);
           let out = '';
-          child.stdout!.on('data', (d) => { out += d; });
-          child.stderr!.on('data', (d) => { out += d; });
+          child.stdout!.on('data', (d) => {
+            out += d;
+          });
+          child.stderr!.on('data', (d) => {
+            out += d;
+          });
           try {
             const port = await cluster.waitFor('forwarding', async () => Number(/127\.0\.0\.1:(\d+) -> 8080/.exec(out)?.[1] ?? 0), 30_000);
             const answers = await Promise.all([1, 2].map(() => run('curl', ['-s', '--max-time', '10', `http://127.0.0.1:${port}/`])));
@@ -124,7 +145,10 @@ describe(`kubectl 1.31 and 1.33 against k8ts${isRoot ? '' : ' (pods as host proc
         assert.match(await k('rollout', 'history', 'deployment/web'), /^1\s+<none>\s*$[\s\S]*^2\s+<none>\s*$/m);
         await k('rollout', 'undo', 'deployment/web');
         assert.match(await k('rollout', 'status', 'deployment/web', '--timeout=90s'), /successfully rolled out/);
-        assert.match(await k('get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), /kubernetes-bootcamp:v1$/);
+        assert.match(
+          await k('get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
+          /kubernetes-bootcamp:v1$/,
+        );
       });
     });
   }

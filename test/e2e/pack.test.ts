@@ -3,11 +3,11 @@
 // directory runs `npx k8ts up` and `npx k8ts down`. The install takes what the registry gives
 // (better-sqlite3 on Node 20 builds from source when no prebuilt binary can be fetched).
 
-import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, test } from 'node:test';
 import { CLI, KUBECTL, run } from './harness.js';
 
 const repo = path.resolve(path.dirname(CLI), '../../..');
@@ -15,27 +15,44 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-pack-'));
 after(async () => {
   // Whatever the test left running, stopped before its files go.
   try {
-    const info = JSON.parse(fs.readFileSync(path.join(work, 'home', '.k8ts', 'k8ts', 'cluster.json'), 'utf8')) as { pid: number; supervisorPid?: number };
-    for (const pid of [info.supervisorPid, info.pid]) if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-  } catch { /* not running */ }
+    const info = JSON.parse(fs.readFileSync(path.join(work, 'home', '.k8ts', 'k8ts', 'cluster.json'), 'utf8')) as {
+      pid: number;
+      supervisorPid?: number;
+    };
+    for (const pid of [info.supervisorPid, info.pid])
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+  } catch {
+    /* not running */
+  }
   fs.rmSync(work, { recursive: true, force: true });
 });
 
 test('npm pack, then npx k8ts up and down from an install of the tarball in an empty directory', { timeout: 1_200_000 }, async () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string; scripts: Record<string, string> };
-  assert.ok(!pkg.scripts.prepare, 'no prepare script: it would run tsc on the user\'s machine');
+  assert.ok(!pkg.scripts.prepare, "no prepare script: it would run tsc on the user's machine");
   assert.match(pkg.scripts.prepack ?? '', /tsc/, 'dist is built before packing and publishing');
 
   // dist/ is already built by `npm test`; rebuilding it here would rewrite files other tests run.
   const dest = path.join(work, 'tarball');
   fs.mkdirSync(dest);
-  const packed = await run('sh', ['-c', 'cd "$0" && exec npm pack --ignore-scripts --json --pack-destination "$1"', repo, dest], { timeoutMs: 120_000 });
+  const packed = await run('sh', ['-c', 'cd "$0" && exec npm pack --ignore-scripts --json --pack-destination "$1"', repo, dest], {
+    timeoutMs: 120_000,
+  });
   assert.equal(packed.code, 0, packed.stderr);
   const info = JSON.parse(packed.stdout)[0] as { filename: string; files: { path: string }[] };
   const files = info.files.map((f) => f.path);
   assert.ok(files.includes('dist/src/cli/main.js'));
   assert.ok(files.includes('package.json') && files.includes('README.md'));
-  assert.ok(files.some((f) => f.startsWith('images/kubernetes-bootcamp-v1/')), 'the built-in images are shipped');
+  assert.ok(
+    files.some((f) => f.startsWith('images/kubernetes-bootcamp-v1/')),
+    'the built-in images are shipped',
+  );
   const unwanted = files.filter((f) => /\.test\.js$|\.ts$|\.map$|^test\/|^bench\/|\/testing\/|^src\//.test(f));
   assert.deepEqual(unwanted, [], 'sources, tests and test helpers stay out');
 
@@ -45,9 +62,15 @@ test('npm pack, then npx k8ts up and down from an install of the tarball in an e
   fs.mkdirSync(home);
   // HOME stays (npm's own settings live there: on this machine, where Node's headers are for
   // building better-sqlite3); the clusters and the kubeconfig go to the test's folder.
-  const env: NodeJS.ProcessEnv = { ...process.env, K8TS_HOME: path.join(home, '.k8ts'), KUBECONFIG: path.join(home, '.kube', 'config'), npm_config_update_notifier: 'false' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    K8TS_HOME: path.join(home, '.k8ts'),
+    KUBECONFIG: path.join(home, '.kube', 'config'),
+    npm_config_update_notifier: 'false',
+  };
   delete env.K8TS_DATA_DIR;
-  const inApp = (cmd: string, args: string[], timeoutMs = 120_000) => run('sh', ['-c', `cd "$0" && exec "$@"`, app, cmd, ...args], { env, timeoutMs });
+  const inApp = (cmd: string, args: string[], timeoutMs = 120_000) =>
+    run('sh', ['-c', `cd "$0" && exec "$@"`, app, cmd, ...args], { env, timeoutMs });
   const install = await inApp('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(dest, info.filename)], 1_000_000);
   assert.equal(install.code, 0, `${install.stdout}\n${install.stderr}`);
   assert.ok(!fs.existsSync(path.join(app, 'node_modules', 'k8ts', 'src')), 'no sources in the install');

@@ -1,7 +1,7 @@
 // kubectl under a real terminal (python3's pty module), for interactive commands: what a person
 // at a shell gets with `kubectl run -it`, `exec -it`, `attach -it`, `debug -it`.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { KUBECTL, type TestCluster } from './harness.js';
 
 /** kubectl under a terminal: what a person at a shell gets. */
@@ -12,14 +12,25 @@ export class PtyKubectl {
 
   constructor(cluster: TestCluster, args: string[]) {
     const driver = 'import os, pty, sys\nstatus = pty.spawn(sys.argv[1:])\nsys.exit(os.waitstatus_to_exitcode(status))';
-    this.child = spawn('python3', ['-c', driver, KUBECTL, '--cache-dir', cluster.cacheDir, ...args], { env: cluster.env({ TERM: 'xterm' }), stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d: Buffer) => { this.buf += d.toString(); });
-    this.child.stderr!.on('data', (d: Buffer) => { this.buf += d.toString(); });
+    this.child = spawn('python3', ['-c', driver, KUBECTL, '--cache-dir', cluster.cacheDir, ...args], {
+      env: cluster.env({ TERM: 'xterm' }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+    });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+    });
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code ?? -1)));
   }
 
-  output(): string { return this.buf; }
-  write(s: string): void { this.child.stdin!.write(s); }
+  output(): string {
+    return this.buf;
+  }
+  write(s: string): void {
+    this.child.stdin!.write(s);
+  }
 
   async waitFor(re: RegExp, ms = 30_000): Promise<void> {
     const deadline = Date.now() + ms;
@@ -32,7 +43,10 @@ export class PtyKubectl {
   /** Waits for kubectl to end; kills it after ms. */
   async end(ms = 30_000): Promise<number> {
     const t = setTimeout(() => this.child.kill('SIGKILL'), ms);
-    try { return await this.exited; } finally { clearTimeout(t); }
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(t);
+    }
   }
 }
-

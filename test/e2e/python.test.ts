@@ -2,11 +2,11 @@
 // `k8ts up` with a node: each method of python/k8ts_client_test.py is one test here. .ci/run
 // installs python3-kubernetes; without it this suite fails and says so.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { TestCluster, isRoot, ownNodeArgs, run } from './harness.js';
+import { isRoot, ownNodeArgs, run, TestCluster } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The Python sources stay in the source tree (dist/test/e2e -> test/e2e/python). */
@@ -34,14 +34,19 @@ const pod = 'bootcamp';
 describe(`the Python client (python3-kubernetes) against k8ts${isRoot ? '' : ' (pods as host processes)'}`, () => {
   before(async () => {
     const v = await run(PYTHON, ['-c', 'import kubernetes, websocket; print(kubernetes.__version__)']);
-    if (v.code !== 0) throw new Error(`${PYTHON} cannot import kubernetes: install Debian's python3-kubernetes (apt-get install -y python3-kubernetes; .ci/run does)\n${v.stderr}`);
+    if (v.code !== 0)
+      throw new Error(
+        `${PYTHON} cannot import kubernetes: install Debian's python3-kubernetes (apt-get install -y python3-kubernetes; .ci/run does)\n${v.stderr}`,
+      );
     await cluster.up(ownNodeArgs('py'));
     await cluster.waitFor('the node Ready', async () => / Ready /.test(await cluster.k('get', 'nodes', '--no-headers')), 60_000);
     await cluster.k('create', 'namespace', ns);
     await cluster.k('run', pod, '-n', ns, '--image=gcr.io/google-samples/kubernetes-bootcamp:v1', '--port=8080');
     await cluster.k('wait', '-n', ns, '--for=condition=Ready', `pod/${pod}`, '--timeout=90s');
   });
-  after(async () => { await cluster.stop(); });
+  after(async () => {
+    await cluster.stop();
+  });
 
   for (const name of PY_TESTS) {
     test(name, async () => {

@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { isRoot, ownNodeArgs, run, TestCluster, KUBECTL } from './harness.js';
+import { isRoot, KUBECTL, ownNodeArgs, run, TestCluster } from './harness.js';
 
 const cluster = new TestCluster('svcapi', 'memory');
 const NS = 'inpod';
@@ -26,18 +26,27 @@ const json = async (...args: string[]) => JSON.parse(await cluster.k(...args, '-
 function kubectlWithToken(token: string, args: string[]) {
   const ca = path.join(cluster.dir, 'ca.crt');
   fs.writeFileSync(ca, cluster.ca);
-  return run(KUBECTL, ['--kubeconfig', '/dev/null', '--server', cluster.url, '--certificate-authority', ca, '--token', token, ...args], { env: cluster.env() });
+  return run(KUBECTL, ['--kubeconfig', '/dev/null', '--server', cluster.url, '--certificate-authority', ca, '--token', token, ...args], {
+    env: cluster.env(),
+  });
 }
 
 function podYAML(name: string, spec: object): string {
-  return YAML.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { terminationGracePeriodSeconds: 1, ...spec } });
+  return YAML.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS },
+    spec: { terminationGracePeriodSeconds: 1, ...spec },
+  });
 }
 
 async function waitRunning(name: string): Promise<void> {
   await cluster.waitFor(`pod ${name} Running`, async () => (await json('get', 'pod', name, '-n', NS)).status?.phase === 'Running', 60_000);
 }
 
-describe('service accounts and in-cluster API access on a real node', { skip: isRoot ? false : 'needs root on Linux (network namespaces)' }, () => {
+describe('service accounts and in-cluster API access on a real node', {
+  skip: isRoot ? false : 'needs root on Linux (network namespaces)',
+}, () => {
   let endpoint = '';
   let podToken = '';
 
@@ -48,10 +57,17 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
     const ep = await json('get', 'endpoints', 'kubernetes', '-n', 'default');
     endpoint = `${ep.subsets[0].addresses[0].ip}:${ep.subsets[0].ports[0].port}`;
   });
-  after(async () => { await cluster.stop(); });
+  after(async () => {
+    await cluster.stop();
+  });
 
   test('a pod gets the kube-api-access volume: a bound token, the cluster CA and its namespace', async () => {
-    await cluster.kIn(podYAML('reader', { containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }] }), 'apply', '-f', '-');
+    await cluster.kIn(
+      podYAML('reader', { containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }] }),
+      'apply',
+      '-f',
+      '-',
+    );
     await waitRunning('reader');
     const pod = await json('get', 'pod', 'reader', '-n', NS);
     assert.equal(pod.spec.serviceAccountName, 'default');
@@ -67,7 +83,7 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
     assert.equal(claims['kubernetes.io'].node.name, 'sa-node');
   });
 
-  test('the pod\'s token authenticates from the host and from inside the pod', async () => {
+  test("the pod's token authenticates from the host and from inside the pod", async () => {
     // Who the token is (kubectl auth whoami: SelfSubjectReview): the service account, bound to the pod.
     const who = await kubectlWithToken(podToken, ['auth', 'whoami', '-o', 'json']);
     assert.equal(who.code, 0, who.stderr);
@@ -81,7 +97,16 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
     assert.notEqual(denied.code, 0);
     assert.match(denied.stderr, /User "system:serviceaccount:inpod:default" cannot list resource "pods"/);
     // ... until it is granted view in its namespace (robot, made later, too).
-    await cluster.k('create', 'rolebinding', 'sa-view', '-n', NS, '--clusterrole=view', `--serviceaccount=${NS}:default`, `--serviceaccount=${NS}:robot`);
+    await cluster.k(
+      'create',
+      'rolebinding',
+      'sa-view',
+      '-n',
+      NS,
+      '--clusterrole=view',
+      `--serviceaccount=${NS}:default`,
+      `--serviceaccount=${NS}:robot`,
+    );
     const fromHost = await cluster.waitFor('the binding to take effect', async () => {
       const r = await kubectlWithToken(podToken, ['get', 'pods', '-n', NS, '-o', 'name']);
       return r.code === 0 && r;
@@ -93,11 +118,28 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
       const script = `curl -sS --max-time 10 --cacert ${SA_DIR}/ca.crt -H "Authorization: Bearer $(cat ${SA_DIR}/token)" https://${server}/api/v1/namespaces/$(cat ${SA_DIR}/namespace)/pods`;
       const list = JSON.parse(await cluster.k('exec', 'reader', '-n', NS, '--', 'sh', '-c', script));
       assert.equal(list.kind, 'PodList', server);
-      assert.ok(list.items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'), server);
+      assert.ok(
+        list.items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'),
+        server,
+      );
     }
-    assert.match(await cluster.k('exec', 'reader', '-n', NS, '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT'), /^10\.96\.0\.1:443$/m);
+    assert.match(
+      await cluster.k('exec', 'reader', '-n', NS, '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT'),
+      /^10\.96\.0\.1:443$/m,
+    );
     // Without the token: 401, as from kube-apiserver.
-    const anon = JSON.parse(await cluster.k('exec', 'reader', '-n', NS, '--', 'sh', '-c', `curl -sS --max-time 10 --cacert ${SA_DIR}/ca.crt https://${endpoint}/api/v1/namespaces/${NS}/pods`));
+    const anon = JSON.parse(
+      await cluster.k(
+        'exec',
+        'reader',
+        '-n',
+        NS,
+        '--',
+        'sh',
+        '-c',
+        `curl -sS --max-time 10 --cacert ${SA_DIR}/ca.crt https://${endpoint}/api/v1/namespaces/${NS}/pods`,
+      ),
+    );
     assert.equal(anon.code, 401);
   });
 
@@ -108,20 +150,33 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
       "const pods = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'inpod' });",
       "console.log('PODS ' + pods.items.map((p) => p.metadata.name).sort().join(','));",
     ].join('\n');
-    await cluster.kIn(podYAML('incluster', {
-      restartPolicy: 'Never',
-      containers: [{
-        // loadFromCluster(): KUBERNETES_SERVICE_HOST/PORT (10.96.0.1:443, the kubelet's service
-        // environment), the token and ca.crt of the kube-api-access volume.
-        name: 'client', image: 'gcr.io/google-samples/kubernetes-bootcamp:v1', command: ['node', '--input-type=module', '-e', program],
-        volumeMounts: [{ name: 'modules', mountPath: '/opt/node_modules', readOnly: true }],
-      }],
-      volumes: [{ name: 'modules', hostPath: { path: NODE_MODULES, type: 'Directory' } }],
-    }), 'apply', '-f', '-');
-    const done = await cluster.waitFor('the client pod to finish', async () => {
-      const p = await json('get', 'pod', 'incluster', '-n', NS);
-      return ['Succeeded', 'Failed'].includes(p.status?.phase) && p;
-    }, 90_000);
+    await cluster.kIn(
+      podYAML('incluster', {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            // loadFromCluster(): KUBERNETES_SERVICE_HOST/PORT (10.96.0.1:443, the kubelet's service
+            // environment), the token and ca.crt of the kube-api-access volume.
+            name: 'client',
+            image: 'gcr.io/google-samples/kubernetes-bootcamp:v1',
+            command: ['node', '--input-type=module', '-e', program],
+            volumeMounts: [{ name: 'modules', mountPath: '/opt/node_modules', readOnly: true }],
+          },
+        ],
+        volumes: [{ name: 'modules', hostPath: { path: NODE_MODULES, type: 'Directory' } }],
+      }),
+      'apply',
+      '-f',
+      '-',
+    );
+    const done = await cluster.waitFor(
+      'the client pod to finish',
+      async () => {
+        const p = await json('get', 'pod', 'incluster', '-n', NS);
+        return ['Succeeded', 'Failed'].includes(p.status?.phase) && p;
+      },
+      90_000,
+    );
     const logs = await cluster.k('logs', 'incluster', '-n', NS);
     assert.equal(done.status.phase, 'Succeeded', logs);
     assert.match(logs, /^PODS .*\bincluster\b.*$/m);
@@ -132,25 +187,39 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
     // The host's kubectl (a static binary) lent to a busybox pod; no kubeconfig: it finds the
     // service's address in the environment and the token and CA in the kube-api-access volume.
     const kubectl = fs.realpathSync((await run('sh', ['-c', `command -v ${KUBECTL}`])).stdout.trim());
-    await cluster.kIn(podYAML('kubectl', {
-      restartPolicy: 'Never',
-      containers: [{
-        name: 'kubectl', image: 'busybox', command: ['/opt/kubectl', 'get', 'pods', '-n', NS, '-o', 'name'], env: [{ name: 'HOME', value: '/tmp' }],
-        volumeMounts: [{ name: 'bin', mountPath: '/opt/kubectl', readOnly: true }],
-      }],
-      volumes: [{ name: 'bin', hostPath: { path: kubectl, type: 'File' } }],
-    }), 'apply', '-f', '-');
-    const done = await cluster.waitFor('the kubectl pod to finish', async () => {
-      const p = await json('get', 'pod', 'kubectl', '-n', NS);
-      return ['Succeeded', 'Failed'].includes(p.status?.phase) && p;
-    }, 90_000);
+    await cluster.kIn(
+      podYAML('kubectl', {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'kubectl',
+            image: 'busybox',
+            command: ['/opt/kubectl', 'get', 'pods', '-n', NS, '-o', 'name'],
+            env: [{ name: 'HOME', value: '/tmp' }],
+            volumeMounts: [{ name: 'bin', mountPath: '/opt/kubectl', readOnly: true }],
+          },
+        ],
+        volumes: [{ name: 'bin', hostPath: { path: kubectl, type: 'File' } }],
+      }),
+      'apply',
+      '-f',
+      '-',
+    );
+    const done = await cluster.waitFor(
+      'the kubectl pod to finish',
+      async () => {
+        const p = await json('get', 'pod', 'kubectl', '-n', NS);
+        return ['Succeeded', 'Failed'].includes(p.status?.phase) && p;
+      },
+      90_000,
+    );
     const logs = await cluster.k('logs', 'kubectl', '-n', NS);
     assert.equal(done.status.phase, 'Succeeded', logs);
     assert.match(logs, /^pod\/kubectl$/m);
     assert.match(logs, /^pod\/reader$/m);
   });
 
-  test('a deleted pod\'s token is refused', async () => {
+  test("a deleted pod's token is refused", async () => {
     await cluster.k('delete', 'pod', 'reader', '-n', NS, '--wait=true', '--timeout=60s');
     const r = await kubectlWithToken(podToken, ['get', 'pods', '-n', NS]);
     assert.notEqual(r.code, 0);
@@ -158,7 +227,15 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
   });
 
   test('automountServiceAccountToken: false leaves the pod without a token', async () => {
-    await cluster.kIn(podYAML('sealed', { automountServiceAccountToken: false, containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }] }), 'apply', '-f', '-');
+    await cluster.kIn(
+      podYAML('sealed', {
+        automountServiceAccountToken: false,
+        containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }],
+      }),
+      'apply',
+      '-f',
+      '-',
+    );
     await waitRunning('sealed');
     const pod = await json('get', 'pod', 'sealed', '-n', NS);
     assert.equal(pod.spec.volumes, undefined);
@@ -168,9 +245,23 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
   });
 
   test('a pod naming a service account that does not exist is refused', async () => {
-    const r = await cluster.kubectl(['run', 'ghost', '-n', NS, '--image=busybox', '--overrides', JSON.stringify({ spec: { serviceAccountName: 'ghost' } }), '--', 'sleep', '1']);
+    const r = await cluster.kubectl([
+      'run',
+      'ghost',
+      '-n',
+      NS,
+      '--image=busybox',
+      '--overrides',
+      JSON.stringify({ spec: { serviceAccountName: 'ghost' } }),
+      '--',
+      'sleep',
+      '1',
+    ]);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /Error from server \(Forbidden\): pods "ghost" is forbidden: error looking up service account inpod\/ghost: serviceaccount "ghost" not found/);
+    assert.match(
+      r.stderr,
+      /Error from server \(Forbidden\): pods "ghost" is forbidden: error looking up service account inpod\/ghost: serviceaccount "ghost" not found/,
+    );
     assert.notEqual((await cluster.kubectl(['get', 'pod', 'ghost', '-n', NS])).code, 0);
   });
 
@@ -183,7 +274,10 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
     const r = await kubectlWithToken(token, ['get', 'serviceaccount', 'robot', '-n', NS, '-o', 'name']);
     assert.equal(r.code, 0, r.stderr);
     const short = await cluster.kubectl(['create', 'token', 'robot', '-n', NS, '--duration', '1m']);
-    assert.match(short.stderr, /TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes/);
+    assert.match(
+      short.stderr,
+      /TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes/,
+    );
     // The service account deleted: its tokens go with it.
     await cluster.k('delete', 'serviceaccount', 'robot', '-n', NS);
     assert.match((await kubectlWithToken(token, ['get', 'pods', '-n', NS])).stderr, /Unauthorized/);
@@ -191,7 +285,17 @@ describe('service accounts and in-cluster API access on a real node', { skip: is
 
   test('a legacy token Secret is filled on request and works while it holds the token', async () => {
     await cluster.k('create', 'serviceaccount', 'old-style', '-n', NS);
-    await cluster.kIn(YAML.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'old-style-token', namespace: NS, annotations: { 'kubernetes.io/service-account.name': 'old-style' } }, type: 'kubernetes.io/service-account-token' }), 'apply', '-f', '-');
+    await cluster.kIn(
+      YAML.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'old-style-token', namespace: NS, annotations: { 'kubernetes.io/service-account.name': 'old-style' } },
+        type: 'kubernetes.io/service-account-token',
+      }),
+      'apply',
+      '-f',
+      '-',
+    );
     const secret = await cluster.waitFor('the token Secret filled', async () => {
       const s = await json('get', 'secret', 'old-style-token', '-n', NS);
       return s.data?.token && s;
@@ -213,19 +317,47 @@ describe('in-cluster API access with the userspace proxy', { skip: isRoot ? fals
     await userspace.up([...ownNodeArgs('su'), '--proxy-mode', 'userspace']);
     await userspace.waitFor('node Ready', async () => /su-node\s+Ready/.test(await userspace.k('get', 'nodes')), 60_000);
   });
-  after(async () => { await userspace.stop(); });
+  after(async () => {
+    await userspace.stop();
+  });
 
   test('a pod lists pods through kubernetes.default.svc and 10.96.0.1', async () => {
     await userspace.k('create', 'rolebinding', 'sa-view', '--clusterrole=view', '--serviceaccount=default:default');
-    await userspace.kIn(YAML.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'reader' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }] } }), 'apply', '-f', '-');
-    await userspace.waitFor('pod Running', async () => JSON.parse(await userspace.k('get', 'pod', 'reader', '-o', 'json')).status?.phase === 'Running', 60_000);
+    await userspace.kIn(
+      YAML.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'reader' },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }] },
+      }),
+      'apply',
+      '-f',
+      '-',
+    );
+    await userspace.waitFor(
+      'pod Running',
+      async () => JSON.parse(await userspace.k('get', 'pod', 'reader', '-o', 'json')).status?.phase === 'Running',
+      60_000,
+    );
     for (const server of ['kubernetes.default.svc', '$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT']) {
       const script = `curl -sS --max-time 10 --cacert ${SA_DIR}/ca.crt -H "Authorization: Bearer $(cat ${SA_DIR}/token)" https://${server}/api/v1/namespaces/default/pods`;
-      const list = await userspace.waitFor(`a pod list through ${server}`, async () => {
-        const r = await userspace.kubectl(['exec', 'reader', '--', 'sh', '-c', script]);
-        try { const l = JSON.parse(r.stdout); return l.kind === 'PodList' && l; } catch { return undefined; }
-      }, 30_000);
-      assert.ok(list.items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'), server);
+      const list = await userspace.waitFor(
+        `a pod list through ${server}`,
+        async () => {
+          const r = await userspace.kubectl(['exec', 'reader', '--', 'sh', '-c', script]);
+          try {
+            const l = JSON.parse(r.stdout);
+            return l.kind === 'PodList' && l;
+          } catch {
+            return undefined;
+          }
+        },
+        30_000,
+      );
+      assert.ok(
+        list.items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'),
+        server,
+      );
     }
   });
 });

@@ -4,15 +4,15 @@
 // is replaced, gone with `delete service -l`), the no-downtime rolling update, and nothing of the
 // proxy left after `k8ts down`. Needs root on Linux (pod network; nftables for that mode).
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
-import { TestCluster, isRoot, ownNodeArgs, run } from './harness.js';
+import { after, before, describe, test } from 'node:test';
 import { proxyInstanceNames } from '../../src/proxy/server.js';
+import { isRoot, ownNodeArgs, run, TestCluster } from './harness.js';
 
 const BOOTCAMP = 'gcr.io/google-samples/kubernetes-bootcamp:v1';
 const BOOTCAMP_V2 = 'docker.io/jocatalin/kubernetes-bootcamp:v2';
@@ -23,7 +23,9 @@ function get(host: string, port: number, timeoutMs = 3000, path = '/'): Promise<
     const req = http.get({ host, port, path, agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
+      res.on('data', (d) => {
+        body += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
@@ -36,9 +38,20 @@ function get(host: string, port: number, timeoutMs = 3000, path = '/'): Promise<
 function udpAsk(host: string, port: number, message: string, timeoutMs = 2000): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket('udp4');
-    const timer = setTimeout(() => { sock.close(); reject(new Error('no UDP reply')); }, timeoutMs);
-    sock.on('message', (m) => { clearTimeout(timer); sock.close(); resolve(m.toString('utf8')); });
-    sock.on('error', (e) => { clearTimeout(timer); sock.close(); reject(e); });
+    const timer = setTimeout(() => {
+      sock.close();
+      reject(new Error('no UDP reply'));
+    }, timeoutMs);
+    sock.on('message', (m) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(m.toString('utf8'));
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      sock.close();
+      reject(e);
+    });
     sock.send(message, port, host);
   });
 }
@@ -66,8 +79,14 @@ spec:
 function refused(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port, timeout: 2000 });
-    s.once('connect', () => { s.destroy(); resolve(false); });
-    s.once('timeout', () => { s.destroy(); resolve(false); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
   });
 }
@@ -82,7 +101,14 @@ function hostAddresses(): string[] {
   return out;
 }
 
-const hasNft = (() => { try { execFileSync('nft', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; } })();
+const hasNft = (() => {
+  try {
+    execFileSync('nft', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 for (const mode of ['nftables', 'userspace'] as const) {
   const skip = !isRoot ? 'needs root on Linux (pod network)' : mode === 'nftables' && !hasNft ? 'needs nft' : false;
@@ -97,16 +123,22 @@ for (const mode of ['nftables', 'userspace'] as const) {
     let nodePort = 0;
     let clusterIP = '';
     const json = async (...args: string[]) => JSON.parse(await cluster.k(...args, '-o', 'json'));
-    const readyPods = async (selector: string) => ((await json('get', 'pods', '-l', selector)).items as any[])
-      .filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+    const readyPods = async (selector: string) =>
+      ((await json('get', 'pods', '-l', selector)).items as any[]).filter(
+        (p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+      );
     const serviceIP = async (name: string) => (await cluster.k('get', `services/${name}`, '-o', 'go-template={{.spec.clusterIP}}')).trim();
-    const sliceEndpoints = async (svc: string) => ((await json('get', 'endpointslices', '-l', `kubernetes.io/service-name=${svc}`)).items as any[])
-      .flatMap((s) => (s.endpoints ?? []).filter((e: any) => e.conditions?.ready));
+    const sliceEndpoints = async (svc: string) =>
+      ((await json('get', 'endpointslices', '-l', `kubernetes.io/service-name=${svc}`)).items as any[]).flatMap((s) =>
+        (s.endpoints ?? []).filter((e: any) => e.conditions?.ready),
+      );
 
     before(async () => {
       upOutput = (await cluster.up([...nodeArgs, '--proxy-mode', mode])).stdout;
     });
-    after(async () => { await cluster.stop(); });
+    after(async () => {
+      await cluster.stop();
+    });
 
     test('k8ts up says which proxy it runs', () => {
       assert.match(upOutput, new RegExp(`services:\\s+proxied by the ${mode}`));
@@ -115,7 +147,10 @@ for (const mode of ['nftables', 'userspace'] as const) {
     test('SCENARIO 3: expose as NodePort 8080; the node port answers on every address of the node', async () => {
       await cluster.k('create', 'deployment', 'kubernetes-bootcamp', `--image=${BOOTCAMP}`);
       await cluster.k('rollout', 'status', 'deployment/kubernetes-bootcamp', '--timeout=90s');
-      assert.match(await cluster.k('expose', 'deployment/kubernetes-bootcamp', '--type=NodePort', '--port', '8080'), /service\/kubernetes-bootcamp exposed/);
+      assert.match(
+        await cluster.k('expose', 'deployment/kubernetes-bootcamp', '--type=NodePort', '--port', '8080'),
+        /service\/kubernetes-bootcamp exposed/,
+      );
       assert.match(await cluster.k('get', 'services'), /kubernetes-bootcamp\s+NodePort\s+\S+\s+<none>\s+8080:3\d{4}\/TCP/);
       nodePort = Number(await cluster.k('get', 'services/kubernetes-bootcamp', '-o', 'go-template={{(index .spec.ports 0).nodePort}}'));
       clusterIP = (await cluster.k('get', 'services/kubernetes-bootcamp', '-o', 'go-template={{.spec.clusterIP}}')).trim();
@@ -143,11 +178,16 @@ for (const mode of ['nftables', 'userspace'] as const) {
           const r = await get(nodeIP, nodePort);
           const m = /Running on: (\S+)/.exec(r.body);
           if (m) seen.set(m[1], (seen.get(m[1]) ?? 0) + 1);
-        } catch { failures++; }
+        } catch {
+          failures++;
+        }
       }
       assert.equal(failures, 0);
       assert.deepEqual([...seen.keys()].sort(), [...pods].sort(), `spread: ${JSON.stringify([...seen])}`);
-      assert.equal([...seen.values()].reduce((a, b) => a + b, 0), 100);
+      assert.equal(
+        [...seen.values()].reduce((a, b) => a + b, 0),
+        100,
+      );
     });
 
     test('SCENARIO 3: the ClusterIP answers from the node and from a pod (also the pod itself, hairpin)', async () => {
@@ -168,16 +208,24 @@ for (const mode of ['nftables', 'userspace'] as const) {
     test('SCENARIO 3: the ClusterIP stays and answers while every pod is deleted and replaced', async () => {
       const before = new Set((await readyPods('app=kubernetes-bootcamp')).map((p) => p.metadata.name as string));
       await cluster.k('delete', 'pods', '-l', 'app=kubernetes-bootcamp', '--wait=false');
-      await cluster.waitFor('4 new pods ready', async () => {
-        const now = await readyPods('app=kubernetes-bootcamp');
-        return now.length === 4 && now.every((p) => !before.has(p.metadata.name));
-      }, 120_000);
+      await cluster.waitFor(
+        '4 new pods ready',
+        async () => {
+          const now = await readyPods('app=kubernetes-bootcamp');
+          return now.length === 4 && now.every((p) => !before.has(p.metadata.name));
+        },
+        120_000,
+      );
       assert.equal((await cluster.k('get', 'services/kubernetes-bootcamp', '-o', 'go-template={{.spec.clusterIP}}')).trim(), clusterIP);
-      const r = await cluster.waitFor('the ClusterIP reaches a new pod', async () => {
-        const x = await get(clusterIP, 8080).catch(() => undefined);
-        const m = x && /Running on: (\S+)/.exec(x.body);
-        return m && !before.has(m[1]) ? x : undefined;
-      }, 30_000);
+      const r = await cluster.waitFor(
+        'the ClusterIP reaches a new pod',
+        async () => {
+          const x = await get(clusterIP, 8080).catch(() => undefined);
+          const m = x && /Running on: (\S+)/.exec(x.body);
+          return m && !before.has(m[1]) ? x : undefined;
+        },
+        30_000,
+      );
       assert.match(r.body, /^Hello Kubernetes bootcamp!/);
     });
 
@@ -185,7 +233,15 @@ for (const mode of ['nftables', 'userspace'] as const) {
       assert.match(await cluster.k('delete', 'service', '-l', 'app=kubernetes-bootcamp'), /service "kubernetes-bootcamp" deleted/);
       await cluster.waitFor('the node port refuses', () => refused(nodeIP, nodePort), 20_000);
       // (Off the pod network the ClusterIP follows the host's default route, where something else may answer.)
-      await cluster.waitFor('the ClusterIP no longer leads to the app', async () => !(await get(clusterIP, 8080, 1000).then((r) => r.body.includes('Hello Kubernetes bootcamp'), () => false)), 20_000);
+      await cluster.waitFor(
+        'the ClusterIP no longer leads to the app',
+        async () =>
+          !(await get(clusterIP, 8080, 1000).then(
+            (r) => r.body.includes('Hello Kubernetes bootcamp'),
+            () => false,
+          )),
+        20_000,
+      );
       const pods = await readyPods('app=kubernetes-bootcamp');
       assert.equal(pods.length, 4);
       const direct = await get(pods[0].status.podIP, 8080);
@@ -193,7 +249,8 @@ for (const mode of ['nftables', 'userspace'] as const) {
     });
 
     test('no downtime: 0 failed requests of at least 2,000 during set image v1 -> v2 on 4 replicas (readiness probes, no preStop)', async () => {
-      await cluster.kIn(`
+      await cluster.kIn(
+        `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: rolling, labels: {app: rolling}}
@@ -209,7 +266,11 @@ spec:
         image: ${BOOTCAMP}
         ports: [{containerPort: 8080}]
         readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
-`, 'apply', '-f', '-');
+`,
+        'apply',
+        '-f',
+        '-',
+      );
       await cluster.k('rollout', 'status', 'deployment/rolling', '--timeout=120s');
       await cluster.k('expose', 'deployment/rolling', '--type=NodePort', '--port', '8080');
       const port = Number(await cluster.k('get', 'services/rolling', '-o', 'go-template={{(index .spec.ports 0).nodePort}}'));
@@ -250,7 +311,8 @@ spec:
     test('several ports: a named targetPort over TCP and UDP, from the node and from a pod', async () => {
       await cluster.kIn(ECHO_DEPLOYMENT, 'apply', '-f', '-');
       await cluster.k('rollout', 'status', 'deployment/echo', '--timeout=90s');
-      await cluster.kIn(`
+      await cluster.kIn(
+        `
 apiVersion: v1
 kind: Service
 metadata: {name: echo}
@@ -259,7 +321,11 @@ spec:
   ports:
   - {name: web, port: 80, targetPort: http}
   - {name: dgram, port: 5353, protocol: UDP, targetPort: udp}
-`, 'apply', '-f', '-');
+`,
+        'apply',
+        '-f',
+        '-',
+      );
       const ip = await serviceIP('echo');
       const pods = new Set((await readyPods('app=echo')).map((p) => p.metadata.name as string));
       assert.equal(pods.size, 2);
@@ -271,13 +337,20 @@ spec:
       const bootcamp = (await readyPods('app=kubernetes-bootcamp'))[0].metadata.name as string;
       assert.ok(pods.has((await cluster.k('exec', bootcamp, '--', 'curl', '-sS', '-m', '3', `http://${ip}/hostname`)).trim()));
       // UDP from a pod (busybox's nc has no -u; the bootcamp image has node).
-      const fromPod = await cluster.k('exec', bootcamp, '--', 'node', '-e',
-        `const d=require('dgram').createSocket('udp4');d.on('message',(m)=>{console.log(String(m));process.exit(0)});d.send('hostname',5353,'${ip}');setTimeout(()=>process.exit(1),3000)`);
+      const fromPod = await cluster.k(
+        'exec',
+        bootcamp,
+        '--',
+        'node',
+        '-e',
+        `const d=require('dgram').createSocket('udp4');d.on('message',(m)=>{console.log(String(m));process.exit(0)});d.send('hostname',5353,'${ip}');setTimeout(()=>process.exit(1),3000)`,
+      );
       assert.ok(pods.has(fromPod.trim()), fromPod);
     });
 
     test('sessionAffinity ClientIP keeps a client on one endpoint; without it both endpoints serve', async () => {
-      await cluster.kIn(`
+      await cluster.kIn(
+        `
 apiVersion: v1
 kind: Service
 metadata: {name: echo-sticky}
@@ -286,7 +359,11 @@ spec:
   sessionAffinity: ClientIP
   sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}
   ports: [{name: web, port: 80, targetPort: http}]
-`, 'apply', '-f', '-');
+`,
+        'apply',
+        '-f',
+        '-',
+      );
       const sticky = await serviceIP('echo-sticky');
       await cluster.waitFor('echo-sticky answers', () => get(sticky, 80, 3000, '/hostname').catch(() => undefined), 20_000);
       const stickySeen = new Set<string>();
@@ -298,10 +375,11 @@ spec:
       assert.equal(plainSeen.size, 2);
     });
 
-    test('a service without selector follows its hand-made EndpointSlice; internalTrafficPolicy Local only takes this node\'s endpoints', async () => {
+    test("a service without selector follows its hand-made EndpointSlice; internalTrafficPolicy Local only takes this node's endpoints", async () => {
       const [a, b] = await readyPods('app=echo');
       const node = (await cluster.k('get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
-      await cluster.kIn(`
+      await cluster.kIn(
+        `
 apiVersion: v1
 kind: Service
 metadata: {name: manual}
@@ -336,17 +414,23 @@ endpoints:
 - addresses: [${b.status.podIP}]
   conditions: {ready: true}
   nodeName: ${node}
-`, 'apply', '-f', '-');
+`,
+        'apply',
+        '-f',
+        '-',
+      );
       const manual = await serviceIP('manual');
       const r = await cluster.waitFor('manual answers', () => get(manual, 80, 3000, '/hostname').catch(() => undefined), 20_000);
       assert.equal(r.body, a.metadata.name);
       const local = await serviceIP('local-only');
       await cluster.waitFor('local-only answers', () => get(local, 80, 3000, '/hostname').catch(() => undefined), 20_000);
-      for (let i = 0; i < 10; i++) assert.equal((await get(local, 80, 3000, '/hostname')).body, b.metadata.name, 'only the endpoint on this node');
+      for (let i = 0; i < 10; i++)
+        assert.equal((await get(local, 80, 3000, '/hostname')).body, b.metadata.name, 'only the endpoint on this node');
     });
 
-    test('externalIPs and a LoadBalancer service\'s EXTERNAL-IP answer; externalTrafficPolicy Local keeps its node port', async () => {
-      await cluster.kIn(`
+    test("externalIPs and a LoadBalancer service's EXTERNAL-IP answer; externalTrafficPolicy Local keeps its node port", async () => {
+      await cluster.kIn(
+        `
 apiVersion: v1
 kind: Service
 metadata: {name: echo-ext}
@@ -363,29 +447,56 @@ spec:
   externalTrafficPolicy: Local
   selector: {app: echo}
   ports: [{name: web, port: 80, targetPort: http}]
-`, 'apply', '-f', '-');
+`,
+        'apply',
+        '-f',
+        '-',
+      );
       const pods = new Set((await readyPods('app=echo')).map((p) => p.metadata.name as string));
-      const ext = await cluster.waitFor('the external IP answers', async () => {
-        const x = await get('198.51.100.77', 8088, 2000, '/hostname').catch(() => undefined);
-        return x && pods.has(x.body) ? x : undefined;
-      }, 20_000);
+      const ext = await cluster.waitFor(
+        'the external IP answers',
+        async () => {
+          const x = await get('198.51.100.77', 8088, 2000, '/hostname').catch(() => undefined);
+          return x && pods.has(x.body) ? x : undefined;
+        },
+        20_000,
+      );
       assert.ok(pods.has(ext.body));
       const etpPort = Number(await cluster.k('get', 'services/echo-etp', '-o', 'go-template={{(index .spec.ports 0).nodePort}}'));
-      const etp = await cluster.waitFor('the Local node port answers', () => get(nodeIP, etpPort, 3000, '/hostname').catch(() => undefined), 20_000);
+      const etp = await cluster.waitFor(
+        'the Local node port answers',
+        () => get(nodeIP, etpPort, 3000, '/hostname').catch(() => undefined),
+        20_000,
+      );
       assert.ok(pods.has(etp.body));
-      assert.match(await cluster.k('expose', 'deployment/echo', '--name=echo-lb', '--type=LoadBalancer', '--port=80', '--target-port=8080'), /service\/echo-lb exposed/);
-      const lbIP = await cluster.waitFor('an EXTERNAL-IP', async () => (await json('get', 'service', 'echo-lb')).status?.loadBalancer?.ingress?.[0]?.ip as string | undefined, 30_000);
-      assert.match(await cluster.k('get', 'svc', 'echo-lb'), new RegExp(`echo-lb\\s+LoadBalancer\\s+\\S+\\s+${lbIP.replace(/\./g, '\\.')}\\s+80:3\\d{4}/TCP`));
-      const lb = await cluster.waitFor(`${lbIP}:80 answers`, async () => {
-        const x = await get(lbIP, 80, 2000, '/hostname').catch(() => undefined);
-        return x && pods.has(x.body) ? x : undefined;
-      }, 20_000);
+      assert.match(
+        await cluster.k('expose', 'deployment/echo', '--name=echo-lb', '--type=LoadBalancer', '--port=80', '--target-port=8080'),
+        /service\/echo-lb exposed/,
+      );
+      const lbIP = await cluster.waitFor(
+        'an EXTERNAL-IP',
+        async () => (await json('get', 'service', 'echo-lb')).status?.loadBalancer?.ingress?.[0]?.ip as string | undefined,
+        30_000,
+      );
+      assert.match(
+        await cluster.k('get', 'svc', 'echo-lb'),
+        new RegExp(`echo-lb\\s+LoadBalancer\\s+\\S+\\s+${lbIP.replace(/\./g, '\\.')}\\s+80:3\\d{4}/TCP`),
+      );
+      const lb = await cluster.waitFor(
+        `${lbIP}:80 answers`,
+        async () => {
+          const x = await get(lbIP, 80, 2000, '/hostname').catch(() => undefined);
+          return x && pods.has(x.body) ? x : undefined;
+        },
+        20_000,
+      );
       assert.ok(pods.has(lb.body));
     });
 
-    test('hostPort: the node\'s addresses lead to the pod, also from the pod itself; gone with the pod', async () => {
+    test("hostPort: the node's addresses lead to the pod, also from the pod itself; gone with the pod", async () => {
       const hostPort = 20000 + (process.pid % 9000);
-      await cluster.kIn(`
+      await cluster.kIn(
+        `
 apiVersion: v1
 kind: Pod
 metadata: {name: hp}
@@ -396,10 +507,18 @@ spec:
     args: [netexec, --http-port=8080, --udp-port=-1]
     ports: [{containerPort: 8080, hostPort: ${hostPort}}]
     readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}
-`, 'apply', '-f', '-');
+`,
+        'apply',
+        '-f',
+        '-',
+      );
       await cluster.k('wait', '--for=condition=Ready', 'pod/hp', '--timeout=60s');
       for (const addr of [nodeIP, ...hostAddresses()]) {
-        const r = await cluster.waitFor(`${addr}:${hostPort} answers`, () => get(addr, hostPort, 3000, '/hostname').catch(() => undefined), 20_000);
+        const r = await cluster.waitFor(
+          `${addr}:${hostPort} answers`,
+          () => get(addr, hostPort, 3000, '/hostname').catch(() => undefined),
+          20_000,
+        );
         assert.equal(r.body, 'hp');
       }
       assert.equal((await cluster.k('exec', 'hp', '--', 'curl', '-sS', '-m', '3', `http://${nodeIP}:${hostPort}/hostname`)).trim(), 'hp');
@@ -407,8 +526,9 @@ spec:
       await cluster.waitFor('the host port is closed', () => refused(nodeIP, hostPort), 20_000);
     });
 
-    test('a hostNetwork pod reports the node\'s address as its podIP', async () => {
-      await cluster.kIn(`
+    test("a hostNetwork pod reports the node's address as its podIP", async () => {
+      await cluster.kIn(
+        `
 apiVersion: v1
 kind: Pod
 metadata: {name: hostnet}
@@ -416,7 +536,11 @@ spec:
   hostNetwork: true
   terminationGracePeriodSeconds: 1
   containers: [{name: c, image: busybox, command: [sleep, '3600']}]
-`, 'apply', '-f', '-');
+`,
+        'apply',
+        '-f',
+        '-',
+      );
       await cluster.k('wait', '--for=condition=Ready', 'pod/hostnet', '--timeout=60s');
       const pod = await json('get', 'pod', 'hostnet');
       assert.equal(pod.status.podIP, nodeIP);
@@ -424,21 +548,37 @@ spec:
       await cluster.k('delete', 'pod', 'hostnet', '--wait=false');
     });
 
-    test('pods reach beyond the node: their traffic leaves with the node\'s address (masquerade)', async () => {
+    test("pods reach beyond the node: their traffic leaves with the node's address (masquerade)", async () => {
       // "Outside": a network namespace the host reaches over a veth pair, with no route back to pods.
       const ns = `k8tsout${process.pid % 100000}`;
       const veth = `k8o${process.pid % 100000}`;
       const sh = (cmd: string) => run('sh', ['-ec', cmd]);
-      await sh(`ip netns add ${ns}; ip link add ${veth} type veth peer name eth0 netns ${ns}; ip addr add 203.0.113.1/30 dev ${veth}; ip link set ${veth} up; ` +
-        `ip netns exec ${ns} ip addr add 203.0.113.2/30 dev eth0; ip netns exec ${ns} ip link set eth0 up; ip netns exec ${ns} ip link set lo up`);
-      const server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
-        "require('http').createServer((q,s)=>s.end(q.socket.remoteAddress)).listen(8080,'203.0.113.2')"], { stdio: 'ignore' });
+      await sh(
+        `ip netns add ${ns}; ip link add ${veth} type veth peer name eth0 netns ${ns}; ip addr add 203.0.113.1/30 dev ${veth}; ip link set ${veth} up; ` +
+          `ip netns exec ${ns} ip addr add 203.0.113.2/30 dev eth0; ip netns exec ${ns} ip link set eth0 up; ip netns exec ${ns} ip link set lo up`,
+      );
+      const server = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          ns,
+          process.execPath,
+          '-e',
+          "require('http').createServer((q,s)=>s.end(q.socket.remoteAddress)).listen(8080,'203.0.113.2')",
+        ],
+        { stdio: 'ignore' },
+      );
       try {
         const bootcamp = (await readyPods('app=kubernetes-bootcamp'))[0];
-        const seen = await cluster.waitFor('the outside answers the pod', async () => {
-          const r = await cluster.kubectl(['exec', bootcamp.metadata.name, '--', 'curl', '-sS', '-m', '3', 'http://203.0.113.2:8080/']);
-          return r.code === 0 ? r.stdout.trim() : undefined;
-        }, 20_000);
+        const seen = await cluster.waitFor(
+          'the outside answers the pod',
+          async () => {
+            const r = await cluster.kubectl(['exec', bootcamp.metadata.name, '--', 'curl', '-sS', '-m', '3', 'http://203.0.113.2:8080/']);
+            return r.code === 0 ? r.stdout.trim() : undefined;
+          },
+          20_000,
+        );
         assert.equal(seen, '203.0.113.1', `the outside saw ${seen}, not the node's address (pod ${bootcamp.status.podIP})`);
       } finally {
         server.kill('SIGKILL');
@@ -449,7 +589,8 @@ spec:
     if (mode === 'userspace') {
       test('userspace: a connection refused by one endpoint is retried on another before the client sees it', async () => {
         const [a] = await readyPods('app=echo');
-        await cluster.kIn(`
+        await cluster.kIn(
+          `
 apiVersion: v1
 kind: Service
 metadata: {name: half-broken}
@@ -473,14 +614,18 @@ ports: [{name: http, port: 8089, protocol: TCP}]
 endpoints:
 - addresses: [${a.status.podIP}]
   conditions: {ready: true}
-`, 'apply', '-f', '-');
+`,
+          'apply',
+          '-f',
+          '-',
+        );
         const ip = await serviceIP('half-broken');
         await cluster.waitFor('half-broken answers', () => get(ip, 80, 3000, '/hostname').catch(() => undefined), 20_000);
         for (let i = 0; i < 20; i++) assert.equal((await get(ip, 80, 3000, '/hostname')).body, a.metadata.name);
       });
     }
 
-    test('a crashed control plane\'s node: the restarted proxy replaces what the old one left, nothing doubles', async () => {
+    test("a crashed control plane's node: the restarted proxy replaces what the old one left, nothing doubles", async () => {
       const ip = await serviceIP('echo');
       // What a crashed older instance could have left behind.
       // And the table of another node instance of this host whose network is gone (a stopped agent).
@@ -493,21 +638,29 @@ endpoints:
       await run('ip', ['addr', 'add', '10.99.99.98/32', 'dev', bridge]);
       const info = cluster.info()!;
       process.kill(info.pid, 'SIGKILL');
-      await cluster.waitFor('the control plane is back', async () => {
-        const now = cluster.info();
-        if (!now || now.pid === info.pid) return false;
-        return (await cluster.kubectl(['get', '--raw', '/readyz'])).code === 0;
-      }, 90_000);
-      await cluster.waitFor('the leftovers are replaced', async () => {
-        const addrs = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', bridge])).stdout;
-        if (addrs.includes('10.99.99.98/')) return false;
-        if (mode === 'nftables') {
-          const table = (await run('nft', ['list', 'table', 'ip', names.table])).stdout;
-          if (table.includes('stale-leftover') || table.includes('10.99.99.99')) return false;
-          if ((await run('nft', ['list', 'tables'])).stdout.includes(orphan)) return false;
-        }
-        return true;
-      }, 30_000);
+      await cluster.waitFor(
+        'the control plane is back',
+        async () => {
+          const now = cluster.info();
+          if (!now || now.pid === info.pid) return false;
+          return (await cluster.kubectl(['get', '--raw', '/readyz'])).code === 0;
+        },
+        90_000,
+      );
+      await cluster.waitFor(
+        'the leftovers are replaced',
+        async () => {
+          const addrs = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', bridge])).stdout;
+          if (addrs.includes('10.99.99.98/')) return false;
+          if (mode === 'nftables') {
+            const table = (await run('nft', ['list', 'table', 'ip', names.table])).stdout;
+            if (table.includes('stale-leftover') || table.includes('10.99.99.99')) return false;
+            if ((await run('nft', ['list', 'tables'])).stdout.includes(orphan)) return false;
+          }
+          return true;
+        },
+        30_000,
+      );
       const r = await cluster.waitFor('echo answers again', () => get(ip, 80, 3000, '/hostname').catch(() => undefined), 30_000);
       assert.match(r.body, /^echo-/);
       if (mode === 'nftables') {

@@ -3,12 +3,12 @@
 // (same container, no restart). Also: the data dir is made private even when it existed, the
 // store's files are 0600, `k8ts logs` shows the cluster log, and `down` stops the supervisor too.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, TestCluster, run } from './harness.js';
+import { after, before, describe, test } from 'node:test';
+import { CLI, run, TestCluster } from './harness.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
 const cluster = new TestCluster('supervisor', 'sqlite');
@@ -16,12 +16,23 @@ const k8ts = (args: string[]) => run(process.execPath, [CLI, ...args], { env: cl
 
 function childrenOf(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
-  } catch { return []; }
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('supervised control plane', () => {
@@ -56,7 +67,7 @@ describe('supervised control plane', () => {
     }
     const info = cluster.info()!;
     assert.ok(info.supervisorPid, 'cluster.json names the supervisor');
-    assert.deepEqual(childrenOf(info.supervisorPid!), [info.pid], 'the control plane is the supervisor\'s child');
+    assert.deepEqual(childrenOf(info.supervisorPid!), [info.pid], "the control plane is the supervisor's child");
     const logFile = path.join(cluster.dataDir, 'k8ts.log');
     const logBefore = fs.readFileSync(logFile, 'utf8').length;
 
@@ -71,29 +82,51 @@ describe('supervised control plane', () => {
     assert.ok(restarted, 'a new control plane process was started');
     // Within a second of the death, with room for a loaded machine's scheduling.
     assert.ok(tookMs < 1500, `restarted after ${tookMs} ms`);
-    const line = /k8ts supervisor: the control plane \(pid (\d+)\) died \(signal SIGKILL\) after [\d.]+s; restarting it in (\d+) ms \(restart 1\); pods keep running/.exec(fs.readFileSync(logFile, 'utf8').slice(logBefore));
+    const line =
+      /k8ts supervisor: the control plane \(pid (\d+)\) died \(signal SIGKILL\) after [\d.]+s; restarting it in (\d+) ms \(restart 1\); pods keep running/.exec(
+        fs.readFileSync(logFile, 'utf8').slice(logBefore),
+      );
     assert.ok(line, 'the log says what happened');
     assert.equal(Number(line[1]), info.pid);
     assert.ok(Number(line[2]) <= 1000);
 
     // `up` meanwhile waits for the restart instead of starting a second control plane.
-    const again = await k8ts(['up', '--data-dir', cluster.dataDir, '--port', '0', '--kubeconfig', cluster.kubeconfig, ...(root ? [] : ['--no-node'])]);
+    const again = await k8ts([
+      'up',
+      '--data-dir',
+      cluster.dataDir,
+      '--port',
+      '0',
+      '--kubeconfig',
+      cluster.kubeconfig,
+      ...(root ? [] : ['--no-node']),
+    ]);
     assert.equal(again.code, 0, again.stderr + again.stdout);
     assert.match(again.stdout, /is restarting \(its supervisor, pid \d+, brings it back\); waiting for it\.|is already running/);
     assert.equal(cluster.info()?.supervisorPid, info.supervisorPid, 'still the one supervisor');
-    const supervisors = execFileSync('pgrep', ['-f', `supervise --data-dir ${cluster.dataDir}`], { encoding: 'utf8' }).trim().split('\n');
+    const supervisors = execFileSync('pgrep', ['-f', `supervise --data-dir ${cluster.dataDir}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     assert.equal(supervisors.length, 1, `supervisors: ${supervisors.join(', ')}`);
 
     // It serves again, on the same address, with the same credentials.
-    await cluster.waitFor('the new control plane to be ready', async () => {
-      const now = cluster.info();
-      return now && now.pid === restarted && (await cluster.kubectl(['get', '--raw', '/readyz'])).code === 0;
-    }, 60_000);
+    await cluster.waitFor(
+      'the new control plane to be ready',
+      async () => {
+        const now = cluster.info();
+        return now && now.pid === restarted && (await cluster.kubectl(['get', '--raw', '/readyz'])).code === 0;
+      },
+      60_000,
+    );
     assert.equal(cluster.info()!.url, info.url);
     assert.match(fs.readFileSync(logFile, 'utf8').slice(logBefore), /serving again after restart 1/);
 
     if (root) {
-      await cluster.waitFor('the node to report the pod again', async () => /Running/.test(await cluster.k('get', 'pod', pod, '--no-headers')), 30_000);
+      await cluster.waitFor(
+        'the node to report the pod again',
+        async () => /Running/.test(await cluster.k('get', 'pod', pod, '--no-headers')),
+        30_000,
+      );
       const p = JSON.parse(await cluster.k('get', 'pod', pod, '-o', 'json'));
       assert.equal(p.status.containerStatuses[0].restartCount, 0, 'the container was not restarted');
       assert.equal(p.status.containerStatuses[0].state.running.startedAt, before!.startedAt, 'the same container runs');

@@ -6,12 +6,12 @@
 // an egress deny blocks a pod's outgoing traffic, and `k8ts down` removes the table.
 // Run under the host lock: flock /tmp/k8ts-host.lock node --test dist/test/e2e/traffic.test.js
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isRoot, ownNodeArgs, run, TestCluster } from './harness.js';
+import { after, before, test } from 'node:test';
 import { makeCA, makeServingCert } from '../../src/pki/certs.js';
+import { isRoot, ownNodeArgs, run, TestCluster } from './harness.js';
 
 const skip = isRoot ? false : 'needs root (a node with pod networking)';
 const cluster = new TestCluster('traffic');
@@ -73,13 +73,24 @@ before(async () => {
   fs.writeFileSync(path.join(cluster.dir, 'tls.crt'), cert.cert);
   fs.writeFileSync(path.join(cluster.dir, 'tls.key'), cert.key);
   fs.writeFileSync(path.join(cluster.dir, 'ca.crt'), ca.cert);
-  await cluster.k('create', 'secret', 'tls', 'secure-tls', '--cert', path.join(cluster.dir, 'tls.crt'), '--key', path.join(cluster.dir, 'tls.key'));
+  await cluster.k(
+    'create',
+    'secret',
+    'tls',
+    'secure-tls',
+    '--cert',
+    path.join(cluster.dir, 'tls.crt'),
+    '--key',
+    path.join(cluster.dir, 'tls.key'),
+  );
   await cluster.kIn(INGRESS, 'apply', '-f', '-');
   nodeIP = (await cluster.k('get', 'nodes', '-o', 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}')).trim();
   for (const d of ['alpha', 'beta']) await cluster.k('rollout', 'status', `deployment/${d}`, '--timeout=120s');
 });
 
-after(async () => { await cluster.stop(); });
+after(async () => {
+  await cluster.stop();
+});
 
 /** curl on the node's address with a Host header: [status, body]. */
 async function curl(host: string, urlPath: string): Promise<[number, string]> {
@@ -90,27 +101,51 @@ async function curl(host: string, urlPath: string): Promise<[number, string]> {
 
 test('kubectl shows the default class k8ts and the Ingress with its class, hosts, node address and ports', { skip }, async () => {
   assert.match(await cluster.k('get', 'ingressclass'), /^k8ts\s+k8ts\.io\/ingress\s+<none>\s+\S+$/m);
-  const row = await cluster.waitFor('the Ingress\'s ADDRESS', async () => {
-    const out = await cluster.k('get', 'ingress', 'two-hosts');
-    return out.includes(nodeIP) ? out : undefined;
-  }, 30_000);
-  assert.match(row, new RegExp(`^two-hosts\\s+k8ts\\s+alpha\\.traffic\\.test,beta\\.traffic\\.test,secure\\.traffic\\.test\\s+${nodeIP.replace(/\./g, '\\.')}\\s+80, 443\\s+\\S+$`, 'm'));
+  const row = await cluster.waitFor(
+    "the Ingress's ADDRESS",
+    async () => {
+      const out = await cluster.k('get', 'ingress', 'two-hosts');
+      return out.includes(nodeIP) ? out : undefined;
+    },
+    30_000,
+  );
+  assert.match(
+    row,
+    new RegExp(
+      `^two-hosts\\s+k8ts\\s+alpha\\.traffic\\.test,beta\\.traffic\\.test,secure\\.traffic\\.test\\s+${nodeIP.replace(/\./g, '\\.')}\\s+80, 443\\s+\\S+$`,
+      'm',
+    ),
+  );
 });
 
 test('two hosts are routed to two Services (curl with Host headers on the node address)', { skip }, async () => {
-  const pods = async (app: string) => (await cluster.k('get', 'pods', '-l', `app=${app}`, '-o', 'jsonpath={.items[*].metadata.name}')).trim();
+  const pods = async (app: string) =>
+    (await cluster.k('get', 'pods', '-l', `app=${app}`, '-o', 'jsonpath={.items[*].metadata.name}')).trim();
   const alpha = await pods('alpha');
   const beta = await pods('beta');
   // The controller sees the endpoints shortly after the pods turn ready.
-  await cluster.waitFor('alpha answers through the ingress', async () => (await curl('alpha.traffic.test', '/hostname'))[1] === alpha, 30_000);
+  await cluster.waitFor(
+    'alpha answers through the ingress',
+    async () => (await curl('alpha.traffic.test', '/hostname'))[1] === alpha,
+    30_000,
+  );
   assert.deepEqual(await curl('alpha.traffic.test', '/hostname'), [200, alpha]);
   assert.deepEqual(await curl('beta.traffic.test:80', '/hostname'), [200, beta]);
   assert.equal((await curl('nobody.traffic.test', '/hostname'))[0], 404);
 });
 
-test('a TLS host is served with its Secret\'s certificate (SNI)', { skip }, async () => {
+test("a TLS host is served with its Secret's certificate (SNI)", { skip }, async () => {
   const beta = (await cluster.k('get', 'pods', '-l', 'app=beta', '-o', 'jsonpath={.items[*].metadata.name}')).trim();
-  const r = await run('curl', ['-s', '-m', '5', '--cacert', path.join(cluster.dir, 'ca.crt'), '--resolve', `secure.traffic.test:${httpsPort}:${nodeIP}`, `https://secure.traffic.test:${httpsPort}/hostname`]);
+  const r = await run('curl', [
+    '-s',
+    '-m',
+    '5',
+    '--cacert',
+    path.join(cluster.dir, 'ca.crt'),
+    '--resolve',
+    `secure.traffic.test:${httpsPort}:${nodeIP}`,
+    `https://secure.traffic.test:${httpsPort}/hostname`,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, beta);
 });
@@ -186,7 +221,7 @@ async function reaches(client: string, ip: string): Promise<boolean> {
   return r.code === 0 && r.stdout.trim().length > 0;
 }
 
-test('NetworkPolicy: default deny blocks a pod\'s traffic, an allow rule lets one client through, egress deny', { skip }, async () => {
+test("NetworkPolicy: default deny blocks a pod's traffic, an allow rule lets one client through, egress deny", { skip }, async () => {
   await cluster.kIn(NP_PODS, 'apply', '-f', '-');
   await cluster.k('wait', '--for=condition=Ready', 'pod/np-web', 'pod/np-allowed', 'pod/np-denied', '--timeout=120s');
   const webIP = (await cluster.k('get', 'pod', 'np-web', '-o', 'jsonpath={.status.podIP}')).trim();

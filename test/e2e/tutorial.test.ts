@@ -4,14 +4,14 @@
 // Steps tagged `services` (curl through a NodePort) need a service proxy: they run once one is
 // built (src/proxy), and are left out before.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CLI, TestCluster, run } from './harness.js';
 import { STEPS } from '../../src/cli/tutorial-steps.js';
+import { CLI, run, TestCluster } from './harness.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
 const servicesBuilt = fs.existsSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/proxy'));
@@ -50,7 +50,9 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 describe('k8ts tutorial', { skip: root ? false : 'pods need a real node (root)' }, () => {
   const cluster = new TestCluster('tutorial', 'sqlite');
-  before(async () => { await cluster.up(); });
+  before(async () => {
+    await cluster.up();
+  });
   after(async () => {
     await cluster.kubectl(['delete', 'deployment', 'kubernetes-bootcamp', '--ignore-not-found', '--wait=true', '--timeout=60s']);
     await cluster.kubectl(['delete', 'service', 'kubernetes-bootcamp', '--ignore-not-found']);
@@ -66,17 +68,28 @@ describe('k8ts tutorial', { skip: root ? false : 'pods need a real node (root)' 
   test('interactive, in a terminal: Enter runs a step, a typed command is checked, q stops, --resume continues', async () => {
     const script = path.join(cluster.dir, 'ptydriver.py');
     fs.writeFileSync(script, PTY_DRIVER);
-    const child = spawn(python, [script, process.execPath, CLI, 'tutorial', '--data-dir', cluster.dataDir, ...skipTags], { env: cluster.env({ PATH: process.env.PATH }), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(python, [script, process.execPath, CLI, 'tutorial', '--data-dir', cluster.dataDir, ...skipTags], {
+      env: cluster.env({ PATH: process.env.PATH }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let screen = '';
-    child.stdout.on('data', (d) => { screen += String(d); });
-    child.stderr.on('data', (d) => { screen += String(d); });
+    child.stdout.on('data', (d) => {
+      screen += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      screen += String(d);
+    });
     let from = 0;
     const expectScreen = async (re: RegExp, timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const m = re.exec(screen.slice(from));
-        if (m) { from += m.index + m[0].length; return m; }
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the tutorial never showed ${re}; the screen:\n${screen.slice(-3000)}`);
+        if (m) {
+          from += m.index + m[0].length;
+          return m;
+        }
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`the tutorial never showed ${re}; the screen:\n${screen.slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     };
@@ -112,7 +125,11 @@ describe('k8ts tutorial', { skip: root ? false : 'pods need a real node (root)' 
     assert.equal(JSON.parse(fs.readFileSync(path.join(cluster.dataDir, 'tutorial.json'), 'utf8')).next, 2);
 
     // --resume picks up at step 3 (in a terminal again), and stops on q at once.
-    const resumed = await run(python, [script, process.execPath, CLI, 'tutorial', '--data-dir', cluster.dataDir, '--resume', ...skipTags], { env: cluster.env(), input: 'q\n', timeoutMs: 60_000 });
+    const resumed = await run(python, [script, process.execPath, CLI, 'tutorial', '--data-dir', cluster.dataDir, '--resume', ...skipTags], {
+      env: cluster.env(),
+      input: 'q\n',
+      timeoutMs: 60_000,
+    });
     assert.match(resumed.stdout, /Welcome back\. Continuing at step 3 of \d+\./);
     assert.match(resumed.stdout, /Step 3 of \d+ · Pods, through a Deployment · Is the app running\?/);
     assert.match(resumed.stdout, /Stopped at step 3/);
@@ -126,7 +143,10 @@ describe('k8ts tutorial', { skip: root ? false : 'pods need a real node (root)' 
 
   test('--yes runs SCENARIO.md through and leaves nothing behind', async () => {
     // What a fresh cluster has (the interactive test's leftovers are cleaned up by this run first).
-    const r = await run(process.execPath, [CLI, 'tutorial', '--data-dir', cluster.dataDir, '--yes', ...skipTags], { env: cluster.env(), timeoutMs: 900_000 });
+    const r = await run(process.execPath, [CLI, 'tutorial', '--data-dir', cluster.dataDir, '--yes', ...skipTags], {
+      env: cluster.env(),
+      timeoutMs: 900_000,
+    });
     assert.equal(r.code, 0, `${r.stdout.slice(-4000)}\n${r.stderr}`);
     const total = Number(/Step 1 of (\d+)/.exec(r.stdout)![1]);
     const shown = [...r.stdout.matchAll(/^Step (\d+) of \d+ · /gm)].map((m) => Number(m[1]));
@@ -146,7 +166,8 @@ describe('k8ts tutorial', { skip: root ? false : 'pods need a real node (root)' 
       /deployment\.apps\/kubernetes-bootcamp rolled back/,
       /SchedulingDisabled/,
       /Done: the cluster is as it was before the tutorial\./,
-    ]) assert.match(r.stdout, want);
+    ])
+      assert.match(r.stdout, want);
     if (servicesBuilt) assert.match(r.stdout, /\| v=2/);
     assert.equal((r.stdout.match(/What to look at:/g) ?? []).length, shown.length, 'every step points at its output');
     const s = await state();

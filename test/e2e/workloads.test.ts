@@ -1,14 +1,18 @@
 // Workloads on 3 simulated nodes, driven by the stock kubectl: the controllers, the scheduler
 // and node lifecycle as a learner meets them (SCENARIO.md sections 2 and 4).
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import YAML from 'yaml';
-import { TestCluster, spawnKubectl } from './harness.js';
+import { spawnKubectl, TestCluster } from './harness.js';
 
 const cluster = new TestCluster('workloads', 'memory');
-before(async () => { await cluster.up(['--no-node', '--simulated-nodes', '3', '--node-grace-period', '3']); });
-after(async () => { await cluster.stop(); });
+before(async () => {
+  await cluster.up(['--no-node', '--simulated-nodes', '3', '--node-grace-period', '3']);
+});
+after(async () => {
+  await cluster.stop();
+});
 
 const json = async (...args: string[]) => JSON.parse(await cluster.k(...args, '-o', 'json'));
 const podsOf = async (selector: string) => (await json('get', 'pods', '-l', selector)).items as any[];
@@ -20,15 +24,25 @@ const isReady = (p: any): boolean => p.status?.conditions?.some((c: any) => c.ty
  */
 function replayPodEvents(output: string): { events: number; maxTotal: number; minAvailable: number; live: any[] } {
   const pods = new Map<string, any>();
-  let maxTotal = 0, minAvailable = Infinity, events = 0;
+  let maxTotal = 0,
+    minAvailable = Infinity,
+    events = 0;
   for (const doc of output.trim().replace(/}\s*{/g, '}\n@@\n{').split('\n@@\n')) {
     let ev: any;
-    try { ev = JSON.parse(doc); } catch { continue; }
+    try {
+      ev = JSON.parse(doc);
+    } catch {
+      continue;
+    }
     if (!ev.object?.metadata) continue;
     events++;
-    if (ev.type === 'DELETED') pods.delete(ev.object.metadata.name); else pods.set(ev.object.metadata.name, ev.object);
+    if (ev.type === 'DELETED') pods.delete(ev.object.metadata.name);
+    else pods.set(ev.object.metadata.name, ev.object);
     const live = [...pods.values()].filter((p) => !p.metadata.deletionTimestamp);
-    if (events > 4) { maxTotal = Math.max(maxTotal, live.length); minAvailable = Math.min(minAvailable, live.filter(isReady).length); }
+    if (events > 4) {
+      maxTotal = Math.max(maxTotal, live.length);
+      minAvailable = Math.min(minAvailable, live.filter(isReady).length);
+    }
   }
   return { events, maxTotal, minAvailable, live: [...pods.values()].filter((p) => !p.metadata.deletionTimestamp) };
 }
@@ -62,14 +76,21 @@ describe('workloads on simulated nodes', () => {
     assert.equal(new Set(four.map((p) => p.status.podIP)).size, 4);
     assert.ok(new Set(four.map((p) => p.spec.nodeName)).size >= 2, 'spread over nodes');
     await cluster.k('scale', 'deployments/kubernetes-bootcamp', '--replicas=2');
-    await cluster.waitFor('2 pods', async () => (await podsOf('app=kubernetes-bootcamp')).filter((p) => !p.metadata.deletionTimestamp).length === 2);
+    await cluster.waitFor(
+      '2 pods',
+      async () => (await podsOf('app=kubernetes-bootcamp')).filter((p) => !p.metadata.deletionTimestamp).length === 2,
+    );
     const d = await json('get', 'deploy', 'kubernetes-bootcamp');
     await cluster.waitFor('status settles', async () => {
       const s = (await json('get', 'deploy', 'kubernetes-bootcamp')).status;
       return s.replicas === 2 && s.readyReplicas === 2 && s.availableReplicas === 2 && s.updatedReplicas === 2;
     });
-    assert.ok(d.status.conditions.some((c: any) => c.type === 'Available' && c.status === 'True' && c.reason === 'MinimumReplicasAvailable'));
-    assert.ok(d.status.conditions.some((c: any) => c.type === 'Progressing' && c.status === 'True' && c.reason === 'NewReplicaSetAvailable'));
+    assert.ok(
+      d.status.conditions.some((c: any) => c.type === 'Available' && c.status === 'True' && c.reason === 'MinimumReplicasAvailable'),
+    );
+    assert.ok(
+      d.status.conditions.some((c: any) => c.type === 'Progressing' && c.status === 'True' && c.reason === 'NewReplicaSetAvailable'),
+    );
     const desc = await cluster.k('describe', 'deployment', 'kubernetes-bootcamp');
     assert.match(desc, /ScalingReplicaSet\s+.*Scaled up replica set kubernetes-bootcamp-[a-z0-9]+ (from 0 )?to 1/);
     assert.match(desc, /Scaled down replica set kubernetes-bootcamp-[a-z0-9]+ (from 4 )?to 2/);
@@ -95,7 +116,9 @@ describe('workloads on simulated nodes', () => {
         const live = replayPodEvents(w.output()).live;
         return live.length === 4 && live.every((p) => p.spec.containers[0].image.endsWith(':v2') && isReady(p));
       });
-    } finally { w.stop(); }
+    } finally {
+      w.stop();
+    }
     const { events, maxTotal, minAvailable } = replayPodEvents(w.output());
     assert.ok(events > 8, `saw ${events} events`);
     assert.ok(maxTotal <= 5, `total reached ${maxTotal} > replicas + maxSurge`);
@@ -103,7 +126,10 @@ describe('workloads on simulated nodes', () => {
     const hist = await cluster.k('rollout', 'history', 'deployments/kubernetes-bootcamp');
     assert.match(hist, /^1\s+<none>$/m);
     assert.match(hist, /^2\s+<none>$/m);
-    assert.match(await cluster.k('rollout', 'history', 'deployments/kubernetes-bootcamp', '--revision=2'), /jocatalin\/kubernetes-bootcamp:v2/);
+    assert.match(
+      await cluster.k('rollout', 'history', 'deployments/kubernetes-bootcamp', '--revision=2'),
+      /jocatalin\/kubernetes-bootcamp:v2/,
+    );
     assert.match(await cluster.k('rollout', 'undo', 'deployments/kubernetes-bootcamp'), /rolled back/);
     await cluster.k('rollout', 'status', 'deployments/kubernetes-bootcamp', '--timeout=90s');
     const d = await json('get', 'deploy', 'kubernetes-bootcamp');
@@ -119,10 +145,17 @@ describe('workloads on simulated nodes', () => {
       return d.status.observedGeneration === d.metadata.generation && d.status.conditions.some((c: any) => c.reason === 'DeploymentPaused');
     });
     const paused = (await podsOf('app=kubernetes-bootcamp')).map((p) => p.spec.containers[0].image);
-    assert.ok(paused.every((i) => i === 'gcr.io/google-samples/kubernetes-bootcamp:v1'), paused.join(','));
+    assert.ok(
+      paused.every((i) => i === 'gcr.io/google-samples/kubernetes-bootcamp:v1'),
+      paused.join(','),
+    );
     await cluster.k('rollout', 'resume', 'deployments/kubernetes-bootcamp');
     await cluster.k('rollout', 'status', 'deployments/kubernetes-bootcamp', '--timeout=90s');
-    await cluster.waitFor('all pods on v2', async () => (await podsOf('app=kubernetes-bootcamp')).filter((p) => !p.metadata.deletionTimestamp).every((p) => p.spec.containers[0].image.endsWith(':v2')));
+    await cluster.waitFor('all pods on v2', async () =>
+      (await podsOf('app=kubernetes-bootcamp'))
+        .filter((p) => !p.metadata.deletionTimestamp)
+        .every((p) => p.spec.containers[0].image.endsWith(':v2')),
+    );
   });
 
   test('delete rs with --cascade=orphan keeps pods; without, the Deployment makes a new one', async () => {
@@ -134,29 +167,53 @@ describe('workloads on simulated nodes', () => {
     const after = (await podsOf('app=kubernetes-bootcamp')).map((p) => p.metadata.name).sort();
     assert.deepEqual(after, before);
     await cluster.k('delete', 'rs', rsName);
-    await cluster.waitFor('new pods after rs deleted', async () => {
-      const ps = await podsOf('app=kubernetes-bootcamp');
-      const live = ps.filter((p) => !p.metadata.deletionTimestamp);
-      return live.length === 4 && live.every((p) => !before.includes(p.metadata.name) && p.status.phase === 'Running');
-    }, 60_000);
+    await cluster.waitFor(
+      'new pods after rs deleted',
+      async () => {
+        const ps = await podsOf('app=kubernetes-bootcamp');
+        const live = ps.filter((p) => !p.metadata.deletionTimestamp);
+        return live.length === 4 && live.every((p) => !before.includes(p.metadata.name) && p.status.phase === 'Running');
+      },
+      60_000,
+    );
   });
 
   test('a pod whose nodeSelector no node satisfies stays Pending with FailedScheduling, then runs when a node is labelled', async () => {
-    await cluster.kIn(YAML.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'picky' }, spec: { nodeSelector: { disk: 'ssd' }, containers: [{ name: 'c', image: 'nginx' }] } }), 'apply', '-f', '-');
+    await cluster.kIn(
+      YAML.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'picky' },
+        spec: { nodeSelector: { disk: 'ssd' }, containers: [{ name: 'c', image: 'nginx' }] },
+      }),
+      'apply',
+      '-f',
+      '-',
+    );
     await cluster.waitFor('unschedulable condition', async () => {
       const p = await json('get', 'pod', 'picky');
       return p.status.conditions?.find((c: any) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
     });
     const p = await json('get', 'pod', 'picky');
     const cond = p.status.conditions.find((c: any) => c.type === 'PodScheduled');
-    assert.equal(cond.message, "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
+    assert.equal(
+      cond.message,
+      "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    );
     assert.equal(p.status.phase, 'Pending');
-    assert.match(await cluster.k('describe', 'pod', 'picky'), /Warning\s+FailedScheduling\s+.*default-scheduler\s+0\/3 nodes are available/);
+    assert.match(
+      await cluster.k('describe', 'pod', 'picky'),
+      /Warning\s+FailedScheduling\s+.*default-scheduler\s+0\/3 nodes are available/,
+    );
     await cluster.k('label', 'node', 'sim-node-1', 'disk=ssd');
-    await cluster.waitFor('scheduled and running on the labelled node', async () => {
-      const q = await json('get', 'pod', 'picky');
-      return q.spec.nodeName === 'sim-node-1' && q.status.phase === 'Running';
-    }, 30_000);
+    await cluster.waitFor(
+      'scheduled and running on the labelled node',
+      async () => {
+        const q = await json('get', 'pod', 'picky');
+        return q.spec.nodeName === 'sim-node-1' && q.status.phase === 'Running';
+      },
+      30_000,
+    );
   });
 
   test('cordon, drain and uncordon', async () => {
@@ -166,41 +223,99 @@ describe('workloads on simulated nodes', () => {
     const dr = await cluster.kubectl(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout=60s']);
     assert.equal(dr.code, 0, dr.stderr);
     assert.match(dr.stdout, /drained/);
-    await cluster.waitFor('no live pods on the drained node', async () => (await podsOf('app=kubernetes-bootcamp')).filter((p) => p.spec.nodeName === node && !p.metadata.deletionTimestamp).length === 0);
-    await cluster.waitFor('replacements elsewhere', async () => (await podsOf('app=kubernetes-bootcamp')).filter((p) => p.status.phase === 'Running' && p.spec.nodeName !== node && !p.metadata.deletionTimestamp).length === 4, 60_000);
+    await cluster.waitFor(
+      'no live pods on the drained node',
+      async () =>
+        (await podsOf('app=kubernetes-bootcamp')).filter((p) => p.spec.nodeName === node && !p.metadata.deletionTimestamp).length === 0,
+    );
+    await cluster.waitFor(
+      'replacements elsewhere',
+      async () =>
+        (await podsOf('app=kubernetes-bootcamp')).filter(
+          (p) => p.status.phase === 'Running' && p.spec.nodeName !== node && !p.metadata.deletionTimestamp,
+        ).length === 4,
+      60_000,
+    );
     assert.match(await cluster.k('uncordon', node), /uncordoned/);
     assert.doesNotMatch(await cluster.k('get', 'node', node), /SchedulingDisabled/);
   });
 
   test('a simulated node that stops heartbeating goes NotReady and its pods are replaced on the others', async () => {
-    await cluster.kIn(YAML.stringify({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hb' },
-      spec: {
-        replicas: 3, selector: { matchLabels: { app: 'hb' } },
-        template: { metadata: { labels: { app: 'hb' } }, spec: {
-          tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 }, { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 }],
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'hb' } } }],
-          containers: [{ name: 'c', image: 'nginx' }],
-        } },
-      },
-    }), 'apply', '-f', '-');
+    await cluster.kIn(
+      YAML.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'hb' },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'hb' } },
+          template: {
+            metadata: { labels: { app: 'hb' } },
+            spec: {
+              tolerations: [
+                { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 },
+                { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 },
+              ],
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: 'kubernetes.io/hostname',
+                  whenUnsatisfiable: 'ScheduleAnyway',
+                  labelSelector: { matchLabels: { app: 'hb' } },
+                },
+              ],
+              containers: [{ name: 'c', image: 'nginx' }],
+            },
+          },
+        },
+      }),
+      'apply',
+      '-f',
+      '-',
+    );
     await cluster.k('rollout', 'status', 'deployment/hb', '--timeout=60s');
     const victim = (await podsOf('app=hb'))[0].spec.nodeName as string;
     const onVictim = (await podsOf('app=hb')).filter((p) => p.spec.nodeName === victim).map((p) => p.metadata.name);
-    await cluster.k('patch', 'configmap', 'k8ts-simulated-nodes', '-n', 'kube-system', '--type=merge', '-p', JSON.stringify({ data: { silent: victim } }));
+    await cluster.k(
+      'patch',
+      'configmap',
+      'k8ts-simulated-nodes',
+      '-n',
+      'kube-system',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ data: { silent: victim } }),
+    );
     await cluster.waitFor('node NotReady', async () => /\sNotReady\s/.test(await cluster.k('get', 'node', victim)), 30_000);
     // The NoExecute taint follows through a rate-limited queue, as in Kubernetes.
-    const n = await cluster.waitFor('unreachable NoExecute taint', async () => {
-      const x = await json('get', 'node', victim);
-      return x.spec.taints?.some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute') ? x : undefined;
-    }, 30_000);
+    const n = await cluster.waitFor(
+      'unreachable NoExecute taint',
+      async () => {
+        const x = await json('get', 'node', victim);
+        return x.spec.taints?.some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute') ? x : undefined;
+      },
+      30_000,
+    );
     assert.equal(n.status.conditions.find((c: any) => c.type === 'Ready').status, 'Unknown');
-    await cluster.waitFor('replacements on healthy nodes', async () => {
-      const live = (await podsOf('app=hb')).filter((p) => !p.metadata.deletionTimestamp && p.status.phase === 'Running');
-      return live.length === 3 && live.every((p) => p.spec.nodeName !== victim);
-    }, 60_000);
+    await cluster.waitFor(
+      'replacements on healthy nodes',
+      async () => {
+        const live = (await podsOf('app=hb')).filter((p) => !p.metadata.deletionTimestamp && p.status.phase === 'Running');
+        return live.length === 3 && live.every((p) => p.spec.nodeName !== victim);
+      },
+      60_000,
+    );
     assert.ok(onVictim.length > 0);
-    await cluster.k('patch', 'configmap', 'k8ts-simulated-nodes', '-n', 'kube-system', '--type=merge', '-p', JSON.stringify({ data: { silent: '' } }));
+    await cluster.k(
+      'patch',
+      'configmap',
+      'k8ts-simulated-nodes',
+      '-n',
+      'kube-system',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ data: { silent: '' } }),
+    );
     await cluster.waitFor('node Ready again', async () => /\sReady\s/.test(await cluster.k('get', 'node', victim)), 30_000);
   });
 });

@@ -4,8 +4,8 @@
 // every stored object valid. The full run is `npm run fuzz` (100,000; see README).
 // K8TS_FUZZ_SEED replays a run; the seed is in the failure message.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { runFuzz } from './runner.js';
 
 const seed = Number(process.env.K8TS_FUZZ_SEED ?? Date.now() % 1_000_000);

@@ -19,10 +19,28 @@ const store = arg('store', 'memory') === 'sqlite' ? 'sqlite' : 'memory';
 const minutes = Number(arg('minutes', '60'));
 console.log(`fuzz: seed ${seed}, ${count} requests, ${concurrency} at a time, ${store} store, at most ${minutes} min`);
 const r = await runFuzz({ seed, count, concurrency, store, timeLimitMs: minutes * 60_000, log: (l) => console.log(`  ${l}`) });
-console.log(`sent ${r.sent} in ${(r.elapsedMs / 1000).toFixed(1)} s (${Math.round(r.sent / (r.elapsedMs / 1000))}/s); server ${r.serverDied ? `DIED: ${r.serverDied}` : `alive, RSS ${r.serverRssMb} MB`}`);
-console.log(`answers: ${Object.entries(r.byStatus).sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-console.log(`mix: ${Object.entries(r.byLabel).sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-console.log(`time per kind (total s / slowest ms): ${Object.entries(r.timeByLabel).sort((a, b) => b[1].total - a[1].total).slice(0, 8).map(([k, t]) => `${k} ${(t.total / 1000).toFixed(1)}/${t.max}`).join(', ')}`);
+console.log(
+  `sent ${r.sent} in ${(r.elapsedMs / 1000).toFixed(1)} s (${Math.round(r.sent / (r.elapsedMs / 1000))}/s); server ${r.serverDied ? `DIED: ${r.serverDied}` : `alive, RSS ${r.serverRssMb} MB`}`,
+);
+console.log(
+  `answers: ${Object.entries(r.byStatus)
+    .sort()
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ')}`,
+);
+console.log(
+  `mix: ${Object.entries(r.byLabel)
+    .sort()
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ')}`,
+);
+console.log(
+  `time per kind (total s / slowest ms): ${Object.entries(r.timeByLabel)
+    .sort((a, b) => b[1].total - a[1].total)
+    .slice(0, 8)
+    .map(([k, t]) => `${k} ${(t.total / 1000).toFixed(1)}/${t.max}`)
+    .join(', ')}`,
+);
 console.log(`canary: ${r.canary.sent} requests, ${r.canary.failed} failed, slowest ${r.canary.maxMs} ms`);
 console.log(`stored objects re-read and validated: ${r.validated.objects}, invalid: ${r.validated.invalid.length}`);
 for (const f of r.failures.slice(0, 30)) console.log(`FAIL #${f.index} ${f.label}: ${f.method} ${f.path}: ${f.why}`);

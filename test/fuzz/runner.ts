@@ -6,13 +6,13 @@
 // PUT back unchanged with dryRun=All, which runs the whole validation and admission).
 // Seeded and bounded in count and time. Used by fuzz.test.ts (a short run) and main.ts (`npm run fuzz`).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { generate, KINDS, NAMESPACES, collectionPath, Rng, type FuzzRequest } from './generate.js';
+import { collectionPath, type FuzzRequest, generate, KINDS, NAMESPACES, Rng } from './generate.js';
 
 export interface FuzzOptions {
   seed: number;
@@ -25,7 +25,13 @@ export interface FuzzOptions {
   log?: (line: string) => void;
 }
 
-export interface FuzzFailure { index: number; label: string; method: string; path: string; why: string }
+export interface FuzzFailure {
+  index: number;
+  label: string;
+  method: string;
+  path: string;
+  why: string;
+}
 
 export interface FuzzReport {
   seed: number;
@@ -45,22 +51,41 @@ export interface FuzzReport {
 
 const ANSWER_TIMEOUT_MS = 20_000;
 
-interface Server { url: string; token: string; child: ChildProcess; died?: string; stderr: string[] }
+interface Server {
+  url: string;
+  token: string;
+  child: ChildProcess;
+  died?: string;
+  stderr: string[];
+}
 
 async function startServer(store: 'memory' | 'sqlite'): Promise<Server> {
   const script = fileURLToPath(new URL('./server.js', import.meta.url));
-  const child = spawn(process.execPath, ['--max-old-space-size=1024', script, store], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, K8TS_FUZZ_SERVER: '1' } });
+  const child = spawn(process.execPath, ['--max-old-space-size=1024', script, store], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, K8TS_FUZZ_SERVER: '1' },
+  });
   const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => { if (stderr.length < 2000) stderr.push(l); });
+  createInterface({ input: child.stderr! }).on('line', (l) => {
+    if (stderr.length < 2000) stderr.push(l);
+  });
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`fuzz server did not start: ${stderr.join('\n')}`)), 30_000);
-    lines.once('line', (l) => { clearTimeout(t); resolve(l); });
-    child.once('exit', (c) => { clearTimeout(t); reject(new Error(`fuzz server exited ${c}: ${stderr.join('\n')}`)); });
+    lines.once('line', (l) => {
+      clearTimeout(t);
+      resolve(l);
+    });
+    child.once('exit', (c) => {
+      clearTimeout(t);
+      reject(new Error(`fuzz server exited ${c}: ${stderr.join('\n')}`));
+    });
   });
   const { url, token } = JSON.parse(first) as { url: string; token: string };
   const server: Server = { url, token, child, stderr };
-  child.on('exit', (code, signal) => { server.died = `exited with ${signal ?? code}`; });
+  child.on('exit', (code, signal) => {
+    server.died = `exited with ${signal ?? code}`;
+  });
   return server;
 }
 
@@ -75,7 +100,12 @@ function rssMb(pid: number): number {
   }
 }
 
-interface Answer { status: number; headers: http.IncomingHttpHeaders; body: Buffer; aborted: boolean }
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  aborted: boolean;
+}
 
 function send(agent: http.Agent, base: URL, token: string, req: FuzzRequest): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -86,21 +116,39 @@ function send(agent: http.Agent, base: URL, token: string, req: FuzzRequest): Pr
     const r = http.request({ host: base.hostname, port: base.port, method: req.method, path: req.path, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      res.on('data', (c: Buffer) => { size += c.length; if (size < 8 * 1024 * 1024) chunks.push(c); });
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size < 8 * 1024 * 1024) chunks.push(c);
+      });
       res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), aborted: false }));
       res.on('error', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), aborted: true }));
       if (req.abortAfterMs !== undefined) {
-        setTimeout(() => { done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), aborted: true }); r.destroy(); }, req.abortAfterMs);
+        setTimeout(() => {
+          done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), aborted: true });
+          r.destroy();
+        }, req.abortAfterMs);
       }
     });
-    const timer = setTimeout(() => { if (!finished) { finished = true; r.destroy(); reject(new Error(`no answer in ${ANSWER_TIMEOUT_MS} ms`)); } }, ANSWER_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      if (!finished) {
+        finished = true;
+        r.destroy();
+        reject(new Error(`no answer in ${ANSWER_TIMEOUT_MS} ms`));
+      }
+    }, ANSWER_TIMEOUT_MS);
     function done(a: Answer): void {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       resolve(a);
     }
-    r.on('error', (e) => { if (!finished) { finished = true; clearTimeout(timer); reject(e); } });
+    r.on('error', (e) => {
+      if (!finished) {
+        finished = true;
+        clearTimeout(timer);
+        reject(e);
+      }
+    });
     // Method names Node refuses to send are the client's problem, not the server's: skip them.
     try {
       r.end(req.body);
@@ -116,7 +164,11 @@ function send(agent: http.Agent, base: URL, token: string, req: FuzzRequest): Pr
 function sendRaw(base: URL, req: FuzzRequest): Promise<void> {
   return new Promise((resolve) => {
     const s = net.connect(Number(base.port), base.hostname);
-    const end = () => { clearTimeout(timer); s.destroy(); resolve(); };
+    const end = () => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve();
+    };
     const timer = setTimeout(end, 1000);
     s.on('error', end);
     s.on('close', end);
@@ -126,7 +178,10 @@ function sendRaw(base: URL, req: FuzzRequest): Promise<void> {
       if (after === 'trickle') {
         let i = 0;
         const step = () => {
-          if (i >= bytes.length || s.destroyed) { end(); return; }
+          if (i >= bytes.length || s.destroyed) {
+            end();
+            return;
+          }
           s.write(bytes.subarray(i, i + 64));
           i += 64;
           setTimeout(step, 10);
@@ -144,7 +199,11 @@ function sendRaw(base: URL, req: FuzzRequest): Promise<void> {
 
 function isStatus(body: Buffer, code: number): string | undefined {
   let s: { kind?: string; code?: number; status?: string };
-  try { s = JSON.parse(body.toString('utf8')); } catch { return `HTTP ${code} without a JSON body: ${body.toString('utf8').slice(0, 120)}`; }
+  try {
+    s = JSON.parse(body.toString('utf8'));
+  } catch {
+    return `HTTP ${code} without a JSON body: ${body.toString('utf8').slice(0, 120)}`;
+  }
   if (s.kind !== 'Status') return `HTTP ${code} body is a ${String(s.kind)}, not a Status`;
   if (s.code !== code) return `HTTP ${code} with a Status of code ${String(s.code)}`;
   return undefined;
@@ -156,8 +215,10 @@ function judge(req: FuzzRequest, a: Answer): string | undefined {
   if (a.status >= 500) {
     // Kubernetes' 5xx that are not about bad input: a resourceVersion the store has not
     // reached yet (504, retry), and a proxy/stream to a pod or service nothing serves (503).
-    if (a.status === 504 && (/Too large resource version/.test(text) || (req.method === 'HEAD' && /resourceVersion=/.test(req.path)))) return undefined;
-    if (a.status === 503 && /\/(proxy|exec|attach|portforward|log)(\/|\?|$)/.test(req.path)) return req.method === 'HEAD' ? undefined : isStatus(a.body, a.status);
+    if (a.status === 504 && (/Too large resource version/.test(text) || (req.method === 'HEAD' && /resourceVersion=/.test(req.path))))
+      return undefined;
+    if (a.status === 503 && /\/(proxy|exec|attach|portforward|log)(\/|\?|$)/.test(req.path))
+      return req.method === 'HEAD' ? undefined : isStatus(a.body, a.status);
     return `HTTP ${a.status}: ${text.slice(0, 300)}`;
   }
   if (req.method === 'HEAD') return undefined;
@@ -179,7 +240,12 @@ function judge(req: FuzzRequest, a: Answer): string | undefined {
     }
     return undefined;
   }
-  try { JSON.parse(text); return undefined; } catch { /* a whole watch stream, or not JSON */ }
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch {
+    /* a whole watch stream, or not JSON */
+  }
   const lines = text.split('\n').filter(Boolean);
   for (const l of lines) {
     try {
@@ -195,9 +261,20 @@ function judge(req: FuzzRequest, a: Answer): string | undefined {
 async function request(base: URL, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const agent = new http.Agent({ keepAlive: false });
   try {
-    const a = await send(agent, base, token, { kind: 'http', method, path, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? Buffer.from(JSON.stringify(body)) : undefined, label: 'setup' });
+    const a = await send(agent, base, token, {
+      kind: 'http',
+      method,
+      path,
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? Buffer.from(JSON.stringify(body)) : undefined,
+      label: 'setup',
+    });
     let json: unknown;
-    try { json = JSON.parse(a.body.toString('utf8')); } catch { json = undefined; }
+    try {
+      json = JSON.parse(a.body.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
     return { status: a.status, json };
   } finally {
     agent.destroy();
@@ -210,17 +287,24 @@ async function validateAll(base: URL, token: string): Promise<{ objects: number;
   let objects = 0;
   for (const k of KINDS) {
     const list = await request(base, token, 'GET', collectionPath(k, '').replace('/namespaces//', '/'));
-    if (list.status !== 200) { invalid.push(`list ${k.resource}: HTTP ${list.status}`); continue; }
+    if (list.status !== 200) {
+      invalid.push(`list ${k.resource}: HTTP ${list.status}`);
+      continue;
+    }
     for (const o of (list.json.items ?? []) as Array<{ metadata: { name: string; namespace?: string } }>) {
       objects++;
       const size = Buffer.byteLength(JSON.stringify(o));
       if (size > 1.5 * 1024 * 1024) invalid.push(`${k.resource} ${o.metadata.namespace}/${o.metadata.name}: ${size} bytes stored`);
       const path = `${collectionPath(k, o.metadata.namespace ?? '')}/${encodeURIComponent(o.metadata.name)}`;
       const one = await request(base, token, 'GET', path);
-      if (one.status !== 200) { invalid.push(`${path}: re-read HTTP ${one.status}`); continue; }
+      if (one.status !== 200) {
+        invalid.push(`${path}: re-read HTTP ${one.status}`);
+        continue;
+      }
       const put = await request(base, token, 'PUT', `${path}?dryRun=All`, one.json);
       // 409: changed since (a controller-less server changes nothing, but a finalizer run might).
-      if (put.status !== 200 && put.status !== 409) invalid.push(`${path}: PUT back unchanged gives HTTP ${put.status}: ${String(put.json?.message).slice(0, 300)}`);
+      if (put.status !== 200 && put.status !== 409)
+        invalid.push(`${path}: PUT back unchanged gives HTTP ${put.status}: ${String(put.json?.message).slice(0, 300)}`);
     }
   }
   return { objects, invalid };
@@ -230,8 +314,18 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const server = await startServer(opts.store ?? 'memory');
   const base = new URL(server.url);
   const report: FuzzReport = {
-    seed: opts.seed, sent: 0, elapsedMs: 0, byStatus: {}, byLabel: {}, timeByLabel: {}, failures: [], serverDied: undefined,
-    canary: { sent: 0, failed: 0, maxMs: 0 }, validated: { objects: 0, invalid: [] }, serverRssMb: 0, serverErrors: [],
+    seed: opts.seed,
+    sent: 0,
+    elapsedMs: 0,
+    byStatus: {},
+    byLabel: {},
+    timeByLabel: {},
+    failures: [],
+    serverDied: undefined,
+    canary: { sent: 0, failed: 0, maxMs: 0 },
+    validated: { objects: 0, invalid: [] },
+    serverRssMb: 0,
+    serverErrors: [],
   };
   const start = Date.now();
   try {
@@ -244,7 +338,13 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         const t0 = Date.now();
         report.canary.sent++;
         try {
-          const a = await send(agent, base, server.token, { kind: 'http', method: 'GET', path: '/api/v1/namespaces/default', headers: {}, label: 'canary' });
+          const a = await send(agent, base, server.token, {
+            kind: 'http',
+            method: 'GET',
+            path: '/api/v1/namespaces/default',
+            headers: {},
+            label: 'canary',
+          });
           if (a.status !== 200 && a.status !== 429) report.canary.failed++;
         } catch {
           report.canary.failed++;
@@ -273,25 +373,38 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
           t.total += ms;
           t.max = Math.max(t.max, ms);
         };
-        if (req.kind === 'raw') { await sendRaw(base, req); timed(); continue; }
+        if (req.kind === 'raw') {
+          await sendRaw(base, req);
+          timed();
+          continue;
+        }
         try {
           const a = await send(agent, base, server.token, req);
           timed();
           report.byStatus[a.status] = (report.byStatus[a.status] ?? 0) + 1;
           const why = judge(req, a);
-          if (why && report.failures.length < 200) report.failures.push({ index, label: req.label, method: req.method, path: req.path.slice(0, 200), why });
+          if (why && report.failures.length < 200)
+            report.failures.push({ index, label: req.label, method: req.method, path: req.path.slice(0, 200), why });
         } catch (e) {
-          if ((e as { clientSide?: boolean }).clientSide) { report.byStatus['client-refused'] = (report.byStatus['client-refused'] ?? 0) + 1; continue; }
+          if ((e as { clientSide?: boolean }).clientSide) {
+            report.byStatus['client-refused'] = (report.byStatus['client-refused'] ?? 0) + 1;
+            continue;
+          }
           const msg = (e as Error).message;
           // A connection reset by the server after an answer it chose not to finish (a body
           // over the limit, a slow watch closed) is an answer; a timeout or a dead server is not.
           if (/no answer/.test(msg) || server.died) {
-            if (report.failures.length < 200) report.failures.push({ index, label: req.label, method: req.method, path: req.path.slice(0, 200), why: msg });
+            if (report.failures.length < 200)
+              report.failures.push({ index, label: req.label, method: req.method, path: req.path.slice(0, 200), why: msg });
           } else {
-            report.byStatus[`reset:${(e as NodeJS.ErrnoException).code ?? msg}`] = (report.byStatus[`reset:${(e as NodeJS.ErrnoException).code ?? msg}`] ?? 0) + 1;
+            report.byStatus[`reset:${(e as NodeJS.ErrnoException).code ?? msg}`] =
+              (report.byStatus[`reset:${(e as NodeJS.ErrnoException).code ?? msg}`] ?? 0) + 1;
           }
         }
-        if (opts.log && index % 10_000 === 9_999) opts.log(`${report.sent} requests, ${Math.round((Date.now() - start) / 1000)} s, ${report.failures.length} failures, server RSS ${rssMb(server.child.pid!)} MB`);
+        if (opts.log && index % 10_000 === 9_999)
+          opts.log(
+            `${report.sent} requests, ${Math.round((Date.now() - start) / 1000)} s, ${report.failures.length} failures, server RSS ${rssMb(server.child.pid!)} MB`,
+          );
       }
     };
     await Promise.all(Array.from({ length: opts.concurrency ?? 16 }, worker));

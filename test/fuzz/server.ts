@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { makeConnectHandler } from '../../src/apiserver/connect.js';
 import { adminUser } from '../../src/apiserver/authn/user.js';
+import { makeConnectHandler } from '../../src/apiserver/connect.js';
+import { ApiServer } from '../../src/apiserver/server.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
@@ -29,7 +29,13 @@ const connect = makeConnectHandler({
   getEndpoints: (ns, n) => api!.getObject('', 'endpoints', ns, n),
   nodeToken: token,
 });
-api = new ApiServer({ store, tokens: new Map([[token, adminUser('fuzz-admin')]]), advertiseAddress: '10.0.0.1', connect, log: () => undefined });
+api = new ApiServer({
+  store,
+  tokens: new Map([[token, adminUser('fuzz-admin')]]),
+  advertiseAddress: '10.0.0.1',
+  connect,
+  log: () => undefined,
+});
 const url = await api.start(0, '127.0.0.1');
 process.stdout.write(`${JSON.stringify({ url, token, pid: process.pid })}\n`);
 const stop = async () => {
@@ -38,7 +44,11 @@ const stop = async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 };
-process.on('SIGTERM', () => { void stop(); });
+process.on('SIGTERM', () => {
+  void stop();
+});
 // The parent going away ends this process too.
-process.stdin.on('end', () => { void stop(); });
+process.stdin.on('end', () => {
+  void stop();
+});
 process.stdin.resume();

@@ -1,15 +1,15 @@
 // The structural-schema library: structural checks, validation messages, pruning, defaulting,
 // CEL rules and JSONPath, each against what apiextensions-apiserver says for the same input.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { fieldErrorMessage } from '../errors.js';
-import { validateCRDCreate } from '../validation/apiextensions.js';
 import type { KObject } from '../object.js';
+import { validateCRDCreate } from '../validation/apiextensions.js';
 import { validateRules } from './cel.js';
 import { findResults, parseJSONPath } from './jsonpath.js';
 import { applyDefaults, prune } from './prune.js';
-import { validateStructural, type JSONSchemaProps } from './structural.js';
+import { type JSONSchemaProps, validateStructural } from './structural.js';
 import { validateValue } from './validate.js';
 
 const msgs = (errs: Parameters<typeof fieldErrorMessage>[0][]) => errs.map(fieldErrorMessage);
@@ -35,10 +35,16 @@ test('structural: types are required outside value validations, metadata only re
   ]);
   assert.deepEqual(msgs(validateStructural(P, { type: 'string' })), [`${P}.type: Invalid value: "string": must be object at the root`]);
   // The int-or-string pattern of anyOf is allowed.
-  assert.deepEqual(validateStructural(P, { type: 'object', properties: { p: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] } } }), []);
+  assert.deepEqual(
+    validateStructural(P, {
+      type: 'object',
+      properties: { p: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] } },
+    }),
+    [],
+  );
 });
 
-test('validation messages are kube-openapi\'s, turned into field errors as apiextensions does', () => {
+test("validation messages are kube-openapi's, turned into field errors as apiextensions does", () => {
   const s: JSONSchemaProps = {
     type: 'object',
     required: ['spec'],
@@ -72,7 +78,7 @@ test('validation messages are kube-openapi\'s, turned into field errors as apiex
   assert.deepEqual(msgs(validateValue(s, { spec: {} })), ['spec.name: Required value']);
 });
 
-test('pruning drops unknown fields (keeping preserved subtrees and embedded resources\' type and metadata)', () => {
+test("pruning drops unknown fields (keeping preserved subtrees and embedded resources' type and metadata)", () => {
   const s: JSONSchemaProps = {
     type: 'object',
     properties: {
@@ -81,21 +87,40 @@ test('pruning drops unknown fields (keeping preserved subtrees and embedded reso
         properties: {
           keep: { type: 'string' },
           free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-          tmpl: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } } },
+          tmpl: {
+            type: 'object',
+            'x-kubernetes-embedded-resource': true,
+            properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } },
+          },
           list: { type: 'array', items: { type: 'object', properties: { k: { type: 'string' } } } },
         },
       },
     },
   };
   const obj: Record<string, unknown> = {
-    apiVersion: 'x/v1', kind: 'X', metadata: { name: 'n', bogus: 1 },
-    spec: { keep: 'y', drop: 1, free: { any: { thing: 1 } }, tmpl: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { a: 'x', b: 'y' } }, list: [{ k: 'v', z: 1 }] },
+    apiVersion: 'x/v1',
+    kind: 'X',
+    metadata: { name: 'n', bogus: 1 },
+    spec: {
+      keep: 'y',
+      drop: 1,
+      free: { any: { thing: 1 } },
+      tmpl: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { a: 'x', b: 'y' } },
+      list: [{ k: 'v', z: 1 }],
+    },
     other: true,
   };
   assert.deepEqual(prune(obj, s).sort(), ['metadata.bogus', 'other', 'spec.drop', 'spec.list[0].z', 'spec.tmpl.spec.b']);
   assert.deepEqual(obj, {
-    apiVersion: 'x/v1', kind: 'X', metadata: { name: 'n' },
-    spec: { keep: 'y', free: { any: { thing: 1 } }, tmpl: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { a: 'x' } }, list: [{ k: 'v' }] },
+    apiVersion: 'x/v1',
+    kind: 'X',
+    metadata: { name: 'n' },
+    spec: {
+      keep: 'y',
+      free: { any: { thing: 1 } },
+      tmpl: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { a: 'x' } },
+      list: [{ k: 'v' }],
+    },
   });
 });
 
@@ -104,7 +129,8 @@ test('defaulting fills absent fields and non-nullable nulls, recursively', () =>
     type: 'object',
     properties: {
       spec: {
-        type: 'object', default: {},
+        type: 'object',
+        default: {},
         properties: {
           replicas: { type: 'integer', default: 1 },
           image: { type: 'string', default: 'busybox' },
@@ -148,16 +174,35 @@ test('CEL rules: messages, reasons, field paths, transition rules with oldSelf',
     'spec.x-count: Invalid value: "integer": failed rule: self > 0',
   ]);
   const old = { spec: { minReplicas: 1, maxReplicas: 2, name: 'web-a', 'x-count': 1 } };
-  assert.deepEqual(msgs(validateRules(s, { spec: { ...old.spec, name: 'web-b' } }, old)), ['spec.name: Invalid value: "string": name is immutable']);
+  assert.deepEqual(msgs(validateRules(s, { spec: { ...old.spec, name: 'web-b' } }, old)), [
+    'spec.name: Invalid value: "string": name is immutable',
+  ]);
   assert.deepEqual(validateRules(s, old, old), []);
   // A missing field is an evaluation error, reported with the rule.
-  const m = msgs(validateRules({ type: 'object', 'x-kubernetes-validations': [{ rule: 'self.spec.x > 1' }], properties: { spec: { type: 'object', properties: { x: { type: 'integer' } } } } }, { spec: {} }));
+  const m = msgs(
+    validateRules(
+      {
+        type: 'object',
+        'x-kubernetes-validations': [{ rule: 'self.spec.x > 1' }],
+        properties: { spec: { type: 'object', properties: { x: { type: 'integer' } } } },
+      },
+      { spec: {} },
+    ),
+  );
   assert.equal(m.length, 1);
   assert.match(m[0], /^<nil>: Invalid value: "object": .* evaluating rule: self\.spec\.x > 1$/);
 });
 
 test('JSONPath as printer columns use it', () => {
-  const obj = { spec: { items: [{ n: 'a' }, { n: 'b' }] }, status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Synced', status: 'False' }] } };
+  const obj = {
+    spec: { items: [{ n: 'a' }, { n: 'b' }] },
+    status: {
+      conditions: [
+        { type: 'Ready', status: 'True' },
+        { type: 'Synced', status: 'False' },
+      ],
+    },
+  };
   assert.deepEqual(findResults(parseJSONPath('.spec.items[*].n'), obj), ['a', 'b']);
   assert.deepEqual(findResults(parseJSONPath('.spec.items[-1].n'), obj), ['b']);
   assert.deepEqual(findResults(parseJSONPath('.status.conditions[?(@.type=="Synced")].status'), obj), ['False']);
@@ -167,12 +212,22 @@ test('JSONPath as printer columns use it', () => {
 
 test('CRD validation: names, versions, conversion, columns, schemas and rules', () => {
   const crd = {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'things.example.com' },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'things.example.com' },
     spec: {
-      group: 'example', scope: 'Everywhere', conversion: { strategy: 'Webhook' },
+      group: 'example',
+      scope: 'Everywhere',
+      conversion: { strategy: 'Webhook' },
       names: { plural: 'Things', kind: 'Thing', listKind: 'Thing' },
       versions: [
-        { name: 'v1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.x ==' }] } }, additionalPrinterColumns: [{ name: 'X', type: 'thing', jsonPath: '.x' }] },
+        {
+          name: 'v1',
+          served: true,
+          storage: false,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.x ==' }] } },
+          additionalPrinterColumns: [{ name: 'X', type: 'thing', jsonPath: '.x' }],
+        },
         { name: 'v2', served: false, storage: false },
       ],
     },
@@ -189,11 +244,19 @@ test('CRD validation: names, versions, conversion, columns, schemas and rules', 
     'spec.conversion.strategy: Unsupported value: "Webhook": supported values: "None"',
   ];
   for (const w of want) assert.ok(m.includes(w), `missing: ${w}\n got: ${m.join('\n')}`);
-  assert.ok(m.some((x) => x.startsWith(`${P}.x-kubernetes-validations[0].rule: Invalid value: "self.x ==": compilation failed: `)), m.join('\n'));
-  assert.ok(m.some((x) => x.startsWith('spec.names.plural: Invalid value: "Things": a DNS-1035 label must consist of lower case')), m.join('\n'));
+  assert.ok(
+    m.some((x) => x.startsWith(`${P}.x-kubernetes-validations[0].rule: Invalid value: "self.x ==": compilation failed: `)),
+    m.join('\n'),
+  );
+  assert.ok(
+    m.some((x) => x.startsWith('spec.names.plural: Invalid value: "Things": a DNS-1035 label must consist of lower case')),
+    m.join('\n'),
+  );
 });
 
-test('patterns are RE2, as Go\'s: its syntax errors, and linear-time matching of a pattern that backtracks in JavaScript', { timeout: 60_000 }, () => {
+test("patterns are RE2, as Go's: its syntax errors, and linear-time matching of a pattern that backtracks in JavaScript", {
+  timeout: 60_000,
+}, () => {
   assert.deepEqual(msgs(validateStructural(P, { type: 'object', properties: { a: { type: 'string', pattern: '(' } } })), [
     `${P}.properties[a].pattern: Invalid value: "(": must be a valid regular expression, but isn't: error parsing regexp: missing closing ): \`(\``,
   ]);
@@ -201,10 +264,10 @@ test('patterns are RE2, as Go\'s: its syntax errors, and linear-time matching of
   // With a backtracking engine this input would not finish (the test's timeout bounds it).
   const errs = msgs(validateValue(s, { a: `${'a'.repeat(50_000)}b` }));
   assert.equal(errs.length, 1);
-  assert.ok(errs[0].endsWith('b": a in body should match \'^(a+)+$\''), errs[0].slice(-60));
+  assert.ok(errs[0].endsWith("b\": a in body should match '^(a+)+$'"), errs[0].slice(-60));
 });
 
-test('CEL: Kubernetes\' list library and the strings extension', () => {
+test("CEL: Kubernetes' list library and the strings extension", () => {
   const s: JSONSchemaProps = {
     type: 'object',
     properties: {
@@ -213,10 +276,17 @@ test('CEL: Kubernetes\' list library and the strings extension', () => {
         'x-kubernetes-validations': [
           { rule: 'self.ports.isSorted()', message: 'ports must be sorted' },
           { rule: 'self.weights.sum() <= 100', message: 'weights add up to at most 100' },
-          { rule: 'self.ports.max() < 1024 && self.ports.min() > 0 && self.ports.indexOf(80) >= 0', message: 'privileged ports, 80 among them' },
+          {
+            rule: 'self.ports.max() < 1024 && self.ports.min() > 0 && self.ports.indexOf(80) >= 0',
+            message: 'privileged ports, 80 among them',
+          },
           { rule: 'self.name.lowerAscii().startsWith("web")', message: 'name starts with web' },
         ],
-        properties: { ports: { type: 'array', items: { type: 'integer' } }, weights: { type: 'array', items: { type: 'integer' } }, name: { type: 'string' } },
+        properties: {
+          ports: { type: 'array', items: { type: 'integer' } },
+          weights: { type: 'array', items: { type: 'integer' } },
+          name: { type: 'string' },
+        },
       },
     },
   };

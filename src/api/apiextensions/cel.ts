@@ -12,10 +12,10 @@
 // lastIndexOf). Kubernetes' other libraries (quantity, url, ip/cidr, format) are not provided:
 // rules calling them fail with the evaluator's "no such overload" error.
 
-import { celEnv, celMethod, CelScalar, isCelError, listType, parse, plan, type CelValue } from '@bufbuild/cel';
+import { CelScalar, type CelValue, celEnv, celMethod, isCelError, listType, parse, plan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { isObject } from '../object.js';
 import type { FieldError } from '../errors.js';
+import { isObject } from '../object.js';
 import { additionalOf, INT_OR_STRING, itemsOf, type JSONSchemaProps } from './structural.js';
 
 type Rule = NonNullable<JSONSchemaProps['x-kubernetes-validations']>[number];
@@ -23,18 +23,21 @@ type Program = ReturnType<typeof plan>;
 
 const LIST = listType(CelScalar.DYN);
 const order = (a: CelValue, b: CelValue): number => {
-  if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number')) return Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : 0;
+  if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number'))
+    return Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   throw new Error('no such overload');
 };
-const same = (a: CelValue, b: CelValue): boolean => (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number') ? Number(a) === Number(b) : a === b;
-const extreme = (name: string, sign: number) => celMethod(name, LIST, [], CelScalar.DYN, function (this: Iterable<CelValue>) {
-  let m: CelValue | undefined;
-  for (const x of this) if (m === undefined || order(x, m) * sign > 0) m = x;
-  if (m === undefined) throw new Error(`${name} called on empty list`);
-  return m as never;
-});
+const same = (a: CelValue, b: CelValue): boolean =>
+  (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number') ? Number(a) === Number(b) : a === b;
+const extreme = (name: string, sign: number) =>
+  celMethod(name, LIST, [], CelScalar.DYN, function (this: Iterable<CelValue>) {
+    let m: CelValue | undefined;
+    for (const x of this) if (m === undefined || order(x, m) * sign > 0) m = x;
+    if (m === undefined) throw new Error(`${name} called on empty list`);
+    return m as never;
+  });
 /** Kubernetes' list library. */
 const lists = [
   celMethod('isSorted', LIST, [], CelScalar.BOOL, function (this: Iterable<CelValue>) {
@@ -43,7 +46,7 @@ const lists = [
   }),
   celMethod('sum', LIST, [], CelScalar.DYN, function (this: Iterable<CelValue>) {
     let s: CelValue | undefined;
-    for (const x of this) s = s === undefined ? x : ((s as never) + (x as never)) as CelValue;
+    for (const x of this) s = s === undefined ? x : (((s as never) + (x as never)) as CelValue);
     return (s ?? 0n) as never;
   }),
   extreme('min', -1),
@@ -81,7 +84,26 @@ export function compileError(rule: string): string | undefined {
   return p instanceof Error ? p.message : undefined;
 }
 
-const RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return']);
+const RESERVED = new Set([
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+]);
 
 /** A property name as rules see it: Kubernetes' escaping of '__', '.', '-', '/' and reserved words. */
 export function escapeName(name: string): string | undefined {
@@ -118,7 +140,10 @@ function toCel(v: unknown, s: JSONSchemaProps | undefined, root = false): unknow
         out.set('metadata', m);
         continue;
       }
-      if (root && (k === 'apiVersion' || k === 'kind')) { out.set(k, x); continue; }
+      if (root && (k === 'apiVersion' || k === 'kind')) {
+        out.set(k, x);
+        continue;
+      }
       const ps = props?.[k];
       if (!ps) continue; // unknown (preserved) fields are not accessible
       const name = escapeName(k);
@@ -131,10 +156,14 @@ function toCel(v: unknown, s: JSONSchemaProps | undefined, root = false): unknow
 
 function fieldError(path: string, type: string, detail: string, reason: string | undefined): FieldError {
   switch (reason) {
-    case 'FieldValueForbidden': return { type: 'FieldValueForbidden', field: path, detail };
-    case 'FieldValueRequired': return { type: 'FieldValueRequired', field: path, detail };
-    case 'FieldValueDuplicate': return { type: 'FieldValueDuplicate', field: path, value: type, detail };
-    default: return { type: 'FieldValueInvalid', field: path, value: type, detail };
+    case 'FieldValueForbidden':
+      return { type: 'FieldValueForbidden', field: path, detail };
+    case 'FieldValueRequired':
+      return { type: 'FieldValueRequired', field: path, detail };
+    case 'FieldValueDuplicate':
+      return { type: 'FieldValueDuplicate', field: path, value: type, detail };
+    default:
+      return { type: 'FieldValueInvalid', field: path, value: type, detail };
   }
 }
 
@@ -151,14 +180,29 @@ function check(s: JSONSchemaProps, v: unknown, old: unknown, hasOld: boolean, pa
     if (usesOld && !hasOld && !optionalOld) continue;
     const p = program(r.rule);
     // A rule at the root reports the root as Kubernetes prints a nil field path.
-    const at = (r.fieldPath ? `${path}${r.fieldPath.startsWith('.') || r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath}`.replace(/^\./, '') : path) || '<nil>';
-    if (p instanceof Error) { errs.push(fieldError(at, typeName(s), `compilation failed: ${p.message}`, undefined)); continue; }
+    const at =
+      (r.fieldPath
+        ? `${path}${r.fieldPath.startsWith('.') || r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath}`.replace(/^\./, '')
+        : path) || '<nil>';
+    if (p instanceof Error) {
+      errs.push(fieldError(at, typeName(s), `compilation failed: ${p.message}`, undefined));
+      continue;
+    }
     const bindings: Record<string, unknown> = { self: toCel(v, s, root) };
     if (usesOld) bindings.oldSelf = hasOld ? toCel(old, s, root) : null;
     const out = (p as (ctx: Record<string, unknown>) => unknown)(bindings);
     if (isCelError(out)) {
       const msg = (out as { message?: string }).message ?? String(out);
-      errs.push(fieldError(at, typeName(s), msg.startsWith('no such overload') ? `'${msg}': call arguments did not match a supported operator, function or macro signature for rule: ${ruleText(r)}` : `${msg} evaluating rule: ${ruleText(r)}`, undefined));
+      errs.push(
+        fieldError(
+          at,
+          typeName(s),
+          msg.startsWith('no such overload')
+            ? `'${msg}': call arguments did not match a supported operator, function or macro signature for rule: ${ruleText(r)}`
+            : `${msg} evaluating rule: ${ruleText(r)}`,
+          undefined,
+        ),
+      );
     } else if (out !== true) {
       errs.push(fieldError(at, typeName(s), r.message || `failed rule: ${ruleText(r)}`, r.reason));
     }
@@ -166,7 +210,9 @@ function check(s: JSONSchemaProps, v: unknown, old: unknown, hasOld: boolean, pa
   if (Array.isArray(v)) {
     const items = itemsOf(s);
     if (!items) return;
-    v.forEach((x, i) => { check(items, x, undefined, false, `${path}[${i}]`, false, errs); });
+    v.forEach((x, i) => {
+      check(items, x, undefined, false, `${path}[${i}]`, false, errs);
+    });
     return;
   }
   if (!isObject(v)) return;
@@ -187,7 +233,11 @@ export function hasRules(s: JSONSchemaProps | undefined): boolean {
   if ((s['x-kubernetes-validations'] ?? []).length > 0) return true;
   const items = itemsOf(s);
   const ap = additionalOf(s);
-  return Object.values(isObject(s.properties) ? (s.properties as Record<string, JSONSchemaProps>) : {}).some(hasRules) || hasRules(items) || hasRules(ap);
+  return (
+    Object.values(isObject(s.properties) ? (s.properties as Record<string, JSONSchemaProps>) : {}).some(hasRules) ||
+    hasRules(items) ||
+    hasRules(ap)
+  );
 }
 
 /** Runs the rules of schema over obj (and old, on update). */

@@ -25,7 +25,11 @@ export function parseJSONPath(text: string): Step[] {
     const c = s[i];
     if (c === '.') {
       i++;
-      if (s[i] === '*') { steps.push({ t: 'wildcard' }); i++; continue; }
+      if (s[i] === '*') {
+        steps.push({ t: 'wildcard' });
+        i++;
+        continue;
+      }
       let j = i;
       while (j < s.length && /[A-Za-z0-9_\-/\\]/.test(s[j])) j++;
       if (j === i) {
@@ -53,10 +57,19 @@ function matchBracket(s: string, open: number): number {
   let quote = '';
   for (let i = open; i < s.length; i++) {
     const c = s[i];
-    if (quote) { if (c === quote) quote = ''; continue; }
-    if (c === '"' || c === "'") { quote = c; continue; }
+    if (quote) {
+      if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      continue;
+    }
     if (c === '[' || c === '(') depth++;
-    if (c === ']' || c === ')') { depth--; if (depth === 0 && c === ']') return i; }
+    if (c === ']' || c === ')') {
+      depth--;
+      if (depth === 0 && c === ']') return i;
+    }
   }
   throw new JSONPathError('unclosed array expect ]');
 }
@@ -95,24 +108,36 @@ export function findResults(steps: Step[], data: unknown): unknown[] {
       if (st.t === 'field') {
         if (isObject(v) && st.name in v) next.push(v[st.name]);
       } else if (st.t === 'wildcard') {
-        if (isObject(v)) next.push(...Object.keys(v).sort().map((k) => v[k]));
+        if (isObject(v))
+          next.push(
+            ...Object.keys(v)
+              .sort()
+              .map((k) => v[k]),
+          );
         else if (Array.isArray(v)) next.push(...v);
       } else if (st.t === 'index') {
         if (!Array.isArray(v)) continue;
-        if (st.all) { next.push(...v); continue; }
+        if (st.all) {
+          next.push(...v);
+          continue;
+        }
         const norm = (n: number) => (n < 0 ? n + v.length : n);
         if (st.single) {
           const idx = norm(st.start ?? 0);
           if (idx >= 0 && idx < v.length) next.push(v[idx]);
           continue;
         }
-        const a = Math.max(0, norm(st.start ?? 0)), b = Math.min(v.length, norm(st.end ?? v.length));
+        const a = Math.max(0, norm(st.start ?? 0)),
+          b = Math.min(v.length, norm(st.end ?? v.length));
         for (let k = a; k < b; k++) next.push(v[k]);
       } else {
         const items = Array.isArray(v) ? v : isObject(v) ? Object.values(v) : [];
         for (const it of items) {
           const found = findResults(st.path, it);
-          if (st.op === undefined) { if (found.length > 0) next.push(it); continue; }
+          if (st.op === undefined) {
+            if (found.length > 0) next.push(it);
+            continue;
+          }
           if (found.length > 0 && compare(found[0], st.op, st.value)) next.push(it);
         }
       }
@@ -124,13 +149,20 @@ export function findResults(steps: Step[], data: unknown): unknown[] {
 
 function compare(a: unknown, op: string, b: unknown): boolean {
   switch (op) {
-    case '==': return a === b;
-    case '!=': return a !== b;
-    case '<': return typeof a === 'number' && typeof b === 'number' && a < b;
-    case '<=': return typeof a === 'number' && typeof b === 'number' && a <= b;
-    case '>': return typeof a === 'number' && typeof b === 'number' && a > b;
-    case '>=': return typeof a === 'number' && typeof b === 'number' && a >= b;
-    default: return false;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return typeof a === 'number' && typeof b === 'number' && a < b;
+    case '<=':
+      return typeof a === 'number' && typeof b === 'number' && a <= b;
+    case '>':
+      return typeof a === 'number' && typeof b === 'number' && a > b;
+    case '>=':
+      return typeof a === 'number' && typeof b === 'number' && a >= b;
+    default:
+      return false;
   }
 }
 

@@ -7,7 +7,7 @@
 
 import { deepCopy, isObject } from '../object.js';
 import { getType, jsonFields } from '../schema/index.js';
-import { additionalOf, EMBEDDED, itemsOf, preserves, type JSONSchemaProps } from './structural.js';
+import { additionalOf, EMBEDDED, itemsOf, type JSONSchemaProps, preserves } from './structural.js';
 
 let objectMetaFields: Set<string> | undefined;
 function metaFields(): Set<string> {
@@ -34,21 +34,36 @@ function pruneMeta(meta: unknown, path: string, dropped: string[]): void {
   if (!isObject(meta)) return;
   const known = metaFields();
   for (const k of Object.keys(meta)) {
-    if (!known.has(k)) { delete meta[k]; dropped.push(joinPath(path, k)); }
+    if (!known.has(k)) {
+      delete meta[k];
+      dropped.push(joinPath(path, k));
+    }
   }
 }
 
-function pruneObject(obj: Record<string, unknown>, s: JSONSchemaProps | undefined, path: string, isResource: boolean, dropped: string[]): void {
+function pruneObject(
+  obj: Record<string, unknown>,
+  s: JSONSchemaProps | undefined,
+  path: string,
+  isResource: boolean,
+  dropped: string[],
+): void {
   const props = s && isObject(s.properties) ? s.properties : {};
   const ap = s ? additionalOf(s) : undefined;
   const keep = s ? preserves(s) || s.additionalProperties === true : false;
   for (const k of Object.keys(obj)) {
     const p = joinPath(path, k);
     if (isResource && (k === 'apiVersion' || k === 'kind')) continue;
-    if (isResource && k === 'metadata') { pruneMeta(obj[k], p, dropped); continue; }
+    if (isResource && k === 'metadata') {
+      pruneMeta(obj[k], p, dropped);
+      continue;
+    }
     const sub = props[k] ?? ap;
     if (!sub) {
-      if (!keep) { delete obj[k]; dropped.push(p); }
+      if (!keep) {
+        delete obj[k];
+        dropped.push(p);
+      }
       continue;
     }
     pruneValue(obj[k], sub, p, dropped);
@@ -63,7 +78,9 @@ function pruneValue(v: unknown, s: JSONSchemaProps, path: string, dropped: strin
   } else if (Array.isArray(v)) {
     const items = itemsOf(s);
     if (!items) return;
-    v.forEach((x, i) => { pruneValue(x, items, `${path}[${i}]`, dropped); });
+    v.forEach((x, i) => {
+      pruneValue(x, items, `${path}[${i}]`, dropped);
+    });
   }
 }
 
@@ -87,7 +104,10 @@ export function applyDefaults(obj: unknown, s: JSONSchemaProps | undefined): voi
         if (k in props) continue;
         if (obj[k] === null && !ap.nullable) {
           if (ap.default !== undefined) obj[k] = deepCopy(ap.default);
-          else { delete obj[k]; continue; }
+          else {
+            delete obj[k];
+            continue;
+          }
         }
         applyDefaults(obj[k], ap);
       }

@@ -7,7 +7,7 @@
 
 import { RE2JS } from '@bufbuild/re2';
 import { isObject } from '../object.js';
-import { child, forbidden, invalid, key, required, type FieldError } from '../validation/field.js';
+import { child, type FieldError, forbidden, invalid, key, required } from '../validation/field.js';
 
 /** A JSONSchemaProps as the CRD holds it (apiextensions.k8s.io/v1). */
 export interface JSONSchemaProps {
@@ -108,14 +108,17 @@ function invariants(s: JSONSchemaProps, lvl: Level, path: string): FieldError[] 
   if (s.type === 'array' && s.items === undefined) errs.push(required(child(path, 'items'), 'must be specified'));
   const items = itemsOf(s);
   if (items) errs.push(...invariants(items, 'item', child(path, 'items')));
-  for (const [k, v] of Object.entries(isObject(s.properties) ? s.properties : {})) errs.push(...invariants(v, 'field', key(child(path, 'properties'), k)));
+  for (const [k, v] of Object.entries(isObject(s.properties) ? s.properties : {}))
+    errs.push(...invariants(v, 'field', key(child(path, 'properties'), k)));
   if (s.additionalProperties !== undefined) {
     if (lvl === 'root') errs.push(forbidden(child(path, 'additionalProperties'), 'must not be used at the root'));
     const ap = additionalOf(s);
     if (ap) errs.push(...invariants(ap, 'field', child(path, 'additionalProperties')));
   }
-  if (s[INT_OR_STRING] && s[PRESERVE]) errs.push(invalid(child(path, PRESERVE), true, 'must be false if x-kubernetes-int-or-string is true'));
-  if (s[INT_OR_STRING] && s[EMBEDDED]) errs.push(invalid(child(path, EMBEDDED), true, 'must be false if x-kubernetes-int-or-string is true'));
+  if (s[INT_OR_STRING] && s[PRESERVE])
+    errs.push(invalid(child(path, PRESERVE), true, 'must be false if x-kubernetes-int-or-string is true'));
+  if (s[INT_OR_STRING] && s[EMBEDDED])
+    errs.push(invalid(child(path, EMBEDDED), true, 'must be false if x-kubernetes-int-or-string is true'));
   const skipAnyOf = isIntOrStringAnyOf(s.anyOf);
   const skipFirstAllOfAnyOf = Array.isArray(s.allOf) && s.allOf.length >= 1 && isIntOrStringAnyOf(s.allOf[0]?.anyOf);
   errs.push(...valueValidation(s, skipAnyOf, skipFirstAllOfAnyOf, lvl, path));
@@ -126,19 +129,31 @@ function invariants(s: JSONSchemaProps, lvl: Level, path: string): FieldError[] 
     if (type === '') errs.push(required(child(path, 'type'), 'must be object if x-kubernetes-embedded-resource is true'));
     else errs.push(invalid(child(path, 'type'), type, 'must be object if x-kubernetes-embedded-resource is true'));
   } else if (type === '' && !s[INT_OR_STRING] && !s[PRESERVE]) {
-    const why = lvl === 'root' ? 'must not be empty at the root' : lvl === 'item' ? 'must not be empty for specified array items' : 'must not be empty for specified object fields';
+    const why =
+      lvl === 'root'
+        ? 'must not be empty at the root'
+        : lvl === 'item'
+          ? 'must not be empty for specified array items'
+          : 'must not be empty for specified object fields';
     errs.push(required(child(path, 'type'), why));
   }
-  if (s[EMBEDDED] && s.additionalProperties !== undefined) errs.push(forbidden(child(path, 'additionalProperties'), 'must not be used if x-kubernetes-embedded-resource is set'));
+  if (s[EMBEDDED] && s.additionalProperties !== undefined)
+    errs.push(forbidden(child(path, 'additionalProperties'), 'must not be used if x-kubernetes-embedded-resource is set'));
   if (lvl === 'root' && type !== '' && type !== 'object') errs.push(invalid(child(path, 'type'), type, 'must be object at the root'));
   const props = isObject(s.properties) ? s.properties : {};
   for (const tm of ['kind', 'apiVersion']) {
     const p = props[tm];
-    if (p && checkMetadata && p.type !== 'string') errs.push(invalid(child(key(child(path, 'properties'), tm), 'type'), p.type ?? '', 'must be string'));
+    if (p && checkMetadata && p.type !== 'string')
+      errs.push(invalid(child(key(child(path, 'properties'), tm), 'type'), p.type ?? '', 'must be string'));
   }
   if (props.metadata) errs.push(...metadataInvariants(props.metadata, checkMetadata, lvl, key(child(path, 'properties'), 'metadata')));
   if (s[EMBEDDED] && !s[PRESERVE] && Object.keys(props).length === 0) {
-    errs.push(required(child(path, 'properties'), 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields'));
+    errs.push(
+      required(
+        child(path, 'properties'),
+        'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields',
+      ),
+    );
   }
   return errs;
 }
@@ -154,16 +169,24 @@ function metadataInvariants(s: JSONSchemaProps, checkMetadata: boolean, lvl: Lev
     const props = isObject(rest.properties) ? Object.keys(rest.properties) : [];
     if (props.every((p) => p === 'name' || p === 'generateName')) delete rest.properties;
     // Value validations on name/generateName live under properties; only properties is allowed.
-    if (Object.keys(rest).length > 0) errs.push(forbidden(path, 'must not specify anything other than name and generateName, but metadata is implicitly specified'));
+    if (Object.keys(rest).length > 0)
+      errs.push(forbidden(path, 'must not specify anything other than name and generateName, but metadata is implicitly specified'));
   }
   return errs;
 }
 
 function valueValidation(s: JSONSchemaProps, skipAnyOf: boolean, skipFirstAllOfAnyOf: boolean, lvl: Level, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (!skipAnyOf) (Array.isArray(s.anyOf) ? s.anyOf : []).forEach((n, i) => { errs.push(...nested(n, false, false, lvl, `${child(path, 'anyOf')}[${i}]`)); });
-  (Array.isArray(s.allOf) ? s.allOf : []).forEach((n, i) => { errs.push(...nested(n, skipFirstAllOfAnyOf && i === 0, false, lvl, `${child(path, 'allOf')}[${i}]`)); });
-  (Array.isArray(s.oneOf) ? s.oneOf : []).forEach((n, i) => { errs.push(...nested(n, false, false, lvl, `${child(path, 'oneOf')}[${i}]`)); });
+  if (!skipAnyOf)
+    (Array.isArray(s.anyOf) ? s.anyOf : []).forEach((n, i) => {
+      errs.push(...nested(n, false, false, lvl, `${child(path, 'anyOf')}[${i}]`));
+    });
+  (Array.isArray(s.allOf) ? s.allOf : []).forEach((n, i) => {
+    errs.push(...nested(n, skipFirstAllOfAnyOf && i === 0, false, lvl, `${child(path, 'allOf')}[${i}]`));
+  });
+  (Array.isArray(s.oneOf) ? s.oneOf : []).forEach((n, i) => {
+    errs.push(...nested(n, false, false, lvl, `${child(path, 'oneOf')}[${i}]`));
+  });
   if (isObject(s.not)) errs.push(...nested(s.not as JSONSchemaProps, false, false, lvl, child(path, 'not')));
   if (typeof s.pattern === 'string' && s.pattern !== '') {
     const err = patternError(s.pattern);
@@ -178,13 +201,15 @@ function nested(v: JSONSchemaProps, skipAnyOf: boolean, skipAllOfAnyOf: boolean,
   errs.push(...valueValidation(v, skipAnyOf, skipAllOfAnyOf, lvl, path));
   const items = itemsOf(v);
   if (items) errs.push(...nested(items, false, false, lvl, child(path, 'items')));
-  for (const [k, f] of Object.entries(isObject(v.properties) ? v.properties : {})) errs.push(...nested(f, false, false, 'field', key(child(path, 'properties'), k)));
+  for (const [k, f] of Object.entries(isObject(v.properties) ? v.properties : {}))
+    errs.push(...nested(f, false, false, 'field', key(child(path, 'properties'), k)));
   for (const [f, why] of GENERIC_IN_NESTED) {
     const val = v[f];
     if (val === undefined || val === false || val === '' || (Array.isArray(val) && val.length === 0)) continue;
     errs.push(forbidden(child(path, String(f)), why));
   }
-  if (isObject(v.properties) && 'metadata' in v.properties) errs.push(forbidden(key(child(path, 'properties'), 'metadata'), 'must not be specified in a nested context'));
+  if (isObject(v.properties) && 'metadata' in v.properties)
+    errs.push(forbidden(key(child(path, 'properties'), 'metadata'), 'must not be specified in a nested context'));
   return errs;
 }
 
@@ -193,7 +218,11 @@ function nested(v: JSONSchemaProps, skipAnyOf: boolean, skipAllOfAnyOf: boolean,
  * which also matches in linear time, so a hostile pattern cannot stall the server on long input.
  */
 export function compilePattern(p: string): { test(s: string): boolean } | undefined {
-  try { return RE2JS.compile(p); } catch { return undefined; }
+  try {
+    return RE2JS.compile(p);
+  } catch {
+    return undefined;
+  }
 }
 
 function patternError(p: string): string | undefined {
@@ -211,15 +240,65 @@ export function schemaType(s: JSONSchemaProps): string {
   return typeof s.type === 'string' ? s.type : '';
 }
 
-const SHAPE: Record<string, 'string' | 'number' | 'boolean' | 'strings' | 'schemas' | 'schema' | 'schemaMap' | 'array' | 'schemaOrBool' | 'schemaOrArray' | 'rules' | 'any'> = {
-  id: 'string', $schema: 'string', $ref: 'string', description: 'string', type: 'string', format: 'string', title: 'string', pattern: 'string',
-  maximum: 'number', minimum: 'number', maxLength: 'number', minLength: 'number', maxItems: 'number', minItems: 'number', multipleOf: 'number', maxProperties: 'number', minProperties: 'number',
-  exclusiveMaximum: 'boolean', exclusiveMinimum: 'boolean', uniqueItems: 'boolean', nullable: 'boolean',
-  [PRESERVE]: 'boolean', [EMBEDDED]: 'boolean', [INT_OR_STRING]: 'boolean',
-  'x-kubernetes-list-type': 'string', 'x-kubernetes-map-type': 'string', 'x-kubernetes-list-map-keys': 'strings', required: 'strings',
-  enum: 'array', allOf: 'schemas', anyOf: 'schemas', oneOf: 'schemas', not: 'schema', properties: 'schemaMap', patternProperties: 'schemaMap', definitions: 'schemaMap',
-  items: 'schemaOrArray', additionalProperties: 'schemaOrBool', additionalItems: 'schemaOrBool', 'x-kubernetes-validations': 'rules',
-  default: 'any', example: 'any', externalDocs: 'any', dependencies: 'any',
+const SHAPE: Record<
+  string,
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'strings'
+  | 'schemas'
+  | 'schema'
+  | 'schemaMap'
+  | 'array'
+  | 'schemaOrBool'
+  | 'schemaOrArray'
+  | 'rules'
+  | 'any'
+> = {
+  id: 'string',
+  $schema: 'string',
+  $ref: 'string',
+  description: 'string',
+  type: 'string',
+  format: 'string',
+  title: 'string',
+  pattern: 'string',
+  maximum: 'number',
+  minimum: 'number',
+  maxLength: 'number',
+  minLength: 'number',
+  maxItems: 'number',
+  minItems: 'number',
+  multipleOf: 'number',
+  maxProperties: 'number',
+  minProperties: 'number',
+  exclusiveMaximum: 'boolean',
+  exclusiveMinimum: 'boolean',
+  uniqueItems: 'boolean',
+  nullable: 'boolean',
+  [PRESERVE]: 'boolean',
+  [EMBEDDED]: 'boolean',
+  [INT_OR_STRING]: 'boolean',
+  'x-kubernetes-list-type': 'string',
+  'x-kubernetes-map-type': 'string',
+  'x-kubernetes-list-map-keys': 'strings',
+  required: 'strings',
+  enum: 'array',
+  allOf: 'schemas',
+  anyOf: 'schemas',
+  oneOf: 'schemas',
+  not: 'schema',
+  properties: 'schemaMap',
+  patternProperties: 'schemaMap',
+  definitions: 'schemaMap',
+  items: 'schemaOrArray',
+  additionalProperties: 'schemaOrBool',
+  additionalItems: 'schemaOrBool',
+  'x-kubernetes-validations': 'rules',
+  default: 'any',
+  example: 'any',
+  externalDocs: 'any',
+  dependencies: 'any',
 };
 
 /**
@@ -234,9 +313,18 @@ export function schemaShapeErrors(s: unknown, path: string): FieldError[] {
     const p = child(path, k);
     const want = SHAPE[k];
     if (!want || want === 'any' || v === null) continue;
-    const bad = () => errs.push(invalid(p, v, `must be ${want === 'strings' ? 'a list of strings' : want === 'schemas' || want === 'array' || want === 'rules' ? 'a list' : want === 'schemaMap' || want === 'schema' ? 'an object' : want === 'schemaOrBool' ? 'an object or a boolean' : want === 'schemaOrArray' ? 'an object or a list' : `a ${want}`}`));
+    const bad = () =>
+      errs.push(
+        invalid(
+          p,
+          v,
+          `must be ${want === 'strings' ? 'a list of strings' : want === 'schemas' || want === 'array' || want === 'rules' ? 'a list' : want === 'schemaMap' || want === 'schema' ? 'an object' : want === 'schemaOrBool' ? 'an object or a boolean' : want === 'schemaOrArray' ? 'an object or a list' : `a ${want}`}`,
+        ),
+      );
     switch (want) {
-      case 'string': case 'number': case 'boolean':
+      case 'string':
+      case 'number':
+      case 'boolean':
         if (typeof v !== want) bad();
         break;
       case 'strings':
@@ -246,28 +334,42 @@ export function schemaShapeErrors(s: unknown, path: string): FieldError[] {
         if (!Array.isArray(v)) bad();
         break;
       case 'schemas':
-        if (!Array.isArray(v)) bad(); else v.forEach((x, i) => { errs.push(...schemaShapeErrors(x, `${p}[${i}]`)); });
+        if (!Array.isArray(v)) bad();
+        else
+          v.forEach((x, i) => {
+            errs.push(...schemaShapeErrors(x, `${p}[${i}]`));
+          });
         break;
       case 'schema':
         errs.push(...schemaShapeErrors(v, p));
         break;
       case 'schemaMap':
-        if (!isObject(v)) bad(); else for (const [n, x] of Object.entries(v)) errs.push(...schemaShapeErrors(x, key(p, n)));
+        if (!isObject(v)) bad();
+        else for (const [n, x] of Object.entries(v)) errs.push(...schemaShapeErrors(x, key(p, n)));
         break;
       case 'schemaOrBool':
-        if (typeof v !== 'boolean') { if (!isObject(v)) bad(); else errs.push(...schemaShapeErrors(v, p)); }
+        if (typeof v !== 'boolean') {
+          if (!isObject(v)) bad();
+          else errs.push(...schemaShapeErrors(v, p));
+        }
         break;
       case 'schemaOrArray':
-        if (Array.isArray(v)) v.forEach((x, i) => { errs.push(...schemaShapeErrors(x, `${p}[${i}]`)); });
+        if (Array.isArray(v))
+          v.forEach((x, i) => {
+            errs.push(...schemaShapeErrors(x, `${p}[${i}]`));
+          });
         else if (!isObject(v)) bad();
         else errs.push(...schemaShapeErrors(v, p));
         break;
       case 'rules':
         if (!Array.isArray(v)) bad();
-        else v.forEach((r, i) => {
-          if (!isObject(r)) errs.push(invalid(`${p}[${i}]`, r, 'must be an object'));
-          else for (const f of ['rule', 'message', 'messageExpression', 'reason', 'fieldPath']) if (r[f] !== undefined && typeof r[f] !== 'string') errs.push(invalid(child(`${p}[${i}]`, f), r[f], 'must be a string'));
-        });
+        else
+          v.forEach((r, i) => {
+            if (!isObject(r)) errs.push(invalid(`${p}[${i}]`, r, 'must be an object'));
+            else
+              for (const f of ['rule', 'message', 'messageExpression', 'reason', 'fieldPath'])
+                if (r[f] !== undefined && typeof r[f] !== 'string') errs.push(invalid(child(`${p}[${i}]`, f), r[f], 'must be a string'));
+          });
         break;
     }
   }

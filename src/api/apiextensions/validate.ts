@@ -5,7 +5,7 @@
 // and Invalid value for the rest), plus the metadata checks of embedded resources.
 
 import { isObject } from '../object.js';
-import { forbidden, invalid, notSupported, required, type FieldError } from '../validation/field.js';
+import { type FieldError, forbidden, invalid, notSupported, required } from '../validation/field.js';
 import { isDNS1123Subdomain } from '../validation/names.js';
 import { additionalOf, compilePattern, EMBEDDED, INT_OR_STRING, itemsOf, type JSONSchemaProps } from './structural.js';
 
@@ -29,13 +29,20 @@ function jsonType(v: unknown): string {
 
 function typeMatches(type: string, v: unknown): boolean {
   switch (type) {
-    case 'object': return isObject(v);
-    case 'array': return Array.isArray(v);
-    case 'string': return typeof v === 'string';
-    case 'boolean': return typeof v === 'boolean';
-    case 'integer': return typeof v === 'number' && Number.isInteger(v);
-    case 'number': return typeof v === 'number';
-    default: return true;
+    case 'object':
+      return isObject(v);
+    case 'array':
+      return Array.isArray(v);
+    case 'string':
+      return typeof v === 'string';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number';
+    default:
+      return true;
   }
 }
 
@@ -48,9 +55,16 @@ const num = (n: number): string => String(n);
 
 const FORMAT_CHECKS: Record<string, (s: string) => boolean> = {
   bsonobjectid: (s) => /^[0-9a-fA-F]{24}$/.test(s),
-  uri: (s) => { try { return !!new URL(s); } catch { return s.startsWith('/'); } },
+  uri: (s) => {
+    try {
+      return !!new URL(s);
+    } catch {
+      return s.startsWith('/');
+    }
+  },
   email: (s) => /^[^\s@<>]+@[^\s@<>]+$/.test(s),
-  hostname: (s) => s.length <= 255 && /^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/.test(s),
+  hostname: (s) =>
+    s.length <= 255 && /^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/.test(s),
   ipv4: (s) => /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s),
   ipv6: (s) => /^[0-9a-fA-F:.]+$/.test(s) && s.includes(':'),
   cidr: (s) => /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(s),
@@ -64,7 +78,9 @@ const FORMAT_CHECKS: Record<string, (s: string) => boolean> = {
   date: (s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)),
   'date-time': (s) => /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(s),
   datetime: (s) => /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(s),
-  duration: (s) => /^([+-]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$|^0$/.test(s) || /^\d+\s*(ns|us|µs|ms|s|m|h|d|w|nano|micro|milli|second|minute|hour|day|week)s?$/.test(s),
+  duration: (s) =>
+    /^([+-]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$|^0$/.test(s) ||
+    /^\d+\s*(ns|us|µs|ms|s|m|h|d|w|nano|micro|milli|second|minute|hour|day|week)s?$/.test(s),
 };
 
 /**
@@ -84,23 +100,45 @@ function walk(s: JSONSchemaProps, v: unknown, path: string, errs: FieldError[]):
   if (v === null) {
     if (s.nullable) return;
     // kube-openapi reports null against a typed schema as a type mismatch.
-    if (s.type) errs.push({ type: 'FieldValueInvalid', field: path, value: 'null', detail: `${where} in body must be of type ${s.type}: "null"` });
+    if (s.type)
+      errs.push({ type: 'FieldValueInvalid', field: path, value: 'null', detail: `${where} in body must be of type ${s.type}: "null"` });
     return;
   }
   if (s[INT_OR_STRING]) {
     if (!(typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)))) {
-      errs.push({ type: 'FieldValueInvalid', field: path, value: jsonType(v), detail: `${where} in body must be of type integer,string: ${JSON.stringify(jsonType(v))}` });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: path,
+        value: jsonType(v),
+        detail: `${where} in body must be of type integer,string: ${JSON.stringify(jsonType(v))}`,
+      });
       return;
     }
   } else if (s.type && !typeMatches(s.type, v)) {
-    errs.push({ type: 'FieldValueInvalid', field: path, value: jsonType(v), detail: `${where} in body must be of type ${s.type}: ${JSON.stringify(jsonType(v))}` });
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: path,
+      value: jsonType(v),
+      detail: `${where} in body must be of type ${s.type}: ${JSON.stringify(jsonType(v))}`,
+    });
     return;
   }
   if (typeof v === 'string' && s.format && FORMAT_CHECKS[s.format] && !FORMAT_CHECKS[s.format](v)) {
-    errs.push({ type: 'FieldValueInvalid', field: path, value: v, detail: `${where} in body must be of type ${s.format}: ${JSON.stringify(v)}` });
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: path,
+      value: v,
+      detail: `${where} in body must be of type ${s.format}: ${JSON.stringify(v)}`,
+    });
   }
   if (Array.isArray(s.enum) && s.enum.length > 0 && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) {
-    errs.push(notSupported(path, v, s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)))));
+    errs.push(
+      notSupported(
+        path,
+        v,
+        s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))),
+      ),
+    );
   }
   if (typeof v === 'number') numberChecks(s, v, path, errs);
   if (typeof v === 'string') stringChecks(s, v, path, errs);
@@ -130,9 +168,15 @@ function stringChecks(s: JSONSchemaProps, v: string, path: string, errs: FieldEr
   // Lengths count characters (runes), as Go's utf8.RuneCountInString.
   const len = [...v].length;
   if (typeof s.maxLength === 'number' && len > s.maxLength) {
-    errs.push({ type: 'FieldValueTooLong', field: path, value: v, detail: `may not be more than ${s.maxLength} ${s.maxLength === 1 ? 'byte' : 'bytes'}` });
+    errs.push({
+      type: 'FieldValueTooLong',
+      field: path,
+      value: v,
+      detail: `may not be more than ${s.maxLength} ${s.maxLength === 1 ? 'byte' : 'bytes'}`,
+    });
   }
-  if (typeof s.minLength === 'number' && len < s.minLength) errs.push(invalid(path, v, `${path} in body should be at least ${s.minLength} chars long`));
+  if (typeof s.minLength === 'number' && len < s.minLength)
+    errs.push(invalid(path, v, `${path} in body should be at least ${s.minLength} chars long`));
   if (typeof s.pattern === 'string' && s.pattern !== '') {
     const re = pattern(s.pattern);
     if (re && !re.test(v)) errs.push(invalid(path, v, `${path} in body should match '${s.pattern}'`));
@@ -143,13 +187,17 @@ function arrayChecks(s: JSONSchemaProps, v: unknown[], path: string, errs: Field
   if (typeof s.maxItems === 'number' && v.length > s.maxItems) {
     errs.push({ type: 'FieldValueTooMany', field: path, detail: `${v.length}: must have at most ${s.maxItems} items` });
   }
-  if (typeof s.minItems === 'number' && v.length < s.minItems) errs.push(invalid(path, v, `${path} in body should have at least ${s.minItems} items`));
+  if (typeof s.minItems === 'number' && v.length < s.minItems)
+    errs.push(invalid(path, v, `${path} in body should have at least ${s.minItems} items`));
   if (s.uniqueItems) {
     const seen = new Set(v.map((x) => JSON.stringify(x)));
     if (seen.size !== v.length) errs.push(invalid(path, v, `${path} in body shouldn't contain duplicates`));
   }
   const items = itemsOf(s);
-  if (items) v.forEach((x, i) => { walk(items, x, `${path}[${i}]`, errs); });
+  if (items)
+    v.forEach((x, i) => {
+      walk(items, x, `${path}[${i}]`, errs);
+    });
   listTypeChecks(s, v, path, errs);
 }
 
@@ -182,7 +230,8 @@ function objectChecks(s: JSONSchemaProps, v: Record<string, unknown>, path: stri
   if (typeof s.maxProperties === 'number' && n > s.maxProperties) {
     errs.push({ type: 'FieldValueTooMany', field: path, detail: `${n}: must have at most ${s.maxProperties} items` });
   }
-  if (typeof s.minProperties === 'number' && n < s.minProperties) errs.push(invalid(path, v, `${path} in body should have at least ${s.minProperties} properties`));
+  if (typeof s.minProperties === 'number' && n < s.minProperties)
+    errs.push(invalid(path, v, `${path} in body should have at least ${s.minProperties} properties`));
   for (const r of Array.isArray(s.required) ? s.required : []) {
     if (!(r in v)) errs.push(required(joinPath(path, r), ''));
   }
@@ -203,12 +252,16 @@ function embeddedChecks(v: Record<string, unknown>, path: string): FieldError[] 
   if (typeof v.kind !== 'string' || v.kind === '') errs.push(required(joinPath(path, 'kind'), 'must not be empty'));
   const meta = v.metadata;
   if (isObject(meta)) {
-    if (typeof meta.name === 'string' && meta.name !== '') for (const m of isDNS1123Subdomain(meta.name)) errs.push(invalid(joinPath(path, 'metadata.name'), meta.name, m));
-    if (typeof meta.generateName === 'string' && meta.generateName !== '') for (const m of isDNS1123Subdomain(meta.generateName.replace(/-$/, 'a'))) errs.push(invalid(joinPath(path, 'metadata.generateName'), meta.generateName, m));
+    if (typeof meta.name === 'string' && meta.name !== '')
+      for (const m of isDNS1123Subdomain(meta.name)) errs.push(invalid(joinPath(path, 'metadata.name'), meta.name, m));
+    if (typeof meta.generateName === 'string' && meta.generateName !== '')
+      for (const m of isDNS1123Subdomain(meta.generateName.replace(/-$/, 'a')))
+        errs.push(invalid(joinPath(path, 'metadata.generateName'), meta.generateName, m));
     for (const f of ['resourceVersion', 'uid', 'creationTimestamp', 'deletionTimestamp', 'selfLink', 'managedFields']) {
       // Kubernetes validates embedded ObjectMeta with ValidateObjectMeta; the server-owned fields are not for a template.
       if (f === 'creationTimestamp' && meta[f] === null) continue;
-      if (meta[f] !== undefined && (f === 'selfLink' || f === 'managedFields')) errs.push(forbidden(joinPath(path, `metadata.${f}`), 'must not be set'));
+      if (meta[f] !== undefined && (f === 'selfLink' || f === 'managedFields'))
+        errs.push(forbidden(joinPath(path, `metadata.${f}`), 'must not be set'));
     }
   }
   return errs;
@@ -220,7 +273,8 @@ function junctors(s: JSONSchemaProps, v: unknown, path: string, errs: FieldError
     for (const sub of s.allOf) walk(sub, v, path, errs);
   }
   if (Array.isArray(s.anyOf) && s.anyOf.length > 0 && !s[INT_OR_STRING]) {
-    if (!s.anyOf.some((sub) => validateValue(sub, v, path).length === 0)) errs.push(invalid(path, v, `${where} in body must validate at least one schema (anyOf)`));
+    if (!s.anyOf.some((sub) => validateValue(sub, v, path).length === 0))
+      errs.push(invalid(path, v, `${where} in body must validate at least one schema (anyOf)`));
   }
   if (Array.isArray(s.oneOf) && s.oneOf.length > 0) {
     const ok = s.oneOf.filter((sub) => validateValue(sub, v, path).length === 0).length;

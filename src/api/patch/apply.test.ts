@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { StatusError } from '../errors.js';
 import type { KObject } from '../object.js';
 import { applyPatch, updateManagedFields } from './apply.js';
@@ -25,30 +25,47 @@ test('apply: create records an Apply entry in FieldsV1 form', () => {
   const out = applyPatch(undefined, cfg, 'kubectl', false, opts);
   assert.deepEqual(cfg, before, 'input unmodified');
   assert.equal(out.spec && (out.spec as J).replicas, 2);
-  assert.deepEqual(out.metadata.managedFields, [{
-    manager: 'kubectl', operation: 'Apply', apiVersion: 'apps/v1', time: '2025-01-02T03:04:05Z', fieldsType: 'FieldsV1',
-    fieldsV1: {
-      'f:metadata': { 'f:labels': { 'f:app': {} } },
-      'f:spec': {
-        'f:replicas': {},
-        'f:template': {
-          'f:metadata': { 'f:labels': { 'f:app': {} } },
-          'f:spec': {
-            'f:containers': {
-              'k:{"name":"nginx"}': {
-                '.': {}, 'f:image': {}, 'f:name': {},
-                'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } },
+  assert.deepEqual(out.metadata.managedFields, [
+    {
+      manager: 'kubectl',
+      operation: 'Apply',
+      apiVersion: 'apps/v1',
+      time: '2025-01-02T03:04:05Z',
+      fieldsType: 'FieldsV1',
+      fieldsV1: {
+        'f:metadata': { 'f:labels': { 'f:app': {} } },
+        'f:spec': {
+          'f:replicas': {},
+          'f:template': {
+            'f:metadata': { 'f:labels': { 'f:app': {} } },
+            'f:spec': {
+              'f:containers': {
+                'k:{"name":"nginx"}': {
+                  '.': {},
+                  'f:image': {},
+                  'f:name': {},
+                  'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } },
+                },
               },
             },
           },
         },
       },
     },
-  }]);
+  ]);
 });
 
 test('apply: applying again without a field removes it, keeping fields nobody applied', () => {
-  const first = applyPatch(undefined, deployment({ replicas: 2, template: tmpl([nginx({ env: [{ name: 'A', value: '1' }] }), { name: 'side', image: 'busybox' }]) }, { app: 'nginx', tier: 'web' }), 'kubectl', false, opts);
+  const first = applyPatch(
+    undefined,
+    deployment(
+      { replicas: 2, template: tmpl([nginx({ env: [{ name: 'A', value: '1' }] }), { name: 'side', image: 'busybox' }]) },
+      { app: 'nginx', tier: 'web' },
+    ),
+    'kubectl',
+    false,
+    opts,
+  );
   // Defaulting (owned by nobody) fills in a field, as the registry would.
   const live = structuredClone(first);
   ((live.spec as J).template as { spec: { containers: J[] } }).spec.containers[0].imagePullPolicy = 'IfNotPresent';
@@ -57,7 +74,9 @@ test('apply: applying again without a field removes it, keeping fields nobody ap
   assert.deepEqual(live, before, 'input unmodified');
   assert.deepEqual(second.metadata.labels, { app: 'nginx' });
   assert.equal((second.spec as J).replicas, 3);
-  assert.deepEqual(((second.spec as J).template as { spec: { containers: J[] } }).spec.containers, [{ name: 'nginx', image: 'nginx:1.14', imagePullPolicy: 'IfNotPresent' }]);
+  assert.deepEqual(((second.spec as J).template as { spec: { containers: J[] } }).spec.containers, [
+    { name: 'nginx', image: 'nginx:1.14', imagePullPolicy: 'IfNotPresent' },
+  ]);
   assert.equal(second.metadata.managedFields?.length, 1);
   const f = second.metadata.managedFields![0].fieldsV1 as J;
   assert.deepEqual((f['f:metadata'] as J)['f:labels'], { 'f:app': {} });
@@ -65,7 +84,15 @@ test('apply: applying again without a field removes it, keeping fields nobody ap
 
 test('apply: a field another manager owns with a different value conflicts (409), force takes it over', () => {
   const created = deployment({ replicas: 1, template: tmpl([nginx()]) });
-  created.metadata.managedFields = updateManagedFields(undefined, created, 'kubectl-client-side-apply', 'Update', undefined, 'apps/v1', opts);
+  created.metadata.managedFields = updateManagedFields(
+    undefined,
+    created,
+    'kubectl-client-side-apply',
+    'Update',
+    undefined,
+    'apps/v1',
+    opts,
+  );
   let err: unknown;
   try {
     applyPatch(created, deployment({ replicas: 5 }), 'kubectl', false, opts);
@@ -76,11 +103,16 @@ test('apply: a field another manager owns with a different value conflicts (409)
   assert.equal(err.code, 409);
   assert.equal(err.reason, 'Conflict');
   assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
-  assert.deepEqual(err.details?.causes, [{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' }]);
+  assert.deepEqual(err.details?.causes, [
+    { reason: 'FieldManagerConflict', message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' },
+  ]);
 
   // The same value is no conflict: both own it.
   const shared = applyPatch(created, deployment({ replicas: 1 }), 'kubectl', false, opts);
-  const owners = (o: KObject, path: string[]) => (o.metadata.managedFields ?? []).filter((m) => path.reduce<unknown>((n, k) => (n as J | undefined)?.[k], m.fieldsV1) !== undefined).map((m) => m.manager);
+  const owners = (o: KObject, path: string[]) =>
+    (o.metadata.managedFields ?? [])
+      .filter((m) => path.reduce<unknown>((n, k) => (n as J | undefined)?.[k], m.fieldsV1) !== undefined)
+      .map((m) => m.manager);
   assert.deepEqual(owners(shared, ['f:spec', 'f:replicas']).sort(), ['kubectl', 'kubectl-client-side-apply']);
 
   const forced = applyPatch(created, deployment({ replicas: 5 }), 'kubectl', true, opts);
@@ -92,17 +124,30 @@ test('apply: a field another manager owns with a different value conflicts (409)
 test('apply: several conflicts are listed by manager', () => {
   const created = deployment({ replicas: 1, template: tmpl([nginx()]) });
   created.metadata.managedFields = updateManagedFields(undefined, created, 'kubectl-create', 'Update', undefined, 'apps/v1', opts);
-  assert.throws(() => applyPatch(created, deployment({ replicas: 2, template: tmpl([nginx({ image: 'nginx:2' })]) }), 'kubectl', false, opts),
-    (e) => e instanceof StatusError && e.code === 409 && e.message ===
-      'Apply failed with 2 conflicts: conflicts with "kubectl-create" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name="nginx"].image');
+  assert.throws(
+    () => applyPatch(created, deployment({ replicas: 2, template: tmpl([nginx({ image: 'nginx:2' })]) }), 'kubectl', false, opts),
+    (e) =>
+      e instanceof StatusError &&
+      e.code === 409 &&
+      e.message ===
+        'Apply failed with 2 conflicts: conflicts with "kubectl-create" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name="nginx"].image',
+  );
 });
 
 test('apply: a port without protocol matches the live port defaulted to TCP', () => {
   const live = applyPatch(undefined, deployment({ template: tmpl([nginx({ ports: [{ containerPort: 80 }] })]) }), 'kubectl', false, opts);
   const c = ((live.spec as J).template as { spec: { containers: J[] } }).spec.containers[0];
   (c.ports as J[])[0].protocol = 'TCP';
-  const again = applyPatch(live, deployment({ template: tmpl([nginx({ ports: [{ containerPort: 80, name: 'http' }] })]) }), 'kubectl', false, opts);
-  assert.deepEqual(((again.spec as J).template as { spec: { containers: J[] } }).spec.containers[0].ports, [{ containerPort: 80, protocol: 'TCP', name: 'http' }]);
+  const again = applyPatch(
+    live,
+    deployment({ template: tmpl([nginx({ ports: [{ containerPort: 80, name: 'http' }] })]) }),
+    'kubectl',
+    false,
+    opts,
+  );
+  assert.deepEqual(((again.spec as J).template as { spec: { containers: J[] } }).spec.containers[0].ports, [
+    { containerPort: 80, protocol: 'TCP', name: 'http' },
+  ]);
 });
 
 test('updateManagedFields: changed fields move to the writer, unchanged ones stay', () => {
@@ -114,8 +159,14 @@ test('updateManagedFields: changed fields move to the writer, unchanged ones sta
 
   const labelled = structuredClone(c1);
   labelled.metadata.labels = { app: 'nginx', env: 'prod' };
-  const mf2 = updateManagedFields(c1, labelled, 'kubectl-label', 'Update', undefined, 'apps/v1', { ...opts, now: new Date('2025-01-02T03:05:00Z') })!;
-  assert.deepEqual(mf2.map((m) => m.manager), ['kubectl-create', 'kubectl-label']);
+  const mf2 = updateManagedFields(c1, labelled, 'kubectl-label', 'Update', undefined, 'apps/v1', {
+    ...opts,
+    now: new Date('2025-01-02T03:05:00Z'),
+  })!;
+  assert.deepEqual(
+    mf2.map((m) => m.manager),
+    ['kubectl-create', 'kubectl-label'],
+  );
   assert.deepEqual(mf2[1].fieldsV1, { 'f:metadata': { 'f:labels': { 'f:env': {} } } });
 
   // Changing a field someone else owns takes it from them; removing it frees it.
@@ -125,7 +176,10 @@ test('updateManagedFields: changed fields move to the writer, unchanged ones sta
   (scaled.spec as J).replicas = 4;
   delete (scaled.metadata.labels as J).env;
   const mf3 = updateManagedFields(c2, scaled, 'kubectl-scale', 'Update', undefined, 'apps/v1', opts)!;
-  assert.deepEqual(mf3.map((m) => m.manager), ['kubectl-create', 'kubectl-scale']);
+  assert.deepEqual(
+    mf3.map((m) => m.manager),
+    ['kubectl-create', 'kubectl-scale'],
+  );
   assert.deepEqual(mf3[1].fieldsV1, { 'f:spec': { 'f:replicas': {} } });
   assert.equal(((mf3[0].fieldsV1 as J)['f:spec'] as J)['f:replicas'], undefined);
 
@@ -136,10 +190,18 @@ test('updateManagedFields: changed fields move to the writer, unchanged ones sta
   st.status = { replicas: 1 };
   assert.deepEqual(updateManagedFields(c2, st, 'x', 'Update', undefined, 'apps/v1', opts), mf2);
   const viaStatus = updateManagedFields(c2, st, 'ctrl', 'Update', 'status', 'apps/v1', opts)!;
-  assert.deepEqual(viaStatus.find((m) => m.manager === 'ctrl'), {
-    manager: 'ctrl', operation: 'Update', apiVersion: 'apps/v1', time: '2025-01-02T03:04:05Z', fieldsType: 'FieldsV1',
-    fieldsV1: { 'f:status': { 'f:replicas': {} } }, subresource: 'status',
-  });
+  assert.deepEqual(
+    viaStatus.find((m) => m.manager === 'ctrl'),
+    {
+      manager: 'ctrl',
+      operation: 'Update',
+      apiVersion: 'apps/v1',
+      time: '2025-01-02T03:04:05Z',
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:status': { 'f:replicas': {} } },
+      subresource: 'status',
+    },
+  );
 });
 
 test('updateManagedFields keeps what apply computed', () => {
@@ -156,12 +218,28 @@ test('applyPatchByContentType dispatches on the media type', () => {
   assert.equal((j.spec as J).replicas, 3);
   const m = applyPatchByContentType('application/merge-patch+json; charset=utf-8', live, '{"metadata":{"labels":null}}', o);
   assert.equal(m.metadata.labels, undefined);
-  const s = applyPatchByContentType('application/strategic-merge-patch+json', live, '{"spec":{"template":{"spec":{"containers":[{"name":"b","image":"busybox"}]}}}}', o);
+  const s = applyPatchByContentType(
+    'application/strategic-merge-patch+json',
+    live,
+    '{"spec":{"template":{"spec":{"containers":[{"name":"b","image":"busybox"}]}}}}',
+    o,
+  );
   assert.equal(((s.spec as J).template as { spec: { containers: J[] } }).spec.containers.length, 2);
-  const a = applyPatchByContentType('application/apply-patch+yaml', live, 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 7\n', { ...o, manager: 'kubectl' });
+  const a = applyPatchByContentType(
+    'application/apply-patch+yaml',
+    live,
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 7\n',
+    { ...o, manager: 'kubectl' },
+  );
   assert.equal((a.spec as J).replicas, 7);
   assert.equal(a.metadata.managedFields?.[0].operation, 'Apply');
   assert.deepEqual(live.spec, { replicas: 1, template: tmpl([nginx()]) }, 'input unmodified');
-  assert.throws(() => applyPatchByContentType('application/xml', live, '', o), (e) => e instanceof StatusError && e.code === 415);
-  assert.throws(() => applyPatchByContentType('application/apply-patch+yaml', live, 'a: [', { ...o, manager: 'k' }), (e) => e instanceof StatusError && e.code === 400);
+  assert.throws(
+    () => applyPatchByContentType('application/xml', live, '', o),
+    (e) => e instanceof StatusError && e.code === 415,
+  );
+  assert.throws(
+    () => applyPatchByContentType('application/apply-patch+yaml', live, 'a: [', { ...o, manager: 'k' }),
+    (e) => e instanceof StatusError && e.code === 400,
+  );
 });

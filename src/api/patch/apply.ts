@@ -9,13 +9,20 @@
 // FieldsV1 nests those elements as objects; '.': {} marks a node that is itself a member
 // and also has members below it.
 
-import { StatusError, errors, type StatusCause } from '../errors.js';
-import { deepCopy, isObject, nowRFC3339, splitApiVersion, type KObject, type ManagedFieldsEntry } from '../object.js';
+import { errors, type StatusCause, StatusError } from '../errors.js';
+import { deepCopy, isObject, type KObject, type ManagedFieldsEntry, nowRFC3339, splitApiVersion } from '../object.js';
 import type { FieldDef } from '../schema/types.js';
 import { jsonEqual } from './jsonpatch.js';
 import {
-  type Ctx, type KindLookup, type ListKind, type TypeLookup,
-  childField, isOpaqueType, listKindOf, registryKindLookup, registryTypeLookup,
+  type Ctx,
+  childField,
+  isOpaqueType,
+  type KindLookup,
+  type ListKind,
+  listKindOf,
+  registryKindLookup,
+  registryTypeLookup,
+  type TypeLookup,
 } from './typeinfo.js';
 
 type JMap = Record<string, unknown>;
@@ -36,10 +43,7 @@ export interface FieldManagerOptions {
 
 // ---- schema walking -------------------------------------------------------------------
 
-type Node =
-  | { t: 'leaf' }
-  | { t: 'object'; ctx: Ctx }
-  | { t: 'list'; kind: ListKind; elem: FieldDef };
+type Node = { t: 'leaf' } | { t: 'object'; ctx: Ctx } | { t: 'list'; kind: ListKind; elem: FieldDef };
 
 const ANY_CTX: Ctx = { t: 'any' };
 
@@ -85,9 +89,12 @@ const lastElement = (path: string): string => path.slice(path.lastIndexOf(SEP) +
 
 // Fields the field manager never tracks (fieldmanager's stripMetaManager).
 const STRIPPED = new Set([
-  'f:apiVersion', 'f:kind', 'f:metadata',
-  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']
-    .map((f) => `f:metadata${SEP}f:${f}`),
+  'f:apiVersion',
+  'f:kind',
+  'f:metadata',
+  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(
+    (f) => `f:metadata${SEP}f:${f}`,
+  ),
 ]);
 const MANAGED_FIELDS_PATH = `f:metadata${SEP}f:managedFields`;
 
@@ -170,7 +177,11 @@ function compare(s: Schema, a: unknown, b: unknown, field: FieldDef | undefined,
 
 /** Visits the children of two values of one container node, matched by path element. */
 function eachChild(
-  _s: Schema, n: Node, a: unknown, b: unknown, path: string,
+  _s: Schema,
+  n: Node,
+  a: unknown,
+  b: unknown,
+  path: string,
   visit: (a: unknown, b: unknown, field: FieldDef | undefined, path: string) => void,
 ): void {
   if (n.t === 'object') {
@@ -190,7 +201,9 @@ function eachChild(
 
 function indexItems(kind: ListKind, list: unknown[]): Map<string, unknown> {
   const m = new Map<string, unknown>();
-  list.forEach((item, i) => { m.set(itemElement(kind, item, i), item); });
+  list.forEach((item, i) => {
+    m.set(itemElement(kind, item, i), item);
+  });
   return m;
 }
 
@@ -223,8 +236,16 @@ function mergeApplied(s: Schema, live: unknown, applied: unknown, field: FieldDe
     while (li < live.length || ri < rhs.length) {
       if (li < live.length) {
         const el = lhsEls[li];
-        if (emitted.has(el)) { li++; continue; }
-        if (!inRhs.has(el)) { out.push(live[li]); emitted.add(el); li++; continue; }
+        if (emitted.has(el)) {
+          li++;
+          continue;
+        }
+        if (!inRhs.has(el)) {
+          out.push(live[li]);
+          emitted.add(el);
+          li++;
+          continue;
+        }
       }
       if (ri < rhs.length) {
         const el = rhsEls[ri++];
@@ -298,7 +319,10 @@ export function fieldsV1ToSet(fields: unknown): FieldSet {
   return out;
 }
 
-interface TreeNode { member: boolean; children: Map<string, TreeNode> }
+interface TreeNode {
+  member: boolean;
+  children: Map<string, TreeNode>;
+}
 
 const ELEMENT_ORDER: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
 
@@ -316,7 +340,9 @@ export function setToFieldsV1(set: FieldSet): JMap {
   const emit = (node: TreeNode): JMap => {
     const out: JMap = {};
     if (node.member && node.children.size) out['.'] = {};
-    const keys = [...node.children.keys()].sort((a, b) => (ELEMENT_ORDER[a[0]] ?? 9) - (ELEMENT_ORDER[b[0]] ?? 9) || (a < b ? -1 : a > b ? 1 : 0));
+    const keys = [...node.children.keys()].sort(
+      (a, b) => (ELEMENT_ORDER[a[0]] ?? 9) - (ELEMENT_ORDER[b[0]] ?? 9) || (a < b ? -1 : a > b ? 1 : 0),
+    );
     for (const k of keys) out[k] = emit(node.children.get(k)!);
     return out;
   };
@@ -325,18 +351,26 @@ export function setToFieldsV1(set: FieldSet): JMap {
 
 /** A path as Kubernetes prints it in conflicts: .spec.template.spec.containers[name="nginx"].image */
 export function pathString(path: string): string {
-  return path.split(SEP).map((el) => {
-    const body = el.slice(2);
-    switch (el[0]) {
-      case 'f': return `.${body}`;
-      case 'k': {
-        const key = JSON.parse(body) as JMap;
-        return `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+  return path
+    .split(SEP)
+    .map((el) => {
+      const body = el.slice(2);
+      switch (el[0]) {
+        case 'f':
+          return `.${body}`;
+        case 'k': {
+          const key = JSON.parse(body) as JMap;
+          return `[${Object.entries(key)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(',')}]`;
+        }
+        case 'v':
+          return `[=${body}]`;
+        default:
+          return `[${body}]`;
       }
-      case 'v': return `[=${body}]`;
-      default: return `[${body}]`;
-    }
-  }).join('');
+    })
+    .join('');
 }
 
 // ---- managers ----------------------------------------------------------------------------
@@ -374,8 +408,12 @@ function decodeManagers(entries: unknown): Map<string, Manager> {
       continue;
     }
     out.set(id, {
-      manager: e.manager ?? '', operation: e.operation === 'Apply' ? 'Apply' : 'Update', apiVersion: e.apiVersion ?? '',
-      time: e.time, subresource: e.subresource || undefined, set,
+      manager: e.manager ?? '',
+      operation: e.operation === 'Apply' ? 'Apply' : 'Update',
+      apiVersion: e.apiVersion ?? '',
+      time: e.time,
+      subresource: e.subresource || undefined,
+      set,
     });
   }
   return out;
@@ -385,8 +423,14 @@ function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
   const list = [...managers.values()].filter((m) => m.set.size > 0);
   const secs = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  list.sort((p, q) => cmp(p.operation, q.operation) || secs(p.time) - secs(q.time) || cmp(p.manager, q.manager)
-    || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? ''));
+  list.sort(
+    (p, q) =>
+      cmp(p.operation, q.operation) ||
+      secs(p.time) - secs(q.time) ||
+      cmp(p.manager, q.manager) ||
+      cmp(p.apiVersion, q.apiVersion) ||
+      cmp(p.subresource ?? '', q.subresource ?? ''),
+  );
   return list.map((m) => {
     const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
     if (m.time) e.time = m.time;
@@ -406,7 +450,9 @@ function printManager(m: Manager): string {
 
 function conflictError(conflicts: { m: Manager; id: string; path: string }[]): StatusError {
   const causes: StatusCause[] = conflicts.map((c) => ({
-    reason: 'FieldManagerConflict', message: `conflict with ${printManager(c.m)}`, field: pathString(c.path),
+    reason: 'FieldManagerConflict',
+    message: `conflict with ${printManager(c.m)}`,
+    field: pathString(c.path),
   }));
   let message: string;
   if (conflicts.length === 1) {
@@ -451,7 +497,13 @@ const APPLY_RESULT = Symbol.for('k8ts.patch.applyResult');
  * entry. Throws 409 Conflict when a field owned by another manager would change, unless
  * `force`, which takes the field over. Returns a new object.
  */
-export function applyPatch(live: KObject | undefined, applied: KObject, manager: string, force: boolean, opts: FieldManagerOptions = {}): KObject {
+export function applyPatch(
+  live: KObject | undefined,
+  applied: KObject,
+  manager: string,
+  force: boolean,
+  opts: FieldManagerOptions = {},
+): KObject {
   if (!isObject(applied)) throw errors.badRequest('error decoding YAML: the applied configuration must be an object');
   const apiVersion = typeof applied.apiVersion === 'string' ? applied.apiVersion : live?.apiVersion;
   if (!apiVersion || typeof applied.kind !== 'string' || !applied.kind) {
@@ -529,8 +581,13 @@ export function applyPatch(live: KObject | undefined, applied: KObject, manager:
  * request was made in (by default the object's).
  */
 export function updateManagedFields(
-  old: KObject | undefined, updated: KObject, manager: string, operation: 'Update' | 'Apply' = 'Update',
-  subresource?: string, apiVersion?: string, opts: FieldManagerOptions = {},
+  old: KObject | undefined,
+  updated: KObject,
+  manager: string,
+  operation: 'Update' | 'Apply' = 'Update',
+  subresource?: string,
+  apiVersion?: string,
+  opts: FieldManagerOptions = {},
 ): ManagedFieldsEntry[] | undefined {
   const sub = subresource || opts.subresource || undefined;
   const version = apiVersion ?? updated.apiVersion ?? old?.apiVersion ?? '';

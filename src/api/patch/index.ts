@@ -8,7 +8,7 @@
 
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../errors.js';
-import { MAX_NESTING_DEPTH, checkYAMLDepth, valueExceeds } from '../jsonlimits.js';
+import { checkYAMLDepth, MAX_NESTING_DEPTH, valueExceeds } from '../jsonlimits.js';
 import { isObject, type KObject } from '../object.js';
 import { applyPatch } from './apply.js';
 import { applyJsonPatch } from './jsonpatch.js';
@@ -16,11 +16,11 @@ import { decodeMergePatch, mergePatch } from './mergepatch.js';
 import { decodeStrategicPatch, strategicMergePatch } from './strategic.js';
 import type { TypeLookup } from './typeinfo.js';
 
-export { applyJsonPatch, decodeJsonPatch, jsonEqual, type JsonPatchOperation } from './jsonpatch.js';
-export { mergePatch, decodeMergePatch } from './mergepatch.js';
-export { strategicMergePatch, decodeStrategicPatch } from './strategic.js';
-export { applyPatch, updateManagedFields, fieldsV1ToSet, setToFieldsV1, pathString, type FieldManagerOptions } from './apply.js';
-export type { TypeLookup, KindLookup } from './typeinfo.js';
+export { applyPatch, type FieldManagerOptions, fieldsV1ToSet, pathString, setToFieldsV1, updateManagedFields } from './apply.js';
+export { applyJsonPatch, decodeJsonPatch, type JsonPatchOperation, jsonEqual } from './jsonpatch.js';
+export { decodeMergePatch, mergePatch } from './mergepatch.js';
+export { decodeStrategicPatch, strategicMergePatch } from './strategic.js';
+export type { KindLookup, TypeLookup } from './typeinfo.js';
 
 export const PATCH_CONTENT_TYPES = [
   'application/json-patch+json',
@@ -61,9 +61,14 @@ export function applyPatchByContentType(contentType: string, live: KObject, patc
       out = strategicMergePatch(live, decodeStrategicPatch(patchBody), opts.typeName, opts.typeLookup);
       break;
     case 'application/apply-patch+yaml': {
-      if (!opts.manager) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+      if (!opts.manager)
+        throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
       const applied = decodeApplyPatch(patchBody);
-      out = applyPatch(live, applied, opts.manager, opts.force ?? false, { typeName: opts.typeName, typeLookup: opts.typeLookup, subresource: opts.subresource });
+      out = applyPatch(live, applied, opts.manager, opts.force ?? false, {
+        typeName: opts.typeName,
+        typeLookup: opts.typeLookup,
+        subresource: opts.subresource,
+      });
       break;
     }
     default:
@@ -81,11 +86,16 @@ export function decodeApplyPatch(body: string): KObject {
   try {
     doc = parseYaml(body, { maxAliasCount: 100 });
   } catch (e) {
-    throw errors.badRequest(`error decoding YAML: ${e instanceof RangeError ? `yaml: exceeded max depth of ${MAX_NESTING_DEPTH}` : (e as Error).message}`);
+    throw errors.badRequest(
+      `error decoding YAML: ${e instanceof RangeError ? `yaml: exceeded max depth of ${MAX_NESTING_DEPTH}` : (e as Error).message}`,
+    );
   }
   // goyaml's limits: depth 10,000, and no alias expansion past what a body could hold.
   const over = valueExceeds(doc, MAX_NESTING_DEPTH, 6 * 1024 * 1024);
-  if (over) throw errors.badRequest(`error decoding YAML: yaml: ${over === 'depth' ? `exceeded max depth of ${MAX_NESTING_DEPTH}` : 'document contains excessive aliasing'}`);
+  if (over)
+    throw errors.badRequest(
+      `error decoding YAML: yaml: ${over === 'depth' ? `exceeded max depth of ${MAX_NESTING_DEPTH}` : 'document contains excessive aliasing'}`,
+    );
   if (!isObject(doc)) throw errors.badRequest('error decoding YAML: the body is not an object');
   return doc as KObject;
 }

@@ -4,7 +4,7 @@
 // 422 Invalid "the server rejected our request due to an error in our request", which is
 // what NewGenericServerResponse(422, ...) produces there (the detail is not sent).
 
-import { StatusError, errors } from '../errors.js';
+import { errors, StatusError } from '../errors.js';
 import { isObject } from '../object.js';
 
 export interface JsonPatchOperation {
@@ -42,7 +42,9 @@ export function decodeJsonPatch(body: string | unknown): JsonPatchOperation[] {
     if (!isObject(op)) throw errors.badRequest('json: cannot unmarshal non-object into Go value of type jsonpatch.Operation');
   }
   if (doc.length > MAX_JSON_PATCH_OPERATIONS) {
-    throw errors.tooLarge(`Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${doc.length}`);
+    throw errors.tooLarge(
+      `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${doc.length}`,
+    );
   }
   return doc as JsonPatchOperation[];
 }
@@ -57,7 +59,9 @@ export function applyJsonPatch<T>(doc: T, patch: string | JsonPatchOperation[]):
   } catch (e) {
     if (!(e instanceof PatchApplyError)) throw e;
     // NewGenericServerResponse(422, ...): the generic message, the patch's error as a cause.
-    const err = new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', { causes: [{ reason: 'UnexpectedServerResponse', message: e.message }] });
+    const err = new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {
+      causes: [{ reason: 'UnexpectedServerResponse', message: e.message }],
+    });
     (err as Error).cause = e.message;
     throw err;
   }
@@ -69,7 +73,10 @@ export function parsePointer(pointer: unknown): string[] {
   if (typeof pointer !== 'string') throw new PatchApplyError('missing or invalid path');
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new PatchApplyError(`path does not start with '/': ${pointer}`);
-  return pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function applyOperation(root: unknown, op: JsonPatchOperation, budget: { copied: number }): unknown {
@@ -104,7 +111,9 @@ function applyOperation(root: unknown, op: JsonPatchOperation, budget: { copied:
       // Sized as evanphx/json-patch sizes it (the copied value's JSON), before anything is copied.
       budget.copied += value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
       if (budget.copied > MAX_JSON_PATCH_COPY_BYTES) {
-        throw new PatchApplyError(`Unable to complete the copy, the accumulated size increase of copy is ${budget.copied}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`);
+        throw new PatchApplyError(
+          `Unable to complete the copy, the accumulated size increase of copy is ${budget.copied}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`,
+        );
       }
       return add(root, parsePointer(op.path), structuredClone(value), op.path);
     }

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { StatusError } from '../errors.js';
 import { decodeMergePatch, mergePatch } from './mergepatch.js';
 
@@ -13,7 +13,11 @@ const cases: [unknown, unknown, unknown][] = [
   [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
   [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
   [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-  [['a', 'b'], ['c', 'd'], ['c', 'd']],
+  [
+    ['a', 'b'],
+    ['c', 'd'],
+    ['c', 'd'],
+  ],
   [{ a: 'b' }, ['c'], ['c']],
   [{ a: 'foo' }, null, null],
   [{ a: 'foo' }, 'bar', 'bar'],
@@ -32,6 +36,9 @@ test('merge patch: RFC 7386 examples', () => {
 
 test('merge patch: a body that is not a JSON object is 400 Invalid JSON Patch', () => {
   for (const body of ['nope', 'null', '"x"']) {
-    assert.throws(() => decodeMergePatch(body), (e) => e instanceof StatusError && e.code === 400 && e.message === 'Invalid JSON Patch');
+    assert.throws(
+      () => decodeMergePatch(body),
+      (e) => e instanceof StatusError && e.code === 400 && e.message === 'Invalid JSON Patch',
+    );
   }
 });

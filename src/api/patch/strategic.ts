@@ -11,13 +11,11 @@
 // (merged into an empty value) instead of being stored verbatim, since k8ts has no typed
 // decode step that would drop the leftover `$...` keys.
 
-import { StatusError, errors } from '../errors.js';
+import { errors, StatusError } from '../errors.js';
 import { isObject } from '../object.js';
 import type { FieldDef } from '../schema/types.js';
 import { goV } from './goformat.js';
-import {
-  type Ctx, type TypeLookup, childField, ctxForType, patchStrategyOf, registryTypeLookup, valueCtx,
-} from './typeinfo.js';
+import { type Ctx, childField, ctxForType, patchStrategyOf, registryTypeLookup, type TypeLookup, valueCtx } from './typeinfo.js';
 
 type JMap = Record<string, unknown>;
 
@@ -60,7 +58,10 @@ export function decodeStrategicPatch(body: string): JMap {
   } catch (e) {
     throw errors.badRequest((e as Error).message);
   }
-  if (!isObject(doc)) throw errors.badRequest(`json: cannot unmarshal ${Array.isArray(doc) ? 'array' : typeof doc} into Go value of type map[string]interface {}`);
+  if (!isObject(doc))
+    throw errors.badRequest(
+      `json: cannot unmarshal ${Array.isArray(doc) ? 'array' : typeof doc} into Go value of type map[string]interface {}`,
+    );
   return doc;
 }
 
@@ -273,7 +274,10 @@ function indexIn(list: unknown[], v: unknown, mergeKey: string): number {
   let index = byKey.get(mergeKey);
   if (!index) {
     const built = new Map<unknown, number>();
-    list.forEach((x, i) => { const id = identity(x, mergeKey); if (!built.has(id)) built.set(id, i); });
+    list.forEach((x, i) => {
+      const id = identity(x, mergeKey);
+      if (!built.has(id)) built.set(id, i);
+    });
     byKey.set(mergeKey, (index = built));
   }
   return index.get(identity(v, mergeKey)) ?? -1;
@@ -303,7 +307,13 @@ function sortByOrder(items: unknown[], order: unknown[], mergeKey: string): unkn
  * Patch items in the patch's order, server-only items in the live order, interleaved so
  * that each keeps its relative order (strategicpatch's normalizeElementOrder).
  */
-function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], patchOrder: unknown[], serverOrder: unknown[], mergeKey: string): unknown[] {
+function normalizeElementOrder(
+  patchItems: unknown[],
+  serverOnly: unknown[],
+  patchOrder: unknown[],
+  serverOrder: unknown[],
+  mergeKey: string,
+): unknown[] {
   const right = sortByOrder(patchItems, patchOrder, mergeKey);
   const left = sortByOrder(serverOnly, serverOrder, mergeKey);
   const out: unknown[] = [];

@@ -6,13 +6,17 @@ import type { TypeLookup } from './typeinfo.js';
 const T = (name: string, fields: TypeDef['fields'], gvk?: TypeDef['gvk']): TypeDef => ({ name, fields, gvk });
 
 export const TEST_TYPES: TypeDef[] = [
-  T('test.Deployment', [
-    { json: 'apiVersion', proto: 0, type: 'string' },
-    { json: 'kind', proto: 0, type: 'string' },
-    { json: 'metadata', proto: 1, type: 'test.ObjectMeta' },
-    { json: 'spec', proto: 2, type: 'test.DeploymentSpec' },
-    { json: 'status', proto: 3, type: 'test.DeploymentStatus' },
-  ], [{ group: 'apps', version: 'v1', kind: 'Deployment' }]),
+  T(
+    'test.Deployment',
+    [
+      { json: 'apiVersion', proto: 0, type: 'string' },
+      { json: 'kind', proto: 0, type: 'string' },
+      { json: 'metadata', proto: 1, type: 'test.ObjectMeta' },
+      { json: 'spec', proto: 2, type: 'test.DeploymentSpec' },
+      { json: 'status', proto: 3, type: 'test.DeploymentStatus' },
+    ],
+    [{ group: 'apps', version: 'v1', kind: 'Deployment' }],
+  ),
   T('test.ObjectMeta', [
     { json: 'name', proto: 1, type: 'string' },
     { json: 'namespace', proto: 3, type: 'string' },
@@ -23,7 +27,10 @@ export const TEST_TYPES: TypeDef[] = [
     { json: 'finalizers', proto: 14, type: 'string', list: true, patchStrategy: 'merge', listType: 'set' },
     { json: 'managedFields', proto: 17, type: 'test.ManagedFieldsEntry', list: true, listType: 'atomic' },
   ]),
-  T('test.ManagedFieldsEntry', [{ json: 'manager', proto: 1, type: 'string' }, { json: 'fieldsV1', proto: 7, type: 'FieldsV1' }]),
+  T('test.ManagedFieldsEntry', [
+    { json: 'manager', proto: 1, type: 'string' },
+    { json: 'fieldsV1', proto: 7, type: 'FieldsV1' },
+  ]),
   T('test.DeploymentSpec', [
     { json: 'replicas', proto: 1, type: 'int32' },
     { json: 'selector', proto: 2, type: 'test.LabelSelector', mapType: 'atomic' },
@@ -45,8 +52,26 @@ export const TEST_TYPES: TypeDef[] = [
     { json: 'spec', proto: 2, type: 'test.PodSpec' },
   ]),
   T('test.PodSpec', [
-    { json: 'volumes', proto: 1, type: 'test.Volume', list: true, mergeKey: 'name', patchStrategy: 'merge,retainKeys', listType: 'map', listMapKeys: ['name'] },
-    { json: 'containers', proto: 2, type: 'test.Container', list: true, mergeKey: 'name', patchStrategy: 'merge', listType: 'map', listMapKeys: ['name'] },
+    {
+      json: 'volumes',
+      proto: 1,
+      type: 'test.Volume',
+      list: true,
+      mergeKey: 'name',
+      patchStrategy: 'merge,retainKeys',
+      listType: 'map',
+      listMapKeys: ['name'],
+    },
+    {
+      json: 'containers',
+      proto: 2,
+      type: 'test.Container',
+      list: true,
+      mergeKey: 'name',
+      patchStrategy: 'merge',
+      listType: 'map',
+      listMapKeys: ['name'],
+    },
     { json: 'tolerations', proto: 22, type: 'test.Toleration', list: true, listType: 'atomic' },
     { json: 'nodeSelector', proto: 7, type: 'string', map: true },
   ]),
@@ -61,8 +86,26 @@ export const TEST_TYPES: TypeDef[] = [
     { json: 'name', proto: 1, type: 'string' },
     { json: 'image', proto: 2, type: 'string' },
     { json: 'args', proto: 4, type: 'string', list: true, listType: 'atomic' },
-    { json: 'ports', proto: 6, type: 'test.ContainerPort', list: true, mergeKey: 'containerPort', patchStrategy: 'merge', listType: 'map', listMapKeys: ['containerPort', 'protocol'] },
-    { json: 'env', proto: 7, type: 'test.EnvVar', list: true, mergeKey: 'name', patchStrategy: 'merge', listType: 'map', listMapKeys: ['name'] },
+    {
+      json: 'ports',
+      proto: 6,
+      type: 'test.ContainerPort',
+      list: true,
+      mergeKey: 'containerPort',
+      patchStrategy: 'merge',
+      listType: 'map',
+      listMapKeys: ['containerPort', 'protocol'],
+    },
+    {
+      json: 'env',
+      proto: 7,
+      type: 'test.EnvVar',
+      list: true,
+      mergeKey: 'name',
+      patchStrategy: 'merge',
+      listType: 'map',
+      listMapKeys: ['name'],
+    },
     { json: 'imagePullPolicy', proto: 14, type: 'string' },
   ]),
   T('test.ContainerPort', [
@@ -70,7 +113,10 @@ export const TEST_TYPES: TypeDef[] = [
     { json: 'containerPort', proto: 3, type: 'int32' },
     { json: 'protocol', proto: 4, type: 'string' },
   ]),
-  T('test.EnvVar', [{ json: 'name', proto: 1, type: 'string' }, { json: 'value', proto: 2, type: 'string' }]),
+  T('test.EnvVar', [
+    { json: 'name', proto: 1, type: 'string' },
+    { json: 'value', proto: 2, type: 'string' },
+  ]),
   T('test.Toleration', [
     { json: 'key', proto: 1, type: 'string' },
     { json: 'operator', proto: 2, type: 'string' },

@@ -15,10 +15,7 @@ export const registryTypeLookup: TypeLookup = (name) => getType(name);
 export const registryKindLookup: KindLookup = (g, v, k) => typeForKind(g, v, k);
 
 /** Where a walk stands: inside a typed struct, inside a map[string]T, or in untyped data. */
-export type Ctx =
-  | { t: 'struct'; def: TypeDef }
-  | { t: 'map'; valueType: FieldType; field: FieldDef }
-  | { t: 'any' };
+export type Ctx = { t: 'struct'; def: TypeDef } | { t: 'map'; valueType: FieldType; field: FieldDef } | { t: 'any' };
 
 const ANY: Ctx = { t: 'any' };
 /** A struct's field by JSON name; fields of inline (embedded) structs count as its own. */

@@ -1,11 +1,11 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 // The models alone: the package's index pulls in an HTTP stack that needs a newer Node.
 import * as clientNode from '@kubernetes/client-node/dist/gen/models/all.js';
+import type { KObject } from '../object.js';
+import { decodeK8sProtobuf, encodeK8sProtobuf } from '../protobuf.js';
 import { APPS_V1_TYPES } from './apps.js';
 import { CORE_V1_TYPES } from './core.js';
-import { decodeK8sProtobuf, encodeK8sProtobuf } from '../protobuf.js';
-import type { KObject } from '../object.js';
 
 const models = clientNode as unknown as Record<string, { attributeTypeMap?: { baseName: string }[] }>;
 const NEW_APPS = ['ControllerRevision', 'DaemonSet', 'StatefulSet', 'RollingUpdateDaemonSet', 'RollingUpdateStatefulSetStrategy', 'StatefulSetOrdinals', 'StatefulSetPersistentVolumeClaimRetentionPolicy'];

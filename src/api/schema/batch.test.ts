@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 // The models alone: the package's index pulls in an HTTP stack that needs a newer Node.
 import * as clientNode from '@kubernetes/client-node/dist/gen/models/all.js';
-import { BATCH_V1_TYPES } from './batch.js';
-import { decodeK8sProtobuf, encodeK8sProtobuf } from '../protobuf.js';
 import type { KObject } from '../object.js';
+import { decodeK8sProtobuf, encodeK8sProtobuf } from '../protobuf.js';
+import { BATCH_V1_TYPES } from './batch.js';
 
 const models = clientNode as unknown as Record<string, { attributeTypeMap?: { baseName: string }[] }>;
 

@@ -5,8 +5,8 @@
 // json tags, pointers (keepZero) and patch tags from the Go types of v1.32. Fields added
 // after v1.32 are left out on purpose, as a v1.32 API server would prune them.
 
-import type { TypeDef } from './types.js';
 import { inlineField } from './core-inline.js';
+import type { TypeDef } from './types.js';
 
 export const CORE_V1_POD_TYPES: TypeDef[] = [
   {

@@ -5,8 +5,8 @@
 // Field numbers from kubernetes/kubernetes staging/src/k8s.io/api/core/v1/generated.proto;
 // json tags, pointers (keepZero) and patch tags from the Go types of v1.32.
 
-import type { TypeDef } from './types.js';
 import { inlineField } from './core-inline.js';
+import type { TypeDef } from './types.js';
 
 const core = (name: string): string => `io.k8s.api.core.v1.${name}`;
 const meta = (name: string): string => `io.k8s.apimachinery.pkg.apis.meta.v1.${name}`;

@@ -3,8 +3,8 @@
 // ephemeral volumes embed.
 // Field numbers from kubernetes/kubernetes staging/src/k8s.io/api/core/v1/generated.proto.
 
-import type { TypeDef } from './types.js';
 import { inlineField } from './core-inline.js';
+import type { TypeDef } from './types.js';
 
 export const CORE_V1_VOLUME_TYPES: TypeDef[] = [
   {

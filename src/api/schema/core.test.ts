@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 // The models alone: the package's index pulls in an HTTP stack that needs a newer Node.
 import * as clientNode from '@kubernetes/client-node/dist/gen/models/all.js';
 import { CORE_V1_TYPES, isInlineField } from './core.js';

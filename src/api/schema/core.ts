@@ -6,12 +6,12 @@
 // json tags, pointers (keepZero) and patch tags from the Go types of v1.32. TypeMeta
 // (apiVersion, kind) is not listed: it has no protobuf field, and OpenAPI adds it by gvk.
 
-import type { TypeDef } from './types.js';
 import { CORE_V1_POD_TYPES } from './core-pod.js';
-import { CORE_V1_VOLUME_TYPES } from './core-volume.js';
 import { CORE_V1_STORAGE_TYPES } from './core-storage.js';
+import { CORE_V1_VOLUME_TYPES } from './core-volume.js';
+import type { TypeDef } from './types.js';
 
-export { inlineField, isInlineField, type InlineFieldDef } from './core-inline.js';
+export { type InlineFieldDef, inlineField, isInlineField } from './core-inline.js';
 export { CORE_V1_POD_TYPES } from './core-pod.js';
 export { CORE_V1_VOLUME_TYPES } from './core-volume.js';
 

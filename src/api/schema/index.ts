@@ -1,24 +1,24 @@
 // The schema registry: every TypeDef k8ts knows, by OpenAPI name and by group/version/kind.
 // The protobuf codec, OpenAPI, strategic merge patch and pruning all look types up here.
 
-import type { FieldDef, FieldType, ScalarType, SpecialType, TypeDef } from './types.js';
-import { META_TYPES } from './meta.js';
+import { APIEXTENSIONS_V1_TYPES } from './apiextensions.js';
 import { APPS_V1_TYPES } from './apps.js';
 import { AUTHENTICATION_V1_TYPES } from './authentication.js';
-import { AUTOSCALING_V1_TYPES } from './autoscaling.js';
-import { COORDINATION_V1_TYPES } from './coordination.js';
-import { DISCOVERY_V1_TYPES } from './discovery.js';
-import { POLICY_V1_TYPES } from './policy.js';
-import { STORAGE_V1_TYPES } from './storage.js';
-import { BATCH_V1_TYPES } from './batch.js';
-import { RBAC_V1_TYPES } from './rbac.js';
 import { AUTHORIZATION_V1_TYPES } from './authorization.js';
+import { AUTOSCALING_V1_TYPES } from './autoscaling.js';
+import { AUTOSCALING_V2_TYPES } from './autoscaling-v2.js';
+import { BATCH_V1_TYPES } from './batch.js';
+import { COORDINATION_V1_TYPES } from './coordination.js';
 import { CORE_V1_TYPES } from './core.js';
 import { CORE_POLICY_TYPES, SCHEDULING_V1_TYPES } from './core-policy.js';
+import { DISCOVERY_V1_TYPES } from './discovery.js';
+import { META_TYPES } from './meta.js';
 import { METRICS_V1BETA1_TYPES } from './metrics.js';
-import { AUTOSCALING_V2_TYPES } from './autoscaling-v2.js';
-import { APIEXTENSIONS_V1_TYPES } from './apiextensions.js';
 import { NETWORKING_V1_TYPES } from './networking.js';
+import { POLICY_V1_TYPES } from './policy.js';
+import { RBAC_V1_TYPES } from './rbac.js';
+import { STORAGE_V1_TYPES } from './storage.js';
+import type { FieldDef, FieldType, ScalarType, SpecialType, TypeDef } from './types.js';
 
 export type { FieldDef, FieldType, GroupVersionKind, ScalarType, SpecialType, TypeDef } from './types.js';
 

@@ -1,15 +1,15 @@
 // The storage and disruption kinds' tables: field numbers from generated.proto, JSON names the
 // client libraries agree on, and every served kind surviving the protobuf codec.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as clientNode from '@kubernetes/client-node/dist/gen/models/all.js';
-import { decodeK8sProtobuf, encodeK8sProtobuf } from '../protobuf.js';
 import type { KObject } from '../object.js';
+import { decodeK8sProtobuf, encodeK8sProtobuf } from '../protobuf.js';
+import { CORE_V1_STORAGE_TYPES } from './core-storage.js';
 import { getType, jsonFields, typeForKind } from './index.js';
 import { POLICY_V1_TYPES } from './policy.js';
 import { STORAGE_V1_TYPES } from './storage.js';
-import { CORE_V1_STORAGE_TYPES } from './core-storage.js';
 
 function field(typeName: string, json: string) {
   const t = getType(typeName);

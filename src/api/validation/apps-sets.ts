@@ -3,15 +3,23 @@
 // Kubernetes' field paths and messages.
 
 import { isObject, type KObject } from '../object.js';
-import { child, forbidden, goIntOrString, goLiteral, invalid, notSupported, required, sortedStringMap, type FieldError } from './field.js';
+import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './apps.js';
+import { semanticEqual } from './compare.js';
+import { child, type FieldError, forbidden, goIntOrString, goLiteral, invalid, notSupported, required, sortedStringMap } from './field.js';
 import {
-  fieldImmutableErrorMsg, labelSelectorValue, selectorIsConvertible, selectorMatches, validateAnnotations,
-  validateLabelSelector, validateLabels, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate,
+  fieldImmutableErrorMsg,
+  labelSelectorValue,
+  selectorIsConvertible,
+  selectorMatches,
+  validateAnnotations,
+  validateLabelSelector,
+  validateLabels,
+  validateNonnegative,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
 } from './meta.js';
 import { isValidPercent, nameIsDNSLabel, nameIsDNSSubdomain } from './names.js';
-import { semanticEqual } from './compare.js';
 import { validatePodTemplateSpec } from './pod.js';
-import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './apps.js';
 import { validatePersistentVolumeClaimSpec } from './storage.js';
 
 type Obj = Record<string, unknown>;
@@ -43,14 +51,18 @@ function templateRunsForever(template: unknown, kind: string): FieldError[] {
 // ---- DaemonSet ----
 
 function validateRollingUpdateDaemonSet(ru: Obj, path: string): FieldError[] {
-  const mu = child(path, 'maxUnavailable'), ms = child(path, 'maxSurge');
+  const mu = child(path, 'maxUnavailable'),
+    ms = child(path, 'maxSurge');
   const errs = [
-    ...validatePositiveIntOrPercent(ru.maxUnavailable ?? 0, mu), ...validatePositiveIntOrPercent(ru.maxSurge ?? 0, ms),
-    ...isNotMoreThan100Percent(ru.maxUnavailable, mu), ...isNotMoreThan100Percent(ru.maxSurge, ms),
+    ...validatePositiveIntOrPercent(ru.maxUnavailable ?? 0, mu),
+    ...validatePositiveIntOrPercent(ru.maxSurge ?? 0, ms),
+    ...isNotMoreThan100Percent(ru.maxUnavailable, mu),
+    ...isNotMoreThan100Percent(ru.maxSurge, ms),
   ];
   const hasUnavailable = intOrPercentValue(ru.maxUnavailable) !== 0;
   const hasSurge = intOrPercentValue(ru.maxSurge) !== 0;
-  if (hasUnavailable && hasSurge) errs.push(invalid(ms, goLiteral(goIntOrString(ru.maxSurge)), 'may not be set when maxUnavailable is non-zero'));
+  if (hasUnavailable && hasSurge)
+    errs.push(invalid(ms, goLiteral(goIntOrString(ru.maxSurge)), 'may not be set when maxUnavailable is non-zero'));
   else if (!hasUnavailable && !hasSurge) errs.push(required(mu, 'cannot be 0 when maxSurge is 0'));
   return errs;
 }
@@ -59,13 +71,19 @@ function validateDaemonSetUpdateStrategy(strategy: unknown): FieldError[] {
   const s = obj(strategy);
   const path = 'spec.updateStrategy';
   switch (s.type) {
-    case 'OnDelete': return [];
+    case 'OnDelete':
+      return [];
     case 'RollingUpdate':
       if (!isObject(s.rollingUpdate)) return [required(child(path, 'rollingUpdate'))];
       return validateRollingUpdateDaemonSet(s.rollingUpdate, child(path, 'rollingUpdate'));
     default: {
       const ru = isObject(s.rollingUpdate) ? '&apps.RollingUpdateDaemonSet{...}' : '(*apps.RollingUpdateDaemonSet)(nil)';
-      return [notSupported(path, goLiteral(`apps.DaemonSetUpdateStrategy{Type:${JSON.stringify(String(s.type ?? ''))}, RollingUpdate:${ru}}`), ['RollingUpdate', 'OnDelete'])];
+      return [
+        notSupported(path, goLiteral(`apps.DaemonSetUpdateStrategy{Type:${JSON.stringify(String(s.type ?? ''))}, RollingUpdate:${ru}}`), [
+          'RollingUpdate',
+          'OnDelete',
+        ]),
+      ];
     }
   }
 }
@@ -78,7 +96,8 @@ function validateDaemonSetSpec(specIn: unknown): FieldError[] {
   if (selectorIsConvertible(spec.selector) && (!isObject(spec.selector) || !selectorMatches(spec.selector, labels))) {
     errs.push(invalid('spec.template.metadata.labels', sortedStringMap(labels), '`selector` does not match template `labels`'));
   }
-  if (isObject(spec.selector) && selectorEmpty(spec.selector)) errs.push(invalid('spec.selector', labelSelectorValue(spec.selector), 'empty selector is invalid for daemonset'));
+  if (isObject(spec.selector) && selectorEmpty(spec.selector))
+    errs.push(invalid('spec.selector', labelSelectorValue(spec.selector), 'empty selector is invalid for daemonset'));
   errs.push(...validatePodTemplateSpec(spec.template, 'spec.template'));
   errs.push(...templateRunsForever(spec.template, 'DaemonSet'));
   errs.push(...validateNonnegative(spec.minReadySeconds, 'spec.minReadySeconds'));
@@ -94,14 +113,25 @@ export function validateDaemonSetCreate(ds: KObject): FieldError[] {
 export function validateDaemonSetUpdate(ds: KObject, old: KObject): FieldError[] {
   const errs = [...validateObjectMetaUpdate(ds, old), ...validateDaemonSetSpec(ds.spec)];
   // ValidateDaemonSetUpdate (the v1 strategy): the selector cannot change.
-  if (!semanticEqual(obj(ds.spec).selector, obj(old.spec).selector)) errs.push(invalid('spec.selector', labelSelectorValue(obj(ds.spec).selector), fieldImmutableErrorMsg));
+  if (!semanticEqual(obj(ds.spec).selector, obj(old.spec).selector))
+    errs.push(invalid('spec.selector', labelSelectorValue(obj(ds.spec).selector), fieldImmutableErrorMsg));
   return errs;
 }
 
 export function validateDaemonSetStatusUpdate(ds: KObject, old: KObject): FieldError[] {
   const errs = validateObjectMetaUpdate(ds, old);
   const st = obj(ds.status);
-  for (const f of ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady', 'observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']) {
+  for (const f of [
+    'currentNumberScheduled',
+    'numberMisscheduled',
+    'desiredNumberScheduled',
+    'numberReady',
+    'observedGeneration',
+    'updatedNumberScheduled',
+    'numberAvailable',
+    'numberUnavailable',
+    'collisionCount',
+  ]) {
     errs.push(...validateNonnegative(st[f], `status.${f}`));
   }
   collisionCountDecremented(ds, old, errs);
@@ -109,8 +139,10 @@ export function validateDaemonSetStatusUpdate(ds: KObject, old: KObject): FieldE
 }
 
 function collisionCountDecremented(o: KObject, old: KObject, errs: FieldError[]): void {
-  const n = obj(o.status).collisionCount, p = obj(old.status).collisionCount;
-  if (typeof p === 'number' && (typeof n !== 'number' || n < p)) errs.push(invalid('status.collisionCount', typeof n === 'number' ? n : 0, 'cannot be decremented'));
+  const n = obj(o.status).collisionCount,
+    p = obj(old.status).collisionCount;
+  if (typeof p === 'number' && (typeof n !== 'number' || n < p))
+    errs.push(invalid('status.collisionCount', typeof n === 'number' ? n : 0, 'cannot be decremented'));
 }
 
 // ---- StatefulSet ----
@@ -120,7 +152,8 @@ function validateRetention(policy: unknown): FieldError[] {
   const errs: FieldError[] = [];
   for (const f of ['whenDeleted', 'whenScaled']) {
     const v = policy[f];
-    if (v !== 'Retain' && v !== 'Delete') errs.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${f}`, v ?? '', ['Retain', 'Delete']));
+    if (v !== 'Retain' && v !== 'Delete')
+      errs.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${f}`, v ?? '', ['Retain', 'Delete']));
   }
   return errs;
 }
@@ -130,14 +163,18 @@ function validateStatefulSetSpec(specIn: unknown): FieldError[] {
   const errs: FieldError[] = [];
   const pmp = spec.podManagementPolicy;
   if (pmp === undefined || pmp === null || pmp === '') errs.push(required('spec.podManagementPolicy'));
-  else if (pmp !== 'OrderedReady' && pmp !== 'Parallel') errs.push(invalid('spec.podManagementPolicy', pmp, "must be 'OrderedReady' or 'Parallel'"));
+  else if (pmp !== 'OrderedReady' && pmp !== 'Parallel')
+    errs.push(invalid('spec.podManagementPolicy', pmp, "must be 'OrderedReady' or 'Parallel'"));
   const us = obj(spec.updateStrategy);
   switch (us.type) {
-    case undefined: case null: case '':
+    case undefined:
+    case null:
+    case '':
       errs.push(required('spec.updateStrategy'));
       break;
     case 'OnDelete':
-      if (isObject(us.rollingUpdate)) errs.push(invalid('spec.updateStrategy.rollingUpdate', us.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'"));
+      if (isObject(us.rollingUpdate))
+        errs.push(invalid('spec.updateStrategy.rollingUpdate', us.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'"));
       break;
     case 'RollingUpdate':
       if (isObject(us.rollingUpdate)) {
@@ -161,7 +198,8 @@ function validateStatefulSetSpec(specIn: unknown): FieldError[] {
   if (spec.selector === undefined || spec.selector === null) errs.push(required('spec.selector'));
   else {
     errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
-    if (selectorEmpty(spec.selector)) errs.push(invalid('spec.selector', labelSelectorValue(spec.selector), 'empty selector is invalid for statefulset'));
+    if (selectorEmpty(spec.selector))
+      errs.push(invalid('spec.selector', labelSelectorValue(spec.selector), 'empty selector is invalid for statefulset'));
   }
   if (!selectorIsConvertible(spec.selector)) errs.push(invalid('spec.selector', labelSelectorValue(spec.selector), ''));
   else {
@@ -171,7 +209,10 @@ function validateStatefulSetSpec(specIn: unknown): FieldError[] {
     if (isObject(spec.selector) && !selectorEmpty(spec.selector) && !selectorMatches(spec.selector, labels)) {
       errs.push(invalid('spec.template.metadata.labels', sortedStringMap(labels), '`selector` does not match template `labels`'));
     }
-    errs.push(...validateLabels(meta.labels, 'spec.template.labels'), ...validateAnnotations(meta.annotations, 'spec.template.annotations'));
+    errs.push(
+      ...validateLabels(meta.labels, 'spec.template.labels'),
+      ...validateAnnotations(meta.annotations, 'spec.template.annotations'),
+    );
   }
   errs.push(...templateRunsForever(spec.template, 'StatefulSet'));
   // The claims a StatefulSet will create are checked as claims, so that a bad template is refused
@@ -194,7 +235,12 @@ export function validateStatefulSetUpdate(sts: KObject, old: KObject): FieldErro
   const errs = [...validateObjectMetaUpdate(sts, old), ...validateStatefulSetSpec(sts.spec)];
   const strip = (s: unknown) => Object.fromEntries(Object.entries(obj(s)).filter(([k]) => !STS_MUTABLE.includes(k)));
   if (!semanticEqual(strip(sts.spec), strip(old.spec))) {
-    errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+    errs.push(
+      forbidden(
+        'spec',
+        "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+      ),
+    );
   }
   return errs;
 }
@@ -202,14 +248,23 @@ export function validateStatefulSetUpdate(sts: KObject, old: KObject): FieldErro
 export function validateStatefulSetStatusUpdate(sts: KObject, old: KObject): FieldError[] {
   const st = obj(sts.status);
   const errs: FieldError[] = [];
-  for (const f of ['replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas', 'observedGeneration', 'collisionCount']) {
+  for (const f of [
+    'replicas',
+    'readyReplicas',
+    'currentReplicas',
+    'updatedReplicas',
+    'availableReplicas',
+    'observedGeneration',
+    'collisionCount',
+  ]) {
     errs.push(...validateNonnegative(st[f], `status.${f}`));
   }
   const n = (f: string) => Number(st[f] ?? 0);
   for (const f of ['readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas']) {
     if (n(f) > n('replicas')) errs.push(invalid(`status.${f}`, n(f), 'cannot be greater than status.replicas'));
   }
-  if (n('availableReplicas') > n('readyReplicas')) errs.push(invalid('status.availableReplicas', n('availableReplicas'), 'cannot be greater than status.readyReplicas'));
+  if (n('availableReplicas') > n('readyReplicas'))
+    errs.push(invalid('status.availableReplicas', n('availableReplicas'), 'cannot be greater than status.readyReplicas'));
   errs.push(...validateObjectMetaUpdate(sts, old));
   collisionCountDecremented(sts, old, errs);
   return errs;
@@ -227,7 +282,8 @@ export function validateControllerRevisionCreate(cr: KObject): FieldError[] {
 
 export function validateControllerRevisionUpdate(cr: KObject, old: KObject): FieldError[] {
   const errs = [...validateObjectMetaUpdate(cr, old), ...validateControllerRevisionCreate(cr)];
-  const d = (cr as Obj).data, od = (old as Obj).data;
+  const d = (cr as Obj).data,
+    od = (old as Obj).data;
   if (JSON.stringify(d ?? null) !== JSON.stringify(od ?? null)) errs.push(invalid('data', d, fieldImmutableErrorMsg));
   return errs;
 }
@@ -236,7 +292,10 @@ export function validateControllerRevisionUpdate(cr: KObject, old: KObject): Fie
 
 function validateReplicationControllerSpec(specIn: unknown): FieldError[] {
   const spec = obj(specIn);
-  const errs = [...validateNonnegative(spec.minReadySeconds, 'spec.minReadySeconds'), ...validateNonnegative(spec.replicas, 'spec.replicas')];
+  const errs = [
+    ...validateNonnegative(spec.minReadySeconds, 'spec.minReadySeconds'),
+    ...validateNonnegative(spec.replicas, 'spec.replicas'),
+  ];
   const selector = isObject(spec.selector) ? (spec.selector as Record<string, string>) : {};
   if (Object.keys(selector).length === 0) errs.push(required('spec.selector'));
   else errs.push(...validateLabels(selector, 'spec.selector'));
@@ -251,7 +310,13 @@ function validateReplicationControllerSpec(specIn: unknown): FieldError[] {
     const ps = obj(spec.template.spec);
     if (ps.restartPolicy !== 'Always') errs.push(notSupported('spec.template.spec.restartPolicy', ps.restartPolicy ?? '', ['Always']));
     if (ps.activeDeadlineSeconds !== undefined && ps.activeDeadlineSeconds !== null) {
-      errs.push(invalid('spec.template.spec.activeDeadlineSeconds', ps.activeDeadlineSeconds, 'activeDeadlineSeconds in ReplicationController is not Supported'));
+      errs.push(
+        invalid(
+          'spec.template.spec.activeDeadlineSeconds',
+          ps.activeDeadlineSeconds,
+          'activeDeadlineSeconds in ReplicationController is not Supported',
+        ),
+      );
     }
   }
   return errs;
@@ -268,11 +333,13 @@ export function validateReplicationControllerUpdate(rc: KObject, old: KObject): 
 export function validateReplicationControllerStatusUpdate(rc: KObject, old: KObject): FieldError[] {
   const errs = validateObjectMetaUpdate(rc, old);
   const st = obj(rc.status);
-  for (const f of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']) errs.push(...validateNonnegative(st[f], `status.${f}`));
+  for (const f of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'])
+    errs.push(...validateNonnegative(st[f], `status.${f}`));
   const n = (f: string) => Number(st[f] ?? 0);
   for (const f of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']) {
     if (n(f) > n('replicas')) errs.push(invalid(`status.${f}`, n(f), 'cannot be greater than status.replicas'));
   }
-  if (n('availableReplicas') > n('readyReplicas')) errs.push(invalid('status.availableReplicas', n('availableReplicas'), 'cannot be greater than readyReplicas'));
+  if (n('availableReplicas') > n('readyReplicas'))
+    errs.push(invalid('status.availableReplicas', n('availableReplicas'), 'cannot be greater than readyReplicas'));
   return errs;
 }

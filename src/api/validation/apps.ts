@@ -1,15 +1,20 @@
 // Deployment and ReplicaSet validation, after pkg/apis/apps/validation.
 
 import { isObject, type KObject } from '../object.js';
+import { semanticEqual } from './compare.js';
+import { child, type FieldError, forbidden, goIntOrString, goLiteral, invalid, notSupported, required, sortedStringMap } from './field.js';
 import {
-  child, forbidden, goIntOrString, goLiteral, invalid, notSupported, required, sortedStringMap, type FieldError,
-} from './field.js';
-import {
-  fieldImmutableErrorMsg, labelSelectorValue, selectorIsConvertible, selectorIsEmpty, selectorMatches,
-  validateLabelSelector, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate,
+  fieldImmutableErrorMsg,
+  labelSelectorValue,
+  selectorIsConvertible,
+  selectorIsEmpty,
+  selectorMatches,
+  validateLabelSelector,
+  validateNonnegative,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
 } from './meta.js';
 import { isValidPercent, nameIsDNSSubdomain } from './names.js';
-import { semanticEqual } from './compare.js';
 import { validatePodTemplateSpec } from './pod.js';
 
 type Obj = Record<string, unknown>;
@@ -30,7 +35,13 @@ function validateTemplateForReplicaSet(template: unknown, selector: unknown, pat
     errs.push(notSupported(child(path, 'spec', 'restartPolicy'), spec.restartPolicy ?? '', ['Always']));
   }
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null) {
-    errs.push(invalid(child(path, 'spec', 'activeDeadlineSeconds'), spec.activeDeadlineSeconds, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+    errs.push(
+      invalid(
+        child(path, 'spec', 'activeDeadlineSeconds'),
+        spec.activeDeadlineSeconds,
+        'activeDeadlineSeconds in ReplicaSet is not Supported',
+      ),
+    );
   }
   return errs;
 }
@@ -73,7 +84,9 @@ function validateDeploymentStrategy(strategy: unknown): FieldError[] {
   const path = 'spec.strategy';
   switch (s.type) {
     case 'Recreate':
-      return isObject(s.rollingUpdate) ? [forbidden(child(path, 'rollingUpdate'), "may not be specified when strategy `type` is 'Recreate'")] : [];
+      return isObject(s.rollingUpdate)
+        ? [forbidden(child(path, 'rollingUpdate'), "may not be specified when strategy `type` is 'Recreate'")]
+        : [];
     case 'RollingUpdate': {
       if (!isObject(s.rollingUpdate)) return [required(child(path, 'rollingUpdate'), 'this should be defaulted and never be nil')];
       const ru = s.rollingUpdate;
@@ -83,14 +96,21 @@ function validateDeploymentStrategy(strategy: unknown): FieldError[] {
         ...validatePositiveIntOrPercent(ru.maxSurge, child(rp, 'maxSurge')),
       ];
       if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
-        errs.push(invalid(child(rp, 'maxUnavailable'), goLiteral(goIntOrString(ru.maxUnavailable ?? 0)), 'may not be 0 when `maxSurge` is 0'));
+        errs.push(
+          invalid(child(rp, 'maxUnavailable'), goLiteral(goIntOrString(ru.maxUnavailable ?? 0)), 'may not be 0 when `maxSurge` is 0'),
+        );
       }
       errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, child(rp, 'maxUnavailable')));
       return errs;
     }
     default: {
       const ru = isObject(s.rollingUpdate) ? '&apps.RollingUpdateDeployment{...}' : '(*apps.RollingUpdateDeployment)(nil)';
-      return [notSupported(path, goLiteral(`apps.DeploymentStrategy{Type:${JSON.stringify(String(s.type ?? ''))}, RollingUpdate:${ru}}`), ['Recreate', 'RollingUpdate'])];
+      return [
+        notSupported(path, goLiteral(`apps.DeploymentStrategy{Type:${JSON.stringify(String(s.type ?? ''))}, RollingUpdate:${ru}}`), [
+          'Recreate',
+          'RollingUpdate',
+        ]),
+      ];
     }
   }
 }
@@ -150,18 +170,24 @@ function replicaCounts(status: Obj, fields: string[], errs: FieldError[]): void 
     if (f === 'replicas' || f === 'observedGeneration' || f === 'unavailableReplicas' || f === 'collisionCount') continue;
     if (n(f) > n('replicas')) errs.push(invalid(`status.${f}`, n(f), msg));
   }
-  if (n('availableReplicas') > n('readyReplicas')) errs.push(invalid('status.availableReplicas', n('availableReplicas'), 'cannot be greater than readyReplicas'));
+  if (n('availableReplicas') > n('readyReplicas'))
+    errs.push(invalid('status.availableReplicas', n('availableReplicas'), 'cannot be greater than readyReplicas'));
 }
 
 function collisionCountDecremented(d: KObject, old: KObject, errs: FieldError[]): void {
   const n = obj(d.status).collisionCount;
   const o = obj(old.status).collisionCount;
-  if (typeof o === 'number' && (typeof n !== 'number' || n < o)) errs.push(invalid('status.collisionCount', typeof n === 'number' ? n : 0, 'cannot be decremented'));
+  if (typeof o === 'number' && (typeof n !== 'number' || n < o))
+    errs.push(invalid('status.collisionCount', typeof n === 'number' ? n : 0, 'cannot be decremented'));
 }
 
 export function validateDeploymentStatusUpdate(d: KObject, old: KObject): FieldError[] {
   const errs = validateObjectMetaUpdate(d, old);
-  replicaCounts(obj(d.status), ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'collisionCount'], errs);
+  replicaCounts(
+    obj(d.status),
+    ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'collisionCount'],
+    errs,
+  );
   collisionCountDecremented(d, old, errs);
   return errs;
 }

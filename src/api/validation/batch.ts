@@ -3,17 +3,34 @@
 // JobSuccessPolicy and JobBackoffLimitPerIndex on; mutable scheduling directives of suspended
 // Jobs; elastic Indexed Jobs; the batch.kubernetes.io/ labels required on new Jobs).
 
-import { isObject, type KObject } from '../object.js';
 import { parseSchedule, timeZoneError } from '../cron.js';
+import { isObject, type KObject } from '../object.js';
+import { semanticEqual } from './compare.js';
 import {
-  child, duplicate, goLiteral, goQuote, index, invalid, key, notSupported, required, sortedStringMap, tooLong, type FieldError,
+  child,
+  duplicate,
+  type FieldError,
+  goLiteral,
+  goQuote,
+  index,
+  invalid,
+  key,
+  notSupported,
+  required,
+  sortedStringMap,
+  tooLong,
 } from './field.js';
 import {
-  fieldImmutableErrorMsg, labelSelectorValue, selectorIsConvertible, selectorMatches, validateLabelSelector,
-  validateNonnegative, validateObjectMeta, validateObjectMetaUpdate,
+  fieldImmutableErrorMsg,
+  labelSelectorValue,
+  selectorIsConvertible,
+  selectorMatches,
+  validateLabelSelector,
+  validateNonnegative,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
 } from './meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, nameIsDNSSubdomain } from './names.js';
-import { semanticEqual } from './compare.js';
 import { validatePodTemplateSpec } from './pod.js';
 
 type Obj = Record<string, unknown>;
@@ -48,7 +65,12 @@ const invalidNoValue = (path: string, detail: string): FieldError => ({ type: 'F
 /** Go's %q of a []string: ["a" "b"]. */
 const goQuotedList = (xs: string[]): string => `[${xs.map(goQuote).join(' ')}]`;
 /** field.TooMany's detail, as errors.ts prints it after "Too many: ". */
-const tooMany = (path: string, actual: number, max: number): FieldError => ({ type: 'FieldValueTooMany', field: path, value: actual, detail: `${actual}: must have at most ${max} items` });
+const tooMany = (path: string, actual: number, max: number): FieldError => ({
+  type: 'FieldValueTooMany',
+  field: path,
+  value: actual,
+  detail: `${actual}: must have at most ${max} items`,
+});
 
 /** ValidateHasLabel: the template must carry key=expected. */
 function validateHasLabel(meta: Obj, path: string, labelKey: string, expected: string): FieldError[] {
@@ -88,7 +110,10 @@ function validateGeneratedSelector(job: KObject, prefixedLabels: boolean): Field
 
 function parseIndexInterval(s: string, completions: number): [number, number] {
   const limits = s.split('-');
-  if (limits.length > 2) throw new Error(`the fragment ${goQuote(s)} violates the requirement that an index interval can have at most two parts separated by '-'`);
+  if (limits.length > 2)
+    throw new Error(
+      `the fragment ${goQuote(s)} violates the requirement that an index interval can have at most two parts separated by '-'`,
+    );
   const atoi = (v: string): number => {
     if (!/^[+-]?\d+$/.test(v)) throw new Error(`cannot convert string to integer for index: ${goQuote(v)}`);
     return Number(v);
@@ -120,9 +145,18 @@ export function validateIndexesFormat(s: string, completions: number): number {
 
 function failedOverlapsCompleted(completed: string, failed: string, completions: number): string | undefined {
   if (!completed || !failed) return undefined;
-  const parse = (s: string): [number, number][] => s.split(',').flatMap((p) => { try { return [parseIndexInterval(p, completions)]; } catch { return []; } });
-  const cs = parse(completed), fs = parse(failed);
-  for (const [cx, cy] of cs) for (const [fx, fy] of fs) if (cx <= fy && fx <= cy) return `failedIndexes and completedIndexes overlap at index: ${Math.max(cx, fx)}`;
+  const parse = (s: string): [number, number][] =>
+    s.split(',').flatMap((p) => {
+      try {
+        return [parseIndexInterval(p, completions)];
+      } catch {
+        return [];
+      }
+    });
+  const cs = parse(completed),
+    fs = parse(failed);
+  for (const [cx, cy] of cs)
+    for (const [fx, fy] of fs) if (cx <= fy && fx <= cy) return `failedIndexes and completedIndexes overlap at index: ${Math.max(cx, fx)}`;
   return undefined;
 }
 
@@ -152,7 +186,13 @@ function validatePodFailurePolicy(spec: Obj, path: string): FieldError[] {
       if (!op) errs.push(required(child(ep, 'operator'), `valid values: ${goQuotedList(ON_EXIT_CODES_OPERATORS)}`));
       else if (!ON_EXIT_CODES_OPERATORS.includes(op)) errs.push(notSupported(child(ep, 'operator'), op, ON_EXIT_CODES_OPERATORS));
       if (has(ec.containerName) && !names.has(str(ec.containerName))) {
-        errs.push(invalid(child(ep, 'containerName'), str(ec.containerName), 'must be one of the container or initContainer names in the pod template'));
+        errs.push(
+          invalid(
+            child(ep, 'containerName'),
+            str(ec.containerName),
+            'must be one of the container or initContainer names in the pod template',
+          ),
+        );
       }
       const values = Array.isArray(ec.values) ? (ec.values as unknown[]).map(Number) : [];
       const vp = child(ep, 'values');
@@ -179,8 +219,10 @@ function validatePodFailurePolicy(spec: Obj, path: string): FieldError[] {
         else if (!CONDITION_STATUSES.includes(st)) errs.push(notSupported(child(pp, 'status'), st, CONDITION_STATUSES));
       });
     }
-    if (isObject(rule.onExitCodes) && conds.length > 0) errs.push(invalidNoValue(rp, 'specifying both OnExitCodes and OnPodConditions is not supported'));
-    if (!isObject(rule.onExitCodes) && conds.length === 0) errs.push(invalidNoValue(rp, 'specifying one of OnExitCodes and OnPodConditions is required'));
+    if (isObject(rule.onExitCodes) && conds.length > 0)
+      errs.push(invalidNoValue(rp, 'specifying both OnExitCodes and OnPodConditions is not supported'));
+    if (!isObject(rule.onExitCodes) && conds.length === 0)
+      errs.push(invalidNoValue(rp, 'specifying one of OnExitCodes and OnPodConditions is required'));
   });
   return errs;
 }
@@ -194,7 +236,8 @@ function validateSuccessPolicy(spec: Obj, path: string): FieldError[] {
   const completions = Number(spec.completions ?? 0);
   rules.forEach((rule, i) => {
     const rp = index(rulesPath, i);
-    if (!has(rule.succeededCount) && !has(rule.succeededIndexes)) errs.push(required(rp, 'at least one of succeededCount or succeededIndexes must be specified'));
+    if (!has(rule.succeededCount) && !has(rule.succeededIndexes))
+      errs.push(required(rp, 'at least one of succeededCount or succeededIndexes must be specified'));
     let total = 0;
     if (has(rule.succeededIndexes)) {
       const ip = child(rp, 'succeededIndexes');
@@ -211,7 +254,8 @@ function validateSuccessPolicy(spec: Obj, path: string): FieldError[] {
       const c = Number(rule.succeededCount);
       errs.push(...validateNonnegative(c, cp));
       if (c > completions) errs.push(invalid(cp, c, `must be less than or equal to ${completions} (the number of specified completions)`));
-      if (has(rule.succeededIndexes) && c > total) errs.push(invalid(cp, c, `must be less than or equal to ${total} (the number of indexes in the specified succeededIndexes field)`));
+      if (has(rule.succeededIndexes) && c > total)
+        errs.push(invalid(cp, c, `must be less than or equal to ${total} (the number of indexes in the specified succeededIndexes field)`));
     }
   });
   return errs;
@@ -221,16 +265,25 @@ function validateSuccessPolicy(spec: Obj, path: string): FieldError[] {
 function validateDomainPrefixedPath(path: string, v: string): FieldError[] {
   const slash = v.indexOf('/');
   if (slash < 0) return [invalid(path, v, 'must be a domain-prefixed path (such as "acme.io/foo")')];
-  const host = v.slice(0, slash), rest = v.slice(slash + 1);
+  const host = v.slice(0, slash),
+    rest = v.slice(slash + 1);
   const errs = isDNS1123Subdomain(host).map((m) => invalid(path, host, m));
-  if (!/^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(rest)) errs.push(invalid(path, rest, "Invalid path: must contain only valid HTTP path characters (such as 'acme.io/foo')"));
+  if (!/^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(rest))
+    errs.push(invalid(path, rest, "Invalid path: must contain only valid HTTP path characters (such as 'acme.io/foo')"));
   return errs;
 }
 
 /** validateJobSpec: everything a Job and a CronJob's job template share. */
 function validateJobSpecCommon(spec: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  for (const f of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'backoffLimitPerIndex']) {
+  for (const f of [
+    'parallelism',
+    'completions',
+    'activeDeadlineSeconds',
+    'backoffLimit',
+    'ttlSecondsAfterFinished',
+    'backoffLimitPerIndex',
+  ]) {
     if (has(spec[f])) errs.push(...validateNonnegative(Number(spec[f]), child(path, f)));
   }
   if (has(spec.maxFailedIndexes)) {
@@ -244,36 +297,65 @@ function validateJobSpecCommon(spec: Obj, path: string): FieldError[] {
   }
   const mode = has(spec.completionMode) ? str(spec.completionMode) : undefined;
   if (mode !== undefined) {
-    if (mode !== 'NonIndexed' && mode !== 'Indexed') errs.push(notSupported(child(path, 'completionMode'), mode, ['NonIndexed', 'Indexed']));
+    if (mode !== 'NonIndexed' && mode !== 'Indexed')
+      errs.push(notSupported(child(path, 'completionMode'), mode, ['NonIndexed', 'Indexed']));
     if (mode === 'Indexed') {
       if (!has(spec.completions)) errs.push(required(child(path, 'completions'), 'when completion mode is Indexed'));
       if (has(spec.parallelism) && Number(spec.parallelism) > MAX_PARALLELISM_FOR_INDEXED_JOB) {
-        errs.push(invalid(child(path, 'parallelism'), spec.parallelism, `must be less than or equal to ${MAX_PARALLELISM_FOR_INDEXED_JOB} when completion mode is Indexed`));
+        errs.push(
+          invalid(
+            child(path, 'parallelism'),
+            spec.parallelism,
+            `must be less than or equal to ${MAX_PARALLELISM_FOR_INDEXED_JOB} when completion mode is Indexed`,
+          ),
+        );
       }
       if (has(spec.completions) && has(spec.maxFailedIndexes) && Number(spec.maxFailedIndexes) > Number(spec.completions)) {
         errs.push(invalid(child(path, 'maxFailedIndexes'), spec.maxFailedIndexes, 'must be less than or equal to completions'));
       }
       if (has(spec.maxFailedIndexes) && Number(spec.maxFailedIndexes) > MAX_FAILED_INDEXES_FOR_INDEXED_JOB) {
-        errs.push(invalid(child(path, 'maxFailedIndexes'), spec.maxFailedIndexes, `must be less than or equal to ${MAX_FAILED_INDEXES_FOR_INDEXED_JOB}`));
+        errs.push(
+          invalid(
+            child(path, 'maxFailedIndexes'),
+            spec.maxFailedIndexes,
+            `must be less than or equal to ${MAX_FAILED_INDEXES_FOR_INDEXED_JOB}`,
+          ),
+        );
       }
       if (has(spec.completions) && Number(spec.completions) > COMPLETIONS_SOFT_LIMIT && has(spec.backoffLimitPerIndex)) {
-        if (!has(spec.maxFailedIndexes)) errs.push(required(child(path, 'maxFailedIndexes'), `must be specified when completions is above ${COMPLETIONS_SOFT_LIMIT}`));
+        if (!has(spec.maxFailedIndexes))
+          errs.push(required(child(path, 'maxFailedIndexes'), `must be specified when completions is above ${COMPLETIONS_SOFT_LIMIT}`));
         if (has(spec.parallelism) && Number(spec.parallelism) > PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS) {
-          errs.push(invalid(child(path, 'parallelism'), spec.parallelism, `must be less than or equal to ${PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`));
+          errs.push(
+            invalid(
+              child(path, 'parallelism'),
+              spec.parallelism,
+              `must be less than or equal to ${PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
+            ),
+          );
         }
         if (has(spec.maxFailedIndexes) && Number(spec.maxFailedIndexes) > MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS) {
-          errs.push(invalid(child(path, 'maxFailedIndexes'), spec.maxFailedIndexes, `must be less than or equal to ${MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`));
+          errs.push(
+            invalid(
+              child(path, 'maxFailedIndexes'),
+              spec.maxFailedIndexes,
+              `must be less than or equal to ${MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
+            ),
+          );
         }
       }
     }
   }
   if (mode === undefined || mode === 'NonIndexed') {
-    if (has(spec.backoffLimitPerIndex)) errs.push(invalid(child(path, 'backoffLimitPerIndex'), spec.backoffLimitPerIndex, 'requires indexed completion mode'));
-    if (has(spec.maxFailedIndexes)) errs.push(invalid(child(path, 'maxFailedIndexes'), spec.maxFailedIndexes, 'requires indexed completion mode'));
+    if (has(spec.backoffLimitPerIndex))
+      errs.push(invalid(child(path, 'backoffLimitPerIndex'), spec.backoffLimitPerIndex, 'requires indexed completion mode'));
+    if (has(spec.maxFailedIndexes))
+      errs.push(invalid(child(path, 'maxFailedIndexes'), spec.maxFailedIndexes, 'requires indexed completion mode'));
   }
   if (has(spec.podFailurePolicy)) errs.push(...validatePodFailurePolicy(spec, child(path, 'podFailurePolicy')));
   if (has(spec.successPolicy)) {
-    if (mode !== 'Indexed') errs.push(invalid(child(path, 'successPolicy'), goLiteral('batch.SuccessPolicy{...}'), 'requires indexed completion mode'));
+    if (mode !== 'Indexed')
+      errs.push(invalid(child(path, 'successPolicy'), goLiteral('batch.SuccessPolicy{...}'), 'requires indexed completion mode'));
     else errs.push(...validateSuccessPolicy(spec, child(path, 'successPolicy')));
   }
   if (has(spec.podReplacementPolicy)) {
@@ -289,7 +371,8 @@ function validateJobSpecCommon(spec: Obj, path: string): FieldError[] {
   const rpPath = child(path, 'template', 'spec', 'restartPolicy');
   if (rp === 'Always' || rp === '') errs.push(required(rpPath, 'valid values: "OnFailure", "Never"'));
   else if (rp !== 'OnFailure' && rp !== 'Never') errs.push(notSupported(rpPath, rp, ['OnFailure', 'Never']));
-  else if (has(spec.podFailurePolicy) && rp !== 'Never') errs.push(invalid(rpPath, rp, 'only "Never" is supported when podFailurePolicy is specified'));
+  else if (has(spec.podFailurePolicy) && rp !== 'Never')
+    errs.push(invalid(rpPath, rp, 'only "Never" is supported when podFailurePolicy is specified'));
   return errs;
 }
 
@@ -300,7 +383,8 @@ function validateJobSpec(spec: Obj): FieldError[] {
   else errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
   if (has(spec.selector) && selectorIsConvertible(spec.selector)) {
     const labels = obj(obj(spec.template).metadata).labels as Record<string, string> | undefined;
-    if (!selectorMatches(spec.selector, labels)) errs.push(invalid('spec.template.metadata.labels', sortedStringMap(labels), '`selector` does not match template `labels`'));
+    if (!selectorMatches(spec.selector, labels))
+      errs.push(invalid('spec.template.metadata.labels', sortedStringMap(labels), '`selector` does not match template `labels`'));
   }
   return errs;
 }
@@ -313,7 +397,8 @@ function validateJob(job: KObject, prefixedLabels: boolean): FieldError[] {
   if (spec.completionMode === 'Indexed' && Number(spec.completions ?? 0) > 0 && job.metadata.name) {
     // The controller names each pod's hostname NAME-INDEX: the last one must still be a DNS label.
     const hostname = `${job.metadata.name}-${Number(spec.completions) - 1}`;
-    if (isDNS1123Label(hostname).length > 0) errs.push(invalid('metadata.name', job.metadata.name, `will not able to create pod with invalid DNS label: ${hostname}`));
+    if (isDNS1123Label(hostname).length > 0)
+      errs.push(invalid('metadata.name', job.metadata.name, `will not able to create pod with invalid DNS label: ${hostname}`));
   }
   return errs;
 }
@@ -356,7 +441,8 @@ function immutable(path: string, n: unknown, o: unknown, shown: unknown = n): Fi
 }
 
 export function validateJobUpdate(job: KObject, old: KObject): FieldError[] {
-  const spec = obj(job.spec), oldSpec = obj(old.spec);
+  const spec = obj(job.spec),
+    oldSpec = obj(old.spec);
   const oldTemplateLabels = obj(obj(oldSpec.template).metadata).labels as Record<string, string> | undefined;
   // Jobs made before the batch.kubernetes.io/ labels existed keep validating without them.
   const prefixed = !!oldTemplateLabels && CONTROLLER_UID_LABEL in oldTemplateLabels;
@@ -372,7 +458,9 @@ export function validateJobUpdate(job: KObject, old: KObject): FieldError[] {
   errs.push(...immutable('spec.selector', spec.selector, oldSpec.selector, labelSelectorValue(spec.selector)));
   errs.push(...validatePodTemplateUpdate(spec, oldSpec, isSuspendedNeverStarted(old)));
   errs.push(...immutable('spec.completionMode', spec.completionMode, oldSpec.completionMode));
-  errs.push(...immutable('spec.podFailurePolicy', spec.podFailurePolicy, oldSpec.podFailurePolicy, goLiteral('&batch.PodFailurePolicy{...}')));
+  errs.push(
+    ...immutable('spec.podFailurePolicy', spec.podFailurePolicy, oldSpec.podFailurePolicy, goLiteral('&batch.PodFailurePolicy{...}')),
+  );
   errs.push(...immutable('spec.backoffLimitPerIndex', spec.backoffLimitPerIndex, oldSpec.backoffLimitPerIndex));
   errs.push(...immutable('spec.managedBy', spec.managedBy, oldSpec.managedBy));
   errs.push(...immutable('spec.successPolicy', spec.successPolicy, oldSpec.successPolicy, goLiteral('&batch.SuccessPolicy{...}')));
@@ -392,7 +480,8 @@ const isFinished = (job: KObject): boolean => conditionTrue(job, 'Complete') || 
  */
 export function validateJobStatusUpdate(job: KObject, old: KObject): FieldError[] {
   const errs = validateObjectMetaUpdate(job, old);
-  const st = obj(job.status), ost = obj(old.status);
+  const st = obj(job.status),
+    ost = obj(old.status);
   const spec = obj(job.spec);
   const changed = (f: string): boolean => !semanticEqual(st[f], ost[f]);
   const isIndexed = spec.completionMode === 'Indexed';
@@ -400,11 +489,15 @@ export function validateJobStatusUpdate(job: KObject, old: KObject): FieldError[
   const completeChanged = conditionTrue(job, 'Complete') !== conditionTrue(old, 'Complete');
   const failedChanged = conditionTrue(job, 'Failed') !== conditionTrue(old, 'Failed');
   const failureTargetChanged = conditionTrue(job, 'FailureTarget') !== conditionTrue(old, 'FailureTarget');
-  const complete = conditionTrue(job, 'Complete'), failed = conditionTrue(job, 'Failed'), finished = isFinished(job);
-  const successCriteriaMet = conditionTrue(job, 'SuccessCriteriaMet'), failureTarget = conditionTrue(job, 'FailureTarget');
+  const complete = conditionTrue(job, 'Complete'),
+    failed = conditionTrue(job, 'Failed'),
+    finished = isFinished(job);
+  const successCriteriaMet = conditionTrue(job, 'SuccessCriteriaMet'),
+    failureTarget = conditionTrue(job, 'FailureTarget');
   const active = Number(st.active ?? 0);
 
-  for (const f of ['active', 'succeeded', 'failed', 'ready', 'terminating']) if (has(st[f])) errs.push(...validateNonnegative(Number(st[f]), `status.${f}`));
+  for (const f of ['active', 'succeeded', 'failed', 'ready', 'terminating'])
+    if (has(st[f])) errs.push(...validateNonnegative(Number(st[f]), `status.${f}`));
   const uncounted = obj(st.uncountedTerminatedPods);
   const seen = new Set<string>();
   for (const which of ['succeeded', 'failed']) {
@@ -416,32 +509,57 @@ export function validateJobStatusUpdate(job: KObject, old: KObject): FieldError[
       else seen.add(u);
     });
   }
-  if ((completeChanged || failedChanged) && complete && failed) errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True and Failed=true conditions'));
-  if ((completeChanged || failureTargetChanged) && complete && failureTarget) errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True and FailureTarget=true conditions'));
-  if ((completeChanged || changed('completionTime')) && has(st.completionTime) && !complete) errs.push(invalid('status.completionTime', st.completionTime, 'cannot set completionTime when there is no Complete=True condition'));
-  if ((completeChanged || changed('completionTime')) && !has(st.completionTime) && complete) errs.push(required('status.completionTime', 'completionTime is required for Complete jobs'));
-  if ((changed('startTime') || changed('completionTime')) && has(st.startTime) && has(st.completionTime) && Date.parse(str(st.completionTime)) < Date.parse(str(st.startTime))) {
+  if ((completeChanged || failedChanged) && complete && failed)
+    errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True and Failed=true conditions'));
+  if ((completeChanged || failureTargetChanged) && complete && failureTarget)
+    errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True and FailureTarget=true conditions'));
+  if ((completeChanged || changed('completionTime')) && has(st.completionTime) && !complete)
+    errs.push(invalid('status.completionTime', st.completionTime, 'cannot set completionTime when there is no Complete=True condition'));
+  if ((completeChanged || changed('completionTime')) && !has(st.completionTime) && complete)
+    errs.push(required('status.completionTime', 'completionTime is required for Complete jobs'));
+  if (
+    (changed('startTime') || changed('completionTime')) &&
+    has(st.startTime) &&
+    has(st.completionTime) &&
+    Date.parse(str(st.completionTime)) < Date.parse(str(st.startTime))
+  ) {
     errs.push(invalid('status.completionTime', st.completionTime, 'completionTime cannot be set before startTime'));
   }
-  if ((failedChanged || changed('failedIndexes')) && failed && !failureTarget) errs.push(invalidNoValue('status.conditions', 'cannot set Failed=True condition without the FailureTarget=true condition'));
-  if (completeChanged && complete && !successCriteriaMet) errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True condition without the SuccessCriteriaMet=true condition'));
-  if ((finishedChanged || changed('active')) && active > 0 && finished) errs.push(invalid('status.active', active, 'active>0 is invalid for finished job'));
-  if ((finishedChanged || changed('startTime')) && !has(st.startTime) && finished) errs.push(required('status.startTime', 'startTime is required for finished job'));
+  if ((failedChanged || changed('failedIndexes')) && failed && !failureTarget)
+    errs.push(invalidNoValue('status.conditions', 'cannot set Failed=True condition without the FailureTarget=true condition'));
+  if (completeChanged && complete && !successCriteriaMet)
+    errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True condition without the SuccessCriteriaMet=true condition'));
+  if ((finishedChanged || changed('active')) && active > 0 && finished)
+    errs.push(invalid('status.active', active, 'active>0 is invalid for finished job'));
+  if ((finishedChanged || changed('startTime')) && !has(st.startTime) && finished)
+    errs.push(required('status.startTime', 'startTime is required for finished job'));
   if ((finishedChanged || changed('uncountedTerminatedPods')) && finished && seen.size > 0) {
-    errs.push(invalid('status.uncountedTerminatedPods', goLiteral('&batch.UncountedTerminatedPods{...}'), 'uncountedTerminatedPods needs to be empty for finished job'));
+    errs.push(
+      invalid(
+        'status.uncountedTerminatedPods',
+        goLiteral('&batch.UncountedTerminatedPods{...}'),
+        'uncountedTerminatedPods needs to be empty for finished job',
+      ),
+    );
   }
   if (changed('completedIndexes') && has(spec.completions)) {
-    try { validateIndexesFormat(str(st.completedIndexes), Number(spec.completions)); } catch (e) {
+    try {
+      validateIndexesFormat(str(st.completedIndexes), Number(spec.completions));
+    } catch (e) {
       errs.push(invalid('status.completedIndexes', str(st.completedIndexes), `error parsing completedIndexes: ${(e as Error).message}`));
     }
   }
   if (changed('failedIndexes') && has(spec.completions) && has(spec.backoffLimitPerIndex) && has(st.failedIndexes)) {
-    try { validateIndexesFormat(str(st.failedIndexes), Number(spec.completions)); } catch (e) {
+    try {
+      validateIndexesFormat(str(st.failedIndexes), Number(spec.completions));
+    } catch (e) {
       errs.push(invalid('status.failedIndexes', str(st.failedIndexes), `error parsing failedIndexes: ${(e as Error).message}`));
     }
   }
   if (changed('completedIndexes') && str(st.completedIndexes) !== '' && !isIndexed) {
-    errs.push(invalid('status.completedIndexes', st.completedIndexes, 'cannot set non-empty completedIndexes when non-indexed completion mode'));
+    errs.push(
+      invalid('status.completedIndexes', st.completedIndexes, 'cannot set non-empty completedIndexes when non-indexed completion mode'),
+    );
   }
   if (changed('failedIndexes') && !has(spec.backoffLimitPerIndex) && has(st.failedIndexes)) {
     errs.push(invalid('status.failedIndexes', st.failedIndexes, 'cannot set non-null failedIndexes when backoffLimitPerIndex is null'));
@@ -450,22 +568,33 @@ export function validateJobStatusUpdate(job: KObject, old: KObject): FieldError[
     const overlap = failedOverlapsCompleted(str(st.completedIndexes), str(st.failedIndexes), Number(spec.completions));
     if (overlap) errs.push(invalid('status.failedIndexes', st.failedIndexes, overlap));
   }
-  if ((finishedChanged || changed('terminating')) && Number(st.terminating ?? 0) > 0 && finished) errs.push(invalid('status.terminating', st.terminating, 'terminating>0 is invalid for finished job'));
-  if ((changed('ready') || changed('active')) && has(st.ready) && Number(st.ready) > active) errs.push(invalid('status.ready', st.ready, 'cannot set more ready pods than active'));
-  if (successCriteriaMet && failed) errs.push(invalidNoValue('status.conditions', 'cannot set SuccessCriteriaMet=True and Failed=true conditions'));
-  if (successCriteriaMet && failureTarget) errs.push(invalidNoValue('status.conditions', 'cannot set SuccessCriteriaMet=True and FailureTarget=true conditions'));
-  if (has(spec.successPolicy) && !successCriteriaMet && complete) errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True for Job with SuccessPolicy unless SuccessCriteriaMet=True'));
+  if ((finishedChanged || changed('terminating')) && Number(st.terminating ?? 0) > 0 && finished)
+    errs.push(invalid('status.terminating', st.terminating, 'terminating>0 is invalid for finished job'));
+  if ((changed('ready') || changed('active')) && has(st.ready) && Number(st.ready) > active)
+    errs.push(invalid('status.ready', st.ready, 'cannot set more ready pods than active'));
+  if (successCriteriaMet && failed)
+    errs.push(invalidNoValue('status.conditions', 'cannot set SuccessCriteriaMet=True and Failed=true conditions'));
+  if (successCriteriaMet && failureTarget)
+    errs.push(invalidNoValue('status.conditions', 'cannot set SuccessCriteriaMet=True and FailureTarget=true conditions'));
+  if (has(spec.successPolicy) && !successCriteriaMet && complete)
+    errs.push(invalidNoValue('status.conditions', 'cannot set Complete=True for Job with SuccessPolicy unless SuccessCriteriaMet=True'));
 
   for (const type of ['Failed', 'Complete', 'FailureTarget']) {
-    if (conditionTrue(old, type) && !conditionTrue(job, type)) errs.push(invalidNoValue('status.conditions', `cannot disable the terminal ${type}=True condition`));
+    if (conditionTrue(old, type) && !conditionTrue(job, type))
+      errs.push(invalidNoValue('status.conditions', `cannot disable the terminal ${type}=True condition`));
   }
-  if (Number(st.failed ?? 0) < Number(ost.failed ?? 0)) errs.push(invalid('status.failed', Number(st.failed ?? 0), 'cannot decrease the failed counter'));
+  if (Number(st.failed ?? 0) < Number(ost.failed ?? 0))
+    errs.push(invalid('status.failed', Number(st.failed ?? 0), 'cannot decrease the failed counter'));
   // Indexed Jobs scaled down in tandem may lose succeeded indexes.
   const mayDecreaseSucceeded = isIndexed && semanticEqual(spec.completions, spec.parallelism);
-  if (!mayDecreaseSucceeded && Number(st.succeeded ?? 0) < Number(ost.succeeded ?? 0)) errs.push(invalid('status.succeeded', Number(st.succeeded ?? 0), 'cannot decrease the succeeded counter'));
-  if (has(st.completionTime) && has(ost.completionTime) && st.completionTime !== ost.completionTime) errs.push(invalid('status.completionTime', st.completionTime, 'completionTime cannot be mutated'));
-  if (changed('startTime') && has(ost.startTime) && spec.suspend !== true) errs.push(required('status.startTime', 'startTime cannot be removed for unsuspended job'));
-  if (conditionTrue(old, 'SuccessCriteriaMet') && !successCriteriaMet) errs.push(invalidNoValue('status.conditions', 'cannot disable the SuccessCriteriaMet=True condition'));
+  if (!mayDecreaseSucceeded && Number(st.succeeded ?? 0) < Number(ost.succeeded ?? 0))
+    errs.push(invalid('status.succeeded', Number(st.succeeded ?? 0), 'cannot decrease the succeeded counter'));
+  if (has(st.completionTime) && has(ost.completionTime) && st.completionTime !== ost.completionTime)
+    errs.push(invalid('status.completionTime', st.completionTime, 'completionTime cannot be mutated'));
+  if (changed('startTime') && has(ost.startTime) && spec.suspend !== true)
+    errs.push(required('status.startTime', 'startTime cannot be removed for unsuspended job'));
+  if (conditionTrue(old, 'SuccessCriteriaMet') && !successCriteriaMet)
+    errs.push(invalidNoValue('status.conditions', 'cannot disable the SuccessCriteriaMet=True condition'));
   if (conditionTrue(old, 'Complete') && !conditionTrue(old, 'SuccessCriteriaMet') && successCriteriaMet) {
     errs.push(invalidNoValue('status.conditions', 'cannot set SuccessCriteriaMet=True for Job already has Complete=true conditions'));
   }
@@ -482,10 +611,12 @@ function validateTimeZone(tz: unknown, path: string): FieldError[] {
   const z = str(tz);
   if (z === '') return [invalid(path, z, 'timeZone must be nil or non-empty string')];
   for (const part of z.split('/')) {
-    if (part === '.' || part === '..' || part.startsWith('-') || !validTimeZoneCharacters.test(part)) return [invalid(path, z, `unknown time zone ${z}`)];
+    if (part === '.' || part === '..' || part.startsWith('-') || !validTimeZoneCharacters.test(part))
+      return [invalid(path, z, `unknown time zone ${z}`)];
   }
   const errs: FieldError[] = [];
-  if (z.toLowerCase() === 'local') errs.push(invalid(path, z, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'));
+  if (z.toLowerCase() === 'local')
+    errs.push(invalid(path, z, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'));
   const e = z.toLowerCase() === 'local' ? undefined : timeZoneError(z);
   if (e) errs.push(invalid(path, z, e));
   return errs;
@@ -513,15 +644,18 @@ function validateCronJobSpec(spec: Obj, oldSpec: Obj | undefined): FieldError[] 
   const schedule = str(spec.schedule);
   if (schedule === '') errs.push(required('spec.schedule'));
   else errs.push(...validateScheduleFormat(schedule, !!oldSpec && str(oldSpec.schedule).includes('TZ'), spec.timeZone, 'spec.schedule'));
-  if (has(spec.startingDeadlineSeconds)) errs.push(...validateNonnegative(Number(spec.startingDeadlineSeconds), 'spec.startingDeadlineSeconds'));
+  if (has(spec.startingDeadlineSeconds))
+    errs.push(...validateNonnegative(Number(spec.startingDeadlineSeconds), 'spec.startingDeadlineSeconds'));
   if (!oldSpec || !semanticEqual(oldSpec.timeZone, spec.timeZone)) errs.push(...validateTimeZone(spec.timeZone, 'spec.timeZone'));
   const cp = str(spec.concurrencyPolicy);
   if (cp === '') errs.push(required('spec.concurrencyPolicy'));
-  else if (!['Allow', 'Forbid', 'Replace'].includes(cp)) errs.push(notSupported('spec.concurrencyPolicy', cp, ['Allow', 'Forbid', 'Replace']));
+  else if (!['Allow', 'Forbid', 'Replace'].includes(cp))
+    errs.push(notSupported('spec.concurrencyPolicy', cp, ['Allow', 'Forbid', 'Replace']));
   const jt = obj(spec.jobTemplate);
   const jspec = obj(jt.spec);
   errs.push(...validateJobSpecCommon(jspec, 'spec.jobTemplate.spec'));
-  if (has(jspec.selector)) errs.push(invalid('spec.jobTemplate.spec.selector', labelSelectorValue(jspec.selector), '`selector` will be auto-generated'));
+  if (has(jspec.selector))
+    errs.push(invalid('spec.jobTemplate.spec.selector', labelSelectorValue(jspec.selector), '`selector` will be auto-generated'));
   if (jspec.manualSelector === true) errs.push(notSupported('spec.jobTemplate.spec.manualSelector', true, ['nil', 'false']));
   for (const f of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit']) {
     if (has(spec[f])) errs.push(...validateNonnegative(Number(spec[f]), `spec.${f}`));
@@ -533,7 +667,8 @@ export function validateCronJobCreate(cj: KObject): FieldError[] {
   const errs = validateObjectMeta(cj, true, nameIsDNSSubdomain);
   errs.push(...validateCronJobSpec(obj(cj.spec), undefined));
   // Jobs are named NAME-<minutes since the epoch>: 11 more characters within a 63-character label.
-  if ((cj.metadata.name ?? '').length > 63 - 11) errs.push(invalid('metadata.name', cj.metadata.name, 'must be no more than 52 characters'));
+  if ((cj.metadata.name ?? '').length > 63 - 11)
+    errs.push(invalid('metadata.name', cj.metadata.name, 'must be no more than 52 characters'));
   return errs;
 }
 

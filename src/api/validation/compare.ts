@@ -27,7 +27,11 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
 
 const goFieldName = (json: string): string => {
   const special: Record<string, string> = {
-    dnsPolicy: 'DNSPolicy', dnsConfig: 'DNSConfig', hostPID: 'HostPID', hostIPC: 'HostIPC', os: 'OS',
+    dnsPolicy: 'DNSPolicy',
+    dnsConfig: 'DNSConfig',
+    hostPID: 'HostPID',
+    hostIPC: 'HostIPC',
+    os: 'OS',
   };
   return special[json] ?? json.charAt(0).toUpperCase() + json.slice(1);
 };

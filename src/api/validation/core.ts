@@ -4,14 +4,35 @@
 import { isObject, type KObject } from '../object.js';
 import { semanticEqual } from './compare.js';
 import {
-  child, duplicate, forbidden, goIntOrString, goLiteral, goStringSlice, index, invalid, key, notSupported, required, tooLong, type FieldError,
+  child,
+  duplicate,
+  type FieldError,
+  forbidden,
+  goIntOrString,
+  goLiteral,
+  goStringSlice,
+  index,
+  invalid,
+  key,
+  notSupported,
+  required,
+  tooLong,
 } from './field.js';
+import { fieldImmutableErrorMsg, validateLabelName, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import {
-  fieldImmutableErrorMsg, validateLabelName, validateLabels, validateObjectMeta, validateObjectMetaUpdate,
-} from './meta.js';
-import {
-  invalidIPMessage, isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isIP, isIPv4, isQualifiedName, isValidLabelValue,
-  isValidPortName, isValidPortNum, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain,
+  invalidIPMessage,
+  isConfigMapKey,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isIP,
+  isIPv4,
+  isQualifiedName,
+  isValidLabelValue,
+  isValidPortName,
+  isValidPortNum,
+  nameIsDNS1035Label,
+  nameIsDNSLabel,
+  nameIsDNSSubdomain,
 } from './names.js';
 
 type Obj = Record<string, unknown>;
@@ -31,7 +52,9 @@ const externallyAccessible = (spec: Obj): boolean =>
   spec.type === 'LoadBalancer' || spec.type === 'NodePort' || (spec.type === 'ClusterIP' && strs(spec.externalIPs).length > 0);
 
 function goServicePort(p: { protocol: string; port: unknown }): unknown {
-  return goLiteral(`core.ServicePort{Name:"", Protocol:${JSON.stringify(p.protocol)}, AppProtocol:(*string)(nil), Port:${Number(p.port ?? 0)}, TargetPort:${goIntOrString(0)}, NodePort:0}`);
+  return goLiteral(
+    `core.ServicePort{Name:"", Protocol:${JSON.stringify(p.protocol)}, AppProtocol:(*string)(nil), Port:${Number(p.port ?? 0)}, TargetPort:${goIntOrString(0)}, NodePort:0}`,
+  );
 }
 
 function validateServicePort(sp: Obj, requireName: boolean, names: Set<string>, path: string): FieldError[] {
@@ -45,7 +68,8 @@ function validateServicePort(sp: Obj, requireName: boolean, names: Set<string>, 
   }
   for (const m of isValidPortNum(Number(sp.port ?? 0))) errs.push(invalid(child(path, 'port'), Number(sp.port ?? 0), m));
   if (!sp.protocol) errs.push(required(child(path, 'protocol')));
-  else if (!supportedPortProtocols.includes(str(sp.protocol))) errs.push(notSupported(child(path, 'protocol'), sp.protocol, supportedPortProtocols));
+  else if (!supportedPortProtocols.includes(str(sp.protocol)))
+    errs.push(notSupported(child(path, 'protocol'), sp.protocol, supportedPortProtocols));
   const tp = sp.targetPort;
   if (typeof tp === 'number') errs.push(...isValidPortNum(tp).map((m) => invalid(child(path, 'targetPort'), tp, m)));
   else errs.push(...isValidPortName(str(tp)).map((m) => invalid(child(path, 'targetPort'), str(tp), m)));
@@ -100,13 +124,16 @@ function validateService(svc: KObject): FieldError[] {
   if (type === 'ExternalName') {
     if (ips.length > 0) errs.push(forbidden('spec.clusterIPs', 'may not be set for ExternalName services'));
     if (strs(spec.ipFamilies).length > 0) errs.push(forbidden('spec.ipFamilies', 'may not be set for ExternalName services'));
-    if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null) errs.push(forbidden('spec.ipFamilyPolicy', 'may not be set for ExternalName services'));
+    if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null)
+      errs.push(forbidden('spec.ipFamilyPolicy', 'may not be set for ExternalName services'));
     const cname = str(spec.externalName).replace(/\.$/, '');
     if (cname) errs.push(...isDNS1123Subdomain(cname).map((m) => invalid('spec.externalName', cname, m)));
     else errs.push(required('spec.externalName'));
   }
   const names = new Set<string>();
-  ports.forEach((p, i) => { errs.push(...validateServicePort(p, ports.length > 1, names, index('spec.ports', i))); });
+  ports.forEach((p, i) => {
+    errs.push(...validateServicePort(p, ports.length > 1, names, index('spec.ports', i)));
+  });
   if (isObject(spec.selector)) errs.push(...validateLabels(spec.selector, 'spec.selector'));
 
   const sa = str(spec.sessionAffinity);
@@ -117,7 +144,8 @@ function validateService(svc: KObject): FieldError[] {
     const p = 'spec.sessionAffinityConfig';
     if (!isObject(cfg)) errs.push(required(p, 'when session affinity type is ClientIP'));
     else if (!isObject(cfg.clientIP)) errs.push(required(child(p, 'clientIP'), 'when session affinity type is ClientIP'));
-    else if (typeof cfg.clientIP.timeoutSeconds !== 'number') errs.push(required(child(p, 'clientIP', 'timeoutSeconds'), 'when session affinity type is ClientIP'));
+    else if (typeof cfg.clientIP.timeoutSeconds !== 'number')
+      errs.push(required(child(p, 'clientIP', 'timeoutSeconds'), 'when session affinity type is ClientIP'));
     else if (cfg.clientIP.timeoutSeconds <= 0 || cfg.clientIP.timeoutSeconds > 86400) {
       errs.push(invalid(child(p, 'clientIP', 'timeoutSeconds'), cfg.clientIP.timeoutSeconds, 'must be greater than 0 and less than 86400'));
     }
@@ -133,7 +161,9 @@ function validateService(svc: KObject): FieldError[] {
   if (!type) errs.push(required('spec.type'));
   else if (!supportedTypes.includes(type)) errs.push(notSupported('spec.type', type, supportedTypes));
   if (type === 'ClusterIP') {
-    ports.forEach((p, i) => { if (p.nodePort) errs.push(forbidden(`spec.ports[${i}].nodePort`, "may not be used when `type` is 'ClusterIP'")); });
+    ports.forEach((p, i) => {
+      if (p.nodePort) errs.push(forbidden(`spec.ports[${i}].nodePort`, "may not be used when `type` is 'ClusterIP'"));
+    });
   }
   const nodePorts = new Set<string>();
   ports.forEach((p, i) => {
@@ -165,7 +195,10 @@ function validateService(svc: KObject): FieldError[] {
   else if (etp !== 'Cluster' && etp !== 'Local') errs.push(notSupported('spec.externalTrafficPolicy', etp, ['Cluster', 'Local']));
   const needsHealthCheck = type === 'LoadBalancer' && etp === 'Local';
   const hc = Number(spec.healthCheckNodePort ?? 0);
-  if (!needsHealthCheck && hc !== 0) errs.push(invalid('spec.healthCheckNodePort', hc, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+  if (!needsHealthCheck && hc !== 0)
+    errs.push(
+      invalid('spec.healthCheckNodePort', hc, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"),
+    );
   if (needsHealthCheck && hc !== 0) errs.push(...isValidPortNum(hc).map((m) => invalid('spec.healthCheckNodePort', hc, m)));
   const itp = spec.internalTrafficPolicy;
   if (itp === undefined || itp === null) {
@@ -189,12 +222,16 @@ export function validateServiceUpdate(svc: KObject, old: KObject): FieldError[] 
     const o = strs(oldSpec.clusterIPs);
     const value = goLiteral(goStringSlice(Array.isArray(spec.clusterIPs) ? n : null));
     if (n.length === o.length) {
-      o.forEach((ip, i) => { if (ip !== n[i]) errs.push(invalid(`spec.clusterIPs[${i}]`, value, 'may not change once set')); });
+      o.forEach((ip, i) => {
+        if (ip !== n[i]) errs.push(invalid(`spec.clusterIPs[${i}]`, value, 'may not change once set'));
+      });
     } else if (o.length > n.length) {
       if (n.length === 0) errs.push(invalid('spec.clusterIPs[0]', value, 'primary clusterIP can not be unset'));
       if (o.length > 0 && n.length > 0 && n[0] !== o[0]) errs.push(invalid('spec.clusterIPs[0]', value, 'may not change once set'));
       if (n.length === 1 && spec.ipFamilyPolicy !== 'SingleStack') {
-        errs.push(invalid('spec.clusterIPs[0]', value, "`ipFamilyPolicy` must be set to 'SingleStack' when releasing the secondary clusterIP"));
+        errs.push(
+          invalid('spec.clusterIPs[0]', value, "`ipFamilyPolicy` must be set to 'SingleStack' when releasing the secondary clusterIP"),
+        );
       }
     } else if (o.length > 0 && n[0] !== o[0]) {
       errs.push(invalid('spec.clusterIPs[0]', value, 'may not change once set'));
@@ -202,11 +239,22 @@ export function validateServiceUpdate(svc: KObject, old: KObject): FieldError[] 
     const nf = strs(spec.ipFamilies);
     const of = strs(oldSpec.ipFamilies);
     if (nf.length === of.length && nf.length > 0 && of.some((f, i) => f !== nf[i])) {
-      errs.push(invalid('spec.ipFamilies[0]', goLiteral(`[]core.IPFamily{${nf.map((f) => JSON.stringify(f)).join(', ')}}`), 'may not change once set'));
+      errs.push(
+        invalid(
+          'spec.ipFamilies[0]',
+          goLiteral(`[]core.IPFamily{${nf.map((f) => JSON.stringify(f)).join(', ')}}`),
+          'may not change once set',
+        ),
+      );
     }
   }
-  if (oldSpec.type === 'LoadBalancer' && oldSpec.externalTrafficPolicy === 'Local' && spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local'
-      && Number(spec.healthCheckNodePort ?? 0) !== Number(oldSpec.healthCheckNodePort ?? 0)) {
+  if (
+    oldSpec.type === 'LoadBalancer' &&
+    oldSpec.externalTrafficPolicy === 'Local' &&
+    spec.type === 'LoadBalancer' &&
+    spec.externalTrafficPolicy === 'Local' &&
+    Number(spec.healthCheckNodePort ?? 0) !== Number(oldSpec.healthCheckNodePort ?? 0)
+  ) {
     errs.push(forbidden('spec.healthCheckNodePort', fieldImmutableErrorMsg));
   }
   return errs.concat(validateService(svc));
@@ -224,7 +272,8 @@ export function validateServiceStatusUpdate(svc: KObject, old: KObject): FieldEr
     if (ing.ip && !isIP(str(ing.ip))) errs.push(invalid(`${p}.ip`, str(ing.ip), invalidIPMessage));
     if (ing.ip && !ing.ipMode) errs.push(required(`${p}.ipMode`, 'must be specified when `ip` is set'));
     else if (ing.ipMode && !ing.ip) errs.push(forbidden(`${p}.ipMode`, 'may not be specified when `ip` is not set'));
-    else if (ing.ipMode && ing.ipMode !== 'VIP' && ing.ipMode !== 'Proxy') errs.push(notSupported(`${p}.ipMode`, ing.ipMode, ['Proxy', 'VIP']));
+    else if (ing.ipMode && ing.ipMode !== 'VIP' && ing.ipMode !== 'Proxy')
+      errs.push(notSupported(`${p}.ipMode`, ing.ipMode, ['Proxy', 'VIP']));
     if (ing.hostname) {
       errs.push(...isDNS1123Subdomain(str(ing.hostname)).map((m) => invalid(`${p}.hostname`, str(ing.hostname), m)));
       if (isIP(str(ing.hostname))) errs.push(invalid(`${p}.hostname`, str(ing.hostname), 'must be a DNS name, not an IP address'));
@@ -283,19 +332,31 @@ function validateSecret(s: KObject): FieldError[] {
   const has = (k: string) => Object.hasOwn(data, k);
   const decoded = (k: string) => Buffer.from(str(data[k]), 'base64').toString('utf8');
   const jsonErr = (k: string): string | undefined => {
-    try { const v = JSON.parse(decoded(k)); return isObject(v) ? undefined : 'json: cannot unmarshal into Go value of type map[string]interface {}'; } catch (e) { return (e as Error).message; }
+    try {
+      const v = JSON.parse(decoded(k));
+      return isObject(v) ? undefined : 'json: cannot unmarshal into Go value of type map[string]interface {}';
+    } catch (e) {
+      return (e as Error).message;
+    }
   };
   switch (str(s.type)) {
     case 'kubernetes.io/service-account-token':
-      if (!obj(s.metadata.annotations)['kubernetes.io/service-account.name']) errs.push(required(key('metadata.annotations', 'kubernetes.io/service-account.name')));
+      if (!obj(s.metadata.annotations)['kubernetes.io/service-account.name'])
+        errs.push(required(key('metadata.annotations', 'kubernetes.io/service-account.name')));
       break;
     case 'kubernetes.io/dockercfg':
       if (!has('.dockercfg')) errs.push(required(key('data', '.dockercfg')));
-      else { const e = jsonErr('.dockercfg'); if (e) errs.push(invalid(key('data', '.dockercfg'), '<secret contents redacted>', e)); }
+      else {
+        const e = jsonErr('.dockercfg');
+        if (e) errs.push(invalid(key('data', '.dockercfg'), '<secret contents redacted>', e));
+      }
       break;
     case 'kubernetes.io/dockerconfigjson':
       if (!has('.dockerconfigjson')) errs.push(required(key('data', '.dockerconfigjson')));
-      else { const e = jsonErr('.dockerconfigjson'); if (e) errs.push(invalid(key('data', '.dockerconfigjson'), '<secret contents redacted>', e)); }
+      else {
+        const e = jsonErr('.dockerconfigjson');
+        if (e) errs.push(invalid(key('data', '.dockerconfigjson'), '<secret contents redacted>', e));
+      }
       break;
     case 'kubernetes.io/basic-auth':
       if (!has('username') && !has('password')) errs.push(required(key('data', 'username')), required(key('data', 'password')));
@@ -326,7 +387,8 @@ const standardFinalizers = new Set(['kubernetes', 'orphan', 'foregroundDeletion'
 
 function validateNamespaceFinalizer(f: string, path: string): FieldError[] {
   const errs = isQualifiedName(f).map((m) => invalid(path, f, m));
-  if (!f.includes('/') && !standardFinalizers.has(f)) errs.push(invalid(path, f, 'name is neither a standard finalizer name nor is it fully qualified'));
+  if (!f.includes('/') && !standardFinalizers.has(f))
+    errs.push(invalid(path, f, 'name is neither a standard finalizer name nor is it fully qualified'));
   return errs;
 }
 
@@ -352,7 +414,9 @@ export function validateNamespaceStatusUpdate(ns: KObject, old: KObject): FieldE
 /** The namespace/finalize subresource: only spec.finalizers change, and each must be a valid name. */
 export function validateNamespaceFinalizeUpdate(ns: KObject, old: KObject): FieldError[] {
   const errs = validateObjectMetaUpdate(ns, old);
-  strs(obj(ns.spec).finalizers).forEach((f, i) => { errs.push(...validateNamespaceFinalizer(f, `spec.finalizers[${i}]`)); });
+  strs(obj(ns.spec).finalizers).forEach((f, i) => {
+    errs.push(...validateNamespaceFinalizer(f, `spec.finalizers[${i}]`));
+  });
   return errs;
 }
 
@@ -369,10 +433,16 @@ function validateNodeTaints(taints: unknown, path: string): FieldError[] {
     const vm = isValidLabelValue(str(t.value));
     if (vm.length > 0) errs.push(invalid(child(p, 'value'), str(t.value), vm.join(';')));
     if (!effect) errs.push(required(child(p, 'effect')));
-    else if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(effect)) errs.push(notSupported(child(p, 'effect'), effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute']));
+    else if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(effect))
+      errs.push(notSupported(child(p, 'effect'), effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute']));
     const keys = seen.get(effect) ?? new Set<string>();
     if (keys.has(k)) {
-      const d = duplicate(p, goLiteral(`core.Taint{Key:${JSON.stringify(k)}, Value:${JSON.stringify(str(t.value))}, Effect:${JSON.stringify(effect)}, TimeAdded:<nil>}`));
+      const d = duplicate(
+        p,
+        goLiteral(
+          `core.Taint{Key:${JSON.stringify(k)}, Value:${JSON.stringify(str(t.value))}, Effect:${JSON.stringify(effect)}, TimeAdded:<nil>}`,
+        ),
+      );
       d.detail = 'taints must be unique by key and effect pair';
       errs.push(d);
       return;
@@ -388,7 +458,8 @@ function validateNodeSpec(node: KObject): FieldError[] {
   const errs = validateNodeTaints(spec.taints, 'spec.taints');
   const cidrs = strs(spec.podCIDRs);
   if (spec.podCIDR && cidrs.length === 0) errs.push(required('spec.podCIDRs'));
-  if (cidrs.length > 2) errs.push(invalid('spec.podCIDRs', goLiteral(goStringSlice(cidrs)), 'may specify no more than one CIDR for each IP family'));
+  if (cidrs.length > 2)
+    errs.push(invalid('spec.podCIDRs', goLiteral(goStringSlice(cidrs)), 'may specify no more than one CIDR for each IP family'));
   return errs;
 }
 
@@ -404,7 +475,13 @@ export function validateNodeUpdate(node: KObject, old: KObject): FieldError[] {
   const addrs = new Set<string>();
   list(obj(node.status).addresses).forEach((a, i) => {
     const k = `${str(a.type)}/${str(a.address)}`;
-    if (addrs.has(k)) errs.push(duplicate(`status.addresses[${i}]`, goLiteral(`core.NodeAddress{Type:${JSON.stringify(str(a.type))}, Address:${JSON.stringify(str(a.address))}}`)));
+    if (addrs.has(k))
+      errs.push(
+        duplicate(
+          `status.addresses[${i}]`,
+          goLiteral(`core.NodeAddress{Type:${JSON.stringify(str(a.type))}, Address:${JSON.stringify(str(a.address))}}`),
+        ),
+      );
     addrs.add(k);
   });
   const oldCidrs = strs(oldSpec.podCIDRs);
@@ -428,9 +505,12 @@ export function nonSpecialIP(ip: string, path: string): FieldError[] {
   const v4 = isIPv4(ip) ? ip.split('.').map(Number) : undefined;
   const low = ip.toLowerCase();
   if (v4 ? v4.every((o) => o === 0) : /^[0:]+$/.test(low)) errs.push(invalid(path, ip, `may not be unspecified (${ip})`));
-  if (v4 ? v4[0] === 127 : low === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(low)) errs.push(invalid(path, ip, 'may not be in the loopback range (127.0.0.0/8, ::1/128)'));
-  if (v4 ? v4[0] === 169 && v4[1] === 254 : /^fe[89ab]/.test(low)) errs.push(invalid(path, ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)'));
-  if (v4 ? v4[0] === 224 && v4[1] === 0 && v4[2] === 0 : /^ff02:/.test(low)) errs.push(invalid(path, ip, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)'));
+  if (v4 ? v4[0] === 127 : low === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(low))
+    errs.push(invalid(path, ip, 'may not be in the loopback range (127.0.0.0/8, ::1/128)'));
+  if (v4 ? v4[0] === 169 && v4[1] === 254 : /^fe[89ab]/.test(low))
+    errs.push(invalid(path, ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)'));
+  if (v4 ? v4[0] === 224 && v4[1] === 0 && v4[2] === 0 : /^ff02:/.test(low))
+    errs.push(invalid(path, ip, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)'));
   return errs;
 }
 
@@ -441,13 +521,17 @@ function validateEndpointsObj(ep: KObject): FieldError[] {
     const addrs = list(ss.addresses);
     const notReady = list(ss.notReadyAddresses);
     if (addrs.length === 0 && notReady.length === 0) errs.push(required(p, 'must specify `addresses` or `notReadyAddresses`'));
-    for (const [field, as] of [['addresses', addrs], ['notReadyAddresses', notReady]] as const) {
+    for (const [field, as] of [
+      ['addresses', addrs],
+      ['notReadyAddresses', notReady],
+    ] as const) {
       as.forEach((a, j) => {
         const ap = index(child(p, field), j);
         const ip = str(a.ip);
         if (!isIP(ip)) errs.push(invalid(child(ap, 'ip'), ip, invalidIPMessage));
         if (a.hostname) errs.push(...isDNS1123Label(str(a.hostname)).map((m) => invalid(child(ap, 'hostname'), str(a.hostname), m)));
-        if (a.nodeName !== undefined && a.nodeName !== null) errs.push(...nameIsDNSSubdomain(str(a.nodeName), false).map((m) => invalid(child(ap, 'nodeName'), str(a.nodeName), m)));
+        if (a.nodeName !== undefined && a.nodeName !== null)
+          errs.push(...nameIsDNSSubdomain(str(a.nodeName), false).map((m) => invalid(child(ap, 'nodeName'), str(a.nodeName), m)));
         errs.push(...nonSpecialIP(ip, child(ap, 'ip')));
       });
     }
@@ -459,20 +543,28 @@ function validateEndpointsObj(ep: KObject): FieldError[] {
       else if (name) errs.push(...isDNS1123Label(name).map((m) => invalid(child(pp, 'name'), name, m)));
       for (const m of isValidPortNum(Number(port.port ?? 0))) errs.push(invalid(child(pp, 'port'), Number(port.port ?? 0), m));
       if (!port.protocol) errs.push(required(child(pp, 'protocol')));
-      else if (!supportedPortProtocols.includes(str(port.protocol))) errs.push(notSupported(child(pp, 'protocol'), port.protocol, supportedPortProtocols));
-      if (port.appProtocol !== undefined && port.appProtocol !== null) errs.push(...isQualifiedName(str(port.appProtocol)).map((m) => invalid(child(pp, 'appProtocol'), str(port.appProtocol), m)));
+      else if (!supportedPortProtocols.includes(str(port.protocol)))
+        errs.push(notSupported(child(pp, 'protocol'), port.protocol, supportedPortProtocols));
+      if (port.appProtocol !== undefined && port.appProtocol !== null)
+        errs.push(...isQualifiedName(str(port.appProtocol)).map((m) => invalid(child(pp, 'appProtocol'), str(port.appProtocol), m)));
     });
   });
   return errs;
 }
 
 export const validateEndpointsCreate = validateEndpointsObj;
-export const validateEndpointsUpdate = (ep: KObject, old: KObject): FieldError[] => [...validateObjectMetaUpdate(ep, old), ...validateEndpointsObj(ep)];
+export const validateEndpointsUpdate = (ep: KObject, old: KObject): FieldError[] => [
+  ...validateObjectMetaUpdate(ep, old),
+  ...validateEndpointsObj(ep),
+];
 
 // ---- ServiceAccount ----------------------------------------------------------------------
 
 export const validateServiceAccountCreate = (sa: KObject): FieldError[] => validateObjectMeta(sa, true, nameIsDNSSubdomain);
-export const validateServiceAccountUpdate = (sa: KObject, old: KObject): FieldError[] => [...validateObjectMetaUpdate(sa, old), ...validateObjectMeta(sa, true, nameIsDNSSubdomain)];
+export const validateServiceAccountUpdate = (sa: KObject, old: KObject): FieldError[] => [
+  ...validateObjectMetaUpdate(sa, old),
+  ...validateObjectMeta(sa, true, nameIsDNSSubdomain),
+];
 
 // ---- Event (core/v1) ---------------------------------------------------------------------
 
@@ -488,7 +580,8 @@ function validateEventObj(ev: KObject): FieldError[] {
       errs.push(invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
     }
   } else {
-    if (!involvedNs && ns !== 'default' && ns !== 'kube-system') errs.push(invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
+    if (!involvedNs && ns !== 'default' && ns !== 'kube-system')
+      errs.push(invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
     const rc = str(ev.reportingComponent);
     if (!rc) errs.push(required('reportingComponent'));
     errs.push(...isQualifiedName(rc).map((m) => invalid('reportingComponent', rc, m)));
@@ -507,5 +600,11 @@ function validateEventObj(ev: KObject): FieldError[] {
   return errs;
 }
 
-export const validateEventCreate = (ev: KObject): FieldError[] => [...validateObjectMeta(ev, true, nameIsDNSSubdomain), ...validateEventObj(ev)];
-export const validateEventUpdate = (ev: KObject, old: KObject): FieldError[] => [...validateObjectMetaUpdate(ev, old), ...validateEventObj(ev)];
+export const validateEventCreate = (ev: KObject): FieldError[] => [
+  ...validateObjectMeta(ev, true, nameIsDNSSubdomain),
+  ...validateEventObj(ev),
+];
+export const validateEventUpdate = (ev: KObject, old: KObject): FieldError[] => [
+  ...validateObjectMetaUpdate(ev, old),
+  ...validateEventObj(ev),
+];

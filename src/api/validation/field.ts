@@ -29,8 +29,7 @@ export function tooLong(field: string, maxBytes: number): FieldError {
 }
 
 /** Path building as field.Path prints it: a.b, a[0], a[key]. */
-export const child = (path: string, ...names: string[]): string =>
-  names.reduce((p, n) => (p ? `${p}.${n}` : n), path);
+export const child = (path: string, ...names: string[]): string => names.reduce((p, n) => (p ? `${p}.${n}` : n), path);
 export const index = (path: string, i: number): string => `${path}[${i}]`;
 export const key = (path: string, k: string): string => `${path}[${k}]`;
 
@@ -77,8 +76,16 @@ export function goIntOrString(v: unknown): string {
 
 /** metav1.LabelSelector as %#v prints it. */
 export function goLabelSelector(sel: unknown): string {
-  const s = (sel ?? {}) as { matchLabels?: Record<string, string>; matchExpressions?: { key?: string; operator?: string; values?: string[] }[] };
-  const ml = s.matchLabels && Object.keys(s.matchLabels).length > 0 ? goStringMap(s.matchLabels) : s.matchLabels ? 'map[string]string{}' : 'map[string]string(nil)';
+  const s = (sel ?? {}) as {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key?: string; operator?: string; values?: string[] }[];
+  };
+  const ml =
+    s.matchLabels && Object.keys(s.matchLabels).length > 0
+      ? goStringMap(s.matchLabels)
+      : s.matchLabels
+        ? 'map[string]string{}'
+        : 'map[string]string(nil)';
   const me = s.matchExpressions
     ? `[]v1.LabelSelectorRequirement{${s.matchExpressions.map((e) => `v1.LabelSelectorRequirement{Key:${goQuote(e.key ?? '')}, Operator:${goQuote(e.operator ?? '')}, Values:${goStringSlice(e.values)}}`).join(', ')}}`
     : '[]v1.LabelSelectorRequirement(nil)';

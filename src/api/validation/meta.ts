@@ -3,7 +3,16 @@
 
 import { isObject, type KObject, type ObjectMeta } from '../object.js';
 import {
-  child, forbidden, goLabelSelector, goLiteral, goStringSlice, index, invalid, required, tooLong, type FieldError,
+  child,
+  type FieldError,
+  forbidden,
+  goLabelSelector,
+  goLiteral,
+  goStringSlice,
+  index,
+  invalid,
+  required,
+  tooLong,
 } from './field.js';
 import { isDNS1123Label, isQualifiedName, isValidLabelValue, type NameFn } from './names.js';
 
@@ -45,8 +54,15 @@ export function validateAnnotations(annotations: unknown, path: string): FieldEr
   return errs;
 }
 
-interface Requirement { key?: string; operator?: string; values?: string[] }
-interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: Requirement[] }
+interface Requirement {
+  key?: string;
+  operator?: string;
+  values?: string[];
+}
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Requirement[];
+}
 
 export function validateLabelSelector(sel: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
@@ -57,17 +73,22 @@ export function validateLabelSelector(sel: unknown, path: string): FieldError[] 
     const rp = index(child(path, 'matchExpressions'), i);
     const values = r.values ?? [];
     switch (r.operator) {
-      case 'In': case 'NotIn':
+      case 'In':
+      case 'NotIn':
         if (values.length === 0) errs.push(required(child(rp, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
         break;
-      case 'Exists': case 'DoesNotExist':
-        if (values.length > 0) errs.push(forbidden(child(rp, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      case 'Exists':
+      case 'DoesNotExist':
+        if (values.length > 0)
+          errs.push(forbidden(child(rp, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
         break;
       default:
         errs.push(invalid(child(rp, 'operator'), r.operator ?? '', 'not a valid selector operator'));
     }
     errs.push(...validateLabelName(r.key ?? '', child(rp, 'key')));
-    values.forEach((v, vi) => { for (const m of isValidLabelValue(v)) errs.push(invalid(index(child(rp, 'values'), vi), v, m)); });
+    values.forEach((v, vi) => {
+      for (const m of isValidLabelValue(v)) errs.push(invalid(index(child(rp, 'values'), vi), v, m));
+    });
   });
   return errs;
 }
@@ -88,11 +109,20 @@ export function selectorMatches(sel: unknown, labels: Record<string, string> | u
     const has = Object.hasOwn(l, r.key ?? '');
     const vals = r.values ?? [];
     switch (r.operator) {
-      case 'In': if (!has || !vals.includes(l[r.key!])) return false; break;
-      case 'NotIn': if (has && vals.includes(l[r.key!])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !vals.includes(l[r.key!])) return false;
+        break;
+      case 'NotIn':
+        if (has && vals.includes(l[r.key!])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
@@ -118,11 +148,26 @@ function validateOwnerReferences(refs: unknown, path: string): FieldError[] {
     if (!ref.name) errs.push(invalid(child(path, 'name'), ref.name ?? '', 'must not be empty'));
     if (!ref.uid) errs.push(invalid(child(path, 'uid'), ref.uid ?? '', 'must not be empty'));
     if (apiVersion === 'v1' && ref.kind === 'Event') {
-      errs.push(invalid(path, goLiteral(`v1.OwnerReference{APIVersion:${JSON.stringify(apiVersion)}, Kind:"Event", Name:${JSON.stringify(ref.name ?? '')}, UID:${JSON.stringify(ref.uid ?? '')}}`), '/v1, Kind=Event is disallowed from being an owner'));
+      errs.push(
+        invalid(
+          path,
+          goLiteral(
+            `v1.OwnerReference{APIVersion:${JSON.stringify(apiVersion)}, Kind:"Event", Name:${JSON.stringify(ref.name ?? '')}, UID:${JSON.stringify(ref.uid ?? '')}}`,
+          ),
+          '/v1, Kind=Event is disallowed from being an owner',
+        ),
+      );
     }
     if (ref.controller === true) {
       const cur = `${ref.kind}/${ref.name}`;
-      if (firstController) errs.push(invalid(path, goLiteral('[]v1.OwnerReference{...}'), `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${cur}`));
+      if (firstController)
+        errs.push(
+          invalid(
+            path,
+            goLiteral('[]v1.OwnerReference{...}'),
+            `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${cur}`,
+          ),
+        );
       else firstController = cur;
     }
   }
@@ -139,7 +184,8 @@ function validateFinalizers(finalizers: unknown, path: string): FieldError[] {
   }
   // pkg/apis/core/validation adds: a name without a domain must be one Kubernetes owns.
   list.forEach((f, i) => {
-    if (!f.includes('/') && !standardFinalizers.has(f)) errs.push(invalid(index(path, i), f, 'name is neither a standard finalizer name nor is it fully qualified'));
+    if (!f.includes('/') && !standardFinalizers.has(f))
+      errs.push(invalid(index(path, i), f, 'name is neither a standard finalizer name nor is it fully qualified'));
   });
   return errs;
 }
@@ -185,12 +231,23 @@ export function validateObjectMetaUpdate(obj: KObject, old: KObject): FieldError
   const errs: FieldError[] = [];
   if (o.deletionTimestamp) {
     const extra = [...new Set(n.finalizers ?? [])].filter((f) => !(o.finalizers ?? []).includes(f)).sort();
-    if (extra.length > 0) errs.push(forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(extra)}`));
+    if (extra.length > 0)
+      errs.push(
+        forbidden(
+          'metadata.finalizers',
+          `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(extra)}`,
+        ),
+      );
   }
   if (!n.resourceVersion) errs.push(invalid('metadata.resourceVersion', n.resourceVersion ?? '', 'must be specified for an update'));
   if ((n.generation ?? 0) < (o.generation ?? 0)) errs.push(invalid('metadata.generation', n.generation ?? 0, 'must not be decremented'));
   const immutable: [keyof ObjectMeta, unknown][] = [
-    ['name', ''], ['namespace', ''], ['uid', ''], ['creationTimestamp', null], ['deletionTimestamp', null], ['deletionGracePeriodSeconds', null],
+    ['name', ''],
+    ['namespace', ''],
+    ['uid', ''],
+    ['creationTimestamp', null],
+    ['deletionTimestamp', null],
+    ['deletionGracePeriodSeconds', null],
   ];
   for (const [f, zero] of immutable) {
     if (!eq(n[f] ?? zero, o[f] ?? zero)) errs.push(invalid(`metadata.${f}`, n[f] ?? zero, fieldImmutableErrorMsg));
@@ -207,4 +264,3 @@ export function validateTemplateMeta(meta: unknown, path: string): FieldError[] 
   const m = (isObject(meta) ? meta : {}) as ObjectMeta;
   return [...validateLabels(m.labels, child(path, 'labels')), ...validateAnnotations(m.annotations, child(path, 'annotations'))];
 }
-

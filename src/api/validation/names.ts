@@ -36,7 +36,15 @@ export function isDNS1123Label(value: string): string[] {
   if (value.length > 63) errs.push(maxLenError(63));
   if (!dns1123LabelRe.test(value)) {
     if (dns1123SubdomainRe.test(value)) errs.push('must not contain dots');
-    else errs.push(regexError("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character", dns1123LabelFmt, 'my-name', '123-abc'));
+    else
+      errs.push(
+        regexError(
+          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+          dns1123LabelFmt,
+          'my-name',
+          '123-abc',
+        ),
+      );
   }
   return errs;
 }
@@ -45,7 +53,13 @@ export function isDNS1123Subdomain(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 253) errs.push(maxLenError(253));
   if (!dns1123SubdomainRe.test(value)) {
-    errs.push(regexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character", dns1123SubdomainFmt, 'example.com'));
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        dns1123SubdomainFmt,
+        'example.com',
+      ),
+    );
   }
   return errs;
 }
@@ -54,12 +68,20 @@ export function isDNS1035Label(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLenError(63));
   if (!dns1035LabelRe.test(value)) {
-    errs.push(regexError("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character", dns1035LabelFmt, 'my-name', 'abc-123'));
+    errs.push(
+      regexError(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+        dns1035LabelFmt,
+        'my-name',
+        'abc-123',
+      ),
+    );
   }
   return errs;
 }
 
-const qualifiedNameErrMsg = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const qualifiedNameErrMsg =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
 /** IsQualifiedName: label keys, annotation keys, finalizers, condition types. */
 export function isQualifiedName(value: string): string[] {
@@ -74,11 +96,14 @@ export function isQualifiedName(value: string): string[] {
     if (prefix.length === 0) errs.push(`prefix part ${emptyError()}`);
     else for (const m of isDNS1123Subdomain(prefix)) errs.push(`prefix part ${m}`);
   } else {
-    return [`a qualified name ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+    return [
+      `a qualified name ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
   }
   if (name.length === 0) errs.push(`name part ${emptyError()}`);
   else if (name.length > 63) errs.push(`name part ${maxLenError(63)}`);
-  if (!qualifiedNameRe.test(name)) errs.push(`name part ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')}`);
+  if (!qualifiedNameRe.test(name))
+    errs.push(`name part ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
 
@@ -86,7 +111,15 @@ export function isValidLabelValue(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLenError(63));
   if (!labelValueRe.test(value)) {
-    errs.push(regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", labelValueFmt, 'MyValue', 'my_value', '12345'));
+    errs.push(
+      regexError(
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        labelValueFmt,
+        'MyValue',
+        'my_value',
+        '12345',
+      ),
+    );
   }
   return errs;
 }
@@ -105,12 +138,24 @@ function keyOrVarName(value: string, re: RegExp, patternError: string): string[]
 
 export function isConfigMapKey(value: string): string[] {
   const errs = value.length > 253 ? [maxLenError(253)] : [];
-  const pattern = regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", configMapKeyFmt, 'key.name', 'KEY_NAME', 'key-name');
+  const pattern = regexError(
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+    configMapKeyFmt,
+    'key.name',
+    'KEY_NAME',
+    'key-name',
+  );
   return [...errs, ...keyOrVarName(value, configMapKeyRe, pattern)];
 }
 
 export function isEnvVarName(value: string): string[] {
-  const pattern = regexError("a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit", envVarNameFmt, 'my.env-name', 'MY_ENV.NAME', 'MyEnvName1');
+  const pattern = regexError(
+    "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+    envVarNameFmt,
+    'my.env-name',
+    'MY_ENV.NAME',
+    'MyEnvName1',
+  );
   return keyOrVarName(value, envVarNameRe, pattern);
 }
 
@@ -143,11 +188,15 @@ export function isValidPortName(port: string): string[] {
 }
 
 export function isValidPercent(percent: string): string[] {
-  return percentRe.test(percent) ? [] : [regexError("a valid percent string must be a numeric string followed by an ending '%'", percentFmt, '1%', '93%')];
+  return percentRe.test(percent)
+    ? []
+    : [regexError("a valid percent string must be a numeric string followed by an ending '%'", percentFmt, '1%', '93%')];
 }
 
 export function isHTTPHeaderName(value: string): string[] {
-  return httpHeaderNameRe.test(value) ? [] : [regexError("a valid HTTP header must consist of alphanumeric characters or '-'", httpHeaderNameFmt, 'X-Header-Name')];
+  return httpHeaderNameRe.test(value)
+    ? []
+    : [regexError("a valid HTTP header must consist of alphanumeric characters or '-'", httpHeaderNameFmt, 'X-Header-Name')];
 }
 
 /** IPv4 or IPv6 (textual), as net.ParseIP accepts it. */
@@ -167,7 +216,11 @@ export function isIPv6(value: string): boolean {
   let count = 0;
   for (let i = 0; i < all.length; i++) {
     const g = all[i];
-    if (i === all.length - 1 && g.includes('.')) { if (!isIPv4(g)) return false; count += 2; continue; }
+    if (i === all.length - 1 && g.includes('.')) {
+      if (!isIPv4(g)) return false;
+      count += 2;
+      continue;
+    }
     if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return false;
     count++;
   }

@@ -3,9 +3,18 @@
 // backends naming exactly one of a service (with a port name or number) or a resource.
 
 import { isObject, type KObject } from '../object.js';
-import { child, goLiteral, index, invalid, notSupported, required, forbidden, tooLong, type FieldError } from './field.js';
+import { child, type FieldError, forbidden, goLiteral, index, invalid, notSupported, required, tooLong } from './field.js';
 import { fieldImmutableErrorMsg, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
-import { isDNS1035Label, isDNS1123Subdomain, isIP, isValidPortName, isValidPortNum, maxLenError, nameIsDNSSubdomain, regexError } from './names.js';
+import {
+  isDNS1035Label,
+  isDNS1123Subdomain,
+  isIP,
+  isValidPortName,
+  isValidPortNum,
+  maxLenError,
+  nameIsDNSSubdomain,
+  regexError,
+} from './names.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObject(v) ? v : {});
@@ -25,7 +34,13 @@ export function isWildcardDNS1123Subdomain(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 253) errs.push(maxLenError(253));
   if (!WILDCARD_DNS1123.test(value)) {
-    errs.push(regexError("a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character", WILDCARD_DNS1123.source, '*.example.com'));
+    errs.push(
+      regexError(
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+        WILDCARD_DNS1123.source,
+        '*.example.com',
+      ),
+    );
   }
   return errs;
 }
@@ -59,7 +74,8 @@ function validateBackend(b: Obj, path: string): FieldError[] {
   const portNumber = typeof port.number === 'number' ? port.number : 0;
   if (portName && portNumber !== 0) errs.push(invalid(path, '', 'cannot set both port name & port number'));
   else if (portName) for (const m of isValidPortName(portName)) errs.push(invalid(child(path, 'service', 'port', 'name'), portName, m));
-  else if (portNumber !== 0) for (const m of isValidPortNum(portNumber)) errs.push(invalid(child(path, 'service', 'port', 'number'), portNumber, m));
+  else if (portNumber !== 0)
+    for (const m of isValidPortNum(portNumber)) errs.push(invalid(child(path, 'service', 'port', 'number'), portNumber, m));
   else errs.push(required(path, 'port name or number is required'));
   return errs;
 }
@@ -101,7 +117,9 @@ function validateRules(rules: unknown[], path: string): FieldError[] {
       const httpPath = child(index(path, i), 'http');
       const paths = arr(obj(rule.http).paths);
       if (paths.length === 0) errs.push(required(child(httpPath, 'paths')));
-      paths.forEach((p, j) => { errs.push(...validatePath(obj(p), index(child(httpPath, 'paths'), j))); });
+      paths.forEach((p, j) => {
+        errs.push(...validatePath(obj(p), index(child(httpPath, 'paths'), j)));
+      });
     }
   });
   return errs;
@@ -113,12 +131,20 @@ function validateIngressSpec(specIn: unknown): FieldError[] {
   const errs: FieldError[] = [];
   const rules = arr(spec.rules);
   if (rules.length === 0 && !present(spec.defaultBackend)) {
-    errs.push(invalid('spec', goLiteral(Array.isArray(spec.rules) ? '[]networking.IngressRule{}' : '[]networking.IngressRule(nil)'), 'either `defaultBackend` or `rules` must be specified'));
+    errs.push(
+      invalid(
+        'spec',
+        goLiteral(Array.isArray(spec.rules) ? '[]networking.IngressRule{}' : '[]networking.IngressRule(nil)'),
+        'either `defaultBackend` or `rules` must be specified',
+      ),
+    );
   }
   if (present(spec.defaultBackend)) errs.push(...validateBackend(obj(spec.defaultBackend), 'spec.defaultBackend'));
   if (rules.length > 0) errs.push(...validateRules(rules, 'spec.rules'));
   arr(spec.tls).forEach((t, i) => {
-    arr(obj(t).hosts).forEach((h, j) => { errs.push(...validateHost(str(h), index(child(index('spec.tls', i), 'hosts'), j))); });
+    arr(obj(t).hosts).forEach((h, j) => {
+      errs.push(...validateHost(str(h), index(child(index('spec.tls', i), 'hosts'), j)));
+    });
   });
   if (present(spec.ingressClassName)) {
     for (const m of isDNS1123Subdomain(str(spec.ingressClassName))) errs.push(invalid('spec.ingressClassName', spec.ingressClassName, m));
@@ -130,7 +156,13 @@ export function validateIngressCreate(ing: KObject): FieldError[] {
   const errs = [...validateObjectMeta(ing, true, nameIsDNSSubdomain), ...validateIngressSpec(ing.spec)];
   const annotations = ing.metadata.annotations ?? {};
   if (present(obj(ing.spec).ingressClassName) && INGRESS_CLASS_ANNOTATION in annotations) {
-    errs.push(invalid(child('annotations', INGRESS_CLASS_ANNOTATION), annotations[INGRESS_CLASS_ANNOTATION], 'can not be set when the class field is also set'));
+    errs.push(
+      invalid(
+        child('annotations', INGRESS_CLASS_ANNOTATION),
+        annotations[INGRESS_CLASS_ANNOTATION],
+        'can not be set when the class field is also set',
+      ),
+    );
   }
   return errs;
 }
@@ -164,7 +196,8 @@ function validateController(controller: string, path: string): FieldError[] {
   const rest = controller.slice(slash + 1);
   const errs: FieldError[] = [];
   for (const m of isDNS1123Subdomain(host)) errs.push(invalid(path, host, m));
-  if (!/^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(rest)) errs.push(invalid(path, rest, regexError('Invalid path', "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+")));
+  if (!/^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(rest))
+    errs.push(invalid(path, rest, regexError('Invalid path', "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+")));
   return errs;
 }
 
@@ -177,9 +210,12 @@ function validateIngressClassSpec(specIn: unknown): FieldError[] {
     if (!str(p.kind)) errs.push(required(child(path, 'kind')));
     if (!str(p.name)) errs.push(required(child(path, 'name')));
     const scope = str(p.scope);
-    if (present(p.scope) && scope !== 'Cluster' && scope !== 'Namespace') errs.push(notSupported(child(path, 'scope'), p.scope, ['Cluster', 'Namespace']));
-    if (scope === 'Namespace' && !str(p.namespace)) errs.push(required(child(path, 'namespace'), '`parameters.scope` is set to \'Namespace\''));
-    if (scope === 'Cluster' && present(p.namespace)) errs.push(forbidden(child(path, 'namespace'), '`parameters.scope` is set to \'Cluster\''));
+    if (present(p.scope) && scope !== 'Cluster' && scope !== 'Namespace')
+      errs.push(notSupported(child(path, 'scope'), p.scope, ['Cluster', 'Namespace']));
+    if (scope === 'Namespace' && !str(p.namespace))
+      errs.push(required(child(path, 'namespace'), "`parameters.scope` is set to 'Namespace'"));
+    if (scope === 'Cluster' && present(p.namespace))
+      errs.push(forbidden(child(path, 'namespace'), "`parameters.scope` is set to 'Cluster'"));
   }
   return errs;
 }
@@ -190,7 +226,8 @@ export function validateIngressClassCreate(ic: KObject): FieldError[] {
 
 export function validateIngressClassUpdate(ic: KObject, old: KObject): FieldError[] {
   const errs = [...validateObjectMetaUpdate(ic, old), ...validateIngressClassSpec(ic.spec)];
-  if (str(obj(ic.spec).controller) !== str(obj(old.spec).controller)) errs.push(invalid('spec.controller', str(obj(ic.spec).controller), fieldImmutableErrorMsg));
+  if (str(obj(ic.spec).controller) !== str(obj(old.spec).controller))
+    errs.push(invalid('spec.controller', str(obj(ic.spec).controller), fieldImmutableErrorMsg));
   return errs;
 }
 
@@ -213,7 +250,7 @@ function cidrOf(v: string): { ip: string; prefix: number } | undefined {
 }
 
 function ipv4Int(ip: string): number {
-  return ip.split('.').reduce((n, o) => (n * 256) + Number(o), 0);
+  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
 }
 
 /** Whether the IPv4 CIDR inner lies strictly inside outer. */
@@ -221,7 +258,7 @@ function strictSubset(inner: { ip: string; prefix: number }, outer: { ip: string
   if (inner.ip.includes(':') || outer.ip.includes(':')) return inner.prefix > outer.prefix;
   if (inner.prefix <= outer.prefix) return false;
   const mask = outer.prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - outer.prefix);
-  const and = (n: number) => Number((BigInt(n) & BigInt(mask)));
+  const and = (n: number) => Number(BigInt(n) & BigInt(mask));
   return and(ipv4Int(inner.ip)) === and(ipv4Int(outer.ip));
 }
 
@@ -251,8 +288,14 @@ function validateNetworkPolicyPort(p: Obj, path: string): FieldError[] {
 function validateNetworkPolicyPeer(peer: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
   let peers = 0;
-  if (present(peer.podSelector)) { peers++; errs.push(...validateLabelSelector(peer.podSelector, child(path, 'podSelector'))); }
-  if (present(peer.namespaceSelector)) { peers++; errs.push(...validateLabelSelector(peer.namespaceSelector, child(path, 'namespaceSelector'))); }
+  if (present(peer.podSelector)) {
+    peers++;
+    errs.push(...validateLabelSelector(peer.podSelector, child(path, 'podSelector')));
+  }
+  if (present(peer.namespaceSelector)) {
+    peers++;
+    errs.push(...validateLabelSelector(peer.namespaceSelector, child(path, 'namespaceSelector')));
+  }
   if (present(peer.ipBlock)) {
     peers++;
     const block = obj(peer.ipBlock);
@@ -279,17 +322,27 @@ function validateNetworkPolicyPeer(peer: Obj, path: string): FieldError[] {
 function validateNetworkPolicySpec(specIn: unknown): FieldError[] {
   const spec = obj(specIn);
   const errs = validateLabelSelector(spec.podSelector ?? {}, 'spec.podSelector');
-  for (const [kind, peersField] of [['ingress', 'from'], ['egress', 'to']] as const) {
+  for (const [kind, peersField] of [
+    ['ingress', 'from'],
+    ['egress', 'to'],
+  ] as const) {
     arr(spec[kind]).forEach((r, i) => {
       const rp = index(`spec.${kind}`, i);
       const rule = obj(r);
-      arr(rule.ports).forEach((p, j) => { errs.push(...validateNetworkPolicyPort(obj(p), index(child(rp, 'ports'), j))); });
-      arr(rule[peersField]).forEach((p, j) => { errs.push(...validateNetworkPolicyPeer(obj(p), index(child(rp, peersField), j))); });
+      arr(rule.ports).forEach((p, j) => {
+        errs.push(...validateNetworkPolicyPort(obj(p), index(child(rp, 'ports'), j)));
+      });
+      arr(rule[peersField]).forEach((p, j) => {
+        errs.push(...validateNetworkPolicyPeer(obj(p), index(child(rp, peersField), j)));
+      });
     });
   }
   const types = arr(spec.policyTypes).map(str);
   if (types.length > 2) errs.push(forbidden('spec.policyTypes', 'may not specify more than two policyTypes'));
-  else types.forEach((t, i) => { if (!POLICY_TYPES.includes(t)) errs.push(notSupported(index('spec.policyTypes', i), t, POLICY_TYPES)); });
+  else
+    types.forEach((t, i) => {
+      if (!POLICY_TYPES.includes(t)) errs.push(notSupported(index('spec.policyTypes', i), t, POLICY_TYPES));
+    });
   return errs;
 }
 

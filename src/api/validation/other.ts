@@ -3,7 +3,7 @@
 
 import { isObject, type KObject } from '../object.js';
 import { nonSpecialIP } from './core.js';
-import { child, duplicate, forbidden, index, invalid, notSupported, required, type FieldError } from './field.js';
+import { child, duplicate, type FieldError, forbidden, index, invalid, notSupported, required } from './field.js';
 import { fieldImmutableErrorMsg, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isIPv4, isIPv6, isQualifiedName, nameIsDNSSubdomain } from './names.js';
 
@@ -21,12 +21,19 @@ function validateLeaseSpec(lease: KObject): FieldError[] {
   if (typeof spec.leaseTransitions === 'number' && spec.leaseTransitions < 0) {
     errs.push(invalid('spec.leaseTransitions', spec.leaseTransitions, 'must be greater than or equal to 0'));
   }
-  if (spec.preferredHolder && !spec.strategy) errs.push(forbidden('spec.preferredHolder', 'may only be specified if `strategy` is defined'));
+  if (spec.preferredHolder && !spec.strategy)
+    errs.push(forbidden('spec.preferredHolder', 'may only be specified if `strategy` is defined'));
   return errs;
 }
 
-export const validateLeaseCreate = (l: KObject): FieldError[] => [...validateObjectMeta(l, true, nameIsDNSSubdomain), ...validateLeaseSpec(l)];
-export const validateLeaseUpdate = (l: KObject, old: KObject): FieldError[] => [...validateObjectMetaUpdate(l, old), ...validateLeaseSpec(l)];
+export const validateLeaseCreate = (l: KObject): FieldError[] => [
+  ...validateObjectMeta(l, true, nameIsDNSSubdomain),
+  ...validateLeaseSpec(l),
+];
+export const validateLeaseUpdate = (l: KObject, old: KObject): FieldError[] => [
+  ...validateObjectMetaUpdate(l, old),
+  ...validateLeaseSpec(l),
+];
 
 const supportedAddressTypes = ['FQDN', 'IPv4', 'IPv6'];
 
@@ -59,7 +66,8 @@ function validateEndpointSlice(es: KObject): FieldError[] {
         const name = a.replace(/\.$/, '');
         const msgs = isDNS1123Subdomain(name);
         if (msgs.length > 0) errs.push(invalid(ip, name, msgs.join(',')));
-        else if (name.split('.').length < 2) errs.push(invalid(ip, name, 'should be a domain with at least two segments separated by dots'));
+        else if (name.split('.').length < 2)
+          errs.push(invalid(ip, name, 'should be a domain with at least two segments separated by dots'));
       }
     });
     if (ep.nodeName !== undefined && ep.nodeName !== null) {
@@ -79,7 +87,8 @@ function validateEndpointSlice(es: KObject): FieldError[] {
     if (names.has(name)) errs.push(duplicate(child(p, 'name'), name));
     else names.add(name);
     if (port.protocol === undefined || port.protocol === null) errs.push(required(child(p, 'protocol')));
-    else if (!['SCTP', 'TCP', 'UDP'].includes(str(port.protocol))) errs.push(notSupported(child(p, 'protocol'), port.protocol, ['SCTP', 'TCP', 'UDP']));
+    else if (!['SCTP', 'TCP', 'UDP'].includes(str(port.protocol)))
+      errs.push(notSupported(child(p, 'protocol'), port.protocol, ['SCTP', 'TCP', 'UDP']));
     if (port.appProtocol !== undefined && port.appProtocol !== null) {
       errs.push(...isQualifiedName(str(port.appProtocol)).map((m) => invalid(child(p, 'appProtocol'), str(port.appProtocol), m)));
     }

@@ -2,19 +2,34 @@
 // ValidatePodUpdate, ValidatePodStatusUpdate), with Kubernetes' paths and messages.
 
 import { deepCopy, isObject, type KObject } from '../object.js';
+import { Quantity, quantityFormatMessage } from '../quantity.js';
 import { semanticEqual, specDiff } from './compare.js';
+import { child, duplicate, type FieldError, forbidden, index, invalid, key, notFound, notSupported, required } from './field.js';
 import {
-  child, duplicate, forbidden, index, invalid, key, notFound, notSupported, required, type FieldError,
-} from './field.js';
-import {
-  fieldImmutableErrorMsg, isNegativeErrorMsg, validateLabelName, validateLabels, validateNonnegative,
-  validateObjectMeta, validateObjectMetaUpdate, validateTemplateMeta,
+  fieldImmutableErrorMsg,
+  isNegativeErrorMsg,
+  validateLabelName,
+  validateLabels,
+  validateNonnegative,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+  validateTemplateMeta,
 } from './meta.js';
 import {
-  inclusiveRangeError, invalidIPMessage, isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isHTTPHeaderName, isIP,
-  isQualifiedName, isRelaxedEnvVarName, isValidLabelValue, isValidPortName, isValidPortNum, nameIsDNSSubdomain,
+  inclusiveRangeError,
+  invalidIPMessage,
+  isConfigMapKey,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isHTTPHeaderName,
+  isIP,
+  isQualifiedName,
+  isRelaxedEnvVarName,
+  isValidLabelValue,
+  isValidPortName,
+  isValidPortNum,
+  nameIsDNSSubdomain,
 } from './names.js';
-import { Quantity, quantityFormatMessage } from '../quantity.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObject(v) ? v : {});
@@ -35,13 +50,35 @@ export interface PodValidationOptions {
 
 /** VolumeSource members in the order validateVolumeSource visits them, with the name its Forbidden error uses. */
 const volumeSources: [json: string, errName: string][] = [
-  ['emptyDir', 'emptyDir'], ['hostPath', 'hostPath'], ['gitRepo', 'gitRepo'], ['gcePersistentDisk', 'gcePersistentDisk'],
-  ['awsElasticBlockStore', 'awsElasticBlockStore'], ['secret', 'secret'], ['nfs', 'nfs'], ['iscsi', 'iscsi'],
-  ['glusterfs', 'glusterfs'], ['flocker', 'flocker'], ['persistentVolumeClaim', 'persistentVolumeClaim'], ['rbd', 'rbd'],
-  ['cinder', 'cinder'], ['cephfs', 'cephFS'], ['quobyte', 'quobyte'], ['downwardAPI', 'downwarAPI'], ['fc', 'fc'],
-  ['flexVolume', 'flexVolume'], ['configMap', 'configMap'], ['azureFile', 'azureFile'], ['vsphereVolume', 'vsphereVolume'],
-  ['photonPersistentDisk', 'photonPersistentDisk'], ['portworxVolume', 'portworxVolume'], ['azureDisk', 'azureDisk'],
-  ['storageos', 'storageos'], ['projected', 'projected'], ['scaleIO', 'scaleIO'], ['csi', 'csi'], ['ephemeral', 'ephemeral'],
+  ['emptyDir', 'emptyDir'],
+  ['hostPath', 'hostPath'],
+  ['gitRepo', 'gitRepo'],
+  ['gcePersistentDisk', 'gcePersistentDisk'],
+  ['awsElasticBlockStore', 'awsElasticBlockStore'],
+  ['secret', 'secret'],
+  ['nfs', 'nfs'],
+  ['iscsi', 'iscsi'],
+  ['glusterfs', 'glusterfs'],
+  ['flocker', 'flocker'],
+  ['persistentVolumeClaim', 'persistentVolumeClaim'],
+  ['rbd', 'rbd'],
+  ['cinder', 'cinder'],
+  ['cephfs', 'cephFS'],
+  ['quobyte', 'quobyte'],
+  ['downwardAPI', 'downwarAPI'],
+  ['fc', 'fc'],
+  ['flexVolume', 'flexVolume'],
+  ['configMap', 'configMap'],
+  ['azureFile', 'azureFile'],
+  ['vsphereVolume', 'vsphereVolume'],
+  ['photonPersistentDisk', 'photonPersistentDisk'],
+  ['portworxVolume', 'portworxVolume'],
+  ['azureDisk', 'azureDisk'],
+  ['storageos', 'storageos'],
+  ['projected', 'projected'],
+  ['scaleIO', 'scaleIO'],
+  ['csi', 'csi'],
+  ['ephemeral', 'ephemeral'],
   ['image', 'image'],
 ];
 
@@ -83,7 +120,8 @@ function validateDownwardAPIVolumeFile(file: Obj, path: string): FieldError[] {
   if (!file.path) errs.push(required(child(path, 'path')));
   errs.push(...validateLocalNonReservedPath(str(file.path), child(path, 'path')));
   if (isObject(file.fieldRef)) {
-    if (isObject(file.resourceFieldRef)) errs.push(invalid(path, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
+    if (isObject(file.resourceFieldRef))
+      errs.push(invalid(path, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
   } else if (!isObject(file.resourceFieldRef)) {
     errs.push(required(path, 'one of fieldRef and resourceFieldRef is required'));
   }
@@ -106,16 +144,25 @@ function validateProjectionSources(s: Obj, path: string): FieldError[] {
     if (isObject(src.secret)) {
       n++;
       if (!src.secret.name) errs.push(required(child(child(sp, 'secret'), 'name')));
-      list(src.secret.items).forEach((kp, j) => { errs.push(...validateKeyToPath(kp, index(child(child(sp, 'secret'), 'items'), j))); seen(str(kp.path), str(obj(src.secret).name)); });
+      list(src.secret.items).forEach((kp, j) => {
+        errs.push(...validateKeyToPath(kp, index(child(child(sp, 'secret'), 'items'), j)));
+        seen(str(kp.path), str(obj(src.secret).name));
+      });
     }
     if (isObject(src.configMap)) {
       n++;
       if (!src.configMap.name) errs.push(required(child(child(sp, 'configMap'), 'name')));
-      list(src.configMap.items).forEach((kp, j) => { errs.push(...validateKeyToPath(kp, index(child(child(sp, 'configMap'), 'items'), j))); seen(str(kp.path), str(obj(src.configMap).name)); });
+      list(src.configMap.items).forEach((kp, j) => {
+        errs.push(...validateKeyToPath(kp, index(child(child(sp, 'configMap'), 'items'), j)));
+        seen(str(kp.path), str(obj(src.configMap).name));
+      });
     }
     if (isObject(src.downwardAPI)) {
       n++;
-      for (const f of list(src.downwardAPI.items)) { errs.push(...validateDownwardAPIVolumeFile(f, child(sp, 'downwardAPI'))); seen(str(f.path), str(f.path)); }
+      for (const f of list(src.downwardAPI.items)) {
+        errs.push(...validateDownwardAPIVolumeFile(f, child(sp, 'downwardAPI')));
+        seen(str(f.path), str(f.path));
+      }
     }
     if (isObject(src.serviceAccountToken)) {
       n++;
@@ -138,7 +185,10 @@ function validateVolumeSource(vol: Obj, path: string): FieldError[] {
   for (const [json, errName] of volumeSources) {
     const src = vol[json];
     if (src === undefined || src === null) continue;
-    if (n > 0) { errs.push(forbidden(child(path, errName), 'may not specify more than 1 volume type')); continue; }
+    if (n > 0) {
+      errs.push(forbidden(child(path, errName), 'may not specify more than 1 volume type'));
+      continue;
+    }
     n++;
     const s = obj(src);
     const sp = child(path, json);
@@ -211,26 +261,57 @@ function validateContainerPorts(ports: unknown, path: string): FieldError[] {
     else for (const m of isValidPortNum(Number(port.containerPort))) errs.push(invalid(child(p, 'containerPort'), port.containerPort, m));
     if (port.hostPort) for (const m of isValidPortNum(Number(port.hostPort))) errs.push(invalid(child(p, 'hostPort'), port.hostPort, m));
     if (!port.protocol) errs.push(required(child(p, 'protocol')));
-    else if (!supportedPortProtocols.includes(str(port.protocol))) errs.push(notSupported(child(p, 'protocol'), port.protocol, supportedPortProtocols));
+    else if (!supportedPortProtocols.includes(str(port.protocol)))
+      errs.push(notSupported(child(p, 'protocol'), port.protocol, supportedPortProtocols));
   });
   return errs;
 }
 
-const validEnvFieldPaths = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs'];
-const convertibleFieldLabels = new Set(['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.restartPolicy', 'spec.serviceAccountName', 'spec.schedulerName', 'status.phase', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs', 'spec.host']);
+const validEnvFieldPaths = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+];
+const convertibleFieldLabels = new Set([
+  'metadata.annotations',
+  'metadata.labels',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.restartPolicy',
+  'spec.serviceAccountName',
+  'spec.schedulerName',
+  'status.phase',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+  'spec.host',
+]);
 
 function validateObjectFieldSelector(fs: Obj, expressions: string[], path: string): FieldError[] {
   if (!fs.apiVersion) return [required(child(path, 'apiVersion'))];
   if (!fs.fieldPath) return [required(child(path, 'fieldPath'))];
   const fieldPath = str(fs.fieldPath);
-  if (fs.apiVersion !== 'v1') return [invalid(child(path, 'fieldPath'), fieldPath, `error converting fieldPath: unsupported pod version: ${str(fs.apiVersion)}`)];
+  if (fs.apiVersion !== 'v1')
+    return [invalid(child(path, 'fieldPath'), fieldPath, `error converting fieldPath: unsupported pod version: ${str(fs.apiVersion)}`)];
   const sub = /^([^[]+)\['(.*)'\]$/.exec(fieldPath);
   if (sub) {
     if (sub[1] === 'metadata.annotations') return isQualifiedName(sub[2].toLowerCase()).map((m) => invalid(path, sub[2].toLowerCase(), m));
     if (sub[1] === 'metadata.labels') return isQualifiedName(sub[2]).map((m) => invalid(path, sub[2], m));
-    return [invalid(child(path, 'fieldPath'), fieldPath, `error converting fieldPath: field label does not support subscript: ${fieldPath}`)];
+    return [
+      invalid(child(path, 'fieldPath'), fieldPath, `error converting fieldPath: field label does not support subscript: ${fieldPath}`),
+    ];
   }
-  if (!convertibleFieldLabels.has(fieldPath)) return [invalid(child(path, 'fieldPath'), fieldPath, `error converting fieldPath: field label not supported: ${fieldPath}`)];
+  if (!convertibleFieldLabels.has(fieldPath))
+    return [invalid(child(path, 'fieldPath'), fieldPath, `error converting fieldPath: field label not supported: ${fieldPath}`)];
   const internal = fieldPath === 'spec.host' ? 'spec.nodeName' : fieldPath;
   if (!expressions.includes(internal)) return [notSupported(child(path, 'fieldPath'), internal, expressions)];
   return [];
@@ -255,16 +336,33 @@ function validateEnv(env: unknown, path: string): FieldError[] {
     const vf = ev.valueFrom;
     const vp = child(p, 'valueFrom');
     let n = 0;
-    if (isObject(vf.fieldRef)) { n++; errs.push(...validateObjectFieldSelector(vf.fieldRef, validEnvFieldPaths, child(vp, 'fieldRef'))); }
+    if (isObject(vf.fieldRef)) {
+      n++;
+      errs.push(...validateObjectFieldSelector(vf.fieldRef, validEnvFieldPaths, child(vp, 'fieldRef')));
+    }
     if (isObject(vf.resourceFieldRef)) {
       n++;
       const r = str(vf.resourceFieldRef.resource);
-      const ok = ['limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage'];
+      const ok = [
+        'limits.cpu',
+        'limits.memory',
+        'limits.ephemeral-storage',
+        'requests.cpu',
+        'requests.memory',
+        'requests.ephemeral-storage',
+      ];
       if (!r) errs.push(required(child(vp, 'resourceFieldRef', 'resource')));
-      else if (!ok.includes(r) && !r.startsWith('requests.hugepages-') && !r.startsWith('limits.hugepages-')) errs.push(notSupported(child(vp, 'resourceFieldRef', 'resource'), r, ok));
+      else if (!ok.includes(r) && !r.startsWith('requests.hugepages-') && !r.startsWith('limits.hugepages-'))
+        errs.push(notSupported(child(vp, 'resourceFieldRef', 'resource'), r, ok));
     }
-    if (isObject(vf.configMapKeyRef)) { n++; errs.push(...validateKeySelector(vf.configMapKeyRef, child(vp, 'configMapKeyRef'))); }
-    if (isObject(vf.secretKeyRef)) { n++; errs.push(...validateKeySelector(vf.secretKeyRef, child(vp, 'secretKeyRef'))); }
+    if (isObject(vf.configMapKeyRef)) {
+      n++;
+      errs.push(...validateKeySelector(vf.configMapKeyRef, child(vp, 'configMapKeyRef')));
+    }
+    if (isObject(vf.secretKeyRef)) {
+      n++;
+      errs.push(...validateKeySelector(vf.secretKeyRef, child(vp, 'secretKeyRef')));
+    }
     if (n === 0) errs.push(invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
     else if (str(ev.value)) errs.push(invalid(vp, '', 'may not be specified when `value` is not empty'));
     else if (n > 1) errs.push(invalid(vp, '', 'may not have more than one field specified at a time'));
@@ -350,7 +448,8 @@ function validateResources(res: unknown, path: string): FieldError[] {
       const req = Quantity.tryParse(q);
       const lim = Quantity.tryParse(limits[name]);
       if (req === undefined || lim === undefined) continue;
-      if (req.cmp(lim) !== 0 && !overcommitAllowed(name)) errs.push(invalid(reqPath, str(q), `must be equal to ${name} limit of ${str(limits[name])}`));
+      if (req.cmp(lim) !== 0 && !overcommitAllowed(name))
+        errs.push(invalid(reqPath, str(q), `must be equal to ${name} limit of ${str(limits[name])}`));
       else if (req.cmp(lim) > 0) errs.push(invalid(reqPath, str(q), `must be less than or equal to ${name} limit of ${str(limits[name])}`));
     } else if (!overcommitAllowed(name)) {
       errs.push(required(limPath, 'Limit must be set for non overcommitable resources'));
@@ -370,7 +469,10 @@ function validateHandler(h: Obj, kinds: string[], path: string, gracePeriod: unk
   let n = 0;
   for (const k of kinds) {
     if (!isObject(h[k])) continue;
-    if (n > 0) { errs.push(forbidden(child(path, k), 'may not specify more than 1 handler type')); continue; }
+    if (n > 0) {
+      errs.push(forbidden(child(path, k), 'may not specify more than 1 handler type'));
+      continue;
+    }
     n++;
     const a = h[k] as Obj;
     const p = child(path, k);
@@ -382,7 +484,8 @@ function validateHandler(h: Obj, kinds: string[], path: string, gracePeriod: unk
         if (!a.path) errs.push(required(child(p, 'path')));
         errs.push(...validatePortNumOrName(a.port, child(p, 'port')));
         if (!['HTTP', 'HTTPS'].includes(str(a.scheme))) errs.push(notSupported(child(p, 'scheme'), str(a.scheme), ['HTTP', 'HTTPS']));
-        for (const hd of list(a.httpHeaders)) for (const m of isHTTPHeaderName(str(hd.name))) errs.push(invalid(child(p, 'httpHeaders'), str(hd.name), m));
+        for (const hd of list(a.httpHeaders))
+          for (const m of isHTTPHeaderName(str(hd.name))) errs.push(invalid(child(p, 'httpHeaders'), str(hd.name), m));
         break;
       case 'tcpSocket':
         errs.push(...validatePortNumOrName(a.port, child(p, 'port')));
@@ -393,7 +496,13 @@ function validateHandler(h: Obj, kinds: string[], path: string, gracePeriod: unk
       case 'sleep': {
         const s = Number(a.seconds ?? 0);
         if (typeof gracePeriod === 'number' && (s <= 0 || s > gracePeriod)) {
-          errs.push(invalid(p, s, `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod}). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep.`));
+          errs.push(
+            invalid(
+              p,
+              s,
+              `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod}). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep.`,
+            ),
+          );
         }
         break;
       }
@@ -424,7 +533,8 @@ function validateLifecycle(lc: unknown, path: string, gracePeriod: unknown): Fie
   const errs: FieldError[] = [];
   if (!isObject(lc)) return errs;
   for (const hook of ['postStart', 'preStop']) {
-    if (isObject(lc[hook])) errs.push(...validateHandler(lc[hook], ['exec', 'httpGet', 'tcpSocket', 'sleep'], child(path, hook), gracePeriod));
+    if (isObject(lc[hook]))
+      errs.push(...validateHandler(lc[hook], ['exec', 'httpGet', 'tcpSocket', 'sleep'], child(path, hook), gracePeriod));
   }
   return errs;
 }
@@ -450,7 +560,8 @@ function validateContainerCommon(c: Obj, volumes: Set<string>, path: string): Fi
   if (!str(c.image)) errs.push(required(child(path, 'image')));
   const tmp = str(c.terminationMessagePolicy);
   if (!tmp) errs.push(required(child(path, 'terminationMessagePolicy')));
-  else if (tmp !== 'File' && tmp !== 'FallbackToLogsOnError') errs.push(notSupported(child(path, 'terminationMessagePolicy'), tmp, ['File', 'FallbackToLogsOnError']));
+  else if (tmp !== 'File' && tmp !== 'FallbackToLogsOnError')
+    errs.push(notSupported(child(path, 'terminationMessagePolicy'), tmp, ['File', 'FallbackToLogsOnError']));
   errs.push(...validateContainerPorts(c.ports, child(path, 'ports')));
   errs.push(...validateEnv(c.env, child(path, 'env')));
   errs.push(...validateEnvFrom(c.envFrom, child(path, 'envFrom')));
@@ -492,12 +603,19 @@ function validateContainers(containers: unknown, volumes: Set<string>, path: str
     errs.push(...validateProbe(c.livenessProbe, child(p, 'livenessProbe'), 'liveness', gracePeriod));
     errs.push(...validateProbe(c.readinessProbe, child(p, 'readinessProbe'), 'readiness', gracePeriod));
     errs.push(...validateProbe(c.startupProbe, child(p, 'startupProbe'), 'startup', gracePeriod));
-    if (c.restartPolicy !== undefined && c.restartPolicy !== null) errs.push(forbidden(child(p, 'restartPolicy'), 'may not be set for non-init containers'));
+    if (c.restartPolicy !== undefined && c.restartPolicy !== null)
+      errs.push(forbidden(child(p, 'restartPolicy'), 'may not be set for non-init containers'));
   });
   return errs.concat(checkHostPortConflicts(cs, path));
 }
 
-function validateInitContainers(inits: unknown, containers: unknown, volumes: Set<string>, path: string, gracePeriod: unknown): FieldError[] {
+function validateInitContainers(
+  inits: unknown,
+  containers: unknown,
+  volumes: Set<string>,
+  path: string,
+  gracePeriod: unknown,
+): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set(list(containers).map((c) => str(c.name)));
   list(inits).forEach((c, i) => {
@@ -536,12 +654,16 @@ export function validateTolerations(tolerations: unknown, path: string): FieldEr
     const op = str(t.operator);
     const effect = str(t.effect);
     if (k) errs.push(...validateLabelName(k, child(p, 'key')));
-    if (!k && op !== 'Exists') errs.push(invalid(child(p, 'operator'), op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+    if (!k && op !== 'Exists')
+      errs.push(
+        invalid(child(p, 'operator'), op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'),
+      );
     if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null && effect !== 'NoExecute') {
       errs.push(invalid(child(p, 'effect'), effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"));
     }
     switch (op) {
-      case 'Equal': case '': {
+      case 'Equal':
+      case '': {
         const msgs = isValidLabelValue(str(t.value));
         if (msgs.length > 0) errs.push(invalid(child(p, 'operator'), str(t.value), msgs.join(';')));
         break;
@@ -574,7 +696,13 @@ export function validatePodSpec(specIn: unknown, path: string, opts: PodValidati
       list(c.ports).forEach((port, pi) => {
         const hp = Number(port.hostPort ?? 0);
         if ((opts.resourceIsPod || hp !== 0) && hp !== Number(port.containerPort ?? 0)) {
-          errs.push(invalid(child(index(child(index(child(path, 'containers'), ci), 'ports'), pi), 'hostPort'), hp, 'must match `containerPort` when `hostNetwork` is true'));
+          errs.push(
+            invalid(
+              child(index(child(index(child(path, 'containers'), ci), 'ports'), pi), 'hostPort'),
+              hp,
+              'must match `containerPort` when `hostNetwork` is true',
+            ),
+          );
         }
       });
     });
@@ -582,7 +710,8 @@ export function validatePodSpec(specIn: unknown, path: string, opts: PodValidati
 
   const rp = str(spec.restartPolicy);
   if (!rp) errs.push(required(child(path, 'restartPolicy')));
-  else if (!['Always', 'OnFailure', 'Never'].includes(rp)) errs.push(notSupported(child(path, 'restartPolicy'), rp, ['Always', 'OnFailure', 'Never']));
+  else if (!['Always', 'OnFailure', 'Never'].includes(rp))
+    errs.push(notSupported(child(path, 'restartPolicy'), rp, ['Always', 'OnFailure', 'Never']));
   const dp = str(spec.dnsPolicy);
   if (!dp) errs.push(required(child(path, 'dnsPolicy')));
   else if (!['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'].includes(dp)) {
@@ -605,7 +734,8 @@ export function validatePodSpec(specIn: unknown, path: string, opts: PodValidati
     });
   }
   list(spec.readinessGates).forEach((g, i) => {
-    for (const m of isQualifiedName(str(g.conditionType))) errs.push(invalid(child(index(child(path, 'readinessGates'), i), 'conditionType'), str(g.conditionType), m));
+    for (const m of isQualifiedName(str(g.conditionType)))
+      errs.push(invalid(child(index(child(path, 'readinessGates'), i), 'conditionType'), str(g.conditionType), m));
   });
   const gates = new Set<string>();
   list(spec.schedulingGates).forEach((g, i) => {
@@ -615,8 +745,11 @@ export function validatePodSpec(specIn: unknown, path: string, opts: PodValidati
     if (gates.has(n)) errs.push(duplicate(gp, n));
     gates.add(n);
   });
-  if (spec.serviceAccountName) for (const m of nameIsDNSSubdomain(str(spec.serviceAccountName), false)) errs.push(invalid(child(path, 'serviceAccountName'), spec.serviceAccountName, m));
-  if (spec.nodeName) for (const m of nameIsDNSSubdomain(str(spec.nodeName), false)) errs.push(invalid(child(path, 'nodeName'), spec.nodeName, m));
+  if (spec.serviceAccountName)
+    for (const m of nameIsDNSSubdomain(str(spec.serviceAccountName), false))
+      errs.push(invalid(child(path, 'serviceAccountName'), spec.serviceAccountName, m));
+  if (spec.nodeName)
+    for (const m of nameIsDNSSubdomain(str(spec.nodeName), false)) errs.push(invalid(child(path, 'nodeName'), spec.nodeName, m));
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null) {
     const v = Number(spec.activeDeadlineSeconds);
     if (v < 1 || v > maxInt32) errs.push(invalid(child(path, 'activeDeadlineSeconds'), v, inclusiveRangeError(1, maxInt32)));
@@ -631,15 +764,19 @@ export function validatePodSpec(specIn: unknown, path: string, opts: PodValidati
       for (const m of isDNS1123Subdomain(str(h))) errs.push(invalid(index(child(hp, 'hostnames'), j), str(h), m));
     });
   });
-  if (spec.priorityClassName) for (const m of nameIsDNSSubdomain(str(spec.priorityClassName), false)) errs.push(invalid(child(path, 'priorityClassName'), spec.priorityClassName, m));
+  if (spec.priorityClassName)
+    for (const m of nameIsDNSSubdomain(str(spec.priorityClassName), false))
+      errs.push(invalid(child(path, 'priorityClassName'), spec.priorityClassName, m));
   if (spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== null) {
     const pp = str(spec.preemptionPolicy);
     if (!pp) errs.push(required(child(path, 'preemptionPolicy')));
-    else if (pp !== 'PreemptLowerPriority' && pp !== 'Never') errs.push(notSupported(child(path, 'preemptionPolicy'), pp, ['PreemptLowerPriority', 'Never']));
+    else if (pp !== 'PreemptLowerPriority' && pp !== 'Never')
+      errs.push(notSupported(child(path, 'preemptionPolicy'), pp, ['PreemptLowerPriority', 'Never']));
   }
   if (isObject(spec.os)) {
     if (!spec.os.name) errs.push(required(child(path, 'os', 'name'), 'cannot be empty'));
-    else if (!['linux', 'windows'].includes(str(spec.os.name))) errs.push(notSupported(child(path, 'os'), spec.os.name, ['linux', 'windows']));
+    else if (!['linux', 'windows'].includes(str(spec.os.name)))
+      errs.push(notSupported(child(path, 'os'), spec.os.name, ['linux', 'windows']));
   }
   return errs;
 }
@@ -657,7 +794,8 @@ function validateContainersOnlyForPod(containers: unknown, path: string): FieldE
   const errs: FieldError[] = [];
   list(containers).forEach((c, i) => {
     const image = str(c.image);
-    if (image.length !== image.trim().length) errs.push(invalid(child(index(path, i), 'image'), image, 'must not have leading or trailing whitespace'));
+    if (image.length !== image.trim().length)
+      errs.push(invalid(child(index(path, i), 'image'), image, 'must not have leading or trailing whitespace'));
   });
   return errs;
 }
@@ -671,7 +809,12 @@ function validatePodMetadataAndSpec(pod: KObject): FieldError[] {
       if (!isObject(v.projected)) return;
       list(v.projected.sources).forEach((s, si) => {
         if (isObject(s.serviceAccountToken)) {
-          errs.push(forbidden(`spec.volumes[${vi}].projected.sources[${si}].serviceAccountToken`, 'must not be specified when serviceAccountName is not set'));
+          errs.push(
+            forbidden(
+              `spec.volumes[${vi}].projected.sources[${si}].serviceAccountToken`,
+              'must not be specified when serviceAccountName is not set',
+            ),
+          );
         }
       });
     });
@@ -698,7 +841,8 @@ function validateContainerUpdates(next: unknown, prev: unknown, path: string): {
   n.forEach((c, i) => {
     const image = str(c.image);
     if (!image) errs.push(required(child(index(path, i), 'image')));
-    if (image.trim().length !== image.length) errs.push(invalid(child(index(path, i), 'image'), image, 'must not have leading or trailing whitespace'));
+    if (image.trim().length !== image.length)
+      errs.push(invalid(child(index(path, i), 'image'), image, 'must not have leading or trailing whitespace'));
   });
   return { errs, stop: false };
 }
@@ -728,14 +872,16 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
   if (ads !== undefined && ads !== null) {
     const v = Number(ads);
     if (v < 0 || v > maxInt32) return errs.concat(invalid('spec.activeDeadlineSeconds', v, inclusiveRangeError(0, maxInt32)));
-    if (oldAds !== undefined && oldAds !== null && Number(oldAds) < v) return errs.concat(invalid('spec.activeDeadlineSeconds', v, 'must be less than or equal to previous value'));
+    if (oldAds !== undefined && oldAds !== null && Number(oldAds) < v)
+      return errs.concat(invalid('spec.activeDeadlineSeconds', v, 'must be less than or equal to previous value'));
   } else if (oldAds !== undefined && oldAds !== null) {
     errs.push(invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
   }
   errs.push(...validateOnlyAddedTolerations(spec.tolerations, oldSpec.tolerations, 'spec.tolerations'));
   const gates = new Set(list(oldSpec.schedulingGates).map((g) => str(g.name)));
   list(spec.schedulingGates).forEach((g, i) => {
-    if (!gates.has(str(g.name))) errs.push(forbidden(`spec.schedulingGates[${i}].name`, `only deletion is allowed, but found new scheduling gate '${str(g.name)}'`));
+    if (!gates.has(str(g.name)))
+      errs.push(forbidden(`spec.schedulingGates[${i}].name`, `only deletion is allowed, but found new scheduling gate '${str(g.name)}'`));
   });
   if (semanticEqual(spec, oldSpec)) return errs;
 
@@ -748,11 +894,20 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
   munged.activeDeadlineSeconds = oldSpec.activeDeadlineSeconds;
   munged.schedulingGates = oldSpec.schedulingGates;
   munged.tolerations = oldSpec.tolerations;
-  if (typeof oldSpec.terminationGracePeriodSeconds === 'number' && oldSpec.terminationGracePeriodSeconds < 0 && munged.terminationGracePeriodSeconds === 1) {
+  if (
+    typeof oldSpec.terminationGracePeriodSeconds === 'number' &&
+    oldSpec.terminationGracePeriodSeconds < 0 &&
+    munged.terminationGracePeriodSeconds === 1
+  ) {
     munged.terminationGracePeriodSeconds = oldSpec.terminationGracePeriodSeconds;
   }
   if (!semanticEqual(munged, oldSpec)) {
-    errs.push(forbidden('spec', `pod updates may not change fields other than ${updatablePodSpecFields.join(',')}\n${specDiff('core.PodSpec', oldSpec, munged)}`));
+    errs.push(
+      forbidden(
+        'spec',
+        `pod updates may not change fields other than ${updatablePodSpecFields.join(',')}\n${specDiff('core.PodSpec', oldSpec, munged)}`,
+      ),
+    );
   }
   return errs;
 }
@@ -767,10 +922,12 @@ export function validatePodStatusUpdate(pod: KObject, old: KObject): FieldError[
   });
   if (str(obj(pod.spec).nodeName) !== str(obj(old.spec).nodeName)) errs.push(forbidden('status.nodeName', 'may not be changed directly'));
   if (status.nominatedNodeName && status.nominatedNodeName !== obj(old.status).nominatedNodeName) {
-    for (const m of nameIsDNSSubdomain(str(status.nominatedNodeName), false)) errs.push(invalid('status.nominatedNodeName', status.nominatedNodeName, m));
+    for (const m of nameIsDNSSubdomain(str(status.nominatedNodeName), false))
+      errs.push(invalid('status.nominatedNodeName', status.nominatedNodeName, m));
   }
   const oldQos = obj(old.status).qosClass;
-  if (oldQos !== undefined && str(status.qosClass) !== str(oldQos)) errs.push(invalid('status.qosClass', str(status.qosClass), fieldImmutableErrorMsg));
+  if (oldQos !== undefined && str(status.qosClass) !== str(oldQos))
+    errs.push(invalid('status.qosClass', str(status.qosClass), fieldImmutableErrorMsg));
   const restartPolicy = str(obj(old.spec).restartPolicy);
   if (restartPolicy !== 'Always') {
     const next = list(status.containerStatuses);

@@ -3,7 +3,7 @@
 
 import { isObject, type KObject } from '../object.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './apps.js';
-import { child, goLiteral, index, invalid, notSupported, required, type FieldError } from './field.js';
+import { child, type FieldError, goLiteral, index, invalid, notSupported, required } from './field.js';
 import { validateLabelSelector, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isQualifiedName, nameIsDNSSubdomain } from './names.js';
 
@@ -16,7 +16,9 @@ export const UNHEALTHY_POD_EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'
 /** %#v of a PodDisruptionBudgetSpec, as the both-set error prints it (pointers shown as Go does, by type). */
 function goSpec(spec: Obj): unknown {
   const ptr = (v: unknown, t: string) => (present(v) ? `(*${t})(0xc000000000)` : `(*${t})(nil)`);
-  return goLiteral(`policy.PodDisruptionBudgetSpec{MinAvailable:${ptr(spec.minAvailable, 'intstr.IntOrString')}, Selector:${ptr(spec.selector, 'v1.LabelSelector')}, MaxUnavailable:${ptr(spec.maxUnavailable, 'intstr.IntOrString')}, UnhealthyPodEvictionPolicy:${ptr(spec.unhealthyPodEvictionPolicy, 'policy.UnhealthyPodEvictionPolicyType')}}`);
+  return goLiteral(
+    `policy.PodDisruptionBudgetSpec{MinAvailable:${ptr(spec.minAvailable, 'intstr.IntOrString')}, Selector:${ptr(spec.selector, 'v1.LabelSelector')}, MaxUnavailable:${ptr(spec.maxUnavailable, 'intstr.IntOrString')}, UnhealthyPodEvictionPolicy:${ptr(spec.unhealthyPodEvictionPolicy, 'policy.UnhealthyPodEvictionPolicyType')}}`,
+  );
 }
 
 /** ValidatePodDisruptionBudgetSpec. */
@@ -24,7 +26,8 @@ function validateSpec(specIn: unknown): FieldError[] {
   const spec = obj(specIn);
   const path = 'spec';
   const errs: FieldError[] = [];
-  if (present(spec.minAvailable) && present(spec.maxUnavailable)) errs.push(invalid(path, goSpec(spec), 'minAvailable and maxUnavailable cannot be both set'));
+  if (present(spec.minAvailable) && present(spec.maxUnavailable))
+    errs.push(invalid(path, goSpec(spec), 'minAvailable and maxUnavailable cannot be both set'));
   for (const f of ['minAvailable', 'maxUnavailable']) {
     if (!present(spec[f])) continue;
     errs.push(...validatePositiveIntOrPercent(spec[f], child(path, f)), ...isNotMoreThan100Percent(spec[f], child(path, f)));
@@ -49,7 +52,8 @@ export function validatePodDisruptionBudgetUpdate(pdb: KObject, old: KObject): F
 export function validatePodDisruptionBudgetStatusUpdate(pdb: KObject, old: KObject): FieldError[] {
   const errs = validateObjectMetaUpdate(pdb, old);
   const status = obj(pdb.status);
-  for (const f of ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods']) errs.push(...validateNonnegative(status[f], child('status', f)));
+  for (const f of ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods'])
+    errs.push(...validateNonnegative(status[f], child('status', f)));
   const seen = new Set<string>();
   (Array.isArray(status.conditions) ? status.conditions : []).forEach((c, i) => {
     const cp = index('status.conditions', i);
@@ -59,7 +63,8 @@ export function validatePodDisruptionBudgetStatusUpdate(pdb: KObject, old: KObje
     else for (const m of isQualifiedName(type)) errs.push(invalid(child(cp, 'type'), type, m));
     if (seen.has(type)) errs.push({ type: 'FieldValueDuplicate', field: child(cp, 'type'), value: type, detail: '' });
     seen.add(type);
-    if (!['True', 'False', 'Unknown'].includes(String(cond.status))) errs.push(notSupported(child(cp, 'status'), cond.status ?? '', ['False', 'True', 'Unknown']));
+    if (!['True', 'False', 'Unknown'].includes(String(cond.status)))
+      errs.push(notSupported(child(cp, 'status'), cond.status ?? '', ['False', 'True', 'Unknown']));
     if (!cond.lastTransitionTime) errs.push(required(child(cp, 'lastTransitionTime'), 'must be set'));
     if (!cond.reason) errs.push(required(child(cp, 'reason')));
     errs.push(...validateNonnegative(cond.observedGeneration, child(cp, 'observedGeneration')));

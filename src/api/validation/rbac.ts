@@ -4,7 +4,7 @@
 // cannot change. Names are path segments (ValidateRBACName), so "system:..." is fine.
 
 import { isObject, type KObject } from '../object.js';
-import { child, index, invalid, notSupported, required, type FieldError } from './field.js';
+import { child, type FieldError, index, invalid, notSupported, required } from './field.js';
 import { validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isDNS1123Subdomain, type NameFn } from './names.js';
 
@@ -43,14 +43,28 @@ function validateRules(o: KObject, namespaced: boolean): FieldError[] {
 function validateAggregationRule(o: KObject): FieldError[] {
   if (o.aggregationRule === undefined || o.aggregationRule === null) return [];
   const sels = list(obj(o.aggregationRule).clusterRoleSelectors);
-  if (sels.length === 0) return [required('aggregationRule.clusterRoleSelectors', 'at least one clusterRoleSelector required if aggregationRule is non-nil')];
+  if (sels.length === 0)
+    return [required('aggregationRule.clusterRoleSelectors', 'at least one clusterRoleSelector required if aggregationRule is non-nil')];
   return sels.flatMap((s, i) => validateLabelSelector(s, index('aggregationRule.clusterRoleSelectors', i)));
 }
 
-export const validateRoleCreate = (r: KObject): FieldError[] => [...validateObjectMeta(r, true, isValidPathSegmentName), ...validateRules(r, true)];
-export const validateRoleUpdate = (r: KObject, old: KObject): FieldError[] => [...validateObjectMetaUpdate(r, old), ...validateRoleCreate(r).filter((e) => !e.field.startsWith('metadata.'))];
-export const validateClusterRoleCreate = (r: KObject): FieldError[] => [...validateObjectMeta(r, false, isValidPathSegmentName), ...validateRules(r, false), ...validateAggregationRule(r)];
-export const validateClusterRoleUpdate = (r: KObject, old: KObject): FieldError[] => [...validateObjectMetaUpdate(r, old), ...validateClusterRoleCreate(r).filter((e) => !e.field.startsWith('metadata.'))];
+export const validateRoleCreate = (r: KObject): FieldError[] => [
+  ...validateObjectMeta(r, true, isValidPathSegmentName),
+  ...validateRules(r, true),
+];
+export const validateRoleUpdate = (r: KObject, old: KObject): FieldError[] => [
+  ...validateObjectMetaUpdate(r, old),
+  ...validateRoleCreate(r).filter((e) => !e.field.startsWith('metadata.')),
+];
+export const validateClusterRoleCreate = (r: KObject): FieldError[] => [
+  ...validateObjectMeta(r, false, isValidPathSegmentName),
+  ...validateRules(r, false),
+  ...validateAggregationRule(r),
+];
+export const validateClusterRoleUpdate = (r: KObject, old: KObject): FieldError[] => [
+  ...validateObjectMetaUpdate(r, old),
+  ...validateClusterRoleCreate(r).filter((e) => !e.field.startsWith('metadata.')),
+];
 
 /** ValidateServiceAccountName: a DNS subdomain. */
 function validateSubject(s: Obj, namespaced: boolean, path: string): FieldError[] {
@@ -83,7 +97,9 @@ function validateBinding(b: KObject, namespaced: boolean): FieldError[] {
   const name = str(ref.name);
   if (!name) errs.push(required('roleRef.name'));
   else for (const m of isValidPathSegmentName(name, false)) errs.push(invalid('roleRef.name', name, m));
-  list(b.subjects).forEach((s, i) => { errs.push(...validateSubject(obj(s), namespaced, index('subjects', i))); });
+  list(b.subjects).forEach((s, i) => {
+    errs.push(...validateSubject(obj(s), namespaced, index('subjects', i)));
+  });
   return errs;
 }
 

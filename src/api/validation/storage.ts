@@ -3,15 +3,33 @@
 // VolumeAttachment (pkg/apis/storage/validation), with Kubernetes' field paths and messages.
 
 import { isObject, type KObject } from '../object.js';
+import { Quantity, quantityFormatMessage } from '../quantity.js';
 import { semanticEqual, specDiff } from './compare.js';
 import {
-  child, duplicate, forbidden, goLiteral, goQuote, goStringSlice, index, invalid, key, notSupported, required, tooLong, type FieldError,
+  child,
+  duplicate,
+  type FieldError,
+  forbidden,
+  goLiteral,
+  goQuote,
+  goStringSlice,
+  index,
+  invalid,
+  key,
+  notSupported,
+  required,
+  tooLong,
 } from './field.js';
 import {
-  fieldImmutableErrorMsg, isNegativeErrorMsg, validateLabelName, validateLabelSelector, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate,
+  fieldImmutableErrorMsg,
+  isNegativeErrorMsg,
+  validateLabelName,
+  validateLabelSelector,
+  validateNonnegative,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
 } from './meta.js';
 import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue, nameIsDNSSubdomain } from './names.js';
-import { Quantity, quantityFormatMessage } from '../quantity.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObject(v) ? v : {});
@@ -56,7 +74,8 @@ function noBacksteps(p: string, path: string): FieldError[] {
 function validateHostPath(hp: Obj, path: string): FieldError[] {
   if (!str(hp.path)) return [required(child(path, 'path'))];
   const errs = noBacksteps(str(hp.path), child(path, 'path'));
-  if (present(hp.type) && !HOST_PATH_TYPES.includes(str(hp.type))) errs.push(notSupported(child(path, 'type'), str(hp.type), HOST_PATH_TYPES));
+  if (present(hp.type) && !HOST_PATH_TYPES.includes(str(hp.type)))
+    errs.push(notSupported(child(path, 'type'), str(hp.type), HOST_PATH_TYPES));
   return errs;
 }
 
@@ -64,20 +83,26 @@ function validateNodeSelectorRequirement(rq: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const values = list(rq.values).map(str);
   switch (rq.operator) {
-    case 'In': case 'NotIn':
+    case 'In':
+    case 'NotIn':
       if (values.length === 0) errs.push(required(child(path, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
       break;
-    case 'Exists': case 'DoesNotExist':
-      if (values.length > 0) errs.push(forbidden(child(path, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+    case 'Exists':
+    case 'DoesNotExist':
+      if (values.length > 0)
+        errs.push(forbidden(child(path, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
       break;
-    case 'Gt': case 'Lt':
+    case 'Gt':
+    case 'Lt':
       if (values.length !== 1) errs.push(required(child(path, 'values'), "must be specified single value when `operator` is 'Lt' or 'Gt'"));
       break;
     default:
       errs.push(invalid(child(path, 'operator'), str(rq.operator), 'not a valid selector operator'));
   }
   errs.push(...validateLabelName(str(rq.key), child(path, 'key')));
-  values.forEach((v, i) => { for (const m of isValidLabelValue(v)) errs.push(invalid(index(child(path, 'values'), i), v, m)); });
+  values.forEach((v, i) => {
+    for (const m of isValidLabelValue(v)) errs.push(invalid(index(child(path, 'values'), i), v, m));
+  });
   return errs;
 }
 
@@ -85,12 +110,16 @@ function validateNodeFieldSelectorRequirement(rq: Obj, path: string): FieldError
   const errs: FieldError[] = [];
   const values = list(rq.values).map(str);
   if (rq.operator === 'In' || rq.operator === 'NotIn') {
-    if (values.length !== 1) errs.push(required(child(path, 'values'), "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"));
+    if (values.length !== 1)
+      errs.push(required(child(path, 'values'), "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"));
   } else {
     errs.push(invalid(child(path, 'operator'), str(rq.operator), 'not a valid selector operator'));
   }
   if (rq.key !== 'metadata.name') errs.push(invalid(child(path, 'key'), str(rq.key), 'not a valid field selector key'));
-  else values.forEach((v, i) => { for (const m of nameIsDNSSubdomain(v, false)) errs.push(invalid(index(child(path, 'values'), i), v, m)); });
+  else
+    values.forEach((v, i) => {
+      for (const m of nameIsDNSSubdomain(v, false)) errs.push(invalid(index(child(path, 'values'), i), v, m));
+    });
   return errs;
 }
 
@@ -102,17 +131,40 @@ export function validateNodeSelector(sel: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
   terms.forEach((t, i) => {
     const term = obj(t);
-    list(term.matchExpressions).forEach((r, j) => { errs.push(...validateNodeSelectorRequirement(obj(r), index(child(index(tp, i), 'matchExpressions'), j))); });
-    list(term.matchFields).forEach((r, j) => { errs.push(...validateNodeFieldSelectorRequirement(obj(r), index(child(index(tp, i), 'matchFields'), j))); });
+    list(term.matchExpressions).forEach((r, j) => {
+      errs.push(...validateNodeSelectorRequirement(obj(r), index(child(index(tp, i), 'matchExpressions'), j)));
+    });
+    list(term.matchFields).forEach((r, j) => {
+      errs.push(...validateNodeFieldSelectorRequirement(obj(r), index(child(index(tp, i), 'matchFields'), j)));
+    });
   });
   return errs;
 }
 
 /** The volume sources a PersistentVolume may carry (exactly one), in validation order. */
 const PV_SOURCES = [
-  'hostPath', 'gcePersistentDisk', 'awsElasticBlockStore', 'glusterfs', 'flocker', 'nfs', 'rbd', 'quobyte', 'cinder', 'cephfs',
-  'fc', 'flexVolume', 'azureFile', 'vsphereVolume', 'azureDisk', 'photonPersistentDisk', 'portworxVolume', 'scaleIO', 'local',
-  'storageos', 'csi', 'iscsi',
+  'hostPath',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'glusterfs',
+  'flocker',
+  'nfs',
+  'rbd',
+  'quobyte',
+  'cinder',
+  'cephfs',
+  'fc',
+  'flexVolume',
+  'azureFile',
+  'vsphereVolume',
+  'azureDisk',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'scaleIO',
+  'local',
+  'storageos',
+  'csi',
+  'iscsi',
 ];
 
 /** ValidatePersistentVolumeSpec. */
@@ -126,14 +178,22 @@ function validatePersistentVolumeSpec(specIn: unknown): FieldError[] {
   const capKeys = Object.keys(capacity);
   if (capKeys.length === 0) errs.push(required(child(path, 'capacity')));
   if (!('storage' in capacity) || capKeys.length > 1) {
-    errs.push(notSupported(child(path, 'capacity'), goLiteral(`core.ResourceList{${capKeys.map((k) => `${goQuote(k)}:${goQuote(str(capacity[k]))}`).join(', ')}}`), ['storage']));
+    errs.push(
+      notSupported(
+        child(path, 'capacity'),
+        goLiteral(`core.ResourceList{${capKeys.map((k) => `${goQuote(k)}:${goQuote(str(capacity[k]))}`).join(', ')}}`),
+        ['storage'],
+      ),
+    );
   }
   for (const k of capKeys) errs.push(...positiveQuantity(capacity[k], key(child(path, 'capacity'), k)));
   const policy = str(spec.persistentVolumeReclaimPolicy);
-  if (policy && !RECLAIM_POLICIES.includes(policy)) errs.push(notSupported(child(path, 'persistentVolumeReclaimPolicy'), policy, RECLAIM_POLICIES));
+  if (policy && !RECLAIM_POLICIES.includes(policy))
+    errs.push(notSupported(child(path, 'persistentVolumeReclaimPolicy'), policy, RECLAIM_POLICIES));
   const cls = str(spec.storageClassName);
   if (cls) for (const m of validateClassName(cls)) errs.push(invalid(child(path, 'storageClassName'), cls, m));
-  if (present(spec.volumeMode) && !VOLUME_MODES.includes(str(spec.volumeMode))) errs.push(notSupported(child(path, 'volumeMode'), str(spec.volumeMode), VOLUME_MODES));
+  if (present(spec.volumeMode) && !VOLUME_MODES.includes(str(spec.volumeMode)))
+    errs.push(notSupported(child(path, 'volumeMode'), str(spec.volumeMode), VOLUME_MODES));
 
   let nodeAffinity = false;
   if (present(spec.nodeAffinity)) {
@@ -147,13 +207,22 @@ function validatePersistentVolumeSpec(specIn: unknown): FieldError[] {
   for (const src of PV_SOURCES) {
     if (!present(spec[src])) continue;
     const sp = child(path, src);
-    if (n > 0) { errs.push(forbidden(sp, 'may not specify more than 1 volume type')); continue; }
+    if (n > 0) {
+      errs.push(forbidden(sp, 'may not specify more than 1 volume type'));
+      continue;
+    }
     n++;
     const s = obj(spec[src]);
     switch (src) {
       case 'hostPath':
         errs.push(...validateHostPath(s, sp));
-        if (policy === 'Recycle' && str(s.path).replace(/\/+$/, '') === '') errs.push(forbidden(child(path, 'persistentVolumeReclaimPolicy'), 'may not be \'recycle\' for a hostPath volume pointing to the root directory'));
+        if (policy === 'Recycle' && str(s.path).replace(/\/+$/, '') === '')
+          errs.push(
+            forbidden(
+              child(path, 'persistentVolumeReclaimPolicy'),
+              "may not be 'recycle' for a hostPath volume pointing to the root directory",
+            ),
+          );
         break;
       case 'local':
         if (!str(s.path)) errs.push(required(child(sp, 'path')));
@@ -185,10 +254,17 @@ const sourceOf = (spec: Obj): Obj => Object.fromEntries(PV_SOURCES.filter((k) =>
 
 export function validatePersistentVolumeUpdate(pv: KObject, old: KObject): FieldError[] {
   const errs = [...validateObjectMetaUpdate(pv, old), ...validatePersistentVolumeSpec(pv.spec)];
-  const spec = obj(pv.spec), oldSpec = obj(old.spec);
-  const src = sourceOf(spec), oldSrc = sourceOf(oldSpec);
+  const spec = obj(pv.spec),
+    oldSpec = obj(old.spec);
+  const src = sourceOf(spec),
+    oldSrc = sourceOf(oldSpec);
   if (!semanticEqual(src, oldSrc)) {
-    errs.push(forbidden('spec.persistentvolumesource', `spec.persistentvolumesource is immutable after creation\n${specDiff('core.PersistentVolumeSource', oldSrc, src)}`));
+    errs.push(
+      forbidden(
+        'spec.persistentvolumesource',
+        `spec.persistentvolumesource is immutable after creation\n${specDiff('core.PersistentVolumeSource', oldSrc, src)}`,
+      ),
+    );
   }
   if (!semanticEqual(spec.volumeMode, oldSpec.volumeMode)) errs.push(invalid('volumeMode', str(spec.volumeMode), fieldImmutableErrorMsg));
   // A nodeAffinity may be set once, on a volume that had none.
@@ -215,11 +291,14 @@ export function validatePersistentVolumeClaimSpec(specIn: unknown, path: string)
   const sp = key(child(path, 'resources'), 'storage');
   if (!present(requests.storage)) errs.push(required(sp));
   else errs.push(...positiveQuantity(requests.storage, sp));
-  for (const [k, q] of Object.entries(requests)) if (k !== 'storage') errs.push(...nonNegativeQuantity(q, key(child(path, 'resources', 'requests'), k)));
-  for (const [k, q] of Object.entries(obj(obj(spec.resources).limits))) errs.push(...nonNegativeQuantity(q, key(child(path, 'resources', 'limits'), k)));
+  for (const [k, q] of Object.entries(requests))
+    if (k !== 'storage') errs.push(...nonNegativeQuantity(q, key(child(path, 'resources', 'requests'), k)));
+  for (const [k, q] of Object.entries(obj(obj(spec.resources).limits)))
+    errs.push(...nonNegativeQuantity(q, key(child(path, 'resources', 'limits'), k)));
   const cls = str(spec.storageClassName);
   if (cls) for (const m of validateClassName(cls)) errs.push(invalid(child(path, 'storageClassName'), cls, m));
-  if (present(spec.volumeMode) && !VOLUME_MODES.includes(str(spec.volumeMode))) errs.push(notSupported(child(path, 'volumeMode'), str(spec.volumeMode), VOLUME_MODES));
+  if (present(spec.volumeMode) && !VOLUME_MODES.includes(str(spec.volumeMode)))
+    errs.push(notSupported(child(path, 'volumeMode'), str(spec.volumeMode), VOLUME_MODES));
   if (present(spec.volumeAttributesClassName) && str(spec.volumeAttributesClassName) === '') {
     errs.push(required(child(path, 'volumeAttributesClassName'), 'an empty string is disallowed'));
   }
@@ -243,29 +322,47 @@ export function validatePersistentVolumeClaimUpdate(pvc: KObject, old: KObject):
   const oldSpec = structuredClone(obj(old.spec));
   if (!str(oldSpec.volumeName)) oldSpec.volumeName = spec.volumeName;
   const ann = (o: KObject): string | undefined => o.metadata.annotations?.[BETA_STORAGE_CLASS_ANNOTATION];
-  if (ann(pvc) !== ann(old)) errs.push(invalid(`metadata.annotations[${BETA_STORAGE_CLASS_ANNOTATION}]`, ann(pvc) ?? '', fieldImmutableErrorMsg));
-  if (!present(oldSpec.storageClassName) && ann(old) === undefined && present(spec.storageClassName)) oldSpec.storageClassName = spec.storageClassName;
-  const newReq = obj(obj(spec.resources).requests), oldReq = obj(obj(oldSpec.resources).requests);
+  if (ann(pvc) !== ann(old))
+    errs.push(invalid(`metadata.annotations[${BETA_STORAGE_CLASS_ANNOTATION}]`, ann(pvc) ?? '', fieldImmutableErrorMsg));
+  if (!present(oldSpec.storageClassName) && ann(old) === undefined && present(spec.storageClassName))
+    oldSpec.storageClassName = spec.storageClassName;
+  const newReq = obj(obj(spec.resources).requests),
+    oldReq = obj(obj(oldSpec.resources).requests);
   if (present(oldReq.storage) || present(newReq.storage)) {
     spec.resources = { ...obj(spec.resources), requests: { ...newReq, storage: oldReq.storage } };
     if (!present(oldReq.storage)) delete (spec.resources as { requests: Obj }).requests.storage;
   }
   oldSpec.volumeAttributesClassName = spec.volumeAttributesClassName;
   if (!semanticEqual(spec, oldSpec)) {
-    errs.push(forbidden('spec', `spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims\n${specDiff('core.PersistentVolumeClaimSpec', oldSpec, spec)}`));
+    errs.push(
+      forbidden(
+        'spec',
+        `spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims\n${specDiff('core.PersistentVolumeClaimSpec', oldSpec, spec)}`,
+      ),
+    );
   }
-  const newSize = Quantity.tryParse(newReq.storage), oldSize = Quantity.tryParse(oldReq.storage);
+  const newSize = Quantity.tryParse(newReq.storage),
+    oldSize = Quantity.tryParse(oldReq.storage);
   if (newSize !== undefined && oldSize !== undefined && newSize.cmp(oldSize) < 0) {
     // RecoverVolumeExpansionFailure (beta, on): shrinking is allowed down to above the actual capacity.
     const statusSize = Quantity.tryParse(obj(obj(old.status).capacity).storage);
-    if (statusSize !== undefined && newSize.cmp(statusSize) <= 0) errs.push(forbidden('spec.resources.requests.storage', 'field can not be less than status.capacity'));
+    if (statusSize !== undefined && newSize.cmp(statusSize) <= 0)
+      errs.push(forbidden('spec.resources.requests.storage', 'field can not be less than status.capacity'));
     else if (statusSize === undefined) errs.push(forbidden('spec.resources.requests.storage', 'field can not be less than previous value'));
   }
-  if (!semanticEqual(obj(pvc.spec).volumeMode, obj(old.spec).volumeMode)) errs.push(invalid('volumeMode', str(obj(pvc.spec).volumeMode), fieldImmutableErrorMsg));
+  if (!semanticEqual(obj(pvc.spec).volumeMode, obj(old.spec).volumeMode))
+    errs.push(invalid('volumeMode', str(obj(pvc.spec).volumeMode), fieldImmutableErrorMsg));
   return errs;
 }
 
-const CLAIM_CONDITION_TYPES = ['ControllerResizeError', 'FileSystemResizePending', 'ModifyVolumeError', 'ModifyingVolume', 'NodeResizeError', 'Resizing'];
+const CLAIM_CONDITION_TYPES = [
+  'ControllerResizeError',
+  'FileSystemResizePending',
+  'ModifyVolumeError',
+  'ModifyingVolume',
+  'NodeResizeError',
+  'Resizing',
+];
 
 export function validatePersistentVolumeClaimStatusUpdate(pvc: KObject, old: KObject): FieldError[] {
   const errs = validateObjectMetaUpdate(pvc, old);
@@ -274,10 +371,12 @@ export function validatePersistentVolumeClaimStatusUpdate(pvc: KObject, old: KOb
     const cp = index('status.conditions', i);
     const t = str(obj(c).type);
     if (!t) errs.push(required(child(cp, 'type')));
-    else if (!CLAIM_CONDITION_TYPES.includes(t) && isQualifiedName(t).length > 0) errs.push(invalid(child(cp, 'type'), t, isQualifiedName(t).join('; ')));
+    else if (!CLAIM_CONDITION_TYPES.includes(t) && isQualifiedName(t).length > 0)
+      errs.push(invalid(child(cp, 'type'), t, isQualifiedName(t).join('; ')));
   });
   for (const [k, q] of Object.entries(obj(status.capacity))) errs.push(...nonNegativeQuantity(q, key('status.capacity', k)));
-  for (const [k, q] of Object.entries(obj(status.allocatedResources))) errs.push(...nonNegativeQuantity(q, key('status.allocatedResources', k)));
+  for (const [k, q] of Object.entries(obj(status.allocatedResources)))
+    errs.push(...nonNegativeQuantity(q, key('status.allocatedResources', k)));
   return errs;
 }
 
@@ -347,22 +446,29 @@ function validateAllowedTopologies(topologies: unknown, path: string): FieldErro
 
 export function validateStorageClassCreate(sc: KObject): FieldError[] {
   const s = sc as KObject & Obj;
-  const errs = [...validateObjectMeta(sc, false, nameIsDNSSubdomain), ...validateProvisioner(str(s.provisioner), 'provisioner'), ...validateParameters(s.parameters, 'parameters')];
+  const errs = [
+    ...validateObjectMeta(sc, false, nameIsDNSSubdomain),
+    ...validateProvisioner(str(s.provisioner), 'provisioner'),
+    ...validateParameters(s.parameters, 'parameters'),
+  ];
   const rp = str(s.reclaimPolicy);
   if (rp && !SC_RECLAIM_POLICIES.includes(rp)) errs.push(notSupported('reclaimPolicy', rp, SC_RECLAIM_POLICIES));
   if (!present(s.volumeBindingMode)) errs.push(required('volumeBindingMode'));
-  else if (!BINDING_MODES.includes(str(s.volumeBindingMode))) errs.push(notSupported('volumeBindingMode', str(s.volumeBindingMode), BINDING_MODES));
+  else if (!BINDING_MODES.includes(str(s.volumeBindingMode)))
+    errs.push(notSupported('volumeBindingMode', str(s.volumeBindingMode), BINDING_MODES));
   errs.push(...validateAllowedTopologies(s.allowedTopologies, 'allowedTopologies'));
   return errs;
 }
 
 export function validateStorageClassUpdate(sc: KObject, old: KObject): FieldError[] {
-  const s = sc as KObject & Obj, o = old as KObject & Obj;
+  const s = sc as KObject & Obj,
+    o = old as KObject & Obj;
   const errs = validateObjectMetaUpdate(sc, old);
   if (!semanticEqual(s.parameters, o.parameters)) errs.push(forbidden('parameters', 'updates to parameters are forbidden.'));
   if (str(s.provisioner) !== str(o.provisioner)) errs.push(forbidden('provisioner', 'updates to provisioner are forbidden.'));
   if (str(s.reclaimPolicy) !== str(o.reclaimPolicy)) errs.push(forbidden('reclaimPolicy', 'updates to reclaimPolicy are forbidden.'));
-  if (str(s.volumeBindingMode) !== str(o.volumeBindingMode)) errs.push(invalid('volumeBindingMode', str(s.volumeBindingMode), fieldImmutableErrorMsg));
+  if (str(s.volumeBindingMode) !== str(o.volumeBindingMode))
+    errs.push(invalid('volumeBindingMode', str(s.volumeBindingMode), fieldImmutableErrorMsg));
   return errs;
 }
 
@@ -391,7 +497,8 @@ function validateCSIDriverSpec(specIn: unknown): FieldError[] {
   if (!present(spec.storageCapacity)) errs.push(required('spec.storageCapacity'));
   if (!present(spec.requiresRepublish)) errs.push(required('spec.requiresRepublish'));
   if (!present(spec.seLinuxMount)) errs.push(required('spec.seLinuxMount'));
-  if (present(spec.fsGroupPolicy) && !FS_GROUP_POLICIES.includes(str(spec.fsGroupPolicy))) errs.push(notSupported('spec.fsGroupPolicy', str(spec.fsGroupPolicy), FS_GROUP_POLICIES));
+  if (present(spec.fsGroupPolicy) && !FS_GROUP_POLICIES.includes(str(spec.fsGroupPolicy)))
+    errs.push(notSupported('spec.fsGroupPolicy', str(spec.fsGroupPolicy), FS_GROUP_POLICIES));
   list(spec.volumeLifecycleModes).forEach((m, i) => {
     if (!LIFECYCLE_MODES.includes(str(m))) errs.push(notSupported(index('spec.volumeLifecycleModes', i), str(m), LIFECYCLE_MODES));
   });
@@ -402,8 +509,22 @@ function validateCSIDriverSpec(specIn: unknown): FieldError[] {
     if (audiences.has(aud)) errs.push(duplicate(child(index('spec.tokenRequests', i), 'audience'), aud));
     audiences.add(aud);
     if (typeof tr.expirationSeconds === 'number') {
-      if (tr.expirationSeconds < 600) errs.push(invalid(child(index('spec.tokenRequests', i), 'expirationSeconds'), tr.expirationSeconds, 'may not specify a duration less than 10 minutes'));
-      if (tr.expirationSeconds > 2 ** 32) errs.push(invalid(child(index('spec.tokenRequests', i), 'expirationSeconds'), tr.expirationSeconds, 'may not specify a duration larger than 2^32 seconds'));
+      if (tr.expirationSeconds < 600)
+        errs.push(
+          invalid(
+            child(index('spec.tokenRequests', i), 'expirationSeconds'),
+            tr.expirationSeconds,
+            'may not specify a duration less than 10 minutes',
+          ),
+        );
+      if (tr.expirationSeconds > 2 ** 32)
+        errs.push(
+          invalid(
+            child(index('spec.tokenRequests', i), 'expirationSeconds'),
+            tr.expirationSeconds,
+            'may not specify a duration larger than 2^32 seconds',
+          ),
+        );
     }
   });
   return errs;
@@ -417,9 +538,14 @@ export function validateCSIDriverCreate(d: KObject): FieldError[] {
 
 export function validateCSIDriverUpdate(d: KObject, old: KObject): FieldError[] {
   const errs = [...validateObjectMetaUpdate(d, old), ...validateCSIDriverSpec(d.spec)];
-  const spec = obj(d.spec), oldSpec = obj(old.spec);
-  if (!semanticEqual(spec.attachRequired, oldSpec.attachRequired)) errs.push(invalid('spec.attachRequired', spec.attachRequired ?? null, fieldImmutableErrorMsg));
-  if (!semanticEqual(spec.volumeLifecycleModes, oldSpec.volumeLifecycleModes)) errs.push(invalid('spec.volumeLifecycleModes', goLiteral(goStringSlice(list(spec.volumeLifecycleModes).map(str))), fieldImmutableErrorMsg));
+  const spec = obj(d.spec),
+    oldSpec = obj(old.spec);
+  if (!semanticEqual(spec.attachRequired, oldSpec.attachRequired))
+    errs.push(invalid('spec.attachRequired', spec.attachRequired ?? null, fieldImmutableErrorMsg));
+  if (!semanticEqual(spec.volumeLifecycleModes, oldSpec.volumeLifecycleModes))
+    errs.push(
+      invalid('spec.volumeLifecycleModes', goLiteral(goStringSlice(list(spec.volumeLifecycleModes).map(str))), fieldImmutableErrorMsg),
+    );
   return errs;
 }
 
@@ -464,7 +590,8 @@ export function validateCSINodeUpdate(n: KObject, old: KObject): FieldError[] {
     if (!prev) return;
     const dp = index('spec.drivers', i);
     if (str(drv.nodeID) !== str(prev.nodeID)) errs.push(invalid(child(dp, 'nodeID'), str(drv.nodeID), fieldImmutableErrorMsg));
-    if (!semanticEqual(drv.topologyKeys, prev.topologyKeys)) errs.push(invalid(child(dp, 'topologyKeys'), goLiteral(goStringSlice(list(drv.topologyKeys).map(str))), fieldImmutableErrorMsg));
+    if (!semanticEqual(drv.topologyKeys, prev.topologyKeys))
+      errs.push(invalid(child(dp, 'topologyKeys'), goLiteral(goStringSlice(list(drv.topologyKeys).map(str))), fieldImmutableErrorMsg));
   });
   return errs;
 }
@@ -486,10 +613,13 @@ export function validateCSIStorageCapacityCreate(c: KObject): FieldError[] {
 }
 
 export function validateCSIStorageCapacityUpdate(c: KObject, old: KObject): FieldError[] {
-  const o = c as KObject & Obj, p = old as KObject & Obj;
+  const o = c as KObject & Obj,
+    p = old as KObject & Obj;
   const errs = [...validateObjectMetaUpdate(c, old), ...validateCSIStorageCapacity(c)];
-  if (!semanticEqual(o.nodeTopology, p.nodeTopology)) errs.push(invalid('nodeTopology', goLiteral('&v1.LabelSelector{...}'), fieldImmutableErrorMsg));
-  if (str(o.storageClassName) !== str(p.storageClassName)) errs.push(invalid('storageClassName', str(o.storageClassName), fieldImmutableErrorMsg));
+  if (!semanticEqual(o.nodeTopology, p.nodeTopology))
+    errs.push(invalid('nodeTopology', goLiteral('&v1.LabelSelector{...}'), fieldImmutableErrorMsg));
+  if (str(o.storageClassName) !== str(p.storageClassName))
+    errs.push(invalid('storageClassName', str(o.storageClassName), fieldImmutableErrorMsg));
   return errs;
 }
 
@@ -501,7 +631,14 @@ function validateVolumeAttachmentSpec(specIn: unknown): FieldError[] {
   const source = obj(spec.source);
   const pvName = source.persistentVolumeName;
   const inline = source.inlineVolumeSpec;
-  if (present(pvName) === present(inline)) errs.push(invalid('spec.source', goLiteral('storage.VolumeAttachmentSource{...}'), 'must specify exactly one of persistentVolumeName and inlineVolumeSpec'));
+  if (present(pvName) === present(inline))
+    errs.push(
+      invalid(
+        'spec.source',
+        goLiteral('storage.VolumeAttachmentSource{...}'),
+        'must specify exactly one of persistentVolumeName and inlineVolumeSpec',
+      ),
+    );
   else if (present(pvName)) {
     if (!str(pvName)) errs.push(required('spec.source.persistentVolumeName', 'must specify non empty persistentVolumeName'));
   }
@@ -525,7 +662,11 @@ function validateVolumeAttachmentStatus(statusIn: unknown): FieldError[] {
 }
 
 export function validateVolumeAttachmentCreate(va: KObject): FieldError[] {
-  return [...validateObjectMeta(va, false, nameIsDNSSubdomain), ...validateVolumeAttachmentSpec(va.spec), ...validateVolumeAttachmentStatus(va.status)];
+  return [
+    ...validateObjectMeta(va, false, nameIsDNSSubdomain),
+    ...validateVolumeAttachmentSpec(va.spec),
+    ...validateVolumeAttachmentStatus(va.status),
+  ];
 }
 
 export function validateVolumeAttachmentUpdate(va: KObject, old: KObject): FieldError[] {

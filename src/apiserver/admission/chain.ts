@@ -5,11 +5,11 @@
 // resources are here.
 
 import type { ApiServerContext } from '../registry/context.js';
+import { DefaultIngressClass } from './defaultingressclass.js';
 import { LimitRanger } from './limitranger.js';
 import { NamespaceLifecycle } from './namespacelifecycle.js';
 import { NodeRestriction } from './noderestriction.js';
 import { PriorityAdmission } from './priority.js';
-import { DefaultIngressClass } from './defaultingressclass.js';
 import { ResourceQuotaAdmission } from './resourcequota.js';
 import { ServiceAccountAdmission } from './serviceaccount.js';
 import type { AdmissionPlugin, Attributes } from './types.js';
@@ -29,5 +29,13 @@ export class AdmissionChain {
 }
 
 export function defaultAdmissionChain(): AdmissionChain {
-  return new AdmissionChain([new NamespaceLifecycle(), new LimitRanger(), new ServiceAccountAdmission(), new NodeRestriction(), new PriorityAdmission(), new DefaultIngressClass(), new ResourceQuotaAdmission()]);
+  return new AdmissionChain([
+    new NamespaceLifecycle(),
+    new LimitRanger(),
+    new ServiceAccountAdmission(),
+    new NodeRestriction(),
+    new PriorityAdmission(),
+    new DefaultIngressClass(),
+    new ResourceQuotaAdmission(),
+  ]);
 }

@@ -18,9 +18,14 @@ export class DefaultIngressClass implements AdmissionPlugin {
     const spec = isObject(a.object.spec) ? a.object.spec : {};
     if (typeof spec.ingressClassName === 'string') return;
     if (a.object.metadata.annotations?.[LEGACY_CLASS_ANNOTATION] !== undefined) return;
-    const defaults = api.listObjects('networking.k8s.io', 'ingressclasses')
+    const defaults = api
+      .listObjects('networking.k8s.io', 'ingressclasses')
       .filter((c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true')
-      .sort((x, y) => String(y.metadata.creationTimestamp ?? '').localeCompare(String(x.metadata.creationTimestamp ?? '')) || String(x.metadata.name).localeCompare(String(y.metadata.name)));
+      .sort(
+        (x, y) =>
+          String(y.metadata.creationTimestamp ?? '').localeCompare(String(x.metadata.creationTimestamp ?? '')) ||
+          String(x.metadata.name).localeCompare(String(y.metadata.name)),
+      );
     if (defaults.length === 0) return;
     spec.ingressClassName = defaults[0].metadata.name;
     a.object.spec = spec;

@@ -8,7 +8,7 @@ import { isObject, type KObject } from '../../api/object.js';
 import { Quantity } from '../../api/quantity.js';
 import { addUsage, toUsage, type Usage } from '../../api/quota.js';
 import type { ApiServerContext } from '../registry/context.js';
-import { forbidden, type AdmissionPlugin, type Attributes } from './types.js';
+import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObject(v) ? v : {});
@@ -16,13 +16,21 @@ const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
 export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
 
-interface LimitRangeItem { type?: string; min?: Obj; max?: Obj; default?: Obj; defaultRequest?: Obj; maxLimitRequestRatio?: Obj }
+interface LimitRangeItem {
+  type?: string;
+  min?: Obj;
+  max?: Obj;
+  default?: Obj;
+  defaultRequest?: Obj;
+  maxLimitRequestRatio?: Obj;
+}
 
 const items = (lr: KObject): LimitRangeItem[] => arr(obj(lr.spec).limits) as LimitRangeItem[];
 
 /** defaultContainerResourceRequirements: the Container items' default and defaultRequest, later ranges winning. */
 function containerDefaults(ranges: KObject[]): { requests: Obj; limits: Obj } {
-  const requests: Obj = {}, limits: Obj = {};
+  const requests: Obj = {},
+    limits: Obj = {};
   for (const lr of ranges) {
     for (const it of items(lr)) {
       if (it.type !== 'Container') continue;
@@ -36,10 +44,20 @@ function containerDefaults(ranges: KObject[]): { requests: Obj; limits: Obj } {
 /** mergeContainerResources: fills what the container does not say; returns the annotation's part for it. */
 function mergeContainer(c: Obj, kind: 'container' | 'init container', defaults: { requests: Obj; limits: Obj }): string[] {
   const res = obj(c.resources);
-  const limits = obj(res.limits), requests = obj(res.requests);
-  const setLimits: string[] = [], setRequests: string[] = [];
-  for (const [k, v] of Object.entries(defaults.limits)) if (!(k in limits)) { limits[k] = v; setLimits.push(k); }
-  for (const [k, v] of Object.entries(defaults.requests)) if (!(k in requests)) { requests[k] = v; setRequests.push(k); }
+  const limits = obj(res.limits),
+    requests = obj(res.requests);
+  const setLimits: string[] = [],
+    setRequests: string[] = [];
+  for (const [k, v] of Object.entries(defaults.limits))
+    if (!(k in limits)) {
+      limits[k] = v;
+      setLimits.push(k);
+    }
+  for (const [k, v] of Object.entries(defaults.requests))
+    if (!(k in requests)) {
+      requests[k] = v;
+      setRequests.push(k);
+    }
   if (!setLimits.length && !setRequests.length) return [];
   if (Object.keys(limits).length) res.limits = limits;
   if (Object.keys(requests).length) res.requests = requests;
@@ -53,7 +71,8 @@ function mergeContainer(c: Obj, kind: 'container' | 'init container', defaults: 
 // ---- the constraints (minConstraint, maxConstraint, limitRequestRatioConstraint) ----
 
 function minConstraint(limitType: string, name: string, enforced: Quantity, request: Usage, limit: Usage): string | undefined {
-  const req = request.get(name), lim = limit.get(name);
+  const req = request.get(name),
+    lim = limit.get(name);
   if (!req) return `minimum ${name} usage per ${limitType} is ${enforced}.  No request is specified`;
   if (req.cmp(enforced) < 0) return `minimum ${name} usage per ${limitType} is ${enforced}, but request is ${req}`;
   if (lim && lim.cmp(enforced) < 0) return `minimum ${name} usage per ${limitType} is ${enforced}, but limit is ${lim}`;
@@ -61,7 +80,8 @@ function minConstraint(limitType: string, name: string, enforced: Quantity, requ
 }
 
 function maxConstraint(limitType: string, name: string, enforced: Quantity, request: Usage, limit: Usage): string | undefined {
-  const req = request.get(name), lim = limit.get(name);
+  const req = request.get(name),
+    lim = limit.get(name);
   if (!lim) return `maximum ${name} usage per ${limitType} is ${enforced}.  No limit is specified`;
   if (lim.cmp(enforced) > 0) return `maximum ${name} usage per ${limitType} is ${enforced}, but limit is ${lim}`;
   if (req && req.cmp(enforced) > 0) return `maximum ${name} usage per ${limitType} is ${enforced}, but request is ${req}`;
@@ -76,11 +96,15 @@ function maxRequestConstraint(limitType: string, name: string, enforced: Quantit
 }
 
 function ratioConstraint(limitType: string, name: string, enforced: Quantity, request: Usage, limit: Usage): string | undefined {
-  const req = request.get(name), lim = limit.get(name);
-  if (!req || req.isZero()) return `${name} max limit to request ratio per ${limitType} is ${enforced}, but no request is specified or request is 0`;
-  if (!lim || lim.isZero()) return `${name} max limit to request ratio per ${limitType} is ${enforced}, but no limit is specified or limit is 0`;
+  const req = request.get(name),
+    lim = limit.get(name);
+  if (!req || req.isZero())
+    return `${name} max limit to request ratio per ${limitType} is ${enforced}, but no request is specified or request is 0`;
+  if (!lim || lim.isZero())
+    return `${name} max limit to request ratio per ${limitType} is ${enforced}, but no limit is specified or limit is 0`;
   const ratio = lim.toNumber() / req.toNumber();
-  if (ratio * 1000 > enforced.toNumber() * 1000 + 1e-9) return `${name} max limit to request ratio per ${limitType} is ${enforced}, but provided ratio is ${ratio.toFixed(6)}`;
+  if (ratio * 1000 > enforced.toNumber() * 1000 + 1e-9)
+    return `${name} max limit to request ratio per ${limitType} is ${enforced}, but provided ratio is ${ratio.toFixed(6)}`;
   return undefined;
 }
 
@@ -103,7 +127,8 @@ function checkItem(limitType: string, it: LimitRangeItem, request: Usage, limit:
 export function podLimitErrors(ranges: KObject[], pod: KObject): string[] {
   const spec = obj(pod.spec);
   const errs: string[] = [];
-  const containers = arr(spec.containers), inits = arr(spec.initContainers);
+  const containers = arr(spec.containers),
+    inits = arr(spec.initContainers);
   for (const lr of ranges) {
     for (const it of items(lr)) {
       if (it.type === 'Container') {
@@ -117,7 +142,10 @@ export function podLimitErrors(ranges: KObject[], pod: KObject): string[] {
           let sum: Usage = new Map();
           for (const c of containers) sum = addUsage(sum, toUsage(obj(c.resources)[which]));
           for (const c of inits) {
-            for (const [k, v] of toUsage(obj(c.resources)[which])) { const cur = sum.get(k); if (!cur || cur.cmp(v) < 0) sum.set(k, v); }
+            for (const [k, v] of toUsage(obj(c.resources)[which])) {
+              const cur = sum.get(k);
+              if (!cur || cur.cmp(v) < 0) sum.set(k, v);
+            }
           }
           return sum;
         };
@@ -165,7 +193,10 @@ export class LimitRanger implements AdmissionPlugin {
   }
 
   private ranges(a: Attributes, api: ApiServerContext): KObject[] {
-    return api.listObjects('', 'limitranges', a.namespace).slice().sort((x, y) => (x.metadata.name ?? '').localeCompare(y.metadata.name ?? ''));
+    return api
+      .listObjects('', 'limitranges', a.namespace)
+      .slice()
+      .sort((x, y) => (x.metadata.name ?? '').localeCompare(y.metadata.name ?? ''));
   }
 
   admit(a: Attributes, api: ApiServerContext): void {
@@ -179,7 +210,10 @@ export class LimitRanger implements AdmissionPlugin {
     for (const c of arr(spec.containers)) notes.push(...mergeContainer(c, 'container', defaults));
     for (const c of arr(spec.initContainers)) notes.push(...mergeContainer(c, 'init container', defaults));
     if (!notes.length) return;
-    a.object.metadata.annotations = { ...(a.object.metadata.annotations ?? {}), [LIMIT_RANGER_ANNOTATION]: `LimitRanger plugin set: ${notes.join('; ')}` };
+    a.object.metadata.annotations = {
+      ...(a.object.metadata.annotations ?? {}),
+      [LIMIT_RANGER_ANNOTATION]: `LimitRanger plugin set: ${notes.join('; ')}`,
+    };
   }
 
   validate(a: Attributes, api: ApiServerContext): void {

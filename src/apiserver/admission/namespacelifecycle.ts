@@ -4,7 +4,7 @@
 // is added here (issue #7): losing it would take every node's heartbeat with it. (Refusing
 // writes into a terminating namespace, the plugin's other half, is the generic store's.)
 
-import { forbidden, type AdmissionPlugin, type Attributes } from './types.js';
+import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
 
 export const IMMORTAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -12,7 +12,13 @@ export class NamespaceLifecycle implements AdmissionPlugin {
   readonly name = 'NamespaceLifecycle';
 
   validate(a: Attributes): void {
-    if (a.operation === 'DELETE' && a.group === '' && a.resource === 'namespaces' && !a.subresource && IMMORTAL_NAMESPACES.includes(a.name)) {
+    if (
+      a.operation === 'DELETE' &&
+      a.group === '' &&
+      a.resource === 'namespaces' &&
+      !a.subresource &&
+      IMMORTAL_NAMESPACES.includes(a.name)
+    ) {
       throw forbidden(a, 'this namespace may not be deleted');
     }
   }

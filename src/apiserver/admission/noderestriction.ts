@@ -6,7 +6,7 @@
 import { isObject } from '../../api/object.js';
 import { nodeIdentity } from '../authz/node/authorizer.js';
 import type { ApiServerContext } from '../registry/context.js';
-import { forbidden, type AdmissionPlugin, type Attributes } from './types.js';
+import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
 
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 const nodeNameOf = (o: unknown): unknown => (isObject(o) && isObject(o.spec) ? o.spec.nodeName : undefined);
@@ -30,18 +30,21 @@ export class NodeRestriction implements AdmissionPlugin {
       case '':
         if (a.operation === 'CREATE') {
           const ann = a.object.metadata.annotations ?? {};
-          if (!(MIRROR_POD_ANNOTATION in ann)) throw forbidden(a, `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`);
+          if (!(MIRROR_POD_ANNOTATION in ann))
+            throw forbidden(a, `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`);
           if (nodeNameOf(a.object) !== node) throw forbidden(a, `node "${node}" can only create pods with spec.nodeName set to itself`);
           return;
         }
         if (a.operation === 'DELETE') {
-          if (nodeNameOf(a.oldObject ?? a.object) !== node) throw forbidden(a, `node "${node}" can only delete pods with spec.nodeName set to itself`);
+          if (nodeNameOf(a.oldObject ?? a.object) !== node)
+            throw forbidden(a, `node "${node}" can only delete pods with spec.nodeName set to itself`);
           return;
         }
         throw forbidden(a, `unexpected operation "${a.operation}", node "${node}" can only create and delete mirror pods`);
       case 'status':
         if (a.operation !== 'UPDATE') throw forbidden(a, `unexpected operation "${a.operation}"`);
-        if (nodeNameOf(a.oldObject) !== node) throw forbidden(a, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
+        if (nodeNameOf(a.oldObject) !== node)
+          throw forbidden(a, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
         return;
       default:
         throw forbidden(a, `unexpected pod subresource "${a.subresource}", only 'status' and 'eviction' are allowed`);
@@ -57,7 +60,8 @@ export class NodeRestriction implements AdmissionPlugin {
   }
 
   private named(node: string, a: Attributes, what: string): void {
-    if (a.resource === 'leases' && a.namespace !== 'kube-node-lease') throw forbidden(a, 'can only access leases in the "kube-node-lease" system namespace');
+    if (a.resource === 'leases' && a.namespace !== 'kube-node-lease')
+      throw forbidden(a, 'can only access leases in the "kube-node-lease" system namespace');
     if (a.name !== node) throw forbidden(a, `can only access ${what} with the same name as the requesting node`);
   }
 }

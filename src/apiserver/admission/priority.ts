@@ -5,7 +5,7 @@
 
 import { isObject, type KObject } from '../../api/object.js';
 import type { ApiServerContext } from '../registry/context.js';
-import { forbidden, type AdmissionPlugin, type Attributes } from './types.js';
+import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObject(v) ? v : {});
@@ -46,13 +46,19 @@ export class PriorityAdmission implements AdmissionPlugin {
       policy = typeof pc.preemptionPolicy === 'string' ? pc.preemptionPolicy : undefined;
     }
     if (typeof spec.priority === 'number' && spec.priority !== priority) {
-      throw forbidden(a, `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`);
+      throw forbidden(
+        a,
+        `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`,
+      );
     }
     if (name) spec.priorityClassName = name;
     spec.priority = priority;
     if (policy !== undefined) {
       if (typeof spec.preemptionPolicy === 'string' && spec.preemptionPolicy !== policy) {
-        throw forbidden(a, `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`);
+        throw forbidden(
+          a,
+          `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`,
+        );
       }
       spec.preemptionPolicy = policy;
     }
@@ -63,7 +69,9 @@ export class PriorityAdmission implements AdmissionPlugin {
     if (a.group !== 'scheduling.k8s.io' || a.resource !== 'priorityclasses' || a.subresource) return;
     if (a.operation !== 'CREATE' && a.operation !== 'UPDATE') return;
     if (a.object.globalDefault !== true) return;
-    const other = api.listObjects('scheduling.k8s.io', 'priorityclasses').find((pc) => pc.globalDefault === true && pc.metadata.name !== a.name);
+    const other = api
+      .listObjects('scheduling.k8s.io', 'priorityclasses')
+      .find((pc) => pc.globalDefault === true && pc.metadata.name !== a.name);
     if (other) throw forbidden(a, `PriorityClass ${other.metadata.name} is already marked as default. Only one default can exist`);
   }
 }

@@ -10,10 +10,17 @@
 import { StatusError } from '../../api/errors.js';
 import { deepCopy, isObject, type KObject } from '../../api/object.js';
 import {
-  evaluatorFor, fromUsage, prettyPrintUsage, subtractUsage, toUsage, addUsage, type Evaluator, type Usage,
+  addUsage,
+  type Evaluator,
+  evaluatorFor,
+  fromUsage,
+  prettyPrintUsage,
+  subtractUsage,
+  toUsage,
+  type Usage,
 } from '../../api/quota.js';
 import type { ApiServerContext } from '../registry/context.js';
-import { forbidden, type AdmissionPlugin, type Attributes } from './types.js';
+import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObject(v) ? v : {});
@@ -23,7 +30,10 @@ const MAX_ATTEMPTS = 20;
 
 const mask = (u: Usage, names: Iterable<string>): Usage => {
   const out: Usage = new Map();
-  for (const n of names) { const q = u.get(n); if (q) out.set(n, q); }
+  for (const n of names) {
+    const q = u.get(n);
+    if (q) out.set(n, q);
+  }
   return out;
 };
 
@@ -49,12 +59,20 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
       const charged = this.check(a, ev, quotas);
       if (!charged.length || a.dryRun) return;
       try {
-        for (const q of charged) await reg.update(a.namespace, q.metadata.name!, q, { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] }, 'status');
+        for (const q of charged)
+          await reg.update(
+            a.namespace,
+            q.metadata.name!,
+            q,
+            { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] },
+            'status',
+          );
         return;
       } catch (e) {
         // Another write moved the quota on: evaluate again against what it says now.
         if (e instanceof StatusError && e.code === 409 && attempt < MAX_ATTEMPTS) continue;
-        if (e instanceof StatusError && e.code === 409) throw forbidden(a, `Operation cannot be fulfilled on resourcequotas: too many concurrent quota updates, try again`);
+        if (e instanceof StatusError && e.code === 409)
+          throw forbidden(a, `Operation cannot be fulfilled on resourcequotas: too many concurrent quota updates, try again`);
         throw e;
       }
     }
@@ -88,13 +106,17 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     const out: KObject[] = [];
     for (const q of interesting) {
       const status = obj(q.status);
-      const hard = toUsage(status.hard), used = toUsage(status.used);
+      const hard = toUsage(status.hard),
+        used = toUsage(status.used);
       const requested = mask(delta, hard.keys());
       if (!requested.size) continue;
       const next = addUsage(used, requested);
       const exceeded = [...requested.keys()].filter((n) => next.get(n)!.cmp(hard.get(n)!) > 0);
       if (exceeded.length) {
-        throw forbidden(a, `exceeded quota: ${q.metadata.name}, requested: ${prettyPrintUsage(mask(requested, exceeded))}, used: ${prettyPrintUsage(mask(used, exceeded))}, limited: ${prettyPrintUsage(mask(hard, exceeded))}`);
+        throw forbidden(
+          a,
+          `exceeded quota: ${q.metadata.name}, requested: ${prettyPrintUsage(mask(requested, exceeded))}, used: ${prettyPrintUsage(mask(used, exceeded))}, limited: ${prettyPrintUsage(mask(hard, exceeded))}`,
+        );
       }
       const updated = deepCopy(q);
       updated.status = { ...obj(updated.status), used: { ...obj(obj(updated.status).used), ...fromUsage(mask(next, requested.keys())) } };

@@ -10,10 +10,16 @@ import { isApiError } from '../../client/rest.js';
 import { startTestControlPlane } from '../../testing/controlplane.js';
 import { DEFAULT_API_TOKEN_MOUNT_PATH } from './serviceaccount.js';
 
-interface Mount { name: string; mountPath: string; readOnly?: boolean }
+interface Mount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+}
 interface PodView extends KObject {
   spec: {
-    serviceAccountName?: string; serviceAccount?: string; automountServiceAccountToken?: boolean;
+    serviceAccountName?: string;
+    serviceAccount?: string;
+    automountServiceAccountToken?: boolean;
     imagePullSecrets?: { name: string }[];
     volumes?: { name: string; projected?: unknown; emptyDir?: unknown }[];
     containers: { name: string; volumeMounts?: Mount[] }[];
@@ -29,7 +35,13 @@ test('ServiceAccount admission', async (t) => {
   await c.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   // A new namespace's first pod waits for its "default" service account rather than failing.
   const pods = { group: '', version: 'v1', resource: 'pods', namespace: ns };
-  const create = (name: string, spec: object) => c.create<PodView>(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'app', image: 'busybox' }], ...spec } });
+  const create = (name: string, spec: object) =>
+    c.create<PodView>(pods, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: { containers: [{ name: 'app', image: 'busybox' }], ...spec },
+    });
   const first = await create('first', {});
   assert.equal(first.spec.serviceAccountName, 'default');
   assert.equal(first.spec.serviceAccount, 'default');
@@ -37,7 +49,10 @@ test('ServiceAccount admission', async (t) => {
   // The kube-api-access volume and mounts, in init containers and containers alike.
   const p = await create('full', {
     initContainers: [{ name: 'init', image: 'busybox' }],
-    containers: [{ name: 'app', image: 'busybox' }, { name: 'own', image: 'busybox', volumeMounts: [{ name: 'mine', mountPath: DEFAULT_API_TOKEN_MOUNT_PATH }] }],
+    containers: [
+      { name: 'app', image: 'busybox' },
+      { name: 'own', image: 'busybox', volumeMounts: [{ name: 'mine', mountPath: DEFAULT_API_TOKEN_MOUNT_PATH }] },
+    ],
     volumes: [{ name: 'mine', emptyDir: {} }],
   });
   const vol = p.spec.volumes!.find((v) => v.name.startsWith('kube-api-access-'))!;
@@ -58,7 +73,13 @@ test('ServiceAccount admission', async (t) => {
 
   // automountServiceAccountToken: the pod's choice, else the service account's.
   const sas = { group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns };
-  await c.create(sas, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'quiet' }, automountServiceAccountToken: false, imagePullSecrets: [{ name: 'regcred' }] });
+  await c.create(sas, {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'quiet' },
+    automountServiceAccountToken: false,
+    imagePullSecrets: [{ name: 'regcred' }],
+  });
   const off = await create('off', { automountServiceAccountToken: false });
   assert.equal(off.spec.volumes, undefined);
   assert.equal(off.spec.containers[0].volumeMounts, undefined);
@@ -81,7 +102,12 @@ test('ServiceAccount admission', async (t) => {
 
   const refused = async (name: string, spec: object, message: string, annotations?: Record<string, string>) => {
     try {
-      await c.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name, annotations }, spec: { containers: [{ name: 'app', image: 'busybox' }], ...spec } });
+      await c.create(pods, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, annotations },
+        spec: { containers: [{ name: 'app', image: 'busybox' }], ...spec },
+      });
       assert.fail(`${name} was admitted`);
     } catch (e) {
       assert.ok(isApiError(e), String(e));
@@ -89,10 +115,28 @@ test('ServiceAccount admission', async (t) => {
     }
   };
   // kubernetes.io/enforce-mountable-secrets: only the account's secrets.
-  await c.create(sas, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'strict', annotations: { 'kubernetes.io/enforce-mountable-secrets': 'true' } }, secrets: [{ name: 'allowed' }] });
-  await refused('strict-vol', { serviceAccountName: 'strict', volumes: [{ name: 's', secret: { secretName: 'other' } }] }, 'volume with secret.secretName="other" is not allowed because service account strict does not reference that secret');
-  await refused('strict-env', { serviceAccountName: 'strict', containers: [{ name: 'app', image: 'busybox', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'other', key: 'k' } } }] }] }, 'container app with envVar P referencing secret.secretName="other" is not allowed because service account strict does not reference that secret');
+  await c.create(sas, {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'strict', annotations: { 'kubernetes.io/enforce-mountable-secrets': 'true' } },
+    secrets: [{ name: 'allowed' }],
+  });
+  await refused(
+    'strict-vol',
+    { serviceAccountName: 'strict', volumes: [{ name: 's', secret: { secretName: 'other' } }] },
+    'volume with secret.secretName="other" is not allowed because service account strict does not reference that secret',
+  );
+  await refused(
+    'strict-env',
+    {
+      serviceAccountName: 'strict',
+      containers: [{ name: 'app', image: 'busybox', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'other', key: 'k' } } }] }],
+    },
+    'container app with envVar P referencing secret.secretName="other" is not allowed because service account strict does not reference that secret',
+  );
   await create('strict-ok', { serviceAccountName: 'strict', volumes: [{ name: 's', secret: { secretName: 'allowed' } }] });
   // Mirror pods get no credentials.
-  await refused('mirror', { serviceAccountName: 'default' }, 'a mirror pod may not reference service accounts', { 'kubernetes.io/config.mirror': 'x' });
+  await refused('mirror', { serviceAccountName: 'default' }, 'a mirror pod may not reference service accounts', {
+    'kubernetes.io/config.mirror': 'x',
+  });
 });

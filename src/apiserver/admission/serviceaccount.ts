@@ -11,10 +11,10 @@
 // not changed.
 
 import { isObject, type KObject } from '../../api/object.js';
-import { randomSuffix } from '../registry/generic.js';
 import type { ApiServerContext } from '../registry/context.js';
+import { randomSuffix } from '../registry/generic.js';
 import { WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS } from '../serviceaccount/token.js';
-import { forbidden, type AdmissionPlugin, type Attributes } from './types.js';
+import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
 
 export const DEFAULT_SERVICE_ACCOUNT_NAME = 'default';
 export const DEFAULT_API_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -64,7 +64,8 @@ function podSecretNames(spec: Obj): string[] {
   for (const p of list(spec.imagePullSecrets)) out.push(nameOf(p));
   for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
     for (const c of list(spec[key])) {
-      for (const e of list(c.env)) if (isObject(e.valueFrom) && isObject(e.valueFrom.secretKeyRef)) out.push(nameOf(e.valueFrom.secretKeyRef));
+      for (const e of list(c.env))
+        if (isObject(e.valueFrom) && isObject(e.valueFrom.secretKeyRef)) out.push(nameOf(e.valueFrom.secretKeyRef));
       for (const e of list(c.envFrom)) if (isObject(e.secretRef)) out.push(nameOf(e.secretRef));
     }
   }
@@ -85,20 +86,26 @@ function limitSecretReferences(sa: KObject, spec: Obj): string | undefined {
   for (const v of list(spec.volumes)) {
     if (!isObject(v.secret)) continue;
     const secretName = String(v.secret.secretName ?? '');
-    if (!mountable.has(secretName)) return `volume with secret.secretName="${secretName}" is not allowed because service account ${sa.metadata.name} does not reference that secret`;
+    if (!mountable.has(secretName))
+      return `volume with secret.secretName="${secretName}" is not allowed because service account ${sa.metadata.name} does not reference that secret`;
   }
-  for (const [key, what] of [['initContainers', 'init container'], ['containers', 'container']]) {
+  for (const [key, what] of [
+    ['initContainers', 'init container'],
+    ['containers', 'container'],
+  ]) {
     for (const c of list(spec[key])) {
       for (const e of list(c.env)) {
         if (!isObject(e.valueFrom) || !isObject(e.valueFrom.secretKeyRef)) continue;
         const ref = nameOf(e.valueFrom.secretKeyRef);
-        if (!mountable.has(ref)) return `${what} ${String(c.name)} with envVar ${String(e.name)} referencing secret.secretName="${ref}" is not allowed because service account ${sa.metadata.name} does not reference that secret`;
+        if (!mountable.has(ref))
+          return `${what} ${String(c.name)} with envVar ${String(e.name)} referencing secret.secretName="${ref}" is not allowed because service account ${sa.metadata.name} does not reference that secret`;
       }
     }
   }
   const pullable = new Set(list(sa.imagePullSecrets).map(nameOf));
   for (const [i, p] of list(spec.imagePullSecrets).entries()) {
-    if (!pullable.has(nameOf(p))) return `imagePullSecrets[${i}].name="${nameOf(p)}" is not allowed because service account ${sa.metadata.name} does not reference that imagePullSecret`;
+    if (!pullable.has(nameOf(p)))
+      return `imagePullSecrets[${i}].name="${nameOf(p)}" is not allowed because service account ${sa.metadata.name} does not reference that imagePullSecret`;
   }
   return undefined;
 }
@@ -141,11 +148,14 @@ export class ServiceAccountAdmission implements AdmissionPlugin {
       if (spec.serviceAccountName) throw forbidden(a, 'a mirror pod may not reference service accounts');
       if (podSecretNames(spec).length) throw forbidden(a, 'a mirror pod may not reference secrets');
       for (const v of list(spec.volumes)) {
-        if (isObject(v.projected) && list(v.projected.sources).some((src) => src.serviceAccountToken)) throw forbidden(a, 'a mirror pod may not use ServiceAccountToken volume projections');
+        if (isObject(v.projected) && list(v.projected.sources).some((src) => src.serviceAccountToken))
+          throw forbidden(a, 'a mirror pod may not use ServiceAccountToken volume projections');
       }
       return;
     }
-    if (!spec.serviceAccountName) spec.serviceAccountName = typeof spec.serviceAccount === 'string' && spec.serviceAccount ? spec.serviceAccount : DEFAULT_SERVICE_ACCOUNT_NAME;
+    if (!spec.serviceAccountName)
+      spec.serviceAccountName =
+        typeof spec.serviceAccount === 'string' && spec.serviceAccount ? spec.serviceAccount : DEFAULT_SERVICE_ACCOUNT_NAME;
     spec.serviceAccount = spec.serviceAccountName;
     const saName = spec.serviceAccountName as string;
     const ns = a.namespace ?? '';

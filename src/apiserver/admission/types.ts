@@ -6,8 +6,8 @@
 
 import { errors, type StatusError } from '../../api/errors.js';
 import type { KObject } from '../../api/object.js';
-import type { ApiServerContext } from '../registry/context.js';
 import type { UserInfo } from '../authn/user.js';
+import type { ApiServerContext } from '../registry/context.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 

@@ -9,18 +9,18 @@
 // them through their registry, as those controllers do through the loopback client.
 
 import { createHash } from 'node:crypto';
-import type { KObject } from '../../api/object.js';
-import { storePrefix } from '../../api/resources.js';
 import type { JSONSchemaProps } from '../../api/apiextensions/structural.js';
+import type { KObject } from '../../api/object.js';
 import { registryTypeLookup } from '../../api/patch/typeinfo.js';
+import { storePrefix } from '../../api/resources.js';
 import type { Store } from '../../store/types.js';
-import type { ApiServerContext } from '../registry/context.js';
 import { CLEANUP_FINALIZER, conditionOf, setCondition } from '../registry/apiextensions/customresourcedefinitions.js';
+import type { ApiServerContext } from '../registry/context.js';
 import { GenericRegistry } from '../registry/generic.js';
 import type { RequestContext } from '../registry/strategy.js';
 import type { CustomDefinition, ServedResources } from '../served.js';
-import { WatchCache } from '../watchcache.js';
 import type { CacheEvent } from '../watchcache.js';
+import { WatchCache } from '../watchcache.js';
 import { buildCustomDefinition, type CustomVersion } from './customresource.js';
 
 type Obj = Record<string, unknown>;
@@ -28,7 +28,14 @@ const o = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.is
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
-interface Names { plural: string; singular: string; kind: string; listKind: string; shortNames?: string[]; categories?: string[] }
+interface Names {
+  plural: string;
+  singular: string;
+  kind: string;
+  listKind: string;
+  shortNames?: string[];
+  categories?: string[];
+}
 
 /** What is served for one CRD: the hash of what it was built from, and one store per served version. */
 interface Serving {
@@ -39,7 +46,12 @@ interface Serving {
   plural: string;
 }
 
-const SYSTEM_CTX = (): RequestContext => ({ user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] });
+const SYSTEM_CTX = (): RequestContext => ({
+  user: { name: 'system:apiserver', groups: ['system:masters'] },
+  dryRun: false,
+  fieldManager: 'kube-apiserver',
+  warnings: [],
+});
 
 /**
  * Kubernetes' version priority (version.CompareKubeAwareVersionStrings): GA before beta before
@@ -51,7 +63,8 @@ export function compareVersions(a: string, b: string): number {
     if (!m) return undefined;
     return { major: Number(m[1]), rank: m[2] === undefined ? 3 : m[2] === 'beta' ? 2 : 1, minor: m[3] === undefined ? 0 : Number(m[3]) };
   };
-  const pa = parse(a), pb = parse(b);
+  const pa = parse(a),
+    pb = parse(b);
   if (pa && !pb) return -1;
   if (!pa && pb) return 1;
   if (!pa || !pb) return a < b ? -1 : a > b ? 1 : 0;
@@ -94,9 +107,14 @@ export class CRDHandler {
   async start(): Promise<void> {
     const cache = this.host.crds.cache;
     const snap = cache.list();
-    this.watch = cache.watch(snap.revision, undefined, (ev: CacheEvent) => this.enqueue(ev.object.metadata.name!), () => {
-      if (!this.stopped) this.host.log?.('crd handler: the CRD watch ended');
-    });
+    this.watch = cache.watch(
+      snap.revision,
+      undefined,
+      (ev: CacheEvent) => this.enqueue(ev.object.metadata.name!),
+      () => {
+        if (!this.stopped) this.host.log?.('crd handler: the CRD watch ended');
+      },
+    );
     for (const crd of snap.items) this.enqueue(crd.metadata.name!);
     await this.drain();
   }
@@ -116,7 +134,10 @@ export class CRDHandler {
   }
 
   private later(name: string, ms: number): void {
-    const t = setTimeout(() => { this.retryTimers.delete(t); this.enqueue(name); }, ms);
+    const t = setTimeout(() => {
+      this.retryTimers.delete(t);
+      this.enqueue(name);
+    }, ms);
     t.unref();
     this.retryTimers.add(t);
   }
@@ -153,18 +174,31 @@ export class CRDHandler {
     // Serve first, then say Established: a client that waits for the condition finds the endpoint.
     if (names.plural && names.kind) {
       await this.serve(crd, names);
-      setCondition(status, { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' });
+      setCondition(status, {
+        type: 'Established',
+        status: 'True',
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+      });
     }
     if (JSON.stringify(status.status) !== JSON.stringify(crd.status)) await this.writeStatus(name, status.status as Obj);
   }
 
   /** The naming controller: accepted names (fresh or already ours) and the NamesAccepted / Established conditions. */
   private namesAndConditions(crd: KObject): { names: Names; status: KObject } {
-    const spec = o(crd.spec), requested = o(spec.names), group = str(spec.group);
+    const spec = o(crd.spec),
+      requested = o(spec.names),
+      group = str(spec.group);
     const status = { ...crd, status: JSON.parse(JSON.stringify(crd.status ?? {})) as Obj } as KObject;
     const st = status.status as Obj;
     const accepted = o(st.acceptedNames);
-    const used = { plural: new Set<string>(), singular: new Set<string>(), shortNames: new Set<string>(), kind: new Set<string>(), listKind: new Set<string>() };
+    const used = {
+      plural: new Set<string>(),
+      singular: new Set<string>(),
+      shortNames: new Set<string>(),
+      kind: new Set<string>(),
+      listKind: new Set<string>(),
+    };
     for (const other of this.host.crds.cache.list().items) {
       if (other.metadata.name === crd.metadata.name || str(o(other.spec).group) !== group) continue;
       const an = o(o(other.status).acceptedNames);
@@ -184,27 +218,59 @@ export class CRDHandler {
     }
     // A resource name also answers for its singular and short names: none may be another's.
     const anyName = new Set([...used.plural, ...used.singular, ...used.shortNames]);
-    const next: Names = { plural: str(accepted.plural), singular: str(accepted.singular), kind: str(accepted.kind), listKind: str(accepted.listKind), shortNames: strs(accepted.shortNames), categories: strs(requested.categories) };
-    let reason = '', message = '';
-    const fail = (r: string, m: string) => { if (!reason) { reason = r; message = m; } };
+    const next: Names = {
+      plural: str(accepted.plural),
+      singular: str(accepted.singular),
+      kind: str(accepted.kind),
+      listKind: str(accepted.listKind),
+      shortNames: strs(accepted.shortNames),
+      categories: strs(requested.categories),
+    };
+    let reason = '',
+      message = '';
+    const fail = (r: string, m: string) => {
+      if (!reason) {
+        reason = r;
+        message = m;
+      }
+    };
     const fresh = (want: string, mine: string, taken: Set<string>) => want === mine || !taken.has(want);
-    const plural = str(requested.plural), singular = str(requested.singular), kind = str(requested.kind), listKind = str(requested.listKind);
-    if (fresh(plural, next.plural, anyName)) next.plural = plural; else fail('PluralConflict', `"${plural}" is already in use`);
-    if (fresh(singular, next.singular, anyName)) next.singular = singular; else fail('SingularConflict', `"${singular}" is already in use`);
+    const plural = str(requested.plural),
+      singular = str(requested.singular),
+      kind = str(requested.kind),
+      listKind = str(requested.listKind);
+    if (fresh(plural, next.plural, anyName)) next.plural = plural;
+    else fail('PluralConflict', `"${plural}" is already in use`);
+    if (fresh(singular, next.singular, anyName)) next.singular = singular;
+    else fail('SingularConflict', `"${singular}" is already in use`);
     const shorts = strs(requested.shortNames);
     const badShort = shorts.find((s) => !(next.shortNames ?? []).includes(s) && anyName.has(s));
-    if (badShort === undefined) next.shortNames = shorts; else fail('ShortNamesConflict', `"${badShort}" is already in use`);
-    if (fresh(kind, next.kind, used.kind)) next.kind = kind; else fail('KindConflict', `"${kind}" is already in use`);
-    if (fresh(listKind, next.listKind, used.listKind)) next.listKind = listKind; else fail('ListKindConflict', `"${listKind}" is already in use`);
-    const an: Obj = { plural: next.plural, singular: next.singular || undefined, shortNames: next.shortNames?.length ? next.shortNames : undefined, kind: next.kind, listKind: next.listKind || undefined, categories: next.categories?.length ? next.categories : undefined };
+    if (badShort === undefined) next.shortNames = shorts;
+    else fail('ShortNamesConflict', `"${badShort}" is already in use`);
+    if (fresh(kind, next.kind, used.kind)) next.kind = kind;
+    else fail('KindConflict', `"${kind}" is already in use`);
+    if (fresh(listKind, next.listKind, used.listKind)) next.listKind = listKind;
+    else fail('ListKindConflict', `"${listKind}" is already in use`);
+    const an: Obj = {
+      plural: next.plural,
+      singular: next.singular || undefined,
+      shortNames: next.shortNames?.length ? next.shortNames : undefined,
+      kind: next.kind,
+      listKind: next.listKind || undefined,
+      categories: next.categories?.length ? next.categories : undefined,
+    };
     st.acceptedNames = JSON.parse(JSON.stringify(an));
     if (reason) {
       setCondition(status, { type: 'NamesAccepted', status: 'False', reason, message });
-      if (conditionOf(status, 'Established')?.status !== 'True') setCondition(status, { type: 'Established', status: 'False', reason: 'NotAccepted', message: 'not all names are accepted' });
+      if (conditionOf(status, 'Established')?.status !== 'True')
+        setCondition(status, { type: 'Established', status: 'False', reason: 'NotAccepted', message: 'not all names are accepted' });
     } else {
       setCondition(status, { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' });
     }
-    return { names: reason && conditionOf(crd, 'Established')?.status !== 'True' ? { plural: '', singular: '', kind: '', listKind: '' } : next, status };
+    return {
+      names: reason && conditionOf(crd, 'Established')?.status !== 'True' ? { plural: '', singular: '', kind: '', listKind: '' } : next,
+      status,
+    };
   }
 
   private async writeStatus(name: string, status: Obj): Promise<void> {
@@ -227,27 +293,30 @@ export class CRDHandler {
       const better = served.find((x) => x.deprecated !== true && compareVersions(str(x.name), str(v.name)) < 0);
       return `${group}/${str(v.name)} ${names.kind} is deprecated${better ? `; use ${group}/${str(better.name)} ${names.kind}` : ''}`;
     };
-    return served
-      .map((v) => ({
-        group: str(spec.group),
-        version: str(v.name),
-        storageVersion: storage,
-        names,
-        namespaced: spec.scope === 'Namespaced',
-        schema: o(v.schema).openAPIV3Schema as JSONSchemaProps | undefined,
-        subresources: o(v.subresources) as CustomVersion['subresources'],
-        columns: (Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : []) as CustomVersion['columns'],
-        selectableFields: (Array.isArray(v.selectableFields) ? v.selectableFields : []).map((f) => str(o(f).jsonPath)).filter((p) => p !== ''),
-        deprecated: v.deprecated === true,
-        deprecationWarning: warning(v),
-        terminating,
-      }));
+    return served.map((v) => ({
+      group: str(spec.group),
+      version: str(v.name),
+      storageVersion: storage,
+      names,
+      namespaced: spec.scope === 'Namespaced',
+      schema: o(v.schema).openAPIV3Schema as JSONSchemaProps | undefined,
+      subresources: o(v.subresources) as CustomVersion['subresources'],
+      columns: (Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : []) as CustomVersion['columns'],
+      selectableFields: (Array.isArray(v.selectableFields) ? v.selectableFields : [])
+        .map((f) => str(o(f).jsonPath))
+        .filter((p) => p !== ''),
+      deprecated: v.deprecated === true,
+      deprecationWarning: warning(v),
+      terminating,
+    }));
   }
 
   /** Builds (or keeps) the stores of every served version and puts them in the served table. */
   private async serve(crd: KObject, names: Names): Promise<void> {
     const name = crd.metadata.name!;
-    const hash = createHash('sha256').update(JSON.stringify([crd.spec, names])).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify([crd.spec, names]))
+      .digest('hex');
     if (this.serving.get(name)?.hash === hash) return;
     const terminating = () => !!this.current(name)?.metadata.deletionTimestamp;
     const defs: CustomDefinition[] = this.versions(crd, names, terminating).map((v) => buildCustomDefinition(v, registryTypeLookup));
@@ -255,7 +324,10 @@ export class CRDHandler {
     const caches: WatchCache[] = [];
     for (const def of defs) {
       // Conversion None and defaulting on read: objects are served as this version says.
-      const cache = new WatchCache(this.host.store, storePrefix(def.info), { historySize: this.host.watchCacheSize, convert: def.custom!.decode });
+      const cache = new WatchCache(this.host.store, storePrefix(def.info), {
+        historySize: this.host.watchCacheSize,
+        convert: def.custom!.decode,
+      });
       caches.push(cache);
       registries.set(def.info.version, new GenericRegistry(def, this.host.store, cache, this.host.api));
     }
@@ -298,21 +370,28 @@ export class CRDHandler {
     }
     if (remaining > 0) {
       const next = { ...crd, status: JSON.parse(JSON.stringify(crd.status ?? {})) } as KObject;
-      setCondition(next, { type: 'Terminating', status: 'True', reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress' });
+      setCondition(next, {
+        type: 'Terminating',
+        status: 'True',
+        reason: 'InstanceDeletionInProgress',
+        message: 'CustomResource deletion is in progress',
+      });
       if (JSON.stringify(next.status) !== JSON.stringify(crd.status)) await this.writeStatus(name, next.status as Obj);
       this.later(name, 500);
       return;
     }
     // Nothing is left: stop serving, then let the CRD go.
     this.unserve(name);
-    await this.host.crds.guaranteedUpdate(undefined, name, SYSTEM_CTX(), undefined, (cur) => {
-      if (!cur) throw this.host.crds.notFound(name);
-      const fins = (cur.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
-      cur.metadata.finalizers = fins;
-      if (fins.length === 0) delete cur.metadata.finalizers;
-      return cur;
-    }).catch((e: unknown) => {
-      if ((e as { code?: number }).code !== 404) throw e;
-    });
+    await this.host.crds
+      .guaranteedUpdate(undefined, name, SYSTEM_CTX(), undefined, (cur) => {
+        if (!cur) throw this.host.crds.notFound(name);
+        const fins = (cur.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
+        cur.metadata.finalizers = fins;
+        if (fins.length === 0) delete cur.metadata.finalizers;
+        return cur;
+      })
+      .catch((e: unknown) => {
+        if ((e as { code?: number }).code !== 404) throw e;
+      });
   }
 }

@@ -5,13 +5,13 @@
 // generation counts changes of anything but metadata and status; validation is ObjectMeta's plus
 // the structural schema's; the printer comes from additionalPrinterColumns.
 
-import { errors, type FieldError } from '../../api/errors.js';
-import { deepCopy, isObject, type KObject } from '../../api/object.js';
+import { hasRules, validateRules } from '../../api/apiextensions/cel.js';
 import { findResults, parseJSONPath, printValue, simplePathFields } from '../../api/apiextensions/jsonpath.js';
 import { applyDefaults, prune } from '../../api/apiextensions/prune.js';
-import { additionalOf, INT_OR_STRING, itemsOf, preserves, type JSONSchemaProps } from '../../api/apiextensions/structural.js';
+import { additionalOf, INT_OR_STRING, itemsOf, type JSONSchemaProps, preserves } from '../../api/apiextensions/structural.js';
 import { validateValue } from '../../api/apiextensions/validate.js';
-import { hasRules, validateRules } from '../../api/apiextensions/cel.js';
+import { errors, type FieldError } from '../../api/errors.js';
+import { deepCopy, isObject, type KObject } from '../../api/object.js';
 import type { TypeLookup } from '../../api/patch/typeinfo.js';
 import { col, D, nameCol, type PrinterColumn } from '../../api/schema/columns.js';
 import type { FieldDef, TypeDef } from '../../api/schema/types.js';
@@ -21,7 +21,7 @@ import { nameIsDNSSubdomain } from '../../api/validation/names.js';
 import { ALL_VERBS, defineResource, type Subresource } from '../registry/rest.js';
 import type { Strategy, UpdateStrategy } from '../registry/strategy.js';
 import type { CustomDefinition } from '../served.js';
-import { parseTime, timestampSince, type Printer } from '../tables.js';
+import { type Printer, parseTime, timestampSince } from '../tables.js';
 import { customOpenAPI, definitionName } from './openapi.js';
 
 type Obj = Record<string, unknown>;
@@ -73,7 +73,8 @@ function scaleChecks(v: CustomVersion, obj: KObject, which: 'spec' | 'status'): 
 function kindChecks(obj: KObject): FieldError[] {
   const errs: FieldError[] = [];
   if (typeof obj.kind !== 'string' || obj.kind === '') errs.push({ type: 'FieldValueRequired', field: 'kind', detail: '' });
-  if (typeof obj.apiVersion !== 'string' || obj.apiVersion === '') errs.push({ type: 'FieldValueRequired', field: 'apiVersion', detail: '' });
+  if (typeof obj.apiVersion !== 'string' || obj.apiVersion === '')
+    errs.push({ type: 'FieldValueRequired', field: 'apiVersion', detail: '' });
   return errs;
 }
 
@@ -87,7 +88,10 @@ function bodySchema(v: CustomVersion): JSONSchemaProps | undefined {
   if (meta && isObject(meta.properties)) {
     // Restrictions of name and generateName still apply.
     const mp = meta.properties as Record<string, JSONSchemaProps>;
-    props.metadata = { type: 'object', properties: { ...(mp.name ? { name: mp.name } : {}), ...(mp.generateName ? { generateName: mp.generateName } : {}) } };
+    props.metadata = {
+      type: 'object',
+      properties: { ...(mp.name ? { name: mp.name } : {}), ...(mp.generateName ? { generateName: mp.generateName } : {}) },
+    };
   }
   return s;
 }
@@ -103,7 +107,13 @@ function validateCustom(v: CustomVersion, obj: KObject, old?: KObject): FieldErr
   // CEL rules run unless a value has the wrong type or a required one is missing (hasBlockingErr).
   if (hasRules(v.schema)) {
     const blocking = errs.some((e) => e.type === 'FieldValueRequired' || / in body must be of type /.test(e.detail ?? ''));
-    if (blocking) errs.push({ type: 'FieldValueInvalid', field: '<nil>', value: null, detail: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation' });
+    if (blocking)
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: '<nil>',
+        value: null,
+        detail: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      });
     else errs.push(...validateRules(v.schema, obj, old));
   }
   return errs;
@@ -159,19 +169,30 @@ function readPath(obj: unknown, path: string | undefined): unknown {
 function scaleSubresource(v: CustomVersion): Subresource {
   const sc = v.subresources.scale!;
   return {
-    kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'],
+    kind: 'Scale',
+    group: 'autoscaling',
+    version: 'v1',
+    verbs: ['get', 'patch', 'update'],
     rest: {
       type: 'view',
       view: {
         typeName: 'io.k8s.api.autoscaling.v1.Scale',
         toView(obj) {
           const spec = readPath(obj, sc.specReplicasPath);
-          if (typeof spec !== 'number') throw errors.internal(`the spec replicas field ${JSON.stringify(sc.specReplicasPath)} does not exist`);
+          if (typeof spec !== 'number')
+            throw errors.internal(`the spec replicas field ${JSON.stringify(sc.specReplicasPath)} does not exist`);
           const status = readPath(obj, sc.statusReplicasPath);
           const sel = readPath(obj, sc.labelSelectorPath);
           return {
-            kind: 'Scale', apiVersion: 'autoscaling/v1',
-            metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+            kind: 'Scale',
+            apiVersion: 'autoscaling/v1',
+            metadata: {
+              name: obj.metadata.name,
+              namespace: obj.metadata.namespace,
+              uid: obj.metadata.uid,
+              resourceVersion: obj.metadata.resourceVersion,
+              creationTimestamp: obj.metadata.creationTimestamp,
+            },
             spec: { replicas: spec },
             status: { replicas: typeof status === 'number' ? status : 0, selector: typeof sel === 'string' ? sel : '' },
           };
@@ -197,9 +218,28 @@ function scaleSubresource(v: CustomVersion): Subresource {
 
 /** The table convertor: NAME, then the CRD's columns (or AGE when it has none). */
 function customPrinter(v: CustomVersion): Printer {
-  const cols = v.columns.length ? v.columns : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: D.creationTimestamp }];
-  const paths = cols.map((c) => { try { return parseJSONPath(c.jsonPath); } catch { return undefined; } });
-  const columns: PrinterColumn[] = [nameCol, ...cols.map((c) => col(c.name, c.type, c.description || `Custom resource definition column (in JSONPath format): ${c.jsonPath}`, c.priority ?? 0, c.format ?? ''))];
+  const cols = v.columns.length
+    ? v.columns
+    : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: D.creationTimestamp }];
+  const paths = cols.map((c) => {
+    try {
+      return parseJSONPath(c.jsonPath);
+    } catch {
+      return undefined;
+    }
+  });
+  const columns: PrinterColumn[] = [
+    nameCol,
+    ...cols.map((c) =>
+      col(
+        c.name,
+        c.type,
+        c.description || `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
+        c.priority ?? 0,
+        c.format ?? '',
+      ),
+    ),
+  ];
   return {
     columns,
     row(obj, now) {
@@ -207,7 +247,10 @@ function customPrinter(v: CustomVersion): Printer {
       cols.forEach((c, i) => {
         const p = paths[i];
         const found = p ? findResults(p, obj) : [];
-        if (found.length === 0) { cells.push(null); return; }
+        if (found.length === 0) {
+          cells.push(null);
+          return;
+        }
         cells.push(cellFor(c.type, found[0], now));
       });
       return { cells };
@@ -218,14 +261,19 @@ function customPrinter(v: CustomVersion): Printer {
 function cellFor(type: string, value: unknown, now: Date): unknown {
   if (value === null || value === undefined) return null;
   switch (type) {
-    case 'string': return printValue(value);
-    case 'integer': return typeof value === 'number' ? Math.trunc(value) : null;
-    case 'number': return typeof value === 'number' ? value : null;
-    case 'boolean': return typeof value === 'boolean' ? value : null;
+    case 'string':
+      return printValue(value);
+    case 'integer':
+      return typeof value === 'number' ? Math.trunc(value) : null;
+    case 'number':
+      return typeof value === 'number' ? value : null;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : null;
     case 'date':
       if (typeof value !== 'string') return null;
       return parseTime(value) === undefined ? '<invalid>' : timestampSince(value, now);
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -237,15 +285,24 @@ export function schemaTypeDefs(rootName: string, schema: JSONSchemaProps | undef
   const typeOf = (s: JSONSchemaProps, name: string): Pick<FieldDef, 'type' | 'list' | 'map' | 'listType' | 'listMapKeys' | 'mapType'> => {
     if (s[INT_OR_STRING]) return { type: 'IntOrString' };
     switch (s.type) {
-      case 'string': return { type: 'string' };
-      case 'integer': return { type: 'int64' };
-      case 'number': return { type: 'double' };
-      case 'boolean': return { type: 'bool' };
+      case 'string':
+        return { type: 'string' };
+      case 'integer':
+        return { type: 'int64' };
+      case 'number':
+        return { type: 'double' };
+      case 'boolean':
+        return { type: 'bool' };
       case 'array': {
         const items = itemsOf(s);
         const el = items ? typeOf(items, `${name}.items`) : { type: 'JSON' };
         const lt = s['x-kubernetes-list-type'];
-        return { type: el.list || el.map ? 'JSON' : el.type, list: true, listType: (lt as FieldDef['listType']) ?? 'atomic', listMapKeys: s['x-kubernetes-list-map-keys'] };
+        return {
+          type: el.list || el.map ? 'JSON' : el.type,
+          list: true,
+          listType: (lt as FieldDef['listType']) ?? 'atomic',
+          listMapKeys: s['x-kubernetes-list-map-keys'],
+        };
       }
       case 'object': {
         const ap = additionalOf(s);
@@ -257,7 +314,8 @@ export function schemaTypeDefs(rootName: string, schema: JSONSchemaProps | undef
         visit(s, name);
         return { type: name, mapType: s['x-kubernetes-map-type'] as FieldDef['mapType'] };
       }
-      default: return { type: 'JSON' };
+      default:
+        return { type: 'JSON' };
     }
   };
   const visit = (s: JSONSchemaProps, name: string): void => {
@@ -273,8 +331,10 @@ export function schemaTypeDefs(rootName: string, schema: JSONSchemaProps | undef
       def.fields.push({ json: k, proto: 0, ...t });
     }
     if (name === rootName) {
-      for (const f of ['apiVersion', 'kind']) if (!def.fields.some((x) => x.json === f)) def.fields.push({ json: f, proto: 0, type: 'string' });
-      if (!def.fields.some((x) => x.json === 'metadata')) def.fields.push({ json: 'metadata', proto: 0, type: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' });
+      for (const f of ['apiVersion', 'kind'])
+        if (!def.fields.some((x) => x.json === f)) def.fields.push({ json: f, proto: 0, type: 'string' });
+      if (!def.fields.some((x) => x.json === 'metadata'))
+        def.fields.push({ json: 'metadata', proto: 0, type: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' });
     }
   };
   visit(schema ?? { type: 'object' }, rootName);
@@ -287,12 +347,23 @@ export function buildCustomDefinition(v: CustomVersion, lookup: TypeLookup): Cus
   const schemaName = definitionName(v.group, v.version, v.names.kind);
   const types = schemaTypeDefs(schemaName, v.schema);
   const subresources: Record<string, Subresource> = {};
-  if (v.subresources.status !== undefined) subresources.status = { kind: v.names.kind, verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: customStatusStrategy(v) } };
+  if (v.subresources.status !== undefined)
+    subresources.status = {
+      kind: v.names.kind,
+      verbs: ['get', 'patch', 'update'],
+      rest: { type: 'update', strategy: customStatusStrategy(v) },
+    };
   if (v.subresources.scale) subresources.scale = scaleSubresource(v);
   const def = defineResource({
     info: {
-      group: v.group, version: v.version, resource: v.names.plural, kind: v.names.kind, namespaced: v.namespaced,
-      singular: v.names.singular, listKind: v.names.listKind, verbs: ALL_VERBS,
+      group: v.group,
+      version: v.version,
+      resource: v.names.plural,
+      kind: v.names.kind,
+      namespaced: v.namespaced,
+      singular: v.names.singular,
+      listKind: v.names.listKind,
+      verbs: ALL_VERBS,
       shortNames: v.names.shortNames?.length ? [...v.names.shortNames] : undefined,
       categories: v.names.categories?.length ? [...v.names.categories] : undefined,
       schema: schemaName,
@@ -312,7 +383,8 @@ export function buildCustomDefinition(v: CustomVersion, lookup: TypeLookup): Cus
         applyDefaults(obj, v.schema);
       },
       deprecationWarning: v.deprecationWarning,
-      pruneUnknown: (obj) => prune(obj as unknown as Record<string, unknown>, v.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }),
+      pruneUnknown: (obj) =>
+        prune(obj as unknown as Record<string, unknown>, v.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }),
       typeLookup: (name) => types.get(name) ?? lookup(name),
     },
     openapi: customOpenAPI(v, def.info),

@@ -4,17 +4,20 @@
 // /openapi/v2 the schema is cut down to what swagger 2.0 can say (no nullable, no anyOf/oneOf/not,
 // int-or-string without a type), as the builder's v2 conversion does. `kubectl explain` reads these.
 
+import { INT_OR_STRING, type JSONSchemaProps } from '../../api/apiextensions/structural.js';
 import { deepCopy, isObject } from '../../api/object.js';
 import type { ExtraDefinitions, Schema } from '../../api/openapi.js';
 import type { ResourceInfo } from '../../api/resources.js';
-import { INT_OR_STRING, type JSONSchemaProps } from '../../api/apiextensions/structural.js';
 import type { TypeDef } from '../../api/schema/types.js';
 import type { CustomVersion } from './customresource.js';
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
-const API_VERSION_DESC = 'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
-const KIND_DESC = 'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
-const METADATA_DESC = "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+const API_VERSION_DESC =
+  'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
+const KIND_DESC =
+  'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
+const METADATA_DESC =
+  "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
 
 /** The definition name kube-apiserver gives a custom kind: the group reversed, then version and kind ("com.example.stable.v1.CronTab"). */
 export function definitionName(group: string, version: string, kind: string): string {
@@ -44,7 +47,9 @@ function kindSchema(v: CustomVersion, v3: boolean): Schema {
   const props = { ...(isObject(s.properties) ? s.properties : {}) } as Record<string, unknown>;
   props.apiVersion = { description: API_VERSION_DESC, type: 'string' };
   props.kind = { description: KIND_DESC, type: 'string' };
-  props.metadata = v3 ? { allOf: [ref(`${META}.ObjectMeta`, true)], description: METADATA_DESC } : { ...ref(`${META}.ObjectMeta`, false), description: METADATA_DESC };
+  props.metadata = v3
+    ? { allOf: [ref(`${META}.ObjectMeta`, true)], description: METADATA_DESC }
+    : { ...ref(`${META}.ObjectMeta`, false), description: METADATA_DESC };
   s.properties = Object.fromEntries(Object.entries(props).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   s.type = 'object';
   s['x-kubernetes-group-version-kind'] = [{ group: v.group, kind: v.names.kind, version: v.version }];
@@ -56,9 +61,23 @@ function listSchema(v: CustomVersion, kindName: string, v3: boolean): Schema {
     description: `${v.names.listKind} is a list of ${v.names.kind}`,
     properties: {
       apiVersion: { description: API_VERSION_DESC, type: 'string' },
-      items: { description: `List of ${v.names.plural}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`, items: ref(kindName, v3), type: 'array' },
+      items: {
+        description: `List of ${v.names.plural}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`,
+        items: ref(kindName, v3),
+        type: 'array',
+      },
       kind: { description: KIND_DESC, type: 'string' },
-      metadata: v3 ? { allOf: [ref(`${META}.ListMeta`, true)], description: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds' } : { ...ref(`${META}.ListMeta`, false), description: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds' },
+      metadata: v3
+        ? {
+            allOf: [ref(`${META}.ListMeta`, true)],
+            description:
+              'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
+          }
+        : {
+            ...ref(`${META}.ListMeta`, false),
+            description:
+              'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
+          },
     },
     required: ['items'],
     type: 'object',
@@ -73,7 +92,14 @@ export function customOpenAPI(v: CustomVersion, info: ResourceInfo): ExtraDefini
   const gvk = (kind: string) => [{ group: v.group, version: v.version, kind }];
   const types: TypeDef[] = [
     { name: kindName, gvk: gvk(v.names.kind), fields: [{ json: 'metadata', proto: 1, type: `${META}.ObjectMeta` }] },
-    { name: listName, gvk: gvk(v.names.listKind), fields: [{ json: 'metadata', proto: 1, type: `${META}.ListMeta` }, { json: 'items', proto: 2, type: kindName, list: true }] },
+    {
+      name: listName,
+      gvk: gvk(v.names.listKind),
+      fields: [
+        { json: 'metadata', proto: 1, type: `${META}.ListMeta` },
+        { json: 'items', proto: 2, type: kindName, list: true },
+      ],
+    },
   ];
   return {
     types,

@@ -8,7 +8,14 @@ import type { IncomingMessage } from 'node:http';
 import { errors } from '../../api/errors.js';
 import type { Attributes, Authorizer } from '../authz/authorizer.js';
 import { forbidden } from '../authz/forbidden.js';
-import { AllAuthenticated, AllUnauthenticated, Anonymous, ServiceAccountsGroup, ServiceAccountUsernamePrefix, type UserInfo } from './user.js';
+import {
+  AllAuthenticated,
+  AllUnauthenticated,
+  Anonymous,
+  ServiceAccountsGroup,
+  ServiceAccountUsernamePrefix,
+  type UserInfo,
+} from './user.js';
 
 const USER = 'impersonate-user';
 const GROUP = 'impersonate-group';
@@ -43,11 +50,19 @@ export function impersonate(req: IncomingMessage, requester: UserInfo, authorize
     const h = req.rawHeaders[i].toLowerCase();
     if (!h.startsWith(EXTRA_PREFIX)) continue;
     let key: string;
-    try { key = decodeURIComponent(h.slice(EXTRA_PREFIX.length)); } catch { throw errors.badRequest(`invalid extra key ${h.slice(EXTRA_PREFIX.length)}`); }
+    try {
+      key = decodeURIComponent(h.slice(EXTRA_PREFIX.length));
+    } catch {
+      throw errors.badRequest(`invalid extra key ${h.slice(EXTRA_PREFIX.length)}`);
+    }
     (extra[key] ??= []).push(req.rawHeaders[i + 1]);
   }
   if (users.length !== 1 || !users[0]) {
-    throw errors.badRequest(users.length > 1 ? 'only one Impersonate-User header may be given' : 'requested impersonation of groups, uid or extra without impersonating a user');
+    throw errors.badRequest(
+      users.length > 1
+        ? 'only one Impersonate-User header may be given'
+        : 'requested impersonation of groups, uid or extra without impersonating a user',
+    );
   }
   const name = users[0];
   const check = (a: Omit<Attributes, 'user' | 'verb' | 'isResourceRequest'>) => {
@@ -64,12 +79,17 @@ export function impersonate(req: IncomingMessage, requester: UserInfo, authorize
   } else {
     check({ apiGroup: '', resource: 'users', name });
   }
-  for (const g of groups) { check({ apiGroup: '', resource: 'groups', name: g }); outGroups.push(g); }
+  for (const g of groups) {
+    check({ apiGroup: '', resource: 'groups', name: g });
+    outGroups.push(g);
+  }
   for (const uid of uids) check({ apiGroup: 'authentication.k8s.io', resource: 'uids', name: uid });
-  for (const [k, vs] of Object.entries(extra)) for (const v of vs) check({ apiGroup: 'authentication.k8s.io', resource: 'userextras', subresource: k, name: v });
+  for (const [k, vs] of Object.entries(extra))
+    for (const v of vs) check({ apiGroup: 'authentication.k8s.io', resource: 'userextras', subresource: k, name: v });
   // The impersonated user is authenticated (system:anonymous is not).
-  if (name === Anonymous) { if (!outGroups.includes(AllUnauthenticated)) outGroups.push(AllUnauthenticated); }
-  else if (!outGroups.includes(AllAuthenticated)) outGroups.push(AllAuthenticated);
+  if (name === Anonymous) {
+    if (!outGroups.includes(AllUnauthenticated)) outGroups.push(AllUnauthenticated);
+  } else if (!outGroups.includes(AllAuthenticated)) outGroups.push(AllAuthenticated);
   const user: UserInfo = { name, groups: outGroups };
   if (uids[0]) user.uid = uids[0];
   if (Object.keys(extra).length) user.extra = extra;

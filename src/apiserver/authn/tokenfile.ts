@@ -3,8 +3,8 @@
 // tools that cannot use a client certificate. A bearer token it does not know is left to the
 // other token authenticators (service-account JWTs), as the union of token authenticators does.
 
-import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from './authenticator.js';
 import type { UserInfo } from './user.js';
 

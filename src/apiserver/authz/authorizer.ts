@@ -33,10 +33,21 @@ export interface Authorizer {
 }
 
 /** What a user may do in a namespace, for SelfSubjectRulesReview (authorizer.RuleResolver). */
-export interface ResourceRuleInfo { verbs: string[]; apiGroups: string[]; resources: string[]; resourceNames: string[] }
-export interface NonResourceRuleInfo { verbs: string[]; nonResourceURLs: string[] }
+export interface ResourceRuleInfo {
+  verbs: string[];
+  apiGroups: string[];
+  resources: string[];
+  resourceNames: string[];
+}
+export interface NonResourceRuleInfo {
+  verbs: string[];
+  nonResourceURLs: string[];
+}
 export interface RuleResolver {
-  rulesFor(user: UserInfo, namespace: string): { resourceRules: ResourceRuleInfo[]; nonResourceRules: NonResourceRuleInfo[]; incomplete: boolean; evaluationError: string };
+  rulesFor(
+    user: UserInfo,
+    namespace: string,
+  ): { resourceRules: ResourceRuleInfo[]; nonResourceRules: NonResourceRuleInfo[]; incomplete: boolean; evaluationError: string };
 }
 
 /**
@@ -53,7 +64,9 @@ export class PrivilegedGroupAuthorizer implements Authorizer {
 
 /** authorizerfactory.NewAlwaysAllowAuthorizer: --authorization-mode=AlwaysAllow. */
 export class AlwaysAllowAuthorizer implements Authorizer {
-  authorize(): AuthorizationResult { return { decision: 'Allow', reason: '' }; }
+  authorize(): AuthorizationResult {
+    return { decision: 'Allow', reason: '' };
+  }
 }
 
 /** union.New: the first authorizer that allows or denies decides; the reasons of the others are kept. */

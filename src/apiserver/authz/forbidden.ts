@@ -9,7 +9,8 @@ export function forbiddenMessage(a: Attributes): string {
   const user = a.user.name;
   if (!a.isResourceRequest) return `User ${JSON.stringify(user)} cannot ${a.verb} path ${JSON.stringify(a.path ?? '')}`;
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : (a.resource ?? '');
-  if (a.namespace) return `User ${JSON.stringify(user)} cannot ${a.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(a.apiGroup ?? '')} in the namespace ${JSON.stringify(a.namespace)}`;
+  if (a.namespace)
+    return `User ${JSON.stringify(user)} cannot ${a.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(a.apiGroup ?? '')} in the namespace ${JSON.stringify(a.namespace)}`;
   return `User ${JSON.stringify(user)} cannot ${a.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(a.apiGroup ?? '')} at the cluster scope`;
 }
 
@@ -23,5 +24,10 @@ export function newForbidden(group: string, resource: string, name: string | und
 /** The Status a request the authorizers did not allow is answered with. */
 export function forbidden(a: Attributes, reason: string): StatusError {
   const msg = forbiddenMessage(a);
-  return newForbidden(a.isResourceRequest ? (a.apiGroup ?? '') : '', a.isResourceRequest ? (a.resource ?? '') : '', a.name, reason ? `${msg}: ${reason}` : msg);
+  return newForbidden(
+    a.isResourceRequest ? (a.apiGroup ?? '') : '',
+    a.isResourceRequest ? (a.resource ?? '') : '',
+    a.name,
+    reason ? `${msg}: ${reason}` : msg,
+  );
 }

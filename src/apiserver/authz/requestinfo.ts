@@ -13,12 +13,19 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 function methodVerb(method: string): string {
   switch (method) {
-    case 'POST': return 'create';
-    case 'GET': case 'HEAD': return 'get';
-    case 'PUT': return 'update';
-    case 'PATCH': return 'patch';
-    case 'DELETE': return 'delete';
-    default: return '';
+    case 'POST':
+      return 'create';
+    case 'GET':
+    case 'HEAD':
+      return 'get';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return 'delete';
+    default:
+      return '';
   }
 }
 
@@ -45,7 +52,10 @@ export function requestAttributes(user: UserInfo, method: string, pathname: stri
   const nonResource: Attributes = { user, isResourceRequest: false, path: pathname, verb: method.toLowerCase() };
   let parts: string[];
   try {
-    parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    parts = pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
   } catch {
     return nonResource;
   }
@@ -65,7 +75,10 @@ export function requestAttributes(user: UserInfo, method: string, pathname: stri
   }
   let verb = methodVerb(method);
   // The deprecated /watch/ prefix.
-  if (parts[0] === 'watch' && verb === 'get') { verb = 'watch'; parts = parts.slice(1); }
+  if (parts[0] === 'watch' && verb === 'get') {
+    verb = 'watch';
+    parts = parts.slice(1);
+  }
   let namespace: string | undefined;
   if (parts[0] === 'namespaces') {
     if (parts.length > 1) {

@@ -6,17 +6,17 @@
 // answered here instead of by a registry.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { goDuration } from '../../api/duration.js';
 import { errors } from '../../api/errors.js';
-import { parseFieldSelector, parseSelector, matchesFields } from '../../api/labels.js';
+import { matchesFields, parseFieldSelector, parseSelector } from '../../api/labels.js';
 import type { KObject } from '../../api/object.js';
 import { Quantity } from '../../api/quantity.js';
-import { goDuration } from '../../api/duration.js';
+import { col, nameCol } from '../../api/schema/columns.js';
 import { writeJSON } from '../http.js';
 import { negotiateOutput } from '../negotiation.js';
-import type { RequestInfo } from '../request.js';
 import { defineResource, type ResourceDefinition } from '../registry/rest.js';
-import { buildTable, s, type Printer } from '../tables.js';
-import { nameCol, col } from '../../api/schema/columns.js';
+import type { RequestInfo } from '../request.js';
+import { buildTable, type Printer, s } from '../tables.js';
 import type { MetricsScraper, Usage } from './scraper.js';
 
 export const METRICS_GROUP = 'metrics.k8s.io';
@@ -34,10 +34,13 @@ function usageList(cpuCores: number, memoryBytes: number): Record<string, string
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 const usageCell = (m: KObject, r: 'cpu' | 'memory'): string => {
-  const u = (m as { usage?: Record<string, string>; containers?: { usage?: Record<string, string> }[] });
+  const u = m as { usage?: Record<string, string>; containers?: { usage?: Record<string, string> }[] };
   if (u.usage) return u.usage[r] ?? '';
   let total: Quantity | undefined;
-  for (const c of u.containers ?? []) { const q = Quantity.tryParse(c.usage?.[r]); if (q) total = total ? total.add(q) : q; }
+  for (const c of u.containers ?? []) {
+    const q = Quantity.tryParse(c.usage?.[r]);
+    if (q) total = total ? total.add(q) : q;
+  }
   return total?.toString() ?? '';
 };
 
@@ -57,11 +60,27 @@ function metricsPrinter(): Printer {
 /** The two resources, for discovery and OpenAPI (not stored: this handler answers for them). */
 export const METRICS_DEFINITIONS: ResourceDefinition[] = [
   defineResource({
-    info: { group: METRICS_GROUP, version: METRICS_VERSION, resource: 'nodes', kind: 'NodeMetrics', namespaced: false, schema: 'io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics', verbs: ['get', 'list'] },
+    info: {
+      group: METRICS_GROUP,
+      version: METRICS_VERSION,
+      resource: 'nodes',
+      kind: 'NodeMetrics',
+      namespaced: false,
+      schema: 'io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics',
+      verbs: ['get', 'list'],
+    },
     printer: metricsPrinter(),
   }),
   defineResource({
-    info: { group: METRICS_GROUP, version: METRICS_VERSION, resource: 'pods', kind: 'PodMetrics', namespaced: true, schema: 'io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics', verbs: ['get', 'list'] },
+    info: {
+      group: METRICS_GROUP,
+      version: METRICS_VERSION,
+      resource: 'pods',
+      kind: 'PodMetrics',
+      namespaced: true,
+      schema: 'io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics',
+      verbs: ['get', 'list'],
+    },
     printer: metricsPrinter(),
   }),
 ];
@@ -71,23 +90,42 @@ export interface MetricsAPIContext {
 }
 
 export class MetricsAPI {
-  constructor(readonly scraper: MetricsScraper, private readonly api: MetricsAPIContext) {}
+  constructor(
+    readonly scraper: MetricsScraper,
+    private readonly api: MetricsAPIContext,
+  ) {}
 
   private nodeMetrics(node: KObject, u: Usage): KObject {
     return {
-      apiVersion: API_VERSION, kind: 'NodeMetrics',
-      metadata: { name: node.metadata.name, creationTimestamp: iso(Date.now()), ...(node.metadata.labels ? { labels: node.metadata.labels } : {}) },
-      timestamp: iso(u.timestamp), window: goDuration(u.windowMs), usage: usageList(u.cpuCores, u.memoryBytes),
+      apiVersion: API_VERSION,
+      kind: 'NodeMetrics',
+      metadata: {
+        name: node.metadata.name,
+        creationTimestamp: iso(Date.now()),
+        ...(node.metadata.labels ? { labels: node.metadata.labels } : {}),
+      },
+      timestamp: iso(u.timestamp),
+      window: goDuration(u.windowMs),
+      usage: usageList(u.cpuCores, u.memoryBytes),
     };
   }
 
   private podMetrics(pod: KObject, containers: Map<string, Usage>): KObject {
     const first = [...containers.values()][0];
     return {
-      apiVersion: API_VERSION, kind: 'PodMetrics',
-      metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, creationTimestamp: iso(Date.now()), ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}) },
-      timestamp: iso(first.timestamp), window: goDuration(first.windowMs),
-      containers: [...containers].sort(([a], [b]) => a.localeCompare(b)).map(([name, u]) => ({ name, usage: usageList(u.cpuCores, u.memoryBytes) })),
+      apiVersion: API_VERSION,
+      kind: 'PodMetrics',
+      metadata: {
+        name: pod.metadata.name,
+        namespace: pod.metadata.namespace,
+        creationTimestamp: iso(Date.now()),
+        ...(pod.metadata.labels ? { labels: pod.metadata.labels } : {}),
+      },
+      timestamp: iso(first.timestamp),
+      window: goDuration(first.windowMs),
+      containers: [...containers]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, u]) => ({ name, usage: usageList(u.cpuCores, u.memoryBytes) })),
     };
   }
 
@@ -117,10 +155,18 @@ export class MetricsAPI {
     if (info.name) {
       const one = selected[0];
       if (!one) throw errors.notFound(info.resource ?? '', METRICS_GROUP, info.name);
-      writeJSON(res, 200, out.kind === 'table' ? buildTable(def.printer, def.info, [one], { includeObject: out.includeObject ?? 'Metadata', listMeta: {} }) : one);
+      writeJSON(
+        res,
+        200,
+        out.kind === 'table'
+          ? buildTable(def.printer, def.info, [one], { includeObject: out.includeObject ?? 'Metadata', listMeta: {} })
+          : one,
+      );
       return;
     }
-    selected.sort((a, b) => `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`));
+    selected.sort((a, b) =>
+      `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`),
+    );
     if (out.kind === 'table') {
       writeJSON(res, 200, buildTable(def.printer, def.info, selected, { includeObject: out.includeObject ?? 'Metadata', listMeta: {} }));
       return;

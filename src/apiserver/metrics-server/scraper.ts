@@ -3,22 +3,38 @@
 // /metrics/resource is read, and the last two samples of each node and container are kept, so
 // CPU usage is the rate between them (cores) over their window, and memory the last working set.
 
-import { kubeletClientToken } from '../kubeletclient.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { KObject } from '../../api/object.js';
 import type { Node } from '../../api/types.js';
+import { kubeletClientToken } from '../kubeletclient.js';
 import { DEFAULT_KUBELET_PORT } from '../locations.js';
 
 /** One cumulative CPU reading and one working-set reading, taken at timestamp (Unix ms). */
-export interface Sample { cpuSeconds: number; memoryBytes: number; timestamp: number; startTime?: number }
+export interface Sample {
+  cpuSeconds: number;
+  memoryBytes: number;
+  timestamp: number;
+  startTime?: number;
+}
 
-export interface Usage { cpuCores: number; memoryBytes: number; timestamp: number; windowMs: number }
+export interface Usage {
+  cpuCores: number;
+  memoryBytes: number;
+  timestamp: number;
+  windowMs: number;
+}
 
-interface Points { prev?: Sample; last: Sample }
+interface Points {
+  prev?: Sample;
+  last: Sample;
+}
 
 /** A scrape's figures: the node, and each container by "namespace/pod" then container name. */
-export interface NodeBatch { node?: Sample; pods: Map<string, Map<string, Sample>> }
+export interface NodeBatch {
+  node?: Sample;
+  pods: Map<string, Map<string, Sample>>;
+}
 
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(\d+))?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
@@ -47,11 +63,31 @@ export function parseResourceMetrics(text: string, now = Date.now()): NodeBatch 
     const labels: Record<string, string> = {};
     for (const l of labelText.matchAll(LABEL)) labels[l[1]] = l[2].replace(/\\(.)/g, (_a, c: string) => (c === 'n' ? '\n' : c));
     switch (name) {
-      case 'node_cpu_usage_seconds_total': node.cpuSeconds = value; node.timestamp = ts; break;
-      case 'node_memory_working_set_bytes': node.memoryBytes = value; break;
-      case 'container_cpu_usage_seconds_total': { const c = container(labels); if (c) { c.cpuSeconds = value; c.timestamp = ts; } break; }
-      case 'container_memory_working_set_bytes': { const c = container(labels); if (c) c.memoryBytes = value; break; }
-      case 'container_start_time_seconds': { const c = container(labels); if (c) c.startTime = value; break; }
+      case 'node_cpu_usage_seconds_total':
+        node.cpuSeconds = value;
+        node.timestamp = ts;
+        break;
+      case 'node_memory_working_set_bytes':
+        node.memoryBytes = value;
+        break;
+      case 'container_cpu_usage_seconds_total': {
+        const c = container(labels);
+        if (c) {
+          c.cpuSeconds = value;
+          c.timestamp = ts;
+        }
+        break;
+      }
+      case 'container_memory_working_set_bytes': {
+        const c = container(labels);
+        if (c) c.memoryBytes = value;
+        break;
+      }
+      case 'container_start_time_seconds': {
+        const c = container(labels);
+        if (c) c.startTime = value;
+        break;
+      }
     }
   }
   if (node.cpuSeconds !== undefined && node.memoryBytes !== undefined) batch.node = node as Sample;
@@ -115,7 +151,9 @@ export class MetricsStorage {
 function advance(old: Points | undefined, s: Sample): Points {
   if (!old) return { last: s };
   if (s.timestamp <= old.last.timestamp) return old;
-  const restarted = s.cpuSeconds < old.last.cpuSeconds || (s.startTime !== undefined && old.last.startTime !== undefined && s.startTime !== old.last.startTime);
+  const restarted =
+    s.cpuSeconds < old.last.cpuSeconds ||
+    (s.startTime !== undefined && old.last.startTime !== undefined && s.startTime !== old.last.startTime);
   return restarted ? { last: s } : { prev: old.last, last: s };
 }
 
@@ -161,15 +199,17 @@ export class MetricsScraper {
     this.busy = true;
     try {
       const nodes = this.opts.nodes() as unknown as Node[];
-      await Promise.all(nodes.map(async (n) => {
-        const name = n.metadata.name ?? '';
-        try {
-          const text = await this.fetch(n);
-          if (text !== undefined) this.storage.store(name, parseResourceMetrics(text));
-        } catch (e) {
-          this.opts.log?.(`metrics-server: scraping node ${name}: ${(e as Error)?.message ?? e}`);
-        }
-      }));
+      await Promise.all(
+        nodes.map(async (n) => {
+          const name = n.metadata.name ?? '';
+          try {
+            const text = await this.fetch(n);
+            if (text !== undefined) this.storage.store(name, parseResourceMetrics(text));
+          } catch (e) {
+            this.opts.log?.(`metrics-server: scraping node ${name}: ${(e as Error)?.message ?? e}`);
+          }
+        }),
+      );
     } finally {
       this.busy = false;
     }
@@ -184,26 +224,38 @@ export class MetricsScraper {
     if (!addr || node.metadata.annotations?.['kwok.x-k8s.io/node'] !== undefined) return Promise.resolve(undefined);
     const secure = this.opts.caData !== undefined;
     const get = secure ? https.get : http.get;
-    const token = this.opts.kubeletClientSecret ? kubeletClientToken(this.opts.kubeletClientSecret, node.metadata.name ?? '') : this.opts.nodeToken;
+    const token = this.opts.kubeletClientSecret
+      ? kubeletClientToken(this.opts.kubeletClientSecret, node.metadata.name ?? '')
+      : this.opts.nodeToken;
     return new Promise((resolve, reject) => {
-      const req = get({
-        host: addr.address, port, path: '/metrics/resource', headers: token ? { Authorization: `Bearer ${token}` } : {}, timeout: this.opts.timeoutMs ?? 10_000,
-        ...(secure ? { ca: this.opts.caData } : {}),
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          // A node's answer is bounded: a hostile or broken agent cannot exhaust the API server.
-          if (size > 16 << 20) { req.destroy(new Error('response too large')); return; }
-          chunks.push(c);
-        });
-        res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-          else resolve(Buffer.concat(chunks).toString('utf8'));
-        });
-        res.on('error', reject);
-      });
+      const req = get(
+        {
+          host: addr.address,
+          port,
+          path: '/metrics/resource',
+          headers: token ? { Authorization: `Bearer ${token}` } : {},
+          timeout: this.opts.timeoutMs ?? 10_000,
+          ...(secure ? { ca: this.opts.caData } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            // A node's answer is bounded: a hostile or broken agent cannot exhaust the API server.
+            if (size > 16 << 20) {
+              req.destroy(new Error('response too large'));
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('end', () => {
+            if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
+            else resolve(Buffer.concat(chunks).toString('utf8'));
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', reject);
     });

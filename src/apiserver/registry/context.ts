@@ -2,9 +2,9 @@
 // read access to other resources (as admission plugins and registry hooks do in kube-apiserver).
 
 import type { KObject } from '../../api/object.js';
+import type { AdmissionChain } from '../admission/chain.js';
 import type { ServiceAllocators } from '../allocators.js';
 import type { EscalationChecker } from '../authz/rbac/escalation.js';
-import type { AdmissionChain } from '../admission/chain.js';
 import type { GenericRegistry } from './generic.js';
 
 export interface ApiServerContext {

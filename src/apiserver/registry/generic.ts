@@ -5,20 +5,20 @@
 // its strategy, and the strategy of each subresource that writes the object. This file names
 // no resource.
 
-import { MAX_OBJECT_BYTES } from '../../api/jsonlimits.js';
 import { randomUUID } from 'node:crypto';
-import { errors, StatusError, type FieldError } from '../../api/errors.js';
-import { deepCopy, isObject, nowRFC3339, type KObject, type KList, apiVersionOf } from '../../api/object.js';
-import { storeKey, storePrefix, type ResourceInfo } from '../../api/resources.js';
-import { matchesFields, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../api/labels.js';
+import { errors, type FieldError, StatusError } from '../../api/errors.js';
+import { MAX_OBJECT_BYTES } from '../../api/jsonlimits.js';
+import { type FieldRequirement, matchesFields, parseFieldSelector, parseSelector, type Selector } from '../../api/labels.js';
+import { apiVersionOf, deepCopy, isObject, type KList, type KObject, nowRFC3339 } from '../../api/object.js';
 import { updateManagedFields } from '../../api/patch/index.js';
 import { canonicalizeQuantities } from '../../api/quantity.js';
-import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, CompactedError, type Store, type KeyValue } from '../../store/types.js';
-import { TooOldError, type WatchCache, type CacheEvent } from '../watchcache.js';
-import type { ApiServerContext } from './context.js';
+import { type ResourceInfo, storeKey, storePrefix } from '../../api/resources.js';
+import { CompactedError, KeyExistsError, KeyNotFoundError, type KeyValue, RevisionMismatchError, type Store } from '../../store/types.js';
 import type { Attributes } from '../admission/types.js';
+import { type CacheEvent, TooOldError, type WatchCache } from '../watchcache.js';
+import type { ApiServerContext } from './context.js';
 import type { ResourceDefinition } from './rest.js';
-import { finishNothing, type FinishFunc, type RequestContext, type Strategy, type UpdateStrategy } from './strategy.js';
+import { type FinishFunc, finishNothing, type RequestContext, type Strategy, type UpdateStrategy } from './strategy.js';
 
 export interface ListOptions {
   labelSelector?: string | null;
@@ -55,8 +55,14 @@ export function randomSuffix(n = 5): string {
 }
 
 /** The continue token: where the next page starts and at which revision the list is read. */
-interface ContinueToken { v: 'meta.k8s.io/v1'; rv: number; start: string }
-function encodeContinue(t: ContinueToken): string { return Buffer.from(JSON.stringify(t)).toString('base64url'); }
+interface ContinueToken {
+  v: 'meta.k8s.io/v1';
+  rv: number;
+  start: string;
+}
+function encodeContinue(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify(t)).toString('base64url');
+}
 function decodeContinue(s: string): ContinueToken {
   try {
     const t = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as ContinueToken;
@@ -96,8 +102,12 @@ export class GenericRegistry {
     this.qualifiedResource = ri.group ? `${ri.resource}.${ri.group}` : ri.resource;
   }
 
-  key(namespace: string | undefined, name: string): string { return storeKey(this.ri, namespace, name); }
-  prefix(namespace?: string): string { return storePrefix(this.ri, this.ri.namespaced ? namespace : undefined); }
+  key(namespace: string | undefined, name: string): string {
+    return storeKey(this.ri, namespace, name);
+  }
+  prefix(namespace?: string): string {
+    return storePrefix(this.ri, this.ri.namespaced ? namespace : undefined);
+  }
 
   decode(kv: KeyValue): KObject {
     const obj = JSON.parse(kv.value) as KObject;
@@ -109,7 +119,10 @@ export class GenericRegistry {
   private encode(obj: KObject): string {
     const rv = obj.metadata.resourceVersion;
     delete obj.metadata.resourceVersion;
-    const stored = this.def.custom && obj.apiVersion !== this.def.custom.storageApiVersion ? { ...obj, apiVersion: this.def.custom.storageApiVersion } : obj;
+    const stored =
+      this.def.custom && obj.apiVersion !== this.def.custom.storageApiVersion
+        ? { ...obj, apiVersion: this.def.custom.storageApiVersion }
+        : obj;
     const text = JSON.stringify(stored);
     if (rv !== undefined) obj.metadata.resourceVersion = rv;
     // etcd refuses a request over its --max-request-bytes; kube-apiserver passes its words on.
@@ -118,7 +131,9 @@ export class GenericRegistry {
     return text;
   }
 
-  notFound(name: string): StatusError { return errors.notFound(this.ri.resource, this.group, name); }
+  notFound(name: string): StatusError {
+    return errors.notFound(this.ri.resource, this.group, name);
+  }
 
   // ---- reads ----
 
@@ -155,9 +170,12 @@ export class GenericRegistry {
     }
     const exact = opts.resourceVersionMatch === 'Exact';
     if (opts.resourceVersionMatch && !['Exact', 'NotOlderThan'].includes(opts.resourceVersionMatch)) {
-      throw errors.badRequest(`resourceVersionMatch: Unsupported value: ${JSON.stringify(opts.resourceVersionMatch)}: supported values: "Exact", "NotOlderThan"`);
+      throw errors.badRequest(
+        `resourceVersionMatch: Unsupported value: ${JSON.stringify(opts.resourceVersionMatch)}: supported values: "Exact", "NotOlderThan"`,
+      );
     }
-    if (opts.resourceVersionMatch && rv === undefined) throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (opts.resourceVersionMatch && rv === undefined)
+      throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
     if (exact && rv === 0) throw errors.badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
     if (limit > 0 && (rv === undefined || exact)) {
       // Paged reads go to the store at one revision, so every page is the same snapshot.
@@ -177,7 +195,14 @@ export class GenericRegistry {
     return { apiVersion: this.gv, kind: listKind, metadata: { resourceVersion: String(snap.revision) }, items };
   }
 
-  private async pagedList(namespace: string | undefined, match: (o: KObject) => boolean, limit: number, atRevision: number, startKey: string, listKind: string): Promise<KList> {
+  private async pagedList(
+    namespace: string | undefined,
+    match: (o: KObject) => boolean,
+    limit: number,
+    atRevision: number,
+    startKey: string,
+    listKind: string,
+  ): Promise<KList> {
     const prefix = this.prefix(namespace);
     const items: KObject[] = [];
     let revision = atRevision;
@@ -199,20 +224,36 @@ export class GenericRegistry {
         let i = 0;
         for (; i < res.kvs.length; i++) {
           const kv = res.kvs[i];
-          if (limit > 0 && items.length >= limit) { more = true; nextStart = kv.key; break; }
+          if (limit > 0 && items.length >= limit) {
+            more = true;
+            nextStart = kv.key;
+            break;
+          }
           const o = this.decode(kv);
           if (match(o)) items.push(o);
         }
         if (more || !res.more || res.kvs.length === 0) {
-          if (!more && res.more && limit > 0 && items.length >= limit) { more = true; nextStart = res.kvs[res.kvs.length - 1].key + '\0'; }
+          if (!more && res.more && limit > 0 && items.length >= limit) {
+            more = true;
+            nextStart = res.kvs[res.kvs.length - 1].key + '\0';
+          }
           break;
         }
-        if (limit > 0 && items.length >= limit) { more = true; nextStart = res.kvs[res.kvs.length - 1].key + '\0'; break; }
+        if (limit > 0 && items.length >= limit) {
+          more = true;
+          nextStart = res.kvs[res.kvs.length - 1].key + '\0';
+          break;
+        }
         start = res.kvs[res.kvs.length - 1].key + '\0';
       }
     } catch (e) {
       if (e instanceof CompactedError) {
-        if (startKey) throw new StatusError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+        if (startKey)
+          throw new StatusError(
+            410,
+            'Expired',
+            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+          );
         throw new StatusError(410, 'Expired', `too old resource version: ${atRevision} (${e.compacted})`);
       }
       throw e;
@@ -252,7 +293,10 @@ export class GenericRegistry {
     const onEvent = (ev: CacheEvent) => {
       const now = ev.type === 'DELETED' ? false : match(ev.object);
       const before = ev.prevObject ? match(ev.prevObject) : false;
-      if (ev.type === 'DELETED') { if (match(ev.object)) sink.event('DELETED', deepCopy(ev.object)); return; }
+      if (ev.type === 'DELETED') {
+        if (match(ev.object)) sink.event('DELETED', deepCopy(ev.object));
+        return;
+      }
       if (now && before) sink.event('MODIFIED', deepCopy(ev.object));
       else if (now && !before) sink.event('ADDED', deepCopy(ev.object));
       else if (!now && before) sink.event('DELETED', deepCopy(ev.object));
@@ -261,12 +305,20 @@ export class GenericRegistry {
       return this.cache.watch(from, prefix, onEvent, (err) => {
         // The cache cannot follow any more (stopped, re-listed past compaction): end this watch
         // so the client re-lists, as it does after any closed watch.
-        sink.error(err instanceof TooOldError ? new StatusError(410, 'Expired', err.message) : new StatusError(500, 'InternalError', `watch ended: ${err.message}`));
+        sink.error(
+          err instanceof TooOldError
+            ? new StatusError(410, 'Expired', err.message)
+            : new StatusError(500, 'InternalError', `watch ended: ${err.message}`),
+        );
       });
     } catch (e) {
       if (e instanceof TooOldError) {
         sink.error(new StatusError(410, 'Expired', `too old resource version: ${from} (${e.oldest})`));
-        return { cancel() { /* nothing started */ } };
+        return {
+          cancel() {
+            /* nothing started */
+          },
+        };
       }
       throw e;
     }
@@ -276,7 +328,9 @@ export class GenericRegistry {
 
   private checkTypeMeta(obj: KObject): void {
     if (obj.apiVersion !== undefined && obj.apiVersion !== this.gv) {
-      throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${this.gv})`);
+      throw errors.badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${this.gv})`,
+      );
     }
     if (obj.kind !== undefined && obj.kind !== this.ri.kind) {
       throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.ri.kind})`);
@@ -302,18 +356,39 @@ export class GenericRegistry {
     const nsObj = await this.api.getObject('', 'namespaces', undefined, ns);
     if (!nsObj) throw errors.notFound('namespaces', '', ns);
     if (nsObj.metadata.deletionTimestamp) {
-      throw errors.forbidden(`${this.qualifiedResource} "${obj.metadata.name ?? ''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
-        name: obj.metadata.name, group: this.group || undefined, kind: this.ri.resource,
-        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
-      });
+      throw errors.forbidden(
+        `${this.qualifiedResource} "${obj.metadata.name ?? ''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+        {
+          name: obj.metadata.name,
+          group: this.group || undefined,
+          kind: this.ri.resource,
+          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+        },
+      );
     }
   }
 
   /** What admission plugins see of a write. */
-  private attributes(operation: Attributes['operation'], obj: KObject, old: KObject | undefined, ctx: RequestContext, subresource?: string): Attributes {
+  private attributes(
+    operation: Attributes['operation'],
+    obj: KObject,
+    old: KObject | undefined,
+    ctx: RequestContext,
+    subresource?: string,
+  ): Attributes {
     return {
-      operation, group: this.group, version: this.ri.version, kind: this.ri.kind, resource: this.ri.resource, subresource,
-      namespace: obj.metadata.namespace, name: obj.metadata.name ?? '', object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user,
+      operation,
+      group: this.group,
+      version: this.ri.version,
+      kind: this.ri.kind,
+      resource: this.ri.resource,
+      subresource,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name ?? '',
+      object: obj,
+      oldObject: old,
+      dryRun: ctx.dryRun,
+      user: ctx.user,
     };
   }
 
@@ -391,7 +466,10 @@ export class GenericRegistry {
    * strategy, or the one given (a binding's).
    */
   async guaranteedUpdate(
-    namespace: string | undefined, name: string, ctx: RequestContext, subresource: string | undefined,
+    namespace: string | undefined,
+    name: string,
+    ctx: RequestContext,
+    subresource: string | undefined,
     tryUpdate: (current: KObject | undefined) => Promise<KObject> | KObject,
     opts: { allowCreate?: boolean; strategy?: UpdateStrategy } = {},
   ): Promise<{ obj: KObject; created: boolean }> {
@@ -418,7 +496,12 @@ export class GenericRegistry {
   }
 
   private conflict(name: string): StatusError {
-    return errors.conflict(this.ri.resource, this.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    return errors.conflict(
+      this.ri.resource,
+      this.group,
+      name,
+      'the object has been modified; please apply your changes to the latest version and try again',
+    );
   }
 
   /**
@@ -437,9 +520,11 @@ export class GenericRegistry {
     obj.metadata.name = name;
     const clientRV = obj.metadata.resourceVersion;
     if (clientRV !== undefined && clientRV !== '' && clientRV !== current.metadata.resourceVersion) throw this.conflict(name);
-    const m = obj.metadata, om = current.metadata;
+    const m = obj.metadata,
+      om = current.metadata;
     if (!clientRV) m.resourceVersion = om.resourceVersion;
-    if (m.uid !== undefined && m.uid !== om.uid) throw this.invalid(obj, [{ type: 'FieldValueInvalid', field: 'metadata.uid', value: m.uid, detail: 'field is immutable' }]);
+    if (m.uid !== undefined && m.uid !== om.uid)
+      throw this.invalid(obj, [{ type: 'FieldValueInvalid', field: 'metadata.uid', value: m.uid, detail: 'field is immutable' }]);
     m.uid = om.uid;
     m.creationTimestamp = om.creationTimestamp;
     m.deletionTimestamp = om.deletionTimestamp;
@@ -456,7 +541,14 @@ export class GenericRegistry {
     if (!current.metadata.deletionTimestamp) return;
     const had = current.metadata.finalizers ?? [];
     const added = (obj.metadata.finalizers ?? []).filter((f) => !had.includes(f));
-    if (added.length) throw this.invalid(obj, [{ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}` }]);
+    if (added.length)
+      throw this.invalid(obj, [
+        {
+          type: 'FieldValueForbidden',
+          field: 'metadata.finalizers',
+          detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+        },
+      ]);
   }
 
   /** A no-op write changes nothing and keeps the resourceVersion, as the real server does. */
@@ -466,7 +558,14 @@ export class GenericRegistry {
     return JSON.stringify(before) === JSON.stringify(after);
   }
 
-  private async writeUpdate(current: KObject, input: KObject, kv: KeyValue, ctx: RequestContext, subresource: string | undefined, strategy: UpdateStrategy): Promise<KObject> {
+  private async writeUpdate(
+    current: KObject,
+    input: KObject,
+    kv: KeyValue,
+    ctx: RequestContext,
+    subresource: string | undefined,
+    strategy: UpdateStrategy,
+  ): Promise<KObject> {
     const conditional = !!input.metadata?.resourceVersion;
     this.adoptSystemFields(input, current);
     canonicalizeQuantities(this.ri.schema, input);
@@ -478,7 +577,8 @@ export class GenericRegistry {
       const errs = strategy.validateUpdate(obj, current);
       if (errs.length) throw this.invalid(obj, errs);
       // Subresource writes are admitted too (NodeRestriction: pods/status, nodes/status); plugins that only look at the object itself skip them.
-      if (!this.unchanged(obj, current)) await this.api.admission?.validate(this.attributes('UPDATE', obj, current, ctx, subresource), this.api);
+      if (!this.unchanged(obj, current))
+        await this.api.admission?.validate(this.attributes('UPDATE', obj, current, ctx, subresource), this.api);
       this.checkNoNewFinalizers(obj, current);
       obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
       if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
@@ -488,7 +588,7 @@ export class GenericRegistry {
         return { value: obj, committed: false };
       }
       // Removing the last finalizer of an object being deleted completes its deletion.
-      if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && (this.strategy.canFinishDeletion?.(obj) ?? true)) {
+      if (obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length && (this.strategy.canFinishDeletion?.(obj) ?? true)) {
         return { value: await this.remove(kv, obj), committed: false };
       }
       return { value: await this.storeUpdate(kv, obj, conditional), committed: true };
@@ -514,7 +614,13 @@ export class GenericRegistry {
     }
   }
 
-  async update(namespace: string | undefined, name: string, input: KObject, ctx: RequestContext, subresource?: string): Promise<{ obj: KObject; created: boolean }> {
+  async update(
+    namespace: string | undefined,
+    name: string,
+    input: KObject,
+    ctx: RequestContext,
+    subresource?: string,
+  ): Promise<{ obj: KObject; created: boolean }> {
     if (!isObject(input.metadata)) input.metadata = {};
     if (input.metadata.name !== undefined && input.metadata.name !== name) {
       throw errors.badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
@@ -525,7 +631,12 @@ export class GenericRegistry {
 
   // ---- deletes ----
 
-  async delete(namespace: string | undefined, name: string, opts: DeleteOptions, ctx: RequestContext): Promise<{ obj: KObject; deleted: boolean }> {
+  async delete(
+    namespace: string | undefined,
+    name: string,
+    opts: DeleteOptions,
+    ctx: RequestContext,
+  ): Promise<{ obj: KObject; deleted: boolean }> {
     const key = this.key(namespace, name);
     for (let attempt = 0; attempt < 20; attempt++) {
       const kv = await this.store.get(key);
@@ -535,12 +646,23 @@ export class GenericRegistry {
       await this.api.admission?.validate(this.attributes('DELETE', obj, obj, ctx), this.api);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== obj.metadata.uid) {
-        throw errors.conflict(this.ri.resource, this.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
+        throw errors.conflict(
+          this.ri.resource,
+          this.group,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`,
+        );
       }
       if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
-        throw errors.conflict(this.ri.resource, this.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
+        throw errors.conflict(
+          this.ri.resource,
+          this.group,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`,
+        );
       }
-      const asked = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
+      const asked =
+        opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
       const fallback = this.strategy.defaultDeletePropagation;
       if (!asked && fallback?.warning && attempt === 0) ctx.warnings.push(fallback.warning);
       // As deletionFinalizersForGarbageCollection: an explicit policy decides; without one, a
@@ -631,6 +753,7 @@ export class GenericRegistry {
 
 /** A compare-and-swap lost a race with another writer: read again and retry. */
 export class RetryableConflict extends Error {
-  constructor() { super('retryable conflict'); }
+  constructor() {
+    super('retryable conflict');
+  }
 }
-

@@ -5,63 +5,99 @@
 
 import { apiVersionOf } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resources.js';
-import { checkDefinition, type ResourceDefinition } from './rest.js';
+import * as customresourcedefinitions from './apiextensions/customresourcedefinitions.js';
+import * as controllerrevisions from './apps/controllerrevisions.js';
+import * as daemonsets from './apps/daemonsets.js';
 import * as deployments from './apps/deployments.js';
 import * as replicasets from './apps/replicasets.js';
-import * as daemonsets from './apps/daemonsets.js';
 import * as statefulsets from './apps/statefulsets.js';
-import * as controllerrevisions from './apps/controllerrevisions.js';
-import * as replicationcontrollers from './core/replicationcontrollers.js';
-import * as leases from './coordination/leases.js';
-import * as bindings from './core/bindings.js';
-import * as configmaps from './core/configmaps.js';
-import * as endpoints from './core/endpoints.js';
-import * as events from './core/events.js';
-import * as namespaces from './core/namespaces.js';
-import * as nodes from './core/nodes.js';
-import * as pods from './core/pods.js';
-import * as secrets from './core/secrets.js';
-import * as serviceaccounts from './core/serviceaccounts.js';
-import * as services from './core/services.js';
-import * as endpointslices from './discovery/endpointslices.js';
-import * as persistentvolumes from './core/persistentvolumes.js';
-import * as persistentvolumeclaims from './core/persistentvolumeclaims.js';
-import * as poddisruptionbudgets from './policy/poddisruptionbudgets.js';
-import * as storageclasses from './storage/storageclasses.js';
-import * as csidrivers from './storage/csidrivers.js';
-import * as csinodes from './storage/csinodes.js';
-import * as csistoragecapacities from './storage/csistoragecapacities.js';
-import * as volumeattachments from './storage/volumeattachments.js';
-import * as jobs from './batch/jobs.js';
-import * as cronjobs from './batch/cronjobs.js';
-import * as clusterroles from './rbac/clusterroles.js';
-import * as clusterrolebindings from './rbac/clusterrolebindings.js';
-import * as roles from './rbac/roles.js';
-import * as rolebindings from './rbac/rolebindings.js';
 import * as selfsubjectreviews from './authentication/selfsubjectreviews.js';
 import * as localsubjectaccessreviews from './authorization/localsubjectaccessreviews.js';
 import * as selfsubjectaccessreviews from './authorization/selfsubjectaccessreviews.js';
 import * as selfsubjectrulesreviews from './authorization/selfsubjectrulesreviews.js';
 import * as subjectaccessreviews from './authorization/subjectaccessreviews.js';
-import * as resourcequotas from './core/resourcequotas.js';
-import * as limitranges from './core/limitranges.js';
-import * as priorityclasses from './scheduling/priorityclasses.js';
 import * as horizontalpodautoscalers from './autoscaling/horizontalpodautoscalers.js';
-import * as customresourcedefinitions from './apiextensions/customresourcedefinitions.js';
-import * as ingresses from './networking/ingresses.js';
+import * as cronjobs from './batch/cronjobs.js';
+import * as jobs from './batch/jobs.js';
+import * as leases from './coordination/leases.js';
+import * as bindings from './core/bindings.js';
+import * as configmaps from './core/configmaps.js';
+import * as endpoints from './core/endpoints.js';
+import * as events from './core/events.js';
+import * as limitranges from './core/limitranges.js';
+import * as namespaces from './core/namespaces.js';
+import * as nodes from './core/nodes.js';
+import * as persistentvolumeclaims from './core/persistentvolumeclaims.js';
+import * as persistentvolumes from './core/persistentvolumes.js';
+import * as pods from './core/pods.js';
+import * as replicationcontrollers from './core/replicationcontrollers.js';
+import * as resourcequotas from './core/resourcequotas.js';
+import * as secrets from './core/secrets.js';
+import * as serviceaccounts from './core/serviceaccounts.js';
+import * as services from './core/services.js';
+import * as endpointslices from './discovery/endpointslices.js';
 import * as ingressclasses from './networking/ingressclasses.js';
+import * as ingresses from './networking/ingresses.js';
 import * as networkpolicies from './networking/networkpolicies.js';
+import * as poddisruptionbudgets from './policy/poddisruptionbudgets.js';
+import * as clusterrolebindings from './rbac/clusterrolebindings.js';
+import * as clusterroles from './rbac/clusterroles.js';
+import * as rolebindings from './rbac/rolebindings.js';
+import * as roles from './rbac/roles.js';
+import { checkDefinition, type ResourceDefinition } from './rest.js';
+import * as priorityclasses from './scheduling/priorityclasses.js';
+import * as csidrivers from './storage/csidrivers.js';
+import * as csinodes from './storage/csinodes.js';
+import * as csistoragecapacities from './storage/csistoragecapacities.js';
+import * as storageclasses from './storage/storageclasses.js';
+import * as volumeattachments from './storage/volumeattachments.js';
 
 export const DEFINITIONS: readonly ResourceDefinition[] = [
-  namespaces, pods, bindings, services, endpoints, nodes, events, configmaps, secrets, serviceaccounts, replicationcontrollers,
-  deployments, replicasets, daemonsets, statefulsets, controllerrevisions, leases, endpointslices,
-  persistentvolumes, persistentvolumeclaims, poddisruptionbudgets, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments,
-  jobs, cronjobs,
-  clusterrolebindings, clusterroles, rolebindings, roles,
-  selfsubjectreviews, localsubjectaccessreviews, selfsubjectaccessreviews, selfsubjectrulesreviews, subjectaccessreviews,
-  resourcequotas, limitranges, priorityclasses, horizontalpodautoscalers,
+  namespaces,
+  pods,
+  bindings,
+  services,
+  endpoints,
+  nodes,
+  events,
+  configmaps,
+  secrets,
+  serviceaccounts,
+  replicationcontrollers,
+  deployments,
+  replicasets,
+  daemonsets,
+  statefulsets,
+  controllerrevisions,
+  leases,
+  endpointslices,
+  persistentvolumes,
+  persistentvolumeclaims,
+  poddisruptionbudgets,
+  storageclasses,
+  csidrivers,
+  csinodes,
+  csistoragecapacities,
+  volumeattachments,
+  jobs,
+  cronjobs,
+  clusterrolebindings,
+  clusterroles,
+  rolebindings,
+  roles,
+  selfsubjectreviews,
+  localsubjectaccessreviews,
+  selfsubjectaccessreviews,
+  selfsubjectrulesreviews,
+  subjectaccessreviews,
+  resourcequotas,
+  limitranges,
+  priorityclasses,
+  horizontalpodautoscalers,
   customresourcedefinitions,
-  ingresses, ingressclasses, networkpolicies,
+  ingresses,
+  ingressclasses,
+  networkpolicies,
 ].map((m) => m.resource);
 
 for (const def of DEFINITIONS) checkDefinition(def);
@@ -75,7 +111,10 @@ export function groupVersions(resources: readonly ResourceInfo[] = RESOURCES): {
   const out: { group: string; version: string }[] = [];
   for (const ri of resources) {
     const gv = apiVersionOf(ri.group, ri.version);
-    if (!seen.has(gv)) { seen.add(gv); out.push({ group: ri.group, version: ri.version }); }
+    if (!seen.has(gv)) {
+      seen.add(gv);
+      out.push({ group: ri.group, version: ri.version });
+    }
   }
   return out;
 }

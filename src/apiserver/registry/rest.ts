@@ -5,11 +5,11 @@
 // the request handlers and the generic store dispatch on them.
 
 import type { KObject } from '../../api/object.js';
-import type { ResourceInfo, SubresourceInfo } from '../../api/resources.js';
 import type { TypeLookup } from '../../api/patch/typeinfo.js';
-import type { Printer } from '../tables.js';
-import type { ServiceAccountTokens } from '../serviceaccount/token.js';
+import type { ResourceInfo, SubresourceInfo } from '../../api/resources.js';
 import type { Authorizer, RuleResolver } from '../authz/authorizer.js';
+import type { ServiceAccountTokens } from '../serviceaccount/token.js';
+import type { Printer } from '../tables.js';
 import type { GenericRegistry } from './generic.js';
 import type { RequestContext, Strategy, UpdateStrategy } from './strategy.js';
 
@@ -27,7 +27,11 @@ export interface RegistryLookup {
 
 /** A create that is not a stored object of its own (pods/binding, pods/eviction, bindings). */
 export type CreateHandler = (
-  env: RegistryLookup, namespace: string | undefined, name: string | undefined, body: unknown, ctx: RequestContext,
+  env: RegistryLookup,
+  namespace: string | undefined,
+  name: string | undefined,
+  body: unknown,
+  ctx: RequestContext,
 ) => Promise<{ code: number; body: unknown }>;
 
 /**
@@ -57,7 +61,8 @@ export interface Subresource extends Omit<SubresourceInfo, 'name'> {
 }
 
 /** The info a module writes; its subresources come from the module's subresource handlers. */
-export type ResourceInfoInput = Omit<ResourceInfo, 'singular' | 'listKind' | 'verbs' | 'subresources'> & Partial<Pick<ResourceInfo, 'singular' | 'listKind' | 'verbs'>>;
+export type ResourceInfoInput = Omit<ResourceInfo, 'singular' | 'listKind' | 'verbs' | 'subresources'> &
+  Partial<Pick<ResourceInfo, 'singular' | 'listKind' | 'verbs'>>;
 
 export interface ResourceDefinition {
   info: ResourceInfo;
@@ -119,13 +124,16 @@ export function defineResource(def: {
 export function checkDefinition(def: Partial<ResourceDefinition> & { info: Pick<ResourceInfo, 'group' | 'resource'> }): void {
   const id = def.info.group ? `${def.info.resource}.${def.info.group}` : def.info.resource;
   const fn = (v: unknown): boolean => typeof v === 'function';
-  if (!def.strategy && !def.create) throw new Error(`resource ${id}: no strategy (and no create handler for a resource that is not stored)`);
-  if (def.strategy && !(fn(def.strategy.validate) && fn(def.strategy.validateUpdate))) throw new Error(`resource ${id}: its strategy has no validation for create and update`);
+  if (!def.strategy && !def.create)
+    throw new Error(`resource ${id}: no strategy (and no create handler for a resource that is not stored)`);
+  if (def.strategy && !(fn(def.strategy.validate) && fn(def.strategy.validateUpdate)))
+    throw new Error(`resource ${id}: its strategy has no validation for create and update`);
   if (!def.printer || !Array.isArray(def.printer.columns) || !fn(def.printer.row)) throw new Error(`resource ${id}: no printer`);
   for (const [name, sub] of Object.entries(def.subresources ?? {})) {
     const rest = sub?.rest;
     if (!rest) throw new Error(`resource ${id}: subresource ${name} has no handler`);
-    if (rest.type === 'update' && !fn(rest.strategy?.validateUpdate)) throw new Error(`resource ${id}: subresource ${name} has no validation`);
+    if (rest.type === 'update' && !fn(rest.strategy?.validateUpdate))
+      throw new Error(`resource ${id}: subresource ${name} has no validation`);
     if (rest.type === 'update' && !def.strategy) throw new Error(`resource ${id}: subresource ${name} writes an object that is not stored`);
   }
 }

@@ -3,22 +3,36 @@
 // status.selector is the selector's string form, as LabelSelectorAsSelector writes it.
 
 import { errors } from '../../api/errors.js';
-import type { KObject } from '../../api/object.js';
 import { labelSelectorString } from '../../api/labels.js';
+import type { KObject } from '../../api/object.js';
 import type { Subresource } from './rest.js';
 
-interface Scalable { spec?: { replicas?: number; selector?: unknown }; status?: { replicas?: number } }
+interface Scalable {
+  spec?: { replicas?: number; selector?: unknown };
+  status?: { replicas?: number };
+}
 
 /** status.selector of the Scale: a workload's selector as a string (a map for ReplicationControllers). */
 type SelectorString = (selector: unknown) => string;
 const labelSelectorText: SelectorString = (sel) => labelSelectorString(sel) ?? '';
-const mapSelectorText: SelectorString = (sel) => Object.entries((sel ?? {}) as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+const mapSelectorText: SelectorString = (sel) =>
+  Object.entries((sel ?? {}) as Record<string, string>)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 
 export function scaleOf(obj: KObject, selectorText: SelectorString = labelSelectorText): KObject {
   const { spec = {}, status = {} } = obj as KObject & Scalable;
   return {
-    kind: 'Scale', apiVersion: 'autoscaling/v1',
-    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      creationTimestamp: obj.metadata.creationTimestamp,
+    },
     spec: { replicas: spec.replicas ?? 0 },
     status: { replicas: status.replicas ?? 0, selector: selectorText(spec.selector) },
   };
@@ -33,12 +47,18 @@ function withReplicas(obj: KObject, scale: KObject): KObject {
 }
 
 export const scaleSubresource: Subresource = {
-  kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'],
+  kind: 'Scale',
+  group: 'autoscaling',
+  version: 'v1',
+  verbs: ['get', 'patch', 'update'],
   rest: { type: 'view', view: { typeName: 'io.k8s.api.autoscaling.v1.Scale', toView: (o) => scaleOf(o), fromView: withReplicas } },
 };
 
 /** ReplicationControllers' scale: their selector is a map (labels.SelectorFromSet(...).String()). */
 export const mapSelectorScaleSubresource: Subresource = {
   ...scaleSubresource,
-  rest: { type: 'view', view: { typeName: 'io.k8s.api.autoscaling.v1.Scale', toView: (o) => scaleOf(o, mapSelectorText), fromView: withReplicas } },
+  rest: {
+    type: 'view',
+    view: { typeName: 'io.k8s.api.autoscaling.v1.Scale', toView: (o) => scaleOf(o, mapSelectorText), fromView: withReplicas },
+  },
 };

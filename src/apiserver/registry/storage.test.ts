@@ -2,11 +2,11 @@
 // the admission each claim and volume gets, the status subresources, the printers, and the
 // eviction subresource deciding with PodDisruptionBudgets.
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
-import { ApiError, type RestClient } from '../../client/rest.js';
+import { after, before, test } from 'node:test';
 import type { KObject } from '../../api/object.js';
+import { ApiError, type RestClient } from '../../client/rest.js';
+import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import { apiError, printerCells as cells } from '../../testing/registry.js';
 
 let cp: TestControlPlane;
@@ -17,20 +17,46 @@ const SCS = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses'
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespace: 'default' };
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
 
-before(async () => { cp = await startTestControlPlane(); c = cp.client; });
-after(async () => { await cp.stop(); });
+before(async () => {
+  cp = await startTestControlPlane();
+  c = cp.client;
+});
+after(async () => {
+  await cp.stop();
+});
 
-const sc = (name: string, extra: Record<string, unknown> = {}): KObject => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner: 'example.com/p', ...extra });
+const sc = (name: string, extra: Record<string, unknown> = {}): KObject => ({
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name },
+  provisioner: 'example.com/p',
+  ...extra,
+});
 const claim = (name: string, spec: Record<string, unknown> = {}): KObject => ({
-  apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name },
+  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
 });
 
 test('a claim without a class gets the newest default class; "" stays no class; the protection finalizer is added', async () => {
   await c.create(SCS, sc('slow', { metadata: { name: 'slow', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } }));
   await new Promise((r) => setTimeout(r, 1100)); // creationTimestamp has second precision: the next class is newer
-  const fast = await c.create(SCS, sc('fast', { metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, volumeBindingMode: 'WaitForFirstConsumer' }));
+  const fast = await c.create(
+    SCS,
+    sc('fast', {
+      metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      volumeBindingMode: 'WaitForFirstConsumer',
+    }),
+  );
   assert.equal((fast as { reclaimPolicy?: string }).reclaimPolicy, 'Delete');
-  assert.deepEqual(cells('storageclasses', 'storage.k8s.io', fast).slice(0, 5), ['fast (default)', 'example.com/p', 'Delete', 'WaitForFirstConsumer', false]);
+  assert.deepEqual(cells('storageclasses', 'storage.k8s.io', fast).slice(0, 5), [
+    'fast (default)',
+    'example.com/p',
+    'Delete',
+    'WaitForFirstConsumer',
+    false,
+  ]);
   const a = await c.create(PVCS, claim('a'));
   assert.equal((a.spec as { storageClassName?: string }).storageClassName, 'fast');
   assert.deepEqual(a.metadata.finalizers, ['kubernetes.io/pvc-protection']);
@@ -45,8 +71,15 @@ test('a claim without a class gets the newest default class; "" stays no class; 
 
 test('a volume starts Pending with the pv-protection finalizer; a new phase stamps its transition time', async () => {
   const pv = await c.create(PVS, {
-    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-a' },
-    spec: { capacity: { storage: '1024Mi' }, accessModes: ['ReadWriteOnce', 'ReadOnlyMany'], hostPath: { path: '/srv/a' }, storageClassName: 'manual' },
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name: 'pv-a' },
+    spec: {
+      capacity: { storage: '1024Mi' },
+      accessModes: ['ReadWriteOnce', 'ReadOnlyMany'],
+      hostPath: { path: '/srv/a' },
+      storageClassName: 'manual',
+    },
   });
   assert.deepEqual(pv.metadata.finalizers, ['kubernetes.io/pv-protection']);
   const status = pv.status as { phase: string; lastPhaseTransitionTime: string };
@@ -58,7 +91,17 @@ test('a volume starts Pending with the pv-protection finalizer; a new phase stam
   const st = avail.status as { phase: string; lastPhaseTransitionTime: string };
   assert.equal(st.phase, 'Available');
   assert.notEqual(st.lastPhaseTransitionTime, status.lastPhaseTransitionTime);
-  assert.deepEqual(cells('persistentvolumes', '', avail).slice(0, 9), ['pv-a', '1Gi', 'RWO,ROX', 'Retain', 'Available', '', 'manual', '<unset>', '']);
+  assert.deepEqual(cells('persistentvolumes', '', avail).slice(0, 9), [
+    'pv-a',
+    '1Gi',
+    'RWO,ROX',
+    'Retain',
+    'Available',
+    '',
+    'manual',
+    '<unset>',
+    '',
+  ]);
   // The spec's status cannot be written through the main resource.
   const upd = await c.patch({ ...PVS, name: 'pv-a' }, { status: { phase: 'Bound' } }, 'merge');
   assert.equal((upd.status as { phase: string }).phase, 'Available');
@@ -78,9 +121,16 @@ test('a bound claim grows only when its class allows expansion', async () => {
   let err = await apiError(c.patch({ ...PVCS, name: 'grow' }, { spec: { resources: { requests: { storage: '2Gi' } } } }, 'merge'));
   assert.equal(err.code, 403);
   assert.equal(err.message, 'persistentvolumeclaims "grow" is forbidden: Only bound persistent volume claims can be expanded');
-  await c.patch({ ...PVCS, name: 'grow', subresource: 'status' }, { status: { phase: 'Bound', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'] } }, 'merge');
+  await c.patch(
+    { ...PVCS, name: 'grow', subresource: 'status' },
+    { status: { phase: 'Bound', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'] } },
+    'merge',
+  );
   err = await apiError(c.patch({ ...PVCS, name: 'grow' }, { spec: { resources: { requests: { storage: '2Gi' } } } }, 'merge'));
-  assert.equal(err.message, 'persistentvolumeclaims "grow" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize');
+  assert.equal(
+    err.message,
+    'persistentvolumeclaims "grow" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
+  );
   await c.delete({ ...SCS, name: 'rigid' });
   await c.create(SCS, sc('rigid', { allowVolumeExpansion: true }));
   const grown = await c.patch({ ...PVCS, name: 'grow' }, { spec: { resources: { requests: { storage: '2Gi' } } } }, 'merge');
@@ -90,10 +140,24 @@ test('a bound claim grows only when its class allows expansion', async () => {
 // ---- eviction ----
 
 async function runningPod(name: string, labels: Record<string, string>, ready = true): Promise<KObject> {
-  await c.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] } });
-  return c.patch({ ...PODS, name, subresource: 'status' }, {
-    status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: new Date().toISOString() }] },
-  }, 'merge');
+  await c.create(PODS, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] },
+  });
+  return c.patch(
+    { ...PODS, name, subresource: 'status' },
+    {
+      status: {
+        phase: 'Running',
+        conditions: [
+          { type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: new Date().toISOString() },
+        ],
+      },
+    },
+    'merge',
+  );
 }
 
 async function budget(name: string, spec: Record<string, unknown>, status?: Record<string, unknown>): Promise<KObject> {
@@ -107,27 +171,51 @@ const evict = (name: string, body: Record<string, unknown> = {}) =>
 
 test('eviction: 429 while the budget allows no disruption, then one is taken and the pod marked and deleted', async () => {
   await runningPod('web-1', { app: 'web' });
-  const pdb = await budget('web', { minAvailable: 1, selector: { matchLabels: { app: 'web' } } }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 });
+  const pdb = await budget(
+    'web',
+    { minAvailable: 1, selector: { matchLabels: { app: 'web' } } },
+    { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 },
+  );
   assert.deepEqual(cells('poddisruptionbudgets', 'policy', pdb).slice(0, 4), ['web', '1', 'N/A', 0]);
   const raw = await fetch(`${cp.url}/api/v1/namespaces/default/pods/web-1/eviction`, {
-    method: 'POST', headers: { authorization: `Bearer ${cp.token}`, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${cp.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-1' } }),
   });
   assert.equal(raw.status, 429);
   assert.equal(raw.headers.get('retry-after'), null);
   assert.deepEqual(await raw.json(), {
-    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: "Cannot evict pod as it would violate the pod's disruption budget.",
-    reason: 'TooManyRequests', details: { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 1 healthy pods and has 1 currently' }] }, code: 429,
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: "Cannot evict pod as it would violate the pod's disruption budget.",
+    reason: 'TooManyRequests',
+    details: { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 1 healthy pods and has 1 currently' }] },
+    code: 429,
   });
   assert.ok(await c.get({ ...PODS, name: 'web-1' }), 'the pod stays');
 
-  await c.patch({ ...PDBS, name: 'web', subresource: 'status' }, { status: { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 } }, 'merge');
+  await c.patch(
+    { ...PDBS, name: 'web', subresource: 'status' },
+    { status: { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 } },
+    'merge',
+  );
   await evict('web-1');
-  const gone = await c.get({ ...PODS, name: 'web-1' }) as KObject & { status: { conditions: { type: string; status: string; reason?: string; message?: string }[] } };
+  const gone = (await c.get({ ...PODS, name: 'web-1' })) as KObject & {
+    status: { conditions: { type: string; status: string; reason?: string; message?: string }[] };
+  };
   assert.ok(gone.metadata.deletionTimestamp, 'a bound pod is deleted gracefully');
   const dt = gone.status.conditions.find((x) => x.type === 'DisruptionTarget');
-  assert.deepEqual({ status: dt?.status, reason: dt?.reason, message: dt?.message }, { status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' });
-  const after = (await c.get({ ...PDBS, name: 'web' })).status as { disruptionsAllowed: number; disruptedPods: Record<string, string>; conditions: { reason: string }[] };
+  assert.deepEqual(
+    { status: dt?.status, reason: dt?.reason, message: dt?.message },
+    { status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' },
+  );
+  const after = (await c.get({ ...PDBS, name: 'web' })).status as {
+    disruptionsAllowed: number;
+    disruptedPods: Record<string, string>;
+    conditions: { reason: string }[];
+  };
   assert.equal(after.disruptionsAllowed, 0);
   assert.ok(after.disruptedPods['web-1']);
   assert.equal(after.conditions.find((x) => x.reason)?.reason, 'InsufficientPods');
@@ -138,7 +226,10 @@ test('eviction: an unobserved budget is still being processed (Retry-After 10); 
   await budget('db', { maxUnavailable: 0, selector: { matchLabels: { app: 'db' } } });
   let err = await apiError(evict('db-1'));
   assert.equal(err.code, 429);
-  assert.deepEqual(err.status.details, { retryAfterSeconds: 10, causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget db is still being processed by the server.' }] });
+  assert.deepEqual(err.status.details, {
+    retryAfterSeconds: 10,
+    causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget db is still being processed by the server.' }],
+  });
 
   await budget('db-too', { minAvailable: 0, selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['db'] }] } });
   err = await apiError(evict('db-1'));
@@ -146,20 +237,33 @@ test('eviction: an unobserved budget is still being processed (Retry-After 10); 
   assert.equal(err.message, 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
 
   // Pending pods disrupt nothing: they go whatever the budgets say.
-  await c.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-pending', labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  await c.create(PODS, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'db-pending', labels: { app: 'db' } },
+    spec: { containers: [{ name: 'c', image: 'busybox' }] },
+  });
   await evict('db-pending');
   await assert.rejects(c.get({ ...PODS, name: 'db-pending' }), (e) => e instanceof ApiError && e.code === 404);
 
   // An unready pod under a budget that is met goes without taking a disruption.
   await runningPod('api-1', { app: 'api' }, false);
-  await budget('api', { minAvailable: 1, selector: { matchLabels: { app: 'api' } } }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 2 });
+  await budget(
+    'api',
+    { minAvailable: 1, selector: { matchLabels: { app: 'api' } } },
+    { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 2 },
+  );
   await evict('api-1');
   assert.ok((await c.get({ ...PODS, name: 'api-1' })).metadata.deletionTimestamp);
   assert.equal(((await c.get({ ...PDBS, name: 'api' })).status as { disruptionsAllowed: number }).disruptionsAllowed, 0);
 
   // AlwaysAllow lets unready pods go even when the budget is not met.
   await runningPod('q-1', { app: 'q' }, false);
-  await budget('q', { minAvailable: 1, selector: { matchLabels: { app: 'q' } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' }, { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 1, expectedPods: 1 });
+  await budget(
+    'q',
+    { minAvailable: 1, selector: { matchLabels: { app: 'q' } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 1, expectedPods: 1 },
+  );
   await evict('q-1');
   assert.ok((await c.get({ ...PODS, name: 'q-1' })).metadata.deletionTimestamp);
 

@@ -6,8 +6,8 @@
 
 import type { FieldError } from '../../api/errors.js';
 import { deepCopy, isObject, type KObject } from '../../api/object.js';
-import type { ApiServerContext } from './context.js';
 import type { UserInfo } from '../authn/user.js';
+import type { ApiServerContext } from './context.js';
 
 export interface RequestContext {
   /** Who is asking (after impersonation: whom the request acts as). */
@@ -99,7 +99,8 @@ export function keepStatus(obj: KObject, old: KObject): void {
 export function bumpGeneration(obj: KObject, old: KObject, opts: { annotations?: boolean } = {}): void {
   const desired = (o: KObject) => ('spec' in o || 'spec' in old ? (o.spec ?? null) : { ...o, metadata: undefined, status: undefined });
   const specChanged = JSON.stringify(desired(obj)) !== JSON.stringify(desired(old));
-  const annChanged = opts.annotations === true && JSON.stringify(obj.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {});
+  const annChanged =
+    opts.annotations === true && JSON.stringify(obj.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {});
   obj.metadata.generation = (old.metadata.generation ?? 1) + (specChanged || annChanged ? 1 : 0);
 }
 
@@ -129,7 +130,9 @@ export function statusStrategy(validateStatusUpdate: (obj: KObject, old: KObject
  * status subresource, and generation counts changes of the spec (for Deployments, of the
  * annotations too, so that a rollback is a new generation).
  */
-export function workloadStrategy(s: Pick<Strategy, 'defaults' | 'validate' | 'validateUpdate'> & { annotationsBumpGeneration?: boolean }): Strategy {
+export function workloadStrategy(
+  s: Pick<Strategy, 'defaults' | 'validate' | 'validateUpdate'> & { annotationsBumpGeneration?: boolean },
+): Strategy {
   return {
     fieldLabels: ['status.replicas'],
     defaults: s.defaults,

@@ -12,7 +12,10 @@ import type { UserInfo } from '../authn/user.js';
 import { InvalidTokenError, type ServiceAccountTokens } from './token.js';
 
 export class ServiceAccountTokenAuthenticator implements Authenticator {
-  constructor(private readonly tokens: () => ServiceAccountTokens, private readonly log?: (msg: string) => void) {}
+  constructor(
+    private readonly tokens: () => ServiceAccountTokens,
+    private readonly log?: (msg: string) => void,
+  ) {}
 
   async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const t = bearerToken(req);

@@ -6,8 +6,8 @@
 
 import type { ServerResponse } from 'node:http';
 import { exportJWK } from 'jose';
-import { writeJSON } from '../http.js';
 import type { ServiceAccountKeyPair } from '../../pki/serviceaccount.js';
+import { writeJSON } from '../http.js';
 import { keyID } from './token.js';
 
 export const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration';
@@ -31,12 +31,26 @@ export async function jwks(keys: ServiceAccountKeyPair): Promise<{ keys: Record<
 }
 
 /** Serves one of the two documents (GET only), with the caching kube-apiserver allows (1 h, public). */
-export async function serveIssuerDiscovery(path: string, method: string, res: ServerResponse, issuer: string, keys: ServiceAccountKeyPair, jwksURI?: string): Promise<boolean> {
-  const doc = path === OPENID_CONFIGURATION_PATH || path === `${OPENID_CONFIGURATION_PATH}/` ? openIDConfiguration(issuer, jwksURI)
-    : path === JWKS_PATH || path === `${JWKS_PATH}/` ? await jwks(keys) : undefined;
+export async function serveIssuerDiscovery(
+  path: string,
+  method: string,
+  res: ServerResponse,
+  issuer: string,
+  keys: ServiceAccountKeyPair,
+  jwksURI?: string,
+): Promise<boolean> {
+  const doc =
+    path === OPENID_CONFIGURATION_PATH || path === `${OPENID_CONFIGURATION_PATH}/`
+      ? openIDConfiguration(issuer, jwksURI)
+      : path === JWKS_PATH || path === `${JWKS_PATH}/`
+        ? await jwks(keys)
+        : undefined;
   if (!doc) return false;
   if (method !== 'GET' && method !== 'HEAD') return false;
   const jwkSet = path.startsWith(JWKS_PATH);
-  writeJSON(res, 200, doc, { 'Content-Type': jwkSet ? 'application/jwk-set+json' : 'application/json', 'Cache-Control': 'public, max-age=3600' });
+  writeJSON(res, 200, doc, {
+    'Content-Type': jwkSet ? 'application/jwk-set+json' : 'application/json',
+    'Cache-Control': 'public, max-age=3600',
+  });
   return true;
 }

@@ -10,11 +10,24 @@ import { isApiError, RestClient } from '../../client/rest.js';
 import { newServiceAccountKeyPair } from '../../pki/serviceaccount.js';
 import { startTestControlPlane } from '../../testing/controlplane.js';
 import {
-  DEFAULT_ISSUER, EXPIRATION_EXTENSION_SECONDS, EXTRA_CREDENTIAL_ID, EXTRA_NODE_NAME, EXTRA_POD_NAME, EXTRA_POD_UID,
-  InvalidTokenError, keyID, ServiceAccountTokens, type ServiceAccountTokenGetter,
+  DEFAULT_ISSUER,
+  EXPIRATION_EXTENSION_SECONDS,
+  EXTRA_CREDENTIAL_ID,
+  EXTRA_NODE_NAME,
+  EXTRA_POD_NAME,
+  EXTRA_POD_UID,
+  InvalidTokenError,
+  keyID,
+  type ServiceAccountTokenGetter,
+  ServiceAccountTokens,
 } from './token.js';
 
-const obj = (kind: string, name: string, uid: string, extra: Partial<KObject> = {}): KObject => ({ apiVersion: 'v1', kind, metadata: { name, namespace: 'ns1', uid }, ...extra });
+const obj = (kind: string, name: string, uid: string, extra: Partial<KObject> = {}): KObject => ({
+  apiVersion: 'v1',
+  kind,
+  metadata: { name, namespace: 'ns1', uid },
+  ...extra,
+});
 
 /** A getter over a mutable set of objects, so tests can delete and recreate them. */
 function fakeGetter(objects: Map<string, KObject>): ServiceAccountTokenGetter {
@@ -50,13 +63,24 @@ test('issued tokens carry Kubernetes claims and authenticate as the service acco
   assert.equal(claims.exp, now / 1000 + 3600);
   assert.match(String(claims.jti), /^[0-9a-f-]{36}$/);
   assert.deepEqual(claims['kubernetes.io'], {
-    namespace: 'ns1', serviceaccount: { name: 'robot', uid: 'sa-uid-1' }, pod: { name: 'web', uid: 'pod-uid-1' }, node: { name: 'n1', uid: 'node-uid' },
+    namespace: 'ns1',
+    serviceaccount: { name: 'robot', uid: 'sa-uid-1' },
+    pod: { name: 'web', uid: 'pod-uid-1' },
+    node: { name: 'n1', uid: 'node-uid' },
   });
 
   const user = await tokens.authenticateToken(token);
   assert.deepEqual(user, {
-    name: 'system:serviceaccount:ns1:robot', uid: 'sa-uid-1', groups: ['system:serviceaccounts', 'system:serviceaccounts:ns1'],
-    extra: { [EXTRA_POD_NAME]: ['web'], [EXTRA_POD_UID]: ['pod-uid-1'], [EXTRA_NODE_NAME]: ['n1'], 'authentication.kubernetes.io/node-uid': ['node-uid'], [EXTRA_CREDENTIAL_ID]: [`JTI=${claims.jti}`] },
+    name: 'system:serviceaccount:ns1:robot',
+    uid: 'sa-uid-1',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:ns1'],
+    extra: {
+      [EXTRA_POD_NAME]: ['web'],
+      [EXTRA_POD_UID]: ['pod-uid-1'],
+      [EXTRA_NODE_NAME]: ['n1'],
+      'authentication.kubernetes.io/node-uid': ['node-uid'],
+      [EXTRA_CREDENTIAL_ID]: [`JTI=${claims.jti}`],
+    },
   });
 
   // Within go-jose's minute of leeway the token still works; after it, it has expired.
@@ -73,7 +97,8 @@ test('the authenticator refuses wrong audiences, forgeries, and tokens whose ser
   const pod = obj('Pod', 'web', 'pod-uid-1');
   objects.set('sa/ns1/robot', sa).set('pod/ns1/web', pod);
   const tokens = new ServiceAccountTokens({ keys, getter: fakeGetter(objects) });
-  const refused = (p: Promise<unknown>, re: RegExp) => assert.rejects(p, (e: unknown) => e instanceof InvalidTokenError && re.test(e.message));
+  const refused = (p: Promise<unknown>, re: RegExp) =>
+    assert.rejects(p, (e: unknown) => e instanceof InvalidTokenError && re.test(e.message));
 
   // For another audience (say, a vault): not for this API server.
   const vault = (await tokens.generate(sa, {}, 3600, ['vault'])).token;
@@ -93,7 +118,9 @@ test('the authenticator refuses wrong audiences, forgeries, and tokens whose ser
   // alg none and HS256 with the public key as secret are not accepted.
   const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${p}.`;
   await refused(tokens.authenticateToken(unsigned), /./);
-  const hs = await new SignJWT(decodeJwt(good)).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(keys.publicKey.export({ type: 'spki', format: 'der' })));
+  const hs = await new SignJWT(decodeJwt(good))
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new Uint8Array(keys.publicKey.export({ type: 'spki', format: 'der' })));
   await refused(tokens.authenticateToken(hs), /./);
 
   // Not a JWT, or another issuer's JWT: not ours to judge (another authenticator may know it).
@@ -108,7 +135,12 @@ test('the authenticator refuses wrong audiences, forgeries, and tokens whose ser
   objects.set('pod/ns1/web', obj('Pod', 'web', 'pod-uid-2'));
   await refused(tokens.authenticateToken(good), /pod UID/);
   // A pod being deleted keeps its token through its grace period (deletionTimestamp in the future).
-  objects.set('pod/ns1/web', obj('Pod', 'web', 'pod-uid-1', { metadata: { name: 'web', namespace: 'ns1', uid: 'pod-uid-1', deletionTimestamp: new Date(Date.now() + 30_000).toISOString() } }));
+  objects.set(
+    'pod/ns1/web',
+    obj('Pod', 'web', 'pod-uid-1', {
+      metadata: { name: 'web', namespace: 'ns1', uid: 'pod-uid-1', deletionTimestamp: new Date(Date.now() + 30_000).toISOString() },
+    }),
+  );
   assert.ok(await tokens.authenticateToken(good));
 
   // The service account is deleted, then made again: every token of the old one is refused.
@@ -120,20 +152,38 @@ test('the authenticator refuses wrong audiences, forgeries, and tokens whose ser
   await refused(tokens.authenticateToken(unbound), /service account UID/);
 });
 
-test('TokenRequest API: defaults, validation, binding, and the 401 of a deleted pod\'s token', async (t) => {
+test("TokenRequest API: defaults, validation, binding, and the 401 of a deleted pod's token", async (t) => {
   const cp = await startTestControlPlane();
   t.after(() => cp.stop());
   const c = cp.client;
   const ns = 'tokens';
   await c.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  for (const n of ['default', 'robot']) await c.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: n } });
-  const pod = await c.create({ group: '', version: 'v1', resource: 'pods', namespace: ns }, {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' },
-    spec: { serviceAccountName: 'robot', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox' }] },
+  for (const n of ['default', 'robot'])
+    await c.create(
+      { group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: n } },
+    );
+  const pod = await c.create(
+    { group: '', version: 'v1', resource: 'pods', namespace: ns },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web' },
+      spec: { serviceAccountName: 'robot', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox' }] },
+    },
+  );
+  const tokenRef = (sa: string) => ({
+    group: '',
+    version: 'v1',
+    resource: 'serviceaccounts',
+    namespace: ns,
+    name: sa,
+    subresource: 'token',
   });
-  const tokenRef = (sa: string) => ({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns, name: sa, subresource: 'token' });
-  const request = (sa: string, spec: object) => c.create<KObject & { spec: { audiences: string[]; expirationSeconds: number }; status: { token: string; expirationTimestamp: string } }>(
-    tokenRef(sa), { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec });
+  const request = (sa: string, spec: object) =>
+    c.create<
+      KObject & { spec: { audiences: string[]; expirationSeconds: number }; status: { token: string; expirationTimestamp: string } }
+    >(tokenRef(sa), { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec });
 
   // Defaults: the API's audience and one hour.
   const before = Date.now();
@@ -147,12 +197,20 @@ test('TokenRequest API: defaults, validation, binding, and the 401 of a deleted 
 
   // Validation and binding errors, as kube-apiserver words them.
   const failure = async (p: Promise<unknown>) => {
-    try { await p; } catch (e) { if (isApiError(e)) return e; throw e; }
+    try {
+      await p;
+    } catch (e) {
+      if (isApiError(e)) return e;
+      throw e;
+    }
     assert.fail('expected the request to fail');
   };
   let e = await failure(request('robot', { expirationSeconds: 60 }));
   assert.equal(e.code, 422);
-  assert.equal(e.message, 'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes');
+  assert.equal(
+    e.message,
+    'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes',
+  );
   e = await failure(request('ghost', {}));
   assert.equal(e.code, 404);
   assert.equal(e.message, 'serviceaccounts "ghost" not found');
@@ -165,9 +223,16 @@ test('TokenRequest API: defaults, validation, binding, and the 401 of a deleted 
   assert.equal(e.code, 409);
 
   // What kube-api-access volumes ask for (3607 s, bound to the pod): it says 3607 s but lives a year.
-  const projected = await request('robot', { expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web', uid: pod.metadata.uid } });
+  const projected = await request('robot', {
+    expirationSeconds: 3607,
+    boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web', uid: pod.metadata.uid },
+  });
   assert.equal(projected.spec.expirationSeconds, 3607);
-  const pc = decodeJwt(projected.status.token) as { iat: number; exp: number; 'kubernetes.io': { warnafter: number; pod: { uid: string } } };
+  const pc = decodeJwt(projected.status.token) as {
+    iat: number;
+    exp: number;
+    'kubernetes.io': { warnafter: number; pod: { uid: string } };
+  };
   assert.equal(pc.exp - pc.iat, EXPIRATION_EXTENSION_SECONDS);
   assert.equal(pc['kubernetes.io'].warnafter - pc.iat, 3607);
   assert.equal(pc['kubernetes.io'].pod.uid, pod.metadata.uid);
@@ -195,14 +260,21 @@ test('issuer discovery: a service account reads the OpenID configuration and key
   const cp = await startTestControlPlane();
   t.after(() => cp.stop());
   const c = cp.client;
-  await c.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: 'default' }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'vault-client' } });
+  await c.create(
+    { group: '', version: 'v1', resource: 'serviceaccounts', namespace: 'default' },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'vault-client' } },
+  );
   const tr = await c.create<KObject & { status: { token: string } }>(
     { group: '', version: 'v1', resource: 'serviceaccounts', namespace: 'default', name: 'vault-client', subresource: 'token' },
-    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['vault'] } });
+    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['vault'] } },
+  );
   // The discovery documents are for service accounts (RBAC: system:service-account-issuer-discovery) ...
-  const own = (await c.create<KObject & { status: { token: string } }>(
-    { group: '', version: 'v1', resource: 'serviceaccounts', namespace: 'default', name: 'vault-client', subresource: 'token' },
-    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} })).status.token;
+  const own = (
+    await c.create<KObject & { status: { token: string } }>(
+      { group: '', version: 'v1', resource: 'serviceaccounts', namespace: 'default', name: 'vault-client', subresource: 'token' },
+      { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} },
+    )
+  ).status.token;
   const asSA = new RestClient({ server: cp.url, token: own });
   t.after(() => asSA.close());
   const conf = await asSA.requestRaw({ method: 'GET', path: '/.well-known/openid-configuration' });

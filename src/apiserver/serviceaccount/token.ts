@@ -6,7 +6,7 @@
 // then the service account and the bound objects must still exist with the uids the token names.
 // A token of a deleted pod, or of a service account deleted and made again, stops working.
 
-import { createHash, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject, randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { KObject } from '../../api/object.js';
 import type { ServiceAccountKeyPair } from '../../pki/serviceaccount.js';
@@ -45,7 +45,10 @@ export interface ServiceAccountUser extends UserInfo {
   extra: Record<string, string[]>;
 }
 
-interface Ref { name: string; uid: string }
+interface Ref {
+  name: string;
+  uid: string;
+}
 
 /** The "kubernetes.io" private claim. */
 export interface KubernetesClaims {
@@ -87,7 +90,12 @@ export interface ServiceAccountTokensOptions {
  */
 export async function generateLegacyToken(keys: ServiceAccountKeyPair, sa: KObject, secretName: string): Promise<string> {
   const ns = sa.metadata.namespace!;
-  return new SignJWT({ [LEGACY_NAMESPACE]: ns, [LEGACY_SECRET_NAME]: secretName, [LEGACY_SA_NAME]: sa.metadata.name!, [LEGACY_SA_UID]: sa.metadata.uid! })
+  return new SignJWT({
+    [LEGACY_NAMESPACE]: ns,
+    [LEGACY_SECRET_NAME]: secretName,
+    [LEGACY_SA_NAME]: sa.metadata.name!,
+    [LEGACY_SA_UID]: sa.metadata.uid!,
+  })
     .setProtectedHeader({ alg: 'RS256', kid: keyID(keys.publicKey) })
     .setIssuer(LEGACY_ISSUER)
     .setSubject(serviceAccountUsername(ns, sa.metadata.name!))
@@ -99,7 +107,9 @@ export class InvalidTokenError extends Error {}
 
 /** keyIDFromPublicKey: the unpadded base64url SHA-256 of the public key's DER (SubjectPublicKeyInfo). */
 export function keyID(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64url');
 }
 
 export function serviceAccountUsername(namespace: string, name: string): string {
@@ -142,7 +152,9 @@ export class ServiceAccountTokens {
   }
 
   /** The key pair tokens are signed with (its public half is published at /openid/v1/jwks). */
-  get keys(): ServiceAccountKeyPair { return this.opts.keys; }
+  get keys(): ServiceAccountKeyPair {
+    return this.opts.keys;
+  }
 
   /** Whether every audience asked for is one of the API server's own (TokenREST.isKubeAudiences). */
   isKubeAudiences(audiences: string[]): boolean {
@@ -150,7 +162,13 @@ export class ServiceAccountTokens {
   }
 
   /** Signs a token for sa (claims.go Claims + jwt.go GenerateToken). */
-  async generate(sa: KObject, bound: BoundObjects, expirationSeconds: number, audiences: string[], warnAfterSeconds?: number): Promise<IssuedToken> {
+  async generate(
+    sa: KObject,
+    bound: BoundObjects,
+    expirationSeconds: number,
+    audiences: string[],
+    warnAfterSeconds?: number,
+  ): Promise<IssuedToken> {
     const nowS = Math.floor(this.now() / 1000);
     const k8s: KubernetesClaims = {
       namespace: sa.metadata.namespace!,
@@ -198,22 +216,34 @@ export class ServiceAccountTokens {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.opts.keys.publicKey, {
-        issuer: this.issuer, algorithms: ['RS256'], clockTolerance: LEEWAY_SECONDS, currentDate: new Date(this.now()),
+        issuer: this.issuer,
+        algorithms: ['RS256'],
+        clockTolerance: LEEWAY_SECONDS,
+        currentDate: new Date(this.now()),
       }));
     } catch (e) {
       if (e instanceof joseErrors.JWTExpired) throw new InvalidTokenError('service account token has expired');
-      if (e instanceof joseErrors.JWTClaimValidationFailed && e.claim === 'nbf') throw new InvalidTokenError('service account token is not valid yet');
+      if (e instanceof joseErrors.JWTClaimValidationFailed && e.claim === 'nbf')
+        throw new InvalidTokenError('service account token is not valid yet');
       throw new InvalidTokenError(`invalid service account token: ${(e as Error).message}`);
     }
-    const aud = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud.filter((a): a is string => typeof a === 'string') : [];
+    const aud =
+      typeof payload.aud === 'string'
+        ? [payload.aud]
+        : Array.isArray(payload.aud)
+          ? payload.aud.filter((a): a is string => typeof a === 'string')
+          : [];
     if (!aud.some((a) => this.audiences.includes(a))) {
-      throw new InvalidTokenError(`token audiences ${JSON.stringify(aud)} is invalid for the target audiences ${JSON.stringify(this.audiences)}`);
+      throw new InvalidTokenError(
+        `token audiences ${JSON.stringify(aud)} is invalid for the target audiences ${JSON.stringify(this.audiences)}`,
+      );
     }
     const k8s = payload['kubernetes.io'] as Partial<KubernetesClaims> | undefined;
     const ns = k8s?.namespace;
     const saRef = k8s?.serviceaccount;
     if (!ns || !saRef?.name || !saRef.uid) throw new InvalidTokenError('service account token has no kubernetes.io claims');
-    if (payload.sub !== serviceAccountUsername(ns, saRef.name)) throw new InvalidTokenError('service account token subject does not match its claims');
+    if (payload.sub !== serviceAccountUsername(ns, saRef.name))
+      throw new InvalidTokenError('service account token subject does not match its claims');
     return this.validateBinding(ns, k8s as KubernetesClaims, typeof payload.jti === 'string' ? payload.jti : undefined);
   }
 
@@ -221,12 +251,19 @@ export class ServiceAccountTokens {
   private async authenticateLegacy(token: string): Promise<ServiceAccountUser> {
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.opts.keys.publicKey, { issuer: LEGACY_ISSUER, algorithms: ['RS256'], currentDate: new Date(this.now()) }));
+      ({ payload } = await jwtVerify(token, this.opts.keys.publicKey, {
+        issuer: LEGACY_ISSUER,
+        algorithms: ['RS256'],
+        currentDate: new Date(this.now()),
+      }));
     } catch (e) {
       throw new InvalidTokenError(`invalid service account token: ${(e as Error).message}`);
     }
-    const str = (k: string) => (typeof payload[k] === 'string' ? payload[k] as string : '');
-    const ns = str(LEGACY_NAMESPACE), secretName = str(LEGACY_SECRET_NAME), saName = str(LEGACY_SA_NAME), saUID = str(LEGACY_SA_UID);
+    const str = (k: string) => (typeof payload[k] === 'string' ? (payload[k] as string) : '');
+    const ns = str(LEGACY_NAMESPACE),
+      secretName = str(LEGACY_SECRET_NAME),
+      saName = str(LEGACY_SA_NAME),
+      saUID = str(LEGACY_SA_UID);
     if (!ns || !secretName || !saName || !saUID) throw new InvalidTokenError('service account token claims are missing');
     if (payload.sub !== serviceAccountUsername(ns, saName)) throw new InvalidTokenError('sub claim is invalid');
     const secret = await this.opts.getter.secret(ns, secretName);
@@ -237,7 +274,12 @@ export class ServiceAccountTokens {
     if (!sa) throw new InvalidTokenError(`serviceaccounts "${saName}" not found`);
     if (sa.metadata.deletionTimestamp) throw new InvalidTokenError(`service account ${ns}/${saName} has been deleted`);
     if (sa.metadata.uid !== saUID) throw new InvalidTokenError(`service account UID (${sa.metadata.uid}) does not match claim (${saUID})`);
-    return { name: serviceAccountUsername(ns, saName), uid: saUID, groups: [ALL_SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNT_GROUP_PREFIX}${ns}`], extra: {} };
+    return {
+      name: serviceAccountUsername(ns, saName),
+      uid: saUID,
+      groups: [ALL_SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNT_GROUP_PREFIX}${ns}`],
+      extra: {},
+    };
   }
 
   /** claims.go validator.Validate: what the token names must still exist, with the same uids. */
@@ -248,17 +290,22 @@ export class ServiceAccountTokens {
     const sa = await g.serviceAccount(ns, k8s.serviceaccount.name);
     if (!sa) throw new InvalidTokenError(`serviceaccounts "${k8s.serviceaccount.name}" not found`);
     if (isDeletedBefore(sa, cutoff)) throw new InvalidTokenError(`service account ${ns}/${k8s.serviceaccount.name} has been deleted`);
-    if (sa.metadata.uid !== k8s.serviceaccount.uid) throw new InvalidTokenError(`service account UID (${sa.metadata.uid}) does not match claim (${k8s.serviceaccount.uid})`);
+    if (sa.metadata.uid !== k8s.serviceaccount.uid)
+      throw new InvalidTokenError(`service account UID (${sa.metadata.uid}) does not match claim (${k8s.serviceaccount.uid})`);
     const extra: Record<string, string[]> = {};
     if (k8s.secret) {
       const secret = await g.secret(ns, k8s.secret.name);
       if (!secret || isDeletedBefore(secret, cutoff)) throw new InvalidTokenError('service account token has been invalidated');
-      if (secret.metadata.uid !== k8s.secret.uid) throw new InvalidTokenError(`secret UID (${secret.metadata.uid}) does not match service account secret ref claim (${k8s.secret.uid})`);
+      if (secret.metadata.uid !== k8s.secret.uid)
+        throw new InvalidTokenError(
+          `secret UID (${secret.metadata.uid}) does not match service account secret ref claim (${k8s.secret.uid})`,
+        );
     }
     if (k8s.pod) {
       const pod = await g.pod(ns, k8s.pod.name);
       if (!pod || isDeletedBefore(pod, cutoff)) throw new InvalidTokenError('service account token has been invalidated');
-      if (pod.metadata.uid !== k8s.pod.uid) throw new InvalidTokenError(`pod UID (${pod.metadata.uid}) does not match service account pod ref claim (${k8s.pod.uid})`);
+      if (pod.metadata.uid !== k8s.pod.uid)
+        throw new InvalidTokenError(`pod UID (${pod.metadata.uid}) does not match service account pod ref claim (${k8s.pod.uid})`);
       extra[EXTRA_POD_NAME] = [k8s.pod.name];
       extra[EXTRA_POD_UID] = [k8s.pod.uid];
     }
@@ -267,7 +314,8 @@ export class ServiceAccountTokens {
       if (!k8s.pod && !k8s.secret) {
         const node = await g.node(k8s.node.name);
         if (!node || isDeletedBefore(node, cutoff)) throw new InvalidTokenError('service account token has been invalidated');
-        if (node.metadata.uid !== k8s.node.uid) throw new InvalidTokenError(`node UID (${node.metadata.uid}) does not match service account node ref claim (${k8s.node.uid})`);
+        if (node.metadata.uid !== k8s.node.uid)
+          throw new InvalidTokenError(`node UID (${node.metadata.uid}) does not match service account node ref claim (${k8s.node.uid})`);
       }
       extra[EXTRA_NODE_NAME] = [k8s.node.name];
       extra[EXTRA_NODE_UID] = [k8s.node.uid];

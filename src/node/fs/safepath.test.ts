@@ -1,11 +1,21 @@
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before, test } from 'node:test';
 import {
-  closeFd, fdPath, fdWalkSupported, mkdirInRoot, mkdirInRootScoped, openFileInRoot, openInRoot, openInRootScoped, resolveInLayers,
-  resolveInRoot, SafePathError, writeFileInRoot,
+  closeFd,
+  fdPath,
+  fdWalkSupported,
+  mkdirInRoot,
+  mkdirInRootScoped,
+  openFileInRoot,
+  openInRoot,
+  openInRootScoped,
+  resolveInLayers,
+  resolveInRoot,
+  SafePathError,
+  writeFileInRoot,
 } from './safepath.js';
 
 const skip = fdWalkSupported ? false : 'needs Linux with /proc';
@@ -28,18 +38,33 @@ before(() => {
   symlinkSync('loop', path.join(root, 'loop'));
 });
 
-after(() => { rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test('strict open refuses every link and every .. on the way', { skip }, () => {
   const fd = openInRoot(root, 'a/b', { directory: true });
   assert.equal(readlinkSync(fdPath(fd)), path.join(root, 'a', 'b'));
   closeFd(fd);
   for (const p of ['abs', 'abs/secret', 'rel/secret', 'ab']) {
-    assert.throws(() => openInRoot(root, p), (e: unknown) => e instanceof SafePathError && e.code === 'ESYMLINK', p);
+    assert.throws(
+      () => openInRoot(root, p),
+      (e: unknown) => e instanceof SafePathError && e.code === 'ESYMLINK',
+      p,
+    );
   }
-  assert.throws(() => openInRoot(root, 'a/../../outside'), (e: unknown) => e instanceof SafePathError && e.code === 'EESCAPE');
-  assert.throws(() => openInRoot(root, 'a/file/x'), (e: unknown) => e instanceof SafePathError && e.code === 'ENOTDIR');
-  assert.throws(() => openInRoot(root, 'a/none'), (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT');
+  assert.throws(
+    () => openInRoot(root, 'a/../../outside'),
+    (e: unknown) => e instanceof SafePathError && e.code === 'EESCAPE',
+  );
+  assert.throws(
+    () => openInRoot(root, 'a/file/x'),
+    (e: unknown) => e instanceof SafePathError && e.code === 'ENOTDIR',
+  );
+  assert.throws(
+    () => openInRoot(root, 'a/none'),
+    (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT',
+  );
 });
 
 test('scoped resolution follows links as if root were /', { skip }, () => {
@@ -49,7 +74,10 @@ test('scoped resolution follows links as if root were /', { skip }, () => {
   assert.equal(resolveInRoot(root, 'ab/new/dir'), path.join(root, 'a', 'b', 'new', 'dir'));
   assert.equal(resolveInRoot(root, 'a/x/../../ab'), path.join(root, 'a', 'b'));
   assert.equal(resolveInRoot(root, '/'), root);
-  assert.throws(() => resolveInRoot(root, 'loop/x'), (e: unknown) => e instanceof SafePathError && e.code === 'ESYMLINK');
+  assert.throws(
+    () => resolveInRoot(root, 'loop/x'),
+    (e: unknown) => e instanceof SafePathError && e.code === 'ESYMLINK',
+  );
   const r = openInRootScoped(root, 'ab/c/d');
   assert.deepEqual([r.rel, r.missing], ['a/b', ['c', 'd']]);
   closeFd(r.fd);

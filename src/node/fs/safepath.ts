@@ -44,7 +44,19 @@
 // Who uses it: volumes.ts (configMap/secret/downwardAPI/projected items, subPath), the process
 // runtime (mount targets, working directory). The OCI runtime uses the same calls.
 
-import { closeSync, constants as C, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  constants as C,
+  closeSync,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 
 /** O_PATH (Linux: 010000000 on x86, arm and arm64): a descriptor that names an object without opening it for I/O. */
@@ -52,7 +64,10 @@ const O_PATH = 0o10000000;
 const MAX_LINKS = 40; // Linux's MAXSYMLINKS
 
 export class SafePathError extends Error {
-  constructor(message: string, readonly code: 'ESYMLINK' | 'EESCAPE' | 'ENOTDIR' | 'EINVAL' = 'EINVAL') {
+  constructor(
+    message: string,
+    readonly code: 'ESYMLINK' | 'EESCAPE' | 'ENOTDIR' | 'EINVAL' = 'EINVAL',
+  ) {
     super(message);
   }
 }
@@ -69,7 +84,11 @@ export function fdPath(fd: number, pid: number | 'self' = 'self'): string {
 }
 
 export function closeFd(fd: number): void {
-  try { closeSync(fd); } catch { /* already closed */ }
+  try {
+    closeSync(fd);
+  } catch {
+    /* already closed */
+  }
 }
 
 export function cleanComponents(p: string): string[] {
@@ -99,7 +118,8 @@ export function openInRoot(root: string, rel: string, opts: { directory?: boolea
       fd = s.fd;
       const shown = parts.slice(0, i + 1).join('/');
       if (s.link) throw new SafePathError(`"${shown}" under ${root} is a symbolic link`, 'ESYMLINK');
-      if (!s.dir && (i < parts.length - 1 || opts.directory)) throw new SafePathError(`"${shown}" under ${root} is not a directory`, 'ENOTDIR');
+      if (!s.dir && (i < parts.length - 1 || opts.directory))
+        throw new SafePathError(`"${shown}" under ${root} is not a directory`, 'ENOTDIR');
     }
     return fd;
   } catch (e) {
@@ -108,7 +128,11 @@ export function openInRoot(root: string, rel: string, opts: { directory?: boolea
   }
 }
 
-export interface ScopedResult { fd: number; rel: string; missing: string[] }
+export interface ScopedResult {
+  fd: number;
+  rel: string;
+  missing: string[];
+}
 
 export function openInRootScoped(root: string, p: string): ScopedResult {
   // The resolved components, root first; fd -1 marks a component that does not exist (yet): below
@@ -116,16 +140,24 @@ export function openInRootScoped(root: string, p: string): ScopedResult {
   const stack: { fd: number; name: string }[] = [{ fd: openRoot(root), name: '' }];
   const todo = cleanComponents(p);
   let links = 0;
-  const closeAll = (keep?: number) => { for (const e of stack) if (e.fd >= 0 && e.fd !== keep) closeFd(e.fd); };
+  const closeAll = (keep?: number) => {
+    for (const e of stack) if (e.fd >= 0 && e.fd !== keep) closeFd(e.fd);
+  };
   try {
     while (todo.length) {
       const name = todo.shift()!;
       const top = stack[stack.length - 1];
       if (name === '..') {
-        if (stack.length > 1) { const e = stack.pop()!; if (e.fd >= 0) closeFd(e.fd); }
+        if (stack.length > 1) {
+          const e = stack.pop()!;
+          if (e.fd >= 0) closeFd(e.fd);
+        }
         continue;
       }
-      if (top.fd < 0) { stack.push({ fd: -1, name }); continue; }
+      if (top.fd < 0) {
+        stack.push({ fd: -1, name });
+        continue;
+      }
       let s;
       try {
         s = step(top.fd, name);
@@ -138,7 +170,11 @@ export function openInRootScoped(root: string, p: string): ScopedResult {
         const target = readlinkSync(at(top.fd, name));
         closeFd(s.fd);
         if (++links > MAX_LINKS) throw new SafePathError(`too many levels of symbolic links resolving "${p}" under ${root}`, 'ESYMLINK');
-        if (target.startsWith('/')) while (stack.length > 1) { const e = stack.pop()!; if (e.fd >= 0) closeFd(e.fd); }
+        if (target.startsWith('/'))
+          while (stack.length > 1) {
+            const e = stack.pop()!;
+            if (e.fd >= 0) closeFd(e.fd);
+          }
         todo.unshift(...cleanComponents(target));
         continue;
       }
@@ -152,7 +188,14 @@ export function openInRootScoped(root: string, p: string): ScopedResult {
     while (stack[last].fd < 0) last--;
     const fd = stack[last].fd;
     closeAll(fd);
-    return { fd, rel: stack.slice(1, last + 1).map((e) => e.name).join('/'), missing: stack.slice(last + 1).map((e) => e.name) };
+    return {
+      fd,
+      rel: stack
+        .slice(1, last + 1)
+        .map((e) => e.name)
+        .join('/'),
+      missing: stack.slice(last + 1).map((e) => e.name),
+    };
   } catch (e) {
     closeAll();
     throw e;
@@ -234,11 +277,15 @@ export function writeFileInRoot(root: string, rel: string, data: Buffer | string
   try {
     // A new file under a temporary name, renamed over the old one: an existing link is replaced, never followed.
     const tmp = `.${name}.k8ts-tmp`;
-    try { unlinkSync(at(dirfd, tmp)); } catch { /* none */ }
+    try {
+      unlinkSync(at(dirfd, tmp));
+    } catch {
+      /* none */
+    }
     const fd = openSync(at(dirfd, tmp), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, mode);
     try {
       const buf = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
     } finally {
       closeSync(fd);
     }
@@ -258,7 +305,10 @@ export function resolveInLayers(layers: string[], p: string, opts: { opaque?: st
   while (todo.length) {
     const name = todo.shift()!;
     if (name === '..') {
-      if (names.length) { names.pop(); live.pop(); }
+      if (names.length) {
+        names.pop();
+        live.pop();
+      }
       continue;
     }
     const rel = [...names, name].join('/');
@@ -272,11 +322,18 @@ export function resolveInLayers(layers: string[], p: string, opts: { opaque?: st
       dirs.push(layer);
       if (!first.st!.isDirectory()) break;
     }
-    if (!first?.st) { names.push(name); live.push([]); continue; } // missing: so is everything below it
+    if (!first?.st) {
+      names.push(name);
+      live.push([]);
+      continue;
+    } // missing: so is everything below it
     if (first.st.isSymbolicLink()) {
       if (++links > MAX_LINKS) throw new SafePathError(`too many levels of symbolic links resolving "${p}"`, 'ESYMLINK');
       const target = readlinkSync(path.join(first.layer, rel));
-      if (target.startsWith('/')) { names.length = 0; live.length = 1; }
+      if (target.startsWith('/')) {
+        names.length = 0;
+        live.length = 1;
+      }
       todo.unshift(...cleanComponents(target));
       continue;
     }

@@ -11,40 +11,67 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
+import type { Image } from '../runtime/types.js';
 import { MAX_MANIFEST_BYTES } from './content.js';
 import { decompressor, detectCompression } from './layer.js';
-import { isIndex, isManifest, MediaType, type Descriptor, type ImageIndex } from './mediatypes.js';
+import { type Descriptor, type ImageIndex, isIndex, isManifest, MediaType } from './mediatypes.js';
 import { normalizeImageRef } from './reference.js';
 import type { OciImageService } from './service.js';
-import type { Image } from '../runtime/types.js';
 
-export interface LoadResult { images: Image[]; skipped: string[] }
+export interface LoadResult {
+  images: Image[];
+  skipped: string[];
+}
 
-interface ArchiveFile { digest: string; size: number; json?: unknown }
+interface ArchiveFile {
+  digest: string;
+  size: number;
+  json?: unknown;
+}
 
 function clean(name: string): string {
   return path.posix.normalize(`/${name}`).slice(1);
 }
 
-async function readArchive(file: string, svc: OciImageService, lease: ReturnType<OciImageService['lease']>): Promise<Map<string, ArchiveFile>> {
+async function readArchive(
+  file: string,
+  svc: OciImageService,
+  lease: ReturnType<OciImageService['lease']>,
+): Promise<Map<string, ArchiveFile>> {
   const head = Buffer.alloc(4);
   const fh = await open(file, 'r');
-  try { await fh.read(head, 0, 4, 0); } finally { await fh.close(); }
+  try {
+    await fh.read(head, 0, 4, 0);
+  } finally {
+    await fh.close();
+  }
   const extract = tar.extract();
   const src = createReadStream(file, { highWaterMark: 1 << 20 });
   const dec = decompressor(detectCompression(head));
-  const feeding = (dec ? pipeline(src, dec, extract) : pipeline(src, extract)).catch((e: Error) => { extract.destroy(e); });
+  const feeding = (dec ? pipeline(src, dec, extract) : pipeline(src, extract)).catch((e: Error) => {
+    extract.destroy(e);
+  });
   const files = new Map<string, ArchiveFile>();
   for await (const entry of extract) {
     const h = entry.header;
-    if (h.type !== 'file' && h.type !== 'contiguous-file') { entry.resume(); continue; }
+    if (h.type !== 'file' && h.type !== 'contiguous-file') {
+      entry.resume();
+      continue;
+    }
     const name = clean(h.name);
     const { Readable } = await import('node:stream');
     const { digest, size } = await svc.content.write(Readable.from(entry as AsyncIterable<Buffer>));
     await lease.add('content', digest);
     const f: ArchiveFile = { digest, size };
-    if (size <= MAX_MANIFEST_BYTES && (name.endsWith('.json') || name === 'repositories' || name === 'oci-layout' || name.startsWith('blobs/'))) {
-      try { f.json = JSON.parse((await svc.content.readBuffer(digest)).toString('utf8')) as unknown; } catch { /* a layer, or not JSON */ }
+    if (
+      size <= MAX_MANIFEST_BYTES &&
+      (name.endsWith('.json') || name === 'repositories' || name === 'oci-layout' || name.startsWith('blobs/'))
+    ) {
+      try {
+        f.json = JSON.parse((await svc.content.readBuffer(digest)).toString('utf8')) as unknown;
+      } catch {
+        /* a layer, or not JSON */
+      }
     }
     files.set(name, f);
   }
@@ -55,7 +82,11 @@ async function readArchive(file: string, svc: OciImageService, lease: ReturnType
 async function layerMediaType(svc: OciImageService, digest: string): Promise<string> {
   const fh = await open(svc.content.blobPath(digest), 'r');
   const head = Buffer.alloc(4);
-  try { await fh.read(head, 0, 4, 0); } finally { await fh.close(); }
+  try {
+    await fh.read(head, 0, 4, 0);
+  } finally {
+    await fh.close();
+  }
   const c = detectCompression(head);
   return c === 'gzip' ? MediaType.DockerLayerGzip : c === 'zstd' ? MediaType.OciLayerZstd : MediaType.DockerLayer;
 }
@@ -69,7 +100,8 @@ export async function loadArchive(file: string, svc: OciImageService): Promise<L
     // Blobs named by digest must hold what their names say.
     for (const [name, f] of files) {
       const m = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(name);
-      if (m && f.digest !== `${m[1]}:${m[2]}` && m[1] === 'sha256') throw new Error(`${name}: content does not match its digest (${f.digest})`);
+      if (m && f.digest !== `${m[1]}:${m[2]}` && m[1] === 'sha256')
+        throw new Error(`${name}: content does not match its digest (${f.digest})`);
     }
     const byDigest = (d: string) => [...files.values()].some((f) => f.digest === d);
     const dockerManifest = files.get('manifest.json')?.json;
@@ -83,15 +115,22 @@ export async function loadArchive(file: string, svc: OciImageService): Promise<L
           if (!f) throw new Error(`manifest.json names layer ${l}, which is not in the archive`);
           layers.push({ mediaType: await layerMediaType(svc, f.digest), digest: f.digest, size: f.size });
         }
-        const manifest = Buffer.from(JSON.stringify({
-          schemaVersion: 2, mediaType: MediaType.DockerManifest,
-          config: { mediaType: MediaType.DockerConfig, digest: config.digest, size: config.size }, layers,
-        }));
+        const manifest = Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MediaType.DockerManifest,
+            config: { mediaType: MediaType.DockerConfig, digest: config.digest, size: config.size },
+            layers,
+          }),
+        );
         const digest = await svc.content.writeBuffer(manifest);
         await lease.add('content', digest);
         const target: Descriptor = { mediaType: MediaType.DockerManifest, digest, size: manifest.length };
         const tags = entry.RepoTags ?? [];
-        if (!tags.length) { out.skipped.push(`image with config ${config.digest} has no name`); continue; }
+        if (!tags.length) {
+          out.skipped.push(`image with config ${config.digest} has no name`);
+          continue;
+        }
         for (const t of tags) out.images.push(await svc.register(normalizeImageRef(t), target));
       }
       return out;
@@ -107,7 +146,11 @@ export async function loadArchive(file: string, svc: OciImageService): Promise<L
         const refName = ann['org.opencontainers.image.ref.name'];
         const name = ann['io.containerd.image.name'] ?? (refName && /[/:]/.test(refName) ? refName : undefined);
         let ref: string | undefined;
-        try { ref = name ? normalizeImageRef(name) : undefined; } catch { ref = undefined; }
+        try {
+          ref = name ? normalizeImageRef(name) : undefined;
+        } catch {
+          ref = undefined;
+        }
         if (!ref) {
           const refName2 = refName;
           out.skipped.push(`${d.digest}${refName2 ? ` (${refName2})` : ''} has no image name (io.containerd.image.name)`);

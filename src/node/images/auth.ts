@@ -7,7 +7,10 @@
 
 import type { AuthConfig } from '../runtime/types.js';
 
-export interface Challenge { scheme: string; params: Record<string, string> }
+export interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
 
 /** Parses WWW-Authenticate headers (RFC 7235 challenges with quoted or token params). */
 export function parseChallenges(headers: string[]): Challenge[] {
@@ -45,7 +48,10 @@ export function parseChallenges(headers: string[]): Challenge[] {
         if (s[i] === ',') {
           // A comma ends this param; a following `word ` with no `=` starts the next challenge.
           const rest = s.slice(i + 1);
-          if (/^\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+\s*=/.test(rest)) { i++; continue; }
+          if (/^\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+\s*=/.test(rest)) {
+            i++;
+            continue;
+          }
           i++;
           break;
         }
@@ -71,10 +77,16 @@ export function basicCredentials(a: AuthConfig | undefined): { username: string;
 
 export class AuthorizationError extends Error {}
 
-interface CachedToken { header: string; expires: number }
+interface CachedToken {
+  header: string;
+  expires: number;
+}
 
 /** Fetches tokens from a realm; the caller supplies the HTTP GET/POST. */
-export type TokenRequester = (url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }) => Promise<{ status: number; statusText: string; text: string }>;
+export type TokenRequester = (
+  url: string,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+) => Promise<{ status: number; statusText: string; text: string }>;
 
 /**
  * One pull's authorizer: the credentials it was given and the tokens it got. containerd's
@@ -85,7 +97,10 @@ export class Authorizer {
   /** host -> how to authorize, once a challenge told us. */
   private readonly schemes = new Map<string, Challenge>();
 
-  constructor(private readonly creds: AuthConfig | undefined, private readonly request: TokenRequester) {}
+  constructor(
+    private readonly creds: AuthConfig | undefined,
+    private readonly request: TokenRequester,
+  ) {}
 
   /** The Authorization header for host and scope, if a challenge from host asked for one. */
   async header(host: string, scope: string): Promise<string | undefined> {
@@ -119,7 +134,10 @@ export class Authorizer {
     if (alreadyAuthorized && prev && prev.scheme === chosen.scheme) {
       // A bearer challenge naming an error (invalid_token) after we sent a token: drop it and
       // fetch a new one once; anything else means the credentials were refused.
-      if (chosen.scheme === 'bearer' && chosen.params.error === 'invalid_token') { this.tokens.clear(); return true; }
+      if (chosen.scheme === 'bearer' && chosen.params.error === 'invalid_token') {
+        this.tokens.clear();
+        return true;
+      }
       return false;
     }
     this.schemes.set(host, chosen);
@@ -130,8 +148,13 @@ export class Authorizer {
     const realm = c.params.realm;
     if (!realm) throw new AuthorizationError('bearer challenge without a realm');
     let realmURL: URL;
-    try { realmURL = new URL(realm); } catch { throw new AuthorizationError(`bearer challenge realm "${realm}" is not a URL`); }
-    if (realmURL.protocol !== 'https:' && realmURL.protocol !== 'http:') throw new AuthorizationError(`bearer realm "${realm}" must be http(s)`);
+    try {
+      realmURL = new URL(realm);
+    } catch {
+      throw new AuthorizationError(`bearer challenge realm "${realm}" is not a URL`);
+    }
+    if (realmURL.protocol !== 'https:' && realmURL.protocol !== 'http:')
+      throw new AuthorizationError(`bearer realm "${realm}" must be http(s)`);
     const service = c.params.service ?? '';
     const scopes = [...new Set([...(c.params.scope ? c.params.scope.split(' ') : []), scope].filter(Boolean))];
     const basic = basicCredentials(this.creds);
@@ -139,8 +162,18 @@ export class Authorizer {
     let res;
     if (this.creds?.identityToken) {
       // OAuth2 refresh-token grant (docker login's identity token).
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.creds.identityToken, service, client_id: 'containerd-client', scope: scopes.join(' ') });
-      res = await this.request(realm, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: form.toString() });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: this.creds.identityToken,
+        service,
+        client_id: 'containerd-client',
+        scope: scopes.join(' '),
+      });
+      res = await this.request(realm, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body: form.toString(),
+      });
     } else {
       const u = new URL(realm);
       if (service) u.searchParams.set('service', service);
@@ -150,11 +183,20 @@ export class Authorizer {
       res = await this.request(u.toString(), { method: 'GET', headers });
     }
     if (res.status === 401 || res.status === 403) {
-      throw new AuthorizationError(`failed to authorize: failed to fetch ${basic ? 'oauth' : 'anonymous'} token: unexpected status from ${this.creds?.identityToken ? 'POST' : 'GET'} request to ${realmURL.origin}${realmURL.pathname}: ${res.status} ${res.statusText}`);
+      throw new AuthorizationError(
+        `failed to authorize: failed to fetch ${basic ? 'oauth' : 'anonymous'} token: unexpected status from ${this.creds?.identityToken ? 'POST' : 'GET'} request to ${realmURL.origin}${realmURL.pathname}: ${res.status} ${res.statusText}`,
+      );
     }
-    if (res.status !== 200) throw new Error(`failed to fetch token: unexpected status from token request to ${realmURL.origin}${realmURL.pathname}: ${res.status} ${res.statusText}`);
+    if (res.status !== 200)
+      throw new Error(
+        `failed to fetch token: unexpected status from token request to ${realmURL.origin}${realmURL.pathname}: ${res.status} ${res.statusText}`,
+      );
     let body: { token?: string; access_token?: string; expires_in?: number };
-    try { body = JSON.parse(res.text) as typeof body; } catch { throw new Error('failed to fetch token: the token server did not answer JSON'); }
+    try {
+      body = JSON.parse(res.text) as typeof body;
+    } catch {
+      throw new Error('failed to fetch token: the token server did not answer JSON');
+    }
     const token = body.access_token || body.token;
     if (!token || typeof token !== 'string') throw new Error('failed to fetch token: no token in the answer');
     const lifetime = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;

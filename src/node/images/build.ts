@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { ContentStore, digestOf } from './content.js';
 import { HashingStream } from './layer.js';
-import { MediaType, type Descriptor, type ImageConfigDoc, type ImageManifestDoc, type Platform } from './mediatypes.js';
+import { type Descriptor, type ImageConfigDoc, type ImageManifestDoc, MediaType, type Platform } from './mediatypes.js';
 
 export interface LayerEntry {
   /** Path inside the image, without a leading slash. */
@@ -30,20 +30,32 @@ export interface LayerEntry {
 /** A fixed time for every entry, so that the same inputs make the same layer digest. */
 const EPOCH = new Date(0);
 
-async function entryHeader(e: LayerEntry): Promise<{ header: tar.Header | Partial<tar.Header> & { name: string }; body?: () => Readable; size: number }> {
+async function entryHeader(
+  e: LayerEntry,
+): Promise<{ header: tar.Header | (Partial<tar.Header> & { name: string }); body?: () => Readable; size: number }> {
   const base = { name: e.name, mtime: EPOCH, uid: e.uid ?? 0, gid: e.gid ?? 0, uname: '', gname: '' };
   const type = e.type ?? 'file';
   if (type === 'file' && e.from) {
     const st = await lstat(e.from);
-    if (st.isSymbolicLink()) return { header: { ...base, type: 'symlink', linkname: await readlink(e.from), mode: 0o777, size: 0 }, size: 0 };
-    return { header: { ...base, type: 'file', mode: e.mode ?? (st.mode & 0o7777), size: st.size }, body: () => createReadStream(e.from!), size: st.size };
+    if (st.isSymbolicLink())
+      return { header: { ...base, type: 'symlink', linkname: await readlink(e.from), mode: 0o777, size: 0 }, size: 0 };
+    return {
+      header: { ...base, type: 'file', mode: e.mode ?? st.mode & 0o7777, size: st.size },
+      body: () => createReadStream(e.from!),
+      size: st.size,
+    };
   }
   if (type === 'file') {
     const buf = Buffer.from(e.content ?? '');
-    return { header: { ...base, type: 'file', mode: e.mode ?? 0o644, size: buf.length }, body: () => Readable.from([buf]), size: buf.length };
+    return {
+      header: { ...base, type: 'file', mode: e.mode ?? 0o644, size: buf.length },
+      body: () => Readable.from([buf]),
+      size: buf.length,
+    };
   }
   if (type === 'directory') return { header: { ...base, type: 'directory', mode: e.mode ?? 0o755, size: 0 }, size: 0 };
-  if (type === 'character-device') return { header: { ...base, type: 'character-device', mode: e.mode ?? 0o666, size: 0, devmajor: 0, devminor: 0 }, size: 0 };
+  if (type === 'character-device')
+    return { header: { ...base, type: 'character-device', mode: e.mode ?? 0o666, size: 0, devmajor: 0, devminor: 0 }, size: 0 };
   return { header: { ...base, type, linkname: e.linkname ?? '', mode: e.mode ?? 0o777, size: 0 }, size: 0 };
 }
 
@@ -59,7 +71,12 @@ export function layerTar(entries: LayerEntry[]): Readable {
         if (body) {
           const src = body();
           src.on('error', reject);
-          src.on('data', (c: Buffer) => { if (!sink.write(c)) { src.pause(); sink.once('drain', () => src.resume()); } });
+          src.on('data', (c: Buffer) => {
+            if (!sink.write(c)) {
+              src.pause();
+              sink.once('drain', () => src.resume());
+            }
+          });
           src.on('end', () => sink.end(undefined as unknown as Buffer));
         } else {
           sink.end(undefined as unknown as Buffer);
@@ -68,13 +85,21 @@ export function layerTar(entries: LayerEntry[]): Readable {
     }
     pack.finalize();
   })().catch((e) => out.destroy(e as Error));
-  pack.on('data', (c: unknown) => { if (!out.write(c as Buffer)) { pack.pause(); out.once('drain', () => pack.resume()); } });
+  pack.on('data', (c: unknown) => {
+    if (!out.write(c as Buffer)) {
+      pack.pause();
+      out.once('drain', () => pack.resume());
+    }
+  });
   pack.on('end', () => out.end());
   pack.on('error', (e: unknown) => out.destroy(e as Error));
   return out;
 }
 
-export interface BuiltLayer { descriptor: Descriptor; diffID: string }
+export interface BuiltLayer {
+  descriptor: Descriptor;
+  diffID: string;
+}
 
 /** Where blobs go: the content store, or an OCI layout's blobs/ dir. */
 export interface BlobSink {
@@ -96,8 +121,16 @@ export function layoutSink(dir: string): BlobSink {
     await rename(store.blobPath(digest), dest);
   };
   return {
-    write: async (s) => { const r = await store.write(s); await move(r.digest); return r; },
-    writeBuffer: async (b) => { const d = await store.writeBuffer(b); await move(d); return d; },
+    write: async (s) => {
+      const r = await store.write(s);
+      await move(r.digest);
+      return r;
+    },
+    writeBuffer: async (b) => {
+      const d = await store.writeBuffer(b);
+      await move(d);
+      return d;
+    },
   };
 }
 
@@ -129,7 +162,9 @@ export interface ImageDefinition {
 export async function buildImage(sink: BlobSink, def: ImageDefinition): Promise<Descriptor> {
   const platform = def.platform ?? { os: 'linux', architecture: 'amd64' };
   const config: ImageConfigDoc = {
-    architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}),
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
     created: '1970-01-01T00:00:00Z',
     config: def.config ?? {},
     rootfs: { type: 'layers', diff_ids: def.layers.map((l) => l.diffID) },
@@ -137,7 +172,12 @@ export async function buildImage(sink: BlobSink, def: ImageDefinition): Promise<
   };
   const configBuf = Buffer.from(JSON.stringify(config));
   const configDigest = await sink.writeBuffer(configBuf);
-  const layerType = (l: BuiltLayer) => (def.docker ? (l.descriptor.mediaType === MediaType.OciLayerGzip ? MediaType.DockerLayerGzip : MediaType.DockerLayer) : l.descriptor.mediaType);
+  const layerType = (l: BuiltLayer) =>
+    def.docker
+      ? l.descriptor.mediaType === MediaType.OciLayerGzip
+        ? MediaType.DockerLayerGzip
+        : MediaType.DockerLayer
+      : l.descriptor.mediaType;
   const manifest: ImageManifestDoc = {
     schemaVersion: 2,
     mediaType: def.docker ? MediaType.DockerManifest : MediaType.OciManifest,

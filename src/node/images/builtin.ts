@@ -15,10 +15,10 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readdir, readFile, realpath, stat, writeFile, rename } from 'node:fs/promises';
+import { readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildImage, buildLayer, contentSink, type BuiltLayer, type LayerEntry } from './build.js';
+import { type BuiltLayer, buildImage, buildLayer, contentSink, type LayerEntry } from './build.js';
 import type { ContentStore } from './content.js';
 import type { Descriptor } from './mediatypes.js';
 import { nodePlatform } from './platform.js';
@@ -52,7 +52,9 @@ const TOOLS = ['bash', 'curl', 'ipcs', 'ipcmk'];
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 8 << 20, env: { ...process.env, LC_ALL: 'C' } }, (err, out, stderr) => (err ? reject(new Error(`${cmd}: ${stderr || err.message}`)) : resolve(out)));
+    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 8 << 20, env: { ...process.env, LC_ALL: 'C' } }, (err, out, stderr) =>
+      err ? reject(new Error(`${cmd}: ${stderr || err.message}`)) : resolve(out),
+    );
   });
 }
 
@@ -67,7 +69,11 @@ function findOnPath(cmd: string): string | undefined {
 /** The shared libraries (and the loader) a dynamic binary needs, as ldd lists them. */
 async function sharedLibraries(binary: string): Promise<string[]> {
   let out: string;
-  try { out = await run('ldd', [binary]); } catch { return []; } // static, or no ldd
+  try {
+    out = await run('ldd', [binary]);
+  } catch {
+    return [];
+  } // static, or no ldd
   const libs: string[] = [];
   for (const line of out.split('\n')) {
     const m = /=>\s*(\/\S+)\s*\(/.exec(line) ?? /^\s*(\/\S+)\s*\(/.exec(line);
@@ -82,11 +88,17 @@ function dirsOf(files: string[]): LayerEntry[] {
     const parts = f.split('/');
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
   }
-  return [...dirs].filter(Boolean).sort().map((d) => ({ name: `${d}/`, type: 'directory' as const }));
+  return [...dirs]
+    .filter(Boolean)
+    .sort()
+    .map((d) => ({ name: `${d}/`, type: 'directory' as const }));
 }
 
 /** Files of a host binary and its libraries; libraries already in lower layers are left out. */
-async function binaryEntries(bins: { host: string; at: string }[], below: Set<string>): Promise<{ entries: LayerEntry[]; files: string[] }> {
+async function binaryEntries(
+  bins: { host: string; at: string }[],
+  below: Set<string>,
+): Promise<{ entries: LayerEntry[]; files: string[] }> {
   const files = new Map<string, string>();
   for (const b of bins) {
     files.set(b.at, await realpath(b.host));
@@ -99,27 +111,40 @@ async function binaryEntries(bins: { host: string; at: string }[], below: Set<st
   return { entries: [...dirsOf(names), ...names.map((n) => ({ name: n, from: files.get(n)! }))], files: names };
 }
 
-interface LayerRecipe { entries: LayerEntry[]; files: string[]; inputs: string[] }
+interface LayerRecipe {
+  entries: LayerEntry[];
+  files: string[];
+  inputs: string[];
+}
 
 async function hostLayer(name: string, below: Set<string>): Promise<LayerRecipe> {
   if (name === 'busybox') {
     const bb = BUSYBOX_PATHS.find((p) => existsSync(p));
     if (!bb) throw new Error('the built-in images need busybox (Debian: apt-get install busybox-static)');
-    const applets = (await run(bb, ['--list-full'])).split('\n').map((s) => s.trim()).filter((s) => s && !s.includes('..') && s !== 'bin/busybox');
+    const applets = (await run(bb, ['--list-full']))
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s) => s && !s.includes('..') && s !== 'bin/busybox');
     const files = ['bin/busybox', ...applets];
     const entries: LayerEntry[] = [
       ...dirsOf(files).filter((d) => d.name !== 'tmp/'),
       { name: 'bin/busybox', from: await realpath(bb), mode: 0o755 },
       ...applets.sort().map((a) => ({ name: a, type: 'symlink' as const, linkname: '/bin/busybox' })),
       { name: 'etc/', type: 'directory' },
-      { name: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' },
+      {
+        name: 'etc/passwd',
+        content:
+          'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+      },
       { name: 'etc/group', content: 'root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n' },
       { name: 'etc/nsswitch.conf', content: 'passwd: files\ngroup: files\nhosts: files dns\n' },
       { name: 'root/', type: 'directory', mode: 0o700 },
       { name: 'tmp/', type: 'directory', mode: 0o1777 },
       { name: 'home/', type: 'directory' },
       { name: 'var/', type: 'directory' },
-      { name: 'proc/', type: 'directory' }, { name: 'sys/', type: 'directory' }, { name: 'dev/', type: 'directory' },
+      { name: 'proc/', type: 'directory' },
+      { name: 'sys/', type: 'directory' },
+      { name: 'dev/', type: 'directory' },
     ];
     return { entries, files, inputs: [bb] };
   }
@@ -131,7 +156,12 @@ async function hostLayer(name: string, below: Set<string>): Promise<LayerRecipe>
     }
     const { entries, files } = await binaryEntries(bins, below);
     const ca = '/etc/ssl/certs/ca-certificates.crt';
-    if (existsSync(ca)) entries.push(...dirsOf(['etc/ssl/certs/x']).filter((d) => d.name !== 'etc/'), { name: 'etc/ssl/certs/ca-certificates.crt', from: await realpath(ca), mode: 0o644 });
+    if (existsSync(ca))
+      entries.push(...dirsOf(['etc/ssl/certs/x']).filter((d) => d.name !== 'etc/'), {
+        name: 'etc/ssl/certs/ca-certificates.crt',
+        from: await realpath(ca),
+        mode: 0o644,
+      });
     return { entries, files, inputs: bins.map((b) => b.host) };
   }
   if (name === 'node') {
@@ -144,7 +174,11 @@ async function hostLayer(name: string, below: Set<string>): Promise<LayerRecipe>
 async function walk(dir: string, rel = ''): Promise<LayerEntry[]> {
   const out: LayerEntry[] = [];
   let names: string[] = [];
-  try { names = (await readdir(path.join(dir, rel))).sort(); } catch { return out; }
+  try {
+    names = (await readdir(path.join(dir, rel))).sort();
+  } catch {
+    return out;
+  }
   for (const n of names) {
     if (n === '.keep') continue;
     const r = rel ? `${rel}/${n}` : n;
@@ -158,7 +192,12 @@ async function walk(dir: string, rel = ''): Promise<LayerEntry[]> {
 async function fingerprint(paths: string[]): Promise<string> {
   const parts: string[] = [];
   for (const p of paths) {
-    try { const st = await stat(p); parts.push(`${p}:${st.size}:${st.mtimeMs}`); } catch { parts.push(`${p}:-`); }
+    try {
+      const st = await stat(p);
+      parts.push(`${p}:${st.size}:${st.mtimeMs}`);
+    } catch {
+      parts.push(`${p}:-`);
+    }
   }
   return parts.join('|');
 }
@@ -175,11 +214,27 @@ export class BuiltinImages implements BuiltinSource {
     if (this.manifests) return this.manifests;
     const map = new Map<string, { folder: string; manifest: BuiltinManifest; names: string[] }>();
     let folders: string[] = [];
-    try { folders = readdirSync(this.dir).sort(); } catch { folders = []; }
+    try {
+      folders = readdirSync(this.dir).sort();
+    } catch {
+      folders = [];
+    }
     for (const f of folders) {
       let manifest: BuiltinManifest;
-      try { manifest = JSON.parse(readFileSync(path.join(this.dir, f, 'image.json'), 'utf8')) as BuiltinManifest; } catch { continue; }
-      const names = (manifest.repoTags ?? []).map((t) => { try { return normalizeImageRef(t); } catch { return ''; } }).filter(Boolean);
+      try {
+        manifest = JSON.parse(readFileSync(path.join(this.dir, f, 'image.json'), 'utf8')) as BuiltinManifest;
+      } catch {
+        continue;
+      }
+      const names = (manifest.repoTags ?? [])
+        .map((t) => {
+          try {
+            return normalizeImageRef(t);
+          } catch {
+            return '';
+          }
+        })
+        .filter(Boolean);
       const entry = { folder: path.join(this.dir, f), manifest, names };
       for (const n of names) map.set(n, entry);
     }
@@ -206,7 +261,11 @@ export class BuiltinImages implements BuiltinSource {
     const m = image.manifest;
     const cacheFile = path.join(content.root, 'builtin-layers.json');
     let cache: Record<string, { fingerprint: string; layer: BuiltLayer }> = {};
-    try { cache = JSON.parse(await readFile(cacheFile, 'utf8')) as typeof cache; } catch { cache = {}; }
+    try {
+      cache = JSON.parse(await readFile(cacheFile, 'utf8')) as typeof cache;
+    } catch {
+      cache = {};
+    }
     const sink = contentSink(content);
     const layers: BuiltLayer[] = [];
     const below = new Set<string>();
@@ -214,7 +273,7 @@ export class BuiltinImages implements BuiltinSource {
     const cached = async (key: string, inputs: string[], make: () => Promise<LayerEntry[]>): Promise<BuiltLayer> => {
       const fp = await fingerprint(inputs);
       const hit = cache[key];
-      if (hit && hit.fingerprint === fp && await content.has(hit.layer.descriptor.digest)) return hit.layer;
+      if (hit && hit.fingerprint === fp && (await content.has(hit.layer.descriptor.digest))) return hit.layer;
       const layer = await buildLayer(sink, await make());
       cache[key] = { fingerprint: fp, layer };
       return layer;

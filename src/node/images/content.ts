@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isDigest } from './reference.js';
 
@@ -25,7 +25,10 @@ function algOf(digest: string): 'sha256' | 'sha512' {
   return digest.startsWith('sha512:') ? 'sha512' : 'sha256';
 }
 
-export interface ExpectedBlob { digest: string; size?: number }
+export interface ExpectedBlob {
+  digest: string;
+  size?: number;
+}
 
 export class ContentStore {
   readonly root: string;
@@ -76,7 +79,10 @@ export class ContentStore {
     const counter = new Transform({
       transform(chunk: Buffer, _e, cb) {
         bytes += chunk.length;
-        if (limit !== undefined && bytes > limit) { cb(new DigestMismatchError(`blob ${expected!.digest}: more than the ${limit} bytes its descriptor says`)); return; }
+        if (limit !== undefined && bytes > limit) {
+          cb(new DigestMismatchError(`blob ${expected!.digest}: more than the ${limit} bytes its descriptor says`));
+          return;
+        }
         hash.update(chunk);
         onProgress?.(bytes);
         cb(null, chunk);
@@ -85,8 +91,10 @@ export class ContentStore {
     try {
       await pipeline(source, counter, createWriteStream(tmp, { mode: 0o644 }));
       const digest = `${alg}:${hash.digest('hex')}`;
-      if (expected && digest !== expected.digest) throw new DigestMismatchError(`blob digest mismatch: expected ${expected.digest}, got ${digest}`);
-      if (limit !== undefined && bytes !== limit) throw new DigestMismatchError(`blob ${digest}: ${bytes} bytes, its descriptor says ${limit}`);
+      if (expected && digest !== expected.digest)
+        throw new DigestMismatchError(`blob digest mismatch: expected ${expected.digest}, got ${digest}`);
+      if (limit !== undefined && bytes !== limit)
+        throw new DigestMismatchError(`blob ${digest}: ${bytes} bytes, its descriptor says ${limit}`);
       await this.commit(tmp, digest);
       return { digest, size: bytes };
     } catch (e) {
@@ -98,8 +106,10 @@ export class ContentStore {
   async writeBuffer(data: Buffer, expected?: ExpectedBlob): Promise<string> {
     const alg = expected ? algOf(expected.digest) : 'sha256';
     const digest = digestOf(data, alg);
-    if (expected && digest !== expected.digest) throw new DigestMismatchError(`blob digest mismatch: expected ${expected.digest}, got ${digest}`);
-    if (expected?.size !== undefined && expected.size !== data.length) throw new DigestMismatchError(`blob ${digest}: ${data.length} bytes, its descriptor says ${expected.size}`);
+    if (expected && digest !== expected.digest)
+      throw new DigestMismatchError(`blob digest mismatch: expected ${expected.digest}, got ${digest}`);
+    if (expected?.size !== undefined && expected.size !== data.length)
+      throw new DigestMismatchError(`blob ${digest}: ${data.length} bytes, its descriptor says ${expected.size}`);
     if (await this.has(digest)) return digest;
     const tmp = await this.tempFile();
     await writeFile(tmp, data, { mode: 0o644 });
@@ -137,7 +147,11 @@ export class ContentStore {
     const out: { digest: string; size: number }[] = [];
     for (const alg of ['sha256', 'sha512']) {
       let names: string[] = [];
-      try { names = await readdir(path.join(this.root, 'blobs', alg)); } catch { continue; }
+      try {
+        names = await readdir(path.join(this.root, 'blobs', alg));
+      } catch {
+        continue;
+      }
       for (const n of names) {
         const digest = `${alg}:${n}`;
         if (!isDigest(digest)) continue;
@@ -152,12 +166,18 @@ export class ContentStore {
   async cleanIngest(olderThanMs = 3600_000): Promise<void> {
     const dir = path.join(this.root, 'ingest');
     let names: string[] = [];
-    try { names = await readdir(dir); } catch { return; }
+    try {
+      names = await readdir(dir);
+    } catch {
+      return;
+    }
     for (const n of names) {
       const p = path.join(dir, n);
       try {
         if (Date.now() - (await stat(p)).mtimeMs > olderThanMs) await rm(p, { force: true });
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
     }
   }
 }

@@ -19,7 +19,10 @@ import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import type { AuthConfig } from '../runtime/types.js';
 
-export interface HostTLS { insecureSkipVerify?: boolean; caFile?: string }
+export interface HostTLS {
+  insecureSkipVerify?: boolean;
+  caFile?: string;
+}
 
 export interface RegistryEndpoint {
   /** Base URL: scheme://host[:port] (and a path prefix for some mirrors). */
@@ -52,7 +55,11 @@ export function loadRegistryConfig(file: string | undefined): RegistryConfig {
     throw new Error(`${file}: ${(e as Error).message}`);
   }
   let doc: unknown;
-  try { doc = YAML.parse(text); } catch (e) { throw new Error(`${file}: not YAML: ${(e as Error).message}`); }
+  try {
+    doc = YAML.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not YAML: ${(e as Error).message}`);
+  }
   if (doc === null || doc === undefined) return EMPTY_REGISTRY_CONFIG;
   if (!isObject(doc)) throw new Error(`${file}: want a mapping with mirrors and configs`);
   const out: RegistryConfig = { mirrors: {}, configs: {} };
@@ -60,11 +67,17 @@ export function loadRegistryConfig(file: string | undefined): RegistryConfig {
     if (!isObject(doc.mirrors)) throw new Error(`${file}: mirrors must be a mapping of registry to {endpoint: [...]}`);
     for (const [reg, m] of Object.entries(doc.mirrors)) {
       const eps = isObject(m) ? m.endpoint : undefined;
-      if (!Array.isArray(eps) || !eps.every((e) => typeof e === 'string')) throw new Error(`${file}: mirrors.${reg}.endpoint must be a list of URLs`);
+      if (!Array.isArray(eps) || !eps.every((e) => typeof e === 'string'))
+        throw new Error(`${file}: mirrors.${reg}.endpoint must be a list of URLs`);
       for (const e of eps as string[]) {
         let u: URL;
-        try { u = new URL(e); } catch { throw new Error(`${file}: mirrors.${reg}: "${e}" is not a URL`); }
-        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${file}: mirrors.${reg}: "${e}" must be http:// or https://`);
+        try {
+          u = new URL(e);
+        } catch {
+          throw new Error(`${file}: mirrors.${reg}: "${e}" is not a URL`);
+        }
+        if (u.protocol !== 'http:' && u.protocol !== 'https:')
+          throw new Error(`${file}: mirrors.${reg}: "${e}" must be http:// or https://`);
       }
       out.mirrors[reg] = eps as string[];
     }
@@ -77,7 +90,13 @@ export function loadRegistryConfig(file: string | undefined): RegistryConfig {
       if (isObject(c.auth)) {
         const a = c.auth;
         entry.auth = {};
-        for (const [k, to] of [['username', 'username'], ['password', 'password'], ['auth', 'auth'], ['identitytoken', 'identityToken'], ['identity_token', 'identityToken']] as const) {
+        for (const [k, to] of [
+          ['username', 'username'],
+          ['password', 'password'],
+          ['auth', 'auth'],
+          ['identitytoken', 'identityToken'],
+          ['identity_token', 'identityToken'],
+        ] as const) {
           if (typeof a[k] === 'string') entry.auth[to] = a[k] as string;
         }
       }

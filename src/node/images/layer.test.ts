@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { test } from 'node:test';
 import { applyLayer, InvalidLayerError, SpecialFiles } from './layer.js';
 import { LayerSnapshotter, overlaySupported } from './snapshotter.js';
 import { buildTar, type TarEntry } from './testing/tarbuild.js';
@@ -68,7 +68,10 @@ test('hostile entries never write outside the snapshot', async () => {
     assert.equal(readFileSync(path.join(root, outside, 'escape3'), 'utf8'), 'c');
     assert.equal(readFileSync(path.join(root, 'escape4'), 'utf8'), 'd');
     // A file entry over a planted symlink replaces the link, never writes through it.
-    await apply(root, [{ name: 'target', type: 'symlink', linkname: path.join(outside, 'victim') }, { name: 'target', content: 'e' }]);
+    await apply(root, [
+      { name: 'target', type: 'symlink', linkname: path.join(outside, 'victim') },
+      { name: 'target', content: 'e' },
+    ]);
     assert.equal(lstatSync(path.join(root, 'target')).isFile(), true);
     assert.equal(existsSync(path.join(outside, 'victim')), false);
     // Hard links must point inside the layer.
@@ -86,14 +89,22 @@ test('native snapshots apply whiteouts and opaque directories by deleting', asyn
   const dir = tmp();
   try {
     const snaps = new LayerSnapshotter({ root: dir, mode: 'native', sameOwner: isRoot, resolveImage: async () => 'l2' });
-    await snaps.commit('l1', '', (fs) => apply(fs, [
-      { name: 'keep.txt', content: 'keep' }, { name: 'gone.txt', content: 'gone' },
-      { name: 'opq/', type: 'directory' }, { name: 'opq/old.txt', content: 'old' },
-    ]).then(() => undefined));
-    await snaps.commit('l2', 'l1', (fs) => apply(fs, [
-      { name: '.wh.gone.txt', content: '' }, { name: 'opq/', type: 'directory' }, { name: 'opq/.wh..wh..opq', content: '' },
-      { name: 'opq/new.txt', content: 'new' },
-    ]).then(() => undefined));
+    await snaps.commit('l1', '', (fs) =>
+      apply(fs, [
+        { name: 'keep.txt', content: 'keep' },
+        { name: 'gone.txt', content: 'gone' },
+        { name: 'opq/', type: 'directory' },
+        { name: 'opq/old.txt', content: 'old' },
+      ]).then(() => undefined),
+    );
+    await snaps.commit('l2', 'l1', (fs) =>
+      apply(fs, [
+        { name: '.wh.gone.txt', content: '' },
+        { name: 'opq/', type: 'directory' },
+        { name: 'opq/.wh..wh..opq', content: '' },
+        { name: 'opq/new.txt', content: 'new' },
+      ]).then(() => undefined),
+    );
     const mounts = await snaps.prepare('ctr-1', 'any');
     assert.equal(mounts[0].type, 'bind');
     const fs = mounts[0].source;
@@ -112,23 +123,53 @@ test('native snapshots apply whiteouts and opaque directories by deleting', asyn
   }
 });
 
-test('overlay snapshots: whiteouts as 0/0 devices, opaque xattr, one shared lower per layer', { skip: !overlaySupported() && 'needs root and overlayfs' }, async () => {
+test('overlay snapshots: whiteouts as 0/0 devices, opaque xattr, one shared lower per layer', {
+  skip: !overlaySupported() && 'needs root and overlayfs',
+}, async () => {
   const dir = tmp();
   try {
-    const snaps = new LayerSnapshotter({ root: path.join(dir, 'snapshots'), mode: 'overlay', sameOwner: true, resolveImage: async () => 'l2' });
-    await snaps.commit('l1', '', (fs) => apply(fs, [
-      { name: 'keep.txt', content: 'keep' }, { name: 'gone.txt', content: 'gone' },
-      { name: 'opq/', type: 'directory', mode: 0o711 }, { name: 'opq/old.txt', content: 'old' },
-      { name: 'etc/', type: 'directory', mode: 0o700 }, { name: 'etc/a', content: 'a' },
-    ], 'overlay').then(() => undefined));
-    await snaps.commit('l2', 'l1', (fs, lowers) => apply(fs, [
-      { name: '.wh.gone.txt', content: '' }, { name: 'opq/.wh..wh..opq', content: '' }, { name: 'opq/new.txt', content: 'new' },
-      { name: 'etc/b', content: 'b' },
-    ], 'overlay', lowers).then(() => undefined));
+    const snaps = new LayerSnapshotter({
+      root: path.join(dir, 'snapshots'),
+      mode: 'overlay',
+      sameOwner: true,
+      resolveImage: async () => 'l2',
+    });
+    await snaps.commit('l1', '', (fs) =>
+      apply(
+        fs,
+        [
+          { name: 'keep.txt', content: 'keep' },
+          { name: 'gone.txt', content: 'gone' },
+          { name: 'opq/', type: 'directory', mode: 0o711 },
+          { name: 'opq/old.txt', content: 'old' },
+          { name: 'etc/', type: 'directory', mode: 0o700 },
+          { name: 'etc/a', content: 'a' },
+        ],
+        'overlay',
+      ).then(() => undefined),
+    );
+    await snaps.commit('l2', 'l1', (fs, lowers) =>
+      apply(
+        fs,
+        [
+          { name: '.wh.gone.txt', content: '' },
+          { name: 'opq/.wh..wh..opq', content: '' },
+          { name: 'opq/new.txt', content: 'new' },
+          { name: 'etc/b', content: 'b' },
+        ],
+        'overlay',
+        lowers,
+      ).then(() => undefined),
+    );
     const upper = snaps.fsPath('l2');
     const wh = lstatSync(path.join(upper, 'gone.txt'));
     assert.ok(wh.isCharacterDevice() && wh.rdev === 0, 'whiteout is a 0/0 char device');
-    assert.equal(execFileSync('getfattr', ['-h', '--only-values', '-n', 'trusted.overlay.opaque', path.join(upper, 'opq')], { encoding: 'utf8' }).trim(), 'y');
+    assert.equal(
+      execFileSync('getfattr', ['-h', '--only-values', '-n', 'trusted.overlay.opaque', path.join(upper, 'opq')], {
+        encoding: 'utf8',
+      }).trim(),
+      'y',
+    );
     assert.equal(statSync(path.join(upper, 'etc')).mode & 0o7777, 0o700, 'an implied dir takes its mode from the lower layer');
 
     const mounts = await snaps.prepare('ctr-1', 'img');
@@ -138,9 +179,20 @@ test('overlay snapshots: whiteouts as 0/0 devices, opaque xattr, one shared lowe
     assert.equal(lowerdir, `lowerdir=${snaps.fsPath('l2')}:${snaps.fsPath('l1')}`);
     const target = path.join(dir, 'rootfs');
     execFileSync('mkdir', [target]);
-    const listing = execFileSync('unshare', ['--mount', '--', 'sh', '-c',
-      'mount --make-rprivate / && mount -t overlay overlay -o "$1" "$2" && cd "$2" && ls -A . opq etc && echo written > keep.txt && cat keep.txt',
-      'sh', mounts[0].options.join(','), target], { encoding: 'utf8' });
+    const listing = execFileSync(
+      'unshare',
+      [
+        '--mount',
+        '--',
+        'sh',
+        '-c',
+        'mount --make-rprivate / && mount -t overlay overlay -o "$1" "$2" && cd "$2" && ls -A . opq etc && echo written > keep.txt && cat keep.txt',
+        'sh',
+        mounts[0].options.join(','),
+        target,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.match(listing, /^\.:\netc\nkeep.txt\nopq\n/);
     assert.match(listing, /opq:\nnew.txt\n/);
     assert.match(listing, /etc:\na\nb\n/);
@@ -172,10 +224,17 @@ test('gzip and zstd layers decompress to the same tree', { skip: !existsSync('/u
   const { decompressor, detectCompression } = await import('./layer.js');
   const dir = tmp();
   try {
-    const plain = await buildTar([{ name: 'a/', type: 'directory' }, { name: 'a/f.txt', content: 'zstd works\n'.repeat(1000) }]);
+    const plain = await buildTar([
+      { name: 'a/', type: 'directory' },
+      { name: 'a/f.txt', content: 'zstd works\n'.repeat(1000) },
+    ]);
     const zst = execFileSync('/usr/bin/zstd', ['-q', '-c'], { input: plain });
     const gz = (await import('node:zlib')).gzipSync(plain);
-    for (const [label, blob] of [['zstd', zst], ['gzip', gz], ['none', plain]] as const) {
+    for (const [label, blob] of [
+      ['zstd', zst],
+      ['gzip', gz],
+      ['none', plain],
+    ] as const) {
       assert.equal(detectCompression(blob.subarray(0, 4)), label);
       const root = path.join(dir, label);
       execFileSync('mkdir', [root]);

@@ -16,16 +16,32 @@
 // attr's setfattr (python3 where setfattr is missing).
 
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
-  chmodSync, closeSync, constants as fsc, existsSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync,
-  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeSync,
+  chmodSync,
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fchownSync,
+  constants as fsc,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { createHash } from 'node:crypto';
-import tar from 'tar-stream';
 import { Decompress as ZstdDecompress } from 'fzstd';
+import tar from 'tar-stream';
 import type { Compression } from './mediatypes.js';
 
 export class InvalidLayerError extends Error {}
@@ -76,7 +92,13 @@ export class SpecialFiles {
       return;
     }
     if (this.python) {
-      await runTool(this.python, ['-c', 'import os,sys,base64; os.setxattr(sys.argv[1], sys.argv[2], base64.b64decode(sys.argv[3]), follow_symlinks=False)', p, key, value.toString('base64')]);
+      await runTool(this.python, [
+        '-c',
+        'import os,sys,base64; os.setxattr(sys.argv[1], sys.argv[2], base64.b64decode(sys.argv[3]), follow_symlinks=False)',
+        p,
+        key,
+        value.toString('base64'),
+      ]);
       return;
     }
     throw new Error(`cannot set xattr ${key} on ${p}: neither setfattr (Debian: apt-get install attr) nor python3 is installed`);
@@ -96,12 +118,27 @@ export function rootPathSync(root: string, p: string, knownDirs?: Set<string>): 
   let missing = false;
   while (pending.length) {
     const c = pending.shift()!;
-    if (c === '..') { resolved.pop(); continue; }
-    if (missing) { resolved.push(c); continue; }
+    if (c === '..') {
+      resolved.pop();
+      continue;
+    }
+    if (missing) {
+      resolved.push(c);
+      continue;
+    }
     const cur = path.join(root, ...resolved, c);
     let st;
-    try { st = lstatSync(cur); } catch { missing = true; resolved.push(c); continue; }
-    if (!st.isSymbolicLink()) { resolved.push(c); continue; }
+    try {
+      st = lstatSync(cur);
+    } catch {
+      missing = true;
+      resolved.push(c);
+      continue;
+    }
+    if (!st.isSymbolicLink()) {
+      resolved.push(c);
+      continue;
+    }
     if (++links > MAX_LINKS) throw new InvalidLayerError(`too many levels of symbolic links resolving ${p}`);
     const target = readlinkSync(cur);
     if (target.startsWith('/')) resolved.length = 0;
@@ -138,7 +175,11 @@ function safeId(n: number | undefined): number {
 }
 
 function lstatOrUndefined(p: string) {
-  try { return lstatSync(p); } catch { return undefined; }
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -170,7 +211,10 @@ export async function applyLayer(source: Readable, opts: ApplyOptions): Promise<
     if (knownDirs.has(r)) return;
     const st = lstatOrUndefined(parent);
     if (st) {
-      if (st.isDirectory()) { knownDirs.add(r); return; }
+      if (st.isDirectory()) {
+        knownDirs.add(r);
+        return;
+      }
       throw new InvalidLayerError(`${r}: not a directory`);
     }
     const up = path.dirname(parent);
@@ -215,14 +259,18 @@ export async function applyLayer(source: Readable, opts: ApplyOptions): Promise<
           } else {
             for (const child of readdirSync(parent)) {
               const cp = path.join(parent, child);
-              if (!unpacked.has(cp)) { forget(rel(cp)); rmSync(cp, { recursive: true, force: true }); }
+              if (!unpacked.has(cp)) {
+                forget(rel(cp));
+                rmSync(cp, { recursive: true, force: true });
+              }
             }
           }
           continue;
         }
         if (base.startsWith(WH_META_PREFIX)) continue; // aufs metadata (.wh..wh.plnk ...): nothing to apply
         const original = base.slice(WH_PREFIX.length);
-        if (!original || original === '.' || original === '..' || original.includes('/')) throw new InvalidLayerError(`${hdr.name}: invalid whiteout`);
+        if (!original || original === '.' || original === '..' || original.includes('/'))
+          throw new InvalidLayerError(`${hdr.name}: invalid whiteout`);
         const victim = path.join(parent, original);
         forget(rel(victim));
         rmSync(victim, { recursive: true, force: true });
@@ -251,7 +299,8 @@ export async function applyLayer(source: Readable, opts: ApplyOptions): Promise<
           knownDirs.add(rel(target));
           dirs.push({ p: target, mtime });
           break;
-        case 'file': case 'contiguous-file': {
+        case 'file':
+        case 'contiguous-file': {
           const fd = openSync(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
           try {
             for await (const chunk of entry as AsyncIterable<Buffer>) {
@@ -277,7 +326,8 @@ export async function applyLayer(source: Readable, opts: ApplyOptions): Promise<
           const ls = ln.lastIndexOf('/');
           const lparent = rootPathSync(root, ls >= 0 ? ln.slice(0, ls) : '', knownDirs);
           const src = path.join(lparent, ln.slice(ls + 1));
-          if (!ln || (lparent !== root && !lparent.startsWith(root + path.sep))) throw new InvalidLayerError(`${hdr.name}: hard link to ${hdr.linkname} outside the layer`);
+          if (!ln || (lparent !== root && !lparent.startsWith(root + path.sep)))
+            throw new InvalidLayerError(`${hdr.name}: hard link to ${hdr.linkname} outside the layer`);
           const sst = lstatOrUndefined(src);
           if (!sst) throw new InvalidLayerError(`${hdr.name}: hard link target ${hdr.linkname} is not in this layer`);
           if (sst.isDirectory()) throw new InvalidLayerError(`${hdr.name}: hard link to a directory`);
@@ -287,8 +337,13 @@ export async function applyLayer(source: Readable, opts: ApplyOptions): Promise<
           done = true;
           break;
         }
-        case 'character-device': case 'block-device': {
-          if (!opts.sameOwner) { opts.warn?.(`${hdr.name}: device node skipped (not root)`); entry.resume(); continue; }
+        case 'character-device':
+        case 'block-device': {
+          if (!opts.sameOwner) {
+            opts.warn?.(`${hdr.name}: device node skipped (not root)`);
+            entry.resume();
+            continue;
+          }
           const major = hdr.devmajor ?? 0;
           const minor = hdr.devminor ?? 0;
           if (!Number.isInteger(major) || !Number.isInteger(minor) || major < 0 || minor < 0 || major > 0xfff || minor > 0xfffff) {
@@ -307,9 +362,15 @@ export async function applyLayer(source: Readable, opts: ApplyOptions): Promise<
       for (const [key, value] of Object.entries(hdr.pax ?? {})) {
         if (!key.startsWith('SCHILY.xattr.')) continue;
         const attr = key.slice('SCHILY.xattr.'.length);
-        if (attr.startsWith('trusted.')) { opts.warn?.(`${hdr.name}: xattr ${attr} refused (admin attributes from an archive are not applied)`); continue; }
+        if (attr.startsWith('trusted.')) {
+          opts.warn?.(`${hdr.name}: xattr ${attr} refused (admin attributes from an archive are not applied)`);
+          continue;
+        }
         if (!opts.sameOwner && !attr.startsWith('user.')) continue;
-        if (!opts.special.canSetXattr()) { opts.warn?.(`${hdr.name}: xattr ${attr} skipped (no setfattr)`); continue; }
+        if (!opts.special.canSetXattr()) {
+          opts.warn?.(`${hdr.name}: xattr ${attr} skipped (no setfattr)`);
+          continue;
+        }
         try {
           await opts.special.lsetxattr(target, attr, Buffer.from(value, 'latin1'));
         } catch (e) {
@@ -333,7 +394,13 @@ export async function applyLayer(source: Readable, opts: ApplyOptions): Promise<
     entry.resume();
   }
   // Directory times last: creating entries inside them changed their mtime.
-  for (const d of dirs.reverse()) { try { lutimesSync(d.p, d.mtime, d.mtime); } catch { /* replaced since */ } }
+  for (const d of dirs.reverse()) {
+    try {
+      lutimesSync(d.p, d.mtime, d.mtime);
+    } catch {
+      /* replaced since */
+    }
+  }
   return { size };
 }
 
@@ -353,13 +420,25 @@ class ZstdStream extends Transform {
   private readonly d: ZstdDecompress;
   constructor() {
     super();
-    this.d = new ZstdDecompress((chunk: Uint8Array) => { this.push(Buffer.from(chunk)); });
+    this.d = new ZstdDecompress((chunk: Uint8Array) => {
+      this.push(Buffer.from(chunk));
+    });
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
-    try { this.d.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)); cb(); } catch (e) { cb(e as Error); }
+    try {
+      this.d.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
   }
   override _flush(cb: (err?: Error | null) => void): void {
-    try { this.d.push(new Uint8Array(0), true); cb(); } catch (e) { cb(e as Error); }
+    try {
+      this.d.push(new Uint8Array(0), true);
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
   }
 }
 

@@ -4,7 +4,7 @@
 // processes that are gone count for nothing.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export class Lease {
@@ -36,24 +36,38 @@ export class Lease {
 
 function alive(pid: number): boolean {
   if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Everything held by live leases; stale lease files are removed on the way. */
 export async function leased(dir: string): Promise<{ content: Set<string>; snapshots: Set<string> }> {
   const out = { content: new Set<string>(), snapshots: new Set<string>() };
   let names: string[] = [];
-  try { names = await readdir(dir); } catch { return out; }
+  try {
+    names = await readdir(dir);
+  } catch {
+    return out;
+  }
   for (const n of names) {
     const m = /^(\d+)-[0-9a-f]+\.json$/.exec(n);
     if (!m) continue;
     const p = path.join(dir, n);
-    if (!alive(Number(m[1]))) { await rm(p, { force: true }); continue; }
+    if (!alive(Number(m[1]))) {
+      await rm(p, { force: true });
+      continue;
+    }
     try {
       const doc = JSON.parse(await readFile(p, 'utf8')) as { content?: string[]; snapshots?: string[] };
       for (const c of doc.content ?? []) out.content.add(c);
       for (const s of doc.snapshots ?? []) out.snapshots.add(s);
-    } catch { /* being written */ }
+    } catch {
+      /* being written */
+    }
   }
   return out;
 }

@@ -22,7 +22,11 @@ export const MediaType = {
 
 /** What a pull asks a registry for, in containerd's order of preference. */
 export const MANIFEST_ACCEPT = [
-  MediaType.DockerManifest, MediaType.DockerManifestList, MediaType.OciManifest, MediaType.OciIndex, '*/*',
+  MediaType.DockerManifest,
+  MediaType.DockerManifestList,
+  MediaType.OciManifest,
+  MediaType.OciIndex,
+  '*/*',
 ].join(', ');
 
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -38,14 +42,28 @@ export function isManifest(mt: string | undefined): boolean {
 /** The compression a layer's media type names; undefined for a type that is not a layer. */
 export function layerCompression(mt: string): Compression | undefined {
   switch (mt) {
-    case MediaType.OciLayer: case MediaType.OciLayerNondistributable: case MediaType.DockerLayer: return 'none';
-    case MediaType.OciLayerGzip: case MediaType.OciLayerNondistributableGzip: case MediaType.DockerLayerGzip: case MediaType.DockerLayerForeignGzip: return 'gzip';
-    case MediaType.OciLayerZstd: return 'zstd';
+    case MediaType.OciLayer:
+    case MediaType.OciLayerNondistributable:
+    case MediaType.DockerLayer:
+      return 'none';
+    case MediaType.OciLayerGzip:
+    case MediaType.OciLayerNondistributableGzip:
+    case MediaType.DockerLayerGzip:
+    case MediaType.DockerLayerForeignGzip:
+      return 'gzip';
+    case MediaType.OciLayerZstd:
+      return 'zstd';
   }
   return undefined;
 }
 
-export interface Platform { os: string; architecture: string; variant?: string; 'os.version'?: string; 'os.features'?: string[] }
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+  'os.version'?: string;
+  'os.features'?: string[];
+}
 
 export interface Descriptor {
   mediaType: string;
@@ -56,9 +74,20 @@ export interface Descriptor {
   urls?: string[];
 }
 
-export interface ImageIndex { schemaVersion: number; mediaType?: string; manifests: Descriptor[]; annotations?: Record<string, string> }
+export interface ImageIndex {
+  schemaVersion: number;
+  mediaType?: string;
+  manifests: Descriptor[];
+  annotations?: Record<string, string>;
+}
 
-export interface ImageManifestDoc { schemaVersion: number; mediaType?: string; config: Descriptor; layers: Descriptor[]; annotations?: Record<string, string> }
+export interface ImageManifestDoc {
+  schemaVersion: number;
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+}
 
 /** The image config (OCI image-spec config.md; Docker's is the same shape). */
 export interface ImageConfigDoc {

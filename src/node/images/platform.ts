@@ -6,12 +6,18 @@ import type { Platform } from './mediatypes.js';
 
 function goArch(a: string): string {
   switch (a) {
-    case 'x64': return 'amd64';
-    case 'ia32': return '386';
-    case 'arm64': return 'arm64';
-    case 'arm': return 'arm';
-    case 'ppc64': return 'ppc64le';
-    default: return a;
+    case 'x64':
+      return 'amd64';
+    case 'ia32':
+      return '386';
+    case 'arm64':
+      return 'arm64';
+    case 'arm':
+      return 'arm';
+    case 'ppc64':
+      return 'ppc64le';
+    default:
+      return a;
   }
 }
 

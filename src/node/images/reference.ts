@@ -18,7 +18,8 @@ export interface Reference {
 const PATH_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 const DIGEST_RE = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-const DOMAIN_RE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+const DOMAIN_RE =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
 
 export function isDigest(s: string): boolean {
   return DIGEST_RE.test(s);
@@ -38,7 +39,10 @@ export function parseReference(ref: string): Reference {
   }
   let tag: string | undefined;
   const colon = name.lastIndexOf(':');
-  if (colon > name.lastIndexOf('/')) { tag = name.slice(colon + 1); name = name.slice(0, colon); }
+  if (colon > name.lastIndexOf('/')) {
+    tag = name.slice(colon + 1);
+    name = name.slice(0, colon);
+  }
   const slash = name.indexOf('/');
   const first = slash >= 0 ? name.slice(0, slash) : '';
   let domain: string;
@@ -53,7 +57,8 @@ export function parseReference(ref: string): Reference {
   if (!DOMAIN_RE.test(domain)) throw new InvalidImageNameError(ref, `invalid reference format: "${ref}"`);
   if (domain === 'index.docker.io') domain = 'docker.io';
   if (domain === 'docker.io' && !path.includes('/')) path = `library/${path}`;
-  if (path !== path.toLowerCase()) throw new InvalidImageNameError(ref, `invalid reference format: repository name (${path}) must be lowercase`);
+  if (path !== path.toLowerCase())
+    throw new InvalidImageNameError(ref, `invalid reference format: repository name (${path}) must be lowercase`);
   if (!PATH_RE.test(path) || domain.length + path.length > 255) throw new InvalidImageNameError(ref, `invalid reference format: "${ref}"`);
   if (tag !== undefined && !TAG_RE.test(tag)) throw new InvalidImageNameError(ref, `invalid reference format: "${ref}"`);
   if (tag === undefined && digest === undefined) tag = 'latest';

@@ -5,21 +5,25 @@
 // carrying credentials to another host. Errors are worded as containerd words them, since that is
 // what users of Kubernetes see in their events.
 
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { AuthConfig } from '../runtime/types.js';
 import { AuthorizationError, Authorizer, type TokenRequester } from './auth.js';
-import { registryEndpoints, type RegistryConfig, type RegistryEndpoint } from './hosts.js';
-import { MANIFEST_ACCEPT, type Descriptor } from './mediatypes.js';
-import { repositoryOf, type Reference } from './reference.js';
-import { isDigest } from './reference.js';
+import { type RegistryConfig, type RegistryEndpoint, registryEndpoints } from './hosts.js';
+import { type Descriptor, MANIFEST_ACCEPT } from './mediatypes.js';
+import { isDigest, type Reference, repositoryOf } from './reference.js';
 
 export type RegistryErrorKind = 'NotFound' | 'Unauthorized' | 'Unknown';
 
 export class RegistryError extends Error {
-  constructor(message: string, readonly kind: RegistryErrorKind) { super(message); }
+  constructor(
+    message: string,
+    readonly kind: RegistryErrorKind,
+  ) {
+    super(message);
+  }
 }
 
 export interface HttpResponse {
@@ -45,11 +49,19 @@ function header(h: http.IncomingHttpHeaders, name: string): string[] {
 }
 
 function sanitize(u: string): string {
-  try { const x = new URL(u); return `${x.origin}${x.pathname}`; } catch { return u; }
+  try {
+    const x = new URL(u);
+    return `${x.origin}${x.pathname}`;
+  } catch {
+    return u;
+  }
 }
 
 /** One HTTP(S) request; the body is a stream the caller must consume or destroy. */
-export function httpRequest(url: string, init: { method: string; headers: Record<string, string>; tls?: RegistryEndpoint['tls']; body?: string; timeoutMs?: number }): Promise<HttpResponse> {
+export function httpRequest(
+  url: string,
+  init: { method: string; headers: Record<string, string>; tls?: RegistryEndpoint['tls']; body?: string; timeoutMs?: number },
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const secure = u.protocol === 'https:';
@@ -59,7 +71,9 @@ export function httpRequest(url: string, init: { method: string; headers: Record
       if (init.tls?.caFile) opts.ca = readFileSync(init.tls.caFile);
     }
     const req = (secure ? https : http).request(u, opts, (res) => {
-      res.setTimeout(init.timeoutMs ?? 30_000, () => res.destroy(new Error(`${init.method} ${sanitize(url)}: no data for ${(init.timeoutMs ?? 30_000) / 1000}s`)));
+      res.setTimeout(init.timeoutMs ?? 30_000, () =>
+        res.destroy(new Error(`${init.method} ${sanitize(url)}: no data for ${(init.timeoutMs ?? 30_000) / 1000}s`)),
+      );
       resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: res, url });
     });
     req.on('timeout', () => req.destroy(new Error(`${init.method} ${sanitize(url)}: timed out`)));
@@ -73,7 +87,10 @@ async function readText(body: Readable, max = 1 << 20): Promise<string> {
   let n = 0;
   for await (const c of body as AsyncIterable<Buffer>) {
     n += c.length;
-    if (n > max) { body.destroy(); break; }
+    if (n > max) {
+      body.destroy();
+      break;
+    }
     chunks.push(c);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -103,12 +120,20 @@ export class Remote {
   private readonly authorizer: Authorizer;
   private readonly scope: string;
 
-  constructor(ref: Reference, creds: AuthConfig | undefined, private readonly opts: RemoteOptions) {
+  constructor(
+    ref: Reference,
+    creds: AuthConfig | undefined,
+    private readonly opts: RemoteOptions,
+  ) {
     this.ref = ref;
     this.endpoints = registryEndpoints(ref.domain, opts.config);
     this.scope = `repository:${ref.path}:pull`;
     const requester: TokenRequester = async (url, init) => {
-      const res = await httpRequest(url, { ...init, headers: { ...init.headers, 'User-Agent': this.userAgent }, timeoutMs: opts.timeoutMs });
+      const res = await httpRequest(url, {
+        ...init,
+        headers: { ...init.headers, 'User-Agent': this.userAgent },
+        timeoutMs: opts.timeoutMs,
+      });
       return { status: res.status, statusText: res.statusText, text: await readText(res.body) };
     };
     const configured = (e: RegistryEndpoint) => opts.config.configs[e.host]?.auth ?? opts.config.configs[ref.domain]?.auth;
@@ -139,15 +164,20 @@ export class Remote {
       if (res.status === 401 && host === ep.host && tries < 3) {
         tries++;
         const retry = this.authorizer.addChallenge(host, header(res.headers, 'www-authenticate'), !!auth);
-        if (retry) { drain(res); continue; }
+        if (retry) {
+          drain(res);
+          continue;
+        }
         return res;
       }
       if ([301, 302, 303, 307, 308].includes(res.status)) {
         const loc = header(res.headers, 'location')[0];
         drain(res);
-        if (!loc || ++redirects > MAX_REDIRECTS) throw new Error(`${method} ${sanitize(target)}: ${loc ? 'stopped after 10 redirects' : 'redirect without a location'}`);
+        if (!loc || ++redirects > MAX_REDIRECTS)
+          throw new Error(`${method} ${sanitize(target)}: ${loc ? 'stopped after 10 redirects' : 'redirect without a location'}`);
         const next = new URL(loc, target);
-        if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new Error(`${method} ${sanitize(target)}: redirect to ${next.protocol} refused`);
+        if (next.protocol !== 'https:' && next.protocol !== 'http:')
+          throw new Error(`${method} ${sanitize(target)}: redirect to ${next.protocol} refused`);
         target = next.toString();
         host = next.host;
         continue;
@@ -164,21 +194,39 @@ export class Remote {
     const object = this.ref.digest ?? this.ref.tag ?? 'latest';
     let firstErr: RegistryError | undefined;
     let priority = 0;
-    const note = (e: RegistryError, p: number) => { if (p > priority) { firstErr = e; priority = p; } };
+    const note = (e: RegistryError, p: number) => {
+      if (p > priority) {
+        firstErr = e;
+        priority = p;
+      }
+    };
     for (const ep of this.endpoints) {
       const url = this.url(ep, 'manifests', object);
       let res: HttpResponse;
       try {
         res = await this.do(ep, 'HEAD', url, MANIFEST_ACCEPT);
       } catch (e) {
-        if (e instanceof AuthorizationError) note(new RegistryError(`pull access denied, repository does not exist or may require authorization: ${e.message}`, 'Unauthorized'), 1);
+        if (e instanceof AuthorizationError)
+          note(
+            new RegistryError(`pull access denied, repository does not exist or may require authorization: ${e.message}`, 'Unauthorized'),
+            1,
+          );
         else note(new RegistryError(`failed to do request: Head "${sanitize(url)}": ${(e as Error).message}`, 'Unknown'), 1);
         continue;
       }
       drain(res);
-      if (res.status === 404) { note(new RegistryError(`${this.refString()}: not found`, 'NotFound'), 2); continue; }
+      if (res.status === 404) {
+        note(new RegistryError(`${this.refString()}: not found`, 'NotFound'), 2);
+        continue;
+      }
       if (res.status >= 400) {
-        note(new RegistryError(`unexpected status from HEAD request to ${sanitize(url)}: ${res.status} ${res.statusText}`, res.status === 401 || res.status === 403 ? 'Unauthorized' : 'Unknown'), 3);
+        note(
+          new RegistryError(
+            `unexpected status from HEAD request to ${sanitize(url)}: ${res.status} ${res.statusText}`,
+            res.status === 401 || res.status === 403 ? 'Unauthorized' : 'Unknown',
+          ),
+          3,
+        );
         continue;
       }
       let digest = this.ref.digest ?? header(res.headers, 'docker-content-digest')[0];
@@ -187,7 +235,17 @@ export class Remote {
       if (!digest || !isDigest(digest) || !(size >= 0) || !mediaType || this.ref.digest) {
         // No (trustworthy) digest header: GET the manifest and name it by its bytes.
         const got = await this.do(ep, 'GET', url, MANIFEST_ACCEPT);
-        if (got.status >= 400) { drain(got); note(new RegistryError(`unexpected status from GET request to ${sanitize(url)}: ${got.status} ${got.statusText}`, got.status === 404 ? 'NotFound' : 'Unknown'), 3); continue; }
+        if (got.status >= 400) {
+          drain(got);
+          note(
+            new RegistryError(
+              `unexpected status from GET request to ${sanitize(url)}: ${got.status} ${got.statusText}`,
+              got.status === 404 ? 'NotFound' : 'Unknown',
+            ),
+            3,
+          );
+          continue;
+        }
         const body = await readBody(got.body, 4 * 1024 * 1024);
         const { createHash } = await import('node:crypto');
         const computed = `sha256:${createHash('sha256').update(body).digest('hex')}`;
@@ -199,7 +257,10 @@ export class Remote {
         size = body.length;
         mediaType = (header(got.headers, 'content-type')[0] ?? '').split(';')[0].trim() || mediaTypeOf(body);
       }
-      if (size > 4 * 1024 * 1024) { note(new RegistryError(`rejecting ${size} byte manifest for ${this.refString()}`, 'NotFound'), 4); continue; }
+      if (size > 4 * 1024 * 1024) {
+        note(new RegistryError(`rejecting ${size} byte manifest for ${this.refString()}`, 'NotFound'), 4);
+        continue;
+      }
       return { mediaType, digest, size };
     }
     throw firstErr ?? new RegistryError(`${this.refString()}: not found`, 'NotFound');
@@ -214,14 +275,20 @@ export class Remote {
       try {
         res = await this.do(ep, 'GET', url, kind === 'manifests' ? `${desc.mediaType}, *;q=0.8` : '*/*');
       } catch (e) {
-        last = e instanceof AuthorizationError ? new RegistryError(`pull access denied, repository does not exist or may require authorization: ${e.message}`, 'Unauthorized') : (e as Error);
+        last =
+          e instanceof AuthorizationError
+            ? new RegistryError(`pull access denied, repository does not exist or may require authorization: ${e.message}`, 'Unauthorized')
+            : (e as Error);
         continue;
       }
       if (res.status === 200) return res.body;
       const msg = await serverMessage(res);
-      last = new RegistryError(res.status === 404
-        ? `content at ${sanitize(url)} not found: not found`
-        : `unexpected status from GET request to ${sanitize(url)}: ${res.status} ${res.statusText}${msg ? `: ${msg}` : ''}`, res.status === 404 ? 'NotFound' : res.status === 401 ? 'Unauthorized' : 'Unknown');
+      last = new RegistryError(
+        res.status === 404
+          ? `content at ${sanitize(url)} not found: not found`
+          : `unexpected status from GET request to ${sanitize(url)}: ${res.status} ${res.statusText}${msg ? `: ${msg}` : ''}`,
+        res.status === 404 ? 'NotFound' : res.status === 401 ? 'Unauthorized' : 'Unknown',
+      );
     }
     throw last ?? new RegistryError(`${desc.digest}: not found`, 'NotFound');
   }
@@ -236,7 +303,10 @@ export async function readBody(body: Readable, max: number): Promise<Buffer> {
   let n = 0;
   for await (const c of body as AsyncIterable<Buffer>) {
     n += c.length;
-    if (n > max) { body.destroy(); throw new Error(`more than ${max} bytes`); }
+    if (n > max) {
+      body.destroy();
+      throw new Error(`more than ${max} bytes`);
+    }
     chunks.push(c);
   }
   return Buffer.concat(chunks);
@@ -249,6 +319,8 @@ function mediaTypeOf(body: Buffer): string {
     if (doc.mediaType) return doc.mediaType;
     if (doc.manifests) return 'application/vnd.oci.image.index.v1+json';
     if (doc.config) return 'application/vnd.oci.image.manifest.v1+json';
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return 'application/octet-stream';
 }

@@ -11,18 +11,28 @@
 // use one directory (the node agent and `k8ts image ...`): every write is a rename into place.
 
 import { createHash } from 'node:crypto';
-import { open, mkdir, readdir, readFile, rename, rm, writeFile, statfs } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ImagePullError, type AuthConfig, type Image, type ImageConfig, type ImageService, type ImageSpec } from '../runtime/types.js';
+import { type AuthConfig, type Image, type ImageConfig, ImagePullError, type ImageService, type ImageSpec } from '../runtime/types.js';
 import { ContentStore, DigestMismatchError, MAX_MANIFEST_BYTES } from './content.js';
 import { EMPTY_REGISTRY_CONFIG, loadRegistryConfig, type RegistryConfig } from './hosts.js';
 import { applyLayer, decompressor, detectCompression, HashingStream, InvalidLayerError, SpecialFiles } from './layer.js';
 import { Lease, leased } from './leases.js';
-import { isIndex, isManifest, layerCompression, MediaType, type Descriptor, type ImageConfigDoc, type ImageIndex, type ImageManifestDoc, type Platform } from './mediatypes.js';
+import {
+  type Descriptor,
+  type ImageConfigDoc,
+  type ImageIndex,
+  type ImageManifestDoc,
+  isIndex,
+  isManifest,
+  layerCompression,
+  MediaType,
+  type Platform,
+} from './mediatypes.js';
 import { formatPlatform, nodePlatform, platformRank } from './platform.js';
-import { formatReference, InvalidImageNameError, parseReference, repositoryOf, type Reference } from './reference.js';
-import { Remote, RegistryError } from './registry.js';
+import { formatReference, InvalidImageNameError, parseReference, type Reference, repositoryOf } from './reference.js';
+import { RegistryError, Remote } from './registry.js';
 import { LayerSnapshotter, overlaySupported } from './snapshotter.js';
 
 export interface ImageRecord {
@@ -85,12 +95,21 @@ export interface ImageFilesystem {
 export function pullErrorMessage(ref: string, err: unknown, stage: 'resolve' | 'pull'): string {
   const kind = err instanceof RegistryError ? err.kind : 'Unknown';
   const inner = err instanceof Error ? err.message : String(err);
-  const body = stage === 'resolve' ? `failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${inner}` : `failed to pull and unpack image "${ref}": ${inner}`;
+  const body =
+    stage === 'resolve'
+      ? `failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${inner}`
+      : `failed to pull and unpack image "${ref}": ${inner}`;
   return `rpc error: code = ${kind === 'NotFound' ? 'NotFound' : 'Unknown'} desc = ${body}`;
 }
 
 export class ImagePullFailure extends ImagePullError {
-  constructor(image: string, message: string, readonly kind: 'NotFound' | 'Unauthorized' | 'Unknown') { super(image, message); }
+  constructor(
+    image: string,
+    message: string,
+    readonly kind: 'NotFound' | 'Unauthorized' | 'Unknown',
+  ) {
+    super(image, message);
+  }
 }
 
 export function chainIDs(diffIDs: string[]): string[] {
@@ -148,7 +167,9 @@ export class OciImageService implements ImageService, ImageFilesystem {
     this.registryConfig = () => fixed ?? (file ? loadRegistryConfig(file) : EMPTY_REGISTRY_CONFIG);
     const mode = opts.snapshotter ?? (overlaySupported() ? 'overlay' : 'native');
     this.snapshotter = new LayerSnapshotter({
-      root: path.join(this.root, 'snapshots'), mode, sameOwner: this.sameOwner,
+      root: path.join(this.root, 'snapshots'),
+      mode,
+      sameOwner: this.sameOwner,
       resolveImage: async (ref) => this.unpackedTop(ref),
     });
   }
@@ -161,11 +182,19 @@ export class OciImageService implements ImageService, ImageFilesystem {
 
   private async readRecords(): Promise<ImageRecord[]> {
     let names: string[] = [];
-    try { names = await readdir(this.imagesDir); } catch { return []; }
+    try {
+      names = await readdir(this.imagesDir);
+    } catch {
+      return [];
+    }
     const out: ImageRecord[] = [];
     for (const n of names) {
       if (!n.endsWith('.json')) continue;
-      try { out.push(JSON.parse(await readFile(path.join(this.imagesDir, n), 'utf8')) as ImageRecord); } catch { /* being replaced */ }
+      try {
+        out.push(JSON.parse(await readFile(path.join(this.imagesDir, n), 'utf8')) as ImageRecord);
+      } catch {
+        /* being replaced */
+      }
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -183,7 +212,12 @@ export class OciImageService implements ImageService, ImageFilesystem {
     await mkdir(this.imagesDir, { recursive: true });
     const old = await this.getRecord(name);
     const now = Date.now();
-    const rec: ImageRecord = { name, target: { mediaType: target.mediaType, digest: target.digest, size: target.size }, createdAt: old?.createdAt ?? now, updatedAt: now };
+    const rec: ImageRecord = {
+      name,
+      target: { mediaType: target.mediaType, digest: target.digest, size: target.size },
+      createdAt: old?.createdAt ?? now,
+      updatedAt: now,
+    };
     const file = recordFile(this.imagesDir, name);
     await writeFile(`${file}.${process.pid}.tmp`, JSON.stringify(rec, null, 1));
     await rename(`${file}.${process.pid}.tmp`, file);
@@ -199,7 +233,8 @@ export class OciImageService implements ImageService, ImageFilesystem {
       .map((d) => ({ d, rank: platformRank(this.platform, d.platform) }))
       .filter((c) => c.rank >= 0)
       .sort((a, b) => a.rank - b.rank);
-    if (!candidates.length) throw new Error(`no match for platform in manifest: ${what} has no image for ${formatPlatform(this.platform)}: not found`);
+    if (!candidates.length)
+      throw new Error(`no match for platform in manifest: ${what} has no image for ${formatPlatform(this.platform)}: not found`);
     return candidates[0].d;
   }
 
@@ -218,16 +253,31 @@ export class OciImageService implements ImageService, ImageFilesystem {
     const config = await this.content.readJSON<ImageConfigDoc>(manifest.config.digest);
     const layers = (manifest.layers ?? []).filter((l) => layerCompression(l.mediaType) !== undefined);
     const diffIDs = config.rootfs?.diff_ids ?? [];
-    if (diffIDs.length !== layers.length) throw new Error(`${record.name}: the config names ${diffIDs.length} layers, the manifest ${layers.length}`);
+    if (diffIDs.length !== layers.length)
+      throw new Error(`${record.name}: the config names ${diffIDs.length} layers, the manifest ${layers.length}`);
     const size = desc.size + manifest.config.size + layers.reduce((n, l) => n + l.size, 0);
-    const r: ResolvedImage = { record, manifestDigest: desc.digest, manifest, configDigest: manifest.config.digest, config, layers, diffIDs, chainIDs: chainIDs(diffIDs), size };
+    const r: ResolvedImage = {
+      record,
+      manifestDigest: desc.digest,
+      manifest,
+      configDigest: manifest.config.digest,
+      config,
+      layers,
+      diffIDs,
+      chainIDs: chainIDs(diffIDs),
+      size,
+    };
     this.resolvedCache.set(`${record.name} ${record.target.digest}`, r);
     return r;
   }
 
   private async findRecord(ref: string): Promise<ImageRecord | undefined> {
     let name: string;
-    try { name = this.normalize(ref); } catch { return undefined; }
+    try {
+      name = this.normalize(ref);
+    } catch {
+      return undefined;
+    }
     const rec = await this.getRecord(name);
     if (rec) return rec;
     // A digest reference finds any stored image of that repository and digest.
@@ -245,7 +295,7 @@ export class OciImageService implements ImageService, ImageFilesystem {
     const names = this.builtin?.names(name);
     if (!names) return undefined;
     const existing = await this.getRecord(name);
-    if (existing && await this.complete(existing)) return existing;
+    if (existing && (await this.complete(existing))) return existing;
     const key = `builtin ${name}`;
     let p = this.inflight.get(key);
     if (!p) {
@@ -289,14 +339,25 @@ export class OciImageService implements ImageService, ImageFilesystem {
     const file = this.content.blobPath(layer.digest);
     const head = Buffer.alloc(4);
     const fh = await open(file, 'r');
-    try { await fh.read(head, 0, 4, 0); } finally { await fh.close(); }
+    try {
+      await fh.read(head, 0, 4, 0);
+    } finally {
+      await fh.close();
+    }
     const { createReadStream } = await import('node:fs');
     const src = createReadStream(file, { highWaterMark: 1 << 20 });
     const hasher = new HashingStream();
     const dec = decompressor(detectCompression(head));
     const flow = dec ? pipeline(src, dec, hasher) : pipeline(src, hasher);
     const [applied] = await Promise.all([
-      applyLayer(hasher, { root: fsDir, mode, parents: lowers, sameOwner: this.sameOwner, special: this.special, warn: (m) => this.log(`layer ${layer.digest}: ${m}`) }),
+      applyLayer(hasher, {
+        root: fsDir,
+        mode,
+        parents: lowers,
+        sameOwner: this.sameOwner,
+        special: this.special,
+        warn: (m) => this.log(`layer ${layer.digest}: ${m}`),
+      }),
       flow,
     ]);
     void applied;
@@ -330,10 +391,17 @@ export class OciImageService implements ImageService, ImageFilesystem {
 
   // ---- pulling ----
 
-  private async fetchInto(remote: Remote, desc: Descriptor, kind: 'manifests' | 'blobs', lease: Lease, small = kind === 'manifests'): Promise<void> {
+  private async fetchInto(
+    remote: Remote,
+    desc: Descriptor,
+    kind: 'manifests' | 'blobs',
+    lease: Lease,
+    small = kind === 'manifests',
+  ): Promise<void> {
     if (!Number.isSafeInteger(desc.size) || desc.size < 0) throw new Error(`${desc.digest}: invalid size ${String(desc.size)}`);
     // Manifests, indexes and configs are read whole: a descriptor claiming more is refused before any byte is written.
-    if (small && desc.size > MAX_MANIFEST_BYTES) throw new Error(`rejecting ${desc.size} byte ${kind === 'manifests' ? 'manifest' : 'config'} ${desc.digest}`);
+    if (small && desc.size > MAX_MANIFEST_BYTES)
+      throw new Error(`rejecting ${desc.size} byte ${kind === 'manifests' ? 'manifest' : 'config'} ${desc.digest}`);
     await lease.add('content', desc.digest);
     if (await this.content.has(desc.digest)) return;
     const body = await remote.fetch(desc, kind);
@@ -356,7 +424,9 @@ export class OciImageService implements ImageService, ImageFilesystem {
     const lease = new Lease(this.leasesDir);
     try {
       if (top.mediaType === MediaType.DockerSchema1 || top.mediaType === MediaType.DockerSchema1Signed) {
-        throw new Error(`media type "${top.mediaType}" is no longer supported since containerd v2.0, please rebuild the image as "${MediaType.DockerManifest}" or "${MediaType.OciManifest}"`);
+        throw new Error(
+          `media type "${top.mediaType}" is no longer supported since containerd v2.0, please rebuild the image as "${MediaType.DockerManifest}" or "${MediaType.OciManifest}"`,
+        );
       }
       await this.fetchInto(remote, top, 'manifests', lease);
       let desc = top;
@@ -444,16 +514,24 @@ export class OciImageService implements ImageService, ImageFilesystem {
 
   private async toImage(rec: ImageRecord, all?: ImageRecord[]): Promise<Image | undefined> {
     let r: ResolvedImage;
-    try { r = await this.resolveStored(rec); } catch { return undefined; }
+    try {
+      r = await this.resolveStored(rec);
+    } catch {
+      return undefined;
+    }
     const records = all ?? [rec];
     const same: ResolvedImage[] = [];
     for (const x of records) {
       try {
         const rx = x === rec ? r : await this.resolveStored(x);
         if (rx.configDigest === r.configDigest) same.push(rx);
-      } catch { /* incomplete: skipped */ }
+      } catch {
+        /* incomplete: skipped */
+      }
     }
-    const repoTags = same.filter((x) => parseReference(x.record.name).tag !== undefined && !parseReference(x.record.name).digest).map((x) => x.record.name);
+    const repoTags = same
+      .filter((x) => parseReference(x.record.name).tag !== undefined && !parseReference(x.record.name).digest)
+      .map((x) => x.record.name);
     const repoDigests = [...new Set(same.map((x) => `${repositoryOf(parseReference(x.record.name))}@${x.record.target.digest}`))];
     const img: Image = { id: rec.name, repoTags, repoDigests, size: r.size, config: this.imageConfig(r.config) };
     if (this.builtin?.pinned?.(rec.name)) img.pinned = true;
@@ -464,7 +542,11 @@ export class OciImageService implements ImageService, ImageFilesystem {
     let rec = await this.findRecord(spec.image);
     if (!rec) {
       let name: string;
-      try { name = this.normalize(spec.image); } catch { return undefined; }
+      try {
+        name = this.normalize(spec.image);
+      } catch {
+        return undefined;
+      }
       // Built-in images are on every node: asked for, they are imported from the local source.
       if (this.builtin?.names(name)) rec = await this.ensureBuiltin(name);
     }
@@ -479,7 +561,11 @@ export class OciImageService implements ImageService, ImageFilesystem {
     const seen = new Set<string>();
     for (const rec of records) {
       let r: ResolvedImage;
-      try { r = await this.resolveStored(rec); } catch { continue; }
+      try {
+        r = await this.resolveStored(rec);
+      } catch {
+        continue;
+      }
       if (seen.has(r.configDigest)) continue;
       seen.add(r.configDigest);
       const img = await this.toImage(rec, records);
@@ -492,7 +578,11 @@ export class OciImageService implements ImageService, ImageFilesystem {
   async imageKey(ref: string): Promise<string | undefined> {
     const rec = await this.findRecord(ref);
     if (!rec) return undefined;
-    try { return (await this.resolveStored(rec)).configDigest; } catch { return undefined; }
+    try {
+      return (await this.resolveStored(rec)).configDigest;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Removes the image and every name it has (CRI RemoveImage), then what no image uses any more. */
@@ -500,10 +590,20 @@ export class OciImageService implements ImageService, ImageFilesystem {
     const rec = await this.findRecord(spec.image);
     if (!rec) return;
     let key: string | undefined;
-    try { key = (await this.resolveStored(rec)).configDigest; } catch { key = undefined; }
+    try {
+      key = (await this.resolveStored(rec)).configDigest;
+    } catch {
+      key = undefined;
+    }
     for (const x of await this.readRecords()) {
       let same = x.name === rec.name;
-      if (!same && key) { try { same = (await this.resolveStored(x)).configDigest === key; } catch { same = false; } }
+      if (!same && key) {
+        try {
+          same = (await this.resolveStored(x)).configDigest === key;
+        } catch {
+          same = false;
+        }
+      }
       if (same) await rm(recordFile(this.imagesDir, x.name), { force: true });
     }
     this.resolvedCache.clear();
@@ -557,7 +657,12 @@ export class OciImageService implements ImageService, ImageFilesystem {
     const top = r.chainIDs[r.chainIDs.length - 1];
     let snaps = this.snapshotter;
     if (snaps.mode !== 'native') {
-      this.flat ??= new LayerSnapshotter({ root: path.join(this.root, 'flat'), mode: 'native', sameOwner: this.sameOwner, resolveImage: async () => '' });
+      this.flat ??= new LayerSnapshotter({
+        root: path.join(this.root, 'flat'),
+        mode: 'native',
+        sameOwner: this.sameOwner,
+        resolveImage: async () => '',
+      });
       snaps = this.flat;
     }
     if (!top) {
@@ -591,7 +696,9 @@ export class OciImageService implements ImageService, ImageFilesystem {
         liveContent.add(r.configDigest);
         for (const l of r.layers) liveContent.add(l.digest);
         for (const c of r.chainIDs) liveSnapshots.add(c);
-      } catch { /* an incomplete record keeps what it has */ }
+      } catch {
+        /* an incomplete record keeps what it has */
+      }
     }
     let freed = 0;
     for (const b of await this.content.list()) {
@@ -599,9 +706,18 @@ export class OciImageService implements ImageService, ImageFilesystem {
       await this.content.delete(b.digest);
       freed += b.size;
     }
-    for (const snaps of [this.snapshotter, this.flat ?? new LayerSnapshotter({ root: path.join(this.root, 'flat'), mode: 'native', sameOwner: this.sameOwner, resolveImage: async () => '' })]) {
+    for (const snaps of [
+      this.snapshotter,
+      this.flat ??
+        new LayerSnapshotter({
+          root: path.join(this.root, 'flat'),
+          mode: 'native',
+          sameOwner: this.sameOwner,
+          resolveImage: async () => '',
+        }),
+    ]) {
       // Leaves first: a snapshot goes once nothing sits on it.
-      for (let changed = true; changed;) {
+      for (let changed = true; changed; ) {
         changed = false;
         const all = await snaps.list();
         const parents = new Set(all.map((s) => s.parent));

@@ -16,7 +16,23 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, lchown, lstat, lutimes, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile, link, chmod } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  lchown,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import type { RootfsMount, Snapshotter } from '../runtime/types.js';
 
@@ -43,7 +59,11 @@ export interface SnapshotterOptions {
 export function overlaySupported(): boolean {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
   if (existsSync('/sys/module/overlay')) return true;
-  try { return /\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8')); } catch { return false; }
+  try {
+    return /\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 export function snapshotId(key: string): string {
@@ -85,7 +105,11 @@ async function copyTree(src: string, dst: string, hardlink: boolean, sameOwner: 
 async function treeSize(dir: string): Promise<number> {
   let total = 0;
   let names: string[];
-  try { names = await readdir(dir); } catch { return 0; }
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
   for (const n of names) {
     const p = path.join(dir, n);
     const st = await lstat(p);
@@ -129,11 +153,19 @@ export class LayerSnapshotter implements Snapshotter {
 
   async list(): Promise<SnapshotInfo[]> {
     let names: string[] = [];
-    try { names = await readdir(this.root); } catch { return []; }
+    try {
+      names = await readdir(this.root);
+    } catch {
+      return [];
+    }
     const out: SnapshotInfo[] = [];
     for (const n of names) {
       if (!/^[0-9a-f]{16}$/.test(n)) continue;
-      try { out.push(JSON.parse(await readFile(path.join(this.root, n, 'info.json'), 'utf8')) as SnapshotInfo); } catch { /* half-made: ignored */ }
+      try {
+        out.push(JSON.parse(await readFile(path.join(this.root, n, 'info.json'), 'utf8')) as SnapshotInfo);
+      } catch {
+        /* half-made: ignored */
+      }
     }
     return out;
   }
@@ -215,10 +247,18 @@ export class LayerSnapshotter implements Snapshotter {
     }
     if (this.mode === 'native' || !info.parent) return [{ type: 'bind', source: fsDir, options: ['rw', 'rbind'] }];
     const lowers = await this.chain(info.parent);
-    return [{
-      type: 'overlay', source: 'overlay',
-      options: [...(this.indexOff ? ['index=off'] : []), `workdir=${path.join(this.dir(key), 'work')}`, `upperdir=${fsDir}`, `lowerdir=${lowers.join(':')}`],
-    }];
+    return [
+      {
+        type: 'overlay',
+        source: 'overlay',
+        options: [
+          ...(this.indexOff ? ['index=off'] : []),
+          `workdir=${path.join(this.dir(key), 'work')}`,
+          `upperdir=${fsDir}`,
+          `lowerdir=${lowers.join(':')}`,
+        ],
+      },
+    ];
   }
 
   // ---- the Snapshotter contract (types.ts) ----
@@ -239,7 +279,11 @@ export class LayerSnapshotter implements Snapshotter {
     const dir = this.dir(key);
     const doomed = path.join(this.root, `rm-${process.pid}-${randomBytes(6).toString('hex')}`);
     // Renamed first so that a half-removed snapshot is never mistaken for a whole one.
-    try { await rename(dir, doomed); } catch { return; }
+    try {
+      await rename(dir, doomed);
+    } catch {
+      return;
+    }
     await rm(doomed, { recursive: true, force: true });
   }
 
@@ -251,18 +295,32 @@ export class LayerSnapshotter implements Snapshotter {
   /** Leftovers of a crash mid-unpack or mid-remove (of processes no longer running). */
   async cleanTemp(): Promise<void> {
     let names: string[] = [];
-    try { names = await readdir(this.root); } catch { return; }
+    try {
+      names = await readdir(this.root);
+    } catch {
+      return;
+    }
     for (const n of names) {
       const m = /^(?:tmp|rm)-(\d+)-/.exec(n);
       if (!m) continue;
       const pid = Number(m[1]);
       if (pid === process.pid) continue;
-      try { process.kill(pid, 0); continue; } catch { /* gone: its leftovers go too */ }
+      try {
+        process.kill(pid, 0);
+        continue;
+      } catch {
+        /* gone: its leftovers go too */
+      }
       await rm(path.join(this.root, n), { recursive: true, force: true }).catch(() => undefined);
     }
   }
 
   async exists(key: string): Promise<boolean> {
-    try { await stat(path.join(this.dir(key), 'info.json')); return true; } catch { return false; }
+    try {
+      await stat(path.join(this.dir(key), 'info.json'));
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

@@ -7,7 +7,10 @@ export interface BackoffOptions {
   now?: () => number;
 }
 
-interface Entry { backoffMs: number; lastUpdate: number }
+interface Entry {
+  backoffMs: number;
+  lastUpdate: number;
+}
 
 export class Backoff {
   private readonly entries = new Map<string, Entry>();

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Backoff } from './backoff.js';
 import { goDuration } from '../../api/duration.js';
+import { Backoff } from './backoff.js';
 import { commandLine, formatMap, fromServices, resourceFieldValue } from './env.js';
 import { expand, mappingFor } from './expansion.js';
 import { podPhase } from './podstatus.js';
 import type { PodObject } from './types.js';
 
 test('$(VAR) expansion follows Kubernetes: defined names replaced, $$ escapes, the rest kept', () => {
-  const m = mappingFor(new Map([['A', 'x'], ['B', 'y']]));
+  const m = mappingFor(
+    new Map([
+      ['A', 'x'],
+      ['B', 'y'],
+    ]),
+  );
   assert.equal(expand('$(A)-$(B)', m), 'x-y');
   assert.equal(expand('$$(A)', m), '$(A)');
   assert.equal(expand('$(C)', m), '$(C)');
@@ -19,21 +24,26 @@ test('$(VAR) expansion follows Kubernetes: defined names replaced, $$ escapes, t
 });
 
 test('service variables as envvars.FromServices makes them', () => {
-  const env = fromServices([{ metadata: { name: 'redis-primary' }, spec: { clusterIP: '10.0.0.11', ports: [{ port: 6379 }, { name: 'sentinel', port: 26379 }] } }]);
-  assert.deepEqual(env.map((e) => `${e.key}=${e.value}`), [
-    'REDIS_PRIMARY_SERVICE_HOST=10.0.0.11',
-    'REDIS_PRIMARY_SERVICE_PORT=6379',
-    'REDIS_PRIMARY_SERVICE_PORT_SENTINEL=26379',
-    'REDIS_PRIMARY_PORT=tcp://10.0.0.11:6379',
-    'REDIS_PRIMARY_PORT_6379_TCP=tcp://10.0.0.11:6379',
-    'REDIS_PRIMARY_PORT_6379_TCP_PROTO=tcp',
-    'REDIS_PRIMARY_PORT_6379_TCP_PORT=6379',
-    'REDIS_PRIMARY_PORT_6379_TCP_ADDR=10.0.0.11',
-    'REDIS_PRIMARY_PORT_26379_TCP=tcp://10.0.0.11:26379',
-    'REDIS_PRIMARY_PORT_26379_TCP_PROTO=tcp',
-    'REDIS_PRIMARY_PORT_26379_TCP_PORT=26379',
-    'REDIS_PRIMARY_PORT_26379_TCP_ADDR=10.0.0.11',
+  const env = fromServices([
+    { metadata: { name: 'redis-primary' }, spec: { clusterIP: '10.0.0.11', ports: [{ port: 6379 }, { name: 'sentinel', port: 26379 }] } },
   ]);
+  assert.deepEqual(
+    env.map((e) => `${e.key}=${e.value}`),
+    [
+      'REDIS_PRIMARY_SERVICE_HOST=10.0.0.11',
+      'REDIS_PRIMARY_SERVICE_PORT=6379',
+      'REDIS_PRIMARY_SERVICE_PORT_SENTINEL=26379',
+      'REDIS_PRIMARY_PORT=tcp://10.0.0.11:6379',
+      'REDIS_PRIMARY_PORT_6379_TCP=tcp://10.0.0.11:6379',
+      'REDIS_PRIMARY_PORT_6379_TCP_PROTO=tcp',
+      'REDIS_PRIMARY_PORT_6379_TCP_PORT=6379',
+      'REDIS_PRIMARY_PORT_6379_TCP_ADDR=10.0.0.11',
+      'REDIS_PRIMARY_PORT_26379_TCP=tcp://10.0.0.11:26379',
+      'REDIS_PRIMARY_PORT_26379_TCP_PROTO=tcp',
+      'REDIS_PRIMARY_PORT_26379_TCP_PORT=26379',
+      'REDIS_PRIMARY_PORT_26379_TCP_ADDR=10.0.0.11',
+    ],
+  );
   assert.deepEqual(fromServices([{ metadata: { name: 'headless' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } }]), []);
 });
 
@@ -42,11 +52,17 @@ test('command and args merge with the image config as the runtime does', () => {
   assert.deepEqual(commandLine({ name: 'a' }, img, []), { command: ['/ep'], args: ['--c'] });
   assert.deepEqual(commandLine({ name: 'a', args: ['x'] }, img, []), { command: ['/ep'], args: ['x'] });
   assert.deepEqual(commandLine({ name: 'a', command: ['/bin/true'] }, img, []), { command: ['/bin/true'], args: [] });
-  assert.deepEqual(commandLine({ name: 'a', command: ['echo', '$(X)'], args: ['$(X)'] }, img, [{ key: 'X', value: '1' }]), { command: ['echo', '1'], args: ['1'] });
+  assert.deepEqual(commandLine({ name: 'a', command: ['echo', '$(X)'], args: ['$(X)'] }, img, [{ key: 'X', value: '1' }]), {
+    command: ['echo', '1'],
+    args: ['1'],
+  });
 });
 
 test('resource fields divide and round up; limits default to the node allocatable', () => {
-  const pod = { metadata: {}, spec: { containers: [{ name: 'a', resources: { limits: { cpu: '1500m' }, requests: { memory: '100Mi' } } }] } } as unknown as PodObject;
+  const pod = {
+    metadata: {},
+    spec: { containers: [{ name: 'a', resources: { limits: { cpu: '1500m' }, requests: { memory: '100Mi' } } }] },
+  } as unknown as PodObject;
   const c = pod.spec!.containers[0];
   assert.equal(resourceFieldValue({ resource: 'limits.cpu', divisor: '0' }, pod, c, {}), '2');
   assert.equal(resourceFieldValue({ resource: 'limits.cpu', divisor: '1m' }, pod, c, {}), '1500');
@@ -70,15 +86,28 @@ test('back-off doubles to the cap and prints as Go durations', () => {
   now += 600_001;
   b.next('k', now);
   assert.equal(b.get('k'), 10_000);
-  assert.deepEqual([10_000, 20_000, 80_000, 160_000, 300_000, 200, 1600].map(goDuration), ['10s', '20s', '1m20s', '2m40s', '5m0s', '200ms', '1.6s']);
+  assert.deepEqual([10_000, 20_000, 80_000, 160_000, 300_000, 200, 1600].map(goDuration), [
+    '10s',
+    '20s',
+    '1m20s',
+    '2m40s',
+    '5m0s',
+    '200ms',
+    '1.6s',
+  ]);
 });
 
 test('the phase as the kubelet computes it', () => {
-  const pod = (restartPolicy: string) => ({ metadata: {}, spec: { restartPolicy, containers: [{ name: 'a' }, { name: 'b' }] } }) as unknown as PodObject;
+  const pod = (restartPolicy: string) =>
+    ({ metadata: {}, spec: { restartPolicy, containers: [{ name: 'a' }, { name: 'b' }] } }) as unknown as PodObject;
   const running = { running: { startedAt: 'x' } };
   const ok = { terminated: { exitCode: 0 } };
   const bad = { terminated: { exitCode: 1 } };
-  const st = (a: object, b: object) => [{ name: 'a', state: a }, { name: 'b', state: b }] as never;
+  const st = (a: object, b: object) =>
+    [
+      { name: 'a', state: a },
+      { name: 'b', state: b },
+    ] as never;
   assert.equal(podPhase(pod('Always'), [], st(running, running), false), 'Running');
   assert.equal(podPhase(pod('Always'), [], st(running, { waiting: {} }), false), 'Pending');
   assert.equal(podPhase(pod('Never'), [], st(ok, ok), false), 'Succeeded');

@@ -3,11 +3,18 @@
 // service variables; valueFrom resolved), then the service variables not already set. Also the
 // command line: $(VAR) in command and args, merged with the image's entrypoint and cmd.
 
-import type { Container, EnvVar, ObjectFieldSelector, ResourceFieldSelector, Service } from '../../api/types.js';
 import { Quantity } from '../../api/quantity.js';
-import { expand, mappingFor } from './expansion.js';
+import type { Container, EnvVar, ObjectFieldSelector, ResourceFieldSelector, Service } from '../../api/types.js';
 import type { ImageConfig, KeyValue } from '../runtime/types.js';
-import { DependencyNotFound, type ConfigMapObject, type ObjectSource, type PodObject, type SecretObject, type ServiceObject } from './types.js';
+import { expand, mappingFor } from './expansion.js';
+import {
+  type ConfigMapObject,
+  DependencyNotFound,
+  type ObjectSource,
+  type PodObject,
+  type SecretObject,
+  type ServiceObject,
+} from './types.js';
 
 export interface EnvContext {
   pod: PodObject;
@@ -48,7 +55,12 @@ export function fromServices(services: Service[]): KeyValue[] {
       const url = `${proto}://${hostPort(p.port)}`;
       if (i === 0) out.push({ key: `${prefix}_PORT`, value: url });
       const pp = `${prefix}_PORT_${p.port}_${proto.toUpperCase()}`;
-      out.push({ key: pp, value: url }, { key: `${pp}_PROTO`, value: proto }, { key: `${pp}_PORT`, value: String(p.port) }, { key: `${pp}_ADDR`, value: ip });
+      out.push(
+        { key: pp, value: url },
+        { key: `${pp}_PROTO`, value: proto },
+        { key: `${pp}_PORT`, value: String(p.port) },
+        { key: `${pp}_ADDR`, value: ip },
+      );
     });
   }
   return out;
@@ -76,7 +88,10 @@ export function serviceEnv(pod: PodObject, source: ObjectSource): Map<string, st
 
 /** metadata.labels and metadata.annotations as the downward API writes a map: key="value" lines, sorted. */
 export function formatMap(m: Record<string, string> | undefined): string {
-  return Object.keys(m ?? {}).sort().map((k) => `${k}=${JSON.stringify(m![k])}`).join('\n');
+  return Object.keys(m ?? {})
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(m![k])}`)
+    .join('\n');
 }
 
 const subscriptRe = /^metadata\.(labels|annotations)\['(.*)'\]$/;
@@ -85,17 +100,28 @@ const subscriptRe = /^metadata\.(labels|annotations)\['(.*)'\]$/;
 export function podFieldValue(sel: ObjectFieldSelector, pod: PodObject, podIPs: string[], hostIPs: string[]): string {
   const path = sel.fieldPath;
   switch (path) {
-    case 'metadata.name': return pod.metadata.name ?? '';
-    case 'metadata.namespace': return pod.metadata.namespace ?? '';
-    case 'metadata.uid': return pod.metadata.uid ?? '';
-    case 'metadata.labels': return formatMap(pod.metadata.labels);
-    case 'metadata.annotations': return formatMap(pod.metadata.annotations);
-    case 'spec.nodeName': return pod.spec?.nodeName ?? '';
-    case 'spec.serviceAccountName': return pod.spec?.serviceAccountName ?? '';
-    case 'status.hostIP': return hostIPs[0] ?? '';
-    case 'status.hostIPs': return hostIPs.join(',');
-    case 'status.podIP': return podIPs[0] ?? '';
-    case 'status.podIPs': return podIPs.join(',');
+    case 'metadata.name':
+      return pod.metadata.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata.namespace ?? '';
+    case 'metadata.uid':
+      return pod.metadata.uid ?? '';
+    case 'metadata.labels':
+      return formatMap(pod.metadata.labels);
+    case 'metadata.annotations':
+      return formatMap(pod.metadata.annotations);
+    case 'spec.nodeName':
+      return pod.spec?.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName ?? '';
+    case 'status.hostIP':
+      return hostIPs[0] ?? '';
+    case 'status.hostIPs':
+      return hostIPs.join(',');
+    case 'status.podIP':
+      return podIPs[0] ?? '';
+    case 'status.podIPs':
+      return podIPs.join(',');
   }
   const m = subscriptRe.exec(path);
   if (m) return (m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]] ?? '';
@@ -103,8 +129,15 @@ export function podFieldValue(sel: ObjectFieldSelector, pod: PodObject, podIPs: 
 }
 
 /** A resourceFieldRef's value: the quantity divided by the divisor, rounded up (as ExtractContainerResourceValue). */
-export function resourceFieldValue(sel: ResourceFieldSelector, pod: PodObject, container: Container | undefined, allocatable: Record<string, string>): string {
-  const c = sel.containerName ? [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === sel.containerName) : container;
+export function resourceFieldValue(
+  sel: ResourceFieldSelector,
+  pod: PodObject,
+  container: Container | undefined,
+  allocatable: Record<string, string>,
+): string {
+  const c = sel.containerName
+    ? [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === sel.containerName)
+    : container;
   if (!c) throw new ContainerConfigError(`container ${sel.containerName} not found`);
   const [kind, resource] = sel.resource.split('.', 2) as ['limits' | 'requests', string];
   let q: string | number | undefined = (kind === 'limits' ? c.resources?.limits : c.resources?.requests)?.[resource];
@@ -121,7 +154,12 @@ function decodeSecret(v: string): string {
   return Buffer.from(v, 'base64').toString('utf8');
 }
 
-async function lookup<T extends ConfigMapObject | SecretObject>(cache: Map<string, T | null>, name: string, optional: boolean, get: () => Promise<T>): Promise<T | undefined> {
+async function lookup<T extends ConfigMapObject | SecretObject>(
+  cache: Map<string, T | null>,
+  name: string,
+  optional: boolean,
+  get: () => Promise<T>,
+): Promise<T | undefined> {
   if (cache.has(name)) return cache.get(name) ?? undefined;
   try {
     const o = await get();
@@ -149,11 +187,15 @@ export async function makeEnvironment(ctx: EnvContext): Promise<KeyValue[]> {
   for (const from of container.envFrom ?? []) {
     const prefix = from.prefix ?? '';
     if (from.configMapRef) {
-      const cm = await lookup(configMaps, from.configMapRef.name ?? '', from.configMapRef.optional === true, () => source.configMap(ns, from.configMapRef!.name ?? ''));
+      const cm = await lookup(configMaps, from.configMapRef.name ?? '', from.configMapRef.optional === true, () =>
+        source.configMap(ns, from.configMapRef!.name ?? ''),
+      );
       if (!cm) continue;
       for (const [k, v] of Object.entries(cm.data ?? {})) env.set(prefix + k, v);
     } else if (from.secretRef) {
-      const s = await lookup(secrets, from.secretRef.name ?? '', from.secretRef.optional === true, () => source.secret(ns, from.secretRef!.name ?? ''));
+      const s = await lookup(secrets, from.secretRef.name ?? '', from.secretRef.optional === true, () =>
+        source.secret(ns, from.secretRef!.name ?? ''),
+      );
       if (!s) continue;
       for (const [k, v] of Object.entries(s.data ?? {})) env.set(prefix + k, decodeSecret(v));
     }
@@ -171,7 +213,13 @@ export async function makeEnvironment(ctx: EnvContext): Promise<KeyValue[]> {
   return out;
 }
 
-async function envValue(ev: EnvVar, ctx: EnvContext, mapping: (n: string) => string, configMaps: Map<string, ConfigMapObject | null>, secrets: Map<string, SecretObject | null>): Promise<string | undefined> {
+async function envValue(
+  ev: EnvVar,
+  ctx: EnvContext,
+  mapping: (n: string) => string,
+  configMaps: Map<string, ConfigMapObject | null>,
+  secrets: Map<string, SecretObject | null>,
+): Promise<string | undefined> {
   const { pod, container, source } = ctx;
   const ns = pod.metadata.namespace ?? 'default';
   if (ev.value) return expand(ev.value, mapping);

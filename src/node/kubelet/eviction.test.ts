@@ -13,10 +13,10 @@ import { after, before, test } from 'node:test';
 import { chooseRuntime } from '../../cluster/node.js';
 import { NodeNetwork } from '../network/bridge.js';
 import { LocalImageStore } from '../runtime/images.js';
-import { ociUnavailableReason, type OciRuntime } from '../runtime/oci/runtime.js';
+import { type OciRuntime, ociUnavailableReason } from '../runtime/oci/runtime.js';
 import type { ProcessRuntime } from '../runtime/process.js';
 import { generatePodStatus } from './podstatus.js';
-import { startHarness, type Harness } from './testing.js';
+import { type Harness, startHarness } from './testing.js';
 import type { PodObject } from './types.js';
 
 const why = ociUnavailableReason();
@@ -49,16 +49,28 @@ after(async () => {
 
 const busybox = 'docker.io/library/busybox:latest';
 
-test('a disk emptyDir past its sizeLimit gets its pod evicted with kubelet\'s reason and message; one within it stays', { skip, timeout: 90_000 }, async () => {
+test("a disk emptyDir past its sizeLimit gets its pod evicted with kubelet's reason and message; one within it stays", {
+  skip,
+  timeout: 90_000,
+}, async () => {
   const harness = h!;
-  const writer = (name: string, mb: number) => harness.createPod({
-    metadata: { name },
-    spec: {
-      restartPolicy: 'Never',
-      volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '2Mi' } }],
-      containers: [{ name: 'w', image: busybox, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', `dd if=/dev/zero of=/scratch/f bs=1M count=${mb} && sleep 3600`], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }],
-    } as never,
-  });
+  const writer = (name: string, mb: number) =>
+    harness.createPod({
+      metadata: { name },
+      spec: {
+        restartPolicy: 'Never',
+        volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '2Mi' } }],
+        containers: [
+          {
+            name: 'w',
+            image: busybox,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['sh', '-c', `dd if=/dev/zero of=/scratch/f bs=1M count=${mb} && sleep 3600`],
+            volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+          },
+        ],
+      } as never,
+    });
   await writer('small', 1);
   await writer('big', 6);
   const big = await harness.waitPod('big', 'Failed/Evicted', (p) => p.status?.phase === 'Failed', 60_000);
@@ -66,7 +78,10 @@ test('a disk emptyDir past its sizeLimit gets its pod evicted with kubelet\'s re
   assert.equal(big.status?.message, 'Usage of EmptyDir volume "scratch" exceeds the limit "2Mi". ');
   await harness.waitEvent('big', 'Evicted', 'Usage of EmptyDir volume "scratch" exceeds the limit "2Mi". ');
   // Its container was killed, not left running.
-  assert.ok(big.status?.containerStatuses?.every((c) => c.state?.terminated), JSON.stringify(big.status?.containerStatuses));
+  assert.ok(
+    big.status?.containerStatuses?.every((c) => c.state?.terminated),
+    JSON.stringify(big.status?.containerStatuses),
+  );
   // The pod within its limit was measured in the same passes and is still running.
   const small = await harness.getPod('small');
   assert.equal(small.status?.phase, 'Running');
@@ -81,7 +96,13 @@ test('a container whose writable layer passes its ephemeral-storage limit is evi
       restartPolicy: 'Always',
       containers: [
         { name: 'quiet', image: busybox, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] },
-        { name: 'filler', image: busybox, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'dd if=/dev/zero of=/fill bs=1M count=8 && sleep 3600'], resources: { limits: { 'ephemeral-storage': '4Mi' } } },
+        {
+          name: 'filler',
+          image: busybox,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', '-c', 'dd if=/dev/zero of=/fill bs=1M count=8 && sleep 3600'],
+          resources: { limits: { 'ephemeral-storage': '4Mi' } },
+        },
       ],
     } as never,
   });
@@ -98,8 +119,15 @@ test('a pod evicted earlier keeps reason Evicted and its message in every later 
     status: { phase: 'Failed', reason: 'Evicted', message: 'Usage of EmptyDir volume "v" exceeds the limit "1Mi". ' },
   } as unknown as PodObject;
   const st = generatePodStatus({
-    pod, containers: [], reasons: new Map(), ready: () => false, started: () => false,
-    runtimeName: 'k8ts-oci', hostIPs: ['10.0.0.1'], startTime: '2026-01-01T00:00:00Z', terminal: true,
+    pod,
+    containers: [],
+    reasons: new Map(),
+    ready: () => false,
+    started: () => false,
+    runtimeName: 'k8ts-oci',
+    hostIPs: ['10.0.0.1'],
+    startTime: '2026-01-01T00:00:00Z',
+    terminal: true,
   });
   assert.equal(st.phase, 'Failed');
   assert.equal(st.reason, 'Evicted');

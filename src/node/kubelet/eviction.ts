@@ -19,9 +19,12 @@ export const EVICTION_REASON = 'Evicted';
 /** immediateEvictionGracePeriodSeconds: local-storage evictions do not wait out the pod's grace. */
 export const EVICTION_GRACE_SECONDS = 1;
 
-export const emptyDirMessage = (volume: string, limit: string) => `Usage of EmptyDir volume ${JSON.stringify(volume)} exceeds the limit ${JSON.stringify(limit)}. `;
-export const podEphemeralStorageMessage = (limit: string) => `Pod ephemeral local storage usage exceeds the total limit of containers ${limit}. `;
-export const containerEphemeralStorageMessage = (container: string, limit: string) => `Container ${container} exceeded its local ephemeral storage limit ${JSON.stringify(limit)}. `;
+export const emptyDirMessage = (volume: string, limit: string) =>
+  `Usage of EmptyDir volume ${JSON.stringify(volume)} exceeds the limit ${JSON.stringify(limit)}. `;
+export const podEphemeralStorageMessage = (limit: string) =>
+  `Pod ephemeral local storage usage exceeds the total limit of containers ${limit}. `;
+export const containerEphemeralStorageMessage = (container: string, limit: string) =>
+  `Container ${container} exceeded its local ephemeral storage limit ${JSON.stringify(limit)}. `;
 
 export interface EvictionManagerOptions {
   runtime: RuntimeService;
@@ -70,14 +73,16 @@ export class EvictionManager {
     const usage = new Map<string, number>();
     for (const c of containers) {
       const name = c.labels?.[LABEL_CONTAINER_NAME] ?? c.metadata.name;
-      const logs = c.logPath ? (await diskUsage(path.dirname(c.logPath))) ?? 0 : 0;
+      const logs = c.logPath ? ((await diskUsage(path.dirname(c.logPath))) ?? 0) : 0;
       const rootfs = (await this.o.runtime.containerStats?.(c.id))?.writableLayerBytes ?? 0;
       usage.set(name, (usage.get(name) ?? 0) + logs + rootfs);
     }
 
     // resourcehelper.PodLimits: the limits the containers set, summed; checked if any sets one.
     const specs = pod.spec?.containers ?? [];
-    const limits = specs.map((c) => Quantity.tryParse(c.resources?.limits?.['ephemeral-storage'])).filter((l): l is Quantity => l !== undefined);
+    const limits = specs
+      .map((c) => Quantity.tryParse(c.resources?.limits?.['ephemeral-storage']))
+      .filter((l): l is Quantity => l !== undefined);
     if (limits.length > 0) {
       const total = limits.slice(1).reduce((a, b) => a.add(b), limits[0]);
       let used = emptyDirTotal;

@@ -13,7 +13,10 @@ test('an HTTP probe reads at most 10 KiB of the body, however much is sent (issu
     const pump = () => {
       while (written < limit && !res.destroyed) {
         written += chunk.length;
-        if (!res.write(chunk)) { res.once('drain', pump); return; }
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
       }
       if (!res.destroyed) res.end();
     };

@@ -31,27 +31,44 @@ function hostPort(host: string, port: number): string {
 /** Node's socket errors in Go's words ("dial tcp 10.0.0.1:80: connect: connection refused"). */
 function dialError(e: NodeJS.ErrnoException, target: string): string {
   switch (e.code) {
-    case 'ECONNREFUSED': return `dial tcp ${target}: connect: connection refused`;
-    case 'EHOSTUNREACH': return `dial tcp ${target}: connect: no route to host`;
-    case 'ENETUNREACH': return `dial tcp ${target}: connect: network is unreachable`;
-    case 'ECONNRESET': return `read tcp ${target}: read: connection reset by peer`;
-    default: return `dial tcp ${target}: ${e.message}`;
+    case 'ECONNREFUSED':
+      return `dial tcp ${target}: connect: connection refused`;
+    case 'EHOSTUNREACH':
+      return `dial tcp ${target}: connect: no route to host`;
+    case 'ENETUNREACH':
+      return `dial tcp ${target}: connect: network is unreachable`;
+    case 'ECONNRESET':
+      return `read tcp ${target}: read: connection reset by peer`;
+    default:
+      return `dial tcp ${target}: ${e.message}`;
   }
 }
 
-export function httpGet(action: HTTPGetAction, container: Container, defaultHost: string, timeoutMs: number, userAgent: string): Promise<ActionResult> {
+export function httpGet(
+  action: HTTPGetAction,
+  container: Container,
+  defaultHost: string,
+  timeoutMs: number,
+  userAgent: string,
+): Promise<ActionResult> {
   const port = resolvePort(action.port, container);
   const host = action.host || defaultHost;
   const scheme = (action.scheme ?? 'HTTP').toLowerCase();
   let p = action.path ?? '/';
   if (!p.startsWith('/')) p = `/${p}`;
   const url = `${scheme}://${hostPort(host, port)}${p}`;
-  if (!Number.isInteger(port) || port <= 0) return Promise.resolve({ ok: false, output: `invalid port ${String(action.port)}`, error: true });
+  if (!Number.isInteger(port) || port <= 0)
+    return Promise.resolve({ ok: false, output: `invalid port ${String(action.port)}`, error: true });
   const headers: Record<string, string> = { 'User-Agent': userAgent, Accept: '*/*' };
   for (const h of action.httpHeaders ?? []) headers[h.name] = h.value;
   return new Promise((resolve) => {
     let done = false;
-    const finish = (r: ActionResult) => { if (!done) { done = true; resolve(r); } };
+    const finish = (r: ActionResult) => {
+      if (!done) {
+        done = true;
+        resolve(r);
+      }
+    };
     const mod = scheme === 'https' ? https : http;
     const req = mod.request(url, { method: 'GET', headers, rejectUnauthorized: false, agent: false }, (res) => {
       // The kubelet reads at most 10 KiB of the body (utilio.ReadAtMost, maxRespBodyLength) and
@@ -68,7 +85,10 @@ export function httpGet(action: HTTPGetAction, container: Container, defaultHost
       res.on('data', (c: Buffer) => {
         chunks.push(c);
         size += c.length;
-        if (size >= max) { done(); req.destroy(); }
+        if (size >= max) {
+          done();
+          req.destroy();
+        }
       });
       res.on('end', done);
       res.on('error', (e) => finish({ ok: false, output: `Get "${url}": ${e.message}` }));
@@ -86,18 +106,31 @@ export function tcpSocket(action: TCPSocketAction, container: Container, default
   const port = resolvePort(action.port, container);
   const host = action.host || defaultHost;
   const target = hostPort(host, port);
-  if (!Number.isInteger(port) || port <= 0) return Promise.resolve({ ok: false, output: `invalid port ${String(action.port)}`, error: true });
+  if (!Number.isInteger(port) || port <= 0)
+    return Promise.resolve({ ok: false, output: `invalid port ${String(action.port)}`, error: true });
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
-    const timer = setTimeout(() => { sock.destroy(); resolve({ ok: false, output: `dial tcp ${target}: i/o timeout` }); }, timeoutMs);
-    sock.once('connect', () => { clearTimeout(timer); sock.destroy(); resolve({ ok: true, output: '' }); });
-    sock.once('error', (e: NodeJS.ErrnoException) => { clearTimeout(timer); resolve({ ok: false, output: dialError(e, target) }); });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve({ ok: false, output: `dial tcp ${target}: i/o timeout` });
+    }, timeoutMs);
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ ok: true, output: '' });
+    });
+    sock.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ ok: false, output: dialError(e, target) });
+    });
   });
 }
 
 export async function execIn(runtime: RuntimeService, containerId: string, cmd: string[], timeoutSeconds: number): Promise<ActionResult> {
   try {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`command ${JSON.stringify(cmd)} timed out`)), timeoutSeconds * 1000 + 500).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`command ${JSON.stringify(cmd)} timed out`)), timeoutSeconds * 1000 + 500).unref(),
+    );
     const r = await Promise.race([runtime.execSync(containerId, cmd, timeoutSeconds), timeout]);
     const output = r.stdout + r.stderr;
     if (r.exitCode === 0) return { ok: true, output };
@@ -112,7 +145,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const t = setTimeout(done, ms);
-    function done(): void { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); }
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
     signal?.addEventListener('abort', done, { once: true });
   });
 }

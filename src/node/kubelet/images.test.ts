@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalImageStore } from '../runtime/images.js';
+import { test } from 'node:test';
 import { FakeRuntime } from '../runtime/fake.js';
+import { LocalImageStore } from '../runtime/images.js';
 import { ImageGCManager, ImagePuller } from './images.js';
 
 async function folderImage(store: LocalImageStore, dir: string, tag: string, bytes: number) {
@@ -28,25 +28,47 @@ test('image GC frees unused images, least recently used first, down to the low t
     const capacity = 10_000_000;
     const events: string[] = [];
     const gc = new ImageGCManager({
-      images: store, runtime, nodeName: 'n1', now: () => now,
+      images: store,
+      runtime,
+      nodeName: 'n1',
+      now: () => now,
       fsStats: async () => ({ capacity, available }),
-      recorder: { event: (_o: unknown, type: string, reason: string, msg: string) => { events.push(`${type} ${reason} ${msg}`); } } as never,
+      recorder: {
+        event: (_o: unknown, type: string, reason: string, msg: string) => {
+          events.push(`${type} ${reason} ${msg}`);
+        },
+      } as never,
     });
     // c is used by a container; a was seen in use more recently than b.
-    const sb = await runtime.runPodSandbox({ metadata: { name: 'p', namespace: 'd', uid: 'u', attempt: 0 }, hostname: 'p', logDirectory: path.join(dir, 'logs') });
+    const sb = await runtime.runPodSandbox({
+      metadata: { name: 'p', namespace: 'd', uid: 'u', attempt: 0 },
+      hostname: 'p',
+      logDirectory: path.join(dir, 'logs'),
+    });
     const sbCfg = { metadata: { name: 'p', namespace: 'd', uid: 'u', attempt: 0 }, hostname: 'p', logDirectory: path.join(dir, 'logs') };
-    const useA = await runtime.createContainer(sb, { metadata: { name: 'x', attempt: 0 }, image: a.id, command: ['sleep'], args: [], envs: [], mounts: [], logPath: 'x.log' }, sbCfg);
+    const useA = await runtime.createContainer(
+      sb,
+      { metadata: { name: 'x', attempt: 0 }, image: a.id, command: ['sleep'], args: [], envs: [], mounts: [], logPath: 'x.log' },
+      sbCfg,
+    );
     await gc.detectImages();
     now += 60_000;
     await runtime.removeContainer(useA);
-    await runtime.createContainer(sb, { metadata: { name: 'y', attempt: 0 }, image: c.id, command: ['sleep'], args: [], envs: [], mounts: [], logPath: 'y.log' }, sbCfg);
+    await runtime.createContainer(
+      sb,
+      { metadata: { name: 'y', attempt: 0 }, image: c.id, command: ['sleep'], args: [], envs: [], mounts: [], logPath: 'y.log' },
+      sbCfg,
+    );
     // Below the high threshold (90% used is above 85; 50% is not): nothing goes.
     available = 5_000_000;
     assert.equal(await gc.garbageCollect(), 0);
     // Too young (min age 2 min): nothing goes yet.
     available = 1_000_000;
     assert.equal(await gc.garbageCollect(), 0);
-    assert.match(events.pop()!, /^Warning FreeDiskSpaceFailed Failed to garbage collect required amount of images\. Attempted to free 1000000 bytes, but only found 0 bytes eligible to free\.$/);
+    assert.match(
+      events.pop()!,
+      /^Warning FreeDiskSpaceFailed Failed to garbage collect required amount of images\. Attempted to free 1000000 bytes, but only found 0 bytes eligible to free\.$/,
+    );
     now += 5 * 60_000;
     // 90% used: free to 80% = 1,000,000 bytes; b (never used) goes first, then a; c is in use.
     const freed = await gc.garbageCollect();
@@ -63,8 +85,22 @@ test('pulls run one at a time and know how long they waited', async () => {
   const order: string[] = [];
   let waited2 = -1;
   let release!: () => void;
-  const first = p.run(() => new Promise<void>((r) => { release = r; order.push('1 start'); }).then(() => { order.push('1 end'); }));
-  const second = p.run(async () => { order.push('2 start'); }, (w) => { waited2 = w; });
+  const first = p.run(() =>
+    new Promise<void>((r) => {
+      release = r;
+      order.push('1 start');
+    }).then(() => {
+      order.push('1 end');
+    }),
+  );
+  const second = p.run(
+    async () => {
+      order.push('2 start');
+    },
+    (w) => {
+      waited2 = w;
+    },
+  );
   await new Promise((r) => setTimeout(r, 30));
   assert.deepEqual(order, ['1 start']);
   release();

@@ -6,8 +6,8 @@
 // (80). A shortfall is reported as the FreeDiskSpaceFailed event on the Node.
 
 import type { EventRecorder } from '../../client/index.js';
-import type { Image, ImageService, RuntimeService } from '../runtime/types.js';
 import { normalizeImageRef } from '../images/reference.js';
+import type { Image, ImageService, RuntimeService } from '../runtime/types.js';
 
 export class ImagePuller {
   private chain: Promise<unknown> = Promise.resolve();
@@ -17,18 +17,34 @@ export class ImagePuller {
   /** Runs a pull; onWaited learns how long it waited for the pulls before it. */
   run<T>(fn: () => Promise<T>, onWaited?: (ms: number) => void): Promise<T> {
     const queued = Date.now();
-    if (!this.serial) { onWaited?.(0); return fn(); }
-    const p = this.chain.then(() => { onWaited?.(Date.now() - queued); return fn(); });
+    if (!this.serial) {
+      onWaited?.(0);
+      return fn();
+    }
+    const p = this.chain.then(() => {
+      onWaited?.(Date.now() - queued);
+      return fn();
+    });
     this.chain = p.catch(() => undefined);
     return p;
   }
 }
 
-export interface ImageGCPolicy { highThresholdPercent: number; lowThresholdPercent: number; minAgeMs: number }
+export interface ImageGCPolicy {
+  highThresholdPercent: number;
+  lowThresholdPercent: number;
+  minAgeMs: number;
+}
 
 export const DEFAULT_IMAGE_GC_POLICY: ImageGCPolicy = { highThresholdPercent: 85, lowThresholdPercent: 80, minAgeMs: 2 * 60_000 };
 
-interface ImageRecord { firstDetected: number; lastUsed: number; size: number; pinned: boolean; names: string[] }
+interface ImageRecord {
+  firstDetected: number;
+  lastUsed: number;
+  size: number;
+  pinned: boolean;
+  names: string[];
+}
 
 export interface ImageGCOptions {
   images: ImageService & { fsStats?(): Promise<{ capacity: number; available: number }> };
@@ -53,7 +69,8 @@ export class ImageGCManager {
 
   constructor(private readonly opts: ImageGCOptions) {
     this.policy = { ...DEFAULT_IMAGE_GC_POLICY, ...opts.policy };
-    if (this.policy.lowThresholdPercent > this.policy.highThresholdPercent) throw new Error('image GC: the low threshold is above the high one');
+    if (this.policy.lowThresholdPercent > this.policy.highThresholdPercent)
+      throw new Error('image GC: the low threshold is above the high one');
     this.now = opts.now ?? Date.now;
   }
 
@@ -67,7 +84,11 @@ export class ImageGCManager {
       for (const r of [c.image, c.imageRef]) {
         if (!r) continue;
         used.add(r);
-        try { used.add(normalizeImageRef(r)); } catch { /* an id, not a reference */ }
+        try {
+          used.add(normalizeImageRef(r));
+        } catch {
+          /* an id, not a reference */
+        }
       }
     }
     const inUse = new Set<string>();
@@ -78,7 +99,10 @@ export class ImageGCManager {
       rec.size = img.size;
       rec.pinned = !!img.pinned;
       rec.names = namesOf(img);
-      if (rec.names.some((n) => used.has(n))) { rec.lastUsed = now; inUse.add(img.id); }
+      if (rec.names.some((n) => used.has(n))) {
+        rec.lastUsed = now;
+        inUse.add(img.id);
+      }
       this.records.set(img.id, rec);
     }
     for (const id of [...this.records.keys()]) if (!seen.has(id)) this.records.delete(id);
@@ -90,13 +114,21 @@ export class ImageGCManager {
     const stats = await (this.opts.fsStats ?? this.opts.images.fsStats?.bind(this.opts.images))?.();
     if (!stats || stats.capacity <= 0) return 0;
     const usage = 100 - Math.floor((stats.available * 100) / stats.capacity);
-    if (usage < this.policy.highThresholdPercent) { await this.detectImages(); return 0; }
+    if (usage < this.policy.highThresholdPercent) {
+      await this.detectImages();
+      return 0;
+    }
     const amountToFree = Math.floor((stats.capacity * (100 - this.policy.lowThresholdPercent)) / 100) - stats.available;
     this.opts.log?.(`image filesystem ${usage}% used (high threshold ${this.policy.highThresholdPercent}%): freeing ${amountToFree} bytes`);
     const freed = await this.freeSpace(amountToFree);
     if (freed < amountToFree) {
       const msg = `Failed to garbage collect required amount of images. Attempted to free ${amountToFree} bytes, but only found ${freed} bytes eligible to free.`;
-      this.opts.recorder?.event({ kind: 'Node', apiVersion: 'v1', name: this.opts.nodeName, uid: this.opts.nodeName }, 'Warning', 'FreeDiskSpaceFailed', msg);
+      this.opts.recorder?.event(
+        { kind: 'Node', apiVersion: 'v1', name: this.opts.nodeName, uid: this.opts.nodeName },
+        'Warning',
+        'FreeDiskSpaceFailed',
+        msg,
+      );
       this.opts.log?.(msg);
     }
     return freed;

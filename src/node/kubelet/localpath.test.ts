@@ -1,14 +1,14 @@
 // The node's local-path volumes on disk: directories made and removed only under the storage
 // dir, only with the provisioner's names, and never through a link a pod could plant.
 
-import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, test } from 'node:test';
 import { localPathDirName } from '../../api/persistentvolume.js';
-import { LocalPathNode, removeTreeInRoot } from './localpath.js';
 import type { RestClient } from '../../client/rest.js';
+import { LocalPathNode, removeTreeInRoot } from './localpath.js';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), `k8ts-localpath-${process.pid}-`));
 after(() => fs.rmSync(base, { recursive: true, force: true }));
@@ -35,7 +35,12 @@ test('a volume directory is made under the root with mode 0777; other paths are 
   assert.equal(fs.statSync(dir!).mode & 0o777, 0o777);
   assert.equal(lp.volumeDir(path.join(root, NAME)), dir, 'again: the same directory');
   for (const p of [
-    `${root}/../${NAME}`, path.join(root, 'etc'), path.join(root, NAME, 'sub'), path.join(base, NAME), `${root}//${NAME}`, NAME,
+    `${root}/../${NAME}`,
+    path.join(root, 'etc'),
+    path.join(root, NAME, 'sub'),
+    path.join(base, NAME),
+    `${root}//${NAME}`,
+    NAME,
     path.join(root, `pvc-${UID}_default_../x`),
   ]) {
     assert.equal(lp.volumeDir(p), undefined, p);

@@ -10,13 +10,18 @@
 // and removed entry by entry from descriptors (an entry swapped for a link is unlinked, never
 // followed). A directory still mounted by a pod on this node is not removed.
 
-import { chmodSync, closeSync, constants as C, fstatSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { constants as C, chmodSync, closeSync, fstatSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import {
-  ANN_DYNAMICALLY_PROVISIONED, ANN_LOCAL_PATH_NODE, LOCAL_PATH_PROVISIONER, NODE_STORAGE_DIR_ANNOTATION, PROVISIONER_FINALIZER, isLocalPathDirName,
-  type PersistentVolume,
-} from '../../api/persistentvolume.js';
 import { StatusError } from '../../api/errors.js';
+import {
+  ANN_DYNAMICALLY_PROVISIONED,
+  ANN_LOCAL_PATH_NODE,
+  isLocalPathDirName,
+  LOCAL_PATH_PROVISIONER,
+  NODE_STORAGE_DIR_ANNOTATION,
+  type PersistentVolume,
+  PROVISIONER_FINALIZER,
+} from '../../api/persistentvolume.js';
 import { Informer, isNotFound, type RestClient } from '../../client/index.js';
 import { closeFd, fdPath, mkdirInRoot } from '../fs/safepath.js';
 
@@ -49,7 +54,10 @@ function removeEntry(dirFd: number, name: string, depth: number): boolean {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return false;
     // Not a directory, or a link: unlink(2) removes the entry itself, never what a link names.
-    if (code === 'ENOTDIR' || code === 'ELOOP') { unlinkSync(at); return true; }
+    if (code === 'ENOTDIR' || code === 'ELOOP') {
+      unlinkSync(at);
+      return true;
+    }
     throw e;
   }
   try {
@@ -81,19 +89,31 @@ export class LocalPathNode {
 
   constructor(private readonly opts: LocalPathNodeOptions) {
     this.log = opts.log ?? (() => {});
-    this.informer = new Informer<PersistentVolume>(opts.client, { ...PVS, onError: (e) => this.log(`local-path: ${(e as Error)?.message ?? e}`), backoffInitialMs: 200 });
+    this.informer = new Informer<PersistentVolume>(opts.client, {
+      ...PVS,
+      onError: (e) => this.log(`local-path: ${(e as Error)?.message ?? e}`),
+      backoffInitialMs: 200,
+    });
     this.informer.addEventHandler({ onAdd: (v) => this.changed(v), onUpdate: (_o, v) => this.changed(v) });
   }
 
-  get root(): string { return this.opts.root; }
+  get root(): string {
+    return this.opts.root;
+  }
 
   /** Makes the storage dir, says where it is on the Node, and starts releasing volumes. */
   async start(): Promise<void> {
     mkdirSync(this.opts.root, { recursive: true, mode: 0o700 });
-    await this.opts.client.patch({ ...NODES, name: this.opts.nodeName }, { metadata: { annotations: { [NODE_STORAGE_DIR_ANNOTATION]: this.opts.root } } }, 'merge');
+    await this.opts.client.patch(
+      { ...NODES, name: this.opts.nodeName },
+      { metadata: { annotations: { [NODE_STORAGE_DIR_ANNOTATION]: this.opts.root } } },
+      'merge',
+    );
     this.informer.start();
     // A removal that had to wait (the directory was still mounted) is tried again.
-    this.retry = setInterval(() => { for (const v of this.informer.list()) this.changed(v); }, 10_000);
+    this.retry = setInterval(() => {
+      for (const v of this.informer.list()) this.changed(v);
+    }, 10_000);
     this.retry.unref();
   }
 
@@ -128,8 +148,10 @@ export class LocalPathNode {
   }
 
   private mine(v: PersistentVolume): boolean {
-    return v.metadata.annotations?.[ANN_DYNAMICALLY_PROVISIONED] === LOCAL_PATH_PROVISIONER
-      && v.metadata.annotations?.[ANN_LOCAL_PATH_NODE] === this.opts.nodeName;
+    return (
+      v.metadata.annotations?.[ANN_DYNAMICALLY_PROVISIONED] === LOCAL_PATH_PROVISIONER &&
+      v.metadata.annotations?.[ANN_LOCAL_PATH_NODE] === this.opts.nodeName
+    );
   }
 
   private changed(v: PersistentVolume): void {
@@ -138,12 +160,16 @@ export class LocalPathNode {
     const released = v.status?.phase === 'Released' || v.status?.phase === 'Failed';
     if (v.spec?.persistentVolumeReclaimPolicy !== 'Delete' || !(deleting || released)) return;
     const name = v.metadata.name!;
-    if (this.busy.has(name)) { this.busy.set(name, true); return; }
+    if (this.busy.has(name)) {
+      this.busy.set(name, true);
+      return;
+    }
     this.busy.set(name, false);
     void this.deleteVolume(v)
       .catch((e) => {
         // A write that lost a race (another finalizer went meanwhile) is simply tried again.
-        if (!(e instanceof StatusError && (e.code === 409 || e.code === 422))) this.log(`local-path: deleting volume ${name}: ${(e as Error)?.message ?? e}`);
+        if (!(e instanceof StatusError && (e.code === 409 || e.code === 422)))
+          this.log(`local-path: deleting volume ${name}: ${(e as Error)?.message ?? e}`);
         this.busy.set(name, true);
       })
       .finally(() => {
@@ -160,7 +186,9 @@ export class LocalPathNode {
     const hostPath = v.spec?.hostPath?.path ?? v.spec?.local?.path ?? '';
     const dir = this.dirNameOf(hostPath);
     if (!dir) {
-      this.log(`local-path: volume ${name}: ${JSON.stringify(hostPath)} is not a volume directory under ${this.opts.root}; nothing removed`);
+      this.log(
+        `local-path: volume ${name}: ${JSON.stringify(hostPath)} is not a volume directory under ${this.opts.root}; nothing removed`,
+      );
       return;
     }
     if (this.opts.inUse(hostPath)) return;
@@ -171,10 +199,14 @@ export class LocalPathNode {
       const cur = await this.opts.client.get<PersistentVolume>(ref);
       const fins = cur.metadata.finalizers ?? [];
       if (fins.includes(PROVISIONER_FINALIZER)) {
-        await this.opts.client.patch(ref, [
-          { op: 'test', path: '/metadata/resourceVersion', value: cur.metadata.resourceVersion },
-          { op: 'add', path: '/metadata/finalizers', value: fins.filter((f) => f !== PROVISIONER_FINALIZER) },
-        ], 'json');
+        await this.opts.client.patch(
+          ref,
+          [
+            { op: 'test', path: '/metadata/resourceVersion', value: cur.metadata.resourceVersion },
+            { op: 'add', path: '/metadata/finalizers', value: fins.filter((f) => f !== PROVISIONER_FINALIZER) },
+          ],
+          'json',
+        );
       }
     } catch (e) {
       if (!isNotFound(e)) throw e;

@@ -13,47 +13,65 @@ function metric<T>(name: string, make: () => T): T {
 /** Each running agent's pod statuses (the status manager's last written ones), read at scrape time. */
 const sources = new Set<() => Iterable<PodStatus>>();
 
-metric('kubelet_running_pods', () => new client.Gauge({
-  name: 'kubelet_running_pods',
-  help: 'Number of pods that have a running pod sandbox',
-  collect() {
-    let n = 0;
-    for (const s of sources) for (const st of s()) if (st.phase === 'Running') n++;
-    this.set(n);
-  },
-}));
+metric(
+  'kubelet_running_pods',
+  () =>
+    new client.Gauge({
+      name: 'kubelet_running_pods',
+      help: 'Number of pods that have a running pod sandbox',
+      collect() {
+        let n = 0;
+        for (const s of sources) for (const st of s()) if (st.phase === 'Running') n++;
+        this.set(n);
+      },
+    }),
+);
 
-metric('kubelet_running_containers', () => new client.Gauge({
-  name: 'kubelet_running_containers',
-  help: 'Number of containers currently running',
-  labelNames: ['container_state'],
-  collect() {
-    const counts = { running: 0, exited: 0, created: 0 };
-    for (const s of sources) {
-      for (const st of s()) {
-        for (const c of [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])]) {
-          if (c.state?.running) counts.running++;
-          else if (c.state?.terminated) counts.exited++;
-          else counts.created++;
+metric(
+  'kubelet_running_containers',
+  () =>
+    new client.Gauge({
+      name: 'kubelet_running_containers',
+      help: 'Number of containers currently running',
+      labelNames: ['container_state'],
+      collect() {
+        const counts = { running: 0, exited: 0, created: 0 };
+        for (const s of sources) {
+          for (const st of s()) {
+            for (const c of [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])]) {
+              if (c.state?.running) counts.running++;
+              else if (c.state?.terminated) counts.exited++;
+              else counts.created++;
+            }
+          }
         }
-      }
-    }
-    for (const [container_state, v] of Object.entries(counts)) this.set({ container_state }, v);
-  },
-}));
+        for (const [container_state, v] of Object.entries(counts)) this.set({ container_state }, v);
+      },
+    }),
+);
 
-const podStartDuration = metric('kubelet_pod_start_duration_seconds', () => new client.Histogram({
-  name: 'kubelet_pod_start_duration_seconds',
-  help: 'Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run',
-  buckets: [0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600],
-}));
+const podStartDuration = metric(
+  'kubelet_pod_start_duration_seconds',
+  () =>
+    new client.Histogram({
+      name: 'kubelet_pod_start_duration_seconds',
+      help: 'Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run',
+      buckets: [0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600],
+    }),
+);
 
-const nodeNameGauge = metric('kubelet_node_name', () => new client.Gauge({ name: 'kubelet_node_name', help: "The node's name. The count is always 1.", labelNames: ['node'] }));
+const nodeNameGauge = metric(
+  'kubelet_node_name',
+  () => new client.Gauge({ name: 'kubelet_node_name', help: "The node's name. The count is always 1.", labelNames: ['node'] }),
+);
 
 export function addPodStatusSource(nodeName: string, statuses: () => Iterable<PodStatus>): () => void {
   sources.add(statuses);
   nodeNameGauge.set({ node: nodeName }, 1);
-  return () => { sources.delete(statuses); nodeNameGauge.remove({ node: nodeName }); };
+  return () => {
+    sources.delete(statuses);
+    nodeNameGauge.remove({ node: nodeName });
+  };
 }
 
 export function observePodStart(seconds: number): void {

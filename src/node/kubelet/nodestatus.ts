@@ -6,16 +6,15 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
+import { transitionTime } from '../../api/conditions.js';
+import { type KObject, nowMicro, nowRFC3339 } from '../../api/object.js';
 import { LEASES, NODES, type NodeCondition, type NodeStatus } from '../../api/types.js';
-import { nowMicro, nowRFC3339, type KObject } from '../../api/object.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../../client/index.js';
 import type { Image } from '../runtime/types.js';
-import { transitionTime } from '../../api/conditions.js';
 
 export const KUBELET_VERSION = 'v1.32.0-k8ts';
 export const LEASE_NAMESPACE = 'kube-node-lease';
 export const LEASE_DURATION_SECONDS = 40;
-
 
 export interface NodeFacts {
   nodeName: string;
@@ -32,12 +31,24 @@ export interface NodeFacts {
 export const ISOLATION_CONDITION = 'ContainersIsolated';
 
 function goArch(): string {
-  const m: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  const m: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'arm',
+    ia32: '386',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+  };
   return m[process.arch] ?? process.arch;
 }
 
 function readTrim(file: string): string {
-  try { return fs.readFileSync(file, 'utf8').trim(); } catch { return ''; }
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 function osImage(): string {
@@ -65,7 +76,9 @@ export async function nodeResources(rootDir: string): Promise<{ capacity: Record
   try {
     const st = await fsp.statfs(rootDir);
     storageBytes = st.blocks * st.bsize;
-  } catch { /* no statfs here */ }
+  } catch {
+    /* no statfs here */
+  }
   const capacity: Record<string, string> = {
     cpu: String(os.cpus().length || 1),
     'ephemeral-storage': `${Math.floor(storageBytes / 1024)}Ki`,
@@ -94,23 +107,37 @@ const CONDITIONS: [string, string, string, string][] = [
 export async function nodeStatus(facts: NodeFacts, images: Image[], old?: NodeStatus): Promise<NodeStatus> {
   const { capacity, allocatable } = await nodeResources(facts.rootDir);
   const now = nowRFC3339();
-  const conditions: NodeCondition[] = CONDITIONS.map(([type, status, reason, message]) => (
-    { type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: transitionTime(old?.conditions, type, status, now) }
-  ));
+  const conditions: NodeCondition[] = CONDITIONS.map(([type, status, reason, message]) => ({
+    type,
+    status,
+    reason,
+    message,
+    lastHeartbeatTime: now,
+    lastTransitionTime: transitionTime(old?.conditions, type, status, now),
+  }));
   if (facts.limitations) {
     const ok = facts.limitations.length === 0;
     const status = ok ? 'True' : 'False';
     conditions.push({
-      type: ISOLATION_CONDITION, status,
+      type: ISOLATION_CONDITION,
+      status,
       reason: ok ? 'OCIRuntime' : 'RuntimeLimited',
-      message: ok ? `containers run isolated by an OCI runtime (${facts.runtime.runtimeName}://${facts.runtime.runtimeVersion})` : facts.limitations.join('; '),
-      lastHeartbeatTime: now, lastTransitionTime: transitionTime(old?.conditions, ISOLATION_CONDITION, status, now),
+      message: ok
+        ? `containers run isolated by an OCI runtime (${facts.runtime.runtimeName}://${facts.runtime.runtimeVersion})`
+        : facts.limitations.join('; '),
+      lastHeartbeatTime: now,
+      lastTransitionTime: transitionTime(old?.conditions, ISOLATION_CONDITION, status, now),
     });
   }
   const machineID = readTrim('/etc/machine-id');
   return {
-    capacity, allocatable, conditions,
-    addresses: [{ type: 'InternalIP', address: facts.nodeIP }, { type: 'Hostname', address: facts.nodeName }],
+    capacity,
+    allocatable,
+    conditions,
+    addresses: [
+      { type: 'InternalIP', address: facts.nodeIP },
+      { type: 'Hostname', address: facts.nodeName },
+    ],
     daemonEndpoints: { kubeletEndpoint: { Port: facts.kubeletPort } },
     nodeInfo: {
       machineID,
@@ -142,7 +169,10 @@ export function statusFingerprint(s: NodeStatus | undefined): string {
 export async function registerNode(client: RestClient, facts: NodeFacts, status: NodeStatus): Promise<{ node: KObject; created: boolean }> {
   const labels = nodeLabels(facts.nodeName);
   const spec: Record<string, unknown> = {};
-  if (facts.podCIDR) { spec.podCIDR = facts.podCIDR; spec.podCIDRs = [facts.podCIDR]; }
+  if (facts.podCIDR) {
+    spec.podCIDR = facts.podCIDR;
+    spec.podCIDRs = [facts.podCIDR];
+  }
   const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: facts.nodeName, labels }, spec, status };
   try {
     const node = await client.create(NODES, body);
@@ -178,14 +208,19 @@ export async function renewLease(client: RestClient, nodeName: string, nodeUid: 
     const spec = { holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: nowMicro() };
     try {
       if (!lease) {
-        await client.create({ ...LEASES, namespace: LEASE_NAMESPACE }, {
-          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-          metadata: {
-            name: nodeName, namespace: LEASE_NAMESPACE,
-            ...(nodeUid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUid }] } : {}),
+        await client.create(
+          { ...LEASES, namespace: LEASE_NAMESPACE },
+          {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: {
+              name: nodeName,
+              namespace: LEASE_NAMESPACE,
+              ...(nodeUid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUid }] } : {}),
+            },
+            spec,
           },
-          spec,
-        });
+        );
       } else {
         await client.update(ref, { ...lease, spec: { ...(lease.spec as object), ...spec } });
       }

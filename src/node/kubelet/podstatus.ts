@@ -3,13 +3,16 @@
 // reasons of the last failed start, the probe results; the phase from restartPolicy and those
 // states; the conditions, whose lastTransitionTime moves only when their status does.
 
-import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, PodCondition, PodStatus } from '../../api/types.js';
+import { transitionTime } from '../../api/conditions.js';
 import { nowRFC3339 } from '../../api/object.js';
+import type { ContainerStatus as ApiContainerStatus, Container, ContainerState, PodCondition, PodStatus } from '../../api/types.js';
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/types.js';
 import { ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_NAME, type PodObject } from './types.js';
-import { transitionTime } from '../../api/conditions.js';
 
-export interface WaitingReason { reason: string; message?: string }
+export interface WaitingReason {
+  reason: string;
+  message?: string;
+}
 
 export interface StatusInput {
   pod: PodObject;
@@ -97,7 +100,9 @@ function containerStatuses(inp: StatusInput, specs: Container[], init: boolean, 
       } else if (latest.state === 'CONTAINER_CREATED') {
         st.state = { waiting: { reason: 'ContainerCreating' } };
       } else {
-        st.state = { waiting: { reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } };
+        st.state = {
+          waiting: { reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' },
+        };
       }
       if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminatedState(previous, inp.runtimeName);
     }
@@ -110,7 +115,11 @@ function containerStatuses(inp: StatusInput, specs: Container[], init: boolean, 
       st.ready = false;
       st.started = false;
     }
-    const mounts = (spec.volumeMounts ?? []).map((m) => ({ name: m.name, mountPath: m.mountPath, ...(m.readOnly ? { readOnly: true, recursiveReadOnly: 'Disabled' } : {}) }));
+    const mounts = (spec.volumeMounts ?? []).map((m) => ({
+      name: m.name,
+      mountPath: m.mountPath,
+      ...(m.readOnly ? { readOnly: true, recursiveReadOnly: 'Disabled' } : {}),
+    }));
     if (mounts.length) st.volumeMounts = mounts;
     return st;
   });
@@ -119,25 +128,42 @@ function containerStatuses(inp: StatusInput, specs: Container[], init: boolean, 
 /** kubelet's getPhase. */
 export function podPhase(pod: PodObject, init: ApiContainerStatus[], regular: ApiContainerStatus[], terminal: boolean): string {
   const policy = pod.spec?.restartPolicy ?? 'Always';
-  let pendingInit = 0, failedInit = 0;
+  let pendingInit = 0,
+    failedInit = 0;
   for (const c of pod.spec?.initContainers ?? []) {
     const s = init.find((x) => x.name === c.name);
-    if (!s?.state) { pendingInit++; continue; }
+    if (!s?.state) {
+      pendingInit++;
+      continue;
+    }
     if (s.state.running) pendingInit++;
-    else if (s.state.terminated) { if (s.state.terminated.exitCode !== 0) failedInit++; }
-    else if (s.state.waiting) {
-      if (s.lastState?.terminated) { if (s.lastState.terminated.exitCode !== 0) failedInit++; }
-      else pendingInit++;
+    else if (s.state.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInit++;
+    } else if (s.state.waiting) {
+      if (s.lastState?.terminated) {
+        if (s.lastState.terminated.exitCode !== 0) failedInit++;
+      } else pendingInit++;
     } else pendingInit++;
   }
-  let unknown = 0, running = 0, waiting = 0, stopped = 0, succeeded = 0;
+  let unknown = 0,
+    running = 0,
+    waiting = 0,
+    stopped = 0,
+    succeeded = 0;
   for (const c of pod.spec?.containers ?? []) {
     const s = regular.find((x) => x.name === c.name);
-    if (!s?.state) { unknown++; continue; }
+    if (!s?.state) {
+      unknown++;
+      continue;
+    }
     if (s.state.running) running++;
-    else if (s.state.terminated) { stopped++; if (s.state.terminated.exitCode === 0) succeeded++; }
-    else if (s.state.waiting) { if (s.lastState?.terminated) stopped++; else waiting++; }
-    else unknown++;
+    else if (s.state.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state.waiting) {
+      if (s.lastState?.terminated) stopped++;
+      else waiting++;
+    } else unknown++;
   }
   if (failedInit > 0 && policy === 'Never') return 'Failed';
   const anyRegularStarted = regular.some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
@@ -178,7 +204,10 @@ export function generatePodStatus(inp: StatusInput): PodStatus {
   const conds: PodCondition[] = [];
   conds.push(condition('PodReadyToStartContainers', sandboxReady));
   if (phase === 'Succeeded' && incompleteInit.length === 0) conds.push(condition('Initialized', true, 'PodCompleted'));
-  else if (incompleteInit.length) conds.push(condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incompleteInit.join(' ')}]`));
+  else if (incompleteInit.length)
+    conds.push(
+      condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incompleteInit.join(' ')}]`),
+    );
   else conds.push(condition('Initialized', true));
   conds.push(...readyConditions(pod, phase, incompleteInit, unready, old.conditions));
   if (!old.conditions?.some((c) => c.type === 'PodScheduled')) conds.push(condition('PodScheduled', true));
@@ -200,7 +229,7 @@ export function generatePodStatus(inp: StatusInput): PodStatus {
   else delete status.ephemeralContainerStatuses;
   // A pod on the host network has the node's address (its InternalIP, as kubelet reports it),
   // whatever the runtime says: the runtime only knows a host address, which may be loopback.
-  const ip = inp.sandbox?.state === 'SANDBOX_READY' ? ((pod.spec?.hostNetwork ? inp.hostIPs[0] : undefined) || inp.sandbox.ip) : undefined;
+  const ip = inp.sandbox?.state === 'SANDBOX_READY' ? (pod.spec?.hostNetwork ? inp.hostIPs[0] : undefined) || inp.sandbox.ip : undefined;
   if (ip) {
     status.podIP = ip;
     status.podIPs = [{ ip }];
@@ -215,20 +244,37 @@ export function generatePodStatus(inp: StatusInput): PodStatus {
 }
 
 /** The Ready and ContainersReady conditions (kubelet's GeneratePodReadyCondition and GenerateContainersReadyCondition). */
-function readyConditions(pod: PodObject, phase: string, incompleteInit: string[], unready: string[], old: PodCondition[] | undefined): PodCondition[] {
+function readyConditions(
+  pod: PodObject,
+  phase: string,
+  incompleteInit: string[],
+  unready: string[],
+  old: PodCondition[] | undefined,
+): PodCondition[] {
   const readyGates = (pod.spec?.readinessGates ?? []).map((g) => g.conditionType);
   const gateFailing = readyGates.filter((t) => old?.find((c) => c.type === t)?.status !== 'True');
   if (phase === 'Succeeded') return [condition('Ready', false, 'PodCompleted'), condition('ContainersReady', false, 'PodCompleted')];
   if (incompleteInit.length) {
     const msg = `containers with incomplete status: [${incompleteInit.join(' ')}]`;
-    return [condition('Ready', false, 'ContainersNotInitialized', msg), condition('ContainersReady', false, 'ContainersNotInitialized', msg)];
+    return [
+      condition('Ready', false, 'ContainersNotInitialized', msg),
+      condition('ContainersReady', false, 'ContainersNotInitialized', msg),
+    ];
   }
   if (unready.length) {
     const msg = `containers with unready status: [${unready.join(' ')}]`;
     return [condition('Ready', false, 'ContainersNotReady', msg), condition('ContainersReady', false, 'ContainersNotReady', msg)];
   }
   if (gateFailing.length) {
-    return [condition('Ready', false, 'ReadinessGatesNotReady', `corresponding condition of pod readiness gate "${gateFailing[0]}" does not exist.`), condition('ContainersReady', true)];
+    return [
+      condition(
+        'Ready',
+        false,
+        'ReadinessGatesNotReady',
+        `corresponding condition of pod readiness gate "${gateFailing[0]}" does not exist.`,
+      ),
+      condition('ContainersReady', true),
+    ];
   }
   return [condition('Ready', true), condition('ContainersReady', true)];
 }

@@ -1,22 +1,34 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { PODS } from '../../api/types.js';
 import { isNotFound } from '../../client/index.js';
 import { waitFor } from '../../testing/wait.js';
-import { containerStatus, startHarness, type Harness } from './testing.js';
-import { PODS } from '../../api/types.js';
+import { containerStatus, type Harness, startHarness } from './testing.js';
 
 let h: Harness;
 /** The agent running the node now (the adoption test replaces the first). */
 let active: Harness['agent'];
-before(async () => { h = await startHarness(); active = h.agent; });
-after(async () => { await h?.stop(); });
+before(async () => {
+  h = await startHarness();
+  active = h.agent;
+});
+after(async () => {
+  await h?.stop();
+});
 
-const gone = async (name: string) => h.getPod(name).then(() => false, (e) => isNotFound(e));
+const gone = async (name: string) =>
+  h.getPod(name).then(
+    () => false,
+    (e) => isNotFound(e),
+  );
 
 test('graceful deletion: preStop, then stop with the grace period, then the pod object is deleted', async () => {
   const pod = await h.createPod({
     metadata: { name: 'graceful' },
-    spec: { terminationGracePeriodSeconds: 7, containers: [{ name: 'app', image: 'nginx:1.27', lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', 'nginx -s quit'] } } } }] } as any,
+    spec: {
+      terminationGracePeriodSeconds: 7,
+      containers: [{ name: 'app', image: 'nginx:1.27', lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', 'nginx -s quit'] } } } }],
+    } as any,
   });
   const uid = pod.metadata.uid!;
   await h.waitPod('graceful', 'Running', (p) => p.status?.phase === 'Running');
@@ -26,7 +38,10 @@ test('graceful deletion: preStop, then stop with the grace period, then the pod 
   const p = await h.getPod('graceful').catch(() => undefined);
   if (p) assert.ok(p.metadata.deletionTimestamp);
   await waitFor('the pod object to be deleted', () => gone('graceful'), 10_000);
-  assert.deepEqual(h.runtime.execCalls.filter((c) => c.containerId === cid).map((c) => c.cmd), [['/bin/sh', '-c', 'nginx -s quit']]);
+  assert.deepEqual(
+    h.runtime.execCalls.filter((c) => c.containerId === cid).map((c) => c.cmd),
+    [['/bin/sh', '-c', 'nginx -s quit']],
+  );
   const stop = h.runtime.stopCalls.find((s) => s.containerId === cid);
   assert.ok(stop, 'the container was stopped');
   assert.ok(stop.timeoutSeconds >= 6 && stop.timeoutSeconds <= 7, `grace ${stop.timeoutSeconds}`);
@@ -67,7 +82,11 @@ test('a restarted agent adopts running containers and removes those of pods dele
   assert.equal(containerStatus(p)?.containerID, `fake://${keepId}`);
   // The adopted pod is still managed: a crash is restarted by the new agent.
   h.runtime.kill(keepId, 1);
-  await h.waitPod('keep', 'restarted by the new agent', (p) => containerStatus(p)?.restartCount === 1 && !!containerStatus(p)?.state?.running);
+  await h.waitPod(
+    'keep',
+    'restarted by the new agent',
+    (p) => containerStatus(p)?.restartCount === 1 && !!containerStatus(p)?.state?.running,
+  );
 });
 
 test('stop({killPods: true}) stops every container and removes every sandbox', async () => {

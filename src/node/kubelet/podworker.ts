@@ -7,26 +7,50 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Container } from '../../api/types.js';
-import { nowRFC3339 } from '../../api/object.js';
-import { isNotFound, type EventRecorder, type EventType, type RestClient } from '../../client/index.js';
-import { ImagePullError, type AuthConfig, type ContainerStatus, type ImageConfig, type ImageService, type PodSandboxStatus, type RuntimeService } from '../runtime/types.js';
-import { pullCredentials } from './pullsecrets.js';
-import { parseReference } from '../images/reference.js';
-import type { ImagePuller } from './images.js';
-import type { Backoff } from './backoff.js';
 import { goDuration } from '../../api/duration.js';
-import { commandLine, ContainerConfigError, makeEnvironment, mergeImageEnv } from './env.js';
-import { runHook } from './lifecycle.js';
-import { containersNamed, generatePodStatus, restartCountOf, shouldRestart, withContainerReadiness, type WaitingReason } from './podstatus.js';
-import type { ProbeManager } from './probes.js';
-import { containerConfig, containerHash, podDNSConfigChecked, sandboxConfig, type DNSSettings } from './sandbox.js';
-import { linuxContainerConfig, verifyRunAsNonRoot } from './security.js';
-import { terminationMessage } from './termination.js';
+import { nowRFC3339 } from '../../api/object.js';
+import type { Container } from '../../api/types.js';
+import { type EventRecorder, type EventType, isNotFound, type RestClient } from '../../client/index.js';
+import { parseReference } from '../images/reference.js';
+import {
+  type AuthConfig,
+  type ContainerStatus,
+  type ImageConfig,
+  ImagePullError,
+  type ImageService,
+  type PodSandboxStatus,
+  type RuntimeService,
+} from '../runtime/types.js';
+import type { Backoff } from './backoff.js';
+import { ContainerConfigError, commandLine, makeEnvironment, mergeImageEnv } from './env.js';
 import { EVICTION_GRACE_SECONDS, EVICTION_REASON } from './eviction.js';
+import type { ImagePuller } from './images.js';
+import { runHook } from './lifecycle.js';
+import {
+  containersNamed,
+  generatePodStatus,
+  restartCountOf,
+  shouldRestart,
+  type WaitingReason,
+  withContainerReadiness,
+} from './podstatus.js';
+import type { ProbeManager } from './probes.js';
+import { pullCredentials } from './pullsecrets.js';
+import { containerConfig, containerHash, type DNSSettings, podDNSConfigChecked, sandboxConfig } from './sandbox.js';
+import { linuxContainerConfig, verifyRunAsNonRoot } from './security.js';
 import type { StatusManager } from './statusmanager.js';
-import { allContainers, ANNOTATION_CONTAINER_HASH, fieldPathOf, formatPod, LABEL_CONTAINER_NAME, LABEL_POD_UID, type ObjectSource, type PodObject } from './types.js';
-import { VolumeError, type MountedVolume, type VolumeManager } from './volumes.js';
+import { terminationMessage } from './termination.js';
+import {
+  ANNOTATION_CONTAINER_HASH,
+  allContainers,
+  fieldPathOf,
+  formatPod,
+  LABEL_CONTAINER_NAME,
+  LABEL_POD_UID,
+  type ObjectSource,
+  type PodObject,
+} from './types.js';
+import { type MountedVolume, VolumeError, type VolumeManager } from './volumes.js';
 
 /** What every pod worker shares: the agent's services. */
 export interface WorkerContext {
@@ -97,7 +121,10 @@ export class PodWorker {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
 
-  constructor(private readonly ctx: WorkerContext, pod: PodObject) {
+  constructor(
+    private readonly ctx: WorkerContext,
+    pod: PodObject,
+  ) {
     this.pod = pod;
     this.uid = pod.metadata.uid!;
     this.startTime = (pod.status as { startTime?: string } | undefined)?.startTime;
@@ -131,16 +158,24 @@ export class PodWorker {
   probeResultChanged(): void {
     if (this.running && !this.removed && !this.stopped && !this.finished) {
       const next = withContainerReadiness(this.pod, this.ctx.statuses.current(this.pod), (id) => this.ctx.probes.ready(id));
-      if (next) void this.ctx.statuses.set(this.pod, next).catch((e) => this.ctx.log(`pod ${formatPod(this.pod)} readiness: ${(e as Error).message}`));
+      if (next)
+        void this.ctx.statuses
+          .set(this.pod, next)
+          .catch((e) => this.ctx.log(`pod ${formatPod(this.pod)} readiness: ${(e as Error).message}`));
     }
     this.trigger();
   }
 
   trigger(): void {
     if (this.stopped || this.finished) return;
-    if (this.running) { this.pending = true; return; }
+    if (this.running) {
+      this.pending = true;
+      return;
+    }
     this.running = true;
-    this.idle = new Promise((r) => { this.markIdle = r; });
+    this.idle = new Promise((r) => {
+      this.markIdle = r;
+    });
     void this.loop();
   }
 
@@ -159,7 +194,7 @@ export class PodWorker {
         try {
           await this.sync();
         } catch (e) {
-          this.ctx.log(`pod ${formatPod(this.pod)}: sync failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+          this.ctx.log(`pod ${formatPod(this.pod)}: sync failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
           this.after(RETRY_MS);
         }
       } while (this.pending && !this.stopped && !this.finished);
@@ -171,7 +206,13 @@ export class PodWorker {
 
   /** Syncs again after ms (back-off expiry, retries). */
   private after(ms: number): void {
-    const t = setTimeout(() => { this.timers.delete(t); this.trigger(); }, Math.max(10, ms));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        this.trigger();
+      },
+      Math.max(10, ms),
+    );
     this.timers.add(t);
   }
 
@@ -228,7 +269,11 @@ export class PodWorker {
 
     // Liveness and startup failures: kill, and let the restart logic below bring it back.
     const running = current().filter((c) => c.state === 'CONTAINER_RUNNING');
-    this.ctx.probes.sync(pod, running.map((c) => ({ container: this.specOf(nameOf(c))!, containerId: c.id, startedAt: c.startedAt })).filter((r) => r.container), podIP);
+    this.ctx.probes.sync(
+      pod,
+      running.map((c) => ({ container: this.specOf(nameOf(c))!, containerId: c.id, startedAt: c.startedAt })).filter((r) => r.container),
+      podIP,
+    );
     let killed = false;
     for (const c of running) {
       const failure = this.ctx.probes.failed(c.id);
@@ -259,11 +304,20 @@ export class PodWorker {
         const hash = latest?.annotations?.[ANNOTATION_CONTAINER_HASH];
         if (latest?.state === 'CONTAINER_RUNNING' && hash && hash !== containerHash(spec)) {
           // The pod's spec changed under a running container (kubectl set image): kubelet restarts it.
-          await this.killContainer(latest, spec, this.pod.spec?.terminationGracePeriodSeconds ?? 30, `Container ${spec.name} definition changed, will be restarted`, podIP);
+          await this.killContainer(
+            latest,
+            spec,
+            this.pod.spec?.terminationGracePeriodSeconds ?? 30,
+            `Container ${spec.name} definition changed, will be restarted`,
+            podIP,
+          );
           state = await runtimeStateOf(this.ctx.runtime, this.uid);
           [latest] = containersNamed(current(), spec.name);
         }
-        if (latest?.state === 'CONTAINER_RUNNING') { this.reasons.delete(spec.name); continue; }
+        if (latest?.state === 'CONTAINER_RUNNING') {
+          this.reasons.delete(spec.name);
+          continue;
+        }
         if (latest?.state === 'CONTAINER_CREATED') await this.ctx.runtime.removeContainer(latest.id);
         else if (latest && !shouldRestart(pod, latest, false)) continue;
         await this.startContainer(spec, false, state, sandbox, volumes);
@@ -278,7 +332,11 @@ export class PodWorker {
     state = await runtimeStateOf(this.ctx.runtime, this.uid);
     await this.collectGarbage(state, sandbox.id);
     const runningNow = state.containers.filter((c) => c.podSandboxId === sandbox!.id && c.state === 'CONTAINER_RUNNING');
-    this.ctx.probes.sync(pod, runningNow.map((c) => ({ container: this.specOf(nameOf(c))!, containerId: c.id, startedAt: c.startedAt })).filter((r) => r.container), podIP);
+    this.ctx.probes.sync(
+      pod,
+      runningNow.map((c) => ({ container: this.specOf(nameOf(c))!, containerId: c.id, startedAt: c.startedAt })).filter((r) => r.container),
+      podIP,
+    );
     const status = await this.pushStatus(state, false);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') await this.stopPod(state, false);
   }
@@ -353,7 +411,12 @@ export class PodWorker {
     this.event('Normal', 'Pulling', `Pulling image "${ref}"`, name);
     const t0 = Date.now();
     try {
-      await this.ctx.pulls.run(() => imgs.pullImage({ image: ref }, auth.length ? auth : undefined), (waited) => { this.pullWaited = waited; });
+      await this.ctx.pulls.run(
+        () => imgs.pullImage({ image: ref }, auth.length ? auth : undefined),
+        (waited) => {
+          this.pullWaited = waited;
+        },
+      );
     } catch (e) {
       const err = e instanceof ImagePullError || e instanceof Error ? e.message : String(e);
       this.event('Warning', 'Failed', `Failed to pull image "${ref}": ${err}`, name);
@@ -368,7 +431,12 @@ export class PodWorker {
     const total = Date.now() - t0;
     const took = goDuration(Math.max(0, total - this.pullWaited));
     const img = await imgs.imageStatus({ image: ref });
-    this.event('Normal', 'Pulled', `Successfully pulled image "${ref}" in ${took} (${goDuration(total)} including waiting). Image size: ${img?.size ?? 0} bytes.`, name);
+    this.event(
+      'Normal',
+      'Pulled',
+      `Successfully pulled image "${ref}" in ${took} (${goDuration(total)} including waiting). Image size: ${img?.size ?? 0} bytes.`,
+      name,
+    );
     return img?.config ?? { entrypoint: [], cmd: [], env: [], workingDir: '', exposedPorts: [] };
   }
 
@@ -379,12 +447,23 @@ export class PodWorker {
     const ns = this.pod.metadata.namespace ?? 'default';
     const { auth, missing } = await pullCredentials(ref, names, (n) => this.ctx.source.secret(ns, n));
     if (missing.length) {
-      this.event('Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`);
+      this.event(
+        'Warning',
+        'FailedToRetrieveImagePullSecret',
+        `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`,
+      );
     }
     return auth;
   }
 
-  private async startContainer(spec: Container, init: boolean, state: PodRuntimeState, sandbox: PodSandboxStatus, volumes: Map<string, MountedVolume>, ephemeralTarget?: string): Promise<void> {
+  private async startContainer(
+    spec: Container,
+    init: boolean,
+    state: PodRuntimeState,
+    sandbox: PodSandboxStatus,
+    volumes: Map<string, MountedVolume>,
+    ephemeralTarget?: string,
+  ): Promise<void> {
     const pod = this.pod;
     const name = spec.name;
     const [previous] = containersNamed(state.containers, name);
@@ -395,7 +474,10 @@ export class PodWorker {
       const b = this.ctx.crashBackoff;
       if (b.isInBackOffSince(key, previous.finishedAt)) {
         this.event('Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${formatPod(pod)}`, name);
-        this.reasons.set(name, { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(b.get(key))} restarting failed container=${name} pod=${formatPod(pod)}` });
+        this.reasons.set(name, {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${goDuration(b.get(key))} restarting failed container=${name} pod=${formatPod(pod)}`,
+        });
         this.after(b.remaining(key, previous.finishedAt) + 5);
         return;
       }
@@ -409,7 +491,15 @@ export class PodWorker {
     let config;
     const restartCount = previous ? restartCountOf(previous) + 1 : 0;
     try {
-      const env = await makeEnvironment({ pod, container: spec, podIPs, hostIPs: this.ctx.hostIPs, nodeName: this.ctx.nodeName, allocatable: this.ctx.allocatable(), source: this.ctx.source });
+      const env = await makeEnvironment({
+        pod,
+        container: spec,
+        podIPs,
+        hostIPs: this.ctx.hostIPs,
+        nodeName: this.ctx.nodeName,
+        allocatable: this.ctx.allocatable(),
+        source: this.ctx.source,
+      });
       const { command, args } = commandLine(spec, image, env);
       const hostname = (pod.spec?.hostname || pod.metadata.name!).slice(0, 63);
       const envs = mergeImageEnv(image.env, [{ key: 'HOSTNAME', value: hostname }, ...env]);
@@ -423,15 +513,35 @@ export class PodWorker {
       if (nonRoot) throw new ContainerConfigError(nonRoot);
       let targetContainerId: string | undefined;
       if (ephemeralTarget) {
-        const [target] = containersNamed(state.containers.filter((c) => c.podSandboxId === sandbox.id && c.state === 'CONTAINER_RUNNING'), ephemeralTarget);
+        const [target] = containersNamed(
+          state.containers.filter((c) => c.podSandboxId === sandbox.id && c.state === 'CONTAINER_RUNNING'),
+          ephemeralTarget,
+        );
         if (!target) throw new ContainerConfigError(`target container "${ephemeralTarget}" is not running`);
         targetContainerId = target.id;
       }
       const terminationMessageHostPath = await this.terminationMessageFile(spec, mounts);
-      const linux = linuxContainerConfig({ pod, container: spec, imageUser: image.user, memoryCapacity: os.totalmem(), pidsLimit: this.ctx.pidsLimit, targetContainerId });
+      const linux = linuxContainerConfig({
+        pod,
+        container: spec,
+        imageUser: image.user,
+        memoryCapacity: os.totalmem(),
+        pidsLimit: this.ctx.pidsLimit,
+        targetContainerId,
+      });
       config = containerConfig({
-        pod, container: spec, init, restartCount, command, args, workingDir: spec.workingDir || image.workingDir, envs, mounts, linux,
-        ephemeral: ephemeralTarget !== undefined, ...(terminationMessageHostPath ? { terminationMessageHostPath } : {}),
+        pod,
+        container: spec,
+        init,
+        restartCount,
+        command,
+        args,
+        workingDir: spec.workingDir || image.workingDir,
+        envs,
+        mounts,
+        linux,
+        ephemeral: ephemeralTarget !== undefined,
+        ...(terminationMessageHostPath ? { terminationMessageHostPath } : {}),
       });
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
@@ -443,7 +553,11 @@ export class PodWorker {
 
     let id: string;
     try {
-      id = await this.ctx.runtime.createContainer(sandbox.id, config, sandboxConfig(pod, sandbox.metadata.attempt, this.ctx.rootDir, this.ctx.dns));
+      id = await this.ctx.runtime.createContainer(
+        sandbox.id,
+        config,
+        sandboxConfig(pod, sandbox.metadata.attempt, this.ctx.rootDir, this.ctx.dns),
+      );
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       this.event('Warning', 'Failed', `Error: ${msg}`, name);
@@ -466,11 +580,26 @@ export class PodWorker {
 
     const postStart = spec.lifecycle?.postStart;
     if (postStart) {
-      const err = await runHook(postStart, { runtime: this.ctx.runtime, pod, container: spec, containerId: id, podIP: sandbox.ip ?? '', timeoutSeconds: this.pod.spec?.terminationGracePeriodSeconds ?? 30 });
+      const err = await runHook(postStart, {
+        runtime: this.ctx.runtime,
+        pod,
+        container: spec,
+        containerId: id,
+        podIP: sandbox.ip ?? '',
+        timeoutSeconds: this.pod.spec?.terminationGracePeriodSeconds ?? 30,
+      });
       if (err) {
         this.event('Warning', 'FailedPostStartHook', err, name);
         const st = await this.ctx.runtime.containerStatus(id);
-        if (st) await this.killContainer(st, spec, this.pod.spec?.terminationGracePeriodSeconds ?? 30, `FailedPostStartHook`, sandbox.ip ?? '', true);
+        if (st)
+          await this.killContainer(
+            st,
+            spec,
+            this.pod.spec?.terminationGracePeriodSeconds ?? 30,
+            `FailedPostStartHook`,
+            sandbox.ip ?? '',
+            true,
+          );
         this.reasons.set(name, { reason: 'PostStartHookError', message: err });
       }
     }
@@ -478,7 +607,10 @@ export class PodWorker {
 
   /** kubelet's termination message file: a fresh file per container start, writable by any user, mounted at
    *  terminationMessagePath (unless a volume is mounted there). */
-  private async terminationMessageFile(spec: Container, mounts: { containerPath: string; hostPath: string; readonly?: boolean }[]): Promise<string | undefined> {
+  private async terminationMessageFile(
+    spec: Container,
+    mounts: { containerPath: string; hostPath: string; readonly?: boolean }[],
+  ): Promise<string | undefined> {
     const target = spec.terminationMessagePath ?? '/dev/termination-log';
     if (!target || mounts.some((m) => path.posix.resolve('/', m.containerPath) === path.posix.resolve('/', target))) return undefined;
     const dir = path.join(this.ctx.rootDir, 'pods', this.uid, 'containers', spec.name);
@@ -491,14 +623,28 @@ export class PodWorker {
   }
 
   /** preStop, then SIGTERM, then SIGKILL when the grace period is over. */
-  private async killContainer(c: ContainerStatus, spec: Container | undefined, graceSeconds: number, message: string, podIP: string, quiet = false): Promise<void> {
+  private async killContainer(
+    c: ContainerStatus,
+    spec: Container | undefined,
+    graceSeconds: number,
+    message: string,
+    podIP: string,
+    quiet = false,
+  ): Promise<void> {
     const name = nameOf(c);
     if (!quiet) this.event('Normal', 'Killing', message, name);
     let grace = graceSeconds;
     const preStop = spec?.lifecycle?.preStop;
     if (preStop && c.state === 'CONTAINER_RUNNING') {
       const t0 = Date.now();
-      const hook = runHook(preStop, { runtime: this.ctx.runtime, pod: this.pod, container: spec!, containerId: c.id, podIP, timeoutSeconds: grace });
+      const hook = runHook(preStop, {
+        runtime: this.ctx.runtime,
+        pod: this.pod,
+        container: spec!,
+        containerId: c.id,
+        podIP,
+        timeoutSeconds: grace,
+      });
       const err = await Promise.race([hook, new Promise<undefined>((r) => setTimeout(() => r(undefined), grace * 1000).unref())]);
       if (err) this.event('Warning', 'FailedPreStopHook', err, name);
       grace -= Math.floor((Date.now() - t0) / 1000);
@@ -546,9 +692,16 @@ export class PodWorker {
     state = { ...state, containers: await Promise.all(state.containers.map((c) => this.withTerminationMessage(c))) };
     const sandbox = state.sandboxes.find((s) => s.state === 'SANDBOX_READY') ?? state.sandboxes[0];
     const status = generatePodStatus({
-      pod: { ...this.pod, status: this.ctx.statuses.current(this.pod) }, sandbox, containers: state.containers, reasons: this.reasons,
-      ready: (id) => this.ctx.probes.ready(id), started: (id) => this.ctx.probes.started(id),
-      runtimeName: this.ctx.runtimeName, hostIPs: this.ctx.hostIPs, startTime: this.startTime ?? nowRFC3339(), terminal,
+      pod: { ...this.pod, status: this.ctx.statuses.current(this.pod) },
+      sandbox,
+      containers: state.containers,
+      reasons: this.reasons,
+      ready: (id) => this.ctx.probes.ready(id),
+      started: (id) => this.ctx.probes.started(id),
+      runtimeName: this.ctx.runtimeName,
+      hostIPs: this.ctx.hostIPs,
+      startTime: this.startTime ?? nowRFC3339(),
+      terminal,
     });
     if (failure) Object.assign(status, { phase: 'Failed', reason: failure.reason, message: failure.message });
     if (!this.removed) await this.ctx.statuses.set(this.pod, status);
@@ -578,10 +731,14 @@ export class PodWorker {
 
   private async stopPod(state: PodRuntimeState, announce: boolean, graceOverride?: number): Promise<void> {
     const grace = graceOverride ?? this.gracePeriod;
-    await Promise.all(state.containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => {
-      const spec = this.specOf(nameOf(c));
-      return this.killContainer(c, spec, grace, `Stopping container ${nameOf(c)}`, state.sandboxes[0]?.ip ?? '', !announce);
-    }));
+    await Promise.all(
+      state.containers
+        .filter((c) => c.state === 'CONTAINER_RUNNING')
+        .map((c) => {
+          const spec = this.specOf(nameOf(c));
+          return this.killContainer(c, spec, grace, `Stopping container ${nameOf(c)}`, state.sandboxes[0]?.ip ?? '', !announce);
+        }),
+    );
     for (const s of state.sandboxes) if (s.state === 'SANDBOX_READY') await this.ctx.runtime.stopPodSandbox(s.id);
   }
 
@@ -620,11 +777,16 @@ export class PodWorker {
     await this.cleanUp(false);
     if (this.deleteSent) return;
     try {
-      await this.ctx.client.delete({ group: '', version: 'v1', resource: 'pods', namespace: this.pod.metadata.namespace, name: this.pod.metadata.name },
-        { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
+      await this.ctx.client.delete(
+        { group: '', version: 'v1', resource: 'pods', namespace: this.pod.metadata.namespace, name: this.pod.metadata.name },
+        { gracePeriodSeconds: 0, preconditions: { uid: this.uid } },
+      );
       this.deleteSent = true;
     } catch (e) {
-      if (isNotFound(e) || (e as { code?: number }).code === 409) { this.deleteSent = true; return; }
+      if (isNotFound(e) || (e as { code?: number }).code === 409) {
+        this.deleteSent = true;
+        return;
+      }
       throw e;
     }
   }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { FakeRuntime } from '../runtime/fake.js';
-import { cond, containerStatus, startHarness, type Harness } from './testing.js';
+import { cond, containerStatus, type Harness, startHarness } from './testing.js';
 
 let h: Harness;
 let server: http.Server;
@@ -32,9 +32,18 @@ test('a failing liveness probe kills and restarts the container, with Unhealthy 
   answers.set('/live', 500);
   await h.createPod({
     metadata: { name: 'live' },
-    spec: { containers: [{ name: 'app', image: 'busybox:1.36', livenessProbe: { httpGet: { path: '/live', port }, periodSeconds: 1, failureThreshold: 1 } }] } as any,
+    spec: {
+      containers: [
+        { name: 'app', image: 'busybox:1.36', livenessProbe: { httpGet: { path: '/live', port }, periodSeconds: 1, failureThreshold: 1 } },
+      ],
+    } as any,
   });
-  const p = await h.waitPod('live', 'restarted', (p) => (containerStatus(p)?.restartCount ?? 0) >= 1 && !!containerStatus(p)?.state?.running, 8000);
+  const p = await h.waitPod(
+    'live',
+    'restarted',
+    (p) => (containerStatus(p)?.restartCount ?? 0) >= 1 && !!containerStatus(p)?.state?.running,
+    8000,
+  );
   assert.ok(containerStatus(p)?.lastState?.terminated);
   await h.waitEvent('live', 'Unhealthy', 'Liveness probe failed: HTTP probe failed with statuscode: 500');
   await h.waitEvent('live', 'Killing', 'Container app failed liveness probe, will be restarted');
@@ -45,7 +54,15 @@ test('readiness follows the probe: Ready true, then false when it fails, then tr
   answers.set('/ready', 200);
   await h.createPod({
     metadata: { name: 'ready' },
-    spec: { containers: [{ name: 'app', image: 'busybox:1.36', readinessProbe: { httpGet: { path: '/ready', port }, periodSeconds: 1, failureThreshold: 1 } }] } as any,
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'busybox:1.36',
+          readinessProbe: { httpGet: { path: '/ready', port }, periodSeconds: 1, failureThreshold: 1 },
+        },
+      ],
+    } as any,
   });
   const p1 = await h.waitPod('ready', 'Ready', (p) => cond(p, 'Ready') === 'True', 10_000);
   assert.equal(containerStatus(p1)?.ready, true);
@@ -62,15 +79,21 @@ test('readiness follows the probe: Ready true, then false when it fails, then tr
 
 test('tcp and exec probes; the startup probe holds readiness back until it passes', async () => {
   let startupOk = false;
-  h.runtime.execHandler = (_id, cmd) => (cmd[0] === 'check-started' ? { exitCode: startupOk ? 0 : 1, stdout: startupOk ? '' : 'not yet', stderr: '' } : { exitCode: 0, stdout: '', stderr: '' });
+  h.runtime.execHandler = (_id, cmd) =>
+    cmd[0] === 'check-started'
+      ? { exitCode: startupOk ? 0 : 1, stdout: startupOk ? '' : 'not yet', stderr: '' }
+      : { exitCode: 0, stdout: '', stderr: '' };
   await h.createPod({
     metadata: { name: 'startup' },
     spec: {
-      containers: [{
-        name: 'app', image: 'busybox:1.36',
-        startupProbe: { exec: { command: ['check-started'] }, periodSeconds: 1, failureThreshold: 30 },
-        readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
-      }],
+      containers: [
+        {
+          name: 'app',
+          image: 'busybox:1.36',
+          startupProbe: { exec: { command: ['check-started'] }, periodSeconds: 1, failureThreshold: 30 },
+          readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
+        },
+      ],
     } as any,
   });
   const p1 = await h.waitPod('startup', 'running, not started', (p) => !!containerStatus(p)?.state?.running, 10_000);
@@ -78,7 +101,12 @@ test('tcp and exec probes; the startup probe holds readiness back until it passe
   assert.equal(containerStatus(p1)?.ready, false);
   await h.waitEvent('startup', 'Unhealthy', 'Startup probe failed: not yet');
   startupOk = true;
-  const p2 = await h.waitPod('startup', 'started and ready', (p) => containerStatus(p)?.started === true && cond(p, 'Ready') === 'True', 6000);
+  const p2 = await h.waitPod(
+    'startup',
+    'started and ready',
+    (p) => containerStatus(p)?.started === true && cond(p, 'Ready') === 'True',
+    6000,
+  );
   assert.equal(containerStatus(p2)?.restartCount, 0);
 });
 
@@ -91,11 +119,14 @@ test('readiness reaches the API while a liveness kill waits out the grace period
       metadata: { name: 'slow' },
       spec: {
         terminationGracePeriodSeconds: 12,
-        containers: [{
-          name: 'app', image: 'busybox:1.36',
-          livenessProbe: { httpGet: { path: '/live-slow', port }, periodSeconds: 1, failureThreshold: 1 },
-          readinessProbe: { httpGet: { path: '/ready-slow', port }, periodSeconds: 1, failureThreshold: 1 },
-        }],
+        containers: [
+          {
+            name: 'app',
+            image: 'busybox:1.36',
+            livenessProbe: { httpGet: { path: '/live-slow', port }, periodSeconds: 1, failureThreshold: 1 },
+            readinessProbe: { httpGet: { path: '/ready-slow', port }, periodSeconds: 1, failureThreshold: 1 },
+          },
+        ],
       } as any,
     });
     await h.waitPod('slow', 'Ready', (p) => cond(p, 'Ready') === 'True', 10_000);

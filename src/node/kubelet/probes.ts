@@ -6,7 +6,7 @@
 import http2 from 'node:http2';
 import type { Container, Probe } from '../../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
-import { execIn, httpGet, resolvePort, tcpSocket, type ActionResult } from './handlers.js';
+import { type ActionResult, execIn, httpGet, resolvePort, tcpSocket } from './handlers.js';
 import type { PodObject } from './types.js';
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
@@ -14,7 +14,7 @@ export type ProbeResult = 'success' | 'failure' | 'unknown';
 
 export const PROBE_USER_AGENT = 'kube-probe/1.32';
 
-export type ProbeEventSink = (pod: PodObject, container: Container, type: 'Warning' | 'Normal', reason: string, message: string) => void
+export type ProbeEventSink = (pod: PodObject, container: Container, type: 'Warning' | 'Normal', reason: string, message: string) => void;
 
 export interface ProbeManagerOptions {
   runtime: RuntimeService;
@@ -119,7 +119,11 @@ export class ProbeManager {
     for (const r of running) {
       let byType = this.workers.get(r.containerId);
       if (!byType) this.workers.set(r.containerId, (byType = new Map()));
-      const specs: [ProbeType, Probe | undefined][] = [['startup', r.container.startupProbe], ['liveness', r.container.livenessProbe], ['readiness', r.container.readinessProbe]];
+      const specs: [ProbeType, Probe | undefined][] = [
+        ['startup', r.container.startupProbe],
+        ['liveness', r.container.livenessProbe],
+        ['readiness', r.container.readinessProbe],
+      ];
       for (const [type, spec] of specs) {
         const w = byType.get(type);
         if (!spec) continue;
@@ -184,19 +188,40 @@ export function grpcHealth(host: string, port: number, service: string, timeoutM
   const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve) => {
     let done = false;
-    const finish = (r: ActionResult) => { if (!done) { done = true; clearTimeout(timer); client.close(); resolve(r); } };
+    const finish = (r: ActionResult) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        client.close();
+        resolve(r);
+      }
+    };
     const client = http2.connect(`http://${target}`);
-    const timer = setTimeout(() => finish({ ok: false, output: `timeout: health rpc did not complete within ${timeoutMs / 1000}s` }), timeoutMs);
-    client.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, output: `timeout: failed to connect service "${target}" within ${timeoutMs / 1000}s: ${e.message}` }));
+    const timer = setTimeout(
+      () => finish({ ok: false, output: `timeout: health rpc did not complete within ${timeoutMs / 1000}s` }),
+      timeoutMs,
+    );
+    client.on('error', (e: NodeJS.ErrnoException) =>
+      finish({ ok: false, output: `timeout: failed to connect service "${target}" within ${timeoutMs / 1000}s: ${e.message}` }),
+    );
     // HealthCheckRequest { string service = 1; } framed as a gRPC message.
     const svc = Buffer.from(service);
     const msg = svc.length ? Buffer.concat([Buffer.from([0x0a, svc.length]), svc]) : Buffer.alloc(0);
     const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, msg.length]), msg]);
-    const req = client.request({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Check', 'content-type': 'application/grpc', te: 'trailers' });
+    const req = client.request({
+      ':method': 'POST',
+      ':path': '/grpc.health.v1.Health/Check',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
     const chunks: Buffer[] = [];
     let grpcStatus: string | undefined;
-    req.on('response', (h) => { if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']); });
-    req.on('trailers', (t) => { if (t['grpc-status'] !== undefined) grpcStatus = String(t['grpc-status']); });
+    req.on('response', (h) => {
+      if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
+    });
+    req.on('trailers', (t) => {
+      if (t['grpc-status'] !== undefined) grpcStatus = String(t['grpc-status']);
+    });
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (grpcStatus && grpcStatus !== '0') return finish({ ok: false, output: `rpc error: code = ${grpcStatus}` });
@@ -204,7 +229,11 @@ export function grpcHealth(host: string, port: number, service: string, timeoutM
       // HealthCheckResponse { ServingStatus status = 1; }: tag 0x08, then the enum value.
       const status = body.length >= 2 && body[0] === 0x08 ? body[1] : 0;
       if (status === 1) finish({ ok: true, output: '' });
-      else finish({ ok: false, output: `service unhealthy (responded with "${['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][status] ?? status}")` });
+      else
+        finish({
+          ok: false,
+          output: `service unhealthy (responded with "${['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][status] ?? status}")`,
+        });
     });
     req.on('error', (e) => finish({ ok: false, output: e.message }));
     req.end(frame);

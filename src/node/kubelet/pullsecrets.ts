@@ -5,11 +5,18 @@
 // a key is a host (with * globs per label), an optional port and a path prefix; more specific
 // keys first; Docker Hub's key index.docker.io serves every Docker Hub image.
 
-import type { AuthConfig } from '../runtime/types.js';
 import { parseReference } from '../images/reference.js';
+import type { AuthConfig } from '../runtime/types.js';
 import type { SecretObject } from './types.js';
 
-interface DockerConfigEntry { username?: string; password?: string; auth?: string; identitytoken?: string; registrytoken?: string; email?: string }
+interface DockerConfigEntry {
+  username?: string;
+  password?: string;
+  auth?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+  email?: string;
+}
 
 /** The entries of a pull secret; throws for a secret of another type or with a bad body. */
 export function dockerConfigOf(secret: SecretObject): Record<string, DockerConfigEntry> {
@@ -27,7 +34,9 @@ export function dockerConfigOf(secret: SecretObject): Record<string, DockerConfi
     const doc = decode('.dockercfg') as Record<string, DockerConfigEntry>;
     return doc && typeof doc === 'object' ? doc : {};
   }
-  throw new Error(`secret ${secret.metadata.name} is of type ${secret.type ?? 'Opaque'}, not kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg`);
+  throw new Error(
+    `secret ${secret.metadata.name} is of type ${secret.type ?? 'Opaque'}, not kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg`,
+  );
 }
 
 function toAuth(server: string, e: DockerConfigEntry): AuthConfig {
@@ -36,7 +45,10 @@ function toAuth(server: string, e: DockerConfigEntry): AuthConfig {
   if ((!username || !password) && e.auth) {
     const text = Buffer.from(e.auth, 'base64').toString('utf8');
     const i = text.indexOf(':');
-    if (i > 0) { username = text.slice(0, i); password = text.slice(i + 1); }
+    if (i > 0) {
+      username = text.slice(0, i);
+      password = text.slice(i + 1);
+    }
   }
   if (username) a.username = username;
   if (password) a.password = password;
@@ -45,16 +57,29 @@ function toAuth(server: string, e: DockerConfigEntry): AuthConfig {
   return a;
 }
 
-interface ParsedURL { hostParts: string[]; port: string; path: string }
+interface ParsedURL {
+  hostParts: string[];
+  port: string;
+  path: string;
+}
 
 function parseSchemeless(s: string): ParsedURL | undefined {
   let u: URL;
-  try { u = new URL(/^https?:\/\//.test(s) ? s : `https://${s}`); } catch { return undefined; }
+  try {
+    u = new URL(/^https?:\/\//.test(s) ? s : `https://${s}`);
+  } catch {
+    return undefined;
+  }
   return { hostParts: u.hostname.split('.'), port: u.port, path: u.pathname };
 }
 
 function globLabel(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^.]*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^.]*')}$`,
+  );
   return re.test(value);
 }
 
@@ -79,7 +104,11 @@ export class DockerKeyring {
       if (!entry || typeof entry !== 'object') continue;
       const value = /^https?:\/\//.test(loc) ? loc : `https://${loc}`;
       let u: URL;
-      try { u = new URL(value); } catch { continue; }
+      try {
+        u = new URL(value);
+      } catch {
+        continue;
+      }
       let p = u.pathname;
       if (p.startsWith('/v2/') || p.startsWith('/v1/')) p = p.slice(3);
       const key = p && p !== '/' ? `${u.host}${p}` : u.host;
@@ -114,14 +143,27 @@ export class DockerKeyring {
  * The credentials the pod's pull secrets give for an image. Secrets that cannot be read are
  * named in `missing` (kubelet then warns FailedToRetrieveImagePullSecret and pulls anyway).
  */
-export async function pullCredentials(image: string, names: string[], get: (name: string) => Promise<SecretObject>): Promise<{ auth: AuthConfig[]; missing: string[] }> {
+export async function pullCredentials(
+  image: string,
+  names: string[],
+  get: (name: string) => Promise<SecretObject>,
+): Promise<{ auth: AuthConfig[]; missing: string[] }> {
   const keyring = new DockerKeyring();
   const missing: string[] = [];
   for (const name of names) {
     let s: SecretObject;
-    try { s = await get(name); } catch { missing.push(name); continue; }
+    try {
+      s = await get(name);
+    } catch {
+      missing.push(name);
+      continue;
+    }
     // Secrets of other types, or unreadable ones, give nothing (kubelet's MakeDockerKeyring).
-    try { keyring.add(dockerConfigOf(s)); } catch { /* ignored */ }
+    try {
+      keyring.add(dockerConfigOf(s));
+    } catch {
+      /* ignored */
+    }
   }
   return { auth: keyring.lookup(image), missing };
 }

@@ -9,7 +9,11 @@ import { readFileSync } from 'node:fs';
 import { cgroupUsage } from '../runtime/oci/cgroups.js';
 import type { RuntimeService } from '../runtime/types.js';
 
-export interface UsageSample { cpuSeconds?: number; workingSetBytes?: number; timestamp: number }
+export interface UsageSample {
+  cpuSeconds?: number;
+  workingSetBytes?: number;
+  timestamp: number;
+}
 
 /** The whole machine: the root cgroup's CPU and working set, /proc's when the cgroup has none. */
 export function nodeUsage(): UsageSample {
@@ -20,7 +24,9 @@ export function nodeUsage(): UsageSample {
       // /proc/stat's first line: user nice system idle iowait irq softirq steal, in USER_HZ ticks.
       const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
       cpuNanos = ((f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] || 0)) * 1e9) / 100;
-    } catch { /* not Linux */ }
+    } catch {
+      /* not Linux */
+    }
   }
   let ws = root.workingSetBytes;
   if (ws === undefined) {
@@ -29,7 +35,9 @@ export function nodeUsage(): UsageSample {
       const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB$`, 'm').exec(mi)?.[1] ?? NaN);
       const v = (kb('MemTotal') - kb('MemAvailable')) * 1024;
       if (Number.isFinite(v)) ws = v;
-    } catch { /* not Linux */ }
+    } catch {
+      /* not Linux */
+    }
   }
   return { cpuSeconds: cpuNanos === undefined ? undefined : cpuNanos / 1e9, workingSetBytes: ws, timestamp: Date.now() };
 }
@@ -38,20 +46,32 @@ const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
 
 export async function resourceMetricsText(runtime: RuntimeService, node: () => UsageSample = nodeUsage): Promise<string> {
   const out: Record<string, string[]> = {
-    container_cpu_usage_seconds_total: [], container_memory_working_set_bytes: [], container_start_time_seconds: [],
-    node_cpu_usage_seconds_total: [], node_memory_working_set_bytes: [], pod_cpu_usage_seconds_total: [], pod_memory_working_set_bytes: [],
+    container_cpu_usage_seconds_total: [],
+    container_memory_working_set_bytes: [],
+    container_start_time_seconds: [],
+    node_cpu_usage_seconds_total: [],
+    node_memory_working_set_bytes: [],
+    pod_cpu_usage_seconds_total: [],
+    pod_memory_working_set_bytes: [],
   };
   const n = node();
   if (n.cpuSeconds !== undefined) out.node_cpu_usage_seconds_total.push(`node_cpu_usage_seconds_total ${n.cpuSeconds} ${n.timestamp}`);
-  if (n.workingSetBytes !== undefined) out.node_memory_working_set_bytes.push(`node_memory_working_set_bytes ${n.workingSetBytes} ${n.timestamp}`);
+  if (n.workingSetBytes !== undefined)
+    out.node_memory_working_set_bytes.push(`node_memory_working_set_bytes ${n.workingSetBytes} ${n.timestamp}`);
   let errors = 0;
   if (runtime.containerStats) {
     const sandboxes = (await runtime.listPodSandbox()).filter((s) => s.state === 'SANDBOX_READY');
     for (const sb of sandboxes) {
       const pod = `namespace="${esc(sb.metadata.namespace)}",pod="${esc(sb.metadata.name)}"`;
-      let podCpu = 0, podMem = 0, ts = 0, any = false;
+      let podCpu = 0,
+        podMem = 0,
+        ts = 0,
+        any = false;
       for (const c of await runtime.listContainers({ podSandboxId: sb.id, state: 'CONTAINER_RUNNING' })) {
-        const st = await runtime.containerStats(c.id).catch(() => { errors++; return undefined; });
+        const st = await runtime.containerStats(c.id).catch(() => {
+          errors++;
+          return undefined;
+        });
         if (!st || st.cpuUsageCoreNanoSeconds === undefined) continue;
         const t = st.timestamp ?? Date.now();
         const labels = `container="${esc(c.metadata.name)}",${pod}`;

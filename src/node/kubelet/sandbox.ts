@@ -1,16 +1,26 @@
 // The runtime configs of a pod's sandbox and containers, as kuberuntime's generatePodSandboxConfig
 // and generateContainerConfig make them: names, labels for adoption, DNS from the pod's dnsPolicy.
 
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import type { Container } from '../../api/types.js';
 import { Quantity } from '../../api/quantity.js';
+import type { Container } from '../../api/types.js';
 import type { ContainerConfig, DNSConfig, KeyValue, LinuxContainerConfig, Mount, PodSandboxConfig, PortMapping } from '../runtime/types.js';
 import {
-  ANNOTATION_CONTAINER_HASH, ANNOTATION_EPHEMERAL_CONTAINER, ANNOTATION_TERMINATION_MESSAGE_HOST_PATH, ANNOTATION_TERMINATION_MESSAGE_PATH,
-  ANNOTATION_TERMINATION_MESSAGE_POLICY, ANNOTATION_INIT_CONTAINER, ANNOTATION_RESTART_COUNT, ANNOTATION_TERMINATION_GRACE, LABEL_CONTAINER_NAME,
-  LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, type PodObject,
+  ANNOTATION_CONTAINER_HASH,
+  ANNOTATION_EPHEMERAL_CONTAINER,
+  ANNOTATION_INIT_CONTAINER,
+  ANNOTATION_RESTART_COUNT,
+  ANNOTATION_TERMINATION_GRACE,
+  ANNOTATION_TERMINATION_MESSAGE_HOST_PATH,
+  ANNOTATION_TERMINATION_MESSAGE_PATH,
+  ANNOTATION_TERMINATION_MESSAGE_POLICY,
+  LABEL_CONTAINER_NAME,
+  LABEL_POD_NAME,
+  LABEL_POD_NAMESPACE,
+  LABEL_POD_UID,
+  type PodObject,
 } from './types.js';
 
 export interface DNSSettings {
@@ -24,7 +34,11 @@ export interface DNSSettings {
 export function hostResolvConf(file = '/etc/resolv.conf'): DNSConfig {
   const out: DNSConfig = { servers: [], searches: [], options: [] };
   let text = '';
-  try { text = fs.readFileSync(file, 'utf8'); } catch { return out; }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return out;
+  }
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
     if (f[0] === 'nameserver' && f[1]) out.servers.push(f[1]);
@@ -52,7 +66,9 @@ export function podDNSConfigChecked(pod: PodObject, dns: DNSSettings): { config:
   const warnings: string[] = [];
   if (cfg.servers.length > MAX_NAMESERVERS) {
     cfg.servers = cfg.servers.slice(0, MAX_NAMESERVERS);
-    warnings.push(`Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: ${cfg.servers.join(' ')}`);
+    warnings.push(
+      `Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: ${cfg.servers.join(' ')}`,
+    );
   }
   // kubelet's order: the first 32, without any longer than a DNS name (glibc aborts on them), then
   // whole domains off the end until the line fits 2048 characters.
@@ -60,7 +76,9 @@ export function podDNSConfigChecked(pod: PodObject, dns: DNSSettings): { config:
   while (searches.join(' ').length > MAX_SEARCH_CHARS) searches = searches.slice(0, -1);
   if (searches.length !== cfg.searches.length) {
     cfg.searches = searches;
-    warnings.push(`Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${searches.join(' ')}`);
+    warnings.push(
+      `Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${searches.join(' ')}`,
+    );
   }
   return { config: cfg, warnings };
 }
@@ -103,7 +121,12 @@ export function sandboxConfig(pod: PodObject, attempt: number, rootDir: string, 
   for (const c of spec.containers ?? []) {
     for (const p of c.ports ?? []) {
       if (!p.hostPort) continue;
-      ports.push({ protocol: (p.protocol ?? 'TCP') as PortMapping['protocol'], containerPort: p.containerPort, hostPort: p.hostPort, ...(p.hostIP ? { hostIp: p.hostIP } : {}) });
+      ports.push({
+        protocol: (p.protocol ?? 'TCP') as PortMapping['protocol'],
+        containerPort: p.containerPort,
+        hostPort: p.hostPort,
+        ...(p.hostIP ? { hostIp: p.hostIP } : {}),
+      });
     }
   }
   return {
@@ -114,7 +137,12 @@ export function sandboxConfig(pod: PodObject, attempt: number, rootDir: string, 
     dnsConfig: podDNSConfig(pod, dns),
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
     portMappings: ports,
-    labels: { ...(pod.metadata.labels ?? {}), [LABEL_POD_NAME]: pod.metadata.name!, [LABEL_POD_NAMESPACE]: pod.metadata.namespace!, [LABEL_POD_UID]: pod.metadata.uid! },
+    labels: {
+      ...(pod.metadata.labels ?? {}),
+      [LABEL_POD_NAME]: pod.metadata.name!,
+      [LABEL_POD_NAMESPACE]: pod.metadata.namespace!,
+      [LABEL_POD_UID]: pod.metadata.uid!,
+    },
     annotations: { ...(pod.metadata.annotations ?? {}) },
     hostNetwork: spec.hostNetwork === true,
     sharePid: spec.shareProcessNamespace === true,
@@ -124,7 +152,10 @@ export function sandboxConfig(pod: PodObject, attempt: number, rootDir: string, 
 /** The container's definition hash (kubelet's io.kubernetes.container.hash): what, when changed on a
  *  running pod (its image), makes kubelet restart the container with the new definition. */
 export function containerHash(container: Container): string {
-  return createHash('sha256').update(JSON.stringify({ name: container.name, image: container.image ?? '' })).digest('hex').slice(0, 8);
+  return createHash('sha256')
+    .update(JSON.stringify({ name: container.name, image: container.image ?? '' }))
+    .digest('hex')
+    .slice(0, 8);
 }
 
 export interface ContainerConfigInput {
@@ -169,7 +200,12 @@ export function containerConfig(inp: ContainerConfigInput): ContainerConfig {
     stdin: container.stdin === true,
     stdinOnce: container.stdinOnce === true,
     tty: container.tty === true,
-    labels: { [LABEL_CONTAINER_NAME]: container.name, [LABEL_POD_NAME]: pod.metadata.name!, [LABEL_POD_NAMESPACE]: pod.metadata.namespace!, [LABEL_POD_UID]: pod.metadata.uid! },
+    labels: {
+      [LABEL_CONTAINER_NAME]: container.name,
+      [LABEL_POD_NAME]: pod.metadata.name!,
+      [LABEL_POD_NAMESPACE]: pod.metadata.namespace!,
+      [LABEL_POD_UID]: pod.metadata.uid!,
+    },
     annotations,
     ...(mem ? { memoryLimitBytes: mem } : {}),
     ...(inp.linux ? { linux: inp.linux } : {}),

@@ -4,8 +4,8 @@
 // user before anything is created, cgroup values from requests and limits, the OOM score from
 // the pod's QoS class, and seccomp: Unconfined unless RuntimeDefault (or Localhost) is asked for.
 
-import type { Container, PodSecurityContext, SecurityContext } from '../../api/types.js';
 import { Quantity } from '../../api/quantity.js';
+import type { Container, PodSecurityContext, SecurityContext } from '../../api/types.js';
 import type { LinuxContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext, SecurityProfile } from '../runtime/types.js';
 import { formatPod, type PodObject } from './types.js';
 
@@ -37,7 +37,8 @@ export function verifyRunAsNonRoot(pod: PodObject, container: Container, user: s
   const where = `(pod: "${formatPod(pod)}", container: ${container.name})`;
   if (sc.runAsUser !== undefined) return sc.runAsUser === 0 ? `container's runAsUser breaks non-root policy ${where}` : undefined;
   const img = imageUser(user);
-  if (img.uid === undefined && img.username) return `container has runAsNonRoot and image has non-numeric user (${img.username}), cannot verify user is non-root ${where}`;
+  if (img.uid === undefined && img.username)
+    return `container has runAsNonRoot and image has non-numeric user (${img.username}), cannot verify user is non-root ${where}`;
   if (img.uid === 0) return `container has runAsNonRoot and image will run as root ${where}`;
   return undefined;
 }
@@ -77,7 +78,12 @@ export function podQOS(pod: PodObject): 'Guaranteed' | 'Burstable' | 'BestEffort
 }
 
 /** kubelet's calculateLinuxResources and GetContainerOOMScoreAdjust. */
-export function containerResources(pod: PodObject, container: Container, memoryCapacity: number, pidsLimit?: number): LinuxContainerResources {
+export function containerResources(
+  pod: PodObject,
+  container: Container,
+  memoryCapacity: number,
+  pidsLimit?: number,
+): LinuxContainerResources {
   const limits = container.resources?.limits ?? {};
   const requests = container.resources?.requests ?? {};
   const out: LinuxContainerResources = {};
@@ -140,7 +146,8 @@ export function linuxContainerConfig(inp: LinuxConfigInput): LinuxContainerConfi
       ...(inp.targetContainerId ? { targetId: inp.targetContainerId } : {}),
     },
   };
-  if (sc.capabilities) out.capabilities = { addCapabilities: [...(sc.capabilities.add ?? [])], dropCapabilities: [...(sc.capabilities.drop ?? [])] };
+  if (sc.capabilities)
+    out.capabilities = { addCapabilities: [...(sc.capabilities.add ?? [])], dropCapabilities: [...(sc.capabilities.drop ?? [])] };
   if (sc.runAsUser !== undefined) out.runAsUser = sc.runAsUser;
   else {
     const img = imageUser(inp.imageUser);
@@ -152,6 +159,9 @@ export function linuxContainerConfig(inp: LinuxConfigInput): LinuxContainerConfi
   if (psc.fsGroup !== undefined) groups.push(psc.fsGroup);
   for (const g of psc.supplementalGroups ?? []) groups.push(g);
   if (groups.length) out.supplementalGroups = groups;
-  if (sc.procMount === 'Unmasked') { out.maskedPaths = []; out.readonlyPaths = []; }
+  if (sc.procMount === 'Unmasked') {
+    out.maskedPaths = [];
+    out.readonlyPaths = [];
+  }
   return { resources: containerResources(pod, container, inp.memoryCapacity, inp.pidsLimit), securityContext: out };
 }

@@ -3,15 +3,20 @@
 
 import type { PodStatus } from '../../api/types.js';
 import { isNotFound, type RestClient } from '../../client/index.js';
-import type { PodObject } from './types.js';
 import { observePodStart } from './metrics.js';
+import type { PodObject } from './types.js';
 
 /** JSON with object keys sorted, so that equal statuses compare equal. */
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, val: unknown) => {
     if (val && typeof val === 'object' && !Array.isArray(val)) {
       const o = val as Record<string, unknown>;
-      return Object.fromEntries(Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+      return Object.fromEntries(
+        Object.keys(o)
+          .sort()
+          .filter((k) => o[k] !== undefined)
+          .map((k) => [k, o[k]]),
+      );
     }
     return val;
   });
@@ -41,7 +46,10 @@ export class StatusManager {
     if (!this.firstSeen.has(uid) && !this.lastStatus.has(uid)) this.firstSeen.set(uid, performance.now());
     if (status.phase === 'Running') {
       const seen = this.firstSeen.get(uid);
-      if (seen !== undefined) { this.firstSeen.delete(uid); observePodStart((performance.now() - seen) / 1000); }
+      if (seen !== undefined) {
+        this.firstSeen.delete(uid);
+        observePodStart((performance.now() - seen) / 1000);
+      }
     }
     const next = canonical(status);
     if (this.last.get(uid) === next) return false;
@@ -51,10 +59,14 @@ export class StatusManager {
       return false;
     }
     const patch: Record<string, unknown> = { ...status };
-    for (const k of Object.keys(pod.status ?? {})) if (!(k in status) || (status as Record<string, unknown>)[k] === undefined) patch[k] = null;
+    for (const k of Object.keys(pod.status ?? {}))
+      if (!(k in status) || (status as Record<string, unknown>)[k] === undefined) patch[k] = null;
     try {
-      await this.client.patch({ group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status' },
-        { metadata: { uid }, status: patch }, 'merge');
+      await this.client.patch(
+        { group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status' },
+        { metadata: { uid }, status: patch },
+        'merge',
+      );
       this.writes++;
       this.last.set(uid, next);
       this.lastStatus.set(uid, status);

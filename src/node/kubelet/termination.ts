@@ -28,7 +28,11 @@ async function readHead(file: string, max: number): Promise<string> {
 /** The last lines of a CRI-format log, content only (partial lines joined). */
 export async function lastLogLines(logPath: string, lines: number, maxBytes: number): Promise<string> {
   let fh;
-  try { fh = await fs.open(logPath, constants.O_RDONLY | constants.O_NOFOLLOW); } catch { return ''; }
+  try {
+    fh = await fs.open(logPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return '';
+  }
   try {
     const size = (await fh.stat()).size;
     // Enough of the tail for the lines wanted: every line is at most 16 KiB of content plus its prefix.
@@ -41,7 +45,10 @@ export async function lastLogLines(logPath: string, lines: number, maxBytes: num
       const m = /^\S+ (?:stdout|stderr) ([PF]) (.*)$/.exec(line);
       if (!m) continue;
       partial += m[2];
-      if (m[1] === 'F') { out.push(partial); partial = ''; }
+      if (m[1] === 'F') {
+        out.push(partial);
+        partial = '';
+      }
     }
     let text = out.slice(-lines).join('\n');
     if (out.length) text += '\n';

@@ -3,11 +3,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PODS, type Pod } from '../../api/types.js';
 import type { KObject } from '../../api/object.js';
+import { PODS, type Pod } from '../../api/types.js';
 import type { RestClient } from '../../client/index.js';
-import { waitFor } from '../../testing/wait.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
+import { waitFor } from '../../testing/wait.js';
 import { NodeAgent, type NodeAgentOptions } from '../agent.js';
 import { FakeImageService, FakeRuntime } from '../runtime/fake.js';
 import type { ImageService, RuntimeService } from '../runtime/types.js';
@@ -32,7 +32,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: Partial<NodeAgentOptions> & { runtime?: RuntimeService; images?: ImageService } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: Partial<NodeAgentOptions> & { runtime?: RuntimeService; images?: ImageService } = {},
+): Promise<Harness> {
   const cp = await startTestControlPlane();
   const rootDir = await fs.mkdtemp(path.join(os.tmpdir(), 'k8ts-agent-'));
   const runtime = (opts.runtime as FakeRuntime | undefined) ?? new FakeRuntime();
@@ -41,9 +43,22 @@ export async function startHarness(opts: Partial<NodeAgentOptions> & { runtime?:
   const logs: string[] = [];
   const newAgent = (extra: Partial<NodeAgentOptions> = {}): NodeAgent => {
     const a = new NodeAgent({
-      client: cp.newClient('kubelet'), nodeName: NODE, runtime, images, nodeIP: '127.0.0.1', rootDir, podCIDR: '10.244.0.0/24',
-      kubeletPort: 10250, crashBackoff: { initialMs: 200, maxMs: 1600 }, plegPeriodMs: 50, housekeepingMs: 300,
-      nodeStatusUpdateMs: 200, leaseRenewMs: 200, log: (m) => logs.push(m), ...opts, ...extra,
+      client: cp.newClient('kubelet'),
+      nodeName: NODE,
+      runtime,
+      images,
+      nodeIP: '127.0.0.1',
+      rootDir,
+      podCIDR: '10.244.0.0/24',
+      kubeletPort: 10250,
+      crashBackoff: { initialMs: 200, maxMs: 1600 },
+      plegPeriodMs: 50,
+      housekeepingMs: 300,
+      nodeStatusUpdateMs: 200,
+      leaseRenewMs: 200,
+      log: (m) => logs.push(m),
+      ...opts,
+      ...extra,
     });
     agents.push(a);
     return a;
@@ -58,10 +73,18 @@ export async function startHarness(opts: Partial<NodeAgentOptions> & { runtime?:
   }
   const getPod = (name: string, namespace = 'default') => client.get<PodObject>({ ...PODS, namespace, name });
   const h: Harness = {
-    cp, client, runtime: runtime as FakeRuntime, images: images as FakeImageService, agent, rootDir, newAgent,
+    cp,
+    client,
+    runtime: runtime as FakeRuntime,
+    images: images as FakeImageService,
+    agent,
+    rootDir,
+    newAgent,
     async createPod(pod, namespace = 'default') {
       const body = {
-        apiVersion: 'v1', kind: 'Pod', ...pod,
+        apiVersion: 'v1',
+        kind: 'Pod',
+        ...pod,
         metadata: { namespace, ...pod.metadata },
         spec: { nodeName: NODE, containers: [{ name: 'app', image: 'busybox:1.36' }], ...(pod.spec ?? {}) },
       };
@@ -71,12 +94,18 @@ export async function startHarness(opts: Partial<NodeAgentOptions> & { runtime?:
     async waitPod(name, what, cond, timeoutMs = 10_000, namespace = 'default') {
       let last: PodObject | undefined;
       try {
-        await waitFor(`pod ${name}: ${what}`, async () => {
-          last = await getPod(name, namespace).catch(() => undefined);
-          return !!last && cond(last);
-        }, timeoutMs);
+        await waitFor(
+          `pod ${name}: ${what}`,
+          async () => {
+            last = await getPod(name, namespace).catch(() => undefined);
+            return !!last && cond(last);
+          },
+          timeoutMs,
+        );
       } catch (e) {
-        throw new Error(`${(e as Error).message}\nlast status: ${JSON.stringify(last?.status, null, 1)}\nagent log: ${logs.slice(-10).join('\n')}`);
+        throw new Error(
+          `${(e as Error).message}\nlast status: ${JSON.stringify(last?.status, null, 1)}\nagent log: ${logs.slice(-10).join('\n')}`,
+        );
       }
       return last!;
     },
@@ -84,10 +113,23 @@ export async function startHarness(opts: Partial<NodeAgentOptions> & { runtime?:
       const list = await client.list({ group: '', version: 'v1', resource: 'events', namespace });
       return list.items
         .filter((e: KObject) => (e.involvedObject as { name?: string }).name === name)
-        .map((e: KObject) => ({ reason: e.reason as string, message: e.message as string, type: e.type as string, fieldPath: (e.involvedObject as { fieldPath?: string }).fieldPath }));
+        .map((e: KObject) => ({
+          reason: e.reason as string,
+          message: e.message as string,
+          type: e.type as string,
+          fieldPath: (e.involvedObject as { fieldPath?: string }).fieldPath,
+        }));
     },
     async waitEvent(name, reason, match, timeoutMs = 10_000) {
-      await waitFor(`event ${reason} ${match ?? ''} on ${name}`, async () => (await h.events(name)).some((e) => e.reason === reason && (match === undefined || (typeof match === 'string' ? e.message === match : match.test(e.message)))), timeoutMs);
+      await waitFor(
+        `event ${reason} ${match ?? ''} on ${name}`,
+        async () =>
+          (await h.events(name)).some(
+            (e) =>
+              e.reason === reason && (match === undefined || (typeof match === 'string' ? e.message === match : match.test(e.message))),
+          ),
+        timeoutMs,
+      );
     },
     async stop() {
       for (const a of agents) await a.stop({ killPods: true }).catch(() => {});

@@ -5,10 +5,10 @@
 // under the host lock).
 
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
 import { ServiceAccountTokenManager, type TokenRequestSpec } from './token.js';
 import { DependencyNotFound, type ObjectSource, type PodObject } from './types.js';
 import { VolumeManager } from './volumes.js';
@@ -17,12 +17,18 @@ test('tokens are reused until 80 % of their life, then renewed', async () => {
   let now = Date.UTC(2026, 0, 1);
   let calls = 0;
   let failing = false;
-  const manager = new ServiceAccountTokenManager(async (_ns, _sa, spec) => {
-    calls++;
-    if (failing) throw new Error('connection refused');
-    return { token: `t${calls}`, expirationTimestamp: new Date(now + spec.expirationSeconds * 1000).toISOString() };
-  }, () => now);
-  const spec = (uid: string, expirationSeconds = 3600): TokenRequestSpec => ({ expirationSeconds, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p', uid } });
+  const manager = new ServiceAccountTokenManager(
+    async (_ns, _sa, spec) => {
+      calls++;
+      if (failing) throw new Error('connection refused');
+      return { token: `t${calls}`, expirationTimestamp: new Date(now + spec.expirationSeconds * 1000).toISOString() };
+    },
+    () => now,
+  );
+  const spec = (uid: string, expirationSeconds = 3600): TokenRequestSpec => ({
+    expirationSeconds,
+    boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p', uid },
+  });
 
   assert.equal((await manager.get('ns', 'default', spec('u1'))).token, 't1');
   assert.equal((await manager.get('ns', 'default', spec('u1'))).token, 't1');
@@ -62,28 +68,50 @@ test('a projected token is rewritten in its volume, atomically, once 80 % of its
   let now = Date.UTC(2026, 0, 1);
   let n = 0;
   const requests: TokenRequestSpec[] = [];
-  const manager = new ServiceAccountTokenManager(async (_ns, _sa, spec) => {
-    requests.push(spec);
-    return { token: `token-${++n}`, expirationTimestamp: new Date(now + spec.expirationSeconds * 1000).toISOString() };
-  }, () => now);
+  const manager = new ServiceAccountTokenManager(
+    async (_ns, _sa, spec) => {
+      requests.push(spec);
+      return { token: `token-${++n}`, expirationTimestamp: new Date(now + spec.expirationSeconds * 1000).toISOString() };
+    },
+    () => now,
+  );
   const source: ObjectSource = {
-    configMap: async (_ns, name) => { throw new DependencyNotFound('configmap', name); },
-    secret: async (_ns, name) => { throw new DependencyNotFound('secret', name); },
+    configMap: async (_ns, name) => {
+      throw new DependencyNotFound('configmap', name);
+    },
+    secret: async (_ns, name) => {
+      throw new DependencyNotFound('secret', name);
+    },
     services: () => [],
     serviceAccountToken: (ns, sa, spec) => manager.get(ns, sa, spec),
     forgetServiceAccountTokens: (uid) => manager.forgetPod(uid),
   };
   const vm = new VolumeManager(path.join(base, 'kubelet'), source);
   const pod = {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'ns', uid: 'uid-1' },
-    spec: { serviceAccountName: 'robot', volumes: [{ name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 600, audience: 'vault' } }] } }], containers: [{ name: 'app', image: 'x' }] },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'ns', uid: 'uid-1' },
+    spec: {
+      serviceAccountName: 'robot',
+      volumes: [
+        { name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 600, audience: 'vault' } }] } },
+      ],
+      containers: [{ name: 'app', image: 'x' }],
+    },
   } as PodObject;
   const dctx = { podIPs: [], hostIPs: ['127.0.0.1'], allocatable: { memory: '64Mi' } };
-  t.after(async () => { await vm.tearDown('uid-1').catch(() => undefined); rmSync(base, { recursive: true, force: true }); });
+  t.after(async () => {
+    await vm.tearDown('uid-1').catch(() => undefined);
+    rmSync(base, { recursive: true, force: true });
+  });
 
   const dir = (await vm.setUp(pod, dctx)).get('tok')!.hostPath;
   assert.equal(readFileSync(path.join(dir, 'token'), 'utf8'), 'token-1');
-  assert.deepEqual(requests[0], { audiences: ['vault'], expirationSeconds: 600, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web', uid: 'uid-1' } });
+  assert.deepEqual(requests[0], {
+    audiences: ['vault'],
+    expirationSeconds: 600,
+    boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web', uid: 'uid-1' },
+  });
   const firstData = readlinkSync(path.join(dir, '..data'));
   // A resync before 80 %: the same token, nothing rewritten.
   now += 470_000;

@@ -23,7 +23,10 @@ export interface TokenRequestResult {
   expirationTimestamp: string;
 }
 
-interface Cached { result: TokenRequestResult; spec: TokenRequestSpec }
+interface Cached {
+  result: TokenRequestResult;
+  spec: TokenRequestSpec;
+}
 
 export type RequestToken = (namespace: string, serviceAccount: string, spec: TokenRequestSpec) => Promise<TokenRequestResult>;
 
@@ -42,7 +45,11 @@ export function tokenRequester(client: RestClient): RequestToken {
 export class ServiceAccountTokenManager {
   private readonly cache = new Map<string, Cached>();
 
-  constructor(private readonly request: RequestToken, private readonly now: () => number = Date.now, private readonly log?: (msg: string) => void) {}
+  constructor(
+    private readonly request: RequestToken,
+    private readonly now: () => number = Date.now,
+    private readonly log?: (msg: string) => void,
+  ) {}
 
   /** GetServiceAccountToken: the cached token unless it needs refreshing; a fresh one otherwise. */
   async get(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<TokenRequestResult> {
@@ -57,7 +64,9 @@ export class ServiceAccountTokenManager {
     } catch (e) {
       // Still valid: keep using it while the API server is away.
       if (cached && !this.expired(cached)) {
-        this.log?.(`service account token for ${namespace}/${serviceAccount}: refresh failed, using the current one: ${(e as Error).message}`);
+        this.log?.(
+          `service account token for ${namespace}/${serviceAccount}: refresh failed, using the current one: ${(e as Error).message}`,
+        );
         return cached.result;
       }
       throw e;
@@ -69,7 +78,9 @@ export class ServiceAccountTokenManager {
     for (const [k, v] of this.cache) if (v.spec.boundObjectRef.uid === podUid) this.cache.delete(k);
   }
 
-  get size(): number { return this.cache.size; }
+  get size(): number {
+    return this.cache.size;
+  }
 
   private expired(c: Cached): boolean {
     return this.now() >= Date.parse(c.result.expirationTimestamp);

@@ -28,7 +28,10 @@ export const ANNOTATION_TERMINATION_MESSAGE_HOST_PATH = 'k8ts.io/termination-mes
 
 /** A NotFound for a pod's dependency, worded as the kubelet's object managers word it. */
 export class DependencyNotFound extends Error {
-  constructor(public kind: 'configmap' | 'secret', public objName: string) {
+  constructor(
+    public kind: 'configmap' | 'secret',
+    public objName: string,
+  ) {
     super(`${kind} "${objName}" not found`);
   }
 }

@@ -8,12 +8,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { containerStatus, startHarness, type Harness } from './testing.js';
+import { containerStatus, type Harness, startHarness } from './testing.js';
 import { DependencyNotFound, type ObjectSource, type PodObject } from './types.js';
 import { VolumeError, VolumeManager } from './volumes.js';
 
 function mountPointsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && (m === dir || m.startsWith(dir + '/')));
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m) => m && (m === dir || m.startsWith(dir + '/')));
 }
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
@@ -28,24 +31,43 @@ before(() => {
 });
 after(() => {
   // A mount left behind (a failed test) is taken down before the directory goes: rm must not cross it.
-  for (const mp of mountPointsUnder(base).sort().reverse()) { try { execFileSync('umount', ['-l', mp]); } catch { /* gone */ } }
+  for (const mp of mountPointsUnder(base).sort().reverse()) {
+    try {
+      execFileSync('umount', ['-l', mp]);
+    } catch {
+      /* gone */
+    }
+  }
   rmSync(base, { recursive: true, force: true });
 });
 
 const source: ObjectSource = {
-  configMap: async (_ns, name) => { if (name !== 'cm') throw new DependencyNotFound('configmap', name); return { metadata: { name }, data: { k: 'v' } } as never; },
-  secret: async (_ns, name) => { if (name !== 's') throw new DependencyNotFound('secret', name); return { metadata: { name }, data: { password: Buffer.from('hunter2').toString('base64') } } as never; },
+  configMap: async (_ns, name) => {
+    if (name !== 'cm') throw new DependencyNotFound('configmap', name);
+    return { metadata: { name }, data: { k: 'v' } } as never;
+  },
+  secret: async (_ns, name) => {
+    if (name !== 's') throw new DependencyNotFound('secret', name);
+    return { metadata: { name }, data: { password: Buffer.from('hunter2').toString('base64') } } as never;
+  },
   services: () => [],
 };
 
 function pod(uid: string, volumes: unknown[]): PodObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: uid, namespace: 'default', uid }, spec: { volumes, containers: [{ name: 'app', image: 'x' }] } } as PodObject;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: uid, namespace: 'default', uid },
+    spec: { volumes, containers: [{ name: 'app', image: 'x' }] },
+  } as PodObject;
 }
 
 const dctx = { podIPs: [], hostIPs: ['127.0.0.1'], allocatable: { memory: '64Mi' } };
 
 function mountLine(dir: string): string[] {
-  return readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[1] === dir);
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .filter((l) => l.split(' ')[1] === dir);
 }
 
 test('item paths that climb out of their volume are refused, and nothing is written outside', async () => {
@@ -57,20 +79,33 @@ test('item paths that climb out of their volume are refused, and nothing is writ
     ['downwardAPI', { name: 'info', downwardAPI: { items: [{ path: climb, fieldRef: { fieldPath: 'metadata.name' } }] } }],
     ['configMap', { name: 'cfg', configMap: { name: 'cm', items: [{ key: 'k', path: climb }] } }],
     ['projected token', { name: 'tok', projected: { sources: [{ serviceAccountToken: { path: climb } }] } }],
-    ['projected absolute', { name: 'abs', projected: { sources: [{ configMap: { name: 'cm', items: [{ key: 'k', path: path.join(outside, 'x') }] } }] } }],
+    [
+      'projected absolute',
+      { name: 'abs', projected: { sources: [{ configMap: { name: 'cm', items: [{ key: 'k', path: path.join(outside, 'x') }] } }] } },
+    ],
   ];
   for (const [what, vol] of cases) {
-    await assert.rejects(vm.setUp(pod(`u-${what.replace(/\W/g, '')}`, [vol]), dctx), (e: unknown) => e instanceof VolumeError && /^invalid path: must (not contain '\.\.'|be relative path)/.test(e.message), what);
+    await assert.rejects(
+      vm.setUp(pod(`u-${what.replace(/\W/g, '')}`, [vol]), dctx),
+      (e: unknown) => e instanceof VolumeError && /^invalid path: must (not contain '\.\.'|be relative path)/.test(e.message),
+      what,
+    );
     assert.equal(existsSync(path.join(outside, 'x')), false, `${what}: a file was written outside the volume`);
   }
   // And a payload name that is the writer's own (..data) is refused too.
-  await assert.rejects(vm.setUp(pod('u-reserved', [{ name: 'r', configMap: { name: 'cm', items: [{ key: 'k', path: '..data/x' }] } }]), dctx), /must not start with '\.\.'/);
+  await assert.rejects(
+    vm.setUp(pod('u-reserved', [{ name: 'r', configMap: { name: 'cm', items: [{ key: 'k', path: '..data/x' }] } }]), dctx),
+    /must not start with '\.\.'/,
+  );
 });
 
 test('secret and projected volumes live on tmpfs, as kubelet keeps them off the disk', { skip: needsRoot }, async () => {
   const rootDir = path.join(base, 'secrets');
   const vm = new VolumeManager(rootDir, source);
-  const p = pod('u-secret', [{ name: 'creds', secret: { secretName: 's' } }, { name: 'proj', projected: { sources: [{ secret: { name: 's' } }] } }]);
+  const p = pod('u-secret', [
+    { name: 'creds', secret: { secretName: 's' } },
+    { name: 'proj', projected: { sources: [{ secret: { name: 's' } }] } },
+  ]);
   try {
     const vols = await vm.setUp(p, dctx);
     for (const name of ['creds', 'proj']) {
@@ -124,11 +159,12 @@ test('a subPath through a link an init container planted is refused (CVE-2017-10
       symlinkSync('real', path.join(volumeDir(sb.metadata.uid), 'inner'));
       return { exitAfterMs: 0, exitCode: 0 };
     };
-    const spec = (subPath: string) => ({
-      volumes: [{ name: 'data', emptyDir: {} }],
-      initContainers: [{ name: 'plant', image: 'busybox:1.36', volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
-      containers: [{ name: 'app', image: 'busybox:1.36', volumeMounts: [{ name: 'data', mountPath: '/mnt', subPath }] }],
-    }) as never;
+    const spec = (subPath: string) =>
+      ({
+        volumes: [{ name: 'data', emptyDir: {} }],
+        initContainers: [{ name: 'plant', image: 'busybox:1.36', volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+        containers: [{ name: 'app', image: 'busybox:1.36', volumeMounts: [{ name: 'data', mountPath: '/mnt', subPath }] }],
+      }) as never;
     await h.createPod({ metadata: { name: 'escape' }, spec: spec('escape') });
     await h.createPod({ metadata: { name: 'escape-mkdir' }, spec: spec('escape/made') });
     await h.createPod({ metadata: { name: 'inner' }, spec: spec('inner') });
@@ -136,7 +172,10 @@ test('a subPath through a link an init container planted is refused (CVE-2017-10
     const a = await h.waitPod('escape', 'CreateContainerConfigError', configError);
     assert.equal(containerStatus(a)?.state?.waiting?.message, 'failed to prepare subPath for volumeMount "data" of container "app"');
     const b = await h.waitPod('escape-mkdir', 'CreateContainerConfigError', configError);
-    assert.equal(containerStatus(b)?.state?.waiting?.message, 'failed to create subPath directory for volumeMount "data" of container "app"');
+    assert.equal(
+      containerStatus(b)?.state?.waiting?.message,
+      'failed to create subPath directory for volumeMount "data" of container "app"',
+    );
     assert.equal(existsSync(path.join(outside, 'made')), false, 'a directory was made on the host through the link');
     await h.waitEvent('escape', 'Failed', 'Error: failed to prepare subPath for volumeMount "data" of container "app"');
     // A link that stays inside the volume is fine: the runtime gets a bind of its target.
@@ -144,7 +183,8 @@ test('a subPath through a link an init container planted is refused (CVE-2017-10
     const mount = h.runtime.running(ok.metadata.uid!, 'app')!.config.mounts[0];
     assert.match(mount.hostPath, /volume-subpaths\/data\/app\/0$/);
     assert.equal(readFileSync(path.join(mount.hostPath, 'f'), 'utf8'), 'inside');
-    for (const name of ['escape', 'escape-mkdir']) assert.equal(h.runtime.containersOf((await h.getPod(name)).metadata.uid!, 'app').length, 0);
+    for (const name of ['escape', 'escape-mkdir'])
+      assert.equal(h.runtime.containersOf((await h.getPod(name)).metadata.uid!, 'app').length, 0);
   } finally {
     await h?.stop();
   }

@@ -16,16 +16,29 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fsc,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Quantity } from '../../api/quantity.js';
-import { closeFd, fdPath, fdWalkSupported, mkdirInRoot, openInRoot, writeFileInRoot } from '../fs/safepath.js';
 import type { Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount } from '../../api/types.js';
-import { expand, mappingFor } from './expansion.js';
-import { podFieldValue, resourceFieldValue } from './env.js';
+import { closeFd, fdPath, fdWalkSupported, mkdirInRoot, openInRoot, writeFileInRoot } from '../fs/safepath.js';
 import type { KeyValue, Mount } from '../runtime/types.js';
+import { podFieldValue, resourceFieldValue } from './env.js';
+import { expand, mappingFor } from './expansion.js';
 import { DependencyNotFound, type ObjectSource, type PodObject } from './types.js';
 
 const run = promisify(execFile);
@@ -36,7 +49,11 @@ const canMount = process.platform === 'linux' && process.getuid?.() === 0 && fdW
 /** The mount points under dir (itself included), deepest first, from /proc/self/mounts. */
 export function mountPointsUnder(dir: string): string[] {
   let text = '';
-  try { text = readFileSync('/proc/self/mounts', 'utf8'); } catch { return []; }
+  try {
+    text = readFileSync('/proc/self/mounts', 'utf8');
+  } catch {
+    return [];
+  }
   const out: string[] = [];
   for (const line of text.split('\n')) {
     const mp = line.split(' ')[1]?.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
@@ -70,7 +87,10 @@ export function validatePayloadPath(p: string): string | undefined {
 
 /** A volume that could not be set up: the pod's containers wait in ContainerCreating, with a FailedMount event. */
 export class VolumeError extends Error {
-  constructor(public volume: string, message: string) {
+  constructor(
+    public volume: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -88,7 +108,10 @@ export interface DownwardContext {
   allocatable: Record<string, string>;
 }
 
-interface FilePayload { data: Buffer; mode: number }
+interface FilePayload {
+  data: Buffer;
+  mode: number;
+}
 type Payload = Map<string, FilePayload>;
 
 const PLUGIN_DIRS: Record<string, string> = {
@@ -112,7 +135,12 @@ export class VolumeManager {
   /** The claims' volumes set up for each pod (uid -> volume name -> mount), set up once per pod as the kubelet mounts them. */
   private readonly claimed = new Map<string, Map<string, MountedVolume>>();
 
-  constructor(private readonly rootDir: string, private readonly source: ObjectSource, private readonly log?: (msg: string) => void, private readonly localPath?: LocalPathVolumes) {}
+  constructor(
+    private readonly rootDir: string,
+    private readonly source: ObjectSource,
+    private readonly log?: (msg: string) => void,
+    private readonly localPath?: LocalPathVolumes,
+  ) {}
 
   /** Whether a pod on this node has the host directory of a claim's volume set up. */
   claimVolumeInUse(hostPath: string): boolean {
@@ -132,7 +160,8 @@ export class VolumeManager {
         const mounted = await this.setUpOne(pod, vol, dctx);
         const fsGroup = pod.spec?.securityContext?.fsGroup;
         // Host directories keep their owners: hostPath volumes, and claims' volumes (local-path's are hostPath volumes).
-        if (fsGroup !== undefined && !vol.hostPath && !vol.persistentVolumeClaim && process.getuid?.() === 0) await this.setOwnership(mounted, fsGroup);
+        if (fsGroup !== undefined && !vol.hostPath && !vol.persistentVolumeClaim && process.getuid?.() === 0)
+          await this.setOwnership(mounted, fsGroup);
         out.set(vol.name, mounted);
       } catch (e) {
         if (e instanceof VolumeError) throw e;
@@ -198,10 +227,22 @@ export class VolumeManager {
     let payload: Payload;
     if (vol.configMap) {
       plugin = 'configMap';
-      payload = await this.configMapPayload(ns, vol.configMap.name ?? '', vol.configMap.items, vol.configMap.defaultMode ?? 0o644, vol.configMap.optional === true);
+      payload = await this.configMapPayload(
+        ns,
+        vol.configMap.name ?? '',
+        vol.configMap.items,
+        vol.configMap.defaultMode ?? 0o644,
+        vol.configMap.optional === true,
+      );
     } else if (vol.secret) {
       plugin = 'secret';
-      payload = await this.secretPayload(ns, vol.secret.secretName ?? '', vol.secret.items, vol.secret.defaultMode ?? 0o644, vol.secret.optional === true);
+      payload = await this.secretPayload(
+        ns,
+        vol.secret.secretName ?? '',
+        vol.secret.items,
+        vol.secret.defaultMode ?? 0o644,
+        vol.secret.optional === true,
+      );
     } else if (vol.downwardAPI) {
       plugin = 'downwardAPI';
       payload = downwardPayload(pod, vol.downwardAPI.items ?? [], vol.downwardAPI.defaultMode ?? 0o644, dctx);
@@ -211,8 +252,10 @@ export class VolumeManager {
       const mode = vol.projected.defaultMode ?? 0o644;
       for (const src of vol.projected.sources ?? []) {
         let part: Payload = new Map();
-        if (src.configMap) part = await this.configMapPayload(ns, src.configMap.name ?? '', src.configMap.items, mode, src.configMap.optional === true);
-        else if (src.secret) part = await this.secretPayload(ns, src.secret.name ?? '', src.secret.items, mode, src.secret.optional === true);
+        if (src.configMap)
+          part = await this.configMapPayload(ns, src.configMap.name ?? '', src.configMap.items, mode, src.configMap.optional === true);
+        else if (src.secret)
+          part = await this.secretPayload(ns, src.secret.name ?? '', src.secret.items, mode, src.secret.optional === true);
         else if (src.downwardAPI) part = downwardPayload(pod, src.downwardAPI.items ?? [], mode, dctx);
         else if (src.serviceAccountToken) {
           // The path is checked before a token is asked for: a bad one gets no token at all.
@@ -232,7 +275,8 @@ export class VolumeManager {
     const dir = this.volumeDir(uid, plugin, vol.name);
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
     // kubelet keeps secrets (and projected volumes, which carry tokens and secrets) off the disk.
-    if ((plugin === 'secret' || plugin === 'projected') && canMount) await this.mountTmpfs(dir, quantityValue(dctx.allocatable.memory), 0o755);
+    if ((plugin === 'secret' || plugin === 'projected') && canMount)
+      await this.mountTmpfs(dir, quantityValue(dctx.allocatable.memory), 0o755);
     this.writeAtomic(dir, payload);
     return { hostPath: dir, managed: true, readOnly: true };
   }
@@ -246,17 +290,22 @@ export class VolumeManager {
   private async setUpClaim(ns: string, claimName: string, readOnly: boolean): Promise<MountedVolume> {
     const fail = (msg: string) => new Error(`error processing PVC ${ns}/${claimName}: ${msg}`);
     if (!this.source.persistentVolumeClaim || !this.source.persistentVolume) throw fail('this node cannot read claims');
-    const pvc = await this.source.persistentVolumeClaim(ns, claimName) as { metadata: { uid?: string; deletionTimestamp?: string }; spec?: { volumeName?: string }; status?: { phase?: string } } | undefined;
+    const pvc = (await this.source.persistentVolumeClaim(ns, claimName)) as
+      | { metadata: { uid?: string; deletionTimestamp?: string }; spec?: { volumeName?: string }; status?: { phase?: string } }
+      | undefined;
     if (!pvc) throw fail(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
     if (pvc.metadata.deletionTimestamp) throw fail('PVC is being deleted');
     if (pvc.status?.phase !== 'Bound') throw fail('PVC is not bound');
     const pvName = pvc.spec?.volumeName;
     if (!pvName) throw fail('PVC has empty pvc.Spec.VolumeName');
-    const pv = await this.source.persistentVolume(pvName) as { spec?: { claimRef?: { uid?: string }; hostPath?: { path: string; type?: string }; local?: { path: string } } } | undefined;
+    const pv = (await this.source.persistentVolume(pvName)) as
+      | { spec?: { claimRef?: { uid?: string }; hostPath?: { path: string; type?: string }; local?: { path: string } } }
+      | undefined;
     if (!pv) throw fail(`failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`);
     const ref = pv.spec?.claimRef;
     if (!ref) throw fail(`found PV object ${pvName} but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim`);
-    if (ref.uid !== pvc.metadata.uid) throw fail(`found PV object ${pvName} but its pv.Spec.ClaimRef.UID ${ref.uid ?? ''} does not point to claim.UID ${pvc.metadata.uid}`);
+    if (ref.uid !== pvc.metadata.uid)
+      throw fail(`found PV object ${pvName} but its pv.Spec.ClaimRef.UID ${ref.uid ?? ''} does not point to claim.UID ${pvc.metadata.uid}`);
     const local = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
     if (local !== undefined) {
       // A volume the local-path provisioner made for this node: its directory, made without following links.
@@ -301,7 +350,13 @@ export class VolumeManager {
     await run('mount', ['-t', 'tmpfs', '-o', `mode=${mode.toString(8)},nosuid,nodev${size}`, '--', 'tmpfs', dir]);
   }
 
-  private async configMapPayload(ns: string, name: string, items: KeyToPath[] | undefined, mode: number, optional: boolean): Promise<Payload> {
+  private async configMapPayload(
+    ns: string,
+    name: string,
+    items: KeyToPath[] | undefined,
+    mode: number,
+    optional: boolean,
+  ): Promise<Payload> {
     const cm = await fetchOptional(() => this.source.configMap(ns, name), optional);
     if (!cm) return new Map();
     const all = new Map<string, Buffer>();
@@ -322,7 +377,8 @@ export class VolumeManager {
    *  through safepath: no item path leaves the timestamped directory, and no link is followed. */
   private writeAtomic(dir: string, payload: Payload): void {
     const digest = createHash('sha256');
-    for (const [p, f] of [...payload].sort(([a], [b]) => a.localeCompare(b))) digest.update(`${p}\0${f.mode}\0`).update(f.data).update('\0');
+    for (const [p, f] of [...payload].sort(([a], [b]) => a.localeCompare(b)))
+      digest.update(`${p}\0${f.mode}\0`).update(f.data).update('\0');
     const sum = digest.digest('hex');
     if (this.written.get(dir) === sum) return;
     const stamp = `..${new Date().toISOString().replace(/[-:]/g, '_').replace('T', '_').replace('Z', '')}${Math.random().toString().slice(2, 8)}`;
@@ -345,7 +401,8 @@ export class VolumeManager {
       if (entry.startsWith('..') || top.has(entry)) continue;
       rmSync(path.join(dir, entry), { force: true, recursive: true });
     }
-    if (oldTarget && oldTarget !== stamp && /^\.\.[0-9_.]+$/.test(oldTarget)) rmSync(path.join(dir, oldTarget), { recursive: true, force: true });
+    if (oldTarget && oldTarget !== stamp && /^\.\.[0-9_.]+$/.test(oldTarget))
+      rmSync(path.join(dir, oldTarget), { recursive: true, force: true });
     this.written.set(dir, sum);
   }
 
@@ -375,7 +432,7 @@ export class VolumeManager {
     for (const [i, vm] of (container.volumeMounts ?? []).entries()) {
       const vol = volumes.get(vm.name);
       if (!vol) throw new Error(`cannot find volume "${vm.name}" to mount into container "${container.name}"`);
-      const sub = vm.subPathExpr ? expand(vm.subPathExpr, mapping) : vm.subPath ?? '';
+      const sub = vm.subPathExpr ? expand(vm.subPathExpr, mapping) : (vm.subPath ?? '');
       const hostPath = sub ? await this.prepareSubPath(pod, container, vm, i, vol, sub) : vol.hostPath;
       out.push({ containerPath: vm.mountPath, hostPath, readonly: vm.readOnly === true || vol.readOnly });
     }
@@ -389,7 +446,14 @@ export class VolumeManager {
    * /proc/<agent pid>/fd/<fd> at pods/<uid>/volume-subpaths/<volume>/<container>/<index>, which is
    * what the runtime mounts. Errors tell the user as little about the host as kubelet's do.
    */
-  private async prepareSubPath(pod: PodObject, container: Container, vm: VolumeMount, index: number, vol: MountedVolume, sub: string): Promise<string> {
+  private async prepareSubPath(
+    pod: PodObject,
+    container: Container,
+    vm: VolumeMount,
+    index: number,
+    vol: MountedVolume,
+    sub: string,
+  ): Promise<string> {
     if (path.isAbsolute(sub)) throw new Error(`error SubPath \`${sub}\` must not be an absolute path`);
     if (sub.split('/').includes('..')) throw new Error(`unable to provision SubPath \`${sub}\`: must not contain '..'`);
     const where = `for volumeMount ${JSON.stringify(vm.name)} of container ${JSON.stringify(container.name)}`;
@@ -422,7 +486,8 @@ export class VolumeManager {
       const isDir = fstatSync(fd).isDirectory();
       closeFd(mkdirInRoot(base, path.dirname(rel), 0o750));
       if (isDir) closeFd(mkdirInRoot(base, rel, 0o750));
-      else if (!lstatSync(target, { throwIfNoEntry: false })) closeSync(openSync(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o640));
+      else if (!lstatSync(target, { throwIfNoEntry: false }))
+        closeSync(openSync(target, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o640));
       try {
         await run('mount', ['--no-canonicalize', '--bind', '--', fdPath(fd, process.pid), target]);
       } catch (e) {
@@ -447,7 +512,12 @@ function fdTarget(fd: number): string {
 }
 
 function existsFollowing(p: string): boolean {
-  try { realpathSync(p); return true; } catch { return false; }
+  try {
+    realpathSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** kubelet's doSafeMakeDir: the existing part must resolve inside the volume; the rest is made without following links. */
@@ -468,14 +538,28 @@ async function unmountUnder(dir: string): Promise<void> {
 }
 
 function readLinkIn(dir: string, name: string): string | undefined {
-  try { return readlinkSync(path.join(dir, name)); } catch { return undefined; }
+  try {
+    return readlinkSync(path.join(dir, name));
+  } catch {
+    return undefined;
+  }
 }
 
 function readDirIn(dir: string): string[] {
-  try { return readdirSync(dir); } catch { return []; }
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
-function keyPayload(all: Map<string, Buffer>, items: KeyToPath[] | undefined, mode: number, optional: boolean, what: 'config' | 'secret'): Payload {
+function keyPayload(
+  all: Map<string, Buffer>,
+  items: KeyToPath[] | undefined,
+  mode: number,
+  optional: boolean,
+  what: 'config' | 'secret',
+): Payload {
   const out: Payload = new Map();
   if (!items?.length) {
     for (const [k, v] of all) out.set(k, { data: v, mode });
@@ -506,12 +590,17 @@ function downwardPayload(pod: PodObject, items: DownwardAPIVolumeFile[], mode: n
 /** hostPath's type checks and creations (pkg/volume/hostpath). */
 async function checkHostPath(p: string, type: string): Promise<void> {
   const stat = await fs.stat(p).catch(() => undefined);
-  const fail = (what: string) => { throw new Error(`hostPath type check failed: ${p} is not a ${what}`); };
+  const fail = (what: string) => {
+    throw new Error(`hostPath type check failed: ${p} is not a ${what}`);
+  };
   switch (type) {
     case '':
       return;
     case 'DirectoryOrCreate':
-      if (!stat) { await fs.mkdir(p, { recursive: true, mode: 0o755 }); return; }
+      if (!stat) {
+        await fs.mkdir(p, { recursive: true, mode: 0o755 });
+        return;
+      }
       if (!stat.isDirectory()) fail('directory');
       return;
     case 'Directory':
@@ -519,7 +608,10 @@ async function checkHostPath(p: string, type: string): Promise<void> {
       if (!stat.isDirectory()) fail('directory');
       return;
     case 'FileOrCreate':
-      if (!stat) { await (await fs.open(p, 'a', 0o644)).close(); return; }
+      if (!stat) {
+        await (await fs.open(p, 'a', 0o644)).close();
+        return;
+      }
       if (!stat.isFile()) fail('file');
       return;
     case 'File':

@@ -1,9 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NodeNetwork, hostVethName, parseCIDR } from './bridge.js';
+import { test } from 'node:test';
+import { hostVethName, NodeNetwork, parseCIDR } from './bridge.js';
 
 test('podCIDR parsing and the gateway', () => {
-  assert.deepEqual(parseCIDR('10.244.0.0/24'), { network: (10 << 24 | 244 << 16) >>> 0, prefix: 24, size: 256 });
+  assert.deepEqual(parseCIDR('10.244.0.0/24'), { network: ((10 << 24) | (244 << 16)) >>> 0, prefix: 24, size: 256 });
   assert.throws(() => parseCIDR('10.244.0.0'), /invalid IPv4 CIDR/);
   const n = new NodeNetwork({ podCIDR: '10.244.3.0/24' });
   assert.equal(n.gateway, '10.244.3.1');
@@ -26,15 +26,23 @@ test('pod addresses are allocated next-fit, released and reserved', () => {
 
 const asRoot = process.platform === 'linux' && process.getuid?.() === 0;
 
-test('two instances never share a bridge: the second is refused while the first lives, even after it was killed -9', { skip: !asRoot && 'needs root' }, async () => {
+test('two instances never share a bridge: the second is refused while the first lives, even after it was killed -9', {
+  skip: !asRoot && 'needs root',
+}, async () => {
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const bridge = `k8lk${process.pid % 100000}`;
   const lockModule = fileURLToPath(new URL('./lock.js', import.meta.url));
   // Another k8ts instance: a separate process holding the lock for its life.
-  const other = spawn(process.execPath, ['--input-type=module', '-e',
-    `const { lockBridge } = await import(${JSON.stringify(lockModule)}); await lockBridge(${JSON.stringify(bridge)}, 'data dir /other'); console.log('held'); setInterval(() => {}, 1000);`],
-  { stdio: ['ignore', 'pipe', 'inherit'] });
+  const other = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { lockBridge } = await import(${JSON.stringify(lockModule)}); await lockBridge(${JSON.stringify(bridge)}, 'data dir /other'); console.log('held'); setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const mine = new NodeNetwork({ bridgeName: bridge, podCIDR: '10.251.7.0/24', masquerade: false });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -49,7 +57,14 @@ test('two instances never share a bridge: the second is refused while the first 
     await gone;
     // The kernel dropped the dead holder's lock: no stale lock file or pid is trusted.
     const { waitFor } = await import('../../testing/wait.js');
-    await waitFor('the bridge to be ours', async () => { await mine.ensureBridge(); return true; }, { timeoutMs: 10_000 });
+    await waitFor(
+      'the bridge to be ours',
+      async () => {
+        await mine.ensureBridge();
+        return true;
+      },
+      { timeoutMs: 10_000 },
+    );
     execFileSync('ip', ['link', 'show', bridge], { stdio: 'ignore' });
     // In-process instances of one agent share the lock.
     const again = new NodeNetwork({ bridgeName: bridge, podCIDR: '10.251.7.0/24', masquerade: false });

@@ -10,9 +10,9 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { type CIDR, intToIp, isIPv4, parseCIDR as parseIPv4CIDR, ipToInt as toInt } from '../../api/net.js';
 import { spawner } from '../runtime/spawner.js';
 import { lockBridge } from './lock.js';
-import { intToIp, ipToInt as toInt, isIPv4, parseCIDR as parseIPv4CIDR, type CIDR } from '../../api/net.js';
 
 export interface NodeNetworkOptions {
   /** Bridge device name (at most 15 characters). */
@@ -25,10 +25,18 @@ export interface NodeNetworkOptions {
   owner?: string;
 }
 
-export interface PodAttachment { ip: string; hostVeth: string }
+export interface PodAttachment {
+  ip: string;
+  hostVeth: string;
+}
 
 /** A container port published on the node (CRI PortMapping). */
-export interface HostPortMapping { protocol?: string; containerPort: number; hostPort?: number; hostIp?: string }
+export interface HostPortMapping {
+  protocol?: string;
+  containerPort: number;
+  hostPort?: number;
+  hostIp?: string;
+}
 
 /** The mark asking for masquerade of hostPort hairpin traffic (the portmap plugin's 0x2000). */
 const HOSTPORT_MASQ_MARK = '0x2000';
@@ -100,18 +108,26 @@ export class NodeNetwork {
     this.owner = opts.owner ?? `podCIDR ${this.podCIDR}`;
   }
 
-  private get nftTable(): string { return `k8ts_${this.bridgeName.replace(/[^A-Za-z0-9_]/g, '_')}`; }
+  private get nftTable(): string {
+    return `k8ts_${this.bridgeName.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  }
 
   /** Creates the bridge (idempotent) with the gateway address, enables forwarding and masquerade. */
   ensureBridge(): Promise<void> {
-    this.ensured ??= this.createBridge().catch((err) => { this.ensured = undefined; throw err; });
+    this.ensured ??= this.createBridge().catch((err) => {
+      this.ensured = undefined;
+      throw err;
+    });
     return this.ensured;
   }
 
   private async createBridge(): Promise<void> {
     // Another live instance with this bridge name would share it and delete it under our pods.
     this.unlock ??= await lockBridge(this.bridgeName, this.owner);
-    const exists = await run('ip', ['link', 'show', this.bridgeName]).then(() => true, () => false);
+    const exists = await run('ip', ['link', 'show', this.bridgeName]).then(
+      () => true,
+      () => false,
+    );
     if (!exists) await run('ip', ['link', 'add', this.bridgeName, 'type', 'bridge']);
     const addrs = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', this.bridgeName]);
     if (!addrs.includes(` ${this.gateway}/${this.prefixLength} `)) {
@@ -125,7 +141,9 @@ export class NodeNetwork {
         writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
         this.previousForwarding ??= was;
       }
-    } catch { /* read-only /proc: pods stay node-local */ }
+    } catch {
+      /* read-only /proc: pods stay node-local */
+    }
     // Without it pods stay node-local and hostPorts unpublished; the node still works.
     await this.writeTable().catch(() => undefined);
   }
@@ -151,14 +169,27 @@ export class NodeNetwork {
       }
       const local = 'fib daddr type local ip daddr != 127.0.0.0/8';
       const script = [
-        `table ip ${t}`, `delete table ip ${t}`, `table ip ${t} {`,
-        '  chain hostports {', ...dnat, '  }',
-        '  chain prerouting {', '    type nat hook prerouting priority -100; policy accept;', `    ${local} jump hostports`, '  }',
-        '  chain output {', '    type nat hook output priority -100; policy accept;', `    ${local} jump hostports`, '  }',
-        '  chain postrouting {', '    type nat hook postrouting priority 100; policy accept;',
+        `table ip ${t}`,
+        `delete table ip ${t}`,
+        `table ip ${t} {`,
+        '  chain hostports {',
+        ...dnat,
+        '  }',
+        '  chain prerouting {',
+        '    type nat hook prerouting priority -100; policy accept;',
+        `    ${local} jump hostports`,
+        '  }',
+        '  chain output {',
+        '    type nat hook output priority -100; policy accept;',
+        `    ${local} jump hostports`,
+        '  }',
+        '  chain postrouting {',
+        '    type nat hook postrouting priority 100; policy accept;',
         `    meta mark and ${HOSTPORT_MASQ_MARK} != 0 meta mark set meta mark xor ${HOSTPORT_MASQ_MARK} masquerade`,
         `    ip saddr ${this.podCIDR} ip daddr != ${this.podCIDR} masquerade`,
-        '  }', '}', '',
+        '  }',
+        '}',
+        '',
       ];
       await run('nft', ['-f', '-'], { input: script.join('\n') });
     };
@@ -188,7 +219,11 @@ export class NodeNetwork {
     await run('ip', ['link', 'del', this.bridgeName]).catch(() => undefined);
     if (hasBinary('nft')) await run('nft', ['delete', 'table', 'ip', this.nftTable]).catch(() => undefined);
     if (this.previousForwarding !== undefined) {
-      try { writeFileSync('/proc/sys/net/ipv4/ip_forward', this.previousForwarding); } catch { /* leave it */ }
+      try {
+        writeFileSync('/proc/sys/net/ipv4/ip_forward', this.previousForwarding);
+      } catch {
+        /* leave it */
+      }
       this.previousForwarding = undefined;
     }
     this.used.clear();

@@ -8,7 +8,7 @@
 // kill -9, the pipe closes, the child exits and the kernel drops the lock. No stale lock survives
 // a crash, and no pid file is trusted.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -53,7 +53,9 @@ export async function lockBridge(bridge: string, owner: string): Promise<() => v
 async function acquire(bridge: string, owner: string): Promise<{ child: ChildProcess; refs: number }> {
   mkdirSync(LOCK_DIR, { recursive: true, mode: 0o755 });
   const file = lockFile(bridge);
-  const child = spawn('flock', ['-n', '-E', String(HELD), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn('flock', ['-n', '-E', String(HELD), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
   const outcome = await new Promise<'locked' | number>((resolve, reject) => {
     child.once('error', reject);
     child.stdout!.once('data', () => resolve('locked'));
@@ -62,12 +64,22 @@ async function acquire(bridge: string, owner: string): Promise<{ child: ChildPro
   if (outcome !== 'locked') {
     if (outcome === HELD) {
       let who = 'another process';
-      try { who = readFileSync(`${file}.owner`, 'utf8').trim(); } catch { /* no owner note */ }
-      throw new BridgeInUseError(`bridge ${bridge} is in use by another k8ts instance (${who}); give this one another bridge name (--bridge)`);
+      try {
+        who = readFileSync(`${file}.owner`, 'utf8').trim();
+      } catch {
+        /* no owner note */
+      }
+      throw new BridgeInUseError(
+        `bridge ${bridge} is in use by another k8ts instance (${who}); give this one another bridge name (--bridge)`,
+      );
     }
     throw new BridgeInUseError(`could not lock bridge ${bridge}: flock exited with ${outcome}`);
   }
-  try { writeFileSync(`${file}.owner`, `pid ${process.pid}, ${owner}\n`); } catch { /* the message is only less helpful */ }
+  try {
+    writeFileSync(`${file}.owner`, `pid ${process.pid}, ${owner}\n`);
+  } catch {
+    /* the message is only less helpful */
+  }
   // The child must not keep this process alive; its pipes close when the process ends.
   child.unref();
   (child.stdin as unknown as { unref?: () => void }).unref?.();

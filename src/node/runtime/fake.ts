@@ -4,9 +4,18 @@
 
 import type { Duplex } from 'node:stream';
 import {
+  type ContainerConfig,
+  type ContainerFilter,
+  type ContainerStatus,
+  type ExecOptions,
+  type ExecSession,
+  type Image,
   ImagePullError,
-  type ContainerConfig, type ContainerFilter, type ContainerStatus, type ExecOptions, type ExecSession, type Image,
-  type ImageService, type ImageSpec, type PodSandboxConfig, type PodSandboxStatus, type RuntimeService,
+  type ImageService,
+  type ImageSpec,
+  type PodSandboxConfig,
+  type PodSandboxStatus,
+  type RuntimeService,
 } from './types.js';
 
 /** What a started container does on its own, decided per container when it starts. */
@@ -31,8 +40,16 @@ interface FakeSandbox {
   status: PodSandboxStatus;
 }
 
-export interface ExecCall { containerId: string; cmd: string[] }
-export interface StopCall { containerId: string; name: string; timeoutSeconds: number; at: number }
+export interface ExecCall {
+  containerId: string;
+  cmd: string[];
+}
+export interface StopCall {
+  containerId: string;
+  name: string;
+  timeoutSeconds: number;
+  at: number;
+}
 
 export class FakeRuntime implements RuntimeService {
   readonly sandboxes = new Map<string, FakeSandbox>();
@@ -42,7 +59,11 @@ export class FakeRuntime implements RuntimeService {
   /** Decides each container's behaviour when it starts (default: runs until stopped). */
   behaviour: (config: ContainerConfig, sandbox: PodSandboxConfig) => FakeBehaviour = () => ({});
   /** Answers execSync (exec probes and hooks); default: exit 0, no output. */
-  execHandler: (containerId: string, cmd: string[]) => { exitCode: number; stdout: string; stderr: string } = () => ({ exitCode: 0, stdout: '', stderr: '' });
+  execHandler: (containerId: string, cmd: string[]) => { exitCode: number; stdout: string; stderr: string } = () => ({
+    exitCode: 0,
+    stdout: '',
+    stderr: '',
+  });
   /** The IP a new sandbox gets; default 10.244.0.N. */
   sandboxIP: (config: PodSandboxConfig) => string;
   /** Make the next runPodSandbox calls fail with this message. */
@@ -69,8 +90,13 @@ export class FakeRuntime implements RuntimeService {
     this.sandboxes.set(id, {
       config,
       status: {
-        id, metadata: { ...config.metadata }, state: 'SANDBOX_READY', createdAt: Date.now(),
-        ip: this.sandboxIP(config), labels: { ...(config.labels ?? {}) }, annotations: { ...(config.annotations ?? {}) },
+        id,
+        metadata: { ...config.metadata },
+        state: 'SANDBOX_READY',
+        createdAt: Date.now(),
+        ip: this.sandboxIP(config),
+        labels: { ...(config.labels ?? {}) },
+        annotations: { ...(config.annotations ?? {}) },
       },
     });
     return id;
@@ -79,12 +105,17 @@ export class FakeRuntime implements RuntimeService {
   async stopPodSandbox(id: string): Promise<void> {
     const sb = this.sandboxes.get(id);
     if (!sb) return;
-    for (const c of this.containers.values()) if (c.status.podSandboxId === id && c.status.state === 'CONTAINER_RUNNING') this.exit(c, 137, 'Error');
+    for (const c of this.containers.values())
+      if (c.status.podSandboxId === id && c.status.state === 'CONTAINER_RUNNING') this.exit(c, 137, 'Error');
     sb.status.state = 'SANDBOX_NOTREADY';
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    for (const [cid, c] of this.containers) if (c.status.podSandboxId === id) { this.clearTimer(c); this.containers.delete(cid); }
+    for (const [cid, c] of this.containers)
+      if (c.status.podSandboxId === id) {
+        this.clearTimer(c);
+        this.containers.delete(cid);
+      }
     this.sandboxes.delete(id);
   }
 
@@ -103,13 +134,23 @@ export class FakeRuntime implements RuntimeService {
     if (sb.status.state !== 'SANDBOX_READY') throw new Error(`sandbox ${podSandboxId} is not ready`);
     const id = this.id('c');
     this.containers.set(id, {
-      config, sandboxConfig, behaviour: {},
+      config,
+      sandboxConfig,
+      behaviour: {},
       status: {
-        id, podSandboxId, metadata: { ...config.metadata }, state: 'CONTAINER_CREATED',
-        createdAt: Date.now(), startedAt: 0, finishedAt: 0, exitCode: 0,
-        image: config.image, imageRef: `${config.image}@sha256:${'0'.repeat(64)}`,
+        id,
+        podSandboxId,
+        metadata: { ...config.metadata },
+        state: 'CONTAINER_CREATED',
+        createdAt: Date.now(),
+        startedAt: 0,
+        finishedAt: 0,
+        exitCode: 0,
+        image: config.image,
+        imageRef: `${config.image}@sha256:${'0'.repeat(64)}`,
         logPath: `${sandboxConfig.logDirectory}/${config.logPath}`,
-        labels: { ...(config.labels ?? {}) }, annotations: { ...(config.annotations ?? {}) },
+        labels: { ...(config.labels ?? {}) },
+        annotations: { ...(config.annotations ?? {}) },
       },
     });
     return id;
@@ -157,7 +198,12 @@ export class FakeRuntime implements RuntimeService {
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
     return [...this.containers.values()]
-      .filter((c) => (!filter.id || c.status.id === filter.id) && (!filter.podSandboxId || c.status.podSandboxId === filter.podSandboxId) && (!filter.state || c.status.state === filter.state))
+      .filter(
+        (c) =>
+          (!filter.id || c.status.id === filter.id) &&
+          (!filter.podSandboxId || c.status.podSandboxId === filter.podSandboxId) &&
+          (!filter.state || c.status.state === filter.state),
+      )
       .map((c) => structuredClone(c.status));
   }
 
@@ -201,7 +247,10 @@ export class FakeRuntime implements RuntimeService {
   }
 
   running(podUid: string, name: string): FakeContainer | undefined {
-    return [...this.containers.values()].find((c) => c.status.labels?.['io.kubernetes.pod.uid'] === podUid && c.config.metadata.name === name && c.status.state === 'CONTAINER_RUNNING');
+    return [...this.containers.values()].find(
+      (c) =>
+        c.status.labels?.['io.kubernetes.pod.uid'] === podUid && c.config.metadata.name === name && c.status.state === 'CONTAINER_RUNNING',
+    );
   }
 
   config(id: string): ContainerConfig {
@@ -255,7 +304,9 @@ export class FakeImageService implements ImageService {
     if (err) throw new ImagePullError(ref, err);
     const cfg = this.configFor(ref);
     this.images.set(ref, {
-      id: ref, repoTags: [ref], size: 1234567,
+      id: ref,
+      repoTags: [ref],
+      size: 1234567,
       config: { entrypoint: [], cmd: [], env: [], workingDir: '', exposedPorts: [], ...cfg },
     });
     return ref;
@@ -279,11 +330,16 @@ export function normalizeImageRef(ref: string): string {
   let name = ref;
   let suffix = '';
   const at = name.indexOf('@');
-  if (at >= 0) { suffix = name.slice(at); name = name.slice(0, at); }
+  if (at >= 0) {
+    suffix = name.slice(at);
+    name = name.slice(0, at);
+  }
   const slash = name.lastIndexOf('/');
   const colon = name.lastIndexOf(':');
-  if (colon > slash) { suffix = name.slice(colon) + suffix; name = name.slice(0, colon); }
-  else if (!suffix) suffix = ':latest';
+  if (colon > slash) {
+    suffix = name.slice(colon) + suffix;
+    name = name.slice(0, colon);
+  } else if (!suffix) suffix = ':latest';
   const first = name.split('/')[0];
   const hasRegistry = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (!hasRegistry) name = name.includes('/') ? `docker.io/${name}` : `docker.io/library/${name}`;

@@ -1,8 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
 import { LocalImageStore, normalizeImageRef } from './images.js';
 import { ImagePullError } from './types.js';
 
@@ -30,13 +30,23 @@ test('built-in images are OCI images made from the host, imported at first use',
     assert.ok(bootcamp);
     assert.deepEqual(bootcamp.config.cmd, ['node', 'server.js']);
     assert.deepEqual(bootcamp.config.exposedPorts, ['8080/tcp']);
-    assert.deepEqual(bootcamp.repoTags.sort(), ['docker.io/jocatalin/kubernetes-bootcamp:v1', 'gcr.io/google-samples/kubernetes-bootcamp:v1']);
+    assert.deepEqual(bootcamp.repoTags.sort(), [
+      'docker.io/jocatalin/kubernetes-bootcamp:v1',
+      'gcr.io/google-samples/kubernetes-bootcamp:v1',
+    ]);
     assert.match(bootcamp.repoDigests![0], /@sha256:[0-9a-f]{64}$/);
     // What SCENARIO.md runs inside it is in the image itself.
     const root = (await store.rootfsPath('gcr.io/google-samples/kubernetes-bootcamp:v1'))!;
-    for (const f of ['server.js', 'usr/local/bin/node', 'usr/bin/bash', 'usr/bin/curl', 'bin/busybox', 'bin/cat', 'usr/bin/env']) assert.ok(existsSync(path.join(root, f)), f);
+    for (const f of ['server.js', 'usr/local/bin/node', 'usr/bin/bash', 'usr/bin/curl', 'bin/busybox', 'bin/cat', 'usr/bin/env'])
+      assert.ok(existsSync(path.join(root, f)), f);
     assert.match(readFileSync(path.join(root, 'server.js'), 'utf8'), /Hello Kubernetes bootcamp/);
-    for (const ref of ['docker.io/jocatalin/kubernetes-bootcamp:v2', 'nginx', 'busybox', 'registry.k8s.io/pause:3.10', 'registry.k8s.io/e2e-test-images/agnhost:2.53']) {
+    for (const ref of [
+      'docker.io/jocatalin/kubernetes-bootcamp:v2',
+      'nginx',
+      'busybox',
+      'registry.k8s.io/pause:3.10',
+      'registry.k8s.io/e2e-test-images/agnhost:2.53',
+    ]) {
       assert.equal(await store.pullImage({ image: ref }), normalizeImageRef(ref));
     }
     assert.equal((await store.imageStatus({ image: 'registry.k8s.io/pause:3.10' }))?.pinned, true);
@@ -44,7 +54,12 @@ test('built-in images are OCI images made from the host, imported at first use',
     const snaps = await store.snapshotter.list();
     assert.equal(snaps.filter((s) => s.parent === '').length, 1, 'one base layer for every built-in image');
     const ref = 'gcr.io/google-samples/kubernetes-bootcamp:v10';
-    await assert.rejects(store.imageStatus({ image: ref }).then((x) => { if (!x) throw new ImagePullError(ref, 'absent'); }), ImagePullError);
+    await assert.rejects(
+      store.imageStatus({ image: ref }).then((x) => {
+        if (!x) throw new ImagePullError(ref, 'absent');
+      }),
+      ImagePullError,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -76,7 +91,10 @@ test('two references that read alike get directories of their own (issue #7)', a
   const dir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-images-test-'));
   try {
     const store = new LocalImageStore({ dir: path.join(dir, 'store') });
-    for (const [tag, marker] of [['x.io/a:b_c', 'one'], ['x.io/a/b:c', 'two']]) {
+    for (const [tag, marker] of [
+      ['x.io/a:b_c', 'one'],
+      ['x.io/a/b:c', 'two'],
+    ]) {
       const src = path.join(dir, marker);
       mkdirSync(path.join(src, 'rootfs'), { recursive: true });
       writeFileSync(path.join(src, 'rootfs', 'marker'), marker);

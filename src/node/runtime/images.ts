@@ -3,15 +3,15 @@
 // the names the runtimes and tests have used: normalizeImageRef, imageNotFoundMessage,
 // ImageFilesystem, and LocalImageStore (an OciImageService with the built-in images).
 
-import path from 'node:path';
-import { BuiltinImages, builtinImagesDir } from '../images/builtin.js';
-import { OciImageService, type ImageFilesystem, type ImageServiceOptions } from '../images/service.js';
-import { buildImage, buildLayer, contentSink, type LayerEntry } from '../images/build.js';
-import { InvalidImageNameError, normalizeImageRef } from '../images/reference.js';
-import type { Image } from './types.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { buildImage, buildLayer, contentSink, type LayerEntry } from '../images/build.js';
+import { BuiltinImages, builtinImagesDir } from '../images/builtin.js';
+import { InvalidImageNameError, normalizeImageRef } from '../images/reference.js';
+import { type ImageFilesystem, type ImageServiceOptions, OciImageService } from '../images/service.js';
+import type { Image } from './types.js';
 
-export { builtinImagesDir, InvalidImageNameError, normalizeImageRef, OciImageService, type ImageFilesystem };
+export { builtinImagesDir, type ImageFilesystem, InvalidImageNameError, normalizeImageRef, OciImageService };
 
 /** The message Kubernetes users see when an image is missing from its registry (containerd's wording). */
 export function imageNotFoundMessage(ref: string): string {
@@ -33,8 +33,11 @@ export interface LocalImageStoreOptions {
 export class LocalImageStore extends OciImageService {
   constructor(opts: LocalImageStoreOptions) {
     super({
-      root: opts.dir, builtin: new BuiltinImages(opts.builtinDir), registryConfigFile: opts.registryConfigFile,
-      snapshotter: opts.snapshotter, log: opts.log,
+      root: opts.dir,
+      builtin: new BuiltinImages(opts.builtinDir),
+      registryConfigFile: opts.registryConfigFile,
+      snapshotter: opts.snapshotter,
+      log: opts.log,
     });
   }
 
@@ -53,12 +56,19 @@ export class LocalImageStore extends OciImageService {
     const entries: LayerEntry[] = [];
     const walk = async (rel: string) => {
       let names: string[] = [];
-      try { names = (await readdir(path.join(srcDir, 'rootfs', rel))).sort(); } catch { return; }
+      try {
+        names = (await readdir(path.join(srcDir, 'rootfs', rel))).sort();
+      } catch {
+        return;
+      }
       for (const n of names) {
         const r = rel ? `${rel}/${n}` : n;
         const p = path.join(srcDir, 'rootfs', r);
         const st = await stat(p);
-        if (st.isDirectory()) { entries.push({ name: `${r}/`, type: 'directory', mode: st.mode & 0o7777 }); await walk(r); } else if (st.isFile()) entries.push({ name: r, from: p });
+        if (st.isDirectory()) {
+          entries.push({ name: `${r}/`, type: 'directory', mode: st.mode & 0o7777 });
+          await walk(r);
+        } else if (st.isFile()) entries.push({ name: r, from: p });
       }
     };
     await walk('');
@@ -73,8 +83,11 @@ export class LocalImageStore extends OciImageService {
         layers: [layer],
         config: {
           Env: m.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-          ...(m.entrypoint ? { Entrypoint: m.entrypoint } : {}), ...(m.cmd ? { Cmd: m.cmd } : {}),
-          WorkingDir: m.workingDir ?? '/', ExposedPorts: exposed, ...(m.user ? { User: m.user } : {}),
+          ...(m.entrypoint ? { Entrypoint: m.entrypoint } : {}),
+          ...(m.cmd ? { Cmd: m.cmd } : {}),
+          WorkingDir: m.workingDir ?? '/',
+          ExposedPorts: exposed,
+          ...(m.user ? { User: m.user } : {}),
         },
       });
       await lease.add('content', target.digest);

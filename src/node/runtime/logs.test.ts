@@ -1,6 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CriLineSplitter, MAX_LOG_LINE, criTimestamp } from './logs.js';
+import { test } from 'node:test';
+import { CriLineSplitter, criTimestamp, MAX_LOG_LINE } from './logs.js';
 
 function collect() {
   const lines: string[] = [];
@@ -15,7 +15,10 @@ test('full lines across chunks become F entries; the unfinished tail waits', () 
   const { lines, splitter } = collect();
   splitter.push(Buffer.from('one\ntw'));
   splitter.push(Buffer.from('o\nthr'));
-  assert.deepEqual(lines.map((l) => l.replace(/^\S+ /, '')), ['stdout F one\n', 'stdout F two\n']);
+  assert.deepEqual(
+    lines.map((l) => l.replace(/^\S+ /, '')),
+    ['stdout F one\n', 'stdout F two\n'],
+  );
   splitter.end();
   assert.equal(lines[2].replace(/^\S+ /, ''), 'stdout F thr\n');
 });
@@ -28,7 +31,9 @@ test('a line longer than 16 KiB is split into P entries and ends with F', () => 
   assert.equal(lines[2].replace(/^\S+ stdout F /, ''), 'x'.repeat(10) + '\n');
 });
 
-test('the log writer rotates as kubelet does: at most maxFiles files of about maxSize (issue #7)', { skip: process.platform === 'win32' }, async () => {
+test('the log writer rotates as kubelet does: at most maxFiles files of about maxSize (issue #7)', {
+  skip: process.platform === 'win32',
+}, async () => {
   const { execFileSync } = await import('node:child_process');
   const fs = await import('node:fs');
   const os = await import('node:os');
@@ -42,14 +47,19 @@ test('the log writer rotates as kubelet does: at most maxFiles files of about ma
     const pump = new ContainerLogPump(fifos, logPath, { maxSize: 64 * 1024, maxFiles: 3 });
     const err = fs.createWriteStream(fifos.stderr);
     const out = fs.createWriteStream(fifos.stdout);
-    for (let i = 0; i < 10_000; i++) if (!out.write(`line ${i} ${'x'.repeat(100)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+    for (let i = 0; i < 10_000; i++)
+      if (!out.write(`line ${i} ${'x'.repeat(100)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
     await new Promise<void>((r) => out.end(() => r()));
     await new Promise<void>((r) => err.end(() => r()));
     await pump.done;
-    const files = fs.readdirSync(dir).filter((f) => f.startsWith('0.log')).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith('0.log'))
+      .sort();
     assert.equal(files.length, 3, files.join(' '));
     assert.equal(files.filter((f) => f === '0.log').length, 1);
-    for (const f of files) assert.ok(fs.statSync(path.join(dir, f)).size <= 64 * 1024, `${f}: ${fs.statSync(path.join(dir, f)).size} bytes`);
+    for (const f of files)
+      assert.ok(fs.statSync(path.join(dir, f)).size <= 64 * 1024, `${f}: ${fs.statSync(path.join(dir, f)).size} bytes`);
     assert.match(fs.readFileSync(logPath, 'utf8').trim().split('\n').pop()!, / stdout F line 9999 x+$/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

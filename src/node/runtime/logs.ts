@@ -11,8 +11,8 @@
 // container logs (RotatingLogWriter, usable by any runtime).
 
 import { closeSync, constants, fstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
 import net from 'node:net';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 
 export type LogStream = 'stdout' | 'stderr';
@@ -38,7 +38,10 @@ export function formatCriLine(stream: LogStream, tag: 'F' | 'P', content: Buffer
 /** Splits a byte stream into CRI log entries; keeps the unfinished tail. */
 export class CriLineSplitter {
   private pending: Buffer = Buffer.alloc(0);
-  constructor(private readonly stream: LogStream, private readonly emit: (line: Buffer) => void) {}
+  constructor(
+    private readonly stream: LogStream,
+    private readonly emit: (line: Buffer) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
@@ -65,10 +68,16 @@ export class CriLineSplitter {
   }
 }
 
-export interface OutputSubscriber { stdout?: Writable; stderr?: Writable }
+export interface OutputSubscriber {
+  stdout?: Writable;
+  stderr?: Writable;
+}
 
 /** kubelet's container log rotation (containerLogMaxSize, containerLogMaxFiles). */
-export interface LogRotation { maxSize: number; maxFiles: number }
+export interface LogRotation {
+  maxSize: number;
+  maxFiles: number;
+}
 export const DEFAULT_LOG_ROTATION: LogRotation = { maxSize: 10 * 1024 * 1024, maxFiles: 5 };
 
 /** kubelet's rotated-file suffix: the time of rotation, 20060102-150405. */
@@ -87,7 +96,10 @@ export class RotatingLogWriter {
   private fd: number;
   private size: number;
 
-  constructor(readonly logPath: string, private readonly rotation: LogRotation = DEFAULT_LOG_ROTATION) {
+  constructor(
+    readonly logPath: string,
+    private readonly rotation: LogRotation = DEFAULT_LOG_ROTATION,
+  ) {
     this.fd = openSync(logPath, 'a', 0o640);
     this.size = fstatSync(this.fd).size;
   }
@@ -98,7 +110,9 @@ export class RotatingLogWriter {
       if (this.size > 0 && this.size + line.length > this.rotation.maxSize) this.rotate();
       writeSync(this.fd, line);
       this.size += line.length;
-    } catch { /* a full disk loses log lines, not the container */ }
+    } catch {
+      /* a full disk loses log lines, not the container */
+    }
   }
 
   private rotate(): void {
@@ -109,14 +123,23 @@ export class RotatingLogWriter {
     let target = `${this.logPath}.${rotationStamp()}`;
     for (let n = 1; readdirSync(dir).includes(path.basename(target)); n++) target = `${this.logPath}.${rotationStamp()}.${n}`;
     renameSync(this.logPath, target);
-    const rotated = readdirSync(dir).filter((f) => f.startsWith(`${base}.`)).sort();
-    for (const old of rotated.slice(0, Math.max(0, rotated.length - (this.rotation.maxFiles - 1)))) rmSync(path.join(dir, old), { force: true });
+    const rotated = readdirSync(dir)
+      .filter((f) => f.startsWith(`${base}.`))
+      .sort();
+    for (const old of rotated.slice(0, Math.max(0, rotated.length - (this.rotation.maxFiles - 1))))
+      rmSync(path.join(dir, old), { force: true });
     this.fd = openSync(this.logPath, 'a', 0o640);
     this.size = 0;
   }
 
   close(): void {
-    if (this.fd >= 0) { try { closeSync(this.fd); } catch { /* already closed */ } }
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        /* already closed */
+      }
+    }
     this.fd = -1;
   }
 }
@@ -137,12 +160,19 @@ export class ContainerLogPump {
    */
   async drained(maxMs = 2000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.done, new Promise<void>((r) => { timer = setTimeout(r, maxMs); })]);
+    await Promise.race([
+      this.done,
+      new Promise<void>((r) => {
+        timer = setTimeout(r, maxMs);
+      }),
+    ]);
     clearTimeout(timer);
   }
 
   constructor(fifos: Record<LogStream, string>, logPath: string, rotation: LogRotation = DEFAULT_LOG_ROTATION) {
-    this.done = new Promise((r) => { this.resolveDone = r; });
+    this.done = new Promise((r) => {
+      this.resolveDone = r;
+    });
     this.log = new RotatingLogWriter(logPath, rotation);
     for (const stream of ['stdout', 'stderr'] as const) {
       const splitter = new CriLineSplitter(stream, (line) => this.write(line));
@@ -184,7 +214,9 @@ export class ContainerLogPump {
 
   subscribe(s: OutputSubscriber): () => void {
     this.subscribers.add(s);
-    return () => { this.subscribers.delete(s); };
+    return () => {
+      this.subscribers.delete(s);
+    };
   }
 
   /** Stops reading without ending the container (agent shutdown or restart). */

@@ -2,20 +2,20 @@
 // Every sandbox, container, mount, veth and the bridge are removed in `after` by cleanupAll(),
 // which is itself checked at the end.
 
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { ProcessRuntime } from './process.js';
-import { LocalImageStore } from './images.js';
-import { NodeNetwork } from '../network/bridge.js';
-import type { ContainerConfig, Mount, PodSandboxConfig } from './types.js';
-import { waitFor } from '../../testing/wait.js';
+import { after, before, test } from 'node:test';
 import { httpGet } from '../../testing/http.js';
+import { waitFor } from '../../testing/wait.js';
+import { NodeNetwork } from '../network/bridge.js';
+import { LocalImageStore } from './images.js';
+import { ProcessRuntime } from './process.js';
+import type { ContainerConfig, Mount, PodSandboxConfig } from './types.js';
 
 const canRun = process.platform === 'linux' && process.getuid?.() === 0;
 const skip = canRun ? false : 'needs root on Linux: creates network namespaces, veths, a bridge and mounts';
@@ -28,8 +28,6 @@ let images: LocalImageStore;
 let network: NodeNetwork;
 let rt: ProcessRuntime;
 
-
-
 function sandboxConfig(name: string, extra: Partial<PodSandboxConfig> = {}): PodSandboxConfig {
   return {
     metadata: { name, namespace: 'default', uid: randomBytes(8).toString('hex'), attempt: 0 },
@@ -39,14 +37,22 @@ function sandboxConfig(name: string, extra: Partial<PodSandboxConfig> = {}): Pod
   };
 }
 
-async function containerConfig(name: string, image: string, argv?: string[], extra: Partial<ContainerConfig> = {}): Promise<ContainerConfig> {
+async function containerConfig(
+  name: string,
+  image: string,
+  argv?: string[],
+  extra: Partial<ContainerConfig> = {},
+): Promise<ContainerConfig> {
   const img = await images.imageStatus({ image });
   assert.ok(img, `image ${image}`);
   const command = argv ?? [...img.config.entrypoint, ...img.config.cmd];
   return { metadata: { name, attempt: 0 }, image, command, args: [], envs: [], mounts: [], logPath: `${name}/0.log`, ...extra };
 }
 
-async function runPod(name: string, containers: { name: string; image: string; argv?: string[]; mounts?: Mount[]; extra?: Partial<ContainerConfig> }[]) {
+async function runPod(
+  name: string,
+  containers: { name: string; image: string; argv?: string[]; mounts?: Mount[]; extra?: Partial<ContainerConfig> }[],
+) {
   const sbConfig = sandboxConfig(name);
   const sb = await rt.runPodSandbox(sbConfig);
   const ids: string[] = [];
@@ -63,7 +69,12 @@ async function runPod(name: string, containers: { name: string; image: string; a
 
 function sink(): Writable & { text(): string } {
   const chunks: Buffer[] = [];
-  const w = new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } }) as Writable & { text(): string };
+  const w = new Writable({
+    write(c: Buffer, _e, cb) {
+      chunks.push(c);
+      cb();
+    },
+  }) as Writable & { text(): string };
   w.text = () => Buffer.concat(chunks).toString('utf8');
   return w;
 }
@@ -89,13 +100,21 @@ after(async () => {
     await rt.cleanupAll();
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    try { execFileSync('ip', ['link', 'del', bridgeName], { stdio: 'ignore' }); } catch { /* already gone */ }
+    try {
+      execFileSync('ip', ['link', 'del', bridgeName], { stdio: 'ignore' });
+    } catch {
+      /* already gone */
+    }
   }
 });
 
 test('two pods get their own IPs, both serve on 8080, and reach each other', { skip }, async () => {
-  const a = await runPod('net-a', [{ name: 'srv', image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', argv: ['/agnhost', 'netexec', '--http-port=8080'] }]);
-  const b = await runPod('net-b', [{ name: 'srv', image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', argv: ['/agnhost', 'netexec', '--http-port=8080'] }]);
+  const a = await runPod('net-a', [
+    { name: 'srv', image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', argv: ['/agnhost', 'netexec', '--http-port=8080'] },
+  ]);
+  const b = await runPod('net-b', [
+    { name: 'srv', image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', argv: ['/agnhost', 'netexec', '--http-port=8080'] },
+  ]);
   assert.notEqual(a.ip, b.ip);
   assert.ok(a.ip.startsWith(podCIDR.split('.').slice(0, 3).join('.')));
   assert.equal(await waitFor('pod a', () => httpGet(`http://${a.ip}:8080/hostname`)), 'net-a');
@@ -142,12 +161,23 @@ test('a container has a private /tmp, image files, and its new directories stay 
   const marker = `k8ts-test-${tag}-${randomBytes(3).toString('hex')}`;
   const vol = path.join(dir, 'vol-private');
   mkdirSync(vol);
-  const p = await runPod('fs', [{
-    name: 'c', image: 'docker.io/library/nginx:latest', argv: ['sleep', '3600'],
-    mounts: [{ containerPath: `/opt/${marker}/data`, hostPath: vol }],
-  }]);
-  const r = await rt.execSync(p.ids[0], ['sh', '-c',
-    `ls /tmp | wc -l; echo x > /tmp/${marker}; mkdir -p /${marker}/sub; cat /usr/share/nginx/html/index.html | grep -c 'Welcome to nginx'; echo v > /opt/${marker}/data/f`], 10);
+  const p = await runPod('fs', [
+    {
+      name: 'c',
+      image: 'docker.io/library/nginx:latest',
+      argv: ['sleep', '3600'],
+      mounts: [{ containerPath: `/opt/${marker}/data`, hostPath: vol }],
+    },
+  ]);
+  const r = await rt.execSync(
+    p.ids[0],
+    [
+      'sh',
+      '-c',
+      `ls /tmp | wc -l; echo x > /tmp/${marker}; mkdir -p /${marker}/sub; cat /usr/share/nginx/html/index.html | grep -c 'Welcome to nginx'; echo v > /opt/${marker}/data/f`,
+    ],
+    10,
+  );
   assert.equal(r.exitCode, 0, r.stderr);
   assert.deepEqual(r.stdout.trim().split('\n'), ['0', '2']); // title and h1
   assert.equal(existsSync(`/tmp/${marker}`), false);
@@ -156,7 +186,9 @@ test('a container has a private /tmp, image files, and its new directories stay 
   assert.equal(readFileSync(path.join(vol, 'f'), 'utf8'), 'v\n');
 });
 
-test('hostile paths and names: mount targets through image links, a workingDir with .., env names like options (issue #7)', { skip }, async () => {
+test('hostile paths and names: mount targets through image links, a workingDir with .., env names like options (issue #7)', {
+  skip,
+}, async () => {
   const escapeDir = `/tmp/k8ts-escapeDir-${tag}-${randomBytes(3).toString('hex')}`;
   const wd = `/tmp/k8ts-wd-${tag}-${randomBytes(3).toString('hex')}`;
   try {
@@ -168,22 +200,33 @@ test('hostile paths and names: mount targets through image links, a workingDir w
     const sink = contentSink(images.content);
     const base = await buildLayer(sink, busyboxEntries());
     const hostile = await buildLayer(sink, [{ name: 'escapeDir', type: 'symlink', linkname: escapeDir }]);
-    await images.register('k8ts.test/hostile:1', await buildImage(sink, {
-      layers: [base, hostile], config: { Env: ['-S=/bin/echo pwned', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
-    }));
+    await images.register(
+      'k8ts.test/hostile:1',
+      await buildImage(sink, {
+        layers: [base, hostile],
+        config: { Env: ['-S=/bin/echo pwned', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+      }),
+    );
     const vol = path.join(dir, 'vol-hostile');
     mkdirSync(vol);
     writeFileSync(path.join(vol, 'f'), 'volume\n');
-    const p = await runPod('hostile', [{
-      name: 'c', image: 'k8ts.test/hostile:1', argv: ['/bin/sh', '-c', 'pwd; cat /escapeDir/sub/f; echo done'],
-      mounts: [{ containerPath: '/escapeDir/sub', hostPath: vol }],
-      extra: { workingDir: `/../../../../../../../../../../../..${wd}`, envs: [{ key: '-S', value: '/bin/echo pwned' }] },
-    }]);
+    const p = await runPod('hostile', [
+      {
+        name: 'c',
+        image: 'k8ts.test/hostile:1',
+        argv: ['/bin/sh', '-c', 'pwd; cat /escapeDir/sub/f; echo done'],
+        mounts: [{ containerPath: '/escapeDir/sub', hostPath: vol }],
+        extra: { workingDir: `/../../../../../../../../../../../..${wd}`, envs: [{ key: '-S', value: '/bin/echo pwned' }] },
+      },
+    ]);
     const st = await exitedStatus(p.ids[0]);
-    const out = readFileSync(st.logPath, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
+    const out = readFileSync(st.logPath, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ').slice(3).join(' '));
     assert.deepEqual(out, [wd, 'volume', 'done'], `container output: ${out.join(' | ')}`);
     assert.equal(st.exitCode, 0);
-    assert.equal(existsSync(path.join(escapeDir, 'sub')), false, 'a mount target was made on the host through the image\'s link');
+    assert.equal(existsSync(path.join(escapeDir, 'sub')), false, "a mount target was made on the host through the image's link");
     assert.equal(existsSync(wd), false, 'the working directory was made on the host');
     const r = await rt.execSync(p.ids[0], ['/bin/true'], 5).catch((e: Error) => ({ exitCode: -2, stdout: '', stderr: e.message }));
     assert.notEqual(r.stdout.trim(), 'pwned');
@@ -193,15 +236,25 @@ test('hostile paths and names: mount targets through image links, a workingDir w
   }
 });
 
-test('a container\'s writable layer is bounded by its ephemeral-storage limit', { skip }, async () => {
-  const p = await runPod('bounded', [{
-    name: 'c', image: 'docker.io/library/busybox:latest',
-    argv: ['sh', '-c', 'dd if=/dev/zero of=/big bs=1M count=16; wc -c < /big; dd if=/dev/zero of=/tmp/big bs=1M count=16; wc -c < /tmp/big'],
-    extra: { ephemeralStorageLimitBytes: 4 * 1024 * 1024 },
-  }]);
+test("a container's writable layer is bounded by its ephemeral-storage limit", { skip }, async () => {
+  const p = await runPod('bounded', [
+    {
+      name: 'c',
+      image: 'docker.io/library/busybox:latest',
+      argv: [
+        'sh',
+        '-c',
+        'dd if=/dev/zero of=/big bs=1M count=16; wc -c < /big; dd if=/dev/zero of=/tmp/big bs=1M count=16; wc -c < /tmp/big',
+      ],
+      extra: { ephemeralStorageLimitBytes: 4 * 1024 * 1024 },
+    },
+  ]);
   const st = await exitedStatus(p.ids[0]);
   const log = readFileSync(st.logPath, 'utf8');
-  const sizes = log.split('\n').filter((l) => / stdout F /.test(l)).map((l) => Number(l.split(' ').slice(3).join(' ')));
+  const sizes = log
+    .split('\n')
+    .filter((l) => / stdout F /.test(l))
+    .map((l) => Number(l.split(' ').slice(3).join(' ')));
   assert.equal(sizes.length, 2, log);
   // One bound for the whole writable layer, /tmp included (the image's own /tmp, since #10).
   assert.ok(sizes[0] > 0, log);
@@ -243,7 +296,9 @@ test('containers of one pod share localhost, a volume and IPC; another pod does 
 });
 
 test('exec returns output and exit code, with stdin, and with a terminal that follows resizes', { skip }, async () => {
-  const p = await runPod('exec', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sleep', '3600'], extra: { workingDir: '/work/here' } }]);
+  const p = await runPod('exec', [
+    { name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sleep', '3600'], extra: { workingDir: '/work/here' } },
+  ]);
   const r = await rt.execSync(p.ids[0], ['sh', '-c', 'echo out; echo err >&2; pwd; exit 3'], 10);
   assert.deepEqual(r, { exitCode: 3, stdout: 'out\n/work/here\n', stderr: 'err\n' });
 
@@ -284,7 +339,11 @@ test('exit codes, reasons and start errors', { skip }, async () => {
   assert.equal(bad.exitCode, 3);
   assert.equal(bad.reason, 'Error');
 
-  const missing = await rt.createContainer(sb, await containerConfig('missing', 'docker.io/library/busybox:latest', ['no-such-command-k8ts']), sbConfig);
+  const missing = await rt.createContainer(
+    sb,
+    await containerConfig('missing', 'docker.io/library/busybox:latest', ['no-such-command-k8ts']),
+    sbConfig,
+  );
   await assert.rejects(rt.startContainer(missing), /exec: "no-such-command-k8ts": executable file not found in \$PATH/);
   const ms = await rt.containerStatus(missing);
   assert.equal(ms?.state, 'CONTAINER_EXITED');
@@ -293,7 +352,13 @@ test('exit codes, reasons and start errors', { skip }, async () => {
 
   if (existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes') || existsSync('/sys/fs/cgroup/cgroup.controllers')) {
     // A container sees its image's files only: node is in the agnhost image, python3 is in none.
-    const hog = await rt.createContainer(sb, await containerConfig('oom', 'registry.k8s.io/e2e-test-images/agnhost:2.53', ['node', '-e', 'Buffer.alloc(512 * 1024 * 1024, 1)'], { memoryLimitBytes: 64 * 1024 * 1024 }), sbConfig);
+    const hog = await rt.createContainer(
+      sb,
+      await containerConfig('oom', 'registry.k8s.io/e2e-test-images/agnhost:2.53', ['node', '-e', 'Buffer.alloc(512 * 1024 * 1024, 1)'], {
+        memoryLimitBytes: 64 * 1024 * 1024,
+      }),
+      sbConfig,
+    );
     await rt.startContainer(hog);
     const oom = await exitedStatus(hog);
     assert.equal(oom.exitCode, 137);
@@ -330,7 +395,9 @@ test('stop: SIGTERM first, SIGKILL after the grace period', { skip }, async () =
 });
 
 test('attach reaches the main process stdin and stdout', { skip }, async () => {
-  const p = await runPod('attach', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['cat'], extra: { stdin: true, stdinOnce: true } }]);
+  const p = await runPod('attach', [
+    { name: 'c', image: 'docker.io/library/busybox:latest', argv: ['cat'], extra: { stdin: true, stdinOnce: true } },
+  ]);
   const input = new PassThrough();
   const out = sink();
   const session = await rt.attach(p.ids[0], { tty: false, stdin: input, stdout: out, stderr: sink() });
@@ -354,8 +421,13 @@ test('built-in nginx, pause and agnhost serve-hostname images run', { skip }, as
   assert.match(await waitFor('nginx', () => httpGet(`http://${p.ip}:80/`)), /Welcome to nginx!/);
   assert.equal(await waitFor('serve-hostname', () => httpGet(`http://${p.ip}:9376/`)), 'images');
   const nginxLog = (await rt.containerStatus(p.ids[0]))!.logPath;
-  await waitFor('access log', () => / stdout F \S+ - - \[.*\] "GET \/ HTTP\/1\.1" 200 \d+ /.test(readFileSync(nginxLog, 'utf8')) || undefined);
-  const v = await runPod('images-vol', [{ name: 'nginx', image: 'nginx', mounts: [{ containerPath: '/usr/share/nginx/html', hostPath: html, readonly: true }] }]);
+  await waitFor(
+    'access log',
+    () => / stdout F \S+ - - \[.*\] "GET \/ HTTP\/1\.1" 200 \d+ /.test(readFileSync(nginxLog, 'utf8')) || undefined,
+  );
+  const v = await runPod('images-vol', [
+    { name: 'nginx', image: 'nginx', mounts: [{ containerPath: '/usr/share/nginx/html', hostPath: html, readonly: true }] },
+  ]);
   assert.equal(await waitFor('nginx with a volume', () => httpGet(`http://${v.ip}:80/`)), 'from a volume\n');
   const pause = await runPod('pause', [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }]);
   assert.equal((await rt.containerStatus(pause.ids[0]))?.state, 'CONTAINER_RUNNING');
@@ -365,7 +437,7 @@ test('built-in nginx, pause and agnhost serve-hostname images run', { skip }, as
   assert.equal(st?.reason, 'Completed');
 });
 
-test('a hostNetwork pod uses the node\'s network and hostname', { skip }, async () => {
+test("a hostNetwork pod uses the node's network and hostname", { skip }, async () => {
   const sbConfig = sandboxConfig('hostnet', { hostNetwork: true });
   const sb = await rt.runPodSandbox(sbConfig);
   const cfg = await containerConfig('c', 'docker.io/library/busybox:latest', ['sleep', '3600']);
@@ -422,7 +494,14 @@ test('removePodSandbox and cleanupAll leave nothing behind', { skip }, async () 
 });
 
 test('a tty container gets a terminal; attach resizes it', { skip }, async () => {
-  const p = await runPod('tty', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sh', '-c', 'tty; read x; stty size; sleep 30'], extra: { tty: true, stdin: true } }]);
+  const p = await runPod('tty', [
+    {
+      name: 'c',
+      image: 'docker.io/library/busybox:latest',
+      argv: ['sh', '-c', 'tty; read x; stty size; sleep 30'],
+      extra: { tty: true, stdin: true },
+    },
+  ]);
   const { PassThrough } = await import('node:stream');
   const stdin = new PassThrough();
   const out = sink();
@@ -442,7 +521,10 @@ test('an image whose /etc is a link to a host directory cannot make the runtime 
   const hostDir = path.join(dir, `planted-${randomBytes(3).toString('hex')}`);
   mkdirSync(hostDir);
   const sink = contentSink(images.content);
-  const base = await buildLayer(sink, busyboxEntries().filter((e) => !e.name.startsWith('etc')));
+  const base = await buildLayer(
+    sink,
+    busyboxEntries().filter((e) => !e.name.startsWith('etc')),
+  );
   const evil = await buildLayer(sink, [{ name: 'etc', type: 'symlink', linkname: hostDir }]);
   const target = await buildImage(sink, { layers: [base, evil], config: { Cmd: ['sleep', '60'] } });
   await images.register('example.com/evil/etc:1', target);
@@ -453,10 +535,17 @@ test('an image whose /etc is a link to a host directory cannot make the runtime 
   assert.deepEqual(readdirSync(hostDir), [], 'nothing was written through the planted link');
 });
 
-test('the sandbox\'s resolv.conf and hosts file are the ones kubelet writes (DNS config, hostname.subdomain, hostAliases)', { skip }, async () => {
+test("the sandbox's resolv.conf and hosts file are the ones kubelet writes (DNS config, hostname.subdomain, hostAliases)", {
+  skip,
+}, async () => {
   const sbConfig = sandboxConfig('dnsfiles', {
-    hostname: 'web-0', hostDomain: 'web.team.svc.cluster.local',
-    dnsConfig: { servers: ['10.96.0.10'], searches: ['team.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] },
+    hostname: 'web-0',
+    hostDomain: 'web.team.svc.cluster.local',
+    dnsConfig: {
+      servers: ['10.96.0.10'],
+      searches: ['team.svc.cluster.local', 'svc.cluster.local', 'cluster.local'],
+      options: ['ndots:5'],
+    },
     hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar.local'] }],
   });
   const sb = await rt.runPodSandbox(sbConfig);

@@ -17,26 +17,35 @@
 // snapshot (ImageFilesystem.snapshotter, containerd's overlay mounts); host processes work in
 // ImageFilesystem.rootfsPath, a directory with the image's whole filesystem.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { spawner } from './spawner.js';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, openSync, constants as fsc } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile, rmdir } from 'node:fs/promises';
+import { existsSync, constants as fsc, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
-import type {
-  ContainerConfig, ContainerFilter, ContainerState, ContainerStats, ContainerStatus, ExecOptions,
-  ExecSession, ImageService, PodSandboxConfig, PodSandboxStatus, RuntimeService,
-  SandboxState,
-} from './types.js';
+import { cleanComponents, fdWalkSupported, resolveInLayers, resolveInRoot } from '../fs/safepath.js';
+import { hasBinary, type NodeNetwork, nodeAddress, run } from '../network/bridge.js';
+import type { ImageFilesystem } from './images.js';
 import { ContainerLogPump } from './logs.js';
 import { processTreeUsage } from './procstats.js';
-import { hasBinary, nodeAddress, run, type NodeNetwork } from '../network/bridge.js';
-import { initScript, PTY_HELPER, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq, type LaunchMount, type LaunchSpec } from './shim.js';
-import type { ImageFilesystem } from './images.js';
-import { cleanComponents, fdWalkSupported, resolveInLayers, resolveInRoot } from '../fs/safepath.js';
+import { initScript, type LaunchMount, type LaunchSpec, PTY_HELPER, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq } from './shim.js';
+import { spawner } from './spawner.js';
+import type {
+  ContainerConfig,
+  ContainerFilter,
+  ContainerState,
+  ContainerStats,
+  ContainerStatus,
+  ExecOptions,
+  ExecSession,
+  ImageService,
+  PodSandboxConfig,
+  PodSandboxStatus,
+  RuntimeService,
+  SandboxState,
+} from './types.js';
 
 export interface ProcessRuntimeOptions {
   stateDir: string;
@@ -115,7 +124,11 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean>
 }
 
 function readText(file: string): string | undefined {
-  try { return readFileSync(file, 'utf8'); } catch { return undefined; }
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Field 22 of /proc/<pid>/stat: the start time, to tell a live process from a reused pid. */
@@ -134,7 +147,12 @@ function pidAlive(pid: number, startTime?: string): boolean {
     if (state === 'Z') return false;
     return startTime === undefined || st === startTime;
   }
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function mountPoints(): Set<string> {
@@ -147,9 +165,18 @@ function mountPoints(): Set<string> {
 }
 
 /** kubelet's managed /etc/hosts; hostNetwork pods get the node's own file (base) plus aliases. */
-function hostsFile(ip: string | undefined, hostname: string, aliases: PodSandboxConfig['hostAliases'], base?: string, domain?: string): string {
-  let s = base !== undefined ? `${base.replace(/\n?$/, '\n')}` : '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' +
-    'fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
+function hostsFile(
+  ip: string | undefined,
+  hostname: string,
+  aliases: PodSandboxConfig['hostAliases'],
+  base?: string,
+  domain?: string,
+): string {
+  let s =
+    base !== undefined
+      ? `${base.replace(/\n?$/, '\n')}`
+      : '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' +
+        'fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
   if (ip && base === undefined) s += domain ? `${ip}\t${hostname}.${domain}\t${hostname}\n` : `${ip}\t${hostname}\n`;
   if (aliases?.length) {
     s += '\n# Entries added by HostAliases.\n';
@@ -191,7 +218,10 @@ const FRESH_MOUNTS = ['proc', 'dev', 'sys', 'tmp'];
 function rootfsLayers(mounts: { type: string; source: string; options: string[] }[]): string[] {
   const out: string[] = [];
   for (const m of mounts) {
-    if (m.type === 'bind') { out.unshift(m.source); continue; }
+    if (m.type === 'bind') {
+      out.unshift(m.source);
+      continue;
+    }
     const upper = m.options.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
     const lower = m.options.find((o) => o.startsWith('lowerdir='))?.slice('lowerdir='.length);
     out.unshift(...(upper ? [upper] : []), ...(lower ? lower.split(':') : []));
@@ -224,16 +254,28 @@ class ChildDuplex extends Duplex {
   constructor(private readonly child: ChildProcess) {
     super();
     child.stdin!.on('error', () => undefined);
-    child.stdout!.on('data', (d: Buffer) => { if (!this.push(d)) child.stdout!.pause(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      if (!this.push(d)) child.stdout!.pause();
+    });
     child.stdout!.on('end', () => this.push(null));
-    child.on('exit', () => { if (!this.destroyed) this.push(null); });
+    child.on('exit', () => {
+      if (!this.destroyed) this.push(null);
+    });
   }
-  override _read(): void { this.child.stdout!.resume(); }
+  override _read(): void {
+    this.child.stdout!.resume();
+  }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (!this.child.stdin!.writable) { cb(); return; }
+    if (!this.child.stdin!.writable) {
+      cb();
+      return;
+    }
     this.child.stdin!.write(chunk, () => cb());
   }
-  override _final(cb: (err?: Error | null) => void): void { this.child.stdin!.end(); cb(); }
+  override _final(cb: (err?: Error | null) => void): void {
+    this.child.stdin!.end();
+    cb();
+  }
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     cb(err);
@@ -258,31 +300,43 @@ export class ProcessRuntime implements RuntimeService {
     this.node = opts.node;
     this.images = opts.images;
     this.log = opts.log ?? (() => undefined);
-    const canIsolate = process.platform === 'linux' && process.getuid?.() === 0 && hasBinary('nsenter') && hasBinary('unshare') && hasBinary('ip');
+    const canIsolate =
+      process.platform === 'linux' && process.getuid?.() === 0 && hasBinary('nsenter') && hasBinary('unshare') && hasBinary('ip');
     this.isolated = (opts.isolation ?? 'auto') === 'auto' && canIsolate;
     this.hasPython = hasBinary('python3');
     this.ready = this.recover();
     this.ready.catch((err) => this.log(`runtime recovery failed: ${(err as Error).message}`));
   }
 
-  private sandboxDir(id: string): string { return path.join(this.stateDir, 'sandboxes', id); }
+  private sandboxDir(id: string): string {
+    return path.join(this.stateDir, 'sandboxes', id);
+  }
 
   /** A sandbox's folder (namespace files net/uts/ipc, hosts, resolv.conf, hostname, shm): the OCI runtime's containers join it. */
-  sandboxPath(id: string): string { return this.sandboxDir(id); }
-  private containerDir(id: string): string { return path.join(this.stateDir, 'containers', id); }
+  sandboxPath(id: string): string {
+    return this.sandboxDir(id);
+  }
+  private containerDir(id: string): string {
+    return path.join(this.stateDir, 'containers', id);
+  }
 
   limitations(): string[] {
     const out: string[] = [];
     if (!this.isolated) {
-      out.push(process.platform !== 'linux'
-        ? `not Linux (${process.platform}): containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers`
-        : 'not running as root: containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers');
+      out.push(
+        process.platform !== 'linux'
+          ? `not Linux (${process.platform}): containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers`
+          : 'not running as root: containers run as plain host processes on the host network; no pod IPs, container ports may clash, volumes are not mounted into containers',
+      );
     } else {
-      out.push(`${PROCESS_RUNTIME_LIMITATION}: containers run as root with every capability and no seccomp, chrooted into their image with the host's /dev (a root they can leave: the node's files are within their reach), limited only in memory`);
+      out.push(
+        `${PROCESS_RUNTIME_LIMITATION}: containers run as root with every capability and no seccomp, chrooted into their image with the host's /dev (a root they can leave: the node's files are within their reach), limited only in memory`,
+      );
       if (!this.node) out.push('no pod network configured: pods get a network namespace with loopback only');
     }
     if (!this.hasPython) out.push('python3 not found: `kubectl exec -t` runs without a terminal');
-    if (this.isolated && !this.memoryCgroupRoot()) out.push('no memory cgroup: memory limits are not enforced and OOMKilled is never reported');
+    if (this.isolated && !this.memoryCgroupRoot())
+      out.push('no memory cgroup: memory limits are not enforced and OOMKilled is never reported');
     return out;
   }
 
@@ -308,7 +362,9 @@ export class ProcessRuntime implements RuntimeService {
       }
       if (sb.ip && this.node && !sb.config.hostNetwork && sb.isolated) {
         this.node.reserve(sb.ip, sb.id);
-        await this.node.setHostPorts(sb.id, sb.ip, sb.config.portMappings).catch((e) => this.log(`sandbox ${sb.id}: hostPorts: ${(e as Error).message}`));
+        await this.node
+          .setHostPorts(sb.id, sb.ip, sb.config.portMappings)
+          .catch((e) => this.log(`sandbox ${sb.id}: hostPorts: ${(e as Error).message}`));
       }
     }
     if (this.isolated && this.node) await this.node.ensureBridge();
@@ -332,7 +388,11 @@ export class ProcessRuntime implements RuntimeService {
    */
   private async discardHalfMade(): Promise<void> {
     let ids: string[] = [];
-    try { ids = await readdir(path.join(this.stateDir, 'sandboxes')); } catch { /* none yet */ }
+    try {
+      ids = await readdir(path.join(this.stateDir, 'sandboxes'));
+    } catch {
+      /* none yet */
+    }
     const mounts = mountPoints();
     for (const id of ids) {
       if (!/^[0-9a-f]+$/.test(id)) continue;
@@ -363,7 +423,11 @@ export class ProcessRuntime implements RuntimeService {
   private async readSandboxes(): Promise<SandboxRecord[]> {
     const out: SandboxRecord[] = [];
     let ids: string[] = [];
-    try { ids = await readdir(path.join(this.stateDir, 'sandboxes')); } catch { /* none yet */ }
+    try {
+      ids = await readdir(path.join(this.stateDir, 'sandboxes'));
+    } catch {
+      /* none yet */
+    }
     for (const id of ids) {
       const rec = await this.readSandbox(id);
       if (rec) out.push(rec);
@@ -373,7 +437,11 @@ export class ProcessRuntime implements RuntimeService {
 
   private async readSandbox(id: string): Promise<SandboxRecord | undefined> {
     if (!/^[0-9a-f]+$/.test(id)) return undefined;
-    try { return JSON.parse(await readFile(path.join(this.sandboxDir(id), 'sandbox.json'), 'utf8')) as SandboxRecord; } catch { return undefined; }
+    try {
+      return JSON.parse(await readFile(path.join(this.sandboxDir(id), 'sandbox.json'), 'utf8')) as SandboxRecord;
+    } catch {
+      return undefined;
+    }
   }
 
   private async writeSandbox(rec: SandboxRecord): Promise<void> {
@@ -385,7 +453,11 @@ export class ProcessRuntime implements RuntimeService {
   private async readContainers(): Promise<ContainerRecord[]> {
     const out: ContainerRecord[] = [];
     let ids: string[] = [];
-    try { ids = await readdir(path.join(this.stateDir, 'containers')); } catch { /* none yet */ }
+    try {
+      ids = await readdir(path.join(this.stateDir, 'containers'));
+    } catch {
+      /* none yet */
+    }
     for (const id of ids) {
       const rec = await this.readContainer(id);
       if (rec) out.push(rec);
@@ -395,7 +467,11 @@ export class ProcessRuntime implements RuntimeService {
 
   private async readContainer(id: string): Promise<ContainerRecord | undefined> {
     if (!/^[0-9a-f]+$/.test(id)) return undefined;
-    try { return JSON.parse(await readFile(path.join(this.containerDir(id), 'container.json'), 'utf8')) as ContainerRecord; } catch { return undefined; }
+    try {
+      return JSON.parse(await readFile(path.join(this.containerDir(id), 'container.json'), 'utf8')) as ContainerRecord;
+    } catch {
+      return undefined;
+    }
   }
 
   // ---- sandboxes -----------------------------------------------------------------------------
@@ -438,7 +514,7 @@ export class ProcessRuntime implements RuntimeService {
       }
       if (hostNetwork || !this.isolated) rec.ip = nodeAddress();
       const hostname = hostNetwork || !this.isolated ? os.hostname() : config.hostname;
-      const base = hostNetwork || !this.isolated ? readText('/etc/hosts') ?? '' : undefined;
+      const base = hostNetwork || !this.isolated ? (readText('/etc/hosts') ?? '') : undefined;
       await writeFile(path.join(dir, 'hosts'), hostsFile(rec.ip, hostname, config.hostAliases, base, config.hostDomain));
       await writeFile(path.join(dir, 'resolv.conf'), resolvConf(config.dnsConfig));
       await writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
@@ -500,7 +576,12 @@ export class ProcessRuntime implements RuntimeService {
   }
 
   private sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
-    const st: PodSandboxStatus = { id: rec.id, metadata: rec.config.metadata, state: rec.creating ? 'SANDBOX_NOTREADY' : rec.state, createdAt: rec.createdAt };
+    const st: PodSandboxStatus = {
+      id: rec.id,
+      metadata: rec.config.metadata,
+      state: rec.creating ? 'SANDBOX_NOTREADY' : rec.state,
+      createdAt: rec.createdAt,
+    };
     if (rec.ip) st.ip = rec.ip;
     if (rec.config.labels) st.labels = rec.config.labels;
     if (rec.config.annotations) st.annotations = rec.config.annotations;
@@ -574,26 +655,58 @@ export class ProcessRuntime implements RuntimeService {
     const byDepth = [...config.mounts].sort((a, b) => cleanComponents(a.containerPath).length - cleanComponents(b.containerPath).length);
     for (const m of byDepth) {
       let isFile = false;
-      try { isFile = !statSync(m.hostPath).isDirectory(); } catch { await mkdir(m.hostPath, { recursive: true }); }
+      try {
+        isFile = !statSync(m.hostPath).isDirectory();
+      } catch {
+        await mkdir(m.hostPath, { recursive: true });
+      }
       const containerPath = view.resolve(m.containerPath);
       mounts.push({ containerPath, hostPath: path.resolve(m.hostPath), readonly: !!m.readonly, isFile });
       view.mounted(containerPath, path.resolve(m.hostPath), isFile);
     }
     const workingDir = view.resolve(config.workingDir || image.config.workingDir || '/');
     let hostWorkingDir = dir;
-    if (imageRootfs && fdWalkSupported && existsSync(resolveInRoot(imageRootfs, workingDir))) hostWorkingDir = resolveInRoot(imageRootfs, workingDir);
+    if (imageRootfs && fdWalkSupported && existsSync(resolveInRoot(imageRootfs, workingDir)))
+      hostWorkingDir = resolveInRoot(imageRootfs, workingDir);
     else if (existsSync(workingDir)) hostWorkingDir = workingDir;
     const cgroupDir = this.isolated && config.memoryLimitBytes ? await this.setupMemoryCgroup(id, config.memoryLimitBytes) : undefined;
     const rec: ContainerRecord = {
-      id, podSandboxId, config, image: imageId, imageRef, createdAt: Date.now(), logPath, env, workingDir,
-      hostWorkingDir, isolated: sb.isolated, ...(cgroupDir ? { cgroupDir } : {}), ...(rootfsMounts ? { snapshot: id } : {}),
+      id,
+      podSandboxId,
+      config,
+      image: imageId,
+      imageRef,
+      createdAt: Date.now(),
+      logPath,
+      env,
+      workingDir,
+      hostWorkingDir,
+      isolated: sb.isolated,
+      ...(cgroupDir ? { cgroupDir } : {}),
+      ...(rootfsMounts ? { snapshot: id } : {}),
     };
     const spec: LaunchSpec = {
-      containerDir: dir, stateDir: this.stateDir, isolated: sb.isolated, sandboxDir: this.sandboxDir(podSandboxId),
-      hostNetwork: !!sb.config.hostNetwork, imageRootfs, rootfsMounts, chroot: CHROOT, workingDir, hostWorkingDir, env, argv, mounts,
-      stdin: !!config.stdin, cgroupDir, tty: !!config.tty && this.hasPython, writableBytes: config.ephemeralStorageLimitBytes ?? this.writableDefault,
+      containerDir: dir,
+      stateDir: this.stateDir,
+      isolated: sb.isolated,
+      sandboxDir: this.sandboxDir(podSandboxId),
+      hostNetwork: !!sb.config.hostNetwork,
+      imageRootfs,
+      rootfsMounts,
+      chroot: CHROOT,
+      workingDir,
+      hostWorkingDir,
+      env,
+      argv,
+      mounts,
+      stdin: !!config.stdin,
+      cgroupDir,
+      tty: !!config.tty && this.hasPython,
+      writableBytes: config.ephemeralStorageLimitBytes ?? this.writableDefault,
     };
-    const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : []), ...(spec.tty ? ['ctl.fifo'] : [])].map((f) => path.join(dir, f));
+    const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : []), ...(spec.tty ? ['ctl.fifo'] : [])].map((f) =>
+      path.join(dir, f),
+    );
     const mk = await spawner.run('mkfifo', ['-m', '0600', ...fifos]);
     if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
     await writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 });
@@ -609,7 +722,9 @@ export class ProcessRuntime implements RuntimeService {
     mkdirSync(path.dirname(rec.logPath), { recursive: true });
     const pump = new ContainerLogPump({ stdout: path.join(dir, 'stdout.fifo'), stderr: path.join(dir, 'stderr.fifo') }, rec.logPath);
     this.pumps.set(rec.id, pump);
-    void pump.done.then(() => { if (this.pumps.get(rec.id) === pump) this.pumps.delete(rec.id); });
+    void pump.done.then(() => {
+      if (this.pumps.get(rec.id) === pump) this.pumps.delete(rec.id);
+    });
   }
 
   async startContainer(id: string): Promise<void> {
@@ -620,7 +735,8 @@ export class ProcessRuntime implements RuntimeService {
     if (existsSync(path.join(dir, 'started'))) throw new Error(`container ${id} was already started`);
     this.startPump(rec);
     const pid = await spawner.spawnDetached('/bin/sh', [path.join(dir, 'shim.sh')], {
-      cwd: dir, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+      cwd: dir,
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
     });
     await writeFile(path.join(dir, 'shim'), `${pid} ${procStartTime(pid) ?? ''}`.trim() + '\n');
     const pidFile = path.join(dir, 'pid');
@@ -646,8 +762,16 @@ export class ProcessRuntime implements RuntimeService {
       await waitFor(() => (readText(path.join(dir, 'pid')) ?? '').trim() !== '' || existsSync(path.join(dir, 'exit')), 5000);
       return Number((readText(path.join(dir, 'pid')) ?? '').trim());
     };
-    const pid = st.pid ?? await mainPid();
-    const signal = (sig: NodeJS.Signals) => { if (pid) { try { process.kill(pid, sig); } catch { /* already gone */ } } };
+    const pid = st.pid ?? (await mainPid());
+    const signal = (sig: NodeJS.Signals) => {
+      if (pid) {
+        try {
+          process.kill(pid, sig);
+        } catch {
+          /* already gone */
+        }
+      }
+    };
     if (timeoutSeconds > 0) {
       signal('SIGTERM');
       if (await this.waitExited(id, timeoutSeconds * 1000)) return;
@@ -656,7 +780,11 @@ export class ProcessRuntime implements RuntimeService {
     if (await this.waitExited(id, 10_000)) return;
     // The shim itself is gone (killed from outside): its whole process group goes, and we record the end.
     const [shimPid] = (readText(path.join(dir, 'shim')) ?? '').split(' ');
-    try { process.kill(-Number(shimPid), 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-Number(shimPid), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     if (!existsSync(path.join(dir, 'exit'))) await writeFile(path.join(dir, 'exit'), `137 ${Date.now()} Error\n`).catch(() => undefined);
   }
 
@@ -668,11 +796,16 @@ export class ProcessRuntime implements RuntimeService {
     const st = await this.containerStatus(id);
     if (st?.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
     const pump = this.pumps.get(id);
-    if (pump) { await pump.drained(); pump.close(); this.pumps.delete(id); }
+    if (pump) {
+      await pump.drained();
+      pump.close();
+      this.pumps.delete(id);
+    }
     await rm(dir, { recursive: true, force: true });
     if (rec?.cgroupDir) await rmdir(rec.cgroupDir).catch(() => undefined);
     const snaps = (this.images as Partial<ImageFilesystem>).snapshotter;
-    if (rec?.snapshot && snaps) await snaps.remove(rec.snapshot).catch((err) => this.log(`removing the root of container ${id}: ${(err as Error).message}`));
+    if (rec?.snapshot && snaps)
+      await snaps.remove(rec.snapshot).catch((err) => this.log(`removing the root of container ${id}: ${(err as Error).message}`));
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
@@ -714,9 +847,17 @@ export class ProcessRuntime implements RuntimeService {
       state = this.shimAlive(rec.id) ? 'CONTAINER_RUNNING' : 'CONTAINER_UNKNOWN';
     }
     const st: ContainerStatus = {
-      id: rec.id, podSandboxId: rec.podSandboxId, metadata: rec.config.metadata, state,
-      createdAt: rec.createdAt, startedAt: reason === 'StartError' ? 0 : started, finishedAt, exitCode,
-      image: rec.image, imageRef: rec.imageRef, logPath: rec.logPath,
+      id: rec.id,
+      podSandboxId: rec.podSandboxId,
+      metadata: rec.config.metadata,
+      state,
+      createdAt: rec.createdAt,
+      startedAt: reason === 'StartError' ? 0 : started,
+      finishedAt,
+      exitCode,
+      image: rec.image,
+      imageRef: rec.imageRef,
+      logPath: rec.logPath,
     };
     if (reason) st.reason = reason;
     if (message) st.message = message;
@@ -752,7 +893,11 @@ export class ProcessRuntime implements RuntimeService {
     const envCmd = ['/usr/bin/env', '-i', '--', ...rec.env, ...cmd];
     // The host's env sets the environment before nsenter enters the container's root, so the
     // image needs no env binary of its own; the command is looked up in the container's PATH.
-    if (rec.isolated) return { file: '/usr/bin/env', args: ['-i', '--', ...rec.env, NSENTER, '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...cmd] };
+    if (rec.isolated)
+      return {
+        file: '/usr/bin/env',
+        args: ['-i', '--', ...rec.env, NSENTER, '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...cmd],
+      };
     return { file: envCmd[0], args: envCmd.slice(1), cwd: rec.hostWorkingDir };
   }
 
@@ -764,11 +909,14 @@ export class ProcessRuntime implements RuntimeService {
     const file = tty ? 'python3' : inner.file;
     const args = tty ? ['-c', PTY_HELPER, '0', '0', inner.file, ...inner.args] : inner.args;
     const child = spawn(file, args, {
-      cwd: inner.cwd, detached: true,
+      cwd: inner.cwd,
+      detached: true,
       stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm' },
     });
-    const control = tty ? (child.stdio[3] as NodeJS.WritableStream & { on(event: string, listener: (...args: unknown[]) => void): unknown; destroy(): void }) : undefined;
+    const control = tty
+      ? (child.stdio[3] as NodeJS.WritableStream & { on(event: string, listener: (...args: unknown[]) => void): unknown; destroy(): void })
+      : undefined;
     control?.on('error', () => undefined);
     child.stdin!.on('error', () => undefined);
     if (opts.stdin) {
@@ -781,11 +929,20 @@ export class ProcessRuntime implements RuntimeService {
     if (opts.stderr) child.stderr!.pipe(opts.stderr, { end: false });
     else child.stderr!.resume();
     const session = {
-      kill: (signal: NodeJS.Signals = 'SIGKILL') => { try { process.kill(-child.pid!, signal); } catch { /* gone */ } },
+      kill: (signal: NodeJS.Signals = 'SIGKILL') => {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          /* gone */
+        }
+      },
     };
     this.sessions.add(session);
     const exited = new Promise<number>((resolve) => {
-      child.on('error', (err) => { opts.stderr?.write(`${err.message}\n`); resolve(126); });
+      child.on('error', (err) => {
+        opts.stderr?.write(`${err.message}\n`);
+        resolve(126);
+      });
       child.on('close', (code, sig) => {
         this.sessions.delete(session);
         opts.stdin?.unpipe(child.stdin!);
@@ -795,23 +952,42 @@ export class ProcessRuntime implements RuntimeService {
     });
     return {
       exited,
-      resize: (cols: number, rows: number) => { if (control && cols > 0 && rows > 0) control.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`); },
+      resize: (cols: number, rows: number) => {
+        if (control && cols > 0 && rows > 0) control.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`);
+      },
       kill: session.kill,
     };
   }
 
-  async execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  async execSync(
+    containerId: string,
+    cmd: string[],
+    timeoutSeconds: number,
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const { Writable } = await import('node:stream');
-    const sink = (into: Buffer[]) => new Writable({ write(chunk: Buffer, _e, cb) { into.push(chunk); cb(); } });
+    const sink = (into: Buffer[]) =>
+      new Writable({
+        write(chunk: Buffer, _e, cb) {
+          into.push(chunk);
+          cb();
+        },
+      });
     const session = await this.exec(containerId, cmd, { tty: false, stdout: sink(out), stderr: sink(err) });
     let timedOut = false;
-    const timer = timeoutSeconds > 0 ? setTimeout(() => { timedOut = true; session.kill('SIGKILL'); }, timeoutSeconds * 1000) : undefined;
+    const timer =
+      timeoutSeconds > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            session.kill('SIGKILL');
+          }, timeoutSeconds * 1000)
+        : undefined;
     const exitCode = await session.exited;
     if (timer) clearTimeout(timer);
     const stderr = Buffer.concat(err).toString('utf8');
-    if (timedOut) return { exitCode: -1, stdout: Buffer.concat(out).toString('utf8'), stderr: `${stderr}command timed out after ${timeoutSeconds}s` };
+    if (timedOut)
+      return { exitCode: -1, stdout: Buffer.concat(out).toString('utf8'), stderr: `${stderr}command timed out after ${timeoutSeconds}s` };
     return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr };
   }
 
@@ -830,7 +1006,11 @@ export class ProcessRuntime implements RuntimeService {
       opts.stdin.on('end', () => {
         if (rec.config.stdinOnce) {
           const [shimPid] = (readText(path.join(dir, 'shim')) ?? '').split(' ');
-          try { process.kill(Number(shimPid), 'SIGUSR1'); } catch { /* gone */ }
+          try {
+            process.kill(Number(shimPid), 'SIGUSR1');
+          } catch {
+            /* gone */
+          }
         }
       });
     }
@@ -839,12 +1019,28 @@ export class ProcessRuntime implements RuntimeService {
       try {
         ctl = new net.Socket({ fd: openSync(path.join(dir, 'ctl.fifo'), fsc.O_WRONLY | fsc.O_NONBLOCK), readable: false, writable: true });
         ctl.on('error', () => undefined);
-      } catch { /* the shim is gone */ }
+      } catch {
+        /* the shim is gone */
+      }
     }
     let finish!: (code: number) => void;
-    const exited = new Promise<number>((r) => { finish = r; });
-    const detach = () => { unsubscribe(); if (stdinSock) { opts.stdin?.unpipe(stdinSock); stdinSock.end(); } ctl?.end(); };
-    const session = { kill: () => { detach(); finish(0); } };
+    const exited = new Promise<number>((r) => {
+      finish = r;
+    });
+    const detach = () => {
+      unsubscribe();
+      if (stdinSock) {
+        opts.stdin?.unpipe(stdinSock);
+        stdinSock.end();
+      }
+      ctl?.end();
+    };
+    const session = {
+      kill: () => {
+        detach();
+        finish(0);
+      },
+    };
     this.sessions.add(session);
     void pump.done.then(async () => {
       await this.waitExited(containerId, 5000);
@@ -854,8 +1050,13 @@ export class ProcessRuntime implements RuntimeService {
     });
     return {
       exited,
-      resize: (cols: number, rows: number) => { if (ctl && cols > 0 && rows > 0) ctl.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`); },
-      kill: () => { this.sessions.delete(session); session.kill(); },
+      resize: (cols: number, rows: number) => {
+        if (ctl && cols > 0 && rows > 0) ctl.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`);
+      },
+      kill: () => {
+        this.sessions.delete(session);
+        session.kill();
+      },
     };
   }
 
@@ -864,11 +1065,17 @@ export class ProcessRuntime implements RuntimeService {
     const sb = await this.readSandbox(podSandboxId);
     if (!sb) throw new Error(`sandbox ${podSandboxId} not found`);
     if (sb.state !== 'SANDBOX_READY') throw new Error(`sandbox ${podSandboxId} is not ready`);
-    const refused = (why: string) => new Error(`failed to connect to localhost:${port} inside namespace "${podSandboxId}", IPv4: dial tcp4 127.0.0.1:${port}: connect: ${why}`);
+    const refused = (why: string) =>
+      new Error(
+        `failed to connect to localhost:${port} inside namespace "${podSandboxId}", IPv4: dial tcp4 127.0.0.1:${port}: connect: ${why}`,
+      );
     if (!sb.isolated || sb.config.hostNetwork) {
       return new Promise((resolve, reject) => {
         const s = net.connect({ host: '127.0.0.1', port });
-        s.once('connect', () => { s.removeAllListeners('error'); resolve(s); });
+        s.once('connect', () => {
+          s.removeAllListeners('error');
+          resolve(s);
+        });
         s.once('error', (e: NodeJS.ErrnoException) => reject(refused(e.code === 'ECONNREFUSED' ? 'connection refused' : e.message)));
       });
     }
@@ -882,15 +1089,27 @@ export class ProcessRuntime implements RuntimeService {
       let settled = false;
       child.stderr!.on('data', (d: Buffer) => {
         errText += d.toString();
-        if (!settled && errText.startsWith('ok\n')) { settled = true; resolve(new ChildDuplex(child)); }
-        else if (!settled && errText.includes('\n')) {
+        if (!settled && errText.startsWith('ok\n')) {
+          settled = true;
+          resolve(new ChildDuplex(child));
+        } else if (!settled && errText.includes('\n')) {
           settled = true;
           child.kill('SIGKILL');
           reject(refused(/refused/i.test(errText) ? 'connection refused' : errText.replace(/^error: /, '').trim()));
         }
       });
-      child.on('error', (e) => { if (!settled) { settled = true; reject(e); } });
-      child.on('exit', () => { if (!settled) { settled = true; reject(refused(errText.trim() || 'relay exited')); } });
+      child.on('error', (e) => {
+        if (!settled) {
+          settled = true;
+          reject(e);
+        }
+      });
+      child.on('exit', () => {
+        if (!settled) {
+          settled = true;
+          reject(refused(errText.trim() || 'relay exited'));
+        }
+      });
     });
   }
 
@@ -919,7 +1138,10 @@ export class ProcessRuntime implements RuntimeService {
       await this.removeContainer(c.id).catch((err) => this.log(`cleanup of container ${c.id}: ${(err as Error).message}`));
     }
     // Whatever is left (half-made sandboxes from a crash): unmount and remove.
-    const mounts = [...mountPoints()].filter((m) => m.startsWith(this.stateDir + path.sep)).sort().reverse();
+    const mounts = [...mountPoints()]
+      .filter((m) => m.startsWith(this.stateDir + path.sep))
+      .sort()
+      .reverse();
     for (const m of mounts) await run('umount', ['-l', m]).catch(() => undefined);
     for (const p of this.pumps.values()) p.close();
     this.pumps.clear();

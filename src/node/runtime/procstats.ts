@@ -8,7 +8,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Linux's USER_HZ: clock ticks per second in /proc/<pid>/stat. */
 const USER_HZ = 100;
 
-interface ProcStat { ppid: number; ticks: number }
+interface ProcStat {
+  ppid: number;
+  ticks: number;
+}
 
 function readStat(pid: number): ProcStat | undefined {
   try {
@@ -37,7 +40,13 @@ export function processTreeUsage(rootPid: number): { cpuNanos: number; rssBytes:
   if (!root) return undefined;
   const children = new Map<number, number[]>();
   let pids: number[] = [];
-  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number); } catch { /* no /proc */ }
+  try {
+    pids = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
+  } catch {
+    /* no /proc */
+  }
   const stats = new Map<number, ProcStat>();
   for (const pid of pids) {
     const st = readStat(pid);
@@ -47,7 +56,8 @@ export function processTreeUsage(rootPid: number): { cpuNanos: number; rssBytes:
     children.get(st.ppid)!.push(pid);
   }
   stats.set(rootPid, root);
-  let ticks = 0, rss = 0;
+  let ticks = 0,
+    rss = 0;
   const todo = [rootPid];
   const seen = new Set<number>();
   while (todo.length) {

@@ -21,7 +21,12 @@ export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export interface LaunchMount { containerPath: string; hostPath: string; readonly: boolean; isFile: boolean }
+export interface LaunchMount {
+  containerPath: string;
+  hostPath: string;
+  readonly: boolean;
+  isFile: boolean;
+}
 
 export interface LaunchSpec {
   containerDir: string;
@@ -121,7 +126,8 @@ export function shimScript(spec: LaunchSpec): string {
   lines.push('now > started.tmp && mv started.tmp started');
   let launch: string;
   if (!spec.isolated) launch = '/bin/sh "$C/init.sh"';
-  else if (spec.hostNetwork) launch = `nsenter --ipc=${shq(spec.sandboxDir + '/ipc')} -- unshare --mount --pid --fork --kill-child -- /bin/sh "$C/init.sh"`;
+  else if (spec.hostNetwork)
+    launch = `nsenter --ipc=${shq(spec.sandboxDir + '/ipc')} -- unshare --mount --pid --fork --kill-child -- /bin/sh "$C/init.sh"`;
   else {
     const s = spec.sandboxDir;
     launch = `nsenter --net=${shq(s + '/net')} --uts=${shq(s + '/uts')} --ipc=${shq(s + '/ipc')} -- unshare --mount --pid --fork --kill-child -- /bin/sh "$C/init.sh"`;
@@ -163,12 +169,7 @@ export function initScript(spec: LaunchSpec): string {
     return lines.join('\n');
   }
   const s = spec.sandboxDir;
-  lines.push(
-    `S=${shq(s)}`,
-    `STATE=${shq(spec.stateDir)}`,
-    'set -e',
-    'mount --make-rprivate /',
-  );
+  lines.push(`S=${shq(s)}`, `STATE=${shq(spec.stateDir)}`, 'set -e', 'mount --make-rprivate /');
   if (spec.rootfsMounts) {
     // The image's own root: the snapshotter's mounts, as containerd's shim mounts them.
     lines.push('R="$C/root"');
@@ -181,8 +182,14 @@ export function initScript(spec: LaunchSpec): string {
         // rather than to the snapshot's upper dir on disk: they vanish with the container, as the
         // process runtime's writable layer always has.
         const rw = `${c}/rw`;
-        lines.push('mkdir -p "$C/rw"', `mount -t tmpfs -o mode=0755,size=${Math.max(1, Math.ceil(spec.writableBytes))} k8ts-rw "$C/rw"`, 'mkdir "$C/rw/upper" "$C/rw/work"');
-        const options = m.options.map((o) => (o.startsWith('upperdir=') ? `upperdir=${rw}/upper` : o.startsWith('workdir=') ? `workdir=${rw}/work` : o));
+        lines.push(
+          'mkdir -p "$C/rw"',
+          `mount -t tmpfs -o mode=0755,size=${Math.max(1, Math.ceil(spec.writableBytes))} k8ts-rw "$C/rw"`,
+          'mkdir "$C/rw/upper" "$C/rw/work"',
+        );
+        const options = m.options.map((o) =>
+          o.startsWith('upperdir=') ? `upperdir=${rw}/upper` : o.startsWith('workdir=') ? `workdir=${rw}/work` : o,
+        );
         lines.push(`mount -t ${shq(m.type)} -o ${shq(options.join(','))} ${shq(m.source)} "$R"`);
       }
     }
@@ -229,7 +236,7 @@ export function initScript(spec: LaunchSpec): string {
     `inroot ${shq(spec.workingDir)}`,
     `mkdir -p "$R"${shq(spec.workingDir)}`,
     'set +e',
-    '# Drop this mount namespace\'s copies of other pods\' namespace files and shm, so a removed pod\'s',
+    "# Drop this mount namespace's copies of other pods' namespace files and shm, so a removed pod's",
     '# namespaces are not kept alive by this container.',
     '# One umount for all of them: a process per mount made pod starts O(pods) each.',
     'drop=""',

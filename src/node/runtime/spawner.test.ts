@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { Spawner } from './spawner.js';
 
 // A helper that answers once, then stops reading (closes its stdin) but lives on: the agent's next

@@ -4,12 +4,20 @@
 // agent's behalf; the agent only writes a line to a pipe. If the helper cannot run, commands
 // are started directly, as before.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
-export interface RunOptions { input?: string; cwd?: string; env?: NodeJS.ProcessEnv }
+export interface RunOptions {
+  input?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
 
 // The helper's whole program: one JSON request per line in, one JSON answer per line out.
 const HELPER = String.raw`
@@ -35,7 +43,10 @@ rl.on('line', (line) => {
 rl.on('close', () => process.exit(0));
 `;
 
-interface Pending { resolve(v: { code?: number; stdout?: string; stderr?: string; pid?: number }): void; reject(e: Error): void }
+interface Pending {
+  resolve(v: { code?: number; stdout?: string; stderr?: string; pid?: number }): void;
+  reject(e: Error): void;
+}
 
 export class Spawner {
   private child?: ChildProcess;
@@ -51,8 +62,14 @@ export class Spawner {
     if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
     try {
       const child = spawn(process.execPath, ['--max-old-space-size=64', '-e', this.program], { stdio: ['pipe', 'pipe', 'ignore'] });
-      child.on('error', () => { this.broken = true; this.failAll(new Error('spawner failed to start')); });
-      child.on('exit', () => { if (this.child === child) this.child = undefined; this.failAll(new Error('spawner exited')); });
+      child.on('error', () => {
+        this.broken = true;
+        this.failAll(new Error('spawner failed to start'));
+      });
+      child.on('exit', () => {
+        if (this.child === child) this.child = undefined;
+        this.failAll(new Error('spawner exited'));
+      });
       // A helper that died leaves a broken pipe: EPIPE must not become an uncaught error of the
       // agent (issue #7); what was pending runs directly instead.
       child.stdin!.on('error', () => {
@@ -62,7 +79,11 @@ export class Spawner {
       });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         let m: { id: number; code?: number; stdout?: string; stderr?: string; pid?: number };
-        try { m = JSON.parse(line) as typeof m; } catch { return; }
+        try {
+          m = JSON.parse(line) as typeof m;
+        } catch {
+          return;
+        }
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
@@ -83,7 +104,7 @@ export class Spawner {
     const c = this.child;
     if (!c) return;
     const busy = this.pending.size > 0;
-    for (const s of [c, c.stdin, c.stdout] as { ref?(): void; unref?(): void }[]) (busy ? s?.ref?.() : s?.unref?.());
+    for (const s of [c, c.stdin, c.stdout] as { ref?(): void; unref?(): void }[]) busy ? s?.ref?.() : s?.unref?.();
   }
 
   private failAll(e: Error): void {
@@ -109,13 +130,20 @@ export class Spawner {
       try {
         const r = await viaHelper;
         return { code: r.code ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-      } catch { /* the helper died: run it directly below */ }
+      } catch {
+        /* the helper died: run it directly below */
+      }
     }
     return new Promise((resolve) => {
       const c = execFile(cmd, args, { encoding: 'utf8', maxBuffer: 16 << 20, cwd: opts.cwd, env: opts.env }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr: stderr || (err ? err.message : '') });
+        resolve({
+          code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0,
+          stdout,
+          stderr: stderr || (err ? err.message : ''),
+        });
       });
-      if (opts.input !== undefined) c.stdin?.end(opts.input); else c.stdin?.end();
+      if (opts.input !== undefined) c.stdin?.end(opts.input);
+      else c.stdin?.end();
     });
   }
 
@@ -123,7 +151,11 @@ export class Spawner {
   async spawnDetached(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
     const viaHelper = this.request({ cmd, args, cwd: opts.cwd, env: opts.env, detached: true });
     if (viaHelper) {
-      try { return (await viaHelper).pid ?? 0; } catch { /* direct below */ }
+      try {
+        return (await viaHelper).pid ?? 0;
+      } catch {
+        /* direct below */
+      }
     }
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: 'ignore' });
     child.on('error', () => undefined);

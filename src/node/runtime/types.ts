@@ -4,13 +4,30 @@
 
 import type { Duplex, Readable, Writable } from 'node:stream';
 
-export interface KeyValue { key: string; value: string }
+export interface KeyValue {
+  key: string;
+  value: string;
+}
 
-export interface PodSandboxMetadata { name: string; namespace: string; uid: string; attempt: number }
+export interface PodSandboxMetadata {
+  name: string;
+  namespace: string;
+  uid: string;
+  attempt: number;
+}
 
-export interface DNSConfig { servers: string[]; searches: string[]; options: string[] }
+export interface DNSConfig {
+  servers: string[];
+  searches: string[];
+  options: string[];
+}
 
-export interface PortMapping { protocol: 'TCP' | 'UDP' | 'SCTP'; containerPort: number; hostPort?: number; hostIp?: string }
+export interface PortMapping {
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  containerPort: number;
+  hostPort?: number;
+  hostIp?: string;
+}
 
 export interface PodSandboxConfig {
   metadata: PodSandboxMetadata;
@@ -52,7 +69,10 @@ export interface Mount {
   /** Files (not directories) are bind-mounted as files. */
 }
 
-export interface ContainerMetadata { name: string; attempt: number }
+export interface ContainerMetadata {
+  name: string;
+  attempt: number;
+}
 
 export interface ContainerConfig {
   metadata: ContainerMetadata;
@@ -93,9 +113,17 @@ export interface LinuxContainerResources {
 /** CRI's NamespaceMode: POD shares the sandbox's, CONTAINER is the container's own, NODE the host's, TARGET another container's. */
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
 
-export interface NamespaceOption { network?: NamespaceMode; pid?: NamespaceMode; ipc?: NamespaceMode; targetId?: string }
+export interface NamespaceOption {
+  network?: NamespaceMode;
+  pid?: NamespaceMode;
+  ipc?: NamespaceMode;
+  targetId?: string;
+}
 
-export interface SecurityProfile { profileType: 'RuntimeDefault' | 'Unconfined' | 'Localhost'; localhostRef?: string }
+export interface SecurityProfile {
+  profileType: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  localhostRef?: string;
+}
 
 /** CRI's LinuxContainerSecurityContext (the fields k8ts uses). */
 export interface LinuxContainerSecurityContext {
@@ -155,7 +183,11 @@ export interface ContainerStatus {
   pid?: number;
 }
 
-export interface ContainerFilter { podSandboxId?: string; state?: ContainerState; id?: string }
+export interface ContainerFilter {
+  podSandboxId?: string;
+  state?: ContainerState;
+  id?: string;
+}
 
 export interface ExecOptions {
   tty: boolean;
@@ -202,7 +234,9 @@ export interface RuntimeService {
   containerStats?(id: string): Promise<ContainerStats | undefined>;
 }
 
-export interface ImageSpec { image: string }
+export interface ImageSpec {
+  image: string;
+}
 
 /** Credentials for one pull (CRI's AuthConfig), from imagePullSecrets or the node's config. */
 export interface AuthConfig {
@@ -216,7 +250,11 @@ export interface AuthConfig {
 }
 
 /** One mount making up a container's root filesystem, as containerd's snapshotters return it (mount.Mount). */
-export interface RootfsMount { type: string; source: string; options: string[] }
+export interface RootfsMount {
+  type: string;
+  source: string;
+  options: string[];
+}
 
 /**
  * Snapshots of unpacked image layers, shaped after containerd's snapshotter (overlayfs): each
@@ -255,7 +293,12 @@ export interface Image {
 }
 
 export class ImagePullError extends Error {
-  constructor(public image: string, message: string) { super(message); }
+  constructor(
+    public image: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface ImageService {

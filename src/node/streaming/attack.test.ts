@@ -4,23 +4,44 @@
 // clients and pods that vanish in the middle of exec and port-forward. Each attack ends its own
 // connection; the server keeps serving (an ordinary exec works after each).
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net, { type Socket } from 'node:net';
+import { after, before, test } from 'node:test';
 import zlib from 'node:zlib';
 import { WebSocket } from 'ws';
-import { startStreamingCluster, type StreamingCluster } from '../../testing/streaming.js';
-import { FLAG_FIN, FrameReader, FrameType, MAX_CONCURRENT_STREAMS, RstStatus, SPDY3_DICTIONARY, encodeControlFrame, encodeDataFrame, encodeHeaderBlock, type ControlFrame, type Frame } from './spdy.js';
+import { type StreamingCluster, startStreamingCluster } from '../../testing/streaming.js';
+import {
+  type ControlFrame,
+  encodeControlFrame,
+  encodeDataFrame,
+  encodeHeaderBlock,
+  FLAG_FIN,
+  type Frame,
+  FrameReader,
+  FrameType,
+  MAX_CONCURRENT_STREAMS,
+  RstStatus,
+  SPDY3_DICTIONARY,
+} from './spdy.js';
 
 let sc: StreamingCluster;
-before(async () => { sc = await startStreamingCluster('streaming-attack'); });
-after(async () => { await sc?.stop(); });
+before(async () => {
+  sc = await startStreamingCluster('streaming-attack');
+});
+after(async () => {
+  await sc?.stop();
+});
 
 const node = () => `ws://127.0.0.1:${sc.nodePort}`;
 
 /** A raw connection to the node that asked for a SPDY upgrade and got it. */
-async function spdy(path: string, protocol: string): Promise<{
-  sock: Socket; frames: Frame[]; closed: Promise<void>;
+async function spdy(
+  path: string,
+  protocol: string,
+): Promise<{
+  sock: Socket;
+  frames: Frame[];
+  closed: Promise<void>;
   synStream(id: number, headers: Record<string, string[]>): Promise<void>;
   /** A SYN_STREAM whose header block is whatever fill writes, compressed piece by piece. */
   synStreamCompressed(id: number, fill: (write: (b: Buffer) => Promise<void>) => Promise<void>): Promise<void>;
@@ -29,7 +50,9 @@ async function spdy(path: string, protocol: string): Promise<{
   const sock = net.connect(sc.nodePort, '127.0.0.1');
   sock.on('error', () => undefined);
   const closed = new Promise<void>((r) => sock.on('close', () => r()));
-  sock.write(`POST ${path} HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\nAuthorization: Bearer ${sc.nodeToken}\r\n\r\n`);
+  sock.write(
+    `POST ${path} HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\nAuthorization: Bearer ${sc.nodeToken}\r\n\r\n`,
+  );
   let head = Buffer.alloc(0);
   const reader = new FrameReader();
   const frames: Frame[] = [];
@@ -40,8 +63,14 @@ async function spdy(path: string, protocol: string): Promise<{
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
       sock.off('data', onData);
-      if (!head.subarray(0, end).toString().startsWith('HTTP/1.1 101')) { reject(new Error(head.toString())); return; }
-      sock.on('data', (d: Buffer) => { frames.push(...reader.push(d)); for (const w of waiters) w(); });
+      if (!head.subarray(0, end).toString().startsWith('HTTP/1.1 101')) {
+        reject(new Error(head.toString()));
+        return;
+      }
+      sock.on('data', (d: Buffer) => {
+        frames.push(...reader.push(d));
+        for (const w of waiters) w();
+      });
       const rest = head.subarray(end + 4);
       if (rest.length) frames.push(...reader.push(rest));
       resolve();
@@ -52,16 +81,26 @@ async function spdy(path: string, protocol: string): Promise<{
   const deflate = zlib.createDeflate({ dictionary: SPDY3_DICTIONARY });
   const out: Buffer[] = [];
   deflate.on('data', (c: Buffer) => out.push(c));
-  const flushed = () => new Promise<Buffer>((resolve) => deflate.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve(Buffer.concat(out.splice(0)))));
-  const write = (b: Buffer) => new Promise<void>((resolve) => { if (deflate.write(b)) resolve(); else deflate.once('drain', () => resolve()); });
+  const flushed = () =>
+    new Promise<Buffer>((resolve) => deflate.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve(Buffer.concat(out.splice(0)))));
+  const write = (b: Buffer) =>
+    new Promise<void>((resolve) => {
+      if (deflate.write(b)) resolve();
+      else deflate.once('drain', () => resolve());
+    });
   const sendSyn = (id: number, block: Buffer) => {
     const h = Buffer.alloc(10);
     h.writeUInt32BE(id, 0);
     sock.write(encodeControlFrame(FrameType.SynStream, 0, Buffer.concat([h, block])));
   };
-  void closed.then(() => { deflate.close(); for (const w of waiters) w(); });
+  void closed.then(() => {
+    deflate.close();
+    for (const w of waiters) w();
+  });
   return {
-    sock, frames, closed,
+    sock,
+    frames,
+    closed,
     async synStream(id, headers) {
       await write(encodeHeaderBlock(headers));
       sendSyn(id, await flushed());
@@ -74,9 +113,20 @@ async function spdy(path: string, protocol: string): Promise<{
       return new Promise((resolve, reject) => {
         const check = () => {
           const f = frames.find(pred);
-          if (f) { waiters.delete(check); clearTimeout(t); resolve(f); } else if (sock.destroyed) { waiters.delete(check); clearTimeout(t); reject(new Error('connection closed')); }
+          if (f) {
+            waiters.delete(check);
+            clearTimeout(t);
+            resolve(f);
+          } else if (sock.destroyed) {
+            waiters.delete(check);
+            clearTimeout(t);
+            reject(new Error('connection closed'));
+          }
         };
-        const t = setTimeout(() => { waiters.delete(check); reject(new Error('frame not seen')); }, 10_000);
+        const t = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error('frame not seen'));
+        }, 10_000);
         waiters.add(check);
         check();
       });
@@ -86,10 +136,17 @@ async function spdy(path: string, protocol: string): Promise<{
 
 /** The server still runs an exec over a websocket. */
 async function stillServing(): Promise<void> {
-  const ws = new WebSocket(`${node()}/exec/default/web/app?command=echo&command=alive&output=1`, ['v4.channel.k8s.io'], { headers: { Authorization: `Bearer ${sc.nodeToken}` } });
+  const ws = new WebSocket(`${node()}/exec/default/web/app?command=echo&command=alive&output=1`, ['v4.channel.k8s.io'], {
+    headers: { Authorization: `Bearer ${sc.nodeToken}` },
+  });
   const out: Buffer[] = [];
-  ws.on('message', (d: Buffer) => { if (d[0] === 1) out.push(d.subarray(1)); });
-  await new Promise<void>((resolve, reject) => { ws.on('close', () => resolve()); ws.on('error', reject); });
+  ws.on('message', (d: Buffer) => {
+    if (d[0] === 1) out.push(d.subarray(1));
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.on('close', () => resolve());
+    ws.on('error', reject);
+  });
   assert.equal(Buffer.concat(out).toString(), 'alive\n');
 }
 
@@ -97,14 +154,25 @@ test('SPDY: a frame of another version, and frames too short for their type, end
   let s = await spdy('/portForward/default/web', 'portforward.k8s.io');
   s.sock.write(Buffer.from([0x80, 0x02, 0x00, 0x01, 0, 0, 0, 0]));
   await s.closed;
-  for (const [type, data] of [[FrameType.SynStream, Buffer.alloc(2)], [FrameType.RstStream, Buffer.alloc(3)], [FrameType.Ping, Buffer.alloc(1)], [FrameType.Headers, Buffer.alloc(0)]] as const) {
+  for (const [type, data] of [
+    [FrameType.SynStream, Buffer.alloc(2)],
+    [FrameType.RstStream, Buffer.alloc(3)],
+    [FrameType.Ping, Buffer.alloc(1)],
+    [FrameType.Headers, Buffer.alloc(0)],
+  ] as const) {
     s = await spdy('/portForward/default/web', 'portforward.k8s.io');
     s.sock.write(encodeControlFrame(type, 0, data));
     await s.closed;
   }
   // A header block that is not zlib at all.
   s = await spdy('/portForward/default/web', 'portforward.k8s.io');
-  s.sock.write(encodeControlFrame(FrameType.SynStream, 0, Buffer.concat([Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from('not zlib at all')])));
+  s.sock.write(
+    encodeControlFrame(
+      FrameType.SynStream,
+      0,
+      Buffer.concat([Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from('not zlib at all')]),
+    ),
+  );
   await s.closed;
   await stillServing();
 });
@@ -119,19 +187,25 @@ test('SPDY: a header block that inflates to 384 MiB ends the session before it c
   head.writeUInt32BE(384 << 20, 9);
   const zeros = Buffer.alloc(1 << 20);
   const before = process.memoryUsage().rss;
-  await s.synStreamCompressed(1, async (write) => { await write(head); for (let i = 0; i < 384; i++) await write(zeros); });
+  await s.synStreamCompressed(1, async (write) => {
+    await write(head);
+    for (let i = 0; i < 384; i++) await write(zeros);
+  });
   await s.closed;
-  assert.ok(process.memoryUsage().rss - before < 192 << 20, "the node did not inflate the block");
+  assert.ok(process.memoryUsage().rss - before < 192 << 20, 'the node did not inflate the block');
   await stillServing();
 });
 
 test('SPDY: streams past the bound are refused; data for unknown streams is answered with a reset', async () => {
   const s = await spdy('/portForward/default/web', 'portforward.k8s.io');
-  for (let i = 0; i <= MAX_CONCURRENT_STREAMS; i++) await s.synStream(2 * i + 1, { streamtype: ['error'], port: ['80'], requestid: [String(i)] });
-  const refused = await s.waitFor((f) => f.control && f.type === FrameType.RstStream && f.data.readUInt32BE(4) === RstStatus.REFUSED_STREAM) as ControlFrame;
+  for (let i = 0; i <= MAX_CONCURRENT_STREAMS; i++)
+    await s.synStream(2 * i + 1, { streamtype: ['error'], port: ['80'], requestid: [String(i)] });
+  const refused = (await s.waitFor(
+    (f) => f.control && f.type === FrameType.RstStream && f.data.readUInt32BE(4) === RstStatus.REFUSED_STREAM,
+  )) as ControlFrame;
   assert.equal(refused.data.readUInt32BE(0), 2 * MAX_CONCURRENT_STREAMS + 1);
   s.sock.write(encodeDataFrame(99_999, FLAG_FIN, Buffer.from('who?')));
-  const rst = await s.waitFor((f) => f.control && f.type === FrameType.RstStream && f.data.readUInt32BE(0) === 99_999) as ControlFrame;
+  const rst = (await s.waitFor((f) => f.control && f.type === FrameType.RstStream && f.data.readUInt32BE(0) === 99_999)) as ControlFrame;
   assert.equal(rst.data.readUInt32BE(4), RstStatus.INVALID_STREAM);
   s.sock.destroy();
   await stillServing();
@@ -139,7 +213,11 @@ test('SPDY: streams past the bound are refused; data for unknown streams is answ
 
 test('SPDY port-forward: the client resets mid-transfer, then the pod side vanishes mid-transfer', async () => {
   const podSockets: Socket[] = [];
-  const podServer = net.createServer((c) => { c.on('error', () => undefined); podSockets.push(c); c.write(Buffer.alloc(4 << 20, 'd')); });
+  const podServer = net.createServer((c) => {
+    c.on('error', () => undefined);
+    podSockets.push(c);
+    c.write(Buffer.alloc(4 << 20, 'd'));
+  });
   await new Promise<void>((r) => podServer.listen(0, '127.0.0.1', () => r()));
   sc.runtime.ports.set(7070, (podServer.address() as net.AddressInfo).port);
   try {
@@ -151,7 +229,11 @@ test('SPDY port-forward: the client resets mid-transfer, then the pod side vanis
       if (who === 'client') {
         s.sock.resetAndDestroy();
         // The pod's connection is closed once the client is gone.
-        await new Promise<void>((r) => { const c = podSockets.at(-1)!; if (c.destroyed) r(); else c.on('close', () => r()); });
+        await new Promise<void>((r) => {
+          const c = podSockets.at(-1)!;
+          if (c.destroyed) r();
+          else c.on('close', () => r());
+        });
       } else {
         podSockets.at(-1)!.resetAndDestroy();
         // The client hears of it: the data stream ends (FIN) or the error stream says why.
@@ -176,7 +258,9 @@ test('websocket: bytes that are not websocket frames after the upgrade end that 
     got += d.toString('latin1');
     if (got.includes('\r\n\r\n') && got.startsWith('HTTP/1.1 101')) sock.write(Buffer.alloc(64, 0xff));
   });
-  sock.write(`GET /exec/default/web/app?command=sleep&command=30&output=1 HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\nAuthorization: Bearer ${sc.nodeToken}\r\n\r\n`);
+  sock.write(
+    `GET /exec/default/web/app?command=sleep&command=30&output=1 HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\nAuthorization: Bearer ${sc.nodeToken}\r\n\r\n`,
+  );
   await closed;
   assert.match(got, /^HTTP\/1\.1 101 /);
   // The exec whose client left is hung up on (SIGHUP, as a terminal's would be).
@@ -188,14 +272,29 @@ test('websocket: bytes that are not websocket frames after the upgrade end that 
 
 test('websocket port-forward and SPDY tunnel: the client vanishes mid-transfer; garbage in the tunnel', async () => {
   const podSockets: Socket[] = [];
-  const podServer = net.createServer((c) => { c.on('error', () => undefined); podSockets.push(c); c.write(Buffer.alloc(8 << 20, 'w')); });
+  const podServer = net.createServer((c) => {
+    c.on('error', () => undefined);
+    podSockets.push(c);
+    c.write(Buffer.alloc(8 << 20, 'w'));
+  });
   await new Promise<void>((r) => podServer.listen(0, '127.0.0.1', () => r()));
   sc.runtime.ports.set(7071, (podServer.address() as net.AddressInfo).port);
   try {
-    const ws = new WebSocket(`${node()}/portForward/default/web?port=7071`, ['v4.channel.k8s.io'], { headers: { Authorization: `Bearer ${sc.nodeToken}` } });
-    await new Promise<void>((resolve, reject) => { ws.on('message', (d: Buffer) => { if (d[0] === 0 && d.length > 3) resolve(); }); ws.on('error', reject); });
+    const ws = new WebSocket(`${node()}/portForward/default/web?port=7071`, ['v4.channel.k8s.io'], {
+      headers: { Authorization: `Bearer ${sc.nodeToken}` },
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.on('message', (d: Buffer) => {
+        if (d[0] === 0 && d.length > 3) resolve();
+      });
+      ws.on('error', reject);
+    });
     ws.terminate();
-    await new Promise<void>((r) => { const c = podSockets.at(-1)!; if (c.destroyed) r(); else c.on('close', () => r()); });
+    await new Promise<void>((r) => {
+      const c = podSockets.at(-1)!;
+      if (c.destroyed) r();
+      else c.on('close', () => r());
+    });
 
     // kubectl's tunnel, by hand (ws will not offer a subprotocol with a '/'): then a message that is not SPDY.
     const sock = net.connect(sc.nodePort, '127.0.0.1');
@@ -212,7 +311,9 @@ test('websocket port-forward and SPDY tunnel: the client vanishes mid-transfer; 
         sock.write(Buffer.concat([Buffer.from([0x82, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]))]));
       }
     });
-    sock.write(`GET /portForward/default/web HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io\r\nAuthorization: Bearer ${sc.nodeToken}\r\n\r\n`);
+    sock.write(
+      `GET /portForward/default/web HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io\r\nAuthorization: Bearer ${sc.nodeToken}\r\n\r\n`,
+    );
     await closed;
     assert.match(got, /^HTTP\/1\.1 101 [\s\S]*Sec-WebSocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io/i);
   } finally {

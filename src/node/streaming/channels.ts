@@ -21,7 +21,14 @@ export const V4_BASE64_CHANNEL_PROTOCOL = 'v4.base64.channel.k8s.io';
  * "" standing for a client that offers none. There is no v2 or v3 over websockets: those are
  * SPDY versions.
  */
-export const WEBSOCKET_EXEC_PROTOCOLS = [StreamProtocol.V5, StreamProtocol.V4, V4_BASE64_CHANNEL_PROTOCOL, StreamProtocol.V1, BASE64_CHANNEL_PROTOCOL, ''] as const;
+export const WEBSOCKET_EXEC_PROTOCOLS = [
+  StreamProtocol.V5,
+  StreamProtocol.V4,
+  V4_BASE64_CHANNEL_PROTOCOL,
+  StreamProtocol.V1,
+  BASE64_CHANNEL_PROTOCOL,
+  '',
+] as const;
 /** kubelet's websocket port-forward (portforward/websocket.go). */
 export const WEBSOCKET_PORT_FORWARD_PROTOCOLS = [StreamProtocol.V4, V4_BASE64_CHANNEL_PROTOCOL, ''] as const;
 /** SPDY exec/attach versions (X-Stream-Protocol-Version). */
@@ -37,7 +44,10 @@ export const Channel = { Stdin: 0, Stdout: 1, Stderr: 2, Error: 3, Resize: 4, Cl
 /** The SPDY streamType header values, one stream each. */
 export type StreamType = 'stdin' | 'stdout' | 'stderr' | 'error' | 'resize' | 'data';
 
-export interface TerminalSize { width: number; height: number }
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
 
 /** One websocket message: the channel byte, then the payload. */
 export function encodeChannelMessage(channel: number, payload: Buffer | string): Buffer {
@@ -57,7 +67,8 @@ export function decodeChannelMessage(msg: Buffer): { channel: number; payload: B
 export function parseResize(payload: Buffer | string): TerminalSize | undefined {
   try {
     const v = JSON.parse(payload.toString()) as { Width?: unknown; Height?: unknown };
-    const w = Number(v.Width), h = Number(v.Height);
+    const w = Number(v.Width),
+      h = Number(v.Height);
     if (!Number.isInteger(w) || !Number.isInteger(h) || w < 0 || h < 0 || w > 0xffff || h > 0xffff) return undefined;
     return { width: w, height: h };
   } catch {
@@ -74,11 +85,14 @@ export class ResizeDecoder {
   push(chunk: Buffer | string): TerminalSize[] {
     this.buf += chunk.toString();
     const out: TerminalSize[] = [];
-    let depth = 0, start = -1;
+    let depth = 0,
+      start = -1;
     let consumed = 0;
     for (let i = 0; i < this.buf.length; i++) {
       const c = this.buf[i];
-      if (c === '{') { if (depth++ === 0) start = i; } else if (c === '}' && depth > 0 && --depth === 0) {
+      if (c === '{') {
+        if (depth++ === 0) start = i;
+      } else if (c === '}' && depth > 0 && --depth === 0) {
         const size = parseResize(this.buf.slice(start, i + 1));
         if (size) out.push(size);
         consumed = i + 1;
@@ -118,7 +132,10 @@ export function failureStatus(message: string, code = 500): ExecStatus {
 
 /** Splits repeated and/or comma-separated protocol headers into one list, in the client's order. */
 export function offeredProtocols(offered: string | string[] | undefined): string[] {
-  return (Array.isArray(offered) ? offered : offered ? [offered] : []).flatMap((h) => h.split(',')).map((s) => s.trim()).filter(Boolean);
+  return (Array.isArray(offered) ? offered : offered ? [offered] : [])
+    .flatMap((h) => h.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** httpstream.Handshake and wsstream's handshake: the client's first choice that we serve. */
@@ -160,7 +177,11 @@ export function channelCodec(protocol: string): ChannelCodec {
       },
     };
   }
-  return { base64: false, encode: (channel, payload) => encodeChannelMessage(channel, payload), decode: (data) => decodeChannelMessage(data) };
+  return {
+    base64: false,
+    encode: (channel, payload) => encodeChannelMessage(channel, payload),
+    decode: (data) => decodeChannelMessage(data),
+  };
 }
 
 /** v4 and v5 write a Status on the error channel; older protocols only a failure's message. */

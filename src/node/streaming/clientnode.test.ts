@@ -2,15 +2,15 @@
 // streaming server: Exec (output and the exit status), Attach, PortForward (its plain-websocket
 // port-forward, once refused with 400) and Log (with follow).
 
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
+import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { criLines, startStreamingCluster, type StreamingCluster } from '../../testing/streaming.js';
+import { criLines, type StreamingCluster, startStreamingCluster } from '../../testing/streaming.js';
 
 let sc: StreamingCluster;
 let kc: k8s.KubeConfig;
@@ -28,8 +28,19 @@ after(async () => {
 function collector(): { stream: Writable; text(): string; ended: Promise<void> } {
   const chunks: Buffer[] = [];
   let done!: () => void;
-  const ended = new Promise<void>((r) => { done = r; });
-  const stream = new Writable({ write(c: Buffer, _e, cb) { chunks.push(Buffer.from(c)); cb(); }, final(cb) { done(); cb(); } });
+  const ended = new Promise<void>((r) => {
+    done = r;
+  });
+  const stream = new Writable({
+    write(c: Buffer, _e, cb) {
+      chunks.push(Buffer.from(c));
+      cb();
+    },
+    final(cb) {
+      done();
+      cb();
+    },
+  });
   return { stream, text: () => Buffer.concat(chunks).toString(), ended };
 }
 
@@ -46,9 +57,12 @@ function waitUntil(what: string, pred: () => boolean, ms = 10_000): Promise<void
 }
 
 test('Exec: stdout, stderr and the exit code as a V1Status', async () => {
-  const out = collector(), err = collector();
+  const out = collector(),
+    err = collector();
   const status = await new Promise<k8s.V1Status>((resolve, reject) => {
-    new k8s.Exec(kc).exec('default', 'web', 'app', ['sh', '-c', 'echo to-out; echo to-err >&2; exit 3'], out.stream, err.stream, null, false, resolve).catch(reject);
+    new k8s.Exec(kc)
+      .exec('default', 'web', 'app', ['sh', '-c', 'echo to-out; echo to-err >&2; exit 3'], out.stream, err.stream, null, false, resolve)
+      .catch(reject);
   });
   assert.equal(status.status, 'Failure');
   assert.equal(status.reason, 'NonZeroExitCode');
@@ -63,11 +77,13 @@ test('Exec: stdout, stderr and the exit code as a V1Status', async () => {
   assert.equal(ok.status, 'Success');
 });
 
-test('Exec with stdin: the input\'s end reaches the command (v5 CLOSE)', async () => {
+test("Exec with stdin: the input's end reaches the command (v5 CLOSE)", async () => {
   const out = collector();
   const stdin = new PassThrough();
   const status = new Promise<k8s.V1Status>((resolve, reject) => {
-    new k8s.Exec(kc).exec('default', 'web', 'app', ['sh', '-c', 'tr a-z A-Z'], out.stream, collector().stream, stdin, false, resolve).catch(reject);
+    new k8s.Exec(kc)
+      .exec('default', 'web', 'app', ['sh', '-c', 'tr a-z A-Z'], out.stream, collector().stream, stdin, false, resolve)
+      .catch(reject);
   });
   stdin.end('shout this\n');
   assert.equal((await status).status, 'Success');
@@ -75,14 +91,17 @@ test('Exec with stdin: the input\'s end reaches the command (v5 CLOSE)', async (
   assert.equal(out.text(), 'SHOUT THIS\n');
 });
 
-test('Attach: the container\'s output', async () => {
+test("Attach: the container's output", async () => {
   const out = collector();
   const ws = await new k8s.Attach(kc).attach('default', 'web', 'app', out.stream, collector().stream, null, false);
-  await new Promise<void>((r) => { if (ws.readyState === ws.CLOSED) r(); else ws.once('close', () => r()); });
+  await new Promise<void>((r) => {
+    if (ws.readyState === ws.CLOSED) r();
+    else ws.once('close', () => r());
+  });
   assert.match(out.text(), /attached-output/);
 });
 
-test('PortForward: a local server whose connections reach the pod\'s port', async () => {
+test("PortForward: a local server whose connections reach the pod's port", async () => {
   await sc.podListen(9090, (req, res) => res.end(`pod page ${req.url}`));
   const forward = new k8s.PortForward(kc);
   const local = net.createServer((socket) => {
@@ -94,11 +113,15 @@ test('PortForward: a local server whose connections reach the pod\'s port', asyn
   const port = (local.address() as AddressInfo).port;
   for (const p of ['/one', '/two']) {
     const body = await new Promise<string>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: p, agent: false }, (res) => {
-        let b = '';
-        res.on('data', (c: Buffer) => { b += c; });
-        res.on('end', () => resolve(b));
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port, path: p, agent: false }, (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => {
+            b += c;
+          });
+          res.on('end', () => resolve(b));
+        })
+        .on('error', reject);
     });
     assert.equal(body, `pod page ${p}`);
   }
@@ -115,7 +138,10 @@ test('Log: plain, tailLines, and follow sees appended lines', async () => {
   try {
     await waitUntil('the last line', () => tail.text().includes('\n'));
     assert.equal(tail.text(), 'line two\n');
-    fs.appendFileSync(path.join(sc.dir, 'app-1.log'), criLines([['2024-01-01T00:00:09.000000000Z', 'stdout', 'F', 'from client-node follow']]));
+    fs.appendFileSync(
+      path.join(sc.dir, 'app-1.log'),
+      criLines([['2024-01-01T00:00:09.000000000Z', 'stdout', 'F', 'from client-node follow']]),
+    );
     await waitUntil('the appended line', () => tail.text().includes('from client-node follow\n'));
   } finally {
     follow.abort();

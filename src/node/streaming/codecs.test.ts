@@ -1,20 +1,35 @@
 // Unit tests of the streaming codecs: SPDY frames, header blocks and a session driven by a
 // hand-made client; websocket channel messages and resizes; CRI log lines and log options.
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Duplex, PassThrough, Writable } from 'node:stream';
-import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Channel, ResizeDecoder, decodeChannelMessage, encodeChannelMessage, exitStatus, negotiate, parseResize } from './channels.js';
-import { FLAG_FIN, FrameReader, FrameType, SPDY3_DICTIONARY, SpdySession, decodeHeaderBlock, encodeControlFrame, encodeDataFrame, encodeHeaderBlock, type ControlFrame, type Frame } from './spdy.js';
+import { Duplex, PassThrough, Writable } from 'node:stream';
+import { test } from 'node:test';
+import zlib from 'node:zlib';
+import { Channel, decodeChannelMessage, encodeChannelMessage, exitStatus, negotiate, parseResize, ResizeDecoder } from './channels.js';
 import { parseCRILine, parseLogOptions, streamLog } from './logs.js';
+import {
+  type ControlFrame,
+  decodeHeaderBlock,
+  encodeControlFrame,
+  encodeDataFrame,
+  encodeHeaderBlock,
+  FLAG_FIN,
+  type Frame,
+  FrameReader,
+  FrameType,
+  SPDY3_DICTIONARY,
+  SpdySession,
+} from './spdy.js';
 
 test('SPDY frames round-trip through the reader, split at any byte', () => {
-  const bytes = Buffer.concat([encodeControlFrame(FrameType.Ping, 0, Buffer.from([0, 0, 0, 7])), encodeDataFrame(5, FLAG_FIN, Buffer.from('hello'))]);
+  const bytes = Buffer.concat([
+    encodeControlFrame(FrameType.Ping, 0, Buffer.from([0, 0, 0, 7])),
+    encodeDataFrame(5, FLAG_FIN, Buffer.from('hello')),
+  ]);
   const r = new FrameReader();
   const frames: Frame[] = [];
   for (const b of bytes) frames.push(...r.push(Buffer.from([b])));
@@ -29,7 +44,10 @@ test('SPDY frames round-trip through the reader, split at any byte', () => {
 
 test('the SPDY/3 header dictionary is the one of the spec (1423 bytes)', () => {
   assert.equal(SPDY3_DICTIONARY.length, 1423);
-  assert.equal(createHash('sha256').update(SPDY3_DICTIONARY).digest('hex'), '51d27341373f923f3cd88e1eb7162aeaa3723d7585ff2399201dc06498407f02');
+  assert.equal(
+    createHash('sha256').update(SPDY3_DICTIONARY).digest('hex'),
+    '51d27341373f923f3cd88e1eb7162aeaa3723d7585ff2399201dc06498407f02',
+  );
 });
 
 test('SPDY header blocks: lower-cased names, NUL-joined values', () => {
@@ -45,14 +63,21 @@ function spdyClient(fromServer: PassThrough, toServer: PassThrough) {
   const reader = new FrameReader();
   const frames: Frame[] = [];
   const waiters: (() => void)[] = [];
-  fromServer.on('data', (c: Buffer) => { frames.push(...reader.push(c)); for (const w of waiters.splice(0)) w(); });
-  const z = (s: zlib.Deflate | zlib.Inflate, input: Buffer) => new Promise<Buffer>((resolve) => {
-    const out: Buffer[] = [];
-    const on = (c: Buffer) => out.push(c);
-    s.on('data', on);
-    s.write(input);
-    s.flush(zlib.constants.Z_SYNC_FLUSH, () => { s.off('data', on); resolve(Buffer.concat(out)); });
+  fromServer.on('data', (c: Buffer) => {
+    frames.push(...reader.push(c));
+    for (const w of waiters.splice(0)) w();
   });
+  const z = (s: zlib.Deflate | zlib.Inflate, input: Buffer) =>
+    new Promise<Buffer>((resolve) => {
+      const out: Buffer[] = [];
+      const on = (c: Buffer) => out.push(c);
+      s.on('data', on);
+      s.write(input);
+      s.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+        s.off('data', on);
+        resolve(Buffer.concat(out));
+      });
+    });
   return {
     frames,
     send: (b: Buffer) => toServer.write(b),
@@ -68,15 +93,30 @@ function spdyClient(fromServer: PassThrough, toServer: PassThrough) {
         const f = frames.find(pred);
         if (f) return f;
         if (Date.now() > deadline) throw new Error('frame not seen');
-        await new Promise<void>((r) => { const t = setTimeout(r, deadline - Date.now()); waiters.push(() => { clearTimeout(t); r(); }); });
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, deadline - Date.now());
+          waiters.push(() => {
+            clearTimeout(t);
+            r();
+          });
+        });
       }
     },
   };
 }
 
 test('SPDY session: replies to streams, echoes pings, carries data past 64 KiB without window updates', async () => {
-  const toServer = new PassThrough(), toClient = new PassThrough();
-  const serverEnd = new Duplex({ read() { /* pushed below */ }, write(c: Buffer, _e, cb) { toClient.write(c); cb(); } });
+  const toServer = new PassThrough(),
+    toClient = new PassThrough();
+  const serverEnd = new Duplex({
+    read() {
+      /* pushed below */
+    },
+    write(c: Buffer, _e, cb) {
+      toClient.write(c);
+      cb();
+    },
+  });
   toServer.on('data', (c: Buffer) => serverEnd.push(c));
   const session = new SpdySession(serverEnd);
   const received: Buffer[] = [];
@@ -84,11 +124,13 @@ test('SPDY session: replies to streams, echoes pings, carries data past 64 KiB w
     assert.equal(s.header('streamType'), 'data');
     void s.reply();
     s.on('data', (c: Buffer) => received.push(c));
-    s.on('end', () => { s.end(Buffer.alloc(200_000, 'z')); });
+    s.on('end', () => {
+      s.end(Buffer.alloc(200_000, 'z'));
+    });
   });
   const client = spdyClient(toClient, toServer);
   await client.synStream(1, { streamtype: ['data'], port: ['80'], requestid: ['0'] });
-  const reply = await client.waitFor((f) => f.control && f.type === FrameType.SynReply) as ControlFrame;
+  const reply = (await client.waitFor((f) => f.control && f.type === FrameType.SynReply)) as ControlFrame;
   assert.equal(reply.data.readUInt32BE(0), 1);
   assert.deepEqual(await client.replyHeaders(reply), {});
   client.send(encodeControlFrame(FrameType.Ping, 0, Buffer.from([0, 0, 0, 1])));
@@ -141,7 +183,10 @@ test('CRI log lines and PodLogOptions', () => {
   assert.equal(parseCRILine(Buffer.from('2024-01-01T00:00:01Z stdout F '))!.content.length, 0);
   const o = parseLogOptions(new URLSearchParams('follow=true&tailLines=3&sinceSeconds=10&limitBytes=5'), 100_000);
   assert.deepEqual(o, { follow: true, previous: false, timestamps: false, tailLines: 3, since: 90_000, limitBytes: 5 });
-  assert.throws(() => parseLogOptions(new URLSearchParams('sinceSeconds=1&sinceTime=2024-01-01T00:00:00Z')), /at most one of `sinceTime` or `sinceSeconds`/);
+  assert.throws(
+    () => parseLogOptions(new URLSearchParams('sinceSeconds=1&sinceTime=2024-01-01T00:00:00Z')),
+    /at most one of `sinceTime` or `sinceSeconds`/,
+  );
   assert.throws(() => parseLogOptions(new URLSearchParams('tailLines=x')), /strconv\.ParseInt: parsing "x": invalid syntax/);
 });
 
@@ -152,11 +197,19 @@ test('streamLog applies since and limitBytes', async () => {
     fs.writeFileSync(file, '2024-01-01T00:00:01Z stdout F one\n2024-01-01T00:00:02Z stdout F two\n2024-01-01T00:00:03Z stdout F three\n');
     const collect = async (opts: Parameters<typeof streamLog>[1]) => {
       const chunks: Buffer[] = [];
-      const out = new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } });
+      const out = new Writable({
+        write(c: Buffer, _e, cb) {
+          chunks.push(c);
+          cb();
+        },
+      });
       await streamLog({ path: file, isRunning: async () => false }, opts, out, new AbortController().signal);
       return Buffer.concat(chunks).toString();
     };
-    assert.equal(await collect({ follow: false, previous: false, timestamps: false, since: Date.parse('2024-01-01T00:00:02Z') }), 'two\nthree\n');
+    assert.equal(
+      await collect({ follow: false, previous: false, timestamps: false, since: Date.parse('2024-01-01T00:00:02Z') }),
+      'two\nthree\n',
+    );
     assert.equal(await collect({ follow: false, previous: false, timestamps: true, limitBytes: 24 }), '2024-01-01T00:00:01Z one');
     assert.equal(await collect({ follow: true, previous: false, timestamps: false, tailLines: 1 }), 'three\n');
   } finally {

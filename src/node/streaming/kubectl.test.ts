@@ -3,13 +3,13 @@
 // logs, exec (websocket and SPDY), a real TTY with resizes, attach, port-forward (websocket
 // tunnel and SPDY) with concurrent connections, and kubectl proxy to pod and service proxy paths.
 
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { criLines, startStreamingCluster, type StreamingCluster } from '../../testing/streaming.js';
+import { after, before, test } from 'node:test';
+import { criLines, type StreamingCluster, startStreamingCluster } from '../../testing/streaming.js';
 
 const KUBECTL = 'kubectl';
 let sc: StreamingCluster;
@@ -17,25 +17,46 @@ let dir: string;
 let kubeconfig: string;
 const spawned = new Set<ChildProcess>();
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function kubectl(args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<Result> {
   return new Promise((resolve) => {
-    const child = execFile(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, ...opts.env }, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0, stdout, stderr });
-    });
-    if (opts.input !== undefined) child.stdin!.end(opts.input); else child.stdin!.end();
+    const child = execFile(
+      KUBECTL,
+      ['--kubeconfig', kubeconfig, ...args],
+      { env: { ...process.env, ...opts.env }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    else child.stdin!.end();
   });
 }
 
 /** A long-running child whose output the test waits on. */
-function start(cmd: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: () => string; waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray> } {
+function start(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; out: () => string; waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray> } {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   spawned.add(child);
   child.on('exit', () => spawned.delete(child));
   let out = '';
   const waiters: (() => void)[] = [];
-  const onData = (d: Buffer) => { out += d.toString(); for (const w of [...waiters]) w(); };
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const w of [...waiters]) w();
+  };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   return {
@@ -45,12 +66,26 @@ function start(cmd: string, args: string[], env: Record<string, string> = {}): {
       return new Promise((resolve, reject) => {
         const check = () => {
           const m = out.match(re);
-          if (m) { clearTimeout(timer); waiters.splice(waiters.indexOf(check), 1); resolve(m); }
+          if (m) {
+            clearTimeout(timer);
+            waiters.splice(waiters.indexOf(check), 1);
+            resolve(m);
+          }
         };
-        const timer = setTimeout(() => { waiters.splice(waiters.indexOf(check), 1); reject(new Error(`timed out waiting for ${re} in output:\n${out}`)); }, ms);
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(check), 1);
+          reject(new Error(`timed out waiting for ${re} in output:\n${out}`));
+        }, ms);
         waiters.push(check);
         check();
-        child.once('exit', () => setImmediate(() => { if (!out.match(re)) { clearTimeout(timer); reject(new Error(`exited before ${re}; output:\n${out}`)); } }));
+        child.once('exit', () =>
+          setImmediate(() => {
+            if (!out.match(re)) {
+              clearTimeout(timer);
+              reject(new Error(`exited before ${re}; output:\n${out}`));
+            }
+          }),
+        );
       });
     },
   };
@@ -156,7 +191,12 @@ test('kubectl exec -it gives a real TTY that follows resizes', async () => {
   const deadline = Date.now() + 15_000;
   for (;;) {
     p.child.stdin!.write('\n');
-    try { await p.waitFor(/40 100/, 300); break; } catch (e) { if (Date.now() > deadline) throw e; }
+    try {
+      await p.waitFor(/40 100/, 300);
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
   }
   p.child.stdin!.write('\x04');
   assert.equal(await exited(p.child), 0, p.out());
@@ -167,7 +207,10 @@ test('kubectl port-forward carries concurrent connections (websocket tunnel and 
   const pending: http.ServerResponse[] = [];
   const big = Buffer.alloc(1 << 20, 'b');
   await sc.podListen(80, (req, res) => {
-    if (req.url === '/big') { res.end(big); return; }
+    if (req.url === '/big') {
+      res.end(big);
+      return;
+    }
     pending.push(res);
     if (pending.length === 2) for (const [i, r] of pending.splice(0).entries()) r.end(`answer ${i}`);
   });
@@ -175,13 +218,16 @@ test('kubectl port-forward carries concurrent connections (websocket tunnel and 
     const p = start(KUBECTL, ['--kubeconfig', kubeconfig, '-v=4', 'port-forward', '--address', '127.0.0.1', 'pod/web', ':80'], env);
     const m = await p.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 80/);
     const local = Number(m[1]);
-    const get = (p2: string) => new Promise<Buffer>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port: local, path: p2, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks)));
-      }).on('error', reject);
-    });
+    const get = (p2: string) =>
+      new Promise<Buffer>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: local, path: p2, agent: false }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve(Buffer.concat(chunks)));
+          })
+          .on('error', reject);
+      });
     const answers = (await Promise.all([get('/a'), get('/b')])).map(String).sort();
     assert.deepEqual(answers, ['answer 0', 'answer 1'], JSON.stringify(env));
     assert.equal((await get('/big')).length, big.length);
@@ -192,18 +238,39 @@ test('kubectl port-forward carries concurrent connections (websocket tunnel and 
 });
 
 test('kubectl proxy reaches a pod port and a service through its endpoints', async () => {
-  await sc.podListen(8080, (req, res) => { res.setHeader('X-Seen-Path', req.url ?? ''); res.end(`pod says hello at ${req.url}`); });
-  await sc.client.create({ group: '', version: 'v1', resource: 'services', namespace: 'default' }, {
-    apiVersion: 'v1', kind: 'Service', metadata: { name: 'websvc' },
-    spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+  await sc.podListen(8080, (req, res) => {
+    res.setHeader('X-Seen-Path', req.url ?? '');
+    res.end(`pod says hello at ${req.url}`);
   });
-  await sc.client.create({ group: '', version: 'v1', resource: 'endpoints', namespace: 'default' }, {
-    apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'websvc' },
-    subsets: [{ addresses: [{ ip: '10.244.0.5', targetRef: { kind: 'Pod', name: 'web', namespace: 'default' } }], ports: [{ name: 'http', port: 8080 }] }],
-  });
+  await sc.client.create(
+    { group: '', version: 'v1', resource: 'services', namespace: 'default' },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'websvc' },
+      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    },
+  );
+  await sc.client.create(
+    { group: '', version: 'v1', resource: 'endpoints', namespace: 'default' },
+    {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'websvc' },
+      subsets: [
+        {
+          addresses: [{ ip: '10.244.0.5', targetRef: { kind: 'Pod', name: 'web', namespace: 'default' } }],
+          ports: [{ name: 'http', port: 8080 }],
+        },
+      ],
+    },
+  );
   const p = start(KUBECTL, ['--kubeconfig', kubeconfig, 'proxy', '--port=0', '--address=127.0.0.1']);
   const m = await p.waitFor(/Starting to serve on 127\.0\.0\.1:(\d+)/);
-  const fetchText = async (u: string) => { const r = await fetch(`http://127.0.0.1:${m[1]}${u}`); return { status: r.status, text: await r.text() }; };
+  const fetchText = async (u: string) => {
+    const r = await fetch(`http://127.0.0.1:${m[1]}${u}`);
+    return { status: r.status, text: await r.text() };
+  };
   let r = await fetchText('/api/v1/namespaces/default/pods/web:8080/proxy/some/page?x=1');
   assert.equal(r.status, 200);
   assert.equal(r.text, 'pod says hello at /some/page?x=1');

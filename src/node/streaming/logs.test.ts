@@ -4,18 +4,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { streamLog, type LogOptions } from './logs.js';
+import { type LogOptions, streamLog } from './logs.js';
 
 let dir = '';
-before(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-logs-')); });
-after(() => { rmSync(dir, { recursive: true, force: true }); });
+before(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-logs-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const line = (i: number, pad = 0) => `2026-01-01T00:00:00.${String(i % 1e9).padStart(9, '0')}Z stdout F line ${i}${'x'.repeat(pad)}\n`;
 const opts = (o: Partial<LogOptions> = {}): LogOptions => ({ follow: false, previous: false, timestamps: false, ...o });
 
 function sink(onWrite?: () => void) {
   const chunks: Buffer[] = [];
-  const w = new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); onWrite?.(); cb(); } });
+  const w = new Writable({
+    write(c: Buffer, _e, cb) {
+      chunks.push(c);
+      onWrite?.();
+      cb();
+    },
+  });
   return { w, text: () => Buffer.concat(chunks).toString() };
 }
 
@@ -28,9 +38,18 @@ test('the tail of a large log is read from its end, in bounded memory (issue #7)
   for (let k = 0; k < 96; k++) appendFileSync(file, text); // ~96 MiB
   const base = process.memoryUsage().arrayBuffers;
   let peak = 0;
-  const out = sink(() => { peak = Math.max(peak, process.memoryUsage().arrayBuffers - base); });
+  const out = sink(() => {
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
+  });
   await streamLog({ path: file, isRunning: async () => false }, opts({ tailLines: 3 }), out.w, new AbortController().signal);
-  assert.deepEqual(out.text().split('\n').filter(Boolean).map((l) => l.slice(0, 9)), ['line 997x', 'line 998x', 'line 999x']);
+  assert.deepEqual(
+    out
+      .text()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(0, 9)),
+    ['line 997x', 'line 998x', 'line 999x'],
+  );
   assert.ok(peak < 16 * 1024 * 1024, `memory grew by ${peak} bytes while streaming 3 lines of a 96 MiB log`);
 });
 
@@ -55,7 +74,10 @@ test('following adds no listener per poll and follows a rotated file (issue #7)'
     await done;
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(out.text().split('\n').filter(Boolean), ['line 1', 'line 2', 'line 3']);
-    assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+    assert.deepEqual(
+      warnings.filter((w) => w === 'MaxListenersExceededWarning'),
+      [],
+    );
   } finally {
     process.off('warning', onWarning);
     ac.abort();

@@ -52,7 +52,10 @@ export function parseCRILine(line: Buffer): CRILogLine | undefined {
   if (stream !== 'stdout' && stream !== 'stderr') return undefined;
   let tagEnd = line.indexOf(0x20, s2 + 1);
   if (tagEnd < 0) tagEnd = line.length;
-  const tags = line.subarray(s2 + 1, tagEnd).toString().split(':');
+  const tags = line
+    .subarray(s2 + 1, tagEnd)
+    .toString()
+    .split(':');
   const time = line.subarray(0, s1).toString();
   const timeMs = parseTime(time);
   if (Number.isNaN(timeMs)) return undefined;
@@ -105,8 +108,14 @@ async function tailStart(fd: fs.promises.FileHandle, size: number, n: number): P
     pos -= len;
     const { bytesRead } = await fd.read(buf, 0, len, pos);
     for (let i = bytesRead - 1; i >= 0; i--) {
-      if (buf[i] !== 0x0a) { last = false; continue; }
-      if (last) { last = false; continue; } // the newline that ends the file ends the last line
+      if (buf[i] !== 0x0a) {
+        last = false;
+        continue;
+      }
+      if (last) {
+        last = false;
+        continue;
+      } // the newline that ends the file ends the last line
       if (++count === n) return pos + i + 1;
     }
   }
@@ -116,7 +125,11 @@ async function tailStart(fd: fs.promises.FileHandle, size: number, n: number): P
 /** Waits for 'drain' or 'close', whichever comes first, leaving no listener behind. */
 function drained(out: Writable): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => { out.off('drain', done); out.off('close', done); resolve(); };
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
     out.on('drain', done);
     out.on('close', done);
   });
@@ -165,7 +178,10 @@ export async function streamLog(src: LogSource, opts: LogOptions, out: Writable,
     const drain = async (end?: number): Promise<boolean | 'eof'> => {
       for (;;) {
         const { size } = await fd.stat();
-        if (size < pos) { pos = 0; rest = Buffer.alloc(0); } // truncated: start over
+        if (size < pos) {
+          pos = 0;
+          rest = Buffer.alloc(0);
+        } // truncated: start over
         const limit = end ?? size;
         if (pos >= limit) return 'eof';
         const { bytesRead } = await fd.read(buf, 0, Math.min(CHUNK, limit - pos), pos);
@@ -174,7 +190,7 @@ export async function streamLog(src: LogSource, opts: LogOptions, out: Writable,
         const chunk = buf.subarray(0, bytesRead);
         const s = splitLines(rest.length ? Buffer.concat([rest, chunk]) : chunk);
         rest = Buffer.from(s.rest.length > MAX_LINE ? s.rest.subarray(0, MAX_LINE) : s.rest);
-        if (!await emit(s.lines)) return false;
+        if (!(await emit(s.lines))) return false;
       }
     };
     if (!opts.follow) {
@@ -187,20 +203,23 @@ export async function streamLog(src: LogSource, opts: LogOptions, out: Writable,
       // Rotated: the path names a new file; this one is read to its end above, then the new one from its start.
       const now = await fs.promises.stat(src.path).catch(() => undefined);
       if (now && now.ino !== (await fd.stat()).ino) {
-        if (await drain() === false) return; // what was written before the rename
+        if ((await drain()) === false) return; // what was written before the rename
         await fd.close();
         fd = await fs.promises.open(src.path, 'r');
         pos = 0;
         rest = Buffer.alloc(0);
         continue;
       }
-      if (!await src.isRunning()) {
+      if (!(await src.isRunning())) {
         await drain(); // one last look: the container may have written just before it stopped
         return;
       }
       await new Promise<void>((r) => {
         const t = setTimeout(r, pollMs);
-        wake = () => { clearTimeout(t); r(); };
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
       });
       wake = undefined;
     }

@@ -49,7 +49,11 @@ export function websocketPorts(q: URLSearchParams): number[] {
     if (s === '') throw errors.badRequest('query parameter "port" cannot be empty');
     for (const p of s.split(',')) {
       let n: number;
-      try { n = goParseInt(p, 16, true); } catch (e) { throw errors.badRequest(`unable to parse ${JSON.stringify(s)} as a port: ${(e as Error).message}`); }
+      try {
+        n = goParseInt(p, 16, true);
+      } catch (e) {
+        throw errors.badRequest(`unable to parse ${JSON.stringify(s)} as a port: ${(e as Error).message}`);
+      }
       if (n < 1) throw errors.badRequest(`port ${JSON.stringify(s)} must be > 0`);
       ports.push(n);
     }
@@ -57,7 +61,11 @@ export function websocketPorts(q: URLSearchParams): number[] {
   return ports;
 }
 
-interface Pair { error?: SpdyStream; data?: SpdyStream; started: boolean }
+interface Pair {
+  error?: SpdyStream;
+  data?: SpdyStream;
+  started: boolean;
+}
 
 export function serveSpdyPortForward(session: SpdySession, target: PortForwardTarget): void {
   const pairs = new Map<string, Pair>();
@@ -74,30 +82,50 @@ export function serveSpdyPortForward(session: SpdySession, target: PortForwardTa
     const error = pair.error;
     const port = Number(data.header('port'));
     pairs.delete(requestID);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) { fail(pair, port, new Error(`invalid port ${data.header('port')}`)); return; }
-    target.dial(port).then((conn) => {
-      if (data.destroyed) { conn.destroy(); return; }
-      conn.on('error', (e) => fail(pair, port, e));
-      data.on('error', () => conn.destroy());
-      data.pipe(conn);
-      conn.pipe(data);
-      // When the pod's side is done the client learns it from the data stream's FIN.
-      conn.on('close', () => { if (!data.writableEnded) data.end(); if (!error.writableEnded) error.end(); });
-      conn.on('end', () => {
-        if (data.readableEnded) conn.destroy();
-        else setTimeout(() => conn.destroy(), OTHER_DIRECTION_GRACE_MS).unref();
-      });
-      data.on('close', () => conn.destroy());
-    }, (e: Error) => fail(pair, port, e));
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      fail(pair, port, new Error(`invalid port ${data.header('port')}`));
+      return;
+    }
+    target.dial(port).then(
+      (conn) => {
+        if (data.destroyed) {
+          conn.destroy();
+          return;
+        }
+        conn.on('error', (e) => fail(pair, port, e));
+        data.on('error', () => conn.destroy());
+        data.pipe(conn);
+        conn.pipe(data);
+        // When the pod's side is done the client learns it from the data stream's FIN.
+        conn.on('close', () => {
+          if (!data.writableEnded) data.end();
+          if (!error.writableEnded) error.end();
+        });
+        conn.on('end', () => {
+          if (data.readableEnded) conn.destroy();
+          else setTimeout(() => conn.destroy(), OTHER_DIRECTION_GRACE_MS).unref();
+        });
+        data.on('close', () => conn.destroy());
+      },
+      (e: Error) => fail(pair, port, e),
+    );
   };
 
   session.on('stream', (s) => {
     const type = s.header('streamtype');
     const requestID = s.header('requestid') ?? '';
-    s.on('error', () => { /* reset by the client */ });
-    if ((type !== 'error' && type !== 'data') || !s.header('port')) { s.abort(); return; }
+    s.on('error', () => {
+      /* reset by the client */
+    });
+    if ((type !== 'error' && type !== 'data') || !s.header('port')) {
+      s.abort();
+      return;
+    }
     const pair = pairs.get(requestID) ?? { started: false };
-    if (pair[type]) { s.abort(); return; }
+    if (pair[type]) {
+      s.abort();
+      return;
+    }
     pair[type] = s;
     pairs.set(requestID, pair);
     s.reply().catch(() => undefined);
@@ -111,7 +139,10 @@ export function serveSpdyPortForward(session: SpdySession, target: PortForwardTa
 export function serveWebSocketPortForward(ws: WebSocket, codec: ChannelCodec, ports: number[], target: PortForwardTarget): void {
   const binary = !codec.base64;
   const send = (channel: number, payload: Buffer, cb?: () => void) => {
-    if (ws.readyState !== WebSocket.OPEN) { cb?.(); return; }
+    if (ws.readyState !== WebSocket.OPEN) {
+      cb?.();
+      return;
+    }
     ws.send(codec.encode(channel, payload), { binary }, () => cb?.());
   };
   const conns: (Duplex | undefined)[] = ports.map(() => undefined);
@@ -124,7 +155,9 @@ export function serveWebSocketPortForward(ws: WebSocket, codec: ChannelCodec, po
     if (--remaining === 0 && ws.readyState === WebSocket.OPEN) ws.close(1000);
   };
 
-  ws.on('error', () => { /* surfaces as close */ });
+  ws.on('error', () => {
+    /* surfaces as close */
+  });
   ws.on('close', () => {
     closed = true;
     for (const c of conns) c?.destroy();
@@ -134,7 +167,10 @@ export function serveWebSocketPortForward(ws: WebSocket, codec: ChannelCodec, po
     if (!msg || msg.channel % 2 !== 0 || msg.channel / 2 >= ports.length || msg.payload.length === 0) return;
     const i = msg.channel / 2;
     const conn = conns[i];
-    if (!conn) { early[i].push(msg.payload); return; }
+    if (!conn) {
+      early[i].push(msg.payload);
+      return;
+    }
     if (!conn.destroyed && !conn.write(msg.payload)) ws.pause();
   });
 
@@ -143,26 +179,37 @@ export function serveWebSocketPortForward(ws: WebSocket, codec: ChannelCodec, po
     le.writeUInt16LE(port);
     send(2 * i, le);
     send(2 * i + 1, le);
-    target.dial(port).then((conn) => {
-      if (closed) { conn.destroy(); return; }
-      conns[i] = conn;
-      conn.on('error', () => { /* ends as close; the client sees the websocket close */ });
-      conn.on('drain', () => ws.resume());
-      for (const b of early[i].splice(0)) conn.write(b);
-      conn.on('data', (chunk: Buffer) => {
-        send(2 * i, chunk);
-        // The client reads no faster than it can: hold the pod's side while the websocket is full.
-        if (ws.bufferedAmount > WEBSOCKET_HIGH_WATER) {
-          conn.pause();
-          const wait = () => { if (closed || ws.bufferedAmount <= WEBSOCKET_HIGH_WATER) conn.resume(); else setTimeout(wait, 10); };
-          setTimeout(wait, 10);
+    target.dial(port).then(
+      (conn) => {
+        if (closed) {
+          conn.destroy();
+          return;
         }
-      });
-      // The client cannot half-close a websocket channel: the pod side's end is the end.
-      conn.once('end', () => conn.destroy());
-      conn.once('close', portDone);
-    }, (e: Error) => {
-      send(2 * i + 1, Buffer.from(forwardError(target, port, e)), portDone);
-    });
+        conns[i] = conn;
+        conn.on('error', () => {
+          /* ends as close; the client sees the websocket close */
+        });
+        conn.on('drain', () => ws.resume());
+        for (const b of early[i].splice(0)) conn.write(b);
+        conn.on('data', (chunk: Buffer) => {
+          send(2 * i, chunk);
+          // The client reads no faster than it can: hold the pod's side while the websocket is full.
+          if (ws.bufferedAmount > WEBSOCKET_HIGH_WATER) {
+            conn.pause();
+            const wait = () => {
+              if (closed || ws.bufferedAmount <= WEBSOCKET_HIGH_WATER) conn.resume();
+              else setTimeout(wait, 10);
+            };
+            setTimeout(wait, 10);
+          }
+        });
+        // The client cannot half-close a websocket channel: the pod side's end is the end.
+        conn.once('end', () => conn.destroy());
+        conn.once('close', portDone);
+      },
+      (e: Error) => {
+        send(2 * i + 1, Buffer.from(forwardError(target, port, e)), portDone);
+      },
+    );
   });
 }

@@ -3,12 +3,26 @@
 // SPDY/3.1 with one stream per standard stream (v4..v1). Both end up as the same CommandStreams
 // for the runtime. Kubernetes counterpart: k8s.io/kubelet/pkg/cri/streaming/remotecommand.
 
-import { PassThrough, Writable, type Readable } from 'node:stream';
+import { PassThrough, type Readable, Writable } from 'node:stream';
 import { WebSocket } from 'ws';
-import { Channel, ResizeDecoder, StreamProtocol, channelCodec, writesJSONStatus, type ChannelCodec, type ExecStatus, type TerminalSize } from './channels.js';
+import {
+  Channel,
+  type ChannelCodec,
+  channelCodec,
+  type ExecStatus,
+  ResizeDecoder,
+  StreamProtocol,
+  type TerminalSize,
+  writesJSONStatus,
+} from './channels.js';
 import type { SpdySession, SpdyStream } from './spdy.js';
 
-export interface CommandOptions { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }
+export interface CommandOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
 
 export interface CommandStreams {
   stdin?: Readable;
@@ -46,14 +60,26 @@ class ResizeFanout {
     // A size that came before the runtime session existed still applies.
     if (this.last) cb(this.last);
   }
-  emit(s: TerminalSize): void { this.last = s; for (const cb of this.cbs) cb(s); }
+  emit(s: TerminalSize): void {
+    this.last = s;
+    for (const cb of this.cbs) cb(s);
+  }
 }
 
 /** A writable whose chunks become websocket messages on one channel. */
 export class ChannelWriter extends Writable {
-  constructor(private readonly ws: WebSocket, private readonly codec: ChannelCodec, private readonly channel: number) { super(); }
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly codec: ChannelCodec,
+    private readonly channel: number,
+  ) {
+    super();
+  }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.ws.readyState !== WebSocket.OPEN) { cb(); return; }
+    if (this.ws.readyState !== WebSocket.OPEN) {
+      cb();
+      return;
+    }
     this.ws.send(this.codec.encode(this.channel, chunk), { binary: !this.codec.base64 }, () => cb());
   }
 }
@@ -73,8 +99,13 @@ export function websocketCommandStreams(ws: WebSocket, opts: CommandOptions): Co
   const stdout = opts.stdout ? new ChannelWriter(ws, codec, Channel.Stdout) : undefined;
   // kubelet drops stderr under a tty: the terminal carries both.
   const stderr = opts.stderr && !opts.tty ? new ChannelWriter(ws, codec, Channel.Stderr) : undefined;
-  for (const w of [stdout, stderr]) w?.on('error', () => { /* the client left */ });
-  stdin?.on('error', () => { /* the runtime went away */ });
+  for (const w of [stdout, stderr])
+    w?.on('error', () => {
+      /* the client left */
+    });
+  stdin?.on('error', () => {
+    /* the runtime went away */
+  });
   // The client's stdin is not read faster than the command takes it.
   stdin?.on('drain', () => ws.resume());
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
@@ -96,18 +127,30 @@ export function websocketCommandStreams(ws: WebSocket, opts: CommandOptions): Co
         break;
     }
   });
-  ws.on('error', () => { /* surfaces as close */ });
-  void closed.then(() => { if (stdin && !stdin.writableEnded) stdin.end(); });
+  ws.on('error', () => {
+    /* surfaces as close */
+  });
+  void closed.then(() => {
+    if (stdin && !stdin.writableEnded) stdin.end();
+  });
   return {
-    stdin, stdout, stderr, closed,
+    stdin,
+    stdout,
+    stderr,
+    closed,
     onResize: (cb) => resize.on(cb),
     abort: () => ws.terminate(),
     async finish(status) {
       await Promise.all([endAndFlush(stdout), endAndFlush(stderr)]);
       if (ws.readyState !== WebSocket.OPEN) return;
       // v4 and v5 write a Status; the older ones only a failure's message (v1WriteStatusFunc).
-      const text = writesJSONStatus(protocol) ? JSON.stringify(status) : status.status === 'Success' ? undefined : status.message ?? 'error';
-      if (text !== undefined) await new Promise<void>((r) => ws.send(codec.encode(Channel.Error, Buffer.from(text)), { binary: !codec.base64 }, () => r()));
+      const text = writesJSONStatus(protocol)
+        ? JSON.stringify(status)
+        : status.status === 'Success'
+          ? undefined
+          : (status.message ?? 'error');
+      if (text !== undefined)
+        await new Promise<void>((r) => ws.send(codec.encode(Channel.Error, Buffer.from(text)), { binary: !codec.base64 }, () => r()));
       // A normal closure is what the client's readers take as EOF on every stream.
       if (ws.readyState === WebSocket.OPEN) ws.close(1000);
     },
@@ -118,7 +161,12 @@ export function websocketCommandStreams(ws: WebSocket, opts: CommandOptions): Co
  * Waits for the streams the request asked for (kubectl opens them one by one, each waiting for
  * our SYN_REPLY), then wraps them. Rejects when the client does not open them in time.
  */
-export function spdyCommandStreams(session: SpdySession, protocol: string, opts: CommandOptions, timeoutMs = STREAM_CREATION_TIMEOUT_MS): Promise<CommandStreams> {
+export function spdyCommandStreams(
+  session: SpdySession,
+  protocol: string,
+  opts: CommandOptions,
+  timeoutMs = STREAM_CREATION_TIMEOUT_MS,
+): Promise<CommandStreams> {
   const expected = new Set<string>(['error']);
   if (opts.stdin) expected.add('stdin');
   if (opts.stdout) expected.add('stdout');
@@ -129,19 +177,32 @@ export function spdyCommandStreams(session: SpdySession, protocol: string, opts:
   const closed = new Promise<void>((resolve) => session.once('close', () => resolve()));
 
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { void session.close(); reject(new Error('timed out waiting for client to create streams')); }, timeoutMs);
-    void closed.then(() => { clearTimeout(timer); reject(new Error('connection closed before all streams were created')); });
+    const timer = setTimeout(() => {
+      void session.close();
+      reject(new Error('timed out waiting for client to create streams'));
+    }, timeoutMs);
+    void closed.then(() => {
+      clearTimeout(timer);
+      reject(new Error('connection closed before all streams were created'));
+    });
     session.on('stream', (s) => {
       const type = s.header('streamtype') ?? '';
-      if (got.has(type) || !['error', 'stdin', 'stdout', 'stderr', 'resize'].includes(type)) { s.abort(); return; }
+      if (got.has(type) || !['error', 'stdin', 'stdout', 'stderr', 'resize'].includes(type)) {
+        s.abort();
+        return;
+      }
       got.set(type, s);
-      s.on('error', () => { /* reset by the client */ });
+      s.on('error', () => {
+        /* reset by the client */
+      });
       s.reply().catch(() => undefined);
       // The client only reads these; drain whatever it might send.
       if (type === 'error' || type === 'stdout' || type === 'stderr') s.resume();
       if (type === 'resize') {
         const dec = new ResizeDecoder();
-        s.on('data', (c: Buffer) => { for (const size of dec.push(c)) resize.emit(size); });
+        s.on('data', (c: Buffer) => {
+          for (const size of dec.push(c)) resize.emit(size);
+        });
       }
       if ([...expected].every((t) => got.has(t))) {
         clearTimeout(timer);
@@ -150,7 +211,9 @@ export function spdyCommandStreams(session: SpdySession, protocol: string, opts:
         const stderr = got.get('stderr');
         resolve({
           stdin: got.get('stdin'),
-          stdout, stderr, closed,
+          stdout,
+          stderr,
+          closed,
           onResize: (cb) => resize.on(cb),
           abort: () => session.destroy(),
           async finish(status) {

@@ -14,19 +14,31 @@
 // websocket (kubectl's tunnel) or a plain websocket (v4, v4.base64, none: the Python client's
 // and client-node's). Kubernetes counterpart: k8s.io/kubelet/pkg/cri/streaming/server.go.
 
+import { timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { timingSafeEqual } from 'node:crypto';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
-import { StatusError, errors } from '../../api/errors.js';
-import type { RuntimeService } from '../runtime/types.js';
+import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
+import { errors, StatusError } from '../../api/errors.js';
 import { kubeletFlag } from '../../api/queryparams.js';
-import { PORT_FORWARD_PROTOCOL, SPDY_EXEC_PROTOCOLS, WEBSOCKET_EXEC_PROTOCOLS, WEBSOCKET_PORT_FORWARD_PROTOCOLS, WEBSOCKET_SPDY_TUNNEL_PREFIX, channelCodec, exitStatus, failureStatus, negotiate, negotiateWebSocket, offeredProtocols } from './channels.js';
+import type { RuntimeService } from '../runtime/types.js';
+import {
+  channelCodec,
+  exitStatus,
+  failureStatus,
+  negotiate,
+  negotiateWebSocket,
+  offeredProtocols,
+  PORT_FORWARD_PROTOCOL,
+  SPDY_EXEC_PROTOCOLS,
+  WEBSOCKET_EXEC_PROTOCOLS,
+  WEBSOCKET_PORT_FORWARD_PROTOCOLS,
+  WEBSOCKET_SPDY_TUNNEL_PREFIX,
+} from './channels.js';
 import { parseLogOptions, streamLog } from './logs.js';
 import { serveSpdyPortForward, serveWebSocketPortForward, websocketPorts } from './portforward.js';
-import { spdyCommandStreams, websocketCommandStreams, type CommandOptions, type CommandStreams } from './remotecommand.js';
+import { type CommandOptions, type CommandStreams, spdyCommandStreams, websocketCommandStreams } from './remotecommand.js';
 import { SpdySession } from './spdy.js';
 
 export interface StreamingPod {
@@ -55,11 +67,19 @@ type Route =
 /** Parses kubelet's streaming paths (and k8ts' podProxy). */
 export function parseStreamingPath(pathname: string, search = ''): Route | undefined {
   const raw = pathname.split('/');
-  const seg = raw.map((p) => { try { return decodeURIComponent(p); } catch { return p; } });
+  const seg = raw.map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  });
   const [, kind, namespace, pod, fourth] = seg;
   if (!namespace || !pod) return undefined;
   switch (kind) {
-    case 'containerLogs': case 'exec': case 'attach':
+    case 'containerLogs':
+    case 'exec':
+    case 'attach':
       if (seg.length !== 5 || !fourth) return undefined;
       return { kind, namespace, pod, container: fourth };
     case 'portForward':
@@ -75,11 +95,16 @@ export function parseStreamingPath(pathname: string, search = ''): Route | undef
   return undefined;
 }
 
-function statusBody(e: StatusError): string { return JSON.stringify(e.toStatus()); }
+function statusBody(e: StatusError): string {
+  return JSON.stringify(e.toStatus());
+}
 
 function writeStatus(res: ServerResponse, e: unknown): void {
   const se = e instanceof StatusError ? e : errors.internal(e instanceof Error ? e.message : String(e));
-  if (res.headersSent) { res.destroy(); return; }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   const body = statusBody(se);
   res.writeHead(se.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
@@ -89,8 +114,13 @@ function writeStatus(res: ServerResponse, e: unknown): void {
 export function writeRawStatus(socket: Duplex, e: unknown): void {
   const se = e instanceof StatusError ? e : errors.internal(e instanceof Error ? e.message : String(e));
   const body = statusBody(se);
-  if (!socket.writable) { socket.destroy(); return; }
-  socket.end(`HTTP/1.1 ${se.code} ${http.STATUS_CODES[se.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(
+    `HTTP/1.1 ${se.code} ${http.STATUS_CODES[se.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /**
@@ -105,7 +135,11 @@ export class StreamingServer {
   private server?: http.Server | https.Server;
   private sockets = new Set<Socket>();
   /** The channel protocols (exec, attach, port-forward); the subprotocol is chosen before ws sees the request. */
-  private channelWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES, handleProtocols: (_offered, req) => this.negotiated.get(req) || false });
+  private channelWss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
+    handleProtocols: (_offered, req) => this.negotiated.get(req) || false,
+  });
   private negotiated = new WeakMap<IncomingMessage, string>();
   /**
    * ws refuses 'SPDY/3.1+portforward.k8s.io' (a '/' is not a token character), so the offer is
@@ -125,16 +159,27 @@ export class StreamingServer {
   private negotiateChannels(req: IncomingMessage, ours: readonly string[]): void {
     const proto = negotiateWebSocket(req.headers['sec-websocket-protocol'], ours);
     if (proto === undefined) {
-      throw errors.forbidden(`requested protocol(s) are not supported: ${JSON.stringify(offeredProtocols(req.headers['sec-websocket-protocol']))}; supports ${JSON.stringify(ours)}`);
+      throw errors.forbidden(
+        `requested protocol(s) are not supported: ${JSON.stringify(offeredProtocols(req.headers['sec-websocket-protocol']))}; supports ${JSON.stringify(ours)}`,
+      );
     }
     this.negotiated.set(req, proto);
   }
 
   async listen(port: number, host: string): Promise<number> {
-    const onRequest = (req: IncomingMessage, res: ServerResponse) => { void this.handleRequest(req, res); };
-    this.server = this.opts.tls ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, onRequest) : http.createServer(onRequest);
-    this.server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void this.handleUpgrade(req, socket, head); });
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      void this.handleRequest(req, res);
+    };
+    this.server = this.opts.tls
+      ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, onRequest)
+      : http.createServer(onRequest);
+    this.server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      void this.handleUpgrade(req, socket, head);
+    });
     this.server.on('clientError', (_e, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -178,7 +223,11 @@ export class StreamingServer {
   private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://node');
-      if (url.pathname === '/healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
+      if (url.pathname === '/healthz') {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('ok');
+        return;
+      }
       if (!this.authorized(req)) throw errors.unauthorized();
       if (url.pathname === '/metrics/resource' && this.opts.resourceMetrics) {
         const text = await this.opts.resourceMetrics();
@@ -189,9 +238,12 @@ export class StreamingServer {
       const route = parseStreamingPath(url.pathname, url.search);
       if (!route) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       switch (route.kind) {
-        case 'containerLogs': return await this.serveLogs(route.namespace, route.pod, route.container, url.searchParams, req, res);
-        case 'podProxy': return await this.serveProxy(route, req, res);
-        default: throw errors.badRequest('Upgrade request required');
+        case 'containerLogs':
+          return await this.serveLogs(route.namespace, route.pod, route.container, url.searchParams, req, res);
+        case 'podProxy':
+          return await this.serveProxy(route, req, res);
+        default:
+          throw errors.badRequest('Upgrade request required');
       }
     } catch (e) {
       req.resume();
@@ -199,7 +251,14 @@ export class StreamingServer {
     }
   }
 
-  private async serveLogs(namespace: string, podName: string, container: string, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serveLogs(
+    namespace: string,
+    podName: string,
+    container: string,
+    q: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const opts = parseLogOptions(q);
     const { pod, id } = await this.containerId(namespace, podName, container);
     let logId = id;
@@ -207,7 +266,13 @@ export class StreamingServer {
       const current = await this.opts.runtime.containerStatus(id);
       const all = await this.opts.runtime.listContainers({ podSandboxId: pod.sandboxId });
       const prev = all
-        .filter((c) => c.metadata.name === container && c.id !== id && c.state === 'CONTAINER_EXITED' && (!current || c.metadata.attempt < current.metadata.attempt))
+        .filter(
+          (c) =>
+            c.metadata.name === container &&
+            c.id !== id &&
+            c.state === 'CONTAINER_EXITED' &&
+            (!current || c.metadata.attempt < current.metadata.attempt),
+        )
         .sort((a, b) => b.metadata.attempt - a.metadata.attempt)[0];
       if (!prev) throw errors.badRequest(`previous terminated container "${container}" in pod "${podName}" not found`);
       logId = prev.id;
@@ -219,10 +284,15 @@ export class StreamingServer {
     res.on('close', () => abort.abort());
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
     try {
-      await streamLog({
-        path: status.logPath,
-        isRunning: async () => (await this.opts.runtime.containerStatus(logId))?.state === 'CONTAINER_RUNNING',
-      }, { ...opts, follow: opts.follow && !opts.previous }, res, abort.signal);
+      await streamLog(
+        {
+          path: status.logPath,
+          isRunning: async () => (await this.opts.runtime.containerStatus(logId))?.state === 'CONTAINER_RUNNING',
+        },
+        { ...opts, follow: opts.follow && !opts.previous },
+        res,
+        abort.signal,
+      );
     } finally {
       this.aborts.delete(abort);
       res.end();
@@ -244,7 +314,9 @@ export class StreamingServer {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
-    upstream.on('error', (e) => writeStatus(res, new StatusError(503, 'ServiceUnavailable', `error trying to reach service: ${e.message}`)));
+    upstream.on('error', (e) =>
+      writeStatus(res, new StatusError(503, 'ServiceUnavailable', `error trying to reach service: ${e.message}`)),
+    );
     res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   }
@@ -261,7 +333,12 @@ export class StreamingServer {
       if (route.kind === 'exec' || route.kind === 'attach') {
         const { id } = await this.containerId(route.namespace, route.pod, route.container);
         const q = url.searchParams;
-        const opts: CommandOptions = { stdin: kubeletFlag(q, 'input'), stdout: kubeletFlag(q, 'output'), stderr: kubeletFlag(q, 'error'), tty: kubeletFlag(q, 'tty') };
+        const opts: CommandOptions = {
+          stdin: kubeletFlag(q, 'input'),
+          stdout: kubeletFlag(q, 'output'),
+          stderr: kubeletFlag(q, 'error'),
+          tty: kubeletFlag(q, 'tty'),
+        };
         const command = q.getAll('command');
         if (route.kind === 'exec' && command.length === 0) throw errors.badRequest('you must specify at least 1 command');
         if (!opts.stdin && !opts.stdout && !opts.stderr) throw errors.badRequest('you must specify at least 1 of stdin, stdout, stderr');
@@ -320,7 +397,8 @@ export class StreamingServer {
           throw new StatusError(503, 'ServiceUnavailable', `error trying to reach service: ${e.message}`);
         });
         const lines = [`${req.method} ${route.path} HTTP/1.1`];
-        for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() !== 'authorization') lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+        for (let i = 0; i < req.rawHeaders.length; i += 2)
+          if (req.rawHeaders[i].toLowerCase() !== 'authorization') lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
         conn.write(lines.join('\r\n') + '\r\n\r\n');
         if (head.length) conn.write(head);
         joinSockets(socket, conn);
@@ -336,18 +414,28 @@ export class StreamingServer {
   private spdyRefusal(req: IncomingMessage, ours: readonly string[]): StatusError {
     const offered = offeredProtocols(req.headers['x-stream-protocol-version']);
     if (offered.length === 0) return errors.badRequest('unable to upgrade: X-Stream-Protocol-Version is required');
-    return errors.forbidden(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server accepts ${JSON.stringify(ours)}`);
+    return errors.forbidden(
+      `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server accepts ${JSON.stringify(ours)}`,
+    );
   }
 
   private acceptSpdy(socket: Duplex, head: Buffer, protocol: string): SpdySession {
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
+    );
     if (head.length) socket.unshift(head);
     (socket as Socket).setNoDelay?.(true);
     (socket as Socket).setTimeout?.(0);
     return new SpdySession(socket);
   }
 
-  private async runCommand(kind: 'exec' | 'attach', containerId: string, command: string[], opts: CommandOptions, streams: CommandStreams): Promise<void> {
+  private async runCommand(
+    kind: 'exec' | 'attach',
+    containerId: string,
+    command: string[],
+    opts: CommandOptions,
+    streams: CommandStreams,
+  ): Promise<void> {
     const rt = this.opts.runtime;
     let session;
     try {
@@ -358,13 +446,21 @@ export class StreamingServer {
       return;
     }
     const s = session;
-    streams.onResize((size) => { try { s.resize(size.width, size.height); } catch { /* the process may be gone */ } });
+    streams.onResize((size) => {
+      try {
+        s.resize(size.width, size.height);
+      } catch {
+        /* the process may be gone */
+      }
+    });
     let exited = false;
     void streams.closed.then(() => {
       // A client that leaves ends its exec (a hung-up terminal); attach leaves the container alone.
       if (exited || kind !== 'exec') return;
       s.kill('SIGHUP');
-      setTimeout(() => { if (!exited) s.kill('SIGKILL'); }, 5000).unref();
+      setTimeout(() => {
+        if (!exited) s.kill('SIGKILL');
+      }, 5000).unref();
     });
     let code: number;
     try {

@@ -16,16 +16,71 @@ import zlib from 'node:zlib';
 // The zlib preset dictionary of SPDY/3 header blocks (draft-mbelshe-httpbis-spdy-00, 2.6.10.1):
 // 65 length-prefixed words, then one run of text.
 const SPDY3_DICTIONARY_WORDS = [
-  'options', 'head', 'post', 'put', 'delete', 'trace', 'accept', 'accept-charset',
-  'accept-encoding', 'accept-language', 'accept-ranges', 'age', 'allow', 'authorization',
-  'cache-control', 'connection', 'content-base', 'content-encoding', 'content-language',
-  'content-length', 'content-location', 'content-md5', 'content-range', 'content-type', 'date',
-  'etag', 'expect', 'expires', 'from', 'host', 'if-match', 'if-modified-since', 'if-none-match',
-  'if-range', 'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'pragma',
-  'proxy-authenticate', 'proxy-authorization', 'range', 'referer', 'retry-after', 'server', 'te',
-  'trailer', 'transfer-encoding', 'upgrade', 'user-agent', 'vary', 'via', 'warning',
-  'www-authenticate', 'method', 'get', 'status', '200 OK', 'version', 'HTTP/1.1', 'url', 'public',
-  'set-cookie', 'keep-alive', 'origin',
+  'options',
+  'head',
+  'post',
+  'put',
+  'delete',
+  'trace',
+  'accept',
+  'accept-charset',
+  'accept-encoding',
+  'accept-language',
+  'accept-ranges',
+  'age',
+  'allow',
+  'authorization',
+  'cache-control',
+  'connection',
+  'content-base',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-location',
+  'content-md5',
+  'content-range',
+  'content-type',
+  'date',
+  'etag',
+  'expect',
+  'expires',
+  'from',
+  'host',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-range',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'pragma',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'range',
+  'referer',
+  'retry-after',
+  'server',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'user-agent',
+  'vary',
+  'via',
+  'warning',
+  'www-authenticate',
+  'method',
+  'get',
+  'status',
+  '200 OK',
+  'version',
+  'HTTP/1.1',
+  'url',
+  'public',
+  'set-cookie',
+  'keep-alive',
+  'origin',
 ];
 const SPDY3_DICTIONARY_TAIL =
   '100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505' +
@@ -37,7 +92,12 @@ const SPDY3_DICTIONARY_TAIL =
   '-8charset=iso-8859-1,utf-,*,enq=0.';
 
 export const SPDY3_DICTIONARY: Buffer = Buffer.concat([
-  ...SPDY3_DICTIONARY_WORDS.map((w) => { const b = Buffer.alloc(4 + w.length); b.writeUInt32BE(w.length); b.write(w, 4, 'latin1'); return b; }),
+  ...SPDY3_DICTIONARY_WORDS.map((w) => {
+    const b = Buffer.alloc(4 + w.length);
+    b.writeUInt32BE(w.length);
+    b.write(w, 4, 'latin1');
+    return b;
+  }),
   Buffer.from(SPDY3_DICTIONARY_TAIL, 'latin1'),
 ]);
 
@@ -65,8 +125,18 @@ export const enum FrameType {
 
 export const RstStatus = { PROTOCOL_ERROR: 1, INVALID_STREAM: 2, REFUSED_STREAM: 3, CANCEL: 5, INTERNAL_ERROR: 6 } as const;
 
-export interface ControlFrame { control: true; type: number; flags: number; data: Buffer }
-export interface DataFrame { control: false; streamId: number; flags: number; data: Buffer }
+export interface ControlFrame {
+  control: true;
+  type: number;
+  flags: number;
+  data: Buffer;
+}
+export interface DataFrame {
+  control: false;
+  streamId: number;
+  flags: number;
+  data: Buffer;
+}
 export type Frame = ControlFrame | DataFrame;
 
 /** SPDY frames carry 24-bit lengths; a DATA frame is kept well below that. */
@@ -81,7 +151,10 @@ export class FrameReader {
   private size = 0;
 
   push(chunk: Buffer): Frame[] {
-    if (chunk.length) { this.chunks.push(chunk); this.size += chunk.length; }
+    if (chunk.length) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+    }
     const frames: Frame[] = [];
     while (this.size >= 8) {
       const head = this.head();
@@ -106,7 +179,10 @@ export class FrameReader {
     if (this.chunks[0].length >= 8) return this.chunks[0];
     const b = Buffer.alloc(8);
     let off = 0;
-    for (const c of this.chunks) { off += c.copy(b, off, 0, Math.min(c.length, 8 - off)); if (off === 8) break; }
+    for (const c of this.chunks) {
+      off += c.copy(b, off, 0, Math.min(c.length, 8 - off));
+      if (off === 8) break;
+    }
     return b;
   }
 
@@ -157,14 +233,25 @@ export function encodeHeaderBlock(headers: HeaderMap): Buffer {
 export function decodeHeaderBlock(block: Buffer): HeaderMap {
   const out: HeaderMap = {};
   let off = 0;
-  const need = (n: number) => { if (off + n > block.length) throw new Error('truncated SPDY header block'); };
+  const need = (n: number) => {
+    if (off + n > block.length) throw new Error('truncated SPDY header block');
+  };
   need(4);
-  const count = block.readUInt32BE(off); off += 4;
+  const count = block.readUInt32BE(off);
+  off += 4;
   for (let i = 0; i < count; i++) {
-    need(4); const nl = block.readUInt32BE(off); off += 4;
-    need(nl); const name = block.subarray(off, off + nl).toString(); off += nl;
-    need(4); const vl = block.readUInt32BE(off); off += 4;
-    need(vl); const value = block.subarray(off, off + vl).toString(); off += vl;
+    need(4);
+    const nl = block.readUInt32BE(off);
+    off += 4;
+    need(nl);
+    const name = block.subarray(off, off + nl).toString();
+    off += nl;
+    need(4);
+    const vl = block.readUInt32BE(off);
+    off += 4;
+    need(vl);
+    const value = block.subarray(off, off + vl).toString();
+    off += vl;
     out[name.toLowerCase()] = value.split('\0');
   }
   return out;
@@ -179,7 +266,10 @@ class ZContext {
   private out: Buffer[] = [];
   private outBytes = 0;
   private broken?: Error;
-  constructor(private readonly z: zlib.Deflate | zlib.Inflate, private readonly maxOutput = Infinity) {
+  constructor(
+    private readonly z: zlib.Deflate | zlib.Inflate,
+    private readonly maxOutput = Infinity,
+  ) {
     z.on('data', (c: Buffer) => {
       this.outBytes += c.length;
       if (this.outBytes > this.maxOutput) {
@@ -190,36 +280,53 @@ class ZContext {
       }
       this.out.push(c);
     });
-    z.on('error', (e) => { this.broken ??= e; });
+    z.on('error', (e) => {
+      this.broken ??= e;
+    });
   }
   run(input: Buffer): Promise<Buffer> {
-    const next = this.chain.then(() => new Promise<Buffer>((resolve, reject) => {
-      if (this.broken || this.z.destroyed) { reject(this.broken ?? new Error('header compression closed')); return; }
-      const onError = (e: Error) => reject(e);
-      const onClose = () => reject(this.broken ?? new Error('header compression closed'));
-      this.z.once('error', onError);
-      this.z.once('close', onClose);
-      this.outBytes = 0;
-      this.z.write(input);
-      this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-        this.z.off('error', onError);
-        this.z.off('close', onClose);
-        if (this.broken) { reject(this.broken); return; }
-        const b = Buffer.concat(this.out);
-        this.out = [];
-        resolve(b);
-      });
-    }));
+    const next = this.chain.then(
+      () =>
+        new Promise<Buffer>((resolve, reject) => {
+          if (this.broken || this.z.destroyed) {
+            reject(this.broken ?? new Error('header compression closed'));
+            return;
+          }
+          const onError = (e: Error) => reject(e);
+          const onClose = () => reject(this.broken ?? new Error('header compression closed'));
+          this.z.once('error', onError);
+          this.z.once('close', onClose);
+          this.outBytes = 0;
+          this.z.write(input);
+          this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+            this.z.off('error', onError);
+            this.z.off('close', onClose);
+            if (this.broken) {
+              reject(this.broken);
+              return;
+            }
+            const b = Buffer.concat(this.out);
+            this.out = [];
+            resolve(b);
+          });
+        }),
+    );
     this.chain = next.catch(() => undefined);
     return next;
   }
-  close(): void { this.z.destroy(); }
+  close(): void {
+    this.z.destroy();
+  }
 }
 
 export class HeaderCompressor {
   private ctx = new ZContext(zlib.createDeflate({ dictionary: SPDY3_DICTIONARY }));
-  compress(headers: HeaderMap): Promise<Buffer> { return this.ctx.run(encodeHeaderBlock(headers)); }
-  close(): void { this.ctx.close(); }
+  compress(headers: HeaderMap): Promise<Buffer> {
+    return this.ctx.run(encodeHeaderBlock(headers));
+  }
+  close(): void {
+    this.ctx.close();
+  }
 }
 
 export class HeaderDecompressor {
@@ -228,8 +335,12 @@ export class HeaderDecompressor {
     // The chunk size bounds what zlib hands over at once, so the limit is checked as it grows.
     this.ctx = new ZContext(zlib.createInflate({ dictionary: SPDY3_DICTIONARY, chunkSize: 16 * 1024 }), maxBlockBytes);
   }
-  async decompress(block: Buffer): Promise<HeaderMap> { return decodeHeaderBlock(await this.ctx.run(block)); }
-  close(): void { this.ctx.close(); }
+  async decompress(block: Buffer): Promise<HeaderMap> {
+    return decodeHeaderBlock(await this.ctx.run(block));
+  }
+  close(): void {
+    this.ctx.close();
+  }
 }
 
 /** A stream the client opened; a Duplex of its DATA frames. */
@@ -238,27 +349,44 @@ export class SpdyStream extends Duplex {
   reset = false;
   private localFin = false;
 
-  constructor(private readonly session: SpdySession, readonly id: number, readonly headers: HeaderMap, remoteFin: boolean) {
+  constructor(
+    private readonly session: SpdySession,
+    readonly id: number,
+    readonly headers: HeaderMap,
+    remoteFin: boolean,
+  ) {
     super({ allowHalfOpen: true });
     if (remoteFin) this.push(null);
   }
 
   /** The first value of a header (names are lower case on the wire). */
-  header(name: string): string | undefined { return this.headers[name.toLowerCase()]?.[0]; }
+  header(name: string): string | undefined {
+    return this.headers[name.toLowerCase()]?.[0];
+  }
 
   /** Accepts the stream; spdystream's CreateStream waits for this. Never rejects. */
-  reply(): Promise<void> { return this.session.sendReply(this.id); }
+  reply(): Promise<void> {
+    return this.session.sendReply(this.id);
+  }
 
   /** The reader caught up: the connection may be read again. */
-  override _read(): void { this.session.unblock(this); }
+  override _read(): void {
+    this.session.unblock(this);
+  }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.reset) { cb(); return; }
+    if (this.reset) {
+      cb();
+      return;
+    }
     this.session.sendData(this.id, chunk, false).then(() => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    if (this.reset || this.localFin) { cb(); return; }
+    if (this.reset || this.localFin) {
+      cb();
+      return;
+    }
     this.localFin = true;
     this.session.sendData(this.id, Buffer.alloc(0), true).then(() => cb());
   }
@@ -295,7 +423,11 @@ export class SpdyStream extends Duplex {
 /** Waits for a writable's drain (or its end), leaving no listener behind either way. */
 function drained(w: Duplex): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => { w.off('drain', done); w.off('close', done); resolve(); };
+    const done = () => {
+      w.off('drain', done);
+      w.off('close', done);
+      resolve();
+    };
     w.on('drain', done);
     w.on('close', done);
   });
@@ -329,7 +461,12 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
     super();
     conn.on('data', (chunk: Buffer) => {
       let frames: Frame[];
-      try { frames = this.reader.push(chunk); } catch { this.destroy(); return; }
+      try {
+        frames = this.reader.push(chunk);
+      } catch {
+        this.destroy();
+        return;
+      }
       for (const f of frames) this.inbound = this.inbound.then(() => this.handle(f)).catch(() => this.destroy());
     });
     conn.on('end', () => this.destroy());
@@ -352,12 +489,14 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
 
   /** Queues a frame; a failure to write ends the session. Never rejects. */
   private write(frame: Buffer | (() => Promise<Buffer>)): Promise<void> {
-    const p = this.outbound.then(async () => {
-      if (this.closed) return;
-      const bytes = typeof frame === 'function' ? await frame() : frame;
-      if (this.closed || this.conn.destroyed) return;
-      if (!this.conn.write(bytes)) await drained(this.conn);
-    }).catch(() => this.destroy());
+    const p = this.outbound
+      .then(async () => {
+        if (this.closed) return;
+        const bytes = typeof frame === 'function' ? await frame() : frame;
+        if (this.closed || this.conn.destroyed) return;
+        if (!this.conn.write(bytes)) await drained(this.conn);
+      })
+      .catch(() => this.destroy());
     this.outbound = p;
     return p;
   }
@@ -385,7 +524,10 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
     if (this.closed) return;
     if (!f.control) {
       const s = this.streams.get(f.streamId);
-      if (!s) { void this.sendRst(f.streamId, RstStatus.INVALID_STREAM); return; }
+      if (!s) {
+        void this.sendRst(f.streamId, RstStatus.INVALID_STREAM);
+        return;
+      }
       s.onData(f.data, (f.flags & FLAG_FIN) !== 0);
       if ((f.flags & FLAG_FIN) !== 0) this.forgetIfDone(s);
       return;
@@ -397,9 +539,15 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
         // Inflate even a stream we refuse: the zlib context is shared by the whole session.
         const headers = await this.decompressor.decompress(f.data.subarray(10));
         // Client streams are odd and increasing; anything else is a protocol error.
-        if (id % 2 === 0 || id <= this.lastStreamId) { void this.sendRst(id, RstStatus.PROTOCOL_ERROR); return; }
+        if (id % 2 === 0 || id <= this.lastStreamId) {
+          void this.sendRst(id, RstStatus.PROTOCOL_ERROR);
+          return;
+        }
         this.lastStreamId = id;
-        if (this.streams.size >= MAX_CONCURRENT_STREAMS) { void this.sendRst(id, RstStatus.REFUSED_STREAM); return; }
+        if (this.streams.size >= MAX_CONCURRENT_STREAMS) {
+          void this.sendRst(id, RstStatus.REFUSED_STREAM);
+          return;
+        }
         const s = new SpdyStream(this, id, headers, (f.flags & FLAG_FIN) !== 0);
         this.streams.set(id, s);
         s.on('finish', () => this.forgetIfDone(s));
@@ -411,7 +559,10 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
         if (f.data.length < 8) throw new Error('short RST_STREAM');
         const id = f.data.readUInt32BE(0) & 0x7fffffff;
         const s = this.streams.get(id);
-        if (s) { this.streams.delete(id); s.onRemoteGone(); }
+        if (s) {
+          this.streams.delete(id);
+          s.onRemoteGone();
+        }
         return;
       }
       case FrameType.Ping: {

@@ -2,7 +2,7 @@
 // real pseudo-terminal from python3's pty module when tty is asked for), logs are CRI files the
 // test writes, and port-forward dials 127.0.0.1 ports the test maps. Not a container runtime.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import type { Duplex, Writable } from 'node:stream';
 // The runtimes' own PTY helper; a size of 0 0 leaves the terminal's first size unset until a resize.
@@ -26,22 +26,53 @@ export class HostTestRuntime implements RuntimeService {
   readonly ports = new Map<number, number>();
   readonly children = new Set<ChildProcess>();
 
-  async version() { return { runtimeName: 'host-test', runtimeVersion: '0', runtimeApiVersion: 'v1' }; }
-  async runPodSandbox(): Promise<string> { throw new Error('not supported'); }
-  async stopPodSandbox(): Promise<void> { /* nothing */ }
-  async removePodSandbox(): Promise<void> { /* nothing */ }
-  async podSandboxStatus(): Promise<PodSandboxStatus | undefined> { return undefined; }
-  async listPodSandbox(): Promise<PodSandboxStatus[]> { return []; }
-  async createContainer(): Promise<string> { throw new Error('not supported'); }
-  async startContainer(): Promise<void> { /* nothing */ }
-  async stopContainer(): Promise<void> { /* nothing */ }
-  async removeContainer(): Promise<void> { /* nothing */ }
-  limitations(): string[] { return ['test runtime: host processes only']; }
+  async version() {
+    return { runtimeName: 'host-test', runtimeVersion: '0', runtimeApiVersion: 'v1' };
+  }
+  async runPodSandbox(): Promise<string> {
+    throw new Error('not supported');
+  }
+  async stopPodSandbox(): Promise<void> {
+    /* nothing */
+  }
+  async removePodSandbox(): Promise<void> {
+    /* nothing */
+  }
+  async podSandboxStatus(): Promise<PodSandboxStatus | undefined> {
+    return undefined;
+  }
+  async listPodSandbox(): Promise<PodSandboxStatus[]> {
+    return [];
+  }
+  async createContainer(): Promise<string> {
+    throw new Error('not supported');
+  }
+  async startContainer(): Promise<void> {
+    /* nothing */
+  }
+  async stopContainer(): Promise<void> {
+    /* nothing */
+  }
+  async removeContainer(): Promise<void> {
+    /* nothing */
+  }
+  limitations(): string[] {
+    return ['test runtime: host processes only'];
+  }
 
   private status(c: TestContainer): ContainerStatus {
     return {
-      id: c.id, podSandboxId: c.sandboxId, metadata: { name: c.name, attempt: c.attempt }, state: c.state,
-      createdAt: 0, startedAt: 0, finishedAt: 0, exitCode: 0, image: 'test', imageRef: 'test', logPath: c.logPath,
+      id: c.id,
+      podSandboxId: c.sandboxId,
+      metadata: { name: c.name, attempt: c.attempt },
+      state: c.state,
+      createdAt: 0,
+      startedAt: 0,
+      finishedAt: 0,
+      exitCode: 0,
+      image: 'test',
+      imageRef: 'test',
+      logPath: c.logPath,
     };
   }
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
@@ -49,7 +80,9 @@ export class HostTestRuntime implements RuntimeService {
     return c && this.status(c);
   }
   async listContainers(filter: { podSandboxId?: string } = {}): Promise<ContainerStatus[]> {
-    return [...this.containers.values()].filter((c) => !filter.podSandboxId || c.sandboxId === filter.podSandboxId).map((c) => this.status(c));
+    return [...this.containers.values()]
+      .filter((c) => !filter.podSandboxId || c.sandboxId === filter.podSandboxId)
+      .map((c) => this.status(c));
   }
 
   private run(argv: string[], opts: ExecOptions): ExecSession {
@@ -57,22 +90,37 @@ export class HostTestRuntime implements RuntimeService {
       ? spawn('python3', ['-c', PTY_HELPER, '0', '0', ...argv], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] })
       : spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.children.add(child);
-    if (opts.stdin) opts.stdin.pipe(child.stdin!); else child.stdin!.end();
-    child.stdin!.on('error', () => { /* the process may exit before reading */ });
-    const out = (from: NodeJS.ReadableStream | null, to?: Writable) => { if (to) from?.pipe(to, { end: false }); else from?.resume(); };
+    if (opts.stdin) opts.stdin.pipe(child.stdin!);
+    else child.stdin!.end();
+    child.stdin!.on('error', () => {
+      /* the process may exit before reading */
+    });
+    const out = (from: NodeJS.ReadableStream | null, to?: Writable) => {
+      if (to) from?.pipe(to, { end: false });
+      else from?.resume();
+    };
     out(child.stdout, opts.stdout);
     out(child.stderr, opts.tty ? opts.stdout : opts.stderr);
     const ctl = child.stdio[3] as Writable | undefined;
-    ctl?.on('error', () => { /* gone */ });
+    ctl?.on('error', () => {
+      /* gone */
+    });
     // 'close' (not 'exit'): all output has been read by then.
     const exited = new Promise<number>((resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (code, signal) => { this.children.delete(child); resolve(code ?? (signal ? 128 + 1 : 1)); });
+      child.on('close', (code, signal) => {
+        this.children.delete(child);
+        resolve(code ?? (signal ? 128 + 1 : 1));
+      });
     });
     return {
       exited,
-      resize: (cols, rows) => { if (ctl && !ctl.destroyed) ctl.write(`${cols} ${rows}\n`); },
-      kill: (sig) => { child.kill(sig ?? 'SIGKILL'); },
+      resize: (cols, rows) => {
+        if (ctl && !ctl.destroyed) ctl.write(`${cols} ${rows}\n`);
+      },
+      kill: (sig) => {
+        child.kill(sig ?? 'SIGKILL');
+      },
     };
   }
 
@@ -96,8 +144,12 @@ export class HostTestRuntime implements RuntimeService {
     });
   }
 
-  async execSync(): Promise<{ exitCode: number; stdout: string; stderr: string }> { throw new Error('not supported'); }
+  async execSync(): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    throw new Error('not supported');
+  }
 
   /** Kills whatever exec/attach left running. */
-  cleanup(): void { for (const c of this.children) c.kill('SIGKILL'); }
+  cleanup(): void {
+    for (const c of this.children) c.kill('SIGKILL');
+  }
 }

@@ -14,9 +14,19 @@ export interface CacheOptions {
   now?: () => number;
 }
 
-interface Entry { packet: DecodedPacket; rcode: number; storedAt: number; expires: number }
+interface Entry {
+  packet: DecodedPacket;
+  rcode: number;
+  storedAt: number;
+  expires: number;
+}
 
-export interface CachedAnswer { rcode: number; answers: Answer[]; authorities: Answer[]; additionals: Answer[] }
+export interface CachedAnswer {
+  rcode: number;
+  answers: Answer[];
+  authorities: Answer[];
+  additionals: Answer[];
+}
 
 function ttlOf(a: Answer): number | undefined {
   return a.type === 'OPT' ? undefined : (a as { ttl?: number }).ttl;
@@ -66,16 +76,33 @@ export class AnswerCache {
     // No record outlives its entry: TTLs are capped as the entry was (CoreDNS serves the entry's remaining TTL).
     const remaining = Math.ceil((e.expires - now) / 1000);
     const lower = qname.toLowerCase();
-    const age = (as: Answer[] | undefined) => (as ?? []).filter((a) => a.type !== 'OPT').map((a) => ({
-      ...a, name: a.name.toLowerCase() === lower ? qname : a.name, ttl: Math.max(0, Math.min((ttlOf(a) ?? 0) - elapsed, remaining)),
-    }) as Answer);
-    return { rcode: e.rcode, answers: age(e.packet.answers), authorities: age(e.packet.authorities), additionals: age(e.packet.additionals) };
+    const age = (as: Answer[] | undefined) =>
+      (as ?? [])
+        .filter((a) => a.type !== 'OPT')
+        .map(
+          (a) =>
+            ({
+              ...a,
+              name: a.name.toLowerCase() === lower ? qname : a.name,
+              ttl: Math.max(0, Math.min((ttlOf(a) ?? 0) - elapsed, remaining)),
+            }) as Answer,
+        );
+    return {
+      rcode: e.rcode,
+      answers: age(e.packet.answers),
+      authorities: age(e.packet.authorities),
+      additionals: age(e.packet.additionals),
+    };
   }
 
   /** Keeps an upstream's reply if it may be kept. */
   put(key: string, reply: Buffer): void {
     let p: DecodedPacket;
-    try { p = dnsPacket.decode(reply); } catch { return; }
+    try {
+      p = dnsPacket.decode(reply);
+    } catch {
+      return;
+    }
     if (p.flag_tc) return;
     const rcode = reply.readUInt16BE(2) & 0xf;
     let ttl: number | undefined;

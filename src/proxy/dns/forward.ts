@@ -3,13 +3,16 @@
 // or TCP), each upstream in turn until one answers, with a bound on queries in flight
 // (max_concurrent: beyond it the client gets REFUSED) and a timeout per attempt.
 
+import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
-import { randomInt } from 'node:crypto';
 import { isIPv4 } from '../../api/net.js';
 
-export interface Upstream { host: string; port: number }
+export interface Upstream {
+  host: string;
+  port: number;
+}
 
 export interface ForwarderOptions {
   upstreams: Upstream[];
@@ -25,7 +28,11 @@ function isLoopback(ip: string): boolean {
 
 function nameservers(file: string): string[] {
   let text = '';
-  try { text = fs.readFileSync(file, 'utf8'); } catch { return []; }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
   const out: string[] = [];
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
@@ -47,7 +54,10 @@ export function upstreamsFromResolvConf(file = '/etc/resolv.conf', exclude: stri
     const real = nameservers('/run/systemd/resolve/resolv.conf').filter((s) => !isLoopback(s));
     if (real.length) servers = real;
   }
-  return servers.filter((s) => !exclude.includes(s)).slice(0, 3).map((host) => ({ host, port: 53 }));
+  return servers
+    .filter((s) => !exclude.includes(s))
+    .slice(0, 3)
+    .map((host) => ({ host, port: 53 }));
 }
 
 export class Forwarder {
@@ -108,7 +118,9 @@ export class Forwarder {
         if (rinfo.address !== u.host || rinfo.port !== u.port || b.length < 12 || b.readUInt16BE(0) !== msg.readUInt16BE(0)) return;
         finish(b);
       });
-      sock.send(msg, u.port, u.host, (err) => { if (err) finish(undefined); });
+      sock.send(msg, u.port, u.host, (err) => {
+        if (err) finish(undefined);
+      });
     });
   }
 

@@ -5,8 +5,8 @@
 // forwards what this zone does not hold.
 
 import type { Answer } from 'dns-packet';
-import type { EndpointSlice, Service } from '../../api/types.js';
 import { isIPv4 } from '../../api/net.js';
+import type { EndpointSlice, Service } from '../../api/types.js';
 
 /** What the plugin reads of the cluster: informer caches, looked up by index. */
 export interface ClusterView {
@@ -43,7 +43,11 @@ export interface ZoneAnswer {
 }
 
 /** A found record, as CoreDNS's msg.Service: a host (IP or name), a port, and its owner name. */
-interface Rec { owner: string; host: string; port: number }
+interface Rec {
+  owner: string;
+  host: string;
+  port: number;
+}
 
 type Found = { kind: 'records'; recs: Rec[] } | { kind: 'nodata' } | { kind: 'nxdomain' };
 
@@ -100,7 +104,10 @@ export class KubernetesZone {
   readonly zone: string;
   readonly ttl: number;
 
-  constructor(private readonly view: ClusterView, private readonly opts: ZoneOptions) {
+  constructor(
+    private readonly view: ClusterView,
+    private readonly opts: ZoneOptions,
+  ) {
     this.zone = lower(opts.zone);
     this.ttl = opts.ttl ?? DEFAULT_TTL;
   }
@@ -109,8 +116,19 @@ export class KubernetesZone {
   soa(): Answer {
     const serial = Math.floor(Date.now() / 1000) >>> 0;
     return {
-      type: 'SOA', name: this.zone, ttl: this.ttl, class: 'IN',
-      data: { mname: `ns.dns.${this.zone}`, rname: `hostmaster.${this.zone}`, serial, refresh: 7200, retry: 1800, expire: 86400, minimum: this.ttl },
+      type: 'SOA',
+      name: this.zone,
+      ttl: this.ttl,
+      class: 'IN',
+      data: {
+        mname: `ns.dns.${this.zone}`,
+        rname: `hostmaster.${this.zone}`,
+        serial,
+        refresh: 7200,
+        retry: 1800,
+        expire: 86400,
+        minimum: this.ttl,
+      },
     };
   }
 
@@ -142,7 +160,12 @@ export class KubernetesZone {
     if (qtype === 'NS') {
       const ns = `ns.dns.${this.zone}`;
       const extra: Answer[] = this.opts.dnsIP ? [{ type: 'A', name: ns, ttl: this.ttl, class: 'IN', data: this.opts.dnsIP }] : [];
-      return { rcode: RCODE.NOERROR, answers: [{ type: 'NS', name: qname, ttl: this.ttl, class: 'IN', data: ns }], authorities: [], additionals: extra };
+      return {
+        rcode: RCODE.NOERROR,
+        answers: [{ type: 'NS', name: qname, ttl: this.ttl, class: 'IN', data: ns }],
+        authorities: [],
+        additionals: extra,
+      };
     }
     return this.nodata();
   }
@@ -232,7 +255,12 @@ export class KubernetesZone {
     };
     const cname = recs.find((r) => !isV4(r.host) && !r.host.includes(':'));
     if (cname && (qtype === 'A' || qtype === 'AAAA' || qtype === 'CNAME')) {
-      const out: ZoneAnswer = { rcode: RCODE.NOERROR, answers: [{ type: 'CNAME', name: qname, ttl, class: 'IN', data: cname.host }], authorities: [], additionals: [] };
+      const out: ZoneAnswer = {
+        rcode: RCODE.NOERROR,
+        answers: [{ type: 'CNAME', name: qname, ttl, class: 'IN', data: cname.host }],
+        authorities: [],
+        additionals: [],
+      };
       if (qtype !== 'CNAME') {
         // CoreDNS resolves the target itself: inside the zone here, outside through the upstreams.
         if (inZone(cname.host, this.zone)) {
@@ -251,7 +279,8 @@ export class KubernetesZone {
         for (const r of recs) if (isV4(r.host) && once(r.host)) answers.push({ type: 'A', name: qname, ttl, class: 'IN', data: r.host });
         break;
       case 'AAAA':
-        for (const r of recs) if (r.host.includes(':') && once(r.host)) answers.push({ type: 'AAAA', name: qname, ttl, class: 'IN', data: r.host });
+        for (const r of recs)
+          if (r.host.includes(':') && once(r.host)) answers.push({ type: 'AAAA', name: qname, ttl, class: 'IN', data: r.host });
         break;
       case 'SRV': {
         const srv = recs.filter((r) => r.port >= 0 && (isV4(r.host) || r.host.includes(':')));

@@ -11,8 +11,8 @@ import type { KObject } from '../../api/object.js';
 import type { EndpointSlice, Endpoints, Namespace, Service } from '../../api/types.js';
 import { ENDPOINTS, ENDPOINTSLICES } from '../../api/types.js';
 import { Informer, isNotFound, type RestClient } from '../../client/index.js';
-import { Forwarder, upstreamsFromResolvConf, type Upstream } from './forward.js';
-import { KubernetesZone, type ClusterView } from './kubernetes.js';
+import { Forwarder, type Upstream, upstreamsFromResolvConf } from './forward.js';
+import { type ClusterView, KubernetesZone } from './kubernetes.js';
 import { DnsServer } from './server.js';
 
 export const KUBE_DNS_NAMESPACE = 'kube-system';
@@ -94,19 +94,42 @@ export class NodeDNS {
     const c = opts.client;
     const onError = (e: unknown) => this.log(`dns informer: ${e instanceof Error ? e.message : String(e)}`);
     this.services = new Informer<Service>(c, {
-      group: '', version: 'v1', resource: 'services', onError, backoffInitialMs: 200,
-      indexers: { [CLUSTER_IP_INDEX]: (s) => { const sp = (s as Service).spec ?? {}; return (sp.clusterIPs ?? (sp.clusterIP ? [sp.clusterIP] : [])).filter((ip) => ip !== 'None'); } },
+      group: '',
+      version: 'v1',
+      resource: 'services',
+      onError,
+      backoffInitialMs: 200,
+      indexers: {
+        [CLUSTER_IP_INDEX]: (s) => {
+          const sp = (s as Service).spec ?? {};
+          return (sp.clusterIPs ?? (sp.clusterIP ? [sp.clusterIP] : [])).filter((ip) => ip !== 'None');
+        },
+      },
     });
     this.slices = new Informer<EndpointSlice>(c, {
-      ...ENDPOINTSLICES, onError, backoffInitialMs: 200,
+      ...ENDPOINTSLICES,
+      onError,
+      backoffInitialMs: 200,
       indexers: {
-        [SERVICE_NAME_INDEX]: (s) => { const n = s.metadata.labels?.['kubernetes.io/service-name']; return n ? [`${s.metadata.namespace}/${n}`] : []; },
+        [SERVICE_NAME_INDEX]: (s) => {
+          const n = s.metadata.labels?.['kubernetes.io/service-name'];
+          return n ? [`${s.metadata.namespace}/${n}`] : [];
+        },
         [ADDRESS_INDEX]: (s) => [...new Set(((s as EndpointSlice).endpoints ?? []).flatMap((e) => e.addresses ?? []))],
       },
     });
     this.namespaces = new Informer<Namespace>(c, { group: '', version: 'v1', resource: 'namespaces', onError, backoffInitialMs: 200 });
-    this.endpoints = new Informer<Endpoints>(c, { ...ENDPOINTS, namespace: KUBE_DNS_NAMESPACE, fieldSelector: `metadata.name=${KUBE_DNS_SERVICE}`, onError, backoffInitialMs: 200 });
-    this.zone = new KubernetesZone(new InformerView(this.services, this.slices, this.namespaces), { zone: opts.clusterDomain ?? 'cluster.local', dnsIP: opts.dnsIP });
+    this.endpoints = new Informer<Endpoints>(c, {
+      ...ENDPOINTS,
+      namespace: KUBE_DNS_NAMESPACE,
+      fieldSelector: `metadata.name=${KUBE_DNS_SERVICE}`,
+      onError,
+      backoffInitialMs: 200,
+    });
+    this.zone = new KubernetesZone(new InformerView(this.services, this.slices, this.namespaces), {
+      zone: opts.clusterDomain ?? 'cluster.local',
+      dnsIP: opts.dnsIP,
+    });
     const exclude = [opts.listenAddress, ...(opts.dnsIP ? [opts.dnsIP] : [])];
     const upstreams = opts.upstreams ?? upstreamsFromResolvConf(opts.resolvConf, exclude);
     this.forwarder = new Forwarder({ upstreams });
@@ -129,9 +152,13 @@ export class NodeDNS {
   /** Starts the caches, then serves. publish() makes the server an endpoint of kube-dns. */
   async start(): Promise<void> {
     for (const inf of [this.services, this.slices, this.namespaces, this.endpoints] as Informer<KObject>[]) inf.start();
-    await Promise.all([this.services, this.slices, this.namespaces, this.endpoints].map((i) => (i as Informer<KObject>).waitForSync(30_000)));
+    await Promise.all(
+      [this.services, this.slices, this.namespaces, this.endpoints].map((i) => (i as Informer<KObject>).waitForSync(30_000)),
+    );
     this.port = await this.server.listen(this.opts.listenAddress, this.opts.port ?? 53);
-    this.log(`cluster DNS serving ${this.zone.zone} on ${this.opts.listenAddress}:${this.port} (udp, tcp); forwarding to ${this.upstreamText()}`);
+    this.log(
+      `cluster DNS serving ${this.zone.zone} on ${this.opts.listenAddress}:${this.port} (udp, tcp); forwarding to ${this.upstreamText()}`,
+    );
   }
 
   /** Writes this node's kube-dns EndpointSlice (owned by its Node, once registered) and keeps it so. */
@@ -147,11 +174,17 @@ export class NodeDNS {
     }
     // Level-triggered: the slice is put back if someone deletes or changes it.
     this.slices.addEventHandler({
-      onUpdate: (_o, n) => { if (n.metadata.name === this.sliceName && n.metadata.namespace === KUBE_DNS_NAMESPACE && !this.sliceCurrent(n)) this.republish(); },
-      onDelete: (o) => { if (o.metadata.name === this.sliceName && o.metadata.namespace === KUBE_DNS_NAMESPACE) this.republish(); },
+      onUpdate: (_o, n) => {
+        if (n.metadata.name === this.sliceName && n.metadata.namespace === KUBE_DNS_NAMESPACE && !this.sliceCurrent(n)) this.republish();
+      },
+      onDelete: (o) => {
+        if (o.metadata.name === this.sliceName && o.metadata.namespace === KUBE_DNS_NAMESPACE) this.republish();
+      },
     });
     this.endpoints.addEventHandler({
-      onUpdate: (_o, n) => { if (!this.hasOwnAddress(n)) this.republish(); },
+      onUpdate: (_o, n) => {
+        if (!this.hasOwnAddress(n)) this.republish();
+      },
       onDelete: () => this.republish(),
     });
     await this.writeSlice();
@@ -166,7 +199,9 @@ export class NodeDNS {
       await this.opts.client.delete({ ...ENDPOINTSLICES, namespace: KUBE_DNS_NAMESPACE, name: this.sliceName }).catch((e) => {
         if (!isNotFound(e)) this.log(`dns: removing endpointslice ${this.sliceName}: ${(e as Error).message}`);
       });
-      await this.writeEndpoints(false).catch((e) => this.log(`dns: removing this node from endpoints ${KUBE_DNS_SERVICE}: ${(e as Error).message}`));
+      await this.writeEndpoints(false).catch((e) =>
+        this.log(`dns: removing this node from endpoints ${KUBE_DNS_SERVICE}: ${(e as Error).message}`),
+      );
     }
     await this.server.close();
     await Promise.all([this.services.stop(), this.slices.stop(), this.namespaces.stop(), this.endpoints.stop()]);
@@ -181,27 +216,45 @@ export class NodeDNS {
     const uid = this.opts.nodeUid ?? this.nodeUid;
     const owner = uid ? [{ apiVersion: 'v1', kind: 'Node', name: this.opts.nodeName, uid }] : undefined;
     return {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
       metadata: {
-        name: this.sliceName, namespace: KUBE_DNS_NAMESPACE,
+        name: this.sliceName,
+        namespace: KUBE_DNS_NAMESPACE,
         labels: { 'kubernetes.io/service-name': KUBE_DNS_SERVICE, 'endpointslice.kubernetes.io/managed-by': NODE_DNS_MANAGER },
         ...(owner ? { ownerReferences: owner } : {}),
       },
       addressType: 'IPv4',
-      endpoints: [{ addresses: [this.opts.advertiseAddress ?? this.opts.listenAddress], nodeName: this.opts.nodeName, conditions: { ready: true, serving: true, terminating: false } }],
-      ports: [{ name: 'dns', port: this.port, protocol: 'UDP' }, { name: 'dns-tcp', port: this.port, protocol: 'TCP' }],
+      endpoints: [
+        {
+          addresses: [this.opts.advertiseAddress ?? this.opts.listenAddress],
+          nodeName: this.opts.nodeName,
+          conditions: { ready: true, serving: true, terminating: false },
+        },
+      ],
+      ports: [
+        { name: 'dns', port: this.port, protocol: 'UDP' },
+        { name: 'dns-tcp', port: this.port, protocol: 'TCP' },
+      ],
     };
   }
 
   private sliceCurrent(s: EndpointSlice): boolean {
     const want = this.desiredSlice();
-    return JSON.stringify([s.endpoints, s.ports, s.metadata.labels?.['kubernetes.io/service-name']]) ===
-      JSON.stringify([want.endpoints, want.ports, want.metadata.labels?.['kubernetes.io/service-name']]);
+    return (
+      JSON.stringify([s.endpoints, s.ports, s.metadata.labels?.['kubernetes.io/service-name']]) ===
+      JSON.stringify([want.endpoints, want.ports, want.metadata.labels?.['kubernetes.io/service-name']])
+    );
   }
 
   private republish(): void {
     if (this.stopped || this.publishing) return;
-    this.publishing = this.writeSlice().then(() => this.writeEndpoints(true)).catch((e) => this.log(`dns: endpointslice ${this.sliceName}: ${(e as Error).message}`)).finally(() => { this.publishing = undefined; });
+    this.publishing = this.writeSlice()
+      .then(() => this.writeEndpoints(true))
+      .catch((e) => this.log(`dns: endpointslice ${this.sliceName}: ${(e as Error).message}`))
+      .finally(() => {
+        this.publishing = undefined;
+      });
   }
 
   private get endpointAddress(): string {
@@ -209,12 +262,19 @@ export class NodeDNS {
   }
 
   private endpointPorts(): { name: string; port: number; protocol: 'UDP' | 'TCP' }[] {
-    return [{ name: 'dns', port: this.port, protocol: 'UDP' }, { name: 'dns-tcp', port: this.port, protocol: 'TCP' }];
+    return [
+      { name: 'dns', port: this.port, protocol: 'UDP' },
+      { name: 'dns-tcp', port: this.port, protocol: 'TCP' },
+    ];
   }
 
   private hasOwnAddress(ep: Endpoints): boolean {
     const ports = JSON.stringify(this.endpointPorts());
-    return (ep.subsets ?? []).some((s) => JSON.stringify(s.ports ?? []) === ports && (s.addresses ?? []).some((a) => a.ip === this.endpointAddress && a.nodeName === this.opts.nodeName));
+    return (ep.subsets ?? []).some(
+      (s) =>
+        JSON.stringify(s.ports ?? []) === ports &&
+        (s.addresses ?? []).some((a) => a.ip === this.endpointAddress && a.nodeName === this.opts.nodeName),
+    );
   }
 
   /**
@@ -231,7 +291,12 @@ export class NodeDNS {
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
-      if (cur && this.hasOwnAddress(cur) === present && (present || !(cur.subsets ?? []).some((s) => (s.addresses ?? []).some((a) => a.nodeName === this.opts.nodeName)))) return;
+      if (
+        cur &&
+        this.hasOwnAddress(cur) === present &&
+        (present || !(cur.subsets ?? []).some((s) => (s.addresses ?? []).some((a) => a.nodeName === this.opts.nodeName)))
+      )
+        return;
       if (!cur && !present) return;
       // Other nodes' addresses stay; this node's (any old port or address) go, then come back as they are now.
       const subsets = (cur?.subsets ?? [])
@@ -245,9 +310,11 @@ export class NodeDNS {
         else subsets.push({ addresses: [addr], ports: this.endpointPorts() });
       }
       const body: Endpoints = {
-        apiVersion: 'v1', kind: 'Endpoints',
+        apiVersion: 'v1',
+        kind: 'Endpoints',
         metadata: {
-          name: KUBE_DNS_SERVICE, namespace: KUBE_DNS_NAMESPACE,
+          name: KUBE_DNS_SERVICE,
+          namespace: KUBE_DNS_NAMESPACE,
           // The slices are the nodes' own: no mirroring of this object into another one.
           labels: { ...(cur?.metadata.labels ?? {}), 'endpointslice.kubernetes.io/skip-mirror': 'true', 'k8s-app': 'kube-dns' },
           ...(cur ? { resourceVersion: cur.metadata.resourceVersion } : {}),
@@ -274,7 +341,10 @@ export class NodeDNS {
       try {
         const cur = await this.opts.client.get<EndpointSlice>({ ...ref, name: this.sliceName });
         if (this.sliceCurrent(cur)) return;
-        await this.opts.client.update({ ...ref, name: this.sliceName }, { ...want, metadata: { ...want.metadata, resourceVersion: cur.metadata.resourceVersion } });
+        await this.opts.client.update(
+          { ...ref, name: this.sliceName },
+          { ...want, metadata: { ...want.metadata, resourceVersion: cur.metadata.resourceVersion } },
+        );
         return;
       } catch (e) {
         if (!isNotFound(e)) {

@@ -1,13 +1,13 @@
 // The cluster DNS server against real dns-packet queries over UDP and TCP on loopback, fed by
 // informers from an in-process API server, forwarding to a test upstream on loopback.
 
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 import promClient from 'prom-client';
-import { ENDPOINTSLICES, SERVICES, type EndpointSlice, type Service } from '../../api/types.js';
+import { ENDPOINTSLICES, type EndpointSlice, SERVICES, type Service } from '../../api/types.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import { waitFor } from '../../testing/wait.js';
 import { NodeDNS } from './nodedns.js';
@@ -16,16 +16,32 @@ const HOST = '127.0.0.1';
 
 function query(name: string, type: string, opts: { id?: number; edns?: boolean } = {}): Buffer {
   return dnsPacket.encode({
-    type: 'query', id: opts.id ?? 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: type as 'A', name }],
-    ...(opts.edns ? { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] } : {}),
+    type: 'query',
+    id: opts.id ?? 4242,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ type: type as 'A', name }],
+    ...(opts.edns
+      ? {
+          additionals: [
+            { type: 'OPT', name: '.', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] },
+          ],
+        }
+      : {}),
   });
 }
 
 function udpRaw(port: number, msg: Buffer, timeoutMs = 3000): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const s = dgram.createSocket('udp4');
-    const t = setTimeout(() => { s.close(); resolve(undefined); }, timeoutMs);
-    s.on('message', (b) => { clearTimeout(t); s.close(); resolve(b); });
+    const t = setTimeout(() => {
+      s.close();
+      resolve(undefined);
+    }, timeoutMs);
+    s.on('message', (b) => {
+      clearTimeout(t);
+      s.close();
+      resolve(b);
+    });
     s.send(msg, port, HOST);
   });
 }
@@ -36,7 +52,10 @@ function tcpRaw(port: number, payload: Buffer, timeoutMs = 3000, want = Infinity
     const out: Buffer[] = [];
     let buf = Buffer.alloc(0);
     const c = net.connect({ host: HOST, port }, () => c.write(payload));
-    const t = setTimeout(() => { c.destroy(); resolve(out); }, timeoutMs);
+    const t = setTimeout(() => {
+      c.destroy();
+      resolve(out);
+    }, timeoutMs);
     c.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
@@ -46,12 +65,21 @@ function tcpRaw(port: number, payload: Buffer, timeoutMs = 3000, want = Infinity
       if (out.length >= want) c.destroy();
     });
     c.on('error', () => undefined);
-    c.on('close', () => { clearTimeout(t); resolve(out); });
+    c.on('close', () => {
+      clearTimeout(t);
+      resolve(out);
+    });
   });
 }
 
 function framed(...msgs: Buffer[]): Buffer {
-  return Buffer.concat(msgs.map((m) => { const h = Buffer.alloc(2); h.writeUInt16BE(m.length, 0); return Buffer.concat([h, m]); }));
+  return Buffer.concat(
+    msgs.map((m) => {
+      const h = Buffer.alloc(2);
+      h.writeUInt16BE(m.length, 0);
+      return Buffer.concat([h, m]);
+    }),
+  );
 }
 
 async function ask(port: number, name: string, type: string, via: 'udp' | 'tcp' = 'udp', edns = false): Promise<DecodedPacket> {
@@ -64,7 +92,8 @@ async function ask(port: number, name: string, type: string, via: 'udp' | 'tcp' 
 }
 
 const rcode = (p: DecodedPacket) => (p as unknown as { rcode: string }).rcode;
-const data = (as: Answer[] | undefined, type: string) => (as ?? []).filter((a) => a.type === type).map((a) => (a as { data: unknown }).data);
+const data = (as: Answer[] | undefined, type: string) =>
+  (as ?? []).filter((a) => a.type === type).map((a) => (a as { data: unknown }).data);
 
 /** A resolver outside the cluster, on loopback: answers A for *.example.org with 192.0.2.7, NXDOMAIN otherwise. */
 class FakeUpstream {
@@ -76,7 +105,8 @@ class FakeUpstream {
       if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         this.tcpQueries++;
         const r = this.answer(buf.subarray(2, 2 + buf.readUInt16BE(0)));
-        const h = Buffer.alloc(2); h.writeUInt16BE(r.length, 0);
+        const h = Buffer.alloc(2);
+        h.writeUInt16BE(r.length, 0);
         c.end(Buffer.concat([h, r]));
       }
     });
@@ -92,20 +122,36 @@ class FakeUpstream {
     if (name.endsWith('neg.example.org')) {
       // A denial with its SOA (minimum 10 s): what a real resolver sends, and what may be cached.
       return dnsPacket.encode({
-        type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE | 3, questions: q.questions,
-        authorities: [{ type: 'SOA', name: 'example.org', ttl: 3600, data: { mname: 'ns.example.org', rname: 'h.example.org', serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 10 } }],
+        type: 'response',
+        id: q.id,
+        flags: dnsPacket.RECURSION_AVAILABLE | 3,
+        questions: q.questions,
+        authorities: [
+          {
+            type: 'SOA',
+            name: 'example.org',
+            ttl: 3600,
+            data: { mname: 'ns.example.org', rname: 'h.example.org', serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 10 },
+          },
+        ],
       });
     }
     const hit = name.endsWith('example.org') && question.type === 'A';
     return dnsPacket.encode({
-      type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE | (hit ? 0 : 3), questions: q.questions,
+      type: 'response',
+      id: q.id,
+      flags: dnsPacket.RECURSION_AVAILABLE | (hit ? 0 : 3),
+      questions: q.questions,
       answers: hit ? [{ type: 'A', name: question.name, ttl: 60, data: '192.0.2.7' }] : [],
     });
   }
   async start(): Promise<void> {
     await new Promise<void>((r) => this.udp.bind(0, HOST, () => r()));
     this.port = this.udp.address().port;
-    this.udp.on('message', (m, ri) => { this.udpQueries++; this.udp.send(this.answer(m), ri.port, ri.address); });
+    this.udp.on('message', (m, ri) => {
+      this.udpQueries++;
+      this.udp.send(this.answer(m), ri.port, ri.address);
+    });
     await new Promise<void>((r) => this.tcp.listen(this.port, HOST, () => r()));
   }
   async stop(): Promise<void> {
@@ -128,7 +174,16 @@ describe('cluster DNS server', () => {
     await upstream.start();
     const c = cp.client;
     const svcs = { ...SERVICES, namespace: 'default' };
-    await c.create(svcs, { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'dns', port: 53, protocol: 'UDP' }] } });
+    await c.create(svcs, {
+      metadata: { name: 'web' },
+      spec: {
+        selector: { app: 'web' },
+        ports: [
+          { name: 'http', port: 80, protocol: 'TCP' },
+          { name: 'dns', port: 53, protocol: 'UDP' },
+        ],
+      },
+    });
     await c.create(svcs, { metadata: { name: 'db' }, spec: { clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] } });
     await c.create(svcs, { metadata: { name: 'empty' }, spec: { clusterIP: 'None', ports: [{ port: 1 }] } });
     await c.create(svcs, { metadata: { name: 'ext' }, spec: { type: 'ExternalName', externalName: 'www.example.org' } });
@@ -140,7 +195,8 @@ describe('cluster DNS server', () => {
     await c.create(svcs, { metadata: { name: 'mid' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } });
     const slices = { ...ENDPOINTSLICES, namespace: 'default' };
     await c.create(slices, {
-      metadata: { name: 'db-abc', labels: { 'kubernetes.io/service-name': 'db' } }, addressType: 'IPv4',
+      metadata: { name: 'db-abc', labels: { 'kubernetes.io/service-name': 'db' } },
+      addressType: 'IPv4',
       endpoints: [
         { addresses: ['10.244.0.11'], hostname: 'db-0', conditions: { ready: true } },
         { addresses: ['10.244.0.12'], hostname: 'db-1', conditions: { ready: true } },
@@ -150,12 +206,14 @@ describe('cluster DNS server', () => {
       ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
     });
     await c.create(slices, {
-      metadata: { name: 'many-abc', labels: { 'kubernetes.io/service-name': 'many' } }, addressType: 'IPv4',
+      metadata: { name: 'many-abc', labels: { 'kubernetes.io/service-name': 'many' } },
+      addressType: 'IPv4',
       endpoints: Array.from({ length: 60 }, (_, i) => ({ addresses: [`10.245.0.${i + 1}`], conditions: { ready: true } })),
       ports: [{ name: '', port: 80, protocol: 'TCP' }],
     });
     await c.create(slices, {
-      metadata: { name: 'mid-abc', labels: { 'kubernetes.io/service-name': 'mid' } }, addressType: 'IPv4',
+      metadata: { name: 'mid-abc', labels: { 'kubernetes.io/service-name': 'mid' } },
+      addressType: 'IPv4',
       endpoints: Array.from({ length: 15 }, (_, i) => ({ addresses: [`10.246.0.${i + 1}`], conditions: { ready: true } })),
       ports: [{ name: '', port: 80, protocol: 'TCP' }],
     });
@@ -164,14 +222,23 @@ describe('cluster DNS server', () => {
     await c.create({ group: '', version: 'v1', resource: 'nodes' }, { metadata: { name: 'dns-node' } });
     const node = await c.get({ group: '', version: 'v1', resource: 'nodes', name: 'dns-node' });
     dns = new NodeDNS({
-      client: cp.newClient(), nodeName: 'dns-node', nodeUid: node.metadata.uid, listenAddress: HOST, port: 0, advertiseAddress: '10.0.0.53', dnsIP: kubeDNSIP,
+      client: cp.newClient(),
+      nodeName: 'dns-node',
+      nodeUid: node.metadata.uid,
+      listenAddress: HOST,
+      port: 0,
+      advertiseAddress: '10.0.0.53',
+      dnsIP: kubeDNSIP,
       upstreams: [{ host: HOST, port: upstream.port }],
     });
     await dns.start();
     await dns.publish();
     port = dns.address.port;
     // The caches have what the API holds: the last slice created is visible.
-    await waitFor('the many slice in the cache', async () => (await ask(port, 'many.default.svc.cluster.local', 'A', 'tcp')).answers?.length === 60);
+    await waitFor(
+      'the many slice in the cache',
+      async () => (await ask(port, 'many.default.svc.cluster.local', 'A', 'tcp')).answers?.length === 60,
+    );
   });
 
   after(async () => {
@@ -183,33 +250,62 @@ describe('cluster DNS server', () => {
   test('kube-dns is a Service of kube-system at the 10th address of the service range', async () => {
     const svc = await cp.client.get<Service>({ ...SERVICES, namespace: 'kube-system', name: 'kube-dns' });
     assert.equal(svc.spec?.clusterIP, '10.96.0.10');
-    assert.deepEqual(svc.spec?.ports?.map((p) => `${p.name}/${p.port}/${p.protocol}`), ['dns/53/UDP', 'dns-tcp/53/TCP']);
+    assert.deepEqual(
+      svc.spec?.ports?.map((p) => `${p.name}/${p.port}/${p.protocol}`),
+      ['dns/53/UDP', 'dns-tcp/53/TCP'],
+    );
     assert.equal(svc.spec?.internalTrafficPolicy, 'Local');
   });
 
   test('the node publishes its server as an endpoint of kube-dns, owned by its Node', async () => {
     const s = await cp.client.get<EndpointSlice>({ ...ENDPOINTSLICES, namespace: 'kube-system', name: 'kube-dns-dns-node' });
     assert.equal(s.metadata.labels?.['kubernetes.io/service-name'], 'kube-dns');
-    assert.deepEqual(s.endpoints?.map((e) => [e.addresses, e.nodeName, e.conditions?.ready]), [[['10.0.0.53'], 'dns-node', true]]);
-    assert.deepEqual(s.ports?.map((p) => `${p.name}/${p.port}/${p.protocol}`), [`dns/${port}/UDP`, `dns-tcp/${port}/TCP`]);
+    assert.deepEqual(
+      s.endpoints?.map((e) => [e.addresses, e.nodeName, e.conditions?.ready]),
+      [[['10.0.0.53'], 'dns-node', true]],
+    );
+    assert.deepEqual(
+      s.ports?.map((p) => `${p.name}/${p.port}/${p.protocol}`),
+      [`dns/${port}/UDP`, `dns-tcp/${port}/TCP`],
+    );
     assert.equal(s.metadata.ownerReferences?.[0]?.kind, 'Node');
     // Deleted by someone: put back.
     await cp.client.delete({ ...ENDPOINTSLICES, namespace: 'kube-system', name: 'kube-dns-dns-node' });
     await waitFor('the slice back', () => cp.client.get({ ...ENDPOINTSLICES, namespace: 'kube-system', name: 'kube-dns-dns-node' }));
   });
 
-  test('each node keeps its address in the kube-dns Endpoints, beside the others\' (kubectl get endpoints, describe svc)', async () => {
+  test("each node keeps its address in the kube-dns Endpoints, beside the others' (kubectl get endpoints, describe svc)", async () => {
     const epRef = { group: '', version: 'v1', resource: 'endpoints', namespace: 'kube-system', name: 'kube-dns' };
     type Ep = import('../../api/types.js').Endpoints;
-    const addrs = async () => ((await cp.client.get<Ep>(epRef)).subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => `${a.ip}@${a.nodeName}:${(s.ports ?? []).map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',')}`)).sort();
-    await waitFor('this node in the Endpoints', async () => (await addrs()).join() === `10.0.0.53@dns-node:dns/${port}/UDP,dns-tcp/${port}/TCP`);
+    const addrs = async () =>
+      ((await cp.client.get<Ep>(epRef)).subsets ?? [])
+        .flatMap((s) =>
+          (s.addresses ?? []).map(
+            (a) => `${a.ip}@${a.nodeName}:${(s.ports ?? []).map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',')}`,
+          ),
+        )
+        .sort();
+    await waitFor(
+      'this node in the Endpoints',
+      async () => (await addrs()).join() === `10.0.0.53@dns-node:dns/${port}/UDP,dns-tcp/${port}/TCP`,
+    );
     await cp.client.create({ group: '', version: 'v1', resource: 'nodes' }, { metadata: { name: 'dns-node-2' } });
-    const second = new NodeDNS({ client: cp.newClient(), nodeName: 'dns-node-2', listenAddress: HOST, port: 0, advertiseAddress: '10.0.1.53', upstreams: [] });
+    const second = new NodeDNS({
+      client: cp.newClient(),
+      nodeName: 'dns-node-2',
+      listenAddress: HOST,
+      port: 0,
+      advertiseAddress: '10.0.1.53',
+      upstreams: [],
+    });
     try {
       await second.start();
       await second.publish();
       const p2 = second.address.port;
-      assert.deepEqual(await addrs(), [`10.0.0.53@dns-node:dns/${port}/UDP,dns-tcp/${port}/TCP`, `10.0.1.53@dns-node-2:dns/${p2}/UDP,dns-tcp/${p2}/TCP`].sort());
+      assert.deepEqual(
+        await addrs(),
+        [`10.0.0.53@dns-node:dns/${port}/UDP,dns-tcp/${port}/TCP`, `10.0.1.53@dns-node-2:dns/${p2}/UDP,dns-tcp/${p2}/TCP`].sort(),
+      );
       // Deleted by someone: both nodes put themselves back.
       await cp.client.delete(epRef);
       await waitFor('both back', async () => (await addrs().catch(() => [])).length === 2);
@@ -254,7 +350,7 @@ describe('cluster DNS server', () => {
     assert.equal(again.id, 4242);
     assert.equal(again.answers![0].name, 'KEPT.example.org');
     assert.ok((again.answers![0] as { ttl: number }).ttl <= 30, 'capped at 30 s');
-    assert.equal((first.answers![0] as { ttl: number }).ttl, 60, 'the first answer is the upstream\'s own');
+    assert.equal((first.answers![0] as { ttl: number }).ttl, 60, "the first answer is the upstream's own");
     const nx1 = await ask(port, 'nothing.neg.example.org', 'A');
     const nx2 = await ask(port, 'nothing.neg.example.org', 'A');
     assert.equal(rcode(nx1), 'NXDOMAIN');
@@ -285,13 +381,29 @@ describe('cluster DNS server', () => {
     assert.deepEqual(data(p.answers, 'SRV'), [{ priority: 0, weight: 100, port: 80, target: 'web.default.svc.cluster.local' }]);
     assert.deepEqual(data(p.additionals, 'A'), [webIP]);
     const udp = await ask(port, '_dns._udp.web.default.svc.cluster.local', 'SRV');
-    assert.deepEqual(data(udp.answers, 'SRV').map((s) => (s as { port: number }).port), [53]);
+    assert.deepEqual(
+      data(udp.answers, 'SRV').map((s) => (s as { port: number }).port),
+      [53],
+    );
     const h = await ask(port, '_pg._tcp.db.default.svc.cluster.local', 'SRV');
     const srv = data(h.answers, 'SRV') as { port: number; target: string; weight: number }[];
-    assert.deepEqual(srv.map((s) => s.target).sort(), ['10-244-0-14.db.default.svc.cluster.local', 'db-0.db.default.svc.cluster.local', 'db-1.db.default.svc.cluster.local']);
+    assert.deepEqual(srv.map((s) => s.target).sort(), [
+      '10-244-0-14.db.default.svc.cluster.local',
+      'db-0.db.default.svc.cluster.local',
+      'db-1.db.default.svc.cluster.local',
+    ]);
     assert.ok(srv.every((s) => s.port === 5432 && s.weight === 33));
-    assert.deepEqual((h.additionals ?? []).filter((a) => a.type === 'A').map((a) => `${a.name}=${(a as { data: string }).data}`).sort(),
-      ['10-244-0-14.db.default.svc.cluster.local=10.244.0.14', 'db-0.db.default.svc.cluster.local=10.244.0.11', 'db-1.db.default.svc.cluster.local=10.244.0.12']);
+    assert.deepEqual(
+      (h.additionals ?? [])
+        .filter((a) => a.type === 'A')
+        .map((a) => `${a.name}=${(a as { data: string }).data}`)
+        .sort(),
+      [
+        '10-244-0-14.db.default.svc.cluster.local=10.244.0.14',
+        'db-0.db.default.svc.cluster.local=10.244.0.11',
+        'db-1.db.default.svc.cluster.local=10.244.0.12',
+      ],
+    );
     // A port the service does not have, or the wrong protocol.
     assert.equal(rcode(await ask(port, '_nope._tcp.web.default.svc.cluster.local', 'SRV')), 'NXDOMAIN');
     assert.equal(rcode(await ask(port, '_http._udp.web.default.svc.cluster.local', 'SRV')), 'NXDOMAIN');
@@ -340,16 +452,28 @@ describe('cluster DNS server', () => {
     const nx = await ask(port, 'nope.default.svc.cluster.local', 'A');
     assert.equal(rcode(nx), 'NXDOMAIN');
     assert.equal(nx.flag_aa, true);
-    const soa = (nx.authorities ?? []).find((a) => a.type === 'SOA') as { name: string; ttl: number; data: { mname: string; rname: string; minimum: number } };
+    const soa = (nx.authorities ?? []).find((a) => a.type === 'SOA') as {
+      name: string;
+      ttl: number;
+      data: { mname: string; rname: string; minimum: number };
+    };
     assert.equal(soa.name, 'cluster.local');
     assert.equal(soa.data.mname, 'ns.dns.cluster.local');
     assert.equal(soa.data.rname, 'hostmaster.cluster.local');
     assert.equal(soa.data.minimum, 5);
-    for (const [name, type] of [['web.default.svc.cluster.local', 'AAAA'], ['web.default.svc.cluster.local', 'TXT'], ['default.svc.cluster.local', 'A'], ['cluster.local', 'A']]) {
+    for (const [name, type] of [
+      ['web.default.svc.cluster.local', 'AAAA'],
+      ['web.default.svc.cluster.local', 'TXT'],
+      ['default.svc.cluster.local', 'A'],
+      ['cluster.local', 'A'],
+    ]) {
       const p = await ask(port, name, type);
       assert.equal(rcode(p), 'NOERROR', `${name} ${type}`);
       assert.equal(p.answers?.length ?? 0, 0, `${name} ${type}`);
-      assert.ok((p.authorities ?? []).some((a) => a.type === 'SOA'), `${name} ${type} has the SOA`);
+      assert.ok(
+        (p.authorities ?? []).some((a) => a.type === 'SOA'),
+        `${name} ${type} has the SOA`,
+      );
     }
     assert.equal(rcode(await ask(port, 'nosuchns.svc.cluster.local', 'A')), 'NXDOMAIN');
     assert.equal(rcode(await ask(port, 'a.b.c.web.default.svc.cluster.local', 'A')), 'NXDOMAIN');
@@ -389,7 +513,8 @@ describe('cluster DNS server', () => {
     // Too short to hold a header: dropped.
     assert.equal(await udpRaw(port, Buffer.from([1, 2, 3]), 300), undefined);
     // A response sent to the server: never answered (no reflection loops).
-    const resp = Buffer.from(valid); resp[2] |= 0x80;
+    const resp = Buffer.from(valid);
+    resp[2] |= 0x80;
     assert.equal(await udpRaw(port, resp, 300), undefined);
     // Garbage after a header; a name pointer to itself; a question count beyond the packet.
     const bad: Buffer[] = [
@@ -406,10 +531,18 @@ describe('cluster DNS server', () => {
       assert.equal(rcode(p), 'FORMERR');
     }
     // Two questions in one query.
-    const two = dnsPacket.encode({ type: 'query', id: 7, questions: [{ type: 'A', name: 'a.example.org' }, { type: 'A', name: 'b.example.org' }] });
+    const two = dnsPacket.encode({
+      type: 'query',
+      id: 7,
+      questions: [
+        { type: 'A', name: 'a.example.org' },
+        { type: 'A', name: 'b.example.org' },
+      ],
+    });
     assert.equal(rcode(dnsPacket.decode((await udpRaw(port, two))!)), 'FORMERR');
     // An opcode other than QUERY (here UPDATE).
-    const upd = Buffer.from(valid); upd.writeUInt16BE((upd.readUInt16BE(2) & ~0x7800) | (5 << 11), 2);
+    const upd = Buffer.from(valid);
+    upd.writeUInt16BE((upd.readUInt16BE(2) & ~0x7800) | (5 << 11), 2);
     assert.equal(rcode(dnsPacket.decode((await udpRaw(port, upd))!)), 'NOTIMP');
     // Zone transfers are refused.
     assert.equal(rcode(await ask(port, 'cluster.local', 'AXFR', 'tcp')), 'REFUSED');
@@ -423,21 +556,38 @@ describe('cluster DNS server', () => {
     // TCP: a garbage frame closes the connection; a pipelined pair is answered in order.
     const closed = await tcpRaw(port, framed(Buffer.from([1, 2, 3])), 2000);
     assert.equal(closed.length, 0);
-    const pair = await tcpRaw(port, framed(query('web.default.svc.cluster.local', 'A', { id: 1 }), query('db.default.svc.cluster.local', 'A', { id: 2 })), 2000, 2);
-    assert.deepEqual(pair.map((b) => dnsPacket.decode(b).id), [1, 2]);
+    const pair = await tcpRaw(
+      port,
+      framed(query('web.default.svc.cluster.local', 'A', { id: 1 }), query('db.default.svc.cluster.local', 'A', { id: 2 })),
+      2000,
+      2,
+    );
+    assert.deepEqual(
+      pair.map((b) => dnsPacket.decode(b).id),
+      [1, 2],
+    );
     // Still serving.
     assert.deepEqual(data((await ask(port, 'web.default.svc.cluster.local', 'A')).answers, 'A'), [webIP]);
     assert.ok(dns.server.stats.formerr >= bad.length);
   });
 
-  test('CoreDNS\'s metrics count requests by type and responses by rcode', async () => {
+  test("CoreDNS's metrics count requests by type and responses by rcode", async () => {
     const text = await promClient.register.metrics();
     const server = `dns://127.0.0.1:${port}`;
     const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
-    assert.ok(value(new RegExp(`^coredns_dns_requests_total\\{server="${server}",zone=".",proto="udp",family="1",type="A"\\} (\\d+)`, 'm')) > 0, text);
-    assert.ok(value(new RegExp(`^coredns_dns_requests_total\\{server="${server}",zone=".",proto="tcp",family="1",type="A"\\} (\\d+)`, 'm')) > 0, text);
+    assert.ok(
+      value(new RegExp(`^coredns_dns_requests_total\\{server="${server}",zone=".",proto="udp",family="1",type="A"\\} (\\d+)`, 'm')) > 0,
+      text,
+    );
+    assert.ok(
+      value(new RegExp(`^coredns_dns_requests_total\\{server="${server}",zone=".",proto="tcp",family="1",type="A"\\} (\\d+)`, 'm')) > 0,
+      text,
+    );
     assert.ok(value(new RegExp(`^coredns_dns_responses_total\\{server="${server}",zone=".",rcode="NXDOMAIN"\\} (\\d+)`, 'm')) > 0, text);
     assert.ok(value(new RegExp(`^coredns_dns_responses_total\\{server="${server}",zone=".",rcode="FORMERR"\\} (\\d+)`, 'm')) > 0, text);
-    assert.ok(value(new RegExp(`^coredns_dns_request_duration_seconds_count\\{server="${server}",zone=".",type="A"\\} (\\d+)`, 'm')) > 0, text);
+    assert.ok(
+      value(new RegExp(`^coredns_dns_request_duration_seconds_count\\{server="${server}",zone=".",type="A"\\} (\\d+)`, 'm')) > 0,
+      text,
+    );
   });
 });

@@ -9,9 +9,9 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
-import type { Forwarder } from './forward.js';
 import { AnswerCache } from './cache.js';
-import { RCODE, type KubernetesZone } from './kubernetes.js';
+import type { Forwarder } from './forward.js';
+import { type KubernetesZone, RCODE } from './kubernetes.js';
 import { observeQuery } from './metrics.js';
 
 export interface DnsServerOptions {
@@ -70,14 +70,20 @@ export class DnsServer {
       const sock = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
       await new Promise<void>((resolve, reject) => {
         sock.once('error', reject);
-        sock.bind(port, host, () => { sock.off('error', reject); resolve(); });
+        sock.bind(port, host, () => {
+          sock.off('error', reject);
+          resolve();
+        });
       });
       const bound = sock.address().port;
       const srv = net.createServer((c) => this.onConnection(c));
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once('error', reject);
-          srv.listen({ port: bound, host, exclusive: true }, () => { srv.off('error', reject); resolve(); });
+          srv.listen({ port: bound, host, exclusive: true }, () => {
+            srv.off('error', reject);
+            resolve();
+          });
         });
       } catch (e) {
         sock.close();
@@ -88,9 +94,12 @@ export class DnsServer {
       sock.on('error', (e) => this.log(`dns udp: ${e.message}`));
       sock.on('message', (msg, rinfo) => {
         this.stats.udp++;
-        void this.handle(msg, false).then((reply) => {
-          if (reply) sock.send(reply, rinfo.port, rinfo.address, () => undefined);
-        }, (e) => this.log(`dns: ${(e as Error).message}`));
+        void this.handle(msg, false).then(
+          (reply) => {
+            if (reply) sock.send(reply, rinfo.port, rinfo.address, () => undefined);
+          },
+          (e) => this.log(`dns: ${(e as Error).message}`),
+        );
       });
       srv.on('error', (e) => this.log(`dns tcp: ${e.message}`));
       this.udp4 = sock;
@@ -106,14 +115,24 @@ export class DnsServer {
     this.conns.clear();
     await Promise.all([
       new Promise<void>((r) => (this.tcpServer ? this.tcpServer.close(() => r()) : r())),
-      new Promise<void>((r) => { if (!this.udp4) return r(); try { this.udp4.close(() => r()); } catch { r(); } }),
+      new Promise<void>((r) => {
+        if (!this.udp4) return r();
+        try {
+          this.udp4.close(() => r());
+        } catch {
+          r();
+        }
+      }),
     ]);
     this.udp4 = undefined;
     this.tcpServer = undefined;
   }
 
   private onConnection(c: net.Socket): void {
-    if (this.conns.size >= this.maxTcp) { c.destroy(); return; }
+    if (this.conns.size >= this.maxTcp) {
+      c.destroy();
+      return;
+    }
     this.conns.add(c);
     c.setTimeout(this.idleMs, () => c.destroy());
     c.on('error', () => c.destroy());
@@ -132,7 +151,10 @@ export class DnsServer {
           buf = buf.subarray(2 + len);
           this.stats.tcp++;
           const reply = await this.handle(msg, true).catch(() => undefined);
-          if (!reply) { c.destroy(); return; }
+          if (!reply) {
+            c.destroy();
+            return;
+          }
           const head = Buffer.alloc(2);
           head.writeUInt16BE(reply.length, 0);
           c.write(Buffer.concat([head, reply]));
@@ -143,7 +165,10 @@ export class DnsServer {
     };
     c.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
-      if (buf.length > 2 * (2 + 65535)) { c.destroy(); return; }
+      if (buf.length > 2 * (2 + 65535)) {
+        c.destroy();
+        return;
+      }
       void pump();
     });
   }
@@ -154,15 +179,28 @@ export class DnsServer {
     const seen: { type?: string } = {};
     const reply = await this.answer(msg, tcp, seen);
     if (reply) {
-      observeQuery(this.serverLabel, tcp ? 'tcp' : 'udp', net.isIPv6(this.listenHost) ? '2' : '1', seen.type, reply.length >= 4 ? reply[3] & 0xf : undefined, (performance.now() - started) / 1000);
+      observeQuery(
+        this.serverLabel,
+        tcp ? 'tcp' : 'udp',
+        net.isIPv6(this.listenHost) ? '2' : '1',
+        seen.type,
+        reply.length >= 4 ? reply[3] & 0xf : undefined,
+        (performance.now() - started) / 1000,
+      );
     }
     return reply;
   }
 
   private async answer(msg: Buffer, tcp: boolean, seen: { type?: string }): Promise<Buffer | undefined> {
-    if (msg.length < 12) { this.stats.dropped++; return undefined; }
+    if (msg.length < 12) {
+      this.stats.dropped++;
+      return undefined;
+    }
     // A response sent to us is never answered: answering could loop between two servers.
-    if (msg.readUInt16BE(2) & FLAG_QR) { this.stats.dropped++; return undefined; }
+    if (msg.readUInt16BE(2) & FLAG_QR) {
+      this.stats.dropped++;
+      return undefined;
+    }
     let q: DecodedPacket;
     try {
       q = dnsPacket.decode(msg);
@@ -172,12 +210,16 @@ export class DnsServer {
     }
     if ((msg.readUInt16BE(2) & 0x7800) !== 0) return headerReply(msg, RCODE.NOTIMP);
     const question = q.questions?.[0];
-    if (!question || q.questions!.length !== 1) { this.stats.formerr++; return headerReply(msg, RCODE.FORMERR); }
+    if (!question || q.questions!.length !== 1) {
+      this.stats.formerr++;
+      return headerReply(msg, RCODE.FORMERR);
+    }
     seen.type = question.type;
     const opt = (q.additionals ?? []).find((a) => a.type === 'OPT') as { udpPayloadSize?: number } | undefined;
     const limit = tcp ? 65535 : opt ? Math.min(Math.max(512, opt.udpPayloadSize ?? 512), EDNS_SIZE) : 512;
     if ((question.class ?? 'IN') !== 'IN') return this.reply(q, RCODE.REFUSED, [], [], [], false, opt !== undefined, limit);
-    if (question.type === 'AXFR' || question.type === 'IXFR') return this.reply(q, RCODE.REFUSED, [], [], [], false, opt !== undefined, limit);
+    if (question.type === 'AXFR' || question.type === 'IXFR')
+      return this.reply(q, RCODE.REFUSED, [], [], [], false, opt !== undefined, limit);
 
     let zoneAnswer;
     try {
@@ -198,7 +240,7 @@ export class DnsServer {
       return reply;
     }
     const answers = [...zoneAnswer.answers];
-    if (zoneAnswer.chase) answers.push(...await this.chase(zoneAnswer.chase, question.type, tcp));
+    if (zoneAnswer.chase) answers.push(...(await this.chase(zoneAnswer.chase, question.type, tcp)));
     return this.reply(q, zoneAnswer.rcode, answers, zoneAnswer.authorities, zoneAnswer.additionals, true, opt !== undefined, limit);
   }
 
@@ -206,19 +248,47 @@ export class DnsServer {
   private async chase(target: string, qtype: string, tcp: boolean): Promise<Answer[]> {
     let query: Buffer;
     try {
-      query = dnsPacket.encode({ type: 'query', id: 0, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: qtype as 'A', name: target }] });
-    } catch { return []; }
+      query = dnsPacket.encode({
+        type: 'query',
+        id: 0,
+        flags: dnsPacket.RECURSION_DESIRED,
+        questions: [{ type: qtype as 'A', name: target }],
+      });
+    } catch {
+      return [];
+    }
     const reply = await this.opts.forwarder.exchange(query, tcp);
     if (!reply || reply === 'refused') return [];
     try {
       return (dnsPacket.decode(reply).answers ?? []).filter((a) => a.type === qtype || a.type === 'CNAME').slice(0, 32);
-    } catch { return []; }
+    } catch {
+      return [];
+    }
   }
 
-  private reply(q: DecodedPacket, rcode: number, answers: Answer[], authorities: Answer[], additionals: Answer[], authoritative: boolean, edns: boolean, limit: number): Buffer {
+  private reply(
+    q: DecodedPacket,
+    rcode: number,
+    answers: Answer[],
+    authorities: Answer[],
+    additionals: Answer[],
+    authoritative: boolean,
+    edns: boolean,
+    limit: number,
+  ): Buffer {
     const flags = (authoritative ? FLAG_AA : 0) | ((q.flags ?? 0) & FLAG_RD) | FLAG_RA | rcode;
-    const extra: Answer[] = edns ? [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [];
-    const packet: Packet = { type: 'response', id: q.id, flags, questions: q.questions, answers, authorities, additionals: [...additionals, ...extra] };
+    const extra: Answer[] = edns
+      ? [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }]
+      : [];
+    const packet: Packet = {
+      type: 'response',
+      id: q.id,
+      flags,
+      questions: q.questions,
+      answers,
+      authorities,
+      additionals: [...additionals, ...extra],
+    };
     let out: Buffer;
     try {
       out = dnsPacket.encode(packet);

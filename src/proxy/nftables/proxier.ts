@@ -9,10 +9,10 @@
 
 import { existsSync } from 'node:fs';
 import { run } from '../../node/network/bridge.js';
+import type { ServiceAddresses } from '../addresses.js';
 import type { EndpointInfo } from '../endpoints.js';
 import type { ServicePortInfo } from '../serviceport.js';
 import type { Proxier, SyncOutcome } from '../types.js';
-import type { ServiceAddresses } from '../addresses.js';
 import { buildRuleset, deleteTableScript, partialScript, type Ruleset } from './ruleset.js';
 
 /** proxyutil.FullSyncPeriod: a whole-table sync at least this often. */
@@ -29,7 +29,9 @@ export interface NftablesProxierOptions {
   log?: (msg: string) => void;
 }
 
-interface NftSetJSON { set?: { name: string; table: string; elem?: ({ elem?: { val: string; expires?: number } } | string)[] } }
+interface NftSetJSON {
+  set?: { name: string; table: string; elem?: ({ elem?: { val: string; expires?: number } } | string)[] };
+}
 
 export class NftablesProxier implements Proxier {
   readonly mode = 'nftables' as const;
@@ -45,7 +47,9 @@ export class NftablesProxier implements Proxier {
 
   constructor(private readonly opts: NftablesProxierOptions) {}
 
-  get table(): string { return this.opts.table; }
+  get table(): string {
+    return this.opts.table;
+  }
 
   async sync(svcPortMap: Map<string, ServicePortInfo[]>, endpointsMap: Map<string, EndpointInfo[]>): Promise<SyncOutcome> {
     if (!this.orphansRemoved) {
@@ -117,7 +121,11 @@ export class NftablesProxier implements Proxier {
       return out;
     }
     let doc: { nftables?: NftSetJSON[] };
-    try { doc = JSON.parse(text) as { nftables?: NftSetJSON[] }; } catch { return out; }
+    try {
+      doc = JSON.parse(text) as { nftables?: NftSetJSON[] };
+    } catch {
+      return out;
+    }
     for (const item of doc.nftables ?? []) {
       const s = item.set;
       if (!s?.name.startsWith('affinity-') || !s.elem?.length) continue;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import type { Service } from '../../api/types.js';
 import type { EndpointInfo } from '../endpoints.js';
 import { endpointsKey } from '../endpoints.js';
-import { servicePorts, type ServicePortInfo } from '../serviceport.js';
-import type { Service } from '../../api/types.js';
+import { type ServicePortInfo, servicePorts } from '../serviceport.js';
 import { buildRuleset, partialScript } from './ruleset.js';
 
 const cfg = { table: 'k8ts-proxy-test', podCIDR: '10.244.0.0/24' };
@@ -29,8 +29,14 @@ function flat(script: string): string {
   let chain = '';
   for (const line of script.split('\n')) {
     const m = /^ {2}chain (\S+) \{$/.exec(line);
-    if (m) { chain = m[1]; continue; }
-    if (line === '  }') { chain = ''; continue; }
+    if (m) {
+      chain = m[1];
+      continue;
+    }
+    if (line === '  }') {
+      chain = '';
+      continue;
+    }
     if (chain && line.startsWith('    ') && !line.includes(' hook ')) out.push(`${chain} ${line.trim()}`);
   }
   return `${out.join('\n')}\n`;
@@ -47,17 +53,29 @@ function applyInNetns(text: string): string {
 }
 
 test('ClusterIP and NodePort: service-ips and service-nodeports lead to a service chain that picks one of the endpoint chains', () => {
-  const [sp] = servicePorts(svc('web', { type: 'NodePort', clusterIP: '10.96.5.5', ports: [{ name: 'http', port: 8080, protocol: 'TCP', nodePort: 31000 }] }));
+  const [sp] = servicePorts(
+    svc('web', { type: 'NodePort', clusterIP: '10.96.5.5', ports: [{ name: 'http', port: 8080, protocol: 'TCP', nodePort: 31000 }] }),
+  );
   const rs = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 8080), ep('10.244.0.6', 8080)]), cfg);
   const s = flat(rs.script);
   assert.match(rs.script, /^add table ip k8ts-proxy-test\ndelete table ip k8ts-proxy-test\ntable ip k8ts-proxy-test \{\n/);
-  assert.match(s, /add element ip k8ts-proxy-test service-ips \{ 10\.96\.5\.5 \. tcp \. 8080 : goto service-[A-Z2-7]{8}-default\/web\/tcp\/http \}/);
-  assert.match(s, /add element ip k8ts-proxy-test service-nodeports \{ tcp \. 31000 : goto external-[A-Z2-7]{8}-default\/web\/tcp\/http \}/);
+  assert.match(
+    s,
+    /add element ip k8ts-proxy-test service-ips \{ 10\.96\.5\.5 \. tcp \. 8080 : goto service-[A-Z2-7]{8}-default\/web\/tcp\/http \}/,
+  );
+  assert.match(
+    s,
+    /add element ip k8ts-proxy-test service-nodeports \{ tcp \. 31000 : goto external-[A-Z2-7]{8}-default\/web\/tcp\/http \}/,
+  );
   assert.match(s, /numgen random mod 2 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/8080, 1 : goto endpoint-\S+__10\.244\.0\.6\/8080 \}/);
   assert.match(s, /endpoint-\S+__10\.244\.0\.5\/8080 ip saddr 10\.244\.0\.5 jump mark-for-masquerade/, 'hairpin masquerade');
   assert.match(s, /endpoint-\S+__10\.244\.0\.5\/8080 meta l4proto tcp dnat to 10\.244\.0\.5:8080/);
   assert.match(s, /external-\S+ jump mark-for-masquerade\n/, 'NodePort traffic with policy Cluster is masqueraded');
-  assert.match(s, /ip daddr 10\.96\.5\.5 tcp dport 8080 ip saddr != 10\.244\.0\.0\/24 jump mark-for-masquerade/, 'off-pod-network clients of the ClusterIP are masqueraded');
+  assert.match(
+    s,
+    /ip daddr 10\.96\.5\.5 tcp dport 8080 ip saddr != 10\.244\.0\.0\/24 jump mark-for-masquerade/,
+    'off-pod-network clients of the ClusterIP are masqueraded',
+  );
   assert.deepEqual([...rs.readyEndpointIPs].sort(), ['10.244.0.5', '10.244.0.6']);
   if (canRunNft) {
     const listed = applyInNetns(s);
@@ -66,7 +84,9 @@ test('ClusterIP and NodePort: service-ips and service-nodeports lead to a servic
 });
 
 test('no endpoints: the ClusterIP and NodePort are rejected, nothing is DNATed', () => {
-  const [sp] = servicePorts(svc('empty', { type: 'NodePort', clusterIP: '10.96.5.6', ports: [{ port: 80, protocol: 'TCP', nodePort: 31001 }] }));
+  const [sp] = servicePorts(
+    svc('empty', { type: 'NodePort', clusterIP: '10.96.5.6', ports: [{ port: 80, protocol: 'TCP', nodePort: 31001 }] }),
+  );
   const s = flat(buildRuleset([sp], new Map(), cfg).script);
   assert.match(s, /no-endpoint-services \{ 10\.96\.5\.6 \. tcp \. 80 : goto reject-chain \}/);
   assert.match(s, /no-endpoint-nodeports \{ tcp \. 31001 : goto reject-chain \}/);
@@ -77,8 +97,19 @@ test('no endpoints: the ClusterIP and NodePort are rejected, nothing is DNATed',
 test('headless and ExternalName services are not proxied; SCTP ports are skipped; UDP is', () => {
   assert.deepEqual(servicePorts(svc('h', { clusterIP: 'None', ports: [{ port: 80 }] })), []);
   assert.deepEqual(servicePorts(svc('x', { type: 'ExternalName', externalName: 'example.com' })), []);
-  const ports = servicePorts(svc('dns', { clusterIP: '10.96.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 's', port: 9, protocol: 'SCTP' }] }));
-  assert.deepEqual(ports.map((p) => `${p.protocol}/${p.port}`), ['UDP/53']);
+  const ports = servicePorts(
+    svc('dns', {
+      clusterIP: '10.96.0.10',
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP' },
+        { name: 's', port: 9, protocol: 'SCTP' },
+      ],
+    }),
+  );
+  assert.deepEqual(
+    ports.map((p) => `${p.protocol}/${p.port}`),
+    ['UDP/53'],
+  );
   const s = flat(buildRuleset(ports, eps(ports[0], [ep('10.244.0.1', 53)]), cfg).script);
   assert.match(s, /meta l4proto udp dnat to 10\.244\.0\.1:53/);
   if (canRunNft) applyInNetns(s);
@@ -86,16 +117,27 @@ test('headless and ExternalName services are not proxied; SCTP ports are skipped
 
 test('terminating endpoints are used only when no endpoint is ready', () => {
   const [sp] = servicePorts(svc('t', { clusterIP: '10.96.5.7', ports: [{ port: 80 }] }));
-  const mixed = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80, { ready: false, serving: true, terminating: true })]), cfg);
+  const mixed = buildRuleset(
+    [sp],
+    eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80, { ready: false, serving: true, terminating: true })]),
+    cfg,
+  );
   assert.match(flat(mixed.script), /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
   assert.doesNotMatch(flat(mixed.script), /10\.244\.0\.6/);
-  const onlyTerminating = buildRuleset([sp], eps(sp, [ep('10.244.0.6', 80, { ready: false, serving: true, terminating: true }), ep('10.244.0.7', 80, { ready: false, serving: false, terminating: true })]), cfg);
+  const onlyTerminating = buildRuleset(
+    [sp],
+    eps(sp, [
+      ep('10.244.0.6', 80, { ready: false, serving: true, terminating: true }),
+      ep('10.244.0.7', 80, { ready: false, serving: false, terminating: true }),
+    ]),
+    cfg,
+  );
   assert.match(flat(onlyTerminating.script), /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.6\/80 \}/);
   assert.doesNotMatch(flat(onlyTerminating.script), /10\.244\.0\.7/, 'not serving: never');
   assert.equal(onlyTerminating.readyEndpointIPs.size, 0, 'a terminating fallback is not a ready endpoint');
 });
 
-test('internalTrafficPolicy Local: only this node\'s endpoints; none here: the ClusterIP drops', () => {
+test("internalTrafficPolicy Local: only this node's endpoints; none here: the ClusterIP drops", () => {
   const [sp] = servicePorts(svc('l', { clusterIP: '10.96.5.8', internalTrafficPolicy: 'Local', ports: [{ port: 80 }] }));
   const here = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
   assert.match(flat(here.script), /10\.96\.5\.8 \. tcp \. 80 : goto local-/);
@@ -103,11 +145,22 @@ test('internalTrafficPolicy Local: only this node\'s endpoints; none here: the C
   assert.doesNotMatch(flat(here.script), /10\.244\.1\.5/);
   const none = buildRuleset([sp], eps(sp, [ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
   assert.match(flat(none.script), /no-endpoint-services \{ 10\.96\.5\.8 \. tcp \. 80 : drop \}/);
-  if (canRunNft) { applyInNetns(here.script); applyInNetns(none.script); }
+  if (canRunNft) {
+    applyInNetns(here.script);
+    applyInNetns(none.script);
+  }
 });
 
 test('externalTrafficPolicy Local: external traffic to local endpoints, pods and the host short-circuit to all', () => {
-  const [sp] = servicePorts(svc('e', { type: 'NodePort', clusterIP: '10.96.5.9', externalTrafficPolicy: 'Local', externalIPs: ['198.51.100.7'], ports: [{ port: 80, nodePort: 31002 }] }));
+  const [sp] = servicePorts(
+    svc('e', {
+      type: 'NodePort',
+      clusterIP: '10.96.5.9',
+      externalTrafficPolicy: 'Local',
+      externalIPs: ['198.51.100.7'],
+      ports: [{ port: 80, nodePort: 31002 }],
+    }),
+  );
   const rs = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
   const s = flat(rs.script);
   assert.match(s, /external-\S+ ip saddr 10\.244\.0\.0\/24 goto service-/);
@@ -119,14 +172,29 @@ test('externalTrafficPolicy Local: external traffic to local endpoints, pods and
 });
 
 test('sessionAffinity ClientIP: an affinity set per endpoint with the timeout; remaining entries are carried over', () => {
-  const [sp] = servicePorts(svc('a', { clusterIP: '10.96.5.10', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }, ports: [{ port: 80 }] }));
+  const [sp] = servicePorts(
+    svc('a', {
+      clusterIP: '10.96.5.10',
+      sessionAffinity: 'ClientIP',
+      sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } },
+      ports: [{ port: 80 }],
+    }),
+  );
   const first = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]), cfg);
   assert.equal(first.affinitySets.length, 2);
   assert.match(flat(first.script), /add set ip k8ts-proxy-test affinity-\S+ \{ type ipv4_addr; flags dynamic,timeout; timeout 60s; \}/);
   assert.match(flat(first.script), /service-\S+ ip saddr @affinity-\S+ goto endpoint-/);
   assert.match(flat(first.script), /endpoint-\S+ update @affinity-\S+ \{ ip saddr \}/);
-  const carried = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]), { ...cfg, affinity: new Map([[first.affinitySets[0], new Map([['10.244.0.9', 42]])]]) });
-  assert.match(carried.script, new RegExp(`add element ip k8ts-proxy-test ${first.affinitySets[0].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\{ 10\\.244\\.0\\.9 timeout 60s expires 42s \\}`));
+  const carried = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]), {
+    ...cfg,
+    affinity: new Map([[first.affinitySets[0], new Map([['10.244.0.9', 42]])]]),
+  });
+  assert.match(
+    carried.script,
+    new RegExp(
+      `add element ip k8ts-proxy-test ${first.affinitySets[0].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\{ 10\\.244\\.0\\.9 timeout 60s expires 42s \\}`,
+    ),
+  );
   if (canRunNft) {
     const listed = applyInNetns(carried.script);
     assert.match(listed, /10\.244\.0\.9 (timeout 1m )?expires/);
@@ -134,7 +202,13 @@ test('sessionAffinity ClientIP: an affinity set per endpoint with the timeout; r
 });
 
 test('load-balancer ingress IPs are proxied like external IPs', () => {
-  const [sp] = servicePorts(svc('lb', { type: 'LoadBalancer', clusterIP: '10.96.5.11', ports: [{ port: 80, nodePort: 31003 }] }, { loadBalancer: { ingress: [{ ip: '198.51.100.20' }] } }));
+  const [sp] = servicePorts(
+    svc(
+      'lb',
+      { type: 'LoadBalancer', clusterIP: '10.96.5.11', ports: [{ port: 80, nodePort: 31003 }] },
+      { loadBalancer: { ingress: [{ ip: '198.51.100.20' }] } },
+    ),
+  );
   const s = flat(buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80)]), cfg).script);
   assert.match(s, /198\.51\.100\.20 \. tcp \. 80 : goto external-/);
   assert.match(s, /tcp \. 31003 : goto external-/);
@@ -144,9 +218,14 @@ test('the same state gives the same script; many services make a valid script', 
   const ports: ServicePortInfo[] = [];
   const map = new Map<string, EndpointInfo[]>();
   for (let i = 0; i < 200; i++) {
-    const [sp] = servicePorts(svc(`s${i}`, { type: 'NodePort', clusterIP: `10.97.${i >> 8}.${i & 255}`, ports: [{ name: 'p', port: 80, nodePort: 30000 + i }] }));
+    const [sp] = servicePorts(
+      svc(`s${i}`, { type: 'NodePort', clusterIP: `10.97.${i >> 8}.${i & 255}`, ports: [{ name: 'p', port: 80, nodePort: 30000 + i }] }),
+    );
     ports.push(sp);
-    map.set(endpointsKey(sp.name, sp.protocol), Array.from({ length: 10 }, (_, j) => ep(`10.244.${1 + (i % 200)}.${j + 1}`, 8080)));
+    map.set(
+      endpointsKey(sp.name, sp.protocol),
+      Array.from({ length: 10 }, (_, j) => ep(`10.244.${1 + (i % 200)}.${j + 1}`, 8080)),
+    );
   }
   const a = buildRuleset(ports, map, cfg).script;
   const b = buildRuleset([...ports].reverse(), map, cfg).script;
@@ -157,14 +236,24 @@ test('the same state gives the same script; many services make a valid script', 
 /** The table as nft lists it (JSON), without handles, elements sorted: what two ways of getting there must agree on. */
 function tableAfter(scripts: string[]): unknown {
   const cmd = `${scripts.map((_, i) => `nft -f /dev/fd/${i + 3}`).join(' && ')} && nft -j list table ip ${cfg.table}`;
-  const r = spawnSync('unshare', ['-n', 'bash', '-c', cmd.replace(/\/dev\/fd\/(\d+)/g, (_m, fd) => `<(printf '%s' "$S${fd}")`).replace(/-f <\(/g, '-f <(')], {
-    encoding: 'utf8', env: { ...process.env, ...Object.fromEntries(scripts.map((s, i) => [`S${i + 3}`, s])) },
-  });
+  const r = spawnSync(
+    'unshare',
+    ['-n', 'bash', '-c', cmd.replace(/\/dev\/fd\/(\d+)/g, (_m, fd) => `<(printf '%s' "$S${fd}")`).replace(/-f <\(/g, '-f <(')],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, ...Object.fromEntries(scripts.map((s, i) => [`S${i + 3}`, s])) },
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   const items = (JSON.parse(r.stdout) as { nftables: Record<string, any>[] }).nftables.filter((x) => !x.metainfo && !x.table);
   const strip = (o: unknown): unknown => {
     if (Array.isArray(o)) return o.map(strip);
-    if (o && typeof o === 'object') return Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'handle').map(([k, v]) => [k, strip(v)]));
+    if (o && typeof o === 'object')
+      return Object.fromEntries(
+        Object.entries(o)
+          .filter(([k]) => k !== 'handle')
+          .map(([k, v]) => [k, strip(v)]),
+      );
     return o;
   };
   const keyed = items.map((x) => {
@@ -176,19 +265,38 @@ function tableAfter(scripts: string[]): unknown {
   return keyed.sort();
 }
 
-test('a partial sync leads to the very table a whole-table sync of the new state makes', { skip: canRunNft ? false : 'needs root and nft' }, () => {
+test('a partial sync leads to the very table a whole-table sync of the new state makes', {
+  skip: canRunNft ? false : 'needs root and nft',
+}, () => {
   const mk = (name: string, spec: Record<string, unknown>) => servicePorts(svc(name, spec))[0];
   const s1 = mk('one', { clusterIP: '10.96.6.1', ports: [{ name: 'http', port: 80 }] });
   const s2 = mk('two', { clusterIP: '10.96.6.2', sessionAffinity: 'ClientIP', ports: [{ name: 'http', port: 80 }] });
   const s3 = mk('three', { type: 'NodePort', clusterIP: '10.96.6.3', ports: [{ name: 'http', port: 80, nodePort: 31010 }] });
   const s4 = mk('four', { clusterIP: '10.96.6.4', sessionAffinity: 'ClientIP', ports: [{ name: 'http', port: 80 }] });
-  const m = (entries: [ServicePortInfo, EndpointInfo[]][]) => new Map(entries.map(([sp, list]) => [endpointsKey(sp.name, sp.protocol), list]));
-  const a = buildRuleset([s1, s2, s3], m([[s1, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]], [s2, [ep('10.244.0.7', 80)]], [s3, [ep('10.244.0.8', 80)]]]), cfg);
-  const b = buildRuleset([s1, s3, s4], m([[s1, [ep('10.244.0.5', 80), ep('10.244.0.9', 80), ep('10.244.0.10', 80)]], [s3, [ep('10.244.0.8', 80)]], [s4, [ep('10.244.0.11', 80)]]]), cfg);
+  const m = (entries: [ServicePortInfo, EndpointInfo[]][]) =>
+    new Map(entries.map(([sp, list]) => [endpointsKey(sp.name, sp.protocol), list]));
+  const a = buildRuleset(
+    [s1, s2, s3],
+    m([
+      [s1, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]],
+      [s2, [ep('10.244.0.7', 80)]],
+      [s3, [ep('10.244.0.8', 80)]],
+    ]),
+    cfg,
+  );
+  const b = buildRuleset(
+    [s1, s3, s4],
+    m([
+      [s1, [ep('10.244.0.5', 80), ep('10.244.0.9', 80), ep('10.244.0.10', 80)]],
+      [s3, [ep('10.244.0.8', 80)]],
+      [s4, [ep('10.244.0.11', 80)]],
+    ]),
+    cfg,
+  );
   const partial = partialScript(a, b)!;
   assert.ok(partial, 'a partial sync is possible');
   assert.doesNotMatch(partial, /delete table/);
-  assert.doesNotMatch(partial, /(flush|delete) chain \S+ \S*three|chain \S*three\S* \{/, 'an unchanged service\'s chains are not touched');
+  assert.doesNotMatch(partial, /(flush|delete) chain \S+ \S*three|chain \S*three\S* \{/, "an unchanged service's chains are not touched");
   assert.match(partial, /delete chain ip k8ts-proxy-test endpoint-\S+two/);
   assert.match(partial, /delete set ip k8ts-proxy-test affinity-\S+two/);
   assert.notDeepEqual(tableAfter([a.script]), tableAfter([b.script]), 'the two states differ in the kernel');

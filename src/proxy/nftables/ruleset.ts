@@ -143,8 +143,18 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
   const readyEndpointIPs = new Set<string>();
   // Chain bodies in order of creation: the script declares every chain first, then fills them.
   const bodies = new Map<string, string[]>();
-  const chain = (name: string) => { chains.push(name); if (!bodies.has(name)) bodies.set(name, []); };
-  const rule = (c: string, r: string) => { let b = bodies.get(c); if (!b) { b = []; bodies.set(c, b); } b.push(r); };
+  const chain = (name: string) => {
+    chains.push(name);
+    if (!bodies.has(name)) bodies.set(name, []);
+  };
+  const rule = (c: string, r: string) => {
+    let b = bodies.get(c);
+    if (!b) {
+      b = [];
+      bodies.set(c, b);
+    }
+    b.push(r);
+  };
   const notLocal = `ip saddr != ${cfg.podCIDR}`;
 
   // Sorted, so that the same state gives the same script (tests and diffs).
@@ -220,7 +230,11 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
         const set = affinitySetName(svc, ep);
         affinitySets.push(set);
         const carried = cfg.affinity?.get(set);
-        const elems = carried ? [...carried].filter(([, s]) => s > 0).map(([ip, s]) => `${ip} timeout ${svc.stickyMaxAgeSeconds}s expires ${Math.min(s, svc.stickyMaxAgeSeconds)}s`) : [];
+        const elems = carried
+          ? [...carried]
+              .filter(([, s]) => s > 0)
+              .map(([ip, s]) => `${ip} timeout ${svc.stickyMaxAgeSeconds}s expires ${Math.min(s, svc.stickyMaxAgeSeconds)}s`)
+          : [];
         const decl = `add set ${t} ${set} { type ipv4_addr; flags dynamic,timeout; timeout ${svc.stickyMaxAgeSeconds}s; }`;
         affinityDecls.set(set, decl);
         sets.push(decl);
@@ -259,25 +273,43 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
     [MARK_MASQ_CHAIN, [`mark set mark or ${mark}`]],
     [MASQUERADING_CHAIN, [`mark and ${mark} == 0 return`, `mark set mark xor ${mark}`, 'masquerade fully-random']],
     [REJECT_CHAIN, ['reject']],
-    [ENDPOINTS_CHECK_CHAIN, [
-      `ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES_MAP}`,
-      `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS_MAP}`,
-    ]],
-    [SERVICES_CHAIN, [
-      `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS_MAP}`,
-      `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${SERVICE_NODEPORTS_MAP}`,
-    ]],
+    [
+      ENDPOINTS_CHECK_CHAIN,
+      [
+        `ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES_MAP}`,
+        `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS_MAP}`,
+      ],
+    ],
+    [
+      SERVICES_CHAIN,
+      [
+        `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS_MAP}`,
+        `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${SERVICE_NODEPORTS_MAP}`,
+      ],
+    ],
   ];
   // Block syntax (a table block per step) parses about twice as fast as one `add rule` per line.
   lines.push(`add table ${t}`, `delete table ${t}`, `table ${t} {`, '  comment "k8ts service proxy (kube-proxy\'s nftables mode)"');
-  for (const bc of BASE_CHAINS) lines.push(`  chain ${bc.name} {`, `    type ${bc.type} hook ${bc.hook} priority ${bc.priority}; policy accept;`, '  }');
-  for (const c of [SERVICES_CHAIN, MASQUERADING_CHAIN, MARK_MASQ_CHAIN, ENDPOINTS_CHECK_CHAIN, REJECT_CHAIN, ...chains]) lines.push(`  chain ${c} {`, '  }');
+  for (const bc of BASE_CHAINS)
+    lines.push(`  chain ${bc.name} {`, `    type ${bc.type} hook ${bc.hook} priority ${bc.priority}; policy accept;`, '  }');
+  for (const c of [SERVICES_CHAIN, MASQUERADING_CHAIN, MARK_MASQ_CHAIN, ENDPOINTS_CHECK_CHAIN, REJECT_CHAIN, ...chains])
+    lines.push(`  chain ${c} {`, '  }');
   lines.push(
-    `  set ${CLUSTER_IPS_SET} {`, '    type ipv4_addr', '  }',
-    `  map ${SERVICE_IPS_MAP} {`, '    type ipv4_addr . inet_proto . inet_service : verdict', '  }',
-    `  map ${SERVICE_NODEPORTS_MAP} {`, '    type inet_proto . inet_service : verdict', '  }',
-    `  map ${NO_ENDPOINT_SERVICES_MAP} {`, '    type ipv4_addr . inet_proto . inet_service : verdict', '  }',
-    `  map ${NO_ENDPOINT_NODEPORTS_MAP} {`, '    type inet_proto . inet_service : verdict', '  }',
+    `  set ${CLUSTER_IPS_SET} {`,
+    '    type ipv4_addr',
+    '  }',
+    `  map ${SERVICE_IPS_MAP} {`,
+    '    type ipv4_addr . inet_proto . inet_service : verdict',
+    '  }',
+    `  map ${SERVICE_NODEPORTS_MAP} {`,
+    '    type inet_proto . inet_service : verdict',
+    '  }',
+    `  map ${NO_ENDPOINT_SERVICES_MAP} {`,
+    '    type ipv4_addr . inet_proto . inet_service : verdict',
+    '  }',
+    `  map ${NO_ENDPOINT_NODEPORTS_MAP} {`,
+    '    type inet_proto . inet_service : verdict',
+    '  }',
     '}',
   );
   lines.push(...sets);
@@ -301,8 +333,16 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
   const chainBodies = new Map<string, string[]>();
   for (const [c, body] of [...fixed, ...bodies]) chainBodies.set(c, body);
   return {
-    script: `${lines.join('\n')}\n`, table: cfg.table, affinitySets, endpoints: used, readyEndpointIPs, chains: chains.length,
-    chainBodies, baseChains: new Set(BASE_CHAINS.map((b) => b.name)), affinityDecls, elementLines,
+    script: `${lines.join('\n')}\n`,
+    table: cfg.table,
+    affinitySets,
+    endpoints: used,
+    readyEndpointIPs,
+    chains: chains.length,
+    chainBodies,
+    baseChains: new Set(BASE_CHAINS.map((b) => b.name)),
+    affinityDecls,
+    elementLines,
   };
 }
 
@@ -317,10 +357,12 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
 export function partialScript(prev: Ruleset, next: Ruleset): string | undefined {
   const t = `ip ${next.table}`;
   // A set whose declaration changed (its timeout) is in use by rules that stay: write it all anew.
-  for (const [name, decl] of next.affinityDecls) if (prev.affinityDecls.has(name) && prev.affinityDecls.get(name) !== decl) return undefined;
+  for (const [name, decl] of next.affinityDecls)
+    if (prev.affinityDecls.has(name) && prev.affinityDecls.get(name) !== decl) return undefined;
   if (prev.table !== next.table) return undefined;
   const lines: string[] = [];
-  for (const m of [SERVICE_IPS_MAP, SERVICE_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, NO_ENDPOINT_NODEPORTS_MAP]) lines.push(`flush map ${t} ${m}`);
+  for (const m of [SERVICE_IPS_MAP, SERVICE_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, NO_ENDPOINT_NODEPORTS_MAP])
+    lines.push(`flush map ${t} ${m}`);
   lines.push(`flush set ${t} ${CLUSTER_IPS_SET}`);
   for (const [name, decl] of next.affinityDecls) if (!prev.affinityDecls.has(name)) lines.push(decl);
   const added: string[] = [];
@@ -333,7 +375,8 @@ export function partialScript(prev: Ruleset, next: Ruleset): string | undefined 
   if (added.length) lines.push(`table ${t} {`, ...added.flatMap((c) => [`  chain ${c} {`, '  }']), '}');
   for (const c of changed) lines.push(`flush chain ${t} ${c}`);
   const fill = [...added, ...changed].filter((c) => next.chainBodies.get(c)!.length);
-  if (fill.length) lines.push(`table ${t} {`, ...fill.flatMap((c) => [`  chain ${c} {`, ...next.chainBodies.get(c)!.map((r) => `    ${r}`), '  }']), '}');
+  if (fill.length)
+    lines.push(`table ${t} {`, ...fill.flatMap((c) => [`  chain ${c} {`, ...next.chainBodies.get(c)!.map((r) => `    ${r}`), '  }']), '}');
   lines.push(...next.elementLines);
   const stale = [...prev.chainBodies.keys()].filter((c) => !next.chainBodies.has(c) && !prev.baseChains.has(c));
   // Emptied first, so that no stale chain still jumps to another when it is deleted.

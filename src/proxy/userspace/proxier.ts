@@ -14,12 +14,12 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
+import type { ServiceAddresses } from '../addresses.js';
 import type { EndpointInfo } from '../endpoints.js';
 import { endpointsKey } from '../endpoints.js';
 import type { ServicePortInfo } from '../serviceport.js';
 import { categorizeEndpoints } from '../topology.js';
 import type { Proxier, SyncOutcome } from '../types.js';
-import type { ServiceAddresses } from '../addresses.js';
 import { RoundRobin } from './roundrobin.js';
 
 /** kube-proxy userspace's EndpointDialTimeouts: one attempt per entry, each on another endpoint when it can. */
@@ -102,7 +102,10 @@ export class UserspaceProxier implements Proxier {
         const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (c) => this.handleTCP(p, c));
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
-          server.listen({ host: p.ip, port: p.port, exclusive: true }, () => { server.off('error', reject); resolve(); });
+          server.listen({ host: p.ip, port: p.port, exclusive: true }, () => {
+            server.off('error', reject);
+            resolve();
+          });
         });
         server.on('error', (e) => this.log(`proxy: ${p.key}: ${e.message}`));
         p.tcp = server;
@@ -110,7 +113,10 @@ export class UserspaceProxier implements Proxier {
         const sock = dgram.createSocket({ type: 'udp4' });
         await new Promise<void>((resolve, reject) => {
           sock.once('error', reject);
-          sock.bind({ address: p.ip, port: p.port, exclusive: true }, () => { sock.off('error', reject); resolve(); });
+          sock.bind({ address: p.ip, port: p.port, exclusive: true }, () => {
+            sock.off('error', reject);
+            resolve();
+          });
         });
         sock.on('error', (e) => this.log(`proxy: ${p.key}: ${e.message}`));
         p.udp = sock;
@@ -136,7 +142,10 @@ export class UserspaceProxier implements Proxier {
     const attempt = (i: number) => {
       if (client.destroyed) return;
       const ep = i < DIAL_TIMEOUTS_MS.length ? p.lb.next(clientIP, tried) : undefined;
-      if (!ep) { client.resetAndDestroy(); return; }
+      if (!ep) {
+        client.resetAndDestroy();
+        return;
+      }
       tried.add(ep);
       const [host, port] = splitEndpoint(ep);
       const upstream = net.connect({ host, port, allowHalfOpen: true });
@@ -153,11 +162,18 @@ export class UserspaceProxier implements Proxier {
       });
       upstream.on('error', () => {
         clearTimeout(timer);
-        if (!connected) { attempt(i + 1); return; }
+        if (!connected) {
+          attempt(i + 1);
+          return;
+        }
         client.destroy();
       });
-      upstream.on('close', () => { if (connected) client.destroy(); });
-      client.once('close', () => { if (connected) upstream.destroy(); });
+      upstream.on('close', () => {
+        if (connected) client.destroy();
+      });
+      client.once('close', () => {
+        if (connected) upstream.destroy();
+      });
     };
     attempt(0);
   }
@@ -171,7 +187,11 @@ export class UserspaceProxier implements Proxier {
       if (!ep) return;
       const [host, port] = splitEndpoint(ep);
       const sock = dgram.createSocket('udp4');
-      sock.on('error', () => { clearTimeout(s?.timer); sessions.delete(key); sock.close(); });
+      sock.on('error', () => {
+        clearTimeout(s?.timer);
+        sessions.delete(key);
+        sock.close();
+      });
       sock.on('message', (reply) => {
         p.udp?.send(reply, rinfo.port, rinfo.address);
         touch();
@@ -182,13 +202,24 @@ export class UserspaceProxier implements Proxier {
       sessions.set(key, created);
       const touch = () => {
         clearTimeout(created.timer);
-        created.timer = setTimeout(() => { sessions.delete(key); try { sock.close(); } catch { /* closed */ } }, UDP_IDLE_MS);
+        created.timer = setTimeout(() => {
+          sessions.delete(key);
+          try {
+            sock.close();
+          } catch {
+            /* closed */
+          }
+        }, UDP_IDLE_MS);
       };
       touch();
       sock.once('connect', () => sock.send(msg));
       return;
     }
-    try { s.sock.send(msg); } catch { /* not connected yet or closed */ }
+    try {
+      s.sock.send(msg);
+    } catch {
+      /* not connected yet or closed */
+    }
   }
 
   private closePortal(p: Portal): void {
@@ -196,8 +227,19 @@ export class UserspaceProxier implements Proxier {
     // The listening socket goes; connections in progress finish (as conntrack keeps them).
     p.tcp?.close();
     if (p.udp) {
-      try { p.udp.close(); } catch { /* closed */ }
-      for (const s of p.udpSessions?.values() ?? []) { clearTimeout(s.timer); try { s.sock.close(); } catch { /* closed */ } }
+      try {
+        p.udp.close();
+      } catch {
+        /* closed */
+      }
+      for (const s of p.udpSessions?.values() ?? []) {
+        clearTimeout(s.timer);
+        try {
+          s.sock.close();
+        } catch {
+          /* closed */
+        }
+      }
     }
   }
 

@@ -3,9 +3,14 @@
 // that remembers a client's endpoint for the affinity timeout, and a way to skip endpoints that
 // just refused a connection (the proxy retries on the next one).
 
-export interface Balanced { endpoint: string }
+export interface Balanced {
+  endpoint: string;
+}
 
-interface AffinityEntry { endpoint: string; lastUsed: number }
+interface AffinityEntry {
+  endpoint: string;
+  lastUsed: number;
+}
 
 export class RoundRobin {
   private endpoints: string[] = [];
@@ -27,7 +32,9 @@ export class RoundRobin {
     if (stickySeconds === 0) this.affinity.clear();
   }
 
-  get size(): number { return this.endpoints.length; }
+  get size(): number {
+    return this.endpoints.length;
+  }
 
   /**
    * The endpoint for a client, skipping those in `exclude` (already tried). With affinity, the

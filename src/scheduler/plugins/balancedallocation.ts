@@ -3,7 +3,7 @@
 // requests (no scoring defaults), so pods without requests score every node by what is there.
 
 import type { NodeInfo, PodInfo } from '../cache.js';
-import { MAX_NODE_SCORE, type CycleState, type ScorePlugin } from '../framework.js';
+import { type CycleState, MAX_NODE_SCORE, type ScorePlugin } from '../framework.js';
 
 export function balancedResourceScore(requested: number[], allocatable: number[]): number {
   const fractions: number[] = [];

@@ -9,12 +9,12 @@
 // condition and is deleted gracefully, and the preemptor is nominated to the node
 // (status.nominatedNodeName) until the victims are gone.
 
-import type { KObject } from '../../api/object.js';
 import { selectorFromLabelSelector } from '../../api/labels.js';
-import { PODS, type Pod } from '../../api/types.js';
+import type { KObject } from '../../api/object.js';
 import type { LabelSelector } from '../../api/types.js';
+import { PODS, type Pod } from '../../api/types.js';
 import type { NodeInfo, PodInfo } from '../cache.js';
-import { Code, fitErrorMessage, Status, type CycleState, type Diagnosis } from '../framework.js';
+import { Code, type CycleState, type Diagnosis, fitErrorMessage, Status } from '../framework.js';
 
 export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
 export const NO_VICTIMS = 'No preemption victims found for incoming pod';
@@ -36,7 +36,12 @@ export interface PostFilterResult {
   candidate?: Candidate;
 }
 
-interface PDB { namespace: string; selector: ReturnType<typeof selectorFromLabelSelector>; allowed: number; disrupted: Set<string> }
+interface PDB {
+  namespace: string;
+  selector: ReturnType<typeof selectorFromLabelSelector>;
+  allowed: number;
+  disrupted: Set<string>;
+}
 
 function pdbsOf(list: KObject[]): PDB[] {
   const out: PDB[] = [];
@@ -45,10 +50,19 @@ function pdbsOf(list: KObject[]): PDB[] {
     // A PDB with a nil or empty selector matches nothing here (as filterPodsWithPDBViolation).
     if (!spec.selector) continue;
     let selector;
-    try { selector = selectorFromLabelSelector(spec.selector); } catch { continue; }
+    try {
+      selector = selectorFromLabelSelector(spec.selector);
+    } catch {
+      continue;
+    }
     if (selector.empty()) continue;
     const status = (p.status ?? {}) as { disruptionsAllowed?: number; disruptedPods?: Record<string, string> };
-    out.push({ namespace: p.metadata.namespace ?? '', selector, allowed: status.disruptionsAllowed ?? 0, disrupted: new Set(Object.keys(status.disruptedPods ?? {})) });
+    out.push({
+      namespace: p.metadata.namespace ?? '',
+      selector,
+      allowed: status.disruptionsAllowed ?? 0,
+      disrupted: new Set(Object.keys(status.disruptedPods ?? {})),
+    });
   }
   return out;
 }
@@ -56,7 +70,8 @@ function pdbsOf(list: KObject[]): PDB[] {
 /** filterPodsWithPDBViolation: which pods' eviction would take a budget below zero (counting the ones before them). */
 function splitByPDBViolation(pods: PodInfo[], pdbs: PDB[]): { violating: PodInfo[]; nonViolating: PodInfo[] } {
   const allowed = pdbs.map((p) => p.allowed);
-  const violating: PodInfo[] = [], nonViolating: PodInfo[] = [];
+  const violating: PodInfo[] = [],
+    nonViolating: PodInfo[] = [];
   for (const pi of pods) {
     let violated = false;
     const name = pi.pod.metadata.name ?? '';
@@ -78,7 +93,7 @@ const startTime = (pi: PodInfo): number => {
 };
 
 /** MoreImportantPod: higher priority first, then the one that started earlier. */
-const moreImportantFirst = (a: PodInfo, b: PodInfo): number => (b.priority - a.priority) || (startTime(a) - startTime(b));
+const moreImportantFirst = (a: PodInfo, b: PodInfo): number => b.priority - a.priority || startTime(a) - startTime(b);
 
 export class DefaultPreemption {
   readonly name = 'DefaultPreemption';
@@ -90,13 +105,20 @@ export class DefaultPreemption {
     if (nominated) {
       // Victims chosen earlier are still going: wait for them rather than preempt again.
       const node = nodeOf(nominated);
-      if (node?.pods.some((p) => p.terminating && p.priority < pod.priority)) return 'not eligible due to a terminating pod on the nominated node.';
+      if (node?.pods.some((p) => p.terminating && p.priority < pod.priority))
+        return 'not eligible due to a terminating pod on the nominated node.';
     }
     return undefined;
   }
 
   /** SelectVictimsOnNode. */
-  private selectVictimsOnNode(state: CycleState, pod: PodInfo, node: NodeInfo, filter: NodeFilter, pdbs: PDB[]): { victims: PodInfo[]; numPDBViolations: number; status?: Status } {
+  private selectVictimsOnNode(
+    state: CycleState,
+    pod: PodInfo,
+    node: NodeInfo,
+    filter: NodeFilter,
+    pdbs: PDB[],
+  ): { victims: PodInfo[]; numPDBViolations: number; status?: Status } {
     const potential = node.pods.filter((p) => p.priority < pod.priority);
     if (!potential.length) return { victims: [], numPDBViolations: 0, status: new Status(Code.UnschedulableAndUnresolvable, [NO_VICTIMS]) };
     const sim = node.clone();
@@ -120,13 +142,24 @@ export class DefaultPreemption {
     return { victims, numPDBViolations };
   }
 
-  postFilter(state: CycleState, pod: PodInfo, diagnosis: Diagnosis, allNodes: NodeInfo[], filter: NodeFilter, pdbList: KObject[] = []): PostFilterResult {
+  postFilter(
+    state: CycleState,
+    pod: PodInfo,
+    diagnosis: Diagnosis,
+    allNodes: NodeInfo[],
+    filter: NodeFilter,
+    pdbList: KObject[] = [],
+  ): PostFilterResult {
     const why = this.notEligible(pod, (n) => allNodes.find((x) => x.name === n));
     if (why) return { message: `preemption: ${why}` };
     const absentCode = diagnosis.absentNodesStatus?.code ?? Code.UnschedulableAndUnresolvable;
     const potential = allNodes.filter((n) => (diagnosis.nodeToStatus.get(n.name)?.code ?? absentCode) === Code.Unschedulable);
     if (!potential.length) {
-      const d: Diagnosis = { nodeToStatus: new Map(), absentNodesStatus: new Status(Code.UnschedulableAndUnresolvable, [NOT_HELPFUL]), unschedulablePlugins: new Set() };
+      const d: Diagnosis = {
+        nodeToStatus: new Map(),
+        absentNodesStatus: new Status(Code.UnschedulableAndUnresolvable, [NOT_HELPFUL]),
+        unschedulablePlugins: new Set(),
+      };
       return { message: `preemption: ${fitErrorMessage(allNodes.length, d)}` };
     }
     const pdbs = pdbsOf(pdbList);
@@ -139,7 +172,11 @@ export class DefaultPreemption {
       else statuses.set(n.name, new Status(Code.UnschedulableAndUnresolvable, [NO_VICTIMS]));
     }
     if (!candidates.length) {
-      const d: Diagnosis = { nodeToStatus: statuses, absentNodesStatus: new Status(Code.UnschedulableAndUnresolvable, [NOT_HELPFUL]), unschedulablePlugins: new Set() };
+      const d: Diagnosis = {
+        nodeToStatus: statuses,
+        absentNodesStatus: new Status(Code.UnschedulableAndUnresolvable, [NOT_HELPFUL]),
+        unschedulablePlugins: new Set(),
+      };
       return { message: `preemption: ${fitErrorMessage(allNodes.length, d)}` };
     }
     return { candidate: pickOneNodeForPreemption(candidates) };
@@ -174,10 +211,15 @@ export function disruptionTargetPatch(schedulerName: string, uid: string | undef
   return {
     metadata: { uid },
     status: {
-      conditions: [{
-        type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler',
-        message: `${schedulerName}: preempting to accommodate a higher priority pod`, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      }],
+      conditions: [
+        {
+          type: 'DisruptionTarget',
+          status: 'True',
+          reason: 'PreemptionByScheduler',
+          message: `${schedulerName}: preempting to accommodate a higher priority pod`,
+          lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        },
+      ],
     },
   };
 }

@@ -3,10 +3,22 @@
 // their weights (Score). Terms that name nodes with matchFields metadata.name narrow the nodes
 // evaluated at all (PreFilter), as DaemonSet pods do.
 
-import type { NodeInfo, PodInfo } from '../cache.js';
-import { Code, defaultNormalizeScore, MAX_NODE_SCORE, SKIP, Status, type CycleState, type FilterPlugin, type PreFilterOutcome, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework.js';
-import type { NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '../../api/types.js';
 import { matchNodeSelectorTerm } from '../../api/nodeaffinity.js';
+import type { NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '../../api/types.js';
+import type { NodeInfo, PodInfo } from '../cache.js';
+import {
+  Code,
+  type CycleState,
+  defaultNormalizeScore,
+  type FilterPlugin,
+  MAX_NODE_SCORE,
+  type PreFilterOutcome,
+  type PreFilterPlugin,
+  type PreScorePlugin,
+  type ScorePlugin,
+  SKIP,
+  Status,
+} from '../framework.js';
 
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";
 export const ERR_REASON_CONFLICT = 'pod affinity terms conflict';
@@ -76,7 +88,10 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
 
   /** The summed weights of the preferred terms the node matches. */
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    const preferred = state.read<PreferredSchedulingTerm[]>(PRE_SCORE_KEY) ?? pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    const preferred =
+      state.read<PreferredSchedulingTerm[]>(PRE_SCORE_KEY) ??
+      pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ??
+      [];
     let sum = 0;
     for (const t of preferred) if (t.preference && matchNodeSelectorTerm(t.preference, node.labels, node.name)) sum += t.weight;
     return sum;

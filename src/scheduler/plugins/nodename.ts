@@ -2,7 +2,7 @@
 // spec.nodeName, so this matters for simulations (preemption) and completeness.
 
 import type { NodeInfo, PodInfo } from '../cache.js';
-import { Code, Status, type CycleState, type FilterPlugin } from '../framework.js';
+import { Code, type CycleState, type FilterPlugin, Status } from '../framework.js';
 
 export const ERR_REASON_NODE_NAME = "node(s) didn't match the requested node name";
 const REJECT = new Status(Code.UnschedulableAndUnresolvable, [ERR_REASON_NODE_NAME]);

@@ -2,7 +2,7 @@
 // the same address (0.0.0.0 clashes with every address).
 
 import type { NodeInfo, PodInfo } from '../cache.js';
-import { Code, SKIP, Status, type CycleState, type FilterPlugin, type PreFilterOutcome, type PreFilterPlugin } from '../framework.js';
+import { Code, type CycleState, type FilterPlugin, type PreFilterOutcome, type PreFilterPlugin, SKIP, Status } from '../framework.js';
 
 export const ERR_REASON_PORTS = "node(s) didn't have free ports for the requested pod ports";
 const REJECT = new Status(Code.Unschedulable, [ERR_REASON_PORTS]);

@@ -4,7 +4,7 @@
 // requests at 100m CPU / 200Mi memory.
 
 import type { NodeInfo, PodInfo } from '../cache.js';
-import { Code, MAX_NODE_SCORE, Status, type CycleState, type FilterPlugin, type ScorePlugin } from '../framework.js';
+import { Code, type CycleState, type FilterPlugin, MAX_NODE_SCORE, type ScorePlugin, Status } from '../framework.js';
 
 export interface InsufficientResource {
   resourceName: string;
@@ -31,7 +31,13 @@ export function fitsRequest(pod: PodInfo, node: NodeInfo): InsufficientResource[
     out.push({ resourceName: 'memory', reason: 'Insufficient memory', requested: req.memory, used: used.memory, capacity: alloc.memory });
   }
   if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) {
-    out.push({ resourceName: 'ephemeral-storage', reason: 'Insufficient ephemeral-storage', requested: req.ephemeralStorage, used: used.ephemeralStorage, capacity: alloc.ephemeralStorage });
+    out.push({
+      resourceName: 'ephemeral-storage',
+      reason: 'Insufficient ephemeral-storage',
+      requested: req.ephemeralStorage,
+      used: used.ephemeralStorage,
+      capacity: alloc.ephemeralStorage,
+    });
   }
   for (const [name, q] of req.scalar) {
     if (q === 0) continue;
@@ -44,11 +50,15 @@ export function fitsRequest(pod: PodInfo, node: NodeInfo): InsufficientResource[
 
 /** The common case without allocating: cpu, memory, storage and a pod slot, no extended resources. */
 function fitsQuickly(pod: PodInfo, node: NodeInfo): boolean {
-  const alloc = node.allocatable, used = node.requested, req = pod.requests;
+  const alloc = node.allocatable,
+    used = node.requested,
+    req = pod.requests;
   if (node.pods.length + 1 > alloc.allowedPodNumber || req.scalar.size > 0) return false;
-  return (req.milliCPU === 0 || req.milliCPU <= alloc.milliCPU - used.milliCPU)
-    && (req.memory === 0 || req.memory <= alloc.memory - used.memory)
-    && (req.ephemeralStorage === 0 || req.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage);
+  return (
+    (req.milliCPU === 0 || req.milliCPU <= alloc.milliCPU - used.milliCPU) &&
+    (req.memory === 0 || req.memory <= alloc.memory - used.memory) &&
+    (req.ephemeralStorage === 0 || req.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage)
+  );
 }
 
 function leastRequestedScore(requested: number, capacity: number): number {
@@ -63,13 +73,17 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
     if (fitsQuickly(pod, node)) return undefined;
     const insufficient = fitsRequest(pod, node);
     if (insufficient.length === 0) return undefined;
-    return new Status(Code.Unschedulable, insufficient.map((r) => r.reason));
+    return new Status(
+      Code.Unschedulable,
+      insufficient.map((r) => r.reason),
+    );
   }
 
   /** LeastAllocated: the mean of (allocatable - requested) / allocatable over cpu and memory. */
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
     const alloc = node.allocatable;
-    let sum = 0, weights = 0;
+    let sum = 0,
+      weights = 0;
     if (alloc.milliCPU > 0) {
       sum += leastRequestedScore(node.nonZeroCPU + pod.nonZeroCPU, alloc.milliCPU);
       weights++;

@@ -1,10 +1,10 @@
 // NodeUnschedulable: a cordoned node (spec.unschedulable) takes only pods that tolerate the
 // node.kubernetes.io/unschedulable:NoSchedule taint.
 
-import type { NodeInfo, PodInfo } from '../cache.js';
-import { Code, Status, type CycleState, type FilterPlugin } from '../framework.js';
-import { TAINT_NODE_UNSCHEDULABLE } from '../../api/types.js';
 import { tolerationsTolerateTaint } from '../../api/taints.js';
+import { TAINT_NODE_UNSCHEDULABLE } from '../../api/types.js';
+import type { NodeInfo, PodInfo } from '../cache.js';
+import { Code, type CycleState, type FilterPlugin, Status } from '../framework.js';
 
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
 const REJECT = new Status(Code.UnschedulableAndUnresolvable, [ERR_REASON_UNSCHEDULABLE]);

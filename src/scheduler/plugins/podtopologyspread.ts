@@ -5,13 +5,13 @@
 // how the replicas of one workload end up on different nodes. Fewer matching pods in a node's
 // domains means a higher score.
 
-import { Selector, selectorFromLabelSelector, selectorFromMap, type Requirement } from '../../api/labels.js';
+import { type Requirement, Selector, selectorFromLabelSelector, selectorFromMap } from '../../api/labels.js';
 import type { KObject } from '../../api/object.js';
-import type { NodeInfo, PodInfo } from '../cache.js';
-import { MAX_NODE_SCORE, SKIP, type CycleState, type Handle, type PreScorePlugin, type ScorePlugin, type Status } from '../framework.js';
-import { LABEL_HOSTNAME, LABEL_ZONE, type Pod, type TopologySpreadConstraint } from '../../api/types.js';
-import { RequiredNodeAffinity } from './nodeaffinity.js';
 import { findUntoleratedTaint } from '../../api/taints.js';
+import { LABEL_HOSTNAME, LABEL_ZONE, type Pod, type TopologySpreadConstraint } from '../../api/types.js';
+import type { NodeInfo, PodInfo } from '../cache.js';
+import { type CycleState, type Handle, MAX_NODE_SCORE, type PreScorePlugin, type ScorePlugin, SKIP, type Status } from '../framework.js';
+import { RequiredNodeAffinity } from './nodeaffinity.js';
 
 export interface SpreadConstraint {
   maxSkew: number;
@@ -51,7 +51,9 @@ export function defaultSelector(pod: Pod, handle: Handle): Selector {
       if (obj) {
         try {
           reqs = [...reqs, ...selectorFromLabelSelector(ls).requirements];
-        } catch { /* an invalid selector adds nothing, as LabelSelectorAsSelector's error is ignored */ }
+        } catch {
+          /* an invalid selector adds nothing, as LabelSelectorAsSelector's error is ignored */
+        }
       }
     }
   }
@@ -74,8 +76,11 @@ export function podConstraints(pod: Pod, action: string): SpreadConstraint[] {
     for (const k of c.matchLabelKeys ?? []) if (k in podLabels) extra.push({ key: k, op: '=', values: [podLabels[k]] });
     if (extra.length) selector = new Selector([...extra, ...selector.requirements]);
     out.push({
-      maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector,
-      nodeAffinityPolicy: c.nodeAffinityPolicy === 'Ignore' ? 'Ignore' : 'Honor', nodeTaintsPolicy: c.nodeTaintsPolicy === 'Honor' ? 'Honor' : 'Ignore',
+      maxSkew: c.maxSkew,
+      topologyKey: c.topologyKey,
+      selector,
+      nodeAffinityPolicy: c.nodeAffinityPolicy === 'Ignore' ? 'Ignore' : 'Honor',
+      nodeTaintsPolicy: c.nodeTaintsPolicy === 'Honor' ? 'Honor' : 'Ignore',
     });
   }
   return out;
@@ -98,7 +103,10 @@ export function countOnNode(node: NodeInfo, selector: Selector, namespace: strin
   if (selector.empty()) return 0;
   const key = `${namespace}\0${selector.toString()}`;
   let m = counts.get(node);
-  if (!m) { m = new Map(); counts.set(node, m); }
+  if (!m) {
+    m = new Map();
+    counts.set(node, m);
+  }
   const hit = m.get(key);
   if (hit && hit.generation === node.generation) return hit.n;
   const n = countPodsMatchSelector(node.pods, selector, namespace);
@@ -137,9 +145,15 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
       constraints = podConstraints(pod.pod, 'ScheduleAnyway');
     } else {
       const selector = defaultSelector(pod.pod, this.handle);
-      constraints = selector.empty() ? [] : SYSTEM_DEFAULT_CONSTRAINTS.map((c) => ({
-        maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector, nodeAffinityPolicy: 'Honor' as const, nodeTaintsPolicy: 'Ignore' as const,
-      }));
+      constraints = selector.empty()
+        ? []
+        : SYSTEM_DEFAULT_CONSTRAINTS.map((c) => ({
+            maxSkew: c.maxSkew,
+            topologyKey: c.topologyKey,
+            selector,
+            nodeAffinityPolicy: 'Honor' as const,
+            nodeTaintsPolicy: 'Ignore' as const,
+          }));
     }
     if (constraints.length === 0) return SKIP;
     // Only the pod's own rules require nodes to carry every topology key: a node without a zone
@@ -162,7 +176,9 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
         }
       });
     }
-    const weights = constraints.map((c, i) => Math.log((c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignoredNodes.size : topoSize[i]) + 2));
+    const weights = constraints.map((c, i) =>
+      Math.log((c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignoredNodes.size : topoSize[i]) + 2),
+    );
     // Domains other than hostname count the matching pods of every eligible node. A node without
     // the key never reads its pair in Score, so only keyed nodes are counted (the same result).
     const counted = constraints.filter((c) => c.topologyKey !== LABEL_HOSTNAME);
@@ -192,9 +208,10 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
     let score = 0;
     s.constraints.forEach((c, i) => {
       if (!Object.hasOwn(node.labels, c.topologyKey)) return;
-      const cnt = c.topologyKey === LABEL_HOSTNAME
-        ? countOnNode(node, c.selector, pod.namespace)
-        : s.pairCounts.get(pairKey(c.topologyKey, node.labels[c.topologyKey])) ?? 0;
+      const cnt =
+        c.topologyKey === LABEL_HOSTNAME
+          ? countOnNode(node, c.selector, pod.namespace)
+          : (s.pairCounts.get(pairKey(c.topologyKey, node.labels[c.topologyKey])) ?? 0);
       score += cnt * s.weights[i] + (c.maxSkew - 1);
     });
     return Math.round(score);
@@ -204,7 +221,8 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
   normalizeScore(state: CycleState, _pod: PodInfo, scores: number[], nodes: NodeInfo[]): void {
     const s = state.read<PreScoreState>(PRE_SCORE_KEY);
     if (!s) return;
-    let min = Number.MAX_SAFE_INTEGER, max = 0;
+    let min = Number.MAX_SAFE_INTEGER,
+      max = 0;
     for (let i = 0; i < scores.length; i++) {
       if (s.ignoredNodes.has(nodes[i].name)) continue;
       if (scores[i] < min) min = scores[i];

@@ -1,10 +1,19 @@
 // TaintToleration: NoSchedule and NoExecute taints must be tolerated (Filter); untolerated
 // PreferNoSchedule taints lower a node's score (Score, reversed normalisation).
 
-import type { NodeInfo, PodInfo } from '../cache.js';
-import { Code, defaultNormalizeScore, MAX_NODE_SCORE, Status, type CycleState, type FilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework.js';
 import { findUntoleratedTaint, tolerationsTolerateTaint } from '../../api/taints.js';
 import type { Toleration } from '../../api/types.js';
+import type { NodeInfo, PodInfo } from '../cache.js';
+import {
+  Code,
+  type CycleState,
+  defaultNormalizeScore,
+  type FilterPlugin,
+  MAX_NODE_SCORE,
+  type PreScorePlugin,
+  type ScorePlugin,
+  Status,
+} from '../framework.js';
 
 const PRE_SCORE_KEY = 'PreScoreTaintToleration';
 
@@ -20,7 +29,10 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
 
   preScore(state: CycleState, pod: PodInfo): Status | undefined {
     // An empty effect tolerates PreferNoSchedule too.
-    state.write(PRE_SCORE_KEY, (pod.pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule'));
+    state.write(
+      PRE_SCORE_KEY,
+      (pod.pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule'),
+    );
     return undefined;
   }
 

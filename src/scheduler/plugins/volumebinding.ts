@@ -10,15 +10,36 @@
 import type { KObject } from '../../api/object.js';
 import { deepCopy } from '../../api/object.js';
 import {
-  ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NOT_SUPPORTED_PROVISIONER, checkAccessModes, claimClassName, claimReference,
-  findMatchingVolume, hasAnnotation, isVolumeBoundToClaim, matchTopologySelectorTerms, volumeFitsNode,
-  type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
+  ANN_BIND_COMPLETED,
+  ANN_BOUND_BY_CONTROLLER,
+  ANN_SELECTED_NODE,
+  checkAccessModes,
+  claimClassName,
+  claimReference,
+  findMatchingVolume,
+  hasAnnotation,
+  isVolumeBoundToClaim,
+  matchTopologySelectorTerms,
+  NOT_SUPPORTED_PROVISIONER,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type StorageClass,
+  volumeFitsNode,
 } from '../../api/persistentvolume.js';
 import type { Informer } from '../../client/informer.js';
 import { isNotFound } from '../../client/rest.js';
 import type { NodeInfo, PodInfo } from '../cache.js';
 import {
-  Code, SKIP, Status, type CycleState, type FilterPlugin, type Handle, type PreBindPlugin, type PreFilterOutcome, type PreFilterPlugin, type ReservePlugin,
+  Code,
+  type CycleState,
+  type FilterPlugin,
+  type Handle,
+  type PreBindPlugin,
+  type PreFilterOutcome,
+  type PreFilterPlugin,
+  type ReservePlugin,
+  SKIP,
+  Status,
 } from '../framework.js';
 
 export const ERR_REASON_BIND_CONFLICT = "node(s) didn't find available persistent volumes to bind";
@@ -51,7 +72,9 @@ const fullyBound = (c: PersistentVolumeClaim): boolean => !!c.spec?.volumeName &
 
 /** The claims the pod's volumes use, as (volume is ephemeral, claim name). */
 function podClaims(pod: KObject): { name: string; ephemeral: boolean }[] {
-  const vols = ((pod.spec as { volumes?: { name: string; persistentVolumeClaim?: { claimName?: string }; ephemeral?: unknown }[] } | undefined)?.volumes) ?? [];
+  const vols =
+    (pod.spec as { volumes?: { name: string; persistentVolumeClaim?: { claimName?: string }; ephemeral?: unknown }[] } | undefined)
+      ?.volumes ?? [];
   const out: { name: string; ephemeral: boolean }[] = [];
   for (const v of vols) {
     if (v.persistentVolumeClaim) out.push({ name: v.persistentVolumeClaim.claimName ?? '', ephemeral: false });
@@ -74,7 +97,10 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
   /** Volumes reserved for a claim of a pod on its way to being bound (pv name -> claim key). */
   private readonly assumed = new Map<string, string>();
 
-  constructor(private readonly handle: Handle, private readonly opts: VolumeBindingOptions = {}) {
+  constructor(
+    private readonly handle: Handle,
+    private readonly opts: VolumeBindingOptions = {},
+  ) {
     const f = handle.informers;
     if (!f) return;
     this.pvcs = f.informerFor<PersistentVolumeClaim>(PVCS);
@@ -104,8 +130,14 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     let unboundImmediate = 0;
     for (const { name, ephemeral } of claims) {
       const pvc = this.claim(pod.namespace, name);
-      if (!pvc) return unresolvable(ephemeral ? `waiting for ephemeral volume controller to create the persistentvolumeclaim "${name}"` : `persistentvolumeclaim "${name}" not found`);
-      if (pvc.status?.phase === 'Lost') return unresolvable(`persistentvolumeclaim "${name}" bound to non-existent persistentvolume "${pvc.spec?.volumeName ?? ''}"`);
+      if (!pvc)
+        return unresolvable(
+          ephemeral
+            ? `waiting for ephemeral volume controller to create the persistentvolumeclaim "${name}"`
+            : `persistentvolumeclaim "${name}" not found`,
+        );
+      if (pvc.status?.phase === 'Lost')
+        return unresolvable(`persistentvolumeclaim "${name}" bound to non-existent persistentvolume "${pvc.spec?.volumeName ?? ''}"`);
       if (pvc.metadata.deletionTimestamp) return unresolvable(`persistentvolumeclaim "${name}" is being deleted`);
       if (ephemeral && !(pvc.metadata.ownerReferences ?? []).some((r) => r.uid === pod.uid && r.controller)) {
         return unresolvable(`PVC ${pod.namespace}/${name} was not created for pod ${pod.key} (pod is not owner)`);
@@ -133,7 +165,9 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
       const chosen = new Set(this.assumed.keys());
       const volumes = this.pvs?.list() ?? [];
       for (const pvc of data.unboundDelay) {
-        const candidates = volumes.filter((v) => checkAccessModes(pvc, v) && !(this.assumed.has(v.metadata.name!) && !isVolumeBoundToClaim(v, pvc)));
+        const candidates = volumes.filter(
+          (v) => checkAccessModes(pvc, v) && !(this.assumed.has(v.metadata.name!) && !isVolumeBoundToClaim(v, pvc)),
+        );
         const pv = findMatchingVolume(pvc, candidates, { node: { name: node.name, labels: node.labels }, excluded: chosen });
         if (pv) {
           podVolumes.staticBindings.push({ pv, pvc });
@@ -145,7 +179,11 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
         const sc = cls ? this.classes?.get(cls) : undefined;
         if (!cls) return new Status(Code.Error, [`no class for claim "${pvc.metadata.name}"`]);
         if (!sc) return new Status(Code.Error, [`failed to find storage class "${cls}"`]);
-        if (!sc.provisioner || sc.provisioner === NOT_SUPPORTED_PROVISIONER || !matchTopologySelectorTerms(sc.allowedTopologies, node.labels)) {
+        if (
+          !sc.provisioner ||
+          sc.provisioner === NOT_SUPPORTED_PROVISIONER ||
+          !matchTopologySelectorTerms(sc.allowedTopologies, node.labels)
+        ) {
           reasons.add(ERR_REASON_BIND_CONFLICT);
           continue;
         }
@@ -202,7 +240,8 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
       if (isVolumeBoundToClaim(cur, pvc) && cur.spec?.claimRef?.uid === pvc.metadata.uid) continue;
       const next = deepCopy(cur);
       next.spec = { ...next.spec, claimRef: claimReference(pvc) };
-      if (!isVolumeBoundToClaim(cur, pvc)) next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_BOUND_BY_CONTROLLER]: 'yes' };
+      if (!isVolumeBoundToClaim(cur, pvc))
+        next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_BOUND_BY_CONTROLLER]: 'yes' };
       await client.update({ ...PVS, name: cur.metadata.name }, next);
     }
     for (const pvc of vols.dynamicProvisions) {
@@ -224,17 +263,30 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     for (;;) {
       let done = true;
       for (const want of claims) {
-        const pvc = this.claim(want.metadata.namespace!, want.metadata.name!) ?? await this.fetchClaim(want);
-        if (!pvc || pvc.metadata.uid !== want.metadata.uid) throw new Error(`pvc "${want.metadata.namespace}/${want.metadata.name}" was deleted`);
+        const pvc = this.claim(want.metadata.namespace!, want.metadata.name!) ?? (await this.fetchClaim(want));
+        if (!pvc || pvc.metadata.uid !== want.metadata.uid)
+          throw new Error(`pvc "${want.metadata.namespace}/${want.metadata.name}" was deleted`);
         // Not yet the version this binding wrote: the cache is behind.
-        if (Number(pvc.metadata.resourceVersion ?? 0) < (written.get(pvc.metadata.uid ?? '') ?? 0)) { done = false; continue; }
+        if (Number(pvc.metadata.resourceVersion ?? 0) < (written.get(pvc.metadata.uid ?? '') ?? 0)) {
+          done = false;
+          continue;
+        }
         if (provisioned.has(pvc.metadata.uid) && pvc.metadata.annotations?.[ANN_SELECTED_NODE] === undefined && !pvc.spec?.volumeName) {
           throw new Error(`selectedNode annotation reset for PVC "${pvc.metadata.name}"`);
         }
-        if (!fullyBound(pvc)) { done = false; continue; }
+        if (!fullyBound(pvc)) {
+          done = false;
+          continue;
+        }
         const pv = this.pvs?.get(pvc.spec!.volumeName!);
-        if (!pv) { done = false; continue; }
-        if (!isVolumeBoundToClaim(pv, pvc)) { done = false; continue; }
+        if (!pv) {
+          done = false;
+          continue;
+        }
+        if (!isVolumeBoundToClaim(pv, pvc)) {
+          done = false;
+          continue;
+        }
         if (!volumeFitsNode(pv, this.handle.cache.getNode(nodeName)?.labels ?? {}, nodeName)) {
           throw new Error(`pv "${pv.metadata.name}" node affinity doesn't match node "${nodeName}"`);
         }
@@ -248,7 +300,11 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
 
   private async fetchClaim(want: PersistentVolumeClaim): Promise<PersistentVolumeClaim | undefined> {
     try {
-      return await this.handle.client?.get<PersistentVolumeClaim>({ ...PVCS, namespace: want.metadata.namespace, name: want.metadata.name });
+      return await this.handle.client?.get<PersistentVolumeClaim>({
+        ...PVCS,
+        namespace: want.metadata.namespace,
+        name: want.metadata.name,
+      });
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;

@@ -21,24 +21,36 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export async function startWebAppOperator(kc: k8s.KubeConfig, namespace: string, log: (m: string) => void = () => undefined): Promise<RunningOperator> {
+export async function startWebAppOperator(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  log: (m: string) => void = () => undefined,
+): Promise<RunningOperator> {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   let count = 0;
   const informer = k8s.makeInformer<WebApp>(
     kc,
     `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`,
-    () => custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL }) as Promise<k8s.KubernetesListObject<WebApp>>,
+    () =>
+      custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL }) as Promise<
+        k8s.KubernetesListObject<WebApp>
+      >,
   );
 
   const deploymentFor = (app: WebApp): k8s.V1Deployment => {
     const name = app.metadata!.name!;
     const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/managed-by': 'webapp-operator' };
     return {
-      apiVersion: 'apps/v1', kind: 'Deployment',
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
       metadata: {
-        name, namespace, labels,
-        ownerReferences: [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'WebApp', name, uid: app.metadata!.uid!, controller: true, blockOwnerDeletion: true }],
+        name,
+        namespace,
+        labels,
+        ownerReferences: [
+          { apiVersion: `${GROUP}/${VERSION}`, kind: 'WebApp', name, uid: app.metadata!.uid!, controller: true, blockOwnerDeletion: true },
+        ],
       },
       spec: {
         replicas: app.spec?.replicas ?? 1,
@@ -62,22 +74,43 @@ export async function startWebAppOperator(kc: k8s.KubeConfig, namespace: string,
     if (!have) {
       await apps.createNamespacedDeployment({ namespace, body: want });
       log(`created deployment ${name}`);
-    } else if (have.spec?.replicas !== want.spec!.replicas || have.spec?.template.spec?.containers[0]?.image !== want.spec!.template.spec!.containers[0].image) {
+    } else if (
+      have.spec?.replicas !== want.spec!.replicas ||
+      have.spec?.template.spec?.containers[0]?.image !== want.spec!.template.spec!.containers[0].image
+    ) {
       await apps.patchNamespacedDeployment(
-        { name, namespace, body: { spec: { replicas: want.spec!.replicas, template: { spec: { containers: [{ name: 'web', image: want.spec!.template.spec!.containers[0].image }] } } } } },
+        {
+          name,
+          namespace,
+          body: {
+            spec: {
+              replicas: want.spec!.replicas,
+              template: { spec: { containers: [{ name: 'web', image: want.spec!.template.spec!.containers[0].image }] } },
+            },
+          },
+        },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
       );
       log(`updated deployment ${name}`);
     }
     if (app.status?.deployment !== name || app.status?.observedGeneration !== app.metadata?.generation) {
       await custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status: { deployment: name, observedGeneration: app.metadata?.generation } } },
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: PLURAL,
+          name,
+          body: { status: { deployment: name, observedGeneration: app.metadata?.generation } },
+        },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
       );
     }
   };
 
-  const handle = (app: WebApp) => { reconcile(app).catch((e: unknown) => log(`reconcile ${app.metadata?.name}: ${(e as Error)?.message ?? String(e)}`)); };
+  const handle = (app: WebApp) => {
+    reconcile(app).catch((e: unknown) => log(`reconcile ${app.metadata?.name}: ${(e as Error)?.message ?? String(e)}`));
+  };
   informer.on('add', handle);
   informer.on('update', handle);
   let stopped = false;
@@ -86,7 +119,9 @@ export async function startWebAppOperator(kc: k8s.KubeConfig, namespace: string,
     // client-node's informers stop on error; start again as operators do, until stopped (stopping
     // makes the watch end with an error too: restarting then would keep the process alive forever).
     if (stopped) return;
-    restart = setTimeout(() => { if (!stopped) informer.start().catch(() => undefined); }, 500);
+    restart = setTimeout(() => {
+      if (!stopped) informer.start().catch(() => undefined);
+    }, 500);
   });
   await informer.start();
   return {

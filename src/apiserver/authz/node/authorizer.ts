@@ -4,8 +4,8 @@
 // its own Lease and CSINode; everything else is what the system:node ClusterRole's rules allow
 // (the NodeRestriction admission plugin narrows the writes to its own Node and pods).
 
-import type { Attributes, AuthorizationResult, Authorizer } from '../authorizer.js';
 import { NodesGroup, NodeUserPrefix, type UserInfo } from '../../authn/user.js';
+import type { Attributes, AuthorizationResult, Authorizer } from '../authorizer.js';
 import { clusterRoles } from '../rbac/bootstrappolicy.js';
 import { ruleAllows } from '../rbac/rule.js';
 import type { PolicyRule } from '../rbac/types.js';
@@ -32,15 +32,21 @@ export class NodeAuthorizer implements Authorizer {
     if (a.isResourceRequest) {
       const gr = `${a.apiGroup ?? ''}/${a.resource ?? ''}`;
       switch (gr) {
-        case '/secrets': return this.readNamespaced(node, 'secret', a);
-        case '/configmaps': return this.readNamespaced(node, 'configmap', a);
+        case '/secrets':
+          return this.readNamespaced(node, 'secret', a);
+        case '/configmaps':
+          return this.readNamespaced(node, 'configmap', a);
         case '/persistentvolumeclaims':
           if (a.subresource === 'status') return this.statusUpdate(node, a);
           return this.get(node, a, () => this.graph.related(node, 'pvc', a.namespace ?? '', a.name ?? ''));
-        case '/persistentvolumes': return this.get(node, a, () => this.graph.relatedPV(node, a.name ?? ''));
-        case '/serviceaccounts': return this.createToken(node, a);
-        case 'coordination.k8s.io/leases': return this.lease(node, a);
-        case 'storage.k8s.io/csinodes': return this.csiNode(node, a);
+        case '/persistentvolumes':
+          return this.get(node, a, () => this.graph.relatedPV(node, a.name ?? ''));
+        case '/serviceaccounts':
+          return this.createToken(node, a);
+        case 'coordination.k8s.io/leases':
+          return this.lease(node, a);
+        case 'storage.k8s.io/csinodes':
+          return this.csiNode(node, a);
       }
     }
     // Everything else is not subdivided: the system:node role's rules.
@@ -49,7 +55,9 @@ export class NodeAuthorizer implements Authorizer {
 
   private related(node: string, kind: 'secret' | 'configmap' | 'pvc' | 'serviceaccount', a: Attributes): AuthorizationResult {
     if (!a.name) return noOpinion('No Object name found');
-    return this.graph.related(node, kind, a.namespace ?? '', a.name) ? allow : noOpinion(`no relationship found between node '${node}' and this object`);
+    return this.graph.related(node, kind, a.namespace ?? '', a.name)
+      ? allow
+      : noOpinion(`no relationship found between node '${node}' and this object`);
   }
 
   /** authorizeReadNamespacedObject: get (or list/watch of one named object) of what its pods use. */
@@ -82,7 +90,8 @@ export class NodeAuthorizer implements Authorizer {
 
   /** authorizeLease: its own Lease in kube-node-lease. */
   private lease(node: string, a: Attributes): AuthorizationResult {
-    if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb)) return noOpinion('can only get, create, update, patch, or delete a node lease');
+    if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb))
+      return noOpinion('can only get, create, update, patch, or delete a node lease');
     if (a.namespace !== 'kube-node-lease') return noOpinion('can only access leases in the "kube-node-lease" system namespace');
     // A create names no object in its path: NodeRestriction checks its name.
     if (a.verb !== 'create' && a.name !== node) return noOpinion('can only access node lease with the same name as the requesting node');
@@ -91,7 +100,8 @@ export class NodeAuthorizer implements Authorizer {
 
   /** authorizeCSINode: its own CSINode. */
   private csiNode(node: string, a: Attributes): AuthorizationResult {
-    if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb)) return noOpinion('can only get, create, update, patch, or delete a CSINode');
+    if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb))
+      return noOpinion('can only get, create, update, patch, or delete a CSINode');
     if (a.subresource) return noOpinion('cannot authorize CSINode subresources');
     if (a.verb !== 'create' && a.name !== node) return noOpinion('can only access CSINode with the same name as the requesting node');
     return allow;

@@ -12,13 +12,26 @@ const obj = (v: unknown): Obj => (isObject(v) ? v : {});
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
-export interface PodReferences { secrets: Set<string>; configmaps: Set<string>; pvcs: Set<string>; serviceAccount?: string }
+export interface PodReferences {
+  secrets: Set<string>;
+  configmaps: Set<string>;
+  pvcs: Set<string>;
+  serviceAccount?: string;
+}
 
 /** The Secrets, ConfigMaps and claims a pod uses (volumes, projections, env, envFrom, imagePullSecrets). */
 export function podReferences(pod: KObject): PodReferences {
   const spec = obj(pod.spec);
-  const refs: PodReferences = { secrets: new Set(), configmaps: new Set(), pvcs: new Set(), serviceAccount: str(spec.serviceAccountName) ?? 'default' };
-  const add = (set: Set<string>, v: unknown) => { const s = str(v); if (s) set.add(s); };
+  const refs: PodReferences = {
+    secrets: new Set(),
+    configmaps: new Set(),
+    pvcs: new Set(),
+    serviceAccount: str(spec.serviceAccountName) ?? 'default',
+  };
+  const add = (set: Set<string>, v: unknown) => {
+    const s = str(v);
+    if (s) set.add(s);
+  };
   for (const s of list(spec.imagePullSecrets)) add(refs.secrets, s.name);
   for (const v of list(spec.volumes)) {
     add(refs.secrets, obj(v.secret).secretName);
@@ -74,7 +87,10 @@ export class NodeGraph {
   related(node: string, kind: 'secret' | 'configmap' | 'pvc' | 'serviceaccount' | 'pod', namespace: string, name: string): boolean {
     for (const p of this.podsOn(node)) {
       if (p.metadata.namespace !== namespace) continue;
-      if (kind === 'pod') { if (p.metadata.name === name) return true; continue; }
+      if (kind === 'pod') {
+        if (p.metadata.name === name) return true;
+        continue;
+      }
       const r = podReferences(p);
       if (kind === 'secret' && r.secrets.has(name)) return true;
       if (kind === 'configmap' && r.configmaps.has(name)) return true;

@@ -2,8 +2,8 @@
 // of any binding that applies to the user allows the request; otherwise no opinion, with the
 // resolution errors met (a binding to a missing role) as the reason ("RBAC: ...").
 
-import type { Attributes, AuthorizationResult, Authorizer, NonResourceRuleInfo, ResourceRuleInfo } from '../authorizer.js';
 import type { UserInfo } from '../../authn/user.js';
+import type { Attributes, AuthorizationResult, Authorizer, NonResourceRuleInfo, ResourceRuleInfo } from '../authorizer.js';
 import { RuleResolver } from './resolver.js';
 import { ruleAllows } from './rule.js';
 import type { PolicyLister } from './types.js';
@@ -24,7 +24,10 @@ export class RBACAuthorizer implements Authorizer {
     let allowedBy: string | undefined;
     const errors: string[] = [];
     this.resolver.visitRulesFor(a.user, a.namespace ?? '', (source, rule, err) => {
-      if (rule && ruleAllows(a, rule)) { allowedBy = source?.(); return false; }
+      if (rule && ruleAllows(a, rule)) {
+        allowedBy = source?.();
+        return false;
+      }
       if (err) errors.push(err);
       return true;
     });
@@ -33,13 +36,23 @@ export class RBACAuthorizer implements Authorizer {
   }
 
   /** What the user may do in the namespace, as RBACAuthorizer.RulesFor (SelfSubjectRulesReview). */
-  rulesFor(user: UserInfo, namespace: string): { resourceRules: ResourceRuleInfo[]; nonResourceRules: NonResourceRuleInfo[]; incomplete: boolean; evaluationError: string } {
+  rulesFor(
+    user: UserInfo,
+    namespace: string,
+  ): { resourceRules: ResourceRuleInfo[]; nonResourceRules: NonResourceRuleInfo[]; incomplete: boolean; evaluationError: string } {
     const { rules, errors } = this.resolver.rulesFor(user, namespace);
     const resourceRules: ResourceRuleInfo[] = [];
     const nonResourceRules: NonResourceRuleInfo[] = [];
     for (const r of rules) {
-      if ((r.resources ?? []).length > 0) resourceRules.push({ verbs: [...r.verbs], apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])], resourceNames: [...(r.resourceNames ?? [])] });
-      if ((r.nonResourceURLs ?? []).length > 0) nonResourceRules.push({ verbs: [...r.verbs], nonResourceURLs: [...(r.nonResourceURLs ?? [])] });
+      if ((r.resources ?? []).length > 0)
+        resourceRules.push({
+          verbs: [...r.verbs],
+          apiGroups: [...(r.apiGroups ?? [])],
+          resources: [...(r.resources ?? [])],
+          resourceNames: [...(r.resourceNames ?? [])],
+        });
+      if ((r.nonResourceURLs ?? []).length > 0)
+        nonResourceRules.push({ verbs: [...r.verbs], nonResourceURLs: [...(r.nonResourceURLs ?? [])] });
     }
     return { resourceRules, nonResourceRules, incomplete: errors.length > 0, evaluationError: errors.length ? aggregate(errors) : '' };
   }

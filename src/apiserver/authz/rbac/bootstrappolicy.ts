@@ -46,12 +46,15 @@ const eventsRule = (): PolicyRule => rule(['create', 'update', 'patch'], [legacy
 
 function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, string> = {}, aggregateFrom?: string): ClusterRole {
   const r: ClusterRole = {
-    apiVersion: `${RBAC_GROUP}/v1`, kind: 'ClusterRole',
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'ClusterRole',
     metadata: { name, labels: { ...BOOTSTRAP_LABEL, ...labels }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
     rules,
   };
   if (aggregateFrom) {
-    r.aggregationRule = { clusterRoleSelectors: [{ matchLabels: { [`rbac.authorization.k8s.io/aggregate-to-${aggregateFrom}`]: 'true' } }] };
+    r.aggregationRule = {
+      clusterRoleSelectors: [{ matchLabels: { [`rbac.authorization.k8s.io/aggregate-to-${aggregateFrom}`]: 'true' } }],
+    };
     r.rules = [];
   }
   return r;
@@ -64,10 +67,17 @@ export function clusterRoles(): ClusterRole[] {
     // a "root" role which can do absolutely anything
     clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
     // enough to discover API versions for negotiation
-    clusterRole('system:discovery', [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])]),
+    clusterRole('system:discovery', [
+      urls(
+        ['get'],
+        ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'],
+      ),
+    ]),
     // what is public: health and version
     clusterRole('system:public-info-viewer', [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])]),
-    clusterRole('system:monitoring', [urls(['get'], ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'])]),
+    clusterRole('system:monitoring', [
+      urls(['get'], ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*']),
+    ]),
     // a "normal" user learns about themselves
     clusterRole('system:basic-user', [
       rule(['create'], [authorization], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
@@ -77,40 +87,156 @@ export function clusterRoles(): ClusterRole[] {
     clusterRole('admin', [], {}, 'admin'),
     clusterRole('edit', [], aggregateTo('admin'), 'edit'),
     clusterRole('view', [], aggregateTo('edit'), 'view'),
-    clusterRole('system:aggregate-to-admin', [
-      rule(['create'], [authorization], ['localsubjectaccessreviews']),
-      rule(ReadWrite, [rbac], ['roles', 'rolebindings']),
-    ], aggregateTo('admin')),
-    clusterRole('system:aggregate-to-edit', [
-      // edit may read secrets, impersonate service accounts and exec into pods: it can act as any service account of the namespace
-      rule(Read, [legacy], ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy']),
-      rule(['impersonate'], [legacy], ['serviceaccounts']),
-      rule(Write, [legacy], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']),
-      rule(['create'], [legacy], ['pods/eviction']),
-      rule(Write, [legacy], ['replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/proxy', 'persistentvolumeclaims', 'configmaps', 'secrets', 'events']),
-      rule(['create'], [legacy], ['serviceaccounts/token']),
-      rule(Write, [apps], ['statefulsets', 'statefulsets/scale', 'daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'replicasets', 'replicasets/scale']),
-      rule(Write, [autoscaling], ['horizontalpodautoscalers']),
-      rule(Write, [batch], ['jobs', 'cronjobs']),
-      rule(Write, [extensions], ['daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'ingresses', 'replicasets', 'replicasets/scale', 'replicationcontrollers/scale', 'networkpolicies']),
-      rule(Write, [policy], ['poddisruptionbudgets']),
-      rule(Write, [networking], ['networkpolicies', 'ingresses']),
-      rule(ReadWrite, [coordination], ['leases']),
-    ], aggregateTo('edit')),
-    clusterRole('system:aggregate-to-view', [
-      rule(Read, [legacy], ['pods', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'configmaps']),
-      rule(Read, [legacy], ['limitranges', 'resourcequotas', 'bindings', 'events', 'pods/status', 'resourcequotas/status', 'namespaces/status', 'replicationcontrollers/status', 'pods/log']),
-      // read access to namespaces at the namespace scope means you can read *this* namespace
-      rule(Read, [legacy], ['namespaces']),
-      rule(Read, [discovery], ['endpointslices']),
-      rule(Read, [apps], ['controllerrevisions', 'statefulsets', 'statefulsets/status', 'statefulsets/scale', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/status', 'deployments/scale', 'replicasets', 'replicasets/status', 'replicasets/scale']),
-      rule(Read, [autoscaling], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
-      rule(Read, [batch], ['jobs', 'cronjobs', 'cronjobs/status', 'jobs/status']),
-      rule(Read, [extensions], ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'ingresses', 'ingresses/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'replicationcontrollers/scale', 'networkpolicies']),
-      rule(Read, [policy], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
-      rule(Read, [networking], ['networkpolicies', 'ingresses', 'ingresses/status']),
-    ], aggregateTo('view')),
-    clusterRole('system:heapster', [rule(Read, [legacy], ['events', 'pods', 'nodes', 'namespaces']), rule(Read, [extensions], ['deployments'])]),
+    clusterRole(
+      'system:aggregate-to-admin',
+      [rule(['create'], [authorization], ['localsubjectaccessreviews']), rule(ReadWrite, [rbac], ['roles', 'rolebindings'])],
+      aggregateTo('admin'),
+    ),
+    clusterRole(
+      'system:aggregate-to-edit',
+      [
+        // edit may read secrets, impersonate service accounts and exec into pods: it can act as any service account of the namespace
+        rule(Read, [legacy], ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy']),
+        rule(['impersonate'], [legacy], ['serviceaccounts']),
+        rule(Write, [legacy], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']),
+        rule(['create'], [legacy], ['pods/eviction']),
+        rule(
+          Write,
+          [legacy],
+          [
+            'replicationcontrollers',
+            'replicationcontrollers/scale',
+            'serviceaccounts',
+            'services',
+            'services/proxy',
+            'persistentvolumeclaims',
+            'configmaps',
+            'secrets',
+            'events',
+          ],
+        ),
+        rule(['create'], [legacy], ['serviceaccounts/token']),
+        rule(
+          Write,
+          [apps],
+          [
+            'statefulsets',
+            'statefulsets/scale',
+            'daemonsets',
+            'deployments',
+            'deployments/scale',
+            'deployments/rollback',
+            'replicasets',
+            'replicasets/scale',
+          ],
+        ),
+        rule(Write, [autoscaling], ['horizontalpodautoscalers']),
+        rule(Write, [batch], ['jobs', 'cronjobs']),
+        rule(
+          Write,
+          [extensions],
+          [
+            'daemonsets',
+            'deployments',
+            'deployments/scale',
+            'deployments/rollback',
+            'ingresses',
+            'replicasets',
+            'replicasets/scale',
+            'replicationcontrollers/scale',
+            'networkpolicies',
+          ],
+        ),
+        rule(Write, [policy], ['poddisruptionbudgets']),
+        rule(Write, [networking], ['networkpolicies', 'ingresses']),
+        rule(ReadWrite, [coordination], ['leases']),
+      ],
+      aggregateTo('edit'),
+    ),
+    clusterRole(
+      'system:aggregate-to-view',
+      [
+        rule(
+          Read,
+          [legacy],
+          [
+            'pods',
+            'replicationcontrollers',
+            'replicationcontrollers/scale',
+            'serviceaccounts',
+            'services',
+            'services/status',
+            'endpoints',
+            'persistentvolumeclaims',
+            'persistentvolumeclaims/status',
+            'configmaps',
+          ],
+        ),
+        rule(
+          Read,
+          [legacy],
+          [
+            'limitranges',
+            'resourcequotas',
+            'bindings',
+            'events',
+            'pods/status',
+            'resourcequotas/status',
+            'namespaces/status',
+            'replicationcontrollers/status',
+            'pods/log',
+          ],
+        ),
+        // read access to namespaces at the namespace scope means you can read *this* namespace
+        rule(Read, [legacy], ['namespaces']),
+        rule(Read, [discovery], ['endpointslices']),
+        rule(
+          Read,
+          [apps],
+          [
+            'controllerrevisions',
+            'statefulsets',
+            'statefulsets/status',
+            'statefulsets/scale',
+            'daemonsets',
+            'daemonsets/status',
+            'deployments',
+            'deployments/status',
+            'deployments/scale',
+            'replicasets',
+            'replicasets/status',
+            'replicasets/scale',
+          ],
+        ),
+        rule(Read, [autoscaling], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
+        rule(Read, [batch], ['jobs', 'cronjobs', 'cronjobs/status', 'jobs/status']),
+        rule(
+          Read,
+          [extensions],
+          [
+            'daemonsets',
+            'daemonsets/status',
+            'deployments',
+            'deployments/scale',
+            'deployments/status',
+            'ingresses',
+            'ingresses/status',
+            'replicasets',
+            'replicasets/scale',
+            'replicasets/status',
+            'replicationcontrollers/scale',
+            'networkpolicies',
+          ],
+        ),
+        rule(Read, [policy], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+        rule(Read, [networking], ['networkpolicies', 'ingresses', 'ingresses/status']),
+      ],
+      aggregateTo('view'),
+    ),
+    clusterRole('system:heapster', [
+      rule(Read, [legacy], ['events', 'pods', 'nodes', 'namespaces']),
+      rule(Read, [extensions], ['deployments']),
+    ]),
     // what nodes need to run pods (the Node authorizer narrows it to their own objects)
     clusterRole('system:node', [
       rule(['create'], [authentication], ['tokenreviews']),
@@ -136,7 +262,11 @@ export function clusterRoles(): ClusterRole[] {
       rule(['get', 'create', 'update', 'patch', 'delete'], [storage], ['csinodes']),
       rule(Read, [node], ['runtimeclasses']),
     ]),
-    clusterRole('system:node-problem-detector', [rule(['get'], [legacy], ['nodes']), rule(['patch'], [legacy], ['nodes/status']), eventsRule()]),
+    clusterRole('system:node-problem-detector', [
+      rule(['get'], [legacy], ['nodes']),
+      rule(['patch'], [legacy], ['nodes/status']),
+      eventsRule(),
+    ]),
     clusterRole('system:kubelet-api-admin', [
       rule(Read, [legacy], ['nodes']),
       rule(['proxy'], [legacy], ['nodes']),
@@ -170,18 +300,32 @@ export function clusterRoles(): ClusterRole[] {
       rule(['watch'], [legacy], ['events']),
       eventsRule(),
     ]),
-    clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [rule(['create'], [certificates], ['certificatesigningrequests/nodeclient'])]),
-    clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [rule(['create'], [certificates], ['certificatesigningrequests/selfnodeclient'])]),
+    clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [
+      rule(['create'], [certificates], ['certificatesigningrequests/nodeclient']),
+    ]),
+    clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [
+      rule(['create'], [certificates], ['certificatesigningrequests/selfnodeclient']),
+    ]),
     clusterRole('system:volume-scheduler', [
       rule(ReadUpdate, [legacy], ['persistentvolumes']),
       rule(Read, [storage], ['storageclasses']),
       rule(ReadUpdate, [legacy], ['persistentvolumeclaims']),
     ]),
-    clusterRole('system:certificates.k8s.io:legacy-unknown-approver', [rule(['approve'], [certificates], ['signers'], ['kubernetes.io/legacy-unknown'])]),
-    clusterRole('system:certificates.k8s.io:kubelet-serving-approver', [rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kubelet-serving'])]),
-    clusterRole('system:certificates.k8s.io:kube-apiserver-client-approver', [rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client'])]),
-    clusterRole('system:certificates.k8s.io:kube-apiserver-client-kubelet-approver', [rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet'])]),
-    clusterRole('system:service-account-issuer-discovery', [urls(['get'], ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/'])]),
+    clusterRole('system:certificates.k8s.io:legacy-unknown-approver', [
+      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/legacy-unknown']),
+    ]),
+    clusterRole('system:certificates.k8s.io:kubelet-serving-approver', [
+      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kubelet-serving']),
+    ]),
+    clusterRole('system:certificates.k8s.io:kube-apiserver-client-approver', [
+      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client']),
+    ]),
+    clusterRole('system:certificates.k8s.io:kube-apiserver-client-kubelet-approver', [
+      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet']),
+    ]),
+    clusterRole('system:service-account-issuer-discovery', [
+      urls(['get'], ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/']),
+    ]),
     // the scheduler
     clusterRole('system:kube-scheduler', [
       eventsRule(),
@@ -219,7 +363,8 @@ const serviceAccount = (namespace: string, name: string): Subject => ({ kind: 'S
 
 function clusterBinding(roleName: string, subjects: Subject[], name = roleName): RoleBinding {
   return {
-    apiVersion: `${RBAC_GROUP}/v1`, kind: 'ClusterRoleBinding',
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'ClusterRoleBinding',
     metadata: { name, labels: { ...BOOTSTRAP_LABEL }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
     roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: roleName },
     subjects,

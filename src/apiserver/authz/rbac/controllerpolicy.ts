@@ -3,11 +3,16 @@
 // controller, bound to the service account kube-system/<name> its client authenticates as
 // (--use-service-account-credentials). Only the controllers k8ts runs (and their close kin).
 
-import type { ClusterRole, PolicyRule, RoleBinding } from './types.js';
 import { AUTOUPDATE_ANNOTATION, BOOTSTRAP_LABEL } from './bootstrappolicy.js';
+import type { ClusterRole, PolicyRule, RoleBinding } from './types.js';
 import { RBAC_GROUP } from './types.js';
 
-const r = (verbs: string[], groups: string[], resources: string[], names?: string[]): PolicyRule => ({ verbs, apiGroups: groups, resources, ...(names ? { resourceNames: names } : {}) });
+const r = (verbs: string[], groups: string[], resources: string[], names?: string[]): PolicyRule => ({
+  verbs,
+  apiGroups: groups,
+  resources,
+  ...(names ? { resourceNames: names } : {}),
+});
 const events = (): PolicyRule => r(['create', 'update', 'patch'], ['', 'events.k8s.io'], ['events']);
 const Read = ['get', 'list', 'watch'];
 
@@ -107,9 +112,18 @@ const ROLES: Record<string, PolicyRule[]> = {
     events(),
     r(['watch'], [''], ['events']),
   ],
-  'pod-garbage-collector': [r(['list', 'watch', 'delete'], [''], ['pods']), r(['get', 'list'], [''], ['nodes']), r(['patch'], [''], ['pods/status'])],
+  'pod-garbage-collector': [
+    r(['list', 'watch', 'delete'], [''], ['pods']),
+    r(['get', 'list'], [''], ['nodes']),
+    r(['patch'], [''], ['pods/status']),
+  ],
   'pv-protection-controller': [r(['get', 'list', 'watch', 'update'], [''], ['persistentvolumes']), events()],
-  'pvc-protection-controller': [r(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']), r(['update'], [''], ['persistentvolumeclaims/status']), r(['list', 'watch', 'get'], [''], ['pods']), events()],
+  'pvc-protection-controller': [
+    r(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
+    r(['update'], [''], ['persistentvolumeclaims/status']),
+    r(['list', 'watch', 'get'], [''], ['pods']),
+    events(),
+  ],
   'replicaset-controller': [
     r(['get', 'list', 'watch', 'update'], ['apps', 'extensions'], ['replicasets']),
     r(['update'], ['apps', 'extensions'], ['replicasets/status']),
@@ -127,7 +141,12 @@ const ROLES: Record<string, PolicyRule[]> = {
   'resourcequota-controller': [r(['list', 'watch'], ['*'], ['*']), r(['update'], [''], ['resourcequotas/status']), events()],
   'root-ca-cert-publisher': [r(['create', 'update'], [''], ['configmaps']), events()],
   'service-account-controller': [r(['create'], [''], ['serviceaccounts']), events()],
-  'service-controller': [r(Read, [''], ['services']), r(['patch', 'update'], [''], ['services/status']), r(['list', 'watch'], [''], ['nodes']), events()],
+  'service-controller': [
+    r(Read, [''], ['services']),
+    r(['patch', 'update'], [''], ['services/status']),
+    r(['list', 'watch'], [''], ['nodes']),
+    events(),
+  ],
   'statefulset-controller': [
     r(['list', 'watch'], [''], ['pods']),
     r(Read, ['apps'], ['statefulsets']),
@@ -156,16 +175,26 @@ export const CONTROLLER_NAMES = Object.keys(ROLES);
 
 export function controllerRoles(): ClusterRole[] {
   return Object.entries(ROLES).map(([name, rules]) => ({
-    apiVersion: `${RBAC_GROUP}/v1`, kind: 'ClusterRole',
-    metadata: { name: `${CONTROLLER_ROLE_PREFIX}${name}`, labels: { ...BOOTSTRAP_LABEL }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'ClusterRole',
+    metadata: {
+      name: `${CONTROLLER_ROLE_PREFIX}${name}`,
+      labels: { ...BOOTSTRAP_LABEL },
+      annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
+    },
     rules: rules.map((x) => ({ ...x, verbs: [...x.verbs] })),
   }));
 }
 
 export function controllerRoleBindings(): RoleBinding[] {
   return CONTROLLER_NAMES.map((name) => ({
-    apiVersion: `${RBAC_GROUP}/v1`, kind: 'ClusterRoleBinding',
-    metadata: { name: `${CONTROLLER_ROLE_PREFIX}${name}`, labels: { ...BOOTSTRAP_LABEL }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: {
+      name: `${CONTROLLER_ROLE_PREFIX}${name}`,
+      labels: { ...BOOTSTRAP_LABEL },
+      annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
+    },
     roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: `${CONTROLLER_ROLE_PREFIX}${name}` },
     subjects: [{ kind: 'ServiceAccount', name, namespace: 'kube-system' }],
   }));

@@ -8,8 +8,8 @@ import type { UserInfo } from '../../authn/user.js';
 import { SystemPrivilegedGroup } from '../../authn/user.js';
 import type { Authorizer } from '../authorizer.js';
 import { newForbidden } from '../forbidden.js';
-import type { RuleResolver } from './resolver.js';
 import { aggregate } from './authorizer.js';
+import type { RuleResolver } from './resolver.js';
 import type { PolicyRule, RoleRef } from './types.js';
 import { RBAC_GROUP } from './types.js';
 
@@ -22,7 +22,8 @@ export function breakdownRule(r: PolicyRule): PolicyRule[] {
   for (const g of r.apiGroups ?? []) {
     for (const res of r.resources ?? []) {
       for (const v of r.verbs ?? []) {
-        if ((r.resourceNames ?? []).length > 0) for (const n of r.resourceNames!) out.push({ apiGroups: [g], resources: [res], verbs: [v], resourceNames: [n] });
+        if ((r.resourceNames ?? []).length > 0)
+          for (const n of r.resourceNames!) out.push({ apiGroups: [g], resources: [res], verbs: [v], resourceNames: [n] });
         else out.push({ apiGroups: [g], resources: [res], verbs: [v] });
       }
     }
@@ -53,7 +54,8 @@ export function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
   const resources = resourceCoversAll(owner.resources, sub.resources);
   const urls = nonResourceURLsCoversAll(owner.nonResourceURLs, sub.nonResourceURLs);
   const ownerNames = owner.resourceNames ?? [];
-  const names = (sub.resourceNames ?? []).length === 0 ? ownerNames.length === 0 : ownerNames.length === 0 || hasAll(ownerNames, sub.resourceNames);
+  const names =
+    (sub.resourceNames ?? []).length === 0 ? ownerNames.length === 0 : ownerNames.length === 0 || hasAll(ownerNames, sub.resourceNames);
   return verbs && groups && resources && names && urls;
 }
 
@@ -73,8 +75,15 @@ export function compactRules(rules: PolicyRule[]): PolicyRule[] {
   const out: PolicyRule[] = [];
   const simple = new Map<string, PolicyRule>();
   for (const r of rules) {
-    const isSimple = !(r.resourceNames ?? []).length && !(r.nonResourceURLs ?? []).length && (r.apiGroups ?? []).length === 1 && (r.resources ?? []).length === 1;
-    if (!isSimple) { out.push(r); continue; }
+    const isSimple =
+      !(r.resourceNames ?? []).length &&
+      !(r.nonResourceURLs ?? []).length &&
+      (r.apiGroups ?? []).length === 1 &&
+      (r.resources ?? []).length === 1;
+    if (!isSimple) {
+      out.push(r);
+      continue;
+    }
     const key = `${r.apiGroups![0]}\u0000${r.resources![0]}`;
     const cur = simple.get(key);
     if (cur) cur.verbs.push(...r.verbs);
@@ -123,29 +132,77 @@ export function confirmNoEscalation(resolver: RuleResolver, user: UserInfo, name
 }
 
 /** RoleEscalationAuthorized: the "escalate" verb on roles/clusterroles lets a user write rules they do not hold. */
-export function roleEscalationAuthorized(authorizer: Authorizer, user: UserInfo, resource: 'roles' | 'clusterroles', namespace: string | undefined, name: string | undefined): boolean {
-  return authorizer.authorize({ user, verb: 'escalate', isResourceRequest: true, apiGroup: RBAC_GROUP, apiVersion: '*', resource, namespace, name }).decision === 'Allow';
+export function roleEscalationAuthorized(
+  authorizer: Authorizer,
+  user: UserInfo,
+  resource: 'roles' | 'clusterroles',
+  namespace: string | undefined,
+  name: string | undefined,
+): boolean {
+  return (
+    authorizer.authorize({
+      user,
+      verb: 'escalate',
+      isResourceRequest: true,
+      apiGroup: RBAC_GROUP,
+      apiVersion: '*',
+      resource,
+      namespace,
+      name,
+    }).decision === 'Allow'
+  );
 }
 
 /** BindingAuthorized: the "bind" verb on the referenced role lets a user bind it without holding its rules. */
 export function bindingAuthorized(authorizer: Authorizer, user: UserInfo, ref: RoleRef, bindingNamespace: string | undefined): boolean {
   const resource = ref.kind === 'Role' ? 'roles' : ref.kind === 'ClusterRole' ? 'clusterroles' : '';
-  return authorizer.authorize({ user, verb: 'bind', isResourceRequest: true, apiGroup: ref.apiGroup, resource, namespace: bindingNamespace, name: ref.name }).decision === 'Allow';
+  return (
+    authorizer.authorize({
+      user,
+      verb: 'bind',
+      isResourceRequest: true,
+      apiGroup: ref.apiGroup,
+      resource,
+      namespace: bindingNamespace,
+      name: ref.name,
+    }).decision === 'Allow'
+  );
 }
 
 /** The check a Role or ClusterRole write passes (pkg/registry/rbac/{role,clusterrole}/policybased). */
-export function checkRoleWrite(c: EscalationChecker, user: UserInfo, resource: 'roles' | 'clusterroles', namespace: string | undefined, name: string, rules: PolicyRule[], aggregation: boolean): void {
+export function checkRoleWrite(
+  c: EscalationChecker,
+  user: UserInfo,
+  resource: 'roles' | 'clusterroles',
+  namespace: string | undefined,
+  name: string,
+  rules: PolicyRule[],
+  aggregation: boolean,
+): void {
   if (escalationAllowed(user) || roleEscalationAuthorized(c.authorizer, user, resource, namespace, name)) return;
   const why = confirmNoEscalation(c.resolver, user, namespace ?? '', rules);
   if (why) throw newForbidden(RBAC_GROUP, resource, name, why);
   // An aggregation rule can gather anything: it takes cluster-admin's rights.
-  if (aggregation && confirmNoEscalation(c.resolver, user, namespace ?? '', [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }])) {
+  if (
+    aggregation &&
+    confirmNoEscalation(c.resolver, user, namespace ?? '', [
+      { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+      { verbs: ['*'], nonResourceURLs: ['*'] },
+    ])
+  ) {
     throw newForbidden(RBAC_GROUP, resource, name, 'must have cluster-admin privileges to use the aggregationRule');
   }
 }
 
 /** The check a RoleBinding or ClusterRoleBinding write passes (pkg/registry/rbac/{rolebinding,clusterrolebinding}/policybased). */
-export function checkBindingWrite(c: EscalationChecker, user: UserInfo, resource: 'rolebindings' | 'clusterrolebindings', namespace: string | undefined, name: string, ref: RoleRef): void {
+export function checkBindingWrite(
+  c: EscalationChecker,
+  user: UserInfo,
+  resource: 'rolebindings' | 'clusterrolebindings',
+  namespace: string | undefined,
+  name: string,
+  ref: RoleRef,
+): void {
   if (escalationAllowed(user) || bindingAuthorized(c.authorizer, user, ref, namespace)) return;
   const { rules, err } = c.resolver.roleReferenceRules(ref, namespace ?? '');
   if (err) throw newForbidden(RBAC_GROUP, resource, name, err);

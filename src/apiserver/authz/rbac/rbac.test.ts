@@ -16,7 +16,14 @@ import { ruleAllows } from './rule.js';
 import type { ClusterRole, PolicyLister, Role, RoleBinding } from './types.js';
 
 const jane = { name: 'jane', groups: ['system:authenticated'] };
-const res = (verb: string, resource: string, o: Partial<Attributes> = {}): Attributes => ({ user: jane, verb, isResourceRequest: true, apiGroup: '', resource, ...o });
+const res = (verb: string, resource: string, o: Partial<Attributes> = {}): Attributes => ({
+  user: jane,
+  verb,
+  isResourceRequest: true,
+  apiGroup: '',
+  resource,
+  ...o,
+});
 
 test('rule matching', () => {
   const r = { verbs: ['get'], apiGroups: [''], resources: ['pods', '*/scale'], resourceNames: ['web'] };
@@ -32,7 +39,7 @@ test('rule matching', () => {
   assert.equal(ruleAllows({ user: jane, verb: 'post', isResourceRequest: false, path: '/healthz' }, urls), false);
 });
 
-test('subjects: users, groups, service accounts (namespace defaults to the binding\'s)', () => {
+test("subjects: users, groups, service accounts (namespace defaults to the binding's)", () => {
   const sa = { name: 'system:serviceaccount:team:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:team'] };
   assert.equal(appliesToUser(sa, { kind: 'ServiceAccount', name: 'builder' }, 'team'), true);
   assert.equal(appliesToUser(sa, { kind: 'ServiceAccount', name: 'builder' }, 'other'), false);
@@ -52,15 +59,30 @@ test('covers, compacted missing rules and the escalation message', () => {
   assert.deepEqual(compactRules(missing).map(compactString), ['{APIGroups:[""], Resources:["pods"], Verbs:["delete" "watch"]}']);
   const lister: PolicyLister = {
     getRole: () => undefined,
-    getClusterRole: (n) => (n === 'reader' ? { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: n }, rules: owner } : undefined),
+    getClusterRole: (n) =>
+      n === 'reader' ? { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: n }, rules: owner } : undefined,
     listRoleBindings: () => [],
-    listClusterRoleBindings: () => [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'jane-reader' }, subjects: [{ kind: 'User', name: 'jane' }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'reader' } }],
+    listClusterRoleBindings: () => [
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'jane-reader' },
+        subjects: [{ kind: 'User', name: 'jane' }],
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'reader' },
+      },
+    ],
   };
   const rbac = new RBACAuthorizer(lister);
   assert.equal(confirmNoEscalation(rbac.resolver, jane, 'dev', owner), undefined);
-  assert.equal(confirmNoEscalation(rbac.resolver, jane, 'dev', [{ verbs: ['*'], nonResourceURLs: ['/metrics'] }]), 'user "jane" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{NonResourceURLs:["/metrics"], Verbs:["*"]}');
+  assert.equal(
+    confirmNoEscalation(rbac.resolver, jane, 'dev', [{ verbs: ['*'], nonResourceURLs: ['/metrics'] }]),
+    'user "jane" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{NonResourceURLs:["/metrics"], Verbs:["*"]}',
+  );
   const allowed = rbac.authorize(res('list', 'pods', { namespace: 'dev' }));
-  assert.deepEqual(allowed, { decision: 'Allow', reason: 'RBAC: allowed by ClusterRoleBinding "jane-reader" of ClusterRole "reader" to User "jane"' });
+  assert.deepEqual(allowed, {
+    decision: 'Allow',
+    reason: 'RBAC: allowed by ClusterRoleBinding "jane-reader" of ClusterRole "reader" to User "jane"',
+  });
   assert.equal(rbac.authorize(res('delete', 'pods', { namespace: 'dev', name: 'x' })).decision, 'NoOpinion');
 });
 
@@ -79,24 +101,57 @@ test('the bootstrap policy: cluster-admin for system:masters, self-review for ev
   assert.equal(rbac.authorize({ user: jane, verb: 'get', isResourceRequest: false, path: '/version' }).decision, 'Allow');
   assert.equal(rbac.authorize({ user: jane, verb: 'get', isResourceRequest: false, path: '/metrics' }).decision, 'NoOpinion');
   const sched = { name: 'system:kube-scheduler', groups: ['system:authenticated'] };
-  assert.equal(rbac.authorize({ ...res('create', 'pods', { subresource: 'binding', namespace: 'x', name: 'p' }), user: sched }).decision, 'Allow');
+  assert.equal(
+    rbac.authorize({ ...res('create', 'pods', { subresource: 'binding', namespace: 'x', name: 'p' }), user: sched }).decision,
+    'Allow',
+  );
   assert.equal(rbac.authorize({ ...res('list', 'secrets'), user: sched }).decision, 'NoOpinion');
 });
 
 test('request attributes, as RequestInfoFactory', () => {
   const q = (s = '') => new URLSearchParams(s);
-  const a = (m: string, p: string, s = '') => { const x = requestAttributes(jane, m, p, q(s)); return [x.verb, x.apiGroup ?? '', x.namespace ?? '', x.resource ?? '', x.subresource ?? '', x.name ?? '', x.isResourceRequest]; };
+  const a = (m: string, p: string, s = '') => {
+    const x = requestAttributes(jane, m, p, q(s));
+    return [x.verb, x.apiGroup ?? '', x.namespace ?? '', x.resource ?? '', x.subresource ?? '', x.name ?? '', x.isResourceRequest];
+  };
   assert.deepEqual(a('GET', '/api/v1/namespaces/dev/pods'), ['list', '', 'dev', 'pods', '', '', true]);
   assert.deepEqual(a('GET', '/api/v1/namespaces/dev/pods', 'watch=true'), ['watch', '', 'dev', 'pods', '', '', true]);
-  assert.deepEqual(a('GET', '/api/v1/namespaces/dev/pods', 'fieldSelector=metadata.name%3Dweb&watch=1'), ['watch', '', 'dev', 'pods', '', 'web', true]);
+  assert.deepEqual(a('GET', '/api/v1/namespaces/dev/pods', 'fieldSelector=metadata.name%3Dweb&watch=1'), [
+    'watch',
+    '',
+    'dev',
+    'pods',
+    '',
+    'web',
+    true,
+  ]);
   assert.deepEqual(a('GET', '/api/v1/watch/namespaces/dev/pods/web'), ['watch', '', 'dev', 'pods', '', 'web', true]);
-  assert.deepEqual(a('DELETE', '/apis/apps/v1/namespaces/dev/deployments'), ['deletecollection', 'apps', 'dev', 'deployments', '', '', true]);
-  assert.deepEqual(a('PATCH', '/apis/apps/v1/namespaces/dev/deployments/web/scale'), ['patch', 'apps', 'dev', 'deployments', 'scale', 'web', true]);
+  assert.deepEqual(a('DELETE', '/apis/apps/v1/namespaces/dev/deployments'), [
+    'deletecollection',
+    'apps',
+    'dev',
+    'deployments',
+    '',
+    '',
+    true,
+  ]);
+  assert.deepEqual(a('PATCH', '/apis/apps/v1/namespaces/dev/deployments/web/scale'), [
+    'patch',
+    'apps',
+    'dev',
+    'deployments',
+    'scale',
+    'web',
+    true,
+  ]);
   assert.deepEqual(a('GET', '/api/v1/namespaces/dev'), ['get', '', 'dev', 'namespaces', '', 'dev', true]);
   assert.deepEqual(a('PUT', '/api/v1/namespaces/dev/finalize'), ['update', '', 'dev', 'namespaces', 'finalize', 'dev', true]);
   assert.deepEqual(a('POST', '/api/v1/namespaces/dev/pods/web/exec'), ['create', '', 'dev', 'pods', 'exec', 'web', true]);
   assert.deepEqual(a('GET', '/apis/apps/v1'), ['get', '', '', '', '', '', false]);
   assert.deepEqual(a('GET', '/healthz'), ['get', '', '', '', '', '', false]);
   assert.equal(forbidden(requestAttributes(jane, 'GET', '/metrics', q()), '').message, 'forbidden: User "jane" cannot get path "/metrics"');
-  assert.equal(forbidden(requestAttributes(jane, 'DELETE', '/apis/apps/v1/namespaces/dev/deployments/web', q()), '').message, 'deployments.apps "web" is forbidden: User "jane" cannot delete resource "deployments" in API group "apps" in the namespace "dev"');
+  assert.equal(
+    forbidden(requestAttributes(jane, 'DELETE', '/apis/apps/v1/namespaces/dev/deployments/web', q()), '').message,
+    'deployments.apps "web" is forbidden: User "jane" cannot delete resource "deployments" in API group "apps" in the namespace "dev"',
+  );
 });

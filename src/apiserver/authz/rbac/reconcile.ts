@@ -23,7 +23,10 @@ function mergeMeta(cur: KObject, want: KObject): boolean {
   for (const f of ['labels', 'annotations'] as const) {
     const have = (cur.metadata[f] ??= {}) as Record<string, string>;
     for (const [k, v] of Object.entries((want.metadata[f] ?? {}) as Record<string, string>)) {
-      if (!(k in have)) { have[k] = v; changed = true; }
+      if (!(k in have)) {
+        have[k] = v;
+        changed = true;
+      }
     }
   }
   return changed;
@@ -45,18 +48,25 @@ async function reconcileRole(reg: GenericRegistry, want: ClusterRole): Promise<v
   const cur = deepCopy(stored);
   let changed = mergeMeta(cur, want);
   if (want.aggregationRule) {
-    const have = (cur.aggregationRule ??= { clusterRoleSelectors: [] }).clusterRoleSelectors ??= [];
+    const have = ((cur.aggregationRule ??= { clusterRoleSelectors: [] }).clusterRoleSelectors ??= []);
     for (const sel of want.aggregationRule.clusterRoleSelectors ?? []) {
-      if (!have.some((h) => JSON.stringify(h) === JSON.stringify(sel))) { have.push(sel); changed = true; }
+      if (!have.some((h) => JSON.stringify(h) === JSON.stringify(sel))) {
+        have.push(sel);
+        changed = true;
+      }
     }
   } else {
     const { missing } = covers(cur.rules ?? [], want.rules ?? []);
-    if (missing.length) { cur.rules = [...(cur.rules ?? []), ...missing]; changed = true; }
+    if (missing.length) {
+      cur.rules = [...(cur.rules ?? []), ...missing];
+      changed = true;
+    }
   }
   if (changed) await reg.update(undefined, cur.metadata.name!, cur, ctx());
 }
 
-const sameSubject = (a: Subject, b: Subject): boolean => a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
+const sameSubject = (a: Subject, b: Subject): boolean =>
+  a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
 
 async function reconcileBinding(reg: GenericRegistry, want: RoleBinding): Promise<void> {
   const stored = reg.cache.get(`${reg.prefix()}${want.metadata.name}`) as RoleBinding | undefined;
@@ -70,7 +80,11 @@ async function reconcileBinding(reg: GenericRegistry, want: RoleBinding): Promis
   const cur = deepCopy(stored);
   let changed = mergeMeta(cur, want);
   const subjects = (cur.subjects ??= []);
-  for (const s of want.subjects ?? []) if (!subjects.some((h) => sameSubject(h, s))) { subjects.push(s); changed = true; }
+  for (const s of want.subjects ?? [])
+    if (!subjects.some((h) => sameSubject(h, s))) {
+      subjects.push(s);
+      changed = true;
+    }
   if (changed) await reg.update(undefined, cur.metadata.name!, cur, ctx());
 }
 

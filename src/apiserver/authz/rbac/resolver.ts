@@ -22,14 +22,17 @@ function describeSubject(s: Subject, bindingNamespace: string): string {
 /** Whether a subject names this user (a ServiceAccount subject's namespace defaults to the binding's). */
 export function appliesToUser(user: UserInfo, s: Subject, namespace: string): boolean {
   switch (s.kind) {
-    case 'User': return user.name === s.name;
-    case 'Group': return user.groups.includes(s.name);
+    case 'User':
+      return user.name === s.name;
+    case 'Group':
+      return user.groups.includes(s.name);
     case 'ServiceAccount': {
       const ns = s.namespace || namespace;
       if (!ns) return false;
       return user.name === `${ServiceAccountUsernamePrefix}${ns}:${s.name}`;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -58,8 +61,12 @@ export class RuleResolver {
       const subject = appliesTo(user, b.subjects, '');
       if (!subject) continue;
       const { rules, err } = this.roleReferenceRules(b.roleRef, '');
-      if (err) { if (!visit(undefined, undefined, err)) return; continue; }
-      const source = () => `ClusterRoleBinding ${JSON.stringify(b.metadata.name)} of ${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)} to ${describeSubject(subject, '')}`;
+      if (err) {
+        if (!visit(undefined, undefined, err)) return;
+        continue;
+      }
+      const source = () =>
+        `ClusterRoleBinding ${JSON.stringify(b.metadata.name)} of ${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)} to ${describeSubject(subject, '')}`;
       for (const r of rules) if (!visit(source, r, undefined)) return;
     }
     if (!namespace) return;
@@ -67,8 +74,12 @@ export class RuleResolver {
       const subject = appliesTo(user, b.subjects, namespace);
       if (!subject) continue;
       const { rules, err } = this.roleReferenceRules(b.roleRef, namespace);
-      if (err) { if (!visit(undefined, undefined, err)) return; continue; }
-      const source = () => `RoleBinding ${JSON.stringify(`${b.metadata.name}/${namespace}`)} of ${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)} to ${describeSubject(subject, namespace)}`;
+      if (err) {
+        if (!visit(undefined, undefined, err)) return;
+        continue;
+      }
+      const source = () =>
+        `RoleBinding ${JSON.stringify(`${b.metadata.name}/${namespace}`)} of ${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)} to ${describeSubject(subject, namespace)}`;
       for (const r of rules) if (!visit(source, r, undefined)) return;
     }
   }

@@ -12,12 +12,28 @@ export interface PolicyRule {
   nonResourceURLs?: string[];
 }
 
-export interface Subject { kind: string; apiGroup?: string; name: string; namespace?: string }
-export interface RoleRef { apiGroup: string; kind: string; name: string }
+export interface Subject {
+  kind: string;
+  apiGroup?: string;
+  name: string;
+  namespace?: string;
+}
+export interface RoleRef {
+  apiGroup: string;
+  kind: string;
+  name: string;
+}
 
-export interface Role extends KObject { rules?: PolicyRule[] | null }
-export interface ClusterRole extends Role { aggregationRule?: { clusterRoleSelectors?: unknown[] } | null }
-export interface RoleBinding extends KObject { subjects?: Subject[] | null; roleRef: RoleRef }
+export interface Role extends KObject {
+  rules?: PolicyRule[] | null;
+}
+export interface ClusterRole extends Role {
+  aggregationRule?: { clusterRoleSelectors?: unknown[] } | null;
+}
+export interface RoleBinding extends KObject {
+  subjects?: Subject[] | null;
+  roleRef: RoleRef;
+}
 
 /** Where the authorizer reads roles and bindings from (the API server's watch caches, as RBAC's listers). */
 export interface PolicyLister {

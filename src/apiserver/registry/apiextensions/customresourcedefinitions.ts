@@ -5,11 +5,11 @@
 // CRD handler (src/apiserver/apiextensions/crdhandler.ts) can delete every custom object before
 // the definition goes. The printer is the default one (NAME, CREATED AT), as kube-apiserver's.
 
-import { isObject, nowRFC3339, type KObject } from '../../../api/object.js';
+import { isObject, type KObject, nowRFC3339 } from '../../../api/object.js';
 import { validateCRDCreate, validateCRDStatusUpdate, validateCRDUpdate } from '../../../api/validation/apiextensions.js';
 import { defaultPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
-import { bumpGeneration, keepStatus, statusStrategy, type Strategy } from '../strategy.js';
+import { bumpGeneration, keepStatus, type Strategy, statusStrategy } from '../strategy.js';
 
 export const CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
 
@@ -58,11 +58,22 @@ export const strategy: Strategy = {
   markDeleting(crd) {
     const fins = crd.metadata.finalizers ?? [];
     if (!fins.includes(CLEANUP_FINALIZER)) crd.metadata.finalizers = [...fins, CLEANUP_FINALIZER];
-    setCondition(crd, { type: 'Terminating', status: 'True', reason: 'InstanceDeletionPending', message: 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon' });
+    setCondition(crd, {
+      type: 'Terminating',
+      status: 'True',
+      reason: 'InstanceDeletionPending',
+      message: 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon',
+    });
   },
 };
 
-export interface CRDCondition { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }
+export interface CRDCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
 
 /** SetCRDCondition: replaces the condition of that type; the transition time moves only when the status does. */
 export function setCondition(crd: KObject, c: CRDCondition): void {
@@ -84,12 +95,16 @@ export function conditionOf(crd: KObject, type: string): CRDCondition | undefine
 
 export const resource = defineResource({
   info: {
-    group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition',
-    namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'],
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    resource: 'customresourcedefinitions',
+    kind: 'CustomResourceDefinition',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
     schema: 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition',
   },
   strategy,
   subresources: { status: statusSubresource('CustomResourceDefinition', statusStrategy(validateCRDStatusUpdate)) },
   printer: defaultPrinter,
 });
-

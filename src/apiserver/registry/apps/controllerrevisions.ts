@@ -4,9 +4,9 @@
 // printControllerRevision (CONTROLLER as kind.group/name).
 
 import type { OwnerReference } from '../../../api/object.js';
-import { validateControllerRevisionCreate, validateControllerRevisionUpdate } from '../../../api/validation/apps-sets.js';
 import { printerColumns } from '../../../api/schema/columns.js';
-import { n, s, timestampSince, type Obj, type Printer } from '../../tables.js';
+import { validateControllerRevisionCreate, validateControllerRevisionUpdate } from '../../../api/validation/apps-sets.js';
+import { n, type Obj, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -27,12 +27,26 @@ export const printer: Printer = {
   columns: printerColumns('io.k8s.api.apps.v1.ControllerRevision'),
   row(cr, now) {
     const ref = cr.metadata.ownerReferences?.find((r) => r.controller === true);
-    return { cells: [s(cr.metadata.name), controllerName(ref), n((cr as typeof cr & Obj).revision), timestampSince(cr.metadata.creationTimestamp, now)] };
+    return {
+      cells: [
+        s(cr.metadata.name),
+        controllerName(ref),
+        n((cr as typeof cr & Obj).revision),
+        timestampSince(cr.metadata.creationTimestamp, now),
+      ],
+    };
   },
 };
 
 export const resource = defineResource({
-  info: { group: 'apps', version: 'v1', resource: 'controllerrevisions', kind: 'ControllerRevision', namespaced: true, schema: 'io.k8s.api.apps.v1.ControllerRevision' },
+  info: {
+    group: 'apps',
+    version: 'v1',
+    resource: 'controllerrevisions',
+    kind: 'ControllerRevision',
+    namespaced: true,
+    schema: 'io.k8s.api.apps.v1.ControllerRevision',
+  },
   strategy,
   printer,
 });

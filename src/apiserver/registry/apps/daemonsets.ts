@@ -10,7 +10,7 @@ import { validateDaemonSetCreate, validateDaemonSetStatusUpdate, validateDaemonS
 import { semanticEqual } from '../../../api/validation/compare.js';
 import { formatLabelSelector, formatLabels, n, o, s, timestampSince, workloadPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
-import { bumpGeneration, clearStatus, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
+import { bumpGeneration, clearStatus, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
 const TEMPLATE_GENERATION_ANNOTATION = DAEMONSET_TEMPLATE_GENERATION_ANNOTATION;
 
@@ -47,13 +47,30 @@ export const strategy: Strategy = {
 export const statusStrategy = statusOf(validateDaemonSetStatusUpdate);
 
 export const printer = workloadPrinter('io.k8s.api.apps.v1.DaemonSet', (ds, { spec, status, containers, images }, now) => [
-  s(ds.metadata.name), n(status.desiredNumberScheduled), n(status.currentNumberScheduled), n(status.numberReady),
-  n(status.updatedNumberScheduled), n(status.numberAvailable), formatLabels(o(o(spec.template).spec).nodeSelector),
-  timestampSince(ds.metadata.creationTimestamp, now), containers, images, formatLabelSelector(spec.selector),
+  s(ds.metadata.name),
+  n(status.desiredNumberScheduled),
+  n(status.currentNumberScheduled),
+  n(status.numberReady),
+  n(status.updatedNumberScheduled),
+  n(status.numberAvailable),
+  formatLabels(o(o(spec.template).spec).nodeSelector),
+  timestampSince(ds.metadata.creationTimestamp, now),
+  containers,
+  images,
+  formatLabelSelector(spec.selector),
 ]);
 
 export const resource = defineResource({
-  info: { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', namespaced: true, schema: 'io.k8s.api.apps.v1.DaemonSet', shortNames: ['ds'], categories: ['all'] },
+  info: {
+    group: 'apps',
+    version: 'v1',
+    resource: 'daemonsets',
+    kind: 'DaemonSet',
+    namespaced: true,
+    schema: 'io.k8s.api.apps.v1.DaemonSet',
+    shortNames: ['ds'],
+    categories: ['all'],
+  },
   strategy,
   subresources: { status: statusSubresource('DaemonSet', statusStrategy) },
   printer,

@@ -11,17 +11,37 @@ import { defineResource, statusSubresource } from '../rest.js';
 import { scaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
 
-export const strategy = workloadStrategy({ defaults: defaultDeployment, validate: validateDeploymentCreate, validateUpdate: validateDeploymentUpdate, annotationsBumpGeneration: true });
+export const strategy = workloadStrategy({
+  defaults: defaultDeployment,
+  validate: validateDeploymentCreate,
+  validateUpdate: validateDeploymentUpdate,
+  annotationsBumpGeneration: true,
+});
 
 export const statusStrategy = statusOf(validateDeploymentStatusUpdate);
 
 export const printer = workloadPrinter('io.k8s.api.apps.v1.Deployment', (d, { spec, status, desired, containers, images }, now) => [
-  s(d.metadata.name), `${n(status.readyReplicas)}/${desired}`, n(status.updatedReplicas), n(status.availableReplicas),
-  timestampSince(d.metadata.creationTimestamp, now), containers, images, labelSelectorString(spec.selector) ?? '<invalid>',
+  s(d.metadata.name),
+  `${n(status.readyReplicas)}/${desired}`,
+  n(status.updatedReplicas),
+  n(status.availableReplicas),
+  timestampSince(d.metadata.creationTimestamp, now),
+  containers,
+  images,
+  labelSelectorString(spec.selector) ?? '<invalid>',
 ]);
 
 export const resource = defineResource({
-  info: { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true, schema: 'io.k8s.api.apps.v1.Deployment', shortNames: ['deploy'], categories: ['all'] },
+  info: {
+    group: 'apps',
+    version: 'v1',
+    resource: 'deployments',
+    kind: 'Deployment',
+    namespaced: true,
+    schema: 'io.k8s.api.apps.v1.Deployment',
+    shortNames: ['deploy'],
+    categories: ['all'],
+  },
   strategy,
   subresources: { status: statusSubresource('Deployment', statusStrategy), scale: scaleSubresource },
   printer,

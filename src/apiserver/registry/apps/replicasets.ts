@@ -9,17 +9,36 @@ import { defineResource, statusSubresource } from '../rest.js';
 import { scaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
 
-export const strategy = workloadStrategy({ defaults: defaultReplicaSet, validate: validateReplicaSetCreate, validateUpdate: validateReplicaSetUpdate });
+export const strategy = workloadStrategy({
+  defaults: defaultReplicaSet,
+  validate: validateReplicaSetCreate,
+  validateUpdate: validateReplicaSetUpdate,
+});
 
 export const statusStrategy = statusOf(validateReplicaSetStatusUpdate);
 
 export const printer = workloadPrinter('io.k8s.api.apps.v1.ReplicaSet', (rs, { spec, status, desired, containers, images }, now) => [
-  s(rs.metadata.name), desired, n(status.replicas), n(status.readyReplicas), timestampSince(rs.metadata.creationTimestamp, now),
-  containers, images, formatLabelSelector(spec.selector),
+  s(rs.metadata.name),
+  desired,
+  n(status.replicas),
+  n(status.readyReplicas),
+  timestampSince(rs.metadata.creationTimestamp, now),
+  containers,
+  images,
+  formatLabelSelector(spec.selector),
 ]);
 
 export const resource = defineResource({
-  info: { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true, schema: 'io.k8s.api.apps.v1.ReplicaSet', shortNames: ['rs'], categories: ['all'] },
+  info: {
+    group: 'apps',
+    version: 'v1',
+    resource: 'replicasets',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    schema: 'io.k8s.api.apps.v1.ReplicaSet',
+    shortNames: ['rs'],
+    categories: ['all'],
+  },
   strategy,
   subresources: { status: statusSubresource('ReplicaSet', statusStrategy), scale: scaleSubresource },
   printer,

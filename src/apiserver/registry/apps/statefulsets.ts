@@ -4,22 +4,43 @@
 // claim retention policy may change. The printer is printStatefulSet.
 
 import { defaultStatefulSet } from '../../../api/defaults-apps.js';
-import { validateStatefulSetCreate, validateStatefulSetStatusUpdate, validateStatefulSetUpdate } from '../../../api/validation/apps-sets.js';
+import {
+  validateStatefulSetCreate,
+  validateStatefulSetStatusUpdate,
+  validateStatefulSetUpdate,
+} from '../../../api/validation/apps-sets.js';
 import { n, s, timestampSince, workloadPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { scaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
 
-export const strategy = workloadStrategy({ defaults: defaultStatefulSet, validate: validateStatefulSetCreate, validateUpdate: validateStatefulSetUpdate });
+export const strategy = workloadStrategy({
+  defaults: defaultStatefulSet,
+  validate: validateStatefulSetCreate,
+  validateUpdate: validateStatefulSetUpdate,
+});
 
 export const statusStrategy = statusOf(validateStatefulSetStatusUpdate);
 
 export const printer = workloadPrinter('io.k8s.api.apps.v1.StatefulSet', (sts, { status, desired, containers, images }, now) => [
-  s(sts.metadata.name), `${n(status.readyReplicas)}/${desired}`, timestampSince(sts.metadata.creationTimestamp, now), containers, images,
+  s(sts.metadata.name),
+  `${n(status.readyReplicas)}/${desired}`,
+  timestampSince(sts.metadata.creationTimestamp, now),
+  containers,
+  images,
 ]);
 
 export const resource = defineResource({
-  info: { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', namespaced: true, schema: 'io.k8s.api.apps.v1.StatefulSet', shortNames: ['sts'], categories: ['all'] },
+  info: {
+    group: 'apps',
+    version: 'v1',
+    resource: 'statefulsets',
+    kind: 'StatefulSet',
+    namespaced: true,
+    schema: 'io.k8s.api.apps.v1.StatefulSet',
+    shortNames: ['sts'],
+    categories: ['all'],
+  },
   strategy,
   subresources: { status: statusSubresource('StatefulSet', statusStrategy), scale: scaleSubresource },
   printer,

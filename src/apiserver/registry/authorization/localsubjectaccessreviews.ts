@@ -4,28 +4,55 @@
 import { errors } from '../../../api/errors.js';
 import { isObject } from '../../../api/object.js';
 import { defaultPrinter } from '../../tables.js';
-import { defineResource, type CreateHandler } from '../rest.js';
-import { answer, attributesFrom, AUTHZ_GROUP, decodeReview, validateAttributesSpec } from './reviews.js';
+import { type CreateHandler, defineResource } from '../rest.js';
+import { AUTHZ_GROUP, answer, attributesFrom, decodeReview, validateAttributesSpec } from './reviews.js';
 import { specUser } from './subjectaccessreviews.js';
 
 const create: CreateHandler = async (env, namespace, _name, body, _ctx) => {
   if (!namespace) throw errors.badRequest(`namespace is required on this type: ${namespace ?? ''}`);
   const review = decodeReview(body, 'LocalSubjectAccessReview');
-  if (review.metadata.namespace && review.metadata.namespace !== namespace) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  if (review.metadata.namespace && review.metadata.namespace !== namespace)
+    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
   review.metadata.namespace = namespace;
   const spec = isObject(review.spec) ? review.spec : {};
   const errs = validateAttributesSpec(spec);
   const user = specUser(spec);
-  if (!user.name && user.groups.length === 0) errs.push({ type: 'FieldValueInvalid', field: 'spec.user', value: user.name, detail: 'at least one of user or group must be specified' });
-  if (isObject(spec.nonResourceAttributes)) errs.push({ type: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', value: spec.nonResourceAttributes, detail: 'disallowed on this kind of request' });
+  if (!user.name && user.groups.length === 0)
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: 'spec.user',
+      value: user.name,
+      detail: 'at least one of user or group must be specified',
+    });
+  if (isObject(spec.nonResourceAttributes))
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: 'spec.nonResourceAttributes',
+      value: spec.nonResourceAttributes,
+      detail: 'disallowed on this kind of request',
+    });
   const ra = isObject(spec.resourceAttributes) ? spec.resourceAttributes : undefined;
-  if (ra && (ra.namespace ?? '') !== namespace) errs.push({ type: 'FieldValueInvalid', field: 'spec.resourceAttributes.namespace', value: ra.namespace ?? '', detail: 'must match metadata.namespace' });
+  if (ra && (ra.namespace ?? '') !== namespace)
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: 'spec.resourceAttributes.namespace',
+      value: ra.namespace ?? '',
+      detail: 'must match metadata.namespace',
+    });
   if (errs.length) throw errors.invalid('LocalSubjectAccessReview', AUTHZ_GROUP, '', errs);
   return answer(review, env.authorizer, attributesFrom(user, spec));
 };
 
 export const resource = defineResource({
-  info: { group: AUTHZ_GROUP, version: 'v1', resource: 'localsubjectaccessreviews', kind: 'LocalSubjectAccessReview', namespaced: true, schema: 'io.k8s.api.authorization.v1.LocalSubjectAccessReview', verbs: ['create'] },
+  info: {
+    group: AUTHZ_GROUP,
+    version: 'v1',
+    resource: 'localsubjectaccessreviews',
+    kind: 'LocalSubjectAccessReview',
+    namespaced: true,
+    schema: 'io.k8s.api.authorization.v1.LocalSubjectAccessReview',
+    verbs: ['create'],
+  },
   create,
   printer: defaultPrinter,
 });

@@ -17,7 +17,8 @@ export const AUTHZ_GROUP = 'authorization.k8s.io';
 export function decodeReview(body: unknown, kind: string): KObject {
   if (!isObject(body)) throw errors.badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
   const o = body as KObject;
-  if (o.kind !== undefined && o.kind !== kind) throw errors.badRequest(`the kind in the data (${String(o.kind)}) does not match the expected kind (${kind})`);
+  if (o.kind !== undefined && o.kind !== kind)
+    throw errors.badRequest(`the kind in the data (${String(o.kind)}) does not match the expected kind (${kind})`);
   if (!isObject(o.metadata)) o.metadata = {};
   return o;
 }
@@ -26,8 +27,24 @@ export function decodeReview(body: unknown, kind: string): KObject {
 export function validateAttributesSpec(spec: Obj): FieldError[] {
   const hasR = isObject(spec.resourceAttributes);
   const hasN = isObject(spec.nonResourceAttributes);
-  if (hasR && hasN) return [{ type: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', value: spec.nonResourceAttributes, detail: 'cannot be specified in combination with resourceAttributes' }];
-  if (!hasR && !hasN) return [{ type: 'FieldValueInvalid', field: 'spec.resourceAttributes', value: null, detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified' }];
+  if (hasR && hasN)
+    return [
+      {
+        type: 'FieldValueInvalid',
+        field: 'spec.nonResourceAttributes',
+        value: spec.nonResourceAttributes,
+        detail: 'cannot be specified in combination with resourceAttributes',
+      },
+    ];
+  if (!hasR && !hasN)
+    return [
+      {
+        type: 'FieldValueInvalid',
+        field: 'spec.resourceAttributes',
+        value: null,
+        detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      },
+    ];
   return [];
 }
 
@@ -36,8 +53,15 @@ export function attributesFrom(user: UserInfo, spec: Obj): Attributes {
   if (isObject(spec.resourceAttributes)) {
     const r = obj(spec.resourceAttributes);
     return {
-      user, isResourceRequest: true, verb: str(r.verb), namespace: str(r.namespace) || undefined, apiGroup: str(r.group),
-      apiVersion: str(r.version) || '*', resource: str(r.resource), subresource: str(r.subresource) || undefined, name: str(r.name) || undefined,
+      user,
+      isResourceRequest: true,
+      verb: str(r.verb),
+      namespace: str(r.namespace) || undefined,
+      apiGroup: str(r.group),
+      apiVersion: str(r.version) || '*',
+      resource: str(r.resource),
+      subresource: str(r.subresource) || undefined,
+      name: str(r.name) || undefined,
     };
   }
   const n = obj(spec.nonResourceAttributes);

@@ -5,8 +5,8 @@
 import { errors } from '../../../api/errors.js';
 import { isObject } from '../../../api/object.js';
 import { defaultPrinter } from '../../tables.js';
-import { defineResource, type CreateHandler } from '../rest.js';
-import { answer, attributesFrom, AUTHZ_GROUP, decodeReview, validateAttributesSpec } from './reviews.js';
+import { type CreateHandler, defineResource } from '../rest.js';
+import { AUTHZ_GROUP, answer, attributesFrom, decodeReview, validateAttributesSpec } from './reviews.js';
 
 const create: CreateHandler = async (env, _ns, _name, body, ctx) => {
   const review = decodeReview(body, 'SelfSubjectAccessReview');
@@ -17,7 +17,15 @@ const create: CreateHandler = async (env, _ns, _name, body, ctx) => {
 };
 
 export const resource = defineResource({
-  info: { group: AUTHZ_GROUP, version: 'v1', resource: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', namespaced: false, schema: 'io.k8s.api.authorization.v1.SelfSubjectAccessReview', verbs: ['create'] },
+  info: {
+    group: AUTHZ_GROUP,
+    version: 'v1',
+    resource: 'selfsubjectaccessreviews',
+    kind: 'SelfSubjectAccessReview',
+    namespaced: false,
+    schema: 'io.k8s.api.authorization.v1.SelfSubjectAccessReview',
+    verbs: ['create'],
+  },
   create,
   printer: defaultPrinter,
 });

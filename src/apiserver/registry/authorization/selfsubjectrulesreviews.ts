@@ -5,7 +5,7 @@
 import { errors } from '../../../api/errors.js';
 import { isObject } from '../../../api/object.js';
 import { defaultPrinter } from '../../tables.js';
-import { defineResource, type CreateHandler } from '../rest.js';
+import { type CreateHandler, defineResource } from '../rest.js';
 import { AUTHZ_GROUP, decodeReview } from './reviews.js';
 
 const create: CreateHandler = async (env, _ns, _name, body, ctx) => {
@@ -13,20 +13,46 @@ const create: CreateHandler = async (env, _ns, _name, body, ctx) => {
   const spec = isObject(review.spec) ? review.spec : {};
   const namespace = typeof spec.namespace === 'string' ? spec.namespace : '';
   if (!namespace) throw errors.badRequest('no namespace on request');
-  const r = env.ruleResolver?.rulesFor(ctx.user, namespace)
-    // Without RBAC (AlwaysAllow) everything is allowed, which no rule list can say exactly.
-    ?? { resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], resourceNames: [] }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }], incomplete: true, evaluationError: '' };
+  // Without RBAC (AlwaysAllow) everything is allowed, which no rule list can say exactly.
+  const r = env.ruleResolver?.rulesFor(ctx.user, namespace) ?? {
+    resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], resourceNames: [] }],
+    nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+    incomplete: true,
+    evaluationError: '',
+  };
   const status: Record<string, unknown> = {
-    resourceRules: r.resourceRules.map((x) => ({ verbs: x.verbs, apiGroups: x.apiGroups, resources: x.resources, ...(x.resourceNames.length ? { resourceNames: x.resourceNames } : {}) })),
+    resourceRules: r.resourceRules.map((x) => ({
+      verbs: x.verbs,
+      apiGroups: x.apiGroups,
+      resources: x.resources,
+      ...(x.resourceNames.length ? { resourceNames: x.resourceNames } : {}),
+    })),
     nonResourceRules: r.nonResourceRules,
     incomplete: r.incomplete,
   };
   if (r.evaluationError) status.evaluationError = r.evaluationError;
-  return { code: 201, body: { kind: 'SelfSubjectRulesReview', apiVersion: `${AUTHZ_GROUP}/v1`, metadata: { creationTimestamp: null }, spec: { namespace }, status } };
+  return {
+    code: 201,
+    body: {
+      kind: 'SelfSubjectRulesReview',
+      apiVersion: `${AUTHZ_GROUP}/v1`,
+      metadata: { creationTimestamp: null },
+      spec: { namespace },
+      status,
+    },
+  };
 };
 
 export const resource = defineResource({
-  info: { group: AUTHZ_GROUP, version: 'v1', resource: 'selfsubjectrulesreviews', kind: 'SelfSubjectRulesReview', namespaced: false, schema: 'io.k8s.api.authorization.v1.SelfSubjectRulesReview', verbs: ['create'] },
+  info: {
+    group: AUTHZ_GROUP,
+    version: 'v1',
+    resource: 'selfsubjectrulesreviews',
+    kind: 'SelfSubjectRulesReview',
+    namespaced: false,
+    schema: 'io.k8s.api.authorization.v1.SelfSubjectRulesReview',
+    verbs: ['create'],
+  },
   create,
   printer: defaultPrinter,
 });

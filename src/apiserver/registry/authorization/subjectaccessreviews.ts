@@ -6,12 +6,15 @@ import { errors } from '../../../api/errors.js';
 import { isObject } from '../../../api/object.js';
 import type { UserInfo } from '../../authn/user.js';
 import { defaultPrinter } from '../../tables.js';
-import { defineResource, type CreateHandler } from '../rest.js';
-import { answer, attributesFrom, AUTHZ_GROUP, decodeReview, validateAttributesSpec } from './reviews.js';
+import { type CreateHandler, defineResource } from '../rest.js';
+import { AUTHZ_GROUP, answer, attributesFrom, decodeReview, validateAttributesSpec } from './reviews.js';
 
 /** The user a SubjectAccessReview's spec names (AuthorizationAttributesFrom). */
 export function specUser(spec: Record<string, unknown>): UserInfo {
-  const u: UserInfo = { name: typeof spec.user === 'string' ? spec.user : '', groups: Array.isArray(spec.groups) ? spec.groups.filter((g): g is string => typeof g === 'string') : [] };
+  const u: UserInfo = {
+    name: typeof spec.user === 'string' ? spec.user : '',
+    groups: Array.isArray(spec.groups) ? spec.groups.filter((g): g is string => typeof g === 'string') : [],
+  };
   if (typeof spec.uid === 'string' && spec.uid) u.uid = spec.uid;
   if (isObject(spec.extra)) u.extra = spec.extra as Record<string, string[]>;
   return u;
@@ -22,13 +25,27 @@ const create: CreateHandler = async (env, _ns, _name, body, _ctx) => {
   const spec = isObject(review.spec) ? review.spec : {};
   const errs = validateAttributesSpec(spec);
   const user = specUser(spec);
-  if (!user.name && user.groups.length === 0) errs.push({ type: 'FieldValueInvalid', field: 'spec.user', value: user.name, detail: 'at least one of user or group must be specified' });
+  if (!user.name && user.groups.length === 0)
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: 'spec.user',
+      value: user.name,
+      detail: 'at least one of user or group must be specified',
+    });
   if (errs.length) throw errors.invalid('SubjectAccessReview', AUTHZ_GROUP, '', errs);
   return answer(review, env.authorizer, attributesFrom(user, spec));
 };
 
 export const resource = defineResource({
-  info: { group: AUTHZ_GROUP, version: 'v1', resource: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false, schema: 'io.k8s.api.authorization.v1.SubjectAccessReview', verbs: ['create'] },
+  info: {
+    group: AUTHZ_GROUP,
+    version: 'v1',
+    resource: 'subjectaccessreviews',
+    kind: 'SubjectAccessReview',
+    namespaced: false,
+    schema: 'io.k8s.api.authorization.v1.SubjectAccessReview',
+    verbs: ['create'],
+  },
   create,
   printer: defaultPrinter,
 });

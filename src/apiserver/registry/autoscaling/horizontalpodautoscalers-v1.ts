@@ -27,11 +27,16 @@ const ANN_CONDITIONS = 'autoscaling.alpha.kubernetes.io/conditions';
 const ANN_BEHAVIOR = 'autoscaling.alpha.kubernetes.io/behavior';
 const ANNOTATIONS = [ANN_METRICS, ANN_CURRENT_METRICS, ANN_CONDITIONS, ANN_BEHAVIOR];
 
-const isCPUUtilization = (m: Obj): boolean => m.type === 'Resource' && obj(m.resource).name === 'cpu' && obj(obj(m.resource).target).type === 'Utilization';
+const isCPUUtilization = (m: Obj): boolean =>
+  m.type === 'Resource' && obj(m.resource).name === 'cpu' && obj(obj(m.resource).target).type === 'Utilization';
 
 function parseAnnotation(ann: Record<string, string>, key: string): unknown {
   if (ann[key] === undefined) return undefined;
-  try { return JSON.parse(ann[key]); } catch { throw errors.badRequest(`${key}: invalid JSON`); }
+  try {
+    return JSON.parse(ann[key]);
+  } catch {
+    throw errors.badRequest(`${key}: invalid JSON`);
+  }
 }
 
 /** v1 -> v2 (the stored form). */
@@ -43,15 +48,23 @@ export function toV2(v1: KObject): KObject {
   for (const k of ANNOTATIONS) delete ann[k];
   const metrics: Obj[] = [];
   if (typeof spec.targetCPUUtilizationPercentage === 'number') {
-    metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: spec.targetCPUUtilizationPercentage } } });
+    metrics.push({
+      type: 'Resource',
+      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: spec.targetCPUUtilizationPercentage } },
+    });
   }
   metrics.push(...extraMetrics.filter((m) => !isCPUUtilization(m)));
   const out: KObject = {
-    ...v1, apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler',
+    ...v1,
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
     metadata: { ...v1.metadata, ...(Object.keys(ann).length ? { annotations: ann } : {}) },
     spec: {
-      scaleTargetRef: spec.scaleTargetRef, ...(spec.minReplicas !== undefined ? { minReplicas: spec.minReplicas } : {}), maxReplicas: spec.maxReplicas,
-      ...(metrics.length ? { metrics } : {}), ...(behavior ? { behavior } : {}),
+      scaleTargetRef: spec.scaleTargetRef,
+      ...(spec.minReplicas !== undefined ? { minReplicas: spec.minReplicas } : {}),
+      maxReplicas: spec.maxReplicas,
+      ...(metrics.length ? { metrics } : {}),
+      ...(behavior ? { behavior } : {}),
     },
   };
   if (!Object.keys(ann).length) delete out.metadata.annotations;
@@ -61,7 +74,8 @@ export function toV2(v1: KObject): KObject {
 
 /** v2 (stored) -> v1. */
 export function toV1(v2: KObject): KObject {
-  const spec = obj(v2.spec), status = obj(v2.status);
+  const spec = obj(v2.spec),
+    status = obj(v2.status);
   const metrics = (Array.isArray(spec.metrics) ? spec.metrics : []).map(obj);
   const cpu = metrics.find(isCPUUtilization);
   const others = metrics.filter((m) => !isCPUUtilization(m));
@@ -75,16 +89,20 @@ export function toV1(v2: KObject): KObject {
   if (Array.isArray(status.conditions) && status.conditions.length) ann[ANN_CONDITIONS] = JSON.stringify(status.conditions);
   const util = obj(obj(curCPU?.resource).current).averageUtilization;
   return {
-    apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler',
+    apiVersion: 'autoscaling/v1',
+    kind: 'HorizontalPodAutoscaler',
     metadata: { ...v2.metadata, ...(Object.keys(ann).length ? { annotations: ann } : {}) },
     spec: {
-      scaleTargetRef: spec.scaleTargetRef, ...(spec.minReplicas !== undefined ? { minReplicas: spec.minReplicas } : {}), maxReplicas: spec.maxReplicas,
+      scaleTargetRef: spec.scaleTargetRef,
+      ...(spec.minReplicas !== undefined ? { minReplicas: spec.minReplicas } : {}),
+      maxReplicas: spec.maxReplicas,
       ...(cpu ? { targetCPUUtilizationPercentage: obj(obj(cpu.resource).target).averageUtilization } : {}),
     },
     status: {
       ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
       ...(status.lastScaleTime ? { lastScaleTime: status.lastScaleTime } : {}),
-      currentReplicas: status.currentReplicas ?? 0, desiredReplicas: status.desiredReplicas ?? 0,
+      currentReplicas: status.currentReplicas ?? 0,
+      desiredReplicas: status.desiredReplicas ?? 0,
       ...(typeof util === 'number' ? { currentCPUUtilizationPercentage: util } : {}),
     },
   };
@@ -93,8 +111,15 @@ export function toV1(v2: KObject): KObject {
 /** Listed in discovery beside v2 (which stays the preferred version). */
 export const V1_DEFINITION: ResourceDefinition = defineResource({
   info: {
-    group: 'autoscaling', version: 'v1', resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', namespaced: true,
-    schema: 'io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler', shortNames: ['hpa'], categories: ['all'], verbs: ['create', 'delete', 'get', 'list', 'update'],
+    group: 'autoscaling',
+    version: 'v1',
+    resource: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+    schema: 'io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler',
+    shortNames: ['hpa'],
+    categories: ['all'],
+    verbs: ['create', 'delete', 'get', 'list', 'update'],
   },
   printer: { columns: printer.columns, row: (o, now) => printer.row(toV2(o), now) },
 });
@@ -104,14 +129,27 @@ export function isV1HPARequest(info: RequestInfo): boolean {
 }
 
 /** Answers an autoscaling/v1 request through the v2 registry. */
-export async function handleV1HPA(reg: GenericRegistry, info: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: UserInfo): Promise<void> {
+export async function handleV1HPA(
+  reg: GenericRegistry,
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+  q: URLSearchParams,
+  user: UserInfo,
+): Promise<void> {
   if (info.subresource && info.subresource !== 'status') throw errors.notFound('horizontalpodautoscalers', 'autoscaling', info.name ?? '');
   const dry = q.getAll('dryRun');
-  const ctx: RequestContext = { user, dryRun: dry.length > 0, fieldManager: q.get('fieldManager') ?? String(req.headers['user-agent'] ?? 'unknown').split('/')[0], warnings: [] };
+  const ctx: RequestContext = {
+    user,
+    dryRun: dry.length > 0,
+    fieldManager: q.get('fieldManager') ?? String(req.headers['user-agent'] ?? 'unknown').split('/')[0],
+    warnings: [],
+  };
   const ns = info.namespace;
   const body = async (): Promise<KObject> => {
     const decoded = decodeBody(req.headers['content-type'], await readBody(req)).value;
-    if (!isObject(decoded) || (decoded.apiVersion !== undefined && decoded.apiVersion !== 'autoscaling/v1')) throw errors.badRequest('the body must be an autoscaling/v1 HorizontalPodAutoscaler');
+    if (!isObject(decoded) || (decoded.apiVersion !== undefined && decoded.apiVersion !== 'autoscaling/v1'))
+      throw errors.badRequest('the body must be an autoscaling/v1 HorizontalPodAutoscaler');
     const o = decoded as KObject;
     if (!isObject(o.metadata)) o.metadata = {};
     return o;
@@ -120,8 +158,17 @@ export async function handleV1HPA(reg: GenericRegistry, info: RequestInfo, req: 
     case 'get':
       return writeJSON(res, 200, toV1(await reg.get(ns, info.name!)));
     case 'list': {
-      const list = await reg.list(ns, { labelSelector: q.get('labelSelector'), fieldSelector: q.get('fieldSelector'), resourceVersion: q.get('resourceVersion') });
-      return writeJSON(res, 200, { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscalerList', metadata: list.metadata, items: list.items.map(toV1) });
+      const list = await reg.list(ns, {
+        labelSelector: q.get('labelSelector'),
+        fieldSelector: q.get('fieldSelector'),
+        resourceVersion: q.get('resourceVersion'),
+      });
+      return writeJSON(res, 200, {
+        apiVersion: 'autoscaling/v1',
+        kind: 'HorizontalPodAutoscalerList',
+        metadata: list.metadata,
+        items: list.items.map(toV1),
+      });
     }
     case 'create': {
       if (info.subresource) throw errors.methodNotAllowed();
@@ -133,14 +180,29 @@ export async function handleV1HPA(reg: GenericRegistry, info: RequestInfo, req: 
       if (info.subresource === 'status') throw errors.methodNotAllowed('the autoscaling/v1 status is written through autoscaling/v2');
       const current = await reg.get(ns, info.name!);
       // What v1 cannot carry stays as stored unless the v1 body's annotations say otherwise.
-      const next = toV2({ ...v1, metadata: { ...v1.metadata, annotations: { ...(toV1(current).metadata.annotations ?? {}), ...(v1.metadata.annotations ?? {}) } } });
+      const next = toV2({
+        ...v1,
+        metadata: { ...v1.metadata, annotations: { ...(toV1(current).metadata.annotations ?? {}), ...(v1.metadata.annotations ?? {}) } },
+      });
       next.metadata.resourceVersion = v1.metadata.resourceVersion;
       const r = await reg.update(ns, info.name!, next, ctx);
       return writeJSON(res, r.created ? 201 : 200, toV1(r.obj));
     }
     case 'delete': {
       const r = await reg.delete(ns, info.name!, {}, ctx);
-      return writeJSON(res, 200, r.deleted ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: info.name, group: 'autoscaling', kind: 'horizontalpodautoscalers', uid: r.obj.metadata.uid } } : toV1(r.obj));
+      return writeJSON(
+        res,
+        200,
+        r.deleted
+          ? {
+              kind: 'Status',
+              apiVersion: 'v1',
+              metadata: {},
+              status: 'Success',
+              details: { name: info.name, group: 'autoscaling', kind: 'horizontalpodautoscalers', uid: r.obj.metadata.uid },
+            }
+          : toV1(r.obj),
+      );
     }
     default:
       throw errors.methodNotAllowed();

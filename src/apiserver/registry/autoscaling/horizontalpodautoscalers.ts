@@ -5,15 +5,24 @@
 
 import { defaultHorizontalPodAutoscaler } from '../../../api/defaults-policy.js';
 import { printerColumns } from '../../../api/schema/columns.js';
-import { validateHorizontalPodAutoscalerCreate, validateHorizontalPodAutoscalerStatusUpdate, validateHorizontalPodAutoscalerUpdate } from '../../../api/validation/autoscaling.js';
-import { a, n, o, s, timestampSince, type Printer } from '../../tables.js';
+import {
+  validateHorizontalPodAutoscalerCreate,
+  validateHorizontalPodAutoscalerStatusUpdate,
+  validateHorizontalPodAutoscalerUpdate,
+} from '../../../api/validation/autoscaling.js';
+import { a, n, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
-import { clearStatus, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
+import { clearStatus, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
 export const strategy: Strategy = {
   defaults: defaultHorizontalPodAutoscaler,
-  prepareForCreate(hpa) { clearStatus(hpa); hpa.status = { currentReplicas: 0, desiredReplicas: 0 }; },
-  prepareForUpdate(hpa, old) { keepStatus(hpa, old); },
+  prepareForCreate(hpa) {
+    clearStatus(hpa);
+    hpa.status = { currentReplicas: 0, desiredReplicas: 0 };
+  },
+  prepareForUpdate(hpa, old) {
+    keepStatus(hpa, old);
+  },
   validate: validateHorizontalPodAutoscalerCreate,
   validateUpdate: validateHorizontalPodAutoscalerUpdate,
 };
@@ -38,7 +47,9 @@ export function formatTargets(spec: Record<string, unknown>, status: Record<stri
       const c = statuses[i] && curv.averageUtilization !== undefined ? `${n(curv.averageUtilization)}%` : '<unknown>';
       parts.push(`${prefix}${c}/${n(target.averageUtilization)}%`);
     } else if (target.averageValue !== undefined) {
-      parts.push(`${prefix}${statuses[i] && curv.averageValue !== undefined ? s(curv.averageValue) : '<unknown>'}/${s(target.averageValue)}`);
+      parts.push(
+        `${prefix}${statuses[i] && curv.averageValue !== undefined ? s(curv.averageValue) : '<unknown>'}/${s(target.averageValue)}`,
+      );
     } else {
       parts.push(`${prefix}${statuses[i] && curv.value !== undefined ? s(curv.value) : '<unknown>'}/${s(target.value)}`);
     }
@@ -50,14 +61,35 @@ export function formatTargets(spec: Record<string, unknown>, status: Record<stri
 export const printer: Printer = {
   columns: printerColumns('io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler'),
   row(hpa, now) {
-    const spec = o(hpa.spec), status = o(hpa.status), ref = o(spec.scaleTargetRef);
+    const spec = o(hpa.spec),
+      status = o(hpa.status),
+      ref = o(spec.scaleTargetRef);
     const min = spec.minReplicas === undefined ? '<unset>' : String(n(spec.minReplicas));
-    return { cells: [s(hpa.metadata.name), `${s(ref.kind)}/${s(ref.name)}`, formatTargets(spec, status), min, String(n(spec.maxReplicas)), String(n(status.currentReplicas)), timestampSince(hpa.metadata.creationTimestamp, now)] };
+    return {
+      cells: [
+        s(hpa.metadata.name),
+        `${s(ref.kind)}/${s(ref.name)}`,
+        formatTargets(spec, status),
+        min,
+        String(n(spec.maxReplicas)),
+        String(n(status.currentReplicas)),
+        timestampSince(hpa.metadata.creationTimestamp, now),
+      ],
+    };
   },
 };
 
 export const resource = defineResource({
-  info: { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', namespaced: true, schema: 'io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler', shortNames: ['hpa'], categories: ['all'] },
+  info: {
+    group: 'autoscaling',
+    version: 'v2',
+    resource: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+    schema: 'io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler',
+    shortNames: ['hpa'],
+    categories: ['all'],
+  },
   strategy,
   subresources: { status: statusSubresource('HorizontalPodAutoscaler', statusStrategy) },
   printer,

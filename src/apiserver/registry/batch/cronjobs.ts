@@ -3,11 +3,11 @@
 // The printer is printCronJob.
 
 import { defaultCronJob } from '../../../api/defaults-batch.js';
-import { validateCronJobCreate, validateCronJobStatusUpdate, validateCronJobUpdate } from '../../../api/validation/batch.js';
 import { printerColumns } from '../../../api/schema/columns.js';
-import { a, containerCells, formatLabelSelector, o, parseTime, s, timestampSince, type Printer } from '../../tables.js';
+import { validateCronJobCreate, validateCronJobStatusUpdate, validateCronJobUpdate } from '../../../api/validation/batch.js';
+import { a, containerCells, formatLabelSelector, o, type Printer, parseTime, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, clearStatus, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
+import { bumpGeneration, clearStatus, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
 export const strategy: Strategy = {
   defaults: defaultCronJob,
@@ -32,22 +32,40 @@ const boolPtr = (v: unknown): string => (typeof v === 'boolean' ? (v ? 'True' : 
 export const printer: Printer = {
   columns: printerColumns('io.k8s.api.batch.v1.CronJob'),
   row(cj, now) {
-    const spec = o(cj.spec), status = o(cj.status);
+    const spec = o(cj.spec),
+      status = o(cj.status);
     const jobSpec = o(o(spec.jobTemplate).spec);
     const last = parseTime(status.lastScheduleTime) === undefined ? '<none>' : timestampSince(status.lastScheduleTime, now);
     const tz = typeof spec.timeZone === 'string' ? spec.timeZone : '<none>';
     const [names, images] = containerCells(o(jobSpec.template).spec);
     return {
       cells: [
-        s(cj.metadata.name), s(spec.schedule), tz, boolPtr(spec.suspend), a(status.active).length, last,
-        timestampSince(cj.metadata.creationTimestamp, now), names, images, formatLabelSelector(jobSpec.selector),
+        s(cj.metadata.name),
+        s(spec.schedule),
+        tz,
+        boolPtr(spec.suspend),
+        a(status.active).length,
+        last,
+        timestampSince(cj.metadata.creationTimestamp, now),
+        names,
+        images,
+        formatLabelSelector(jobSpec.selector),
       ],
     };
   },
 };
 
 export const resource = defineResource({
-  info: { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', namespaced: true, schema: 'io.k8s.api.batch.v1.CronJob', shortNames: ['cj'], categories: ['all'] },
+  info: {
+    group: 'batch',
+    version: 'v1',
+    resource: 'cronjobs',
+    kind: 'CronJob',
+    namespaced: true,
+    schema: 'io.k8s.api.batch.v1.CronJob',
+    shortNames: ['cj'],
+    categories: ['all'],
+  },
   strategy,
   subresources: {
     status: { kind: 'CronJob', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },

@@ -6,14 +6,19 @@
 
 import { defaultJob } from '../../../api/defaults-batch.js';
 import { isObject, type KObject } from '../../../api/object.js';
-import {
-  CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL,
-  validateJobCreate, validateJobStatusUpdate, validateJobUpdate,
-} from '../../../api/validation/batch.js';
 import { printerColumns } from '../../../api/schema/columns.js';
-import { a, containerCells, formatLabelSelector, humanDuration, n, o, parseTime, s, timestampSince, type Printer } from '../../tables.js';
+import {
+  CONTROLLER_UID_LABEL,
+  JOB_NAME_LABEL,
+  LEGACY_CONTROLLER_UID_LABEL,
+  LEGACY_JOB_NAME_LABEL,
+  validateJobCreate,
+  validateJobStatusUpdate,
+  validateJobUpdate,
+} from '../../../api/validation/batch.js';
+import { a, containerCells, formatLabelSelector, humanDuration, n, o, type Printer, parseTime, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, clearStatus, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
+import { bumpGeneration, clearStatus, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
 type Obj = Record<string, unknown>;
 
@@ -38,7 +43,8 @@ export function generateSelector(job: KObject): void {
   if (!(CONTROLLER_UID_LABEL in ml)) ml[CONTROLLER_UID_LABEL] = job.metadata.uid ?? '';
 }
 
-export const DELETE_WARNING = 'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning';
+export const DELETE_WARNING =
+  'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning';
 
 export const strategy: Strategy = {
   fieldLabels: ['status.successful'],
@@ -61,7 +67,10 @@ export const strategy: Strategy = {
 
 export const statusStrategy = statusOf(validateJobStatusUpdate);
 
-const conditionTrue = (status: Obj, type: string): boolean => a(status.conditions).map(o).some((c) => c.type === type && c.status === 'True');
+const conditionTrue = (status: Obj, type: string): boolean =>
+  a(status.conditions)
+    .map(o)
+    .some((c) => c.type === type && c.status === 'True');
 
 /** printJob's STATUS: the terminal condition, else what holds the Job back, else Running. */
 function jobStatus(job: KObject, status: Obj): string {
@@ -77,27 +86,43 @@ function jobStatus(job: KObject, status: Obj): string {
 export const printer: Printer = {
   columns: printerColumns('io.k8s.api.batch.v1.Job'),
   row(job, now) {
-    const spec = o(job.spec), status = o(job.status);
+    const spec = o(job.spec),
+      status = o(job.status);
     const succeeded = n(status.succeeded);
     let completions: string;
     if (typeof spec.completions === 'number') completions = `${succeeded}/${n(spec.completions)}`;
     else if (n(spec.parallelism) > 1) completions = `${succeeded}/1 of ${n(spec.parallelism)}`;
     else completions = `${succeeded}/1`;
-    const start = parseTime(status.startTime), end = parseTime(status.completionTime);
+    const start = parseTime(status.startTime),
+      end = parseTime(status.completionTime);
     let duration = '';
     if (start !== undefined) duration = humanDuration((end ?? now.getTime()) - start);
     const [names, images] = containerCells(o(spec.template).spec);
     return {
       cells: [
-        s(job.metadata.name), jobStatus(job, status), completions, duration, timestampSince(job.metadata.creationTimestamp, now),
-        names, images, formatLabelSelector(spec.selector),
+        s(job.metadata.name),
+        jobStatus(job, status),
+        completions,
+        duration,
+        timestampSince(job.metadata.creationTimestamp, now),
+        names,
+        images,
+        formatLabelSelector(spec.selector),
       ],
     };
   },
 };
 
 export const resource = defineResource({
-  info: { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true, schema: 'io.k8s.api.batch.v1.Job', categories: ['all'] },
+  info: {
+    group: 'batch',
+    version: 'v1',
+    resource: 'jobs',
+    kind: 'Job',
+    namespaced: true,
+    schema: 'io.k8s.api.batch.v1.Job',
+    categories: ['all'],
+  },
   strategy,
   subresources: {
     status: { kind: 'Job', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },

@@ -3,7 +3,7 @@
 
 import { printerColumns } from '../../../api/schema/columns.js';
 import { validateLeaseCreate, validateLeaseUpdate } from '../../../api/validation.js';
-import { o, s, timestampSince, type Printer } from '../../tables.js';
+import { o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -19,7 +19,14 @@ export const printer: Printer = {
 };
 
 export const resource = defineResource({
-  info: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true, schema: 'io.k8s.api.coordination.v1.Lease' },
+  info: {
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    resource: 'leases',
+    kind: 'Lease',
+    namespaced: true,
+    schema: 'io.k8s.api.coordination.v1.Lease',
+  },
   strategy,
   printer,
 });

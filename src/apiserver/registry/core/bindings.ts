@@ -8,7 +8,15 @@ import { defineResource } from '../rest.js';
 import { bind } from './pods.js';
 
 export const resource = defineResource({
-  info: { group: '', version: 'v1', resource: 'bindings', kind: 'Binding', namespaced: true, schema: 'io.k8s.api.core.v1.Binding', verbs: ['create'] },
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'bindings',
+    kind: 'Binding',
+    namespaced: true,
+    schema: 'io.k8s.api.core.v1.Binding',
+    verbs: ['create'],
+  },
   create: bind,
   printer: defaultPrinter,
 });

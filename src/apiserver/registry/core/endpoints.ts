@@ -2,11 +2,11 @@
 // controller (and by the API server for the kubernetes service); a PUT may create them. The
 // printer is printEndpoints.
 
+import { defaultEndpoints } from '../../../api/defaults.js';
 import type { KObject } from '../../../api/object.js';
 import { printerColumns } from '../../../api/schema/columns.js';
-import { defaultEndpoints } from '../../../api/defaults.js';
 import { validateEndpointsCreate, validateEndpointsUpdate } from '../../../api/validation.js';
-import { a, n, o, s, timestampSince, type Printer } from '../../tables.js';
+import { a, n, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -49,7 +49,16 @@ export const printer: Printer = {
 };
 
 export const resource = defineResource({
-  info: { group: '', version: 'v1', resource: 'endpoints', kind: 'Endpoints', namespaced: true, schema: 'io.k8s.api.core.v1.Endpoints', singular: 'endpoints', shortNames: ['ep'] },
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'endpoints',
+    kind: 'Endpoints',
+    namespaced: true,
+    schema: 'io.k8s.api.core.v1.Endpoints',
+    singular: 'endpoints',
+    shortNames: ['ep'],
+  },
   strategy,
   printer,
 });

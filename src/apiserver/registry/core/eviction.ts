@@ -7,9 +7,13 @@
 // Kubernetes' message, which `kubectl drain` retries.
 
 import { errors, StatusError } from '../../../api/errors.js';
-import { isObject, nowRFC3339, type KObject } from '../../../api/object.js';
+import { isObject, type KObject, nowRFC3339 } from '../../../api/object.js';
 import {
-  budgetCoversPod, DISRUPTION_TARGET_CONDITION, isPodReady, updateDisruptionAllowedCondition, type PodDisruptionBudget,
+  budgetCoversPod,
+  DISRUPTION_TARGET_CONDITION,
+  isPodReady,
+  type PodDisruptionBudget,
+  updateDisruptionAllowedCondition,
 } from '../../../api/poddisruptionbudget.js';
 import type { DeleteOptions, GenericRegistry } from '../generic.js';
 import type { CreateHandler } from '../rest.js';
@@ -33,11 +37,25 @@ function tooManyRequests(retryAfterSeconds: number, cause: string): StatusError 
 const stillProcessing = (pdb: string) => tooManyRequests(10, `The disruption budget ${pdb} is still being processed by the server.`);
 
 function forbiddenBudget(name: string, why: string): StatusError {
-  return errors.forbidden(`poddisruptionbudget.policy "${name}" is forbidden: ${why}`, { name, group: 'policy', kind: 'poddisruptionbudget' });
+  return errors.forbidden(`poddisruptionbudget.policy "${name}" is forbidden: ${why}`, {
+    name,
+    group: 'policy',
+    kind: 'poddisruptionbudget',
+  });
 }
 
 interface PodView extends KObject {
-  status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string; lastProbeTime?: string | null; lastTransitionTime?: string }[] };
+  status?: {
+    phase?: string;
+    conditions?: {
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      lastProbeTime?: string | null;
+      lastTransitionTime?: string;
+    }[];
+  };
 }
 
 /** canIgnorePDB: a pod that is not running, or already on its way out, disrupts nothing more. */
@@ -53,27 +71,54 @@ function shouldEnforceResourceVersion(pod: PodView): boolean {
 }
 
 const rvUnset = (o: DeleteOptions): boolean => !o.preconditions?.resourceVersion;
-const withRV = (o: DeleteOptions, rv: string | undefined): DeleteOptions => ({ ...o, preconditions: { ...(o.preconditions ?? {}), resourceVersion: rv } });
+const withRV = (o: DeleteOptions, rv: string | undefined): DeleteOptions => ({
+  ...o,
+  preconditions: { ...(o.preconditions ?? {}), resourceVersion: rv },
+});
 const isConflict = (e: unknown): boolean => e instanceof StatusError && e.code === 409 && e.reason === 'Conflict';
 
 /**
  * addConditionAndDeletePod: DisruptionTarget=True (reason EvictionByEvictionAPI) on the pod, then
  * the delete, both under the caller's preconditions (a newer pod is a conflict).
  */
-async function addConditionAndDeletePod(pods: GenericRegistry, namespace: string, name: string, options: DeleteOptions, ctx: RequestContext): Promise<void> {
+async function addConditionAndDeletePod(
+  pods: GenericRegistry,
+  namespace: string,
+  name: string,
+  options: DeleteOptions,
+  ctx: RequestContext,
+): Promise<void> {
   let opts = options;
   if (!ctx.dryRun) {
     const { obj } = await pods.guaranteedUpdate(namespace, name, ctx, 'status', (cur) => {
       if (!cur) throw pods.notFound(name);
       const pre = opts.preconditions;
-      if (pre?.uid && pre.uid !== cur.metadata.uid) throw errors.conflict('pods', '', name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
+      if (pre?.uid && pre.uid !== cur.metadata.uid)
+        throw errors.conflict(
+          'pods',
+          '',
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`,
+        );
       if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
-        throw errors.conflict('pods', '', name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`);
+        throw errors.conflict(
+          'pods',
+          '',
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
+        );
       }
       const pod = cur as PodView;
       const status = (pod.status ??= {});
       const conds = (status.conditions ??= []);
-      const next = { type: DISRUPTION_TARGET_CONDITION, status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastProbeTime: null, lastTransitionTime: nowRFC3339() };
+      const next = {
+        type: DISRUPTION_TARGET_CONDITION,
+        status: 'True',
+        reason: 'EvictionByEvictionAPI',
+        message: 'Eviction API: evicting',
+        lastProbeTime: null,
+        lastTransitionTime: nowRFC3339(),
+      };
       const i = conds.findIndex((c) => c.type === DISRUPTION_TARGET_CONDITION);
       if (i < 0) conds.push(next);
       else conds[i] = { ...next, lastTransitionTime: conds[i].status === 'True' ? conds[i].lastTransitionTime : next.lastTransitionTime };
@@ -94,9 +139,13 @@ async function checkAndDecrement(pdbs: GenericRegistry, podName: string, pdb: Po
   const status = pdb.status ?? { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
   if ((status.observedGeneration ?? 0) < (pdb.metadata.generation ?? 0)) throw stillProcessing(name);
   if (status.disruptionsAllowed < 0) throw forbiddenBudget(name, 'pdb disruptions allowed is negative');
-  if (Object.keys(status.disruptedPods ?? {}).length > MAX_DISRUPTED_POD_SIZE) throw forbiddenBudget(name, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
+  if (Object.keys(status.disruptedPods ?? {}).length > MAX_DISRUPTED_POD_SIZE)
+    throw forbiddenBudget(name, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
   if (status.disruptionsAllowed === 0) {
-    throw tooManyRequests(0, `The disruption budget ${name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently`);
+    throw tooManyRequests(
+      0,
+      `The disruption budget ${name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently`,
+    );
   }
   const next: PodDisruptionBudget = { ...pdb, status: { ...status, disruptionsAllowed: status.disruptionsAllowed - 1 } };
   if (next.status!.disruptionsAllowed === 0) updateDisruptionAllowedCondition(next.status!);
@@ -116,7 +165,8 @@ export const evict: CreateHandler = async (env, namespace, name, decoded, ctx) =
   const original: DeleteOptions = { ...(ev.deleteOptions ?? {}) };
   // propagateDryRun: the request's dryRun and the body's must agree.
   const bodyDry = original.dryRun ?? [];
-  if (bodyDry.length && ctx.dryRun !== bodyDry.includes('All')) throw errors.badRequest(`Non-matching dry-run options in request and content: [${ctx.dryRun ? 'All' : ''}] and [${bodyDry.join(' ')}]`);
+  if (bodyDry.length && ctx.dryRun !== bodyDry.includes('All'))
+    throw errors.badRequest(`Non-matching dry-run options in request and content: [${ctx.dryRun ? 'All' : ''}] and [${bodyDry.join(' ')}]`);
   const rctx: RequestContext = { ...ctx, dryRun: ctx.dryRun || bodyDry.includes('All') };
   delete original.dryRun;
 
@@ -136,9 +186,21 @@ export const evict: CreateHandler = async (env, namespace, name, decoded, ctx) =
     }
   }
 
-  const covering = pdbs ? (await pdbs.list(ns, {})).items.filter((b) => budgetCoversPod(b as PodDisruptionBudget, pod!)) as PodDisruptionBudget[] : [];
+  const covering = pdbs
+    ? ((await pdbs.list(ns, {})).items.filter((b) => budgetCoversPod(b as PodDisruptionBudget, pod!)) as PodDisruptionBudget[])
+    : [];
   if (covering.length > 1) {
-    return { code: 500, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 } };
+    return {
+      code: 500,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+        code: 500,
+      },
+    };
   }
   let pdbName = '';
   let updateDeletionOptions = false;
@@ -146,10 +208,10 @@ export const evict: CreateHandler = async (env, namespace, name, decoded, ctx) =
     let pdb = covering[0];
     pdbName = pdb.metadata.name!;
     const status = pdb.status;
-    const unhealthyMayGo = !isPodReady(pod) && (
-      pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow'
-      || ((status?.currentHealthy ?? 0) >= (status?.desiredHealthy ?? 0) && (status?.desiredHealthy ?? 0) > 0)
-    );
+    const unhealthyMayGo =
+      !isPodReady(pod) &&
+      (pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow' ||
+        ((status?.currentHealthy ?? 0) >= (status?.desiredHealthy ?? 0) && (status?.desiredHealthy ?? 0) > 0));
     if (unhealthyMayGo) {
       // An unready pod counts for nothing: it may go without a disruption taken, if it stays unready.
       updateDeletionOptions = true;

@@ -5,7 +5,7 @@
 import { defaultLimitRange } from '../../../api/defaults-policy.js';
 import { printerColumns } from '../../../api/schema/columns.js';
 import { validateLimitRangeCreate, validateLimitRangeUpdate } from '../../../api/validation/policy-quota.js';
-import { s, type Printer } from '../../tables.js';
+import { type Printer, s } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -21,7 +21,15 @@ export const printer: Printer = {
 };
 
 export const resource = defineResource({
-  info: { group: '', version: 'v1', resource: 'limitranges', kind: 'LimitRange', namespaced: true, schema: 'io.k8s.api.core.v1.LimitRange', shortNames: ['limits'] },
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'limitranges',
+    kind: 'LimitRange',
+    namespaced: true,
+    schema: 'io.k8s.api.core.v1.LimitRange',
+    shortNames: ['limits'],
+  },
   strategy,
   printer,
 });

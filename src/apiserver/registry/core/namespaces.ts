@@ -3,15 +3,18 @@
 // has emptied it and removed its finalizers through the finalize subresource. The printer is
 // printNamespace.
 
-import { printerColumns } from '../../../api/schema/columns.js';
-import { deepCopy, type KObject } from '../../../api/object.js';
 import { defaultNamespace } from '../../../api/defaults.js';
+import { deepCopy, type KObject } from '../../../api/object.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import {
-  validateNamespaceCreate, validateNamespaceFinalizeUpdate, validateNamespaceStatusUpdate, validateNamespaceUpdate,
+  validateNamespaceCreate,
+  validateNamespaceFinalizeUpdate,
+  validateNamespaceStatusUpdate,
+  validateNamespaceUpdate,
 } from '../../../api/validation.js';
-import { o, s, timestampSince, type Printer } from '../../tables.js';
+import { o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
-import { field, statusStrategy as statusOf, type Strategy, type UpdateStrategy } from '../strategy.js';
+import { field, type Strategy, statusStrategy as statusOf, type UpdateStrategy } from '../strategy.js';
 
 const finalizersOf = (ns: KObject): string[] | undefined => (field(ns.spec) as { finalizers?: string[] }).finalizers;
 
@@ -54,8 +57,14 @@ export const printer: Printer = {
 
 export const resource = defineResource({
   info: {
-    group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, schema: 'io.k8s.api.core.v1.Namespace',
-    shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    group: '',
+    version: 'v1',
+    resource: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    schema: 'io.k8s.api.core.v1.Namespace',
+    shortNames: ['ns'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   },
   strategy,
   subresources: {

@@ -2,13 +2,13 @@
 // then write status (conditions, addresses, capacity) through the status subresource; the
 // API server relays node proxy requests. The printer is printNode.
 
+import { defaultNode } from '../../../api/defaults.js';
 import type { KObject } from '../../../api/object.js';
 import { printerColumns } from '../../../api/schema/columns.js';
-import { defaultNode } from '../../../api/defaults.js';
 import { validateNodeCreate, validateNodeUpdate } from '../../../api/validation.js';
-import { a, o, s, timestampSince, type Obj, type Printer } from '../../tables.js';
+import { a, type Obj, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
-import { keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
+import { keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
 // A node agent registers its node with its status, so a create keeps it; later updates of the
 // node itself keep the stored status.
@@ -37,7 +37,9 @@ function nodeRoles(node: KObject): string {
 }
 
 function nodeAddress(node: KObject, type: string): string {
-  const ad = a(o(node.status).addresses).map(o).find((x) => x.type === type);
+  const ad = a(o(node.status).addresses)
+    .map(o)
+    .find((x) => x.type === type);
   return ad ? s(ad.address) : '<none>';
 }
 
@@ -53,16 +55,31 @@ export const printer: Printer = {
     const info = o(status.nodeInfo);
     return {
       cells: [
-        s(node.metadata.name), parts.join(','), nodeRoles(node), timestampSince(node.metadata.creationTimestamp, now), s(info.kubeletVersion),
-        nodeAddress(node, 'InternalIP'), nodeAddress(node, 'ExternalIP'),
-        s(info.osImage) || '<unknown>', s(info.kernelVersion) || '<unknown>', s(info.containerRuntimeVersion) || '<unknown>',
+        s(node.metadata.name),
+        parts.join(','),
+        nodeRoles(node),
+        timestampSince(node.metadata.creationTimestamp, now),
+        s(info.kubeletVersion),
+        nodeAddress(node, 'InternalIP'),
+        nodeAddress(node, 'ExternalIP'),
+        s(info.osImage) || '<unknown>',
+        s(info.kernelVersion) || '<unknown>',
+        s(info.containerRuntimeVersion) || '<unknown>',
       ],
     };
   },
 };
 
 export const resource = defineResource({
-  info: { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false, schema: 'io.k8s.api.core.v1.Node', shortNames: ['no'] },
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'nodes',
+    kind: 'Node',
+    namespaced: false,
+    schema: 'io.k8s.api.core.v1.Node',
+    shortNames: ['no'],
+  },
   strategy,
   subresources: {
     status: statusSubresource('Node', statusStrategy),

@@ -4,18 +4,20 @@
 // finalizer) and PersistentVolumeClaimResize (a claim grows only when its class allows
 // expansion). Status is the PV controller's to write. The printer is printPersistentVolumeClaim.
 
-import { errors } from '../../../api/errors.js';
 import { defaultPersistentVolumeClaim } from '../../../api/defaults-storage.js';
+import { errors } from '../../../api/errors.js';
 import type { KObject } from '../../../api/object.js';
-import {
-  validatePersistentVolumeClaimCreate, validatePersistentVolumeClaimStatusUpdate, validatePersistentVolumeClaimUpdate,
-} from '../../../api/validation/storage.js';
 import { Quantity } from '../../../api/quantity.js';
-import { o, s, timestampSince, type Printer } from '../../tables.js';
 import { printerColumns } from '../../../api/schema/columns.js';
+import {
+  validatePersistentVolumeClaimCreate,
+  validatePersistentVolumeClaimStatusUpdate,
+  validatePersistentVolumeClaimUpdate,
+} from '../../../api/validation/storage.js';
+import { o, type Printer, s, timestampSince } from '../../tables.js';
 import type { ApiServerContext } from '../context.js';
 import { defineResource } from '../rest.js';
-import { field, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
+import { field, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 import { addFinalizer } from './persistentvolumes.js';
 import { accessModesString, quantityString } from './storage-printing.js';
 
@@ -34,7 +36,8 @@ export function isDefaultClass(sc: KObject): boolean {
 export function defaultClass(classes: KObject[]): KObject | undefined {
   const defaults = classes.filter(isDefaultClass);
   defaults.sort((a, b) => {
-    const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0, tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
+    const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0,
+      tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
     if (ta !== tb) return tb - ta;
     return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1;
   });
@@ -62,11 +65,17 @@ function admitDefaultStorageClass(pvc: KObject, api: ApiServerContext): void {
 /** PersistentVolumeClaimResize admission: a bound claim grows only if its class allows expansion. */
 async function admitResize(pvc: KObject, old: KObject, api: ApiServerContext): Promise<void> {
   const size = (o2: KObject) => Quantity.tryParse((field(o2.spec) as ClaimSpec).resources?.requests?.storage);
-  const newSize = size(pvc), oldSize = size(old);
+  const newSize = size(pvc),
+    oldSize = size(old);
   if (newSize === undefined || oldSize === undefined || newSize.cmp(oldSize) <= 0) return;
-  const forbidden = (why: string) => errors.forbidden(`persistentvolumeclaims "${pvc.metadata.name}" is forbidden: ${why}`, { name: pvc.metadata.name, kind: 'persistentvolumeclaims' });
+  const forbidden = (why: string) =>
+    errors.forbidden(`persistentvolumeclaims "${pvc.metadata.name}" is forbidden: ${why}`, {
+      name: pvc.metadata.name,
+      kind: 'persistentvolumeclaims',
+    });
   if ((field(old.status) as { phase?: string }).phase !== 'Bound') throw forbidden('Only bound persistent volume claims can be expanded');
-  const cls = claimClass(pvc), oldCls = claimClass(old);
+  const cls = claimClass(pvc),
+    oldCls = claimClass(old);
   const sc = cls && cls === oldCls ? await api.getObject('storage.k8s.io', 'storageclasses', undefined, cls) : undefined;
   if ((sc as { allowVolumeExpansion?: boolean } | undefined)?.allowVolumeExpansion !== true) {
     throw forbidden('only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize');
@@ -93,14 +102,21 @@ export const statusStrategy = statusOf(validatePersistentVolumeClaimStatusUpdate
 export const printer: Printer = {
   columns: printerColumns('io.k8s.api.core.v1.PersistentVolumeClaim'),
   row(pvc, now) {
-    const spec = o(pvc.spec), status = o(pvc.status);
+    const spec = o(pvc.spec),
+      status = o(pvc.status);
     const phase = pvc.metadata.deletionTimestamp ? 'Terminating' : s(status.phase);
     const bound = s(spec.volumeName) !== '';
     return {
       cells: [
-        s(pvc.metadata.name), phase, s(spec.volumeName), bound ? quantityString(o(status.capacity).storage) : '',
-        bound ? accessModesString(status.accessModes) : '', claimClass(pvc), s(spec.volumeAttributesClassName) || '<unset>',
-        timestampSince(pvc.metadata.creationTimestamp, now), s(spec.volumeMode) || '<unset>',
+        s(pvc.metadata.name),
+        phase,
+        s(spec.volumeName),
+        bound ? quantityString(o(status.capacity).storage) : '',
+        bound ? accessModesString(status.accessModes) : '',
+        claimClass(pvc),
+        s(spec.volumeAttributesClassName) || '<unset>',
+        timestampSince(pvc.metadata.creationTimestamp, now),
+        s(spec.volumeMode) || '<unset>',
       ],
     };
   },
@@ -108,8 +124,13 @@ export const printer: Printer = {
 
 export const resource = defineResource({
   info: {
-    group: '', version: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true,
-    schema: 'io.k8s.api.core.v1.PersistentVolumeClaim', shortNames: ['pvc'],
+    group: '',
+    version: 'v1',
+    resource: 'persistentvolumeclaims',
+    kind: 'PersistentVolumeClaim',
+    namespaced: true,
+    schema: 'io.k8s.api.core.v1.PersistentVolumeClaim',
+    shortNames: ['pvc'],
   },
   strategy,
   subresources: {

@@ -5,10 +5,14 @@
 // is printPersistentVolume.
 
 import { defaultPersistentVolume } from '../../../api/defaults-storage.js';
-import { deepCopy, nowRFC3339, type KObject } from '../../../api/object.js';
-import { validatePersistentVolumeCreate, validatePersistentVolumeStatusUpdate, validatePersistentVolumeUpdate } from '../../../api/validation/storage.js';
-import { o, s, timestampSince, type Printer } from '../../tables.js';
+import { deepCopy, type KObject, nowRFC3339 } from '../../../api/object.js';
 import { printerColumns } from '../../../api/schema/columns.js';
+import {
+  validatePersistentVolumeCreate,
+  validatePersistentVolumeStatusUpdate,
+  validatePersistentVolumeUpdate,
+} from '../../../api/validation/storage.js';
+import { o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import { field, keepStatus, type Strategy, type UpdateStrategy } from '../strategy.js';
 import { accessModesString, quantityString } from './storage-printing.js';
@@ -37,7 +41,8 @@ export const statusStrategy: UpdateStrategy = {
   prepareForUpdate(pv, old) {
     const next = deepCopy(old);
     next.status = pv.status;
-    const phase = field(next.status).phase, oldPhase = field(old.status).phase;
+    const phase = field(next.status).phase,
+      oldPhase = field(old.status).phase;
     if (phase !== oldPhase && next.status && typeof next.status === 'object') {
       (next.status as Record<string, unknown>).lastPhaseTransitionTime = nowRFC3339();
     }
@@ -51,22 +56,39 @@ export const statusStrategy: UpdateStrategy = {
 export const printer: Printer = {
   columns: printerColumns('io.k8s.api.core.v1.PersistentVolume'),
   row(pv, now) {
-    const spec = o(pv.spec), status = o(pv.status);
+    const spec = o(pv.spec),
+      status = o(pv.status);
     const ref = o(spec.claimRef);
     const claim = spec.claimRef ? `${s(ref.namespace)}/${s(ref.name)}` : '';
     const phase = pv.metadata.deletionTimestamp ? 'Terminating' : s(status.phase);
     return {
       cells: [
-        s(pv.metadata.name), quantityString(o(spec.capacity).storage), accessModesString(spec.accessModes), s(spec.persistentVolumeReclaimPolicy),
-        phase, claim, pv.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? s(spec.storageClassName), s(spec.volumeAttributesClassName) || '<unset>', s(status.reason),
-        timestampSince(pv.metadata.creationTimestamp, now), s(spec.volumeMode) || '<unset>',
+        s(pv.metadata.name),
+        quantityString(o(spec.capacity).storage),
+        accessModesString(spec.accessModes),
+        s(spec.persistentVolumeReclaimPolicy),
+        phase,
+        claim,
+        pv.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? s(spec.storageClassName),
+        s(spec.volumeAttributesClassName) || '<unset>',
+        s(status.reason),
+        timestampSince(pv.metadata.creationTimestamp, now),
+        s(spec.volumeMode) || '<unset>',
       ],
     };
   },
 };
 
 export const resource = defineResource({
-  info: { group: '', version: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false, schema: 'io.k8s.api.core.v1.PersistentVolume', shortNames: ['pv'] },
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'persistentvolumes',
+    kind: 'PersistentVolume',
+    namespaced: false,
+    schema: 'io.k8s.api.core.v1.PersistentVolume',
+    shortNames: ['pv'],
+  },
   strategy,
   subresources: {
     status: { kind: 'PersistentVolume', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },

@@ -4,23 +4,30 @@
 // scheduler's write), eviction (eviction.ts), and the streams relayed to the pod's node. The printer is
 // printPod of pkg/printers/internalversion.
 
-import { printerColumns } from '../../../api/schema/columns.js';
-import { errors, type FieldError } from '../../../api/errors.js';
-import { withPodCondition, type Condition } from '../../../api/conditions.js';
-import { isObject, type KObject } from '../../../api/object.js';
+import { type Condition, withPodCondition } from '../../../api/conditions.js';
 import { defaultPod, defaultTolerations } from '../../../api/defaults.js';
+import { errors, type FieldError } from '../../../api/errors.js';
+import { isObject, type KObject } from '../../../api/object.js';
 import { Quantity } from '../../../api/quantity.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import { validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from '../../../api/validation.js';
-import { a, humanDuration, n, o, parseTime, s, timestampSince, type Obj, type Printer, type TableRowCondition } from '../../tables.js';
-import { defineResource, statusSubresource, type CreateHandler, type Subresource } from '../rest.js';
+import { a, humanDuration, n, type Obj, o, type Printer, parseTime, s, type TableRowCondition, timestampSince } from '../../tables.js';
+import { type CreateHandler, defineResource, type Subresource, statusSubresource } from '../rest.js';
+import { field, keepStatus, type Strategy, statusStrategy as statusOf, type UpdateStrategy } from '../strategy.js';
 import { evict } from './eviction.js';
-import { field, keepStatus, statusStrategy as statusOf, type Strategy, type UpdateStrategy } from '../strategy.js';
 
-interface ResourceList { cpu?: string | number; memory?: string | number; [k: string]: unknown }
-interface ContainerLike { resources?: { requests?: ResourceList; limits?: ResourceList } }
+interface ResourceList {
+  cpu?: string | number;
+  memory?: string | number;
+  [k: string]: unknown;
+}
+interface ContainerLike {
+  resources?: { requests?: ResourceList; limits?: ResourceList };
+}
 
 const sameQuantity = (a: unknown, b: unknown): boolean => {
-  const qa = Quantity.tryParse(a), qb = Quantity.tryParse(b);
+  const qa = Quantity.tryParse(a),
+    qb = Quantity.tryParse(b);
   return qa !== undefined && qb !== undefined && qa.cmp(qb) === 0;
 };
 
@@ -30,7 +37,8 @@ export function podQOSClass(spec: { containers?: ContainerLike[]; initContainers
   let anySet = false;
   let guaranteed = all.length > 0;
   for (const c of all) {
-    const req = c.resources?.requests ?? {}, lim = c.resources?.limits ?? {};
+    const req = c.resources?.requests ?? {},
+      lim = c.resources?.limits ?? {};
     for (const r of ['cpu', 'memory']) {
       if (req[r] !== undefined || lim[r] !== undefined) anySet = true;
       if (lim[r] === undefined) guaranteed = false;
@@ -42,7 +50,16 @@ export function podQOSClass(spec: { containers?: ContainerLike[]; initContainers
 }
 
 export const strategy: Strategy = {
-  fieldLabels: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+  fieldLabels: [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'spec.hostNetwork',
+    'status.phase',
+    'status.podIP',
+    'status.nominatedNodeName',
+  ],
   returnDeletedObject: true,
   defaults: defaultPod,
   prepareForCreate(pod) {
@@ -69,8 +86,16 @@ export const statusStrategy = statusOf(validatePodStatusUpdate);
 
 // ---- ephemeralcontainers ----
 
-type EphemeralLike = { name?: string; image?: string; terminationMessagePath?: string; terminationMessagePolicy?: string; imagePullPolicy?: string; [k: string]: unknown };
-const ephemeralOf = (o: KObject) => ((isObject(o.spec) ? o.spec : {}) as { ephemeralContainers?: EphemeralLike[] }).ephemeralContainers ?? [];
+type EphemeralLike = {
+  name?: string;
+  image?: string;
+  terminationMessagePath?: string;
+  terminationMessagePolicy?: string;
+  imagePullPolicy?: string;
+  [k: string]: unknown;
+};
+const ephemeralOf = (o: KObject) =>
+  ((isObject(o.spec) ? o.spec : {}) as { ephemeralContainers?: EphemeralLike[] }).ephemeralContainers ?? [];
 
 /**
  * pods/ephemeralcontainers (EphemeralContainersREST): only spec.ephemeralContainers changes, only by
@@ -96,20 +121,38 @@ export const ephemeralContainersStrategy: UpdateStrategy = {
     const next = ephemeralOf(obj);
     for (const o2 of ephemeralOf(old)) {
       const n2 = next.find((c) => c.name === o2.name);
-      if (!n2) errs.push({ type: 'FieldValueForbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o2.name}" may not be removed` });
-      else if (JSON.stringify(n2) !== JSON.stringify(o2)) errs.push({ type: 'FieldValueForbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers "${o2.name}" may not be changed` });
+      if (!n2)
+        errs.push({
+          type: 'FieldValueForbidden',
+          field: 'spec.ephemeralContainers',
+          detail: `existing ephemeral containers "${o2.name}" may not be removed`,
+        });
+      else if (JSON.stringify(n2) !== JSON.stringify(o2))
+        errs.push({
+          type: 'FieldValueForbidden',
+          field: 'spec.ephemeralContainers',
+          detail: `existing ephemeral containers "${o2.name}" may not be changed`,
+        });
     }
     const spec = field(old.spec) as { containers?: EphemeralLike[]; initContainers?: EphemeralLike[] };
     const names = new Set([...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name));
     next.forEach((c, i) => {
       const f = `spec.ephemeralContainers[${i}]`;
       if (!c.name) errs.push({ type: 'FieldValueRequired', field: `${f}.name`, detail: '' });
-      else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.name) || c.name.length > 63) errs.push({ type: 'FieldValueInvalid', field: `${f}.name`, value: c.name, detail: "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')" });
+      else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.name) || c.name.length > 63)
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: `${f}.name`,
+          value: c.name,
+          detail:
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+        });
       else if (names.has(c.name)) errs.push({ type: 'FieldValueDuplicate', field: `${f}.name`, value: c.name });
       if (c.name) names.add(c.name);
       if (!c.image) errs.push({ type: 'FieldValueRequired', field: `${f}.image`, detail: '' });
       for (const k of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle']) {
-        if (c[k] !== undefined) errs.push({ type: 'FieldValueForbidden', field: `${f}.${k}`, detail: 'cannot be set for an Ephemeral Container' });
+        if (c[k] !== undefined)
+          errs.push({ type: 'FieldValueForbidden', field: `${f}.${k}`, detail: 'cannot be set for an Ephemeral Container' });
       }
     });
     return errs;
@@ -135,21 +178,40 @@ export const bind: CreateHandler = async (env, namespace, podName, decoded, ctx)
   if (!name) throw errors.badRequest('name is required for a Binding');
   const target = binding.target;
   if (!target?.name) throw errors.invalid('Binding', '', name, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
-  if (target.kind && target.kind !== 'Node') throw errors.invalid('Binding', '', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', value: target.kind, supported: ['Node', '<empty>'] }]);
+  if (target.kind && target.kind !== 'Node')
+    throw errors.invalid('Binding', '', name, [
+      { type: 'FieldValueNotSupported', field: 'target.kind', value: target.kind, supported: ['Node', '<empty>'] },
+    ]);
   const pods = env.registry('', 'pods')!;
-  await pods.guaranteedUpdate(namespace, name, ctx, 'binding', (pod) => {
-    if (!pod) throw pods.notFound(name);
-    if (binding.metadata?.uid && binding.metadata.uid !== pod.metadata.uid) throw errors.conflict('pods', '', name, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
-    if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    const spec = pod.spec as { nodeName?: string };
-    if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-    spec.nodeName = target.name;
-    for (const [k, v] of Object.entries(binding.metadata?.annotations ?? {})) (pod.metadata.annotations ??= {})[k] = v;
-    const status = (pod.status ??= {}) as { conditions?: Condition[] };
-    // Scheduled now: no reason or message left from the failed attempts before.
-    status.conditions = withPodCondition(status.conditions ?? [], { type: 'PodScheduled', status: 'True', reason: undefined, message: undefined }) ?? status.conditions;
-    return pod;
-  }, { strategy: bindingStrategy });
+  await pods.guaranteedUpdate(
+    namespace,
+    name,
+    ctx,
+    'binding',
+    (pod) => {
+      if (!pod) throw pods.notFound(name);
+      if (binding.metadata?.uid && binding.metadata.uid !== pod.metadata.uid)
+        throw errors.conflict(
+          'pods',
+          '',
+          name,
+          `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid}`,
+        );
+      if (pod.metadata.deletionTimestamp)
+        throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      const spec = pod.spec as { nodeName?: string };
+      if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      spec.nodeName = target.name;
+      for (const [k, v] of Object.entries(binding.metadata?.annotations ?? {})) (pod.metadata.annotations ??= {})[k] = v;
+      const status = (pod.status ??= {}) as { conditions?: Condition[] };
+      // Scheduled now: no reason or message left from the failed attempts before.
+      status.conditions =
+        withPodCondition(status.conditions ?? [], { type: 'PodScheduled', status: 'True', reason: undefined, message: undefined }) ??
+        status.conditions;
+      return pod;
+    },
+    { strategy: bindingStrategy },
+  );
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
 };
 
@@ -189,7 +251,8 @@ function podRow(pod: KObject, now: Date): { cells: unknown[]; conditions?: Table
   }
 
   let rowConditions: TableRowCondition[] | undefined;
-  if (phase === 'Succeeded') rowConditions = [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
+  if (phase === 'Succeeded')
+    rowConditions = [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
   else if (phase === 'Failed') rowConditions = [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
 
   const initByName = new Map<string, Obj>();
@@ -288,18 +351,33 @@ function podRow(pod: KObject, now: Date): { cells: unknown[]; conditions?: Table
 
   return {
     cells: [
-      s(pod.metadata.name), `${readyContainers}/${totalContainers}`, reason, restartsCell, timestampSince(pod.metadata.creationTimestamp, now),
-      podIP, nodeName, nominated, readinessGates,
+      s(pod.metadata.name),
+      `${readyContainers}/${totalContainers}`,
+      reason,
+      restartsCell,
+      timestampSince(pod.metadata.creationTimestamp, now),
+      podIP,
+      nodeName,
+      nominated,
+      readinessGates,
     ],
     conditions: rowConditions,
   };
 }
 
-
 const connect = (kind: string, verbs: string[]): Subresource => ({ kind, verbs, rest: { type: 'connect' } });
 
 export const resource = defineResource({
-  info: { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, schema: 'io.k8s.api.core.v1.Pod', shortNames: ['po'], categories: ['all'] },
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    kind: 'Pod',
+    namespaced: true,
+    schema: 'io.k8s.api.core.v1.Pod',
+    shortNames: ['po'],
+    categories: ['all'],
+  },
   strategy,
   subresources: {
     status: statusSubresource('Pod', statusStrategy),
@@ -310,7 +388,11 @@ export const resource = defineResource({
     attach: connect('PodAttachOptions', ['create', 'get']),
     portforward: connect('PodPortForwardOptions', ['create', 'get']),
     proxy: connect('PodProxyOptions', ['create', 'delete', 'get', 'patch', 'update']),
-    ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: ephemeralContainersStrategy } },
+    ephemeralcontainers: {
+      kind: 'Pod',
+      verbs: ['get', 'patch', 'update'],
+      rest: { type: 'update', strategy: ephemeralContainersStrategy },
+    },
   },
   printer,
 });

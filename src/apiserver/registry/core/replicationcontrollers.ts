@@ -5,24 +5,48 @@
 
 import { defaultReplicationController } from '../../../api/defaults-apps.js';
 import {
-  validateReplicationControllerCreate, validateReplicationControllerStatusUpdate, validateReplicationControllerUpdate,
+  validateReplicationControllerCreate,
+  validateReplicationControllerStatusUpdate,
+  validateReplicationControllerUpdate,
 } from '../../../api/validation/apps-sets.js';
 import { formatLabels, n, s, timestampSince, workloadPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { mapSelectorScaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
 
-export const strategy = workloadStrategy({ defaults: defaultReplicationController, validate: validateReplicationControllerCreate, validateUpdate: validateReplicationControllerUpdate });
+export const strategy = workloadStrategy({
+  defaults: defaultReplicationController,
+  validate: validateReplicationControllerCreate,
+  validateUpdate: validateReplicationControllerUpdate,
+});
 
 export const statusStrategy = statusOf(validateReplicationControllerStatusUpdate);
 
-export const printer = workloadPrinter('io.k8s.api.core.v1.ReplicationController', (rc, { spec, status, desired, containers, images }, now) => [
-  s(rc.metadata.name), desired, n(status.replicas), n(status.readyReplicas), timestampSince(rc.metadata.creationTimestamp, now),
-  containers, images, formatLabels(spec.selector),
-]);
+export const printer = workloadPrinter(
+  'io.k8s.api.core.v1.ReplicationController',
+  (rc, { spec, status, desired, containers, images }, now) => [
+    s(rc.metadata.name),
+    desired,
+    n(status.replicas),
+    n(status.readyReplicas),
+    timestampSince(rc.metadata.creationTimestamp, now),
+    containers,
+    images,
+    formatLabels(spec.selector),
+  ],
+);
 
 export const resource = defineResource({
-  info: { group: '', version: 'v1', resource: 'replicationcontrollers', kind: 'ReplicationController', namespaced: true, schema: 'io.k8s.api.core.v1.ReplicationController', shortNames: ['rc'], categories: ['all'] },
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'replicationcontrollers',
+    kind: 'ReplicationController',
+    namespaced: true,
+    schema: 'io.k8s.api.core.v1.ReplicationController',
+    shortNames: ['rc'],
+    categories: ['all'],
+  },
   strategy,
   subresources: { status: statusSubresource('ReplicationController', statusStrategy), scale: mapSelectorScaleSubresource },
   printer,

@@ -2,16 +2,25 @@
 // the resource quota controller's and the quota admission plugin's to write, through the status
 // subresource; a new quota starts without status. The printer is printResourceQuota.
 
-import { printerColumns } from '../../../api/schema/columns.js';
 import { Quantity } from '../../../api/quantity.js';
-import { validateResourceQuotaCreate, validateResourceQuotaStatusUpdate, validateResourceQuotaUpdate } from '../../../api/validation/policy-quota.js';
-import { o, s, timestampSince, type Printer } from '../../tables.js';
+import { printerColumns } from '../../../api/schema/columns.js';
+import {
+  validateResourceQuotaCreate,
+  validateResourceQuotaStatusUpdate,
+  validateResourceQuotaUpdate,
+} from '../../../api/validation/policy-quota.js';
+import { o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
-import { clearStatus, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
+import { clearStatus, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
 export const strategy: Strategy = {
-  prepareForCreate(q) { clearStatus(q); if (q.status && Object.keys(q.status).length === 0) delete q.status; },
-  prepareForUpdate(q, old) { keepStatus(q, old); },
+  prepareForCreate(q) {
+    clearStatus(q);
+    if (q.status && Object.keys(q.status).length === 0) delete q.status;
+  },
+  prepareForUpdate(q, old) {
+    keepStatus(q, old);
+  },
   validate: validateResourceQuotaCreate,
   validateUpdate: validateResourceQuotaUpdate,
 };
@@ -21,8 +30,10 @@ export const statusStrategy = statusOf(validateResourceQuotaStatusUpdate);
 /** printResourceQuota: "limits.*" resources under Limit, the others under Request, as used/hard. */
 function usageColumns(q: Record<string, unknown>): [string, string] {
   const status = o(q.status);
-  const hard = o(status.hard), used = o(status.used);
-  const requests: string[] = [], limits: string[] = [];
+  const hard = o(status.hard),
+    used = o(status.used);
+  const requests: string[] = [],
+    limits: string[] = [];
   for (const name of Object.keys(hard).sort()) {
     const h = Quantity.tryParse(hard[name])?.toString() ?? s(hard[name]);
     const u = Quantity.tryParse(used[name])?.toString() ?? '0';
@@ -39,7 +50,15 @@ export const printer: Printer = {
 };
 
 export const resource = defineResource({
-  info: { group: '', version: 'v1', resource: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, schema: 'io.k8s.api.core.v1.ResourceQuota', shortNames: ['quota'] },
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'resourcequotas',
+    kind: 'ResourceQuota',
+    namespaced: true,
+    schema: 'io.k8s.api.core.v1.ResourceQuota',
+    shortNames: ['quota'],
+  },
   strategy,
   subresources: { status: statusSubresource('ResourceQuota', statusStrategy) },
   printer,

@@ -1,10 +1,10 @@
 // Secrets, as kube-apiserver's pkg/registry/core/secret: stringData is merged into data by the
 // defaults, and the type is immutable. The printer is printSecret.
 
-import { printerColumns } from '../../../api/schema/columns.js';
 import { defaultSecret } from '../../../api/defaults.js';
+import { printerColumns } from '../../../api/schema/columns.js';
 import { validateSecretCreate, validateSecretUpdate } from '../../../api/validation.js';
-import { keys, s, timestampSince, type Printer } from '../../tables.js';
+import { keys, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 

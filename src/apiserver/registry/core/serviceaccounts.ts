@@ -3,7 +3,7 @@
 
 import { printerColumns } from '../../../api/schema/columns.js';
 import { validateServiceAccountCreate, validateServiceAccountUpdate } from '../../../api/validation.js';
-import { a, s, timestampSince, type Printer } from '../../tables.js';
+import { a, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 import { createToken } from './tokenrequest.js';
@@ -19,10 +19,24 @@ export const printer: Printer = {
 };
 
 export const resource = defineResource({
-  info: { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, schema: 'io.k8s.api.core.v1.ServiceAccount', shortNames: ['sa'] },
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'serviceaccounts',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    schema: 'io.k8s.api.core.v1.ServiceAccount',
+    shortNames: ['sa'],
+  },
   strategy,
   subresources: {
-    token: { kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'], rest: { type: 'create', create: createToken } },
+    token: {
+      kind: 'TokenRequest',
+      group: 'authentication.k8s.io',
+      version: 'v1',
+      verbs: ['create'],
+      rest: { type: 'create', create: createToken },
+    },
   },
   printer,
 });

@@ -3,22 +3,36 @@
 // not happen) and released when it is deleted or no longer holds them; status is written
 // through the status subresource. The printer is printService.
 
-import { printerColumns } from '../../../api/schema/columns.js';
-import { errors, type FieldError } from '../../../api/errors.js';
-import type { KObject } from '../../../api/object.js';
 import { defaultService } from '../../../api/defaults.js';
-import { validateServiceCreate, validateServiceStatusUpdate, validateServiceUpdate } from '../../../api/validation.js';
+import { errors, type FieldError } from '../../../api/errors.js';
 import { isIPv4 } from '../../../api/net.js';
+import type { KObject } from '../../../api/object.js';
+import { printerColumns } from '../../../api/schema/columns.js';
+import { validateServiceCreate, validateServiceStatusUpdate, validateServiceUpdate } from '../../../api/validation.js';
 import type { ServiceAllocators } from '../../allocators.js';
-import { a, formatLabels, n, o, s, timestampSince, type Obj, type Printer } from '../../tables.js';
+import { a, formatLabels, n, type Obj, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
-import { field, keepStatus, statusStrategy as statusOf, type FinishFunc, type Strategy } from '../strategy.js';
+import { type FinishFunc, field, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
-interface ServicePort { name?: string; port?: number; protocol?: string; nodePort?: number }
-interface ServiceSpec { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: ServicePort[]; allocateLoadBalancerNodePorts?: boolean }
+interface ServicePort {
+  name?: string;
+  port?: number;
+  protocol?: string;
+  nodePort?: number;
+}
+interface ServiceSpec {
+  type?: string;
+  clusterIP?: string;
+  clusterIPs?: string[];
+  ports?: ServicePort[];
+  allocateLoadBalancerNodePorts?: boolean;
+}
 
 /** What one write took from the allocators, to give back if the write does not happen. */
-interface Taken { ips: string[]; ports: number[] }
+interface Taken {
+  ips: string[];
+  ports: number[];
+}
 
 const clusterIPsOf = (spec: ServiceSpec): string[] => spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : []);
 
@@ -33,7 +47,8 @@ function allocateService(svc: KObject, old: KObject | undefined, alloc: ServiceA
   const errs: FieldError[] = [];
   const oldIPs = new Set(oldSpec?.clusterIPs ?? (oldSpec?.clusterIP ? [oldSpec.clusterIP] : []));
   if (spec.type === 'ExternalName') {
-    delete spec.clusterIP; delete spec.clusterIPs;
+    delete spec.clusterIP;
+    delete spec.clusterIPs;
   } else {
     if (!spec.clusterIP && spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];
     if (!spec.clusterIP && oldSpec?.clusterIP && oldSpec.type !== 'ExternalName') spec.clusterIP = oldSpec.clusterIP;
@@ -43,11 +58,26 @@ function allocateService(svc: KObject, old: KObject | undefined, alloc: ServiceA
       const ip = spec.clusterIP;
       if (!oldIPs.has(ip)) {
         if (!isIPv4(ip)) {
-          errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', value: ip, detail: 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)' });
+          errs.push({
+            type: 'FieldValueInvalid',
+            field: 'spec.clusterIPs[0]',
+            value: ip,
+            detail: 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+          });
         } else if (!alloc.clusterIPs.contains(ip)) {
-          errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', value: [ip], detail: `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${alloc.clusterIPs.cidr}` });
+          errs.push({
+            type: 'FieldValueInvalid',
+            field: 'spec.clusterIPs',
+            value: [ip],
+            detail: `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${alloc.clusterIPs.cidr}`,
+          });
         } else if (!alloc.clusterIPs.allocate(ip)) {
-          errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', value: [ip], detail: `failed to allocate IP ${ip}: provided IP is already allocated` });
+          errs.push({
+            type: 'FieldValueInvalid',
+            field: 'spec.clusterIPs',
+            value: [ip],
+            detail: `failed to allocate IP ${ip}: provided IP is already allocated`,
+          });
         } else taken.ips.push(ip);
       }
       spec.clusterIPs = [ip];
@@ -55,7 +85,8 @@ function allocateService(svc: KObject, old: KObject | undefined, alloc: ServiceA
       const ip = alloc.clusterIPs.allocateNext();
       if (!ip) throw errors.internal('failed to allocate a serviceIP: range is full');
       taken.ips.push(ip);
-      spec.clusterIP = ip; spec.clusterIPs = [ip];
+      spec.clusterIP = ip;
+      spec.clusterIPs = [ip];
     }
   }
   const oldPorts = new Map<string, number>();
@@ -70,17 +101,34 @@ function allocateService(svc: KObject, old: KObject | undefined, alloc: ServiceA
     }
     if (!p.nodePort) {
       const reuse = oldPorts.get(`${p.port}/${p.protocol ?? 'TCP'}`);
-      if (reuse) { p.nodePort = reuse; return; }
+      if (reuse) {
+        p.nodePort = reuse;
+        return;
+      }
       const np = alloc.nodePorts.allocateNext();
-      if (np === undefined) { errs.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: 0, detail: 'range is full' }); return; }
-      taken.ports.push(np); p.nodePort = np;
+      if (np === undefined) {
+        errs.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: 0, detail: 'range is full' });
+        return;
+      }
+      taken.ports.push(np);
+      p.nodePort = np;
       return;
     }
     if (oldPortSet.has(p.nodePort)) return;
     if (!alloc.nodePorts.inRange(p.nodePort)) {
-      errs.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: p.nodePort, detail: `provided port is not in the valid range. The range of valid ports is ${alloc.nodePorts.range}` });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: `spec.ports[${i}].nodePort`,
+        value: p.nodePort,
+        detail: `provided port is not in the valid range. The range of valid ports is ${alloc.nodePorts.range}`,
+      });
     } else if (taken.ports.includes(p.nodePort) || !alloc.nodePorts.allocate(p.nodePort)) {
-      errs.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: p.nodePort, detail: 'provided port is already allocated' });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: `spec.ports[${i}].nodePort`,
+        value: p.nodePort,
+        detail: 'provided port is already allocated',
+      });
     } else taken.ports.push(p.nodePort);
   });
   return errs;
@@ -131,7 +179,9 @@ export const strategy: Strategy = {
   beginUpdate: (svc, old, api) => beginWrite(svc, old, api.allocators),
   validate: validateServiceCreate,
   validateUpdate: validateServiceUpdate,
-  beginDelete: (svc, api) => (committed) => { if (committed) giveBack(held(svc), api.allocators); },
+  beginDelete: (svc, api) => (committed) => {
+    if (committed) giveBack(held(svc), api.allocators);
+  },
   claimStored(svc, api) {
     const h = held(svc);
     for (const ip of h.ips) api.allocators.clusterIPs.allocate(ip);
@@ -177,10 +227,13 @@ function serviceExternalIP(svc: KObject): string {
 }
 
 function servicePorts(spec: Obj): string {
-  const text = a(spec.ports).map(o).map((p) => {
-    const protocol = s(p.protocol) || 'TCP';
-    return n(p.nodePort) > 0 ? `${n(p.port)}:${n(p.nodePort)}/${protocol}` : `${n(p.port)}/${protocol}`;
-  }).join(',');
+  const text = a(spec.ports)
+    .map(o)
+    .map((p) => {
+      const protocol = s(p.protocol) || 'TCP';
+      return n(p.nodePort) > 0 ? `${n(p.port)}:${n(p.nodePort)}/${protocol}` : `${n(p.port)}/${protocol}`;
+    })
+    .join(',');
   return text === '' ? '<none>' : text;
 }
 
@@ -192,16 +245,29 @@ export const printer: Printer = {
     const clusterIP = (clusterIPs.length > 0 ? clusterIPs[0] : s(spec.clusterIP)) || '<none>';
     return {
       cells: [
-        s(svc.metadata.name), s(spec.type), clusterIP, serviceExternalIP(svc), servicePorts(spec),
-        timestampSince(svc.metadata.creationTimestamp, now), formatLabels(spec.selector),
+        s(svc.metadata.name),
+        s(spec.type),
+        clusterIP,
+        serviceExternalIP(svc),
+        servicePorts(spec),
+        timestampSince(svc.metadata.creationTimestamp, now),
+        formatLabels(spec.selector),
       ],
     };
   },
 };
 
-
 export const resource = defineResource({
-  info: { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, schema: 'io.k8s.api.core.v1.Service', shortNames: ['svc'], categories: ['all'] },
+  info: {
+    group: '',
+    version: 'v1',
+    resource: 'services',
+    kind: 'Service',
+    namespaced: true,
+    schema: 'io.k8s.api.core.v1.Service',
+    shortNames: ['svc'],
+    categories: ['all'],
+  },
   strategy,
   subresources: {
     status: statusSubresource('Service', statusStrategy),

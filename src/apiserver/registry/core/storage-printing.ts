@@ -5,12 +5,17 @@
 import { canonicalQuantity } from '../../../api/quantity.js';
 
 const MODE_ABBREVIATIONS: [string, string][] = [
-  ['ReadWriteOnce', 'RWO'], ['ReadOnlyMany', 'ROX'], ['ReadWriteMany', 'RWX'], ['ReadWriteOncePod', 'RWOP'],
+  ['ReadWriteOnce', 'RWO'],
+  ['ReadOnlyMany', 'ROX'],
+  ['ReadWriteMany', 'RWX'],
+  ['ReadWriteOncePod', 'RWOP'],
 ];
 
 export function accessModesString(modes: unknown): string {
   const have = new Set(Array.isArray(modes) ? modes.map(String) : []);
-  return MODE_ABBREVIATIONS.filter(([m]) => have.has(m)).map(([, a]) => a).join(',');
+  return MODE_ABBREVIATIONS.filter(([m]) => have.has(m))
+    .map(([, a]) => a)
+    .join(',');
 }
 
 /** resource.Quantity's String() of a stored quantity; an absent one is the zero quantity. */

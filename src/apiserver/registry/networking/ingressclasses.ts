@@ -2,9 +2,9 @@
 // the controller fixed at creation, a parameters reference cluster-scoped unless it says
 // otherwise. The printer is printIngressClass.
 
-import { defaultIngressClass, validateIngressClassCreate, validateIngressClassUpdate } from '../../../api/validation/networking.js';
 import { printerColumns } from '../../../api/schema/columns.js';
-import { o, s, timestampSince, type Printer } from '../../tables.js';
+import { defaultIngressClass, validateIngressClassCreate, validateIngressClassUpdate } from '../../../api/validation/networking.js';
+import { o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import { bumpGeneration, type Strategy } from '../strategy.js';
 
@@ -34,7 +34,14 @@ export const printer: Printer = {
 };
 
 export const resource = defineResource({
-  info: { group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses', kind: 'IngressClass', namespaced: false, schema: 'io.k8s.api.networking.v1.IngressClass' },
+  info: {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'ingressclasses',
+    kind: 'IngressClass',
+    namespaced: false,
+    schema: 'io.k8s.api.networking.v1.IngressClass',
+  },
   strategy,
   printer,
 });

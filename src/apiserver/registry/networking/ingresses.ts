@@ -2,12 +2,12 @@
 // generation 1 with an empty status, spec changes bump the generation, and status (the
 // load-balancer addresses) is the ingress controller's to write. The printer is printIngress.
 
-import { validateIngressCreate, validateIngressStatusUpdate, validateIngressUpdate } from '../../../api/validation/networking.js';
-import { printerColumns } from '../../../api/schema/columns.js';
 import { isObject } from '../../../api/object.js';
-import { o, timestampSince, type Printer } from '../../tables.js';
+import { printerColumns } from '../../../api/schema/columns.js';
+import { validateIngressCreate, validateIngressStatusUpdate, validateIngressUpdate } from '../../../api/validation/networking.js';
+import { o, type Printer, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
+import { bumpGeneration, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
 type Obj = Record<string, unknown>;
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
@@ -57,12 +57,29 @@ export const printer: Printer = {
     const spec = o(ing.spec);
     const cls = typeof spec.ingressClassName === 'string' ? spec.ingressClassName : '<none>';
     const ports = arr(spec.tls).length > 0 ? '80, 443' : '80';
-    return { cells: [ing.metadata.name ?? '', cls, formatHosts(arr(spec.rules)), formatAddress(o(ing.status)), ports, timestampSince(ing.metadata.creationTimestamp, now)] };
+    return {
+      cells: [
+        ing.metadata.name ?? '',
+        cls,
+        formatHosts(arr(spec.rules)),
+        formatAddress(o(ing.status)),
+        ports,
+        timestampSince(ing.metadata.creationTimestamp, now),
+      ],
+    };
   },
 };
 
 export const resource = defineResource({
-  info: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', kind: 'Ingress', namespaced: true, schema: 'io.k8s.api.networking.v1.Ingress', shortNames: ['ing'] },
+  info: {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'ingresses',
+    kind: 'Ingress',
+    namespaced: true,
+    schema: 'io.k8s.api.networking.v1.Ingress',
+    shortNames: ['ing'],
+  },
   strategy,
   subresources: {
     status: { kind: 'Ingress', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },

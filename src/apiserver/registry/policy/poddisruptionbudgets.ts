@@ -4,11 +4,15 @@
 // status is the disruption controller's (and the eviction handler's) to write. The printer is
 // printPodDisruptionBudget.
 
-import { validatePodDisruptionBudgetCreate, validatePodDisruptionBudgetStatusUpdate, validatePodDisruptionBudgetUpdate } from '../../../api/validation/policy.js';
-import { n, o, s, timestampSince, type Printer } from '../../tables.js';
 import { printerColumns } from '../../../api/schema/columns.js';
+import {
+  validatePodDisruptionBudgetCreate,
+  validatePodDisruptionBudgetStatusUpdate,
+  validatePodDisruptionBudgetUpdate,
+} from '../../../api/validation/policy.js';
+import { n, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, keepStatus, statusStrategy as statusOf, type Strategy } from '../strategy.js';
+import { bumpGeneration, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
 export const strategy: Strategy = {
   prepareForCreate(pdb) {
@@ -35,15 +39,26 @@ export const printer: Printer = {
     const present = (v: unknown) => v !== undefined && v !== null;
     return {
       cells: [
-        s(pdb.metadata.name), present(spec.minAvailable) ? intOrString(spec.minAvailable) : 'N/A', present(spec.maxUnavailable) ? intOrString(spec.maxUnavailable) : 'N/A',
-        n(o(pdb.status).disruptionsAllowed), timestampSince(pdb.metadata.creationTimestamp, now),
+        s(pdb.metadata.name),
+        present(spec.minAvailable) ? intOrString(spec.minAvailable) : 'N/A',
+        present(spec.maxUnavailable) ? intOrString(spec.maxUnavailable) : 'N/A',
+        n(o(pdb.status).disruptionsAllowed),
+        timestampSince(pdb.metadata.creationTimestamp, now),
       ],
     };
   },
 };
 
 export const resource = defineResource({
-  info: { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, schema: 'io.k8s.api.policy.v1.PodDisruptionBudget', shortNames: ['pdb'] },
+  info: {
+    group: 'policy',
+    version: 'v1',
+    resource: 'poddisruptionbudgets',
+    kind: 'PodDisruptionBudget',
+    namespaced: true,
+    schema: 'io.k8s.api.policy.v1.PodDisruptionBudget',
+    shortNames: ['pdb'],
+  },
   strategy,
   subresources: {
     status: { kind: 'PodDisruptionBudget', verbs: ['get', 'patch', 'update'], rest: { type: 'update', strategy: statusStrategy } },

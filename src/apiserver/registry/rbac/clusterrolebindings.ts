@@ -20,13 +20,22 @@ function check(b: KObject, ctx: RequestContext, api: ApiServerContext): void {
 export const strategy: Strategy = {
   defaults: defaultBinding,
   prepareForCreate: check,
-  prepareForUpdate(b, old, ctx, api) { if (!onlyGCFieldsChanged(b, old)) check(b, ctx, api); },
+  prepareForUpdate(b, old, ctx, api) {
+    if (!onlyGCFieldsChanged(b, old)) check(b, ctx, api);
+  },
   validate: validateClusterRoleBindingCreate,
   validateUpdate: validateClusterRoleBindingUpdate,
 };
 
 export const resource = defineResource({
-  info: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false, schema: 'io.k8s.api.rbac.v1.ClusterRoleBinding' },
+  info: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'clusterrolebindings',
+    kind: 'ClusterRoleBinding',
+    namespaced: false,
+    schema: 'io.k8s.api.rbac.v1.ClusterRoleBinding',
+  },
   strategy,
   printer: clusterRoleBindingPrinter,
 });

@@ -15,18 +15,35 @@ import { rolePrinter } from './printing.js';
 function check(r: KObject, ctx: RequestContext, api: ApiServerContext): void {
   if (!api.escalation) return;
   const aggregation = r.aggregationRule !== undefined && r.aggregationRule !== null;
-  checkRoleWrite(api.escalation, ctx.user, 'clusterroles', undefined, r.metadata.name ?? '', Array.isArray(r.rules) ? (r.rules as PolicyRule[]) : [], aggregation);
+  checkRoleWrite(
+    api.escalation,
+    ctx.user,
+    'clusterroles',
+    undefined,
+    r.metadata.name ?? '',
+    Array.isArray(r.rules) ? (r.rules as PolicyRule[]) : [],
+    aggregation,
+  );
 }
 
 export const strategy: Strategy = {
   prepareForCreate: check,
-  prepareForUpdate(r, old, ctx, api) { if (!onlyGCFieldsChanged(r, old)) check(r, ctx, api); },
+  prepareForUpdate(r, old, ctx, api) {
+    if (!onlyGCFieldsChanged(r, old)) check(r, ctx, api);
+  },
   validate: validateClusterRoleCreate,
   validateUpdate: validateClusterRoleUpdate,
 };
 
 export const resource = defineResource({
-  info: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', namespaced: false, schema: 'io.k8s.api.rbac.v1.ClusterRole' },
+  info: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'clusterroles',
+    kind: 'ClusterRole',
+    namespaced: false,
+    schema: 'io.k8s.api.rbac.v1.ClusterRole',
+  },
   strategy,
   printer: rolePrinter,
 });

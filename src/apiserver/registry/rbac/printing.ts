@@ -4,7 +4,7 @@
 
 import type { KObject } from '../../../api/object.js';
 import { ageCol, col, nameCol, type PrinterColumn } from '../../../api/schema/columns.js';
-import { a, defaultPrinter, o, s, timestampSince, type Printer } from '../../tables.js';
+import { a, defaultPrinter, o, type Printer, s, timestampSince } from '../../tables.js';
 
 /** Roles and ClusterRoles show their name and when they were made (RFC 3339), as the default printer does. */
 export const rolePrinter: Printer = defaultPrinter;
@@ -12,7 +12,11 @@ export const rolePrinter: Printer = defaultPrinter;
 function bindingColumns(what: string): PrinterColumn[] {
   return [
     nameCol,
-    col('Role', 'string', 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.'),
+    col(
+      'Role',
+      'string',
+      'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.',
+    ),
     ageCol,
     col('Users', 'string', `Users in the ${what}`, 1),
     col('Groups', 'string', `Groups in the ${what}`, 1),
@@ -21,7 +25,11 @@ function bindingColumns(what: string): PrinterColumn[] {
 }
 
 function subjectsOf(b: KObject, kind: string): string {
-  return a(b.subjects).map(o).filter((x) => x.kind === kind).map((x) => (kind === 'ServiceAccount' ? `${s(x.namespace)}/${s(x.name)}` : s(x.name))).join(', ');
+  return a(b.subjects)
+    .map(o)
+    .filter((x) => x.kind === kind)
+    .map((x) => (kind === 'ServiceAccount' ? `${s(x.namespace)}/${s(x.name)}` : s(x.name)))
+    .join(', ');
 }
 
 function bindingPrinter(what: string): Printer {
@@ -29,7 +37,16 @@ function bindingPrinter(what: string): Printer {
     columns: bindingColumns(what),
     row: (b, now) => {
       const ref = o(b.roleRef);
-      return { cells: [s(b.metadata.name), `${s(ref.kind)}/${s(ref.name)}`, timestampSince(b.metadata.creationTimestamp, now), subjectsOf(b, 'User'), subjectsOf(b, 'Group'), subjectsOf(b, 'ServiceAccount')] };
+      return {
+        cells: [
+          s(b.metadata.name),
+          `${s(ref.kind)}/${s(ref.name)}`,
+          timestampSince(b.metadata.creationTimestamp, now),
+          subjectsOf(b, 'User'),
+          subjectsOf(b, 'Group'),
+          subjectsOf(b, 'ServiceAccount'),
+        ],
+      };
     },
   };
 }

@@ -20,13 +20,22 @@ function check(b: KObject, ctx: RequestContext, api: ApiServerContext): void {
 export const strategy: Strategy = {
   defaults: defaultBinding,
   prepareForCreate: check,
-  prepareForUpdate(b, old, ctx, api) { if (!onlyGCFieldsChanged(b, old)) check(b, ctx, api); },
+  prepareForUpdate(b, old, ctx, api) {
+    if (!onlyGCFieldsChanged(b, old)) check(b, ctx, api);
+  },
   validate: validateRoleBindingCreate,
   validateUpdate: validateRoleBindingUpdate,
 };
 
 export const resource = defineResource({
-  info: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true, schema: 'io.k8s.api.rbac.v1.RoleBinding' },
+  info: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'rolebindings',
+    kind: 'RoleBinding',
+    namespaced: true,
+    schema: 'io.k8s.api.rbac.v1.RoleBinding',
+  },
   strategy,
   printer: roleBindingPrinter,
 });

@@ -13,18 +13,35 @@ import { rolePrinter } from './printing.js';
 
 function check(r: KObject, ctx: RequestContext, api: ApiServerContext): void {
   if (!api.escalation) return;
-  checkRoleWrite(api.escalation, ctx.user, 'roles', r.metadata.namespace, r.metadata.name ?? '', Array.isArray(r.rules) ? (r.rules as PolicyRule[]) : [], false);
+  checkRoleWrite(
+    api.escalation,
+    ctx.user,
+    'roles',
+    r.metadata.namespace,
+    r.metadata.name ?? '',
+    Array.isArray(r.rules) ? (r.rules as PolicyRule[]) : [],
+    false,
+  );
 }
 
 export const strategy: Strategy = {
   prepareForCreate: check,
-  prepareForUpdate(r, old, ctx, api) { if (!onlyGCFieldsChanged(r, old)) check(r, ctx, api); },
+  prepareForUpdate(r, old, ctx, api) {
+    if (!onlyGCFieldsChanged(r, old)) check(r, ctx, api);
+  },
   validate: validateRoleCreate,
   validateUpdate: validateRoleUpdate,
 };
 
 export const resource = defineResource({
-  info: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true, schema: 'io.k8s.api.rbac.v1.Role' },
+  info: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'roles',
+    kind: 'Role',
+    namespaced: true,
+    schema: 'io.k8s.api.rbac.v1.Role',
+  },
   strategy,
   printer: rolePrinter,
 });

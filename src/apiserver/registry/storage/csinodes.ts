@@ -1,9 +1,9 @@
 // CSINodes, as kube-apiserver's pkg/registry/storage/csinode: one per node, listing the CSI
 // drivers registered there; served, not acted on. The printer is printCSINode.
 
-import { validateCSINodeCreate, validateCSINodeUpdate } from '../../../api/validation/storage.js';
-import { a, o, s, timestampSince, type Printer } from '../../tables.js';
 import { printerColumns } from '../../../api/schema/columns.js';
+import { validateCSINodeCreate, validateCSINodeUpdate } from '../../../api/validation/storage.js';
+import { a, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
 
@@ -18,7 +18,14 @@ export const printer: Printer = {
 };
 
 export const resource = defineResource({
-  info: { group: 'storage.k8s.io', version: 'v1', resource: 'csinodes', kind: 'CSINode', namespaced: false, schema: 'io.k8s.api.storage.v1.CSINode' },
+  info: {
+    group: 'storage.k8s.io',
+    version: 'v1',
+    resource: 'csinodes',
+    kind: 'CSINode',
+    namespaced: false,
+    schema: 'io.k8s.api.storage.v1.CSINode',
+  },
   strategy,
   printer,
 });

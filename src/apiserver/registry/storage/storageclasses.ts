@@ -4,9 +4,9 @@
 // marks the default class "(default)".
 
 import { defaultStorageClass } from '../../../api/defaults-storage.js';
-import { validateStorageClassCreate, validateStorageClassUpdate } from '../../../api/validation/storage.js';
-import { s, timestampSince, type Obj, type Printer } from '../../tables.js';
 import { printerColumns } from '../../../api/schema/columns.js';
+import { validateStorageClassCreate, validateStorageClassUpdate } from '../../../api/validation/storage.js';
+import { type Obj, type Printer, s, timestampSince } from '../../tables.js';
 import { isDefaultClass } from '../core/persistentvolumeclaims.js';
 import { defineResource } from '../rest.js';
 import type { Strategy } from '../strategy.js';
@@ -24,7 +24,11 @@ export const printer: Printer = {
     const name = `${s(sc.metadata.name)}${isDefaultClass(sc) ? ' (default)' : ''}`;
     return {
       cells: [
-        name, s(c.provisioner), s(c.reclaimPolicy) || 'Delete', s(c.volumeBindingMode) || 'Immediate', c.allowVolumeExpansion === true,
+        name,
+        s(c.provisioner),
+        s(c.reclaimPolicy) || 'Delete',
+        s(c.volumeBindingMode) || 'Immediate',
+        c.allowVolumeExpansion === true,
         timestampSince(sc.metadata.creationTimestamp, now),
       ],
     };
@@ -32,7 +36,15 @@ export const printer: Printer = {
 };
 
 export const resource = defineResource({
-  info: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', kind: 'StorageClass', namespaced: false, schema: 'io.k8s.api.storage.v1.StorageClass', shortNames: ['sc'] },
+  info: {
+    group: 'storage.k8s.io',
+    version: 'v1',
+    resource: 'storageclasses',
+    kind: 'StorageClass',
+    namespaced: false,
+    schema: 'io.k8s.api.storage.v1.StorageClass',
+    shortNames: ['sc'],
+  },
   strategy,
   printer,
 });

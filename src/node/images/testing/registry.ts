@@ -2,23 +2,27 @@
 // optionally behind htpasswd basic auth, and images the tests build themselves from
 // busybox-static, pushed with skopeo. Everything lives in a temporary directory removed by stop().
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
-import { createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
-import http from 'node:http';
 import { makeCA } from '../../../pki/certs.js';
-import { buildImage, buildIndex, buildLayer, layoutSink, writeLayout, type LayerEntry } from '../build.js';
+import { buildImage, buildIndex, buildLayer, type LayerEntry, layoutSink, writeLayout } from '../build.js';
 import type { Descriptor, Platform } from '../mediatypes.js';
 
 export const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
 
 export function registryToolsMissing(): string | undefined {
-  for (const [tool, pkg] of [['docker-registry', 'docker-registry'], ['skopeo', 'skopeo']]) {
-    if (!['/usr/bin', '/usr/local/bin', '/bin'].some((d) => existsSync(path.join(d, tool)))) return `${tool} not installed (apt-get install ${pkg})`;
+  for (const [tool, pkg] of [
+    ['docker-registry', 'docker-registry'],
+    ['skopeo', 'skopeo'],
+  ]) {
+    if (!['/usr/bin', '/usr/local/bin', '/bin'].some((d) => existsSync(path.join(d, tool))))
+      return `${tool} not installed (apt-get install ${pkg})`;
   }
   if (!BUSYBOX) return 'busybox not installed (apt-get install busybox-static)';
   return undefined;
@@ -52,7 +56,13 @@ const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
  * callers get pull on public/* only, the user gets pull and push on everything. Tokens are JWTs
  * signed RS256 with an x5c header the registry checks against its rootcertbundle.
  */
-async function startTokenServer(dir: string, service: string, issuer: string, user: { username: string; password: string }, log: string[]): Promise<{ realm: string; bundle: string; close(): Promise<void> }> {
+async function startTokenServer(
+  dir: string,
+  service: string,
+  issuer: string,
+  user: { username: string; password: string },
+  log: string[],
+): Promise<{ realm: string; bundle: string; close(): Promise<void> }> {
   const ca = makeCA('k8ts-test-token-signer', 1);
   const bundle = path.join(dir, 'token.crt');
   writeFileSync(bundle, ca.cert);
@@ -64,7 +74,11 @@ async function startTokenServer(dir: string, service: string, issuer: string, us
     const authz = req.headers.authorization ?? '';
     if (authz.startsWith('Basic ')) {
       const [name, pass] = Buffer.from(authz.slice(6), 'base64').toString().split(':');
-      if (name !== user.username || pass !== user.password) { res.writeHead(401); res.end('{"details":"incorrect username or password"}'); return; }
+      if (name !== user.username || pass !== user.password) {
+        res.writeHead(401);
+        res.end('{"details":"incorrect username or password"}');
+        return;
+      }
       who = name;
     }
     const scopes = u.searchParams.getAll('scope');
@@ -77,7 +91,18 @@ async function startTokenServer(dir: string, service: string, issuer: string, us
     });
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [der.toString('base64')] }));
-    const claims = b64url(JSON.stringify({ iss: issuer, sub: who, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access }));
+    const claims = b64url(
+      JSON.stringify({
+        iss: issuer,
+        sub: who,
+        aud: service,
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now,
+        jti: randomBytes(8).toString('hex'),
+        access,
+      }),
+    );
     const sig = b64url(sign('sha256', Buffer.from(`${header}.${claims}`), key));
     const token = `${header}.${claims}.${sig}`;
     res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -104,7 +129,9 @@ export async function startRegistry(opts: { auth?: { username: string; password:
     if (opts.bearer) {
       if (!opts.auth) throw new Error('a bearer registry needs a user');
       tokens = await startTokenServer(dir, 'k8ts-test-registry', 'k8ts-test-issuer', opts.auth, tokenRequests);
-      lines.push(`auth: { token: { realm: ${JSON.stringify(tokens.realm)}, service: k8ts-test-registry, issuer: k8ts-test-issuer, rootcertbundle: ${JSON.stringify(tokens.bundle)} } }`);
+      lines.push(
+        `auth: { token: { realm: ${JSON.stringify(tokens.realm)}, service: k8ts-test-registry, issuer: k8ts-test-issuer, rootcertbundle: ${JSON.stringify(tokens.bundle)} } }`,
+      );
     } else if (opts.auth) {
       writeFileSync(path.join(dir, 'htpasswd'), `${opts.auth.username}:${bcrypt.hashSync(opts.auth.password, 5)}\n`);
       lines.push(`auth: { htpasswd: { realm: k8ts-test, path: ${JSON.stringify(path.join(dir, 'htpasswd'))} } }`);
@@ -112,19 +139,27 @@ export async function startRegistry(opts: { auth?: { username: string; password:
     writeFileSync(path.join(dir, 'config.yml'), `${lines.join('\n')}\n`);
     child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
     const host = `127.0.0.1:${port}`;
     const deadline = Date.now() + 20_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
-      const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false);
+      const ok = await fetch(`http://${host}/v2/`).then(
+        (r) => r.status === 200 || r.status === 401,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline) throw new Error(`docker-registry did not answer on ${host}: ${stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const c = child;
     return {
-      host, dir, auth: opts.auth, tokenRequests,
+      host,
+      dir,
+      auth: opts.auth,
+      tokenRequests,
       async stop() {
         await tokens?.close();
         if (c.exitCode === null) {
@@ -155,18 +190,28 @@ export function run(cmd: string, args: string[]): Promise<string> {
 
 /** Pushes an OCI layout's tag to the registry with skopeo (--all for an index). */
 export async function push(reg: TestRegistry, layout: string, tag: string, dest: string, all = false): Promise<void> {
-  const args = ['copy', '--quiet', '--dest-tls-verify=false', ...(all ? ['--all'] : []),
-    ...(reg.auth ? ['--dest-creds', `${reg.auth.username}:${reg.auth.password}`] : []), `oci:${layout}:${tag}`, `docker://${reg.host}/${dest}`];
+  const args = [
+    'copy',
+    '--quiet',
+    '--dest-tls-verify=false',
+    ...(all ? ['--all'] : []),
+    ...(reg.auth ? ['--dest-creds', `${reg.auth.username}:${reg.auth.password}`] : []),
+    `oci:${layout}:${tag}`,
+    `docker://${reg.host}/${dest}`,
+  ];
   await run('skopeo', args);
 }
 
 /** busybox at /bin/busybox with the applets a test uses as links. */
-export function busyboxEntries(applets = ['sh', 'cat', 'env', 'ls', 'sleep', 'pwd', 'httpd', 'echo', 'id', 'mount', 'ps', 'wget', 'true']): LayerEntry[] {
+export function busyboxEntries(
+  applets = ['sh', 'cat', 'env', 'ls', 'sleep', 'pwd', 'httpd', 'echo', 'id', 'mount', 'ps', 'wget', 'true'],
+): LayerEntry[] {
   return [
     { name: 'bin/', type: 'directory' },
     { name: 'bin/busybox', from: BUSYBOX!, mode: 0o755 },
     ...applets.map((a) => ({ name: `bin/${a}`, type: 'symlink' as const, linkname: 'busybox' })),
-    { name: 'usr/', type: 'directory' }, { name: 'usr/bin/', type: 'directory' },
+    { name: 'usr/', type: 'directory' },
+    { name: 'usr/bin/', type: 'directory' },
     { name: 'usr/bin/env', type: 'symlink', linkname: '/bin/busybox' },
     { name: 'tmp/', type: 'directory', mode: 0o1777 },
     { name: 'etc/', type: 'directory' },
@@ -180,24 +225,45 @@ export function busyboxEntries(applets = ['sh', 'cat', 'env', 'ls', 'sleep', 'pw
  * layer that deletes a.txt (whiteout), makes /www/sub opaque with new.txt, and adds index.html.
  * Config: WorkingDir /www, Env GREETING, Cmd httpd in the foreground on 8080.
  */
-export async function multiLayerLayout(dir: string, tag = 'v1', opts: { docker?: boolean; platform?: Platform; marker?: string } = {}): Promise<Descriptor> {
+export async function multiLayerLayout(
+  dir: string,
+  tag = 'v1',
+  opts: { docker?: boolean; platform?: Platform; marker?: string } = {},
+): Promise<Descriptor> {
   const sink = layoutSink(dir);
   const l1 = await buildLayer(sink, busyboxEntries(), { gzip: true });
-  const l2 = await buildLayer(sink, [
-    { name: 'www/', type: 'directory' }, { name: 'www/a.txt', content: 'layer two a\n' }, { name: 'www/b.txt', content: 'layer two b\n' },
-    { name: 'www/sub/', type: 'directory' }, { name: 'www/sub/old.txt', content: 'old\n' },
-  ], { gzip: true });
-  const l3 = await buildLayer(sink, [
-    { name: 'www/.wh.a.txt', content: '' }, { name: 'www/sub/', type: 'directory' }, { name: 'www/sub/.wh..wh..opq', content: '' },
-    { name: 'www/sub/new.txt', content: 'new\n' },
-    { name: 'www/index.html', content: `hello from layer three${opts.marker ? ` ${opts.marker}` : ''}\n` },
-    ...(opts.marker ? [{ name: 'www/platform.txt', content: `${opts.marker}\n` }] : []),
-  ], { gzip: false });
+  const l2 = await buildLayer(
+    sink,
+    [
+      { name: 'www/', type: 'directory' },
+      { name: 'www/a.txt', content: 'layer two a\n' },
+      { name: 'www/b.txt', content: 'layer two b\n' },
+      { name: 'www/sub/', type: 'directory' },
+      { name: 'www/sub/old.txt', content: 'old\n' },
+    ],
+    { gzip: true },
+  );
+  const l3 = await buildLayer(
+    sink,
+    [
+      { name: 'www/.wh.a.txt', content: '' },
+      { name: 'www/sub/', type: 'directory' },
+      { name: 'www/sub/.wh..wh..opq', content: '' },
+      { name: 'www/sub/new.txt', content: 'new\n' },
+      { name: 'www/index.html', content: `hello from layer three${opts.marker ? ` ${opts.marker}` : ''}\n` },
+      ...(opts.marker ? [{ name: 'www/platform.txt', content: `${opts.marker}\n` }] : []),
+    ],
+    { gzip: false },
+  );
   const desc = await buildImage(sink, {
-    layers: [l1, l2, l3], docker: opts.docker, platform: opts.platform,
+    layers: [l1, l2, l3],
+    docker: opts.docker,
+    platform: opts.platform,
     config: {
       Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'GREETING=hello-from-image-config'],
-      WorkingDir: '/www', Cmd: ['httpd', '-f', '-p', '8080', '-h', '/www'], ExposedPorts: { '8080/tcp': {} },
+      WorkingDir: '/www',
+      Cmd: ['httpd', '-f', '-p', '8080', '-h', '/www'],
+      ExposedPorts: { '8080/tcp': {} },
     },
   });
   await writeLayout(dir, [{ tag, descriptor: desc }]);
@@ -205,11 +271,23 @@ export async function multiLayerLayout(dir: string, tag = 'v1', opts: { docker?:
 }
 
 /** An OCI index with two platforms: the node's (runnable) and another, each marking itself. */
-export async function multiPlatformLayout(dir: string, tag: string, node: Platform, other: Platform): Promise<{ index: Descriptor; mine: Descriptor; theirs: Descriptor }> {
+export async function multiPlatformLayout(
+  dir: string,
+  tag: string,
+  node: Platform,
+  other: Platform,
+): Promise<{ index: Descriptor; mine: Descriptor; theirs: Descriptor }> {
   const mine = await multiLayerLayout(path.join(dir, 'mine'), tag, { platform: node, marker: `${node.os}/${node.architecture}` });
   const theirs = await multiLayerLayout(path.join(dir, 'theirs'), tag, { platform: other, marker: `${other.os}/${other.architecture}` });
   // One layout with both manifests' blobs and an index over them.
-  await run('sh', ['-c', 'mkdir -p "$1/blobs/sha256" && cp -n "$2"/blobs/sha256/* "$3"/blobs/sha256/* "$1/blobs/sha256/"', 'sh', path.join(dir, 'both'), path.join(dir, 'mine'), path.join(dir, 'theirs')]);
+  await run('sh', [
+    '-c',
+    'mkdir -p "$1/blobs/sha256" && cp -n "$2"/blobs/sha256/* "$3"/blobs/sha256/* "$1/blobs/sha256/"',
+    'sh',
+    path.join(dir, 'both'),
+    path.join(dir, 'mine'),
+    path.join(dir, 'theirs'),
+  ]);
   const sink = layoutSink(path.join(dir, 'both'));
   const index = await buildIndex(sink, [mine, theirs]);
   await writeLayout(path.join(dir, 'both'), [{ tag, descriptor: index }]);
@@ -218,7 +296,10 @@ export async function multiPlatformLayout(dir: string, tag: string, node: Platfo
 
 /** The digest the registry serves for repo:tag (skopeo may re-encode what it pushes). */
 export async function remoteDigest(reg: TestRegistry, repo: string, tag: string): Promise<string> {
-  const headers: Record<string, string> = { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' };
+  const headers: Record<string, string> = {
+    Accept:
+      'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json',
+  };
   if (reg.auth) headers.Authorization = `Basic ${Buffer.from(`${reg.auth.username}:${reg.auth.password}`).toString('base64')}`;
   const res = await fetch(`http://${reg.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers });
   const d = res.headers.get('docker-content-digest');

@@ -19,7 +19,9 @@ export async function buildTar(entries: TarEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
-    pack.on("data", (c: unknown) => { chunks.push(c as Buffer); });
+    pack.on('data', (c: unknown) => {
+      chunks.push(c as Buffer);
+    });
     pack.on('end', () => resolve(Buffer.concat(chunks)));
     pack.on('error', reject);
   });
@@ -27,8 +29,15 @@ export async function buildTar(entries: TarEntry[]): Promise<Buffer> {
     const type = e.type ?? 'file';
     const body = type === 'file' ? Buffer.from(e.content ?? '') : undefined;
     const header = {
-      name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1_700_000_000_000),
-      uid: e.uid ?? 0, gid: e.gid ?? 0, linkname: e.linkname, devmajor: e.devmajor, devminor: e.devminor,
+      name: e.name,
+      type,
+      mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+      mtime: new Date(1_700_000_000_000),
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      linkname: e.linkname,
+      devmajor: e.devmajor,
+      devminor: e.devminor,
       ...(e.pax ? { pax: e.pax } : {}),
     };
     await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@
 // OOM kill from any other SIGKILL, as containerd's shim does from the same counters), and the
 // removal of the parent cgroup k8ts' containers are placed under.
 
-import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = '/sys/fs/cgroup';
@@ -22,7 +22,10 @@ export function oomCounterFile(cgroupsPath: string, version = cgroupVersion()): 
 }
 
 /** A cgroup's cumulative CPU time (ns) and memory working set (bytes), as cAdvisor reads them. */
-export interface CgroupUsage { cpuNanos?: number; workingSetBytes?: number }
+export interface CgroupUsage {
+  cpuNanos?: number;
+  workingSetBytes?: number;
+}
 
 function readNumber(file: string): number | undefined {
   try {
@@ -49,17 +52,24 @@ function statField(file: string, key: string): number | undefined {
  */
 export function cgroupUsage(cgroupsPath: string, version = cgroupVersion(), root = ROOT): CgroupUsage {
   const rel = cgroupsPath.replace(/^\/+/, '');
-  const workingSet = (usage: number | undefined, inactive: number | undefined) => (usage === undefined ? undefined : Math.max(0, usage - (inactive ?? 0)));
+  const workingSet = (usage: number | undefined, inactive: number | undefined) =>
+    usage === undefined ? undefined : Math.max(0, usage - (inactive ?? 0));
   if (version === 2) {
     const dir = path.join(root, rel);
     const usec = statField(path.join(dir, 'cpu.stat'), 'usage_usec');
-    return { cpuNanos: usec === undefined ? undefined : usec * 1000, workingSetBytes: workingSet(readNumber(path.join(dir, 'memory.current')), statField(path.join(dir, 'memory.stat'), 'inactive_file')) };
+    return {
+      cpuNanos: usec === undefined ? undefined : usec * 1000,
+      workingSetBytes: workingSet(readNumber(path.join(dir, 'memory.current')), statField(path.join(dir, 'memory.stat'), 'inactive_file')),
+    };
   }
   const cpuDir = [path.join(root, 'cpuacct', rel), path.join(root, 'cpu,cpuacct', rel)].find((d) => existsSync(d));
   const memDir = path.join(root, 'memory', rel);
   return {
     cpuNanos: cpuDir ? readNumber(path.join(cpuDir, 'cpuacct.usage')) : undefined,
-    workingSetBytes: workingSet(readNumber(path.join(memDir, 'memory.usage_in_bytes')), statField(path.join(memDir, 'memory.stat'), 'total_inactive_file')),
+    workingSetBytes: workingSet(
+      readNumber(path.join(memDir, 'memory.usage_in_bytes')),
+      statField(path.join(memDir, 'memory.stat'), 'total_inactive_file'),
+    ),
   };
 }
 
@@ -77,7 +87,11 @@ export function cgroupDirs(parent: string, version = cgroupVersion()): string[] 
   const rel = parent.replace(/^\/+/, '');
   if (version === 2) return [path.join(ROOT, rel)];
   let controllers: string[] = [];
-  try { controllers = readdirSync(ROOT); } catch { return []; }
+  try {
+    controllers = readdirSync(ROOT);
+  } catch {
+    return [];
+  }
   return controllers.map((c) => path.join(ROOT, c, rel)).filter((d) => existsSync(d));
 }
 
@@ -88,7 +102,17 @@ export function removeCgroupTree(parent: string): void {
 
 function removeTree(dir: string): void {
   let entries: string[] = [];
-  try { entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name); } catch { return; }
+  try {
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return;
+  }
   for (const e of entries) removeTree(path.join(dir, e));
-  try { rmdirSync(dir); } catch { /* busy or gone */ }
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* busy or gone */
+  }
 }

@@ -26,7 +26,13 @@ export class DirectorySnapshotter implements Snapshotter {
     const dir = this.dir(key);
     await mkdir(path.join(dir, 'fs'), { recursive: true, mode: 0o755 });
     await mkdir(path.join(dir, 'work'), { recursive: true, mode: 0o700 });
-    return [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${path.resolve(lower)}`, `upperdir=${path.join(dir, 'fs')}`, `workdir=${path.join(dir, 'work')}`] }];
+    return [
+      {
+        type: 'overlay',
+        source: 'overlay',
+        options: [`lowerdir=${path.resolve(lower)}`, `upperdir=${path.join(dir, 'fs')}`, `workdir=${path.join(dir, 'work')}`],
+      },
+    ];
   }
 
   async remove(key: string): Promise<void> {

@@ -8,7 +8,11 @@ import { closeFd, fdPath, openInRootScoped } from '../../fs/safepath.js';
 /** Reads a regular file inside the root (at most maxBytes); undefined when it is missing or not a regular file. */
 export function readFileInRoot(root: string, rel: string, maxBytes = 1 << 20): string | undefined {
   let scoped;
-  try { scoped = openInRootScoped(root, rel); } catch { return undefined; }
+  try {
+    scoped = openInRootScoped(root, rel);
+  } catch {
+    return undefined;
+  }
   let fd = -1;
   try {
     if (scoped.missing.length) return undefined;

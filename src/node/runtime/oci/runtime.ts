@@ -15,24 +15,35 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, openSync, constants as fsc } from 'node:fs';
+import { existsSync, constants as fsc, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable, type Duplex } from 'node:stream';
-import type {
-  ContainerConfig, ContainerFilter, ContainerStats, ContainerState, ContainerStatus, ExecOptions, ExecSession, ImageService,
-  PodSandboxConfig, PodSandboxStatus, RootfsMount, RuntimeService, Snapshotter,
-} from '../types.js';
+import { type Duplex, Writable } from 'node:stream';
+import { hasBinary, type NodeNetwork, run } from '../../network/bridge.js';
 import { ContainerLogPump } from '../logs.js';
 import { PROCESS_RUNTIME_LIMITATION, ProcessRuntime } from '../process.js';
 import { PTY_HELPER } from '../shim.js';
 import { spawner } from '../spawner.js';
-import { hasBinary, run, type NodeNetwork } from '../../network/bridge.js';
+import type {
+  ContainerConfig,
+  ContainerFilter,
+  ContainerState,
+  ContainerStats,
+  ContainerStatus,
+  ExecOptions,
+  ExecSession,
+  ImageService,
+  PodSandboxConfig,
+  PodSandboxStatus,
+  RootfsMount,
+  RuntimeService,
+  Snapshotter,
+} from '../types.js';
 import { cgroupUsage, cgroupVersion, oomCounterFile, removeCgroupTree } from './cgroups.js';
 import { ociShimScript } from './shim.js';
-import { generateSpec, oomScoreAdjFloor, type OciSpec, type SandboxPaths } from './spec.js';
+import { generateSpec, type OciSpec, oomScoreAdjFloor, type SandboxPaths } from './spec.js';
 import { resolveUser, UserNotFoundError } from './user.js';
 
 export interface OciRuntimeOptions {
@@ -78,7 +89,11 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean>
 }
 
 function readText(file: string): string | undefined {
-  try { return readFileSync(file, 'utf8'); } catch { return undefined; }
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function procStartTime(pid: number): string | undefined {
@@ -157,7 +172,9 @@ export class OciRuntime implements RuntimeService {
     this.ready.catch((err) => this.log(`oci runtime recovery failed: ${(err as Error).message}`));
   }
 
-  private containerDir(id: string): string { return path.join(this.stateDir, 'oci', id); }
+  private containerDir(id: string): string {
+    return path.join(this.stateDir, 'oci', id);
+  }
 
   limitations(): string[] {
     const out = this.sandboxes.limitations().filter((l) => !l.startsWith('no memory cgroup') && !l.startsWith(PROCESS_RUNTIME_LIMITATION));
@@ -167,7 +184,11 @@ export class OciRuntime implements RuntimeService {
 
   async version(): Promise<{ runtimeName: string; runtimeVersion: string; runtimeApiVersion: string }> {
     await this.ready;
-    return { runtimeName: 'k8ts-oci', runtimeVersion: `${RUNTIME_VERSION}+${path.basename(this.binary)}-${this.binaryVersion || 'unknown'}`, runtimeApiVersion: 'v1' };
+    return {
+      runtimeName: 'k8ts-oci',
+      runtimeVersion: `${RUNTIME_VERSION}+${path.basename(this.binary)}-${this.binaryVersion || 'unknown'}`,
+      runtimeApiVersion: 'v1',
+    };
   }
 
   // ---- recovery ------------------------------------------------------------------------------
@@ -203,7 +224,11 @@ export class OciRuntime implements RuntimeService {
 
   private async readContainers(): Promise<OciContainerRecord[]> {
     let ids: string[] = [];
-    try { ids = await readdir(path.join(this.stateDir, 'oci')); } catch { /* none yet */ }
+    try {
+      ids = await readdir(path.join(this.stateDir, 'oci'));
+    } catch {
+      /* none yet */
+    }
     const out: OciContainerRecord[] = [];
     for (const id of ids) {
       const rec = await this.readContainer(id);
@@ -214,7 +239,11 @@ export class OciRuntime implements RuntimeService {
 
   private async readContainer(id: string): Promise<OciContainerRecord | undefined> {
     if (!/^[0-9a-f]+$/.test(id)) return undefined;
-    try { return JSON.parse(await readFile(path.join(this.containerDir(id), 'container.json'), 'utf8')) as OciContainerRecord; } catch { return undefined; }
+    try {
+      return JSON.parse(await readFile(path.join(this.containerDir(id), 'container.json'), 'utf8')) as OciContainerRecord;
+    } catch {
+      return undefined;
+    }
   }
 
   // ---- sandboxes -----------------------------------------------------------------------------
@@ -227,7 +256,9 @@ export class OciRuntime implements RuntimeService {
         await this.startPause(id, config);
       } catch (e) {
         await this.removePodSandbox(id).catch(() => undefined);
-        throw new Error(`failed to start the sandbox container of pod ${config.metadata.namespace}/${config.metadata.name}: ${(e as Error).message}`);
+        throw new Error(
+          `failed to start the sandbox container of pod ${config.metadata.namespace}/${config.metadata.name}: ${(e as Error).message}`,
+        );
       }
     }
     return id;
@@ -239,9 +270,22 @@ export class OciRuntime implements RuntimeService {
     const image = await this.images.imageStatus({ image: this.sandboxImage });
     const argv = [...(image?.config.entrypoint ?? []), ...(image?.config.cmd ?? [])];
     const cc: ContainerConfig = {
-      metadata: { name: 'POD', attempt: config.metadata.attempt }, image: this.sandboxImage, command: argv.length ? argv : ['/pause'], args: [],
-      envs: [], mounts: [], logPath: '', labels: { ...(config.labels ?? {}) },
-      linux: { securityContext: { noNewPrivs: true, capabilities: { addCapabilities: [], dropCapabilities: ['ALL'] }, readonlyRootfs: true, namespaceOptions: { pid: 'CONTAINER' } } },
+      metadata: { name: 'POD', attempt: config.metadata.attempt },
+      image: this.sandboxImage,
+      command: argv.length ? argv : ['/pause'],
+      args: [],
+      envs: [],
+      mounts: [],
+      logPath: '',
+      labels: { ...(config.labels ?? {}) },
+      linux: {
+        securityContext: {
+          noNewPrivs: true,
+          capabilities: { addCapabilities: [], dropCapabilities: ['ALL'] },
+          readonlyRootfs: true,
+          namespaceOptions: { pid: 'CONTAINER' },
+        },
+      },
     };
     const id = await this.createContainerRecord(sandboxId, cc, config, true);
     await this.startContainer(id);
@@ -266,9 +310,15 @@ export class OciRuntime implements RuntimeService {
     await this.sandboxes.removePodSandbox(id);
   }
 
-  podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> { return this.sandboxes.podSandboxStatus(id); }
-  listPodSandbox(): Promise<PodSandboxStatus[]> { return this.sandboxes.listPodSandbox(); }
-  portForward(podSandboxId: string, port: number): Promise<Duplex> { return this.sandboxes.portForward(podSandboxId, port); }
+  podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+    return this.sandboxes.podSandboxStatus(id);
+  }
+  listPodSandbox(): Promise<PodSandboxStatus[]> {
+    return this.sandboxes.listPodSandbox();
+  }
+  portForward(podSandboxId: string, port: number): Promise<Duplex> {
+    return this.sandboxes.portForward(podSandboxId, port);
+  }
 
   // ---- containers ----------------------------------------------------------------------------
 
@@ -277,7 +327,12 @@ export class OciRuntime implements RuntimeService {
     return this.createContainerRecord(podSandboxId, config, sandboxConfig, false);
   }
 
-  private async createContainerRecord(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig, pause: boolean): Promise<string> {
+  private async createContainerRecord(
+    podSandboxId: string,
+    config: ContainerConfig,
+    sandboxConfig: PodSandboxConfig,
+    pause: boolean,
+  ): Promise<string> {
     const sb = await this.sandboxes.podSandboxStatus(podSandboxId);
     if (!sb) throw new Error(`sandbox ${podSandboxId} not found`);
     if (sb.state !== 'SANDBOX_READY') throw new Error(`sandbox ${podSandboxId} is not ready`);
@@ -300,7 +355,7 @@ export class OciRuntime implements RuntimeService {
       if (argv.length === 0) throw new Error('no command specified');
       const env = config.envs.map((kv) => `${kv.key}=${kv.value}`);
       if (!env.some((e) => e.startsWith('PATH='))) env.unshift(image.config.env.find((e) => e.startsWith('PATH=')) ?? PATH_DEFAULT);
-      let userStr = sc?.runAsUser !== undefined ? String(sc.runAsUser) : sc?.runAsUsername ?? image.config.user ?? '';
+      let userStr = sc?.runAsUser !== undefined ? String(sc.runAsUser) : (sc?.runAsUsername ?? image.config.user ?? '');
       if (sc?.runAsGroup !== undefined) userStr = `${userStr.split(':')[0]}:${sc.runAsGroup}`;
       let user;
       try {
@@ -312,8 +367,11 @@ export class OciRuntime implements RuntimeService {
       const sdir = this.sandboxes.sandboxPath(podSandboxId);
       const hostNetwork = !!sandboxConfig.hostNetwork;
       const sandbox: SandboxPaths = {
-        ipc: path.join(sdir, 'ipc'), hosts: path.join(sdir, 'hosts'), resolvConf: path.join(sdir, 'resolv.conf'),
-        hostname: path.join(sdir, 'hostname'), shm: path.join(sdir, 'shm'),
+        ipc: path.join(sdir, 'ipc'),
+        hosts: path.join(sdir, 'hosts'),
+        resolvConf: path.join(sdir, 'resolv.conf'),
+        hostname: path.join(sdir, 'hostname'),
+        shm: path.join(sdir, 'shm'),
         ...(hostNetwork ? {} : { net: path.join(sdir, 'net'), uts: path.join(sdir, 'uts') }),
       };
       let targetPidNs: string | undefined;
@@ -334,8 +392,17 @@ export class OciRuntime implements RuntimeService {
       if (logPath) await mkdir(path.dirname(logPath), { recursive: true });
       const cgroupsPath = `/${this.cgroupParent}/${id}`;
       const spec: OciSpec = generateSpec({
-        config, args: argv, env, cwd: config.workingDir || image.config.workingDir || '/', user, sandbox, hostNetwork,
-        cgroupsPath, cgroupV2: this.cgroupV2, targetPidNs, oomScoreAdjFloor: this.oomScoreAdjFloor,
+        config,
+        args: argv,
+        env,
+        cwd: config.workingDir || image.config.workingDir || '/',
+        user,
+        sandbox,
+        hostNetwork,
+        cgroupsPath,
+        cgroupV2: this.cgroupV2,
+        targetPidNs,
+        oomScoreAdjFloor: this.oomScoreAdjFloor,
         annotations: {
           'io.kubernetes.cri.container-type': pause ? 'sandbox' : 'container',
           'io.kubernetes.cri.sandbox-id': podSandboxId,
@@ -352,16 +419,37 @@ export class OciRuntime implements RuntimeService {
         // Nobody reads a pause container's output: plain files stand in for the FIFOs.
         for (const f of ['stdout.fifo', 'stderr.fifo']) await writeFile(path.join(dir, f), '', { mode: 0o600 });
       } else {
-        const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : []), ...(useTty ? ['ctl.fifo'] : [])].map((f) => path.join(dir, f));
+        const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : []), ...(useTty ? ['ctl.fifo'] : [])].map((f) =>
+          path.join(dir, f),
+        );
         const mk = await spawner.run('mkfifo', ['-m', '0600', '--', ...fifos]);
         if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
       }
       const memLimited = !!config.linux?.resources?.memoryLimitInBytes;
-      await writeFile(path.join(dir, 'shim.sh'), ociShimScript({
-        bundle: dir, id, runtime: this.binary, runtimeRoot: this.runtimeRoot, stdin: !!config.stdin, tty: useTty,
-        ...(memLimited ? { oomFile: oomCounterFile(cgroupsPath) } : {}),
-      }), { mode: 0o700 });
-      const rec: OciContainerRecord = { id, podSandboxId, config, image: imageId, imageRef, createdAt: Date.now(), logPath, cgroupsPath, ...(pause ? { pause: true } : {}) };
+      await writeFile(
+        path.join(dir, 'shim.sh'),
+        ociShimScript({
+          bundle: dir,
+          id,
+          runtime: this.binary,
+          runtimeRoot: this.runtimeRoot,
+          stdin: !!config.stdin,
+          tty: useTty,
+          ...(memLimited ? { oomFile: oomCounterFile(cgroupsPath) } : {}),
+        }),
+        { mode: 0o700 },
+      );
+      const rec: OciContainerRecord = {
+        id,
+        podSandboxId,
+        config,
+        image: imageId,
+        imageRef,
+        createdAt: Date.now(),
+        logPath,
+        cgroupsPath,
+        ...(pause ? { pause: true } : {}),
+      };
       await writeFile(path.join(dir, 'container.json.tmp'), JSON.stringify(rec, null, 1));
       await rename(path.join(dir, 'container.json.tmp'), path.join(dir, 'container.json'));
       return id;
@@ -395,7 +483,9 @@ export class OciRuntime implements RuntimeService {
     mkdirSync(path.dirname(rec.logPath), { recursive: true });
     const pump = new ContainerLogPump({ stdout: path.join(dir, 'stdout.fifo'), stderr: path.join(dir, 'stderr.fifo') }, rec.logPath);
     this.pumps.set(rec.id, pump);
-    void pump.done.then(() => { if (this.pumps.get(rec.id) === pump) this.pumps.delete(rec.id); });
+    void pump.done.then(() => {
+      if (this.pumps.get(rec.id) === pump) this.pumps.delete(rec.id);
+    });
   }
 
   async startContainer(id: string): Promise<void> {
@@ -406,7 +496,8 @@ export class OciRuntime implements RuntimeService {
     if (existsSync(path.join(dir, 'started'))) throw new Error(`container ${id} was already started`);
     this.startPump(rec);
     const pid = await spawner.spawnDetached('/bin/sh', [path.join(dir, 'shim.sh')], {
-      cwd: dir, env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+      cwd: dir,
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
     });
     await writeFile(path.join(dir, 'shim'), `${pid} ${procStartTime(pid) ?? ''}`.trim() + '\n');
     await waitFor(() => (readText(path.join(dir, 'pid')) ?? '').trim() !== '' || existsSync(path.join(dir, 'exit')), 60_000);
@@ -436,16 +527,32 @@ export class OciRuntime implements RuntimeService {
     await waitFor(() => (readText(path.join(dir, 'pid')) ?? '').trim() !== '' || existsSync(path.join(dir, 'exit')), 5000);
     if (timeoutSeconds > 0) {
       const pid = this.mainPid(id);
-      if (pid) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+      }
       if (await this.waitExited(id, timeoutSeconds * 1000)) return;
     }
     // Every process of the container, not only its init (a shared PID namespace outlives init).
     await spawner.run(this.binary, ['--root', this.runtimeRoot, 'kill', '--all', id, 'KILL']).catch(() => undefined);
     const pid = this.mainPid(id);
-    if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     if (await this.waitExited(id, 10_000)) return;
     const [shimPid] = (readText(path.join(dir, 'shim')) ?? '').split(' ');
-    try { process.kill(-Number(shimPid), 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-Number(shimPid), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     if (!existsSync(path.join(dir, 'exit'))) await writeFile(path.join(dir, 'exit'), `137 ${Date.now()} Error\n`).catch(() => undefined);
   }
 
@@ -456,10 +563,15 @@ export class OciRuntime implements RuntimeService {
     if (!rec && !existsSync(dir)) return;
     if ((await this.containerStatusAny(id))?.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
     const pump = this.pumps.get(id);
-    if (pump) { await pump.drained(); pump.close(); this.pumps.delete(id); }
+    if (pump) {
+      await pump.drained();
+      pump.close();
+      this.pumps.delete(id);
+    }
     await spawner.run(this.binary, ['--root', this.runtimeRoot, 'delete', '--force', id]).catch(() => undefined);
     const rootfs = path.join(dir, 'rootfs');
-    if (mountPoints().has(rootfs)) await run('umount', ['--', rootfs]).catch(() => run('umount', ['-l', '--', rootfs]).catch(() => undefined));
+    if (mountPoints().has(rootfs))
+      await run('umount', ['--', rootfs]).catch(() => run('umount', ['-l', '--', rootfs]).catch(() => undefined));
     await this.snapshotter.remove(id).catch((e) => this.log(`snapshot ${id}: ${(e as Error).message}`));
     await rm(dir, { recursive: true, force: true });
     removeCgroupTree(`${this.cgroupParent}/${id}`);
@@ -472,7 +584,9 @@ export class OciRuntime implements RuntimeService {
     const usage = cgroupUsage(rec.cgroupsPath, this.cgroupV2 ? 2 : 1);
     return {
       writableLayerBytes: await this.snapshotter.usage?.(id).catch(() => undefined),
-      cpuUsageCoreNanoSeconds: usage.cpuNanos, memoryWorkingSetBytes: usage.workingSetBytes, timestamp: Date.now(),
+      cpuUsageCoreNanoSeconds: usage.cpuNanos,
+      memoryWorkingSetBytes: usage.workingSetBytes,
+      timestamp: Date.now(),
     };
   }
 
@@ -514,9 +628,17 @@ export class OciRuntime implements RuntimeService {
       state = this.shimAlive(rec.id) ? 'CONTAINER_RUNNING' : 'CONTAINER_UNKNOWN';
     }
     const st: ContainerStatus = {
-      id: rec.id, podSandboxId: rec.podSandboxId, metadata: rec.config.metadata, state,
-      createdAt: rec.createdAt, startedAt: reason === 'StartError' ? 0 : started, finishedAt, exitCode,
-      image: rec.image, imageRef: rec.imageRef, logPath: rec.logPath,
+      id: rec.id,
+      podSandboxId: rec.podSandboxId,
+      metadata: rec.config.metadata,
+      state,
+      createdAt: rec.createdAt,
+      startedAt: reason === 'StartError' ? 0 : started,
+      finishedAt,
+      exitCode,
+      image: rec.image,
+      imageRef: rec.imageRef,
+      logPath: rec.logPath,
     };
     if (reason) st.reason = reason;
     if (message) st.message = message;
@@ -561,7 +683,8 @@ export class OciRuntime implements RuntimeService {
     const file = tty ? 'python3' : this.binary;
     const args = tty ? ['-c', PTY_HELPER, '0', '0', this.binary, ...runtimeArgs] : runtimeArgs;
     const child = spawn(file, args, {
-      detached: true, stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+      detached: true,
+      stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm' },
     });
     const control = tty ? (child.stdio[3] as NodeJS.WritableStream & { destroy(): void }) : undefined;
@@ -573,10 +696,21 @@ export class OciRuntime implements RuntimeService {
     else child.stdout!.resume();
     if (opts.stderr) child.stderr!.pipe(opts.stderr, { end: false });
     else child.stderr!.resume();
-    const session = { kill: (signal: NodeJS.Signals = 'SIGKILL') => { try { process.kill(-child.pid!, signal); } catch { /* gone */ } } };
+    const session = {
+      kill: (signal: NodeJS.Signals = 'SIGKILL') => {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          /* gone */
+        }
+      },
+    };
     this.sessions.add(session);
     const exited = new Promise<number>((resolve) => {
-      child.on('error', (err) => { opts.stderr?.write(`${err.message}\n`); resolve(126); });
+      child.on('error', (err) => {
+        opts.stderr?.write(`${err.message}\n`);
+        resolve(126);
+      });
       child.on('close', (code, sig) => {
         this.sessions.delete(session);
         opts.stdin?.unpipe(child.stdin!);
@@ -587,22 +721,41 @@ export class OciRuntime implements RuntimeService {
     });
     return {
       exited,
-      resize: (cols: number, rows: number) => { if (control && cols > 0 && rows > 0) control.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`); },
+      resize: (cols: number, rows: number) => {
+        if (control && cols > 0 && rows > 0) control.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`);
+      },
       kill: session.kill,
     };
   }
 
-  async execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  async execSync(
+    containerId: string,
+    cmd: string[],
+    timeoutSeconds: number,
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const sink = (into: Buffer[]) => new Writable({ write(chunk: Buffer, _e, cb) { if (into.reduce((n, b) => n + b.length, 0) < 1 << 20) into.push(chunk); cb(); } });
+    const sink = (into: Buffer[]) =>
+      new Writable({
+        write(chunk: Buffer, _e, cb) {
+          if (into.reduce((n, b) => n + b.length, 0) < 1 << 20) into.push(chunk);
+          cb();
+        },
+      });
     const session = await this.exec(containerId, cmd, { tty: false, stdout: sink(out), stderr: sink(err) });
     let timedOut = false;
-    const timer = timeoutSeconds > 0 ? setTimeout(() => { timedOut = true; session.kill('SIGKILL'); }, timeoutSeconds * 1000) : undefined;
+    const timer =
+      timeoutSeconds > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            session.kill('SIGKILL');
+          }, timeoutSeconds * 1000)
+        : undefined;
     const exitCode = await session.exited;
     if (timer) clearTimeout(timer);
     const stderr = Buffer.concat(err).toString('utf8');
-    if (timedOut) return { exitCode: -1, stdout: Buffer.concat(out).toString('utf8'), stderr: `${stderr}command timed out after ${timeoutSeconds}s` };
+    if (timedOut)
+      return { exitCode: -1, stdout: Buffer.concat(out).toString('utf8'), stderr: `${stderr}command timed out after ${timeoutSeconds}s` };
     return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr };
   }
 
@@ -621,7 +774,11 @@ export class OciRuntime implements RuntimeService {
       opts.stdin.on('end', () => {
         if (rec.config.stdinOnce) {
           const [shimPid] = (readText(path.join(dir, 'shim')) ?? '').split(' ');
-          try { process.kill(Number(shimPid), 'SIGUSR1'); } catch { /* gone */ }
+          try {
+            process.kill(Number(shimPid), 'SIGUSR1');
+          } catch {
+            /* gone */
+          }
         }
       });
     }
@@ -630,12 +787,28 @@ export class OciRuntime implements RuntimeService {
       try {
         ctl = new net.Socket({ fd: openSync(path.join(dir, 'ctl.fifo'), fsc.O_WRONLY | fsc.O_NONBLOCK), readable: false, writable: true });
         ctl.on('error', () => undefined);
-      } catch { /* the shim is gone */ }
+      } catch {
+        /* the shim is gone */
+      }
     }
     let finish!: (code: number) => void;
-    const exited = new Promise<number>((r) => { finish = r; });
-    const detach = () => { unsubscribe(); if (stdinSock) { opts.stdin?.unpipe(stdinSock); stdinSock.end(); } ctl?.end(); };
-    const session = { kill: () => { detach(); finish(0); } };
+    const exited = new Promise<number>((r) => {
+      finish = r;
+    });
+    const detach = () => {
+      unsubscribe();
+      if (stdinSock) {
+        opts.stdin?.unpipe(stdinSock);
+        stdinSock.end();
+      }
+      ctl?.end();
+    };
+    const session = {
+      kill: () => {
+        detach();
+        finish(0);
+      },
+    };
     this.sessions.add(session);
     void pump.done.then(async () => {
       await this.waitExited(containerId, 5000);
@@ -645,8 +818,13 @@ export class OciRuntime implements RuntimeService {
     });
     return {
       exited,
-      resize: (cols: number, rows: number) => { if (ctl && cols > 0 && rows > 0) ctl.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`); },
-      kill: () => { this.sessions.delete(session); session.kill(); },
+      resize: (cols: number, rows: number) => {
+        if (ctl && cols > 0 && rows > 0) ctl.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`);
+      },
+      kill: () => {
+        this.sessions.delete(session);
+        session.kill();
+      },
     };
   }
 
@@ -671,13 +849,19 @@ export class OciRuntime implements RuntimeService {
     await Promise.all(all.filter((c) => !c.pause).map((c) => this.stopContainer(c.id, 0).catch(() => undefined)));
     let kept = 0;
     for (const c of all) {
-      await this.removeContainer(c.id).catch((e) => { kept++; this.log(`cleanup of container ${c.id}: ${(e as Error).message}`); });
+      await this.removeContainer(c.id).catch((e) => {
+        kept++;
+        this.log(`cleanup of container ${c.id}: ${(e as Error).message}`);
+      });
     }
     if (kept) {
       // Their records are what lets the next start find and stop them: they stay.
       throw new Error(`${kept} container(s) could not be removed; their state is kept in ${path.join(this.stateDir, 'oci')}`);
     }
-    const mounts = [...mountPoints()].filter((m) => m.startsWith(path.join(this.stateDir, 'oci') + path.sep)).sort().reverse();
+    const mounts = [...mountPoints()]
+      .filter((m) => m.startsWith(path.join(this.stateDir, 'oci') + path.sep))
+      .sort()
+      .reverse();
     for (const m of mounts) await run('umount', ['-l', '--', m]).catch(() => undefined);
     for (const p of this.pumps.values()) p.close();
     this.pumps.clear();

@@ -8,18 +8,75 @@
 // namespace flags. The difference: a syscall newer than this list is allowed here; there it is
 // denied until the list learns it.
 
-export interface SeccompArg { index: number; value: number; valueTwo?: number; op: string }
-export interface SeccompRule { names: string[]; action: string; errnoRet?: number; args?: SeccompArg[] }
-export interface SeccompProfile { defaultAction: string; architectures: string[]; syscalls: SeccompRule[] }
+export interface SeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
+}
+export interface SeccompRule {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: SeccompArg[];
+}
+export interface SeccompProfile {
+  defaultAction: string;
+  architectures: string[];
+  syscalls: SeccompRule[];
+}
 
 const EPERM = 1;
 const ENOSYS = 38;
 
 /** Blocked unless the container holds the capability (or always, for ''). */
 const BLOCKED: [cap: string, names: string[]][] = [
-  ['', ['add_key', 'keyctl', 'request_key', 'lookup_dcookie', 'nfsservctl', 'sysfs', '_sysctl', 'uselib', 'userfaultfd', 'ustat', 'vm86', 'vm86old', 'get_kernel_syms', 'query_module', 'create_module']],
-  ['CAP_SYS_ADMIN', ['mount', 'umount', 'umount2', 'pivot_root', 'setns', 'unshare', 'quotactl', 'swapon', 'swapoff', 'name_to_handle_at',
-    'fsopen', 'fsconfig', 'fsmount', 'fspick', 'move_mount', 'open_tree', 'mount_setattr', 'lookup_dcookie', 'setdomainname', 'sethostname', 'vhangup']],
+  [
+    '',
+    [
+      'add_key',
+      'keyctl',
+      'request_key',
+      'lookup_dcookie',
+      'nfsservctl',
+      'sysfs',
+      '_sysctl',
+      'uselib',
+      'userfaultfd',
+      'ustat',
+      'vm86',
+      'vm86old',
+      'get_kernel_syms',
+      'query_module',
+      'create_module',
+    ],
+  ],
+  [
+    'CAP_SYS_ADMIN',
+    [
+      'mount',
+      'umount',
+      'umount2',
+      'pivot_root',
+      'setns',
+      'unshare',
+      'quotactl',
+      'swapon',
+      'swapoff',
+      'name_to_handle_at',
+      'fsopen',
+      'fsconfig',
+      'fsmount',
+      'fspick',
+      'move_mount',
+      'open_tree',
+      'mount_setattr',
+      'lookup_dcookie',
+      'setdomainname',
+      'sethostname',
+      'vhangup',
+    ],
+  ],
   ['CAP_SYS_MODULE', ['init_module', 'finit_module', 'delete_module']],
   ['CAP_SYS_BOOT', ['reboot', 'kexec_load', 'kexec_file_load']],
   ['CAP_SYS_TIME', ['settimeofday', 'stime', 'clock_settime', 'clock_adjtime']],
@@ -44,10 +101,19 @@ export function runtimeDefaultSeccomp(caps: string[]): SeccompProfile {
     // clone's flags are its first argument on x86-64 and arm64 alike (s390x differs; not served).
     // One rule per flag: a rule's argument conditions are all required, and "any of" is several rules.
     for (const flag of CLONE_NAMESPACE_FLAGS) {
-      syscalls.push({ names: ['clone'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, args: [{ index: 0, value: flag, valueTwo: flag, op: 'SCMP_CMP_MASKED_EQ' }] });
+      syscalls.push({
+        names: ['clone'],
+        action: 'SCMP_ACT_ERRNO',
+        errnoRet: EPERM,
+        args: [{ index: 0, value: flag, valueTwo: flag, op: 'SCMP_CMP_MASKED_EQ' }],
+      });
     }
     // clone3 passes its flags in memory seccomp cannot read: ENOSYS makes libc fall back to clone.
     syscalls.push({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS });
   }
-  return { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'], syscalls };
+  return {
+    defaultAction: 'SCMP_ACT_ALLOW',
+    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
+    syscalls,
+  };
 }

@@ -9,7 +9,7 @@
 // A container with `tty: true` gets a terminal: runc only relays a terminal it is given, so
 // the shim runs runc under the PTY helper (python3), whose fd 3 carries terminal resizes.
 
-import { launchAndWait, shq, PTY_HELPER } from '../shim.js';
+import { launchAndWait, PTY_HELPER, shq } from '../shim.js';
 
 export interface OciShimSpec {
   /** The bundle directory (config.json, rootfs/) and the container's state files. */
@@ -45,10 +45,6 @@ export function ociShimScript(s: OciShimSpec): string {
   if (s.tty) lines.push('exec 7<>ctl.fifo');
   lines.push(...launchAndWait(launch, ctl, s.stdin));
   if (s.oomFile) lines.push(`grep -qs '^oom_kill [1-9]' ${shq(s.oomFile)} && reason=OOMKilled`);
-  lines.push(
-    'echo "$code $(now) $reason" > exit.tmp && mv exit.tmp exit',
-    `${rt} delete --force "$ID" >/dev/null 2>&1`,
-    '',
-  );
+  lines.push('echo "$code $(now) $reason" > exit.tmp && mv exit.tmp exit', `${rt} delete --force "$ID" >/dev/null 2>&1`, '');
   return lines.join('\n');
 }

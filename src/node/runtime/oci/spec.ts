@@ -9,11 +9,34 @@ import { readFileSync } from 'node:fs';
 import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext, Mount } from '../types.js';
 import { runtimeDefaultSeccomp, type SeccompProfile } from './seccomp.js';
 
-export interface OciMount { destination: string; type: string; source: string; options: string[] }
-export interface OciNamespace { type: 'pid' | 'network' | 'ipc' | 'uts' | 'mount' | 'cgroup' | 'user'; path?: string }
-export interface OciUser { uid: number; gid: number; additionalGids?: number[]; umask?: number }
-export interface OciCapabilities { bounding: string[]; effective: string[]; permitted: string[] }
-export interface OciDeviceCgroup { allow: boolean; type?: string; major?: number; minor?: number; access?: string }
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
+export interface OciNamespace {
+  type: 'pid' | 'network' | 'ipc' | 'uts' | 'mount' | 'cgroup' | 'user';
+  path?: string;
+}
+export interface OciUser {
+  uid: number;
+  gid: number;
+  additionalGids?: number[];
+  umask?: number;
+}
+export interface OciCapabilities {
+  bounding: string[];
+  effective: string[];
+  permitted: string[];
+}
+export interface OciDeviceCgroup {
+  allow: boolean;
+  type?: string;
+  major?: number;
+  minor?: number;
+  access?: string;
+}
 
 export interface OciResources {
   devices: OciDeviceCgroup[];
@@ -52,18 +75,65 @@ export interface OciSpec {
 
 /** containerd's default capability set (oci/spec.go defaultUnixCaps). */
 export const DEFAULT_CAPABILITIES = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
 ];
 
 /** Every capability the kernel knows (for privileged containers and `add: [ALL]`). */
 export const ALL_CAPABILITIES = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW',
-  'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
-  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD',
-  'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG',
-  'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETPCAP',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN',
+  'CAP_NET_RAW',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_CHROOT',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_MKNOD',
+  'CAP_LEASE',
+  'CAP_AUDIT_WRITE',
+  'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE',
+  'CAP_MAC_ADMIN',
+  'CAP_SYSLOG',
+  'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ',
+  'CAP_PERFMON',
+  'CAP_BPF',
+  'CAP_CHECKPOINT_RESTORE',
 ];
 
 /** The capabilities this process may hand on (its bounding set), in kernel bit order: containerd's
@@ -73,15 +143,26 @@ export function currentCapabilities(): string[] {
   try {
     const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
     if (m) bnd = BigInt(`0x${m[1]}`);
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   if (bnd === undefined) return [...ALL_CAPABILITIES];
   return ALL_CAPABILITIES.filter((_, bit) => (bnd! >> BigInt(bit)) & 1n);
 }
 
 /** kubelet's default masked paths (securitycontext.DefaultMaskedPaths, procMount Default). */
 export const DEFAULT_MASKED_PATHS = [
-  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
-  '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
 ];
 
 /** kubelet's default read-only paths (securitycontext.DefaultReadonlyPaths). */
@@ -111,7 +192,12 @@ function defaultMounts(): OciMount[] {
   return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
@@ -120,10 +206,25 @@ function defaultMounts(): OciMount[] {
 
 /** The device cgroup rules of containerd's default spec: deny all, allow the standard character devices. */
 function defaultDeviceRules(): OciDeviceCgroup[] {
-  const c = (major: number, minor: number | undefined): OciDeviceCgroup => ({ allow: true, type: 'c', major, ...(minor === undefined ? {} : { minor }), access: 'rwm' });
+  const c = (major: number, minor: number | undefined): OciDeviceCgroup => ({
+    allow: true,
+    type: 'c',
+    major,
+    ...(minor === undefined ? {} : { minor }),
+    access: 'rwm',
+  });
   return [
     { allow: false, access: 'rwm' },
-    c(1, 3), c(1, 5), c(1, 7), c(1, 8), c(1, 9), c(5, 0), c(5, 1), c(5, 2), c(136, undefined), c(10, 200),
+    c(1, 3),
+    c(1, 5),
+    c(1, 7),
+    c(1, 8),
+    c(1, 9),
+    c(5, 0),
+    c(5, 1),
+    c(5, 2),
+    c(136, undefined),
+    c(10, 200),
   ];
 }
 
@@ -165,7 +266,10 @@ export interface SpecInput {
  * a value it may not set. Where this process lacks that capability (some container hosts drop it),
  * the floor is its own oom_score_adj, as containerd computes it for rootless and reduced hosts.
  */
-export function oomScoreAdjFloor(status = readProcFile('/proc/self/status'), own = readProcFile('/proc/self/oom_score_adj')): number | undefined {
+export function oomScoreAdjFloor(
+  status = readProcFile('/proc/self/status'),
+  own = readProcFile('/proc/self/oom_score_adj'),
+): number | undefined {
   const capEff = /^CapEff:\s*([0-9a-f]+)/m.exec(status ?? '')?.[1];
   const CAP_SYS_RESOURCE = 24n;
   if (capEff && (BigInt(`0x${capEff}`) >> CAP_SYS_RESOURCE) & 1n) return undefined;
@@ -174,7 +278,11 @@ export function oomScoreAdjFloor(status = readProcFile('/proc/self/status'), own
 }
 
 function readProcFile(file: string): string | undefined {
-  try { return readFileSync(file, 'utf8'); } catch { return undefined; }
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 const isAbs = (p: string) => p.startsWith('/');
@@ -185,14 +293,16 @@ function criMounts(inp: SpecInput, sc: LinuxContainerSecurityContext | undefined
   const has = (dst: string) => volumes.some((m) => normalizeDest(m.containerPath) === dst);
   const out = defaultMounts();
   const privileged = !!sc?.privileged;
-  if (!privileged) out.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] });
+  if (!privileged)
+    out.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] });
   else {
     // A privileged container sees /sys read-write, as containerd's WithPrivileged gives it.
     for (const m of out) if (m.destination === '/sys') m.options = m.options.filter((o) => o !== 'ro');
     out.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime'] });
   }
   const etc = (dst: string, src: string) => {
-    if (!has(dst)) out.push({ destination: dst, type: 'bind', source: src, options: ['rbind', 'rprivate', ...(sc?.readonlyRootfs ? ['ro'] : ['rw'])] });
+    if (!has(dst))
+      out.push({ destination: dst, type: 'bind', source: src, options: ['rbind', 'rprivate', ...(sc?.readonlyRootfs ? ['ro'] : ['rw'])] });
   };
   etc('/etc/hostname', inp.sandbox.hostname);
   etc('/etc/hosts', inp.sandbox.hosts);
@@ -217,13 +327,21 @@ function normalizeDest(p: string): string {
 }
 
 function volumeMount(m: Mount): OciMount {
-  return { destination: normalizeDest(m.containerPath), type: 'bind', source: m.hostPath, options: ['rbind', 'rprivate', m.readonly ? 'ro' : 'rw'] };
+  return {
+    destination: normalizeDest(m.containerPath),
+    type: 'bind',
+    source: m.hostPath,
+    options: ['rbind', 'rprivate', m.readonly ? 'ro' : 'rw'],
+  };
 }
 
 /** Stable sort by depth of the destination (containerd's sortMounts). */
 function sortMounts(mounts: OciMount[]): OciMount[] {
   const depth = (m: OciMount) => normalizeDest(m.destination).split('/').filter(Boolean).length;
-  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m) - depth(b.m) || a.i - b.i).map((x) => x.m);
+  return mounts
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => depth(a.m) - depth(b.m) || a.i - b.i)
+    .map((x) => x.m);
 }
 
 function ociResources(r: LinuxContainerResources | undefined, privileged: boolean): OciResources {
@@ -255,7 +373,8 @@ export function generateSpec(inp: SpecInput): OciSpec {
   if (inp.cgroupV2) ns.push({ type: 'cgroup' });
 
   const seccompType = sc?.seccomp?.profileType ?? 'Unconfined';
-  if (seccompType === 'Localhost') throw new Error(`seccomp profile "localhost/${sc?.seccomp?.localhostRef ?? ''}": Localhost profiles are not supported on this node`);
+  if (seccompType === 'Localhost')
+    throw new Error(`seccomp profile "localhost/${sc?.seccomp?.localhostRef ?? ''}": Localhost profiles are not supported on this node`);
   const spec: OciSpec = {
     ociVersion: '1.0.2-dev',
     process: {
@@ -267,7 +386,9 @@ export function generateSpec(inp: SpecInput): OciSpec {
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: !!sc?.noNewPrivs && !privileged,
-      ...(inp.config.linux?.resources?.oomScoreAdj !== undefined ? { oomScoreAdj: Math.max(inp.config.linux.resources.oomScoreAdj, inp.oomScoreAdjFloor ?? -1000) } : {}),
+      ...(inp.config.linux?.resources?.oomScoreAdj !== undefined
+        ? { oomScoreAdj: Math.max(inp.config.linux.resources.oomScoreAdj, inp.oomScoreAdjFloor ?? -1000) }
+        : {}),
     },
     root: { path: 'rootfs', readonly: !!sc?.readonlyRootfs },
     mounts: criMounts(inp, sc),

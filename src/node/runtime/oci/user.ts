@@ -4,10 +4,22 @@
 
 import { readFileInRoot } from './rootpath.js';
 
-export interface ResolvedUser { uid: number; gid: number; additionalGids: number[] }
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+}
 
-interface PasswdEntry { name: string; uid: number; gid: number }
-interface GroupEntry { name: string; gid: number; members: string[] }
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+}
+interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
 
 function parsePasswd(text: string | undefined): PasswdEntry[] {
   const out: PasswdEntry[] = [];
@@ -49,11 +61,16 @@ export function resolveUser(rootfs: string, user: string, supplementalGroups: nu
   } else if (numeric(u)) {
     uid = Number(u);
     const p = passwd.find((x) => x.uid === uid);
-    if (p) { gid = p.gid; name = p.name; }
+    if (p) {
+      gid = p.gid;
+      name = p.name;
+    }
   } else {
     const p = passwd.find((x) => x.name === u);
     if (!p) throw new UserNotFoundError(`unable to find user ${u}: no matching entries in passwd file`);
-    uid = p.uid; gid = p.gid; name = p.name;
+    uid = p.uid;
+    gid = p.gid;
+    name = p.name;
   }
   if (g !== undefined && g !== '') {
     if (numeric(g)) gid = Number(g);
@@ -64,7 +81,8 @@ export function resolveUser(rootfs: string, user: string, supplementalGroups: nu
     }
   }
   const additional: number[] = [];
-  if (name !== undefined) for (const grp of groups) if (grp.members.includes(name) && grp.gid !== gid && !additional.includes(grp.gid)) additional.push(grp.gid);
+  if (name !== undefined)
+    for (const grp of groups) if (grp.members.includes(name) && grp.gid !== gid && !additional.includes(grp.gid)) additional.push(grp.gid);
   for (const s of supplementalGroups) if (!additional.includes(s)) additional.push(s);
   return { uid, gid, additionalGids: additional };
 }
