@@ -107,7 +107,7 @@ export class RouteManager {
   private pending = false;
   private stopped = false;
   /** Whether a peer's address is on a link of this node, cached per address (asked of the kernel). */
-  private readonly onLink = new Map<string, boolean>();
+  private readonly onLink = new Map<string, 'direct' | 'routed' | 'local'>();
 
   constructor(private readonly opts: RouteManagerOptions) {
     this.log = opts.log ?? (() => undefined);
@@ -230,31 +230,47 @@ export class RouteManager {
     return out;
   }
 
-  private async isOnLink(ip: string): Promise<boolean> {
+  /** How this node reaches a peer's address: on a shared link, through a gateway, or it is its own (same machine). */
+  private async reach(ip: string): Promise<'direct' | 'routed' | 'local'> {
     const known = this.onLink.get(ip);
     if (known !== undefined) return known;
-    const r = JSON.parse(await run('ip', ['-j', 'route', 'get', ip])) as { gateway?: string; dev?: string }[];
-    const direct = !!r[0] && !r[0].gateway && r[0].dev !== this.vxlan;
-    this.onLink.set(ip, direct);
-    return direct;
+    const r = JSON.parse(await run('ip', ['-j', 'route', 'get', ip])) as { type?: string; gateway?: string; dev?: string }[];
+    const how =
+      !r[0] || r[0].type === 'local' || r[0].dev === 'lo' ? 'local' : r[0].gateway || r[0].dev === this.vxlan ? 'routed' : 'direct';
+    this.onLink.set(ip, how);
+    return how;
+  }
+
+  /** Whether the kernel already has a connected route for cidr (a bridge of another node instance on this machine). */
+  private async connected(cidr: string): Promise<boolean> {
+    const r = JSON.parse(await run('ip', ['-j', 'route', 'show', 'exact', cidr])) as {
+      protocol?: string;
+      scope?: string;
+      gateway?: string;
+    }[];
+    return r.some((x) => x.protocol === 'kernel' || (x.scope === 'link' && !x.gateway));
   }
 
   private async sync(): Promise<void> {
     const want = this.desired();
-    // The overlay device is made (and its VTEP published) once there is another real node, so a
-    // one-node cluster never has one.
+    const how = new Map<string, 'direct' | 'routed' | 'local'>();
+    for (const [name, r] of [...want]) {
+      const h = await this.reach(r.nodeIP);
+      how.set(name, h);
+      // A peer on this very machine (agents side by side in one namespace) has its bridge here:
+      // its pods are reached through it already, and a route would replace the bridge's.
+      if (h === 'local' || (!this.installed.has(name) && (await this.connected(r.podCIDR)))) want.delete(name);
+    }
+    // The overlay device is made (and its VTEP published) once there is another node on another
+    // machine, so a one-node cluster never has one.
     if (want.size && !this.vtepMAC) {
       await this.ensureVxlan();
       await this.publishVtep();
     }
-    for (const r of want.values()) {
-      if (!(await this.isOnLink(r.nodeIP))) r.mode = 'vxlan';
-    }
-    for (const [name, r] of want) {
-      if (r.mode === 'vxlan' && !r.vtepMAC) {
-        // The peer has not published its VTEP yet: its next update brings us back.
-        want.delete(name);
-      }
+    for (const [name, r] of [...want]) {
+      if (how.get(name) === 'routed') r.mode = 'vxlan';
+      // The peer has not published its VTEP yet: its next update brings us back.
+      if (r.mode === 'vxlan' && !r.vtepMAC) want.delete(name);
     }
     const same = (a: PeerRoute, b: PeerRoute) =>
       a.podCIDR === b.podCIDR && a.nodeIP === b.nodeIP && a.mode === b.mode && (a.mode === 'host-gw' || a.vtepMAC === b.vtepMAC);
