@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { inNetns, NetNodes } from '../../src/testing/netnodes.js';
-import { isRoot, spawnKubectl, TestCluster } from './harness.js';
+import { isRoot, run, spawnKubectl, TestCluster } from './harness.js';
 
 const skip = isRoot ? false : 'needs root on Linux (network namespaces)';
 const T = 1 + (process.pid % 250);
@@ -163,6 +163,15 @@ test('three nodes in three network namespaces: spread, pod to pod across nodes, 
       // kubectl exec and logs reach the node.
       assert.match(await cluster.k('exec', from.metadata.name, '--', 'hostname'), new RegExp(`^${from.metadata.name}$`, 'm'));
       assert.match(await cluster.k('logs', from.metadata.name), /Kubernetes Bootcamp App Started At/);
+      // And port-forward.
+      const pf = spawnKubectl(cluster, ['port-forward', `pod/${from.metadata.name}`, ':8080']);
+      try {
+        const port = await cluster.waitFor('forwarding', async () => Number(/127\.0\.0\.1:(\d+) -> 8080/.exec(pf.output())?.[1] ?? 0));
+        const r = await run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${port}/`]);
+        assert.match(r.stdout, new RegExp(`Running on: ${from.metadata.name}`), `port-forward to ${n.name}`);
+      } finally {
+        pf.stop();
+      }
     }
     // Pod to pod across nodes keeps the pod's address (no masquerade): a listener on node 3 sees node 1's pod IP.
     const p1 = byNode.get(nodes[0].name)![0];
@@ -203,7 +212,7 @@ async function clientAddressSeenBy(server: Pod, client: Pod): Promise<string> {
 
 test('a node whose link is cut goes NotReady, its pods are replaced elsewhere, and none runs twice when it is back', { skip }, async () => {
   const cut = nodes[1];
-  const watch = spawnKubectl(cluster, ['get', 'pods', '-l', 'app=web', '-w', '-o', 'json']);
+  const watch = spawnKubectl(cluster, ['get', 'pods', '-l', 'app=web', '-w', '-o', 'json', '--output-watch-events']);
   try {
     const before = (await pods('app=web')).filter((p) => p.spec.nodeName === cut.name && !p.metadata.deletionTimestamp);
     assert.ok(before.length > 0, 'the node runs web pods');
@@ -240,7 +249,7 @@ test('a node whose link is cut goes NotReady, its pods are replaced elsewhere, a
     const victims = rolled.filter((p) => p.spec.nodeName === cut.name);
     assert.ok(victims.length > 0, 'the cut node runs web pods after the rollout');
     const victimNames = new Set(victims.map((p) => p.metadata.name));
-    const watchFrom = watch.output().length;
+    const watchFrom = splitJSON(watch.output()).length;
 
     net.setLink(cut, false);
     await cluster.waitFor(
@@ -282,10 +291,12 @@ test('a node whose link is cut goes NotReady, its pods are replaced elsewhere, a
     // At no watch event since the cut were more than 6 web pods Ready (an evicted pod Ready next to its replacement).
     const state = new Map<string, Pod>();
     let events = 0;
-    for (const doc of splitJSON(watch.output().slice(watchFrom))) {
-      const p = doc as Pod;
+    for (const [i, doc] of splitJSON(watch.output()).entries()) {
+      const ev = doc as { type: string; object: Pod };
+      if (ev.type === 'DELETED') state.delete(ev.object.metadata.name);
+      else state.set(ev.object.metadata.name, ev.object);
+      if (i < watchFrom) continue;
       events++;
-      state.set(p.metadata.name, p);
       const readyNow = [...state.values()].filter((x) => ready(x) && x.status.phase === 'Running');
       assert.ok(
         readyNow.length <= 6,
