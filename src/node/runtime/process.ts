@@ -31,7 +31,7 @@ import type { ImageFilesystem } from './images.js';
 import { mountPoints, readText } from './procfs.js';
 import { processTreeUsage } from './procstats.js';
 import { initScript, type LaunchMount, type LaunchSpec, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq } from './shim.js';
-import { execSync, ShimTasks, type TaskRecord } from './shimtask.js';
+import { containerImage, execSync, newTaskRecord, ShimTasks, type TaskRecord } from './shimtask.js';
 import { spawner } from './spawner.js';
 import type {
   ContainerConfig,
@@ -259,9 +259,6 @@ export class ProcessRuntime implements RuntimeService {
   sandboxPath(id: string): string {
     return this.sandboxDir(id);
   }
-  private containerDir(id: string): string {
-    return this.tasks.dir(id);
-  }
 
   limitations(): string[] {
     const out: string[] = [];
@@ -372,14 +369,6 @@ export class ProcessRuntime implements RuntimeService {
     await rename(`${file}.tmp`, file);
   }
 
-  private readContainers(): Promise<ContainerRecord[]> {
-    return this.tasks.readAll();
-  }
-
-  private readContainer(id: string): Promise<ContainerRecord | undefined> {
-    return this.tasks.read(id);
-  }
-
   // ---- sandboxes -----------------------------------------------------------------------------
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
@@ -450,7 +439,7 @@ export class ProcessRuntime implements RuntimeService {
     await this.ready;
     const rec = await this.readSandbox(id);
     if (!rec) return;
-    const containers = (await this.readContainers()).filter((c) => c.podSandboxId === id);
+    const containers = (await this.tasks.readAll()).filter((c) => c.podSandboxId === id);
     await Promise.all(containers.map((c) => this.stopContainer(c.id, 0)));
     if (rec.state === 'SANDBOX_READY') {
       await this.teardownSandbox(rec);
@@ -465,7 +454,7 @@ export class ProcessRuntime implements RuntimeService {
     const dir = this.sandboxDir(id);
     if (!rec && !existsSync(dir)) return;
     if (rec) await this.stopPodSandbox(id);
-    for (const c of (await this.readContainers()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
+    for (const c of (await this.tasks.readAll()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
     const mounts = mountPoints();
     for (const f of ['net', 'uts', 'ipc', 'shm']) {
       const p = path.join(dir, f);
@@ -531,18 +520,16 @@ export class ProcessRuntime implements RuntimeService {
     const sb = await this.readSandbox(podSandboxId);
     if (!sb) throw new Error(`sandbox ${podSandboxId} not found`);
     if (sb.state !== 'SANDBOX_READY') throw new Error(`sandbox ${podSandboxId} is not ready`);
-    const imageId = this.images.normalize(config.image);
-    const image = await this.images.imageStatus({ image: imageId });
-    if (!image) throw new Error(`image "${imageId}" is not present on this node`);
+    const img = await containerImage(this.images, config.image);
+    const { name: imageId, image } = img;
     const fsx = this.images as Partial<ImageFilesystem>;
     const id = randomBytes(16).toString('hex');
     // Isolated containers get the image's own root (an overlay of its snapshots, as containerd
     // gives); host processes get a directory with the image's files as their working tree.
     const rootfsMounts = sb.isolated && fsx.snapshotter ? await fsx.snapshotter.prepare(id, imageId) : undefined;
     const imageRootfs = !rootfsMounts && fsx.rootfsPath ? await fsx.rootfsPath(imageId) : undefined;
-    const imageRef = (fsx.imageDigestRef ? await fsx.imageDigestRef(imageId) : undefined) ?? imageId;
 
-    const dir = this.containerDir(id);
+    const dir = this.tasks.dir(id);
     await mkdir(path.join(dir, 'root'), { recursive: true });
     const logPath = path.resolve(sandboxConfig.logDirectory || sb.config.logDirectory, config.logPath);
     await mkdir(path.dirname(logPath), { recursive: true });
@@ -577,13 +564,7 @@ export class ProcessRuntime implements RuntimeService {
     else if (existsSync(workingDir)) hostWorkingDir = workingDir;
     const cgroupDir = this.isolated && config.memoryLimitBytes ? await this.setupMemoryCgroup(id, config.memoryLimitBytes) : undefined;
     const rec: ContainerRecord = {
-      id,
-      podSandboxId,
-      config,
-      image: imageId,
-      imageRef,
-      createdAt: Date.now(),
-      logPath,
+      ...newTaskRecord(id, podSandboxId, config, img, logPath),
       env,
       workingDir,
       hostWorkingDir,
@@ -623,7 +604,7 @@ export class ProcessRuntime implements RuntimeService {
 
   async startContainer(id: string): Promise<void> {
     await this.ready;
-    const rec = await this.readContainer(id);
+    const rec = await this.tasks.read(id);
     if (!rec) throw new Error(`container ${id} not found`);
     await this.tasks.start(rec);
   }
@@ -637,8 +618,8 @@ export class ProcessRuntime implements RuntimeService {
 
   async removeContainer(id: string): Promise<void> {
     await this.ready;
-    const rec = await this.readContainer(id);
-    const dir = this.containerDir(id);
+    const rec = await this.tasks.read(id);
+    const dir = this.tasks.dir(id);
     if (!rec && !existsSync(dir)) return;
     const st = await this.containerStatus(id);
     if (st?.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
@@ -652,7 +633,7 @@ export class ProcessRuntime implements RuntimeService {
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     await this.ready;
-    const rec = await this.readContainer(id);
+    const rec = await this.tasks.read(id);
     return rec ? this.tasks.status(rec) : undefined;
   }
 
@@ -668,7 +649,7 @@ export class ProcessRuntime implements RuntimeService {
   async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
     await this.ready;
     return ShimTasks.filter(
-      (await this.readContainers()).map((r) => this.tasks.statusOf(r)),
+      (await this.tasks.readAll()).map((r) => this.tasks.statusOf(r)),
       filter,
     );
   }
@@ -677,7 +658,7 @@ export class ProcessRuntime implements RuntimeService {
 
   private async runningContainer(id: string): Promise<{ rec: ContainerRecord; pid: number }> {
     await this.ready;
-    const rec = await this.readContainer(id);
+    const rec = await this.tasks.read(id);
     if (!rec) throw new Error(`container ${id} not found`);
     const st = this.tasks.statusOf(rec);
     if (st.state !== 'CONTAINER_RUNNING' || !st.pid) throw new Error(`container ${rec.config.metadata.name} is not running`);
@@ -783,7 +764,7 @@ export class ProcessRuntime implements RuntimeService {
     for (const sb of await this.readSandboxes()) {
       await this.removePodSandbox(sb.id).catch((err) => this.log(`cleanup of sandbox ${sb.id}: ${(err as Error).message}`));
     }
-    for (const c of await this.readContainers()) {
+    for (const c of await this.tasks.readAll()) {
       await this.removeContainer(c.id).catch((err) => this.log(`cleanup of container ${c.id}: ${(err as Error).message}`));
     }
     // Whatever is left (half-made sandboxes from a crash): unmount and remove.

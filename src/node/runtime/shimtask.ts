@@ -22,7 +22,16 @@ import { ContainerLogPump } from './logs.js';
 import { pidAlive, pollUntil, procStartTime, readText } from './procfs.js';
 import { PTY_HELPER } from './shim.js';
 import { spawner } from './spawner.js';
-import type { ContainerConfig, ContainerFilter, ContainerState, ContainerStatus, ExecOptions, ExecSession } from './types.js';
+import type {
+  ContainerConfig,
+  ContainerFilter,
+  ContainerState,
+  ContainerStatus,
+  ExecOptions,
+  ExecSession,
+  Image,
+  ImageService,
+} from './types.js';
 
 /** What every container record holds (each runtime adds its own fields). */
 export interface TaskRecord {
@@ -34,6 +43,30 @@ export interface TaskRecord {
   createdAt: number;
   /** The CRI log file; '' for a container whose output nobody reads (a pause container). */
   logPath: string;
+}
+
+/**
+ * The image a container is created from, which must be on the node: its normalized name, the
+ * digest reference the status reports as imageRef (containerd's CRI does the same), its config.
+ */
+export async function containerImage(images: ImageService, ref: string): Promise<{ name: string; imageRef: string; image: Image }> {
+  const name = images.normalize(ref);
+  const image = await images.imageStatus({ image: name });
+  if (!image) throw new Error(`image "${name}" is not present on this node`);
+  const withDigests = images as { imageDigestRef?(ref: string): Promise<string | undefined> };
+  const imageRef = (withDigests.imageDigestRef ? await withDigests.imageDigestRef(name) : undefined) ?? name;
+  return { name, imageRef, image };
+}
+
+/** The fields every container record starts with. */
+export function newTaskRecord(
+  id: string,
+  podSandboxId: string,
+  config: ContainerConfig,
+  image: { name: string; imageRef: string },
+  logPath: string,
+): TaskRecord {
+  return { id, podSandboxId, config, image: image.name, imageRef: image.imageRef, createdAt: Date.now(), logPath };
 }
 
 /** A command to run for exec: the runtime's way into the container. */

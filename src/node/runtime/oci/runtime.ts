@@ -21,22 +21,9 @@ import type { Duplex } from 'node:stream';
 import { hasBinary, type NodeNetwork, run } from '../../network/bridge.js';
 import { PROCESS_RUNTIME_LIMITATION, ProcessRuntime } from '../process.js';
 import { mountPoints } from '../procfs.js';
-import { execSync, ShimTasks, type TaskRecord } from '../shimtask.js';
+import { containerImage, execSync, newTaskRecord, ShimTasks, type TaskRecord } from '../shimtask.js';
 import { spawner } from '../spawner.js';
-import type {
-  ContainerConfig,
-  ContainerFilter,
-  ContainerStats,
-  ContainerStatus,
-  ExecOptions,
-  ExecSession,
-  ImageService,
-  PodSandboxConfig,
-  PodSandboxStatus,
-  RootfsMount,
-  RuntimeService,
-  Snapshotter,
-} from '../types.js';
+import type * as runtimeapi from '../types.js';
 import { cgroupUsage, cgroupVersion, oomCounterFile, removeCgroupTree } from './cgroups.js';
 import { ociShimScript } from './shim.js';
 import { generateSpec, type OciSpec, oomScoreAdjFloor, type SandboxPaths } from './spec.js';
@@ -45,8 +32,8 @@ import { resolveUser, UserNotFoundError } from './user.js';
 export interface OciRuntimeOptions {
   stateDir: string;
   node: NodeNetwork | null;
-  images: ImageService;
-  snapshotter: Snapshotter;
+  images: runtimeapi.ImageService;
+  snapshotter: runtimeapi.Snapshotter;
   /** The OCI runtime binary (default: runc, else crun, from PATH). */
   runtimeBinary?: string;
   /** The cgroup every container is placed under (default "k8ts"). */
@@ -87,12 +74,12 @@ export function ociUnavailableReason(): string | undefined {
   return undefined;
 }
 
-export class OciRuntime implements RuntimeService {
+export class OciRuntime implements runtimeapi.RuntimeService {
   readonly stateDir: string;
   /** Sandboxes (namespaces, network, /etc files) and port-forwarding come from the built-in runtime. */
   readonly sandboxes: ProcessRuntime;
-  private readonly snapshotter: Snapshotter;
-  private readonly images: ImageService;
+  private readonly snapshotter: runtimeapi.Snapshotter;
+  private readonly images: runtimeapi.ImageService;
   private readonly binary: string;
   private readonly runtimeRoot: string;
   private readonly cgroupParent: string;
@@ -131,10 +118,6 @@ export class OciRuntime implements RuntimeService {
     this.ready.catch((err) => this.log(`oci runtime recovery failed: ${(err as Error).message}`));
   }
 
-  private containerDir(id: string): string {
-    return this.tasks.dir(id);
-  }
-
   limitations(): string[] {
     const out = this.sandboxes.limitations().filter((l) => !l.startsWith('no memory cgroup') && !l.startsWith(PROCESS_RUNTIME_LIMITATION));
     if (!this.hasPython) out.push('python3 not found: `tty: true` containers and `kubectl exec -t` run without a terminal');
@@ -160,17 +143,9 @@ export class OciRuntime implements RuntimeService {
     await this.tasks.adopt();
   }
 
-  private readContainers(): Promise<OciContainerRecord[]> {
-    return this.tasks.readAll();
-  }
-
-  private readContainer(id: string): Promise<OciContainerRecord | undefined> {
-    return this.tasks.read(id);
-  }
-
   // ---- sandboxes -----------------------------------------------------------------------------
 
-  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+  async runPodSandbox(config: runtimeapi.PodSandboxConfig): Promise<string> {
     await this.ready;
     const id = await this.sandboxes.runPodSandbox(config);
     if (config.sharePid) {
@@ -187,11 +162,11 @@ export class OciRuntime implements RuntimeService {
   }
 
   /** The sandbox's pause container: the init of the PID namespace the pod's containers share. */
-  private async startPause(sandboxId: string, config: PodSandboxConfig): Promise<void> {
+  private async startPause(sandboxId: string, config: runtimeapi.PodSandboxConfig): Promise<void> {
     await this.images.pullImage({ image: this.sandboxImage });
     const image = await this.images.imageStatus({ image: this.sandboxImage });
     const argv = [...(image?.config.entrypoint ?? []), ...(image?.config.cmd ?? [])];
-    const cc: ContainerConfig = {
+    const cc: runtimeapi.ContainerConfig = {
       metadata: { name: 'POD', attempt: config.metadata.attempt },
       image: this.sandboxImage,
       command: argv.length ? argv : ['/pause'],
@@ -214,12 +189,12 @@ export class OciRuntime implements RuntimeService {
   }
 
   private async pauseOf(sandboxId: string): Promise<OciContainerRecord | undefined> {
-    return (await this.readContainers()).find((c) => c.pause && c.podSandboxId === sandboxId);
+    return (await this.tasks.readAll()).find((c) => c.pause && c.podSandboxId === sandboxId);
   }
 
   async stopPodSandbox(id: string): Promise<void> {
     await this.ready;
-    const mine = (await this.readContainers()).filter((c) => c.podSandboxId === id);
+    const mine = (await this.tasks.readAll()).filter((c) => c.podSandboxId === id);
     await Promise.all(mine.filter((c) => !c.pause).map((c) => this.stopContainer(c.id, 0)));
     await Promise.all(mine.filter((c) => c.pause).map((c) => this.stopContainer(c.id, 0)));
     await this.sandboxes.stopPodSandbox(id);
@@ -228,14 +203,14 @@ export class OciRuntime implements RuntimeService {
   async removePodSandbox(id: string): Promise<void> {
     await this.ready;
     await this.stopPodSandbox(id);
-    for (const c of (await this.readContainers()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
+    for (const c of (await this.tasks.readAll()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
     await this.sandboxes.removePodSandbox(id);
   }
 
-  podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+  podSandboxStatus(id: string): Promise<runtimeapi.PodSandboxStatus | undefined> {
     return this.sandboxes.podSandboxStatus(id);
   }
-  listPodSandbox(): Promise<PodSandboxStatus[]> {
+  listPodSandbox(): Promise<runtimeapi.PodSandboxStatus[]> {
     return this.sandboxes.listPodSandbox();
   }
   portForward(podSandboxId: string, port: number): Promise<Duplex> {
@@ -244,28 +219,29 @@ export class OciRuntime implements RuntimeService {
 
   // ---- containers ----------------------------------------------------------------------------
 
-  async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+  async createContainer(
+    podSandboxId: string,
+    config: runtimeapi.ContainerConfig,
+    sandboxConfig: runtimeapi.PodSandboxConfig,
+  ): Promise<string> {
     await this.ready;
     return this.createContainerRecord(podSandboxId, config, sandboxConfig, false);
   }
 
   private async createContainerRecord(
     podSandboxId: string,
-    config: ContainerConfig,
-    sandboxConfig: PodSandboxConfig,
+    config: runtimeapi.ContainerConfig,
+    sandboxConfig: runtimeapi.PodSandboxConfig,
     pause: boolean,
   ): Promise<string> {
     const sb = await this.sandboxes.podSandboxStatus(podSandboxId);
     if (!sb) throw new Error(`sandbox ${podSandboxId} not found`);
     if (sb.state !== 'SANDBOX_READY') throw new Error(`sandbox ${podSandboxId} is not ready`);
-    const imageId = this.images.normalize(config.image);
-    const image = await this.images.imageStatus({ image: imageId });
-    if (!image) throw new Error(`image "${imageId}" is not present on this node`);
-    const fsx = this.images as { imageDigestRef?(ref: string): Promise<string | undefined> };
-    const imageRef = (fsx.imageDigestRef ? await fsx.imageDigestRef(imageId) : undefined) ?? imageId;
+    const img = await containerImage(this.images, config.image);
+    const { name: imageId, image } = img;
 
     const id = randomBytes(16).toString('hex');
-    const dir = this.containerDir(id);
+    const dir = this.tasks.dir(id);
     const rootfs = path.join(dir, 'rootfs');
     await mkdir(rootfs, { recursive: true });
     let mounted = false;
@@ -362,13 +338,7 @@ export class OciRuntime implements RuntimeService {
         { mode: 0o700 },
       );
       const rec: OciContainerRecord = {
-        id,
-        podSandboxId,
-        config,
-        image: imageId,
-        imageRef,
-        createdAt: Date.now(),
-        logPath,
+        ...newTaskRecord(id, podSandboxId, config, img, logPath),
         cgroupsPath,
         ...(pause ? { pause: true } : {}),
       };
@@ -384,7 +354,7 @@ export class OciRuntime implements RuntimeService {
   }
 
   /** Mounts the snapshot's mounts at the bundle's rootfs, in order, as containerd's mount.All does. */
-  private async mountRootfs(mounts: RootfsMount[], target: string): Promise<void> {
+  private async mountRootfs(mounts: runtimeapi.RootfsMount[], target: string): Promise<void> {
     if (mounts.length === 0) throw new Error('the snapshotter returned no mounts');
     for (const m of mounts) {
       const opts = m.options.join(',');
@@ -400,7 +370,7 @@ export class OciRuntime implements RuntimeService {
 
   async startContainer(id: string): Promise<void> {
     await this.ready;
-    const rec = await this.readContainer(id);
+    const rec = await this.tasks.read(id);
     if (!rec) throw new Error(`container ${id} not found`);
     await this.tasks.start(rec);
   }
@@ -421,8 +391,8 @@ export class OciRuntime implements RuntimeService {
 
   async removeContainer(id: string): Promise<void> {
     await this.ready;
-    const rec = await this.readContainer(id);
-    const dir = this.containerDir(id);
+    const rec = await this.tasks.read(id);
+    const dir = this.tasks.dir(id);
     if (!rec && !existsSync(dir)) return;
     if ((await this.containerStatusAny(id))?.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
     await this.tasks.releaseOutput(id);
@@ -435,8 +405,8 @@ export class OciRuntime implements RuntimeService {
     removeCgroupTree(`${this.cgroupParent}/${id}`);
   }
 
-  async containerStats(id: string): Promise<ContainerStats | undefined> {
-    const rec = await this.readContainer(id);
+  async containerStats(id: string): Promise<runtimeapi.ContainerStats | undefined> {
+    const rec = await this.tasks.read(id);
     if (!rec) return undefined;
     // The container's own cgroup (runc/crun made it at cgroupsPath), read as cAdvisor does.
     const usage = cgroupUsage(rec.cgroupsPath, this.cgroupV2 ? 2 : 1);
@@ -448,26 +418,26 @@ export class OciRuntime implements RuntimeService {
     };
   }
 
-  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+  async containerStatus(id: string): Promise<runtimeapi.ContainerStatus | undefined> {
     const st = await this.containerStatusAny(id);
     return st && !st.annotations?.['k8ts.io/pause'] ? st : undefined;
   }
 
-  private async containerStatusAny(id: string): Promise<ContainerStatus | undefined> {
+  private async containerStatusAny(id: string): Promise<runtimeapi.ContainerStatus | undefined> {
     await this.ready;
-    const rec = await this.readContainer(id);
+    const rec = await this.tasks.read(id);
     return rec ? this.withPause(rec, await this.tasks.status(rec)) : undefined;
   }
 
   /** A pause container's status carries an annotation, so that listing and status leave it out. */
-  private withPause(rec: OciContainerRecord, st: ContainerStatus): ContainerStatus {
+  private withPause(rec: OciContainerRecord, st: runtimeapi.ContainerStatus): runtimeapi.ContainerStatus {
     st.annotations = { ...(rec.config.annotations ?? {}), ...(rec.pause ? { 'k8ts.io/pause': 'true' } : {}) };
     return st;
   }
 
-  async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
+  async listContainers(filter?: runtimeapi.ContainerFilter): Promise<runtimeapi.ContainerStatus[]> {
     await this.ready;
-    const recs = (await this.readContainers()).filter((r) => !r.pause);
+    const recs = (await this.tasks.readAll()).filter((r) => !r.pause);
     return ShimTasks.filter(
       recs.map((r) => this.withPause(r, this.tasks.statusOf(r))),
       filter,
@@ -478,17 +448,17 @@ export class OciRuntime implements RuntimeService {
 
   private async runningContainer(id: string): Promise<OciContainerRecord> {
     await this.ready;
-    const rec = await this.readContainer(id);
+    const rec = await this.tasks.read(id);
     if (!rec || rec.pause) throw new Error(`container ${id} not found`);
     if (this.tasks.statusOf(rec).state !== 'CONTAINER_RUNNING') throw new Error(`container ${rec.config.metadata.name} is not running`);
     return rec;
   }
 
   /** `runc exec --process`: the container's own process spec (user, env, cwd, capabilities) with new args, as containerd's exec. */
-  async exec(containerId: string, cmd: string[], opts: ExecOptions): Promise<ExecSession> {
+  async exec(containerId: string, cmd: string[], opts: runtimeapi.ExecOptions): Promise<runtimeapi.ExecSession> {
     if (cmd.length === 0) throw new Error('exec: no command given');
     const rec = await this.runningContainer(containerId);
-    const dir = this.containerDir(rec.id);
+    const dir = this.tasks.dir(rec.id);
     const spec = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as OciSpec;
     const tty = opts.tty && this.hasPython;
     const proc = { ...spec.process, args: cmd, terminal: tty };
@@ -503,7 +473,7 @@ export class OciRuntime implements RuntimeService {
     return execSync((opts) => this.exec(containerId, cmd, opts), timeoutSeconds);
   }
 
-  async attach(containerId: string, opts: ExecOptions): Promise<ExecSession> {
+  async attach(containerId: string, opts: runtimeapi.ExecOptions): Promise<runtimeapi.ExecSession> {
     return this.tasks.attach(await this.runningContainer(containerId), opts);
   }
 
@@ -521,7 +491,7 @@ export class OciRuntime implements RuntimeService {
   async cleanupAll(): Promise<void> {
     await this.ready.catch(() => undefined);
     this.tasks.endSessions();
-    const all = await this.readContainers();
+    const all = await this.tasks.readAll();
     await Promise.all(all.filter((c) => !c.pause).map((c) => this.stopContainer(c.id, 0).catch(() => undefined)));
     let kept = 0;
     for (const c of all) {
