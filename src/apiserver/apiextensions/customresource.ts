@@ -11,7 +11,7 @@ import { applyDefaults, prune } from '../../api/apiextensions/prune.js';
 import { additionalOf, INT_OR_STRING, itemsOf, type JSONSchemaProps, preserves } from '../../api/apiextensions/structural.js';
 import { validateValue } from '../../api/apiextensions/validate.js';
 import { errors, type FieldError } from '../../api/errors.js';
-import { deepCopy, isObject, type KObject } from '../../api/object.js';
+import { deepCopy, isObject, type KObject, type Obj, obj as o } from '../../api/object.js';
 import type { TypeLookup } from '../../api/patch/typeinfo.js';
 import { col, D, nameCol, type PrinterColumn } from '../../api/schema/columns.js';
 import type { FieldDef, TypeDef } from '../../api/schema/types.js';
@@ -23,9 +23,6 @@ import type { Strategy, UpdateStrategy } from '../registry/strategy.js';
 import type { CustomDefinition } from '../served.js';
 import { type Printer, parseTime, timestampSince } from '../tables.js';
 import { customOpenAPI, definitionName } from './openapi.js';
-
-type Obj = Record<string, unknown>;
-const o = (v: unknown): Obj => (isObject(v) ? v : {});
 
 /** One served version of a CRD, as the handler hands it over. */
 export interface CustomVersion {
