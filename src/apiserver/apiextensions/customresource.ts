@@ -19,6 +19,7 @@ import { invalid } from '../../api/validation/field.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.js';
 import { nameIsDNSSubdomain } from '../../api/validation/names.js';
 import { ALL_VERBS, defineResource, type Subresource } from '../registry/rest.js';
+import { newScale } from '../registry/scale.js';
 import type { Strategy, UpdateStrategy } from '../registry/strategy.js';
 import type { CustomDefinition } from '../served.js';
 import { type Printer, parseTime, timestampSince } from '../tables.js';
@@ -180,19 +181,7 @@ function scaleSubresource(v: CustomVersion): Subresource {
             throw errors.internal(`the spec replicas field ${JSON.stringify(sc.specReplicasPath)} does not exist`);
           const status = readPath(obj, sc.statusReplicasPath);
           const sel = readPath(obj, sc.labelSelectorPath);
-          return {
-            kind: 'Scale',
-            apiVersion: 'autoscaling/v1',
-            metadata: {
-              name: obj.metadata.name,
-              namespace: obj.metadata.namespace,
-              uid: obj.metadata.uid,
-              resourceVersion: obj.metadata.resourceVersion,
-              creationTimestamp: obj.metadata.creationTimestamp,
-            },
-            spec: { replicas: spec },
-            status: { replicas: typeof status === 'number' ? status : 0, selector: typeof sel === 'string' ? sel : '' },
-          };
+          return newScale(obj, spec, typeof status === 'number' ? status : 0, typeof sel === 'string' ? sel : '');
         },
         fromView(obj, scale) {
           const replicas = o(scale.spec).replicas ?? 0;
