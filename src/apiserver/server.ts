@@ -148,7 +148,7 @@ export class ApiServer implements ApiServerContext {
   ready = false;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.allocators = newServiceAllocators(opts.serviceCIDR, opts.nodePortRange);
+    this.allocators = newServiceAllocators(opts.serviceCIDR, opts.nodePortRange, opts.store);
     this.inflight = new MaxInFlightLimit(opts.maxRequestsInflight ?? 400, opts.maxMutatingRequestsInflight ?? 200);
     this.advertiseAddress = opts.advertiseAddress ?? hostAddress();
     // kube-apiserver's order: client certificates, then the token file, then service-account tokens.
@@ -265,7 +265,7 @@ export class ApiServer implements ApiServerContext {
     // What stored objects hold (cluster IPs, node ports) is taken again before any write.
     for (const reg of this.registries.values()) {
       const claim = reg.strategy.claimStored;
-      if (claim) for (const o of reg.cache.list().items) claim(o, this);
+      if (claim) await claim(reg.cache.list().items, this);
     }
     // The authorizer is in place before the first request can arrive; the default policy is
     // reconciled before any client can read it (the rbac/bootstrap-roles hook).
