@@ -323,10 +323,15 @@ export class ApiServer implements ApiServerContext {
     await this.crdHandler.start();
     if (this.opts.compactKeepRevisions) {
       const keep = this.opts.compactKeepRevisions;
+      const store = this.opts.store;
+      // On a store several API servers share, one of them compacts per round (compact_rev_key).
+      let round = 0;
       this.compactTimer = setInterval(() => {
         void (async () => {
-          const rev = await this.opts.store.currentRevision();
-          if (rev > keep) await this.opts.store.compact(rev - keep);
+          const rev = await store.currentRevision();
+          if (rev <= keep) return;
+          if (store.compactRound) round = (await store.compactRound(round, rev - keep)).round;
+          else await store.compact(rev - keep);
         })().catch(() => {
           /* compaction is best effort; the next tick tries again */
         });
