@@ -76,6 +76,8 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** Listen on the advertise address too (same port), so that pods reach the API server there. */
   serveOnAdvertiseAddress?: boolean;
+  /** With serveOnAdvertiseAddress: listen here instead of the advertise address (kube-apiserver's --bind-address; 0.0.0.0: everywhere). */
+  bindAddress?: string;
   /** Handler for log/exec/attach/portforward/proxy, set by the node-agent layer. */
   connect?: HandlerEnv['connect'];
   /** Compact store history older than this many revisions, every compactIntervalMs. */
@@ -285,10 +287,12 @@ export class ApiServer implements ApiServerContext {
     };
     // Pods and other machines reach the API server at its advertised address (the kubernetes
     // service's endpoint), as kube-apiserver serves on --bind-address: it listens there too.
+    const extraAddress = this.opts.bindAddress ?? this.advertiseAddress;
+    // Clients on this machine keep using the address asked for (127.0.0.1); 0.0.0.0 serves it too.
+    const urlHost = host;
+    if (this.opts.serveOnAdvertiseAddress && extraAddress === '0.0.0.0') host = '0.0.0.0';
     const advertised =
-      this.opts.serveOnAdvertiseAddress && this.advertiseAddress && this.advertiseAddress !== host && host !== '0.0.0.0'
-        ? [this.advertiseAddress]
-        : [];
+      this.opts.serveOnAdvertiseAddress && extraAddress && extraAddress !== host && host !== '0.0.0.0' ? [extraAddress] : [];
     for (let attempt = 0; ; attempt++) {
       try {
         this.server = this.makeServer(handler);
@@ -347,7 +351,7 @@ export class ApiServer implements ApiServerContext {
     );
     this.eventTimer.unref();
     this.ready = true;
-    return `${this.opts.tls ? 'https' : 'http'}://${host}:${this.port}`;
+    return `${this.opts.tls ? 'https' : 'http'}://${urlHost}:${this.port}`;
   }
 
   /** WithAuthorization: the request's attributes must be allowed, or it is answered 403. */

@@ -57,6 +57,19 @@ examples(
     .option('--no-node', 'run the control plane only, with no node on this machine')
     .option('--pod-cidr <cidr>', "pod addresses of this machine's node (default 10.244.0.0/24; another per cluster)")
     .option('--bridge <name>', "the node's pod bridge device (default k8ts0; another per cluster)")
+    .option('--cluster-cidr <cidr>', "the pod network nodes' podCIDRs are cut from (kube-controller-manager's; default 10.244.0.0/16)")
+    .option('--node-cidr-mask-size <bits>', "prefix length of each node's podCIDR (default 24)")
+    .option('--no-allocate-node-cidrs', 'do not give nodes podCIDRs (each agent then needs --pod-cidr)')
+    .option('--bind-address <ip>', 'where the API server listens besides 127.0.0.1 (0.0.0.0: everywhere; default the advertise address)')
+    .option(
+      '--advertise-address <ip>',
+      "the address nodes and pods reach the API server at (the kubernetes service's endpoint; default the host's first IPv4)",
+    )
+    .option(
+      '--tls-san <name>',
+      "an extra DNS name or IPv4 address for the API server's certificate (repeat, or comma-separate)",
+      (v: string, prev?: string) => (prev ? `${prev},${v}` : v),
+    )
     .option('--node-name <name>', "this machine's node name (default: the hostname)")
     .option('--simulated-nodes <n>', 'also register N simulated nodes (no processes; pods turn Running after a short delay)')
     .option('--node-grace-period <seconds>', 'how long a node may stay silent before it is NotReady/Unknown (default 50)')
@@ -246,7 +259,7 @@ examples(
     .option('--ca-file <file>', 'the cluster CA (DATA_DIR/pki/ca.crt on the control plane)')
     .option('--insecure-skip-tls-verify', "do not verify the API server's certificate")
     .option('--data-dir <dir>', 'where this node keeps pods, volumes and logs')
-    .option('--pod-cidr <cidr>', "this node's pod addresses (distinct per node)", '10.244.1.0/24')
+    .option('--pod-cidr <cidr>', "this node's pod addresses (default: the podCIDR the control plane gives its Node)")
     .option('--bridge <name>', "this node's pod bridge device", 'k8ts1')
     .option('--node-ip <ip>', "the address the API server reaches this node at (default: the host's first non-loopback IPv4)")
     .option('--port <n>', "streaming server port (kubelet's 10250)", '10250')
@@ -269,7 +282,7 @@ examples(
       "this node's resolv.conf (kubelet's --resolv-conf): cluster DNS forwards other names to its nameservers (default /etc/resolv.conf)",
     )
     .action(async (o) => exitWith((await import('./agent.js')).agent(o))),
-  ['k8ts agent --server https://10.0.0.5:6443 --token-file ./token --ca-file ./ca.crt --pod-cidr 10.244.5.0/24'],
+  ['k8ts agent --server https://10.0.0.5:6443 --token-file ./token --ca-file ./ca.crt --name node2 --bridge k8ts1'],
 );
 
 examples(

@@ -350,24 +350,6 @@ export class GenericRegistry {
     }
   }
 
-  private async admitNamespace(obj: KObject): Promise<void> {
-    if (!this.ri.namespaced) return;
-    const ns = obj.metadata.namespace!;
-    const nsObj = await this.api.getObject('', 'namespaces', undefined, ns);
-    if (!nsObj) throw errors.notFound('namespaces', '', ns);
-    if (nsObj.metadata.deletionTimestamp) {
-      throw errors.forbidden(
-        `${this.qualifiedResource} "${obj.metadata.name ?? ''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
-        {
-          name: obj.metadata.name,
-          group: this.group || undefined,
-          kind: this.ri.resource,
-          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
-        },
-      );
-    }
-  }
-
   /** What admission plugins see of a write. */
   private attributes(
     operation: Attributes['operation'],
@@ -427,8 +409,7 @@ export class GenericRegistry {
     delete obj.metadata.generation;
     canonicalizeQuantities(this.ri.schema, obj);
     this.strategy.defaults?.(obj);
-    await this.admitNamespace(obj);
-    // Mutating admission (LimitRanger's defaults, Priority) sees the defaulted object first.
+    // Mutating admission (NamespaceLifecycle first, then LimitRanger's defaults, Priority) sees the defaulted object.
     await this.api.admission?.admit(this.attributes('CREATE', obj, undefined, ctx), this.api);
     await this.strategy.prepareForCreate?.(obj, ctx, this.api);
     // Allocation (cluster IPs, node ports) comes before validation, as kube-apiserver's BeginCreate.
