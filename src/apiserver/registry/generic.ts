@@ -386,7 +386,7 @@ export class GenericRegistry {
       committed = r.committed;
       return r.value;
     } finally {
-      finish(committed);
+      await finish(committed);
     }
   }
 
@@ -413,7 +413,7 @@ export class GenericRegistry {
     await this.api.admission?.admit(this.attributes('CREATE', obj, undefined, ctx), this.api);
     await this.strategy.prepareForCreate?.(obj, ctx, this.api);
     // Allocation (cluster IPs, node ports) comes before validation, as kube-apiserver's BeginCreate.
-    const finish = this.strategy.beginCreate?.(obj, this.api) ?? finishNothing;
+    const finish = (await this.strategy.beginCreate?.(obj, this.api)) ?? finishNothing;
     return this.finishing(finish, async () => {
       const errs = this.strategy.validate(obj);
       if (errs.length) throw this.invalid(obj, errs);
@@ -553,7 +553,7 @@ export class GenericRegistry {
     strategy.defaults?.(input);
     if (subresource === undefined) await this.api.admission?.admit(this.attributes('UPDATE', input, current, ctx), this.api);
     const obj = (await strategy.prepareForUpdate?.(input, current, ctx, this.api)) ?? input;
-    const finish = strategy.beginUpdate?.(obj, current, this.api) ?? finishNothing;
+    const finish = (await strategy.beginUpdate?.(obj, current, this.api)) ?? finishNothing;
     return this.finishing(finish, async () => {
       const errs = strategy.validateUpdate(obj, current);
       if (errs.length) throw this.invalid(obj, errs);
