@@ -37,9 +37,9 @@ async function readArchive(
   svc: OciImageService,
   lease: ReturnType<OciImageService['lease']>,
 ): Promise<Map<string, ArchiveFile>> {
+  const dec = decompressor(await fileCompression(file));
   const extract = tar.extract();
   const src = createReadStream(file, { highWaterMark: 1 << 20 });
-  const dec = decompressor(await fileCompression(file));
   const feeding = (dec ? pipeline(src, dec, extract) : pipeline(src, extract)).catch((e: Error) => {
     extract.destroy(e);
   });

@@ -337,10 +337,10 @@ export class OciImageService implements ImageService, ImageFilesystem {
 
   private async applyBlob(layer: Descriptor, diffID: string, fsDir: string, lowers: string[], mode: 'overlay' | 'native'): Promise<void> {
     const file = this.content.blobPath(layer.digest);
+    const dec = decompressor(await fileCompression(file));
     const { createReadStream } = await import('node:fs');
     const src = createReadStream(file, { highWaterMark: 1 << 20 });
     const hasher = new HashingStream();
-    const dec = decompressor(await fileCompression(file));
     const flow = dec ? pipeline(src, dec, hasher) : pipeline(src, hasher);
     const [applied] = await Promise.all([
       applyLayer(hasher, {
