@@ -5,7 +5,7 @@
 // Environment:
 //   K8TS_BENCH_SCALE=full   workloads at 5,000 nodes / 150,000 pods and no time budgets
 //                           (default: 1,000 / 30,000 within a budget, memory extrapolated)
-//   K8TS_BENCH_ONLY=a,b     run only these sections: up, store, workloads, jobs, statefulset, daemonset, crds, node, oci, images, dns, proxy
+//   K8TS_BENCH_ONLY=a,b     run only these sections: up, store, etcd, workloads, jobs, statefulset, daemonset, crds, node, oci, images, dns, proxy
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
 
@@ -13,6 +13,7 @@ import os from 'node:os';
 import { benchApi } from './api.js';
 import { benchCRDs } from './crds.js';
 import { benchDNS } from './dns.js';
+import { benchEtcdHA } from './etcdha.js';
 import { benchImages } from './images.js';
 import { benchJobs } from './jobs.js';
 import { benchOciStart } from './ocistart.js';
@@ -26,7 +27,9 @@ import { benchWorkloads } from './workloads.js';
 
 const full = process.env.K8TS_BENCH_SCALE === 'full';
 const only = new Set(
-  (process.env.K8TS_BENCH_ONLY ?? 'up,store,workloads,jobs,statefulset,crds,node,oci,images,dns,proxy').split(',').map((s) => s.trim()),
+  (process.env.K8TS_BENCH_ONLY ?? 'up,store,etcd,workloads,jobs,statefulset,crds,node,oci,images,dns,proxy')
+    .split(',')
+    .map((s) => s.trim()),
 );
 const workloadStore = process.env.K8TS_BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
 
@@ -51,6 +54,11 @@ const sections: Section[] = [
       'through the HTTP API (ApiServer alone in a child process, plain HTTP on 127.0.0.1, ~1.1 KiB ConfigMaps):',
       ...(await benchApi()).map((l) => `  ${l}`),
     ],
+  },
+  {
+    key: 'etcd',
+    title: "Several API servers on one etcd (#15): creates/s next to the same etcd's raw put rate, watch latency across servers",
+    run: () => benchEtcdHA(),
   },
   {
     key: 'workloads',
