@@ -54,7 +54,7 @@ import {
 } from './history.js';
 import {
   claimObjects,
-  controllerOf,
+  controllerIn,
   labelsChanged,
   newControllerRef,
   ownerEvents,
@@ -130,11 +130,6 @@ export class DaemonSetController extends Controller {
     });
   }
 
-  private enqueue(ds: KObject, afterMs = 0): void {
-    if (afterMs > 0) this.loop.queue.addAfter(objectKey(ds), afterMs);
-    else this.loop.enqueue(objectKey(ds));
-  }
-
   private enqueueAll(): void {
     for (const ds of this.dsInf.list()) this.enqueue(ds);
   }
@@ -144,9 +139,8 @@ export class DaemonSetController extends Controller {
   }
 
   private enqueueOwner(obj: KObject): void {
-    const ref = controllerOf(obj);
-    const ds = ref && this.resolve(obj.metadata.namespace, ref);
-    if (ds) this.enqueue(ds);
+    const owner = controllerIn(this.dsInf, 'DaemonSet', obj);
+    if (owner) this.enqueue(owner);
   }
 
   private selecting(pod: Pod): DaemonSet[] {

@@ -287,6 +287,12 @@ export function resolveControllerRef<T extends KObject>(
   return o && o.metadata.uid === ref.uid ? o : undefined;
 }
 
+/** The owner of this kind that controls obj (a pod, a revision), if the informer still has it. */
+export function controllerIn<T extends KObject>(inf: OwnerIndex<T>, kind: string, obj: KObject): T | undefined {
+  const ref = controllerOf(obj);
+  return ref && resolveControllerRef(inf, kind, obj.metadata.namespace, ref);
+}
+
 /** Owners in obj's namespace whose selector matches it (an empty selector matches nothing here). */
 export function ownersSelecting<T extends KObject>(
   inf: OwnerIndex<T>,

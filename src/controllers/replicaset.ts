@@ -182,11 +182,6 @@ export class ReplicaSetController extends Controller {
     this.podInf.addEventHandler(podEvents(this.podHandlers, (old, cur) => this.podDeleting(old, cur)));
   }
 
-  private enqueue(rs: KObject, afterMs = 0): void {
-    if (afterMs > 0) this.loop.queue.addAfter(objectKey(rs), afterMs);
-    else this.loop.enqueue(objectKey(rs));
-  }
-
   private resolveControllerRef(namespace: string | undefined, ref: { kind: string; name: string; uid: string }): ReplicaSet | undefined {
     return resolveControllerRef(this.rsInf, this.k.kind, namespace, ref);
   }
