@@ -5,9 +5,11 @@
 // the first create to the last binding seen through a watch.
 
 import { pathToFileURL } from 'node:url';
+import promClient from 'prom-client';
 import { NODES, type Pod } from '../src/api/types.js';
 import { SharedInformerFactory } from '../src/client/informer.js';
 import { makeNode, podForCreate } from '../src/scheduler/fixtures.js';
+import { ALGORITHM_DURATION } from '../src/scheduler/metrics.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
 
@@ -100,6 +102,13 @@ export async function benchScheduler(opts: { nodes: number; pods: number }): Pro
     }
     lines.push(
       `scheduler: ${opts.pods.toLocaleString('en-US')} pods on ${opts.nodes.toLocaleString('en-US')} nodes bound in ${(ms / 1000).toFixed(2)} s: ${rate(opts.pods, ms)} (creates alone finished at ${rate(opts.pods, createdAt)})`,
+    );
+    // The algorithm's own time (filter and score, no API calls): the rate it alone would allow.
+    const alg = (await promClient.register.getSingleMetric(ALGORITHM_DURATION)?.get())?.values ?? [];
+    const sum = alg.find((v) => (v as { metricName?: string }).metricName === `${ALGORITHM_DURATION}_sum`)?.value ?? NaN;
+    const count = alg.find((v) => (v as { metricName?: string }).metricName === `${ALGORITHM_DURATION}_count`)?.value ?? NaN;
+    lines.push(
+      `scheduler: the algorithm (filter + score) took ${((sum / count) * 1000).toFixed(3)} ms a pod on average over ${count.toLocaleString('en-US')} attempts: ${Math.round(count / sum).toLocaleString('en-US')} pods/s of the algorithm alone`,
     );
     return lines;
   } finally {
