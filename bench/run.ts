@@ -49,7 +49,7 @@ const sections: Section[] = [
     run: async () => [
       'store level (bench/store.ts: the Store interface directly, ~1.3 KiB pod JSON):',
       ...(await benchStores()).map((l) => `  ${l}`),
-      'through the HTTP API (ApiServer alone in a child process, plain HTTP on 127.0.0.1, ~1.1 KiB ConfigMaps):',
+      'through the HTTPS API (ApiServer alone in a child process, on 127.0.0.1, ~1.1 KiB ConfigMaps; each target beside its peer from the same run):',
       ...(await benchApi()).map((l) => `  ${l}`),
     ],
   },
