@@ -8,6 +8,7 @@
 //   K8TS_BENCH_ONLY=a,b     run only these sections: up, store, etcd, workloads, jobs, statefulset, daemonset, crds, node, oci, images, dns, proxy
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
+//   K8TS_BENCH_CPU_PROFILE=F.cpuprofile   the workloads' control plane profiled while the big Deployment runs
 
 import os from 'node:os';
 import { benchApi } from './api.js';
