@@ -295,6 +295,13 @@ examples(
     .requiredOption('--pki-dir <dir>', "a copy of the first server's DATA_DIR/pki (its CA and service-account keys are shared)")
     .option('--token-file <file>', "a copy of the first server's DATA_DIR/token (default: beside --pki-dir)")
     .option('--port <n>', 'API server port on 127.0.0.1 (default 6443; 0: any free port)')
+    .option('--bind-address <ip>', 'where the API server listens besides 127.0.0.1 (0.0.0.0: everywhere; default the advertise address)')
+    .option('--advertise-address <ip>', "the address nodes and pods reach this API server at (default the host's first IPv4)")
+    .option(
+      '--tls-san <name>',
+      "an extra DNS name or IPv4 address for this API server's certificate (repeat, or comma-separate)",
+      (v: string, prev?: string) => (prev ? `${prev},${v}` : v),
+    )
     .option('--node', 'also run a node on this machine (with its own --pod-cidr and --bridge)')
     .option('--pod-cidr <cidr>', "with --node: this node's pod addresses")
     .option('--bridge <name>', "with --node: this node's pod bridge device")
