@@ -150,7 +150,7 @@ export class ApiServer implements ApiServerContext {
   ready = false;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.allocators = newServiceAllocators(opts.serviceCIDR, opts.nodePortRange);
+    this.allocators = newServiceAllocators(opts.serviceCIDR, opts.nodePortRange, opts.store);
     this.inflight = new MaxInFlightLimit(opts.maxRequestsInflight ?? 400, opts.maxMutatingRequestsInflight ?? 200);
     this.advertiseAddress = opts.advertiseAddress ?? hostAddress();
     // kube-apiserver's order: client certificates, then the token file, then service-account tokens.
@@ -267,7 +267,7 @@ export class ApiServer implements ApiServerContext {
     // What stored objects hold (cluster IPs, node ports) is taken again before any write.
     for (const reg of this.registries.values()) {
       const claim = reg.strategy.claimStored;
-      if (claim) for (const o of reg.cache.list().items) claim(o, this);
+      if (claim) await claim(reg.cache.list().items, this);
     }
     // The authorizer is in place before the first request can arrive; the default policy is
     // reconciled before any client can read it (the rbac/bootstrap-roles hook).
@@ -327,10 +327,15 @@ export class ApiServer implements ApiServerContext {
     await this.crdHandler.start();
     if (this.opts.compactKeepRevisions) {
       const keep = this.opts.compactKeepRevisions;
+      const store = this.opts.store;
+      // On a store several API servers share, one of them compacts per round (compact_rev_key).
+      let round = 0;
       this.compactTimer = setInterval(() => {
         void (async () => {
-          const rev = await this.opts.store.currentRevision();
-          if (rev > keep) await this.opts.store.compact(rev - keep);
+          const rev = await store.currentRevision();
+          if (rev <= keep) return;
+          if (store.compactRound) round = (await store.compactRound(round, rev - keep)).round;
+          else await store.compact(rev - keep);
         })().catch(() => {
           /* compaction is best effort; the next tick tries again */
         });
