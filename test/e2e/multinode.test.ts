@@ -235,9 +235,10 @@ test('a node whose link is cut goes NotReady, its pods are replaced elsewhere, a
       ]),
     );
     const rolled = await cluster.waitFor(
-      'the rollout with tolerations',
+      'the rollout with tolerations, old pods gone',
       async () => {
-        const ps = (await pods('app=web')).filter((p) => !p.metadata.deletionTimestamp);
+        const ps = await pods('app=web');
+        if (ps.some((p) => p.metadata.deletionTimestamp)) return false;
         const st = JSON.parse(await cluster.k('get', 'deployment', 'web', '-o', 'json')).status as {
           updatedReplicas?: number;
           readyReplicas?: number;
