@@ -50,6 +50,12 @@ export interface UpOptions {
   node?: boolean;
   podCidr?: string;
   bridge?: string;
+  clusterCidr?: string;
+  nodeCidrMaskSize?: string;
+  allocateNodeCidrs?: boolean;
+  bindAddress?: string;
+  advertiseAddress?: string;
+  tlsSan?: string;
   runtime?: string;
   proxyMode?: string;
   resolvConf?: string;
@@ -79,6 +85,12 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['node', 'node', '--no-node'],
   ['podCidr', 'podCIDR', '--pod-cidr'],
   ['bridge', 'bridge', '--bridge'],
+  ['clusterCidr', 'clusterCIDR', '--cluster-cidr'],
+  ['nodeCidrMaskSize', 'nodeCIDRMaskSize', '--node-cidr-mask-size'],
+  ['allocateNodeCidrs', 'allocateNodeCIDRs', '--no-allocate-node-cidrs'],
+  ['bindAddress', 'bindAddress', '--bind-address'],
+  ['advertiseAddress', 'advertiseAddress', '--advertise-address'],
+  ['tlsSan', 'tlsSANs', '--tls-san'],
   ['nodeName', 'nodeName', '--node-name'],
   ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
   ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'],
@@ -331,7 +343,14 @@ function logTail(file: string, from: number): string {
 }
 
 /** The control plane in this process, until SIGTERM/SIGINT. `serve` (under the supervisor) and `up --foreground` run it. */
-export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, held?: DirLock, onReady?: () => void): Promise<number> {
+export async function serveCluster(
+  t: Target,
+  cfg: ClusterConfig,
+  port: number,
+  held?: DirLock,
+  onReady?: () => void,
+  o: { joined?: boolean } = {},
+): Promise<number> {
   // The supervisor may die and take our stdout with it: lose the lines, not the cluster.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
   // A stop asked for while starting waits for the start to end, then stops what started.
@@ -356,6 +375,12 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       podCIDR: cfg.podCIDR,
       bridgeName: cfg.bridge,
       nodeName: cfg.nodeName,
+      clusterCIDR: cfg.clusterCIDR,
+      nodeCIDRMaskSize: cfg.nodeCIDRMaskSize,
+      allocateNodeCIDRs: cfg.allocateNodeCIDRs,
+      bindAddress: cfg.bindAddress,
+      advertiseAddress: cfg.advertiseAddress,
+      tlsSANs: cfg.tlsSANs ? cfg.tlsSANs.split(',') : undefined,
       simulatedNodes: cfg.simulatedNodes,
       nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME),
@@ -386,6 +411,14 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
     process.exit(1);
   } finally {
     lock?.release();
+  }
+  if (!o.joined && String(cfg.store).startsWith('etcd://')) {
+    // The cluster's own options, for servers that join it later (`k8ts server --join`).
+    const [{ RestClient }, { publishClusterConfig }] = await Promise.all([import('../client/rest.js'), import('./server.js')]);
+    const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM });
+    await publishClusterConfig(client, cfg)
+      .catch((e: Error) => console.error(`k8ts: could not publish kube-system/k8ts-config: ${e.message}`))
+      .finally(() => client.close());
   }
   writeClusterInfo(t.dataDir, { url: cp.url, port: cp.api.port, node: cp.node, fleetlock: cp.fleetlock }, cfg.store);
   console.log(

@@ -4,7 +4,7 @@
 // a store never both act. The scheduler is a component of its own (src/scheduler/server.ts).
 
 import { serverPreferredResources } from '../client/discovery.js';
-import { SharedInformerFactory } from '../client/informer.js';
+import { SharedInformerFactory, stripManagedFields } from '../client/informer.js';
 import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
 import { RestClient } from '../client/rest.js';
 import { setQueueMetricsProvider } from '../client/workqueue.js';
@@ -20,6 +20,7 @@ import { EndpointsController } from './endpoints.js';
 import { EndpointSliceController } from './endpointslice.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { NamespaceController } from './namespace.js';
+import { NodeIPAMController, type NodeIPAMOptions } from './nodeipam.js';
 import { NodeLifecycleController } from './nodelifecycle.js';
 import { PodGCController } from './podgc.js';
 import { type PolicyControllerOptions, policyControllers } from './policy.js';
@@ -83,6 +84,8 @@ export interface ControllerManagerOptions {
   log?: (msg: string) => void;
   /** Node lifecycle timings (grace period before a silent node is Unknown, ...). */
   nodeLifecycle?: { nodeMonitorGracePeriodMs?: number; monitorPeriodMs?: number };
+  /** --allocate-node-cidrs with --cluster-cidr and --node-cidr-mask-size: Nodes get a podCIDR; unset: off. */
+  nodeIPAM?: Omit<NodeIPAMOptions, 'log'>;
   /** Quota and autoscaling settings (kube-controller-manager's --resource-quota-sync-period, --horizontal-pod-autoscaler-*). */
   policy?: Omit<PolicyControllerOptions, 'log'>;
   /** Addresses for LoadBalancer services (parseAddressPool's format); default defaultLoadBalancerPool(). */
@@ -127,7 +130,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   // One term per Lease held: fresh informers and controllers each time (see runLeaderElected).
   const term = async (): Promise<Runnable> => {
     // The shared informers read with the manager's own identity (list/watch of everything).
-    const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
+    // managedFields dropped from the cached objects, as kube-controller-manager's informers do (memory).
+    const factory = new SharedInformerFactory(client, {
+      onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`),
+      transform: stripManagedFields,
+    });
     const resources = await serverPreferredResources(client);
     // Each controller's client, made (and its service account's token asked for) up front.
     const named = new Map<string, RestClient>();
@@ -159,6 +166,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       }),
       new NodeLifecycleController(clients('node-controller'), factory, { log: opts.log, ...opts.nodeLifecycle }),
       new TaintEvictionController(clients('node-controller'), factory, { log: opts.log }),
+      // kube-controller-manager runs the node IPAM controller with the node-controller's credentials.
+      ...(opts.nodeIPAM ? [new NodeIPAMController(clients('node-controller'), factory, { ...opts.nodeIPAM, log: opts.log })] : []),
       new PodGCController(clients('pod-garbage-collector'), factory, { log: opts.log }),
       ...storageControllers(clients, factory, opts.log),
       new DisruptionController(clients('disruption-controller'), factory, { log: opts.log }),
