@@ -198,3 +198,49 @@ test("the service ranges' repair gives back a value no service holds after three
   assert.equal(rebuilt.ports.added, 2);
   assert.equal((await create(urls[1], 'dup2', keptPort)).status, 422);
 });
+
+test('two API servers starting at once on an empty etcd both come up: bootstrap objects are made once, without conflicts', {
+  skip: etcdMissing(),
+}, async (t) => {
+  const etcd = await startTestEtcd();
+  const servers: ApiServer[] = [];
+  const stores: EtcdStore[] = [];
+  t.after(async () => {
+    for (const s of servers) await s.stop();
+    for (const s of stores) await s.close();
+    await etcd.stop();
+  });
+  for (const addr of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) {
+    const store = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
+    stores.push(store);
+    servers.push(new ApiServer({ store, tokens: new Map([['tok', adminUser()]]), advertiseAddress: addr }));
+  }
+  // The three race through the bootstrap (namespaces, RBAC policy, kubernetes and kube-dns services).
+  const urls = await Promise.all(servers.map((s) => s.start(0, '127.0.0.1')));
+  const headers = { Authorization: 'Bearer tok' };
+  for (const url of urls) {
+    const svc = (await (await fetch(`${url}/api/v1/namespaces/default/services/kubernetes`, { headers })).json()) as {
+      spec: { clusterIP: string };
+    };
+    assert.equal(svc.spec.clusterIP, '10.96.0.1');
+    const dns = (await (await fetch(`${url}/api/v1/namespaces/kube-system/services/kube-dns`, { headers })).json()) as {
+      spec: { clusterIP: string };
+    };
+    assert.equal(dns.spec.clusterIP, '10.96.0.10');
+    const role = await fetch(`${url}/apis/rbac.authorization.k8s.io/v1/clusterroles/system:kube-scheduler`, { headers });
+    assert.equal(role.status, 200);
+  }
+  // The cluster IPs the bootstrap services hold are taken once in the shared range.
+  const ipAlloc = servers[0].allocators.clusterIPs;
+  await ipAlloc.update(() => ({ result: undefined, changed: false }));
+  assert.ok(ipAlloc.alloc.isUsed('10.96.0.1') && ipAlloc.alloc.isUsed('10.96.0.10'));
+  assert.equal(ipAlloc.alloc.allocated, 2);
+  // Every server publishes its address in the kubernetes endpoints (a subset per port: each listens on its own here).
+  await waitFor('three addresses in the kubernetes endpoints', async () => {
+    const ep = (await (await fetch(`${urls[0]}/api/v1/namespaces/default/endpoints/kubernetes`, { headers })).json()) as {
+      subsets?: { addresses?: { ip: string }[] }[];
+    };
+    const ips = (ep.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((x) => x.ip));
+    return ips.sort().join(',') === '10.0.0.1,10.0.0.2,10.0.0.3' || undefined;
+  });
+});
