@@ -335,7 +335,14 @@ function logTail(file: string, from: number): string {
 }
 
 /** The control plane in this process, until SIGTERM/SIGINT. `serve` (under the supervisor) and `up --foreground` run it. */
-export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, held?: DirLock, onReady?: () => void): Promise<number> {
+export async function serveCluster(
+  t: Target,
+  cfg: ClusterConfig,
+  port: number,
+  held?: DirLock,
+  onReady?: () => void,
+  o: { joined?: boolean } = {},
+): Promise<number> {
   // The supervisor may die and take our stdout with it: lose the lines, not the cluster.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
   // The lock guards making the CA and token, and the store's first open.
@@ -380,6 +387,14 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
     process.exit(1);
   } finally {
     lock.release();
+  }
+  if (!o.joined && String(cfg.store).startsWith('etcd://')) {
+    // The cluster's own options, for servers that join it later (`k8ts server --join`).
+    const [{ RestClient }, { publishClusterConfig }] = await Promise.all([import('../client/rest.js'), import('./server.js')]);
+    const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM });
+    await publishClusterConfig(client, cfg)
+      .catch((e: Error) => console.error(`k8ts: could not publish kube-system/k8ts-config: ${e.message}`))
+      .finally(() => client.close());
   }
   writeClusterInfo(t.dataDir, cp, cfg.store);
   console.log(
