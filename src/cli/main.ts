@@ -281,6 +281,10 @@ examples(
       '--resolv-conf <file>',
       "this node's resolv.conf (kubelet's --resolv-conf): cluster DNS forwards other names to its nameservers (default /etc/resolv.conf)",
     )
+    .option(
+      '--node-lease-duration-seconds <n>',
+      "the node's Lease duration (kubelet's nodeLeaseDurationSeconds, default 40); renewed every quarter of it",
+    )
     .action(async (o) => exitWith((await import('./agent.js')).agent(o))),
   ['k8ts agent --server https://10.0.0.5:6443 --token-file ./token --ca-file ./ca.crt --name node2 --bridge k8ts1'],
 );

@@ -282,6 +282,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         podCIDR: opts.podCIDR,
         bridgeName: opts.bridgeName,
         nodeName: opts.nodeName,
+        // Other nodes reach this one (its streaming server, its pods' VXLAN/host-gw routes) at the advertised address.
+        ...(opts.advertiseAddress ? { nodeIP: opts.advertiseAddress } : {}),
         runtime: opts.runtime,
         resolvConf: opts.resolvConf,
         proxyMode: opts.proxyMode,
