@@ -21,6 +21,7 @@ import {
   PODS,
   type Pod,
 } from '../api/types.js';
+import { DAEMONSET_STATUS_COUNTS } from '../api/validation/apps-sets.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import {
   type Informer,
@@ -54,7 +55,7 @@ import {
 } from './history.js';
 import {
   claimObjects,
-  controllerOf,
+  controllerIn,
   labelsChanged,
   newControllerRef,
   ownerEvents,
@@ -130,11 +131,6 @@ export class DaemonSetController extends Controller {
     });
   }
 
-  private enqueue(ds: KObject, afterMs = 0): void {
-    if (afterMs > 0) this.loop.queue.addAfter(objectKey(ds), afterMs);
-    else this.loop.enqueue(objectKey(ds));
-  }
-
   private enqueueAll(): void {
     for (const ds of this.dsInf.list()) this.enqueue(ds);
   }
@@ -144,9 +140,8 @@ export class DaemonSetController extends Controller {
   }
 
   private enqueueOwner(obj: KObject): void {
-    const ref = controllerOf(obj);
-    const ds = ref && this.resolve(obj.metadata.namespace, ref);
-    if (ds) this.enqueue(ds);
+    const owner = controllerIn(this.dsInf, 'DaemonSet', obj);
+    if (owner) this.enqueue(owner);
   }
 
   private selecting(pod: Pod): DaemonSet[] {
@@ -628,18 +623,7 @@ export class DaemonSetController extends Controller {
     if (ds.status?.conditions?.length) status.conditions = ds.status.conditions;
     if (status.observedGeneration === undefined) delete status.observedGeneration;
     const prev = ds.status ?? ({} as DaemonSetStatus);
-    const same = (
-      [
-        'currentNumberScheduled',
-        'numberMisscheduled',
-        'desiredNumberScheduled',
-        'numberReady',
-        'observedGeneration',
-        'updatedNumberScheduled',
-        'numberAvailable',
-        'numberUnavailable',
-      ] as const
-    ).every((k) => (prev[k] ?? 0) === (status[k] ?? 0));
+    const same = DAEMONSET_STATUS_COUNTS.every((k) => (prev[k] ?? 0) === (status[k] ?? 0));
     if (!same) {
       // storeDaemonSetStatus: once more on a fresh copy after a conflict.
       let target: DaemonSet = { ...ds, status };
