@@ -243,7 +243,7 @@ async function measureTargets(targets: [string, string][], seconds: number, pace
   const paced = new Map<string, WrkResult[]>(targets.map(([n]) => [n, []]));
   for (let round = 0; round < LATENCY_ROUNDS; round++) {
     const rs = await Promise.all(targets.map(([, url]) => wrk(url, seconds, { connections: PACED_CONNECTIONS, script: paceScript })));
-    rs.forEach((r, i) => paced.get(targets[i][0])!.push(r));
+    for (const [i, r] of rs.entries()) paced.get(targets[i][0])!.push(r);
   }
   const med = (xs: number[]) => percentile(xs, 50);
   const direct = targets[0][0];
