@@ -52,7 +52,11 @@ export type TransformFunc<T extends KObject = KObject> = (obj: T) => T;
  * the API server keeps them when a request omits the field.
  */
 export function stripManagedFields<T extends KObject>(obj: T): T {
-  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+  if (obj.metadata?.managedFields === undefined) return obj;
+  // A new metadata without the field, not \`delete\`: deleting a property that is not the last
+  // one added turns the object into a dictionary in V8, slower to read for every controller.
+  const { managedFields: _, ...metadata } = obj.metadata;
+  obj.metadata = metadata;
   return obj;
 }
 
