@@ -13,7 +13,7 @@ import type { ApiServer } from '../apiserver/server.js';
 import type { RestClient } from '../client/rest.js';
 import type { ControllerManager } from '../controllers/manager.js';
 import type { FleetLockServer } from '../fleetlock/server.js';
-import { ensureClientCert, ensurePKI, readAdminCert } from '../pki/certs.js';
+import { ensureClientCert, ensurePKI, makeServingCert, readAdminCert } from '../pki/certs.js';
 import type { ProxyModeChoice } from '../proxy/server.js';
 import type { SchedulerServer } from '../scheduler/server.js';
 import type { StoreKind } from '../store/index.js';
@@ -98,6 +98,11 @@ export function adminCredentials(dataDir: string): { token: string; cert?: strin
   return { token, cert: admin?.cert, key: admin?.key };
 }
 
+/** The API server's address for other machines (its advertise address, which it also serves on), else its URL. */
+export function joinServerURL(advertiseAddress: string | undefined, port: number, url: string): string {
+  return advertiseAddress ? `https://${advertiseAddress}:${port}` : url;
+}
+
 /** Kubelet renews its lease every 10 s against a 50 s grace period; keep that ratio when the grace is shortened. */
 function heartbeatMs(graceSeconds: number | undefined): number | undefined {
   return graceSeconds ? Math.min(10_000, Math.max(200, (graceSeconds * 1000) / 5)) : undefined;
@@ -111,10 +116,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     { openStore },
     { startControllers },
     { startScheduler },
-    { startLocalNode },
+    { startLocalNode, defaultNodeName },
     { RestClient },
     { makeConnectHandler },
-    { kubeletClientSecret },
     { requestSimulatedNodes, SimulatedNodesFollower },
     { FleetLockServer },
     { defaultLoadBalancerPool },
@@ -128,7 +132,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     import('./node.js'),
     import('../client/rest.js'),
     import('../apiserver/connect.js'),
-    import('../apiserver/kubeletclient.js'),
     import('./simulated.js'),
     import('../fleetlock/server.js'),
     import('../controllers/servicelb.js'),
@@ -139,15 +142,20 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const saKeys = ensureServiceAccountKey(files.dir);
   const store = await openStore(opts.store, files.dir, undefined, opts.etcdTLS);
   const log = opts.log ?? ((m: string) => console.error(m));
-  // Pod log/exec/attach/port-forward/proxy requests are relayed to the pod's node.
+  // Pod log/exec/attach/port-forward/proxy requests are relayed to the pod's node, over TLS that
+  // verifies the node and shows the API server's own kubelet client certificate (kubeadm's
+  // apiserver-kubelet-client), never the admin's credential.
+  const kubeletClient = ensureClientCert(files.dir, pki.ca, 'apiserver-kubelet-client', 'kube-apiserver-kubelet-client', [
+    'kubeadm:cluster-admins',
+  ]);
+  const kubeletTLS = { caData: pki.ca.cert, certData: kubeletClient.cert, keyData: kubeletClient.key };
   let apiRef: ApiServer | undefined;
   const connect = makeConnectHandler({
     getPod: (ns, n) => apiRef!.getObject('', 'pods', ns, n),
     getNode: (n) => apiRef!.getObject('', 'nodes', undefined, n),
     getService: (ns, n) => apiRef!.getObject('', 'services', ns, n),
     getEndpoints: (ns, n) => apiRef!.getObject('', 'endpoints', ns, n),
-    // Nodes get their own derived credential, never the admin's token.
-    kubeletClientSecret: kubeletClientSecret(token),
+    kubeletTLS,
   });
   const api = new ApiServer({
     store,
@@ -162,7 +170,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     serveOnAdvertiseAddress: true,
     // metrics.k8s.io from the node agents' /metrics/resource, dialled as pod streams are.
     metricsServer: {
-      kubeletClientSecret: kubeletClientSecret(token),
+      kubeletTLS,
       resolutionMs: opts.metricResolutionSeconds ? opts.metricResolutionSeconds * 1000 : undefined,
     },
     log,
@@ -171,6 +179,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let url: string;
   try {
     url = await api.start(opts.port, opts.host ?? '127.0.0.1');
+    // kubeadm init's cluster-info: where joining nodes reach this API server, and its CA.
+    const { ensureClusterInfo } = await import('../apiserver/bootstrap.js');
+    await ensureClusterInfo(api, joinServerURL(api.advertiseAddress, api.port, url), pki.ca.cert);
   } catch (e) {
     await api.stop().catch(() => undefined);
     await store.close();
@@ -180,6 +191,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let scheduler: SchedulerServer | undefined;
   let node: LocalNode | undefined;
   let proxyClient: RestClient | undefined;
+  const nodeClients: RestClient[] = [];
   let simulatorClient: RestClient | undefined;
   let fleetlock: FleetLockServer | undefined;
   try {
@@ -198,6 +210,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         useServiceAccountCredentials: true,
         extraClient: simulatorClient,
         serviceAccountKey: saKeys,
+        signingCA: pki.ca,
         loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
         policy: {
           hpaSyncPeriodMs: opts.hpaSyncPeriodSeconds ? opts.hpaSyncPeriodSeconds * 1000 : undefined,
@@ -222,7 +235,28 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       scheduler = await startScheduler({ server: url, certData: sched.cert, keyData: sched.key, caData: pki.ca.cert, log });
     }
     if (opts.node !== false) {
-      const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
+      // This machine's node is system:node:NAME like any other (kubeadm init writes the
+      // control-plane node's kubelet.conf from the CA the same way), its add-ons
+      // system:k8ts:node-addons:NAME, kube-proxy system:kube-proxy: never the admin.
+      const nodeName = opts.nodeName ?? defaultNodeName();
+      const kubelet = ensureClientCert(files.dir, pki.ca, 'kubelet-client', `system:node:${nodeName}`, ['system:nodes']);
+      const client = new RestClient({
+        server: url,
+        certData: kubelet.cert,
+        keyData: kubelet.key,
+        caData: pki.ca.cert,
+        userAgent: 'kubelet/v1.32.0 (k8ts)',
+      });
+      nodeClients.push(client);
+      const addons = ensureClientCert(files.dir, pki.ca, 'node-addons', `system:k8ts:node-addons:${nodeName}`, ['system:k8ts:node-addons']);
+      const addonsClient = new RestClient({
+        server: url,
+        certData: addons.cert,
+        keyData: addons.key,
+        caData: pki.ca.cert,
+        userAgent: 'k8ts-node-addons/v0.1.0 (k8ts)',
+      });
+      nodeClients.push(addonsClient);
       // kube-proxy acts as system:kube-proxy (the system:node-proxier binding), not as the node or the admin.
       const proxyCert = ensureClientCert(files.dir, pki.ca, 'kube-proxy', 'system:kube-proxy');
       proxyClient = new RestClient({
@@ -235,11 +269,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       node = await startLocalNode({
         client,
         proxyClient,
+        addonsClient,
         dir: `${files.dir}/node`,
-        streamingSecret: kubeletClientSecret(token),
+        streamingTLS: {
+          clientCA: pki.ca.cert,
+          // Issued here by the CA, as kubeadm init does for the control plane's own node.
+          servingCertificate: async (name, ip) => makeServingCert(pki.ca, `system:node:${name}`, [name], [ip]),
+        },
         podCIDR: opts.podCIDR,
         bridgeName: opts.bridgeName,
-        nodeName: opts.nodeName,
+        nodeName,
         runtime: opts.runtime,
         resolvConf: opts.resolvConf,
         proxyMode: opts.proxyMode,
@@ -250,8 +289,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       });
     }
     if (opts.fleetlock) {
-      // A client of the cluster like the controllers, with the API server's certificate for HTTPS.
-      const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'fleetlock/v0.1.0 (k8ts)' });
+      // A client of the cluster like the controllers, as system:k8ts:fleetlock (kured's rights),
+      // with the API server's certificate for HTTPS.
+      const fl = ensureClientCert(files.dir, pki.ca, 'fleetlock', 'system:k8ts:fleetlock');
+      const client = new RestClient({
+        server: url,
+        certData: fl.cert,
+        keyData: fl.key,
+        caData: pki.ca.cert,
+        userAgent: 'fleetlock/v0.1.0 (k8ts)',
+      });
+      nodeClients.push(client);
       fleetlock = new FleetLockServer({ client, slots: opts.fleetlock.slots, tls: opts.fleetlock.tls ? pki.apiserver : undefined, log });
       const i = opts.fleetlock.address.lastIndexOf(':');
       await fleetlock.start(opts.fleetlock.address.slice(0, i).replace(/^\[|\]$/g, ''), Number(opts.fleetlock.address.slice(i + 1)));
@@ -260,6 +308,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await fleetlock?.stop().catch(() => undefined);
     await node?.stop({ killPods: true }).catch(() => undefined);
     proxyClient?.close();
+    for (const c of nodeClients) c.close();
     await scheduler?.stop().catch(() => undefined);
     await controllers?.stop().catch(() => undefined);
     simulatorClient?.close();
@@ -282,6 +331,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       // The node first: its pods are stopped and its network removed while the API is still up.
       await node?.stop({ killPods: true }).catch((e) => log(`node stop: ${(e as Error).message}`));
       proxyClient?.close();
+      for (const c of nodeClients) c.close();
       await scheduler?.stop();
       await controllers?.stop();
       simulatorClient?.close();

@@ -9,6 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
 
+/** The API server's client certificate to nodes (kubeadm's apiserver-kubelet-client): what node streaming servers accept. */
+export const KUBELET_CLIENT_COMMON_NAME = 'kube-apiserver-kubelet-client';
+
 export interface KeyPairPEM {
   cert: string;
   key: string;
@@ -29,7 +32,7 @@ function newKey(): { pem: string; publicKey: forge.pki.rsa.PublicKey } {
  * (native) instead of forge's pure-JS big integers, a quarter of a new cluster's start (#13):
  * the same PKCS#1 v1.5 SHA-256 signature over the same TBSCertificate.
  */
-function signCert(cert: forge.pki.Certificate, keyPEM: string): void {
+export function signCert(cert: forge.pki.Certificate, keyPEM: string): void {
   cert.md = forge.md.sha256.create();
   cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption;
   cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
@@ -39,7 +42,7 @@ function signCert(cert: forge.pki.Certificate, keyPEM: string): void {
   cert.signature = cryptoSign('sha256', tbs, keyPEM).toString('binary');
 }
 
-function serial(): string {
+export function serial(): string {
   const b = randomBytes(16);
   b[0] &= 0x7f; // a positive serial number
   return b.toString('hex');
