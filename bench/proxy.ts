@@ -1,9 +1,10 @@
 // The service proxy's figures (issue #9, data plane), both proxy modes where they apply:
 // - sync: 1,000 ClusterIP services with 10 endpoints each (hand-made EndpointSlices in an
-//   in-process API server), then the time of the first full sync (10,000 endpoints: the
-//   nftables table written whole, one `nft -f`) and of a Service/EndpointSlice change until the
-//   proxy has applied it (API write -> rules in the kernel; a partial sync), p50/p99 of 30 changes. nftables
-//   mode only: the userspace mode's cost per service is a listener, not a ruleset.
+//   in-process API server), then the time of the first sync (10,000 endpoints: the nftables
+//   table written whole, one `nft -f`), of EndpointSlice and Service changes until the proxy has
+//   applied them (API write -> rules in the kernel; partial syncs), p50/p99 of 30 changes, and of
+//   a whole-table sync over the table in place. nftables mode only: the userspace mode's cost
+//   per service is a listener, not a ruleset.
 // - traffic: a real node (`k8ts up`'s control plane in this process, the bootcamp app in one
 //   pod) and wrk (Debian's) with 16 keep-alive connections for 8 s each: straight to the pod IP,
 //   through the ClusterIP and through the NodePort, in the same run, per mode; ratios to direct.
@@ -55,7 +56,7 @@ export async function benchProxySync(): Promise<string[]> {
 export async function benchProxySyncHere(opts: { services?: number; endpoints?: number; changes?: number } = {}): Promise<string[]> {
   const services = opts.services ?? 1000;
   const perService = opts.endpoints ?? 10;
-  const changes = opts.changes ?? 30;
+  const changes = opts.changes ?? 40;
   const cp = await startTestControlPlane();
   let proxy: ProxyServer | undefined;
   const stopCp = cleanup.add('proxy bench control plane', () => cp.stop());
@@ -82,33 +83,63 @@ export async function benchProxySyncHere(opts: { services?: number; endpoints?: 
     const firstMs = performance.now() - t0;
     const first = proxy.lastSync!;
     const nft = proxy.proxier as NftablesProxier;
-    const latencies: number[] = [];
+    const slices: number[] = [];
+    const svcChanges: number[] = [];
     const syncs: number[] = [];
+    const nftMs: number[] = [];
     proxy.onSync((r) => syncs.push(r.durationMs));
+    const offNft = nft.onApplied((ms) => nftMs.push(ms));
     let next = services * perService + 1;
     for (let c = 0; c < changes; c++) {
+      // Half the changes are EndpointSlice updates (an endpoint replaced), half Service updates (a port renumbered).
       const i = (c * 37) % services;
-      const ip = endpointIP(next++);
       const at = performance.now();
-      const cur = await cp.client.get<Record<string, unknown> & { metadata: { resourceVersion?: string } }>({
-        ...SLICES,
-        name: `svc-${i}-1`,
-      });
-      const eps = (cur.endpoints as unknown[]).slice(1);
-      await cp.client.update(
-        { ...SLICES, name: `svc-${i}-1` },
-        { ...cur, endpoints: [...eps, { addresses: [ip], conditions: { ready: true } }] },
-      );
-      await waitFor('the change applied', () => nft.applied?.script.includes(`dnat to ${ip}:8080`), { timeoutMs: 30_000, intervalMs: 1 });
-      latencies.push(performance.now() - at);
+      if (c % 2 === 0) {
+        const ip = endpointIP(next++);
+        const cur = await cp.client.get<Record<string, unknown> & { metadata: { resourceVersion?: string } }>({
+          ...SLICES,
+          name: `svc-${i}-1`,
+        });
+        const eps = (cur.endpoints as unknown[]).slice(1);
+        await cp.client.update(
+          { ...SLICES, name: `svc-${i}-1` },
+          { ...cur, endpoints: [...eps, { addresses: [ip], conditions: { ready: true } }] },
+        );
+        await waitFor('the change applied', () => nft.applied?.readyEndpointIPs.has(ip), { timeoutMs: 30_000, intervalMs: 1 });
+        slices.push(performance.now() - at);
+      } else {
+        const port = 1000 + c;
+        const cur = await cp.client.get<KObject & { spec: { ports: { port: number }[] } }>({
+          ...SERVICES,
+          namespace: 'default',
+          name: `svc-${i}`,
+        });
+        cur.spec.ports[0].port = port;
+        await cp.client.update({ ...SERVICES, namespace: 'default', name: `svc-${i}` }, cur);
+        await waitFor('the change applied', () => nft.applied?.parts.get(`default/svc-${i}:http/TCP`)?.svc.port === port, {
+          timeoutMs: 30_000,
+          intervalMs: 1,
+        });
+        svcChanges.push(performance.now() - at);
+      }
     }
+    // The whole table once more, over the table in place (kube-proxy's hourly full sync, and what a
+    // restarted agent's first sync does).
+    const partialSyncs = [...syncs];
+    const partialNft = [...nftMs];
+    nft.requestFullSync();
+    const before = nft.fullSyncs;
+    const tFull = performance.now();
+    await proxy.requestSync();
+    const resyncMs = performance.now() - tFull;
+    if (nft.fullSyncs !== before + 1) throw new Error('the whole-table resync did not happen');
+    offNft();
     const script = nft.applied!.script;
-    const fullAtEnd = nft.fullSyncs;
     return [
-      `sync, in a network namespace of its own: ${fmtInt(services)} services x ${perService} endpoints (${fmtInt(first.endpoints)} endpoints, ${fmtInt(script.split('\n').length)} nft statements, ${(script.length / 1024 / 1024).toFixed(1)} MiB):`,
-      `  first full sync ${fmtMs(first.durationMs)} (start to rules in place ${fmtMs(firstMs)}) [target < 1 s at 10,000 endpoints]`,
-      `  a change (EndpointSlice update) until applied: p50 ${fmtMs(percentile(latencies, 50))}, p99 ${fmtMs(percentile(latencies, 99))} over ${changes} changes; each (partial) sync p50 ${fmtMs(percentile(syncs, 50))}`,
-      `  (whole-table syncs: ${fullAtEnd}, the first; the rest changed only what changed, in one transaction each)`,
+      `sync, in a network namespace of its own: ${fmtInt(services)} services x ${perService} endpoints (${fmtInt(first.endpoints)} endpoints, ${fmtInt(script.split('\n').length)} nft lines, ${(script.length / 1024 / 1024).toFixed(1)} MiB) [target: a sync at 10,000 endpoints < 1 s]:`,
+      `  first sync (the whole table, one nft -f) ${fmtMs(first.durationMs)} (start to rules in place ${fmtMs(firstMs)}); whole table again over the table in place ${fmtMs(resyncMs)}`,
+      `  a change until applied (API write -> rules in the kernel, a partial sync): EndpointSlice p50 ${fmtMs(percentile(slices, 50))}, p99 ${fmtMs(percentile(slices, 99))}; Service p50 ${fmtMs(percentile(svcChanges, 50))}, p99 ${fmtMs(percentile(svcChanges, 99))} (${changes} changes)`,
+      `  each partial sync p50 ${fmtMs(percentile(partialSyncs, 50))}, p99 ${fmtMs(percentile(partialSyncs, 99))}, of which nft -f p50 ${fmtMs(percentile(partialNft, 50))}`,
     ];
   } finally {
     await proxy?.stop({ cleanup: true }).catch(() => undefined);

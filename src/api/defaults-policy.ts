@@ -1,10 +1,7 @@
 // The versioned defaulters of LimitRange and PriorityClass (pkg/apis/core/v1/defaults.go
 // SetDefaults_LimitRangeItem, pkg/apis/scheduling/v1/defaults.go SetDefaults_PriorityClass).
 
-import { isObject, type KObject } from './object.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
+import { isObject, type KObject, type Obj, obj } from './object.js';
 
 /**
  * A Container item: a default limit falls back to max, a default request to the default limit

@@ -62,6 +62,20 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+// Readers of untyped JSON (request bodies, stored objects before defaulting, custom resources), as
+// apimachinery's unstructured.Nested* helpers: what is missing or of another type reads as empty.
+export type Obj = Record<string, unknown>;
+export const obj = (v: unknown): Obj => (isObject(v) ? v : {});
+/** The objects of a list, others left out. */
+export const objects = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
+/** Every item of a list as an object, in place (an item's index stays its index in field paths). */
+export const objectsAt = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
+export const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** A scalar as text (validation quotes what was sent, a number or a bool too). */
+export const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+export const present = (v: unknown): boolean => v !== undefined && v !== null;
+
 /** A deep copy for JSON-shaped data (structuredClone is slower for small objects). */
 export function deepCopy<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);

@@ -5,13 +5,10 @@
 // the usage one admits is the usage the other recalculates.
 
 import { parseSelector } from './labels.js';
-import { isObject, type KObject } from './object.js';
+import { objects as arr, type KObject, type Obj, obj } from './object.js';
 import { Quantity } from './quantity.js';
 
 export type Usage = Map<string, Quantity>;
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
 /** Adds as Go's Quantity.Add does: a zero sum takes the other side's format (1Gi stays 1Gi). */
 export function addQuantity(a: Quantity | undefined, b: Quantity): Quantity {

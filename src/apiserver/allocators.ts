@@ -1,115 +1,268 @@
 // ClusterIP and NodePort allocation, as kube-apiserver's service registry does it: random
 // free values from the service CIDR and the node-port range, explicit requests honoured
-// unless taken or out of range. State is rebuilt from the stored Services at start-up.
+// unless taken or out of range.
+//
+// Several API servers may share one store, so the allocation state lives there, as
+// kube-apiserver's allocator/storage.Etcd keeps it: one RangeAllocation object per range
+// (/registry/ranges/serviceips, /registry/ranges/servicenodeports) holding the range and a
+// bitmap of what is taken. Every change is a compare-and-swap of that object: read it, bring
+// the in-memory bitmap up to it when another server changed it, allocate or release, write
+// it back at the revision read, and start again on a conflict (GuaranteedUpdate). Two servers
+// can therefore never hand out the same address or port: the second write of the same
+// revision loses and redoes its pick on the newer bitmap.
 
 import type { FieldError } from '../api/errors.js';
 import { type CIDR, intToIp, ipToInt, isHostAddress, isIPv4, parseCIDR } from '../api/net.js';
+import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, type Store } from '../store/types.js';
 
-export class IPAllocator {
-  private readonly range: CIDR;
-  private used = new Set<number>();
+/** One bit per offset in a range; bit i lives in byte i >> 3 (RangeAllocation.data). */
+export class Bitmap {
+  private bits: Uint8Array;
+  count = 0;
+  constructor(readonly size: number) {
+    this.bits = new Uint8Array(Math.ceil(size / 8));
+  }
+  has(i: number): boolean {
+    return (this.bits[i >> 3] & (1 << (i & 7))) !== 0;
+  }
+  set(i: number): boolean {
+    if (i < 0 || i >= this.size || this.has(i)) return false;
+    this.bits[i >> 3] |= 1 << (i & 7);
+    this.count++;
+    return true;
+  }
+  clear(i: number): void {
+    if (i < 0 || i >= this.size || !this.has(i)) return;
+    this.bits[i >> 3] &= ~(1 << (i & 7));
+    this.count--;
+  }
+  /** A random clear bit in [lo, hi), or undefined when there is none. */
+  pick(lo: number, hi: number): number | undefined {
+    if (this.countIn(lo, hi) >= hi - lo) return undefined;
+    // Random probing keeps allocation O(1) while the range is mostly free, as Kubernetes'
+    // random-scan allocator does; fall back to a scan when it is nearly full.
+    for (let k = 0; k < 64; k++) {
+      const i = lo + Math.floor(Math.random() * (hi - lo));
+      if (!this.has(i)) return i;
+    }
+    for (let i = lo; i < hi; i++) if (!this.has(i)) return i;
+    return undefined;
+  }
+  private countIn(lo: number, hi: number): number {
+    if (lo === 0 && hi === this.size) return this.count;
+    let n = 0;
+    for (let i = lo; i < hi; i++) if (this.has(i)) n++;
+    return n;
+  }
+  /** The bitmap without its trailing zero bytes (a mostly empty range stays small). */
+  snapshot(): Uint8Array {
+    let end = this.bits.length;
+    while (end > 0 && this.bits[end - 1] === 0) end--;
+    return this.bits.slice(0, end);
+  }
+  restore(data: Uint8Array): void {
+    this.bits = new Uint8Array(Math.ceil(this.size / 8));
+    this.bits.set(data.subarray(0, this.bits.length));
+    let n = 0;
+    for (const b of this.bits) {
+      let x = b;
+      while (x) {
+        x &= x - 1;
+        n++;
+      }
+    }
+    this.count = n;
+  }
+}
+
+/** What both allocators share: a bitmap over a range, kept as a RangeAllocation in the store. */
+export interface RangeBitmap {
+  /** The range as RangeAllocation.range says it ("10.96.0.0/12", "30000-32767"). */
+  readonly range: string;
+  readonly bitmap: Bitmap;
+}
+
+export class IPAllocator implements RangeBitmap {
+  private readonly net: CIDR;
+  readonly bitmap: Bitmap;
   constructor(public readonly cidr: string) {
-    this.range = parseCIDR(cidr);
+    this.net = parseCIDR(cidr);
+    this.bitmap = new Bitmap(this.net.size);
+  }
+  get range(): string {
+    return this.cidr;
   }
   get base(): number {
-    return this.range.network;
+    return this.net.network;
   }
   get size(): number {
-    return this.range.size;
+    return this.net.size;
   }
   /** Network and broadcast addresses are never handed out. */
   contains(ip: string): boolean {
-    return isHostAddress(this.range, ip);
+    return isHostAddress(this.net, ip);
   }
   isUsed(ip: string): boolean {
-    return isIPv4(ip) && this.used.has(ipToInt(ip));
+    return isIPv4(ip) && this.contains(ip) && this.bitmap.has(ipToInt(ip) - this.base);
   }
   /** Marks ip used; false when it is taken or outside the range. */
   allocate(ip: string): boolean {
     if (!this.contains(ip)) return false;
-    const n = ipToInt(ip);
-    if (this.used.has(n)) return false;
-    this.used.add(n);
-    return true;
+    return this.bitmap.set(ipToInt(ip) - this.base);
   }
   allocateNext(): string | undefined {
-    const free = this.size - 2 - this.used.size;
-    if (free <= 0) return undefined;
-    // Random probing keeps allocation O(1) while the range is mostly free, as Kubernetes'
-    // random-scan allocator does; fall back to a scan when it is nearly full.
-    for (let i = 0; i < 64; i++) {
-      const n = this.base + 1 + Math.floor(Math.random() * (this.size - 2));
-      if (!this.used.has(n)) {
-        this.used.add(n);
-        return intToIp(n);
-      }
-    }
-    for (let n = this.base + 1; n < this.base + this.size - 1; n++) {
-      if (!this.used.has(n)) {
-        this.used.add(n);
-        return intToIp(n);
-      }
-    }
-    return undefined;
+    const i = this.bitmap.pick(1, this.size - 1);
+    if (i === undefined) return undefined;
+    this.bitmap.set(i);
+    return intToIp(this.base + i);
   }
   release(ip: string): void {
-    if (isIPv4(ip)) this.used.delete(ipToInt(ip));
+    if (isIPv4(ip) && this.contains(ip)) this.bitmap.clear(ipToInt(ip) - this.base);
   }
   get allocated(): number {
-    return this.used.size;
+    return this.bitmap.count;
   }
 }
 
-export class PortAllocator {
-  private used = new Set<number>();
+export class PortAllocator implements RangeBitmap {
+  readonly bitmap: Bitmap;
   constructor(
     public readonly min = 30000,
     public readonly max = 32767,
-  ) {}
+  ) {
+    this.bitmap = new Bitmap(max - min + 1);
+  }
   inRange(p: number): boolean {
     return Number.isInteger(p) && p >= this.min && p <= this.max;
   }
   isUsed(p: number): boolean {
-    return this.used.has(p);
+    return this.inRange(p) && this.bitmap.has(p - this.min);
   }
   allocate(p: number): boolean {
-    if (!this.inRange(p) || this.used.has(p)) return false;
-    this.used.add(p);
-    return true;
+    return this.inRange(p) && this.bitmap.set(p - this.min);
   }
   allocateNext(): number | undefined {
-    const span = this.max - this.min + 1;
-    if (this.used.size >= span) return undefined;
-    for (let i = 0; i < 64; i++) {
-      const p = this.min + Math.floor(Math.random() * span);
-      if (!this.used.has(p)) {
-        this.used.add(p);
-        return p;
-      }
-    }
-    for (let p = this.min; p <= this.max; p++)
-      if (!this.used.has(p)) {
-        this.used.add(p);
-        return p;
-      }
-    return undefined;
+    const i = this.bitmap.pick(0, this.bitmap.size);
+    if (i === undefined) return undefined;
+    this.bitmap.set(i);
+    return this.min + i;
   }
   release(p: number): void {
-    this.used.delete(p);
+    if (this.inRange(p)) this.bitmap.clear(p - this.min);
   }
   get range(): string {
     return `${this.min}-${this.max}`;
   }
 }
 
-export interface ServiceAllocators {
-  clusterIPs: IPAllocator;
-  nodePorts: PortAllocator;
+/** The stored form, core/v1 RangeAllocation: the range and its bitmap (base64). */
+interface RangeAllocation {
+  kind: 'RangeAllocation';
+  apiVersion: 'v1';
+  metadata: { name: string };
+  range: string;
+  data: string;
 }
 
-export function newServiceAllocators(serviceCIDR = '10.96.0.0/12', nodePortRange = '30000-32767'): ServiceAllocators {
+/**
+ * One range kept in the store: the allocator is this server's copy of the stored bitmap as of
+ * `revision`. update() is the only way to change it; calls in this process take turns (the
+ * copy is shared), and across servers the store's compare-and-swap decides.
+ */
+export class StoredRange<A extends RangeBitmap> {
+  private revision = 0;
+  private turn: Promise<unknown> = Promise.resolve();
+  constructor(
+    readonly alloc: A,
+    private readonly store: Store | undefined,
+    readonly key: string,
+  ) {}
+
+  /**
+   * Runs fn on the newest stored bitmap and stores what it changed. fn may run more than once
+   * (after a lost race) and must start from its inputs each time; it returns whether it changed
+   * the bitmap. When fn throws, the copy is put back as it was and nothing is written.
+   */
+  update<R>(fn: (alloc: A) => { result: R; changed: boolean }): Promise<R> {
+    const run = this.turn.then(() => this.guaranteedUpdate(fn));
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async guaranteedUpdate<R>(fn: (alloc: A) => { result: R; changed: boolean }): Promise<R> {
+    const bitmap = this.alloc.bitmap;
+    if (!this.store) {
+      const before = bitmap.snapshot();
+      try {
+        return fn(this.alloc).result;
+      } catch (e) {
+        bitmap.restore(before);
+        throw e;
+      }
+    }
+    for (;;) {
+      const kv = await this.store.get(this.key);
+      if (kv && kv.modRevision !== this.revision) {
+        const stored = JSON.parse(kv.value) as RangeAllocation;
+        if (stored.range !== this.alloc.range)
+          throw new Error(
+            `the stored range ${this.key} is ${stored.range}, this API server's is ${this.alloc.range}: every API server must be started with the same range`,
+          );
+        bitmap.restore(Buffer.from(stored.data ?? '', 'base64'));
+        this.revision = kv.modRevision;
+      } else if (!kv) {
+        // Not stored yet (a new cluster, or one made before ranges were stored): what this
+        // server holds (claimed from the stored services at start) is the starting point.
+      }
+      const before = bitmap.snapshot();
+      let out: { result: R; changed: boolean };
+      try {
+        out = fn(this.alloc);
+      } catch (e) {
+        bitmap.restore(before);
+        throw e;
+      }
+      if (!out.changed && kv) return out.result;
+      const value = JSON.stringify({
+        kind: 'RangeAllocation',
+        apiVersion: 'v1',
+        metadata: { name: '' },
+        range: this.alloc.range,
+        data: Buffer.from(bitmap.snapshot()).toString('base64'),
+      } satisfies RangeAllocation);
+      try {
+        const written = kv ? await this.store.update(this.key, value, kv.modRevision) : await this.store.create(this.key, value);
+        this.revision = written.modRevision;
+        return out.result;
+      } catch (e) {
+        bitmap.restore(before);
+        if (e instanceof RevisionMismatchError || e instanceof KeyExistsError || e instanceof KeyNotFoundError) {
+          // Another server wrote the range first: read it again and redo fn on its bitmap.
+          this.revision = -1;
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+}
+
+export interface ServiceAllocators {
+  clusterIPs: StoredRange<IPAllocator>;
+  nodePorts: StoredRange<PortAllocator>;
+}
+
+/** kube-apiserver's keys for the two ranges. */
+export const SERVICE_IPS_KEY = '/registry/ranges/serviceips';
+export const SERVICE_NODE_PORTS_KEY = '/registry/ranges/servicenodeports';
+
+/** The allocators of an API server; with a store, their state is kept there (shared by every API server on it). */
+export function newServiceAllocators(serviceCIDR = '10.96.0.0/12', nodePortRange = '30000-32767', store?: Store): ServiceAllocators {
   const [lo, hi] = nodePortRange.split('-').map(Number);
-  return { clusterIPs: new IPAllocator(serviceCIDR), nodePorts: new PortAllocator(lo, hi) };
+  return {
+    clusterIPs: new StoredRange(new IPAllocator(serviceCIDR), store, SERVICE_IPS_KEY),
+    nodePorts: new StoredRange(new PortAllocator(lo, hi), store, SERVICE_NODE_PORTS_KEY),
+  };
 }
 
 export type { FieldError };

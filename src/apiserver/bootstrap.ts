@@ -25,6 +25,8 @@ async function ensure(api: ApiServer, group: string, resource: string, namespace
     await reg.create(namespace, obj, ctx());
   } catch (e) {
     if (e instanceof StatusError && e.code === 409) return;
+    // Another API server made it meanwhile: its fixed cluster IP is then taken (422) first.
+    if (e instanceof StatusError && e.code === 422 && (await api.getObject(group, resource, namespace, obj.metadata.name!))) return;
     throw e;
   }
 }
@@ -81,7 +83,7 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
     metadata: { name: 'k8ts', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
     spec: { controller: 'k8ts.io/ingress' },
   });
-  await ensure(api, '', 'services', 'kube-system', kubeDNSService(intToIp(api.allocators.clusterIPs.base + KUBE_DNS_IP_OFFSET)));
+  await ensure(api, '', 'services', 'kube-system', kubeDNSService(intToIp(api.allocators.clusterIPs.alloc.base + KUBE_DNS_IP_OFFSET)));
   // The `kubernetes` service and its endpoints: KubernetesServiceController (kubernetesservice.ts).
 }
 

@@ -75,3 +75,73 @@ test('two API servers on one etcd: a write on one is seen by a read and a watch 
   await waitFor("b's watch to deliver 20 events", () => seen.length >= 20 || undefined, { timeoutMs: 10_000 });
   assert.deepEqual(seen, want);
 });
+
+test('two API servers on one etcd never hand out the same cluster IP or node port (RangeAllocation CAS)', {
+  skip: etcdMissing(),
+}, async (t) => {
+  const etcd = await startTestEtcd();
+  const servers: ApiServer[] = [];
+  const stores: EtcdStore[] = [];
+  t.after(async () => {
+    for (const s of servers) await s.stop();
+    for (const s of stores) await s.close();
+    await etcd.stop();
+  });
+  const urls: string[] = [];
+  for (const addr of ['10.0.0.1', '10.0.0.2']) {
+    const store = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
+    stores.push(store);
+    // A small node-port range makes collisions likely if the ranges were not shared.
+    const api = new ApiServer({ store, tokens: new Map([['tok', adminUser()]]), advertiseAddress: addr, nodePortRange: '30000-30099' });
+    servers.push(api);
+    urls.push(await api.start(0, '127.0.0.1'));
+  }
+  const headers = { Authorization: 'Bearer tok', 'Content-Type': 'application/json' };
+  const path = '/api/v1/namespaces/default/services';
+  const create = async (url: string, name: string) => {
+    const body = {
+      metadata: { name },
+      spec: {
+        type: 'NodePort',
+        ports: [
+          { name: 'a', port: 80 },
+          { name: 'b', port: 81 },
+        ],
+      },
+    };
+    const r = await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    assert.equal(r.status, 201, await r.clone().text());
+    const svc = (await r.json()) as { spec: { clusterIP: string; ports: { nodePort: number }[] } };
+    return { ip: svc.spec.clusterIP, ports: svc.spec.ports.map((p) => p.nodePort) };
+  };
+  // 40 services, two node ports each: 80 of the 100 ports, created at once through both servers.
+  const made = await Promise.all(Array.from({ length: 40 }, (_, i) => create(urls[i % 2], `s${i}`)));
+  const ips = made.map((m) => m.ip);
+  const ports = made.flatMap((m) => m.ports);
+  assert.equal(new Set(ips).size, ips.length, `duplicate cluster IPs: ${ips.sort().join(' ')}`);
+  assert.equal(new Set(ports).size, ports.length, `duplicate node ports: ${ports.sort().join(' ')}`);
+  // A port one server gave out is refused by the other when asked for by number.
+  const r = await fetch(`${urls[1]}${path}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ metadata: { name: 'dup' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: made[0].ports[0] }] } }),
+  });
+  assert.equal(r.status, 422);
+  assert.match(await r.text(), /provided port is already allocated/);
+  // Deleting through one server frees the ports for the other: 20 ports are left, deleting 10
+  // services frees 20 more, and 20 new services (40 ports) then fit through the other server.
+  for (let i = 0; i < 10; i++) {
+    const d = await fetch(`${urls[0]}${path}/s${i}`, { method: 'DELETE', headers });
+    assert.equal(d.status, 200);
+  }
+  const again = await Promise.all(Array.from({ length: 20 }, (_, i) => create(urls[1], `t${i}`)));
+  const live = [...made.slice(10), ...again].flatMap((m) => m.ports);
+  assert.equal(new Set(live).size, 100);
+  const full = await fetch(`${urls[0]}${path}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ metadata: { name: 'full' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }),
+  });
+  assert.equal(full.status, 422);
+  assert.match(await full.text(), /range is full/);
+});

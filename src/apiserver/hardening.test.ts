@@ -357,6 +357,37 @@ test('default, kube-system, kube-public and kube-node-lease may not be deleted (
   assert.equal((await call({ method: 'DELETE', path: '/api/v1/namespaces/mortal' })).status, 200);
 });
 
+test('NamespaceLifecycle admission: no create in a namespace that does not exist (NotFound) or is terminating (Forbidden, NamespaceTerminating)', async () => {
+  const cm = (ns: string) =>
+    call({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, headers: json, body: JSON.stringify({ metadata: { name: 'c' } }) });
+  const missing = await cm('no-such-namespace');
+  assert.equal(missing.status, 404, missing.text);
+  assert.equal(statusOf(missing).message, 'namespaces "no-such-namespace" not found');
+  // A finalizer of its own keeps the namespace terminating whatever the namespace controller does.
+  const hold = { metadata: { name: 'closing', finalizers: ['example.com/hold'] } };
+  await call({ method: 'POST', path: '/api/v1/namespaces', headers: json, body: JSON.stringify(hold) });
+  try {
+    assert.equal((await call({ method: 'DELETE', path: '/api/v1/namespaces/closing' })).status, 200);
+    const refused = await cm('closing');
+    assert.equal(refused.status, 403, refused.text);
+    const s = statusOf(refused);
+    assert.equal(
+      s.message,
+      'configmaps "c" is forbidden: unable to create new content in namespace closing because it is being terminated',
+    );
+    assert.deepEqual(s.details?.causes, [
+      { reason: 'NamespaceTerminating', message: 'namespace closing is being terminated', field: 'metadata.namespace' },
+    ]);
+  } finally {
+    await call({
+      method: 'PATCH',
+      path: '/api/v1/namespaces/closing',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ metadata: { finalizers: null } }),
+    });
+  }
+});
+
 test('a system namespace gone from the store (a restore, a hand edit) is made again at once', async () => {
   const { waitFor } = await import('../testing/wait.js');
   for (const ns of ['default', 'kube-public']) {

@@ -193,7 +193,7 @@ export class KubernetesServiceController {
     const svc = await api.getObject('', 'services', NS, NAME);
     if (!svc) {
       // The first address of the service range belongs to the kubernetes service.
-      const clusterIP = intToIp(api.allocators.clusterIPs.base + 1);
+      const clusterIP = intToIp(api.allocators.clusterIPs.alloc.base + 1);
       await this.createIgnoringRace(() =>
         svcReg.create(
           NS,
@@ -285,6 +285,8 @@ export class KubernetesServiceController {
       await create();
     } catch (e) {
       if (e instanceof StatusError && e.code === 409) return;
+      // Another API server made the service meanwhile: its cluster IP is then taken (422) first.
+      if (e instanceof StatusError && e.code === 422 && (await this.api.getObject('', 'services', NS, NAME))) return;
       throw e;
     }
   }

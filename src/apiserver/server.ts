@@ -79,6 +79,8 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** Listen on the advertise address too (same port), so that pods reach the API server there. */
   serveOnAdvertiseAddress?: boolean;
+  /** With serveOnAdvertiseAddress: listen here instead of the advertise address (kube-apiserver's --bind-address; 0.0.0.0: everywhere). */
+  bindAddress?: string;
   /** Handler for log/exec/attach/portforward/proxy, set by the node-agent layer. */
   connect?: HandlerEnv['connect'];
   /** Compact store history older than this many revisions, every compactIntervalMs. */
@@ -151,7 +153,7 @@ export class ApiServer implements ApiServerContext {
   ready = false;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.allocators = newServiceAllocators(opts.serviceCIDR, opts.nodePortRange);
+    this.allocators = newServiceAllocators(opts.serviceCIDR, opts.nodePortRange, opts.store);
     this.inflight = new MaxInFlightLimit(opts.maxRequestsInflight ?? 400, opts.maxMutatingRequestsInflight ?? 200);
     this.advertiseAddress = opts.advertiseAddress ?? hostAddress();
     // kube-apiserver's order: client certificates, then the token file, then service-account tokens.
@@ -269,7 +271,7 @@ export class ApiServer implements ApiServerContext {
     // What stored objects hold (cluster IPs, node ports) is taken again before any write.
     for (const reg of this.registries.values()) {
       const claim = reg.strategy.claimStored;
-      if (claim) for (const o of reg.cache.list().items) claim(o, this);
+      if (claim) await claim(reg.cache.list().items, this);
     }
     // The authorizer is in place before the first request can arrive; the default policy is
     // reconciled before any client can read it (the rbac/bootstrap-roles hook).
@@ -289,10 +291,12 @@ export class ApiServer implements ApiServerContext {
     };
     // Pods and other machines reach the API server at its advertised address (the kubernetes
     // service's endpoint), as kube-apiserver serves on --bind-address: it listens there too.
+    const extraAddress = this.opts.bindAddress ?? this.advertiseAddress;
+    // Clients on this machine keep using the address asked for (127.0.0.1); 0.0.0.0 serves it too.
+    const urlHost = host;
+    if (this.opts.serveOnAdvertiseAddress && extraAddress === '0.0.0.0') host = '0.0.0.0';
     const advertised =
-      this.opts.serveOnAdvertiseAddress && this.advertiseAddress && this.advertiseAddress !== host && host !== '0.0.0.0'
-        ? [this.advertiseAddress]
-        : [];
+      this.opts.serveOnAdvertiseAddress && extraAddress && extraAddress !== host && host !== '0.0.0.0' ? [extraAddress] : [];
     for (let attempt = 0; ; attempt++) {
       try {
         this.server = this.makeServer(handler);
@@ -328,10 +332,15 @@ export class ApiServer implements ApiServerContext {
     await this.crdHandler.start();
     if (this.opts.compactKeepRevisions) {
       const keep = this.opts.compactKeepRevisions;
+      const store = this.opts.store;
+      // On a store several API servers share, one of them compacts per round (compact_rev_key).
+      let round = 0;
       this.compactTimer = setInterval(() => {
         void (async () => {
-          const rev = await this.opts.store.currentRevision();
-          if (rev > keep) await this.opts.store.compact(rev - keep);
+          const rev = await store.currentRevision();
+          if (rev <= keep) return;
+          if (store.compactRound) round = (await store.compactRound(round, rev - keep)).round;
+          else await store.compact(rev - keep);
         })().catch(() => {
           /* compaction is best effort; the next tick tries again */
         });
@@ -347,7 +356,7 @@ export class ApiServer implements ApiServerContext {
     );
     this.eventTimer.unref();
     this.ready = true;
-    return `${this.opts.tls ? 'https' : 'http'}://${host}:${this.port}`;
+    return `${this.opts.tls ? 'https' : 'http'}://${urlHost}:${this.port}`;
   }
 
   /** WithAuthorization: the request's attributes must be allowed, or it is answered 403. */

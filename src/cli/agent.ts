@@ -185,7 +185,7 @@ export async function agent(o: AgentOptions): Promise<number> {
     clients.close();
     return 1;
   }
-  console.log(`node ${node.name} joined ${o.server} (address ${node.ip}, pods ${o.podCidr ?? '10.244.0.0/24'})`);
+  console.log(`node ${node.name} joined ${o.server} (address ${node.ip}, pods ${node.podCIDR})`);
   console.log(`  services: proxied by the ${node.proxy.describe()} service proxy`);
   for (const l of node.limitations) console.log(`  limited: ${l}`);
   await new Promise<void>((resolve) => {

@@ -57,6 +57,19 @@ examples(
     .option('--no-node', 'run the control plane only, with no node on this machine')
     .option('--pod-cidr <cidr>', "pod addresses of this machine's node (default 10.244.0.0/24; another per cluster)")
     .option('--bridge <name>', "the node's pod bridge device (default k8ts0; another per cluster)")
+    .option('--cluster-cidr <cidr>', "the pod network nodes' podCIDRs are cut from (kube-controller-manager's; default 10.244.0.0/16)")
+    .option('--node-cidr-mask-size <bits>', "prefix length of each node's podCIDR (default 24)")
+    .option('--no-allocate-node-cidrs', 'do not give nodes podCIDRs (each agent then needs --pod-cidr)')
+    .option('--bind-address <ip>', 'where the API server listens besides 127.0.0.1 (0.0.0.0: everywhere; default the advertise address)')
+    .option(
+      '--advertise-address <ip>',
+      "the address nodes and pods reach the API server at (the kubernetes service's endpoint; default the host's first IPv4)",
+    )
+    .option(
+      '--tls-san <name>',
+      "an extra DNS name or IPv4 address for the API server's certificate (repeat, or comma-separate)",
+      (v: string, prev?: string) => (prev ? `${prev},${v}` : v),
+    )
     .option('--node-name <name>', "this machine's node name (default: the hostname)")
     .option('--simulated-nodes <n>', 'also register N simulated nodes (no processes; pods turn Running after a short delay)')
     .option('--node-grace-period <seconds>', 'how long a node may stay silent before it is NotReady/Unknown (default 50)')
@@ -248,7 +261,7 @@ examples(
     .option('--ca-file <file>', 'the cluster CA (DATA_DIR/pki/ca.crt on the control plane), instead of token discovery')
     .option('--insecure-skip-tls-verify', "do not verify the API server's certificate")
     .option('--data-dir <dir>', 'where this node keeps pods, volumes and logs')
-    .option('--pod-cidr <cidr>', "this node's pod addresses (distinct per node)", '10.244.1.0/24')
+    .option('--pod-cidr <cidr>', "this node's pod addresses (default: the podCIDR the control plane gives its Node)")
     .option('--bridge <name>', "this node's pod bridge device", 'k8ts1')
     .option('--node-ip <ip>', "the address the API server reaches this node at (default: the host's first non-loopback IPv4)")
     .option('--port <n>', "streaming server port (kubelet's 10250)", '10250')
@@ -272,8 +285,32 @@ examples(
     )
     .action(async (o) => exitWith((await import('./agent.js')).agent(o))),
   [
-    'k8ts agent --server https://10.0.0.5:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1234...cdef --pod-cidr 10.244.5.0/24',
+    'k8ts agent --server https://10.0.0.5:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1234...cdef --name node2 --bridge k8ts1',
     'k8ts agent --server https://10.0.0.5:6443   # a restart: the node keeps its certificate in its data dir',
+  ],
+);
+
+examples(
+  target(program.command('server'))
+    .description(
+      'run another control-plane process (API server, controllers, scheduler) of a cluster kept in etcd, as kubeadm join --control-plane; runs until interrupted',
+    )
+    .requiredOption('--store <etcd>', 'the etcd of the cluster: etcd://host:port[,host:port...], as the first server was given')
+    .requiredOption('--join <url>', 'a running API server of the cluster, e.g. https://10.0.0.5:6443 (checked against the CA of --pki-dir)')
+    .requiredOption('--pki-dir <dir>', "a copy of the first server's DATA_DIR/pki (its CA and service-account keys are shared)")
+    .option('--token-file <file>', "a copy of the first server's DATA_DIR/token (default: beside --pki-dir)")
+    .option('--port <n>', 'API server port on 127.0.0.1 (default 6443; 0: any free port)')
+    .option('--node', 'also run a node on this machine (with its own --pod-cidr and --bridge)')
+    .option('--pod-cidr <cidr>', "with --node: this node's pod addresses")
+    .option('--bridge <name>', "with --node: this node's pod bridge device")
+    .option('--node-name <name>', 'with --node: the node name (default: the hostname)')
+    .option('--etcd-cafile <file>', "the CA of etcd's serving certificate (PEM)")
+    .option('--etcd-certfile <file>', 'the client certificate shown to etcd (PEM)')
+    .option('--etcd-keyfile <file>', "that certificate's key (PEM)")
+    .action(async (o) => exitWith((await import('./server.js')).server(o))),
+  [
+    'scp -r cp1:~/.k8ts/k8ts/pki cp1:~/.k8ts/k8ts/token ./first/   # the shared secrets, copied once',
+    'k8ts server --store etcd://10.0.0.5:2379,10.0.0.6:2379,10.0.0.7:2379 --join https://10.0.0.5:6443 --pki-dir ./first/pki',
   ],
 );
 

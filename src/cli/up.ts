@@ -47,6 +47,12 @@ export interface UpOptions {
   node?: boolean;
   podCidr?: string;
   bridge?: string;
+  clusterCidr?: string;
+  nodeCidrMaskSize?: string;
+  allocateNodeCidrs?: boolean;
+  bindAddress?: string;
+  advertiseAddress?: string;
+  tlsSan?: string;
   runtime?: string;
   proxyMode?: string;
   resolvConf?: string;
@@ -76,6 +82,12 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ['node', 'node', '--no-node'],
   ['podCidr', 'podCIDR', '--pod-cidr'],
   ['bridge', 'bridge', '--bridge'],
+  ['clusterCidr', 'clusterCIDR', '--cluster-cidr'],
+  ['nodeCidrMaskSize', 'nodeCIDRMaskSize', '--node-cidr-mask-size'],
+  ['allocateNodeCidrs', 'allocateNodeCIDRs', '--no-allocate-node-cidrs'],
+  ['bindAddress', 'bindAddress', '--bind-address'],
+  ['advertiseAddress', 'advertiseAddress', '--advertise-address'],
+  ['tlsSan', 'tlsSANs', '--tls-san'],
   ['nodeName', 'nodeName', '--node-name'],
   ['simulatedNodes', 'simulatedNodes', '--simulated-nodes'],
   ['nodeGracePeriod', 'nodeGracePeriodSeconds', '--node-grace-period'],
@@ -341,6 +353,12 @@ export async function serveCluster(t: Target, cfg: ClusterConfig, port: number, 
       podCIDR: cfg.podCIDR,
       bridgeName: cfg.bridge,
       nodeName: cfg.nodeName,
+      clusterCIDR: cfg.clusterCIDR,
+      nodeCIDRMaskSize: cfg.nodeCIDRMaskSize,
+      allocateNodeCIDRs: cfg.allocateNodeCIDRs,
+      bindAddress: cfg.bindAddress,
+      advertiseAddress: cfg.advertiseAddress,
+      tlsSANs: cfg.tlsSANs ? cfg.tlsSANs.split(',') : undefined,
       simulatedNodes: cfg.simulatedNodes,
       nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
       runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME),

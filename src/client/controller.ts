@@ -2,7 +2,9 @@
 // into a rate-limited work queue; workers reconcile one key at a time, level-triggered, and
 // requeue with back-off on error.
 
+import type { KObject } from '../api/object.js';
 import { EventRecorder } from './events.js';
+import { objectKey } from './informer.js';
 import type { RestClient } from './rest.js';
 import { WorkQueue } from './workqueue.js';
 
@@ -87,6 +89,12 @@ export abstract class Controller implements Reconciler {
   }
 
   abstract reconcile(key: string): Promise<number | void>;
+
+  /** Queues obj's key now, or after afterMs (a look again at a known time, a batch of events). */
+  protected enqueue(obj: KObject, afterMs = 0): void {
+    if (afterMs > 0) this.loop.queue.addAfter(objectKey(obj), afterMs);
+    else this.loop.enqueue(objectKey(obj));
+  }
 
   start(): void {
     this.loop.start();

@@ -19,6 +19,18 @@ export interface ClusterConfig {
   nodeName?: string;
   podCIDR: string;
   bridge: string;
+  /** The pod network every node's podCIDR comes from (kube-controller-manager's --cluster-cidr); unset: 10.244.0.0/16. */
+  clusterCIDR?: string;
+  /** The size of each node's block (--node-cidr-mask-size); unset: 24. */
+  nodeCIDRMaskSize?: number;
+  /** Hand Nodes without a podCIDR one (--allocate-node-cidrs); unset: true. */
+  allocateNodeCIDRs?: boolean;
+  /** The address the API server listens on besides 127.0.0.1 (kube-apiserver's --bind-address); unset: the advertise address. */
+  bindAddress?: string;
+  /** The address other machines and pods reach the API server at (--advertise-address); unset: the host's first IPv4. */
+  advertiseAddress?: string;
+  /** Extra names/addresses in the API server's certificate (k3s's --tls-san), comma-separated. */
+  tlsSANs?: string;
   simulatedNodes?: number;
   nodeGracePeriodSeconds?: number;
   /** Container runtime of this machine's node (unset: $K8TS_RUNTIME, else auto). */
@@ -67,6 +79,7 @@ const text = (re: RegExp, what: string) => (v: unknown, where: string) => {
   if (typeof v !== 'string' || !re.test(v)) throw new Error(`${where} must be ${what}, got ${JSON.stringify(v)}`);
   return v;
 };
+const IPV4_RE = /^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$/;
 const bool = (v: unknown, where: string) => {
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'false') return v === 'true';
@@ -101,6 +114,32 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   bridge: {
     help: "the node's pod bridge device (at most 15 characters, distinct per cluster)",
     parse: text(/^[a-zA-Z0-9_.-]{1,15}$/, 'a network device name of at most 15 characters'),
+  },
+  clusterCIDR: {
+    help: "the pod network nodes' podCIDRs are cut from (kube-controller-manager's --cluster-cidr; default 10.244.0.0/16)",
+    parse: text(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as 10.244.0.0/16'),
+  },
+  nodeCIDRMaskSize: { help: "the prefix length of each node's podCIDR (--node-cidr-mask-size; default 24)", parse: whole(8, 30) },
+  allocateNodeCIDRs: { help: 'give nodes without a podCIDR one from clusterCIDR (--allocate-node-cidrs; default true)', parse: bool },
+  bindAddress: {
+    help: 'where the API server listens besides 127.0.0.1 (--bind-address; 0.0.0.0: every address; default: the advertise address)',
+    parse: text(IPV4_RE, 'an IPv4 address'),
+  },
+  advertiseAddress: {
+    help: "the address nodes and pods reach the API server at, the kubernetes service's endpoint (--advertise-address; default: the host's first IPv4)",
+    parse: text(IPV4_RE, 'an IPv4 address'),
+  },
+  tlsSANs: {
+    help: "extra DNS names or IPv4 addresses in the API server's certificate, comma-separated (--tls-san)",
+    parse: (v, w) => {
+      const list = Array.isArray(v) ? v.join(',') : v;
+      const t = text(/^[A-Za-z0-9.,*-]+$/, 'DNS names or IPv4 addresses, comma-separated')(list, w) as string;
+      return t
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .join(',');
+    },
   },
   simulatedNodes: { help: 'simulated nodes to register (no processes; pods turn Running after a short delay)', parse: whole(0, 100_000) },
   nodeGracePeriodSeconds: {

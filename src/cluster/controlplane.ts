@@ -37,6 +37,16 @@ export interface ControlPlaneOptions {
   podCIDR?: string;
   bridgeName?: string;
   nodeName?: string;
+  /** Node IPAM (kube-controller-manager's --cluster-cidr, --node-cidr-mask-size, --allocate-node-cidrs). */
+  clusterCIDR?: string;
+  nodeCIDRMaskSize?: number;
+  allocateNodeCIDRs?: boolean;
+  /** Where the API server listens besides 127.0.0.1 (--bind-address; default the advertise address). */
+  bindAddress?: string;
+  /** The API server's address for nodes and pods (--advertise-address; default the host's first IPv4). */
+  advertiseAddress?: string;
+  /** Extra DNS names / IPv4 addresses in the serving certificate (--tls-san). */
+  tlsSANs?: string[];
   /** The local node's container runtime (default auto). */
   runtime?: RuntimeChoice;
   /** The local node's service proxy mode (default auto). */
@@ -75,6 +85,9 @@ export interface ControlPlane {
   fleetlock?: FleetLockServer;
   stop(): Promise<void>;
 }
+
+/** kube-controller-manager has no default; flannel's and k3s's is 10.244.0.0/16 / 10.42.0.0/16: ours holds the /24s k8ts' nodes always had. */
+export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
 
 /** The admin token: made once per data dir, reused by every later `up`. */
 export function ensureToken(dataDir: string): string {
@@ -138,7 +151,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   ]);
   const files = clusterFiles(opts.dataDir);
   const token = ensureToken(opts.dataDir);
-  const pki = ensurePKI(files.dir);
+  const isIP = (x: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(x);
+  const sans = [
+    ...(opts.tlsSANs ?? []),
+    ...(opts.advertiseAddress ? [opts.advertiseAddress] : []),
+    ...(opts.bindAddress && opts.bindAddress !== '0.0.0.0' ? [opts.bindAddress] : []),
+  ];
+  const pki = ensurePKI(files.dir, { ips: sans.filter(isIP), dns: sans.filter((x) => !isIP(x)) });
   const saKeys = ensureServiceAccountKey(files.dir);
   const store = await openStore(opts.store, files.dir, undefined, opts.etcdTLS);
   const log = opts.log ?? ((m: string) => console.error(m));
@@ -168,6 +187,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     serviceAccounts: { keys: saKeys },
     // Pods reach the API server through the kubernetes service's endpoint: the host's address.
     serveOnAdvertiseAddress: true,
+    ...(opts.advertiseAddress ? { advertiseAddress: opts.advertiseAddress } : {}),
+    ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
     // metrics.k8s.io from the node agents' /metrics/resource, dialled as pod streams are.
     metricsServer: {
       kubeletTLS,
@@ -217,6 +238,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           hpaDownscaleStabilizationMs:
             opts.hpaDownscaleStabilizationSeconds !== undefined ? opts.hpaDownscaleStabilizationSeconds * 1000 : undefined,
         },
+        nodeIPAM:
+          opts.allocateNodeCIDRs === false
+            ? undefined
+            : { clusterCIDR: opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize ?? 24 },
         nodeLifecycle: opts.nodeGracePeriodSeconds
           ? {
               nodeMonitorGracePeriodMs: opts.nodeGracePeriodSeconds * 1000,

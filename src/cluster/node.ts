@@ -11,6 +11,7 @@ import type { RestClient } from '../client/rest.js';
 import { IngressController } from '../ingress/controller.js';
 import { NetworkPolicyAgent } from '../netpol/controller.js';
 import { NodeAgent } from '../node/agent.js';
+import { nodePodCIDR } from '../node/kubelet/podcidr.js';
 import { resourceMetricsText } from '../node/kubelet/resourcemetrics.js';
 import { NodeNetwork } from '../node/network/bridge.js';
 import { LocalImageStore } from '../node/runtime/images.js';
@@ -35,6 +36,7 @@ export interface LocalNodeOptions {
   nodeName?: string;
   /** Where the runtime, volumes and logs live. */
   dir: string;
+  /** kubelet's --pod-cidr: unset, the Node's spec.podCIDR as the node IPAM controller sets it. */
   podCIDR?: string;
   bridgeName?: string;
   /**
@@ -103,6 +105,7 @@ export function chooseRuntime(
 export interface LocalNode {
   name: string;
   ip: string;
+  podCIDR: string;
   agent: NodeAgent;
   runtime: ProcessRuntime | OciRuntime;
   network: NodeNetwork | null;
@@ -146,7 +149,8 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const name = opts.nodeName ?? defaultNodeName();
   const log = opts.log ?? (() => undefined);
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-  const podCIDR = opts.podCIDR ?? '10.244.0.0/24';
+  // The Node's podCIDR (the node IPAM controller's), unless one is given (kubelet's --pod-cidr).
+  const podCIDR = await nodePodCIDR(opts.client, name, { override: opts.podCIDR, log });
   const isolated = process.platform === 'linux' && process.getuid?.() === 0;
   const network = isolated
     ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true, owner: `data dir ${opts.dir}` })
@@ -275,6 +279,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   return {
     name,
     ip,
+    podCIDR,
     agent,
     runtime,
     network,

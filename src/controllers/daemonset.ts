@@ -54,14 +54,13 @@ import {
 } from './history.js';
 import {
   claimObjects,
-  controllerOf,
+  controllerIn,
   labelsChanged,
   newControllerRef,
+  ownerEvents,
   ownersSelecting,
   type PodOwnerHandlers,
-  podAdded,
-  podDeleted,
-  podOwnersUpdated,
+  podEvents,
   resolveControllerRef,
   safeSelector,
 } from './podutil.js';
@@ -114,22 +113,8 @@ export class DaemonSetController extends Controller {
     this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
     this.nodeInf = factory.informerFor<Node>({ ...NODES });
     this.revInf = factory.informerFor<ControllerRevision>({ ...CONTROLLERREVISIONS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
-    this.dsInf.addEventHandler({
-      onAdd: (ds) => this.enqueue(ds),
-      onUpdate: (old, cur) => {
-        if (old.metadata.uid !== cur.metadata.uid) this.expectations.delete(objectKey(old));
-        this.enqueue(cur);
-      },
-      onDelete: (ds) => {
-        this.expectations.delete(objectKey(ds));
-        this.enqueue(ds);
-      },
-    });
-    this.podInf.addEventHandler({
-      onAdd: (p) => this.addPod(p),
-      onUpdate: (o, n) => this.updatePod(o, n),
-      onDelete: (p) => this.deletePod(p),
-    });
+    this.dsInf.addEventHandler(ownerEvents(this.expectations, (ds) => this.enqueue(ds)));
+    this.podInf.addEventHandler(podEvents(this.podHandlers));
     this.nodeInf.addEventHandler({
       onAdd: () => this.enqueueAll(),
       onUpdate: (o, n) => {
@@ -145,11 +130,6 @@ export class DaemonSetController extends Controller {
     });
   }
 
-  private enqueue(ds: KObject, afterMs = 0): void {
-    if (afterMs > 0) this.loop.queue.addAfter(objectKey(ds), afterMs);
-    else this.loop.enqueue(objectKey(ds));
-  }
-
   private enqueueAll(): void {
     for (const ds of this.dsInf.list()) this.enqueue(ds);
   }
@@ -159,9 +139,8 @@ export class DaemonSetController extends Controller {
   }
 
   private enqueueOwner(obj: KObject): void {
-    const ref = controllerOf(obj);
-    const ds = ref && this.resolve(obj.metadata.namespace, ref);
-    if (ds) this.enqueue(ds);
+    const owner = controllerIn(this.dsInf, 'DaemonSet', obj);
+    if (owner) this.enqueue(owner);
   }
 
   private selecting(pod: Pod): DaemonSet[] {
@@ -176,19 +155,6 @@ export class DaemonSetController extends Controller {
     enqueue: (ds, afterMs) => this.enqueue(ds, afterMs),
     minReadySeconds: (ds) => ds.spec.minReadySeconds ?? 0,
   };
-
-  private addPod(pod: Pod): void {
-    podAdded(this.podHandlers, pod);
-  }
-
-  private updatePod(old: Pod, cur: Pod): void {
-    if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-    podOwnersUpdated(this.podHandlers, old, cur);
-  }
-
-  private deletePod(pod: Pod): void {
-    podDeleted(this.podHandlers, pod);
-  }
 
   private dsRef(ds: DaemonSet): KObject {
     return { ...ds, apiVersion: 'apps/v1', kind: 'DaemonSet' };

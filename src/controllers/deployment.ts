@@ -8,14 +8,7 @@ import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject } from '../api/object.js';
 import { DEPLOYMENTS, type Deployment, PODS, type Pod, REPLICASETS, type ReplicaSet } from '../api/types.js';
 import { Controller } from '../client/controller.js';
-import {
-  type Informer,
-  NAMESPACE_INDEX,
-  OWNER_UID_INDEX,
-  objectKey,
-  ownerUidIndexFunc,
-  type SharedInformerFactory,
-} from '../client/informer.js';
+import { type Informer, NAMESPACE_INDEX, OWNER_UID_INDEX, ownerUidIndexFunc, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
 import { type Requeue, type RolloutOps, rolloutRecreate, rolloutRolling } from './deployment-rollout.js';
 import {
@@ -93,10 +86,6 @@ export class DeploymentController extends Controller implements RolloutOps {
       onDelete: (rs) => this.deleteReplicaSet(rs),
     });
     this.podInf.addEventHandler({ onDelete: (p) => this.deletePod(p) });
-  }
-
-  private enqueue(d: KObject): void {
-    this.loop.enqueue(objectKey(d));
   }
 
   // ---- event handlers ----

@@ -142,7 +142,12 @@ export class GarbageCollector implements Reconciler {
         )
         .catch(ignoreGone);
     }
-    const left = (owner.metadata.finalizers ?? []).filter((f) => f !== 'orphan');
+    await this.removeFinalizer(ri, owner, 'orphan');
+  }
+
+  /** Takes the finalizer the garbage collector has done with off the owner (the owner unchanged since it was read). */
+  private async removeFinalizer(ri: APIResource, owner: KObject, finalizer: string): Promise<void> {
+    const left = (owner.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     await this.client
       .patch(
         this.ref(ri, owner),
@@ -165,14 +170,7 @@ export class GarbageCollector implements Reconciler {
       }
     }
     if (blocking > 0) return 1000; // look again; dependents' deletes also requeue us
-    const left = (owner.metadata.finalizers ?? []).filter((f) => f !== 'foregroundDeletion');
-    await this.client
-      .patch(
-        this.ref(ri, owner),
-        { metadata: { finalizers: left.length ? left : null, resourceVersion: owner.metadata.resourceVersion } },
-        'merge',
-      )
-      .catch(ignoreGone);
+    await this.removeFinalizer(ri, owner, 'foregroundDeletion');
   }
 
   /** Whether an owner exists: the cache first, the API server to confirm an absence. */

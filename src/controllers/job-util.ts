@@ -188,41 +188,27 @@ export interface PolicyMatch {
 export function matchPodFailurePolicy(policy: JobSpec['podFailurePolicy'], pod: Pod): PolicyMatch {
   if (!policy) return { countFailed: true };
   const st = pod.status ?? {};
+  const where = `${pod.metadata.namespace}/${pod.metadata.name}`;
   for (const [i, rule] of (policy.rules ?? []).entries()) {
+    // What matched, as the FailJob message tells it (undefined: the rule does not match).
+    let matched: string | undefined;
     if (rule.onExitCodes) {
       const cs = matchingContainer(st.containerStatuses, rule.onExitCodes) ?? matchingContainer(st.initContainerStatuses, rule.onExitCodes);
-      if (!cs) continue;
-      switch (rule.action) {
-        case 'Ignore':
-          return { countFailed: false, action: 'Ignore' };
-        case 'FailIndex':
-          return { countFailed: true, action: 'FailIndex' };
-        case 'Count':
-          return { countFailed: true, action: 'Count' };
-        case 'FailJob':
-          return {
-            countFailed: true,
-            action: 'FailJob',
-            failJobMessage: `Container ${cs.name} for pod ${pod.metadata.namespace}/${pod.metadata.name} failed with exit code ${cs.state?.terminated?.exitCode ?? 0} matching FailJob rule at index ${i}`,
-          };
-      }
+      if (cs) matched = `Container ${cs.name} for pod ${where} failed with exit code ${cs.state?.terminated?.exitCode ?? 0}`;
     } else if (rule.onPodConditions) {
       const c = matchingCondition(st.conditions, rule.onPodConditions);
-      if (!c) continue;
-      switch (rule.action) {
-        case 'Ignore':
-          return { countFailed: false, action: 'Ignore' };
-        case 'FailIndex':
-          return { countFailed: true, action: 'FailIndex' };
-        case 'Count':
-          return { countFailed: true, action: 'Count' };
-        case 'FailJob':
-          return {
-            countFailed: true,
-            action: 'FailJob',
-            failJobMessage: `Pod ${pod.metadata.namespace}/${pod.metadata.name} has condition ${c.type} matching FailJob rule at index ${i}`,
-          };
-      }
+      if (c) matched = `Pod ${where} has condition ${c.type}`;
+    }
+    if (matched === undefined) continue;
+    switch (rule.action) {
+      case 'Ignore':
+        return { countFailed: false, action: 'Ignore' };
+      case 'FailIndex':
+        return { countFailed: true, action: 'FailIndex' };
+      case 'Count':
+        return { countFailed: true, action: 'Count' };
+      case 'FailJob':
+        return { countFailed: true, action: 'FailJob', failJobMessage: `${matched} matching FailJob rule at index ${i}` };
     }
   }
   return { countFailed: true };

@@ -10,12 +10,10 @@ import { serverPreferredResources } from '../client/discovery.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { SIMULATED_EXIT_CODE_ANNOTATION, SimulatedNodes } from '../node/simulated.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { waitFor as waitForT } from '../testing/wait.js';
+import { waitFor } from '../testing/wait.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { JobController } from './job.js';
 import { TTLAfterFinishedController } from './ttlafterfinished.js';
-
-const waitFor = <T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000) => waitForT(what, fn, timeoutMs);
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const JOBS = { group: 'batch', version: 'v1', resource: 'jobs' };
@@ -81,11 +79,11 @@ const pods = async (ns: string): Promise<Pod[]> => (await cp.client.list<Pod>({ 
 const cond = (j: Job, type: string) => j.status?.conditions?.find((c) => c.type === type);
 const finished = async (ns: string, name: string, type: 'Complete' | 'Failed', timeoutMs = 15_000): Promise<Job> =>
   waitFor(
+    `${name} ${type}`,
     async () => {
       const j = await getJob(ns, name);
       return cond(j, type)?.status === 'True' ? j : undefined;
     },
-    `${name} ${type}`,
     timeoutMs,
   );
 const reasons = async (ns: string): Promise<string[]> =>
@@ -302,10 +300,10 @@ test('a successPolicy ends an Indexed Job once its indexes succeeded', async () 
 test('suspend: no pods while suspended (Suspended condition); resumed, it runs and completes', async () => {
   const ns = await newNamespace();
   await cp.client.create({ ...JOBS, namespace: ns }, job(ns, 'later', { suspend: true }));
-  const suspended = await waitFor(async () => {
+  const suspended = await waitFor('Suspended', async () => {
     const j = await getJob(ns, 'later');
     return cond(j, 'Suspended')?.status === 'True' ? j : undefined;
-  }, 'Suspended');
+  });
   assert.equal(cond(suspended, 'Suspended')?.reason, 'JobSuspended');
   assert.equal(suspended.status?.startTime, undefined);
   assert.equal((await pods(ns)).length, 0);
@@ -331,8 +329,8 @@ test('ttlSecondsAfterFinished: the finished Job and its pods are deleted', async
   const ns = await newNamespace();
   await cp.client.create({ ...JOBS, namespace: ns }, job(ns, 'short', { ttlSecondsAfterFinished: 1 }));
   await finished(ns, 'short', 'Complete');
-  await waitFor(async () => (await cp.client.list({ ...JOBS, namespace: ns })).items.length === 0, 'the Job deleted', 10_000);
-  await waitFor(async () => (await pods(ns)).length === 0, 'its pods deleted', 10_000);
+  await waitFor('the Job deleted', async () => (await cp.client.list({ ...JOBS, namespace: ns })).items.length === 0, 10_000);
+  await waitFor('its pods deleted', async () => (await pods(ns)).length === 0, 10_000);
 });
 
 test('a Job deleted without a propagation policy orphans its pods, with the warning', async () => {
@@ -346,8 +344,8 @@ test('a Job deleted without a propagation policy orphans its pods, with the warn
   assert.equal(res.status, 200);
   assert.match(res.headers.get('warning') ?? '', /child pods are preserved by default when jobs are deleted/);
   await res.text();
-  await waitFor(async () => (await cp.client.list({ ...JOBS, namespace: ns })).items.length === 0, 'the Job deleted');
+  await waitFor('the Job deleted', async () => (await cp.client.list({ ...JOBS, namespace: ns })).items.length === 0);
   const [p] = await pods(ns);
   assert.ok(p, 'the pod stays');
-  await waitFor(async () => ((await pods(ns))[0]?.metadata.ownerReferences ?? []).length === 0, 'the pod orphaned');
+  await waitFor('the pod orphaned', async () => ((await pods(ns))[0]?.metadata.ownerReferences ?? []).length === 0);
 });

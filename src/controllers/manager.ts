@@ -24,6 +24,7 @@ import { EndpointsController } from './endpoints.js';
 import { EndpointSliceController } from './endpointslice.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { NamespaceController } from './namespace.js';
+import { NodeIPAMController, type NodeIPAMOptions } from './nodeipam.js';
 import { NodeLifecycleController } from './nodelifecycle.js';
 import { PodGCController } from './podgc.js';
 import { type PolicyControllerOptions, policyControllers } from './policy.js';
@@ -93,6 +94,8 @@ export interface ControllerManagerOptions {
   log?: (msg: string) => void;
   /** Node lifecycle timings (grace period before a silent node is Unknown, ...). */
   nodeLifecycle?: { nodeMonitorGracePeriodMs?: number; monitorPeriodMs?: number };
+  /** --allocate-node-cidrs with --cluster-cidr and --node-cidr-mask-size: Nodes get a podCIDR; unset: off. */
+  nodeIPAM?: Omit<NodeIPAMOptions, 'log'>;
   /** Quota and autoscaling settings (kube-controller-manager's --resource-quota-sync-period, --horizontal-pod-autoscaler-*). */
   policy?: Omit<PolicyControllerOptions, 'log'>;
   /** Addresses for LoadBalancer services (parseAddressPool's format); default defaultLoadBalancerPool(). */
@@ -169,6 +172,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       }),
       new NodeLifecycleController(clients('node-controller'), factory, { log: opts.log, ...opts.nodeLifecycle }),
       new TaintEvictionController(clients('node-controller'), factory, { log: opts.log }),
+      // kube-controller-manager runs the node IPAM controller with the node-controller's credentials.
+      ...(opts.nodeIPAM ? [new NodeIPAMController(clients('node-controller'), factory, { ...opts.nodeIPAM, log: opts.log })] : []),
       new PodGCController(clients('pod-garbage-collector'), factory, { log: opts.log }),
       ...storageControllers(clients, factory, opts.log),
       new DisruptionController(clients('disruption-controller'), factory, { log: opts.log }),

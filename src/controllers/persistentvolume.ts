@@ -68,6 +68,18 @@ const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 const claimPhase = (c: PersistentVolumeClaim): string => c.status?.phase ?? '';
 const volumePhase = (v: PersistentVolume): string => v.status?.phase ?? '';
 
+/**
+ * The informer's copy of key, or the controller's own write of it while that is newer (the
+ * informer has not caught up yet), as the PV controller's assume cache; a stale write is dropped.
+ */
+function newestOf<T extends KObject>(cached: T | undefined, written: Map<string, T>, key: string): T | undefined {
+  const mine = written.get(key);
+  if (!cached) return undefined;
+  if (mine && mine.metadata.uid === cached.metadata.uid && rv(mine) > rv(cached)) return mine;
+  if (mine) written.delete(key);
+  return cached;
+}
+
 export class PersistentVolumeController {
   readonly name = 'persistentvolume-binder';
   readonly claimLoop: ControllerLoop;
@@ -145,12 +157,7 @@ export class PersistentVolumeController {
   // ---- the controller's view: informer caches overlaid with its own newer writes ----
 
   private volume(name: string): PersistentVolume | undefined {
-    const cached = this.pvInf.get(name);
-    const written = this.writtenVolumes.get(name);
-    if (!cached) return undefined;
-    if (written && written.metadata.uid === cached.metadata.uid && rv(written) > rv(cached)) return written;
-    if (written) this.writtenVolumes.delete(name);
-    return cached;
+    return newestOf(this.pvInf.get(name), this.writtenVolumes, name);
   }
 
   private volumes(): PersistentVolume[] {
@@ -161,12 +168,7 @@ export class PersistentVolumeController {
   }
 
   private claim(key: string): PersistentVolumeClaim | undefined {
-    const cached = this.pvcInf.get(key);
-    const written = this.writtenClaims.get(key);
-    if (!cached) return undefined;
-    if (written && written.metadata.uid === cached.metadata.uid && rv(written) > rv(cached)) return written;
-    if (written) this.writtenClaims.delete(key);
-    return cached;
+    return newestOf(this.pvcInf.get(key), this.writtenClaims, key);
   }
 
   private storeVolume(v: PersistentVolume): PersistentVolume {

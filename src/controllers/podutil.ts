@@ -7,7 +7,7 @@ import { getCondition, isPodReady } from '../api/conditions.js';
 import { type Selector, selectorFromLabelSelector } from '../api/labels.js';
 import type { KObject, OwnerReference } from '../api/object.js';
 import type { LabelSelector, Pod } from '../api/types.js';
-import { objectKey } from '../client/informer.js';
+import { type EventHandlers, objectKey } from '../client/informer.js';
 import { isApiError, isNotFound, type ResourceRef, type RestClient } from '../client/rest.js';
 
 /** The annotation that tells the ReplicaSet controller which pods to give up first (lower first). */
@@ -287,6 +287,12 @@ export function resolveControllerRef<T extends KObject>(
   return o && o.metadata.uid === ref.uid ? o : undefined;
 }
 
+/** The owner of this kind that controls obj (a pod, a revision), if the informer still has it. */
+export function controllerIn<T extends KObject>(inf: OwnerIndex<T>, kind: string, obj: KObject): T | undefined {
+  const ref = controllerOf(obj);
+  return ref && resolveControllerRef(inf, kind, obj.metadata.namespace, ref);
+}
+
 /** Owners in obj's namespace whose selector matches it (an empty selector matches nothing here). */
 export function ownersSelecting<T extends KObject>(
   inf: OwnerIndex<T>,
@@ -313,6 +319,37 @@ export interface PodOwnerHandlers<T extends KObject> {
   expectations: { creationObserved(key: string): void; deletionObserved(key: string, podKey: string): void };
   enqueue(owner: T, afterMs?: number): void;
   minReadySeconds(owner: T): number;
+}
+
+/**
+ * The owner's own event handlers (ReplicaSet, DaemonSet): every change enqueues it; a deleted
+ * owner, or one replaced under the same name (a new uid), drops what its expectations waited for.
+ */
+export function ownerEvents<T extends KObject>(expectations: { delete(key: string): void }, enqueue: (owner: T) => void): EventHandlers<T> {
+  return {
+    onAdd: (o) => enqueue(o),
+    onUpdate: (old, cur) => {
+      if (old.metadata.uid !== cur.metadata.uid) expectations.delete(objectKey(old));
+      enqueue(cur);
+    },
+    onDelete: (o) => {
+      expectations.delete(objectKey(o));
+      enqueue(o);
+    },
+  };
+}
+
+/** The pod informer's handlers of an owner: add, update (skipping resyncs) and delete, with extra for update's own cases. */
+export function podEvents<T extends KObject>(h: PodOwnerHandlers<T>, beforeUpdate?: (old: Pod, cur: Pod) => boolean): EventHandlers<Pod> {
+  return {
+    onAdd: (p) => podAdded(h, p),
+    onUpdate: (old, cur) => {
+      if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
+      if (beforeUpdate?.(old, cur)) return;
+      podOwnersUpdated(h, old, cur);
+    },
+    onDelete: (p) => podDeleted(h, p),
+  };
 }
 
 /** addPod of replica_set.go and daemon_controller.go: observe the creation, or wake orphans' candidate owners. */

@@ -36,11 +36,11 @@ import {
   isPodAvailable,
   labelsChanged,
   newControllerRef,
+  ownerEvents,
   ownersSelecting,
   type PodOwnerHandlers,
-  podAdded,
   podDeleted,
-  podOwnersUpdated,
+  podEvents,
   podsToDelete,
   resolveControllerRef,
   safeSelector,
@@ -178,27 +178,8 @@ export class ReplicaSetController extends Controller {
     this.k = k;
     this.rsInf = factory.informerFor<ReplicaSet>({ ...k.resource, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
     this.podInf = factory.informerFor<Pod>({ ...PODS });
-    this.rsInf.addEventHandler({
-      onAdd: (rs) => this.enqueue(rs),
-      onUpdate: (old, cur) => {
-        if (old.metadata.uid !== cur.metadata.uid) this.expectations.delete(objectKey(old));
-        this.enqueue(cur);
-      },
-      onDelete: (rs) => {
-        this.expectations.delete(objectKey(rs));
-        this.enqueue(rs);
-      },
-    });
-    this.podInf.addEventHandler({
-      onAdd: (p) => this.addPod(p),
-      onUpdate: (o, n) => this.updatePod(o, n),
-      onDelete: (p) => this.deletePod(p),
-    });
-  }
-
-  private enqueue(rs: KObject, afterMs = 0): void {
-    if (afterMs > 0) this.loop.queue.addAfter(objectKey(rs), afterMs);
-    else this.loop.enqueue(objectKey(rs));
+    this.rsInf.addEventHandler(ownerEvents(this.expectations, (rs) => this.enqueue(rs)));
+    this.podInf.addEventHandler(podEvents(this.podHandlers, (old, cur) => this.podDeleting(old, cur)));
   }
 
   private resolveControllerRef(namespace: string | undefined, ref: { kind: string; name: string; uid: string }): ReplicaSet | undefined {
@@ -224,23 +205,12 @@ export class ReplicaSetController extends Controller {
     minReadySeconds: (rs) => rs.spec?.minReadySeconds ?? 0,
   };
 
-  private addPod(pod: Pod): void {
-    podAdded(this.podHandlers, pod);
-  }
-
-  private updatePod(old: Pod, cur: Pod): void {
-    if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-    if (cur.metadata.deletionTimestamp) {
-      // A graceful delete: replace the pod now, not once the kubelet has finished with it.
-      this.deletePod(cur);
-      if (labelsChanged(old, cur)) this.deletePod(old);
-      return;
-    }
-    podOwnersUpdated(this.podHandlers, old, cur);
-  }
-
-  private deletePod(pod: Pod): void {
-    podDeleted(this.podHandlers, pod);
+  /** updatePod's graceful-delete case: replace the pod now, not once the kubelet has finished with it. */
+  private podDeleting(old: Pod, cur: Pod): boolean {
+    if (!cur.metadata.deletionTimestamp) return false;
+    podDeleted(this.podHandlers, cur);
+    if (labelsChanged(old, cur)) podDeleted(this.podHandlers, old);
+    return true;
   }
 
   async reconcile(key: string): Promise<number | void> {

@@ -22,14 +22,7 @@ import {
   type StatefulSetStatus,
 } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
-import {
-  type Informer,
-  NAMESPACE_INDEX,
-  OWNER_UID_INDEX,
-  objectKey,
-  ownerUidIndexFunc,
-  type SharedInformerFactory,
-} from '../client/informer.js';
+import { type Informer, NAMESPACE_INDEX, OWNER_UID_INDEX, ownerUidIndexFunc, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import {
   claimControllerRevisions,
@@ -40,6 +33,7 @@ import {
 } from './history.js';
 import {
   claimObjects,
+  controllerIn,
   controllerOf,
   controllerUpdate,
   labelsChanged,
@@ -111,19 +105,13 @@ export class StatefulSetController extends Controller {
     this.revInf.addEventHandler({ onAdd: (r) => this.enqueueOwner(r), onDelete: (r) => this.enqueueOwner(r) });
   }
 
-  private enqueue(set: KObject, afterMs = 0): void {
-    if (afterMs > 0) this.loop.queue.addAfter(objectKey(set), afterMs);
-    else this.loop.enqueue(objectKey(set));
-  }
-
   private resolve(namespace: string | undefined, ref: { kind: string; name: string; uid: string }): StatefulSet | undefined {
     return resolveControllerRef(this.setInf, 'StatefulSet', namespace, ref);
   }
 
   private enqueueOwner(obj: KObject): void {
-    const ref = controllerOf(obj);
-    const set = ref && this.resolve(obj.metadata.namespace, ref);
-    if (set) this.enqueue(set);
+    const owner = controllerIn(this.setInf, 'StatefulSet', obj);
+    if (owner) this.enqueue(owner);
   }
 
   private selecting(pod: Pod): StatefulSet[] {
@@ -214,17 +202,22 @@ export class StatefulSetController extends Controller {
   ): Promise<{ current: ControllerRevision; update: ControllerRevision; collisionCount: number }> {
     let collisionCount = set.status?.collisionCount ?? 0;
     const next = (revisions.length ? revisions[revisions.length - 1].revision : 0) + 1;
-    const candidate = newControllerRevision(
-      set,
-      'apps/v1',
-      'StatefulSet',
-      set.spec.template?.metadata?.labels,
-      statefulSetPatch(set),
-      next,
-      collisionCount,
-    );
-    if (set.metadata.annotations && Object.keys(set.metadata.annotations).length)
-      candidate.metadata.annotations = { ...set.metadata.annotations };
+    // The revision of the set as it is now, named by its hash and the collisions counted so far.
+    const revisionOf = (collisions: number) => {
+      const cr = newControllerRevision(
+        set,
+        'apps/v1',
+        'StatefulSet',
+        set.spec.template?.metadata?.labels,
+        statefulSetPatch(set),
+        next,
+        collisions,
+      );
+      if (set.metadata.annotations && Object.keys(set.metadata.annotations).length)
+        cr.metadata.annotations = { ...set.metadata.annotations };
+      return cr;
+    };
+    const candidate = revisionOf(collisionCount);
     const equal = revisions.filter((r) => equalRevision(r, candidate));
     let update: ControllerRevision;
     if (equal.length && equalRevision(revisions[revisions.length - 1], equal[equal.length - 1])) {
@@ -238,17 +231,7 @@ export class StatefulSetController extends Controller {
       );
     } else {
       for (let tries = 0; ; tries++) {
-        const cr = newControllerRevision(
-          set,
-          'apps/v1',
-          'StatefulSet',
-          set.spec.template?.metadata?.labels,
-          statefulSetPatch(set),
-          next,
-          collisionCount,
-        );
-        cr.metadata.annotations = candidate.metadata.annotations;
-        const r = await createControllerRevision(this.client, cr);
+        const r = await createControllerRevision(this.client, revisionOf(collisionCount));
         if (r.created) {
           update = r.created;
           break;

@@ -13,7 +13,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { isObject, type KObject } from '../api/object.js';
+import { type KObject, obj, str } from '../api/object.js';
 import type { EndpointSlice, Service } from '../api/types.js';
 import { ENDPOINTSLICES, SECRETS, SERVICES } from '../api/types.js';
 import { Informer, type RestClient } from '../client/index.js';
@@ -50,10 +50,6 @@ export interface IngressControllerOptions {
   httpsPort: number;
   log?: (msg: string) => void;
 }
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export class IngressController {
   private readonly ingresses: Informer;

@@ -6,11 +6,7 @@
 // "/foobar"); ImplementationSpecific is Prefix here. Nothing matched: the default backend of
 // the oldest Ingress that has one.
 
-import { isObject, type KObject } from '../api/object.js';
-
-type Obj = Record<string, unknown>;
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+import { objects as arr, isObject, type KObject, str } from '../api/object.js';
 
 export interface Backend {
   namespace: string;

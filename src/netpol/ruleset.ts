@@ -18,12 +18,8 @@
 // then the receiver's ingress chain. DNAT (the service proxy, priority -100) runs before, so
 // the rules see pod addresses, as Kubernetes specifies.
 
-import { isObject, type KObject } from '../api/object.js';
+import { objects as arr, isObject, type KObject, type Obj, str } from '../api/object.js';
 import { selectorMatches } from '../api/validation/meta.js';
-
-type Obj = Record<string, unknown>;
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export const NETPOL_TABLE_PREFIX = 'k8ts-netpol-';
 

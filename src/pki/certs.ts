@@ -110,14 +110,26 @@ export function makeClientCert(ca: KeyPairPEM, commonName: string, organizations
   );
 }
 
-/** The API server's names: what kube-apiserver's certificate carries, plus this host's addresses. */
-export function apiServerNames(extraIPs: string[] = []): { dns: string[]; ips: string[] } {
-  const ips = new Set(['127.0.0.1', '10.96.0.1', ...extraIPs]);
+/** Names the API server's certificate must carry beyond the standard ones (--advertise-address, --tls-san). */
+export interface ExtraSANs {
+  ips?: string[];
+  dns?: string[];
+}
+
+/** The API server's names: what kube-apiserver's certificate carries, plus this host's addresses and the extra SANs. */
+export function apiServerNames(extra: ExtraSANs = {}): { dns: string[]; ips: string[] } {
+  const ips = new Set(['127.0.0.1', '10.96.0.1', ...(extra.ips ?? [])]);
   for (const addrs of Object.values(os.networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4') ips.add(a.address);
-  return {
-    dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', os.hostname()],
-    ips: [...ips],
-  };
+  const dns = new Set([
+    'localhost',
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
+    os.hostname(),
+    ...(extra.dns ?? []),
+  ]);
+  return { dns: [...dns], ips: [...ips] };
 }
 
 /** The first non-loopback IPv4 of this host: where pods and other machines reach the API server. */
@@ -132,15 +144,15 @@ function primaryIPv4(): string | undefined {
  * names (in-cluster clients) and this host's advertised address. A certificate made before
  * they were needed (or before the host's address changed) is made again, as `kubeadm certs renew`.
  */
-function servesRequiredNames(pem: string): boolean {
+function servesRequiredNames(pem: string, extra: ExtraSANs): boolean {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(pem);
   } catch {
     return false;
   }
-  const ips = ['127.0.0.1', '10.96.0.1', primaryIPv4()].filter((x): x is string => !!x);
-  const dns = ['kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  const ips = ['127.0.0.1', '10.96.0.1', primaryIPv4(), ...(extra.ips ?? [])].filter((x): x is string => !!x);
+  const dns = ['kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', ...(extra.dns ?? [])];
   return (
     ips.every((ip) => cert.checkIP(ip) !== undefined) &&
     dns.every((d) => cert.checkHost(d, { wildcards: false }) !== undefined) &&
@@ -156,7 +168,7 @@ export interface ClusterPKI {
 }
 
 /** Loads the data dir's PKI, making what is missing (the CA once; the serving cert when absent). */
-export function ensurePKI(dir: string): ClusterPKI {
+export function ensurePKI(dir: string, extraSANs: ExtraSANs = {}): ClusterPKI {
   const pki = path.join(dir, 'pki');
   fs.mkdirSync(pki, { recursive: true, mode: 0o700 });
   const read = (name: string): KeyPairPEM | undefined => {
@@ -176,8 +188,8 @@ export function ensurePKI(dir: string): ClusterPKI {
     write('ca', ca);
   }
   let apiserver = read('apiserver');
-  if (!apiserver || !servesRequiredNames(apiserver.cert)) {
-    const names = apiServerNames();
+  if (!apiserver || !servesRequiredNames(apiserver.cert, extraSANs)) {
+    const names = apiServerNames(extraSANs);
     apiserver = makeServingCert(ca, 'kube-apiserver', names.dns, names.ips);
     write('apiserver', apiserver);
   }

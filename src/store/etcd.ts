@@ -41,6 +41,8 @@ import { WatchHub } from './watchhub.js';
 export { parseEtcdEndpoints } from './kind.js';
 
 const REGISTRY = '/registry';
+/** kube-apiserver's compactor key (storage/etcd3/compact.go), outside every prefix. */
+const COMPACT_REV_KEY = 'compact_rev_key';
 const EVERYTHING = new Range(Buffer.from([0]), Buffer.from([0]));
 
 export interface EtcdStoreOptions {
@@ -57,6 +59,7 @@ interface RawKv {
   value: Buffer;
   create_revision: string;
   mod_revision: string;
+  version?: string;
 }
 interface RawEvent {
   type: 'Put' | 'Delete';
@@ -411,6 +414,28 @@ export class EtcdStore implements Store {
       if (!isCompacted(e)) throw e; // already compacted past it (another API server did)
     }
     this.knownCompacted = Math.max(this.knownCompacted, revision);
+  }
+
+  /**
+   * kube-apiserver's compactor round: the key compact_rev_key (at the root of the keyspace, as
+   * kube-apiserver keeps it, so API servers of every prefix take turns) is written only if its
+   * version is still the round this server saw; the one write that succeeds compacts. The
+   * others learn the new round and leave this one alone.
+   */
+  async compactRound(seenRound: number, revision: number): Promise<{ round: number; compacted: boolean }> {
+    this.checkOpen();
+    const key = Buffer.from(COMPACT_REV_KEY);
+    const res = await this.client.kv.txn({
+      compare: [{ key, target: 'Version', result: 'Equal', version: seenRound }],
+      success: [{ request_put: { key, value: Buffer.from(String(revision)) } }],
+      failure: [{ request_range: { key } }],
+    });
+    if (!res.succeeded) {
+      const kv = (res.responses[0]?.response_range?.kvs as RawKv[] | undefined)?.[0];
+      return { round: kv ? Number(kv.version) : 0, compacted: false };
+    }
+    if (revision > 0) await this.compact(revision);
+    return { round: seenRound + 1, compacted: revision > 0 };
   }
 
   async close(): Promise<void> {

@@ -458,6 +458,23 @@ describe('two etcd stores on one etcd (two API servers)', { skip: etcdMissing() 
     );
     await b.compact(kv.modRevision); // older than the compaction: nothing to do
   });
+
+  test('one compactor round is won by one store (compact_rev_key), the other learns the round', async () => {
+    const kv = await a.create('/registry/z/k', 'v');
+    const next = await a.update('/registry/z/k', 'v2', kv.modRevision);
+    const first = await Promise.all([a, b].map((s) => s.compactRound!(0, next.modRevision)));
+    assert.deepEqual(first.map((r) => r.compacted).sort(), [false, true]);
+    assert.deepEqual(
+      first.map((r) => r.round),
+      [1, 1],
+    );
+    assert.equal(await b.compactedRevision(), next.modRevision);
+    // The next round: both saw round 1; again one wins, and a stale round never does.
+    const later = await a.update('/registry/z/k', 'v3', next.modRevision);
+    const second = await Promise.all([b, a].map((s) => s.compactRound!(1, later.modRevision)));
+    assert.deepEqual(second.map((r) => r.compacted).sort(), [false, true]);
+    assert.deepEqual(await a.compactRound!(1, later.modRevision), { round: 2, compacted: false });
+  });
 });
 
 describe('etcd store options', () => {

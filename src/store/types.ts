@@ -74,6 +74,13 @@ export interface Store {
   watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void, onError?: (err: Error) => void): Promise<Watcher>;
   /** Drops history at and below revision (keeps each key's newest value). */
   compact(revision: number): Promise<void>;
+  /**
+   * For stores several API servers share: one round of the compactor, as kube-apiserver's
+   * (storage/etcd3/compact.go). A compare-and-swap on the round counter elects one caller per
+   * round; only it compacts. seenRound is the round this caller last saw (0 at first); the
+   * answer is the round to pass next time, and whether this caller compacted.
+   */
+  compactRound?(seenRound: number, revision: number): Promise<{ round: number; compacted: boolean }>;
   close(): Promise<void>;
 }
 

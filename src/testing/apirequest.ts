@@ -72,7 +72,7 @@ export function statusOf(a: Answer): {
   code: number;
   reason?: string;
   message?: string;
-  details?: { retryAfterSeconds?: number };
+  details?: { retryAfterSeconds?: number; causes?: { reason?: string; message?: string; field?: string }[] };
 } {
   let s: { kind?: string; code?: number };
   try {

@@ -150,3 +150,134 @@ function healthOf(url: string, tls: TestEtcd['tls']): Promise<{ health?: string 
     req.on('error', reject);
   });
 }
+
+export interface TestEtcdMember {
+  name: string;
+  /** host:port of its client URL. */
+  endpoint: string;
+  /** Whether its process runs. */
+  running(): boolean;
+  /** Stops this member (SIGTERM) and waits for it to exit; its data dir stays for start(). */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports and data (it rejoins the cluster). */
+  start(): Promise<void>;
+}
+
+export interface TestEtcdCluster {
+  members: TestEtcdMember[];
+  /** etcd://h:p,h:p,h:p for --store. */
+  store: string;
+  /** The member that is the Raft leader now (asked of the running members). */
+  leader(): Promise<TestEtcdMember>;
+  /** Stops every member and removes the data. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A throwaway etcd cluster of n members (plain HTTP, loopback ports, one temp dir), for the
+ * failure tests: a member can be stopped and started again while the others keep quorum.
+ */
+export async function startTestEtcdCluster(n = 3, timeoutMs = 30_000): Promise<TestEtcdCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-etcd-cluster-'));
+  const ports: { client: number; peer: number }[] = [];
+  for (let i = 0; i < n; i++) ports.push({ client: await freePort(), peer: await freePort() });
+  const initial = ports.map((p, i) => `m${i}=http://127.0.0.1:${p.peer}`).join(',');
+  const members: TestEtcdMember[] = ports.map((p, i) => {
+    const name = `m${i}`;
+    const client = `http://127.0.0.1:${p.client}`;
+    const peer = `http://127.0.0.1:${p.peer}`;
+    let proc: ChildProcess | undefined;
+    let exited: Promise<void> = Promise.resolve();
+    let stderr = '';
+    const m: TestEtcdMember = {
+      name,
+      endpoint: `127.0.0.1:${p.client}`,
+      running: () => proc !== undefined,
+      async start() {
+        if (proc) return;
+        stderr = '';
+        const c = spawn(
+          'etcd',
+          [
+            '--name',
+            name,
+            '--data-dir',
+            join(dir, name),
+            '--listen-client-urls',
+            client,
+            '--advertise-client-urls',
+            client,
+            '--listen-peer-urls',
+            peer,
+            '--initial-advertise-peer-urls',
+            peer,
+            '--initial-cluster',
+            initial,
+            '--initial-cluster-token',
+            `k8ts-test-${ports[0].peer}`,
+            '--initial-cluster-state',
+            'new',
+            '--log-level',
+            'error',
+          ],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        proc = c;
+        c.stderr?.on('data', (d: Buffer) => {
+          stderr = (stderr + d.toString()).slice(-4000);
+        });
+        exited = new Promise<void>((resolve) =>
+          c.once('exit', () => {
+            if (proc === c) proc = undefined;
+            resolve();
+          }),
+        );
+      },
+      async stop() {
+        const c = proc;
+        if (!c) return;
+        c.kill('SIGTERM');
+        const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      },
+    };
+    Object.defineProperty(m, 'stderr', { get: () => stderr });
+    return m;
+  });
+  const stop = async () => {
+    for (const m of members) await m.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const m of members) await m.start();
+    // Healthy once the members have elected a leader (/health needs one).
+    const deadline = Date.now() + timeoutMs;
+    for (const m of members) {
+      for (;;) {
+        if (!m.running()) throw new Error(`etcd member ${m.name} exited at start: ${(m as unknown as { stderr: string }).stderr}`);
+        const h = await healthOf(`http://${m.endpoint}/health`, undefined).catch((e: Error) => ({ health: e.message }));
+        if (h.health === 'true') break;
+        if (Date.now() > deadline) throw new Error(`etcd member ${m.name} did not become healthy within ${timeoutMs} ms (${h.health})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const leader = async (): Promise<TestEtcdMember> => {
+    // etcd's gRPC gateway: Maintenance.Status names this member and the leader (ids as decimal strings).
+    for (const m of members.filter((x) => x.running())) {
+      const r = await fetch(`http://${m.endpoint}/v3/maintenance/status`, {
+        method: 'POST',
+        body: '{}',
+        signal: AbortSignal.timeout(2000),
+      }).catch(() => undefined);
+      const st = (await r?.json().catch(() => undefined)) as { header?: { member_id?: string }; leader?: string } | undefined;
+      if (st?.leader && st.header?.member_id === st.leader) return m;
+    }
+    throw new Error('no etcd member says it leads');
+  };
+  return { members, store: `etcd://${members.map((m) => m.endpoint).join(',')}`, leader, stop };
+}

@@ -88,16 +88,26 @@ describe('k8ts agent joins with the printed join command', { skip: !isRoot && 'n
   });
 
   test('token create --print-join-command prints the agent command with the CA hash', async () => {
-    const r = await run(process.execPath, [CLI, 'token', 'create', '--print-join-command', '--data-dir', cluster.dataDir], { env: cluster.env() });
+    const r = await run(process.execPath, [CLI, 'token', 'create', '--print-join-command', '--data-dir', cluster.dataDir], {
+      env: cluster.env(),
+    });
     assert.equal(r.code, 0, r.stderr);
     const line = r.stdout.trim();
-    assert.match(line, /^k8ts agent --server https:\/\/\S+ --token [a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}$/);
+    assert.match(
+      line,
+      /^k8ts agent --server https:\/\/\S+ --token [a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}$/,
+    );
     joinArgs = line.split(' ').slice(1);
     const list = await run(process.execPath, [CLI, 'token', 'list', '--data-dir', cluster.dataDir], { env: cluster.env() });
     assert.equal(list.code, 0, list.stderr);
     const token = joinArgs[joinArgs.indexOf('--token') + 1];
     assert.match(list.stdout, /^TOKEN\s+TTL\s+EXPIRES\s+USAGES\s+DESCRIPTION\s+EXTRA GROUPS/);
-    assert.match(list.stdout, new RegExp(`${token.replace('.', '\\.')}\\s+2[34]h\\s+\\S+\\s+authentication,signing\\s+<none>\\s+system:bootstrappers:kubeadm:default-node-token`));
+    assert.match(
+      list.stdout,
+      new RegExp(
+        `${token.replace('.', '\\.')}\\s+2[34]h\\s+\\S+\\s+authentication,signing\\s+<none>\\s+system:bootstrappers:kubeadm:default-node-token`,
+      ),
+    );
   });
 
   test('the join command joins a node that runs a pod; logs and exec reach it', async () => {
@@ -165,16 +175,24 @@ spec:
   });
 
   test('a deleted token joins nothing', async () => {
-    const r = await run(process.execPath, [CLI, 'token', 'create', '--print-join-command', '--data-dir', cluster.dataDir], { env: cluster.env() });
+    const r = await run(process.execPath, [CLI, 'token', 'create', '--print-join-command', '--data-dir', cluster.dataDir], {
+      env: cluster.env(),
+    });
     const args = r.stdout.trim().split(' ').slice(1);
     const token = args[args.indexOf('--token') + 1];
-    const del = await run(process.execPath, [CLI, 'token', 'delete', token.split('.')[0], '--data-dir', cluster.dataDir], { env: cluster.env() });
+    const del = await run(process.execPath, [CLI, 'token', 'delete', token.split('.')[0], '--data-dir', cluster.dataDir], {
+      env: cluster.env(),
+    });
     assert.equal(del.code, 0, del.stderr);
     assert.equal(del.stdout.trim(), `bootstrap token "${token.split('.')[0]}" deleted`);
     const other = path.join(cluster.dir, 'agent2');
-    const join = await run('ip', ['netns', 'exec', NETNS, process.execPath, CLI, ...args, '--name', 'jn-other', '--data-dir', other, '--port', '10251'], {
-      timeoutMs: 60_000,
-    });
+    const join = await run(
+      'ip',
+      ['netns', 'exec', NETNS, process.execPath, CLI, ...args, '--name', 'jn-other', '--data-dir', other, '--port', '10251'],
+      {
+        timeoutMs: 60_000,
+      },
+    );
     assert.equal(join.code, 1, join.stdout + join.stderr);
     assert.match(join.stderr, /no JWS signed token in the cluster-info ConfigMap/);
     const nodes = await cluster.k('get', 'nodes', '-o', 'name');

@@ -9,15 +9,10 @@ import { parseJSONPath, simplePathFields } from '../apiextensions/jsonpath.js';
 import { prune } from '../apiextensions/prune.js';
 import { additionalOf, itemsOf, type JSONSchemaProps, schemaShapeErrors, validateStructural } from '../apiextensions/structural.js';
 import { validateValue } from '../apiextensions/validate.js';
-import { isObject, type KObject } from '../object.js';
+import { items as arr, isObject, type KObject, type Obj, obj as o, str } from '../object.js';
 import { child, type FieldError, forbidden, index, invalid, key, notSupported, required } from './field.js';
 import { fieldImmutableErrorMsg, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
-
-type Obj = Record<string, unknown>;
-const o = (v: unknown): Obj => (isObject(v) ? v : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 const COLUMN_TYPES = ['integer', 'number', 'string', 'boolean', 'date'];
 const COLUMN_FORMATS = ['int32', 'int64', 'float', 'double', 'byte', 'date', 'date-time', 'password'];

@@ -2,7 +2,7 @@
 // pkg/apis/apps/validation (v1.32) and pkg/apis/core/validation's ReplicationController rules:
 // Kubernetes' field paths and messages.
 
-import { isObject, type KObject } from '../object.js';
+import { isObject, type KObject, type Obj, obj } from '../object.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './apps.js';
 import { semanticEqual } from './compare.js';
 import { child, type FieldError, forbidden, goIntOrString, goLiteral, invalid, notSupported, required, sortedStringMap } from './field.js';
@@ -22,8 +22,6 @@ import { isValidPercent, nameIsDNSLabel, nameIsDNSSubdomain } from './names.js';
 import { validatePodTemplateSpec } from './pod.js';
 import { validatePersistentVolumeClaimSpec } from './storage.js';
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
 const selectorEmpty = (sel: unknown): boolean => {
   const s = obj(sel);
   return Object.keys(obj(s.matchLabels)).length + (Array.isArray(s.matchExpressions) ? s.matchExpressions.length : 0) === 0;

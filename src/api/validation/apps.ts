@@ -1,6 +1,6 @@
 // Deployment and ReplicaSet validation, after pkg/apis/apps/validation.
 
-import { isObject, type KObject } from '../object.js';
+import { isObject, type KObject, type Obj, obj } from '../object.js';
 import { semanticEqual } from './compare.js';
 import { child, type FieldError, forbidden, goIntOrString, goLiteral, invalid, notSupported, required, sortedStringMap } from './field.js';
 import {
@@ -16,9 +16,6 @@ import {
 } from './meta.js';
 import { isValidPercent, nameIsDNSSubdomain } from './names.js';
 import { validatePodTemplateSpec } from './pod.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
 
 /** ValidatePodTemplateSpecForReplicaSet. */
 function validateTemplateForReplicaSet(template: unknown, selector: unknown, path: string): FieldError[] {

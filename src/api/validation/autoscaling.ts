@@ -1,16 +1,11 @@
 // HorizontalPodAutoscaler validation (pkg/apis/autoscaling/validation), with Kubernetes' field
 // paths and messages: replica bounds, the scale target, metric sources and targets, behavior.
 
-import { isObject, type KObject } from '../object.js';
+import { type KObject, items as list, obj, str } from '../object.js';
 import { Quantity } from '../quantity.js';
 import { child, type FieldError, index, invalid, notSupported, required } from './field.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { nameIsDNSSubdomain } from './names.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 const METRIC_TYPES = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];
 const TARGET_TYPES = ['AverageValue', 'Utilization', 'Value'];

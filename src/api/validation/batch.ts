@@ -4,7 +4,7 @@
 // Jobs; elastic Indexed Jobs; the batch.kubernetes.io/ labels required on new Jobs).
 
 import { parseSchedule, timeZoneError } from '../cron.js';
-import { isObject, type KObject } from '../object.js';
+import { present as has, isObject, type KObject, objects as list, type Obj, obj, str } from '../object.js';
 import { semanticEqual } from './compare.js';
 import {
   child,
@@ -32,12 +32,6 @@ import {
 } from './meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, nameIsDNSSubdomain } from './names.js';
 import { validatePodTemplateSpec } from './pod.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
-const has = (v: unknown): boolean => v !== undefined && v !== null;
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';

@@ -1,7 +1,7 @@
 // Service, ConfigMap, Secret, Namespace, Node, Endpoints, ServiceAccount and Event validation,
 // after pkg/apis/core/validation.
 
-import { isObject, type KObject } from '../object.js';
+import { isObject, type KObject, objectsAt as list, type Obj, obj, text as str } from '../object.js';
 import { semanticEqual } from './compare.js';
 import {
   child,
@@ -35,10 +35,6 @@ import {
   nameIsDNSSubdomain,
 } from './names.js';
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : []);
 
 const supportedPortProtocols = ['SCTP', 'TCP', 'UDP'];

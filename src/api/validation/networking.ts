@@ -2,7 +2,7 @@
 // default backend, hosts as DNS names (wildcards only as a leading "*."), paths by pathType,
 // backends naming exactly one of a service (with a port name or number) or a resource.
 
-import { isObject, type KObject } from '../object.js';
+import { items as arr, isObject, type KObject, type Obj, obj, present, str } from '../object.js';
 import { child, type FieldError, forbidden, goLiteral, index, invalid, notSupported, required, tooLong } from './field.js';
 import { fieldImmutableErrorMsg, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import {
@@ -15,12 +15,6 @@ import {
   nameIsDNSSubdomain,
   regexError,
 } from './names.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const present = (v: unknown): boolean => v !== undefined && v !== null;
 
 export const PATH_TYPES = ['Exact', 'ImplementationSpecific', 'Prefix'];
 export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';

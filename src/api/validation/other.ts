@@ -1,16 +1,11 @@
 // Lease (coordination.k8s.io) and EndpointSlice (discovery.k8s.io) validation, after
 // pkg/apis/coordination/validation and pkg/apis/discovery/validation.
 
-import { isObject, type KObject } from '../object.js';
+import { type KObject, objectsAt as list, obj, text as str } from '../object.js';
 import { nonSpecialIP } from './core.js';
 import { child, duplicate, type FieldError, forbidden, index, invalid, notSupported, required } from './field.js';
 import { fieldImmutableErrorMsg, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isIPv4, isIPv6, isQualifiedName, nameIsDNSSubdomain } from './names.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 
 function validateLeaseSpec(lease: KObject): FieldError[] {
   const spec = obj(lease.spec);

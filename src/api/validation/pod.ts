@@ -1,7 +1,7 @@
 // Pod and pod template validation, after pkg/apis/core/validation (ValidatePodSpec,
 // ValidatePodUpdate, ValidatePodStatusUpdate), with Kubernetes' paths and messages.
 
-import { deepCopy, isObject, type KObject } from '../object.js';
+import { deepCopy, isObject, type KObject, objectsAt as list, type Obj, obj, text as str } from '../object.js';
 import { Quantity, quantityFormatMessage } from '../quantity.js';
 import { semanticEqual, specDiff } from './compare.js';
 import { child, duplicate, type FieldError, forbidden, index, invalid, key, notFound, notSupported, required } from './field.js';
@@ -30,11 +30,6 @@ import {
   isValidPortNum,
   nameIsDNSSubdomain,
 } from './names.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 
 const supportedPortProtocols = ['SCTP', 'TCP', 'UDP'];
 const supportedPullPolicies = ['Always', 'IfNotPresent', 'Never'];

@@ -2,16 +2,11 @@
 // ValidateLimitRange) and PriorityClass (pkg/apis/scheduling/validation), with Kubernetes'
 // field paths and messages.
 
-import { isObject, type KObject } from '../object.js';
+import { type KObject, items as list, obj, text as str } from '../object.js';
 import { Quantity, quantityFormatMessage } from '../quantity.js';
 import { child, duplicate, type FieldError, forbidden, index, invalid, key, notSupported, required } from './field.js';
 import { fieldImmutableErrorMsg, isNegativeErrorMsg, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isQualifiedName, nameIsDNSSubdomain } from './names.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 
 const QUOTA_SCOPES = ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating'];
 const SCOPE_OPERATORS = ['DoesNotExist', 'Exists', 'In', 'NotIn'];

@@ -1,15 +1,11 @@
 // PodDisruptionBudget validation, after pkg/apis/policy/validation (policy/v1: the spec may
 // change after creation; the status counters may not go negative).
 
-import { isObject, type KObject } from '../object.js';
+import { type KObject, type Obj, obj, present } from '../object.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './apps.js';
 import { child, type FieldError, goLiteral, index, invalid, notSupported, required } from './field.js';
 import { validateLabelSelector, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isQualifiedName, nameIsDNSSubdomain } from './names.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const present = (v: unknown): boolean => v !== undefined && v !== null;
 
 export const UNHEALTHY_POD_EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
 

@@ -3,16 +3,12 @@
 // Role or ClusterRole of this group, their subjects a User, Group or ServiceAccount; roleRef
 // cannot change. Names are path segments (ValidateRBACName), so "system:..." is fine.
 
-import { isObject, type KObject } from '../object.js';
+import { isObject, type KObject, items as list, type Obj, obj, str } from '../object.js';
 import { child, type FieldError, index, invalid, notSupported, required } from './field.js';
 import { validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isDNS1123Subdomain, type NameFn } from './names.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** path.IsValidPathSegmentName. */
 export const isValidPathSegmentName: NameFn = (name) => {

@@ -2,7 +2,7 @@
 // storage.k8s.io kinds StorageClass, CSIDriver, CSINode, CSIStorageCapacity and
 // VolumeAttachment (pkg/apis/storage/validation), with Kubernetes' field paths and messages.
 
-import { isObject, type KObject } from '../object.js';
+import { type KObject, items as list, type Obj, obj, present, text as str } from '../object.js';
 import { Quantity, quantityFormatMessage } from '../quantity.js';
 import { semanticEqual, specDiff } from './compare.js';
 import {
@@ -30,12 +30,6 @@ import {
   validateObjectMetaUpdate,
 } from './meta.js';
 import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue, nameIsDNSSubdomain } from './names.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
-const present = (v: unknown): boolean => v !== undefined && v !== null;
 
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];

@@ -4,15 +4,11 @@
 // annotation); then every LimitRange's min, max and maxLimitRequestRatio are enforced for
 // Containers and Pods (and PersistentVolumeClaims' storage), with Kubernetes' messages.
 
-import { isObject, type KObject } from '../../api/object.js';
+import { objects as arr, type KObject, type Obj, obj } from '../../api/object.js';
 import { Quantity } from '../../api/quantity.js';
 import { addUsage, toUsage, type Usage } from '../../api/quota.js';
 import type { ApiServerContext } from '../registry/context.js';
 import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
 export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
 

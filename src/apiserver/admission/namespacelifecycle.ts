@@ -1,15 +1,29 @@
-// The deletion half of kube-apiserver's NamespaceLifecycle admission plugin
-// (plugin/pkg/admission/namespace/lifecycle): the namespaces the cluster runs on may not be
-// deleted. Kubernetes' immortal set is default, kube-system and kube-public; kube-node-lease
-// is added here (issue #7): losing it would take every node's heartbeat with it. (Refusing
-// writes into a terminating namespace, the plugin's other half, is the generic store's.)
+// kube-apiserver's NamespaceLifecycle admission plugin (plugin/pkg/admission/namespace/lifecycle):
+// nothing is created in a namespace that does not exist or is being terminated, and the
+// namespaces the cluster runs on may not be deleted. Kubernetes' immortal set is default,
+// kube-system and kube-public; kube-node-lease is added here (issue #7): losing it would take
+// every node's heartbeat with it.
 
+import { errors } from '../../api/errors.js';
+import type { ApiServerContext } from '../registry/context.js';
 import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
 
 export const IMMORTAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export class NamespaceLifecycle implements AdmissionPlugin {
   readonly name = 'NamespaceLifecycle';
+
+  /** Creates only into a namespace that exists and is not terminating (a namespace's own writes pass). */
+  async admit(a: Attributes, api: ApiServerContext): Promise<void> {
+    if (a.operation !== 'CREATE' || !a.namespace || (a.group === '' && a.resource === 'namespaces')) return;
+    const ns = await api.getObject('', 'namespaces', undefined, a.namespace);
+    if (!ns) throw errors.notFound('namespaces', '', a.namespace);
+    if (ns.metadata.deletionTimestamp) {
+      throw forbidden(a, `unable to create new content in namespace ${a.namespace} because it is being terminated`, [
+        { reason: 'NamespaceTerminating', message: `namespace ${a.namespace} is being terminated`, field: 'metadata.namespace' },
+      ]);
+    }
+  }
 
   validate(a: Attributes): void {
     if (

@@ -3,12 +3,9 @@
 // a class gets the globalDefault class, or priority 0); a pod may not name an unknown class nor
 // carry a priority other than its class's. On PriorityClasses it keeps globalDefault unique.
 
-import { isObject, type KObject } from '../../api/object.js';
+import { type KObject, obj } from '../../api/object.js';
 import type { ApiServerContext } from '../registry/context.js';
 import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
 
 /** scheduling.DefaultPriorityWhenNoDefaultClassExists */
 export const DEFAULT_PRIORITY = 0;

@@ -8,7 +8,7 @@
 // giving back what was charged for writes that did not happen.
 
 import { StatusError } from '../../api/errors.js';
-import { deepCopy, isObject, type KObject } from '../../api/object.js';
+import { deepCopy, type KObject, obj } from '../../api/object.js';
 import {
   addUsage,
   type Evaluator,
@@ -21,9 +21,6 @@ import {
 } from '../../api/quota.js';
 import type { ApiServerContext } from '../registry/context.js';
 import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
 
 /** How often a charge is tried again after losing a compare-and-swap on a quota. */
 const MAX_ATTEMPTS = 20;

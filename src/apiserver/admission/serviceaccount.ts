@@ -10,7 +10,7 @@
 // its pods may use to its own. Mirror pods may name neither service accounts nor secrets and are
 // not changed.
 
-import { isObject, type KObject } from '../../api/object.js';
+import { isObject, type KObject, objects as list, type Obj, obj } from '../../api/object.js';
 import type { ApiServerContext } from '../registry/context.js';
 import { randomSuffix } from '../registry/generic.js';
 import { WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS } from '../serviceaccount/token.js';
@@ -23,10 +23,6 @@ const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 const ENFORCE_MOUNTABLE_SECRETS = 'kubernetes.io/enforce-mountable-secrets';
 /** How many times the "default" service account is looked up before the pod is refused. */
 const DEFAULT_SA_ATTEMPTS = 10;
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
 /** TokenVolumeSource: what kube-api-access volumes project (defaultMode 0644, as #104464 sets it explicitly). */
 export function tokenVolumeSource(): Obj {

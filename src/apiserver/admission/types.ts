@@ -4,7 +4,7 @@
 // plugins run after the strategy's validation, right before the store write (ResourceQuota
 // charges there, so only an object that will be written is charged).
 
-import { errors, type StatusError } from '../../api/errors.js';
+import { errors, type StatusCause, type StatusError } from '../../api/errors.js';
 import type { KObject } from '../../api/object.js';
 import type { UserInfo } from '../authn/user.js';
 import type { ApiServerContext } from '../registry/context.js';
@@ -35,7 +35,12 @@ export interface AdmissionPlugin {
 }
 
 /** admission.NewForbidden: `pods "x" is forbidden: <why>`. */
-export function forbidden(a: Pick<Attributes, 'group' | 'resource' | 'name'>, why: string): StatusError {
+export function forbidden(a: Pick<Attributes, 'group' | 'resource' | 'name'>, why: string, causes?: StatusCause[]): StatusError {
   const qr = a.group ? `${a.resource}.${a.group}` : a.resource;
-  return errors.forbidden(`${qr} "${a.name}" is forbidden: ${why}`, { name: a.name, group: a.group || undefined, kind: a.resource });
+  return errors.forbidden(`${qr} "${a.name}" is forbidden: ${why}`, {
+    name: a.name,
+    group: a.group || undefined,
+    kind: a.resource,
+    ...(causes ? { causes } : {}),
+  });
 }

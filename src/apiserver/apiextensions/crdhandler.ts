@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { JSONSchemaProps } from '../../api/apiextensions/structural.js';
 import type { KObject } from '../../api/object.js';
+import { type Obj, str } from '../../api/object.js';
 import { registryTypeLookup } from '../../api/patch/typeinfo.js';
 import { storePrefix } from '../../api/resources.js';
 import type { Store } from '../../store/types.js';
@@ -23,9 +24,7 @@ import type { CacheEvent } from '../watchcache.js';
 import { WatchCache } from '../watchcache.js';
 import { buildCustomDefinition, type CustomVersion } from './customresource.js';
 
-type Obj = Record<string, unknown>;
 const o = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 interface Names {

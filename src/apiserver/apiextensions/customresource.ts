@@ -11,7 +11,7 @@ import { applyDefaults, prune } from '../../api/apiextensions/prune.js';
 import { additionalOf, INT_OR_STRING, itemsOf, type JSONSchemaProps, preserves } from '../../api/apiextensions/structural.js';
 import { validateValue } from '../../api/apiextensions/validate.js';
 import { errors, type FieldError } from '../../api/errors.js';
-import { deepCopy, isObject, type KObject } from '../../api/object.js';
+import { deepCopy, isObject, type KObject, type Obj, obj as o } from '../../api/object.js';
 import type { TypeLookup } from '../../api/patch/typeinfo.js';
 import { col, D, nameCol, type PrinterColumn } from '../../api/schema/columns.js';
 import type { FieldDef, TypeDef } from '../../api/schema/types.js';
@@ -19,13 +19,11 @@ import { invalid } from '../../api/validation/field.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.js';
 import { nameIsDNSSubdomain } from '../../api/validation/names.js';
 import { ALL_VERBS, defineResource, type Subresource } from '../registry/rest.js';
+import { newScale } from '../registry/scale.js';
 import type { Strategy, UpdateStrategy } from '../registry/strategy.js';
 import type { CustomDefinition } from '../served.js';
 import { type Printer, parseTime, timestampSince } from '../tables.js';
 import { customOpenAPI, definitionName } from './openapi.js';
-
-type Obj = Record<string, unknown>;
-const o = (v: unknown): Obj => (isObject(v) ? v : {});
 
 /** One served version of a CRD, as the handler hands it over. */
 export interface CustomVersion {
@@ -183,19 +181,7 @@ function scaleSubresource(v: CustomVersion): Subresource {
             throw errors.internal(`the spec replicas field ${JSON.stringify(sc.specReplicasPath)} does not exist`);
           const status = readPath(obj, sc.statusReplicasPath);
           const sel = readPath(obj, sc.labelSelectorPath);
-          return {
-            kind: 'Scale',
-            apiVersion: 'autoscaling/v1',
-            metadata: {
-              name: obj.metadata.name,
-              namespace: obj.metadata.namespace,
-              uid: obj.metadata.uid,
-              resourceVersion: obj.metadata.resourceVersion,
-              creationTimestamp: obj.metadata.creationTimestamp,
-            },
-            spec: { replicas: spec },
-            status: { replicas: typeof status === 'number' ? status : 0, selector: typeof sel === 'string' ? sel : '' },
-          };
+          return newScale(obj, spec, typeof status === 'number' ? status : 0, typeof sel === 'string' ? sel : '');
         },
         fromView(obj, scale) {
           const replicas = o(scale.spec).replicas ?? 0;

@@ -350,24 +350,6 @@ export class GenericRegistry {
     }
   }
 
-  private async admitNamespace(obj: KObject): Promise<void> {
-    if (!this.ri.namespaced) return;
-    const ns = obj.metadata.namespace!;
-    const nsObj = await this.api.getObject('', 'namespaces', undefined, ns);
-    if (!nsObj) throw errors.notFound('namespaces', '', ns);
-    if (nsObj.metadata.deletionTimestamp) {
-      throw errors.forbidden(
-        `${this.qualifiedResource} "${obj.metadata.name ?? ''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
-        {
-          name: obj.metadata.name,
-          group: this.group || undefined,
-          kind: this.ri.resource,
-          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
-        },
-      );
-    }
-  }
-
   /** What admission plugins see of a write. */
   private attributes(
     operation: Attributes['operation'],
@@ -404,7 +386,7 @@ export class GenericRegistry {
       committed = r.committed;
       return r.value;
     } finally {
-      finish(committed);
+      await finish(committed);
     }
   }
 
@@ -427,12 +409,11 @@ export class GenericRegistry {
     delete obj.metadata.generation;
     canonicalizeQuantities(this.ri.schema, obj);
     this.strategy.defaults?.(obj);
-    await this.admitNamespace(obj);
-    // Mutating admission (LimitRanger's defaults, Priority) sees the defaulted object first.
+    // Mutating admission (NamespaceLifecycle first, then LimitRanger's defaults, Priority) sees the defaulted object.
     await this.api.admission?.admit(this.attributes('CREATE', obj, undefined, ctx), this.api);
     await this.strategy.prepareForCreate?.(obj, ctx, this.api);
     // Allocation (cluster IPs, node ports) comes before validation, as kube-apiserver's BeginCreate.
-    const finish = this.strategy.beginCreate?.(obj, this.api) ?? finishNothing;
+    const finish = (await this.strategy.beginCreate?.(obj, this.api)) ?? finishNothing;
     return this.finishing(finish, async () => {
       const errs = this.strategy.validate(obj);
       if (errs.length) throw this.invalid(obj, errs);
@@ -572,7 +553,7 @@ export class GenericRegistry {
     strategy.defaults?.(input);
     if (subresource === undefined) await this.api.admission?.admit(this.attributes('UPDATE', input, current, ctx), this.api);
     const obj = (await strategy.prepareForUpdate?.(input, current, ctx, this.api)) ?? input;
-    const finish = strategy.beginUpdate?.(obj, current, this.api) ?? finishNothing;
+    const finish = (await strategy.beginUpdate?.(obj, current, this.api)) ?? finishNothing;
     return this.finishing(finish, async () => {
       const errs = strategy.validateUpdate(obj, current);
       if (errs.length) throw this.invalid(obj, errs);

@@ -23,6 +23,11 @@ const mapSelectorText: SelectorString = (sel) =>
 
 export function scaleOf(obj: KObject, selectorText: SelectorString = labelSelectorText): KObject {
   const { spec = {}, status = {} } = obj as KObject & Scalable;
+  return newScale(obj, spec.replicas ?? 0, status.replicas ?? 0, selectorText(spec.selector));
+}
+
+/** The autoscaling/v1 Scale of obj (a workload, a custom resource) with its replicas and selector. */
+export function newScale(obj: KObject, replicas: number, statusReplicas: number, selector: string): KObject {
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -33,8 +38,8 @@ export function scaleOf(obj: KObject, selectorText: SelectorString = labelSelect
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp,
     },
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, selector: selectorText(spec.selector) },
+    spec: { replicas },
+    status: { replicas: statusReplicas, selector },
   };
 }
 

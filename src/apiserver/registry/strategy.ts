@@ -28,7 +28,7 @@ export type DeletionPlan =
  * Ends what a begin hook started, once the store knows the outcome: committed (the write is
  * stored) or not (it was refused, lost a race, failed or was a dry run: give back what was taken).
  */
-export type FinishFunc = (committed: boolean) => void;
+export type FinishFunc = (committed: boolean) => void | Promise<void>;
 
 export const finishNothing: FinishFunc = () => undefined;
 
@@ -42,7 +42,7 @@ export interface UpdateStrategy {
    */
   prepareForUpdate?(obj: KObject, old: KObject, ctx: RequestContext, api: ApiServerContext): KObject | void | Promise<KObject | void>;
   /** Takes what the write needs from shared state (cluster IPs, node ports). */
-  beginUpdate?(obj: KObject, old: KObject, api: ApiServerContext): FinishFunc;
+  beginUpdate?(obj: KObject, old: KObject, api: ApiServerContext): FinishFunc | Promise<FinishFunc>;
   /** Kubernetes' validation of this update (src/api/validation). */
   validateUpdate(obj: KObject, old: KObject): FieldError[];
 }
@@ -58,7 +58,7 @@ export interface Strategy extends UpdateStrategy {
   /** Before validation on create: what the server sets (status, generation, admission defaults). */
   prepareForCreate?(obj: KObject, ctx: RequestContext, api: ApiServerContext): void | Promise<void>;
   /** Takes what the object needs from shared state (cluster IPs, node ports), after prepareForCreate. */
-  beginCreate?(obj: KObject, api: ApiServerContext): FinishFunc;
+  beginCreate?(obj: KObject, api: ApiServerContext): FinishFunc | Promise<FinishFunc>;
   /** Kubernetes' validation on create (src/api/validation). */
   validate(obj: KObject): FieldError[];
   /**
@@ -74,8 +74,8 @@ export interface Strategy extends UpdateStrategy {
   canFinishDeletion?(obj: KObject): boolean;
   /** The object is about to leave the store; finish(true) once it has (release what it held). */
   beginDelete?(obj: KObject, api: ApiServerContext): FinishFunc;
-  /** At start-up, for each stored object: take again what it holds (a service's cluster IPs and node ports). */
-  claimStored?(obj: KObject, api: ApiServerContext): void;
+  /** At start-up, with every stored object: take again what they hold (services' cluster IPs and node ports). */
+  claimStored?(objs: KObject[], api: ApiServerContext): Promise<void>;
 }
 
 // ---- steps many strategies share ----

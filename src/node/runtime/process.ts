@@ -19,7 +19,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, constants as fsc, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -28,14 +28,14 @@ import { Duplex } from 'node:stream';
 import { cleanComponents, fdWalkSupported, resolveInLayers, resolveInRoot } from '../fs/safepath.js';
 import { hasBinary, type NodeNetwork, nodeAddress, run } from '../network/bridge.js';
 import type { ImageFilesystem } from './images.js';
-import { ContainerLogPump } from './logs.js';
+import { mountPoints, readText } from './procfs.js';
 import { processTreeUsage } from './procstats.js';
-import { initScript, type LaunchMount, type LaunchSpec, PTY_HELPER, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq } from './shim.js';
+import { initScript, type LaunchMount, type LaunchSpec, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq } from './shim.js';
+import { containerImage, execSync, newTaskRecord, ShimTasks, type TaskRecord } from './shimtask.js';
 import { spawner } from './spawner.js';
 import type {
   ContainerConfig,
   ContainerFilter,
-  ContainerState,
   ContainerStats,
   ContainerStatus,
   ExecOptions,
@@ -71,14 +71,7 @@ interface SandboxRecord {
   creating?: boolean;
 }
 
-interface ContainerRecord {
-  id: string;
-  podSandboxId: string;
-  config: ContainerConfig;
-  image: string;
-  imageRef: string;
-  createdAt: number;
-  logPath: string;
+interface ContainerRecord extends TaskRecord {
   env: string[];
   workingDir: string;
   hostWorkingDir: string;
@@ -108,62 +101,6 @@ function withNodeOnPath(env: string[]): string[] {
     return dirs.includes(nodeDir) ? e : `${e}:${nodeDir}`;
   });
 }
-const POLL_MS = 25;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (cond()) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(POLL_MS);
-  }
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat: the start time, to tell a live process from a reused pid. */
-function procStartTime(pid: number): string | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-}
-
-function pidAlive(pid: number, startTime?: string): boolean {
-  if (!pid) return false;
-  if (process.platform === 'linux') {
-    const st = procStartTime(pid);
-    if (st === undefined) return false;
-    const state = readText(`/proc/${pid}/stat`)?.split(') ')[1]?.[0];
-    if (state === 'Z') return false;
-    return startTime === undefined || st === startTime;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function mountPoints(): Set<string> {
-  const out = new Set<string>();
-  for (const line of (readText('/proc/self/mounts') ?? '').split('\n')) {
-    const mp = line.split(' ')[1];
-    if (mp) out.add(mp.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
-  }
-  return out;
-}
-
 /** kubelet's managed /etc/hosts; hostNetwork pods get the node's own file (base) plus aliases. */
 function hostsFile(
   ip: string | undefined,
@@ -289,10 +226,9 @@ export class ProcessRuntime implements RuntimeService {
   private readonly log: (msg: string) => void;
   private readonly isolated: boolean;
   private readonly ready: Promise<void>;
-  private readonly pumps = new Map<string, ContainerLogPump>();
-  private readonly sessions = new Set<{ kill(): void }>();
   private readonly hasPython: boolean;
   private readonly writableDefault: number;
+  private readonly tasks: ShimTasks<ContainerRecord>;
 
   constructor(opts: ProcessRuntimeOptions) {
     this.writableDefault = opts.writableLayerBytes ?? 1024 ** 3;
@@ -304,6 +240,13 @@ export class ProcessRuntime implements RuntimeService {
       process.platform === 'linux' && process.getuid?.() === 0 && hasBinary('nsenter') && hasBinary('unshare') && hasBinary('ip');
     this.isolated = (opts.isolation ?? 'auto') === 'auto' && canIsolate;
     this.hasPython = hasBinary('python3');
+    this.tasks = new ShimTasks({
+      root: path.join(this.stateDir, 'containers'),
+      errorLog: 'init.log',
+      failureMessage: (log) => (log ? log.split('\n').slice(-3).join('\n') : undefined),
+      startTimeoutMs: 30_000,
+      log: this.log,
+    });
     this.ready = this.recover();
     this.ready.catch((err) => this.log(`runtime recovery failed: ${(err as Error).message}`));
   }
@@ -315,9 +258,6 @@ export class ProcessRuntime implements RuntimeService {
   /** A sandbox's folder (namespace files net/uts/ipc, hosts, resolv.conf, hostname, shm): the OCI runtime's containers join it. */
   sandboxPath(id: string): string {
     return this.sandboxDir(id);
-  }
-  private containerDir(id: string): string {
-    return path.join(this.stateDir, 'containers', id);
   }
 
   limitations(): string[] {
@@ -368,17 +308,7 @@ export class ProcessRuntime implements RuntimeService {
       }
     }
     if (this.isolated && this.node) await this.node.ensureBridge();
-    for (const c of await this.readContainers()) {
-      const dir = this.containerDir(c.id);
-      if (!existsSync(path.join(dir, 'started')) || existsSync(path.join(dir, 'exit'))) continue;
-      // One container that cannot be adopted must not leave the runtime unable to stop the others.
-      try {
-        if (this.shimAlive(c.id)) this.startPump(c);
-        else await this.markLost(c.id);
-      } catch (e) {
-        this.log(`container ${c.id}: ${(e as Error).message}`);
-      }
-    }
+    await this.tasks.adopt();
   }
 
   /**
@@ -409,17 +339,6 @@ export class ProcessRuntime implements RuntimeService {
     }
   }
 
-  private shimAlive(id: string): boolean {
-    const [pid, st] = (readText(path.join(this.containerDir(id), 'shim')) ?? '').trim().split(' ');
-    return pidAlive(Number(pid), st);
-  }
-
-  private async markLost(id: string): Promise<void> {
-    const dir = this.containerDir(id);
-    await writeFile(path.join(dir, 'init.log'), 'container process lost: its k8ts shim is no longer running\n', { flag: 'a' });
-    await writeFile(path.join(dir, 'exit'), `255 ${Date.now()} Error\n`);
-  }
-
   private async readSandboxes(): Promise<SandboxRecord[]> {
     const out: SandboxRecord[] = [];
     let ids: string[] = [];
@@ -448,30 +367,6 @@ export class ProcessRuntime implements RuntimeService {
     const file = path.join(this.sandboxDir(rec.id), 'sandbox.json');
     await writeFile(`${file}.tmp`, JSON.stringify(rec, null, 1));
     await rename(`${file}.tmp`, file);
-  }
-
-  private async readContainers(): Promise<ContainerRecord[]> {
-    const out: ContainerRecord[] = [];
-    let ids: string[] = [];
-    try {
-      ids = await readdir(path.join(this.stateDir, 'containers'));
-    } catch {
-      /* none yet */
-    }
-    for (const id of ids) {
-      const rec = await this.readContainer(id);
-      if (rec) out.push(rec);
-    }
-    return out;
-  }
-
-  private async readContainer(id: string): Promise<ContainerRecord | undefined> {
-    if (!/^[0-9a-f]+$/.test(id)) return undefined;
-    try {
-      return JSON.parse(await readFile(path.join(this.containerDir(id), 'container.json'), 'utf8')) as ContainerRecord;
-    } catch {
-      return undefined;
-    }
   }
 
   // ---- sandboxes -----------------------------------------------------------------------------
@@ -544,7 +439,7 @@ export class ProcessRuntime implements RuntimeService {
     await this.ready;
     const rec = await this.readSandbox(id);
     if (!rec) return;
-    const containers = (await this.readContainers()).filter((c) => c.podSandboxId === id);
+    const containers = (await this.tasks.readAll()).filter((c) => c.podSandboxId === id);
     await Promise.all(containers.map((c) => this.stopContainer(c.id, 0)));
     if (rec.state === 'SANDBOX_READY') {
       await this.teardownSandbox(rec);
@@ -559,7 +454,7 @@ export class ProcessRuntime implements RuntimeService {
     const dir = this.sandboxDir(id);
     if (!rec && !existsSync(dir)) return;
     if (rec) await this.stopPodSandbox(id);
-    for (const c of (await this.readContainers()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
+    for (const c of (await this.tasks.readAll()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
     const mounts = mountPoints();
     for (const f of ['net', 'uts', 'ipc', 'shm']) {
       const p = path.join(dir, f);
@@ -625,18 +520,16 @@ export class ProcessRuntime implements RuntimeService {
     const sb = await this.readSandbox(podSandboxId);
     if (!sb) throw new Error(`sandbox ${podSandboxId} not found`);
     if (sb.state !== 'SANDBOX_READY') throw new Error(`sandbox ${podSandboxId} is not ready`);
-    const imageId = this.images.normalize(config.image);
-    const image = await this.images.imageStatus({ image: imageId });
-    if (!image) throw new Error(`image "${imageId}" is not present on this node`);
+    const img = await containerImage(this.images, config.image);
+    const { name: imageId, image } = img;
     const fsx = this.images as Partial<ImageFilesystem>;
     const id = randomBytes(16).toString('hex');
     // Isolated containers get the image's own root (an overlay of its snapshots, as containerd
     // gives); host processes get a directory with the image's files as their working tree.
     const rootfsMounts = sb.isolated && fsx.snapshotter ? await fsx.snapshotter.prepare(id, imageId) : undefined;
     const imageRootfs = !rootfsMounts && fsx.rootfsPath ? await fsx.rootfsPath(imageId) : undefined;
-    const imageRef = (fsx.imageDigestRef ? await fsx.imageDigestRef(imageId) : undefined) ?? imageId;
 
-    const dir = this.containerDir(id);
+    const dir = this.tasks.dir(id);
     await mkdir(path.join(dir, 'root'), { recursive: true });
     const logPath = path.resolve(sandboxConfig.logDirectory || sb.config.logDirectory, config.logPath);
     await mkdir(path.dirname(logPath), { recursive: true });
@@ -671,13 +564,7 @@ export class ProcessRuntime implements RuntimeService {
     else if (existsSync(workingDir)) hostWorkingDir = workingDir;
     const cgroupDir = this.isolated && config.memoryLimitBytes ? await this.setupMemoryCgroup(id, config.memoryLimitBytes) : undefined;
     const rec: ContainerRecord = {
-      id,
-      podSandboxId,
-      config,
-      image: imageId,
-      imageRef,
-      createdAt: Date.now(),
-      logPath,
+      ...newTaskRecord(id, podSandboxId, config, img, logPath),
       env,
       workingDir,
       hostWorkingDir,
@@ -715,92 +602,28 @@ export class ProcessRuntime implements RuntimeService {
     return id;
   }
 
-  private startPump(rec: ContainerRecord): void {
-    if (this.pumps.has(rec.id)) return;
-    const dir = this.containerDir(rec.id);
-    // The log directory may be gone since the container started (an agent restart after a cleanup).
-    mkdirSync(path.dirname(rec.logPath), { recursive: true });
-    const pump = new ContainerLogPump({ stdout: path.join(dir, 'stdout.fifo'), stderr: path.join(dir, 'stderr.fifo') }, rec.logPath);
-    this.pumps.set(rec.id, pump);
-    void pump.done.then(() => {
-      if (this.pumps.get(rec.id) === pump) this.pumps.delete(rec.id);
-    });
-  }
-
   async startContainer(id: string): Promise<void> {
     await this.ready;
-    const rec = await this.readContainer(id);
+    const rec = await this.tasks.read(id);
     if (!rec) throw new Error(`container ${id} not found`);
-    const dir = this.containerDir(id);
-    if (existsSync(path.join(dir, 'started'))) throw new Error(`container ${id} was already started`);
-    this.startPump(rec);
-    const pid = await spawner.spawnDetached('/bin/sh', [path.join(dir, 'shim.sh')], {
-      cwd: dir,
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
-    });
-    await writeFile(path.join(dir, 'shim'), `${pid} ${procStartTime(pid) ?? ''}`.trim() + '\n');
-    const pidFile = path.join(dir, 'pid');
-    const exitFile = path.join(dir, 'exit');
-    await waitFor(() => (readText(pidFile) ?? '').trim() !== '' || existsSync(exitFile), 30_000);
-    const st = await this.containerStatus(id);
-    if (st?.state === 'CONTAINER_EXITED' && st.reason === 'StartError') {
-      throw new Error(`failed to start container "${rec.config.metadata.name}": ${st.message ?? 'unknown error'}`);
-    }
-  }
-
-  private async waitExited(id: string, timeoutMs: number): Promise<boolean> {
-    const exitFile = path.join(this.containerDir(id), 'exit');
-    return waitFor(() => existsSync(exitFile) || !existsSync(this.containerDir(id)), timeoutMs);
+    await this.tasks.start(rec);
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     await this.ready;
     const st = await this.containerStatus(id);
     if (st?.state !== 'CONTAINER_RUNNING') return;
-    const dir = this.containerDir(id);
-    const mainPid = async (): Promise<number> => {
-      await waitFor(() => (readText(path.join(dir, 'pid')) ?? '').trim() !== '' || existsSync(path.join(dir, 'exit')), 5000);
-      return Number((readText(path.join(dir, 'pid')) ?? '').trim());
-    };
-    const pid = st.pid ?? (await mainPid());
-    const signal = (sig: NodeJS.Signals) => {
-      if (pid) {
-        try {
-          process.kill(pid, sig);
-        } catch {
-          /* already gone */
-        }
-      }
-    };
-    if (timeoutSeconds > 0) {
-      signal('SIGTERM');
-      if (await this.waitExited(id, timeoutSeconds * 1000)) return;
-    }
-    signal('SIGKILL');
-    if (await this.waitExited(id, 10_000)) return;
-    // The shim itself is gone (killed from outside): its whole process group goes, and we record the end.
-    const [shimPid] = (readText(path.join(dir, 'shim')) ?? '').split(' ');
-    try {
-      process.kill(-Number(shimPid), 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    if (!existsSync(path.join(dir, 'exit'))) await writeFile(path.join(dir, 'exit'), `137 ${Date.now()} Error\n`).catch(() => undefined);
+    await this.tasks.stop(id, timeoutSeconds);
   }
 
   async removeContainer(id: string): Promise<void> {
     await this.ready;
-    const rec = await this.readContainer(id);
-    const dir = this.containerDir(id);
+    const rec = await this.tasks.read(id);
+    const dir = this.tasks.dir(id);
     if (!rec && !existsSync(dir)) return;
     const st = await this.containerStatus(id);
     if (st?.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
-    const pump = this.pumps.get(id);
-    if (pump) {
-      await pump.drained();
-      pump.close();
-      this.pumps.delete(id);
-    }
+    await this.tasks.releaseOutput(id);
     await rm(dir, { recursive: true, force: true });
     if (rec?.cgroupDir) await rmdir(rec.cgroupDir).catch(() => undefined);
     const snaps = (this.images as Partial<ImageFilesystem>).snapshotter;
@@ -810,10 +633,8 @@ export class ProcessRuntime implements RuntimeService {
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     await this.ready;
-    const rec = await this.readContainer(id);
-    // An exited container's status comes with its whole log (ContainerLogPump.drained).
-    if (rec && existsSync(path.join(this.containerDir(id), 'exit'))) await this.pumps.get(id)?.drained();
-    return rec ? this.statusOf(rec) : undefined;
+    const rec = await this.tasks.read(id);
+    return rec ? this.tasks.status(rec) : undefined;
   }
 
   /** CPU and memory of the container's process tree (these containers have no cgroup of their own for CPU). */
@@ -825,65 +646,21 @@ export class ProcessRuntime implements RuntimeService {
     return { cpuUsageCoreNanoSeconds: usage?.cpuNanos, memoryWorkingSetBytes: usage?.rssBytes, timestamp: Date.now() };
   }
 
-  private statusOf(rec: ContainerRecord): ContainerStatus {
-    const dir = this.containerDir(rec.id);
-    const started = Number((readText(path.join(dir, 'started')) ?? '').trim()) || 0;
-    const exit = readText(path.join(dir, 'exit'));
-    const pidText = (readText(path.join(dir, 'pid')) ?? '').trim();
-    let state: ContainerState = 'CONTAINER_CREATED';
-    let exitCode = 0;
-    let finishedAt = 0;
-    let reason: string | undefined;
-    let message: string | undefined;
-    if (exit !== undefined) {
-      const [code, fin, why] = exit.trim().split(' ');
-      state = 'CONTAINER_EXITED';
-      exitCode = Number(code);
-      finishedAt = Number(fin) || 0;
-      reason = why || (exitCode === 0 ? 'Completed' : 'Error');
-      const log = (readText(path.join(dir, 'init.log')) ?? '').trim();
-      if (log && (reason === 'StartError' || exitCode === 255)) message = log.split('\n').slice(-3).join('\n');
-    } else if (started) {
-      state = this.shimAlive(rec.id) ? 'CONTAINER_RUNNING' : 'CONTAINER_UNKNOWN';
-    }
-    const st: ContainerStatus = {
-      id: rec.id,
-      podSandboxId: rec.podSandboxId,
-      metadata: rec.config.metadata,
-      state,
-      createdAt: rec.createdAt,
-      startedAt: reason === 'StartError' ? 0 : started,
-      finishedAt,
-      exitCode,
-      image: rec.image,
-      imageRef: rec.imageRef,
-      logPath: rec.logPath,
-    };
-    if (reason) st.reason = reason;
-    if (message) st.message = message;
-    if (rec.config.labels) st.labels = rec.config.labels;
-    if (rec.config.annotations) st.annotations = rec.config.annotations;
-    if (state === 'CONTAINER_RUNNING' && pidText) st.pid = Number(pidText);
-    return st;
-  }
-
   async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
     await this.ready;
-    let recs = await this.readContainers();
-    if (filter?.id) recs = recs.filter((r) => r.id === filter.id);
-    if (filter?.podSandboxId) recs = recs.filter((r) => r.podSandboxId === filter.podSandboxId);
-    let out = recs.map((r) => this.statusOf(r));
-    if (filter?.state) out = out.filter((s) => s.state === filter.state);
-    return out;
+    return ShimTasks.filter(
+      (await this.tasks.readAll()).map((r) => this.tasks.statusOf(r)),
+      filter,
+    );
   }
 
   // ---- exec, attach, port-forward ------------------------------------------------------------
 
   private async runningContainer(id: string): Promise<{ rec: ContainerRecord; pid: number }> {
     await this.ready;
-    const rec = await this.readContainer(id);
+    const rec = await this.tasks.read(id);
     if (!rec) throw new Error(`container ${id} not found`);
-    const st = this.statusOf(rec);
+    const st = this.tasks.statusOf(rec);
     if (st.state !== 'CONTAINER_RUNNING' || !st.pid) throw new Error(`container ${rec.config.metadata.name} is not running`);
     return { rec, pid: st.pid };
   }
@@ -904,160 +681,16 @@ export class ProcessRuntime implements RuntimeService {
   async exec(containerId: string, cmd: string[], opts: ExecOptions): Promise<ExecSession> {
     if (cmd.length === 0) throw new Error('exec: no command given');
     const { rec, pid } = await this.runningContainer(containerId);
-    const inner = this.execArgv(rec, pid, cmd);
-    const tty = opts.tty && this.hasPython;
-    const file = tty ? 'python3' : inner.file;
-    const args = tty ? ['-c', PTY_HELPER, '0', '0', inner.file, ...inner.args] : inner.args;
-    const child = spawn(file, args, {
-      cwd: inner.cwd,
-      detached: true,
-      stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm' },
-    });
-    const control = tty
-      ? (child.stdio[3] as NodeJS.WritableStream & { on(event: string, listener: (...args: unknown[]) => void): unknown; destroy(): void })
-      : undefined;
-    control?.on('error', () => undefined);
-    child.stdin!.on('error', () => undefined);
-    if (opts.stdin) {
-      opts.stdin.pipe(child.stdin!);
-    } else if (!tty) {
-      child.stdin!.end();
-    }
-    if (opts.stdout) child.stdout!.pipe(opts.stdout, { end: false });
-    else child.stdout!.resume();
-    if (opts.stderr) child.stderr!.pipe(opts.stderr, { end: false });
-    else child.stderr!.resume();
-    const session = {
-      kill: (signal: NodeJS.Signals = 'SIGKILL') => {
-        try {
-          process.kill(-child.pid!, signal);
-        } catch {
-          /* gone */
-        }
-      },
-    };
-    this.sessions.add(session);
-    const exited = new Promise<number>((resolve) => {
-      child.on('error', (err) => {
-        opts.stderr?.write(`${err.message}\n`);
-        resolve(126);
-      });
-      child.on('close', (code, sig) => {
-        this.sessions.delete(session);
-        opts.stdin?.unpipe(child.stdin!);
-        control?.destroy();
-        resolve(code ?? (sig ? 128 + (os.constants.signals[sig] ?? 9) : 1));
-      });
-    });
-    return {
-      exited,
-      resize: (cols: number, rows: number) => {
-        if (control && cols > 0 && rows > 0) control.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`);
-      },
-      kill: session.kill,
-    };
+    return this.tasks.exec(this.execArgv(rec, pid, cmd), !!opts.tty && this.hasPython, opts);
   }
 
-  async execSync(
-    containerId: string,
-    cmd: string[],
-    timeoutSeconds: number,
-  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const { Writable } = await import('node:stream');
-    const sink = (into: Buffer[]) =>
-      new Writable({
-        write(chunk: Buffer, _e, cb) {
-          into.push(chunk);
-          cb();
-        },
-      });
-    const session = await this.exec(containerId, cmd, { tty: false, stdout: sink(out), stderr: sink(err) });
-    let timedOut = false;
-    const timer =
-      timeoutSeconds > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            session.kill('SIGKILL');
-          }, timeoutSeconds * 1000)
-        : undefined;
-    const exitCode = await session.exited;
-    if (timer) clearTimeout(timer);
-    const stderr = Buffer.concat(err).toString('utf8');
-    if (timedOut)
-      return { exitCode: -1, stdout: Buffer.concat(out).toString('utf8'), stderr: `${stderr}command timed out after ${timeoutSeconds}s` };
-    return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr };
+  execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    return execSync((opts) => this.exec(containerId, cmd, opts), timeoutSeconds);
   }
 
   async attach(containerId: string, opts: ExecOptions): Promise<ExecSession> {
     const { rec } = await this.runningContainer(containerId);
-    const pump = this.pumps.get(containerId);
-    if (!pump) throw new Error(`container ${rec.config.metadata.name}: output is not available for attach`);
-    const unsubscribe = pump.subscribe({ stdout: opts.stdout, stderr: opts.tty ? opts.stdout : opts.stderr });
-    const dir = this.containerDir(containerId);
-    let stdinSock: net.Socket | undefined;
-    if (opts.stdin && rec.config.stdin) {
-      const fd = openSync(path.join(dir, 'stdin.fifo'), fsc.O_WRONLY | fsc.O_NONBLOCK);
-      stdinSock = new net.Socket({ fd, readable: false, writable: true });
-      stdinSock.on('error', () => undefined);
-      opts.stdin.pipe(stdinSock);
-      opts.stdin.on('end', () => {
-        if (rec.config.stdinOnce) {
-          const [shimPid] = (readText(path.join(dir, 'shim')) ?? '').split(' ');
-          try {
-            process.kill(Number(shimPid), 'SIGUSR1');
-          } catch {
-            /* gone */
-          }
-        }
-      });
-    }
-    let ctl: net.Socket | undefined;
-    if (existsSync(path.join(dir, 'ctl.fifo'))) {
-      try {
-        ctl = new net.Socket({ fd: openSync(path.join(dir, 'ctl.fifo'), fsc.O_WRONLY | fsc.O_NONBLOCK), readable: false, writable: true });
-        ctl.on('error', () => undefined);
-      } catch {
-        /* the shim is gone */
-      }
-    }
-    let finish!: (code: number) => void;
-    const exited = new Promise<number>((r) => {
-      finish = r;
-    });
-    const detach = () => {
-      unsubscribe();
-      if (stdinSock) {
-        opts.stdin?.unpipe(stdinSock);
-        stdinSock.end();
-      }
-      ctl?.end();
-    };
-    const session = {
-      kill: () => {
-        detach();
-        finish(0);
-      },
-    };
-    this.sessions.add(session);
-    void pump.done.then(async () => {
-      await this.waitExited(containerId, 5000);
-      detach();
-      this.sessions.delete(session);
-      finish((await this.containerStatus(containerId))?.exitCode ?? 0);
-    });
-    return {
-      exited,
-      resize: (cols: number, rows: number) => {
-        if (ctl && cols > 0 && rows > 0) ctl.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`);
-      },
-      kill: () => {
-        this.sessions.delete(session);
-        session.kill();
-      },
-    };
+    return this.tasks.attach(rec, opts);
   }
 
   async portForward(podSandboxId: string, port: number): Promise<Duplex> {
@@ -1119,22 +752,19 @@ export class ProcessRuntime implements RuntimeService {
    *  (an agent restart picks them up from the state dir). */
   async close(): Promise<void> {
     await this.ready.catch(() => undefined);
-    for (const s of this.sessions) s.kill();
-    this.sessions.clear();
-    for (const p of this.pumps.values()) p.close();
-    this.pumps.clear();
+    this.tasks.endSessions();
+    this.tasks.closeOutput();
   }
 
   /** Removes everything this runtime made: containers, sandboxes (namespaces, veths, mounts),
    *  the bridge, cgroups and its state subfolders (agent shutdown, `k8ts down`, tests). */
   async cleanupAll(): Promise<void> {
     await this.ready.catch(() => undefined);
-    for (const s of this.sessions) s.kill();
-    this.sessions.clear();
+    this.tasks.endSessions();
     for (const sb of await this.readSandboxes()) {
       await this.removePodSandbox(sb.id).catch((err) => this.log(`cleanup of sandbox ${sb.id}: ${(err as Error).message}`));
     }
-    for (const c of await this.readContainers()) {
+    for (const c of await this.tasks.readAll()) {
       await this.removeContainer(c.id).catch((err) => this.log(`cleanup of container ${c.id}: ${(err as Error).message}`));
     }
     // Whatever is left (half-made sandboxes from a crash): unmount and remove.
@@ -1143,8 +773,7 @@ export class ProcessRuntime implements RuntimeService {
       .sort()
       .reverse();
     for (const m of mounts) await run('umount', ['-l', m]).catch(() => undefined);
-    for (const p of this.pumps.values()) p.close();
-    this.pumps.clear();
+    this.tasks.closeOutput();
     if (this.node && this.isolated) await this.node.teardown();
     const cg = this.memoryCgroupRoot();
     if (cg) await rmdir(cg.dir).catch(() => undefined);

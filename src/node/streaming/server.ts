@@ -269,7 +269,7 @@ export class StreamingServer {
       if (!route) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       switch (route.kind) {
         case 'containerLogs':
-          return await this.serveLogs(route.namespace, route.pod, route.container, url.searchParams, req, res);
+          return await this.serveLogs(route.namespace, route.pod, route.container, url.searchParams, res);
         case 'podProxy':
           return await this.serveProxy(route, req, res);
         default:
@@ -281,14 +281,7 @@ export class StreamingServer {
     }
   }
 
-  private async serveLogs(
-    namespace: string,
-    podName: string,
-    container: string,
-    q: URLSearchParams,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> {
+  private async serveLogs(namespace: string, podName: string, container: string, q: URLSearchParams, res: ServerResponse): Promise<void> {
     const opts = parseLogOptions(q);
     const { pod, id } = await this.containerId(namespace, podName, container);
     let logId = id;

@@ -112,7 +112,7 @@ export const MAX_CONCURRENT_STREAMS = 1000;
 export const FLAG_FIN = 0x01;
 export const FLAG_UNIDIRECTIONAL = 0x02;
 
-export const enum FrameType {
+export enum FrameType {
   SynStream = 1,
   SynReply = 2,
   RstStream = 3,
@@ -213,7 +213,7 @@ export function encodeDataFrame(streamId: number, flags: number, data: Buffer): 
 
 function u32(...values: number[]): Buffer {
   const b = Buffer.alloc(4 * values.length);
-  values.forEach((v, i) => b.writeUInt32BE(v >>> 0, 4 * i));
+  for (const [i, v] of values.entries()) b.writeUInt32BE(v >>> 0, 4 * i);
   return b;
 }
 

@@ -44,6 +44,7 @@ export class NftablesProxier implements Proxier {
   fullSyncs = 0;
   /** The last script applied, whole or partial (tests, debugging). */
   lastScript = '';
+  private appliedListeners = new Set<(nftMs: number, whole: boolean) => void>();
 
   constructor(private readonly opts: NftablesProxierOptions) {}
 
@@ -62,20 +63,27 @@ export class NftablesProxier implements Proxier {
     // kube-proxy's rhythm: the whole table at the first sync, after a failure and every hour;
     // otherwise only what changed (one transaction either way).
     const full = !this.applied || this.needFullSync || Date.now() - this.lastFullSync > FULL_SYNC_PERIOD_MS;
-    let rs = buildRuleset(ports, endpointsMap, cfg);
+    // Every service port whose inputs did not change keeps its part of the applied ruleset.
+    let rs = buildRuleset(ports, endpointsMap, cfg, this.applied);
     let script = full || !this.applied ? undefined : partialScript(this.applied, rs);
+    const whole = script === undefined;
     if (script === undefined) {
       // Also at the first sync: a restarted agent's clients keep their endpoints.
-      if (rs.affinitySets.length) rs = buildRuleset(ports, endpointsMap, { ...cfg, affinity: await this.readAffinity(!this.applied) });
+      if (rs.affinitySets.length) rs = buildRuleset(ports, endpointsMap, { ...cfg, affinity: await this.readAffinity(!this.applied) }, rs);
       script = rs.script;
     }
-    try {
-      await run('nft', ['-f', '-'], { input: script });
-    } catch (e) {
-      this.needFullSync = true;
-      throw e;
+    // Nothing changed (a periodic resync, an update that changed nothing the rules use): no transaction.
+    if (script) {
+      const t0 = performance.now();
+      try {
+        await run('nft', ['-f', '-'], { input: script });
+      } catch (e) {
+        this.needFullSync = true;
+        throw e;
+      }
+      for (const l of this.appliedListeners) l(performance.now() - t0, whole);
     }
-    if (script === rs.script) {
+    if (whole) {
       this.lastFullSync = Date.now();
       this.needFullSync = false;
       this.fullSyncs++;
@@ -86,8 +94,19 @@ export class NftablesProxier implements Proxier {
       for (const p of ports) for (const ip of p.loadBalancerVIPs) lb.add(ip);
       await this.opts.addresses.sync(lb);
     }
-    this.lastScript = script;
+    if (script) this.lastScript = script;
     return { readyEndpointIPs: rs.readyEndpointIPs, endpoints: rs.endpoints };
+  }
+
+  /** The next sync writes the whole table (kube-proxy's periodic full sync; bench). */
+  requestFullSync(): void {
+    this.needFullSync = true;
+  }
+
+  /** Called after each `nft -f` with its duration (bench). */
+  onApplied(fn: (nftMs: number, whole: boolean) => void): () => void {
+    this.appliedListeners.add(fn);
+    return () => this.appliedListeners.delete(fn);
   }
 
   /**

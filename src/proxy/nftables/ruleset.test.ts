@@ -67,7 +67,13 @@ test('ClusterIP and NodePort: service-ips and service-nodeports lead to a servic
     s,
     /add element ip k8ts-proxy-test service-nodeports \{ tcp \. 31000 : goto external-[A-Z2-7]{8}-default\/web\/tcp\/http \}/,
   );
-  assert.match(s, /numgen random mod 2 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/8080, 1 : goto endpoint-\S+__10\.244\.0\.6\/8080 \}/);
+  assert.match(s, /service-\S+ numgen random mod 2 vmap @endpoints-service-[A-Z2-7]{8}-default\/web\/tcp\/http\n/);
+  assert.match(
+    s,
+    /add element ip k8ts-proxy-test endpoints-service-\S+ \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/8080, 1 : goto endpoint-\S+__10\.244\.0\.6\/8080 \}/,
+  );
+  assert.match(s, /map endpoints-service-\S+ \{\n\s+typeof numgen random mod 2 : verdict\n/, 'a named map: no anonymous set per service');
+  assert.doesNotMatch(s, /vmap \{/);
   assert.match(s, /endpoint-\S+__10\.244\.0\.5\/8080 ip saddr 10\.244\.0\.5 jump mark-for-masquerade/, 'hairpin masquerade');
   assert.match(s, /endpoint-\S+__10\.244\.0\.5\/8080 meta l4proto tcp dnat to 10\.244\.0\.5:8080/);
   assert.match(s, /external-\S+ jump mark-for-masquerade\n/, 'NodePort traffic with policy Cluster is masqueraded');
@@ -122,7 +128,7 @@ test('terminating endpoints are used only when no endpoint is ready', () => {
     eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80, { ready: false, serving: true, terminating: true })]),
     cfg,
   );
-  assert.match(flat(mixed.script), /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
+  assert.match(flat(mixed.script), /endpoints-service-\S+ \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
   assert.doesNotMatch(flat(mixed.script), /10\.244\.0\.6/);
   const onlyTerminating = buildRuleset(
     [sp],
@@ -132,7 +138,7 @@ test('terminating endpoints are used only when no endpoint is ready', () => {
     ]),
     cfg,
   );
-  assert.match(flat(onlyTerminating.script), /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.6\/80 \}/);
+  assert.match(flat(onlyTerminating.script), /endpoints-service-\S+ \{ 0 : goto endpoint-\S+__10\.244\.0\.6\/80 \}/);
   assert.doesNotMatch(flat(onlyTerminating.script), /10\.244\.0\.7/, 'not serving: never');
   assert.equal(onlyTerminating.readyEndpointIPs.size, 0, 'a terminating fallback is not a ready endpoint');
 });
@@ -141,7 +147,7 @@ test("internalTrafficPolicy Local: only this node's endpoints; none here: the Cl
   const [sp] = servicePorts(svc('l', { clusterIP: '10.96.5.8', internalTrafficPolicy: 'Local', ports: [{ port: 80 }] }));
   const here = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
   assert.match(flat(here.script), /10\.96\.5\.8 \. tcp \. 80 : goto local-/);
-  assert.match(flat(here.script), /numgen random mod 1 vmap \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
+  assert.match(flat(here.script), /endpoints-local-\S+ \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
   assert.doesNotMatch(flat(here.script), /10\.244\.1\.5/);
   const none = buildRuleset([sp], eps(sp, [ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
   assert.match(flat(none.script), /no-endpoint-services \{ 10\.96\.5\.8 \. tcp \. 80 : drop \}/);
@@ -304,4 +310,51 @@ test('a partial sync leads to the very table a whole-table sync of the new state
   // And back, and again: partial syncs chain.
   const back = partialScript(b, a)!;
   assert.deepEqual(tableAfter([a.script, partial, back]), tableAfter([a.script]));
+});
+
+test('a sync reuses the part of every service port whose inputs did not change; nothing changed: an empty partial script', () => {
+  const ports: ServicePortInfo[] = [];
+  const map = new Map<string, EndpointInfo[]>();
+  for (let i = 0; i < 3; i++) {
+    const [sp] = servicePorts(svc(`r${i}`, { clusterIP: `10.96.7.${i + 1}`, ports: [{ name: 'p', port: 80 }] }));
+    ports.push(sp);
+    map.set(endpointsKey(sp.name, sp.protocol), [ep(`10.244.0.${10 + i}`, 8080), ep(`10.244.0.${20 + i}`, 8080)]);
+  }
+  const a = buildRuleset(ports, map, cfg);
+  const same = buildRuleset(ports, map, cfg, a);
+  for (const [k, part] of same.parts) assert.equal(part, a.parts.get(k), `${k}: reused`);
+  assert.equal(partialScript(a, same), '');
+  // One service's endpoints change (a new list, as the change tracker makes it): only its part is new.
+  const k1 = endpointsKey(ports[1].name, ports[1].protocol);
+  const next = new Map(map).set(k1, [ep('10.244.0.11', 8080), ep('10.244.0.30', 8080), ep('10.244.0.31', 8080)]);
+  const b = buildRuleset(ports, next, cfg, a);
+  assert.equal(b.parts.get(`${ports[0].name}/TCP`), a.parts.get(`${ports[0].name}/TCP`));
+  assert.notEqual(b.parts.get(`${ports[1].name}/TCP`), a.parts.get(`${ports[1].name}/TCP`));
+  const partial = partialScript(a, b)!;
+  assert.doesNotMatch(partial, /r0|r2/, 'unchanged services are not in the transaction');
+  assert.match(
+    partial,
+    /flush map ip k8ts-proxy-test endpoints-service-\S+r1\S*\nadd element ip k8ts-proxy-test endpoints-service-\S+r1\S* \{ 0 : /,
+  );
+  assert.match(partial, /delete chain ip k8ts-proxy-test endpoint-\S+__10\.244\.0\.21\/8080/);
+  assert.doesNotMatch(partial, /service-ips|cluster-ips/, 'the dispatch maps did not change');
+  if (canRunNft) assert.deepEqual(tableAfter([a.script, partial]), tableAfter([b.script]));
+});
+
+test('a service that loses its endpoints and one that goes: dispatch elements deleted and added one by one', {
+  skip: canRunNft ? false : 'needs root and nft',
+}, () => {
+  const [s1] = servicePorts(svc('d1', { type: 'NodePort', clusterIP: '10.96.8.1', ports: [{ name: 'p', port: 80, nodePort: 31020 }] }));
+  const [s2] = servicePorts(svc('d2', { clusterIP: '10.96.8.2', ports: [{ name: 'p', port: 80 }] }));
+  const withEps = new Map([
+    [endpointsKey(s1.name, s1.protocol), [ep('10.244.0.40', 80)]],
+    [endpointsKey(s2.name, s2.protocol), [ep('10.244.0.41', 80)]],
+  ]);
+  const a = buildRuleset([s1, s2], withEps, cfg);
+  const b = buildRuleset([s1], new Map(), cfg, a);
+  const partial = partialScript(a, b)!;
+  assert.match(partial, /delete element ip k8ts-proxy-test service-ips \{ 10\.96\.8\.1 \. tcp \. 80, 10\.96\.8\.2 \. tcp \. 80 \}/);
+  assert.match(partial, /add element ip k8ts-proxy-test no-endpoint-nodeports \{ tcp \. 31020 : goto reject-chain \}/);
+  assert.deepEqual(tableAfter([a.script, partial]), tableAfter([b.script]));
+  assert.deepEqual(tableAfter([a.script, partial, partialScript(b, buildRuleset([s1, s2], withEps, cfg, b))!]), tableAfter([a.script]));
 });

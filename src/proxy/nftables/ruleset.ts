@@ -18,7 +18,7 @@
 // is only taken when its source is this node's pod network, so one cluster's pods never land in
 // another cluster's services.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { EndpointInfo } from '../endpoints.js';
 import { endpointsKey } from '../endpoints.js';
 import type { ServicePortInfo } from '../serviceport.js';
@@ -38,9 +38,38 @@ export interface RulesetConfig {
   affinity?: Map<string, Map<string, number>>;
 }
 
+/**
+ * One service port's share of the table: its chains, its endpoint pick maps, its affinity sets
+ * and its elements of the dispatch maps. Computed from the port and its endpoint list only, so
+ * a sync reuses the part of every port whose inputs are the very same objects as last time (the
+ * change tracker replaces them only for services that changed): a sync costs what changed.
+ */
+export interface PortPart {
+  readonly svc: ServicePortInfo;
+  readonly eps: EndpointInfo[] | undefined;
+  readonly cfgKey: string;
+  /** Chain -> rules, in creation order. */
+  readonly chains: Map<string, string[]>;
+  /** Endpoint pick map (`numgen random mod N vmap @map`) -> its elements, "i : goto endpoint-...". */
+  readonly picks: Map<string, string[]>;
+  /** Affinity set -> timeout (s). */
+  readonly affinity: Map<string, number>;
+  /** [dispatch map or set, key, value ('' for the set)]. */
+  readonly elements: [string, string, string][];
+  /** The endpoints traffic may be sent to. */
+  readonly used: EndpointInfo[];
+  /** Lazily: the part's chains with their rules, in block syntax. */
+  bodyText?: string;
+}
+
 export interface Ruleset {
-  /** The nft script (nft -f -). */
-  script: string;
+  table: string;
+  /** Per service port ("ns/name:port/PROTO"), sorted by key. */
+  parts: Map<string, PortPart>;
+  /** The table's own chains (base chains and the fixed dispatch chains) -> rules. */
+  fixed: Map<string, string[]>;
+  /** Dispatch map or set -> key -> value ('' for a set). */
+  elements: Map<string, Map<string, string>>;
   /** Affinity sets the table holds (to read back before the next sync). */
   affinitySets: string[];
   /** The endpoints traffic may be sent to ("ip:port"), per service port name. */
@@ -48,14 +77,8 @@ export interface Ruleset {
   /** Every endpoint IP that a new connection may be sent to while it is ready (not as a terminating fallback). */
   readyEndpointIPs: Set<string>;
   chains: number;
-  table: string;
-  /** Every chain's rules (base chains included), for a partial sync against the next state. */
-  chainBodies: Map<string, string[]>;
-  baseChains: Set<string>;
-  /** Affinity set name -> its `add set` statement. */
-  affinityDecls: Map<string, string>;
-  /** The `add element` statements of the dispatch maps and the cluster-ips set. */
-  elementLines: string[];
+  /** The script writing the whole table (nft -f -), made when first read. */
+  readonly script: string;
 }
 
 const SERVICES_CHAIN = 'services';
@@ -69,6 +92,25 @@ const SERVICE_NODEPORTS_MAP = 'service-nodeports';
 const NO_ENDPOINT_SERVICES_MAP = 'no-endpoint-services';
 const NO_ENDPOINT_NODEPORTS_MAP = 'no-endpoint-nodeports';
 
+/** The dispatch maps and set, with their declarations. */
+const DISPATCH: [string, string][] = [
+  [CLUSTER_IPS_SET, 'set'],
+  [SERVICE_IPS_MAP, 'map'],
+  [SERVICE_NODEPORTS_MAP, 'map'],
+  [NO_ENDPOINT_SERVICES_MAP, 'map'],
+  [NO_ENDPOINT_NODEPORTS_MAP, 'map'],
+];
+const DISPATCH_TYPES: Record<string, string> = {
+  [CLUSTER_IPS_SET]: 'ipv4_addr',
+  [SERVICE_IPS_MAP]: 'ipv4_addr . inet_proto . inet_service : verdict',
+  [SERVICE_NODEPORTS_MAP]: 'inet_proto . inet_service : verdict',
+  [NO_ENDPOINT_SERVICES_MAP]: 'ipv4_addr . inet_proto . inet_service : verdict',
+  [NO_ENDPOINT_NODEPORTS_MAP]: 'inet_proto . inet_service : verdict',
+};
+
+/** The declaration of an endpoint pick map (its key: numgen's 32-bit number). */
+const PICK_TYPE = 'typeof numgen random mod 2 : verdict';
+
 /** Names already hashed: a sync at 10,000 endpoints names ~11,000 chains, the same each time. */
 const hashedNames = new Map<string, string>();
 
@@ -77,19 +119,20 @@ function hashed(name: string): string {
   let h = hashedNames.get(name);
   if (h === undefined) {
     if (hashedNames.size >= 200_000) hashedNames.clear();
-    h = `${base32(createHash('sha256').update(name).digest()).slice(0, 8)}-${name}`;
+    h = `${base32(hash('sha256', name, 'buffer'))}-${name}`;
     hashedNames.set(name, h);
   }
   return h;
 }
 
+/** The first 8 base32 characters of the digest (its first 40 bits: all a name keeps of it). */
 function base32(buf: Buffer): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = 0;
   let value = 0;
   let out = '';
-  for (const b of buf) {
-    value = (value << 8) | b;
+  for (let i = 0; i < 5; i++) {
+    value = ((value << 8) | buf[i]) & 0xffff;
     bits += 8;
     while (bits >= 5) {
       out += alphabet[(value >>> (bits - 5)) & 31];
@@ -125,145 +168,134 @@ const BASE_CHAINS: { name: string; type: 'filter' | 'nat'; hook: string; priorit
   { name: 'nat-postrouting', type: 'nat', hook: 'postrouting', priority: 100 },
 ];
 
-/** Builds the script for the given services and endpoints. */
-export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: Map<string, EndpointInfo[]>, cfg: RulesetConfig): Ruleset {
-  const t = `ip ${cfg.table}`;
-  const mark = cfg.masqueradeMark ?? '0x4000';
-  const lines: string[] = [];
-  const chains: string[] = [];
-  const sets: string[] = [];
-  const clusterIPs = new Set<string>();
-  const serviceIPs: string[] = [];
-  const nodePorts: string[] = [];
-  const noEndpointServices: string[] = [];
-  const noEndpointNodePorts: string[] = [];
-  const affinitySets: string[] = [];
-  const affinityDecls = new Map<string, string>();
-  const used = new Map<string, EndpointInfo[]>();
-  const readyEndpointIPs = new Set<string>();
-  // Chain bodies in order of creation: the script declares every chain first, then fills them.
-  const bodies = new Map<string, string[]>();
+/** The map a service's (or local-policy) chain picks an endpoint chain from. */
+function pickMapName(chain: string): string {
+  return `endpoints-${chain}`;
+}
+
+const BASE_CHAIN_NAMES = new Set(BASE_CHAINS.map((b) => b.name));
+
+function cfgKeyOf(cfg: RulesetConfig): string {
+  return `${cfg.podCIDR}|${cfg.masqueradeAll ? 1 : 0}|${cfg.masqueradeMark ?? ''}`;
+}
+
+/** A service port's chains, pick maps, affinity sets and dispatch elements (syncProxyRules' loop body). */
+function buildPart(svc: ServicePortInfo, eps: EndpointInfo[] | undefined, cfg: RulesetConfig, cfgKey: string): PortPart {
+  const proto = svc.protocol.toLowerCase();
+  const base = servicePortChainBase(svc);
+  const notLocal = `ip saddr != ${cfg.podCIDR}`;
+  const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints } = categorizeEndpoints(eps ?? [], svc);
+  const chains = new Map<string, string[]>();
+  const picks = new Map<string, string[]>();
+  const affinity = new Map<string, number>();
+  const elements: [string, string, string][] = [[CLUSTER_IPS_SET, svc.clusterIP, '']];
   const chain = (name: string) => {
-    chains.push(name);
-    if (!bodies.has(name)) bodies.set(name, []);
+    if (!chains.has(name)) chains.set(name, []);
   };
   const rule = (c: string, r: string) => {
-    let b = bodies.get(c);
+    let b = chains.get(c);
     if (!b) {
       b = [];
-      bodies.set(c, b);
+      chains.set(c, b);
     }
     b.push(r);
   };
-  const notLocal = `ip saddr != ${cfg.podCIDR}`;
 
-  // Sorted, so that the same state gives the same script (tests and diffs).
-  const sorted = [...svcPorts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol.localeCompare(b.protocol)));
-  for (const svc of sorted) {
-    const proto = svc.protocol.toLowerCase();
-    const base = servicePortChainBase(svc);
-    const all = endpointsMap.get(endpointsKey(svc.name, svc.protocol)) ?? [];
-    const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints } = categorizeEndpoints(all, svc);
-    used.set(`${svc.name}/${svc.protocol}`, allReachableEndpoints);
-    for (const ep of allReachableEndpoints) if (ep.ready) readyEndpointIPs.add(ep.ip);
-    clusterIPs.add(svc.clusterIP);
+  const clusterPolicyChain = `service-${base}`;
+  const localPolicyChain = `local-${base}`;
+  const externalChain = `external-${base}`;
+  const usesClusterPolicyChain = clusterEndpoints.length > 0 && (!svc.internalPolicyLocal || externallyAccessible(svc));
+  const usesLocalPolicyChain = localEndpoints.length > 0 && (svc.internalPolicyLocal || svc.externalPolicyLocal);
+  let internalChain = clusterPolicyChain;
+  let hasInternalEndpoints = hasAnyEndpoints;
+  if (svc.internalPolicyLocal) {
+    internalChain = localPolicyChain;
+    if (localEndpoints.length === 0) hasInternalEndpoints = false;
+  }
+  let externalPolicyChain = clusterPolicyChain;
+  let hasExternalEndpoints = hasAnyEndpoints;
+  if (svc.externalPolicyLocal) {
+    externalPolicyChain = localPolicyChain;
+    if (localEndpoints.length === 0) hasExternalEndpoints = false;
+  }
+  const usesExternalChain = hasAnyEndpoints && externallyAccessible(svc);
+  // No endpoints at all: refuse (reject); none for this policy: drop what was not short-circuited.
+  const filterVerdict = hasAnyEndpoints ? 'drop' : `goto ${REJECT_CHAIN}`;
 
-    const clusterPolicyChain = `service-${base}`;
-    const localPolicyChain = `local-${base}`;
-    const externalChain = `external-${base}`;
-    const usesClusterPolicyChain = clusterEndpoints.length > 0 && (!svc.internalPolicyLocal || externallyAccessible(svc));
-    const usesLocalPolicyChain = localEndpoints.length > 0 && (svc.internalPolicyLocal || svc.externalPolicyLocal);
-    let internalChain = clusterPolicyChain;
-    let hasInternalEndpoints = hasAnyEndpoints;
-    if (svc.internalPolicyLocal) {
-      internalChain = localPolicyChain;
-      if (localEndpoints.length === 0) hasInternalEndpoints = false;
-    }
-    let externalPolicyChain = clusterPolicyChain;
-    let hasExternalEndpoints = hasAnyEndpoints;
-    if (svc.externalPolicyLocal) {
-      externalPolicyChain = localPolicyChain;
-      if (localEndpoints.length === 0) hasExternalEndpoints = false;
-    }
-    const usesExternalChain = hasAnyEndpoints && externallyAccessible(svc);
-    // No endpoints at all: refuse (reject); none for this policy: drop what was not short-circuited.
-    const internalFilterVerdict = hasAnyEndpoints ? 'drop' : `goto ${REJECT_CHAIN}`;
-    const externalFilterVerdict = internalFilterVerdict;
-
-    const key = (ip: string) => `${ip} . ${proto} . ${svc.port}`;
-    if (hasInternalEndpoints) serviceIPs.push(`${key(svc.clusterIP)} : goto ${internalChain}`);
-    else noEndpointServices.push(`${key(svc.clusterIP)} : ${internalFilterVerdict}`);
-    for (const ip of [...svc.externalIPs, ...svc.loadBalancerVIPs]) {
-      if (hasAnyEndpoints) serviceIPs.push(`${key(ip)} : goto ${externalChain}`);
-      if (!hasExternalEndpoints) noEndpointServices.push(`${key(ip)} : ${externalFilterVerdict}`);
-    }
-    if (svc.nodePort) {
-      if (hasAnyEndpoints) nodePorts.push(`${proto} . ${svc.nodePort} : goto ${externalChain}`);
-      if (!hasExternalEndpoints) noEndpointNodePorts.push(`${proto} . ${svc.nodePort} : ${externalFilterVerdict}`);
-    }
-
-    if (usesClusterPolicyChain) chain(clusterPolicyChain);
-    if (usesLocalPolicyChain && localPolicyChain !== clusterPolicyChain) chain(localPolicyChain);
-    if (usesExternalChain) chain(externalChain);
-
-    // Internal traffic from outside the pod network is masqueraded (its replies must come back here).
-    if (hasInternalEndpoints) {
-      const head = `ip daddr ${svc.clusterIP} ${proto} dport ${svc.port}`;
-      if (cfg.masqueradeAll) rule(internalChain, `${head} jump ${MARK_MASQ_CHAIN}`);
-      else rule(internalChain, `${head} ${notLocal} jump ${MARK_MASQ_CHAIN}`);
-    }
-    if (usesExternalChain) {
-      if (!svc.externalPolicyLocal) {
-        // The endpoint may be on another node: its reply must come back through this one.
-        rule(externalChain, `jump ${MARK_MASQ_CHAIN}`);
-      } else {
-        // Pods and this host are not subject to the policy (as if they went out to a load balancer and back).
-        rule(externalChain, `ip saddr ${cfg.podCIDR} goto ${clusterPolicyChain}`);
-        rule(externalChain, `fib saddr type local jump ${MARK_MASQ_CHAIN}`);
-        rule(externalChain, `fib saddr type local goto ${clusterPolicyChain}`);
-      }
-      if (hasExternalEndpoints) rule(externalChain, `goto ${externalPolicyChain}`);
-    }
-
-    if (svc.stickyMaxAgeSeconds > 0) {
-      for (const ep of allReachableEndpoints) {
-        const set = affinitySetName(svc, ep);
-        affinitySets.push(set);
-        const carried = cfg.affinity?.get(set);
-        const elems = carried
-          ? [...carried]
-              .filter(([, s]) => s > 0)
-              .map(([ip, s]) => `${ip} timeout ${svc.stickyMaxAgeSeconds}s expires ${Math.min(s, svc.stickyMaxAgeSeconds)}s`)
-          : [];
-        const decl = `add set ${t} ${set} { type ipv4_addr; flags dynamic,timeout; timeout ${svc.stickyMaxAgeSeconds}s; }`;
-        affinityDecls.set(set, decl);
-        sets.push(decl);
-        if (elems.length) sets.push(`add element ${t} ${set} { ${elems.join(', ')} }`);
-      }
-    }
-    const writeServiceToEndpoints = (svcChain: string, eps: EndpointInfo[]) => {
-      if (svc.stickyMaxAgeSeconds > 0) {
-        for (const ep of eps) rule(svcChain, `ip saddr @${affinitySetName(svc, ep)} goto ${endpointChainName(svc, ep)}`);
-      }
-      const vmap = eps.map((ep, i) => `${i} : goto ${endpointChainName(svc, ep)}`).join(', ');
-      rule(svcChain, `numgen random mod ${eps.length} vmap { ${vmap} }`);
-    };
-    if (usesClusterPolicyChain) writeServiceToEndpoints(clusterPolicyChain, clusterEndpoints);
-    if (usesLocalPolicyChain) writeServiceToEndpoints(localPolicyChain, localEndpoints);
-
-    for (const ep of allReachableEndpoints) {
-      const epChain = endpointChainName(svc, ep);
-      chain(epChain);
-      // Hairpin: a pod reaching itself must see the reply come from the service, so it goes through here.
-      rule(epChain, `ip saddr ${ep.ip} jump ${MARK_MASQ_CHAIN}`);
-      if (svc.stickyMaxAgeSeconds > 0) rule(epChain, `update @${affinitySetName(svc, ep)} { ip saddr }`);
-      rule(epChain, `meta l4proto ${proto} dnat to ${ep.endpoint}`);
-    }
+  const key = (ip: string) => `${ip} . ${proto} . ${svc.port}`;
+  if (hasInternalEndpoints) elements.push([SERVICE_IPS_MAP, key(svc.clusterIP), `goto ${internalChain}`]);
+  else elements.push([NO_ENDPOINT_SERVICES_MAP, key(svc.clusterIP), filterVerdict]);
+  for (const ip of [...svc.externalIPs, ...svc.loadBalancerVIPs]) {
+    if (hasAnyEndpoints) elements.push([SERVICE_IPS_MAP, key(ip), `goto ${externalChain}`]);
+    if (!hasExternalEndpoints) elements.push([NO_ENDPOINT_SERVICES_MAP, key(ip), filterVerdict]);
+  }
+  if (svc.nodePort) {
+    if (hasAnyEndpoints) elements.push([SERVICE_NODEPORTS_MAP, `${proto} . ${svc.nodePort}`, `goto ${externalChain}`]);
+    if (!hasExternalEndpoints) elements.push([NO_ENDPOINT_NODEPORTS_MAP, `${proto} . ${svc.nodePort}`, filterVerdict]);
   }
 
+  if (usesClusterPolicyChain) chain(clusterPolicyChain);
+  if (usesLocalPolicyChain && localPolicyChain !== clusterPolicyChain) chain(localPolicyChain);
+  if (usesExternalChain) chain(externalChain);
+
+  // Internal traffic from outside the pod network is masqueraded (its replies must come back here).
+  if (hasInternalEndpoints) {
+    const head = `ip daddr ${svc.clusterIP} ${proto} dport ${svc.port}`;
+    if (cfg.masqueradeAll) rule(internalChain, `${head} jump ${MARK_MASQ_CHAIN}`);
+    else rule(internalChain, `${head} ${notLocal} jump ${MARK_MASQ_CHAIN}`);
+  }
+  if (usesExternalChain) {
+    if (!svc.externalPolicyLocal) {
+      // The endpoint may be on another node: its reply must come back through this one.
+      rule(externalChain, `jump ${MARK_MASQ_CHAIN}`);
+    } else {
+      // Pods and this host are not subject to the policy (as if they went out to a load balancer and back).
+      rule(externalChain, `ip saddr ${cfg.podCIDR} goto ${clusterPolicyChain}`);
+      rule(externalChain, `fib saddr type local jump ${MARK_MASQ_CHAIN}`);
+      rule(externalChain, `fib saddr type local goto ${clusterPolicyChain}`);
+    }
+    if (hasExternalEndpoints) rule(externalChain, `goto ${externalPolicyChain}`);
+  }
+
+  if (svc.stickyMaxAgeSeconds > 0) for (const ep of allReachableEndpoints) affinity.set(affinitySetName(svc, ep), svc.stickyMaxAgeSeconds);
+  const writeServiceToEndpoints = (svcChain: string, list: EndpointInfo[]) => {
+    if (svc.stickyMaxAgeSeconds > 0) {
+      for (const ep of list) rule(svcChain, `ip saddr @${affinitySetName(svc, ep)} goto ${endpointChainName(svc, ep)}`);
+    }
+    // kube-proxy writes an anonymous `vmap { 0 : goto ..., }` here. A named map instead: the
+    // kernel walks the whole open transaction for every anonymous set it binds
+    // (__nft_set_trans_bind), which made a whole-table load at 10,000 endpoints cost seconds.
+    const pick = pickMapName(svcChain);
+    picks.set(
+      pick,
+      list.map((ep, i) => `${i} : goto ${endpointChainName(svc, ep)}`),
+    );
+    rule(svcChain, `numgen random mod ${list.length} vmap @${pick}`);
+  };
+  if (usesClusterPolicyChain) writeServiceToEndpoints(clusterPolicyChain, clusterEndpoints);
+  if (usesLocalPolicyChain) writeServiceToEndpoints(localPolicyChain, localEndpoints);
+
+  for (const ep of allReachableEndpoints) {
+    const epChain = endpointChainName(svc, ep);
+    chain(epChain);
+    // Hairpin: a pod reaching itself must see the reply come from the service, so it goes through here.
+    rule(epChain, `ip saddr ${ep.ip} jump ${MARK_MASQ_CHAIN}`);
+    if (svc.stickyMaxAgeSeconds > 0) rule(epChain, `update @${affinitySetName(svc, ep)} { ip saddr }`);
+    rule(epChain, `meta l4proto ${proto} dnat to ${ep.endpoint}`);
+  }
+  // In the order a chain is referred to after the chains it refers to (endpoint <- service, local
+  // <- external), so that a whole-table script can create each chain with its rules in one go.
+  const rank = (c: string) => (c.startsWith('endpoint-') ? 0 : c.startsWith('external-') ? 2 : 1);
+  const ordered = new Map([...chains].sort((a, b) => rank(a[0]) - rank(b[0])));
+  return { svc, eps, cfgKey, chains: ordered, picks, affinity, elements, used: allReachableEndpoints };
+}
+
+/** The table's own chains, the same for every state but for the pod network and the mark. */
+function fixedChains(cfg: RulesetConfig): Map<string, string[]> {
+  const mark = cfg.masqueradeMark ?? '0x4000';
   // ClusterIPs seen in prerouting count only from this node's pods (see the header).
-  const fromOtherNetwork = `ip daddr @${CLUSTER_IPS_SET} ${notLocal} return`;
-  const fixed: [string, string[]][] = [
+  const fromOtherNetwork = `ip daddr @${CLUSTER_IPS_SET} ip saddr != ${cfg.podCIDR} return`;
+  return new Map<string, string[]>([
     ['filter-input', [fromOtherNetwork, `ct state new jump ${ENDPOINTS_CHECK_CHAIN}`]],
     ['filter-forward', [fromOtherNetwork, `ct state new jump ${ENDPOINTS_CHECK_CHAIN}`]],
     ['filter-output', [`ct state new jump ${ENDPOINTS_CHECK_CHAIN}`]],
@@ -287,103 +319,217 @@ export function buildRuleset(svcPorts: Iterable<ServicePortInfo>, endpointsMap: 
         `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @${SERVICE_NODEPORTS_MAP}`,
       ],
     ],
-  ];
-  // Block syntax (a table block per step) parses about twice as fast as one `add rule` per line.
-  lines.push(`add table ${t}`, `delete table ${t}`, `table ${t} {`, '  comment "k8ts service proxy (kube-proxy\'s nftables mode)"');
-  for (const bc of BASE_CHAINS)
-    lines.push(`  chain ${bc.name} {`, `    type ${bc.type} hook ${bc.hook} priority ${bc.priority}; policy accept;`, '  }');
-  for (const c of [SERVICES_CHAIN, MASQUERADING_CHAIN, MARK_MASQ_CHAIN, ENDPOINTS_CHECK_CHAIN, REJECT_CHAIN, ...chains])
-    lines.push(`  chain ${c} {`, '  }');
-  lines.push(
-    `  set ${CLUSTER_IPS_SET} {`,
-    '    type ipv4_addr',
-    '  }',
-    `  map ${SERVICE_IPS_MAP} {`,
-    '    type ipv4_addr . inet_proto . inet_service : verdict',
-    '  }',
-    `  map ${SERVICE_NODEPORTS_MAP} {`,
-    '    type inet_proto . inet_service : verdict',
-    '  }',
-    `  map ${NO_ENDPOINT_SERVICES_MAP} {`,
-    '    type ipv4_addr . inet_proto . inet_service : verdict',
-    '  }',
-    `  map ${NO_ENDPOINT_NODEPORTS_MAP} {`,
-    '    type inet_proto . inet_service : verdict',
-    '  }',
-    '}',
-  );
-  lines.push(...sets);
-  lines.push(`table ${t} {`);
-  for (const [c, body] of [...fixed, ...bodies]) {
-    if (!body.length) continue;
-    lines.push(`  chain ${c} {`, ...body.map((r) => `    ${r}`), '  }');
-  }
-  lines.push('}');
-  const elementLines: string[] = [];
-  const elements = (name: string, elems: string[]) => {
-    // Bounded statements: one huge line is slow for nft's parser to report errors on.
-    for (let i = 0; i < elems.length; i += 1000) elementLines.push(`add element ${t} ${name} { ${elems.slice(i, i + 1000).join(', ')} }`);
-  };
-  elements(CLUSTER_IPS_SET, [...clusterIPs]);
-  elements(SERVICE_IPS_MAP, serviceIPs);
-  elements(SERVICE_NODEPORTS_MAP, nodePorts);
-  elements(NO_ENDPOINT_SERVICES_MAP, noEndpointServices);
-  elements(NO_ENDPOINT_NODEPORTS_MAP, noEndpointNodePorts);
-  lines.push(...elementLines);
-  const chainBodies = new Map<string, string[]>();
-  for (const [c, body] of [...fixed, ...bodies]) chainBodies.set(c, body);
-  return {
-    script: `${lines.join('\n')}\n`,
-    table: cfg.table,
-    affinitySets,
-    endpoints: used,
-    readyEndpointIPs,
-    chains: chains.length,
-    chainBodies,
-    baseChains: new Set(BASE_CHAINS.map((b) => b.name)),
-    affinityDecls,
-    elementLines,
-  };
+  ]);
 }
 
 /**
+ * The ruleset for the given services and endpoints. With `prev` (the ruleset in the kernel),
+ * every service port whose inputs are the same objects as in `prev` keeps its part unchanged.
+ */
+export function buildRuleset(
+  svcPorts: Iterable<ServicePortInfo>,
+  endpointsMap: Map<string, EndpointInfo[]>,
+  cfg: RulesetConfig,
+  prev?: Ruleset,
+): Ruleset {
+  const cfgKey = cfgKeyOf(cfg);
+  const reuse = prev && prev.table === cfg.table ? prev.parts : undefined;
+  const unsorted = new Map<string, PortPart>();
+  for (const svc of svcPorts) {
+    const key = `${svc.name}/${svc.protocol}`;
+    const eps = endpointsMap.get(endpointsKey(svc.name, svc.protocol));
+    const old = reuse?.get(key);
+    unsorted.set(key, old && old.svc === svc && old.eps === eps && old.cfgKey === cfgKey ? old : buildPart(svc, eps, cfg, cfgKey));
+  }
+  // Sorted, so that the same state gives the same script (tests and diffs).
+  const parts = new Map([...unsorted].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  const elements = new Map<string, Map<string, string>>(DISPATCH.map(([name]) => [name, new Map()]));
+  const endpoints = new Map<string, EndpointInfo[]>();
+  const readyEndpointIPs = new Set<string>();
+  const affinitySets: string[] = [];
+  let chains = 0;
+  for (const [key, part] of parts) {
+    for (const [map, k, v] of part.elements) elements.get(map)!.set(k, v);
+    endpoints.set(key, part.used);
+    for (const ep of part.used) if (ep.ready) readyEndpointIPs.add(ep.ip);
+    for (const set of part.affinity.keys()) affinitySets.push(set);
+    chains += part.chains.size;
+  }
+  const fixed = fixedChains(cfg);
+  let script: string | undefined;
+  return {
+    table: cfg.table,
+    parts,
+    fixed,
+    elements,
+    affinitySets,
+    endpoints,
+    readyEndpointIPs,
+    chains,
+    get script() {
+      script ??= wholeTableScript(this, cfg.affinity);
+      return script;
+    },
+  };
+}
+
+function bodyText(part: PortPart): string {
+  part.bodyText ??= [...part.chains].map(([c, body]) => (body.length ? chainBlock(c, body) : `  chain ${c} {\n  }\n`)).join('');
+  return part.bodyText;
+}
+
+function chainBlock(c: string, body: string[]): string {
+  if (!body.length) return '';
+  return `  chain ${c} {\n${body.map((r) => `    ${r}\n`).join('')}  }\n`;
+}
+
+function affinityDecl(t: string, name: string, timeout: number): string {
+  return `add set ${t} ${name} { type ipv4_addr; flags dynamic,timeout; timeout ${timeout}s; }`;
+}
+
+/** `add element` statements, bounded: one huge line is slow for nft's parser to report errors on. */
+function elementStatements(t: string, name: string, elems: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < elems.length; i += 1000) out.push(`add element ${t} ${name} { ${elems.slice(i, i + 1000).join(', ')} }`);
+  return out;
+}
+
+function elementText(k: string, v: string): string {
+  return v ? `${k} : ${v}` : k;
+}
+
+/**
+ * The whole table in one transaction ("add table; delete table; table {...}"): the first sync,
+ * the one after a failure, and one an hour. Block syntax (a table block per step) parses about
+ * twice as fast as one `add rule` per line.
+ */
+function wholeTableScript(rs: Ruleset, carried: Map<string, Map<string, number>> | undefined): string {
+  const t = `ip ${rs.table}`;
+  const out: string[] = [`add table ${t}\ndelete table ${t}\ntable ${t} {\n  comment "k8ts service proxy (kube-proxy's nftables mode)"\n`];
+  for (const bc of BASE_CHAINS)
+    out.push(`  chain ${bc.name} {\n    type ${bc.type} hook ${bc.hook} priority ${bc.priority}; policy accept;\n  }\n`);
+  for (const c of rs.fixed.keys()) if (!BASE_CHAIN_NAMES.has(c)) out.push(`  chain ${c} {\n  }\n`);
+  for (const [name, kind] of DISPATCH) out.push(`  ${kind} ${name} {\n    type ${DISPATCH_TYPES[name]}\n  }\n`);
+  for (const part of rs.parts.values()) for (const pick of part.picks.keys()) out.push(`  map ${pick} {\n    ${PICK_TYPE}\n  }\n`);
+  out.push('}\n');
+  const lines: string[] = [];
+  for (const part of rs.parts.values())
+    for (const [set, timeout] of part.affinity) {
+      lines.push(affinityDecl(t, set, timeout));
+      const entries = carried?.get(set);
+      const elems = entries
+        ? [...entries].filter(([, s]) => s > 0).map(([ip, s]) => `${ip} timeout ${timeout}s expires ${Math.min(s, timeout)}s`)
+        : [];
+      if (elems.length) lines.push(`add element ${t} ${set} { ${elems.join(', ')} }`);
+    }
+  if (lines.length) out.push(`${lines.join('\n')}\n`);
+  out.push(`table ${t} {\n`);
+  for (const [c, body] of rs.fixed) out.push(chainBlock(c, body));
+  for (const part of rs.parts.values()) out.push(bodyText(part));
+  out.push('}\n');
+  lines.length = 0;
+  for (const part of rs.parts.values())
+    for (const [pick, elems] of part.picks) if (elems.length) lines.push(`add element ${t} ${pick} { ${elems.join(', ')} }`);
+  for (const [name, m] of rs.elements)
+    lines.push(
+      ...elementStatements(
+        t,
+        name,
+        [...m].map(([k, v]) => elementText(k, v)),
+      ),
+    );
+  if (lines.length) out.push(`${lines.join('\n')}\n`);
+  return out.join('');
+}
+
+const sameList = (a: string[] | undefined, b: string[]) => !!a && a.length === b.length && a.every((r, i) => r === b[i]);
+
+/**
  * The transaction that turns the applied ruleset `prev` into `next` without rewriting what did
- * not change: kube-proxy's partial sync. The dispatch maps are flushed and refilled, changed
- * chains flushed and refilled, new chains and affinity sets added, and chains and sets nothing
- * refers to any more deleted last (whatever referred to them changed, so it was rewritten before).
- * Still one `nft -f`, so still atomic; at 10,000 endpoints it costs a fraction of a whole-table
- * rewrite (see NOTES.md). Affinity sets that stay keep their entries.
+ * not change: kube-proxy's partial sync. Only the parts of service ports that changed are looked
+ * at: their new chains, pick maps and affinity sets added, changed ones flushed and refilled;
+ * dispatch map elements deleted and added one by one; chains, maps and sets nothing refers to any
+ * more deleted last (whatever referred to them changed, so it was rewritten before). Still one
+ * `nft -f`, so still atomic. Affinity sets that stay keep their entries. '' when nothing changed;
+ * undefined when only a whole-table sync can get there.
  */
 export function partialScript(prev: Ruleset, next: Ruleset): string | undefined {
-  const t = `ip ${next.table}`;
-  // A set whose declaration changed (its timeout) is in use by rules that stay: write it all anew.
-  for (const [name, decl] of next.affinityDecls)
-    if (prev.affinityDecls.has(name) && prev.affinityDecls.get(name) !== decl) return undefined;
   if (prev.table !== next.table) return undefined;
-  const lines: string[] = [];
-  for (const m of [SERVICE_IPS_MAP, SERVICE_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, NO_ENDPOINT_NODEPORTS_MAP])
-    lines.push(`flush map ${t} ${m}`);
-  lines.push(`flush set ${t} ${CLUSTER_IPS_SET}`);
-  for (const [name, decl] of next.affinityDecls) if (!prev.affinityDecls.has(name)) lines.push(decl);
-  const added: string[] = [];
-  const changed: string[] = [];
-  for (const [name, body] of next.chainBodies) {
-    const old = prev.chainBodies.get(name);
-    if (!old) added.push(name);
-    else if (old.length !== body.length || old.some((r, i) => r !== body[i])) changed.push(name);
+  const t = `ip ${next.table}`;
+  const addedChains: [string, string[]][] = [];
+  const changedChains: [string, string[]][] = [];
+  const staleChains: string[] = [];
+  const addedPicks: [string, string[]][] = [];
+  const changedPicks: [string, string[]][] = [];
+  const stalePicks: string[] = [];
+  const addedSets: string[] = [];
+  const staleSets: string[] = [];
+  const diffPart = (old: PortPart | undefined, now: PortPart | undefined) => {
+    for (const [c, body] of now?.chains ?? []) {
+      const was = old?.chains.get(c);
+      if (!was) addedChains.push([c, body]);
+      else if (!sameList(was, body)) changedChains.push([c, body]);
+    }
+    for (const c of old?.chains.keys() ?? []) if (!now?.chains.has(c)) staleChains.push(c);
+    for (const [m, elems] of now?.picks ?? []) {
+      const was = old?.picks.get(m);
+      if (!was) addedPicks.push([m, elems]);
+      else if (!sameList(was, elems)) changedPicks.push([m, elems]);
+    }
+    for (const m of old?.picks.keys() ?? []) if (!now?.picks.has(m)) stalePicks.push(m);
+    for (const [s, timeout] of now?.affinity ?? []) {
+      const was = old?.affinity.get(s);
+      if (was === undefined) addedSets.push(affinityDecl(t, s, timeout));
+      else if (was !== timeout) return false;
+    }
+    for (const s of old?.affinity.keys() ?? []) if (!now?.affinity.has(s)) staleSets.push(s);
+    return true;
+  };
+  for (const [key, part] of next.parts) {
+    const old = prev.parts.get(key);
+    // A set whose timeout changed is in use by rules that stay: write it all anew.
+    if (old !== part && !diffPart(old, part)) return undefined;
   }
-  if (added.length) lines.push(`table ${t} {`, ...added.flatMap((c) => [`  chain ${c} {`, '  }']), '}');
-  for (const c of changed) lines.push(`flush chain ${t} ${c}`);
-  const fill = [...added, ...changed].filter((c) => next.chainBodies.get(c)!.length);
-  if (fill.length)
-    lines.push(`table ${t} {`, ...fill.flatMap((c) => [`  chain ${c} {`, ...next.chainBodies.get(c)!.map((r) => `    ${r}`), '  }']), '}');
-  lines.push(...next.elementLines);
-  const stale = [...prev.chainBodies.keys()].filter((c) => !next.chainBodies.has(c) && !prev.baseChains.has(c));
-  // Emptied first, so that no stale chain still jumps to another when it is deleted.
-  for (const c of stale) lines.push(`flush chain ${t} ${c}`);
-  for (const c of stale) lines.push(`delete chain ${t} ${c}`);
-  for (const name of prev.affinityDecls.keys()) if (!next.affinityDecls.has(name)) lines.push(`delete set ${t} ${name}`);
-  return `${lines.join('\n')}\n`;
+  for (const [key, old] of prev.parts) if (!next.parts.has(key)) diffPart(old, undefined);
+  for (const [c, body] of next.fixed) {
+    const was = prev.fixed.get(c);
+    if (!was) return undefined;
+    if (!sameList(was, body)) changedChains.push([c, body]);
+  }
+
+  const lines: string[] = [];
+  const elemDeletes: string[] = [];
+  const elemAdds: string[] = [];
+  for (const [name, now] of next.elements) {
+    const was = prev.elements.get(name) ?? new Map<string, string>();
+    const del = [...was].filter(([k, v]) => now.get(k) !== v).map(([k]) => k);
+    const add = [...now].filter(([k, v]) => was.get(k) !== v).map(([k, v]) => elementText(k, v));
+    if (del.length) elemDeletes.push(`delete element ${t} ${name} { ${del.join(', ')} }`);
+    elemAdds.push(...elementStatements(t, name, add));
+  }
+  // Elements that lead to chains about to change or go leave first.
+  lines.push(...elemDeletes);
+  lines.push(...addedSets);
+  if (addedChains.length || addedPicks.length)
+    lines.push(
+      `table ${t} {`,
+      ...addedChains.map(([c]) => `  chain ${c} {\n  }`),
+      ...addedPicks.map(([m]) => `  map ${m} {\n    ${PICK_TYPE}\n  }`),
+      '}',
+    );
+  for (const [m] of changedPicks) lines.push(`flush map ${t} ${m}`);
+  for (const [m, elems] of [...addedPicks, ...changedPicks]) if (elems.length) lines.push(`add element ${t} ${m} { ${elems.join(', ')} }`);
+  for (const [c] of changedChains) lines.push(`flush chain ${t} ${c}`);
+  const fill = [...addedChains, ...changedChains].filter(([, body]) => body.length);
+  if (fill.length) lines.push(`table ${t} {`, ...fill.map(([c, body]) => chainBlock(c, body).trimEnd()), '}');
+  lines.push(...elemAdds);
+  // Stale chains emptied first and stale pick maps (whose elements lead to endpoint chains) gone
+  // next, so that nothing still refers to a chain when it is deleted.
+  for (const c of staleChains) lines.push(`flush chain ${t} ${c}`);
+  for (const m of stalePicks) lines.push(`delete map ${t} ${m}`);
+  for (const c of staleChains) lines.push(`delete chain ${t} ${c}`);
+  for (const s of staleSets) lines.push(`delete set ${t} ${s}`);
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
 /** The script that removes the table (k8ts down), harmless when it is not there. */

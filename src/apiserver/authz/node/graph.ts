@@ -5,11 +5,8 @@
 // API server's watch caches when a node asks (a scan of the pods, which is what the graph
 // indexes), so a pod bound a moment ago counts as soon as its cache has it.
 
-import { isObject, type KObject } from '../../../api/object.js';
+import { isObject, type KObject, objectsAt as list, obj } from '../../../api/object.js';
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 export interface PodReferences {

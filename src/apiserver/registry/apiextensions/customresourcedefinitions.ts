@@ -5,16 +5,13 @@
 // CRD handler (src/apiserver/apiextensions/crdhandler.ts) can delete every custom object before
 // the definition goes. The printer is the default one (NAME, CREATED AT), as kube-apiserver's.
 
-import { isObject, type KObject, nowRFC3339 } from '../../../api/object.js';
+import { isObject, type KObject, nowRFC3339, type Obj, obj as o } from '../../../api/object.js';
 import { validateCRDCreate, validateCRDStatusUpdate, validateCRDUpdate } from '../../../api/validation/apiextensions.js';
 import { defaultPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { bumpGeneration, keepStatus, type Strategy, statusStrategy } from '../strategy.js';
 
 export const CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
-
-type Obj = Record<string, unknown>;
-const o = (v: unknown): Obj => (isObject(v) ? v : {});
 
 /** SetDefaults_CustomResourceDefinitionSpec (v1). */
 export function defaultCRD(crd: KObject): void {

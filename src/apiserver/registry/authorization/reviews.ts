@@ -3,13 +3,9 @@
 // authorizer attributes, the spec checked (exactly one of the two), and the answer in status.
 
 import { errors, type FieldError } from '../../../api/errors.js';
-import { isObject, type KObject } from '../../../api/object.js';
+import { isObject, type KObject, type Obj, obj, str } from '../../../api/object.js';
 import type { UserInfo } from '../../authn/user.js';
 import type { Attributes, Authorizer } from '../../authz/authorizer.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export const AUTHZ_GROUP = 'authorization.k8s.io';
 

@@ -8,7 +8,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../../../api/errors.js';
-import { isObject, type KObject } from '../../../api/object.js';
+import { isObject, type KObject, type Obj, obj } from '../../../api/object.js';
 import type { UserInfo } from '../../authn/user.js';
 import { readBody, writeJSON } from '../../http.js';
 import { decodeBody } from '../../negotiation.js';
@@ -17,9 +17,6 @@ import type { GenericRegistry } from '../generic.js';
 import { defineResource, type ResourceDefinition } from '../rest.js';
 import type { RequestContext } from '../strategy.js';
 import { printer } from './horizontalpodautoscalers.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isObject(v) ? v : {});
 
 const ANN_METRICS = 'autoscaling.alpha.kubernetes.io/metrics';
 const ANN_CURRENT_METRICS = 'autoscaling.alpha.kubernetes.io/current-metrics';

@@ -9,7 +9,7 @@ import { isIPv4 } from '../../../api/net.js';
 import type { KObject } from '../../../api/object.js';
 import { printerColumns } from '../../../api/schema/columns.js';
 import { validateServiceCreate, validateServiceStatusUpdate, validateServiceUpdate } from '../../../api/validation.js';
-import type { ServiceAllocators } from '../../allocators.js';
+import type { IPAllocator, PortAllocator, ServiceAllocators, StoredRange } from '../../allocators.js';
 import { a, formatLabels, n, type Obj, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { type FinishFunc, field, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
@@ -40,55 +40,68 @@ function wantsNodePorts(spec: ServiceSpec): boolean {
   return spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
 }
 
-/** Takes the addresses a service asks for (or is given); errors for those it cannot have. */
-function allocateService(svc: KObject, old: KObject | undefined, alloc: ServiceAllocators, taken: Taken): FieldError[] {
-  const spec = field(svc.spec) as ServiceSpec;
-  const oldSpec = old ? (field(old.spec) as ServiceSpec) : undefined;
-  const errs: FieldError[] = [];
+/** Takes the cluster IP a service asks for (or gives it one) from alloc; errors for one it cannot have. */
+function allocateClusterIP(
+  spec: ServiceSpec,
+  oldSpec: ServiceSpec | undefined,
+  alloc: IPAllocator,
+  taken: Taken,
+  errs: FieldError[],
+): void {
   const oldIPs = new Set(oldSpec?.clusterIPs ?? (oldSpec?.clusterIP ? [oldSpec.clusterIP] : []));
   if (spec.type === 'ExternalName') {
     delete spec.clusterIP;
     delete spec.clusterIPs;
-  } else {
-    if (!spec.clusterIP && spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];
-    if (!spec.clusterIP && oldSpec?.clusterIP && oldSpec.type !== 'ExternalName') spec.clusterIP = oldSpec.clusterIP;
-    if (spec.clusterIP === 'None') {
-      spec.clusterIPs = ['None'];
-    } else if (spec.clusterIP) {
-      const ip = spec.clusterIP;
-      if (!oldIPs.has(ip)) {
-        if (!isIPv4(ip)) {
-          errs.push({
-            type: 'FieldValueInvalid',
-            field: 'spec.clusterIPs[0]',
-            value: ip,
-            detail: 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
-          });
-        } else if (!alloc.clusterIPs.contains(ip)) {
-          errs.push({
-            type: 'FieldValueInvalid',
-            field: 'spec.clusterIPs',
-            value: [ip],
-            detail: `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${alloc.clusterIPs.cidr}`,
-          });
-        } else if (!alloc.clusterIPs.allocate(ip)) {
-          errs.push({
-            type: 'FieldValueInvalid',
-            field: 'spec.clusterIPs',
-            value: [ip],
-            detail: `failed to allocate IP ${ip}: provided IP is already allocated`,
-          });
-        } else taken.ips.push(ip);
-      }
-      spec.clusterIPs = [ip];
-    } else {
-      const ip = alloc.clusterIPs.allocateNext();
-      if (!ip) throw errors.internal('failed to allocate a serviceIP: range is full');
-      taken.ips.push(ip);
-      spec.clusterIP = ip;
-      spec.clusterIPs = [ip];
-    }
+    return;
   }
+  if (!spec.clusterIP && spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];
+  if (!spec.clusterIP && oldSpec?.clusterIP && oldSpec.type !== 'ExternalName') spec.clusterIP = oldSpec.clusterIP;
+  if (spec.clusterIP === 'None') {
+    spec.clusterIPs = ['None'];
+  } else if (spec.clusterIP) {
+    const ip = spec.clusterIP;
+    if (!oldIPs.has(ip)) {
+      if (!isIPv4(ip)) {
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: 'spec.clusterIPs[0]',
+          value: ip,
+          detail: 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+        });
+      } else if (!alloc.contains(ip)) {
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: 'spec.clusterIPs',
+          value: [ip],
+          detail: `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${alloc.cidr}`,
+        });
+      } else if (!alloc.allocate(ip)) {
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: 'spec.clusterIPs',
+          value: [ip],
+          detail: `failed to allocate IP ${ip}: provided IP is already allocated`,
+        });
+      } else taken.ips.push(ip);
+    }
+    spec.clusterIPs = [ip];
+  } else {
+    const ip = alloc.allocateNext();
+    if (!ip) throw errors.internal('failed to allocate a serviceIP: range is full');
+    taken.ips.push(ip);
+    spec.clusterIP = ip;
+    spec.clusterIPs = [ip];
+  }
+}
+
+/** Takes the node ports a service asks for (or gives it some) from alloc; errors for those it cannot have. */
+function allocateNodePorts(
+  spec: ServiceSpec,
+  oldSpec: ServiceSpec | undefined,
+  alloc: PortAllocator,
+  taken: Taken,
+  errs: FieldError[],
+): void {
   const oldPorts = new Map<string, number>();
   for (const p of oldSpec?.ports ?? []) if (p.nodePort) oldPorts.set(`${p.port}/${p.protocol ?? 'TCP'}`, p.nodePort);
   const oldPortSet = new Set(oldPorts.values());
@@ -105,7 +118,7 @@ function allocateService(svc: KObject, old: KObject | undefined, alloc: ServiceA
         p.nodePort = reuse;
         return;
       }
-      const np = alloc.nodePorts.allocateNext();
+      const np = alloc.allocateNext();
       if (np === undefined) {
         errs.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: 0, detail: 'range is full' });
         return;
@@ -115,14 +128,14 @@ function allocateService(svc: KObject, old: KObject | undefined, alloc: ServiceA
       return;
     }
     if (oldPortSet.has(p.nodePort)) return;
-    if (!alloc.nodePorts.inRange(p.nodePort)) {
+    if (!alloc.inRange(p.nodePort)) {
       errs.push({
         type: 'FieldValueInvalid',
         field: `spec.ports[${i}].nodePort`,
         value: p.nodePort,
-        detail: `provided port is not in the valid range. The range of valid ports is ${alloc.nodePorts.range}`,
+        detail: `provided port is not in the valid range. The range of valid ports is ${alloc.range}`,
       });
-    } else if (taken.ports.includes(p.nodePort) || !alloc.nodePorts.allocate(p.nodePort)) {
+    } else if (taken.ports.includes(p.nodePort) || !alloc.allocate(p.nodePort)) {
       errs.push({
         type: 'FieldValueInvalid',
         field: `spec.ports[${i}].nodePort`,
@@ -131,12 +144,20 @@ function allocateService(svc: KObject, old: KObject | undefined, alloc: ServiceA
       });
     } else taken.ports.push(p.nodePort);
   });
-  return errs;
 }
 
-function giveBack(taken: Taken, alloc: ServiceAllocators): void {
-  for (const ip of taken.ips) alloc.clusterIPs.release(ip);
-  for (const p of taken.ports) alloc.nodePorts.release(p);
+/** Releases what taken holds, each range in one stored update; a failure leaves a leaked value, never a double one. */
+async function giveBack(taken: Taken, alloc: ServiceAllocators): Promise<void> {
+  if (taken.ips.length)
+    await alloc.clusterIPs.update((a) => {
+      for (const ip of taken.ips) a.release(ip);
+      return { result: undefined, changed: true };
+    });
+  if (taken.ports.length)
+    await alloc.nodePorts.update((a) => {
+      for (const p of taken.ports) a.release(p);
+      return { result: undefined, changed: true };
+    });
 }
 
 /** Everything a stored service holds: claimed at start-up, released when it is deleted. */
@@ -145,26 +166,70 @@ function held(svc: KObject): Taken {
   return { ips: clusterIPsOf(spec), ports: (spec.ports ?? []).map((p) => p.nodePort).filter((p): p is number => !!p) };
 }
 
+/**
+ * Runs one allocation step against a stored range. The step may run again after a lost race,
+ * so it works on a copy of the spec each time and the copy that was stored is kept; on errors
+ * it gives back what it took in memory and nothing is written.
+ */
+async function allocateStep<A extends IPAllocator | PortAllocator>(
+  range: StoredRange<A>,
+  spec: ServiceSpec,
+  step: (spec: ServiceSpec, alloc: A, taken: Taken, errs: FieldError[]) => void,
+  release: (alloc: A, taken: Taken) => void,
+): Promise<{ spec: ServiceSpec; taken: Taken; errs: FieldError[] }> {
+  return range.update((alloc) => {
+    const copy = structuredClone(spec);
+    const taken: Taken = { ips: [], ports: [] };
+    const errs: FieldError[] = [];
+    step(copy, alloc, taken, errs);
+    if (errs.length) {
+      release(alloc, taken);
+      return { result: { spec: copy, taken: { ips: [], ports: [] }, errs }, changed: false };
+    }
+    return { result: { spec: copy, taken, errs }, changed: taken.ips.length + taken.ports.length > 0 };
+  });
+}
+
 /** Allocates for a write; the finish gives back what was taken, or, once stored, what the old version held and this one does not. */
-function beginWrite(svc: KObject, old: KObject | undefined, alloc: ServiceAllocators): FinishFunc {
-  const taken: Taken = { ips: [], ports: [] };
-  let errs: FieldError[];
+async function beginWrite(svc: KObject, old: KObject | undefined, alloc: ServiceAllocators): Promise<FinishFunc> {
+  const oldSpec = old ? (field(old.spec) as ServiceSpec) : undefined;
+  const ips = await allocateStep(
+    alloc.clusterIPs,
+    field(svc.spec) as ServiceSpec,
+    (spec, a, taken, errs) => allocateClusterIP(spec, oldSpec, a, taken, errs),
+    (a, taken) => {
+      for (const ip of taken.ips) a.release(ip);
+    },
+  );
+  let ports: Awaited<ReturnType<typeof allocateStep>>;
   try {
-    errs = allocateService(svc, old, alloc, taken);
+    ports = await allocateStep(
+      alloc.nodePorts,
+      ips.spec,
+      (spec, a, taken, errs) => allocateNodePorts(spec, oldSpec, a, taken, errs),
+      (a, taken) => {
+        for (const p of taken.ports) a.release(p);
+      },
+    );
   } catch (e) {
-    giveBack(taken, alloc);
+    await giveBack(ips.taken, alloc);
     throw e;
   }
+  const taken: Taken = { ips: ips.taken.ips, ports: ports.taken.ports };
+  const errs = [...ips.errs, ...ports.errs];
   if (errs.length) {
-    giveBack(taken, alloc);
+    await giveBack(taken, alloc);
     throw errors.invalid('Service', '', svc.metadata.name ?? '', errs);
   }
-  return (committed) => {
-    if (!committed) return giveBack(taken, alloc);
-    if (!old) return;
+  svc.spec = ports.spec as KObject['spec'];
+  return async (committed) => {
     const now = held(svc);
-    const was = held(old);
-    giveBack({ ips: was.ips.filter((ip) => !now.ips.includes(ip)), ports: was.ports.filter((p) => !now.ports.includes(p)) }, alloc);
+    const was = old ? held(old) : { ips: [], ports: [] };
+    const free = committed
+      ? { ips: was.ips.filter((ip) => !now.ips.includes(ip)), ports: was.ports.filter((p) => !now.ports.includes(p)) }
+      : taken;
+    // A release that cannot be stored (the store unreachable) leaks the value; it never hands one out twice.
+    await giveBack(free, alloc).catch(() => undefined);
   };
 }
 
@@ -179,13 +244,23 @@ export const strategy: Strategy = {
   beginUpdate: (svc, old, api) => beginWrite(svc, old, api.allocators),
   validate: validateServiceCreate,
   validateUpdate: validateServiceUpdate,
-  beginDelete: (svc, api) => (committed) => {
-    if (committed) giveBack(held(svc), api.allocators);
+  beginDelete: (svc, api) => async (committed) => {
+    if (committed) await giveBack(held(svc), api.allocators).catch(() => undefined);
   },
-  claimStored(svc, api) {
-    const h = held(svc);
-    for (const ip of h.ips) api.allocators.clusterIPs.allocate(ip);
-    for (const p of h.ports) api.allocators.nodePorts.allocate(p);
+  // What the stored services hold is marked taken in the stored ranges (made from them when a
+  // cluster made before ranges were stored starts), each range in one update.
+  async claimStored(svcs, api) {
+    const all = svcs.map(held);
+    await api.allocators.clusterIPs.update((a) => {
+      let changed = false;
+      for (const h of all) for (const ip of h.ips) if (a.contains(ip) && !a.isUsed(ip)) changed = a.allocate(ip) || changed;
+      return { result: undefined, changed };
+    });
+    await api.allocators.nodePorts.update((a) => {
+      let changed = false;
+      for (const h of all) for (const p of h.ports) if (a.inRange(p) && !a.isUsed(p)) changed = a.allocate(p) || changed;
+      return { result: undefined, changed };
+    });
   },
 };
 

@@ -2,15 +2,12 @@
 // generation 1 with an empty status, spec changes bump the generation, and status (the
 // load-balancer addresses) is the ingress controller's to write. The printer is printIngress.
 
-import { isObject } from '../../../api/object.js';
+import { objects as arr, type Obj } from '../../../api/object.js';
 import { printerColumns } from '../../../api/schema/columns.js';
 import { validateIngressCreate, validateIngressStatusUpdate, validateIngressUpdate } from '../../../api/validation/networking.js';
 import { o, type Printer, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import { bumpGeneration, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
-
-type Obj = Record<string, unknown>;
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
 export const strategy: Strategy = {
   prepareForCreate(ing) {

@@ -13,34 +13,17 @@
 // A pod with shareProcessNamespace gets a pause container from the sandbox image, whose PID
 // namespace the pod's containers join (containerd's sandbox container does the same).
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, constants as fsc, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Duplex, Writable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { hasBinary, type NodeNetwork, run } from '../../network/bridge.js';
-import { ContainerLogPump } from '../logs.js';
 import { PROCESS_RUNTIME_LIMITATION, ProcessRuntime } from '../process.js';
-import { PTY_HELPER } from '../shim.js';
+import { mountPoints } from '../procfs.js';
+import { containerImage, execSync, newTaskRecord, ShimTasks, type TaskRecord } from '../shimtask.js';
 import { spawner } from '../spawner.js';
-import type {
-  ContainerConfig,
-  ContainerFilter,
-  ContainerState,
-  ContainerStats,
-  ContainerStatus,
-  ExecOptions,
-  ExecSession,
-  ImageService,
-  PodSandboxConfig,
-  PodSandboxStatus,
-  RootfsMount,
-  RuntimeService,
-  Snapshotter,
-} from '../types.js';
+import type * as runtimeapi from '../types.js';
 import { cgroupUsage, cgroupVersion, oomCounterFile, removeCgroupTree } from './cgroups.js';
 import { ociShimScript } from './shim.js';
 import { generateSpec, type OciSpec, oomScoreAdjFloor, type SandboxPaths } from './spec.js';
@@ -49,8 +32,8 @@ import { resolveUser, UserNotFoundError } from './user.js';
 export interface OciRuntimeOptions {
   stateDir: string;
   node: NodeNetwork | null;
-  images: ImageService;
-  snapshotter: Snapshotter;
+  images: runtimeapi.ImageService;
+  snapshotter: runtimeapi.Snapshotter;
   /** The OCI runtime binary (default: runc, else crun, from PATH). */
   runtimeBinary?: string;
   /** The cgroup every container is placed under (default "k8ts"). */
@@ -60,63 +43,20 @@ export interface OciRuntimeOptions {
   log?: (msg: string) => void;
 }
 
-interface OciContainerRecord {
-  id: string;
-  podSandboxId: string;
-  config: ContainerConfig;
-  image: string;
-  imageRef: string;
-  createdAt: number;
-  logPath: string;
+interface OciContainerRecord extends TaskRecord {
   cgroupsPath: string;
   /** The pause container of a sandbox that shares one PID namespace (not listed as a container). */
   pause?: boolean;
 }
 
 const RUNTIME_VERSION = '0.1.0';
-const POLL_MS = 25;
 const PATH_DEFAULT = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (cond()) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(POLL_MS);
-  }
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function procStartTime(pid: number): string | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-}
-
-function pidAlive(pid: number, startTime?: string): boolean {
-  if (!pid) return false;
-  const st = procStartTime(pid);
-  if (st === undefined) return false;
-  if (readText(`/proc/${pid}/stat`)?.split(') ')[1]?.[0] === 'Z') return false;
-  return startTime === undefined || st === startTime;
-}
-
-function mountPoints(): Set<string> {
-  const out = new Set<string>();
-  for (const line of (readText('/proc/self/mounts') ?? '').split('\n')) {
-    const mp = line.split(' ')[1];
-    if (mp) out.add(mp.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
-  }
-  return out;
+/** The message of a container runc failed to create or lost: the last line of its runtime log (runc's msg="..."). */
+function runtimeFailure(log: string, reason: string): string | undefined {
+  const last = log.split('\n').filter(Boolean).pop() ?? '';
+  const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(last)?.[1]?.replace(/\\"/g, '"') ?? last;
+  if (!msg) return undefined;
+  return reason === 'StartError' ? `OCI runtime create failed: ${msg.replace(/^runc (run|create) failed: /, '')}` : msg;
 }
 
 /** The OCI runtime on PATH this node can use: runc (containerd's default), else crun. */
@@ -134,12 +74,12 @@ export function ociUnavailableReason(): string | undefined {
   return undefined;
 }
 
-export class OciRuntime implements RuntimeService {
+export class OciRuntime implements runtimeapi.RuntimeService {
   readonly stateDir: string;
   /** Sandboxes (namespaces, network, /etc files) and port-forwarding come from the built-in runtime. */
   readonly sandboxes: ProcessRuntime;
-  private readonly snapshotter: Snapshotter;
-  private readonly images: ImageService;
+  private readonly snapshotter: runtimeapi.Snapshotter;
+  private readonly images: runtimeapi.ImageService;
   private readonly binary: string;
   private readonly runtimeRoot: string;
   private readonly cgroupParent: string;
@@ -147,8 +87,7 @@ export class OciRuntime implements RuntimeService {
   private readonly cgroupV2: boolean;
   private readonly log: (msg: string) => void;
   private readonly ready: Promise<void>;
-  private readonly pumps = new Map<string, ContainerLogPump>();
-  private readonly sessions = new Set<{ kill(): void }>();
+  private readonly tasks: ShimTasks<OciContainerRecord>;
   private readonly hasPython: boolean;
   private binaryVersion = '';
   /** Where this process may not lower oom_score_adj, the lowest it can give (spec.ts). */
@@ -167,13 +106,16 @@ export class OciRuntime implements RuntimeService {
     this.cgroupV2 = cgroupVersion() === 2;
     this.log = opts.log ?? (() => undefined);
     this.hasPython = hasBinary('python3');
+    this.tasks = new ShimTasks({
+      root: path.join(this.stateDir, 'oci'),
+      errorLog: 'runtime.log',
+      failureMessage: runtimeFailure,
+      startTimeoutMs: 60_000,
+      log: this.log,
+    });
     this.sandboxes = new ProcessRuntime({ stateDir: this.stateDir, node: opts.node, images: opts.images, log: opts.log });
     this.ready = this.recover();
     this.ready.catch((err) => this.log(`oci runtime recovery failed: ${(err as Error).message}`));
-  }
-
-  private containerDir(id: string): string {
-    return path.join(this.stateDir, 'oci', id);
   }
 
   limitations(): string[] {
@@ -198,57 +140,12 @@ export class OciRuntime implements RuntimeService {
     await mkdir(this.runtimeRoot, { recursive: true, mode: 0o700 });
     const v = await spawner.run(this.binary, ['--version']).catch(() => undefined);
     this.binaryVersion = /version\s+(\S+)/.exec(v?.stdout ?? '')?.[1] ?? '';
-    for (const c of await this.readContainers()) {
-      const dir = this.containerDir(c.id);
-      if (!existsSync(path.join(dir, 'started')) || existsSync(path.join(dir, 'exit'))) continue;
-      // One container that cannot be adopted must not leave the runtime unable to stop the others.
-      try {
-        if (this.shimAlive(c.id)) this.startPump(c);
-        else await this.markLost(c.id);
-      } catch (e) {
-        this.log(`container ${c.id}: ${(e as Error).message}`);
-      }
-    }
-  }
-
-  private shimAlive(id: string): boolean {
-    const [pid, st] = (readText(path.join(this.containerDir(id), 'shim')) ?? '').trim().split(' ');
-    return pidAlive(Number(pid), st);
-  }
-
-  private async markLost(id: string): Promise<void> {
-    const dir = this.containerDir(id);
-    await writeFile(path.join(dir, 'runtime.log'), 'container process lost: its k8ts shim is no longer running\n', { flag: 'a' });
-    await writeFile(path.join(dir, 'exit'), `255 ${Date.now()} Error\n`);
-  }
-
-  private async readContainers(): Promise<OciContainerRecord[]> {
-    let ids: string[] = [];
-    try {
-      ids = await readdir(path.join(this.stateDir, 'oci'));
-    } catch {
-      /* none yet */
-    }
-    const out: OciContainerRecord[] = [];
-    for (const id of ids) {
-      const rec = await this.readContainer(id);
-      if (rec) out.push(rec);
-    }
-    return out;
-  }
-
-  private async readContainer(id: string): Promise<OciContainerRecord | undefined> {
-    if (!/^[0-9a-f]+$/.test(id)) return undefined;
-    try {
-      return JSON.parse(await readFile(path.join(this.containerDir(id), 'container.json'), 'utf8')) as OciContainerRecord;
-    } catch {
-      return undefined;
-    }
+    await this.tasks.adopt();
   }
 
   // ---- sandboxes -----------------------------------------------------------------------------
 
-  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+  async runPodSandbox(config: runtimeapi.PodSandboxConfig): Promise<string> {
     await this.ready;
     const id = await this.sandboxes.runPodSandbox(config);
     if (config.sharePid) {
@@ -265,11 +162,11 @@ export class OciRuntime implements RuntimeService {
   }
 
   /** The sandbox's pause container: the init of the PID namespace the pod's containers share. */
-  private async startPause(sandboxId: string, config: PodSandboxConfig): Promise<void> {
+  private async startPause(sandboxId: string, config: runtimeapi.PodSandboxConfig): Promise<void> {
     await this.images.pullImage({ image: this.sandboxImage });
     const image = await this.images.imageStatus({ image: this.sandboxImage });
     const argv = [...(image?.config.entrypoint ?? []), ...(image?.config.cmd ?? [])];
-    const cc: ContainerConfig = {
+    const cc: runtimeapi.ContainerConfig = {
       metadata: { name: 'POD', attempt: config.metadata.attempt },
       image: this.sandboxImage,
       command: argv.length ? argv : ['/pause'],
@@ -292,12 +189,12 @@ export class OciRuntime implements RuntimeService {
   }
 
   private async pauseOf(sandboxId: string): Promise<OciContainerRecord | undefined> {
-    return (await this.readContainers()).find((c) => c.pause && c.podSandboxId === sandboxId);
+    return (await this.tasks.readAll()).find((c) => c.pause && c.podSandboxId === sandboxId);
   }
 
   async stopPodSandbox(id: string): Promise<void> {
     await this.ready;
-    const mine = (await this.readContainers()).filter((c) => c.podSandboxId === id);
+    const mine = (await this.tasks.readAll()).filter((c) => c.podSandboxId === id);
     await Promise.all(mine.filter((c) => !c.pause).map((c) => this.stopContainer(c.id, 0)));
     await Promise.all(mine.filter((c) => c.pause).map((c) => this.stopContainer(c.id, 0)));
     await this.sandboxes.stopPodSandbox(id);
@@ -306,14 +203,14 @@ export class OciRuntime implements RuntimeService {
   async removePodSandbox(id: string): Promise<void> {
     await this.ready;
     await this.stopPodSandbox(id);
-    for (const c of (await this.readContainers()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
+    for (const c of (await this.tasks.readAll()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
     await this.sandboxes.removePodSandbox(id);
   }
 
-  podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
+  podSandboxStatus(id: string): Promise<runtimeapi.PodSandboxStatus | undefined> {
     return this.sandboxes.podSandboxStatus(id);
   }
-  listPodSandbox(): Promise<PodSandboxStatus[]> {
+  listPodSandbox(): Promise<runtimeapi.PodSandboxStatus[]> {
     return this.sandboxes.listPodSandbox();
   }
   portForward(podSandboxId: string, port: number): Promise<Duplex> {
@@ -322,28 +219,29 @@ export class OciRuntime implements RuntimeService {
 
   // ---- containers ----------------------------------------------------------------------------
 
-  async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+  async createContainer(
+    podSandboxId: string,
+    config: runtimeapi.ContainerConfig,
+    sandboxConfig: runtimeapi.PodSandboxConfig,
+  ): Promise<string> {
     await this.ready;
     return this.createContainerRecord(podSandboxId, config, sandboxConfig, false);
   }
 
   private async createContainerRecord(
     podSandboxId: string,
-    config: ContainerConfig,
-    sandboxConfig: PodSandboxConfig,
+    config: runtimeapi.ContainerConfig,
+    sandboxConfig: runtimeapi.PodSandboxConfig,
     pause: boolean,
   ): Promise<string> {
     const sb = await this.sandboxes.podSandboxStatus(podSandboxId);
     if (!sb) throw new Error(`sandbox ${podSandboxId} not found`);
     if (sb.state !== 'SANDBOX_READY') throw new Error(`sandbox ${podSandboxId} is not ready`);
-    const imageId = this.images.normalize(config.image);
-    const image = await this.images.imageStatus({ image: imageId });
-    if (!image) throw new Error(`image "${imageId}" is not present on this node`);
-    const fsx = this.images as { imageDigestRef?(ref: string): Promise<string | undefined> };
-    const imageRef = (fsx.imageDigestRef ? await fsx.imageDigestRef(imageId) : undefined) ?? imageId;
+    const img = await containerImage(this.images, config.image);
+    const { name: imageId, image } = img;
 
     const id = randomBytes(16).toString('hex');
-    const dir = this.containerDir(id);
+    const dir = this.tasks.dir(id);
     const rootfs = path.join(dir, 'rootfs');
     await mkdir(rootfs, { recursive: true });
     let mounted = false;
@@ -440,13 +338,7 @@ export class OciRuntime implements RuntimeService {
         { mode: 0o700 },
       );
       const rec: OciContainerRecord = {
-        id,
-        podSandboxId,
-        config,
-        image: imageId,
-        imageRef,
-        createdAt: Date.now(),
-        logPath,
+        ...newTaskRecord(id, podSandboxId, config, img, logPath),
         cgroupsPath,
         ...(pause ? { pause: true } : {}),
       };
@@ -462,7 +354,7 @@ export class OciRuntime implements RuntimeService {
   }
 
   /** Mounts the snapshot's mounts at the bundle's rootfs, in order, as containerd's mount.All does. */
-  private async mountRootfs(mounts: RootfsMount[], target: string): Promise<void> {
+  private async mountRootfs(mounts: runtimeapi.RootfsMount[], target: string): Promise<void> {
     if (mounts.length === 0) throw new Error('the snapshotter returned no mounts');
     for (const m of mounts) {
       const opts = m.options.join(',');
@@ -476,98 +368,34 @@ export class OciRuntime implements RuntimeService {
     }
   }
 
-  private startPump(rec: OciContainerRecord): void {
-    if (this.pumps.has(rec.id) || rec.pause) return;
-    const dir = this.containerDir(rec.id);
-    // The log directory may be gone since the container started (an agent restart after a cleanup).
-    mkdirSync(path.dirname(rec.logPath), { recursive: true });
-    const pump = new ContainerLogPump({ stdout: path.join(dir, 'stdout.fifo'), stderr: path.join(dir, 'stderr.fifo') }, rec.logPath);
-    this.pumps.set(rec.id, pump);
-    void pump.done.then(() => {
-      if (this.pumps.get(rec.id) === pump) this.pumps.delete(rec.id);
-    });
-  }
-
   async startContainer(id: string): Promise<void> {
     await this.ready;
-    const rec = await this.readContainer(id);
+    const rec = await this.tasks.read(id);
     if (!rec) throw new Error(`container ${id} not found`);
-    const dir = this.containerDir(id);
-    if (existsSync(path.join(dir, 'started'))) throw new Error(`container ${id} was already started`);
-    this.startPump(rec);
-    const pid = await spawner.spawnDetached('/bin/sh', [path.join(dir, 'shim.sh')], {
-      cwd: dir,
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
-    });
-    await writeFile(path.join(dir, 'shim'), `${pid} ${procStartTime(pid) ?? ''}`.trim() + '\n');
-    await waitFor(() => (readText(path.join(dir, 'pid')) ?? '').trim() !== '' || existsSync(path.join(dir, 'exit')), 60_000);
-    const st = await this.containerStatus(id);
-    if (st?.state === 'CONTAINER_EXITED' && st.reason === 'StartError') {
-      throw new Error(`failed to start container "${rec.config.metadata.name}": ${st.message ?? 'unknown error'}`);
-    }
+    await this.tasks.start(rec);
   }
 
   private mainPid(id: string): number {
-    const dir = this.containerDir(id);
-    if (existsSync(path.join(dir, 'exit'))) return 0;
-    const pid = Number((readText(path.join(dir, 'pid')) ?? '').trim());
-    return pid && pidAlive(pid) ? pid : 0;
-  }
-
-  private async waitExited(id: string, timeoutMs: number): Promise<boolean> {
-    const exitFile = path.join(this.containerDir(id), 'exit');
-    return waitFor(() => existsSync(exitFile) || !existsSync(this.containerDir(id)), timeoutMs);
+    return this.tasks.mainPid(id);
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     await this.ready;
     const st = await this.containerStatusAny(id);
     if (st?.state !== 'CONTAINER_RUNNING') return;
-    const dir = this.containerDir(id);
-    await waitFor(() => (readText(path.join(dir, 'pid')) ?? '').trim() !== '' || existsSync(path.join(dir, 'exit')), 5000);
-    if (timeoutSeconds > 0) {
-      const pid = this.mainPid(id);
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          /* gone */
-        }
-      }
-      if (await this.waitExited(id, timeoutSeconds * 1000)) return;
-    }
     // Every process of the container, not only its init (a shared PID namespace outlives init).
-    await spawner.run(this.binary, ['--root', this.runtimeRoot, 'kill', '--all', id, 'KILL']).catch(() => undefined);
-    const pid = this.mainPid(id);
-    if (pid) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    if (await this.waitExited(id, 10_000)) return;
-    const [shimPid] = (readText(path.join(dir, 'shim')) ?? '').split(' ');
-    try {
-      process.kill(-Number(shimPid), 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    if (!existsSync(path.join(dir, 'exit'))) await writeFile(path.join(dir, 'exit'), `137 ${Date.now()} Error\n`).catch(() => undefined);
+    await this.tasks.stop(id, timeoutSeconds, async () => {
+      await spawner.run(this.binary, ['--root', this.runtimeRoot, 'kill', '--all', id, 'KILL']).catch(() => undefined);
+    });
   }
 
   async removeContainer(id: string): Promise<void> {
     await this.ready;
-    const rec = await this.readContainer(id);
-    const dir = this.containerDir(id);
+    const rec = await this.tasks.read(id);
+    const dir = this.tasks.dir(id);
     if (!rec && !existsSync(dir)) return;
     if ((await this.containerStatusAny(id))?.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
-    const pump = this.pumps.get(id);
-    if (pump) {
-      await pump.drained();
-      pump.close();
-      this.pumps.delete(id);
-    }
+    await this.tasks.releaseOutput(id);
     await spawner.run(this.binary, ['--root', this.runtimeRoot, 'delete', '--force', id]).catch(() => undefined);
     const rootfs = path.join(dir, 'rootfs');
     if (mountPoints().has(rootfs))
@@ -577,8 +405,8 @@ export class OciRuntime implements RuntimeService {
     removeCgroupTree(`${this.cgroupParent}/${id}`);
   }
 
-  async containerStats(id: string): Promise<ContainerStats | undefined> {
-    const rec = await this.readContainer(id);
+  async containerStats(id: string): Promise<runtimeapi.ContainerStats | undefined> {
+    const rec = await this.tasks.read(id);
     if (!rec) return undefined;
     // The container's own cgroup (runc/crun made it at cgroupsPath), read as cAdvisor does.
     const usage = cgroupUsage(rec.cgroupsPath, this.cgroupV2 ? 2 : 1);
@@ -590,242 +418,63 @@ export class OciRuntime implements RuntimeService {
     };
   }
 
-  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+  async containerStatus(id: string): Promise<runtimeapi.ContainerStatus | undefined> {
     const st = await this.containerStatusAny(id);
     return st && !st.annotations?.['k8ts.io/pause'] ? st : undefined;
   }
 
-  private async containerStatusAny(id: string): Promise<ContainerStatus | undefined> {
+  private async containerStatusAny(id: string): Promise<runtimeapi.ContainerStatus | undefined> {
     await this.ready;
-    const rec = await this.readContainer(id);
-    // An exited container's status comes with its whole log (ContainerLogPump.drained).
-    if (rec && existsSync(path.join(this.containerDir(id), 'exit'))) await this.pumps.get(id)?.drained();
-    return rec ? this.statusOf(rec) : undefined;
+    const rec = await this.tasks.read(id);
+    return rec ? this.withPause(rec, await this.tasks.status(rec)) : undefined;
   }
 
-  private statusOf(rec: OciContainerRecord): ContainerStatus {
-    const dir = this.containerDir(rec.id);
-    const started = Number((readText(path.join(dir, 'started')) ?? '').trim()) || 0;
-    const exit = readText(path.join(dir, 'exit'));
-    const pidText = (readText(path.join(dir, 'pid')) ?? '').trim();
-    let state: ContainerState = 'CONTAINER_CREATED';
-    let exitCode = 0;
-    let finishedAt = 0;
-    let reason: string | undefined;
-    let message: string | undefined;
-    if (exit !== undefined) {
-      const [code, fin, why] = exit.trim().split(' ');
-      state = 'CONTAINER_EXITED';
-      exitCode = Number(code);
-      finishedAt = Number(fin) || 0;
-      reason = why || (exitCode === 0 ? 'Completed' : 'Error');
-      if (reason === 'StartError' || exitCode === 255) {
-        const log = (readText(path.join(dir, 'runtime.log')) ?? '').trim().split('\n').filter(Boolean).pop() ?? '';
-        const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(log)?.[1]?.replace(/\\"/g, '"') ?? log;
-        if (msg) message = reason === 'StartError' ? `OCI runtime create failed: ${msg.replace(/^runc (run|create) failed: /, '')}` : msg;
-      }
-    } else if (started) {
-      state = this.shimAlive(rec.id) ? 'CONTAINER_RUNNING' : 'CONTAINER_UNKNOWN';
-    }
-    const st: ContainerStatus = {
-      id: rec.id,
-      podSandboxId: rec.podSandboxId,
-      metadata: rec.config.metadata,
-      state,
-      createdAt: rec.createdAt,
-      startedAt: reason === 'StartError' ? 0 : started,
-      finishedAt,
-      exitCode,
-      image: rec.image,
-      imageRef: rec.imageRef,
-      logPath: rec.logPath,
-    };
-    if (reason) st.reason = reason;
-    if (message) st.message = message;
-    if (rec.config.labels) st.labels = rec.config.labels;
+  /** A pause container's status carries an annotation, so that listing and status leave it out. */
+  private withPause(rec: OciContainerRecord, st: runtimeapi.ContainerStatus): runtimeapi.ContainerStatus {
     st.annotations = { ...(rec.config.annotations ?? {}), ...(rec.pause ? { 'k8ts.io/pause': 'true' } : {}) };
-    if (state === 'CONTAINER_RUNNING' && pidText) st.pid = Number(pidText);
     return st;
   }
 
-  async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
+  async listContainers(filter?: runtimeapi.ContainerFilter): Promise<runtimeapi.ContainerStatus[]> {
     await this.ready;
-    let recs = (await this.readContainers()).filter((r) => !r.pause);
-    if (filter?.id) recs = recs.filter((r) => r.id === filter.id);
-    if (filter?.podSandboxId) recs = recs.filter((r) => r.podSandboxId === filter.podSandboxId);
-    let out = recs.map((r) => this.statusOf(r));
-    if (filter?.state) out = out.filter((s) => s.state === filter.state);
-    return out;
+    const recs = (await this.tasks.readAll()).filter((r) => !r.pause);
+    return ShimTasks.filter(
+      recs.map((r) => this.withPause(r, this.tasks.statusOf(r))),
+      filter,
+    );
   }
 
   // ---- exec, attach --------------------------------------------------------------------------
 
   private async runningContainer(id: string): Promise<OciContainerRecord> {
     await this.ready;
-    const rec = await this.readContainer(id);
+    const rec = await this.tasks.read(id);
     if (!rec || rec.pause) throw new Error(`container ${id} not found`);
-    if (this.statusOf(rec).state !== 'CONTAINER_RUNNING') throw new Error(`container ${rec.config.metadata.name} is not running`);
+    if (this.tasks.statusOf(rec).state !== 'CONTAINER_RUNNING') throw new Error(`container ${rec.config.metadata.name} is not running`);
     return rec;
   }
 
   /** `runc exec --process`: the container's own process spec (user, env, cwd, capabilities) with new args, as containerd's exec. */
-  async exec(containerId: string, cmd: string[], opts: ExecOptions): Promise<ExecSession> {
+  async exec(containerId: string, cmd: string[], opts: runtimeapi.ExecOptions): Promise<runtimeapi.ExecSession> {
     if (cmd.length === 0) throw new Error('exec: no command given');
     const rec = await this.runningContainer(containerId);
-    const dir = this.containerDir(rec.id);
+    const dir = this.tasks.dir(rec.id);
     const spec = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as OciSpec;
     const tty = opts.tty && this.hasPython;
     const proc = { ...spec.process, args: cmd, terminal: tty };
     delete proc.oomScoreAdj;
     const procFile = path.join(dir, `exec-${randomBytes(6).toString('hex')}.json`);
     await writeFile(procFile, JSON.stringify(proc), { mode: 0o600 });
-    const runtimeArgs = ['--root', this.runtimeRoot, 'exec', '--process', procFile, rec.id];
-    const file = tty ? 'python3' : this.binary;
-    const args = tty ? ['-c', PTY_HELPER, '0', '0', this.binary, ...runtimeArgs] : runtimeArgs;
-    const child = spawn(file, args, {
-      detached: true,
-      stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm' },
-    });
-    const control = tty ? (child.stdio[3] as NodeJS.WritableStream & { destroy(): void }) : undefined;
-    control?.on('error', () => undefined);
-    child.stdin!.on('error', () => undefined);
-    if (opts.stdin) opts.stdin.pipe(child.stdin!);
-    else if (!tty) child.stdin!.end();
-    if (opts.stdout) child.stdout!.pipe(opts.stdout, { end: false });
-    else child.stdout!.resume();
-    if (opts.stderr) child.stderr!.pipe(opts.stderr, { end: false });
-    else child.stderr!.resume();
-    const session = {
-      kill: (signal: NodeJS.Signals = 'SIGKILL') => {
-        try {
-          process.kill(-child.pid!, signal);
-        } catch {
-          /* gone */
-        }
-      },
-    };
-    this.sessions.add(session);
-    const exited = new Promise<number>((resolve) => {
-      child.on('error', (err) => {
-        opts.stderr?.write(`${err.message}\n`);
-        resolve(126);
-      });
-      child.on('close', (code, sig) => {
-        this.sessions.delete(session);
-        opts.stdin?.unpipe(child.stdin!);
-        control?.destroy();
-        void rm(procFile, { force: true });
-        resolve(code ?? (sig ? 128 + (os.constants.signals[sig] ?? 9) : 1));
-      });
-    });
-    return {
-      exited,
-      resize: (cols: number, rows: number) => {
-        if (control && cols > 0 && rows > 0) control.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`);
-      },
-      kill: session.kill,
-    };
+    const exec = { file: this.binary, args: ['--root', this.runtimeRoot, 'exec', '--process', procFile, rec.id] };
+    return this.tasks.exec(exec, tty, opts, () => void rm(procFile, { force: true }));
   }
 
-  async execSync(
-    containerId: string,
-    cmd: string[],
-    timeoutSeconds: number,
-  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const sink = (into: Buffer[]) =>
-      new Writable({
-        write(chunk: Buffer, _e, cb) {
-          if (into.reduce((n, b) => n + b.length, 0) < 1 << 20) into.push(chunk);
-          cb();
-        },
-      });
-    const session = await this.exec(containerId, cmd, { tty: false, stdout: sink(out), stderr: sink(err) });
-    let timedOut = false;
-    const timer =
-      timeoutSeconds > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            session.kill('SIGKILL');
-          }, timeoutSeconds * 1000)
-        : undefined;
-    const exitCode = await session.exited;
-    if (timer) clearTimeout(timer);
-    const stderr = Buffer.concat(err).toString('utf8');
-    if (timedOut)
-      return { exitCode: -1, stdout: Buffer.concat(out).toString('utf8'), stderr: `${stderr}command timed out after ${timeoutSeconds}s` };
-    return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr };
+  execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    return execSync((opts) => this.exec(containerId, cmd, opts), timeoutSeconds);
   }
 
-  async attach(containerId: string, opts: ExecOptions): Promise<ExecSession> {
-    const rec = await this.runningContainer(containerId);
-    const pump = this.pumps.get(containerId);
-    if (!pump) throw new Error(`container ${rec.config.metadata.name}: output is not available for attach`);
-    const unsubscribe = pump.subscribe({ stdout: opts.stdout, stderr: opts.tty ? opts.stdout : opts.stderr });
-    const dir = this.containerDir(containerId);
-    let stdinSock: net.Socket | undefined;
-    if (opts.stdin && rec.config.stdin) {
-      const fd = openSync(path.join(dir, 'stdin.fifo'), fsc.O_WRONLY | fsc.O_NONBLOCK);
-      stdinSock = new net.Socket({ fd, readable: false, writable: true });
-      stdinSock.on('error', () => undefined);
-      opts.stdin.pipe(stdinSock);
-      opts.stdin.on('end', () => {
-        if (rec.config.stdinOnce) {
-          const [shimPid] = (readText(path.join(dir, 'shim')) ?? '').split(' ');
-          try {
-            process.kill(Number(shimPid), 'SIGUSR1');
-          } catch {
-            /* gone */
-          }
-        }
-      });
-    }
-    let ctl: net.Socket | undefined;
-    if (existsSync(path.join(dir, 'ctl.fifo'))) {
-      try {
-        ctl = new net.Socket({ fd: openSync(path.join(dir, 'ctl.fifo'), fsc.O_WRONLY | fsc.O_NONBLOCK), readable: false, writable: true });
-        ctl.on('error', () => undefined);
-      } catch {
-        /* the shim is gone */
-      }
-    }
-    let finish!: (code: number) => void;
-    const exited = new Promise<number>((r) => {
-      finish = r;
-    });
-    const detach = () => {
-      unsubscribe();
-      if (stdinSock) {
-        opts.stdin?.unpipe(stdinSock);
-        stdinSock.end();
-      }
-      ctl?.end();
-    };
-    const session = {
-      kill: () => {
-        detach();
-        finish(0);
-      },
-    };
-    this.sessions.add(session);
-    void pump.done.then(async () => {
-      await this.waitExited(containerId, 5000);
-      detach();
-      this.sessions.delete(session);
-      finish((await this.containerStatus(containerId))?.exitCode ?? 0);
-    });
-    return {
-      exited,
-      resize: (cols: number, rows: number) => {
-        if (ctl && cols > 0 && rows > 0) ctl.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`);
-      },
-      kill: () => {
-        this.sessions.delete(session);
-        session.kill();
-      },
-    };
+  async attach(containerId: string, opts: runtimeapi.ExecOptions): Promise<runtimeapi.ExecSession> {
+    return this.tasks.attach(await this.runningContainer(containerId), opts);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -833,19 +482,16 @@ export class OciRuntime implements RuntimeService {
   /** Stops reading output and ends sessions; containers keep running (an agent restart adopts them). */
   async close(): Promise<void> {
     await this.ready.catch(() => undefined);
-    for (const s of this.sessions) s.kill();
-    this.sessions.clear();
-    for (const p of this.pumps.values()) p.close();
-    this.pumps.clear();
+    this.tasks.endSessions();
+    this.tasks.closeOutput();
     await this.sandboxes.close();
   }
 
   /** Removes every container, snapshot, sandbox, mount and cgroup this runtime made. */
   async cleanupAll(): Promise<void> {
     await this.ready.catch(() => undefined);
-    for (const s of this.sessions) s.kill();
-    this.sessions.clear();
-    const all = await this.readContainers();
+    this.tasks.endSessions();
+    const all = await this.tasks.readAll();
     await Promise.all(all.filter((c) => !c.pause).map((c) => this.stopContainer(c.id, 0).catch(() => undefined)));
     let kept = 0;
     for (const c of all) {
@@ -863,8 +509,7 @@ export class OciRuntime implements RuntimeService {
       .sort()
       .reverse();
     for (const m of mounts) await run('umount', ['-l', '--', m]).catch(() => undefined);
-    for (const p of this.pumps.values()) p.close();
-    this.pumps.clear();
+    this.tasks.closeOutput();
     await this.sandboxes.cleanupAll();
     removeCgroupTree(this.cgroupParent);
     await rm(path.join(this.stateDir, 'oci'), { recursive: true, force: true });

@@ -1,0 +1,478 @@
+// The runtime's side of its containers' shims, shared by both runtimes (the built-in process
+// runtime and the OCI runtime), as containerd's CRI plugin drives every shim the same way
+// (containerd runtime/v2 shim client, pkg/cri/server container_start/stop/attach/execsync, and
+// pkg/cri/io for the container's output).
+//
+// Each container has a folder holding its record (container.json) and what its detached shim
+// writes: `shim` (the shim's pid and start time, written here), `pid` (the container's main
+// process), `started` (when it started, ms), `exit` ("<code> <finished ms> [reason]"), the output
+// FIFOs stdout.fifo/stderr.fifo read into the CRI log by a ContainerLogPump, stdin.fifo for
+// attach, ctl.fifo for terminal resizes, and SIGUSR1 to the shim closes a stdinOnce stdin.
+// The runtimes differ in what they launch (the shim script) and how they enter a container for
+// exec; the rest is here.
+
+import { spawn } from 'node:child_process';
+import { existsSync, constants as fsc, mkdirSync, openSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { ContainerLogPump } from './logs.js';
+import { pidAlive, pollUntil, procStartTime, readText } from './procfs.js';
+import { PTY_HELPER } from './shim.js';
+import { spawner } from './spawner.js';
+import type {
+  ContainerConfig,
+  ContainerFilter,
+  ContainerState,
+  ContainerStatus,
+  ExecOptions,
+  ExecSession,
+  Image,
+  ImageService,
+} from './types.js';
+
+/** What every container record holds (each runtime adds its own fields). */
+export interface TaskRecord {
+  id: string;
+  podSandboxId: string;
+  config: ContainerConfig;
+  image: string;
+  imageRef: string;
+  createdAt: number;
+  /** The CRI log file; '' for a container whose output nobody reads (a pause container). */
+  logPath: string;
+}
+
+/**
+ * The image a container is created from, which must be on the node: its normalized name, the
+ * digest reference the status reports as imageRef (containerd's CRI does the same), its config.
+ */
+export async function containerImage(images: ImageService, ref: string): Promise<{ name: string; imageRef: string; image: Image }> {
+  const name = images.normalize(ref);
+  const image = await images.imageStatus({ image: name });
+  if (!image) throw new Error(`image "${name}" is not present on this node`);
+  const withDigests = images as { imageDigestRef?(ref: string): Promise<string | undefined> };
+  const imageRef = (withDigests.imageDigestRef ? await withDigests.imageDigestRef(name) : undefined) ?? name;
+  return { name, imageRef, image };
+}
+
+/** The fields every container record starts with. */
+export function newTaskRecord(
+  id: string,
+  podSandboxId: string,
+  config: ContainerConfig,
+  image: { name: string; imageRef: string },
+  logPath: string,
+): TaskRecord {
+  return { id, podSandboxId, config, image: image.name, imageRef: image.imageRef, createdAt: Date.now(), logPath };
+}
+
+/** A command to run for exec: the runtime's way into the container. */
+export interface ExecCommand {
+  file: string;
+  args: string[];
+  cwd?: string;
+}
+
+export interface ShimTasksOptions {
+  /** The folder holding one folder per container. */
+  root: string;
+  /** The file in a container's folder its shim writes start and run-time errors to. */
+  errorLog: string;
+  /** The message of a container that failed to start or was lost, from its errorLog text. */
+  failureMessage: (errorLog: string, reason: string) => string | undefined;
+  /** How long a shim may take to report the container's pid or exit. */
+  startTimeoutMs: number;
+  log: (msg: string) => void;
+}
+
+/** The shim's environment: fixed, nothing of the agent's own environment reaches a container. */
+const SHIM_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
+const EXEC_ENV = { PATH: SHIM_ENV.PATH, TERM: 'xterm' };
+/** execSync keeps at most this much of each stream: a probe's output is read, not archived. */
+const EXEC_SYNC_MAX_BYTES = 1 << 20;
+
+const isContainerId = (id: string) => /^[0-9a-f]+$/.test(id);
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* gone */
+  }
+}
+
+export class ShimTasks<R extends TaskRecord> {
+  readonly root: string;
+  private readonly pumps = new Map<string, ContainerLogPump>();
+  private readonly sessions = new Set<{ kill(): void }>();
+
+  constructor(private readonly opts: ShimTasksOptions) {
+    this.root = opts.root;
+  }
+
+  dir(id: string): string {
+    return path.join(this.root, id);
+  }
+
+  private file(id: string, name: string): string {
+    return path.join(this.root, id, name);
+  }
+
+  // ---- records -------------------------------------------------------------------------------
+
+  async readAll(): Promise<R[]> {
+    let ids: string[] = [];
+    try {
+      ids = await readdir(this.root);
+    } catch {
+      /* none yet */
+    }
+    const out: R[] = [];
+    for (const id of ids) {
+      const rec = await this.read(id);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  async read(id: string): Promise<R | undefined> {
+    if (!isContainerId(id)) return undefined;
+    try {
+      return JSON.parse(await readFile(this.file(id, 'container.json'), 'utf8')) as R;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * After an agent restart: reads the output of every container whose shim still runs again,
+   * and records as lost (exit 255) those whose shim is gone.
+   */
+  async adopt(): Promise<void> {
+    for (const c of await this.readAll()) {
+      if (!existsSync(this.file(c.id, 'started')) || existsSync(this.file(c.id, 'exit'))) continue;
+      // One container that cannot be adopted must not leave the runtime unable to stop the others.
+      try {
+        if (this.shimAlive(c.id)) this.startPump(c);
+        else await this.markLost(c.id);
+      } catch (e) {
+        this.opts.log(`container ${c.id}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private shimPid(id: string): { pid: number; startTime?: string } {
+    const [pid, st] = (readText(this.file(id, 'shim')) ?? '').trim().split(' ');
+    return { pid: Number(pid) || 0, startTime: st || undefined };
+  }
+
+  private shimAlive(id: string): boolean {
+    const { pid, startTime } = this.shimPid(id);
+    return pidAlive(pid, startTime);
+  }
+
+  private async markLost(id: string): Promise<void> {
+    await writeFile(this.file(id, this.opts.errorLog), 'container process lost: its k8ts shim is no longer running\n', { flag: 'a' });
+    await writeFile(this.file(id, 'exit'), `255 ${Date.now()} Error\n`);
+  }
+
+  // ---- output --------------------------------------------------------------------------------
+
+  private startPump(rec: R): void {
+    if (this.pumps.has(rec.id) || !rec.logPath) return;
+    // The log directory may be gone since the container started (an agent restart after a cleanup).
+    mkdirSync(path.dirname(rec.logPath), { recursive: true });
+    const pump = new ContainerLogPump({ stdout: this.file(rec.id, 'stdout.fifo'), stderr: this.file(rec.id, 'stderr.fifo') }, rec.logPath);
+    this.pumps.set(rec.id, pump);
+    void pump.done.then(() => {
+      if (this.pumps.get(rec.id) === pump) this.pumps.delete(rec.id);
+    });
+  }
+
+  /** Waits for a removed container's output to reach its log, then stops reading it. */
+  async releaseOutput(id: string): Promise<void> {
+    const pump = this.pumps.get(id);
+    if (!pump) return;
+    await pump.drained();
+    pump.close();
+    this.pumps.delete(id);
+  }
+
+  // ---- start, stop ---------------------------------------------------------------------------
+
+  /** Runs the container's shim (shim.sh in its folder) and waits until it reports a pid or an exit. */
+  async start(rec: R): Promise<void> {
+    const dir = this.dir(rec.id);
+    if (existsSync(path.join(dir, 'started'))) throw new Error(`container ${rec.id} was already started`);
+    this.startPump(rec);
+    const pid = await spawner.spawnDetached('/bin/sh', [path.join(dir, 'shim.sh')], { cwd: dir, env: SHIM_ENV });
+    await writeFile(path.join(dir, 'shim'), `${`${pid} ${procStartTime(pid) ?? ''}`.trim()}\n`);
+    await this.waitPid(rec.id, this.opts.startTimeoutMs);
+    const st = await this.status(rec);
+    if (st.state === 'CONTAINER_EXITED' && st.reason === 'StartError') {
+      throw new Error(`failed to start container "${rec.config.metadata.name}": ${st.message ?? 'unknown error'}`);
+    }
+  }
+
+  private waitPid(id: string, timeoutMs: number): Promise<boolean> {
+    const pidFile = this.file(id, 'pid');
+    const exitFile = this.file(id, 'exit');
+    return pollUntil(() => (readText(pidFile) ?? '').trim() !== '' || existsSync(exitFile), timeoutMs);
+  }
+
+  /** True once the container has exited (or its folder is gone) within timeoutMs. */
+  waitExited(id: string, timeoutMs: number): Promise<boolean> {
+    const exitFile = this.file(id, 'exit');
+    return pollUntil(() => existsSync(exitFile) || !existsSync(this.dir(id)), timeoutMs);
+  }
+
+  /** The container's main process while it runs (0: not running). */
+  mainPid(id: string): number {
+    if (existsSync(this.file(id, 'exit'))) return 0;
+    const pid = Number((readText(this.file(id, 'pid')) ?? '').trim());
+    return pid && pidAlive(pid) ? pid : 0;
+  }
+
+  /**
+   * kubelet's StopContainer: SIGTERM to the main process and timeoutSeconds to exit, then
+   * killAll (the runtime's way to kill every process of the container) and SIGKILL; a shim that
+   * is itself gone loses its whole process group and the exit is recorded here.
+   */
+  async stop(id: string, timeoutSeconds: number, killAll?: () => Promise<void>): Promise<void> {
+    await this.waitPid(id, 5000);
+    if (timeoutSeconds > 0) {
+      signalPid(this.mainPid(id), 'SIGTERM');
+      if (await this.waitExited(id, timeoutSeconds * 1000)) return;
+    }
+    await killAll?.();
+    signalPid(this.mainPid(id), 'SIGKILL');
+    if (await this.waitExited(id, 10_000)) return;
+    signalPid(-this.shimPid(id).pid, 'SIGKILL');
+    const exitFile = this.file(id, 'exit');
+    if (!existsSync(exitFile)) await writeFile(exitFile, `137 ${Date.now()} Error\n`).catch(() => undefined);
+  }
+
+  // ---- status --------------------------------------------------------------------------------
+
+  /** The container's status; an exited container's comes with its whole log (ContainerLogPump.drained). */
+  async status(rec: R): Promise<ContainerStatus> {
+    if (existsSync(this.file(rec.id, 'exit'))) await this.pumps.get(rec.id)?.drained();
+    return this.statusOf(rec);
+  }
+
+  statusOf(rec: R): ContainerStatus {
+    const dir = this.dir(rec.id);
+    const started = Number((readText(path.join(dir, 'started')) ?? '').trim()) || 0;
+    const exit = readText(path.join(dir, 'exit'));
+    const pidText = (readText(path.join(dir, 'pid')) ?? '').trim();
+    let state: ContainerState = 'CONTAINER_CREATED';
+    let exitCode = 0;
+    let finishedAt = 0;
+    let reason: string | undefined;
+    let message: string | undefined;
+    if (exit !== undefined) {
+      const [code, fin, why] = exit.trim().split(' ');
+      state = 'CONTAINER_EXITED';
+      exitCode = Number(code);
+      finishedAt = Number(fin) || 0;
+      reason = why || (exitCode === 0 ? 'Completed' : 'Error');
+      if (reason === 'StartError' || exitCode === 255) {
+        message = this.opts.failureMessage((readText(path.join(dir, this.opts.errorLog)) ?? '').trim(), reason);
+      }
+    } else if (started) {
+      state = this.shimAlive(rec.id) ? 'CONTAINER_RUNNING' : 'CONTAINER_UNKNOWN';
+    }
+    const st: ContainerStatus = {
+      id: rec.id,
+      podSandboxId: rec.podSandboxId,
+      metadata: rec.config.metadata,
+      state,
+      createdAt: rec.createdAt,
+      startedAt: reason === 'StartError' ? 0 : started,
+      finishedAt,
+      exitCode,
+      image: rec.image,
+      imageRef: rec.imageRef,
+      logPath: rec.logPath,
+    };
+    if (reason) st.reason = reason;
+    if (message) st.message = message;
+    if (rec.config.labels) st.labels = rec.config.labels;
+    if (rec.config.annotations) st.annotations = rec.config.annotations;
+    if (state === 'CONTAINER_RUNNING' && pidText) st.pid = Number(pidText);
+    return st;
+  }
+
+  /** CRI ListContainers' filter over statuses. */
+  static filter(statuses: ContainerStatus[], filter?: ContainerFilter): ContainerStatus[] {
+    return statuses.filter(
+      (s) =>
+        (!filter?.id || s.id === filter.id) &&
+        (!filter?.podSandboxId || s.podSandboxId === filter.podSandboxId) &&
+        (!filter?.state || s.state === filter.state),
+    );
+  }
+
+  // ---- exec, attach --------------------------------------------------------------------------
+
+  /**
+   * Runs cmd as an exec session: in its own process group (kill ends all it started), through
+   * the PTY helper when tty, whose fourth descriptor takes "cols rows" resizes.
+   */
+  exec(cmd: ExecCommand, tty: boolean, opts: ExecOptions, onClose?: () => void): ExecSession {
+    const file = tty ? 'python3' : cmd.file;
+    const args = tty ? ['-c', PTY_HELPER, '0', '0', cmd.file, ...cmd.args] : cmd.args;
+    const child = spawn(file, args, {
+      cwd: cmd.cwd,
+      detached: true,
+      stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+      env: EXEC_ENV,
+    });
+    const control = tty ? (child.stdio[3] as Writable) : undefined;
+    control?.on('error', () => undefined);
+    child.stdin!.on('error', () => undefined);
+    if (opts.stdin) opts.stdin.pipe(child.stdin!);
+    else if (!tty) child.stdin!.end();
+    if (opts.stdout) child.stdout!.pipe(opts.stdout, { end: false });
+    else child.stdout!.resume();
+    if (opts.stderr) child.stderr!.pipe(opts.stderr, { end: false });
+    else child.stderr!.resume();
+    const session = { kill: (signal: NodeJS.Signals = 'SIGKILL') => signalPid(-child.pid!, signal) };
+    this.sessions.add(session);
+    const exited = new Promise<number>((resolve) => {
+      child.on('error', (err) => {
+        opts.stderr?.write(`${err.message}\n`);
+        resolve(126);
+      });
+      child.on('close', (code, sig) => {
+        this.sessions.delete(session);
+        opts.stdin?.unpipe(child.stdin!);
+        control?.destroy();
+        onClose?.();
+        resolve(code ?? (sig ? 128 + (os.constants.signals[sig] ?? 9) : 1));
+      });
+    });
+    return {
+      exited,
+      resize: (cols: number, rows: number) => {
+        if (control && cols > 0 && rows > 0) control.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`);
+      },
+      kill: session.kill,
+    };
+  }
+
+  /** Attaches to a running container's stdio: its output from the log pump, stdin and resizes through its shim's FIFOs. */
+  attach(rec: R, opts: ExecOptions): ExecSession {
+    const pump = this.pumps.get(rec.id);
+    if (!pump) throw new Error(`container ${rec.config.metadata.name}: output is not available for attach`);
+    const unsubscribe = pump.subscribe({ stdout: opts.stdout, stderr: opts.tty ? opts.stdout : opts.stderr });
+    let stdinSock: net.Socket | undefined;
+    if (opts.stdin && rec.config.stdin) {
+      const fd = openSync(this.file(rec.id, 'stdin.fifo'), fsc.O_WRONLY | fsc.O_NONBLOCK);
+      stdinSock = new net.Socket({ fd, readable: false, writable: true });
+      stdinSock.on('error', () => undefined);
+      opts.stdin.pipe(stdinSock);
+      opts.stdin.on('end', () => {
+        if (rec.config.stdinOnce) signalPid(this.shimPid(rec.id).pid, 'SIGUSR1');
+      });
+    }
+    let ctl: net.Socket | undefined;
+    const ctlFifo = this.file(rec.id, 'ctl.fifo');
+    if (existsSync(ctlFifo)) {
+      try {
+        ctl = new net.Socket({ fd: openSync(ctlFifo, fsc.O_WRONLY | fsc.O_NONBLOCK), readable: false, writable: true });
+        ctl.on('error', () => undefined);
+      } catch {
+        /* the shim is gone */
+      }
+    }
+    let finish!: (code: number) => void;
+    const exited = new Promise<number>((r) => {
+      finish = r;
+    });
+    const detach = () => {
+      unsubscribe();
+      if (stdinSock) {
+        opts.stdin?.unpipe(stdinSock);
+        stdinSock.end();
+      }
+      ctl?.end();
+    };
+    const session = {
+      kill: () => {
+        detach();
+        finish(0);
+      },
+    };
+    this.sessions.add(session);
+    void pump.done.then(async () => {
+      await this.waitExited(rec.id, 5000);
+      detach();
+      this.sessions.delete(session);
+      finish(existsSync(this.dir(rec.id)) ? (await this.status(rec)).exitCode : 0);
+    });
+    return {
+      exited,
+      resize: (cols: number, rows: number) => {
+        if (ctl && cols > 0 && rows > 0) ctl.write(`${Math.floor(cols)} ${Math.floor(rows)}\n`);
+      },
+      kill: () => {
+        this.sessions.delete(session);
+        session.kill();
+      },
+    };
+  }
+
+  /** Ends every exec and attach session (the agent is stopping). */
+  endSessions(): void {
+    for (const s of this.sessions) s.kill();
+    this.sessions.clear();
+  }
+
+  /** Stops reading every container's output; the containers keep running. */
+  closeOutput(): void {
+    for (const p of this.pumps.values()) p.close();
+    this.pumps.clear();
+  }
+}
+
+/**
+ * CRI ExecSync: runs an exec session to its end (or timeoutSeconds, then kills it) and returns
+ * its exit code and output, each stream kept up to EXEC_SYNC_MAX_BYTES.
+ */
+export async function execSync(
+  exec: (opts: ExecOptions) => Promise<ExecSession>,
+  timeoutSeconds: number,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const sink = (into: Buffer[]) => {
+    let size = 0;
+    return new Writable({
+      write(chunk: Buffer, _e, cb) {
+        if (size < EXEC_SYNC_MAX_BYTES) into.push(chunk);
+        size += chunk.length;
+        cb();
+      },
+    });
+  };
+  const session = await exec({ tty: false, stdout: sink(out), stderr: sink(err) });
+  let timedOut = false;
+  const timer =
+    timeoutSeconds > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          session.kill('SIGKILL');
+        }, timeoutSeconds * 1000)
+      : undefined;
+  const exitCode = await session.exited;
+  if (timer) clearTimeout(timer);
+  const stdout = Buffer.concat(out).toString('utf8');
+  const stderr = Buffer.concat(err).toString('utf8');
+  if (timedOut) return { exitCode: -1, stdout, stderr: `${stderr}command timed out after ${timeoutSeconds}s` };
+  return { exitCode, stdout, stderr };
+}
