@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { makeCSR } from '../../src/pki/csr.js';
 import { waitFor } from '../../src/testing/wait.js';
 import { CLI, isRoot, ownNodeArgs, run, TestCluster } from './harness.js';
 
@@ -172,6 +173,43 @@ spec:
     const after = (await cluster.k('get', 'csr', '-o', 'name')).trim().split('\n').length;
     // Only a new serving certificate was asked for (a fresh key each start); the client certificate was reused.
     assert.ok(after - before <= 1, `${after - before} new CSRs`);
+  });
+
+  test('kubectl certificate approve and deny', async () => {
+    const mk = async (name: string) => {
+      const { csrPEM } = makeCSR({ commonName: `user-${name}`, organizations: ['devs'] });
+      await cluster.kIn(
+        JSON.stringify({
+          apiVersion: 'certificates.k8s.io/v1',
+          kind: 'CertificateSigningRequest',
+          metadata: { name },
+          spec: {
+            request: Buffer.from(csrPEM).toString('base64'),
+            signerName: 'kubernetes.io/kube-apiserver-client',
+            usages: ['client auth'],
+            expirationSeconds: 3600,
+          },
+        }),
+        'create',
+        '-f',
+        '-',
+      );
+    };
+    await mk('alice');
+    await mk('mallory');
+    assert.match(await cluster.k('get', 'csr', 'alice'), /kubernetes.io\/kube-apiserver-client\s+kubernetes-admin\s+60m\s+Pending/);
+    assert.match(await cluster.k('certificate', 'approve', 'alice'), /certificatesigningrequest.certificates.k8s.io\/alice approved/);
+    assert.match(await cluster.k('certificate', 'deny', 'mallory'), /certificatesigningrequest.certificates.k8s.io\/mallory denied/);
+    const issued = await cluster.waitFor('alice issued', async () => {
+      const r = await cluster.kubectl(['get', 'csr', 'alice', '-o', 'jsonpath={.status.certificate}']);
+      return r.stdout.trim() || undefined;
+    });
+    assert.match(Buffer.from(issued, 'base64').toString(), /BEGIN CERTIFICATE/);
+    assert.match(await cluster.k('get', 'csr', 'alice'), /Approved,Issued/);
+    assert.match(await cluster.k('get', 'csr', 'mallory'), /\sDenied\s*$/m);
+    // Neither can be undone: approving the denied one is refused.
+    const again = await cluster.kubectl(['certificate', 'approve', 'mallory']);
+    assert.notEqual(again.code, 0);
   });
 
   test('a deleted token joins nothing', async () => {

@@ -145,7 +145,7 @@ export async function bootstrapClientCertificate(
     /* none yet */
   }
   if (existing && certificateUsable(existing, o.caPEM, cn)) {
-    writeNodeKubeconfig(paths, o.server, o.caPEM, o.nodeName);
+    writeNodeKubeconfig(paths, o.server, o.caPEM);
     return { certData: existing.cert, keyData: existing.key, fresh: false };
   }
   if (!o.bootstrapToken)
@@ -166,7 +166,7 @@ export async function bootstrapClientCertificate(
       timeoutMs: o.timeoutMs,
     });
     writePrivate(paths.clientPEM, got.cert + got.key);
-    writeNodeKubeconfig(paths, o.server, o.caPEM, o.nodeName);
+    writeNodeKubeconfig(paths, o.server, o.caPEM);
     o.log?.(`node ${o.nodeName}: client certificate issued (${got.csrName})`);
     return { certData: got.cert, keyData: got.key, fresh: true, csrName: got.csrName };
   } catch (e) {
@@ -178,13 +178,12 @@ export async function bootstrapClientCertificate(
 }
 
 /** kubelet.conf: the cluster, and the client certificate file (kubelet's kubeconfig after bootstrap). */
-export function writeNodeKubeconfig(paths: NodeCredentialPaths, server: string, caPEM: string, nodeName: string): void {
+export function writeNodeKubeconfig(paths: NodeCredentialPaths, server: string, caPEM: string): void {
   const cfg: Kubeconfig = emptyKubeconfig();
   cfg.clusters.push({ name: 'default-cluster', cluster: { server, 'certificate-authority-data': Buffer.from(caPEM).toString('base64') } });
   cfg.users.push({ name: 'default-auth', user: { 'client-certificate': paths.clientPEM, 'client-key': paths.clientPEM } });
   cfg.contexts.push({ name: 'default-context', context: { cluster: 'default-cluster', user: 'default-auth', namespace: 'default' } });
   cfg['current-context'] = 'default-context';
-  void nodeName;
   writePrivate(paths.kubeconfig, `${JSON.stringify(cfg, null, 2)}\n`);
 }
 

@@ -34,6 +34,14 @@ export function requestPEM(csr: KObject): string {
   return Buffer.from(s(obj(csr.spec).request), 'base64').toString('utf8');
 }
 
+function requestOrganizations(csr: KObject): string[] {
+  try {
+    return parseCSR(requestPEM(csr)).organizations;
+  } catch {
+    return [];
+  }
+}
+
 const forbiddenFor = (csr: KObject, why: string) =>
   errors.forbidden(`certificatesigningrequests.${GROUP} "${csr.metadata.name ?? ''}" is forbidden: ${why}`, {
     name: csr.metadata.name,
@@ -80,16 +88,10 @@ export const strategy: Strategy = {
     delete spec.extra;
     csr.spec = spec;
     csr.status = {};
-    // CertificateSubjectRestriction: no system:masters certificate from the client signer.
-    if (s(spec.signerName) === KUBE_APISERVER_CLIENT_SIGNER) {
-      try {
-        if (parseCSR(requestPEM(csr)).organizations.includes('system:masters'))
-          throw forbiddenFor(csr, `use of ${KUBE_APISERVER_CLIENT_SIGNER} signer with system:masters group is not allowed`);
-      } catch (e) {
-        if (!(e instanceof Error) || !('code' in e)) return; // an unreadable request is validation's to refuse
-        throw e;
-      }
-    }
+    // CertificateSubjectRestriction: no system:masters certificate from the client signer. An
+    // unreadable request is left for validation to refuse.
+    if (s(spec.signerName) === KUBE_APISERVER_CLIENT_SIGNER && requestOrganizations(csr).includes('system:masters'))
+      throw forbiddenFor(csr, `use of ${KUBE_APISERVER_CLIENT_SIGNER} signer with system:masters group is not allowed`);
   },
   prepareForUpdate: keepStatus,
   validate(csr) {
