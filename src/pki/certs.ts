@@ -32,7 +32,7 @@ function newKey(): { pem: string; publicKey: forge.pki.rsa.PublicKey } {
  * (native) instead of forge's pure-JS big integers, a quarter of a new cluster's start (#13):
  * the same PKCS#1 v1.5 SHA-256 signature over the same TBSCertificate.
  */
-export function signCert(cert: forge.pki.Certificate, keyPEM: string): void {
+function signCert(cert: forge.pki.Certificate, keyPEM: string): void {
   cert.md = forge.md.sha256.create();
   cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption;
   cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
@@ -42,7 +42,7 @@ export function signCert(cert: forge.pki.Certificate, keyPEM: string): void {
   cert.signature = cryptoSign('sha256', tbs, keyPEM).toString('binary');
 }
 
-export function serial(): string {
+function serial(): string {
   const b = randomBytes(16);
   b[0] &= 0x7f; // a positive serial number
   return b.toString('hex');

@@ -5,9 +5,28 @@
 // Counterparts: k8s.io/client-go/util/certificate/csr and pkg/controller/certificates/authority.
 // RSA keys only: node-forge, which reads and writes the requests, has no ECDSA.
 
-import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, sign as cryptoSign, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
-import { type KeyPairPEM, serial, signCert } from './certs.js';
+import type { KeyPairPEM } from './certs.js';
+
+function serial(): string {
+  const b = randomBytes(16);
+  b[0] &= 0x7f; // a positive serial number
+  return b.toString('hex');
+}
+
+/** forge's cert.sign(key, sha256) with the private-key operation done by Node's crypto (RSA or EC CA keys alike). */
+function signCert(cert: forge.pki.Certificate, keyPEM: string): void {
+  const ec = createPublicKey(keyPEM).asymmetricKeyType === 'ec';
+  // ecdsa-with-SHA256 (RFC 5758) for an EC CA, sha256WithRSAEncryption for an RSA one.
+  const oid = ec ? '1.2.840.10045.4.3.2' : forge.pki.oids.sha256WithRSAEncryption;
+  cert.md = forge.md.sha256.create();
+  cert.signatureOid = oid;
+  cert.siginfo.algorithmOid = oid;
+  cert.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
+  cert.signature = cryptoSign('sha256', tbs, keyPEM).toString('binary');
+}
 
 export interface ParsedCSR {
   commonName: string;
