@@ -17,8 +17,10 @@ import { CLI, isRoot, ownNodeArgs, run, TestCluster } from './harness.js';
 const n = process.pid % 100_000;
 const NETNS = `k8tsjn${n}`;
 const VETH = `k8jn${n}`;
-const HOST_IP = '192.0.2.1';
-const NODE_IP = '192.0.2.2';
+// A /30 of this run's own (the host's other interfaces come and go with other tests).
+const SUBNET = `172.31.${n % 256}.${4 * ((n >> 8) % 64)}`;
+const HOST_IP = SUBNET.replace(/\d+$/, (d) => String(Number(d) + 1));
+const NODE_IP = SUBNET.replace(/\d+$/, (d) => String(Number(d) + 2));
 const NODE = 'jn-agent';
 
 describe('k8ts agent joins with the printed join command', { skip: !isRoot && 'needs root (network namespaces)' }, () => {
@@ -72,13 +74,14 @@ describe('k8ts agent joins with the printed join command', { skip: !isRoot && 'n
   };
 
   before(async () => {
-    const up = await cluster.up(ownNodeArgs('jn'));
-    assert.equal(up.code, 0, up.stderr);
     await sh(
       `ip netns add ${NETNS}; ip link add ${VETH} type veth peer name eth0 netns ${NETNS}; ip addr add ${HOST_IP}/30 dev ${VETH}; ip link set ${VETH} up; ` +
         `ip netns exec ${NETNS} ip addr add ${NODE_IP}/30 dev eth0; ip netns exec ${NETNS} ip link set eth0 up; ip netns exec ${NETNS} ip link set lo up; ` +
         `ip netns exec ${NETNS} ip route add default via ${HOST_IP}`,
     );
+    // The API server advertised (cluster-info, the join command) at the host's end of the link.
+    const up = await cluster.up([...ownNodeArgs('jn'), '--advertise-address', HOST_IP]);
+    assert.equal(up.code, 0, up.stderr);
   });
 
   after(async () => {
