@@ -79,7 +79,7 @@ const text = (re: RegExp, what: string) => (v: unknown, where: string) => {
   if (typeof v !== 'string' || !re.test(v)) throw new Error(`${where} must be ${what}, got ${JSON.stringify(v)}`);
   return v;
 };
-const IPV4_RE = /^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$/;
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const bool = (v: unknown, where: string) => {
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'false') return v === 'true';
