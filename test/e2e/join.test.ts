@@ -127,7 +127,11 @@ describe('k8ts agent joins with the printed join command', { skip: !isRoot && 'n
       120_000,
     );
     // Its requests, approved and issued: the client certificate asked with the token, the others with the node's own.
-    const csrs = await cluster.k('get', 'csr');
+    // (The serving certificate is asked for once the Node is registered: it may follow Ready.)
+    const csrs = await cluster.waitFor('the serving CSR', async () => {
+      const out = await cluster.k('get', 'csr');
+      return /kubelet-serving.*Approved,Issued/.test(out) ? out : undefined;
+    });
     assert.match(csrs, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION/);
     const id = joinArgs[joinArgs.indexOf('--token') + 1].split('.')[0];
     assert.match(csrs, new RegExp(`kubernetes.io/kube-apiserver-client-kubelet\\s+system:bootstrap:${id}\\s+<none>\\s+Approved,Issued`));
