@@ -156,7 +156,11 @@ spec:
       '-f',
       '-',
     );
-    await cluster.k('wait', '--for=condition=Ready', 'pod/joined', '--timeout=90s');
+    const ready = await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/joined', '--timeout=90s'], { timeoutMs: 100_000 });
+    if (ready.code !== 0) {
+      const describe = await cluster.kubectl(['describe', 'pod', 'joined']);
+      assert.fail(`pod/joined not Ready:\n${describe.stdout}\n--- agent:\n${agentLog.slice(-6000)}`);
+    }
     const logs = await cluster.waitFor('kubectl logs', async () => (await cluster.kubectl(['logs', 'joined'])).stdout, 30_000);
     assert.match(logs, new RegExp(`hello from ${NODE}`));
     const exec = await cluster.kubectl(['exec', 'joined', '--', 'sh', '-c', 'echo exec-ok $((6*7))']);
