@@ -1,18 +1,23 @@
 // An API server alone in its own process, for the HTTP figures of bench/api.ts: the load
 // generator then runs on the other core instead of sharing the server's event loop.
-// Started with fork(): argv is <store kind> <data dir>; it answers {url, token} over IPC once
-// it listens, {memory} when sent 'memory', and stops when sent 'stop' or when its parent goes.
+// Started with fork(): argv is <store kind> <data dir> [tls]; it answers {url, token, ca} over
+// IPC once it listens (ca: the PEM CA its serving certificate chains to, with tls), {memory}
+// when sent 'memory', and stops when sent 'stop' or when its parent goes.
 
 import { randomBytes } from 'node:crypto';
 import { adminUser } from '../src/apiserver/authn/user.js';
 import { ApiServer } from '../src/apiserver/server.js';
+import { makeCA, makeServingCert } from '../src/pki/certs.js';
 import { openStore, type StoreKind } from '../src/store/index.js';
 
 const kind = process.argv[2] as StoreKind;
 const dir = process.argv[3];
+const withTLS = process.argv[4] === 'tls';
 const token = randomBytes(16).toString('hex');
+const ca = withTLS ? makeCA('bench-ca') : undefined;
+const tls = ca ? makeServingCert(ca, 'kube-apiserver', ['localhost'], ['127.0.0.1']) : undefined;
 const store = await openStore(kind, dir);
-const api = new ApiServer({ store, tokens: new Map([[token, adminUser('bench-admin')]]), advertiseAddress: '10.0.0.1' });
+const api = new ApiServer({ store, tokens: new Map([[token, adminUser('bench-admin')]]), advertiseAddress: '10.0.0.1', tls });
 const url = await api.start(0, '127.0.0.1');
 
 let stopping = false;
@@ -39,4 +44,4 @@ process.on('message', (m: unknown) => {
 });
 process.on('disconnect', () => void stop());
 process.on('SIGTERM', () => void stop());
-process.send?.({ url, token });
+process.send?.({ url, token, ca: ca?.cert, tls });

@@ -5,16 +5,19 @@
 // Environment:
 //   K8TS_BENCH_SCALE=full   workloads at 5,000 nodes / 150,000 pods and no time budgets
 //                           (default: 1,000 / 30,000 within a budget, memory extrapolated)
-//   K8TS_BENCH_ONLY=a,b     run only these sections: up, store, workloads, jobs, statefulset, daemonset, crds, node, oci, images, dns, proxy
+//   K8TS_BENCH_ONLY=a,b     run only these sections: up, store, etcd, workloads, jobs, statefulset, daemonset, crds, node, oci, images, dns, proxy, multinode
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
+//   K8TS_BENCH_CPU_PROFILE=F.cpuprofile   the workloads' control plane profiled while the big Deployment runs
 
 import os from 'node:os';
 import { benchApi } from './api.js';
 import { benchCRDs } from './crds.js';
 import { benchDNS } from './dns.js';
+import { benchEtcdHA } from './etcdha.js';
 import { benchImages } from './images.js';
 import { benchJobs } from './jobs.js';
+import { benchMultiNode } from './multinode.js';
 import { benchOciStart } from './ocistart.js';
 import { benchProxySync, benchProxyTraffic } from './proxy.js';
 import { benchRealNode } from './realnode.js';
@@ -26,7 +29,9 @@ import { benchWorkloads } from './workloads.js';
 
 const full = process.env.K8TS_BENCH_SCALE === 'full';
 const only = new Set(
-  (process.env.K8TS_BENCH_ONLY ?? 'up,store,workloads,jobs,statefulset,crds,node,oci,images,dns,proxy').split(',').map((s) => s.trim()),
+  (process.env.K8TS_BENCH_ONLY ?? 'up,store,etcd,workloads,jobs,statefulset,crds,node,oci,images,dns,proxy,multinode')
+    .split(',')
+    .map((s) => s.trim()),
 );
 const workloadStore = process.env.K8TS_BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
 
@@ -48,9 +53,14 @@ const sections: Section[] = [
     run: async () => [
       'store level (bench/store.ts: the Store interface directly, ~1.3 KiB pod JSON):',
       ...(await benchStores()).map((l) => `  ${l}`),
-      'through the HTTP API (ApiServer alone in a child process, plain HTTP on 127.0.0.1, ~1.1 KiB ConfigMaps):',
+      'through the HTTPS API (ApiServer alone in a child process, on 127.0.0.1, ~1.1 KiB ConfigMaps; each target beside its peer from the same run):',
       ...(await benchApi()).map((l) => `  ${l}`),
     ],
+  },
+  {
+    key: 'etcd',
+    title: "Several API servers on one etcd (#15): creates/s next to the same etcd's raw put rate, watch latency across servers",
+    run: () => benchEtcdHA(),
   },
   {
     key: 'workloads',
@@ -115,6 +125,11 @@ const sections: Section[] = [
     title:
       'Service proxy (services issue #9): sync at 1,000 services x 10 endpoints; traffic through ClusterIP and NodePort next to direct',
     run: async () => [...(await benchProxySync()), ...(await benchProxyTraffic())],
+  },
+  {
+    key: 'multinode',
+    title: 'Several nodes (issue #15): pod-to-pod throughput across nodes next to within a node, three agents in network namespaces',
+    run: () => benchMultiNode(),
   },
   {
     key: 'images',

@@ -152,6 +152,12 @@ async function benchOne(store: Store): Promise<string[]> {
 
 /** The ceiling: single-row INSERTs, each its own durable commit, nothing else. */
 function rawSqliteWrites(dir: string): string {
+  const r = rawSqliteRate(dir);
+  return `raw SQLite INSERT (${sqliteDriver()}, autocommit, WAL, synchronous=FULL): ${rate(OBJECTS, r.ms)}`;
+}
+
+/** Sequential autocommit INSERTs of ~1.3 KiB (each its own fsync), in a fresh database under dir. */
+export function rawSqliteRate(dir: string, n = OBJECTS): { n: number; ms: number; perSecond: number } {
   const db = openDatabase(join(dir, 'raw.db'));
   try {
     db.pragma('journal_mode = WAL');
@@ -160,8 +166,9 @@ function rawSqliteWrites(dir: string): string {
     const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
     const value = podJSON(0);
     const t = performance.now();
-    for (let i = 0; i < OBJECTS; i++) insert.run(`${PREFIX}default/pod-${i}`, value);
-    return `raw SQLite INSERT (${sqliteDriver()}, autocommit, WAL, synchronous=FULL): ${rate(OBJECTS, performance.now() - t)}`;
+    for (let i = 0; i < n; i++) insert.run(`${PREFIX}default/pod-${i}`, value);
+    const ms = performance.now() - t;
+    return { n, ms, perSecond: (n / ms) * 1000 };
   } finally {
     db.close();
   }

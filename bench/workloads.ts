@@ -7,7 +7,7 @@
 // plane's alone.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
@@ -47,16 +47,19 @@ interface Memory {
   heapUsed: number;
 }
 
-/** The child's V8 heap after a full GC, through its inspector (one short session). */
-async function inspectHeap(wsUrl: string): Promise<number> {
-  const ws = new WebSocket(wsUrl);
+/** One short session on the child's V8 inspector: calls in order, each answered before the next. */
+async function inspect<T>(
+  wsUrl: string,
+  fn: (call: (method: string, params?: object) => Promise<Record<string, unknown>>) => Promise<T>,
+): Promise<T> {
+  const ws = new WebSocket(wsUrl, { maxPayload: 2 ** 31 });
   try {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
     let id = 0;
-    const call = (method: string): Promise<Record<string, unknown>> =>
+    const call = (method: string, params?: object): Promise<Record<string, unknown>> =>
       new Promise((resolve, reject) => {
         const my = ++id;
         const onMessage = (data: WebSocket.RawData) => {
@@ -67,19 +70,50 @@ async function inspectHeap(wsUrl: string): Promise<number> {
           else resolve(m.result ?? {});
         };
         ws.on('message', onMessage);
-        ws.send(JSON.stringify({ id: my, method }));
+        ws.send(JSON.stringify({ id: my, method, params }));
       });
-    await call('HeapProfiler.collectGarbage');
-    return (await call('Runtime.getHeapUsage')).usedSize as number;
+    return await fn(call);
   } finally {
     ws.close();
   }
+}
+
+/** The child's V8 heap after a full GC. */
+async function inspectHeap(wsUrl: string): Promise<number> {
+  return inspect(wsUrl, async (call) => {
+    await call('HeapProfiler.collectGarbage');
+    return (await call('Runtime.getHeapUsage')).usedSize as number;
+  });
+}
+
+/**
+ * A CPU profile of the child while fn runs (K8TS_BENCH_CPU_PROFILE names the .cpuprofile to
+ * write): the profiler runs in the child only for that span, so the file stays small enough to
+ * read and holds the work being measured.
+ */
+async function profiled<T>(wsUrl: string | undefined, file: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!wsUrl || !file) return fn();
+  // The profile belongs to the inspector session that started it: one session spans fn.
+  return inspect(wsUrl, async (call) => {
+    await call('Profiler.enable');
+    await call('Profiler.setSamplingInterval', { interval: 1000 });
+    await call('Profiler.start');
+    try {
+      return await fn();
+    } finally {
+      await call('Profiler.stop')
+        .then(({ profile }) => writeFileSync(file, JSON.stringify(profile)))
+        .catch((e) => console.error(`CPU profile not written: ${(e as Error).message}`));
+    }
+  });
 }
 
 export interface Cluster {
   child: ChildProcess;
   client: RestClient;
   memory(): Promise<Memory>;
+  /** Runs fn with the child's CPU profiler on, when K8TS_BENCH_CPU_PROFILE names a file. */
+  profiled<T>(fn: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
   logFile: string;
 }
@@ -151,7 +185,8 @@ export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'):
     const m = procMemory(child.pid!);
     return { rss: m?.rss ?? NaN, hwm: m?.hwm ?? NaN, heapUsed };
   };
-  return { child, client, memory, stop, logFile };
+  const profile = <T>(fn: () => Promise<T>) => profiled(inspectorUrl, process.env.K8TS_BENCH_CPU_PROFILE, fn);
+  return { child, client, memory, profiled: profile, stop, logFile };
 }
 
 function isReady(p: KObject): boolean {
@@ -371,14 +406,16 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
       const r = await runDeployments(client, tr, cluster, ['bench-small'], opts.warmupReplicas, Math.min(budgetMs, 300_000), stallMs);
       lines.push(...r.lines);
     }
-    const r = await runDeployments(
-      client,
-      tr,
-      cluster,
-      Array.from({ length: nDeploy }, (_, i) => `bench-web-${i}`),
-      opts.pods,
-      budgetMs,
-      stallMs,
+    const r = await cluster.profiled(() =>
+      runDeployments(
+        client,
+        tr,
+        cluster,
+        Array.from({ length: nDeploy }, (_, i) => `bench-web-${i}`),
+        opts.pods,
+        budgetMs,
+        stallMs,
+      ),
     );
     lines.push(...r.lines);
     // Pods that exist now (all of them, if the Deployments completed).

@@ -10,15 +10,16 @@ import { decodeK8sProtobuf } from '../api/protobuf.js';
 import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 import type { ResourceInfo } from '../api/resources.js';
 import type { UserInfo } from './authn/user.js';
+import { encodeOnce, objectJSON } from './cachingobject.js';
 import { checkFields, type FieldValidation, parseFieldValidation } from './fieldvalidation.js';
-import { readBody, writeJSON } from './http.js';
+import { readBody, writeJSON, writeJSONText } from './http.js';
 import { decodeBody, decodeJSON, mediaType, negotiateOutput, type OutputFormat } from './negotiation.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
 import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
 import type { RequestContext } from './registry/strategy.js';
 import type { RequestInfo } from './request.js';
-import { buildTable, type Printer } from './tables.js';
+import { buildTable, type Printer, tableJSON } from './tables.js';
 
 export interface HandlerEnv extends RegistryLookup {
   /** What the server serves now (built-in and custom resources); the built-in table when absent. */
@@ -298,8 +299,35 @@ async function serveGet(c: ResourceCall): Promise<void> {
 }
 
 async function serveList(c: ResourceCall): Promise<void> {
-  const list = await c.reg.list(c.namespace, listOptions(c.q));
-  send(c.res, 200, render(c.out, c.def, list), c.ctx);
+  // The watch cache's own objects: the answer is assembled from each one's cached encoding.
+  const list = await c.reg.list(c.namespace, listOptions(c.q), true);
+  const h = warningHeaders(c.ctx);
+  writeJSONText(c.res, 200, listJSON(c.out, c.def, list), h ?? {});
+}
+
+/**
+ * JSON.stringify(render(out, def, list)), byte for byte, with each item taken from its cached
+ * encoding (cachingobject.ts) rather than encoded again: a list of 10,000 from the watch
+ * cache is then mostly a join of strings made when the objects were first served.
+ */
+function listJSON(out: OutputFormat, def: { info: ResourceInfo; printer: Printer }, list: KList): string {
+  if (out.kind === 'table')
+    return tableJSON(def.printer, def.info, list.items, { includeObject: out.includeObject ?? 'Metadata', listMeta: list.metadata });
+  const { items, ...head } = list;
+  const itemJSON = out.kind === 'metadata' ? partialObjectMetadataJSON : objectJSON;
+  const headJSON =
+    out.kind === 'metadata'
+      ? JSON.stringify({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: list.metadata })
+      : JSON.stringify(head);
+  const parts: string[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) parts[i] = itemJSON(items[i]);
+  return `${headJSON.slice(0, -1)},"items":[${parts.join(',')}]}`;
+}
+
+function partialObjectMetadataJSON(o: KObject): string {
+  return encodeOnce(o, 'metadata', () =>
+    JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }),
+  );
 }
 
 async function serveCreate(c: ResourceCall): Promise<void> {
@@ -455,7 +483,7 @@ async function serveWatch(
   let started = false;
   let first = true;
   let closed = false;
-  const queue: string[] = [];
+  const queue: Buffer[] = [];
   // The error boundary of this stream: a callback that throws (from a timer, the watch cache,
   // the response's close) ends this watch, never the process.
   const guard =
@@ -479,7 +507,9 @@ async function serveWatch(
   };
   const flush = guard(() => {
     if (closed || queue.length === 0) return;
-    res.write(queue.join(''));
+    // The events' bytes are shared with every other watcher: written as they are, joined only
+    // when several wait.
+    res.write(queue.length === 1 ? queue[0] : Buffer.concat(queue));
     queue.length = 0;
     // A client that does not read makes Node buffer every write. kube-apiserver's cacheWatcher
     // has a bounded channel and closes a watcher that stays full ("Forcing ... watcher close
@@ -493,27 +523,33 @@ async function serveWatch(
       res.destroy();
     }
   });
-  const write = (line: string) => {
+  const write = (line: Buffer) => {
     if (closed) return;
     start();
     queue.push(line);
     if (queue.length === 1) queueMicrotask(flush);
   };
-  const encode = (type: string, obj: KObject) => {
-    let o: unknown = obj;
+  // Each event is encoded once per form and shared by every watcher that sends it in that
+  // form (kube-apiserver's cachingObject): the object is the watch cache's own.
+  const encode = (type: string, obj: KObject): Buffer => {
+    let format: string;
+    let object: () => string;
     if (out.kind === 'table') {
-      const t = buildTable(reg.def.printer, ri, [obj], {
-        includeObject: out.includeObject ?? 'Metadata',
-        listMeta: { resourceVersion: obj.metadata.resourceVersion },
-      }) as { columnDefinitions?: unknown[] };
+      const includeObject = out.includeObject ?? 'Metadata';
       // Column definitions go with the first event only, as kube-apiserver sends them.
-      if (!first) t.columnDefinitions = [];
-      o = t;
+      const noHeaders = !first;
+      format = `watch-table:${includeObject}:${noHeaders}:${type}`;
+      object = () =>
+        tableJSON(reg.def.printer, ri, [obj], { includeObject, listMeta: { resourceVersion: obj.metadata.resourceVersion }, noHeaders });
     } else if (out.kind === 'metadata') {
-      o = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+      format = `watch-metadata:${type}`;
+      object = () => partialObjectMetadataJSON(obj);
+    } else {
+      format = `watch-json:${type}`;
+      object = () => objectJSON(obj);
     }
     first = false;
-    return `${JSON.stringify({ type, object: o })}\n`;
+    return encodeOnce(obj, format, () => Buffer.from(`{"type":${JSON.stringify(type)},"object":${object()}}\n`));
   };
   let watcher: { cancel(): void } | undefined;
   let timers: NodeJS.Timeout[] = [];
@@ -539,7 +575,7 @@ async function serveWatch(
           write(encode(type, obj));
         }),
         error: guard((err: StatusError) => {
-          write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`);
+          write(Buffer.from(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`));
           setImmediate(finish);
         }),
       },
@@ -559,7 +595,9 @@ async function serveWatch(
   if (sendInitialEvents === true && bookmarks) {
     // The end of the initial list is marked with an annotated bookmark (watch-list).
     write(
-      `${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } } } })}\n`,
+      Buffer.from(
+        `${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } } } })}\n`,
+      ),
     );
   }
   if (closed) {
@@ -587,7 +625,9 @@ async function serveWatch(
     const tick = guard(() => {
       if (closed) return;
       write(
-        `${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision) } } })}\n`,
+        Buffer.from(
+          `${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision) } } })}\n`,
+        ),
       );
       schedule(false);
     });

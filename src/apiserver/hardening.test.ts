@@ -7,6 +7,7 @@ import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { apiRequest, type RawRequest, statusOf } from '../testing/apirequest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { waitFor } from '../testing/wait.js';
 
 let cp: TestControlPlane;
 const escaped: unknown[] = [];
@@ -235,9 +236,7 @@ test('a watcher that stops reading is closed once its buffer passes the cap (as 
   try {
     const cache = small.api.registry('', 'configmaps')!.cache;
     // The control plane's own watcher (the root CA publisher's informer) stays; only this one may go.
-    const started = Date.now() + 5000;
-    while (cache.watcherCount === 0 && Date.now() < started) await new Promise((r) => setTimeout(r, 20));
-    const own = cache.watcherCount;
+    const own = await waitFor('the control plane watching configmaps', () => cache.watcherCount, 5000);
     let clientSawClose = false;
     let response: http.IncomingMessage | undefined;
     const req = http.get(
@@ -303,7 +302,6 @@ test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflig
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ metadata: { name } }),
     });
-    const { waitFor } = await import('../testing/wait.js');
     hold('POST', '/api/v1/namespaces/default/configmaps');
     await waitFor('the held write counted', () => small.api.inFlight.mutating === 1);
     const refused = await q(cm('second'));
@@ -389,7 +387,6 @@ test('NamespaceLifecycle admission: no create in a namespace that does not exist
 });
 
 test('a system namespace gone from the store (a restore, a hand edit) is made again at once', async () => {
-  const { waitFor } = await import('../testing/wait.js');
   for (const ns of ['default', 'kube-public']) {
     await cp.api.store.delete(`/registry/namespaces/${ns}`);
     await waitFor(`${ns} made again`, async () => (await call({ path: `/api/v1/namespaces/${ns}` })).status === 200, 3000);

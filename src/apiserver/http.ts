@@ -64,6 +64,28 @@ export function writeJSON(res: ServerResponse, code: number, body: unknown, head
   res.end(text);
 }
 
+/**
+ * Writes a body already encoded as compact JSON (assembled from cached encodings); a response
+ * marked pretty is re-indented, as writeJSON would have written it.
+ */
+export function writeJSONText(res: ServerResponse, code: number, text: string, headers: Record<string, string> = {}): void {
+  if (prettyResponses.has(res)) {
+    writeJSON(res, code, JSON.parse(text), headers);
+    return;
+  }
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
 export function writeError(res: ServerResponse, err: unknown): void {
   const se = err instanceof StatusError ? err : errors.internal(err instanceof Error ? err.message : String(err));
   // As ErrorNegotiated: a Status that says when to retry says it in Retry-After too (client-go waits and retries).

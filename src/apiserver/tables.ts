@@ -10,6 +10,7 @@ import { labelSelectorString } from '../api/labels.js';
 import { apiVersionOf, isObject, type KObject, type ObjectMeta } from '../api/object.js';
 import type { ResourceInfo } from '../api/resources.js';
 import { col, D, nameCol, type PrinterColumn, printerColumns } from '../api/schema/columns.js';
+import { encodeOnce, objectJSON } from './cachingobject.js';
 
 export type TableColumnDefinition = PrinterColumn;
 export interface TableRowCondition {
@@ -212,4 +213,34 @@ export function buildTable(printer: Printer, ri: ResourceInfo, objects: KObject[
     columnDefinitions: opts.noHeaders ? [] : printer.columns.map((c) => ({ ...c })),
     rows,
   };
+}
+
+/**
+ * JSON.stringify(buildTable(...)), byte for byte, with each row's embedded object (its
+ * PartialObjectMetadata, or the object itself) taken from the object's cached encoding
+ * (cachingobject.ts): only the cells, which depend on the clock, are encoded per request.
+ * The objects must be shared, never-mutated ones (the watch cache's).
+ */
+export function tableJSON(printer: Printer, ri: ResourceInfo, objects: KObject[], opts: BuildTableOptions = {}): string {
+  const include = opts.includeObject ?? 'Metadata';
+  const table = buildTable(printer, ri, objects, { ...opts, includeObject: 'None' });
+  const { rows, ...head } = table;
+  const headJSON = JSON.stringify(head);
+  const parts: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = JSON.stringify(rows[i]);
+    const embedded = rowObjectJSON(objects[i], include, table.apiVersion, ri);
+    parts[i] = embedded === undefined ? row : `${row.slice(0, -1)},"object":${embedded}}`;
+  }
+  return `${headJSON.slice(0, -1)},"rows":[${parts.join(',')}]}`;
+}
+
+/** The JSON of what buildTable embeds in a row for obj (undefined: nothing). */
+function rowObjectJSON(obj: KObject, include: IncludeObject, tableApiVersion: string, ri: ResourceInfo): string | undefined {
+  if (include === 'Metadata')
+    return encodeOnce(obj, `table-metadata:${tableApiVersion}`, () => JSON.stringify(partialObjectMetadata(obj.metadata, tableApiVersion)));
+  if (include !== 'Object') return undefined;
+  // {...obj, apiVersion, kind} keeps obj's key order when both are set, as stored objects have them.
+  if (obj.apiVersion !== undefined && obj.kind !== undefined) return objectJSON(obj);
+  return JSON.stringify({ ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(ri.group, ri.version), kind: obj.kind ?? ri.kind });
 }

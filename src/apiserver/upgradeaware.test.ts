@@ -7,6 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { StatusError } from '../api/errors.js';
+import { waitFor } from '../testing/wait.js';
 import { writeError } from './http.js';
 import { type Backend, UpgradeAwareProxy } from './upgradeaware.js';
 
@@ -193,8 +194,7 @@ test('a client that resets mid-upgrade: the backend connection goes too; one tha
     });
   });
   c = await upgradeClient();
-  const deadline = Date.now() + 10_000;
-  while (!c.data().toString().startsWith('HTTP/1.1 101') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await waitFor('the upgrade answered', () => c.data().toString().startsWith('HTTP/1.1 101'));
   const chunk = Buffer.alloc(1 << 20, 0xab);
   let written = 0;
   // Backpressure: the relay stops reading the client when the backend does not read.

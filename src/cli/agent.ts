@@ -47,6 +47,7 @@ export interface AgentOptions {
   resolvConf?: string;
   ingressHttpPort?: string;
   ingressHttpsPort?: string;
+  nodeLeaseDurationSeconds?: string;
 }
 
 interface NodeClients {
@@ -178,6 +179,7 @@ export async function agent(o: AgentOptions): Promise<number> {
       proxyMode: parseProxyMode(o.proxyMode),
       ingressHttpPort: parsePort(o.ingressHttpPort, '--ingress-http-port', 80),
       ingressHttpsPort: parsePort(o.ingressHttpsPort, '--ingress-https-port', 443),
+      leaseRenewMs: leaseRenewMs(o.nodeLeaseDurationSeconds),
       ...(o.resolvConf ? { resolvConf: path.resolve(o.resolvConf) } : {}),
     });
   } catch (e) {
@@ -235,6 +237,18 @@ function hideArgument(secret: string): void {
   } catch {
     /* not supported here */
   }
+}
+
+/**
+ * kubelet's nodeLeaseDurationSeconds (default 40): the lease is renewed every quarter of it. A
+ * control plane with a shortened --node-grace-period needs its nodes to renew well within it.
+ */
+function leaseRenewMs(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < 1 || n > 3600)
+    throw new Error(`--node-lease-duration-seconds: "${v}" is not a number of seconds (1-3600)`);
+  return n * 250;
 }
 
 /** A listener port option: 0-65535 (0: off), the default when not given. */

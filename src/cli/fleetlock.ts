@@ -4,6 +4,7 @@
 import { RestClient } from '../client/rest.js';
 import { caOf, ensureToken, runningCluster } from '../cluster/controlplane.js';
 import { NAMESPACE, RebootSemaphore, releaseEverywhere } from '../fleetlock/semaphore.js';
+import { printTable } from './table.js';
 import { resolveTarget } from './target.js';
 
 /** Runs fn with a client of the running cluster; errors become a message and exit code 1. */
@@ -41,14 +42,7 @@ export function fleetlockList(opts: { name?: string; dataDir?: string }): Promis
       ['GROUP', 'SLOTS', 'HELD', 'HOLDERS'],
       ...groups.map((g) => [g.group, String(g.slots), String(g.holders.length), g.holders.join(',') || '<none>']),
     ];
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    for (const r of rows)
-      console.log(
-        r
-          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3)))
-          .join('')
-          .trimEnd(),
-      );
+    printTable(rows);
     return 0;
   });
 }

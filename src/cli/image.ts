@@ -7,6 +7,7 @@ import { loadArchive } from '../node/images/archive.js';
 import { BuiltinImages } from '../node/images/builtin.js';
 import { LocalImageStore } from '../node/runtime/images.js';
 import type { AuthConfig, Image } from '../node/runtime/types.js';
+import { printTable } from './table.js';
 import { resolveTarget } from './target.js';
 
 type Where = { name?: string; dataDir?: string };
@@ -111,14 +112,7 @@ export async function imageList(opts: Where): Promise<number> {
     const [repo, t] = splitRef(ref);
     rows.push([repo, t, '<built in>', '-']);
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows)
-    console.log(
-      r
-        .map((cell, c) => cell.padEnd(widths[c]))
-        .join('   ')
-        .trimEnd(),
-    );
+  printTable(rows);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { listClusterDirs, readConfigFile } from '../cluster/config.js';
 import { runningCluster } from '../cluster/controlplane.js';
+import { printTable } from './table.js';
 import { resolveTarget } from './target.js';
 
 export async function ls(o: { quiet?: boolean }): Promise<number> {
@@ -36,13 +37,6 @@ export async function ls(o: { quiet?: boolean }): Promise<number> {
     console.log('No clusters yet. Create one with: k8ts up');
     return 0;
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows)
-    console.log(
-      r
-        .map((cell, c) => cell.padEnd(widths[c]))
-        .join('   ')
-        .trimEnd(),
-    );
+  printTable(rows);
   return 0;
 }

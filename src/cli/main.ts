@@ -283,6 +283,10 @@ examples(
       '--resolv-conf <file>',
       "this node's resolv.conf (kubelet's --resolv-conf): cluster DNS forwards other names to its nameservers (default /etc/resolv.conf)",
     )
+    .option(
+      '--node-lease-duration-seconds <n>',
+      "the node's Lease duration (kubelet's nodeLeaseDurationSeconds, default 40); renewed every quarter of it",
+    )
     .action(async (o) => exitWith((await import('./agent.js')).agent(o))),
   [
     'k8ts agent --server https://10.0.0.5:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1234...cdef --name node2 --bridge k8ts1',
@@ -300,6 +304,13 @@ examples(
     .requiredOption('--pki-dir <dir>', "a copy of the first server's DATA_DIR/pki (its CA and service-account keys are shared)")
     .option('--token-file <file>', "a copy of the first server's DATA_DIR/token (default: beside --pki-dir)")
     .option('--port <n>', 'API server port on 127.0.0.1 (default 6443; 0: any free port)')
+    .option('--bind-address <ip>', 'where the API server listens besides 127.0.0.1 (0.0.0.0: everywhere; default the advertise address)')
+    .option('--advertise-address <ip>', "the address nodes and pods reach this API server at (default the host's first IPv4)")
+    .option(
+      '--tls-san <name>',
+      "an extra DNS name or IPv4 address for this API server's certificate (repeat, or comma-separate)",
+      (v: string, prev?: string) => (prev ? `${prev},${v}` : v),
+    )
     .option('--node', 'also run a node on this machine (with its own --pod-cidr and --bridge)')
     .option('--pod-cidr <cidr>', "with --node: this node's pod addresses")
     .option('--bridge <name>', "with --node: this node's pod bridge device")

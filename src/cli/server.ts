@@ -12,10 +12,61 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
+import { CONFIGMAPS } from '../api/types.js';
+import type { RestClient } from '../client/rest.js';
 import { type ClusterConfig, defaultConfig, parseField } from '../cluster/config.js';
 import { readyz } from '../cluster/controlplane.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
 import { resolveTarget } from './target.js';
+
+/**
+ * The options that are the cluster's, not one process's: what its controllers act by. The
+ * first server publishes them in kube-system/k8ts-config (as kubeadm keeps its
+ * ClusterConfiguration in kube-system/kubeadm-config) and a joining server takes them from
+ * there, so the controllers act alike in whichever process holds their Lease.
+ */
+export const CLUSTER_WIDE: (keyof ClusterConfig)[] = [
+  'clusterCIDR',
+  'nodeCIDRMaskSize',
+  'allocateNodeCIDRs',
+  'nodeGracePeriodSeconds',
+  'loadBalancerPool',
+  'metricResolutionSeconds',
+  'hpaSyncPeriodSeconds',
+  'hpaDownscaleStabilizationSeconds',
+];
+const CONFIG_MAP = { ...CONFIGMAPS, namespace: 'kube-system', name: 'k8ts-config' };
+
+/** Writes the cluster-wide options where joining servers read them. */
+export async function publishClusterConfig(client: RestClient, cfg: ClusterConfig): Promise<void> {
+  const wide: Record<string, unknown> = {};
+  for (const k of CLUSTER_WIDE) if (cfg[k] !== undefined) wide[k] = cfg[k];
+  const data = { 'config.yaml': YAML.stringify(wide) };
+  try {
+    const cur = await client.get(CONFIG_MAP);
+    await client.update(CONFIG_MAP, { ...cur, data });
+  } catch (e) {
+    if ((e as { code?: number }).code !== 404) throw e;
+    await client.create({ ...CONFIG_MAP, name: undefined }, { metadata: { name: CONFIG_MAP.name, namespace: 'kube-system' }, data });
+  }
+}
+
+/** The cluster-wide options the first server published (none from a cluster that published none). */
+async function readClusterConfig(client: RestClient): Promise<Partial<ClusterConfig>> {
+  let text: string | undefined;
+  try {
+    text = (await client.get<{ metadata: object; data?: Record<string, string> }>(CONFIG_MAP)).data?.['config.yaml'];
+  } catch (e) {
+    if ((e as { code?: number }).code === 404) return {};
+    throw e;
+  }
+  const raw = (text ? YAML.parse(text) : {}) as Record<string, unknown>;
+  const out: Partial<ClusterConfig> = {};
+  for (const k of CLUSTER_WIDE)
+    if (raw?.[k] !== undefined) (out as Record<string, unknown>)[k] = parseField(k, raw[k], `kube-system/k8ts-config: ${k}`);
+  return out;
+}
 
 export interface ServerOptions {
   name?: string;
@@ -25,6 +76,9 @@ export interface ServerOptions {
   pkiDir: string;
   tokenFile?: string;
   port?: string;
+  bindAddress?: string;
+  advertiseAddress?: string;
+  tlsSan?: string;
   node?: boolean;
   podCidr?: string;
   bridge?: string;
@@ -91,8 +145,24 @@ export async function server(o: ServerOptions): Promise<number> {
     throw new Error(
       `--join ${join.origin}: no API server of this cluster answers there (it must be ready and serve a certificate of ${pkiDir}/ca.crt)`,
     );
+  const { RestClient } = await import('../client/rest.js');
+  const token = fs.readFileSync(path.join(t.dataDir, 'token'), 'utf8').trim();
+  const client = new RestClient({ server: join.origin, token, caData: ca, userAgent: 'k8ts-server/v0.1.0 (k8ts)' });
+  let wide: Partial<ClusterConfig>;
+  try {
+    wide = await readClusterConfig(client);
+  } finally {
+    client.close();
+  }
+  if (Object.keys(wide).length)
+    console.log(
+      `k8ts server: the cluster's options from kube-system/k8ts-config: ${Object.entries(wide)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
   const cfg: ClusterConfig = {
     ...defaultConfig(t.name),
+    ...wide,
     store,
     port: o.port === undefined ? 6443 : parseField('port', o.port, '--port'),
     node: !!o.node,
@@ -100,9 +170,12 @@ export async function server(o: ServerOptions): Promise<number> {
     etcdCertFile: o.etcdCertfile,
     etcdKeyFile: o.etcdKeyfile,
   };
+  if (o.bindAddress) cfg.bindAddress = parseField('bindAddress', o.bindAddress, '--bind-address');
+  if (o.advertiseAddress) cfg.advertiseAddress = parseField('advertiseAddress', o.advertiseAddress, '--advertise-address');
+  if (o.tlsSan) cfg.tlsSANs = parseField('tlsSANs', o.tlsSan, '--tls-san');
   if (o.podCidr) cfg.podCIDR = parseField('podCIDR', o.podCidr, '--pod-cidr');
   if (o.bridge) cfg.bridge = parseField('bridge', o.bridge, '--bridge');
   if (o.nodeName) cfg.nodeName = parseField('nodeName', o.nodeName, '--node-name');
   const { serveCluster } = await import('./up.js');
-  return serveCluster(t, cfg, cfg.port === 0 ? 0 : cfg.port);
+  return serveCluster(t, cfg, cfg.port === 0 ? 0 : cfg.port, undefined, undefined, { joined: true });
 }

@@ -2,9 +2,18 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { CONFIGMAPS as CM } from '../api/types.js';
+import { startTestControlPlane } from '../testing/controlplane.js';
 import { FakeApiServer } from '../testing/fakeserver.js';
 import { waitFor } from '../testing/wait.js';
-import { Informer, NAMESPACE_INDEX, OWNER_UID_INDEX, objectKey, ownerUidIndexFunc, SharedInformerFactory } from './informer.js';
+import {
+  Informer,
+  NAMESPACE_INDEX,
+  OWNER_UID_INDEX,
+  objectKey,
+  ownerUidIndexFunc,
+  SharedInformerFactory,
+  stripManagedFields,
+} from './informer.js';
 import { RestClient } from './rest.js';
 
 interface Recorded {
@@ -227,4 +236,34 @@ test('SharedInformerFactory shares one informer per resource and syncs them all'
     await factory.stop();
   }
   await waitFor('all watches closed', () => server.activeWatches === 0);
+});
+
+test('a factory with stripManagedFields caches objects without managedFields; a PUT from the cache keeps the stored ones', async () => {
+  // The real API server: it writes managedFields, and decides what a request without them means.
+  const cp = await startTestControlPlane();
+  const factory = new SharedInformerFactory(cp.client, { transform: stripManagedFields });
+  try {
+    const created = await cp.client.create({ ...CM, namespace: 'default' }, cm('default', 'mf', { a: '1' }));
+    assert.ok(created.metadata.managedFields?.length, 'the API server records who wrote the object');
+    const inf = factory.informerFor(CM);
+    const updates: KObject[] = [];
+    inf.addEventHandler({ onUpdate: (_o, n) => updates.push(n) });
+    factory.start();
+    await factory.waitForCacheSync(5000);
+    const cached = inf.get('default/mf')!;
+    assert.equal(cached.metadata.managedFields, undefined, 'listed objects are stripped');
+    assert.equal(cached.metadata.resourceVersion, created.metadata.resourceVersion);
+
+    await cp.client.update({ ...CM, namespace: 'default', name: 'mf' }, { ...cached, data: { a: '2' } });
+    await waitFor('the update through the watch', () => updates.some((u) => (u.data as Record<string, string>).a === '2'));
+    assert.ok(
+      updates.every((u) => u.metadata.managedFields === undefined),
+      'watched objects are stripped',
+    );
+    const stored = await cp.client.get({ ...CM, namespace: 'default', name: 'mf' });
+    assert.ok(stored.metadata.managedFields?.length, 'the stored managedFields stay when a PUT leaves them out');
+  } finally {
+    await factory.stop();
+    await cp.stop();
+  }
 });

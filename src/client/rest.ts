@@ -251,6 +251,17 @@ export class RestClient {
     this.agent.destroy();
   }
 
+  /**
+   * Drops every connection, busy ones included (client-go's connrotation CloseAll, which the
+   * kubelet calls when a heartbeat fails): after the network was lost, requests and watches
+   * may sit on sockets whose peer is gone, waiting for TCP to give up; they fail now and their
+   * callers retry on fresh connections. The client stays usable.
+   */
+  closeAllConnections(): void {
+    for (const group of [this.agent.sockets, this.agent.freeSockets])
+      for (const list of Object.values(group)) for (const sock of [...(list ?? [])]) sock.destroy();
+  }
+
   /** One HTTP exchange, whole body buffered. Never throws for a status code. */
   requestRaw(req: RawRequest): Promise<RawResponse> {
     return new Promise((resolve, reject) => {

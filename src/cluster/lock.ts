@@ -26,14 +26,19 @@ function readLock(file: string): { pid: number; nonce: string } | undefined {
 }
 
 function tryCreate(file: string, nonce: string): boolean {
+  // The lock appears whole or not at all: written aside, then linked into place (link fails with
+  // EEXIST like O_EXCL). Created empty and written after, a second `up` could read it in between,
+  // take the empty file for a dead owner's and break it: two control planes on one data dir.
+  const aside = `${file}.${process.pid}.${nonce}`;
+  fs.writeFileSync(aside, `${process.pid} ${nonce}\n`, { mode: 0o600 });
   try {
-    const fd = fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600);
-    fs.writeSync(fd, `${process.pid} ${nonce}\n`);
-    fs.closeSync(fd);
+    fs.linkSync(aside, file);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
+  } finally {
+    fs.rmSync(aside, { force: true });
   }
 }
 

@@ -14,6 +14,7 @@ import { NodeAgent } from '../node/agent.js';
 import { nodePodCIDR } from '../node/kubelet/podcidr.js';
 import { resourceMetricsText } from '../node/kubelet/resourcemetrics.js';
 import { NodeNetwork } from '../node/network/bridge.js';
+import { RouteManager } from '../node/network/routes.js';
 import { LocalImageStore } from '../node/runtime/images.js';
 import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js';
 import { ProcessRuntime } from '../node/runtime/process.js';
@@ -22,6 +23,7 @@ import { type StreamingPod, StreamingServer } from '../node/streaming/server.js'
 import { type KeyPairPEM, makeCA } from '../pki/certs.js';
 import { NodeDNS } from '../proxy/dns/nodedns.js';
 import { type ProxyModeChoice, ProxyServer } from '../proxy/server.js';
+import { parseRuntimeChoice, type RuntimeChoice } from './runtimechoice.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
@@ -66,13 +68,7 @@ export interface LocalNodeOptions {
   ingressHttpsPort?: number;
 }
 
-export type RuntimeChoice = 'auto' | 'oci' | 'process';
-
-export function parseRuntimeChoice(v: string | undefined): RuntimeChoice {
-  const c = (v ?? 'auto').toLowerCase();
-  if (c !== 'auto' && c !== 'oci' && c !== 'process') throw new Error(`unknown runtime "${v}": use auto, oci or process`);
-  return c;
-}
+export { parseRuntimeChoice, type RuntimeChoice };
 
 /** The image service's layer snapshots, when it has them (the image store built for the OCI runtime). */
 function snapshotterOf(images: ImageService): Snapshotter | undefined {
@@ -109,6 +105,8 @@ export interface LocalNode {
   agent: NodeAgent;
   runtime: ProcessRuntime | OciRuntime;
   network: NodeNetwork | null;
+  /** Routes to other nodes' podCIDRs, when the node has its bridge. */
+  routes?: RouteManager;
   proxy: ProxyServer;
   /** The bundled ingress controller (class k8ts), when it could listen. */
   ingress?: IngressController;
@@ -244,6 +242,26 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   } catch (e) {
     log(`node ${name}: no serving certificate (${(e as Error).message}): logs, exec and port-forward to this node will be refused`);
   }
+  // Routes to the other nodes' pods (flannel's host-gw / vxlan), once this Node is registered.
+  let routes: RouteManager | undefined;
+  if (network) {
+    routes = new RouteManager({
+      client: opts.client,
+      nodeName: name,
+      nodeIP: ip,
+      podCIDR,
+      network,
+      stateDir: path.join(opts.dir, 'network'),
+      log,
+    });
+    try {
+      await routes.start();
+    } catch (e) {
+      log(`node ${name}: pod routes to other nodes not set up: ${(e as Error).message}`);
+      await routes.stop({ cleanup: false }).catch(() => undefined);
+      routes = undefined;
+    }
+  }
   await dns?.publish().catch((e) => log(`cluster DNS: publishing its endpoint: ${(e as Error).message}`));
   // The bundled ingress controller (k3s's traefik) on the node's address; a port it cannot
   // bind leaves the node without it rather than without the node.
@@ -283,6 +301,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     agent,
     runtime,
     network,
+    routes,
     proxy,
     ingress,
     netpol,
@@ -291,6 +310,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
       await netpol?.stop({ cleanup: killPods }).catch((e) => log(`netpol stop: ${(e as Error).message}`));
       await ingress?.stop().catch((e) => log(`ingress stop: ${(e as Error).message}`));
       await agent.stop({ killPods });
+      await routes?.stop({ cleanup: killPods }).catch((e) => log(`routes stop: ${(e as Error).message}`));
       await proxy.stop({ cleanup: killPods }).catch((e) => log(`proxy stop: ${(e as Error).message}`));
       await dns?.stop().catch((e) => log(`cluster DNS stop: ${(e as Error).message}`));
       await streaming.close();

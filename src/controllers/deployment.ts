@@ -56,6 +56,8 @@ import {
   labelsChanged,
   newControllerRef,
   ownersSelecting,
+  POD_CONTROLLER_UID_INDEX,
+  podControllerUidIndexFunc,
   resolveControllerRef,
   safeSelector,
 } from './podutil.js';
@@ -74,7 +76,7 @@ export class DeploymentController extends Controller implements RolloutOps {
     super('deployment', client, 'deployment-controller', opts);
     this.dInf = factory.informerFor<Deployment>({ ...DEPLOYMENTS });
     this.rsInf = factory.informerFor<ReplicaSet>({ ...REPLICASETS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
-    this.podInf = factory.informerFor<Pod>({ ...PODS });
+    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_CONTROLLER_UID_INDEX]: podControllerUidIndexFunc } });
     this.dInf.addEventHandler({
       onAdd: (d) => this.enqueue(d),
       onUpdate: (_o, d) => this.enqueue(d),
@@ -208,10 +210,11 @@ export class DeploymentController extends Controller implements RolloutOps {
     for (const rs of rsList) m.set(rs.metadata.uid!, []);
     const sel = safeSelector(d.spec?.selector);
     if (!sel) return m;
-    for (const p of this.podInf.byIndex(NAMESPACE_INDEX, d.metadata.namespace ?? '')) {
-      if (!sel.matches(p.metadata.labels)) continue;
-      const ref = controllerOf(p);
-      if (ref && m.has(ref.uid)) m.get(ref.uid)!.push(p);
+    // Each ReplicaSet's own pods through the controller index, not every pod of the namespace.
+    for (const [uid, pods] of m) {
+      for (const p of this.podInf.byIndex(POD_CONTROLLER_UID_INDEX, uid)) {
+        if (p.metadata.namespace === d.metadata.namespace && sel.matches(p.metadata.labels)) pods.push(p);
+      }
     }
     return m;
   }

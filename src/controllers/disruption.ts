@@ -23,6 +23,7 @@ import {
   setStatusCondition,
   updateDisruptionAllowedCondition,
 } from '../api/poddisruptionbudget.js';
+import type { Pod } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { EventRecorder } from '../client/events.js';
 import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory, splitKey } from '../client/informer.js';
@@ -38,20 +39,6 @@ const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
 export const DELETION_TIMEOUT_MS = 2 * 60_000;
 /** stalePodDisruptionTimeout: a DisruptionTarget left on a pod not being deleted is cleared after this. */
 export const STALE_POD_DISRUPTION_TIMEOUT_MS = 2 * 60_000;
-
-interface Pod extends KObject {
-  status?: {
-    phase?: string;
-    conditions?: {
-      type: string;
-      status: string;
-      reason?: string;
-      message?: string;
-      lastProbeTime?: string | null;
-      lastTransitionTime?: string;
-    }[];
-  };
-}
 
 export interface DisruptionControllerOptions {
   log?: (m: string) => void;

@@ -5,7 +5,7 @@
 
 import { isPodReady } from '../api/conditions.js';
 import type { KObject } from '../api/object.js';
-import { PODS, type Pod, SERVICES, type Service, type ServicePort } from '../api/types.js';
+import { type Container, PODS, type Pod, SERVICES, type Service, type ServicePort } from '../api/types.js';
 import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory } from '../client/informer.js';
 
 /** v1.EndpointsLastChangeTriggerTime. */
@@ -15,19 +15,8 @@ export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 /** v1.LabelTopologyZone. */
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
-interface ContainerPort {
-  name?: string;
-  containerPort: number;
-  protocol?: string;
-}
-interface Container {
-  name: string;
-  ports?: ContainerPort[];
-  restartPolicy?: string;
-}
-
 function containersOf(pod: Pod): Container[] {
-  return (pod.spec?.containers as Container[] | undefined) ?? [];
+  return pod.spec?.containers ?? [];
 }
 
 /** The label pairs of a pod, as "namespace/key=value": a service's pods are one lookup away. */

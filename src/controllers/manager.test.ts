@@ -95,22 +95,26 @@ test('losing both Leases for a while and leading again starts fresh controllers 
       namespace: 'kube-system',
       name,
     }));
-    const until = Date.now() + 6000;
     let managerLost = false;
     let schedulerLost = false;
-    while (Date.now() < until) {
-      managerLost ||= !manager.isLeader();
-      schedulerLost ||= !scheduler.isLeader();
-      for (const ref of leases) {
-        const l = await cp.client.get(ref);
-        const now = new Date().toISOString().replace('Z', '000Z');
-        await cp.client
-          .update(ref, { ...l, spec: { ...(l.spec as object), holderIdentity: 'intruder', leaseDurationSeconds: 2, renewTime: now } })
-          .catch(() => undefined);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    assert.ok(managerLost && schedulerLost, 'both stepped down');
+    // Take both Leases over again and again (every 500 ms) until both components have seen it.
+    await waitFor(
+      'both stepped down',
+      async () => {
+        managerLost ||= !manager.isLeader();
+        schedulerLost ||= !scheduler.isLeader();
+        if (managerLost && schedulerLost) return true;
+        for (const ref of leases) {
+          const l = await cp.client.get(ref);
+          const now = new Date().toISOString().replace('Z', '000Z');
+          await cp.client
+            .update(ref, { ...l, spec: { ...(l.spec as object), holderIdentity: 'intruder', leaseDurationSeconds: 2, renewTime: now } })
+            .catch(() => undefined);
+        }
+        return false;
+      },
+      { timeoutMs: 6000, intervalMs: 500 },
+    );
     await waitFor('both lead again', async () => manager.isLeader() && scheduler.isLeader(), 30_000);
     const DEPLOY = { group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' };
     await cp.client.create(DEPLOY, {

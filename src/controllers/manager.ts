@@ -4,7 +4,7 @@
 // a store never both act. The scheduler is a component of its own (src/scheduler/server.ts).
 
 import { serverPreferredResources } from '../client/discovery.js';
-import { SharedInformerFactory } from '../client/informer.js';
+import { SharedInformerFactory, stripManagedFields } from '../client/informer.js';
 import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
 import { RestClient } from '../client/rest.js';
 import { setQueueMetricsProvider } from '../client/workqueue.js';
@@ -140,7 +140,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   // One term per Lease held: fresh informers and controllers each time (see runLeaderElected).
   const term = async (): Promise<Runnable> => {
     // The shared informers read with the manager's own identity (list/watch of everything).
-    const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
+    // managedFields dropped from the cached objects, as kube-controller-manager's informers do (memory).
+    const factory = new SharedInformerFactory(client, {
+      onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`),
+      transform: stripManagedFields,
+    });
     const resources = await serverPreferredResources(client);
     // Each controller's client, made (and its service account's token asked for) up front.
     const named = new Map<string, RestClient>();

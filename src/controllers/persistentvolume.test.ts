@@ -9,7 +9,7 @@ import { SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { waitFor } from '../testing/wait.js';
+import { stays, waitFor } from '../testing/wait.js';
 import { LocalPathProvisioner, localPathStorageClass } from './localpath.js';
 import { PersistentVolumeController } from './persistentvolume.js';
 import { PVCProtectionController } from './pvcprotection.js';
@@ -121,8 +121,7 @@ describe('the PV controller binds and reclaims', () => {
     await waitFor('both bound', async () => phaseOf(await get(PVS, 'kept')) === 'Bound' && phaseOf(await get(PVS, 'doomed')) === 'Bound');
     // A bound volume being deleted stays (pv-protection) while it is Bound.
     await c.delete({ ...PVS, name: 'kept' });
-    await new Promise((r) => setTimeout(r, 300));
-    assert.ok((await get(PVS, 'kept')).metadata.deletionTimestamp, 'kept is still there, being deleted');
+    await stays('kept still there, being deleted', async () => !!(await get(PVS, 'kept')).metadata.deletionTimestamp, 300);
     // A claim used by a scheduled pod stays (pvc-protection) until the pod is gone.
     await c.create(PODS, {
       apiVersion: 'v1',
@@ -135,8 +134,7 @@ describe('the PV controller binds and reclaims', () => {
       },
     });
     await c.delete({ ...PVCS, name: 'keep' });
-    await new Promise((r) => setTimeout(r, 300));
-    assert.ok((await get(PVCS, 'keep')).metadata.deletionTimestamp, 'the claim waits for its pod');
+    await stays('the claim waits for its pod', async () => !!(await get(PVCS, 'keep')).metadata.deletionTimestamp, 300);
     await c.delete({ ...PODS, name: 'user' }, { gracePeriodSeconds: 0 });
     await waitFor('claim gone once the pod is', async () => !(await get(PVCS, 'keep').catch(() => undefined)));
     // Released, then (being deleted, no longer Bound) gone.
@@ -268,8 +266,7 @@ describe('local-path provisioning and VolumeBinding', () => {
     );
     await waitFor('disk-n1 Available', async () => phaseOf(await get(PVS, 'disk-n1')) === 'Available');
     await c.create(PVCS, claim('local', { storageClassName: 'local-static' }));
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(phaseOf(await get(PVCS, 'local')), 'Pending', 'not bound before a consumer');
+    await stays('not bound before a consumer', async () => phaseOf(await get(PVCS, 'local')) === 'Pending', 300);
     await c.create(PODS, {
       apiVersion: 'v1',
       kind: 'Pod',

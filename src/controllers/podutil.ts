@@ -7,7 +7,7 @@ import { getCondition, isPodReady } from '../api/conditions.js';
 import { type Selector, selectorFromLabelSelector } from '../api/labels.js';
 import type { KObject, OwnerReference } from '../api/object.js';
 import type { LabelSelector, Pod } from '../api/types.js';
-import { type EventHandlers, objectKey } from '../client/informer.js';
+import { type EventHandlers, type Informer, objectKey } from '../client/informer.js';
 import { isApiError, isNotFound, type ResourceRef, type RestClient } from '../client/rest.js';
 
 /** The annotation that tells the ReplicaSet controller which pods to give up first (lower first). */
@@ -30,6 +30,32 @@ export function isPodActive(pod: Pod): boolean {
 
 export function controllerOf(obj: KObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+}
+
+/**
+ * controller.PodControllerUIDIndex: pods by the uid of their controller, and pods without one
+ * under one key per namespace (OrphanPodIndexKeyForNamespace). A ReplicaSet's sync reads its own
+ * pods and the orphans it may adopt instead of every pod of the namespace: the claim needs no
+ * others (pods another controller owns are never adopted), and with tens of thousands of pods
+ * in a namespace each sync would otherwise walk all of them.
+ */
+export const POD_CONTROLLER_UID_INDEX = 'podControllerUID';
+const ORPHAN_POD_INDEX_KEY = '_ORPHAN_POD';
+
+export function orphanPodIndexKey(namespace: string): string {
+  return `${ORPHAN_POD_INDEX_KEY}/${namespace}`;
+}
+
+export function podControllerUidIndexFunc(pod: KObject): string[] {
+  const ref = controllerOf(pod);
+  return [ref ? ref.uid : orphanPodIndexKey(pod.metadata.namespace ?? '')];
+}
+
+/** controller.FilterPodsByOwner: the pods owner controls and, with includeOrphans, the orphans of its namespace. */
+export function podsByOwner(pods: Informer<Pod>, owner: KObject, includeOrphans: boolean): Pod[] {
+  const own = owner.metadata.uid ? pods.byIndex(POD_CONTROLLER_UID_INDEX, owner.metadata.uid) : [];
+  if (!includeOrphans) return own;
+  return [...own, ...pods.byIndex(POD_CONTROLLER_UID_INDEX, orphanPodIndexKey(owner.metadata.namespace ?? ''))];
 }
 
 export function labelsChanged(old: KObject, cur: KObject): boolean {

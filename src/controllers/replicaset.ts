@@ -38,9 +38,12 @@ import {
   newControllerRef,
   ownerEvents,
   ownersSelecting,
+  POD_CONTROLLER_UID_INDEX,
   type PodOwnerHandlers,
+  podControllerUidIndexFunc,
   podDeleted,
   podEvents,
+  podsByOwner,
   podsToDelete,
   resolveControllerRef,
   safeSelector,
@@ -177,7 +180,7 @@ export class ReplicaSetController extends Controller {
     super(k.name, client, k.component, opts);
     this.k = k;
     this.rsInf = factory.informerFor<ReplicaSet>({ ...k.resource, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
-    this.podInf = factory.informerFor<Pod>({ ...PODS });
+    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_CONTROLLER_UID_INDEX]: podControllerUidIndexFunc } });
     this.rsInf.addEventHandler(ownerEvents(this.expectations, (rs) => this.enqueue(rs)));
     this.podInf.addEventHandler(podEvents(this.podHandlers, (old, cur) => this.podDeleting(old, cur)));
   }
@@ -225,9 +228,8 @@ export class ReplicaSetController extends Controller {
       this.log(`replicaset: ${key}: invalid selector`);
       return;
     }
-    const ns = cached.metadata.namespace ?? '';
-    // Every pod of the namespace, so that pods with a stale controllerRef but other labels are released.
-    const active = this.podInf.byIndex(NAMESPACE_INDEX, ns).filter(isPodActive);
+    // Its own pods (those whose labels no longer match are released) and the orphans it may adopt.
+    const active = podsByOwner(this.podInf, cached, true).filter(isPodActive);
     const pods = await this.claimPods(cached, selector, active);
     let manageErr: unknown;
     if (rsNeedsSync && !cached.metadata.deletionTimestamp) {

@@ -6,7 +6,7 @@
 
 import fs from 'node:fs/promises';
 import type { KObject } from '../api/object.js';
-import { type NodeStatus, PODS as POD_RES } from '../api/types.js';
+import { NODES as NODE_RES, type NodeStatus, PODS as POD_RES } from '../api/types.js';
 import { EventRecorder, Informer, isNotFound, type RestClient } from '../client/index.js';
 import { Backoff } from './kubelet/backoff.js';
 import { EvictionManager } from './kubelet/eviction.js';
@@ -239,7 +239,7 @@ export class NodeAgent {
     this.every(o.plegPeriodMs ?? 1000, 'pleg', () => this.relist());
     this.every(o.housekeepingMs ?? 10_000, 'housekeeping', () => this.housekeeping());
     this.every(o.nodeStatusUpdateMs ?? 10_000, 'node', () => this.updateNodeStatus(facts));
-    this.every(o.leaseRenewMs ?? 10_000, 'lease', () => renewLease(o.client, o.nodeName, this.nodeUid));
+    this.every(o.leaseRenewMs ?? 10_000, 'lease', () => this.heartbeat(o.leaseRenewMs ?? 10_000));
     await this.imageGC.detectImages().catch((e) => this.log(`image GC: ${(e as Error).message}`));
     this.every(o.imageGC?.periodMs ?? 5 * 60_000, 'imageGC', () => this.imageGC.garbageCollect());
     this.every(o.evictionMonitoringPeriodMs ?? 10_000, 'eviction', () => this.eviction.synchronize());
@@ -278,6 +278,27 @@ export class NodeAgent {
       runtime: version,
       limitations: o.runtime.limitations(),
     };
+  }
+
+  /**
+   * Renews the node's Lease. A renewal that fails, or hangs past the renew interval, drops every
+   * connection of the node's client (kubelet's heartbeat failure: closeAllConns), so that after a
+   * network outage the watches re-list at once and the node hears what happened meanwhile (its
+   * pods evicted) instead of waiting on dead sockets for TCP to time out.
+   */
+  private async heartbeat(intervalMs: number): Promise<void> {
+    const o = this.opts;
+    // kubelet's heartbeat client times out after nodeStatusUpdateFrequency (10 s); never less, a
+    // loaded machine's fresh TLS connection may take seconds.
+    const hung = setTimeout(() => o.client.closeAllConnections(), Math.max(4 * intervalMs, 10_000));
+    try {
+      await renewLease(o.client, o.nodeName, this.nodeUid);
+    } catch (e) {
+      o.client.closeAllConnections();
+      throw e;
+    } finally {
+      clearTimeout(hung);
+    }
   }
 
   private every(ms: number, name: keyof NodeAgent['busy'], fn: () => Promise<unknown>): void {
@@ -403,7 +424,11 @@ export class NodeAgent {
     const images = await this.opts.images.listImages().catch(() => []);
     const status = await nodeStatus(facts, images, this.lastNodeStatus);
     this.allocatable = status.allocatable ?? this.allocatable;
-    const changed = statusFingerprint(status) !== statusFingerprint(this.lastNodeStatus);
+    let changed = statusFingerprint(status) !== statusFingerprint(this.lastNodeStatus);
+    // As kubelet's tryUpdateNodeStatus, against the Node the API holds: the node lifecycle
+    // controller sets the conditions Unknown while this node was unreachable, and only a write
+    // from here makes it Ready again.
+    if (!changed) changed = conditionsDiffer(await this.opts.client.get({ ...NODE_RES, name: this.opts.nodeName }), status);
     if (!changed && Date.now() - this.lastNodeWrite < (this.opts.nodeStatusReportMs ?? 300_000)) return;
     await patchNodeStatus(this.opts.client, this.opts.nodeName, status);
     this.lastNodeStatus = status;
@@ -435,3 +460,9 @@ export class NodeAgent {
 
 /** For the lead: the pods' log directory of a pod, as the agent gives it to the runtime. */
 export { podLogDirectory } from './kubelet/sandbox.js';
+
+/** Whether the Node in the API has a condition whose status is not the one this node reports. */
+function conditionsDiffer(node: KObject, status: NodeStatus): boolean {
+  const api = new Map((((node.status ?? {}) as NodeStatus).conditions ?? []).map((c) => [c.type, c.status]));
+  return (status.conditions ?? []).some((c) => api.get(c.type) !== c.status);
+}

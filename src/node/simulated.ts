@@ -15,7 +15,7 @@ import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { Limiter } from '../client/flowcontrol.js';
 import { type Informer, POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type SharedInformerFactory } from '../client/informer.js';
-import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
+import { isAlreadyExists, isConflict, isNotFound, type ResourceRef, type RestClient } from '../client/rest.js';
 
 export interface SimulatedNodesOptions {
   /** Node names are prefix + a number (default 'sim-node-'). */
@@ -535,14 +535,7 @@ export class SimulatedNodes {
       if (left > 0) return left;
       const status = terminatedStatus(pod);
       if (status.phase === 'Running') this.runningAt.set(key, now);
-      await this.limiter
-        .run(() => this.client.patch({ ...ref, subresource: 'status' }, { metadata: { uid: pod.metadata.uid }, status }, 'merge'))
-        .then(() => {
-          this.writes.podStatus++;
-        })
-        .catch((e) => {
-          if (!isNotFound(e)) throw e;
-        });
+      await this.patchPodStatus(ref, pod, status);
       return;
     }
     let since = this.boundAt.get(key);
@@ -550,14 +543,19 @@ export class SimulatedNodes {
     const wait = since + this.readyDelayMs - now;
     if (wait > 0) return wait;
     const status = this.runningStatus(pod, sim, key);
-    await this.limiter
-      .run(() => this.client.patch({ ...ref, subresource: 'status' }, { metadata: { uid: pod.metadata.uid }, status }, 'merge'))
-      .then(() => {
-        this.writes.podStatus++;
-      })
-      .catch((e) => {
-        if (!isNotFound(e)) throw e;
-      });
+    await this.patchPodStatus(ref, pod, status);
+  }
+
+  /** Writes a pod's status (only to the pod of that uid), within the write limit; a pod gone meanwhile is not an error. */
+  private async patchPodStatus(ref: ResourceRef, pod: KObject, status: unknown): Promise<void> {
+    try {
+      await this.limiter.run(() =>
+        this.client.patch({ ...ref, subresource: 'status' }, { metadata: { uid: pod.metadata.uid }, status }, 'merge'),
+      );
+      this.writes.podStatus++;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
   }
 
   private recordIP(sim: SimNode, key: string, uid: string, host: number): void {

@@ -3,30 +3,12 @@
 // names), and what kube-controller-manager's csrsigning does with an approved one (a certificate
 // from the cluster CA with the usages asked for, capped at --cluster-signing-duration).
 // Counterparts: k8s.io/client-go/util/certificate/csr and pkg/controller/certificates/authority.
-// RSA keys only: node-forge, which reads and writes the requests, has no ECDSA.
+// Requests are read and written with node-forge, which has RSA keys only (an ECDSA request is
+// refused as unparseable); certificates are issued by certs.ts' issueCertificate (EC or RSA CA).
 
-import { createHash, createPublicKey, sign as cryptoSign, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
-import type { KeyPairPEM } from './certs.js';
-
-function serial(): string {
-  const b = randomBytes(16);
-  b[0] &= 0x7f; // a positive serial number
-  return b.toString('hex');
-}
-
-/** forge's cert.sign(key, sha256) with the private-key operation done by Node's crypto (RSA or EC CA keys alike). */
-function signCert(cert: forge.pki.Certificate, keyPEM: string): void {
-  const ec = createPublicKey(keyPEM).asymmetricKeyType === 'ec';
-  // ecdsa-with-SHA256 (RFC 5758) for an EC CA, sha256WithRSAEncryption for an RSA one.
-  const oid = ec ? '1.2.840.10045.4.3.2' : forge.pki.oids.sha256WithRSAEncryption;
-  cert.md = forge.md.sha256.create();
-  cert.signatureOid = oid;
-  cert.siginfo.algorithmOid = oid;
-  cert.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
-  const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
-  cert.signature = cryptoSign('sha256', tbs, keyPEM).toString('binary');
-}
+import { issueCertificate, type KeyPairPEM } from './certs.js';
 
 export interface ParsedCSR {
   commonName: string;
@@ -96,54 +78,29 @@ export function makeCSR(
   return { csrPEM: forge.pki.certificationRequestToPem(csr), keyPEM: privateKey };
 }
 
-/** KeyUsage names of the API to x509 key usages and extended key usages (certificates.KeyUsage). */
-function usageExtensions(usages: string[]): object[] {
-  const ku: Record<string, boolean> = {};
-  const eku: Record<string, boolean> = {};
-  for (const u of usages) {
-    if (u === 'digital signature' || u === 'signing') ku.digitalSignature = true;
-    else if (u === 'key encipherment') ku.keyEncipherment = true;
-    else if (u === 'content commitment') ku.nonRepudiation = true;
-    else if (u === 'key agreement') ku.keyAgreement = true;
-    else if (u === 'data encipherment') ku.dataEncipherment = true;
-    else if (u === 'server auth') eku.serverAuth = true;
-    else if (u === 'client auth') eku.clientAuth = true;
-    else if (u === 'code signing') eku.codeSigning = true;
-    else if (u === 'email protection' || u === 's/mime') eku.emailProtection = true;
-    else if (u === 'timestamping') eku.timeStamping = true;
-  }
-  const exts: object[] = [{ name: 'basicConstraints', cA: false, critical: true }];
-  if (Object.keys(ku).length) exts.push({ name: 'keyUsage', critical: true, ...ku });
-  if (Object.keys(eku).length) exts.push({ name: 'extKeyUsage', ...eku });
-  return exts;
-}
-
 /**
  * Signs a request with the CA (the csrsigning controller's authority.Sign): the request's subject
- * and names, the usages asked for, valid from five minutes ago (clock skew, as upstream's
- * backdate) for the lifetime given.
+ * and names, for its public key, with the extended key usages asked for (server auth, client
+ * auth), for the lifetime given. The request's own signature is checked first.
  */
 export function signCSR(ca: KeyPairPEM, csrPEM: string, usages: string[], lifetimeSeconds: number): string {
-  const req = forge.pki.certificationRequestFromPem(csrPEM);
-  if (!req.verify()) throw new Error('the certificate request is not signed by its own key');
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = req.publicKey as forge.pki.rsa.PublicKey;
-  cert.serialNumber = serial();
-  const now = Date.now();
-  cert.validity.notBefore = new Date(now - 5 * 60_000);
-  const caEnd = caCert.validity.notAfter.getTime();
-  cert.validity.notAfter = new Date(Math.min(now + lifetimeSeconds * 1000, caEnd));
-  cert.setSubject(req.subject.attributes);
-  cert.setIssuer(caCert.subject.attributes);
-  const exts = usageExtensions(usages);
-  const ext = req.getAttribute({ name: 'extensionRequest' }) as { extensions?: { name: string }[] } | null;
-  const san = ext?.extensions?.find((e) => e.name === 'subjectAltName');
-  if (san) exts.push(san);
-  exts.push({ name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() });
-  cert.setExtensions(exts);
-  signCert(cert, ca.key);
-  return forge.pki.certificateToPem(cert);
+  const req = parseCSR(csrPEM);
+  const eku: ('server' | 'client')[] = [];
+  if (usages.includes('server auth')) eku.push('server');
+  if (usages.includes('client auth')) eku.push('client');
+  return issueCertificate(
+    createPublicKey(req.publicKeyPEM),
+    {
+      commonName: req.commonName,
+      organizations: req.organizations,
+      usages: eku,
+      dnsNames: req.dnsNames,
+      ips: req.ipAddresses,
+      years: 1,
+      notAfter: new Date(Date.now() + lifetimeSeconds * 1000),
+    },
+    { ca },
+  );
 }
 
 /**

@@ -29,7 +29,7 @@ import {
   runScore,
   Status,
 } from './framework.js';
-import { addPendingPodsSource, observeAttempt, observePreemption } from './metrics.js';
+import { addPendingPodsSource, observeAlgorithm, observeAttempt, observePreemption } from './metrics.js';
 import { type Candidate, DefaultPreemption, disruptionTargetPatch, victimRef } from './plugins/defaultpreemption.js';
 import { defaultProfile } from './plugins/index.js';
 import { type ClusterEvent, type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions } from './queue.js';
@@ -337,7 +337,9 @@ export class Scheduler {
     const pi = newPodInfo(cur);
     const cycle = this.queue.schedulingCycle;
     const state = new CycleState();
+    const algorithmStart = performance.now();
     const outcome = this.schedulePod(state, pi);
+    observeAlgorithm(algorithmStart);
     if ('nodeName' in outcome) {
       this.cache.assumePod(pi, outcome.nodeName);
       const reserved = this.runReserve(state, pi, outcome.nodeName);

@@ -2,7 +2,7 @@
 // informers, scheduling only while it holds the kube-scheduler Lease in kube-system, so that
 // two control planes sharing a store never both bind pods.
 
-import { SharedInformerFactory } from '../client/informer.js';
+import { SharedInformerFactory, stripManagedFields } from '../client/informer.js';
 import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
 import { RestClient } from '../client/rest.js';
 import { Scheduler } from './scheduler.js';
@@ -35,7 +35,11 @@ export async function startScheduler(opts: SchedulerServerOptions): Promise<Sche
   });
   // One term per Lease held: a fresh scheduler and informers each time (see runLeaderElected).
   const term = async (): Promise<Runnable> => {
-    const factory = new SharedInformerFactory(client, { onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`) });
+    // managedFields dropped from the cached objects, as kube-scheduler's informers do (memory).
+    const factory = new SharedInformerFactory(client, {
+      onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`),
+      transform: stripManagedFields,
+    });
     const scheduler = new Scheduler(client, factory, { log: opts.log });
     factory.start();
     try {

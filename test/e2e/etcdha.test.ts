@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { KObject } from '../../src/api/object.js';
-import { CONFIGMAPS, DEPLOYMENTS, LEASES, PODS } from '../../src/api/types.js';
+import { CONFIGMAPS, DEPLOYMENTS, ENDPOINTS, LEASES, PODS } from '../../src/api/types.js';
 import { RestClient } from '../../src/client/rest.js';
 import { etcdMissing, startTestEtcdCluster, type TestEtcdCluster } from '../../src/testing/etcd.js';
 import { waitFor } from '../../src/testing/wait.js';
@@ -71,6 +71,14 @@ async function servingURL(p: ControlPlaneProcess): Promise<string> {
   );
 }
 
+type Endpoints = KObject & { subsets?: { addresses?: { ip: string }[]; ports?: { port: number }[] }[] };
+
+/** The ports of the kubernetes Service's endpoints: one per live API server here (all share the host's address). */
+async function kubernetesEndpointPorts(client: RestClient): Promise<number[]> {
+  const ep = await client.get<Endpoints>({ ...ENDPOINTS, namespace: 'default', name: 'kubernetes' });
+  return (ep.subsets ?? []).flatMap((s) => (s.ports ?? []).map((p) => p.port)).sort((x, y) => x - y);
+}
+
 const leaderLine = (component: string) => new RegExp(`${component}: \\S+ became leader`);
 
 describe('two control-plane processes on a three-member etcd', { skip }, () => {
@@ -80,6 +88,8 @@ describe('two control-plane processes on a three-member etcd', { skip }, () => {
   let b: ControlPlaneProcess;
   let ca: RestClient;
   let cb: RestClient;
+  let portA = 0;
+  let portB = 0;
 
   before(async () => {
     etcd = await startTestEtcdCluster(3);
@@ -98,6 +108,8 @@ describe('two control-plane processes on a three-member etcd', { skip }, () => {
       path.join(dir, 'a.kubeconfig'),
       '--simulated-nodes',
       '3',
+      '--cluster-cidr',
+      '10.250.0.0/16',
     ]);
     const urlA = await servingURL(a);
     // The first process holds both Leases before the second exists.
@@ -118,6 +130,10 @@ describe('two control-plane processes on a three-member etcd', { skip }, () => {
     ]);
     const urlB = await servingURL(b);
     assert.notEqual(urlA, urlB);
+    portA = Number(new URL(urlA).port);
+    portB = Number(new URL(urlB).port);
+    // The cluster's options reach the joining process (its controllers act by them when they lead).
+    assert.match(b.output(), /the cluster's options from kube-system\/k8ts-config: .*clusterCIDR=10\.250\.0\.0\/16/);
     const token = fs.readFileSync(path.join(dir, 'a', 'token'), 'utf8').trim();
     const caPEM = fs.readFileSync(path.join(dir, 'a', 'pki', 'ca.crt'), 'utf8');
     // The second server's certificate is made from the shared CA: clients of the cluster trust it.
@@ -163,6 +179,11 @@ describe('two control-plane processes on a three-member etcd', { skip }, () => {
       ac.abort();
       await reading.catch(() => undefined);
     }
+    // The kubernetes Service's endpoints name every live API server (each renews its own Lease).
+    await waitFor(
+      'both API servers in the kubernetes endpoints',
+      async () => JSON.stringify(await kubernetesEndpointPorts(cb)) === JSON.stringify([portA, portB].sort((x, y) => x - y)) || undefined,
+    );
     // Controllers and scheduler run in both processes, but act only in the one holding their Lease.
     for (const name of ['kube-controller-manager', 'kube-scheduler']) {
       const lease = await cb.get<KObject & { spec: { holderIdentity?: string } }>({ ...LEASES, namespace: 'kube-system', name });
@@ -282,6 +303,12 @@ describe('two control-plane processes on a three-member etcd', { skip }, () => {
         { timeoutMs: 120_000, intervalMs: 250 },
       );
       await waitFor('the watch to have seen 20 pods', () => live.size === 20 || undefined);
+      // The dead server's address leaves the kubernetes endpoints once its Lease runs out.
+      await waitFor(
+        'only the live API server in the kubernetes endpoints',
+        async () => JSON.stringify(await kubernetesEndpointPorts(cb)) === JSON.stringify([portB]) || undefined,
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
     } finally {
       ac.abort();
       await reading.catch(() => undefined);

@@ -42,6 +42,7 @@ export interface WatchOptions extends ListOptions {
 }
 
 export interface WatchSink {
+  /** obj is the watch cache's own, shared with every watcher (and its encodings): never mutate it. */
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KObject): void;
   /** The watch cannot go on (410 and friends): send an ERROR event and close. */
   error(err: StatusError): void;
@@ -159,7 +160,12 @@ export class GenericRegistry {
     return (o) => ls.matches(o.metadata.labels) && matchesFields(o, fs);
   }
 
-  async list(namespace: string | undefined, opts: ListOptions): Promise<KList> {
+  /**
+   * A list of copies the caller may change. With shared, a list served from the watch cache
+   * holds the cache's own objects (never mutate them: their encodings are cached, see
+   * cachingobject.ts), as the API's list handler serves them.
+   */
+  async list(namespace: string | undefined, opts: ListOptions, shared = false): Promise<KList> {
     const match = this.matcher(opts);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const rv = parseRV(opts.resourceVersion);
@@ -191,7 +197,8 @@ export class GenericRegistry {
       });
     }
     const snap = this.cache.list(this.prefix(namespace));
-    const items = snap.items.filter(match).map((o) => deepCopy(o));
+    const matching = snap.items.filter(match);
+    const items = shared ? matching : matching.map((o) => deepCopy(o));
     return { apiVersion: this.gv, kind: listKind, metadata: { resourceVersion: String(snap.revision) }, items };
   }
 
@@ -285,7 +292,7 @@ export class GenericRegistry {
     }
     if (initial) {
       const snap = this.cache.list(prefix);
-      for (const o of snap.items) if (match(o)) sink.event('ADDED', deepCopy(o));
+      for (const o of snap.items) if (match(o)) sink.event('ADDED', o);
       from = snap.revision;
     } else {
       from = rv!;
@@ -293,13 +300,14 @@ export class GenericRegistry {
     const onEvent = (ev: CacheEvent) => {
       const now = ev.type === 'DELETED' ? false : match(ev.object);
       const before = ev.prevObject ? match(ev.prevObject) : false;
+      // The cache's objects go out as they are: every watcher shares them and their encodings.
       if (ev.type === 'DELETED') {
-        if (match(ev.object)) sink.event('DELETED', deepCopy(ev.object));
+        if (match(ev.object)) sink.event('DELETED', ev.object);
         return;
       }
-      if (now && before) sink.event('MODIFIED', deepCopy(ev.object));
-      else if (now && !before) sink.event('ADDED', deepCopy(ev.object));
-      else if (!now && before) sink.event('DELETED', deepCopy(ev.object));
+      if (now && before) sink.event('MODIFIED', ev.object);
+      else if (now && !before) sink.event('ADDED', ev.object);
+      else if (!now && before) sink.event('DELETED', ev.object);
     };
     try {
       return this.cache.watch(from, prefix, onEvent, (err) => {

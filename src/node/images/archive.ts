@@ -7,13 +7,12 @@
 // against their names, and the unpacker checks each layer against the config's diff_ids.
 
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import type { Image } from '../runtime/types.js';
 import { MAX_MANIFEST_BYTES } from './content.js';
-import { decompressor, detectCompression } from './layer.js';
+import { decompressor, fileCompression } from './layer.js';
 import { type Descriptor, type ImageIndex, isIndex, isManifest, MediaType } from './mediatypes.js';
 import { normalizeImageRef } from './reference.js';
 import type { OciImageService } from './service.js';
@@ -38,16 +37,9 @@ async function readArchive(
   svc: OciImageService,
   lease: ReturnType<OciImageService['lease']>,
 ): Promise<Map<string, ArchiveFile>> {
-  const head = Buffer.alloc(4);
-  const fh = await open(file, 'r');
-  try {
-    await fh.read(head, 0, 4, 0);
-  } finally {
-    await fh.close();
-  }
+  const dec = decompressor(await fileCompression(file));
   const extract = tar.extract();
   const src = createReadStream(file, { highWaterMark: 1 << 20 });
-  const dec = decompressor(detectCompression(head));
   const feeding = (dec ? pipeline(src, dec, extract) : pipeline(src, extract)).catch((e: Error) => {
     extract.destroy(e);
   });
@@ -80,14 +72,7 @@ async function readArchive(
 }
 
 async function layerMediaType(svc: OciImageService, digest: string): Promise<string> {
-  const fh = await open(svc.content.blobPath(digest), 'r');
-  const head = Buffer.alloc(4);
-  try {
-    await fh.read(head, 0, 4, 0);
-  } finally {
-    await fh.close();
-  }
-  const c = detectCompression(head);
+  const c = await fileCompression(svc.content.blobPath(digest));
   return c === 'gzip' ? MediaType.DockerLayerGzip : c === 'zstd' ? MediaType.OciLayerZstd : MediaType.DockerLayer;
 }
 

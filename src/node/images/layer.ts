@@ -37,6 +37,7 @@ import {
   symlinkSync,
   writeSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
@@ -414,6 +415,18 @@ export function detectCompression(head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
   return 'none';
+}
+
+/** The compression of a file (a layer blob, an image archive) from its first bytes. */
+export async function fileCompression(file: string): Promise<Compression> {
+  const head = Buffer.alloc(4);
+  const fh = await open(file, 'r');
+  try {
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    return detectCompression(head.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
 }
 
 class ZstdStream extends Transform {

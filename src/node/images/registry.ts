@@ -82,18 +82,9 @@ export function httpRequest(
   });
 }
 
+/** At most max bytes of a body (an error message, a token answer) as text; the rest is not read. */
 async function readText(body: Readable, max = 1 << 20): Promise<string> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of body as AsyncIterable<Buffer>) {
-    n += c.length;
-    if (n > max) {
-      body.destroy();
-      break;
-    }
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readBody(body, max, 'truncate')).toString('utf8');
 }
 
 function drain(res: HttpResponse): void {
@@ -298,14 +289,16 @@ export class Remote {
   }
 }
 
-export async function readBody(body: Readable, max: number): Promise<Buffer> {
+/** A body of at most max bytes; a longer one is an error ('throw') or cut at the last whole chunk ('truncate'). */
+export async function readBody(body: Readable, max: number, over: 'throw' | 'truncate' = 'throw'): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of body as AsyncIterable<Buffer>) {
     n += c.length;
     if (n > max) {
       body.destroy();
-      throw new Error(`more than ${max} bytes`);
+      if (over === 'throw') throw new Error(`more than ${max} bytes`);
+      break;
     }
     chunks.push(c);
   }

@@ -11,13 +11,13 @@
 // use one directory (the node agent and `k8ts image ...`): every write is a rename into place.
 
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type AuthConfig, type Image, type ImageConfig, ImagePullError, type ImageService, type ImageSpec } from '../runtime/types.js';
 import { ContentStore, DigestMismatchError, MAX_MANIFEST_BYTES } from './content.js';
 import { EMPTY_REGISTRY_CONFIG, loadRegistryConfig, type RegistryConfig } from './hosts.js';
-import { applyLayer, decompressor, detectCompression, HashingStream, InvalidLayerError, SpecialFiles } from './layer.js';
+import { applyLayer, decompressor, fileCompression, HashingStream, InvalidLayerError, SpecialFiles } from './layer.js';
 import { Lease, leased } from './leases.js';
 import {
   type Descriptor,
@@ -337,17 +337,10 @@ export class OciImageService implements ImageService, ImageFilesystem {
 
   private async applyBlob(layer: Descriptor, diffID: string, fsDir: string, lowers: string[], mode: 'overlay' | 'native'): Promise<void> {
     const file = this.content.blobPath(layer.digest);
-    const head = Buffer.alloc(4);
-    const fh = await open(file, 'r');
-    try {
-      await fh.read(head, 0, 4, 0);
-    } finally {
-      await fh.close();
-    }
+    const dec = decompressor(await fileCompression(file));
     const { createReadStream } = await import('node:fs');
     const src = createReadStream(file, { highWaterMark: 1 << 20 });
     const hasher = new HashingStream();
-    const dec = decompressor(detectCompression(head));
     const flow = dec ? pipeline(src, dec, hasher) : pipeline(src, hasher);
     const [applied] = await Promise.all([
       applyLayer(hasher, {

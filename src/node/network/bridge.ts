@@ -92,6 +92,8 @@ export class NodeNetwork {
   /** sandbox id -> the pod IP and its hostPorts. */
   private readonly hostPorts = new Map<string, { ip: string; ports: HostPortMapping[] }>();
   private tableWrite: Promise<void> = Promise.resolve();
+  /** Other nodes' podCIDRs (routes.ts): pod traffic to them is not masqueraded. */
+  private peerPodCIDRs: string[] = [];
   private readonly owner: string;
   /** Releases this instance's hold on the host-wide bridge lock (lock.ts). */
   private unlock: (() => void) | undefined;
@@ -186,7 +188,8 @@ export class NodeNetwork {
         '  chain postrouting {',
         '    type nat hook postrouting priority 100; policy accept;',
         `    meta mark and ${HOSTPORT_MASQ_MARK} != 0 meta mark set meta mark xor ${HOSTPORT_MASQ_MARK} masquerade`,
-        `    ip saddr ${this.podCIDR} ip daddr != ${this.podCIDR} masquerade`,
+        // Pod to pod across nodes keeps its source address (flannel's ip-masq leaves the cluster network out).
+        `    ip saddr ${this.podCIDR} ip daddr != { ${[this.podCIDR, ...this.peerPodCIDRs].join(', ')} } masquerade`,
         '  }',
         '}',
         '',
@@ -196,6 +199,15 @@ export class NodeNetwork {
     // One writer at a time, each writing the latest state.
     this.tableWrite = this.tableWrite.then(write, write);
     return this.tableWrite;
+  }
+
+  /** Sets the podCIDRs of the nodes this one routes to (not masqueraded); rewrites the table when they change. */
+  async setPeerPodCIDRs(cidrs: string[]): Promise<void> {
+    const next = [...new Set(cidrs.filter((c) => c !== this.podCIDR))].sort();
+    for (const c of next) parseCIDR(c);
+    if (next.join() === this.peerPodCIDRs.join()) return;
+    this.peerPodCIDRs = next;
+    if (this.ensured) await this.writeTable();
   }
 
   /** Publishes a sandbox's hostPorts (none: nothing to do). */
@@ -266,7 +278,8 @@ export class NodeNetwork {
     const hostVeth = hostVethName(sandboxId);
     const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
     return [
-      `[ -e /sys/class/net/${hostVeth} ] && ip link del ${hostVeth} 2>/dev/null || true`,
+      // A veth left by a crash is replaced (asked of the kernel: /sys may show another network namespace's devices).
+      `ip link del ${hostVeth} 2>/dev/null || true`,
       `ip link add ${hostVeth} type veth peer name eth0 netns ${q(netnsPath)}`,
       `ip link set ${hostVeth} master ${this.bridgeName} up`,
       // Hairpin (kubelet's hairpin-veth mode, the bridge plugin's hairpinMode): a pod that reaches

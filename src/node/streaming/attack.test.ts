@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import zlib from 'node:zlib';
 import { WebSocket } from 'ws';
 import { type StreamingCluster, startStreamingCluster } from '../../testing/streaming.js';
+import { waitFor } from '../../testing/wait.js';
 import {
   type ControlFrame,
   encodeControlFrame,
@@ -264,9 +265,7 @@ test('websocket: bytes that are not websocket frames after the upgrade end that 
   await closed;
   assert.match(got, /^HTTP\/1\.1 101 /);
   // The exec whose client left is hung up on (SIGHUP, as a terminal's would be).
-  const deadline = Date.now() + 10_000;
-  while (sc.runtime.children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.equal(sc.runtime.children.size, 0, 'the orphaned exec was ended');
+  await waitFor('the orphaned exec ended', () => sc.runtime.children.size === 0);
   await stillServing();
 });
 

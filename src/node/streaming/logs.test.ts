@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { waitFor } from '../../testing/wait.js';
 import { type LogOptions, streamLog } from './logs.js';
 
 let dir = '';
@@ -68,8 +69,7 @@ test('following adds no listener per poll and follows a rotated file (issue #7)'
     appendFileSync(file, line(2));
     renameSync(file, `${file}.20260101-000000`); // rotation, as the log writer does it
     writeFileSync(file, line(3));
-    const deadline = Date.now() + 5000;
-    while (!out.text().includes('line 3') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('line 3 followed', () => out.text().includes('line 3'), 5000);
     running = false;
     await done;
     await new Promise((r) => setImmediate(r));

@@ -94,14 +94,20 @@ export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selec
   return n;
 }
 
+/** What countOnNode remembers a count under: the namespace and the selector. */
+export function countKey(selector: Selector, namespace: string): string {
+  return `${namespace}\0${selector.toString()}`;
+}
+
 /**
  * The same count, remembered per node until its pods change: a workload's replicas are scored
  * with the same selector pod after pod, and only the node that got the last one has changed.
+ * key is countKey(selector, namespace), worked out once per scheduling cycle by the caller:
+ * this runs for every node scored.
  */
 const counts = new WeakMap<NodeInfo, Map<string, { generation: number; n: number }>>();
-export function countOnNode(node: NodeInfo, selector: Selector, namespace: string): number {
+export function countOnNode(node: NodeInfo, selector: Selector, namespace: string, key = countKey(selector, namespace)): number {
   if (selector.empty()) return 0;
-  const key = `${namespace}\0${selector.toString()}`;
   let m = counts.get(node);
   if (!m) {
     m = new Map();
@@ -117,6 +123,8 @@ export function countOnNode(node: NodeInfo, selector: Selector, namespace: strin
 
 interface PreScoreState {
   constraints: SpreadConstraint[];
+  /** countKey of each constraint's selector. */
+  keys: string[];
   ignoredNodes: Set<string>;
   /** "key\0value" -> matching pods in that domain (only for keys other than hostname). */
   pairCounts: Map<string, number>;
@@ -181,24 +189,25 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
     );
     // Domains other than hostname count the matching pods of every eligible node. A node without
     // the key never reads its pair in Score, so only keyed nodes are counted (the same result).
-    const counted = constraints.filter((c) => c.topologyKey !== LABEL_HOSTNAME);
+    const keys = constraints.map((c) => countKey(c.selector, pod.namespace));
+    const counted = constraints.flatMap((c, i) => (c.topologyKey !== LABEL_HOSTNAME ? [{ c, key: keys[i] }] : []));
     if (counted.length > 0) {
       const required = new RequiredNodeAffinity(pod.pod);
       const tolerations = pod.pod.spec?.tolerations;
       for (const n of allNodes) {
         if (requireAll && !hasAllKeys(n.labels, constraints)) continue;
-        for (const c of counted) {
+        for (const { c, key } of counted) {
           if (!Object.hasOwn(n.labels, c.topologyKey)) continue;
           if (c.nodeAffinityPolicy === 'Honor' && !required.match(n.labels, n.name)) continue;
           if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(n.taints, tolerations)) continue;
           const k = pairKey(c.topologyKey, n.labels[c.topologyKey]);
           const cur = pairCounts.get(k);
           if (cur === undefined) continue;
-          pairCounts.set(k, cur + countOnNode(n, c.selector, pod.namespace));
+          pairCounts.set(k, cur + countOnNode(n, c.selector, pod.namespace, key));
         }
       }
     }
-    state.write(PRE_SCORE_KEY, { constraints, ignoredNodes, pairCounts, weights } satisfies PreScoreState);
+    state.write(PRE_SCORE_KEY, { constraints, keys, ignoredNodes, pairCounts, weights } satisfies PreScoreState);
     return undefined;
   }
 
@@ -206,14 +215,15 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
     const s = state.read<PreScoreState>(PRE_SCORE_KEY);
     if (!s || s.ignoredNodes.has(node.name)) return 0;
     let score = 0;
-    s.constraints.forEach((c, i) => {
-      if (!Object.hasOwn(node.labels, c.topologyKey)) return;
+    for (let i = 0; i < s.constraints.length; i++) {
+      const c = s.constraints[i];
+      if (!Object.hasOwn(node.labels, c.topologyKey)) continue;
       const cnt =
         c.topologyKey === LABEL_HOSTNAME
-          ? countOnNode(node, c.selector, pod.namespace)
+          ? countOnNode(node, c.selector, pod.namespace, s.keys[i])
           : (s.pairCounts.get(pairKey(c.topologyKey, node.labels[c.topologyKey])) ?? 0);
       score += cnt * s.weights[i] + (c.maxSkew - 1);
-    });
+    }
     return Math.round(score);
   }
 

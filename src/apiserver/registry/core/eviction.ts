@@ -6,8 +6,9 @@
 // condition and deletes it. A budget that cannot allow it answers 429 TooManyRequests with
 // Kubernetes' message, which `kubectl drain` retries.
 
+import { conditionsOf, withPodCondition } from '../../../api/conditions.js';
 import { errors, StatusError } from '../../../api/errors.js';
-import { isObject, type KObject, nowRFC3339 } from '../../../api/object.js';
+import { isObject, nowRFC3339 } from '../../../api/object.js';
 import {
   budgetCoversPod,
   DISRUPTION_TARGET_CONDITION,
@@ -15,6 +16,7 @@ import {
   type PodDisruptionBudget,
   updateDisruptionAllowedCondition,
 } from '../../../api/poddisruptionbudget.js';
+import type { Pod } from '../../../api/types.js';
 import type { DeleteOptions, GenericRegistry } from '../generic.js';
 import type { CreateHandler } from '../rest.js';
 import type { RequestContext } from '../strategy.js';
@@ -44,28 +46,14 @@ function forbiddenBudget(name: string, why: string): StatusError {
   });
 }
 
-interface PodView extends KObject {
-  status?: {
-    phase?: string;
-    conditions?: {
-      type: string;
-      status: string;
-      reason?: string;
-      message?: string;
-      lastProbeTime?: string | null;
-      lastTransitionTime?: string;
-    }[];
-  };
-}
-
 /** canIgnorePDB: a pod that is not running, or already on its way out, disrupts nothing more. */
-function canIgnorePDB(pod: PodView): boolean {
+function canIgnorePDB(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || !!pod.metadata.deletionTimestamp;
 }
 
 /** shouldEnforceResourceVersion: only a live pod may turn ready between our read and the delete. */
-function shouldEnforceResourceVersion(pod: PodView): boolean {
+function shouldEnforceResourceVersion(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return !(phase === 'Succeeded' || phase === 'Failed' || pod.metadata.deletionTimestamp);
 }
@@ -108,21 +96,15 @@ async function addConditionAndDeletePod(
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
         );
       }
-      const pod = cur as PodView;
-      const status = (pod.status ??= {});
-      const conds = (status.conditions ??= []);
-      const next = {
+      // podutil.UpdatePodCondition: the transition time moves only when the status changes.
+      const conditions = withPodCondition(conditionsOf(cur), {
         type: DISRUPTION_TARGET_CONDITION,
         status: 'True',
         reason: 'EvictionByEvictionAPI',
         message: 'Eviction API: evicting',
         lastProbeTime: null,
-        lastTransitionTime: nowRFC3339(),
-      };
-      const i = conds.findIndex((c) => c.type === DISRUPTION_TARGET_CONDITION);
-      if (i < 0) conds.push(next);
-      else conds[i] = { ...next, lastTransitionTime: conds[i].status === 'True' ? conds[i].lastTransitionTime : next.lastTransitionTime };
-      return pod;
+      });
+      return conditions ? { ...cur, status: { ...(cur.status as object), conditions } } : cur;
     });
     // The condition is ours: the delete's resourceVersion precondition moves on with it.
     if (!rvUnset(opts)) opts = withRV(opts, obj.metadata.resourceVersion);
@@ -171,9 +153,9 @@ export const evict: CreateHandler = async (env, namespace, name, decoded, ctx) =
   delete original.dryRun;
 
   // A pod that can be deleted without asking any budget goes now.
-  let pod: PodView | undefined;
+  let pod: Pod | undefined;
   for (let attempt = 0; ; attempt++) {
-    pod = (await pods.get(ns, name)) as PodView;
+    pod = (await pods.get(ns, name)) as Pod;
     if (!canIgnorePDB(pod)) break;
     let opts = original;
     if (shouldEnforceResourceVersion(pod) && rvUnset(original)) opts = withRV(original, pod.metadata.resourceVersion);

@@ -1,0 +1,185 @@
+// Encodings made once and shared (cachingobject.ts): lists and watch events assembled from
+// cached encodings must be byte for byte what encoding the whole answer would give, in every
+// form (JSON, Table, PartialObjectMetadata, pretty), and the cache's objects must come out of
+// serving them unchanged.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { KObject } from '../api/object.js';
+import { apiRequest } from '../testing/apirequest.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { encodeOnce, objectJSON } from './cachingobject.js';
+import { findDefinition } from './registry/index.js';
+import { buildTable, tableJSON } from './tables.js';
+
+const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+const METADATA = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io';
+let cp: TestControlPlane;
+before(async () => {
+  cp = await startTestControlPlane();
+});
+after(async () => {
+  await cp.stop();
+});
+
+test('encodeOnce encodes an object once per format', () => {
+  const obj = { a: 1 };
+  let calls = 0;
+  const enc = () => {
+    calls++;
+    return JSON.stringify(obj);
+  };
+  assert.equal(encodeOnce(obj, 'x', enc), '{"a":1}');
+  assert.equal(encodeOnce(obj, 'x', enc), '{"a":1}');
+  assert.equal(calls, 1);
+  encodeOnce(obj, 'y', enc);
+  assert.equal(calls, 2);
+  // Another object, even an equal one, has its own.
+  encodeOnce({ a: 1 }, 'x', enc);
+  assert.equal(calls, 3);
+  assert.equal(objectJSON(obj), objectJSON(obj));
+});
+
+test('tableJSON is JSON.stringify(buildTable(...)) byte for byte', () => {
+  const def = findDefinition('', 'v1', 'pods')!;
+  const now = new Date('2024-05-01T12:00:00Z');
+  const pod = (name: string, ready: string): KObject =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default', uid: `u-${name}`, resourceVersion: '7', creationTimestamp: '2024-05-01T11:00:00Z' },
+      spec: { containers: [{ name: 'c', image: 'busybox' }], nodeName: 'n1' },
+      status: {
+        phase: 'Running',
+        podIP: '10.0.0.1',
+        conditions: [{ type: 'Ready', status: ready }],
+        containerStatuses: [{ name: 'c', ready: ready === 'True', restartCount: 2, state: { running: {} } }],
+      },
+    }) as KObject;
+  const objects = [pod('a', 'True'), pod('b', 'False')];
+  const bare = { ...pod('c', 'True') } as Partial<KObject>;
+  delete bare.apiVersion;
+  delete bare.kind;
+  for (const items of [objects, [bare as KObject], []]) {
+    for (const includeObject of ['None', 'Metadata', 'Object'] as const) {
+      for (const noHeaders of [false, true]) {
+        const opts = { includeObject, noHeaders, now, listMeta: { resourceVersion: '9', continue: 'c', remainingItemCount: 3 } };
+        assert.equal(tableJSON(def.printer, def.info, items, opts), JSON.stringify(buildTable(def.printer, def.info, items, opts)));
+      }
+    }
+  }
+});
+
+/** The raw answer to a GET. */
+async function raw(path: string, accept = 'application/json'): Promise<string> {
+  const a = await apiRequest(cp.url, cp.token, { path, headers: { Accept: accept } });
+  assert.equal(a.status, 200, a.text);
+  return a.text;
+}
+
+test('lists from the watch cache are what encoding the whole list gives, in every form', async () => {
+  const ns = await newTestNamespace(cp, 'caching');
+  const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: ns };
+  for (let i = 0; i < 5; i++)
+    await cp.client.create(CM, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `cm-${i}`, labels: { i: String(i) } },
+      data: { k: `v${i}` },
+    });
+  const path = `/api/v1/namespaces/${ns}/configmaps`;
+  // Twice: the second answer is made from the encodings the first one cached.
+  for (let round = 0; round < 2; round++) {
+    const json = await raw(path);
+    assert.equal(json, JSON.stringify(JSON.parse(json)), 'compact JSON, keys in order');
+    const list = JSON.parse(json) as { kind: string; metadata: { resourceVersion: string }; items: KObject[] };
+    assert.equal(list.kind, 'ConfigMapList');
+    // (and the namespace's kube-root-ca.crt, which the root CA publisher adds)
+    assert.deepEqual(
+      list.items.map((o) => o.metadata.name).filter((n) => n?.startsWith('cm-')),
+      ['cm-0', 'cm-1', 'cm-2', 'cm-3', 'cm-4'],
+    );
+    // Each item is what a GET of it answers.
+    for (const item of list.items) assert.equal(JSON.stringify(item), await raw(`${path}/${item.metadata.name}`));
+
+    const selected = JSON.parse(await raw(`${path}?labelSelector=i%3D3`)) as { items: KObject[] };
+    assert.deepEqual(
+      selected.items.map((o) => o.metadata.name),
+      ['cm-3'],
+    );
+
+    const table = await raw(path, TABLE);
+    assert.equal(table, JSON.stringify(JSON.parse(table)));
+    const t = JSON.parse(table) as { rows: { cells: unknown[]; object: { kind: string; metadata: { name: string } } }[] };
+    assert.deepEqual(
+      t.rows.map((r) => [r.cells[0], r.object.kind, r.object.metadata.name]),
+      list.items.map((o) => [o.metadata.name, 'PartialObjectMetadata', o.metadata.name]),
+    );
+    const withObjects = JSON.parse(await raw(`${path}?includeObject=Object`, TABLE)) as { rows: { object: KObject }[] };
+    assert.deepEqual(
+      withObjects.rows.map((r) => r.object),
+      list.items,
+    );
+
+    const meta = JSON.parse(await raw(path, METADATA)) as { kind: string; items: { kind: string; metadata: unknown }[] };
+    assert.equal(meta.kind, 'PartialObjectMetadataList');
+    assert.deepEqual(
+      meta.items.map((m) => [m.kind, m.metadata]),
+      list.items.map((o) => ['PartialObjectMetadata', o.metadata]),
+    );
+
+    // ?pretty=true is still indented as Go's MarshalIndent writes it.
+    const pretty = await raw(`${path}?pretty=true`);
+    assert.equal(pretty, JSON.stringify(list, null, 2));
+  }
+  // Serving the objects left the cache's own untouched (no resourceVersion or kind written into them).
+  const reg = cp.api.registry('', 'configmaps')!;
+  const cached = reg.cache.list(reg.prefix(ns)).items;
+  assert.deepEqual(JSON.parse(JSON.stringify(cached)), JSON.parse(await raw(path)).items);
+});
+
+test('watch events are encoded once and shared: every watcher gets the same bytes, in its form', async () => {
+  const ns = await newTestNamespace(cp, 'caching-watch');
+  const path = `/api/v1/namespaces/${ns}/configmaps`;
+  const rv = (JSON.parse(await raw(path)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const watch = (accept: string) =>
+    apiRequest(cp.url, cp.token, {
+      // (the selector leaves out the kube-root-ca.crt the root CA publisher may add meanwhile)
+      path: `${path}?watch=true&resourceVersion=${rv}&labelSelector=test%3Dw`,
+      headers: { Accept: accept },
+      until: (text) => text.split('\n').length > 3,
+    });
+  const watches = [watch('application/json'), watch('application/json'), watch(TABLE), watch(TABLE)];
+  const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: ns };
+  await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', labels: { test: 'w' } }, data: { v: '1' } });
+  await cp.client.patch({ ...CM, name: 'w' }, { data: { v: '2' } }, 'merge');
+  await cp.client.delete({ ...CM, name: 'w' });
+  const [j1, j2, t1, t2] = (await Promise.all(watches)).map((a) => a.text.split('\n').slice(0, 3));
+  assert.deepEqual(j1, j2);
+  assert.deepEqual(t1, t2);
+  const events = j1.map((l) => JSON.parse(l) as { type: string; object: KObject & { data: { v: string } } });
+  assert.deepEqual(
+    events.map((e) => [e.type, e.object.data.v]),
+    [
+      ['ADDED', '1'],
+      ['MODIFIED', '2'],
+      ['DELETED', '2'],
+    ],
+  );
+  for (const l of j1) assert.equal(l, JSON.stringify(JSON.parse(l)));
+  // Column definitions with the first event of each watch only, as kube-apiserver sends them.
+  const tables = t1.map((l) => JSON.parse(l) as { type: string; object: { columnDefinitions: unknown[]; rows: { cells: unknown[] }[] } });
+  assert.ok(tables[0].object.columnDefinitions.length > 0);
+  assert.deepEqual(
+    tables.slice(1).map((t) => t.object.columnDefinitions),
+    [[], []],
+  );
+  assert.deepEqual(
+    tables.map((t) => [t.type, t.object.rows[0].cells[0]]),
+    [
+      ['ADDED', 'w'],
+      ['MODIFIED', 'w'],
+      ['DELETED', 'w'],
+    ],
+  );
+});
