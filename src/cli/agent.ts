@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseBootstrapToken } from '../api/bootstraptoken.js';
+import { parseDuration } from '../api/duration.js';
 import { hostAddress } from '../apiserver/server.js';
 import { RestClient } from '../client/rest.js';
 import { discoverClusterCA } from '../cluster/discovery.js';
@@ -34,6 +35,7 @@ export interface AgentOptions {
   tokenFile?: string;
   discoveryTokenCaCertHash?: string[];
   discoveryTokenUnsafeSkipCaVerification?: boolean;
+  discoveryTimeout?: string;
   name?: string;
   caFile?: string;
   insecureSkipTlsVerify?: boolean;
@@ -77,6 +79,8 @@ async function bootstrapCredentials(o: AgentOptions, name: string, dir: string):
       token: o.token,
       caCertHashes: o.discoveryTokenCaCertHash ?? [],
       unsafeSkipCAVerification: o.discoveryTokenUnsafeSkipCaVerification,
+      timeoutMs: discoveryTimeoutMs(o.discoveryTimeout),
+      log,
     });
     caPEM = found.caPEM;
     log(`k8ts agent: cluster CA verified by token discovery (server ${found.server})`);
@@ -202,6 +206,15 @@ export async function agent(o: AgentOptions): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   return 0;
+}
+
+/** --discovery-timeout (a Go duration; kubeadm's JoinConfiguration discovery.timeout, here 2m by default). */
+function discoveryTimeoutMs(v: string | undefined): number {
+  try {
+    return parseDuration(v ?? '2m') / 1e6;
+  } catch {
+    throw new Error(`--discovery-timeout ${JSON.stringify(v)} is not a duration (e.g. 30s, 5m)`);
+  }
 }
 
 /** --token-file: one bearer token for every part of the node (the way before TLS bootstrap). */

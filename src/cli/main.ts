@@ -256,6 +256,10 @@ examples(
       "the cluster CA's public key hash to pin (printed by k8ts token create --print-join-command)",
     )
     .option('--discovery-token-unsafe-skip-ca-verification', 'trust the cluster CA on the bootstrap token signature alone (no pinning)')
+    .option(
+      '--discovery-timeout <duration>',
+      'how long token discovery keeps trying to reach the API server and find the signed cluster-info (default 2m)',
+    )
     .option('--token-file <file>', 'instead of --token: a file holding a bearer token of the cluster (the older way; needs --ca-file)')
     .option('--name <name>', 'node name (default: the hostname)')
     .option('--ca-file <file>', 'the cluster CA (DATA_DIR/pki/ca.crt on the control plane), instead of token discovery')

@@ -54,6 +54,33 @@ export async function discoverClusterCA(o: {
   token: string;
   caCertHashes: string[];
   unsafeSkipCAVerification?: boolean;
+  /**
+   * How long to keep trying while the API server cannot be reached or cluster-info has no
+   * signature for the token yet (the bootstrap signer signs a new token within moments), as
+   * kubeadm's discovery timeout; a signature that does not verify or an unpinned CA is final.
+   */
+  timeoutMs?: number;
+  log?: (m: string) => void;
+}): Promise<DiscoveryResult> {
+  const deadline = Date.now() + (o.timeoutMs ?? 0);
+  for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await discoverOnce(o);
+    } catch (e) {
+      if (!(e instanceof RetryableDiscoveryError) || Date.now() + delay > deadline) throw e;
+      o.log?.(`k8ts agent: ${(e as Error).message}; retrying`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+class RetryableDiscoveryError extends Error {}
+
+async function discoverOnce(o: {
+  server: string;
+  token: string;
+  caCertHashes: string[];
+  unsafeSkipCAVerification?: boolean;
 }): Promise<DiscoveryResult> {
   const t = parseBootstrapToken(o.token);
   if (!t) throw new Error('the token is not of the form "[a-z0-9]{6}.[a-z0-9]{16}"');
@@ -67,13 +94,15 @@ export async function discoverClusterCA(o: {
   try {
     data = await fetchClusterInfo(o.server);
   } catch (e) {
-    throw new Error(`cannot read ${CLUSTER_INFO_NAMESPACE}/${CLUSTER_INFO_CONFIGMAP} from ${o.server}: ${(e as Error).message}`);
+    throw new RetryableDiscoveryError(
+      `cannot read ${CLUSTER_INFO_NAMESPACE}/${CLUSTER_INFO_CONFIGMAP} from ${o.server}: ${(e as Error).message}`,
+    );
   }
   const content = data[KUBECONFIG_KEY];
   if (!content) throw new Error(`there is no ${KUBECONFIG_KEY} in the ${CLUSTER_INFO_CONFIGMAP} ConfigMap`);
   const sig = data[`${JWS_SIGNATURE_PREFIX}${t.id}`];
   if (!sig)
-    throw new Error(
+    throw new RetryableDiscoveryError(
       `there is no JWS signed token in the ${CLUSTER_INFO_CONFIGMAP} ConfigMap. This token id "${t.id}" is invalid for this cluster, or it has expired`,
     );
   if (!(await verifyDetachedSignature(content, sig, t.id, t.secret)))

@@ -237,7 +237,22 @@ spec:
     const other = path.join(cluster.dir, 'agent2');
     const join = await run(
       'ip',
-      ['netns', 'exec', NETNS, process.execPath, CLI, ...args, '--name', 'jn-other', '--data-dir', other, '--port', '10251'],
+      [
+        'netns',
+        'exec',
+        NETNS,
+        process.execPath,
+        CLI,
+        ...args,
+        '--name',
+        'jn-other',
+        '--data-dir',
+        other,
+        '--port',
+        '10251',
+        '--discovery-timeout',
+        '3s',
+      ],
       {
         timeoutMs: 60_000,
       },
