@@ -34,12 +34,12 @@ describe('k8ts agent joins with the printed join command', { skip: !isRoot && 'n
   const startAgent = (args: string[]) => {
     agentLog = '';
     const b = 128 + (process.pid % 64);
+    // nsenter --net, not `ip netns exec`: that one remounts /sys, which hides the cgroup mounts
+    // the OCI runtime needs.
     const child = spawn(
-      'ip',
+      'nsenter',
       [
-        'netns',
-        'exec',
-        NETNS,
+        `--net=/run/netns/${NETNS}`,
         process.execPath,
         CLI,
         ...args,
