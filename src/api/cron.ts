@@ -6,7 +6,15 @@
 // knows (@midnight, @every), no Quartz/Jenkins extensions (L, W, #, H), day-of-week 0-6, and its
 // error messages where they are the ones users see in a Status.
 
-import { type CronExpression, CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type { CronExpression } from 'cron-parser';
+
+let cronParser: typeof import('cron-parser').CronExpressionParser | undefined;
+/** cron-parser (with luxon for time zones), loaded by the first schedule parsed, not at every API server start (#13). */
+function CronExpressionParser(): typeof import('cron-parser').CronExpressionParser {
+  cronParser ??= (createRequire(import.meta.url)('cron-parser') as typeof import('cron-parser')).CronExpressionParser;
+  return cronParser;
+}
 
 /** A parsed schedule: the first activation time strictly after a given time. */
 export interface Schedule {
@@ -157,7 +165,7 @@ export function parseSchedule(schedule: string, timeZone?: string): Schedule {
 
 function parseFive(expr: string, timeZone: string | undefined): Schedule {
   try {
-    return new CronSchedule(CronExpressionParser.parse(expr, { tz: timeZone || localTimeZone(), currentDate: new Date(0) }));
+    return new CronSchedule(CronExpressionParser().parse(expr, { tz: timeZone || localTimeZone(), currentDate: new Date(0) }));
   } catch (e) {
     throw new Error((e as Error)?.message ?? String(e));
   }

@@ -82,6 +82,18 @@ export interface RangeBitmap {
   readonly bitmap: Bitmap;
 }
 
+/** What one repair pass found and did. */
+export interface RepairResult {
+  /** Values held by no service, kept for now (a write in flight may be about to store them). */
+  leaked: number;
+  /** Values held by no service for `rounds` passes in a row, given back. */
+  freed: number;
+  /** Values services hold that the stored bitmap lacked, marked taken. */
+  added: number;
+  /** The stored range changed meanwhile (an allocation in flight): nothing written, next pass. */
+  raced: boolean;
+}
+
 export class IPAllocator implements RangeBitmap {
   private readonly net: CIDR;
   readonly bitmap: Bitmap;
@@ -122,6 +134,10 @@ export class IPAllocator implements RangeBitmap {
   get allocated(): number {
     return this.bitmap.count;
   }
+  /** The bit of ip, if it is a host address of the range. */
+  offsetOf(ip: string): number | undefined {
+    return isIPv4(ip) && this.contains(ip) ? ipToInt(ip) - this.base : undefined;
+  }
 }
 
 export class PortAllocator implements RangeBitmap {
@@ -152,6 +168,10 @@ export class PortAllocator implements RangeBitmap {
   }
   get range(): string {
     return `${this.min}-${this.max}`;
+  }
+  /** The bit of port p, if it is in the range. */
+  offsetOf(p: number): number | undefined {
+    return this.inRange(p) ? p - this.min : undefined;
   }
 }
 
@@ -187,6 +207,73 @@ export class StoredRange<A extends RangeBitmap> {
     const run = this.turn.then(() => this.guaranteedUpdate(fn));
     this.turn = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * One pass of kube-apiserver's repair controllers (ipallocator/controller/repair.go,
+   * portallocator/controller/repair.go), which every API server runs: the stored bitmap is
+   * rebuilt from what the services hold. A value no service holds may belong to a write that
+   * allocated it and has not stored its service yet, so it is given back only after it stayed
+   * unheld for `rounds` passes in a row (`leaks` carries the counts between passes). The
+   * range is read first and written at that revision, so any allocation or release made
+   * meanwhile makes the write lose and the pass is left to the next one.
+   */
+  repair(listHeld: () => Promise<number[]>, leaks: Map<number, number>, rounds = 3): Promise<RepairResult> {
+    const run = this.turn.then(() => this.repairOnce(listHeld, leaks, rounds));
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async repairOnce(listHeld: () => Promise<number[]>, leaks: Map<number, number>, rounds: number): Promise<RepairResult> {
+    const out: RepairResult = { leaked: 0, freed: 0, added: 0, raced: false };
+    if (!this.store) return out;
+    const kv = await this.store.get(this.key);
+    const stored = new Bitmap(this.alloc.bitmap.size);
+    if (kv) {
+      const ra = JSON.parse(kv.value) as RangeAllocation;
+      if (ra.range !== this.alloc.range)
+        throw new Error(`the stored range ${this.key} is ${ra.range}, this API server's is ${this.alloc.range}`);
+      stored.restore(Buffer.from(ra.data ?? '', 'base64'));
+    }
+    const held = new Set(await listHeld());
+    const rebuilt = new Bitmap(this.alloc.bitmap.size);
+    for (const i of held) {
+      rebuilt.set(i);
+      if (!stored.has(i)) out.added++;
+    }
+    const counted = new Map<number, number>();
+    for (let i = 0; i < stored.size; i++) {
+      if (!stored.has(i) || held.has(i)) continue;
+      const n = (leaks.get(i) ?? 0) + 1;
+      counted.set(i, n);
+      if (n >= rounds) {
+        out.freed++;
+        continue;
+      }
+      rebuilt.set(i);
+      out.leaked++;
+    }
+    // Counted whether or not the write below wins: a value still unheld next pass is one pass closer to free.
+    leaks.clear();
+    for (const [i, n] of counted) leaks.set(i, n);
+    if (out.added === 0 && out.freed === 0) return out;
+    const value = JSON.stringify({
+      kind: 'RangeAllocation',
+      apiVersion: 'v1',
+      metadata: { name: '' },
+      range: this.alloc.range,
+      data: Buffer.from(rebuilt.snapshot()).toString('base64'),
+    } satisfies RangeAllocation);
+    try {
+      const written = kv ? await this.store.update(this.key, value, kv.modRevision) : await this.store.create(this.key, value);
+      this.alloc.bitmap.restore(rebuilt.snapshot());
+      this.revision = written.modRevision;
+    } catch (e) {
+      if (!(e instanceof RevisionMismatchError || e instanceof KeyExistsError || e instanceof KeyNotFoundError)) throw e;
+      return { ...out, freed: 0, added: 0, raced: true };
+    }
+    for (const [i, n] of counted) if (n >= rounds) leaks.delete(i);
+    return out;
   }
 
   private async guaranteedUpdate<R>(fn: (alloc: A) => { result: R; changed: boolean }): Promise<R> {

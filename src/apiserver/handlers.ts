@@ -20,6 +20,7 @@ import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/re
 import type { RequestContext } from './registry/strategy.js';
 import type { RequestInfo } from './request.js';
 import { buildTable, type Printer, tableJSON } from './tables.js';
+import { watchFlushes } from './watchflush.js';
 
 export interface HandlerEnv extends RegistryLookup {
   /** What the server serves now (built-in and custom resources); the built-in table when absent. */
@@ -509,7 +510,12 @@ async function serveWatch(
     if (closed || queue.length === 0) return;
     // The events' bytes are shared with every other watcher: written as they are, joined only
     // when several wait.
+    // Corked around the write so that the socket write happens here, within the flush queue's
+    // time slice, not in a nextTick after it (where ServerResponse would put it).
+    const socket = res.socket;
+    socket?.cork();
     res.write(queue.length === 1 ? queue[0] : Buffer.concat(queue));
+    socket?.uncork();
     queue.length = 0;
     // A client that does not read makes Node buffer every write. kube-apiserver's cacheWatcher
     // has a bounded channel and closes a watcher that stays full ("Forcing ... watcher close
@@ -527,7 +533,8 @@ async function serveWatch(
     if (closed) return;
     start();
     queue.push(line);
-    if (queue.length === 1) queueMicrotask(flush);
+    // Written in a later slice of the event loop (watchflush.ts), with whatever else arrives by then.
+    if (queue.length === 1) watchFlushes.add(flush);
   };
   // Each event is encoded once per form and shared by every watcher that sends it in that
   // form (kube-apiserver's cachingObject): the object is the watch cache's own.

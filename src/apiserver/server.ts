@@ -47,6 +47,7 @@ import { METRICS_DEFINITIONS, METRICS_GROUP, MetricsAPI } from './metrics-server
 import { MetricsScraper } from './metrics-server/scraper.js';
 import { handleV1HPA, isV1HPARequest, V1_DEFINITION } from './registry/autoscaling/horizontalpodautoscalers-v1.js';
 import type { ApiServerContext } from './registry/context.js';
+import { ServiceRangeRepair } from './registry/core/services.js';
 import { GenericRegistry } from './registry/generic.js';
 import { DEFINITIONS } from './registry/index.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
@@ -87,6 +88,8 @@ export interface ApiServerOptions {
   watchCacheSize?: number;
   /** How long events live (kube-apiserver's --event-ttl, 1 h). */
   eventTTLMs?: number;
+  /** How often the service ranges are repaired from the stored services (kube-apiserver: 3 minutes). */
+  serviceRangeRepairIntervalMs?: number;
   /**
    * Serve metrics.k8s.io as metrics-server does, from the node agents' /metrics/resource: the
    * token and CA the API server dials nodes with, and --metric-resolution.
@@ -142,6 +145,9 @@ export class ApiServer implements ApiServerContext {
   escalation?: EscalationChecker;
   private saTokens?: ServiceAccountTokens;
   private eventTimer?: NodeJS.Timeout;
+  private repairTimer?: NodeJS.Timeout;
+  /** Repairs the stored service ranges from the stored services (also run by hand in tests). */
+  serviceRepair?: ServiceRangeRepair;
   private readonly inflight: MaxInFlightLimit;
   private removeStorageCounter?: () => void;
   /** metrics.k8s.io, when opts.metricsServer is set. */
@@ -350,6 +356,15 @@ export class ApiServer implements ApiServerContext {
       Math.min(ttl, 5 * 60_000),
     );
     this.eventTimer.unref();
+    // The service ranges' repair controllers (kube-apiserver runs them every 3 minutes).
+    const services = this.registry('', 'services')!;
+    this.serviceRepair = new ServiceRangeRepair(this.allocators, async () =>
+      (await this.opts.store.range(services.prefix())).kvs.map((kv) => JSON.parse(kv.value) as KObject),
+    );
+    this.repairTimer = setInterval(() => {
+      void this.serviceRepair?.runOnce().catch((e: Error) => this.opts.log?.(`service range repair: ${e.message}`));
+    }, this.opts.serviceRangeRepairIntervalMs ?? 180_000);
+    this.repairTimer.unref();
     this.ready = true;
     return `${this.opts.tls ? 'https' : 'http'}://${urlHost}:${this.port}`;
   }
@@ -392,6 +407,7 @@ export class ApiServer implements ApiServerContext {
     this.metricsAPI?.scraper.stop();
     if (this.compactTimer) clearInterval(this.compactTimer);
     if (this.eventTimer) clearInterval(this.eventTimer);
+    if (this.repairTimer) clearInterval(this.repairTimer);
     await this.kubernetesService?.stop();
     await this.systemNamespaces?.stop();
     this.crdHandler?.stop();

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { KObject } from '../api/object.js';
+import { writeTestKubeconfig } from '../testing/kubeconfig.js';
 import { findDefinition } from './registry/index.js';
 import type { ResourceDefinition } from './registry/rest.js';
 import { type BuildTableOptions, buildTable, defaultPrinter, humanDuration, type Table, timestampSince } from './tables.js';
@@ -1143,28 +1144,7 @@ test('kubectl get pods prints the table we serve (and -o wide)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'k8ts-tables-'));
     tmpDirs.push(dir);
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'current-context: t',
-        'clusters:',
-        '- name: t',
-        '  cluster:',
-        `    server: http://127.0.0.1:${port}`,
-        'contexts:',
-        '- name: t',
-        '  context:',
-        '    cluster: t',
-        '    user: u',
-        '    namespace: default',
-        'users:',
-        '- name: u',
-        '  user: {}',
-        '',
-      ].join('\n'),
-    );
+    writeTestKubeconfig(kubeconfig, { server: `http://127.0.0.1:${port}` });
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir };
     const base = ['get', 'pods', '--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache')];
 

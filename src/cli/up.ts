@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -20,6 +21,7 @@ import {
 } from '../cluster/config.js';
 import {
   adminCredentials,
+  type ControlPlane,
   caOf,
   readClusterInfo,
   readyz,
@@ -30,6 +32,7 @@ import {
 import { acquireLock, type DirLock } from '../cluster/lock.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
 import { STOP_BUDGET_MS, sameProcess } from '../cluster/process.js';
+import { parseRuntimeChoice } from '../cluster/runtimechoice.js';
 import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
 import { resolveTarget, type Target } from './target.js';
 
@@ -274,6 +277,7 @@ async function startInBackground(
     exited = code ?? 1;
   });
   child.unref();
+  let polls = 0;
   for (;;) {
     if (exited !== null) {
       process.stdout.write('\n');
@@ -286,6 +290,7 @@ async function startInBackground(
         o.kubeconfig === false
           ? undefined
           : writeClusterKubeconfig(t, info.url, adminCredentials(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
+      const kubectl = kc && !kc.merged ? `kubectl --kubeconfig ${kc.file}` : kc ? 'kubectl' : `k8ts kubectl${t.flag}`;
       process.stdout.write('\n');
       console.log(
         `k8ts cluster "${t.name}" is running at ${info.url} (pid ${info.pid}), ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
@@ -297,12 +302,14 @@ async function startInBackground(
         if (info.node.proxy) console.log(`  services:   proxied by the ${info.node.proxy} service proxy`);
         // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
         for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
+      } else if (cfg.node) {
+        // Ready means the API server answers; the node registers a moment later (k8ts status shows it).
+        console.log(`  node:       ${cfg.nodeName ?? os.hostname()} (starting; ${kubectl} get nodes)`);
       } else {
         console.log('  node:       none on this machine (--no-node)');
       }
       if (info.fleetlockURL) console.log(`  fleetlock:  ${info.fleetlockURL} (reboot coordination; k8ts fleetlock ls${t.flag})`);
       if (kc) console.log(`  kubeconfig: ${describeWritten(t, kc)}`);
-      const kubectl = kc && !kc.merged ? `kubectl --kubeconfig ${kc.file}` : kc ? 'kubectl' : `k8ts kubectl${t.flag}`;
       console.log('');
       console.log(`Try: ${kubectl} get nodes`);
       console.log(`     ${kubectl} create deployment kubernetes-bootcamp --image=gcr.io/google-samples/kubernetes-bootcamp:v1`);
@@ -314,8 +321,9 @@ async function startInBackground(
       console.error(`\nk8ts did not become ready within 90s; see ${t.files.log}. Stop it with: k8ts down${t.flag}`);
       return 1;
     }
-    process.stdout.write('.');
-    await new Promise((r) => setTimeout(r, 100));
+    // Dots every 100 ms; cluster.json looked at every 20 ms (a poll is a small file read).
+    if (++polls % 5 === 0) process.stdout.write('.');
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -345,12 +353,19 @@ export async function serveCluster(
 ): Promise<number> {
   // The supervisor may die and take our stdout with it: lose the lines, not the cluster.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+  // A stop asked for while starting waits for the start to end, then stops what started.
+  let stopAsked: string | undefined;
+  let stopNow: ((sig: string) => void) | undefined;
+  const onSignal = (sig: string) => {
+    if (stopNow) stopNow(sig);
+    else stopAsked ??= sig;
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   // The lock guards making the CA and token, and the store's first open.
-  const lock = held ?? (await acquireLock(t.files.lock, { waitMs: 120_000 }));
-  let cp;
+  let lock: DirLock | undefined = held ?? (await acquireLock(t.files.lock, { waitMs: 120_000 }));
+  let cp: ControlPlane;
   try {
-    // Loaded here: the `up` command that only spawns the background process does not need the node's modules.
-    const { parseRuntimeChoice } = await import('../cluster/node.js');
     cp = await startControlPlane({
       dataDir: t.dataDir,
       port,
@@ -378,15 +393,24 @@ export async function serveCluster(
       metricResolutionSeconds: cfg.metricResolutionSeconds,
       hpaSyncPeriodSeconds: cfg.hpaSyncPeriodSeconds,
       hpaDownscaleStabilizationSeconds: cfg.hpaDownscaleStabilizationSeconds,
+      // Clients may come as soon as the API server answers: the CA, token and store are made by
+      // then (the lock's work is done), and `up` returns ready on this record.
+      onServing: (url) => {
+        lock?.release();
+        lock = undefined;
+        writeClusterInfo(t.dataDir, { url, port: Number(new URL(url).port), starting: true }, cfg.store);
+        onReady?.();
+      },
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') console.error(`k8ts: port ${port} is in use; pick another with --port N (0 picks a free one).`);
     else console.error(`k8ts: failed to start: ${err.stack ?? err.message}`);
+    for (const f of [t.files.info, t.files.pid]) fs.rmSync(f, { force: true });
     // Exit now: a half-started control plane may still hold timers and sockets.
     process.exit(1);
   } finally {
-    lock.release();
+    lock?.release();
   }
   if (!o.joined && String(cfg.store).startsWith('etcd://')) {
     // The cluster's own options, for servers that join it later (`k8ts server --join`).
@@ -396,7 +420,7 @@ export async function serveCluster(
       .catch((e: Error) => console.error(`k8ts: could not publish kube-system/k8ts-config: ${e.message}`))
       .finally(() => client.close());
   }
-  writeClusterInfo(t.dataDir, cp, cfg.store);
+  writeClusterInfo(t.dataDir, { url: cp.url, port: cp.api.port, node: cp.node, fleetlock: cp.fleetlock }, cfg.store);
   console.log(
     `${new Date().toISOString()} k8ts control plane of "${t.name}" serving at ${cp.url} (pid ${process.pid}, store ${cfg.store}, data dir ${t.dataDir})`,
   );
@@ -404,17 +428,18 @@ export async function serveCluster(
     console.log(
       `node ${cp.node.name} at ${cp.node.ip}${cp.node.limitations.length ? ` (limited: ${cp.node.limitations.join('; ')})` : ''}`,
     );
-  onReady?.();
+  // Started, all of it: from now on the supervisor takes a death for a crash and restarts it (a
+  // failure while the controllers or the node start is a failure to start, not restarted).
   process.send?.({ ready: true });
   await new Promise<void>((resolve) => {
     let stopping = false;
-    const stop = (sig: string) => {
+    stopNow = (sig: string) => {
       if (stopping) return;
       stopping = true;
       console.log(`${new Date().toISOString()} k8ts: ${sig}, stopping`);
       const hard = setTimeout(() => process.exit(1), STOP_BUDGET_MS);
       hard.unref();
-      void cp!.stop().finally(() => {
+      void cp.stop().finally(() => {
         for (const f of [t.files.info, t.files.pid]) {
           try {
             fs.rmSync(f);
@@ -425,8 +450,7 @@ export async function serveCluster(
         resolve();
       });
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    if (stopAsked) stopNow(stopAsked);
   });
   // The IPC channel to the supervisor would keep this process alive.
   process.disconnect?.();

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { parseAddressPool } from '../controllers/servicelb.js';
+import { parseAddressPool } from '../api/addresspool.js';
 import { type StoreKind, storeKindError } from '../store/kind.js';
 import { DEFAULT_CLUSTER, k8tsHome, validateClusterName } from './paths.js';
 

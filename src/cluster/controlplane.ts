@@ -70,6 +70,8 @@ export interface ControlPlaneOptions {
   /** Serve the FleetLock protocol at address (HOST:PORT), `slots` reboots per group, HTTPS if tls. */
   fleetlock?: { address: string; slots?: number; tls?: boolean };
   log?: (msg: string) => void;
+  /** Called once the API server answers, before the controllers, scheduler and node start. */
+  onServing?: (url: string) => void;
 }
 
 export interface ControlPlane {
@@ -117,35 +119,27 @@ function heartbeatMs(graceSeconds: number | undefined): number | undefined {
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
-  const [
-    { ApiServer },
-    { ensureServiceAccountKey },
-    { adminUser },
-    { openStore },
-    { startControllers },
-    { startScheduler },
-    { startLocalNode },
-    { RestClient },
-    { makeConnectHandler },
-    { kubeletClientSecret },
-    { requestSimulatedNodes, SimulatedNodesFollower },
-    { FleetLockServer },
-    { defaultLoadBalancerPool },
-  ] = await Promise.all([
-    import('../apiserver/server.js'),
-    import('../pki/serviceaccount.js'),
-    import('../apiserver/authn/user.js'),
-    import('../store/index.js'),
-    import('../controllers/manager.js'),
-    import('../scheduler/server.js'),
-    import('./node.js'),
-    import('../client/rest.js'),
-    import('../apiserver/connect.js'),
-    import('../apiserver/kubeletclient.js'),
-    import('./simulated.js'),
-    import('../fleetlock/server.js'),
-    import('../controllers/servicelb.js'),
-  ]);
+  const t0 = performance.now();
+  const phases: string[] = [];
+  let tPhase = t0;
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases.push(`${name} ${Math.round(now - tPhase)}`);
+    tPhase = now;
+  };
+  // What serving needs comes first; the components that are clients of the API (controllers,
+  // scheduler, node) are loaded while it already answers (#13: `k8ts up` is ready when the API
+  // server is, as kubeadm's control plane is, before the controllers have synced).
+  const [{ ApiServer }, { ensureServiceAccountKey }, { adminUser }, { openStore }, { makeConnectHandler }, { kubeletClientSecret }] =
+    await Promise.all([
+      import('../apiserver/server.js'),
+      import('../pki/serviceaccount.js'),
+      import('../apiserver/authn/user.js'),
+      import('../store/index.js'),
+      import('../apiserver/connect.js'),
+      import('../apiserver/kubeletclient.js'),
+    ]);
+  phase('modules');
   const files = clusterFiles(opts.dataDir);
   const token = ensureToken(opts.dataDir);
   const isIP = (x: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(x);
@@ -156,7 +150,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   ];
   const pki = ensurePKI(files.dir, { ips: sans.filter(isIP), dns: sans.filter((x) => !isIP(x)) });
   const saKeys = ensureServiceAccountKey(files.dir);
+  phase('pki');
   const store = await openStore(opts.store, files.dir, undefined, opts.etcdTLS);
+  phase('store');
   const log = opts.log ?? ((m: string) => console.error(m));
   // Pod log/exec/attach/port-forward/proxy requests are relayed to the pod's node.
   let apiRef: ApiServer | undefined;
@@ -197,6 +193,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await store.close();
     throw e;
   }
+  phase('api');
+  opts.onServing?.(url);
   let controllers: ControllerManager | undefined;
   let scheduler: SchedulerServer | undefined;
   let node: LocalNode | undefined;
@@ -204,6 +202,24 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let simulatorClient: RestClient | undefined;
   let fleetlock: FleetLockServer | undefined;
   try {
+    const [
+      { startControllers },
+      { startScheduler },
+      { startLocalNode },
+      { RestClient },
+      { requestSimulatedNodes, SimulatedNodesFollower },
+      { FleetLockServer },
+      { defaultLoadBalancerPool },
+    ] = await Promise.all([
+      import('../controllers/manager.js'),
+      import('../scheduler/server.js'),
+      import('./node.js'),
+      import('../client/rest.js'),
+      import('./simulated.js'),
+      import('../fleetlock/server.js'),
+      import('../api/addresspool.js'),
+    ]);
+    phase('component modules');
     if (opts.controllers !== false) {
       // The manager acts as system:kube-controller-manager, each controller as its service
       // account in kube-system (--use-service-account-credentials, as kubeadm sets it). Simulated
@@ -245,6 +261,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       // The scheduler acts as system:kube-scheduler, with only the bootstrap policy's rights for it.
       const sched = ensureClientCert(files.dir, pki.ca, 'kube-scheduler', 'system:kube-scheduler');
       scheduler = await startScheduler({ server: url, certData: sched.cert, keyData: sched.key, caData: pki.ca.cert, log });
+      phase('controllers and scheduler');
     }
     if (opts.node !== false) {
       const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
@@ -275,6 +292,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         log,
         leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds),
       });
+      phase('node');
     }
     if (opts.fleetlock) {
       // A client of the cluster like the controllers, with the API server's certificate for HTTPS.
@@ -294,6 +312,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await store.close();
     throw e;
   }
+  // Where a start's time went, for whoever wonders why it was slow.
+  log(`control plane started in ${Math.round(performance.now() - t0)} ms (ms per phase: ${phases.join(', ')})`);
   return {
     url,
     token,
@@ -318,12 +338,20 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   };
 }
 
-export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: string): ClusterInfo {
+/**
+ * Records the serving control plane in DATA_DIR/cluster.json: first when its API server answers
+ * (`starting`: the controllers, scheduler and node are on their way), again once all is started.
+ */
+export function writeClusterInfo(
+  dataDir: string,
+  cp: { url: string; port: number; node?: LocalNode; fleetlock?: FleetLockServer; starting?: boolean },
+  storeKind: string,
+): ClusterInfo {
   const files = clusterFiles(dataDir);
   const info: ClusterInfo = {
     url: cp.url,
     pid: process.pid,
-    port: cp.api.port,
+    port: cp.port,
     store: storeKind,
     dataDir: files.dir,
     startedAt: new Date().toISOString(),
@@ -334,6 +362,7 @@ export function writeClusterInfo(dataDir: string, cp: ControlPlane, storeKind: s
     info.supervisorPid = process.ppid;
     info.supervisorStart = processStartTime(process.ppid);
   }
+  if (cp.starting) info.starting = true;
   if (cp.fleetlock) info.fleetlockURL = cp.fleetlock.url;
   if (cp.node) info.node = { name: cp.node.name, ip: cp.node.ip, limitations: cp.node.limitations, proxy: cp.node.proxy.describe() };
   // Written whole or not at all: `up` and `down` read it while this process may be writing.

@@ -23,6 +23,7 @@ import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from 
 import { type StreamingPod, StreamingServer } from '../node/streaming/server.js';
 import { NodeDNS } from '../proxy/dns/nodedns.js';
 import { type ProxyModeChoice, ProxyServer } from '../proxy/server.js';
+import { parseRuntimeChoice, type RuntimeChoice } from './runtimechoice.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
@@ -57,13 +58,7 @@ export interface LocalNodeOptions {
   ingressHttpsPort?: number;
 }
 
-export type RuntimeChoice = 'auto' | 'oci' | 'process';
-
-export function parseRuntimeChoice(v: string | undefined): RuntimeChoice {
-  const c = (v ?? 'auto').toLowerCase();
-  if (c !== 'auto' && c !== 'oci' && c !== 'process') throw new Error(`unknown runtime "${v}": use auto, oci or process`);
-  return c;
-}
+export { parseRuntimeChoice, type RuntimeChoice };
 
 /** The image service's layer snapshots, when it has them (the image store built for the OCI runtime). */
 function snapshotterOf(images: ImageService): Snapshotter | undefined {

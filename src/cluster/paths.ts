@@ -95,8 +95,10 @@ export interface ClusterInfo {
   /** The `up` background process that restarts the control plane when it dies, and its start time. */
   supervisorPid?: number;
   supervisorStart?: string;
-  /** This machine's node, when `up` runs one, and what it cannot do here. */
+  /** The API server answers; the controllers, scheduler and node are still starting. */
+  starting?: boolean;
   /** The FleetLock server's base URL, when it is on. */
   fleetlockURL?: string;
+  /** This machine's node, when `up` runs one, and what it cannot do here. */
   node?: { name: string; ip: string; limitations: string[]; proxy?: string };
 }

@@ -21,6 +21,7 @@ import {
   PODS,
   type Pod,
 } from '../api/types.js';
+import { DAEMONSET_STATUS_COUNTS } from '../api/validation/apps-sets.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import {
   type Informer,
@@ -622,18 +623,7 @@ export class DaemonSetController extends Controller {
     if (ds.status?.conditions?.length) status.conditions = ds.status.conditions;
     if (status.observedGeneration === undefined) delete status.observedGeneration;
     const prev = ds.status ?? ({} as DaemonSetStatus);
-    const same = (
-      [
-        'currentNumberScheduled',
-        'numberMisscheduled',
-        'desiredNumberScheduled',
-        'numberReady',
-        'observedGeneration',
-        'updatedNumberScheduled',
-        'numberAvailable',
-        'numberUnavailable',
-      ] as const
-    ).every((k) => (prev[k] ?? 0) === (status[k] ?? 0));
+    const same = DAEMONSET_STATUS_COUNTS.every((k) => (prev[k] ?? 0) === (status[k] ?? 0));
     if (!same) {
       // storeDaemonSetStatus: once more on a fresh copy after a conflict.
       let target: DaemonSet = { ...ds, status };

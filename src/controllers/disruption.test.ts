@@ -7,6 +7,7 @@ import type { KObject } from '../api/object.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { createRunningPod } from '../testing/pods.js';
 import { waitFor } from '../testing/wait.js';
 import { DisruptionController } from './disruption.js';
 
@@ -66,24 +67,7 @@ async function pod(
         },
       ]
     : undefined;
-  await c.create(PODS, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, labels, ownerReferences },
-    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] },
-  });
-  return c.patch(
-    { ...PODS, name, subresource: 'status' },
-    {
-      status: {
-        phase: 'Running',
-        conditions: [
-          { type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: new Date().toISOString() },
-        ],
-      },
-    },
-    'merge',
-  );
+  return createRunningPod(c, PODS, { name, labels, ...(ownerReferences ? { ownerReferences } : {}) }, ready);
 }
 
 type Status = {

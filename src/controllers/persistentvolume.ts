@@ -252,27 +252,14 @@ export class PersistentVolumeController {
 
   private async syncBoundClaim(claim: PersistentVolumeClaim): Promise<void> {
     const volumeName = claim.spec?.volumeName ?? '';
+    const lost = (why: string) => this.updateClaimStatusWithEvent(claim, 'Lost', undefined, 'Warning', 'ClaimLost', why);
     if (!volumeName) {
-      await this.updateClaimStatusWithEvent(
-        claim,
-        'Lost',
-        undefined,
-        'Warning',
-        'ClaimLost',
-        'Bound claim has lost reference to PersistentVolume. Data on the volume is lost!',
-      );
+      await lost('Bound claim has lost reference to PersistentVolume. Data on the volume is lost!');
       return;
     }
     const volume = this.volume(volumeName);
     if (!volume) {
-      await this.updateClaimStatusWithEvent(
-        claim,
-        'Lost',
-        undefined,
-        'Warning',
-        'ClaimLost',
-        'Bound claim has lost its PersistentVolume. Data on the volume is lost!',
-      );
+      await lost('Bound claim has lost its PersistentVolume. Data on the volume is lost!');
       return;
     }
     if (!volume.spec?.claimRef || volume.spec.claimRef.uid === claim.metadata.uid) {

@@ -523,23 +523,21 @@ export class StatefulSetController extends Controller {
     await this.createMissingClaims(set, pod);
     try {
       await this.client.create({ ...PODS, namespace: pod.metadata.namespace }, pod);
-      this.recorder.event(
-        this.setRef(set),
-        'Normal',
-        'SuccessfulCreate',
-        `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`,
-      );
+      this.podEvent(set, 'create', pod);
     } catch (e) {
       // The informer has not shown us the pod yet: it is there, the next sync sees it.
       if (isAlreadyExists(e)) return;
-      this.recorder.event(
-        this.setRef(set),
-        'Warning',
-        'FailedCreate',
-        `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(e)}`,
-      );
+      this.podEvent(set, 'create', pod, e);
       throw e;
     }
+  }
+
+  /** recordPodEvent (stateful_pod_control.go): Successful<Verb> or, given the error, Failed<Verb>. */
+  private podEvent(set: StatefulSet, verb: 'create' | 'delete', pod: Pod, err?: unknown): void {
+    const reason = verb === 'create' ? 'Create' : 'Delete';
+    const what = `${verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name}`;
+    if (err === undefined) this.recorder.event(this.setRef(set), 'Normal', `Successful${reason}`, `${what} successful`);
+    else this.recorder.event(this.setRef(set), 'Warning', `Failed${reason}`, `${what} failed error: ${errorMessage(err)}`);
   }
 
   private async deletePod(set: StatefulSet, pod: Pod, why?: 'update'): Promise<void> {
@@ -548,21 +546,11 @@ export class StatefulSetController extends Controller {
         { ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name },
         { preconditions: { uid: pod.metadata.uid } },
       );
-      this.recorder.event(
-        this.setRef(set),
-        'Normal',
-        'SuccessfulDelete',
-        `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`,
-      );
+      this.podEvent(set, 'delete', pod);
       if (why) this.log(`statefulset: ${set.metadata.namespace}/${set.metadata.name}: pod ${pod.metadata.name} terminating for update`);
     } catch (e) {
       if (isNotFound(e) || isConflict(e)) return;
-      this.recorder.event(
-        this.setRef(set),
-        'Warning',
-        'FailedDelete',
-        `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(e)}`,
-      );
+      this.podEvent(set, 'delete', pod, e);
       throw e;
     }
   }

@@ -2,91 +2,186 @@
 // makes them: a self-signed CA kept in the data dir, and a server certificate it signs for
 // every name and address clients use. kubectl sends bearer tokens only over TLS, so the API
 // server always serves HTTPS.
+//
+// Keys are ECDSA P-256 (kubeadm's --encryption-algorithm=ECDSA-P256): Node's crypto makes one
+// in well under a millisecond where an RSA-2048 key took 0.1-1 s, six of which were most of a
+// new cluster's start (#13). Certificates are written with @peculiar/asn1-x509 (the X.509
+// schema) and signed by Node's crypto; the library is loaded only when a certificate is made,
+// so a start on an existing data dir never pays for it. Certificates and keys already in a data
+// dir (RSA ones from earlier versions included) keep working: they are read, never converted.
 
-import { sign as cryptoSign, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import forge from 'node-forge';
 
 export interface KeyPairPEM {
   cert: string;
   key: string;
 }
 
-function newKey(): { pem: string; publicKey: forge.pki.rsa.PublicKey } {
-  // Node's native key generation is two orders of magnitude faster than forge's pure-JS one.
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  return { pem: privateKey, publicKey: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey };
+/** What a certificate says about its subject: the request half of client-go's certutil.Config. */
+export interface CertificateSpec {
+  commonName: string;
+  /** Organizations (O): the groups the API server's x509 authenticator reads. */
+  organizations?: string[];
+  /** A CA certificate (basicConstraints cA, keyCertSign). */
+  isCA?: boolean;
+  /** Extended key usages: server (TLS serving), client (TLS client). */
+  usages?: ('server' | 'client')[];
+  dnsNames?: string[];
+  ips?: string[];
+  /** Lifetime in years from now (the certificate is valid from a minute ago)... */
+  years: number;
+  /** ... unless it ends earlier than that (a CSR signer's --cluster-signing-duration, the CA's own end). */
+  notAfter?: Date;
 }
 
-/**
- * forge's cert.sign(key, sha256), with the RSA private-key operation done by Node's crypto
- * (native) instead of forge's pure-JS big integers, a quarter of a new cluster's start (#13):
- * the same PKCS#1 v1.5 SHA-256 signature over the same TBSCertificate.
- */
-function signCert(cert: forge.pki.Certificate, keyPEM: string): void {
-  cert.md = forge.md.sha256.create();
-  cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption;
-  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
-  // forge has it (cert.sign uses it); its type declarations leave it out.
-  cert.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
-  const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
-  cert.signature = cryptoSign('sha256', tbs, keyPEM).toString('binary');
+/** A new ECDSA P-256 key pair (PKCS#8 PEM private key). */
+export function newPrivateKey(): { pem: string; privateKey: KeyObject; publicKey: KeyObject } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { pem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, privateKey, publicKey };
 }
 
-function serial(): string {
+type X509Schema = typeof import('@peculiar/asn1-x509');
+type AsnSchema = typeof import('@peculiar/asn1-schema');
+let asn1: { x509: X509Schema; schema: AsnSchema } | undefined;
+
+/** The X.509 schema, loaded on first use: a few hundred ms of module loading a running cluster rarely needs. */
+function x509Schema(): { x509: X509Schema; schema: AsnSchema } {
+  if (!asn1) {
+    const require = createRequire(import.meta.url);
+    asn1 = { x509: require('@peculiar/asn1-x509') as X509Schema, schema: require('@peculiar/asn1-schema') as AsnSchema };
+  }
+  return asn1;
+}
+
+// Signature algorithms by the signing key's type (RFC 5758 for ECDSA, RFC 4055 for RSA).
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
+const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
+const OID_CN = '2.5.4.3';
+const OID_O = '2.5.4.10';
+
+function serialNumber(): ArrayBuffer {
   const b = randomBytes(16);
   b[0] &= 0x7f; // a positive serial number
-  return b.toString('hex');
+  b[0] |= 0x01; // and no leading zero byte to be stripped
+  return new Uint8Array(b).buffer;
+}
+
+function toArrayBuffer(b: Buffer): ArrayBuffer {
+  return new Uint8Array(b).buffer;
+}
+
+/** A key identifier as RFC 5280 4.2.1.2 (1) describes it: SHA-1 of the subjectPublicKey bits. */
+function keyIdentifier(spkiDER: Buffer, { x509, schema }: { x509: X509Schema; schema: AsnSchema }): Buffer {
+  const spki = schema.AsnConvert.parse(spkiDER, x509.SubjectPublicKeyInfo);
+  // SHA-1 as an identifier (what Go's crypto/x509 computes too), not as a security boundary.
+  return createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest();
 }
 
 /**
- * A new key and a certificate for it: subject, extensions and lifetime as given, issued and signed
- * by ca, or self-signed when there is no ca (client-go's certutil does the same for both).
+ * A certificate for publicKey, as spec describes it, issued and signed by ca, or self-signed by
+ * selfKey when there is no ca. The one place this codebase writes certificates: the cluster's
+ * own, the components', and (for CSRs) anyone's public key.
  */
-function issueCert(subject: forge.pki.CertificateField[], extensions: object[], years: number, ca?: KeyPairPEM): KeyPairPEM {
-  const k = newKey();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = k.publicKey;
-  cert.serialNumber = serial();
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + years * 365 * 86400_000);
-  cert.setSubject(subject);
-  cert.setIssuer(ca ? forge.pki.certificateFromPem(ca.cert).subject.attributes : subject);
-  cert.setExtensions(extensions);
-  signCert(cert, ca ? ca.key : k.pem);
-  return { cert: forge.pki.certificateToPem(cert), key: k.pem };
+export function issueCertificate(publicKey: KeyObject, spec: CertificateSpec, signer: { ca: KeyPairPEM } | { selfKey: KeyObject }): string {
+  const lib = x509Schema();
+  const { x509, schema } = lib;
+  const spkiDER = publicKey.export({ type: 'spki', format: 'der' });
+  const signingKey = 'ca' in signer ? createPrivateKey(signer.ca.key) : signer.selfKey;
+  const sigAlg = signingKey.asymmetricKeyType === 'ec' ? ECDSA_WITH_SHA256 : SHA256_WITH_RSA;
+  const rdn = (type: string, value: string) =>
+    new x509.RelativeDistinguishedName([new x509.AttributeTypeAndValue({ type, value: new x509.AttributeValue({ utf8String: value }) })]);
+  const subject = new x509.Name([...(spec.organizations ?? []).map((o) => rdn(OID_O, o)), rdn(OID_CN, spec.commonName)]);
+  let issuer = subject;
+  let authorityKeyId: Buffer;
+  if ('ca' in signer) {
+    const caCert = new X509Certificate(signer.ca.cert);
+    // The issuer is the CA's subject byte for byte, as chain building compares them.
+    issuer = schema.AsnConvert.parse(caCert.raw, x509.Certificate).tbsCertificate.subject;
+    authorityKeyId = keyIdentifier(caCert.publicKey.export({ type: 'spki', format: 'der' }), lib);
+  } else {
+    authorityKeyId = keyIdentifier(spkiDER, lib);
+  }
+  const ext = (extnID: string, value: unknown, critical = false) =>
+    new x509.Extension({ extnID, critical, extnValue: new schema.OctetString(schema.AsnConvert.serialize(value)) });
+  const ku = spec.isCA
+    ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
+    : // keyEncipherment is RSA key transport: an EC key only signs (Go's crypto/tls checks the same).
+      x509.KeyUsageFlags.digitalSignature | (publicKey.asymmetricKeyType === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0);
+  const extensions = [
+    ext(x509.id_ce_basicConstraints, new x509.BasicConstraints({ cA: !!spec.isCA }), true),
+    ext(x509.id_ce_keyUsage, new x509.KeyUsage(ku), true),
+  ];
+  const eku = (spec.usages ?? []).map((u) => (u === 'server' ? x509.id_kp_serverAuth : x509.id_kp_clientAuth));
+  if (eku.length) extensions.push(ext(x509.id_ce_extKeyUsage, new x509.ExtendedKeyUsage(eku)));
+  extensions.push(ext(x509.id_ce_subjectKeyIdentifier, new x509.SubjectKeyIdentifier(toArrayBuffer(keyIdentifier(spkiDER, lib)))));
+  if ('ca' in signer)
+    extensions.push(
+      ext(
+        x509.id_ce_authorityKeyIdentifier,
+        new x509.AuthorityKeyIdentifier({ keyIdentifier: new x509.KeyIdentifier(toArrayBuffer(authorityKeyId)) }),
+      ),
+    );
+  const sans = [
+    ...(spec.dnsNames ?? []).map((dNSName) => new x509.GeneralName({ dNSName })),
+    ...(spec.ips ?? []).map((iPAddress) => new x509.GeneralName({ iPAddress })),
+  ];
+  if (sans.length) extensions.push(ext(x509.id_ce_subjectAltName, new x509.SubjectAlternativeName(sans)));
+  const algorithm = new x509.AlgorithmIdentifier({ algorithm: sigAlg, ...(sigAlg === SHA256_WITH_RSA ? { parameters: null } : {}) });
+  const now = Date.now();
+  const tbs = new x509.TBSCertificate({
+    version: x509.Version.v3,
+    serialNumber: serialNumber(),
+    signature: algorithm,
+    issuer,
+    validity: new x509.Validity({
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(Math.min(now + spec.years * 365 * 86400_000, spec.notAfter?.getTime() ?? Number.POSITIVE_INFINITY)),
+    }),
+    subject,
+    subjectPublicKeyInfo: schema.AsnConvert.parse(spkiDER, x509.SubjectPublicKeyInfo),
+    extensions: new x509.Extensions(extensions),
+  });
+  const tbsDER = Buffer.from(schema.AsnConvert.serialize(tbs));
+  // ECDSA signatures in X.509 are DER (Ecdsa-Sig-Value), Node's default encoding.
+  const signature = sign('sha256', tbsDER, signingKey);
+  const cert = new x509.Certificate({
+    tbsCertificate: tbs,
+    tbsCertificateRaw: toArrayBuffer(tbsDER),
+    signatureAlgorithm: algorithm,
+    signatureValue: toArrayBuffer(signature),
+  });
+  const der = Buffer.from(schema.AsnConvert.serialize(cert));
+  return `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/** A new key and a certificate for it, issued by ca or self-signed (client-go's certutil does both). */
+function issueKeyPair(spec: CertificateSpec, ca?: KeyPairPEM): KeyPairPEM {
+  const k = newPrivateKey();
+  return { cert: issueCertificate(k.publicKey, spec, ca ? { ca } : { selfKey: k.privateKey }), key: k.pem };
 }
 
 export function makeCA(commonName = 'k8ts-ca', years = 10): KeyPairPEM {
-  return issueCert(
-    [{ name: 'commonName', value: commonName }],
-    [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-      { name: 'subjectKeyIdentifier' },
-    ],
-    years,
-  );
+  return issueKeyPair({ commonName, isCA: true, years });
 }
 
 export function makeServingCert(ca: KeyPairPEM, commonName: string, dnsNames: string[], ips: string[], years = 1): KeyPairPEM {
-  return issueCert(
-    [{ name: 'commonName', value: commonName }],
-    [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-      { name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))] },
-    ],
-    years,
-    ca,
-  );
+  return issueKeyPair({ commonName, usages: ['server', 'client'], dnsNames, ips, years }, ca);
 }
 
 /**
@@ -95,16 +190,7 @@ export function makeServingCert(ca: KeyPairPEM, commonName: string, dnsNames: st
  * kubernetes-admin, O system:masters).
  */
 export function makeClientCert(ca: KeyPairPEM, commonName: string, organizations: string[] = [], years = 1): KeyPairPEM {
-  return issueCert(
-    [...organizations.map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: commonName }],
-    [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', clientAuth: true },
-    ],
-    years,
-    ca,
-  );
+  return issueKeyPair({ commonName, organizations, usages: ['client'], years }, ca);
 }
 
 /** Names the API server's certificate must carry beyond the standard ones (--advertise-address, --tls-san). */
@@ -199,9 +285,20 @@ export function ensurePKI(dir: string, extraSANs: ExtraSANs = {}): ClusterPKI {
 }
 
 /**
+ * The subject a client certificate names in the form Node's X509Certificate.subject prints it
+ * (one "O=..." line per organization, then "CN=..."), for names of the characters Kubernetes'
+ * identities use; anything else never matches and the certificate is made again.
+ */
+function subjectLines(commonName: string, organizations: string[]): string | undefined {
+  const plain = /^[A-Za-z0-9:._@-]+$/;
+  if (![commonName, ...organizations].every((v) => plain.test(v))) return undefined;
+  return [...organizations.map((o) => `O=${o}`), `CN=${commonName}`].join('\n');
+}
+
+/**
  * A component's client certificate (kubeadm's scheduler.conf, controller-manager.conf,
  * kube-proxy's): made once by the cluster CA, kept in pki/<file>.{crt,key}, reissued when the
- * identity it should carry changes.
+ * identity it should carry changes or the CA no longer signs it.
  */
 export function ensureClientCert(dir: string, ca: KeyPairPEM, file: string, commonName: string, organizations: string[] = []): KeyPairPEM {
   const pki = path.join(dir, 'pki');
@@ -210,15 +307,19 @@ export function ensureClientCert(dir: string, ca: KeyPairPEM, file: string, comm
   const key = path.join(pki, `${file}.key`);
   try {
     const kp = { cert: fs.readFileSync(crt, 'utf8'), key: fs.readFileSync(key, 'utf8') };
-    const c = forge.pki.certificateFromPem(kp.cert);
-    const cn = c.subject.getField('CN')?.value;
-    const orgs = c.subject.attributes.filter((a) => a.shortName === 'O').map((a) => String(a.value));
-    const caCert = forge.pki.certificateFromPem(ca.cert);
+    const c = new X509Certificate(kp.cert);
+    const caCert = new X509Certificate(ca.cert);
+    const want = subjectLines(commonName, organizations);
     if (
-      cn === commonName &&
-      JSON.stringify(orgs) === JSON.stringify(organizations) &&
-      caCert.verify(c) &&
-      c.validity.notAfter.getTime() > Date.now() + 86400_000
+      want !== undefined &&
+      c.subject === want &&
+      c.checkIssued(caCert) &&
+      c.verify(caCert.publicKey) &&
+      // The key on disk is the certificate's own.
+      createPublicKey(kp.key)
+        .export({ type: 'spki', format: 'der' })
+        .equals(c.publicKey.export({ type: 'spki', format: 'der' })) &&
+      Date.parse(c.validTo) > Date.now() + 86400_000
     )
       return kp;
   } catch {

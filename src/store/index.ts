@@ -1,6 +1,8 @@
 // The store a server runs on, chosen by name.
 
-import { EtcdStore, type EtcdStoreOptions } from './etcd.js';
+// etcd's client (gRPC, and a .proto parsed when it loads) is imported only for an etcd:// store:
+// it was a fifth of every `k8ts up`'s module loading (#13).
+import type { EtcdStoreOptions } from './etcd.js';
 import { parseEtcdEndpoints, type StoreKind } from './kind.js';
 import { MemoryStore } from './memory.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
@@ -13,7 +15,7 @@ export async function openStore(
   etcdTLS?: EtcdStoreOptions['tls'],
 ): Promise<Store> {
   if (typeof kind === 'string' && kind.startsWith('etcd://'))
-    return EtcdStore.connect({ endpoints: parseEtcdEndpoints(kind, !!etcdTLS), tls: etcdTLS });
+    return (await import('./etcd.js')).EtcdStore.connect({ endpoints: parseEtcdEndpoints(kind, !!etcdTLS), tls: etcdTLS });
   switch (kind) {
     case 'memory':
       return new MemoryStore();
@@ -25,7 +27,7 @@ export async function openStore(
   }
 }
 
-export { EtcdStore, type EtcdStoreOptions } from './etcd.js';
+export type { EtcdStoreOptions } from './etcd.js';
 export { parseEtcdEndpoints, type StoreKind, storeKindError } from './kind.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite.js';

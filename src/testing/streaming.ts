@@ -17,6 +17,7 @@ import { StreamingServer } from '../node/streaming/server.js';
 import { HostTestRuntime } from '../node/streaming/testing.js';
 import { makeCA, makeServingCert } from '../pki/certs.js';
 import { MemoryStore } from '../store/memory.js';
+import { writeTestKubeconfig } from './kubeconfig.js';
 
 export interface StreamingCluster {
   dir: string;
@@ -131,30 +132,7 @@ export async function startStreamingCluster(name = 'streaming'): Promise<Streami
     api = new ApiServer({ store, tokens: new Map([[token, adminUser('admin')]]), tls: serving, connect, advertiseAddress: '10.0.0.1' });
     const url = await api.start(0, '127.0.0.1');
     const kubeconfig = path.join(dir, 'kubeconfig');
-    fs.writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'current-context: t',
-        'clusters:',
-        '- name: t',
-        '  cluster:',
-        `    server: ${url}`,
-        `    certificate-authority-data: ${Buffer.from(ca.cert).toString('base64')}`,
-        'users:',
-        '- name: t',
-        '  user:',
-        `    token: ${token}`,
-        'contexts:',
-        '- name: t',
-        '  context:',
-        '    cluster: t',
-        '    user: t',
-        '    namespace: default',
-        '',
-      ].join('\n'),
-    );
+    writeTestKubeconfig(kubeconfig, { server: url, caData: ca.cert, token });
 
     client = new RestClient({ server: url, token, caData: ca.cert });
     await client.create({ group: '', version: 'v1', resource: 'nodes' }, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });

@@ -11,64 +11,83 @@
 // list library (k8s.io/apiserver/pkg/cel/library/lists.go: isSorted, sum, min, max, indexOf,
 // lastIndexOf). Kubernetes' other libraries (quantity, url, ip/cidr, format) are not provided:
 // rules calling them fail with the evaluator's "no such overload" error.
+//
+// The evaluator is loaded (through its CommonJS build, synchronously) the first time a rule is
+// compiled: most clusters have none, and loading it was the largest single package of the API
+// server's start (#13).
 
-import { CelScalar, type CelValue, celEnv, celMethod, isCelError, listType, parse, plan } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
+import { createRequire } from 'node:module';
+import type { CelValue } from '@bufbuild/cel';
 import type { FieldError } from '../errors.js';
 import { isObject } from '../object.js';
 import { additionalOf, INT_OR_STRING, itemsOf, type JSONSchemaProps } from './structural.js';
 
 type Rule = NonNullable<JSONSchemaProps['x-kubernetes-validations']>[number];
-type Program = ReturnType<typeof plan>;
+type Cel = typeof import('@bufbuild/cel');
+type Program = ReturnType<Cel['plan']>;
 
-const LIST = listType(CelScalar.DYN);
-const order = (a: CelValue, b: CelValue): number => {
-  if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number'))
-    return Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : 0;
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
-  throw new Error('no such overload');
-};
-const same = (a: CelValue, b: CelValue): boolean =>
-  (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number') ? Number(a) === Number(b) : a === b;
-const extreme = (name: string, sign: number) =>
-  celMethod(name, LIST, [], CelScalar.DYN, function (this: Iterable<CelValue>) {
-    let m: CelValue | undefined;
-    for (const x of this) if (m === undefined || order(x, m) * sign > 0) m = x;
-    if (m === undefined) throw new Error(`${name} called on empty list`);
-    return m as never;
-  });
-/** Kubernetes' list library. */
-const lists = [
-  celMethod('isSorted', LIST, [], CelScalar.BOOL, function (this: Iterable<CelValue>) {
-    const xs = [...this];
-    return xs.every((x, i) => i === 0 || order(xs[i - 1], x) <= 0);
-  }),
-  celMethod('sum', LIST, [], CelScalar.DYN, function (this: Iterable<CelValue>) {
-    let s: CelValue | undefined;
-    for (const x of this) s = s === undefined ? x : (((s as never) + (x as never)) as CelValue);
-    return (s ?? 0n) as never;
-  }),
-  extreme('min', -1),
-  extreme('max', 1),
-  celMethod('indexOf', LIST, [CelScalar.DYN], CelScalar.INT, function (this: Iterable<CelValue>, v: CelValue) {
-    return BigInt([...this].findIndex((x) => same(x, v)));
-  }),
-  celMethod('lastIndexOf', LIST, [CelScalar.DYN], CelScalar.INT, function (this: Iterable<CelValue>, v: CelValue) {
-    const xs = [...this];
-    for (let i = xs.length - 1; i >= 0; i--) if (same(xs[i], v)) return BigInt(i);
-    return -1n;
-  }),
-];
+let loaded: { cel: Cel; env: ReturnType<Cel['celEnv']> } | undefined;
 
-const env = celEnv({ funcs: [...strings, ...lists] });
+/** @bufbuild/cel with the strings extension and Kubernetes' list library, loaded on first use. */
+function evaluator(): { cel: Cel; env: ReturnType<Cel['celEnv']> } {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  const cel = require('@bufbuild/cel') as Cel;
+  const { strings } = require('@bufbuild/cel/ext') as typeof import('@bufbuild/cel/ext');
+  const { CelScalar, celMethod, listType } = cel;
+  const LIST = listType(CelScalar.DYN);
+  const order = (a: CelValue, b: CelValue): number => {
+    if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number'))
+      return Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : 0;
+    if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+    if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+    throw new Error('no such overload');
+  };
+  const same = (a: CelValue, b: CelValue): boolean =>
+    (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number')
+      ? Number(a) === Number(b)
+      : a === b;
+  const extreme = (name: string, sign: number) =>
+    celMethod(name, LIST, [], CelScalar.DYN, function (this: Iterable<CelValue>) {
+      let m: CelValue | undefined;
+      for (const x of this) if (m === undefined || order(x, m) * sign > 0) m = x;
+      if (m === undefined) throw new Error(`${name} called on empty list`);
+      return m as never;
+    });
+  /** Kubernetes' list library. */
+  const lists = [
+    celMethod('isSorted', LIST, [], CelScalar.BOOL, function (this: Iterable<CelValue>) {
+      const xs = [...this];
+      return xs.every((x, i) => i === 0 || order(xs[i - 1], x) <= 0);
+    }),
+    celMethod('sum', LIST, [], CelScalar.DYN, function (this: Iterable<CelValue>) {
+      let s: CelValue | undefined;
+      for (const x of this) s = s === undefined ? x : (((s as never) + (x as never)) as CelValue);
+      return (s ?? 0n) as never;
+    }),
+    extreme('min', -1),
+    extreme('max', 1),
+    celMethod('indexOf', LIST, [CelScalar.DYN], CelScalar.INT, function (this: Iterable<CelValue>, v: CelValue) {
+      return BigInt([...this].findIndex((x) => same(x, v)));
+    }),
+    celMethod('lastIndexOf', LIST, [CelScalar.DYN], CelScalar.INT, function (this: Iterable<CelValue>, v: CelValue) {
+      const xs = [...this];
+      for (let i = xs.length - 1; i >= 0; i--) if (same(xs[i], v)) return BigInt(i);
+      return -1n;
+    }),
+  ];
+  loaded = { cel, env: cel.celEnv({ funcs: [...strings, ...lists] }) };
+  return loaded;
+}
+
 const programs = new Map<string, Program | Error>();
 
 function program(rule: string): Program | Error {
   let p = programs.get(rule);
   if (!p) {
     try {
-      p = plan(env, parse(rule));
+      const { cel, env } = evaluator();
+      p = cel.plan(env, cel.parse(rule));
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e));
     }
@@ -191,7 +210,7 @@ function check(s: JSONSchemaProps, v: unknown, old: unknown, hasOld: boolean, pa
     const bindings: Record<string, unknown> = { self: toCel(v, s, root) };
     if (usesOld) bindings.oldSelf = hasOld ? toCel(old, s, root) : null;
     const out = (p as (ctx: Record<string, unknown>) => unknown)(bindings);
-    if (isCelError(out)) {
+    if (evaluator().cel.isCelError(out)) {
       const msg = (out as { message?: string }).message ?? String(out);
       errs.push(
         fieldError(

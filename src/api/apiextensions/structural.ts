@@ -5,7 +5,7 @@
 // name and generateName, the int-or-string and embedded-resource extensions in their forms).
 // Schemas are kept as the JSON the CRD holds (JSONSchemaProps); this file reads them.
 
-import { RE2JS } from '@bufbuild/re2';
+import { createRequire } from 'node:module';
 import { isObject } from '../object.js';
 import { child, type FieldError, forbidden, invalid, key, required } from '../validation/field.js';
 
@@ -213,13 +213,20 @@ function nested(v: JSONSchemaProps, skipAnyOf: boolean, skipAllOfAnyOf: boolean,
   return errs;
 }
 
+let re2: typeof import('@bufbuild/re2').RE2JS | undefined;
+/** @bufbuild/re2, loaded (its CommonJS build, synchronously) when a schema first has a pattern: not at every start (#13). */
+function RE2(): typeof import('@bufbuild/re2').RE2JS {
+  re2 ??= (createRequire(import.meta.url)('@bufbuild/re2') as typeof import('@bufbuild/re2')).RE2JS;
+  return re2;
+}
+
 /**
  * A schema's pattern, compiled as Kubernetes compiles it: RE2 (Go's regexp), here @bufbuild/re2,
  * which also matches in linear time, so a hostile pattern cannot stall the server on long input.
  */
 export function compilePattern(p: string): { test(s: string): boolean } | undefined {
   try {
-    return RE2JS.compile(p);
+    return RE2().compile(p);
   } catch {
     return undefined;
   }
@@ -227,7 +234,7 @@ export function compilePattern(p: string): { test(s: string): boolean } | undefi
 
 function patternError(p: string): string | undefined {
   try {
-    RE2JS.compile(p);
+    RE2().compile(p);
     return undefined;
   } catch (e) {
     return (e as Error).message;

@@ -116,20 +116,22 @@ export function validateDaemonSetUpdate(ds: KObject, old: KObject): FieldError[]
   return errs;
 }
 
+/** The counts of a DaemonSet's status (each non-negative; the controller writes them when one changes). */
+export const DAEMONSET_STATUS_COUNTS = [
+  'currentNumberScheduled',
+  'numberMisscheduled',
+  'desiredNumberScheduled',
+  'numberReady',
+  'observedGeneration',
+  'updatedNumberScheduled',
+  'numberAvailable',
+  'numberUnavailable',
+] as const;
+
 export function validateDaemonSetStatusUpdate(ds: KObject, old: KObject): FieldError[] {
   const errs = validateObjectMetaUpdate(ds, old);
   const st = obj(ds.status);
-  for (const f of [
-    'currentNumberScheduled',
-    'numberMisscheduled',
-    'desiredNumberScheduled',
-    'numberReady',
-    'observedGeneration',
-    'updatedNumberScheduled',
-    'numberAvailable',
-    'numberUnavailable',
-    'collisionCount',
-  ]) {
+  for (const f of [...DAEMONSET_STATUS_COUNTS, 'collisionCount']) {
     errs.push(...validateNonnegative(st[f], `status.${f}`));
   }
   collisionCountDecremented(ds, old, errs);

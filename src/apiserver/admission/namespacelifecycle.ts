@@ -16,7 +16,11 @@ export class NamespaceLifecycle implements AdmissionPlugin {
   /** Creates only into a namespace that exists and is not terminating (a namespace's own writes pass). */
   async admit(a: Attributes, api: ApiServerContext): Promise<void> {
     if (a.operation !== 'CREATE' || !a.namespace || (a.group === '' && a.resource === 'namespaces')) return;
-    const ns = await api.getObject('', 'namespaces', undefined, a.namespace);
+    // The watch cache first, as kube-apiserver's plugin reads its namespace lister; only a
+    // namespace the cache does not have yet (made a moment ago through another API server) costs
+    // a read of the store, which on etcd is a round trip on every create.
+    const reg = api.registry('', 'namespaces');
+    const ns = reg?.cache.get(`${reg.prefix()}${a.namespace}`) ?? (await api.getObject('', 'namespaces', undefined, a.namespace));
     if (!ns) throw errors.notFound('namespaces', '', a.namespace);
     if (ns.metadata.deletionTimestamp) {
       throw forbidden(a, `unable to create new content in namespace ${a.namespace} because it is being terminated`, [

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import type { KObject } from '../../api/object.js';
 import { ApiError, type RestClient } from '../../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
+import { createRunningPod } from '../../testing/pods.js';
 import { apiError, printerCells as cells } from '../../testing/registry.js';
 
 let cp: TestControlPlane;
@@ -139,25 +140,8 @@ test('a bound claim grows only when its class allows expansion', async () => {
 
 // ---- eviction ----
 
-async function runningPod(name: string, labels: Record<string, string>, ready = true): Promise<KObject> {
-  await c.create(PODS, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, labels },
-    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] },
-  });
-  return c.patch(
-    { ...PODS, name, subresource: 'status' },
-    {
-      status: {
-        phase: 'Running',
-        conditions: [
-          { type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: new Date().toISOString() },
-        ],
-      },
-    },
-    'merge',
-  );
+function runningPod(name: string, labels: Record<string, string>, ready = true): Promise<KObject> {
+  return createRunningPod(c, PODS, { name, labels }, ready);
 }
 
 async function budget(name: string, spec: Record<string, unknown>, status?: Record<string, unknown>): Promise<KObject> {

@@ -5,8 +5,7 @@
 // policy lets every service account `get` them (system:service-account-issuer-discovery).
 
 import type { ServerResponse } from 'node:http';
-import { exportJWK } from 'jose';
-import type { ServiceAccountKeyPair } from '../../pki/serviceaccount.js';
+import { type ServiceAccountKeyPair, signingAlgorithm } from '../../pki/serviceaccount.js';
 import { writeJSON } from '../http.js';
 import { keyID } from './token.js';
 
@@ -14,20 +13,25 @@ export const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration';
 export const JWKS_PATH = '/openid/v1/jwks';
 
 /** The discovery document: the issuer and where its keys are (--service-account-jwks-uri, else the issuer's /openid/v1/jwks). */
-export function openIDConfiguration(issuer: string, jwksURI?: string): Record<string, unknown> {
+export function openIDConfiguration(issuer: string, keys: ServiceAccountKeyPair, jwksURI?: string): Record<string, unknown> {
   return {
     issuer,
     jwks_uri: jwksURI ?? `${issuer.replace(/\/+$/, '')}${JWKS_PATH}`,
     response_types_supported: ['id_token'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['RS256'],
+    // The algorithms of the keys that verify (openidmetadata.go getAlgs).
+    id_token_signing_alg_values_supported: [signingAlgorithm(keys.publicKey)],
   };
 }
 
 /** The public keys that verify the cluster's tokens, as a JWK set. */
 export async function jwks(keys: ServiceAccountKeyPair): Promise<{ keys: Record<string, unknown>[] }> {
+  // jose is loaded when the keys are first asked for, not at the API server's start.
+  const { exportJWK } = await import('jose');
   const jwk = await exportJWK(keys.publicKey);
-  return { keys: [{ use: 'sig', kty: jwk.kty, kid: keyID(keys.publicKey), alg: 'RS256', n: jwk.n, e: jwk.e }] };
+  const alg = signingAlgorithm(keys.publicKey);
+  const material = jwk.kty === 'EC' ? { crv: jwk.crv, x: jwk.x, y: jwk.y } : { n: jwk.n, e: jwk.e };
+  return { keys: [{ use: 'sig', kty: jwk.kty, kid: keyID(keys.publicKey), alg, ...material }] };
 }
 
 /** Serves one of the two documents (GET only), with the caching kube-apiserver allows (1 h, public). */
@@ -41,7 +45,7 @@ export async function serveIssuerDiscovery(
 ): Promise<boolean> {
   const doc =
     path === OPENID_CONFIGURATION_PATH || path === `${OPENID_CONFIGURATION_PATH}/`
-      ? openIDConfiguration(issuer, jwksURI)
+      ? openIDConfiguration(issuer, keys, jwksURI)
       : path === JWKS_PATH || path === `${JWKS_PATH}/`
         ? await jwks(keys)
         : undefined;

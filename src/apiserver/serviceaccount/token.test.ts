@@ -3,6 +3,7 @@
 // when the service account or the pod they are bound to is gone (or came back with a new uid).
 
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import type { KObject } from '../../api/object.js';
@@ -52,7 +53,8 @@ test('issued tokens carry Kubernetes claims and authenticate as the service acco
   const { token, expiresAt } = await tokens.generate(sa, { pod, node }, 3600, tokens.audiences);
   assert.equal(expiresAt, now + 3600_000);
   const header = decodeProtectedHeader(token);
-  assert.equal(header.alg, 'RS256');
+  // A new key is P-256: ES256, as kube-apiserver signs with an ECDSA --service-account-signing-key-file.
+  assert.equal(header.alg, 'ES256');
   assert.equal(header.kid, keyID(keys.publicKey));
   const claims = decodeJwt(token);
   assert.equal(claims.iss, DEFAULT_ISSUER);
@@ -90,6 +92,22 @@ test('issued tokens carry Kubernetes claims and authenticate as the service acco
   await assert.rejects(tokens.authenticateToken(token), (e: unknown) => e instanceof InvalidTokenError && /expired/.test(e.message));
 });
 
+test("a data dir's RSA key (made before keys were P-256) keeps signing RS256, and its tokens keep verifying", async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keys = { privateKey, publicKey };
+  const objects = new Map<string, KObject>();
+  const sa = obj('ServiceAccount', 'robot', 'sa-uid-1');
+  objects.set('sa/ns1/robot', sa);
+  const tokens = new ServiceAccountTokens({ keys, getter: fakeGetter(objects) });
+  const { token } = await tokens.generate(sa, {}, 3600, tokens.audiences);
+  assert.equal(decodeProtectedHeader(token).alg, 'RS256');
+  assert.equal((await tokens.authenticateToken(token))?.name, 'system:serviceaccount:ns1:robot');
+  // A token of the other algorithm, signed by a key that is not the cluster's, is refused.
+  const other = newServiceAccountKeyPair();
+  const forged = await new SignJWT(decodeJwt(token)).setProtectedHeader({ alg: 'ES256' }).sign(other.privateKey);
+  await assert.rejects(tokens.authenticateToken(forged), (e: unknown) => e instanceof InvalidTokenError);
+});
+
 test('the authenticator refuses wrong audiences, forgeries, and tokens whose service account or pod is gone', async () => {
   const keys = newServiceAccountKeyPair();
   const objects = new Map<string, KObject>();
@@ -125,7 +143,7 @@ test('the authenticator refuses wrong audiences, forgeries, and tokens whose ser
 
   // Not a JWT, or another issuer's JWT: not ours to judge (another authenticator may know it).
   assert.equal(await tokens.authenticateToken('0123456789abcdef'), undefined);
-  const foreign = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setIssuer('https://elsewhere').sign(keys.privateKey);
+  const foreign = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer('https://elsewhere').sign(keys.privateKey);
   assert.equal(await tokens.authenticateToken(foreign), undefined);
 
   // The pod is deleted: its token stops working; a new pod of the same name does not revive it.
@@ -281,7 +299,7 @@ test('issuer discovery: a service account reads the OpenID configuration and key
   assert.equal(conf.statusCode, 200, conf.body.toString());
   const doc = JSON.parse(conf.body.toString());
   assert.equal(doc.issuer, DEFAULT_ISSUER);
-  assert.deepEqual(doc.id_token_signing_alg_values_supported, ['RS256']);
+  assert.deepEqual(doc.id_token_signing_alg_values_supported, ['ES256']);
   const keysRes = await asSA.requestRaw({ method: 'GET', path: '/openid/v1/jwks' });
   assert.equal(keysRes.statusCode, 200);
   assert.match(String(keysRes.headers['content-type']), /^application\/jwk-set\+json/);

@@ -1,5 +1,5 @@
 // Service-account tokens, as kube-apiserver's pkg/serviceaccount (jwt.go, claims.go): JWTs
-// signed RS256 with the cluster's service-account key, carrying Kubernetes' claims (iss, sub
+// signed (RS256 or ES256, by the key's type) with the cluster's service-account key, carrying Kubernetes' claims (iss, sub
 // system:serviceaccount:NS:NAME, aud, exp, iat, nbf, jti, and under "kubernetes.io" the
 // namespace, the service account and the object the token is bound to), and the authenticator
 // that takes them back: signature, issuer, time (with go-jose's one-minute leeway), audience,
@@ -7,10 +7,16 @@
 // A token of a deleted pod, or of a service account deleted and made again, stops working.
 
 import { createHash, type KeyObject, randomUUID } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { KObject } from '../../api/object.js';
-import type { ServiceAccountKeyPair } from '../../pki/serviceaccount.js';
+import { type ServiceAccountKeyPair, signingAlgorithm } from '../../pki/serviceaccount.js';
 import type { UserInfo } from '../authn/user.js';
+
+/** jose, loaded by the first token signed or checked rather than at every start of the API server (#13). */
+let joseModule: Promise<typeof import('jose')> | undefined;
+const jose = () => {
+  joseModule ??= import('jose');
+  return joseModule;
+};
 
 /** kube-apiserver's --service-account-issuer as kubeadm sets it; also the API's own audience. */
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -90,13 +96,14 @@ export interface ServiceAccountTokensOptions {
  */
 export async function generateLegacyToken(keys: ServiceAccountKeyPair, sa: KObject, secretName: string): Promise<string> {
   const ns = sa.metadata.namespace!;
+  const { SignJWT } = await jose();
   return new SignJWT({
     [LEGACY_NAMESPACE]: ns,
     [LEGACY_SECRET_NAME]: secretName,
     [LEGACY_SA_NAME]: sa.metadata.name!,
     [LEGACY_SA_UID]: sa.metadata.uid!,
   })
-    .setProtectedHeader({ alg: 'RS256', kid: keyID(keys.publicKey) })
+    .setProtectedHeader({ alg: signingAlgorithm(keys.privateKey), kid: keyID(keys.publicKey) })
     .setIssuer(LEGACY_ISSUER)
     .setSubject(serviceAccountUsername(ns, sa.metadata.name!))
     .sign(keys.privateKey);
@@ -140,6 +147,8 @@ export class ServiceAccountTokens {
   readonly extendExpiration: boolean;
   readonly maxExpirationSeconds?: number;
   private readonly kid: string;
+  /** RS256 for an RSA key, ES256 for a P-256 one: the algorithm is the key's, and only it verifies. */
+  private readonly alg: string;
   private readonly now: () => number;
 
   constructor(private readonly opts: ServiceAccountTokensOptions) {
@@ -148,6 +157,7 @@ export class ServiceAccountTokens {
     this.extendExpiration = opts.extendExpiration ?? true;
     this.maxExpirationSeconds = opts.maxExpirationSeconds;
     this.kid = keyID(opts.keys.publicKey);
+    this.alg = signingAlgorithm(opts.keys.privateKey);
     this.now = opts.now ?? Date.now;
   }
 
@@ -183,8 +193,9 @@ export class ServiceAccountTokens {
     if (bound.node) k8s.node = { name: bound.node.metadata.name!, uid: bound.node.metadata.uid! };
     if (warnAfterSeconds) k8s.warnafter = nowS + warnAfterSeconds;
     const exp = nowS + expirationSeconds;
+    const { SignJWT } = await jose();
     const token = await new SignJWT({ 'kubernetes.io': k8s as unknown as Record<string, unknown> })
-      .setProtectedHeader({ alg: 'RS256', kid: this.kid })
+      .setProtectedHeader({ alg: this.alg, kid: this.kid })
       .setIssuer(this.issuer)
       .setSubject(serviceAccountUsername(k8s.namespace, k8s.serviceaccount.name))
       .setAudience(audiences)
@@ -203,6 +214,7 @@ export class ServiceAccountTokens {
   async authenticateToken(token: string): Promise<ServiceAccountUser | undefined> {
     // Not a JWT, or another issuer's: not ours to judge (jwt.go hasCorrectIssuer).
     if (token.split('.').length !== 3) return undefined;
+    const { decodeJwt, decodeProtectedHeader, errors: joseErrors, jwtVerify } = await jose();
     let iss: unknown;
     try {
       decodeProtectedHeader(token);
@@ -217,7 +229,7 @@ export class ServiceAccountTokens {
     try {
       ({ payload } = await jwtVerify(token, this.opts.keys.publicKey, {
         issuer: this.issuer,
-        algorithms: ['RS256'],
+        algorithms: [this.alg],
         clockTolerance: LEEWAY_SECONDS,
         currentDate: new Date(this.now()),
       }));
@@ -249,11 +261,12 @@ export class ServiceAccountTokens {
 
   /** legacy.go legacyValidator: the Secret must still hold this very token, the service account still be there. */
   private async authenticateLegacy(token: string): Promise<ServiceAccountUser> {
+    const { jwtVerify } = await jose();
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.opts.keys.publicKey, {
         issuer: LEGACY_ISSUER,
-        algorithms: ['RS256'],
+        algorithms: [this.alg],
         currentDate: new Date(this.now()),
       }));
     } catch (e) {

@@ -9,7 +9,7 @@ import { isIPv4 } from '../../../api/net.js';
 import type { KObject } from '../../../api/object.js';
 import { printerColumns } from '../../../api/schema/columns.js';
 import { validateServiceCreate, validateServiceStatusUpdate, validateServiceUpdate } from '../../../api/validation.js';
-import type { IPAllocator, PortAllocator, ServiceAllocators, StoredRange } from '../../allocators.js';
+import type { IPAllocator, PortAllocator, RepairResult, ServiceAllocators, StoredRange } from '../../allocators.js';
 import { a, formatLabels, n, type Obj, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { type FinishFunc, field, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
@@ -231,6 +231,46 @@ async function beginWrite(svc: KObject, old: KObject | undefined, alloc: Service
     // A release that cannot be stored (the store unreachable) leaks the value; it never hands one out twice.
     await giveBack(free, alloc).catch(() => undefined);
   };
+}
+
+/**
+ * The repair controllers of the two service ranges, as every kube-apiserver runs them: each
+ * pass rebuilds the stored bitmaps from what the stored services hold, giving back a value only
+ * after no service held it for three passes in a row (an API server killed between taking a
+ * value and storing its service leaks it; a release that could not be stored too).
+ */
+export class ServiceRangeRepair {
+  private readonly ipLeaks = new Map<number, number>();
+  private readonly portLeaks = new Map<number, number>();
+  constructor(
+    private readonly alloc: ServiceAllocators,
+    /** Every stored service, read from the store after the range (not from a cache). */
+    private readonly listServices: () => Promise<KObject[]>,
+  ) {}
+
+  async runOnce(): Promise<{ ips: RepairResult; ports: RepairResult }> {
+    const ipAlloc = this.alloc.clusterIPs.alloc;
+    const portAlloc = this.alloc.nodePorts.alloc;
+    const ips = await this.alloc.clusterIPs.repair(async () => {
+      const out: number[] = [];
+      for (const svc of await this.listServices())
+        for (const ip of held(svc).ips) {
+          const i = ipAlloc.offsetOf(ip);
+          if (i !== undefined) out.push(i);
+        }
+      return out;
+    }, this.ipLeaks);
+    const ports = await this.alloc.nodePorts.repair(async () => {
+      const out: number[] = [];
+      for (const svc of await this.listServices())
+        for (const p of held(svc).ports) {
+          const i = portAlloc.offsetOf(p);
+          if (i !== undefined) out.push(i);
+        }
+      return out;
+    }, this.portLeaks);
+    return { ips, ports };
+  }
 }
 
 export const strategy: Strategy = {

@@ -54,7 +54,7 @@ const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 /**
  * A token server as Docker Hub's auth service works (distribution's token spec): anonymous
  * callers get pull on public/* only, the user gets pull and push on everything. Tokens are JWTs
- * signed RS256 with an x5c header the registry checks against its rootcertbundle.
+ * signed ES256 (the test CA's key is P-256) with an x5c header the registry checks against its rootcertbundle.
  */
 async function startTokenServer(
   dir: string,
@@ -90,7 +90,7 @@ async function startTokenServer(
       return { type, name, actions: allowed };
     });
     const now = Math.floor(Date.now() / 1000);
-    const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [der.toString('base64')] }));
+    const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'JWT', x5c: [der.toString('base64')] }));
     const claims = b64url(
       JSON.stringify({
         iss: issuer,
@@ -103,7 +103,8 @@ async function startTokenServer(
         access,
       }),
     );
-    const sig = b64url(sign('sha256', Buffer.from(`${header}.${claims}`), key));
+    // JWS wants the ECDSA signature as r||s (RFC 7518 3.4), not DER.
+    const sig = b64url(sign('sha256', Buffer.from(`${header}.${claims}`), { key, dsaEncoding: 'ieee-p1363' }));
     const token = `${header}.${claims}.${sig}`;
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
