@@ -3,6 +3,7 @@
 // `kube-dns` service of kube-system, as kubeadm's CoreDNS addon installs it (here without a
 // selector: each node agent's DNS server publishes its own EndpointSlice, see proxy/dns/nodedns.ts).
 
+import { CLUSTER_INFO_CONFIGMAP, CLUSTER_INFO_NAMESPACE, clusterInfoConfigMap, KUBECONFIG_KEY } from '../api/bootstraptoken.js';
 import { StatusError } from '../api/errors.js';
 import { intToIp } from '../api/net.js';
 import type { KObject } from '../api/object.js';
@@ -84,4 +85,26 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
   });
   await ensure(api, '', 'services', 'kube-system', kubeDNSService(intToIp(api.allocators.clusterIPs.alloc.base + KUBE_DNS_IP_OFFSET)));
   // The `kubernetes` service and its endpoints: KubernetesServiceController (kubernetesservice.ts).
+}
+
+/**
+ * kube-public/cluster-info, as `kubeadm init` makes it (phases/bootstraptoken/clusterinfo): the
+ * address joiners reach this API server at and the cluster CA, for token discovery. Made when
+ * missing; its kubeconfig is written again when this server's address or CA differ from it.
+ */
+export async function ensureClusterInfo(api: ApiServer, server: string, caPEM: string): Promise<void> {
+  const want = clusterInfoConfigMap(server, caPEM);
+  const reg = api.registry('', 'configmaps')!;
+  const cur = await api.getObject('', 'configmaps', CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_CONFIGMAP);
+  if (!cur) return ensure(api, '', 'configmaps', CLUSTER_INFO_NAMESPACE, want);
+  const data = (cur.data ?? {}) as Record<string, string>;
+  const wantData = want.data as Record<string, string>;
+  if (data[KUBECONFIG_KEY] === wantData[KUBECONFIG_KEY]) return;
+  const next = { ...cur, data: { ...data, [KUBECONFIG_KEY]: wantData[KUBECONFIG_KEY] } };
+  try {
+    await reg.update(CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_CONFIGMAP, next, ctx());
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 409) return;
+    throw e;
+  }
 }
