@@ -8,13 +8,12 @@
 // all Ready (its pods' path: ReplicaSet controller, scheduler, node, no ending).
 
 import { pathToFileURL } from 'node:url';
+import { getCondition } from '../src/api/conditions.js';
 import type { KObject } from '../src/api/object.js';
-import { NODES } from '../src/api/types.js';
 import type { WatchStream } from '../src/client/rest.js';
-import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { waitFor } from '../src/testing/wait.js';
 import { benchTempDir, cleanup, fmtInt, fmtS, inParallel, mib, percentile } from './util.js';
-import { startCluster } from './workloads.js';
+import { defaultServiceAccount, simulatedNodesReady, startCluster, timePeerDeployment } from './workloads.js';
 
 const NS = 'default';
 const JOBS = { group: 'batch', version: 'v1', resource: 'jobs', namespace: NS };
@@ -46,10 +45,7 @@ function job(name: string): object {
   };
 }
 
-const complete = (j: KObject): boolean =>
-  ((j.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
-    (c) => c.type === 'Complete' && c.status === 'True',
-  );
+const complete = (j: KObject): boolean => getCondition(j, 'Complete')?.status === 'True';
 
 export async function benchJobs(opts: BenchJobsOptions): Promise<string[]> {
   const store = opts.store ?? 'sqlite';
@@ -63,58 +59,17 @@ export async function benchJobs(opts: BenchJobsOptions): Promise<string[]> {
   let watch: WatchStream | undefined;
   const stopWatch = cleanup.add('job watch', () => watch?.stop());
   try {
-    await waitFor(
-      'the default ServiceAccount',
-      async () => {
-        try {
-          await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
-    await requestSimulatedNodes(client, opts.nodes);
-    await waitFor(
-      `${opts.nodes} simulated nodes Ready`,
-      async () => {
-        const list = await client.list(NODES);
-        return (
-          list.items.filter((n) =>
-            (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
-              (c) => c.type === 'Ready' && c.status === 'True',
-            ),
-          ).length >= opts.nodes
-        );
-      },
-      { timeoutMs: 120_000, intervalMs: 250 },
-    );
+    await defaultServiceAccount(client);
+    await simulatedNodesReady(client, opts.nodes);
 
     // The peer: a Deployment of as many replicas, create to all Ready.
-    const tp = performance.now();
-    await client.create(DEPLOYMENTS, {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'bench-peer', namespace: NS },
-      spec: {
-        replicas: opts.jobs,
-        selector: { matchLabels: { app: 'bench-peer' } },
-        template: {
-          metadata: { labels: { app: 'bench-peer' } },
-          spec: { containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
-        },
-      },
-    });
-    await waitFor(
-      'the peer Deployment Ready',
-      async () => {
-        const d = await client.get({ ...DEPLOYMENTS, name: 'bench-peer' });
-        return ((d.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0) >= opts.jobs;
-      },
+    const peerMs = await timePeerDeployment(
+      client,
+      opts.jobs,
+      { name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '10m', memory: '16Mi' } } },
+      'readyReplicas',
       { timeoutMs: budgetMs, intervalMs: 250 },
     );
-    const peerMs = performance.now() - tp;
     const peerRate = (opts.jobs / peerMs) * 1000;
     // Its pods go before the Jobs start, so that both runs have the nodes to themselves.
     await client.delete({ ...DEPLOYMENTS, name: 'bench-peer' }, { propagationPolicy: 'Background' });

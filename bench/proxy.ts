@@ -2,16 +2,17 @@
 // - sync: 1,000 ClusterIP services with 10 endpoints each (hand-made EndpointSlices in an
 //   in-process API server), then the time of the first sync (10,000 endpoints: the nftables
 //   table written whole, one `nft -f`), of EndpointSlice and Service changes until the proxy has
-//   applied them (API write -> rules in the kernel; partial syncs), p50/p99 of 30 changes, and of
+//   applied them (API write -> rules in the kernel; partial syncs), p50/p99 of 40 changes, and of
 //   a whole-table sync over the table in place. nftables mode only: the userspace mode's cost
 //   per service is a listener, not a ruleset.
 // - traffic: a real node (`k8ts up`'s control plane in this process, the bootcamp app in one
-//   pod) and wrk (Debian's) with 16 keep-alive connections for 8 s each: straight to the pod IP,
-//   through the ClusterIP and through the NodePort, in the same run, per mode; ratios to direct.
+//   pod) and wrk (Debian's), straight to the pod IP, through the ClusterIP and through the
+//   NodePort, in the same run, per mode: throughput in interleaved saturating rounds (ratios to
+//   direct paired per round), latency with paced streams to all three at once (see measureTargets).
 // Linux and root only (nftables, a bridge); elsewhere the section says it skipped.
 
 import { execFile, spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KObject } from '../src/api/object.js';
@@ -53,6 +54,22 @@ export async function benchProxySync(): Promise<string[]> {
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as string[];
 }
 
+/**
+ * CPU time so far of this process and of its waited-for children (nft), ms: what a sync costs
+ * whatever else the 2 shared cores are doing (wall time on a loaded machine is mostly waiting).
+ */
+function cpuNow(): { self: number; children: number } {
+  const u = process.cpuUsage();
+  // /proc/self/stat fields 16 and 17: cutime and cstime, in clock ticks (100 per second on Linux).
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return { self: (u.user + u.system) / 1000, children: ((Number(f[13]) + Number(f[14])) * 1000) / 100 };
+}
+
+function cpuSince(a: { self: number; children: number }): { self: number; children: number } {
+  const b = cpuNow();
+  return { self: b.self - a.self, children: b.children - a.children };
+}
+
 export async function benchProxySyncHere(opts: { services?: number; endpoints?: number; changes?: number } = {}): Promise<string[]> {
   const services = opts.services ?? 1000;
   const perService = opts.endpoints ?? 10;
@@ -79,8 +96,10 @@ export async function benchProxySyncHere(opts: { services?: number; endpoints?: 
     const p = proxy;
     cleanup.add('proxy bench rules', () => p.stop({ cleanup: true }));
     const t0 = performance.now();
+    const cpu0 = cpuNow();
     await proxy.start();
     const firstMs = performance.now() - t0;
+    const firstCpu = cpuSince(cpu0);
     const first = proxy.lastSync!;
     const nft = proxy.proxier as NftablesProxier;
     const slices: number[] = [];
@@ -130,14 +149,16 @@ export async function benchProxySyncHere(opts: { services?: number; endpoints?: 
     nft.requestFullSync();
     const before = nft.fullSyncs;
     const tFull = performance.now();
+    const cpu1 = cpuNow();
     await proxy.requestSync();
     const resyncMs = performance.now() - tFull;
+    const resyncCpu = cpuSince(cpu1);
     if (nft.fullSyncs !== before + 1) throw new Error('the whole-table resync did not happen');
     offNft();
     const script = nft.applied!.script;
     return [
       `sync, in a network namespace of its own: ${fmtInt(services)} services x ${perService} endpoints (${fmtInt(first.endpoints)} endpoints, ${fmtInt(script.split('\n').length)} nft lines, ${(script.length / 1024 / 1024).toFixed(1)} MiB) [target: a sync at 10,000 endpoints < 1 s]:`,
-      `  first sync (the whole table, one nft -f) ${fmtMs(first.durationMs)} (start to rules in place ${fmtMs(firstMs)}); whole table again over the table in place ${fmtMs(resyncMs)}`,
+      `  first sync (the whole table, one nft -f) ${fmtMs(first.durationMs)} (start to rules in place ${fmtMs(firstMs)}; CPU: this process ${fmtMs(firstCpu.self)}, nft ${fmtMs(firstCpu.children)}); whole table again over the table in place ${fmtMs(resyncMs)} (CPU ${fmtMs(resyncCpu.self)} + nft ${fmtMs(resyncCpu.children)})`,
       `  a change until applied (API write -> rules in the kernel, a partial sync): EndpointSlice p50 ${fmtMs(percentile(slices, 50))}, p99 ${fmtMs(percentile(slices, 99))}; Service p50 ${fmtMs(percentile(svcChanges, 50))}, p99 ${fmtMs(percentile(svcChanges, 99))} (${changes} changes)`,
       `  each partial sync p50 ${fmtMs(percentile(partialSyncs, 50))}, p99 ${fmtMs(percentile(partialSyncs, 99))}, of which nft -f p50 ${fmtMs(percentile(partialNft, 50))}`,
     ];
@@ -147,26 +168,47 @@ export async function benchProxySyncHere(opts: { services?: number; endpoints?: 
   }
 }
 
-const ROUNDS = 3;
+/** Saturating rounds per target (throughput) and paced rounds (latency). */
+const ROUNDS = 6;
+const LATENCY_ROUNDS = 3;
+/** Connections of the saturating load; of each paced stream. */
+const CONNECTIONS = 16;
+const PACED_CONNECTIONS = 4;
+/** Pause of each paced connection between a response and its next request. */
+const PACE_MS = 10;
 
 interface WrkResult {
   rps: number;
   p50: number;
   p99: number;
   errors: number;
+  requests: number;
+  /** wrk's own CPU (user + system, ms; the kernel's work for the packets it sends is in it); NaN without /usr/bin/time. */
+  cpuMs: number;
 }
 
-/** wrk in a child process, asynchronously: the userspace proxy under test runs in THIS process's event loop. */
-async function wrk(url: string, seconds: number): Promise<WrkResult> {
+const TIME = '/usr/bin/time';
+
+/**
+ * wrk in a child process, asynchronously: the userspace proxy under test runs in THIS process's
+ * event loop. One thread: the app (one node process) and wrk then have a core each, where two
+ * wrk threads took CPU from the very app they measure.
+ */
+async function wrk(url: string, seconds: number, opts: { connections?: number; script?: string } = {}): Promise<WrkResult> {
+  const args = [
+    '-t1',
+    `-c${opts.connections ?? CONNECTIONS}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...(opts.script ? ['-s', opts.script] : []),
+    url,
+  ];
+  const timed = existsSync(TIME);
   const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      'wrk',
-      ['-t2', '-c16', `-d${seconds}s`, '--latency', url],
-      { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
+    const [cmd, argv] = timed ? [TIME, ['-f', 'k8ts-cpu %U %S', 'wrk', ...args]] : ['wrk', args];
+    execFile(cmd, argv, { encoding: 'utf8', timeout: (seconds + 30) * 1000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
   });
   if (r.code !== 0) throw new Error(`wrk ${url}: ${r.stderr || r.stdout}`);
   const out = r.stdout;
@@ -182,7 +224,101 @@ async function wrk(url: string, seconds: number): Promise<WrkResult> {
     p50: ms(/^\s+50%\s+(\S+)/m.exec(out)?.[1]),
     p99: ms(/^\s+99%\s+(\S+)/m.exec(out)?.[1]),
     errors: (errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0) + Number(non2xx?.[1] ?? 0),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN),
+    cpuMs: ((c) => (c ? (Number(c[1]) + Number(c[2])) * 1000 : NaN))(/k8ts-cpu ([\d.]+) ([\d.]+)/.exec(r.stderr)),
   };
+}
+
+/** The processes of the pod with this IP: those whose network namespace has it as a local address. */
+function podProcesses(ip: string): number[] {
+  const pids: number[] = [];
+  const seen = new Map<string, boolean>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const ns = readlinkSync(`/proc/${d}/ns/net`);
+      let mine = seen.get(ns);
+      if (mine === undefined) {
+        mine = new RegExp(`\\|-- ${ip.replace(/\./g, '\\.')}\\n\\s+/32 host LOCAL`).test(readFileSync(`/proc/${d}/net/fib_trie`, 'utf8'));
+        seen.set(ns, mine);
+      }
+      if (mine) pids.push(Number(d));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return pids;
+}
+
+/** CPU (user + system, ms) used so far by these processes. */
+function processesCpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* exited */
+    }
+  }
+  return (ticks * 1000) / 100;
+}
+
+/**
+ * The figures of one mode, measured so that the machine's noise (2 cores shared with other work)
+ * falls on every target alike:
+ * - throughput: saturating rounds, the targets in turn, each round starting one target later;
+ *   a target's ratio is the median over rounds of its rounds' ratio to the direct run of the
+ *   same round (paired, not a ratio of medians);
+ * - latency: paced streams (each connection waits PACE_MS between requests, far below
+ *   saturation, so latency is the path's and not a queue's) to all targets AT ONCE, so each
+ *   round's streams see the same moment of the machine; added p50/p99 = the median over rounds
+ *   of the target's figure minus direct's.
+ */
+async function measureTargets(targets: [string, string][], seconds: number, paceScript: string, podIP: string) {
+  const pod = podProcesses(podIP);
+  const podCpu = new Map<string, number[]>(targets.map(([n]) => [n, []]));
+  for (const [, url] of targets) await wrk(url, 1); // warm-up: the app's JIT, connections and conntrack
+  const sat = new Map<string, WrkResult[]>(targets.map(([n]) => [n, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < targets.length; k++) {
+      const [name, url] = targets[(k + round) % targets.length];
+      const before = processesCpuMs(pod);
+      const r = await wrk(url, seconds);
+      sat.get(name)!.push(r);
+      podCpu.get(name)!.push(((processesCpuMs(pod) - before) * 1000) / r.requests);
+    }
+  }
+  const paced = new Map<string, WrkResult[]>(targets.map(([n]) => [n, []]));
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    const rs = await Promise.all(targets.map(([, url]) => wrk(url, seconds, { connections: PACED_CONNECTIONS, script: paceScript })));
+    for (const [i, r] of rs.entries()) paced.get(targets[i][0])!.push(r);
+  }
+  const med = (xs: number[]) => percentile(xs, 50);
+  const direct = targets[0][0];
+  return targets.map(([name]) => {
+    const s = sat.get(name)!;
+    const p = paced.get(name)!;
+    const d = sat.get(direct)!;
+    const dp = paced.get(direct)!;
+    return {
+      name,
+      rps: med(s.map((r) => r.rps)),
+      ratio: med(s.map((r, i) => r.rps / d[i].rps)),
+      ratioMin: Math.min(...s.map((r, i) => r.rps / d[i].rps)),
+      ratioMax: Math.max(...s.map((r, i) => r.rps / d[i].rps)),
+      satP99: med(s.map((r) => r.p99)),
+      p50: med(p.map((r) => r.p50)),
+      p99: med(p.map((r) => r.p99)),
+      addedP50: med(p.map((r, i) => r.p50 - dp[i].p50)),
+      addedP99: med(p.map((r, i) => r.p99 - dp[i].p99)),
+      pacedRps: med(p.map((r) => r.rps)),
+      /** CPU per request, us: the pod's processes, and the client (wrk). */
+      podUs: pod.length ? med(podCpu.get(name)!) : NaN,
+      clientUs: med(s.map((r) => (r.cpuMs * 1000) / r.requests)),
+      errors: [...s, ...p].reduce((a, r) => a + r.errors, 0),
+    };
+  });
 }
 
 async function trafficOnce(mode: 'nftables' | 'userspace', seconds: number): Promise<string[]> {
@@ -277,38 +413,20 @@ async function trafficOnce(mode: 'nftables' | 'userspace', seconds: number): Pro
         ),
       { timeoutMs: 30_000, intervalMs: 100 },
     );
-    // Warm-up (JIT of the app), then ROUNDS rounds over the targets in turn, starting each round
-    // one target later, so that a load spike of the machine does not land on one target only;
-    // each target's figure is its median round.
-    await wrk(targets[0][1], 2);
-    const runs = new Map<string, WrkResult[]>(targets.map(([n]) => [n, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let k = 0; k < targets.length; k++) {
-        const [name, url] = targets[(k + round) % targets.length];
-        runs.get(name)!.push(await wrk(url, seconds));
-      }
-    }
-    const med = (xs: number[]) => percentile(xs, 50);
-    const results = targets.map(([name]) => {
-      const rs = runs.get(name)!;
-      return [
-        name,
-        {
-          rps: med(rs.map((r) => r.rps)),
-          p50: med(rs.map((r) => r.p50)),
-          p99: med(rs.map((r) => r.p99)),
-          errors: rs.reduce((a, r) => a + r.errors, 0),
-        },
-      ] as const;
-    });
-    const direct = results[0][1];
+    const paceScript = join(tmp.dir, 'pace.lua');
+    writeFileSync(paceScript, `function delay()\n  return ${PACE_MS}\nend\n`);
+    const results = await measureTargets(targets, seconds, paceScript, podIP);
+    const f = (x: number) => `${x >= 0 ? '+' : ''}${fmtMs(x)}`;
     return [
       `${mode} mode (${cp.node!.proxy.describe()}):`,
-      ...results.map(
-        ([name, r]) =>
-          `  ${name.padEnd(16)} ${fmtInt(r.rps).padStart(7)} req/s, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}${r.errors ? `, ${r.errors} errors` : ''}` +
-          (r === direct ? '' : `  -> ${(r.rps / direct.rps).toFixed(2)}x direct throughput, p99 +${fmtMs(r.p99 - direct.p99)}`),
+      ...results.map((r, i) =>
+        i === 0
+          ? `  ${r.name.padEnd(16)} ${fmtInt(r.rps).padStart(7)} req/s (p99 ${fmtMs(r.satP99)} saturated); paced p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}${r.errors ? `, ${r.errors} errors` : ''}`
+          : `  ${r.name.padEnd(16)} ${fmtInt(r.rps).padStart(7)} req/s -> ${r.ratio.toFixed(2)}x direct (rounds ${r.ratioMin.toFixed(2)}-${r.ratioMax.toFixed(2)}); paced p50 ${fmtMs(r.p50)} (${f(r.addedP50)}), p99 ${fmtMs(r.p99)} (${f(r.addedP99)})${r.errors ? `, ${r.errors} errors` : ''}`,
       ),
+      `  CPU per request (saturated rounds, medians; what the path costs whatever the load): ${results
+        .map((r) => `${r.name} pod ${r.podUs.toFixed(0)} us + client ${r.clientUs.toFixed(0)} us`)
+        .join('; ')}`,
     ];
   } finally {
     client.close();
@@ -320,9 +438,9 @@ async function trafficOnce(mode: 'nftables' | 'userspace', seconds: number): Pro
 export async function benchProxyTraffic(opts: { seconds?: number } = {}): Promise<string[]> {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return ['traffic: skipped (needs root on Linux: a real node)'];
   if (spawnSync('wrk', ['--version']).error) return ['traffic: skipped (no wrk; Debian package wrk)'];
-  const seconds = opts.seconds ?? 5;
+  const seconds = opts.seconds ?? 3;
   const lines = [
-    `traffic: the bootcamp app (node http) in one pod, wrk -t2 -c16 (keep-alive), ${ROUNDS} rounds of ${seconds} s per target, medians [targets, nftables: >= 0.9x direct throughput, <= +1 ms p99]`,
+    `traffic: the bootcamp app (node http) in one pod, wrk -t1; throughput: -c${CONNECTIONS} keep-alive, ${ROUNDS} rounds of ${seconds} s per target in turn, median of each round's ratio to direct (range); latency: ${PACED_CONNECTIONS} connections per target pausing ${PACE_MS} ms between requests, all targets at once, ${LATENCY_ROUNDS} rounds, medians (added = median of each round's difference to direct) [targets, nftables: >= 0.9x direct throughput, <= +1 ms p99]`,
   ];
   for (const mode of ['nftables', 'userspace'] as const) {
     if (mode === 'nftables' && nftablesUnavailableReason()) {

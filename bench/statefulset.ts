@@ -11,13 +11,12 @@
 // and a rolling update of it (maxUnavailable 10%) to all updated and available.
 
 import { pathToFileURL } from 'node:url';
-import type { KObject } from '../src/api/object.js';
-import { DAEMONSETS, NODES, PODS, STATEFULSETS } from '../src/api/types.js';
+import { isPodReady } from '../src/api/conditions.js';
+import { DAEMONSETS, PODS, STATEFULSETS } from '../src/api/types.js';
 import type { WatchStream } from '../src/client/rest.js';
-import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { waitFor } from '../src/testing/wait.js';
 import { benchTempDir, cleanup, fmtInt, fmtS, mib, percentile } from './util.js';
-import { startCluster } from './workloads.js';
+import { defaultServiceAccount, simulatedNodesReady, startCluster, timePeerDeployment } from './workloads.js';
 
 const NS = 'default';
 
@@ -63,11 +62,6 @@ function statefulSet(name: string, replicas: number, policy: 'OrderedReady' | 'P
   };
 }
 
-const isReady = (p: KObject): boolean =>
-  ((p.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
-    (c) => c.type === 'Ready' && c.status === 'True',
-  );
-
 export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<string[]> {
   const store = opts.store ?? 'sqlite';
   const budgetMs = opts.budgetMs ?? 300_000;
@@ -80,33 +74,8 @@ export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<s
   let watch: WatchStream | undefined;
   const stopWatch = cleanup.add('statefulset watch', () => watch?.stop());
   try {
-    await waitFor(
-      'the default ServiceAccount',
-      async () => {
-        try {
-          await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
-    await requestSimulatedNodes(client, opts.nodes);
-    await waitFor(
-      `${opts.nodes} simulated nodes Ready`,
-      async () => {
-        const list = await client.list(NODES);
-        return (
-          list.items.filter((n) =>
-            (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
-              (c) => c.type === 'Ready' && c.status === 'True',
-            ),
-          ).length >= opts.nodes
-        );
-      },
-      { timeoutMs: 120_000, intervalMs: 250 },
-    );
+    await defaultServiceAccount(client);
+    await simulatedNodesReady(client, opts.nodes);
 
     // One watch on the namespace's pods records when each pod first turned Ready.
     const rv = (await client.list({ ...PODS, namespace: NS }, { limit: 1 })).metadata?.resourceVersion;
@@ -116,7 +85,7 @@ export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<s
     void (async () => {
       for await (const ev of watch!) {
         const name = ev.object.metadata?.name;
-        if (name && !readyAt.has(name) && isReady(ev.object)) readyAt.set(name, performance.now());
+        if (name && !readyAt.has(name) && isPodReady(ev.object)) readyAt.set(name, performance.now());
       }
     })().catch((e) => {
       watchErr = e;
@@ -175,21 +144,7 @@ export async function benchDaemonSet(opts: { nodes: number; store?: 'memory' | '
   const cluster = await startCluster(tmp.dir, store);
   const { client } = cluster;
   try {
-    await requestSimulatedNodes(client, opts.nodes);
-    await waitFor(
-      `${opts.nodes} simulated nodes Ready`,
-      async () => {
-        const list = await client.list(NODES);
-        return (
-          list.items.filter((n) =>
-            (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
-              (c) => c.type === 'Ready' && c.status === 'True',
-            ),
-          ).length >= opts.nodes
-        );
-      },
-      { timeoutMs: 120_000, intervalMs: 250 },
-    );
+    await simulatedNodesReady(client, opts.nodes);
     const ref = { ...DAEMONSETS, namespace: NS, name: 'bench-agent' };
     type DsStatus = {
       observedGeneration?: number;
@@ -239,33 +194,13 @@ export async function benchDaemonSet(opts: { nodes: number; store?: 'memory' | '
     await waitFor('the rolling update done', done, { timeoutMs: budgetMs, intervalMs: 100 });
     const rollMs = performance.now() - t1;
     // The peer, same run: a Deployment of as many replicas, create to all available.
-    const dref = { group: 'apps', version: 'v1', resource: 'deployments', namespace: NS };
-    const t2 = performance.now();
-    await client.create(dref, {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'bench-peer', namespace: NS },
-      spec: {
-        replicas: opts.nodes,
-        selector: { matchLabels: { app: 'bench-peer' } },
-        template: {
-          metadata: { labels: { app: 'bench-peer' } },
-          spec: {
-            containers: [
-              { name: 'web', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } },
-            ],
-          },
-        },
-      },
-    });
-    await waitFor(
-      'the peer Deployment available',
-      async () =>
-        ((await client.get({ ...dref, name: 'bench-peer' })).status as { availableReplicas?: number } | undefined)?.availableReplicas ===
-        opts.nodes,
+    const peerMs = await timePeerDeployment(
+      client,
+      opts.nodes,
+      { name: 'web', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } },
+      'availableReplicas',
       { timeoutMs: budgetMs, intervalMs: 100 },
     );
-    const peerMs = performance.now() - t2;
     lines.push(
       `DaemonSet on ${fmtInt(opts.nodes)} nodes, create to a pod available on every node: ${fmtS(createMs)}   (peer, same run: a ${fmtInt(opts.nodes)}-replica Deployment to all available: ${fmtS(peerMs)})`,
     );

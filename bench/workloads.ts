@@ -11,12 +11,13 @@ import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
+import { isNodeReady } from '../src/api/conditions.js';
 import type { KObject } from '../src/api/object.js';
-import { NODES } from '../src/api/types.js';
+import { NODES, SERVICEACCOUNTS } from '../src/api/types.js';
 import { RestClient, type WatchStream } from '../src/client/rest.js';
 import { type ClusterInfo, clusterFiles } from '../src/cluster/paths.js';
 import { requestSimulatedNodes } from '../src/cluster/simulated.js';
-import { waitFor } from '../src/testing/wait.js';
+import { type WaitOptions, waitFor } from '../src/testing/wait.js';
 import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, procMemory, rate, stopChild } from './util.js';
 
 export interface BenchWorkloadsOptions {
@@ -116,6 +117,56 @@ export interface Cluster {
   profiled<T>(fn: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
   logFile: string;
+}
+
+/** Waits for the default ServiceAccount of the bench namespace (pods are refused before it exists). */
+export async function defaultServiceAccount(client: RestClient): Promise<void> {
+  await waitFor('the default ServiceAccount', () => client.get({ ...SERVICEACCOUNTS, namespace: NS, name: 'default' }), {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+  });
+}
+
+/** Asks for n simulated nodes, as `k8ts nodes simulate n` does, and waits until n are Ready. */
+export async function simulatedNodesReady(
+  client: RestClient,
+  n: number,
+  wait: WaitOptions = { timeoutMs: 120_000, intervalMs: 250 },
+): Promise<void> {
+  await requestSimulatedNodes(client, n);
+  await waitFor(`${n} simulated nodes Ready`, async () => (await client.list(NODES)).items.filter(isNodeReady).length >= n, wait);
+}
+
+/**
+ * The peer of a workload bench, run in the same cluster: a Deployment "bench-peer" of replicas
+ * pods of container, timed from its create until its status' field counts them all; returns ms.
+ */
+export async function timePeerDeployment(
+  client: RestClient,
+  replicas: number,
+  container: Record<string, unknown>,
+  until: 'readyReplicas' | 'availableReplicas',
+  wait: WaitOptions,
+): Promise<number> {
+  const ref = { group: 'apps', version: 'v1', resource: 'deployments', namespace: NS };
+  const t = performance.now();
+  await client.create(ref, {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'bench-peer', namespace: NS },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'bench-peer' } },
+      template: { metadata: { labels: { app: 'bench-peer' } }, spec: { containers: [container] } },
+    },
+  });
+  await waitFor(
+    `the peer Deployment's ${until}`,
+    async () =>
+      (((await client.get({ ...ref, name: 'bench-peer' })).status as Record<string, number> | undefined)?.[until] ?? 0) >= replicas,
+    wait,
+  );
+  return performance.now() - t;
 }
 
 export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'): Promise<Cluster> {
@@ -323,38 +374,13 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
   let watch: WatchStream | undefined;
   const stopWatch = cleanup.add('pod watch', () => watch?.stop());
   try {
-    await waitFor(
-      'the default ServiceAccount',
-      async () => {
-        try {
-          await client.get({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: NS, name: 'default' });
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
+    await defaultServiceAccount(client);
     const m0 = await cluster.memory();
     lines.push(memLine('control plane, empty', m0));
 
     // Nodes, as `k8ts nodes simulate N` asks for them.
     const t = performance.now();
-    await requestSimulatedNodes(client, opts.nodes);
-    await waitFor(
-      `${opts.nodes} simulated nodes Ready`,
-      async () => {
-        const list = await client.list(NODES);
-        return (
-          list.items.filter((n) =>
-            (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
-              (c) => c.type === 'Ready' && c.status === 'True',
-            ),
-          ).length >= opts.nodes
-        );
-      },
-      { timeoutMs: 300_000, intervalMs: 500 },
-    );
+    await simulatedNodesReady(client, opts.nodes, { timeoutMs: 300_000, intervalMs: 500 });
     lines.push(
       `${fmtInt(opts.nodes)} simulated nodes registered and Ready in ${fmtS(performance.now() - t)} (asked for as \`k8ts nodes simulate\` does)`,
     );

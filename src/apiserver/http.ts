@@ -49,19 +49,8 @@ export function markPretty(res: ServerResponse): void {
 }
 
 export function writeJSON(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
   // Go's json.MarshalIndent(obj, "", "  ") for pretty output.
-  const text = prettyResponses.has(res) ? JSON.stringify(body, null, 2) : JSON.stringify(body);
-  res.writeHead(code, {
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-cache, private',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
+  writeJSONBody(res, code, prettyResponses.has(res) ? JSON.stringify(body, null, 2) : JSON.stringify(body), headers);
 }
 
 /**
@@ -69,10 +58,10 @@ export function writeJSON(res: ServerResponse, code: number, body: unknown, head
  * marked pretty is re-indented, as writeJSON would have written it.
  */
 export function writeJSONText(res: ServerResponse, code: number, text: string, headers: Record<string, string> = {}): void {
-  if (prettyResponses.has(res)) {
-    writeJSON(res, code, JSON.parse(text), headers);
-    return;
-  }
+  writeJSONBody(res, code, prettyResponses.has(res) ? JSON.stringify(JSON.parse(text), null, 2) : text, headers);
+}
+
+function writeJSONBody(res: ServerResponse, code: number, text: string, headers: Record<string, string>): void {
   if (res.headersSent) {
     res.end();
     return;

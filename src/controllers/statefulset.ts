@@ -80,6 +80,17 @@ interface Replicas {
   set(i: number, pod: Pod): void;
 }
 
+/** The status fields written only when set (replicas and collisionCount always are). */
+const STATUS_OPTIONAL_FIELDS = [
+  'observedGeneration',
+  'readyReplicas',
+  'currentReplicas',
+  'updatedReplicas',
+  'currentRevision',
+  'updateRevision',
+  'availableReplicas',
+] as const;
+
 export class StatefulSetController extends Controller {
   private readonly setInf: Informer<StatefulSet>;
   private readonly podInf: Informer<Pod>;
@@ -585,31 +596,13 @@ export class StatefulSetController extends Controller {
       status.currentRevision = status.updateRevision;
     }
     const out: StatefulSetStatus = { replicas: status.replicas };
-    for (const k of [
-      'observedGeneration',
-      'readyReplicas',
-      'currentReplicas',
-      'updatedReplicas',
-      'currentRevision',
-      'updateRevision',
-      'availableReplicas',
-    ] as const) {
+    for (const k of STATUS_OPTIONAL_FIELDS) {
       if (status[k]) (out as unknown as Record<string, unknown>)[k] = status[k];
     }
     out.collisionCount = status.collisionCount ?? 0;
     if (set.status?.conditions?.length) out.conditions = set.status.conditions;
     const prev = set.status ?? { replicas: 0 };
-    const keys = [
-      'replicas',
-      'observedGeneration',
-      'readyReplicas',
-      'currentReplicas',
-      'updatedReplicas',
-      'currentRevision',
-      'updateRevision',
-      'availableReplicas',
-      'collisionCount',
-    ] as const;
+    const keys = ['replicas', ...STATUS_OPTIONAL_FIELDS, 'collisionCount'] as const;
     if (keys.every((k) => (prev[k] ?? 0) === (out[k] ?? 0))) return;
     let target: StatefulSet = { ...set, status: out };
     for (let i = 0; ; i++) {

@@ -16,6 +16,16 @@ export function etcdMissing(): string | undefined {
   return r.error || r.status !== 0 ? 'etcd is not installed (Debian package etcd-server; .ci/run installs it)' : undefined;
 }
 
+/** An etcd member of a new test cluster: its name, data, client and peer URLs, quiet but for errors. */
+function memberArgs(name: string, dataDir: string, client: string, peer: string, initialCluster: string): string[] {
+  return [
+    ...['--name', name, '--data-dir', dataDir],
+    ...['--listen-client-urls', client, '--advertise-client-urls', client],
+    ...['--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer],
+    ...['--initial-cluster', initialCluster, '--initial-cluster-state', 'new', '--log-level', 'error'],
+  ];
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -67,31 +77,9 @@ export async function startTestEtcd(timeoutMs = 20_000, opts: { tls?: boolean } 
     );
     tls = { ca: ca.cert, cert: cl.cert, key: cl.key };
   }
-  const proc: ChildProcess = spawn(
-    'etcd',
-    [
-      ...tlsArgs,
-      '--name',
-      'k8ts-test',
-      '--data-dir',
-      join(dir, 'data'),
-      '--listen-client-urls',
-      client,
-      '--advertise-client-urls',
-      client,
-      '--listen-peer-urls',
-      peer,
-      '--initial-advertise-peer-urls',
-      peer,
-      '--initial-cluster',
-      `k8ts-test=${peer}`,
-      '--initial-cluster-state',
-      'new',
-      '--log-level',
-      'error',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const proc: ChildProcess = spawn('etcd', [...tlsArgs, ...memberArgs('k8ts-test', join(dir, 'data'), client, peer, `k8ts-test=${peer}`)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -198,28 +186,7 @@ export async function startTestEtcdCluster(n = 3, timeoutMs = 30_000): Promise<T
         stderr = '';
         const c = spawn(
           'etcd',
-          [
-            '--name',
-            name,
-            '--data-dir',
-            join(dir, name),
-            '--listen-client-urls',
-            client,
-            '--advertise-client-urls',
-            client,
-            '--listen-peer-urls',
-            peer,
-            '--initial-advertise-peer-urls',
-            peer,
-            '--initial-cluster',
-            initial,
-            '--initial-cluster-token',
-            `k8ts-test-${ports[0].peer}`,
-            '--initial-cluster-state',
-            'new',
-            '--log-level',
-            'error',
-          ],
+          [...memberArgs(name, join(dir, name), client, peer, initial), '--initial-cluster-token', `k8ts-test-${ports[0].peer}`],
           { stdio: ['ignore', 'ignore', 'pipe'] },
         );
         proc = c;

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/src/cli/main.js and dist/src/testing/nodecleanup.js. */
-const CLI = path.resolve(here, '../cli/main.js');
+export const CLI = path.resolve(here, '../cli/main.js');
 const CLEANUP = path.resolve(here, 'nodecleanup.js');
 
 export interface NetNode {
@@ -118,8 +118,12 @@ export class NetNodes {
     }
   }
 
-  /** Starts `k8ts agent` for a node in its namespace. */
-  startAgent(n: NetNode, join: { server: string; tokenFile: string; caFile: string; extra?: string[] }): void {
+  /**
+   * Starts `k8ts agent` for a node in its namespace. join: how it joins, the arguments of the
+   * printed join command (`--server URL --token T --discovery-token-ca-cert-hash H`) or a
+   * token file and the CA; extra: more agent flags.
+   */
+  startAgent(n: NetNode, join: string[], extra: string[] = []): void {
     fs.mkdirSync(n.dir, { recursive: true });
     const child = spawn(
       'nsenter',
@@ -128,12 +132,7 @@ export class NetNodes {
         process.execPath,
         CLI,
         'agent',
-        '--server',
-        join.server,
-        '--token-file',
-        join.tokenFile,
-        '--ca-file',
-        join.caFile,
+        ...join,
         '--name',
         n.name,
         '--data-dir',
@@ -146,7 +145,7 @@ export class NetNodes {
         '0',
         '--ingress-https-port',
         '0',
-        ...(join.extra ?? []),
+        ...extra,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -180,6 +179,26 @@ export class NetNodes {
   /** Cuts a node off the network (its link at the router goes down), or brings it back. */
   setLink(n: NetNode, up: boolean): void {
     inNetns(this.router, ['ip', 'link', 'set', n.routerVeth, up ? 'up' : 'down']);
+  }
+
+  /**
+   * How agents join the control plane whose data dir is dataDir: the join command `k8ts token
+   * create --print-join-command` prints (a bootstrap token and the CA's hash, the node then gets
+   * credentials of its own), or where that verb is missing, the cluster's token file and CA.
+   */
+  static joinArgs(cli: string, dataDir: string, server: string, env: NodeJS.ProcessEnv = process.env): string[] {
+    try {
+      const out = execFileSync(process.execPath, [cli, 'token', 'create', '--print-join-command', '--data-dir', dataDir], {
+        encoding: 'utf8',
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const m = /k8ts agent (.+)$/m.exec(out.trim());
+      if (m) return m[1].trim().split(/\s+/);
+    } catch {
+      /* no such verb here: the token file */
+    }
+    return ['--server', server, '--token-file', path.join(dataDir, 'token'), '--ca-file', path.join(dataDir, 'pki', 'ca.crt')];
   }
 
   /** The last lines each agent printed (for failure messages). */

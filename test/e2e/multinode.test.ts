@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { inNetns, NetNodes } from '../../src/testing/netnodes.js';
-import { isRoot, run, spawnKubectl, TestCluster } from './harness.js';
+import { CLI, isRoot, run, spawnKubectl, TestCluster } from './harness.js';
 
 const skip = isRoot ? false : 'needs root on Linux (network namespaces)';
 const T = 1 + (process.pid % 250);
@@ -77,13 +77,9 @@ before(async () => {
     '--node-grace-period',
     '10',
   ]);
-  for (const n of nodes)
-    net.startAgent(n, {
-      server: `https://${A1}:${new URL(cluster.url).port}`,
-      tokenFile: path.join(cluster.dataDir, 'token'),
-      caFile: path.join(cluster.dataDir, 'pki', 'ca.crt'),
-      extra: ['--node-lease-duration-seconds', '4'],
-    });
+  // The join command the control plane prints (k8ts token create --print-join-command).
+  const join = NetNodes.joinArgs(CLI, cluster.dataDir, `https://${A1}:${new URL(cluster.url).port}`, cluster.env());
+  for (const n of nodes) net.startAgent(n, join, ['--node-lease-duration-seconds', '4']);
 });
 
 after(async () => {
@@ -235,9 +231,10 @@ test('a node whose link is cut goes NotReady, its pods are replaced elsewhere, a
       ]),
     );
     const rolled = await cluster.waitFor(
-      'the rollout with tolerations',
+      'the rollout with tolerations, old pods gone',
       async () => {
-        const ps = (await pods('app=web')).filter((p) => !p.metadata.deletionTimestamp);
+        const ps = await pods('app=web');
+        if (ps.some((p) => p.metadata.deletionTimestamp)) return false;
         const st = JSON.parse(await cluster.k('get', 'deployment', 'web', '-o', 'json')).status as {
           updatedReplicas?: number;
           readyReplicas?: number;

@@ -352,7 +352,7 @@ describe('in-cluster API access with the userspace proxy', { skip: isRoot ? fals
             return undefined;
           }
         },
-        30_000,
+        60_000,
       );
       assert.ok(
         list.items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'),

@@ -192,6 +192,15 @@ export class RouteManager {
         'nolearning',
       ]);
     }
+    // flannel's MTU: the underlay's less the 50 bytes of VXLAN encapsulation, so pods' packets are
+    // refused with "fragmentation needed" (path MTU discovery) instead of sent as fragments.
+    const addrs4 = JSON.parse(await run('ip', ['-j', '-4', 'addr', 'show'])) as {
+      ifname: string;
+      mtu?: number;
+      addr_info?: { local?: string }[];
+    }[];
+    const underlay = addrs4.find((d) => d.addr_info?.some((a) => a.local === this.opts.nodeIP));
+    if (underlay?.mtu && underlay.mtu > 576) await run('ip', ['link', 'set', this.vxlan, 'mtu', String(underlay.mtu - 50)]);
     const vtep = `${vtepAddress(this.opts.podCIDR)}/32`;
     const addrs = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', this.vxlan]);
     if (!addrs.includes(` ${vtep} `)) await run('ip', ['addr', 'replace', vtep, 'dev', this.vxlan]);

@@ -649,7 +649,7 @@ export class ProcessRuntime implements RuntimeService {
   async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
     await this.ready;
     return ShimTasks.filter(
-      (await this.tasks.readAll()).map((r) => this.tasks.statusOf(r)),
+      (await this.tasks.readAll()).filter((r) => ShimTasks.recordMatches(r, filter)).map((r) => this.tasks.statusOf(r)),
       filter,
     );
   }

@@ -308,12 +308,27 @@ export class ShimTasks<R extends TaskRecord> {
   }
 
   /** CRI ListContainers' filter over statuses. */
+  /**
+   * Whether a record can pass the filter, judged on the record alone: a runtime narrows its
+   * records with this before reading each one's state from the shim's files (a pod's sync asks
+   * for its own containers; reading every container's files for it made a node's pod start
+   * grow with the pods it already runs, #13).
+   */
+  static recordMatches(rec: TaskRecord, filter?: ContainerFilter): boolean {
+    if (!filter) return true;
+    if (filter.id && rec.id !== filter.id) return false;
+    if (filter.podSandboxId && rec.podSandboxId !== filter.podSandboxId) return false;
+    for (const [k, v] of Object.entries(filter.labelSelector ?? {})) if (rec.config.labels?.[k] !== v) return false;
+    return true;
+  }
+
   static filter(statuses: ContainerStatus[], filter?: ContainerFilter): ContainerStatus[] {
     return statuses.filter(
       (s) =>
         (!filter?.id || s.id === filter.id) &&
         (!filter?.podSandboxId || s.podSandboxId === filter.podSandboxId) &&
-        (!filter?.state || s.state === filter.state),
+        (!filter?.state || s.state === filter.state) &&
+        Object.entries(filter?.labelSelector ?? {}).every(([k, v]) => s.labels?.[k] === v),
     );
   }
 

@@ -146,13 +146,23 @@ class FakeUpstream {
     });
   }
   async start(): Promise<void> {
-    await new Promise<void>((r) => this.udp.bind(0, HOST, () => r()));
-    this.port = this.udp.address().port;
+    // A port free for UDP may be taken for TCP: then another one (the listen error used to go unhandled).
+    for (let attempt = 0; ; attempt++) {
+      await new Promise<void>((r) => this.udp.bind(0, HOST, () => r()));
+      this.port = this.udp.address().port;
+      const listened = await new Promise<boolean>((r) => {
+        this.tcp.once('error', () => r(false));
+        this.tcp.listen(this.port, HOST, () => r(true));
+      });
+      if (listened) break;
+      this.udp.close();
+      if (attempt >= 10) throw new Error('no port free for both UDP and TCP');
+      this.udp = dgram.createSocket('udp4');
+    }
     this.udp.on('message', (m, ri) => {
       this.udpQueries++;
       this.udp.send(this.answer(m), ri.port, ri.address);
     });
-    await new Promise<void>((r) => this.tcp.listen(this.port, HOST, () => r()));
   }
   async stop(): Promise<void> {
     this.udp.close();

@@ -1,13 +1,20 @@
 // The nftables ruleset of k8ts' service proxy, computed from the services and endpoints: the
 // shape kube-proxy's nftables mode builds (pkg/proxy/nftables/proxier.go: setupNFTables and
-// syncProxyRules), as one script that replaces the whole table in one transaction
+// syncProxyRules), as a script that replaces the whole table in one transaction
 // ("add table; delete table; add table ..."): the kernel swaps old rules for new atomically, and a
-// crashed agent's table is replaced, never duplicated, by the next start's first sync.
+// crashed agent's table is replaced, never duplicated, by the next start's first sync; or as a
+// partial script that changes only the parts of the service ports that changed (partialScript).
+// Each service port's rules are a part computed from that port and its endpoint list alone, and
+// kept from sync to sync while those inputs are the same objects, so a sync costs what changed.
 //
 // Packet path: nat-prerouting / nat-output -> services: the destination (ClusterIP, external IP,
 // load-balancer IP) . protocol . port is looked up in the service-ips verdict map, or, for a local
 // destination address, protocol . port in service-nodeports; the service chain picks an endpoint
 // chain with `numgen random mod N` (after a ClientIP affinity lookup) and the endpoint chain DNATs.
+// Difference from kube-proxy, for speed: kube-proxy writes that pick as an anonymous map
+// (`vmap { 0 : goto ... }`); here each is a named map (`endpoints-<chain>`), because the kernel
+// walks the whole open transaction for every anonymous set it binds (__nft_set_trans_bind): at
+// 10,000 endpoints that walk was 40% of a whole-table load (see NOTES.md).
 // Packets that need their source rewritten (hairpin: a pod reaching itself through its service;
 // off-pod-network clients of a ClusterIP; external traffic with externalTrafficPolicy Cluster) get
 // mark 0x4000 and are masqueraded in nat-postrouting. Services without endpoints are rejected

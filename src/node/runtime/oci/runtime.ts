@@ -437,7 +437,7 @@ export class OciRuntime implements runtimeapi.RuntimeService {
 
   async listContainers(filter?: runtimeapi.ContainerFilter): Promise<runtimeapi.ContainerStatus[]> {
     await this.ready;
-    const recs = (await this.tasks.readAll()).filter((r) => !r.pause);
+    const recs = (await this.tasks.readAll()).filter((r) => !r.pause && ShimTasks.recordMatches(r, filter));
     return ShimTasks.filter(
       recs.map((r) => this.withPause(r, this.tasks.statusOf(r))),
       filter,
