@@ -8,6 +8,7 @@ import { StatusError } from '../api/errors.js';
 import { intToIp } from '../api/net.js';
 import type { KObject } from '../api/object.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation/policy-quota.js';
+import { createOrAwaitOther } from './kubernetesservice.js';
 import type { RequestContext } from './registry/strategy.js';
 import type { ApiServer } from './server.js';
 
@@ -21,14 +22,11 @@ async function ensure(api: ApiServer, group: string, resource: string, namespace
   const reg = api.registry(group, resource)!;
   // Already there (a restart on the same data dir): leave it as it is.
   if (await api.getObject(group, resource, namespace, obj.metadata.name!)) return;
-  try {
-    await reg.create(namespace, obj, ctx());
-  } catch (e) {
-    if (e instanceof StatusError && e.code === 409) return;
-    // Another API server made it meanwhile: its fixed cluster IP is then taken (422) first.
-    if (e instanceof StatusError && e.code === 422 && (await api.getObject(group, resource, namespace, obj.metadata.name!))) return;
-    throw e;
-  }
+  // Another API server may be making it at the same moment (its fixed cluster IP taken first).
+  await createOrAwaitOther(
+    () => reg.create(namespace, structuredClone(obj), ctx()),
+    () => api.getObject(group, resource, namespace, obj.metadata.name!),
+  );
 }
 
 /** The kube-dns service's address is the 10th of the service range (10.96.0.10 by default), as kubeadm picks it. */

@@ -285,7 +285,10 @@ async function startInBackground(
       return 1;
     }
     const info = readClusterInfo(t.dataDir);
-    if (info && info.supervisorPid === child.pid && (await readyz(info.url, caOf(t.dataDir), 1000))) {
+    // Ready is all started (info.starting cleared), not the API server's first answer: a user's first
+    // commands right after `up` (kubectl get nodes, kubectl run in the default namespace, which needs
+    // its default ServiceAccount) must find the node registered and the controllers running.
+    if (info && info.supervisorPid === child.pid && !info.starting && (await readyz(info.url, caOf(t.dataDir), 1000))) {
       const kc =
         o.kubeconfig === false
           ? undefined
