@@ -60,6 +60,7 @@ import { JWKS_PATH, serveIssuerDiscovery } from './serviceaccount/discovery.js';
 import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/token.js';
 import { SystemNamespacesController } from './systemnamespaces.js';
 import { WatchCache } from './watchcache.js';
+import { watchFlushes } from './watchflush.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -456,7 +457,11 @@ export class ApiServer implements ApiServerContext {
     // listener that would be an uncaught exception. The request's own code sees the reset anyway.
     req.on('error', ignore);
     res.on('error', ignore);
-    this.handle(req, res).catch((e: unknown) => abandon(req, res, e));
+    // While requests are being handled, large watch fan-outs yield to them (watchflush.ts).
+    const handled = watchFlushes.requestStarted();
+    this.handle(req, res)
+      .catch((e: unknown) => abandon(req, res, e))
+      .finally(handled);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -425,6 +425,8 @@ export class Scheduler {
    * priority count as if they ran there, so the room preemption made stays theirs.
    */
   private readonly filterWithNominated = (state: CycleState, pi: PodInfo, node: NodeInfo): Status | undefined => {
+    // Nominations are rare (preemption): most cycles need no lookup per node.
+    if (this.nominated.size === 0) return runFilter(this.profile, state, pi, node);
     const noms = this.nominated.get(node.name);
     if (noms?.size) {
       let withNominated: NodeInfo | undefined;

@@ -168,6 +168,25 @@ spec:
     assert.equal(exec.stdout.trim(), 'exec-ok 42');
   });
 
+  test("the node's own certificate, with kubectl: no Secret its pods do not use, no other Node", async () => {
+    assert.ok(agent, 'needs the joined agent');
+    // kubelet.conf as the agent wrote it: the API server's address and CA, the node's certificate.
+    const asNode = (...args: string[]) => cluster.kubectl(['--kubeconfig', path.join(agentDir, 'kubelet.conf'), ...args]);
+    assert.equal((await asNode('auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}')).stdout.trim(), `system:node:${NODE}`);
+    await cluster.k('create', 'secret', 'generic', 'not-for-nodes', '--from-literal=k=v');
+    const secret = await asNode('get', 'secret', 'not-for-nodes');
+    assert.notEqual(secret.code, 0);
+    assert.match(secret.stderr, /Forbidden.*no relationship found between node 'jn-agent' and this object/);
+    const list = await asNode('get', 'secrets', '-A');
+    assert.notEqual(list.code, 0);
+    assert.match(list.stderr, /Forbidden/);
+    const other = await asNode('label', 'node', 'jn-node', 'owned=yes');
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /Forbidden/);
+    const own = await asNode('label', 'node', NODE, 'k8ts.test/own=yes');
+    assert.equal(own.code, 0, own.stderr);
+  });
+
   test('a restart needs no token: the node keeps its certificate', async () => {
     assert.ok(agent, 'needs the joined agent');
     const before = (await cluster.k('get', 'csr', '-o', 'name')).trim().split('\n').length;

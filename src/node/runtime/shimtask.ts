@@ -124,6 +124,13 @@ export class ShimTasks<R extends TaskRecord> {
 
   // ---- records -------------------------------------------------------------------------------
 
+  /**
+   * Records read from container.json, by id. A record is written once, when its container is
+   * created, and goes with the container's folder, so a parsed one stays true until then: the
+   * agent's profile had reading and parsing every record, for every pod's sync, at its top (#13).
+   */
+  private readonly records = new Map<string, R>();
+
   async readAll(): Promise<R[]> {
     let ids: string[] = [];
     try {
@@ -131,6 +138,8 @@ export class ShimTasks<R extends TaskRecord> {
     } catch {
       /* none yet */
     }
+    const present = new Set(ids);
+    for (const id of this.records.keys()) if (!present.has(id)) this.records.delete(id);
     const out: R[] = [];
     for (const id of ids) {
       const rec = await this.read(id);
@@ -141,11 +150,20 @@ export class ShimTasks<R extends TaskRecord> {
 
   async read(id: string): Promise<R | undefined> {
     if (!isContainerId(id)) return undefined;
+    const known = this.records.get(id);
+    if (known) return structuredClone(known);
     try {
-      return JSON.parse(await readFile(this.file(id, 'container.json'), 'utf8')) as R;
+      const rec = JSON.parse(await readFile(this.file(id, 'container.json'), 'utf8')) as R;
+      this.records.set(id, rec);
+      return structuredClone(rec);
     } catch {
       return undefined;
     }
+  }
+
+  /** The container's folder is being removed: its record is no longer true. */
+  forget(id: string): void {
+    this.records.delete(id);
   }
 
   /**

@@ -401,6 +401,7 @@ export class OciRuntime implements runtimeapi.RuntimeService {
     if (mountPoints().has(rootfs))
       await run('umount', ['--', rootfs]).catch(() => run('umount', ['-l', '--', rootfs]).catch(() => undefined));
     await this.snapshotter.remove(id).catch((e) => this.log(`snapshot ${id}: ${(e as Error).message}`));
+    this.tasks.forget(id);
     await rm(dir, { recursive: true, force: true });
     removeCgroupTree(`${this.cgroupParent}/${id}`);
   }
