@@ -455,7 +455,7 @@ export class ProcessRuntime implements RuntimeService {
     await this.ready;
     const rec = await this.readSandbox(id);
     if (!rec) return;
-    const containers = (await this.tasks.readAll()).filter((c) => c.podSandboxId === id);
+    const containers = await this.tasks.readAll((c) => c.podSandboxId === id);
     await Promise.all(containers.map((c) => this.stopContainer(c.id, 0)));
     if (rec.state === 'SANDBOX_READY') {
       await this.teardownSandbox(rec);
@@ -470,7 +470,7 @@ export class ProcessRuntime implements RuntimeService {
     const dir = this.sandboxDir(id);
     if (!rec && !existsSync(dir)) return;
     if (rec) await this.stopPodSandbox(id);
-    for (const c of (await this.tasks.readAll()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
+    for (const c of await this.tasks.readAll((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
     const mounts = mountPoints();
     for (const f of ['net', 'uts', 'ipc', 'shm']) {
       const p = path.join(dir, f);
@@ -666,7 +666,7 @@ export class ProcessRuntime implements RuntimeService {
   async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
     await this.ready;
     return ShimTasks.filter(
-      (await this.tasks.readAll()).filter((r) => ShimTasks.recordMatches(r, filter)).map((r) => this.tasks.statusOf(r)),
+      (await this.tasks.readAll((r) => ShimTasks.recordMatches(r, filter))).map((r) => this.tasks.statusOf(r)),
       filter,
     );
   }

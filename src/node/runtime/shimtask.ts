@@ -131,7 +131,8 @@ export class ShimTasks<R extends TaskRecord> {
    */
   private readonly records = new Map<string, R>();
 
-  async readAll(): Promise<R[]> {
+  /** Every record, or those `match` takes (judged before the copy each caller gets: copying every record for every pod's sync was the next top of the profile). */
+  async readAll(match?: (rec: R) => boolean): Promise<R[]> {
     let ids: string[] = [];
     try {
       ids = await readdir(this.root);
@@ -142,20 +143,26 @@ export class ShimTasks<R extends TaskRecord> {
     for (const id of this.records.keys()) if (!present.has(id)) this.records.delete(id);
     const out: R[] = [];
     for (const id of ids) {
-      const rec = await this.read(id);
-      if (rec) out.push(rec);
+      const rec = await this.record(id);
+      if (rec && (!match || match(rec))) out.push(structuredClone(rec));
     }
     return out;
   }
 
   async read(id: string): Promise<R | undefined> {
+    const rec = await this.record(id);
+    return rec && structuredClone(rec);
+  }
+
+  /** The parsed record itself (shared: never handed out, callers get copies). */
+  private async record(id: string): Promise<R | undefined> {
     if (!isContainerId(id)) return undefined;
     const known = this.records.get(id);
-    if (known) return structuredClone(known);
+    if (known) return known;
     try {
       const rec = JSON.parse(await readFile(this.file(id, 'container.json'), 'utf8')) as R;
       this.records.set(id, rec);
-      return structuredClone(rec);
+      return rec;
     } catch {
       return undefined;
     }
