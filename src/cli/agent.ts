@@ -155,10 +155,24 @@ export async function agent(o: AgentOptions): Promise<number> {
   if (o.token) hideArgument(o.token);
   const name = o.name ?? os.hostname().toLowerCase();
   const dir = path.resolve(o.dataDir ?? path.join(os.homedir(), '.k8ts-agent', name));
+  if (!o.token && !o.tokenFile && !fs.existsSync(credentialPaths(dir).clientPEM)) {
+    console.error(
+      'k8ts agent: no credential: join with --token and --discovery-token-ca-cert-hash (k8ts token create --print-join-command on the control plane), or give --token-file; a node that joined before needs neither (its certificate is in its --data-dir).',
+    );
+    return 2;
+  }
+  let legacy: NodeClients | undefined;
+  try {
+    // A bad --token-file is bad input (exit 2), found before anything is made.
+    if (o.tokenFile) legacy = legacyCredentials(o);
+  } catch (e) {
+    console.error(`k8ts agent: ${(e as Error).message}`);
+    return 2;
+  }
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   let clients: NodeClients;
   try {
-    clients = o.tokenFile ? legacyCredentials(o) : await bootstrapCredentials(o, name, dir);
+    clients = legacy ?? (await bootstrapCredentials(o, name, dir));
   } catch (e) {
     console.error(`k8ts agent: cannot join ${o.server}: ${(e as Error).message}`);
     return 1;

@@ -7,12 +7,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import YAML from 'yaml';
+import { cleanupNode } from '../../src/testing/nodecleanup.js';
 import { CLI, run, TestCluster } from './harness.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
 const cluster = new TestCluster('cli', 'sqlite');
 const k8ts = (args: string[], env?: NodeJS.ProcessEnv) =>
   run(process.execPath, [CLI, ...args], { env: env ?? cluster.env(), timeoutMs: 90_000 });
+
+/** `k8ts token create --print-join-command`'s command, from `agent` on: a new bootstrap token and the CA's hash. */
+async function joinCommand(): Promise<string[]> {
+  const r = await k8ts(['token', 'create', '--print-join-command', '--data-dir', cluster.dataDir]);
+  assert.equal(r.code, 0, r.stderr);
+  const args = r.stdout.trim().split(/\s+/);
+  assert.deepEqual(args.slice(0, 3), ['k8ts', 'agent', '--server'], r.stdout);
+  return args.slice(1);
+}
 
 describe('k8ts CLI', () => {
   before(async () => {
@@ -107,13 +117,8 @@ describe('k8ts CLI', () => {
       process.execPath,
       [
         CLI,
-        'agent',
-        '--server',
-        cluster.url,
-        '--token-file',
-        path.join(cluster.dataDir, 'token'),
-        '--ca-file',
-        path.join(cluster.dataDir, 'pki', 'ca.crt'),
+        // The command `k8ts token create --print-join-command` prints: a bootstrap token and the CA's hash.
+        ...(await joinCommand()),
         '--name',
         'joined-1',
         '--data-dir',
@@ -173,7 +178,9 @@ describe('k8ts CLI', () => {
         if (child.exitCode !== null) r(undefined);
         else child.once('exit', r);
       });
-      // A stopped agent keeps its node's network for its next start (killPods false): the test removes it.
+      // A stopped agent keeps its pods, their mounts and its node's network for its next start
+      // (killPods false): the test removes them.
+      await cleanupNode(agentDir, 'k8tsag0');
       try {
         execFileSync('ip', ['link', 'del', 'k8tsag0'], { stdio: 'ignore' });
       } catch {
@@ -193,7 +200,7 @@ describe('k8ts CLI', () => {
     }
   });
 
-  test('k8ts agent --token-file keeps the token out of ps; --token still works, with a warning (issue #7)', async () => {
+  test('k8ts agent --token-file keeps the token out of ps, and so does --token (a bootstrap token) (issue #7)', async () => {
     const tag = `${process.pid % 10000}`;
     const runAgent = async (name: string, bridge: string, cidr: string, tokenArgs: string[]) => {
       const child = spawn(
@@ -266,9 +273,14 @@ describe('k8ts CLI', () => {
     ]);
     assert.ok(!fromFile.cmdline.includes(cluster.token), 'the token is on the command line');
     assert.doesNotMatch(fromFile.out, /warning/);
-    const inline = await runAgent(`tokarg-${tag}`, `k8tsg${tag}`, '10.252.2.0/24', ['--token', cluster.token]);
-    assert.match(inline.out, /warning: --token shows the token to every local user .* use --token-file/);
-    assert.ok(!inline.cmdline.includes(cluster.token), 'the agent did not take the token out of its command line once started');
+    const join = await joinCommand();
+    const bootstrapToken = join[join.indexOf('--token') + 1];
+    const inline = await runAgent(`tokarg-${tag}`, `k8tsg${tag}`, '10.252.2.0/24', join.slice(3));
+    assert.ok(!inline.cmdline.includes(bootstrapToken), 'the agent did not take the token out of its command line once started');
+    // An admin's bearer token is not a bootstrap token: --token refuses it (it belongs in --token-file).
+    const bearer = await k8ts(['agent', '--server', cluster.url, '--token', cluster.token]);
+    assert.equal(bearer.code, 2);
+    assert.match(bearer.stderr, /--token must be a bootstrap token/);
     // Bad input: both, neither, an empty or missing file.
     const both = await k8ts(['agent', '--server', cluster.url, '--token', 'x', '--token-file', 'y']);
     assert.equal(both.code, 2);
