@@ -296,104 +296,50 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
   const aloneMs = performance.now() - t;
 
   const rv = created.metadata.resourceVersion;
-  const agent = new https.Agent({ keepAlive: false, maxSockets: Infinity, ca: server.ca });
-  const requests: import('node:http').ClientRequest[] = [];
-  const dropWatches = cleanup.add('watch connections', () => {
-    for (const r of requests) r.destroy();
-    agent.destroy();
-  });
+  // The watchers read in their own process (bench/watchers-child.ts): the writer here then
+  // runs at the same speed whether or not a thousand streams are being read.
+  const script = fileURLToPath(new URL('./watchers-child.js', import.meta.url));
+  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const stop = cleanup.add(`watchers child ${child.pid}`, () => stopChild(child, 5_000));
   try {
-    const counts = new Int32Array(o.watchers);
-    let target = 0;
-    let complete = 0;
-    let failure: Error | undefined;
-    let allDone!: () => void;
-    let done = new Promise<void>((r) => {
-      allDone = r;
-    });
-    let open = 0;
-    await inParallel(
-      o.watchers,
-      50,
-      (w) =>
-        new Promise<void>((resolve, reject) => {
-          const req = https.request(
-            {
-              hostname: server.url.hostname,
-              port: server.url.port,
-              agent,
-              // From the object's creation: every watcher first replays the writes made so far.
-              path: `${cmPath}?watch=true&resourceVersion=${rv}`,
-              headers: { Authorization: `Bearer ${server.token}`, Accept: 'application/json' },
-            },
-            (res) => {
-              if (res.statusCode !== 200) {
-                reject(new Error(`watch ${w}: HTTP ${res.statusCode}`));
-                return;
-              }
-              open++;
-              resolve();
-              let buf = '';
-              res.setEncoding('utf8');
-              res.on('data', (chunk: string) => {
-                buf += chunk;
-                let start = 0;
-                let nl: number;
-                while ((nl = buf.indexOf('\n', start)) >= 0) {
-                  if (buf.startsWith('{"type":"MODIFIED"', start) && ++counts[w] === target && ++complete === o.watchers) allDone();
-                  start = nl + 1;
-                }
-                buf = buf.slice(start);
-              });
-              res.on('error', (e) => {
-                failure ??= e;
-                allDone();
-              });
-              res.on('end', () => {
-                failure ??= new Error(`watch ${w} ended after ${counts[w]} events`);
-                allDone();
-              });
-            },
-          );
-          req.on('error', (e) => {
-            failure ??= e;
-            reject(e);
-            allDone();
-          });
-          req.end();
-          requests.push(req);
-        }),
-    );
-    if (open !== o.watchers) throw new Error(`only ${open} of ${o.watchers} watches opened`);
-    const waitAll = async (want: number, what: string) => {
-      target = want;
-      complete = 0;
-      for (const c of counts) if (c >= want) complete++;
-      if (complete === o.watchers) allDone();
-      const timeout = setTimeout(() => {
-        failure ??= new Error(`${what}: incomplete after 120 s: ${complete} of ${o.watchers} watchers have all ${want} events`);
-        allDone();
-      }, 120_000);
-      await done;
-      clearTimeout(timeout);
-      done = new Promise<void>((r) => {
-        allDone = r;
+    const answer = (what: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${what}: no answer from the watchers in 120 s`)), 120_000);
+        child.once('message', (m) => {
+          clearTimeout(timer);
+          const msg = m as { error?: string };
+          if (msg.error) reject(new Error(`${what}: ${msg.error}`));
+          else resolve();
+        });
       });
-      if (failure) throw failure;
-    };
+    let reply = answer('opening the watches');
+    child.send({
+      host: server.url.hostname,
+      port: server.url.port,
+      // From the object's creation: every watcher first replays the writes made so far.
+      path: `${cmPath}?watch=true&resourceVersion=${rv}`,
+      token: server.token,
+      ca: server.ca,
+      watchers: o.watchers,
+    });
+    await reply;
     // Every watcher has replayed what was written before it connected.
-    await waitAll(counter, 'replay');
+    reply = answer('replay');
+    child.send({ target: counter });
+    await reply;
     t = performance.now();
     await writes(o.fanoutWrites);
     const writerMs = performance.now() - t;
-    await waitAll(counter, 'fan-out');
+    reply = answer('fan-out');
+    child.send({ target: counter });
+    await reply;
     const watchedMs = performance.now() - t;
     const per = (ms: number) => `${(ms / o.fanoutWrites).toFixed(2)} ms`;
     return [
       `write with ${fmtInt(o.watchers)} HTTPS watchers: ${per(watchedMs)} per write until every watcher has it (${o.fanoutWrites} sequential PATCHes; ${rate(o.fanoutWrites * o.watchers, watchedMs)} events delivered; the writer alone saw ${per(writerMs)}); the same writes with no watcher ${per(aloneMs)}: ${ratio(watchedMs, aloneMs)} (target <= x1.50)`,
     ];
   } finally {
-    await dropWatches();
+    await stop();
   }
 }
 

@@ -12,7 +12,7 @@
 // Linux and root only (nftables, a bridge); elsewhere the section says it skipped.
 
 import { execFile, spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KObject } from '../src/api/object.js';
@@ -55,19 +55,13 @@ export async function benchProxySync(): Promise<string[]> {
 }
 
 /**
- * CPU time so far of this process and of its waited-for children (nft), ms: what a sync costs
- * whatever else the 2 shared cores are doing (wall time on a loaded machine is mostly waiting).
+ * CPU time of this process so far, ms: what the proxy's own work of a sync costs whatever else
+ * the 2 shared cores are doing (wall time on a loaded machine is mostly waiting). nft runs as a
+ * child of the node's spawner helper, not of this process, so its CPU is not in it.
  */
-function cpuNow(): { self: number; children: number } {
+function cpuNow(): number {
   const u = process.cpuUsage();
-  // /proc/self/stat fields 16 and 17: cutime and cstime, in clock ticks (100 per second on Linux).
-  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return { self: (u.user + u.system) / 1000, children: ((Number(f[13]) + Number(f[14])) * 1000) / 100 };
-}
-
-function cpuSince(a: { self: number; children: number }): { self: number; children: number } {
-  const b = cpuNow();
-  return { self: b.self - a.self, children: b.children - a.children };
+  return (u.user + u.system) / 1000;
 }
 
 export async function benchProxySyncHere(opts: { services?: number; endpoints?: number; changes?: number } = {}): Promise<string[]> {
@@ -99,7 +93,7 @@ export async function benchProxySyncHere(opts: { services?: number; endpoints?: 
     const cpu0 = cpuNow();
     await proxy.start();
     const firstMs = performance.now() - t0;
-    const firstCpu = cpuSince(cpu0);
+    const firstCpu = cpuNow() - cpu0;
     const first = proxy.lastSync!;
     const nft = proxy.proxier as NftablesProxier;
     const slices: number[] = [];
@@ -152,13 +146,13 @@ export async function benchProxySyncHere(opts: { services?: number; endpoints?: 
     const cpu1 = cpuNow();
     await proxy.requestSync();
     const resyncMs = performance.now() - tFull;
-    const resyncCpu = cpuSince(cpu1);
+    const resyncCpu = cpuNow() - cpu1;
     if (nft.fullSyncs !== before + 1) throw new Error('the whole-table resync did not happen');
     offNft();
     const script = nft.applied!.script;
     return [
       `sync, in a network namespace of its own: ${fmtInt(services)} services x ${perService} endpoints (${fmtInt(first.endpoints)} endpoints, ${fmtInt(script.split('\n').length)} nft lines, ${(script.length / 1024 / 1024).toFixed(1)} MiB) [target: a sync at 10,000 endpoints < 1 s]:`,
-      `  first sync (the whole table, one nft -f) ${fmtMs(first.durationMs)} (start to rules in place ${fmtMs(firstMs)}; CPU: this process ${fmtMs(firstCpu.self)}, nft ${fmtMs(firstCpu.children)}); whole table again over the table in place ${fmtMs(resyncMs)} (CPU ${fmtMs(resyncCpu.self)} + nft ${fmtMs(resyncCpu.children)})`,
+      `  first sync (the whole table, one nft -f) ${fmtMs(first.durationMs)} (start to rules in place ${fmtMs(firstMs)}, CPU of this process ${fmtMs(firstCpu)}); whole table again over the table in place ${fmtMs(resyncMs)} (CPU ${fmtMs(resyncCpu)})`,
       `  a change until applied (API write -> rules in the kernel, a partial sync): EndpointSlice p50 ${fmtMs(percentile(slices, 50))}, p99 ${fmtMs(percentile(slices, 99))}; Service p50 ${fmtMs(percentile(svcChanges, 50))}, p99 ${fmtMs(percentile(svcChanges, 99))} (${changes} changes)`,
       `  each partial sync p50 ${fmtMs(percentile(partialSyncs, 50))}, p99 ${fmtMs(percentile(partialSyncs, 99))}, of which nft -f p50 ${fmtMs(percentile(partialNft, 50))}`,
     ];
@@ -182,7 +176,12 @@ interface WrkResult {
   p50: number;
   p99: number;
   errors: number;
+  requests: number;
+  /** wrk's own CPU (user + system, ms; the kernel's work for the packets it sends is in it); NaN without /usr/bin/time. */
+  cpuMs: number;
 }
+
+const TIME = '/usr/bin/time';
 
 /**
  * wrk in a child process, asynchronously: the userspace proxy under test runs in THIS process's
@@ -198,8 +197,10 @@ async function wrk(url: string, seconds: number, opts: { connections?: number; s
     ...(opts.script ? ['-s', opts.script] : []),
     url,
   ];
+  const timed = existsSync(TIME);
   const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile('wrk', args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 }, (err, stdout, stderr) => {
+    const [cmd, argv] = timed ? [TIME, ['-f', 'k8ts-cpu %U %S', 'wrk', ...args]] : ['wrk', args];
+    execFile(cmd, argv, { encoding: 'utf8', timeout: (seconds + 30) * 1000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -217,7 +218,44 @@ async function wrk(url: string, seconds: number, opts: { connections?: number; s
     p50: ms(/^\s+50%\s+(\S+)/m.exec(out)?.[1]),
     p99: ms(/^\s+99%\s+(\S+)/m.exec(out)?.[1]),
     errors: (errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0) + Number(non2xx?.[1] ?? 0),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN),
+    cpuMs: ((c) => (c ? (Number(c[1]) + Number(c[2])) * 1000 : NaN))(/k8ts-cpu ([\d.]+) ([\d.]+)/.exec(r.stderr)),
   };
+}
+
+/** The processes of the pod with this IP: those whose network namespace has it as a local address. */
+function podProcesses(ip: string): number[] {
+  const pids: number[] = [];
+  const seen = new Map<string, boolean>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const ns = readlinkSync(`/proc/${d}/ns/net`);
+      let mine = seen.get(ns);
+      if (mine === undefined) {
+        mine = new RegExp(`\\|-- ${ip.replace(/\./g, '\\.')}\\n\\s+/32 host LOCAL`).test(readFileSync(`/proc/${d}/net/fib_trie`, 'utf8'));
+        seen.set(ns, mine);
+      }
+      if (mine) pids.push(Number(d));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return pids;
+}
+
+/** CPU (user + system, ms) used so far by these processes. */
+function processesCpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* exited */
+    }
+  }
+  return (ticks * 1000) / 100;
 }
 
 /**
@@ -231,13 +269,18 @@ async function wrk(url: string, seconds: number, opts: { connections?: number; s
  *   round's streams see the same moment of the machine; added p50/p99 = the median over rounds
  *   of the target's figure minus direct's.
  */
-async function measureTargets(targets: [string, string][], seconds: number, paceScript: string) {
+async function measureTargets(targets: [string, string][], seconds: number, paceScript: string, podIP: string) {
+  const pod = podProcesses(podIP);
+  const podCpu = new Map<string, number[]>(targets.map(([n]) => [n, []]));
   for (const [, url] of targets) await wrk(url, 1); // warm-up: the app's JIT, connections and conntrack
   const sat = new Map<string, WrkResult[]>(targets.map(([n]) => [n, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < targets.length; k++) {
       const [name, url] = targets[(k + round) % targets.length];
-      sat.get(name)!.push(await wrk(url, seconds));
+      const before = processesCpuMs(pod);
+      const r = await wrk(url, seconds);
+      sat.get(name)!.push(r);
+      podCpu.get(name)!.push(((processesCpuMs(pod) - before) * 1000) / r.requests);
     }
   }
   const paced = new Map<string, WrkResult[]>(targets.map(([n]) => [n, []]));
@@ -264,6 +307,9 @@ async function measureTargets(targets: [string, string][], seconds: number, pace
       addedP50: med(p.map((r, i) => r.p50 - dp[i].p50)),
       addedP99: med(p.map((r, i) => r.p99 - dp[i].p99)),
       pacedRps: med(p.map((r) => r.rps)),
+      /** CPU per request, us: the pod's processes, and the client (wrk). */
+      podUs: pod.length ? med(podCpu.get(name)!) : NaN,
+      clientUs: med(s.map((r) => (r.cpuMs * 1000) / r.requests)),
       errors: [...s, ...p].reduce((a, r) => a + r.errors, 0),
     };
   });
@@ -363,7 +409,7 @@ async function trafficOnce(mode: 'nftables' | 'userspace', seconds: number): Pro
     );
     const paceScript = join(tmp.dir, 'pace.lua');
     writeFileSync(paceScript, `function delay()\n  return ${PACE_MS}\nend\n`);
-    const results = await measureTargets(targets, seconds, paceScript);
+    const results = await measureTargets(targets, seconds, paceScript, podIP);
     const f = (x: number) => `${x >= 0 ? '+' : ''}${fmtMs(x)}`;
     return [
       `${mode} mode (${cp.node!.proxy.describe()}):`,
@@ -372,6 +418,9 @@ async function trafficOnce(mode: 'nftables' | 'userspace', seconds: number): Pro
           ? `  ${r.name.padEnd(16)} ${fmtInt(r.rps).padStart(7)} req/s (p99 ${fmtMs(r.satP99)} saturated); paced p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}${r.errors ? `, ${r.errors} errors` : ''}`
           : `  ${r.name.padEnd(16)} ${fmtInt(r.rps).padStart(7)} req/s -> ${r.ratio.toFixed(2)}x direct (rounds ${r.ratioMin.toFixed(2)}-${r.ratioMax.toFixed(2)}); paced p50 ${fmtMs(r.p50)} (${f(r.addedP50)}), p99 ${fmtMs(r.p99)} (${f(r.addedP99)})${r.errors ? `, ${r.errors} errors` : ''}`,
       ),
+      `  CPU per request (saturated rounds, medians; what the path costs whatever the load): ${results
+        .map((r) => `${r.name} pod ${r.podUs.toFixed(0)} us + client ${r.clientUs.toFixed(0)} us`)
+        .join('; ')}`,
     ];
   } finally {
     client.close();

@@ -89,8 +89,12 @@ export async function benchUp(): Promise<string[]> {
   } else {
     lines.push('  with the node: skipped (not root)');
   }
+  // The floor under every figure above: `up` is three Node processes started one after another
+  // (the command, the supervisor, the control plane), each at least this.
+  const bare = await timed(process.execPath, ['-e', '0']);
   const byNode = await timed(process.execPath, [MAIN, '--version']);
   const byNpx = await timed('npx', ['k8ts', '--version']);
+  lines.push(`a bare \`node -e 0\` on this machine now: ${fmtS(bare)} (up starts three Node processes in turn)`);
   lines.push('the CLI alone (`--version`):');
   lines.push(`  node dist/src/cli/main.js --version ${fmtS(byNode)}`);
   lines.push(

@@ -3,10 +3,12 @@
 // `kube-dns` service of kube-system, as kubeadm's CoreDNS addon installs it (here without a
 // selector: each node agent's DNS server publishes its own EndpointSlice, see proxy/dns/nodedns.ts).
 
+import { CLUSTER_INFO_CONFIGMAP, CLUSTER_INFO_NAMESPACE, clusterInfoConfigMap, KUBECONFIG_KEY } from '../api/bootstraptoken.js';
 import { StatusError } from '../api/errors.js';
 import { intToIp } from '../api/net.js';
 import type { KObject } from '../api/object.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation/policy-quota.js';
+import { createOrAwaitOther } from './kubernetesservice.js';
 import type { RequestContext } from './registry/strategy.js';
 import type { ApiServer } from './server.js';
 
@@ -20,14 +22,11 @@ async function ensure(api: ApiServer, group: string, resource: string, namespace
   const reg = api.registry(group, resource)!;
   // Already there (a restart on the same data dir): leave it as it is.
   if (await api.getObject(group, resource, namespace, obj.metadata.name!)) return;
-  try {
-    await reg.create(namespace, obj, ctx());
-  } catch (e) {
-    if (e instanceof StatusError && e.code === 409) return;
-    // Another API server made it meanwhile: its fixed cluster IP is then taken (422) first.
-    if (e instanceof StatusError && e.code === 422 && (await api.getObject(group, resource, namespace, obj.metadata.name!))) return;
-    throw e;
-  }
+  // Another API server may be making it at the same moment (its fixed cluster IP taken first).
+  await createOrAwaitOther(
+    () => reg.create(namespace, structuredClone(obj), ctx()),
+    () => api.getObject(group, resource, namespace, obj.metadata.name!),
+  );
 }
 
 /** The kube-dns service's address is the 10th of the service range (10.96.0.10 by default), as kubeadm picks it. */
@@ -84,4 +83,26 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
   });
   await ensure(api, '', 'services', 'kube-system', kubeDNSService(intToIp(api.allocators.clusterIPs.alloc.base + KUBE_DNS_IP_OFFSET)));
   // The `kubernetes` service and its endpoints: KubernetesServiceController (kubernetesservice.ts).
+}
+
+/**
+ * kube-public/cluster-info, as `kubeadm init` makes it (phases/bootstraptoken/clusterinfo): the
+ * address joiners reach this API server at and the cluster CA, for token discovery. Made when
+ * missing; its kubeconfig is written again when this server's address or CA differ from it.
+ */
+export async function ensureClusterInfo(api: ApiServer, server: string, caPEM: string): Promise<void> {
+  const want = clusterInfoConfigMap(server, caPEM);
+  const reg = api.registry('', 'configmaps')!;
+  const cur = await api.getObject('', 'configmaps', CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_CONFIGMAP);
+  if (!cur) return ensure(api, '', 'configmaps', CLUSTER_INFO_NAMESPACE, want);
+  const data = (cur.data ?? {}) as Record<string, string>;
+  const wantData = want.data as Record<string, string>;
+  if (data[KUBECONFIG_KEY] === wantData[KUBECONFIG_KEY]) return;
+  const next = { ...cur, data: { ...data, [KUBECONFIG_KEY]: wantData[KUBECONFIG_KEY] } };
+  try {
+    await reg.update(CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_CONFIGMAP, next, ctx());
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 409) return;
+    throw e;
+  }
 }

@@ -8,14 +8,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, StatusError } from '../api/errors.js';
 import type { HandlerEnv } from './handlers.js';
+import type { KubeletClientTLS } from './kubeletclient.js';
 import { type Location, type ObjectLookups, PodLocations } from './locations.js';
 import { isUpgrade, UpgradeAwareProxy } from './upgradeaware.js';
 
 export interface ConnectOptions extends ObjectLookups {
   /** One token every node streaming server accepts (Authorization: Bearer); tests' single node. */
   nodeToken?: string;
-  /** Or: each node's own token, derived from this secret and its name (kubeletclient.ts). */
-  kubeletClientSecret?: string;
+  /** Or: TLS to each node, verified as that node, with the API server's kubelet client certificate (kubeletclient.ts). */
+  kubeletTLS?: KubeletClientTLS;
   /** PEM CA of the node streaming servers; when set, nodes are dialled over TLS. */
   caData?: string;
 }
@@ -29,11 +30,7 @@ export class ConnectHandler {
   private readonly proxy = new UpgradeAwareProxy();
 
   constructor(opts: ConnectOptions) {
-    this.locations = new PodLocations(
-      opts,
-      opts.kubeletClientSecret ? { secret: opts.kubeletClientSecret } : { token: opts.nodeToken },
-      opts.caData,
-    );
+    this.locations = new PodLocations(opts, opts.kubeletTLS ? { tls: opts.kubeletTLS } : { token: opts.nodeToken }, opts.caData);
   }
 
   /** For HandlerEnv.connect. */

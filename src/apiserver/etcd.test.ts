@@ -120,6 +120,9 @@ test('two API servers on one etcd never hand out the same cluster IP or node por
   const ports = made.flatMap((m) => m.ports);
   assert.equal(new Set(ips).size, ips.length, `duplicate cluster IPs: ${ips.sort().join(' ')}`);
   assert.equal(new Set(ports).size, ports.length, `duplicate node ports: ${ports.sort().join(' ')}`);
+  // 42 addresses taken at random in a /12 (a 128 KiB bitmap): stored deflated, a few hundred bytes.
+  const stored = await stores[0].get('/registry/ranges/serviceips');
+  assert.ok(stored && stored.value.length < 2_000, `the stored service IP range is ${stored?.value.length} bytes`);
   // A port one server gave out is refused by the other when asked for by number.
   const r = await fetch(`${urls[1]}${path}`, {
     method: 'POST',

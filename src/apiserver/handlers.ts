@@ -295,7 +295,8 @@ const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<vo
 };
 
 async function serveGet(c: ResourceCall): Promise<void> {
-  const obj = await c.reg.get(c.namespace, c.name!);
+  const obj = await c.reg.getShared(c.namespace, c.name!);
+  if (c.out.kind === 'json') return writeJSONText(c.res, 200, objectJSON(obj), warningHeaders(c.ctx) ?? {});
   send(c.res, 200, render(c.out, c.def, obj), c.ctx);
 }
 

@@ -1,18 +1,41 @@
-// The credential the API server presents to a node's streaming server (kube-apiserver's
-// --kubelet-client-certificate, and kubelet's --client-ca-file on the other side). It is never
-// the admin's: each node gets a token of its own, HMAC(secret, node name), where the secret is
-// derived one way from the cluster's admin token (so `k8ts agent`, which is given that token,
-// can compute its own). A listener posing as a node learns only the token of the node name it
-// poses as: nothing that works on another node, nothing about the admin's credential.
+// How the API server reaches nodes (kube-apiserver's --kubelet-certificate-authority,
+// --kubelet-client-certificate and --kubelet-client-key): over TLS, verifying the node's serving
+// certificate against the cluster CA, for the address dialled and for the very node
+// (system:node:NAME, the subject the kubelet-serving signer issues), and presenting the API
+// server's own client certificate (kubeadm's apiserver-kubelet-client, CN
+// kube-apiserver-kubelet-client), never the admin's credential. A listener posing as a node
+// without a serving certificate of that node gets no connection, so no request and nothing of
+// the client's credentials.
 
-import { createHmac } from 'node:crypto';
+import tls from 'node:tls';
 
-/** The secret node credentials are derived from (one way: it does not reveal the admin token). */
-export function kubeletClientSecret(adminToken: string): string {
-  return createHmac('sha256', adminToken).update('k8ts kubelet-client v1').digest('base64url');
+export { KUBELET_CLIENT_COMMON_NAME } from '../pki/certs.js';
+
+export interface KubeletClientTLS {
+  /** The CA the nodes' serving certificates chain to (PEM). */
+  caData: string;
+  /** The API server's client certificate and key (PEM). */
+  certData: string;
+  keyData: string;
 }
 
-/** What the API server presents to node nodeName, and what that node's streaming server expects. */
-export function kubeletClientToken(secret: string, nodeName: string): string {
-  return createHmac('sha256', secret).update(`node:${nodeName}`).digest('base64url');
+/** TLS options to dial node nodeName: its CA, the client certificate, and the node's identity checked. */
+export function kubeletTLSOptions(cfg: KubeletClientTLS, nodeName: string): tls.ConnectionOptions {
+  return {
+    ca: cfg.caData,
+    cert: cfg.certData,
+    key: cfg.keyData,
+    checkServerIdentity(host, cert) {
+      const err = tls.checkServerIdentity(host, cert);
+      if (err) return err;
+      const cn = cert.subject?.CN;
+      if (cn !== `system:node:${nodeName}`)
+        return Object.assign(new Error(`the serving certificate at ${host} is ${cn ?? 'nameless'}'s, not system:node:${nodeName}'s`), {
+          reason: 'node mismatch',
+          host,
+          cert,
+        });
+      return undefined;
+    },
+  };
 }

@@ -16,6 +16,31 @@ import { type KObject, nowMicro } from '../api/object.js';
 import type { RequestContext } from './registry/strategy.js';
 import type { ApiServer } from './server.js';
 
+/**
+ * Creates a bootstrap object another API server may be creating at the same moment: theirs
+ * stored first is a 409; theirs still on its way has already taken the fixed cluster IP, a
+ * 422 "already allocated" until their service is stored (or, if their write fails, until they
+ * give the address back). So on a 422, wait for their object, trying again meanwhile.
+ */
+export async function createOrAwaitOther(
+  create: () => Promise<unknown>,
+  exists: () => Promise<unknown>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await create();
+      return;
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 409) return;
+      if (!(e instanceof StatusError && e.code === 422) || Date.now() > deadline) throw e;
+      if (await exists()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 const NAME = 'kubernetes';
 const NS = 'default';
 const RESYNC_MS = 10_000;
@@ -281,13 +306,6 @@ export class KubernetesServiceController {
   }
 
   private async createIgnoringRace(create: () => Promise<KObject>): Promise<void> {
-    try {
-      await create();
-    } catch (e) {
-      if (e instanceof StatusError && e.code === 409) return;
-      // Another API server made the service meanwhile: its cluster IP is then taken (422) first.
-      if (e instanceof StatusError && e.code === 422 && (await this.api.getObject('', 'services', NS, NAME))) return;
-      throw e;
-    }
+    await createOrAwaitOther(create, () => this.api.getObject('', 'services', NS, NAME));
   }
 }

@@ -7,14 +7,17 @@ import { errors, StatusError } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { encodePodLogQuery, podExecQuery, podLogQuery, portsParam } from '../api/queryparams.js';
 import type { Endpoints, Node, Pod, Service } from '../api/types.js';
-import { kubeletClientToken } from './kubeletclient.js';
+import { type KubeletClientTLS, kubeletTLSOptions } from './kubeletclient.js';
 import type { Backend } from './upgradeaware.js';
 
 /** The annotation simulated nodes carry (src/node/simulated.ts): they have no kubelet to dial. */
 const SIMULATED_ANNOTATION = 'kwok.x-k8s.io/node';
 
-/** How the API server authenticates to nodes: a node's own derived token, or one shared token (tests). */
-export type NodeCredential = { secret: string } | { token?: string };
+/**
+ * How the API server reaches nodes: TLS both ways with its kubelet client certificate (clusters),
+ * or one shared bearer token over plain HTTP (tests of the streaming protocols' single node).
+ */
+export type NodeCredential = { tls: KubeletClientTLS } | { token?: string };
 
 export interface ObjectLookups {
   getPod(namespace: string, name: string): Promise<KObject | undefined>;
@@ -102,7 +105,15 @@ export class PodLocations {
       addrs.find((a) => a.type === 'InternalIP') ?? addrs.find((a) => a.type === 'Hostname') ?? addrs.find((a) => a.type === 'ExternalIP');
     if (!addr) throw new StatusError(503, 'ServiceUnavailable', 'no preferred addresses found; known addresses: []');
     const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port || DEFAULT_KUBELET_PORT;
-    const token = 'secret' in this.credential ? kubeletClientToken(this.credential.secret, nodeName) : this.credential.token;
+    if ('tls' in this.credential)
+      return {
+        host: addr.address,
+        port,
+        secure: true,
+        caData: this.credential.tls.caData,
+        tls: kubeletTLSOptions(this.credential.tls, nodeName),
+      };
+    const token = this.credential.token;
     return {
       host: addr.address,
       port,

@@ -14,7 +14,9 @@ import type { Store } from '../store/types.js';
 import { type AdmissionChain, defaultAdmissionChain } from './admission/chain.js';
 import { newServiceAllocators, type ServiceAllocators } from './allocators.js';
 import { CRDHandler } from './apiextensions/crdhandler.js';
+import { anonymousAllowed, anonymousUser } from './authn/anonymous.js';
 import { type Authenticator, UnionAuthenticator } from './authn/authenticator.js';
+import { BootstrapTokenAuthenticator } from './authn/bootstraptoken.js';
 import { impersonate } from './authn/impersonation.js';
 import { withUser } from './authn/request.js';
 import { TokenFileAuthenticator } from './authn/tokenfile.js';
@@ -32,7 +34,7 @@ import { NodeAuthorizer } from './authz/node/authorizer.js';
 import { NodeGraph } from './authz/node/graph.js';
 import { RBACAuthorizer } from './authz/rbac/authorizer.js';
 import type { EscalationChecker } from './authz/rbac/escalation.js';
-import { reconcileBootstrapPolicy } from './authz/rbac/reconcile.js';
+import { reconcileBootstrapPolicy, reconcileNamespacedPolicy } from './authz/rbac/reconcile.js';
 import type { ClusterRole, PolicyLister, Role, RoleBinding } from './authz/rbac/types.js';
 import { requestAttributes } from './authz/requestinfo.js';
 import { bootstrapCluster, SYSTEM_NAMESPACES } from './bootstrap.js';
@@ -40,6 +42,7 @@ import { handleDiscovery } from './discovery-handler.js';
 import { DEFAULT_EVENT_TTL_MS, sweepEvents } from './eventttl.js';
 import { type HandlerEnv, handleResource } from './handlers.js';
 import { markPretty, writeError, writeText } from './http.js';
+import type { KubeletClientTLS } from './kubeletclient.js';
 import { KubernetesServiceController } from './kubernetesservice.js';
 import { MaxInFlightLimit } from './maxinflight.js';
 import { addStorageCounter, instrumentRequest, serveMetrics } from './metrics.js';
@@ -57,6 +60,7 @@ import { JWKS_PATH, serveIssuerDiscovery } from './serviceaccount/discovery.js';
 import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/token.js';
 import { SystemNamespacesController } from './systemnamespaces.js';
 import { WatchCache } from './watchcache.js';
+import { watchFlushes } from './watchflush.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -94,7 +98,7 @@ export interface ApiServerOptions {
    * Serve metrics.k8s.io as metrics-server does, from the node agents' /metrics/resource: the
    * token and CA the API server dials nodes with, and --metric-resolution.
    */
-  metricsServer?: { nodeToken?: string; kubeletClientSecret?: string; caData?: string; resolutionMs?: number };
+  metricsServer?: { nodeToken?: string; kubeletTLS?: KubeletClientTLS; caData?: string; resolutionMs?: number };
   /** Serve HTTPS with this certificate (kubectl sends bearer tokens only over TLS). */
   tls?: { cert: string; key: string };
   /** --max-requests-inflight: non-mutating requests served at once (default 400; 0: no limit). */
@@ -164,6 +168,7 @@ export class ApiServer implements ApiServerContext {
       ...(opts.clientCA ? [new X509Authenticator()] : []),
       new TokenFileAuthenticator(opts.tokens),
       new ServiceAccountTokenAuthenticator(() => this.serviceAccountTokens, opts.log),
+      new BootstrapTokenAuthenticator((ns, n) => this.getObject('', 'secrets', ns, n), opts.log),
       ...(opts.authenticators ?? []),
     ]);
   }
@@ -257,7 +262,7 @@ export class ApiServer implements ApiServerContext {
       const scraper = new MetricsScraper({
         nodes: () => this.listObjects('', 'nodes'),
         nodeToken: ms.nodeToken,
-        kubeletClientSecret: ms.kubeletClientSecret,
+        kubeletTLS: ms.kubeletTLS,
         caData: ms.caData,
         resolutionMs: ms.resolutionMs,
         log: this.opts.log,
@@ -317,6 +322,7 @@ export class ApiServer implements ApiServerContext {
       }
     }
     await bootstrapCluster(this);
+    if ((this.opts.authorization ?? 'RBAC') === 'RBAC') await reconcileNamespacedPolicy((g, r) => this.registry(g, r));
     this.kubernetesService = new KubernetesServiceController(this, this.opts.log);
     await this.kubernetesService.start();
     this.systemNamespaces = new SystemNamespacesController(this, SYSTEM_NAMESPACES, this.opts.log);
@@ -451,7 +457,11 @@ export class ApiServer implements ApiServerContext {
     // listener that would be an uncaught exception. The request's own code sees the reset anyway.
     req.on('error', ignore);
     res.on('error', ignore);
-    this.handle(req, res).catch((e: unknown) => abandon(req, res, e));
+    // While requests are being handled, large watch fan-outs yield to them (watchflush.ts).
+    const handled = watchFlushes.requestStarted();
+    this.handle(req, res)
+      .catch((e: unknown) => abandon(req, res, e))
+      .finally(handled);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -472,7 +482,7 @@ export class ApiServer implements ApiServerContext {
         return writeText(res, 200, 'ok');
       }
       if (prettyParam(url.searchParams, req.headers['user-agent'])) markPretty(res);
-      const requester = await this.authenticator.authenticate(req);
+      const requester = (await this.authenticator.authenticate(req)) ?? (anonymousAllowed(req.method, path) ? anonymousUser() : undefined);
       if (!requester) throw errors.unauthorized();
       const user = impersonate(req, requester, this.authorizer);
       withUser(req, user);

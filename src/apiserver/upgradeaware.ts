@@ -20,6 +20,8 @@ export interface Backend {
   /** TLS, verified with caData. */
   secure: boolean;
   caData?: string;
+  /** More TLS options: the client certificate presented and how the server's identity is checked (nodes). */
+  tls?: tls.ConnectionOptions;
   /** Replaces the client's Authorization (a node's token), or drops it (undefined). */
   authorization?: string;
 }
@@ -82,7 +84,14 @@ export class UpgradeAwareProxy {
     return new Promise((resolve, reject) => {
       const s: Duplex = b.secure
         ? tls.connect(
-            { host: b.host, port: b.port, ca: b.caData, servername: net.isIP(b.host) ? undefined : b.host, ALPNProtocols: ['http/1.1'] },
+            {
+              ...b.tls,
+              host: b.host,
+              port: b.port,
+              ca: b.caData,
+              servername: net.isIP(b.host) ? undefined : b.host,
+              ALPNProtocols: ['http/1.1'],
+            },
             () => done(),
           )
         : net.connect(b.port, b.host, () => done());
@@ -146,7 +155,7 @@ export class UpgradeAwareProxy {
         path,
         headers,
         agent: false,
-        ...(backend.secure ? { ca: backend.caData, servername: net.isIP(backend.host) ? undefined : backend.host } : {}),
+        ...(backend.secure ? { ...backend.tls, ca: backend.caData, servername: net.isIP(backend.host) ? undefined : backend.host } : {}),
       });
       let settled = false;
       const settle = () => {

@@ -40,3 +40,24 @@ test('a flush that throws does not stop the others', async () => {
   assert.deepEqual(ran, ['a', 'c']);
   assert.equal(errors.length, 1);
 });
+
+test('with requests in hand the flushes are paced but all run, in order', async () => {
+  const q = new WatchFlushQueue();
+  const done = q.requestStarted();
+  const ran: number[] = [];
+  // Each flush takes ~0.1 ms (a socket write on a loaded machine): more than one slice's worth.
+  for (let i = 0; i < 200; i++)
+    q.add(() => {
+      const until = performance.now() + 0.1;
+      while (performance.now() < until) {
+        /* busy, as a socket write */
+      }
+      ran.push(i);
+    });
+  await waitFor('every flush ran', () => ran.length === 200, 20_000);
+  done();
+  assert.deepEqual(
+    ran,
+    Array.from({ length: 200 }, (_, i) => i),
+  );
+});

@@ -250,13 +250,19 @@ examples(
     .command('agent')
     .description('join this machine (or network namespace) to a cluster as a node')
     .requiredOption('--server <url>', 'the API server, e.g. https://10.0.0.5:6443')
+    .option('--token <token>', 'a bootstrap token (k8ts token create): joins the node through TLS bootstrap')
     .option(
-      '--token-file <file>',
-      'a file holding a bearer token of the cluster (DATA_DIR/token on the control plane); required unless --token',
+      '--discovery-token-ca-cert-hash <sha256:hex...>',
+      "the cluster CA's public key hash to pin (printed by k8ts token create --print-join-command)",
     )
-    .option('--token <token>', 'the token itself (shows in ps: prefer --token-file)')
+    .option('--discovery-token-unsafe-skip-ca-verification', 'trust the cluster CA on the bootstrap token signature alone (no pinning)')
+    .option(
+      '--discovery-timeout <duration>',
+      'how long token discovery keeps trying to reach the API server and find the signed cluster-info (default 2m)',
+    )
+    .option('--token-file <file>', 'instead of --token: a file holding a bearer token of the cluster (the older way; needs --ca-file)')
     .option('--name <name>', 'node name (default: the hostname)')
-    .option('--ca-file <file>', 'the cluster CA (DATA_DIR/pki/ca.crt on the control plane)')
+    .option('--ca-file <file>', 'the cluster CA (DATA_DIR/pki/ca.crt on the control plane), instead of token discovery')
     .option('--insecure-skip-tls-verify', "do not verify the API server's certificate")
     .option('--data-dir <dir>', 'where this node keeps pods, volumes and logs')
     .option('--pod-cidr <cidr>', "this node's pod addresses (default: the podCIDR the control plane gives its Node)")
@@ -286,7 +292,10 @@ examples(
       "the node's Lease duration (kubelet's nodeLeaseDurationSeconds, default 40); renewed every quarter of it",
     )
     .action(async (o) => exitWith((await import('./agent.js')).agent(o))),
-  ['k8ts agent --server https://10.0.0.5:6443 --token-file ./token --ca-file ./ca.crt --name node2 --bridge k8ts1'],
+  [
+    'k8ts agent --server https://10.0.0.5:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1234...cdef --name node2 --bridge k8ts1',
+    'k8ts agent --server https://10.0.0.5:6443   # a restart: the node keeps its certificate in its data dir',
+  ],
 );
 
 examples(
@@ -319,6 +328,34 @@ examples(
     'k8ts server --store etcd://10.0.0.5:2379,10.0.0.6:2379,10.0.0.7:2379 --join https://10.0.0.5:6443 --pki-dir ./first/pki',
   ],
 );
+
+const token = program.command('token').description('bootstrap tokens that let nodes join the cluster (as kubeadm token)');
+examples(
+  target(token.command('create'))
+    .description('create a bootstrap token (printed; random unless given)')
+    .argument('[token]', 'the token, [a-z0-9]{6}.[a-z0-9]{16} (default: a random one)')
+    .option('--ttl <duration>', 'how long until the token expires and is deleted (default 24h; 0: never)', '24h')
+    .option('--description <text>', 'a human-readable description of the token')
+    .option('--usages <list>', 'what the token may be used for: signing (discovery), authentication', 'signing,authentication')
+    .option('--groups <list>', 'extra groups the token authenticates as', 'system:bootstrappers:kubeadm:default-node-token')
+    .option('--print-join-command', 'print the full `k8ts agent` command that joins a node with this token')
+    .action(async (tok: string | undefined, o) => exitWith((await import('./token.js')).tokenCreate(tok, o))),
+  ['k8ts token create --print-join-command', 'k8ts token create --ttl 1h'],
+);
+examples(
+  target(token.command('list'))
+    .description('list the bootstrap tokens')
+    .action(async (o) => exitWith((await import('./token.js')).tokenList(o))),
+  ['k8ts token list'],
+);
+examples(
+  target(token.command('delete'))
+    .description('delete bootstrap tokens (by id or whole token)')
+    .argument('<ids...>', 'token ids ([a-z0-9]{6}) or tokens')
+    .action(async (ids: string[], o) => exitWith((await import('./token.js')).tokenDelete(ids, o))),
+  ['k8ts token delete abcdef'],
+);
+examples(token, ['k8ts token create --print-join-command']);
 
 const image = examples(program.command('image').description("the local node's images (its containerd-style image store)"), [
   'k8ts image ls',

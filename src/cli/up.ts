@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -285,7 +284,10 @@ async function startInBackground(
       return 1;
     }
     const info = readClusterInfo(t.dataDir);
-    if (info && info.supervisorPid === child.pid && (await readyz(info.url, caOf(t.dataDir), 1000))) {
+    // Ready is all started (info.starting cleared), not the API server's first answer: a user's first
+    // commands right after `up` (kubectl get nodes, kubectl run in the default namespace, which needs
+    // its default ServiceAccount) must find the node registered and the controllers running.
+    if (info && info.supervisorPid === child.pid && !info.starting && (await readyz(info.url, caOf(t.dataDir), 1000))) {
       const kc =
         o.kubeconfig === false
           ? undefined
@@ -302,9 +304,6 @@ async function startInBackground(
         if (info.node.proxy) console.log(`  services:   proxied by the ${info.node.proxy} service proxy`);
         // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
         for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
-      } else if (cfg.node) {
-        // Ready means the API server answers; the node registers a moment later (k8ts status shows it).
-        console.log(`  node:       ${cfg.nodeName ?? os.hostname()} (starting; ${kubectl} get nodes)`);
       } else {
         console.log('  node:       none on this machine (--no-node)');
       }

@@ -125,7 +125,10 @@ export function currentContext(cfg: Kubeconfig, contextName?: string, file?: str
   if (cluster['certificate-authority-data']) info.caData = cluster['certificate-authority-data'];
   else if (cluster['certificate-authority']) info.caData = fs.readFileSync(resolveFrom(file, cluster['certificate-authority']), 'utf8');
   if (user['client-certificate-data']) info.certData = user['client-certificate-data'];
+  else if (typeof user['client-certificate'] === 'string')
+    info.certData = fs.readFileSync(resolveFrom(file, user['client-certificate']), 'utf8');
   if (user['client-key-data']) info.keyData = user['client-key-data'];
+  else if (typeof user['client-key'] === 'string') info.keyData = fs.readFileSync(resolveFrom(file, user['client-key']), 'utf8');
   if (cluster['insecure-skip-tls-verify']) info.insecure = true;
   return info;
 }

@@ -13,7 +13,7 @@ import type { ApiServer } from '../apiserver/server.js';
 import type { RestClient } from '../client/rest.js';
 import type { ControllerManager } from '../controllers/manager.js';
 import type { FleetLockServer } from '../fleetlock/server.js';
-import { ensureClientCert, ensurePKI, readAdminCert } from '../pki/certs.js';
+import { ensureClientCert, ensurePKI, makeServingCert, readAdminCert } from '../pki/certs.js';
 import type { ProxyModeChoice } from '../proxy/server.js';
 import type { SchedulerServer } from '../scheduler/server.js';
 import type { StoreKind } from '../store/index.js';
@@ -113,6 +113,11 @@ export function adminCredentials(dataDir: string): { token: string; cert?: strin
   return { token, cert: admin?.cert, key: admin?.key };
 }
 
+/** The API server's address for other machines (its advertise address, which it also serves on), else its URL. */
+export function joinServerURL(advertiseAddress: string | undefined, port: number, url: string): string {
+  return advertiseAddress ? `https://${advertiseAddress}:${port}` : url;
+}
+
 /** Kubelet renews its lease every 10 s against a 50 s grace period; keep that ratio when the grace is shortened. */
 function heartbeatMs(graceSeconds: number | undefined): number | undefined {
   return graceSeconds ? Math.min(10_000, Math.max(200, (graceSeconds * 1000) / 5)) : undefined;
@@ -130,15 +135,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // What serving needs comes first; the components that are clients of the API (controllers,
   // scheduler, node) are loaded while it already answers (#13: `k8ts up` is ready when the API
   // server is, as kubeadm's control plane is, before the controllers have synced).
-  const [{ ApiServer }, { ensureServiceAccountKey }, { adminUser }, { openStore }, { makeConnectHandler }, { kubeletClientSecret }] =
-    await Promise.all([
-      import('../apiserver/server.js'),
-      import('../pki/serviceaccount.js'),
-      import('../apiserver/authn/user.js'),
-      import('../store/index.js'),
-      import('../apiserver/connect.js'),
-      import('../apiserver/kubeletclient.js'),
-    ]);
+  const [{ ApiServer }, { ensureServiceAccountKey }, { adminUser }, { openStore }, { makeConnectHandler }] = await Promise.all([
+    import('../apiserver/server.js'),
+    import('../pki/serviceaccount.js'),
+    import('../apiserver/authn/user.js'),
+    import('../store/index.js'),
+    import('../apiserver/connect.js'),
+  ]);
   phase('modules');
   const files = clusterFiles(opts.dataDir);
   const token = ensureToken(opts.dataDir);
@@ -154,15 +157,20 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const store = await openStore(opts.store, files.dir, undefined, opts.etcdTLS);
   phase('store');
   const log = opts.log ?? ((m: string) => console.error(m));
-  // Pod log/exec/attach/port-forward/proxy requests are relayed to the pod's node.
+  // Pod log/exec/attach/port-forward/proxy requests are relayed to the pod's node, over TLS that
+  // verifies the node and shows the API server's own kubelet client certificate (kubeadm's
+  // apiserver-kubelet-client), never the admin's credential.
+  const kubeletClient = ensureClientCert(files.dir, pki.ca, 'apiserver-kubelet-client', 'kube-apiserver-kubelet-client', [
+    'kubeadm:cluster-admins',
+  ]);
+  const kubeletTLS = { caData: pki.ca.cert, certData: kubeletClient.cert, keyData: kubeletClient.key };
   let apiRef: ApiServer | undefined;
   const connect = makeConnectHandler({
     getPod: (ns, n) => apiRef!.getObject('', 'pods', ns, n),
     getNode: (n) => apiRef!.getObject('', 'nodes', undefined, n),
     getService: (ns, n) => apiRef!.getObject('', 'services', ns, n),
     getEndpoints: (ns, n) => apiRef!.getObject('', 'endpoints', ns, n),
-    // Nodes get their own derived credential, never the admin's token.
-    kubeletClientSecret: kubeletClientSecret(token),
+    kubeletTLS,
   });
   const api = new ApiServer({
     store,
@@ -179,7 +187,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
     // metrics.k8s.io from the node agents' /metrics/resource, dialled as pod streams are.
     metricsServer: {
-      kubeletClientSecret: kubeletClientSecret(token),
+      kubeletTLS,
       resolutionMs: opts.metricResolutionSeconds ? opts.metricResolutionSeconds * 1000 : undefined,
     },
     log,
@@ -188,6 +196,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let url: string;
   try {
     url = await api.start(opts.port, opts.host ?? '127.0.0.1');
+    // kubeadm init's cluster-info: where joining nodes reach this API server, and its CA.
+    const { ensureClusterInfo } = await import('../apiserver/bootstrap.js');
+    await ensureClusterInfo(api, joinServerURL(api.advertiseAddress, api.port, url), pki.ca.cert);
   } catch (e) {
     await api.stop().catch(() => undefined);
     await store.close();
@@ -199,13 +210,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let scheduler: SchedulerServer | undefined;
   let node: LocalNode | undefined;
   let proxyClient: RestClient | undefined;
+  const nodeClients: RestClient[] = [];
   let simulatorClient: RestClient | undefined;
   let fleetlock: FleetLockServer | undefined;
   try {
     const [
       { startControllers },
       { startScheduler },
-      { startLocalNode },
+      { startLocalNode, defaultNodeName },
       { RestClient },
       { requestSimulatedNodes, SimulatedNodesFollower },
       { FleetLockServer },
@@ -235,6 +247,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         useServiceAccountCredentials: true,
         extraClient: simulatorClient,
         serviceAccountKey: saKeys,
+        signingCA: pki.ca,
         loadBalancerPool: opts.loadBalancerPool ?? defaultLoadBalancerPool(opts.podCIDR),
         policy: {
           hpaSyncPeriodMs: opts.hpaSyncPeriodSeconds ? opts.hpaSyncPeriodSeconds * 1000 : undefined,
@@ -264,7 +277,28 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       phase('controllers and scheduler');
     }
     if (opts.node !== false) {
-      const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'kubelet/v1.32.0 (k8ts)' });
+      // This machine's node is system:node:NAME like any other (kubeadm init writes the
+      // control-plane node's kubelet.conf from the CA the same way), its add-ons
+      // system:k8ts:node-addons:NAME, kube-proxy system:kube-proxy: never the admin.
+      const nodeName = opts.nodeName ?? defaultNodeName();
+      const kubelet = ensureClientCert(files.dir, pki.ca, 'kubelet-client', `system:node:${nodeName}`, ['system:nodes']);
+      const client = new RestClient({
+        server: url,
+        certData: kubelet.cert,
+        keyData: kubelet.key,
+        caData: pki.ca.cert,
+        userAgent: 'kubelet/v1.32.0 (k8ts)',
+      });
+      nodeClients.push(client);
+      const addons = ensureClientCert(files.dir, pki.ca, 'node-addons', `system:k8ts:node-addons:${nodeName}`, ['system:k8ts:node-addons']);
+      const addonsClient = new RestClient({
+        server: url,
+        certData: addons.cert,
+        keyData: addons.key,
+        caData: pki.ca.cert,
+        userAgent: 'k8ts-node-addons/v0.1.0 (k8ts)',
+      });
+      nodeClients.push(addonsClient);
       // kube-proxy acts as system:kube-proxy (the system:node-proxier binding), not as the node or the admin.
       const proxyCert = ensureClientCert(files.dir, pki.ca, 'kube-proxy', 'system:kube-proxy');
       proxyClient = new RestClient({
@@ -277,11 +311,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       node = await startLocalNode({
         client,
         proxyClient,
+        addonsClient,
         dir: `${files.dir}/node`,
-        streamingSecret: kubeletClientSecret(token),
+        streamingTLS: {
+          clientCA: pki.ca.cert,
+          // Issued here by the CA, as kubeadm init does for the control plane's own node.
+          servingCertificate: async (name, ip) => makeServingCert(pki.ca, `system:node:${name}`, [name], [ip]),
+        },
         podCIDR: opts.podCIDR,
         bridgeName: opts.bridgeName,
-        nodeName: opts.nodeName,
+        nodeName,
         // Other nodes reach this one (its streaming server, its pods' VXLAN/host-gw routes) at the advertised address.
         ...(opts.advertiseAddress ? { nodeIP: opts.advertiseAddress } : {}),
         runtime: opts.runtime,
@@ -295,8 +334,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       phase('node');
     }
     if (opts.fleetlock) {
-      // A client of the cluster like the controllers, with the API server's certificate for HTTPS.
-      const client = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'fleetlock/v0.1.0 (k8ts)' });
+      // A client of the cluster like the controllers, as system:k8ts:fleetlock (kured's rights),
+      // with the API server's certificate for HTTPS.
+      const fl = ensureClientCert(files.dir, pki.ca, 'fleetlock', 'system:k8ts:fleetlock');
+      const client = new RestClient({
+        server: url,
+        certData: fl.cert,
+        keyData: fl.key,
+        caData: pki.ca.cert,
+        userAgent: 'fleetlock/v0.1.0 (k8ts)',
+      });
+      nodeClients.push(client);
       fleetlock = new FleetLockServer({ client, slots: opts.fleetlock.slots, tls: opts.fleetlock.tls ? pki.apiserver : undefined, log });
       const i = opts.fleetlock.address.lastIndexOf(':');
       await fleetlock.start(opts.fleetlock.address.slice(0, i).replace(/^\[|\]$/g, ''), Number(opts.fleetlock.address.slice(i + 1)));
@@ -305,6 +353,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await fleetlock?.stop().catch(() => undefined);
     await node?.stop({ killPods: true }).catch(() => undefined);
     proxyClient?.close();
+    for (const c of nodeClients) c.close();
     await scheduler?.stop().catch(() => undefined);
     await controllers?.stop().catch(() => undefined);
     simulatorClient?.close();
@@ -329,6 +378,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       // The node first: its pods are stopped and its network removed while the API is still up.
       await node?.stop({ killPods: true }).catch((e) => log(`node stop: ${(e as Error).message}`));
       proxyClient?.close();
+      for (const c of nodeClients) c.close();
       await scheduler?.stop();
       await controllers?.stop();
       simulatorClient?.close();

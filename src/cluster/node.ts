@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kubeletClientToken } from '../apiserver/kubeletclient.js';
 import type { RestClient } from '../client/rest.js';
 import { IngressController } from '../ingress/controller.js';
 import { NetworkPolicyAgent } from '../netpol/controller.js';
@@ -21,6 +20,7 @@ import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js
 import { ProcessRuntime } from '../node/runtime/process.js';
 import type { ContainerStatus, ImageService, RuntimeService, Snapshotter } from '../node/runtime/types.js';
 import { type StreamingPod, StreamingServer } from '../node/streaming/server.js';
+import { type KeyPairPEM, makeCA } from '../pki/certs.js';
 import { NodeDNS } from '../proxy/dns/nodedns.js';
 import { type ProxyModeChoice, ProxyServer } from '../proxy/server.js';
 import { parseRuntimeChoice, type RuntimeChoice } from './runtimechoice.js';
@@ -29,14 +29,24 @@ export interface LocalNodeOptions {
   client: RestClient;
   /** The service proxy's own client (its own identity, system:kube-proxy); the node's client when absent. */
   proxyClient?: RestClient;
+  /**
+   * The client of the node's add-ons (cluster DNS, ingress controller, NetworkPolicy agent,
+   * local-path volume cleanup): system:k8ts:node-addons:NAME, with the rights of those services
+   * that the node's own credential (system:node:NAME) does not have; the node's client when absent.
+   */
+  addonsClient?: RestClient;
   nodeName?: string;
   /** Where the runtime, volumes and logs live. */
   dir: string;
   /** kubelet's --pod-cidr: unset, the Node's spec.podCIDR as the node IPAM controller sets it. */
   podCIDR?: string;
   bridgeName?: string;
-  /** The secret this node's streaming-server token derives from (kubeletclient.ts); the API server presents HMAC(secret, node name). */
-  streamingSecret: string;
+  /**
+   * TLS of the node's streaming server: the CA of the API server's client certificate (kubelet's
+   * --client-ca-file), and the node's serving certificate for its name and address, asked for
+   * once the Node is registered (the kubelet-serving CSR is approved against its addresses).
+   */
+  streamingTLS: { clientCA: string; servingCertificate(nodeName: string, ip: string): Promise<KeyPairPEM> };
   /** Port of the streaming server (0: any free one). */
   kubeletPort?: number;
   log?: (msg: string) => void;
@@ -125,13 +135,16 @@ export async function lookupPodInRuntime(runtime: RuntimeService, namespace: str
   return { sandboxId: sb.id, containers, podIP: sb.ip, uid: sb.metadata.uid };
 }
 
+/** A node's default name: the hostname, lower-cased, as a DNS subdomain. */
+export function defaultNodeName(): string {
+  return os
+    .hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '-');
+}
+
 export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode> {
-  const name =
-    opts.nodeName ??
-    os
-      .hostname()
-      .toLowerCase()
-      .replace(/[^a-z0-9.-]/g, '-');
+  const name = opts.nodeName ?? defaultNodeName();
   const log = opts.log ?? (() => undefined);
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   // The Node's podCIDR (the node IPAM controller's), unless one is given (kubelet's --pod-cidr).
@@ -165,9 +178,12 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     log,
   });
   log(`node ${name}: service proxy: ${proxy.describe()}`);
+  // Until its serving certificate is issued the node serves a self-signed one no API server
+  // trusts (kubelet without a certificate does the same): streams wait for the real one.
   const streaming = new StreamingServer({
     runtime,
-    token: kubeletClientToken(opts.streamingSecret, name),
+    clientCA: opts.streamingTLS.clientCA,
+    tls: makeCA(`system:node:${name} (not yet certified)`, 1),
     lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n),
     resourceMetrics: () => resourceMetricsText(runtime),
   });
@@ -175,7 +191,13 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   // Cluster DNS listens on the bridge gateway, which every pod of this node reaches.
   let dns: NodeDNS | undefined;
   if (network && opts.clusterDNS !== false) {
-    dns = new NodeDNS({ client: opts.client, nodeName: name, listenAddress: network.gateway, resolvConf: opts.resolvConf, log });
+    dns = new NodeDNS({
+      client: opts.addonsClient ?? opts.client,
+      nodeName: name,
+      listenAddress: network.gateway,
+      resolvConf: opts.resolvConf,
+      log,
+    });
     try {
       await dns.start();
     } catch (e) {
@@ -189,6 +211,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const clusterDNS = dns?.serviceIP ? [dns.serviceIP] : [];
   const agent = new NodeAgent({
     client: opts.client,
+    localPathClient: opts.addonsClient,
     nodeName: name,
     runtime,
     images,
@@ -213,6 +236,11 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     await streaming.close();
     await runtime.close();
     throw e;
+  }
+  try {
+    streaming.setServingCertificate(await opts.streamingTLS.servingCertificate(name, ip));
+  } catch (e) {
+    log(`node ${name}: no serving certificate (${(e as Error).message}): logs, exec and port-forward to this node will be refused`);
   }
   // Routes to the other nodes' pods (flannel's host-gw / vxlan), once this Node is registered.
   let routes: RouteManager | undefined;
@@ -241,7 +269,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const httpsPort = opts.ingressHttpsPort ?? 443;
   let ingress: IngressController | undefined;
   if (httpPort > 0 || httpsPort > 0) {
-    ingress = new IngressController({ client: opts.client, nodeName: name, address: ip, httpPort, httpsPort, log });
+    ingress = new IngressController({ client: opts.addonsClient ?? opts.client, nodeName: name, address: ip, httpPort, httpsPort, log });
     try {
       await ingress.start();
       log(`node ${name}: ingress controller on ${ip} (http ${ingress.httpPort || 'off'}, https ${ingress.httpsPort || 'off'})`);
@@ -254,7 +282,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   // NetworkPolicy in the kernel (a table of its own beside the proxy's), where nft runs.
   let netpol: NetworkPolicyAgent | undefined;
   if (network && proxy.mode === 'nftables') {
-    netpol = new NetworkPolicyAgent({ client: opts.client, nodeName: name, instance: network.bridgeName, log });
+    netpol = new NetworkPolicyAgent({ client: opts.addonsClient ?? opts.client, nodeName: name, instance: network.bridgeName, log });
     try {
       await netpol.start();
       log(`node ${name}: NetworkPolicy enforced in nftables table ip ${netpol.table}`);

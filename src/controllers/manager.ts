@@ -9,11 +9,15 @@ import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
 import { RestClient } from '../client/rest.js';
 import { setQueueMetricsProvider } from '../client/workqueue.js';
 import { prometheusQueueMetrics } from '../client/workqueue-metrics.js';
+import type { KeyPairPEM } from '../pki/certs.js';
 import type { ServiceAccountKeyPair } from '../pki/serviceaccount.js';
 import { appsControllers } from './apps.js';
 import { batchControllers } from './batch.js';
+import { BootstrapSigner } from './bootstrapsigner.js';
 import { type ControllerClientBuilder, ServiceAccountClientBuilder, SimpleControllerClientBuilder } from './clientbuilder.js';
 import { ClusterRoleAggregationController } from './clusterroleaggregation.js';
+import { CSRApprovingController } from './csrapproving.js';
+import { CSRSigningController } from './csrsigning.js';
 import { DeploymentController } from './deployment.js';
 import { DisruptionController } from './disruption.js';
 import { EndpointsController } from './endpoints.js';
@@ -31,12 +35,16 @@ import { ServiceAccountTokensController } from './serviceaccounttokens.js';
 import { defaultLoadBalancerPool, parseAddressPool, ServiceLBController } from './servicelb.js';
 import { storageControllers } from './storage.js';
 import { TaintEvictionController } from './tainteviction.js';
+import { TokenCleaner } from './tokencleaner.js';
 
 /**
  * The controllers' names, as kube-controller-manager names their service accounts (and the
  * system:controller:<name> roles of the bootstrap policy); local-path-provisioner is k3s's.
  */
 const CONTROLLER_CLIENTS = [
+  'certificate-controller',
+  'bootstrap-signer',
+  'token-cleaner',
   'generic-garbage-collector',
   'namespace-controller',
   'service-account-controller',
@@ -79,6 +87,8 @@ export interface ControllerManagerOptions {
   extraClient?: RestClient;
   /** The cluster CA, PEM. */
   caData?: string;
+  /** The cluster CA's certificate and key (--cluster-signing-cert-file/--cluster-signing-key-file): csrsigning issues with it. */
+  signingCA?: KeyPairPEM;
   /** The service-account signing key (--service-account-private-key-file): legacy token Secrets are filled with it. */
   serviceAccountKey?: ServiceAccountKeyPair;
   log?: (msg: string) => void;
@@ -173,6 +183,12 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       new DisruptionController(clients('disruption-controller'), factory, { log: opts.log }),
       ...batchControllers(clients, factory, opts.log),
       new ClusterRoleAggregationController(clients('clusterrole-aggregation-controller'), factory, opts.log),
+      // TLS bootstrap: node CSRs approved and signed; bootstrap tokens sign cluster-info and expire
+      // (kubeadm runs kube-controller-manager with --controllers=*,bootstrapsigner,tokencleaner).
+      new CSRApprovingController(clients('certificate-controller'), factory, opts.log),
+      ...(opts.signingCA ? [new CSRSigningController(clients('certificate-controller'), factory, opts.signingCA, opts.log)] : []),
+      new BootstrapSigner(clients('bootstrap-signer'), factory, opts.log),
+      new TokenCleaner(clients('token-cleaner'), factory, opts.log),
       ...appsControllers(clients, factory, opts.log),
       ...policyControllers(clients, factory, resources, { log: opts.log, ...opts.policy }),
       ...(opts.extra?.(opts.extraClient ?? client, factory) ?? []),

@@ -21,12 +21,10 @@ import { StatusManager } from './kubelet/statusmanager.js';
 import { ServiceAccountTokenManager, tokenRequester } from './kubelet/token.js';
 import {
   ANNOTATION_TERMINATION_GRACE,
-  type ConfigMapObject,
   DependencyNotFound,
   LABEL_POD_UID,
   type ObjectSource,
   type PodObject,
-  type SecretObject,
   type ServiceObject,
 } from './kubelet/types.js';
 import { VolumeManager } from './kubelet/volumes.js';
@@ -34,6 +32,8 @@ import type { ImageService, RuntimeService } from './runtime/types.js';
 
 export interface NodeAgentOptions {
   client: RestClient;
+  /** The client the local-path part watches and deletes PersistentVolumes with (the node's own may not); default client. */
+  localPathClient?: RestClient;
   nodeName: string;
   runtime: RuntimeService;
   images: ImageService;
@@ -91,8 +91,6 @@ export class NodeAgent {
   private readonly pulls: ImagePuller;
   readonly imageGC: ImageGCManager;
   private readonly podInformer: Informer<PodObject>;
-  private readonly cmInformer: Informer<ConfigMapObject>;
-  private readonly secretInformer: Informer<SecretObject>;
   private readonly svcInformer: Informer<ServiceObject>;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly log: (msg: string) => void;
@@ -136,18 +134,11 @@ export class NodeAgent {
       onError,
       backoffInitialMs: 200,
     });
-    this.cmInformer = new Informer<ConfigMapObject>(c, {
-      group: '',
-      version: 'v1',
-      resource: 'configmaps',
-      onError,
-      backoffInitialMs: 200,
-    });
-    this.secretInformer = new Informer<SecretObject>(c, { group: '', version: 'v1', resource: 'secrets', onError, backoffInitialMs: 200 });
     this.svcInformer = new Informer<ServiceObject>(c, { group: '', version: 'v1', resource: 'services', onError, backoffInitialMs: 200 });
     if (opts.localPathDir) {
       this.localPath = new LocalPathNode({
         client: c,
+        pvClient: opts.localPathClient,
         nodeName: opts.nodeName,
         root: opts.localPathDir,
         inUse: (p) => this.volumes.claimVolumeInUse(p),
@@ -230,18 +221,6 @@ export class NodeAgent {
       onFinished: (uid) => this.workers.delete(uid),
     };
 
-    const nsTrigger = (obj: KObject) => {
-      for (const w of this.workers.values()) if (w.pod.metadata.namespace === obj.metadata.namespace) w.trigger();
-    };
-    for (const inf of [this.cmInformer, this.secretInformer] as Informer<KObject>[]) {
-      inf.addEventHandler({
-        onAdd: (o2, initial) => {
-          if (!initial) nsTrigger(o2);
-        },
-        onUpdate: (_a, b) => nsTrigger(b),
-        onDelete: (o2) => nsTrigger(o2),
-      });
-    }
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.podChanged(pod),
       onUpdate: (old, pod) => {
@@ -250,11 +229,9 @@ export class NodeAgent {
       },
       onDelete: (pod) => this.workers.get(pod.metadata.uid!)?.remove(pod),
     });
-    // Dependencies first, so that a pod's first sync finds its configmaps, secrets and services.
-    this.cmInformer.start();
-    this.secretInformer.start();
+    // Services first, so that a pod's first sync finds them for its environment.
     this.svcInformer.start();
-    await Promise.all([this.cmInformer.waitForSync(30_000), this.secretInformer.waitForSync(30_000), this.svcInformer.waitForSync(30_000)]);
+    await this.svcInformer.waitForSync(30_000);
     this.podInformer.start();
     await this.podInformer.waitForSync(30_000);
     await this.housekeeping();
@@ -278,13 +255,7 @@ export class NodeAgent {
     this.removeMetricsSource = undefined;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
-    await Promise.all([
-      this.podInformer.stop(),
-      this.cmInformer.stop(),
-      this.secretInformer.stop(),
-      this.svcInformer.stop(),
-      this.localPath?.stop(),
-    ]);
+    await Promise.all([this.podInformer.stop(), this.svcInformer.stop(), this.localPath?.stop()]);
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
     this.probes.stop();
     if (opts.killPods) await this.killAll();
@@ -357,16 +328,10 @@ export class NodeAgent {
 
   private objectSource(): ObjectSource {
     const c = this.opts.client;
-    const fetch = async <T extends KObject>(
-      inf: Informer<T>,
-      resource: string,
-      kind: 'configmap' | 'secret',
-      ns: string,
-      name: string,
-    ): Promise<T> => {
-      const cached = inf.getByName(ns, name);
-      if (cached) return cached;
-      // The cache may lag behind a just-created object: ask the server before calling it missing.
+    // Kubelet's configMapAndSecretChangeDetectionStrategy Get: each pod sync reads the ConfigMaps
+    // and Secrets it uses from the API server. The node may read only those its pods use (the Node
+    // authorizer), so it cannot watch them all; the housekeeping resync (10 s) picks up changes.
+    const fetch = async <T extends KObject>(resource: string, kind: 'configmap' | 'secret', ns: string, name: string): Promise<T> => {
       try {
         return await c.get<T>({ group: '', version: 'v1', resource, namespace: ns, name });
       } catch (e) {
@@ -389,8 +354,8 @@ export class NodeAgent {
       }
     };
     return {
-      configMap: (ns, name) => fetch(this.cmInformer, 'configmaps', 'configmap', ns, name),
-      secret: (ns, name) => fetch(this.secretInformer, 'secrets', 'secret', ns, name),
+      configMap: (ns, name) => fetch('configmaps', 'configmap', ns, name),
+      secret: (ns, name) => fetch('secrets', 'secret', ns, name),
       services: (ns) => this.svcInformer.byIndex('namespace', ns),
       persistentVolumeClaim: (ns, name) =>
         getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns, name }),

@@ -6,7 +6,9 @@
 // with the code the pod's k8ts.io/simulated-exit-code annotation names (Error: phase Failed under
 // restartPolicy Never; under OnFailure the container restarts, as a kubelet would). kwok's own
 // pod-complete.stage.kwok.x-k8s.io/delay annotation (a Go duration) sets how long a pod runs. Thousands of them are cheap: one pod informer (shared) for all, one
-// heartbeat timer for all, and every API write through one bounded pool.
+// heartbeat timer for all, and API writes through two bounded pools: the nodes' own (registration,
+// leases, node status) and their pods' (status, deletion confirmations), so that a backlog of
+// lease renewals never holds up pods turning Ready (real kubelets do not wait for each other).
 
 import { createHash } from 'node:crypto';
 import { type Condition, podNodeName, podPhase, transitionTime } from '../api/conditions.js';
@@ -32,7 +34,7 @@ export interface SimulatedNodesOptions {
   jobPodRunMs?: number;
   /** Capacity (and allocatable) of each node (default 32 cpu, 256Gi, 110 pods). */
   capacity?: { cpu: string; memory: string; pods: string };
-  /** API requests in flight at once for all the nodes together (default 64). */
+  /** API requests in flight at once for all the nodes together, in each of the two pools (node writes, pod writes; default 64). */
   concurrency?: number;
   /** Take over simulated nodes of this prefix that already exist (from an earlier run), default true. */
   adoptExisting?: boolean;
@@ -115,6 +117,7 @@ export class SimulatedNodes {
   private readonly adoptExisting: boolean;
   private readonly log: (msg: string) => void;
   private readonly limiter: Limiter;
+  private readonly podLimiter: Limiter;
   private readonly nodesInformer: Informer;
   private readonly podsInformer: Informer;
   private readonly loop: ControllerLoop;
@@ -146,6 +149,7 @@ export class SimulatedNodes {
     this.adoptExisting = opts.adoptExisting ?? true;
     this.log = opts.log ?? (() => {});
     this.limiter = new Limiter(opts.concurrency ?? 64);
+    this.podLimiter = new Limiter(opts.concurrency ?? 64);
     this.nodesInformer = factory.informerFor(NODES);
     this.podsInformer = factory.informerFor({ ...PODS, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc } });
     this.loop = new ControllerLoop({ name: 'simulated-kubelet', reconcile: (key) => this.syncPod(key) }, opts.concurrency ?? 64, this.log);
@@ -515,7 +519,7 @@ export class SimulatedNodes {
       const wait = since + this.deleteDelayMs - now;
       if (wait > 0) return wait;
       // The containers are gone: confirm, as a kubelet does once the pod has terminated.
-      await this.limiter
+      await this.podLimiter
         .run(() => this.client.delete(ref, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }))
         .then(() => {
           this.writes.podDeletes++;
@@ -549,7 +553,7 @@ export class SimulatedNodes {
   /** Writes a pod's status (only to the pod of that uid), within the write limit; a pod gone meanwhile is not an error. */
   private async patchPodStatus(ref: ResourceRef, pod: KObject, status: unknown): Promise<void> {
     try {
-      await this.limiter.run(() =>
+      await this.podLimiter.run(() =>
         this.client.patch({ ...ref, subresource: 'status' }, { metadata: { uid: pod.metadata.uid }, status }, 'merge'),
       );
       this.writes.podStatus++;

@@ -25,6 +25,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
+/** The API server's client certificate to nodes (kubeadm's apiserver-kubelet-client): what node streaming servers accept. */
+export const KUBELET_CLIENT_COMMON_NAME = 'kube-apiserver-kubelet-client';
+
 export interface KeyPairPEM {
   cert: string;
   key: string;

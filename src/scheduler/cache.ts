@@ -79,6 +79,8 @@ export class NodeInfo {
   readonly pods: PodInfo[] = [];
   /** Bumped whenever the node's pods change, so plugins can cache per-node counts. */
   generation = 0;
+  /** PodTopologySpread's counts of matching pods on this node, by count key, valid while generation is unchanged. */
+  selectorCounts?: Map<string, { generation: number; n: number }>;
   private readonly index = new Map<string, number>();
   requested: Resource = emptyResource();
   nonZeroCPU = 0;

@@ -28,8 +28,11 @@ export interface TLSControlPlane {
   stop(): Promise<void>;
 }
 
-export async function startTLSControlPlane(extra: Partial<ApiServerOptions> = {}): Promise<TLSControlPlane> {
-  const ca = makeCA('k8ts-test-ca');
+/** ca: the cluster CA to use (a test that must know it before the server starts); a new one by default. */
+export async function startTLSControlPlane(
+  extra: Partial<ApiServerOptions> = {},
+  ca: KeyPairPEM = makeCA('k8ts-test-ca'),
+): Promise<TLSControlPlane> {
   const serving = makeServingCert(ca, 'kube-apiserver', ['localhost'], ['127.0.0.1']);
   const token = randomBytes(16).toString('hex');
   const store = new MemoryStore();

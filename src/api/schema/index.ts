@@ -8,6 +8,7 @@ import { AUTHORIZATION_V1_TYPES } from './authorization.js';
 import { AUTOSCALING_V1_TYPES } from './autoscaling.js';
 import { AUTOSCALING_V2_TYPES } from './autoscaling-v2.js';
 import { BATCH_V1_TYPES } from './batch.js';
+import { CERTIFICATES_V1_TYPES } from './certificates.js';
 import { COORDINATION_V1_TYPES } from './coordination.js';
 import { CORE_V1_TYPES } from './core.js';
 import { CORE_POLICY_TYPES, SCHEDULING_V1_TYPES } from './core-policy.js';
@@ -42,7 +43,7 @@ const kindKey = (group: string, version: string, kind: string): string => `${gro
 // (a table importing a helper that imports the registry) cannot see half-filled arrays.
 function build(): Registry {
   const all = [...META_TYPES, ...CORE_V1_TYPES, ...APPS_V1_TYPES, ...AUTHENTICATION_V1_TYPES, ...AUTOSCALING_V1_TYPES, ...COORDINATION_V1_TYPES, ...DISCOVERY_V1_TYPES, ...POLICY_V1_TYPES, ...STORAGE_V1_TYPES, ...BATCH_V1_TYPES, ...CORE_POLICY_TYPES, ...SCHEDULING_V1_TYPES, ...METRICS_V1BETA1_TYPES, ...AUTOSCALING_V2_TYPES, ...APIEXTENSIONS_V1_TYPES, ...NETWORKING_V1_TYPES,
-    ...RBAC_V1_TYPES, ...AUTHORIZATION_V1_TYPES];
+    ...RBAC_V1_TYPES, ...AUTHORIZATION_V1_TYPES, ...CERTIFICATES_V1_TYPES];
   const byName = new Map<string, TypeDef>();
   const byKind = new Map<string, TypeDef>();
   for (const t of all) {

@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KObject } from '../../api/object.js';
 import type { Node } from '../../api/types.js';
-import { kubeletClientToken } from '../kubeletclient.js';
+import { type KubeletClientTLS, kubeletTLSOptions } from '../kubeletclient.js';
 import { DEFAULT_KUBELET_PORT } from '../locations.js';
 
 /** One cumulative CPU reading and one working-set reading, taken at timestamp (Unix ms). */
@@ -161,8 +161,8 @@ export interface ScraperOptions {
   nodes(): KObject[];
   /** The bearer token node agents accept from the API server (one for all: tests' single node). */
   nodeToken?: string;
-  /** Or each node's own token, derived from this secret and its name (apiserver/kubeletclient.ts): never the admin's. */
-  kubeletClientSecret?: string;
+  /** Or TLS to each node, verified as that node, with the API server's kubelet client certificate (apiserver/kubeletclient.ts). */
+  kubeletTLS?: KubeletClientTLS;
   /** The node agents' CA (TLS) when they serve TLS. */
   caData?: string;
   /** --metric-resolution (default 15 s). */
@@ -222,11 +222,10 @@ export class MetricsScraper {
     const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port || DEFAULT_KUBELET_PORT;
     // Simulated nodes run no kubelet endpoint (kwok's, likewise): they have no metrics.
     if (!addr || node.metadata.annotations?.['kwok.x-k8s.io/node'] !== undefined) return Promise.resolve(undefined);
-    const secure = this.opts.caData !== undefined;
+    const kt = this.opts.kubeletTLS;
+    const secure = kt !== undefined || this.opts.caData !== undefined;
     const get = secure ? https.get : http.get;
-    const token = this.opts.kubeletClientSecret
-      ? kubeletClientToken(this.opts.kubeletClientSecret, node.metadata.name ?? '')
-      : this.opts.nodeToken;
+    const token = kt ? undefined : this.opts.nodeToken;
     return new Promise((resolve, reject) => {
       const req = get(
         {
@@ -235,7 +234,7 @@ export class MetricsScraper {
           path: '/metrics/resource',
           headers: token ? { Authorization: `Bearer ${token}` } : {},
           timeout: this.opts.timeoutMs ?? 10_000,
-          ...(secure ? { ca: this.opts.caData } : {}),
+          ...(kt ? { ...kubeletTLSOptions(kt, node.metadata.name ?? ''), agent: false } : secure ? { ca: this.opts.caData } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];

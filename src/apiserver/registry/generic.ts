@@ -144,6 +144,20 @@ export class GenericRegistry {
     return this.decode(kv);
   }
 
+  /**
+   * get() read from the store as ever (a consistent read), answered with the watch cache's own
+   * object when the cache holds the same revision of it: shared (never mutate it), and with
+   * its encodings already made (cachingobject.ts). For the API's GET handler.
+   */
+  async getShared(namespace: string | undefined, name: string): Promise<KObject> {
+    const key = this.key(namespace, name);
+    const kv = await this.store.get(key);
+    if (!kv) throw this.notFound(name);
+    const cached = this.def.custom ? undefined : this.cache.get(key);
+    if (cached && cached.metadata.resourceVersion === String(kv.modRevision)) return cached;
+    return this.decode(kv);
+  }
+
   private fieldRequirements(sel: string | null | undefined): FieldRequirement[] {
     const reqs = parseFieldSelector(sel);
     const allowed = new Set(['metadata.name', 'metadata.namespace', ...(this.strategy.fieldLabels ?? [])]);

@@ -19,6 +19,7 @@ import * as subjectaccessreviews from './authorization/subjectaccessreviews.js';
 import * as horizontalpodautoscalers from './autoscaling/horizontalpodautoscalers.js';
 import * as cronjobs from './batch/cronjobs.js';
 import * as jobs from './batch/jobs.js';
+import * as certificatesigningrequests from './certificates/certificatesigningrequests.js';
 import * as leases from './coordination/leases.js';
 import * as bindings from './core/bindings.js';
 import * as configmaps from './core/configmaps.js';
@@ -90,6 +91,7 @@ export const DEFINITIONS: readonly ResourceDefinition[] = [
   selfsubjectaccessreviews,
   selfsubjectrulesreviews,
   subjectaccessreviews,
+  certificatesigningrequests,
   resourcequotas,
   limitranges,
   priorityclasses,

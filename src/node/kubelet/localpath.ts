@@ -71,7 +71,13 @@ function removeEntry(dirFd: number, name: string, depth: number): boolean {
 }
 
 export interface LocalPathNodeOptions {
+  /** The node's client: its own Node's storage-dir annotation. */
   client: RestClient;
+  /**
+   * Who watches and deletes the PersistentVolumes (the local-path provisioner's rights, which a
+   * node's own credential does not have: it may only get the volumes of its pods); default client.
+   */
+  pvClient?: RestClient;
   nodeName: string;
   /** The node's storage dir: volume directories are its children. */
   root: string;
@@ -89,7 +95,7 @@ export class LocalPathNode {
 
   constructor(private readonly opts: LocalPathNodeOptions) {
     this.log = opts.log ?? (() => {});
-    this.informer = new Informer<PersistentVolume>(opts.client, {
+    this.informer = new Informer<PersistentVolume>(opts.pvClient ?? opts.client, {
       ...PVS,
       onError: (e) => this.log(`local-path: ${(e as Error)?.message ?? e}`),
       backoffInitialMs: 200,
@@ -195,11 +201,12 @@ export class LocalPathNode {
     if (removeTreeInRoot(this.opts.root, dir)) this.log(`local-path: deleted volume ${name} at ${hostPath}`);
     const ref = { ...PVS, name };
     try {
-      if (!v.metadata.deletionTimestamp) await this.opts.client.delete(ref);
-      const cur = await this.opts.client.get<PersistentVolume>(ref);
+      const pvs = this.opts.pvClient ?? this.opts.client;
+      if (!v.metadata.deletionTimestamp) await pvs.delete(ref);
+      const cur = await pvs.get<PersistentVolume>(ref);
       const fins = cur.metadata.finalizers ?? [];
       if (fins.includes(PROVISIONER_FINALIZER)) {
-        await this.opts.client.patch(
+        await pvs.patch(
           ref,
           [
             { op: 'test', path: '/metadata/resourceVersion', value: cur.metadata.resourceVersion },

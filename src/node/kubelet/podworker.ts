@@ -90,13 +90,23 @@ export interface PodRuntimeState {
   containers: ContainerStatus[];
 }
 
+/**
+ * One pod's sandboxes and containers. The runtime is asked for this pod's containers only (by
+ * sandbox and by the pod-UID label, as kubelet's GetPods filters), so a sync's cost does not grow
+ * with the other pods on the node (#13: every container's state files were read for each sync).
+ */
 export async function runtimeStateOf(runtime: RuntimeService, uid: string): Promise<PodRuntimeState> {
-  const [sandboxes, containers] = await Promise.all([runtime.listPodSandbox(), runtime.listContainers()]);
-  const mine = sandboxes.filter((s) => s.metadata.uid === uid || s.labels?.[LABEL_POD_UID] === uid);
+  const mine = (await runtime.listPodSandbox()).filter((s) => s.metadata.uid === uid || s.labels?.[LABEL_POD_UID] === uid);
   const ids = new Set(mine.map((s) => s.id));
+  const lists = await Promise.all([
+    ...[...ids].map((podSandboxId) => runtime.listContainers({ podSandboxId })),
+    runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } }),
+  ]);
+  const containers = new Map<string, ContainerStatus>();
+  for (const c of lists.flat()) containers.set(c.id, c);
   return {
     sandboxes: mine.sort((a, b) => b.createdAt - a.createdAt || b.metadata.attempt - a.metadata.attempt),
-    containers: containers.filter((c) => ids.has(c.podSandboxId) || c.labels?.[LABEL_POD_UID] === uid),
+    containers: [...containers.values()],
   };
 }
 

@@ -202,7 +202,8 @@ export class FakeRuntime implements RuntimeService {
         (c) =>
           (!filter.id || c.status.id === filter.id) &&
           (!filter.podSandboxId || c.status.podSandboxId === filter.podSandboxId) &&
-          (!filter.state || c.status.state === filter.state),
+          (!filter.state || c.status.state === filter.state) &&
+          Object.entries(filter.labelSelector ?? {}).every(([k, v]) => c.status.labels?.[k] === v),
       )
       .map((c) => structuredClone(c.status));
   }

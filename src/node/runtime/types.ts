@@ -187,6 +187,8 @@ export interface ContainerFilter {
   podSandboxId?: string;
   state?: ContainerState;
   id?: string;
+  /** Containers carrying all of these labels (CRI's ContainerFilter.label_selector). */
+  labelSelector?: Record<string, string>;
 }
 
 export interface ExecOptions {

@@ -1,6 +1,8 @@
 // The node agent's streaming server, as kubelet's :10250 server: container logs, exec, attach
 // and port-forward for the API server to relay, on kubelet's own paths. Only the API server
-// talks to it, with the bearer token it was given.
+// talks to it: over TLS with the node's serving certificate, the API server presenting its
+// client certificate (kubelet's --client-ca-file x509 authentication; the only user accepted is
+// kube-apiserver-kubelet-client), or, in tests of the protocols, with a shared bearer token.
 //
 //   GET  /containerLogs/{ns}/{pod}/{container}?follow&previous&tailLines&sinceSeconds&sinceTime&timestamps&limitBytes
 //   GET|POST /exec/{ns}/{pod}/{container}?command=..&input=1&output=1&error=1&tty=1   (upgrade)
@@ -19,9 +21,11 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
 import { errors, StatusError } from '../../api/errors.js';
 import { kubeletFlag } from '../../api/queryparams.js';
+import { KUBELET_CLIENT_COMMON_NAME } from '../../pki/certs.js';
 import type { RuntimeService } from '../runtime/types.js';
 import {
   channelCodec,
@@ -52,8 +56,13 @@ export interface StreamingPod {
 export interface StreamingServerOptions {
   runtime: RuntimeService;
   lookupPod(namespace: string, name: string): Promise<StreamingPod | undefined>;
-  /** The bearer token the API server presents. */
-  token: string;
+  /** The bearer token the API server presents (tests of the streaming protocols, plain HTTP). */
+  token?: string;
+  /**
+   * The CA of client certificates (kubelet's --client-ca-file): with it, the server speaks TLS
+   * only and serves only a client whose certificate that CA issued to kube-apiserver-kubelet-client.
+   */
+  clientCA?: string;
   /** The kubelet's /metrics/resource (what metrics-server scrapes), in Prometheus' text format. */
   resourceMetrics?(): Promise<string>;
   tls?: { cert: string; key: string };
@@ -170,8 +179,17 @@ export class StreamingServer {
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       void this.handleRequest(req, res);
     };
+    if (this.opts.clientCA && !this.opts.tls)
+      throw new Error('the streaming server needs a serving certificate to check client certificates');
     this.server = this.opts.tls
-      ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, onRequest)
+      ? https.createServer(
+          {
+            cert: this.opts.tls.cert,
+            key: this.opts.tls.key,
+            ...(this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: true } : {}),
+          },
+          onRequest,
+        )
       : http.createServer(onRequest);
     this.server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: Socket) => {
       this.sockets.add(s);
@@ -199,7 +217,19 @@ export class StreamingServer {
     await closed;
   }
 
+  /** Replaces the serving certificate (a node's issued one after the placeholder it started with). */
+  setServingCertificate(kp: { cert: string; key: string }): void {
+    this.opts.tls = kp;
+    if (this.server instanceof https.Server)
+      this.server.setSecureContext({ cert: kp.cert, key: kp.key, ...(this.opts.clientCA ? { ca: this.opts.clientCA } : {}) });
+  }
+
   private authorized(req: IncomingMessage): boolean {
+    if (this.opts.clientCA) {
+      const sock = req.socket as TLSSocket;
+      return sock.authorized === true && sock.getPeerCertificate?.()?.subject?.CN === KUBELET_CLIENT_COMMON_NAME;
+    }
+    if (this.opts.token === undefined) return false;
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return false;
     const got = Buffer.from(m[1].trim());

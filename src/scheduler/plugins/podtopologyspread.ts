@@ -100,22 +100,22 @@ export function countKey(selector: Selector, namespace: string): string {
 }
 
 /**
- * The same count, remembered per node until its pods change: a workload's replicas are scored
+ * The same count, remembered on the node until its pods change: a workload's replicas are scored
  * with the same selector pod after pod, and only the node that got the last one has changed.
  * key is countKey(selector, namespace), worked out once per scheduling cycle by the caller:
  * this runs for every node scored.
  */
-const counts = new WeakMap<NodeInfo, Map<string, { generation: number; n: number }>>();
 export function countOnNode(node: NodeInfo, selector: Selector, namespace: string, key = countKey(selector, namespace)): number {
   if (selector.empty()) return 0;
-  let m = counts.get(node);
-  if (!m) {
-    m = new Map();
-    counts.set(node, m);
-  }
+  const m = (node.selectorCounts ??= new Map());
   const hit = m.get(key);
   if (hit && hit.generation === node.generation) return hit.n;
   const n = countPodsMatchSelector(node.pods, selector, namespace);
+  if (hit) {
+    hit.generation = node.generation;
+    hit.n = n;
+    return n;
+  }
   if (m.size >= 64) m.clear();
   m.set(key, { generation: node.generation, n });
   return n;

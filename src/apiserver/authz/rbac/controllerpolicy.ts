@@ -20,6 +20,37 @@ const Read = ['get', 'list', 'watch'];
 export const CONTROLLER_ROLE_PREFIX = 'system:controller:';
 
 const ROLES: Record<string, PolicyRule[]> = {
+  // csrapproving and csrsigning. k8ts' approver also approves kubelet-serving requests a node makes
+  // for its own name and addresses, and its components' client certificates (controllers/
+  // csrapproving.ts says why), hence those two signers too.
+  'certificate-controller': [
+    r(['get', 'list', 'watch', 'delete'], ['certificates.k8s.io'], ['certificatesigningrequests']),
+    r(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/status', 'certificatesigningrequests/approval']),
+    r(
+      ['approve'],
+      ['certificates.k8s.io'],
+      ['signers'],
+      [
+        'kubernetes.io/kube-apiserver-client-kubelet',
+        'kubernetes.io/legacy-unknown',
+        'kubernetes.io/kubelet-serving',
+        'kubernetes.io/kube-apiserver-client',
+      ],
+    ),
+    r(
+      ['sign'],
+      ['certificates.k8s.io'],
+      ['signers'],
+      [
+        'kubernetes.io/legacy-unknown',
+        'kubernetes.io/kube-apiserver-client',
+        'kubernetes.io/kube-apiserver-client-kubelet',
+        'kubernetes.io/kubelet-serving',
+      ],
+    ),
+    r(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+    events(),
+  ],
   'clusterrole-aggregation-controller': [r(['escalate', 'get', 'list', 'watch', 'update', 'patch'], [RBAC_GROUP], ['clusterroles'])],
   'cronjob-controller': [
     r(['get', 'list', 'watch', 'update'], ['batch'], ['cronjobs']),

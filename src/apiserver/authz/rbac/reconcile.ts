@@ -12,6 +12,8 @@ import type { RequestContext } from '../../registry/strategy.js';
 import { AUTOUPDATE_ANNOTATION, clusterRoleBindings, clusterRoles } from './bootstrappolicy.js';
 import { controllerRoleBindings, controllerRoles } from './controllerpolicy.js';
 import { covers } from './escalation.js';
+import { k8tsClusterRoleBindings, k8tsClusterRoles, k8tsRoleBindings, k8tsRoles } from './k8tspolicy.js';
+import { kubeadmClusterRoleBindings, kubeadmClusterRoles, namespacedRoleBindings, namespacedRoles } from './kubeadmpolicy.js';
 import type { ClusterRole, RoleBinding, Subject } from './types.js';
 
 function ctx(): RequestContext {
@@ -34,7 +36,7 @@ function mergeMeta(cur: KObject, want: KObject): boolean {
 
 async function createOrSkip(reg: GenericRegistry, obj: KObject): Promise<void> {
   try {
-    await reg.create(undefined, deepCopy(obj), ctx());
+    await reg.create(obj.metadata.namespace, deepCopy(obj), ctx());
   } catch (e) {
     if (e instanceof StatusError && e.code === 409) return; // another API server made it first
     throw e;
@@ -42,7 +44,8 @@ async function createOrSkip(reg: GenericRegistry, obj: KObject): Promise<void> {
 }
 
 async function reconcileRole(reg: GenericRegistry, want: ClusterRole): Promise<void> {
-  const stored = reg.cache.get(`${reg.prefix()}${want.metadata.name}`) as ClusterRole | undefined;
+  const ns = want.metadata.namespace;
+  const stored = reg.cache.get(`${reg.prefix(ns)}${want.metadata.name}`) as ClusterRole | undefined;
   if (!stored) return createOrSkip(reg, want);
   if (stored.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return;
   const cur = deepCopy(stored);
@@ -62,19 +65,20 @@ async function reconcileRole(reg: GenericRegistry, want: ClusterRole): Promise<v
       changed = true;
     }
   }
-  if (changed) await reg.update(undefined, cur.metadata.name!, cur, ctx());
+  if (changed) await reg.update(ns, cur.metadata.name!, cur, ctx());
 }
 
 const sameSubject = (a: Subject, b: Subject): boolean =>
   a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
 
 async function reconcileBinding(reg: GenericRegistry, want: RoleBinding): Promise<void> {
-  const stored = reg.cache.get(`${reg.prefix()}${want.metadata.name}`) as RoleBinding | undefined;
+  const ns = want.metadata.namespace;
+  const stored = reg.cache.get(`${reg.prefix(ns)}${want.metadata.name}`) as RoleBinding | undefined;
   if (!stored) return createOrSkip(reg, want);
   if (stored.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return;
   if (JSON.stringify(stored.roleRef) !== JSON.stringify(want.roleRef)) {
     // roleRef cannot change: the binding is made again.
-    await reg.delete(undefined, want.metadata.name!, {}, ctx());
+    await reg.delete(ns, want.metadata.name!, {}, ctx());
     return createOrSkip(reg, want);
   }
   const cur = deepCopy(stored);
@@ -85,12 +89,24 @@ async function reconcileBinding(reg: GenericRegistry, want: RoleBinding): Promis
       subjects.push(s);
       changed = true;
     }
-  if (changed) await reg.update(undefined, cur.metadata.name!, cur, ctx());
+  if (changed) await reg.update(ns, cur.metadata.name!, cur, ctx());
 }
 
 export async function reconcileBootstrapPolicy(registry: (group: string, resource: string) => GenericRegistry | undefined): Promise<void> {
   const roles = registry('rbac.authorization.k8s.io', 'clusterroles')!;
   const bindings = registry('rbac.authorization.k8s.io', 'clusterrolebindings')!;
-  for (const r of [...clusterRoles(), ...controllerRoles()]) await reconcileRole(roles, r);
-  for (const b of [...clusterRoleBindings(), ...controllerRoleBindings()]) await reconcileBinding(bindings, b);
+  for (const r of [...clusterRoles(), ...controllerRoles(), ...kubeadmClusterRoles(), ...k8tsClusterRoles()]) await reconcileRole(roles, r);
+  for (const b of [...clusterRoleBindings(), ...controllerRoleBindings(), ...kubeadmClusterRoleBindings(), ...k8tsClusterRoleBindings()])
+    await reconcileBinding(bindings, b);
+}
+
+/**
+ * The namespaced ones (NamespaceRoles/NamespaceRoleBindings, kubeadm's in kube-public, k8ts'
+ * add-ons'), once the system namespaces they live in exist.
+ */
+export async function reconcileNamespacedPolicy(registry: (group: string, resource: string) => GenericRegistry | undefined): Promise<void> {
+  const nsRoles = registry('rbac.authorization.k8s.io', 'roles')!;
+  const nsBindings = registry('rbac.authorization.k8s.io', 'rolebindings')!;
+  for (const r of [...namespacedRoles(), ...k8tsRoles()]) await reconcileRole(nsRoles, r);
+  for (const b of [...namespacedRoleBindings(), ...k8tsRoleBindings()]) await reconcileBinding(nsBindings, b);
 }

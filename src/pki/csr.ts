@@ -1,0 +1,124 @@
+// Certificate signing requests, the client and the signer side: what kubelet's TLS bootstrap
+// makes (a key and a PKCS#10 request for system:node:NAME / O=system:nodes, or for its serving
+// names), and what kube-controller-manager's csrsigning does with an approved one (a certificate
+// from the cluster CA with the usages asked for, capped at --cluster-signing-duration).
+// Counterparts: k8s.io/client-go/util/certificate/csr and pkg/controller/certificates/authority.
+// Requests are read and written with node-forge, which has RSA keys only (an ECDSA request is
+// refused as unparseable); certificates are issued by certs.ts' issueCertificate (EC or RSA CA).
+
+import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import forge from 'node-forge';
+import { issueCertificate, type KeyPairPEM } from './certs.js';
+
+export interface ParsedCSR {
+  commonName: string;
+  organizations: string[];
+  dnsNames: string[];
+  ipAddresses: string[];
+  emailAddresses: string[];
+  uris: string[];
+  /** The requested key, SPKI PEM. */
+  publicKeyPEM: string;
+}
+
+/** The request in a PEM "CERTIFICATE REQUEST" block, its self-signature checked; throws with a reason otherwise. */
+export function parseCSR(pem: string): ParsedCSR {
+  if (!/-----BEGIN CERTIFICATE REQUEST-----/.test(pem)) throw new Error('PEM block type must be CERTIFICATE REQUEST');
+  let csr: forge.pki.CertificateSigningRequest;
+  try {
+    csr = forge.pki.certificationRequestFromPem(pem);
+  } catch (e) {
+    throw new Error(`cannot parse the certificate request (RSA keys only): ${(e as Error).message}`);
+  }
+  if (!csr.verify()) throw new Error('the certificate request is not signed by its own key');
+  const attrs = csr.subject.attributes;
+  const out: ParsedCSR = {
+    commonName: String(attrs.find((a) => a.shortName === 'CN')?.value ?? ''),
+    organizations: attrs.filter((a) => a.shortName === 'O').map((a) => String(a.value)),
+    dnsNames: [],
+    ipAddresses: [],
+    emailAddresses: [],
+    uris: [],
+    publicKeyPEM: forge.pki.publicKeyToPem(csr.publicKey as forge.pki.rsa.PublicKey),
+  };
+  const ext = csr.getAttribute({ name: 'extensionRequest' }) as {
+    extensions?: { name: string; altNames?: { type: number; value: string; ip?: string }[] }[];
+  } | null;
+  for (const e of ext?.extensions ?? []) {
+    if (e.name !== 'subjectAltName') continue;
+    for (const n of e.altNames ?? []) {
+      if (n.type === 2) out.dnsNames.push(n.value);
+      else if (n.type === 7) out.ipAddresses.push(n.ip ?? '');
+      else if (n.type === 1) out.emailAddresses.push(n.value);
+      else if (n.type === 6) out.uris.push(n.value);
+    }
+  }
+  return out;
+}
+
+/** A new RSA key and a request for it (client-go's certificate.MakeCSR). */
+export function makeCSR(
+  subject: { commonName: string; organizations?: string[] },
+  alt: { dnsNames?: string[]; ips?: string[] } = {},
+): { csrPEM: string; keyPEM: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  csr.setSubject([
+    ...(subject.organizations ?? []).map((value) => ({ name: 'organizationName', value })),
+    { name: 'commonName', value: subject.commonName },
+  ]);
+  const altNames = [...(alt.dnsNames ?? []).map((value) => ({ type: 2, value })), ...(alt.ips ?? []).map((ip) => ({ type: 7, ip }))];
+  if (altNames.length) csr.setAttributes([{ name: 'extensionRequest', extensions: [{ name: 'subjectAltName', altNames }] }]);
+  csr.sign(forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  return { csrPEM: forge.pki.certificationRequestToPem(csr), keyPEM: privateKey };
+}
+
+/**
+ * Signs a request with the CA (the csrsigning controller's authority.Sign): the request's subject
+ * and names, for its public key, with the extended key usages asked for (server auth, client
+ * auth), for the lifetime given. The request's own signature is checked first.
+ */
+export function signCSR(ca: KeyPairPEM, csrPEM: string, usages: string[], lifetimeSeconds: number): string {
+  const req = parseCSR(csrPEM);
+  const eku: ('server' | 'client')[] = [];
+  if (usages.includes('server auth')) eku.push('server');
+  if (usages.includes('client auth')) eku.push('client');
+  return issueCertificate(
+    createPublicKey(req.publicKeyPEM),
+    {
+      commonName: req.commonName,
+      organizations: req.organizations,
+      usages: eku,
+      dnsNames: req.dnsNames,
+      ips: req.ipAddresses,
+      years: 1,
+      notAfter: new Date(Date.now() + lifetimeSeconds * 1000),
+    },
+    { ca },
+  );
+}
+
+/**
+ * kubeadm's --discovery-token-ca-cert-hash: "sha256:" and the hex SHA-256 of the CA certificate's
+ * Subject Public Key Info (pubkeypin.Hash), which a joining node pins before trusting the CA.
+ */
+export function caCertHash(caPEM: string): string {
+  const spki = new X509Certificate(caPEM).publicKey.export({ type: 'spki', format: 'der' });
+  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+}
+
+/** Whether a certificate (PEM) is for the key (PEM, private). */
+export function certMatchesKey(certPEM: string, keyPEM: string): boolean {
+  try {
+    const a = new X509Certificate(certPEM).publicKey.export({ type: 'spki', format: 'der' });
+    const b = createPublicKey(keyPEM).export({ type: 'spki', format: 'der' });
+    return Buffer.compare(a, b) === 0;
+  } catch {
+    return false;
+  }
+}
