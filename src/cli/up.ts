@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -305,9 +304,6 @@ async function startInBackground(
         if (info.node.proxy) console.log(`  services:   proxied by the ${info.node.proxy} service proxy`);
         // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
         for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
-      } else if (cfg.node) {
-        // Ready means the API server answers; the node registers a moment later (k8ts status shows it).
-        console.log(`  node:       ${cfg.nodeName ?? os.hostname()} (starting; ${kubectl} get nodes)`);
       } else {
         console.log('  node:       none on this machine (--no-node)');
       }

@@ -7,7 +7,7 @@ import { type ResourceRef, RestClient } from '../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { makeNode, type PodOptions, podForCreate } from './fixtures.js';
-import { Scheduler } from './scheduler.js';
+import { NON_TERMINAL_PODS, Scheduler } from './scheduler.js';
 
 const NODES: ResourceRef = { group: '', version: 'v1', resource: 'nodes' };
 const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
@@ -225,6 +225,28 @@ test('binding conflict: the pod bound elsewhere meanwhile is left there and its 
       env.logs.join('\n'),
     );
     assert.equal(env.sched.queue.whereIs('default/contested'), undefined);
+  } finally {
+    await stopEnv(env);
+  }
+});
+
+test("a pod that finishes leaves the scheduler's cache and frees its node for a pending pod", async () => {
+  const env = await startEnv();
+  try {
+    await createNode(env, makeNode('only', { cpu: '1', memory: '2Gi' }));
+    await createPod(env, 'job', { cpu: '1' });
+    assert.equal(await waitFor('job bound', () => boundNode(env, 'job')), 'only');
+    await createPod(env, 'next', { cpu: '1' });
+    await waitFor('next unschedulable', async () =>
+      (await getPod(env, 'next')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'),
+    );
+    await env.cp.client.patch({ ...PODS, name: 'job', subresource: 'status' }, { status: { phase: 'Succeeded' } }, 'merge');
+    assert.equal(await waitFor('next bound', () => boundNode(env, 'next'), 15_000), 'only');
+    // The scheduler's pod informer holds only pods that have not finished, as kube-scheduler's.
+    const inf = env.factory.informerFor({ group: '', version: 'v1', resource: 'pods', fieldSelector: NON_TERMINAL_PODS });
+    assert.ok(inf.hasSynced(), "the scheduler's own informer (a new one would not have synced yet)");
+    assert.equal(inf.get('default/job'), undefined);
+    assert.ok(inf.get('default/next'));
   } finally {
     await stopEnv(env);
   }

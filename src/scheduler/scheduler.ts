@@ -44,6 +44,13 @@ export interface SchedulerOptions {
   maxConcurrentBinds?: number;
 }
 
+/**
+ * kube-scheduler's pod informer (newPodInformer) leaves finished pods out: they hold no resources
+ * and are never scheduled. A pod that finishes leaves the selection, which the watch reports as
+ * a deletion, so its node's resources are freed as for a deleted pod.
+ */
+export const NON_TERMINAL_PODS = 'status.phase!=Succeeded,status.phase!=Failed';
+
 const MIN_FEASIBLE_NODES_TO_FIND = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
 /** Event notes are cut to this length (validation.NoteLengthLimit). */
@@ -140,7 +147,7 @@ export class Scheduler {
       component: DEFAULT_SCHEDULER_NAME,
       onError: (e) => this.log(`event: ${(e as Error)?.message ?? e}`),
     });
-    this.pods = factory.informerFor<Pod>({ ...PODS });
+    this.pods = factory.informerFor<Pod>({ ...PODS, fieldSelector: NON_TERMINAL_PODS });
     this.nodes = factory.informerFor<Node>({ group: '', version: 'v1', resource: 'nodes' });
     this.services = factory.informerFor({ group: '', version: 'v1', resource: 'services' });
     this.replicaSets = factory.informerFor({ group: 'apps', version: 'v1', resource: 'replicasets' });

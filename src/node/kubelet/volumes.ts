@@ -36,12 +36,23 @@ import { promisify } from 'node:util';
 import { Quantity } from '../../api/quantity.js';
 import type { Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount } from '../../api/types.js';
 import { closeFd, fdPath, fdWalkSupported, mkdirInRoot, openInRoot, writeFileInRoot } from '../fs/safepath.js';
+import { spawner } from '../runtime/spawner.js';
 import type { KeyValue, Mount } from '../runtime/types.js';
 import { podFieldValue, resourceFieldValue } from './env.js';
 import { expand, mappingFor } from './expansion.js';
 import { DependencyNotFound, type ObjectSource, type PodObject } from './types.js';
 
 const run = promisify(execFile);
+
+/**
+ * mount/umount of a pod's volumes through the agent's spawner (a small helper that forks for
+ * it): forking the agent itself for them was the top of its CPU profile while pods start and
+ * go (#13). Rejects on a non-zero exit, as execFile does.
+ */
+async function runHelper(cmd: string, args: string[]): Promise<void> {
+  const r = await spawner.run(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr.trim() || `exit status ${r.code}`}`);
+}
 
 /** Whether this agent can mount (tmpfs volumes, subPath bind mounts): root on Linux. */
 const canMount = process.platform === 'linux' && process.getuid?.() === 0 && fdWalkSupported;
@@ -347,7 +358,7 @@ export class VolumeManager {
   private async mountTmpfs(dir: string, sizeBytes: number | undefined, mode: number): Promise<void> {
     if (isMountPoint(dir)) return;
     const size = sizeBytes !== undefined && sizeBytes > 0 ? `,size=${sizeBytes}` : '';
-    await run('mount', ['-t', 'tmpfs', '-o', `mode=${mode.toString(8)},nosuid,nodev${size}`, '--', 'tmpfs', dir]);
+    await runHelper('mount', ['-t', 'tmpfs', '-o', `mode=${mode.toString(8)},nosuid,nodev${size}`, '--', 'tmpfs', dir]);
   }
 
   private async configMapPayload(
@@ -533,7 +544,7 @@ function safeMakeDir(volumePath: string, sub: string): void {
 
 async function unmountUnder(dir: string): Promise<void> {
   for (const mp of mountPointsUnder(dir)) {
-    await run('umount', ['--', mp]).catch(() => run('umount', ['-l', '--', mp]).catch(() => undefined));
+    await runHelper('umount', ['--', mp]).catch(() => runHelper('umount', ['-l', '--', mp]).catch(() => undefined));
   }
 }
 

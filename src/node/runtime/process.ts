@@ -229,6 +229,8 @@ export class ProcessRuntime implements RuntimeService {
   private readonly hasPython: boolean;
   private readonly writableDefault: number;
   private readonly tasks: ShimTasks<ContainerRecord>;
+  /** sandbox.json records by id, kept as this runtime (their only writer) writes them (#13: see readSandboxes). */
+  private readonly sandboxRecords = new Map<string, SandboxRecord>();
 
   constructor(opts: ProcessRuntimeOptions) {
     this.writableDefault = opts.writableLayerBytes ?? 1024 ** 3;
@@ -334,7 +336,7 @@ export class ProcessRuntime implements RuntimeService {
         if (mounts.has(p)) await run('umount', [p]).catch(() => run('umount', ['-l', p]).catch(() => undefined));
       }
       if (this.isolated && this.node) await this.node.detachPod(id);
-      await rm(dir, { recursive: true, force: true });
+      await this.removeSandboxDir(id);
       this.log(`sandbox ${id}: removed what an interrupted set-up left${rec?.ip ? ` (IP ${rec.ip})` : ''}`);
     }
   }
@@ -347,6 +349,8 @@ export class ProcessRuntime implements RuntimeService {
     } catch {
       /* none yet */
     }
+    const present = new Set(ids);
+    for (const id of this.sandboxRecords.keys()) if (!present.has(id)) this.sandboxRecords.delete(id);
     for (const id of ids) {
       const rec = await this.readSandbox(id);
       if (rec) out.push(rec);
@@ -356,8 +360,12 @@ export class ProcessRuntime implements RuntimeService {
 
   private async readSandbox(id: string): Promise<SandboxRecord | undefined> {
     if (!/^[0-9a-f]+$/.test(id)) return undefined;
+    const known = this.sandboxRecords.get(id);
+    if (known) return structuredClone(known);
     try {
-      return JSON.parse(await readFile(path.join(this.sandboxDir(id), 'sandbox.json'), 'utf8')) as SandboxRecord;
+      const rec = JSON.parse(await readFile(path.join(this.sandboxDir(id), 'sandbox.json'), 'utf8')) as SandboxRecord;
+      this.sandboxRecords.set(id, rec);
+      return structuredClone(rec);
     } catch {
       return undefined;
     }
@@ -365,8 +373,16 @@ export class ProcessRuntime implements RuntimeService {
 
   private async writeSandbox(rec: SandboxRecord): Promise<void> {
     const file = path.join(this.sandboxDir(rec.id), 'sandbox.json');
+    this.sandboxRecords.delete(rec.id);
     await writeFile(`${file}.tmp`, JSON.stringify(rec, null, 1));
     await rename(`${file}.tmp`, file);
+    this.sandboxRecords.set(rec.id, structuredClone(rec));
+  }
+
+  /** A sandbox's folder goes: its record with it. */
+  private async removeSandboxDir(id: string): Promise<void> {
+    this.sandboxRecords.delete(id);
+    await rm(this.sandboxDir(id), { recursive: true, force: true });
   }
 
   // ---- sandboxes -----------------------------------------------------------------------------
@@ -419,7 +435,7 @@ export class ProcessRuntime implements RuntimeService {
       await this.writeSandbox(rec);
     } catch (err) {
       await this.teardownSandbox(rec).catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
+      await this.removeSandboxDir(id);
       throw new Error(`failed to set up sandbox for pod ${config.metadata.namespace}/${config.metadata.name}: ${(err as Error).message}`);
     }
     this.log(`sandbox ${id} for ${config.metadata.namespace}/${config.metadata.name} ready${rec.ip ? ` with IP ${rec.ip}` : ''}`);
@@ -439,7 +455,7 @@ export class ProcessRuntime implements RuntimeService {
     await this.ready;
     const rec = await this.readSandbox(id);
     if (!rec) return;
-    const containers = (await this.tasks.readAll()).filter((c) => c.podSandboxId === id);
+    const containers = await this.tasks.readAll((c) => c.podSandboxId === id);
     await Promise.all(containers.map((c) => this.stopContainer(c.id, 0)));
     if (rec.state === 'SANDBOX_READY') {
       await this.teardownSandbox(rec);
@@ -454,14 +470,14 @@ export class ProcessRuntime implements RuntimeService {
     const dir = this.sandboxDir(id);
     if (!rec && !existsSync(dir)) return;
     if (rec) await this.stopPodSandbox(id);
-    for (const c of (await this.tasks.readAll()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
+    for (const c of await this.tasks.readAll((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
     const mounts = mountPoints();
     for (const f of ['net', 'uts', 'ipc', 'shm']) {
       const p = path.join(dir, f);
       if (mounts.has(p)) await run('umount', [p]).catch(() => run('umount', ['-l', p]).catch(() => undefined));
     }
     if (rec?.isolated && !rec.config.hostNetwork && this.node) await this.node.detachPod(id);
-    await rm(dir, { recursive: true, force: true });
+    await this.removeSandboxDir(id);
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
@@ -624,6 +640,7 @@ export class ProcessRuntime implements RuntimeService {
     const st = await this.containerStatus(id);
     if (st?.state === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
     await this.tasks.releaseOutput(id);
+    this.tasks.forget(id);
     await rm(dir, { recursive: true, force: true });
     if (rec?.cgroupDir) await rmdir(rec.cgroupDir).catch(() => undefined);
     const snaps = (this.images as Partial<ImageFilesystem>).snapshotter;
@@ -649,7 +666,7 @@ export class ProcessRuntime implements RuntimeService {
   async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
     await this.ready;
     return ShimTasks.filter(
-      (await this.tasks.readAll()).filter((r) => ShimTasks.recordMatches(r, filter)).map((r) => this.tasks.statusOf(r)),
+      (await this.tasks.readAll((r) => ShimTasks.recordMatches(r, filter))).map((r) => this.tasks.statusOf(r)),
       filter,
     );
   }
@@ -777,6 +794,7 @@ export class ProcessRuntime implements RuntimeService {
     if (this.node && this.isolated) await this.node.teardown();
     const cg = this.memoryCgroupRoot();
     if (cg) await rmdir(cg.dir).catch(() => undefined);
+    this.sandboxRecords.clear();
     await rm(path.join(this.stateDir, 'sandboxes'), { recursive: true, force: true });
     await rm(path.join(this.stateDir, 'containers'), { recursive: true, force: true });
   }

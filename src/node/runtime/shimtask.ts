@@ -124,28 +124,53 @@ export class ShimTasks<R extends TaskRecord> {
 
   // ---- records -------------------------------------------------------------------------------
 
-  async readAll(): Promise<R[]> {
+  /**
+   * Records read from container.json, by id. A record is written once, when its container is
+   * created, and goes with the container's folder, so a parsed one stays true until then: the
+   * agent's profile had reading and parsing every record, for every pod's sync, at its top (#13).
+   */
+  private readonly records = new Map<string, R>();
+
+  /** Every record, or those `match` takes (judged before the copy each caller gets: copying every record for every pod's sync was the next top of the profile). */
+  async readAll(match?: (rec: R) => boolean): Promise<R[]> {
     let ids: string[] = [];
     try {
       ids = await readdir(this.root);
     } catch {
       /* none yet */
     }
+    const present = new Set(ids);
+    for (const id of this.records.keys()) if (!present.has(id)) this.records.delete(id);
     const out: R[] = [];
     for (const id of ids) {
-      const rec = await this.read(id);
-      if (rec) out.push(rec);
+      const rec = await this.record(id);
+      if (rec && (!match || match(rec))) out.push(structuredClone(rec));
     }
     return out;
   }
 
   async read(id: string): Promise<R | undefined> {
+    const rec = await this.record(id);
+    return rec && structuredClone(rec);
+  }
+
+  /** The parsed record itself (shared: never handed out, callers get copies). */
+  private async record(id: string): Promise<R | undefined> {
     if (!isContainerId(id)) return undefined;
+    const known = this.records.get(id);
+    if (known) return known;
     try {
-      return JSON.parse(await readFile(this.file(id, 'container.json'), 'utf8')) as R;
+      const rec = JSON.parse(await readFile(this.file(id, 'container.json'), 'utf8')) as R;
+      this.records.set(id, rec);
+      return rec;
     } catch {
       return undefined;
     }
+  }
+
+  /** The container's folder is being removed: its record is no longer true. */
+  forget(id: string): void {
+    this.records.delete(id);
   }
 
   /**

@@ -189,12 +189,12 @@ export class OciRuntime implements runtimeapi.RuntimeService {
   }
 
   private async pauseOf(sandboxId: string): Promise<OciContainerRecord | undefined> {
-    return (await this.tasks.readAll()).find((c) => c.pause && c.podSandboxId === sandboxId);
+    return (await this.tasks.readAll((c) => !!c.pause && c.podSandboxId === sandboxId))[0];
   }
 
   async stopPodSandbox(id: string): Promise<void> {
     await this.ready;
-    const mine = (await this.tasks.readAll()).filter((c) => c.podSandboxId === id);
+    const mine = await this.tasks.readAll((c) => c.podSandboxId === id);
     await Promise.all(mine.filter((c) => !c.pause).map((c) => this.stopContainer(c.id, 0)));
     await Promise.all(mine.filter((c) => c.pause).map((c) => this.stopContainer(c.id, 0)));
     await this.sandboxes.stopPodSandbox(id);
@@ -203,7 +203,7 @@ export class OciRuntime implements runtimeapi.RuntimeService {
   async removePodSandbox(id: string): Promise<void> {
     await this.ready;
     await this.stopPodSandbox(id);
-    for (const c of (await this.tasks.readAll()).filter((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
+    for (const c of await this.tasks.readAll((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
     await this.sandboxes.removePodSandbox(id);
   }
 
@@ -401,6 +401,7 @@ export class OciRuntime implements runtimeapi.RuntimeService {
     if (mountPoints().has(rootfs))
       await run('umount', ['--', rootfs]).catch(() => run('umount', ['-l', '--', rootfs]).catch(() => undefined));
     await this.snapshotter.remove(id).catch((e) => this.log(`snapshot ${id}: ${(e as Error).message}`));
+    this.tasks.forget(id);
     await rm(dir, { recursive: true, force: true });
     removeCgroupTree(`${this.cgroupParent}/${id}`);
   }
@@ -437,7 +438,7 @@ export class OciRuntime implements runtimeapi.RuntimeService {
 
   async listContainers(filter?: runtimeapi.ContainerFilter): Promise<runtimeapi.ContainerStatus[]> {
     await this.ready;
-    const recs = (await this.tasks.readAll()).filter((r) => !r.pause && ShimTasks.recordMatches(r, filter));
+    const recs = await this.tasks.readAll((r) => !r.pause && ShimTasks.recordMatches(r, filter));
     return ShimTasks.filter(
       recs.map((r) => this.withPause(r, this.tasks.statusOf(r))),
       filter,
