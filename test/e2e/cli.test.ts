@@ -2,13 +2,13 @@
 // image import/ls/rm, bad arguments, and `k8ts agent` joining a second node.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import YAML from 'yaml';
 import { cleanupNode } from '../../src/testing/nodecleanup.js';
-import { CLI, run, TestCluster } from './harness.js';
+import { CLI, run, spawnCollecting, TestCluster } from './harness.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
 const cluster = new TestCluster('cli', 'sqlite');
@@ -113,34 +113,23 @@ describe('k8ts CLI', () => {
 
   test('k8ts agent joins a second node that runs pods', { skip: root ? false : 'needs root on Linux' }, async () => {
     const agentDir = path.join(cluster.dir, 'agent');
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        // The command `k8ts token create --print-join-command` prints: a bootstrap token and the CA's hash.
-        ...(await joinCommand()),
-        '--name',
-        'joined-1',
-        '--data-dir',
-        agentDir,
-        '--pod-cidr',
-        '10.253.0.0/24',
-        '--bridge',
-        'k8tsag0',
-        '--node-ip',
-        '127.0.0.1',
-        '--port',
-        '0',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-    });
-    child.stderr!.on('data', (d) => {
-      out += String(d);
-    });
+    const { child, output } = spawnCollecting(process.execPath, [
+      CLI,
+      // The command `k8ts token create --print-join-command` prints: a bootstrap token and the CA's hash.
+      ...(await joinCommand()),
+      '--name',
+      'joined-1',
+      '--data-dir',
+      agentDir,
+      '--pod-cidr',
+      '10.253.0.0/24',
+      '--bridge',
+      'k8tsag0',
+      '--node-ip',
+      '127.0.0.1',
+      '--port',
+      '0',
+    ]);
     try {
       await cluster.waitFor('node joined', async () => /joined-1\s+Ready/.test(await cluster.k('get', 'nodes')), 30_000);
       await cluster.k(
@@ -171,7 +160,7 @@ describe('k8ts CLI', () => {
       assert.match(await cluster.k('exec', 'on-agent', '--', 'cat', '/etc/resolv.conf'), /^nameserver 10\.96\.0\.10$/m);
       await cluster.k('delete', 'pod', 'on-agent', '--timeout=60s');
     } catch (e) {
-      throw new Error(`${(e as Error).message}\nagent output:\n${out}`);
+      throw new Error(`${(e as Error).message}\nagent output:\n${output()}`);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => {
@@ -203,43 +192,32 @@ describe('k8ts CLI', () => {
   test('k8ts agent --token-file keeps the token out of ps, and so does --token (a bootstrap token) (issue #7)', async () => {
     const tag = `${process.pid % 10000}`;
     const runAgent = async (name: string, bridge: string, cidr: string, tokenArgs: string[]) => {
-      const child = spawn(
-        process.execPath,
-        [
-          CLI,
-          'agent',
-          '--server',
-          cluster.url,
-          ...tokenArgs,
-          '--ca-file',
-          path.join(cluster.dataDir, 'pki', 'ca.crt'),
-          '--name',
-          name,
-          '--data-dir',
-          path.join(cluster.dir, name),
-          '--pod-cidr',
-          cidr,
-          '--bridge',
-          bridge,
-          '--node-ip',
-          '127.0.0.1',
-          '--port',
-          '0',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let out = '';
-      child.stdout!.on('data', (d) => {
-        out += String(d);
-      });
-      child.stderr!.on('data', (d) => {
-        out += String(d);
-      });
+      const { child, output } = spawnCollecting(process.execPath, [
+        CLI,
+        'agent',
+        '--server',
+        cluster.url,
+        ...tokenArgs,
+        '--ca-file',
+        path.join(cluster.dataDir, 'pki', 'ca.crt'),
+        '--name',
+        name,
+        '--data-dir',
+        path.join(cluster.dir, name),
+        '--pod-cidr',
+        cidr,
+        '--bridge',
+        bridge,
+        '--node-ip',
+        '127.0.0.1',
+        '--port',
+        '0',
+      ]);
       try {
         await cluster.waitFor(`node ${name} registered`, async () => (await cluster.kubectl(['get', 'node', name])).code === 0, 30_000);
         // What any local user sees of the agent's command line.
         const cmdline = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
-        return { out, cmdline };
+        return { out: output(), cmdline };
       } finally {
         child.kill('SIGTERM');
         await new Promise((r) => {

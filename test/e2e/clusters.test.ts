@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import YAML from 'yaml';
-import { CLI, KUBECTL, run } from './harness.js';
+import { CLI, KUBECTL, killCluster, run } from './harness.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-clusters-'));
@@ -28,23 +28,6 @@ const k8ts = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
 const kubeconfig = () => YAML.parse(fs.readFileSync(path.join(home, '.kube', 'config'), 'utf8'));
 const kubectl = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
   run(KUBECTL, ['--cache-dir', path.join(home, 'kube-cache'), ...args], { env: env(extra) });
-
-/** Stops whatever a cluster dir still runs (supervisor first), whatever state a failed test left. */
-function killCluster(dir: string): void {
-  try {
-    const info = JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as { pid: number; supervisorPid?: number };
-    for (const pid of [info.supervisorPid, info.pid])
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-  } catch {
-    /* not running */
-  }
-}
 
 after(() => {
   fs.rmSync(home, { recursive: true, force: true });

@@ -215,9 +215,9 @@ export class TestCluster {
   }
 }
 
-/** Starts a long-running kubectl (get -w) and collects its output. */
-export function spawnKubectl(cluster: TestCluster, args: string[]): { child: ChildProcess; output: () => string; stop: () => void } {
-  const child = spawn(KUBECTL, ['--cache-dir', cluster.cacheDir, ...args], { env: cluster.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a long-running process (an agent, kubectl get -w) and collects its stdout and stderr together. */
+export function spawnCollecting(file: string, args: string[], env?: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => {
     out += String(d);
@@ -225,9 +225,32 @@ export function spawnKubectl(cluster: TestCluster, args: string[]): { child: Chi
   child.stderr!.on('data', (d) => {
     out += String(d);
   });
+  return { child, output: () => out };
+}
+
+/** Stops (SIGKILL) what a cluster's data dir says still runs, supervisor first, whatever state a failed test left. */
+export function killCluster(dir: string): void {
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as { pid: number; supervisorPid?: number };
+    for (const pid of [info.supervisorPid, info.pid])
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+  } catch {
+    /* not running */
+  }
+}
+
+/** Starts a long-running kubectl (get -w) and collects its output. */
+export function spawnKubectl(cluster: TestCluster, args: string[]): { child: ChildProcess; output: () => string; stop: () => void } {
+  const { child, output } = spawnCollecting(KUBECTL, ['--cache-dir', cluster.cacheDir, ...args], cluster.env());
   return {
     child,
-    output: () => out,
+    output,
     stop: () => {
       try {
         child.kill('SIGKILL');

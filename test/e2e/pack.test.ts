@@ -8,28 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { CLI, KUBECTL, run } from './harness.js';
+import { CLI, KUBECTL, killCluster, run } from './harness.js';
 
 const repo = path.resolve(path.dirname(CLI), '../../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-pack-'));
 after(async () => {
   // Whatever the test left running, stopped before its files go.
-  try {
-    const info = JSON.parse(fs.readFileSync(path.join(work, 'home', '.k8ts', 'k8ts', 'cluster.json'), 'utf8')) as {
-      pid: number;
-      supervisorPid?: number;
-    };
-    for (const pid of [info.supervisorPid, info.pid])
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-  } catch {
-    /* not running */
-  }
+  killCluster(path.join(work, 'home', '.k8ts', 'k8ts'));
   fs.rmSync(work, { recursive: true, force: true });
 });
 
