@@ -2,32 +2,47 @@
 // one etcd cluster: a write through one is read and watched, in order, through the other.
 
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { EtcdStore } from '../store/etcd.js';
 import { etcdMissing, startTestEtcd } from '../testing/etcd.js';
 import { waitFor } from '../testing/wait.js';
 import { adminUser } from './authn/user.js';
-import { ApiServer } from './server.js';
+import { ApiServer, type ApiServerOptions } from './server.js';
 
-test('two API servers on one etcd: a write on one is seen by a read and a watch on the other, in order', {
-  skip: etcdMissing(),
-}, async (t) => {
+/**
+ * API servers on one new etcd, each with its own EtcdStore (as kube-apiservers on one etcd
+ * cluster), one per advertise address; the caller starts them, in turn or at once. All of it is
+ * stopped after the test.
+ */
+async function apiServersOnEtcd(t: TestContext, addresses: string[], options: Partial<ApiServerOptions> = {}) {
   const etcd = await startTestEtcd();
-  t.after(() => etcd.stop());
   const servers: ApiServer[] = [];
   const stores: EtcdStore[] = [];
   t.after(async () => {
     for (const s of servers) await s.stop();
     for (const s of stores) await s.close();
+    await etcd.stop();
   });
-  const urls: string[] = [];
-  for (const addr of ['10.0.0.1', '10.0.0.2']) {
+  for (const addr of addresses) {
     const store = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
     stores.push(store);
-    const api = new ApiServer({ store, tokens: new Map([['tok', adminUser()]]), advertiseAddress: addr });
-    servers.push(api);
-    urls.push(await api.start(0, '127.0.0.1'));
+    servers.push(new ApiServer({ store, tokens: new Map([['tok', adminUser()]]), advertiseAddress: addr, ...options }));
   }
+  return { servers, stores };
+}
+
+/** Starts the servers one after another on loopback; their URLs. */
+async function startInTurn(servers: ApiServer[]): Promise<string[]> {
+  const urls: string[] = [];
+  for (const s of servers) urls.push(await s.start(0, '127.0.0.1'));
+  return urls;
+}
+
+test('two API servers on one etcd: a write on one is seen by a read and a watch on the other, in order', {
+  skip: etcdMissing(),
+}, async (t) => {
+  const { servers } = await apiServersOnEtcd(t, ['10.0.0.1', '10.0.0.2']);
+  const urls = await startInTurn(servers);
   const [a, b] = urls;
   const headers = { Authorization: 'Bearer tok', 'Content-Type': 'application/json' };
   const path = '/api/v1/namespaces/default/configmaps';
@@ -79,23 +94,9 @@ test('two API servers on one etcd: a write on one is seen by a read and a watch 
 test('two API servers on one etcd never hand out the same cluster IP or node port (RangeAllocation CAS)', {
   skip: etcdMissing(),
 }, async (t) => {
-  const etcd = await startTestEtcd();
-  const servers: ApiServer[] = [];
-  const stores: EtcdStore[] = [];
-  t.after(async () => {
-    for (const s of servers) await s.stop();
-    for (const s of stores) await s.close();
-    await etcd.stop();
-  });
-  const urls: string[] = [];
-  for (const addr of ['10.0.0.1', '10.0.0.2']) {
-    const store = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
-    stores.push(store);
-    // A small node-port range makes collisions likely if the ranges were not shared.
-    const api = new ApiServer({ store, tokens: new Map([['tok', adminUser()]]), advertiseAddress: addr, nodePortRange: '30000-30099' });
-    servers.push(api);
-    urls.push(await api.start(0, '127.0.0.1'));
-  }
+  // A small node-port range makes collisions likely if the ranges were not shared.
+  const { servers, stores } = await apiServersOnEtcd(t, ['10.0.0.1', '10.0.0.2'], { nodePortRange: '30000-30099' });
+  const urls = await startInTurn(servers);
   const headers = { Authorization: 'Bearer tok', 'Content-Type': 'application/json' };
   const path = '/api/v1/namespaces/default/services';
   const create = async (url: string, name: string) => {
@@ -152,22 +153,8 @@ test('two API servers on one etcd never hand out the same cluster IP or node por
 test("the service ranges' repair gives back a value no service holds after three passes, never one a service holds", {
   skip: etcdMissing(),
 }, async (t) => {
-  const etcd = await startTestEtcd();
-  const servers: ApiServer[] = [];
-  const stores: EtcdStore[] = [];
-  t.after(async () => {
-    for (const s of servers) await s.stop();
-    for (const s of stores) await s.close();
-    await etcd.stop();
-  });
-  const urls: string[] = [];
-  for (const addr of ['10.0.0.1', '10.0.0.2']) {
-    const store = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
-    stores.push(store);
-    const api = new ApiServer({ store, tokens: new Map([['tok', adminUser()]]), advertiseAddress: addr });
-    servers.push(api);
-    urls.push(await api.start(0, '127.0.0.1'));
-  }
+  const { servers, stores } = await apiServersOnEtcd(t, ['10.0.0.1', '10.0.0.2']);
+  const urls = await startInTurn(servers);
   const [a, b] = servers;
   const headers = { Authorization: 'Bearer tok', 'Content-Type': 'application/json' };
   const path = '/api/v1/namespaces/default/services';
@@ -205,19 +192,7 @@ test("the service ranges' repair gives back a value no service holds after three
 test('two API servers starting at once on an empty etcd both come up: bootstrap objects are made once, without conflicts', {
   skip: etcdMissing(),
 }, async (t) => {
-  const etcd = await startTestEtcd();
-  const servers: ApiServer[] = [];
-  const stores: EtcdStore[] = [];
-  t.after(async () => {
-    for (const s of servers) await s.stop();
-    for (const s of stores) await s.close();
-    await etcd.stop();
-  });
-  for (const addr of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) {
-    const store = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
-    stores.push(store);
-    servers.push(new ApiServer({ store, tokens: new Map([['tok', adminUser()]]), advertiseAddress: addr }));
-  }
+  const { servers } = await apiServersOnEtcd(t, ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
   // The three race through the bootstrap (namespaces, RBAC policy, kubernetes and kube-dns services).
   const urls = await Promise.all(servers.map((s) => s.start(0, '127.0.0.1')));
   const headers = { Authorization: 'Bearer tok' };
