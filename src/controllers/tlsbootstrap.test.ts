@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { bootstrapTokenSecret, CLUSTER_INFO_NAMESPACE, clusterInfoConfigMap } from '../api/bootstraptoken.js';
+import { type BootstrapTokenSpec, bootstrapTokenSecret, CLUSTER_INFO_NAMESPACE, clusterInfoConfigMap } from '../api/bootstraptoken.js';
 import type { KObject } from '../api/object.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { isApiError, RestClient } from '../client/rest.js';
@@ -45,6 +45,8 @@ async function status(p: Promise<unknown>): Promise<number> {
   }
 }
 
+const TOKEN = 'abcdef.0123456789abcdef';
+
 async function setup(t: import('node:test').TestContext) {
   const cp = await startTLSControlPlane();
   t.after(() => cp.stop());
@@ -73,22 +75,24 @@ async function setup(t: import('node:test').TestContext) {
     t.after(() => c.close());
     return c;
   };
-  return { cp, dir, bearer };
+  // A bootstrap token Secret: by default kubeadm's node token (TOKEN, for an hour).
+  const addToken = (spec: Partial<BootstrapTokenSpec> = {}) =>
+    cp.admin.create(
+      core('secrets', 'kube-system'),
+      bootstrapTokenSecret({
+        token: TOKEN,
+        usages: ['authentication', 'signing'],
+        groups: ['system:bootstrappers:kubeadm:default-node-token'],
+        expires: Date.now() + 3600_000,
+        ...spec,
+      }),
+    );
+  return { cp, dir, bearer, addToken };
 }
 
-const TOKEN = 'abcdef.0123456789abcdef';
-
 test('bootstrap tokens: who they are, and refused once expired or deleted', async (t) => {
-  const { cp, bearer } = await setup(t);
-  await cp.admin.create(
-    core('secrets', 'kube-system'),
-    bootstrapTokenSecret({
-      token: TOKEN,
-      usages: ['authentication', 'signing'],
-      groups: ['system:bootstrappers:kubeadm:default-node-token'],
-      expires: Date.now() + 3600_000,
-    }),
-  );
+  const { cp, bearer, addToken } = await setup(t);
+  await addToken();
   const c = bearer(TOKEN);
   const review = await c.create<KObject & { status?: { userInfo?: { username?: string; groups?: string[] } } }>(
     { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews' },
@@ -108,10 +112,7 @@ test('bootstrap tokens: who they are, and refused once expired or deleted', asyn
   assert.equal(await status(c.list(CSRS)), 200);
 
   // Expired: refused at once, and the token cleaner deletes it.
-  await cp.admin.create(
-    core('secrets', 'kube-system'),
-    bootstrapTokenSecret({ token: 'expire.0123456789abcdef', usages: ['authentication'], groups: [], expires: Date.now() + 1500 }),
-  );
+  await addToken({ token: 'expire.0123456789abcdef', usages: ['authentication'], groups: [], expires: Date.now() + 1500 });
   const soon = bearer('expire.0123456789abcdef');
   const whoami = () =>
     soon.create(
@@ -131,11 +132,8 @@ test('bootstrap tokens: who they are, and refused once expired or deleted', asyn
 });
 
 test('token discovery: cluster-info is signed per token; the CA is trusted only when pinned', async (t) => {
-  const { cp } = await setup(t);
-  await cp.admin.create(
-    core('secrets', 'kube-system'),
-    bootstrapTokenSecret({ token: TOKEN, usages: ['authentication', 'signing'], groups: [], expires: Date.now() + 3600_000 }),
-  );
+  const { cp, addToken } = await setup(t);
+  await addToken({ groups: [] });
   // cluster-info is readable with no credential at all (and nothing else is).
   const anon = new RestClient({ server: cp.url, caData: cp.ca.cert });
   t.after(() => anon.close());
@@ -181,16 +179,8 @@ test('token discovery: cluster-info is signed per token; the CA is trusted only 
 });
 
 test("TLS bootstrap: the node certificate is issued through an approved CSR and has only a node's rights", async (t) => {
-  const { cp, dir, bearer } = await setup(t);
-  await cp.admin.create(
-    core('secrets', 'kube-system'),
-    bootstrapTokenSecret({
-      token: TOKEN,
-      usages: ['authentication', 'signing'],
-      groups: ['system:bootstrappers:kubeadm:default-node-token'],
-      expires: Date.now() + 3600_000,
-    }),
-  );
+  const { cp, dir, bearer, addToken } = await setup(t);
+  await addToken();
   const cred = await bootstrapClientCertificate({ server: cp.url, caPEM: cp.ca.cert, nodeName: 'n1', dir, bootstrapToken: TOKEN });
   assert.equal(cred.fresh, true);
   const csr = await cp.admin.get<
@@ -326,11 +316,8 @@ test("TLS bootstrap: the node certificate is issued through an approved CSR and 
 });
 
 test('CSR approval needs approve on the signer; kubectl-style approve and deny', async (t) => {
-  const { cp, bearer } = await setup(t);
-  await cp.admin.create(
-    core('secrets', 'kube-system'),
-    bootstrapTokenSecret({ token: TOKEN, usages: ['authentication'], groups: [], expires: Date.now() + 3600_000 }),
-  );
+  const { cp, bearer, addToken } = await setup(t);
+  await addToken({ usages: ['authentication'], groups: [] });
   const { makeCSR } = await import('../pki/csr.js');
   const mk = async (name: string) => {
     const { csrPEM } = makeCSR({ commonName: 'alice', organizations: ['devs'] });
