@@ -278,6 +278,13 @@ test('SubjectAccessReview and LocalSubjectAccessReview answer for the user the s
     } as never);
   const mism = await refusal(local('default', { user: 'jane', resourceAttributes: { ...ra, namespace: 'kube-system' } }));
   assert.match(mism.message, /spec.resourceAttributes.namespace: Invalid value: "kube-system": must match metadata.namespace/);
+  // The same spec validation as SubjectAccessReview's: a user or group is required.
+  const nobody = await refusal(local('default', { resourceAttributes: ra }));
+  assert.equal(nobody.code, 422);
+  assert.match(
+    nobody.message,
+    /LocalSubjectAccessReview.* is invalid: spec.user: Invalid value: "": at least one of user or group must be specified/,
+  );
   assert.equal(
     (
       (await local('default', { user: 'jane', groups: ['system:masters'], resourceAttributes: ra })) as unknown as {

@@ -5,8 +5,8 @@ import { errors } from '../../../api/errors.js';
 import { isObject } from '../../../api/object.js';
 import { defaultPrinter } from '../../tables.js';
 import { type CreateHandler, defineResource } from '../rest.js';
-import { AUTHZ_GROUP, answer, attributesFrom, decodeReview, validateAttributesSpec } from './reviews.js';
-import { specUser } from './subjectaccessreviews.js';
+import { AUTHZ_GROUP, answer, attributesFrom, decodeReview } from './reviews.js';
+import { validateSubjectAccessReviewSpec } from './subjectaccessreviews.js';
 
 const create: CreateHandler = async (env, namespace, _name, body, _ctx) => {
   if (!namespace) throw errors.badRequest(`namespace is required on this type: ${namespace ?? ''}`);
@@ -15,15 +15,7 @@ const create: CreateHandler = async (env, namespace, _name, body, _ctx) => {
     throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
   review.metadata.namespace = namespace;
   const spec = isObject(review.spec) ? review.spec : {};
-  const errs = validateAttributesSpec(spec);
-  const user = specUser(spec);
-  if (!user.name && user.groups.length === 0)
-    errs.push({
-      type: 'FieldValueInvalid',
-      field: 'spec.user',
-      value: user.name,
-      detail: 'at least one of user or group must be specified',
-    });
+  const { errs, user } = validateSubjectAccessReviewSpec(spec);
   if (isObject(spec.nonResourceAttributes))
     errs.push({
       type: 'FieldValueInvalid',

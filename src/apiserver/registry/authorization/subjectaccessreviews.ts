@@ -2,7 +2,7 @@
 // "may this user (and groups) do this?", answered by the authorizer for the user the spec
 // names (no system:authenticated added); never stored. Webhooks and kubelets ask it.
 
-import { errors } from '../../../api/errors.js';
+import { errors, type FieldError } from '../../../api/errors.js';
 import { isObject } from '../../../api/object.js';
 import type { UserInfo } from '../../authn/user.js';
 import { defaultPrinter } from '../../tables.js';
@@ -20,9 +20,11 @@ export function specUser(spec: Record<string, unknown>): UserInfo {
   return u;
 }
 
-const create: CreateHandler = async (env, _ns, _name, body, _ctx) => {
-  const review = decodeReview(body, 'SubjectAccessReview');
-  const spec = isObject(review.spec) ? review.spec : {};
+/**
+ * ValidateSubjectAccessReviewSpec (shared by SubjectAccessReview and LocalSubjectAccessReview):
+ * the attributes' errors, and a user or group required; with the user the spec names.
+ */
+export function validateSubjectAccessReviewSpec(spec: Record<string, unknown>): { errs: FieldError[]; user: UserInfo } {
   const errs = validateAttributesSpec(spec);
   const user = specUser(spec);
   if (!user.name && user.groups.length === 0)
@@ -32,6 +34,13 @@ const create: CreateHandler = async (env, _ns, _name, body, _ctx) => {
       value: user.name,
       detail: 'at least one of user or group must be specified',
     });
+  return { errs, user };
+}
+
+const create: CreateHandler = async (env, _ns, _name, body, _ctx) => {
+  const review = decodeReview(body, 'SubjectAccessReview');
+  const spec = isObject(review.spec) ? review.spec : {};
+  const { errs, user } = validateSubjectAccessReviewSpec(spec);
   if (errs.length) throw errors.invalid('SubjectAccessReview', AUTHZ_GROUP, '', errs);
   return answer(review, env.authorizer, attributesFrom(user, spec));
 };
