@@ -126,6 +126,9 @@ export function hostAddress(): string {
   return '';
 }
 
+/** Go's http.DefaultMaxHeaderBytes (1 MiB): what kube-apiserver's server accepts of a request line and headers. */
+const MAX_HEADER_BYTES = 1 << 20;
+
 export class ApiServer implements ApiServerContext {
   readonly allocators: ServiceAllocators;
   readonly advertiseAddress: string;
@@ -425,9 +428,13 @@ export class ApiServer implements ApiServerContext {
     // Client certificates are asked for, not required: a request may still carry a bearer token.
     const clientAuth = this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: false } : {};
     // A request without Host is answered by the handlers (a Status), not by Node's bare 400.
+    // Request line and headers up to 1 MiB, as Go's http.Server (DefaultMaxHeaderBytes) under
+    // kube-apiserver: Node's 16 KiB answered 431 to a GET of an object whose long name (RBAC
+    // names are path segments, with no length limit) a POST had stored.
+    const common = { requireHostHeader: false, maxHeaderSize: MAX_HEADER_BYTES };
     const server = this.opts.tls
-      ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, requireHostHeader: false, ...clientAuth }, handler)
-      : http.createServer({ requireHostHeader: false }, handler);
+      ? https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, ...common, ...clientAuth }, handler)
+      : http.createServer(common, handler);
     server.keepAliveTimeout = 60_000;
     server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: import('node:net').Socket) => {
       this.sockets.add(s);
