@@ -13,7 +13,7 @@ import type { ApiServer } from '../apiserver/server.js';
 import type { RestClient } from '../client/rest.js';
 import type { ControllerManager } from '../controllers/manager.js';
 import type { FleetLockServer } from '../fleetlock/server.js';
-import { ensureClientCert, ensurePKI, makeServingCert, readAdminCert } from '../pki/certs.js';
+import { ensureClientCert, ensurePKI, ensureServingCert, readAdminCert } from '../pki/certs.js';
 import type { ProxyModeChoice } from '../proxy/server.js';
 import type { SchedulerServer } from '../scheduler/server.js';
 import type { StoreKind } from '../store/index.js';
@@ -132,6 +132,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     phases.push(`${name} ${Math.round(now - tPhase)}`);
     tPhase = now;
   };
+  // This machine's node runs its commands (ip, nft, mount) through the spawner's helper, a Node
+  // process of its own: started now, it comes up while the control plane loads, not on the node's
+  // path to ready.
+  if (opts.node !== false) void import('../node/runtime/spawner.js').then(({ spawner }) => spawner.warm());
   // What serving needs comes first; the components that are clients of the API (controllers,
   // scheduler, node) are loaded while it already answers (#13: `k8ts up` is ready when the API
   // server is, as kubeadm's control plane is, before the controllers have synced).
@@ -290,6 +294,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       // control-plane node's kubelet.conf from the CA the same way), its add-ons
       // system:k8ts:node-addons:NAME, kube-proxy system:kube-proxy: never the admin.
       const nodeName = opts.nodeName ?? defaultNodeName();
+      const servingCert = (name: string, ip: string) =>
+        ensureServingCert(files.dir, pki.ca, 'kubelet-serving', `system:node:${name}`, [name], [ip]);
       const kubelet = ensureClientCert(files.dir, pki.ca, 'kubelet-client', `system:node:${nodeName}`, ['system:nodes']);
       const client = new RestClient({
         server: url,
@@ -324,8 +330,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         dir: `${files.dir}/node`,
         streamingTLS: {
           clientCA: pki.ca.cert,
-          // Issued here by the CA, as kubeadm init does for the control plane's own node.
-          servingCertificate: async (name, ip) => makeServingCert(pki.ca, `system:node:${name}`, [name], [ip]),
+          // Issued here by the CA, as kubeadm init does for the control plane's own node, and
+          // kept in the data dir while it still names the node (no X.509 writer loaded at a restart).
+          servingCertificate: async (name, ip) => servingCert(name, ip),
+          servingNow: (name, ip) => servingCert(name, ip),
         },
         podCIDR: opts.podCIDR,
         bridgeName: opts.bridgeName,
