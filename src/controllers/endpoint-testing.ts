@@ -13,6 +13,10 @@ import { startTestControlPlane, type TestControlPlane } from '../testing/control
 export interface EndpointsTestEnv {
   cp: TestControlPlane;
   kubelet: IPKubelet;
+  /** Creates pod name in NS with these labels (podManifest). */
+  pod(name: string, labels: Record<string, string>, o?: PodSpecOptions): Promise<void>;
+  /** Creates service name in NS with this spec and labels; the object the server stored. */
+  service(name: string, spec: Record<string, unknown>, labels?: Record<string, string>): Promise<KObject>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +47,10 @@ export async function startEndpointsTestEnv(
   return {
     cp,
     kubelet,
+    async pod(name, labels, o = {}) {
+      await cp.client.create({ ...PODS, namespace: NS }, podManifest(name, labels, o));
+    },
+    service: (name, spec, labels) => cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name, labels }, spec }),
     async stop() {
       for (const c of running) await c.stop();
       await factory.stop();
