@@ -5,10 +5,10 @@
 
 import { type KObject, nowRFC3339 } from '../api/object.js';
 import { NODES, PODS, type Pod, SERVICES } from '../api/types.js';
-import { Informer, SharedInformerFactory } from '../client/informer.js';
+import { Informer, type SharedInformerFactory } from '../client/informer.js';
 import type { Runnable } from '../client/leaderelection.js';
 import type { RestClient } from '../client/rest.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { runControllers, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 
 export interface EndpointsTestEnv {
   cp: TestControlPlane;
@@ -39,11 +39,7 @@ export async function startEndpointsTestEnv(
   const client = cp.newClient('kube-controller-manager/test');
   for (const n of nodes) await cp.client.create(NODES, { apiVersion: 'v1', kind: 'Node', ...n });
   const kubelet = await startIPKubelet(cp.newClient('kubelet/test'));
-  const factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
-  const running = await controllers(client, factory);
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  for (const c of running) c.start();
+  const stopControllers = await runControllers(client, controllers, { factory: { backoffInitialMs: 50, backoffMaxMs: 500 } });
   return {
     cp,
     kubelet,
@@ -52,8 +48,7 @@ export async function startEndpointsTestEnv(
     },
     service: (name, spec, labels) => cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name, labels }, spec }),
     async stop() {
-      for (const c of running) await c.stop();
-      await factory.stop();
+      await stopControllers();
       await kubelet.stop();
       await cp.stop();
     },
