@@ -6,7 +6,7 @@
 import { serverPreferredResources } from '../client/discovery.js';
 import { SharedInformerFactory, stripManagedFields } from '../client/informer.js';
 import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
-import { RestClient } from '../client/rest.js';
+import { RestClient, type TransportFactory } from '../client/rest.js';
 import { setQueueMetricsProvider } from '../client/workqueue.js';
 import { prometheusQueueMetrics } from '../client/workqueue-metrics.js';
 import type { KeyPairPEM } from '../pki/certs.js';
@@ -87,6 +87,8 @@ export interface ControllerManagerOptions {
   extraClient?: RestClient;
   /** The cluster CA, PEM. */
   caData?: string;
+  /** How the manager's and the controllers' clients reach the API server (HTTPS by default; in-process in `k8ts up`). */
+  transport?: TransportFactory;
   /** The cluster CA's certificate and key (--cluster-signing-cert-file/--cluster-signing-key-file): csrsigning issues with it. */
   signingCA?: KeyPairPEM;
   /** The service-account signing key (--service-account-private-key-file): legacy token Secrets are filled with it. */
@@ -131,9 +133,10 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     keyData: opts.keyData,
     caData: opts.caData,
     userAgent: 'kube-controller-manager/v1.32.0 (k8ts)',
+    transport: opts.transport,
   });
   const builder: ControllerClientBuilder = opts.useServiceAccountCredentials
-    ? new ServiceAccountClientBuilder(client, { server: opts.server, caData: opts.caData }, opts.log)
+    ? new ServiceAccountClientBuilder(client, { server: opts.server, caData: opts.caData, transport: opts.transport }, opts.log)
     : new SimpleControllerClientBuilder(client);
   // Fail early (as the binary does) when the API server cannot be reached at all.
   await serverPreferredResources(client);

@@ -4,7 +4,7 @@
 
 import { SharedInformerFactory, stripManagedFields } from '../client/informer.js';
 import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
-import { RestClient } from '../client/rest.js';
+import { RestClient, type TransportFactory } from '../client/rest.js';
 import { Scheduler } from './scheduler.js';
 
 export interface SchedulerServerOptions {
@@ -15,6 +15,8 @@ export interface SchedulerServerOptions {
   keyData?: string;
   /** The cluster CA, PEM. */
   caData?: string;
+  /** How its client reaches the API server (HTTPS by default; in-process in `k8ts up`). */
+  transport?: TransportFactory;
   log?: (msg: string) => void;
 }
 
@@ -32,6 +34,7 @@ export async function startScheduler(opts: SchedulerServerOptions): Promise<Sche
     keyData: opts.keyData,
     caData: opts.caData,
     userAgent: 'kube-scheduler/v1.32.0 (k8ts)',
+    transport: opts.transport,
   });
   // One term per Lease held: a fresh scheduler and informers each time (see runLeaderElected).
   const term = async (): Promise<Runnable> => {
