@@ -179,7 +179,8 @@ export class RestClient {
   /** How requests reach the server (HTTP(S) unless the options name another). */
   readonly transport: Transport;
 
-  constructor(opts: RestClientOptions) {
+  /** opts: kept, so that a client like this one can be made from them (another user agent, a wrapper). */
+  constructor(readonly opts: RestClientOptions) {
     this.server = new URL(opts.server);
     this.transport = (opts.transport ?? httpTransport)({ ...opts, userAgent: opts.userAgent ?? DEFAULT_USER_AGENT });
   }

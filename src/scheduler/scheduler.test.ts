@@ -201,11 +201,7 @@ test('binding conflict: the pod bound elsewhere meanwhile is left there and its 
     }
   }
   const env = await startEnv(
-    (c) =>
-      new RacingClient({
-        server: c.server.href,
-        token: (c as unknown as { headers: Record<string, string> }).headers.Authorization.slice(7),
-      }),
+    (c) => new RacingClient(c.opts),
   );
   cp = env.cp;
   try {
