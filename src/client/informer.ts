@@ -30,6 +30,8 @@ export function namespaceIndexFunc(obj: KObject): string[] {
 export function ownerUidIndexFunc(obj: KObject): string[] {
   return (obj.metadata.ownerReferences ?? []).map((o) => o.uid);
 }
+/** The indexers of an informer whose objects their owners look up by uid (ownerUidIndexFunc). */
+export const OWNER_UID_INDEXERS = { [OWNER_UID_INDEX]: ownerUidIndexFunc };
 
 /** The pod index every node-side component shares: pods by the node they are bound to. */
 export const POD_NODE_NAME_INDEX = 'spec.nodeName';
