@@ -158,5 +158,21 @@ export function workloadStrategy(
   };
 }
 
+/**
+ * The strategy of a kind with no status whose spec changes count in metadata.generation
+ * (IngressClass, NetworkPolicy, EndpointSlice): generation 1 at creation, one more per change.
+ */
+export function generationStrategy(s: Pick<Strategy, 'defaults' | 'validate' | 'validateUpdate'>): Strategy {
+  return {
+    defaults: s.defaults,
+    prepareForCreate(obj) {
+      obj.metadata.generation = 1;
+    },
+    prepareForUpdate: (obj, old) => bumpGeneration(obj, old),
+    validate: s.validate,
+    validateUpdate: s.validateUpdate,
+  };
+}
+
 /** A loosely typed view of a JSON field, for strategies reading objects they do not trust. */
 export const field = (v: unknown): Record<string, unknown> => (isObject(v) ? v : {});
