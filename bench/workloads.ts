@@ -263,7 +263,7 @@ function deployment(name: string, replicas: number): object {
 
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE']);
 
-/** Writes the API server has answered so far, by resource[/subresource] (its apiserver_request_total). */
+/** Writes the API server has answered so far, by resource[/subresource], verb and refusal code (its apiserver_request_total). */
 async function apiWrites(client: RestClient): Promise<Map<string, number>> {
   const res = await client.requestRaw({ method: 'GET', path: '/metrics', accept: 'text/plain' });
   const out = new Map<string, number>();
@@ -271,13 +271,15 @@ async function apiWrites(client: RestClient): Promise<Map<string, number>> {
     if (!line.startsWith('apiserver_request_total{')) continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (!WRITE_VERBS.has(labels.verb)) continue;
-    const k = labels.subresource ? `${labels.resource}/${labels.subresource}` : labels.resource;
+    // By resource and verb; refusals (409, 429, ...) apart, since they cost the server too.
+    const what = labels.subresource ? `${labels.resource}/${labels.subresource}` : labels.resource;
+    const k = `${what} ${labels.verb}${/^2/.test(labels.code) ? '' : ` ${labels.code}`}`;
     out.set(k, (out.get(k) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;
 }
 
-/** "API writes: 12,345 (4.1 a pod bound): pods 3,000, events 3,010, ..." from two apiWrites readings. */
+/** "API writes: 12,345 (4.1 a pod bound): pods POST 3,000, events POST 3,010, ..." from two apiWrites readings. */
 function writesLine(before: Map<string, number>, after: Map<string, number>, podsBound: number): string {
   const delta = [...after]
     .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
