@@ -131,10 +131,18 @@ export function formatLabelSelector(sel: unknown): string {
   return str === '' ? '<none>' : str;
 }
 
-type WorkloadView = { spec: Obj; status: Obj; desired: number; containers: string; images: string };
+type WorkloadView = { spec: Obj; status: Obj; desired: number };
 
-/** The printer of a workload kind: its columns, and cells made from what every workload row reads. */
-export function workloadPrinter(schema: string, cells: (obj: KObject, w: WorkloadView, now: Date) => unknown[]): Printer {
+/**
+ * The printer of a workload kind: its columns, and a row of the cells before AGE (made from what
+ * every workload row reads), then AGE and the wide columns every workload printer ends with
+ * (CONTAINERS, IMAGES, and SELECTOR where the kind prints one), as printReplicaSet and its kin do.
+ */
+export function workloadPrinter(
+  schema: string,
+  cells: (obj: KObject, w: WorkloadView) => unknown[],
+  selector?: (spec: Obj) => unknown,
+): Printer {
   return {
     columns: printerColumns(schema),
     row(obj, now) {
@@ -142,9 +150,9 @@ export function workloadPrinter(schema: string, cells: (obj: KObject, w: Workloa
         status = o(obj.status);
       const [containers, images] = containerCells(o(spec.template).spec);
       // desired: spec.replicas, 1 when unset.
-      return {
-        cells: cells(obj, { spec, status, desired: typeof spec.replicas === 'number' ? n(spec.replicas) : 1, containers, images }, now),
-      };
+      const desired = typeof spec.replicas === 'number' ? n(spec.replicas) : 1;
+      const wide = selector ? [containers, images, selector(spec)] : [containers, images];
+      return { cells: [...cells(obj, { spec, status, desired }), timestampSince(obj.metadata.creationTimestamp, now), ...wide] };
     },
   };
 }

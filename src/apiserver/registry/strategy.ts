@@ -18,6 +18,15 @@ export interface RequestContext {
   warnings: string[];
 }
 
+/**
+ * A write of the API server's own (start-up objects, the kubernetes Service, RBAC defaults, its
+ * sweeps): as kube-apiserver's loopback client, system:apiserver in system:masters, managed by
+ * kube-apiserver.
+ */
+export function apiserverContext(): RequestContext {
+  return { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
+}
+
 export type DeletionPlan =
   /** Remove the object now. */
   | { kind: 'now' }
