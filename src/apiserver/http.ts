@@ -2,6 +2,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, StatusError } from '../api/errors.js';
+import { deepFreeze } from '../api/object.js';
+import { objectSinkOf } from './objectsink.js';
 
 /** kube-apiserver refuses request bodies over 3 MiB with 413. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -49,6 +51,12 @@ export function markPretty(res: ServerResponse): void {
 }
 
 export function writeJSON(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  // An in-process client takes the value itself (frozen: it may be an object the server shares).
+  const sink = objectSinkOf(res);
+  if (sink && !res.headersSent) {
+    sink.answer(code, deepFreeze(body), headers);
+    return;
+  }
   // Go's json.MarshalIndent(obj, "", "  ") for pretty output.
   writeJSONBody(res, code, prettyResponses.has(res) ? JSON.stringify(body, null, 2) : JSON.stringify(body), headers);
 }

@@ -62,6 +62,18 @@ async function withCache(
   }
 }
 
+/** Watches cache from revision, ignoring events; the errors its watch was closed with. */
+function closedWatches(cache: WatchCache, revision: number): Error[] {
+  const closed: Error[] = [];
+  cache.watch(
+    revision,
+    undefined,
+    () => {},
+    (e) => closed.push(e),
+  );
+  return closed;
+}
+
 describe('WatchCache', () => {
   test('lists what the store holds, then follows it', async () => {
     const fill = async (store: Store) => {
@@ -195,13 +207,7 @@ describe('WatchCache', () => {
 
   test('when history was compacted meanwhile, watchers are closed and the cache lists again', async () => {
     await withCache(async ({ counting, store, cache }) => {
-      const closed: Error[] = [];
-      cache.watch(
-        cache.revision,
-        undefined,
-        () => {},
-        (e) => closed.push(e),
-      );
+      const closed = closedWatches(cache, cache.revision);
       counting.breakWatches();
       const a = await store.create('/registry/pods/ns/a', pod('ns', 'a'));
       await store.compact(a.modRevision);
@@ -214,39 +220,23 @@ describe('WatchCache', () => {
   });
 
   test('stop ends watchers, waiters and the store watch', async () => {
-    const store = new MemoryStore();
-    const cache = new WatchCache(store, '/registry/pods/');
-    await cache.start();
-    const closed: Error[] = [];
-    cache.watch(
-      0,
-      undefined,
-      () => {},
-      (e) => closed.push(e),
-    );
-    const waiting = cache.waitForRevision(100, 10_000);
-    cache.stop();
-    await assert.rejects(waiting, /stopped/);
-    assert.equal(closed.length, 1);
-    await store.create('/registry/pods/ns/a', pod('ns', 'a'));
-    assert.equal(cache.revision, 0);
-    await store.close();
+    await withCache(async ({ store, cache }) => {
+      const closed = closedWatches(cache, 0);
+      const waiting = cache.waitForRevision(100, 10_000);
+      cache.stop();
+      await assert.rejects(waiting, /stopped/);
+      assert.equal(closed.length, 1);
+      await store.create('/registry/pods/ns/a', pod('ns', 'a'));
+      assert.equal(cache.revision, 0);
+    });
   });
 
   test('closing the store stops the cache instead of retrying', async () => {
-    const store = new MemoryStore();
-    const cache = new WatchCache(store, '/registry/pods/');
-    await cache.start();
-    const closed: Error[] = [];
-    cache.watch(
-      0,
-      undefined,
-      () => {},
-      (e) => closed.push(e),
-    );
-    await store.close();
-    assert.equal(closed.length, 1);
-    await assert.rejects(cache.waitForRevision(1, 1000), /stopped/);
-    cache.stop();
+    await withCache(async ({ store, cache }) => {
+      const closed = closedWatches(cache, 0);
+      await store.close();
+      assert.equal(closed.length, 1);
+      await assert.rejects(cache.waitForRevision(1, 1000), /stopped/);
+    });
   });
 });

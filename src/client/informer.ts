@@ -30,6 +30,8 @@ export function namespaceIndexFunc(obj: KObject): string[] {
 export function ownerUidIndexFunc(obj: KObject): string[] {
   return (obj.metadata.ownerReferences ?? []).map((o) => o.uid);
 }
+/** The indexers of an informer whose objects their owners look up by uid (ownerUidIndexFunc). */
+export const OWNER_UID_INDEXERS = { [OWNER_UID_INDEX]: ownerUidIndexFunc };
 
 /** The pod index every node-side component shares: pods by the node they are bound to. */
 export const POD_NODE_NAME_INDEX = 'spec.nodeName';
@@ -56,6 +58,9 @@ export function stripManagedFields<T extends KObject>(obj: T): T {
   // A new metadata without the field, not \`delete\`: deleting a property that is not the last
   // one added turns the object into a dictionary in V8, slower to read for every controller.
   const { managedFields: _, ...metadata } = obj.metadata;
+  // An object the API server shares (in-process transport) is frozen: a shallow copy with the new
+  // metadata, its spec and status still shared.
+  if (Object.isFrozen(obj)) return { ...obj, metadata };
   obj.metadata = metadata;
   return obj;
 }
@@ -116,6 +121,8 @@ export class Informer<T extends KObject = KObject> {
   private resyncTimer?: NodeJS.Timeout;
   private runLoop?: Promise<void>;
   private lastRV = '';
+  /** client-go's isLastSyncResourceVersionUnavailable: the last list was refused its version. */
+  private lastSyncRVUnavailable = false;
   /** Number of lists issued (initial and re-lists); for tests and metrics. */
   listCount = 0;
 
@@ -309,7 +316,13 @@ export class Informer<T extends KObject = KObject> {
     const items: T[] = [];
     let cont: string | undefined;
     let rv = '';
-    let paged = pageSize > 0;
+    // As client-go's reflector (relistResourceVersion): the first list asks for any version
+    // ("0"), a re-list for one not older than what the cache has seen, both served by the API
+    // server's watch cache (the limit is ignored there, so none is sent with a resourceVersion
+    // past 0); only when that version is refused (410, or too large) is the list a consistent
+    // one, paged, at the current revision.
+    let listRV = this.lastSyncRVUnavailable ? '' : this.lastRV || '0';
+    let paged = pageSize > 0 && (listRV === '' || listRV === '0');
     for (;;) {
       let page;
       try {
@@ -318,6 +331,7 @@ export class Informer<T extends KObject = KObject> {
           fieldSelector: this.opts.fieldSelector,
           limit: paged ? pageSize : undefined,
           continue: cont,
+          resourceVersion: cont ? undefined : listRV || undefined,
           signal: this.stopCtrl.signal,
         });
       } catch (e) {
@@ -326,6 +340,16 @@ export class Informer<T extends KObject = KObject> {
           items.length = 0;
           cont = undefined;
           paged = false;
+          continue;
+        }
+        if (
+          !cont &&
+          listRV !== '' &&
+          (isGone(e) || (e instanceof ApiError && e.code === 504 && /Too large resource version/.test(e.message)))
+        ) {
+          this.lastSyncRVUnavailable = true;
+          listRV = '';
+          paged = pageSize > 0;
           continue;
         }
         throw e;
@@ -338,6 +362,7 @@ export class Informer<T extends KObject = KObject> {
       cont = page.metadata?.continue || undefined;
       if (!cont) break;
     }
+    this.lastSyncRVUnavailable = false;
     this.replace(items, rv);
   }
 

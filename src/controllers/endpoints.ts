@@ -14,15 +14,16 @@ import { isAlreadyExists, isApiError, isNotFound, type RestClient } from '../cli
 import {
   findPort,
   followServicesAndPods,
-  formatRFC3339Nano,
   HEADLESS_LABEL,
   isIPv6,
   isServiceIPSet,
-  LAST_CHANGE_TRIGGER_TIME,
   managedServicePods,
   podIPs,
+  podReference,
   sameStringMap,
   semanticEqual,
+  setHeadlessLabel,
+  setTriggerTimeAnnotation,
   shouldPodBeInEndpoints,
   shouldSetHostname,
   TriggerTimeTracker,
@@ -172,15 +173,12 @@ export class EndpointsController extends Controller {
     ep.subsets = subsets;
     if (!subsets.length) delete ep.subsets;
     const labels: Record<string, string> = { ...svcLabels };
-    if (isServiceIPSet(svc)) delete labels[HEADLESS_LABEL];
-    else labels[HEADLESS_LABEL] = '';
+    setHeadlessLabel(labels, svc);
     ep.metadata.labels = labels;
-    const annotations: Record<string, string> = { ...(ep.metadata.annotations ?? {}) };
-    if (triggerTime) annotations[LAST_CHANGE_TRIGGER_TIME] = formatRFC3339Nano(triggerTime);
-    else delete annotations[LAST_CHANGE_TRIGGER_TIME];
+    setTriggerTimeAnnotation(ep, triggerTime);
+    const annotations = ep.metadata.annotations!;
     if (truncateEndpoints(ep)) annotations[OVER_CAPACITY] = 'truncated';
     else delete annotations[OVER_CAPACITY];
-    ep.metadata.annotations = annotations;
 
     try {
       if (!current) {
@@ -224,7 +222,7 @@ export function endpointAddressFor(svc: Service, pod: Pod): EndpointAddress | un
   if (!ip) return undefined;
   const addr: EndpointAddress = { ip };
   if (pod.spec?.nodeName) addr.nodeName = pod.spec.nodeName;
-  addr.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid };
+  addr.targetRef = podReference(pod);
   if (shouldSetHostname(pod, svc)) addr.hostname = pod.spec!.hostname as string;
   return addr;
 }

@@ -18,6 +18,15 @@ export interface RequestContext {
   warnings: string[];
 }
 
+/**
+ * A write of the API server's own (start-up objects, the kubernetes Service, RBAC defaults, its
+ * sweeps): as kube-apiserver's loopback client, system:apiserver in system:masters, managed by
+ * kube-apiserver.
+ */
+export function apiserverContext(): RequestContext {
+  return { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
+}
+
 export type DeletionPlan =
   /** Remove the object now. */
   | { kind: 'now' }
@@ -144,6 +153,22 @@ export function workloadStrategy(
       keepStatus(obj, old);
       bumpGeneration(obj, old, { annotations: s.annotationsBumpGeneration });
     },
+    validate: s.validate,
+    validateUpdate: s.validateUpdate,
+  };
+}
+
+/**
+ * The strategy of a kind with no status whose spec changes count in metadata.generation
+ * (IngressClass, NetworkPolicy, EndpointSlice): generation 1 at creation, one more per change.
+ */
+export function generationStrategy(s: Pick<Strategy, 'defaults' | 'validate' | 'validateUpdate'>): Strategy {
+  return {
+    defaults: s.defaults,
+    prepareForCreate(obj) {
+      obj.metadata.generation = 1;
+    },
+    prepareForUpdate: (obj, old) => bumpGeneration(obj, old),
     validate: s.validate,
     validateUpdate: s.validateUpdate,
   };
