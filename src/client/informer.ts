@@ -3,7 +3,7 @@
 // calling handlers on every change. Watches that drop resume from the last resourceVersion seen;
 // a 410 (history compacted) makes it list again and report, as deletes, what vanished meanwhile.
 
-import type { KObject } from '../api/object.js';
+import { deepFreeze, type KObject } from '../api/object.js';
 import { ApiError, asStatus, isGone, type ResourceRef, type RestClient, type WatchEvent } from './rest.js';
 
 /** The cache key of an object: "namespace/name", or "name" for cluster-scoped objects. */
@@ -443,6 +443,9 @@ export class Informer<T extends KObject = KObject> {
   }
 
   private store(key: string, obj: T): void {
+    // What an informer caches is shared by every reader (and, in-process, with the API server's
+    // watch cache): frozen, so that a reader that changes it without copying fails at once.
+    deepFreeze(obj);
     const old = this.items.get(key);
     if (old) this.unindex(key, old);
     this.items.set(key, obj);
