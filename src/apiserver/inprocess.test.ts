@@ -72,9 +72,15 @@ test('in-process requests are authenticated, authorized and admitted as HTTPS on
   // Writes answer as they do over HTTPS; a stale resourceVersion is a conflict.
   const made = await admin.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } });
   assert.equal(made.metadata.name, 'a');
-  const updated = await admin.update(CM, { ...made, data: { k: 'w' } });
+  // A write's answer is the caller's own object, as client-go's Create returns: it may change it.
+  assert.ok(!Object.isFrozen(made));
+  const reg = cp.api.registry('', 'configmaps')!;
+  assert.notEqual(made, reg.cache.get(`${reg.prefix('default')}a`));
+  (made.data as Record<string, string>).k = 'w';
+  const updated = await admin.update(CM, made);
   assert.notEqual(updated.metadata.resourceVersion, made.metadata.resourceVersion);
   await assert.rejects(admin.update(CM, { ...made, data: { k: 'x' } }), isConflict);
+  assert.deepEqual(updated.data, { k: 'w' });
   const patched = await admin.patch({ ...CM, name: 'a' }, { data: { k: 'p' } });
   assert.deepEqual(patched.data, { k: 'p' });
   // The request's identity reaches the object: managedFields name this client's manager.
