@@ -74,6 +74,7 @@ export type {
   NodeSelectorTerm,
   NodeStatus,
   ObjectFieldSelector,
+  ObjectReference,
   PodCondition,
   PodSecurityContext,
   PodSpec,

@@ -18,7 +18,7 @@ import { objectSinkOf } from './objectsink.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
 import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
-import type { RequestContext } from './registry/strategy.js';
+import { type RequestContext, requestContext } from './registry/strategy.js';
 import type { RequestInfo } from './request.js';
 import { buildTable, type Printer, tableJSON } from './tables.js';
 import { watchFlushes } from './watchflush.js';
@@ -51,16 +51,6 @@ function listOptions(q: URLSearchParams): ListOptions {
     resourceVersion: q.get('resourceVersion'),
     resourceVersionMatch: q.get('resourceVersionMatch'),
   };
-}
-
-function requestContext(req: IncomingMessage, q: URLSearchParams, user: UserInfo): RequestContext {
-  const dry = q.getAll('dryRun');
-  for (const d of dry) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
-  const ua = String(req.headers['user-agent'] ?? 'unknown');
-  const fm = q.get('fieldManager');
-  if (fm !== null && (fm.length > 128 || fm === ''))
-    throw errors.badRequest('fieldManager: Invalid value: must be between 1 and 128 characters');
-  return { user, dryRun: dry.length > 0, fieldManager: fm ?? ua.split('/')[0], warnings: [] };
 }
 
 function warningHeaders(ctx: RequestContext): Record<string, string> | undefined {
