@@ -74,6 +74,7 @@ export type {
   NodeSelectorTerm,
   NodeStatus,
   ObjectFieldSelector,
+  ObjectReference,
   PodCondition,
   PodSecurityContext,
   PodSpec,
@@ -125,7 +126,7 @@ export const [DEPLOYMENTS, REPLICASETS, DAEMONSETS, STATEFULSETS, CONTROLLERREVI
   'controllerrevisions',
 ].map((r) => gvr('apps', 'v1', r));
 export const REPLICATIONCONTROLLERS = gvr('', 'v1', 'replicationcontrollers');
-export const PERSISTENTVOLUMECLAIMS = gvr('', 'v1', 'persistentvolumeclaims');
+export const [PERSISTENTVOLUMES, PERSISTENTVOLUMECLAIMS] = ['persistentvolumes', 'persistentvolumeclaims'].map((r) => gvr('', 'v1', r));
 export const LEASES = gvr('coordination.k8s.io', 'v1', 'leases');
 export const ENDPOINTSLICES = gvr('discovery.k8s.io', 'v1', 'endpointslices');
 export const [JOBS, CRONJOBS] = ['jobs', 'cronjobs'].map((r) => gvr('batch', 'v1', r));

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, StatusError } from '../api/errors.js';
 import { checkJSONDepth } from '../api/jsonlimits.js';
-import { isObject, type KList, type KObject } from '../api/object.js';
+import { deepFreeze, isObject, type KList, type KObject } from '../api/object.js';
 import { applyPatchByContentType } from '../api/patch/index.js';
 import { decodeK8sProtobuf } from '../api/protobuf.js';
 import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
@@ -14,10 +14,11 @@ import { encodeOnce, objectJSON } from './cachingobject.js';
 import { checkFields, type FieldValidation, parseFieldValidation } from './fieldvalidation.js';
 import { readBody, writeJSON, writeJSONText } from './http.js';
 import { decodeBody, decodeJSON, mediaType, negotiateOutput, type OutputFormat } from './negotiation.js';
+import { objectSinkOf } from './objectsink.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
 import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
-import type { RequestContext } from './registry/strategy.js';
+import { type RequestContext, requestContext } from './registry/strategy.js';
 import type { RequestInfo } from './request.js';
 import { buildTable, type Printer, tableJSON } from './tables.js';
 import { watchFlushes } from './watchflush.js';
@@ -50,16 +51,6 @@ function listOptions(q: URLSearchParams): ListOptions {
     resourceVersion: q.get('resourceVersion'),
     resourceVersionMatch: q.get('resourceVersionMatch'),
   };
-}
-
-function requestContext(req: IncomingMessage, q: URLSearchParams, user: UserInfo): RequestContext {
-  const dry = q.getAll('dryRun');
-  for (const d of dry) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
-  const ua = String(req.headers['user-agent'] ?? 'unknown');
-  const fm = q.get('fieldManager');
-  if (fm !== null && (fm.length > 128 || fm === ''))
-    throw errors.badRequest('fieldManager: Invalid value: must be between 1 and 128 characters');
-  return { user, dryRun: dry.length > 0, fieldManager: fm ?? ua.split('/')[0], warnings: [] };
 }
 
 function warningHeaders(ctx: RequestContext): Record<string, string> | undefined {
@@ -296,6 +287,8 @@ const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<vo
 
 async function serveGet(c: ResourceCall): Promise<void> {
   const obj = await c.reg.getShared(c.namespace, c.name!);
+  // In-process: the watch cache's object itself (writeJSON hands it over frozen), no encoding.
+  if (c.out.kind === 'json' && objectSinkOf(c.res)) return send(c.res, 200, obj, c.ctx);
   if (c.out.kind === 'json') return writeJSONText(c.res, 200, objectJSON(obj), warningHeaders(c.ctx) ?? {});
   send(c.res, 200, render(c.out, c.def, obj), c.ctx);
 }
@@ -303,6 +296,12 @@ async function serveGet(c: ResourceCall): Promise<void> {
 async function serveList(c: ResourceCall): Promise<void> {
   // The watch cache's own objects: the answer is assembled from each one's cached encoding.
   const list = await c.reg.list(c.namespace, listOptions(c.q), true);
+  const sink = objectSinkOf(c.res);
+  if (sink && c.out.kind === 'json') {
+    // In-process: the cache's objects, frozen; the list itself is the caller's (it pages into it).
+    for (const it of list.items) deepFreeze(it);
+    return sink.answer(200, list, warningHeaders(c.ctx) ?? {});
+  }
   const h = warningHeaders(c.ctx);
   writeJSONText(c.res, 200, listJSON(c.out, c.def, list), h ?? {});
 }
@@ -482,6 +481,8 @@ async function serveWatch(
   maxBuffered: number,
 ): Promise<void> {
   const { timeoutSeconds, allowWatchBookmarks: bookmarks, sendInitialEvents } = listQuery(q);
+  // An in-process watcher takes the events as values: the cache's objects, frozen, shared.
+  const sink = out.kind === 'json' ? objectSinkOf(res) : undefined;
   let started = false;
   let first = true;
   let closed = false;
@@ -577,6 +578,13 @@ async function serveWatch(
     first = false;
     return encodeOnce(obj, formatOf(type, noHeaders), () => encodeLine(type, obj, noHeaders));
   };
+  const writeBookmark = (metadata: KObject['metadata']) => {
+    const object = { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata };
+    if (!sink) return write(Buffer.from(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`));
+    if (closed) return;
+    start();
+    sink.event('BOOKMARK', deepFreeze(object));
+  };
   let watcher: { cancel(): void } | undefined;
   let timers: NodeJS.Timeout[] = [];
   const finish = guard(() => {
@@ -600,13 +608,21 @@ async function serveWatch(
         // Not through guard(): its rest arguments would allocate on every event of every watcher.
         event: (type: string, obj: KObject) => {
           try {
-            write(encode(type, obj));
+            if (!sink) return write(encode(type, obj));
+            if (closed) return;
+            start();
+            sink.event(type, deepFreeze(obj));
           } catch (e) {
             fail(e);
           }
         },
         error: guard((err: StatusError) => {
-          write(Buffer.from(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`));
+          if (sink) {
+            if (!closed) {
+              start();
+              sink.event('ERROR', deepFreeze(err.toStatus()));
+            }
+          } else write(Buffer.from(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`));
           setImmediate(finish);
         }),
       },
@@ -625,11 +641,7 @@ async function serveWatch(
   }
   if (sendInitialEvents === true && bookmarks) {
     // The end of the initial list is marked with an annotated bookmark (watch-list).
-    write(
-      Buffer.from(
-        `${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } } } })}\n`,
-      ),
-    );
+    writeBookmark({ resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } });
   }
   if (closed) {
     watcher.cancel();
@@ -655,11 +667,7 @@ async function serveWatch(
     };
     const tick = guard(() => {
       if (closed) return;
-      write(
-        Buffer.from(
-          `${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision) } } })}\n`,
-        ),
-      );
+      writeBookmark({ resourceVersion: String(reg.cache.revision) });
       schedule(false);
     });
     schedule(true);

@@ -25,13 +25,13 @@ import {
   PROVISIONER_FINALIZER,
   type StorageClass,
 } from '../api/persistentvolume.js';
+import { NODES, PERSISTENTVOLUMECLAIMS as PVCS, PERSISTENTVOLUMES as PVS } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { EventRecorder } from '../client/events.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
-import { PVCS, PVS, STORAGE_CLASSES } from './persistentvolume.js';
+import { STORAGE_CLASSES } from './persistentvolume.js';
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
 export const LOCAL_PATH_CLASS = 'local-path';
 /** Where a node that does not say keeps its volumes (k3s: /var/lib/rancher/k3s/storage): simulated nodes keep none. */
 export const DEFAULT_STORAGE_DIR = '/var/lib/k8ts/storage';

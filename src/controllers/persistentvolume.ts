@@ -38,15 +38,13 @@ import {
   volumeModeMismatch,
   volumeStorage,
 } from '../api/persistentvolume.js';
+import { PODS, PERSISTENTVOLUMECLAIMS as PVCS, PERSISTENTVOLUMES as PVS } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { EventRecorder } from '../client/events.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 
-export const PVS = { group: '', version: 'v1', resource: 'persistentvolumes' };
-export const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaims' };
 export const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
-const PODS = { group: '', version: 'v1', resource: 'pods' };
 /** Pods by the claims they use ("namespace/claim"): the PV and PVC protection controllers look them up. */
 export const POD_PVC_INDEX = 'pod-pvc';
 const DEFAULT_CLASS_ANNOTATIONS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];

@@ -6,13 +6,13 @@
 
 import type { KObject } from '../api/object.js';
 import { claimKey, type PersistentVolumeClaim, podClaimNames } from '../api/persistentvolume.js';
+import { PODS, PERSISTENTVOLUMECLAIMS as PVCS } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { POD_PVC_INDEX, PVCS, podPVCIndexFunc } from './persistentvolume.js';
+import { POD_PVC_INDEX, podPVCIndexFunc } from './persistentvolume.js';
 
 export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
-const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 const isShutDown = (pod: KObject): boolean => {
   const phase = (pod.status as { phase?: string } | undefined)?.phase;

@@ -4,10 +4,10 @@
 
 import type { KObject } from '../api/object.js';
 import type { PersistentVolume } from '../api/persistentvolume.js';
+import { PERSISTENTVOLUMES as PVS } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import { PVS } from './persistentvolume.js';
 
 export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 

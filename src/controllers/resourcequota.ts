@@ -9,14 +9,13 @@
 
 import type { KObject } from '../api/object.js';
 import { addUsage, evaluatorFor, fromUsage, podIsCharged, resourcesNamedBy, toUsage, type Usage } from '../api/quota.js';
-import { CONFIGMAPS, type GroupVersionResource, PODS, SECRETS, SERVICES } from '../api/types.js';
+import { CONFIGMAPS, type GroupVersionResource, PODS, PERSISTENTVOLUMECLAIMS as PVCS, SECRETS, SERVICES } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import type { APIResource } from '../client/discovery.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 
 const RESOURCEQUOTAS: GroupVersionResource = { group: '', version: 'v1', resource: 'resourcequotas' };
-const PVCS: GroupVersionResource = { group: '', version: 'v1', resource: 'persistentvolumeclaims' };
 
 const hardOf = (q: KObject): Record<string, string> => (q.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {};
 

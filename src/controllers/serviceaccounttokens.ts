@@ -8,6 +8,7 @@
 // such a token only while the Secret still holds it.
 
 import type { KObject } from '../api/object.js';
+import { SECRETS, SERVICEACCOUNTS as SERVICE_ACCOUNTS } from '../api/types.js';
 import { generateLegacyToken } from '../apiserver/serviceaccount/token.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
@@ -17,8 +18,6 @@ import type { ServiceAccountKeyPair } from '../pki/serviceaccount.js';
 export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 const SA_NAME = 'kubernetes.io/service-account.name';
 const SA_UID = 'kubernetes.io/service-account.uid';
-const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
-const SERVICE_ACCOUNTS = { group: '', version: 'v1', resource: 'serviceaccounts' };
 
 type Secret = KObject & { type?: string; data?: Record<string, string> };
 

@@ -22,11 +22,9 @@ import {
   type PersistentVolume,
   PROVISIONER_FINALIZER,
 } from '../../api/persistentvolume.js';
+import { NODES, PERSISTENTVOLUMES as PVS } from '../../api/types.js';
 import { Informer, isNotFound, type RestClient } from '../../client/index.js';
 import { closeFd, fdPath, mkdirInRoot } from '../fs/safepath.js';
-
-const PVS = { group: '', version: 'v1', resource: 'persistentvolumes' };
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
 
 /**
  * Removes name (a directory) under root without following any link: every directory is opened

@@ -26,6 +26,7 @@ import {
   type StorageClass,
   volumeFitsNode,
 } from '../../api/persistentvolume.js';
+import { PERSISTENTVOLUMECLAIMS as PVCS, PERSISTENTVOLUMES as PVS } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import { isNotFound } from '../../client/rest.js';
 import type { NodeInfo, PodInfo } from '../cache.js';
@@ -51,8 +52,6 @@ const STATE_KEY = 'PreFilterVolumeBinding';
 /** bindTimeoutSeconds of the VolumeBinding plugin's default arguments. */
 const DEFAULT_BIND_TIMEOUT_MS = 600_000;
 
-const PVS = { group: '', version: 'v1', resource: 'persistentvolumes' };
-const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaims' };
 const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
 
 interface PodVolumes {
