@@ -2,6 +2,7 @@
 // deleted; once nothing is left, its "kubernetes" finalizer is removed and the namespace goes.
 
 import { type KObject, nowRFC3339 } from '../api/object.js';
+import { NAMESPACES } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { APIResource } from '../client/discovery.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
@@ -20,7 +21,7 @@ export class NamespaceController implements Reconciler {
     log?: (m: string) => void,
   ) {
     this.loop = new ControllerLoop(this, 1, log);
-    this.ns = factory.informerFor({ group: '', version: 'v1', resource: 'namespaces' });
+    this.ns = factory.informerFor(NAMESPACES);
     const on = (o: KObject) => {
       if (o.metadata.deletionTimestamp) this.loop.enqueue(o.metadata.name!);
     };

@@ -2,6 +2,7 @@
 // recreated if deleted.
 
 import type { KObject } from '../api/object.js';
+import { NAMESPACES } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
@@ -18,7 +19,7 @@ export class ServiceAccountController implements Reconciler {
     log?: (m: string) => void,
   ) {
     this.loop = new ControllerLoop(this, 1, log);
-    this.ns = factory.informerFor({ group: '', version: 'v1', resource: 'namespaces' });
+    this.ns = factory.informerFor(NAMESPACES);
     this.sa = factory.informerFor({ group: '', version: 'v1', resource: 'serviceaccounts' });
     this.ns.addEventHandler({
       onAdd: (o) => this.loop.enqueue(o.metadata.name!),
