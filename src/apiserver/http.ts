@@ -51,10 +51,13 @@ export function markPretty(res: ServerResponse): void {
 }
 
 export function writeJSON(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
-  // An in-process client takes the value itself (frozen: it may be an object the server shares).
+  // An in-process client takes the value itself. What a read answers may be (or hold) objects
+  // the server shares, as the watch cache's: frozen. A write's answer is the request's own
+  // object (the registry made it for this request, the cache decodes its own): handed over as is.
   const sink = objectSinkOf(res);
   if (sink && !res.headersSent) {
-    sink.answer(code, deepFreeze(body), headers);
+    const read = res.req?.method === 'GET' || res.req?.method === 'HEAD';
+    sink.answer(code, read ? deepFreeze(body) : body, headers);
     return;
   }
   // Go's json.MarshalIndent(obj, "", "  ") for pretty output.

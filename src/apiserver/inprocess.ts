@@ -134,6 +134,8 @@ class LoopbackResponse extends Writable implements ObjectSink {
   statusMessage = '';
   headersSent = false;
   readonly socket = null;
+  /** The request answered (ServerResponse.req). */
+  req?: IncomingMessage;
   private readonly headerMap: Record<string, string | number | string[]> = {};
   private readonly chunks: Buffer[] = [];
   /** The answer as a value (objectsink.ts), when the handler gave one. */
@@ -267,6 +269,7 @@ export class InProcessTransport implements Transport {
     const basePath = this.base.pathname.replace(/\/+$/, '');
     const message = makeRequest(this.socket, req.method, basePath + req.path, headers, body);
     const res = new LoopbackResponse();
+    res.req = message;
     this.open.add(res);
     res.on('close', () => this.open.delete(res));
     // A handler's failure is the server's business (its error boundary answers or drops the request).

@@ -6,21 +6,13 @@
 // says about one object is rate-limited, as client-go does.
 
 import { type KObject, nowRFC3339 } from '../api/object.js';
-import { EVENTS } from '../api/types.js';
+import { EVENTS, type ObjectReference } from '../api/types.js';
 import { type CorrelateResult, EventCorrelator } from './eventcorrelator.js';
 import { ApiError, isAlreadyExists, isNotFound, type RestClient } from './rest.js';
 
 export type EventType = 'Normal' | 'Warning';
 
-export interface ObjectReference {
-  kind?: string;
-  apiVersion?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  resourceVersion?: string;
-  fieldPath?: string;
-}
+export type { ObjectReference };
 
 export interface EventSource {
   component?: string;

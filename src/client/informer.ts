@@ -3,7 +3,7 @@
 // calling handlers on every change. Watches that drop resume from the last resourceVersion seen;
 // a 410 (history compacted) makes it list again and report, as deletes, what vanished meanwhile.
 
-import type { KObject } from '../api/object.js';
+import { deepFreeze, type KObject } from '../api/object.js';
 import { ApiError, asStatus, isGone, type ResourceRef, type RestClient, type WatchEvent } from './rest.js';
 
 /** The cache key of an object: "namespace/name", or "name" for cluster-scoped objects. */
@@ -43,24 +43,26 @@ export const podNodeNameIndexFunc: IndexFunc = (pod) => {
 /**
  * client-go's cache.TransformFunc: applied to every object an informer receives (list items and
  * watch events) before it is cached or handed to handlers. It may change the object it is given
- * (each one is the informer's own, fresh from JSON) and returns what to keep.
+ * when that is the informer's own, fresh from JSON; a frozen one (shared by the API server of
+ * this process) it must copy to change, and returns what to keep.
  */
 export type TransformFunc<T extends KObject = KObject> = (obj: T) => T;
 
 /**
  * The transform kube-controller-manager and kube-scheduler give their informers: managedFields
- * dropped, as no controller reads them from a cache and they are a large part of every object.
+ * dropped, as no controller reads them from a cache and they are a large part of every object
+ * (of every copy decoded for this informer; an object shared in-process is kept as it is).
  * A full update (PUT) written from such a copy leaves the stored managedFields as they are, as
  * the API server keeps them when a request omits the field.
  */
 export function stripManagedFields<T extends KObject>(obj: T): T {
   if (obj.metadata?.managedFields === undefined) return obj;
+  // An object the API server shares (in-process transport: frozen) is kept whole: it costs no
+  // memory of its own, where a copy without the field would (one copy of each object).
+  if (Object.isFrozen(obj)) return obj;
   // A new metadata without the field, not \`delete\`: deleting a property that is not the last
   // one added turns the object into a dictionary in V8, slower to read for every controller.
   const { managedFields: _, ...metadata } = obj.metadata;
-  // An object the API server shares (in-process transport) is frozen: a shallow copy with the new
-  // metadata, its spec and status still shared.
-  if (Object.isFrozen(obj)) return { ...obj, metadata };
   obj.metadata = metadata;
   return obj;
 }
@@ -443,6 +445,9 @@ export class Informer<T extends KObject = KObject> {
   }
 
   private store(key: string, obj: T): void {
+    // What an informer caches is shared by every reader (and, in-process, with the API server's
+    // watch cache): frozen, so that a reader that changes it without copying fails at once.
+    deepFreeze(obj);
     const old = this.items.get(key);
     if (old) this.unindex(key, old);
     this.items.set(key, obj);

@@ -221,6 +221,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const nodeClients: RestClient[] = [];
   let simulatorClient: RestClient | undefined;
   let fleetlock: FleetLockServer | undefined;
+  const inProcess = opts.inProcessClients ?? process.env.K8TS_INPROCESS_CLIENTS === '1';
   try {
     const [
       { startControllers },
@@ -243,7 +244,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     ]);
     phase('component modules');
     // What the components' clients travel by: in-process to this API server, or HTTPS.
-    const transport = (opts.inProcessClients ?? process.env.K8TS_INPROCESS_CLIENTS === '1') ? inProcessTransport(api) : undefined;
+    const transport = inProcess ? inProcessTransport(api) : undefined;
     if (opts.controllers !== false) {
       // The manager acts as system:kube-controller-manager, each controller as its service
       // account in kube-system (--use-service-account-credentials, as kubeadm sets it). Simulated
@@ -385,7 +386,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     throw e;
   }
   // Where a start's time went, for whoever wonders why it was slow.
-  log(`control plane started in ${Math.round(performance.now() - t0)} ms (ms per phase: ${phases.join(', ')})`);
+  log(
+    `control plane started in ${Math.round(performance.now() - t0)} ms (ms per phase: ${phases.join(', ')}; components' clients: ${inProcess ? 'in-process' : 'HTTPS'})`,
+  );
   return {
     url,
     token,
