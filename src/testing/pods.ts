@@ -4,9 +4,10 @@
 import type { KObject } from '../api/object.js';
 import type { ResourceRef, RestClient } from '../client/rest.js';
 
-/** A Pod named name with one container c running image, and the other spec fields given (nodeName...). */
-export function podManifest(name: string, image = 'busybox', spec: Record<string, unknown> = {}): KObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { ...spec, containers: [{ name: 'c', image }] } };
+/** A Pod (a name, or its metadata) with one container c running image, and the other spec fields given (nodeName...). */
+export function podManifest(meta: string | KObject['metadata'], image = 'busybox', spec: Record<string, unknown> = {}): KObject {
+  const metadata = typeof meta === 'string' ? { name: meta } : meta;
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: { ...spec, containers: [{ name: 'c', image }] } };
 }
 
 /** Creates the pod (bound to nodeName n1) and marks it Running, Ready or not, through its status. */
@@ -16,7 +17,7 @@ export async function createRunningPod(
   metadata: KObject['metadata'],
   ready = true,
 ): Promise<KObject> {
-  await client.create(pods, { ...podManifest(metadata.name ?? '', 'busybox', { nodeName: 'n1' }), metadata });
+  await client.create(pods, podManifest(metadata, 'busybox', { nodeName: 'n1' }));
   return client.patch(
     { ...pods, name: metadata.name, subresource: 'status' },
     {
