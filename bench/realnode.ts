@@ -3,14 +3,21 @@
 // namespaces on a bench-only bridge), in this process. Pod start latency is create -> Ready as
 // a watching client sees it (the Kubernetes e2e definition), for pause pods created one at a
 // time and for a burst created at once; then a Deployment scaled from 0 to 50 replicas, timed until all are Ready.
+// The node runs the built-in process runtime (the issue's pod-start targets are the process
+// runtime's; the oci section compares the two). Each figure has the process's CPU beside it
+// (control plane and agent share the process), and a probe phase gives the CPU per probe run:
+// the same pods with exec or HTTP probes against a window without, counted by prober_probe_total.
 // Linux and root only (network namespaces, a bridge); elsewhere the section says it skipped.
 
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import type { KObject } from '../src/api/object.js';
 import { RestClient, type WatchStream } from '../src/client/rest.js';
 import { startControlPlane } from '../src/cluster/controlplane.js';
+import { probeRuns } from '../src/node/kubelet/metrics.js';
 import { waitFor } from '../src/testing/wait.js';
 import { pm2ScaleMs } from './pm2.js';
 import { benchTempDir, cleanup, fmtMs, fmtS, percentile } from './util.js';
@@ -28,12 +35,16 @@ export interface BenchRealNodeOptions {
   replicas?: number;
   bridgeName?: string;
   podCIDR?: string;
+  /** Pods of the probe phase, and how long each CPU window lasts. */
+  probePods?: number;
+  probeWindowMs?: number;
 }
 
 const NS = 'default';
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: NS };
 const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments', namespace: NS };
 const PAUSE = 'registry.k8s.io/pause:3.10';
+const BOOTCAMP = 'gcr.io/google-samples/kubernetes-bootcamp:v1';
 
 function isReady(p: KObject): boolean {
   const conds = (p.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
@@ -73,6 +84,7 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     bridgeName: opts.bridgeName ?? 'k8tsbench0',
     podCIDR: opts.podCIDR ?? '10.252.0.0/24',
     nodeName: 'k8ts-bench-node',
+    runtime: 'process',
     log,
   });
   // stop() stops the pods and removes the bridge; it must run before the temp dir goes.
@@ -99,8 +111,11 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
       { timeoutMs: 60_000, intervalMs: 100 },
     );
 
-    // Every pod's Ready moment, as the watch delivers it.
+    // Every pod's Ready moment, as the watch delivers it, and when it was seen bound to the node
+    // and with a running container (the phases of a start: scheduler, then node).
     const readyAt = new Map<string, number>();
+    const boundAt = new Map<string, number>();
+    const runningAt = new Map<string, number>();
     const names = new Set<string>();
     const rv = (await client.list(PODS, { limit: 1 })).metadata?.resourceVersion;
     watch = await client.watch(PODS, { resourceVersion: rv });
@@ -112,8 +127,13 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
           names.delete(p.metadata.name!);
           continue;
         }
-        names.add(p.metadata.name!);
-        if (isReady(p) && !readyAt.has(p.metadata.name!)) readyAt.set(p.metadata.name!, performance.now());
+        const name = p.metadata.name!;
+        names.add(name);
+        const now = performance.now();
+        if ((p.spec as { nodeName?: string } | undefined)?.nodeName && !boundAt.has(name)) boundAt.set(name, now);
+        const cs = (p.status as { containerStatuses?: { state?: { running?: unknown } }[] } | undefined)?.containerStatuses;
+        if (cs?.some((c) => c.state?.running) && !runningAt.has(name)) runningAt.set(name, now);
+        if (isReady(p) && !readyAt.has(name)) readyAt.set(name, now);
       }
     })().catch((e) => {
       watchError = e;
@@ -149,20 +169,34 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     // Ready), so every figure is the node's own start path, not a queue behind other pods.
     const latencies: number[] = [];
     const seq: string[] = [];
+    const createdAt = new Map<string, number>();
+    const cpu0 = process.cpuUsage();
     const latStart = performance.now();
     for (let i = 0; i < nPods && performance.now() - latStart < latencyBudgetMs; i++) {
       const name = `bench-pause-${i}`;
       seq.push(name);
       const t = performance.now();
+      createdAt.set(name, t);
       await client.create(PODS, podBody(name, 'bench-pause'));
       await waitReady([name], 60_000, `pod ${name} Ready`);
       latencies.push(readyAt.get(name)! - t);
     }
+    const seqCpu = process.cpuUsage(cpu0);
     const p99 = percentile(latencies, 99);
     const partial = seq.length < nPods ? ` (ONLY ${seq.length} of ${nPods}: the ${fmtS(latencyBudgetMs)} budget ran out)` : '';
     lines.push(`pod start latency (create -> Ready seen by a watch), ${seq.length} pause pods (${PAUSE}) created one at a time${partial}:`);
     lines.push(
       `  p50 ${fmtMs(percentile(latencies, 50))}, p90 ${fmtMs(percentile(latencies, 90))}, p99 ${fmtMs(p99)}, max ${fmtMs(Math.max(...latencies))}   [target p99 <= 500 ms: ${p99 <= 500 ? 'met' : 'NOT met'}]`,
+    );
+    const phase = (from: Map<string, number>, to: Map<string, number>) => {
+      const d = seq.filter((n) => from.has(n) && to.has(n)).map((n) => to.get(n)! - from.get(n)!);
+      return d.length ? `p50 ${fmtMs(percentile(d, 50))} p99 ${fmtMs(percentile(d, 99))}` : 'not seen';
+    };
+    lines.push(
+      `  phases: create -> bound ${phase(createdAt, boundAt)}; bound -> container running ${phase(boundAt, runningAt)}; running -> Ready ${phase(runningAt, readyAt)}`,
+    );
+    lines.push(
+      `  process CPU (control plane and agent, one process) per pod start: ${fmtMs((seqCpu.user + seqCpu.system) / 1000 / Math.max(1, latencies.length))} (user ${fmtMs(seqCpu.user / 1000 / Math.max(1, latencies.length))}, system ${fmtMs(seqCpu.system / 1000 / Math.max(1, latencies.length))})`,
     );
     let t = performance.now();
     await deleteAll('bench-pause', seq);
@@ -252,7 +286,7 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
         selector: { matchLabels: { app: boot } },
         template: {
           metadata: { labels: { app: boot } },
-          spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'gcr.io/google-samples/kubernetes-bootcamp:v1' }] },
+          spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: BOOTCAMP }] },
         },
       },
     });
@@ -289,6 +323,70 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
         : typeof pm2 === 'number'
           ? `20 more bootcamp replicas (1 -> 21) all Ready in ${fmtS(more)}; PM2 scales the same app 1 -> 21 (cluster mode, all online) in ${fmtS(pm2)}: x${(more / pm2).toFixed(2)} of PM2   [target <= x1.00: ${more <= pm2 ? 'met' : 'NOT met'}]`
           : `20 more bootcamp replicas (1 -> 21) all Ready in ${fmtS(more)}; ${pm2}`,
+    );
+
+    // CPU per probe run: the same bootcamp pods without probes, then with a readiness and a
+    // liveness probe each (exec `true`, then HTTP GET on the app's port), every second; the
+    // process's CPU over a window of each, the probe-less window's rate taken off, divided by the
+    // probe runs prober_probe_total counted in the window. K8TS_BENCH_PROBE_PROFILE=DIR writes a
+    // CPU profile of each window there.
+    const probePods = opts.probePods ?? 10;
+    const windowMs = opts.probeWindowMs ?? 10_000;
+    const profileDir = process.env.K8TS_BENCH_PROBE_PROFILE;
+    const windows: Record<string, { cpuMs: number; ms: number; runs: number }> = {};
+    for (const kind of ['none', 'exec', 'http'] as const) {
+      const app = `bench-probe-${kind}`;
+      const probe =
+        kind === 'exec'
+          ? { exec: { command: ['true'] }, periodSeconds: 1, timeoutSeconds: 1 }
+          : kind === 'http'
+            ? { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, timeoutSeconds: 1 }
+            : undefined;
+      const which = Array.from({ length: probePods }, (_, i) => `${app}-${i}`);
+      await Promise.all(
+        which.map((name) =>
+          client.create(PODS, {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name, namespace: NS, labels: { app } },
+            spec: {
+              terminationGracePeriodSeconds: 0,
+              containers: [{ name: 'app', image: BOOTCAMP, ...(probe ? { readinessProbe: probe, livenessProbe: probe } : {}) }],
+            },
+          }),
+        ),
+      );
+      await waitReady(which, 60_000, `${probePods} ${app} pods Ready`);
+      // Past the first probes' status writes: the window is steady probing.
+      await delay(2_000);
+      const session = profileDir ? new Session() : undefined;
+      if (session) {
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+      }
+      const c0 = process.cpuUsage();
+      const n0 = await probeRuns();
+      const t0 = performance.now();
+      await delay(windowMs);
+      const c = process.cpuUsage(c0);
+      windows[kind] = { cpuMs: (c.user + c.system) / 1000, ms: performance.now() - t0, runs: (await probeRuns()) - n0 };
+      if (session) {
+        const { profile } = await session.post('Profiler.stop');
+        writeFileSync(join(profileDir!, `probes-${kind}.cpuprofile`), JSON.stringify(profile));
+        session.disconnect();
+      }
+      await deleteAll(app, which);
+    }
+    const idleRate = windows.none.cpuMs / windows.none.ms;
+    const perProbe = (kind: 'exec' | 'http') => {
+      const w = windows[kind];
+      if (!w.runs) return `${kind}: no probe ran`;
+      const extra = w.cpuMs - idleRate * w.ms;
+      return `${kind} ${fmtMs(extra / w.runs)} (${w.runs} runs, ${fmtMs(w.cpuMs)} CPU in ${fmtS(w.ms)})`;
+    };
+    lines.push(
+      `process CPU per probe run, ${probePods} bootcamp pods with a readiness and a liveness probe each (every 1 s), less the same pods without probes (${fmtMs(windows.none.cpuMs)} CPU in ${fmtS(windows.none.ms)}): ${perProbe('exec')}; ${perProbe('http')}`,
     );
     return lines;
   } catch (e) {

@@ -18,6 +18,26 @@ const kubectlCreateDeployment = (): KObject => ({
   status: {},
 });
 
+// The stored spec of a pod (or a template) with one container `nginx`, image nginx; a Pod's adds
+// enableServiceLinks, which is not a template default.
+const storedNginxPodSpec = {
+  containers: [
+    {
+      image: 'nginx',
+      imagePullPolicy: 'Always',
+      name: 'nginx',
+      resources: {},
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+    },
+  ],
+  dnsPolicy: 'ClusterFirst',
+  restartPolicy: 'Always',
+  schedulerName: 'default-scheduler',
+  securityContext: {},
+  terminationGracePeriodSeconds: 30,
+};
+
 const storedDeploymentSpec = {
   progressDeadlineSeconds: 600,
   replicas: 1,
@@ -26,23 +46,7 @@ const storedDeploymentSpec = {
   strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' }, type: 'RollingUpdate' },
   template: {
     metadata: { labels: { app: 'x' } },
-    spec: {
-      containers: [
-        {
-          image: 'nginx',
-          imagePullPolicy: 'Always',
-          name: 'nginx',
-          resources: {},
-          terminationMessagePath: '/dev/termination-log',
-          terminationMessagePolicy: 'File',
-        },
-      ],
-      dnsPolicy: 'ClusterFirst',
-      restartPolicy: 'Always',
-      schedulerName: 'default-scheduler',
-      securityContext: {},
-      terminationGracePeriodSeconds: 30,
-    },
+    spec: storedNginxPodSpec,
   },
 };
 
@@ -117,24 +121,7 @@ test('pod: the stored spec of `kubectl run nginx --image=nginx` (before admissio
     spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }], restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' },
   };
   defaults.defaultPod(pod);
-  assert.deepEqual(pod.spec, {
-    containers: [
-      {
-        image: 'nginx',
-        imagePullPolicy: 'Always',
-        name: 'nginx',
-        resources: {},
-        terminationMessagePath: '/dev/termination-log',
-        terminationMessagePolicy: 'File',
-      },
-    ],
-    dnsPolicy: 'ClusterFirst',
-    enableServiceLinks: true,
-    restartPolicy: 'Always',
-    schedulerName: 'default-scheduler',
-    securityContext: {},
-    terminationGracePeriodSeconds: 30,
-  });
+  assert.deepEqual(pod.spec, { ...storedNginxPodSpec, enableServiceLinks: true });
   assert.equal((pod as any).status, undefined, "status.phase is the strategy's, not a default");
 });
 

@@ -9,14 +9,10 @@ import { intToIp } from '../api/net.js';
 import type { KObject } from '../api/object.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation/policy-quota.js';
 import { createOrAwaitOther } from './kubernetesservice.js';
-import type { RequestContext } from './registry/strategy.js';
+import { apiserverContext } from './registry/strategy.js';
 import type { ApiServer } from './server.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-
-function ctx(): RequestContext {
-  return { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
-}
 
 async function ensure(api: ApiServer, group: string, resource: string, namespace: string | undefined, obj: KObject): Promise<void> {
   const reg = api.registry(group, resource)!;
@@ -24,7 +20,7 @@ async function ensure(api: ApiServer, group: string, resource: string, namespace
   if (await api.getObject(group, resource, namespace, obj.metadata.name!)) return;
   // Another API server may be making it at the same moment (its fixed cluster IP taken first).
   await createOrAwaitOther(
-    () => reg.create(namespace, structuredClone(obj), ctx()),
+    () => reg.create(namespace, structuredClone(obj), apiserverContext()),
     () => api.getObject(group, resource, namespace, obj.metadata.name!),
   );
 }
@@ -100,7 +96,7 @@ export async function ensureClusterInfo(api: ApiServer, server: string, caPEM: s
   if (data[KUBECONFIG_KEY] === wantData[KUBECONFIG_KEY]) return;
   const next = { ...cur, data: { ...data, [KUBECONFIG_KEY]: wantData[KUBECONFIG_KEY] } };
   try {
-    await reg.update(CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_CONFIGMAP, next, ctx());
+    await reg.update(CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_CONFIGMAP, next, apiserverContext());
   } catch (e) {
     if (e instanceof StatusError && e.code === 409) return;
     throw e;

@@ -3,7 +3,7 @@
 
 import type { KObject } from '../api/object.js';
 import type { GenericRegistry } from './registry/generic.js';
-import type { RequestContext } from './registry/strategy.js';
+import { apiserverContext } from './registry/strategy.js';
 
 export const DEFAULT_EVENT_TTL_MS = 60 * 60 * 1000;
 
@@ -15,12 +15,7 @@ function lastSeen(ev: KObject): number {
 }
 
 export async function sweepEvents(events: GenericRegistry, ttlMs: number, now = Date.now()): Promise<number> {
-  const ctx: RequestContext = {
-    user: { name: 'system:apiserver', groups: ['system:masters'] },
-    dryRun: false,
-    fieldManager: 'kube-apiserver',
-    warnings: [],
-  };
+  const ctx = apiserverContext();
   let n = 0;
   for (const ev of events.cache.list().items) {
     if (now - lastSeen(ev) < ttlMs) continue;

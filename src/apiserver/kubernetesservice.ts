@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { StatusError } from '../api/errors.js';
 import { intToIp } from '../api/net.js';
 import { type KObject, nowMicro } from '../api/object.js';
-import type { RequestContext } from './registry/strategy.js';
+import { apiserverContext } from './registry/strategy.js';
 import type { ApiServer } from './server.js';
 
 /**
@@ -68,10 +68,6 @@ export function endpointGroups(live: ServerEndpoint[]): { port: number; ips: str
   return [...byPort].map(([port, ips]) => ({ port, ips: [...ips].sort() })).sort((a, b) => b.ips.length - a.ips.length || a.port - b.port);
 }
 
-function ctx(): RequestContext {
-  return { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
-}
-
 interface PortLike {
   name?: string;
   port?: number;
@@ -119,7 +115,7 @@ export class KubernetesServiceController {
     if (this.api.advertiseAddress) {
       await this.api
         .registry('coordination.k8s.io', 'leases')
-        ?.delete(LEASE_NS, this.leaseName(), {}, ctx())
+        ?.delete(LEASE_NS, this.leaseName(), {}, apiserverContext())
         .catch(() => undefined);
     }
   }
@@ -146,7 +142,7 @@ export class KubernetesServiceController {
     };
     const cur = await this.api.getObject('coordination.k8s.io', 'leases', LEASE_NS, name);
     if (cur) lease.metadata.resourceVersion = cur.metadata.resourceVersion;
-    await reg.update(LEASE_NS, name, lease, ctx()).catch((e) => this.conflictIsFine(e));
+    await reg.update(LEASE_NS, name, lease, apiserverContext()).catch((e) => this.conflictIsFine(e));
   }
 
   /** The API servers whose leases are live (this one always). */
@@ -228,14 +224,16 @@ export class KubernetesServiceController {
             metadata: { name: NAME, namespace: NS, labels: { component: 'apiserver', provider: 'kubernetes' } },
             spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ports, sessionAffinity: 'None' },
           },
-          ctx(),
+          apiserverContext(),
         ),
       );
     } else {
       const spec = (svc.spec ?? {}) as { ports?: PortLike[]; type?: string };
       // A restart on another port, or a hand edit: the ports are the API server's (getMasterServiceUpdateIfNeeded).
       if (!samePorts(spec.ports, ports) || spec.type !== 'ClusterIP') {
-        await svcReg.update(NS, NAME, { ...svc, spec: { ...spec, type: 'ClusterIP', ports } }, ctx()).catch((e) => this.conflictIsFine(e));
+        await svcReg
+          .update(NS, NAME, { ...svc, spec: { ...spec, type: 'ClusterIP', ports } }, apiserverContext())
+          .catch((e) => this.conflictIsFine(e));
       }
     }
     // Without a non-loopback address there is nothing valid to publish (Endpoints refuse loopback).
@@ -263,7 +261,7 @@ export class KubernetesServiceController {
             },
             subsets,
           },
-          ctx(),
+          apiserverContext(),
         )
         .catch((e) => this.conflictIsFine(e));
     }
@@ -281,7 +279,7 @@ export class KubernetesServiceController {
         sliceReg.create(
           NS,
           { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: NAME, namespace: NS, labels }, ...want },
-          ctx(),
+          apiserverContext(),
         ),
       );
     } else if (JSON.stringify(current) !== JSON.stringify(want)) {
@@ -290,7 +288,7 @@ export class KubernetesServiceController {
           NS,
           NAME,
           { ...slice, metadata: { ...slice.metadata, labels: { ...(slice.metadata.labels ?? {}), ...labels } }, ...want },
-          ctx(),
+          apiserverContext(),
         )
         .catch((e) => this.conflictIsFine(e));
     }

@@ -5,14 +5,10 @@
 // again at once, as the API server's own cache of namespaces tells of it, and every minute besides.
 
 import { StatusError } from '../api/errors.js';
-import type { RequestContext } from './registry/strategy.js';
+import { apiserverContext } from './registry/strategy.js';
 import type { ApiServer } from './server.js';
 
 const RESYNC_MS = 60_000;
-
-function ctx(): RequestContext {
-  return { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
-}
 
 export class SystemNamespacesController {
   private watch?: { cancel(): void };
@@ -70,7 +66,9 @@ export class SystemNamespacesController {
         if (this.stopped) return;
         if (await this.api.getObject('', 'namespaces', undefined, name)) continue;
         try {
-          await this.api.registry('', 'namespaces')!.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, ctx());
+          await this.api
+            .registry('', 'namespaces')!
+            .create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, apiserverContext());
           this.log(`system namespaces controller: made namespace ${name} again`);
         } catch (e) {
           if (!(e instanceof StatusError && e.code === 409)) this.log(`system namespaces controller: ${name}: ${(e as Error).message}`);

@@ -131,22 +131,38 @@ export function formatLabelSelector(sel: unknown): string {
   return str === '' ? '<none>' : str;
 }
 
-type WorkloadView = { spec: Obj; status: Obj; desired: number; containers: string; images: string };
+type WorkloadView = { spec: Obj; status: Obj; desired: number };
 
-/** The printer of a workload kind: its columns, and cells made from what every workload row reads. */
-export function workloadPrinter(schema: string, cells: (obj: KObject, w: WorkloadView, now: Date) => unknown[]): Printer {
+/**
+ * The printer of a workload kind: its columns, and a row of the cells before AGE (made from what
+ * every workload row reads), then AGE and the wide columns every workload printer ends with
+ * (CONTAINERS, IMAGES, and SELECTOR where the kind prints one), as printReplicaSet and its kin do.
+ */
+export function workloadPrinter(
+  schema: string,
+  cells: (obj: KObject, w: WorkloadView) => unknown[],
+  selector?: (spec: Obj) => unknown,
+): Printer {
   return {
     columns: printerColumns(schema),
     row(obj, now) {
       const spec = o(obj.spec),
         status = o(obj.status);
-      const [containers, images] = containerCells(o(spec.template).spec);
       // desired: spec.replicas, 1 when unset.
+      const desired = typeof spec.replicas === 'number' ? n(spec.replicas) : 1;
       return {
-        cells: cells(obj, { spec, status, desired: typeof spec.replicas === 'number' ? n(spec.replicas) : 1, containers, images }, now),
+        cells: [...cells(obj, { spec, status, desired }), ...podTemplateCells(obj, now, spec.template, selector ? [selector(spec)] : [])],
       };
     },
   };
+}
+
+/**
+ * The cells a kind that runs pods from a template ends its row with: AGE, then the wide
+ * CONTAINERS and IMAGES of the template, then the kind's SELECTOR cell, if it prints one.
+ */
+export function podTemplateCells(obj: KObject, now: Date, template: unknown, selector: unknown[] = []): unknown[] {
+  return [timestampSince(obj.metadata.creationTimestamp, now), ...containerCells(o(template).spec), ...selector];
 }
 
 /** Containers laid out on one line: names and images, comma separated. */

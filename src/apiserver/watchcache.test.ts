@@ -41,13 +41,18 @@ class WatchCountingStore {
 
 const names = (items: KObject[]) => items.map((o) => `${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`);
 
-/** A watch cache over a counting memory store, started; stopped and closed after fn, pass or fail. */
-async function withCountingCache(
+/**
+ * A watch cache of /registry/pods/ over a counting memory store (filled first by fill, if given),
+ * started; stopped and the store closed after fn, pass or fail.
+ */
+async function withCache(
   fn: (c: { counting: WatchCountingStore; store: Store; cache: WatchCache }) => Promise<void>,
+  o: { historySize?: number; fill?: (store: Store) => Promise<void> } = {},
 ): Promise<void> {
   const counting = new WatchCountingStore(new MemoryStore());
   const store = counting.wrap();
-  const cache = new WatchCache(store, '/registry/pods/');
+  await o.fill?.(store);
+  const cache = new WatchCache(store, '/registry/pods/', { historySize: o.historySize });
   try {
     await cache.start();
     await fn({ counting, store, cache });
@@ -57,38 +62,46 @@ async function withCountingCache(
   }
 }
 
+/** Watches cache from revision, ignoring events; the errors its watch was closed with. */
+function closedWatches(cache: WatchCache, revision: number): Error[] {
+  const closed: Error[] = [];
+  cache.watch(
+    revision,
+    undefined,
+    () => {},
+    (e) => closed.push(e),
+  );
+  return closed;
+}
+
 describe('WatchCache', () => {
   test('lists what the store holds, then follows it', async () => {
-    const store = new MemoryStore();
-    await store.create('/registry/pods/ns1/b', pod('ns1', 'b'));
-    await store.create('/registry/pods/ns1/a', pod('ns1', 'a'));
-    await store.create('/registry/podsx/ns1/a', pod('ns1', 'x'));
-    const cache = new WatchCache(store, '/registry/pods/');
-    try {
-      await cache.start();
-      assert.equal(cache.revision, 3);
-      assert.deepEqual(names(cache.list().items), ['ns1/a@2', 'ns1/b@1']);
-      const created = await store.create('/registry/pods/ns2/c', pod('ns2', 'c'));
-      await cache.waitForRevision(created.modRevision, 1000);
-      assert.deepEqual(names(cache.list().items), ['ns1/a@2', 'ns1/b@1', 'ns2/c@4']);
-      assert.deepEqual(names(cache.list('/registry/pods/ns1/').items), ['ns1/a@2', 'ns1/b@1']);
-      assert.equal(cache.list('/registry/pods/ns1/').revision, 4);
-      assert.equal(cache.get('/registry/pods/ns2/c')?.metadata.resourceVersion, '4');
-      assert.equal(cache.get('/registry/podsx/ns1/a'), undefined);
-      await store.delete('/registry/pods/ns1/a');
-      await cache.waitForRevision(5, 1000);
-      assert.deepEqual(names(cache.list().items), ['ns1/b@1', 'ns2/c@4']);
-    } finally {
-      cache.stop();
-      await store.close();
-    }
+    const fill = async (store: Store) => {
+      await store.create('/registry/pods/ns1/b', pod('ns1', 'b'));
+      await store.create('/registry/pods/ns1/a', pod('ns1', 'a'));
+      await store.create('/registry/podsx/ns1/a', pod('ns1', 'x'));
+    };
+    await withCache(
+      async ({ store, cache }) => {
+        assert.equal(cache.revision, 3);
+        assert.deepEqual(names(cache.list().items), ['ns1/a@2', 'ns1/b@1']);
+        const created = await store.create('/registry/pods/ns2/c', pod('ns2', 'c'));
+        await cache.waitForRevision(created.modRevision, 1000);
+        assert.deepEqual(names(cache.list().items), ['ns1/a@2', 'ns1/b@1', 'ns2/c@4']);
+        assert.deepEqual(names(cache.list('/registry/pods/ns1/').items), ['ns1/a@2', 'ns1/b@1']);
+        assert.equal(cache.list('/registry/pods/ns1/').revision, 4);
+        assert.equal(cache.get('/registry/pods/ns2/c')?.metadata.resourceVersion, '4');
+        assert.equal(cache.get('/registry/podsx/ns1/a'), undefined);
+        await store.delete('/registry/pods/ns1/a');
+        await cache.waitForRevision(5, 1000);
+        assert.deepEqual(names(cache.list().items), ['ns1/b@1', 'ns2/c@4']);
+      },
+      { fill },
+    );
   });
 
   test('events: ADDED, MODIFIED with the previous object, DELETED at the deletion revision', async () => {
-    const store = new MemoryStore();
-    const cache = new WatchCache(store, '/registry/pods/');
-    try {
-      await cache.start();
+    await withCache(async ({ store, cache }) => {
       const got: CacheEvent[] = [];
       cache.watch(cache.revision, undefined, (ev) => got.push(ev));
       const a = await store.create('/registry/pods/ns/a', pod('ns', 'a', { spec: { v: 1 } }));
@@ -109,58 +122,46 @@ describe('WatchCache', () => {
       assert.deepEqual(got[1].object.spec, { v: 2 });
       assert.deepEqual(got[1].prevObject?.spec, { v: 1 });
       assert.deepEqual(got[2].object.spec, { v: 2 }, 'DELETED carries the last state');
-    } finally {
-      cache.stop();
-      await store.close();
-    }
+    });
   });
 
   test('watch replays from a revision, filters by key prefix, and refuses what left the window', async () => {
-    const store = new MemoryStore();
-    const cache = new WatchCache(store, '/registry/pods/', { historySize: 4 });
-    try {
-      await cache.start();
-      for (let i = 1; i <= 3; i++) await store.create(`/registry/pods/ns${i % 2}/p${i}`, pod(`ns${i % 2}`, `p${i}`));
-      await cache.waitForRevision(3, 1000);
-      const ns1: number[] = [];
-      cache.watch(1, '/registry/pods/ns1/', (ev) => ns1.push(ev.revision));
-      assert.deepEqual(ns1, [3], 'replay after revision 1, namespace ns1 only');
-      for (let i = 4; i <= 12; i++) await store.create(`/registry/pods/ns${i % 2}/p${i}`, pod(`ns${i % 2}`, `p${i}`));
-      await cache.waitForRevision(12, 1000);
-      assert.deepEqual(ns1, [3, 5, 7, 9, 11]);
-      assert.throws(
-        () => cache.watch(1, undefined, () => {}),
-        (e: unknown) => e instanceof TooOldError && e.requested === 1 && e.oldest > 1,
-      );
-      // The current revision is always a valid place to start, whatever the window.
-      const fromNow: number[] = [];
-      cache.watch(cache.revision, undefined, (ev) => fromNow.push(ev.revision));
-      await store.create('/registry/pods/ns0/late', pod('ns0', 'late'));
-      await waitFor('live event', () => fromNow.length >= 1);
-      assert.deepEqual(fromNow, [13]);
-      // The newest historySize events can always be replayed.
-      const recent: number[] = [];
-      cache.watch(cache.revision - 4, undefined, (ev) => recent.push(ev.revision));
-      assert.deepEqual(recent, [10, 11, 12, 13]);
-    } finally {
-      cache.stop();
-      await store.close();
-    }
+    await withCache(
+      async ({ store, cache }) => {
+        for (let i = 1; i <= 3; i++) await store.create(`/registry/pods/ns${i % 2}/p${i}`, pod(`ns${i % 2}`, `p${i}`));
+        await cache.waitForRevision(3, 1000);
+        const ns1: number[] = [];
+        cache.watch(1, '/registry/pods/ns1/', (ev) => ns1.push(ev.revision));
+        assert.deepEqual(ns1, [3], 'replay after revision 1, namespace ns1 only');
+        for (let i = 4; i <= 12; i++) await store.create(`/registry/pods/ns${i % 2}/p${i}`, pod(`ns${i % 2}`, `p${i}`));
+        await cache.waitForRevision(12, 1000);
+        assert.deepEqual(ns1, [3, 5, 7, 9, 11]);
+        assert.throws(
+          () => cache.watch(1, undefined, () => {}),
+          (e: unknown) => e instanceof TooOldError && e.requested === 1 && e.oldest > 1,
+        );
+        // The current revision is always a valid place to start, whatever the window.
+        const fromNow: number[] = [];
+        cache.watch(cache.revision, undefined, (ev) => fromNow.push(ev.revision));
+        await store.create('/registry/pods/ns0/late', pod('ns0', 'late'));
+        await waitFor('live event', () => fromNow.length >= 1);
+        assert.deepEqual(fromNow, [13]);
+        // The newest historySize events can always be replayed.
+        const recent: number[] = [];
+        cache.watch(cache.revision - 4, undefined, (ev) => recent.push(ev.revision));
+        assert.deepEqual(recent, [10, 11, 12, 13]);
+      },
+      { historySize: 4 },
+    );
   });
 
   test('waitForRevision learns of writes under other prefixes, and times out on the future', async () => {
-    const store = new MemoryStore();
-    const cache = new WatchCache(store, '/registry/pods/');
-    try {
-      await cache.start();
+    await withCache(async ({ store, cache }) => {
       await store.create('/registry/services/ns/s', '{"metadata":{"name":"s"}}');
       await cache.waitForRevision(await store.currentRevision(), 2000);
       assert.equal(cache.revision, 1);
       await assert.rejects(cache.waitForRevision(50, 100), /timed out/);
-    } finally {
-      cache.stop();
-      await store.close();
-    }
+    });
   });
 
   test('currentAt: current at the store revision while following, even after writes elsewhere; not while the watch is down', async () => {
@@ -178,7 +179,7 @@ describe('WatchCache', () => {
   });
 
   test('a thousand watchers cost one store watch, and each sees every event in order', async () => {
-    await withCountingCache(async ({ counting, store, cache }) => {
+    await withCache(async ({ counting, store, cache }) => {
       const seen: number[][] = [];
       const closed: Error[] = [];
       for (let i = 0; i < 1000; i++) {
@@ -206,7 +207,7 @@ describe('WatchCache', () => {
   });
 
   test('a lost store watch is resumed without a gap', async () => {
-    await withCountingCache(async ({ counting, store, cache }) => {
+    await withCache(async ({ counting, store, cache }) => {
       const got: number[] = [];
       cache.watch(cache.revision, undefined, (ev) => got.push(ev.revision));
       await store.create('/registry/pods/ns/a', pod('ns', 'a'));
@@ -219,14 +220,8 @@ describe('WatchCache', () => {
   });
 
   test('when history was compacted meanwhile, watchers are closed and the cache lists again', async () => {
-    await withCountingCache(async ({ counting, store, cache }) => {
-      const closed: Error[] = [];
-      cache.watch(
-        cache.revision,
-        undefined,
-        () => {},
-        (e) => closed.push(e),
-      );
+    await withCache(async ({ counting, store, cache }) => {
+      const closed = closedWatches(cache, cache.revision);
       counting.breakWatches();
       const a = await store.create('/registry/pods/ns/a', pod('ns', 'a'));
       await store.compact(a.modRevision);
@@ -239,39 +234,23 @@ describe('WatchCache', () => {
   });
 
   test('stop ends watchers, waiters and the store watch', async () => {
-    const store = new MemoryStore();
-    const cache = new WatchCache(store, '/registry/pods/');
-    await cache.start();
-    const closed: Error[] = [];
-    cache.watch(
-      0,
-      undefined,
-      () => {},
-      (e) => closed.push(e),
-    );
-    const waiting = cache.waitForRevision(100, 10_000);
-    cache.stop();
-    await assert.rejects(waiting, /stopped/);
-    assert.equal(closed.length, 1);
-    await store.create('/registry/pods/ns/a', pod('ns', 'a'));
-    assert.equal(cache.revision, 0);
-    await store.close();
+    await withCache(async ({ store, cache }) => {
+      const closed = closedWatches(cache, 0);
+      const waiting = cache.waitForRevision(100, 10_000);
+      cache.stop();
+      await assert.rejects(waiting, /stopped/);
+      assert.equal(closed.length, 1);
+      await store.create('/registry/pods/ns/a', pod('ns', 'a'));
+      assert.equal(cache.revision, 0);
+    });
   });
 
   test('closing the store stops the cache instead of retrying', async () => {
-    const store = new MemoryStore();
-    const cache = new WatchCache(store, '/registry/pods/');
-    await cache.start();
-    const closed: Error[] = [];
-    cache.watch(
-      0,
-      undefined,
-      () => {},
-      (e) => closed.push(e),
-    );
-    await store.close();
-    assert.equal(closed.length, 1);
-    await assert.rejects(cache.waitForRevision(1, 1000), /stopped/);
-    cache.stop();
+    await withCache(async ({ store, cache }) => {
+      const closed = closedWatches(cache, 0);
+      await store.close();
+      assert.equal(closed.length, 1);
+      await assert.rejects(cache.waitForRevision(1, 1000), /stopped/);
+    });
   });
 });

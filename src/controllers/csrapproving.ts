@@ -23,13 +23,12 @@
 // authz/rbac/k8tspolicy.ts), with client auth only and no subjectAltNames.
 
 import type { KObject } from '../api/object.js';
+import { NODES } from '../api/types.js';
 import { KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '../api/validation/certificates.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
-import { isApiError, type RestClient } from '../client/rest.js';
+import type { RestClient } from '../client/rest.js';
+import { CertificateController } from './certificatecontroller.js';
 import {
-  CSRS,
-  csrCertificate,
   csrConditions,
   csrRequest,
   csrSpec,
@@ -41,36 +40,16 @@ import {
   requestingNode,
 } from './csrutil.js';
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
-
-export class CSRApprovingController implements Reconciler {
-  readonly name = 'csrapproving';
-  readonly loop: ControllerLoop;
-  private readonly csrs: Informer;
+export class CSRApprovingController extends CertificateController {
   private readonly nodes: Informer;
 
-  constructor(
-    private readonly client: RestClient,
-    factory: SharedInformerFactory,
-    log?: (m: string) => void,
-  ) {
-    this.loop = new ControllerLoop(this, 2, log);
-    this.csrs = factory.informerFor(CSRS);
+  constructor(client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void) {
+    super('csrapproving', client, factory, log);
     this.nodes = factory.informerFor(NODES);
-    const kick = (o: KObject) => this.loop.enqueue(o.metadata.name!);
-    this.csrs.addEventHandler({ onAdd: kick, onUpdate: (_o, n) => kick(n) });
   }
 
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  async reconcile(name: string): Promise<void> {
-    const csr = this.csrs.get(name);
-    if (!csr || hasCondition(csr, 'Approved') || hasCondition(csr, 'Denied') || csrCertificate(csr)) return;
+  protected async handle(csr: KObject): Promise<void> {
+    if (hasCondition(csr, 'Approved') || hasCondition(csr, 'Denied')) return;
     const req = csrRequest(csr);
     if (!req) return;
     const spec = csrSpec(csr);
@@ -131,11 +110,6 @@ export class CSRApprovingController implements Reconciler {
       ...((next.status as object) ?? {}),
       conditions: [...csrConditions(csr), { type: 'Approved', status: 'True', reason: 'AutoApproved', message, lastUpdateTime: now() }],
     };
-    try {
-      await this.client.update({ ...CSRS, name: csr.metadata.name!, subresource: 'approval' }, next);
-    } catch (e) {
-      if (isApiError(e) && (e.code === 404 || e.code === 409)) return; // gone, or changed: the informer brings it back
-      throw e;
-    }
+    await this.writeSubresource('approval', next);
   }
 }

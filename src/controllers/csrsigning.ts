@@ -12,55 +12,30 @@ import {
   KUBELET_SERVING_SIGNER,
   LEGACY_UNKNOWN_SIGNER,
 } from '../api/validation/certificates.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
-import type { Informer, SharedInformerFactory } from '../client/informer.js';
-import { isApiError, type RestClient } from '../client/rest.js';
+import type { SharedInformerFactory } from '../client/informer.js';
+import type { RestClient } from '../client/rest.js';
 import type { KeyPairPEM } from '../pki/certs.js';
 import { signCSR } from '../pki/csr.js';
-import {
-  CSRS,
-  csrCertificate,
-  csrConditions,
-  csrRequest,
-  csrSpec,
-  hasCondition,
-  kubeletClientProblem,
-  kubeletServingProblem,
-  now,
-} from './csrutil.js';
+import { CertificateController } from './certificatecontroller.js';
+import { csrConditions, csrRequest, csrSpec, hasCondition, kubeletClientProblem, kubeletServingProblem, now } from './csrutil.js';
 
 const SIGNERS = [KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, LEGACY_UNKNOWN_SIGNER];
 /** --cluster-signing-duration's default. */
 export const CLUSTER_SIGNING_DURATION_SECONDS = 365 * 24 * 3600;
 
-export class CSRSigningController implements Reconciler {
-  readonly name = 'csrsigning';
-  readonly loop: ControllerLoop;
-  private readonly csrs: Informer;
-
+export class CSRSigningController extends CertificateController {
   constructor(
-    private readonly client: RestClient,
+    client: RestClient,
     factory: SharedInformerFactory,
     private readonly ca: KeyPairPEM,
     log?: (m: string) => void,
     private readonly maxDurationSeconds = CLUSTER_SIGNING_DURATION_SECONDS,
   ) {
-    this.loop = new ControllerLoop(this, 2, log);
-    this.csrs = factory.informerFor(CSRS);
-    const kick = (o: KObject) => this.loop.enqueue(o.metadata.name!);
-    this.csrs.addEventHandler({ onAdd: kick, onUpdate: (_o, n) => kick(n) });
+    super('csrsigning', client, factory, log);
   }
 
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  async reconcile(name: string): Promise<void> {
-    const csr = this.csrs.get(name);
-    if (!csr || !hasCondition(csr, 'Approved') || hasCondition(csr, 'Denied') || hasCondition(csr, 'Failed') || csrCertificate(csr)) return;
+  protected async handle(csr: KObject): Promise<void> {
+    if (!hasCondition(csr, 'Approved') || hasCondition(csr, 'Denied') || hasCondition(csr, 'Failed')) return;
     const spec = csrSpec(csr);
     if (!SIGNERS.includes(spec.signerName ?? '')) return;
     const req = csrRequest(csr);
@@ -88,11 +63,6 @@ export class CSRSigningController implements Reconciler {
       const cert = signCSR(this.ca, req.pem, usages, lifetime);
       next.status = { ...((next.status as object) ?? {}), certificate: Buffer.from(cert).toString('base64') };
     }
-    try {
-      await this.client.update({ ...CSRS, name, subresource: 'status' }, next);
-    } catch (e) {
-      if (isApiError(e) && (e.code === 404 || e.code === 409)) return;
-      throw e;
-    }
+    await this.writeSubresource('status', next);
   }
 }

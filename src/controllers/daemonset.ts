@@ -27,8 +27,8 @@ import {
   type Informer,
   NAMESPACE_INDEX,
   OWNER_UID_INDEX,
+  OWNER_UID_INDEXERS,
   objectKey,
-  ownerUidIndexFunc,
   type SharedInformerFactory,
 } from '../client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
@@ -111,9 +111,9 @@ export class DaemonSetController extends Controller {
     this.backoffInitial = opts.failedPodBackoffMs ?? 1000;
     this.backoffMax = opts.maxFailedPodBackoffMs ?? 15 * 60_000;
     this.dsInf = factory.informerFor<DaemonSet>({ ...DAEMONSETS });
-    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: OWNER_UID_INDEXERS });
     this.nodeInf = factory.informerFor<Node>({ ...NODES });
-    this.revInf = factory.informerFor<ControllerRevision>({ ...CONTROLLERREVISIONS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+    this.revInf = factory.informerFor<ControllerRevision>({ ...CONTROLLERREVISIONS, indexers: OWNER_UID_INDEXERS });
     this.dsInf.addEventHandler(ownerEvents(this.expectations, (ds) => this.enqueue(ds)));
     this.podInf.addEventHandler(podEvents(this.podHandlers));
     this.nodeInf.addEventHandler({

@@ -8,7 +8,7 @@ import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject } from '../api/object.js';
 import { DEPLOYMENTS, type Deployment, PODS, type Pod, REPLICASETS, type ReplicaSet } from '../api/types.js';
 import { Controller } from '../client/controller.js';
-import { type Informer, NAMESPACE_INDEX, OWNER_UID_INDEX, ownerUidIndexFunc, type SharedInformerFactory } from '../client/informer.js';
+import { type Informer, NAMESPACE_INDEX, OWNER_UID_INDEX, OWNER_UID_INDEXERS, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
 import { type Requeue, type RolloutOps, rolloutRecreate, rolloutRolling } from './deployment-rollout.js';
 import {
@@ -75,7 +75,7 @@ export class DeploymentController extends Controller implements RolloutOps {
   ) {
     super('deployment', client, 'deployment-controller', opts);
     this.dInf = factory.informerFor<Deployment>({ ...DEPLOYMENTS });
-    this.rsInf = factory.informerFor<ReplicaSet>({ ...REPLICASETS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+    this.rsInf = factory.informerFor<ReplicaSet>({ ...REPLICASETS, indexers: OWNER_UID_INDEXERS });
     this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_CONTROLLER_UID_INDEX]: podControllerUidIndexFunc } });
     this.dInf.addEventHandler({
       onAdd: (d) => this.enqueue(d),

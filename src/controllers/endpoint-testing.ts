@@ -5,14 +5,18 @@
 
 import { type KObject, nowRFC3339 } from '../api/object.js';
 import { NODES, PODS, type Pod, SERVICES } from '../api/types.js';
-import { Informer, SharedInformerFactory } from '../client/informer.js';
+import { Informer, type SharedInformerFactory } from '../client/informer.js';
 import type { Runnable } from '../client/leaderelection.js';
 import type { RestClient } from '../client/rest.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { runControllers, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 
 export interface EndpointsTestEnv {
   cp: TestControlPlane;
   kubelet: IPKubelet;
+  /** Creates pod name in NS with these labels (podManifest). */
+  pod(name: string, labels: Record<string, string>, o?: PodSpecOptions): Promise<void>;
+  /** Creates service name in NS with this spec and labels; the object the server stored. */
+  service(name: string, spec: Record<string, unknown>, labels?: Record<string, string>): Promise<KObject>;
   stop(): Promise<void>;
 }
 
@@ -35,17 +39,16 @@ export async function startEndpointsTestEnv(
   const client = cp.newClient('kube-controller-manager/test');
   for (const n of nodes) await cp.client.create(NODES, { apiVersion: 'v1', kind: 'Node', ...n });
   const kubelet = await startIPKubelet(cp.newClient('kubelet/test'));
-  const factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
-  const running = await controllers(client, factory);
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  for (const c of running) c.start();
+  const stopControllers = await runControllers(client, controllers, { factory: { backoffInitialMs: 50, backoffMaxMs: 500 } });
   return {
     cp,
     kubelet,
+    async pod(name, labels, o = {}) {
+      await cp.client.create({ ...PODS, namespace: NS }, podManifest(name, labels, o));
+    },
+    service: (name, spec, labels) => cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name, labels }, spec }),
     async stop() {
-      for (const c of running) await c.stop();
-      await factory.stop();
+      await stopControllers();
       await kubelet.stop();
       await cp.stop();
     },

@@ -112,6 +112,17 @@ export function isServiceIPSet(svc: Service): boolean {
   return !!ip && ip !== 'None';
 }
 
+/** The headless label (v1.IsHeadlessService) on labels exactly when the service has no cluster IP. */
+export function setHeadlessLabel(labels: Record<string, string>, svc: Service): void {
+  if (isServiceIPSet(svc)) delete labels[HEADLESS_LABEL];
+  else labels[HEADLESS_LABEL] = '';
+}
+
+/** The reference an endpoint address keeps to its pod (kind, namespace, name, uid). */
+export function podReference(pod: Pod): { kind: string; namespace?: string; name?: string; uid?: string } {
+  return { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid };
+}
+
 /**
  * FindPort: a numeric targetPort as it is; a named one looked up among the pod's container ports
  * (and its sidecars') of the same protocol. undefined when the pod has no such port.
@@ -234,6 +245,14 @@ function canonical(v: unknown): unknown {
 /** time.Time.UTC().Format(time.RFC3339Nano): trailing zeros of the fraction dropped. */
 export function formatRFC3339Nano(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d*?)0*Z$/, (_m, d: string) => (d ? `.${d}Z` : 'Z'));
+}
+
+/** obj's last-change-trigger-time annotation set to triggerTime, or removed when there is none (0). */
+export function setTriggerTimeAnnotation(obj: KObject, triggerTime: number | undefined): void {
+  const annotations = { ...(obj.metadata.annotations ?? {}) };
+  if (triggerTime) annotations[LAST_CHANGE_TRIGGER_TIME] = formatRFC3339Nano(triggerTime);
+  else delete annotations[LAST_CHANGE_TRIGGER_TIME];
+  obj.metadata.annotations = annotations;
 }
 
 function parseTime(s: string | undefined | null): number {

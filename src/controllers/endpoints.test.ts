@@ -5,23 +5,13 @@ import { after, before, test } from 'node:test';
 import { PODS } from '../api/types.js';
 import type { TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
-import {
-  type EndpointsTestEnv,
-  type IPKubelet,
-  NS,
-  type PodSpecOptions,
-  podManifest,
-  SVC,
-  setPodReady,
-  startEndpointsTestEnv,
-  testLog,
-} from './endpoint-testing.js';
+import { type EndpointsTestEnv, type IPKubelet, NS, SVC, setPodReady, startEndpointsTestEnv, testLog } from './endpoint-testing.js';
 import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
 import { type Endpoints, EndpointsController, repackSubsets } from './endpoints.js';
 
 const EP = { group: '', version: 'v1', resource: 'endpoints', namespace: NS };
 
-let env: EndpointsTestEnv | undefined, cp: TestControlPlane, kubelet: IPKubelet;
+let env: EndpointsTestEnv, cp: TestControlPlane, kubelet: IPKubelet;
 let ctrl: EndpointsController;
 
 before(async () => {
@@ -32,14 +22,6 @@ before(async () => {
 });
 
 after(() => env?.stop());
-
-async function pod(name: string, labels: Record<string, string>, o: PodSpecOptions = {}): Promise<void> {
-  await cp.client.create({ ...PODS, namespace: NS }, podManifest(name, labels, o));
-}
-
-async function service(name: string, spec: Record<string, unknown>, labels?: Record<string, string>): Promise<void> {
-  await cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name, labels }, spec });
-}
 
 async function getEP(name: string): Promise<Endpoints | undefined> {
   try {
@@ -53,11 +35,11 @@ const ips = (ep: Endpoints | undefined, which: 'addresses' | 'notReadyAddresses'
   (ep?.subsets ?? []).flatMap((s) => (s[which] ?? []).map((a) => a.ip));
 
 test('a service with three ready pods gets Endpoints with the addresses sorted and the port resolved', async () => {
-  await pod('web-1', { app: 'web' }, { ip: '10.244.0.5' });
-  await pod('web-2', { app: 'web' }, { ip: '10.244.0.10' });
-  await pod('web-3', { app: 'web' }, { ip: '10.244.0.7' });
-  await pod('other', { app: 'other' }, { ip: '10.244.0.8' });
-  await service('web', { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }, { tier: 'front' });
+  await env.pod('web-1', { app: 'web' }, { ip: '10.244.0.5' });
+  await env.pod('web-2', { app: 'web' }, { ip: '10.244.0.10' });
+  await env.pod('web-3', { app: 'web' }, { ip: '10.244.0.7' });
+  await env.pod('other', { app: 'other' }, { ip: '10.244.0.8' });
+  await env.service('web', { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }, { tier: 'front' });
   const ep = await waitFor('three addresses', async () => {
     const e = await getEP('web');
     return ips(e).length === 3 ? e : undefined;
@@ -110,9 +92,9 @@ test('a deleted pod is removed from the Endpoints', async () => {
 });
 
 test('a terminating pod leaves the Endpoints at once', async () => {
-  await pod('term-1', { app: 'term' }, { ip: '10.244.3.1' });
-  await pod('term-2', { app: 'term' }, { ip: '10.244.3.2' });
-  await service('term', { selector: { app: 'term' }, ports: [{ port: 80 }] });
+  await env.pod('term-1', { app: 'term' }, { ip: '10.244.3.1' });
+  await env.pod('term-2', { app: 'term' }, { ip: '10.244.3.2' });
+  await env.service('term', { selector: { app: 'term' }, ports: [{ port: 80 }] });
   await waitFor('two addresses', async () => ips(await getEP('term')).length === 2);
   kubelet.holdDeletes = true;
   try {
@@ -126,10 +108,10 @@ test('a terminating pod leaves the Endpoints at once', async () => {
 });
 
 test('a named targetPort resolves per pod', async () => {
-  await pod('named-1', { app: 'named' }, { ip: '10.244.2.1', ports: [['web', 8080]] });
-  await pod('named-2', { app: 'named' }, { ip: '10.244.2.2', ports: [['web', 9090]] });
-  await pod('named-3', { app: 'named' }, { ip: '10.244.2.3', ports: [['other', 7070]] });
-  await service('named', { selector: { app: 'named' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] });
+  await env.pod('named-1', { app: 'named' }, { ip: '10.244.2.1', ports: [['web', 8080]] });
+  await env.pod('named-2', { app: 'named' }, { ip: '10.244.2.2', ports: [['web', 9090]] });
+  await env.pod('named-3', { app: 'named' }, { ip: '10.244.2.3', ports: [['other', 7070]] });
+  await env.service('named', { selector: { app: 'named' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] });
   const ep = await waitFor('two addresses', async () => {
     const e = await getEP('named');
     return ips(e).length === 2 ? e : undefined;
@@ -139,10 +121,10 @@ test('a named targetPort resolves per pod', async () => {
 });
 
 test('a changed selector moves the Endpoints to the newly selected pods', async () => {
-  await pod('blue-1', { color: 'blue' }, { ip: '10.244.4.1' });
-  await pod('green-1', { color: 'green' }, { ip: '10.244.4.2' });
-  await pod('green-2', { color: 'green' }, { ip: '10.244.4.3' });
-  await service('color', { selector: { color: 'blue' }, ports: [{ port: 80 }] });
+  await env.pod('blue-1', { color: 'blue' }, { ip: '10.244.4.1' });
+  await env.pod('green-1', { color: 'green' }, { ip: '10.244.4.2' });
+  await env.pod('green-2', { color: 'green' }, { ip: '10.244.4.3' });
+  await env.service('color', { selector: { color: 'blue' }, ports: [{ port: 80 }] });
   await waitFor('the blue pod', async () => ips(await getEP('color')).join() === '10.244.4.1');
   await cp.client.patch({ ...SVC, name: 'color' }, { spec: { selector: { color: 'green' } } }, 'merge');
   await waitFor('the green pods', async () => ips(await getEP('color')).join() === '10.244.4.2,10.244.4.3');
@@ -158,7 +140,7 @@ test('a service without a selector keeps the Endpoints its user wrote', async ()
     metadata: { name: 'external' },
     subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432 }] }],
   });
-  await service('external', { ports: [{ port: 5432 }] });
+  await env.service('external', { ports: [{ port: 5432 }] });
   const before = await getEP('external');
   await ctrl.reconcile(`${NS}/external`);
   await waitFor('an idle queue', () => ctrl.loop.queue.length === 0);
@@ -166,15 +148,15 @@ test('a service without a selector keeps the Endpoints its user wrote', async ()
   assert.equal(afterSync?.metadata.resourceVersion, before?.metadata.resourceVersion);
   assert.deepEqual(ips(afterSync), ['192.0.2.10']);
   // And no Endpoints appear for a selector-less service that has none.
-  await service('manual', { ports: [{ port: 80 }] });
+  await env.service('manual', { ports: [{ port: 80 }] });
   await ctrl.reconcile(`${NS}/manual`);
   assert.equal(await getEP('manual'), undefined);
 });
 
 test('a headless service without ports lists addresses without ports; not-ready ones published when asked', async () => {
-  await pod('db-0', { app: 'db' }, { ip: '10.244.5.1' });
-  await pod('db-1', { app: 'db' }, { ip: '10.244.5.2', notReady: true });
-  await service('db', { clusterIP: 'None', selector: { app: 'db' } });
+  await env.pod('db-0', { app: 'db' }, { ip: '10.244.5.1' });
+  await env.pod('db-1', { app: 'db' }, { ip: '10.244.5.2', notReady: true });
+  await env.service('db', { clusterIP: 'None', selector: { app: 'db' } });
   const ep = await waitFor('db endpoints', async () => {
     const e = await getEP('db');
     return ips(e).length === 1 && ips(e, 'notReadyAddresses').length === 1 ? e : undefined;

@@ -7,22 +7,23 @@
 import { isPodReady } from '../api/conditions.js';
 import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject } from '../api/object.js';
-import { ENDPOINTS, type Pod, type Service, type ServicePort } from '../api/types.js';
+import { ENDPOINTS, type ObjectReference, type Pod, type Service, type ServicePort } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { type Informer, objectKey, type SharedInformerFactory, splitKey } from '../client/informer.js';
 import { isAlreadyExists, isApiError, isNotFound, type RestClient } from '../client/rest.js';
 import {
   findPort,
   followServicesAndPods,
-  formatRFC3339Nano,
   HEADLESS_LABEL,
   isIPv6,
   isServiceIPSet,
-  LAST_CHANGE_TRIGGER_TIME,
   managedServicePods,
   podIPs,
+  podReference,
   sameStringMap,
   semanticEqual,
+  setHeadlessLabel,
+  setTriggerTimeAnnotation,
   shouldPodBeInEndpoints,
   shouldSetHostname,
   TriggerTimeTracker,
@@ -40,15 +41,6 @@ const CREATE_EXPECTATION_TIMEOUT_MS = 30_000;
 /** A sync that found the cache behind our writes looks again after this long at the latest. */
 const STALE_CACHE_RETRY_MS = 1000;
 
-export interface ObjectReference {
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  resourceVersion?: string;
-  apiVersion?: string;
-  fieldPath?: string;
-}
 export interface EndpointAddress {
   ip: string;
   hostname?: string;
@@ -172,15 +164,12 @@ export class EndpointsController extends Controller {
     ep.subsets = subsets;
     if (!subsets.length) delete ep.subsets;
     const labels: Record<string, string> = { ...svcLabels };
-    if (isServiceIPSet(svc)) delete labels[HEADLESS_LABEL];
-    else labels[HEADLESS_LABEL] = '';
+    setHeadlessLabel(labels, svc);
     ep.metadata.labels = labels;
-    const annotations: Record<string, string> = { ...(ep.metadata.annotations ?? {}) };
-    if (triggerTime) annotations[LAST_CHANGE_TRIGGER_TIME] = formatRFC3339Nano(triggerTime);
-    else delete annotations[LAST_CHANGE_TRIGGER_TIME];
+    setTriggerTimeAnnotation(ep, triggerTime);
+    const annotations = ep.metadata.annotations!;
     if (truncateEndpoints(ep)) annotations[OVER_CAPACITY] = 'truncated';
     else delete annotations[OVER_CAPACITY];
-    ep.metadata.annotations = annotations;
 
     try {
       if (!current) {
@@ -224,7 +213,7 @@ export function endpointAddressFor(svc: Service, pod: Pod): EndpointAddress | un
   if (!ip) return undefined;
   const addr: EndpointAddress = { ip };
   if (pod.spec?.nodeName) addr.nodeName = pod.spec.nodeName;
-  addr.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid };
+  addr.targetRef = podReference(pod);
   if (shouldSetHostname(pod, svc)) addr.hostname = pod.spec!.hostname as string;
   return addr;
 }

@@ -7,24 +7,14 @@ import { PODS } from '../api/types.js';
 import { serverPreferredResources } from '../client/discovery.js';
 import type { TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
-import {
-  type EndpointsTestEnv,
-  type IPKubelet,
-  NS,
-  type PodSpecOptions,
-  podManifest,
-  SVC,
-  setPodReady,
-  startEndpointsTestEnv,
-  testLog,
-} from './endpoint-testing.js';
+import { type EndpointsTestEnv, type IPKubelet, NS, SVC, setPodReady, startEndpointsTestEnv, testLog } from './endpoint-testing.js';
 import { LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
 import { CONTROLLER_NAME, type EndpointSlice, EndpointSliceController, LABEL_MANAGED_BY, LABEL_SERVICE_NAME } from './endpointslice.js';
 import { GarbageCollector } from './garbagecollector.js';
 
 const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: NS };
 
-let env: EndpointsTestEnv | undefined, cp: TestControlPlane, kubelet: IPKubelet;
+let env: EndpointsTestEnv, cp: TestControlPlane, kubelet: IPKubelet;
 let ctrl: EndpointSliceController;
 
 before(async () => {
@@ -38,15 +28,6 @@ before(async () => {
 
 after(() => env?.stop());
 
-async function pod(name: string, labels: Record<string, string>, o: PodSpecOptions = {}): Promise<void> {
-  await cp.client.create({ ...PODS, namespace: NS }, podManifest(name, labels, o));
-}
-
-async function service(name: string, spec: Record<string, unknown>, labels?: Record<string, string>): Promise<{ uid: string }> {
-  const s = await cp.client.create(SVC, { apiVersion: 'v1', kind: 'Service', metadata: { name, labels }, spec });
-  return { uid: s.metadata.uid! };
-}
-
 async function slicesOf(svc: string): Promise<EndpointSlice[]> {
   return (await cp.client.list<EndpointSlice>(SLICES, { labelSelector: `${LABEL_SERVICE_NAME}=${svc}` })).items;
 }
@@ -57,14 +38,15 @@ const addrs = (slices: EndpointSlice[], pred: (e: NonNullable<EndpointSlice['end
 const ready = (e: { conditions?: { ready?: boolean } }): boolean => e.conditions?.ready === true;
 
 test('a service with three ready pods gets one EndpointSlice with three endpoints', async () => {
-  await pod('web-1', { app: 'web' }, { ip: '10.244.0.5' });
-  await pod('web-2', { app: 'web' }, { ip: '10.244.0.10', nodeName: 'node-b' });
-  await pod('web-3', { app: 'web' }, { ip: '10.244.0.7' });
-  const { uid } = await service(
+  await env.pod('web-1', { app: 'web' }, { ip: '10.244.0.5' });
+  await env.pod('web-2', { app: 'web' }, { ip: '10.244.0.10', nodeName: 'node-b' });
+  await env.pod('web-3', { app: 'web' }, { ip: '10.244.0.7' });
+  const svc = await env.service(
     'web',
     { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
     { tier: 'front' },
   );
+  const { uid } = svc.metadata;
   const slices = await waitFor('three ready endpoints', async () => {
     const s = await slicesOf('web');
     return addrs(s, ready).length === 3 ? s : undefined;
@@ -136,10 +118,10 @@ test('a terminating pod is serving and terminating but not ready; a deleted one 
 });
 
 test('a named targetPort resolves per pod: one slice per port set', async () => {
-  await pod('named-1', { app: 'named' }, { ip: '10.244.2.1', ports: [['web', 8080]] });
-  await pod('named-2', { app: 'named' }, { ip: '10.244.2.2', ports: [['web', 9090]] });
-  await pod('named-3', { app: 'named' }, { ip: '10.244.2.3', ports: [['web', 9090]] });
-  await service('named', { selector: { app: 'named' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] });
+  await env.pod('named-1', { app: 'named' }, { ip: '10.244.2.1', ports: [['web', 8080]] });
+  await env.pod('named-2', { app: 'named' }, { ip: '10.244.2.2', ports: [['web', 9090]] });
+  await env.pod('named-3', { app: 'named' }, { ip: '10.244.2.3', ports: [['web', 9090]] });
+  await env.service('named', { selector: { app: 'named' }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] });
   const slices = await waitFor('three endpoints', async () => {
     const s = await slicesOf('named');
     return addrs(s).length === 3 ? s : undefined;
@@ -149,9 +131,9 @@ test('a named targetPort resolves per pod: one slice per port set', async () => 
 });
 
 test('a changed selector moves the slice to the newly selected pods', async () => {
-  await pod('blue-1', { color: 'blue' }, { ip: '10.244.4.1' });
-  await pod('green-1', { color: 'green' }, { ip: '10.244.4.2' });
-  await service('color', { selector: { color: 'blue' }, ports: [{ port: 80 }] });
+  await env.pod('blue-1', { color: 'blue' }, { ip: '10.244.4.1' });
+  await env.pod('green-1', { color: 'green' }, { ip: '10.244.4.2' });
+  await env.service('color', { selector: { color: 'blue' }, ports: [{ port: 80 }] });
   const first = await waitFor('the blue pod', async () => {
     const s = await slicesOf('color');
     return addrs(s).join() === '10.244.4.1' ? s : undefined;
@@ -169,7 +151,7 @@ test('a changed selector moves the slice to the newly selected pods', async () =
 });
 
 test('a service selecting nothing gets one empty placeholder slice; one without a selector none', async () => {
-  await service('empty', { selector: { app: 'nothing-here' }, ports: [{ port: 80 }] });
+  await env.service('empty', { selector: { app: 'nothing-here' }, ports: [{ port: 80 }] });
   const slices = await waitFor('a placeholder', async () => {
     const s = await slicesOf('empty');
     return s.length === 1 ? s : undefined;
@@ -184,7 +166,7 @@ test('a service selecting nothing gets one empty placeholder slice; one without 
     [slices[0].metadata.resourceVersion],
   );
   // Pods appearing fill the placeholder in place.
-  await pod('late-1', { app: 'nothing-here' }, { ip: '10.244.6.1' });
+  await env.pod('late-1', { app: 'nothing-here' }, { ip: '10.244.6.1' });
   const filled = await waitFor('the placeholder filled', async () => {
     const s = await slicesOf('empty');
     return addrs(s).length === 1 ? s : undefined;
@@ -195,7 +177,7 @@ test('a service selecting nothing gets one empty placeholder slice; one without 
   );
   assert.deepEqual(filled[0].ports, [{ name: '', port: 80, protocol: 'TCP' }]);
 
-  await service('manual', { ports: [{ port: 80 }] });
+  await env.service('manual', { ports: [{ port: 80 }] });
   await ctrl.reconcile(`${NS}/manual`);
   assert.deepEqual(await slicesOf('manual'), []);
 });
@@ -203,9 +185,9 @@ test('a service selecting nothing gets one empty placeholder slice; one without 
 test('more than 100 endpoints are split over slices of at most 100', async () => {
   const n = 130;
   await Promise.all(
-    Array.from({ length: n }, (_, i) => pod(`many-${i}`, { app: 'many' }, { ip: `10.245.${Math.floor(i / 200)}.${(i % 200) + 1}` })),
+    Array.from({ length: n }, (_, i) => env.pod(`many-${i}`, { app: 'many' }, { ip: `10.245.${Math.floor(i / 200)}.${(i % 200) + 1}` })),
   );
-  await service('many', { selector: { app: 'many' }, ports: [{ port: 80 }] });
+  await env.service('many', { selector: { app: 'many' }, ports: [{ port: 80 }] });
   const slices = await waitFor(
     `${n} endpoints`,
     async () => {

@@ -9,21 +9,22 @@
 import { isPodReady } from '../api/conditions.js';
 import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject, type OwnerReference } from '../api/object.js';
-import { ENDPOINTSLICES, NODES, type Pod, type Service } from '../api/types.js';
+import { ENDPOINTSLICES, NODES, type ObjectReference, type Pod, type Service } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import {
   findPort,
   followServicesAndPods,
-  formatRFC3339Nano,
   HEADLESS_LABEL,
   isIPv6,
   isServiceIPSet,
-  LAST_CHANGE_TRIGGER_TIME,
   managedServicePods,
   podIPs,
+  podReference,
   sameStringMap,
+  setHeadlessLabel,
+  setTriggerTimeAnnotation,
   shouldPodBeInEndpoints,
   shouldSetHostname,
   TriggerTimeTracker,
@@ -48,15 +49,6 @@ const STALE_CACHE_RETRY_MS = 1000;
 
 export type AddressType = 'IPv4' | 'IPv6' | 'FQDN';
 
-export interface ObjectReference {
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  resourceVersion?: string;
-  apiVersion?: string;
-  fieldPath?: string;
-}
 export interface EndpointConditions {
   ready?: boolean;
   serving?: boolean;
@@ -484,7 +476,7 @@ export class EndpointSliceController extends Controller {
     // No new slices for a service being deleted: the garbage collector would race them.
     if (!svc.metadata.deletionTimestamp) {
       for (const s of toCreate) {
-        setTriggerTime(s, triggerTime);
+        setTriggerTimeAnnotation(s, triggerTime);
         nullEmptyLists(s);
         let created: EndpointSlice;
         try {
@@ -497,7 +489,7 @@ export class EndpointSliceController extends Controller {
       }
     }
     for (const s of toUpdate) {
-      setTriggerTime(s, triggerTime);
+      setTriggerTimeAnnotation(s, triggerTime);
       nullEmptyLists(s);
       let updated: EndpointSlice;
       try {
@@ -559,7 +551,7 @@ export function podToEndpoint(pod: Pod, node: KObject | undefined, svc: Service,
     conditions: { ready, serving, terminating },
   };
   if (shouldSetHostname(pod, svc)) ep.hostname = pod.spec!.hostname as string;
-  ep.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid };
+  ep.targetRef = podReference(pod);
   if (pod.spec?.nodeName) ep.nodeName = pod.spec.nodeName;
   const zone = node?.metadata.labels?.[ZONE_LABEL];
   if (zone) ep.zone = zone;
@@ -631,7 +623,7 @@ function sliceLabels(slice: EndpointSlice | undefined, svc: Service): { labels: 
   for (const [k, v] of Object.entries(slice?.metadata.labels ?? {})) if (!reserved(k)) cur[k] = v;
   for (const [k, v] of Object.entries(svc.metadata.labels ?? {})) if (!reserved(k)) want[k] = v;
   const changed = !sameStringMap(cur, want);
-  if (!isServiceIPSet(svc)) want[HEADLESS_LABEL] = '';
+  setHeadlessLabel(want, svc);
   want[LABEL_SERVICE_NAME] = svc.metadata.name!;
   want[LABEL_MANAGED_BY] = CONTROLLER_NAME;
   return { labels: want, changed };
@@ -695,11 +687,4 @@ function sliceToFill(slices: EndpointSlice[], n: number, max: number): EndpointS
 function nullEmptyLists(slice: EndpointSlice): void {
   if (!slice.endpoints?.length) slice.endpoints = null;
   if (!slice.ports?.length) slice.ports = null;
-}
-
-function setTriggerTime(slice: EndpointSlice, triggerTime: number): void {
-  const annotations = { ...(slice.metadata.annotations ?? {}) };
-  if (triggerTime) annotations[LAST_CHANGE_TRIGGER_TIME] = formatRFC3339Nano(triggerTime);
-  else delete annotations[LAST_CHANGE_TRIGGER_TIME];
-  slice.metadata.annotations = annotations;
 }

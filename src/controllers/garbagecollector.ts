@@ -6,7 +6,7 @@
 import { apiVersionOf, type KObject, type OwnerReference } from '../api/object.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { APIResource } from '../client/discovery.js';
-import { type Informer, OWNER_UID_INDEX, ownerUidIndexFunc, type SharedInformerFactory } from '../client/informer.js';
+import { type Informer, OWNER_UID_INDEX, OWNER_UID_INDEXERS, type SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type ResourceRef, type RestClient } from '../client/rest.js';
 
 /** Resources the collector follows: everything served except the ones nobody owns or is owned. */
@@ -34,7 +34,7 @@ export class GarbageCollector implements Reconciler {
       group: ri.group,
       version: ri.version,
       resource: ri.resource,
-      indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc },
+      indexers: OWNER_UID_INDEXERS,
     });
     const idx = this.idOf(ri);
     this.informers.set(idx, { ri, inf });

@@ -3,10 +3,11 @@
 // process holds the kube-controller-manager Lease in kube-system, so two control planes sharing
 // a store never both act. The scheduler is a component of its own (src/scheduler/server.ts).
 
+import { type ComponentConnection, componentClient, componentInformerFactory } from '../client/component.js';
 import { serverPreferredResources } from '../client/discovery.js';
-import { SharedInformerFactory, stripManagedFields } from '../client/informer.js';
+import type { SharedInformerFactory } from '../client/informer.js';
 import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
-import { RestClient } from '../client/rest.js';
+import type { RestClient } from '../client/rest.js';
 import { setQueueMetricsProvider } from '../client/workqueue.js';
 import { prometheusQueueMetrics } from '../client/workqueue-metrics.js';
 import type { KeyPairPEM } from '../pki/certs.js';
@@ -72,12 +73,8 @@ const CONTROLLER_CLIENTS = [
   'horizontal-pod-autoscaler',
 ];
 
-export interface ControllerManagerOptions {
-  server: string;
-  /** The manager's own credential: a bearer token, or a client certificate (system:kube-controller-manager). */
-  token?: string;
-  certData?: string;
-  keyData?: string;
+/** The manager's own credential is a bearer token or a client certificate (system:kube-controller-manager). */
+export interface ControllerManagerOptions extends ComponentConnection {
   /**
    * --use-service-account-credentials: each controller acts as the service account
    * kube-system/<controller name> (its system:controller:<name> role); else all act as the manager.
@@ -85,8 +82,6 @@ export interface ControllerManagerOptions {
   useServiceAccountCredentials?: boolean;
   /** The client the extra controllers act with (simulated nodes play kubelets); the manager's own when absent. */
   extraClient?: RestClient;
-  /** The cluster CA, PEM. */
-  caData?: string;
   /** The cluster CA's certificate and key (--cluster-signing-cert-file/--cluster-signing-key-file): csrsigning issues with it. */
   signingCA?: KeyPairPEM;
   /** The service-account signing key (--service-account-private-key-file): legacy token Secrets are filled with it. */
@@ -124,27 +119,16 @@ export interface ControllerManager {
 export async function startControllers(opts: ControllerManagerOptions): Promise<ControllerManager> {
   // Its queues report workqueue_* metrics, as kube-controller-manager's do.
   setQueueMetricsProvider(prometheusQueueMetrics);
-  const client = new RestClient({
-    server: opts.server,
-    token: opts.token,
-    certData: opts.certData,
-    keyData: opts.keyData,
-    caData: opts.caData,
-    userAgent: 'kube-controller-manager/v1.32.0 (k8ts)',
-  });
+  const client = componentClient(opts, 'kube-controller-manager/v1.32.0 (k8ts)');
   const builder: ControllerClientBuilder = opts.useServiceAccountCredentials
-    ? new ServiceAccountClientBuilder(client, { server: opts.server, caData: opts.caData }, opts.log)
+    ? new ServiceAccountClientBuilder(client, { server: opts.server, caData: opts.caData, transport: opts.transport }, opts.log)
     : new SimpleControllerClientBuilder(client);
   // Fail early (as the binary does) when the API server cannot be reached at all.
   await serverPreferredResources(client);
   // One term per Lease held: fresh informers and controllers each time (see runLeaderElected).
   const term = async (): Promise<Runnable> => {
     // The shared informers read with the manager's own identity (list/watch of everything).
-    // managedFields dropped from the cached objects, as kube-controller-manager's informers do (memory).
-    const factory = new SharedInformerFactory(client, {
-      onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`),
-      transform: stripManagedFields,
-    });
+    const factory = componentInformerFactory(client, opts.log);
     const resources = await serverPreferredResources(client);
     // Each controller's client, made (and its service account's token asked for) up front.
     const named = new Map<string, RestClient>();

@@ -155,6 +155,9 @@ test('fullyLabeledReplicas counts pods that carry all template labels', async ()
 
 test('scales down in Kubernetes ranking order', async () => {
   const ns = await newNamespace();
+  // One readiness time for all, so that restarts (not the clock) decide between ready pods: taken
+  // once, since Ready times a second apart in one log2 bucket are ordered by uid, as Kubernetes does.
+  const readySince = new Date(Date.now() - 600_000).toISOString().replace(/\.\d+Z$/, 'Z');
   const mk = async (name: string, opts: { node?: string; phase?: string; ready?: boolean; cost?: number; restarts?: number }) => {
     const p = await cp.client.create<Pod>(
       { ...PODS, namespace: ns },
@@ -170,14 +173,12 @@ test('scales down in Kubernetes ranking order', async () => {
       },
     );
     if (opts.phase) {
-      // One readiness time for all, so that restarts (not the clock) decide between ready pods.
-      const t = new Date(Date.now() - 600_000).toISOString().replace(/\.\d+Z$/, 'Z');
       await cp.client.patch(
         { ...PODS, namespace: ns, name, subresource: 'status' },
         {
           status: {
             phase: opts.phase,
-            conditions: [{ type: 'Ready', status: opts.ready ? 'True' : 'False', lastTransitionTime: t }],
+            conditions: [{ type: 'Ready', status: opts.ready ? 'True' : 'False', lastTransitionTime: readySince }],
             containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: !!opts.ready, restartCount: opts.restarts ?? 0 }],
           },
         },

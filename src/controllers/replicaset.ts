@@ -23,8 +23,8 @@ import {
   type Informer,
   NAMESPACE_INDEX,
   OWNER_UID_INDEX,
+  OWNER_UID_INDEXERS,
   objectKey,
-  ownerUidIndexFunc,
   type SharedInformerFactory,
 } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
@@ -179,7 +179,7 @@ export class ReplicaSetController extends Controller {
     const k = opts.kind ?? REPLICASET_KIND;
     super(k.name, client, k.component, opts);
     this.k = k;
-    this.rsInf = factory.informerFor<ReplicaSet>({ ...k.resource, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+    this.rsInf = factory.informerFor<ReplicaSet>({ ...k.resource, indexers: OWNER_UID_INDEXERS });
     this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_CONTROLLER_UID_INDEX]: podControllerUidIndexFunc } });
     this.rsInf.addEventHandler(ownerEvents(this.expectations, (rs) => this.enqueue(rs)));
     this.podInf.addEventHandler(podEvents(this.podHandlers, (old, cur) => this.podDeleting(old, cur)));

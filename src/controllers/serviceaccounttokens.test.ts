@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
-import { SharedInformerFactory } from '../client/informer.js';
 import { RestClient } from '../client/rest.js';
 import { newServiceAccountKeyPair } from '../pki/serviceaccount.js';
-import { startTestControlPlane } from '../testing/controlplane.js';
+import { runControllers, startTestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { ServiceAccountTokensController } from './serviceaccounttokens.js';
 
@@ -16,15 +15,11 @@ type Secret = KObject & { data?: Record<string, string> };
 test('token Secrets are filled, honoured while they hold the token, and removed with their account', async (t) => {
   const keys = newServiceAccountKeyPair();
   const cp = await startTestControlPlane({ serviceAccounts: { keys } });
-  const kcm = cp.newClient('kube-controller-manager');
-  const factory = new SharedInformerFactory(kcm);
-  const ctl = new ServiceAccountTokensController(kcm, factory, { keys, rootCA: cp.rootCA });
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  ctl.start();
+  const stop = await runControllers(cp.newClient('kube-controller-manager'), (kcm, factory) => [
+    new ServiceAccountTokensController(kcm, factory, { keys, rootCA: cp.rootCA }),
+  ]);
   t.after(async () => {
-    await ctl.stop();
-    await factory.stop();
+    await stop();
     await cp.stop();
   });
   const c = cp.client;

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SERVICES, type Service } from '../api/types.js';
-import { SharedInformerFactory } from '../client/informer.js';
-import { startTestControlPlane } from '../testing/controlplane.js';
+import { runControllers, startTestControlPlane } from '../testing/controlplane.js';
 import { stays, waitFor } from '../testing/wait.js';
 import { defaultLoadBalancerPool, parseAddressPool, poolContains, SERVICE_LB_CLASS, ServiceLBController } from './servicelb.js';
 
@@ -25,15 +24,11 @@ test('pools are parsed as MetalLB spells addresses', () => {
 
 test('LoadBalancer services get addresses from the pool; released on delete and type change; other classes left alone; exhaustion stays pending', async (t) => {
   const cp = await startTestControlPlane();
-  const cc = cp.newClient('kube-controller-manager');
-  const factory = new SharedInformerFactory(cc);
-  const ctl = new ServiceLBController(cc, factory, { pool: parseAddressPool('192.0.2.10-192.0.2.12') });
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  ctl.start();
+  const stop = await runControllers(cp.newClient('kube-controller-manager'), (cc, factory) => [
+    new ServiceLBController(cc, factory, { pool: parseAddressPool('192.0.2.10-192.0.2.12') }),
+  ]);
   t.after(async () => {
-    await ctl.stop();
-    await factory.stop();
+    await stop();
     await cp.stop();
   });
   const c = cp.client;
@@ -134,18 +129,8 @@ test('a restarted controller keeps every assignment (read back from the services
   const cp = await startTestControlPlane();
   const c = cp.client;
   const pool = parseAddressPool('192.0.2.20/31');
-  const run = async () => {
-    const cc = cp.newClient('kube-controller-manager');
-    const factory = new SharedInformerFactory(cc);
-    const ctl = new ServiceLBController(cc, factory, { pool });
-    factory.start();
-    await factory.waitForCacheSync(5000);
-    ctl.start();
-    return async () => {
-      await ctl.stop();
-      await factory.stop();
-    };
-  };
+  const run = () =>
+    runControllers(cp.newClient('kube-controller-manager'), (cc, factory) => [new ServiceLBController(cc, factory, { pool })]);
   let stop = await run();
   t.after(async () => {
     await stop();

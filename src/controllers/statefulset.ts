@@ -22,7 +22,7 @@ import {
   type StatefulSetStatus,
 } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
-import { type Informer, NAMESPACE_INDEX, OWNER_UID_INDEX, ownerUidIndexFunc, type SharedInformerFactory } from '../client/informer.js';
+import { type Informer, NAMESPACE_INDEX, OWNER_UID_INDEXERS, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import {
   claimControllerRevisions,
@@ -104,9 +104,9 @@ export class StatefulSetController extends Controller {
   ) {
     super('statefulset', client, 'statefulset-controller', opts);
     this.setInf = factory.informerFor<StatefulSet>({ ...STATEFULSETS });
-    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: OWNER_UID_INDEXERS });
     this.pvcInf = factory.informerFor<PersistentVolumeClaim>({ ...PERSISTENTVOLUMECLAIMS });
-    this.revInf = factory.informerFor<ControllerRevision>({ ...CONTROLLERREVISIONS, indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+    this.revInf = factory.informerFor<ControllerRevision>({ ...CONTROLLERREVISIONS, indexers: OWNER_UID_INDEXERS });
     this.setInf.addEventHandler({ onAdd: (s) => this.enqueue(s), onUpdate: (_o, s) => this.enqueue(s), onDelete: (s) => this.enqueue(s) });
     this.podInf.addEventHandler({
       onAdd: (p) => this.addPod(p),

@@ -18,6 +18,7 @@ import { isApiError, RestClient } from '../client/rest.js';
 import { discoverClusterCA } from '../cluster/discovery.js';
 import { bootstrapClientCertificate, componentCertificate, requestCertificate } from '../node/kubelet/tlsbootstrap.js';
 import { caCertHash } from '../pki/csr.js';
+import { core, statusCode } from '../testing/registry.js';
 import { startTLSControlPlane } from '../testing/tlscontrolplane.js';
 import { waitFor } from '../testing/wait.js';
 import { BootstrapSigner } from './bootstrapsigner.js';
@@ -25,25 +26,7 @@ import { CSRApprovingController } from './csrapproving.js';
 import { CSRSigningController } from './csrsigning.js';
 import { TokenCleaner } from './tokencleaner.js';
 
-const core = (resource: string, namespace?: string, name?: string, subresource?: string) => ({
-  group: '',
-  version: 'v1',
-  resource,
-  namespace,
-  name,
-  subresource,
-});
 const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
-
-async function status(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-    return 200;
-  } catch (e) {
-    if (isApiError(e)) return e.code;
-    throw e;
-  }
-}
 
 const TOKEN = 'abcdef.0123456789abcdef';
 
@@ -105,11 +88,11 @@ test('bootstrap tokens: who they are, and refused once expired or deleted', asyn
     'system:authenticated',
   ]);
   // It may make CSRs, not read Secrets.
-  assert.equal(await status(c.list(core('secrets', 'kube-system'))), 403);
+  assert.equal(await statusCode(c.list(core('secrets', 'kube-system'))), 403);
   // A wrong secret for the id, and an unknown id: 401.
-  assert.equal(await status(bearer('abcdef.0123456789abcdee').list(CSRS)), 401);
-  assert.equal(await status(bearer('zzzzzz.0123456789abcdef').list(CSRS)), 401);
-  assert.equal(await status(c.list(CSRS)), 200);
+  assert.equal(await statusCode(bearer('abcdef.0123456789abcdee').list(CSRS)), 401);
+  assert.equal(await statusCode(bearer('zzzzzz.0123456789abcdef').list(CSRS)), 401);
+  assert.equal(await statusCode(c.list(CSRS)), 200);
 
   // Expired: refused at once, and the token cleaner deletes it.
   await addToken({ token: 'expire.0123456789abcdef', usages: ['authentication'], groups: [], expires: Date.now() + 1500 });
@@ -119,16 +102,16 @@ test('bootstrap tokens: who they are, and refused once expired or deleted', asyn
       { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews' },
       { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {} },
     );
-  assert.equal(await status(whoami()), 200);
-  await waitFor('the expired token refused', async () => (await status(whoami())) === 401);
+  assert.equal(await statusCode(whoami()), 200);
+  await waitFor('the expired token refused', async () => (await statusCode(whoami())) === 401);
   await waitFor(
     'the token cleaner to delete it',
-    async () => (await status(cp.admin.get(core('secrets', 'kube-system', 'bootstrap-token-expire')))) === 404,
+    async () => (await statusCode(cp.admin.get(core('secrets', 'kube-system', 'bootstrap-token-expire')))) === 404,
   );
 
   // Deleted: refused.
   await cp.admin.delete(core('secrets', 'kube-system', 'bootstrap-token-abcdef'));
-  assert.equal(await status(c.list(CSRS)), 401);
+  assert.equal(await statusCode(c.list(CSRS)), 401);
 });
 
 test('token discovery: cluster-info is signed per token; the CA is trusted only when pinned', async (t) => {
@@ -142,8 +125,8 @@ test('token discovery: cluster-info is signed per token; the CA is trusted only 
     return got.data?.['jws-kubeconfig-abcdef'] ? got : undefined;
   });
   assert.match(cm.data!['jws-kubeconfig-abcdef'], /^[\w-]+\.\.[\w-]+$/);
-  assert.equal(await status(anon.list(core('configmaps', CLUSTER_INFO_NAMESPACE))), 401);
-  assert.equal(await status(anon.get(core('configmaps', 'kube-system', 'cluster-info'))), 401);
+  assert.equal(await statusCode(anon.list(core('configmaps', CLUSTER_INFO_NAMESPACE))), 401);
+  assert.equal(await statusCode(anon.get(core('configmaps', 'kube-system', 'cluster-info'))), 401);
 
   const hash = caCertHash(cp.ca.cert);
   const found = await discoverClusterCA({ server: cp.url, token: TOKEN, caCertHashes: [hash] });
@@ -235,11 +218,11 @@ test("TLS bootstrap: the node certificate is issued through an approved CSR and 
       volumes: [{ name: 's', secret: { secretName: 'used' } }],
     },
   });
-  assert.equal(await status(n1.get(core('secrets', 'default', 'used'))), 200);
-  assert.equal(await status(n1.get(core('secrets', 'default', 'unused'))), 403);
-  assert.equal(await status(n1.list(core('secrets', 'default'))), 403);
-  assert.equal(await status(n1.patch(core('nodes', undefined, 'n2'), { metadata: { labels: { evil: 'yes' } } }, 'merge')), 403);
-  assert.equal(await status(n1.patch(core('nodes', undefined, 'n1'), { metadata: { labels: { mine: 'yes' } } }, 'merge')), 200);
+  assert.equal(await statusCode(n1.get(core('secrets', 'default', 'used'))), 200);
+  assert.equal(await statusCode(n1.get(core('secrets', 'default', 'unused'))), 403);
+  assert.equal(await statusCode(n1.list(core('secrets', 'default'))), 403);
+  assert.equal(await statusCode(n1.patch(core('nodes', undefined, 'n2'), { metadata: { labels: { evil: 'yes' } } }, 'merge')), 403);
+  assert.equal(await statusCode(n1.patch(core('nodes', undefined, 'n1'), { metadata: { labels: { mine: 'yes' } } }, 'merge')), 200);
 
   // A bootstrap token cannot get a certificate for a node name in another group or for system:masters.
   const boot = bearer(TOKEN);
@@ -383,7 +366,7 @@ test('CSR approval needs approve on the signer; kubectl-style approve and deny',
   // The spec never changes; Approved cannot be removed.
   const cur = await cp.admin.get<KObject>({ ...CSRS, name: 'alice' });
   assert.equal(
-    await status(cp.admin.update({ ...CSRS, name: 'alice', subresource: 'approval' }, { ...cur, status: { conditions: [] } })),
+    await statusCode(cp.admin.update({ ...CSRS, name: 'alice', subresource: 'approval' }, { ...cur, status: { conditions: [] } })),
     422,
   );
   // Denied: never issued.
@@ -396,7 +379,7 @@ test('CSR approval needs approve on the signer; kubectl-style approve and deny',
   assert.equal(denied.status?.certificate, undefined);
   // Both Approved and Denied: invalid.
   assert.equal(
-    await status(
+    await statusCode(
       cp.admin.update(
         { ...CSRS, name: 'dora', subresource: 'approval' },
         {
@@ -414,7 +397,7 @@ test('CSR approval needs approve on the signer; kubectl-style approve and deny',
   );
   // A garbage request is refused at creation.
   assert.equal(
-    await status(
+    await statusCode(
       cp.admin.create(CSRS, {
         apiVersion: 'certificates.k8s.io/v1',
         kind: 'CertificateSigningRequest',

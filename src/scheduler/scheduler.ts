@@ -145,6 +145,9 @@ export class Scheduler {
     this.queue = new SchedulingQueue(opts.queue);
     this.recorder = new EventRecorder(client, {
       component: DEFAULT_SCHEDULER_NAME,
+      // kube-scheduler's events broadcaster (tools/events) writes each event from a goroutine of
+      // its own: one Scheduled event per pod must not queue behind the one before.
+      maxInFlight: 32,
       onError: (e) => this.log(`event: ${(e as Error)?.message ?? e}`),
     });
     this.pods = factory.informerFor<Pod>({ ...PODS, fieldSelector: NON_TERMINAL_PODS });

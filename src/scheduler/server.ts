@@ -2,19 +2,12 @@
 // informers, scheduling only while it holds the kube-scheduler Lease in kube-system, so that
 // two control planes sharing a store never both bind pods.
 
-import { SharedInformerFactory, stripManagedFields } from '../client/informer.js';
+import { type ComponentConnection, componentClient, componentInformerFactory } from '../client/component.js';
 import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
-import { RestClient } from '../client/rest.js';
 import { Scheduler } from './scheduler.js';
 
-export interface SchedulerServerOptions {
-  server: string;
-  /** The scheduler's credential: a bearer token, or a client certificate (system:kube-scheduler). */
-  token?: string;
-  certData?: string;
-  keyData?: string;
-  /** The cluster CA, PEM. */
-  caData?: string;
+/** The scheduler's credential is a bearer token or a client certificate (system:kube-scheduler). */
+export interface SchedulerServerOptions extends ComponentConnection {
   log?: (msg: string) => void;
 }
 
@@ -25,21 +18,10 @@ export interface SchedulerServer {
 }
 
 export async function startScheduler(opts: SchedulerServerOptions): Promise<SchedulerServer> {
-  const client = new RestClient({
-    server: opts.server,
-    token: opts.token,
-    certData: opts.certData,
-    keyData: opts.keyData,
-    caData: opts.caData,
-    userAgent: 'kube-scheduler/v1.32.0 (k8ts)',
-  });
+  const client = componentClient(opts, 'kube-scheduler/v1.32.0 (k8ts)');
   // One term per Lease held: a fresh scheduler and informers each time (see runLeaderElected).
   const term = async (): Promise<Runnable> => {
-    // managedFields dropped from the cached objects, as kube-scheduler's informers do (memory).
-    const factory = new SharedInformerFactory(client, {
-      onError: (e) => opts.log?.(`informer: ${(e as Error)?.message ?? String(e)}`),
-      transform: stripManagedFields,
-    });
+    const factory = componentInformerFactory(client, opts.log);
     const scheduler = new Scheduler(client, factory, { log: opts.log });
     factory.start();
     try {

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { adminUser } from '../apiserver/authn/user.js';
 import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
-import { SharedInformerFactory } from '../client/informer.js';
+import { SharedInformerFactory, type SharedInformerFactoryOptions } from '../client/informer.js';
+import type { Runnable } from '../client/leaderelection.js';
 import { RestClient } from '../client/rest.js';
 import { RootCACertPublisher } from '../controllers/rootcacertpublisher.js';
 import { ServiceAccountController } from '../controllers/serviceaccount.js';
@@ -47,12 +48,11 @@ export async function startTestControlPlane(options: Partial<ApiServerOptions> =
   // admission plugin refuses pods until it exists) and the kube-root-ca.crt ConfigMap (pods'
   // kube-api-access volumes project it; this plain-HTTP server's clients verify nothing, so the
   // CA published is one made for the test run).
-  const kcm = newClient('kube-controller-manager');
-  const saFactory = new SharedInformerFactory(kcm);
-  const saControllers = [new ServiceAccountController(kcm, saFactory), new RootCACertPublisher(kcm, saFactory, testCA().cert)];
-  saFactory.start();
-  await saFactory.waitForCacheSync(10_000);
-  for (const ctl of saControllers) ctl.start();
+  const stopControllers = await runControllers(
+    newClient('kube-controller-manager'),
+    (kcm, factory) => [new ServiceAccountController(kcm, factory), new RootCACertPublisher(kcm, factory, testCA().cert)],
+    { syncTimeoutMs: 10_000 },
+  );
   return {
     url,
     token,
@@ -61,12 +61,32 @@ export async function startTestControlPlane(options: Partial<ApiServerOptions> =
     newClient,
     rootCA: testCA().cert,
     async stop() {
-      for (const ctl of saControllers) await ctl.stop();
-      await saFactory.stop();
+      await stopControllers();
       for (const c of clients) c.close();
       await api.stop();
       await store.close();
     },
+  };
+}
+
+/**
+ * Controllers on one client and one informer factory, as kube-controller-manager runs them: made
+ * by make, started once the factory's caches have synced (within syncTimeoutMs, 5 s by default).
+ * The function returned stops them, in order, then the factory.
+ */
+export async function runControllers(
+  client: RestClient,
+  make: (client: RestClient, factory: SharedInformerFactory) => Runnable[] | Promise<Runnable[]>,
+  o: { factory?: SharedInformerFactoryOptions; syncTimeoutMs?: number } = {},
+): Promise<() => Promise<void>> {
+  const factory = new SharedInformerFactory(client, o.factory);
+  const controllers = await make(client, factory);
+  factory.start();
+  await factory.waitForCacheSync(o.syncTimeoutMs ?? 5000);
+  for (const c of controllers) c.start();
+  return async () => {
+    for (const c of controllers) await c.stop();
+    await factory.stop();
   };
 }
 

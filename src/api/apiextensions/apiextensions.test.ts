@@ -14,6 +14,8 @@ import { validateValue } from './validate.js';
 
 const msgs = (errs: Parameters<typeof fieldErrorMessage>[0][]) => errs.map(fieldErrorMessage);
 const P = 'spec.versions[0].schema.openAPIV3Schema';
+/** A custom resource's schema: an object whose spec is an object with these keywords. */
+const specSchema = (spec: JSONSchemaProps): JSONSchemaProps => ({ type: 'object', properties: { spec: { type: 'object', ...spec } } });
 
 test('structural: types are required outside value validations, metadata only restricts name, nested contexts stay generic-free', () => {
   const s: JSONSchemaProps = {
@@ -79,24 +81,18 @@ test("validation messages are kube-openapi's, turned into field errors as apiext
 });
 
 test("pruning drops unknown fields (keeping preserved subtrees and embedded resources' type and metadata)", () => {
-  const s: JSONSchemaProps = {
-    type: 'object',
+  const s = specSchema({
     properties: {
-      spec: {
+      keep: { type: 'string' },
+      free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      tmpl: {
         type: 'object',
-        properties: {
-          keep: { type: 'string' },
-          free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-          tmpl: {
-            type: 'object',
-            'x-kubernetes-embedded-resource': true,
-            properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } },
-          },
-          list: { type: 'array', items: { type: 'object', properties: { k: { type: 'string' } } } },
-        },
+        'x-kubernetes-embedded-resource': true,
+        properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } },
       },
+      list: { type: 'array', items: { type: 'object', properties: { k: { type: 'string' } } } },
     },
-  };
+  });
   const obj: Record<string, unknown> = {
     apiVersion: 'x/v1',
     kind: 'X',
@@ -125,21 +121,15 @@ test("pruning drops unknown fields (keeping preserved subtrees and embedded reso
 });
 
 test('defaulting fills absent fields and non-nullable nulls, recursively', () => {
-  const s: JSONSchemaProps = {
-    type: 'object',
+  const s = specSchema({
+    default: {},
     properties: {
-      spec: {
-        type: 'object',
-        default: {},
-        properties: {
-          replicas: { type: 'integer', default: 1 },
-          image: { type: 'string', default: 'busybox' },
-          ports: { type: 'array', items: { type: 'object', properties: { protocol: { type: 'string', default: 'TCP' } } } },
-          gone: { type: 'string' },
-        },
-      },
+      replicas: { type: 'integer', default: 1 },
+      image: { type: 'string', default: 'busybox' },
+      ports: { type: 'array', items: { type: 'object', properties: { protocol: { type: 'string', default: 'TCP' } } } },
+      gone: { type: 'string' },
     },
-  };
+  });
   const a: Record<string, unknown> = {};
   applyDefaults(a, s);
   assert.deepEqual(a, { spec: { replicas: 1, image: 'busybox' } });
@@ -149,24 +139,18 @@ test('defaulting fills absent fields and non-nullable nulls, recursively', () =>
 });
 
 test('CEL rules: messages, reasons, field paths, transition rules with oldSelf', () => {
-  const s: JSONSchemaProps = {
-    type: 'object',
+  const s = specSchema({
+    'x-kubernetes-validations': [
+      { rule: 'self.minReplicas <= self.maxReplicas', message: 'minReplicas must not exceed maxReplicas' },
+      { rule: 'self.name.startsWith("web")', reason: 'FieldValueForbidden', fieldPath: '.name' },
+    ],
     properties: {
-      spec: {
-        type: 'object',
-        'x-kubernetes-validations': [
-          { rule: 'self.minReplicas <= self.maxReplicas', message: 'minReplicas must not exceed maxReplicas' },
-          { rule: 'self.name.startsWith("web")', reason: 'FieldValueForbidden', fieldPath: '.name' },
-        ],
-        properties: {
-          minReplicas: { type: 'integer' },
-          maxReplicas: { type: 'integer' },
-          name: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'name is immutable' }] },
-          'x-count': { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self > 0' }] },
-        },
-      },
+      minReplicas: { type: 'integer' },
+      maxReplicas: { type: 'integer' },
+      name: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'name is immutable' }] },
+      'x-count': { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self > 0' }] },
     },
-  };
+  });
   const obj = { spec: { minReplicas: 5, maxReplicas: 2, name: 'db', 'x-count': 0 } };
   assert.deepEqual(msgs(validateRules(s, obj)), [
     'spec: Invalid value: "object": minReplicas must not exceed maxReplicas',
@@ -268,28 +252,22 @@ test("patterns are RE2, as Go's: its syntax errors, and linear-time matching of 
 });
 
 test("CEL: Kubernetes' list library and the strings extension", () => {
-  const s: JSONSchemaProps = {
-    type: 'object',
-    properties: {
-      spec: {
-        type: 'object',
-        'x-kubernetes-validations': [
-          { rule: 'self.ports.isSorted()', message: 'ports must be sorted' },
-          { rule: 'self.weights.sum() <= 100', message: 'weights add up to at most 100' },
-          {
-            rule: 'self.ports.max() < 1024 && self.ports.min() > 0 && self.ports.indexOf(80) >= 0',
-            message: 'privileged ports, 80 among them',
-          },
-          { rule: 'self.name.lowerAscii().startsWith("web")', message: 'name starts with web' },
-        ],
-        properties: {
-          ports: { type: 'array', items: { type: 'integer' } },
-          weights: { type: 'array', items: { type: 'integer' } },
-          name: { type: 'string' },
-        },
+  const s = specSchema({
+    'x-kubernetes-validations': [
+      { rule: 'self.ports.isSorted()', message: 'ports must be sorted' },
+      { rule: 'self.weights.sum() <= 100', message: 'weights add up to at most 100' },
+      {
+        rule: 'self.ports.max() < 1024 && self.ports.min() > 0 && self.ports.indexOf(80) >= 0',
+        message: 'privileged ports, 80 among them',
       },
+      { rule: 'self.name.lowerAscii().startsWith("web")', message: 'name starts with web' },
+    ],
+    properties: {
+      ports: { type: 'array', items: { type: 'integer' } },
+      weights: { type: 'array', items: { type: 'integer' } },
+      name: { type: 'string' },
     },
-  };
+  });
   assert.deepEqual(validateRules(s, { spec: { ports: [22, 80, 443], weights: [50, 50], name: 'WebShop' } }), []);
   assert.deepEqual(msgs(validateRules(s, { spec: { ports: [443, 80, 2000], weights: [60, 50], name: 'db' } })), [
     'spec: Invalid value: "object": ports must be sorted',

@@ -20,6 +20,7 @@ import {
   type Usage,
 } from '../../api/quota.js';
 import type { ApiServerContext } from '../registry/context.js';
+import { apiserverContext } from '../registry/strategy.js';
 import { type AdmissionPlugin, type Attributes, forbidden } from './types.js';
 
 /** How often a charge is tried again after losing a compare-and-swap on a quota. */
@@ -56,14 +57,7 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
       const charged = this.check(a, ev, quotas);
       if (!charged.length || a.dryRun) return;
       try {
-        for (const q of charged)
-          await reg.update(
-            a.namespace,
-            q.metadata.name!,
-            q,
-            { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] },
-            'status',
-          );
+        for (const q of charged) await reg.update(a.namespace, q.metadata.name!, q, apiserverContext(), 'status');
         return;
       } catch (e) {
         // Another write moved the quota on: evaluate again against what it says now.

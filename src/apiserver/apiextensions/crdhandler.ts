@@ -18,7 +18,7 @@ import type { Store } from '../../store/types.js';
 import { CLEANUP_FINALIZER, conditionOf, setCondition } from '../registry/apiextensions/customresourcedefinitions.js';
 import type { ApiServerContext } from '../registry/context.js';
 import { GenericRegistry } from '../registry/generic.js';
-import type { RequestContext } from '../registry/strategy.js';
+import { apiserverContext } from '../registry/strategy.js';
 import type { CustomDefinition, ServedResources } from '../served.js';
 import type { CacheEvent } from '../watchcache.js';
 import { WatchCache } from '../watchcache.js';
@@ -44,13 +44,6 @@ interface Serving {
   group: string;
   plural: string;
 }
-
-const SYSTEM_CTX = (): RequestContext => ({
-  user: { name: 'system:apiserver', groups: ['system:masters'] },
-  dryRun: false,
-  fieldManager: 'kube-apiserver',
-  warnings: [],
-});
 
 /**
  * Kubernetes' version priority (version.CompareKubeAwareVersionStrings): GA before beta before
@@ -273,7 +266,7 @@ export class CRDHandler {
   }
 
   private async writeStatus(name: string, status: Obj): Promise<void> {
-    await this.host.crds.guaranteedUpdate(undefined, name, SYSTEM_CTX(), 'status', (cur) => {
+    await this.host.crds.guaranteedUpdate(undefined, name, apiserverContext(), 'status', (cur) => {
       if (!cur) throw this.host.crds.notFound(name);
       return { ...cur, status };
     });
@@ -357,7 +350,7 @@ export class CRDHandler {
       for (const obj of reg.cache.list().items) {
         remaining++;
         if (obj.metadata.deletionTimestamp) continue;
-        await reg.delete(obj.metadata.namespace, obj.metadata.name!, {}, SYSTEM_CTX()).catch((e: unknown) => {
+        await reg.delete(obj.metadata.namespace, obj.metadata.name!, {}, apiserverContext()).catch((e: unknown) => {
           if ((e as { code?: number }).code !== 404) throw e;
         });
       }
@@ -382,7 +375,7 @@ export class CRDHandler {
     // Nothing is left: stop serving, then let the CRD go.
     this.unserve(name);
     await this.host.crds
-      .guaranteedUpdate(undefined, name, SYSTEM_CTX(), undefined, (cur) => {
+      .guaranteedUpdate(undefined, name, apiserverContext(), undefined, (cur) => {
         if (!cur) throw this.host.crds.notFound(name);
         const fins = (cur.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
         cur.metadata.finalizers = fins;

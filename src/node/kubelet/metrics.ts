@@ -77,3 +77,41 @@ export function addPodStatusSource(nodeName: string, statuses: () => Iterable<Po
 export function observePodStart(seconds: number): void {
   podStartDuration.observe(seconds);
 }
+
+/**
+ * prober_probe_total (pkg/kubelet/prober: ProberResults): each probe run counted by type and
+ * result ("successful", "failed", "unknown"), labelled with its container and pod; a probe
+ * worker removes its series when it stops, as kubelet's does.
+ */
+const proberResults = metric(
+  'prober_probe_total',
+  () =>
+    new client.Counter({
+      name: 'prober_probe_total',
+      help: 'Cumulative number of a liveness, readiness or startup probe for a container by result.',
+      labelNames: ['probe_type', 'result', 'container', 'pod', 'namespace', 'pod_uid'],
+    }),
+);
+
+export interface ProbeLabels {
+  probe_type: 'Liveness' | 'Readiness' | 'Startup';
+  container: string;
+  pod: string;
+  namespace: string;
+  pod_uid: string;
+}
+
+export function countProbe(labels: ProbeLabels, result: 'successful' | 'failed' | 'unknown'): void {
+  proberResults.inc({ ...labels, result });
+}
+
+export function forgetProbe(labels: ProbeLabels): void {
+  for (const result of ['successful', 'failed', 'unknown']) proberResults.remove({ ...labels, result });
+}
+
+/** Probe runs counted so far by this process's agents (benches read it beside the CPU they used). */
+export async function probeRuns(): Promise<number> {
+  let n = 0;
+  for (const v of (await proberResults.get()).values) n += v.value;
+  return n;
+}

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import promClient from 'prom-client';
+import { waitFor } from '../../testing/wait.js';
 import { FakeRuntime } from '../runtime/fake.js';
+import { probeRuns } from './metrics.js';
 import { cond, containerStatus, type Harness, startHarness } from './testing.js';
 
 let h: Harness;
@@ -142,4 +145,49 @@ test('readiness reaches the API while a liveness kill waits out the grace period
     h.runtime.behaviour = () => ({});
     answers.set('/live-slow', 200);
   }
+});
+
+test('prober_probe_total counts each probe run by type and result; a deleted pod takes its series with it', async () => {
+  answers.set('/counted', 200);
+  h.runtime.execHandler = () => ({ exitCode: 0, stdout: '', stderr: '' });
+  const pod = await h.createPod({
+    metadata: { name: 'counted' },
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'busybox:1.36',
+          readinessProbe: { httpGet: { path: '/counted', port }, periodSeconds: 1, failureThreshold: 1 },
+          livenessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
+        },
+      ],
+    } as any,
+  });
+  const counter = promClient.register.getSingleMetric('prober_probe_total')!;
+  const count = async (probe_type: string, result: string) =>
+    (await counter.get()).values
+      .filter(
+        (v) =>
+          v.labels.pod === 'counted' &&
+          v.labels.pod_uid === pod.metadata.uid &&
+          v.labels.probe_type === probe_type &&
+          v.labels.result === result,
+      )
+      .reduce((n, v) => n + v.value, 0);
+  await waitFor(
+    'two successful readiness and liveness runs',
+    async () => (await count('Readiness', 'successful')) >= 2 && (await count('Liveness', 'successful')) >= 2,
+    10_000,
+  );
+  const total = await probeRuns();
+  assert.ok(total >= 4, `probeRuns() ${total} counts this pod's runs`);
+  answers.set('/counted', 503);
+  await waitFor('a failed readiness run', async () => (await count('Readiness', 'failed')) >= 1, 10_000);
+  assert.equal(await count('Liveness', 'failed'), 0);
+  await h.client.delete({ group: '', version: 'v1', resource: 'pods', namespace: 'default', name: 'counted' }, { gracePeriodSeconds: 0 });
+  await waitFor(
+    "the pod's series removed",
+    async () => (await counter.get()).values.every((v) => v.labels.pod_uid !== pod.metadata.uid),
+    15_000,
+  );
 });

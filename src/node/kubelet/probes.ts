@@ -7,6 +7,7 @@ import http2 from 'node:http2';
 import type { Container, Probe } from '../../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import { type ActionResult, execIn, httpGet, resolvePort, tcpSocket } from './handlers.js';
+import { countProbe, forgetProbe, type ProbeLabels } from './metrics.js';
 import type { PodObject } from './types.js';
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
@@ -30,7 +31,7 @@ export interface RunningContainer {
   startedAt: number;
 }
 
-const TITLE: Record<ProbeType, string> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
+const TITLE: Record<ProbeType, 'Liveness' | 'Readiness' | 'Startup'> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
 
 class ProbeWorker {
   result: ProbeResult;
@@ -40,6 +41,7 @@ class ProbeWorker {
   private stopped = false;
   /** Liveness and startup stop after a failure: the container is about to be replaced. */
   private onHold = false;
+  private readonly labels: ProbeLabels;
 
   constructor(
     private readonly mgr: ProbeManager,
@@ -52,6 +54,13 @@ class ProbeWorker {
   ) {
     // The kubelet's initial results: not ready until a probe passes, alive until one fails.
     this.result = type === 'readiness' ? 'failure' : type === 'liveness' ? 'success' : 'unknown';
+    this.labels = {
+      probe_type: TITLE[type],
+      container: target.container.name,
+      pod: pod.metadata.name ?? '',
+      namespace: pod.metadata.namespace ?? '',
+      pod_uid: podUid,
+    };
     const delay = Math.max(0, target.startedAt + (spec.initialDelaySeconds ?? 0) * 1000 - Date.now());
     this.timer = setTimeout(() => void this.tick(), delay);
   }
@@ -64,6 +73,7 @@ class ProbeWorker {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    forgetProbe(this.labels);
   }
 
   private async tick(): Promise<void> {
@@ -82,6 +92,7 @@ class ProbeWorker {
     if (this.type !== 'startup' && !this.mgr.started(this.target.containerId)) return;
     const r = await this.mgr.runProbe(this.spec, this.target, this.podIP);
     if (this.stopped) return;
+    countProbe(this.labels, r.ok ? 'successful' : 'failed');
     const raw: ProbeResult = r.ok ? 'success' : 'failure';
     if (!r.ok) {
       const verb = r.error ? 'errored' : 'failed';

@@ -77,6 +77,19 @@ function isMountPoint(dir: string): boolean {
   return mountPointsUnder(dir).includes(dir);
 }
 
+/**
+ * Whether a tmpfs is mounted on dir, told by its device differing from its parent's (mount-utils'
+ * IsLikelyNotMountPoint): two lstats instead of reading and parsing the whole mount table, which
+ * grows with every pod and was read for each volume of each pod's sync (#13). Sound for a tmpfs,
+ * which always has a device of its own; a bind mount (subPath) still needs the table.
+ */
+function hasOwnDevice(dir: string): boolean {
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return isMountPoint(dir);
+  const parent = lstatSync(path.dirname(dir), { throwIfNoEntry: false });
+  return !parent || st.dev !== parent.dev;
+}
+
 /** Quantity.Value(): the value rounded up to a whole number (500m of bytes is 1 byte, not 500 MiB). */
 export function quantityValue(q: unknown): number | undefined {
   return Quantity.tryParse(q)?.value();
@@ -356,7 +369,7 @@ export class VolumeManager {
 
   /** Mounts a tmpfs on dir unless one is there already (a restarted agent finds its earlier mounts). */
   private async mountTmpfs(dir: string, sizeBytes: number | undefined, mode: number): Promise<void> {
-    if (isMountPoint(dir)) return;
+    if (hasOwnDevice(dir)) return;
     const size = sizeBytes !== undefined && sizeBytes > 0 ? `,size=${sizeBytes}` : '';
     await runHelper('mount', ['-t', 'tmpfs', '-o', `mode=${mode.toString(8)},nosuid,nodev${size}`, '--', 'tmpfs', dir]);
   }

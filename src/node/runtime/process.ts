@@ -31,7 +31,7 @@ import type { ImageFilesystem } from './images.js';
 import { mountPoints, readText } from './procfs.js';
 import { processTreeUsage } from './procstats.js';
 import { initScript, type LaunchMount, type LaunchSpec, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq } from './shim.js';
-import { containerImage, execSync, newTaskRecord, ShimTasks, type TaskRecord } from './shimtask.js';
+import { containerImage, deepFreeze, execSync, newTaskRecord, ShimTasks, type TaskRecord } from './shimtask.js';
 import { spawner } from './spawner.js';
 import type {
   ContainerConfig,
@@ -229,8 +229,13 @@ export class ProcessRuntime implements RuntimeService {
   private readonly hasPython: boolean;
   private readonly writableDefault: number;
   private readonly tasks: ShimTasks<ContainerRecord>;
-  /** sandbox.json records by id, kept as this runtime (their only writer) writes them (#13: see readSandboxes). */
-  private readonly sandboxRecords = new Map<string, SandboxRecord>();
+  /**
+   * sandbox.json records by id: loaded from the folders once, then kept as this runtime (their
+   * only writer) writes and removes them, frozen. Walking the folders and copying every record for
+   * each listing (every pod's sync, the PLEG each second) was at the top of the agent's profile (#13).
+   */
+  private readonly sandboxRecords = new Map<string, Readonly<SandboxRecord>>();
+  private sandboxesLoaded?: Promise<void>;
 
   constructor(opts: ProcessRuntimeOptions) {
     this.writableDefault = opts.writableLayerBytes ?? 1024 ** 3;
@@ -298,8 +303,7 @@ export class ProcessRuntime implements RuntimeService {
       const netFile = path.join(this.sandboxDir(sb.id), 'net');
       if (sb.isolated && !sb.config.hostNetwork && !mounts.has(netFile)) {
         // The namespaces did not survive (a reboot): the sandbox is gone for good.
-        sb.state = 'SANDBOX_NOTREADY';
-        await this.writeSandbox(sb);
+        await this.writeSandbox({ ...structuredClone(sb), state: 'SANDBOX_NOTREADY' });
         continue;
       }
       if (sb.ip && this.node && !sb.config.hostNetwork && sb.isolated) {
@@ -341,34 +345,38 @@ export class ProcessRuntime implements RuntimeService {
     }
   }
 
-  private async readSandboxes(): Promise<SandboxRecord[]> {
-    const out: SandboxRecord[] = [];
-    let ids: string[] = [];
-    try {
-      ids = await readdir(path.join(this.stateDir, 'sandboxes'));
-    } catch {
-      /* none yet */
-    }
-    const present = new Set(ids);
-    for (const id of this.sandboxRecords.keys()) if (!present.has(id)) this.sandboxRecords.delete(id);
-    for (const id of ids) {
-      const rec = await this.readSandbox(id);
-      if (rec) out.push(rec);
-    }
-    return out;
+  private loadSandboxes(): Promise<void> {
+    this.sandboxesLoaded ??= (async () => {
+      let ids: string[] = [];
+      try {
+        ids = await readdir(path.join(this.stateDir, 'sandboxes'));
+      } catch {
+        /* none yet */
+      }
+      for (const id of ids) {
+        if (!/^[0-9a-f]+$/.test(id) || this.sandboxRecords.has(id)) continue;
+        try {
+          const rec = JSON.parse(await readFile(path.join(this.sandboxDir(id), 'sandbox.json'), 'utf8')) as SandboxRecord;
+          if (rec.id === id) this.sandboxRecords.set(id, deepFreeze(rec));
+        } catch {
+          /* a folder without its record: discardHalfMade removes it */
+        }
+      }
+    })();
+    return this.sandboxesLoaded;
   }
 
+  /** Every sandbox's record (shared and frozen: copy before changing one). */
+  private async readSandboxes(): Promise<Readonly<SandboxRecord>[]> {
+    await this.loadSandboxes();
+    return [...this.sandboxRecords.values()];
+  }
+
+  /** A sandbox's record, the caller's own copy. */
   private async readSandbox(id: string): Promise<SandboxRecord | undefined> {
-    if (!/^[0-9a-f]+$/.test(id)) return undefined;
+    await this.loadSandboxes();
     const known = this.sandboxRecords.get(id);
-    if (known) return structuredClone(known);
-    try {
-      const rec = JSON.parse(await readFile(path.join(this.sandboxDir(id), 'sandbox.json'), 'utf8')) as SandboxRecord;
-      this.sandboxRecords.set(id, rec);
-      return structuredClone(rec);
-    } catch {
-      return undefined;
-    }
+    return known && structuredClone(known);
   }
 
   private async writeSandbox(rec: SandboxRecord): Promise<void> {
@@ -376,7 +384,7 @@ export class ProcessRuntime implements RuntimeService {
     this.sandboxRecords.delete(rec.id);
     await writeFile(`${file}.tmp`, JSON.stringify(rec, null, 1));
     await rename(`${file}.tmp`, file);
-    this.sandboxRecords.set(rec.id, structuredClone(rec));
+    this.sandboxRecords.set(rec.id, deepFreeze(structuredClone(rec)));
   }
 
   /** A sandbox's folder goes: its record with it. */
@@ -455,7 +463,7 @@ export class ProcessRuntime implements RuntimeService {
     await this.ready;
     const rec = await this.readSandbox(id);
     if (!rec) return;
-    const containers = await this.tasks.readAll((c) => c.podSandboxId === id);
+    const containers = await this.tasks.readAll(undefined, id);
     await Promise.all(containers.map((c) => this.stopContainer(c.id, 0)));
     if (rec.state === 'SANDBOX_READY') {
       await this.teardownSandbox(rec);
@@ -470,7 +478,7 @@ export class ProcessRuntime implements RuntimeService {
     const dir = this.sandboxDir(id);
     if (!rec && !existsSync(dir)) return;
     if (rec) await this.stopPodSandbox(id);
-    for (const c of await this.tasks.readAll((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
+    for (const c of await this.tasks.readAll(undefined, id)) await this.removeContainer(c.id);
     const mounts = mountPoints();
     for (const f of ['net', 'uts', 'ipc', 'shm']) {
       const p = path.join(dir, f);
@@ -482,20 +490,22 @@ export class ProcessRuntime implements RuntimeService {
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
     await this.ready;
-    const rec = await this.readSandbox(id);
+    await this.loadSandboxes();
+    const rec = this.sandboxRecords.get(id);
     return rec ? this.sandboxStatus(rec) : undefined;
   }
 
-  private sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
+  /** Copies the record's parts: the status is the caller's, the record is shared. */
+  private sandboxStatus(rec: Readonly<SandboxRecord>): PodSandboxStatus {
     const st: PodSandboxStatus = {
       id: rec.id,
-      metadata: rec.config.metadata,
+      metadata: { ...rec.config.metadata },
       state: rec.creating ? 'SANDBOX_NOTREADY' : rec.state,
       createdAt: rec.createdAt,
     };
     if (rec.ip) st.ip = rec.ip;
-    if (rec.config.labels) st.labels = rec.config.labels;
-    if (rec.config.annotations) st.annotations = rec.config.annotations;
+    if (rec.config.labels) st.labels = { ...rec.config.labels };
+    if (rec.config.annotations) st.annotations = { ...rec.config.annotations };
     return st;
   }
 
@@ -614,7 +624,7 @@ export class ProcessRuntime implements RuntimeService {
     if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
     await writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 });
     await writeFile(path.join(dir, 'init.sh'), initScript(spec), { mode: 0o755 });
-    await writeFile(path.join(dir, 'container.json'), JSON.stringify(rec, null, 1));
+    await this.tasks.add(rec);
     return id;
   }
 
@@ -666,7 +676,7 @@ export class ProcessRuntime implements RuntimeService {
   async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
     await this.ready;
     return ShimTasks.filter(
-      (await this.tasks.readAll((r) => ShimTasks.recordMatches(r, filter))).map((r) => this.tasks.statusOf(r)),
+      (await this.tasks.readAll((r) => ShimTasks.recordMatches(r, filter), filter?.podSandboxId)).map((r) => this.tasks.statusOf(r)),
       filter,
     );
   }
@@ -795,6 +805,8 @@ export class ProcessRuntime implements RuntimeService {
     const cg = this.memoryCgroupRoot();
     if (cg) await rmdir(cg.dir).catch(() => undefined);
     this.sandboxRecords.clear();
+    this.sandboxesLoaded = undefined;
+    this.tasks.forgetAll();
     await rm(path.join(this.stateDir, 'sandboxes'), { recursive: true, force: true });
     await rm(path.join(this.stateDir, 'containers'), { recursive: true, force: true });
   }

@@ -13,22 +13,27 @@ export function readText(file: string): string | undefined {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat: the start time, to tell a live process from a reused pid. */
-export function procStartTime(pid: number): string | undefined {
+/** Fields 3 (state) and 22 (start time) of /proc/<pid>/stat; the comm field before them may hold anything, ')' included. */
+function procStat(pid: number): { state: string; startTime: string } | undefined {
   const stat = readText(`/proc/${pid}/stat`);
   if (!stat) return undefined;
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], startTime: fields[19] };
 }
 
-/** Whether pid runs and is not a zombie (and, given a start time, is still the same process). */
+/** Field 22 of /proc/<pid>/stat: the start time, to tell a live process from a reused pid. */
+export function procStartTime(pid: number): string | undefined {
+  return procStat(pid)?.startTime;
+}
+
+/** Whether pid runs and is not a zombie (and, given a start time, is still the same process): one read of its stat. */
 export function pidAlive(pid: number, startTime?: string): boolean {
   if (!pid) return false;
   if (process.platform === 'linux') {
-    const st = procStartTime(pid);
+    const st = procStat(pid);
     if (st === undefined) return false;
-    const state = readText(`/proc/${pid}/stat`)?.split(') ')[1]?.[0];
-    if (state === 'Z') return false;
-    return startTime === undefined || st === startTime;
+    if (st.state === 'Z') return false;
+    return startTime === undefined || st.startTime === startTime;
   }
   try {
     process.kill(pid, 0);

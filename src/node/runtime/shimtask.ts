@@ -13,7 +13,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, constants as fsc, mkdirSync, openSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,6 +96,23 @@ const EXEC_SYNC_MAX_BYTES = 1 << 20;
 
 const isContainerId = (id: string) => /^[0-9a-f]+$/.test(id);
 
+/** What a container's shim files said, kept once it can no longer change (see ShimTasks.facts). */
+interface ShimFacts {
+  shim?: { pid: number; startTime?: string };
+  started?: number;
+  pid?: string;
+  exit?: string;
+}
+
+/** The object and everything in it frozen (records are shared, never copied). */
+export function deepFreeze<T>(o: T): Readonly<T> {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
 function signalPid(pid: number, signal: NodeJS.Signals): void {
   if (!pid) return;
   try {
@@ -125,52 +142,97 @@ export class ShimTasks<R extends TaskRecord> {
   // ---- records -------------------------------------------------------------------------------
 
   /**
-   * Records read from container.json, by id. A record is written once, when its container is
-   * created, and goes with the container's folder, so a parsed one stays true until then: the
-   * agent's profile had reading and parsing every record, for every pod's sync, at its top (#13).
+   * The records, by id, loaded from the container folders once (the first call after this
+   * runtime starts, an agent restart included) and kept from then on as this runtime writes
+   * (add) and removes (forget) them: it is their only writer, as containerd's metadata store is
+   * the only writer of its bolt database. Walking the folders and parsing or copying every record
+   * for every pod's sync was the top of the agent's profile (#13). Records are frozen: shared with
+   * every caller, never copied.
    */
-  private readonly records = new Map<string, R>();
+  private readonly records = new Map<string, Readonly<R>>();
+  /** Container ids by sandbox id: a pod's sync asks for its own sandbox's containers. */
+  private readonly bySandbox = new Map<string, Set<string>>();
+  private loaded?: Promise<void>;
+  /**
+   * What a container's shim wrote that never changes once written (its shim's pid and start
+   * time, the main pid, the start time) and the exit once recorded, by id: read once instead of
+   * at every status, since the PLEG asks for every container's status each second.
+   */
+  private readonly facts = new Map<string, ShimFacts>();
 
-  /** Every record, or those `match` takes (judged before the copy each caller gets: copying every record for every pod's sync was the next top of the profile). */
-  async readAll(match?: (rec: R) => boolean): Promise<R[]> {
-    let ids: string[] = [];
-    try {
-      ids = await readdir(this.root);
-    } catch {
-      /* none yet */
-    }
-    const present = new Set(ids);
-    for (const id of this.records.keys()) if (!present.has(id)) this.records.delete(id);
-    const out: R[] = [];
+  private load(): Promise<void> {
+    this.loaded ??= (async () => {
+      let ids: string[] = [];
+      try {
+        ids = await readdir(this.root);
+      } catch {
+        /* none yet */
+      }
+      for (const id of ids) {
+        if (!isContainerId(id) || this.records.has(id)) continue;
+        try {
+          this.index(JSON.parse(await readFile(this.file(id, 'container.json'), 'utf8')) as R);
+        } catch {
+          /* a folder whose record was never written (a create cut short): not a container */
+        }
+      }
+    })();
+    return this.loaded;
+  }
+
+  private index(rec: R): Readonly<R> {
+    const frozen = deepFreeze(rec);
+    this.records.set(rec.id, frozen);
+    let ids = this.bySandbox.get(rec.podSandboxId);
+    if (!ids) this.bySandbox.set(rec.podSandboxId, (ids = new Set()));
+    ids.add(rec.id);
+    return frozen;
+  }
+
+  /** Writes a new container's record (container.json, atomically) into its folder and keeps it. */
+  async add(rec: R): Promise<void> {
+    if (!isContainerId(rec.id)) throw new Error(`invalid container id ${JSON.stringify(rec.id)}`);
+    await this.load();
+    const file = this.file(rec.id, 'container.json');
+    await writeFile(`${file}.tmp`, JSON.stringify(rec, null, 1));
+    await rename(`${file}.tmp`, file);
+    this.index(structuredClone(rec));
+  }
+
+  /** Every record, or those `match` takes; given a sandbox id, only that sandbox's. */
+  async readAll(match?: (rec: Readonly<R>) => boolean, podSandboxId?: string): Promise<Readonly<R>[]> {
+    await this.load();
+    const out: Readonly<R>[] = [];
+    const ids = podSandboxId === undefined ? this.records.keys() : (this.bySandbox.get(podSandboxId) ?? new Set<string>()).values();
     for (const id of ids) {
-      const rec = await this.record(id);
-      if (rec && (!match || match(rec))) out.push(structuredClone(rec));
+      const rec = this.records.get(id);
+      if (rec && (!match || match(rec))) out.push(rec);
     }
     return out;
   }
 
-  async read(id: string): Promise<R | undefined> {
-    const rec = await this.record(id);
-    return rec && structuredClone(rec);
-  }
-
-  /** The parsed record itself (shared: never handed out, callers get copies). */
-  private async record(id: string): Promise<R | undefined> {
-    if (!isContainerId(id)) return undefined;
-    const known = this.records.get(id);
-    if (known) return known;
-    try {
-      const rec = JSON.parse(await readFile(this.file(id, 'container.json'), 'utf8')) as R;
-      this.records.set(id, rec);
-      return rec;
-    } catch {
-      return undefined;
-    }
+  async read(id: string): Promise<Readonly<R> | undefined> {
+    await this.load();
+    return this.records.get(id);
   }
 
   /** The container's folder is being removed: its record is no longer true. */
   forget(id: string): void {
+    const rec = this.records.get(id);
     this.records.delete(id);
+    this.facts.delete(id);
+    if (!rec) return;
+    const ids = this.bySandbox.get(rec.podSandboxId);
+    ids?.delete(id);
+    if (ids?.size === 0) this.bySandbox.delete(rec.podSandboxId);
+  }
+
+  /** Every container folder is being removed (cleanupAll): nothing is known any more. */
+  forgetAll(): void {
+    this.records.clear();
+    this.bySandbox.clear();
+    this.facts.clear();
+    this.loaded = undefined;
   }
 
   /**
@@ -190,9 +252,54 @@ export class ShimTasks<R extends TaskRecord> {
     }
   }
 
+  private factsOf(id: string): ShimFacts {
+    let f = this.facts.get(id);
+    if (!f) {
+      f = {};
+      // Only for a container this runtime knows: facts of a removed one would never be dropped.
+      if (this.records.has(id)) this.facts.set(id, f);
+    }
+    return f;
+  }
+
   private shimPid(id: string): { pid: number; startTime?: string } {
+    const f = this.factsOf(id);
+    if (f.shim) return f.shim;
     const [pid, st] = (readText(this.file(id, 'shim')) ?? '').trim().split(' ');
-    return { pid: Number(pid) || 0, startTime: st || undefined };
+    const shim = { pid: Number(pid) || 0, startTime: st || undefined };
+    if (shim.pid && shim.startTime) f.shim = shim;
+    return shim;
+  }
+
+  /** The `started` file's time (ms), 0 before the container started; kept once written (renamed into place). */
+  private startedAt(id: string): number {
+    const f = this.factsOf(id);
+    if (f.started) return f.started;
+    const started = Number((readText(this.file(id, 'started')) ?? '').trim()) || 0;
+    if (started) f.started = started;
+    return started;
+  }
+
+  /** The main process's pid as the `pid` file has it ('' before it is written); kept once written. */
+  private pidText(id: string): string {
+    const f = this.factsOf(id);
+    if (f.pid) return f.pid;
+    const pid = (readText(this.file(id, 'pid')) ?? '').trim();
+    if (/^\d+$/.test(pid)) f.pid = pid;
+    return pid;
+  }
+
+  /**
+   * The `exit` file's text, undefined while the container has not exited. A whole record
+   * ("<code> <ms>...": the shim renames it into place) never changes again and is kept; a
+   * partial one (being written by markLost or stop) is read again next time.
+   */
+  private exitText(id: string): string | undefined {
+    const f = this.factsOf(id);
+    if (f.exit) return f.exit;
+    const exit = readText(this.file(id, 'exit'));
+    if (exit !== undefined && /^-?\d+ \d+/.test(exit)) f.exit = exit;
+    return exit;
   }
 
   private shimAlive(id: string): boolean {
@@ -257,8 +364,8 @@ export class ShimTasks<R extends TaskRecord> {
 
   /** The container's main process while it runs (0: not running). */
   mainPid(id: string): number {
-    if (existsSync(this.file(id, 'exit'))) return 0;
-    const pid = Number((readText(this.file(id, 'pid')) ?? '').trim());
+    if (this.exitText(id) !== undefined) return 0;
+    const pid = Number(this.pidText(id));
     return pid && pidAlive(pid) ? pid : 0;
   }
 
@@ -284,16 +391,16 @@ export class ShimTasks<R extends TaskRecord> {
   // ---- status --------------------------------------------------------------------------------
 
   /** The container's status; an exited container's comes with its whole log (ContainerLogPump.drained). */
-  async status(rec: R): Promise<ContainerStatus> {
-    if (existsSync(this.file(rec.id, 'exit'))) await this.pumps.get(rec.id)?.drained();
+  async status(rec: Readonly<R>): Promise<ContainerStatus> {
+    if (this.exitText(rec.id) !== undefined) await this.pumps.get(rec.id)?.drained();
     return this.statusOf(rec);
   }
 
-  statusOf(rec: R): ContainerStatus {
+  statusOf(rec: Readonly<R>): ContainerStatus {
     const dir = this.dir(rec.id);
-    const started = Number((readText(path.join(dir, 'started')) ?? '').trim()) || 0;
-    const exit = readText(path.join(dir, 'exit'));
-    const pidText = (readText(path.join(dir, 'pid')) ?? '').trim();
+    const started = this.startedAt(rec.id);
+    const exit = this.exitText(rec.id);
+    const pidText = started && exit === undefined ? this.pidText(rec.id) : '';
     let state: ContainerState = 'CONTAINER_CREATED';
     let exitCode = 0;
     let finishedAt = 0;
@@ -311,10 +418,11 @@ export class ShimTasks<R extends TaskRecord> {
     } else if (started) {
       state = this.shimAlive(rec.id) ? 'CONTAINER_RUNNING' : 'CONTAINER_UNKNOWN';
     }
+    // Copies of the record's parts: a status is the caller's to change, the record is shared.
     const st: ContainerStatus = {
       id: rec.id,
       podSandboxId: rec.podSandboxId,
-      metadata: rec.config.metadata,
+      metadata: { ...rec.config.metadata },
       state,
       createdAt: rec.createdAt,
       startedAt: reason === 'StartError' ? 0 : started,
@@ -326,8 +434,8 @@ export class ShimTasks<R extends TaskRecord> {
     };
     if (reason) st.reason = reason;
     if (message) st.message = message;
-    if (rec.config.labels) st.labels = rec.config.labels;
-    if (rec.config.annotations) st.annotations = rec.config.annotations;
+    if (rec.config.labels) st.labels = { ...rec.config.labels };
+    if (rec.config.annotations) st.annotations = { ...rec.config.annotations };
     if (state === 'CONTAINER_RUNNING' && pidText) st.pid = Number(pidText);
     return st;
   }

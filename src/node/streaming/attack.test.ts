@@ -7,23 +7,11 @@
 import assert from 'node:assert/strict';
 import net, { type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import zlib from 'node:zlib';
 import { WebSocket } from 'ws';
+import { SpdyTestClient } from '../../testing/spdyclient.js';
 import { type StreamingCluster, startStreamingCluster } from '../../testing/streaming.js';
 import { waitFor } from '../../testing/wait.js';
-import {
-  type ControlFrame,
-  encodeControlFrame,
-  encodeDataFrame,
-  encodeHeaderBlock,
-  FLAG_FIN,
-  type Frame,
-  FrameReader,
-  FrameType,
-  MAX_CONCURRENT_STREAMS,
-  RstStatus,
-  SPDY3_DICTIONARY,
-} from './spdy.js';
+import { type ControlFrame, encodeControlFrame, encodeDataFrame, FLAG_FIN, FrameType, MAX_CONCURRENT_STREAMS, RstStatus } from './spdy.js';
 
 let sc: StreamingCluster;
 before(async () => {
@@ -35,29 +23,16 @@ after(async () => {
 
 const node = () => `ws://127.0.0.1:${sc.nodePort}`;
 
-/** A raw connection to the node that asked for a SPDY upgrade and got it. */
-async function spdy(
-  path: string,
-  protocol: string,
-): Promise<{
-  sock: Socket;
-  frames: Frame[];
-  closed: Promise<void>;
-  synStream(id: number, headers: Record<string, string[]>): Promise<void>;
-  /** A SYN_STREAM whose header block is whatever fill writes, compressed piece by piece. */
-  synStreamCompressed(id: number, fill: (write: (b: Buffer) => Promise<void>) => Promise<void>): Promise<void>;
-  waitFor(pred: (f: Frame) => boolean): Promise<Frame>;
-}> {
+/** A raw connection to the node that asked for a SPDY upgrade and got it, with a SPDY client on it. */
+async function spdy(path: string, protocol: string): Promise<SpdyTestClient & { sock: Socket; closed: Promise<void> }> {
   const sock = net.connect(sc.nodePort, '127.0.0.1');
   sock.on('error', () => undefined);
   const closed = new Promise<void>((r) => sock.on('close', () => r()));
   sock.write(
     `POST ${path} HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\nAuthorization: Bearer ${sc.nodeToken}\r\n\r\n`,
   );
+  const client = new SpdyTestClient((b) => sock.write(b));
   let head = Buffer.alloc(0);
-  const reader = new FrameReader();
-  const frames: Frame[] = [];
-  const waiters = new Set<() => void>();
   await new Promise<void>((resolve, reject) => {
     const onData = (c: Buffer) => {
       head = Buffer.concat([head, c]);
@@ -68,71 +43,16 @@ async function spdy(
         reject(new Error(head.toString()));
         return;
       }
-      sock.on('data', (d: Buffer) => {
-        frames.push(...reader.push(d));
-        for (const w of waiters) w();
-      });
+      sock.on('data', (d: Buffer) => client.receive(d));
       const rest = head.subarray(end + 4);
-      if (rest.length) frames.push(...reader.push(rest));
+      if (rest.length) client.receive(rest);
       resolve();
     };
     sock.on('data', onData);
     sock.once('close', () => reject(new Error('closed before the upgrade')));
   });
-  const deflate = zlib.createDeflate({ dictionary: SPDY3_DICTIONARY });
-  const out: Buffer[] = [];
-  deflate.on('data', (c: Buffer) => out.push(c));
-  const flushed = () =>
-    new Promise<Buffer>((resolve) => deflate.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve(Buffer.concat(out.splice(0)))));
-  const write = (b: Buffer) =>
-    new Promise<void>((resolve) => {
-      if (deflate.write(b)) resolve();
-      else deflate.once('drain', () => resolve());
-    });
-  const sendSyn = (id: number, block: Buffer) => {
-    const h = Buffer.alloc(10);
-    h.writeUInt32BE(id, 0);
-    sock.write(encodeControlFrame(FrameType.SynStream, 0, Buffer.concat([h, block])));
-  };
-  void closed.then(() => {
-    deflate.close();
-    for (const w of waiters) w();
-  });
-  return {
-    sock,
-    frames,
-    closed,
-    async synStream(id, headers) {
-      await write(encodeHeaderBlock(headers));
-      sendSyn(id, await flushed());
-    },
-    async synStreamCompressed(id, fill) {
-      await fill(write);
-      sendSyn(id, await flushed());
-    },
-    waitFor(pred) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const f = frames.find(pred);
-          if (f) {
-            waiters.delete(check);
-            clearTimeout(t);
-            resolve(f);
-          } else if (sock.destroyed) {
-            waiters.delete(check);
-            clearTimeout(t);
-            reject(new Error('connection closed'));
-          }
-        };
-        const t = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error('frame not seen'));
-        }, 10_000);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
+  void closed.then(() => client.end());
+  return Object.assign(client, { sock, closed });
 }
 
 /** The server still runs an exec over a websocket. */

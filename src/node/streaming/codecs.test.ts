@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
-import zlib from 'node:zlib';
+import { SpdyTestClient } from '../../testing/spdyclient.js';
 import { Channel, decodeChannelMessage, encodeChannelMessage, exitStatus, negotiate, parseResize, ResizeDecoder } from './channels.js';
 import { parseCRILine, parseLogOptions, streamLog } from './logs.js';
 import {
@@ -56,55 +56,6 @@ test('SPDY header blocks: lower-cased names, NUL-joined values', () => {
   assert.throws(() => decodeHeaderBlock(block.subarray(0, block.length - 1)), /truncated/);
 });
 
-/** A minimal SPDY client: what moby/spdystream does on the wire. */
-function spdyClient(fromServer: PassThrough, toServer: PassThrough) {
-  const deflate = zlib.createDeflate({ dictionary: SPDY3_DICTIONARY });
-  const inflate = zlib.createInflate({ dictionary: SPDY3_DICTIONARY });
-  const reader = new FrameReader();
-  const frames: Frame[] = [];
-  const waiters: (() => void)[] = [];
-  fromServer.on('data', (c: Buffer) => {
-    frames.push(...reader.push(c));
-    for (const w of waiters.splice(0)) w();
-  });
-  const z = (s: zlib.Deflate | zlib.Inflate, input: Buffer) =>
-    new Promise<Buffer>((resolve) => {
-      const out: Buffer[] = [];
-      const on = (c: Buffer) => out.push(c);
-      s.on('data', on);
-      s.write(input);
-      s.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-        s.off('data', on);
-        resolve(Buffer.concat(out));
-      });
-    });
-  return {
-    frames,
-    send: (b: Buffer) => toServer.write(b),
-    async synStream(id: number, headers: Record<string, string[]>) {
-      const head = Buffer.alloc(10);
-      head.writeUInt32BE(id, 0);
-      toServer.write(encodeControlFrame(FrameType.SynStream, 0, Buffer.concat([head, await z(deflate, encodeHeaderBlock(headers))])));
-    },
-    replyHeaders: (f: ControlFrame) => z(inflate, f.data.subarray(4)).then(decodeHeaderBlock),
-    async waitFor(pred: (f: Frame) => boolean, ms = 5000): Promise<Frame> {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const f = frames.find(pred);
-        if (f) return f;
-        if (Date.now() > deadline) throw new Error('frame not seen');
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, deadline - Date.now());
-          waiters.push(() => {
-            clearTimeout(t);
-            r();
-          });
-        });
-      }
-    },
-  };
-}
-
 test('SPDY session: replies to streams, echoes pings, carries data past 64 KiB without window updates', async () => {
   const toServer = new PassThrough(),
     toClient = new PassThrough();
@@ -128,7 +79,8 @@ test('SPDY session: replies to streams, echoes pings, carries data past 64 KiB w
       s.end(Buffer.alloc(200_000, 'z'));
     });
   });
-  const client = spdyClient(toClient, toServer);
+  const client = new SpdyTestClient((b) => toServer.write(b));
+  toClient.on('data', (c: Buffer) => client.receive(c));
   await client.synStream(1, { streamtype: ['data'], port: ['80'], requestid: ['0'] });
   const reply = (await client.waitFor((f) => f.control && f.type === FrameType.SynReply)) as ControlFrame;
   assert.equal(reply.data.readUInt32BE(0), 1);

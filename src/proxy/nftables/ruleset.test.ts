@@ -52,7 +52,7 @@ function applyInNetns(text: string): string {
   return r.stdout;
 }
 
-test('ClusterIP and NodePort: service-ips and service-nodeports lead to a service chain that picks one of the endpoint chains', () => {
+test('ClusterIP and NodePort: service-ips and service-nodeports lead to a service chain that DNATs to an endpoint from its pick map', () => {
   const [sp] = servicePorts(
     svc('web', { type: 'NodePort', clusterIP: '10.96.5.5', ports: [{ name: 'http', port: 8080, protocol: 'TCP', nodePort: 31000 }] }),
   );
@@ -67,15 +67,24 @@ test('ClusterIP and NodePort: service-ips and service-nodeports lead to a servic
     s,
     /add element ip k8ts-proxy-test service-nodeports \{ tcp \. 31000 : goto external-[A-Z2-7]{8}-default\/web\/tcp\/http \}/,
   );
-  assert.match(s, /service-\S+ numgen random mod 2 vmap @endpoints-service-[A-Z2-7]{8}-default\/web\/tcp\/http\n/);
+  assert.match(s, /service-\S+ meta l4proto tcp dnat to numgen random mod 2 map @endpoints-service-[A-Z2-7]{8}-default\/web\/tcp\/http\n/);
+  assert.match(s, /add element ip k8ts-proxy-test endpoints-service-\S+ \{ 0 : 10\.244\.0\.5 \. 8080, 1 : 10\.244\.0\.6 \. 8080 \}/);
   assert.match(
     s,
-    /add element ip k8ts-proxy-test endpoints-service-\S+ \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/8080, 1 : goto endpoint-\S+__10\.244\.0\.6\/8080 \}/,
+    /map endpoints-service-\S+ \{\n\s+typeof numgen random mod 2 : ip daddr \. tcp dport\n/,
+    'a named map: no anonymous set per service',
   );
-  assert.match(s, /map endpoints-service-\S+ \{\n\s+typeof numgen random mod 2 : verdict\n/, 'a named map: no anonymous set per service');
-  assert.doesNotMatch(s, /vmap \{/);
-  assert.match(s, /endpoint-\S+__10\.244\.0\.5\/8080 ip saddr 10\.244\.0\.5 jump mark-for-masquerade/, 'hairpin masquerade');
-  assert.match(s, /endpoint-\S+__10\.244\.0\.5\/8080 meta l4proto tcp dnat to 10\.244\.0\.5:8080/);
+  assert.doesNotMatch(s, /vmap \{|map \{ 0/);
+  assert.doesNotMatch(s, /chain endpoint-/, 'no chain per endpoint without affinity');
+  assert.match(
+    s,
+    /add element ip k8ts-proxy-test hairpin-endpoints \{ 10\.244\.0\.5 \. 10\.244\.0\.5, 10\.244\.0\.6 \. 10\.244\.0\.6 \}/,
+    'hairpin masquerade: every endpoint in use',
+  );
+  assert.match(
+    s,
+    /nat-postrouting ct status dnat ip saddr \. ip daddr @hairpin-endpoints jump mark-for-masquerade\nnat-postrouting jump masquerading\n/,
+  );
   assert.match(s, /external-\S+ jump mark-for-masquerade\n/, 'NodePort traffic with policy Cluster is masqueraded');
   assert.match(
     s,
@@ -85,7 +94,8 @@ test('ClusterIP and NodePort: service-ips and service-nodeports lead to a servic
   assert.deepEqual([...rs.readyEndpointIPs].sort(), ['10.244.0.5', '10.244.0.6']);
   if (canRunNft) {
     const listed = applyInNetns(s);
-    assert.match(listed, /dnat to 10\.244\.0\.6:8080/);
+    assert.match(listed, /elements = \{ 0 : 10\.244\.0\.5 \. 8080, 1 : 10\.244\.0\.6 \. 8080 \}/);
+    assert.match(listed, /meta l4proto tcp dnat ip to numgen random mod 2 map @endpoints-service-/);
   }
 });
 
@@ -117,7 +127,9 @@ test('headless and ExternalName services are not proxied; SCTP ports are skipped
     ['UDP/53'],
   );
   const s = flat(buildRuleset(ports, eps(ports[0], [ep('10.244.0.1', 53)]), cfg).script);
-  assert.match(s, /meta l4proto udp dnat to 10\.244\.0\.1:53/);
+  assert.match(s, /meta l4proto udp dnat to numgen random mod 1 map @endpoints-\S+\n/);
+  assert.match(s, /endpoints-service-\S+ \{\n\s+typeof numgen random mod 2 : ip daddr \. udp dport\n/);
+  assert.match(s, /endpoints-service-\S+ \{ 0 : 10\.244\.0\.1 \. 53 \}/);
   if (canRunNft) applyInNetns(s);
 });
 
@@ -128,7 +140,7 @@ test('terminating endpoints are used only when no endpoint is ready', () => {
     eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80, { ready: false, serving: true, terminating: true })]),
     cfg,
   );
-  assert.match(flat(mixed.script), /endpoints-service-\S+ \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
+  assert.match(flat(mixed.script), /endpoints-service-\S+ \{ 0 : 10\.244\.0\.5 \. 80 \}/);
   assert.doesNotMatch(flat(mixed.script), /10\.244\.0\.6/);
   const onlyTerminating = buildRuleset(
     [sp],
@@ -138,7 +150,7 @@ test('terminating endpoints are used only when no endpoint is ready', () => {
     ]),
     cfg,
   );
-  assert.match(flat(onlyTerminating.script), /endpoints-service-\S+ \{ 0 : goto endpoint-\S+__10\.244\.0\.6\/80 \}/);
+  assert.match(flat(onlyTerminating.script), /endpoints-service-\S+ \{ 0 : 10\.244\.0\.6 \. 80 \}/);
   assert.doesNotMatch(flat(onlyTerminating.script), /10\.244\.0\.7/, 'not serving: never');
   assert.equal(onlyTerminating.readyEndpointIPs.size, 0, 'a terminating fallback is not a ready endpoint');
 });
@@ -147,7 +159,7 @@ test("internalTrafficPolicy Local: only this node's endpoints; none here: the Cl
   const [sp] = servicePorts(svc('l', { clusterIP: '10.96.5.8', internalTrafficPolicy: 'Local', ports: [{ port: 80 }] }));
   const here = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
   assert.match(flat(here.script), /10\.96\.5\.8 \. tcp \. 80 : goto local-/);
-  assert.match(flat(here.script), /endpoints-local-\S+ \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80 \}/);
+  assert.match(flat(here.script), /endpoints-local-\S+ \{ 0 : 10\.244\.0\.5 \. 80 \}/);
   assert.doesNotMatch(flat(here.script), /10\.244\.1\.5/);
   const none = buildRuleset([sp], eps(sp, [ep('10.244.1.5', 80, { isLocal: false, nodeName: 'n2' })]), cfg);
   assert.match(flat(none.script), /no-endpoint-services \{ 10\.96\.5\.8 \. tcp \. 80 : drop \}/);
@@ -189,8 +201,16 @@ test('sessionAffinity ClientIP: an affinity set per endpoint with the timeout; r
   const first = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]), cfg);
   assert.equal(first.affinitySets.length, 2);
   assert.match(flat(first.script), /add set ip k8ts-proxy-test affinity-\S+ \{ type ipv4_addr; flags dynamic,timeout; timeout 60s; \}/);
-  assert.match(flat(first.script), /service-\S+ ip saddr @affinity-\S+ goto endpoint-/);
-  assert.match(flat(first.script), /endpoint-\S+ update @affinity-\S+ \{ ip saddr \}/);
+  const fs = flat(first.script);
+  assert.match(fs, /service-\S+ ip saddr @affinity-\S+ goto endpoint-/);
+  // The endpoint chains kube-proxy has, kept where a per-endpoint action is needed.
+  assert.match(fs, /service-\S+ numgen random mod 2 vmap @endpoint-chains-service-\S+\n/);
+  assert.match(fs, /endpoint-chains-service-\S+ \{ 0 : goto endpoint-\S+__10\.244\.0\.5\/80, 1 : goto endpoint-\S+__10\.244\.0\.6\/80 \}/);
+  assert.match(
+    fs,
+    /endpoint-\S+__10\.244\.0\.5\/80 update @affinity-\S+ \{ ip saddr \}\nendpoint-\S+__10\.244\.0\.5\/80 meta l4proto tcp dnat to 10\.244\.0\.5:80\n/,
+  );
+  assert.match(fs, /hairpin-endpoints \{ 10\.244\.0\.5 \. 10\.244\.0\.5, 10\.244\.0\.6 \. 10\.244\.0\.6 \}/);
   const carried = buildRuleset([sp], eps(sp, [ep('10.244.0.5', 80), ep('10.244.0.6', 80)]), {
     ...cfg,
     affinity: new Map([[first.affinitySets[0], new Map([['10.244.0.9', 42]])]]),
@@ -336,7 +356,7 @@ test('a sync reuses the part of every service port whose inputs did not change; 
     partial,
     /flush map ip k8ts-proxy-test endpoints-service-\S+r1\S*\nadd element ip k8ts-proxy-test endpoints-service-\S+r1\S* \{ 0 : /,
   );
-  assert.match(partial, /delete chain ip k8ts-proxy-test endpoint-\S+__10\.244\.0\.21\/8080/);
+  assert.match(partial, /delete element ip k8ts-proxy-test hairpin-endpoints \{ 10\.244\.0\.21 \. 10\.244\.0\.21 \}/);
   assert.doesNotMatch(partial, /service-ips|cluster-ips/, 'the dispatch maps did not change');
   if (canRunNft) assert.deepEqual(tableAfter([a.script, partial]), tableAfter([b.script]));
 });
@@ -357,4 +377,53 @@ test('a service that loses its endpoints and one that goes: dispatch elements de
   assert.match(partial, /add element ip k8ts-proxy-test no-endpoint-nodeports \{ tcp \. 31020 : goto reject-chain \}/);
   assert.deepEqual(tableAfter([a.script, partial]), tableAfter([b.script]));
   assert.deepEqual(tableAfter([a.script, partial, partialScript(b, buildRuleset([s1, s2], withEps, cfg, b))!]), tableAfter([a.script]));
+});
+
+test('partial syncs over the pick maps: a UDP service whose endpoint count changes, a service that turns sessionAffinity on and off', {
+  skip: canRunNft ? false : 'needs root and nft',
+}, () => {
+  const mk = (name: string, spec: Record<string, unknown>) => servicePorts(svc(name, spec))[0];
+  const dns = mk('dns', { clusterIP: '10.96.9.1', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] });
+  const web = mk('web', { clusterIP: '10.96.9.2', ports: [{ name: 'http', port: 80 }] });
+  const sticky = mk('web', { clusterIP: '10.96.9.2', sessionAffinity: 'ClientIP', ports: [{ name: 'http', port: 80 }] });
+  const m = (entries: [ServicePortInfo, EndpointInfo[]][]) =>
+    new Map(entries.map(([sp, list]) => [endpointsKey(sp.name, sp.protocol), list]));
+  const a = buildRuleset(
+    [dns, web],
+    m([
+      [dns, [ep('10.244.0.50', 53)]],
+      [web, [ep('10.244.0.51', 80), ep('10.244.0.52', 80)]],
+    ]),
+    cfg,
+  );
+  const b = buildRuleset(
+    [dns, sticky],
+    m([
+      [dns, [ep('10.244.0.50', 53), ep('10.244.0.53', 53)]],
+      [sticky, [ep('10.244.0.51', 80), ep('10.244.0.52', 80)]],
+    ]),
+    cfg,
+    a,
+  );
+  const forth = partialScript(a, b)!;
+  // The UDP service's rule is written anew (mod 2) over its map already in the kernel.
+  assert.match(forth, /flush chain ip k8ts-proxy-test service-\S+dns\/udp\/dns\n/);
+  assert.match(forth, /meta l4proto udp dnat to numgen random mod 2 map @endpoints-service-\S+dns\/udp\/dns\n/);
+  assert.match(forth, /map endpoint-chains-service-\S+web\S* \{\n\s+typeof numgen random mod 2 : verdict/);
+  assert.match(forth, /delete map ip k8ts-proxy-test endpoints-service-\S+web/);
+  assert.deepEqual(tableAfter([a.script, forth]), tableAfter([b.script]));
+  const back = partialScript(
+    b,
+    buildRuleset(
+      [dns, web],
+      m([
+        [dns, [ep('10.244.0.50', 53)]],
+        [web, [ep('10.244.0.51', 80), ep('10.244.0.52', 80)]],
+      ]),
+      cfg,
+      b,
+    ),
+  )!;
+  assert.match(back, /delete chain ip k8ts-proxy-test endpoint-\S+web/);
+  assert.deepEqual(tableAfter([a.script, forth, back]), tableAfter([a.script]));
 });

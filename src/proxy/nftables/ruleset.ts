@@ -9,16 +9,26 @@
 //
 // Packet path: nat-prerouting / nat-output -> services: the destination (ClusterIP, external IP,
 // load-balancer IP) . protocol . port is looked up in the service-ips verdict map, or, for a local
-// destination address, protocol . port in service-nodeports; the service chain picks an endpoint
-// chain with `numgen random mod N` (after a ClientIP affinity lookup) and the endpoint chain DNATs.
-// Difference from kube-proxy, for speed: kube-proxy writes that pick as an anonymous map
-// (`vmap { 0 : goto ... }`); here each is a named map (`endpoints-<chain>`), because the kernel
-// walks the whole open transaction for every anonymous set it binds (__nft_set_trans_bind): at
-// 10,000 endpoints that walk was 40% of a whole-table load (see NOTES.md).
-// Packets that need their source rewritten (hairpin: a pod reaching itself through its service;
-// off-pod-network clients of a ClusterIP; external traffic with externalTrafficPolicy Cluster) get
-// mark 0x4000 and are masqueraded in nat-postrouting. Services without endpoints are rejected
-// in the filter chains (connection refused, as kube-proxy answers), before DNAT.
+// destination address, protocol . port in service-nodeports; the service chain DNATs to an
+// endpoint picked with `numgen random mod N`.
+// Differences from kube-proxy's shape, for speed (a whole-table load at 10,000 endpoints is bound
+// by the kernel's work per object; see NOTES.md):
+// - kube-proxy's service chain jumps through an anonymous `vmap { 0 : goto endpoint-... }` to a
+//   chain per endpoint (hairpin mark + DNAT). Here the service chain DNATs straight from a named
+//   map of its own (`dnat to numgen random mod N map @endpoints-<chain>`, elements
+//   `i : addr . port`): no chain and no rules per endpoint, and no anonymous set (the kernel walks
+//   the whole open transaction for every anonymous set it binds, __nft_set_trans_bind).
+// - Hairpin (a pod reaching itself through its service must see the reply come from the service):
+//   kube-proxy marks `ip saddr <endpoint>` in each endpoint chain; here nat-postrouting marks
+//   DNATed packets whose source . destination is in the `hairpin-endpoints` set (`ep . ep` for
+//   every endpoint in use): after DNAT the destination is the endpoint, so this is the same test.
+// - ClientIP affinity needs a per-endpoint action (`update @affinity-<endpoint> { ip saddr }`), so
+//   services with sessionAffinity ClientIP keep kube-proxy's endpoint chains, picked through a
+//   named verdict map (`endpoint-chains-<chain>`).
+// Packets that need their source rewritten (hairpin; off-pod-network clients of a ClusterIP;
+// external traffic with externalTrafficPolicy Cluster) get mark 0x4000 and are masqueraded in
+// nat-postrouting. Services without endpoints are rejected in the filter chains (connection
+// refused, as kube-proxy answers), before DNAT.
 //
 // Difference from kube-proxy, on purpose: several k8ts clusters may run side by side on one host
 // with the same service CIDR. ClusterIP traffic that arrives from another interface (prerouting)
@@ -57,8 +67,8 @@ export interface PortPart {
   readonly cfgKey: string;
   /** Chain -> rules, in creation order. */
   readonly chains: Map<string, string[]>;
-  /** Endpoint pick map (`numgen random mod N vmap @map`) -> its elements, "i : goto endpoint-...". */
-  readonly picks: Map<string, string[]>;
+  /** Endpoint pick maps: name -> its declaration and its elements ("i : addr . port", or "i : goto endpoint-..."). */
+  readonly picks: Map<string, PickMap>;
   /** Affinity set -> timeout (s). */
   readonly affinity: Map<string, number>;
   /** [dispatch map or set, key, value ('' for the set)]. */
@@ -67,6 +77,13 @@ export interface PortPart {
   readonly used: EndpointInfo[];
   /** Lazily: the part's chains with their rules, in block syntax. */
   bodyText?: string;
+}
+
+/** A map a service (or local-policy) chain picks an endpoint from with `numgen random mod N`. */
+export interface PickMap {
+  /** pickDnatType(proto) or PICK_VERDICT_TYPE: a name always has the same one (a map's type cannot change). */
+  readonly type: string;
+  readonly elems: string[];
 }
 
 export interface Ruleset {
@@ -98,6 +115,7 @@ const SERVICE_IPS_MAP = 'service-ips';
 const SERVICE_NODEPORTS_MAP = 'service-nodeports';
 const NO_ENDPOINT_SERVICES_MAP = 'no-endpoint-services';
 const NO_ENDPOINT_NODEPORTS_MAP = 'no-endpoint-nodeports';
+const HAIRPIN_SET = 'hairpin-endpoints';
 
 /** The dispatch maps and set, with their declarations. */
 const DISPATCH: [string, string][] = [
@@ -106,6 +124,7 @@ const DISPATCH: [string, string][] = [
   [SERVICE_NODEPORTS_MAP, 'map'],
   [NO_ENDPOINT_SERVICES_MAP, 'map'],
   [NO_ENDPOINT_NODEPORTS_MAP, 'map'],
+  [HAIRPIN_SET, 'set'],
 ];
 const DISPATCH_TYPES: Record<string, string> = {
   [CLUSTER_IPS_SET]: 'ipv4_addr',
@@ -113,10 +132,17 @@ const DISPATCH_TYPES: Record<string, string> = {
   [SERVICE_NODEPORTS_MAP]: 'inet_proto . inet_service : verdict',
   [NO_ENDPOINT_SERVICES_MAP]: 'ipv4_addr . inet_proto . inet_service : verdict',
   [NO_ENDPOINT_NODEPORTS_MAP]: 'inet_proto . inet_service : verdict',
+  [HAIRPIN_SET]: 'ipv4_addr . ipv4_addr',
 };
 
-/** The declaration of an endpoint pick map (its key: numgen's 32-bit number). */
-const PICK_TYPE = 'typeof numgen random mod 2 : verdict';
+/**
+ * The declarations of the endpoint pick maps (key: numgen's 32-bit number): DNAT data, or a
+ * verdict. The DNAT data names its protocol (`tcp dport`, not `th dport`: nft 1.0.6 refuses a new
+ * rule `meta l4proto tcp dnat ... map @m` on a map already in the kernel typed with `th dport`,
+ * "conflicting protocols specified"); the protocol is part of the map's name, so a name keeps its type.
+ */
+const pickDnatType = (proto: string) => `typeof numgen random mod 2 : ip daddr . ${proto} dport`;
+const PICK_VERDICT_TYPE = 'typeof numgen random mod 2 : verdict';
 
 /** Names already hashed: a sync at 10,000 endpoints names ~11,000 chains, the same each time. */
 const hashedNames = new Map<string, string>();
@@ -175,9 +201,14 @@ const BASE_CHAINS: { name: string; type: 'filter' | 'nat'; hook: string; priorit
   { name: 'nat-postrouting', type: 'nat', hook: 'postrouting', priority: 100 },
 ];
 
-/** The map a service's (or local-policy) chain picks an endpoint chain from. */
+/** The map a service's (or local-policy) chain takes its DNAT destination from. */
 function pickMapName(chain: string): string {
   return `endpoints-${chain}`;
+}
+
+/** The map a service's chain picks an endpoint chain from (sessionAffinity ClientIP). */
+function pickChainMapName(chain: string): string {
+  return `endpoint-chains-${chain}`;
 }
 
 const BASE_CHAIN_NAMES = new Set(BASE_CHAINS.map((b) => b.name));
@@ -193,7 +224,7 @@ function buildPart(svc: ServicePortInfo, eps: EndpointInfo[] | undefined, cfg: R
   const notLocal = `ip saddr != ${cfg.podCIDR}`;
   const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints } = categorizeEndpoints(eps ?? [], svc);
   const chains = new Map<string, string[]>();
-  const picks = new Map<string, string[]>();
+  const picks = new Map<string, PickMap>();
   const affinity = new Map<string, number>();
   const elements: [string, string, string][] = [[CLUSTER_IPS_SET, svc.clusterIP, '']];
   const chain = (name: string) => {
@@ -264,30 +295,32 @@ function buildPart(svc: ServicePortInfo, eps: EndpointInfo[] | undefined, cfg: R
     if (hasExternalEndpoints) rule(externalChain, `goto ${externalPolicyChain}`);
   }
 
-  if (svc.stickyMaxAgeSeconds > 0) for (const ep of allReachableEndpoints) affinity.set(affinitySetName(svc, ep), svc.stickyMaxAgeSeconds);
+  const sticky = svc.stickyMaxAgeSeconds > 0;
+  if (sticky) for (const ep of allReachableEndpoints) affinity.set(affinitySetName(svc, ep), svc.stickyMaxAgeSeconds);
   const writeServiceToEndpoints = (svcChain: string, list: EndpointInfo[]) => {
-    if (svc.stickyMaxAgeSeconds > 0) {
+    if (sticky) {
       for (const ep of list) rule(svcChain, `ip saddr @${affinitySetName(svc, ep)} goto ${endpointChainName(svc, ep)}`);
+      // kube-proxy writes an anonymous `vmap { 0 : goto ..., }` here. A named map instead: the
+      // kernel walks the whole open transaction for every anonymous set it binds.
+      const pick = pickChainMapName(svcChain);
+      picks.set(pick, { type: PICK_VERDICT_TYPE, elems: list.map((ep, i) => `${i} : goto ${endpointChainName(svc, ep)}`) });
+      rule(svcChain, `numgen random mod ${list.length} vmap @${pick}`);
+      return;
     }
-    // kube-proxy writes an anonymous `vmap { 0 : goto ..., }` here. A named map instead: the
-    // kernel walks the whole open transaction for every anonymous set it binds
-    // (__nft_set_trans_bind), which made a whole-table load at 10,000 endpoints cost seconds.
+    // No chain per endpoint: DNAT straight from the pick map (see the header).
     const pick = pickMapName(svcChain);
-    picks.set(
-      pick,
-      list.map((ep, i) => `${i} : goto ${endpointChainName(svc, ep)}`),
-    );
-    rule(svcChain, `numgen random mod ${list.length} vmap @${pick}`);
+    picks.set(pick, { type: pickDnatType(proto), elems: list.map((ep, i) => `${i} : ${ep.ip} . ${ep.port}`) });
+    rule(svcChain, `meta l4proto ${proto} dnat to numgen random mod ${list.length} map @${pick}`);
   };
   if (usesClusterPolicyChain) writeServiceToEndpoints(clusterPolicyChain, clusterEndpoints);
   if (usesLocalPolicyChain) writeServiceToEndpoints(localPolicyChain, localEndpoints);
 
   for (const ep of allReachableEndpoints) {
+    // Hairpin: a pod reaching itself must see the reply come from the service (nat-postrouting).
+    elements.push([HAIRPIN_SET, `${ep.ip} . ${ep.ip}`, '']);
+    if (!sticky) continue;
     const epChain = endpointChainName(svc, ep);
-    chain(epChain);
-    // Hairpin: a pod reaching itself must see the reply come from the service, so it goes through here.
-    rule(epChain, `ip saddr ${ep.ip} jump ${MARK_MASQ_CHAIN}`);
-    if (svc.stickyMaxAgeSeconds > 0) rule(epChain, `update @${affinitySetName(svc, ep)} { ip saddr }`);
+    rule(epChain, `update @${affinitySetName(svc, ep)} { ip saddr }`);
     rule(epChain, `meta l4proto ${proto} dnat to ${ep.endpoint}`);
   }
   // In the order a chain is referred to after the chains it refers to (endpoint <- service, local
@@ -308,7 +341,8 @@ function fixedChains(cfg: RulesetConfig): Map<string, string[]> {
     ['filter-output', [`ct state new jump ${ENDPOINTS_CHECK_CHAIN}`]],
     ['nat-prerouting', [fromOtherNetwork, `jump ${SERVICES_CHAIN}`]],
     ['nat-output', [`jump ${SERVICES_CHAIN}`]],
-    ['nat-postrouting', [`jump ${MASQUERADING_CHAIN}`]],
+    // Hairpin (see the header): after DNAT, a source equal to its destination endpoint.
+    ['nat-postrouting', [`ct status dnat ip saddr . ip daddr @${HAIRPIN_SET} jump ${MARK_MASQ_CHAIN}`, `jump ${MASQUERADING_CHAIN}`]],
     [MARK_MASQ_CHAIN, [`mark set mark or ${mark}`]],
     [MASQUERADING_CHAIN, [`mark and ${mark} == 0 return`, `mark set mark xor ${mark}`, 'masquerade fully-random']],
     [REJECT_CHAIN, ['reject']],
@@ -417,7 +451,7 @@ function wholeTableScript(rs: Ruleset, carried: Map<string, Map<string, number>>
     out.push(`  chain ${bc.name} {\n    type ${bc.type} hook ${bc.hook} priority ${bc.priority}; policy accept;\n  }\n`);
   for (const c of rs.fixed.keys()) if (!BASE_CHAIN_NAMES.has(c)) out.push(`  chain ${c} {\n  }\n`);
   for (const [name, kind] of DISPATCH) out.push(`  ${kind} ${name} {\n    type ${DISPATCH_TYPES[name]}\n  }\n`);
-  for (const part of rs.parts.values()) for (const pick of part.picks.keys()) out.push(`  map ${pick} {\n    ${PICK_TYPE}\n  }\n`);
+  for (const part of rs.parts.values()) for (const [pick, m] of part.picks) out.push(`  map ${pick} {\n    ${m.type}\n  }\n`);
   out.push('}\n');
   const lines: string[] = [];
   for (const part of rs.parts.values())
@@ -436,7 +470,7 @@ function wholeTableScript(rs: Ruleset, carried: Map<string, Map<string, number>>
   out.push('}\n');
   lines.length = 0;
   for (const part of rs.parts.values())
-    for (const [pick, elems] of part.picks) if (elems.length) lines.push(`add element ${t} ${pick} { ${elems.join(', ')} }`);
+    for (const [pick, m] of part.picks) if (m.elems.length) lines.push(`add element ${t} ${pick} { ${m.elems.join(', ')} }`);
   for (const [name, m] of rs.elements)
     lines.push(
       ...elementStatements(
@@ -466,8 +500,8 @@ export function partialScript(prev: Ruleset, next: Ruleset): string | undefined 
   const addedChains: [string, string[]][] = [];
   const changedChains: [string, string[]][] = [];
   const staleChains: string[] = [];
-  const addedPicks: [string, string[]][] = [];
-  const changedPicks: [string, string[]][] = [];
+  const addedPicks: [string, PickMap][] = [];
+  const changedPicks: [string, PickMap][] = [];
   const stalePicks: string[] = [];
   const addedSets: string[] = [];
   const staleSets: string[] = [];
@@ -478,10 +512,10 @@ export function partialScript(prev: Ruleset, next: Ruleset): string | undefined 
       else if (!sameList(was, body)) changedChains.push([c, body]);
     }
     for (const c of old?.chains.keys() ?? []) if (!now?.chains.has(c)) staleChains.push(c);
-    for (const [m, elems] of now?.picks ?? []) {
+    for (const [m, pick] of now?.picks ?? []) {
       const was = old?.picks.get(m);
-      if (!was) addedPicks.push([m, elems]);
-      else if (!sameList(was, elems)) changedPicks.push([m, elems]);
+      if (!was) addedPicks.push([m, pick]);
+      else if (!sameList(was.elems, pick.elems)) changedPicks.push([m, pick]);
     }
     for (const m of old?.picks.keys() ?? []) if (!now?.picks.has(m)) stalePicks.push(m);
     for (const [s, timeout] of now?.affinity ?? []) {
@@ -521,11 +555,12 @@ export function partialScript(prev: Ruleset, next: Ruleset): string | undefined 
     lines.push(
       `table ${t} {`,
       ...addedChains.map(([c]) => `  chain ${c} {\n  }`),
-      ...addedPicks.map(([m]) => `  map ${m} {\n    ${PICK_TYPE}\n  }`),
+      ...addedPicks.map(([m, pick]) => `  map ${m} {\n    ${pick.type}\n  }`),
       '}',
     );
   for (const [m] of changedPicks) lines.push(`flush map ${t} ${m}`);
-  for (const [m, elems] of [...addedPicks, ...changedPicks]) if (elems.length) lines.push(`add element ${t} ${m} { ${elems.join(', ')} }`);
+  for (const [m, pick] of [...addedPicks, ...changedPicks])
+    if (pick.elems.length) lines.push(`add element ${t} ${m} { ${pick.elems.join(', ')} }`);
   for (const [c] of changedChains) lines.push(`flush chain ${t} ${c}`);
   const fill = [...addedChains, ...changedChains].filter(([, body]) => body.length);
   if (fill.length) lines.push(`table ${t} {`, ...fill.map(([c, body]) => chainBlock(c, body).trimEnd()), '}');

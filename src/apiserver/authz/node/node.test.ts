@@ -5,29 +5,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isApiError } from '../../../client/rest.js';
+import { apiError, core } from '../../../testing/registry.js';
 import { startTLSControlPlane } from '../../../testing/tlscontrolplane.js';
 import { waitFor } from '../../../testing/wait.js';
 
-const core = (resource: string, namespace?: string, name?: string, subresource?: string) => ({
-  group: '',
-  version: 'v1',
-  resource,
-  namespace,
-  name,
-  subresource,
-});
-
 async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (isApiError(e)) {
-      assert.equal(e.code, 403, e.message);
-      return e.message;
-    }
-    throw e;
-  }
-  return assert.fail('the request was allowed');
+  const e = await apiError(p);
+  assert.equal(e.code, 403, e.message);
+  return e.message;
 }
 
 test('Node authorizer and NodeRestriction', async (t) => {

@@ -5,28 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isApiError, type RestClient } from '../../../client/rest.js';
+import type { RestClient } from '../../../client/rest.js';
+import { core, statusCode } from '../../../testing/registry.js';
 import { startTLSControlPlane } from '../../../testing/tlscontrolplane.js';
 import { FLEETLOCK_USER, NODE_ADDONS_GROUP } from './k8tspolicy.js';
-
-const core = (resource: string, namespace?: string, name?: string, subresource?: string) => ({
-  group: '',
-  version: 'v1',
-  resource,
-  namespace,
-  name,
-  subresource,
-});
-
-async function code(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-    return 200;
-  } catch (e) {
-    if (isApiError(e)) return e.code;
-    throw e;
-  }
-}
 
 test("system:k8ts:fleetlock and system:k8ts:node-addons have their components' rights only", async (t) => {
   const cp = await startTLSControlPlane();
@@ -35,33 +17,36 @@ test("system:k8ts:fleetlock and system:k8ts:node-addons have their components' r
   await cp.admin.create(core('secrets', 'default'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { k: 'v' } });
 
   const fl: RestClient = cp.clientFor(FLEETLOCK_USER);
-  assert.equal(await code(fl.list(core('nodes'))), 200);
-  assert.equal(await code(fl.patch(core('nodes', undefined, 'n1'), { spec: { unschedulable: true } }, 'merge')), 200);
-  assert.equal(await code(fl.list(core('pods'), { fieldSelector: 'spec.nodeName=n1' })), 200);
+  assert.equal(await statusCode(fl.list(core('nodes'))), 200);
+  assert.equal(await statusCode(fl.patch(core('nodes', undefined, 'n1'), { spec: { unschedulable: true } }, 'merge')), 200);
+  assert.equal(await statusCode(fl.list(core('pods'), { fieldSelector: 'spec.nodeName=n1' })), 200);
   const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fleetlock-default', namespace: 'kube-system' }, data: {} };
-  assert.equal(await code(fl.create(core('configmaps', 'kube-system'), cm)), 200);
-  assert.equal(await code(fl.create(core('configmaps', 'default'), { ...cm, metadata: { name: 'x', namespace: 'default' } })), 403);
-  assert.equal(await code(fl.get(core('secrets', 'default', 's'))), 403);
-  assert.equal(await code(fl.delete(core('nodes', undefined, 'n1'))), 403);
+  assert.equal(await statusCode(fl.create(core('configmaps', 'kube-system'), cm)), 200);
+  assert.equal(await statusCode(fl.create(core('configmaps', 'default'), { ...cm, metadata: { name: 'x', namespace: 'default' } })), 403);
+  assert.equal(await statusCode(fl.get(core('secrets', 'default', 's'))), 403);
+  assert.equal(await statusCode(fl.delete(core('nodes', undefined, 'n1'))), 403);
 
   const addons = cp.clientFor(`system:k8ts:node-addons:n1`, [NODE_ADDONS_GROUP]);
   for (const r of ['services', 'endpoints', 'namespaces', 'pods', 'persistentvolumes'])
-    assert.equal(await code(addons.list(core(r))), 200, r);
+    assert.equal(await statusCode(addons.list(core(r))), 200, r);
   for (const [g, r] of [
     ['discovery.k8s.io', 'endpointslices'],
     ['networking.k8s.io', 'ingresses'],
     ['networking.k8s.io', 'networkpolicies'],
   ])
-    assert.equal(await code(addons.list({ group: g, version: 'v1', resource: r })), 200, r);
+    assert.equal(await statusCode(addons.list({ group: g, version: 'v1', resource: r })), 200, r);
   const ep = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'x' } };
   assert.equal(
-    await code(addons.create(core('endpoints', 'kube-system'), { ...ep, metadata: { name: 'x', namespace: 'kube-system' } })),
+    await statusCode(addons.create(core('endpoints', 'kube-system'), { ...ep, metadata: { name: 'x', namespace: 'kube-system' } })),
     200,
   );
-  assert.equal(await code(addons.create(core('endpoints', 'default'), { ...ep, metadata: { name: 'x', namespace: 'default' } })), 403);
-  assert.equal(await code(addons.get(core('secrets', 'default', 's'))), 403);
   assert.equal(
-    await code(
+    await statusCode(addons.create(core('endpoints', 'default'), { ...ep, metadata: { name: 'x', namespace: 'default' } })),
+    403,
+  );
+  assert.equal(await statusCode(addons.get(core('secrets', 'default', 's'))), 403);
+  assert.equal(
+    await statusCode(
       addons.create(core('pods', 'default'), {
         apiVersion: 'v1',
         kind: 'Pod',
@@ -71,5 +56,5 @@ test("system:k8ts:fleetlock and system:k8ts:node-addons have their components' r
     ),
     403,
   );
-  assert.equal(await code(addons.patch(core('nodes', undefined, 'n1'), { metadata: { labels: { a: 'b' } } }, 'merge')), 403);
+  assert.equal(await statusCode(addons.patch(core('nodes', undefined, 'n1'), { metadata: { labels: { a: 'b' } } }, 'merge')), 403);
 });

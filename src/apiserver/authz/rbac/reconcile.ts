@@ -8,17 +8,13 @@
 import { StatusError } from '../../../api/errors.js';
 import { deepCopy, type KObject } from '../../../api/object.js';
 import type { GenericRegistry } from '../../registry/generic.js';
-import type { RequestContext } from '../../registry/strategy.js';
+import { apiserverContext } from '../../registry/strategy.js';
 import { AUTOUPDATE_ANNOTATION, clusterRoleBindings, clusterRoles } from './bootstrappolicy.js';
 import { controllerRoleBindings, controllerRoles } from './controllerpolicy.js';
 import { covers } from './escalation.js';
 import { k8tsClusterRoleBindings, k8tsClusterRoles, k8tsRoleBindings, k8tsRoles } from './k8tspolicy.js';
 import { kubeadmClusterRoleBindings, kubeadmClusterRoles, namespacedRoleBindings, namespacedRoles } from './kubeadmpolicy.js';
 import type { ClusterRole, RoleBinding, Subject } from './types.js';
-
-function ctx(): RequestContext {
-  return { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'kube-apiserver', warnings: [] };
-}
 
 function mergeMeta(cur: KObject, want: KObject): boolean {
   let changed = false;
@@ -36,7 +32,7 @@ function mergeMeta(cur: KObject, want: KObject): boolean {
 
 async function createOrSkip(reg: GenericRegistry, obj: KObject): Promise<void> {
   try {
-    await reg.create(obj.metadata.namespace, deepCopy(obj), ctx());
+    await reg.create(obj.metadata.namespace, deepCopy(obj), apiserverContext());
   } catch (e) {
     if (e instanceof StatusError && e.code === 409) return; // another API server made it first
     throw e;
@@ -65,7 +61,7 @@ async function reconcileRole(reg: GenericRegistry, want: ClusterRole): Promise<v
       changed = true;
     }
   }
-  if (changed) await reg.update(ns, cur.metadata.name!, cur, ctx());
+  if (changed) await reg.update(ns, cur.metadata.name!, cur, apiserverContext());
 }
 
 const sameSubject = (a: Subject, b: Subject): boolean =>
@@ -78,7 +74,7 @@ async function reconcileBinding(reg: GenericRegistry, want: RoleBinding): Promis
   if (stored.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return;
   if (JSON.stringify(stored.roleRef) !== JSON.stringify(want.roleRef)) {
     // roleRef cannot change: the binding is made again.
-    await reg.delete(ns, want.metadata.name!, {}, ctx());
+    await reg.delete(ns, want.metadata.name!, {}, apiserverContext());
     return createOrSkip(reg, want);
   }
   const cur = deepCopy(stored);
@@ -89,7 +85,7 @@ async function reconcileBinding(reg: GenericRegistry, want: RoleBinding): Promis
       subjects.push(s);
       changed = true;
     }
-  if (changed) await reg.update(ns, cur.metadata.name!, cur, ctx());
+  if (changed) await reg.update(ns, cur.metadata.name!, cur, apiserverContext());
 }
 
 export async function reconcileBootstrapPolicy(registry: (group: string, resource: string) => GenericRegistry | undefined): Promise<void> {

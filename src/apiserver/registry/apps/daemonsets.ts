@@ -8,7 +8,7 @@ import type { KObject } from '../../../api/object.js';
 import { DAEMONSET_TEMPLATE_GENERATION_ANNOTATION } from '../../../api/types.js';
 import { validateDaemonSetCreate, validateDaemonSetStatusUpdate, validateDaemonSetUpdate } from '../../../api/validation/apps-sets.js';
 import { semanticEqual } from '../../../api/validation/compare.js';
-import { formatLabelSelector, formatLabels, n, o, s, timestampSince, workloadPrinter } from '../../tables.js';
+import { formatLabelSelector, formatLabels, n, o, s, workloadPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { bumpGeneration, clearStatus, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
@@ -46,19 +46,19 @@ export const strategy: Strategy = {
 
 export const statusStrategy = statusOf(validateDaemonSetStatusUpdate);
 
-export const printer = workloadPrinter('io.k8s.api.apps.v1.DaemonSet', (ds, { spec, status, containers, images }, now) => [
-  s(ds.metadata.name),
-  n(status.desiredNumberScheduled),
-  n(status.currentNumberScheduled),
-  n(status.numberReady),
-  n(status.updatedNumberScheduled),
-  n(status.numberAvailable),
-  formatLabels(o(o(spec.template).spec).nodeSelector),
-  timestampSince(ds.metadata.creationTimestamp, now),
-  containers,
-  images,
-  formatLabelSelector(spec.selector),
-]);
+export const printer = workloadPrinter(
+  'io.k8s.api.apps.v1.DaemonSet',
+  (ds, { spec, status }) => [
+    s(ds.metadata.name),
+    n(status.desiredNumberScheduled),
+    n(status.currentNumberScheduled),
+    n(status.numberReady),
+    n(status.updatedNumberScheduled),
+    n(status.numberAvailable),
+    formatLabels(o(o(spec.template).spec).nodeSelector),
+  ],
+  (spec) => formatLabelSelector(spec.selector),
+);
 
 export const resource = defineResource({
   info: {

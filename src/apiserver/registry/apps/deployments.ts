@@ -6,7 +6,7 @@
 import { defaultDeployment } from '../../../api/defaults.js';
 import { labelSelectorString } from '../../../api/labels.js';
 import { validateDeploymentCreate, validateDeploymentStatusUpdate, validateDeploymentUpdate } from '../../../api/validation.js';
-import { n, s, timestampSince, workloadPrinter } from '../../tables.js';
+import { n, s, workloadPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { scaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
@@ -20,16 +20,16 @@ export const strategy = workloadStrategy({
 
 export const statusStrategy = statusOf(validateDeploymentStatusUpdate);
 
-export const printer = workloadPrinter('io.k8s.api.apps.v1.Deployment', (d, { spec, status, desired, containers, images }, now) => [
-  s(d.metadata.name),
-  `${n(status.readyReplicas)}/${desired}`,
-  n(status.updatedReplicas),
-  n(status.availableReplicas),
-  timestampSince(d.metadata.creationTimestamp, now),
-  containers,
-  images,
-  labelSelectorString(spec.selector) ?? '<invalid>',
-]);
+export const printer = workloadPrinter(
+  'io.k8s.api.apps.v1.Deployment',
+  (d, { status, desired }) => [
+    s(d.metadata.name),
+    `${n(status.readyReplicas)}/${desired}`,
+    n(status.updatedReplicas),
+    n(status.availableReplicas),
+  ],
+  (spec) => labelSelectorString(spec.selector) ?? '<invalid>',
+);
 
 export const resource = defineResource({
   info: {

@@ -4,7 +4,7 @@
 
 import { defaultReplicaSet } from '../../../api/defaults.js';
 import { validateReplicaSetCreate, validateReplicaSetStatusUpdate, validateReplicaSetUpdate } from '../../../api/validation.js';
-import { formatLabelSelector, n, s, timestampSince, workloadPrinter } from '../../tables.js';
+import { formatLabelSelector, n, s, workloadPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { scaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
@@ -17,16 +17,11 @@ export const strategy = workloadStrategy({
 
 export const statusStrategy = statusOf(validateReplicaSetStatusUpdate);
 
-export const printer = workloadPrinter('io.k8s.api.apps.v1.ReplicaSet', (rs, { spec, status, desired, containers, images }, now) => [
-  s(rs.metadata.name),
-  desired,
-  n(status.replicas),
-  n(status.readyReplicas),
-  timestampSince(rs.metadata.creationTimestamp, now),
-  containers,
-  images,
-  formatLabelSelector(spec.selector),
-]);
+export const printer = workloadPrinter(
+  'io.k8s.api.apps.v1.ReplicaSet',
+  (rs, { status, desired }) => [s(rs.metadata.name), desired, n(status.replicas), n(status.readyReplicas)],
+  (spec) => formatLabelSelector(spec.selector),
+);
 
 export const resource = defineResource({
   info: {

@@ -9,7 +9,7 @@ import {
   validateStatefulSetStatusUpdate,
   validateStatefulSetUpdate,
 } from '../../../api/validation/apps-sets.js';
-import { n, s, timestampSince, workloadPrinter } from '../../tables.js';
+import { n, s, workloadPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { scaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
@@ -22,12 +22,9 @@ export const strategy = workloadStrategy({
 
 export const statusStrategy = statusOf(validateStatefulSetStatusUpdate);
 
-export const printer = workloadPrinter('io.k8s.api.apps.v1.StatefulSet', (sts, { status, desired, containers, images }, now) => [
+export const printer = workloadPrinter('io.k8s.api.apps.v1.StatefulSet', (sts, { status, desired }) => [
   s(sts.metadata.name),
   `${n(status.readyReplicas)}/${desired}`,
-  timestampSince(sts.metadata.creationTimestamp, now),
-  containers,
-  images,
 ]);
 
 export const resource = defineResource({

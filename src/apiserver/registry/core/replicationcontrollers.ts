@@ -9,7 +9,7 @@ import {
   validateReplicationControllerStatusUpdate,
   validateReplicationControllerUpdate,
 } from '../../../api/validation/apps-sets.js';
-import { formatLabels, n, s, timestampSince, workloadPrinter } from '../../tables.js';
+import { formatLabels, n, s, workloadPrinter } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { mapSelectorScaleSubresource } from '../scale.js';
 import { statusStrategy as statusOf, workloadStrategy } from '../strategy.js';
@@ -24,16 +24,8 @@ export const statusStrategy = statusOf(validateReplicationControllerStatusUpdate
 
 export const printer = workloadPrinter(
   'io.k8s.api.core.v1.ReplicationController',
-  (rc, { spec, status, desired, containers, images }, now) => [
-    s(rc.metadata.name),
-    desired,
-    n(status.replicas),
-    n(status.readyReplicas),
-    timestampSince(rc.metadata.creationTimestamp, now),
-    containers,
-    images,
-    formatLabels(spec.selector),
-  ],
+  (rc, { status, desired }) => [s(rc.metadata.name), desired, n(status.replicas), n(status.readyReplicas)],
+  (spec) => formatLabels(spec.selector),
 );
 
 export const resource = defineResource({

@@ -15,7 +15,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { hasBinary, type NodeNetwork, run } from '../../network/bridge.js';
@@ -189,12 +189,12 @@ export class OciRuntime implements runtimeapi.RuntimeService {
   }
 
   private async pauseOf(sandboxId: string): Promise<OciContainerRecord | undefined> {
-    return (await this.tasks.readAll((c) => !!c.pause && c.podSandboxId === sandboxId))[0];
+    return (await this.tasks.readAll((c) => !!c.pause, sandboxId))[0];
   }
 
   async stopPodSandbox(id: string): Promise<void> {
     await this.ready;
-    const mine = await this.tasks.readAll((c) => c.podSandboxId === id);
+    const mine = await this.tasks.readAll(undefined, id);
     await Promise.all(mine.filter((c) => !c.pause).map((c) => this.stopContainer(c.id, 0)));
     await Promise.all(mine.filter((c) => c.pause).map((c) => this.stopContainer(c.id, 0)));
     await this.sandboxes.stopPodSandbox(id);
@@ -203,7 +203,7 @@ export class OciRuntime implements runtimeapi.RuntimeService {
   async removePodSandbox(id: string): Promise<void> {
     await this.ready;
     await this.stopPodSandbox(id);
-    for (const c of await this.tasks.readAll((c) => c.podSandboxId === id)) await this.removeContainer(c.id);
+    for (const c of await this.tasks.readAll(undefined, id)) await this.removeContainer(c.id);
     await this.sandboxes.removePodSandbox(id);
   }
 
@@ -342,8 +342,7 @@ export class OciRuntime implements runtimeapi.RuntimeService {
         cgroupsPath,
         ...(pause ? { pause: true } : {}),
       };
-      await writeFile(path.join(dir, 'container.json.tmp'), JSON.stringify(rec, null, 1));
-      await rename(path.join(dir, 'container.json.tmp'), path.join(dir, 'container.json'));
+      await this.tasks.add(rec);
       return id;
     } catch (e) {
       if (mounted) await run('umount', ['-l', rootfs]).catch(() => undefined);
@@ -438,7 +437,7 @@ export class OciRuntime implements runtimeapi.RuntimeService {
 
   async listContainers(filter?: runtimeapi.ContainerFilter): Promise<runtimeapi.ContainerStatus[]> {
     await this.ready;
-    const recs = await this.tasks.readAll((r) => !r.pause && ShimTasks.recordMatches(r, filter));
+    const recs = await this.tasks.readAll((r) => !r.pause && ShimTasks.recordMatches(r, filter), filter?.podSandboxId);
     return ShimTasks.filter(
       recs.map((r) => this.withPause(r, this.tasks.statusOf(r))),
       filter,
@@ -513,6 +512,7 @@ export class OciRuntime implements runtimeapi.RuntimeService {
     this.tasks.closeOutput();
     await this.sandboxes.cleanupAll();
     removeCgroupTree(this.cgroupParent);
+    this.tasks.forgetAll();
     await rm(path.join(this.stateDir, 'oci'), { recursive: true, force: true });
     await rm(this.runtimeRoot, { recursive: true, force: true });
   }
