@@ -165,7 +165,7 @@ describe('WatchCache', () => {
   });
 
   test('currentAt: current at the store revision while following, even after writes elsewhere; not while the watch is down', async () => {
-    await withCountingCache(async ({ counting, store, cache }) => {
+    await withCache(async ({ counting, store, cache }) => {
       await store.create('/registry/pods/a/p', pod('a', 'p'));
       await store.create('/registry/secrets/a/s', '{}');
       const rev = await store.currentRevision();
