@@ -7,6 +7,7 @@ import type { KObject } from '../api/object.js';
 import { isApiError, RestClient } from '../client/rest.js';
 import { MemoryStore } from '../store/memory.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { podManifest } from '../testing/pods.js';
 import { adminUser } from './authn/user.js';
 import { ApiServer } from './server.js';
 
@@ -263,12 +264,7 @@ test('verbs a resource or subresource does not serve are 405, not another verb i
   const NS = { group: '', version: 'v1', resource: 'namespaces' };
   await assert.rejects(cp.client.deleteCollection(NS), (e) => isApiError(e) && e.code === 405);
   const POD = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-  await cp.client.create(POD, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'verbs' },
-    spec: { containers: [{ name: 'c', image: 'nginx' }] },
-  });
+  await cp.client.create(POD, podManifest('verbs', 'nginx'));
   try {
     await assert.rejects(
       cp.client.update(

@@ -5,7 +5,7 @@ import { EVENTS, PODS, type Pod, type ReplicaSet, REPLICASETS as RS } from '../a
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { podsToDelete } from './podutil.js';
-import { slowStartBatch } from './replicaset.js';
+import { POD_WRITES_IN_FLIGHT, slowStartBatch } from './replicaset.js';
 import {
   type FakeKubelet,
   type FaultProxy,
@@ -323,4 +323,21 @@ test('podsToDelete: doubled-up pods go before others; newer before older', () =>
     podsToDelete([a, d], [], 1).map((p) => p.metadata.name),
     ['d'],
   );
+});
+
+test('a burst of creates is sent at most POD_WRITES_IN_FLIGHT at a time (under the API server in-flight limit)', async () => {
+  const ns = await newNamespace();
+  // Each create held 20 ms at the proxy: the slow-start batches (up to 128 pods here) pile up
+  // there unless the controller bounds them.
+  proxy.podCreateDelayMs = 20;
+  proxy.podCreatesPeak = 0;
+  try {
+    await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'burst', 300, { app: 'burst', ready: 'never' }));
+    await waitFor('300 pods', async () => (await pods(ns)).length === 300, { timeoutMs: 60_000 });
+  } finally {
+    proxy.podCreateDelayMs = 0;
+  }
+  assert.ok(proxy.podCreatesPeak <= POD_WRITES_IN_FLIGHT, `${proxy.podCreatesPeak} creates in flight at once`);
+  assert.ok(proxy.podCreatesPeak >= POD_WRITES_IN_FLIGHT / 2, `creates in parallel (peak ${proxy.podCreatesPeak})`);
+  await cp.client.delete({ ...RS, namespace: ns, name: 'burst' });
 });

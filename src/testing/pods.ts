@@ -1,8 +1,13 @@
-// Pods for component tests where no kubelet runs: made in the API, then given the status a
-// kubelet would write.
+// Pods for component tests: the manifest of a one-container pod, and, where no kubelet runs,
+// a pod made in the API and then given the status a kubelet would write.
 
 import type { KObject } from '../api/object.js';
 import type { ResourceRef, RestClient } from '../client/rest.js';
+
+/** A Pod named name with one container c running image, and the other spec fields given (nodeName...). */
+export function podManifest(name: string, image = 'busybox', spec: Record<string, unknown> = {}): KObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { ...spec, containers: [{ name: 'c', image }] } };
+}
 
 /** Creates the pod (bound to nodeName n1) and marks it Running, Ready or not, through its status. */
 export async function createRunningPod(
@@ -11,12 +16,7 @@ export async function createRunningPod(
   metadata: KObject['metadata'],
   ready = true,
 ): Promise<KObject> {
-  await client.create(pods, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata,
-    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] },
-  });
+  await client.create(pods, { ...podManifest(metadata.name ?? '', 'busybox', { nodeName: 'n1' }), metadata });
   return client.patch(
     { ...pods, name: metadata.name, subresource: 'status' },
     {
