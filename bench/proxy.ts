@@ -8,7 +8,8 @@
 // - traffic: a real node (`k8ts up`'s control plane in this process, the bootcamp app in one
 //   pod) and wrk (Debian's), straight to the pod IP, through the ClusterIP and through the
 //   NodePort, in the same run, per mode: throughput in interleaved saturating rounds (ratios to
-//   direct paired per round), latency with paced streams to all three at once (see measureTargets).
+//   direct paired per round) and in side-by-side rounds (all three at once), latency with paced
+//   streams to all three at once (see measureTargets).
 // Linux and root only (nftables, a bridge); elsewhere the section says it skipped.
 
 import { execFile, spawnSync } from 'node:child_process';
@@ -162,11 +163,13 @@ export async function benchProxySyncHere(opts: { services?: number; endpoints?: 
   }
 }
 
-/** Saturating rounds per target (throughput) and paced rounds (latency). */
+/** Saturating rounds per target (throughput), side-by-side rounds, and paced rounds (latency). */
 const ROUNDS = 6;
+const SIDE_ROUNDS = 10;
 const LATENCY_ROUNDS = 3;
-/** Connections of the saturating load; of each paced stream. */
+/** Connections of the saturating load; of each side-by-side stream; of each paced stream. */
 const CONNECTIONS = 16;
+const SIDE_CONNECTIONS = 8;
 const PACED_CONNECTIONS = 4;
 /** Pause of each paced connection between a response and its next request. */
 const PACE_MS = 10;
@@ -264,6 +267,14 @@ function processesCpuMs(pids: number[]): number {
  * - throughput: saturating rounds, the targets in turn, each round starting one target later;
  *   a target's ratio is the median over rounds of its rounds' ratio to the direct run of the
  *   same round (paired, not a ratio of medians);
+ * - side by side: saturating streams to all targets AT ONCE, the same app serving them all, so
+ *   every round's streams share one moment of the machine (the load of the other users of the
+ *   2 cores falls on all alike). Each stream is a closed loop (a connection sends its next
+ *   request when the answer comes), so a path that delays requests or answers (a userspace hop,
+ *   a queue) gets fewer of the app's answers: its share against direct is the path's throughput
+ *   ratio, without the swings of the machine between two sequential rounds. A path's CPU cost
+ *   in the kernel (NAT, conntrack, rules) is mostly charged to the processes that send the
+ *   packets: it is in the CPU per request of the pod and of wrk (below);
  * - latency: paced streams (each connection waits PACE_MS between requests, far below
  *   saturation, so latency is the path's and not a queue's) to all targets AT ONCE, so each
  *   round's streams see the same moment of the machine; added p50/p99 = the median over rounds
@@ -283,6 +294,11 @@ async function measureTargets(targets: [string, string][], seconds: number, pace
       podCpu.get(name)!.push(((processesCpuMs(pod) - before) * 1000) / r.requests);
     }
   }
+  const side = new Map<string, WrkResult[]>(targets.map(([n]) => [n, []]));
+  for (let round = 0; round < SIDE_ROUNDS; round++) {
+    const rs = await Promise.all(targets.map(([, url]) => wrk(url, seconds, { connections: SIDE_CONNECTIONS })));
+    for (const [i, r] of rs.entries()) side.get(targets[i][0])!.push(r);
+  }
   const paced = new Map<string, WrkResult[]>(targets.map(([n]) => [n, []]));
   for (let round = 0; round < LATENCY_ROUNDS; round++) {
     const rs = await Promise.all(targets.map(([, url]) => wrk(url, seconds, { connections: PACED_CONNECTIONS, script: paceScript })));
@@ -295,6 +311,8 @@ async function measureTargets(targets: [string, string][], seconds: number, pace
     const p = paced.get(name)!;
     const d = sat.get(direct)!;
     const dp = paced.get(direct)!;
+    const sd = side.get(direct)!;
+    const sideRatios = side.get(name)!.map((r, i) => r.rps / sd[i].rps);
     return {
       name,
       rps: med(s.map((r) => r.rps)),
@@ -302,6 +320,10 @@ async function measureTargets(targets: [string, string][], seconds: number, pace
       ratioMin: Math.min(...s.map((r, i) => r.rps / d[i].rps)),
       ratioMax: Math.max(...s.map((r, i) => r.rps / d[i].rps)),
       satP99: med(s.map((r) => r.p99)),
+      sideRps: med(side.get(name)!.map((r) => r.rps)),
+      sideRatio: med(sideRatios),
+      sideMin: Math.min(...sideRatios),
+      sideMax: Math.max(...sideRatios),
       p50: med(p.map((r) => r.p50)),
       p99: med(p.map((r) => r.p99)),
       addedP50: med(p.map((r, i) => r.p50 - dp[i].p50)),
@@ -310,7 +332,7 @@ async function measureTargets(targets: [string, string][], seconds: number, pace
       /** CPU per request, us: the pod's processes, and the client (wrk). */
       podUs: pod.length ? med(podCpu.get(name)!) : NaN,
       clientUs: med(s.map((r) => (r.cpuMs * 1000) / r.requests)),
-      errors: [...s, ...p].reduce((a, r) => a + r.errors, 0),
+      errors: [...s, ...p, ...side.get(name)!].reduce((a, r) => a + r.errors, 0),
     };
   });
 }
@@ -418,6 +440,13 @@ async function trafficOnce(mode: 'nftables' | 'userspace', seconds: number): Pro
           ? `  ${r.name.padEnd(16)} ${fmtInt(r.rps).padStart(7)} req/s (p99 ${fmtMs(r.satP99)} saturated); paced p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}${r.errors ? `, ${r.errors} errors` : ''}`
           : `  ${r.name.padEnd(16)} ${fmtInt(r.rps).padStart(7)} req/s -> ${r.ratio.toFixed(2)}x direct (rounds ${r.ratioMin.toFixed(2)}-${r.ratioMax.toFixed(2)}); paced p50 ${fmtMs(r.p50)} (${f(r.addedP50)}), p99 ${fmtMs(r.p99)} (${f(r.addedP99)})${r.errors ? `, ${r.errors} errors` : ''}`,
       ),
+      `  side by side (all three at once, ${SIDE_CONNECTIONS} connections each, ${SIDE_ROUNDS} rounds; the share of one app's answers each path gets, the same moment of the machine for all): ${results
+        .map((r, i) =>
+          i === 0
+            ? `direct ${fmtInt(r.sideRps)} req/s`
+            : `${r.name} ${r.sideRatio.toFixed(2)}x (rounds ${r.sideMin.toFixed(2)}-${r.sideMax.toFixed(2)})`,
+        )
+        .join(', ')}`,
       `  CPU per request (saturated rounds, medians; what the path costs whatever the load): ${results
         .map((r) => `${r.name} pod ${r.podUs.toFixed(0)} us + client ${r.clientUs.toFixed(0)} us`)
         .join('; ')}`,
@@ -434,7 +463,7 @@ export async function benchProxyTraffic(opts: { seconds?: number } = {}): Promis
   if (spawnSync('wrk', ['--version']).error) return ['traffic: skipped (no wrk; Debian package wrk)'];
   const seconds = opts.seconds ?? 3;
   const lines = [
-    `traffic: the bootcamp app (node http) in one pod, wrk -t1; throughput: -c${CONNECTIONS} keep-alive, ${ROUNDS} rounds of ${seconds} s per target in turn, median of each round's ratio to direct (range); latency: ${PACED_CONNECTIONS} connections per target pausing ${PACE_MS} ms between requests, all targets at once, ${LATENCY_ROUNDS} rounds, medians (added = median of each round's difference to direct) [targets, nftables: >= 0.9x direct throughput, <= +1 ms p99]`,
+    `traffic: the bootcamp app (node http) in one pod, wrk -t1; throughput: -c${CONNECTIONS} keep-alive, ${ROUNDS} rounds of ${seconds} s per target in turn, median of each round's ratio to direct (range), and side by side (below); latency: ${PACED_CONNECTIONS} connections per target pausing ${PACE_MS} ms between requests, all targets at once, ${LATENCY_ROUNDS} rounds, medians (added = median of each round's difference to direct) [targets, nftables: >= 0.9x direct throughput, <= +1 ms p99]`,
   ];
   for (const mode of ['nftables', 'userspace'] as const) {
     if (mode === 'nftables' && nftablesUnavailableReason()) {

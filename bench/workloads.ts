@@ -261,6 +261,35 @@ function deployment(name: string, replicas: number): object {
   };
 }
 
+const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE']);
+
+/** Writes the API server has answered so far, by resource[/subresource], verb and refusal code (its apiserver_request_total). */
+async function apiWrites(client: RestClient): Promise<Map<string, number>> {
+  const res = await client.requestRaw({ method: 'GET', path: '/metrics', accept: 'text/plain' });
+  const out = new Map<string, number>();
+  for (const line of res.body.toString('utf8').split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (!WRITE_VERBS.has(labels.verb)) continue;
+    // By resource and verb; refusals (409, 429, ...) apart, since they cost the server too.
+    const what = labels.subresource ? `${labels.resource}/${labels.subresource}` : labels.resource;
+    const k = `${what} ${labels.verb}${/^2/.test(labels.code) ? '' : ` ${labels.code}`}`;
+    out.set(k, (out.get(k) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+/** "API writes: 12,345 (4.1 a pod bound): pods POST 3,000, events POST 3,010, ..." from two apiWrites readings. */
+function writesLine(before: Map<string, number>, after: Map<string, number>, podsBound: number): string {
+  const delta = [...after]
+    .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const total = delta.reduce((n, [, v]) => n + v, 0);
+  const perPod = podsBound > 0 ? (total / podsBound).toFixed(2) : 'n/a';
+  return `API writes meanwhile: ${fmtInt(total)} (${perPod} a pod bound): ${delta.map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ')}`;
+}
+
 const memLine = (label: string, m: Memory) =>
   `${label}: RSS ${mib(m.rss)} (peak so far ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`;
 
@@ -432,6 +461,8 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
       const r = await runDeployments(client, tr, cluster, ['bench-small'], opts.warmupReplicas, Math.min(budgetMs, 300_000), stallMs);
       lines.push(...r.lines);
     }
+    const writes0 = await apiWrites(client);
+    const bound0 = tr.bound.size;
     const r = await cluster.profiled(() =>
       runDeployments(
         client,
@@ -444,6 +475,7 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
       ),
     );
     lines.push(...r.lines);
+    lines.push(`  ${writesLine(writes0, await apiWrites(client), tr.bound.size - bound0)}`);
     // Pods that exist now (all of them, if the Deployments completed).
     const podsNow = tr.created;
     const boundNow = tr.bound.size;

@@ -81,6 +81,22 @@ export function deepCopy<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
+/**
+ * Freezes a JSON-shaped value and everything in it (idempotent: a frozen object was frozen
+ * whole). Objects the API server shares with in-process readers are handed out this way, so
+ * that a reader that changes one without copying it first fails at once (a TypeError in strict
+ * mode) instead of changing what every other reader, and the watch cache, sees.
+ */
+export function deepFreeze<T>(v: T): T {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v) || ArrayBuffer.isView(v)) return v;
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const c = o[k];
+    if (typeof c === 'object' && c !== null) deepFreeze(c);
+  }
+  return Object.freeze(v);
+}
+
 /** "group/version" as written in apiVersion: the core group has no group part. */
 export function apiVersionOf(group: string, version: string): string {
   return group === '' ? version : `${group}/${version}`;

@@ -7,7 +7,7 @@ import { selectorFromLabelSelector } from './labels.js';
 import { matchNodeSelectorTerm } from './nodeaffinity.js';
 import type { KObject } from './object.js';
 import { Quantity } from './quantity.js';
-import type { LabelSelector } from './types.js';
+import type { LabelSelector, ObjectReference } from './types.js';
 
 /** On a claim: the binding has been done once (the claim is "bound" from then on). */
 export const ANN_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
@@ -22,15 +22,6 @@ export const ANN_STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner
 export const ANN_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 const BETA_STORAGE_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
 export const NOT_SUPPORTED_PROVISIONER = 'kubernetes.io/no-provisioner';
-
-export interface ObjectReference {
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  apiVersion?: string;
-  resourceVersion?: string;
-}
 
 export interface NodeSelectorRequirement {
   key: string;

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, StatusError } from '../api/errors.js';
 import { checkJSONDepth } from '../api/jsonlimits.js';
-import { isObject, type KList, type KObject } from '../api/object.js';
+import { deepFreeze, isObject, type KList, type KObject } from '../api/object.js';
 import { applyPatchByContentType } from '../api/patch/index.js';
 import { decodeK8sProtobuf } from '../api/protobuf.js';
 import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
@@ -14,10 +14,11 @@ import { encodeOnce, objectJSON } from './cachingobject.js';
 import { checkFields, type FieldValidation, parseFieldValidation } from './fieldvalidation.js';
 import { readBody, writeJSON, writeJSONText } from './http.js';
 import { decodeBody, decodeJSON, mediaType, negotiateOutput, type OutputFormat } from './negotiation.js';
+import { objectSinkOf } from './objectsink.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
 import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
-import type { RequestContext } from './registry/strategy.js';
+import { type RequestContext, requestContext } from './registry/strategy.js';
 import type { RequestInfo } from './request.js';
 import { buildTable, type Printer, tableJSON } from './tables.js';
 import { watchFlushes } from './watchflush.js';
@@ -50,16 +51,6 @@ function listOptions(q: URLSearchParams): ListOptions {
     resourceVersion: q.get('resourceVersion'),
     resourceVersionMatch: q.get('resourceVersionMatch'),
   };
-}
-
-function requestContext(req: IncomingMessage, q: URLSearchParams, user: UserInfo): RequestContext {
-  const dry = q.getAll('dryRun');
-  for (const d of dry) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
-  const ua = String(req.headers['user-agent'] ?? 'unknown');
-  const fm = q.get('fieldManager');
-  if (fm !== null && (fm.length > 128 || fm === ''))
-    throw errors.badRequest('fieldManager: Invalid value: must be between 1 and 128 characters');
-  return { user, dryRun: dry.length > 0, fieldManager: fm ?? ua.split('/')[0], warnings: [] };
 }
 
 function warningHeaders(ctx: RequestContext): Record<string, string> | undefined {
@@ -296,6 +287,8 @@ const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<vo
 
 async function serveGet(c: ResourceCall): Promise<void> {
   const obj = await c.reg.getShared(c.namespace, c.name!);
+  // In-process: the watch cache's object itself (writeJSON hands it over frozen), no encoding.
+  if (c.out.kind === 'json' && objectSinkOf(c.res)) return send(c.res, 200, obj, c.ctx);
   if (c.out.kind === 'json') return writeJSONText(c.res, 200, objectJSON(obj), warningHeaders(c.ctx) ?? {});
   send(c.res, 200, render(c.out, c.def, obj), c.ctx);
 }
@@ -303,6 +296,12 @@ async function serveGet(c: ResourceCall): Promise<void> {
 async function serveList(c: ResourceCall): Promise<void> {
   // The watch cache's own objects: the answer is assembled from each one's cached encoding.
   const list = await c.reg.list(c.namespace, listOptions(c.q), true);
+  const sink = objectSinkOf(c.res);
+  if (sink && c.out.kind === 'json') {
+    // In-process: the cache's objects, frozen; the list itself is the caller's (it pages into it).
+    for (const it of list.items) deepFreeze(it);
+    return sink.answer(200, list, warningHeaders(c.ctx) ?? {});
+  }
   const h = warningHeaders(c.ctx);
   writeJSONText(c.res, 200, listJSON(c.out, c.def, list), h ?? {});
 }
@@ -482,23 +481,28 @@ async function serveWatch(
   maxBuffered: number,
 ): Promise<void> {
   const { timeoutSeconds, allowWatchBookmarks: bookmarks, sendInitialEvents } = listQuery(q);
+  // An in-process watcher takes the events as values: the cache's objects, frozen, shared.
+  const sink = out.kind === 'json' ? objectSinkOf(res) : undefined;
   let started = false;
   let first = true;
   let closed = false;
   const queue: Buffer[] = [];
   // The error boundary of this stream: a callback that throws (from a timer, the watch cache,
   // the response's close) ends this watch, never the process.
+  const fail = (e: unknown): void => {
+    console.error(`k8ts apiserver: watch ${ri.resource}: ${(e as Error)?.stack ?? String(e)}`);
+    closed = true;
+    watcher?.cancel();
+    for (const t of timers) clearTimeout(t);
+    res.destroy();
+  };
   const guard =
     <A extends unknown[]>(fn: (...a: A) => void) =>
     (...a: A): void => {
       try {
         fn(...a);
       } catch (e) {
-        console.error(`k8ts apiserver: watch ${ri.resource}: ${(e as Error)?.stack ?? String(e)}`);
-        closed = true;
-        watcher?.cancel();
-        for (const t of timers) clearTimeout(t);
-        res.destroy();
+        fail(e);
       }
     };
   const start = () => {
@@ -538,26 +542,48 @@ async function serveWatch(
     if (queue.length === 1) watchFlushes.add(flush);
   };
   // Each event is encoded once per form and shared by every watcher that sends it in that
-  // form (kube-apiserver's cachingObject): the object is the watch cache's own.
-  const encode = (type: string, obj: KObject): Buffer => {
-    let format: string;
-    let object: () => string;
-    if (out.kind === 'table') {
-      const includeObject = out.includeObject ?? 'Metadata';
-      // Column definitions go with the first event only, as kube-apiserver sends them.
-      const noHeaders = !first;
-      format = `watch-table:${includeObject}:${noHeaders}:${type}`;
-      object = () =>
-        tableJSON(reg.def.printer, ri, [obj], { includeObject, listMeta: { resourceVersion: obj.metadata.resourceVersion }, noHeaders });
-    } else if (out.kind === 'metadata') {
-      format = `watch-metadata:${type}`;
-      object = () => partialObjectMetadataJSON(obj);
-    } else {
-      format = `watch-json:${type}`;
-      object = () => objectJSON(obj);
+  // form (kube-apiserver's cachingObject): the object is the watch cache's own. This runs once
+  // per watcher per event (a thousand times per write with a thousand watchers), so the form's
+  // key is made once per event type, not per call.
+  const formats: [Map<string, string>, Map<string, string>] = [new Map(), new Map()];
+  const formatOf = (type: string, noHeaders: boolean): string => {
+    const m = formats[noHeaders ? 1 : 0];
+    let f = m.get(type);
+    if (f === undefined) {
+      f =
+        out.kind === 'table'
+          ? `watch-table:${out.includeObject ?? 'Metadata'}:${noHeaders}:${type}`
+          : out.kind === 'metadata'
+            ? `watch-metadata:${type}`
+            : `watch-json:${type}`;
+      m.set(type, f);
     }
+    return f;
+  };
+  const encodeLine = (type: string, obj: KObject, noHeaders: boolean): Buffer => {
+    let object: string;
+    if (out.kind === 'table') {
+      object = tableJSON(reg.def.printer, ri, [obj], {
+        includeObject: out.includeObject ?? 'Metadata',
+        listMeta: { resourceVersion: obj.metadata.resourceVersion },
+        noHeaders,
+      });
+    } else if (out.kind === 'metadata') object = partialObjectMetadataJSON(obj);
+    else object = objectJSON(obj);
+    return Buffer.from(`{"type":${JSON.stringify(type)},"object":${object}}\n`);
+  };
+  const encode = (type: string, obj: KObject): Buffer => {
+    // Column definitions go with the first event only, as kube-apiserver sends them.
+    const noHeaders = out.kind === 'table' && !first;
     first = false;
-    return encodeOnce(obj, format, () => Buffer.from(`{"type":${JSON.stringify(type)},"object":${object()}}\n`));
+    return encodeOnce(obj, formatOf(type, noHeaders), () => encodeLine(type, obj, noHeaders));
+  };
+  const writeBookmark = (metadata: KObject['metadata']) => {
+    const object = { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata };
+    if (!sink) return write(Buffer.from(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`));
+    if (closed) return;
+    start();
+    sink.event('BOOKMARK', deepFreeze(object));
   };
   let watcher: { cancel(): void } | undefined;
   let timers: NodeJS.Timeout[] = [];
@@ -579,11 +605,24 @@ async function serveWatch(
       namespace,
       { ...listOptions(q), sendInitialEvents },
       {
-        event: guard((type: string, obj: KObject) => {
-          write(encode(type, obj));
-        }),
+        // Not through guard(): its rest arguments would allocate on every event of every watcher.
+        event: (type: string, obj: KObject) => {
+          try {
+            if (!sink) return write(encode(type, obj));
+            if (closed) return;
+            start();
+            sink.event(type, deepFreeze(obj));
+          } catch (e) {
+            fail(e);
+          }
+        },
         error: guard((err: StatusError) => {
-          write(Buffer.from(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`));
+          if (sink) {
+            if (!closed) {
+              start();
+              sink.event('ERROR', deepFreeze(err.toStatus()));
+            }
+          } else write(Buffer.from(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`));
           setImmediate(finish);
         }),
       },
@@ -602,11 +641,7 @@ async function serveWatch(
   }
   if (sendInitialEvents === true && bookmarks) {
     // The end of the initial list is marked with an annotated bookmark (watch-list).
-    write(
-      Buffer.from(
-        `${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } } } })}\n`,
-      ),
-    );
+    writeBookmark({ resourceVersion: String(reg.cache.revision), annotations: { 'k8s.io/initial-events-end': 'true' } });
   }
   if (closed) {
     watcher.cancel();
@@ -632,11 +667,7 @@ async function serveWatch(
     };
     const tick = guard(() => {
       if (closed) return;
-      write(
-        Buffer.from(
-          `${JSON.stringify({ type: 'BOOKMARK', object: { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(reg.cache.revision) } } })}\n`,
-        ),
-      );
+      writeBookmark({ resourceVersion: String(reg.cache.revision) });
       schedule(false);
     });
     schedule(true);

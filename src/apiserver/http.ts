@@ -2,6 +2,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, StatusError } from '../api/errors.js';
+import { deepFreeze } from '../api/object.js';
+import { objectSinkOf } from './objectsink.js';
 
 /** kube-apiserver refuses request bodies over 3 MiB with 413. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -49,6 +51,15 @@ export function markPretty(res: ServerResponse): void {
 }
 
 export function writeJSON(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  // An in-process client takes the value itself. What a read answers may be (or hold) objects
+  // the server shares, as the watch cache's: frozen. A write's answer is the request's own
+  // object (the registry made it for this request, the cache decodes its own): handed over as is.
+  const sink = objectSinkOf(res);
+  if (sink && !res.headersSent) {
+    const read = res.req?.method === 'GET' || res.req?.method === 'HEAD';
+    sink.answer(code, read ? deepFreeze(body) : body, headers);
+    return;
+  }
   // Go's json.MarshalIndent(obj, "", "  ") for pretty output.
   writeJSONBody(res, code, prettyResponses.has(res) ? JSON.stringify(body, null, 2) : JSON.stringify(body), headers);
 }

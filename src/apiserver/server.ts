@@ -455,6 +455,19 @@ export class ApiServer implements ApiServerContext {
     await Promise.all(closed);
   }
 
+  /** The CA client certificates are verified against (the in-process transport checks them as TLS would). */
+  get clientCA(): string | undefined {
+    return this.opts.clientCA;
+  }
+
+  /**
+   * A request from a component in this process (inprocess.ts): served as a socket's request
+   * is, through the same chain, with no socket under it.
+   */
+  serveInProcess(req: IncomingMessage, res: ServerResponse): void {
+    this.serveRequest(req, res);
+  }
+
   /**
    * The error boundary of one request (kube-apiserver's WithPanicRecovery): whatever this
    * request's handling throws, or its streams emit, ends this request alone, never the process.

@@ -706,6 +706,42 @@ test('deployments: READY as ready/desired, counts as numbers, wide CONTAINERS, I
   ]);
 });
 
+test('jobs and cronjobs: STATUS, COMPLETIONS, DURATION; SCHEDULE, TIMEZONE, SUSPEND, ACTIVE, LAST SCHEDULE; wide CONTAINERS, IMAGES, SELECTOR', () => {
+  const selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u1' } };
+  const job: KObject = {
+    metadata: { name: 'pi', creationTimestamp: ago(3 * MIN) },
+    spec: { completions: 3, parallelism: 2, selector, template: template([['pi', 'perl:5.34']]) },
+    status: { succeeded: 1, startTime: ago(2 * MIN) },
+  };
+  assert.deepEqual(cells('batch', 'jobs', [job])[0], [
+    'pi',
+    'Running',
+    '1/3',
+    '2m',
+    '3m',
+    'pi',
+    'perl:5.34',
+    'batch.kubernetes.io/controller-uid=u1',
+  ]);
+  const cronJob: KObject = {
+    metadata: { name: 'nightly', creationTimestamp: ago(2 * DAY) },
+    spec: { schedule: '0 3 * * *', suspend: false, jobTemplate: { spec: { selector, template: template([['a', 'img-a']]) } } },
+    status: { active: [{ name: 'nightly-1' }], lastScheduleTime: ago(9 * HOUR) },
+  };
+  assert.deepEqual(cells('batch', 'cronjobs', [cronJob])[0], [
+    'nightly',
+    '0 3 * * *',
+    '<none>',
+    'False',
+    1,
+    '9h',
+    '2d',
+    'a',
+    'img-a',
+    'batch.kubernetes.io/controller-uid=u1',
+  ]);
+});
+
 test('replicasets: DESIRED, CURRENT, READY as integers; empty selector is <none>', () => {
   const rs = (name: string, spec: Record<string, unknown>, status: Record<string, unknown>): KObject => ({
     metadata: { name, creationTimestamp: ago(90 * SEC) },

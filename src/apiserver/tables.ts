@@ -148,13 +148,21 @@ export function workloadPrinter(
     row(obj, now) {
       const spec = o(obj.spec),
         status = o(obj.status);
-      const [containers, images] = containerCells(o(spec.template).spec);
       // desired: spec.replicas, 1 when unset.
       const desired = typeof spec.replicas === 'number' ? n(spec.replicas) : 1;
-      const wide = selector ? [containers, images, selector(spec)] : [containers, images];
-      return { cells: [...cells(obj, { spec, status, desired }), timestampSince(obj.metadata.creationTimestamp, now), ...wide] };
+      return {
+        cells: [...cells(obj, { spec, status, desired }), ...podTemplateCells(obj, now, spec.template, selector ? [selector(spec)] : [])],
+      };
     },
   };
+}
+
+/**
+ * The cells a kind that runs pods from a template ends its row with: AGE, then the wide
+ * CONTAINERS and IMAGES of the template, then the kind's SELECTOR cell, if it prints one.
+ */
+export function podTemplateCells(obj: KObject, now: Date, template: unknown, selector: unknown[] = []): unknown[] {
+  return [timestampSince(obj.metadata.creationTimestamp, now), ...containerCells(o(template).spec), ...selector];
 }
 
 /** Containers laid out on one line: names and images, comma separated. */

@@ -7,12 +7,23 @@
 import { SharedInformerFactory, stripManagedFields } from './informer.js';
 import { RestClient, type RestClientOptions } from './rest.js';
 
-/** The connection a component is started with. */
-export type ComponentConnection = Pick<RestClientOptions, 'server' | 'token' | 'certData' | 'keyData' | 'caData'>;
+/**
+ * The connection a component is started with; transport: how its requests travel (HTTPS by
+ * default; in-process when the control plane runs the component in the API server's process).
+ */
+export type ComponentConnection = Pick<RestClientOptions, 'server' | 'token' | 'certData' | 'keyData' | 'caData' | 'transport'>;
 
 /** The component's client, e.g. userAgent 'kube-scheduler/v1.32.0 (k8ts)'. */
 export function componentClient(c: ComponentConnection, userAgent: string): RestClient {
-  return new RestClient({ server: c.server, token: c.token, certData: c.certData, keyData: c.keyData, caData: c.caData, userAgent });
+  return new RestClient({
+    server: c.server,
+    token: c.token,
+    certData: c.certData,
+    keyData: c.keyData,
+    caData: c.caData,
+    transport: c.transport,
+    userAgent,
+  });
 }
 
 /** The component's shared informers: managedFields dropped from what they cache, errors to log. */

@@ -1,23 +1,18 @@
 // An EventRecorder as client-go's record package: core/v1 Events about an object, written in the
-// background so a controller never waits on them, and a repeat of the same event (same object,
-// type, reason, message, source) bumps count and lastTimestamp of the existing Event instead of
-// creating another one.
+// background so a controller never waits on them. Each event first goes through the
+// EventCorrelator (./eventcorrelator.ts): a repeat of the same event (same object, type, reason,
+// message, source) bumps count and lastTimestamp of the existing Event instead of creating
+// another one, many similar events about one object are combined into one, and what one source
+// says about one object is rate-limited, as client-go does.
 
 import { type KObject, nowRFC3339 } from '../api/object.js';
-import { EVENTS } from '../api/types.js';
+import { EVENTS, type ObjectReference } from '../api/types.js';
+import { type CorrelateResult, EventCorrelator } from './eventcorrelator.js';
 import { ApiError, isAlreadyExists, isNotFound, type RestClient } from './rest.js';
 
 export type EventType = 'Normal' | 'Warning';
 
-export interface ObjectReference {
-  kind?: string;
-  apiVersion?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  resourceVersion?: string;
-  fieldPath?: string;
-}
+export type { ObjectReference };
 
 export interface EventSource {
   component?: string;
@@ -47,20 +42,18 @@ export interface EventRecorderOptions {
   maxAttempts?: number;
   /** First delay between attempts, ms (default 500, doubling). */
   retryDelayMs?: number;
+  /**
+   * Event writes in flight at once (default 1: client-go's record package writes from one sink
+   * goroutine; kube-scheduler's events broadcaster starts a goroutine per event).
+   */
+  maxInFlight?: number;
+  /** Milliseconds since the epoch, for timestamps and the correlator (tests move it). */
+  clock?: () => number;
   onError?(err: unknown): void;
 }
 
 /** Recorded-but-unwritten events beyond this are dropped, as client-go's full broadcaster channel does. */
 const MAX_PENDING = 1000;
-/** Events remembered for aggregation (client-go's maxLruCacheEntries). */
-const MAX_CACHE = 4096;
-
-interface Seen {
-  name: string;
-  namespace: string;
-  count: number;
-  firstTimestamp: string;
-}
 
 export function referenceTo(obj: KObject | ObjectReference, fieldPath?: string): ObjectReference {
   const ref: ObjectReference =
@@ -89,15 +82,22 @@ function uniqueSuffix(): string {
 }
 
 export class EventRecorder {
-  private readonly seen = new Map<string, Seen>();
-  private chain: Promise<void> = Promise.resolve();
+  private readonly correlator: EventCorrelator;
+  /** Writes waiting for a slot, oldest first. */
+  private readonly queue: (() => Promise<void>)[] = [];
+  /** The last write of each Event name: a repeat's patch waits for the write before it. */
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly idle: (() => void)[] = [];
+  private inFlight = 0;
   private pending = 0;
   private stopped = false;
 
   constructor(
     private readonly client: RestClient,
     private readonly opts: EventRecorderOptions,
-  ) {}
+  ) {
+    this.correlator = new EventCorrelator({ clock: opts.clock, newName: (n) => `${n}.${uniqueSuffix()}` });
+  }
 
   /** Records an event about obj (fire and forget; see flush()). */
   event(obj: KObject | ObjectReference, type: EventType, reason: string, message: string, fieldPath?: string): void {
@@ -107,93 +107,97 @@ export class EventRecorder {
       return;
     }
     const involvedObject = referenceTo(obj, fieldPath);
-    const at = nowRFC3339();
+    const at = nowRFC3339(new Date((this.opts.clock ?? Date.now)()));
+    const source: EventSource = { component: this.opts.component };
+    if (this.opts.host) source.host = this.opts.host;
+    const recorded: CoreEvent = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${involvedObject.name ?? 'unknown'}.${uniqueSuffix()}`, namespace: involvedObject.namespace || 'default' },
+      involvedObject,
+      reason,
+      message,
+      type,
+      source,
+      firstTimestamp: at,
+      lastTimestamp: at,
+      count: 1,
+      eventTime: null,
+      reportingComponent: this.opts.component,
+      reportingInstance: this.opts.host ?? '',
+    };
+    // Decided now, in the order events are recorded (client-go correlates in its one sink goroutine).
+    const result = this.correlator.correlate(recorded);
+    if (result.skip) return;
     this.pending++;
-    this.chain = this.chain
-      .then(() => this.write(involvedObject, type, reason, message, at))
-      .catch((e) => this.opts.onError?.(e))
-      .finally(() => {
-        this.pending--;
-      });
+    const name = result.event.metadata.name!;
+    const before = this.tails.get(name);
+    const mine: Promise<void> = new Promise<void>((resolve) => {
+      const run = () =>
+        this.write(result)
+          .catch((e) => this.opts.onError?.(e))
+          .finally(() => {
+            this.pending--;
+            if (this.tails.get(name) === mine) this.tails.delete(name);
+            resolve();
+          });
+      // A repeat of an Event being written waits for that write: counts reach the server in order.
+      if (before) void before.then(() => this.enqueue(run));
+      else this.enqueue(run);
+    });
+    this.tails.set(name, mine);
   }
 
   /** Resolves when every event recorded so far has been written (or given up on). */
-  flush(): Promise<void> {
-    return this.chain;
+  async flush(): Promise<void> {
+    while (this.pending > 0) await new Promise<void>((r) => this.idle.push(r));
   }
 
   /** Drops events recorded from now on; resolves when those already recorded are written. */
   stop(): Promise<void> {
     this.stopped = true;
-    return this.chain;
+    return this.flush();
   }
 
-  private async write(involvedObject: ObjectReference, type: EventType, reason: string, message: string, at: string): Promise<void> {
-    const source: EventSource = { component: this.opts.component };
-    if (this.opts.host) source.host = this.opts.host;
-    const key = JSON.stringify([
-      source.component,
-      source.host ?? '',
-      involvedObject.kind,
-      involvedObject.namespace,
-      involvedObject.name,
-      involvedObject.fieldPath,
-      involvedObject.uid,
-      involvedObject.apiVersion,
-      type,
-      reason,
-      message,
-    ]);
-    const namespace = involvedObject.namespace || 'default';
-    const prev = this.seen.get(key);
+  private enqueue(run: () => Promise<void>): void {
+    this.queue.push(run);
+    this.pump();
+  }
 
-    if (prev) {
-      const count = prev.count + 1;
+  private pump(): void {
+    const max = this.opts.maxInFlight ?? 1;
+    while (this.inFlight < max && this.queue.length) {
+      const run = this.queue.shift()!;
+      this.inFlight++;
+      void run().finally(() => {
+        this.inFlight--;
+        this.pump();
+        if (this.pending === 0) for (const r of this.idle.splice(0)) r();
+      });
+    }
+  }
+
+  /** recordEvent: the patch of an Event that exists, or a create (also when the patch finds it deleted). */
+  private async write({ event, patch }: CorrelateResult): Promise<void> {
+    const namespace = event.metadata.namespace!;
+    if (patch) {
       try {
-        await this.withRetries(() =>
-          this.client.patch({ ...EVENTS, namespace: prev.namespace, name: prev.name }, { count, lastTimestamp: at, message }, 'strategic'),
+        const patched = await this.withRetries(() =>
+          this.client.patch<CoreEvent>({ ...EVENTS, namespace, name: event.metadata.name! }, patch, 'strategic'),
         );
-        this.remember(key, { ...prev, count });
+        this.correlator.updateState(patched);
         return;
       } catch (e) {
         // The event was deleted (say, by its TTL): create it afresh below.
         if (!isNotFound(e)) throw e;
       }
     }
-
-    const ev: CoreEvent = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: `${involvedObject.name ?? 'unknown'}.${uniqueSuffix()}`, namespace },
-      involvedObject,
-      reason,
-      message,
-      type,
-      source,
-      firstTimestamp: prev?.firstTimestamp ?? at,
-      lastTimestamp: at,
-      count: prev ? prev.count + 1 : 1,
-      eventTime: null,
-      reportingComponent: this.opts.component,
-      reportingInstance: this.opts.host ?? '',
-    };
     try {
-      const created = await this.withRetries(() => this.client.create<CoreEvent>({ ...EVENTS, namespace }, ev));
-      this.remember(key, {
-        name: created.metadata.name ?? ev.metadata.name!,
-        namespace,
-        count: ev.count,
-        firstTimestamp: ev.firstTimestamp,
-      });
+      const created = await this.withRetries(() => this.client.create<CoreEvent>({ ...EVENTS, namespace }, event));
+      this.correlator.updateState(created);
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
-  }
-
-  private remember(key: string, s: Seen): void {
-    this.seen.delete(key);
-    this.seen.set(key, s);
-    if (this.seen.size > MAX_CACHE) this.seen.delete(this.seen.keys().next().value as string);
   }
 
   /** Retries network errors and 5xx/429; API answers about the request itself are final. */

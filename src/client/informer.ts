@@ -3,7 +3,7 @@
 // calling handlers on every change. Watches that drop resume from the last resourceVersion seen;
 // a 410 (history compacted) makes it list again and report, as deletes, what vanished meanwhile.
 
-import type { KObject } from '../api/object.js';
+import { deepFreeze, type KObject } from '../api/object.js';
 import { ApiError, asStatus, isGone, type ResourceRef, type RestClient, type WatchEvent } from './rest.js';
 
 /** The cache key of an object: "namespace/name", or "name" for cluster-scoped objects. */
@@ -43,18 +43,23 @@ export const podNodeNameIndexFunc: IndexFunc = (pod) => {
 /**
  * client-go's cache.TransformFunc: applied to every object an informer receives (list items and
  * watch events) before it is cached or handed to handlers. It may change the object it is given
- * (each one is the informer's own, fresh from JSON) and returns what to keep.
+ * when that is the informer's own, fresh from JSON; a frozen one (shared by the API server of
+ * this process) it must copy to change, and returns what to keep.
  */
 export type TransformFunc<T extends KObject = KObject> = (obj: T) => T;
 
 /**
  * The transform kube-controller-manager and kube-scheduler give their informers: managedFields
- * dropped, as no controller reads them from a cache and they are a large part of every object.
+ * dropped, as no controller reads them from a cache and they are a large part of every object
+ * (of every copy decoded for this informer; an object shared in-process is kept as it is).
  * A full update (PUT) written from such a copy leaves the stored managedFields as they are, as
  * the API server keeps them when a request omits the field.
  */
 export function stripManagedFields<T extends KObject>(obj: T): T {
   if (obj.metadata?.managedFields === undefined) return obj;
+  // An object the API server shares (in-process transport: frozen) is kept whole: it costs no
+  // memory of its own, where a copy without the field would (one copy of each object).
+  if (Object.isFrozen(obj)) return obj;
   // A new metadata without the field, not \`delete\`: deleting a property that is not the last
   // one added turns the object into a dictionary in V8, slower to read for every controller.
   const { managedFields: _, ...metadata } = obj.metadata;
@@ -118,6 +123,8 @@ export class Informer<T extends KObject = KObject> {
   private resyncTimer?: NodeJS.Timeout;
   private runLoop?: Promise<void>;
   private lastRV = '';
+  /** client-go's isLastSyncResourceVersionUnavailable: the last list was refused its version. */
+  private lastSyncRVUnavailable = false;
   /** Number of lists issued (initial and re-lists); for tests and metrics. */
   listCount = 0;
 
@@ -311,7 +318,13 @@ export class Informer<T extends KObject = KObject> {
     const items: T[] = [];
     let cont: string | undefined;
     let rv = '';
-    let paged = pageSize > 0;
+    // As client-go's reflector (relistResourceVersion): the first list asks for any version
+    // ("0"), a re-list for one not older than what the cache has seen, both served by the API
+    // server's watch cache (the limit is ignored there, so none is sent with a resourceVersion
+    // past 0); only when that version is refused (410, or too large) is the list a consistent
+    // one, paged, at the current revision.
+    let listRV = this.lastSyncRVUnavailable ? '' : this.lastRV || '0';
+    let paged = pageSize > 0 && (listRV === '' || listRV === '0');
     for (;;) {
       let page;
       try {
@@ -320,6 +333,7 @@ export class Informer<T extends KObject = KObject> {
           fieldSelector: this.opts.fieldSelector,
           limit: paged ? pageSize : undefined,
           continue: cont,
+          resourceVersion: cont ? undefined : listRV || undefined,
           signal: this.stopCtrl.signal,
         });
       } catch (e) {
@@ -328,6 +342,16 @@ export class Informer<T extends KObject = KObject> {
           items.length = 0;
           cont = undefined;
           paged = false;
+          continue;
+        }
+        if (
+          !cont &&
+          listRV !== '' &&
+          (isGone(e) || (e instanceof ApiError && e.code === 504 && /Too large resource version/.test(e.message)))
+        ) {
+          this.lastSyncRVUnavailable = true;
+          listRV = '';
+          paged = pageSize > 0;
           continue;
         }
         throw e;
@@ -340,6 +364,7 @@ export class Informer<T extends KObject = KObject> {
       cont = page.metadata?.continue || undefined;
       if (!cont) break;
     }
+    this.lastSyncRVUnavailable = false;
     this.replace(items, rv);
   }
 
@@ -420,6 +445,9 @@ export class Informer<T extends KObject = KObject> {
   }
 
   private store(key: string, obj: T): void {
+    // What an informer caches is shared by every reader (and, in-process, with the API server's
+    // watch cache): frozen, so that a reader that changes it without copying fails at once.
+    deepFreeze(obj);
     const old = this.items.get(key);
     if (old) this.unindex(key, old);
     this.items.set(key, obj);

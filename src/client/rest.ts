@@ -2,12 +2,22 @@
 // node's http/https with a keep-alive agent, JSON bodies, metav1.Status errors. It knows no
 // kinds: callers name a resource by group, version and plural, as client-go's dynamic client.
 
-import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
 import { URL } from 'node:url';
 import { type Status, type StatusDetails, StatusError } from '../api/errors.js';
 import { apiVersionOf, isObject, type KList, type KObject } from '../api/object.js';
+import {
+  DEFAULT_USER_AGENT,
+  httpTransport,
+  isWatchSource,
+  type RawRequest,
+  type RawResponse,
+  type RestClientOptions,
+  type Transport,
+  type WatchEvent,
+  type WatchSource,
+} from './transport.js';
+
+export type { RawRequest, RawResponse, RestClientOptions, Transport, TransportFactory, WatchEvent, WatchEventType } from './transport.js';
 
 /** Where a request goes: a resource, optionally one object of it and one of its subresources. */
 export interface ResourceRef {
@@ -71,41 +81,12 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-
-export interface WatchEvent<T extends KObject = KObject> {
-  type: WatchEventType;
-  /** For ERROR events this is a metav1.Status (cast it with asStatus). */
-  object: T;
-}
-
-export interface RestClientOptions {
-  /** https://host:port or http://host:port, optionally with a path prefix. */
-  server: string;
-  /** Bearer token. */
-  token?: string;
-  /** A bearer token read at each request (one that is renewed: a service account's bound token). */
-  tokenSource?: () => string | undefined;
-  userAgent?: string;
-  /** PEM (or base64 of PEM, as kubeconfig's certificate-authority-data) of the CA to trust. */
-  caData?: string;
-  /** PEM or base64 PEM client certificate and key, as kubeconfig's client-certificate-data. */
-  certData?: string;
-  keyData?: string;
-  /** Skip TLS verification (kubeconfig's insecure-skip-tls-verify). */
-  insecure?: boolean;
-  /** Timeout of non-watch requests, ms (default 60 s). */
-  timeoutMs?: number;
-}
-
 export const CONTENT_TYPES: Record<PatchType, string> = {
   strategic: 'application/strategic-merge-patch+json',
   merge: 'application/merge-patch+json',
   json: 'application/json-patch+json',
   apply: 'application/apply-patch+yaml',
 };
-
-const DEFAULT_USER_AGENT = `k8ts/0.1.0 (${process.platform}/${process.arch})`;
 
 /** A non-2xx answer from the API server, carrying the Kubernetes Status it sent (or one made from the code). */
 export class ApiError extends StatusError {
@@ -193,64 +174,20 @@ function queryString(q: Query): string {
   return s ? `?${s}` : '';
 }
 
-function pem(data: string | undefined): string | undefined {
-  if (!data) return undefined;
-  return data.includes('-----BEGIN') ? data : Buffer.from(data, 'base64').toString('utf8');
-}
-
-export interface RawRequest {
-  method: string;
-  /** Path below the server's base, with its query string. */
-  path: string;
-  body?: string | Buffer;
-  contentType?: string;
-  accept?: string;
-  signal?: AbortSignal;
-  /** Overrides the client's timeout; 0 for none (streams). */
-  timeoutMs?: number;
-  /** Extra request headers (Impersonate-User, ...). */
-  headers?: Record<string, string | string[]>;
-}
-
-export interface RawResponse {
-  statusCode: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
 export class RestClient {
   readonly server: URL;
-  private readonly basePath: string;
-  private readonly agent: http.Agent;
-  private readonly isTLS: boolean;
-  private readonly headers: Record<string, string>;
-  private readonly timeoutMs: number;
-  private readonly tokenSource?: () => string | undefined;
+  /** How requests reach the server (HTTP(S) unless the options name another). */
+  readonly transport: Transport;
 
-  constructor(opts: RestClientOptions) {
+  /** opts: kept, so that a client like this one can be made from them (another user agent, a wrapper). */
+  constructor(readonly opts: RestClientOptions) {
     this.server = new URL(opts.server);
-    this.basePath = this.server.pathname.replace(/\/+$/, '');
-    this.isTLS = this.server.protocol === 'https:';
-    this.timeoutMs = opts.timeoutMs ?? 60_000;
-    // One keep-alive agent per client: controllers issue many small requests to the same server.
-    // One TLS context per client too: given ca/cert/key, every new connection would parse them
-    // into a context of its own (a measurable share of the control plane's CPU when bursts of
-    // requests open connections).
-    this.agent = this.isTLS
-      ? new https.Agent({
-          keepAlive: true,
-          secureContext: tls.createSecureContext({ ca: pem(opts.caData), cert: pem(opts.certData), key: pem(opts.keyData) }),
-          rejectUnauthorized: !opts.insecure,
-        })
-      : new http.Agent({ keepAlive: true });
-    this.headers = { 'User-Agent': opts.userAgent ?? DEFAULT_USER_AGENT };
-    if (opts.token) this.headers.Authorization = `Bearer ${opts.token}`;
-    this.tokenSource = opts.tokenSource;
+    this.transport = (opts.transport ?? httpTransport)({ ...opts, userAgent: opts.userAgent ?? DEFAULT_USER_AGENT });
   }
 
   /** Closes idle keep-alive sockets (open watches end when their signals abort). */
   close(): void {
-    this.agent.destroy();
+    this.transport.close();
   }
 
   /**
@@ -260,23 +197,12 @@ export class RestClient {
    * callers retry on fresh connections. The client stays usable.
    */
   closeAllConnections(): void {
-    for (const group of [this.agent.sockets, this.agent.freeSockets])
-      for (const list of Object.values(group)) for (const sock of [...(list ?? [])]) sock.destroy();
+    this.transport.closeAllConnections();
   }
 
   /** One HTTP exchange, whole body buffered. Never throws for a status code. */
   requestRaw(req: RawRequest): Promise<RawResponse> {
-    return new Promise((resolve, reject) => {
-      const r = this.open(req, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-      r.on('error', reject);
-      if (req.body !== undefined) r.write(req.body);
-      r.end();
-    });
+    return this.transport.roundTrip(req);
   }
 
   /** A JSON request: parses the answer, throws ApiError for non-2xx. */
@@ -305,8 +231,13 @@ export class RestClient {
       await new Promise((r) => setTimeout(r, Math.min(after, 10) * 1000));
       res = await this.requestRaw(raw);
     }
+    if (res.statusCode < 200 || res.statusCode > 299) {
+      if (isObject(res.object) && res.object.kind === 'Status') throw errorFromStatus(res.statusCode, res.object as unknown as Status);
+      throw errorFromResponse(res.statusCode, res.body.toString('utf8'));
+    }
+    // An in-process answer: the server's own object, no JSON both ways.
+    if (res.object !== undefined) return res.object as R;
     const text = res.body.toString('utf8');
-    if (res.statusCode < 200 || res.statusCode > 299) throw errorFromResponse(res.statusCode, text);
     if (!text) return undefined as R;
     try {
       return JSON.parse(text) as R;
@@ -415,52 +346,27 @@ export class RestClient {
       if (opts.signal.aborted) ctrl.abort();
       else opts.signal.addEventListener('abort', onOuterAbort, { once: true });
     }
-    return new Promise((resolve, reject) => {
-      const req = this.open(
-        {
-          method: 'GET',
-          path: resourcePath({ ...ref, name: undefined, subresource: undefined }) + queryString(q),
-          accept: 'application/json',
-          signal: ctrl.signal,
-          timeoutMs: 0,
-        },
-        (res) => {
-          const code = res.statusCode ?? 0;
-          if (code < 200 || code > 299) {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => reject(errorFromResponse(code, Buffer.concat(chunks).toString('utf8'))));
-            res.on('error', reject);
-            return;
-          }
-          resolve(new WatchStream<T>(res, ctrl, () => opts.signal?.removeEventListener('abort', onOuterAbort)));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-  }
-
-  private open(req: RawRequest, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
-    const headers: Record<string, string | string[]> = { ...this.headers, ...req.headers, Accept: req.accept ?? 'application/json' };
-    const current = this.tokenSource?.();
-    if (current) headers.Authorization = `Bearer ${current}`;
-    if (req.contentType) headers['Content-Type'] = req.contentType;
-    if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
-    const options: http.RequestOptions = {
-      protocol: this.server.protocol,
-      hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
-      port: this.server.port || (this.isTLS ? 443 : 80),
-      method: req.method,
-      path: this.basePath + req.path,
-      headers,
-      agent: this.agent,
-      signal: req.signal,
-    };
-    const r = this.isTLS ? https.request(options, onResponse) : http.request(options, onResponse);
-    const timeout = req.timeoutMs ?? this.timeoutMs;
-    if (timeout > 0) r.setTimeout(timeout, () => r.destroy(new Error(`request ${req.method} ${req.path} timed out after ${timeout} ms`)));
-    return r;
+    const cleanup = () => opts.signal?.removeEventListener('abort', onOuterAbort);
+    let opened: WatchSource | RawResponse;
+    try {
+      opened = await this.transport.watch({
+        method: 'GET',
+        path: resourcePath({ ...ref, name: undefined, subresource: undefined }) + queryString(q),
+        accept: 'application/json',
+        signal: ctrl.signal,
+        timeoutMs: 0,
+      });
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+    if (!isWatchSource(opened)) {
+      cleanup();
+      if (isObject(opened.object) && opened.object.kind === 'Status')
+        throw errorFromStatus(opened.statusCode, opened.object as unknown as Status);
+      throw errorFromResponse(opened.statusCode, opened.body.toString('utf8'));
+    }
+    return new WatchStream<T>(opened, ctrl, cleanup);
   }
 }
 
@@ -499,13 +405,14 @@ function deleteBody(opts: DeleteOptions): Record<string, unknown> | undefined {
   return b;
 }
 
+function errorFromStatus(code: number, s: Status): ApiError {
+  return new ApiError({ ...s, code: typeof s.code === 'number' && s.code ? s.code : code });
+}
+
 function errorFromResponse(code: number, text: string): ApiError {
   try {
     const parsed: unknown = JSON.parse(text);
-    if (isObject(parsed) && parsed.kind === 'Status') {
-      const s = parsed as unknown as Status;
-      return new ApiError({ ...s, code: typeof s.code === 'number' && s.code ? s.code : code });
-    }
+    if (isObject(parsed) && parsed.kind === 'Status') return errorFromStatus(code, parsed as unknown as Status);
   } catch {
     /* not JSON: fall through */
   }
@@ -519,30 +426,34 @@ function fillItemKinds<T extends KObject>(list: KList<T>, ref: ResourceRef): voi
   }
   const kind = typeof list.kind === 'string' && list.kind.endsWith('List') ? list.kind.slice(0, -4) : undefined;
   const apiVersion = list.apiVersion ?? apiVersionOf(ref.group, ref.version);
-  for (const it of list.items) {
-    if (!it.apiVersion) it.apiVersion = apiVersion;
-    if (!it.kind && kind) it.kind = kind;
+  const items = list.items;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    if (it.apiVersion && (it.kind || !kind)) continue;
+    // A shared (frozen) item is replaced by a copy with the fields, never written to.
+    const filled = Object.isFrozen(it) ? { ...it } : it;
+    if (!filled.apiVersion) filled.apiVersion = apiVersion;
+    if (!filled.kind && kind) filled.kind = kind;
+    items[i] = filled;
   }
 }
 
-/** The newline-delimited JSON of a watch response, as an async iterable of events. */
+/** A watch's events as an async iterable, whichever transport carries them. */
 export class WatchStream<T extends KObject = KObject> implements AsyncIterable<WatchEvent<T>> {
   private stopped = false;
   private consumed = false;
 
   constructor(
-    private readonly res: http.IncomingMessage,
+    private readonly source: WatchSource,
     private readonly ctrl: AbortController,
     private readonly cleanup: () => void,
-  ) {
-    res.setEncoding('utf8');
-  }
+  ) {}
 
   /** Ends the stream; a pending or later iteration finishes without an error. */
   stop(): void {
     this.stopped = true;
     this.ctrl.abort();
-    this.res.destroy();
+    this.source.stop();
     this.cleanup();
   }
 
@@ -553,37 +464,17 @@ export class WatchStream<T extends KObject = KObject> implements AsyncIterable<W
   async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
     if (this.consumed) throw new Error('a watch stream can be iterated once');
     this.consumed = true;
-    let buf = '';
     try {
-      for await (const chunk of this.res as AsyncIterable<string>) {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line) yield parseEvent<T>(line);
-        }
+      for await (const ev of this.source.events) {
+        if (this.isStopped) return;
+        yield ev as WatchEvent<T>;
       }
-      const rest = buf.trim();
-      if (rest) yield parseEvent<T>(rest);
-      // A response that ended early without the server's say-so still ends cleanly here: the caller re-watches.
     } catch (e) {
       if (this.isStopped) return;
       throw e;
     } finally {
       this.cleanup();
-      if (!this.res.destroyed) this.res.destroy();
+      this.source.stop();
     }
   }
-}
-
-function parseEvent<T extends KObject>(line: string): WatchEvent<T> {
-  let ev: unknown;
-  try {
-    ev = JSON.parse(line);
-  } catch {
-    throw new Error(`malformed watch event: ${line.slice(0, 200)}`);
-  }
-  if (!isObject(ev) || typeof ev.type !== 'string' || !isObject(ev.object)) throw new Error(`malformed watch event: ${line.slice(0, 200)}`);
-  return ev as unknown as WatchEvent<T>;
 }

@@ -70,6 +70,14 @@ export interface ControlPlaneOptions {
   /** Serve the FleetLock protocol at address (HOST:PORT), `slots` reboots per group, HTTPS if tls. */
   fleetlock?: { address: string; slots?: number; tls?: boolean };
   log?: (msg: string) => void;
+  /**
+   * The components this process runs (controllers, scheduler, simulated nodes, the local node
+   * agent, FleetLock) reach the API server in-process (src/apiserver/inprocess.ts) instead of
+   * over HTTPS to 127.0.0.1: same chain, each with its own identity, no TLS or JSON, and the
+   * watch cache's objects shared with their informers. Default: K8TS_INPROCESS_CLIENTS ('0'
+   * off, '1' on), else off.
+   */
+  inProcessClients?: boolean;
   /** Called once the API server answers, before the controllers, scheduler and node start. */
   onServing?: (url: string) => void;
 }
@@ -213,6 +221,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const nodeClients: RestClient[] = [];
   let simulatorClient: RestClient | undefined;
   let fleetlock: FleetLockServer | undefined;
+  const inProcess = opts.inProcessClients ?? process.env.K8TS_INPROCESS_CLIENTS === '1';
   try {
     const [
       { startControllers },
@@ -222,6 +231,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       { requestSimulatedNodes, SimulatedNodesFollower },
       { FleetLockServer },
       { defaultLoadBalancerPool },
+      { inProcessTransport },
     ] = await Promise.all([
       import('../controllers/manager.js'),
       import('../scheduler/server.js'),
@@ -230,19 +240,29 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       import('./simulated.js'),
       import('../fleetlock/server.js'),
       import('../api/addresspool.js'),
+      import('../apiserver/inprocess.js'),
     ]);
     phase('component modules');
+    // What the components' clients travel by: in-process to this API server, or HTTPS.
+    const transport = inProcess ? inProcessTransport(api) : undefined;
     if (opts.controllers !== false) {
       // The manager acts as system:kube-controller-manager, each controller as its service
       // account in kube-system (--use-service-account-credentials, as kubeadm sets it). Simulated
       // nodes play kubelets of no identity of their own: they keep the admin's client.
       const kcm = ensureClientCert(files.dir, pki.ca, 'controller-manager', 'system:kube-controller-manager');
-      simulatorClient = new RestClient({ server: url, token, caData: pki.ca.cert, userAgent: 'k8ts-simulated-nodes/v0.1.0 (k8ts)' });
+      simulatorClient = new RestClient({
+        server: url,
+        token,
+        caData: pki.ca.cert,
+        userAgent: 'k8ts-simulated-nodes/v0.1.0 (k8ts)',
+        transport,
+      });
       controllers = await startControllers({
         server: url,
         certData: kcm.cert,
         keyData: kcm.key,
         caData: pki.ca.cert,
+        transport,
         log,
         useServiceAccountCredentials: true,
         extraClient: simulatorClient,
@@ -273,7 +293,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(simulatorClient, opts.simulatedNodes);
       // The scheduler acts as system:kube-scheduler, with only the bootstrap policy's rights for it.
       const sched = ensureClientCert(files.dir, pki.ca, 'kube-scheduler', 'system:kube-scheduler');
-      scheduler = await startScheduler({ server: url, certData: sched.cert, keyData: sched.key, caData: pki.ca.cert, log });
+      scheduler = await startScheduler({ server: url, certData: sched.cert, keyData: sched.key, caData: pki.ca.cert, transport, log });
       phase('controllers and scheduler');
     }
     if (opts.node !== false) {
@@ -288,6 +308,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         keyData: kubelet.key,
         caData: pki.ca.cert,
         userAgent: 'kubelet/v1.32.0 (k8ts)',
+        transport,
       });
       nodeClients.push(client);
       const addons = ensureClientCert(files.dir, pki.ca, 'node-addons', `system:k8ts:node-addons:${nodeName}`, ['system:k8ts:node-addons']);
@@ -297,6 +318,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         keyData: addons.key,
         caData: pki.ca.cert,
         userAgent: 'k8ts-node-addons/v0.1.0 (k8ts)',
+        transport,
       });
       nodeClients.push(addonsClient);
       // kube-proxy acts as system:kube-proxy (the system:node-proxier binding), not as the node or the admin.
@@ -307,6 +329,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         keyData: proxyCert.key,
         caData: pki.ca.cert,
         userAgent: 'kube-proxy/v1.32.0 (k8ts)',
+        transport,
       });
       node = await startLocalNode({
         client,
@@ -343,6 +366,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         keyData: fl.key,
         caData: pki.ca.cert,
         userAgent: 'fleetlock/v0.1.0 (k8ts)',
+        transport,
       });
       nodeClients.push(client);
       fleetlock = new FleetLockServer({ client, slots: opts.fleetlock.slots, tls: opts.fleetlock.tls ? pki.apiserver : undefined, log });
@@ -362,7 +386,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     throw e;
   }
   // Where a start's time went, for whoever wonders why it was slow.
-  log(`control plane started in ${Math.round(performance.now() - t0)} ms (ms per phase: ${phases.join(', ')})`);
+  log(
+    `control plane started in ${Math.round(performance.now() - t0)} ms (ms per phase: ${phases.join(', ')}; components' clients: ${inProcess ? 'in-process' : 'HTTPS'})`,
+  );
   return {
     url,
     token,

@@ -7,7 +7,7 @@
 import { isPodReady } from '../api/conditions.js';
 import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject } from '../api/object.js';
-import { ENDPOINTS, type Pod, type Service, type ServicePort } from '../api/types.js';
+import { ENDPOINTS, type ObjectReference, type Pod, type Service, type ServicePort } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { type Informer, objectKey, type SharedInformerFactory, splitKey } from '../client/informer.js';
 import { isAlreadyExists, isApiError, isNotFound, type RestClient } from '../client/rest.js';
@@ -41,15 +41,6 @@ const CREATE_EXPECTATION_TIMEOUT_MS = 30_000;
 /** A sync that found the cache behind our writes looks again after this long at the latest. */
 const STALE_CACHE_RETRY_MS = 1000;
 
-export interface ObjectReference {
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  resourceVersion?: string;
-  apiVersion?: string;
-  fieldPath?: string;
-}
 export interface EndpointAddress {
   ip: string;
   hostname?: string;

@@ -9,7 +9,7 @@
 import { isPodReady } from '../api/conditions.js';
 import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject, type OwnerReference } from '../api/object.js';
-import { ENDPOINTSLICES, NODES, type Pod, type Service } from '../api/types.js';
+import { ENDPOINTSLICES, NODES, type ObjectReference, type Pod, type Service } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
@@ -49,15 +49,6 @@ const STALE_CACHE_RETRY_MS = 1000;
 
 export type AddressType = 'IPv4' | 'IPv6' | 'FQDN';
 
-export interface ObjectReference {
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  resourceVersion?: string;
-  apiVersion?: string;
-  fieldPath?: string;
-}
 export interface EndpointConditions {
   ready?: boolean;
   serving?: boolean;

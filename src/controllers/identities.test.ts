@@ -11,6 +11,7 @@ import { makeNode } from '../scheduler/fixtures.js';
 import { startScheduler } from '../scheduler/server.js';
 import { startTLSControlPlane } from '../testing/tlscontrolplane.js';
 import { waitFor } from '../testing/wait.js';
+import { workloadManifest } from '../testing/workloads.js';
 import { startControllers } from './manager.js';
 
 test('controllers with service-account credentials: deployments, endpoints, quota, garbage collection, namespaces', async (t) => {
@@ -53,16 +54,7 @@ test('controllers with service-account credentials: deployments, endpoints, quot
 
   const DEPLOY = { group: 'apps', version: 'v1', resource: 'deployments', namespace: 'app' };
   const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'app' };
-  await a.create(DEPLOY, {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web' },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
-    },
-  });
+  await a.create(DEPLOY, workloadManifest('Deployment', 'web', 2));
   await waitFor(
     '2 pods, scheduled',
     async () => {

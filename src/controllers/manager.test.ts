@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { stays, waitFor } from '../testing/wait.js';
+import { workloadManifest } from '../testing/workloads.js';
 import { type ControllerManager, startControllers } from './manager.js';
 
 let cp: TestControlPlane;
@@ -38,17 +39,7 @@ test('only the leader acts, and the other takes over when it stops', async () =>
     const first = (lease.spec as { holderIdentity: string }).holderIdentity;
     const RS = { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' };
     const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-    const rs = {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: { name: 'le' },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app: 'le' } },
-        template: { metadata: { labels: { app: 'le' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
-      },
-    };
-    await cp.client.create(RS, rs);
+    await cp.client.create(RS, workloadManifest('ReplicaSet', 'le', 3));
     await waitFor('3 pods', async () => (await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length === 3);
     // Two managers, one actor: the count stays exactly 3.
     await stays('exactly 3 pods', async () => (await cp.client.list(PODS, { labelSelector: 'app=le' })).items.length === 3, 1000);
@@ -117,16 +108,7 @@ test('losing both Leases for a while and leading again starts fresh controllers 
     );
     await waitFor('both lead again', async () => manager.isLeader() && scheduler.isLeader(), 30_000);
     const DEPLOY = { group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' };
-    await cp.client.create(DEPLOY, {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'after-loss' },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'after-loss' } },
-        template: { metadata: { labels: { app: 'after-loss' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
-      },
-    });
+    await cp.client.create(DEPLOY, workloadManifest('Deployment', 'after-loss', 1));
     const RS = { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' };
     await waitFor('its ReplicaSet', async () => (await cp.client.list(RS, { labelSelector: 'app=after-loss' })).items.length === 1, 30_000);
     const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };

@@ -121,7 +121,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   setQueueMetricsProvider(prometheusQueueMetrics);
   const client = componentClient(opts, 'kube-controller-manager/v1.32.0 (k8ts)');
   const builder: ControllerClientBuilder = opts.useServiceAccountCredentials
-    ? new ServiceAccountClientBuilder(client, { server: opts.server, caData: opts.caData }, opts.log)
+    ? new ServiceAccountClientBuilder(client, { server: opts.server, caData: opts.caData, transport: opts.transport }, opts.log)
     : new SimpleControllerClientBuilder(client);
   // Fail early (as the binary does) when the API server cannot be reached at all.
   await serverPreferredResources(client);

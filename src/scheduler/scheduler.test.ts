@@ -200,13 +200,7 @@ test('binding conflict: the pod bound elsewhere meanwhile is left there and its 
       return super.create<T>(ref, body, opts);
     }
   }
-  const env = await startEnv(
-    (c) =>
-      new RacingClient({
-        server: c.server.href,
-        token: (c as unknown as { headers: Record<string, string> }).headers.Authorization.slice(7),
-      }),
-  );
+  const env = await startEnv((c) => new RacingClient(c.opts));
   cp = env.cp;
   try {
     await createNode(env, makeNode('a', { cpu: '1' }));

@@ -40,7 +40,12 @@ export interface SchedulerOptions {
   percentageOfNodesToScore?: number;
   /** Queue timings (tests shorten them). */
   queue?: SchedulingQueueOptions;
-  /** Bindings in flight at once (default 256). */
+  /**
+   * Bindings in flight at once (default 50). kube-scheduler's client paces them with its rate
+   * limiter; here the bound keeps a burst of decisions under the API server's
+   * --max-mutating-requests-inflight (200), shared with the controllers and kubelets, past which
+   * each refused binding waits a second (Retry-After) to be tried again.
+   */
   maxConcurrentBinds?: number;
 }
 
@@ -141,10 +146,14 @@ export class Scheduler {
     private readonly opts: SchedulerOptions = {},
   ) {
     this.log = opts.log ?? (() => {});
-    this.maxConcurrentBinds = opts.maxConcurrentBinds ?? 256;
+    this.maxConcurrentBinds = opts.maxConcurrentBinds ?? 50;
     this.queue = new SchedulingQueue(opts.queue);
     this.recorder = new EventRecorder(client, {
       component: DEFAULT_SCHEDULER_NAME,
+      // kube-scheduler's events broadcaster (tools/events) writes each event from a goroutine of
+      // its own: one Scheduled event per pod must not queue behind the one before (bounded, as
+      // the bindings are, under the API server's in-flight limit).
+      maxInFlight: 16,
       onError: (e) => this.log(`event: ${(e as Error)?.message ?? e}`),
     });
     this.pods = factory.informerFor<Pod>({ ...PODS, fieldSelector: NON_TERMINAL_PODS });

@@ -5,18 +5,18 @@
 import { isObject, type KObject, type Obj, obj } from '../object.js';
 import { isNotMoreThan100Percent, validatePositiveIntOrPercent } from './apps.js';
 import { semanticEqual } from './compare.js';
-import { child, type FieldError, forbidden, goIntOrString, goLiteral, invalid, notSupported, required, sortedStringMap } from './field.js';
+import { child, type FieldError, forbidden, goIntOrString, goLiteral, invalid, notSupported, required } from './field.js';
 import {
   fieldImmutableErrorMsg,
   labelSelectorValue,
   selectorIsConvertible,
-  selectorMatches,
   validateAnnotations,
   validateLabelSelector,
   validateLabels,
   validateNonnegative,
   validateObjectMeta,
   validateObjectMetaUpdate,
+  validateSelectorMatchesTemplate,
 } from './meta.js';
 import { isValidPercent, nameIsDNSLabel, nameIsDNSSubdomain } from './names.js';
 import { validatePodTemplateSpec } from './pod.js';
@@ -89,11 +89,8 @@ function validateDaemonSetUpdateStrategy(strategy: unknown): FieldError[] {
 function validateDaemonSetSpec(specIn: unknown): FieldError[] {
   const spec = obj(specIn);
   const errs = validateLabelSelector(spec.selector, 'spec.selector');
-  const labels = obj(obj(spec.template).metadata).labels as Record<string, string> | undefined;
   // A nil selector converts to labels.Nothing() and matches no template.
-  if (selectorIsConvertible(spec.selector) && (!isObject(spec.selector) || !selectorMatches(spec.selector, labels))) {
-    errs.push(invalid('spec.template.metadata.labels', sortedStringMap(labels), '`selector` does not match template `labels`'));
-  }
+  if (selectorIsConvertible(spec.selector)) errs.push(...validateSelectorMatchesTemplate(spec.selector, spec.template));
   if (isObject(spec.selector) && selectorEmpty(spec.selector))
     errs.push(invalid('spec.selector', labelSelectorValue(spec.selector), 'empty selector is invalid for daemonset'));
   errs.push(...validatePodTemplateSpec(spec.template, 'spec.template'));
@@ -205,10 +202,8 @@ function validateStatefulSetSpec(specIn: unknown): FieldError[] {
   else {
     // ValidatePodTemplateSpecForStatefulSet: labels and annotations only (volumes may name claim templates).
     const meta = obj(obj(spec.template).metadata);
-    const labels = meta.labels as Record<string, string> | undefined;
-    if (isObject(spec.selector) && !selectorEmpty(spec.selector) && !selectorMatches(spec.selector, labels)) {
-      errs.push(invalid('spec.template.metadata.labels', sortedStringMap(labels), '`selector` does not match template `labels`'));
-    }
+    if (isObject(spec.selector) && !selectorEmpty(spec.selector))
+      errs.push(...validateSelectorMatchesTemplate(spec.selector, spec.template));
     errs.push(
       ...validateLabels(meta.labels, 'spec.template.labels'),
       ...validateAnnotations(meta.annotations, 'spec.template.annotations'),
@@ -302,10 +297,7 @@ function validateReplicationControllerSpec(specIn: unknown): FieldError[] {
   // ValidatePodTemplateSpecForRC.
   if (!isObject(spec.template)) errs.push(required('spec.template'));
   else {
-    const labels = obj(obj(spec.template).metadata).labels as Record<string, string> | undefined;
-    if (Object.keys(selector).length && !Object.entries(selector).every(([k, v]) => labels?.[k] === v)) {
-      errs.push(invalid('spec.template.metadata.labels', sortedStringMap(labels), '`selector` does not match template `labels`'));
-    }
+    if (Object.keys(selector).length) errs.push(...validateSelectorMatchesTemplate({ matchLabels: selector }, spec.template));
     errs.push(...validatePodTemplateSpec(spec.template, 'spec.template'));
     const ps = obj(spec.template.spec);
     if (ps.restartPolicy !== 'Always') errs.push(notSupported('spec.template.spec.restartPolicy', ps.restartPolicy ?? '', ['Always']));

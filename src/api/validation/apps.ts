@@ -2,17 +2,17 @@
 
 import { isObject, type KObject, type Obj, obj } from '../object.js';
 import { semanticEqual } from './compare.js';
-import { child, type FieldError, forbidden, goIntOrString, goLiteral, invalid, notSupported, required, sortedStringMap } from './field.js';
+import { child, type FieldError, forbidden, goIntOrString, goLiteral, invalid, notSupported, required } from './field.js';
 import {
   fieldImmutableErrorMsg,
   labelSelectorValue,
   selectorIsConvertible,
   selectorIsEmpty,
-  selectorMatches,
   validateLabelSelector,
   validateNonnegative,
   validateObjectMeta,
   validateObjectMetaUpdate,
+  validateSelectorMatchesTemplate,
 } from './meta.js';
 import { isValidPercent, nameIsDNSSubdomain } from './names.js';
 import { validatePodTemplateSpec } from './pod.js';
@@ -21,11 +21,8 @@ import { validatePodTemplateSpec } from './pod.js';
 function validateTemplateForReplicaSet(template: unknown, selector: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!isObject(template)) return [required(path)];
-  const labels = obj(template.metadata).labels as Record<string, string> | undefined;
   // A missing selector converts to labels.Nothing(), which is not Empty() and matches nothing.
-  if (!selectorIsEmpty(selector) && !selectorMatches(selector, labels)) {
-    errs.push(invalid(child(path, 'metadata', 'labels'), sortedStringMap(labels), '`selector` does not match template `labels`'));
-  }
+  if (!selectorIsEmpty(selector)) errs.push(...validateSelectorMatchesTemplate(selector, template, path));
   errs.push(...validatePodTemplateSpec(template, path));
   const spec = obj(template.spec);
   if (spec.restartPolicy !== 'Always') {

@@ -29,6 +29,7 @@ import {
   validateNonnegative,
   validateObjectMeta,
   validateObjectMetaUpdate,
+  validateSelectorMatchesTemplate,
 } from './meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, nameIsDNSSubdomain } from './names.js';
 import { validatePodTemplateSpec } from './pod.js';
@@ -375,11 +376,8 @@ function validateJobSpec(spec: Obj): FieldError[] {
   const errs = validateJobSpecCommon(spec, 'spec');
   if (!has(spec.selector)) errs.push(required('spec.selector'));
   else errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
-  if (has(spec.selector) && selectorIsConvertible(spec.selector)) {
-    const labels = obj(obj(spec.template).metadata).labels as Record<string, string> | undefined;
-    if (!selectorMatches(spec.selector, labels))
-      errs.push(invalid('spec.template.metadata.labels', sortedStringMap(labels), '`selector` does not match template `labels`'));
-  }
+  if (has(spec.selector) && selectorIsConvertible(spec.selector))
+    errs.push(...validateSelectorMatchesTemplate(spec.selector, spec.template));
   return errs;
 }
 

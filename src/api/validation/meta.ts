@@ -12,6 +12,7 @@ import {
   index,
   invalid,
   required,
+  sortedStringMap,
   tooLong,
 } from './field.js';
 import { isDNS1123Label, isQualifiedName, isValidLabelValue, type NameFn } from './names.js';
@@ -97,6 +98,18 @@ export function validateLabelSelector(sel: unknown, path: string): FieldError[] 
 export function selectorIsConvertible(sel: unknown): boolean {
   if (!isObject(sel)) return true;
   return validateLabelSelector(sel, '').length === 0;
+}
+
+/**
+ * A workload's selector must select its own pods: an error at <path>.metadata.labels (the
+ * template's labels, sorted as Go prints a map) when it does not match them.
+ */
+export function validateSelectorMatchesTemplate(sel: unknown, template: unknown, path = 'spec.template'): FieldError[] {
+  const labels = (isObject(template) && isObject(template.metadata) ? template.metadata.labels : undefined) as
+    | Record<string, string>
+    | undefined;
+  if (selectorMatches(sel, labels)) return [];
+  return [invalid(child(path, 'metadata', 'labels'), sortedStringMap(labels), '`selector` does not match template `labels`')];
 }
 
 /** labels.Selector.Matches for a metav1.LabelSelector (nil matches nothing, {} everything). */

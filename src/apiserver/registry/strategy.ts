@@ -4,7 +4,8 @@
 // (registry/<group>/<resource>.ts) gives one for the resource and one for each subresource
 // that writes it (status, finalize, binding); the helpers below are the steps many share.
 
-import type { FieldError } from '../../api/errors.js';
+import type { IncomingMessage } from 'node:http';
+import { errors, type FieldError } from '../../api/errors.js';
 import { deepCopy, isObject, type KObject } from '../../api/object.js';
 import type { UserInfo } from '../authn/user.js';
 import type { ApiServerContext } from './context.js';
@@ -16,6 +17,20 @@ export interface RequestContext {
   fieldManager: string;
   /** Warnings to send back as Warning headers. */
   warnings: string[];
+}
+
+/**
+ * The context of a client's request: its user, the dryRun and fieldManager query parameters
+ * (checked as kube-apiserver does), the field manager defaulting to the user agent's first word.
+ */
+export function requestContext(req: IncomingMessage, q: URLSearchParams, user: UserInfo): RequestContext {
+  const dry = q.getAll('dryRun');
+  for (const d of dry) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
+  const ua = String(req.headers['user-agent'] ?? 'unknown');
+  const fm = q.get('fieldManager');
+  if (fm !== null && (fm.length > 128 || fm === ''))
+    throw errors.badRequest('fieldManager: Invalid value: must be between 1 and 128 characters');
+  return { user, dryRun: dry.length > 0, fieldManager: fm ?? ua.split('/')[0], warnings: [] };
 }
 
 /**
@@ -152,6 +167,31 @@ export function workloadStrategy(
     prepareForUpdate(obj, old) {
       keepStatus(obj, old);
       bumpGeneration(obj, old, { annotations: s.annotationsBumpGeneration });
+    },
+    validate: s.validate,
+    validateUpdate: s.validateUpdate,
+  };
+}
+
+/**
+ * The strategy of a kind whose spec changes count in metadata.generation: generation 1 at
+ * creation, one more per change (IngressClass, NetworkPolicy, EndpointSlice). With initialStatus,
+ * a kind with a status subresource (CronJob, Ingress, PodDisruptionBudget): its status starts as
+ * initialStatus gives it and updates of the resource itself keep the stored one.
+ */
+export function generationStrategy(
+  s: Pick<Strategy, 'defaults' | 'validate' | 'validateUpdate'> & { initialStatus?: () => Record<string, unknown> },
+): Strategy {
+  const initialStatus = s.initialStatus;
+  return {
+    defaults: s.defaults,
+    prepareForCreate(obj) {
+      if (initialStatus) obj.status = initialStatus();
+      obj.metadata.generation = 1;
+    },
+    prepareForUpdate(obj, old) {
+      if (initialStatus) keepStatus(obj, old);
+      bumpGeneration(obj, old);
     },
     validate: s.validate,
     validateUpdate: s.validateUpdate,

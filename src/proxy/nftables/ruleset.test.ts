@@ -378,3 +378,52 @@ test('a service that loses its endpoints and one that goes: dispatch elements de
   assert.deepEqual(tableAfter([a.script, partial]), tableAfter([b.script]));
   assert.deepEqual(tableAfter([a.script, partial, partialScript(b, buildRuleset([s1, s2], withEps, cfg, b))!]), tableAfter([a.script]));
 });
+
+test('partial syncs over the pick maps: a UDP service whose endpoint count changes, a service that turns sessionAffinity on and off', {
+  skip: canRunNft ? false : 'needs root and nft',
+}, () => {
+  const mk = (name: string, spec: Record<string, unknown>) => servicePorts(svc(name, spec))[0];
+  const dns = mk('dns', { clusterIP: '10.96.9.1', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] });
+  const web = mk('web', { clusterIP: '10.96.9.2', ports: [{ name: 'http', port: 80 }] });
+  const sticky = mk('web', { clusterIP: '10.96.9.2', sessionAffinity: 'ClientIP', ports: [{ name: 'http', port: 80 }] });
+  const m = (entries: [ServicePortInfo, EndpointInfo[]][]) =>
+    new Map(entries.map(([sp, list]) => [endpointsKey(sp.name, sp.protocol), list]));
+  const a = buildRuleset(
+    [dns, web],
+    m([
+      [dns, [ep('10.244.0.50', 53)]],
+      [web, [ep('10.244.0.51', 80), ep('10.244.0.52', 80)]],
+    ]),
+    cfg,
+  );
+  const b = buildRuleset(
+    [dns, sticky],
+    m([
+      [dns, [ep('10.244.0.50', 53), ep('10.244.0.53', 53)]],
+      [sticky, [ep('10.244.0.51', 80), ep('10.244.0.52', 80)]],
+    ]),
+    cfg,
+    a,
+  );
+  const forth = partialScript(a, b)!;
+  // The UDP service's rule is written anew (mod 2) over its map already in the kernel.
+  assert.match(forth, /flush chain ip k8ts-proxy-test service-\S+dns\/udp\/dns\n/);
+  assert.match(forth, /meta l4proto udp dnat to numgen random mod 2 map @endpoints-service-\S+dns\/udp\/dns\n/);
+  assert.match(forth, /map endpoint-chains-service-\S+web\S* \{\n\s+typeof numgen random mod 2 : verdict/);
+  assert.match(forth, /delete map ip k8ts-proxy-test endpoints-service-\S+web/);
+  assert.deepEqual(tableAfter([a.script, forth]), tableAfter([b.script]));
+  const back = partialScript(
+    b,
+    buildRuleset(
+      [dns, web],
+      m([
+        [dns, [ep('10.244.0.50', 53)]],
+        [web, [ep('10.244.0.51', 80), ep('10.244.0.52', 80)]],
+      ]),
+      cfg,
+      b,
+    ),
+  )!;
+  assert.match(back, /delete chain ip k8ts-proxy-test endpoint-\S+web/);
+  assert.deepEqual(tableAfter([a.script, forth, back]), tableAfter([a.script]));
+});

@@ -3,9 +3,8 @@
 
 import { errors } from '../../../api/errors.js';
 import { isObject } from '../../../api/object.js';
-import { defaultPrinter } from '../../tables.js';
-import { type CreateHandler, defineResource } from '../rest.js';
-import { AUTHZ_GROUP, answer, attributesFrom, decodeReview } from './reviews.js';
+import type { CreateHandler } from '../rest.js';
+import { AUTHZ_GROUP, answer, attributesFrom, decodeReview, defineReview } from './reviews.js';
 import { validateSubjectAccessReviewSpec } from './subjectaccessreviews.js';
 
 const create: CreateHandler = async (env, namespace, _name, body, _ctx) => {
@@ -35,16 +34,4 @@ const create: CreateHandler = async (env, namespace, _name, body, _ctx) => {
   return answer(review, env.authorizer, attributesFrom(user, spec));
 };
 
-export const resource = defineResource({
-  info: {
-    group: AUTHZ_GROUP,
-    version: 'v1',
-    resource: 'localsubjectaccessreviews',
-    kind: 'LocalSubjectAccessReview',
-    namespaced: true,
-    schema: 'io.k8s.api.authorization.v1.LocalSubjectAccessReview',
-    verbs: ['create'],
-  },
-  create,
-  printer: defaultPrinter,
-});
+export const resource = defineReview('LocalSubjectAccessReview', true, create);

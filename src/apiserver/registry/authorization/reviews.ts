@@ -1,13 +1,33 @@
 // What the access reviews share, as pkg/registry/authorization/util and
 // pkg/apis/authorization/validation: the spec's resource or non-resource attributes turned into
-// authorizer attributes, the spec checked (exactly one of the two), and the answer in status.
+// authorizer attributes, the spec checked (exactly one of the two), the answer in status, and
+// the resource each review kind is (create only, never stored, the default printer).
 
 import { errors, type FieldError } from '../../../api/errors.js';
 import { isObject, type KObject, type Obj, obj, str } from '../../../api/object.js';
 import type { UserInfo } from '../../authn/user.js';
 import type { Attributes, Authorizer } from '../../authz/authorizer.js';
+import { defaultPrinter } from '../../tables.js';
+import { type CreateHandler, defineResource, type ResourceDefinition } from '../rest.js';
 
 export const AUTHZ_GROUP = 'authorization.k8s.io';
+
+/** An authorization.k8s.io/v1 review kind: answered by create, never stored. */
+export function defineReview(kind: string, namespaced: boolean, create: CreateHandler): ResourceDefinition {
+  return defineResource({
+    info: {
+      group: AUTHZ_GROUP,
+      version: 'v1',
+      resource: `${kind.toLowerCase()}s`,
+      kind,
+      namespaced,
+      schema: `io.k8s.api.authorization.v1.${kind}`,
+      verbs: ['create'],
+    },
+    create,
+    printer: defaultPrinter,
+  });
+}
 
 /** The body as a review of this kind (the kind and apiVersion, when sent, must be this one's). */
 export function decodeReview(body: unknown, kind: string): KObject {

@@ -4,9 +4,8 @@
 
 import { errors } from '../../../api/errors.js';
 import { isObject } from '../../../api/object.js';
-import { defaultPrinter } from '../../tables.js';
-import { type CreateHandler, defineResource } from '../rest.js';
-import { AUTHZ_GROUP, answer, attributesFrom, decodeReview, validateAttributesSpec } from './reviews.js';
+import type { CreateHandler } from '../rest.js';
+import { AUTHZ_GROUP, answer, attributesFrom, decodeReview, defineReview, validateAttributesSpec } from './reviews.js';
 
 const create: CreateHandler = async (env, _ns, _name, body, ctx) => {
   const review = decodeReview(body, 'SelfSubjectAccessReview');
@@ -16,16 +15,4 @@ const create: CreateHandler = async (env, _ns, _name, body, ctx) => {
   return answer(review, env.authorizer, attributesFrom(ctx.user, spec));
 };
 
-export const resource = defineResource({
-  info: {
-    group: AUTHZ_GROUP,
-    version: 'v1',
-    resource: 'selfsubjectaccessreviews',
-    kind: 'SelfSubjectAccessReview',
-    namespaced: false,
-    schema: 'io.k8s.api.authorization.v1.SelfSubjectAccessReview',
-    verbs: ['create'],
-  },
-  create,
-  printer: defaultPrinter,
-});
+export const resource = defineReview('SelfSubjectAccessReview', false, create);

@@ -4,9 +4,8 @@
 
 import { errors } from '../../../api/errors.js';
 import { isObject } from '../../../api/object.js';
-import { defaultPrinter } from '../../tables.js';
-import { type CreateHandler, defineResource } from '../rest.js';
-import { AUTHZ_GROUP, decodeReview } from './reviews.js';
+import type { CreateHandler } from '../rest.js';
+import { AUTHZ_GROUP, decodeReview, defineReview } from './reviews.js';
 
 const create: CreateHandler = async (env, _ns, _name, body, ctx) => {
   const review = decodeReview(body, 'SelfSubjectRulesReview');
@@ -43,16 +42,4 @@ const create: CreateHandler = async (env, _ns, _name, body, ctx) => {
   };
 };
 
-export const resource = defineResource({
-  info: {
-    group: AUTHZ_GROUP,
-    version: 'v1',
-    resource: 'selfsubjectrulesreviews',
-    kind: 'SelfSubjectRulesReview',
-    namespaced: false,
-    schema: 'io.k8s.api.authorization.v1.SelfSubjectRulesReview',
-    verbs: ['create'],
-  },
-  create,
-  printer: defaultPrinter,
-});
+export const resource = defineReview('SelfSubjectRulesReview', false, create);

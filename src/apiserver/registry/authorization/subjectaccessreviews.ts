@@ -5,9 +5,8 @@
 import { errors, type FieldError } from '../../../api/errors.js';
 import { isObject } from '../../../api/object.js';
 import type { UserInfo } from '../../authn/user.js';
-import { defaultPrinter } from '../../tables.js';
-import { type CreateHandler, defineResource } from '../rest.js';
-import { AUTHZ_GROUP, answer, attributesFrom, decodeReview, validateAttributesSpec } from './reviews.js';
+import type { CreateHandler } from '../rest.js';
+import { AUTHZ_GROUP, answer, attributesFrom, decodeReview, defineReview, validateAttributesSpec } from './reviews.js';
 
 /** The user a SubjectAccessReview's spec names (AuthorizationAttributesFrom). */
 export function specUser(spec: Record<string, unknown>): UserInfo {
@@ -45,16 +44,4 @@ const create: CreateHandler = async (env, _ns, _name, body, _ctx) => {
   return answer(review, env.authorizer, attributesFrom(user, spec));
 };
 
-export const resource = defineResource({
-  info: {
-    group: AUTHZ_GROUP,
-    version: 'v1',
-    resource: 'subjectaccessreviews',
-    kind: 'SubjectAccessReview',
-    namespaced: false,
-    schema: 'io.k8s.api.authorization.v1.SubjectAccessReview',
-    verbs: ['create'],
-  },
-  create,
-  printer: defaultPrinter,
-});
+export const resource = defineReview('SubjectAccessReview', false, create);

@@ -15,7 +15,7 @@ import { decodeBody } from '../../negotiation.js';
 import type { RequestInfo } from '../../request.js';
 import type { GenericRegistry } from '../generic.js';
 import { defineResource, type ResourceDefinition } from '../rest.js';
-import type { RequestContext } from '../strategy.js';
+import { requestContext } from '../strategy.js';
 import { printer } from './horizontalpodautoscalers.js';
 
 const ANN_METRICS = 'autoscaling.alpha.kubernetes.io/metrics';
@@ -135,13 +135,7 @@ export async function handleV1HPA(
   user: UserInfo,
 ): Promise<void> {
   if (info.subresource && info.subresource !== 'status') throw errors.notFound('horizontalpodautoscalers', 'autoscaling', info.name ?? '');
-  const dry = q.getAll('dryRun');
-  const ctx: RequestContext = {
-    user,
-    dryRun: dry.length > 0,
-    fieldManager: q.get('fieldManager') ?? String(req.headers['user-agent'] ?? 'unknown').split('/')[0],
-    warnings: [],
-  };
+  const ctx = requestContext(req, q, user);
   const ns = info.namespace;
   const body = async (): Promise<KObject> => {
     const decoded = decodeBody(req.headers['content-type'], await readBody(req)).value;

@@ -63,6 +63,11 @@ test('HorizontalPodAutoscaler: v2 defaults and validation; v1 served by conversi
       group.versions.map((v: any) => v.version),
       ['v2', 'v1'],
     );
+    // The v1 path checks dryRun as every other write does.
+    await assert.rejects(
+      c.request('DELETE', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/web?dryRun=Bogus'),
+      /dryRun: Unsupported value: "Bogus": supported values: "All"/,
+    );
     await c.delete({ ...v1, name: 'web' });
     await assert.rejects(c.get({ ...v2, name: 'web' }), /not found/);
   } finally {

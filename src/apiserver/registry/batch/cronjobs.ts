@@ -5,24 +5,16 @@
 import { defaultCronJob } from '../../../api/defaults-batch.js';
 import { printerColumns } from '../../../api/schema/columns.js';
 import { validateCronJobCreate, validateCronJobStatusUpdate, validateCronJobUpdate } from '../../../api/validation/batch.js';
-import { a, containerCells, formatLabelSelector, o, type Printer, parseTime, s, timestampSince } from '../../tables.js';
+import { a, formatLabelSelector, o, type Printer, parseTime, podTemplateCells, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, clearStatus, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
+import { generationStrategy, statusStrategy as statusOf } from '../strategy.js';
 
-export const strategy: Strategy = {
+export const strategy = generationStrategy({
   defaults: defaultCronJob,
-  prepareForCreate(cj) {
-    clearStatus(cj);
-    cj.status = {};
-    cj.metadata.generation = 1;
-  },
-  prepareForUpdate(cj, old) {
-    keepStatus(cj, old);
-    bumpGeneration(cj, old);
-  },
+  initialStatus: () => ({}),
   validate: validateCronJobCreate,
   validateUpdate: validateCronJobUpdate,
-};
+});
 
 export const statusStrategy = statusOf(validateCronJobStatusUpdate);
 
@@ -37,7 +29,6 @@ export const printer: Printer = {
     const jobSpec = o(o(spec.jobTemplate).spec);
     const last = parseTime(status.lastScheduleTime) === undefined ? '<none>' : timestampSince(status.lastScheduleTime, now);
     const tz = typeof spec.timeZone === 'string' ? spec.timeZone : '<none>';
-    const [names, images] = containerCells(o(jobSpec.template).spec);
     return {
       cells: [
         s(cj.metadata.name),
@@ -46,10 +37,7 @@ export const printer: Printer = {
         boolPtr(spec.suspend),
         a(status.active).length,
         last,
-        timestampSince(cj.metadata.creationTimestamp, now),
-        names,
-        images,
-        formatLabelSelector(jobSpec.selector),
+        ...podTemplateCells(cj, now, jobSpec.template, [formatLabelSelector(jobSpec.selector)]),
       ],
     };
   },

@@ -16,7 +16,7 @@ import {
   validateJobStatusUpdate,
   validateJobUpdate,
 } from '../../../api/validation/batch.js';
-import { a, containerCells, formatLabelSelector, humanDuration, n, o, type Printer, parseTime, s, timestampSince } from '../../tables.js';
+import { a, formatLabelSelector, humanDuration, n, o, type Printer, parseTime, podTemplateCells, s } from '../../tables.js';
 import { defineResource } from '../rest.js';
 import { bumpGeneration, clearStatus, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
 
@@ -97,17 +97,13 @@ export const printer: Printer = {
       end = parseTime(status.completionTime);
     let duration = '';
     if (start !== undefined) duration = humanDuration((end ?? now.getTime()) - start);
-    const [names, images] = containerCells(o(spec.template).spec);
     return {
       cells: [
         s(job.metadata.name),
         jobStatus(job, status),
         completions,
         duration,
-        timestampSince(job.metadata.creationTimestamp, now),
-        names,
-        images,
-        formatLabelSelector(spec.selector),
+        ...podTemplateCells(job, now, spec.template, [formatLabelSelector(spec.selector)]),
       ],
     };
   },

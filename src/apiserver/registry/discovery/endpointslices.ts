@@ -7,17 +7,13 @@ import { printerColumns } from '../../../api/schema/columns.js';
 import { validateEndpointSliceCreate, validateEndpointSliceUpdate } from '../../../api/validation.js';
 import { a, n, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, type Strategy } from '../strategy.js';
+import { generationStrategy } from '../strategy.js';
 
-export const strategy: Strategy = {
+export const strategy = generationStrategy({
   defaults: defaultEndpointSlice,
-  prepareForCreate(es) {
-    es.metadata.generation = 1;
-  },
-  prepareForUpdate: (es, old) => bumpGeneration(es, old),
   validate: validateEndpointSliceCreate,
   validateUpdate: validateEndpointSliceUpdate,
-};
+});
 
 /** At most three entries, then "+ N more...". */
 function listWithMore(list: string[], count: number, max: number, empty: string): string {

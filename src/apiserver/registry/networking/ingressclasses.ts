@@ -6,19 +6,13 @@ import { printerColumns } from '../../../api/schema/columns.js';
 import { defaultIngressClass, validateIngressClassCreate, validateIngressClassUpdate } from '../../../api/validation/networking.js';
 import { o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, type Strategy } from '../strategy.js';
+import { generationStrategy } from '../strategy.js';
 
-export const strategy: Strategy = {
+export const strategy = generationStrategy({
   defaults: defaultIngressClass,
-  prepareForCreate(ic) {
-    ic.metadata.generation = 1;
-  },
-  prepareForUpdate(ic, old) {
-    bumpGeneration(ic, old);
-  },
   validate: validateIngressClassCreate,
   validateUpdate: validateIngressClassUpdate,
-};
+});
 
 export const printer: Printer = {
   columns: printerColumns('io.k8s.api.networking.v1.IngressClass'),

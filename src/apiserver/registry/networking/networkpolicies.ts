@@ -6,19 +6,13 @@ import { printerColumns } from '../../../api/schema/columns.js';
 import { defaultNetworkPolicy, validateNetworkPolicyCreate, validateNetworkPolicyUpdate } from '../../../api/validation/networking.js';
 import { formatLabelSelector, o, type Printer, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, type Strategy } from '../strategy.js';
+import { generationStrategy } from '../strategy.js';
 
-export const strategy: Strategy = {
+export const strategy = generationStrategy({
   defaults: defaultNetworkPolicy,
-  prepareForCreate(np) {
-    np.metadata.generation = 1;
-  },
-  prepareForUpdate(np, old) {
-    bumpGeneration(np, old);
-  },
   validate: validateNetworkPolicyCreate,
   validateUpdate: validateNetworkPolicyUpdate,
-};
+});
 
 export const printer: Printer = {
   columns: printerColumns('io.k8s.api.networking.v1.NetworkPolicy'),
