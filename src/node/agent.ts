@@ -11,6 +11,7 @@ import { EventRecorder, Informer, isNotFound, type RestClient } from '../client/
 import { Backoff } from './kubelet/backoff.js';
 import { EvictionManager } from './kubelet/eviction.js';
 import { ImageGCManager, type ImageGCPolicy, ImagePuller } from './kubelet/images.js';
+import { instrumentedRuntime } from './kubelet/instrumented.js';
 import { LocalPathNode } from './kubelet/localpath.js';
 import { addPodStatusSource } from './kubelet/metrics.js';
 import { type NodeFacts, nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint } from './kubelet/nodestatus.js';
@@ -105,7 +106,12 @@ export class NodeAgent {
   private busy = { pleg: false, housekeeping: false, node: false, lease: false, imageGC: false, eviction: false };
   private readonly eviction: EvictionManager;
 
-  constructor(private readonly opts: NodeAgentOptions) {
+  private readonly opts: NodeAgentOptions;
+
+  constructor(options: NodeAgentOptions) {
+    // Every runtime call the agent makes is counted and timed, as kubelet's instrumented service.
+    const opts = { ...options, runtime: instrumentedRuntime(options.runtime) };
+    this.opts = opts;
     this.log = opts.log ?? (() => {});
     const c = opts.client;
     const onError = (e: unknown) => this.log(`informer: ${e instanceof Error ? e.message : String(e)}`);
