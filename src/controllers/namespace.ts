@@ -66,10 +66,7 @@ export class NamespaceController implements Reconciler {
     }
     const finalizers = ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== 'kubernetes');
     try {
-      await this.client.update(
-        { group: '', version: 'v1', resource: 'namespaces', name, subresource: 'finalize' },
-        { ...ns, spec: { ...(ns.spec as object), finalizers } },
-      );
+      await this.client.update({ ...NAMESPACES, name, subresource: 'finalize' }, { ...ns, spec: { ...(ns.spec as object), finalizers } });
     } catch (e) {
       if (isApiError(e) && (e.code === 404 || e.code === 409)) return;
       throw e;
@@ -91,8 +88,6 @@ export class NamespaceController implements Reconciler {
         },
       ],
     };
-    await this.client
-      .update({ group: '', version: 'v1', resource: 'namespaces', name: ns.metadata.name, subresource: 'status' }, { ...ns, status })
-      .catch(() => undefined);
+    await this.client.update({ ...NAMESPACES, name: ns.metadata.name, subresource: 'status' }, { ...ns, status }).catch(() => undefined);
   }
 }

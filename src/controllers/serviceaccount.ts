@@ -2,7 +2,7 @@
 // recreated if deleted.
 
 import type { KObject } from '../api/object.js';
-import { NAMESPACES } from '../api/types.js';
+import { NAMESPACES, SERVICEACCOUNTS } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
@@ -20,7 +20,7 @@ export class ServiceAccountController implements Reconciler {
   ) {
     this.loop = new ControllerLoop(this, 1, log);
     this.ns = factory.informerFor(NAMESPACES);
-    this.sa = factory.informerFor({ group: '', version: 'v1', resource: 'serviceaccounts' });
+    this.sa = factory.informerFor(SERVICEACCOUNTS);
     this.ns.addEventHandler({
       onAdd: (o) => this.loop.enqueue(o.metadata.name!),
       onUpdate: (_o, n) => this.loop.enqueue(n.metadata.name!),
@@ -45,7 +45,7 @@ export class ServiceAccountController implements Reconciler {
     if (this.sa.get(`${name}/default`)) return;
     try {
       await this.client.create(
-        { group: '', version: 'v1', resource: 'serviceaccounts', namespace: name },
+        { ...SERVICEACCOUNTS, namespace: name },
         { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } },
       );
     } catch (e) {
