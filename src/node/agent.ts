@@ -6,7 +6,7 @@
 
 import fs from 'node:fs/promises';
 import type { KObject } from '../api/object.js';
-import { NODES as NODE_RES, type NodeStatus, PODS as POD_RES } from '../api/types.js';
+import { NODES as NODE_RES, type NodeStatus, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS as POD_RES, SERVICES } from '../api/types.js';
 import { EventRecorder, Informer, isNotFound, type RestClient } from '../client/index.js';
 import { Backoff } from './kubelet/backoff.js';
 import { EvictionManager } from './kubelet/eviction.js';
@@ -140,7 +140,7 @@ export class NodeAgent {
       onError,
       backoffInitialMs: 200,
     });
-    this.svcInformer = new Informer<ServiceObject>(c, { group: '', version: 'v1', resource: 'services', onError, backoffInitialMs: 200 });
+    this.svcInformer = new Informer<ServiceObject>(c, { ...SERVICES, onError, backoffInitialMs: 200 });
     if (opts.localPathDir) {
       this.localPath = new LocalPathNode({
         client: c,
@@ -363,9 +363,8 @@ export class NodeAgent {
       configMap: (ns, name) => fetch('configmaps', 'configmap', ns, name),
       secret: (ns, name) => fetch('secrets', 'secret', ns, name),
       services: (ns) => this.svcInformer.byIndex('namespace', ns),
-      persistentVolumeClaim: (ns, name) =>
-        getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns, name }),
-      persistentVolume: (name) => getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumes', name }),
+      persistentVolumeClaim: (ns, name) => getOrMissing({ ...PERSISTENTVOLUMECLAIMS, namespace: ns, name }),
+      persistentVolume: (name) => getOrMissing({ ...PERSISTENTVOLUMES, name }),
       serviceAccountToken: (ns, sa, spec) => this.tokens.get(ns, sa, spec),
       forgetServiceAccountTokens: (uid) => this.tokens.forgetPod(uid),
     };

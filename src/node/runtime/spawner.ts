@@ -146,6 +146,14 @@ export class Spawner {
     });
   }
 
+  /**
+   * Starts the helper now (it is a Node process too), so that the first command does not wait
+   * for it: the node's first commands (its bridge's ip and nft) are on the path to ready.
+   */
+  warm(): void {
+    this.ensure();
+  }
+
   async run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const viaHelper = this.request({ cmd, args, input: opts.input, cwd: opts.cwd, env: opts.env });
     if (viaHelper) {
