@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { EVENTS, PODS, type Pod, type ReplicaSet, REPLICASETS as RS } from '../api/types.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { podManifest } from '../testing/pods.js';
 import { waitFor } from '../testing/wait.js';
 import { podsToDelete } from './podutil.js';
 import { POD_WRITES_IN_FLIGHT, slowStartBatch } from './replicaset.js';
@@ -97,15 +98,7 @@ test('creates spec.replicas pods from the template, owned by the ReplicaSet, and
 
 test('adopts matching orphans, releases pods whose labels stop matching', async () => {
   const ns = await newNamespace();
-  const orphan = await cp.client.create<Pod>(
-    { ...PODS, namespace: ns },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'orphan', labels: { app: 'api' } },
-      spec: { containers: [{ name: 'c', image: 'nginx' }] },
-    },
-  );
+  const orphan = await cp.client.create<Pod>({ ...PODS, namespace: ns }, podManifest({ name: 'orphan', labels: { app: 'api' } }, 'nginx'));
   // The controller adopts only what its cache holds: a ReplicaSet it saw first would create two pods.
   await waitFor('the controller sees the orphan', () => w.factory.informerFor(PODS).get(`${ns}/orphan`));
   const rs = await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'api', 2));
@@ -136,15 +129,7 @@ test('adopts matching orphans, releases pods whose labels stop matching', async 
 test('fullyLabeledReplicas counts pods that carry all template labels', async () => {
   const ns = await newNamespace();
   // An orphan that matches the selector but lacks a template label.
-  await cp.client.create<Pod>(
-    { ...PODS, namespace: ns },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'partial', labels: { app: 'lbl' } },
-      spec: { containers: [{ name: 'c', image: 'nginx' }] },
-    },
-  );
+  await cp.client.create<Pod>({ ...PODS, namespace: ns }, podManifest({ name: 'partial', labels: { app: 'lbl' } }, 'nginx'));
   await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'lbl', 2, { app: 'lbl', extra: 'yes' }));
   const r = await waitFor('two replicas', async () => {
     const x = await getRS(ns, 'lbl');

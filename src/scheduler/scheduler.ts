@@ -9,7 +9,17 @@
 
 import { withPodCondition } from '../api/conditions.js';
 import type { KObject } from '../api/object.js';
-import { DEFAULT_SCHEDULER_NAME, type Node, PODS, type Pod } from '../api/types.js';
+import {
+  DEFAULT_SCHEDULER_NAME,
+  NODES,
+  type Node,
+  PODS,
+  type Pod,
+  REPLICASETS,
+  REPLICATIONCONTROLLERS,
+  SERVICES,
+  STATEFULSETS,
+} from '../api/types.js';
 import { EventRecorder } from '../client/events.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
@@ -158,9 +168,9 @@ export class Scheduler {
       onError: (e) => this.log(`event: ${(e as Error)?.message ?? e}`),
     });
     this.pods = factory.informerFor<Pod>({ ...PODS, fieldSelector: NON_TERMINAL_PODS });
-    this.nodes = factory.informerFor<Node>({ group: '', version: 'v1', resource: 'nodes' });
-    this.services = factory.informerFor({ group: '', version: 'v1', resource: 'services' });
-    this.replicaSets = factory.informerFor({ group: 'apps', version: 'v1', resource: 'replicasets' });
+    this.nodes = factory.informerFor<Node>(NODES);
+    this.services = factory.informerFor(SERVICES);
+    this.replicaSets = factory.informerFor(REPLICASETS);
     this.pdbs = factory.informerFor({ group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' });
     const listers: Listers = {
       services: (ns) => this.services.byIndex('namespace', ns),
@@ -330,10 +340,8 @@ export class Scheduler {
         return false;
       }
     };
-    if (await served('/apis/apps/v1', 'statefulsets'))
-      this.statefulSets = this.factory.informerFor({ group: 'apps', version: 'v1', resource: 'statefulsets' });
-    if (await served('/api/v1', 'replicationcontrollers'))
-      this.replicationControllers = this.factory.informerFor({ group: '', version: 'v1', resource: 'replicationcontrollers' });
+    if (await served('/apis/apps/v1', 'statefulsets')) this.statefulSets = this.factory.informerFor(STATEFULSETS);
+    if (await served('/api/v1', 'replicationcontrollers')) this.replicationControllers = this.factory.informerFor(REPLICATIONCONTROLLERS);
   }
 
   private scheduleOne(q: QueuedPodInfo): void {
