@@ -12,6 +12,7 @@
 
 import { type ChildProcess, fork } from 'node:child_process';
 import https from 'node:https';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { waitFor } from '../src/testing/wait.js';
 import { rawSqliteRate } from './store.js';
@@ -103,6 +104,8 @@ interface ServerChild {
   ca: string;
   tls: { cert: string; key: string };
   memory(): Promise<{ rss: number; heapUsed: number }>;
+  /** Starts a CPU profile of the child, or stops it and writes it to file. */
+  profile(what: 'start' | 'stop', file?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -126,7 +129,16 @@ async function startServerChild(kind: 'memory' | 'sqlite', dataDir: string): Pro
       child.once('message', (m) => resolve((m as { memory: { rss: number; heapUsed: number } }).memory));
       child.send('memory');
     });
-  return { child, url: new URL(hello.url), token: hello.token, ca: hello.ca, tls: hello.tls, memory, stop };
+  const profile = (what: 'start' | 'stop', file?: string) =>
+    new Promise<void>((resolve, reject) => {
+      child.once('message', (m) => {
+        const e = (m as { profileError?: string }).profileError;
+        if (e) reject(new Error(`profiling the API server child: ${e}`));
+        else resolve();
+      });
+      child.send({ profile: what, file });
+    });
+  return { child, url: new URL(hello.url), token: hello.token, ca: hello.ca, tls: hello.tls, memory, profile, stop };
 }
 
 /** The bare peer (bench/bare-child.ts) answering each path with the API server's reply to it. */
@@ -327,6 +339,9 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
     reply = answer('replay');
     child.send({ target: counter });
     await reply;
+    // K8TS_BENCH_API_PROF_FANOUT=<dir>: a CPU profile of the API server over this phase alone.
+    const profDir = process.env.K8TS_BENCH_API_PROF_FANOUT;
+    if (profDir) await server.profile('start');
     t = performance.now();
     await writes(o.fanoutWrites);
     const writerMs = performance.now() - t;
@@ -334,6 +349,7 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
     child.send({ target: counter });
     await reply;
     const watchedMs = performance.now() - t;
+    if (profDir) await server.profile('stop', join(profDir, `fanout-${server.child.pid}.cpuprofile`));
     const per = (ms: number) => `${(ms / o.fanoutWrites).toFixed(2)} ms`;
     return [
       `write with ${fmtInt(o.watchers)} HTTPS watchers: ${per(watchedMs)} per write until every watcher has it (${o.fanoutWrites} sequential PATCHes; ${rate(o.fanoutWrites * o.watchers, watchedMs)} events delivered; the writer alone saw ${per(writerMs)}); the same writes with no watcher ${per(aloneMs)}: ${ratio(watchedMs, aloneMs)} (target <= x1.50)`,

@@ -2,9 +2,14 @@
 // generator then runs on the other core instead of sharing the server's event loop.
 // Started with fork(): argv is <store kind> <data dir> [tls]; it answers {url, token, ca} over
 // IPC once it listens (ca: the PEM CA its serving certificate chains to, with tls), {memory}
-// when sent 'memory', and stops when sent 'stop' or when its parent goes.
+// when sent 'memory', and stops when sent 'stop' or when its parent goes. Sent
+// {profile: 'start'} and then {profile: 'stop', file}, it writes a CPU profile of what it did
+// in between to file (node:inspector, as --cpu-prof writes) and answers {profiled: file}: one
+// phase of the bench, the fan-out, can then be profiled alone.
 
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { adminUser } from '../src/apiserver/authn/user.js';
 import { ApiServer } from '../src/apiserver/server.js';
 import { makeCA, makeServingCert } from '../src/pki/certs.js';
@@ -34,8 +39,28 @@ async function stop(): Promise<void> {
   }
 }
 
+let profiler: Session | undefined;
+async function profile(m: { profile: 'start' | 'stop'; file?: string }): Promise<void> {
+  if (m.profile === 'start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    process.send?.({ profiling: true });
+    return;
+  }
+  if (!profiler || !m.file) throw new Error('profile stop without a start, or without a file');
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = undefined;
+  writeFileSync(m.file, JSON.stringify(profile));
+  process.send?.({ profiled: m.file });
+}
+
 process.on('message', (m: unknown) => {
   if (m === 'stop') void stop();
+  if (typeof m === 'object' && m !== null && 'profile' in m)
+    profile(m as { profile: 'start' | 'stop'; file?: string }).catch((e: Error) => process.send?.({ profileError: e.message }));
   if (m === 'memory') {
     global.gc?.();
     const u = process.memoryUsage();

@@ -489,17 +489,20 @@ async function serveWatch(
   const queue: Buffer[] = [];
   // The error boundary of this stream: a callback that throws (from a timer, the watch cache,
   // the response's close) ends this watch, never the process.
+  const fail = (e: unknown): void => {
+    console.error(`k8ts apiserver: watch ${ri.resource}: ${(e as Error)?.stack ?? String(e)}`);
+    closed = true;
+    watcher?.cancel();
+    for (const t of timers) clearTimeout(t);
+    res.destroy();
+  };
   const guard =
     <A extends unknown[]>(fn: (...a: A) => void) =>
     (...a: A): void => {
       try {
         fn(...a);
       } catch (e) {
-        console.error(`k8ts apiserver: watch ${ri.resource}: ${(e as Error)?.stack ?? String(e)}`);
-        closed = true;
-        watcher?.cancel();
-        for (const t of timers) clearTimeout(t);
-        res.destroy();
+        fail(e);
       }
     };
   const start = () => {
@@ -539,26 +542,41 @@ async function serveWatch(
     if (queue.length === 1) watchFlushes.add(flush);
   };
   // Each event is encoded once per form and shared by every watcher that sends it in that
-  // form (kube-apiserver's cachingObject): the object is the watch cache's own.
-  const encode = (type: string, obj: KObject): Buffer => {
-    let format: string;
-    let object: () => string;
-    if (out.kind === 'table') {
-      const includeObject = out.includeObject ?? 'Metadata';
-      // Column definitions go with the first event only, as kube-apiserver sends them.
-      const noHeaders = !first;
-      format = `watch-table:${includeObject}:${noHeaders}:${type}`;
-      object = () =>
-        tableJSON(reg.def.printer, ri, [obj], { includeObject, listMeta: { resourceVersion: obj.metadata.resourceVersion }, noHeaders });
-    } else if (out.kind === 'metadata') {
-      format = `watch-metadata:${type}`;
-      object = () => partialObjectMetadataJSON(obj);
-    } else {
-      format = `watch-json:${type}`;
-      object = () => objectJSON(obj);
+  // form (kube-apiserver's cachingObject): the object is the watch cache's own. This runs once
+  // per watcher per event (a thousand times per write with a thousand watchers), so the form's
+  // key is made once per event type, not per call.
+  const formats: [Map<string, string>, Map<string, string>] = [new Map(), new Map()];
+  const formatOf = (type: string, noHeaders: boolean): string => {
+    const m = formats[noHeaders ? 1 : 0];
+    let f = m.get(type);
+    if (f === undefined) {
+      f =
+        out.kind === 'table'
+          ? `watch-table:${out.includeObject ?? 'Metadata'}:${noHeaders}:${type}`
+          : out.kind === 'metadata'
+            ? `watch-metadata:${type}`
+            : `watch-json:${type}`;
+      m.set(type, f);
     }
+    return f;
+  };
+  const encodeLine = (type: string, obj: KObject, noHeaders: boolean): Buffer => {
+    let object: string;
+    if (out.kind === 'table') {
+      object = tableJSON(reg.def.printer, ri, [obj], {
+        includeObject: out.includeObject ?? 'Metadata',
+        listMeta: { resourceVersion: obj.metadata.resourceVersion },
+        noHeaders,
+      });
+    } else if (out.kind === 'metadata') object = partialObjectMetadataJSON(obj);
+    else object = objectJSON(obj);
+    return Buffer.from(`{"type":${JSON.stringify(type)},"object":${object}}\n`);
+  };
+  const encode = (type: string, obj: KObject): Buffer => {
+    // Column definitions go with the first event only, as kube-apiserver sends them.
+    const noHeaders = out.kind === 'table' && !first;
     first = false;
-    return encodeOnce(obj, format, () => Buffer.from(`{"type":${JSON.stringify(type)},"object":${object()}}\n`));
+    return encodeOnce(obj, formatOf(type, noHeaders), () => encodeLine(type, obj, noHeaders));
   };
   const writeBookmark = (metadata: KObject['metadata']) => {
     const object = { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata };
@@ -587,12 +605,17 @@ async function serveWatch(
       namespace,
       { ...listOptions(q), sendInitialEvents },
       {
-        event: guard((type: string, obj: KObject) => {
-          if (!sink) return write(encode(type, obj));
-          if (closed) return;
-          start();
-          sink.event(type, deepFreeze(obj));
-        }),
+        // Not through guard(): its rest arguments would allocate on every event of every watcher.
+        event: (type: string, obj: KObject) => {
+          try {
+            if (!sink) return write(encode(type, obj));
+            if (closed) return;
+            start();
+            sink.event(type, deepFreeze(obj));
+          } catch (e) {
+            fail(e);
+          }
+        },
         error: guard((err: StatusError) => {
           if (sink) {
             if (!closed) {

@@ -12,18 +12,27 @@
 /** How long one turn of the event loop may spend writing to watchers. */
 const SLICE_MS = 1;
 /**
- * After a slice that used its whole time, while requests are being handled, the next slice
+ * After a slice that used its whole time, while requests are coming in, the next slice
  * waits this long: requests (the writes themselves) keep most of the thread however many
  * watchers there are, and watchers still waiting collect more events for their one write.
- * With no request in hand the next slice follows at once.
+ * When requests have stopped coming the next slice follows at once.
  */
 const BUSY_GAP_MS = 8;
+/**
+ * Requests are "coming in" while one is in hand or one ended less than this long ago. A
+ * client writing one object after another has no request in hand between its answer and its
+ * next request (a round trip): were the queue drained at full speed in that gap, a thousand
+ * watchers' socket writes (one event each) would take the thread from the next request, and
+ * the writer would go at the pace of the fan-out with no event ever coalesced.
+ */
+const BUSY_WINDOW_MS = 20;
 
 export class WatchFlushQueue {
   private queue: (() => void)[] = [];
   private head = 0;
   private scheduled = false;
   private requests = 0;
+  private lastRequestEnd = Number.NEGATIVE_INFINITY;
 
   /** A request is being handled until the returned function is called. */
   requestStarted(): () => void {
@@ -33,7 +42,13 @@ export class WatchFlushQueue {
       if (ended) return;
       ended = true;
       this.requests--;
+      this.lastRequestEnd = performance.now();
     };
+  }
+
+  /** Whether requests are coming in (see BUSY_WINDOW_MS). */
+  private busy(now: number): boolean {
+    return this.requests > 0 || now - this.lastRequestEnd < BUSY_WINDOW_MS;
   }
 
   /** flush is called once, in a later turn of the event loop; it writes what the watch has waiting. */
@@ -74,7 +89,7 @@ export class WatchFlushQueue {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    if (this.requests > 0) setTimeout(this.drain, BUSY_GAP_MS);
+    if (this.busy(performance.now())) setTimeout(this.drain, BUSY_GAP_MS);
     else setImmediate(this.drain);
   };
 }

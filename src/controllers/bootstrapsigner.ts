@@ -17,13 +17,12 @@ import {
   secretValue,
 } from '../api/bootstraptoken.js';
 import type { KObject } from '../api/object.js';
+import { CONFIGMAPS, SECRETS } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 import { computeDetachedSignature } from '../pki/jws.js';
 
-const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
-const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 const KEY = 'cluster-info';
 
 export class BootstrapSigner implements Reconciler {

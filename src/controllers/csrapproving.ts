@@ -23,6 +23,7 @@
 // authz/rbac/k8tspolicy.ts), with client auth only and no subjectAltNames.
 
 import type { KObject } from '../api/object.js';
+import { NODES } from '../api/types.js';
 import { KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '../api/validation/certificates.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
@@ -38,8 +39,6 @@ import {
   now,
   requestingNode,
 } from './csrutil.js';
-
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
 
 export class CSRApprovingController extends CertificateController {
   private readonly nodes: Informer;

@@ -23,7 +23,7 @@ import {
   setStatusCondition,
   updateDisruptionAllowedCondition,
 } from '../api/poddisruptionbudget.js';
-import type { Pod } from '../api/types.js';
+import { DEPLOYMENTS, PODS, type Pod, REPLICASETS } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { EventRecorder } from '../client/events.js';
 import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory, splitKey } from '../client/informer.js';
@@ -31,9 +31,6 @@ import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import { controllerOf, scaledValueFromIntOrPercent } from './podutil.js';
 
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' };
-const PODS = { group: '', version: 'v1', resource: 'pods' };
-const REPLICASETS = { group: 'apps', version: 'v1', resource: 'replicasets' };
-const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
 
 /** DeletionTimeout: an eviction not followed by the pod's deletion within this long is forgotten. */
 export const DELETION_TIMEOUT_MS = 2 * 60_000;

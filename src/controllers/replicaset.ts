@@ -19,6 +19,7 @@ import {
   type ReplicaSetStatus,
 } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
+import { Limiter } from '../client/flowcontrol.js';
 import {
   type Informer,
   NAMESPACE_INDEX,
@@ -51,6 +52,14 @@ import {
 
 /** Pods created or deleted in one sync at most (burstReplicas). */
 export const BURST_REPLICAS = 500;
+/**
+ * Pod creates and deletes in flight at once, per controller. kube-controller-manager's client
+ * paces a burst with its rate limiter (--kube-api-qps, --kube-api-burst); here the bound keeps a
+ * 500-pod sync (slow-start batches up to 256) under the API server's
+ * --max-mutating-requests-inflight (200), shared with the scheduler and kubelets, past which each
+ * refused create waits a second (Retry-After) to be tried again.
+ */
+export const POD_WRITES_IN_FLIGHT = 50;
 /** Expectations older than this are given up on (ExpectationsTimeout). */
 const EXPECTATIONS_TIMEOUT_MS = 5 * 60_000;
 
@@ -170,6 +179,7 @@ export class ReplicaSetController extends Controller {
   private readonly podInf: Informer<Pod>;
 
   private readonly k: ReplicatedKind;
+  private readonly podWrites: Limiter;
 
   constructor(
     private readonly client: RestClient,
@@ -179,6 +189,7 @@ export class ReplicaSetController extends Controller {
     const k = opts.kind ?? REPLICASET_KIND;
     super(k.name, client, k.component, opts);
     this.k = k;
+    this.podWrites = new Limiter(POD_WRITES_IN_FLIGHT);
     this.rsInf = factory.informerFor<ReplicaSet>({ ...k.resource, indexers: OWNER_UID_INDEXERS });
     this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_CONTROLLER_UID_INDEX]: podControllerUidIndexFunc } });
     this.rsInf.addEventHandler(ownerEvents(this.expectations, (rs) => this.enqueue(rs)));
@@ -336,7 +347,7 @@ export class ReplicaSetController extends Controller {
     metadata.ownerReferences = [newControllerRef(rs, this.k.apiVersion, this.k.kind)];
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata, spec: deepCopy(t.spec ?? {}) };
     try {
-      const created = await this.client.create<Pod>({ ...PODS, namespace: rs.metadata.namespace }, pod);
+      const created = await this.podWrites.run(() => this.client.create<Pod>({ ...PODS, namespace: rs.metadata.namespace }, pod));
       this.recorder.event(this.rsRef(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
     } catch (e) {
       if (!isNamespaceTerminating(e)) this.recorder.event(this.rsRef(rs), 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
@@ -348,7 +359,7 @@ export class ReplicaSetController extends Controller {
 
   private async deletePodOf(rs: ReplicaSet, pod: Pod): Promise<void> {
     try {
-      await this.client.delete({ ...PODS, namespace: rs.metadata.namespace, name: pod.metadata.name });
+      await this.podWrites.run(() => this.client.delete({ ...PODS, namespace: rs.metadata.namespace, name: pod.metadata.name }));
     } catch (e) {
       if (isNotFound(e)) throw e;
       this.recorder.event(this.rsRef(rs), 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);

@@ -5,6 +5,7 @@
 // put back; a namespace being deleted is left alone.
 
 import type { KObject } from '../api/object.js';
+import { CONFIGMAPS, NAMESPACES } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
@@ -13,8 +14,6 @@ export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
 const DESCRIPTION =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
-
-const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
 
 export class RootCACertPublisher implements Reconciler {
   readonly name = 'root-ca-cert-publisher';
@@ -30,7 +29,7 @@ export class RootCACertPublisher implements Reconciler {
     log?: (m: string) => void,
   ) {
     this.loop = new ControllerLoop(this, 1, log);
-    this.ns = factory.informerFor({ group: '', version: 'v1', resource: 'namespaces' });
+    this.ns = factory.informerFor(NAMESPACES);
     this.cm = factory.informerFor(CONFIGMAPS);
     this.ns.addEventHandler({
       onAdd: (o) => this.loop.enqueue(o.metadata.name!),

@@ -4,11 +4,10 @@
 
 import { BOOTSTRAP_TOKEN_SECRET_TYPE, bootstrapTokenExpiration } from '../api/bootstraptoken.js';
 import type { KObject } from '../api/object.js';
+import { SECRETS } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
-
-const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 
 export class TokenCleaner implements Reconciler {
   readonly name = 'token-cleaner';

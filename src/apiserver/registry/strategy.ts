@@ -174,16 +174,25 @@ export function workloadStrategy(
 }
 
 /**
- * The strategy of a kind with no status whose spec changes count in metadata.generation
- * (IngressClass, NetworkPolicy, EndpointSlice): generation 1 at creation, one more per change.
+ * The strategy of a kind whose spec changes count in metadata.generation: generation 1 at
+ * creation, one more per change (IngressClass, NetworkPolicy, EndpointSlice). With initialStatus,
+ * a kind with a status subresource (CronJob, Ingress, PodDisruptionBudget): its status starts as
+ * initialStatus gives it and updates of the resource itself keep the stored one.
  */
-export function generationStrategy(s: Pick<Strategy, 'defaults' | 'validate' | 'validateUpdate'>): Strategy {
+export function generationStrategy(
+  s: Pick<Strategy, 'defaults' | 'validate' | 'validateUpdate'> & { initialStatus?: () => Record<string, unknown> },
+): Strategy {
+  const initialStatus = s.initialStatus;
   return {
     defaults: s.defaults,
     prepareForCreate(obj) {
+      if (initialStatus) obj.status = initialStatus();
       obj.metadata.generation = 1;
     },
-    prepareForUpdate: (obj, old) => bumpGeneration(obj, old),
+    prepareForUpdate(obj, old) {
+      if (initialStatus) keepStatus(obj, old);
+      bumpGeneration(obj, old);
+    },
     validate: s.validate,
     validateUpdate: s.validateUpdate,
   };

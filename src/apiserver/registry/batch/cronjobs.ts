@@ -7,22 +7,14 @@ import { printerColumns } from '../../../api/schema/columns.js';
 import { validateCronJobCreate, validateCronJobStatusUpdate, validateCronJobUpdate } from '../../../api/validation/batch.js';
 import { a, formatLabelSelector, o, type Printer, parseTime, podTemplateCells, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, clearStatus, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
+import { generationStrategy, statusStrategy as statusOf } from '../strategy.js';
 
-export const strategy: Strategy = {
+export const strategy = generationStrategy({
   defaults: defaultCronJob,
-  prepareForCreate(cj) {
-    clearStatus(cj);
-    cj.status = {};
-    cj.metadata.generation = 1;
-  },
-  prepareForUpdate(cj, old) {
-    keepStatus(cj, old);
-    bumpGeneration(cj, old);
-  },
+  initialStatus: () => ({}),
   validate: validateCronJobCreate,
   validateUpdate: validateCronJobUpdate,
-};
+});
 
 export const statusStrategy = statusOf(validateCronJobStatusUpdate);
 

@@ -7,20 +7,13 @@ import { printerColumns } from '../../../api/schema/columns.js';
 import { validateIngressCreate, validateIngressStatusUpdate, validateIngressUpdate } from '../../../api/validation/networking.js';
 import { o, type Printer, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
+import { generationStrategy, statusStrategy as statusOf } from '../strategy.js';
 
-export const strategy: Strategy = {
-  prepareForCreate(ing) {
-    ing.status = {};
-    ing.metadata.generation = 1;
-  },
-  prepareForUpdate(ing, old) {
-    keepStatus(ing, old);
-    bumpGeneration(ing, old);
-  },
+export const strategy = generationStrategy({
+  initialStatus: () => ({}),
   validate: validateIngressCreate,
   validateUpdate: validateIngressUpdate,
-};
+});
 
 export const statusStrategy = statusOf(validateIngressStatusUpdate);
 

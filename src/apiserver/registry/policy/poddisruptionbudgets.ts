@@ -12,20 +12,13 @@ import {
 } from '../../../api/validation/policy.js';
 import { n, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource } from '../rest.js';
-import { bumpGeneration, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
+import { generationStrategy, statusStrategy as statusOf } from '../strategy.js';
 
-export const strategy: Strategy = {
-  prepareForCreate(pdb) {
-    pdb.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
-    pdb.metadata.generation = 1;
-  },
-  prepareForUpdate(pdb, old) {
-    keepStatus(pdb, old);
-    bumpGeneration(pdb, old);
-  },
+export const strategy = generationStrategy({
+  initialStatus: () => ({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 }),
   validate: validatePodDisruptionBudgetCreate,
   validateUpdate: validatePodDisruptionBudgetUpdate,
-};
+});
 
 export const statusStrategy = statusOf(validatePodDisruptionBudgetStatusUpdate);
 
