@@ -188,3 +188,37 @@ test('watch events are encoded once and shared: every watcher gets the same byte
     ],
   );
 });
+
+test('a list past 1 MiB, written in pieces, and an empty list are what encoding the whole list gives', async () => {
+  const ns = await newTestNamespace(cp, 'caching-big');
+  const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: ns };
+  // 12 objects of ~200 KiB: a 2.4 MiB answer, three pieces of the writer's 1 MiB.
+  for (let i = 0; i < 12; i++)
+    await cp.client.create(CM, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `big-${i}`, labels: { big: 'yes' } },
+      data: { k: `${i}`.repeat(200 * 1024) },
+    });
+  const path = `/api/v1/namespaces/${ns}/configmaps?labelSelector=big%3Dyes`;
+  for (let round = 0; round < 2; round++) {
+    const json = await raw(path);
+    assert.ok(json.length > 2 * 1024 * 1024, `${json.length} bytes`);
+    assert.equal(json, JSON.stringify(JSON.parse(json)), 'compact JSON, keys in order');
+    const list = JSON.parse(json) as { items: KObject[] };
+    assert.deepEqual(
+      list.items.map((o) => o.metadata.name),
+      Array.from({ length: 12 }, (_, i) => `big-${i}`).sort(),
+    );
+    for (const item of list.items)
+      assert.equal(JSON.stringify(item), await raw(`/api/v1/namespaces/${ns}/configmaps/${item.metadata.name}`));
+    const meta = await raw(path, METADATA);
+    assert.equal(meta, JSON.stringify(JSON.parse(meta)));
+    assert.equal((JSON.parse(meta) as { items: unknown[] }).items.length, 12);
+  }
+  for (const accept of ['application/json', METADATA]) {
+    const empty = await raw(`/api/v1/namespaces/${ns}/configmaps?labelSelector=big%3Dno`, accept);
+    assert.equal(empty, JSON.stringify(JSON.parse(empty)));
+    assert.deepEqual((JSON.parse(empty) as { items: unknown[] }).items, []);
+  }
+});
