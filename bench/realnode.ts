@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import type { KObject } from '../src/api/object.js';
 import { RestClient, type WatchStream } from '../src/client/rest.js';
 import { startControlPlane } from '../src/cluster/controlplane.js';
+import { runtimeOperationTimes } from '../src/node/kubelet/instrumented.js';
 import { probeRuns } from '../src/node/kubelet/metrics.js';
 import { waitFor } from '../src/testing/wait.js';
 import { pm2ScaleMs } from './pm2.js';
@@ -171,6 +172,7 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     const seq: string[] = [];
     const createdAt = new Map<string, number>();
     const cpu0 = process.cpuUsage();
+    const ops0 = await runtimeOperationTimes();
     const latStart = performance.now();
     for (let i = 0; i < nPods && performance.now() - latStart < latencyBudgetMs; i++) {
       const name = `bench-pause-${i}`;
@@ -182,6 +184,14 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
       latencies.push(readyAt.get(name)! - t);
     }
     const seqCpu = process.cpuUsage(cpu0);
+    const ops1 = await runtimeOperationTimes();
+    // The node's side of a start, by runtime call (kubelet_runtime_operations_duration_seconds), over these pods.
+    const opMean = (op: string) => {
+      const a = ops0.get(op) ?? { count: 0, meanMs: 0 };
+      const b = ops1.get(op) ?? { count: 0, meanMs: 0 };
+      const n = b.count - a.count;
+      return n > 0 ? `${op} ${fmtMs((b.meanMs * b.count - a.meanMs * a.count) / n)} (x${n})` : `${op} -`;
+    };
     const p99 = percentile(latencies, 99);
     const partial = seq.length < nPods ? ` (ONLY ${seq.length} of ${nPods}: the ${fmtS(latencyBudgetMs)} budget ran out)` : '';
     lines.push(`pod start latency (create -> Ready seen by a watch), ${seq.length} pause pods (${PAUSE}) created one at a time${partial}:`);
@@ -194,6 +204,9 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     };
     lines.push(
       `  phases: create -> bound ${phase(createdAt, boundAt)}; bound -> container running ${phase(boundAt, runningAt)}; running -> Ready ${phase(runningAt, readyAt)}`,
+    );
+    lines.push(
+      `  runtime calls, mean: ${['run_podsandbox', 'create_container', 'start_container', 'list_podsandbox', 'list_containers', 'podsandbox_status'].map(opMean).join(', ')}`,
     );
     lines.push(
       `  process CPU (control plane and agent, one process) per pod start: ${fmtMs((seqCpu.user + seqCpu.system) / 1000 / Math.max(1, latencies.length))} (user ${fmtMs(seqCpu.user / 1000 / Math.max(1, latencies.length))}, system ${fmtMs(seqCpu.system / 1000 / Math.max(1, latencies.length))})`,

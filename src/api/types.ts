@@ -128,6 +128,8 @@ export const [DEPLOYMENTS, REPLICASETS, DAEMONSETS, STATEFULSETS, CONTROLLERREVI
 export const REPLICATIONCONTROLLERS = gvr('', 'v1', 'replicationcontrollers');
 export const [PERSISTENTVOLUMES, PERSISTENTVOLUMECLAIMS] = ['persistentvolumes', 'persistentvolumeclaims'].map((r) => gvr('', 'v1', r));
 export const LEASES = gvr('coordination.k8s.io', 'v1', 'leases');
+export const STORAGECLASSES = gvr('storage.k8s.io', 'v1', 'storageclasses');
+export const CERTIFICATESIGNINGREQUESTS = gvr('certificates.k8s.io', 'v1', 'certificatesigningrequests');
 export const ENDPOINTSLICES = gvr('discovery.k8s.io', 'v1', 'endpointslices');
 export const [JOBS, CRONJOBS] = ['jobs', 'cronjobs'].map((r) => gvr('batch', 'v1', r));
 

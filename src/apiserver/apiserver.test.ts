@@ -7,6 +7,7 @@ import type { KObject } from '../api/object.js';
 import { isApiError, RestClient } from '../client/rest.js';
 import { MemoryStore } from '../store/memory.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { podManifest } from '../testing/pods.js';
 import { adminUser } from './authn/user.js';
 import { ApiServer } from './server.js';
 
@@ -68,6 +69,38 @@ test('watch from a resourceVersion, with selector transitions as ADDED/DELETED',
   // Created outside the selector: nothing; labelled into it: ADDED; out again: DELETED.
   assert.deepEqual(seen, ['ADDED sel', 'MODIFIED sel', 'DELETED sel']);
   assert.equal(o.metadata.name, 'sel');
+});
+
+test('a GET is a consistent read answered from the watch cache, the store read only for what the cache lacks', async () => {
+  const created = await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fresh' }, data: { v: 'api' } });
+  const key = '/registry/configmaps/default/fresh';
+  const store = cp.api.store;
+  const reads: string[] = [];
+  const get = store.get.bind(store);
+  store.get = (k: string) => {
+    reads.push(k);
+    return get(k);
+  };
+  try {
+    // A write straight to the store, under the API: the next GET has it (no stale cache answer).
+    const stored = JSON.parse((await get(key))!.value) as KObject & { data: Record<string, string> };
+    const kv = await store.update(key, JSON.stringify({ ...stored, data: { v: 'store' } }), Number(created.metadata.resourceVersion));
+    // The newest write is elsewhere: the cache is still current at the store's revision.
+    await cp.client.create({ ...CM, resource: 'secrets' }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'elsewhere' } });
+    const got = (await cp.client.get({ ...CM, name: 'fresh' })) as KObject & { data: Record<string, string> };
+    assert.deepEqual(got.data, { v: 'store' });
+    assert.equal(got.metadata.resourceVersion, String(kv.modRevision));
+    assert.deepEqual(
+      reads.filter((k) => k.startsWith('/registry/configmaps/')),
+      [],
+      'served from the watch cache',
+    );
+    // What the cache lacks is read from the store: still a 404.
+    await assert.rejects(cp.client.get({ ...CM, name: 'never-made' }), (e) => isApiError(e) && e.code === 404);
+    assert.ok(reads.includes('/registry/configmaps/default/never-made'));
+  } finally {
+    store.get = get;
+  }
 });
 
 test('dryRun stores nothing; generateName makes a name', async () => {
@@ -231,12 +264,7 @@ test('verbs a resource or subresource does not serve are 405, not another verb i
   const NS = { group: '', version: 'v1', resource: 'namespaces' };
   await assert.rejects(cp.client.deleteCollection(NS), (e) => isApiError(e) && e.code === 405);
   const POD = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-  await cp.client.create(POD, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'verbs' },
-    spec: { containers: [{ name: 'c', image: 'nginx' }] },
-  });
+  await cp.client.create(POD, podManifest('verbs', 'nginx'));
   try {
     await assert.rejects(
       cp.client.update(

@@ -164,6 +164,20 @@ describe('WatchCache', () => {
     });
   });
 
+  test('currentAt: current at the store revision while following, even after writes elsewhere; not while the watch is down', async () => {
+    await withCache(async ({ counting, store, cache }) => {
+      await store.create('/registry/pods/a/p', pod('a', 'p'));
+      await store.create('/registry/secrets/a/s', '{}');
+      const rev = await store.currentRevision();
+      assert.ok(cache.revision < rev, 'the write elsewhere sent the cache no event');
+      assert.equal(cache.currentAt(rev), true);
+      assert.equal(cache.revision, rev);
+      counting.breakWatches();
+      assert.equal(cache.currentAt(await store.currentRevision()), false, 'not following: the cache cannot vouch');
+      await waitFor('the cache follows again', () => cache.currentAt(rev), 5_000);
+    });
+  });
+
   test('a thousand watchers cost one store watch, and each sees every event in order', async () => {
     await withCache(async ({ counting, store, cache }) => {
       const seen: number[][] = [];

@@ -147,6 +147,22 @@ export class WatchCache {
     });
   }
 
+  /**
+   * Whether the cache reflects the store as of revision, a revision the store's currentRevision()
+   * just answered: every store promises that its watchers have every event at or below the
+   * revision it answers (see requestProgress), so a cache that is following the store is
+   * current there, even when the newest writes were to other prefixes. For a consistent read
+   * from the cache, as kube-apiserver's (KEP-2340) after it has the store's current revision.
+   */
+  currentAt(revision: number): boolean {
+    if (!this.following) return false;
+    if (revision > this.current) {
+      this.current = revision;
+      this.resolveWaiters();
+    }
+    return true;
+  }
+
   /** Current objects under keyPrefix (default: the whole prefix), sorted by key. Shared: do not mutate. */
   list(keyPrefix: string = this.prefix): { items: KObject[]; revision: number } {
     const items: KObject[] = [];

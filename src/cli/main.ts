@@ -398,17 +398,20 @@ examples(
   ['k8ts image rm myapp:v1'],
 );
 
-// ---- internal: what `up` runs in the background, and what completion scripts call ----------
+// ---- internal: what completion scripts call, and `up`'s background processes as clusters
+// started by an older k8ts run them (`up` now starts them through daemon.js) ----------------
 program
   .command('supervise', { hidden: true })
   .requiredOption('--data-dir <dir>')
   .argument('<command...>')
-  .action(async (command: string[], o: { dataDir: string }) => exitWith((await import('./serve.js')).superviseCluster(o.dataDir, command)));
+  .action(async (command: string[], o: { dataDir: string }) =>
+    exitWith((await import('./supervise.js')).superviseCluster(o.dataDir, command)),
+  );
 program
   .command('serve', { hidden: true })
   .requiredOption('--data-dir <dir>')
   .requiredOption('--port <n>')
-  .action(async (o: { dataDir: string; port: string }) => exitWith((await import('./up.js')).serve(o)));
+  .action(async (o: { dataDir: string; port: string }) => exitWith((await import('./serve.js')).serve(o)));
 program
   .command('__complete', { hidden: true })
   .argument('[words...]')

@@ -1,5 +1,6 @@
 // `k8ts nodes simulate N`: sets the number of simulated nodes of a running cluster.
 
+import { NODES } from '../api/types.js';
 import { RestClient } from '../client/rest.js';
 import { caOf, ensureToken, runningCluster } from '../cluster/controlplane.js';
 import { requestSimulatedNodes } from '../cluster/simulated.js';
@@ -24,7 +25,7 @@ export async function simulateNodes(nText: string, opts: { name?: string; dataDi
     // Show progress until the count is reached (or 60 s pass).
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const nodes = await client.list({ group: '', version: 'v1', resource: 'nodes' });
+      const nodes = await client.list(NODES);
       const sims = nodes.items.filter((x) => x.metadata.annotations?.['kwok.x-k8s.io/node'] !== undefined);
       process.stdout.write(`\rsimulated nodes: ${sims.length}/${n}   `);
       if (sims.length === n) break;

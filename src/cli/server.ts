@@ -176,6 +176,6 @@ export async function server(o: ServerOptions): Promise<number> {
   if (o.podCidr) cfg.podCIDR = parseField('podCIDR', o.podCidr, '--pod-cidr');
   if (o.bridge) cfg.bridge = parseField('bridge', o.bridge, '--bridge');
   if (o.nodeName) cfg.nodeName = parseField('nodeName', o.nodeName, '--node-name');
-  const { serveCluster } = await import('./up.js');
+  const { serveCluster } = await import('./serve.js');
   return serveCluster(t, cfg, cfg.port === 0 ? 0 : cfg.port, undefined, undefined, { joined: true });
 }

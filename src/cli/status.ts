@@ -1,5 +1,6 @@
 // `k8ts status`: what runs where.
 
+import { NODES } from '../api/types.js';
 import { RestClient } from '../client/rest.js';
 import { caOf, ensureToken, readClusterInfo, runningCluster } from '../cluster/controlplane.js';
 import { resolveTarget } from './target.js';
@@ -27,7 +28,7 @@ export async function status(opts: { name?: string; dataDir?: string }): Promise
   try {
     const token = ensureToken(dataDir);
     const client = new RestClient({ server: info.url, token, caData: caOf(dataDir), timeoutMs: 3000 });
-    const nodes = await client.list({ group: '', version: 'v1', resource: 'nodes' });
+    const nodes = await client.list(NODES);
     client.close();
     console.log(`  nodes:      ${nodes.items.length ? nodes.items.map((n) => n.metadata.name).join(', ') : 'none yet'}`);
   } catch {

@@ -25,12 +25,13 @@ import {
 } from '../api/bootstraptoken.js';
 import { parseDuration } from '../api/duration.js';
 import type { KObject } from '../api/object.js';
+import { SECRETS } from '../api/types.js';
 import { isApiError, RestClient } from '../client/rest.js';
 import { caOf, ensureToken, runningCluster } from '../cluster/controlplane.js';
 import { caCertHash } from '../pki/csr.js';
 import { resolveTarget } from './target.js';
 
-const SECRETS = { group: '', version: 'v1', resource: 'secrets', namespace: 'kube-system' };
+const KUBE_SYSTEM_SECRETS = { ...SECRETS, namespace: 'kube-system' };
 const USAGES = ['signing', 'authentication'];
 
 interface TargetOptions {
@@ -107,7 +108,7 @@ export async function tokenCreate(token: string | undefined, o: TokenCreateOptio
       groups,
     });
     try {
-      await client.create(SECRETS, secret);
+      await client.create(KUBE_SYSTEM_SECRETS, secret);
     } catch (e) {
       if (isApiError(e) && e.code === 409) {
         console.error(`k8ts token create: a token with id "${parseBootstrapToken(tok)!.id}" already exists`);
@@ -163,7 +164,7 @@ export async function tokenList(o: TargetOptions): Promise<number> {
   if (typeof c === 'number') return c;
   const { client } = c;
   try {
-    const list = await client.list(SECRETS, { fieldSelector: `type=${BOOTSTRAP_TOKEN_SECRET_TYPE}` });
+    const list = await client.list(KUBE_SYSTEM_SECRETS, { fieldSelector: `type=${BOOTSTRAP_TOKEN_SECRET_TYPE}` });
     const rows: string[][] = [['TOKEN', 'TTL', 'EXPIRES', 'USAGES', 'DESCRIPTION', 'EXTRA GROUPS']];
     const now = Date.now();
     for (const s of list.items) {
@@ -221,7 +222,7 @@ export async function tokenDelete(ids: string[], o: TargetOptions): Promise<numb
         continue;
       }
       try {
-        await client.delete({ ...SECRETS, name: `${BOOTSTRAP_TOKEN_SECRET_PREFIX}${id}` });
+        await client.delete({ ...KUBE_SYSTEM_SECRETS, name: `${BOOTSTRAP_TOKEN_SECRET_PREFIX}${id}` });
         console.log(`bootstrap token "${id}" deleted`);
       } catch (e) {
         if (isApiError(e) && e.code === 404) {

@@ -18,20 +18,10 @@ import {
   readConfigFile,
   writeConfigFile,
 } from '../cluster/config.js';
-import {
-  adminCredentials,
-  type ControlPlane,
-  caOf,
-  readClusterInfo,
-  readyz,
-  runningCluster,
-  startControlPlane,
-  writeClusterInfo,
-} from '../cluster/controlplane.js';
+import { adminCredentials, caOf, readClusterInfo, readyz, runningCluster } from '../cluster/controlplane.js';
 import { acquireLock, type DirLock } from '../cluster/lock.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
-import { STOP_BUDGET_MS, sameProcess } from '../cluster/process.js';
-import { parseRuntimeChoice } from '../cluster/runtimechoice.js';
+import { sameProcess } from '../cluster/process.js';
 import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
 import { resolveTarget, type Target } from './target.js';
 
@@ -114,7 +104,8 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
   ],
 ];
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
+/** The background processes' entry (not main.js: they need no command line). */
+const DAEMON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'daemon.js');
 
 function isGiven(o: UpOptions, key: keyof UpOptions): boolean {
   return o.given ? o.given.has(key) : o[key] !== undefined;
@@ -267,7 +258,21 @@ async function startInBackground(
     }
   })();
   // The supervisor writes the log; it is detached, so it outlives this command and its terminal.
-  const args = [MAIN, 'supervise', '--data-dir', t.dataDir, '--', MAIN, 'serve', '--data-dir', t.dataDir, '--port', String(port)];
+  const args = [
+    DAEMON,
+    'supervise',
+    '--data-dir',
+    t.dataDir,
+    '--name',
+    t.name,
+    '--',
+    DAEMON,
+    'serve',
+    '--data-dir',
+    t.dataDir,
+    '--port',
+    String(port),
+  ];
   const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, ...lock.env } });
   const started = Date.now();
   process.stdout.write(`Starting k8ts cluster "${t.name}" `);
@@ -341,121 +346,6 @@ function logTail(file: string, from: number): string {
   }
 }
 
-/** The control plane in this process, until SIGTERM/SIGINT. `serve` (under the supervisor) and `up --foreground` run it. */
-export async function serveCluster(
-  t: Target,
-  cfg: ClusterConfig,
-  port: number,
-  held?: DirLock,
-  onReady?: () => void,
-  o: { joined?: boolean } = {},
-): Promise<number> {
-  // The supervisor may die and take our stdout with it: lose the lines, not the cluster.
-  for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
-  // A stop asked for while starting waits for the start to end, then stops what started.
-  let stopAsked: string | undefined;
-  let stopNow: ((sig: string) => void) | undefined;
-  const onSignal = (sig: string) => {
-    if (stopNow) stopNow(sig);
-    else stopAsked ??= sig;
-  };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  // The lock guards making the CA and token, and the store's first open.
-  let lock: DirLock | undefined = held ?? (await acquireLock(t.files.lock, { waitMs: 120_000 }));
-  let cp: ControlPlane;
-  try {
-    cp = await startControlPlane({
-      dataDir: t.dataDir,
-      port,
-      store: cfg.store,
-      etcdTLS: etcdTLSOf(cfg),
-      node: cfg.node,
-      podCIDR: cfg.podCIDR,
-      bridgeName: cfg.bridge,
-      nodeName: cfg.nodeName,
-      clusterCIDR: cfg.clusterCIDR,
-      nodeCIDRMaskSize: cfg.nodeCIDRMaskSize,
-      allocateNodeCIDRs: cfg.allocateNodeCIDRs,
-      bindAddress: cfg.bindAddress,
-      advertiseAddress: cfg.advertiseAddress,
-      tlsSANs: cfg.tlsSANs ? cfg.tlsSANs.split(',') : undefined,
-      simulatedNodes: cfg.simulatedNodes,
-      nodeGracePeriodSeconds: cfg.nodeGracePeriodSeconds,
-      runtime: parseRuntimeChoice(cfg.runtime ?? process.env.K8TS_RUNTIME),
-      resolvConf: cfg.resolvConf,
-      fleetlock: cfg.fleetlockAddress ? { address: cfg.fleetlockAddress, slots: cfg.fleetlockSlots, tls: cfg.fleetlockTLS } : undefined,
-      proxyMode: cfg.proxyMode ?? 'auto',
-      ingressHttpPort: cfg.ingressHttpPort,
-      ingressHttpsPort: cfg.ingressHttpsPort,
-      loadBalancerPool: cfg.loadBalancerPool,
-      metricResolutionSeconds: cfg.metricResolutionSeconds,
-      hpaSyncPeriodSeconds: cfg.hpaSyncPeriodSeconds,
-      hpaDownscaleStabilizationSeconds: cfg.hpaDownscaleStabilizationSeconds,
-      // Clients may come as soon as the API server answers: the CA, token and store are made by
-      // then (the lock's work is done), and `up` returns ready on this record.
-      onServing: (url) => {
-        lock?.release();
-        lock = undefined;
-        writeClusterInfo(t.dataDir, { url, port: Number(new URL(url).port), starting: true }, cfg.store);
-        onReady?.();
-      },
-    });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') console.error(`k8ts: port ${port} is in use; pick another with --port N (0 picks a free one).`);
-    else console.error(`k8ts: failed to start: ${err.stack ?? err.message}`);
-    for (const f of [t.files.info, t.files.pid]) fs.rmSync(f, { force: true });
-    // Exit now: a half-started control plane may still hold timers and sockets.
-    process.exit(1);
-  } finally {
-    lock?.release();
-  }
-  if (!o.joined && String(cfg.store).startsWith('etcd://')) {
-    // The cluster's own options, for servers that join it later (`k8ts server --join`).
-    const [{ RestClient }, { publishClusterConfig }] = await Promise.all([import('../client/rest.js'), import('./server.js')]);
-    const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM });
-    await publishClusterConfig(client, cfg)
-      .catch((e: Error) => console.error(`k8ts: could not publish kube-system/k8ts-config: ${e.message}`))
-      .finally(() => client.close());
-  }
-  writeClusterInfo(t.dataDir, { url: cp.url, port: cp.api.port, node: cp.node, fleetlock: cp.fleetlock }, cfg.store);
-  console.log(
-    `${new Date().toISOString()} k8ts control plane of "${t.name}" serving at ${cp.url} (pid ${process.pid}, store ${cfg.store}, data dir ${t.dataDir})`,
-  );
-  if (cp.node)
-    console.log(
-      `node ${cp.node.name} at ${cp.node.ip}${cp.node.limitations.length ? ` (limited: ${cp.node.limitations.join('; ')})` : ''}`,
-    );
-  // Started, all of it: from now on the supervisor takes a death for a crash and restarts it (a
-  // failure while the controllers or the node start is a failure to start, not restarted).
-  process.send?.({ ready: true });
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    stopNow = (sig: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.log(`${new Date().toISOString()} k8ts: ${sig}, stopping`);
-      const hard = setTimeout(() => process.exit(1), STOP_BUDGET_MS);
-      hard.unref();
-      void cp.stop().finally(() => {
-        for (const f of [t.files.info, t.files.pid]) {
-          try {
-            fs.rmSync(f);
-          } catch {
-            /* gone */
-          }
-        }
-        resolve();
-      });
-    };
-    if (stopAsked) stopNow(stopAsked);
-  });
-  // The IPC channel to the supervisor would keep this process alive.
-  process.disconnect?.();
-  return 0;
-}
-
 async function runForeground(
   t: Target,
   cfg: ClusterConfig,
@@ -464,6 +354,7 @@ async function runForeground(
   kubeconfig: string | false | undefined,
   mode: number | undefined,
 ): Promise<number> {
+  const { serveCluster } = await import('./serve.js');
   return serveCluster(t, cfg, port, lock, () => {
     if (kubeconfig === false) return;
     const info = readClusterInfo(t.dataDir)!;
@@ -472,33 +363,4 @@ async function runForeground(
   });
 }
 
-/** `k8ts serve`: what the supervisor runs; the options come from the data dir's config.yaml. */
-export async function serve(o: { dataDir: string; port: string }): Promise<number> {
-  const t = resolveTarget({ dataDir: o.dataDir });
-  const cfg = readConfigFile(t.files.config);
-  if (!cfg) throw new Error(`${t.files.config} is missing; start clusters with k8ts up`);
-  const full: ClusterConfig = { ...defaultConfig(t.name), ...cfg, name: t.name };
-  return serveCluster(t, full, parseField('port', o.port, '--port'));
-}
-
 export { CONFIG_FIELDS };
-
-/** The PEM files of --etcd-cafile/--etcd-certfile/--etcd-keyfile, read now (a missing one is a plain error). */
-function etcdTLSOf(cfg: ClusterConfig): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
-  if (!cfg.etcdCAFile && !cfg.etcdCertFile && !cfg.etcdKeyFile) return undefined;
-  if (!String(cfg.store).startsWith('etcd://')) throw new Error('--etcd-cafile/--etcd-certfile/--etcd-keyfile need --store etcd://...');
-  if (!cfg.etcdCertFile !== !cfg.etcdKeyFile) throw new Error('--etcd-certfile and --etcd-keyfile go together');
-  const read = (f: string | undefined, flag: string): Buffer | undefined => {
-    if (!f) return undefined;
-    try {
-      return fs.readFileSync(f);
-    } catch (e) {
-      throw new Error(`${flag} ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  };
-  return {
-    ca: read(cfg.etcdCAFile, '--etcd-cafile'),
-    cert: read(cfg.etcdCertFile, '--etcd-certfile'),
-    key: read(cfg.etcdKeyFile, '--etcd-keyfile'),
-  };
-}

@@ -13,7 +13,7 @@ import type { ApiServer } from '../apiserver/server.js';
 import type { RestClient } from '../client/rest.js';
 import type { ControllerManager } from '../controllers/manager.js';
 import type { FleetLockServer } from '../fleetlock/server.js';
-import { ensureClientCert, ensurePKI, makeServingCert, readAdminCert } from '../pki/certs.js';
+import { ensureClientCert, ensurePKI, ensureServingCert, readAdminCert } from '../pki/certs.js';
 import type { ProxyModeChoice } from '../proxy/server.js';
 import type { SchedulerServer } from '../scheduler/server.js';
 import type { StoreKind } from '../store/index.js';
@@ -74,8 +74,8 @@ export interface ControlPlaneOptions {
    * The components this process runs (controllers, scheduler, simulated nodes, the local node
    * agent, FleetLock) reach the API server in-process (src/apiserver/inprocess.ts) instead of
    * over HTTPS to 127.0.0.1: same chain, each with its own identity, no TLS or JSON, and the
-   * watch cache's objects shared with their informers. Default: K8TS_INPROCESS_CLIENTS ('0'
-   * off, '1' on), else off.
+   * watch cache's objects shared with their informers. Default: on, unless
+   * K8TS_INPROCESS_CLIENTS=0 (HTTPS, as separate processes would talk: for comparing the two).
    */
   inProcessClients?: boolean;
   /** Called once the API server answers, before the controllers, scheduler and node start. */
@@ -140,6 +140,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     phases.push(`${name} ${Math.round(now - tPhase)}`);
     tPhase = now;
   };
+  // This machine's node runs its commands (ip, nft, mount) through the spawner's helper, a Node
+  // process of its own: started now, it comes up while the control plane loads, not on the node's
+  // path to ready.
+  if (opts.node !== false) void import('../node/runtime/spawner.js').then(({ spawner }) => spawner.warm());
   // What serving needs comes first; the components that are clients of the API (controllers,
   // scheduler, node) are loaded while it already answers (#13: `k8ts up` is ready when the API
   // server is, as kubeadm's control plane is, before the controllers have synced).
@@ -221,7 +225,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const nodeClients: RestClient[] = [];
   let simulatorClient: RestClient | undefined;
   let fleetlock: FleetLockServer | undefined;
-  const inProcess = opts.inProcessClients ?? process.env.K8TS_INPROCESS_CLIENTS === '1';
+  const inProcess = opts.inProcessClients ?? process.env.K8TS_INPROCESS_CLIENTS !== '0';
   try {
     const [
       { startControllers },
@@ -245,7 +249,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     phase('component modules');
     // What the components' clients travel by: in-process to this API server, or HTTPS.
     const transport = inProcess ? inProcessTransport(api) : undefined;
-    if (opts.controllers !== false) {
+    // The controller manager and scheduler, and this machine's node, are clients of the API
+    // server and of nothing else of each other's (as on kubeadm's control-plane node, whose kubelet
+    // registers while kube-controller-manager starts): started together, the node's waits
+    // (its bridge, nft and ip commands, its registration) overlap the controllers'.
+    const took = (name: string, t: number) => `${name} ${Math.round(performance.now() - t)}`;
+    const startControllersAndScheduler = async (): Promise<string | undefined> => {
+      if (opts.controllers === false) return undefined;
+      const t = performance.now();
       // The manager acts as system:kube-controller-manager, each controller as its service
       // account in kube-system (--use-service-account-credentials, as kubeadm sets it). Simulated
       // nodes play kubelets of no identity of their own: they keep the admin's client.
@@ -294,13 +305,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       // The scheduler acts as system:kube-scheduler, with only the bootstrap policy's rights for it.
       const sched = ensureClientCert(files.dir, pki.ca, 'kube-scheduler', 'system:kube-scheduler');
       scheduler = await startScheduler({ server: url, certData: sched.cert, keyData: sched.key, caData: pki.ca.cert, transport, log });
-      phase('controllers and scheduler');
-    }
-    if (opts.node !== false) {
+      return took('controllers and scheduler', t);
+    };
+    const startNode = async (): Promise<string | undefined> => {
+      if (opts.node === false) return undefined;
+      const t = performance.now();
       // This machine's node is system:node:NAME like any other (kubeadm init writes the
       // control-plane node's kubelet.conf from the CA the same way), its add-ons
       // system:k8ts:node-addons:NAME, kube-proxy system:kube-proxy: never the admin.
       const nodeName = opts.nodeName ?? defaultNodeName();
+      const servingCert = (name: string, ip: string) =>
+        ensureServingCert(files.dir, pki.ca, 'kubelet-serving', `system:node:${name}`, [name], [ip]);
       const kubelet = ensureClientCert(files.dir, pki.ca, 'kubelet-client', `system:node:${nodeName}`, ['system:nodes']);
       const client = new RestClient({
         server: url,
@@ -338,8 +353,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         dir: `${files.dir}/node`,
         streamingTLS: {
           clientCA: pki.ca.cert,
-          // Issued here by the CA, as kubeadm init does for the control plane's own node.
-          servingCertificate: async (name, ip) => makeServingCert(pki.ca, `system:node:${name}`, [name], [ip]),
+          // Issued here by the CA, as kubeadm init does for the control plane's own node, and
+          // kept in the data dir while it still names the node (no X.509 writer loaded at a restart).
+          servingCertificate: async (name, ip) => servingCert(name, ip),
+          servingNow: (name, ip) => servingCert(name, ip),
         },
         podCIDR: opts.podCIDR,
         bridgeName: opts.bridgeName,
@@ -354,8 +371,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         log,
         leaseRenewMs: heartbeatMs(opts.nodeGracePeriodSeconds),
       });
-      phase('node');
-    }
+      return took('node', t);
+    };
+    // Both run to their end before a failure is thrown, so that the clean-up below finds what either started.
+    const started = await Promise.allSettled([startControllersAndScheduler(), startNode()]);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
+    for (const r of started) if (r.status === 'fulfilled' && r.value) phases.push(r.value);
+    phase('all components');
     if (opts.fleetlock) {
       // A client of the cluster like the controllers, as system:k8ts:fleetlock (kured's rights),
       // with the API server's certificate for HTTPS.

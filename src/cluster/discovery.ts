@@ -15,11 +15,12 @@ import {
   parseBootstrapToken,
 } from '../api/bootstraptoken.js';
 import type { KObject } from '../api/object.js';
+import { CONFIGMAPS } from '../api/types.js';
 import { RestClient } from '../client/rest.js';
 import { caCertHash } from '../pki/csr.js';
 import { verifyDetachedSignature } from '../pki/jws.js';
 
-const CLUSTER_INFO = { group: '', version: 'v1', resource: 'configmaps', namespace: CLUSTER_INFO_NAMESPACE, name: CLUSTER_INFO_CONFIGMAP };
+const CLUSTER_INFO = { ...CONFIGMAPS, namespace: CLUSTER_INFO_NAMESPACE, name: CLUSTER_INFO_CONFIGMAP };
 
 export interface DiscoveryResult {
   /** The CA to trust from now on (PEM). */

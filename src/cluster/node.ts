@@ -44,9 +44,15 @@ export interface LocalNodeOptions {
   /**
    * TLS of the node's streaming server: the CA of the API server's client certificate (kubelet's
    * --client-ca-file), and the node's serving certificate for its name and address, asked for
-   * once the Node is registered (the kubelet-serving CSR is approved against its addresses).
+   * once the Node is registered (the kubelet-serving CSR is approved against its addresses);
+   * or, where it can be had at once (the control plane's own node, whose CA is at hand, as
+   * kubeadm init issues it), servingNow's, served from the start.
    */
-  streamingTLS: { clientCA: string; servingCertificate(nodeName: string, ip: string): Promise<KeyPairPEM> };
+  streamingTLS: {
+    clientCA: string;
+    servingCertificate(nodeName: string, ip: string): Promise<KeyPairPEM>;
+    servingNow?(nodeName: string, ip: string): KeyPairPEM;
+  };
   /** Port of the streaming server (0: any free one). */
   kubeletPort?: number;
   log?: (msg: string) => void;
@@ -153,14 +159,14 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   const network = isolated
     ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true, owner: `data dir ${opts.dir}` })
     : null;
-  if (network) await network.ensureBridge();
   // registries.yaml beside the store: mirrors, plain-http registries and credentials (images/hosts.ts).
   const images = new LocalImageStore({
     dir: path.join(opts.dir, 'images'),
     registryConfigFile: path.join(opts.dir, 'registries.yaml'),
     log,
   });
-  await images.cleanup().catch((e) => log(`image store cleanup: ${(e as Error).message}`));
+  // The bridge (ip and nft commands) and the image store's clean-up (files) at once.
+  await Promise.all([network?.ensureBridge(), images.cleanup().catch((e) => log(`image store cleanup: ${(e as Error).message}`))]);
   const runtime = chooseRuntime(opts.runtime ?? parseRuntimeChoice(process.env.K8TS_RUNTIME), opts.dir, images, network, log);
   const limitations = runtime.limitations();
   for (const l of limitations) log(`node ${name}: ${l}`);
@@ -180,18 +186,22 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   log(`node ${name}: service proxy: ${proxy.describe()}`);
   // Until its serving certificate is issued the node serves a self-signed one no API server
   // trusts (kubelet without a certificate does the same): streams wait for the real one.
+  const servingNow = opts.streamingTLS.servingNow?.(name, ip);
   const streaming = new StreamingServer({
     runtime,
     clientCA: opts.streamingTLS.clientCA,
-    tls: makeCA(`system:node:${name} (not yet certified)`, 1),
+    tls: servingNow ?? makeCA(`system:node:${name} (not yet certified)`, 1),
     lookupPod: (ns, n) => lookupPodInRuntime(runtime, ns, n),
     resourceMetrics: () => resourceMetricsText(runtime),
   });
-  const port = await streaming.listen(opts.kubeletPort ?? 0, ip);
   // Cluster DNS listens on the bridge gateway, which every pod of this node reaches.
   let dns: NodeDNS | undefined;
-  if (network && opts.clusterDNS !== false) {
-    dns = new NodeDNS({
+  const startDNS = async (): Promise<void> => {
+    if (!network || opts.clusterDNS === false) {
+      if (!network) log("cluster DNS not run on this node: it needs the pod bridge (root); pods get the node's resolv.conf");
+      return;
+    }
+    const d = new NodeDNS({
       client: opts.addonsClient ?? opts.client,
       nodeName: name,
       listenAddress: network.gateway,
@@ -199,15 +209,33 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
       log,
     });
     try {
-      await dns.start();
+      await d.start();
+      dns = d;
     } catch (e) {
       log(`cluster DNS not started on ${network.gateway}:53: ${(e as Error).message}; pods get the node's resolv.conf`);
-      await dns.stop().catch(() => undefined);
-      dns = undefined;
+      await d.stop().catch(() => undefined);
     }
-  } else if (!network) {
-    log("cluster DNS not run on this node: it needs the pod bridge (root); pods get the node's resolv.conf");
+  };
+  // The streaming server, cluster DNS and the service proxy need nothing of each other's: started
+  // together (kubelet's servers and kube-proxy start independently too), the agent after them, as
+  // before (its pods find the service rules and DNS in place).
+  let proxyStarted = false;
+  const [listening, , proxying] = await Promise.allSettled([
+    streaming.listen(opts.kubeletPort ?? 0, ip),
+    startDNS(),
+    proxy.start().then(() => {
+      proxyStarted = true;
+    }),
+  ]);
+  const failed = [listening, proxying].find((r) => r.status === 'rejected');
+  if (failed || listening.status !== 'fulfilled') {
+    if (proxyStarted) await proxy.stop({ cleanup: false }).catch(() => undefined);
+    await dns?.stop().catch(() => undefined);
+    await streaming.close().catch(() => undefined);
+    await runtime.close();
+    throw (failed as PromiseRejectedResult | undefined)?.reason ?? new Error('streaming server did not start');
   }
+  const port = listening.value;
   const clusterDNS = dns?.serviceIP ? [dns.serviceIP] : [];
   const agent = new NodeAgent({
     client: opts.client,
@@ -228,7 +256,6 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     endpointsDrained: (ips, timeoutMs) => proxy.waitForEndpointsGone(ips, timeoutMs),
   });
   try {
-    await proxy.start();
     await agent.start();
   } catch (e) {
     await proxy.stop({ cleanup: false }).catch(() => undefined);
@@ -238,14 +265,17 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     throw e;
   }
   try {
-    streaming.setServingCertificate(await opts.streamingTLS.servingCertificate(name, ip));
+    if (!servingNow) streaming.setServingCertificate(await opts.streamingTLS.servingCertificate(name, ip));
   } catch (e) {
     log(`node ${name}: no serving certificate (${(e as Error).message}): logs, exec and port-forward to this node will be refused`);
   }
-  // Routes to the other nodes' pods (flannel's host-gw / vxlan), once this Node is registered.
+  // Routes to the other nodes' pods (flannel's host-gw / vxlan), once this Node is registered;
+  // beside them, at once (they share nothing but the API server), DNS's endpoint, the ingress
+  // controller and NetworkPolicy.
   let routes: RouteManager | undefined;
-  if (network) {
-    routes = new RouteManager({
+  const startRoutes = async (): Promise<void> => {
+    if (!network) return;
+    const r = new RouteManager({
       client: opts.client,
       nodeName: name,
       nodeIP: ip,
@@ -255,45 +285,54 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
       log,
     });
     try {
-      await routes.start();
+      await r.start();
+      routes = r;
     } catch (e) {
       log(`node ${name}: pod routes to other nodes not set up: ${(e as Error).message}`);
-      await routes.stop({ cleanup: false }).catch(() => undefined);
-      routes = undefined;
+      await r.stop({ cleanup: false }).catch(() => undefined);
     }
-  }
-  await dns?.publish().catch((e) => log(`cluster DNS: publishing its endpoint: ${(e as Error).message}`));
+  };
   // The bundled ingress controller (k3s's traefik) on the node's address; a port it cannot
   // bind leaves the node without it rather than without the node.
   const httpPort = opts.ingressHttpPort ?? 80;
   const httpsPort = opts.ingressHttpsPort ?? 443;
   let ingress: IngressController | undefined;
-  if (httpPort > 0 || httpsPort > 0) {
-    ingress = new IngressController({ client: opts.addonsClient ?? opts.client, nodeName: name, address: ip, httpPort, httpsPort, log });
+  const startIngress = async (): Promise<void> => {
+    if (httpPort <= 0 && httpsPort <= 0) return;
+    const i = new IngressController({ client: opts.addonsClient ?? opts.client, nodeName: name, address: ip, httpPort, httpsPort, log });
     try {
-      await ingress.start();
-      log(`node ${name}: ingress controller on ${ip} (http ${ingress.httpPort || 'off'}, https ${ingress.httpsPort || 'off'})`);
+      await i.start();
+      ingress = i;
+      log(`node ${name}: ingress controller on ${ip} (http ${i.httpPort || 'off'}, https ${i.httpsPort || 'off'})`);
     } catch (e) {
       log(`node ${name}: ingress controller not started: ${(e as Error).message}`);
-      await ingress.stop().catch(() => undefined);
-      ingress = undefined;
+      await i.stop().catch(() => undefined);
     }
-  }
+  };
   // NetworkPolicy in the kernel (a table of its own beside the proxy's), where nft runs.
   let netpol: NetworkPolicyAgent | undefined;
-  if (network && proxy.mode === 'nftables') {
-    netpol = new NetworkPolicyAgent({ client: opts.addonsClient ?? opts.client, nodeName: name, instance: network.bridgeName, log });
+  const startNetpol = async (): Promise<void> => {
+    if (!network || proxy.mode !== 'nftables') {
+      log(`node ${name}: NetworkPolicy not enforced: it needs the pod bridge and nftables`);
+      return;
+    }
+    const n = new NetworkPolicyAgent({ client: opts.addonsClient ?? opts.client, nodeName: name, instance: network.bridgeName, log });
     try {
-      await netpol.start();
-      log(`node ${name}: NetworkPolicy enforced in nftables table ip ${netpol.table}`);
+      await n.start();
+      netpol = n;
+      log(`node ${name}: NetworkPolicy enforced in nftables table ip ${n.table}`);
     } catch (e) {
       log(`node ${name}: NetworkPolicy not enforced: ${(e as Error).message}`);
-      await netpol.stop({ cleanup: true }).catch(() => undefined);
-      netpol = undefined;
+      await n.stop({ cleanup: true }).catch(() => undefined);
     }
-  } else {
-    log(`node ${name}: NetworkPolicy not enforced: it needs the pod bridge and nftables`);
-  }
+  };
+  // Each logs its own failure and leaves the node without it: none rejects.
+  await Promise.all([
+    startRoutes(),
+    dns?.publish().catch((e) => log(`cluster DNS: publishing its endpoint: ${(e as Error).message}`)),
+    startIngress(),
+    startNetpol(),
+  ]);
   return {
     name,
     ip,

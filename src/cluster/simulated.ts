@@ -4,12 +4,13 @@
 // any machine through the API; the control plane's SimulatedNodes follow it, level-triggered.
 
 import type { KObject } from '../api/object.js';
+import { CONFIGMAPS } from '../api/types.js';
 import type { SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 import { SimulatedNodes } from '../node/simulated.js';
 
 export const SIMULATED_NODES_CONFIG = { namespace: 'kube-system', name: 'k8ts-simulated-nodes' };
-const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: SIMULATED_NODES_CONFIG.namespace };
+const CM = { ...CONFIGMAPS, namespace: SIMULATED_NODES_CONFIG.namespace };
 
 /** Asks for n simulated nodes (creates or updates the ConfigMap). */
 export async function requestSimulatedNodes(client: RestClient, n: number): Promise<void> {
@@ -34,7 +35,7 @@ export class SimulatedNodesFollower {
 
   constructor(client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void, opts: { heartbeatMs?: number } = {}) {
     this.sim = new SimulatedNodes(client, factory, { log, heartbeatMs: opts.heartbeatMs });
-    const inf = factory.informerFor({ group: '', version: 'v1', resource: 'configmaps', namespace: SIMULATED_NODES_CONFIG.namespace });
+    const inf = factory.informerFor({ ...CONFIGMAPS, namespace: SIMULATED_NODES_CONFIG.namespace });
     const on = (o: KObject) => {
       if (o.metadata.name === SIMULATED_NODES_CONFIG.name) this.follow(o);
     };

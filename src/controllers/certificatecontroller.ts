@@ -5,10 +5,11 @@
 // changed (404, 409) is dropped, since the informer brings the new version back to the queue.
 
 import type { KObject } from '../api/object.js';
+import { CERTIFICATESIGNINGREQUESTS } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
-import { CSRS, csrCertificate } from './csrutil.js';
+import { csrCertificate } from './csrutil.js';
 
 export abstract class CertificateController implements Reconciler {
   readonly loop: ControllerLoop;
@@ -21,7 +22,7 @@ export abstract class CertificateController implements Reconciler {
     log?: (m: string) => void,
   ) {
     this.loop = new ControllerLoop(this, 2, log);
-    this.csrs = factory.informerFor(CSRS);
+    this.csrs = factory.informerFor(CERTIFICATESIGNINGREQUESTS);
     const kick = (o: KObject) => this.loop.enqueue(o.metadata.name!);
     this.csrs.addEventHandler({ onAdd: kick, onUpdate: (_o, n) => kick(n) });
   }
@@ -45,7 +46,7 @@ export abstract class CertificateController implements Reconciler {
   /** Writes next through the request's subresource (approval, status). */
   protected async writeSubresource(subresource: string, next: KObject): Promise<void> {
     try {
-      await this.client.update({ ...CSRS, name: next.metadata.name!, subresource }, next);
+      await this.client.update({ ...CERTIFICATESIGNINGREQUESTS, name: next.metadata.name!, subresource }, next);
     } catch (e) {
       if (isApiError(e) && (e.code === 404 || e.code === 409)) return;
       throw e;

@@ -6,10 +6,11 @@
 // is then its system:controller:<name> ClusterRole (bootstrap policy), nothing more.
 
 import type { KObject } from '../api/object.js';
+import { SERVICEACCOUNTS } from '../api/types.js';
 import { isApiError, RestClient, type RestClientOptions } from '../client/rest.js';
 
 const NAMESPACE = 'kube-system';
-const SERVICEACCOUNTS = { group: '', version: 'v1', resource: 'serviceaccounts', namespace: NAMESPACE };
+const KUBE_SYSTEM_SERVICEACCOUNTS = { ...SERVICEACCOUNTS, namespace: NAMESPACE };
 /** As DynamicControllerClientBuilder's default: an hour, renewed at 80% of its life. */
 const EXPIRATION_SECONDS = 3600;
 
@@ -77,11 +78,11 @@ export class ServiceAccountClientBuilder implements ControllerClientBuilder {
 
   private async ensureServiceAccount(name: string): Promise<void> {
     try {
-      await this.root.get({ ...SERVICEACCOUNTS, name });
+      await this.root.get({ ...KUBE_SYSTEM_SERVICEACCOUNTS, name });
     } catch (e) {
       if (!isApiError(e) || e.code !== 404) throw e;
       await this.root
-        .create(SERVICEACCOUNTS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NAMESPACE } })
+        .create(KUBE_SYSTEM_SERVICEACCOUNTS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NAMESPACE } })
         .catch((err) => {
           if (!isApiError(err) || err.code !== 409) throw err;
         });
@@ -89,7 +90,7 @@ export class ServiceAccountClientBuilder implements ControllerClientBuilder {
   }
 
   private async requestToken(name: string): Promise<{ value: string; renewInMs: number }> {
-    const tr = await this.root.create<TokenRequest>({ ...SERVICEACCOUNTS, name, subresource: 'token' }, {
+    const tr = await this.root.create<TokenRequest>({ ...KUBE_SYSTEM_SERVICEACCOUNTS, name, subresource: 'token' }, {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
       spec: { expirationSeconds: EXPIRATION_SECONDS },

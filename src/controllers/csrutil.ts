@@ -6,7 +6,6 @@
 import { isObject, type KObject } from '../api/object.js';
 import { type ParsedCSR, parseCSR } from '../pki/csr.js';
 
-export const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObject(v) ? v : {});
 export type CSRCondition = { type?: string; status?: string; reason?: string; message?: string; lastUpdateTime?: string };

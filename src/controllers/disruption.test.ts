@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
-import { SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { runControllers, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { createRunningPod } from '../testing/pods.js';
 import { waitFor } from '../testing/wait.js';
 import { DisruptionController } from './disruption.js';
@@ -17,24 +16,19 @@ const RSS = { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 
 
 let cp: TestControlPlane;
 let c: RestClient;
-let factory: SharedInformerFactory;
-let ctl: DisruptionController;
+let stopController: (() => Promise<void>) | undefined;
 
 before(async () => {
   cp = await startTestControlPlane();
   c = cp.client;
-  const cc = cp.newClient('kube-controller-manager');
-  factory = new SharedInformerFactory(cc);
-  ctl = new DisruptionController(cc, factory, { stalePodDisruptionTimeoutMs: 200 });
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  ctl.start();
+  stopController = await runControllers(cp.newClient('kube-controller-manager'), (cc, factory) => [
+    new DisruptionController(cc, factory, { stalePodDisruptionTimeoutMs: 200 }),
+  ]);
 });
 
 after(async () => {
-  await ctl.stop();
-  await factory.stop();
-  await cp.stop();
+  await stopController?.();
+  await cp?.stop();
 });
 
 async function replicaSet(name: string, replicas: number): Promise<KObject> {

@@ -25,12 +25,11 @@ import {
   PROVISIONER_FINALIZER,
   type StorageClass,
 } from '../api/persistentvolume.js';
-import { NODES, PERSISTENTVOLUMECLAIMS as PVCS, PERSISTENTVOLUMES as PVS } from '../api/types.js';
+import { NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, STORAGECLASSES } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { EventRecorder } from '../client/events.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
-import { STORAGE_CLASSES } from './persistentvolume.js';
 
 export const LOCAL_PATH_CLASS = 'local-path';
 /** Where a node that does not say keeps its volumes (k3s: /var/lib/rancher/k3s/storage): simulated nodes keep none. */
@@ -73,9 +72,9 @@ export class LocalPathProvisioner {
     });
     this.claimLoop = new ControllerLoop({ name: 'local-path-claims', reconcile: (k) => this.syncClaim(k) }, 2, this.log);
     this.volumeLoop = new ControllerLoop({ name: 'local-path-volumes', reconcile: (k) => this.syncVolume(k) }, 1, this.log);
-    this.pvcInf = factory.informerFor<PersistentVolumeClaim>(PVCS);
-    this.pvInf = factory.informerFor<PersistentVolume>(PVS);
-    this.scInf = factory.informerFor<StorageClass>(STORAGE_CLASSES);
+    this.pvcInf = factory.informerFor<PersistentVolumeClaim>(PERSISTENTVOLUMECLAIMS);
+    this.pvInf = factory.informerFor<PersistentVolume>(PERSISTENTVOLUMES);
+    this.scInf = factory.informerFor<StorageClass>(STORAGECLASSES);
     this.nodeInf = factory.informerFor(NODES);
     this.pvcInf.addEventHandler({
       onAdd: (c) => this.claimLoop.enqueue(objectKey(c)),
@@ -106,7 +105,7 @@ export class LocalPathProvisioner {
 
   private async ensureStorageClass(): Promise<void> {
     try {
-      await this.client.create(STORAGE_CLASSES, localPathStorageClass());
+      await this.client.create(STORAGECLASSES, localPathStorageClass());
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
@@ -184,7 +183,7 @@ export class LocalPathProvisioner {
       },
     };
     try {
-      await this.client.create(PVS, pv);
+      await this.client.create(PERSISTENTVOLUMES, pv);
     } catch (e) {
       if (!isAlreadyExists(e)) {
         failed(ERR(e));
@@ -214,7 +213,7 @@ export class LocalPathProvisioner {
     if (node?.metadata.annotations?.[NODE_STORAGE_DIR_ANNOTATION]) return;
     this.log(`local-path: node ${nodeName || '(none)'} keeps no directory for ${name}: deleting the volume object only`);
     try {
-      if (!deleting) await this.client.delete({ ...PVS, name });
+      if (!deleting) await this.client.delete({ ...PERSISTENTVOLUMES, name });
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -223,11 +222,11 @@ export class LocalPathProvisioner {
 
   private async dropFinalizer(pv: PersistentVolume): Promise<void> {
     try {
-      const cur = await this.client.get<PersistentVolume>({ ...PVS, name: pv.metadata.name });
+      const cur = await this.client.get<PersistentVolume>({ ...PERSISTENTVOLUMES, name: pv.metadata.name });
       const fins = cur.metadata.finalizers ?? [];
       if (!fins.includes(PROVISIONER_FINALIZER)) return;
       await this.client.patch(
-        { ...PVS, name: pv.metadata.name },
+        { ...PERSISTENTVOLUMES, name: pv.metadata.name },
         [
           { op: 'test', path: '/metadata/resourceVersion', value: cur.metadata.resourceVersion },
           { op: 'add', path: '/metadata/finalizers', value: fins.filter((f) => f !== PROVISIONER_FINALIZER) },

@@ -2,6 +2,7 @@
 // deleted; once nothing is left, its "kubernetes" finalizer is removed and the namespace goes.
 
 import { type KObject, nowRFC3339 } from '../api/object.js';
+import { NAMESPACES } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { APIResource } from '../client/discovery.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
@@ -20,7 +21,7 @@ export class NamespaceController implements Reconciler {
     log?: (m: string) => void,
   ) {
     this.loop = new ControllerLoop(this, 1, log);
-    this.ns = factory.informerFor({ group: '', version: 'v1', resource: 'namespaces' });
+    this.ns = factory.informerFor(NAMESPACES);
     const on = (o: KObject) => {
       if (o.metadata.deletionTimestamp) this.loop.enqueue(o.metadata.name!);
     };
@@ -65,10 +66,7 @@ export class NamespaceController implements Reconciler {
     }
     const finalizers = ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== 'kubernetes');
     try {
-      await this.client.update(
-        { group: '', version: 'v1', resource: 'namespaces', name, subresource: 'finalize' },
-        { ...ns, spec: { ...(ns.spec as object), finalizers } },
-      );
+      await this.client.update({ ...NAMESPACES, name, subresource: 'finalize' }, { ...ns, spec: { ...(ns.spec as object), finalizers } });
     } catch (e) {
       if (isApiError(e) && (e.code === 404 || e.code === 409)) return;
       throw e;
@@ -90,8 +88,6 @@ export class NamespaceController implements Reconciler {
         },
       ],
     };
-    await this.client
-      .update({ group: '', version: 'v1', resource: 'namespaces', name: ns.metadata.name, subresource: 'status' }, { ...ns, status })
-      .catch(() => undefined);
+    await this.client.update({ ...NAMESPACES, name: ns.metadata.name, subresource: 'status' }, { ...ns, status }).catch(() => undefined);
   }
 }

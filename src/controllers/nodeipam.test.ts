@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { NODES } from '../api/types.js';
-import { SharedInformerFactory } from '../client/informer.js';
-import { startTestControlPlane } from '../testing/controlplane.js';
+import { runControllers, startTestControlPlane } from '../testing/controlplane.js';
 import { stays, waitFor } from '../testing/wait.js';
 import { CidrSet, NodeIPAMController } from './nodeipam.js';
 
@@ -31,13 +30,9 @@ test('CidrSet: blocks round-robin, occupy/release, exhaustion, foreign CIDRs', (
 
 test('nodes get podCIDRs from the cluster CIDR; exhaustion is a CIDRNotAvailable event', async (t) => {
   const cp = await startTestControlPlane();
-  const client = cp.newClient('kube-controller-manager');
-  const factory = new SharedInformerFactory(client);
-  // Two blocks: 10.77.0.0/24 and 10.77.1.0/24.
-  const ctl = new NodeIPAMController(client, factory, { clusterCIDR: '10.77.0.0/23', nodeCIDRMaskSize: 24 });
+  let stopController = async (): Promise<void> => {};
   t.after(async () => {
-    await ctl.stop();
-    await factory.stop();
+    await stopController();
     await cp.stop();
   });
   const c = cp.client;
@@ -51,9 +46,10 @@ test('nodes get podCIDRs from the cluster CIDR; exhaustion is a CIDRNotAvailable
   const cidrOf = async (name: string) => ((await c.get(NODES_REF(name))).spec as { podCIDR?: string; podCIDRs?: string[] }) ?? {};
   // A node that registered with its own block before the controller started keeps it.
   await node('explicit', '10.77.0.0/24');
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  ctl.start();
+  // Two blocks: 10.77.0.0/24 and 10.77.1.0/24.
+  stopController = await runControllers(cp.newClient('kube-controller-manager'), (client, factory) => [
+    new NodeIPAMController(client, factory, { clusterCIDR: '10.77.0.0/23', nodeCIDRMaskSize: 24 }),
+  ]);
 
   await node('a');
   const a = await waitFor('a gets a podCIDR', async () => (await cidrOf('a')).podCIDR, 5000);

@@ -38,13 +38,12 @@ import {
   volumeModeMismatch,
   volumeStorage,
 } from '../api/persistentvolume.js';
-import { PODS, PERSISTENTVOLUMECLAIMS as PVCS, PERSISTENTVOLUMES as PVS } from '../api/types.js';
+import { PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, STORAGECLASSES } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { EventRecorder } from '../client/events.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 
-export const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
 /** Pods by the claims they use ("namespace/claim"): the PV and PVC protection controllers look them up. */
 export const POD_PVC_INDEX = 'pod-pvc';
 const DEFAULT_CLASS_ANNOTATIONS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
@@ -105,9 +104,9 @@ export class PersistentVolumeController {
     });
     this.claimLoop = new ControllerLoop({ name: 'persistentvolume-claims', reconcile: (k) => this.syncClaimKey(k) }, 1, this.log);
     this.volumeLoop = new ControllerLoop({ name: 'persistentvolume-volumes', reconcile: (k) => this.syncVolumeKey(k) }, 1, this.log);
-    this.pvInf = factory.informerFor<PersistentVolume>(PVS);
-    this.pvcInf = factory.informerFor<PersistentVolumeClaim>(PVCS);
-    this.scInf = factory.informerFor<StorageClass>(STORAGE_CLASSES);
+    this.pvInf = factory.informerFor<PersistentVolume>(PERSISTENTVOLUMES);
+    this.pvcInf = factory.informerFor<PersistentVolumeClaim>(PERSISTENTVOLUMECLAIMS);
+    this.scInf = factory.informerFor<StorageClass>(STORAGECLASSES);
     this.podInf = factory.informerFor({ ...PODS, indexers: { [POD_PVC_INDEX]: podPVCIndexFunc } });
     this.pvInf.addEventHandler({
       onAdd: (v) => this.volumeLoop.enqueue(v.metadata.name!),
@@ -306,7 +305,10 @@ export class PersistentVolumeController {
     const next = deepCopy(claim);
     next.spec = { ...next.spec, storageClassName: def.metadata.name };
     this.storeClaim(
-      await this.client.update<PersistentVolumeClaim>({ ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name }, next),
+      await this.client.update<PersistentVolumeClaim>(
+        { ...PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace, name: claim.metadata.name },
+        next,
+      ),
     );
     return true;
   }
@@ -336,7 +338,10 @@ export class PersistentVolumeController {
       const next = deepCopy(cur);
       next.metadata.annotations = { ...ann, [ANN_BETA_STORAGE_PROVISIONER]: provisioner, [ANN_STORAGE_PROVISIONER]: provisioner };
       cur = this.storeClaim(
-        await this.client.update<PersistentVolumeClaim>({ ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name }, next),
+        await this.client.update<PersistentVolumeClaim>(
+          { ...PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace, name: claim.metadata.name },
+          next,
+        ),
       );
     }
     this.recorder.event(
@@ -419,7 +424,7 @@ export class PersistentVolumeController {
 
   private async getClaim(namespace: string | undefined, name: string | undefined): Promise<PersistentVolumeClaim | undefined> {
     try {
-      return await this.client.get<PersistentVolumeClaim>({ ...PVCS, namespace, name });
+      return await this.client.get<PersistentVolumeClaim>({ ...PERSISTENTVOLUMECLAIMS, namespace, name });
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -490,7 +495,7 @@ export class PersistentVolumeController {
       dirty = true;
     }
     if (!dirty) return volume;
-    return this.storeVolume(await this.client.update<PersistentVolume>({ ...PVS, name: volume.metadata.name }, next));
+    return this.storeVolume(await this.client.update<PersistentVolume>({ ...PERSISTENTVOLUMES, name: volume.metadata.name }, next));
   }
 
   private async bindClaimToVolume(claim: PersistentVolumeClaim, volume: PersistentVolume): Promise<PersistentVolumeClaim> {
@@ -509,7 +514,10 @@ export class PersistentVolumeController {
     if (!dirty) return claim;
     next.metadata.annotations = ann;
     return this.storeClaim(
-      await this.client.update<PersistentVolumeClaim>({ ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name }, next),
+      await this.client.update<PersistentVolumeClaim>(
+        { ...PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace, name: claim.metadata.name },
+        next,
+      ),
     );
   }
 
@@ -526,7 +534,7 @@ export class PersistentVolumeController {
       next.spec.claimRef = { ...next.spec.claimRef, uid: undefined };
       delete next.spec.claimRef.uid;
     }
-    const v = this.storeVolume(await this.client.update<PersistentVolume>({ ...PVS, name: volume.metadata.name }, next));
+    const v = this.storeVolume(await this.client.update<PersistentVolume>({ ...PERSISTENTVOLUMES, name: volume.metadata.name }, next));
     await this.updateVolumePhase(v, 'Available');
   }
 
@@ -538,7 +546,7 @@ export class PersistentVolumeController {
     next.status = { ...(next.status ?? {}), phase, message: message || undefined };
     if (!message) delete next.status.message;
     return this.storeVolume(
-      await this.client.update<PersistentVolume>({ ...PVS, name: volume.metadata.name, subresource: 'status' }, next),
+      await this.client.update<PersistentVolume>({ ...PERSISTENTVOLUMES, name: volume.metadata.name, subresource: 'status' }, next),
     );
   }
 
@@ -596,7 +604,7 @@ export class PersistentVolumeController {
     next.status = status;
     return this.storeClaim(
       await this.client.update<PersistentVolumeClaim>(
-        { ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name, subresource: 'status' },
+        { ...PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace, name: claim.metadata.name, subresource: 'status' },
         next,
       ),
     );

@@ -6,7 +6,7 @@
 
 import type { KObject } from '../api/object.js';
 import { claimKey, type PersistentVolumeClaim, podClaimNames } from '../api/persistentvolume.js';
-import { PODS, PERSISTENTVOLUMECLAIMS as PVCS } from '../api/types.js';
+import { PERSISTENTVOLUMECLAIMS, PODS } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
@@ -47,7 +47,7 @@ export class PVCProtectionController implements Reconciler {
     opts: { log?: (m: string) => void } = {},
   ) {
     this.loop = new ControllerLoop(this, 1, opts.log);
-    this.pvcInf = factory.informerFor<PersistentVolumeClaim>(PVCS);
+    this.pvcInf = factory.informerFor<PersistentVolumeClaim>(PERSISTENTVOLUMECLAIMS);
     this.podInf = factory.informerFor({ ...PODS, indexers: { [POD_PVC_INDEX]: podPVCIndexFunc } });
     this.pvcInf.addEventHandler({ onAdd: (c) => this.loop.enqueue(objectKey(c)), onUpdate: (_o, c) => this.loop.enqueue(objectKey(c)) });
     // A pod that goes (or stops using its claims) may let a claim being deleted go too.
@@ -68,7 +68,7 @@ export class PVCProtectionController implements Reconciler {
     const claim = this.pvcInf.get(key);
     if (!claim) return;
     const fins = claim.metadata.finalizers ?? [];
-    const ref = { ...PVCS, namespace: claim.metadata.namespace, name: claim.metadata.name };
+    const ref = { ...PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace, name: claim.metadata.name };
     if (!claim.metadata.deletionTimestamp) {
       if (fins.includes(PVC_PROTECTION_FINALIZER)) return;
       await this.patchFinalizers(ref, claim, [...fins, PVC_PROTECTION_FINALIZER]);

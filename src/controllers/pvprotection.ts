@@ -4,7 +4,7 @@
 
 import type { KObject } from '../api/object.js';
 import type { PersistentVolume } from '../api/persistentvolume.js';
-import { PERSISTENTVOLUMES as PVS } from '../api/types.js';
+import { PERSISTENTVOLUMES } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
@@ -22,7 +22,7 @@ export class PVProtectionController implements Reconciler {
     opts: { log?: (m: string) => void } = {},
   ) {
     this.loop = new ControllerLoop(this, 1, opts.log);
-    this.pvInf = factory.informerFor<PersistentVolume>(PVS);
+    this.pvInf = factory.informerFor<PersistentVolume>(PERSISTENTVOLUMES);
     this.pvInf.addEventHandler({
       onAdd: (v) => this.loop.enqueue(v.metadata.name!),
       onUpdate: (_o, v) => this.loop.enqueue(v.metadata.name!),
@@ -57,7 +57,7 @@ export class PVProtectionController implements Reconciler {
     try {
       // An update conditional on the resourceVersion (the role allows update, not patch): a
       // volume changed meanwhile is a conflict, looked at again.
-      await this.client.update({ ...PVS, name: pv.metadata.name }, { ...pv, metadata: { ...pv.metadata, finalizers } });
+      await this.client.update({ ...PERSISTENTVOLUMES, name: pv.metadata.name }, { ...pv, metadata: { ...pv.metadata, finalizers } });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;

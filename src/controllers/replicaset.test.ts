@@ -3,9 +3,10 @@ import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { EVENTS, PODS, type Pod, type ReplicaSet, REPLICASETS as RS } from '../api/types.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { podManifest } from '../testing/pods.js';
 import { waitFor } from '../testing/wait.js';
 import { podsToDelete } from './podutil.js';
-import { slowStartBatch } from './replicaset.js';
+import { POD_WRITES_IN_FLIGHT, slowStartBatch } from './replicaset.js';
 import {
   type FakeKubelet,
   type FaultProxy,
@@ -97,15 +98,7 @@ test('creates spec.replicas pods from the template, owned by the ReplicaSet, and
 
 test('adopts matching orphans, releases pods whose labels stop matching', async () => {
   const ns = await newNamespace();
-  const orphan = await cp.client.create<Pod>(
-    { ...PODS, namespace: ns },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'orphan', labels: { app: 'api' } },
-      spec: { containers: [{ name: 'c', image: 'nginx' }] },
-    },
-  );
+  const orphan = await cp.client.create<Pod>({ ...PODS, namespace: ns }, podManifest({ name: 'orphan', labels: { app: 'api' } }, 'nginx'));
   // The controller adopts only what its cache holds: a ReplicaSet it saw first would create two pods.
   await waitFor('the controller sees the orphan', () => w.factory.informerFor(PODS).get(`${ns}/orphan`));
   const rs = await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'api', 2));
@@ -136,15 +129,7 @@ test('adopts matching orphans, releases pods whose labels stop matching', async 
 test('fullyLabeledReplicas counts pods that carry all template labels', async () => {
   const ns = await newNamespace();
   // An orphan that matches the selector but lacks a template label.
-  await cp.client.create<Pod>(
-    { ...PODS, namespace: ns },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'partial', labels: { app: 'lbl' } },
-      spec: { containers: [{ name: 'c', image: 'nginx' }] },
-    },
-  );
+  await cp.client.create<Pod>({ ...PODS, namespace: ns }, podManifest({ name: 'partial', labels: { app: 'lbl' } }, 'nginx'));
   await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'lbl', 2, { app: 'lbl', extra: 'yes' }));
   const r = await waitFor('two replicas', async () => {
     const x = await getRS(ns, 'lbl');
@@ -323,4 +308,21 @@ test('podsToDelete: doubled-up pods go before others; newer before older', () =>
     podsToDelete([a, d], [], 1).map((p) => p.metadata.name),
     ['d'],
   );
+});
+
+test('a burst of creates is sent at most POD_WRITES_IN_FLIGHT at a time (under the API server in-flight limit)', async () => {
+  const ns = await newNamespace();
+  // Each create held 20 ms at the proxy: the slow-start batches (up to 128 pods here) pile up
+  // there unless the controller bounds them.
+  proxy.podCreateDelayMs = 20;
+  proxy.podCreatesPeak = 0;
+  try {
+    await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'burst', 300, { app: 'burst', ready: 'never' }));
+    await waitFor('300 pods', async () => (await pods(ns)).length === 300, { timeoutMs: 60_000 });
+  } finally {
+    proxy.podCreateDelayMs = 0;
+  }
+  assert.ok(proxy.podCreatesPeak <= POD_WRITES_IN_FLIGHT, `${proxy.podCreatesPeak} creates in flight at once`);
+  assert.ok(proxy.podCreatesPeak >= POD_WRITES_IN_FLIGHT / 2, `creates in parallel (peak ${proxy.podCreatesPeak})`);
+  await cp.client.delete({ ...RS, namespace: ns, name: 'burst' });
 });

@@ -8,6 +8,7 @@ import { isPodReady } from '../api/conditions.js';
 import { PODS, type Pod, REPLICATIONCONTROLLERS, type ReplicationController } from '../api/types.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { podManifest } from '../testing/pods.js';
 import { waitFor } from '../testing/wait.js';
 import { REPLICATIONCONTROLLER_KIND, ReplicaSetController } from './replicaset.js';
 import { type FakeKubelet, startFakeKubelet } from './workload-testing.js';
@@ -41,25 +42,9 @@ const live = async (ns: string): Promise<Pod[]> =>
 test('a ReplicationController keeps its replicas, adopts matching orphans and scales through the scale subresource', async () => {
   const ns = await newTestNamespace(cp, 'rc-test');
   // An orphan that matches the selector is adopted and counts.
-  await cp.client.create(
-    { ...PODS, namespace: ns },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'orphan', labels: { app: 'old', extra: 'x' } },
-      spec: { containers: [{ name: 'c', image: 'nginx' }] },
-    },
-  );
+  await cp.client.create({ ...PODS, namespace: ns }, podManifest({ name: 'orphan', labels: { app: 'old', extra: 'x' } }, 'nginx'));
   // A pod that matches only part of the map selector is left alone.
-  await cp.client.create(
-    { ...PODS, namespace: ns },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'stranger', labels: { app: 'other' } },
-      spec: { containers: [{ name: 'c', image: 'nginx' }] },
-    },
-  );
+  await cp.client.create({ ...PODS, namespace: ns }, podManifest({ name: 'stranger', labels: { app: 'other' } }, 'nginx'));
   await cp.client.create(
     { ...REPLICATIONCONTROLLERS, namespace: ns },
     {

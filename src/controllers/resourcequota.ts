@@ -9,7 +9,7 @@
 
 import type { KObject } from '../api/object.js';
 import { addUsage, evaluatorFor, fromUsage, podIsCharged, resourcesNamedBy, toUsage, type Usage } from '../api/quota.js';
-import { CONFIGMAPS, type GroupVersionResource, PODS, PERSISTENTVOLUMECLAIMS as PVCS, SECRETS, SERVICES } from '../api/types.js';
+import { CONFIGMAPS, type GroupVersionResource, PERSISTENTVOLUMECLAIMS, PODS, SECRETS, SERVICES } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import type { APIResource } from '../client/discovery.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
@@ -47,7 +47,8 @@ export class ResourceQuotaController extends Controller {
     });
     // Replenishment: usage goes down when an object goes away or a pod stops being charged.
     const replenish = (o: KObject) => this.enqueueNamespace(o.metadata.namespace);
-    for (const gvr of [SERVICES, CONFIGMAPS, SECRETS, PVCS]) factory.informerFor({ ...gvr }).addEventHandler({ onDelete: replenish });
+    for (const gvr of [SERVICES, CONFIGMAPS, SECRETS, PERSISTENTVOLUMECLAIMS])
+      factory.informerFor({ ...gvr }).addEventHandler({ onDelete: replenish });
     factory.informerFor({ ...PODS }).addEventHandler({
       onDelete: replenish,
       onUpdate: (old, pod) => {

@@ -5,7 +5,7 @@
 // put back; a namespace being deleted is left alone.
 
 import type { KObject } from '../api/object.js';
-import { CONFIGMAPS } from '../api/types.js';
+import { CONFIGMAPS, NAMESPACES } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
@@ -29,7 +29,7 @@ export class RootCACertPublisher implements Reconciler {
     log?: (m: string) => void,
   ) {
     this.loop = new ControllerLoop(this, 1, log);
-    this.ns = factory.informerFor({ group: '', version: 'v1', resource: 'namespaces' });
+    this.ns = factory.informerFor(NAMESPACES);
     this.cm = factory.informerFor(CONFIGMAPS);
     this.ns.addEventHandler({
       onAdd: (o) => this.loop.enqueue(o.metadata.name!),

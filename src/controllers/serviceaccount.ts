@@ -2,6 +2,7 @@
 // recreated if deleted.
 
 import type { KObject } from '../api/object.js';
+import { NAMESPACES, SERVICEACCOUNTS } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
@@ -18,8 +19,8 @@ export class ServiceAccountController implements Reconciler {
     log?: (m: string) => void,
   ) {
     this.loop = new ControllerLoop(this, 1, log);
-    this.ns = factory.informerFor({ group: '', version: 'v1', resource: 'namespaces' });
-    this.sa = factory.informerFor({ group: '', version: 'v1', resource: 'serviceaccounts' });
+    this.ns = factory.informerFor(NAMESPACES);
+    this.sa = factory.informerFor(SERVICEACCOUNTS);
     this.ns.addEventHandler({
       onAdd: (o) => this.loop.enqueue(o.metadata.name!),
       onUpdate: (_o, n) => this.loop.enqueue(n.metadata.name!),
@@ -44,7 +45,7 @@ export class ServiceAccountController implements Reconciler {
     if (this.sa.get(`${name}/default`)) return;
     try {
       await this.client.create(
-        { group: '', version: 'v1', resource: 'serviceaccounts', namespace: name },
+        { ...SERVICEACCOUNTS, namespace: name },
         { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } },
       );
     } catch (e) {

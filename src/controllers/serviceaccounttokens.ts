@@ -8,7 +8,7 @@
 // such a token only while the Secret still holds it.
 
 import type { KObject } from '../api/object.js';
-import { SECRETS, SERVICEACCOUNTS as SERVICE_ACCOUNTS } from '../api/types.js';
+import { SECRETS, SERVICEACCOUNTS } from '../api/types.js';
 import { generateLegacyToken } from '../apiserver/serviceaccount/token.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
@@ -36,7 +36,7 @@ export class ServiceAccountTokensController implements Reconciler {
   ) {
     this.loop = new ControllerLoop(this, 1, opts.log);
     this.secrets = factory.informerFor(SECRETS);
-    this.sas = factory.informerFor(SERVICE_ACCOUNTS);
+    this.sas = factory.informerFor(SERVICEACCOUNTS);
     const secret = (o: KObject) => {
       if ((o as Secret).type === SERVICE_ACCOUNT_TOKEN_TYPE) this.loop.enqueue(`secret/${o.metadata.namespace}/${o.metadata.name}`);
     };
@@ -67,7 +67,7 @@ export class ServiceAccountTokensController implements Reconciler {
     // The cache may be behind a just-made account: ask the server before deleting anything.
     let sa = this.sas.getByName(namespace, saName);
     if (!sa || (wantUID && sa.metadata.uid !== wantUID))
-      sa = await this.client.get({ ...SERVICE_ACCOUNTS, namespace, name: saName }).catch((e) => {
+      sa = await this.client.get({ ...SERVICEACCOUNTS, namespace, name: saName }).catch((e) => {
         if (isApiError(e) && e.code === 404) return undefined;
         throw e;
       });

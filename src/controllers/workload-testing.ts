@@ -108,15 +108,20 @@ export interface FaultProxy {
   podWatchLagMs: number;
   /** When set, POSTs that create pods are answered with this 403 message. */
   failPodCreates?: string;
+  /** Pod creates are held this long before they are passed on (ms). */
+  podCreateDelayMs: number;
+  /** The most pod creates the proxy has held or passed on at once (so far). */
+  podCreatesPeak: number;
   stop(): Promise<void>;
 }
 
-/** An HTTP proxy to the API server that can delay pod watch events and refuse pod creates. */
+/** An HTTP proxy to the API server that can delay pod watch events, refuse or hold pod creates, and counts creates in flight. */
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const up = new URL(target);
   const agent = new http.Agent({ keepAlive: true });
   const sockets = new Set<import('node:net').Socket>();
-  const proxy: FaultProxy = { url: '', podWatchLagMs: 0, stop: async () => {} };
+  const proxy: FaultProxy = { url: '', podWatchLagMs: 0, podCreateDelayMs: 0, podCreatesPeak: 0, stop: async () => {} };
+  let podCreates = 0;
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     const isPodCreate = req.method === 'POST' && /^\/api\/v1\/namespaces\/[^/]+\/pods(\?|$)/.test(url);
@@ -137,32 +142,40 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return;
     }
     const isPodWatch = /^\/api\/v1\/pods\?.*watch=(true|1)/.test(url) || /^\/api\/v1\/namespaces\/[^/]+\/pods\?.*watch=(true|1)/.test(url);
-    const ureq = http.request(
-      { host: up.hostname, port: up.port, method: req.method, path: url, headers: req.headers, agent: isPodWatch ? false : agent },
-      (ures) => {
-        res.writeHead(ures.statusCode ?? 502, ures.headers);
-        if (!isPodWatch) {
-          ures.pipe(res);
-          return;
-        }
-        // The lag is read per chunk (watches outlive a test); chunks never overtake each other.
-        let lastAt = 0;
-        ures.on('data', (c: Buffer) => {
-          const at = Math.max(Date.now() + proxy.podWatchLagMs, lastAt);
-          lastAt = at;
-          setTimeout(() => {
-            if (!res.destroyed) res.write(c);
-          }, at - Date.now());
-        });
-        ures.on('end', () => setTimeout(() => res.end(), Math.max(0, lastAt - Date.now())));
-        res.on('close', () => ures.destroy());
-      },
-    );
-    ureq.on('error', () => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    });
-    req.pipe(ureq);
+    if (isPodCreate) {
+      proxy.podCreatesPeak = Math.max(proxy.podCreatesPeak, ++podCreates);
+      res.once('close', () => podCreates--);
+    }
+    const forward = () => {
+      const ureq = http.request(
+        { host: up.hostname, port: up.port, method: req.method, path: url, headers: req.headers, agent: isPodWatch ? false : agent },
+        (ures) => {
+          res.writeHead(ures.statusCode ?? 502, ures.headers);
+          if (!isPodWatch) {
+            ures.pipe(res);
+            return;
+          }
+          // The lag is read per chunk (watches outlive a test); chunks never overtake each other.
+          let lastAt = 0;
+          ures.on('data', (c: Buffer) => {
+            const at = Math.max(Date.now() + proxy.podWatchLagMs, lastAt);
+            lastAt = at;
+            setTimeout(() => {
+              if (!res.destroyed) res.write(c);
+            }, at - Date.now());
+          });
+          ures.on('end', () => setTimeout(() => res.end(), Math.max(0, lastAt - Date.now())));
+          res.on('close', () => ures.destroy());
+        },
+      );
+      ureq.on('error', () => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+      req.pipe(ureq);
+    };
+    if (isPodCreate && proxy.podCreateDelayMs > 0) setTimeout(forward, proxy.podCreateDelayMs);
+    else forward();
   });
   server.on('connection', (s) => {
     sockets.add(s);

@@ -6,11 +6,12 @@
 
 import fs from 'node:fs/promises';
 import type { KObject } from '../api/object.js';
-import { NODES as NODE_RES, type NodeStatus, PODS as POD_RES } from '../api/types.js';
+import { NODES as NODE_RES, type NodeStatus, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS as POD_RES, SERVICES } from '../api/types.js';
 import { EventRecorder, Informer, isNotFound, type RestClient } from '../client/index.js';
 import { Backoff } from './kubelet/backoff.js';
 import { EvictionManager } from './kubelet/eviction.js';
 import { ImageGCManager, type ImageGCPolicy, ImagePuller } from './kubelet/images.js';
+import { instrumentedRuntime } from './kubelet/instrumented.js';
 import { LocalPathNode } from './kubelet/localpath.js';
 import { addPodStatusSource } from './kubelet/metrics.js';
 import { type NodeFacts, nodeStatus, patchNodeStatus, registerNode, renewLease, statusFingerprint } from './kubelet/nodestatus.js';
@@ -105,7 +106,12 @@ export class NodeAgent {
   private busy = { pleg: false, housekeeping: false, node: false, lease: false, imageGC: false, eviction: false };
   private readonly eviction: EvictionManager;
 
-  constructor(private readonly opts: NodeAgentOptions) {
+  private readonly opts: NodeAgentOptions;
+
+  constructor(options: NodeAgentOptions) {
+    // Every runtime call the agent makes is counted and timed, as kubelet's instrumented service.
+    const opts = { ...options, runtime: instrumentedRuntime(options.runtime) };
+    this.opts = opts;
     this.log = opts.log ?? (() => {});
     const c = opts.client;
     const onError = (e: unknown) => this.log(`informer: ${e instanceof Error ? e.message : String(e)}`);
@@ -134,7 +140,7 @@ export class NodeAgent {
       onError,
       backoffInitialMs: 200,
     });
-    this.svcInformer = new Informer<ServiceObject>(c, { group: '', version: 'v1', resource: 'services', onError, backoffInitialMs: 200 });
+    this.svcInformer = new Informer<ServiceObject>(c, { ...SERVICES, onError, backoffInitialMs: 200 });
     if (opts.localPathDir) {
       this.localPath = new LocalPathNode({
         client: c,
@@ -357,9 +363,8 @@ export class NodeAgent {
       configMap: (ns, name) => fetch('configmaps', 'configmap', ns, name),
       secret: (ns, name) => fetch('secrets', 'secret', ns, name),
       services: (ns) => this.svcInformer.byIndex('namespace', ns),
-      persistentVolumeClaim: (ns, name) =>
-        getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns, name }),
-      persistentVolume: (name) => getOrMissing({ group: '', version: 'v1', resource: 'persistentvolumes', name }),
+      persistentVolumeClaim: (ns, name) => getOrMissing({ ...PERSISTENTVOLUMECLAIMS, namespace: ns, name }),
+      persistentVolume: (name) => getOrMissing({ ...PERSISTENTVOLUMES, name }),
       serviceAccountToken: (ns, sa, spec) => this.tokens.get(ns, sa, spec),
       forgetServiceAccountTokens: (uid) => this.tokens.forgetPod(uid),
     };

@@ -34,7 +34,7 @@ export interface SimulatedNodesOptions {
   jobPodRunMs?: number;
   /** Capacity (and allocatable) of each node (default 32 cpu, 256Gi, 110 pods). */
   capacity?: { cpu: string; memory: string; pods: string };
-  /** API requests in flight at once for all the nodes together, in each of the two pools (node writes, pod writes; default 64). */
+  /** API requests in flight at once for all the nodes together, in each of the two pools (node writes, default 64; pod writes, default 32). */
   concurrency?: number;
   /** Take over simulated nodes of this prefix that already exist (from an earlier run), default true. */
   adoptExisting?: boolean;
@@ -149,7 +149,9 @@ export class SimulatedNodes {
     this.adoptExisting = opts.adoptExisting ?? true;
     this.log = opts.log ?? (() => {});
     this.limiter = new Limiter(opts.concurrency ?? 64);
-    this.podLimiter = new Limiter(opts.concurrency ?? 64);
+    // Pod writes come in bursts (a node's pods bound together); 32 keep them under the API
+    // server's mutating in-flight limit with the scheduler's and controllers' writes.
+    this.podLimiter = new Limiter(opts.concurrency ?? 32);
     this.nodesInformer = factory.informerFor(NODES);
     this.podsInformer = factory.informerFor({ ...PODS, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc } });
     this.loop = new ControllerLoop({ name: 'simulated-kubelet', reconcile: (key) => this.syncPod(key) }, opts.concurrency ?? 64, this.log);

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import tls from 'node:tls';
-import { ensureClientCert, ensurePKI, issueCertificate, makeCA, makeClientCert, makeServingCert } from './certs.js';
+import { ensureClientCert, ensurePKI, ensureServingCert, issueCertificate, makeCA, makeClientCert, makeServingCert } from './certs.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-pki-'));
@@ -128,4 +128,30 @@ test('ensurePKI and ensureClientCert make what is missing once, keep what is the
   const fixed = ensureClientCert(dir, pki2.ca, 'controller-manager', 'system:kube-controller-manager', ['g1']);
   assert.notEqual(fixed.cert, again.cert);
   assert.equal(fs.statSync(path.join(dir, 'pki', 'ca.key')).mode & 0o777, 0o600);
+});
+
+test('ensureServingCert keeps a node serving certificate across starts and reissues it when its names, CA or key change', (t) => {
+  const dir = tempDir(t);
+  const { ca } = ensurePKI(dir);
+  const make = (c = ca, name = 'node-a', ip = '10.244.0.1') =>
+    ensureServingCert(dir, c, 'kubelet-serving', `system:node:${name}`, [name], [ip]);
+  const first = make();
+  const x = new X509Certificate(first.cert);
+  assert.equal(x.subject, 'CN=system:node:node-a');
+  assert.ok(x.checkHost('node-a') && x.checkIP('10.244.0.1'));
+  assert.ok(x.checkIssued(new X509Certificate(ca.cert)));
+  assert.deepEqual(make(), first, 'kept while it holds');
+  // Another address (a new pod CIDR's gateway), another name: made again for them.
+  const moved = make(ca, 'node-a', '10.244.7.1');
+  assert.notEqual(moved.cert, first.cert);
+  assert.ok(new X509Certificate(moved.cert).checkIP('10.244.7.1'));
+  const renamed = make(ca, 'node-b', '10.244.7.1');
+  assert.equal(new X509Certificate(renamed.cert).subject, 'CN=system:node:node-b');
+  // Another CA: made again by it; a key that is not the certificate's: made again.
+  const ca2 = makeCA();
+  const reissued = make(ca2, 'node-b', '10.244.7.1');
+  assert.ok(new X509Certificate(reissued.cert).checkIssued(new X509Certificate(ca2.cert)));
+  fs.writeFileSync(path.join(dir, 'pki', 'kubelet-serving.key'), makeCA().key);
+  assert.notEqual(make(ca2, 'node-b', '10.244.7.1').cert, reissued.cert);
+  assert.equal(fs.statSync(path.join(dir, 'pki', 'kubelet-serving.key')).mode & 0o777, 0o600);
 });

@@ -304,6 +304,49 @@ function subjectLines(commonName: string, organizations: string[]): string | und
  * identity it should carry changes or the CA no longer signs it.
  */
 export function ensureClientCert(dir: string, ca: KeyPairPEM, file: string, commonName: string, organizations: string[] = []): KeyPairPEM {
+  return ensureKeptCert(
+    dir,
+    ca,
+    file,
+    subjectLines(commonName, organizations),
+    () => true,
+    () => makeClientCert(ca, commonName, organizations),
+  );
+}
+
+/**
+ * A serving certificate (makeServingCert's) for these names, kept in DIR/pki/FILE.crt and .key and
+ * reused while the CA's signature, its key, its subject and every name hold and it is valid for a
+ * day more, as kubelet keeps its kubelet.crt across restarts: a start on an existing data dir
+ * issues none (and so loads no X.509 writer).
+ */
+export function ensureServingCert(
+  dir: string,
+  ca: KeyPairPEM,
+  file: string,
+  commonName: string,
+  dnsNames: string[],
+  ips: string[],
+): KeyPairPEM {
+  return ensureKeptCert(
+    dir,
+    ca,
+    file,
+    subjectLines(commonName, []),
+    (c) => dnsNames.every((d) => c.checkHost(d, { wildcards: false }) !== undefined) && ips.every((ip) => c.checkIP(ip) !== undefined),
+    () => makeServingCert(ca, commonName, dnsNames, ips),
+  );
+}
+
+/** DIR/pki/FILE.crt and .key when the CA signed them for this subject and they pass `holds`, else make() written there. */
+function ensureKeptCert(
+  dir: string,
+  ca: KeyPairPEM,
+  file: string,
+  want: string | undefined,
+  holds: (c: X509Certificate) => boolean,
+  make: () => KeyPairPEM,
+): KeyPairPEM {
   const pki = path.join(dir, 'pki');
   fs.mkdirSync(pki, { recursive: true, mode: 0o700 });
   const crt = path.join(pki, `${file}.crt`);
@@ -312,7 +355,6 @@ export function ensureClientCert(dir: string, ca: KeyPairPEM, file: string, comm
     const kp = { cert: fs.readFileSync(crt, 'utf8'), key: fs.readFileSync(key, 'utf8') };
     const c = new X509Certificate(kp.cert);
     const caCert = new X509Certificate(ca.cert);
-    const want = subjectLines(commonName, organizations);
     if (
       want !== undefined &&
       c.subject === want &&
@@ -322,13 +364,14 @@ export function ensureClientCert(dir: string, ca: KeyPairPEM, file: string, comm
       createPublicKey(kp.key)
         .export({ type: 'spki', format: 'der' })
         .equals(c.publicKey.export({ type: 'spki', format: 'der' })) &&
-      Date.parse(c.validTo) > Date.now() + 86400_000
+      Date.parse(c.validTo) > Date.now() + 86400_000 &&
+      holds(c)
     )
       return kp;
   } catch {
     /* missing or unreadable: make it */
   }
-  const kp = makeClientCert(ca, commonName, organizations);
+  const kp = make();
   fs.writeFileSync(key, kp.key, { mode: 0o600 });
   fs.writeFileSync(crt, kp.cert);
   return kp;

@@ -7,8 +7,17 @@
 // refused as unparseable); certificates are issued by certs.ts' issueCertificate (EC or RSA CA).
 
 import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type Forge from 'node-forge';
 import { issueCertificate, type KeyPairPEM } from './certs.js';
+
+let forgeModule: typeof Forge | undefined;
+
+/** node-forge, loaded at the first request made or read: ~0.1 s of module loading the start of a control plane or node does not need (#13). */
+function forge(): typeof Forge {
+  forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof Forge;
+  return forgeModule;
+}
 
 export interface ParsedCSR {
   commonName: string;
@@ -24,9 +33,9 @@ export interface ParsedCSR {
 /** The request in a PEM "CERTIFICATE REQUEST" block, its self-signature checked; throws with a reason otherwise. */
 export function parseCSR(pem: string): ParsedCSR {
   if (!/-----BEGIN CERTIFICATE REQUEST-----/.test(pem)) throw new Error('PEM block type must be CERTIFICATE REQUEST');
-  let csr: forge.pki.CertificateSigningRequest;
+  let csr: Forge.pki.CertificateSigningRequest;
   try {
-    csr = forge.pki.certificationRequestFromPem(pem);
+    csr = forge().pki.certificationRequestFromPem(pem);
   } catch (e) {
     throw new Error(`cannot parse the certificate request (RSA keys only): ${(e as Error).message}`);
   }
@@ -39,7 +48,7 @@ export function parseCSR(pem: string): ParsedCSR {
     ipAddresses: [],
     emailAddresses: [],
     uris: [],
-    publicKeyPEM: forge.pki.publicKeyToPem(csr.publicKey as forge.pki.rsa.PublicKey),
+    publicKeyPEM: forge().pki.publicKeyToPem(csr.publicKey as Forge.pki.rsa.PublicKey),
   };
   const ext = csr.getAttribute({ name: 'extensionRequest' }) as {
     extensions?: { name: string; altNames?: { type: number; value: string; ip?: string }[] }[];
@@ -66,16 +75,17 @@ export function makeCSR(
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
-  const csr = forge.pki.createCertificationRequest();
-  csr.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  const f = forge();
+  const csr = f.pki.createCertificationRequest();
+  csr.publicKey = f.pki.publicKeyFromPem(publicKey);
   csr.setSubject([
     ...(subject.organizations ?? []).map((value) => ({ name: 'organizationName', value })),
     { name: 'commonName', value: subject.commonName },
   ]);
   const altNames = [...(alt.dnsNames ?? []).map((value) => ({ type: 2, value })), ...(alt.ips ?? []).map((ip) => ({ type: 7, ip }))];
   if (altNames.length) csr.setAttributes([{ name: 'extensionRequest', extensions: [{ name: 'subjectAltName', altNames }] }]);
-  csr.sign(forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
-  return { csrPEM: forge.pki.certificationRequestToPem(csr), keyPEM: privateKey };
+  csr.sign(f.pki.privateKeyFromPem(privateKey) as Forge.pki.rsa.PrivateKey, f.md.sha256.create());
+  return { csrPEM: f.pki.certificationRequestToPem(csr), keyPEM: privateKey };
 }
 
 /**

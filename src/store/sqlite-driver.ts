@@ -29,8 +29,18 @@ export interface SqliteDatabase {
   exec(sql: string): void;
   /** `PRAGMA <text>`, e.g. pragma('journal_mode = WAL'). */
   pragma(text: string): void;
-  /** fn in BEGIN/COMMIT, rolled back when it throws (as better-sqlite3's transaction()). */
+  /**
+   * fn in BEGIN/COMMIT, rolled back when it throws (as better-sqlite3's transaction()). Inside
+   * an open transaction (begin(), or another transaction()) it is a savepoint: a throw undoes
+   * fn's changes alone.
+   */
   transaction<A extends unknown[], T>(fn: (...args: A) => T): (...args: A) => T;
+  /** Opens a transaction that spans calls (and turns of the event loop) until commit() or rollback(). */
+  begin(): void;
+  commit(): void;
+  rollback(): void;
+  /** True between begin() and commit()/rollback() (or inside a transaction() call). */
+  readonly inTransaction: boolean;
   close(): void;
 }
 
@@ -129,6 +139,7 @@ function openBetter(file: string, opts: OpenOptions): SqliteDatabase {
     );
   }
   const db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
+  const [begin, commit, rollback] = ['BEGIN', 'COMMIT', 'ROLLBACK'].map((sql) => db.prepare(sql));
   return {
     driver: 'better-sqlite3',
     prepare: <P extends unknown[], R>(sql: string) => db.prepare(sql) as unknown as SqliteStatement<P, R>,
@@ -139,6 +150,18 @@ function openBetter(file: string, opts: OpenOptions): SqliteDatabase {
       db.pragma(text);
     },
     transaction: (fn) => db.transaction(fn) as unknown as typeof fn,
+    begin: () => {
+      begin.run();
+    },
+    commit: () => {
+      commit.run();
+    },
+    rollback: () => {
+      rollback.run();
+    },
+    get inTransaction() {
+      return db.inTransaction;
+    },
     close: () => {
       db.close();
     },
@@ -199,6 +222,29 @@ function openNode(file: string, opts: OpenOptions): SqliteDatabase {
           throw e;
         }
       },
+    begin: () => {
+      if (depth > 0) throw new Error('cannot begin a transaction within a transaction');
+      db.exec('BEGIN');
+      depth = 1;
+    },
+    commit: () => {
+      if (depth !== 1) throw new Error('no transaction opened by begin() to commit');
+      db.exec('COMMIT');
+      depth = 0;
+    },
+    rollback: () => {
+      if (depth !== 1) throw new Error('no transaction opened by begin() to roll back');
+      depth = 0;
+      try {
+        db.exec('ROLLBACK');
+      } catch (e) {
+        // A COMMIT that failed on an I/O error has already rolled the transaction back.
+        if (!/no transaction is active/.test((e as Error).message)) throw e;
+      }
+    },
+    get inTransaction() {
+      return depth > 0;
+    },
     close: () => {
       db.close();
     },

@@ -1,8 +1,14 @@
-// Pods for component tests where no kubelet runs: made in the API, then given the status a
-// kubelet would write.
+// Pods for component tests: the manifest of a one-container pod, and, where no kubelet runs,
+// a pod made in the API and then given the status a kubelet would write.
 
 import type { KObject } from '../api/object.js';
 import type { ResourceRef, RestClient } from '../client/rest.js';
+
+/** A Pod (a name, or its metadata) with one container c running image, and the other spec fields given (nodeName...). */
+export function podManifest(meta: string | KObject['metadata'], image = 'busybox', spec: Record<string, unknown> = {}): KObject {
+  const metadata = typeof meta === 'string' ? { name: meta } : meta;
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: { ...spec, containers: [{ name: 'c', image }] } };
+}
 
 /** Creates the pod (bound to nodeName n1) and marks it Running, Ready or not, through its status. */
 export async function createRunningPod(
@@ -11,12 +17,7 @@ export async function createRunningPod(
   metadata: KObject['metadata'],
   ready = true,
 ): Promise<KObject> {
-  await client.create(pods, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata,
-    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] },
-  });
+  await client.create(pods, podManifest(metadata, 'busybox', { nodeName: 'n1' }));
   return client.patch(
     { ...pods, name: metadata.name, subresource: 'status' },
     {

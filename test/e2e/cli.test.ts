@@ -32,6 +32,11 @@ describe('k8ts CLI', () => {
     await cluster.stop();
   });
 
+  test('up returns with the default ServiceAccount made (a first kubectl run needs it)', async () => {
+    // The first test after `up` on a new data dir: nothing has waited for the controllers since.
+    assert.equal((await cluster.k('get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name')).trim(), 'serviceaccount/default');
+  });
+
   test('up on a running data dir says so and exits 0; status says what runs where', async () => {
     const r = await k8ts(['up', '--data-dir', cluster.dataDir, '--port', '0', '--kubeconfig', cluster.kubeconfig, '--no-node']);
     assert.equal(r.code, 0, r.stderr);

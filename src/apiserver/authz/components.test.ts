@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { isApiError } from '../../client/rest.js';
 import { makeNode } from '../../scheduler/fixtures.js';
 import { startScheduler } from '../../scheduler/server.js';
+import { podManifest } from '../../testing/pods.js';
 import { startTLSControlPlane } from '../../testing/tlscontrolplane.js';
 import { waitFor } from '../../testing/wait.js';
 
@@ -19,12 +20,7 @@ test("the scheduler as system:kube-scheduler schedules pods and reads no secrets
   t.after(() => scheduler.stop());
   await cp.admin.create({ group: '', version: 'v1', resource: 'nodes' }, makeNode('worker-1'));
   const pods = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-  await cp.admin.create(pods, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'p' },
-    spec: { containers: [{ name: 'c', image: 'busybox' }] },
-  });
+  await cp.admin.create(pods, podManifest('p'));
   await waitFor('the scheduler leads', () => scheduler.isLeader(), 15_000);
   await waitFor(
     'the pod is bound to worker-1',

@@ -145,12 +145,21 @@ export class GenericRegistry {
   }
 
   /**
-   * get() read from the store as ever (a consistent read), answered with the watch cache's own
-   * object when the cache holds the same revision of it: shared (never mutate it), and with
-   * its encodings already made (cachingobject.ts). For the API's GET handler.
+   * A consistent read, as get(), answered with the watch cache's own object: shared (never
+   * mutate it), and with its encodings already made (cachingobject.ts). For the API's GET
+   * handler. As kube-apiserver's consistent reads from the cache (KEP-2340): the store's
+   * current revision first (for etcd a round trip that asks etcd, for the in-process stores
+   * the newest durable revision), then the cache, which is current there once it follows the
+   * store (WatchCache.currentAt). Whatever the cache cannot answer (not following, a key it
+   * lacks, custom resources' conversion) is read from the store, and the cache's object still
+   * serves when it holds the revision read.
    */
   async getShared(namespace: string | undefined, name: string): Promise<KObject> {
     const key = this.key(namespace, name);
+    if (!this.def.custom && this.cache.currentAt(await this.store.currentRevision())) {
+      const cached = this.cache.get(key);
+      if (cached) return cached;
+    }
     const kv = await this.store.get(key);
     if (!kv) throw this.notFound(name);
     const cached = this.def.custom ? undefined : this.cache.get(key);

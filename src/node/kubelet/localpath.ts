@@ -22,7 +22,7 @@ import {
   type PersistentVolume,
   PROVISIONER_FINALIZER,
 } from '../../api/persistentvolume.js';
-import { NODES, PERSISTENTVOLUMES as PVS } from '../../api/types.js';
+import { NODES, PERSISTENTVOLUMES } from '../../api/types.js';
 import { Informer, isNotFound, type RestClient } from '../../client/index.js';
 import { closeFd, fdPath, mkdirInRoot } from '../fs/safepath.js';
 
@@ -94,7 +94,7 @@ export class LocalPathNode {
   constructor(private readonly opts: LocalPathNodeOptions) {
     this.log = opts.log ?? (() => {});
     this.informer = new Informer<PersistentVolume>(opts.pvClient ?? opts.client, {
-      ...PVS,
+      ...PERSISTENTVOLUMES,
       onError: (e) => this.log(`local-path: ${(e as Error)?.message ?? e}`),
       backoffInitialMs: 200,
     });
@@ -197,7 +197,7 @@ export class LocalPathNode {
     }
     if (this.opts.inUse(hostPath)) return;
     if (removeTreeInRoot(this.opts.root, dir)) this.log(`local-path: deleted volume ${name} at ${hostPath}`);
-    const ref = { ...PVS, name };
+    const ref = { ...PERSISTENTVOLUMES, name };
     try {
       const pvs = this.opts.pvClient ?? this.opts.client;
       if (!v.metadata.deletionTimestamp) await pvs.delete(ref);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { goDuration } from '../../api/duration.js';
 import { nowRFC3339 } from '../../api/object.js';
-import type { Container } from '../../api/types.js';
+import { type Container, PODS } from '../../api/types.js';
 import { type EventRecorder, type EventType, isNotFound, type RestClient } from '../../client/index.js';
 import { parseReference } from '../images/reference.js';
 import {
@@ -788,7 +788,7 @@ export class PodWorker {
     if (this.deleteSent) return;
     try {
       await this.ctx.client.delete(
-        { group: '', version: 'v1', resource: 'pods', namespace: this.pod.metadata.namespace, name: this.pod.metadata.name },
+        { ...PODS, namespace: this.pod.metadata.namespace, name: this.pod.metadata.name },
         { gracePeriodSeconds: 0, preconditions: { uid: this.uid } },
       );
       this.deleteSent = true;

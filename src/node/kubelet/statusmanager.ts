@@ -1,7 +1,7 @@
 // The kubelet's status manager: a pod's status goes to the API (pods/status) only when it differs
 // from what was last written, as one merge patch that replaces the lists it carries.
 
-import type { PodStatus } from '../../api/types.js';
+import { PODS, type PodStatus } from '../../api/types.js';
 import { isNotFound, type RestClient } from '../../client/index.js';
 import { observePodStart } from './metrics.js';
 import type { PodObject } from './types.js';
@@ -63,7 +63,7 @@ export class StatusManager {
       if (!(k in status) || (status as Record<string, unknown>)[k] === undefined) patch[k] = null;
     try {
       await this.client.patch(
-        { group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status' },
+        { ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status' },
         { metadata: { uid }, status: patch },
         'merge',
       );

@@ -12,11 +12,11 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KObject } from '../../api/object.js';
+import { CERTIFICATESIGNINGREQUESTS } from '../../api/types.js';
 import { currentContext, emptyKubeconfig, type Kubeconfig, loadKubeconfig } from '../../client/kubeconfig.js';
 import { isApiError, RestClient } from '../../client/rest.js';
 import { certMatchesKey, makeCSR } from '../../pki/csr.js';
 
-const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
 export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
 export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
 
@@ -83,7 +83,7 @@ export async function requestCertificate(
   },
 ): Promise<{ cert: string; key: string; csrName: string }> {
   const { csrPEM, keyPEM } = makeCSR({ commonName: o.commonName, organizations: o.organizations }, { dnsNames: o.dnsNames, ips: o.ips });
-  const created = await client.create<KObject>(CSRS, {
+  const created = await client.create<KObject>(CERTIFICATESIGNINGREQUESTS, {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
     metadata: { generateName: 'csr-' },
@@ -95,7 +95,7 @@ export async function requestCertificate(
     const csr = await client.get<
       KObject & { status?: { certificate?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] } }
     >({
-      ...CSRS,
+      ...CERTIFICATESIGNINGREQUESTS,
       name,
     });
     for (const c of csr.status?.conditions ?? []) {

@@ -5,6 +5,7 @@
 // requested anew. If the API cannot be reached, a token that has not expired yet is still used.
 
 import type { KObject } from '../../api/object.js';
+import { SERVICEACCOUNTS } from '../../api/types.js';
 import type { RestClient } from '../../client/rest.js';
 
 /** kubelet's maxTTL and maxJitter. */
@@ -34,7 +35,7 @@ export type RequestToken = (namespace: string, serviceAccount: string, spec: Tok
 export function tokenRequester(client: RestClient): RequestToken {
   return async (namespace, serviceAccount, spec) => {
     const tr = await client.create<KObject & { status?: Partial<TokenRequestResult> }>(
-      { group: '', version: 'v1', resource: 'serviceaccounts', namespace, name: serviceAccount, subresource: 'token' },
+      { ...SERVICEACCOUNTS, namespace, name: serviceAccount, subresource: 'token' },
       { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: serviceAccount, namespace }, spec },
     );
     if (!tr.status?.token || !tr.status.expirationTimestamp) throw new Error('the TokenRequest API answered without a token');

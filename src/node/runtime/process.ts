@@ -31,7 +31,7 @@ import type { ImageFilesystem } from './images.js';
 import { mountPoints, readText } from './procfs.js';
 import { processTreeUsage } from './procstats.js';
 import { initScript, type LaunchMount, type LaunchSpec, RELAY_HELPER_JS, RELAY_HELPER_PY, shimScript, shq } from './shim.js';
-import { containerImage, deepFreeze, execSync, newTaskRecord, ShimTasks, type TaskRecord } from './shimtask.js';
+import { captureExec, containerImage, deepFreeze, execSync, newTaskRecord, ShimTasks, type TaskRecord } from './shimtask.js';
 import { spawner } from './spawner.js';
 import type {
   ContainerConfig,
@@ -711,8 +711,16 @@ export class ProcessRuntime implements RuntimeService {
     return this.tasks.exec(this.execArgv(rec, pid, cmd), !!opts.tty && this.hasPython, opts);
   }
 
-  execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    return execSync((opts) => this.exec(containerId, cmd, opts), timeoutSeconds);
+  async execSync(
+    containerId: string,
+    cmd: string[],
+    timeoutSeconds: number,
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    if (cmd.length === 0) throw new Error('exec: no command given');
+    const { rec, pid } = await this.runningContainer(containerId);
+    return captureExec(this.execArgv(rec, pid, cmd), timeoutSeconds, () =>
+      execSync((opts) => this.exec(containerId, cmd, opts), timeoutSeconds),
+    );
   }
 
   async attach(containerId: string, opts: ExecOptions): Promise<ExecSession> {

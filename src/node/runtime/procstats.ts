@@ -34,10 +34,24 @@ function rssBytes(pid: number): number {
   }
 }
 
-/** The tree's cumulative CPU (ns) and resident memory (bytes). */
-export function processTreeUsage(rootPid: number): { cpuNanos: number; rssBytes: number } | undefined {
-  const root = readStat(rootPid);
-  if (!root) return undefined;
+interface ProcessTable {
+  at: number;
+  stats: Map<number, ProcStat>;
+  children: Map<number, number[]>;
+}
+
+/**
+ * How long one reading of the whole process table serves: a scrape asks for every container's
+ * usage in turn, and reading every process's stat for each of them (O(containers x processes))
+ * was the top of the agent's profile with 50 pods (#13). cAdvisor likewise serves stats it
+ * gathered at its housekeeping interval (1 s).
+ */
+const TABLE_MAX_AGE_MS = 1000;
+let table: ProcessTable | undefined;
+
+function processTable(): ProcessTable {
+  const now = performance.now();
+  if (table && now - table.at < TABLE_MAX_AGE_MS) return table;
   const children = new Map<number, number[]>();
   let pids: number[] = [];
   try {
@@ -55,7 +69,17 @@ export function processTreeUsage(rootPid: number): { cpuNanos: number; rssBytes:
     if (!children.has(st.ppid)) children.set(st.ppid, []);
     children.get(st.ppid)!.push(pid);
   }
-  stats.set(rootPid, root);
+  table = { at: now, stats, children };
+  return table;
+}
+
+/** The tree's cumulative CPU (ns) and resident memory (bytes): the root read now, its descendants from a table at most a second old. */
+export function processTreeUsage(rootPid: number): { cpuNanos: number; rssBytes: number } | undefined {
+  const root = readStat(rootPid);
+  if (!root) return undefined;
+  const { stats: known, children } = processTable();
+  const stats = new Map<number, ProcStat>([[rootPid, root]]);
+  const statOf = (pid: number) => stats.get(pid) ?? known.get(pid);
   let ticks = 0,
     rss = 0;
   const todo = [rootPid];
@@ -64,7 +88,7 @@ export function processTreeUsage(rootPid: number): { cpuNanos: number; rssBytes:
     const pid = todo.pop()!;
     if (seen.has(pid)) continue;
     seen.add(pid);
-    ticks += stats.get(pid)?.ticks ?? 0;
+    ticks += statOf(pid)?.ticks ?? 0;
     rss += rssBytes(pid);
     for (const c of children.get(pid) ?? []) todo.push(c);
   }

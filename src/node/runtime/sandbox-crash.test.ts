@@ -33,7 +33,8 @@ test('a sandbox half made when the agent is killed -9 is removed at the next sta
   const realIp = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
   writeFileSync(
     path.join(bin, 'ip'),
-    `#!/bin/sh\ncase "$*" in *-batch*) echo $$ > ${JSON.stringify(marker)}; exec sleep 600;; esac\nexec ${realIp} "$@"\n`,
+    // Batches are read first: the host side's (the veth) runs, the pod side's (its address) stops.
+    `#!/bin/sh\ncase "$*" in *-batch*) input=$(cat); case "$input" in *"addr add"*) echo $$ > ${JSON.stringify(marker)}; exec sleep 600;; esac; printf '%s\\n' "$input" | exec ${realIp} "$@";; esac\nexec ${realIp} "$@"\n`,
   );
   chmodSync(path.join(bin, 'ip'), 0o755);
   const moduleUrl = (m: string) => JSON.stringify(fileURLToPath(new URL(m, import.meta.url)));

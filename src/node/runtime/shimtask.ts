@@ -297,7 +297,11 @@ export class ShimTasks<R extends TaskRecord> {
   private exitText(id: string): string | undefined {
     const f = this.factsOf(id);
     if (f.exit) return f.exit;
-    const exit = readText(this.file(id, 'exit'));
+    // Asked about every running container each second: a missing file is the usual answer, and
+    // existsSync tells it without the thrown error a failed read costs.
+    const file = this.file(id, 'exit');
+    if (!existsSync(file)) return undefined;
+    const exit = readText(file);
     if (exit !== undefined && /^-?\d+ \d+/.test(exit)) f.exit = exit;
     return exit;
   }
@@ -586,6 +590,28 @@ export class ShimTasks<R extends TaskRecord> {
     for (const p of this.pumps.values()) p.close();
     this.pumps.clear();
   }
+}
+
+/**
+ * CRI ExecSync through the spawner (the agent is not forked: that fork was two thirds of its CPU
+ * per exec probe, #13): the command in its own process group, killed whole after timeoutSeconds,
+ * each stream kept up to EXEC_SYNC_MAX_BYTES. Without the helper, `fallback` (an exec session).
+ */
+export async function captureExec(
+  cmd: ExecCommand,
+  timeoutSeconds: number,
+  fallback: () => Promise<{ exitCode: number; stdout: string; stderr: string }>,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const run = spawner.capture(cmd.file, cmd.args, {
+    cwd: cmd.cwd,
+    env: EXEC_ENV,
+    timeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : 0,
+    maxBytes: EXEC_SYNC_MAX_BYTES,
+  });
+  if (!run) return fallback();
+  const r = await run;
+  if (r.timedOut) return { exitCode: -1, stdout: r.stdout, stderr: `${r.stderr}command timed out after ${timeoutSeconds}s` };
+  return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**

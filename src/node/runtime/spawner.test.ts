@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { waitFor } from '../../testing/wait.js';
 import { Spawner } from './spawner.js';
 
 // A helper that answers once, then stops reading (closes its stdin) but lives on: the agent's next
@@ -30,5 +31,56 @@ test('a helper whose pipe broke does not crash the agent with EPIPE: commands ru
     assert.equal(r.stdout, 'second\n');
   } finally {
     s.stop();
+  }
+});
+
+test('capture runs a command to its end: exit code, both streams cut at maxBytes, stdin at EOF', async () => {
+  const s = new Spawner();
+  try {
+    const r = await s.capture('sh', ['-c', 'cat; echo out; echo err >&2; head -c 5000 /dev/zero | tr "\\0" x; exit 3'], {
+      timeoutMs: 10_000,
+      maxBytes: 1000,
+    })!;
+    assert.equal(r.code, 3);
+    assert.equal(r.timedOut, false);
+    assert.equal(r.stdout.length, 1000, 'stdout is cut at maxBytes');
+    assert.ok(r.stdout.startsWith('out\nxxx'), r.stdout.slice(0, 20));
+    assert.equal(r.stderr, 'err\n');
+    const missing = await s.capture('/nonexistent/k8ts-no-such-binary', [], { timeoutMs: 10_000, maxBytes: 1000 })!;
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /ENOENT/);
+  } finally {
+    s.stop();
+  }
+});
+
+test('capture kills the whole process group at the timeout, a background child included', async () => {
+  const s = new Spawner();
+  let grandchild = 0;
+  try {
+    const r = await s.capture('sh', ['-c', 'sleep 300 & echo $!; wait'], { timeoutMs: 300, maxBytes: 1000 })!;
+    grandchild = Number(r.stdout.trim());
+    assert.equal(r.timedOut, true);
+    assert.ok(grandchild > 0, `the background child's pid: ${r.stdout}`);
+    await waitFor(
+      'the background sleep to be gone',
+      () => {
+        try {
+          process.kill(grandchild, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      5_000,
+    );
+  } finally {
+    s.stop();
+    if (grandchild)
+      try {
+        process.kill(grandchild, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
   }
 });

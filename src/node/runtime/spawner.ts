@@ -24,9 +24,28 @@ const HELPER = String.raw`
 const { execFile, spawn } = require('node:child_process');
 const rl = require('node:readline').createInterface({ input: process.stdin });
 const reply = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+const captures = new Set();
 rl.on('line', (line) => {
   let r; try { r = JSON.parse(line); } catch { return; }
   try {
+    if (r.capture) {
+      // An exec to its end: its own process group (a timeout kills all it started), stdin at EOF,
+      // each stream kept up to maxBytes.
+      const c = spawn(r.cmd, r.args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'], cwd: r.cwd, env: r.env });
+      const keep = () => { const b = []; let n = 0; return { b, add: (d) => { if (n < r.maxBytes) b.push(d); n += d.length; }, text: () => Buffer.concat(b).subarray(0, r.maxBytes).toString('utf8') }; };
+      const out = keep(), err = keep();
+      let done = false, timedOut = false;
+      const timer = r.timeoutMs > 0 ? setTimeout(() => { timedOut = true; try { process.kill(-c.pid, 'SIGKILL'); } catch {} }, r.timeoutMs) : undefined;
+      captures.add(c);
+      const finish = (code, stderrExtra) => { if (done) return; done = true; captures.delete(c); if (timer) clearTimeout(timer); reply({ id: r.id, code, stdout: out.text(), stderr: err.text() + (stderrExtra || ''), timedOut }); };
+      c.stdin.on('error', () => {});
+      c.stdin.end();
+      c.stdout.on('data', out.add);
+      c.stderr.on('data', err.add);
+      c.on('error', (e) => finish(126, e.message + '\n'));
+      c.on('close', (code, sig) => finish(code ?? (sig ? 128 + (require('node:os').constants.signals[sig] || 9) : 1)));
+      return;
+    }
     if (r.detached) {
       const c = spawn(r.cmd, r.args, { detached: true, stdio: 'ignore', cwd: r.cwd, env: r.env });
       c.on('error', () => {});
@@ -40,11 +59,12 @@ rl.on('line', (line) => {
     if (r.input !== undefined) c.stdin.end(r.input); else c.stdin.end();
   } catch (e) { reply({ id: r.id, code: 127, stdout: '', stderr: String(e && e.message || e) }); }
 });
-rl.on('close', () => process.exit(0));
+// The agent is gone or done: what it was running to an end must not outlive this helper's timers.
+rl.on('close', () => { for (const c of captures) { try { process.kill(-c.pid, 'SIGKILL'); } catch {} } process.exit(0); });
 `;
 
 interface Pending {
-  resolve(v: { code?: number; stdout?: string; stderr?: string; pid?: number }): void;
+  resolve(v: { code?: number; stdout?: string; stderr?: string; pid?: number; timedOut?: boolean }): void;
   reject(e: Error): void;
 }
 
@@ -78,7 +98,7 @@ export class Spawner {
         this.failAll(new Error('spawner pipe closed'));
       });
       createInterface({ input: child.stdout! }).on('line', (line) => {
-        let m: { id: number; code?: number; stdout?: string; stderr?: string; pid?: number };
+        let m: { id: number; code?: number; stdout?: string; stderr?: string; pid?: number; timedOut?: boolean };
         try {
           m = JSON.parse(line) as typeof m;
         } catch {
@@ -113,7 +133,9 @@ export class Spawner {
     for (const p of all) p.reject(e);
   }
 
-  private request(body: Record<string, unknown>): Promise<{ code?: number; stdout?: string; stderr?: string; pid?: number }> | undefined {
+  private request(
+    body: Record<string, unknown>,
+  ): Promise<{ code?: number; stdout?: string; stderr?: string; pid?: number; timedOut?: boolean }> | undefined {
     const child = this.ensure();
     if (!child?.stdin?.writable) return undefined;
     const id = this.nextId++;
@@ -122,6 +144,14 @@ export class Spawner {
       this.refresh();
       child.stdin!.write(`${JSON.stringify({ id, ...body })}\n`);
     });
+  }
+
+  /**
+   * Starts the helper now (it is a Node process too), so that the first command does not wait
+   * for it: the node's first commands (its bridge's ip and nft) are on the path to ready.
+   */
+  warm(): void {
+    this.ensure();
   }
 
   async run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -145,6 +175,29 @@ export class Spawner {
       if (opts.input !== undefined) c.stdin?.end(opts.input);
       else c.stdin?.end();
     });
+  }
+
+  /**
+   * Runs a command to its end in its own process group (stdin at EOF) and returns its exit code
+   * and output, each stream cut at maxBytes; past timeoutMs (0: none) the whole group is killed.
+   * Undefined when the helper cannot run (the caller starts it itself). For exec probes and
+   * hooks: forking the agent for each one was two thirds of its CPU per exec probe (#13).
+   */
+  capture(
+    cmd: string,
+    args: string[],
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; maxBytes: number },
+  ): Promise<RunResult & { timedOut: boolean }> | undefined {
+    const viaHelper = this.request({
+      cmd,
+      args,
+      cwd: opts.cwd,
+      env: opts.env,
+      capture: true,
+      timeoutMs: opts.timeoutMs,
+      maxBytes: opts.maxBytes,
+    });
+    return viaHelper?.then((r) => ({ code: r.code ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut: !!r.timedOut }));
   }
 
   /** Starts a detached process (its own session, no stdio); returns its pid. */

@@ -9,7 +9,7 @@
 
 import type { KObject } from '../../api/object.js';
 import type { EndpointSlice, Endpoints, Namespace, Service } from '../../api/types.js';
-import { ENDPOINTS, ENDPOINTSLICES } from '../../api/types.js';
+import { ENDPOINTS, ENDPOINTSLICES, NAMESPACES, NODES } from '../../api/types.js';
 import { Informer, isNotFound, type RestClient } from '../../client/index.js';
 import { Forwarder, type Upstream, upstreamsFromResolvConf } from './forward.js';
 import { type ClusterView, KubernetesZone } from './kubernetes.js';
@@ -118,7 +118,7 @@ export class NodeDNS {
         [ADDRESS_INDEX]: (s) => [...new Set(((s as EndpointSlice).endpoints ?? []).flatMap((e) => e.addresses ?? []))],
       },
     });
-    this.namespaces = new Informer<Namespace>(c, { group: '', version: 'v1', resource: 'namespaces', onError, backoffInitialMs: 200 });
+    this.namespaces = new Informer<Namespace>(c, { ...NAMESPACES, onError, backoffInitialMs: 200 });
     this.endpoints = new Informer<Endpoints>(c, {
       ...ENDPOINTS,
       namespace: KUBE_DNS_NAMESPACE,
@@ -167,7 +167,7 @@ export class NodeDNS {
     this.published = true;
     if (!this.opts.nodeUid) {
       try {
-        this.nodeUid = (await this.opts.client.get({ group: '', version: 'v1', resource: 'nodes', name: this.opts.nodeName })).metadata.uid;
+        this.nodeUid = (await this.opts.client.get({ ...NODES, name: this.opts.nodeName })).metadata.uid;
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }

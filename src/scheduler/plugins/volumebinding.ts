@@ -26,7 +26,7 @@ import {
   type StorageClass,
   volumeFitsNode,
 } from '../../api/persistentvolume.js';
-import { PERSISTENTVOLUMECLAIMS as PVCS, PERSISTENTVOLUMES as PVS } from '../../api/types.js';
+import { PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, STORAGECLASSES } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import { isNotFound } from '../../client/rest.js';
 import type { NodeInfo, PodInfo } from '../cache.js';
@@ -51,8 +51,6 @@ const NAME = 'VolumeBinding';
 const STATE_KEY = 'PreFilterVolumeBinding';
 /** bindTimeoutSeconds of the VolumeBinding plugin's default arguments. */
 const DEFAULT_BIND_TIMEOUT_MS = 600_000;
-
-const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
 
 interface PodVolumes {
   staticBindings: { pv: PersistentVolume; pvc: PersistentVolumeClaim }[];
@@ -102,9 +100,9 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
   ) {
     const f = handle.informers;
     if (!f) return;
-    this.pvcs = f.informerFor<PersistentVolumeClaim>(PVCS);
-    this.pvs = f.informerFor<PersistentVolume>(PVS);
-    this.classes = f.informerFor<StorageClass>(STORAGE_CLASSES);
+    this.pvcs = f.informerFor<PersistentVolumeClaim>(PERSISTENTVOLUMECLAIMS);
+    this.pvs = f.informerFor<PersistentVolume>(PERSISTENTVOLUMES);
+    this.classes = f.informerFor<StorageClass>(STORAGECLASSES);
     // EventsToRegister: claims, volumes and classes that appear or change may let pods in.
     const requeue = (label: string) => () => handle.requeue?.({ label, plugins: new Set([NAME]) });
     this.pvcs.addEventHandler({ onAdd: requeue('PersistentVolumeClaimAdd'), onUpdate: requeue('PersistentVolumeClaimUpdate') });
@@ -241,14 +239,14 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
       next.spec = { ...next.spec, claimRef: claimReference(pvc) };
       if (!isVolumeBoundToClaim(cur, pvc))
         next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_BOUND_BY_CONTROLLER]: 'yes' };
-      await client.update({ ...PVS, name: cur.metadata.name }, next);
+      await client.update({ ...PERSISTENTVOLUMES, name: cur.metadata.name }, next);
     }
     for (const pvc of vols.dynamicProvisions) {
       const cur = this.claim(pvc.metadata.namespace!, pvc.metadata.name!) ?? pvc;
       if (cur.metadata.annotations?.[ANN_SELECTED_NODE] === nodeName) continue;
       const next = deepCopy(cur);
       next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANN_SELECTED_NODE]: nodeName };
-      const out = await client.update({ ...PVCS, namespace: cur.metadata.namespace, name: cur.metadata.name }, next);
+      const out = await client.update({ ...PERSISTENTVOLUMECLAIMS, namespace: cur.metadata.namespace, name: cur.metadata.name }, next);
       written.set(out.metadata.uid ?? '', Number(out.metadata.resourceVersion ?? 0));
     }
     return written;
@@ -300,7 +298,7 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
   private async fetchClaim(want: PersistentVolumeClaim): Promise<PersistentVolumeClaim | undefined> {
     try {
       return await this.handle.client?.get<PersistentVolumeClaim>({
-        ...PVCS,
+        ...PERSISTENTVOLUMECLAIMS,
         namespace: want.metadata.namespace,
         name: want.metadata.name,
       });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isApiError } from '../../../client/rest.js';
+import { podManifest } from '../../../testing/pods.js';
 import { apiError, core } from '../../../testing/registry.js';
 import { startTLSControlPlane } from '../../../testing/tlscontrolplane.js';
 import { waitFor } from '../../../testing/wait.js';
@@ -88,14 +89,7 @@ test('Node authorizer and NodeRestriction', async (t) => {
     'pods "db" is forbidden: node "n1" can only update pod status for pods with spec.nodeName set to itself',
   );
   assert.match(
-    await refusal(
-      n1.create(core('pods', 'default'), {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'sneaky' },
-        spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] },
-      }),
-    ),
+    await refusal(n1.create(core('pods', 'default'), podManifest('sneaky', 'busybox', { nodeName: 'n1' }))),
     /pod does not have "kubernetes.io\/config.mirror" annotation, node "n1" can only create mirror pods$/,
   );
   assert.match(await refusal(n1.delete(core('pods', 'default', 'db'))), /node "n1" can only delete pods with spec.nodeName set to itself$/);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RestClient } from '../../../client/rest.js';
+import { podManifest } from '../../../testing/pods.js';
 import { core, statusCode } from '../../../testing/registry.js';
 import { startTLSControlPlane } from '../../../testing/tlscontrolplane.js';
 import { FLEETLOCK_USER, NODE_ADDONS_GROUP } from './k8tspolicy.js';
@@ -45,16 +46,6 @@ test("system:k8ts:fleetlock and system:k8ts:node-addons have their components' r
     403,
   );
   assert.equal(await statusCode(addons.get(core('secrets', 'default', 's'))), 403);
-  assert.equal(
-    await statusCode(
-      addons.create(core('pods', 'default'), {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'p' },
-        spec: { containers: [{ name: 'c', image: 'x' }] },
-      }),
-    ),
-    403,
-  );
+  assert.equal(await statusCode(addons.create(core('pods', 'default'), podManifest('p', 'x'))), 403);
   assert.equal(await statusCode(addons.patch(core('nodes', undefined, 'n1'), { metadata: { labels: { a: 'b' } } }, 'merge')), 403);
 });

@@ -21,7 +21,7 @@ import type { Duplex } from 'node:stream';
 import { hasBinary, type NodeNetwork, run } from '../../network/bridge.js';
 import { PROCESS_RUNTIME_LIMITATION, ProcessRuntime } from '../process.js';
 import { mountPoints } from '../procfs.js';
-import { containerImage, execSync, newTaskRecord, ShimTasks, type TaskRecord } from '../shimtask.js';
+import { captureExec, containerImage, type ExecCommand, execSync, newTaskRecord, ShimTasks, type TaskRecord } from '../shimtask.js';
 import { spawner } from '../spawner.js';
 import type * as runtimeapi from '../types.js';
 import { cgroupUsage, cgroupVersion, oomCounterFile, removeCgroupTree } from './cgroups.js';
@@ -456,21 +456,35 @@ export class OciRuntime implements runtimeapi.RuntimeService {
 
   /** `runc exec --process`: the container's own process spec (user, env, cwd, capabilities) with new args, as containerd's exec. */
   async exec(containerId: string, cmd: string[], opts: runtimeapi.ExecOptions): Promise<runtimeapi.ExecSession> {
+    const tty = !!opts.tty && this.hasPython;
+    const { exec, procFile } = await this.execCommand(containerId, cmd, tty);
+    return this.tasks.exec(exec, tty, opts, () => void rm(procFile, { force: true }));
+  }
+
+  /** The runc exec of cmd in the container, with its process file (removed by the caller once the exec ends). */
+  private async execCommand(containerId: string, cmd: string[], tty: boolean): Promise<{ exec: ExecCommand; procFile: string }> {
     if (cmd.length === 0) throw new Error('exec: no command given');
     const rec = await this.runningContainer(containerId);
     const dir = this.tasks.dir(rec.id);
     const spec = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as OciSpec;
-    const tty = opts.tty && this.hasPython;
     const proc = { ...spec.process, args: cmd, terminal: tty };
     delete proc.oomScoreAdj;
     const procFile = path.join(dir, `exec-${randomBytes(6).toString('hex')}.json`);
     await writeFile(procFile, JSON.stringify(proc), { mode: 0o600 });
-    const exec = { file: this.binary, args: ['--root', this.runtimeRoot, 'exec', '--process', procFile, rec.id] };
-    return this.tasks.exec(exec, tty, opts, () => void rm(procFile, { force: true }));
+    return { exec: { file: this.binary, args: ['--root', this.runtimeRoot, 'exec', '--process', procFile, rec.id] }, procFile };
   }
 
-  execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    return execSync((opts) => this.exec(containerId, cmd, opts), timeoutSeconds);
+  async execSync(
+    containerId: string,
+    cmd: string[],
+    timeoutSeconds: number,
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const { exec, procFile } = await this.execCommand(containerId, cmd, false);
+    try {
+      return await captureExec(exec, timeoutSeconds, () => execSync((opts) => this.exec(containerId, cmd, opts), timeoutSeconds));
+    } finally {
+      await rm(procFile, { force: true });
+    }
   }
 
   async attach(containerId: string, opts: runtimeapi.ExecOptions): Promise<runtimeapi.ExecSession> {

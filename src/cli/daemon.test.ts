@@ -1,0 +1,62 @@
+// daemon.js, the entry of `up`'s background processes: bad arguments are a plain message and exit
+// 2 (nothing started), and `supervise` runs its command under the supervisor with the output in
+// the cluster log, without the command line.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { clusterFiles } from '../cluster/paths.js';
+
+const DAEMON = fileURLToPath(new URL('./daemon.js', import.meta.url));
+const dir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-daemon-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function daemon(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DAEMON, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+test('daemon.js refuses what it does not know, with a message and exit 2', async () => {
+  const cases: [string[], RegExp][] = [
+    [[], /no command/],
+    [['up'], /unknown command "up"/],
+    [['serve', '--data-dir', dir], /serve needs --data-dir and --port/],
+    [['serve', '--data-dir', dir, '--port', '0', '--', 'x'], /and nothing else/],
+    [['serve', '--data-dir', dir, '--port'], /--port needs a value/],
+    [['supervise', '--data-dir', dir, '--bogus', 'x', '--', '-e', '0'], /unknown argument "--bogus"/],
+    [['supervise', '--data-dir', dir], /needs the command to run after --/],
+    [['supervise', '--', '-e', '0'], /supervise needs --data-dir/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await daemon(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.match(r.stderr, /usage: daemon\.js supervise/);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, 'a message, not a stack');
+  }
+  assert.throws(() => readFileSync(clusterFiles(dir).log), /ENOENT/, 'nothing was started');
+});
+
+test('daemon.js supervise runs its command with its output in the cluster log, and reports a start that never became ready', async () => {
+  const data = path.join(dir, 'c');
+  mkdirSync(data);
+  const r = await daemon(['supervise', '--data-dir', data, '--name', 'dtest', '--', '-e', 'console.log("control plane output")']);
+  // The command ended without ever reporting ready: a failed start, not restarted.
+  assert.equal(r.code, 1, r.stderr);
+  const log = readFileSync(clusterFiles(data).log, 'utf8');
+  assert.match(log, /k8ts supervisor \(pid \d+\) starting the control plane of "dtest"/);
+  assert.match(log, /control plane output/);
+  assert.match(log, /failed to start \(exit code 0\); not restarting/);
+  assert.match(log, /k8ts supervisor: stopped/);
+});
