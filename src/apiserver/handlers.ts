@@ -9,7 +9,6 @@ import { applyPatchByContentType } from '../api/patch/index.js';
 import { decodeK8sProtobuf } from '../api/protobuf.js';
 import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 import type { ResourceInfo } from '../api/resources.js';
-import type { UserInfo } from './authn/user.js';
 import { encodeOnce, objectJSON } from './cachingobject.js';
 import { checkFields, type FieldValidation, parseFieldValidation } from './fieldvalidation.js';
 import { readBody, writeJSON, writeJSONText } from './http.js';
@@ -19,7 +18,7 @@ import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/gen
 import { findDefinition } from './registry/index.js';
 import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
 import { type RequestContext, requestContext } from './registry/strategy.js';
-import type { RequestInfo } from './request.js';
+import type { RequestInfo, ResourceRequestHandler } from './request.js';
 import { buildTable, type Printer, tableJSON } from './tables.js';
 import { watchFlushes } from './watchflush.js';
 
@@ -221,14 +220,7 @@ interface ResourceCall {
   env: HandlerEnv;
 }
 
-export async function handleResource(
-  env: HandlerEnv,
-  info: RequestInfo,
-  req: IncomingMessage,
-  res: ServerResponse,
-  q: URLSearchParams,
-  user: UserInfo,
-): Promise<void> {
+export const handleResource: ResourceRequestHandler<HandlerEnv> = async (env, info, req, res, q, user) => {
   const def = env.definition
     ? env.definition(info.group, info.version, info.resource!)
     : findDefinition(info.group, info.version, info.resource!);
@@ -268,7 +260,7 @@ export async function handleResource(
   const out = negotiateOutput(req.headers.accept, q);
   const fv = parseFieldValidation(q.get('fieldValidation'));
   return serve({ def, ri, reg, namespace, name, subresource: sub, req, res, q, ctx, out, fv, env });
-}
+};
 
 const VERBS: Partial<Record<RequestInfo['verb'], (c: ResourceCall) => Promise<void>>> = {
   get: serveGet,

@@ -3,17 +3,7 @@
 import { isObject, type KObject, type Obj, obj } from '../object.js';
 import { semanticEqual } from './compare.js';
 import * as field from './field.js';
-import {
-  fieldImmutableErrorMsg,
-  labelSelectorValue,
-  selectorIsConvertible,
-  selectorIsEmpty,
-  validateLabelSelector,
-  validateNonnegative,
-  validateObjectMeta,
-  validateObjectMetaUpdate,
-  validateSelectorMatchesTemplate,
-} from './meta.js';
+import * as apimachineryvalidation from './meta.js';
 import { isValidPercent, nameIsDNSSubdomain } from './names.js';
 import { validatePodTemplateSpec } from './pod.js';
 
@@ -22,7 +12,8 @@ function validateTemplateForReplicaSet(template: unknown, selector: unknown, pat
   const errs: field.FieldError[] = [];
   if (!isObject(template)) return [field.required(path)];
   // A missing selector converts to labels.Nothing(), which is not Empty() and matches nothing.
-  if (!selectorIsEmpty(selector)) errs.push(...validateSelectorMatchesTemplate(selector, template, path));
+  if (!apimachineryvalidation.selectorIsEmpty(selector))
+    errs.push(...apimachineryvalidation.validateSelectorMatchesTemplate(selector, template, path));
   errs.push(...validatePodTemplateSpec(template, path));
   const spec = obj(template.spec);
   if (spec.restartPolicy !== 'Always') {
@@ -46,10 +37,12 @@ function validateSelectorAndTemplate(spec: Obj, kind: string): field.FieldError[
   if (sel === undefined || sel === null) {
     errs.push(field.required('spec.selector'));
   } else {
-    errs.push(...validateLabelSelector(sel, 'spec.selector'));
-    if (selectorIsEmpty(sel)) errs.push(field.invalid('spec.selector', labelSelectorValue(sel), `empty selector is invalid for ${kind}`));
+    errs.push(...apimachineryvalidation.validateLabelSelector(sel, 'spec.selector'));
+    if (apimachineryvalidation.selectorIsEmpty(sel))
+      errs.push(field.invalid('spec.selector', apimachineryvalidation.labelSelectorValue(sel), `empty selector is invalid for ${kind}`));
   }
-  if (!selectorIsConvertible(sel)) errs.push(field.invalid('spec.selector', labelSelectorValue(sel), 'invalid label selector'));
+  if (!apimachineryvalidation.selectorIsConvertible(sel))
+    errs.push(field.invalid('spec.selector', apimachineryvalidation.labelSelectorValue(sel), 'invalid label selector'));
   else errs.push(...validateTemplateForReplicaSet(spec.template, sel, 'spec.template'));
   return errs;
 }
@@ -64,7 +57,7 @@ function intOrPercentValue(v: unknown): number {
 
 export function validatePositiveIntOrPercent(v: unknown, path: string): field.FieldError[] {
   if (typeof v === 'string') return isValidPercent(v).map((m) => field.invalid(path, field.goLiteral(field.goIntOrString(v)), m));
-  if (typeof v === 'number') return validateNonnegative(v, path);
+  if (typeof v === 'number') return apimachineryvalidation.validateNonnegative(v, path);
   return [field.invalid(path, field.goLiteral(field.goIntOrString(v)), "must be an integer or percentage (e.g '5%%')")];
 }
 
@@ -119,13 +112,13 @@ function validateDeploymentStrategy(strategy: unknown): field.FieldError[] {
 
 function validateDeploymentSpec(specIn: unknown): field.FieldError[] {
   const spec = obj(specIn);
-  const errs = validateNonnegative(spec.replicas, 'spec.replicas');
+  const errs = apimachineryvalidation.validateNonnegative(spec.replicas, 'spec.replicas');
   errs.push(...validateSelectorAndTemplate(spec, 'deployment'));
   errs.push(...validateDeploymentStrategy(spec.strategy));
-  errs.push(...validateNonnegative(spec.minReadySeconds, 'spec.minReadySeconds'));
-  errs.push(...validateNonnegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
+  errs.push(...apimachineryvalidation.validateNonnegative(spec.minReadySeconds, 'spec.minReadySeconds'));
+  errs.push(...apimachineryvalidation.validateNonnegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   if (typeof spec.progressDeadlineSeconds === 'number') {
-    errs.push(...validateNonnegative(spec.progressDeadlineSeconds, 'spec.progressDeadlineSeconds'));
+    errs.push(...apimachineryvalidation.validateNonnegative(spec.progressDeadlineSeconds, 'spec.progressDeadlineSeconds'));
     if (spec.progressDeadlineSeconds <= Number(spec.minReadySeconds ?? 0)) {
       errs.push(field.invalid('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
     }
@@ -135,8 +128,8 @@ function validateDeploymentSpec(specIn: unknown): field.FieldError[] {
 
 function validateReplicaSetSpec(specIn: unknown): field.FieldError[] {
   const spec = obj(specIn);
-  const errs = validateNonnegative(spec.replicas, 'spec.replicas');
-  errs.push(...validateNonnegative(spec.minReadySeconds, 'spec.minReadySeconds'));
+  const errs = apimachineryvalidation.validateNonnegative(spec.replicas, 'spec.replicas');
+  errs.push(...apimachineryvalidation.validateNonnegative(spec.minReadySeconds, 'spec.minReadySeconds'));
   // Kubernetes' ReplicaSet validation shares the Deployment's wording for an empty selector.
   errs.push(...validateSelectorAndTemplate(spec, 'deployment'));
   return errs;
@@ -145,27 +138,29 @@ function validateReplicaSetSpec(specIn: unknown): field.FieldError[] {
 function selectorImmutable(obj1: KObject, old: KObject): field.FieldError[] {
   const n = obj(obj1.spec).selector;
   const o = obj(old.spec).selector;
-  return semanticEqual(n, o) ? [] : [field.invalid('spec.selector', labelSelectorValue(n), fieldImmutableErrorMsg)];
+  return semanticEqual(n, o)
+    ? []
+    : [field.invalid('spec.selector', apimachineryvalidation.labelSelectorValue(n), apimachineryvalidation.fieldImmutableErrorMsg)];
 }
 
 export function validateDeploymentCreate(d: KObject): field.FieldError[] {
-  return [...validateObjectMeta(d, true, nameIsDNSSubdomain), ...validateDeploymentSpec(d.spec)];
+  return [...apimachineryvalidation.validateObjectMeta(d, true, nameIsDNSSubdomain), ...validateDeploymentSpec(d.spec)];
 }
 
 export function validateDeploymentUpdate(d: KObject, old: KObject): field.FieldError[] {
-  return [...validateObjectMetaUpdate(d, old), ...validateDeploymentSpec(d.spec), ...selectorImmutable(d, old)];
+  return [...apimachineryvalidation.validateObjectMetaUpdate(d, old), ...validateDeploymentSpec(d.spec), ...selectorImmutable(d, old)];
 }
 
 export function validateReplicaSetCreate(rs: KObject): field.FieldError[] {
-  return [...validateObjectMeta(rs, true, nameIsDNSSubdomain), ...validateReplicaSetSpec(rs.spec)];
+  return [...apimachineryvalidation.validateObjectMeta(rs, true, nameIsDNSSubdomain), ...validateReplicaSetSpec(rs.spec)];
 }
 
 export function validateReplicaSetUpdate(rs: KObject, old: KObject): field.FieldError[] {
-  return [...validateObjectMetaUpdate(rs, old), ...validateReplicaSetSpec(rs.spec), ...selectorImmutable(rs, old)];
+  return [...apimachineryvalidation.validateObjectMetaUpdate(rs, old), ...validateReplicaSetSpec(rs.spec), ...selectorImmutable(rs, old)];
 }
 
 function replicaCounts(status: Obj, fields: string[], errs: field.FieldError[]): void {
-  for (const f of fields) errs.push(...validateNonnegative(status[f], `status.${f}`));
+  for (const f of fields) errs.push(...apimachineryvalidation.validateNonnegative(status[f], `status.${f}`));
   const n = (f: string) => Number(status[f] ?? 0);
   const msg = 'cannot be greater than status.replicas';
   for (const f of fields) {
@@ -184,7 +179,7 @@ function collisionCountDecremented(d: KObject, old: KObject, errs: field.FieldEr
 }
 
 export function validateDeploymentStatusUpdate(d: KObject, old: KObject): field.FieldError[] {
-  const errs = validateObjectMetaUpdate(d, old);
+  const errs = apimachineryvalidation.validateObjectMetaUpdate(d, old);
   replicaCounts(
     obj(d.status),
     ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'collisionCount'],
@@ -195,7 +190,7 @@ export function validateDeploymentStatusUpdate(d: KObject, old: KObject): field.
 }
 
 export function validateReplicaSetStatusUpdate(rs: KObject, old: KObject): field.FieldError[] {
-  const errs = validateObjectMetaUpdate(rs, old);
+  const errs = apimachineryvalidation.validateObjectMetaUpdate(rs, old);
   replicaCounts(obj(rs.status), ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'], errs);
   return errs;
 }

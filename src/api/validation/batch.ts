@@ -7,17 +7,7 @@ import { parseSchedule, timeZoneError } from '../cron.js';
 import { present as has, isObject, type KObject, objects as list, type Obj, obj, str } from '../object.js';
 import { semanticEqual } from './compare.js';
 import * as field from './field.js';
-import {
-  fieldImmutableErrorMsg,
-  labelSelectorValue,
-  selectorIsConvertible,
-  selectorMatches,
-  validateLabelSelector,
-  validateNonnegative,
-  validateObjectMeta,
-  validateObjectMetaUpdate,
-  validateSelectorMatchesTemplate,
-} from './meta.js';
+import * as apimachineryvalidation from './meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, nameIsDNSSubdomain } from './names.js';
 import { validatePodTemplateSpec } from './pod.js';
 
@@ -87,8 +77,8 @@ function validateGeneratedSelector(job: KObject, prefixedLabels: boolean): field
   }
   expected[LEGACY_CONTROLLER_UID_LABEL] = uid;
   expected[LEGACY_JOB_NAME_LABEL] = name;
-  if (selectorIsConvertible(spec.selector) && !selectorMatches(spec.selector, expected)) {
-    errs.push(field.invalid('spec.selector', labelSelectorValue(spec.selector), '`selector` not auto-generated'));
+  if (apimachineryvalidation.selectorIsConvertible(spec.selector) && !apimachineryvalidation.selectorMatches(spec.selector, expected)) {
+    errs.push(field.invalid('spec.selector', apimachineryvalidation.labelSelectorValue(spec.selector), '`selector` not auto-generated'));
   }
   return errs;
 }
@@ -240,7 +230,7 @@ function validateSuccessPolicy(spec: Obj, path: string): field.FieldError[] {
     if (has(rule.succeededCount)) {
       const cp = field.child(rp, 'succeededCount');
       const c = Number(rule.succeededCount);
-      errs.push(...validateNonnegative(c, cp));
+      errs.push(...apimachineryvalidation.validateNonnegative(c, cp));
       if (c > completions)
         errs.push(field.invalid(cp, c, `must be less than or equal to ${completions} (the number of specified completions)`));
       if (has(rule.succeededIndexes) && c > total)
@@ -275,10 +265,10 @@ function validateJobSpecCommon(spec: Obj, path: string): field.FieldError[] {
     'ttlSecondsAfterFinished',
     'backoffLimitPerIndex',
   ]) {
-    if (has(spec[f])) errs.push(...validateNonnegative(Number(spec[f]), field.child(path, f)));
+    if (has(spec[f])) errs.push(...apimachineryvalidation.validateNonnegative(Number(spec[f]), field.child(path, f)));
   }
   if (has(spec.maxFailedIndexes)) {
-    errs.push(...validateNonnegative(Number(spec.maxFailedIndexes), field.child(path, 'maxFailedIndexes')));
+    errs.push(...apimachineryvalidation.validateNonnegative(Number(spec.maxFailedIndexes), field.child(path, 'maxFailedIndexes')));
     if (!has(spec.backoffLimitPerIndex))
       errs.push(field.required(field.child(path, 'backoffLimitPerIndex'), 'when maxFailedIndexes is specified'));
   }
@@ -376,15 +366,15 @@ function validateJobSpecCommon(spec: Obj, path: string): field.FieldError[] {
 function validateJobSpec(spec: Obj): field.FieldError[] {
   const errs = validateJobSpecCommon(spec, 'spec');
   if (!has(spec.selector)) errs.push(field.required('spec.selector'));
-  else errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
-  if (has(spec.selector) && selectorIsConvertible(spec.selector))
-    errs.push(...validateSelectorMatchesTemplate(spec.selector, spec.template));
+  else errs.push(...apimachineryvalidation.validateLabelSelector(spec.selector, 'spec.selector'));
+  if (has(spec.selector) && apimachineryvalidation.selectorIsConvertible(spec.selector))
+    errs.push(...apimachineryvalidation.validateSelectorMatchesTemplate(spec.selector, spec.template));
   return errs;
 }
 
 function validateJob(job: KObject, prefixedLabels: boolean): field.FieldError[] {
   const spec = obj(job.spec);
-  const errs = validateObjectMeta(job, true, nameIsDNSSubdomain);
+  const errs = apimachineryvalidation.validateObjectMeta(job, true, nameIsDNSSubdomain);
   errs.push(...validateGeneratedSelector(job, prefixedLabels));
   errs.push(...validateJobSpec(spec));
   if (spec.completionMode === 'Indexed' && Number(spec.completions ?? 0) > 0 && job.metadata.name) {
@@ -426,11 +416,13 @@ function validatePodTemplateUpdate(spec: Obj, oldSpec: Obj, mutableScheduling: b
     const om = { ...obj(ot.metadata), annotations: obj(t.metadata).annotations, labels: obj(t.metadata).labels };
     ot = { ...ot, metadata: om, spec: os };
   }
-  return semanticEqual(t, ot) ? [] : [field.invalid('spec.template', field.goLiteral('core.PodTemplateSpec{...}'), fieldImmutableErrorMsg)];
+  return semanticEqual(t, ot)
+    ? []
+    : [field.invalid('spec.template', field.goLiteral('core.PodTemplateSpec{...}'), apimachineryvalidation.fieldImmutableErrorMsg)];
 }
 
 function immutable(path: string, n: unknown, o: unknown, shown: unknown = n): field.FieldError[] {
-  return semanticEqual(n, o) ? [] : [field.invalid(path, shown ?? field.goLiteral('nil'), fieldImmutableErrorMsg)];
+  return semanticEqual(n, o) ? [] : [field.invalid(path, shown ?? field.goLiteral('nil'), apimachineryvalidation.fieldImmutableErrorMsg)];
 }
 
 export function validateJobUpdate(job: KObject, old: KObject): field.FieldError[] {
@@ -440,7 +432,7 @@ export function validateJobUpdate(job: KObject, old: KObject): field.FieldError[
   // Jobs made before the batch.kubernetes.io/ labels existed keep validating without them.
   const prefixed = !!oldTemplateLabels && CONTROLLER_UID_LABEL in oldTemplateLabels;
   const errs = validateJob(job, prefixed);
-  errs.push(...validateObjectMetaUpdate(job, old));
+  errs.push(...apimachineryvalidation.validateObjectMetaUpdate(job, old));
   // Elastic Indexed Jobs: completions may change together with parallelism.
   if (!semanticEqual(spec.completions, oldSpec.completions)) {
     if (spec.completionMode !== 'Indexed') errs.push(...immutable('spec.completions', spec.completions, oldSpec.completions));
@@ -448,7 +440,7 @@ export function validateJobUpdate(job: KObject, old: KObject): field.FieldError[
       errs.push(field.invalid('spec.completions', spec.completions, 'can only be modified in tandem with spec.parallelism'));
     }
   }
-  errs.push(...immutable('spec.selector', spec.selector, oldSpec.selector, labelSelectorValue(spec.selector)));
+  errs.push(...immutable('spec.selector', spec.selector, oldSpec.selector, apimachineryvalidation.labelSelectorValue(spec.selector)));
   errs.push(...validatePodTemplateUpdate(spec, oldSpec, isSuspendedNeverStarted(old)));
   errs.push(...immutable('spec.completionMode', spec.completionMode, oldSpec.completionMode));
   errs.push(
@@ -472,7 +464,7 @@ const isFinished = (job: KObject): boolean => conditionTrue(job, 'Complete') || 
  * already wrong still goes through.
  */
 export function validateJobStatusUpdate(job: KObject, old: KObject): field.FieldError[] {
-  const errs = validateObjectMetaUpdate(job, old);
+  const errs = apimachineryvalidation.validateObjectMetaUpdate(job, old);
   const st = obj(job.status),
     ost = obj(old.status);
   const spec = obj(job.spec);
@@ -490,7 +482,7 @@ export function validateJobStatusUpdate(job: KObject, old: KObject): field.Field
   const active = Number(st.active ?? 0);
 
   for (const f of ['active', 'succeeded', 'failed', 'ready', 'terminating'])
-    if (has(st[f])) errs.push(...validateNonnegative(Number(st[f]), `status.${f}`));
+    if (has(st[f])) errs.push(...apimachineryvalidation.validateNonnegative(Number(st[f]), `status.${f}`));
   const uncounted = obj(st.uncountedTerminatedPods);
   const seen = new Set<string>();
   for (const which of ['succeeded', 'failed']) {
@@ -649,7 +641,7 @@ function validateCronJobSpec(spec: Obj, oldSpec: Obj | undefined): field.FieldEr
   if (schedule === '') errs.push(field.required('spec.schedule'));
   else errs.push(...validateScheduleFormat(schedule, !!oldSpec && str(oldSpec.schedule).includes('TZ'), spec.timeZone, 'spec.schedule'));
   if (has(spec.startingDeadlineSeconds))
-    errs.push(...validateNonnegative(Number(spec.startingDeadlineSeconds), 'spec.startingDeadlineSeconds'));
+    errs.push(...apimachineryvalidation.validateNonnegative(Number(spec.startingDeadlineSeconds), 'spec.startingDeadlineSeconds'));
   if (!oldSpec || !semanticEqual(oldSpec.timeZone, spec.timeZone)) errs.push(...validateTimeZone(spec.timeZone, 'spec.timeZone'));
   const cp = str(spec.concurrencyPolicy);
   if (cp === '') errs.push(field.required('spec.concurrencyPolicy'));
@@ -659,16 +651,22 @@ function validateCronJobSpec(spec: Obj, oldSpec: Obj | undefined): field.FieldEr
   const jspec = obj(jt.spec);
   errs.push(...validateJobSpecCommon(jspec, 'spec.jobTemplate.spec'));
   if (has(jspec.selector))
-    errs.push(field.invalid('spec.jobTemplate.spec.selector', labelSelectorValue(jspec.selector), '`selector` will be auto-generated'));
+    errs.push(
+      field.invalid(
+        'spec.jobTemplate.spec.selector',
+        apimachineryvalidation.labelSelectorValue(jspec.selector),
+        '`selector` will be auto-generated',
+      ),
+    );
   if (jspec.manualSelector === true) errs.push(field.notSupported('spec.jobTemplate.spec.manualSelector', true, ['nil', 'false']));
   for (const f of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit']) {
-    if (has(spec[f])) errs.push(...validateNonnegative(Number(spec[f]), `spec.${f}`));
+    if (has(spec[f])) errs.push(...apimachineryvalidation.validateNonnegative(Number(spec[f]), `spec.${f}`));
   }
   return errs;
 }
 
 export function validateCronJobCreate(cj: KObject): field.FieldError[] {
-  const errs = validateObjectMeta(cj, true, nameIsDNSSubdomain);
+  const errs = apimachineryvalidation.validateObjectMeta(cj, true, nameIsDNSSubdomain);
   errs.push(...validateCronJobSpec(obj(cj.spec), undefined));
   // Jobs are named NAME-<minutes since the epoch>: 11 more characters within a 63-character label.
   if ((cj.metadata.name ?? '').length > 63 - 11)
@@ -677,9 +675,9 @@ export function validateCronJobCreate(cj: KObject): field.FieldError[] {
 }
 
 export function validateCronJobUpdate(cj: KObject, old: KObject): field.FieldError[] {
-  return [...validateObjectMetaUpdate(cj, old), ...validateCronJobSpec(obj(cj.spec), obj(old.spec))];
+  return [...apimachineryvalidation.validateObjectMetaUpdate(cj, old), ...validateCronJobSpec(obj(cj.spec), obj(old.spec))];
 }
 
 export function validateCronJobStatusUpdate(cj: KObject, old: KObject): field.FieldError[] {
-  return validateObjectMetaUpdate(cj, old);
+  return apimachineryvalidation.validateObjectMetaUpdate(cj, old);
 }
