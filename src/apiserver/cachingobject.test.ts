@@ -154,14 +154,26 @@ test('watch events are encoded once and shared: every watcher gets the same byte
       headers: { Accept: accept },
       until: (text) => text.split('\n').length > 3,
     });
-  const watches = [watch('application/json'), watch('application/json'), watch(TABLE), watch(TABLE)];
+  const watches = [watch('application/json'), watch('application/json'), watch(TABLE), watch(TABLE), watch(METADATA), watch(METADATA)];
   const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: ns };
   await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', labels: { test: 'w' } }, data: { v: '1' } });
   await cp.client.patch({ ...CM, name: 'w' }, { data: { v: '2' } }, 'merge');
   await cp.client.delete({ ...CM, name: 'w' });
-  const [j1, j2, t1, t2] = (await Promise.all(watches)).map((a) => a.text.split('\n').slice(0, 3));
+  const [j1, j2, t1, t2, m1, m2] = (await Promise.all(watches)).map((a) => a.text.split('\n').slice(0, 3));
   assert.deepEqual(j1, j2);
   assert.deepEqual(t1, t2);
+  assert.deepEqual(m1, m2);
+  // The metadata form: each event's object is the JSON event's metadata, as PartialObjectMetadata.
+  for (let i = 0; i < 3; i++) {
+    const j = JSON.parse(j1[i]) as { type: string; object: KObject };
+    assert.equal(
+      m1[i],
+      JSON.stringify({
+        type: j.type,
+        object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: j.object.metadata },
+      }),
+    );
+  }
   const events = j1.map((l) => JSON.parse(l) as { type: string; object: KObject & { data: { v: string } } });
   assert.deepEqual(
     events.map((e) => [e.type, e.object.data.v]),
