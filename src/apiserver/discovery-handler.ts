@@ -6,16 +6,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { errors, StatusError } from '../api/errors.js';
-import {
-  type AggregatedDiscoveryVersion,
-  aggregatedDiscovery,
-  aggregatedDiscoveryMediaType,
-  apiGroup,
-  apiGroupList,
-  apiResourceList,
-  apiVersions,
-  versionInfo,
-} from './discovery.js';
+import * as discovery from './discovery.js';
 import { type CachedDocument, openapiV2Document, openapiV2ProtoDocument, openapiV3Document, openapiV3Index } from './openapi-docs.js';
 import { BUILTIN, type ServedResources } from './served.js';
 
@@ -58,7 +49,7 @@ function matchesJSON(c: AcceptClause): boolean {
   return (c.type === '*' || c.type === 'application') && (c.subtype === '*' || c.subtype === 'json');
 }
 
-type DiscoveryFormat = { aggregated: AggregatedDiscoveryVersion } | { aggregated: false } | undefined;
+type DiscoveryFormat = { aggregated: discovery.AggregatedDiscoveryVersion } | { aggregated: false } | undefined;
 
 /**
  * For /api and /apis: the first clause we can serve wins. A clause naming the discovery group
@@ -170,9 +161,9 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse, serve
   const [a, b, c] = segs;
 
   // Resolve the served thing first, so unknown group-versions fall through untouched.
-  if (a === 'api' && b !== undefined && !apiResourceList('', b, ris)) return false;
-  if (a === 'apis' && b !== undefined && c === undefined && !apiGroup(b, ris)) return false;
-  if (a === 'apis' && b !== undefined && c !== undefined && !apiResourceList(b, c, ris)) return false;
+  if (a === 'api' && b !== undefined && !discovery.apiResourceList('', b, ris)) return false;
+  if (a === 'apis' && b !== undefined && c === undefined && !discovery.apiGroup(b, ris)) return false;
+  if (a === 'apis' && b !== undefined && c !== undefined && !discovery.apiResourceList(b, c, ris)) return false;
 
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     writeStatus(res, errors.methodNotAllowed());
@@ -181,7 +172,7 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse, serve
   const accept = req.headers.accept;
 
   if (a === 'version') {
-    send(req, res, bodyFor(served, 'version', versionInfo), 'application/json');
+    send(req, res, bodyFor(served, 'version', discovery.versionInfo), 'application/json');
     return true;
   }
 
@@ -194,18 +185,18 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse, serve
       send(
         req,
         res,
-        bodyFor(served, `${a}:${v}`, () => aggregatedDiscovery(legacy, v, ris)),
-        aggregatedDiscoveryMediaType(v),
+        bodyFor(served, `${a}:${v}`, () => discovery.aggregatedDiscovery(legacy, v, ris)),
+        discovery.aggregatedDiscoveryMediaType(v),
       );
     } else if (legacy) {
       // serverAddress follows the request, so this body is not cached.
-      const json = JSON.stringify(apiVersions(serverAddress(req), ris));
+      const json = JSON.stringify(discovery.apiVersions(serverAddress(req), ris));
       send(req, res, { json, etag: `"${createHash('sha256').update(json).digest('hex').slice(0, 32).toUpperCase()}"` }, 'application/json');
     } else {
       send(
         req,
         res,
-        bodyFor(served, 'apis', () => apiGroupList(ris)),
+        bodyFor(served, 'apis', () => discovery.apiGroupList(ris)),
         'application/json',
       );
     }
@@ -216,7 +207,11 @@ export function handleDiscovery(req: IncomingMessage, res: ServerResponse, serve
     if (!acceptsJSON(accept)) return notAcceptable(res);
     const key = segs.join('/');
     const make =
-      a === 'api' ? () => apiResourceList('', b!, ris) : c === undefined ? () => apiGroup(b!, ris) : () => apiResourceList(b!, c, ris);
+      a === 'api'
+        ? () => discovery.apiResourceList('', b!, ris)
+        : c === undefined
+          ? () => discovery.apiGroup(b!, ris)
+          : () => discovery.apiResourceList(b!, c, ris);
     send(req, res, bodyFor(served, key, make), 'application/json');
     return true;
   }

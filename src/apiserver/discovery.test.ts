@@ -8,16 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildOpenAPIV2, buildOpenAPIV3 } from '../api/openapi.js';
 import type { TypeDef } from '../api/schema/types.js';
-import {
-  aggregatedDiscovery,
-  aggregatedDiscoveryMediaType,
-  apiGroup,
-  apiGroupList,
-  apiResourceList,
-  apiVersions,
-  storageVersionHash,
-  versionInfo,
-} from './discovery.js';
+import * as discovery from './discovery.js';
 import { handleDiscovery, negotiateDiscovery } from './discovery-handler.js';
 import { openapiV2Document, openapiV3, openapiV3Document, openapiV3Index, setOpenAPIOptions } from './openapi-docs.js';
 import { groupVersions, RESOURCES } from './registry/index.js';
@@ -42,7 +33,7 @@ function assertRefsResolve(doc: Json, prefix: string, defs: Json): void {
 
 describe('discovery documents', () => {
   test('/version says 1.32', () => {
-    const v = versionInfo();
+    const v = discovery.versionInfo();
     assert.equal(v.major, '1');
     assert.equal(v.minor, '32');
     assert.match(v.gitVersion, /^v1\.32\.\d+/);
@@ -50,10 +41,10 @@ describe('discovery documents', () => {
   });
 
   test('/api and /apis (legacy)', () => {
-    const av = apiVersions('127.0.0.1:6443');
+    const av = discovery.apiVersions('127.0.0.1:6443');
     assert.deepEqual(av.versions, ['v1']);
     assert.deepEqual(av.serverAddressByClientCIDRs, [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }]);
-    const gl = apiGroupList();
+    const gl = discovery.apiGroupList();
     const appsG = gl.groups.find((g) => g.name === 'apps');
     assert.deepEqual(appsG, {
       name: 'apps',
@@ -61,12 +52,12 @@ describe('discovery documents', () => {
       preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
     });
     assert.ok(!gl.groups.some((g) => g.name === ''), 'the core group is not in /apis');
-    assert.equal(apiGroup('apps')?.kind, 'APIGroup');
-    assert.equal(apiGroup('nope'), undefined);
+    assert.equal(discovery.apiGroup('apps')?.kind, 'APIGroup');
+    assert.equal(discovery.apiGroup('nope'), undefined);
   });
 
   test('/api/v1 resources with subresources, short names, categories', () => {
-    const l = apiResourceList('', 'v1')!;
+    const l = discovery.apiResourceList('', 'v1')!;
     assert.equal(l.groupVersion, 'v1');
     const pods = l.resources.find((r) => r.name === 'pods')!;
     assert.deepEqual(pods.shortNames, ['po']);
@@ -74,7 +65,7 @@ describe('discovery documents', () => {
     assert.equal(pods.namespaced, true);
     assert.equal(pods.singularName, 'pod');
     assert.equal(pods.kind, 'Pod');
-    assert.equal(pods.storageVersionHash, storageVersionHash('', 'v1', 'Pod'));
+    assert.equal(pods.storageVersionHash, discovery.storageVersionHash('', 'v1', 'Pod'));
     const status = l.resources.find((r) => r.name === 'pods/status')!;
     assert.deepEqual(status.verbs, ['get', 'patch', 'update']);
     assert.equal(status.singularName, '');
@@ -92,15 +83,15 @@ describe('discovery documents', () => {
     ]) {
       assert.ok(l.resources.find((r) => r.name === res)!.shortNames?.includes(sn!), `${res} has short name ${sn}`);
     }
-    const apps = apiResourceList('apps', 'v1')!;
+    const apps = discovery.apiResourceList('apps', 'v1')!;
     const scale = apps.resources.find((r) => r.name === 'deployments/scale')!;
     assert.deepEqual([scale.group, scale.version, scale.kind], ['autoscaling', 'v1', 'Scale']);
     assert.deepEqual(apps.resources.find((r) => r.name === 'replicasets')!.shortNames, ['rs']);
-    assert.equal(apiResourceList('apps', 'v2'), undefined);
+    assert.equal(discovery.apiResourceList('apps', 'v2'), undefined);
   });
 
   test('aggregated discovery v2: core alone under /api, named groups under /apis', () => {
-    const core = aggregatedDiscovery(true);
+    const core = discovery.aggregatedDiscovery(true);
     assert.equal(core.apiVersion, 'apidiscovery.k8s.io/v2');
     assert.equal(core.items.length, 1);
     assert.equal(core.items[0]!.metadata.name, undefined);
@@ -111,7 +102,7 @@ describe('discovery documents', () => {
     assert.equal(pods.scope, 'Namespaced');
     assert.equal(pods.singularResource, 'pod');
     assert.ok(pods.subresources!.some((s) => s.subresource === 'status' && s.responseKind?.kind === 'Pod'));
-    const apis = aggregatedDiscovery(false, 'v2beta1');
+    const apis = discovery.aggregatedDiscovery(false, 'v2beta1');
     assert.equal(apis.apiVersion, 'apidiscovery.k8s.io/v2beta1');
     const apps = apis.items.find((g) => g.metadata.name === 'apps')!;
     const dep = apps.versions[0]!.resources.find((r) => r.resource === 'deployments')!;
@@ -401,7 +392,7 @@ describe('discovery over HTTP', () => {
   test('content negotiation and caching headers', async () => {
     const agg = await get('/apis', { accept: KUBECTL_ACCEPT });
     assert.equal(agg.status, 200);
-    assert.equal(agg.headers.get('content-type'), aggregatedDiscoveryMediaType('v2'));
+    assert.equal(agg.headers.get('content-type'), discovery.aggregatedDiscoveryMediaType('v2'));
     assert.equal(JSON.parse(agg.text).kind, 'APIGroupDiscoveryList');
     const again = await get('/apis', { accept: KUBECTL_ACCEPT, 'if-none-match': agg.headers.get('etag')! });
     assert.equal(again.status, 304);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SharedInformerFactory, stripManagedFields } from '../client/informer.js';
 import { asStatus, isApiError, isConflict, RestClient, type WatchEvent } from '../client/rest.js';
-import { makeCA, makeClientCert } from '../pki/certs.js';
+import { issueCertificate, makeCA, makeClientCert, newPrivateKey } from '../pki/certs.js';
 import { startTLSControlPlane } from '../testing/tlscontrolplane.js';
 import { waitFor } from '../testing/wait.js';
 import { inProcessTransport } from './inprocess.js';
@@ -45,6 +45,21 @@ test('in-process requests are authenticated, authorized and admitted as HTTPS on
   const refused = await evil.requestRaw({ method: 'GET', path: '/api/v1/namespaces' });
   assert.equal(refused.statusCode, 401);
   assert.equal(JSON.parse(refused.body.toString()).reason, 'Unauthorized');
+  // An expired certificate of the cluster CA: 401, as the TLS handshake's verification refuses it.
+  const key = newPrivateKey();
+  const expired = issueCertificate(
+    key.publicKey,
+    {
+      commonName: 'kubernetes-admin',
+      organizations: ['system:masters'],
+      usages: ['client'],
+      years: 1,
+      notAfter: new Date(Date.now() - 30_000),
+    },
+    { ca: cp.ca },
+  );
+  const late = client({ certData: expired, keyData: key.pem });
+  assert.equal((await late.requestRaw({ method: 'GET', path: '/api/v1/namespaces' })).statusCode, 401);
   // A certificate with a key that is not its own is no credential at all.
   assert.throws(
     () => client({ certData: forged.cert, keyData: alice.key }),

@@ -73,18 +73,29 @@ class LoopbackSocket {
     this.localPort = Number(host.port) || 443;
   }
 
-  /** As a TLS socket's: verified against the client CA and valid now (checked per request: certificates expire). */
+  /** Whether the certificate chains to the client CA: a signature check, made once, as TLS makes it once per connection. */
+  private chained?: boolean;
+  private peer?: object;
+  private validFrom = 0;
+  private validTo = 0;
+
+  /** As a TLS socket's: verified against the client CA, and valid now (checked per request: certificates expire). */
   get authorized(): boolean {
     const c = this.cert;
     if (!c || !this.clientCA) return false;
+    if (this.chained === undefined) {
+      this.chained = c.checkIssued(this.clientCA) && c.verify(this.clientCA.publicKey);
+      this.validFrom = Date.parse(c.validFrom);
+      this.validTo = Date.parse(c.validTo);
+    }
     const now = Date.now();
-    return (
-      c.checkIssued(this.clientCA) && c.verify(this.clientCA.publicKey) && Date.parse(c.validFrom) <= now && now <= Date.parse(c.validTo)
-    );
+    return this.chained && this.validFrom <= now && now <= this.validTo;
   }
 
   getPeerCertificate(): object {
-    return this.cert ? this.cert.toLegacyObject() : {};
+    // Made once: it fingerprints the certificate, and the authenticator only reads it.
+    this.peer ??= this.cert ? this.cert.toLegacyObject() : {};
+    return this.peer;
   }
 
   destroy(): void {

@@ -2,8 +2,10 @@
 // /api/v1/namespaces/default/pods/web-1/status -> {group '', version 'v1', namespace 'default',
 // resource 'pods', name 'web-1', subresource 'status'}.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../api/errors.js';
 import { boolParam } from '../api/queryparams.js';
+import type { UserInfo } from './authn/user.js';
 
 export interface RequestInfo {
   /** True for /api/... and /apis/... resource paths (false for discovery roots like /apis/apps). */
@@ -18,6 +20,21 @@ export interface RequestInfo {
   rest: string[];
   verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'connect' | 'unknown';
 }
+
+/**
+ * What serves one resource request once the filters have run (authentication's user, the parsed
+ * RequestInfo), as the handlers of k8s.io/apiserver/pkg/endpoints/handlers serve a request with
+ * their RequestScope: `scope` is what the handler serves from (the handler environment, or one
+ * registry for a version served through another).
+ */
+export type ResourceRequestHandler<Scope> = (
+  scope: Scope,
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+  q: URLSearchParams,
+  user: UserInfo,
+) => Promise<void>;
 
 export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo | undefined {
   const parts = pathname

@@ -74,8 +74,8 @@ export interface ControlPlaneOptions {
    * The components this process runs (controllers, scheduler, simulated nodes, the local node
    * agent, FleetLock) reach the API server in-process (src/apiserver/inprocess.ts) instead of
    * over HTTPS to 127.0.0.1: same chain, each with its own identity, no TLS or JSON, and the
-   * watch cache's objects shared with their informers. Default: K8TS_INPROCESS_CLIENTS ('0'
-   * off, '1' on), else off.
+   * watch cache's objects shared with their informers. Default: on, unless
+   * K8TS_INPROCESS_CLIENTS=0 (HTTPS, as separate processes would talk: for comparing the two).
    */
   inProcessClients?: boolean;
   /** Called once the API server answers, before the controllers, scheduler and node start. */
@@ -225,7 +225,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const nodeClients: RestClient[] = [];
   let simulatorClient: RestClient | undefined;
   let fleetlock: FleetLockServer | undefined;
-  const inProcess = opts.inProcessClients ?? process.env.K8TS_INPROCESS_CLIENTS === '1';
+  const inProcess = opts.inProcessClients ?? process.env.K8TS_INPROCESS_CLIENTS !== '0';
   try {
     const [
       { startControllers },

@@ -8,23 +8,7 @@
 import { matchNodeSelectorTerm } from '../api/nodeaffinity.js';
 import { deepCopy } from '../api/object.js';
 import { toleratesTaint } from '../api/taints.js';
-import {
-  type Affinity,
-  type DaemonSet,
-  type Node,
-  type Pod,
-  type PodTemplateSpec,
-  TAINT_NODE_DISK_PRESSURE,
-  TAINT_NODE_MEMORY_PRESSURE,
-  TAINT_NODE_NETWORK_UNAVAILABLE,
-  TAINT_NODE_NOT_READY,
-  TAINT_NODE_PID_PRESSURE,
-  TAINT_NODE_UNREACHABLE,
-  TAINT_NODE_UNSCHEDULABLE,
-  type Taint,
-  DAEMONSET_TEMPLATE_GENERATION_ANNOTATION as TEMPLATE_GENERATION_ANNOTATION,
-  type Toleration,
-} from '../api/types.js';
+import * as v1 from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from './history.js';
 import { isPodAvailable, scaledValueFromIntOrPercent } from './podutil.js';
 
@@ -36,16 +20,16 @@ export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
  * eviction timer), run on nodes under disk, memory or pid pressure and on unschedulable nodes,
  * and, with host networking, on nodes whose network is not ready yet.
  */
-export function addDaemonPodTolerations(spec: { tolerations?: Toleration[]; hostNetwork?: boolean }): void {
-  const add: Toleration[] = [
-    { key: TAINT_NODE_NOT_READY, operator: 'Exists', effect: 'NoExecute' },
-    { key: TAINT_NODE_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
-    { key: TAINT_NODE_DISK_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
-    { key: TAINT_NODE_MEMORY_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
-    { key: TAINT_NODE_PID_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
-    { key: TAINT_NODE_UNSCHEDULABLE, operator: 'Exists', effect: 'NoSchedule' },
+export function addDaemonPodTolerations(spec: { tolerations?: v1.Toleration[]; hostNetwork?: boolean }): void {
+  const add: v1.Toleration[] = [
+    { key: v1.TAINT_NODE_NOT_READY, operator: 'Exists', effect: 'NoExecute' },
+    { key: v1.TAINT_NODE_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
+    { key: v1.TAINT_NODE_DISK_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: v1.TAINT_NODE_MEMORY_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: v1.TAINT_NODE_PID_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: v1.TAINT_NODE_UNSCHEDULABLE, operator: 'Exists', effect: 'NoSchedule' },
   ];
-  if (spec.hostNetwork) add.push({ key: TAINT_NODE_NETWORK_UNAVAILABLE, operator: 'Exists', effect: 'NoSchedule' });
+  if (spec.hostNetwork) add.push({ key: v1.TAINT_NODE_NETWORK_UNAVAILABLE, operator: 'Exists', effect: 'NoSchedule' });
   const tols = [...(spec.tolerations ?? [])];
   // v1helper.AddOrUpdateTolerationInPodSpec: one toleration per key/operator/value/effect, the new one replacing.
   for (const t of add) {
@@ -59,14 +43,14 @@ export function addDaemonPodTolerations(spec: { tolerations?: Toleration[]; host
 }
 
 /** The template generation of a DaemonSet (apps/v1 carries it in an annotation), if set. */
-export function templateGeneration(ds: DaemonSet): number | undefined {
-  const v = Number(ds.metadata.annotations?.[TEMPLATE_GENERATION_ANNOTATION]);
+export function templateGeneration(ds: v1.DaemonSet): number | undefined {
+  const v = Number(ds.metadata.annotations?.[v1.DAEMONSET_TEMPLATE_GENERATION_ANNOTATION]);
   return Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 /** CreatePodTemplate: the template with the daemon tolerations, the generation label and the revision hash. */
-export function createPodTemplate(ds: DaemonSet, hash: string): PodTemplateSpec {
-  const t = deepCopy(ds.spec.template ?? {}) as PodTemplateSpec;
+export function createPodTemplate(ds: v1.DaemonSet, hash: string): v1.PodTemplateSpec {
+  const t = deepCopy(ds.spec.template ?? {}) as v1.PodTemplateSpec;
   t.spec ??= { containers: [] };
   addDaemonPodTolerations(t.spec);
   const labels = { ...(t.metadata?.labels ?? {}) };
@@ -82,20 +66,20 @@ export function createPodTemplate(ds: DaemonSet, hash: string): PodTemplateSpec 
  * metadata.name (the controller has already checked the other terms against the node), so the
  * scheduler binds it to that node and only that node; preferred terms stay.
  */
-export function nodeNameAffinity(affinity: Affinity | undefined, nodeName: string): Affinity {
+export function nodeNameAffinity(affinity: v1.Affinity | undefined, nodeName: string): v1.Affinity {
   const term = { matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] };
-  const out = deepCopy(affinity ?? {}) as Affinity;
+  const out = deepCopy(affinity ?? {}) as v1.Affinity;
   out.nodeAffinity = { ...(out.nodeAffinity ?? {}), requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } };
   return out;
 }
 
 /** The first of the node's taints with these effects that the tolerations do not tolerate. */
-function untoleratedTaint(taints: Taint[], tolerations: Toleration[], effects: string[]): Taint | undefined {
+function untoleratedTaint(taints: v1.Taint[], tolerations: v1.Toleration[], effects: string[]): v1.Taint | undefined {
   return taints.find((t) => effects.includes(t.effect) && !tolerations.some((tol) => toleratesTaint(tol, t)));
 }
 
 /** nodeaffinity.GetRequiredNodeAffinity(pod).Match(node): nodeSelector AND one of the required terms. */
-function fitsNodeAffinity(spec: { nodeSelector?: Record<string, string>; affinity?: Affinity }, node: Node): boolean {
+function fitsNodeAffinity(spec: { nodeSelector?: Record<string, string>; affinity?: v1.Affinity }, node: v1.Node): boolean {
   const labels = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
@@ -107,7 +91,7 @@ function fitsNodeAffinity(spec: { nodeSelector?: Record<string, string>; affinit
  * NodeShouldRunDaemonPod: shouldRun (a new daemon pod belongs there) and shouldContinueRunning
  * (an existing one may stay: only an untolerated NoExecute taint evicts it).
  */
-export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): { shouldRun: boolean; shouldContinueRunning: boolean } {
+export function nodeShouldRunDaemonPod(node: v1.Node, ds: v1.DaemonSet): { shouldRun: boolean; shouldContinueRunning: boolean } {
   const spec = deepCopy(ds.spec.template?.spec ?? { containers: [] });
   if (spec.nodeName && spec.nodeName !== node.metadata.name) return { shouldRun: false, shouldContinueRunning: false };
   addDaemonPodTolerations(spec);
@@ -121,7 +105,7 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): { shouldRun: 
 }
 
 /** IsPodUpdated: the pod carries the current revision's hash, or the current template generation. */
-export function isPodUpdated(pod: Pod, hash: string, generation: number | undefined): boolean {
+export function isPodUpdated(pod: v1.Pod, hash: string, generation: number | undefined): boolean {
   const labels = pod.metadata.labels ?? {};
   const templateMatches = generation !== undefined && labels[POD_TEMPLATE_GENERATION_LABEL] === String(generation);
   const hashMatches = hash.length > 0 && labels[CONTROLLER_REVISION_HASH_LABEL] === hash;
@@ -132,8 +116,8 @@ export function isPodUpdated(pod: Pod, hash: string, generation: number | undefi
  * findUpdatedPodsOnNode: the node's one up-to-date pod and its one old pod (pods being deleted
  * are left out); ok is false when there are two of either (the manage loop removes extras).
  */
-export function findUpdatedPodsOnNode(ds: DaemonSet, pods: Pod[], hash: string): { newPod?: Pod; oldPod?: Pod; ok: boolean } {
-  let newPod: Pod | undefined, oldPod: Pod | undefined;
+export function findUpdatedPodsOnNode(ds: v1.DaemonSet, pods: v1.Pod[], hash: string): { newPod?: v1.Pod; oldPod?: v1.Pod; ok: boolean } {
+  let newPod: v1.Pod | undefined, oldPod: v1.Pod | undefined;
   const gen = templateGeneration(ds);
   for (const p of pods) {
     if (p.metadata.deletionTimestamp) continue;
@@ -149,7 +133,7 @@ export function findUpdatedPodsOnNode(ds: DaemonSet, pods: Pod[], hash: string):
 }
 
 /** The rolling update's surge and unavailability budgets for this many desired pods (never both 0). */
-export function updateBudgets(ds: DaemonSet, desired: number): { maxSurge: number; maxUnavailable: number } {
+export function updateBudgets(ds: v1.DaemonSet, desired: number): { maxSurge: number; maxUnavailable: number } {
   const ru = ds.spec.updateStrategy?.type === 'RollingUpdate' ? ds.spec.updateStrategy.rollingUpdate : undefined;
   let maxSurge = 0,
     maxUnavailable = 0;
@@ -164,12 +148,12 @@ export function updateBudgets(ds: DaemonSet, desired: number): { maxSurge: numbe
 }
 
 /** The pod is ready for minReadySeconds (podutil.IsPodAvailable). */
-export function daemonPodAvailable(ds: DaemonSet, pod: Pod, now: number): boolean {
+export function daemonPodAvailable(ds: v1.DaemonSet, pod: v1.Pod, now: number): boolean {
   return isPodAvailable(pod, ds.spec.minReadySeconds ?? 0, now);
 }
 
 /** util.AllowsSurge: a RollingUpdate with a non-zero maxSurge. */
-export function allowsSurge(ds: DaemonSet): boolean {
+export function allowsSurge(ds: v1.DaemonSet): boolean {
   const ru = ds.spec.updateStrategy?.type === 'RollingUpdate' ? ds.spec.updateStrategy.rollingUpdate : undefined;
   if (!ru || ru.maxSurge === undefined) return false;
   return scaledValueFromIntOrPercent(ru.maxSurge, 1, true) !== 0;
@@ -179,6 +163,6 @@ export function allowsSurge(ds: DaemonSet): boolean {
  * getPatch: the revision's data, a strategic merge patch that replaces spec.template, which
  * `kubectl rollout undo` applies to the DaemonSet as it is.
  */
-export function daemonSetPatch(ds: DaemonSet): Record<string, unknown> {
+export function daemonSetPatch(ds: v1.DaemonSet): Record<string, unknown> {
   return { spec: { template: { ...deepCopy(ds.spec.template ?? {}), $patch: 'replace' } } };
 }

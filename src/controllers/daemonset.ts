@@ -23,14 +23,7 @@ import {
 } from '../api/types.js';
 import { DAEMONSET_STATUS_COUNTS } from '../api/validation/apps-sets.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
-import {
-  type Informer,
-  NAMESPACE_INDEX,
-  OWNER_UID_INDEX,
-  OWNER_UID_INDEXERS,
-  objectKey,
-  type SharedInformerFactory,
-} from '../client/informer.js';
+import * as cache from '../client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import {
   allowsSurge,
@@ -93,10 +86,10 @@ function byCreationAndPhase(a: Pod, b: Pod): number {
 
 export class DaemonSetController extends Controller {
   readonly expectations = new ControllerExpectations();
-  private readonly dsInf: Informer<DaemonSet>;
-  private readonly podInf: Informer<Pod>;
-  private readonly nodeInf: Informer<Node>;
-  private readonly revInf: Informer<ControllerRevision>;
+  private readonly dsInf: cache.Informer<DaemonSet>;
+  private readonly podInf: cache.Informer<Pod>;
+  private readonly nodeInf: cache.Informer<Node>;
+  private readonly revInf: cache.Informer<ControllerRevision>;
   /** failedPodsBackoff: per DaemonSet and node, the next delay and when it was last taken. */
   private readonly backoff = new Map<string, { delay: number; at: number }>();
   private readonly backoffInitial: number;
@@ -104,16 +97,16 @@ export class DaemonSetController extends Controller {
 
   constructor(
     private readonly client: RestClient,
-    factory: SharedInformerFactory,
+    factory: cache.SharedInformerFactory,
     opts: DaemonSetControllerOptions = {},
   ) {
     super('daemonset', client, 'daemonset-controller', opts);
     this.backoffInitial = opts.failedPodBackoffMs ?? 1000;
     this.backoffMax = opts.maxFailedPodBackoffMs ?? 15 * 60_000;
     this.dsInf = factory.informerFor<DaemonSet>({ ...DAEMONSETS });
-    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: OWNER_UID_INDEXERS });
+    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: cache.OWNER_UID_INDEXERS });
     this.nodeInf = factory.informerFor<Node>({ ...NODES });
-    this.revInf = factory.informerFor<ControllerRevision>({ ...CONTROLLERREVISIONS, indexers: OWNER_UID_INDEXERS });
+    this.revInf = factory.informerFor<ControllerRevision>({ ...CONTROLLERREVISIONS, indexers: cache.OWNER_UID_INDEXERS });
     this.dsInf.addEventHandler(ownerEvents(this.expectations, (ds) => this.enqueue(ds)));
     this.podInf.addEventHandler(podEvents(this.podHandlers));
     this.nodeInf.addEventHandler({
@@ -145,7 +138,7 @@ export class DaemonSetController extends Controller {
   }
 
   private selecting(pod: Pod): DaemonSet[] {
-    return ownersSelecting(this.dsInf, NAMESPACE_INDEX, pod, (ds) => safeSelector(ds.spec?.selector));
+    return ownersSelecting(this.dsInf, cache.NAMESPACE_INDEX, pod, (ds) => safeSelector(ds.spec?.selector));
   }
 
   /** The pod event handlers shared with the ReplicaSet controller (podutil). */
@@ -205,7 +198,7 @@ export class DaemonSetController extends Controller {
   /** getNodesToDaemonPods: the DaemonSet's pods (claimed), by the node each is meant for. */
   private async nodesToDaemonPods(ds: DaemonSet, includeDeletedTerminal: boolean): Promise<Map<string, Pod[]>> {
     const selector = safeSelector(ds.spec.selector)!;
-    const candidates = this.podInf.byIndex(NAMESPACE_INDEX, ds.metadata.namespace ?? '').filter((p) => {
+    const candidates = this.podInf.byIndex(cache.NAMESPACE_INDEX, ds.metadata.namespace ?? '').filter((p) => {
       if (includeDeletedTerminal) return true;
       const terminal = p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
       return !(p.metadata.deletionTimestamp && terminal);
@@ -273,7 +266,7 @@ export class DaemonSetController extends Controller {
         if (p.metadata.deletionTimestamp) continue;
         if (p.status?.phase === 'Failed') {
           // Replace a failed pod, but no faster than the back-off allows, so a crashing daemon cannot hot-loop.
-          const bkey = `${objectKey(ds)}/${nodeName}`;
+          const bkey = `${cache.objectKey(ds)}/${nodeName}`;
           const b = this.backoff.get(bkey);
           if (b && now - b.at < b.delay) {
             retryAfter = b.delay - (now - b.at);
@@ -322,13 +315,13 @@ export class DaemonSetController extends Controller {
 
   /** syncNodes: creates pods for nodes and deletes pods, at most BURST_REPLICAS of each, with expectations. */
   private async syncNodes(ds: DaemonSet, podsToDelete: Pod[], nodesNeedingPods: string[], hash: string): Promise<void> {
-    const key = objectKey(ds);
+    const key = cache.objectKey(ds);
     const create = nodesNeedingPods.slice(0, BURST_REPLICAS);
     const del = podsToDelete.slice(0, BURST_REPLICAS);
     this.expectations.expect(
       key,
       create.length,
-      del.map((p) => objectKey(p)),
+      del.map((p) => cache.objectKey(p)),
     );
     const errs: unknown[] = [];
     const template = createPodTemplate(ds, hash);
@@ -351,7 +344,7 @@ export class DaemonSetController extends Controller {
           await this.client.delete({ ...PODS, namespace: p.metadata.namespace, name: p.metadata.name });
           this.recorder.event(this.dsRef(ds), 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
         } catch (e) {
-          this.expectations.deletionObserved(key, objectKey(p));
+          this.expectations.deletionObserved(key, cache.objectKey(p));
           if (!isNotFound(e)) {
             this.recorder.event(this.dsRef(ds), 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
             errs.push(e);
@@ -542,7 +535,7 @@ export class DaemonSetController extends Controller {
     const keepHash = keep.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
     for (const dup of sorted.slice(0, -1)) {
       const dupHash = dup.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL];
-      for (const p of this.podInf.byIndex(OWNER_UID_INDEX, ds.metadata.uid ?? '')) {
+      for (const p of this.podInf.byIndex(cache.OWNER_UID_INDEX, ds.metadata.uid ?? '')) {
         if (p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] !== dupHash) continue;
         await this.client.patch(
           { ...PODS, namespace: p.metadata.namespace, name: p.metadata.name },

@@ -11,23 +11,7 @@ import { ENDPOINTS, type ObjectReference, type Pod, type Service, type ServicePo
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { type Informer, objectKey, type SharedInformerFactory, splitKey } from '../client/informer.js';
 import { isAlreadyExists, isApiError, isNotFound, type RestClient } from '../client/rest.js';
-import {
-  findPort,
-  followServicesAndPods,
-  HEADLESS_LABEL,
-  isIPv6,
-  isServiceIPSet,
-  managedServicePods,
-  podIPs,
-  podReference,
-  sameStringMap,
-  semanticEqual,
-  setHeadlessLabel,
-  setTriggerTimeAnnotation,
-  shouldPodBeInEndpoints,
-  shouldSetHostname,
-  TriggerTimeTracker,
-} from './endpoint-util.js';
+import * as endpointutil from './endpoint-util.js';
 import { isNamespaceTerminating } from './podutil.js';
 
 /** Addresses an Endpoints object holds at most; beyond, it is truncated and annotated. */
@@ -68,7 +52,7 @@ export class EndpointsController extends Controller {
   private readonly svcInf: Informer<Service>;
   private readonly podInf: Informer<Pod>;
   private readonly epInf: Informer<Endpoints>;
-  private readonly triggerTimes = new TriggerTimeTracker();
+  private readonly triggerTimes = new endpointutil.TriggerTimeTracker();
   /** staleEndpointsTracker: the resourceVersion each of our updates replaced, which the cache must move past. */
   private readonly staleRV = new Map<string, string>();
   /** Endpoints we created that the cache has not shown yet (key -> when). */
@@ -82,7 +66,7 @@ export class EndpointsController extends Controller {
     opts: EndpointsControllerOptions = {},
   ) {
     super('endpoint', client, 'endpoint-controller', opts);
-    ({ svcInf: this.svcInf, podInf: this.podInf } = followServicesAndPods(factory, (k) => this.loop.enqueue(k)));
+    ({ svcInf: this.svcInf, podInf: this.podInf } = endpointutil.followServicesAndPods(factory, (k) => this.loop.enqueue(k)));
     this.epInf = factory.informerFor<Endpoints>({ ...ENDPOINTS });
     // An Endpoints object deleted under a live service is written again.
     this.epInf.addEventHandler({
@@ -138,7 +122,7 @@ export class EndpointsController extends Controller {
       this.pendingCreate.delete(key);
       return;
     }
-    const pods = managedServicePods(this.podInf, svc);
+    const pods = endpointutil.managedServicePods(this.podInf, svc);
     if (!pods) return;
     // Computed on every sync so the tracker's state follows even when nothing is written.
     const triggerTime = this.triggerTimes.compute(key, svc, pods);
@@ -155,8 +139,12 @@ export class EndpointsController extends Controller {
     const svcLabels = svc.metadata.labels ?? {};
     if (current) {
       const compareLabels = { ...(current.metadata.labels ?? {}) };
-      delete compareLabels[HEADLESS_LABEL];
-      if (semanticEqual(current.subsets, subsets) && sameStringMap(compareLabels, svcLabels) && capacityAnnotationSetCorrectly(current))
+      delete compareLabels[endpointutil.HEADLESS_LABEL];
+      if (
+        endpointutil.semanticEqual(current.subsets, subsets) &&
+        endpointutil.sameStringMap(compareLabels, svcLabels) &&
+        capacityAnnotationSetCorrectly(current)
+      )
         return;
     }
 
@@ -164,9 +152,9 @@ export class EndpointsController extends Controller {
     ep.subsets = subsets;
     if (!subsets.length) delete ep.subsets;
     const labels: Record<string, string> = { ...svcLabels };
-    setHeadlessLabel(labels, svc);
+    endpointutil.setHeadlessLabel(labels, svc);
     ep.metadata.labels = labels;
-    setTriggerTimeAnnotation(ep, triggerTime);
+    endpointutil.setTriggerTimeAnnotation(ep, triggerTime);
     const annotations = ep.metadata.annotations!;
     if (truncateEndpoints(ep)) annotations[OVER_CAPACITY] = 'truncated';
     else delete annotations[OVER_CAPACITY];
@@ -203,18 +191,18 @@ export class EndpointsController extends Controller {
 
 /** podToEndpointAddressForService: the pod's IP of the service's family, its node and a reference to it. */
 export function endpointAddressFor(svc: Service, pod: Pod): EndpointAddress | undefined {
-  const ips = podIPs(pod);
+  const ips = endpointutil.podIPs(pod);
   let v6: boolean;
   const families = svc.spec?.ipFamilies ?? [];
   if (families.length) v6 = families[0] === 'IPv6';
-  else if (isServiceIPSet(svc)) v6 = isIPv6(svc.spec!.clusterIP!);
-  else v6 = isIPv6(ips[0] ?? '');
-  const ip = ips.find((i) => isIPv6(i) === v6);
+  else if (endpointutil.isServiceIPSet(svc)) v6 = endpointutil.isIPv6(svc.spec!.clusterIP!);
+  else v6 = endpointutil.isIPv6(ips[0] ?? '');
+  const ip = ips.find((i) => endpointutil.isIPv6(i) === v6);
   if (!ip) return undefined;
   const addr: EndpointAddress = { ip };
   if (pod.spec?.nodeName) addr.nodeName = pod.spec.nodeName;
-  addr.targetRef = podReference(pod);
-  if (shouldSetHostname(pod, svc)) addr.hostname = pod.spec!.hostname as string;
+  addr.targetRef = endpointutil.podReference(pod);
+  if (endpointutil.shouldSetHostname(pod, svc)) addr.hostname = pod.spec!.hostname as string;
   return addr;
 }
 
@@ -232,7 +220,7 @@ export function desiredSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
   const tolerateUnready = !!svc.spec?.publishNotReadyAddresses;
   const ports = svc.spec?.ports ?? [];
   for (const pod of pods) {
-    if (!shouldPodBeInEndpoints(pod, tolerateUnready)) continue;
+    if (!endpointutil.shouldPodBeInEndpoints(pod, tolerateUnready)) continue;
     const addr = endpointAddressFor(svc, pod);
     if (!addr) continue;
     const ready = tolerateUnready || isPodReady(pod);
@@ -247,7 +235,7 @@ export function desiredSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
       continue;
     }
     for (const sp of ports) {
-      const n = findPort(pod, sp);
+      const n = endpointutil.findPort(pod, sp);
       if (n === undefined) continue;
       add(endpointPortFor(sp, n));
     }

@@ -13,23 +13,7 @@ import { ENDPOINTSLICES, NODES, type ObjectReference, type Pod, type Service } f
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
-import {
-  findPort,
-  followServicesAndPods,
-  HEADLESS_LABEL,
-  isIPv6,
-  isServiceIPSet,
-  managedServicePods,
-  podIPs,
-  podReference,
-  sameStringMap,
-  setHeadlessLabel,
-  setTriggerTimeAnnotation,
-  shouldPodBeInEndpoints,
-  shouldSetHostname,
-  TriggerTimeTracker,
-  ZONE_LABEL,
-} from './endpoint-util.js';
+import * as endpointutil from './endpoint-util.js';
 import { isNamespaceTerminating } from './podutil.js';
 
 /** discovery.LabelServiceName. */
@@ -171,7 +155,7 @@ export class EndpointSliceController extends Controller {
   private readonly podInf: Informer<Pod>;
   private readonly nodeInf: Informer;
   private readonly sliceInf: Informer<EndpointSlice>;
-  private readonly triggerTimes = new TriggerTimeTracker();
+  private readonly triggerTimes = new endpointutil.TriggerTimeTracker();
   private readonly maxPerSlice: number;
   /** Services whose last sync found the cache behind our writes: synced again as soon as it moves. */
   private readonly awaitingCache = new Set<string>();
@@ -183,7 +167,7 @@ export class EndpointSliceController extends Controller {
   ) {
     super('endpointslice', client, 'endpoint-slice-controller', opts);
     this.maxPerSlice = opts.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
-    ({ svcInf: this.svcInf, podInf: this.podInf } = followServicesAndPods(factory, (k) => this.loop.enqueue(k)));
+    ({ svcInf: this.svcInf, podInf: this.podInf } = endpointutil.followServicesAndPods(factory, (k) => this.loop.enqueue(k)));
     this.nodeInf = factory.informerFor({ ...NODES });
     this.sliceInf = factory.informerFor<EndpointSlice>({ ...ENDPOINTSLICES, indexers: { [SLICE_SERVICE_INDEX]: sliceServiceIndexFunc } });
     this.sliceInf.addEventHandler({
@@ -227,7 +211,7 @@ export class EndpointSliceController extends Controller {
       this.awaitingCache.delete(key);
       return;
     }
-    const pods = managedServicePods(this.podInf, svc);
+    const pods = endpointutil.managedServicePods(this.podInf, svc);
     if (!pods) return;
     // Slices being deleted are left alone, lest the controller wait on them forever.
     const slices = this.sliceInf.byIndex(SLICE_SERVICE_INDEX, key).filter((s) => !s.metadata.deletionTimestamp);
@@ -320,7 +304,7 @@ export class EndpointSliceController extends Controller {
     const desiredPorts = new Map<string, EndpointPort[]>();
     const desiredByPortMap = new Map<string, Map<string, Endpoint>>();
     for (const pod of pods) {
-      if (!shouldPodBeInEndpoints(pod, true)) continue;
+      if (!endpointutil.shouldPodBeInEndpoints(pod, true)) continue;
       const ports = endpointPortsFor(svc, pod);
       const k = portMapKey(ports);
       if (!desiredByPortMap.has(k)) desiredByPortMap.set(k, new Map());
@@ -476,7 +460,7 @@ export class EndpointSliceController extends Controller {
     // No new slices for a service being deleted: the garbage collector would race them.
     if (!svc.metadata.deletionTimestamp) {
       for (const s of toCreate) {
-        setTriggerTimeAnnotation(s, triggerTime);
+        endpointutil.setTriggerTimeAnnotation(s, triggerTime);
         nullEmptyLists(s);
         let created: EndpointSlice;
         try {
@@ -489,7 +473,7 @@ export class EndpointSliceController extends Controller {
       }
     }
     for (const s of toUpdate) {
-      setTriggerTimeAnnotation(s, triggerTime);
+      endpointutil.setTriggerTimeAnnotation(s, triggerTime);
       nullEmptyLists(s);
       let updated: EndpointSlice;
       try {
@@ -517,8 +501,8 @@ export function addressTypesForService(svc: Service): Set<AddressType> {
     if (f === 'IPv6') out.add('IPv6');
   }
   if (out.size) return out;
-  if (isServiceIPSet(svc)) {
-    out.add(isIPv6(svc.spec!.clusterIP!) ? 'IPv6' : 'IPv4');
+  if (endpointutil.isServiceIPSet(svc)) {
+    out.add(endpointutil.isIPv6(svc.spec!.clusterIP!) ? 'IPv6' : 'IPv4');
     return out;
   }
   out.add('IPv4');
@@ -532,7 +516,7 @@ export function endpointPortsFor(svc: Service, pod: Pod): EndpointPort[] {
   const ports = svc.spec?.ports ?? [];
   if (ports.length === 0 && svc.spec?.clusterIP === 'None') return out;
   for (const sp of ports) {
-    const n = findPort(pod, sp);
+    const n = endpointutil.findPort(pod, sp);
     if (n === undefined) continue;
     const p: EndpointPort = { name: sp.name ?? '', port: n, protocol: sp.protocol ?? 'TCP' };
     if (sp.appProtocol) p.appProtocol = sp.appProtocol;
@@ -547,13 +531,13 @@ export function podToEndpoint(pod: Pod, node: KObject | undefined, svc: Service,
   const terminating = !!pod.metadata.deletionTimestamp;
   const ready = !!svc.spec?.publishNotReadyAddresses || (serving && !terminating);
   const ep: Endpoint = {
-    addresses: podIPs(pod).filter((ip) => isIPv6(ip) === (addressType === 'IPv6')),
+    addresses: endpointutil.podIPs(pod).filter((ip) => endpointutil.isIPv6(ip) === (addressType === 'IPv6')),
     conditions: { ready, serving, terminating },
   };
-  if (shouldSetHostname(pod, svc)) ep.hostname = pod.spec!.hostname as string;
-  ep.targetRef = podReference(pod);
+  if (endpointutil.shouldSetHostname(pod, svc)) ep.hostname = pod.spec!.hostname as string;
+  ep.targetRef = endpointutil.podReference(pod);
   if (pod.spec?.nodeName) ep.nodeName = pod.spec.nodeName;
-  const zone = node?.metadata.labels?.[ZONE_LABEL];
+  const zone = node?.metadata.labels?.[endpointutil.ZONE_LABEL];
   if (zone) ep.zone = zone;
   return ep;
 }
@@ -617,13 +601,13 @@ function serviceOwnerRef(svc: Service): OwnerReference {
  * it has no cluster IP, the service name and managed-by. changed: the service's own labels differ.
  */
 function sliceLabels(slice: EndpointSlice | undefined, svc: Service): { labels: Record<string, string>; changed: boolean } {
-  const reserved = (k: string): boolean => k === LABEL_SERVICE_NAME || k === LABEL_MANAGED_BY || k === HEADLESS_LABEL;
+  const reserved = (k: string): boolean => k === LABEL_SERVICE_NAME || k === LABEL_MANAGED_BY || k === endpointutil.HEADLESS_LABEL;
   const cur: Record<string, string> = {},
     want: Record<string, string> = {};
   for (const [k, v] of Object.entries(slice?.metadata.labels ?? {})) if (!reserved(k)) cur[k] = v;
   for (const [k, v] of Object.entries(svc.metadata.labels ?? {})) if (!reserved(k)) want[k] = v;
-  const changed = !sameStringMap(cur, want);
-  setHeadlessLabel(want, svc);
+  const changed = !endpointutil.sameStringMap(cur, want);
+  endpointutil.setHeadlessLabel(want, svc);
   want[LABEL_SERVICE_NAME] = svc.metadata.name!;
   want[LABEL_MANAGED_BY] = CONTROLLER_NAME;
   return { labels: want, changed };
@@ -648,7 +632,7 @@ function newEndpointSlice(svc: Service, meta: { ports: EndpointPort[]; addressTy
 /** placeholderSliceCompare: namespace, labels, owner, address type, and nothing in it. */
 function isSamePlaceholder(existing: EndpointSlice, placeholder: EndpointSlice): boolean {
   if (existing.metadata.namespace !== placeholder.metadata.namespace) return false;
-  if (!sameStringMap(existing.metadata.labels, placeholder.metadata.labels)) return false;
+  if (!endpointutil.sameStringMap(existing.metadata.labels, placeholder.metadata.labels)) return false;
   const ea = existing.metadata.ownerReferences ?? [],
     pa = placeholder.metadata.ownerReferences ?? [];
   if (ea.length !== pa.length) return false;

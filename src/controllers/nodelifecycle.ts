@@ -9,20 +9,7 @@
 import { type Condition, getCondition, podNodeName, withPodCondition } from '../api/conditions.js';
 import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
 import { matchTaint, nodeTaints, taintExists } from '../api/taints.js';
-import {
-  LEASES,
-  NODE_LEASE_NAMESPACE,
-  NODES,
-  PODS,
-  TAINT_NODE_DISK_PRESSURE,
-  TAINT_NODE_MEMORY_PRESSURE,
-  TAINT_NODE_NETWORK_UNAVAILABLE,
-  TAINT_NODE_NOT_READY,
-  TAINT_NODE_PID_PRESSURE,
-  TAINT_NODE_UNREACHABLE,
-  TAINT_NODE_UNSCHEDULABLE,
-  type Taint,
-} from '../api/types.js';
+import * as v1 from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { EventRecorder } from '../client/events.js';
 import { TokenBucket } from '../client/flowcontrol.js';
@@ -47,16 +34,16 @@ export interface NodeLifecycleOptions {
   log?: (msg: string) => void;
 }
 
-export const UNREACHABLE_TAINT: Taint = { key: TAINT_NODE_UNREACHABLE, effect: 'NoExecute' };
-export const NOT_READY_TAINT: Taint = { key: TAINT_NODE_NOT_READY, effect: 'NoExecute' };
+export const UNREACHABLE_TAINT: v1.Taint = { key: v1.TAINT_NODE_UNREACHABLE, effect: 'NoExecute' };
+export const NOT_READY_TAINT: v1.Taint = { key: v1.TAINT_NODE_NOT_READY, effect: 'NoExecute' };
 
 /** Which condition status means which NoSchedule taint (nodeConditionToTaintKeyStatusMap). */
 const CONDITION_TAINTS: Record<string, Record<string, string>> = {
-  Ready: { False: TAINT_NODE_NOT_READY, Unknown: TAINT_NODE_UNREACHABLE },
-  MemoryPressure: { True: TAINT_NODE_MEMORY_PRESSURE },
-  DiskPressure: { True: TAINT_NODE_DISK_PRESSURE },
-  NetworkUnavailable: { True: TAINT_NODE_NETWORK_UNAVAILABLE },
-  PIDPressure: { True: TAINT_NODE_PID_PRESSURE },
+  Ready: { False: v1.TAINT_NODE_NOT_READY, Unknown: v1.TAINT_NODE_UNREACHABLE },
+  MemoryPressure: { True: v1.TAINT_NODE_MEMORY_PRESSURE },
+  DiskPressure: { True: v1.TAINT_NODE_DISK_PRESSURE },
+  NetworkUnavailable: { True: v1.TAINT_NODE_NETWORK_UNAVAILABLE },
+  PIDPressure: { True: v1.TAINT_NODE_PID_PRESSURE },
 };
 const CONDITION_TAINT_KEYS = new Set(Object.values(CONDITION_TAINTS).flatMap((m) => Object.values(m)));
 
@@ -185,9 +172,9 @@ export class NodeLifecycleController {
       component: 'node-controller',
       onError: (e) => this.log(`node-controller events: ${(e as Error)?.message ?? e}`),
     });
-    this.nodes = factory.informerFor(NODES);
-    this.leases = factory.informerFor({ ...LEASES, namespace: NODE_LEASE_NAMESPACE });
-    this.pods = factory.informerFor({ ...PODS, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc } });
+    this.nodes = factory.informerFor(v1.NODES);
+    this.leases = factory.informerFor({ ...v1.LEASES, namespace: v1.NODE_LEASE_NAMESPACE });
+    this.pods = factory.informerFor({ ...v1.PODS, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc } });
 
     this.nodeLoop = new ControllerLoop(
       { name: 'node_lifecycle_controller', reconcile: (name) => this.processNode(name) },
@@ -249,15 +236,15 @@ export class NodeLifecycleController {
 
   /** TaintNodesByCondition: NoSchedule taints that mirror conditions and spec.unschedulable. */
   private async doNoScheduleTaintingPass(node: KObject): Promise<void> {
-    const want: Taint[] = [];
+    const want: v1.Taint[] = [];
     for (const c of (node.status as { conditions?: Condition[] } | undefined)?.conditions ?? []) {
       const key = CONDITION_TAINTS[c.type]?.[c.status];
       if (key) want.push({ key, effect: 'NoSchedule' });
     }
     if ((node.spec as { unschedulable?: boolean } | undefined)?.unschedulable)
-      want.push({ key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' });
+      want.push({ key: v1.TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' });
     const have = nodeTaints(node).filter(
-      (t) => t.effect === 'NoSchedule' && (t.key === TAINT_NODE_UNSCHEDULABLE || CONDITION_TAINT_KEYS.has(t.key)),
+      (t) => t.effect === 'NoSchedule' && (t.key === v1.TAINT_NODE_UNSCHEDULABLE || CONDITION_TAINT_KEYS.has(t.key)),
     );
     const toAdd = want.filter((w) => !have.some((h) => matchTaint(h, w)));
     const toDel = have.filter((h) => !want.some((w) => matchTaint(h, w)));
@@ -273,7 +260,7 @@ export class NodeLifecycleController {
       if (labels[primary] !== undefined && labels[secondary] !== labels[primary]) update[secondary] = labels[primary];
     }
     if (Object.keys(update).length === 0) return;
-    await this.client.patch({ ...NODES, name: node.metadata.name! }, { metadata: { labels: update } }, 'merge').catch((e) => {
+    await this.client.patch({ ...v1.NODES, name: node.metadata.name! }, { metadata: { labels: update } }, 'merge').catch((e) => {
       if (!isNotFound(e)) throw e;
     });
   }
@@ -281,7 +268,7 @@ export class NodeLifecycleController {
   // ---- taint writes (SwapNodeControllerTaint, AddOrUpdateTaintOnNode, RemoveTaintOffNode) ----
 
   /** Adds taints (timeAdded now) and removes others, in one compare-and-swap write per attempt. */
-  async swapNodeControllerTaint(name: string, add: Taint[], remove: Taint[]): Promise<boolean> {
+  async swapNodeControllerTaint(name: string, add: v1.Taint[], remove: v1.Taint[]): Promise<boolean> {
     const now = nowRFC3339();
     const adding = add.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect, timeAdded: now }));
     return this.updateTaints(name, (taints) => {
@@ -298,19 +285,19 @@ export class NodeLifecycleController {
     });
   }
 
-  private async removeTaintOffNode(node: KObject, ...taints: Taint[]): Promise<void> {
+  private async removeTaintOffNode(node: KObject, ...taints: v1.Taint[]): Promise<void> {
     // Nothing to do (and no request) unless the cached node has one of them.
     if (!taints.some((t) => taintExists(nodeTaints(node), t))) return;
     await this.updateTaints(node.metadata.name!, (cur) => cur.filter((t) => !taints.some((r) => matchTaint(r, t))));
   }
 
-  private async updateTaints(name: string, mutate: (taints: Taint[]) => Taint[]): Promise<boolean> {
+  private async updateTaints(name: string, mutate: (taints: v1.Taint[]) => v1.Taint[]): Promise<boolean> {
     for (let attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
       // The cache first; after a lost race, the server's copy.
       let node = attempt === 0 ? this.nodes.get(name) : undefined;
       if (!node) {
         try {
-          node = await this.client.get({ ...NODES, name });
+          node = await this.client.get({ ...v1.NODES, name });
         } catch (e) {
           if (isNotFound(e)) return false;
           throw e;
@@ -321,7 +308,7 @@ export class NodeLifecycleController {
       if (JSON.stringify(before) === JSON.stringify(after)) return true;
       try {
         await this.client.patch(
-          { ...NODES, name },
+          { ...v1.NODES, name },
           { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints: after.length ? after : null } },
           'merge',
         );
@@ -383,7 +370,7 @@ export class NodeLifecycleController {
         } catch (e) {
           if (!isConflict(e)) this.log(`node-lifecycle: updating health of node ${node.metadata.name}: ${(e as Error)?.message ?? e}`);
           try {
-            node = await this.client.get({ ...NODES, name: node.metadata.name! });
+            node = await this.client.get({ ...v1.NODES, name: node.metadata.name! });
           } catch {
             return;
           }
@@ -468,7 +455,7 @@ export class NodeLifecycleController {
       };
     }
     // A renewed lease is a heartbeat too (the usual one: status is posted only every few minutes).
-    const lease = this.leases.getByName(NODE_LEASE_NAMESPACE, name);
+    const lease = this.leases.getByName(v1.NODE_LEASE_NAMESPACE, name);
     const renew = (lease?.spec as { renewTime?: string } | undefined)?.renewTime;
     if (
       renew &&
@@ -506,7 +493,7 @@ export class NodeLifecycleController {
     }
     const current = conditions.find((c) => c.type === 'Ready');
     if (JSON.stringify(current) === JSON.stringify(observed)) return { observed, current, node };
-    const written = await this.client.update({ ...NODES, name, subresource: 'status' }, next);
+    const written = await this.client.update({ ...v1.NODES, name, subresource: 'status' }, next);
     this.health.set(name, { ...health, ready: getCondition(written, 'Ready'), readyTransitionTimestamp: Date.now() });
     return { observed, current: getCondition(written, 'Ready') ?? current, node: written };
   }
@@ -574,7 +561,7 @@ export class NodeLifecycleController {
           tainter.retryAfter(name, 50);
           continue;
         }
-        let add: Taint, opposite: Taint;
+        let add: v1.Taint, opposite: v1.Taint;
         if (ready.status === 'False') {
           add = NOT_READY_TAINT;
           opposite = UNREACHABLE_TAINT;
@@ -699,7 +686,7 @@ export class NodeLifecycleController {
       if (!next) continue;
       try {
         await this.client.update(
-          { ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name!, subresource: 'status' },
+          { ...v1.PODS, namespace: pod.metadata.namespace, name: pod.metadata.name!, subresource: 'status' },
           { ...pod, status: { ...(pod.status as object), conditions: next } },
         );
         this.recorder.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');

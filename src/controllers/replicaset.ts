@@ -20,14 +20,7 @@ import {
 } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { Limiter } from '../client/flowcontrol.js';
-import {
-  type Informer,
-  NAMESPACE_INDEX,
-  OWNER_UID_INDEX,
-  OWNER_UID_INDEXERS,
-  objectKey,
-  type SharedInformerFactory,
-} from '../client/informer.js';
+import * as cache from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import {
   claimObjects,
@@ -175,22 +168,22 @@ export interface ReplicaSetControllerOptions extends ControllerOptions {
 
 export class ReplicaSetController extends Controller {
   readonly expectations = new ControllerExpectations();
-  private readonly rsInf: Informer<ReplicaSet>;
-  private readonly podInf: Informer<Pod>;
+  private readonly rsInf: cache.Informer<ReplicaSet>;
+  private readonly podInf: cache.Informer<Pod>;
 
   private readonly k: ReplicatedKind;
   private readonly podWrites: Limiter;
 
   constructor(
     private readonly client: RestClient,
-    factory: SharedInformerFactory,
+    factory: cache.SharedInformerFactory,
     opts: ReplicaSetControllerOptions = {},
   ) {
     const k = opts.kind ?? REPLICASET_KIND;
     super(k.name, client, k.component, opts);
     this.k = k;
     this.podWrites = new Limiter(POD_WRITES_IN_FLIGHT);
-    this.rsInf = factory.informerFor<ReplicaSet>({ ...k.resource, indexers: OWNER_UID_INDEXERS });
+    this.rsInf = factory.informerFor<ReplicaSet>({ ...k.resource, indexers: cache.OWNER_UID_INDEXERS });
     this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: { [POD_CONTROLLER_UID_INDEX]: podControllerUidIndexFunc } });
     this.rsInf.addEventHandler(ownerEvents(this.expectations, (rs) => this.enqueue(rs)));
     this.podInf.addEventHandler(podEvents(this.podHandlers, (old, cur) => this.podDeleting(old, cur)));
@@ -202,7 +195,7 @@ export class ReplicaSetController extends Controller {
 
   /** ReplicaSets whose selector matches an orphan pod (an empty selector matches nothing here). */
   private podReplicaSets(pod: Pod): ReplicaSet[] {
-    const out = ownersSelecting(this.rsInf, NAMESPACE_INDEX, pod, (rs) => this.k.selectorOf(rs));
+    const out = ownersSelecting(this.rsInf, cache.NAMESPACE_INDEX, pod, (rs) => this.k.selectorOf(rs));
     if (out.length > 1)
       this.log(
         `replicaset: user error! more than one ReplicaSet is selecting pods with labels: ${JSON.stringify(pod.metadata.labels ?? {})}`,
@@ -274,7 +267,7 @@ export class ReplicaSetController extends Controller {
   }
 
   private async manageReplicas(pods: Pod[], rs: ReplicaSet): Promise<void> {
-    const key = objectKey(rs);
+    const key = cache.objectKey(rs);
     let diff = pods.length - (rs.spec?.replicas ?? 1);
     if (diff < 0) {
       diff = Math.min(-diff, BURST_REPLICAS);
@@ -290,7 +283,7 @@ export class ReplicaSetController extends Controller {
       const victims = podsToDelete(pods, this.indirectlyRelatedPods(rs), diff);
       this.expectations.expectDeletions(
         key,
-        victims.map((p) => objectKey(p)),
+        victims.map((p) => cache.objectKey(p)),
       );
       const errs: unknown[] = [];
       await Promise.all(
@@ -299,7 +292,7 @@ export class ReplicaSetController extends Controller {
             await this.deletePodOf(rs, p);
           } catch (e) {
             // The informer will never see this deletion: stop waiting for it.
-            this.expectations.deletionObserved(key, objectKey(p));
+            this.expectations.deletionObserved(key, cache.objectKey(p));
             if (!isNotFound(e)) errs.push(e);
           }
         }),
@@ -314,11 +307,11 @@ export class ReplicaSetController extends Controller {
     if (!ref) return [];
     const seen = new Set<string>();
     const out: Pod[] = [];
-    for (const sib of this.rsInf.byIndex(OWNER_UID_INDEX, ref.uid)) {
+    for (const sib of this.rsInf.byIndex(cache.OWNER_UID_INDEX, ref.uid)) {
       if (controllerOf(sib)?.uid !== ref.uid) continue;
       const sel = this.k.selectorOf(sib);
       if (!sel) continue;
-      for (const p of this.podInf.byIndex(NAMESPACE_INDEX, sib.metadata.namespace ?? '')) {
+      for (const p of this.podInf.byIndex(cache.NAMESPACE_INDEX, sib.metadata.namespace ?? '')) {
         if (seen.has(p.metadata.uid ?? '') || !sel.matches(p.metadata.labels)) continue;
         seen.add(p.metadata.uid ?? '');
         out.push(p);

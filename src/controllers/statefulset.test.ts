@@ -8,16 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { isPodReady } from '../api/conditions.js';
 import type { KObject } from '../api/object.js';
-import {
-  CONTROLLERREVISIONS,
-  type ControllerRevision,
-  PERSISTENTVOLUMECLAIMS,
-  type PersistentVolumeClaim,
-  PODS,
-  type Pod,
-  STATEFULSETS,
-  type StatefulSet,
-} from '../api/types.js';
+import * as v1 from '../api/types.js';
 import { serverPreferredResources } from '../client/discovery.js';
 import { Informer, SharedInformerFactory } from '../client/informer.js';
 import { SimulatedNodes } from '../node/simulated.js';
@@ -89,15 +80,15 @@ function statefulSet(ns: string, name: string, spec: Record<string, unknown> = {
   };
 }
 
-const getSet = (ns: string, name: string) => cp.client.get<StatefulSet>({ ...STATEFULSETS, namespace: ns, name });
-const pods = async (ns: string): Promise<Pod[]> => (await cp.client.list<Pod>({ ...PODS, namespace: ns })).items;
-const claims = async (ns: string): Promise<PersistentVolumeClaim[]> =>
-  (await cp.client.list<PersistentVolumeClaim>({ ...PERSISTENTVOLUMECLAIMS, namespace: ns })).items;
+const getSet = (ns: string, name: string) => cp.client.get<v1.StatefulSet>({ ...v1.STATEFULSETS, namespace: ns, name });
+const pods = async (ns: string): Promise<v1.Pod[]> => (await cp.client.list<v1.Pod>({ ...v1.PODS, namespace: ns })).items;
+const claims = async (ns: string): Promise<v1.PersistentVolumeClaim[]> =>
+  (await cp.client.list<v1.PersistentVolumeClaim>({ ...v1.PERSISTENTVOLUMECLAIMS, namespace: ns })).items;
 const names = (ps: KObject[]) => ps.map((p) => p.metadata.name).sort();
-const image = (p: Pod) => p.spec?.containers[0].image;
+const image = (p: v1.Pod) => p.spec?.containers[0].image;
 
 /** All replicas Running, Ready and of the update revision, and the status agreeing. */
-async function settled(ns: string, name: string, want: number, timeoutMs = 20_000): Promise<{ set: StatefulSet; pods: Pod[] }> {
+async function settled(ns: string, name: string, want: number, timeoutMs = 20_000): Promise<{ set: v1.StatefulSet; pods: v1.Pod[] }> {
   return waitFor(
     `${name}: ${want} pods ready at the update revision`,
     async () => {
@@ -122,7 +113,7 @@ async function settled(ns: string, name: string, want: number, timeoutMs = 20_00
 
 /** Records, at every pod event, the order of creations and deletions and what was ready then. */
 async function podLog(ns: string) {
-  const inf = new Informer<Pod>(cp.newClient('watcher'), { ...PODS, namespace: ns });
+  const inf = new Informer<v1.Pod>(cp.newClient('watcher'), { ...v1.PODS, namespace: ns });
   const created: { name: string; readyThen: string[] }[] = [];
   const deleting: string[] = [];
   let unavailableMax = 0;
@@ -151,7 +142,7 @@ async function podLog(ns: string) {
 test('OrderedReady: web-0, web-1, web-2 start in order, each with its identity and its own claim', async () => {
   const ns = await newNamespace();
   const log = await podLog(ns);
-  await cp.client.create({ ...STATEFULSETS, namespace: ns }, statefulSet(ns, 'web'));
+  await cp.client.create({ ...v1.STATEFULSETS, namespace: ns }, statefulSet(ns, 'web'));
   const { set, pods: ps } = await settled(ns, 'web', 3);
   await log.stop();
   assert.deepEqual(
@@ -183,7 +174,7 @@ test('OrderedReady: web-0, web-1, web-2 start in order, each with its identity a
   );
   assert.equal(set.status?.availableReplicas, 3);
   assert.equal(set.status?.currentReplicas, 3);
-  const revs = (await cp.client.list<ControllerRevision>({ ...CONTROLLERREVISIONS, namespace: ns })).items;
+  const revs = (await cp.client.list<v1.ControllerRevision>({ ...v1.CONTROLLERREVISIONS, namespace: ns })).items;
   assert.deepEqual(
     revs.map((r) => [r.metadata.name, r.revision]),
     [[set.status?.updateRevision, 1]],
@@ -197,7 +188,7 @@ test('OrderedReady: web-0, web-1, web-2 start in order, each with its identity a
   // A deleted pod comes back under its name, with the same claim.
   const before1 = cs.find((c) => c.metadata.name === 'data-web-1')!;
   const old1 = ps.find((p) => p.metadata.name === 'web-1')!;
-  await cp.client.delete({ ...PODS, namespace: ns, name: 'web-1' });
+  await cp.client.delete({ ...v1.PODS, namespace: ns, name: 'web-1' });
   const back = await waitFor('web-1 back', async () =>
     (await pods(ns)).find((p) => p.metadata.name === 'web-1' && p.metadata.uid !== old1.metadata.uid && isPodReady(p)),
   );
@@ -206,7 +197,7 @@ test('OrderedReady: web-0, web-1, web-2 start in order, each with its identity a
 
   // Scaling down removes the highest ordinal first and keeps its claim (Retain).
   const down = await podLog(ns);
-  await cp.client.patch({ ...STATEFULSETS, namespace: ns, name: 'web', subresource: 'scale' }, { spec: { replicas: 1 } }, 'merge');
+  await cp.client.patch({ ...v1.STATEFULSETS, namespace: ns, name: 'web', subresource: 'scale' }, { spec: { replicas: 1 } }, 'merge');
   await settled(ns, 'web', 1);
   await down.stop();
   assert.deepEqual(down.deleting, ['web-2', 'web-1'], 'web-2 first');
@@ -217,7 +208,7 @@ test('Parallel creates every pod at once; whenScaled and whenDeleted Delete remo
   const ns = await newNamespace();
   const log = await podLog(ns);
   await cp.client.create(
-    { ...STATEFULSETS, namespace: ns },
+    { ...v1.STATEFULSETS, namespace: ns },
     statefulSet(ns, 'par', {
       podManagementPolicy: 'Parallel',
       persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Delete' },
@@ -236,23 +227,23 @@ test('Parallel creates every pod at once; whenScaled and whenDeleted Delete remo
       (await claims(ns)).length === 3 &&
       (await claims(ns)).every((c) => c.metadata.ownerReferences?.some((r) => r.uid === set.metadata.uid)),
   );
-  await cp.client.patch({ ...STATEFULSETS, namespace: ns, name: 'par' }, { spec: { replicas: 2 } }, 'merge');
+  await cp.client.patch({ ...v1.STATEFULSETS, namespace: ns, name: 'par' }, { spec: { replicas: 2 } }, 'merge');
   await settled(ns, 'par', 2);
   await waitFor("par-2's claim deleted with its pod", async () => names(await claims(ns)).join() === 'data-par-0,data-par-1');
-  await cp.client.delete({ ...STATEFULSETS, namespace: ns, name: 'par' }, { propagationPolicy: 'Background' });
+  await cp.client.delete({ ...v1.STATEFULSETS, namespace: ns, name: 'par' }, { propagationPolicy: 'Background' });
   await waitFor('claims deleted with the set', async () => (await claims(ns)).length === 0, 20_000);
 });
 
 test('RollingUpdate honours the partition, then updates from the highest ordinal down; a rollback reuses the old revision', async () => {
   const ns = await newNamespace();
   await cp.client.create(
-    { ...STATEFULSETS, namespace: ns },
+    { ...v1.STATEFULSETS, namespace: ns },
     statefulSet(ns, 'ru', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } }),
   );
   const first = await settled(ns, 'ru', 3);
   const rev1 = first.set.status!.updateRevision!;
   await cp.client.patch(
-    { ...STATEFULSETS, namespace: ns, name: 'ru' },
+    { ...v1.STATEFULSETS, namespace: ns, name: 'ru' },
     { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } },
     'strategic',
   );
@@ -270,7 +261,7 @@ test('RollingUpdate honours the partition, then updates from the highest ordinal
   assert.notEqual(partial.set.status?.updateRevision, rev1);
   const log = await podLog(ns);
   await cp.client.patch(
-    { ...STATEFULSETS, namespace: ns, name: 'ru' },
+    { ...v1.STATEFULSETS, namespace: ns, name: 'ru' },
     { spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } },
     'strategic',
   );
@@ -282,13 +273,13 @@ test('RollingUpdate honours the partition, then updates from the highest ordinal
   const rev2 = done.set.status!.updateRevision!;
   // Back to nginx:1: the revision with that template is reused and renumbered 3.
   await cp.client.patch(
-    { ...STATEFULSETS, namespace: ns, name: 'ru' },
+    { ...v1.STATEFULSETS, namespace: ns, name: 'ru' },
     { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1' }] } } } },
     'strategic',
   );
   const back = await settled(ns, 'ru', 3);
   assert.equal(back.set.status?.updateRevision, rev1);
-  const revs = (await cp.client.list<ControllerRevision>({ ...CONTROLLERREVISIONS, namespace: ns })).items;
+  const revs = (await cp.client.list<v1.ControllerRevision>({ ...v1.CONTROLLERREVISIONS, namespace: ns })).items;
   assert.deepEqual(
     revs.map((r) => [r.metadata.name, r.revision]).sort((a, b) => Number(a[1]) - Number(b[1])),
     [
@@ -301,7 +292,7 @@ test('RollingUpdate honours the partition, then updates from the highest ordinal
 test('maxUnavailable 2 replaces two pods at a time; OnDelete waits for deletes', async () => {
   const ns = await newNamespace();
   await cp.client.create(
-    { ...STATEFULSETS, namespace: ns },
+    { ...v1.STATEFULSETS, namespace: ns },
     statefulSet(ns, 'mu', {
       replicas: 4,
       podManagementPolicy: 'Parallel',
@@ -311,7 +302,7 @@ test('maxUnavailable 2 replaces two pods at a time; OnDelete waits for deletes',
   await settled(ns, 'mu', 4);
   const log = await podLog(ns);
   await cp.client.patch(
-    { ...STATEFULSETS, namespace: ns, name: 'mu' },
+    { ...v1.STATEFULSETS, namespace: ns, name: 'mu' },
     { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } },
     'strategic',
   );
@@ -321,7 +312,7 @@ test('maxUnavailable 2 replaces two pods at a time; OnDelete waits for deletes',
   assert.equal(log.unavailableMax(), 2, 'two pods were replaced at once, never more');
 
   await cp.client.create(
-    { ...STATEFULSETS, namespace: ns },
+    { ...v1.STATEFULSETS, namespace: ns },
     statefulSet(ns, 'od', { replicas: 2, selector: { matchLabels: { app: 'od' } }, updateStrategy: { type: 'OnDelete' } }),
   );
   const od = await waitFor('od ready', async () => {
@@ -329,7 +320,7 @@ test('maxUnavailable 2 replaces two pods at a time; OnDelete waits for deletes',
     return ps.length === 2 && ps;
   });
   await cp.client.patch(
-    { ...STATEFULSETS, namespace: ns, name: 'od' },
+    { ...v1.STATEFULSETS, namespace: ns, name: 'od' },
     { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } },
     'strategic',
   );
@@ -338,7 +329,7 @@ test('maxUnavailable 2 replaces two pods at a time; OnDelete waits for deletes',
     (await pods(ns)).filter((p) => p.metadata.labels?.app === 'od').every((p) => image(p) === 'nginx:1'),
     'nothing replaced yet',
   );
-  await cp.client.delete({ ...PODS, namespace: ns, name: 'od-1' });
+  await cp.client.delete({ ...v1.PODS, namespace: ns, name: 'od-1' });
   await waitFor('od-1 recreated at the new revision', async () =>
     (await pods(ns)).some(
       (p) =>
@@ -353,14 +344,14 @@ test('maxUnavailable 2 replaces two pods at a time; OnDelete waits for deletes',
 
 test('a StatefulSet of 2^31-1 replicas (valid input) costs the controller one pod at a time, not 2^31 entries', async () => {
   const ns = await newNamespace();
-  await cp.client.create({ ...STATEFULSETS, namespace: ns }, statefulSet(ns, 'huge', { replicas: 2147483647 }));
+  await cp.client.create({ ...v1.STATEFULSETS, namespace: ns }, statefulSet(ns, 'huge', { replicas: 2147483647 }));
   await waitFor('huge-1 created after huge-0 Ready', async () => (await pods(ns)).some((p) => p.metadata.name === 'huge-1'), 15_000);
   const set = await waitFor('status written', async () => {
     const s = await getSet(ns, 'huge');
     return (s.status?.readyReplicas ?? 0) >= 1 && s;
   });
   assert.ok((set.status?.replicas ?? 0) <= 3);
-  await cp.client.patch({ ...STATEFULSETS, namespace: ns, name: 'huge', subresource: 'scale' }, { spec: { replicas: 0 } }, 'merge');
+  await cp.client.patch({ ...v1.STATEFULSETS, namespace: ns, name: 'huge', subresource: 'scale' }, { spec: { replicas: 0 } }, 'merge');
   await waitFor('scaled to 0', async () => (await pods(ns)).length === 0, 15_000);
 });
 
@@ -368,7 +359,7 @@ test('minReadySeconds holds the next ordinal until its predecessor has been Read
   const ns = await newNamespace();
   const log = await podLog(ns);
   await cp.client.create(
-    { ...STATEFULSETS, namespace: ns },
+    { ...v1.STATEFULSETS, namespace: ns },
     statefulSet(ns, 'slow', { replicas: 2, minReadySeconds: 2, ordinals: { start: 5 } }),
   );
   const set = await waitFor(

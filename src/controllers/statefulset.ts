@@ -10,17 +10,7 @@
 
 import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject } from '../api/object.js';
-import {
-  CONTROLLERREVISIONS,
-  type ControllerRevision,
-  PERSISTENTVOLUMECLAIMS,
-  type PersistentVolumeClaim,
-  PODS,
-  type Pod,
-  STATEFULSETS,
-  type StatefulSet,
-  type StatefulSetStatus,
-} from '../api/types.js';
+import * as v1 from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
 import { type Informer, NAMESPACE_INDEX, OWNER_UID_INDEXERS, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound, type RestClient } from '../client/rest.js';
@@ -76,8 +66,8 @@ type Step = boolean;
 
 /** The replicas by index from 0: existing pods, else the pod to create. */
 interface Replicas {
-  get(i: number): Pod;
-  set(i: number, pod: Pod): void;
+  get(i: number): v1.Pod;
+  set(i: number, pod: v1.Pod): void;
 }
 
 /** The status fields written only when set (replicas and collisionCount always are). */
@@ -92,10 +82,10 @@ const STATUS_OPTIONAL_FIELDS = [
 ] as const;
 
 export class StatefulSetController extends Controller {
-  private readonly setInf: Informer<StatefulSet>;
-  private readonly podInf: Informer<Pod>;
-  private readonly pvcInf: Informer<PersistentVolumeClaim>;
-  private readonly revInf: Informer<ControllerRevision>;
+  private readonly setInf: Informer<v1.StatefulSet>;
+  private readonly podInf: Informer<v1.Pod>;
+  private readonly pvcInf: Informer<v1.PersistentVolumeClaim>;
+  private readonly revInf: Informer<v1.ControllerRevision>;
 
   constructor(
     private readonly client: RestClient,
@@ -103,10 +93,10 @@ export class StatefulSetController extends Controller {
     opts: ControllerOptions = {},
   ) {
     super('statefulset', client, 'statefulset-controller', opts);
-    this.setInf = factory.informerFor<StatefulSet>({ ...STATEFULSETS });
-    this.podInf = factory.informerFor<Pod>({ ...PODS, indexers: OWNER_UID_INDEXERS });
-    this.pvcInf = factory.informerFor<PersistentVolumeClaim>({ ...PERSISTENTVOLUMECLAIMS });
-    this.revInf = factory.informerFor<ControllerRevision>({ ...CONTROLLERREVISIONS, indexers: OWNER_UID_INDEXERS });
+    this.setInf = factory.informerFor<v1.StatefulSet>({ ...v1.STATEFULSETS });
+    this.podInf = factory.informerFor<v1.Pod>({ ...v1.PODS, indexers: OWNER_UID_INDEXERS });
+    this.pvcInf = factory.informerFor<v1.PersistentVolumeClaim>({ ...v1.PERSISTENTVOLUMECLAIMS });
+    this.revInf = factory.informerFor<v1.ControllerRevision>({ ...v1.CONTROLLERREVISIONS, indexers: OWNER_UID_INDEXERS });
     this.setInf.addEventHandler({ onAdd: (s) => this.enqueue(s), onUpdate: (_o, s) => this.enqueue(s), onDelete: (s) => this.enqueue(s) });
     this.podInf.addEventHandler({
       onAdd: (p) => this.addPod(p),
@@ -116,7 +106,7 @@ export class StatefulSetController extends Controller {
     this.revInf.addEventHandler({ onAdd: (r) => this.enqueueOwner(r), onDelete: (r) => this.enqueueOwner(r) });
   }
 
-  private resolve(namespace: string | undefined, ref: { kind: string; name: string; uid: string }): StatefulSet | undefined {
+  private resolve(namespace: string | undefined, ref: { kind: string; name: string; uid: string }): v1.StatefulSet | undefined {
     return resolveControllerRef(this.setInf, 'StatefulSet', namespace, ref);
   }
 
@@ -125,16 +115,16 @@ export class StatefulSetController extends Controller {
     if (owner) this.enqueue(owner);
   }
 
-  private selecting(pod: Pod): StatefulSet[] {
+  private selecting(pod: v1.Pod): v1.StatefulSet[] {
     return ownersSelecting(this.setInf, NAMESPACE_INDEX, pod, (s) => safeSelector(s.spec?.selector)).filter((s) => isMemberOf(s, pod));
   }
 
-  private addPod(pod: Pod): void {
+  private addPod(pod: v1.Pod): void {
     if (controllerOf(pod)) this.enqueueOwner(pod);
     else for (const s of this.selecting(pod)) this.enqueue(s);
   }
 
-  private updatePod(old: Pod, cur: Pod): void {
+  private updatePod(old: v1.Pod, cur: v1.Pod): void {
     if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
     const u = controllerUpdate(old, cur, (ns, ref) => this.resolve(ns, ref));
     if (u.previous) this.enqueue(u.previous);
@@ -149,7 +139,7 @@ export class StatefulSetController extends Controller {
     if (labelsChanged(old, cur) || u.refChanged) for (const s of this.selecting(cur)) this.enqueue(s);
   }
 
-  private setRef(set: StatefulSet): KObject {
+  private setRef(set: v1.StatefulSet): KObject {
     return { ...set, apiVersion: 'apps/v1', kind: 'StatefulSet' };
   }
 
@@ -168,7 +158,7 @@ export class StatefulSetController extends Controller {
       await claimControllerRevisions(
         this.client,
         set,
-        STATEFULSETS,
+        v1.STATEFULSETS,
         'apps/v1',
         'StatefulSet',
         selector,
@@ -181,15 +171,15 @@ export class StatefulSetController extends Controller {
       .filter((p) => controllerOf(p)?.uid === set.metadata.uid || isMemberOf(set, p));
     const pods = await claimObjects(candidates, {
       client: this.client,
-      resource: PODS,
+      resource: v1.PODS,
       owner: set,
-      ownerResource: STATEFULSETS,
+      ownerResource: v1.STATEFULSETS,
       ownerApiVersion: 'apps/v1',
       ownerKind: 'StatefulSet',
       selector,
     });
     const { current, update, collisionCount } = await this.revisions(set, revisions);
-    let status: StatefulSetStatus | undefined;
+    let status: v1.StatefulSetStatus | undefined;
     let err: unknown;
     try {
       status = await this.updateStatefulSet(set, current, update, collisionCount, pods);
@@ -208,9 +198,9 @@ export class StatefulSetController extends Controller {
 
   /** getStatefulSetRevisions: the update revision (reused when equal to an old one: a rollback), and the current one. */
   private async revisions(
-    set: StatefulSet,
-    revisions: ControllerRevision[],
-  ): Promise<{ current: ControllerRevision; update: ControllerRevision; collisionCount: number }> {
+    set: v1.StatefulSet,
+    revisions: v1.ControllerRevision[],
+  ): Promise<{ current: v1.ControllerRevision; update: v1.ControllerRevision; collisionCount: number }> {
     let collisionCount = set.status?.collisionCount ?? 0;
     const next = (revisions.length ? revisions[revisions.length - 1].revision : 0) + 1;
     // The revision of the set as it is now, named by its hash and the collisions counted so far.
@@ -230,14 +220,14 @@ export class StatefulSetController extends Controller {
     };
     const candidate = revisionOf(collisionCount);
     const equal = revisions.filter((r) => equalRevision(r, candidate));
-    let update: ControllerRevision;
+    let update: v1.ControllerRevision;
     if (equal.length && equalRevision(revisions[revisions.length - 1], equal[equal.length - 1])) {
       update = revisions[revisions.length - 1];
     } else if (equal.length) {
       // A rollback: the equal revision becomes the newest by taking the next number.
       const e = equal[equal.length - 1];
-      update = await this.client.update<ControllerRevision>(
-        { ...CONTROLLERREVISIONS, namespace: e.metadata.namespace, name: e.metadata.name },
+      update = await this.client.update<v1.ControllerRevision>(
+        { ...v1.CONTROLLERREVISIONS, namespace: e.metadata.namespace, name: e.metadata.name },
         { ...e, revision: next },
       );
     } else {
@@ -258,17 +248,17 @@ export class StatefulSetController extends Controller {
 
   /** truncateHistory: revisions no pod, current or update revision uses, beyond revisionHistoryLimit, oldest first. */
   private async truncateHistory(
-    set: StatefulSet,
-    pods: Pod[],
-    revisions: ControllerRevision[],
-    current: ControllerRevision,
-    update: ControllerRevision,
+    set: v1.StatefulSet,
+    pods: v1.Pod[],
+    revisions: v1.ControllerRevision[],
+    current: v1.ControllerRevision,
+    update: v1.ControllerRevision,
   ): Promise<void> {
     const live = new Set([current.metadata.name, update.metadata.name, ...pods.map(podRevision)]);
     const history = revisions.filter((r) => !live.has(r.metadata.name));
     const limit = set.spec.revisionHistoryLimit ?? 10;
     for (const r of history.slice(0, Math.max(0, history.length - limit))) {
-      await this.client.delete({ ...CONTROLLERREVISIONS, namespace: r.metadata.namespace, name: r.metadata.name }).catch((e) => {
+      await this.client.delete({ ...v1.CONTROLLERREVISIONS, namespace: r.metadata.namespace, name: r.metadata.name }).catch((e) => {
         if (!isNotFound(e)) throw e;
       });
     }
@@ -277,15 +267,15 @@ export class StatefulSetController extends Controller {
   // ---- the sync ----
 
   private async updateStatefulSet(
-    set: StatefulSet,
-    currentRevision: ControllerRevision,
-    updateRevision: ControllerRevision,
+    set: v1.StatefulSet,
+    currentRevision: v1.ControllerRevision,
+    updateRevision: v1.ControllerRevision,
     collisionCount: number,
-    pods: Pod[],
-  ): Promise<StatefulSetStatus> {
+    pods: v1.Pod[],
+  ): Promise<v1.StatefulSetStatus> {
     const currentSet = applyRevision(set, currentRevision);
     const updateSet = applyRevision(set, updateRevision);
-    const status: StatefulSetStatus = {
+    const status: v1.StatefulSetStatus = {
       observedGeneration: set.metadata.generation,
       currentRevision: currentRevision.metadata.name,
       updateRevision: updateRevision.metadata.name,
@@ -298,9 +288,9 @@ export class StatefulSetController extends Controller {
     // The replicas by index: the pods that exist, and the ones still to create made when first
     // asked for. Kubernetes fills a slice of spec.replicas entries; a map keeps a StatefulSet of
     // 2^31-1 replicas (valid input) from costing the controller that much memory or time.
-    const existing = new Map<number, Pod>();
-    const made = new Map<number, Pod>();
-    const condemned: Pod[] = [];
+    const existing = new Map<number, v1.Pod>();
+    const made = new Map<number, v1.Pod>();
+    const condemned: v1.Pod[] = [];
     for (const p of pods) {
       if (podInOrdinalRange(p, set)) existing.set(ordinalOf(p) - start, p);
       else if (ordinalOf(p) >= 0) condemned.push(p);
@@ -337,7 +327,7 @@ export class StatefulSetController extends Controller {
     count();
     condemned.sort((a, b) => ordinalOf(b) - ordinalOf(a));
     // The first unhealthy replica (a replica not created yet is unhealthy), else condemned pod.
-    let firstUnhealthy: Pod | undefined;
+    let firstUnhealthy: v1.Pod | undefined;
     for (let i = 0; i < n && !firstUnhealthy; i++) if (!isHealthy(reps.get(i))) firstUnhealthy = reps.get(i);
     for (let i = condemned.length - 1; i >= 0 && !firstUnhealthy; i--) if (!isHealthy(condemned[i])) firstUnhealthy = condemned[i];
     if (set.metadata.deletionTimestamp) return status;
@@ -417,11 +407,11 @@ export class StatefulSetController extends Controller {
 
   private async processReplica(
     ctx: {
-      set: StatefulSet;
-      currentSet: StatefulSet;
-      updateSet: StatefulSet;
-      currentRevision: ControllerRevision;
-      updateRevision: ControllerRevision;
+      set: v1.StatefulSet;
+      currentSet: v1.StatefulSet;
+      updateSet: v1.StatefulSet;
+      currentRevision: v1.ControllerRevision;
+      updateRevision: v1.ControllerRevision;
       reps: Replicas;
       currentReplicas: number;
     },
@@ -475,7 +465,7 @@ export class StatefulSetController extends Controller {
       // The identity labels are all that may change on a running pod.
       await this.client
         .patch(
-          { ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name },
+          { ...v1.PODS, namespace: pod.metadata.namespace, name: pod.metadata.name },
           {
             metadata: { labels: { [STATEFULSET_POD_NAME_LABEL]: pod.metadata.name, [POD_INDEX_LABEL]: String(ordinalOf(pod)) } },
           },
@@ -488,7 +478,7 @@ export class StatefulSetController extends Controller {
     return false;
   }
 
-  private async processCondemned(set: StatefulSet, firstUnhealthy: Pod | undefined, monotonic: boolean, pod: Pod): Promise<Step> {
+  private async processCondemned(set: v1.StatefulSet, firstUnhealthy: v1.Pod | undefined, monotonic: boolean, pod: v1.Pod): Promise<Step> {
     if (isTerminating(pod)) return monotonic;
     // Scale down waits for its predecessors to be healthy, except for the first unhealthy pod itself.
     if (!isRunningAndReady(pod) && monotonic && pod !== firstUnhealthy) return true;
@@ -500,7 +490,7 @@ export class StatefulSetController extends Controller {
   // ---- pods and claims ----
 
   /** createPersistentVolumeClaims: the pod's claims that do not exist yet, with the retention policy's owners. */
-  private async createMissingClaims(set: StatefulSet, pod: Pod): Promise<void> {
+  private async createMissingClaims(set: v1.StatefulSet, pod: v1.Pod): Promise<void> {
     for (const claim of podClaims(set, pod).values()) {
       const existing = this.pvcInf.getByName(claim.metadata.namespace, claim.metadata.name!);
       if (existing) {
@@ -509,7 +499,7 @@ export class StatefulSetController extends Controller {
       }
       updateClaimOwnerRefs(claim, set, pod);
       try {
-        await this.client.create({ ...PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace }, claim);
+        await this.client.create({ ...v1.PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace }, claim);
         this.recorder.event(
           this.setRef(set),
           'Normal',
@@ -530,10 +520,10 @@ export class StatefulSetController extends Controller {
   }
 
   /** CreateStatefulPod: its claims first, then the pod. */
-  private async createPod(set: StatefulSet, pod: Pod): Promise<void> {
+  private async createPod(set: v1.StatefulSet, pod: v1.Pod): Promise<void> {
     await this.createMissingClaims(set, pod);
     try {
-      await this.client.create({ ...PODS, namespace: pod.metadata.namespace }, pod);
+      await this.client.create({ ...v1.PODS, namespace: pod.metadata.namespace }, pod);
       this.podEvent(set, 'create', pod);
     } catch (e) {
       // The informer has not shown us the pod yet: it is there, the next sync sees it.
@@ -544,17 +534,17 @@ export class StatefulSetController extends Controller {
   }
 
   /** recordPodEvent (stateful_pod_control.go): Successful<Verb> or, given the error, Failed<Verb>. */
-  private podEvent(set: StatefulSet, verb: 'create' | 'delete', pod: Pod, err?: unknown): void {
+  private podEvent(set: v1.StatefulSet, verb: 'create' | 'delete', pod: v1.Pod, err?: unknown): void {
     const reason = verb === 'create' ? 'Create' : 'Delete';
     const what = `${verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name}`;
     if (err === undefined) this.recorder.event(this.setRef(set), 'Normal', `Successful${reason}`, `${what} successful`);
     else this.recorder.event(this.setRef(set), 'Warning', `Failed${reason}`, `${what} failed error: ${errorMessage(err)}`);
   }
 
-  private async deletePod(set: StatefulSet, pod: Pod, why?: 'update'): Promise<void> {
+  private async deletePod(set: v1.StatefulSet, pod: v1.Pod, why?: 'update'): Promise<void> {
     try {
       await this.client.delete(
-        { ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name },
+        { ...v1.PODS, namespace: pod.metadata.namespace, name: pod.metadata.name },
         { preconditions: { uid: pod.metadata.uid } },
       );
       this.podEvent(set, 'delete', pod);
@@ -567,7 +557,7 @@ export class StatefulSetController extends Controller {
   }
 
   /** UpdatePodClaimForRetentionPolicy: the pod's existing claims get (or lose) the set or the pod as owner. */
-  private async fixClaimOwners(set: StatefulSet, pod: Pod): Promise<void> {
+  private async fixClaimOwners(set: v1.StatefulSet, pod: v1.Pod): Promise<void> {
     if (!pod.metadata.uid) return;
     for (const want of podClaims(set, pod).values()) {
       const existing = this.pvcInf.getByName(want.metadata.namespace, want.metadata.name!);
@@ -575,7 +565,7 @@ export class StatefulSetController extends Controller {
       const claim = deepCopy(existing);
       if (!updateClaimOwnerRefs(claim, set, pod)) continue;
       try {
-        await this.client.update({ ...PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace, name: claim.metadata.name }, claim);
+        await this.client.update({ ...v1.PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace, name: claim.metadata.name }, claim);
       } catch (e) {
         // A stale copy: the next sync sees the fresh claim.
         if (!isConflict(e) && !isNotFound(e)) throw e;
@@ -586,7 +576,7 @@ export class StatefulSetController extends Controller {
   // ---- status ----
 
   /** updateStatefulSetStatus: completes a finished rolling update, then writes the status if it changed. */
-  private async updateStatus(set: StatefulSet, status: StatefulSetStatus): Promise<void> {
+  private async updateStatus(set: v1.StatefulSet, status: v1.StatefulSetStatus): Promise<void> {
     if (
       set.spec.updateStrategy?.type === 'RollingUpdate' &&
       status.updatedReplicas === status.replicas &&
@@ -595,7 +585,7 @@ export class StatefulSetController extends Controller {
       status.currentReplicas = status.updatedReplicas;
       status.currentRevision = status.updateRevision;
     }
-    const out: StatefulSetStatus = { replicas: status.replicas };
+    const out: v1.StatefulSetStatus = { replicas: status.replicas };
     for (const k of STATUS_OPTIONAL_FIELDS) {
       if (status[k]) (out as unknown as Record<string, unknown>)[k] = status[k];
     }
@@ -604,18 +594,22 @@ export class StatefulSetController extends Controller {
     const prev = set.status ?? { replicas: 0 };
     const keys = ['replicas', ...STATUS_OPTIONAL_FIELDS, 'collisionCount'] as const;
     if (keys.every((k) => (prev[k] ?? 0) === (out[k] ?? 0))) return;
-    let target: StatefulSet = { ...set, status: out };
+    let target: v1.StatefulSet = { ...set, status: out };
     for (let i = 0; ; i++) {
       try {
         await this.client.update(
-          { ...STATEFULSETS, namespace: set.metadata.namespace, name: set.metadata.name, subresource: 'status' },
+          { ...v1.STATEFULSETS, namespace: set.metadata.namespace, name: set.metadata.name, subresource: 'status' },
           target,
         );
         return;
       } catch (e) {
         if (isNotFound(e)) return;
         if (i >= 1 || !isConflict(e)) throw e;
-        const fresh = await this.client.get<StatefulSet>({ ...STATEFULSETS, namespace: set.metadata.namespace, name: set.metadata.name });
+        const fresh = await this.client.get<v1.StatefulSet>({
+          ...v1.STATEFULSETS,
+          namespace: set.metadata.namespace,
+          name: set.metadata.name,
+        });
         target = { ...fresh, status: out };
       }
     }

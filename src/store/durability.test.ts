@@ -88,6 +88,32 @@ function heldFsyncStore(dir: string): { store: SqliteStore; held: FsyncCallback[
   return { store, held };
 }
 
+/**
+ * Runs a test against a heldFsyncStore in a temporary directory; afterwards answers the fsyncs
+ * still held, closes the store and removes the directory, pass or fail.
+ */
+async function withHeldFsyncStore(run: (t: { store: SqliteStore; held: FsyncCallback[]; dir: string }) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-durable-'));
+  const { store, held } = heldFsyncStore(dir);
+  try {
+    await run({ store, held, dir });
+  } finally {
+    for (const cb of held) cb(null);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What is on disk under /r/ as key=value@modRevision, read by a store opened afresh on dir. */
+async function onDisk(dir: string): Promise<string[]> {
+  const again = new SqliteStore(dir, { compactEvery: 0 });
+  try {
+    return (await again.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`);
+  } finally {
+    await again.close();
+  }
+}
+
 const until = async (what: string, cond: () => boolean) => {
   const end = Date.now() + 5000;
   while (!cond()) {
@@ -96,10 +122,8 @@ const until = async (what: string, cond: () => boolean) => {
   }
 };
 
-test('sqlite: a write is seen (watch, get, list, revision) only once its fsync is done', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'k8ts-durable-'));
-  const { store, held } = heldFsyncStore(dir);
-  try {
+test('sqlite: a write is seen (watch, get, list, revision) only once its fsync is done', () =>
+  withHeldFsyncStore(async ({ store, held }) => {
     const events: string[] = [];
     await store.watch('/r/', 0, (ev) => events.push(`${ev.type} ${ev.kv.key}`));
     let acked = false;
@@ -121,17 +145,10 @@ test('sqlite: a write is seen (watch, get, list, revision) only once its fsync i
     assert.deepEqual(events, ['put /r/a']);
     assert.equal((await pendingGet)?.value, '{"v":1}');
     assert.equal(await store.currentRevision(), 1);
-  } finally {
-    for (const cb of held) cb(null);
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('sqlite: a failed fsync undoes every write it covered (create, update, delete) and refuses them; nobody saw them', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'k8ts-durable-'));
-  const { store, held } = heldFsyncStore(dir);
-  try {
+test('sqlite: a failed fsync undoes every write it covered (create, update, delete) and refuses them; nobody saw them', () =>
+  withHeldFsyncStore(async ({ store, held, dir }) => {
     const settle = async <T>(p: Promise<T>) => {
       await until('an fsync', () => held.length > 0);
       held.shift()!(null);
@@ -168,26 +185,11 @@ test('sqlite: a failed fsync undoes every write it covered (create, update, dele
     assert.deepEqual(events, ['put /r/keep']);
     await store.close();
     // And what is on disk agrees.
-    const again = new SqliteStore(dir, { compactEvery: 0 });
-    try {
-      assert.deepEqual(
-        (await again.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`),
-        ['/r/gone=g1@2', '/r/keep=k3@3'],
-      );
-    } finally {
-      await again.close();
-    }
-  } finally {
-    for (const cb of held) cb(null);
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    assert.deepEqual(await onDisk(dir), ['/r/gone=g1@2', '/r/keep=k3@3']);
+  }));
 
-test('sqlite: the writes of one tick share one transaction and one fsync; a refused write undoes only itself', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'k8ts-durable-'));
-  const { store, held } = heldFsyncStore(dir);
-  try {
+test('sqlite: the writes of one tick share one transaction and one fsync; a refused write undoes only itself', () =>
+  withHeldFsyncStore(async ({ store, held, dir }) => {
     const first = store.create('/r/a', 'a0');
     await until('an fsync', () => held.length === 1);
     held.shift()!(null);
@@ -211,26 +213,11 @@ test('sqlite: the writes of one tick share one transaction and one fsync; a refu
     await assert.rejects(store.create('/r/b', 'again'));
     await store.compact(await store.currentRevision());
     await store.close();
-    const again = new SqliteStore(dir, { compactEvery: 0 });
-    try {
-      assert.deepEqual(
-        (await again.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`),
-        ['/r/a=a0@1', '/r/b=b@2', '/r/c=c@3'],
-      );
-    } finally {
-      await again.close();
-    }
-  } finally {
-    for (const cb of held) cb(null);
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    assert.deepEqual(await onDisk(dir), ['/r/a=a0@1', '/r/b=b@2', '/r/c=c@3']);
+  }));
 
-test('sqlite: when an fsync fails, the writes made while it ran (the next batch) are undone and refused too', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'k8ts-durable-'));
-  const { store, held } = heldFsyncStore(dir);
-  try {
+test('sqlite: when an fsync fails, the writes made while it ran (the next batch) are undone and refused too', () =>
+  withHeldFsyncStore(async ({ store, held, dir }) => {
     const covered = store.create('/r/a', 'a');
     await until('an fsync', () => held.length === 1);
     const meanwhile = [store.create('/r/b', 'b'), store.create('/r/a', 'dup')];
@@ -249,21 +236,8 @@ test('sqlite: when an fsync fails, the writes made while it ran (the next batch)
     held.shift()!(null);
     assert.equal((await next).modRevision, 1);
     await store.close();
-    const again = new SqliteStore(dir, { compactEvery: 0 });
-    try {
-      assert.deepEqual(
-        (await again.range('/r/')).kvs.map((k) => `${k.key}=${k.value}@${k.modRevision}`),
-        ['/r/c=c@1'],
-      );
-    } finally {
-      await again.close();
-    }
-  } finally {
-    for (const cb of held) cb(null);
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    assert.deepEqual(await onDisk(dir), ['/r/c=c@1']);
+  }));
 
 test('sqlite: compaction works in slices, letting the event loop run between them, and keeps the present', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-compact-'));

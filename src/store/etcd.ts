@@ -23,18 +23,7 @@
 // users ships their events too.
 
 import { Etcd3, type Watcher as EtcdWatcher, type IOptions, Range } from 'etcd3';
-import {
-  CompactedError,
-  KeyExistsError,
-  KeyNotFoundError,
-  type KeyValue,
-  type RangeOptions,
-  type RangeResult,
-  RevisionMismatchError,
-  type Store,
-  type WatchEvent,
-  type Watcher,
-} from './types.js';
+import * as storage from './types.js';
 import { WatchHub } from './watchhub.js';
 
 // In store/kind.ts, which the CLI loads without the etcd client.
@@ -95,7 +84,7 @@ function isFuture(e: unknown): boolean {
   return /future revision/.test((e as Error)?.message ?? '');
 }
 
-export class EtcdStore implements Store {
+export class EtcdStore implements storage.Store {
   readonly name = 'etcd';
   private readonly client: Etcd3;
   private readonly prefix: string;
@@ -143,7 +132,7 @@ export class EtcdStore implements Store {
     return k;
   }
 
-  private kv(raw: RawKv): KeyValue {
+  private kv(raw: RawKv): storage.KeyValue {
     return {
       key: this.fromEtcd(raw.key),
       value: raw.value.toString(),
@@ -193,11 +182,11 @@ export class EtcdStore implements Store {
     retry();
   }
 
-  private event(ev: RawEvent): WatchEvent {
+  private event(ev: RawEvent): storage.WatchEvent {
     const prevKv = ev.prev_kv ? this.kv(ev.prev_kv) : undefined;
     if (ev.type === 'Delete') {
       const modRevision = Number(ev.kv.mod_revision);
-      const kv: KeyValue = prevKv
+      const kv: storage.KeyValue = prevKv
         ? { ...prevKv, modRevision }
         : { key: this.fromEtcd(ev.kv.key), value: '', createRevision: 0, modRevision };
       return { type: 'delete', kv, prevKv };
@@ -264,7 +253,7 @@ export class EtcdStore implements Store {
     return hi;
   }
 
-  async get(key: string): Promise<KeyValue | undefined> {
+  async get(key: string): Promise<storage.KeyValue | undefined> {
     this.checkOpen();
     const res = await this.client.kv.range({ key: this.toEtcd(key) });
     await this.reached(Number(res.header.revision));
@@ -272,7 +261,7 @@ export class EtcdStore implements Store {
     return raw ? this.kv(raw) : undefined;
   }
 
-  async range(prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
+  async range(prefix: string, opts: storage.RangeOptions = {}): Promise<storage.RangeResult> {
     this.checkOpen();
     const p = this.toEtcd(prefix);
     const start = opts.startKey !== undefined && opts.startKey > prefix ? this.toEtcd(opts.startKey) : p;
@@ -286,7 +275,7 @@ export class EtcdStore implements Store {
         count_only: !!opts.countOnly,
       });
     } catch (e) {
-      if (isCompacted(e)) throw new CompactedError(opts.revision ?? 0, await this.compactedRevision());
+      if (isCompacted(e)) throw new storage.CompactedError(opts.revision ?? 0, await this.compactedRevision());
       if (isFuture(e)) throw new Error(`required revision ${opts.revision} is a future revision`);
       throw e;
     }
@@ -296,7 +285,7 @@ export class EtcdStore implements Store {
     return { kvs, revision: opts.revision || header, more: !opts.countOnly && !!res.more, count: Number(res.count) };
   }
 
-  async create(key: string, value: string): Promise<KeyValue> {
+  async create(key: string, value: string): Promise<storage.KeyValue> {
     this.checkOpen();
     const k = this.toEtcd(key);
     const res = await this.client.kv.txn({
@@ -304,13 +293,13 @@ export class EtcdStore implements Store {
       success: [{ request_put: { key: k, value: Buffer.from(value) } }],
       failure: [],
     });
-    if (!res.succeeded) throw new KeyExistsError(key);
+    if (!res.succeeded) throw new storage.KeyExistsError(key);
     const rev = Number(res.header.revision);
     await this.reached(rev);
     return { key, value, createRevision: rev, modRevision: rev };
   }
 
-  async update(key: string, value: string, expectedModRevision: number): Promise<KeyValue> {
+  async update(key: string, value: string, expectedModRevision: number): Promise<storage.KeyValue> {
     this.checkOpen();
     const k = this.toEtcd(key);
     const res = await this.client.kv.txn({
@@ -326,7 +315,7 @@ export class EtcdStore implements Store {
     return { key, value, createRevision: Number(prev.create_revision), modRevision: rev };
   }
 
-  async delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
+  async delete(key: string, expectedModRevision?: number): Promise<storage.KeyValue> {
     this.checkOpen();
     const k = this.toEtcd(key);
     const res = await this.client.kv.txn({
@@ -341,25 +330,30 @@ export class EtcdStore implements Store {
     await this.reached(rev);
     if (!res.succeeded) throw this.mismatch(key, res.responses[0]?.response_range?.kvs as RawKv[] | undefined);
     const prev = (res.responses[0]?.response_delete_range?.prev_kvs as RawKv[] | undefined)?.[0];
-    if (!prev) throw new KeyNotFoundError(key);
+    if (!prev) throw new storage.KeyNotFoundError(key);
     return { ...this.kv(prev), key, modRevision: rev };
   }
 
   private mismatch(key: string, kvs: RawKv[] | undefined): Error {
     const cur = kvs?.[0];
-    return cur ? new RevisionMismatchError(key, this.kv(cur)) : new KeyNotFoundError(key);
+    return cur ? new storage.RevisionMismatchError(key, this.kv(cur)) : new storage.KeyNotFoundError(key);
   }
 
-  async watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void, onError?: (err: Error) => void): Promise<Watcher> {
+  async watch(
+    prefix: string,
+    fromRevision: number,
+    onEvent: (ev: storage.WatchEvent) => void,
+    onError?: (err: Error) => void,
+  ): Promise<storage.Watcher> {
     this.checkOpen();
     const compacted = this.knownCompacted > fromRevision ? this.knownCompacted : 0;
-    if (compacted) throw new CompactedError(fromRevision, await this.compactedRevision());
+    if (compacted) throw new storage.CompactedError(fromRevision, await this.compactedRevision());
     // Revision 1 is etcd's empty start: it has no event, so nothing older needs replaying.
     if (fromRevision >= this.position || this.position <= 1)
       return this.hub.add(prefix, Math.max(fromRevision, this.position), [], onEvent, onError);
     // Older history: a temporary watch replays it until it meets the hub's position; in that
     // same synchronous step the subscriber joins the hub, so no event is missed or repeated.
-    const replay: WatchEvent[] = [];
+    const replay: storage.WatchEvent[] = [];
     let w: EtcdWatcher;
     try {
       w = await this.client
@@ -369,10 +363,10 @@ export class EtcdStore implements Store {
         .startRevision(String(fromRevision + 1))
         .create();
     } catch (e) {
-      if (isCompacted(e)) throw new CompactedError(fromRevision, await this.compactedRevision());
+      if (isCompacted(e)) throw new storage.CompactedError(fromRevision, await this.compactedRevision());
       throw e;
     }
-    return new Promise<Watcher>((resolve, reject) => {
+    return new Promise<storage.Watcher>((resolve, reject) => {
       let done = false;
       const finish = (): void => {
         done = true;
@@ -397,7 +391,7 @@ export class EtcdStore implements Store {
       w.on('error', (err: Error) => {
         if (done) return;
         finish();
-        if (isCompacted(err)) this.compactedRevision().then((c) => reject(new CompactedError(fromRevision, c)), reject);
+        if (isCompacted(err)) this.compactedRevision().then((c) => reject(new storage.CompactedError(fromRevision, c)), reject);
         else reject(err);
       });
     });

@@ -2,18 +2,7 @@
 // at a past revision and watch replay behave as with etcd. For tests and `--store memory`.
 
 import { lowerBound } from './keyrange.js';
-import {
-  CompactedError,
-  KeyExistsError,
-  KeyNotFoundError,
-  type KeyValue,
-  type RangeOptions,
-  type RangeResult,
-  RevisionMismatchError,
-  type Store,
-  type WatchEvent,
-  type Watcher,
-} from './types.js';
+import * as storage from './types.js';
 import { WatchHub } from './watchhub.js';
 
 interface Version {
@@ -23,17 +12,17 @@ interface Version {
   value: string | null;
 }
 
-export class MemoryStore implements Store {
+export class MemoryStore implements storage.Store {
   readonly name = 'memory';
   private revision = 0;
   private compacted = 0;
   /** Newest live value of each key, for the common reads. */
-  private current = new Map<string, KeyValue>();
+  private current = new Map<string, storage.KeyValue>();
   /** Every key that has history, sorted; includes deleted keys until compaction. */
   private keys: string[] = [];
   private versions = new Map<string, Version[]>();
   /** One event per revision: events[i] is revision compacted + 1 + i. */
-  private events: WatchEvent[] = [];
+  private events: storage.WatchEvent[] = [];
   private hub = new WatchHub();
   private closed = false;
 
@@ -45,18 +34,18 @@ export class MemoryStore implements Store {
     return this.compacted;
   }
 
-  async get(key: string): Promise<KeyValue | undefined> {
+  async get(key: string): Promise<storage.KeyValue | undefined> {
     this.checkOpen();
     const kv = this.current.get(key);
     return kv && { ...kv };
   }
 
-  async range(prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
+  async range(prefix: string, opts: storage.RangeOptions = {}): Promise<storage.RangeResult> {
     this.checkOpen();
     const atRevision = this.readRevision(opts.revision);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const from = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
-    const kvs: KeyValue[] = [];
+    const kvs: storage.KeyValue[] = [];
     let count = 0;
     for (let i = lowerBound(this.keys, from); i < this.keys.length; i++) {
       const key = this.keys[i];
@@ -69,41 +58,47 @@ export class MemoryStore implements Store {
     return { kvs, revision: atRevision, more: !opts.countOnly && count > kvs.length, count };
   }
 
-  async create(key: string, value: string): Promise<KeyValue> {
+  async create(key: string, value: string): Promise<storage.KeyValue> {
     this.checkOpen();
-    if (this.current.has(key)) throw new KeyExistsError(key);
+    if (this.current.has(key)) throw new storage.KeyExistsError(key);
     const revision = this.revision + 1;
-    const kv: KeyValue = { key, value, createRevision: revision, modRevision: revision };
+    const kv: storage.KeyValue = { key, value, createRevision: revision, modRevision: revision };
     this.commit(key, { revision, createRevision: revision, value }, kv, { type: 'put', kv });
     return { ...kv };
   }
 
-  async update(key: string, value: string, expectedModRevision: number): Promise<KeyValue> {
+  async update(key: string, value: string, expectedModRevision: number): Promise<storage.KeyValue> {
     this.checkOpen();
     const prev = this.current.get(key);
-    if (!prev) throw new KeyNotFoundError(key);
-    if (prev.modRevision !== expectedModRevision) throw new RevisionMismatchError(key, { ...prev });
+    if (!prev) throw new storage.KeyNotFoundError(key);
+    if (prev.modRevision !== expectedModRevision) throw new storage.RevisionMismatchError(key, { ...prev });
     const revision = this.revision + 1;
-    const kv: KeyValue = { key, value, createRevision: prev.createRevision, modRevision: revision };
+    const kv: storage.KeyValue = { key, value, createRevision: prev.createRevision, modRevision: revision };
     this.commit(key, { revision, createRevision: prev.createRevision, value }, kv, { type: 'put', kv, prevKv: prev });
     return { ...kv };
   }
 
-  async delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
+  async delete(key: string, expectedModRevision?: number): Promise<storage.KeyValue> {
     this.checkOpen();
     const prev = this.current.get(key);
-    if (!prev) throw new KeyNotFoundError(key);
-    if (expectedModRevision !== undefined && prev.modRevision !== expectedModRevision) throw new RevisionMismatchError(key, { ...prev });
+    if (!prev) throw new storage.KeyNotFoundError(key);
+    if (expectedModRevision !== undefined && prev.modRevision !== expectedModRevision)
+      throw new storage.RevisionMismatchError(key, { ...prev });
     const revision = this.revision + 1;
-    const kv: KeyValue = { key, value: prev.value, createRevision: prev.createRevision, modRevision: revision };
+    const kv: storage.KeyValue = { key, value: prev.value, createRevision: prev.createRevision, modRevision: revision };
     this.commit(key, { revision, createRevision: prev.createRevision, value: null }, undefined, { type: 'delete', kv, prevKv: prev });
     return { ...kv };
   }
 
-  async watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void, onError?: (err: Error) => void): Promise<Watcher> {
+  async watch(
+    prefix: string,
+    fromRevision: number,
+    onEvent: (ev: storage.WatchEvent) => void,
+    onError?: (err: Error) => void,
+  ): Promise<storage.Watcher> {
     this.checkOpen();
-    if (fromRevision < this.compacted) throw new CompactedError(fromRevision, this.compacted);
-    const replay: WatchEvent[] = [];
+    if (fromRevision < this.compacted) throw new storage.CompactedError(fromRevision, this.compacted);
+    const replay: storage.WatchEvent[] = [];
     for (let i = Math.max(0, fromRevision - this.compacted); i < this.events.length; i++) {
       if (this.events[i].kv.key.startsWith(prefix)) replay.push(this.events[i]);
     }
@@ -141,7 +136,7 @@ export class MemoryStore implements Store {
     this.hub.closeAll(new Error('store closed'));
   }
 
-  private commit(key: string, version: Version, kv: KeyValue | undefined, ev: WatchEvent): void {
+  private commit(key: string, version: Version, kv: storage.KeyValue | undefined, ev: storage.WatchEvent): void {
     let versions = this.versions.get(key);
     if (!versions) {
       versions = [];
@@ -156,7 +151,7 @@ export class MemoryStore implements Store {
     this.hub.publish(ev);
   }
 
-  private versionAt(key: string, revision: number): KeyValue | undefined {
+  private versionAt(key: string, revision: number): storage.KeyValue | undefined {
     const versions = this.versions.get(key);
     if (!versions) return undefined;
     let lo = 0;
@@ -173,7 +168,7 @@ export class MemoryStore implements Store {
 
   private readRevision(requested: number | undefined): number {
     if (!requested) return this.revision;
-    if (requested < this.compacted) throw new CompactedError(requested, this.compacted);
+    if (requested < this.compacted) throw new storage.CompactedError(requested, this.compacted);
     if (requested > this.revision) throw new Error(`required revision ${requested} is a future revision (current ${this.revision})`);
     return requested;
   }

@@ -30,18 +30,7 @@ import { closeSync, fsync as fsFsync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { prefixEnd } from './keyrange.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
-import {
-  CompactedError,
-  KeyExistsError,
-  KeyNotFoundError,
-  type KeyValue,
-  type RangeOptions,
-  type RangeResult,
-  RevisionMismatchError,
-  type Store,
-  type WatchEvent,
-  type Watcher,
-} from './types.js';
+import * as storage from './types.js';
 import { WatchHub } from './watchhub.js';
 
 export interface SqliteStoreOptions {
@@ -92,7 +81,7 @@ interface KvRow {
 }
 interface PendingWrite {
   revision: number;
-  event: WatchEvent;
+  event: storage.WatchEvent;
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -107,7 +96,7 @@ interface HistoryRow {
   pv: string | null;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements storage.Store {
   readonly name = 'sqlite';
   readonly path: string;
   private db: SqliteDatabase;
@@ -139,9 +128,9 @@ export class SqliteStore implements Store {
     replay: SqliteStatement<[number, number, string, string | Buffer], HistoryRow>;
     setMeta: SqliteStatement<[string, number]>;
   };
-  private txCreate: (key: string, value: string) => KeyValue;
-  private txUpdate: (key: string, value: string, expected: number) => [KeyValue, KeyValue];
-  private txDelete: (key: string, expected: number | undefined) => [KeyValue, KeyValue];
+  private txCreate: (key: string, value: string) => storage.KeyValue;
+  private txUpdate: (key: string, value: string, expected: number) => [storage.KeyValue, storage.KeyValue];
+  private txDelete: (key: string, expected: number | undefined) => [storage.KeyValue, storage.KeyValue];
   private txCompactSlice: (lo: number, hi: number) => void;
   private txUndo: (above: number) => void;
   /** The batch transaction this tick's writes run in is open (committed by flush()). */
@@ -231,28 +220,28 @@ export class SqliteStore implements Store {
     };
     const s = this.stmt;
 
-    this.txCreate = this.db.transaction((key: string, value: string): KeyValue => {
-      if (s.current.get(key)) throw new KeyExistsError(key);
+    this.txCreate = this.db.transaction((key: string, value: string): storage.KeyValue => {
+      if (s.current.get(key)) throw new storage.KeyExistsError(key);
       const revision = this.revision + 1;
       s.insertHistory.run(revision, key, value, 0, revision, null);
       s.insertKv.run(key, revision, revision);
       return { key, value, createRevision: revision, modRevision: revision };
     });
-    this.txUpdate = this.db.transaction((key: string, value: string, expected: number): [KeyValue, KeyValue] => {
+    this.txUpdate = this.db.transaction((key: string, value: string, expected: number): [storage.KeyValue, storage.KeyValue] => {
       const cur = s.current.get(key);
-      if (!cur) throw new KeyNotFoundError(key);
-      const prev: KeyValue = { key, value: cur.v, createRevision: cur.c, modRevision: cur.m };
-      if (cur.m !== expected) throw new RevisionMismatchError(key, prev);
+      if (!cur) throw new storage.KeyNotFoundError(key);
+      const prev: storage.KeyValue = { key, value: cur.v, createRevision: cur.c, modRevision: cur.m };
+      if (cur.m !== expected) throw new storage.RevisionMismatchError(key, prev);
       const revision = this.revision + 1;
       s.insertHistory.run(revision, key, value, 0, cur.c, cur.m);
       s.updateKv.run(revision, key);
       return [{ key, value, createRevision: cur.c, modRevision: revision }, prev];
     });
-    this.txDelete = this.db.transaction((key: string, expected: number | undefined): [KeyValue, KeyValue] => {
+    this.txDelete = this.db.transaction((key: string, expected: number | undefined): [storage.KeyValue, storage.KeyValue] => {
       const cur = s.current.get(key);
-      if (!cur) throw new KeyNotFoundError(key);
-      const prev: KeyValue = { key, value: cur.v, createRevision: cur.c, modRevision: cur.m };
-      if (expected !== undefined && cur.m !== expected) throw new RevisionMismatchError(key, prev);
+      if (!cur) throw new storage.KeyNotFoundError(key);
+      const prev: storage.KeyValue = { key, value: cur.v, createRevision: cur.c, modRevision: cur.m };
+      if (expected !== undefined && cur.m !== expected) throw new storage.RevisionMismatchError(key, prev);
       const revision = this.revision + 1;
       s.insertHistory.run(revision, key, cur.v, 1, cur.c, cur.m);
       s.deleteKv.run(key);
@@ -297,7 +286,7 @@ export class SqliteStore implements Store {
     return this.compacted;
   }
 
-  async get(key: string): Promise<KeyValue | undefined> {
+  async get(key: string): Promise<storage.KeyValue | undefined> {
     this.checkOpen();
     // The key's newest write is not durable yet: wait for its fsync (a few ms) rather than
     // answer with the value it replaces, which a compare-and-swap would only lose against.
@@ -312,7 +301,7 @@ export class SqliteStore implements Store {
     return at && !at.deleted ? { key, value: at.v, createRevision: at.c, modRevision: at.m } : undefined;
   }
 
-  async range(prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
+  async range(prefix: string, opts: storage.RangeOptions = {}): Promise<storage.RangeResult> {
     this.checkOpen();
     const revision = this.readRevision(opts.revision);
     const from = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
@@ -327,7 +316,7 @@ export class SqliteStore implements Store {
     const rows = now ? this.stmt.rangeNow.all(from, end, fetch) : this.stmt.rangeAt.all(from, end, revision, fetch);
     const more = limit > 0 && rows.length > limit;
     if (more) rows.length = limit;
-    const kvs = rows.map((r): KeyValue => ({ key: r.key, value: r.value, createRevision: r.c, modRevision: r.m }));
+    const kvs = rows.map((r): storage.KeyValue => ({ key: r.key, value: r.value, createRevision: r.c, modRevision: r.m }));
     return { kvs, revision, more, count: more ? countRows() : kvs.length };
   }
 
@@ -335,7 +324,7 @@ export class SqliteStore implements Store {
    * Queues a committed write; it is published to watchers and its promise resolved once the
    * WAL holding it is fsynced. One fsync serves every write committed before it started.
    */
-  private durable(revision: number, event: WatchEvent): Promise<void> {
+  private durable(revision: number, event: storage.WatchEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ revision, event, resolve, reject });
       this.scheduleFlush();
@@ -440,7 +429,7 @@ export class SqliteStore implements Store {
     for (const w of refused) w.reject(err);
   }
 
-  async create(key: string, value: string): Promise<KeyValue> {
+  async create(key: string, value: string): Promise<storage.KeyValue> {
     this.checkOpen();
     this.openBatch();
     const kv = this.txCreate(key, value);
@@ -450,7 +439,7 @@ export class SqliteStore implements Store {
     return kv;
   }
 
-  async update(key: string, value: string, expectedModRevision: number): Promise<KeyValue> {
+  async update(key: string, value: string, expectedModRevision: number): Promise<storage.KeyValue> {
     this.checkOpen();
     this.openBatch();
     const [kv, prevKv] = this.txUpdate(key, value, expectedModRevision);
@@ -459,7 +448,7 @@ export class SqliteStore implements Store {
     return kv;
   }
 
-  async delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
+  async delete(key: string, expectedModRevision?: number): Promise<storage.KeyValue> {
     this.checkOpen();
     this.openBatch();
     const [kv, prevKv] = this.txDelete(key, expectedModRevision);
@@ -468,15 +457,20 @@ export class SqliteStore implements Store {
     return kv;
   }
 
-  async watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void, onError?: (err: Error) => void): Promise<Watcher> {
+  async watch(
+    prefix: string,
+    fromRevision: number,
+    onEvent: (ev: storage.WatchEvent) => void,
+    onError?: (err: Error) => void,
+  ): Promise<storage.Watcher> {
     this.checkOpen();
-    if (fromRevision < this.compacted) throw new CompactedError(fromRevision, this.compacted);
-    const replay: WatchEvent[] = [];
+    if (fromRevision < this.compacted) throw new storage.CompactedError(fromRevision, this.compacted);
+    const replay: storage.WatchEvent[] = [];
     // Replay what is durable; later writes reach this watcher when they are (published after).
     if (fromRevision < this.published) {
       for (const r of this.stmt.replay.iterate(fromRevision, this.published, prefix, prefixEnd(prefix) ?? NO_END)) {
         const prevKv = r.pm === null ? undefined : { key: r.key, value: r.pv!, createRevision: r.pc!, modRevision: r.pm };
-        const kv: KeyValue = { key: r.key, value: r.value, createRevision: r.c, modRevision: r.revision };
+        const kv: storage.KeyValue = { key: r.key, value: r.value, createRevision: r.c, modRevision: r.revision };
         replay.push(r.deleted ? { type: 'delete', kv, prevKv } : { type: 'put', kv, prevKv });
       }
     }
@@ -536,7 +530,7 @@ export class SqliteStore implements Store {
 
   private readRevision(requested: number | undefined): number {
     if (!requested) return this.published;
-    if (requested < this.compacted) throw new CompactedError(requested, this.compacted);
+    if (requested < this.compacted) throw new storage.CompactedError(requested, this.compacted);
     if (requested > this.published) throw new Error(`required revision ${requested} is a future revision (current ${this.published})`);
     return requested;
   }

@@ -166,9 +166,15 @@ describe('pods as containers on a real node', { skip: root ? false : 'needs root
     const ips = ps.map((p) => p.status.podIP);
     assert.equal(new Set(ips).size, 2);
     for (const ip of ips) assert.ok(ip.startsWith(CIDR_PREFIX));
+    // Ready without a readiness probe is "its container runs", not "it listens" (as in Kubernetes):
+    // the app may take a moment to open its port.
     for (const p of ps) {
-      const r = await run('curl', ['-s', '--max-time', '5', `http://${p.status.podIP}:8080`]);
-      assert.match(r.stdout, new RegExp(`Running on: ${p.metadata.name} \\| v=1`));
+      const body = await cluster.waitFor(
+        `${p.metadata.name} answering on its IP`,
+        async () => (await run('curl', ['-s', '--max-time', '5', `http://${p.status.podIP}:8080`])).stdout,
+        20_000,
+      );
+      assert.match(body, new RegExp(`Running on: ${p.metadata.name} \\| v=1`));
     }
   });
 

@@ -6,13 +6,11 @@
 // Served verbs: create, get, list, update, delete (patch, watch and deletecollection of v1 are
 // not served: clients use v2, the preferred version).
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../../../api/errors.js';
 import { isObject, type KObject, type Obj, obj } from '../../../api/object.js';
-import type { UserInfo } from '../../authn/user.js';
 import { readBody, writeJSON } from '../../http.js';
 import { decodeBody } from '../../negotiation.js';
-import type { RequestInfo } from '../../request.js';
+import type { RequestInfo, ResourceRequestHandler } from '../../request.js';
 import type { GenericRegistry } from '../generic.js';
 import { defineResource, type ResourceDefinition } from '../rest.js';
 import { requestContext } from '../strategy.js';
@@ -126,14 +124,7 @@ export function isV1HPARequest(info: RequestInfo): boolean {
 }
 
 /** Answers an autoscaling/v1 request through the v2 registry. */
-export async function handleV1HPA(
-  reg: GenericRegistry,
-  info: RequestInfo,
-  req: IncomingMessage,
-  res: ServerResponse,
-  q: URLSearchParams,
-  user: UserInfo,
-): Promise<void> {
+export const handleV1HPA: ResourceRequestHandler<GenericRegistry> = async (reg, info, req, res, q, user) => {
   if (info.subresource && info.subresource !== 'status') throw errors.notFound('horizontalpodautoscalers', 'autoscaling', info.name ?? '');
   const ctx = requestContext(req, q, user);
   const ns = info.namespace;
@@ -198,4 +189,4 @@ export async function handleV1HPA(
     default:
       throw errors.methodNotAllowed();
   }
-}
+};
