@@ -240,6 +240,9 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
         `${name} GETs over HTTPS: ${fmtInt(apiGetRate)}/s (${fmtInt(o.gets * 2)} random GETs, ${o.clients} clients); bare node:https server answering the same bytes ${fmtInt(bareGetRate)}/s: ${ratio(apiGetRate, bareGetRate)} (target >= x0.50)`,
       );
 
+      // K8TS_BENCH_API_PROF_LISTS=<dir>: a CPU profile of the API server over the lists alone.
+      const listProfDir = process.env.K8TS_BENCH_API_PROF_LISTS;
+      if (listProfDir) await server.profile('start');
       for (const [label, path, accept] of lists) {
         const times: number[] = [];
         const bareTimes: number[] = [];
@@ -263,6 +266,7 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
           `${name} list ${fmtInt(o.objects)} (${label}): ${fmtMs(median(times))} median of 5 (${mib(bytes)}, to the last byte); bare server, same bytes ${fmtMs(median(bareTimes))}: ${ratio(median(times), median(bareTimes))}`,
         );
       }
+      if (listProfDir) await server.profile('stop', join(listProfDir, `lists-${server.child.pid}.cpuprofile`));
     } finally {
       await closeBareClients();
       await bare.stop();

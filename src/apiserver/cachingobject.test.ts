@@ -154,14 +154,26 @@ test('watch events are encoded once and shared: every watcher gets the same byte
       headers: { Accept: accept },
       until: (text) => text.split('\n').length > 3,
     });
-  const watches = [watch('application/json'), watch('application/json'), watch(TABLE), watch(TABLE)];
+  const watches = [watch('application/json'), watch('application/json'), watch(TABLE), watch(TABLE), watch(METADATA), watch(METADATA)];
   const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: ns };
   await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', labels: { test: 'w' } }, data: { v: '1' } });
   await cp.client.patch({ ...CM, name: 'w' }, { data: { v: '2' } }, 'merge');
   await cp.client.delete({ ...CM, name: 'w' });
-  const [j1, j2, t1, t2] = (await Promise.all(watches)).map((a) => a.text.split('\n').slice(0, 3));
+  const [j1, j2, t1, t2, m1, m2] = (await Promise.all(watches)).map((a) => a.text.split('\n').slice(0, 3));
   assert.deepEqual(j1, j2);
   assert.deepEqual(t1, t2);
+  assert.deepEqual(m1, m2);
+  // The metadata form: each event's object is the JSON event's metadata, as PartialObjectMetadata.
+  for (let i = 0; i < 3; i++) {
+    const j = JSON.parse(j1[i]) as { type: string; object: KObject };
+    assert.equal(
+      m1[i],
+      JSON.stringify({
+        type: j.type,
+        object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: j.object.metadata },
+      }),
+    );
+  }
   const events = j1.map((l) => JSON.parse(l) as { type: string; object: KObject & { data: { v: string } } });
   assert.deepEqual(
     events.map((e) => [e.type, e.object.data.v]),
@@ -187,4 +199,38 @@ test('watch events are encoded once and shared: every watcher gets the same byte
       ['DELETED', 'w'],
     ],
   );
+});
+
+test('a list past 1 MiB, written in pieces, and an empty list are what encoding the whole list gives', async () => {
+  const ns = await newTestNamespace(cp, 'caching-big');
+  const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: ns };
+  // 12 objects of ~200 KiB: a 2.4 MiB answer, three pieces of the writer's 1 MiB.
+  for (let i = 0; i < 12; i++)
+    await cp.client.create(CM, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `big-${i}`, labels: { big: 'yes' } },
+      data: { k: `${i}`.repeat(200 * 1024) },
+    });
+  const path = `/api/v1/namespaces/${ns}/configmaps?labelSelector=big%3Dyes`;
+  for (let round = 0; round < 2; round++) {
+    const json = await raw(path);
+    assert.ok(json.length > 2 * 1024 * 1024, `${json.length} bytes`);
+    assert.equal(json, JSON.stringify(JSON.parse(json)), 'compact JSON, keys in order');
+    const list = JSON.parse(json) as { items: KObject[] };
+    assert.deepEqual(
+      list.items.map((o) => o.metadata.name),
+      Array.from({ length: 12 }, (_, i) => `big-${i}`).sort(),
+    );
+    for (const item of list.items)
+      assert.equal(JSON.stringify(item), await raw(`/api/v1/namespaces/${ns}/configmaps/${item.metadata.name}`));
+    const meta = await raw(path, METADATA);
+    assert.equal(meta, JSON.stringify(JSON.parse(meta)));
+    assert.equal((JSON.parse(meta) as { items: unknown[] }).items.length, 12);
+  }
+  for (const accept of ['application/json', METADATA]) {
+    const empty = await raw(`/api/v1/namespaces/${ns}/configmaps?labelSelector=big%3Dno`, accept);
+    assert.equal(empty, JSON.stringify(JSON.parse(empty)));
+    assert.deepEqual((JSON.parse(empty) as { items: unknown[] }).items, []);
+  }
 });

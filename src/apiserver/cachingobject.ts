@@ -24,7 +24,17 @@ export function encodeOnce<T extends string | Buffer>(obj: object, format: strin
   return v;
 }
 
-/** JSON.stringify(obj), once per object. */
+/**
+ * JSON.stringify(obj) as UTF-8 bytes, once per object: the one cached JSON form, which GETs,
+ * lists and watch events all write as it is (a list is its items' bytes one after another, a
+ * watch event the object's bytes between a shared head and tail), so an object's JSON is held
+ * once, not again in every form that carries it.
+ */
+export function objectJSONBytes(obj: object): Buffer {
+  return encodeOnce(obj, 'json', () => Buffer.from(JSON.stringify(obj)));
+}
+
+/** JSON.stringify(obj), decoded from the cached bytes (for answers assembled as text). */
 export function objectJSON(obj: object): string {
-  return encodeOnce(obj, 'json', () => JSON.stringify(obj));
+  return objectJSONBytes(obj).toString('utf8');
 }

@@ -9,9 +9,9 @@ import { applyPatchByContentType } from '../api/patch/index.js';
 import { decodeK8sProtobuf } from '../api/protobuf.js';
 import { deleteQuery, forceParam, int64Param, listQuery } from '../api/queryparams.js';
 import type { ResourceInfo } from '../api/resources.js';
-import { encodeOnce, objectJSON } from './cachingobject.js';
+import { encodeOnce, objectJSONBytes } from './cachingobject.js';
 import { checkFields, type FieldValidation, parseFieldValidation } from './fieldvalidation.js';
-import { readBody, writeJSON, writeJSONText } from './http.js';
+import { readBody, writeJSON, writeJSONParts, writeJSONText } from './http.js';
 import { decodeBody, decodeJSON, mediaType, negotiateOutput, type OutputFormat } from './negotiation.js';
 import { objectSinkOf } from './objectsink.js';
 import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
@@ -281,7 +281,7 @@ async function serveGet(c: ResourceCall): Promise<void> {
   const obj = await c.reg.getShared(c.namespace, c.name!);
   // In-process: the watch cache's object itself (writeJSON hands it over frozen), no encoding.
   if (c.out.kind === 'json' && objectSinkOf(c.res)) return send(c.res, 200, obj, c.ctx);
-  if (c.out.kind === 'json') return writeJSONText(c.res, 200, objectJSON(obj), warningHeaders(c.ctx) ?? {});
+  if (c.out.kind === 'json') return writeJSONParts(c.res, 200, [objectJSONBytes(obj)], warningHeaders(c.ctx) ?? {});
   send(c.res, 200, render(c.out, c.def, obj), c.ctx);
 }
 
@@ -294,32 +294,45 @@ async function serveList(c: ResourceCall): Promise<void> {
     for (const it of list.items) deepFreeze(it);
     return sink.answer(200, list, warningHeaders(c.ctx) ?? {});
   }
-  const h = warningHeaders(c.ctx);
-  writeJSONText(c.res, 200, listJSON(c.out, c.def, list), h ?? {});
+  const h = warningHeaders(c.ctx) ?? {};
+  if (c.out.kind === 'table')
+    return writeJSONText(
+      c.res,
+      200,
+      tableJSON(c.def.printer, c.def.info, list.items, { includeObject: c.out.includeObject ?? 'Metadata', listMeta: list.metadata }),
+      h,
+    );
+  writeJSONParts(c.res, 200, listJSONParts(c.out, list), h);
 }
 
+const COMMA = Buffer.from(',');
+const ITEMS_END = Buffer.from(']}');
+
 /**
- * JSON.stringify(render(out, def, list)), byte for byte, with each item taken from its cached
- * encoding (cachingobject.ts) rather than encoded again: a list of 10,000 from the watch
- * cache is then mostly a join of strings made when the objects were first served.
+ * JSON.stringify(render(out, def, list)), byte for byte, as the bytes of its parts: the list's
+ * head, then each item's cached encoding (cachingobject.ts) rather than encoded again, with
+ * commas between. A list of 10,000 from the watch cache is then copied, not encoded.
  */
-function listJSON(out: OutputFormat, def: { info: ResourceInfo; printer: Printer }, list: KList): string {
-  if (out.kind === 'table')
-    return tableJSON(def.printer, def.info, list.items, { includeObject: out.includeObject ?? 'Metadata', listMeta: list.metadata });
+export function listJSONParts(out: OutputFormat, list: KList): Buffer[] {
   const { items, ...head } = list;
-  const itemJSON = out.kind === 'metadata' ? partialObjectMetadataJSON : objectJSON;
+  const itemJSON = out.kind === 'metadata' ? partialObjectMetadataJSON : objectJSONBytes;
   const headJSON =
     out.kind === 'metadata'
       ? JSON.stringify({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: list.metadata })
       : JSON.stringify(head);
-  const parts: string[] = new Array(items.length);
-  for (let i = 0; i < items.length; i++) parts[i] = itemJSON(items[i]);
-  return `${headJSON.slice(0, -1)},"items":[${parts.join(',')}]}`;
+  const parts: Buffer[] = new Array(items.length * 2 + 1);
+  parts[0] = Buffer.from(`${headJSON.slice(0, -1)},"items":[`);
+  for (let i = 0; i < items.length; i++) {
+    parts[2 * i + 1] = itemJSON(items[i]);
+    parts[2 * i + 2] = i === items.length - 1 ? ITEMS_END : COMMA;
+  }
+  if (items.length === 0) parts[0] = Buffer.from(`${headJSON.slice(0, -1)},"items":[]}`);
+  return parts;
 }
 
-function partialObjectMetadataJSON(o: KObject): string {
+function partialObjectMetadataJSON(o: KObject): Buffer {
   return encodeOnce(o, 'metadata', () =>
-    JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }),
+    Buffer.from(JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata })),
   );
 }
 
@@ -462,6 +475,18 @@ async function serveView(
 
 const BOOKMARK_INTERVAL_MS = 10_000;
 
+const EVENT_TAIL = Buffer.from('}\n');
+const eventHeads = new Map<string, Buffer>();
+/** `{"type":<type>,"object":`, one Buffer per event type for every watch. */
+function eventHead(type: string): Buffer {
+  let h = eventHeads.get(type);
+  if (!h) {
+    h = Buffer.from(`{"type":${JSON.stringify(type)},"object":`);
+    eventHeads.set(type, h);
+  }
+  return h;
+}
+
 async function serveWatch(
   reg: GenericRegistry,
   ri: ResourceInfo,
@@ -526,49 +551,49 @@ async function serveWatch(
       res.destroy();
     }
   });
-  const write = (line: Buffer) => {
+  /** Queues an event's bytes (one line, or the pieces of one); the watch is flushed later. */
+  const write = (line: Buffer, object?: Buffer, tail?: Buffer) => {
     if (closed) return;
     start();
+    const wasEmpty = queue.length === 0;
     queue.push(line);
+    if (object) queue.push(object, tail!);
     // Written in a later slice of the event loop (watchflush.ts), with whatever else arrives by then.
-    if (queue.length === 1) watchFlushes.add(flush);
+    if (wasEmpty) watchFlushes.add(flush);
   };
   // Each event is encoded once per form and shared by every watcher that sends it in that
   // form (kube-apiserver's cachingObject): the object is the watch cache's own. This runs once
-  // per watcher per event (a thousand times per write with a thousand watchers), so the form's
-  // key is made once per event type, not per call.
-  const formats: [Map<string, string>, Map<string, string>] = [new Map(), new Map()];
-  const formatOf = (type: string, noHeaders: boolean): string => {
-    const m = formats[noHeaders ? 1 : 0];
+  // per watcher per event (a thousand times per write with a thousand watchers): a JSON or
+  // metadata event is the object's cached bytes between a head shared by every event of that
+  // type and a shared tail (joined only when the watch is flushed), a Table event one line
+  // cached per object and form.
+  const tableFormats: [Map<string, string>, Map<string, string>] = [new Map(), new Map()];
+  const tableFormatOf = (type: string, noHeaders: boolean): string => {
+    const m = tableFormats[noHeaders ? 1 : 0];
     let f = m.get(type);
     if (f === undefined) {
-      f =
-        out.kind === 'table'
-          ? `watch-table:${out.includeObject ?? 'Metadata'}:${noHeaders}:${type}`
-          : out.kind === 'metadata'
-            ? `watch-metadata:${type}`
-            : `watch-json:${type}`;
+      f = `watch-table:${out.kind === 'table' ? (out.includeObject ?? 'Metadata') : ''}:${noHeaders}:${type}`;
       m.set(type, f);
     }
     return f;
   };
-  const encodeLine = (type: string, obj: KObject, noHeaders: boolean): Buffer => {
-    let object: string;
-    if (out.kind === 'table') {
-      object = tableJSON(reg.def.printer, ri, [obj], {
-        includeObject: out.includeObject ?? 'Metadata',
-        listMeta: { resourceVersion: obj.metadata.resourceVersion },
-        noHeaders,
-      });
-    } else if (out.kind === 'metadata') object = partialObjectMetadataJSON(obj);
-    else object = objectJSON(obj);
+  const tableLine = (type: string, obj: KObject, noHeaders: boolean): Buffer => {
+    const object = tableJSON(reg.def.printer, ri, [obj], {
+      includeObject: (out.kind === 'table' && out.includeObject) || 'Metadata',
+      listMeta: { resourceVersion: obj.metadata.resourceVersion },
+      noHeaders,
+    });
     return Buffer.from(`{"type":${JSON.stringify(type)},"object":${object}}\n`);
   };
-  const encode = (type: string, obj: KObject): Buffer => {
-    // Column definitions go with the first event only, as kube-apiserver sends them.
-    const noHeaders = out.kind === 'table' && !first;
-    first = false;
-    return encodeOnce(obj, formatOf(type, noHeaders), () => encodeLine(type, obj, noHeaders));
+  const writeEvent = (type: string, obj: KObject): void => {
+    if (out.kind === 'table') {
+      // Column definitions go with the first event only, as kube-apiserver sends them.
+      const noHeaders = !first;
+      first = false;
+      write(encodeOnce(obj, tableFormatOf(type, noHeaders), () => tableLine(type, obj, noHeaders)));
+      return;
+    }
+    write(eventHead(type), out.kind === 'metadata' ? partialObjectMetadataJSON(obj) : objectJSONBytes(obj), EVENT_TAIL);
   };
   const writeBookmark = (metadata: KObject['metadata']) => {
     const object = { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata };
@@ -600,7 +625,7 @@ async function serveWatch(
         // Not through guard(): its rest arguments would allocate on every event of every watcher.
         event: (type: string, obj: KObject) => {
           try {
-            if (!sink) return write(encode(type, obj));
+            if (!sink) return writeEvent(type, obj);
             if (closed) return;
             start();
             sink.event(type, deepFreeze(obj));
