@@ -3,7 +3,8 @@
 // on a new data dir and again on the same (existing) one, next to the target of 1 s; the median of
 // ROUNDS rounds, since the machine is shared. Beside it in the same run: a bare `node -e 0` (the
 // floor of each of the Node processes up starts in turn), and `npx k8ts up` on an existing data
-// dir with its bin run by node (npm's bin resolution is what npx adds).
+// dir with its bin run by node (npm's bin resolution is what npx adds). K8TS_BENCH_UP_NODE=0 leaves
+// out the runs with the real node (they need root and the host to themselves).
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -91,7 +92,9 @@ export async function benchUp(): Promise<string[]> {
   };
   report('no node, memory store', await upRounds('no node memory', ['--store', 'memory', '--no-node'], true));
   report('no node, sqlite store (the default)', await upRounds('no node sqlite', ['--store', 'sqlite', '--no-node'], false));
-  if (process.getuid?.() === 0) {
+  if (process.env.K8TS_BENCH_UP_NODE === '0') {
+    lines.push('  with the node: skipped (K8TS_BENCH_UP_NODE=0)');
+  } else if (process.getuid?.() === 0) {
     // The real node: a bridge, pod CIDR and node name of the bench's own, ingress off.
     try {
       report(

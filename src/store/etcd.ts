@@ -339,18 +339,12 @@ export class EtcdStore implements storage.Store {
     return cur ? new storage.RevisionMismatchError(key, this.kv(cur)) : new storage.KeyNotFoundError(key);
   }
 
-  async watch(
-    prefix: string,
-    fromRevision: number,
-    onEvent: (ev: storage.WatchEvent) => void,
-    onError?: (err: Error) => void,
-  ): Promise<storage.Watcher> {
+  async watch(prefix: string, after: number, onEvent: storage.EventHandler, onError?: storage.ErrorHandler): Promise<storage.Watcher> {
     this.checkOpen();
-    const compacted = this.knownCompacted > fromRevision ? this.knownCompacted : 0;
-    if (compacted) throw new storage.CompactedError(fromRevision, await this.compactedRevision());
+    const compacted = this.knownCompacted > after ? this.knownCompacted : 0;
+    if (compacted) throw new storage.CompactedError(after, await this.compactedRevision());
     // Revision 1 is etcd's empty start: it has no event, so nothing older needs replaying.
-    if (fromRevision >= this.position || this.position <= 1)
-      return this.hub.add(prefix, Math.max(fromRevision, this.position), [], onEvent, onError);
+    if (after >= this.position || this.position <= 1) return this.hub.add(prefix, Math.max(after, this.position), [], onEvent, onError);
     // Older history: a temporary watch replays it until it meets the hub's position; in that
     // same synchronous step the subscriber joins the hub, so no event is missed or repeated.
     const replay: storage.WatchEvent[] = [];
@@ -360,10 +354,10 @@ export class EtcdStore implements storage.Store {
         .watch()
         .inRange(EVERYTHING)
         .withPreviousKV()
-        .startRevision(String(fromRevision + 1))
+        .startRevision(String(after + 1))
         .create();
     } catch (e) {
-      if (isCompacted(e)) throw new storage.CompactedError(fromRevision, await this.compactedRevision());
+      if (isCompacted(e)) throw new storage.CompactedError(after, await this.compactedRevision());
       throw e;
     }
     return new Promise<storage.Watcher>((resolve, reject) => {
@@ -391,7 +385,7 @@ export class EtcdStore implements storage.Store {
       w.on('error', (err: Error) => {
         if (done) return;
         finish();
-        if (isCompacted(err)) this.compactedRevision().then((c) => reject(new storage.CompactedError(fromRevision, c)), reject);
+        if (isCompacted(err)) this.compactedRevision().then((c) => reject(new storage.CompactedError(after, c)), reject);
         else reject(err);
       });
     });

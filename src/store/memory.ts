@@ -90,19 +90,14 @@ export class MemoryStore implements storage.Store {
     return { ...kv };
   }
 
-  async watch(
-    prefix: string,
-    fromRevision: number,
-    onEvent: (ev: storage.WatchEvent) => void,
-    onError?: (err: Error) => void,
-  ): Promise<storage.Watcher> {
+  async watch(prefix: string, after: number, onEvent: storage.EventHandler, onError?: storage.ErrorHandler): Promise<storage.Watcher> {
     this.checkOpen();
-    if (fromRevision < this.compacted) throw new storage.CompactedError(fromRevision, this.compacted);
+    if (after < this.compacted) throw new storage.CompactedError(after, this.compacted);
     const replay: storage.WatchEvent[] = [];
-    for (let i = Math.max(0, fromRevision - this.compacted); i < this.events.length; i++) {
+    for (let i = Math.max(0, after - this.compacted); i < this.events.length; i++) {
       if (this.events[i].kv.key.startsWith(prefix)) replay.push(this.events[i]);
     }
-    return this.hub.add(prefix, Math.max(fromRevision, this.revision), replay, onEvent, onError);
+    return this.hub.add(prefix, Math.max(after, this.revision), replay, onEvent, onError);
   }
 
   async compact(revision: number): Promise<void> {

@@ -457,25 +457,20 @@ export class SqliteStore implements storage.Store {
     return kv;
   }
 
-  async watch(
-    prefix: string,
-    fromRevision: number,
-    onEvent: (ev: storage.WatchEvent) => void,
-    onError?: (err: Error) => void,
-  ): Promise<storage.Watcher> {
+  async watch(prefix: string, after: number, onEvent: storage.EventHandler, onError?: storage.ErrorHandler): Promise<storage.Watcher> {
     this.checkOpen();
-    if (fromRevision < this.compacted) throw new storage.CompactedError(fromRevision, this.compacted);
+    if (after < this.compacted) throw new storage.CompactedError(after, this.compacted);
     const replay: storage.WatchEvent[] = [];
     // Replay what is durable; later writes reach this watcher when they are (published after).
-    if (fromRevision < this.published) {
-      for (const r of this.stmt.replay.iterate(fromRevision, this.published, prefix, prefixEnd(prefix) ?? NO_END)) {
+    if (after < this.published) {
+      for (const r of this.stmt.replay.iterate(after, this.published, prefix, prefixEnd(prefix) ?? NO_END)) {
         const prevKv = r.pm === null ? undefined : { key: r.key, value: r.pv!, createRevision: r.pc!, modRevision: r.pm };
         const kv: storage.KeyValue = { key: r.key, value: r.value, createRevision: r.c, modRevision: r.revision };
         replay.push(r.deleted ? { type: 'delete', kv, prevKv } : { type: 'put', kv, prevKv });
       }
     }
     // Replay read and registration happen in one synchronous step: no write falls between.
-    return this.hub.add(prefix, Math.max(fromRevision, this.published), replay, onEvent, onError);
+    return this.hub.add(prefix, Math.max(after, this.published), replay, onEvent, onError);
   }
 
   /**

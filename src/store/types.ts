@@ -45,6 +45,11 @@ export interface Watcher {
   cancel(): void;
 }
 
+/** Receives a watch's events, in revision order. */
+export type EventHandler = (ev: WatchEvent) => void;
+/** Ends a watch with its reason (e.g. the store closed). */
+export type ErrorHandler = (err: Error) => void;
+
 export interface Store {
   readonly name: string;
   /** The newest revision in the store. */
@@ -71,7 +76,7 @@ export interface Store {
    * fromRevision older than the compacted revision: throws CompactedError (synchronously via the promise).
    * onEvent is called in order; onError ends the watch (e.g. store closed).
    */
-  watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void, onError?: (err: Error) => void): Promise<Watcher>;
+  watch(prefix: string, fromRevision: number, onEvent: EventHandler, onError?: ErrorHandler): Promise<Watcher>;
   /** Drops history at and below revision (keeps each key's newest value). */
   compact(revision: number): Promise<void>;
   /**

@@ -7,14 +7,14 @@
 // only enqueues; the outermost delivery loop drains the one FIFO queue, so each watcher
 // still sees its events strictly in revision order.
 
-import type { WatchEvent, Watcher } from './types.js';
+import type { ErrorHandler, EventHandler, WatchEvent, Watcher } from './types.js';
 
 interface Subscription {
   prefix: string;
   /** Live events at or below this revision were already covered by the replay. */
   after: number;
-  onEvent: (ev: WatchEvent) => void;
-  onError?: (err: Error) => void;
+  onEvent: EventHandler;
+  onError?: ErrorHandler;
   active: boolean;
 }
 
@@ -33,7 +33,7 @@ export class WatchHub {
    * compute replay and call this in the same synchronous step as it reads the store's
    * revision, so that no write falls between them.
    */
-  add(prefix: string, after: number, replay: WatchEvent[], onEvent: (ev: WatchEvent) => void, onError?: (err: Error) => void): Watcher {
+  add(prefix: string, after: number, replay: WatchEvent[], onEvent: EventHandler, onError?: ErrorHandler): Watcher {
     const sub: Subscription = { prefix, after, onEvent, onError, active: true };
     this.subs.add(sub);
     for (const ev of replay) this.queue.push([sub, ev]);

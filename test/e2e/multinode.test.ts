@@ -246,7 +246,24 @@ test('a node whose link is cut goes NotReady, its pods are replaced elsewhere, a
     const victims = rolled.filter((p) => p.spec.nodeName === cut.name);
     assert.ok(victims.length > 0, 'the cut node runs web pods after the rollout');
     const victimNames = new Set(victims.map((p) => p.metadata.name));
-    const watchFrom = splitJSON(watch.output()).length;
+    // The invariant is checked only on events after the rollout: wait until the watch itself has
+    // printed it (kubectl's output can trail the API), or the rollout's surge (up to 6 + maxSurge
+    // Ready) would be judged as eviction events.
+    const rolledNames = new Set(rolled.map((p) => p.metadata.name));
+    const watchFrom = await cluster.waitFor(
+      'the watch has seen the rollout end',
+      async () => {
+        const docs = splitJSON(watch.output());
+        const seen = new Set<string>();
+        for (const doc of docs) {
+          const ev = doc as { type: string; object: Pod };
+          if (ev.type === 'DELETED') seen.delete(ev.object.metadata.name);
+          else seen.add(ev.object.metadata.name);
+        }
+        return seen.size === rolledNames.size && [...seen].every((n) => rolledNames.has(n)) && docs.length;
+      },
+      30_000,
+    );
 
     net.setLink(cut, false);
     await cluster.waitFor(
