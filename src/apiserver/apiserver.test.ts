@@ -154,30 +154,22 @@ test('services get cluster IPs and node ports; conflicts are refused', async () 
 test('events expire after their TTL', async () => {
   const EV = { group: '', version: 'v1', resource: 'events', namespace: 'default' };
   const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-  await cp.client.create(EV, {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name: 'old.1' },
-    involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' },
-    reason: 'R',
-    message: 'm',
-    type: 'Normal',
-    firstTimestamp: old,
-    lastTimestamp: old,
-    count: 1,
-  });
-  await cp.client.create(EV, {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name: 'new.1' },
-    involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' },
-    reason: 'R',
-    message: 'm',
-    type: 'Normal',
-    firstTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    count: 1,
-  });
+  for (const [name, at] of [
+    ['old.1', old],
+    ['new.1', new Date().toISOString().replace(/\.\d+Z$/, 'Z')],
+  ])
+    await cp.client.create(EV, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name },
+      involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' },
+      reason: 'R',
+      message: 'm',
+      type: 'Normal',
+      firstTimestamp: at,
+      lastTimestamp: at,
+      count: 1,
+    });
   await cp.client.list(EV);
   const { sweepEvents } = await import('./eventttl.js');
   assert.equal(await sweepEvents(cp.api.registry('', 'events')!, 3600_000), 1);

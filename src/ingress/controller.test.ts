@@ -75,6 +75,13 @@ async function service(name: string, endpoints: number[]): Promise<void> {
   }
 }
 
+const INGRESSES = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default' };
+
+/** Creates the Ingress `name` in default with the spec given. */
+function createIngress(name: string, spec: Record<string, unknown>) {
+  return cp.client.create(INGRESSES, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name }, spec });
+}
+
 function get(port: number, host: string, path = '/'): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: ADDRESS, port, path, headers: { host }, agent: false }, (res) => {
@@ -116,47 +123,31 @@ before(async () => {
     },
   );
   const svc = (name: string) => ({ service: { name, port: { number: 80 } } });
-  await cp.client.create(
-    { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default' },
-    {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      metadata: { name: 'web' },
-      spec: {
-        defaultBackend: svc('svc-default'),
-        tls: [{ hosts: ['secure.example.com'], secretName: 'secure-tls' }],
-        rules: [
-          {
-            host: 'a.example.com',
-            http: {
-              paths: [
-                { path: '/', pathType: 'Prefix', backend: svc('svc-a') },
-                { path: '/b', pathType: 'Prefix', backend: svc('svc-b') },
-                { path: '/exact', pathType: 'Exact', backend: svc('svc-b') },
-              ],
-            },
-          },
-          { host: '*.wild.example.com', http: { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: svc('svc-b') }] } },
-          { host: 'secure.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-b') }] } },
-          { host: 'empty.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-empty') }] } },
-          { host: 'nodefault.example.com', http: { paths: [{ path: '/only', pathType: 'Exact', backend: svc('svc-b') }] } },
-        ],
+  await createIngress('web', {
+    defaultBackend: svc('svc-default'),
+    tls: [{ hosts: ['secure.example.com'], secretName: 'secure-tls' }],
+    rules: [
+      {
+        host: 'a.example.com',
+        http: {
+          paths: [
+            { path: '/', pathType: 'Prefix', backend: svc('svc-a') },
+            { path: '/b', pathType: 'Prefix', backend: svc('svc-b') },
+            { path: '/exact', pathType: 'Exact', backend: svc('svc-b') },
+          ],
+        },
       },
-    },
-  );
+      { host: '*.wild.example.com', http: { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: svc('svc-b') }] } },
+      { host: 'secure.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-b') }] } },
+      { host: 'empty.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-empty') }] } },
+      { host: 'nodefault.example.com', http: { paths: [{ path: '/only', pathType: 'Exact', backend: svc('svc-b') }] } },
+    ],
+  });
   // An Ingress of another class is not served.
-  await cp.client.create(
-    { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default' },
-    {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      metadata: { name: 'other' },
-      spec: {
-        ingressClassName: 'other',
-        rules: [{ host: 'other.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-b') }] } }],
-      },
-    },
-  );
+  await createIngress('other', {
+    ingressClassName: 'other',
+    rules: [{ host: 'other.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: svc('svc-b') }] } }],
+  });
   ctl = new IngressController({
     client: cp.newClient('ingress'),
     nodeName: 'n1',
@@ -177,7 +168,7 @@ after(async () => {
 });
 
 test('the default class was given to an Ingress that named none', { skip }, async () => {
-  const ing = await cp.client.get({ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default', name: 'web' });
+  const ing = await cp.client.get({ ...INGRESSES, name: 'web' });
   assert.equal((ing.spec as { ingressClassName?: string }).ingressClassName, 'k8ts');
 });
 
@@ -217,7 +208,7 @@ test('503 for a backend without endpoints', { skip }, async () => {
 
 test('404 when no rule matches and there is no default backend', { skip }, async () => {
   // Remove the default backend: only rules remain.
-  const ref = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default', name: 'web' };
+  const ref = { ...INGRESSES, name: 'web' };
   const ing = await cp.client.get(ref);
   delete (ing.spec as Record<string, unknown>).defaultBackend;
   await cp.client.update(ref, ing);
@@ -276,24 +267,12 @@ test('status.loadBalancer gets the node address', { skip }, async () => {
   await waitFor(
     'status',
     async () => {
-      const ing = await cp.client.get({
-        group: 'networking.k8s.io',
-        version: 'v1',
-        resource: 'ingresses',
-        namespace: 'default',
-        name: 'web',
-      });
+      const ing = await cp.client.get({ ...INGRESSES, name: 'web' });
       return JSON.stringify((ing.status as Record<string, unknown>)?.loadBalancer) === JSON.stringify({ ingress: [{ ip: ADDRESS }] });
     },
     { timeoutMs: 10_000, intervalMs: 50 },
   );
-  const other = await cp.client.get({
-    group: 'networking.k8s.io',
-    version: 'v1',
-    resource: 'ingresses',
-    namespace: 'default',
-    name: 'other',
-  });
+  const other = await cp.client.get({ ...INGRESSES, name: 'other' });
   assert.equal(JSON.stringify(other.status ?? {}), '{}', "another class's Ingress is left alone");
 });
 

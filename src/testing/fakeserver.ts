@@ -12,6 +12,7 @@ import { parseSelector } from '../api/labels.js';
 import { apiVersionOf, deepCopy, isObject, type KObject, nowRFC3339 } from '../api/object.js';
 import { mergePatch } from '../api/patch/mergepatch.js';
 // The fake answers with the kinds the real server serves.
+import { checkPreconditions } from '../apiserver/registry/generic.js';
 import { findResource } from '../apiserver/registry/index.js';
 import { type ResourceRef, RestClient } from '../client/rest.js';
 
@@ -178,21 +179,7 @@ export class FakeApiServer {
     if (method === 'DELETE' && t.name !== undefined) {
       const opts = body ? (JSON.parse(body) as { preconditions?: { uid?: string; resourceVersion?: string } }) : {};
       const current = this.mustGet(t);
-      const pre = opts.preconditions;
-      if (pre?.uid && pre.uid !== current.metadata.uid)
-        throw errors.conflict(
-          t.resource,
-          t.group,
-          t.name,
-          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
-        );
-      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion)
-        throw errors.conflict(
-          t.resource,
-          t.group,
-          t.name,
-          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
-        );
+      checkPreconditions(opts.preconditions, current, t.resource, t.group, t.name);
       return this.send(res, 200, this.doDelete(t));
     }
     if (method === 'DELETE') {

@@ -24,6 +24,11 @@ after(async () => {
 const CRD = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
 const WIDGETS = { group: 'stable.example.com', version: 'v1', resource: 'widgets', namespace: 'default' };
 
+/** A Widget (the CRD's kind) named `name` with the spec given, unchecked: the tests send bad ones too. */
+function widget(name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}): KObject {
+  return { apiVersion: 'stable.example.com/v1', kind: 'Widget', metadata: { name }, spec, ...extra } as KObject;
+}
+
 export function widgetCRD(): KObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -129,13 +134,10 @@ test('a CRD is Established with accepted names, and its kind is discovered and s
 });
 
 test("objects are pruned, defaulted and validated with Kubernetes' messages", async () => {
-  const w = await cp.client.create(WIDGETS, {
-    apiVersion: 'stable.example.com/v1',
-    kind: 'Widget',
-    metadata: { name: 'w1' },
-    spec: { size: 'small', unknown: 1, extra: { kept: true } },
-    status: { replicas: 5 },
-  } as KObject);
+  const w = await cp.client.create(
+    WIDGETS,
+    widget('w1', { size: 'small', unknown: 1, extra: { kept: true } }, { status: { replicas: 5 } }),
+  );
   const spec = w.spec as Record<string, unknown>;
   assert.equal(spec.unknown, undefined, 'unknown field pruned');
   assert.deepEqual(spec.extra, { kept: true }, 'preserved subtree kept');
@@ -144,12 +146,7 @@ test("objects are pruned, defaulted and validated with Kubernetes' messages", as
   assert.equal(w.status, undefined, "status is the status subresource's");
   assert.equal(w.metadata.generation, 1);
 
-  const bad = {
-    apiVersion: 'stable.example.com/v1',
-    kind: 'Widget',
-    metadata: { name: 'bad' },
-    spec: { size: 'huge', replicas: 11, color: 'Red!', tags: ['a', 'a'], port: 1.5 },
-  } as KObject;
+  const bad = widget('bad', { size: 'huge', replicas: 11, color: 'Red!', tags: ['a', 'a'], port: 1.5 });
   await assert.rejects(cp.client.create(WIDGETS, bad), (e) => {
     assert.ok(isApiError(e));
     assert.equal(e.code, 422);
@@ -163,16 +160,11 @@ test("objects are pruned, defaulted and validated with Kubernetes' messages", as
     return true;
   });
   await assert.rejects(
-    cp.client.create(WIDGETS, { apiVersion: 'stable.example.com/v1', kind: 'Widget', metadata: { name: 'nosize' }, spec: {} } as KObject),
+    cp.client.create(WIDGETS, widget('nosize', {})),
     (e) => isApiError(e) && /spec\.size: Required value/.test(e.message),
   );
   await assert.rejects(
-    cp.client.create(WIDGETS, {
-      apiVersion: 'stable.example.com/v1',
-      kind: 'Widget',
-      metadata: { name: 'typed' },
-      spec: { size: 'small', replicas: 'three' },
-    } as KObject),
+    cp.client.create(WIDGETS, widget('typed', { size: 'small', replicas: 'three' })),
     (e) =>
       isApiError(e) && /spec\.replicas: Invalid value: "string": spec\.replicas in body must be of type integer: "string"/.test(e.message),
   );
@@ -234,12 +226,7 @@ test('a second CRD asking for a name in use is not accepted', async () => {
 });
 
 test('deleting the CRD deletes its objects, then stops serving the kind', async () => {
-  await cp.client.create(WIDGETS, {
-    apiVersion: 'stable.example.com/v1',
-    kind: 'Widget',
-    metadata: { name: 'w2' },
-    spec: { size: 'large' },
-  } as KObject);
+  await cp.client.create(WIDGETS, widget('w2', { size: 'large' }));
   await cp.client.delete({ ...CRD, name: 'widgets.stable.example.com' });
   await waitFor(
     'CRD gone',
@@ -471,12 +458,7 @@ test('a restarted API server serves the established CRDs of its store before it 
     const crd = widgetCRD();
     await first.client.create(CRD, crd);
     await waitFor('widgets served', async () => (await first.client.list(WIDGETS)).items.length === 0, 10_000);
-    await first.client.create(WIDGETS, {
-      apiVersion: 'stable.example.com/v1',
-      kind: 'Widget',
-      metadata: { name: 'kept' },
-      spec: { size: 'large' },
-    } as KObject);
+    await first.client.create(WIDGETS, widget('kept', { size: 'large' }));
   } finally {
     await first.stop();
   }

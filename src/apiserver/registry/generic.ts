@@ -37,6 +37,27 @@ export interface DeleteOptions {
   dryRun?: string[];
 }
 
+/**
+ * storage.Preconditions.Check (k8s.io/apiserver/pkg/storage): a DELETE's (or eviction's) UID and
+ * ResourceVersion preconditions against the object as stored, UID first; a mismatch is a 409
+ * Conflict with the message the real server gives.
+ */
+export function checkPreconditions(pre: DeleteOptions['preconditions'], obj: KObject, resource: string, group: string, name: string): void {
+  for (const [field, label] of [
+    ['uid', 'UID'],
+    ['resourceVersion', 'ResourceVersion'],
+  ] as const) {
+    const want = pre?.[field];
+    if (want && want !== obj.metadata[field])
+      throw errors.conflict(
+        resource,
+        group,
+        name,
+        `Precondition failed: ${label} in precondition: ${want}, ${label} in object meta: ${obj.metadata[field]}`,
+      );
+  }
+}
+
 export interface WatchOptions extends ListOptions {
   sendInitialEvents?: boolean;
 }
@@ -656,23 +677,7 @@ export class GenericRegistry {
       const obj = this.decode(kv);
       // Validating admission of the DELETE (NamespaceLifecycle refuses the system namespaces).
       await this.api.admission?.validate(this.attributes('DELETE', obj, obj, ctx), this.api);
-      const pre = opts.preconditions;
-      if (pre?.uid && pre.uid !== obj.metadata.uid) {
-        throw errors.conflict(
-          this.ri.resource,
-          this.group,
-          name,
-          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`,
-        );
-      }
-      if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
-        throw errors.conflict(
-          this.ri.resource,
-          this.group,
-          name,
-          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`,
-        );
-      }
+      checkPreconditions(opts.preconditions, obj, this.ri.resource, this.group, name);
       const asked =
         opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
       const fallback = this.strategy.defaultDeletePropagation;

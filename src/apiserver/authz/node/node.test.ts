@@ -24,25 +24,24 @@ test('Node authorizer and NodeRestriction', async (t) => {
   for (const s of ['s1', 's2', 'unused'])
     await a.create(core('secrets', 'default'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: s }, stringData: { k: s } });
   await a.create(core('configmaps', 'default'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c1' }, data: { k: 'v' } });
-  await a.create(core('pods', 'default'), {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'web' },
-    spec: {
-      nodeName: 'n1',
-      containers: [{ name: 'c', image: 'busybox', envFrom: [{ configMapRef: { name: 'c1' } }] }],
-      volumes: [{ name: 'v', secret: { secretName: 's1' } }],
-    },
-  });
-  await a.create(core('pods', 'default'), {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'db' },
-    spec: {
-      nodeName: 'n2',
-      containers: [{ name: 'c', image: 'busybox', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 's2', key: 'k' } } }] }],
-    },
-  });
+  const pods: [string, Record<string, unknown>][] = [
+    [
+      'web',
+      {
+        nodeName: 'n1',
+        containers: [{ name: 'c', image: 'busybox', envFrom: [{ configMapRef: { name: 'c1' } }] }],
+        volumes: [{ name: 'v', secret: { secretName: 's1' } }],
+      },
+    ],
+    [
+      'db',
+      {
+        nodeName: 'n2',
+        containers: [{ name: 'c', image: 'busybox', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 's2', key: 'k' } } }] }],
+      },
+    ],
+  ];
+  for (const [name, spec] of pods) await a.create(core('pods', 'default'), { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec });
   const n1 = cp.clientFor('system:node:n1', ['system:nodes']);
 
   // Reads: what its pods use, nothing else.

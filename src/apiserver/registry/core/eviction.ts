@@ -17,7 +17,7 @@ import {
   updateDisruptionAllowedCondition,
 } from '../../../api/poddisruptionbudget.js';
 import type { Pod } from '../../../api/types.js';
-import type { DeleteOptions, GenericRegistry } from '../generic.js';
+import { checkPreconditions, type DeleteOptions, type GenericRegistry } from '../generic.js';
 import type { CreateHandler } from '../rest.js';
 import type { RequestContext } from '../strategy.js';
 
@@ -80,22 +80,7 @@ async function addConditionAndDeletePod(
   if (!ctx.dryRun) {
     const { obj } = await pods.guaranteedUpdate(namespace, name, ctx, 'status', (cur) => {
       if (!cur) throw pods.notFound(name);
-      const pre = opts.preconditions;
-      if (pre?.uid && pre.uid !== cur.metadata.uid)
-        throw errors.conflict(
-          'pods',
-          '',
-          name,
-          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`,
-        );
-      if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
-        throw errors.conflict(
-          'pods',
-          '',
-          name,
-          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
-        );
-      }
+      checkPreconditions(opts.preconditions, cur, 'pods', '', name);
       // podutil.UpdatePodCondition: the transition time moves only when the status changes.
       const conditions = withPodCondition(conditionsOf(cur), {
         type: DISRUPTION_TARGET_CONDITION,
