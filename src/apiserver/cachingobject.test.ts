@@ -70,6 +70,14 @@ test('tableJSON is JSON.stringify(buildTable(...)) byte for byte', () => {
   }
 });
 
+/** A ConfigMap named `name` with the labels and data given. */
+const configMap = (name: string, labels: Record<string, string>, data: Record<string, string>): KObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, labels },
+  data,
+});
+
 /** The raw answer to a GET. */
 async function raw(path: string, accept = 'application/json'): Promise<string> {
   const a = await apiRequest(cp.url, cp.token, { path, headers: { Accept: accept } });
@@ -80,13 +88,7 @@ async function raw(path: string, accept = 'application/json'): Promise<string> {
 test('lists from the watch cache are what encoding the whole list gives, in every form', async () => {
   const ns = await newTestNamespace(cp, 'caching');
   const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: ns };
-  for (let i = 0; i < 5; i++)
-    await cp.client.create(CM, {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: `cm-${i}`, labels: { i: String(i) } },
-      data: { k: `v${i}` },
-    });
+  for (let i = 0; i < 5; i++) await cp.client.create(CM, configMap(`cm-${i}`, { i: String(i) }, { k: `v${i}` }));
   const path = `/api/v1/namespaces/${ns}/configmaps`;
   // Twice: the second answer is made from the encodings the first one cached.
   for (let round = 0; round < 2; round++) {
@@ -156,7 +158,7 @@ test('watch events are encoded once and shared: every watcher gets the same byte
     });
   const watches = [watch('application/json'), watch('application/json'), watch(TABLE), watch(TABLE), watch(METADATA), watch(METADATA)];
   const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: ns };
-  await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', labels: { test: 'w' } }, data: { v: '1' } });
+  await cp.client.create(CM, configMap('w', { test: 'w' }, { v: '1' }));
   await cp.client.patch({ ...CM, name: 'w' }, { data: { v: '2' } }, 'merge');
   await cp.client.delete({ ...CM, name: 'w' });
   const [j1, j2, t1, t2, m1, m2] = (await Promise.all(watches)).map((a) => a.text.split('\n').slice(0, 3));
@@ -205,13 +207,7 @@ test('a list past 1 MiB, written in pieces, and an empty list are what encoding 
   const ns = await newTestNamespace(cp, 'caching-big');
   const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: ns };
   // 12 objects of ~200 KiB: a 2.4 MiB answer, three pieces of the writer's 1 MiB.
-  for (let i = 0; i < 12; i++)
-    await cp.client.create(CM, {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: `big-${i}`, labels: { big: 'yes' } },
-      data: { k: `${i}`.repeat(200 * 1024) },
-    });
+  for (let i = 0; i < 12; i++) await cp.client.create(CM, configMap(`big-${i}`, { big: 'yes' }, { k: `${i}`.repeat(200 * 1024) }));
   const path = `/api/v1/namespaces/${ns}/configmaps?labelSelector=big%3Dyes`;
   for (let round = 0; round < 2; round++) {
     const json = await raw(path);

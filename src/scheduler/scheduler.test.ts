@@ -6,6 +6,7 @@ import { SharedInformerFactory } from '../client/informer.js';
 import { type ResourceRef, RestClient } from '../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
+import { workloadManifest } from '../testing/workloads.js';
 import { makeNode, type PodOptions, podForCreate } from './fixtures.js';
 import { NON_TERMINAL_PODS, Scheduler } from './scheduler.js';
 
@@ -55,16 +56,7 @@ test('spreads 6 replicas of a ReplicaSet over 3 equal nodes, 2 each, and records
     for (const n of ['n1', 'n2', 'n3']) await createNode(env, makeNode(n));
     const rs = await env.cp.client.create(
       { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        metadata: { name: 'web', namespace: 'default' },
-        spec: {
-          replicas: 6,
-          selector: { matchLabels: { app: 'web' } },
-          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
-        },
-      },
+      workloadManifest('ReplicaSet', 'web', 6),
     );
     // Spreading reads the ReplicaSet from the scheduler's informer.
     await waitFor('replicaset in cache', () =>

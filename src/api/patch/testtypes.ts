@@ -5,6 +5,27 @@ import type { TypeLookup } from './typeinfo.js';
 
 const T = (name: string, fields: TypeDef['fields'], gvk?: TypeDef['gvk']): TypeDef => ({ name, fields, gvk });
 
+type FieldDef = TypeDef['fields'][number];
+
+/** A list of type keyed by listMapKeys (+listType=map) that strategic merge patch merges on mergeKey. */
+const mapList = (
+  json: string,
+  proto: number,
+  type: string,
+  mergeKey: string,
+  listMapKeys: string[],
+  patchStrategy: FieldDef['patchStrategy'] = 'merge',
+): FieldDef => ({
+  json,
+  proto,
+  type,
+  list: true,
+  mergeKey,
+  patchStrategy,
+  listType: 'map',
+  listMapKeys,
+});
+
 export const TEST_TYPES: TypeDef[] = [
   T(
     'test.Deployment',
@@ -52,26 +73,8 @@ export const TEST_TYPES: TypeDef[] = [
     { json: 'spec', proto: 2, type: 'test.PodSpec' },
   ]),
   T('test.PodSpec', [
-    {
-      json: 'volumes',
-      proto: 1,
-      type: 'test.Volume',
-      list: true,
-      mergeKey: 'name',
-      patchStrategy: 'merge,retainKeys',
-      listType: 'map',
-      listMapKeys: ['name'],
-    },
-    {
-      json: 'containers',
-      proto: 2,
-      type: 'test.Container',
-      list: true,
-      mergeKey: 'name',
-      patchStrategy: 'merge',
-      listType: 'map',
-      listMapKeys: ['name'],
-    },
+    mapList('volumes', 1, 'test.Volume', 'name', ['name'], 'merge,retainKeys'),
+    mapList('containers', 2, 'test.Container', 'name', ['name']),
     { json: 'tolerations', proto: 22, type: 'test.Toleration', list: true, listType: 'atomic' },
     { json: 'nodeSelector', proto: 7, type: 'string', map: true },
   ]),
@@ -86,26 +89,8 @@ export const TEST_TYPES: TypeDef[] = [
     { json: 'name', proto: 1, type: 'string' },
     { json: 'image', proto: 2, type: 'string' },
     { json: 'args', proto: 4, type: 'string', list: true, listType: 'atomic' },
-    {
-      json: 'ports',
-      proto: 6,
-      type: 'test.ContainerPort',
-      list: true,
-      mergeKey: 'containerPort',
-      patchStrategy: 'merge',
-      listType: 'map',
-      listMapKeys: ['containerPort', 'protocol'],
-    },
-    {
-      json: 'env',
-      proto: 7,
-      type: 'test.EnvVar',
-      list: true,
-      mergeKey: 'name',
-      patchStrategy: 'merge',
-      listType: 'map',
-      listMapKeys: ['name'],
-    },
+    mapList('ports', 6, 'test.ContainerPort', 'containerPort', ['containerPort', 'protocol']),
+    mapList('env', 7, 'test.EnvVar', 'name', ['name']),
     { json: 'imagePullPolicy', proto: 14, type: 'string' },
   ]),
   T('test.ContainerPort', [

@@ -28,13 +28,22 @@ const template = (labels: Record<string, string> = { app: 'web' }, spec: Record<
   spec: { containers: [{ name: 'c', image: 'nginx:1' }], ...spec },
 });
 
+/** A workload named `name` of kind (apiVersion) with the spec given, unchecked: some tests send bad ones. */
+const manifest = (apiVersion: string, kind: string, name: string, spec: Record<string, unknown>) => ({
+  apiVersion,
+  kind,
+  metadata: { name },
+  spec,
+});
+
 test('a DaemonSet is defaulted (RollingUpdate 1/0, history 10) and its template generation counts template changes', async () => {
-  const ds = await c.create(DS, {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: { name: 'agent' },
-    spec: { selector: { matchLabels: { app: 'web' } }, template: template(undefined, { nodeSelector: { disk: 'ssd' } }) },
-  });
+  const ds = await c.create(
+    DS,
+    manifest('apps/v1', 'DaemonSet', 'agent', {
+      selector: { matchLabels: { app: 'web' } },
+      template: template(undefined, { nodeSelector: { disk: 'ssd' } }),
+    }),
+  );
   const spec = ds.spec as Record<string, any>;
   assert.deepEqual(spec.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
   assert.equal(spec.revisionHistoryLimit, 10);
@@ -75,12 +84,7 @@ test('a DaemonSet is defaulted (RollingUpdate 1/0, history 10) and its template 
 
 test("DaemonSet validation speaks Kubernetes' messages", async () => {
   const bad = (spec: Record<string, unknown>) =>
-    c.create(DS, {
-      apiVersion: 'apps/v1',
-      kind: 'DaemonSet',
-      metadata: { name: 'bad' },
-      spec: { selector: { matchLabels: { app: 'web' } }, template: template(), ...spec },
-    });
+    c.create(DS, manifest('apps/v1', 'DaemonSet', 'bad', { selector: { matchLabels: { app: 'web' } }, template: template(), ...spec }));
   let e = await apiError(bad({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } }));
   assert.equal(e.code, 422);
   assert.match(
@@ -101,19 +105,17 @@ test("DaemonSet validation speaks Kubernetes' messages", async () => {
 });
 
 test('a StatefulSet is defaulted, its claim templates too; only some spec fields may change', async () => {
-  const sts = await c.create(STS, {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: 'web' },
-    spec: {
+  const sts = await c.create(
+    STS,
+    manifest('apps/v1', 'StatefulSet', 'web', {
       serviceName: 'web',
       selector: { matchLabels: { app: 'web' } },
       template: template(),
       volumeClaimTemplates: [
         { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
       ],
-    },
-  });
+    }),
+  );
   const spec = sts.spec as Record<string, any>;
   assert.equal(spec.replicas, 1);
   assert.equal(spec.podManagementPolicy, 'OrderedReady');
@@ -134,17 +136,15 @@ test('a StatefulSet is defaulted, its claim templates too; only some spec fields
   assert.deepEqual(scale.spec, { replicas: 3 });
   assert.equal((scale.status as { selector: string }).selector, 'app=web');
   const bad = await apiError(
-    c.create(STS, {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: { name: 'web.x' },
-      spec: {
+    c.create(
+      STS,
+      manifest('apps/v1', 'StatefulSet', 'web.x', {
         podManagementPolicy: 'Random',
         selector: { matchLabels: { app: 'web' } },
         template: template(),
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Keep', whenScaled: 'Retain' },
-      },
-    }),
+      }),
+    ),
   );
   assert.match(bad.message, /metadata\.name: Invalid value: "web\.x": must not contain dots/);
   assert.match(bad.message, /spec\.podManagementPolicy: Invalid value: "Random": must be 'OrderedReady' or 'Parallel'/);
@@ -181,12 +181,7 @@ test("a ControllerRevision's data cannot change; its printer names the controlle
 });
 
 test('a ReplicationController takes its selector and labels from the template; scale reads the map selector', async () => {
-  const rc = await c.create(RC, {
-    apiVersion: 'v1',
-    kind: 'ReplicationController',
-    metadata: { name: 'old' },
-    spec: { template: template({ app: 'old', tier: 'web' }) },
-  });
+  const rc = await c.create(RC, manifest('v1', 'ReplicationController', 'old', { template: template({ app: 'old', tier: 'web' }) }));
   assert.deepEqual((rc.spec as { selector: unknown }).selector, { app: 'old', tier: 'web' });
   assert.deepEqual(rc.metadata.labels, { app: 'old', tier: 'web' });
   assert.equal((rc.spec as { replicas: number }).replicas, 1);
@@ -200,12 +195,7 @@ test('a ReplicationController takes its selector and labels from the template; s
     ['old', 4, 0, 0, 'c', 'nginx:1', 'app=old,tier=web'],
   );
   const e = await apiError(
-    c.create(RC, {
-      apiVersion: 'v1',
-      kind: 'ReplicationController',
-      metadata: { name: 'bad' },
-      spec: { selector: { app: 'x' }, template: template({ app: 'y' }) },
-    }),
+    c.create(RC, manifest('v1', 'ReplicationController', 'bad', { selector: { app: 'x' }, template: template({ app: 'y' }) })),
   );
   assert.match(e.message, /spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/);
 });
