@@ -116,6 +116,17 @@ test('Job spec errors', () => {
   );
 });
 
+test('an Indexed Job above 100000 completions with a backoff limit per index: parallelism and maxFailedIndexes at most 10000', () => {
+  const big = (spec: Record<string, unknown>) =>
+    msgs(validateJobCreate(job({ completionMode: 'Indexed', completions: 200_000, backoffLimitPerIndex: 1, ...spec })));
+  assert.deepEqual(big({}), ['spec.maxFailedIndexes: Required value: must be specified when completions is above 100000']);
+  assert.deepEqual(big({ parallelism: 20_000, maxFailedIndexes: 20_000 }), [
+    'spec.parallelism: Invalid value: 20000: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index',
+    'spec.maxFailedIndexes: Invalid value: 20000: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index',
+  ]);
+  assert.deepEqual(big({ parallelism: 10_000, maxFailedIndexes: 10_000 }), []);
+});
+
 test('Job updates: completions, template and completionMode are immutable (a suspended Job may move)', () => {
   const old = job({ completions: 3 });
   const next = structuredClone(old);

@@ -309,23 +309,19 @@ function validateJobSpecCommon(spec: Obj, path: string): field.FieldError[] {
           errs.push(
             field.required(field.child(path, 'maxFailedIndexes'), `must be specified when completions is above ${COMPLETIONS_SOFT_LIMIT}`),
           );
-        if (has(spec.parallelism) && Number(spec.parallelism) > PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS) {
-          errs.push(
-            field.invalid(
-              field.child(path, 'parallelism'),
-              spec.parallelism,
-              `must be less than or equal to ${PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
-            ),
-          );
-        }
-        if (has(spec.maxFailedIndexes) && Number(spec.maxFailedIndexes) > MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS) {
-          errs.push(
-            field.invalid(
-              field.child(path, 'maxFailedIndexes'),
-              spec.maxFailedIndexes,
-              `must be less than or equal to ${MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
-            ),
-          );
+        // The same bound on parallelism, then maxFailedIndexes, in the order Kubernetes checks them.
+        for (const [name, limit] of [
+          ['parallelism', PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS],
+          ['maxFailedIndexes', MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS],
+        ] as const) {
+          if (has(spec[name]) && Number(spec[name]) > limit)
+            errs.push(
+              field.invalid(
+                field.child(path, name),
+                spec[name],
+                `must be less than or equal to ${limit} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
+              ),
+            );
         }
       }
     }
