@@ -10,7 +10,9 @@
 //   certificate) answering the same paths with the same bytes;
 // - lists of 10,000 (from the watch cache) next to that bare server answering the same bytes;
 // - the cost of a write (sequential merge patches of one object) with 1,000 watch connections
-//   open, every event delivered to every watcher, next to the same writes with none.
+//   open, every event delivered to every watcher, next to the same writes with none, and
+//   next to a bare node:https server (bench/bare-fanout-child.ts) writing the same event lines
+//   to as many streams: the floor Node's TLS sets under that figure.
 
 import { type ChildProcess, fork } from 'node:child_process';
 import https from 'node:https';
@@ -314,15 +316,17 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
     metadata: { resourceVersion: string };
   };
   let counter = 0;
-  const writes = async (n: number) => {
+  /** n sequential merge patches; with keep, each answer (the object as its event carries it). */
+  const writes = async (n: number, keep?: Buffer[]) => {
     for (let i = 0; i < n; i++) {
-      await admin.ok(
+      const r = await admin.ok(
         'PATCH',
         `${cmPath}/target`,
         JSON.stringify({ data: { counter: String(counter++) } }),
         undefined,
         'application/merge-patch+json',
       );
+      keep?.push(r.body);
     }
   };
   // Warm-up, then the writes alone.
@@ -332,55 +336,141 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
   const aloneMs = performance.now() - t;
 
   const rv = created.metadata.resourceVersion;
-  // The watchers read in their own process (bench/watchers-child.ts): the writer here then
-  // runs at the same speed whether or not a thousand streams are being read.
-  const script = fileURLToPath(new URL('./watchers-child.js', import.meta.url));
-  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const stop = cleanup.add(`watchers child ${child.pid}`, () => stopChild(child, 5_000));
+  const per = (ms: number) => `${(ms / o.fanoutWrites).toFixed(2)} ms`;
+  const lines: string[] = [];
+  const objects: Buffer[] = [];
+  let watchers = await startWatchers({
+    host: server.url.hostname,
+    port: server.url.port,
+    // From the object's creation: every watcher first replays the writes made so far.
+    path: `${cmPath}?watch=true&resourceVersion=${rv}`,
+    token: server.token,
+    ca: server.ca,
+    watchers: o.watchers,
+  });
   try {
-    const answer = (what: string) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${what}: no answer from the watchers in 120 s`)), 120_000);
-        child.once('message', (m) => {
-          clearTimeout(timer);
-          const msg = m as { error?: string };
-          if (msg.error) reject(new Error(`${what}: ${msg.error}`));
-          else resolve();
-        });
-      });
-    let reply = answer('opening the watches');
-    child.send({
-      host: server.url.hostname,
-      port: server.url.port,
-      // From the object's creation: every watcher first replays the writes made so far.
-      path: `${cmPath}?watch=true&resourceVersion=${rv}`,
-      token: server.token,
-      ca: server.ca,
-      watchers: o.watchers,
-    });
-    await reply;
     // Every watcher has replayed what was written before it connected.
-    reply = answer('replay');
-    child.send({ target: counter });
-    await reply;
+    await watchers.reach(counter, 'replay');
     // K8TS_BENCH_API_PROF_FANOUT=<dir>: a CPU profile of the API server over this phase alone.
     const profDir = process.env.K8TS_BENCH_API_PROF_FANOUT;
     if (profDir) await server.profile('start');
     t = performance.now();
-    await writes(o.fanoutWrites);
+    await writes(o.fanoutWrites, objects);
     const writerMs = performance.now() - t;
-    reply = answer('fan-out');
-    child.send({ target: counter });
-    await reply;
+    await watchers.reach(counter, 'fan-out');
     const watchedMs = performance.now() - t;
     if (profDir) await server.profile('stop', join(profDir, `fanout-${server.child.pid}.cpuprofile`));
-    const per = (ms: number) => `${(ms / o.fanoutWrites).toFixed(2)} ms`;
-    return [
+    lines.push(
       `write with ${fmtInt(o.watchers)} HTTPS watchers: ${per(watchedMs)} per write until every watcher has it (${o.fanoutWrites} sequential PATCHes; ${rate(o.fanoutWrites * o.watchers, watchedMs)} events delivered; the writer alone saw ${per(writerMs)}); the same writes with no watcher ${per(aloneMs)}: ${ratio(watchedMs, aloneMs)} (target <= x1.50)`,
-    ];
+    );
   } finally {
-    await stop();
+    await watchers.stop();
   }
+
+  // The floor under that figure: a bare node:https server writing the same event lines to as
+  // many streams, read by the same watchers process, the API server idle meanwhile.
+  const bare = await startBareFanout(server.tls);
+  try {
+    watchers = await startWatchers({
+      host: bare.url.hostname,
+      port: bare.url.port,
+      path: '/watch',
+      token: server.token,
+      ca: server.ca,
+      watchers: o.watchers,
+    });
+    const events = objects.map((b) =>
+      Buffer.concat([Buffer.from('{"type":"MODIFIED","object":'), b, Buffer.from('}\n')]).toString('base64'),
+    );
+    t = performance.now();
+    await bare.emit(events, false, o.watchers);
+    await watchers.reach(o.fanoutWrites, 'bare fan-out');
+    const eachMs = performance.now() - t;
+    t = performance.now();
+    await bare.emit(events, true, o.watchers);
+    await watchers.reach(2 * o.fanoutWrites, 'bare fan-out, batched');
+    const batchedMs = performance.now() - t;
+    lines.push(
+      `  bare node:https server writing the same ${o.fanoutWrites} events to ${fmtInt(o.watchers)} streams (the floor TLS sets in Node): ${per(eachMs)} per event one write per event per stream (${ratio(eachMs, aloneMs)} of the unwatched write); ${per(batchedMs)} per event all in one write per stream (${ratio(batchedMs, aloneMs)})`,
+    );
+  } finally {
+    await watchers.stop();
+    await bare.stop();
+  }
+  return lines;
+}
+
+interface WatchersSetup {
+  host: string;
+  port: string;
+  path: string;
+  token: string;
+  ca: string;
+  watchers: number;
+}
+
+/**
+ * The watchers of the fan-out figures, read in their own process (bench/watchers-child.ts): the
+ * writer here then runs at the same speed whether or not a thousand streams are being read.
+ * Resolves once every watch is open; reach(n) resolves once every watcher has read n MODIFIED events.
+ */
+async function startWatchers(setup: WatchersSetup): Promise<{ reach(n: number, what: string): Promise<void>; stop(): Promise<void> }> {
+  const script = fileURLToPath(new URL('./watchers-child.js', import.meta.url));
+  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const stop = cleanup.add(`watchers child ${child.pid}`, () => stopChild(child, 5_000));
+  const answer = (what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: no answer from the watchers in 120 s`)), 120_000);
+      child.once('message', (m) => {
+        clearTimeout(timer);
+        const msg = m as { error?: string };
+        if (msg.error) reject(new Error(`${what}: ${msg.error}`));
+        else resolve();
+      });
+    });
+  try {
+    const opened = answer('opening the watches');
+    child.send(setup);
+    await opened;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    reach(n: number, what: string) {
+      const reply = answer(what);
+      child.send({ target: n });
+      return reply;
+    },
+    stop,
+  };
+}
+
+/** The bare fan-out peer (bench/bare-fanout-child.ts). */
+async function startBareFanout(tls: { cert: string; key: string }): Promise<{
+  url: URL;
+  emit(lines: string[], batched: boolean, streams: number): Promise<void>;
+  stop(): Promise<void>;
+}> {
+  const script = fileURLToPath(new URL('./bare-fanout-child.js', import.meta.url));
+  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const stop = cleanup.add(`bare fan-out child ${child.pid}`, () => stopChild(child, 5_000));
+  const hello = new Promise<{ url: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { url: string }));
+    child.once('exit', (code) => reject(new Error(`bare fan-out child exited (${code}) before listening`)));
+  });
+  child.send(tls);
+  const url = new URL((await hello).url);
+  const emit = (lines: string[], batched: boolean, streams: number) =>
+    new Promise<void>((resolve, reject) => {
+      child.once('message', (m) => {
+        const written = (m as { written: number }).written;
+        if (written === streams) resolve();
+        else reject(new Error(`the bare fan-out server wrote to ${written} streams, want ${streams}`));
+      });
+      child.send({ lines, batched });
+    });
+  return { url, emit, stop };
 }
 
 export async function benchApi(opts: BenchApiOptions = {}): Promise<string[]> {
