@@ -13,6 +13,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
+import { errorMessage } from '../api/errors.js';
 import { type KObject, obj, str } from '../api/object.js';
 import type { EndpointSlice, Service } from '../api/types.js';
 import { ENDPOINTSLICES, SECRETS, SERVICES } from '../api/types.js';
@@ -72,7 +73,7 @@ export class IngressController {
 
   constructor(private readonly opts: IngressControllerOptions) {
     this.log = opts.log ?? (() => undefined);
-    const onError = (e: unknown) => this.log(`ingress informer: ${e instanceof Error ? e.message : String(e)}`);
+    const onError = (e: unknown) => this.log(`ingress informer: ${errorMessage(e)}`);
     this.ingresses = new Informer(opts.client, { ...INGRESSES, onError, backoffInitialMs: 200 });
     this.classes = new Informer(opts.client, { ...INGRESSCLASSES, onError, backoffInitialMs: 200 });
     this.services = new Informer<Service>(opts.client, { ...SERVICES, onError, backoffInitialMs: 200 });

@@ -23,7 +23,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
-import { errors, StatusError } from '../../api/errors.js';
+import { errorMessage, errors, StatusError } from '../../api/errors.js';
 import { kubeletFlag } from '../../api/queryparams.js';
 import { KUBELET_CLIENT_COMMON_NAME } from '../../pki/certs.js';
 import type { RuntimeService } from '../runtime/types.js';
@@ -109,7 +109,7 @@ function statusBody(e: StatusError): string {
 }
 
 function writeStatus(res: ServerResponse, e: unknown): void {
-  const se = e instanceof StatusError ? e : errors.internal(e instanceof Error ? e.message : String(e));
+  const se = e instanceof StatusError ? e : errors.internal(errorMessage(e));
   if (res.headersSent) {
     res.destroy();
     return;
@@ -121,7 +121,7 @@ function writeStatus(res: ServerResponse, e: unknown): void {
 
 /** An HTTP error on a connection that asked to upgrade (no ServerResponse exists then). */
 export function writeRawStatus(socket: Duplex, e: unknown): void {
-  const se = e instanceof StatusError ? e : errors.internal(e instanceof Error ? e.message : String(e));
+  const se = e instanceof StatusError ? e : errors.internal(errorMessage(e));
   const body = statusBody(se);
   if (!socket.writable) {
     socket.destroy();
