@@ -200,6 +200,11 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     lines.push(
       `  p50 ${fmtMs(percentile(latencies, 50))}, p90 ${fmtMs(percentile(latencies, 90))}, p99 ${fmtMs(p99)}, max ${fmtMs(Math.max(...latencies))}   [target p99 <= 500 ms: ${p99 <= 500 ? 'met' : 'NOT met'}]`,
     );
+    // Whether a start grows with the pods already running (they are left running): the first and last tenth.
+    const tenth = Math.max(1, Math.floor(latencies.length / 10));
+    lines.push(
+      `  first ${tenth} pods p50 ${fmtMs(percentile(latencies.slice(0, tenth), 50))}, last ${tenth} (${latencies.length - tenth} running beside) p50 ${fmtMs(percentile(latencies.slice(-tenth), 50))}`,
+    );
     const phase = (from: Map<string, number>, to: Map<string, number>) => {
       const d = seq.filter((n) => from.has(n) && to.has(n)).map((n) => to.get(n)! - from.get(n)!);
       return d.length ? `p50 ${fmtMs(percentile(d, 50))} p99 ${fmtMs(percentile(d, 99))}` : 'not seen';
