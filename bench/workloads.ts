@@ -18,7 +18,7 @@ import { RestClient, type WatchStream } from '../src/client/rest.js';
 import { type ClusterInfo, clusterFiles } from '../src/cluster/paths.js';
 import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { type WaitOptions, waitFor } from '../src/testing/wait.js';
-import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, procMemory, rate, stopChild } from './util.js';
+import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, processesCpuMs, procMemory, rate, stopChild } from './util.js';
 
 export interface BenchWorkloadsOptions {
   nodes: number;
@@ -364,6 +364,7 @@ async function runDeployments(
   const ready0 = tr.ready.size;
   tr.firstBindAt = 0;
   const t = performance.now();
+  const cpu0 = processesCpuMs([cluster.child.pid!]);
   tr.progressAt = t;
   for (let i = 0; i < names.length; i++) await client.create(DEPLOYMENTS, deployment(names[i], Math.min(per, total - i * per)));
   const readyAt = new Map<string, number>();
@@ -404,6 +405,10 @@ async function runDeployments(
   } finally {
     clearInterval(progress);
   }
+  // The control plane's CPU (user + system, all its threads) over the run: a figure the other
+  // work on a shared machine moves far less than the rates, so changes show in it first.
+  const cpuMs = processesCpuMs([cluster.child.pid!]) - cpu0;
+  const wallMs = performance.now() - t;
   const created = tr.created - created0;
   const bound = tr.bound.size - bound0;
   const ready = tr.ready.size - ready0;
@@ -423,6 +428,9 @@ async function runDeployments(
   } else {
     lines.push(`${what}: all Ready (status.readyReplicas) ${fmtS(Math.max(...readyAt.values()))} after create`);
   }
+  lines.push(
+    `${what}: control plane CPU ${fmtS(cpuMs)} over ${fmtS(wallMs)} (${(cpuMs / wallMs).toFixed(2)} cores busy), ${bound > 0 ? (cpuMs / bound).toFixed(2) : 'n/a'} ms a pod bound`,
+  );
   return { lines };
 }
 
