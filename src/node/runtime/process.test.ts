@@ -480,7 +480,14 @@ test('built-in nginx, pause and agnhost serve-hostname images run', { skip }, as
   ]);
   assert.equal(await waitFor('nginx with a volume', () => httpGet(`http://${v.ip}:80/`)), 'from a volume\n');
   const pause = await runPod('pause', [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }]);
-  assert.equal((await rt.containerStatus(pause.ids[0]))?.state, 'CONTAINER_RUNNING');
+  const running = await rt.containerStatus(pause.ids[0]);
+  assert.equal(running?.state, 'CONTAINER_RUNNING');
+  // The start returns once the pid is known, which can be before pause has set up its SIGTERM
+  // handler (as with runc): a SIGTERM then ends it with 143. Its exit 0 is the figure here.
+  await waitFor('pause to catch SIGTERM', () => {
+    const caught = /^SigCgt:\s*([0-9a-f]+)/m.exec(readFileSync(`/proc/${running!.pid}/status`, 'utf8'))?.[1];
+    return caught !== undefined && (BigInt(`0x${caught}`) & (1n << 14n)) !== 0n;
+  });
   await rt.stopContainer(pause.ids[0], 10);
   const st = await rt.containerStatus(pause.ids[0]);
   assert.equal(st?.exitCode, 0);

@@ -412,12 +412,12 @@ export class ProcessRuntime implements RuntimeService {
       if (this.isolated) {
         const nsFiles = hostNetwork ? ['ipc'] : ['net', 'uts', 'ipc'];
         for (const f of nsFiles) await writeFile(path.join(dir, f), '');
+        await mkdir(path.join(dir, 'shm'));
         const q = (x: string) => shq(x);
         const args = nsFiles.map((f) => `--${f}=${q(path.join(dir, f))}`).join(' ');
         // One set-up script, one process: every process spawned from the agent costs a fork of it.
         const script = [
           hostNetwork ? `unshare ${args} true` : `unshare ${args} hostname ${q(config.hostname)}`,
-          `mkdir ${q(path.join(dir, 'shm'))}`,
           `mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev shm ${q(path.join(dir, 'shm'))}`,
         ];
         if (!hostNetwork) {
