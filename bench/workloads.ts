@@ -46,6 +46,10 @@ interface Memory {
   rss: number;
   hwm: number;
   heapUsed: number;
+  /** V8's heap as reserved (used + free), and the bytes outside it: Buffers and other external memory. */
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
 }
 
 type InspectorCall = (method: string, params?: object) => Promise<Record<string, unknown>>;
@@ -114,11 +118,16 @@ async function heapSampling(wsUrl: string | undefined, file: string | undefined)
   };
 }
 
-/** The child's V8 heap after a full GC. */
-async function inspectHeap(wsUrl: string): Promise<number> {
+/** The child's V8 heap after a full GC, and what it holds outside that heap (process.memoryUsage()). */
+async function inspectHeap(wsUrl: string): Promise<{ heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }> {
   return inspect(wsUrl, async (call) => {
     await call('HeapProfiler.collectGarbage');
-    return (await call('Runtime.getHeapUsage')).usedSize as number;
+    const heapUsed = (await call('Runtime.getHeapUsage')).usedSize as number;
+    const r = (await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as {
+      result?: { value?: string };
+    };
+    const u = JSON.parse(r.result?.value ?? '{}') as Partial<NodeJS.MemoryUsage>;
+    return { heapUsed, heapTotal: u.heapTotal ?? NaN, external: u.external ?? NaN, arrayBuffers: u.arrayBuffers ?? NaN };
   });
 }
 
@@ -269,9 +278,9 @@ export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'):
   const client = new RestClient({ server: info!.url, token, caData: ca, userAgent: 'k8ts-bench' });
   cleanup.add('bench client', () => client.close());
   const memory = async (): Promise<Memory> => {
-    const heapUsed = inspectorUrl ? await inspectHeap(inspectorUrl) : NaN;
+    const h = inspectorUrl ? await inspectHeap(inspectorUrl) : { heapUsed: NaN, heapTotal: NaN, external: NaN, arrayBuffers: NaN };
     const m = procMemory(child.pid!);
-    return { rss: m?.rss ?? NaN, hwm: m?.hwm ?? NaN, heapUsed };
+    return { rss: m?.rss ?? NaN, hwm: m?.hwm ?? NaN, ...h };
   };
   const profile = <T>(fn: () => Promise<T>) => profiled(inspectorUrl, process.env.K8TS_BENCH_CPU_PROFILE, fn);
   const sampling = () => heapSampling(inspectorUrl, process.env.K8TS_BENCH_HEAP_PROFILE);
@@ -329,7 +338,7 @@ function writesLine(before: Map<string, number>, after: Map<string, number>, pod
 }
 
 const memLine = (label: string, m: Memory) =>
-  `${label}: RSS ${mib(m.rss)} (peak so far ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`;
+  `${label}: RSS ${mib(m.rss)} (peak so far ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC (of ${mib(m.heapTotal)} reserved), outside it ${mib(m.external)} (Buffers ${mib(m.arrayBuffers)})`;
 
 interface PodTracker {
   created: number;
