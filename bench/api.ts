@@ -3,12 +3,16 @@
 // event loop), driven over HTTPS on 127.0.0.1 by a few keep-alive clients, each figure beside
 // the peer it is held to, measured in the same run:
 // - creates/s (ConfigMaps) next to the disk's raw SQLite autocommit INSERT rate (one fsync
-//   each; group commit lets many requests share one);
+//   each; group commit lets many requests share one), measured before and after the creates,
+//   with the API server's CPU per create (K8TS_BENCH_API_CLIENTS sets the clients,
+//   K8TS_BENCH_API_OBJECTS the objects, K8TS_BENCH_API_PHASES=creates stops after the creates);
 // - GETs/s next to a bare node:https server (bench/bare-child.ts, its own process, same
 //   certificate) answering the same paths with the same bytes;
 // - lists of 10,000 (from the watch cache) next to that bare server answering the same bytes;
 // - the cost of a write (sequential merge patches of one object) with 1,000 watch connections
-//   open, every event delivered to every watcher, next to the same writes with none.
+//   open, every event delivered to every watcher, next to the same writes with none, and
+//   next to a bare node:https server (bench/bare-fanout-child.ts) writing the same event lines
+//   to as many streams: the floor Node's TLS sets under that figure.
 
 import { type ChildProcess, fork } from 'node:child_process';
 import https from 'node:https';
@@ -104,6 +108,8 @@ interface ServerChild {
   ca: string;
   tls: { cert: string; key: string };
   memory(): Promise<{ rss: number; heapUsed: number }>;
+  /** The child's CPU time so far (user + system), in ms. */
+  cpuMs(): Promise<number>;
   /** Starts a CPU profile of the child, or stops it and writes it to file. */
   profile(what: 'start' | 'stop', file?: string): Promise<void>;
   stop(): Promise<void>;
@@ -129,6 +135,14 @@ async function startServerChild(kind: 'memory' | 'sqlite', dataDir: string): Pro
       child.once('message', (m) => resolve((m as { memory: { rss: number; heapUsed: number } }).memory));
       child.send('memory');
     });
+  const cpuMs = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (m) => {
+        const { cpu } = m as { cpu: { user: number; system: number } };
+        resolve((cpu.user + cpu.system) / 1000);
+      });
+      child.send('cpu');
+    });
   const profile = (what: 'start' | 'stop', file?: string) =>
     new Promise<void>((resolve, reject) => {
       child.once('message', (m) => {
@@ -138,7 +152,7 @@ async function startServerChild(kind: 'memory' | 'sqlite', dataDir: string): Pro
       });
       child.send({ profile: what, file });
     });
-  return { child, url: new URL(hello.url), token: hello.token, ca: hello.ca, tls: hello.tls, memory, profile, stop };
+  return { child, url: new URL(hello.url), token: hello.token, ca: hello.ca, tls: hello.tls, memory, cpuMs, profile, stop };
 }
 
 /** The bare peer (bench/bare-child.ts) answering each path with the API server's reply to it. */
@@ -169,8 +183,10 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
   const tmp = benchTempDir(`api-${kind}`);
   const name = kind.padEnd(6);
   const lines: string[] = [];
-  // The yardstick for creates, on the same disk, just before them.
-  const raw = kind === 'sqlite' ? rawSqliteRate(tmp.dir) : undefined;
+  // The yardstick for creates, on the same disk, just before them and again just after: the
+  // other users of a shared disk move it several-fold within a minute, and the creates are
+  // held to the faster of the two.
+  const rawBefore = kind === 'sqlite' ? rawSqliteRate(tmp.dir, o.objects, 'raw-before.db') : undefined;
   const server = await startServerChild(kind, tmp.dir);
   const clients = Array.from({ length: o.clients }, () => new Client(server.url, server.token, server.ca));
   const closeClients = cleanup.add('API clients', () => {
@@ -188,16 +204,22 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
     );
 
     const bodies = Array.from({ length: o.objects }, (_, i) => configMap(`cm-${String(i).padStart(5, '0')}`, NS, i));
+    const cpu0 = await server.cpuMs();
     let t = performance.now();
     await inParallel(o.objects, o.clients, (i, w) => clients[w].ok('POST', `/api/v1/namespaces/${NS}/configmaps`, bodies[i]));
     const createMs = performance.now() - t;
+    const createCpuMs = (await server.cpuMs()) - cpu0;
     const createRate = (o.objects / createMs) * 1000;
+    const rawAfter = rawBefore && rawSqliteRate(tmp.dir, o.objects, 'raw-after.db');
+    const raw = rawBefore && rawAfter && (rawAfter.perSecond > rawBefore.perSecond ? rawAfter : rawBefore);
     lines.push(
-      `${name} creates over HTTPS: ${rate(o.objects, createMs)} (${fmtInt(o.objects)} ConfigMaps of ${bodies[0].length} B, ${o.clients} keep-alive clients)` +
+      `${name} creates over HTTPS: ${rate(o.objects, createMs)} (${fmtInt(o.objects)} ConfigMaps of ${bodies[0].length} B, ${o.clients} keep-alive clients; API server CPU ${((createCpuMs * 1000) / o.objects).toFixed(0)} us per create)` +
         (raw
-          ? `; raw SQLite autocommit INSERT on the same disk ${fmtInt(raw.perSecond)}/s: ${ratio(createRate, raw.perSecond)} (target >= x1.00)`
+          ? `; raw SQLite autocommit INSERT on the same disk (${fmtInt(raw.n)} sequential, WAL, synchronous=FULL: one fsync each; the faster of ${fmtInt(rawBefore!.perSecond)}/s before and ${fmtInt(rawAfter!.perSecond)}/s after) ${fmtInt(raw.perSecond)}/s: ${ratio(createRate, raw.perSecond)} (target >= x1.00)`
           : ''),
     );
+    // K8TS_BENCH_API_PHASES=creates: stop here (quick A/B runs of the create path).
+    if (process.env.K8TS_BENCH_API_PHASES === 'creates') return lines;
 
     // Every object once (warms both sides' code paths), keeping each reply for the bare peer.
     const getPath = (i: number) => `/api/v1/namespaces/${NS}/configmaps/cm-${String(i).padStart(5, '0')}`;
@@ -294,15 +316,17 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
     metadata: { resourceVersion: string };
   };
   let counter = 0;
-  const writes = async (n: number) => {
+  /** n sequential merge patches; with keep, each answer (the object as its event carries it). */
+  const writes = async (n: number, keep?: Buffer[]) => {
     for (let i = 0; i < n; i++) {
-      await admin.ok(
+      const r = await admin.ok(
         'PATCH',
         `${cmPath}/target`,
         JSON.stringify({ data: { counter: String(counter++) } }),
         undefined,
         'application/merge-patch+json',
       );
+      keep?.push(r.body);
     }
   };
   // Warm-up, then the writes alone.
@@ -312,60 +336,155 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
   const aloneMs = performance.now() - t;
 
   const rv = created.metadata.resourceVersion;
-  // The watchers read in their own process (bench/watchers-child.ts): the writer here then
-  // runs at the same speed whether or not a thousand streams are being read.
-  const script = fileURLToPath(new URL('./watchers-child.js', import.meta.url));
-  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const stop = cleanup.add(`watchers child ${child.pid}`, () => stopChild(child, 5_000));
+  const per = (ms: number) => `${(ms / o.fanoutWrites).toFixed(2)} ms`;
+  const lines: string[] = [];
+  const objects: Buffer[] = [];
+  let watchers = await startWatchers({
+    host: server.url.hostname,
+    port: server.url.port,
+    // From the object's creation: every watcher first replays the writes made so far.
+    path: `${cmPath}?watch=true&resourceVersion=${rv}`,
+    token: server.token,
+    ca: server.ca,
+    watchers: o.watchers,
+  });
   try {
-    const answer = (what: string) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${what}: no answer from the watchers in 120 s`)), 120_000);
-        child.once('message', (m) => {
-          clearTimeout(timer);
-          const msg = m as { error?: string };
-          if (msg.error) reject(new Error(`${what}: ${msg.error}`));
-          else resolve();
-        });
-      });
-    let reply = answer('opening the watches');
-    child.send({
-      host: server.url.hostname,
-      port: server.url.port,
-      // From the object's creation: every watcher first replays the writes made so far.
-      path: `${cmPath}?watch=true&resourceVersion=${rv}`,
-      token: server.token,
-      ca: server.ca,
-      watchers: o.watchers,
-    });
-    await reply;
     // Every watcher has replayed what was written before it connected.
-    reply = answer('replay');
-    child.send({ target: counter });
-    await reply;
+    await watchers.reach(counter, 'replay');
     // K8TS_BENCH_API_PROF_FANOUT=<dir>: a CPU profile of the API server over this phase alone.
     const profDir = process.env.K8TS_BENCH_API_PROF_FANOUT;
     if (profDir) await server.profile('start');
     t = performance.now();
-    await writes(o.fanoutWrites);
+    await writes(o.fanoutWrites, objects);
     const writerMs = performance.now() - t;
-    reply = answer('fan-out');
-    child.send({ target: counter });
-    await reply;
+    await watchers.reach(counter, 'fan-out');
     const watchedMs = performance.now() - t;
     if (profDir) await server.profile('stop', join(profDir, `fanout-${server.child.pid}.cpuprofile`));
-    const per = (ms: number) => `${(ms / o.fanoutWrites).toFixed(2)} ms`;
-    return [
+    lines.push(
       `write with ${fmtInt(o.watchers)} HTTPS watchers: ${per(watchedMs)} per write until every watcher has it (${o.fanoutWrites} sequential PATCHes; ${rate(o.fanoutWrites * o.watchers, watchedMs)} events delivered; the writer alone saw ${per(writerMs)}); the same writes with no watcher ${per(aloneMs)}: ${ratio(watchedMs, aloneMs)} (target <= x1.50)`,
-    ];
+    );
   } finally {
-    await stop();
+    await watchers.stop();
   }
+
+  // The floor under that figure: a bare node:https server writing the same event lines to as
+  // many streams, read by the same watchers process, the API server idle meanwhile.
+  const bare = await startBareFanout(server.tls);
+  try {
+    watchers = await startWatchers({
+      host: bare.url.hostname,
+      port: bare.url.port,
+      path: '/watch',
+      token: server.token,
+      ca: server.ca,
+      watchers: o.watchers,
+    });
+    const events = objects.map((b) =>
+      Buffer.concat([Buffer.from('{"type":"MODIFIED","object":'), b, Buffer.from('}\n')]).toString('base64'),
+    );
+    t = performance.now();
+    await bare.emit(events, false, o.watchers);
+    await watchers.reach(o.fanoutWrites, 'bare fan-out');
+    const eachMs = performance.now() - t;
+    t = performance.now();
+    await bare.emit(events, true, o.watchers);
+    await watchers.reach(2 * o.fanoutWrites, 'bare fan-out, batched');
+    const batchedMs = performance.now() - t;
+    lines.push(
+      `  bare node:https server writing the same ${o.fanoutWrites} events to ${fmtInt(o.watchers)} streams (the floor TLS sets in Node): ${per(eachMs)} per event one write per event per stream (${ratio(eachMs, aloneMs)} of the unwatched write); ${per(batchedMs)} per event all in one write per stream (${ratio(batchedMs, aloneMs)})`,
+    );
+  } finally {
+    await watchers.stop();
+    await bare.stop();
+  }
+  return lines;
+}
+
+interface WatchersSetup {
+  host: string;
+  port: string;
+  path: string;
+  token: string;
+  ca: string;
+  watchers: number;
+}
+
+/**
+ * The watchers of the fan-out figures, read in their own process (bench/watchers-child.ts): the
+ * writer here then runs at the same speed whether or not a thousand streams are being read.
+ * Resolves once every watch is open; reach(n) resolves once every watcher has read n MODIFIED events.
+ */
+async function startWatchers(setup: WatchersSetup): Promise<{ reach(n: number, what: string): Promise<void>; stop(): Promise<void> }> {
+  const script = fileURLToPath(new URL('./watchers-child.js', import.meta.url));
+  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const stop = cleanup.add(`watchers child ${child.pid}`, () => stopChild(child, 5_000));
+  const answer = (what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: no answer from the watchers in 120 s`)), 120_000);
+      child.once('message', (m) => {
+        clearTimeout(timer);
+        const msg = m as { error?: string };
+        if (msg.error) reject(new Error(`${what}: ${msg.error}`));
+        else resolve();
+      });
+    });
+  try {
+    const opened = answer('opening the watches');
+    child.send(setup);
+    await opened;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    reach(n: number, what: string) {
+      const reply = answer(what);
+      child.send({ target: n });
+      return reply;
+    },
+    stop,
+  };
+}
+
+/** The bare fan-out peer (bench/bare-fanout-child.ts). */
+async function startBareFanout(tls: { cert: string; key: string }): Promise<{
+  url: URL;
+  emit(lines: string[], batched: boolean, streams: number): Promise<void>;
+  stop(): Promise<void>;
+}> {
+  const script = fileURLToPath(new URL('./bare-fanout-child.js', import.meta.url));
+  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const stop = cleanup.add(`bare fan-out child ${child.pid}`, () => stopChild(child, 5_000));
+  const hello = new Promise<{ url: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { url: string }));
+    child.once('exit', (code) => reject(new Error(`bare fan-out child exited (${code}) before listening`)));
+  });
+  child.send(tls);
+  const url = new URL((await hello).url);
+  const emit = (lines: string[], batched: boolean, streams: number) =>
+    new Promise<void>((resolve, reject) => {
+      child.once('message', (m) => {
+        const written = (m as { written: number }).written;
+        if (written === streams) resolve();
+        else reject(new Error(`the bare fan-out server wrote to ${written} streams, want ${streams}`));
+      });
+      child.send({ lines, batched });
+    });
+  return { url, emit, stop };
 }
 
 export async function benchApi(opts: BenchApiOptions = {}): Promise<string[]> {
   const stores = (process.env.K8TS_BENCH_API_STORES?.split(',') as ('memory' | 'sqlite')[] | undefined) ?? ['sqlite', 'memory'];
-  const o: Required<BenchApiOptions> = { objects: 10_000, gets: 10_000, clients: 8, watchers: 1_000, fanoutWrites: 200, stores, ...opts };
+  const envInt = (name: string) => (process.env[name] ? Number.parseInt(process.env[name], 10) : undefined);
+  const o: Required<BenchApiOptions> = {
+    objects: envInt('K8TS_BENCH_API_OBJECTS') ?? 10_000,
+    gets: 10_000,
+    clients: envInt('K8TS_BENCH_API_CLIENTS') ?? 8,
+    watchers: 1_000,
+    fanoutWrites: 200,
+    stores,
+    ...opts,
+  };
   const lines: string[] = [];
   for (const kind of o.stores) lines.push(...(await benchOne(kind, o)));
   return lines;

@@ -9,6 +9,7 @@
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
 //   K8TS_BENCH_CPU_PROFILE=F.cpuprofile   the workloads' control plane profiled while the big Deployment runs
+//   K8TS_BENCH_HEAP_PROFILE=F.heapprofile  the workloads' control plane's live heap by allocation site (V8 sampling, from empty to the end)
 
 import os from 'node:os';
 import { benchApi } from './api.js';

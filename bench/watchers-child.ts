@@ -15,6 +15,8 @@ interface Setup {
   watchers: number;
 }
 
+const MODIFIED = Buffer.from('{"type":"MODIFIED"');
+const EMPTY = Buffer.alloc(0);
 const requests: import('node:http').ClientRequest[] = [];
 let counts = new Int32Array(0);
 let target = Number.POSITIVE_INFINITY;
@@ -49,17 +51,20 @@ function open(s: Setup): void {
         }
         if (++opened === s.watchers) process.send?.({ open: true });
         start();
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          let from = 0;
-          let nl: number;
-          while ((nl = buf.indexOf('\n', from)) >= 0) {
-            if (buf.startsWith('{"type":"MODIFIED"', from) && ++counts[w] === target && ++complete === s.watchers) checkDone();
-            from = nl + 1;
+        // Counted on the bytes (a native search), not decoded to text: one process reads every
+        // stream, and what it spends per byte should not be what the figure measures. The
+        // pattern cannot occur inside an event's object: quotes in JSON strings are escaped.
+        let carry = EMPTY;
+        res.on('data', (chunk: Buffer) => {
+          const buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+          let end = 0;
+          for (let at = buf.indexOf(MODIFIED); at >= 0; at = buf.indexOf(MODIFIED, end)) {
+            end = at + MODIFIED.length;
+            if (++counts[w] === target && ++complete === s.watchers) checkDone();
           }
-          buf = buf.slice(from);
+          // The tail that may hold the start of a match, past the last match counted (copied:
+          // a slice would hold the whole chunk).
+          carry = Buffer.from(buf.subarray(Math.max(end, buf.length - (MODIFIED.length - 1))));
         });
         res.on('error', (e) => fail(e));
         res.on('end', () => fail(new Error(`watch ${w} ended after ${counts[w]} events`)));

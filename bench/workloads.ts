@@ -18,7 +18,7 @@ import { RestClient, type WatchStream } from '../src/client/rest.js';
 import { type ClusterInfo, clusterFiles } from '../src/cluster/paths.js';
 import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { type WaitOptions, waitFor } from '../src/testing/wait.js';
-import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, procMemory, rate, stopChild } from './util.js';
+import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, processesCpuMs, procMemory, rate, stopChild } from './util.js';
 
 export interface BenchWorkloadsOptions {
   nodes: number;
@@ -46,44 +46,88 @@ interface Memory {
   rss: number;
   hwm: number;
   heapUsed: number;
+  /** V8's heap as reserved (used + free), and the bytes outside it: Buffers and other external memory. */
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
 }
 
-/** One short session on the child's V8 inspector: calls in order, each answered before the next. */
-async function inspect<T>(
-  wsUrl: string,
-  fn: (call: (method: string, params?: object) => Promise<Record<string, unknown>>) => Promise<T>,
-): Promise<T> {
+type InspectorCall = (method: string, params?: object) => Promise<Record<string, unknown>>;
+
+/** A session on the child's V8 inspector: calls in order, each answered before the next. */
+async function openInspector(wsUrl: string): Promise<{ call: InspectorCall; close(): void }> {
   const ws = new WebSocket(wsUrl, { maxPayload: 2 ** 31 });
   try {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    let id = 0;
-    const call = (method: string, params?: object): Promise<Record<string, unknown>> =>
-      new Promise((resolve, reject) => {
-        const my = ++id;
-        const onMessage = (data: WebSocket.RawData) => {
-          const m = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
-          if (m.id !== my) return;
-          ws.off('message', onMessage);
-          if (m.error) reject(new Error(`${method}: ${m.error.message}`));
-          else resolve(m.result ?? {});
-        };
-        ws.on('message', onMessage);
-        ws.send(JSON.stringify({ id: my, method, params }));
-      });
-    return await fn(call);
-  } finally {
+  } catch (e) {
     ws.close();
+    throw e;
+  }
+  let id = 0;
+  const call: InspectorCall = (method, params) =>
+    new Promise((resolve, reject) => {
+      const my = ++id;
+      const onMessage = (data: WebSocket.RawData) => {
+        const m = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
+        if (m.id !== my) return;
+        ws.off('message', onMessage);
+        if (m.error) reject(new Error(`${method}: ${m.error.message}`));
+        else resolve(m.result ?? {});
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ id: my, method, params }));
+    });
+  return { call, close: () => ws.close() };
+}
+
+/** One short session on the child's V8 inspector. */
+async function inspect<T>(wsUrl: string, fn: (call: InspectorCall) => Promise<T>): Promise<T> {
+  const session = await openInspector(wsUrl);
+  try {
+    return await fn(session.call);
+  } finally {
+    session.close();
   }
 }
 
-/** The child's V8 heap after a full GC. */
-async function inspectHeap(wsUrl: string): Promise<number> {
+/**
+ * V8's sampling heap profiler in the child from now on (K8TS_BENCH_HEAP_PROFILE names the
+ * .heapprofile to write): stop() collects garbage first, so the file holds the allocation
+ * sites of what is still alive, that is who owns the memory each node and pod costs.
+ */
+async function heapSampling(wsUrl: string | undefined, file: string | undefined): Promise<() => Promise<void>> {
+  if (!wsUrl || !file) return async () => {};
+  // The sampling belongs to the session that started it: it stays open until stop().
+  const session = await openInspector(wsUrl);
+  await session.call('HeapProfiler.enable');
+  // One sample per 32 KiB allocated on average: enough for per-pod shares, cheap to keep.
+  await session.call('HeapProfiler.startSampling', { samplingInterval: 32 * 1024 });
+  return async () => {
+    try {
+      await session.call('HeapProfiler.collectGarbage');
+      const { profile } = await session.call('HeapProfiler.stopSampling');
+      writeFileSync(file, JSON.stringify(profile));
+    } catch (e) {
+      console.error(`heap profile not written: ${(e as Error).message}`);
+    } finally {
+      session.close();
+    }
+  };
+}
+
+/** The child's V8 heap after a full GC, and what it holds outside that heap (process.memoryUsage()). */
+async function inspectHeap(wsUrl: string): Promise<{ heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }> {
   return inspect(wsUrl, async (call) => {
     await call('HeapProfiler.collectGarbage');
-    return (await call('Runtime.getHeapUsage')).usedSize as number;
+    const heapUsed = (await call('Runtime.getHeapUsage')).usedSize as number;
+    const r = (await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as {
+      result?: { value?: string };
+    };
+    const u = JSON.parse(r.result?.value ?? '{}') as Partial<NodeJS.MemoryUsage>;
+    return { heapUsed, heapTotal: u.heapTotal ?? NaN, external: u.external ?? NaN, arrayBuffers: u.arrayBuffers ?? NaN };
   });
 }
 
@@ -115,6 +159,8 @@ export interface Cluster {
   memory(): Promise<Memory>;
   /** Runs fn with the child's CPU profiler on, when K8TS_BENCH_CPU_PROFILE names a file. */
   profiled<T>(fn: () => Promise<T>): Promise<T>;
+  /** Starts the child's sampling heap profiler when K8TS_BENCH_HEAP_PROFILE names a file; the result writes it. */
+  heapSampling(): Promise<() => Promise<void>>;
   stop(): Promise<void>;
   logFile: string;
 }
@@ -232,12 +278,13 @@ export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'):
   const client = new RestClient({ server: info!.url, token, caData: ca, userAgent: 'k8ts-bench' });
   cleanup.add('bench client', () => client.close());
   const memory = async (): Promise<Memory> => {
-    const heapUsed = inspectorUrl ? await inspectHeap(inspectorUrl) : NaN;
+    const h = inspectorUrl ? await inspectHeap(inspectorUrl) : { heapUsed: NaN, heapTotal: NaN, external: NaN, arrayBuffers: NaN };
     const m = procMemory(child.pid!);
-    return { rss: m?.rss ?? NaN, hwm: m?.hwm ?? NaN, heapUsed };
+    return { rss: m?.rss ?? NaN, hwm: m?.hwm ?? NaN, ...h };
   };
   const profile = <T>(fn: () => Promise<T>) => profiled(inspectorUrl, process.env.K8TS_BENCH_CPU_PROFILE, fn);
-  return { child, client, memory, profiled: profile, stop, logFile };
+  const sampling = () => heapSampling(inspectorUrl, process.env.K8TS_BENCH_HEAP_PROFILE);
+  return { child, client, memory, profiled: profile, heapSampling: sampling, stop, logFile };
 }
 
 function isReady(p: KObject): boolean {
@@ -291,12 +338,13 @@ function writesLine(before: Map<string, number>, after: Map<string, number>, pod
 }
 
 const memLine = (label: string, m: Memory) =>
-  `${label}: RSS ${mib(m.rss)} (peak so far ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`;
+  `${label}: RSS ${mib(m.rss)} (peak so far ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC (of ${mib(m.heapTotal)} reserved), outside it ${mib(m.external)} (Buffers ${mib(m.arrayBuffers)})`;
 
 interface PodTracker {
   created: number;
   bound: Set<string>;
   ready: Set<string>;
+  running: Set<string>;
   firstBindAt: number;
   lastBindAt: number;
   lastCreateAt: number;
@@ -325,6 +373,7 @@ async function runDeployments(
   const ready0 = tr.ready.size;
   tr.firstBindAt = 0;
   const t = performance.now();
+  const cpu0 = processesCpuMs([cluster.child.pid!]);
   tr.progressAt = t;
   for (let i = 0; i < names.length; i++) await client.create(DEPLOYMENTS, deployment(names[i], Math.min(per, total - i * per)));
   const readyAt = new Map<string, number>();
@@ -365,6 +414,10 @@ async function runDeployments(
   } finally {
     clearInterval(progress);
   }
+  // The control plane's CPU (user + system, all its threads) over the run: a figure the other
+  // work on a shared machine moves far less than the rates, so changes show in it first.
+  const cpuMs = processesCpuMs([cluster.child.pid!]) - cpu0;
+  const wallMs = performance.now() - t;
   const created = tr.created - created0;
   const bound = tr.bound.size - bound0;
   const ready = tr.ready.size - ready0;
@@ -384,6 +437,9 @@ async function runDeployments(
   } else {
     lines.push(`${what}: all Ready (status.readyReplicas) ${fmtS(Math.max(...readyAt.values()))} after create`);
   }
+  lines.push(
+    `${what}: control plane CPU ${fmtS(cpuMs)} over ${fmtS(wallMs)} (${(cpuMs / wallMs).toFixed(2)} cores busy), ${bound > 0 ? (cpuMs / bound).toFixed(2) : 'n/a'} ms a pod bound`,
+  );
   return { lines };
 }
 
@@ -402,10 +458,12 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
   const { client } = cluster;
   let watch: WatchStream | undefined;
   const stopWatch = cleanup.add('pod watch', () => watch?.stop());
+  let stopHeapSampling: (() => Promise<void>) | undefined;
   try {
     await defaultServiceAccount(client);
     const m0 = await cluster.memory();
     lines.push(memLine('control plane, empty', m0));
+    stopHeapSampling = await cluster.heapSampling();
 
     // Nodes, as `k8ts nodes simulate N` asks for them.
     const t = performance.now();
@@ -423,6 +481,7 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
       created: 0,
       bound: new Set(),
       ready: new Set(),
+      running: new Set(),
       firstBindAt: 0,
       lastBindAt: 0,
       lastCreateAt: 0,
@@ -446,6 +505,8 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
           tr.lastBindAt = now;
           tr.progressAt = now;
         }
+        if (ev.type === 'DELETED') tr.running.delete(name);
+        else if ((p.status as { phase?: string } | undefined)?.phase === 'Running') tr.running.add(name);
         if (isReady(p) && !tr.ready.has(name)) {
           tr.ready.add(name);
           tr.lastReadyAt = now;
@@ -485,9 +546,17 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
     const perPod = (m2.rss - m1.rss) / podsNow;
     const heapPerNode = (m1.heapUsed - m0.heapUsed) / opts.nodes;
     const heapPerPod = (m2.heapUsed - m1.heapUsed) / podsNow;
+    const nodesNow = (await client.list(NODES)).items.length;
+    const running = tr.running.size;
+    lines.push(
+      `  at that point: ${fmtInt(nodesNow)} nodes, ${fmtInt(podsNow)} pods created by ReplicaSets, ${fmtInt(boundNow)} bound, ${fmtInt(running)} Running (status.phase), ${fmtInt(tr.ready.size)} Ready`,
+    );
     if (opts.nodes >= targetNodes && podsNow >= targetPods) {
       lines.push(
-        `memory at ${fmtInt(opts.nodes)} nodes / ${fmtInt(podsNow)} pods: RSS ${gib(m2.rss)} (peak ${gib(m2.hwm)})   [target < 4 GiB: ${m2.hwm < MEMORY_TARGET_BYTES ? 'met' : 'NOT met'}]`,
+        `memory at ${fmtInt(nodesNow)} nodes / ${fmtInt(podsNow)} pods (${fmtInt(running)} Running), measured: RSS ${gib(m2.rss)} (peak ${gib(m2.hwm)}), V8 heap used ${gib(m2.heapUsed)} after a full GC   [target < 4 GiB: ${m2.hwm < MEMORY_TARGET_BYTES ? 'met' : 'NOT met'}]`,
+      );
+      lines.push(
+        `  per node and pod: ${(perNode / 1024).toFixed(1)} KiB RSS/node, ${(perPod / 1024).toFixed(1)} KiB RSS/pod (heap ${(heapPerNode / 1024).toFixed(1)} KiB/node, ${(heapPerPod / 1024).toFixed(1)} KiB/pod)`,
       );
     } else {
       const rss = m0.rss + targetNodes * perNode + targetPods * perPod;
@@ -505,6 +574,7 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
     }
     return lines;
   } finally {
+    await stopHeapSampling?.();
     await stopWatch();
     await cluster.stop();
     await tmp.remove();

@@ -272,3 +272,24 @@ test('verbs a resource or subresource does not serve are 405, not another verb i
     await cp.client.delete({ ...POD, name: 'verbs' }, { gracePeriodSeconds: 0 }).catch(() => undefined);
   }
 });
+
+test("a binding sets the pod's node and PodScheduled but leaves its managedFields as they were (BindingREST)", async () => {
+  const POD = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
+  const created = await cp.client.create(POD, podManifest('bound-fields', 'nginx'));
+  try {
+    const res = await cp.client.create(
+      { ...POD, name: 'bound-fields', subresource: 'binding' },
+      { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bound-fields' }, target: { kind: 'Node', name: 'node-a' } },
+    );
+    assert.equal((res as { status?: string }).status, 'Success');
+    const pod = await cp.client.get<
+      KObject & { spec: { nodeName?: string }; status?: { conditions?: { type: string; status: string }[] } }
+    >({ ...POD, name: 'bound-fields' });
+    assert.equal(pod.spec.nodeName, 'node-a');
+    assert.equal(pod.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status, 'True');
+    assert.notEqual(pod.metadata.resourceVersion, created.metadata.resourceVersion, 'the binding was written');
+    assert.deepEqual(pod.metadata.managedFields, created.metadata.managedFields, 'no field manager entry for the binding');
+  } finally {
+    await cp.client.delete({ ...POD, name: 'bound-fields' }, { gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
+});

@@ -8,6 +8,7 @@
 // robfig/cron's standard syntax evaluated by src/api/cron.ts in the CronJob's time zone.
 
 import { parseSchedule, type Schedule, timeZoneError } from '../api/cron.js';
+import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
 import { CRONJOBS, type CronJob, JOBS, type Job } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
@@ -27,8 +28,6 @@ export interface CronJobControllerOptions {
   /** The clock (ms since the epoch), for tests that move time. */
   now?: () => number;
 }
-
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 
 /** getFinishedStatus: Complete or Failed, True. */
 function finishedStatus(job: Job): string | undefined {
@@ -140,7 +139,10 @@ export class CronJobController implements Reconciler {
     this.log = opts.log ?? (() => {});
     this.now = opts.now ?? Date.now;
     this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.recorder = new EventRecorder(client, { component: 'cronjob-controller', onError: (e) => this.log(`cronjob events: ${ERR(e)}`) });
+    this.recorder = new EventRecorder(client, {
+      component: 'cronjob-controller',
+      onError: (e) => this.log(`cronjob events: ${errorMessage(e)}`),
+    });
     this.cjInf = factory.informerFor<CronJob>({ ...CRONJOBS });
     this.jobInf = factory.informerFor<Job>({ ...JOBS });
     this.cjInf.addEventHandler({
@@ -331,7 +333,7 @@ export class CronJobController implements Reconciler {
         this.cjRef(cj),
         'Warning',
         'UnparseableSchedule',
-        `unparseable schedule: ${JSON.stringify(cj.spec.schedule)} : ${ERR(e)}`,
+        `unparseable schedule: ${JSON.stringify(cj.spec.schedule)} : ${errorMessage(e)}`,
       );
       return { changed };
     }
@@ -379,7 +381,7 @@ export class CronJobController implements Reconciler {
         try {
           job = await this.client.get<Job>({ ...JOBS, namespace: ref.namespace, name: ref.name });
         } catch (e) {
-          this.recorder.event(this.cjRef(cj), 'Warning', 'FailedGet', `Get job: ${ERR(e)}`);
+          this.recorder.event(this.cjRef(cj), 'Warning', 'FailedGet', `Get job: ${errorMessage(e)}`);
           return fail(e);
         }
         if (!(await this.deleteJob(cj, job))) fail(new Error(`could not replace job ${job.metadata.namespace}/${job.metadata.name}`));
@@ -394,7 +396,7 @@ export class CronJobController implements Reconciler {
     } catch (e) {
       if (isNamespaceTerminating(e)) fail(e);
       if (!isAlreadyExists(e)) {
-        this.recorder.event(this.cjRef(cj), 'Warning', 'FailedCreate', `Error creating job: ${ERR(e)}`);
+        this.recorder.event(this.cjRef(cj), 'Warning', 'FailedCreate', `Error creating job: ${errorMessage(e)}`);
         fail(e);
       }
       // Made by an earlier sync whose status update was lost: record it, if it is ours.
@@ -466,8 +468,8 @@ export class CronJobController implements Reconciler {
         { propagationPolicy: 'Background' },
       );
     } catch (e) {
-      this.recorder.event(this.cjRef(cj), 'Warning', 'FailedDelete', `Deleted job: ${ERR(e)}`);
-      this.log(`cronjob: deleting job ${objectKey(job)}: ${ERR(e)}`);
+      this.recorder.event(this.cjRef(cj), 'Warning', 'FailedDelete', `Deleted job: ${errorMessage(e)}`);
+      this.log(`cronjob: deleting job ${objectKey(job)}: ${errorMessage(e)}`);
       return false;
     }
     deleteFromActiveList(cj, job.metadata.uid);

@@ -7,6 +7,7 @@
 // (most likely the control plane's own network, not the nodes).
 
 import { type Condition, getCondition, podNodeName, withPodCondition } from '../api/conditions.js';
+import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
 import { matchTaint, nodeTaints, taintExists } from '../api/taints.js';
 import * as v1 from '../api/types.js';
@@ -15,6 +16,7 @@ import { EventRecorder } from '../client/events.js';
 import { TokenBucket } from '../client/flowcontrol.js';
 import { type Informer, POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type SharedInformerFactory } from '../client/informer.js';
 import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
+import { until } from '../client/wait.js';
 
 export interface NodeLifecycleOptions {
   /** How long a node may go without renewing its lease or status before it is Unknown (v1.32: 50 s). */
@@ -146,10 +148,8 @@ export class NodeLifecycleController {
   private readonly nodesToRetry = new Set<string>();
   private readonly zoneStates = new Map<string, ZoneState>();
   private readonly tainters = new Map<string, ZoneTainter>();
-  private monitorTimer?: NodeJS.Timeout;
-  private taintTimer?: NodeJS.Timeout;
-  private monitoring?: Promise<void>;
-  private tainting?: Promise<void>;
+  /** Stop the node health monitoring and the NoExecute tainting passes. */
+  private stopPasses: (() => Promise<void>)[] = [];
   private stopped = false;
 
   constructor(
@@ -170,7 +170,7 @@ export class NodeLifecycleController {
 
     this.recorder = new EventRecorder(client, {
       component: 'node-controller',
-      onError: (e) => this.log(`node-controller events: ${(e as Error)?.message ?? e}`),
+      onError: (e) => this.log(`node-controller events: ${errorMessage(e)}`),
     });
     this.nodes = factory.informerFor(v1.NODES);
     this.leases = factory.informerFor({ ...v1.LEASES, namespace: v1.NODE_LEASE_NAMESPACE });
@@ -197,31 +197,23 @@ export class NodeLifecycleController {
     this.stopped = false;
     this.nodeLoop.start();
     this.podLoop.start();
-    const monitor = (): void => {
-      if (this.stopped) return;
-      this.monitoring = this.monitorNodeHealth()
-        .catch((e) => this.log(`node-lifecycle: monitoring node health: ${(e as Error)?.message ?? e}`))
-        .finally(() => {
-          if (!this.stopped) this.monitorTimer = setTimeout(monitor, this.cfg.monitorPeriodMs);
-        });
-    };
-    monitor();
-    const taint = (): void => {
-      if (this.stopped) return;
-      this.tainting = this.doNoExecuteTaintingPass()
-        .catch((e) => this.log(`node-lifecycle: tainting: ${(e as Error)?.message ?? e}`))
-        .finally(() => {
-          if (!this.stopped) this.taintTimer = setTimeout(taint, NODE_EVICTION_PERIOD_MS);
-        });
-    };
-    taint();
+    this.stopPasses = [
+      until(
+        () => this.monitorNodeHealth(),
+        this.cfg.monitorPeriodMs,
+        (e) => this.log(`node-lifecycle: monitoring node health: ${errorMessage(e)}`),
+      ),
+      until(
+        () => this.doNoExecuteTaintingPass(),
+        NODE_EVICTION_PERIOD_MS,
+        (e) => this.log(`node-lifecycle: tainting: ${errorMessage(e)}`),
+      ),
+    ];
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.monitorTimer) clearTimeout(this.monitorTimer);
-    if (this.taintTimer) clearTimeout(this.taintTimer);
-    await Promise.all([this.monitoring, this.tainting, this.nodeLoop.stop(), this.podLoop.stop()]);
+    await Promise.all([...this.stopPasses.map((stop) => stop()), this.nodeLoop.stop(), this.podLoop.stop()]);
     await this.recorder.stop();
   }
 
@@ -343,7 +335,7 @@ export class NodeLifecycleController {
       );
       this.knownNodes.set(name, node);
       this.addZone(node);
-      await this.markNodeAsReachable(node).catch((e) => this.log(`node-lifecycle: ${name}: ${(e as Error)?.message ?? e}`));
+      await this.markNodeAsReachable(node).catch((e) => this.log(`node-lifecycle: ${name}: ${errorMessage(e)}`));
     }
     for (const [name, node] of [...this.knownNodes]) {
       if (seen.has(name)) continue;
@@ -368,7 +360,7 @@ export class NodeLifecycleController {
           result = await this.tryUpdateNodeHealth(node);
           break;
         } catch (e) {
-          if (!isConflict(e)) this.log(`node-lifecycle: updating health of node ${node.metadata.name}: ${(e as Error)?.message ?? e}`);
+          if (!isConflict(e)) this.log(`node-lifecycle: updating health of node ${node.metadata.name}: ${errorMessage(e)}`);
           try {
             node = await this.client.get({ ...v1.NODES, name: node.metadata.name! });
           } catch {
@@ -514,9 +506,7 @@ export class NodeLifecycleController {
         } else this.markNodeForTainting(node, 'Unknown');
         break;
       case 'True':
-        await this.markNodeAsReachable(node).catch((e) =>
-          this.log(`node-lifecycle: removing taints of ${name}: ${(e as Error)?.message ?? e}`),
-        );
+        await this.markNodeAsReachable(node).catch((e) => this.log(`node-lifecycle: removing taints of ${name}: ${errorMessage(e)}`));
         break;
     }
   }
@@ -573,7 +563,7 @@ export class NodeLifecycleController {
           continue;
         }
         const ok = await this.swapNodeControllerTaint(name, [add], [opposite]).catch((e) => {
-          this.log(`node-lifecycle: tainting ${name}: ${(e as Error)?.message ?? e}`);
+          this.log(`node-lifecycle: tainting ${name}: ${errorMessage(e)}`);
           return false;
         });
         if (ok) tainter.done(name);
@@ -692,7 +682,7 @@ export class NodeLifecycleController {
         this.recorder.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
       } catch (e) {
         if (isNotFound(e)) continue;
-        this.log(`node-lifecycle: marking pod ${pod.metadata.namespace}/${pod.metadata.name} not ready: ${(e as Error)?.message ?? e}`);
+        this.log(`node-lifecycle: marking pod ${pod.metadata.namespace}/${pod.metadata.name} not ready: ${errorMessage(e)}`);
         ok = false;
       }
     }

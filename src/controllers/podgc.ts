@@ -5,11 +5,13 @@
 // no kubelet is left to do it, then deleted with grace period 0.
 
 import { type Condition, isNodeReady, podNodeName, podPhase, withPodCondition } from '../api/conditions.js';
+import { errorMessage } from '../api/errors.js';
 import { type KObject, nowRFC3339 } from '../api/object.js';
 import { nodeTaints } from '../api/taints.js';
 import { NODES, PODS, TAINT_NODE_OUT_OF_SERVICE } from '../api/types.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
+import { until } from '../client/wait.js';
 import { parallelize } from './nodelifecycle.js';
 
 export interface PodGCOptions {
@@ -31,9 +33,7 @@ export class PodGCController {
   private readonly cfg: Required<Omit<PodGCOptions, 'log'>>;
   /** Node names pods point at that the cache lacks, with when that was first seen. */
   private readonly missingSince = new Map<string, number>();
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private stopPasses?: () => Promise<void>;
 
   constructor(
     private readonly client: RestClient,
@@ -51,22 +51,15 @@ export class PodGCController {
   }
 
   start(): void {
-    this.stopped = false;
-    const tick = (): void => {
-      if (this.stopped) return;
-      this.running = this.gc()
-        .catch((e) => this.log(`${this.name}: ${(e as Error)?.message ?? e}`))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.cfg.gcCheckPeriodMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.stopPasses = until(
+      () => this.gc(),
+      this.cfg.gcCheckPeriodMs,
+      (e) => this.log(`${this.name}: ${errorMessage(e)}`),
+    );
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.stopPasses?.();
   }
 
   /** One pass; exported for tests that do not want to wait for the period. */
@@ -126,7 +119,7 @@ export class PodGCController {
         if (isNotFound(e)) {
           deleted.add(name);
           this.missingSince.delete(name);
-        } else this.log(`${this.name}: getting node ${name}: ${(e as Error)?.message ?? e}`);
+        } else this.log(`${this.name}: getting node ${name}: ${errorMessage(e)}`);
       }
     }
     if (deleted.size === 0) return;
@@ -165,7 +158,7 @@ export class PodGCController {
       await this.client.delete(ref, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
     } catch (e) {
       if (isNotFound(e)) return;
-      this.log(`${this.name}: deleting pod ${ref.namespace}/${ref.name}: ${(e as Error)?.message ?? e}`);
+      this.log(`${this.name}: deleting pod ${ref.namespace}/${ref.name}: ${errorMessage(e)}`);
     }
   }
 }

@@ -9,8 +9,9 @@ import { claimKey, type PersistentVolumeClaim, podClaimNames } from '../api/pers
 import { PERSISTENTVOLUMECLAIMS, PODS } from '../api/types.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
-import { isNotFound, type RestClient } from '../client/rest.js';
+import type { RestClient } from '../client/rest.js';
 import { POD_PVC_INDEX, podPVCIndexFunc } from './persistentvolume.js';
+import { addFinalizer, isDeletionCandidate, needToAddFinalizer, removeFinalizer } from './protectionutil.js';
 
 export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
 
@@ -67,36 +68,13 @@ export class PVCProtectionController implements Reconciler {
   async reconcile(key: string): Promise<void> {
     const claim = this.pvcInf.get(key);
     if (!claim) return;
-    const fins = claim.metadata.finalizers ?? [];
     const ref = { ...PERSISTENTVOLUMECLAIMS, namespace: claim.metadata.namespace, name: claim.metadata.name };
-    if (!claim.metadata.deletionTimestamp) {
-      if (fins.includes(PVC_PROTECTION_FINALIZER)) return;
-      await this.patchFinalizers(ref, claim, [...fins, PVC_PROTECTION_FINALIZER]);
-      return;
-    }
-    if (!fins.includes(PVC_PROTECTION_FINALIZER)) return;
+    if (needToAddFinalizer(claim, PVC_PROTECTION_FINALIZER)) return addFinalizer(this.client, ref, claim, PVC_PROTECTION_FINALIZER);
+    if (!isDeletionCandidate(claim, PVC_PROTECTION_FINALIZER)) return;
     if (this.podInf.byIndex(POD_PVC_INDEX, key).some((p) => podUsesClaim(p, claim))) return;
     // The informer may not have seen a pod created a moment ago: ask the server.
     const live = await this.client.list({ ...PODS, namespace: claim.metadata.namespace });
     if (live.items.some((p) => podUsesClaim(p, claim))) return;
-    await this.patchFinalizers(
-      ref,
-      claim,
-      fins.filter((f) => f !== PVC_PROTECTION_FINALIZER),
-    );
-  }
-
-  private async patchFinalizers(ref: object, claim: KObject, finalizers: string[]): Promise<void> {
-    try {
-      // An update conditional on the resourceVersion (the role allows update, not patch): a
-      // claim changed meanwhile is a conflict, looked at again.
-      await this.client.update(
-        { ...(ref as { group: string; version: string; resource: string }) },
-        { ...claim, metadata: { ...claim.metadata, finalizers } },
-      );
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e;
-    }
+    await removeFinalizer(this.client, ref, claim, PVC_PROTECTION_FINALIZER);
   }
 }

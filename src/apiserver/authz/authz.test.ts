@@ -222,6 +222,82 @@ test('RBAC: escalation is refused; edit cannot grant cluster-admin; bind and esc
   );
 });
 
+test('RBAC: cluster kinds are checked cluster-wide, aggregationRule takes cluster-admin, updates unless only GC fields change', async (t) => {
+  const cp = await startTLSControlPlane();
+  t.after(() => cp.stop());
+  const clusterRole = (name: string, rules: object[], extra: object = {}) => ({
+    apiVersion: `${RBAC}/v1`,
+    kind: 'ClusterRole',
+    metadata: { name },
+    rules,
+    ...extra,
+  });
+  const clusterBinding = (name: string, user: string, role: string) => ({
+    apiVersion: `${RBAC}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: { name },
+    subjects: [{ kind: 'User', name: user }],
+    roleRef: { kind: 'ClusterRole', name: role },
+  });
+  const podReader = [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }];
+  // carol may write cluster roles and bindings (not escalate or bind) and read pods, nothing more.
+  await cp.admin.create(
+    rbac('clusterroles'),
+    clusterRole('rbac-writer', [
+      {
+        apiGroups: [RBAC],
+        resources: ['clusterroles', 'clusterrolebindings'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      },
+      ...podReader,
+    ]),
+  );
+  await cp.admin.create(rbac('clusterrolebindings'), clusterBinding('carol-rbac-writer', 'carol', 'rbac-writer'));
+  await cp.admin.create(rbac('clusterroles'), clusterRole('secret-reader', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]));
+  const carol = cp.clientFor('carol');
+  await waitFor('carol may create a ClusterRole within her rights', async () => {
+    try {
+      await carol.create(rbac('clusterroles'), clusterRole('pod-reader', podReader));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const grantMessage = (resource: string, name: string) =>
+    `${resource}.rbac.authorization.k8s.io "${name}" is forbidden: user "carol" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}`;
+  const e1 = await refusal(
+    carol.create(rbac('clusterroles'), clusterRole('secrets', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }])),
+  );
+  assert.equal(e1.code, 403);
+  assert.equal(e1.message, grantMessage('clusterroles', 'secrets'));
+  const e2 = await refusal(
+    carol.create(
+      rbac('clusterroles'),
+      clusterRole('gather', [], { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { gather: 'yes' } }] } }),
+    ),
+  );
+  assert.equal(e2.code, 403);
+  assert.match(e2.message, /"gather" is forbidden: must have cluster-admin privileges to use the aggregationRule$/);
+  const e3 = await refusal(carol.create(rbac('clusterrolebindings'), clusterBinding('carol-secrets', 'carol', 'secret-reader')));
+  assert.equal(e3.message, grantMessage('clusterrolebindings', 'carol-secrets'));
+  await carol.create(rbac('clusterrolebindings'), clusterBinding('carol-pods', 'carol', 'pod-reader'));
+
+  // An update of a role she could not have made is checked, unless it changes only what the garbage collector writes.
+  const stored = await carol.get({ ...rbac('clusterroles'), name: 'secret-reader' });
+  const e4 = await refusal(
+    carol.update(
+      { ...rbac('clusterroles'), name: 'secret-reader' },
+      { ...stored, metadata: { ...stored.metadata, labels: { by: 'carol' } } },
+    ),
+  );
+  assert.equal(e4.message, grantMessage('clusterroles', 'secret-reader'));
+  const kept = await carol.update(
+    { ...rbac('clusterroles'), name: 'secret-reader' },
+    { ...stored, metadata: { ...stored.metadata, finalizers: ['example.com/keep'] } },
+  );
+  assert.deepEqual(kept.metadata.finalizers, ['example.com/keep']);
+});
+
 test('impersonation: allowed for cluster-admin, refused without the impersonate verb', async (t) => {
   const cp = await startTLSControlPlane();
   t.after(() => cp.stop());

@@ -412,12 +412,12 @@ export class ProcessRuntime implements RuntimeService {
       if (this.isolated) {
         const nsFiles = hostNetwork ? ['ipc'] : ['net', 'uts', 'ipc'];
         for (const f of nsFiles) await writeFile(path.join(dir, f), '');
+        await mkdir(path.join(dir, 'shm'));
         const q = (x: string) => shq(x);
         const args = nsFiles.map((f) => `--${f}=${q(path.join(dir, f))}`).join(' ');
         // One set-up script, one process: every process spawned from the agent costs a fork of it.
         const script = [
           hostNetwork ? `unshare ${args} true` : `unshare ${args} hostname ${q(config.hostname)}`,
-          `mkdir ${q(path.join(dir, 'shm'))}`,
           `mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev shm ${q(path.join(dir, 'shm'))}`,
         ];
         if (!hostNetwork) {
@@ -623,7 +623,11 @@ export class ProcessRuntime implements RuntimeService {
     const mk = await spawner.run('mkfifo', ['-m', '0600', ...fifos]);
     if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
     await writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 });
-    await writeFile(path.join(dir, 'init.sh'), initScript(spec), { mode: 0o755 });
+    const init = initScript(spec);
+    // The writable layer's mount point is made here, not by a process of the container's start.
+    if (rootfsMounts?.some((m) => m.type !== 'bind')) await mkdir(path.join(dir, 'rw'));
+    for (const [name, text] of Object.entries(init.files)) await writeFile(path.join(dir, name), text);
+    await writeFile(path.join(dir, 'init.sh'), init.script, { mode: 0o755 });
     await this.tasks.add(rec);
     return id;
   }

@@ -1,31 +1,16 @@
 // RoleBindings, as kube-apiserver's pkg/registry/rbac/rolebinding (with policybased/storage.go's
 // escalation check): binding a role needs its rules held in the namespace, or the bind verb.
 
-import { isObject, type KObject } from '../../../api/object.js';
 import { defaultBinding, validateRoleBindingCreate, validateRoleBindingUpdate } from '../../../api/validation/rbac.js';
-import { checkBindingWrite } from '../../authz/rbac/escalation.js';
-import type { RoleRef } from '../../authz/rbac/types.js';
-import type { ApiServerContext } from '../context.js';
 import { defineResource } from '../rest.js';
-import type { RequestContext, Strategy } from '../strategy.js';
-import { onlyGCFieldsChanged } from './gcfields.js';
+import { bindingWriteCheck, policyBasedStrategy } from './policybased.js';
 import { roleBindingPrinter } from './printing.js';
 
-function check(b: KObject, ctx: RequestContext, api: ApiServerContext): void {
-  // A binding without a roleRef is refused by validation, which comes after.
-  if (!api.escalation || !isObject(b.roleRef)) return;
-  checkBindingWrite(api.escalation, ctx.user, 'rolebindings', b.metadata.namespace, b.metadata.name ?? '', b.roleRef as unknown as RoleRef);
-}
-
-export const strategy: Strategy = {
+export const strategy = policyBasedStrategy(bindingWriteCheck('rolebindings'), {
   defaults: defaultBinding,
-  prepareForCreate: check,
-  prepareForUpdate(b, old, ctx, api) {
-    if (!onlyGCFieldsChanged(b, old)) check(b, ctx, api);
-  },
   validate: validateRoleBindingCreate,
   validateUpdate: validateRoleBindingUpdate,
-};
+});
 
 export const resource = defineResource({
   info: {
