@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { KObject } from '../api/object.js';
+import * as v1 from '../api/types.js';
+import { NODES } from '../api/types.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -15,12 +17,11 @@ import { PersistentVolumeController } from './persistentvolume.js';
 import { PVCProtectionController } from './pvcprotection.js';
 import { PVProtectionController } from './pvprotection.js';
 
-const PVS = { group: '', version: 'v1', resource: 'persistentvolumes' };
-const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: 'default' };
-const SCS = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
-const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
-const EVENTS = { group: '', version: 'v1', resource: 'events', namespace: 'default' };
+const PVS = v1.PERSISTENTVOLUMES;
+const PVCS = { ...v1.PERSISTENTVOLUMECLAIMS, namespace: 'default' };
+const SCS = v1.STORAGECLASSES;
+const PODS = { ...v1.PODS, namespace: 'default' };
+const EVENTS = { ...v1.EVENTS, namespace: 'default' };
 
 let cp: TestControlPlane;
 let c: RestClient;
