@@ -7,7 +7,7 @@ import { NODES, type Taint } from '../api/types.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { SimulatedNodes } from '../node/simulated.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { startTestControlPlane, type TestControlPlane, testLog } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { NodeLifecycleController } from './nodelifecycle.js';
 import { PodGCController } from './podgc.js';
@@ -59,7 +59,7 @@ async function harness(
 ): Promise<Harness> {
   const cp = await startTestControlPlane();
   const client = cp.newClient('kube-controller-manager');
-  const log = process.env.K8TS_TEST_LOG ? (m: string) => console.error(m) : undefined;
+  const log = testLog;
   const factory = new SharedInformerFactory(client);
   const nlc = new NodeLifecycleController(client, factory, {
     nodeMonitorGracePeriodMs: 2000,
