@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
-import type { Job, Pod } from '../api/types.js';
+import { EVENTS, JOBS, type Job, PODS, type Pod } from '../api/types.js';
 import { serverPreferredResources } from '../client/discovery.js';
 import { SIMULATED_EXIT_CODE_ANNOTATION } from '../node/simulated.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane, testLog } from '../testing/controlplane.js';
@@ -14,10 +14,6 @@ import { waitFor } from '../testing/wait.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { JobController } from './job.js';
 import { TTLAfterFinishedController } from './ttlafterfinished.js';
-
-const PODS = { group: '', version: 'v1', resource: 'pods' };
-const JOBS = { group: 'batch', version: 'v1', resource: 'jobs' };
-const EVENTS = { group: '', version: 'v1', resource: 'events' };
 
 let cp: TestControlPlane;
 let cluster: SimulatedCluster;
