@@ -18,7 +18,7 @@ import { RestClient, type WatchStream } from '../src/client/rest.js';
 import { type ClusterInfo, clusterFiles } from '../src/cluster/paths.js';
 import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { type WaitOptions, waitFor } from '../src/testing/wait.js';
-import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, procMemory, rate, stopChild } from './util.js';
+import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, processesCpuMs, procMemory, rate, stopChild } from './util.js';
 
 export interface BenchWorkloadsOptions {
   nodes: number;
@@ -46,6 +46,10 @@ interface Memory {
   rss: number;
   hwm: number;
   heapUsed: number;
+  /** V8's heap as reserved (used + free), and the bytes outside it: Buffers and other external memory. */
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
 }
 
 type InspectorCall = (method: string, params?: object) => Promise<Record<string, unknown>>;
@@ -114,11 +118,16 @@ async function heapSampling(wsUrl: string | undefined, file: string | undefined)
   };
 }
 
-/** The child's V8 heap after a full GC. */
-async function inspectHeap(wsUrl: string): Promise<number> {
+/** The child's V8 heap after a full GC, and what it holds outside that heap (process.memoryUsage()). */
+async function inspectHeap(wsUrl: string): Promise<{ heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }> {
   return inspect(wsUrl, async (call) => {
     await call('HeapProfiler.collectGarbage');
-    return (await call('Runtime.getHeapUsage')).usedSize as number;
+    const heapUsed = (await call('Runtime.getHeapUsage')).usedSize as number;
+    const r = (await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as {
+      result?: { value?: string };
+    };
+    const u = JSON.parse(r.result?.value ?? '{}') as Partial<NodeJS.MemoryUsage>;
+    return { heapUsed, heapTotal: u.heapTotal ?? NaN, external: u.external ?? NaN, arrayBuffers: u.arrayBuffers ?? NaN };
   });
 }
 
@@ -269,9 +278,9 @@ export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'):
   const client = new RestClient({ server: info!.url, token, caData: ca, userAgent: 'k8ts-bench' });
   cleanup.add('bench client', () => client.close());
   const memory = async (): Promise<Memory> => {
-    const heapUsed = inspectorUrl ? await inspectHeap(inspectorUrl) : NaN;
+    const h = inspectorUrl ? await inspectHeap(inspectorUrl) : { heapUsed: NaN, heapTotal: NaN, external: NaN, arrayBuffers: NaN };
     const m = procMemory(child.pid!);
-    return { rss: m?.rss ?? NaN, hwm: m?.hwm ?? NaN, heapUsed };
+    return { rss: m?.rss ?? NaN, hwm: m?.hwm ?? NaN, ...h };
   };
   const profile = <T>(fn: () => Promise<T>) => profiled(inspectorUrl, process.env.K8TS_BENCH_CPU_PROFILE, fn);
   const sampling = () => heapSampling(inspectorUrl, process.env.K8TS_BENCH_HEAP_PROFILE);
@@ -329,7 +338,7 @@ function writesLine(before: Map<string, number>, after: Map<string, number>, pod
 }
 
 const memLine = (label: string, m: Memory) =>
-  `${label}: RSS ${mib(m.rss)} (peak so far ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`;
+  `${label}: RSS ${mib(m.rss)} (peak so far ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC (of ${mib(m.heapTotal)} reserved), outside it ${mib(m.external)} (Buffers ${mib(m.arrayBuffers)})`;
 
 interface PodTracker {
   created: number;
@@ -364,6 +373,7 @@ async function runDeployments(
   const ready0 = tr.ready.size;
   tr.firstBindAt = 0;
   const t = performance.now();
+  const cpu0 = processesCpuMs([cluster.child.pid!]);
   tr.progressAt = t;
   for (let i = 0; i < names.length; i++) await client.create(DEPLOYMENTS, deployment(names[i], Math.min(per, total - i * per)));
   const readyAt = new Map<string, number>();
@@ -404,6 +414,10 @@ async function runDeployments(
   } finally {
     clearInterval(progress);
   }
+  // The control plane's CPU (user + system, all its threads) over the run: a figure the other
+  // work on a shared machine moves far less than the rates, so changes show in it first.
+  const cpuMs = processesCpuMs([cluster.child.pid!]) - cpu0;
+  const wallMs = performance.now() - t;
   const created = tr.created - created0;
   const bound = tr.bound.size - bound0;
   const ready = tr.ready.size - ready0;
@@ -423,6 +437,9 @@ async function runDeployments(
   } else {
     lines.push(`${what}: all Ready (status.readyReplicas) ${fmtS(Math.max(...readyAt.values()))} after create`);
   }
+  lines.push(
+    `${what}: control plane CPU ${fmtS(cpuMs)} over ${fmtS(wallMs)} (${(cpuMs / wallMs).toFixed(2)} cores busy), ${bound > 0 ? (cpuMs / bound).toFixed(2) : 'n/a'} ms a pod bound`,
+  );
   return { lines };
 }
 
