@@ -236,6 +236,7 @@ export class ProcessRuntime implements RuntimeService {
    */
   private readonly sandboxRecords = new Map<string, Readonly<SandboxRecord>>();
   private sandboxesLoaded?: Promise<void>;
+  private sandboxesMount?: Promise<void>;
 
   constructor(opts: ProcessRuntimeOptions) {
     this.writableDefault = opts.writableLayerBytes ?? 1024 ** 3;
@@ -395,10 +396,29 @@ export class ProcessRuntime implements RuntimeService {
 
   // ---- sandboxes -----------------------------------------------------------------------------
 
+  /**
+   * The sandboxes' folder as a mount point of its own (made private), so that every pod's
+   * namespace files and shm are mounts under one mount: a new container's mount namespace, a copy
+   * of the host's, drops them all with one lazy umount (init.sh), where one umount per mount cost
+   * an RCU grace period each and made every start O(pods) (0.3 s of CPU at 100 pods). Made before
+   * the first sandbox, and only then: over sandboxes an earlier agent left running, the mount
+   * would hide their namespace files; those containers drop the mounts one by one, as before.
+   */
+  private ensureSandboxesMount(): Promise<void> {
+    this.sandboxesMount ??= (async () => {
+      const dir = path.join(this.stateDir, 'sandboxes');
+      await mkdir(dir, { recursive: true });
+      if ([...mountPoints()].some((m) => m === dir || m.startsWith(`${dir}/`))) return;
+      await run('mount', ['--bind', '--make-private', dir, dir]).catch((e) => this.log(`sandboxes folder: ${(e as Error).message}`));
+    })();
+    return this.sandboxesMount;
+  }
+
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     await this.ready;
     const id = randomBytes(16).toString('hex');
     const dir = this.sandboxDir(id);
+    if (this.isolated) await this.ensureSandboxesMount();
     await mkdir(dir, { recursive: true });
     const hostNetwork = !!config.hostNetwork;
     const rec: SandboxRecord = { id, config, createdAt: Date.now(), state: 'SANDBOX_READY', isolated: this.isolated, creating: true };
