@@ -2,7 +2,7 @@
 // generator then runs on the other core instead of sharing the server's event loop.
 // Started with fork(): argv is <store kind> <data dir> [tls]; it answers {url, token, ca} over
 // IPC once it listens (ca: the PEM CA its serving certificate chains to, with tls), {memory}
-// when sent 'memory', and stops when sent 'stop' or when its parent goes. Sent
+// when sent 'memory', {cpu} (process.cpuUsage(), microseconds) when sent 'cpu', and stops when sent 'stop' or when its parent goes. Sent
 // {profile: 'start'} and then {profile: 'stop', file}, it writes a CPU profile of what it did
 // in between to file (node:inspector, as --cpu-prof writes) and answers {profiled: file}: one
 // phase of the bench, the fan-out, can then be profiled alone.
@@ -61,6 +61,10 @@ process.on('message', (m: unknown) => {
   if (m === 'stop') void stop();
   if (typeof m === 'object' && m !== null && 'profile' in m)
     profile(m as { profile: 'start' | 'stop'; file?: string }).catch((e: Error) => process.send?.({ profileError: e.message }));
+  if (m === 'cpu') {
+    const u = process.cpuUsage();
+    process.send?.({ cpu: { user: u.user, system: u.system } });
+  }
   if (m === 'memory') {
     global.gc?.();
     const u = process.memoryUsage();

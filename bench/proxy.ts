@@ -24,7 +24,7 @@ import type { NftablesProxier } from '../src/proxy/nftables/proxier.js';
 import { nftablesUnavailableReason, ProxyServer } from '../src/proxy/server.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
 import { waitFor } from '../src/testing/wait.js';
-import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, percentile } from './util.js';
+import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, percentile, processesCpuMs } from './util.js';
 
 const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: 'default' };
 
@@ -245,20 +245,6 @@ function podProcesses(ip: string): number[] {
     }
   }
   return pids;
-}
-
-/** CPU (user + system, ms) used so far by these processes. */
-function processesCpuMs(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      /* exited */
-    }
-  }
-  return (ticks * 1000) / 100;
 }
 
 /**

@@ -46,6 +46,20 @@ export function procMemory(pid: number): { rss: number; hwm: number } | undefine
   }
 }
 
+/** CPU (user + system, ms) used so far by these processes. */
+export function processesCpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* exited */
+    }
+  }
+  return (ticks * 1000) / 100;
+}
+
 /**
  * Everything a bench starts registers how to undo it here, so one failure (or Ctrl-C) still
  * ends every child process and removes every temp dir, bridge and namespace.

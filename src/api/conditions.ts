@@ -28,7 +28,11 @@ export function conditionsOf(obj: KObject): Condition[] {
 }
 
 export function getCondition(obj: KObject, type: string): Condition | undefined {
-  return conditionsOf(obj).find((c) => c.type === type);
+  // A loop, not find(): controllers ask this of every pod they own on each sync.
+  const cs = (obj.status as { conditions?: Condition[] } | undefined)?.conditions;
+  if (!Array.isArray(cs)) return undefined;
+  for (const c of cs) if (c.type === type) return c;
+  return undefined;
 }
 
 /** nodeutil.IsNodeReady. */

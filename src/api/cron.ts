@@ -8,6 +8,7 @@
 
 import { createRequire } from 'node:module';
 import type { CronExpression } from 'cron-parser';
+import { errorMessage } from './errors.js';
 
 let cronParser: typeof import('cron-parser').CronExpressionParser | undefined;
 /** cron-parser (with luxon for time zones), loaded by the first schedule parsed, not at every API server start (#13). */
@@ -167,6 +168,6 @@ function parseFive(expr: string, timeZone: string | undefined): Schedule {
   try {
     return new CronSchedule(CronExpressionParser().parse(expr, { tz: timeZone || localTimeZone(), currentDate: new Date(0) }));
   } catch (e) {
-    throw new Error((e as Error)?.message ?? String(e));
+    throw new Error(errorMessage(e));
   }
 }

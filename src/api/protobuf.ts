@@ -8,7 +8,7 @@
 
 import protobuf from 'protobufjs/minimal.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { errors, StatusError } from './errors.js';
+import { errorMessage, errors, StatusError } from './errors.js';
 import { apiVersionOf, type KObject, splitApiVersion } from './object.js';
 import { getType, isScalar, isSpecial as isSpecialType, jsonFields, typeForKind } from './schema/index.js';
 import type { FieldDef, FieldType, ScalarType, SpecialType, TypeDef } from './schema/types.js';
@@ -73,7 +73,7 @@ function guard<T>(fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof StatusError) throw e;
-    throw errors.badRequest(`unable to decode the protobuf body: ${e instanceof Error ? e.message : String(e)}`);
+    throw errors.badRequest(`unable to decode the protobuf body: ${errorMessage(e)}`);
   }
 }
 
@@ -383,7 +383,7 @@ function parseJson(raw: Uint8Array, what: string): unknown {
   try {
     return JSON.parse(Buffer.from(raw).toString('utf8'));
   } catch (e) {
-    throw errors.badRequest(`${what} does not hold valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw errors.badRequest(`${what} does not hold valid JSON: ${errorMessage(e)}`);
   }
 }
 

@@ -515,6 +515,19 @@ test('pod create: volume item paths and subPaths stay inside their volume (issue
       ['spec.volumes[0].projected.sources[0].secret.items[0].path: Invalid value: "/x": must be a relative path'],
     ],
     [
+      'projected secret without a name, and a path a config map gives again',
+      vol({
+        projected: {
+          defaultMode: 420,
+          sources: [{ secret: { items: [{ key: 'k', path: 'a' }] } }, { configMap: { name: 'c', items: [{ key: 'k', path: 'a' }] } }],
+        },
+      }),
+      [
+        'spec.volumes[0].projected.sources[0].secret.name: Required value',
+        'spec.volumes[0].projected: Invalid value: "c": conflicting duplicate paths',
+      ],
+    ],
+    [
       'projected downwardAPI item',
       vol({
         projected: {

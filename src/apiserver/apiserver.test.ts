@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
+import * as v1 from '../api/types.js';
 import { isApiError, RestClient } from '../client/rest.js';
 import { MemoryStore } from '../store/memory.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
@@ -12,7 +13,7 @@ import { adminUser } from './authn/user.js';
 import { ApiServer } from './server.js';
 
 let cp: TestControlPlane;
-const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' };
+const CM = { ...v1.CONFIGMAPS, namespace: 'default' };
 before(async () => {
   cp = await startTestControlPlane();
 });
@@ -270,5 +271,26 @@ test('verbs a resource or subresource does not serve are 405, not another verb i
     assert.equal(pod.spec.nodeName, undefined, 'the refused binding left the pod unbound');
   } finally {
     await cp.client.delete({ ...POD, name: 'verbs' }, { gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
+});
+
+test("a binding sets the pod's node and PodScheduled but leaves its managedFields as they were (BindingREST)", async () => {
+  const POD = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
+  const created = await cp.client.create(POD, podManifest('bound-fields', 'nginx'));
+  try {
+    const res = await cp.client.create(
+      { ...POD, name: 'bound-fields', subresource: 'binding' },
+      { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bound-fields' }, target: { kind: 'Node', name: 'node-a' } },
+    );
+    assert.equal((res as { status?: string }).status, 'Success');
+    const pod = await cp.client.get<
+      KObject & { spec: { nodeName?: string }; status?: { conditions?: { type: string; status: string }[] } }
+    >({ ...POD, name: 'bound-fields' });
+    assert.equal(pod.spec.nodeName, 'node-a');
+    assert.equal(pod.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status, 'True');
+    assert.notEqual(pod.metadata.resourceVersion, created.metadata.resourceVersion, 'the binding was written');
+    assert.deepEqual(pod.metadata.managedFields, created.metadata.managedFields, 'no field manager entry for the binding');
+  } finally {
+    await cp.client.delete({ ...POD, name: 'bound-fields' }, { gracePeriodSeconds: 0 }).catch(() => undefined);
   }
 });

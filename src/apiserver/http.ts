@@ -1,7 +1,7 @@
 // Small HTTP helpers for the API server: bounded body reading and Status/JSON responses.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errors, StatusError } from '../api/errors.js';
+import { errorMessage, errors, StatusError } from '../api/errors.js';
 import { deepFreeze } from '../api/object.js';
 import { objectSinkOf } from './objectsink.js';
 
@@ -128,7 +128,7 @@ function writeJSONBody(res: ServerResponse, code: number, text: string, headers:
 }
 
 export function writeError(res: ServerResponse, err: unknown): void {
-  const se = err instanceof StatusError ? err : errors.internal(err instanceof Error ? err.message : String(err));
+  const se = err instanceof StatusError ? err : errors.internal(errorMessage(err));
   // As ErrorNegotiated: a Status that says when to retry says it in Retry-After too (client-go waits and retries).
   const retry = se.details?.retryAfterSeconds;
   writeJSON(res, se.code, se.toStatus(), retry && retry > 0 ? { 'Retry-After': String(retry) } : {});

@@ -100,6 +100,33 @@ describe('WatchCache', () => {
     );
   });
 
+  test('objects share what they repeat (frozen), keep their root and metadata their own, and read back as stored', async () => {
+    const spec = { containers: [{ name: 'web', image: 'nginx:1.27' }], nodeName: 'n1' };
+    const managedFields = [{ manager: 'm', operation: 'Update', fieldsV1: { 'f:spec': { 'f:containers': {} } } }];
+    const fill = async (store: Store) => {
+      await store.create('/registry/pods/ns1/a', pod('ns1', 'a', { spec }));
+      await store.create('/registry/pods/ns1/b', pod('ns1', 'b', { spec: { ...spec, nodeName: 'n2' } }));
+    };
+    await withCache(
+      async ({ store, cache }) => {
+        const written = await store.create('/registry/pods/ns1/c', pod('ns1', 'c', { spec, metadata: { name: 'c', managedFields } }));
+        await cache.waitForRevision(written.modRevision, 1000);
+        const [a, b, c] = cache.list().items;
+        assert.equal(a.spec, c.spec, 'equal specs are one object');
+        assert.notEqual(a.spec, b.spec);
+        assert.equal((a.spec as typeof spec).containers, (b.spec as typeof spec).containers);
+        assert.ok(Object.isFrozen(a.spec));
+        assert.ok(!Object.isFrozen(a) && !Object.isFrozen(a.metadata));
+        assert.deepEqual(c.metadata.managedFields, managedFields);
+        assert.ok(Object.isFrozen(c.metadata.managedFields));
+        const { resourceVersion, ...meta } = c.metadata;
+        assert.equal(resourceVersion, String(written.modRevision));
+        assert.equal(JSON.stringify({ ...c, metadata: meta }), pod('ns1', 'c', { spec, metadata: { name: 'c', managedFields } }));
+      },
+      { fill },
+    );
+  });
+
   test('events: ADDED, MODIFIED with the previous object, DELETED at the deletion revision', async () => {
     await withCache(async ({ store, cache }) => {
       const got: CacheEvent[] = [];

@@ -9,6 +9,7 @@
 import type { KObject } from '../api/object.js';
 import { lowerBound } from '../store/keyrange.js';
 import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
+import { Interner } from './intern.js';
 
 export interface CacheEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -54,6 +55,11 @@ interface RevisionWaiter {
   timer: NodeJS.Timeout;
 }
 
+/** An object's own: the root's metadata (its children are interned one by one) ... */
+const OWN_FIELDS: ReadonlySet<string> = new Set(['metadata']);
+/** ... and in it what names this object alone. */
+const OWN_METADATA: ReadonlySet<string> = new Set(['name', 'uid', 'resourceVersion', 'creationTimestamp', 'selfLink']);
+
 /** How often a waiting read asks the store how far it is, to learn of writes elsewhere. */
 const PROGRESS_INTERVAL_MS = 50;
 const MAX_RESTART_DELAY_MS = 5000;
@@ -69,6 +75,8 @@ export class WatchCache {
   private current = 0;
   private readonly historySize: number;
   private readonly convert?: (obj: KObject) => void;
+  /** What the decoded objects repeat (managedFields, spec, conditions), held once (intern.ts). */
+  private readonly interner = new Interner();
   private watchers = new Set<CacheWatcher>();
   /** The watchers as an array, rebuilt on change, so dispatch survives (un)registration in callbacks. */
   private watcherList: CacheWatcher[] | null = null;
@@ -224,7 +232,7 @@ export class WatchCache {
     if (this.stopped) return;
     const objects = new Map<string, KObject>();
     for (const kv of res.kvs) {
-      const obj = decode(kv.value, kv.modRevision, kv.key, this.convert);
+      const obj = this.decode(kv.value, kv.modRevision, kv.key);
       if (obj) objects.set(kv.key, obj);
     }
     this.objects = objects;
@@ -296,7 +304,7 @@ export class WatchCache {
     const prev = this.objects.get(key);
     let cacheEvent: CacheEvent | undefined;
     if (ev.type === 'put') {
-      const obj = decode(ev.kv.value, revision, key, this.convert);
+      const obj = this.decode(ev.kv.value, revision, key);
       if (obj) {
         if (!prev) this.keys.splice(lowerBound(this.keys, key), 0, key);
         this.objects.set(key, obj);
@@ -307,7 +315,7 @@ export class WatchCache {
     } else {
       const last = prev
         ? { ...prev, metadata: { ...prev.metadata, resourceVersion: String(revision) } }
-        : decode(ev.kv.value, revision, key, this.convert);
+        : this.decode(ev.kv.value, revision, key);
       if (prev) {
         this.objects.delete(key);
         const i = lowerBound(this.keys, key);
@@ -325,6 +333,20 @@ export class WatchCache {
       }
     }
     this.resolveWaiters();
+  }
+
+  /**
+   * The stored object as the cache keeps it: its parts shared with the other cached objects
+   * that repeat them (frozen), its root and metadata its own; the names that only this object
+   * has are not put in the interner's table.
+   */
+  private decode(value: string, revision: number, key: string): KObject | undefined {
+    const obj = decode(value, revision, key, this.convert);
+    if (!obj) return undefined;
+    this.interner.internChildren(obj as unknown as Record<string, unknown>, OWN_FIELDS);
+    if (typeof obj.metadata === 'object' && obj.metadata !== null && !Array.isArray(obj.metadata))
+      this.interner.internChildren(obj.metadata as Record<string, unknown>, OWN_METADATA);
+    return obj;
   }
 
   private deliver(w: CacheWatcher, ev: CacheEvent): void {

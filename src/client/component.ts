@@ -4,6 +4,7 @@
 // names the component in its user agent, and the shared informers it caches with
 // (informers.WithTransform dropping managedFields, which components never read: memory).
 
+import { errorMessage } from '../api/errors.js';
 import { SharedInformerFactory, stripManagedFields } from './informer.js';
 import { RestClient, type RestClientOptions } from './rest.js';
 
@@ -29,7 +30,7 @@ export function componentClient(c: ComponentConnection, userAgent: string): Rest
 /** The component's shared informers: managedFields dropped from what they cache, errors to log. */
 export function componentInformerFactory(client: RestClient, log?: (msg: string) => void): SharedInformerFactory {
   return new SharedInformerFactory(client, {
-    onError: (e) => log?.(`informer: ${(e as Error)?.message ?? String(e)}`),
+    onError: (e) => log?.(`informer: ${errorMessage(e)}`),
     transform: stripManagedFields,
   });
 }

@@ -2,6 +2,7 @@
 // into a rate-limited work queue; workers reconcile one key at a time, level-triggered, and
 // requeue with back-off on error.
 
+import { errorMessage } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { EventRecorder } from './events.js';
 import { objectKey } from './informer.js';
@@ -43,7 +44,7 @@ export class ControllerLoop {
         this.queue.forget(key);
         if (typeof again === 'number' && again >= 0) this.queue.addAfter(key, again);
       } catch (e) {
-        this.log(`${this.r.name}: ${key}: ${(e as Error)?.message ?? String(e)}`);
+        this.log(`${this.r.name}: ${key}: ${errorMessage(e)}`);
         this.queue.addRateLimited(key);
       } finally {
         this.queue.done(key);
@@ -84,7 +85,7 @@ export abstract class Controller implements Reconciler {
     this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
     this.recorder = new EventRecorder(client, {
       component,
-      onError: (e) => this.log(`${name} events: ${(e as Error)?.message ?? String(e)}`),
+      onError: (e) => this.log(`${name} events: ${errorMessage(e)}`),
     });
   }
 

@@ -57,13 +57,32 @@ test('a Deployment runs to Ready on simulated nodes with every component in-proc
     },
     60_000,
   );
-  // Each component wrote as itself: the ReplicaSet controller made the pods, the scheduler bound
-  // them, the simulated kubelet wrote their status (field managers from their user agents).
+  // Each component wrote as itself (field managers from their user agents): the ReplicaSet
+  // controller made the pods, the simulated kubelet wrote their status. The scheduler's binding
+  // leaves no entry on the pod (BindingREST updates the store past the field manager), so its
+  // identity shows on what it created: the Scheduled Event about each pod.
   for (const pod of pods) {
     const managers = new Set((pod.metadata.managedFields ?? []).map((m) => m.manager));
     assert.ok(managers.has('kube-controller-manager'), `managers of ${pod.metadata.name}: ${[...managers]}`);
-    assert.ok(managers.has('kube-scheduler'), `managers of ${pod.metadata.name}: ${[...managers]}`);
+    assert.ok(managers.has('k8ts-simulated-nodes'), `managers of ${pod.metadata.name}: ${[...managers]}`);
+    assert.ok(!managers.has('kube-scheduler'), `managers of ${pod.metadata.name}: ${[...managers]}`);
   }
+  const scheduled = await waitFor(
+    "the scheduler's 3 Scheduled events",
+    async () => {
+      const list = await admin.list<KObject>(
+        { group: '', version: 'v1', resource: 'events', namespace: 'default' },
+        { fieldSelector: 'reason=Scheduled' },
+      );
+      return list.items.length === 3 ? list.items : undefined;
+    },
+    30_000,
+  );
+  for (const ev of scheduled)
+    assert.deepEqual(
+      (ev.metadata.managedFields ?? []).map((m) => m.manager),
+      ['kube-scheduler'],
+    );
   const rs = await admin.list({ group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' });
   assert.equal(rs.items.length, 1);
   assert.equal((rs.items[0].status as { readyReplicas?: number }).readyReplicas, 3);

@@ -3,6 +3,7 @@
 // nodes that stop heartbeating), so `k8ts nodes simulate N` can change it from
 // any machine through the API; the control plane's SimulatedNodes follow it, level-triggered.
 
+import { errorMessage } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { CONFIGMAPS } from '../api/types.js';
 import type { SharedInformerFactory } from '../client/informer.js';
@@ -71,7 +72,7 @@ export class SimulatedNodesFollower {
           else if (!silent.has(name) && this.sim.isSilent(name)) this.sim.resumeHeartbeat(name);
         }
       })
-      .catch((e) => this.log(`simulated nodes: ${(e as Error)?.message ?? String(e)}`));
+      .catch((e) => this.log(`simulated nodes: ${errorMessage(e)}`));
   }
 
   start(): void {

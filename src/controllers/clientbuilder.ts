@@ -5,6 +5,7 @@
 // manager asks the TokenRequest API for and renews before it expires. What a controller may do
 // is then its system:controller:<name> ClusterRole (bootstrap policy), nothing more.
 
+import { errorMessage } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { SERVICEACCOUNTS } from '../api/types.js';
 import { isApiError, RestClient, type RestClientOptions } from '../client/rest.js';
@@ -66,7 +67,7 @@ export class ServiceAccountClientBuilder implements ControllerClientBuilder {
           })
           // Try again soon; the current token still has a fifth of its life.
           .catch((e) => {
-            this.log?.(`controller credentials for ${name}: ${(e as Error)?.message ?? String(e)}`);
+            this.log?.(`controller credentials for ${name}: ${errorMessage(e)}`);
             renew(10_000);
           });
       }, inMs);

@@ -8,10 +8,10 @@
 // robfig/cron's standard syntax evaluated by src/api/cron.ts in the CronJob's time zone.
 
 import { parseSchedule, type Schedule, timeZoneError } from '../api/cron.js';
+import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
 import { CRONJOBS, type CronJob, JOBS, type Job } from '../api/types.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
-import { EventRecorder } from '../client/events.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
 import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
 import { findCondition } from './job-util.js';
@@ -21,14 +21,10 @@ export const CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronj
 /** nextScheduleDelta: a little after the scheduled time, for clocks that drift. */
 const NEXT_SCHEDULE_DELTA_MS = 100;
 
-export interface CronJobControllerOptions {
-  log?: (m: string) => void;
-  workers?: number;
+export interface CronJobControllerOptions extends ControllerOptions {
   /** The clock (ms since the epoch), for tests that move time. */
   now?: () => number;
 }
-
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 
 /** getFinishedStatus: Complete or Failed, True. */
 function finishedStatus(job: Job): string | undefined {
@@ -123,13 +119,9 @@ export function nextScheduleDelay(cj: CronJob, now: number, sched: Schedule): nu
 /** getTimeHashInMinutes: the Job's name suffix for a scheduled time. */
 export const jobNameFor = (cj: CronJob, scheduled: number): string => `${cj.metadata.name}-${Math.floor(scheduled / 60_000)}`;
 
-export class CronJobController implements Reconciler {
-  readonly name = 'cronjob';
-  readonly loop: ControllerLoop;
+export class CronJobController extends Controller {
   private readonly cjInf: Informer<CronJob>;
   private readonly jobInf: Informer<Job>;
-  private readonly recorder: EventRecorder;
-  private readonly log: (m: string) => void;
   private readonly now: () => number;
 
   constructor(
@@ -137,10 +129,8 @@ export class CronJobController implements Reconciler {
     factory: SharedInformerFactory,
     opts: CronJobControllerOptions = {},
   ) {
-    this.log = opts.log ?? (() => {});
+    super('cronjob', client, 'cronjob-controller', opts);
     this.now = opts.now ?? Date.now;
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.recorder = new EventRecorder(client, { component: 'cronjob-controller', onError: (e) => this.log(`cronjob events: ${ERR(e)}`) });
     this.cjInf = factory.informerFor<CronJob>({ ...CRONJOBS });
     this.jobInf = factory.informerFor<Job>({ ...JOBS });
     this.cjInf.addEventHandler({
@@ -159,15 +149,6 @@ export class CronJobController implements Reconciler {
       },
       onDelete: (j) => this.jobChanged(j),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.recorder.stop();
   }
 
   private cjRef(cj: KObject): KObject {
@@ -331,7 +312,7 @@ export class CronJobController implements Reconciler {
         this.cjRef(cj),
         'Warning',
         'UnparseableSchedule',
-        `unparseable schedule: ${JSON.stringify(cj.spec.schedule)} : ${ERR(e)}`,
+        `unparseable schedule: ${JSON.stringify(cj.spec.schedule)} : ${errorMessage(e)}`,
       );
       return { changed };
     }
@@ -379,7 +360,7 @@ export class CronJobController implements Reconciler {
         try {
           job = await this.client.get<Job>({ ...JOBS, namespace: ref.namespace, name: ref.name });
         } catch (e) {
-          this.recorder.event(this.cjRef(cj), 'Warning', 'FailedGet', `Get job: ${ERR(e)}`);
+          this.recorder.event(this.cjRef(cj), 'Warning', 'FailedGet', `Get job: ${errorMessage(e)}`);
           return fail(e);
         }
         if (!(await this.deleteJob(cj, job))) fail(new Error(`could not replace job ${job.metadata.namespace}/${job.metadata.name}`));
@@ -394,7 +375,7 @@ export class CronJobController implements Reconciler {
     } catch (e) {
       if (isNamespaceTerminating(e)) fail(e);
       if (!isAlreadyExists(e)) {
-        this.recorder.event(this.cjRef(cj), 'Warning', 'FailedCreate', `Error creating job: ${ERR(e)}`);
+        this.recorder.event(this.cjRef(cj), 'Warning', 'FailedCreate', `Error creating job: ${errorMessage(e)}`);
         fail(e);
       }
       // Made by an earlier sync whose status update was lost: record it, if it is ours.
@@ -466,8 +447,8 @@ export class CronJobController implements Reconciler {
         { propagationPolicy: 'Background' },
       );
     } catch (e) {
-      this.recorder.event(this.cjRef(cj), 'Warning', 'FailedDelete', `Deleted job: ${ERR(e)}`);
-      this.log(`cronjob: deleting job ${objectKey(job)}: ${ERR(e)}`);
+      this.recorder.event(this.cjRef(cj), 'Warning', 'FailedDelete', `Deleted job: ${errorMessage(e)}`);
+      this.log(`cronjob: deleting job ${objectKey(job)}: ${errorMessage(e)}`);
       return false;
     }
     deleteFromActiveList(cj, job.metadata.uid);

@@ -174,12 +174,13 @@ export class DeploymentController extends Controller implements RolloutOps {
       return;
     }
     const rsList = await this.getReplicaSetsForDeployment(d);
-    const podMap = this.podMap(d, rsList);
     if (d.metadata.deletionTimestamp) return this.syncStatusOnly(d, rsList);
     await this.checkPausedConditions(d);
     if (d.spec.paused) return this.sync(d, rsList);
     if (await this.isScalingEvent(d, rsList)) return this.sync(d, rsList);
-    if (d.spec.strategy?.type === 'Recreate') return rolloutRecreate(this, d, rsList, podMap);
+    // The pod map (getPodMapForDeployment) only Recreate reads: a pure read of the cache, made
+    // only for it, since it walks every pod of the Deployment and syncs come with pod events.
+    if (d.spec.strategy?.type === 'Recreate') return rolloutRecreate(this, d, rsList, this.podMap(d, rsList));
     if (isRollingUpdate(d)) return rolloutRolling(this, d, rsList);
     throw new Error(`unexpected deployment strategy type: ${d.spec.strategy?.type}`);
   }

@@ -9,6 +9,7 @@
 // when the counts cannot be made). It also clears a DisruptionTarget condition that an eviction
 // left on a pod that was not deleted after all.
 
+import { errorMessage } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { deepCopy, nowRFC3339 } from '../api/object.js';
 import {
@@ -44,7 +45,6 @@ export interface DisruptionControllerOptions {
   stalePodDisruptionTimeoutMs?: number;
 }
 
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
 
 export class DisruptionController {
@@ -68,7 +68,10 @@ export class DisruptionController {
   ) {
     this.log = opts.log ?? (() => {});
     this.now = opts.now ?? Date.now;
-    this.recorder = new EventRecorder(client, { component: 'controllermanager', onError: (e) => this.log(`disruption events: ${ERR(e)}`) });
+    this.recorder = new EventRecorder(client, {
+      component: 'controllermanager',
+      onError: (e) => this.log(`disruption events: ${errorMessage(e)}`),
+    });
     this.loop = new ControllerLoop({ name: 'disruption', reconcile: (k) => this.sync(k) }, 1, this.log);
     this.staleLoop = new ControllerLoop({ name: 'disruption-stale-pods', reconcile: (k) => this.syncStalePodDisruption(k) }, 1, this.log);
     this.pdbInf = factory.informerFor<PodDisruptionBudget>(PDBS);
@@ -121,8 +124,8 @@ export class DisruptionController {
       await this.trySync(pdb);
     } catch (e) {
       if (isConflict(e)) throw e;
-      this.log(`disruption: failed to sync PDB ${key}: ${ERR(e)}`);
-      await this.failSafe(pdb, ERR(e));
+      this.log(`disruption: failed to sync PDB ${key}: ${errorMessage(e)}`);
+      await this.failSafe(pdb, errorMessage(e));
     }
   }
 
@@ -133,7 +136,12 @@ export class DisruptionController {
     try {
       counts = await this.expectedPodCount(pdb, pods);
     } catch (e) {
-      this.recorder.event(pdb, 'Warning', 'CalculateExpectedPodCountFailed', `Failed to calculate the number of expected pods: ${ERR(e)}`);
+      this.recorder.event(
+        pdb,
+        'Warning',
+        'CalculateExpectedPodCountFailed',
+        `Failed to calculate the number of expected pods: ${errorMessage(e)}`,
+      );
       throw e;
     }
     if (counts.unmanaged.length > 0) {

@@ -11,6 +11,7 @@
 // SuccessCriteriaMet or FailureTarget condition while its pods go, then Complete or Failed.
 
 import { isPodReady } from '../api/conditions.js';
+import { errorMessage } from '../api/errors.js';
 import { selectorFromLabelSelector } from '../api/labels.js';
 import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
 import { JOBS, type Job, type JobCondition, PODS, type Pod } from '../api/types.js';
@@ -80,8 +81,6 @@ export interface JobControllerOptions {
 const MAX_UNCOUNTED_PODS = 500;
 const MAX_POD_CREATE_DELETE_PER_SYNC = 500;
 
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
-
 interface SyncCtx {
   job: Job;
   pods: Pod[];
@@ -142,7 +141,7 @@ export class JobController implements Reconciler {
     this.backoffMaxMs = opts.maxPodFailureBackoffMs ?? 600_000;
     this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
     this.orphanLoop = new ControllerLoop({ name: 'job-orphan-pod', reconcile: (key) => this.syncOrphanPod(key) }, 1, this.log);
-    this.recorder = new EventRecorder(client, { component: 'job-controller', onError: (e) => this.log(`job events: ${ERR(e)}`) });
+    this.recorder = new EventRecorder(client, { component: 'job-controller', onError: (e) => this.log(`job events: ${errorMessage(e)}`) });
     this.jobInf = factory.informerFor<Job>({ ...JOBS });
     this.podInf = factory.informerFor<Pod>({ ...PODS });
     this.jobInf.addEventHandler({
@@ -524,7 +523,7 @@ export class JobController implements Reconciler {
     try {
       await this.trackJobStatusAndRemoveFinalizers(key, ctx, needsStatusUpdate);
     } catch (e) {
-      throw new Error(`tracking status: ${ERR(e)}`);
+      throw new Error(`tracking status: ${errorMessage(e)}`);
     }
     if (manageErr) throw manageErr;
     return requeueAfter;
@@ -659,7 +658,7 @@ export class JobController implements Reconciler {
         try {
           await this.removeTrackingFinalizer(p);
         } catch (e) {
-          fail(new Error(`removing completion finalizer: ${ERR(e)}`));
+          fail(new Error(`removing completion finalizer: ${errorMessage(e)}`));
           return;
         }
         try {
@@ -678,8 +677,8 @@ export class JobController implements Reconciler {
       await this.client.delete({ ...PODS, namespace: job.metadata.namespace, name: pod.metadata.name });
     } catch (e) {
       if (isNotFound(e)) throw e;
-      this.recorder.event(this.jobRef(job), 'Warning', 'FailedDelete', `Error deleting: ${ERR(e)}`);
-      throw new Error(`unable to delete pods: ${ERR(e)}`);
+      this.recorder.event(this.jobRef(job), 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
+      throw new Error(`unable to delete pods: ${errorMessage(e)}`);
     }
     this.recorder.event(this.jobRef(job), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
   }
@@ -832,7 +831,7 @@ export class JobController implements Reconciler {
     } catch (e) {
       // A terminating namespace takes the Job with it: nothing to retry.
       if (isNamespaceTerminating(e)) return;
-      this.recorder.event(this.jobRef(job), 'Warning', 'FailedCreate', `Error creating: ${ERR(e)}`);
+      this.recorder.event(this.jobRef(job), 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
       throw e;
     }
   }
@@ -959,7 +958,7 @@ export class JobController implements Reconciler {
     let needsFlush = needsFlushIn;
     if (needsFlush) {
       ctx.job = await this.updateStatus(ctx.job).catch((e) => {
-        throw new Error(`adding uncounted pods to status: ${ERR(e)}`);
+        throw new Error(`adding uncounted pods to status: ${errorMessage(e)}`);
       });
       this.backoff.set(key, ctx.newBackoffRecord);
       needsFlush = false;
@@ -987,7 +986,7 @@ export class JobController implements Reconciler {
     if (cleanUncountedPodsWithoutFinalizers(ctx.job, uidsWithFinalizer)) needsFlush = true;
     if (rmErr && needsFlush) {
       ctx.job = await this.updateStatus(ctx.job).catch((e) => {
-        throw new Error(`removing uncounted pods from status: ${ERR(e)}`);
+        throw new Error(`removing uncounted pods from status: ${errorMessage(e)}`);
       });
     }
     if (rmErr) throw rmErr;

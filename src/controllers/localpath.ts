@@ -9,6 +9,7 @@
 // no disk (a volume kept with Retain, a volume of a node that is gone or keeps no volumes on
 // disk, as a simulated node). The StorageClass is created at start when missing, as k3s deploys it.
 
+import { errorMessage } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import {
   ANN_DYNAMICALLY_PROVISIONED,
@@ -47,8 +48,6 @@ export function localPathStorageClass(): StorageClass {
   };
 }
 
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
-
 export class LocalPathProvisioner {
   readonly name = 'local-path-provisioner';
   readonly claimLoop: ControllerLoop;
@@ -68,7 +67,7 @@ export class LocalPathProvisioner {
     this.log = opts.log ?? (() => {});
     this.recorder = new EventRecorder(client, {
       component: `${LOCAL_PATH_PROVISIONER}_k8ts`,
-      onError: (e) => this.log(`local-path events: ${ERR(e)}`),
+      onError: (e) => this.log(`local-path events: ${errorMessage(e)}`),
     });
     this.claimLoop = new ControllerLoop({ name: 'local-path-claims', reconcile: (k) => this.syncClaim(k) }, 2, this.log);
     this.volumeLoop = new ControllerLoop({ name: 'local-path-volumes', reconcile: (k) => this.syncVolume(k) }, 1, this.log);
@@ -95,7 +94,7 @@ export class LocalPathProvisioner {
   start(): void {
     this.claimLoop.start();
     this.volumeLoop.start();
-    void this.ensureStorageClass().catch((e) => this.log(`local-path: creating StorageClass ${LOCAL_PATH_CLASS}: ${ERR(e)}`));
+    void this.ensureStorageClass().catch((e) => this.log(`local-path: creating StorageClass ${LOCAL_PATH_CLASS}: ${errorMessage(e)}`));
   }
 
   async stop(): Promise<void> {
@@ -186,7 +185,7 @@ export class LocalPathProvisioner {
       await this.client.create(PERSISTENTVOLUMES, pv);
     } catch (e) {
       if (!isAlreadyExists(e)) {
-        failed(ERR(e));
+        failed(errorMessage(e));
         throw e;
       }
     }

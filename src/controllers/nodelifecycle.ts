@@ -170,7 +170,7 @@ export class NodeLifecycleController {
 
     this.recorder = new EventRecorder(client, {
       component: 'node-controller',
-      onError: (e) => this.log(`node-controller events: ${(e as Error)?.message ?? e}`),
+      onError: (e) => this.log(`node-controller events: ${errorMessage(e)}`),
     });
     this.nodes = factory.informerFor(v1.NODES);
     this.leases = factory.informerFor({ ...v1.LEASES, namespace: v1.NODE_LEASE_NAMESPACE });
@@ -335,7 +335,7 @@ export class NodeLifecycleController {
       );
       this.knownNodes.set(name, node);
       this.addZone(node);
-      await this.markNodeAsReachable(node).catch((e) => this.log(`node-lifecycle: ${name}: ${(e as Error)?.message ?? e}`));
+      await this.markNodeAsReachable(node).catch((e) => this.log(`node-lifecycle: ${name}: ${errorMessage(e)}`));
     }
     for (const [name, node] of [...this.knownNodes]) {
       if (seen.has(name)) continue;
@@ -360,7 +360,7 @@ export class NodeLifecycleController {
           result = await this.tryUpdateNodeHealth(node);
           break;
         } catch (e) {
-          if (!isConflict(e)) this.log(`node-lifecycle: updating health of node ${node.metadata.name}: ${(e as Error)?.message ?? e}`);
+          if (!isConflict(e)) this.log(`node-lifecycle: updating health of node ${node.metadata.name}: ${errorMessage(e)}`);
           try {
             node = await this.client.get({ ...v1.NODES, name: node.metadata.name! });
           } catch {
@@ -506,9 +506,7 @@ export class NodeLifecycleController {
         } else this.markNodeForTainting(node, 'Unknown');
         break;
       case 'True':
-        await this.markNodeAsReachable(node).catch((e) =>
-          this.log(`node-lifecycle: removing taints of ${name}: ${(e as Error)?.message ?? e}`),
-        );
+        await this.markNodeAsReachable(node).catch((e) => this.log(`node-lifecycle: removing taints of ${name}: ${errorMessage(e)}`));
         break;
     }
   }
@@ -565,7 +563,7 @@ export class NodeLifecycleController {
           continue;
         }
         const ok = await this.swapNodeControllerTaint(name, [add], [opposite]).catch((e) => {
-          this.log(`node-lifecycle: tainting ${name}: ${(e as Error)?.message ?? e}`);
+          this.log(`node-lifecycle: tainting ${name}: ${errorMessage(e)}`);
           return false;
         });
         if (ok) tainter.done(name);
@@ -684,7 +682,7 @@ export class NodeLifecycleController {
         this.recorder.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
       } catch (e) {
         if (isNotFound(e)) continue;
-        this.log(`node-lifecycle: marking pod ${pod.metadata.namespace}/${pod.metadata.name} not ready: ${(e as Error)?.message ?? e}`);
+        this.log(`node-lifecycle: marking pod ${pod.metadata.namespace}/${pod.metadata.name} not ready: ${errorMessage(e)}`);
         ok = false;
       }
     }

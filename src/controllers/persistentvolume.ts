@@ -12,6 +12,7 @@
 // Every write is remembered (the last written version of each object), so a sync that runs
 // before the informer has caught up does not undo the binding it just made.
 
+import { errorMessage } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { deepCopy } from '../api/object.js';
 import {
@@ -59,7 +60,6 @@ export interface PersistentVolumeControllerOptions {
 }
 
 const rv = (o: KObject | undefined): number => Number(o?.metadata.resourceVersion ?? 0) || 0;
-const ERR = (e: unknown): string => (e as Error)?.message ?? String(e);
 
 /** A claim's status phase, as the controller reads it. */
 const claimPhase = (c: PersistentVolumeClaim): string => c.status?.phase ?? '';
@@ -100,7 +100,7 @@ export class PersistentVolumeController {
     this.log = opts.log ?? (() => {});
     this.recorder = new EventRecorder(client, {
       component: 'persistentvolume-controller',
-      onError: (e) => this.log(`persistentvolume events: ${ERR(e)}`),
+      onError: (e) => this.log(`persistentvolume events: ${errorMessage(e)}`),
     });
     this.claimLoop = new ControllerLoop({ name: 'persistentvolume-claims', reconcile: (k) => this.syncClaimKey(k) }, 1, this.log);
     this.volumeLoop = new ControllerLoop({ name: 'persistentvolume-volumes', reconcile: (k) => this.syncVolumeKey(k) }, 1, this.log);

@@ -119,7 +119,7 @@ export class PodGCController {
         if (isNotFound(e)) {
           deleted.add(name);
           this.missingSince.delete(name);
-        } else this.log(`${this.name}: getting node ${name}: ${(e as Error)?.message ?? e}`);
+        } else this.log(`${this.name}: getting node ${name}: ${errorMessage(e)}`);
       }
     }
     if (deleted.size === 0) return;
@@ -158,7 +158,7 @@ export class PodGCController {
       await this.client.delete(ref, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
     } catch (e) {
       if (isNotFound(e)) return;
-      this.log(`${this.name}: deleting pod ${ref.namespace}/${ref.name}: ${(e as Error)?.message ?? e}`);
+      this.log(`${this.name}: deleting pod ${ref.namespace}/${ref.name}: ${errorMessage(e)}`);
     }
   }
 }

@@ -29,7 +29,11 @@ export function isPodActive(pod: Pod): boolean {
 }
 
 export function controllerOf(obj: KObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+  // A loop, not find(): controllers call this for every pod of an owner on each sync.
+  const refs = obj.metadata.ownerReferences;
+  if (!refs) return undefined;
+  for (const r of refs) if (r.controller === true) return r;
+  return undefined;
 }
 
 /**
@@ -55,7 +59,8 @@ export function podControllerUidIndexFunc(pod: KObject): string[] {
 export function podsByOwner(pods: Informer<Pod>, owner: KObject, includeOrphans: boolean): Pod[] {
   const own = owner.metadata.uid ? pods.byIndex(POD_CONTROLLER_UID_INDEX, owner.metadata.uid) : [];
   if (!includeOrphans) return own;
-  return [...own, ...pods.byIndex(POD_CONTROLLER_UID_INDEX, orphanPodIndexKey(owner.metadata.namespace ?? ''))];
+  for (const p of pods.byIndex(POD_CONTROLLER_UID_INDEX, orphanPodIndexKey(owner.metadata.namespace ?? ''))) own.push(p);
+  return own;
 }
 
 export function labelsChanged(old: KObject, cur: KObject): boolean {
@@ -256,10 +261,12 @@ export async function claimObjects<T extends KObject>(objs: T[], o: ClaimOptions
   let adoptChecked: Promise<void> | undefined;
   const ownerUid = o.owner.metadata.uid!;
   const ownerDeleting = !!o.owner.metadata.deletionTimestamp;
+  // This runs over every pod of a ReplicaSet on each of its syncs: nothing is allocated for a
+  // pod that is simply kept (the common case), only for one patched.
+  const target = (obj: T) => ({ ...o.resource, namespace: obj.metadata.namespace, name: obj.metadata.name });
   for (const obj of objs) {
     const ref = controllerOf(obj);
     const matches = o.selector.matches(obj.metadata.labels);
-    const target = { ...o.resource, namespace: obj.metadata.namespace, name: obj.metadata.name };
     if (ref) {
       if (ref.uid !== ownerUid) continue;
       if (matches) {
@@ -270,7 +277,7 @@ export async function claimObjects<T extends KObject>(objs: T[], o: ClaimOptions
       try {
         const release: Record<string, unknown> = { ownerReferences: [{ $patch: 'delete', uid: ownerUid }], uid: obj.metadata.uid };
         if (o.finalizers?.length) release['$deleteFromPrimitiveList/finalizers'] = o.finalizers;
-        await o.client.patch(target, { metadata: release }, 'strategic');
+        await o.client.patch(target(obj), { metadata: release }, 'strategic');
       } catch (e) {
         // Gone, or no longer ours (422 when the uid changed): nothing to release.
         if (!isNotFound(e) && !(isApiError(e) && e.code === 422)) errs.push(e);
@@ -285,7 +292,7 @@ export async function claimObjects<T extends KObject>(objs: T[], o: ClaimOptions
       const owner = newControllerRef(o.owner, o.ownerApiVersion, o.ownerKind);
       const adopt: Record<string, unknown> = { ownerReferences: [owner], uid: obj.metadata.uid };
       if (o.finalizers?.length) adopt.finalizers = o.finalizers;
-      const adopted = await o.client.patch<T>(target, { metadata: adopt }, 'strategic');
+      const adopted = await o.client.patch<T>(target(obj), { metadata: adopt }, 'strategic');
       claimed.push(adopted);
     } catch (e) {
       if (!isNotFound(e)) errs.push(e);

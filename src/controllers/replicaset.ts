@@ -413,7 +413,8 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageErr
     if (templateSel.matches(p.metadata.labels)) fully++;
     if (isPodReady(p)) {
       ready++;
-      if (isPodAvailable(p, minReady, now)) available++;
+      // Ready is available when minReadySeconds is 0: no second look at the conditions.
+      if (minReady === 0 || isPodAvailable(p, minReady, now)) available++;
     }
   }
   let conditions = [...(prev.conditions ?? [])];

@@ -5,6 +5,7 @@
 // server's DefaultTolerationSeconds admission), which is how pods leave a dead node.
 
 import { type Condition, podNodeName, withPodCondition } from '../api/conditions.js';
+import { errorMessage } from '../api/errors.js';
 import { type KObject, nowRFC3339 } from '../api/object.js';
 import { matchingTolerations, minTolerationMs, noExecuteTaints, podTolerations } from '../api/taints.js';
 import { NODES, PODS } from '../api/types.js';
@@ -50,7 +51,7 @@ export class TaintEvictionController {
     this.limiter = new Limiter(opts.concurrency ?? 16);
     this.recorder = new EventRecorder(client, {
       component: this.name,
-      onError: (e) => this.log(`${this.name} events: ${(e as Error)?.message ?? e}`),
+      onError: (e) => this.log(`${this.name} events: ${errorMessage(e)}`),
     });
     this.nodes = factory.informerFor(NODES);
     this.pods = factory.informerFor({ ...PODS, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc } });
@@ -158,7 +159,7 @@ export class TaintEvictionController {
         this.scheduled.delete(key);
         const p = this.limiter
           .run(() => this.deletePod(key, uid))
-          .catch((e) => this.log(`${this.name}: deleting pod ${key}: ${(e as Error)?.message ?? e}`));
+          .catch((e) => this.log(`${this.name}: deleting pod ${key}: ${errorMessage(e)}`));
         this.inFlight.add(p);
         void p.finally(() => this.inFlight.delete(p));
       },

@@ -9,10 +9,12 @@
 // client may hold, bodies stream with backpressure (pipe) so no request is buffered, and every
 // socket error ends that exchange only.
 
+import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
+import { errorMessage } from '../api/errors.js';
 import { type KObject, obj, str } from '../api/object.js';
 import type { EndpointSlice, Service } from '../api/types.js';
 import { ENDPOINTSLICES, SECRETS, SERVICES } from '../api/types.js';
@@ -72,7 +74,7 @@ export class IngressController {
 
   constructor(private readonly opts: IngressControllerOptions) {
     this.log = opts.log ?? (() => undefined);
-    const onError = (e: unknown) => this.log(`ingress informer: ${e instanceof Error ? e.message : String(e)}`);
+    const onError = (e: unknown) => this.log(`ingress informer: ${errorMessage(e)}`);
     this.ingresses = new Informer(opts.client, { ...INGRESSES, onError, backoffInitialMs: 200 });
     this.classes = new Informer(opts.client, { ...INGRESSCLASSES, onError, backoffInitialMs: 200 });
     this.services = new Informer<Service>(opts.client, { ...SERVICES, onError, backoffInitialMs: 200 });
@@ -127,15 +129,11 @@ export class IngressController {
     this.scheduleStatus();
   }
 
-  private listen(server: http.Server, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, this.opts.address, () => {
-        server.off('error', reject);
-        const a = server.address();
-        resolve(typeof a === 'object' && a ? a.port : port);
-      });
-    });
+  private async listen(server: http.Server, port: number): Promise<number> {
+    server.listen(port, this.opts.address);
+    await once(server, 'listening');
+    const a = server.address();
+    return typeof a === 'object' && a ? a.port : port;
   }
 
   async stop(): Promise<void> {

@@ -4,6 +4,7 @@
 // `k8ts down` removes the table; an agent restart replaces it at its first sync.
 
 import { existsSync } from 'node:fs';
+import { errorMessage } from '../api/errors.js';
 import { isObject, type KObject } from '../api/object.js';
 import { NAMESPACES, PODS } from '../api/types.js';
 import { Informer, type RestClient } from '../client/index.js';
@@ -38,7 +39,7 @@ export class NetworkPolicyAgent {
   constructor(private readonly opts: NetworkPolicyAgentOptions) {
     this.log = opts.log ?? (() => undefined);
     this.table = `${NETPOL_TABLE_PREFIX}${opts.instance}`;
-    const onError = (e: unknown) => this.log(`netpol informer: ${e instanceof Error ? e.message : String(e)}`);
+    const onError = (e: unknown) => this.log(`netpol informer: ${errorMessage(e)}`);
     this.policies = new Informer(opts.client, { ...NETWORKPOLICIES, onError, backoffInitialMs: 200 });
     this.pods = new Informer(opts.client, { ...PODS, onError, backoffInitialMs: 200 });
     this.namespaces = new Informer(opts.client, { ...NAMESPACES, onError, backoffInitialMs: 200 });

@@ -5,6 +5,7 @@
 // sandboxes and containers) instead of starting it again, and removes what belongs to no pod.
 
 import fs from 'node:fs/promises';
+import { errorMessage } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { NODES as NODE_RES, type NodeStatus, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS as POD_RES, SERVICES } from '../api/types.js';
 import { EventRecorder, Informer, isNotFound, type RestClient } from '../client/index.js';
@@ -114,7 +115,7 @@ export class NodeAgent {
     this.opts = opts;
     this.log = opts.log ?? (() => {});
     const c = opts.client;
-    const onError = (e: unknown) => this.log(`informer: ${e instanceof Error ? e.message : String(e)}`);
+    const onError = (e: unknown) => this.log(`informer: ${errorMessage(e)}`);
     this.recorder = new EventRecorder(c, { component: 'kubelet', host: opts.nodeName, onError });
     this.crashBackoff = new Backoff(opts.crashBackoff ?? { initialMs: 10_000, maxMs: 300_000 });
     this.imageBackoff = new Backoff(opts.imagePullBackoff ?? opts.crashBackoff ?? { initialMs: 10_000, maxMs: 300_000 });
@@ -312,7 +313,7 @@ export class NodeAgent {
       if (this.busy[name] || this.stopping) return;
       this.busy[name] = true;
       fn()
-        .catch((e) => this.log(`${name}: ${e instanceof Error ? e.message : String(e)}`))
+        .catch((e) => this.log(`${name}: ${errorMessage(e)}`))
         .finally(() => {
           this.busy[name] = false;
         });

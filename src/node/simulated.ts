@@ -12,6 +12,7 @@
 
 import { createHash } from 'node:crypto';
 import { type Condition, podNodeName, podPhase, transitionTime } from '../api/conditions.js';
+import { errorMessage } from '../api/errors.js';
 import { type KObject, nowMicro, nowRFC3339 } from '../api/object.js';
 import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
@@ -173,7 +174,7 @@ export class SimulatedNodes {
     this.loop.start();
     const tick = Math.max(20, Math.min(1000, Math.floor(this.heartbeatMs / 20)));
     this.timer = setInterval(() => this.heartbeat(), tick);
-    if (this.adoptExisting) this.track(this.adopt().catch((e) => this.log(`simulated nodes: adopting: ${(e as Error)?.message ?? e}`)));
+    if (this.adoptExisting) this.track(this.adopt().catch((e) => this.log(`simulated nodes: adopting: ${errorMessage(e)}`)));
   }
 
   /** Stops heartbeats and pod handling; the Node objects stay (they go Unknown, as a stopped kubelet's). */
@@ -420,7 +421,7 @@ export class SimulatedNodes {
             if (lease) await this.renewLease(sim);
             if (status) await this.postStatus(sim);
           } catch (e) {
-            this.log(`simulated nodes: heartbeat of ${sim.name}: ${(e as Error)?.message ?? e}`);
+            this.log(`simulated nodes: heartbeat of ${sim.name}: ${errorMessage(e)}`);
           } finally {
             sim.busy = false;
           }

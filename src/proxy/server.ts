@@ -6,6 +6,7 @@
 // It also answers the kubelet's question "has this pod's IP left every service here?", so a
 // pod gets SIGTERM only after new connections stopped going to it.
 
+import { errorMessage } from '../api/errors.js';
 import { ENDPOINTSLICES, SERVICES, type Service } from '../api/types.js';
 import { Informer, type RestClient } from '../client/index.js';
 import type { EndpointSlice } from '../controllers/endpointslice.js';
@@ -115,7 +116,7 @@ export class ProxyServer {
           })
         : new UserspaceProxier({ addresses, log: this.log }));
     this.tracker = new ChangeTracker(opts.nodeName);
-    const onError = (e: unknown) => this.log(`proxy informer: ${e instanceof Error ? e.message : String(e)}`);
+    const onError = (e: unknown) => this.log(`proxy informer: ${errorMessage(e)}`);
     this.services = new Informer<Service>(opts.client, { ...SERVICES, onError, backoffInitialMs: 200 });
     this.slices = new Informer<EndpointSlice>(opts.client, { ...ENDPOINTSLICES, onError, backoffInitialMs: 200 });
   }

@@ -4,6 +4,7 @@
 const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
 const dns1035LabelFmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const wildcardDNS1123SubdomainFmt = `\\*\\.${dns1123SubdomainFmt}`;
 const qualifiedNameFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const labelValueFmt = `(${qualifiedNameFmt})?`;
 const configMapKeyFmt = '[-._a-zA-Z0-9]+';
@@ -12,11 +13,8 @@ const percentFmt = '[0-9]+%';
 const httpHeaderNameFmt = '[-A-Za-z0-9]+';
 
 const whole = (fmt: string) => new RegExp(`^${fmt}$`);
-const dns1123LabelRe = whole(dns1123LabelFmt);
 const dns1123SubdomainRe = whole(dns1123SubdomainFmt);
-const dns1035LabelRe = whole(dns1035LabelFmt);
 const qualifiedNameRe = whole(qualifiedNameFmt);
-const labelValueRe = whole(labelValueFmt);
 const configMapKeyRe = whole(configMapKeyFmt);
 const envVarNameRe = whole(envVarNameFmt);
 const percentRe = whole(percentFmt);
@@ -31,54 +29,57 @@ export function regexError(msg: string, fmt: string, ...examples: string[]): str
   return `${msg} (e.g. ${examples.map((e) => `'${e}'`).join(' or ')}, regex used for validation is '${fmt}')`;
 }
 
-export function isDNS1123Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
-  if (!dns1123LabelRe.test(value)) {
-    if (dns1123SubdomainRe.test(value)) errs.push('must not contain dots');
-    else
-      errs.push(
-        regexError(
-          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-          dns1123LabelFmt,
-          'my-name',
-          '123-abc',
-        ),
-      );
-  }
-  return errs;
+/**
+ * The shape of apimachinery's length-and-format checks (IsDNS1123Label, IsDNS1123Subdomain,
+ * IsDNS1035Label, IsWildcardDNS1123Subdomain, IsValidLabelValue): too long is one problem, a value
+ * not wholly matching fmt another (its message names fmt, unanchored, as Go's RegexError does).
+ */
+function lengthAndFormat(maxLen: number, fmt: string, formatError: (value: string) => string): (value: string) => string[] {
+  const re = whole(fmt);
+  return (value) => {
+    const errs: string[] = [];
+    if (value.length > maxLen) errs.push(maxLenError(maxLen));
+    if (!re.test(value)) errs.push(formatError(value));
+    return errs;
+  };
 }
 
-export function isDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLenError(253));
-  if (!dns1123SubdomainRe.test(value)) {
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-        dns1123SubdomainFmt,
-        'example.com',
-      ),
-    );
-  }
-  return errs;
-}
-
-export function isDNS1035Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
-  if (!dns1035LabelRe.test(value)) {
-    errs.push(
-      regexError(
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-        dns1035LabelFmt,
+export const isDNS1123Label = lengthAndFormat(63, dns1123LabelFmt, (value) =>
+  dns1123SubdomainRe.test(value)
+    ? 'must not contain dots'
+    : regexError(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+        dns1123LabelFmt,
         'my-name',
-        'abc-123',
+        '123-abc',
       ),
-    );
-  }
-  return errs;
-}
+);
+
+export const isDNS1123Subdomain = lengthAndFormat(253, dns1123SubdomainFmt, () =>
+  regexError(
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+    dns1123SubdomainFmt,
+    'example.com',
+  ),
+);
+
+export const isDNS1035Label = lengthAndFormat(63, dns1035LabelFmt, () =>
+  regexError(
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+    dns1035LabelFmt,
+    'my-name',
+    'abc-123',
+  ),
+);
+
+/** IsWildcardDNS1123Subdomain (RFC 1034 section 4.3.3): "*." and a subdomain, as Ingress hosts may be. */
+export const isWildcardDNS1123Subdomain = lengthAndFormat(253, wildcardDNS1123SubdomainFmt, () =>
+  regexError(
+    "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+    wildcardDNS1123SubdomainFmt,
+    '*.example.com',
+  ),
+);
 
 const qualifiedNameErrMsg =
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
@@ -107,22 +108,15 @@ export function isQualifiedName(value: string): string[] {
   return errs;
 }
 
-export function isValidLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
-  if (!labelValueRe.test(value)) {
-    errs.push(
-      regexError(
-        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-        labelValueFmt,
-        'MyValue',
-        'my_value',
-        '12345',
-      ),
-    );
-  }
-  return errs;
-}
+export const isValidLabelValue = lengthAndFormat(63, labelValueFmt, () =>
+  regexError(
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+    labelValueFmt,
+    'MyValue',
+    'my_value',
+    '12345',
+  ),
+);
 
 function hasChDirPrefix(value: string): string[] {
   if (value === '.') return ["must not be '.'"];

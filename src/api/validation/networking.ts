@@ -11,7 +11,7 @@ import {
   isIP,
   isValidPortName,
   isValidPortNum,
-  maxLenError,
+  isWildcardDNS1123Subdomain,
   nameIsDNSSubdomain,
   regexError,
 } from './names.js';
@@ -20,24 +20,6 @@ export const PATH_TYPES = ['Exact', 'ImplementationSpecific', 'Prefix'];
 export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 const INVALID_PATH_SEQUENCES = ['//', '/./', '/../', '%2f', '%2F'];
 const INVALID_PATH_SUFFIXES = ['/..', '/.'];
-
-const WILDCARD_DNS1123 = /^\*\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** IsWildcardDNS1123Subdomain. */
-export function isWildcardDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLenError(253));
-  if (!WILDCARD_DNS1123.test(value)) {
-    errs.push(
-      regexError(
-        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
-        WILDCARD_DNS1123.source,
-        '*.example.com',
-      ),
-    );
-  }
-  return errs;
-}
 
 function validateHost(host: string, path: string): FieldError[] {
   const errs: FieldError[] = [];

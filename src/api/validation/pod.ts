@@ -136,20 +136,16 @@ function validateProjectionSources(s: Obj, path: string): FieldError[] {
   list(s.sources).forEach((src, i) => {
     const sp = index(child(path, 'sources'), i);
     let n = 0;
-    if (isObject(src.secret)) {
+    // A secret and a config map project the same way: a name, and keys to paths.
+    for (const kind of ['secret', 'configMap']) {
+      const ref = src[kind];
+      if (!isObject(ref)) continue;
       n++;
-      if (!src.secret.name) errs.push(required(child(child(sp, 'secret'), 'name')));
-      list(src.secret.items).forEach((kp, j) => {
-        errs.push(...validateKeyToPath(kp, index(child(child(sp, 'secret'), 'items'), j)));
-        seen(str(kp.path), str(obj(src.secret).name));
-      });
-    }
-    if (isObject(src.configMap)) {
-      n++;
-      if (!src.configMap.name) errs.push(required(child(child(sp, 'configMap'), 'name')));
-      list(src.configMap.items).forEach((kp, j) => {
-        errs.push(...validateKeyToPath(kp, index(child(child(sp, 'configMap'), 'items'), j)));
-        seen(str(kp.path), str(obj(src.configMap).name));
+      const kp = child(sp, kind);
+      if (!ref.name) errs.push(required(child(kp, 'name')));
+      list(ref.items).forEach((item, j) => {
+        errs.push(...validateKeyToPath(item, index(child(kp, 'items'), j)));
+        seen(str(item.path), str(ref.name));
       });
     }
     if (isObject(src.downwardAPI)) {

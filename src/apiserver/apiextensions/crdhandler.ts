@@ -10,6 +10,7 @@
 
 import { createHash } from 'node:crypto';
 import type { JSONSchemaProps } from '../../api/apiextensions/structural.js';
+import { errorMessage } from '../../api/errors.js';
 import type { KObject } from '../../api/object.js';
 import { type Obj, str } from '../../api/object.js';
 import { registryTypeLookup } from '../../api/patch/typeinfo.js';
@@ -145,7 +146,7 @@ export class CRDHandler {
         try {
           await this.reconcile(name);
         } catch (e) {
-          this.host.log?.(`crd handler: ${name}: ${(e as Error)?.message ?? String(e)}`);
+          this.host.log?.(`crd handler: ${name}: ${errorMessage(e)}`);
           this.later(name, 1000);
         }
       }

@@ -5,6 +5,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import { errorMessage } from '../../api/errors.js';
 import type { KObject } from '../../api/object.js';
 import type { Node } from '../../api/types.js';
 import { type KubeletClientTLS, kubeletTLSOptions } from '../kubeletclient.js';
@@ -206,7 +207,7 @@ export class MetricsScraper {
             const text = await this.fetch(n);
             if (text !== undefined) this.storage.store(name, parseResourceMetrics(text));
           } catch (e) {
-            this.opts.log?.(`metrics-server: scraping node ${name}: ${(e as Error)?.message ?? e}`);
+            this.opts.log?.(`metrics-server: scraping node ${name}: ${errorMessage(e)}`);
           }
         }),
       );

@@ -613,8 +613,10 @@ export class GenericRegistry {
       if (!this.unchanged(obj, current))
         await this.api.admission?.validate(this.attributes('UPDATE', obj, current, ctx, subresource), this.api);
       this.checkNoNewFinalizers(obj, current);
-      obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
-      if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
+      if (!strategy.bypassFieldManager) {
+        obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
+        if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
+      }
       if (this.unchanged(obj, current)) return { value: current, committed: false };
       if (ctx.dryRun) {
         obj.metadata.resourceVersion = current.metadata.resourceVersion;

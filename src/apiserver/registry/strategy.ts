@@ -69,6 +69,11 @@ export interface UpdateStrategy {
   beginUpdate?(obj: KObject, old: KObject, api: ApiServerContext): FinishFunc | Promise<FinishFunc>;
   /** Kubernetes' validation of this update (src/api/validation). */
   validateUpdate(obj: KObject, old: KObject): FieldError[];
+  /**
+   * The write goes to storage past the field manager (the pod binding: BindingREST's
+   * GuaranteedUpdate on the store itself): the object's managedFields stay as they were.
+   */
+  bypassFieldManager?: boolean;
 }
 
 /** The resource's own strategy: create, update of the whole object, and delete. */

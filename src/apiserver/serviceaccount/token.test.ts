@@ -92,6 +92,43 @@ test('issued tokens carry Kubernetes claims and authenticate as the service acco
   await assert.rejects(tokens.authenticateToken(token), (e: unknown) => e instanceof InvalidTokenError && /expired/.test(e.message));
 });
 
+test('a verified signature is kept 10 s at most and never past exp; what the token names is looked up every time', async () => {
+  const keys = newServiceAccountKeyPair();
+  const objects = new Map<string, KObject>();
+  const sa = obj('ServiceAccount', 'robot', 'sa-uid-1');
+  objects.set('sa/ns1/robot', sa);
+  let now = Date.UTC(2026, 0, 1);
+  const tokens = new ServiceAccountTokens({ keys, getter: fakeGetter(objects), now: () => now });
+  const { token } = await tokens.generate(sa, {}, 3600, tokens.audiences);
+  assert.ok(await tokens.authenticateToken(token));
+  // The verification is remembered: with the public key swapped for another, the same token
+  // still authenticates within the 10 s, and not after.
+  const real = keys.publicKey;
+  keys.publicKey = newServiceAccountKeyPair().publicKey;
+  now += 9_000;
+  assert.ok(await tokens.authenticateToken(token));
+  now += 2_000;
+  await assert.rejects(tokens.authenticateToken(token), (e: unknown) => e instanceof InvalidTokenError);
+  keys.publicKey = real;
+  assert.ok(await tokens.authenticateToken(token));
+  // Another string (the signature changed) is verified on its own: refused.
+  const [h, p, sig] = token.split('.');
+  const forged = `${h}.${p}.${sig.startsWith('A') ? `B${sig.slice(1)}` : `A${sig.slice(1)}`}`;
+  await assert.rejects(tokens.authenticateToken(forged), (e: unknown) => e instanceof InvalidTokenError);
+  // The service account gone: refused at once, remembered signature or not.
+  objects.delete('sa/ns1/robot');
+  await assert.rejects(tokens.authenticateToken(token), (e: unknown) => e instanceof InvalidTokenError && /not found/.test(e.message));
+  objects.set('sa/ns1/robot', sa);
+  // A token 5 s from its exp is remembered until exp only; then the full check (with its minute of leeway) runs again.
+  const short = await tokens.generate(sa, {}, 600, tokens.audiences);
+  now += 595_000;
+  assert.ok(await tokens.authenticateToken(short.token));
+  keys.publicKey = newServiceAccountKeyPair().publicKey;
+  now += 6_000;
+  await assert.rejects(tokens.authenticateToken(short.token), (e: unknown) => e instanceof InvalidTokenError);
+  keys.publicKey = real;
+});
+
 test("a data dir's RSA key (made before keys were P-256) keeps signing RS256, and its tokens keep verifying", async () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keys = { privateKey, publicKey };

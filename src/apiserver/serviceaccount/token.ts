@@ -33,6 +33,13 @@ const LEGACY_SA_NAME = 'kubernetes.io/serviceaccount/service-account.name';
 const LEGACY_SA_UID = 'kubernetes.io/serviceaccount/service-account.uid';
 /** go-jose's jwt.DefaultLeeway: clocks may differ by a minute. */
 export const LEEWAY_SECONDS = 60;
+/**
+ * How long a verified signature is trusted without checking it again: kube-apiserver's token
+ * cache keeps whole successful authentications for 10 s (--token-success-cache-ttl's default);
+ * here only the signature check is kept, the bound objects are looked up every time.
+ */
+export const VERIFIED_TOKEN_TTL_MS = 10_000;
+const VERIFIED_TOKEN_CACHE_SIZE = 4096;
 
 export const SERVICE_ACCOUNT_USERNAME_PREFIX = 'system:serviceaccount:';
 export const ALL_SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
@@ -150,6 +157,14 @@ export class ServiceAccountTokens {
   /** RS256 for an RSA key, ES256 for a P-256 one: the algorithm is the key's, and only it verifies. */
   private readonly alg: string;
   private readonly now: () => number;
+  /**
+   * Tokens whose signature and times were verified, with their claims, for up to
+   * VERIFIED_TOKEN_TTL_MS (never past their exp): the controllers and the scheduler send the same
+   * token with every request, and the ECDSA check was most of a request's authentication. What
+   * the claims name (service account, pod, secret, node) is still looked up on every request,
+   * so a deleted one's token is refused at once, as before.
+   */
+  private readonly verified = new Map<string, { payload: Record<string, unknown>; until: number }>();
 
   constructor(private readonly opts: ServiceAccountTokensOptions) {
     this.issuer = opts.issuer ?? DEFAULT_ISSUER;
@@ -212,6 +227,9 @@ export class ServiceAccountTokens {
    * authenticator may know it); InvalidTokenError when it is ours but may not be used.
    */
   async authenticateToken(token: string): Promise<ServiceAccountUser | undefined> {
+    const hit = this.verified.get(token);
+    if (hit && hit.until > this.now()) return this.validateClaims(hit.payload);
+    if (hit) this.verified.delete(token);
     // Not a JWT, or another issuer's: not ours to judge (jwt.go hasCorrectIssuer).
     if (token.split('.').length !== 3) return undefined;
     const { decodeJwt, decodeProtectedHeader, errors: joseErrors, jwtVerify } = await jose();
@@ -239,6 +257,24 @@ export class ServiceAccountTokens {
         throw new InvalidTokenError('service account token is not valid yet');
       throw new InvalidTokenError(`invalid service account token: ${(e as Error).message}`);
     }
+    this.rememberVerified(token, payload);
+    return this.validateClaims(payload);
+  }
+
+  private rememberVerified(token: string, payload: Record<string, unknown>): void {
+    const now = this.now();
+    const exp = typeof payload.exp === 'number' ? payload.exp * 1000 : now;
+    const until = Math.min(now + VERIFIED_TOKEN_TTL_MS, exp);
+    if (until <= now) return;
+    if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) {
+      for (const [k, v] of this.verified) if (v.until <= now) this.verified.delete(k);
+      if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) this.verified.clear();
+    }
+    this.verified.set(token, { payload, until });
+  }
+
+  /** The claims of a verified token: audiences, subject, and what it is bound to, still there. */
+  private async validateClaims(payload: Record<string, unknown>): Promise<ServiceAccountUser> {
     const aud =
       typeof payload.aud === 'string'
         ? [payload.aud]

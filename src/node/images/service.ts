@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { errorMessage } from '../../api/errors.js';
 import { type AuthConfig, type Image, type ImageConfig, ImagePullError, type ImageService, type ImageSpec } from '../runtime/types.js';
 import { ContentStore, DigestMismatchError, MAX_MANIFEST_BYTES } from './content.js';
 import { EMPTY_REGISTRY_CONFIG, loadRegistryConfig, type RegistryConfig } from './hosts.js';
@@ -94,7 +95,7 @@ export interface ImageFilesystem {
 /** containerd's wording of a failed pull, with the gRPC status kubelet prints. */
 export function pullErrorMessage(ref: string, err: unknown, stage: 'resolve' | 'pull'): string {
   const kind = err instanceof RegistryError ? err.kind : 'Unknown';
-  const inner = err instanceof Error ? err.message : String(err);
+  const inner = errorMessage(err);
   const body =
     stage === 'resolve'
       ? `failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${inner}`

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { goDuration } from '../../api/duration.js';
 import { Backoff } from './backoff.js';
-import { commandLine, formatMap, fromServices, resourceFieldValue } from './env.js';
+import { ContainerConfigError, commandLine, type EnvContext, formatMap, fromServices, makeEnvironment, resourceFieldValue } from './env.js';
 import { expand, mappingFor } from './expansion.js';
 import { podPhase } from './podstatus.js';
-import type { PodObject } from './types.js';
+import { DependencyNotFound, type ObjectSource, type PodObject } from './types.js';
 
 test('$(VAR) expansion follows Kubernetes: defined names replaced, $$ escapes, the rest kept', () => {
   const m = mappingFor(
@@ -116,4 +116,46 @@ test('the phase as the kubelet computes it', () => {
   assert.equal(podPhase(pod('Always'), [], st(ok, ok), false), 'Running');
   assert.equal(podPhase(pod('Always'), [], st(ok, bad), true), 'Failed');
   assert.equal(podPhase(pod('Never'), [], st(running, bad), false), 'Running');
+});
+
+test('configMapKeyRef and secretKeyRef: the key of the object, optional ones may miss either', async () => {
+  const source: ObjectSource = {
+    configMap: async (ns, name) => {
+      if (name !== 'cm') throw new DependencyNotFound('configmap', name);
+      return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { a: 'x' } };
+    },
+    secret: async (ns, name) => {
+      if (name !== 's') throw new DependencyNotFound('secret', name);
+      return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, data: { b: Buffer.from('y').toString('base64') } };
+    },
+    services: () => [],
+  };
+  const envOf = (env: unknown[]) => {
+    const container = { name: 'c', image: 'busybox', env } as EnvContext['container'];
+    const pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u' }, spec: { containers: [container] } } as PodObject;
+    return makeEnvironment({ pod, container, podIPs: [], hostIPs: [], nodeName: 'n', allocatable: {}, source });
+  };
+  assert.deepEqual(
+    await envOf([
+      { name: 'A', valueFrom: { configMapKeyRef: { name: 'cm', key: 'a' } } },
+      { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'b' } } },
+      { name: 'C', valueFrom: { configMapKeyRef: { name: 'cm', key: 'missing', optional: true } } },
+      { name: 'D', valueFrom: { secretKeyRef: { name: 'gone', key: 'b', optional: true } } },
+    ]),
+    [
+      { key: 'A', value: 'x' },
+      { key: 'B', value: 'y' },
+    ],
+  );
+  await assert.rejects(envOf([{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm', key: 'missing' } } }]), (e) => {
+    assert.ok(e instanceof ContainerConfigError);
+    assert.equal(e.message, "couldn't find key missing in ConfigMap ns/cm");
+    return true;
+  });
+  await assert.rejects(envOf([{ name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'missing' } } }]), {
+    message: "couldn't find key missing in Secret ns/s",
+  });
+  await assert.rejects(envOf([{ name: 'B', valueFrom: { secretKeyRef: { name: 'gone', key: 'b' } } }]), {
+    message: 'secret "gone" not found',
+  });
 });

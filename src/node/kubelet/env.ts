@@ -229,29 +229,33 @@ async function envValue(
   if (from.resourceFieldRef) return resourceFieldValue(from.resourceFieldRef, pod, container, ctx.allocatable);
   if (from.configMapKeyRef) {
     const ref = from.configMapKeyRef;
-    const optional = ref.optional === true;
-    const cm = await lookup(configMaps, ref.name ?? '', optional, () => source.configMap(ns, ref.name ?? ''));
-    if (!cm) return undefined;
-    const v = cm.data?.[ref.key];
-    if (v === undefined) {
-      if (optional) return undefined;
-      throw new ContainerConfigError(`couldn't find key ${ref.key} in ConfigMap ${ns}/${ref.name}`);
-    }
-    return v;
+    return keyRefValue('ConfigMap', ref, ns, configMaps, () => source.configMap(ns, ref.name ?? ''));
   }
   if (from.secretKeyRef) {
     const ref = from.secretKeyRef;
-    const optional = ref.optional === true;
-    const s = await lookup(secrets, ref.name ?? '', optional, () => source.secret(ns, ref.name ?? ''));
-    if (!s) return undefined;
-    const v = s.data?.[ref.key];
-    if (v === undefined) {
-      if (optional) return undefined;
-      throw new ContainerConfigError(`couldn't find key ${ref.key} in Secret ${ns}/${ref.name}`);
-    }
-    return decodeSecret(v);
+    const v = await keyRefValue('Secret', ref, ns, secrets, () => source.secret(ns, ref.name ?? ''));
+    return v === undefined ? undefined : decodeSecret(v);
   }
   return '';
+}
+
+/**
+ * A configMapKeyRef's or secretKeyRef's value, as the kubelet's makeEnvironmentVariables reads
+ * both: the object (fetched once per container), then its key; an optional ref may miss either.
+ */
+async function keyRefValue<T extends ConfigMapObject | SecretObject>(
+  kind: 'ConfigMap' | 'Secret',
+  ref: { name?: string; key: string; optional?: boolean },
+  ns: string,
+  cache: Map<string, T | null>,
+  get: () => Promise<T>,
+): Promise<string | undefined> {
+  const optional = ref.optional === true;
+  const o = await lookup(cache, ref.name ?? '', optional, get);
+  if (!o) return undefined;
+  const v = o.data?.[ref.key];
+  if (v !== undefined || optional) return v;
+  throw new ContainerConfigError(`couldn't find key ${ref.key} in ${kind} ${ns}/${ref.name}`);
 }
 
 /**

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { errorMessage } from '../../api/errors.js';
 import type { Container, HTTPGetAction, TCPSocketAction } from '../../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 
@@ -137,7 +138,7 @@ export async function execIn(runtime: RuntimeService, containerId: string, cmd: 
     // The kubelet's message when the command says nothing (its exec probe's "command ... exited with code").
     return { ok: false, output: output || `command ${JSON.stringify(cmd.join(' '))} exited with ${r.exitCode}` };
   } catch (e) {
-    return { ok: false, output: e instanceof Error ? e.message : String(e), error: true };
+    return { ok: false, output: errorMessage(e), error: true };
   }
 }
 

@@ -12,7 +12,7 @@
 
 import { constants as C, chmodSync, closeSync, fstatSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { StatusError } from '../../api/errors.js';
+import { errorMessage, StatusError } from '../../api/errors.js';
 import {
   ANN_DYNAMICALLY_PROVISIONED,
   ANN_LOCAL_PATH_NODE,
@@ -95,7 +95,7 @@ export class LocalPathNode {
     this.log = opts.log ?? (() => {});
     this.informer = new Informer<PersistentVolume>(opts.pvClient ?? opts.client, {
       ...PERSISTENTVOLUMES,
-      onError: (e) => this.log(`local-path: ${(e as Error)?.message ?? e}`),
+      onError: (e) => this.log(`local-path: ${errorMessage(e)}`),
       backoffInitialMs: 200,
     });
     this.informer.addEventHandler({ onAdd: (v) => this.changed(v), onUpdate: (_o, v) => this.changed(v) });
@@ -173,7 +173,7 @@ export class LocalPathNode {
       .catch((e) => {
         // A write that lost a race (another finalizer went meanwhile) is simply tried again.
         if (!(e instanceof StatusError && (e.code === 409 || e.code === 422)))
-          this.log(`local-path: deleting volume ${name}: ${(e as Error)?.message ?? e}`);
+          this.log(`local-path: deleting volume ${name}: ${errorMessage(e)}`);
         this.busy.set(name, true);
       })
       .finally(() => {

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { goDuration } from '../../api/duration.js';
+import { errorMessage } from '../../api/errors.js';
 import { nowRFC3339 } from '../../api/object.js';
 import { type Container, PODS } from '../../api/types.js';
 import { type EventRecorder, type EventType, isNotFound, type RestClient } from '../../client/index.js';
@@ -364,7 +365,7 @@ export class PodWorker {
       const id = await this.ctx.runtime.runPodSandbox(sandboxConfig(this.pod, attempt, this.ctx.rootDir, this.ctx.dns));
       return await this.ctx.runtime.podSandboxStatus(id);
     } catch (e) {
-      this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${e instanceof Error ? e.message : String(e)}`);
+      this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(e)}`);
       return undefined;
     }
   }
@@ -379,7 +380,7 @@ export class PodWorker {
       parseReference(ref);
     } catch (e) {
       // kubelet's applyDefaultImageTag: a name the API server let through but no registry could serve.
-      const msg = `Failed to apply default image tag "${ref}": couldn't parse image reference "${ref}": ${e instanceof Error ? e.message : String(e)}`;
+      const msg = `Failed to apply default image tag "${ref}": couldn't parse image reference "${ref}": ${errorMessage(e)}`;
       this.event('Warning', 'InspectFailed', msg, name);
       this.event('Warning', 'Failed', 'Error: InvalidImageName', name);
       this.reasons.set(name, { reason: 'InvalidImageName', message: msg });
@@ -389,7 +390,7 @@ export class PodWorker {
     try {
       present = await imgs.imageStatus({ image: ref });
     } catch (e) {
-      const msg = `Failed to inspect image "${ref}": ${e instanceof Error ? e.message : String(e)}`;
+      const msg = `Failed to inspect image "${ref}": ${errorMessage(e)}`;
       this.event('Warning', 'InspectFailed', msg, name);
       this.reasons.set(name, { reason: 'ImageInspectError', message: msg });
       this.after(RETRY_MS);
@@ -517,7 +518,7 @@ export class PodWorker {
       try {
         mounts = await this.ctx.volumes.containerMounts(pod, spec, volumes, env);
       } catch (e) {
-        throw new ContainerConfigError(e instanceof Error ? e.message : String(e));
+        throw new ContainerConfigError(errorMessage(e));
       }
       const nonRoot = verifyRunAsNonRoot(pod, spec, image.user);
       if (nonRoot) throw new ContainerConfigError(nonRoot);
@@ -569,7 +570,7 @@ export class PodWorker {
         sandboxConfig(pod, sandbox.metadata.attempt, this.ctx.rootDir, this.ctx.dns),
       );
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorMessage(e);
       this.event('Warning', 'Failed', `Error: ${msg}`, name);
       this.reasons.set(name, { reason: 'CreateContainerError', message: msg });
       this.after(RETRY_MS);
@@ -579,7 +580,7 @@ export class PodWorker {
     try {
       await this.ctx.runtime.startContainer(id);
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorMessage(e);
       this.event('Warning', 'Failed', `Error: ${msg}`, name);
       this.reasons.set(name, { reason: 'RunContainerError', message: msg });
       this.after(RETRY_MS);
@@ -663,7 +664,7 @@ export class PodWorker {
     try {
       await this.ctx.runtime.stopContainer(c.id, Math.max(0, grace));
     } catch (e) {
-      this.ctx.log(`pod ${formatPod(this.pod)}: stopping container ${name}: ${e instanceof Error ? e.message : String(e)}`);
+      this.ctx.log(`pod ${formatPod(this.pod)}: stopping container ${name}: ${errorMessage(e)}`);
     } finally {
       // Readiness is probed until the container is gone (a PID 1 that ignores SIGTERM lives out its grace period).
       this.ctx.probes.dropContainer(c.id);

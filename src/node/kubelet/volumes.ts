@@ -33,6 +33,7 @@ import {
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { errorMessage } from '../../api/errors.js';
 import { Quantity } from '../../api/quantity.js';
 import type { Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount } from '../../api/types.js';
 import { closeFd, fdPath, fdWalkSupported, mkdirInRoot, openInRoot, writeFileInRoot } from '../fs/safepath.js';
@@ -189,7 +190,7 @@ export class VolumeManager {
         out.set(vol.name, mounted);
       } catch (e) {
         if (e instanceof VolumeError) throw e;
-        const msg = e instanceof Error ? e.message : String(e);
+        const msg = errorMessage(e);
         throw new VolumeError(vol.name, msg);
       }
     }

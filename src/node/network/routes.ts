@@ -16,6 +16,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { errorMessage } from '../../api/errors.js';
 import { isIPv4, parseCIDR } from '../../api/net.js';
 import type { KObject } from '../../api/object.js';
 import { NODES } from '../../api/types.js';
@@ -116,7 +117,7 @@ export class RouteManager {
     this.nodes = new Informer(opts.client, {
       ...NODES,
       backoffInitialMs: 200,
-      onError: (e) => this.log(`routes: node watch: ${(e as Error)?.message ?? String(e)}`),
+      onError: (e) => this.log(`routes: node watch: ${errorMessage(e)}`),
     });
     // Only what routes depend on: thousands of (simulated) nodes' status updates cost nothing here.
     const relevant = (n: KObject) =>

@@ -261,6 +261,87 @@ test("a container's writable layer is bounded by its ephemeral-storage limit", {
   assert.ok(sizes[0] + sizes[1] <= 4 * 1024 * 1024, `wrote ${sizes[0] + sizes[1]} bytes past a 4 MiB limit: ${log}`);
 });
 
+test("volumes made in rounds: nested, read-only, odd names, a tmpfs on /dev/shm named like the host's", { skip }, async () => {
+  // init.sh mounts the volumes no other contains with one `mount --all`; the rest after those.
+  // A tmpfs named "tmpfs" (the name of this host's /dev/shm) must still be mounted over the
+  // /dev/shm the container would otherwise share with the host (mount --all would skip it).
+  const outer = path.join(dir, 'vol outer #1');
+  const inner = path.join(dir, 'vol-inner');
+  const ro = path.join(dir, 'vol-ro');
+  const shm = path.join(dir, 'vol-shm');
+  for (const d of [outer, inner, ro, shm]) mkdirSync(d);
+  writeFileSync(path.join(ro, 'f'), 'ro\n');
+  writeFileSync(path.join(dir, 'file-vol'), 'file\n');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', shm]);
+  const marker = `k8ts-test-${tag}-${randomBytes(3).toString('hex')}`;
+  try {
+    const p = await runPod('rounds', [
+      {
+        name: 'c',
+        image: 'docker.io/library/busybox:latest',
+        argv: ['sleep', '3600'],
+        mounts: [
+          { containerPath: '/data/in ner', hostPath: inner },
+          { containerPath: '/data', hostPath: outer },
+          { containerPath: '/data/in ner/f.txt', hostPath: path.join(dir, 'file-vol') },
+          { containerPath: '/ro', hostPath: ro, readonly: true },
+          { containerPath: '/dev/shm', hostPath: shm },
+        ],
+      },
+    ]);
+    const r = await rt.execSync(
+      p.ids[0],
+      [
+        'sh',
+        '-c',
+        `echo o > /data/o; echo i > '/data/in ner/i'; cat '/data/in ner/f.txt' /ro/f; echo x > /ro/g || echo ro-refused; echo s > /dev/shm/${marker}`,
+      ],
+      10,
+    );
+    assert.equal(r.stdout, 'file\nro\nro-refused\n', r.stderr);
+    assert.equal(readFileSync(path.join(outer, 'o'), 'utf8'), 'o\n');
+    assert.equal(readFileSync(path.join(inner, 'i'), 'utf8'), 'i\n');
+    assert.equal(existsSync(path.join(ro, 'g')), false);
+    assert.equal(readFileSync(path.join(shm, marker), 'utf8'), 's\n');
+    assert.equal(existsSync(`/dev/shm/${marker}`), false, "the container wrote to the host's /dev/shm");
+    await rt.removePodSandbox(p.sb);
+  } finally {
+    execFileSync('umount', ['-l', shm]);
+    rmSync(`/dev/shm/${marker}`, { force: true });
+  }
+});
+
+test("a container's mount namespace lets go of the other pods' namespace files and shm", { skip }, async () => {
+  // Its mount namespace starts as a copy of the host's, with every sandbox's mounts in it: kept,
+  // they would keep a removed pod's network namespace and shm alive for as long as it runs.
+  const a = await runPod('ns-a', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sleep', '3600'] }]);
+  const b = await runPod('ns-b', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sleep', '3600'] }]);
+  const sandboxes = path.join(rt.stateDir, 'sandboxes');
+  assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(path.join(sandboxes, a.sb, 'net')), "the host has pod a's netns file");
+  // The container's process is chrooted (its mountinfo shows what is under its root); its
+  // parent, the container's init, sees the whole namespace.
+  const pid = (await rt.containerStatus(b.ids[0]))!.pid!;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const init = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  assert.ok(
+    readFileSync(`/proc/${init}/mountinfo`, 'utf8').includes(path.join(rt.stateDir, 'containers')),
+    'the init sees the host-side paths',
+  );
+  const held = await waitFor(
+    "pod b's mount namespace to drop the sandboxes' mounts",
+    () => {
+      const mine = readFileSync(`/proc/${init}/mountinfo`, 'utf8')
+        .split('\n')
+        .filter((l) => l.split(' ')[4]?.startsWith(sandboxes));
+      return mine.length === 0 ? mine : undefined;
+    },
+    { timeoutMs: 10_000 },
+  ).catch(() => readFileSync(`/proc/${init}/mountinfo`, 'utf8'));
+  assert.deepEqual(held, []);
+  await rt.removePodSandbox(a.sb);
+  await rt.removePodSandbox(b.sb);
+});
+
 test('containers of one pod share localhost, a volume and IPC; another pod does not', { skip }, async () => {
   const shared = path.join(dir, 'empty-dir');
   mkdirSync(shared);
@@ -430,7 +511,14 @@ test('built-in nginx, pause and agnhost serve-hostname images run', { skip }, as
   ]);
   assert.equal(await waitFor('nginx with a volume', () => httpGet(`http://${v.ip}:80/`)), 'from a volume\n');
   const pause = await runPod('pause', [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }]);
-  assert.equal((await rt.containerStatus(pause.ids[0]))?.state, 'CONTAINER_RUNNING');
+  const running = await rt.containerStatus(pause.ids[0]);
+  assert.equal(running?.state, 'CONTAINER_RUNNING');
+  // The start returns once the pid is known, which can be before pause has set up its SIGTERM
+  // handler (as with runc): a SIGTERM then ends it with 143. Its exit 0 is the figure here.
+  await waitFor('pause to catch SIGTERM', () => {
+    const caught = /^SigCgt:\s*([0-9a-f]+)/m.exec(readFileSync(`/proc/${running!.pid}/status`, 'utf8'))?.[1];
+    return caught !== undefined && (BigInt(`0x${caught}`) & (1n << 14n)) !== 0n;
+  });
   await rt.stopContainer(pause.ids[0], 10);
   const st = await rt.containerStatus(pause.ids[0]);
   assert.equal(st?.exitCode, 0);

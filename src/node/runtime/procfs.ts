@@ -2,7 +2,7 @@
 // by its start time, and the mount table. Counterpart: the /proc readers containerd's shims and
 // moby/sys/mountinfo give containerd.
 
-import { readFileSync } from 'node:fs';
+import { type FSWatcher, readFileSync, watch } from 'node:fs';
 
 /** A small file's text, or undefined when it cannot be read (gone, never written). */
 export function readText(file: string): string | undefined {
@@ -53,14 +53,40 @@ export function mountPoints(): Set<string> {
   return out;
 }
 
+/** The poll interval where no watch can be had. */
 const POLL_MS = 25;
 
-/** Polls cond until it holds (true) or timeoutMs passes (false): a shim's files change without events. */
-export async function pollUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (cond()) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise<void>((r) => setTimeout(r, POLL_MS));
-  }
+/**
+ * Waits until cond holds (true) or timeoutMs passes (false), woken by inotify (fs.watch) on dir,
+ * where a shim creates, writes and renames its files: the agent sees a container's pid as soon as
+ * it is written instead of at the next 25 ms poll. A slow poll backs the watch up, and stands in
+ * for it where no watch can be had (dir gone, inotify limits).
+ */
+export function watchUntil(dir: string, cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  if (cond()) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    let watcher: FSWatcher | undefined;
+    let done = false;
+    const finish = (v: boolean) => {
+      if (done) return;
+      done = true;
+      watcher?.close();
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve(v);
+    };
+    const check = () => {
+      if (!done && cond()) finish(true);
+    };
+    try {
+      watcher = watch(dir, { persistent: false }, check);
+      watcher.on('error', () => undefined);
+    } catch {
+      watcher = undefined;
+    }
+    const poll = setInterval(check, watcher ? 250 : POLL_MS);
+    const timer = setTimeout(() => finish(cond()), timeoutMs);
+    // A change between the first look and the watch being set up.
+    check();
+  });
 }

@@ -17,6 +17,8 @@
 // copied into the upper dir, the host's `/` is the lower layer. Container writes therefore live in
 // memory and vanish with the container's mount namespace: nothing to clean up on the host.
 
+import path from 'node:path';
+
 export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -123,7 +125,8 @@ export function shimScript(spec: LaunchSpec): string {
   ];
   if (spec.cgroupDir) lines.push(`echo $$ > ${shq(spec.cgroupDir)}/cgroup.procs 2>/dev/null`);
   lines.push('now() { t=$(date +%s%3N 2>/dev/null); case "$t" in *N*|"") t=$(($(date +%s) * 1000));; esac; echo "$t"; }');
-  lines.push('now > started.tmp && mv started.tmp started');
+  // The start time is the file's own (its mtime): made by the shell itself, no date and mv processes on the way in.
+  lines.push(': > started');
   let launch: string;
   if (!spec.isolated) launch = '/bin/sh "$C/init.sh"';
   else if (spec.hostNetwork)
@@ -147,8 +150,74 @@ export function shimScript(spec: LaunchSpec): string {
   return lines.join('\n');
 }
 
-export function initScript(spec: LaunchSpec): string {
+/**
+ * One step of the container's filesystem view, in the order the view is built: a mount (an fstab
+ * line) or, without one, a directory to make (the working dir).
+ */
+interface ViewStep {
+  /** The path inside the container (clean, absolute, resolved by the runtime). */
+  target: string;
+  fstab?: { source: string; type: string; options: string };
+  isFile?: boolean;
+  /** Brings the mounts under its source along (rbind): a path under it may already be a mount point. */
+  recursive?: boolean;
+  /**
+   * Stands in for the fstab line where it cannot be mounted: run when the round's `mount --all`
+   * fails, which then runs again (what it mounted the first time is skipped as already mounted).
+   */
+  fallback?: string;
+}
+
+/** A field of an fstab(5) line: every byte but plain path characters as an octal escape, which libmount decodes. */
+export function fstabField(s: string): string {
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += b < 0x80 && /[A-Za-z0-9._/:=+,@%-]/.test(c) ? c : `\\${b.toString(8).padStart(3, '0')}`;
+  }
+  return out;
+}
+
+function isUnder(p: string, parent: string): boolean {
+  return p === parent || parent === '/' || p.startsWith(`${parent}/`);
+}
+
+/**
+ * Which round each step is made in, and whether `mount --all` may make it. A step comes one round
+ * after every earlier mount its target lies in (or on): its path is checked for the image's
+ * symbolic links (inroot) and its directory made only once those are mounted, as the one-by-one
+ * script did. Steps of a round are independent, so one `mkdir -p` and one `mount --all --fstab`
+ * make them all: two processes instead of two or three per mount. `mount --all` skips a line
+ * whose target already has the same source mounted, and tells "the same" for a pseudo filesystem
+ * (tmpfs, ...) by its name alone, so a line whose target may already be a mount point (under an
+ * rbind of /dev or /sys, or on an earlier mount's target) gets a `mount` of its own instead: the
+ * pod's shm bound on /dev/shm must never be taken for the host's.
+ */
+function viewRounds(steps: ViewStep[]): { round: number; batched: boolean }[] {
+  const out: { round: number; batched: boolean }[] = [];
+  steps.forEach((st, i) => {
+    let round = 0;
+    let batched = !!st.fstab;
+    for (let j = 0; j < i; j++) {
+      const m = steps[j];
+      if (!m.fstab || !isUnder(st.target, m.target)) continue;
+      round = Math.max(round, out[j].round + 1);
+      if (m.recursive || st.target === m.target) batched = false;
+    }
+    out.push({ round, batched });
+  });
+  return out;
+}
+
+/** init.sh and the fstab files it mounts from (names relative to the container's folder). */
+export interface ContainerInit {
+  script: string;
+  files: Record<string, string>;
+}
+
+export function initScript(spec: LaunchSpec): ContainerInit {
   const c = spec.containerDir;
+  const files: Record<string, string> = {};
   const envArgs = spec.env.map(shq).join(' ');
   const argv = spec.argv.map(shq).join(' ');
   // With a terminal, the container's process leads a session of its own with the terminal as its
@@ -166,12 +235,16 @@ export function initScript(spec: LaunchSpec): string {
       `exec ${ctty}/usr/bin/env -i -- ${envArgs} /bin/sh -c ${shq(ENTER)} k8ts-init ${shq(spec.hostWorkingDir)} "$$" ${argv}`,
       '',
     );
-    return lines.join('\n');
+    return { script: lines.join('\n'), files };
   }
   const s = spec.sandboxDir;
-  lines.push(`S=${shq(s)}`, `STATE=${shq(spec.stateDir)}`, 'set -e', 'mount --make-rprivate /');
+  // No `mount --make-rprivate /`: unshare(1) makes a new mount namespace's propagation private
+  // (its --propagation defaults to private), so nothing mounted here reaches the host.
+  lines.push(`S=${shq(s)}`, `STATE=${shq(spec.stateDir)}`, 'set -e');
+  let root: string;
   if (spec.rootfsMounts) {
     // The image's own root: the snapshotter's mounts, as containerd's shim mounts them.
+    root = `${c}/root`;
     lines.push('R="$C/root"');
     for (const m of spec.rootfsMounts) {
       if (m.type === 'bind') {
@@ -180,10 +253,9 @@ export function initScript(spec: LaunchSpec): string {
       } else {
         // The container's writes go to a tmpfs bounded by its ephemeral-storage limit (issue #7)
         // rather than to the snapshot's upper dir on disk: they vanish with the container, as the
-        // process runtime's writable layer always has.
+        // process runtime's writable layer always has. "$C/rw" is made by the runtime beforehand.
         const rw = `${c}/rw`;
         lines.push(
-          'mkdir -p "$C/rw"',
           `mount -t tmpfs -o mode=0755,size=${Math.max(1, Math.ceil(spec.writableBytes))} k8ts-rw "$C/rw"`,
           'mkdir "$C/rw/upper" "$C/rw/work"',
         );
@@ -194,8 +266,8 @@ export function initScript(spec: LaunchSpec): string {
       }
     }
     lines.push(INROOT);
-    for (const d of ['/proc', '/dev', '/sys', '/etc']) lines.push(`inroot ${d}`, `mkdir -p "$R"${d}`);
   } else {
+    root = `${c}/root/rootfs`;
     lines.push(
       `mount -t tmpfs -o mode=0755,size=${Math.max(1, Math.ceil(spec.writableBytes))} k8ts-rw "$C/root"`,
       'mkdir "$C/root/upper" "$C/root/work" "$C/root/rootfs"',
@@ -207,43 +279,63 @@ export function initScript(spec: LaunchSpec): string {
       'inroot() { :; }',
     );
   }
-  lines.push(
-    'mount -t proc proc "$R/proc"',
-    'mount --rbind /dev "$R/dev"',
-    'mkdir -p "$R/dev/shm"',
-    'mount --bind "$S/shm" "$R/dev/shm"',
-    'mount -t sysfs -o ro sysfs "$R/sys" 2>/dev/null || mount --rbind /sys "$R/sys"',
-  );
+  // Makes the directories given unless all are there already (the usual case: no process at all).
+  lines.push('mkd() { for _d; do [ -d "$_d" ] || { mkdir -p -- "$@"; return; }; done; }');
+
+  const bind = (source: string, readonly = false) => ({ source, type: 'none', options: readonly ? 'bind,ro' : 'bind' });
+  const size = Math.max(1, Math.ceil(spec.writableBytes));
+  const steps: ViewStep[] = [
+    { target: '/proc', fstab: { source: 'proc', type: 'proc', options: 'defaults' } },
+    { target: '/dev', fstab: { source: '/dev', type: 'none', options: 'rbind' }, recursive: true },
+    { target: '/dev/shm', fstab: bind(`${s}/shm`) },
+    // sysfs where the kernel lets this namespace have its own (its network devices), else the host's.
+    {
+      target: '/sys',
+      fstab: { source: 'sysfs', type: 'sysfs', options: 'ro' },
+      fallback: '[ -e "$R/sys/kernel" ] || mount --rbind /sys "$R/sys"',
+      recursive: true,
+    },
+  ];
   // The host's `/` underneath had a /tmp to hide; an image's own /tmp stays as the image has it.
-  if (!spec.rootfsMounts) lines.push(`mount -t tmpfs -o mode=1777,size=${Math.max(1, Math.ceil(spec.writableBytes))} tmpfs "$R/tmp"`);
-  lines.push(
-    'for f in hosts resolv.conf hostname; do',
-    '  inroot "/etc/$f"',
-    '  [ -e "$R/etc/$f" ] || : > "$R/etc/$f"',
-    '  mount --bind "$S/$f" "$R/etc/$f"',
-    'done',
-  );
+  if (!spec.rootfsMounts) steps.push({ target: '/tmp', fstab: { source: 'tmpfs', type: 'tmpfs', options: `mode=1777,size=${size}` } });
+  for (const f of ['hosts', 'resolv.conf', 'hostname']) steps.push({ target: `/etc/${f}`, fstab: bind(`${s}/${f}`), isFile: true });
   // Mount targets and the working dir were resolved inside the container's view by the runtime
   // (node/fs/safepath): no '..', no link on the way, so mkdir -p and mount stay inside "$R".
-  for (const m of spec.mounts) {
-    const dest = `"$R"${shq(m.containerPath)}`;
-    lines.push(`inroot ${shq(m.containerPath)}`);
-    if (m.isFile) lines.push(`mkdir -p "$(dirname ${dest})"`, `[ -e ${dest} ] || : > ${dest}`);
-    else lines.push(`mkdir -p ${dest}`);
-    lines.push(`mount --bind${m.readonly ? ' -o ro' : ''} ${shq(m.hostPath)} ${dest}`);
+  for (const m of spec.mounts) steps.push({ target: m.containerPath, fstab: bind(m.hostPath, m.readonly), isFile: m.isFile });
+  if (spec.workingDir !== '/') steps.push({ target: spec.workingDir });
+
+  const rounds = viewRounds(steps);
+  const last = Math.max(...rounds.map((r) => r.round));
+  for (let round = 0; round <= last; round++) {
+    const here = steps.filter((_, i) => rounds[i].round === round);
+    const dirs = new Set<string>();
+    for (const st of here) {
+      lines.push(`inroot ${shq(st.target)}`);
+      dirs.add(st.isFile ? path.posix.dirname(st.target) : st.target);
+    }
+    lines.push(`mkd ${[...dirs].map((d) => `"$R"${shq(d)}`).join(' ')}`);
+    for (const st of here.filter((x) => x.isFile)) lines.push(`[ -e "$R"${shq(st.target)} ] || : > "$R"${shq(st.target)}`);
+    const fstab = steps
+      .filter((_, i) => rounds[i].round === round && rounds[i].batched)
+      .map((st) => `${fstabField(st.fstab!.source)} ${fstabField(root + st.target)} ${st.fstab!.type} ${st.fstab!.options} 0 0\n`)
+      .join('');
+    if (fstab) {
+      files[`fstab.${round}`] = fstab;
+      const all = `mount -c --all --fstab ${shq(`${c}/fstab.${round}`)}`;
+      const fallbacks = steps.filter((st, i) => rounds[i].round === round && rounds[i].batched && st.fallback).map((st) => st.fallback);
+      lines.push(fallbacks.length ? `${all} 2>/dev/null || { ${fallbacks.join('; ')}; ${all}; }` : all);
+    }
+    steps.forEach((st, i) => {
+      if (rounds[i].round !== round || rounds[i].batched) return;
+      if (st.fstab) {
+        const type = st.fstab.type === 'none' ? '' : ` -t ${st.fstab.type}`;
+        const one = `mount${type} -o ${st.fstab.options} ${shq(st.fstab.source)} "$R"${shq(st.target)}`;
+        lines.push(st.fallback ? `${one} 2>/dev/null || { ${st.fallback}; }` : one);
+      }
+    });
   }
   lines.push(
-    `inroot ${shq(spec.workingDir)}`,
-    `mkdir -p "$R"${shq(spec.workingDir)}`,
     'set +e',
-    "# Drop this mount namespace's copies of other pods' namespace files and shm, so a removed pod's",
-    '# namespaces are not kept alive by this container.',
-    '# One umount for all of them: a process per mount made pod starts O(pods) each.',
-    'drop=""',
-    'while read -r _ mp _; do',
-    '  case "$mp" in "$C"|"$C"/*) ;; "$STATE"/*) drop="$drop $mp" ;; esac',
-    'done < /proc/self/mounts',
-    '[ -n "$drop" ] && umount -l $drop 2>/dev/null',
     'exec 6<&0',
     '(',
     '  read -r hp _ < /proc/self/stat',
@@ -253,11 +345,20 @@ export function initScript(spec: LaunchSpec): string {
     ') <&6 &',
     'child=$!',
     'exec 6<&- 0</dev/null',
+    "# Drop this mount namespace's copies of other pods' namespace files and shm, so a removed pod's",
+    "# namespaces are not kept alive by this container; after the container's process is on its way.",
+    '# They are all under the sandboxes folder, a mount point of its own: one lazy umount detaches',
+    '# them all. Where it is not one (sandboxes of an earlier agent), one umount of them each.',
+    'umount -l "$STATE/sandboxes" 2>/dev/null || {',
+    "  # awk reads the table: the shell's read takes a system call per byte.",
+    `  drop=$(awk -v c="$C" -v s="$STATE/" '$2 != c && index($2, c "/") != 1 && index($2, s) == 1 { print $2 }' /proc/self/mounts)`,
+    '  [ -n "$drop" ] && umount -l $drop 2>/dev/null',
+    '}',
     'wait "$child"',
     'exit $?',
     '',
   );
-  return lines.join('\n');
+  return { script: lines.join('\n'), files };
 }
 
 /** A PTY for `exec -t`: python3's pty module (node-pty is not available). argv: cols rows cmd...;

@@ -12,14 +12,14 @@
 // exec; the rest is here.
 
 import { spawn } from 'node:child_process';
-import { existsSync, constants as fsc, mkdirSync, openSync } from 'node:fs';
+import { existsSync, constants as fsc, mkdirSync, openSync, statSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { ContainerLogPump } from './logs.js';
-import { pidAlive, pollUntil, procStartTime, readText } from './procfs.js';
+import { pidAlive, procStartTime, readText, watchUntil } from './procfs.js';
 import { PTY_HELPER } from './shim.js';
 import { spawner } from './spawner.js';
 import type {
@@ -271,11 +271,17 @@ export class ShimTasks<R extends TaskRecord> {
     return shim;
   }
 
-  /** The `started` file's time (ms), 0 before the container started; kept once written (renamed into place). */
+  /**
+   * The container's start time (ms), 0 before it started; kept once known. The shim makes `started`
+   * empty and its mtime is the time; a shim of an earlier version wrote the time into it.
+   */
   private startedAt(id: string): number {
     const f = this.factsOf(id);
     if (f.started) return f.started;
-    const started = Number((readText(this.file(id, 'started')) ?? '').trim()) || 0;
+    const file = this.file(id, 'started');
+    const text = readText(file);
+    let started = Number((text ?? '').trim()) || 0;
+    if (!started && text !== undefined) started = Math.floor(statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0);
     if (started) f.started = started;
     return started;
   }
@@ -357,13 +363,13 @@ export class ShimTasks<R extends TaskRecord> {
   private waitPid(id: string, timeoutMs: number): Promise<boolean> {
     const pidFile = this.file(id, 'pid');
     const exitFile = this.file(id, 'exit');
-    return pollUntil(() => (readText(pidFile) ?? '').trim() !== '' || existsSync(exitFile), timeoutMs);
+    return watchUntil(this.dir(id), () => (readText(pidFile) ?? '').trim() !== '' || existsSync(exitFile), timeoutMs);
   }
 
   /** True once the container has exited (or its folder is gone) within timeoutMs. */
   waitExited(id: string, timeoutMs: number): Promise<boolean> {
     const exitFile = this.file(id, 'exit');
-    return pollUntil(() => existsSync(exitFile) || !existsSync(this.dir(id)), timeoutMs);
+    return watchUntil(this.dir(id), () => existsSync(exitFile) || !existsSync(this.dir(id)), timeoutMs);
   }
 
   /** The container's main process while it runs (0: not running). */

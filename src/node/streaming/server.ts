@@ -17,13 +17,14 @@
 // and client-node's). Kubernetes counterpart: k8s.io/kubelet/pkg/cri/streaming/server.go.
 
 import { timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
-import { errors, StatusError } from '../../api/errors.js';
+import { errorMessage, errors, StatusError } from '../../api/errors.js';
 import { kubeletFlag } from '../../api/queryparams.js';
 import { KUBELET_CLIENT_COMMON_NAME } from '../../pki/certs.js';
 import type { RuntimeService } from '../runtime/types.js';
@@ -109,7 +110,7 @@ function statusBody(e: StatusError): string {
 }
 
 function writeStatus(res: ServerResponse, e: unknown): void {
-  const se = e instanceof StatusError ? e : errors.internal(e instanceof Error ? e.message : String(e));
+  const se = e instanceof StatusError ? e : errors.internal(errorMessage(e));
   if (res.headersSent) {
     res.destroy();
     return;
@@ -121,7 +122,7 @@ function writeStatus(res: ServerResponse, e: unknown): void {
 
 /** An HTTP error on a connection that asked to upgrade (no ServerResponse exists then). */
 export function writeRawStatus(socket: Duplex, e: unknown): void {
-  const se = e instanceof StatusError ? e : errors.internal(e instanceof Error ? e.message : String(e));
+  const se = e instanceof StatusError ? e : errors.internal(errorMessage(e));
   const body = statusBody(se);
   if (!socket.writable) {
     socket.destroy();
@@ -199,10 +200,10 @@ export class StreamingServer {
       void this.handleUpgrade(req, socket, head);
     });
     this.server.on('clientError', (_e, socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
+    this.server.listen(port, host);
+    await once(this.server, 'listening');
+    // A failed accept (EMFILE) is emitted on the server: it must not take the node down.
+    this.server.on('error', () => undefined);
     return (this.server.address() as AddressInfo).port;
   }
 

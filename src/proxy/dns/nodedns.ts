@@ -7,6 +7,7 @@
 // keeps its address in the kube-dns Endpoints object (shared by the nodes, changed by
 // compare-and-swap), which `kubectl get endpoints` and kubectl 1.32's `describe svc` read.
 
+import { errorMessage } from '../../api/errors.js';
 import type { KObject } from '../../api/object.js';
 import type { EndpointSlice, Endpoints, Namespace, Service } from '../../api/types.js';
 import { ENDPOINTS, ENDPOINTSLICES, NAMESPACES, NODES } from '../../api/types.js';
@@ -92,7 +93,7 @@ export class NodeDNS {
   constructor(private readonly opts: NodeDNSOptions) {
     this.log = opts.log ?? (() => undefined);
     const c = opts.client;
-    const onError = (e: unknown) => this.log(`dns informer: ${e instanceof Error ? e.message : String(e)}`);
+    const onError = (e: unknown) => this.log(`dns informer: ${errorMessage(e)}`);
     this.services = new Informer<Service>(c, {
       group: '',
       version: 'v1',

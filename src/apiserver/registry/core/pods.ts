@@ -164,10 +164,12 @@ export const ephemeralContainersStrategy: UpdateStrategy = {
 /**
  * The write a binding makes: the binding handler has set spec.nodeName and the PodScheduled
  * condition on the stored pod and nothing else, as BindingREST's GuaranteedUpdate, which runs
- * no pod validation either.
+ * no pod validation either, and no field manager: it updates the store directly, so a bound pod
+ * carries no managedFields entry for the binding (nor the cost of one on every pod scheduled).
  */
 export const bindingStrategy: UpdateStrategy = {
   validateUpdate: () => [],
+  bypassFieldManager: true,
 };
 
 /** pods/binding and the bindings resource: assign a pod to a node (the scheduler's write). */

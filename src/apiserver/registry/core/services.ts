@@ -9,7 +9,7 @@ import { isIPv4 } from '../../../api/net.js';
 import type { KObject } from '../../../api/object.js';
 import { printerColumns } from '../../../api/schema/columns.js';
 import { validateServiceCreate, validateServiceStatusUpdate, validateServiceUpdate } from '../../../api/validation.js';
-import type { IPAllocator, PortAllocator, RepairResult, ServiceAllocators, StoredRange } from '../../allocators.js';
+import type { IPAllocator, PortAllocator, RangeBitmap, RepairResult, ServiceAllocators, StoredRange } from '../../allocators.js';
 import { a, formatLabels, n, type Obj, o, type Printer, s, timestampSince } from '../../tables.js';
 import { defineResource, statusSubresource } from '../rest.js';
 import { type FinishFunc, field, keepStatus, type Strategy, statusStrategy as statusOf } from '../strategy.js';
@@ -249,27 +249,26 @@ export class ServiceRangeRepair {
   ) {}
 
   async runOnce(): Promise<{ ips: RepairResult; ports: RepairResult }> {
-    const ipAlloc = this.alloc.clusterIPs.alloc;
-    const portAlloc = this.alloc.nodePorts.alloc;
-    const ips = await this.alloc.clusterIPs.repair(async () => {
-      const out: number[] = [];
-      for (const svc of await this.listServices())
-        for (const ip of held(svc).ips) {
-          const i = ipAlloc.offsetOf(ip);
-          if (i !== undefined) out.push(i);
-        }
-      return out;
-    }, this.ipLeaks);
-    const ports = await this.alloc.nodePorts.repair(async () => {
-      const out: number[] = [];
-      for (const svc of await this.listServices())
-        for (const p of held(svc).ports) {
-          const i = portAlloc.offsetOf(p);
-          if (i !== undefined) out.push(i);
-        }
-      return out;
-    }, this.portLeaks);
+    const ips = await this.repairRange(this.alloc.clusterIPs, (svc) => held(svc).ips, this.ipLeaks);
+    const ports = await this.repairRange(this.alloc.nodePorts, (svc) => held(svc).ports, this.portLeaks);
     return { ips, ports };
+  }
+
+  /** One range's pass: the offsets, in that range, of the values the stored services hold. */
+  private repairRange<V>(
+    range: StoredRange<RangeBitmap & { offsetOf(v: V): number | undefined }>,
+    values: (svc: KObject) => V[],
+    leaks: Map<number, number>,
+  ): Promise<RepairResult> {
+    return range.repair(async () => {
+      const out: number[] = [];
+      for (const svc of await this.listServices())
+        for (const v of values(svc)) {
+          const i = range.alloc.offsetOf(v);
+          if (i !== undefined) out.push(i);
+        }
+      return out;
+    }, leaks);
   }
 }
 

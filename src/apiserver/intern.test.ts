@@ -1,0 +1,111 @@
+// The interner (intern.ts): equal subtrees become one frozen instance, the JSON of every value
+// stays byte for byte what it was, and the table stays within its bound.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Interner } from './intern.js';
+
+/** A pod's managedFields entry as a ReplicaSet's pods carry it: only the volume's key differs. */
+function entry(volume: string, time = '2026-12-03T03:08:47Z'): Record<string, unknown> {
+  return {
+    manager: 'kube-controller-manager',
+    operation: 'Update',
+    apiVersion: 'v1',
+    time,
+    fieldsType: 'FieldsV1',
+    fieldsV1: {
+      'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+      'f:spec': {
+        'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {}, 'f:name': {} } },
+        'f:volumes': { '.': {}, [`k:{"name":"${volume}"}`]: { '.': {}, 'f:name': {}, 'f:projected': { 'f:defaultMode': {} } } },
+      },
+    },
+  };
+}
+
+/** What a decoder hands over: a fresh copy nobody else holds. */
+const fresh = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+test('equal subtrees of separately decoded values become one frozen instance; the JSON is unchanged', () => {
+  const it = new Interner();
+  const a0 = entry('kube-api-access-aaaaa');
+  const b0 = entry('kube-api-access-bbbbb');
+  const a = it.intern(fresh(a0));
+  const b = it.intern(fresh(b0));
+  assert.equal(JSON.stringify(a), JSON.stringify(a0));
+  assert.equal(JSON.stringify(b), JSON.stringify(b0));
+  const fa = a.fieldsV1 as Record<string, Record<string, unknown>>;
+  const fb = b.fieldsV1 as Record<string, Record<string, unknown>>;
+  // Shared where equal, down to the empty objects ...
+  assert.equal(fa['f:metadata'], fb['f:metadata']);
+  assert.equal((fa['f:spec'] as Record<string, unknown>)['f:containers'], (fb['f:spec'] as Record<string, unknown>)['f:containers']);
+  // ... their own where not (the volume's key), and frozen throughout.
+  assert.notEqual(fa['f:spec'], fb['f:spec']);
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(fa['f:spec']) && Object.isFrozen(fa['f:metadata']));
+  assert.throws(() => {
+    (fa['f:metadata'] as Record<string, unknown>).x = 1;
+  }, TypeError);
+  // The same content again is the same instance: the whole entry.
+  assert.equal(it.intern(fresh(a0)), a);
+});
+
+test('same keys in another order, or values of another type, are not the same', () => {
+  const it = new Interner();
+  const a = it.intern({ x: 1, y: '1' });
+  assert.notEqual(it.intern({ y: '1', x: 1 }), a);
+  assert.notEqual(it.intern({ x: '1', y: '1' }), a);
+  assert.notEqual(it.intern({ x: 1, y: 1 }), a);
+  assert.notEqual(it.intern({ x: 1, y: '1', z: null }), a);
+  assert.notEqual(it.intern([1, '1']), it.intern({ 0: 1, 1: '1' }));
+  assert.equal(it.intern({ x: 1, y: '1' }), a);
+  assert.equal(it.intern([{}, []])[0], it.intern({ e: {} }).e);
+});
+
+test('internChildren leaves the root and the named keys unshared and unfrozen', () => {
+  const it = new Interner();
+  const mk = (name: string) => fresh({ metadata: { name, labels: { app: 'web' } }, spec: { containers: [{ name: 'web' }] } });
+  const p = mk('a');
+  const q = mk('b');
+  for (const o of [p, q]) {
+    it.internChildren(o, new Set(['metadata']));
+    it.internChildren(o.metadata, new Set(['name']));
+  }
+  assert.equal(p.spec, q.spec);
+  assert.equal(p.metadata.labels, q.metadata.labels);
+  assert.ok(!Object.isFrozen(p) && !Object.isFrozen(p.metadata));
+  p.metadata.name = 'renamed';
+  assert.equal(q.metadata.name, 'b');
+});
+
+test('the table is bounded, and what leaves it stays with the values that hold it', () => {
+  const it = new Interner(100);
+  const kept = it.intern(fresh({ a: { b: 'kept' } }));
+  for (let i = 0; i < 10_000; i++) it.intern({ i: `v${i}` });
+  assert.ok(it.size <= 4 * 100, `table size ${it.size}`);
+  assert.deepEqual(kept, { a: { b: 'kept' } });
+  // Met again after it left: a new shared instance, equal in content.
+  const again = it.intern(fresh({ a: { b: 'kept' } }));
+  assert.deepEqual(again, kept);
+});
+
+test('hostile input: deep nesting is left as it is past the bound, long strings are not tabled', () => {
+  const it = new Interner();
+  let deep: Record<string, unknown> = {};
+  const root = deep;
+  for (let i = 0; i < 1_000; i++) {
+    const next = {};
+    deep.d = next;
+    deep = next;
+  }
+  const json = JSON.stringify(root);
+  const out = it.intern(root);
+  assert.equal(JSON.stringify(out), json);
+  // Interned above the bound, left whole (and unfrozen) below it.
+  let d = out;
+  for (let i = 0; i < 200; i++) d = d.d as Record<string, unknown>;
+  assert.ok(!Object.isFrozen(d));
+  const long = 'x'.repeat(100_000);
+  const before = it.size;
+  it.intern({ s: long });
+  assert.ok(it.size <= before + 2);
+});

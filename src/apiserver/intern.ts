@@ -1,0 +1,186 @@
+// Shared, frozen copies of the parts that objects in the watch cache repeat (hash-consing).
+// kube-apiserver has no counterpart: Go's watch cache holds each object's decoded form
+// (k8s.io/apiserver/pkg/storage/cacher/watch_cache.go, storeElement) and pays for every copy;
+// here the heap is a JavaScript one, where a pod decoded from ~5 KB of JSON takes ~10 KB, more
+// than half of it metadata.managedFields. Those parts are the same from pod to pod: the
+// managedFields entries of a ReplicaSet's pods differ in a key or two, the spec in the node's
+// name and the service-account volume's, the conditions in a timestamp. Each subtree (object,
+// array, string) is replaced by the one frozen instance with the same content, so 150,000 pods
+// keep a few hundred copies of them and their own few distinct nodes.
+//
+// Sharing keeps what the API serves byte for byte: a subtree is the same instance only when
+// its keys (in order) and values are the same, so JSON.stringify gives the same bytes. Shared
+// subtrees are frozen: a reader that changes a cached object without copying it fails at once
+// (the cache's objects were never to be changed; the in-process clients get them deeply frozen).
+//
+// The table is bounded: two generations of at most `capacity` entries; a lookup that hits the
+// old generation moves the entry to the young one, and when the young one is full the old one
+// is dropped. What is shared by many objects is met again and stays; what one object alone
+// holds (its uid in an ownerReference key, its pod IP) leaves the table. An object keeps what
+// it was given either way: leaving the table never changes an object.
+
+/** Objects, arrays and strings above this depth are left as they are (a guard for hostile nesting). */
+const MAX_DEPTH = 64;
+/** Strings longer than this are not shared: long ones are rarely repeated. */
+const MAX_STRING = 256;
+/** Nodes kept under one hash; past it a new one is not shared (bounds the work of a lookup). */
+const MAX_COLLISIONS = 8;
+
+interface SharedString {
+  s: string;
+  id: number;
+}
+
+/** A table of two generations: a hit in the old one moves the entry to the young one. */
+class Generations<K, V> {
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
+
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+
+  get(k: K): V | undefined {
+    const y = this.young.get(k);
+    if (y !== undefined) return y;
+    const o = this.old.get(k);
+    if (o !== undefined) {
+      this.old.delete(k);
+      this.set(k, o);
+    }
+    return o;
+  }
+
+  set(k: K, v: V): void {
+    if (!this.young.has(k) && this.young.size >= this.capacity) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(k, v);
+  }
+}
+
+const mix = (h: number, x: number): number => Math.imul(h ^ x, 0x9e3779b1) ^ (h >>> 15);
+
+export class Interner {
+  private strings: Generations<string, SharedString>;
+  /** Shared objects and arrays by the hash of their shallow content; a collision keeps a list. */
+  private nodes: Generations<number, object | object[]>;
+  /** Each shared object's (or array's) number, which its parents hash. */
+  private ids = new WeakMap<object, number>();
+  private nextId = 1;
+
+  constructor(capacity = 50_000) {
+    this.strings = new Generations(capacity);
+    this.nodes = new Generations(capacity);
+  }
+
+  /** The number of entries in the tables (strings and nodes, both generations). */
+  get size(): number {
+    return this.strings.size + this.nodes.size;
+  }
+
+  /**
+   * v with every subtree replaced by its shared, frozen instance. v itself is changed in place
+   * (its children replaced) and frozen: pass only values that are yours and that nobody changes.
+   */
+  intern<T>(v: T): T {
+    return this.node(v, 0) as T;
+  }
+
+  /**
+   * The children of obj interned, obj itself left unfrozen and unshared, the named keys left
+   * as they are: for a top-level object whose root and identity are its own.
+   */
+  internChildren(obj: Record<string, unknown>, skip?: ReadonlySet<string>): void {
+    for (const k of Object.keys(obj)) {
+      if (skip?.has(k)) continue;
+      obj[k] = this.node(obj[k], 1);
+    }
+  }
+
+  private node(v: unknown, depth: number): unknown {
+    if (typeof v === 'string') return v.length <= MAX_STRING ? this.string(v).s : v;
+    if (typeof v !== 'object' || v === null || depth > MAX_DEPTH) return v;
+    // Shared already, or a value not made by the caller's decode (frozen elsewhere, a typed
+    // array): leave it whole.
+    if (Object.isFrozen(v) || ArrayBuffer.isView(v)) return v;
+    let h: number;
+    if (Array.isArray(v)) {
+      h = 0x61;
+      for (let i = 0; i < v.length; i++) {
+        const c = this.node(v[i], depth + 1);
+        v[i] = c;
+        h = mix(h, this.hashOf(c));
+      }
+    } else {
+      const o = v as Record<string, unknown>;
+      h = 0x6f;
+      for (const k of Object.keys(o)) {
+        const c = this.node(o[k], depth + 1);
+        o[k] = c;
+        h = mix(mix(h, this.string(k).id), this.hashOf(c));
+      }
+    }
+    const found = this.nodes.get(h);
+    if (found !== undefined) {
+      // A frozen value is the one shared node under h; an unfrozen array, the nodes that collide.
+      if (Object.isFrozen(found)) {
+        if (sameShallow(found, v)) return found;
+      } else {
+        for (const f of found as object[]) if (sameShallow(f, v)) return f;
+      }
+    }
+    Object.freeze(v);
+    this.ids.set(v, this.nextId++);
+    if (found === undefined) this.nodes.set(h, v);
+    else if (Object.isFrozen(found)) this.nodes.set(h, [found, v]);
+    else if ((found as object[]).length < MAX_COLLISIONS) (found as object[]).push(v);
+    return v;
+  }
+
+  private string(s: string): SharedString {
+    let e = this.strings.get(s);
+    if (e === undefined) {
+      e = { s, id: this.nextId++ };
+      this.strings.set(s, e);
+    }
+    return e;
+  }
+
+  private hashOf(c: unknown): number {
+    switch (typeof c) {
+      case 'string':
+        return c.length <= MAX_STRING ? this.string(c).id : c.length;
+      case 'number':
+        return Number.isInteger(c) ? c | 0 : Math.floor(c * 1e6) | 0;
+      case 'boolean':
+        return c ? 1 : 2;
+      case 'object':
+        // A child left unshared (too deep, frozen elsewhere) is compared by identity: no match.
+        return c === null ? 3 : (this.ids.get(c) ?? -1);
+      default:
+        return 4;
+    }
+  }
+}
+
+/** Same keys in the same order (or same length) and the very same values: same JSON. */
+function sameShallow(a: object, b: object): boolean {
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== bb[i]) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || ra[ka[i]] !== rb[kb[i]]) return false;
+  return true;
+}
