@@ -134,16 +134,10 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     const factory = componentInformerFactory(client, opts.log);
     const resources = await serverPreferredResources(client);
     // Each controller's client, made (and its service account's token asked for) up front, all at
-    // once: one after another they were ~80 requests in turn before any controller (the
-    // service-account controller, which makes default/default, among them) could start.
-    const named = new Map<string, RestClient>(
-      await Promise.all(CONTROLLER_CLIENTS.map(async (name) => [name, await builder.clientFor(name)] as const)),
-    );
-    const clients: ClientFor = (name) => {
-      const c = named.get(name);
-      if (!c) throw new Error(`controller ${name} has no client (add it to CONTROLLER_CLIENTS)`);
-      return c;
-    };
+    // once: one after another they were ~80 requests in turn before any controller could start.
+    const pending = new Map(CONTROLLER_CLIENTS.map((name) => [name, builder.clientFor(name)] as const));
+    // Awaited below; a failure of one is the term's failure, not an unhandled rejection of the others.
+    for (const c of pending.values()) c.catch(() => undefined);
     // Each controller with the informers it asked for: it starts once those have synced (start()
     // below), not once every informer of every controller has, as kube-controller-manager's
     // controllers each wait for their own caches. The service-account controller (namespaces,
@@ -155,49 +149,6 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       for (const controller of [value].flat()) built.push({ controller, informers });
       return value;
     };
-    make(() => new ServiceAccountController(clients('service-account-controller'), factory, opts.log));
-    // The tokens controller acts as the manager itself, as kube-controller-manager's does (its root client).
-    if (opts.serviceAccountKey) {
-      const keys = opts.serviceAccountKey;
-      make(() => new ServiceAccountTokensController(client, factory, { keys, rootCA: opts.caData, log: opts.log }));
-    }
-    const gc = make(() => new GarbageCollector(clients('generic-garbage-collector'), factory, resources, opts.log));
-    const nsc = make(() => new NamespaceController(clients('namespace-controller'), factory, resources, opts.log));
-    // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
-    const caData = opts.caData;
-    if (caData) make(() => new RootCACertPublisher(clients('root-ca-cert-publisher'), factory, caData, opts.log));
-    make(() => new ReplicaSetController(clients('replicaset-controller'), factory, { log: opts.log }));
-    make(() => new DeploymentController(clients('deployment-controller'), factory, { log: opts.log }));
-    make(() => new EndpointsController(clients('endpoint-controller'), factory, { log: opts.log }));
-    make(() => new EndpointSliceController(clients('endpointslice-controller'), factory, { log: opts.log }));
-    make(
-      () =>
-        new ServiceLBController(clients('service-controller'), factory, {
-          log: opts.log,
-          pool: parseAddressPool(opts.loadBalancerPool ?? defaultLoadBalancerPool(undefined)),
-        }),
-    );
-    make(() => new NodeLifecycleController(clients('node-controller'), factory, { log: opts.log, ...opts.nodeLifecycle }));
-    make(() => new TaintEvictionController(clients('node-controller'), factory, { log: opts.log }));
-    // kube-controller-manager runs the node IPAM controller with the node-controller's credentials.
-    const nodeIPAM = opts.nodeIPAM;
-    if (nodeIPAM) make(() => new NodeIPAMController(clients('node-controller'), factory, { ...nodeIPAM, log: opts.log }));
-    make(() => new PodGCController(clients('pod-garbage-collector'), factory, { log: opts.log }));
-    make(() => storageControllers(clients, factory, opts.log));
-    make(() => new DisruptionController(clients('disruption-controller'), factory, { log: opts.log }));
-    make(() => batchControllers(clients, factory, opts.log));
-    make(() => new ClusterRoleAggregationController(clients('clusterrole-aggregation-controller'), factory, opts.log));
-    // TLS bootstrap: node CSRs approved and signed; bootstrap tokens sign cluster-info and expire
-    // (kubeadm runs kube-controller-manager with --controllers=*,bootstrapsigner,tokencleaner).
-    make(() => new CSRApprovingController(clients('certificate-controller'), factory, opts.log));
-    const signingCA = opts.signingCA;
-    if (signingCA) make(() => new CSRSigningController(clients('certificate-controller'), factory, signingCA, opts.log));
-    make(() => new BootstrapSigner(clients('bootstrap-signer'), factory, opts.log));
-    make(() => new TokenCleaner(clients('token-cleaner'), factory, opts.log));
-    make(() => appsControllers(clients, factory, opts.log));
-    make(() => policyControllers(clients, factory, resources, { log: opts.log, ...opts.policy }));
-    make(() => opts.extra?.(opts.extraClient ?? client, factory) ?? []);
-    factory.start();
     // Stopped before its caches synced: a controller waiting for them does not start.
     const stopping = new AbortController();
     // One wait per informer, however many controllers share it.
@@ -224,6 +175,75 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       }
       if (!stopping.signal.aborted) controller.start();
     };
+    // The service-account controller, and the tokens controller (which acts as the manager itself,
+    // as kube-controller-manager's does: its root client), start first, on their own clients: a
+    // new cluster's default/default, which its first pod needs, does not wait for the other
+    // controllers' service accounts and tokens (#13). The rest start when theirs are made.
+    const saClient = await pending.get('service-account-controller')!;
+    make(() => new ServiceAccountController(saClient, factory, opts.log));
+    if (opts.serviceAccountKey) {
+      const keys = opts.serviceAccountKey;
+      make(() => new ServiceAccountTokensController(client, factory, { keys, rootCA: opts.caData, log: opts.log }));
+    }
+    factory.start();
+    const first = built.length;
+    for (const { controller, informers } of built) void startWhenSynced(controller, informers);
+    const stopAll = async () => {
+      stopping.abort();
+      await Promise.all(built.map(({ controller }) => controller.stop().catch(() => undefined)));
+      await factory.stop();
+    };
+    // The rest; should any of it fail (a token refused, a bad option), what started first stops too.
+    let gc: GarbageCollector;
+    let nsc: NamespaceController;
+    try {
+      const named = new Map(await Promise.all([...pending].map(async ([name, c]) => [name, await c] as const)));
+      const clients: ClientFor = (name) => {
+        const c = named.get(name);
+        if (!c) throw new Error(`controller ${name} has no client (add it to CONTROLLER_CLIENTS)`);
+        return c;
+      };
+      gc = make(() => new GarbageCollector(clients('generic-garbage-collector'), factory, resources, opts.log));
+      nsc = make(() => new NamespaceController(clients('namespace-controller'), factory, resources, opts.log));
+      // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
+      const caData = opts.caData;
+      if (caData) make(() => new RootCACertPublisher(clients('root-ca-cert-publisher'), factory, caData, opts.log));
+      make(() => new ReplicaSetController(clients('replicaset-controller'), factory, { log: opts.log }));
+      make(() => new DeploymentController(clients('deployment-controller'), factory, { log: opts.log }));
+      make(() => new EndpointsController(clients('endpoint-controller'), factory, { log: opts.log }));
+      make(() => new EndpointSliceController(clients('endpointslice-controller'), factory, { log: opts.log }));
+      make(
+        () =>
+          new ServiceLBController(clients('service-controller'), factory, {
+            log: opts.log,
+            pool: parseAddressPool(opts.loadBalancerPool ?? defaultLoadBalancerPool(undefined)),
+          }),
+      );
+      make(() => new NodeLifecycleController(clients('node-controller'), factory, { log: opts.log, ...opts.nodeLifecycle }));
+      make(() => new TaintEvictionController(clients('node-controller'), factory, { log: opts.log }));
+      // kube-controller-manager runs the node IPAM controller with the node-controller's credentials.
+      const nodeIPAM = opts.nodeIPAM;
+      if (nodeIPAM) make(() => new NodeIPAMController(clients('node-controller'), factory, { ...nodeIPAM, log: opts.log }));
+      make(() => new PodGCController(clients('pod-garbage-collector'), factory, { log: opts.log }));
+      make(() => storageControllers(clients, factory, opts.log));
+      make(() => new DisruptionController(clients('disruption-controller'), factory, { log: opts.log }));
+      make(() => batchControllers(clients, factory, opts.log));
+      make(() => new ClusterRoleAggregationController(clients('clusterrole-aggregation-controller'), factory, opts.log));
+      // TLS bootstrap: node CSRs approved and signed; bootstrap tokens sign cluster-info and expire
+      // (kubeadm runs kube-controller-manager with --controllers=*,bootstrapsigner,tokencleaner).
+      make(() => new CSRApprovingController(clients('certificate-controller'), factory, opts.log));
+      const signingCA = opts.signingCA;
+      if (signingCA) make(() => new CSRSigningController(clients('certificate-controller'), factory, signingCA, opts.log));
+      make(() => new BootstrapSigner(clients('bootstrap-signer'), factory, opts.log));
+      make(() => new TokenCleaner(clients('token-cleaner'), factory, opts.log));
+      make(() => appsControllers(clients, factory, opts.log));
+      make(() => policyControllers(clients, factory, resources, { log: opts.log, ...opts.policy }));
+      make(() => opts.extra?.(opts.extraClient ?? client, factory) ?? []);
+    } catch (e) {
+      await stopAll();
+      throw e;
+    }
+    // (The informers asked for since factory.start() started as they were asked for.)
     // GarbageCollector.Sync: CRDs come and go, the collector and the namespace controller follow.
     let known = JSON.stringify(resources);
     let resync: NodeJS.Timeout | undefined;
@@ -236,7 +256,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     };
     return {
       start() {
-        for (const { controller, informers } of built) void startWhenSynced(controller, informers);
+        for (const { controller, informers } of built.slice(first)) void startWhenSynced(controller, informers);
         resync = setInterval(() => {
           void rediscover();
         }, opts.discoveryResyncMs ?? 30_000);
@@ -244,9 +264,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       },
       async stop() {
         if (resync) clearInterval(resync);
-        stopping.abort();
-        await Promise.all(built.map(({ controller }) => controller.stop().catch(() => undefined)));
-        await factory.stop();
+        await stopAll();
       },
     };
   };
