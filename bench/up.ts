@@ -95,15 +95,16 @@ export async function benchUp(): Promise<string[]> {
   if (process.env.K8TS_BENCH_UP_NODE === '0') {
     lines.push('  with the node: skipped (K8TS_BENCH_UP_NODE=0)');
   } else if (process.getuid?.() === 0) {
-    // The real node: a bridge, pod CIDR and node name of the bench's own, ingress off.
+    // The real node with the default store: the `k8ts up` a user runs; a bridge, pod CIDR and
+    // node name of the bench's own, ingress off.
     try {
       report(
-        'with the node, memory store',
+        'with the node, sqlite store (the default)',
         await upRounds(
           'with the node',
           [
             '--store',
-            'memory',
+            'sqlite',
             '--bridge',
             'k8tsbup0',
             '--pod-cidr',

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
+import * as v1 from '../api/types.js';
 import { isApiError, RestClient } from '../client/rest.js';
 import { MemoryStore } from '../store/memory.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
@@ -12,7 +13,7 @@ import { adminUser } from './authn/user.js';
 import { ApiServer } from './server.js';
 
 let cp: TestControlPlane;
-const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' };
+const CM = { ...v1.CONFIGMAPS, namespace: 'default' };
 before(async () => {
   cp = await startTestControlPlane();
 });

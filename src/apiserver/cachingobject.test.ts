@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { apiRequest } from '../testing/apirequest.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
-import { encodeOnce, objectJSON } from './cachingobject.js';
+import { encodeOnce, encodingCache, objectJSON } from './cachingobject.js';
 import { findDefinition } from './registry/index.js';
 import { buildTable, tableJSON } from './tables.js';
 
@@ -38,6 +38,34 @@ test('encodeOnce encodes an object once per format', () => {
   encodeOnce({ a: 1 }, 'x', enc);
   assert.equal(calls, 3);
   assert.equal(objectJSON(obj), objectJSON(obj));
+});
+
+test('encodings live two generations: one still read stays, one nobody reads is made again', () => {
+  const saved = encodingCache.generationBytes;
+  encodingCache.generationBytes = 1000;
+  try {
+    const read = { a: 'read' };
+    const unread = { a: 'unread' };
+    let made = 0;
+    const enc = (o: object) => () => {
+      made++;
+      return JSON.stringify(o);
+    };
+    encodeOnce(read, 'json', enc(read));
+    encodeOnce(unread, 'json', enc(unread));
+    // 100 bytes of other encodings a round: a generation turns over every 10 rounds.
+    for (let i = 0; i < 40; i++) {
+      encodeOnce({ i }, 'json', () => 'x'.repeat(50));
+      if (i % 5 === 0) encodeOnce(read, 'json', enc(read));
+    }
+    assert.equal(made, 2, 'the one read every half generation was never made again');
+    encodeOnce(unread, 'json', enc(unread));
+    assert.equal(made, 3, 'the unread one left after two generations');
+    assert.equal(encodeOnce(read, 'json', enc(read)), '{"a":"read"}');
+    assert.equal(made, 3);
+  } finally {
+    encodingCache.generationBytes = saved;
+  }
 });
 
 test('tableJSON is JSON.stringify(buildTable(...)) byte for byte', () => {

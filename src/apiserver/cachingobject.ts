@@ -6,20 +6,56 @@
 // The memo is keyed by the object's identity: the watch cache replaces an object on every
 // write (never mutates it), so an encoding can never go stale, and it is dropped with the
 // object. Whoever hands an object here promises not to mutate it afterwards.
+//
+// Its lifetime is bounded as well, as kube-apiserver's is: there the encodings live on the
+// event being dispatched (cacher.go's setCachingObjects), not on the cached object, so a cluster
+// of 150,000 pods does not keep a JSON copy of each beside the object. Here the memo has two
+// generations (WeakMaps, so an object dropped by the cache takes its encodings along): a new
+// encoding goes to the young one, a lookup that finds one in the old moves it to the young,
+// and when the young one has taken encodingCache.generationBytes it becomes the old one and
+// the old one is let go. An event fanned out to a thousand watchers, or a list asked for again
+// and again, is encoded once; what nobody reads any more leaves within two generations.
 
-const encodings = new WeakMap<object, Map<string, string | Buffer>>();
+/** Encoded bytes a generation takes before it is turned over (tests may lower it). */
+export const encodingCache = { generationBytes: 32 * 1024 * 1024 };
 
-/** encode()'s result for obj in this format, computed once per object. */
+type Encodings = Map<string, string | Buffer>;
+let young = new WeakMap<object, Encodings>();
+let old = new WeakMap<object, Encodings>();
+let youngBytes = 0;
+
+const sizeOf = (v: string | Buffer): number => (typeof v === 'string' ? v.length * 2 : v.length);
+
+function account(bytes: number): void {
+  youngBytes += bytes;
+  if (youngBytes >= encodingCache.generationBytes) {
+    old = young;
+    young = new WeakMap();
+    youngBytes = 0;
+  }
+}
+
+/** encode()'s result for obj in this format, computed once per object while it is in use. */
 export function encodeOnce<T extends string | Buffer>(obj: object, format: string, encode: () => T): T {
-  let m = encodings.get(obj);
+  let m = young.get(obj);
   if (!m) {
-    m = new Map();
-    encodings.set(obj, m);
+    m = old.get(obj);
+    if (m) {
+      old.delete(obj);
+      young.set(obj, m);
+      let bytes = 0;
+      for (const v of m.values()) bytes += sizeOf(v);
+      account(bytes);
+    } else {
+      m = new Map();
+      young.set(obj, m);
+    }
   }
   let v = m.get(format) as T | undefined;
   if (v === undefined) {
     v = encode();
     m.set(format, v);
+    account(sizeOf(v));
   }
   return v;
 }

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as v1 from '../api/types.js';
 import { SharedInformerFactory, stripManagedFields } from '../client/informer.js';
 import { asStatus, isApiError, isConflict, RestClient, type WatchEvent } from '../client/rest.js';
 import { issueCertificate, makeCA, makeClientCert, newPrivateKey } from '../pki/certs.js';
@@ -12,8 +13,8 @@ import { startTLSControlPlane } from '../testing/tlscontrolplane.js';
 import { waitFor } from '../testing/wait.js';
 import { inProcessTransport } from './inprocess.js';
 
-const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' };
-const NS = { group: '', version: 'v1', resource: 'namespaces' };
+const CM = { ...v1.CONFIGMAPS, namespace: 'default' };
+const NS = v1.NAMESPACES;
 
 test('in-process requests are authenticated, authorized and admitted as HTTPS ones are', async (t) => {
   const cp = await startTLSControlPlane();

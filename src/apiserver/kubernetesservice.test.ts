@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
+import * as v1 from '../api/types.js';
 import { makeCA, makeServingCert } from '../pki/certs.js';
 import { MemoryStore } from '../store/memory.js';
 import { startTestControlPlane } from '../testing/controlplane.js';
@@ -13,9 +14,9 @@ import { stays, waitFor } from '../testing/wait.js';
 import { adminUser } from './authn/user.js';
 import { ApiServer, hostAddress } from './server.js';
 
-const SVC = { group: '', version: 'v1', resource: 'services', namespace: 'default', name: 'kubernetes' };
-const EP = { group: '', version: 'v1', resource: 'endpoints', namespace: 'default', name: 'kubernetes' };
-const SLICE = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: 'default', name: 'kubernetes' };
+const SVC = { ...v1.SERVICES, namespace: 'default', name: 'kubernetes' };
+const EP = { ...v1.ENDPOINTS, namespace: 'default', name: 'kubernetes' };
+const SLICE = { ...v1.ENDPOINTSLICES, namespace: 'default', name: 'kubernetes' };
 
 test('the kubernetes service and its endpoints are made, kept, and put back when deleted', async (t) => {
   const cp = await startTestControlPlane();

@@ -7,14 +7,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
+import { metric, registry } from '../metrics/legacyregistry.js';
 import type { RequestInfo } from './request.js';
-
-export const registry = client.register;
-
-/** Get-or-create: several API servers (tests) in one process share one registry. */
-function metric<T>(name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
 
 const REQUEST_LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
 

@@ -3,8 +3,8 @@
 // message, a bookmark comes 2 s before a watch's timeout, pretty output, DeleteOptions from the query.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, test } from 'node:test';
+import { type Answer, apiRequest } from '../testing/apirequest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 
 let cp: TestControlPlane;
@@ -15,49 +15,15 @@ after(async () => {
   await cp?.stop();
 });
 
-interface Answer {
-  status: number;
-  text: string;
-  headers: http.IncomingHttpHeaders;
-}
-
+/** A request as a client that spells the query its own way sends it (JSON body, its own User-Agent). */
 function request(
   method: string,
   path: string,
   opts: { body?: unknown; userAgent?: string; until?: (text: string) => boolean } = {},
 ): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
-    const req = http.request(
-      `${cp.url}${path}`,
-      {
-        method,
-        agent: false,
-        headers: {
-          Authorization: `Bearer ${cp.token}`,
-          'User-Agent': opts.userAgent ?? 'parameters-test',
-          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        const done = () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers });
-        res.on('data', (c: Buffer) => {
-          text += c;
-          if (opts.until?.(text)) {
-            done();
-            req.destroy();
-          }
-        });
-        res.on('end', done);
-        res.on('error', () => undefined);
-      },
-    );
-    req.on('error', (e) => {
-      if (!req.destroyed) reject(e);
-    });
-    req.end(payload);
-  });
+  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const headers = { 'User-Agent': opts.userAgent ?? 'parameters-test', ...(body ? { 'Content-Type': 'application/json' } : {}) };
+  return apiRequest(cp.url, cp.token, { method, path, headers, body, until: opts.until });
 }
 
 const cms = '/api/v1/namespaces/default/configmaps';

@@ -1,6 +1,7 @@
 // The API server: authentication, health, discovery and resource routing over the Store,
 // with one watch cache per resource. Everything else in k8ts is a client of this.
 
+import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -582,14 +583,9 @@ function clientError(err: NodeJS.ErrnoException, socket: import('node:stream').D
   );
 }
 
-function listen(server: http.Server | https.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+async function listen(server: http.Server | https.Server, port: number, host: string): Promise<void> {
+  server.listen(port, host);
+  await once(server, 'listening');
 }
 
 /** The last resort when even writing an error failed: log it and drop the connection. */

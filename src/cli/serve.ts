@@ -20,6 +20,7 @@ export async function serveCluster(
   onReady?: () => void,
   o: { joined?: boolean } = {},
 ): Promise<number> {
+  const tServe = performance.now();
   // The supervisor may die and take our stdout with it: lose the lines, not the cluster.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
   // A stop asked for while starting waits for the start to end, then stops what started.
@@ -92,10 +93,15 @@ export async function serveCluster(
   // Ready for a user's first commands: the node registered (startControlPlane has returned) and
   // the default ServiceAccount made, without which a pod in the default namespace is refused by
   // admission (`kubectl run` right after `up` must work).
+  const tStarted = performance.now();
   if (!(await defaultServiceAccountMade(cp, SERVICE_ACCOUNT_WAIT_MS)))
     console.error(
       `k8ts: the default ServiceAccount of namespace default was not made within ${SERVICE_ACCOUNT_WAIT_MS / 1000}s (see the service-account controller's lines above); pods there are refused until it is`,
     );
+  // Where this process's part of `up` went (performance.now() counts from the process's start).
+  console.error(
+    `k8ts: ready ${Math.round(performance.now())} ms after this process started (control plane started at ${Math.round(tServe)} + ${Math.round(tStarted - tServe)} ms, default ServiceAccount + ${Math.round(performance.now() - tStarted)} ms)`,
+  );
   writeClusterInfo(t.dataDir, { url: cp.url, port: cp.api.port, node: cp.node, fleetlock: cp.fleetlock }, cfg.store);
   console.log(
     `${new Date().toISOString()} k8ts control plane of "${t.name}" serving at ${cp.url} (pid ${process.pid}, store ${cfg.store}, data dir ${t.dataDir})`,

@@ -238,6 +238,24 @@ test('SharedInformerFactory shares one informer per resource and syncs them all'
   await waitFor('all watches closed', () => server.activeWatches === 0);
 });
 
+test('SharedInformerFactory.recordInformers names the informers a build asked for, shared ones included, nested builds in the outer one', () => {
+  const factory = new SharedInformerFactory(client);
+  const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
+  const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
+  const first = factory.recordInformers(() => factory.informerFor(CM));
+  const second = factory.recordInformers(() => {
+    factory.informerFor(CM);
+    const inner = factory.recordInformers(() => factory.informerFor(DEPLOYMENTS));
+    return inner.informers;
+  });
+  assert.deepEqual(first.informers, [first.value]);
+  assert.deepEqual(second.value, [factory.informerFor(DEPLOYMENTS)]);
+  assert.deepEqual(second.informers, [factory.informerFor(CM), factory.informerFor(DEPLOYMENTS)]);
+  // Asked for outside any build: recorded nowhere.
+  factory.informerFor(SECRETS);
+  assert.deepEqual(factory.recordInformers(() => 1).informers, []);
+});
+
 test('a factory with stripManagedFields caches objects without managedFields; a PUT from the cache keeps the stored ones', async () => {
   // The real API server: it writes managedFields, and decides what a request without them means.
   const cp = await startTestControlPlane();

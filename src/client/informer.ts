@@ -531,6 +531,8 @@ export interface SharedInformerFactoryOptions {
 export class SharedInformerFactory {
   private readonly informers = new Map<string, Informer<KObject>>();
   private started = false;
+  /** While recordInformers runs: the informers asked for. */
+  private recording?: Set<Informer<KObject>>;
 
   constructor(
     readonly client: RestClient,
@@ -562,6 +564,7 @@ export class SharedInformerFactory {
       this.informers.set(key, inf as unknown as Informer<KObject>);
       if (this.started) inf.start();
     }
+    this.recording?.add(inf as unknown as Informer<KObject>);
     if (req.indexers) {
       const missing = Object.fromEntries(Object.entries(req.indexers).filter(([n]) => !inf!.hasIndexer(n)));
       if (Object.keys(missing).length) inf.addIndexers(missing);
@@ -576,6 +579,24 @@ export class SharedInformerFactory {
       if (!key.startsWith(prefix)) continue;
       this.informers.delete(key);
       void inf.stop();
+    }
+  }
+
+  /**
+   * build()'s result and the informers it asked this factory for while it ran (new or shared), so
+   * that a controller can wait for its own caches alone, as each of kube-controller-manager's
+   * controllers waits (WaitForNamedCacheSync) on its own listers before running.
+   */
+  recordInformers<T>(build: () => T): { value: T; informers: Informer<KObject>[] } {
+    const outer = this.recording;
+    const mine = new Set<Informer<KObject>>();
+    this.recording = mine;
+    try {
+      const value = build();
+      return { value, informers: [...mine] };
+    } finally {
+      this.recording = outer;
+      if (outer) for (const i of mine) outer.add(i);
     }
   }
 

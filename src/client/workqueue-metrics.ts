@@ -4,11 +4,8 @@
 // labelled by queue name. kube-controller-manager installs this provider for its queues.
 
 import client from 'prom-client';
+import { metric } from '../metrics/legacyregistry.js';
 import type { QueueMetrics, QueueMetricsProvider } from './workqueue.js';
-
-function metric<T>(name: string, make: () => T): T {
-  return (client.register.getSingleMetric(name) as T | undefined) ?? make();
-}
 
 const BUCKETS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10];
 

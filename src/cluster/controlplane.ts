@@ -227,22 +227,24 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let fleetlock: FleetLockServer | undefined;
   const inProcess = opts.inProcessClients ?? process.env.K8TS_INPROCESS_CLIENTS !== '0';
   try {
+    // The node agent's modules (runtime, network, proxy, DNS, ingress: about half of what this step loads)
+    // and FleetLock's only when they run: `up --no-node` loads no node agent at all.
     const [
       { startControllers },
       { startScheduler },
-      { startLocalNode, defaultNodeName },
+      nodeModule,
       { RestClient },
       { requestSimulatedNodes, SimulatedNodesFollower },
-      { FleetLockServer },
+      fleetlockModule,
       { defaultLoadBalancerPool },
       { inProcessTransport },
     ] = await Promise.all([
       import('../controllers/manager.js'),
       import('../scheduler/server.js'),
-      import('./node.js'),
+      opts.node === false ? undefined : import('./node.js'),
       import('../client/rest.js'),
       import('./simulated.js'),
-      import('../fleetlock/server.js'),
+      opts.fleetlock ? import('../fleetlock/server.js') : undefined,
       import('../api/addresspool.js'),
       import('../apiserver/inprocess.js'),
     ]);
@@ -308,7 +310,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       return took('controllers and scheduler', t);
     };
     const startNode = async (): Promise<string | undefined> => {
-      if (opts.node === false) return undefined;
+      if (!nodeModule) return undefined;
+      const { startLocalNode, defaultNodeName } = nodeModule;
       const t = performance.now();
       // This machine's node is system:node:NAME like any other (kubeadm init writes the
       // control-plane node's kubelet.conf from the CA the same way), its add-ons
@@ -378,7 +381,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     for (const r of started) if (r.status === 'fulfilled' && r.value) phases.push(r.value);
     phase('all components');
-    if (opts.fleetlock) {
+    if (opts.fleetlock && fleetlockModule) {
+      const { FleetLockServer } = fleetlockModule;
       // A client of the cluster like the controllers, as system:k8ts:fleetlock (kured's rights),
       // with the API server's certificate for HTTPS.
       const fl = ensureClientCert(files.dir, pki.ca, 'fleetlock', 'system:k8ts:fleetlock');

@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parseSchedule } from '../api/cron.js';
 import type { KObject } from '../api/object.js';
-import { CRONJOBS, type CronJob, JOBS, type Job } from '../api/types.js';
+import { CRONJOBS, type CronJob, EVENTS, JOBS, type Job } from '../api/types.js';
 import { type Informer, SharedInformerFactory } from '../client/informer.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, CronJobController, mostRecentScheduleTime, rfc3339InZone } from './cronjob.js';
 
-const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const MINUTE = 60_000;
 
 let cp: TestControlPlane;

@@ -11,8 +11,7 @@ import { parseSchedule, type Schedule, timeZoneError } from '../api/cron.js';
 import { errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
 import { CRONJOBS, type CronJob, JOBS, type Job } from '../api/types.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
-import { EventRecorder } from '../client/events.js';
+import { Controller, type ControllerOptions } from '../client/controller.js';
 import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isNotFound, type RestClient } from '../client/rest.js';
 import { findCondition } from './job-util.js';
@@ -22,9 +21,7 @@ export const CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronj
 /** nextScheduleDelta: a little after the scheduled time, for clocks that drift. */
 const NEXT_SCHEDULE_DELTA_MS = 100;
 
-export interface CronJobControllerOptions {
-  log?: (m: string) => void;
-  workers?: number;
+export interface CronJobControllerOptions extends ControllerOptions {
   /** The clock (ms since the epoch), for tests that move time. */
   now?: () => number;
 }
@@ -122,13 +119,9 @@ export function nextScheduleDelay(cj: CronJob, now: number, sched: Schedule): nu
 /** getTimeHashInMinutes: the Job's name suffix for a scheduled time. */
 export const jobNameFor = (cj: CronJob, scheduled: number): string => `${cj.metadata.name}-${Math.floor(scheduled / 60_000)}`;
 
-export class CronJobController implements Reconciler {
-  readonly name = 'cronjob';
-  readonly loop: ControllerLoop;
+export class CronJobController extends Controller {
   private readonly cjInf: Informer<CronJob>;
   private readonly jobInf: Informer<Job>;
-  private readonly recorder: EventRecorder;
-  private readonly log: (m: string) => void;
   private readonly now: () => number;
 
   constructor(
@@ -136,13 +129,8 @@ export class CronJobController implements Reconciler {
     factory: SharedInformerFactory,
     opts: CronJobControllerOptions = {},
   ) {
-    this.log = opts.log ?? (() => {});
+    super('cronjob', client, 'cronjob-controller', opts);
     this.now = opts.now ?? Date.now;
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.recorder = new EventRecorder(client, {
-      component: 'cronjob-controller',
-      onError: (e) => this.log(`cronjob events: ${errorMessage(e)}`),
-    });
     this.cjInf = factory.informerFor<CronJob>({ ...CRONJOBS });
     this.jobInf = factory.informerFor<Job>({ ...JOBS });
     this.cjInf.addEventHandler({
@@ -161,15 +149,6 @@ export class CronJobController implements Reconciler {
       },
       onDelete: (j) => this.jobChanged(j),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.recorder.stop();
   }
 
   private cjRef(cj: KObject): KObject {

@@ -8,39 +8,34 @@ import { after, before, test } from 'node:test';
 import { isPodReady } from '../api/conditions.js';
 import type { KObject } from '../api/object.js';
 import { CONTROLLERREVISIONS, type ControllerRevision, DAEMONSETS, type DaemonSet, NODES, PODS, type Pod } from '../api/types.js';
-import { Informer, SharedInformerFactory } from '../client/informer.js';
-import { SimulatedNodes } from '../node/simulated.js';
+import { Informer } from '../client/informer.js';
+import type { SimulatedNodes } from '../node/simulated.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane, testLog } from '../testing/controlplane.js';
+import { type SimulatedCluster, startSimulatedCluster } from '../testing/simulatedcluster.js';
 import { waitFor } from '../testing/wait.js';
 import { DaemonSetController, targetNodeName } from './daemonset.js';
 
 let cp: TestControlPlane;
-let factory: SharedInformerFactory;
+let cluster: SimulatedCluster;
 let sim: SimulatedNodes;
-let dsc: DaemonSetController;
-let sched: Scheduler;
 let nodes: string[];
 
 before(async () => {
   cp = await startTestControlPlane();
-  const client = cp.newClient('kube-controller-manager/test');
-  factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
-  const log = process.env.K8TS_TEST_LOG ? (m: string) => console.log(m) : undefined;
-  sim = new SimulatedNodes(cp.newClient('sim'), factory, { heartbeatMs: 1000, readyDelayMs: 40, deleteDelayMs: 20, log });
-  dsc = new DaemonSetController(client, factory, { log, failedPodBackoffMs: 200 });
-  sched = new Scheduler(cp.newClient('kube-scheduler'), factory, { queue: { initialBackoffMs: 50, maxBackoffMs: 200 } });
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  sim.start();
-  nodes = await sim.add(3);
-  dsc.start();
-  sched.start();
+  cluster = await startSimulatedCluster(cp, {
+    nodes: 3,
+    sim: { heartbeatMs: 1000, readyDelayMs: 40, deleteDelayMs: 20 },
+    controllers: (client, factory) => [
+      new DaemonSetController(client, factory, { log: testLog, failedPodBackoffMs: 200 }),
+      new Scheduler(cp.newClient('kube-scheduler'), factory, { queue: { initialBackoffMs: 50, maxBackoffMs: 200 } }),
+    ],
+  });
+  ({ sim, nodes } = cluster);
 });
 
 after(async () => {
-  await Promise.all([dsc?.stop(), sched?.stop(), sim?.stop()]);
-  await factory?.stop();
+  await cluster?.stop();
   await cp?.stop();
 });
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
+import * as v1 from '../api/types.js';
 import type { RestClient } from '../client/rest.js';
 import { runControllers, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { createRunningPod } from '../testing/pods.js';
@@ -11,8 +12,8 @@ import { waitFor } from '../testing/wait.js';
 import { DisruptionController } from './disruption.js';
 
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespace: 'default' };
-const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-const RSS = { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' };
+const PODS = { ...v1.PODS, namespace: 'default' };
+const RSS = { ...v1.REPLICASETS, namespace: 'default' };
 
 let cp: TestControlPlane;
 let c: RestClient;

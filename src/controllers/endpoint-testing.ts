@@ -8,7 +8,7 @@ import { NODES, PODS, type Pod, SERVICES } from '../api/types.js';
 import { Informer, type SharedInformerFactory } from '../client/informer.js';
 import type { Runnable } from '../client/leaderelection.js';
 import type { RestClient } from '../client/rest.js';
-import { runControllers, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { runControllers, startTestControlPlane, type TestControlPlane, testLog } from '../testing/controlplane.js';
 
 export interface EndpointsTestEnv {
   cp: TestControlPlane;
@@ -24,8 +24,7 @@ export interface EndpointsTestEnv {
 export const NS = 'default';
 export const SVC = { ...SERVICES, namespace: NS };
 
-/** The controller logs, when K8TS_TEST_LOG is set. */
-export const testLog = process.env.K8TS_TEST_LOG ? console.log : undefined;
+export { testLog };
 
 /**
  * A control plane with these nodes, the IP kubelet, and the controllers made on one client and

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import * as v1 from '../api/types.js';
 import { PODS } from '../api/types.js';
 import type { TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
@@ -9,7 +10,7 @@ import { type EndpointsTestEnv, type IPKubelet, NS, SVC, setPodReady, startEndpo
 import { HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
 import { type Endpoints, EndpointsController, repackSubsets } from './endpoints.js';
 
-const EP = { group: '', version: 'v1', resource: 'endpoints', namespace: NS };
+const EP = { ...v1.ENDPOINTS, namespace: NS };
 
 let env: EndpointsTestEnv, cp: TestControlPlane, kubelet: IPKubelet;
 let ctrl: EndpointsController;

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import * as v1 from '../api/types.js';
 import { PODS } from '../api/types.js';
 import { serverPreferredResources } from '../client/discovery.js';
 import type { TestControlPlane } from '../testing/controlplane.js';
@@ -12,7 +13,7 @@ import { LAST_CHANGE_TRIGGER_TIME } from './endpoint-util.js';
 import { CONTROLLER_NAME, type EndpointSlice, EndpointSliceController, LABEL_MANAGED_BY, LABEL_SERVICE_NAME } from './endpointslice.js';
 import { GarbageCollector } from './garbagecollector.js';
 
-const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: NS };
+const SLICES = { ...v1.ENDPOINTSLICES, namespace: NS };
 
 let env: EndpointsTestEnv, cp: TestControlPlane, kubelet: IPKubelet;
 let ctrl: EndpointSliceController;

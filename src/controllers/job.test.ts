@@ -5,49 +5,36 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
-import type { Job, Pod } from '../api/types.js';
+import { EVENTS, JOBS, type Job, PODS, type Pod } from '../api/types.js';
 import { serverPreferredResources } from '../client/discovery.js';
-import { SharedInformerFactory } from '../client/informer.js';
-import { SIMULATED_EXIT_CODE_ANNOTATION, SimulatedNodes } from '../node/simulated.js';
-import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { SIMULATED_EXIT_CODE_ANNOTATION } from '../node/simulated.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane, testLog } from '../testing/controlplane.js';
+import { type SimulatedCluster, startSimulatedCluster } from '../testing/simulatedcluster.js';
 import { waitFor } from '../testing/wait.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { JobController } from './job.js';
 import { TTLAfterFinishedController } from './ttlafterfinished.js';
 
-const PODS = { group: '', version: 'v1', resource: 'pods' };
-const JOBS = { group: 'batch', version: 'v1', resource: 'jobs' };
-const EVENTS = { group: '', version: 'v1', resource: 'events' };
-
 let cp: TestControlPlane;
-let factory: SharedInformerFactory;
-let sim: SimulatedNodes;
-let jc: JobController;
-let ttl: TTLAfterFinishedController;
-let gc: GarbageCollector;
+let cluster: SimulatedCluster;
 let node: string;
 
 before(async () => {
   cp = await startTestControlPlane();
-  const client = cp.newClient('kube-controller-manager/test');
-  factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
-  const log = process.env.K8TS_TEST_LOG ? (m: string) => console.log(m) : undefined;
-  sim = new SimulatedNodes(cp.newClient('sim'), factory, { heartbeatMs: 1000, readyDelayMs: 30, jobPodRunMs: 60, deleteDelayMs: 10, log });
-  jc = new JobController(client, factory, { log, syncBatchMs: 20, podFailureBackoffMs: 100, maxPodFailureBackoffMs: 400 });
-  ttl = new TTLAfterFinishedController(client, factory, { log });
-  gc = new GarbageCollector(client, factory, await serverPreferredResources(client), log);
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  sim.start();
-  [node] = await sim.add(1);
-  jc.start();
-  ttl.start();
-  gc.start();
+  cluster = await startSimulatedCluster(cp, {
+    nodes: 1,
+    sim: { heartbeatMs: 1000, readyDelayMs: 30, jobPodRunMs: 60, deleteDelayMs: 10 },
+    controllers: async (client, factory) => [
+      new JobController(client, factory, { log: testLog, syncBatchMs: 20, podFailureBackoffMs: 100, maxPodFailureBackoffMs: 400 }),
+      new TTLAfterFinishedController(client, factory, { log: testLog }),
+      new GarbageCollector(client, factory, await serverPreferredResources(client), testLog),
+    ],
+  });
+  [node] = cluster.nodes;
 });
 
 after(async () => {
-  await Promise.all([jc?.stop(), ttl?.stop(), gc?.stop(), sim?.stop()]);
-  await factory?.stop();
+  await cluster?.stop();
   await cp?.stop();
 });
 

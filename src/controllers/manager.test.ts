@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { SharedInformerFactory } from '../client/informer.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { stays, waitFor } from '../testing/wait.js';
 import { workloadManifest } from '../testing/workloads.js';
@@ -66,6 +67,35 @@ test('only the leader acts, and the other takes over when it stops', async () =>
     );
   } finally {
     for (const m of managers) await m.stop();
+  }
+});
+
+test('each controller starts once its own informers have synced: one whose informer never syncs holds back no other', async () => {
+  // A controller watching a resource no API server serves: its informer's lists fail forever.
+  let blockedStarted = false;
+  const blocked = (factory: SharedInformerFactory) => {
+    factory.informerFor({ group: 'widgets.example.com', version: 'v1', resource: 'widgets' });
+    return {
+      start: () => {
+        blockedStarted = true;
+      },
+      stop: async () => undefined,
+    };
+  };
+  const manager = await startControllers({
+    server: cp.url,
+    token: cp.token,
+    extra: (_client, factory) => [blocked(factory)],
+  });
+  try {
+    // The ReplicaSet controller acts (all informers waited for at once, it waited 30 s, then the term failed).
+    const RS = { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' };
+    const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
+    await cp.client.create(RS, workloadManifest('ReplicaSet', 'synced-alone', 1));
+    await waitFor('its pod', async () => (await cp.client.list(PODS, { labelSelector: 'app=synced-alone' })).items.length === 1, 10_000);
+    await stays('the controller whose informer never synced is not started', () => !blockedStarted, 500);
+  } finally {
+    await manager.stop();
   }
 });
 

@@ -5,7 +5,7 @@
 
 import { type ComponentConnection, componentClient, componentInformerFactory } from '../client/component.js';
 import { serverPreferredResources } from '../client/discovery.js';
-import type { SharedInformerFactory } from '../client/informer.js';
+import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { type Runnable, runLeaderElected } from '../client/leaderelection.js';
 import type { RestClient } from '../client/rest.js';
 import { setQueueMetricsProvider } from '../client/workqueue.js';
@@ -73,6 +73,9 @@ const CONTROLLER_CLIENTS = [
   'horizontal-pod-autoscaler',
 ];
 
+/** How long a controller waits for its informers before the manager logs that it still does. */
+const CACHE_SYNC_WARN_MS = 30_000;
+
 /** The manager's own credential is a bearer token or a client certificate (system:kube-controller-manager). */
 export interface ControllerManagerOptions extends ComponentConnection {
   /**
@@ -131,63 +134,116 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     const factory = componentInformerFactory(client, opts.log);
     const resources = await serverPreferredResources(client);
     // Each controller's client, made (and its service account's token asked for) up front, all at
-    // once: one after another they were ~80 requests in turn before any controller (the
-    // service-account controller, which makes default/default, among them) could start.
-    const named = new Map<string, RestClient>(
-      await Promise.all(CONTROLLER_CLIENTS.map(async (name) => [name, await builder.clientFor(name)] as const)),
-    );
-    const clients: ClientFor = (name) => {
-      const c = named.get(name);
-      if (!c) throw new Error(`controller ${name} has no client (add it to CONTROLLER_CLIENTS)`);
-      return c;
+    // once: one after another they were ~80 requests in turn before any controller could start.
+    const pending = new Map(CONTROLLER_CLIENTS.map((name) => [name, builder.clientFor(name)] as const));
+    // Awaited below; a failure of one is the term's failure, not an unhandled rejection of the others.
+    for (const c of pending.values()) c.catch(() => undefined);
+    // Each controller with the informers it asked for: it starts once those have synced (start()
+    // below), not once every informer of every controller has, as kube-controller-manager's
+    // controllers each wait for their own caches. The service-account controller (namespaces,
+    // service accounts) then makes default/default without waiting for the garbage collector's
+    // informers of every resource (#13: what a new cluster's first pod waits for).
+    const built: { controller: Runnable; informers: Informer[] }[] = [];
+    const make = <T extends Runnable | Runnable[]>(build: () => T): T => {
+      const { value, informers } = factory.recordInformers(build);
+      for (const controller of [value].flat()) built.push({ controller, informers });
+      return value;
     };
-    const gc = new GarbageCollector(clients('generic-garbage-collector'), factory, resources, opts.log);
-    const nsc = new NamespaceController(clients('namespace-controller'), factory, resources, opts.log);
-    const controllers: Runnable[] = [
-      gc,
-      nsc,
-      new ServiceAccountController(clients('service-account-controller'), factory, opts.log),
+    // Stopped before its caches synced: a controller waiting for them does not start.
+    const stopping = new AbortController();
+    // One wait per informer, however many controllers share it.
+    const waits = new Map<Informer, Promise<void>>();
+    const synced = (i: Informer): Promise<void> => {
+      let w = waits.get(i);
+      if (!w) {
+        w = i.waitForSync(CACHE_SYNC_WARN_MS).catch((e: Error) => {
+          if (stopping.signal.aborted) throw e;
+          opts.log?.(`kube-controller-manager: ${e.message}; its controllers wait for it`);
+          return i.waitForSync();
+        });
+        // Handled by each controller's wait; a stop before the sync is not an error.
+        w.catch(() => undefined);
+        waits.set(i, w);
+      }
+      return w;
+    };
+    const startWhenSynced = async (controller: Runnable, informers: Informer[]): Promise<void> => {
+      try {
+        await Promise.all(informers.map(synced));
+      } catch {
+        return; // stopped first
+      }
+      if (!stopping.signal.aborted) controller.start();
+    };
+    // The service-account controller, and the tokens controller (which acts as the manager itself,
+    // as kube-controller-manager's does: its root client), start first, on their own clients: a
+    // new cluster's default/default, which its first pod needs, does not wait for the other
+    // controllers' service accounts and tokens (#13). The rest start when theirs are made.
+    const saClient = await pending.get('service-account-controller')!;
+    make(() => new ServiceAccountController(saClient, factory, opts.log));
+    if (opts.serviceAccountKey) {
+      const keys = opts.serviceAccountKey;
+      make(() => new ServiceAccountTokensController(client, factory, { keys, rootCA: opts.caData, log: opts.log }));
+    }
+    factory.start();
+    const first = built.length;
+    for (const { controller, informers } of built) void startWhenSynced(controller, informers);
+    const stopAll = async () => {
+      stopping.abort();
+      await Promise.all(built.map(({ controller }) => controller.stop().catch(() => undefined)));
+      await factory.stop();
+    };
+    // The rest; should any of it fail (a token refused, a bad option), what started first stops too.
+    let gc: GarbageCollector;
+    let nsc: NamespaceController;
+    try {
+      const named = new Map(await Promise.all([...pending].map(async ([name, c]) => [name, await c] as const)));
+      const clients: ClientFor = (name) => {
+        const c = named.get(name);
+        if (!c) throw new Error(`controller ${name} has no client (add it to CONTROLLER_CLIENTS)`);
+        return c;
+      };
+      gc = make(() => new GarbageCollector(clients('generic-garbage-collector'), factory, resources, opts.log));
+      nsc = make(() => new NamespaceController(clients('namespace-controller'), factory, resources, opts.log));
       // kube-controller-manager's --root-ca-file: the CA pods verify the API server with.
-      ...(opts.caData ? [new RootCACertPublisher(clients('root-ca-cert-publisher'), factory, opts.caData, opts.log)] : []),
-      // The tokens controller acts as the manager itself, as kube-controller-manager's does (its root client).
-      ...(opts.serviceAccountKey
-        ? [new ServiceAccountTokensController(client, factory, { keys: opts.serviceAccountKey, rootCA: opts.caData, log: opts.log })]
-        : []),
-      new ReplicaSetController(clients('replicaset-controller'), factory, { log: opts.log }),
-      new DeploymentController(clients('deployment-controller'), factory, { log: opts.log }),
-      new EndpointsController(clients('endpoint-controller'), factory, { log: opts.log }),
-      new EndpointSliceController(clients('endpointslice-controller'), factory, { log: opts.log }),
-      new ServiceLBController(clients('service-controller'), factory, {
-        log: opts.log,
-        pool: parseAddressPool(opts.loadBalancerPool ?? defaultLoadBalancerPool(undefined)),
-      }),
-      new NodeLifecycleController(clients('node-controller'), factory, { log: opts.log, ...opts.nodeLifecycle }),
-      new TaintEvictionController(clients('node-controller'), factory, { log: opts.log }),
+      const caData = opts.caData;
+      if (caData) make(() => new RootCACertPublisher(clients('root-ca-cert-publisher'), factory, caData, opts.log));
+      make(() => new ReplicaSetController(clients('replicaset-controller'), factory, { log: opts.log }));
+      make(() => new DeploymentController(clients('deployment-controller'), factory, { log: opts.log }));
+      make(() => new EndpointsController(clients('endpoint-controller'), factory, { log: opts.log }));
+      make(() => new EndpointSliceController(clients('endpointslice-controller'), factory, { log: opts.log }));
+      make(
+        () =>
+          new ServiceLBController(clients('service-controller'), factory, {
+            log: opts.log,
+            pool: parseAddressPool(opts.loadBalancerPool ?? defaultLoadBalancerPool(undefined)),
+          }),
+      );
+      make(() => new NodeLifecycleController(clients('node-controller'), factory, { log: opts.log, ...opts.nodeLifecycle }));
+      make(() => new TaintEvictionController(clients('node-controller'), factory, { log: opts.log }));
       // kube-controller-manager runs the node IPAM controller with the node-controller's credentials.
-      ...(opts.nodeIPAM ? [new NodeIPAMController(clients('node-controller'), factory, { ...opts.nodeIPAM, log: opts.log })] : []),
-      new PodGCController(clients('pod-garbage-collector'), factory, { log: opts.log }),
-      ...storageControllers(clients, factory, opts.log),
-      new DisruptionController(clients('disruption-controller'), factory, { log: opts.log }),
-      ...batchControllers(clients, factory, opts.log),
-      new ClusterRoleAggregationController(clients('clusterrole-aggregation-controller'), factory, opts.log),
+      const nodeIPAM = opts.nodeIPAM;
+      if (nodeIPAM) make(() => new NodeIPAMController(clients('node-controller'), factory, { ...nodeIPAM, log: opts.log }));
+      make(() => new PodGCController(clients('pod-garbage-collector'), factory, { log: opts.log }));
+      make(() => storageControllers(clients, factory, opts.log));
+      make(() => new DisruptionController(clients('disruption-controller'), factory, { log: opts.log }));
+      make(() => batchControllers(clients, factory, opts.log));
+      make(() => new ClusterRoleAggregationController(clients('clusterrole-aggregation-controller'), factory, opts.log));
       // TLS bootstrap: node CSRs approved and signed; bootstrap tokens sign cluster-info and expire
       // (kubeadm runs kube-controller-manager with --controllers=*,bootstrapsigner,tokencleaner).
-      new CSRApprovingController(clients('certificate-controller'), factory, opts.log),
-      ...(opts.signingCA ? [new CSRSigningController(clients('certificate-controller'), factory, opts.signingCA, opts.log)] : []),
-      new BootstrapSigner(clients('bootstrap-signer'), factory, opts.log),
-      new TokenCleaner(clients('token-cleaner'), factory, opts.log),
-      ...appsControllers(clients, factory, opts.log),
-      ...policyControllers(clients, factory, resources, { log: opts.log, ...opts.policy }),
-      ...(opts.extra?.(opts.extraClient ?? client, factory) ?? []),
-    ];
-    factory.start();
-    try {
-      await factory.waitForCacheSync(30_000);
+      make(() => new CSRApprovingController(clients('certificate-controller'), factory, opts.log));
+      const signingCA = opts.signingCA;
+      if (signingCA) make(() => new CSRSigningController(clients('certificate-controller'), factory, signingCA, opts.log));
+      make(() => new BootstrapSigner(clients('bootstrap-signer'), factory, opts.log));
+      make(() => new TokenCleaner(clients('token-cleaner'), factory, opts.log));
+      make(() => appsControllers(clients, factory, opts.log));
+      make(() => policyControllers(clients, factory, resources, { log: opts.log, ...opts.policy }));
+      make(() => opts.extra?.(opts.extraClient ?? client, factory) ?? []);
     } catch (e) {
-      await Promise.all(controllers.map((c) => c.stop().catch(() => undefined)));
-      await factory.stop();
+      await stopAll();
       throw e;
     }
+    // (The informers asked for since factory.start() started as they were asked for.)
     // GarbageCollector.Sync: CRDs come and go, the collector and the namespace controller follow.
     let known = JSON.stringify(resources);
     let resync: NodeJS.Timeout | undefined;
@@ -200,7 +256,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     };
     return {
       start() {
-        for (const c of controllers) c.start();
+        for (const { controller, informers } of built.slice(first)) void startWhenSynced(controller, informers);
         resync = setInterval(() => {
           void rediscover();
         }, opts.discoveryResyncMs ?? 30_000);
@@ -208,8 +264,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
       },
       async stop() {
         if (resync) clearInterval(resync);
-        await Promise.all(controllers.map((c) => c.stop().catch(() => undefined)));
-        await factory.stop();
+        await stopAll();
       },
     };
   };

@@ -3,19 +3,20 @@ import { test } from 'node:test';
 import { withPodCondition } from '../api/conditions.js';
 import { type KObject, nowMicro, nowRFC3339 } from '../api/object.js';
 import { matchingTolerations, minTolerationMs, toleratesTaint } from '../api/taints.js';
+import * as v1 from '../api/types.js';
 import { NODES, type Taint } from '../api/types.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { SimulatedNodes } from '../node/simulated.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { startTestControlPlane, type TestControlPlane, testLog } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { NodeLifecycleController } from './nodelifecycle.js';
 import { PodGCController } from './podgc.js';
 import { TaintEvictionController } from './tainteviction.js';
 
-const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-const EVENTS = { group: '', version: 'v1', resource: 'events', namespace: 'default' };
-const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-node-lease' };
+const PODS = { ...v1.PODS, namespace: 'default' };
+const EVENTS = { ...v1.EVENTS, namespace: 'default' };
+const LEASES = { ...v1.LEASES, namespace: 'kube-node-lease' };
 
 type Cond = { type: string; status: string; reason?: string; message?: string };
 const cond = (o: KObject, type: string): Cond | undefined =>
@@ -59,7 +60,7 @@ async function harness(
 ): Promise<Harness> {
   const cp = await startTestControlPlane();
   const client = cp.newClient('kube-controller-manager');
-  const log = process.env.K8TS_TEST_LOG ? (m: string) => console.error(m) : undefined;
+  const log = testLog;
   const factory = new SharedInformerFactory(client);
   const nlc = new NodeLifecycleController(client, factory, {
     nodeMonitorGracePeriodMs: 2000,

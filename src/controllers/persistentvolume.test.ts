@@ -5,22 +5,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { KObject } from '../api/object.js';
+import * as v1 from '../api/types.js';
+import { NODES } from '../api/types.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { podManifest } from '../testing/pods.js';
 import { stays, waitFor } from '../testing/wait.js';
 import { LocalPathProvisioner, localPathStorageClass } from './localpath.js';
 import { PersistentVolumeController } from './persistentvolume.js';
 import { PVCProtectionController } from './pvcprotection.js';
 import { PVProtectionController } from './pvprotection.js';
 
-const PVS = { group: '', version: 'v1', resource: 'persistentvolumes' };
-const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: 'default' };
-const SCS = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
-const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
-const EVENTS = { group: '', version: 'v1', resource: 'events', namespace: 'default' };
+const PVS = v1.PERSISTENTVOLUMES;
+const PVCS = { ...v1.PERSISTENTVOLUMECLAIMS, namespace: 'default' };
+const SCS = v1.STORAGECLASSES;
+const PODS = { ...v1.PODS, namespace: 'default' };
+const EVENTS = { ...v1.EVENTS, namespace: 'default' };
 
 let cp: TestControlPlane;
 let c: RestClient;
@@ -78,6 +80,12 @@ const volume = (name: string, spec: Record<string, unknown>): KObject => ({
   metadata: { name },
   spec: { capacity: { storage: '2Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/srv/${name}` }, ...spec },
 });
+/** A pod that mounts the claim (a plain container; spec adds to it). */
+const claimUser = (name: string, claimName: string, spec: Record<string, unknown> = {}): KObject =>
+  podManifest(name, 'x', { ...spec, volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] });
+/** The node the scheduler bound the pod to, once it has. */
+const scheduledNode = (name: string): Promise<string> =>
+  waitFor(`${name} scheduled`, async () => ((await get(PODS, name)).spec as { nodeName?: string }).nodeName);
 const phaseOf = (o: KObject) => (o.status as { phase?: string } | undefined)?.phase;
 async function eventsFor(name: string): Promise<{ reason: string; message: string; type: string }[]> {
   const list = await c.list(EVENTS, { fieldSelector: `involvedObject.name=${name}` }).catch(() => ({ items: [] as KObject[] }));
@@ -123,16 +131,7 @@ describe('the PV controller binds and reclaims', () => {
     await c.delete({ ...PVS, name: 'kept' });
     await stays('kept still there, being deleted', async () => !!(await get(PVS, 'kept')).metadata.deletionTimestamp, 300);
     // A claim used by a scheduled pod stays (pvc-protection) until the pod is gone.
-    await c.create(PODS, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'user' },
-      spec: {
-        nodeName: 'n1',
-        containers: [{ name: 'c', image: 'x' }],
-        volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'keep' } }],
-      },
-    });
+    await c.create(PODS, claimUser('user', 'keep', { nodeName: 'n1' }));
     await c.delete({ ...PVCS, name: 'keep' });
     await stays('the claim waits for its pod', async () => !!(await get(PVCS, 'keep')).metadata.deletionTimestamp, 300);
     await c.delete({ ...PODS, name: 'user' }, { gracePeriodSeconds: 0 });
@@ -208,17 +207,8 @@ describe('local-path provisioning and VolumeBinding', () => {
       ),
     );
     assert.equal(phaseOf(await get(PVCS, 'lp')), 'Pending');
-    await c.create(PODS, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'consumer' },
-      spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'lp' } }] },
-    });
-    const pod = await waitFor('pod scheduled after its volume', async () => {
-      const p = await get(PODS, 'consumer');
-      return (p.spec as { nodeName?: string }).nodeName ? p : undefined;
-    });
-    const nodeName = (pod.spec as { nodeName: string }).nodeName;
+    await c.create(PODS, claimUser('consumer', 'lp'));
+    const nodeName = await scheduledNode('consumer');
     const pvc = await get(PVCS, 'lp');
     assert.equal(phaseOf(pvc), 'Bound');
     assert.equal(pvc.metadata.annotations?.['volume.kubernetes.io/selected-node'], nodeName);
@@ -267,28 +257,14 @@ describe('local-path provisioning and VolumeBinding', () => {
     await waitFor('disk-n1 Available', async () => phaseOf(await get(PVS, 'disk-n1')) === 'Available');
     await c.create(PVCS, claim('local', { storageClassName: 'local-static' }));
     await stays('not bound before a consumer', async () => phaseOf(await get(PVCS, 'local')) === 'Pending', 300);
-    await c.create(PODS, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'local-user' },
-      spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'local' } }] },
-    });
-    const p = await waitFor('scheduled', async () => {
-      const x = await get(PODS, 'local-user');
-      return (x.spec as { nodeName?: string }).nodeName ? x : undefined;
-    });
-    assert.equal((p.spec as { nodeName: string }).nodeName, 'n1');
+    await c.create(PODS, claimUser('local-user', 'local'));
+    assert.equal(await scheduledNode('local-user'), 'n1');
     const pvc = await get(PVCS, 'local');
     assert.equal((pvc.spec as { volumeName: string }).volumeName, 'disk-n1');
     assert.equal(phaseOf(pvc), 'Bound');
     // A second claim of that class finds no volume and no provisioner: the pod waits, with the plugin's reason.
     await c.create(PVCS, claim('local2', { storageClassName: 'local-static' }));
-    await c.create(PODS, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'local-user2' },
-      spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'local2' } }] },
-    });
+    await c.create(PODS, claimUser('local-user2', 'local2'));
     await waitFor('FailedScheduling without volumes', async () =>
       (await eventsFor('local-user2')).some(
         (e) =>
@@ -311,19 +287,10 @@ describe('local-path provisioning and VolumeBinding', () => {
     await c.create(PVCS, claim('pinned', { storageClassName: 'pinned' }));
     await waitFor('pinned claim bound', async () => phaseOf(await get(PVCS, 'pinned')) === 'Bound');
     for (let i = 0; i < 3; i++) {
-      await c.create(PODS, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `pin-${i}` },
-        spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'pinned' } }] },
-      });
+      await c.create(PODS, claimUser(`pin-${i}`, 'pinned'));
     }
     for (let i = 0; i < 3; i++) {
-      const p = await waitFor(`pin-${i} scheduled`, async () => {
-        const x = await get(PODS, `pin-${i}`);
-        return (x.spec as { nodeName?: string }).nodeName ? x : undefined;
-      });
-      assert.equal((p.spec as { nodeName: string }).nodeName, 'n2');
+      assert.equal(await scheduledNode(`pin-${i}`), 'n2');
     }
     await c.create(SCS, {
       apiVersion: 'storage.k8s.io/v1',
@@ -332,12 +299,7 @@ describe('local-path provisioning and VolumeBinding', () => {
       provisioner: 'kubernetes.io/no-provisioner',
     });
     await c.create(PVCS, claim('never', { storageClassName: 'never' }));
-    await c.create(PODS, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'waits' },
-      spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'never' } }] },
-    });
+    await c.create(PODS, claimUser('waits', 'never'));
     await waitFor('FailedScheduling for unbound claims', async () =>
       (await eventsFor('waits')).some(
         (e) =>
@@ -345,12 +307,7 @@ describe('local-path provisioning and VolumeBinding', () => {
           e.message.startsWith('0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.'),
       ),
     );
-    await c.create(PODS, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'noclaim' },
-      spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'missing' } }] },
-    });
+    await c.create(PODS, claimUser('noclaim', 'missing'));
     await waitFor('FailedScheduling for a missing claim', async () =>
       (await eventsFor('noclaim')).some((e) => e.message.startsWith('0/2 nodes are available: persistentvolumeclaim "missing" not found.')),
     );

@@ -10,10 +10,10 @@ import { isPodReady } from '../api/conditions.js';
 import type { KObject } from '../api/object.js';
 import * as v1 from '../api/types.js';
 import { serverPreferredResources } from '../client/discovery.js';
-import { Informer, SharedInformerFactory } from '../client/informer.js';
-import { SimulatedNodes } from '../node/simulated.js';
+import { Informer } from '../client/informer.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane, testLog } from '../testing/controlplane.js';
+import { type SimulatedCluster, startSimulatedCluster } from '../testing/simulatedcluster.js';
 import { waitFor } from '../testing/wait.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { LocalPathProvisioner } from './localpath.js';
@@ -22,38 +22,26 @@ import { PVCProtectionController } from './pvcprotection.js';
 import { StatefulSetController } from './statefulset.js';
 
 let cp: TestControlPlane;
-let factory: SharedInformerFactory;
-let sim: SimulatedNodes;
-const running: { stop(): Promise<void> }[] = [];
+let cluster: SimulatedCluster;
 
 before(async () => {
   cp = await startTestControlPlane();
-  const client = cp.newClient('kube-controller-manager/test');
-  factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
-  const log = process.env.K8TS_TEST_LOG ? (m: string) => console.log(m) : undefined;
-  sim = new SimulatedNodes(cp.newClient('sim'), factory, { heartbeatMs: 1000, readyDelayMs: 60, deleteDelayMs: 20, log });
-  const controllers = [
-    new StatefulSetController(client, factory, { log }),
-    new PersistentVolumeController(client, factory, { resyncPeriodMs: 500 }),
-    new LocalPathProvisioner(client, factory),
-    new PVCProtectionController(client, factory),
-    new GarbageCollector(client, factory, await serverPreferredResources(client), log),
-    new Scheduler(cp.newClient('kube-scheduler'), factory, { queue: { initialBackoffMs: 50, maxBackoffMs: 200 } }),
-  ];
-  factory.start();
-  await factory.waitForCacheSync(5000);
-  sim.start();
-  await sim.add(2);
-  for (const c of controllers) {
-    c.start();
-    running.push(c);
-  }
-  running.push(sim);
+  cluster = await startSimulatedCluster(cp, {
+    nodes: 2,
+    sim: { heartbeatMs: 1000, readyDelayMs: 60, deleteDelayMs: 20 },
+    controllers: async (client, factory) => [
+      new StatefulSetController(client, factory, { log: testLog }),
+      new PersistentVolumeController(client, factory, { resyncPeriodMs: 500 }),
+      new LocalPathProvisioner(client, factory),
+      new PVCProtectionController(client, factory),
+      new GarbageCollector(client, factory, await serverPreferredResources(client), testLog),
+      new Scheduler(cp.newClient('kube-scheduler'), factory, { queue: { initialBackoffMs: 50, maxBackoffMs: 200 } }),
+    ],
+  });
 });
 
 after(async () => {
-  for (const r of running.reverse()) await r.stop();
-  await factory?.stop();
+  await cluster?.stop();
   await cp?.stop();
 });
 

@@ -9,7 +9,7 @@ import { nowRFC3339 } from '../api/object.js';
 import type { Pod } from '../api/types.js';
 import { Informer, SharedInformerFactory } from '../client/informer.js';
 import { RestClient } from '../client/rest.js';
-import type { TestControlPlane } from '../testing/controlplane.js';
+import { type TestControlPlane, testLog } from '../testing/controlplane.js';
 import { DeploymentController } from './deployment.js';
 import { ReplicaSetController } from './replicaset.js';
 
@@ -205,9 +205,8 @@ export async function startWorkloadControllers(cp: TestControlPlane, server?: st
     ? new RestClient({ server, token: cp.token, userAgent: 'kube-controller-manager/test' })
     : cp.newClient('kube-controller-manager/test');
   const factory = new SharedInformerFactory(client, { backoffInitialMs: 50, backoffMaxMs: 500 });
-  const log = process.env.K8TS_TEST_LOG ? (m: string) => console.log(m) : undefined;
-  const rsc = new ReplicaSetController(client, factory, { log });
-  const dc = new DeploymentController(client, factory, { log });
+  const rsc = new ReplicaSetController(client, factory, { log: testLog });
+  const dc = new DeploymentController(client, factory, { log: testLog });
   factory.start();
   await factory.waitForCacheSync(5000);
   rsc.start();

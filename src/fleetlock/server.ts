@@ -5,6 +5,7 @@
 // (semaphore.ts), the drain goes through the eviction API (drain.ts).
 
 import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -79,13 +80,8 @@ export class FleetLockServer {
     server.requestTimeout = 30_000;
     server.headersTimeout = 10_000;
     server.on('clientError', (_e, socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    server.listen(port, host);
+    await once(server, 'listening');
     this.server = server;
     await this.semaphore
       .applySlots()

@@ -9,6 +9,7 @@
 // client may hold, bodies stream with backpressure (pipe) so no request is buffered, and every
 // socket error ends that exchange only.
 
+import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -128,15 +129,11 @@ export class IngressController {
     this.scheduleStatus();
   }
 
-  private listen(server: http.Server, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, this.opts.address, () => {
-        server.off('error', reject);
-        const a = server.address();
-        resolve(typeof a === 'object' && a ? a.port : port);
-      });
-    });
+  private async listen(server: http.Server, port: number): Promise<number> {
+    server.listen(port, this.opts.address);
+    await once(server, 'listening');
+    const a = server.address();
+    return typeof a === 'object' && a ? a.port : port;
   }
 
   async stop(): Promise<void> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isHostAddress, parseCIDR } from '../api/net.js';
 import type { KObject } from '../api/object.js';
+import * as v1 from '../api/types.js';
 import { NODES, PODS } from '../api/types.js';
 import { SharedInformerFactory } from '../client/informer.js';
 import { isNotFound } from '../client/rest.js';
@@ -9,7 +10,7 @@ import { startTestControlPlane, type TestControlPlane } from '../testing/control
 import { stays, waitFor } from '../testing/wait.js';
 import { nodeIPFor, normalizeImage, podCIDRFor, SimulatedNodes, type SimulatedNodesOptions } from './simulated.js';
 
-const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-node-lease' };
+const LEASES = { ...v1.LEASES, namespace: 'kube-node-lease' };
 
 type Cond = { type: string; status: string; reason?: string; lastTransitionTime?: string };
 const conds = (o: KObject): Cond[] => (o.status as { conditions?: Cond[] })?.conditions ?? [];

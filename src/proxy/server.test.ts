@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import * as v1 from '../api/types.js';
 import { SERVICES } from '../api/types.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
@@ -10,7 +11,7 @@ import { categorizeEndpoints } from './topology.js';
 import type { Proxier, SyncOutcome } from './types.js';
 import { RoundRobin } from './userspace/roundrobin.js';
 
-const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: 'default' };
+const SLICES = { ...v1.ENDPOINTSLICES, namespace: 'default' };
 
 /** Records what each sync was given; a sync takes `delayMs` (a slow nft). */
 class RecordingProxier implements Proxier {

@@ -12,6 +12,9 @@ import { RootCACertPublisher } from '../controllers/rootcacertpublisher.js';
 import { ServiceAccountController } from '../controllers/serviceaccount.js';
 import { type KeyPairPEM, makeCA } from '../pki/certs.js';
 
+/** The logs of the components a test starts, on the console when K8TS_TEST_LOG is set. */
+export const testLog = process.env.K8TS_TEST_LOG ? (m: string) => console.log(m) : undefined;
+
 let ca: KeyPairPEM | undefined;
 /** One CA per test process: making one costs a key. */
 function testCA(): KeyPairPEM {

@@ -1,7 +1,9 @@
 // ObjectMeta, labels, annotations, label selectors and owner references, as
 // k8s.io/apimachinery/pkg/api/validation and pkg/apis/meta/v1/validation check them.
 
+import { selectorFromLabelSelector } from '../labels.js';
 import { isObject, type KObject, type ObjectMeta } from '../object.js';
+import type * as v1 from '../types.js';
 import {
   child,
   type FieldError,
@@ -112,33 +114,17 @@ export function validateSelectorMatchesTemplate(sel: unknown, template: unknown,
   return [invalid(child(path, 'metadata', 'labels'), sortedStringMap(labels), '`selector` does not match template `labels`')];
 }
 
-/** labels.Selector.Matches for a metav1.LabelSelector (nil matches nothing, {} everything). */
+/**
+ * labels.Selector.Matches for a metav1.LabelSelector (nil matches nothing, {} everything), by
+ * LabelSelectorAsSelector; a selector that does not convert (an unknown operator) matches nothing.
+ */
 export function selectorMatches(sel: unknown, labels: Record<string, string> | undefined): boolean {
   if (!isObject(sel)) return false;
-  const s = sel as LabelSelector;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(s.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const r of s.matchExpressions ?? []) {
-    const has = Object.hasOwn(l, r.key ?? '');
-    const vals = r.values ?? [];
-    switch (r.operator) {
-      case 'In':
-        if (!has || !vals.includes(l[r.key!])) return false;
-        break;
-      case 'NotIn':
-        if (has && vals.includes(l[r.key!])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
+  try {
+    return selectorFromLabelSelector(sel as v1.LabelSelector).matches(labels);
+  } catch {
+    return false;
   }
-  return true;
 }
 
 export function selectorIsEmpty(sel: unknown): boolean {

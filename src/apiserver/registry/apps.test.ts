@@ -4,16 +4,17 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import * as v1 from '../../api/types.js';
 import type { RestClient } from '../../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import { apiError, printerCells as cells } from '../../testing/registry.js';
 
 let cp: TestControlPlane;
 let c: RestClient;
-const DS = { group: 'apps', version: 'v1', resource: 'daemonsets', namespace: 'default' };
-const STS = { group: 'apps', version: 'v1', resource: 'statefulsets', namespace: 'default' };
-const CR = { group: 'apps', version: 'v1', resource: 'controllerrevisions', namespace: 'default' };
-const RC = { group: '', version: 'v1', resource: 'replicationcontrollers', namespace: 'default' };
+const DS = { ...v1.DAEMONSETS, namespace: 'default' };
+const STS = { ...v1.STATEFULSETS, namespace: 'default' };
+const CR = { ...v1.CONTROLLERREVISIONS, namespace: 'default' };
+const RC = { ...v1.REPLICATIONCONTROLLERS, namespace: 'default' };
 
 before(async () => {
   cp = await startTestControlPlane();

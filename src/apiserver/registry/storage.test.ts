@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KObject } from '../../api/object.js';
+import * as v1 from '../../api/types.js';
 import { ApiError, type RestClient } from '../../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import { createRunningPod } from '../../testing/pods.js';
@@ -12,11 +13,11 @@ import { apiError, printerCells as cells } from '../../testing/registry.js';
 
 let cp: TestControlPlane;
 let c: RestClient;
-const PVS = { group: '', version: 'v1', resource: 'persistentvolumes' };
-const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: 'default' };
-const SCS = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
+const PVS = v1.PERSISTENTVOLUMES;
+const PVCS = { ...v1.PERSISTENTVOLUMECLAIMS, namespace: 'default' };
+const SCS = v1.STORAGECLASSES;
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespace: 'default' };
-const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
+const PODS = { ...v1.PODS, namespace: 'default' };
 
 before(async () => {
   cp = await startTestControlPlane();

@@ -5,11 +5,8 @@
 // node (sandbox, container create, start), beside the control plane's side of it.
 
 import client from 'prom-client';
+import { metric } from '../../metrics/legacyregistry.js';
 import type { RuntimeService } from '../runtime/types.js';
-
-function metric<T>(name: string, make: () => T): T {
-  return (client.register.getSingleMetric(name) as T | undefined) ?? make();
-}
 
 const operations = metric(
   'kubelet_runtime_operations_total',

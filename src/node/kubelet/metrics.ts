@@ -5,10 +5,7 @@
 
 import client from 'prom-client';
 import type { PodStatus } from '../../api/types.js';
-
-function metric<T>(name: string, make: () => T): T {
-  return (client.register.getSingleMetric(name) as T | undefined) ?? make();
-}
+import { metric } from '../../metrics/legacyregistry.js';
 
 /** Each running agent's pod statuses (the status manager's last written ones), read at scrape time. */
 const sources = new Set<() => Iterable<PodStatus>>();

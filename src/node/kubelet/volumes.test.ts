@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeJwt } from 'jose';
+import * as v1 from '../../api/types.js';
 import { waitFor } from '../../testing/wait.js';
 import { containerStatus, type Harness, startHarness } from './testing.js';
 
@@ -14,7 +15,7 @@ after(async () => {
   await h?.stop();
 });
 
-const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' };
+const CM = { ...v1.CONFIGMAPS, namespace: 'default' };
 
 test('volumes are written under rootDir/pods/<uid>/volumes and handed to the runtime as mounts', async () => {
   await h.client.create(CM, { metadata: { name: 'site' }, data: { 'index.html': '<h1>v1</h1>', 'other.txt': 'x' } });

@@ -278,18 +278,21 @@ export class NodeNetwork {
     const hostVeth = hostVethName(sandboxId);
     const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
     return [
-      // A veth left by a crash is replaced (asked of the kernel: /sys may show another network namespace's devices).
-      `ip link del ${hostVeth} 2>/dev/null || true`,
       // One ip process for the host's side (a process per command was a fork each, per pod start).
       // ip's batch lines have no shell quoting: a path it cannot take bare is added by the shell.
+      'k8ts_veth() {',
       ...(/^[A-Za-z0-9_./+-]+$/.test(netnsPath)
         ? [`ip -batch - <<'K8TS_EOF'`, `link add ${hostVeth} type veth peer name eth0 netns ${netnsPath}`]
-        : [`ip link add ${hostVeth} type veth peer name eth0 netns ${q(netnsPath)}`, `ip -batch - <<'K8TS_EOF'`]),
+        : [`ip link add ${hostVeth} type veth peer name eth0 netns ${q(netnsPath)} && ip -batch - <<'K8TS_EOF'`]),
       `link set ${hostVeth} master ${this.bridgeName} up`,
       // Hairpin (kubelet's hairpin-veth mode, the bridge plugin's hairpinMode): a pod that reaches
       // itself through its service gets the DNATed packet back out of the port it came in on.
       `link set ${hostVeth} type bridge_slave hairpin on`,
       'K8TS_EOF',
+      '}',
+      // A veth left by a crash is replaced, and only then: deleting first was a process per start
+      // for a case that is rare (asked of the kernel: /sys may show another network namespace's devices).
+      `k8ts_veth || { ip link del ${hostVeth} 2>/dev/null; k8ts_veth; }`,
       `nsenter --net=${q(netnsPath)} ip -batch - <<'K8TS_EOF'`,
       'link set lo up',
       `addr add ${ip}/${this.prefixLength} dev eth0`,

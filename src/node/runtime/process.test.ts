@@ -311,6 +311,37 @@ test("volumes made in rounds: nested, read-only, odd names, a tmpfs on /dev/shm 
   }
 });
 
+test("a container's mount namespace lets go of the other pods' namespace files and shm", { skip }, async () => {
+  // Its mount namespace starts as a copy of the host's, with every sandbox's mounts in it: kept,
+  // they would keep a removed pod's network namespace and shm alive for as long as it runs.
+  const a = await runPod('ns-a', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sleep', '3600'] }]);
+  const b = await runPod('ns-b', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sleep', '3600'] }]);
+  const sandboxes = path.join(rt.stateDir, 'sandboxes');
+  assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(path.join(sandboxes, a.sb, 'net')), "the host has pod a's netns file");
+  // The container's process is chrooted (its mountinfo shows what is under its root); its
+  // parent, the container's init, sees the whole namespace.
+  const pid = (await rt.containerStatus(b.ids[0]))!.pid!;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const init = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  assert.ok(
+    readFileSync(`/proc/${init}/mountinfo`, 'utf8').includes(path.join(rt.stateDir, 'containers')),
+    'the init sees the host-side paths',
+  );
+  const held = await waitFor(
+    "pod b's mount namespace to drop the sandboxes' mounts",
+    () => {
+      const mine = readFileSync(`/proc/${init}/mountinfo`, 'utf8')
+        .split('\n')
+        .filter((l) => l.split(' ')[4]?.startsWith(sandboxes));
+      return mine.length === 0 ? mine : undefined;
+    },
+    { timeoutMs: 10_000 },
+  ).catch(() => readFileSync(`/proc/${init}/mountinfo`, 'utf8'));
+  assert.deepEqual(held, []);
+  await rt.removePodSandbox(a.sb);
+  await rt.removePodSandbox(b.sb);
+});
+
 test('containers of one pod share localhost, a volume and IPC; another pod does not', { skip }, async () => {
   const shared = path.join(dir, 'empty-dir');
   mkdirSync(shared);
@@ -480,7 +511,14 @@ test('built-in nginx, pause and agnhost serve-hostname images run', { skip }, as
   ]);
   assert.equal(await waitFor('nginx with a volume', () => httpGet(`http://${v.ip}:80/`)), 'from a volume\n');
   const pause = await runPod('pause', [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }]);
-  assert.equal((await rt.containerStatus(pause.ids[0]))?.state, 'CONTAINER_RUNNING');
+  const running = await rt.containerStatus(pause.ids[0]);
+  assert.equal(running?.state, 'CONTAINER_RUNNING');
+  // The start returns once the pid is known, which can be before pause has set up its SIGTERM
+  // handler (as with runc): a SIGTERM then ends it with 143. Its exit 0 is the figure here.
+  await waitFor('pause to catch SIGTERM', () => {
+    const caught = /^SigCgt:\s*([0-9a-f]+)/m.exec(readFileSync(`/proc/${running!.pid}/status`, 'utf8'))?.[1];
+    return caught !== undefined && (BigInt(`0x${caught}`) & (1n << 14n)) !== 0n;
+  });
   await rt.stopContainer(pause.ids[0], 10);
   const st = await rt.containerStatus(pause.ids[0]);
   assert.equal(st?.exitCode, 0);

@@ -236,6 +236,7 @@ export class ProcessRuntime implements RuntimeService {
    */
   private readonly sandboxRecords = new Map<string, Readonly<SandboxRecord>>();
   private sandboxesLoaded?: Promise<void>;
+  private sandboxesMount?: Promise<void>;
 
   constructor(opts: ProcessRuntimeOptions) {
     this.writableDefault = opts.writableLayerBytes ?? 1024 ** 3;
@@ -395,10 +396,29 @@ export class ProcessRuntime implements RuntimeService {
 
   // ---- sandboxes -----------------------------------------------------------------------------
 
+  /**
+   * The sandboxes' folder as a mount point of its own (made private), so that every pod's
+   * namespace files and shm are mounts under one mount: a new container's mount namespace, a copy
+   * of the host's, drops them all with one lazy umount (init.sh), where one umount per mount cost
+   * an RCU grace period each and made every start O(pods) (0.3 s of CPU at 100 pods). Made before
+   * the first sandbox, and only then: over sandboxes an earlier agent left running, the mount
+   * would hide their namespace files; those containers drop the mounts one by one, as before.
+   */
+  private ensureSandboxesMount(): Promise<void> {
+    this.sandboxesMount ??= (async () => {
+      const dir = path.join(this.stateDir, 'sandboxes');
+      await mkdir(dir, { recursive: true });
+      if ([...mountPoints()].some((m) => m === dir || m.startsWith(`${dir}/`))) return;
+      await run('mount', ['--bind', '--make-private', dir, dir]).catch((e) => this.log(`sandboxes folder: ${(e as Error).message}`));
+    })();
+    return this.sandboxesMount;
+  }
+
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     await this.ready;
     const id = randomBytes(16).toString('hex');
     const dir = this.sandboxDir(id);
+    if (this.isolated) await this.ensureSandboxesMount();
     await mkdir(dir, { recursive: true });
     const hostNetwork = !!config.hostNetwork;
     const rec: SandboxRecord = { id, config, createdAt: Date.now(), state: 'SANDBOX_READY', isolated: this.isolated, creating: true };
@@ -411,13 +431,12 @@ export class ProcessRuntime implements RuntimeService {
       await this.writeSandbox(rec);
       if (this.isolated) {
         const nsFiles = hostNetwork ? ['ipc'] : ['net', 'uts', 'ipc'];
-        for (const f of nsFiles) await writeFile(path.join(dir, f), '');
+        await Promise.all([...nsFiles.map((f) => writeFile(path.join(dir, f), '')), mkdir(path.join(dir, 'shm'))]);
         const q = (x: string) => shq(x);
         const args = nsFiles.map((f) => `--${f}=${q(path.join(dir, f))}`).join(' ');
         // One set-up script, one process: every process spawned from the agent costs a fork of it.
         const script = [
           hostNetwork ? `unshare ${args} true` : `unshare ${args} hostname ${q(config.hostname)}`,
-          `mkdir ${q(path.join(dir, 'shm'))}`,
           `mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev shm ${q(path.join(dir, 'shm'))}`,
         ];
         if (!hostNetwork) {
@@ -434,10 +453,12 @@ export class ProcessRuntime implements RuntimeService {
       if (hostNetwork || !this.isolated) rec.ip = nodeAddress();
       const hostname = hostNetwork || !this.isolated ? os.hostname() : config.hostname;
       const base = hostNetwork || !this.isolated ? (readText('/etc/hosts') ?? '') : undefined;
-      await writeFile(path.join(dir, 'hosts'), hostsFile(rec.ip, hostname, config.hostAliases, base, config.hostDomain));
-      await writeFile(path.join(dir, 'resolv.conf'), resolvConf(config.dnsConfig));
-      await writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
-      await mkdir(config.logDirectory, { recursive: true }).catch(() => undefined);
+      await Promise.all([
+        writeFile(path.join(dir, 'hosts'), hostsFile(rec.ip, hostname, config.hostAliases, base, config.hostDomain)),
+        writeFile(path.join(dir, 'resolv.conf'), resolvConf(config.dnsConfig)),
+        writeFile(path.join(dir, 'hostname'), `${hostname}\n`),
+        mkdir(config.logDirectory, { recursive: true }).catch(() => undefined),
+      ]);
       if (this.isolated && !hostNetwork && this.node && rec.ip) await this.node.setHostPorts(id, rec.ip, config.portMappings);
       delete rec.creating;
       await this.writeSandbox(rec);
@@ -620,14 +641,18 @@ export class ProcessRuntime implements RuntimeService {
     const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : []), ...(spec.tty ? ['ctl.fifo'] : [])].map((f) =>
       path.join(dir, f),
     );
-    const mk = await spawner.run('mkfifo', ['-m', '0600', ...fifos]);
-    if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
-    await writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 });
     const init = initScript(spec);
-    // The writable layer's mount point is made here, not by a process of the container's start.
-    if (rootfsMounts?.some((m) => m.type !== 'bind')) await mkdir(path.join(dir, 'rw'));
-    for (const [name, text] of Object.entries(init.files)) await writeFile(path.join(dir, name), text);
-    await writeFile(path.join(dir, 'init.sh'), init.script, { mode: 0o755 });
+    // The FIFOs (a process) and the folder's files at once: they do not depend on each other.
+    await Promise.all([
+      spawner.run('mkfifo', ['-m', '0600', ...fifos]).then((mk) => {
+        if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
+      }),
+      writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 }),
+      writeFile(path.join(dir, 'init.sh'), init.script, { mode: 0o755 }),
+      ...Object.entries(init.files).map(([name, text]) => writeFile(path.join(dir, name), text)),
+      // The writable layer's mount point is made here, not by a process of the container's start.
+      ...(rootfsMounts?.some((m) => m.type !== 'bind') ? [mkdir(path.join(dir, 'rw'))] : []),
+    ]);
     await this.tasks.add(rec);
     return id;
   }

@@ -152,17 +152,20 @@ export function shimScript(spec: LaunchSpec): string {
 
 /**
  * One step of the container's filesystem view, in the order the view is built: a mount (an fstab
- * line, or a command of its own where it has a fallback) or, with neither, a directory to make
- * (the working dir).
+ * line) or, without one, a directory to make (the working dir).
  */
 interface ViewStep {
   /** The path inside the container (clean, absolute, resolved by the runtime). */
   target: string;
   fstab?: { source: string; type: string; options: string };
-  command?: string;
   isFile?: boolean;
   /** Brings the mounts under its source along (rbind): a path under it may already be a mount point. */
   recursive?: boolean;
+  /**
+   * Stands in for the fstab line where it cannot be mounted: run when the round's `mount --all`
+   * fails, which then runs again (what it mounted the first time is skipped as already mounted).
+   */
+  fallback?: string;
 }
 
 /** A field of an fstab(5) line: every byte but plain path characters as an octal escape, which libmount decodes. */
@@ -197,9 +200,9 @@ function viewRounds(steps: ViewStep[]): { round: number; batched: boolean }[] {
     let batched = !!st.fstab;
     for (let j = 0; j < i; j++) {
       const m = steps[j];
-      if ((!m.fstab && !m.command) || !isUnder(st.target, m.target)) continue;
+      if (!m.fstab || !isUnder(st.target, m.target)) continue;
       round = Math.max(round, out[j].round + 1);
-      if (m.recursive || !m.fstab || st.target === m.target) batched = false;
+      if (m.recursive || st.target === m.target) batched = false;
     }
     out.push({ round, batched });
   });
@@ -285,7 +288,13 @@ export function initScript(spec: LaunchSpec): ContainerInit {
     { target: '/proc', fstab: { source: 'proc', type: 'proc', options: 'defaults' } },
     { target: '/dev', fstab: { source: '/dev', type: 'none', options: 'rbind' }, recursive: true },
     { target: '/dev/shm', fstab: bind(`${s}/shm`) },
-    { target: '/sys', command: 'mount -t sysfs -o ro sysfs "$R/sys" 2>/dev/null || mount --rbind /sys "$R/sys"', recursive: true },
+    // sysfs where the kernel lets this namespace have its own (its network devices), else the host's.
+    {
+      target: '/sys',
+      fstab: { source: 'sysfs', type: 'sysfs', options: 'ro' },
+      fallback: '[ -e "$R/sys/kernel" ] || mount --rbind /sys "$R/sys"',
+      recursive: true,
+    },
   ];
   // The host's `/` underneath had a /tmp to hide; an image's own /tmp stays as the image has it.
   if (!spec.rootfsMounts) steps.push({ target: '/tmp', fstab: { source: 'tmpfs', type: 'tmpfs', options: `mode=1777,size=${size}` } });
@@ -312,14 +321,16 @@ export function initScript(spec: LaunchSpec): ContainerInit {
       .join('');
     if (fstab) {
       files[`fstab.${round}`] = fstab;
-      lines.push(`mount -c --all --fstab ${shq(`${c}/fstab.${round}`)}`);
+      const all = `mount -c --all --fstab ${shq(`${c}/fstab.${round}`)}`;
+      const fallbacks = steps.filter((st, i) => rounds[i].round === round && rounds[i].batched && st.fallback).map((st) => st.fallback);
+      lines.push(fallbacks.length ? `${all} 2>/dev/null || { ${fallbacks.join('; ')}; ${all}; }` : all);
     }
     steps.forEach((st, i) => {
       if (rounds[i].round !== round || rounds[i].batched) return;
-      if (st.command) lines.push(st.command);
-      else if (st.fstab) {
+      if (st.fstab) {
         const type = st.fstab.type === 'none' ? '' : ` -t ${st.fstab.type}`;
-        lines.push(`mount${type} -o ${st.fstab.options} ${shq(st.fstab.source)} "$R"${shq(st.target)}`);
+        const one = `mount${type} -o ${st.fstab.options} ${shq(st.fstab.source)} "$R"${shq(st.target)}`;
+        lines.push(st.fallback ? `${one} 2>/dev/null || { ${st.fallback}; }` : one);
       }
     });
   }
@@ -335,13 +346,14 @@ export function initScript(spec: LaunchSpec): ContainerInit {
     'child=$!',
     'exec 6<&- 0</dev/null',
     "# Drop this mount namespace's copies of other pods' namespace files and shm, so a removed pod's",
-    '# namespaces are not kept alive by this container. One umount for all of them, and after the',
-    "# container's process is on its way: the list grows with the pods on the node, the start need not wait for it.",
-    'drop=""',
-    'while read -r _ mp _; do',
-    '  case "$mp" in "$C"|"$C"/*) ;; "$STATE"/*) drop="$drop $mp" ;; esac',
-    'done < /proc/self/mounts',
-    '[ -n "$drop" ] && umount -l $drop 2>/dev/null',
+    "# namespaces are not kept alive by this container; after the container's process is on its way.",
+    '# They are all under the sandboxes folder, a mount point of its own: one lazy umount detaches',
+    '# them all. Where it is not one (sandboxes of an earlier agent), one umount of them each.',
+    'umount -l "$STATE/sandboxes" 2>/dev/null || {',
+    "  # awk reads the table: the shell's read takes a system call per byte.",
+    `  drop=$(awk -v c="$C" -v s="$STATE/" '$2 != c && index($2, c "/") != 1 && index($2, s) == 1 { print $2 }' /proc/self/mounts)`,
+    '  [ -n "$drop" ] && umount -l $drop 2>/dev/null',
+    '}',
     'wait "$child"',
     'exit $?',
     '',

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { podLogQuery } from '../../api/queryparams.js';
+import { drained } from './drain.js';
 
 export interface LogOptions {
   follow: boolean;
@@ -120,19 +121,6 @@ async function tailStart(fd: fs.promises.FileHandle, size: number, n: number): P
     }
   }
   return 0;
-}
-
-/** Waits for 'drain' or 'close', whichever comes first, leaving no listener behind. */
-function drained(out: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      out.off('drain', done);
-      out.off('close', done);
-      resolve();
-    };
-    out.on('drain', done);
-    out.on('close', done);
-  });
 }
 
 /**

@@ -17,6 +17,7 @@
 // and client-node's). Kubernetes counterpart: k8s.io/kubelet/pkg/cri/streaming/server.go.
 
 import { timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -199,10 +200,10 @@ export class StreamingServer {
       void this.handleUpgrade(req, socket, head);
     });
     this.server.on('clientError', (_e, socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
+    this.server.listen(port, host);
+    await once(this.server, 'listening');
+    // A failed accept (EMFILE) is emitted on the server: it must not take the node down.
+    this.server.on('error', () => undefined);
     return (this.server.address() as AddressInfo).port;
   }
 

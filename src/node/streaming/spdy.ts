@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
+import { drained } from './drain.js';
 
 // The zlib preset dictionary of SPDY/3 header blocks (draft-mbelshe-httpbis-spdy-00, 2.6.10.1):
 // 65 length-prefixed words, then one run of text.
@@ -418,19 +419,6 @@ export class SpdyStream extends Duplex {
     if (!this.readableEnded) this.push(null);
     this.destroy();
   }
-}
-
-/** Waits for a writable's drain (or its end), leaving no listener behind either way. */
-function drained(w: Duplex): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      w.off('drain', done);
-      w.off('close', done);
-      resolve();
-    };
-    w.on('drain', done);
-    w.on('close', done);
-  });
 }
 
 export interface SpdySessionEvents {

@@ -4,10 +4,7 @@
 // address as CoreDNS names it (dns://ip:port); `zone` the server block's zone, "." here.
 
 import client from 'prom-client';
-
-function metric<T>(name: string, make: () => T): T {
-  return (client.register.getSingleMetric(name) as T | undefined) ?? make();
-}
+import { metric } from '../../metrics/legacyregistry.js';
 
 const requests = metric(
   'coredns_dns_requests_total',

@@ -7,6 +7,7 @@
 // connections and on forwards in flight, idle TCP connections closed).
 
 import dgram from 'node:dgram';
+import { once } from 'node:events';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
 import { AnswerCache } from './cache.js';
@@ -68,23 +69,13 @@ export class DnsServer {
   async listen(host: string, port: number): Promise<number> {
     for (let attempt = 0; ; attempt++) {
       const sock = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
-      await new Promise<void>((resolve, reject) => {
-        sock.once('error', reject);
-        sock.bind(port, host, () => {
-          sock.off('error', reject);
-          resolve();
-        });
-      });
+      sock.bind(port, host);
+      await once(sock, 'listening');
       const bound = sock.address().port;
       const srv = net.createServer((c) => this.onConnection(c));
       try {
-        await new Promise<void>((resolve, reject) => {
-          srv.once('error', reject);
-          srv.listen({ port: bound, host, exclusive: true }, () => {
-            srv.off('error', reject);
-            resolve();
-          });
-        });
+        srv.listen({ port: bound, host, exclusive: true });
+        await once(srv, 'listening');
       } catch (e) {
         sock.close();
         // The free UDP port may be taken for TCP: with port 0, try another.

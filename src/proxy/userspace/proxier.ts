@@ -13,6 +13,7 @@
 // client gets "connection refused", as kube-proxy's reject rule answers.
 
 import dgram from 'node:dgram';
+import { once } from 'node:events';
 import net from 'node:net';
 import type { ServiceAddresses } from '../addresses.js';
 import type { EndpointInfo } from '../endpoints.js';
@@ -100,24 +101,14 @@ export class UserspaceProxier implements Proxier {
     try {
       if (p.protocol === 'TCP') {
         const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (c) => this.handleTCP(p, c));
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ host: p.ip, port: p.port, exclusive: true }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
+        server.listen({ host: p.ip, port: p.port, exclusive: true });
+        await once(server, 'listening');
         server.on('error', (e) => this.log(`proxy: ${p.key}: ${e.message}`));
         p.tcp = server;
       } else {
         const sock = dgram.createSocket({ type: 'udp4' });
-        await new Promise<void>((resolve, reject) => {
-          sock.once('error', reject);
-          sock.bind({ address: p.ip, port: p.port, exclusive: true }, () => {
-            sock.off('error', reject);
-            resolve();
-          });
-        });
+        sock.bind({ address: p.ip, port: p.port, exclusive: true });
+        await once(sock, 'listening');
         sock.on('error', (e) => this.log(`proxy: ${p.key}: ${e.message}`));
         p.udp = sock;
         p.udpSessions = new Map();

@@ -4,6 +4,10 @@
 // that it lacks (rules, aggregation selectors, subjects, labels, annotations), unless its
 // rbac.authorization.kubernetes.io/autoupdate annotation is "false". A binding whose roleRef
 // differs is made again.
+// Each object is reconciled on its own, so all of one kind go at once (roles before bindings, as
+// the hook does): a new data dir's ~150 creates then share the store's group commit (one
+// transaction and one fsync per tick) instead of paying an fsync each in turn (#13: ~0.4 s of
+// a first `k8ts up` on SQLite).
 
 import { StatusError } from '../../../api/errors.js';
 import { deepCopy, type KObject } from '../../../api/object.js';
@@ -91,9 +95,14 @@ async function reconcileBinding(reg: GenericRegistry, want: RoleBinding): Promis
 export async function reconcileBootstrapPolicy(registry: (group: string, resource: string) => GenericRegistry | undefined): Promise<void> {
   const roles = registry('rbac.authorization.k8s.io', 'clusterroles')!;
   const bindings = registry('rbac.authorization.k8s.io', 'clusterrolebindings')!;
-  for (const r of [...clusterRoles(), ...controllerRoles(), ...kubeadmClusterRoles(), ...k8tsClusterRoles()]) await reconcileRole(roles, r);
-  for (const b of [...clusterRoleBindings(), ...controllerRoleBindings(), ...kubeadmClusterRoleBindings(), ...k8tsClusterRoleBindings()])
-    await reconcileBinding(bindings, b);
+  await Promise.all(
+    [...clusterRoles(), ...controllerRoles(), ...kubeadmClusterRoles(), ...k8tsClusterRoles()].map((r) => reconcileRole(roles, r)),
+  );
+  await Promise.all(
+    [...clusterRoleBindings(), ...controllerRoleBindings(), ...kubeadmClusterRoleBindings(), ...k8tsClusterRoleBindings()].map((b) =>
+      reconcileBinding(bindings, b),
+    ),
+  );
 }
 
 /**
@@ -103,6 +112,6 @@ export async function reconcileBootstrapPolicy(registry: (group: string, resourc
 export async function reconcileNamespacedPolicy(registry: (group: string, resource: string) => GenericRegistry | undefined): Promise<void> {
   const nsRoles = registry('rbac.authorization.k8s.io', 'roles')!;
   const nsBindings = registry('rbac.authorization.k8s.io', 'rolebindings')!;
-  for (const r of [...namespacedRoles(), ...k8tsRoles()]) await reconcileRole(nsRoles, r);
-  for (const b of [...namespacedRoleBindings(), ...k8tsRoleBindings()]) await reconcileBinding(nsBindings, b);
+  await Promise.all([...namespacedRoles(), ...k8tsRoles()].map((r) => reconcileRole(nsRoles, r)));
+  await Promise.all([...namespacedRoleBindings(), ...k8tsRoleBindings()].map((b) => reconcileBinding(nsBindings, b)));
 }
