@@ -116,7 +116,9 @@ interface ServerChild {
 }
 
 async function startServerChild(kind: 'memory' | 'sqlite', dataDir: string): Promise<ServerChild> {
-  const script = fileURLToPath(new URL('./apiserver-child.js', import.meta.url));
+  // K8TS_BENCH_API_CHILD=<another build's dist/bench/apiserver-child.js>: the same figures from
+  // that build's API server, for A/B runs of two commits back to back.
+  const script = process.env.K8TS_BENCH_API_CHILD ?? fileURLToPath(new URL('./apiserver-child.js', import.meta.url));
   const execArgv = [
     '--expose-gc',
     ...(process.env.K8TS_BENCH_API_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.K8TS_BENCH_API_PROF}`] : []),
@@ -205,15 +207,18 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
 
     const bodies = Array.from({ length: o.objects }, (_, i) => configMap(`cm-${String(i).padStart(5, '0')}`, NS, i));
     const cpu0 = await server.cpuMs();
+    const clientCpu0 = process.cpuUsage();
     let t = performance.now();
     await inParallel(o.objects, o.clients, (i, w) => clients[w].ok('POST', `/api/v1/namespaces/${NS}/configmaps`, bodies[i]));
     const createMs = performance.now() - t;
     const createCpuMs = (await server.cpuMs()) - cpu0;
+    const clientCpu = process.cpuUsage(clientCpu0);
+    const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000;
     const createRate = (o.objects / createMs) * 1000;
     const rawAfter = rawBefore && rawSqliteRate(tmp.dir, o.objects, 'raw-after.db');
     const raw = rawBefore && rawAfter && (rawAfter.perSecond > rawBefore.perSecond ? rawAfter : rawBefore);
     lines.push(
-      `${name} creates over HTTPS: ${rate(o.objects, createMs)} (${fmtInt(o.objects)} ConfigMaps of ${bodies[0].length} B, ${o.clients} keep-alive clients; API server CPU ${((createCpuMs * 1000) / o.objects).toFixed(0)} us per create)` +
+      `${name} creates over HTTPS: ${rate(o.objects, createMs)} (${fmtInt(o.objects)} ConfigMaps of ${bodies[0].length} B, ${o.clients} keep-alive clients; API server CPU ${((createCpuMs * 1000) / o.objects).toFixed(0)} us per create, the clients' process ${((clientCpuMs * 1000) / o.objects).toFixed(0)} us)` +
         (raw
           ? `; raw SQLite autocommit INSERT on the same disk (${fmtInt(raw.n)} sequential, WAL, synchronous=FULL: one fsync each; the faster of ${fmtInt(rawBefore!.perSecond)}/s before and ${fmtInt(rawAfter!.perSecond)}/s after) ${fmtInt(raw.perSecond)}/s: ${ratio(createRate, raw.perSecond)} (target >= x1.00)`
           : ''),

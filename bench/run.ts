@@ -9,6 +9,8 @@
 //   K8TS_BENCH_STORE=memory the store of the workloads' `k8ts up` (default sqlite, as `k8ts up`)
 //   K8TS_BENCH_PROGRESS=1   progress lines on stderr
 //   K8TS_BENCH_CPU_PROFILE=F.cpuprofile   the workloads' control plane profiled while the big Deployment runs
+//   K8TS_BENCH_PODS=direct  the workloads' pods made by the bench with spec.nodeName set (no scheduler): memory at full size in minutes
+//   K8TS_BENCH_BUDGET_S=S     at full scale, the time the big workload may take (default 3 h); past it the figures are taken where it got
 //   K8TS_BENCH_HEAP_PROFILE=F.heapprofile  the workloads' control plane's live heap by allocation site (V8 sampling, from empty to the end)
 
 import os from 'node:os';
@@ -74,9 +76,10 @@ const sections: Section[] = [
               pods: 150_000,
               deployments: 5,
               store: workloadStore,
-              budgetMs: 3 * 3600_000,
+              budgetMs: Number(process.env.K8TS_BENCH_BUDGET_S ?? 3 * 3600) * 1000,
               stallMs: 120_000,
-              warmupReplicas: 1_000,
+              warmupReplicas: process.env.K8TS_BENCH_PODS === 'direct' ? 0 : 1_000,
+              placement: process.env.K8TS_BENCH_PODS === 'direct' ? 'direct' : 'deployment',
             }
           : { nodes: 1_000, pods: 30_000, deployments: 1, store: workloadStore, budgetMs: 180_000, warmupReplicas: 1_000 },
       ),

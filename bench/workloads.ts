@@ -35,6 +35,13 @@ export interface BenchWorkloadsOptions {
   budgetMs?: number;
   /** A smaller Deployment of this many replicas first, timed to all Ready (0: none; default 0). */
   warmupReplicas?: number;
+  /**
+   * How the pods are made: 'deployment' (default) as users make them, through the ReplicaSet
+   * controller and the scheduler; 'direct' (K8TS_BENCH_PODS=direct): the bench creates them
+   * itself with spec.nodeName set, an equal share on each node (as a DaemonSet's or a static
+   * assignment's pods), so that a memory figure at full size does not wait on the scheduler.
+   */
+  placement?: 'deployment' | 'direct';
 }
 
 const NS = 'default';
@@ -308,6 +315,88 @@ function deployment(name: string, replicas: number): object {
   };
 }
 
+/** A pod as a ReplicaSet's template makes it, bound to nodeName at create. */
+function directPod(name: string, nodeName: string): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS, labels: { app: 'bench-direct' } },
+    spec: {
+      nodeName,
+      containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+    },
+  };
+}
+
+/**
+ * Creates total pods with spec.nodeName set, round robin over the nodes, `inFlight` creates at
+ * a time (429s are retried by the client), and waits until all are Ready or nothing moves for
+ * stallMs.
+ */
+async function runDirectPods(
+  client: RestClient,
+  tr: PodTracker,
+  cluster: Cluster,
+  total: number,
+  stallMs: number,
+  budgetMs: number,
+): Promise<{ lines: string[] }> {
+  const nodes = (await client.list(NODES)).items.map((n) => n.metadata.name!).sort();
+  const created0 = tr.created;
+  const ready0 = tr.ready.size;
+  const t = performance.now();
+  tr.progressAt = t;
+  const progress = process.env.K8TS_BENCH_PROGRESS
+    ? setInterval(
+        () =>
+          console.error(
+            `  ${fmtS(performance.now() - t)}: ${tr.created - created0} created, ${tr.ready.size - ready0} ready, child RSS ${mib(procMemory(cluster.child.pid!)?.rss ?? 0)}`,
+          ),
+        5000,
+      )
+    : undefined;
+  let next = 0;
+  let failed = 0;
+  const inFlight = 32;
+  try {
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        // Past the budget no more are made: the figures are taken at the size reached.
+        while (next < total && performance.now() - t < budgetMs) {
+          const i = next++;
+          try {
+            await client.create(PODS, directPod(`bench-direct-${i}`, nodes[i % nodes.length]));
+          } catch {
+            failed++;
+          }
+        }
+      }),
+    );
+    const createdIn = performance.now() - t;
+    let stopped: string | undefined;
+    await waitFor(
+      `${total} direct pods Ready`,
+      () => {
+        if (tr.error) throw tr.error;
+        if (performance.now() - tr.progressAt > stallMs) {
+          stopped = `no progress for ${fmtS(stallMs)} (child log: ${cluster.logFile})`;
+          return true;
+        }
+        return tr.ready.size - ready0 >= next - failed;
+      },
+      { timeoutMs: budgetMs + 60_000, intervalMs: 250 },
+    );
+    const ready = tr.ready.size - ready0;
+    return {
+      lines: [
+        `${fmtInt(total)} pods asked of this bench with spec.nodeName set (${fmtInt(Math.ceil(total / nodes.length))} a node, no scheduler)${next < total ? `, NOT all made: the ${fmtS(budgetMs)} budget ran out` : ''}: ${fmtInt(next - failed)} created in ${fmtS(createdIn)} (${rate(next - failed, createdIn)}), ${failed ? `${fmtInt(failed)} refused, ` : ''}${fmtInt(ready)} Ready ${stopped ? `when stopped: ${stopped}` : `${fmtS(tr.lastReadyAt - t)} after the first create`}`,
+      ],
+    };
+  } finally {
+    clearInterval(progress);
+  }
+}
+
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE']);
 
 /** Writes the API server has answered so far, by resource[/subresource], verb and refusal code (its apiserver_request_total). */
@@ -525,20 +614,26 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
     const writes0 = await apiWrites(client);
     const bound0 = tr.bound.size;
     const r = await cluster.profiled(() =>
-      runDeployments(
-        client,
-        tr,
-        cluster,
-        Array.from({ length: nDeploy }, (_, i) => `bench-web-${i}`),
-        opts.pods,
-        budgetMs,
-        stallMs,
-      ),
+      opts.placement === 'direct'
+        ? runDirectPods(client, tr, cluster, opts.pods, stallMs, budgetMs)
+        : runDeployments(
+            client,
+            tr,
+            cluster,
+            Array.from({ length: nDeploy }, (_, i) => `bench-web-${i}`),
+            opts.pods,
+            budgetMs,
+            stallMs,
+          ),
     );
     lines.push(...r.lines);
     lines.push(`  ${writesLine(writes0, await apiWrites(client), tr.bound.size - bound0)}`);
     // Pods that exist now (all of them, if the Deployments completed).
     const podsNow = tr.created;
+    const made =
+      opts.placement === 'direct'
+        ? 'made by this bench with spec.nodeName set'
+        : `made by ReplicaSets and bound by the scheduler${opts.warmupReplicas ? ` (${fmtInt(opts.warmupReplicas)} of them in the small Deployment)` : ''}`;
     const boundNow = tr.bound.size;
     const m2 = await cluster.memory();
     lines.push(memLine(`control plane, ${fmtInt(opts.nodes)} nodes + ${fmtInt(podsNow)} pods`, m2));
@@ -549,7 +644,7 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
     const nodesNow = (await client.list(NODES)).items.length;
     const running = tr.running.size;
     lines.push(
-      `  at that point: ${fmtInt(nodesNow)} nodes, ${fmtInt(podsNow)} pods created by ReplicaSets, ${fmtInt(boundNow)} bound, ${fmtInt(running)} Running (status.phase), ${fmtInt(tr.ready.size)} Ready`,
+      `  at that point: ${fmtInt(nodesNow)} nodes, ${fmtInt(podsNow)} pods ${made}, ${fmtInt(boundNow)} bound, ${fmtInt(running)} Running (status.phase), ${fmtInt(tr.ready.size)} Ready`,
     );
     if (opts.nodes >= targetNodes && podsNow >= targetPods) {
       lines.push(
@@ -585,8 +680,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const nodes = Number(process.argv[2] ?? 1000);
   const pods = Number(process.argv[3] ?? 30_000);
   const store = (process.argv[4] ?? 'sqlite') as 'memory' | 'sqlite';
+  const placement = process.env.K8TS_BENCH_PODS === 'direct' ? 'direct' : 'deployment';
   try {
-    for (const line of await benchWorkloads({ nodes, pods, store })) console.log(line);
+    for (const line of await benchWorkloads({ nodes, pods, store, placement })) console.log(line);
   } finally {
     await cleanup.runAll();
   }

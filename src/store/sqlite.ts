@@ -45,6 +45,16 @@ export interface SqliteStoreOptions {
 /** Revisions compacted per transaction: bounded work between two turns of the event loop. */
 const COMPACT_SLICE = 1000;
 
+/**
+ * WAL pages after which a commit checkpoints them into the database file (SQLite's default is
+ * 1,000, 4 MiB). The checkpoint runs inside that COMMIT, on the event loop's thread, with two
+ * fsyncs of its own (WAL, then the database file): every request waits behind it. A store's
+ * writes rewrite the same few leaf pages (history's last leaf, the indexes' leaves), so a
+ * bigger WAL holds several versions of each and a checkpoint copies each page once: 16 MiB
+ * made these stalls 4x rarer and their total 1.5-2x smaller (NOTES.md, apicreate).
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
 const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
@@ -158,6 +168,7 @@ export class SqliteStore implements storage.Store {
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
+      this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       this.db.exec(SCHEMA);
     } catch (e) {
       this.db.close();
