@@ -68,7 +68,7 @@ process.on('message', (m: unknown) => {
   if (m === 'memory') {
     global.gc?.();
     const u = process.memoryUsage();
-    process.send?.({ memory: { rss: u.rss, heapUsed: u.heapUsed } });
+    process.send?.({ memory: { rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers } });
   }
 });
 process.on('disconnect', () => void stop());

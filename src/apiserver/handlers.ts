@@ -474,6 +474,8 @@ async function serveView(
 // ---- watch ----
 
 const BOOKMARK_INTERVAL_MS = 10_000;
+/** The most of a watch's queued events written at once (see writeQueued in serveWatch). */
+const WATCH_WRITE_BYTES = 32 * 1024;
 
 const EVENT_TAIL = Buffer.from('}\n');
 const eventHeads = new Map<string, Buffer>();
@@ -504,6 +506,10 @@ async function serveWatch(
   let first = true;
   let closed = false;
   const queue: Buffer[] = [];
+  /** The bytes in queue. */
+  let queuedBytes = 0;
+  /** A write was refused by the socket (past its high-water mark): the next waits for 'drain'. */
+  let draining = false;
   // The error boundary of this stream: a callback that throws (from a timer, the watch cache,
   // the response's close) ends this watch, never the process.
   const fail = (e: unknown): void => {
@@ -528,38 +534,84 @@ async function serveWatch(
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
   };
-  const flush = guard(() => {
-    if (closed || queue.length === 0) return;
+  // A client that does not read makes Node buffer every write. kube-apiserver's cacheWatcher
+  // has a bounded channel and closes a watcher that stays full ("Forcing ... watcher close
+  // due to unresponsiveness"); here the bound is on bytes: those queued here and those the
+  // socket holds. The client re-watches from the last resourceVersion it read, as after any
+  // closed watch; what is buffered is dropped.
+  const closeSlow = (): void => {
+    console.error(
+      `k8ts apiserver: closing a watch of ${ri.resource}: ${queuedBytes + res.writableLength} bytes unread (limit ${maxBuffered})`,
+    );
+    closed = true;
+    queue.length = 0;
+    watcher?.cancel();
+    for (const t of timers) clearTimeout(t);
+    res.destroy();
+  };
+  /**
+   * Writes what is queued, up to WATCH_WRITE_BYTES of it (whole events' pieces); false when the
+   * socket is past its high-water mark. The bytes go through TLS one watcher at a time: a
+   * larger write would be joined and encrypted whole at once and held so until the client has
+   * read it (a thousand watchers replaying 300 KiB each: 600 MiB, and the process keeps it).
+   */
+  const writeQueued = (): boolean => {
+    let n = queue.length;
+    let bytes = queuedBytes;
+    if (bytes > WATCH_WRITE_BYTES) {
+      bytes = 0;
+      n = 0;
+      while (n < queue.length && (n === 0 || bytes + queue[n].length <= WATCH_WRITE_BYTES)) bytes += queue[n++].length;
+    }
     // The events' bytes are shared with every other watcher: written as they are, joined only
     // when several wait.
     // Corked around the write so that the socket write happens here, within the flush queue's
     // time slice, not in a nextTick after it (where ServerResponse would put it).
     const socket = res.socket;
     socket?.cork();
-    res.write(queue.length === 1 ? queue[0] : Buffer.concat(queue));
+    const ok = res.write(n === 1 ? queue[0] : Buffer.concat(n === queue.length ? queue : queue.slice(0, n), bytes));
     socket?.uncork();
-    queue.length = 0;
-    // A client that does not read makes Node buffer every write. kube-apiserver's cacheWatcher
-    // has a bounded channel and closes a watcher that stays full ("Forcing ... watcher close
-    // due to unresponsiveness"); here the bound is on bytes. The client re-watches from the
-    // last resourceVersion it read, as after any closed watch; what is buffered is dropped.
-    if (res.writableLength > maxBuffered) {
-      console.error(`k8ts apiserver: closing a watch of ${ri.resource}: ${res.writableLength} bytes unread (limit ${maxBuffered})`);
-      closed = true;
-      watcher?.cancel();
-      for (const t of timers) clearTimeout(t);
-      res.destroy();
-    }
+    if (n === queue.length) queue.length = 0;
+    else queue.splice(0, n);
+    queuedBytes -= bytes;
+    return ok;
+  };
+  const flush = guard(() => {
+    // While the socket still holds what was written before, events wait here as references to
+    // the bytes every watcher shares, and leave together once it drains: written on, each
+    // watcher's copy would be encrypted and held apart (a thousand copies of every event while
+    // the watchers read), and written in more, smaller pieces.
+    if (closed || queue.length === 0 || draining) return;
+    const ok = writeQueued();
+    if (res.writableLength > maxBuffered) closeSlow();
+    else if (!ok) {
+      draining = true;
+      res.once('drain', onDrain);
+    } else if (queue.length > 0) watchFlushes.add(flush);
   });
+  const onDrain = (): void => {
+    draining = false;
+    if (!closed && queue.length > 0) watchFlushes.add(flush);
+  };
   /** Queues an event's bytes (one line, or the pieces of one); the watch is flushed later. */
   const write = (line: Buffer, object?: Buffer, tail?: Buffer) => {
     if (closed) return;
     start();
     const wasEmpty = queue.length === 0;
     queue.push(line);
-    if (object) queue.push(object, tail!);
-    // Written in a later slice of the event loop (watchflush.ts), with whatever else arrives by then.
-    if (wasEmpty) watchFlushes.add(flush);
+    queuedBytes += line.length;
+    if (object) {
+      queue.push(object, tail!);
+      queuedBytes += object.length + tail!.length;
+    }
+    // Unread: what waits here, and (while it drains; flush checks it otherwise) what the socket holds.
+    if (queuedBytes + (draining ? res.writableLength : 0) > maxBuffered) {
+      closeSlow();
+      return;
+    }
+    // Written in a later slice of the event loop (watchflush.ts), with whatever else arrives by
+    // then; while the socket drains, once it has.
+    if (wasEmpty && !draining) watchFlushes.add(flush);
   };
   // Each event is encoded once per form and shared by every watcher that sends it in that
   // form (kube-apiserver's cachingObject): the object is the watch cache's own. This runs once
@@ -606,7 +658,8 @@ async function serveWatch(
   let timers: NodeJS.Timeout[] = [];
   const finish = guard(() => {
     if (closed) return;
-    flush();
+    // Everything queued goes before the end, drained or not (the socket holds it until read).
+    while (queue.length > 0) writeQueued();
     closed = true;
     watcher?.cancel();
     for (const t of timers) clearTimeout(t);

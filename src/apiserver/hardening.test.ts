@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { apiRequest, type RawRequest, statusOf } from '../testing/apirequest.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 
 let cp: TestControlPlane;
@@ -293,6 +293,65 @@ test('a watcher that stops reading is closed once its buffer passes the cap (as 
     req.destroy();
   } finally {
     await small.stop();
+  }
+});
+
+test('a watcher that reads late gets every event whole and in order: a replay and live events far past one write and the socket buffers', async () => {
+  const ns = await newTestNamespace(cp, 'late-reader');
+  const create = async (i: number) => {
+    const a = await call({
+      method: 'POST',
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ metadata: { name: `cm-${String(i).padStart(3, '0')}` }, data: { v: String(i).repeat(64 * 1024) } }),
+    });
+    assert.equal(a.status, 201, a.text.slice(0, 300));
+    return JSON.parse(a.text) as { metadata: { resourceVersion: string } };
+  };
+  const first = await create(0);
+  // 6 MiB of events: 50 replayed when the watch opens, 50 more while the client does not read.
+  for (let i = 1; i < 50; i++) await create(i);
+  const cache = cp.api.registry('', 'configmaps')!.cache;
+  const own = cache.watcherCount;
+  const names: string[] = [];
+  let buf = '';
+  let response: http.IncomingMessage | undefined;
+  const req = http.get(
+    `${cp.url}/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${first.metadata.resourceVersion}`,
+    { agent: false, headers: { Authorization: `Bearer ${cp.token}` } },
+    (res) => {
+      response = res;
+      res.pause();
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const ev = JSON.parse(buf.slice(0, nl)) as { type: string; object: { metadata: { name: string }; data: { v: string } } };
+          buf = buf.slice(nl + 1);
+          const name = ev.object.metadata.name;
+          // The namespace's own kube-root-ca.crt (the root CA publisher's) comes too.
+          if (!name.startsWith('cm-')) continue;
+          const whole = ev.type === 'ADDED' && ev.object.data.v === String(Number(name.slice(3))).repeat(64 * 1024);
+          names.push(whole ? name : `${name} (${ev.type}, cut)`);
+        }
+      });
+    },
+  );
+  req.on('error', () => undefined);
+  try {
+    await waitFor('the watch open', () => response !== undefined && cache.watcherCount === own + 1, 5000);
+    for (let i = 50; i < 100; i++) await create(i);
+    response!.resume();
+    await waitFor('every event read', () => names.length >= 99, 20_000);
+    // From after the first object's revision: cm-001 to cm-099, once each, in order.
+    assert.deepEqual(
+      names,
+      Array.from({ length: 99 }, (_, i) => `cm-${String(i + 1).padStart(3, '0')}`),
+    );
+    assert.equal(cache.watcherCount, own + 1, 'the watch is still open');
+  } finally {
+    req.destroy();
   }
 });
 

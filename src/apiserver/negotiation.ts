@@ -104,77 +104,113 @@ function collectYamlDuplicates(node: unknown, path: string, out: string[]): void
 
 /**
  * JSON.parse keeps the last of duplicated keys silently; Kubernetes' strict decoding reports
- * them. A small scanner over the (already valid) text finds them with their paths.
+ * them. A small scanner over the (already valid) text finds them with their paths. It runs on
+ * every create and update body, so it keeps to the text's character codes: a string is skipped
+ * by searching for its closing quote, a key is decoded only when it has an escape, and a path is
+ * joined only for a key found twice.
  */
 export function findDuplicateKeys(text: string): string[] {
   const out: string[] = [];
+  // The path to the value being scanned: keys, and array indexes as numbers.
+  const path: (string | number)[] = [];
+  const pathString = (): string => {
+    let p = '';
+    for (const el of path) p += typeof el === 'number' ? `[${el}]` : p ? `.${el}` : el;
+    return p;
+  };
   let i = 0;
   const ws = () => {
-    while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
-  };
-  const str = (): string => {
-    const start = i;
-    i++;
-    while (i < text.length && text[i] !== '"') {
-      if (text[i] === '\\') i++;
-      i++;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      // space, tab, newline, carriage return
+      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+      else return;
     }
-    i++;
-    return JSON.parse(text.slice(start, i)) as string;
   };
-  const value = (path: string): void => {
+  // The next backslash at or after the string being scanned (-1: none left), found once per
+  // backslash rather than once per string.
+  let nextBackslash = text.indexOf('\\');
+  /** Skips the string starting at i (a quote); answers whether it holds a backslash. */
+  const skipString = (): boolean => {
+    const start = i;
+    if (nextBackslash !== -1 && nextBackslash < start) nextBackslash = text.indexOf('\\', start);
+    let q = text.indexOf('"', start + 1);
+    if (q < 0) throw new Error('unterminated string');
+    const escaped = nextBackslash !== -1 && nextBackslash < q;
+    if (escaped) {
+      // A quote after an odd run of backslashes is part of the string.
+      for (;;) {
+        let n = 0;
+        while (text.charCodeAt(q - 1 - n) === 92) n++;
+        if (n % 2 === 0) break;
+        q = text.indexOf('"', q + 1);
+        if (q < 0) throw new Error('unterminated string');
+      }
+    }
+    i = q + 1;
+    return escaped;
+  };
+  const key = (): string => {
+    const start = i;
+    const escaped = skipString();
+    return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
+  };
+  /** Past a member of an object or array: true at a comma (more follow), false at its close. */
+  const afterMember = (): boolean => {
     ws();
-    const c = text[i];
-    if (c === '{') {
+    const more = text.charCodeAt(i) === 44; /* , */
+    i++;
+    return more;
+  };
+  const value = (): void => {
+    ws();
+    const c = text.charCodeAt(i);
+    if (c === 123 /* { */) {
       i++;
       const seen = new Set<string>();
       ws();
-      if (text[i] === '}') {
+      if (text.charCodeAt(i) === 125 /* } */) {
         i++;
         return;
       }
       for (;;) {
         ws();
-        const k = str();
+        const k = key();
         ws();
         i++; // ':'
-        const p = path ? `${path}.${k}` : k;
-        if (seen.has(k)) out.push(p);
+        path.push(k);
+        if (seen.has(k)) out.push(pathString());
         seen.add(k);
-        value(p);
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        i++;
-        return; // '}'
+        value();
+        path.pop();
+        if (!afterMember()) return;
       }
-    } else if (c === '[') {
+    } else if (c === 91 /* [ */) {
       i++;
       ws();
-      if (text[i] === ']') {
+      if (text.charCodeAt(i) === 93 /* ] */) {
         i++;
         return;
       }
       for (let n = 0; ; n++) {
-        value(`${path}[${n}]`);
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        i++;
-        return;
+        path.push(n);
+        value();
+        path.pop();
+        if (!afterMember()) return;
       }
-    } else if (c === '"') {
-      str();
+    } else if (c === 34 /* " */) {
+      skipString();
     } else {
-      while (i < text.length && !',}] \t\r\n'.includes(text[i])) i++;
+      // A number, true, false or null runs to the next delimiter.
+      for (;;) {
+        const d = text.charCodeAt(i);
+        if (Number.isNaN(d) || d === 44 || d === 125 || d === 93 || d === 32 || d === 9 || d === 10 || d === 13) return;
+        i++;
+      }
     }
   };
   try {
-    value('');
+    value();
   } catch {
     /* the text parsed already; a scanner slip only loses duplicate reports */
   }

@@ -66,30 +66,49 @@ export interface ControllerOptions {
 }
 
 /**
- * What a controller that records events shares with the others: its loop and workers, its
- * event recorder (reporting as its component), its log, start and stop. Subclasses set up
- * their informers and reconcile keys.
+ * What every controller shares, as each of kube-controller-manager's Run starts its workers on
+ * its queue: the loop (named as the controller, so its queue's metrics are), start and stop.
+ * Subclasses set up their informers and reconcile keys.
  */
-export abstract class Controller implements Reconciler {
+export abstract class QueueController implements Reconciler {
   readonly loop: ControllerLoop;
-  protected readonly recorder: EventRecorder;
-  protected readonly log: (msg: string) => void;
 
   constructor(
     readonly name: string,
-    client: RestClient,
-    component: string,
-    opts: ControllerOptions = {},
+    workers: number,
+    log?: (msg: string) => void,
   ) {
-    this.log = opts.log ?? (() => {});
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
+    this.loop = new ControllerLoop(this, workers, log);
+  }
+
+  abstract reconcile(key: string): Promise<number | void>;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+}
+
+/**
+ * What a controller that records events adds: its event recorder (reporting as its component)
+ * and its log; the workers default to 5.
+ */
+export abstract class Controller extends QueueController {
+  protected readonly recorder: EventRecorder;
+  protected readonly log: (msg: string) => void;
+
+  constructor(name: string, client: RestClient, component: string, opts: ControllerOptions = {}) {
+    const log = opts.log ?? (() => {});
+    super(name, opts.workers ?? 5, log);
+    this.log = log;
     this.recorder = new EventRecorder(client, {
       component,
       onError: (e) => this.log(`${name} events: ${errorMessage(e)}`),
     });
   }
-
-  abstract reconcile(key: string): Promise<number | void>;
 
   /** Queues obj's key now, or after afterMs (a look again at a known time, a batch of events). */
   protected enqueue(obj: KObject, afterMs = 0): void {
@@ -97,12 +116,8 @@ export abstract class Controller implements Reconciler {
     else this.loop.enqueue(objectKey(obj));
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     await this.recorder.stop();
   }
 }

@@ -6,32 +6,24 @@
 
 import type { KObject } from '../api/object.js';
 import { CERTIFICATESIGNINGREQUESTS } from '../api/types.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { QueueController } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 import { csrCertificate } from './csrutil.js';
 
-export abstract class CertificateController implements Reconciler {
-  readonly loop: ControllerLoop;
+export abstract class CertificateController extends QueueController {
   protected readonly csrs: Informer;
 
   constructor(
-    readonly name: string,
+    name: string,
     protected readonly client: RestClient,
     factory: SharedInformerFactory,
     log?: (m: string) => void,
   ) {
-    this.loop = new ControllerLoop(this, 2, log);
+    super(name, 2, log);
     this.csrs = factory.informerFor(CERTIFICATESIGNINGREQUESTS);
     const kick = (o: KObject) => this.loop.enqueue(o.metadata.name!);
     this.csrs.addEventHandler({ onAdd: kick, onUpdate: (_o, n) => kick(n) });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   async reconcile(name: string): Promise<void> {

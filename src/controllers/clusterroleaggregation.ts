@@ -7,7 +7,7 @@
 import type { KObject } from '../api/object.js';
 import { deepCopy } from '../api/object.js';
 import { selectorMatches } from '../api/validation/meta.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { QueueController } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 
@@ -20,9 +20,7 @@ interface ClusterRole extends KObject {
 
 const hasAggregation = (r: ClusterRole): boolean => (r.aggregationRule?.clusterRoleSelectors ?? []).length > 0;
 
-export class ClusterRoleAggregationController implements Reconciler {
-  readonly name = 'clusterrole-aggregation';
-  readonly loop: ControllerLoop;
+export class ClusterRoleAggregationController extends QueueController {
   private roles: Informer<ClusterRole>;
 
   constructor(
@@ -30,20 +28,13 @@ export class ClusterRoleAggregationController implements Reconciler {
     factory: SharedInformerFactory,
     log?: (m: string) => void,
   ) {
-    this.loop = new ControllerLoop(this, 1, log);
+    super('clusterrole-aggregation', 1, log);
     this.roles = factory.informerFor<ClusterRole>(CLUSTERROLES);
     // Any change to any ClusterRole may change what an aggregated role gathers: look at them all.
     const all = () => {
       for (const r of this.roles.list()) if (hasAggregation(r)) this.loop.enqueue(r.metadata.name!);
     };
     this.roles.addEventHandler({ onAdd: all, onUpdate: all, onDelete: all });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   async reconcile(name: string): Promise<void> {

@@ -7,7 +7,7 @@
 import type { KObject } from '../api/object.js';
 import { claimKey, type PersistentVolumeClaim, podClaimNames } from '../api/persistentvolume.js';
 import { PERSISTENTVOLUMECLAIMS, PODS } from '../api/types.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { QueueController } from '../client/controller.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { POD_PVC_INDEX, podPVCIndexFunc } from './persistentvolume.js';
@@ -36,9 +36,7 @@ export function podUsesClaim(pod: KObject, claim: PersistentVolumeClaim): boolea
   );
 }
 
-export class PVCProtectionController implements Reconciler {
-  readonly name = 'pvc-protection';
-  readonly loop: ControllerLoop;
+export class PVCProtectionController extends QueueController {
   private readonly pvcInf: Informer<PersistentVolumeClaim>;
   private readonly podInf: Informer;
 
@@ -47,7 +45,7 @@ export class PVCProtectionController implements Reconciler {
     factory: SharedInformerFactory,
     opts: { log?: (m: string) => void } = {},
   ) {
-    this.loop = new ControllerLoop(this, 1, opts.log);
+    super('pvc-protection', 1, opts.log);
     this.pvcInf = factory.informerFor<PersistentVolumeClaim>(PERSISTENTVOLUMECLAIMS);
     this.podInf = factory.informerFor({ ...PODS, indexers: { [POD_PVC_INDEX]: podPVCIndexFunc } });
     this.pvcInf.addEventHandler({ onAdd: (c) => this.loop.enqueue(objectKey(c)), onUpdate: (_o, c) => this.loop.enqueue(objectKey(c)) });
@@ -56,13 +54,6 @@ export class PVCProtectionController implements Reconciler {
       for (const c of podClaimNames(p)) this.loop.enqueue(claimKey(p.metadata.namespace, c));
     };
     this.podInf.addEventHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   async reconcile(key: string): Promise<void> {

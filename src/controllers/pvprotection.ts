@@ -4,16 +4,14 @@
 
 import type { PersistentVolume } from '../api/persistentvolume.js';
 import { PERSISTENTVOLUMES } from '../api/types.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { QueueController } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { addFinalizer, isDeletionCandidate, needToAddFinalizer, removeFinalizer } from './protectionutil.js';
 
 export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 
-export class PVProtectionController implements Reconciler {
-  readonly name = 'pv-protection';
-  readonly loop: ControllerLoop;
+export class PVProtectionController extends QueueController {
   private readonly pvInf: Informer<PersistentVolume>;
 
   constructor(
@@ -21,19 +19,12 @@ export class PVProtectionController implements Reconciler {
     factory: SharedInformerFactory,
     opts: { log?: (m: string) => void } = {},
   ) {
-    this.loop = new ControllerLoop(this, 1, opts.log);
+    super('pv-protection', 1, opts.log);
     this.pvInf = factory.informerFor<PersistentVolume>(PERSISTENTVOLUMES);
     this.pvInf.addEventHandler({
       onAdd: (v) => this.loop.enqueue(v.metadata.name!),
       onUpdate: (_o, v) => this.loop.enqueue(v.metadata.name!),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   async reconcile(name: string): Promise<void> {

@@ -6,7 +6,7 @@
 
 import type { KObject } from '../api/object.js';
 import { CONFIGMAPS, NAMESPACES } from '../api/types.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { QueueController } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 
@@ -15,9 +15,7 @@ const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
 const DESCRIPTION =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 
-export class RootCACertPublisher implements Reconciler {
-  readonly name = 'root-ca-cert-publisher';
-  readonly loop: ControllerLoop;
+export class RootCACertPublisher extends QueueController {
   private ns: Informer;
   private cm: Informer;
 
@@ -28,7 +26,7 @@ export class RootCACertPublisher implements Reconciler {
     private readonly rootCA: string,
     log?: (m: string) => void,
   ) {
-    this.loop = new ControllerLoop(this, 1, log);
+    super('root-ca-cert-publisher', 1, log);
     this.ns = factory.informerFor(NAMESPACES);
     this.cm = factory.informerFor(CONFIGMAPS);
     this.ns.addEventHandler({
@@ -39,13 +37,6 @@ export class RootCACertPublisher implements Reconciler {
       if (o.metadata.name === ROOT_CA_CONFIGMAP) this.loop.enqueue(o.metadata.namespace!);
     };
     this.cm.addEventHandler({ onUpdate: (_o, n) => mine(n), onDelete: mine });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   async reconcile(namespace: string): Promise<void> {

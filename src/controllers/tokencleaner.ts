@@ -5,13 +5,11 @@
 import { BOOTSTRAP_TOKEN_SECRET_TYPE, bootstrapTokenExpiration } from '../api/bootstraptoken.js';
 import type { KObject } from '../api/object.js';
 import { SECRETS } from '../api/types.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { QueueController } from '../client/controller.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
 
-export class TokenCleaner implements Reconciler {
-  readonly name = 'token-cleaner';
-  readonly loop: ControllerLoop;
+export class TokenCleaner extends QueueController {
   private readonly secrets: Informer;
 
   constructor(
@@ -19,17 +17,10 @@ export class TokenCleaner implements Reconciler {
     factory: SharedInformerFactory,
     private readonly log?: (m: string) => void,
   ) {
-    this.loop = new ControllerLoop(this, 1, log);
+    super('token-cleaner', 1, log);
     this.secrets = factory.informerFor({ ...SECRETS, namespace: 'kube-system', fieldSelector: `type=${BOOTSTRAP_TOKEN_SECRET_TYPE}` });
     const kick = (s: KObject) => this.loop.enqueue(s.metadata.name!);
     this.secrets.addEventHandler({ onAdd: kick, onUpdate: (_o, n) => kick(n) });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   async reconcile(name: string): Promise<number | void> {

@@ -5,7 +5,7 @@
 // uid precondition keeps a new Job of the same name safe.
 
 import { JOBS, type Job } from '../api/types.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
+import { QueueController } from '../client/controller.js';
 import { type Informer, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { isNotFound } from '../client/rest.js';
@@ -19,9 +19,7 @@ export interface TTLAfterFinishedOptions {
 
 const needsCleanup = (j: Job): boolean => typeof j.spec?.ttlSecondsAfterFinished === 'number' && !!finishedCondition(j);
 
-export class TTLAfterFinishedController implements Reconciler {
-  readonly name = 'ttl-after-finished';
-  readonly loop: ControllerLoop;
+export class TTLAfterFinishedController extends QueueController {
   private readonly jobInf: Informer<Job>;
   private readonly log: (m: string) => void;
   private readonly now: () => number;
@@ -31,21 +29,14 @@ export class TTLAfterFinishedController implements Reconciler {
     factory: SharedInformerFactory,
     opts: TTLAfterFinishedOptions = {},
   ) {
+    super('ttl-after-finished', opts.workers ?? 5, opts.log);
     this.log = opts.log ?? (() => {});
     this.now = opts.now ?? Date.now;
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
     this.jobInf = factory.informerFor<Job>({ ...JOBS });
     const consider = (j: Job): void => {
       if (!j.metadata.deletionTimestamp && needsCleanup(j)) this.loop.enqueue(objectKey(j));
     };
     this.jobInf.addEventHandler({ onAdd: consider, onUpdate: (_o, j) => consider(j) });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   /** timeLeft: ms until the Job's TTL runs out (negative once it has), or undefined when it has none. */

@@ -159,11 +159,19 @@ describe('workloads on simulated nodes', () => {
   });
 
   test('delete rs with --cascade=orphan keeps pods; without, the Deployment makes a new one', async () => {
-    const rsName = (await json('get', 'rs', '-l', 'app=kubernetes-bootcamp')).items.find((r: any) => r.spec.replicas > 0).metadata.name;
+    const old = (await json('get', 'rs', '-l', 'app=kubernetes-bootcamp')).items.find((r: any) => r.spec.replicas > 0);
+    const rsName = old.metadata.name;
     const before = (await podsOf('app=kubernetes-bootcamp')).map((p) => p.metadata.name).sort();
-    await cluster.k('delete', 'rs', rsName, '--cascade=orphan');
+    // Not kubectl's own wait: it lists the name, then lists and watches it again for a DELETED
+    // event, and when the orphaning is done and the Deployment has made the new ReplicaSet of the
+    // same name between those two lists, it waits on the new one until it times out. The test
+    // waits for the uid to change instead.
+    await cluster.k('delete', 'rs', rsName, '--cascade=orphan', '--wait=false');
     // The Deployment adopts the orphans into a new ReplicaSet with the same template hash.
-    await cluster.waitFor('rs recreated', async () => (await cluster.kubectl(['get', 'rs', rsName])).code === 0);
+    await cluster.waitFor('rs recreated', async () => {
+      const r = await cluster.kubectl(['get', 'rs', rsName, '-o', 'json']);
+      return r.code === 0 && JSON.parse(r.stdout).metadata.uid !== old.metadata.uid;
+    });
     const after = (await podsOf('app=kubernetes-bootcamp')).map((p) => p.metadata.name).sort();
     assert.deepEqual(after, before);
     await cluster.k('delete', 'rs', rsName);

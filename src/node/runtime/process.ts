@@ -69,6 +69,8 @@ interface SandboxRecord {
   /** Written before any namespace, veth or address exists and cleared once the sandbox is whole:
    *  a record still marked at start-up is a sandbox the agent died making (discardHalfMade). */
   creating?: boolean;
+  /** The source name of its shm tmpfs, its own (k8ts-shm-<id>); absent in records of earlier versions ("shm"). */
+  shmSource?: string;
 }
 
 interface ContainerRecord extends TaskRecord {
@@ -164,6 +166,20 @@ function rootfsLayers(mounts: { type: string; source: string; options: string[] 
     out.unshift(...(upper ? [upper] : []), ...(lower ? lower.split(':') : []));
   }
   return out;
+}
+
+/**
+ * Whether a directory may be the root of a filesystem of its own (a device other than its
+ * parent's): what libmount cannot tell apart from another filesystem of the same name. A file
+ * never is.
+ */
+function isFilesystemRoot(p: string): boolean {
+  try {
+    const st = statSync(p);
+    return st.isDirectory() && st.dev !== statSync(path.dirname(p)).dev;
+  } catch {
+    return true;
+  }
 }
 
 function containerView(layers: string[]) {
@@ -431,14 +447,14 @@ export class ProcessRuntime implements RuntimeService {
       await this.writeSandbox(rec);
       if (this.isolated) {
         const nsFiles = hostNetwork ? ['ipc'] : ['net', 'uts', 'ipc'];
-        for (const f of nsFiles) await writeFile(path.join(dir, f), '');
-        await mkdir(path.join(dir, 'shm'));
+        await Promise.all([...nsFiles.map((f) => writeFile(path.join(dir, f), '')), mkdir(path.join(dir, 'shm'))]);
         const q = (x: string) => shq(x);
         const args = nsFiles.map((f) => `--${f}=${q(path.join(dir, f))}`).join(' ');
         // One set-up script, one process: every process spawned from the agent costs a fork of it.
         const script = [
           hostNetwork ? `unshare ${args} true` : `unshare ${args} hostname ${q(config.hostname)}`,
-          `mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev shm ${q(path.join(dir, 'shm'))}`,
+          // Named for this sandbox: a container's mount --all can then never take it for another tmpfs (shim.ts).
+          `mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev k8ts-shm-${id} ${q(path.join(dir, 'shm'))}`,
         ];
         if (!hostNetwork) {
           if (this.node && rec.ip) {
@@ -448,16 +464,19 @@ export class ProcessRuntime implements RuntimeService {
           }
         }
         await run('sh', ['-e'], { input: `${script.join('\n')}\n` });
+        rec.shmSource = `k8ts-shm-${id}`;
       } else {
         await mkdir(path.join(dir, 'shm'));
       }
       if (hostNetwork || !this.isolated) rec.ip = nodeAddress();
       const hostname = hostNetwork || !this.isolated ? os.hostname() : config.hostname;
       const base = hostNetwork || !this.isolated ? (readText('/etc/hosts') ?? '') : undefined;
-      await writeFile(path.join(dir, 'hosts'), hostsFile(rec.ip, hostname, config.hostAliases, base, config.hostDomain));
-      await writeFile(path.join(dir, 'resolv.conf'), resolvConf(config.dnsConfig));
-      await writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
-      await mkdir(config.logDirectory, { recursive: true }).catch(() => undefined);
+      await Promise.all([
+        writeFile(path.join(dir, 'hosts'), hostsFile(rec.ip, hostname, config.hostAliases, base, config.hostDomain)),
+        writeFile(path.join(dir, 'resolv.conf'), resolvConf(config.dnsConfig)),
+        writeFile(path.join(dir, 'hostname'), `${hostname}\n`),
+        mkdir(config.logDirectory, { recursive: true }).catch(() => undefined),
+      ]);
       if (this.isolated && !hostNetwork && this.node && rec.ip) await this.node.setHostPorts(id, rec.ip, config.portMappings);
       delete rec.creating;
       await this.writeSandbox(rec);
@@ -600,7 +619,13 @@ export class ProcessRuntime implements RuntimeService {
         await mkdir(m.hostPath, { recursive: true });
       }
       const containerPath = view.resolve(m.containerPath);
-      mounts.push({ containerPath, hostPath: path.resolve(m.hostPath), readonly: !!m.readonly, isFile });
+      mounts.push({
+        containerPath,
+        hostPath: path.resolve(m.hostPath),
+        readonly: !!m.readonly,
+        isFile,
+        distinct: !isFilesystemRoot(m.hostPath),
+      });
       view.mounted(containerPath, path.resolve(m.hostPath), isFile);
     }
     const workingDir = view.resolve(config.workingDir || image.config.workingDir || '/');
@@ -634,20 +659,25 @@ export class ProcessRuntime implements RuntimeService {
       mounts,
       stdin: !!config.stdin,
       cgroupDir,
+      shmNamed: !!sb.shmSource,
       tty: !!config.tty && this.hasPython,
       writableBytes: config.ephemeralStorageLimitBytes ?? this.writableDefault,
     };
     const fifos = ['stdout.fifo', 'stderr.fifo', ...(config.stdin ? ['stdin.fifo'] : []), ...(spec.tty ? ['ctl.fifo'] : [])].map((f) =>
       path.join(dir, f),
     );
-    const mk = await spawner.run('mkfifo', ['-m', '0600', ...fifos]);
-    if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
-    await writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 });
     const init = initScript(spec);
-    // The writable layer's mount point is made here, not by a process of the container's start.
-    if (rootfsMounts?.some((m) => m.type !== 'bind')) await mkdir(path.join(dir, 'rw'));
-    for (const [name, text] of Object.entries(init.files)) await writeFile(path.join(dir, name), text);
-    await writeFile(path.join(dir, 'init.sh'), init.script, { mode: 0o755 });
+    // The FIFOs (a process) and the folder's files at once: they do not depend on each other.
+    await Promise.all([
+      spawner.run('mkfifo', ['-m', '0600', ...fifos]).then((mk) => {
+        if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr}`);
+      }),
+      writeFile(path.join(dir, 'shim.sh'), shimScript(spec), { mode: 0o755 }),
+      writeFile(path.join(dir, 'init.sh'), init.script, { mode: 0o755 }),
+      ...Object.entries(init.files).map(([name, text]) => writeFile(path.join(dir, name), text)),
+      // The writable layer's mount point is made here, not by a process of the container's start.
+      ...(rootfsMounts?.some((m) => m.type !== 'bind') ? [mkdir(path.join(dir, 'rw'))] : []),
+    ]);
     await this.tasks.add(rec);
     return id;
   }
