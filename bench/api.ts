@@ -116,7 +116,9 @@ interface ServerChild {
 }
 
 async function startServerChild(kind: 'memory' | 'sqlite', dataDir: string): Promise<ServerChild> {
-  const script = fileURLToPath(new URL('./apiserver-child.js', import.meta.url));
+  // K8TS_BENCH_API_CHILD=<another build's dist/bench/apiserver-child.js>: the same figures from
+  // that build's API server, for A/B runs of two commits back to back.
+  const script = process.env.K8TS_BENCH_API_CHILD ?? fileURLToPath(new URL('./apiserver-child.js', import.meta.url));
   const execArgv = [
     '--expose-gc',
     ...(process.env.K8TS_BENCH_API_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.K8TS_BENCH_API_PROF}`] : []),

@@ -604,7 +604,8 @@ async function serveWatch(
       queue.push(object, tail!);
       queuedBytes += object.length + tail!.length;
     }
-    if (queuedBytes > maxBuffered && queuedBytes + res.writableLength > maxBuffered) {
+    // Unread: what waits here, and (while it drains; flush checks it otherwise) what the socket holds.
+    if (queuedBytes + (draining ? res.writableLength : 0) > maxBuffered) {
       closeSlow();
       return;
     }

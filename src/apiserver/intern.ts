@@ -68,9 +68,13 @@ export class Interner {
   private strings: Generations<string, SharedString>;
   /** Shared objects and arrays by the hash of their shallow content; a collision keeps a list. */
   private nodes: Generations<number, object | object[]>;
-  /** Each shared object's (or array's) number, which its parents hash. */
-  private ids = new WeakMap<object, number>();
   private nextId = 1;
+  /**
+   * The hash of the object or array node() returned last, which its parent mixes in: a hash of
+   * the content (keys' and strings' numbers, children's hashes), so no table from object to
+   * number is needed (a WeakMap entry for each of 150,000 pods' own nodes was ~15 % of the heap).
+   */
+  private last = 0;
 
   constructor(capacity = 50_000) {
     this.strings = new Generations(capacity);
@@ -103,10 +107,14 @@ export class Interner {
 
   private node(v: unknown, depth: number): unknown {
     if (typeof v === 'string') return v.length <= MAX_STRING ? this.string(v).s : v;
-    if (typeof v !== 'object' || v === null || depth > MAX_DEPTH) return v;
-    // Shared already, or a value not made by the caller's decode (frozen elsewhere, a typed
-    // array): leave it whole.
-    if (Object.isFrozen(v) || ArrayBuffer.isView(v)) return v;
+    if (typeof v !== 'object' || v === null) return v;
+    // Too deep, shared already, or a value not made by the caller's decode (frozen elsewhere,
+    // a typed array): left whole, and its parent matches nothing (sameShallow compares by
+    // identity), so a wrong hash cannot share it.
+    if (depth > MAX_DEPTH || Object.isFrozen(v) || ArrayBuffer.isView(v)) {
+      this.last = -1;
+      return v;
+    }
     let h: number;
     if (Array.isArray(v)) {
       h = 0x61;
@@ -124,6 +132,7 @@ export class Interner {
         h = mix(mix(h, this.string(k).id), this.hashOf(c));
       }
     }
+    this.last = h;
     const found = this.nodes.get(h);
     if (found !== undefined) {
       // A frozen value is the one shared node under h; an unfrozen array, the nodes that collide.
@@ -134,7 +143,6 @@ export class Interner {
       }
     }
     Object.freeze(v);
-    this.ids.set(v, this.nextId++);
     if (found === undefined) this.nodes.set(h, v);
     else if (Object.isFrozen(found)) this.nodes.set(h, [found, v]);
     else if ((found as object[]).length < MAX_COLLISIONS) (found as object[]).push(v);
@@ -159,8 +167,8 @@ export class Interner {
       case 'boolean':
         return c ? 1 : 2;
       case 'object':
-        // A child left unshared (too deep, frozen elsewhere) is compared by identity: no match.
-        return c === null ? 3 : (this.ids.get(c) ?? -1);
+        // The node() that returned c has just set its hash.
+        return c === null ? 3 : this.last;
       default:
         return 4;
     }

@@ -155,6 +155,13 @@ export function findDuplicateKeys(text: string): string[] {
     const escaped = skipString();
     return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
   };
+  /** Past a member of an object or array: true at a comma (more follow), false at its close. */
+  const afterMember = (): boolean => {
+    ws();
+    const more = text.charCodeAt(i) === 44; /* , */
+    i++;
+    return more;
+  };
   const value = (): void => {
     ws();
     const c = text.charCodeAt(i);
@@ -176,13 +183,7 @@ export function findDuplicateKeys(text: string): string[] {
         seen.add(k);
         value();
         path.pop();
-        ws();
-        if (text.charCodeAt(i) === 44 /* , */) {
-          i++;
-          continue;
-        }
-        i++;
-        return; // '}'
+        if (!afterMember()) return;
       }
     } else if (c === 91 /* [ */) {
       i++;
@@ -195,13 +196,7 @@ export function findDuplicateKeys(text: string): string[] {
         path.push(n);
         value();
         path.pop();
-        ws();
-        if (text.charCodeAt(i) === 44 /* , */) {
-          i++;
-          continue;
-        }
-        i++;
-        return;
+        if (!afterMember()) return;
       }
     } else if (c === 34 /* " */) {
       skipString();

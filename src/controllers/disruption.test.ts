@@ -82,15 +82,19 @@ async function statusWhen(name: string, want: Partial<Status>): Promise<Status> 
   });
 }
 
+/** A PodDisruptionBudget over the pods labelled app, with its minAvailable or maxUnavailable. */
+const createPDB = (name: string, budget: { minAvailable?: number | string; maxUnavailable?: number | string }, app: string) =>
+  c.create(PDBS, {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name },
+    spec: { ...budget, selector: { matchLabels: { app } } },
+  });
+
 test('minAvailable as a number counts the selected pods; readiness makes them healthy', async () => {
   const rs = await replicaSet('web', 3);
   for (let i = 0; i < 3; i++) await pod(`web-${i}`, { app: 'web', rs: 'web' }, i < 2, rs);
-  await c.create(PDBS, {
-    apiVersion: 'policy/v1',
-    kind: 'PodDisruptionBudget',
-    metadata: { name: 'web' },
-    spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } },
-  });
+  await createPDB('web', { minAvailable: 2 }, 'web');
   let s = await statusWhen('web', { expectedPods: 3, currentHealthy: 2, desiredHealthy: 2, disruptionsAllowed: 0, observedGeneration: 1 });
   assert.deepEqual(
     s.conditions?.map((x) => [x.type, x.status, x.reason, x.message]),
@@ -120,32 +124,17 @@ test('minAvailable as a number counts the selected pods; readiness makes them he
 test("percentages and maxUnavailable use the controllers' scale, rounded up", async () => {
   const rs = await replicaSet('api', 4);
   for (let i = 0; i < 3; i++) await pod(`api-${i}`, { app: 'api', rs: 'api' }, true, rs);
-  await c.create(PDBS, {
-    apiVersion: 'policy/v1',
-    kind: 'PodDisruptionBudget',
-    metadata: { name: 'api-max' },
-    spec: { maxUnavailable: '30%', selector: { matchLabels: { app: 'api' } } },
-  });
+  await createPDB('api-max', { maxUnavailable: '30%' }, 'api');
   // 4 expected (the ReplicaSet's replicas), 30% of 4 = 1.2 -> 2 may be unavailable, so 2 desired.
   await statusWhen('api-max', { expectedPods: 4, desiredHealthy: 2, currentHealthy: 3, disruptionsAllowed: 1 });
   await c.delete({ ...PDBS, name: 'api-max' });
-  await c.create(PDBS, {
-    apiVersion: 'policy/v1',
-    kind: 'PodDisruptionBudget',
-    metadata: { name: 'api-min' },
-    spec: { minAvailable: '50%', selector: { matchLabels: { app: 'api' } } },
-  });
+  await createPDB('api-min', { minAvailable: '50%' }, 'api');
   await statusWhen('api-min', { expectedPods: 4, desiredHealthy: 2, currentHealthy: 3, disruptionsAllowed: 1 });
 });
 
 test('a pod whose controller cannot be found makes the sync fail safe: no disruptions, SyncFailed', async () => {
   await pod('lost-0', { app: 'lost' }, true, { name: 'gone', uid: '00000000-0000-0000-0000-000000000001' });
-  await c.create(PDBS, {
-    apiVersion: 'policy/v1',
-    kind: 'PodDisruptionBudget',
-    metadata: { name: 'lost' },
-    spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'lost' } } },
-  });
+  await createPDB('lost', { maxUnavailable: 1 }, 'lost');
   const s = await waitFor('SyncFailed', async () => {
     const st = (await c.get({ ...PDBS, name: 'lost' })).status as Status;
     return st.conditions?.some((x) => x.reason === 'SyncFailed') ? st : undefined;

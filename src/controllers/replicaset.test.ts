@@ -55,6 +55,13 @@ const activePods = async (ns: string): Promise<Pod[]> => (await pods(ns)).filter
 const getRS = (ns: string, name: string): Promise<ReplicaSet> => cp.client.get<ReplicaSet>({ ...RS, namespace: ns, name });
 const events = async (ns: string): Promise<KObject[]> => (await cp.client.list({ ...EVENTS, namespace: ns })).items;
 
+/** The ReplicaSet once its status counts n replicas, all ready. */
+const readyStatus = (ns: string, name: string, n: number) =>
+  waitFor(`${name}: ${n} replicas ready`, async () => {
+    const x = await getRS(ns, name);
+    return x.status?.replicas === n && x.status.readyReplicas === n ? x : undefined;
+  });
+
 test('creates spec.replicas pods from the template, owned by the ReplicaSet, and reports status', async () => {
   const ns = await newNamespace();
   const rs = await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'web', 3, { app: 'web', tier: 'fe' }));
@@ -119,10 +126,7 @@ test('adopts matching orphans, releases pods whose labels stop matching', async 
     'a replacement for the released pod',
     async () => (await activePods(ns)).filter((p) => p.metadata.labels?.app === 'api').length === 2,
   );
-  const r = await waitFor('status of 2', async () => {
-    const x = await getRS(ns, 'api');
-    return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined;
-  });
+  const r = await readyStatus(ns, 'api', 2);
   assert.equal(r.status?.fullyLabeledReplicas, 2);
 });
 
@@ -131,10 +135,7 @@ test('fullyLabeledReplicas counts pods that carry all template labels', async ()
   // An orphan that matches the selector but lacks a template label.
   await cp.client.create<Pod>({ ...PODS, namespace: ns }, podManifest({ name: 'partial', labels: { app: 'lbl' } }, 'nginx'));
   await cp.client.create<ReplicaSet>({ ...RS, namespace: ns }, replicaSet(ns, 'lbl', 2, { app: 'lbl', extra: 'yes' }));
-  const r = await waitFor('two replicas', async () => {
-    const x = await getRS(ns, 'lbl');
-    return x.status?.replicas === 2 && x.status.readyReplicas === 2 ? x : undefined;
-  });
+  const r = await readyStatus(ns, 'lbl', 2);
   assert.equal(r.status?.fullyLabeledReplicas, 1);
 });
 

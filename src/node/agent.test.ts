@@ -335,35 +335,23 @@ test('environment: envFrom, valueFrom, $(VAR) expansion, service variables and t
 });
 
 test('a missing configmap: CreateContainerConfigError until it exists', async () => {
-  await h.createPod({
-    metadata: { name: 'needs-cm' },
-    spec: {
-      containers: [
-        { name: 'app', image: 'busybox:1.36', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'later', key: 'x' } } }] },
-      ],
-    },
-  });
-  const p = await h.waitPod(
-    'needs-cm',
-    'CreateContainerConfigError',
-    (p) => containerStatus(p)?.state?.waiting?.reason === 'CreateContainerConfigError',
-  );
+  /** A pod whose one variable comes from valueFrom, once it waits with CreateContainerConfigError. */
+  const configErrorOf = async (name: string, valueFrom: object) => {
+    await h.createPod({
+      metadata: { name },
+      spec: { containers: [{ name: 'app', image: 'busybox:1.36', env: [{ name: 'X', valueFrom }] }] },
+    });
+    return h.waitPod(
+      name,
+      'CreateContainerConfigError',
+      (p) => containerStatus(p)?.state?.waiting?.reason === 'CreateContainerConfigError',
+    );
+  };
+  const p = await configErrorOf('needs-cm', { configMapKeyRef: { name: 'later', key: 'x' } });
   assert.equal(containerStatus(p)!.state!.waiting!.message, 'configmap "later" not found');
   assert.equal(p.status?.phase, 'Pending');
   await h.waitEvent('needs-cm', 'Failed', 'Error: configmap "later" not found');
-  await h.createPod({
-    metadata: { name: 'needs-key' },
-    spec: {
-      containers: [
-        { name: 'app', image: 'busybox:1.36', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'sec', key: 'nokey' } } }] },
-      ],
-    },
-  });
-  const k = await h.waitPod(
-    'needs-key',
-    'CreateContainerConfigError',
-    (p) => containerStatus(p)?.state?.waiting?.reason === 'CreateContainerConfigError',
-  );
+  const k = await configErrorOf('needs-key', { secretKeyRef: { name: 'sec', key: 'nokey' } });
   assert.equal(containerStatus(k)!.state!.waiting!.message, "couldn't find key nokey in Secret default/sec");
   await h.client.create(
     { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' },

@@ -556,9 +556,7 @@ export class PodWorker {
       });
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
-      this.event('Warning', 'Failed', `Error: ${e.message}`, name);
-      this.reasons.set(name, { reason: 'CreateContainerConfigError', message: e.message });
-      this.after(RETRY_MS);
+      this.startFailed(name, 'CreateContainerConfigError', e);
       return;
     }
 
@@ -570,20 +568,14 @@ export class PodWorker {
         sandboxConfig(pod, sandbox.metadata.attempt, this.ctx.rootDir, this.ctx.dns),
       );
     } catch (e) {
-      const msg = errorMessage(e);
-      this.event('Warning', 'Failed', `Error: ${msg}`, name);
-      this.reasons.set(name, { reason: 'CreateContainerError', message: msg });
-      this.after(RETRY_MS);
+      this.startFailed(name, 'CreateContainerError', e);
       return;
     }
     this.event('Normal', 'Created', `Created container: ${name}`, name);
     try {
       await this.ctx.runtime.startContainer(id);
     } catch (e) {
-      const msg = errorMessage(e);
-      this.event('Warning', 'Failed', `Error: ${msg}`, name);
-      this.reasons.set(name, { reason: 'RunContainerError', message: msg });
-      this.after(RETRY_MS);
+      this.startFailed(name, 'RunContainerError', e);
       return;
     }
     this.event('Normal', 'Started', `Started container ${name}`, name);
@@ -614,6 +606,17 @@ export class PodWorker {
         this.reasons.set(name, { reason: 'PostStartHookError', message: err });
       }
     }
+  }
+
+  /**
+   * A container that could not be configured, created or started: the Failed event ("Error:
+   * ..."), the reason it waits with, and another try, as kubelet's startContainer reports each.
+   */
+  private startFailed(name: string, reason: string, e: unknown): void {
+    const message = errorMessage(e);
+    this.event('Warning', 'Failed', `Error: ${message}`, name);
+    this.reasons.set(name, { reason, message });
+    this.after(RETRY_MS);
   }
 
   /** kubelet's termination message file: a fresh file per container start, writable by any user, mounted at

@@ -272,7 +272,10 @@ test("volumes made in rounds: nested, read-only, odd names, a tmpfs on /dev/shm 
   for (const d of [outer, inner, ro, shm]) mkdirSync(d);
   writeFileSync(path.join(ro, 'f'), 'ro\n');
   writeFileSync(path.join(dir, 'file-vol'), 'file\n');
+  writeFileSync(path.join(dir, 'term-log'), '');
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', shm]);
+  // A file under the host's /dev (rbind): bound by the round's mount --all, it must still be the pod's.
+  const hostTermLog = existsSync('/dev/termination-log') ? readFileSync('/dev/termination-log', 'utf8') : undefined;
   const marker = `k8ts-test-${tag}-${randomBytes(3).toString('hex')}`;
   try {
     const p = await runPod('rounds', [
@@ -286,6 +289,7 @@ test("volumes made in rounds: nested, read-only, odd names, a tmpfs on /dev/shm 
           { containerPath: '/data/in ner/f.txt', hostPath: path.join(dir, 'file-vol') },
           { containerPath: '/ro', hostPath: ro, readonly: true },
           { containerPath: '/dev/shm', hostPath: shm },
+          { containerPath: '/dev/termination-log', hostPath: path.join(dir, 'term-log') },
         ],
       },
     ]);
@@ -294,7 +298,7 @@ test("volumes made in rounds: nested, read-only, odd names, a tmpfs on /dev/shm 
       [
         'sh',
         '-c',
-        `echo o > /data/o; echo i > '/data/in ner/i'; cat '/data/in ner/f.txt' /ro/f; echo x > /ro/g || echo ro-refused; echo s > /dev/shm/${marker}`,
+        `echo o > /data/o; echo i > '/data/in ner/i'; cat '/data/in ner/f.txt' /ro/f; echo x > /ro/g || echo ro-refused; echo s > /dev/shm/${marker}; echo bye > /dev/termination-log`,
       ],
       10,
     );
@@ -304,6 +308,8 @@ test("volumes made in rounds: nested, read-only, odd names, a tmpfs on /dev/shm 
     assert.equal(existsSync(path.join(ro, 'g')), false);
     assert.equal(readFileSync(path.join(shm, marker), 'utf8'), 's\n');
     assert.equal(existsSync(`/dev/shm/${marker}`), false, "the container wrote to the host's /dev/shm");
+    assert.equal(readFileSync(path.join(dir, 'term-log'), 'utf8'), 'bye\n');
+    if (hostTermLog !== undefined) assert.equal(readFileSync('/dev/termination-log', 'utf8'), hostTermLog);
     await rt.removePodSandbox(p.sb);
   } finally {
     execFileSync('umount', ['-l', shm]);

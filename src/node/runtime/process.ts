@@ -69,6 +69,8 @@ interface SandboxRecord {
   /** Written before any namespace, veth or address exists and cleared once the sandbox is whole:
    *  a record still marked at start-up is a sandbox the agent died making (discardHalfMade). */
   creating?: boolean;
+  /** The source name of its shm tmpfs, its own (k8ts-shm-<id>); absent in records of earlier versions ("shm"). */
+  shmSource?: string;
 }
 
 interface ContainerRecord extends TaskRecord {
@@ -164,6 +166,20 @@ function rootfsLayers(mounts: { type: string; source: string; options: string[] 
     out.unshift(...(upper ? [upper] : []), ...(lower ? lower.split(':') : []));
   }
   return out;
+}
+
+/**
+ * Whether a directory may be the root of a filesystem of its own (a device other than its
+ * parent's): what libmount cannot tell apart from another filesystem of the same name. A file
+ * never is.
+ */
+function isFilesystemRoot(p: string): boolean {
+  try {
+    const st = statSync(p);
+    return st.isDirectory() && st.dev !== statSync(path.dirname(p)).dev;
+  } catch {
+    return true;
+  }
 }
 
 function containerView(layers: string[]) {
@@ -437,7 +453,8 @@ export class ProcessRuntime implements RuntimeService {
         // One set-up script, one process: every process spawned from the agent costs a fork of it.
         const script = [
           hostNetwork ? `unshare ${args} true` : `unshare ${args} hostname ${q(config.hostname)}`,
-          `mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev shm ${q(path.join(dir, 'shm'))}`,
+          // Named for this sandbox: a container's mount --all can then never take it for another tmpfs (shim.ts).
+          `mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev k8ts-shm-${id} ${q(path.join(dir, 'shm'))}`,
         ];
         if (!hostNetwork) {
           if (this.node && rec.ip) {
@@ -447,6 +464,7 @@ export class ProcessRuntime implements RuntimeService {
           }
         }
         await run('sh', ['-e'], { input: `${script.join('\n')}\n` });
+        rec.shmSource = `k8ts-shm-${id}`;
       } else {
         await mkdir(path.join(dir, 'shm'));
       }
@@ -601,7 +619,13 @@ export class ProcessRuntime implements RuntimeService {
         await mkdir(m.hostPath, { recursive: true });
       }
       const containerPath = view.resolve(m.containerPath);
-      mounts.push({ containerPath, hostPath: path.resolve(m.hostPath), readonly: !!m.readonly, isFile });
+      mounts.push({
+        containerPath,
+        hostPath: path.resolve(m.hostPath),
+        readonly: !!m.readonly,
+        isFile,
+        distinct: !isFilesystemRoot(m.hostPath),
+      });
       view.mounted(containerPath, path.resolve(m.hostPath), isFile);
     }
     const workingDir = view.resolve(config.workingDir || image.config.workingDir || '/');
@@ -635,6 +659,7 @@ export class ProcessRuntime implements RuntimeService {
       mounts,
       stdin: !!config.stdin,
       cgroupDir,
+      shmNamed: !!sb.shmSource,
       tty: !!config.tty && this.hasPython,
       writableBytes: config.ephemeralStorageLimitBytes ?? this.writableDefault,
     };

@@ -28,6 +28,8 @@ export interface LaunchMount {
   hostPath: string;
   readonly: boolean;
   isFile: boolean;
+  /** The source is not the root of a filesystem (see ViewStep.distinct). */
+  distinct?: boolean;
 }
 
 export interface LaunchSpec {
@@ -55,6 +57,8 @@ export interface LaunchSpec {
   cgroupDir?: string;
   /** Size of the tmpfs holding the container's writable layer, and of its /tmp. */
   writableBytes: number;
+  /** The sandbox's shm tmpfs has a source name of its own (k8ts-shm-<sandbox id>). */
+  shmNamed?: boolean;
 }
 
 /** Runs inside the view, as the shell that becomes the container's process: checks the command
@@ -162,6 +166,13 @@ interface ViewStep {
   /** Brings the mounts under its source along (rbind): a path under it may already be a mount point. */
   recursive?: boolean;
   /**
+   * Its source cannot be taken for a mount already at its target, so `mount --all` may make it
+   * even there: libmount tells a bind's source by its filesystem's name and the path inside it,
+   * and "tmpfs" + "/" may be any tmpfs, while a file, a directory that is not a filesystem's
+   * root, or a tmpfs with a name of its own is that one only.
+   */
+  distinct?: boolean;
+  /**
    * Stands in for the fstab line where it cannot be mounted: run when the round's `mount --all`
    * fails, which then runs again (what it mounted the first time is skipped as already mounted).
    */
@@ -190,8 +201,8 @@ function isUnder(p: string, parent: string): boolean {
  * make them all: two processes instead of two or three per mount. `mount --all` skips a line
  * whose target already has the same source mounted, and tells "the same" for a pseudo filesystem
  * (tmpfs, ...) by its name alone, so a line whose target may already be a mount point (under an
- * rbind of /dev or /sys, or on an earlier mount's target) gets a `mount` of its own instead: the
- * pod's shm bound on /dev/shm must never be taken for the host's.
+ * rbind of /dev or /sys, or on an earlier mount's target) gets a `mount` of its own instead,
+ * unless its source is distinct: the pod's shm bound on /dev/shm must never be taken for the host's.
  */
 function viewRounds(steps: ViewStep[]): { round: number; batched: boolean }[] {
   const out: { round: number; batched: boolean }[] = [];
@@ -202,7 +213,7 @@ function viewRounds(steps: ViewStep[]): { round: number; batched: boolean }[] {
       const m = steps[j];
       if (!m.fstab || !isUnder(st.target, m.target)) continue;
       round = Math.max(round, out[j].round + 1);
-      if (m.recursive || st.target === m.target) batched = false;
+      if ((m.recursive && !st.distinct) || st.target === m.target) batched = false;
     }
     out.push({ round, batched });
   });
@@ -287,7 +298,7 @@ export function initScript(spec: LaunchSpec): ContainerInit {
   const steps: ViewStep[] = [
     { target: '/proc', fstab: { source: 'proc', type: 'proc', options: 'defaults' } },
     { target: '/dev', fstab: { source: '/dev', type: 'none', options: 'rbind' }, recursive: true },
-    { target: '/dev/shm', fstab: bind(`${s}/shm`) },
+    { target: '/dev/shm', fstab: bind(`${s}/shm`), distinct: !!spec.shmNamed },
     // sysfs where the kernel lets this namespace have its own (its network devices), else the host's.
     {
       target: '/sys',
@@ -301,7 +312,8 @@ export function initScript(spec: LaunchSpec): ContainerInit {
   for (const f of ['hosts', 'resolv.conf', 'hostname']) steps.push({ target: `/etc/${f}`, fstab: bind(`${s}/${f}`), isFile: true });
   // Mount targets and the working dir were resolved inside the container's view by the runtime
   // (node/fs/safepath): no '..', no link on the way, so mkdir -p and mount stay inside "$R".
-  for (const m of spec.mounts) steps.push({ target: m.containerPath, fstab: bind(m.hostPath, m.readonly), isFile: m.isFile });
+  for (const m of spec.mounts)
+    steps.push({ target: m.containerPath, fstab: bind(m.hostPath, m.readonly), isFile: m.isFile, distinct: !!m.distinct });
   if (spec.workingDir !== '/') steps.push({ target: spec.workingDir });
 
   const rounds = viewRounds(steps);

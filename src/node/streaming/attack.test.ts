@@ -132,15 +132,39 @@ test('SPDY: streams past the bound are refused; data for unknown streams is answ
   await stillServing();
 });
 
-test('SPDY port-forward: the client resets mid-transfer, then the pod side vanishes mid-transfer', async () => {
-  const podSockets: Socket[] = [];
-  const podServer = net.createServer((c) => {
+/**
+ * A pod port (podPort in the fake runtime) whose server writes `bytes` to every connection, so
+ * transfers are under way when a side goes; close() ends its connections and the server.
+ */
+async function floodingPodPort(podPort: number, bytes: number, fill: string): Promise<{ sockets: Socket[]; close(): void }> {
+  const sockets: Socket[] = [];
+  const server = net.createServer((c) => {
     c.on('error', () => undefined);
-    podSockets.push(c);
-    c.write(Buffer.alloc(4 << 20, 'd'));
+    sockets.push(c);
+    c.write(Buffer.alloc(bytes, fill));
   });
-  await new Promise<void>((r) => podServer.listen(0, '127.0.0.1', () => r()));
-  sc.runtime.ports.set(7070, (podServer.address() as net.AddressInfo).port);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  sc.runtime.ports.set(podPort, (server.address() as net.AddressInfo).port);
+  return {
+    sockets,
+    close() {
+      for (const c of sockets) c.destroy();
+      server.close();
+      sc.runtime.ports.delete(podPort);
+    },
+  };
+}
+
+/** Resolves once the socket is closed (at once if it already is). */
+const closedSocket = (c: Socket): Promise<void> =>
+  new Promise((r) => {
+    if (c.destroyed) r();
+    else c.on('close', () => r());
+  });
+
+test('SPDY port-forward: the client resets mid-transfer, then the pod side vanishes mid-transfer', async () => {
+  const pod = await floodingPodPort(7070, 4 << 20, 'd');
+  const podSockets = pod.sockets;
   try {
     for (const who of ['client', 'pod'] as const) {
       const s = await spdy('/portForward/default/web', 'portforward.k8s.io');
@@ -150,11 +174,7 @@ test('SPDY port-forward: the client resets mid-transfer, then the pod side vanis
       if (who === 'client') {
         s.sock.resetAndDestroy();
         // The pod's connection is closed once the client is gone.
-        await new Promise<void>((r) => {
-          const c = podSockets.at(-1)!;
-          if (c.destroyed) r();
-          else c.on('close', () => r());
-        });
+        await closedSocket(podSockets.at(-1)!);
       } else {
         podSockets.at(-1)!.resetAndDestroy();
         // The client hears of it: the data stream ends (FIN) or the error stream says why.
@@ -163,9 +183,7 @@ test('SPDY port-forward: the client resets mid-transfer, then the pod side vanis
       }
     }
   } finally {
-    for (const c of podSockets) c.destroy();
-    podServer.close();
-    sc.runtime.ports.delete(7070);
+    pod.close();
   }
   await stillServing();
 });
@@ -190,14 +208,7 @@ test('websocket: bytes that are not websocket frames after the upgrade end that 
 });
 
 test('websocket port-forward and SPDY tunnel: the client vanishes mid-transfer; garbage in the tunnel', async () => {
-  const podSockets: Socket[] = [];
-  const podServer = net.createServer((c) => {
-    c.on('error', () => undefined);
-    podSockets.push(c);
-    c.write(Buffer.alloc(8 << 20, 'w'));
-  });
-  await new Promise<void>((r) => podServer.listen(0, '127.0.0.1', () => r()));
-  sc.runtime.ports.set(7071, (podServer.address() as net.AddressInfo).port);
+  const pod = await floodingPodPort(7071, 8 << 20, 'w');
   try {
     const ws = new WebSocket(`${node()}/portForward/default/web?port=7071`, ['v4.channel.k8s.io'], {
       headers: { Authorization: `Bearer ${sc.nodeToken}` },
@@ -209,11 +220,7 @@ test('websocket port-forward and SPDY tunnel: the client vanishes mid-transfer; 
       ws.on('error', reject);
     });
     ws.terminate();
-    await new Promise<void>((r) => {
-      const c = podSockets.at(-1)!;
-      if (c.destroyed) r();
-      else c.on('close', () => r());
-    });
+    await closedSocket(pod.sockets.at(-1)!);
 
     // kubectl's tunnel, by hand (ws will not offer a subprotocol with a '/'): then a message that is not SPDY.
     const sock = net.connect(sc.nodePort, '127.0.0.1');
@@ -236,9 +243,7 @@ test('websocket port-forward and SPDY tunnel: the client vanishes mid-transfer; 
     await closed;
     assert.match(got, /^HTTP\/1\.1 101 [\s\S]*Sec-WebSocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io/i);
   } finally {
-    for (const c of podSockets) c.destroy();
-    podServer.close();
-    sc.runtime.ports.delete(7071);
+    pod.close();
   }
   await stillServing();
 });
