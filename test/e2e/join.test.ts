@@ -22,6 +22,9 @@ const SUBNET = `172.31.${n % 256}.${4 * ((n >> 8) % 64)}`;
 const HOST_IP = SUBNET.replace(/\d+$/, (d) => String(Number(d) + 1));
 const NODE_IP = SUBNET.replace(/\d+$/, (d) => String(Number(d) + 2));
 const NODE = 'jn-agent';
+const BRIDGE = `k8tjb${n}`.slice(0, 15);
+/** What a stopped agent leaves on its node (its pods run on, by design), removed as `k8ts down` would. */
+const CLEANUP = path.resolve(path.dirname(CLI), '../testing/nodecleanup.js');
 
 describe('k8ts agent joins with the printed join command', { skip: !isRoot && 'needs root (network namespaces)' }, () => {
   const cluster = new TestCluster('join');
@@ -50,7 +53,7 @@ describe('k8ts agent joins with the printed join command', { skip: !isRoot && 'n
         '--pod-cidr',
         `10.${b}.250.0/24`,
         '--bridge',
-        `k8tjb${n}`.slice(0, 15),
+        BRIDGE,
         '--ingress-http-port',
         '0',
         '--ingress-https-port',
@@ -87,6 +90,8 @@ describe('k8ts agent joins with the printed join command', { skip: !isRoot && 'n
   after(async () => {
     await cluster.kubectl(['delete', 'pod', '--all', '--grace-period=1', '--wait=true', '--timeout=30s']).catch(() => undefined);
     await stopAgent();
+    // In the agent's own network namespace, as it ran: its pods' processes, mounts and bridge.
+    await run('nsenter', [`--net=/run/netns/${NETNS}`, process.execPath, CLEANUP, agentDir, BRIDGE]).catch(() => undefined);
     await sh(`ip link del ${VETH} 2>/dev/null || true; ip netns del ${NETNS} 2>/dev/null || true`);
     await cluster.stop();
   });

@@ -565,6 +565,24 @@ test('a runtime restarted on the same state dir finds its sandboxes and running 
   assert.ok(!used.has((await rt.podSandboxStatus(fresh))!.ip));
 });
 
+test("a runtime closed with no sandbox left lets go of the sandboxes folder's mount; the next one makes it again", { skip }, async () => {
+  const sandboxes = path.join(rt.stateDir, 'sandboxes');
+  const isMount = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === sandboxes);
+  await runPod('holder', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sleep', '3600'] }]);
+  assert.ok(isMount(), 'the sandboxes folder is a mount point while pods run');
+  // Closed with a sandbox left (an agent restart): the mount stays, its pods' namespace files under it.
+  await rt.close();
+  assert.ok(isMount(), 'kept while a sandbox is left');
+  rt = new ProcessRuntime({ stateDir: path.join(dir, 'state'), node: network, images });
+  for (const sb of await rt.listPodSandbox()) await rt.removePodSandbox(sb.id);
+  await rt.close();
+  assert.equal(isMount(), false, 'a stopped runtime with no pods holds no mount under its state dir');
+  rt = new ProcessRuntime({ stateDir: path.join(dir, 'state'), node: network, images });
+  const p = await runPod('after', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sleep', '3600'] }]);
+  assert.ok(isMount(), 'made again before the first sandbox');
+  assert.equal((await rt.execSync(p.ids[0], ['hostname'], 10)).stdout.trim(), 'after');
+});
+
 test('removePodSandbox and cleanupAll leave nothing behind', { skip }, async () => {
   const p = await runPod('gone', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sleep', '3600'] }]);
   const pid = (await rt.containerStatus(p.ids[0]))!.pid!;

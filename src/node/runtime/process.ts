@@ -838,11 +838,18 @@ export class ProcessRuntime implements RuntimeService {
   // ---- lifecycle -----------------------------------------------------------------------------
 
   /** Stops reading container output and ends attach/exec sessions; containers keep running
-   *  (an agent restart picks them up from the state dir). */
+   *  (an agent restart picks them up from the state dir). With no sandbox left, the sandboxes'
+   *  own mount goes too: a stopped agent with no pods holds no mount under its data dir (which
+   *  could then not be removed); the next agent makes it again before its first sandbox. */
   async close(): Promise<void> {
     await this.ready.catch(() => undefined);
     this.tasks.endSessions();
     this.tasks.closeOutput();
+    const dir = path.join(this.stateDir, 'sandboxes');
+    if (mountPoints().has(dir) && (await this.readSandboxes()).length === 0) {
+      await run('umount', ['-l', dir]).catch((e) => this.log(`sandboxes folder: ${(e as Error).message}`));
+      this.sandboxesMount = undefined;
+    }
   }
 
   /** Removes everything this runtime made: containers, sandboxes (namespaces, veths, mounts),
