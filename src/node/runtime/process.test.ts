@@ -567,7 +567,10 @@ test('a runtime restarted on the same state dir finds its sandboxes and running 
 
 test("a runtime closed with no sandbox left lets go of the sandboxes folder's mount; the next one makes it again", { skip }, async () => {
   const sandboxes = path.join(rt.stateDir, 'sandboxes');
-  const isMount = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === sandboxes);
+  const isMount = () =>
+    readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[4] === sandboxes);
   await runPod('holder', [{ name: 'c', image: 'docker.io/library/busybox:latest', argv: ['sleep', '3600'] }]);
   assert.ok(isMount(), 'the sandboxes folder is a mount point while pods run');
   // Closed with a sandbox left (an agent restart): the mount stays, its pods' namespace files under it.
