@@ -355,6 +355,76 @@ test('a watcher that reads late gets every event whole and in order: a replay an
   }
 });
 
+test('a watcher that reads as fast as events come is never closed as slow, however many bytes pass through it', async () => {
+  // Each piece of a watch's queue follows the socket's drain at once: a reader that keeps up is
+  // never held to the flush queue's pace (one piece a turn, turns 8 ms apart while requests come
+  // in and many watches wait) and closed at the cap as if it did not read. 10 MiB of events
+  // through a 1 MiB cap, to 24 watchers reading all along, from 8 writers at once.
+  const small = await startTestControlPlane({ watchBufferBytes: 1024 * 1024 });
+  const reqs: http.ClientRequest[] = [];
+  try {
+    const cache = small.api.registry('', 'configmaps')!.cache;
+    const own = await waitFor('the control plane watching configmaps', () => cache.watcherCount, 5000);
+    const ns = await newTestNamespace(small, 'fast-reader');
+    const SIZE = 64 * 1024;
+    const N = 160;
+    const watchers = Array.from({ length: 24 }, () => ({ names: [] as string[], buf: '', ended: false }));
+    for (const w of watchers) {
+      const req = http.get(
+        `${small.url}/api/v1/namespaces/${ns}/configmaps?watch=1`,
+        { agent: false, headers: { Authorization: `Bearer ${small.token}` } },
+        (res) => {
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            w.buf += chunk;
+            let nl: number;
+            while ((nl = w.buf.indexOf('\n')) >= 0) {
+              const ev = JSON.parse(w.buf.slice(0, nl)) as { object: { metadata: { name: string }; data?: { v?: string } } };
+              w.buf = w.buf.slice(nl + 1);
+              const name = ev.object.metadata.name;
+              if (name.startsWith('cm-')) w.names.push(ev.object.data?.v?.length === SIZE ? name : `${name} (cut)`);
+            }
+          });
+          // A watch the server closes as slow is destroyed: 'close' without 'end'.
+          res.on('close', () => {
+            w.ended = true;
+          });
+          res.on('error', () => undefined);
+        },
+      );
+      req.on('error', () => undefined);
+      reqs.push(req);
+    }
+    await waitFor('the watches open', () => cache.watcherCount === own + watchers.length || undefined, 5000);
+    const value = 'v'.repeat(SIZE);
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, k) => {
+        for (let i = k; i < N; i += 8) {
+          const a = await apiRequest(small.url, small.token, {
+            method: 'POST',
+            path: `/api/v1/namespaces/${ns}/configmaps`,
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ metadata: { name: `cm-${String(i).padStart(3, '0')}` }, data: { v: value } }),
+          });
+          assert.equal(a.status, 201);
+        }
+      }),
+    );
+    await waitFor('every event read', () => watchers.every((w) => w.names.length >= N || w.ended) || undefined, 30_000);
+    assert.deepEqual(
+      watchers.map((w) => w.ended),
+      watchers.map(() => false),
+      'a watch was closed',
+    );
+    const all = Array.from({ length: N }, (_, i) => `cm-${String(i).padStart(3, '0')}`);
+    for (const w of watchers) assert.deepEqual([...w.names].sort(), all);
+    assert.equal(cache.watcherCount, own + watchers.length, 'the watches are still open');
+  } finally {
+    for (const r of reqs) r.destroy();
+    await small.stop();
+  }
+});
+
 test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflight / --max-requests-inflight; watches are not counted', async () => {
   const small = await startTestControlPlane({ maxRequestsInflight: 1, maxMutatingRequestsInflight: 1 });
   const held: http.ClientRequest[] = [];
