@@ -81,6 +81,62 @@ export function deepCopy<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
+/** Keys left out of a sameJSON comparison: at this level, and below the named children. */
+export interface JSONIgnore {
+  keys?: ReadonlySet<string>;
+  children?: Readonly<Record<string, JSONIgnore>>;
+}
+
+/** Values JSON.stringify leaves out of an object (and writes as null in an array). */
+const omitted = (v: unknown): boolean => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+
+/**
+ * Whether JSON.stringify(a) === JSON.stringify(b), without building either string: key order
+ * counts, keys whose value JSON leaves out do not, and the subtrees both share are not walked.
+ * `ignore` names keys to read as absent (a no-op write's test leaves metadata.resourceVersion
+ * and metadata.managedFields out).
+ */
+export function sameJSON(a: unknown, b: unknown, ignore?: JSONIgnore): boolean {
+  if (a === b) return true;
+  const ta = typeof a;
+  const tb = typeof b;
+  if (ta !== 'object' || tb !== 'object' || a === null || b === null) {
+    if (ta === tb && (ta === 'string' || ta === 'boolean')) return a === b;
+    if (ta === 'number' && tb === 'number' && Number.isFinite(a) && Number.isFinite(b)) return a === b;
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  // Not JSON-shaped (a Date): its own serialization decides.
+  if (typeof x.toJSON === 'function' || typeof y.toJSON === 'function') return JSON.stringify(a) === JSON.stringify(b);
+  const arr = Array.isArray(x);
+  if (arr !== Array.isArray(y)) return false;
+  if (arr) {
+    const xa = x as unknown as unknown[];
+    const ya = y as unknown as unknown[];
+    if (xa.length !== ya.length) return false;
+    for (let i = 0; i < xa.length; i++) {
+      const u = omitted(xa[i]) ? null : xa[i];
+      const v = omitted(ya[i]) ? null : ya[i];
+      if (!sameJSON(u, v)) return false;
+    }
+    return true;
+  }
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < kx.length && (omitted(x[kx[i]]) || ignore?.keys?.has(kx[i]))) i++;
+    while (j < ky.length && (omitted(y[ky[j]]) || ignore?.keys?.has(ky[j]))) j++;
+    if (i === kx.length || j === ky.length) return i === kx.length && j === ky.length;
+    const k = kx[i];
+    if (k !== ky[j] || !sameJSON(x[k], y[k], ignore?.children?.[k])) return false;
+    i++;
+    j++;
+  }
+}
+
 /**
  * Freezes a JSON-shaped value and everything in it (idempotent: a frozen object was frozen
  * whole). Objects the API server shares with in-process readers are handed out this way, so
@@ -108,9 +164,16 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 }
 
 /** RFC 3339 with second precision, as metav1.Time serialises. */
-export function nowRFC3339(d: Date = new Date()): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export function nowRFC3339(d?: Date): string {
+  const ms = d ? d.getTime() : Date.now();
+  // Every write stamps a time or two (creationTimestamp, managedFields): within one second it is one string.
+  const sec = Math.floor(ms / 1000);
+  if (sec === lastRFC3339.sec) return lastRFC3339.text;
+  const text = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (Number.isFinite(sec)) lastRFC3339 = { sec, text };
+  return text;
 }
+let lastRFC3339 = { sec: Number.NaN, text: '' };
 
 /** RFC 3339 with microsecond precision, as metav1.MicroTime serialises (leases, events). */
 export function nowMicro(d: Date = new Date()): string {

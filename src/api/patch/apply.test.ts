@@ -243,3 +243,129 @@ test('applyPatchByContentType dispatches on the media type', () => {
     (e) => e instanceof StatusError && e.code === 400,
   );
 });
+
+// A create's ownership is built in one walk of the new object (createdFields); an empty object
+// as the old one takes the general comparison, which must give the same entries, keys in the
+// same order. Real kinds through the registry's schemas.
+test('updateManagedFields: a create gives what the general comparison gives', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'web-1',
+      namespace: 'default',
+      generateName: 'web-',
+      labels: { app: 'web', 'pod-template-hash': 'abc' },
+      annotations: { note: 'x' },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: 'u1', controller: true, blockOwnerDeletion: true }],
+      finalizers: ['example.com/keep'],
+      uid: 'u2',
+      creationTimestamp: '2025-01-02T03:04:05Z',
+    },
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'nginx',
+          ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }],
+          env: [
+            { name: 'A', value: '1' },
+            { name: 'B', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+          ],
+          resources: { limits: { cpu: '1' }, requests: {} },
+          volumeMounts: [{ name: 'data', mountPath: '/data' }],
+        },
+        { name: 'side', image: 'busybox', command: ['sleep', '1'], args: null },
+      ],
+      volumes: [{ name: 'data', emptyDir: {} }],
+      tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule' }],
+      nodeSelector: {},
+      securityContext: {},
+    },
+    status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False' }] },
+  };
+  const cases: [string, KObject, string | undefined][] = [
+    ['pod', pod as unknown as KObject, undefined],
+    ['pod through status', pod as unknown as KObject, 'status'],
+    ['pod through another subresource', pod as unknown as KObject, 'ephemeralcontainers'],
+    [
+      'pod with entries of its own, through status',
+      { ...pod, metadata: { ...pod.metadata, managedFields: [{ manager: 'x' }] } } as KObject,
+      'status',
+    ],
+    [
+      'deployment',
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd', namespace: 'default' },
+        spec: { replicas: 3, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: pod.spec } },
+      },
+      undefined,
+    ],
+    ['configmap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1', b: '' }, binaryData: {} }, undefined],
+    [
+      'configmap with a separator in a key',
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'a\u0000b': '1' } },
+      undefined,
+    ],
+    [
+      'service (port protocol defaulted in the key)',
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }, { port: 80, protocol: 'UDP' }] } },
+      undefined,
+    ],
+    [
+      'two items with one key',
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a' }, { name: 'a', image: 'x' }] } },
+      undefined,
+    ],
+    ['a kind without a schema', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { a: 1 } }, undefined],
+    ['nothing tracked', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' } }, undefined],
+  ];
+  for (const [what, obj, sub] of cases) {
+    const before = JSON.stringify(obj);
+    const fast = updateManagedFields(undefined, obj, 'mgr', 'Update', sub, obj.apiVersion, { now });
+    const general = updateManagedFields({} as KObject, obj, 'mgr', 'Update', sub, obj.apiVersion, { now });
+    assert.equal(JSON.stringify(fast), JSON.stringify(general), what);
+    assert.equal(JSON.stringify(obj), before, `${what}: input unmodified`);
+  }
+  // The cases hold something: the pod's entry owns its containers by name, not its status.
+  const podFields = updateManagedFields(undefined, pod as unknown as KObject, 'mgr', 'Update', undefined, 'v1', { now })![0].fieldsV1 as J;
+  assert.ok((podFields['f:spec'] as J)['f:containers'] && !podFields['f:status']);
+  assert.deepEqual(Object.keys((podFields['f:spec'] as J)['f:containers'] as J), ['k:{"name":"app"}', 'k:{"name":"side"}']);
+  const statusFields = updateManagedFields(undefined, pod as unknown as KObject, 'mgr', 'Update', 'status', 'v1', { now })![0];
+  assert.deepEqual(Object.keys(statusFields.fieldsV1 as J), ['f:status']);
+  assert.equal(statusFields.subresource, 'status');
+  assert.equal(updateManagedFields(undefined, cases.at(-1)![1], 'mgr', 'Update', undefined, 'v1', { now }), undefined);
+});
+
+// An update compares only below the root fields the write may own (rootKeysFor): through
+// status, a spec change is nobody's; through the resource, a status change is nobody's.
+test('updateManagedFields: a write owns only what its subresource may change', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const old = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: { containers: [{ name: 'a', image: 'x' }] },
+    status: { phase: 'Pending' },
+  } as KObject;
+  const both = { ...old, spec: { containers: [{ name: 'a', image: 'y' }] }, status: { phase: 'Running' } } as KObject;
+  const viaStatus = updateManagedFields(old, both, 'kubelet', 'Update', 'status', 'v1', { now })!;
+  assert.deepEqual(
+    viaStatus.map((e) => [e.manager, e.subresource, e.fieldsV1]),
+    [['kubelet', 'status', { 'f:status': { 'f:phase': {} } }]],
+  );
+  const viaMain = updateManagedFields(old, both, 'ctl', 'Update', undefined, 'v1', { now })!;
+  assert.deepEqual(
+    viaMain.map((e) => [e.manager, e.subresource, e.fieldsV1]),
+    [['ctl', undefined, { 'f:spec': { 'f:containers': { 'k:{"name":"a"}': { 'f:image': {} } } } }]],
+  );
+  // Shared subtrees (a status write keeps the stored spec object itself) are unchanged ones.
+  const shared = { ...old, metadata: { ...old.metadata }, status: { phase: 'Running' } } as KObject;
+  assert.deepEqual(
+    updateManagedFields(old, shared, 'ctl', 'Update', 'status', 'v1', { now })!.map((e) => e.fieldsV1),
+    [{ 'f:status': { 'f:phase': {} } }],
+  );
+});

@@ -110,6 +110,13 @@ function tracked(path: string, subresource: string | undefined): boolean {
   return true;
 }
 
+/** The root fields below which `tracked` may hold a path for a write through `subresource`. */
+function rootKeysFor(subresource: string | undefined): ((k: string) => boolean) | undefined {
+  if (subresource === 'status') return (k) => k === 'status';
+  if (subresource === undefined) return (k) => k !== 'status';
+  return undefined;
+}
+
 function filterSet(set: FieldSet, subresource: string | undefined): FieldSet {
   return new Set([...set].filter((p) => tracked(p, subresource)));
 }
@@ -153,9 +160,21 @@ interface Comparison {
   removed: FieldSet;
 }
 
-/** What changed from `a` to `b`, path by path (structured-merge-diff's Compare). */
-function compare(s: Schema, a: unknown, b: unknown, field: FieldDef | undefined, path: string, c: Comparison): void {
-  if (a === undefined && b === undefined) return;
+/**
+ * What changed from `a` to `b`, path by path (structured-merge-diff's Compare). `rootKeys`, at
+ * the root only, names the fields worth comparing (those the request may own: see tracked).
+ */
+function compare(
+  s: Schema,
+  a: unknown,
+  b: unknown,
+  field: FieldDef | undefined,
+  path: string,
+  c: Comparison,
+  rootKeys?: (k: string) => boolean,
+): void {
+  // One value on both sides (a subresource's write shares what it leaves as it was) changed nothing.
+  if (a === b) return;
   if (path === MANAGED_FIELDS_PATH) return;
   const n = s.node(field, b !== undefined ? b : a);
   const container = n.t !== 'leaf' && !(n.t === 'list' && n.kind.t === 'atomic');
@@ -165,14 +184,14 @@ function compare(s: Schema, a: unknown, b: unknown, field: FieldDef | undefined,
     const structNode = n.t === 'object' && n.ctx.t === 'struct' && !isItemElement(lastElement(path));
     const zeroPresent = structNode || (n.t === 'list' && !!field?.required && !isItemElement(lastElement(path)));
     if (path && !(a === undefined && zeroPresent && b !== null)) (a === undefined ? c.added : c.removed).add(path);
-    if (container && (a ?? b) !== null) eachChild(s, n, a, b, path, (x, y, f, p) => compare(s, x, y, f, p, c));
+    if (container && (a ?? b) !== null) eachChild(s, n, a, b, path, (x, y, f, p) => compare(s, x, y, f, p, c), rootKeys);
     return;
   }
   if (!container || a === null || b === null || Array.isArray(a) !== Array.isArray(b) || isObject(a) !== isObject(b)) {
     if (!jsonEqual(a, b) && path) c.modified.add(path);
     return;
   }
-  eachChild(s, n, a, b, path, (x, y, f, p) => compare(s, x, y, f, p, c));
+  eachChild(s, n, a, b, path, (x, y, f, p) => compare(s, x, y, f, p, c), rootKeys);
 }
 
 /** Visits the children of two values of one container node, matched by path element. */
@@ -183,11 +202,13 @@ function eachChild(
   b: unknown,
   path: string,
   visit: (a: unknown, b: unknown, field: FieldDef | undefined, path: string) => void,
+  keys?: (k: string) => boolean,
 ): void {
   if (n.t === 'object') {
     const ao = isObject(a) ? a : {};
     const bo = isObject(b) ? b : {};
     for (const k of new Set([...Object.keys(ao), ...Object.keys(bo)])) {
+      if (keys && !keys(k)) continue;
       visit(ao[k], bo[k], childField(n.ctx, k), join(path, `f:${k}`));
     }
   } else if (n.t === 'list') {
@@ -485,6 +506,75 @@ function resolveRoot(obj: KObject, opts: FieldManagerOptions, apiVersion: string
   return { schema: new Schema(lookup), root: { json: '', proto: 0, type: typeName ?? '' } };
 }
 
+/** The FieldsV1 children of a node, in setToFieldsV1's order. */
+function emitNode(member: boolean, children: [string, JMap][]): JMap | undefined {
+  if (!member && children.length === 0) return undefined;
+  const out: JMap = {};
+  if (member && children.length) out['.'] = {};
+  if (children.length > 1)
+    children.sort(([a], [b]) => (ELEMENT_ORDER[a[0]] ?? 9) - (ELEMENT_ORDER[b[0]] ?? 9) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const [k, v] of children) out[k] = v;
+  return out;
+}
+
+/** A key setToFieldsV1 would split (path elements are joined with SEP): the create is computed the general way. */
+class SeparatorInKey extends Error {}
+
+/**
+ * What a create makes its manager own, as FieldsV1, built in one walk of the new object: the
+ * same tree as setToFieldsV1(filterSet(compare({}, value).added, subresource)) without a path
+ * string per field. `el` is the node's own path element, `depth` its length in elements.
+ */
+function createdFields(
+  s: Schema,
+  value: unknown,
+  field: FieldDef | undefined,
+  el: string,
+  depth: number,
+  top: string,
+  subresource: string | undefined,
+): JMap | undefined {
+  const n = s.node(field, value);
+  const container = n.t !== 'leaf' && !(n.t === 'list' && n.kind.t === 'atomic');
+  let member = false;
+  if (depth > 0) {
+    // compare's rule for a field that appears (see there), then tracked's.
+    const item = isItemElement(el);
+    const structNode = n.t === 'object' && n.ctx.t === 'struct' && !item;
+    const zeroPresent = structNode || (n.t === 'list' && !!field?.required && !item);
+    const stripped =
+      (depth === 1 && (el === 'f:apiVersion' || el === 'f:kind' || el === 'f:metadata')) ||
+      (depth === 2 && top === 'f:metadata' && STRIPPED.has(`f:metadata${SEP}${el}`));
+    member = !(zeroPresent && value !== null) && !stripped;
+  }
+  const children: [string, JMap][] = [];
+  if (container && value !== null) {
+    const visit = (v: unknown, f: FieldDef | undefined, childEl: string) => {
+      if (v === undefined) return;
+      const childTop = depth === 0 ? childEl : top;
+      // compare stops at metadata.managedFields; tracked keeps only what the subresource may own.
+      if (depth === 1 && top === 'f:metadata' && childEl === 'f:managedFields') return;
+      if (depth === 0 && subresource === 'status' && childEl !== 'f:status') return;
+      if (depth === 0 && subresource === undefined && childEl === 'f:status') return;
+      const sub = createdFields(s, v, f, childEl, depth + 1, childTop, subresource);
+      if (sub) children.push([childEl, sub]);
+    };
+    if (n.t === 'object') {
+      const o = isObject(value) ? value : {};
+      for (const k of Object.keys(o)) {
+        if (k.includes(SEP)) throw new SeparatorInKey();
+        visit(o[k], childField(n.ctx, k), `f:${k}`);
+      }
+    } else if (n.t === 'list') {
+      const kind = n.kind;
+      for (const [itemEl, item] of indexItems(kind, Array.isArray(value) ? value : [])) {
+        visit(item, kind.t === 'map' ? n.elem : undefined, itemEl);
+      }
+    }
+  }
+  return emitNode(member, children);
+}
+
 /** Set by applyPatch on the managedFields it computed, so updateManagedFields keeps them. */
 const APPLY_RESULT = Symbol.for('k8ts.patch.applyResult');
 
@@ -596,6 +686,25 @@ export function updateManagedFields(
   if (Array.isArray(newEntries) && isApplyResult(newEntries, oldEntries, manager, sub)) {
     return newEntries.length ? newEntries : undefined;
   }
+  // A create that brings no managedFields of its own (or writes through a subresource, which
+  // ignores them): one entry, this manager's, with every tracked field; built without the
+  // general comparison's path strings.
+  if (old === undefined && (sub !== undefined || !Array.isArray(newEntries) || newEntries.length === 0)) {
+    const { schema, root } = resolveRoot(updated, opts, version);
+    const stripped: JMap = { ...updated };
+    if (isObject(stripped.metadata)) stripped.metadata = { ...stripped.metadata, managedFields: undefined };
+    let fieldsV1: JMap | undefined;
+    try {
+      fieldsV1 = createdFields(schema, stripped, root, '', 0, '', sub);
+    } catch (e) {
+      if (!(e instanceof SeparatorInKey)) throw e;
+      return updateManagedFields({} as KObject, updated, manager, operation, subresource, apiVersion, opts);
+    }
+    if (!fieldsV1 || Object.keys(fieldsV1).length === 0) return undefined;
+    const e: ManagedFieldsEntry = { manager, operation, apiVersion: version, time: nowRFC3339(opts.now), fieldsType: 'FieldsV1', fieldsV1 };
+    if (sub) e.subresource = sub;
+    return [e];
+  }
   // A request may write managedFields itself (for instance [{}] to clear them); otherwise
   // the stored ones carry over.
   const useNew = Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries) && !sub;
@@ -608,7 +717,8 @@ export function updateManagedFields(
     return x;
   };
   const c: Comparison = { added: new Set(), modified: new Set(), removed: new Set() };
-  compare(schema, strip(old), strip(updated), root, '', c);
+  // Only below the root fields this write may own: filterSet drops every other path.
+  compare(schema, strip(old), strip(updated), root, '', c, rootKeysFor(sub));
   const changed = filterSet(new Set([...c.added, ...c.modified]), sub);
   const removed = filterSet(c.removed, sub);
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { errors, type FieldError, StatusError } from '../../api/errors.js';
 import { MAX_OBJECT_BYTES } from '../../api/jsonlimits.js';
 import { type FieldRequirement, matchesFields, parseFieldSelector, parseSelector, type Selector } from '../../api/labels.js';
-import { apiVersionOf, deepCopy, isObject, type KList, type KObject, nowRFC3339 } from '../../api/object.js';
+import { apiVersionOf, deepCopy, isObject, type JSONIgnore, type KList, type KObject, nowRFC3339, sameJSON } from '../../api/object.js';
 import { updateManagedFields } from '../../api/patch/index.js';
 import { canonicalizeQuantities } from '../../api/quantity.js';
 import { type ResourceInfo, storeKey, storePrefix } from '../../api/resources.js';
@@ -511,7 +511,9 @@ export class GenericRegistry {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);
       const current = kv ? this.decode(kv) : undefined;
-      const candidate = await tryUpdate(current ? deepCopy(current) : undefined);
+      // tryUpdate may change what it is given: a second decode of the same bytes is its own copy
+      // (one JSON.parse, where a deep copy of current is a stringify and a parse).
+      const candidate = await tryUpdate(kv ? this.decode(kv) : undefined);
       try {
         if (!current) {
           // PUT creates only where the strategy allows it; server-side apply always may.
@@ -584,11 +586,13 @@ export class GenericRegistry {
       ]);
   }
 
-  /** A no-op write changes nothing and keeps the resourceVersion, as the real server does. */
+  /**
+   * A no-op write changes nothing and keeps the resourceVersion, as the real server does: the
+   * two objects' JSON, resourceVersion and managedFields left out, is the same (sameJSON: what
+   * comparing the two JSON.stringify outputs said, without building them).
+   */
   private unchanged(obj: KObject, current: KObject): boolean {
-    const before = { ...current, metadata: { ...current.metadata, resourceVersion: undefined, managedFields: undefined } };
-    const after = { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } };
-    return JSON.stringify(before) === JSON.stringify(after);
+    return sameJSON(obj, current, NO_OP_IGNORES);
   }
 
   private async writeUpdate(
@@ -610,14 +614,15 @@ export class GenericRegistry {
       const errs = strategy.validateUpdate(obj, current);
       if (errs.length) throw this.invalid(obj, errs);
       // Subresource writes are admitted too (NodeRestriction: pods/status, nodes/status); plugins that only look at the object itself skip them.
-      if (!this.unchanged(obj, current))
-        await this.api.admission?.validate(this.attributes('UPDATE', obj, current, ctx, subresource), this.api);
+      // Asked once: what follows until the write changes managedFields only, which it leaves out.
+      const unchanged = this.unchanged(obj, current);
+      if (!unchanged) await this.api.admission?.validate(this.attributes('UPDATE', obj, current, ctx, subresource), this.api);
       this.checkNoNewFinalizers(obj, current);
       if (!strategy.bypassFieldManager) {
         obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
         if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
       }
-      if (this.unchanged(obj, current)) return { value: current, committed: false };
+      if (unchanged) return { value: current, committed: false };
       if (ctx.dryRun) {
         obj.metadata.resourceVersion = current.metadata.resourceVersion;
         return { value: obj, committed: false };
@@ -769,6 +774,9 @@ export class GenericRegistry {
     return { ...list, items };
   }
 }
+
+/** What a no-op write's test leaves out of both objects. */
+const NO_OP_IGNORES: JSONIgnore = { children: { metadata: { keys: new Set(['resourceVersion', 'managedFields']) } } };
 
 /** A compare-and-swap lost a race with another writer: read again and retry. */
 export class RetryableConflict extends Error {

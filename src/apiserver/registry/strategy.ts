@@ -6,7 +6,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { errors, type FieldError } from '../../api/errors.js';
-import { deepCopy, isObject, type KObject } from '../../api/object.js';
+import { isObject, type KObject } from '../../api/object.js';
 import type { UserInfo } from '../authn/user.js';
 import type { ApiServerContext } from './context.js';
 
@@ -63,6 +63,8 @@ export interface UpdateStrategy {
   /**
    * The object to store, from the one sent and the one stored: a subresource returns the stored
    * object with only its part changed; the resource itself keeps status and bumps generation.
+   * `old` is the registry's own decode of the stored version, made for this write and only read
+   * after it: what is returned may share its parts (the write changes metadata, copied).
    */
   prepareForUpdate?(obj: KObject, old: KObject, ctx: RequestContext, api: ApiServerContext): KObject | void | Promise<KObject | void>;
   /** Takes what the write needs from shared state (cluster IPs, node ports). */
@@ -114,10 +116,14 @@ export function clearStatus(obj: KObject): void {
   if ('status' in obj) obj.status = {};
 }
 
-/** An update of the resource itself keeps the stored status (resources with a status subresource). */
+/**
+ * An update of the resource itself keeps the stored status (resources with a status
+ * subresource). `old` is the registry's own decode of the stored object for this write, read
+ * and dropped after it: the new object may share its parts instead of copying them.
+ */
 export function keepStatus(obj: KObject, old: KObject): void {
   if (old.status === undefined) delete obj.status;
-  else obj.status = deepCopy(old.status);
+  else obj.status = old.status;
 }
 
 /**
@@ -140,7 +146,9 @@ export function bumpGeneration(obj: KObject, old: KObject, opts: { annotations?:
 export function statusStrategy(validateStatusUpdate: (obj: KObject, old: KObject) => FieldError[]): UpdateStrategy {
   return {
     prepareForUpdate(obj, old) {
-      const next = deepCopy(old);
+      // The stored object with the status sent. `old` is the registry's own decode for this
+      // write (see prepareForUpdate): only the parts the write changes are copied.
+      const next: KObject = { ...old, metadata: { ...old.metadata } };
       next.status = obj.status;
       if (next.status === undefined) delete next.status;
       const ann = obj.metadata.annotations as Record<string, string> | null | undefined;
