@@ -47,6 +47,16 @@ const baseService = (): KObject =>
     spec: { selector: { app: 'web' }, ports: [{ port: 80 }], clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'] },
   });
 
+/** What JSON.parse says of text (the message a Secret's JSON key is refused with). */
+function jsonParseMessage(text: string): string {
+  try {
+    JSON.parse(text);
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /** Runs each case on a fresh base object; want lists the exact messages (order-insensitive). */
 function table(
   validate: (o: KObject) => FieldError[],
@@ -1125,6 +1135,46 @@ test('configmap and secret', () => {
         s.type = 'kubernetes.io/service-account-token';
       },
       ['metadata.annotations[kubernetes.io/service-account.name]: Required value'],
+    ],
+    [
+      'dockercfg without its key',
+      (s) => {
+        s.type = 'kubernetes.io/dockercfg';
+      },
+      ['data[.dockercfg]: Required value'],
+    ],
+    [
+      'dockercfg holding a JSON object',
+      (s) => {
+        s.type = 'kubernetes.io/dockercfg';
+        s.data = { '.dockercfg': Buffer.from('{"https://registry.example":{"auth":"eDp5"}}').toString('base64') };
+      },
+      [],
+    ],
+    [
+      'dockerconfigjson without its key',
+      (s) => {
+        s.type = 'kubernetes.io/dockerconfigjson';
+      },
+      ['data[.dockerconfigjson]: Required value'],
+    ],
+    [
+      'dockerconfigjson holding a JSON array',
+      (s) => {
+        s.type = 'kubernetes.io/dockerconfigjson';
+        s.data = { '.dockerconfigjson': Buffer.from('[]').toString('base64') };
+      },
+      [
+        'data[.dockerconfigjson]: Invalid value: "<secret contents redacted>": json: cannot unmarshal into Go value of type map[string]interface {}',
+      ],
+    ],
+    [
+      'dockerconfigjson not JSON',
+      (s) => {
+        s.type = 'kubernetes.io/dockerconfigjson';
+        s.data = { '.dockerconfigjson': Buffer.from('{').toString('base64') };
+      },
+      [`data[.dockerconfigjson]: Invalid value: "<secret contents redacted>": ${jsonParseMessage('{')}`],
     ],
     [
       'too large',
