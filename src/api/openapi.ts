@@ -86,23 +86,20 @@ function specialDefinition(t: SpecialType, d: Dialect): Schema {
   }
 }
 
+/** Each scalar's OpenAPI type and format, as kube-openapi's schemaTypeFormatMap gives Go's. */
+const SCALAR_TYPE_FORMAT: Readonly<Record<string, readonly [type: string, format?: string]>> = {
+  string: ['string'],
+  int32: ['integer', 'int32'],
+  int64: ['integer', 'int64'],
+  bool: ['boolean'],
+  double: ['number', 'double'],
+  bytes: ['string', 'byte'],
+};
+
 function scalarSchema(t: string): Schema | undefined {
-  switch (t) {
-    case 'string':
-      return { type: 'string' };
-    case 'int32':
-      return { type: 'integer', format: 'int32' };
-    case 'int64':
-      return { type: 'integer', format: 'int64' };
-    case 'bool':
-      return { type: 'boolean' };
-    case 'double':
-      return { type: 'number', format: 'double' };
-    case 'bytes':
-      return { type: 'string', format: 'byte' };
-    default:
-      return undefined;
-  }
+  if (!Object.hasOwn(SCALAR_TYPE_FORMAT, t)) return undefined;
+  const [type, format] = SCALAR_TYPE_FORMAT[t];
+  return format ? { type, format } : { type };
 }
 
 function refTo(name: string, d: Dialect): Schema {
