@@ -1137,46 +1137,6 @@ test('configmap and secret', () => {
       ['metadata.annotations[kubernetes.io/service-account.name]: Required value'],
     ],
     [
-      'dockercfg without its key',
-      (s) => {
-        s.type = 'kubernetes.io/dockercfg';
-      },
-      ['data[.dockercfg]: Required value'],
-    ],
-    [
-      'dockercfg holding a JSON object',
-      (s) => {
-        s.type = 'kubernetes.io/dockercfg';
-        s.data = { '.dockercfg': Buffer.from('{"https://registry.example":{"auth":"eDp5"}}').toString('base64') };
-      },
-      [],
-    ],
-    [
-      'dockerconfigjson without its key',
-      (s) => {
-        s.type = 'kubernetes.io/dockerconfigjson';
-      },
-      ['data[.dockerconfigjson]: Required value'],
-    ],
-    [
-      'dockerconfigjson holding a JSON array',
-      (s) => {
-        s.type = 'kubernetes.io/dockerconfigjson';
-        s.data = { '.dockerconfigjson': Buffer.from('[]').toString('base64') };
-      },
-      [
-        'data[.dockerconfigjson]: Invalid value: "<secret contents redacted>": json: cannot unmarshal into Go value of type map[string]interface {}',
-      ],
-    ],
-    [
-      'dockerconfigjson not JSON',
-      (s) => {
-        s.type = 'kubernetes.io/dockerconfigjson';
-        s.data = { '.dockerconfigjson': Buffer.from('{').toString('base64') };
-      },
-      [`data[.dockerconfigjson]: Invalid value: "<secret contents redacted>": ${jsonParseMessage('{')}`],
-    ],
-    [
       'too large',
       (s) => {
         s.data = { a: Buffer.alloc(1024 * 1024 + 1).toString('base64') };
@@ -1184,6 +1144,23 @@ test('configmap and secret', () => {
       ['data: Too long: may not be more than 1048576 bytes'],
     ],
   ]);
+  // The docker config types: the key required, holding a JSON object.
+  for (const [type, key] of [
+    ['kubernetes.io/dockercfg', '.dockercfg'],
+    ['kubernetes.io/dockerconfigjson', '.dockerconfigjson'],
+  ]) {
+    const holding = (text?: string) => (s: KObject) => {
+      s.type = type;
+      s.data = text === undefined ? {} : { [key]: Buffer.from(text).toString('base64') };
+    };
+    const redacted = `data[${key}]: Invalid value: "<secret contents redacted>"`;
+    table(v.validateSecretCreate, type, secret, [
+      ['without its key', holding(), [`data[${key}]: Required value`]],
+      ['holding a JSON object', holding('{"https://registry.example":{"auth":"eDp5"}}'), []],
+      ['holding a JSON array', holding('[]'), [`${redacted}: json: cannot unmarshal into Go value of type map[string]interface {}`]],
+      ['not JSON', holding('{'), [`${redacted}: ${jsonParseMessage('{')}`]],
+    ]);
+  }
   const olds = secret();
   olds.metadata.resourceVersion = '1';
   const s2 = deepCopy(olds);
