@@ -72,23 +72,37 @@ export interface ControllerOptions {
  */
 export abstract class QueueController implements Reconciler {
   readonly loop: ControllerLoop;
+  /** The controller's further queues (addLoop), started and stopped with loop. */
+  private readonly otherLoops: ControllerLoop[] = [];
 
   constructor(
     readonly name: string,
     workers: number,
-    log?: (msg: string) => void,
+    private readonly loopLog?: (msg: string) => void,
   ) {
-    this.loop = new ControllerLoop(this, workers, log);
+    this.loop = new ControllerLoop(this, workers, loopLog);
   }
 
   abstract reconcile(key: string): Promise<number | void>;
 
-  start(): void {
-    this.loop.start();
+  /**
+   * A further queue with a name and workers of its own, started and stopped with the controller's
+   * loop, as a controller's Run starts the workers of each of its queues (the job controller's
+   * orphan pods, the disruption controller's stale pod disruptions).
+   */
+  protected addLoop(name: string, reconcile: (key: string) => Promise<number | void>, workers = 1): ControllerLoop {
+    const loop = new ControllerLoop({ name, reconcile }, workers, this.loopLog);
+    this.otherLoops.push(loop);
+    return loop;
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  start(): void {
+    this.loop.start();
+    for (const loop of this.otherLoops) loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.loop.stop(), ...this.otherLoops.map((loop) => loop.stop())]);
   }
 }
 
