@@ -63,6 +63,8 @@ export interface ControllerOptions {
   log?: (m: string) => void;
   /** Workers reconciling keys at once (default 5, as kube-controller-manager's --concurrent-*-syncs). */
   workers?: number;
+  /** The clock (ms since the epoch), as a controller takes a clock.Clock: tests that move time pass their own. */
+  now?: () => number;
 }
 
 /**
@@ -113,11 +115,13 @@ export abstract class QueueController implements Reconciler {
 export abstract class Controller extends QueueController {
   protected readonly recorder: EventRecorder;
   protected readonly log: (msg: string) => void;
+  protected readonly now: () => number;
 
   constructor(name: string, client: RestClient, component: string, opts: ControllerOptions = {}) {
     const log = opts.log ?? (() => {});
     super(name, opts.workers ?? 5, log);
     this.log = log;
+    this.now = opts.now ?? Date.now;
     this.recorder = new EventRecorder(client, {
       component,
       onError: (e) => this.log(`${name} events: ${errorMessage(e)}`),

@@ -52,7 +52,6 @@ export class DisruptionController extends Controller {
   private readonly podInf: Informer<Pod>;
   private readonly rsInf: Informer;
   private readonly deployInf: Informer;
-  private readonly now: () => number;
   /** apiVersion/kind -> plural resource, from discovery (for the scale subresource). */
   private readonly resources = new Map<string, string>();
 
@@ -61,8 +60,7 @@ export class DisruptionController extends Controller {
     factory: SharedInformerFactory,
     private readonly opts: DisruptionControllerOptions = {},
   ) {
-    super('disruption', client, 'controllermanager', { log: opts.log, workers: 1 });
-    this.now = opts.now ?? Date.now;
+    super('disruption', client, 'controllermanager', { log: opts.log, now: opts.now, workers: 1 });
     this.staleLoop = this.addLoop('disruption-stale-pods', (k) => this.syncStalePodDisruption(k));
     this.pdbInf = factory.informerFor<PodDisruptionBudget>(PDBS);
     this.podInf = factory.informerFor<Pod>(PODS);

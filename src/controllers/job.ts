@@ -15,7 +15,7 @@ import { errorMessage } from '../api/errors.js';
 import { selectorFromLabelSelector } from '../api/labels.js';
 import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
 import { JOBS, type Job, type JobCondition, PODS, type Pod } from '../api/types.js';
-import { Controller, type ControllerLoop } from '../client/controller.js';
+import { Controller, type ControllerLoop, type ControllerOptions } from '../client/controller.js';
 import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import {
@@ -64,11 +64,8 @@ import { ControllerExpectations } from './replicaset.js';
 
 const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
 
-export interface JobControllerOptions {
-  log?: (m: string) => void;
-  workers?: number;
-  /** The clock (ms since the epoch): back-off, deadlines, condition times. */
-  now?: () => number;
+/** Its clock (ControllerOptions.now) times back-off, deadlines and conditions. */
+export interface JobControllerOptions extends ControllerOptions {
   /** syncJobBatchPeriod: pod events wait this long so that a burst makes one sync (1 s). */
   syncBatchMs?: number;
   /** DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff (10 s, 10 min). */
@@ -119,7 +116,6 @@ export class JobController extends Controller {
   private readonly backoff = new Map<string, BackoffRecord>();
   private readonly jobInf: Informer<Job>;
   private readonly podInf: Informer<Pod>;
-  private readonly now: () => number;
   private readonly syncBatchMs: number;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
@@ -130,7 +126,6 @@ export class JobController extends Controller {
     opts: JobControllerOptions = {},
   ) {
     super('job', client, 'job-controller', opts);
-    this.now = opts.now ?? Date.now;
     this.syncBatchMs = opts.syncBatchMs ?? 1000;
     this.backoffBaseMs = opts.podFailureBackoffMs ?? 10_000;
     this.backoffMaxMs = opts.maxPodFailureBackoffMs ?? 600_000;
