@@ -24,6 +24,9 @@ export const PATCH_MEDIA_TYPES = [
   'application/strategic-merge-patch+json',
 ];
 
+/** What an object is read and written as (a create or replace body, every response). */
+const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+
 /** Custom resources take no strategic merge patch (kubectl then sends a JSON merge patch). */
 const CUSTOM_PATCH_MEDIA_TYPES = PATCH_MEDIA_TYPES.filter((m) => m !== 'application/strategic-merge-patch+json');
 
@@ -83,23 +86,20 @@ function specialDefinition(t: SpecialType, d: Dialect): Schema {
   }
 }
 
+/** Each scalar's OpenAPI type and format, as kube-openapi's schemaTypeFormatMap gives Go's. */
+const SCALAR_TYPE_FORMAT: Readonly<Record<string, readonly [type: string, format?: string]>> = {
+  string: ['string'],
+  int32: ['integer', 'int32'],
+  int64: ['integer', 'int64'],
+  bool: ['boolean'],
+  double: ['number', 'double'],
+  bytes: ['string', 'byte'],
+};
+
 function scalarSchema(t: string): Schema | undefined {
-  switch (t) {
-    case 'string':
-      return { type: 'string' };
-    case 'int32':
-      return { type: 'integer', format: 'int32' };
-    case 'int64':
-      return { type: 'integer', format: 'int64' };
-    case 'bool':
-      return { type: 'boolean' };
-    case 'double':
-      return { type: 'number', format: 'double' };
-    case 'bytes':
-      return { type: 'string', format: 'byte' };
-    default:
-      return undefined;
-  }
+  if (!Object.hasOwn(SCALAR_TYPE_FORMAT, t)) return undefined;
+  const [type, format] = SCALAR_TYPE_FORMAT[t];
+  return format ? { type, format } : { type };
 }
 
 function refTo(name: string, d: Dialect): Schema {
@@ -379,10 +379,7 @@ function operation(op: OperationSpec, d: Dialect): Schema {
   if (d === 'v3') {
     for (const c of okCodes) {
       const r: Schema = { description: c === '200' ? 'OK' : c === '201' ? 'Created' : 'Accepted' };
-      if (responseSchema)
-        r.content = Object.fromEntries(
-          ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'].map((m) => [m, { schema: responseSchema }]),
-        );
+      if (responseSchema) r.content = Object.fromEntries(OBJECT_MEDIA_TYPES.map((m) => [m, { schema: responseSchema }]));
       responses[c] = r;
     }
     if (params.length) out.parameters = params;
@@ -404,7 +401,7 @@ function operation(op: OperationSpec, d: Dialect): Schema {
       out.consumes = ['*/*'];
     }
     if (params.length) out.parameters = params;
-    out.produces = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+    out.produces = OBJECT_MEDIA_TYPES;
     out.schemes = ['https'];
   }
   out.responses = responses;
@@ -424,151 +421,78 @@ function cap(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/**
+ * The actions of a resource's paths, as installer.go names them (each is its x-kubernetes-action):
+ * the HTTP method, the verb the resource must have for it, the word its operation id starts with
+ * and its description.
+ */
+const ACTIONS = {
+  list: { method: 'get', verb: 'list', id: 'list', doc: (kind: string) => `list or watch objects of kind ${kind}` },
+  post: { method: 'post', verb: 'create', id: 'create', doc: (kind: string) => `create a ${kind}` },
+  deletecollection: {
+    method: 'delete',
+    verb: 'deletecollection',
+    id: 'deleteCollection',
+    doc: (kind: string) => `delete collection of ${kind}`,
+  },
+  get: { method: 'get', verb: 'get', id: 'read', doc: (kind: string) => `read the specified ${kind}` },
+  put: { method: 'put', verb: 'update', id: 'replace', doc: (kind: string) => `replace the specified ${kind}` },
+  patch: { method: 'patch', verb: 'patch', id: 'patch', doc: (kind: string) => `partially update the specified ${kind}` },
+  delete: { method: 'delete', verb: 'delete', id: 'delete', doc: (kind: string) => `delete a ${kind}` },
+} as const satisfies Record<string, { method: OperationSpec['method']; verb: string; id: string; doc: (kind: string) => string }>;
+
+/** One action on a path, with what this resource takes and returns there. */
+interface PathAction {
+  action: keyof typeof ACTIONS;
+  params: Param[];
+  body?: OperationSpec['body'];
+  response?: string;
+}
+
 function resourcePaths(ri: ResourceInfo, cat: TypeCatalog, d: Dialect, opts: OpenAPIOptions, custom = false): Record<string, Schema> {
   const gvk = { group: ri.group, version: ri.version, kind: ri.kind };
   const prefix = ri.group === '' ? `/api/${ri.version}` : `/apis/${ri.group}/${ri.version}`;
   const tag = `${ri.group === '' ? 'core' : ri.group.split('.')[0]}_${ri.version}`;
   const gv = `${groupWord(ri.group)}${cap(ri.version)}`;
-  const ns = ri.namespaced ? 'Namespaced' : '';
   const kindSchema = cat.types.has(ri.schema) ? ri.schema : undefined;
   const listSchema = cat.types.has(listSchemaName(ri)) ? listSchemaName(ri) : undefined;
   const statusSchema = cat.types.has(STATUS_SCHEMA) ? STATUS_SCHEMA : undefined;
   const writeParams = [P_DRYRUN, P_FIELD_MANAGER, ...(opts.serverSideFieldValidation === false ? [] : [P_FIELD_VALIDATION])];
-  const has = (v: string) => ri.verbs.includes(v);
-  const base = { gvk, tag };
+  const kindBody = kindSchema ? { schema: kindSchema, mediaTypes: OBJECT_MEDIA_TYPES } : undefined;
+  const patchBody = { schema: PATCH_SCHEMA, mediaTypes: custom ? CUSTOM_PATCH_MEDIA_TYPES : PATCH_MEDIA_TYPES };
+  const list: PathAction = { action: 'list', params: [], response: listSchema };
 
-  const collection = ri.namespaced ? `${prefix}/namespaces/{namespace}/${ri.resource}` : `${prefix}/${ri.resource}`;
-  const item = `${collection}/{name}`;
-  const pathParams = (p: Param[]) => p.map((x) => paramSchema(x, d));
+  // A path's item: the operations of the actions the resource has a verb for, then the parameters
+  // they share. Operation ids read as installer.go's: list + CoreV1 + Namespaced + Pod, and the
+  // all-namespaces list drops "Namespaced" for the suffix ForAllNamespaces.
   const out: Record<string, Schema> = {};
-
-  const coll: Schema = {};
-  if (has('list'))
-    coll.get = operation(
-      {
-        ...base,
-        method: 'get',
-        action: 'list',
-        operationId: `list${gv}${ns}${ri.kind}`,
-        description: `list or watch objects of kind ${ri.kind}`,
-        params: [],
-        response: listSchema,
-      },
-      d,
-    );
-  if (has('create'))
-    coll.post = operation(
-      {
-        ...base,
-        method: 'post',
-        action: 'post',
-        operationId: `create${gv}${ns}${ri.kind}`,
-        description: `create a ${ri.kind}`,
-        params: writeParams,
-        body: kindSchema
-          ? { schema: kindSchema, mediaTypes: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'] }
-          : undefined,
-        response: kindSchema,
-      },
-      d,
-    );
-  if (has('deletecollection'))
-    coll.delete = operation(
-      {
-        ...base,
-        method: 'delete',
-        action: 'deletecollection',
-        operationId: `deleteCollection${gv}${ns}${ri.kind}`,
-        description: `delete collection of ${ri.kind}`,
-        params: [],
-        response: statusSchema,
-      },
-      d,
-    );
-  if (Object.keys(coll).length) {
-    coll.parameters = pathParams(ri.namespaced ? [P_NAMESPACE, P_PRETTY] : [P_PRETTY]);
-    out[collection] = coll;
-  }
-
-  const it: Schema = {};
-  if (has('get'))
-    it.get = operation(
-      {
-        ...base,
-        method: 'get',
-        action: 'get',
-        operationId: `read${gv}${ns}${ri.kind}`,
-        description: `read the specified ${ri.kind}`,
-        params: [],
-        response: kindSchema,
-      },
-      d,
-    );
-  if (has('update'))
-    it.put = operation(
-      {
-        ...base,
-        method: 'put',
-        action: 'put',
-        operationId: `replace${gv}${ns}${ri.kind}`,
-        description: `replace the specified ${ri.kind}`,
-        params: writeParams,
-        body: kindSchema
-          ? { schema: kindSchema, mediaTypes: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'] }
-          : undefined,
-        response: kindSchema,
-      },
-      d,
-    );
-  if (has('patch'))
-    it.patch = operation(
-      {
-        ...base,
-        method: 'patch',
-        action: 'patch',
-        operationId: `patch${gv}${ns}${ri.kind}`,
-        description: `partially update the specified ${ri.kind}`,
-        params: [...writeParams, P_FORCE],
-        body: { schema: PATCH_SCHEMA, mediaTypes: custom ? CUSTOM_PATCH_MEDIA_TYPES : PATCH_MEDIA_TYPES },
-        response: kindSchema,
-      },
-      d,
-    );
-  if (has('delete'))
-    it.delete = operation(
-      {
-        ...base,
-        method: 'delete',
-        action: 'delete',
-        operationId: `delete${gv}${ns}${ri.kind}`,
-        description: `delete a ${ri.kind}`,
-        params: [P_DRYRUN],
-        response: statusSchema ?? kindSchema,
-      },
-      d,
-    );
-  if (Object.keys(it).length) {
-    it.parameters = pathParams(ri.namespaced ? [P_NAME(ri.kind), P_NAMESPACE, P_PRETTY] : [P_NAME(ri.kind), P_PRETTY]);
-    out[item] = it;
-  }
-
-  if (ri.namespaced && has('list')) {
-    out[`${prefix}/${ri.resource}`] = {
-      get: operation(
-        {
-          ...base,
-          method: 'get',
-          action: 'list',
-          operationId: `list${gv}${ri.kind}ForAllNamespaces`,
-          description: `list or watch objects of kind ${ri.kind}`,
-          params: [],
-          response: listSchema,
-        },
-        d,
-      ),
-      parameters: pathParams([P_PRETTY]),
-    };
-  }
+  const addPath = (path: string, params: Param[], actions: PathAction[], forAllNamespaces = false): void => {
+    const item: Schema = {};
+    for (const a of actions) {
+      const { method, verb, id, doc } = ACTIONS[a.action];
+      if (!ri.verbs.includes(verb)) continue;
+      const operationId = forAllNamespaces
+        ? `${id}${gv}${ri.kind}ForAllNamespaces`
+        : `${id}${gv}${ri.namespaced ? 'Namespaced' : ''}${ri.kind}`;
+      item[method] = operation({ ...a, method, operationId, description: doc(ri.kind), gvk, tag }, d);
+    }
+    if (Object.keys(item).length === 0) return;
+    item.parameters = params.map((x) => paramSchema(x, d));
+    out[path] = item;
+  };
+  const collection = ri.namespaced ? `${prefix}/namespaces/{namespace}/${ri.resource}` : `${prefix}/${ri.resource}`;
+  addPath(collection, ri.namespaced ? [P_NAMESPACE, P_PRETTY] : [P_PRETTY], [
+    list,
+    { action: 'post', params: writeParams, body: kindBody, response: kindSchema },
+    { action: 'deletecollection', params: [], response: statusSchema },
+  ]);
+  addPath(`${collection}/{name}`, ri.namespaced ? [P_NAME(ri.kind), P_NAMESPACE, P_PRETTY] : [P_NAME(ri.kind), P_PRETTY], [
+    { action: 'get', params: [], response: kindSchema },
+    { action: 'put', params: writeParams, body: kindBody, response: kindSchema },
+    { action: 'patch', params: [...writeParams, P_FORCE], body: patchBody, response: kindSchema },
+    { action: 'delete', params: [P_DRYRUN], response: statusSchema ?? kindSchema },
+  ]);
+  if (ri.namespaced) addPath(`${prefix}/${ri.resource}`, [P_PRETTY], [list], true);
   return out;
 }
 

@@ -47,6 +47,16 @@ const baseService = (): KObject =>
     spec: { selector: { app: 'web' }, ports: [{ port: 80 }], clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'] },
   });
 
+/** What JSON.parse says of text (the message a Secret's JSON key is refused with). */
+function jsonParseMessage(text: string): string {
+  try {
+    JSON.parse(text);
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /** Runs each case on a fresh base object; want lists the exact messages (order-insensitive). */
 function table(
   validate: (o: KObject) => FieldError[],
@@ -1134,6 +1144,23 @@ test('configmap and secret', () => {
       ['data: Too long: may not be more than 1048576 bytes'],
     ],
   ]);
+  // The docker config types: the key required, holding a JSON object.
+  for (const [type, key] of [
+    ['kubernetes.io/dockercfg', '.dockercfg'],
+    ['kubernetes.io/dockerconfigjson', '.dockerconfigjson'],
+  ]) {
+    const holding = (text?: string) => (s: KObject) => {
+      s.type = type;
+      s.data = text === undefined ? {} : { [key]: Buffer.from(text).toString('base64') };
+    };
+    const redacted = `data[${key}]: Invalid value: "<secret contents redacted>"`;
+    table(v.validateSecretCreate, type, secret, [
+      ['without its key', holding(), [`data[${key}]: Required value`]],
+      ['holding a JSON object', holding('{"https://registry.example":{"auth":"eDp5"}}'), []],
+      ['holding a JSON array', holding('[]'), [`${redacted}: json: cannot unmarshal into Go value of type map[string]interface {}`]],
+      ['not JSON', holding('{'), [`${redacted}: ${jsonParseMessage('{')}`]],
+    ]);
+  }
   const olds = secret();
   olds.metadata.resourceVersion = '1';
   const s2 = deepCopy(olds);

@@ -39,14 +39,31 @@ interface TargetOptions {
   dataDir?: string;
 }
 
-async function adminClient(o: TargetOptions): Promise<{ client: RestClient; dataDir: string } | number> {
+/**
+ * Runs `k8ts token <command>` against the running cluster as its admin: a cluster that is not
+ * running, or an error run lets through, is reported under the command's name (exit 1), and the
+ * client is closed either way.
+ */
+async function withAdminClient(
+  command: string,
+  o: TargetOptions,
+  run: (client: RestClient, dataDir: string) => Promise<number>,
+): Promise<number> {
   const t = resolveTarget(o);
   const info = await runningCluster(t.dataDir);
   if (!info) {
     console.error(`k8ts cluster "${t.name}" is not running (data dir ${t.dataDir}). Start it with: k8ts up${t.flag}`);
     return 1;
   }
-  return { client: new RestClient({ server: info.url, token: ensureToken(t.dataDir), caData: caOf(t.dataDir) }), dataDir: t.dataDir };
+  const client = new RestClient({ server: info.url, token: ensureToken(t.dataDir), caData: caOf(t.dataDir) });
+  try {
+    return await run(client, t.dataDir);
+  } catch (e) {
+    console.error(`k8ts token ${command}: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    client.close();
+  }
 }
 
 export interface TokenCreateOptions extends TargetOptions {
@@ -96,10 +113,7 @@ export async function tokenCreate(token: string | undefined, o: TokenCreateOptio
     console.error('k8ts token create: token groups cannot be specified unless the token is usable for authentication');
     return 2;
   }
-  const c = await adminClient(o);
-  if (typeof c === 'number') return c;
-  const { client, dataDir } = c;
-  try {
+  return withAdminClient('create', o, async (client, dataDir) => {
     const secret = bootstrapTokenSecret({
       token: tok,
       description: o.description,
@@ -125,12 +139,7 @@ export async function tokenCreate(token: string | undefined, o: TokenCreateOptio
     const server = await joinServer(client);
     console.log(`k8ts agent --server ${server} --token ${tok} --discovery-token-ca-cert-hash ${caCertHash(ca)}`);
     return 0;
-  } catch (e) {
-    console.error(`k8ts token create: ${(e as Error).message}`);
-    return 1;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 /** The address cluster-info publishes (the API server's advertise address): where a joiner reaches it. */
@@ -160,10 +169,7 @@ function ttlText(expires: number | undefined, now: number): string {
 }
 
 export async function tokenList(o: TargetOptions): Promise<number> {
-  const c = await adminClient(o);
-  if (typeof c === 'number') return c;
-  const { client } = c;
-  try {
+  return withAdminClient('list', o, async (client) => {
     const list = await client.list(KUBE_SYSTEM_SECRETS, { fieldSelector: `type=${BOOTSTRAP_TOKEN_SECRET_TYPE}` });
     const rows: string[][] = [['TOKEN', 'TTL', 'EXPIRES', 'USAGES', 'DESCRIPTION', 'EXTRA GROUPS']];
     const now = Date.now();
@@ -196,12 +202,7 @@ export async function tokenList(o: TargetOptions): Promise<number> {
           .trimEnd(),
       );
     return 0;
-  } catch (e) {
-    console.error(`k8ts token list: ${(e as Error).message}`);
-    return 1;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 export async function tokenDelete(ids: string[], o: TargetOptions): Promise<number> {
@@ -209,11 +210,8 @@ export async function tokenDelete(ids: string[], o: TargetOptions): Promise<numb
     console.error('k8ts token delete: missing subcommand; "token delete" is missing token of form "[a-z0-9]{6}"');
     return 2;
   }
-  const c = await adminClient(o);
-  if (typeof c === 'number') return c;
-  const { client } = c;
-  let code = 0;
-  try {
+  return withAdminClient('delete', o, async (client) => {
+    let code = 0;
     for (const arg of ids) {
       const id = parseBootstrapToken(arg)?.id ?? (isBootstrapTokenId(arg) ? arg : undefined);
       if (!id) {
@@ -234,10 +232,5 @@ export async function tokenDelete(ids: string[], o: TargetOptions): Promise<numb
       }
     }
     return code;
-  } catch (e) {
-    console.error(`k8ts token delete: ${(e as Error).message}`);
-    return 1;
-  } finally {
-    client.close();
-  }
+  });
 }

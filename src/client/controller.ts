@@ -63,6 +63,8 @@ export interface ControllerOptions {
   log?: (m: string) => void;
   /** Workers reconciling keys at once (default 5, as kube-controller-manager's --concurrent-*-syncs). */
   workers?: number;
+  /** The clock (ms since the epoch), as a controller takes a clock.Clock: tests that move time pass their own. */
+  now?: () => number;
 }
 
 /**
@@ -72,23 +74,37 @@ export interface ControllerOptions {
  */
 export abstract class QueueController implements Reconciler {
   readonly loop: ControllerLoop;
+  /** The controller's further queues (addLoop), started and stopped with loop. */
+  private readonly otherLoops: ControllerLoop[] = [];
 
   constructor(
     readonly name: string,
     workers: number,
-    log?: (msg: string) => void,
+    private readonly loopLog?: (msg: string) => void,
   ) {
-    this.loop = new ControllerLoop(this, workers, log);
+    this.loop = new ControllerLoop(this, workers, loopLog);
   }
 
   abstract reconcile(key: string): Promise<number | void>;
 
-  start(): void {
-    this.loop.start();
+  /**
+   * A further queue with a name and workers of its own, started and stopped with the controller's
+   * loop, as a controller's Run starts the workers of each of its queues (the job controller's
+   * orphan pods, the disruption controller's stale pod disruptions).
+   */
+  protected addLoop(name: string, reconcile: (key: string) => Promise<number | void>, workers = 1): ControllerLoop {
+    const loop = new ControllerLoop({ name, reconcile }, workers, this.loopLog);
+    this.otherLoops.push(loop);
+    return loop;
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  start(): void {
+    this.loop.start();
+    for (const loop of this.otherLoops) loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.loop.stop(), ...this.otherLoops.map((loop) => loop.stop())]);
   }
 }
 
@@ -99,11 +115,13 @@ export abstract class QueueController implements Reconciler {
 export abstract class Controller extends QueueController {
   protected readonly recorder: EventRecorder;
   protected readonly log: (msg: string) => void;
+  protected readonly now: () => number;
 
   constructor(name: string, client: RestClient, component: string, opts: ControllerOptions = {}) {
     const log = opts.log ?? (() => {});
     super(name, opts.workers ?? 5, log);
     this.log = log;
+    this.now = opts.now ?? Date.now;
     this.recorder = new EventRecorder(client, {
       component,
       onError: (e) => this.log(`${name} events: ${errorMessage(e)}`),

@@ -21,10 +21,7 @@ export const CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronj
 /** nextScheduleDelta: a little after the scheduled time, for clocks that drift. */
 const NEXT_SCHEDULE_DELTA_MS = 100;
 
-export interface CronJobControllerOptions extends ControllerOptions {
-  /** The clock (ms since the epoch), for tests that move time. */
-  now?: () => number;
-}
+export type CronJobControllerOptions = ControllerOptions;
 
 /** getFinishedStatus: Complete or Failed, True. */
 function finishedStatus(job: Job): string | undefined {
@@ -122,7 +119,6 @@ export const jobNameFor = (cj: CronJob, scheduled: number): string => `${cj.meta
 export class CronJobController extends Controller {
   private readonly cjInf: Informer<CronJob>;
   private readonly jobInf: Informer<Job>;
-  private readonly now: () => number;
 
   constructor(
     private readonly client: RestClient,
@@ -130,7 +126,6 @@ export class CronJobController extends Controller {
     opts: CronJobControllerOptions = {},
   ) {
     super('cronjob', client, 'cronjob-controller', opts);
-    this.now = opts.now ?? Date.now;
     this.cjInf = factory.informerFor<CronJob>({ ...CRONJOBS });
     this.jobInf = factory.informerFor<Job>({ ...JOBS });
     this.cjInf.addEventHandler({

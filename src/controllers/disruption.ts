@@ -25,8 +25,7 @@ import {
   updateDisruptionAllowedCondition,
 } from '../api/poddisruptionbudget.js';
 import { DEPLOYMENTS, PODS, type Pod, REPLICASETS } from '../api/types.js';
-import { ControllerLoop } from '../client/controller.js';
-import { EventRecorder } from '../client/events.js';
+import { Controller, type ControllerLoop } from '../client/controller.js';
 import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory, splitKey } from '../client/informer.js';
 import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import { controllerOf, scaledValueFromIntOrPercent } from './podutil.js';
@@ -47,17 +46,12 @@ export interface DisruptionControllerOptions {
 
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
 
-export class DisruptionController {
-  readonly name = 'disruption';
-  readonly loop: ControllerLoop;
+export class DisruptionController extends Controller {
   readonly staleLoop: ControllerLoop;
   private readonly pdbInf: Informer<PodDisruptionBudget>;
   private readonly podInf: Informer<Pod>;
   private readonly rsInf: Informer;
   private readonly deployInf: Informer;
-  private readonly recorder: EventRecorder;
-  private readonly log: (m: string) => void;
-  private readonly now: () => number;
   /** apiVersion/kind -> plural resource, from discovery (for the scale subresource). */
   private readonly resources = new Map<string, string>();
 
@@ -66,14 +60,8 @@ export class DisruptionController {
     factory: SharedInformerFactory,
     private readonly opts: DisruptionControllerOptions = {},
   ) {
-    this.log = opts.log ?? (() => {});
-    this.now = opts.now ?? Date.now;
-    this.recorder = new EventRecorder(client, {
-      component: 'controllermanager',
-      onError: (e) => this.log(`disruption events: ${errorMessage(e)}`),
-    });
-    this.loop = new ControllerLoop({ name: 'disruption', reconcile: (k) => this.sync(k) }, 1, this.log);
-    this.staleLoop = new ControllerLoop({ name: 'disruption-stale-pods', reconcile: (k) => this.syncStalePodDisruption(k) }, 1, this.log);
+    super('disruption', client, 'controllermanager', { log: opts.log, now: opts.now, workers: 1 });
+    this.staleLoop = this.addLoop('disruption-stale-pods', (k) => this.syncStalePodDisruption(k));
     this.pdbInf = factory.informerFor<PodDisruptionBudget>(PDBS);
     this.podInf = factory.informerFor<Pod>(PODS);
     this.rsInf = factory.informerFor(REPLICASETS);
@@ -88,16 +76,6 @@ export class DisruptionController {
         if (b) pdb(b);
       },
     });
-  }
-
-  start(): void {
-    this.loop.start();
-    this.staleLoop.start();
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all([this.loop.stop(), this.staleLoop.stop()]);
-    await this.recorder.stop();
   }
 
   private podChanged(pod: Pod): void {
@@ -117,7 +95,7 @@ export class DisruptionController {
     return pdbs[0];
   }
 
-  private async sync(key: string): Promise<void> {
+  async reconcile(key: string): Promise<void> {
     const pdb = this.pdbInf.get(key);
     if (!pdb) return;
     try {

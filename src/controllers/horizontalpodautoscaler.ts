@@ -42,7 +42,6 @@ export interface HPAControllerOptions extends ControllerOptions {
   downscaleStabilizationMs?: number;
   /** --horizontal-pod-autoscaler-tolerance (0.1). */
   tolerance?: number;
-  now?: () => number;
 }
 
 interface Condition {
@@ -91,7 +90,6 @@ export class HorizontalPodAutoscalerController extends Controller {
   private readonly syncMs: number;
   private readonly downscaleMs: number;
   private readonly tolerance: number;
-  private readonly now: () => number;
   /** Per autoscaler: recent recommendations and scale events (the controller's memory, as kube-controller-manager keeps it). */
   private readonly recommendations = new Map<string, Recommendation[]>();
   private readonly scaleUps = new Map<string, ScaleEvent[]>();
@@ -107,7 +105,6 @@ export class HorizontalPodAutoscalerController extends Controller {
     this.syncMs = opts.syncPeriodMs ?? 15_000;
     this.downscaleMs = opts.downscaleStabilizationMs ?? 300_000;
     this.tolerance = opts.tolerance ?? 0.1;
-    this.now = opts.now ?? Date.now;
     this.hpas = factory.informerFor<HPA>({ ...HPAS });
     this.pods = factory.informerFor<Pod>({ ...PODS });
     this.hpas.addEventHandler({

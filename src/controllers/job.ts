@@ -15,8 +15,7 @@ import { errorMessage } from '../api/errors.js';
 import { selectorFromLabelSelector } from '../api/labels.js';
 import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
 import { JOBS, type Job, type JobCondition, PODS, type Pod } from '../api/types.js';
-import { ControllerLoop, type Reconciler } from '../client/controller.js';
-import { EventRecorder } from '../client/events.js';
+import { Controller, type ControllerLoop, type ControllerOptions } from '../client/controller.js';
 import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import {
@@ -65,11 +64,8 @@ import { ControllerExpectations } from './replicaset.js';
 
 const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
 
-export interface JobControllerOptions {
-  log?: (m: string) => void;
-  workers?: number;
-  /** The clock (ms since the epoch): back-off, deadlines, condition times. */
-  now?: () => number;
+/** Its clock (ControllerOptions.now) times back-off, deadlines and conditions. */
+export interface JobControllerOptions extends ControllerOptions {
   /** syncJobBatchPeriod: pod events wait this long so that a burst makes one sync (1 s). */
   syncBatchMs?: number;
   /** DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff (10 s, 10 min). */
@@ -112,9 +108,7 @@ function isPodFailed(p: Pod, job: Job): boolean {
   return !!p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded';
 }
 
-export class JobController implements Reconciler {
-  readonly name = 'job';
-  readonly loop: ControllerLoop;
+export class JobController extends Controller {
   readonly orphanLoop: ControllerLoop;
   readonly expectations = new ControllerExpectations();
   /** Job key -> UIDs of pods whose finalizer removal is not yet seen in the informer. */
@@ -122,9 +116,6 @@ export class JobController implements Reconciler {
   private readonly backoff = new Map<string, BackoffRecord>();
   private readonly jobInf: Informer<Job>;
   private readonly podInf: Informer<Pod>;
-  private readonly recorder: EventRecorder;
-  private readonly log: (m: string) => void;
-  private readonly now: () => number;
   private readonly syncBatchMs: number;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
@@ -134,14 +125,11 @@ export class JobController implements Reconciler {
     factory: SharedInformerFactory,
     opts: JobControllerOptions = {},
   ) {
-    this.log = opts.log ?? (() => {});
-    this.now = opts.now ?? Date.now;
+    super('job', client, 'job-controller', opts);
     this.syncBatchMs = opts.syncBatchMs ?? 1000;
     this.backoffBaseMs = opts.podFailureBackoffMs ?? 10_000;
     this.backoffMaxMs = opts.maxPodFailureBackoffMs ?? 600_000;
-    this.loop = new ControllerLoop(this, opts.workers ?? 5, this.log);
-    this.orphanLoop = new ControllerLoop({ name: 'job-orphan-pod', reconcile: (key) => this.syncOrphanPod(key) }, 1, this.log);
-    this.recorder = new EventRecorder(client, { component: 'job-controller', onError: (e) => this.log(`job events: ${errorMessage(e)}`) });
+    this.orphanLoop = this.addLoop('job-orphan-pod', (key) => this.syncOrphanPod(key));
     this.jobInf = factory.informerFor<Job>({ ...JOBS });
     this.podInf = factory.informerFor<Pod>({ ...PODS });
     this.jobInf.addEventHandler({
@@ -157,21 +145,6 @@ export class JobController implements Reconciler {
       onUpdate: (o, n) => this.updatePod(o, n),
       onDelete: (p) => this.deletePod(p, true),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-    this.orphanLoop.start();
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all([this.loop.stop(), this.orphanLoop.stop()]);
-    await this.recorder.stop();
-  }
-
-  private enqueue(job: KObject, delayMs: number): void {
-    if (delayMs > 0) this.loop.queue.addAfter(objectKey(job), delayMs);
-    else this.loop.enqueue(objectKey(job));
   }
 
   private enqueueBatched(job: KObject): void {

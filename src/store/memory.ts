@@ -42,7 +42,7 @@ export class MemoryStore implements storage.Store {
 
   async range(prefix: string, opts: storage.RangeOptions = {}): Promise<storage.RangeResult> {
     this.checkOpen();
-    const atRevision = this.readRevision(opts.revision);
+    const atRevision = storage.readRevision(opts.revision, this.revision, this.compacted);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const from = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
     const kvs: storage.KeyValue[] = [];
@@ -159,13 +159,6 @@ export class MemoryStore implements storage.Store {
     const v = versions[lo - 1];
     if (!v || v.value === null) return undefined;
     return { key, value: v.value, createRevision: v.createRevision, modRevision: v.revision };
-  }
-
-  private readRevision(requested: number | undefined): number {
-    if (!requested) return this.revision;
-    if (requested < this.compacted) throw new storage.CompactedError(requested, this.compacted);
-    if (requested > this.revision) throw new Error(`required revision ${requested} is a future revision (current ${this.revision})`);
-    return requested;
   }
 
   private checkOpen(): void {

@@ -314,7 +314,7 @@ export class SqliteStore implements storage.Store {
 
   async range(prefix: string, opts: storage.RangeOptions = {}): Promise<storage.RangeResult> {
     this.checkOpen();
-    const revision = this.readRevision(opts.revision);
+    const revision = storage.readRevision(opts.revision, this.published, this.compacted);
     const from = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
     const end = prefixEnd(prefix) ?? NO_END;
     // The kv table holds the newest rows; while some are not durable, read through history.
@@ -532,13 +532,6 @@ export class SqliteStore implements storage.Store {
       }
       this.walFd = undefined;
     }
-  }
-
-  private readRevision(requested: number | undefined): number {
-    if (!requested) return this.published;
-    if (requested < this.compacted) throw new storage.CompactedError(requested, this.compacted);
-    if (requested > this.published) throw new Error(`required revision ${requested} is a future revision (current ${this.published})`);
-    return requested;
   }
 
   private checkOpen(): void {

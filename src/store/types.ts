@@ -115,3 +115,16 @@ export class CompactedError extends Error {
     super(`required revision ${requested} has been compacted (compacted revision ${compacted})`);
   }
 }
+
+/**
+ * The revision a read is served at, checked as etcd's mvcc checks a range (kvstore_txn.go
+ * rangeKeys): the current one when none is asked for; else the one asked, which may be neither
+ * compacted away (ErrCompacted) nor ahead of the store (ErrFutureRev). The in-process stores
+ * share it; the etcd store gets etcd's own answer.
+ */
+export function readRevision(requested: number | undefined, current: number, compacted: number): number {
+  if (!requested) return current;
+  if (requested < compacted) throw new CompactedError(requested, compacted);
+  if (requested > current) throw new Error(`required revision ${requested} is a future revision (current ${current})`);
+  return requested;
+}

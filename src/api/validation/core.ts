@@ -323,13 +323,19 @@ function validateSecret(s: KObject): field.FieldError[] {
   if (total > maxSecretSize) errs.push(field.tooLong('data', maxSecretSize));
   const has = (k: string) => Object.hasOwn(data, k);
   const decoded = (k: string) => Buffer.from(str(data[k]), 'base64').toString('utf8');
-  const jsonErr = (k: string): string | undefined => {
-    try {
-      const v = JSON.parse(decoded(k));
-      return isObject(v) ? undefined : 'json: cannot unmarshal into Go value of type map[string]interface {}';
-    } catch (e) {
-      return (e as Error).message;
+  // The docker config types: the key is required and holds a JSON object (json.Unmarshal into a map).
+  const requireJSONObject = (k: string): void => {
+    if (!has(k)) {
+      errs.push(field.required(field.key('data', k)));
+      return;
     }
+    let problem: string | undefined;
+    try {
+      if (!isObject(JSON.parse(decoded(k)))) problem = 'json: cannot unmarshal into Go value of type map[string]interface {}';
+    } catch (e) {
+      problem = (e as Error).message;
+    }
+    if (problem) errs.push(field.invalid(field.key('data', k), '<secret contents redacted>', problem));
   };
   switch (str(s.type)) {
     case 'kubernetes.io/service-account-token':
@@ -337,18 +343,10 @@ function validateSecret(s: KObject): field.FieldError[] {
         errs.push(field.required(field.key('metadata.annotations', 'kubernetes.io/service-account.name')));
       break;
     case 'kubernetes.io/dockercfg':
-      if (!has('.dockercfg')) errs.push(field.required(field.key('data', '.dockercfg')));
-      else {
-        const e = jsonErr('.dockercfg');
-        if (e) errs.push(field.invalid(field.key('data', '.dockercfg'), '<secret contents redacted>', e));
-      }
+      requireJSONObject('.dockercfg');
       break;
     case 'kubernetes.io/dockerconfigjson':
-      if (!has('.dockerconfigjson')) errs.push(field.required(field.key('data', '.dockerconfigjson')));
-      else {
-        const e = jsonErr('.dockerconfigjson');
-        if (e) errs.push(field.invalid(field.key('data', '.dockerconfigjson'), '<secret contents redacted>', e));
-      }
+      requireJSONObject('.dockerconfigjson');
       break;
     case 'kubernetes.io/basic-auth':
       if (!has('username') && !has('password'))

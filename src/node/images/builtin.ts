@@ -15,9 +15,10 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readdirOrEmpty } from '../fs/readdir.js';
 import { type BuiltLayer, buildImage, buildLayer, contentSink, type LayerEntry } from './build.js';
 import type { ContentStore } from './content.js';
 import type { Descriptor } from './mediatypes.js';
@@ -173,12 +174,7 @@ async function hostLayer(name: string, below: Set<string>): Promise<LayerRecipe>
 
 async function walk(dir: string, rel = ''): Promise<LayerEntry[]> {
   const out: LayerEntry[] = [];
-  let names: string[] = [];
-  try {
-    names = (await readdir(path.join(dir, rel))).sort();
-  } catch {
-    return out;
-  }
+  const names = (await readdirOrEmpty(path.join(dir, rel))).sort();
   for (const n of names) {
     if (n === '.keep') continue;
     const r = rel ? `${rel}/${n}` : n;

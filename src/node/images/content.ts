@@ -5,10 +5,11 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { readdirOrEmpty } from '../fs/readdir.js';
 import { isDigest } from './reference.js';
 
 export class DigestMismatchError extends Error {}
@@ -146,12 +147,7 @@ export class ContentStore {
   async list(): Promise<{ digest: string; size: number }[]> {
     const out: { digest: string; size: number }[] = [];
     for (const alg of ['sha256', 'sha512']) {
-      let names: string[] = [];
-      try {
-        names = await readdir(path.join(this.root, 'blobs', alg));
-      } catch {
-        continue;
-      }
+      const names = await readdirOrEmpty(path.join(this.root, 'blobs', alg));
       for (const n of names) {
         const digest = `${alg}:${n}`;
         if (!isDigest(digest)) continue;
@@ -165,12 +161,7 @@ export class ContentStore {
   /** Removes leftovers of writes that never finished (a crash mid-pull); only this store's own. */
   async cleanIngest(olderThanMs = 3600_000): Promise<void> {
     const dir = path.join(this.root, 'ingest');
-    let names: string[] = [];
-    try {
-      names = await readdir(dir);
-    } catch {
-      return;
-    }
+    const names = await readdirOrEmpty(dir);
     for (const n of names) {
       const p = path.join(dir, n);
       try {

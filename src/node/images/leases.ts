@@ -4,8 +4,9 @@
 // processes that are gone count for nothing.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readdirOrEmpty } from '../fs/readdir.js';
 
 export class Lease {
   private readonly file: string;
@@ -47,12 +48,7 @@ function alive(pid: number): boolean {
 /** Everything held by live leases; stale lease files are removed on the way. */
 export async function leased(dir: string): Promise<{ content: Set<string>; snapshots: Set<string> }> {
   const out = { content: new Set<string>(), snapshots: new Set<string>() };
-  let names: string[] = [];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return out;
-  }
+  const names = await readdirOrEmpty(dir);
   for (const n of names) {
     const m = /^(\d+)-[0-9a-f]+\.json$/.exec(n);
     if (!m) continue;

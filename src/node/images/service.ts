@@ -11,10 +11,11 @@
 // use one directory (the node agent and `k8ts image ...`): every write is a rename into place.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { errorMessage } from '../../api/errors.js';
+import { readdirOrEmpty } from '../fs/readdir.js';
 import { type AuthConfig, type Image, type ImageConfig, ImagePullError, type ImageService, type ImageSpec } from '../runtime/types.js';
 import { ContentStore, DigestMismatchError, MAX_MANIFEST_BYTES } from './content.js';
 import { EMPTY_REGISTRY_CONFIG, loadRegistryConfig, type RegistryConfig } from './hosts.js';
@@ -182,12 +183,7 @@ export class OciImageService implements ImageService, ImageFilesystem {
   // ---- records ----
 
   private async readRecords(): Promise<ImageRecord[]> {
-    let names: string[] = [];
-    try {
-      names = await readdir(this.imagesDir);
-    } catch {
-      return [];
-    }
+    const names = await readdirOrEmpty(this.imagesDir);
     const out: ImageRecord[] = [];
     for (const n of names) {
       if (!n.endsWith('.json')) continue;

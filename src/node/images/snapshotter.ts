@@ -34,6 +34,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
+import { readdirOrEmpty } from '../fs/readdir.js';
 import type { RootfsMount, Snapshotter } from '../runtime/types.js';
 
 export type SnapshotKind = 'committed' | 'active';
@@ -104,12 +105,7 @@ async function copyTree(src: string, dst: string, hardlink: boolean, sameOwner: 
 
 async function treeSize(dir: string): Promise<number> {
   let total = 0;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
-  }
+  const names = await readdirOrEmpty(dir);
   for (const n of names) {
     const p = path.join(dir, n);
     const st = await lstat(p);
@@ -152,12 +148,7 @@ export class LayerSnapshotter implements Snapshotter {
   }
 
   async list(): Promise<SnapshotInfo[]> {
-    let names: string[] = [];
-    try {
-      names = await readdir(this.root);
-    } catch {
-      return [];
-    }
+    const names = await readdirOrEmpty(this.root);
     const out: SnapshotInfo[] = [];
     for (const n of names) {
       if (!/^[0-9a-f]{16}$/.test(n)) continue;
@@ -294,12 +285,7 @@ export class LayerSnapshotter implements Snapshotter {
 
   /** Leftovers of a crash mid-unpack or mid-remove (of processes no longer running). */
   async cleanTemp(): Promise<void> {
-    let names: string[] = [];
-    try {
-      names = await readdir(this.root);
-    } catch {
-      return;
-    }
+    const names = await readdirOrEmpty(this.root);
     for (const n of names) {
       const m = /^(?:tmp|rm)-(\d+)-/.exec(n);
       if (!m) continue;

@@ -3,8 +3,9 @@
 // the names the runtimes and tests have used: normalizeImageRef, imageNotFoundMessage,
 // ImageFilesystem, and LocalImageStore (an OciImageService with the built-in images).
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readdirOrEmpty } from '../fs/readdir.js';
 import { buildImage, buildLayer, contentSink, type LayerEntry } from '../images/build.js';
 import { BuiltinImages, builtinImagesDir } from '../images/builtin.js';
 import { InvalidImageNameError, normalizeImageRef } from '../images/reference.js';
@@ -55,12 +56,7 @@ export class LocalImageStore extends OciImageService {
     }
     const entries: LayerEntry[] = [];
     const walk = async (rel: string) => {
-      let names: string[] = [];
-      try {
-        names = (await readdir(path.join(srcDir, 'rootfs', rel))).sort();
-      } catch {
-        return;
-      }
+      const names = (await readdirOrEmpty(path.join(srcDir, 'rootfs', rel))).sort();
       for (const n of names) {
         const r = rel ? `${rel}/${n}` : n;
         const p = path.join(srcDir, 'rootfs', r);

@@ -20,11 +20,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
+import { readdirOrEmpty } from '../fs/readdir.js';
 import { cleanComponents, fdWalkSupported, resolveInLayers, resolveInRoot } from '../fs/safepath.js';
 import { hasBinary, type NodeNetwork, nodeAddress, run } from '../network/bridge.js';
 import type { ImageFilesystem } from './images.js';
@@ -340,12 +341,7 @@ export class ProcessRuntime implements RuntimeService {
    * directory. Their addresses were never reserved again, and are free once the veth is gone.
    */
   private async discardHalfMade(): Promise<void> {
-    let ids: string[] = [];
-    try {
-      ids = await readdir(path.join(this.stateDir, 'sandboxes'));
-    } catch {
-      /* none yet */
-    }
+    const ids = await readdirOrEmpty(path.join(this.stateDir, 'sandboxes'));
     const mounts = mountPoints();
     for (const id of ids) {
       if (!/^[0-9a-f]+$/.test(id)) continue;
@@ -364,12 +360,7 @@ export class ProcessRuntime implements RuntimeService {
 
   private loadSandboxes(): Promise<void> {
     this.sandboxesLoaded ??= (async () => {
-      let ids: string[] = [];
-      try {
-        ids = await readdir(path.join(this.stateDir, 'sandboxes'));
-      } catch {
-        /* none yet */
-      }
+      const ids = await readdirOrEmpty(path.join(this.stateDir, 'sandboxes'));
       for (const id of ids) {
         if (!/^[0-9a-f]+$/.test(id) || this.sandboxRecords.has(id)) continue;
         try {

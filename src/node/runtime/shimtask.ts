@@ -13,11 +13,12 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, constants as fsc, mkdirSync, openSync, statSync } from 'node:fs';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { readdirOrEmpty } from '../fs/readdir.js';
 import { ContainerLogPump } from './logs.js';
 import { pidAlive, procStartTime, readText, watchUntil } from './procfs.js';
 import { PTY_HELPER } from './shim.js';
@@ -162,12 +163,7 @@ export class ShimTasks<R extends TaskRecord> {
 
   private load(): Promise<void> {
     this.loaded ??= (async () => {
-      let ids: string[] = [];
-      try {
-        ids = await readdir(this.root);
-      } catch {
-        /* none yet */
-      }
+      const ids = await readdirOrEmpty(this.root);
       for (const id of ids) {
         if (!isContainerId(id) || this.records.has(id)) continue;
         try {

@@ -237,23 +237,24 @@ export function decodeHeaderBlock(block: Buffer): HeaderMap {
   const need = (n: number) => {
     if (off + n > block.length) throw new Error('truncated SPDY header block');
   };
-  need(4);
-  const count = block.readUInt32BE(off);
-  off += 4;
+  // The count, and each name and value, is a 32-bit big-endian length and then that many bytes.
+  const readLength = (): number => {
+    need(4);
+    const n = block.readUInt32BE(off);
+    off += 4;
+    return n;
+  };
+  const readString = (): string => {
+    const n = readLength();
+    need(n);
+    const s = block.subarray(off, off + n).toString();
+    off += n;
+    return s;
+  };
+  const count = readLength();
   for (let i = 0; i < count; i++) {
-    need(4);
-    const nl = block.readUInt32BE(off);
-    off += 4;
-    need(nl);
-    const name = block.subarray(off, off + nl).toString();
-    off += nl;
-    need(4);
-    const vl = block.readUInt32BE(off);
-    off += 4;
-    need(vl);
-    const value = block.subarray(off, off + vl).toString();
-    off += vl;
-    out[name.toLowerCase()] = value.split('\0');
+    const name = readString();
+    out[name.toLowerCase()] = readString().split('\0');
   }
   return out;
 }

@@ -21,11 +21,19 @@ interface GroupEntry {
   members: string[];
 }
 
-function parsePasswd(text: string | undefined): PasswdEntry[] {
-  const out: PasswdEntry[] = [];
+/** The fields of each line of /etc/passwd or /etc/group that has at least minFields of them; comments skipped. */
+function records(text: string | undefined, minFields: number): string[][] {
+  const out: string[][] = [];
   for (const line of (text ?? '').split('\n')) {
     const f = line.split(':');
-    if (f.length < 4 || line.startsWith('#')) continue;
+    if (f.length >= minFields && !line.startsWith('#')) out.push(f);
+  }
+  return out;
+}
+
+function parsePasswd(text: string | undefined): PasswdEntry[] {
+  const out: PasswdEntry[] = [];
+  for (const f of records(text, 4)) {
     const uid = Number(f[2]);
     const gid = Number(f[3]);
     if (Number.isInteger(uid) && Number.isInteger(gid)) out.push({ name: f[0], uid, gid });
@@ -35,9 +43,7 @@ function parsePasswd(text: string | undefined): PasswdEntry[] {
 
 function parseGroup(text: string | undefined): GroupEntry[] {
   const out: GroupEntry[] = [];
-  for (const line of (text ?? '').split('\n')) {
-    const f = line.split(':');
-    if (f.length < 3 || line.startsWith('#')) continue;
+  for (const f of records(text, 3)) {
     const gid = Number(f[2]);
     if (Number.isInteger(gid)) out.push({ name: f[0], gid, members: (f[3] ?? '').split(',').filter(Boolean) });
   }
