@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { waitFor } from '../src/testing/wait.js';
 import { rawSqliteRate } from './store.js';
-import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, median, mib, rate, stopChild } from './util.js';
+import { benchMain, benchTempDir, cleanup, fmtInt, fmtMs, inParallel, median, mib, rate, stopChild } from './util.js';
 
 export interface BenchApiOptions {
   objects?: number;
@@ -496,9 +496,5 @@ export async function benchApi(opts: BenchApiOptions = {}): Promise<string[]> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    for (const line of await benchApi()) console.log(line);
-  } finally {
-    await cleanup.runAll();
-  }
+  await benchMain(() => benchApi());
 }

@@ -1,7 +1,7 @@
 // Jobs completed per second on simulated nodes (the batch part of issue #16): `k8ts up
 // --foreground --no-node` as a child process, as the workloads bench runs it, with simulated
 // nodes whose kubelets end a Job's pod after it ran its short while (kwok's pod-complete
-// stage). This process creates 1,000 Jobs of one pod each and follows them through one watch
+// stage). This process creates 1,000 Jobs of one pod each and follows them through one informer
 // until every Job is Complete: each completion is the Job controller's whole path (pod create,
 // schedule, run, Succeeded, uncounted pod, finalizer removed, SuccessCriteriaMet, Complete).
 // The peer, measured in the same run on the same cluster: a Deployment of as many replicas, to
@@ -10,9 +10,9 @@
 import { pathToFileURL } from 'node:url';
 import { getCondition } from '../src/api/conditions.js';
 import type { KObject } from '../src/api/object.js';
-import type { WatchStream } from '../src/client/rest.js';
 import { waitFor } from '../src/testing/wait.js';
-import { benchTempDir, cleanup, fmtInt, fmtS, inParallel, mib, percentile } from './util.js';
+import { type Follower, follow } from './follow.js';
+import { benchMain, benchTempDir, fmtInt, fmtS, inParallel, mib, percentile } from './util.js';
 import { defaultServiceAccount, simulatedNodesReady, startCluster, timePeerDeployment } from './workloads.js';
 
 const NS = 'default';
@@ -56,8 +56,7 @@ export async function benchJobs(opts: BenchJobsOptions): Promise<string[]> {
   const tmp = benchTempDir('jobs');
   const cluster = await startCluster(tmp.dir, store);
   const { client } = cluster;
-  let watch: WatchStream | undefined;
-  const stopWatch = cleanup.add('job watch', () => watch?.stop());
+  let jobs: Follower | undefined;
   try {
     await defaultServiceAccount(client);
     await simulatedNodesReady(client, opts.nodes);
@@ -79,20 +78,14 @@ export async function benchJobs(opts: BenchJobsOptions): Promise<string[]> {
       { timeoutMs: 120_000, intervalMs: 250 },
     );
 
-    // One watch follows every Job to Complete.
-    const rv = (await client.list(JOBS, { limit: 1 })).metadata?.resourceVersion;
-    watch = await client.watch(JOBS, { resourceVersion: rv });
+    // One informer follows every Job to Complete (a dropped watch resumes: bench/follow.ts).
     const createdAt = new Map<string, number>();
     const doneAt = new Map<string, number>();
-    let watchErr: unknown;
-    void (async () => {
-      for await (const ev of watch!) {
-        const name = ev.object.metadata?.name;
-        if (name && !doneAt.has(name) && complete(ev.object)) doneAt.set(name, performance.now());
-      }
-    })().catch((e) => {
-      watchErr = e;
-    });
+    const onJob = (j: KObject): void => {
+      const name = j.metadata?.name;
+      if (name && !doneAt.has(name) && complete(j)) doneAt.set(name, performance.now());
+    };
+    jobs = await follow(client, JOBS, { onAdd: onJob, onUpdate: (_old, j) => onJob(j) }, { what: "the bench's Job watch" });
     const t0 = performance.now();
     await inParallel(opts.jobs, opts.concurrency ?? 16, async (i) => {
       const name = `bench-job-${i}`;
@@ -100,14 +93,7 @@ export async function benchJobs(opts: BenchJobsOptions): Promise<string[]> {
       await client.create(JOBS, job(name));
     });
     const createdMs = performance.now() - t0;
-    await waitFor(
-      `${opts.jobs} Jobs Complete`,
-      () => {
-        if (watchErr) throw watchErr;
-        return doneAt.size >= opts.jobs;
-      },
-      { timeoutMs: budgetMs, intervalMs: 100 },
-    );
+    await waitFor(`${opts.jobs} Jobs Complete`, () => doneAt.size >= opts.jobs, { timeoutMs: budgetMs, intervalMs: 100 });
     const allMs = Math.max(...doneAt.values()) - t0;
     const latencies = [...doneAt].map(([n, t]) => t - createdAt.get(n)!);
     const jobRate = (opts.jobs / allMs) * 1000;
@@ -120,20 +106,17 @@ export async function benchJobs(opts: BenchJobsOptions): Promise<string[]> {
     lines.push(
       `per Job, create to Complete: p50 ${fmtS(percentile(latencies, 50))}, p99 ${fmtS(percentile(latencies, 99))} (the job controller batches pod events 1 s, as kube-controller-manager's syncJobBatchPeriod)`,
     );
+    if (jobs.note()) lines.push(`NOTE: ${jobs.note()}`);
     const m = await cluster.memory();
     lines.push(`control plane after: RSS ${mib(m.rss)} (peak ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`);
     return lines;
   } finally {
-    await stopWatch();
+    await jobs?.stop();
     await cluster.stop();
     await tmp.remove();
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    for (const line of await benchJobs({ jobs: Number(process.argv[2] ?? 1000), nodes: Number(process.argv[3] ?? 50) })) console.log(line);
-  } finally {
-    await cleanup.runAll();
-  }
+  await benchMain(() => benchJobs({ jobs: Number(process.argv[2] ?? 1000), nodes: Number(process.argv[3] ?? 50) }));
 }

@@ -10,6 +10,7 @@ import { NodeLifecycleController } from '../src/controllers/nodelifecycle.js';
 import { SimulatedNodes } from '../src/node/simulated.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
 import { waitFor } from '../src/testing/wait.js';
+import { benchMain } from './util.js';
 
 export interface BenchNodesOptions {
   nodes: number;
@@ -138,5 +139,5 @@ export async function benchSimulatedNodes(opts: BenchNodesOptions): Promise<stri
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const nodes = Number(process.argv[2] ?? 1000);
   const podsPerNode = Number(process.argv[3] ?? 30);
-  for (const line of await benchSimulatedNodes({ nodes, podsPerNode })) console.log(line);
+  await benchMain(() => benchSimulatedNodes({ nodes, podsPerNode }));
 }

@@ -7,13 +7,14 @@
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KObject } from '../src/api/object.js';
-import { RestClient, type WatchStream } from '../src/client/rest.js';
+import { RestClient } from '../src/client/rest.js';
 import { startControlPlane } from '../src/cluster/controlplane.js';
 import type { RuntimeChoice } from '../src/cluster/node.js';
 import { LocalImageStore } from '../src/node/runtime/images.js';
 import { ociUnavailableReason } from '../src/node/runtime/oci/runtime.js';
 import { buildBusyboxRootfs, busyboxBinary } from '../src/node/runtime/oci/testing.js';
 import { waitFor } from '../src/testing/wait.js';
+import { type Follower, follow } from './follow.js';
 import { benchTempDir, cleanup, fmtMs, percentile } from './util.js';
 
 const NS = 'default';
@@ -78,7 +79,7 @@ async function startLatencies(
   pods: number,
   imageDir: string,
   n: number,
-): Promise<{ latencies: number[]; overheadKiB?: number }> {
+): Promise<{ latencies: number[]; overheadKiB?: number; note: string }> {
   const tmp = benchTempDir(`start-${runtime}`);
   const dataDir = join(tmp.dir, 'data');
   await new LocalImageStore({ dir: join(dataDir, 'node', 'images') }).importImage(imageDir, IMAGE);
@@ -102,7 +103,7 @@ async function startLatencies(
   });
   const stopCp = cleanup.add(`${runtime} control plane`, () => cp.stop());
   const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM, userAgent: 'k8ts-bench' });
-  let watch: WatchStream | undefined;
+  let podWatch: Follower | undefined;
   try {
     await waitFor(
       'the node to be Ready',
@@ -117,11 +118,12 @@ async function startLatencies(
       { timeoutMs: 60_000, intervalMs: 100 },
     );
     const readyAt = new Map<string, number>();
-    watch = await client.watch(PODS, { resourceVersion: (await client.list(PODS, { limit: 1 })).metadata?.resourceVersion });
-    void (async () => {
-      for await (const ev of watch!)
-        if (isReady(ev.object) && !readyAt.has(ev.object.metadata.name!)) readyAt.set(ev.object.metadata.name!, performance.now());
-    })().catch(() => undefined);
+    // An informer (bench/follow.ts): a watch the server drops resumes, where a bare one
+    // swallowed the error and left every later pod to wait out its 60 s.
+    const onPod = (p: KObject): void => {
+      if (isReady(p) && !readyAt.has(p.metadata.name!)) readyAt.set(p.metadata.name!, performance.now());
+    };
+    podWatch = await follow(client, PODS, { onAdd: onPod, onUpdate: (_old, p) => onPod(p) }, { what: `the ${runtime} bench's pod watch` });
     const out: number[] = [];
     for (let i = 0; i < pods; i++) {
       const name = `start-${i}`;
@@ -135,9 +137,9 @@ async function startLatencies(
       await waitFor(`pod ${name} Ready`, () => readyAt.has(name), { timeoutMs: 60_000, intervalMs: 5 });
       out.push(readyAt.get(name)! - t);
     }
-    return { latencies: out, overheadKiB: perContainerOverhead(join(dataDir, 'node', 'runtime')) };
+    return { latencies: out, overheadKiB: perContainerOverhead(join(dataDir, 'node', 'runtime')), note: podWatch.note() };
   } finally {
-    watch?.stop();
+    await podWatch?.stop();
     client.close();
     await stopCp();
     await tmp.remove();
@@ -165,6 +167,7 @@ export async function benchOciStart(pods = 30): Promise<string[]> {
       `memory each running container's supervision costs (Pss of its shim's process tree, the container's own process left out):`,
       `  process runtime ${kib(procRun.overheadKiB)}, OCI runtime ${kib(ociRun.overheadKiB)}` +
         (procRun.overheadKiB && ociRun.overheadKiB ? `, ratio ${(ociRun.overheadKiB / procRun.overheadKiB).toFixed(2)}x` : ''),
+      ...[procRun.note, ociRun.note].filter(Boolean).map((n) => `NOTE: ${n}`),
     ];
   } finally {
     await img.remove();

@@ -15,13 +15,14 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import type { KObject } from '../src/api/object.js';
-import { RestClient, type WatchStream } from '../src/client/rest.js';
+import { RestClient } from '../src/client/rest.js';
 import { startControlPlane } from '../src/cluster/controlplane.js';
 import { runtimeOperationTimes } from '../src/node/kubelet/instrumented.js';
 import { probeRuns } from '../src/node/kubelet/metrics.js';
 import { waitFor } from '../src/testing/wait.js';
+import { type Follower, follow } from './follow.js';
 import { pm2ScaleMs } from './pm2.js';
-import { benchTempDir, cleanup, fmtMs, fmtS, percentile } from './util.js';
+import { benchMain, benchTempDir, cleanup, fmtMs, fmtS, percentile } from './util.js';
 
 export interface BenchRealNodeOptions {
   pods?: number;
@@ -91,9 +92,9 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
   // stop() stops the pods and removes the bridge; it must run before the temp dir goes.
   const stopCp = cleanup.add('real-node control plane', () => cp.stop());
   const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM, userAgent: 'k8ts-bench' });
-  let watch: WatchStream | undefined;
-  const stopClient = cleanup.add('real-node bench client', () => {
-    watch?.stop();
+  let pods: Follower | undefined;
+  const stopClient = cleanup.add('real-node bench client', async () => {
+    await pods?.stop();
     client.close();
   });
   try {
@@ -119,28 +120,24 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     const boundAt = new Map<string, number>();
     const runningAt = new Map<string, number>();
     const names = new Set<string>();
-    const rv = (await client.list(PODS, { limit: 1 })).metadata?.resourceVersion;
-    watch = await client.watch(PODS, { resourceVersion: rv });
-    let watchError: unknown;
-    void (async () => {
-      for await (const ev of watch!) {
-        const p = ev.object;
-        if (ev.type === 'DELETED') {
-          names.delete(p.metadata.name!);
-          continue;
-        }
-        const name = p.metadata.name!;
-        names.add(name);
-        const now = performance.now();
-        if (!seenAt.has(name)) seenAt.set(name, now);
-        if ((p.spec as { nodeName?: string } | undefined)?.nodeName && !boundAt.has(name)) boundAt.set(name, now);
-        const cs = (p.status as { containerStatuses?: { state?: { running?: unknown } }[] } | undefined)?.containerStatuses;
-        if (cs?.some((c) => c.state?.running) && !runningAt.has(name)) runningAt.set(name, now);
-        if (isReady(p) && !readyAt.has(name)) readyAt.set(name, now);
-      }
-    })().catch((e) => {
-      watchError = e;
-    });
+    const onPod = (p: KObject): void => {
+      const name = p.metadata.name!;
+      names.add(name);
+      const now = performance.now();
+      if (!seenAt.has(name)) seenAt.set(name, now);
+      if ((p.spec as { nodeName?: string } | undefined)?.nodeName && !boundAt.has(name)) boundAt.set(name, now);
+      const cs = (p.status as { containerStatuses?: { state?: { running?: unknown } }[] } | undefined)?.containerStatuses;
+      if (cs?.some((c) => c.state?.running) && !runningAt.has(name)) runningAt.set(name, now);
+      if (isReady(p) && !readyAt.has(name)) readyAt.set(name, now);
+    };
+    // An informer (bench/follow.ts): a watch the server drops resumes from the last
+    // resourceVersion, and the lines say so (a start seen late across a drop reads slower).
+    pods = await follow(
+      client,
+      PODS,
+      { onAdd: onPod, onUpdate: (_old, p) => onPod(p), onDelete: (p) => names.delete(p.metadata.name!) },
+      { what: "the bench's pod watch" },
+    );
 
     const podBody = (name: string, app: string) => ({
       apiVersion: 'v1',
@@ -149,14 +146,10 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
       spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'pause', image: PAUSE }] },
     });
     const waitReady = (which: string[], timeoutMs: number, what: string) =>
-      waitFor(
-        `${what} (${which.filter((n) => readyAt.has(n)).length} of ${which.length} are)`,
-        () => {
-          if (watchError) throw watchError;
-          return which.every((n) => readyAt.has(n));
-        },
-        { timeoutMs: timeoutMs, intervalMs: 10 },
-      );
+      waitFor(`${what} (${which.filter((n) => readyAt.has(n)).length} of ${which.length} are)`, () => which.every((n) => readyAt.has(n)), {
+        timeoutMs: timeoutMs,
+        intervalMs: 10,
+      });
     const deleteAll = async (app: string, which: string[]) => {
       await client.deleteCollection(PODS, { labelSelector: `app=${app}`, gracePeriodSeconds: 0 });
       await waitFor(`the ${app} pods to be gone`, () => which.every((n) => !names.has(n)), { timeoutMs: 120_000, intervalMs: 50 });
@@ -418,6 +411,7 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     lines.push(
       `process CPU per probe run, ${probePods} bootcamp pods with a readiness and a liveness probe each (every 1 s), less the same pods without probes (${fmtMs(windows.none.cpuMs)} CPU in ${fmtS(windows.none.ms)}): ${perProbe('exec')}; ${perProbe('http')}`,
     );
+    if (pods.note()) lines.push(`NOTE: ${pods.note()}`);
     return lines;
   } catch (e) {
     // The node's own account of what went wrong, before its log goes with the temp dir.
@@ -441,10 +435,5 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    for (const line of await benchRealNode({ pods: Number(process.argv[2] ?? 100), replicas: Number(process.argv[3] ?? 50) }))
-      console.log(line);
-  } finally {
-    await cleanup.runAll();
-  }
+  await benchMain(() => benchRealNode({ pods: Number(process.argv[2] ?? 100), replicas: Number(process.argv[3] ?? 50) }));
 }

@@ -27,7 +27,7 @@ import { benchRealNode } from './realnode.js';
 import { benchDaemonSet, benchStatefulSet } from './statefulset.js';
 import { benchStores } from './store.js';
 import { benchUp } from './up.js';
-import { cleanup, fmtS, section } from './util.js';
+import { cleanUpOnSignals, cleanup, fmtS, section } from './util.js';
 import { benchWorkloads } from './workloads.js';
 
 const full = process.env.K8TS_BENCH_SCALE === 'full';
@@ -142,15 +142,7 @@ const sections: Section[] = [
   },
 ];
 
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\nbench: ${sig}: cleaning up`);
-    void cleanup.runAll().finally(() => process.exit(130));
-  });
-}
+cleanUpOnSignals();
 
 const started = performance.now();
 console.log(

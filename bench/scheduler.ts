@@ -12,6 +12,7 @@ import { makeNode, podForCreate } from '../src/scheduler/fixtures.js';
 import { ALGORITHM_DURATION } from '../src/scheduler/metrics.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
+import { benchMain } from './util.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
 const REPLICASETS = { group: 'apps', version: 'v1', resource: 'replicasets', namespace: 'default' };
@@ -122,5 +123,5 @@ export async function benchScheduler(opts: { nodes: number; pods: number }): Pro
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const nodes = Number(process.argv[2] ?? 1000);
   const pods = Number(process.argv[3] ?? 10_000);
-  for (const line of await benchScheduler({ nodes, pods })) console.log(line);
+  await benchMain(() => benchScheduler({ nodes, pods }));
 }

@@ -2,7 +2,7 @@
 // --foreground --no-node` as a child process, as the workloads bench runs it, with simulated
 // nodes whose kubelets report a bound pod Running and Ready 500 ms after they see it (kwok-like).
 // This process creates the StatefulSet (OrderedReady: pod i+1 is created only once pod i is
-// Running and Ready) and follows its pods through one watch: the time from create to the 50th
+// Running and Ready) and follows its pods through one informer: the time from create to the 50th
 // pod Ready, that the pods became Ready in ordinal order, and the step between one pod's
 // readiness and the next one's (the controller's sync, the scheduler's bind and the simulated
 // start, the 500 ms of it being the node's). Then the same with a local-path claim template (the
@@ -12,10 +12,11 @@
 
 import { pathToFileURL } from 'node:url';
 import { isPodReady } from '../src/api/conditions.js';
+import type { KObject } from '../src/api/object.js';
 import { DAEMONSETS, PODS, STATEFULSETS } from '../src/api/types.js';
-import type { WatchStream } from '../src/client/rest.js';
 import { waitFor } from '../src/testing/wait.js';
-import { benchTempDir, cleanup, fmtInt, fmtS, mib, percentile } from './util.js';
+import { type Follower, follow } from './follow.js';
+import { benchMain, benchTempDir, fmtInt, fmtS, mib, percentile } from './util.js';
 import { defaultServiceAccount, simulatedNodesReady, startCluster, timePeerDeployment } from './workloads.js';
 
 const NS = 'default';
@@ -71,38 +72,33 @@ export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<s
   const tmp = benchTempDir('statefulset');
   const cluster = await startCluster(tmp.dir, store);
   const { client } = cluster;
-  let watch: WatchStream | undefined;
-  const stopWatch = cleanup.add('statefulset watch', () => watch?.stop());
+  let pods: Follower | undefined;
   try {
     await defaultServiceAccount(client);
     await simulatedNodesReady(client, opts.nodes);
 
-    // One watch on the namespace's pods records when each pod first turned Ready.
-    const rv = (await client.list({ ...PODS, namespace: NS }, { limit: 1 })).metadata?.resourceVersion;
-    watch = await client.watch({ ...PODS, namespace: NS }, { resourceVersion: rv });
+    // One informer on the namespace's pods records when each pod first turned Ready (a dropped
+    // watch resumes: bench/follow.ts).
     const readyAt = new Map<string, number>();
-    let watchErr: unknown;
-    void (async () => {
-      for await (const ev of watch!) {
-        const name = ev.object.metadata?.name;
-        if (name && !readyAt.has(name) && isPodReady(ev.object)) readyAt.set(name, performance.now());
-      }
-    })().catch((e) => {
-      watchErr = e;
-    });
+    const onPod = (p: KObject): void => {
+      const name = p.metadata?.name;
+      if (name && !readyAt.has(name) && isPodReady(p)) readyAt.set(name, performance.now());
+    };
+    pods = await follow(
+      client,
+      { ...PODS, namespace: NS },
+      { onAdd: onPod, onUpdate: (_old, p) => onPod(p) },
+      { what: "the bench's pod watch" },
+    );
 
     const run = async (name: string, policy: 'OrderedReady' | 'Parallel', claims: boolean) => {
       const t0 = performance.now();
       await client.create({ ...STATEFULSETS, namespace: NS }, statefulSet(name, opts.replicas, policy, claims));
       const names = Array.from({ length: opts.replicas }, (_, i) => `${name}-${i}`);
-      await waitFor(
-        `${name}: ${opts.replicas} pods Ready`,
-        () => {
-          if (watchErr) throw watchErr;
-          return names.every((n) => readyAt.has(n));
-        },
-        { timeoutMs: budgetMs, intervalMs: 50 },
-      );
+      await waitFor(`${name}: ${opts.replicas} pods Ready`, () => names.every((n) => readyAt.has(n)), {
+        timeoutMs: budgetMs,
+        intervalMs: 50,
+      });
       const times = names.map((n) => readyAt.get(n)! - t0);
       const inOrder = times.every((t, i) => i === 0 || t >= times[i - 1]);
       const steps = times.slice(1).map((t, i) => t - times[i]);
@@ -124,11 +120,12 @@ export async function benchStatefulSet(opts: BenchStatefulSetOptions): Promise<s
     lines.push(
       `peer, same run: a Parallel StatefulSet of ${opts.replicas} to all Ready: ${fmtS(parallel.totalMs)} (ratio OrderedReady/Parallel ${(ordered.totalMs / parallel.totalMs).toFixed(1)}x)`,
     );
+    if (pods.note()) lines.push(`NOTE: ${pods.note()}`);
     const m = await cluster.memory();
     lines.push(`control plane after: RSS ${mib(m.rss)} (peak ${mib(m.hwm)}), V8 heap used ${mib(m.heapUsed)} after a full GC`);
     return lines;
   } finally {
-    await stopWatch();
+    await pods?.stop();
     await cluster.stop();
     await tmp.remove();
   }
@@ -217,10 +214,5 @@ export async function benchDaemonSet(opts: { nodes: number; store?: 'memory' | '
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    for (const line of await benchStatefulSet({ replicas: Number(process.argv[2] ?? 50), nodes: Number(process.argv[3] ?? 10) }))
-      console.log(line);
-  } finally {
-    await cleanup.runAll();
-  }
+  await benchMain(() => benchStatefulSet({ replicas: Number(process.argv[2] ?? 50), nodes: Number(process.argv[3] ?? 10) }));
 }

@@ -2,8 +2,6 @@
 // watch cache, and the machine's raw SQLite write rate as the yardstick for ours; the same
 // on a real one-member etcd (when installed) next to that etcd's raw put rate (etcd3 client).
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Etcd3 } from 'etcd3';
@@ -14,6 +12,7 @@ import { SqliteStore } from '../src/store/sqlite.js';
 import { openDatabase, sqliteDriver } from '../src/store/sqlite-driver.js';
 import type { Store } from '../src/store/types.js';
 import { etcdMissing, startTestEtcd } from '../src/testing/etcd.js';
+import { benchMain, benchTempDir, cleanup } from './util.js';
 
 const OBJECTS = 10_000;
 const GETS = 50_000;
@@ -196,6 +195,8 @@ export async function benchEtcd(): Promise<string[]> {
   const missing = etcdMissing();
   if (missing) return [`etcd: skipped (${missing})`];
   const etcd = await startTestEtcd();
+  // Registered so that a signal mid-run stops etcd and removes its data dir too.
+  const stopEtcd = cleanup.add('etcd', () => etcd.stop());
   try {
     const store = await EtcdStore.connect({ endpoints: [etcd.endpoint] });
     const lines: string[] = [];
@@ -207,12 +208,13 @@ export async function benchEtcd(): Promise<string[]> {
     lines.push(await rawEtcdPuts(etcd.endpoint));
     return lines;
   } finally {
-    await etcd.stop();
+    await stopEtcd();
   }
 }
 
 export async function benchStores(): Promise<string[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-store-'));
+  const tmp = benchTempDir('store');
+  const dir = tmp.dir;
   try {
     const lines: string[] = [];
     const memory = new MemoryStore();
@@ -231,10 +233,10 @@ export async function benchStores(): Promise<string[]> {
     lines.push(...(await benchEtcd()));
     return lines;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await tmp.remove();
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  for (const line of await benchStores()) console.log(line);
+  await benchMain(() => benchStores());
 }

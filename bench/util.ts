@@ -94,6 +94,53 @@ export class Cleanup {
 
 export const cleanup = new Cleanup();
 
+let signalsHandled = false;
+
+/**
+ * SIGINT (Ctrl-C) and SIGTERM (timeout(1), a CI's cancel) end a bench the way a failure does:
+ * every registered cleanup step runs (children stopped, temp dirs removed), then the process
+ * exits 128 + the signal's number. By default Node would exit at once and leave the children
+ * and their temp dirs. A second signal while cleaning up exits at once.
+ */
+export function cleanUpOnSignals(): void {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  let cleaning = false;
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.on(sig, () => {
+      if (cleaning) {
+        console.error(`bench: ${sig} again: exiting without finishing the cleanup`);
+        process.exit(code);
+      }
+      cleaning = true;
+      console.error(`\nbench: ${sig}: cleaning up`);
+      void cleanup.runAll().finally(() => process.exit(code));
+    });
+  }
+}
+
+/**
+ * The main of a bench run on its own (`node dist/bench/x.js`): prints its lines; on failure the
+ * error and exit code 1; on a signal as cleanUpOnSignals. Either way everything registered for
+ * cleanup is undone, and the process exits then rather than waiting on whatever handle is left.
+ */
+export async function benchMain(run: () => Promise<string[]>): Promise<never> {
+  cleanUpOnSignals();
+  let code = 0;
+  try {
+    for (const line of await run()) console.log(line);
+  } catch (e) {
+    console.error(`bench FAILED: ${(e as Error)?.stack ?? String(e)}`);
+    code = 1;
+  } finally {
+    await cleanup.runAll();
+  }
+  process.exit(code);
+}
+
 /** A temp dir removed at cleanup (after unmounting anything left mounted under it). */
 export function benchTempDir(label: string): { dir: string; remove: () => Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), `k8ts-bench-${label}-`));

@@ -2,7 +2,7 @@
 // --no-node` runs as a child process (API server, controller manager with the scheduler, and
 // the simulated nodes it follows, all in that one process as `k8ts up` runs them). This process
 // is only a client: it asks for the nodes (as `k8ts nodes simulate N` does), creates the
-// Deployment(s), follows the pods through one watch, and reads the child's memory from /proc
+// Deployment(s), follows the pods through one informer (bench/follow.ts), and reads the child's memory from /proc
 // (RSS) and its V8 inspector (heap used, after a full GC), so the figures are the control
 // plane's alone.
 
@@ -14,11 +14,12 @@ import WebSocket from 'ws';
 import { isNodeReady } from '../src/api/conditions.js';
 import type { KObject } from '../src/api/object.js';
 import { NODES, SERVICEACCOUNTS } from '../src/api/types.js';
-import { RestClient, type WatchStream } from '../src/client/rest.js';
+import { RestClient } from '../src/client/rest.js';
 import { type ClusterInfo, clusterFiles } from '../src/cluster/paths.js';
 import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { type WaitOptions, waitFor } from '../src/testing/wait.js';
-import { benchTempDir, cleanup, fmtInt, fmtS, gib, mib, processesCpuMs, procMemory, rate, stopChild } from './util.js';
+import { type Follower, follow } from './follow.js';
+import { benchMain, benchTempDir, cleanup, fmtInt, fmtS, gib, mib, processesCpuMs, procMemory, rate, stopChild } from './util.js';
 
 export interface BenchWorkloadsOptions {
   nodes: number;
@@ -61,33 +62,63 @@ interface Memory {
 
 type InspectorCall = (method: string, params?: object) => Promise<Record<string, unknown>>;
 
-/** A session on the child's V8 inspector: calls in order, each answered before the next. */
+/**
+ * Longest an inspector call may take: a full GC or a heap profile of a few GiB takes seconds;
+ * past this the child is taken as gone or stuck, and the bench goes on to clean up.
+ */
+const INSPECTOR_CALL_MS = 180_000;
+
+/**
+ * A session on the child's V8 inspector: calls in order, each answered before the next. A call
+ * fails (never waits for good) when the session closes, e.g. the child exited, or after
+ * INSPECTOR_CALL_MS.
+ */
 async function openInspector(wsUrl: string): Promise<{ call: InspectorCall; close(): void }> {
-  const ws = new WebSocket(wsUrl, { maxPayload: 2 ** 31 });
+  const ws = new WebSocket(wsUrl, { maxPayload: 2 ** 31, handshakeTimeout: 30_000 });
   try {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
   } catch (e) {
-    ws.close();
+    ws.terminate();
     throw e;
   }
+  let closed: Error | undefined;
+  const pending = new Set<(e: Error) => void>();
+  const onGone = (why: string) => () => {
+    closed ??= new Error(`the child's inspector session ${why}`);
+    for (const fail of [...pending]) fail(closed);
+  };
+  ws.on('close', onGone('closed'));
+  ws.on('error', (e) => onGone(`failed: ${e.message}`)());
   let id = 0;
   const call: InspectorCall = (method, params) =>
     new Promise((resolve, reject) => {
+      if (closed) return reject(new Error(`${method}: ${closed.message}`));
       const my = ++id;
+      const done = (): void => {
+        clearTimeout(timer);
+        pending.delete(fail);
+        ws.off('message', onMessage);
+      };
+      const fail = (e: Error): void => {
+        done();
+        reject(new Error(`${method}: ${e.message}`));
+      };
+      const timer = setTimeout(() => fail(new Error(`no answer in ${INSPECTOR_CALL_MS / 1000} s`)), INSPECTOR_CALL_MS);
       const onMessage = (data: WebSocket.RawData) => {
         const m = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
         if (m.id !== my) return;
-        ws.off('message', onMessage);
+        done();
         if (m.error) reject(new Error(`${method}: ${m.error.message}`));
         else resolve(m.result ?? {});
       };
+      pending.add(fail);
       ws.on('message', onMessage);
-      ws.send(JSON.stringify({ id: my, method, params }));
+      ws.send(JSON.stringify({ id: my, method, params }), (e) => e && fail(e));
     });
-  return { call, close: () => ws.close() };
+  return { call, close: () => ws.terminate() };
 }
 
 /** One short session on the child's V8 inspector. */
@@ -170,6 +201,8 @@ export interface Cluster {
   heapSampling(): Promise<() => Promise<void>>;
   stop(): Promise<void>;
   logFile: string;
+  /** Why the child is gone (exit code or signal, and its last stderr), once it has exited. */
+  exited(): string | undefined;
 }
 
 /** Waits for the default ServiceAccount of the bench namespace (pods are refused before it exists). */
@@ -261,8 +294,10 @@ export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'):
     inspectorUrl ??= /Debugger listening on (ws:\/\/\S+)/.exec(s)?.[1];
   });
   let exited = false;
-  child.once('exit', () => {
+  let exitedHow = '';
+  child.once('exit', (code, signal) => {
     exited = true;
+    exitedHow = signal ? `killed by ${signal}` : `exit code ${code}`;
   });
 
   const files = clusterFiles(dataDir);
@@ -291,7 +326,8 @@ export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'):
   };
   const profile = <T>(fn: () => Promise<T>) => profiled(inspectorUrl, process.env.K8TS_BENCH_CPU_PROFILE, fn);
   const sampling = () => heapSampling(inspectorUrl, process.env.K8TS_BENCH_HEAP_PROFILE);
-  return { child, client, memory, profiled: profile, heapSampling: sampling, stop, logFile };
+  const exitedWhy = () => (exited ? `the control plane exited (${exitedHow}); its last stderr:\n${stderrTail}` : undefined);
+  return { child, client, memory, profiled: profile, heapSampling: sampling, stop, logFile, exited: exitedWhy };
 }
 
 function isReady(p: KObject): boolean {
@@ -374,18 +410,24 @@ async function runDirectPods(
     );
     const createdIn = performance.now() - t;
     let stopped: string | undefined;
+    let gone: string | undefined;
     await waitFor(
       `${total} direct pods Ready`,
       () => {
-        if (tr.error) throw tr.error;
+        // A throw here would only count as "not yet" (waitFor retries until its deadline):
+        // what ends the run is returned, and thrown after.
+        gone = cluster.exited();
+        if (gone) return true;
         if (performance.now() - tr.progressAt > stallMs) {
-          stopped = `no progress for ${fmtS(stallMs)} (child log: ${cluster.logFile})`;
+          stopped = stallMessage(tr, stallMs);
           return true;
         }
         return tr.ready.size - ready0 >= next - failed;
       },
       { timeoutMs: budgetMs + 60_000, intervalMs: 250 },
     );
+    if (gone) throw new Error(gone);
+    if (stopped) console.error(`stopped (${stopped}); last lines of the control plane's log:\n${logTail(cluster.logFile, 30)}`);
     const ready = tr.ready.size - ready0;
     return {
       lines: [
@@ -439,7 +481,38 @@ interface PodTracker {
   lastCreateAt: number;
   lastReadyAt: number;
   progressAt: number;
-  error?: unknown;
+  /** What follows the pods (its drops go into the stop message). */
+  follower?: Follower;
+}
+
+function logTail(file: string, n: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+  } catch (e) {
+    return `(not readable: ${(e as Error).message})`;
+  }
+}
+
+/** Why a run was stopped for want of progress, with the pod watch's drops if it had any. */
+function stallMessage(tr: PodTracker, stallMs: number): string {
+  const note = tr.follower?.note();
+  return `no progress for ${fmtS(stallMs)}${note ? ` (${note})` : ''}`;
+}
+
+/**
+ * A pod as the tracker reads it: name, node, phase and conditions. The informer keeps every pod,
+ * and a whole pod (~5 KB decoded, with managedFields) times 150,000 would weigh more in this
+ * process than what it measures.
+ */
+function slimPod(p: KObject): KObject {
+  const status = p.status as { phase?: string; conditions?: unknown } | undefined;
+  return {
+    apiVersion: p.apiVersion,
+    kind: p.kind,
+    metadata: { name: p.metadata.name, namespace: p.metadata.namespace, resourceVersion: p.metadata.resourceVersion },
+    spec: { nodeName: (p.spec as { nodeName?: string } | undefined)?.nodeName },
+    status: { phase: status?.phase, conditions: status?.conditions },
+  };
 }
 
 /**
@@ -466,6 +539,8 @@ async function runDeployments(
   tr.progressAt = t;
   for (let i = 0; i < names.length; i++) await client.create(DEPLOYMENTS, deployment(names[i], Math.min(per, total - i * per)));
   const readyAt = new Map<string, number>();
+  /** Each Deployment's status.readyReplicas as last read: the server's count beside the bench's. */
+  const serverReady = new Map<string, number>();
   const progress = process.env.K8TS_BENCH_PROGRESS
     ? setInterval(
         () =>
@@ -476,13 +551,17 @@ async function runDeployments(
       )
     : undefined;
   let stopped: string | undefined;
+  let gone: string | undefined;
   try {
     await waitFor(
       'the Deployments to be Ready',
       async () => {
-        if (tr.error) throw tr.error;
+        // A throw here would only count as "not yet" (waitFor retries until its deadline):
+        // what ends the run is returned, and thrown after.
+        gone = cluster.exited();
+        if (gone) return true;
         if (performance.now() - tr.progressAt > stallMs) {
-          stopped = `no progress for ${fmtS(stallMs)} (child log: ${cluster.logFile})`;
+          stopped = stallMessage(tr, stallMs);
           return true;
         }
         if (performance.now() - t > budgetMs) {
@@ -494,15 +573,28 @@ async function runDeployments(
           const d = await client.get({ ...DEPLOYMENTS, name: n });
           const st = d.status as { readyReplicas?: number; updatedReplicas?: number } | undefined;
           const want = (d.spec as { replicas: number }).replicas;
+          serverReady.set(n, st?.readyReplicas ?? 0);
           if ((st?.readyReplicas ?? 0) >= want && (st?.updatedReplicas ?? 0) >= want) readyAt.set(n, performance.now() - t);
         }
-        return readyAt.size === names.length;
+        // Done once the bench's own view has every pod Ready too: the figures below are read
+        // from it (a watch resumed after a drop may still be catching up; the stall limit
+        // above bounds that wait).
+        return readyAt.size === names.length && tr.ready.size - ready0 >= total;
       },
       { timeoutMs: budgetMs + 60_000, intervalMs: 250 },
     );
   } finally {
     clearInterval(progress);
   }
+  if (gone) throw new Error(gone);
+  // Stopped while the cluster had made more pods Ready than the bench saw: the figures would
+  // be its watch's lag, not the cluster's pace.
+  const readyByServer = [...serverReady.values()].reduce((a, b) => a + b, 0);
+  if (stopped && readyByServer > tr.ready.size - ready0)
+    throw new Error(
+      `the bench's view of the pods fell behind the cluster: the Deployments report ${fmtInt(readyByServer)} Ready, the bench saw ${fmtInt(tr.ready.size - ready0)}; ${stopped}`,
+    );
+  if (stopped) console.error(`stopped (${stopped}); last lines of the control plane's log:\n${logTail(cluster.logFile, 30)}`);
   // The control plane's CPU (user + system, all its threads) over the run: a figure the other
   // work on a shared machine moves far less than the rates, so changes show in it first.
   const cpuMs = processesCpuMs([cluster.child.pid!]) - cpu0;
@@ -545,8 +637,7 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
   const tmp = benchTempDir('workloads');
   const cluster = await startCluster(tmp.dir, store);
   const { client } = cluster;
-  let watch: WatchStream | undefined;
-  const stopWatch = cleanup.add('pod watch', () => watch?.stop());
+  let pods: Follower | undefined;
   let stopHeapSampling: (() => Promise<void>) | undefined;
   try {
     await defaultServiceAccount(client);
@@ -563,9 +654,9 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
     const m1 = await cluster.memory();
     lines.push(memLine(`control plane, ${fmtInt(opts.nodes)} nodes`, m1));
 
-    // One watch follows every pod: created, bound (spec.nodeName set), Ready.
-    const rv = (await client.list(PODS, { limit: 1 })).metadata?.resourceVersion;
-    watch = await client.watch(PODS, { resourceVersion: rv });
+    // One informer follows every pod: created, bound (spec.nodeName set), Ready. A watch the
+    // API server closes (as it closes any that falls behind) resumes from the last
+    // resourceVersion, so the figures stay whole; the lines say when that happened.
     const tr: PodTracker = {
       created: 0,
       bound: new Set(),
@@ -577,34 +668,40 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
       lastReadyAt: 0,
       progressAt: performance.now(),
     };
-    void (async () => {
-      for await (const ev of watch!) {
-        const p = ev.object;
-        const name = p.metadata?.name;
-        if (!name) continue;
-        const now = performance.now();
-        if (ev.type === 'ADDED') {
-          tr.created++;
-          tr.lastCreateAt = now;
-          tr.progressAt = now;
-        }
-        if ((p.spec as { nodeName?: string } | undefined)?.nodeName && !tr.bound.has(name)) {
-          tr.bound.add(name);
-          tr.firstBindAt ||= now;
-          tr.lastBindAt = now;
-          tr.progressAt = now;
-        }
-        if (ev.type === 'DELETED') tr.running.delete(name);
-        else if ((p.status as { phase?: string } | undefined)?.phase === 'Running') tr.running.add(name);
-        if (isReady(p) && !tr.ready.has(name)) {
-          tr.ready.add(name);
-          tr.lastReadyAt = now;
-          tr.progressAt = now;
-        }
+    const onPod = (p: KObject, added: boolean): void => {
+      const name = p.metadata?.name;
+      if (!name) return;
+      const now = performance.now();
+      if (added) {
+        tr.created++;
+        tr.lastCreateAt = now;
+        tr.progressAt = now;
       }
-    })().catch((e) => {
-      tr.error = e;
-    });
+      if ((p.spec as { nodeName?: string } | undefined)?.nodeName && !tr.bound.has(name)) {
+        tr.bound.add(name);
+        tr.firstBindAt ||= now;
+        tr.lastBindAt = now;
+        tr.progressAt = now;
+      }
+      if ((p.status as { phase?: string } | undefined)?.phase === 'Running') tr.running.add(name);
+      if (isReady(p) && !tr.ready.has(name)) {
+        tr.ready.add(name);
+        tr.lastReadyAt = now;
+        tr.progressAt = now;
+      }
+    };
+    pods = await follow(
+      client,
+      PODS,
+      {
+        // Pods there before the bench's own (none on a new cluster) are not counted as created.
+        onAdd: (p, initial) => onPod(p, !initial),
+        onUpdate: (_old, p) => onPod(p, false),
+        onDelete: (p) => tr.running.delete(p.metadata.name!),
+      },
+      { what: "the bench's pod watch", transform: slimPod },
+    );
+    tr.follower = pods;
 
     // A small Deployment first: a time to all Ready that completes on any machine.
     if (opts.warmupReplicas) {
@@ -628,6 +725,7 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
     );
     lines.push(...r.lines);
     lines.push(`  ${writesLine(writes0, await apiWrites(client), tr.bound.size - bound0)}`);
+    if (pods.note()) lines.push(`  NOTE: ${pods.note()}`);
     // Pods that exist now (all of them, if the Deployments completed).
     const podsNow = tr.created;
     const made =
@@ -668,9 +766,14 @@ export async function benchWorkloads(opts: BenchWorkloadsOptions): Promise<strin
         );
     }
     return lines;
+  } catch (e) {
+    // The control plane's own account (e.g. "closing a watch of pods: ... bytes unread"),
+    // before its log goes with the temp dir.
+    console.error(`last lines of the control plane's log:\n${logTail(cluster.logFile, 30)}`);
+    throw e;
   } finally {
     await stopHeapSampling?.();
-    await stopWatch();
+    await pods?.stop();
     await cluster.stop();
     await tmp.remove();
   }
@@ -681,9 +784,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const pods = Number(process.argv[3] ?? 30_000);
   const store = (process.argv[4] ?? 'sqlite') as 'memory' | 'sqlite';
   const placement = process.env.K8TS_BENCH_PODS === 'direct' ? 'direct' : 'deployment';
-  try {
-    for (const line of await benchWorkloads({ nodes, pods, store, placement })) console.log(line);
-  } finally {
-    await cleanup.runAll();
-  }
+  await benchMain(() => benchWorkloads({ nodes, pods, store, placement }));
 }

@@ -1,0 +1,82 @@
+// A bench run on its own (benchMain) and `npm run bench` (cleanUpOnSignals) must leave nothing
+// behind: on SIGTERM (timeout(1), a CI's cancel) and on failure, every child it started is
+// stopped and every temp dir it made is removed, and the exit code says it did not finish.
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { waitFor } from '../src/testing/wait.js';
+
+const util = new URL('./util.js', import.meta.url).href;
+
+/**
+ * A bench in a process of its own: a temp dir and a child process (a node that would run for
+ * ten minutes) registered for cleanup, then `then` (wait for ever, or fail).
+ */
+function startBench(then: 'wait' | 'fail'): {
+  proc: ChildProcess;
+  started: Promise<{ dir: string; child: number }>;
+  exit: Promise<number | null>;
+} {
+  const code = `
+    import { spawn } from 'node:child_process';
+    import { benchMain, benchTempDir, cleanup, stopChild } from ${JSON.stringify(util)};
+    await benchMain(async () => {
+      const tmp = benchTempDir('signal-test');
+      const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' });
+      cleanup.add('child', () => stopChild(child, 5000));
+      console.log(JSON.stringify({ dir: tmp.dir, child: child.pid }));
+      if (${JSON.stringify(then)} === 'fail') throw new Error('the bench failed on purpose');
+      await new Promise(() => setInterval(() => {}, 1000));
+      return [];
+    });
+  `;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const started = new Promise<{ dir: string; child: number }>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line) as { dir: string; child: number });
+    });
+    proc.once('exit', () => reject(new Error(`the bench exited before it started: ${out}`)));
+  });
+  const exit = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+  return { proc, started, exit };
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('SIGTERM to a bench stops its child, removes its temp dir and exits 143', async (t) => {
+  const b = startBench('wait');
+  t.after(() => b.proc.kill('SIGKILL'));
+  const { dir, child } = await b.started;
+  t.after(() => {
+    if (alive(child)) process.kill(child, 'SIGKILL');
+  });
+  assert.ok(existsSync(dir) && alive(child));
+  b.proc.kill('SIGTERM');
+  assert.equal(await b.exit, 143);
+  assert.equal(existsSync(dir), false, 'the temp dir is removed');
+  await waitFor('the child to be gone', () => !alive(child), 5_000);
+});
+
+test('a bench that fails cleans up and exits 1', async (t) => {
+  const b = startBench('fail');
+  t.after(() => b.proc.kill('SIGKILL'));
+  const { dir, child } = await b.started;
+  t.after(() => {
+    if (alive(child)) process.kill(child, 'SIGKILL');
+  });
+  assert.equal(await b.exit, 1);
+  assert.equal(existsSync(dir), false, 'the temp dir is removed');
+  await waitFor('the child to be gone', () => !alive(child), 5_000);
+});
