@@ -7,7 +7,7 @@ import type { KObject } from '../api/object.js';
 import * as v1 from '../api/types.js';
 import { isApiError, RestClient } from '../client/rest.js';
 import { MemoryStore } from '../store/memory.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { createNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { podManifest } from '../testing/pods.js';
 import { adminUser } from './authn/user.js';
 import { ApiServer } from './server.js';
@@ -229,7 +229,7 @@ test('the scale subresource reports the selector as Kubernetes writes it (sorted
 
 test('namespaces/finalize writes are validated and change only spec.finalizers', async () => {
   const NS = { group: '', version: 'v1', resource: 'namespaces' };
-  const ns = await cp.client.create(NS, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fin-check' } });
+  const ns = await createNamespace(cp.client, 'fin-check');
   const FIN = { ...NS, name: 'fin-check', subresource: 'finalize' };
   try {
     await assert.rejects(

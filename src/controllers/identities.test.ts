@@ -9,6 +9,7 @@ import type { KObject } from '../api/object.js';
 import { isApiError, RestClient } from '../client/rest.js';
 import { makeNode } from '../scheduler/fixtures.js';
 import { startScheduler } from '../scheduler/server.js';
+import { createNamespace } from '../testing/controlplane.js';
 import { startTLSControlPlane } from '../testing/tlscontrolplane.js';
 import { waitFor } from '../testing/wait.js';
 import { workloadManifest } from '../testing/workloads.js';
@@ -35,7 +36,7 @@ test('controllers with service-account credentials: deployments, endpoints, quot
   stops.push(() => scheduler.stop());
   const a = cp.admin;
   await a.create({ group: '', version: 'v1', resource: 'nodes' }, makeNode('worker-1'));
-  await a.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } });
+  await createNamespace(a, 'app');
   await waitFor('the manager leads', () => manager.isLeader(), 20_000);
 
   // Each controller has its service account in kube-system.
@@ -165,10 +166,7 @@ test('controllers with service-account credentials: deployments, endpoints, quot
     20_000,
   );
   // A namespace is emptied and removed by the namespace controller.
-  await a.create(
-    { group: '', version: 'v1', resource: 'namespaces' },
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'scratch' } },
-  );
+  await createNamespace(a, 'scratch');
   await a.create(
     { group: '', version: 'v1', resource: 'configmaps', namespace: 'scratch' },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } },

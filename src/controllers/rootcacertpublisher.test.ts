@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
-import { startTestControlPlane } from '../testing/controlplane.js';
+import { createNamespace, startTestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { ROOT_CA_CONFIGMAP } from './rootcacertpublisher.js';
 
@@ -29,10 +29,7 @@ test('kube-root-ca.crt is published in every namespace and kept', async (t) => {
     );
 
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) await published(ns);
-  await c.create(
-    { group: '', version: 'v1', resource: 'namespaces' },
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } },
-  );
+  await createNamespace(c, 'fresh');
   const cm = await published('fresh');
   assert.match(cm.metadata.annotations?.['kubernetes.io/description'] ?? '', /verify the kube-apiserver/);
 

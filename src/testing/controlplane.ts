@@ -3,6 +3,8 @@
 // token over it (kubectl would not: whole-cluster tests use `k8ts up`, which serves TLS).
 
 import { randomBytes } from 'node:crypto';
+import type { KObject } from '../api/object.js';
+import { NAMESPACES } from '../api/types.js';
 import { adminUser } from '../apiserver/authn/user.js';
 import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
 import { SharedInformerFactory, type SharedInformerFactoryOptions } from '../client/informer.js';
@@ -95,11 +97,16 @@ export async function runControllers(
 
 const namespaceSeq = new Map<string, number>();
 
+/** Creates the namespace name through client; the created object. */
+export function createNamespace(client: RestClient, name: string): Promise<KObject> {
+  return client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
 /** A fresh namespace for one test, named prefix-N. */
 export async function newTestNamespace(cp: TestControlPlane, prefix: string): Promise<string> {
   const n = (namespaceSeq.get(prefix) ?? 0) + 1;
   namespaceSeq.set(prefix, n);
   const name = `${prefix}-${n}`;
-  await cp.client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  await createNamespace(cp.client, name);
   return name;
 }

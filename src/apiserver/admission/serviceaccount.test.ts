@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KObject } from '../../api/object.js';
 import { isApiError } from '../../client/rest.js';
-import { startTestControlPlane } from '../../testing/controlplane.js';
+import { createNamespace, startTestControlPlane } from '../../testing/controlplane.js';
 import { DEFAULT_API_TOKEN_MOUNT_PATH } from './serviceaccount.js';
 
 interface Mount {
@@ -32,7 +32,7 @@ test('ServiceAccount admission', async (t) => {
   t.after(() => cp.stop());
   const c = cp.client;
   const ns = 'sa-adm';
-  await c.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await createNamespace(c, ns);
   // A new namespace's first pod waits for its "default" service account rather than failing.
   const pods = { group: '', version: 'v1', resource: 'pods', namespace: ns };
   const create = (name: string, spec: object) =>

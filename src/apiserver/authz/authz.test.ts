@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isApiError, type RestClient } from '../../client/rest.js';
+import { createNamespace } from '../../testing/controlplane.js';
 import { startTLSControlPlane } from '../../testing/tlscontrolplane.js';
 import { waitFor } from '../../testing/wait.js';
 
@@ -35,11 +36,7 @@ async function canList(c: RestClient, namespace: string): Promise<boolean> {
 test('RBAC: a user gains and loses rights with a Role and RoleBinding, in that namespace only', async (t) => {
   const cp = await startTLSControlPlane();
   t.after(() => cp.stop());
-  for (const ns of ['team-a', 'team-b'])
-    await cp.admin.create(
-      { group: '', version: 'v1', resource: 'namespaces' },
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-    );
+  for (const ns of ['team-a', 'team-b']) await createNamespace(cp.admin, ns);
   const jane = cp.clientFor('jane', ['developers']);
 
   const r = await refusal(jane.list(secrets('team-a')));
@@ -97,10 +94,7 @@ test('RBAC: a user gains and loses rights with a Role and RoleBinding, in that n
 test('RBAC: escalation is refused; edit cannot grant cluster-admin; bind and escalate verbs', async (t) => {
   const cp = await startTLSControlPlane();
   t.after(() => cp.stop());
-  await cp.admin.create(
-    { group: '', version: 'v1', resource: 'namespaces' },
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } },
-  );
+  await createNamespace(cp.admin, 'dev');
   // Bootstrap policy exists.
   const admin = await cp.admin.get({ ...rbac('clusterroles'), name: 'cluster-admin' });
   assert.deepEqual(admin.rules, [

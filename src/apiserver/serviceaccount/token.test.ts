@@ -9,7 +9,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT
 import type { KObject } from '../../api/object.js';
 import { isApiError, RestClient } from '../../client/rest.js';
 import { newServiceAccountKeyPair } from '../../pki/serviceaccount.js';
-import { startTestControlPlane } from '../../testing/controlplane.js';
+import { createNamespace, startTestControlPlane } from '../../testing/controlplane.js';
 import {
   DEFAULT_ISSUER,
   EXPIRATION_EXTENSION_SECONDS,
@@ -212,7 +212,7 @@ test("TokenRequest API: defaults, validation, binding, and the 401 of a deleted 
   t.after(() => cp.stop());
   const c = cp.client;
   const ns = 'tokens';
-  await c.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await createNamespace(c, ns);
   for (const n of ['default', 'robot'])
     await c.create(
       { group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns },
