@@ -411,6 +411,8 @@ async function runDirectPods(
     const createdIn = performance.now() - t;
     let stopped: string | undefined;
     let gone: string | undefined;
+    /** Stopped for want of progress (not by the budget): the child's log then says why. */
+    let stalled = false;
     await waitFor(
       `${total} direct pods Ready`,
       () => {
@@ -420,6 +422,7 @@ async function runDirectPods(
         if (gone) return true;
         if (performance.now() - tr.progressAt > stallMs) {
           stopped = stallMessage(tr, stallMs);
+          stalled = true;
           return true;
         }
         return tr.ready.size - ready0 >= next - failed;
@@ -427,7 +430,7 @@ async function runDirectPods(
       { timeoutMs: budgetMs + 60_000, intervalMs: 250 },
     );
     if (gone) throw new Error(gone);
-    if (stopped) console.error(`stopped (${stopped}); last lines of the control plane's log:\n${logTail(cluster.logFile, 30)}`);
+    if (stalled) console.error(`stopped (${stopped}); last lines of the control plane's log:\n${logTail(cluster.logFile, 30)}`);
     const ready = tr.ready.size - ready0;
     return {
       lines: [
@@ -552,6 +555,8 @@ async function runDeployments(
     : undefined;
   let stopped: string | undefined;
   let gone: string | undefined;
+  /** Stopped for want of progress (not by the budget): the child's log then says why. */
+  let stalled = false;
   try {
     await waitFor(
       'the Deployments to be Ready',
@@ -562,6 +567,7 @@ async function runDeployments(
         if (gone) return true;
         if (performance.now() - tr.progressAt > stallMs) {
           stopped = stallMessage(tr, stallMs);
+          stalled = true;
           return true;
         }
         if (performance.now() - t > budgetMs) {
@@ -594,7 +600,7 @@ async function runDeployments(
     throw new Error(
       `the bench's view of the pods fell behind the cluster: the Deployments report ${fmtInt(readyByServer)} Ready, the bench saw ${fmtInt(tr.ready.size - ready0)}; ${stopped}`,
     );
-  if (stopped) console.error(`stopped (${stopped}); last lines of the control plane's log:\n${logTail(cluster.logFile, 30)}`);
+  if (stalled) console.error(`stopped (${stopped}); last lines of the control plane's log:\n${logTail(cluster.logFile, 30)}`);
   // The control plane's CPU (user + system, all its threads) over the run: a figure the other
   // work on a shared machine moves far less than the rates, so changes show in it first.
   const cpuMs = processesCpuMs([cluster.child.pid!]) - cpu0;
