@@ -191,7 +191,7 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     const partial = seq.length < nPods ? ` (ONLY ${seq.length} of ${nPods}: the ${fmtS(latencyBudgetMs)} budget ran out)` : '';
     lines.push(`pod start latency (create -> Ready seen by a watch), ${seq.length} pause pods (${PAUSE}) created one at a time${partial}:`);
     lines.push(
-      `  p50 ${fmtMs(percentile(latencies, 50))}, p90 ${fmtMs(percentile(latencies, 90))}, p99 ${fmtMs(p99)}, max ${fmtMs(Math.max(...latencies))}   [target p99 <= 500 ms: ${p99 <= 500 ? 'met' : 'NOT met'}]`,
+      `  p50 ${fmtMs(percentile(latencies, 50))}, p90 ${fmtMs(percentile(latencies, 90))}, p99 ${fmtMs(p99)}, max ${fmtMs(Math.max(...latencies))}   [target p99 <= 500 ms; x${(p99 / 500).toFixed(2)} of it: ${p99 <= 500 ? 'met' : 'NOT met'}]`,
     );
     // Whether a start grows with the pods already running (they are left running): the first and last tenth.
     const tenth = Math.max(1, Math.floor(latencies.length / 10));
@@ -286,7 +286,7 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
     const scalePhases = `  last pod created at ${lastOf(seenAt)}, bound ${lastOf(boundAt)}, running ${lastOf(runningAt)}, Ready ${lastOf(readyAt)}; bound -> running per pod p50 ${nodePart.length ? fmtMs(percentile(nodePart, 50)) : '-'}, max ${nodePart.length ? fmtMs(Math.max(...nodePart)) : '-'}`;
     lines.push(
       scaled
-        ? `Deployment scaled 0 -> ${replicas} replicas, all Ready (status.readyReplicas) in ${fmtS(scaleMs)}   [target <= 5 s: ${scaleMs <= 5_000 ? 'met' : 'NOT met'}]`
+        ? `Deployment scaled 0 -> ${replicas} replicas, all Ready (status.readyReplicas) in ${fmtS(scaleMs)}   [target <= 5 s; x${(scaleMs / 5_000).toFixed(2)} of it: ${scaleMs <= 5_000 ? 'met' : 'NOT met'}]`
         : `Deployment scaled 0 -> ${replicas} replicas: NOT all Ready after ${fmtS(scaleMs)} (gave up): status.readyReplicas ${readyNow}, ${[...names].filter((n) => n.startsWith(`${dep}-`)).length} pods exist, ${[...readyAt.keys()].filter((n) => n.startsWith(`${dep}-`)).length} seen Ready   [target <= 5 s: NOT met]`,
     );
     lines.push(scalePhases);

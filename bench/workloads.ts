@@ -615,7 +615,7 @@ async function runDeployments(
   const span = tr.lastBindAt - tr.firstBindAt;
   const perSec = span > 0 ? (bound / span) * 1000 : NaN;
   lines.push(
-    `${what}: pods scheduled: ${fmtInt(bound)} bound, ${span > 0 ? rate(bound, span) : 'n/a'} from first to last binding (${fmtS(span)})   [target >= 1,000/s: ${perSec >= 1000 ? 'met' : 'NOT met'}]`,
+    `${what}: pods scheduled: ${fmtInt(bound)} bound, ${span > 0 ? rate(bound, span) : 'n/a'} from first to last binding (${fmtS(span)})   [target >= 1,000/s; x${(perSec / 1000).toFixed(2)} of it: ${perSec >= 1000 ? 'met' : 'NOT met'}]`,
   );
   if (stopped) {
     lines.push(
