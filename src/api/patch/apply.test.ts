@@ -369,3 +369,67 @@ test('updateManagedFields: a write owns only what its subresource may change', (
     [{ 'f:status': { 'f:phase': {} } }],
   );
 });
+
+// Stored entries that are exactly what the encoder writes are kept as they are when the write
+// does not touch their fields (neither decoded nor encoded again). The same entries with one
+// key more (which the decoder drops) take the general way: both must give the same JSON.
+test('updateManagedFields: untouched entries are kept as stored, with the result of decoding and encoding them', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const pod = (phase: string, image = 'x'): KObject =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'default', labels: { app: 'a' } },
+      spec: { containers: [{ name: 'a', image, ports: [{ containerPort: 80 }] }] },
+      status: { phase, conditions: [{ type: 'Ready', status: phase === 'Running' ? 'True' : 'False' }] },
+    }) as KObject;
+  const created = updateManagedFields(undefined, pod('Pending'), 'rs', 'Update', undefined, 'v1', { now })!;
+  const status = updateManagedFields(pod('Pending'), pod('Running'), 'kubelet', 'Update', 'status', 'v1', { now })!;
+  const entries: J[] = [
+    created[0] as J, // canonical, untouched by a status write
+    status[0] as J, // canonical, the writer's own: touched
+    { ...created[0], manager: 'reordered', fieldsV1: { 'f:spec': {}, 'f:metadata': { 'f:labels': { 'f:app': {} } } } }, // keys out of order
+    { fieldsType: 'FieldsV1', manager: 'keys-moved', operation: 'Update', apiVersion: 'v1', fieldsV1: { 'f:spec': {} } },
+    { manager: 'dot-alone', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { '.': {} } } },
+    { manager: 'empty-time', operation: 'Update', apiVersion: 'v1', time: '', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } },
+    { manager: 'dup', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': {} } } },
+    { manager: 'dup', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } },
+    {
+      manager: 'status-owner',
+      operation: 'Update',
+      apiVersion: 'v1',
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:status': { 'f:phase': {} } },
+      subresource: 'status',
+    },
+    { manager: 'root-dot', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { '.': {}, 'f:spec': {} } },
+    { manager: 'nothing', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: {} },
+  ];
+  const withEntries = (o: KObject, es: J[]): KObject => ({ ...o, metadata: { ...o.metadata, managedFields: es as never } });
+  const writes: [string, KObject, KObject, string, string | undefined][] = [
+    ['status write', pod('Running'), pod('Failed'), 'kubelet', 'status'],
+    ['spec write', pod('Running'), pod('Running', 'y'), 'ctl', undefined],
+    ['status write by another', pod('Running'), pod('Pending'), 'other', 'status'],
+  ];
+  for (const [what, before, after, manager, sub] of writes) {
+    const old = withEntries(before, entries);
+    const got = updateManagedFields(old, withEntries(after, entries), manager, 'Update', sub, 'v1', { now });
+    const general = entries.map((e) => ({ ...e, extra: 1 }));
+    const want = updateManagedFields(withEntries(before, general), withEntries(after, general), manager, 'Update', sub, 'v1', { now });
+    assert.equal(JSON.stringify(got), JSON.stringify(want), what);
+  }
+  // The status write left the creator's entry alone: the very object stored.
+  const got = updateManagedFields(
+    withEntries(pod('Running'), entries),
+    withEntries(pod('Failed'), entries),
+    'kubelet',
+    'Update',
+    'status',
+    'v1',
+    {
+      now,
+    },
+  )!;
+  assert.ok(got.includes(entries[0] as never), 'untouched canonical entry kept');
+  assert.ok(!got.includes(entries[8] as never), 'an entry that lost a field is written anew');
+});

@@ -346,6 +346,9 @@ interface TreeNode {
 }
 
 const ELEMENT_ORDER: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
+/** The order of sibling path elements in FieldsV1 (fields, keys, values, indexes; each sorted). */
+const compareElements = (a: string, b: string): number =>
+  (ELEMENT_ORDER[a[0]] ?? 9) - (ELEMENT_ORDER[b[0]] ?? 9) || (a < b ? -1 : a > b ? 1 : 0);
 
 export function setToFieldsV1(set: FieldSet): JMap {
   const root: TreeNode = { member: false, children: new Map() };
@@ -361,9 +364,7 @@ export function setToFieldsV1(set: FieldSet): JMap {
   const emit = (node: TreeNode): JMap => {
     const out: JMap = {};
     if (node.member && node.children.size) out['.'] = {};
-    const keys = [...node.children.keys()].sort(
-      (a, b) => (ELEMENT_ORDER[a[0]] ?? 9) - (ELEMENT_ORDER[b[0]] ?? 9) || (a < b ? -1 : a > b ? 1 : 0),
-    );
+    const keys = [...node.children.keys()].sort(compareElements);
     for (const k of keys) out[k] = emit(node.children.get(k)!);
     return out;
   };
@@ -403,6 +404,69 @@ interface Manager {
   time?: string;
   subresource?: string;
   set: FieldSet;
+  /**
+   * The stored entry, when it is exactly what encodeManagers would write for it (canonicalEntry)
+   * and its fields were not read yet: `set` is empty until fieldsOf fills it from this, and an
+   * entry nobody touched is written back as it was, neither decoded nor encoded again.
+   */
+  raw?: ManagedFieldsEntry;
+}
+
+/** The manager's fields, decoded from its stored entry the first time they are needed. */
+function fieldsOf(m: Manager): FieldSet {
+  if (m.raw) {
+    m.set = fieldsV1ToSet(m.raw.fieldsV1);
+    m.raw = undefined;
+  }
+  return m.set;
+}
+
+/** Whether setToFieldsV1(fieldsV1ToSet(node)) is node again, key order included. */
+function canonicalFields(node: unknown, root: boolean): boolean {
+  if (!isObject(node)) return false;
+  const keys = Object.keys(node);
+  let start = 0;
+  if (keys[0] === '.') {
+    // '.' marks a member that has members below it: first, empty, never alone, never at the root.
+    const dot = node['.'];
+    if (root || keys.length === 1 || !isObject(dot) || Object.keys(dot).length > 0) return false;
+    start = 1;
+  } else if (root && keys.length === 0) {
+    return false;
+  }
+  for (let i = start; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === '' || k === '.' || k.includes(SEP)) return false;
+    if (i > start && compareElements(keys[i - 1], k) >= 0) return false;
+    const child = node[k];
+    if (!isObject(child)) return false;
+    if (Object.keys(child).length > 0 && !canonicalFields(child, false)) return false;
+  }
+  return true;
+}
+
+/** Whether the entry is exactly what encodeManagers writes for the manager it decodes to. */
+function canonicalEntry(e: Record<string, unknown>): boolean {
+  const keys = Object.keys(e);
+  let i = 0;
+  const next = (k: string) => keys[i] === k && ++i > 0;
+  if (!next('manager') || !next('operation') || !next('apiVersion')) return false;
+  if (typeof e.manager !== 'string' || (e.operation !== 'Apply' && e.operation !== 'Update') || typeof e.apiVersion !== 'string')
+    return false;
+  if (next('time') && (typeof e.time !== 'string' || e.time === '')) return false;
+  if (!next('fieldsType') || e.fieldsType !== 'FieldsV1' || !next('fieldsV1')) return false;
+  if (next('subresource') && (typeof e.subresource !== 'string' || e.subresource === '')) return false;
+  return i === keys.length && canonicalFields(e.fieldsV1, true);
+}
+
+/** Whether the path is a member of the (canonical) FieldsV1 tree. */
+function fieldsHave(fields: unknown, path: string): boolean {
+  let node = fields;
+  for (const el of path.split(SEP)) {
+    if (!isObject(node) || !Object.hasOwn(node, el)) return false;
+    node = node[el];
+  }
+  return isObject(node) && (Object.hasOwn(node, '.') || Object.keys(node).length === 0);
 }
 
 /** The identity of a managedFields entry (fieldmanager's BuildManagerIdentifier). */
@@ -415,20 +479,24 @@ function managerId(m: { manager?: string; operation?: string; apiVersion?: strin
   });
 }
 
-function decodeManagers(entries: unknown): Map<string, Manager> {
+/** The entries by manager identity (entries of one identity merged); `lazy`: see Manager.raw. */
+function decodeManagers(entries: unknown, lazy = false): Map<string, Manager> {
   const out = new Map<string, Manager>();
   if (!Array.isArray(entries)) return out;
   for (const raw of entries as unknown[]) {
     if (!isObject(raw)) continue;
     const e = raw as ManagedFieldsEntry;
-    const set = fieldsV1ToSet(e.fieldsV1);
     const id = managerId(e);
     const prev = out.get(id);
     if (prev) {
-      for (const p of set) prev.set.add(p);
+      const into = fieldsOf(prev);
+      for (const p of fieldsV1ToSet(e.fieldsV1)) into.add(p);
       continue;
     }
+    const kept = lazy && canonicalEntry(raw);
+    const set = kept ? new Set<string>() : fieldsV1ToSet(e.fieldsV1);
     out.set(id, {
+      raw: kept ? e : undefined,
       manager: e.manager ?? '',
       operation: e.operation === 'Apply' ? 'Apply' : 'Update',
       apiVersion: e.apiVersion ?? '',
@@ -441,7 +509,7 @@ function decodeManagers(entries: unknown): Map<string, Manager> {
 }
 
 function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
-  const list = [...managers.values()].filter((m) => m.set.size > 0);
+  const list = [...managers.values()].filter((m) => m.raw || m.set.size > 0);
   const secs = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   list.sort(
@@ -453,6 +521,7 @@ function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
       cmp(p.subresource ?? '', q.subresource ?? ''),
   );
   return list.map((m) => {
+    if (m.raw) return m.raw;
     const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
     if (m.time) e.time = m.time;
     e.fieldsType = 'FieldsV1';
@@ -511,8 +580,7 @@ function emitNode(member: boolean, children: [string, JMap][]): JMap | undefined
   if (!member && children.length === 0) return undefined;
   const out: JMap = {};
   if (member && children.length) out['.'] = {};
-  if (children.length > 1)
-    children.sort(([a], [b]) => (ELEMENT_ORDER[a[0]] ?? 9) - (ELEMENT_ORDER[b[0]] ?? 9) || (a < b ? -1 : a > b ? 1 : 0));
+  if (children.length > 1) children.sort(([a], [b]) => compareElements(a, b));
   for (const [k, v] of children) out[k] = v;
   return out;
 }
@@ -708,7 +776,7 @@ export function updateManagedFields(
   // A request may write managedFields itself (for instance [{}] to clear them); otherwise
   // the stored ones carry over.
   const useNew = Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries) && !sub;
-  const managers = decodeManagers(useNew ? newEntries : oldEntries);
+  const managers = decodeManagers(useNew ? newEntries : oldEntries, true);
 
   const { schema, root } = resolveRoot(updated, opts, version);
   const strip = (o: KObject | undefined): JMap => {
@@ -723,18 +791,26 @@ export function updateManagedFields(
   const removed = filterSet(c.removed, sub);
 
   for (const [mid, m] of managers) {
-    for (const p of changed) m.set.delete(p);
-    for (const p of removed) m.set.delete(p);
-    if (m.set.size === 0) managers.delete(mid);
+    // An entry that holds none of the paths stays as stored.
+    if (m.raw && !someIn(m.raw.fieldsV1, changed) && !someIn(m.raw.fieldsV1, removed)) continue;
+    const set = fieldsOf(m);
+    for (const p of changed) set.delete(p);
+    for (const p of removed) set.delete(p);
+    if (set.size === 0) managers.delete(mid);
   }
   if (changed.size) {
     const id = managerId({ manager, operation, apiVersion: version, subresource: sub });
     const prev = managers.get(id);
-    const set = new Set([...(prev?.set ?? []), ...changed]);
+    const set = new Set([...(prev ? fieldsOf(prev) : []), ...changed]);
     managers.set(id, { manager, operation, apiVersion: version, subresource: sub, set, time: nowRFC3339(opts.now) });
   }
   const entries = encodeManagers(managers);
   return entries.length ? entries : undefined;
+}
+
+function someIn(fields: unknown, paths: FieldSet): boolean {
+  for (const p of paths) if (fieldsHave(fields, p)) return true;
+  return false;
 }
 
 /** Whether `entries` are what applyPatch computed for this manager's request. */

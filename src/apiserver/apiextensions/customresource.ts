@@ -11,7 +11,7 @@ import { applyDefaults, prune } from '../../api/apiextensions/prune.js';
 import { additionalOf, INT_OR_STRING, itemsOf, type JSONSchemaProps, preserves } from '../../api/apiextensions/structural.js';
 import { validateValue } from '../../api/apiextensions/validate.js';
 import { errors, type FieldError } from '../../api/errors.js';
-import { deepCopy, isObject, type KObject, type Obj, obj as o } from '../../api/object.js';
+import { isObject, type KObject, type Obj, obj as o, sameJSON } from '../../api/object.js';
 import type { TypeLookup } from '../../api/patch/typeinfo.js';
 import { col, D, nameCol, type PrinterColumn } from '../../api/schema/columns.js';
 import type { FieldDef, TypeDef } from '../../api/schema/types.js';
@@ -128,11 +128,12 @@ function customStrategy(v: CustomVersion): Strategy {
       obj.metadata.generation = 1;
     },
     prepareForUpdate(obj, old) {
+      // `old` is the registry's own decode for this write: its status is shared, not copied.
       if (hasStatus) {
         if (old.status === undefined) delete obj.status;
-        else obj.status = deepCopy(old.status);
+        else obj.status = old.status;
       }
-      const changed = JSON.stringify(withoutMetaAndStatus(obj, hasStatus)) !== JSON.stringify(withoutMetaAndStatus(old, hasStatus));
+      const changed = !sameJSON(withoutMetaAndStatus(obj, hasStatus), withoutMetaAndStatus(old, hasStatus));
       obj.metadata.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
     },
     validate: (obj) => [...validateObjectMeta(obj, v.namespaced, nameIsDNSSubdomain), ...validateCustom(v, obj)],
@@ -145,7 +146,8 @@ function customStatusStrategy(v: CustomVersion): UpdateStrategy {
     defaults: (obj) => applyDefaults(obj, v.schema),
     prepareForUpdate(obj, old) {
       // Only status changes through /status (managedFields are the registry's to set afterwards).
-      const next = deepCopy(old);
+      // `old` is the registry's own decode for this write: its untouched parts are shared.
+      const next: KObject = { ...old, metadata: { ...old.metadata } };
       if (obj.status === undefined) delete next.status;
       else next.status = obj.status;
       return next;

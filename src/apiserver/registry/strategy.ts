@@ -6,7 +6,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { errors, type FieldError } from '../../api/errors.js';
-import { isObject, type KObject } from '../../api/object.js';
+import { isObject, type KObject, sameJSON } from '../../api/object.js';
 import type { UserInfo } from '../authn/user.js';
 import type { ApiServerContext } from './context.js';
 
@@ -133,9 +133,8 @@ export function keepStatus(obj: KObject, old: KObject): void {
  */
 export function bumpGeneration(obj: KObject, old: KObject, opts: { annotations?: boolean } = {}): void {
   const desired = (o: KObject) => ('spec' in o || 'spec' in old ? (o.spec ?? null) : { ...o, metadata: undefined, status: undefined });
-  const specChanged = JSON.stringify(desired(obj)) !== JSON.stringify(desired(old));
-  const annChanged =
-    opts.annotations === true && JSON.stringify(obj.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {});
+  const specChanged = !sameJSON(desired(obj), desired(old));
+  const annChanged = opts.annotations === true && !sameJSON(obj.metadata.annotations ?? {}, old.metadata.annotations ?? {});
   obj.metadata.generation = (old.metadata.generation ?? 1) + (specChanged || annChanged ? 1 : 0);
 }
 
