@@ -589,14 +589,17 @@ async function serveWatch(
       res.once('drain', onDrain);
     } else if (queue.length > 0) watchFlushes.add(flush);
   });
-  // The next piece goes as soon as the socket has taken the last one, from the drain itself:
-  // through the flush queue, each piece would wait its turn (a setImmediate, and 8 ms while
-  // requests come in), and a watch that reads as fast as events come (a client following every
-  // pod of a scale-up) would fall behind at ~32 KiB a turn until its queue passed the cap and
-  // it was closed as if it did not read.
+  // After a drain the next piece waits its turn in the flush queue (a setImmediate, and 8 ms
+  // while requests come in), which keeps the writers' requests ahead of a thousand watchers'
+  // socket writes. But at a piece a turn a watch that reads as fast as events come (a client
+  // following every pod of a scale-up) falls behind, ~32 KiB a turn, until its queue passes the
+  // cap and it is closed as if it did not read: past an eighth of the cap, its pieces go from
+  // the drain itself, at the pace the client reads, until it has caught up.
   const onDrain = (): void => {
     draining = false;
-    if (!closed && queue.length > 0) flush();
+    if (closed || queue.length === 0) return;
+    if (queuedBytes > maxBuffered / 8) flush();
+    else watchFlushes.add(flush);
   };
   /** Queues an event's bytes (one line, or the pieces of one); the watch is flushed later. */
   const write = (line: Buffer, object?: Buffer, tail?: Buffer) => {
