@@ -124,6 +124,21 @@ export const errors = {
     const qr = group ? `${resource}.${group}` : resource;
     return new StatusError(409, 'AlreadyExists', `${qr} "${name}" already exists`, { name, group: group || undefined, kind: resource });
   },
+  /** A generated name taken on every attempt (apimachinery's NewGenerateNameConflict): 409 AlreadyExists, retry after 1 s. */
+  generateNameConflict(resource: string, group: string, name: string): StatusError {
+    const qr = group ? `${resource}.${group}` : resource;
+    return new StatusError(
+      409,
+      'AlreadyExists',
+      `${qr} "${name}" already exists, the server was not able to generate a unique name for the object`,
+      {
+        name,
+        group: group || undefined,
+        kind: resource,
+        retryAfterSeconds: 1,
+      },
+    );
+  },
   conflict(resource: string, group: string, name: string, why: string): StatusError {
     const qr = group ? `${resource}.${group}` : resource;
     return new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qr} "${name}": ${why}`, {

@@ -70,6 +70,9 @@ export interface WatchSink {
 }
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+/** Attempts at a generated name before the create fails (kube-apiserver's generateNameRetries: 8 in all). */
+const GENERATE_NAME_ATTEMPTS = 8;
+
 export function randomSuffix(n = 5): string {
   let s = '';
   for (let i = 0; i < n; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
@@ -447,9 +450,8 @@ export class GenericRegistry {
     this.checkTypeMeta(obj);
     if (!isObject(obj.metadata)) obj.metadata = {};
     this.checkNamespace(obj, namespace);
-    if (!obj.metadata.name && obj.metadata.generateName) {
-      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
-    }
+    const generated = !obj.metadata.name && !!obj.metadata.generateName;
+    if (generated) obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
     if (obj.metadata.resourceVersion) {
       throw errors.internal('resourceVersion should not be set on objects to be created');
     }
@@ -473,14 +475,21 @@ export class GenericRegistry {
       await this.api.admission?.validate(this.attributes('CREATE', obj, undefined, ctx), this.api);
       obj.metadata.managedFields = updateManagedFields(undefined, obj, ctx.fieldManager, 'Update', undefined, this.gv);
       if (ctx.dryRun) return { value: obj, committed: false };
-      try {
-        const kv = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), this.encode(obj));
-        obj.metadata.resourceVersion = String(kv.modRevision);
-      } catch (e) {
-        if (e instanceof KeyExistsError) throw errors.alreadyExists(this.ri.resource, this.group, obj.metadata.name!);
-        throw e;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const kv = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), this.encode(obj));
+          obj.metadata.resourceVersion = String(kv.modRevision);
+          return { value: obj, committed: true };
+        } catch (e) {
+          if (!(e instanceof KeyExistsError)) throw e;
+          if (!generated) throw errors.alreadyExists(this.ri.resource, this.group, obj.metadata.name!);
+          if (attempt >= GENERATE_NAME_ATTEMPTS) throw errors.generateNameConflict(this.ri.resource, this.group, obj.metadata.name!);
+          // KEP-4420 (RetryGenerateName, GA in v1.32): a generated name that is taken is generated
+          // again. Only the write is tried again: nothing before it reads the name's random
+          // suffix, and the new one has the same length and alphabet, so validation holds.
+          obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
+        }
       }
-      return { value: obj, committed: true };
     });
   }
 
