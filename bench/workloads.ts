@@ -409,28 +409,14 @@ async function runDirectPods(
       }),
     );
     const createdIn = performance.now() - t;
-    let stopped: string | undefined;
-    let gone: string | undefined;
-    /** Stopped for want of progress (not by the budget): the child's log then says why. */
-    let stalled = false;
-    await waitFor(
-      `${total} direct pods Ready`,
-      () => {
-        // A throw here would only count as "not yet" (waitFor retries until its deadline):
-        // what ends the run is returned, and thrown after.
-        gone = cluster.exited();
-        if (gone) return true;
-        if (performance.now() - tr.progressAt > stallMs) {
-          stopped = stallMessage(tr, stallMs);
-          stalled = true;
-          return true;
-        }
-        return tr.ready.size - ready0 >= next - failed;
-      },
-      { timeoutMs: budgetMs + 60_000, intervalMs: 250 },
-    );
-    if (gone) throw new Error(gone);
-    if (stalled) console.error(`stopped (${stopped}); last lines of the control plane's log:\n${logTail(cluster.logFile, 30)}`);
+    const end = new RunEnd(cluster, tr, stallMs);
+    await waitFor(`${total} direct pods Ready`, () => end.now() || tr.ready.size - ready0 >= next - failed, {
+      timeoutMs: budgetMs + 60_000,
+      intervalMs: 250,
+    });
+    end.throwIfGone();
+    end.reportStall();
+    const { stopped } = end;
     const ready = tr.ready.size - ready0;
     return {
       lines: [
@@ -496,10 +482,46 @@ function logTail(file: string, n: number): string {
   }
 }
 
-/** Why a run was stopped for want of progress, with the pod watch's drops if it had any. */
-function stallMessage(tr: PodTracker, stallMs: number): string {
-  const note = tr.follower?.note();
-  return `no progress for ${fmtS(stallMs)}${note ? ` (${note})` : ''}`;
+/**
+ * What ends a timed wait before its pods are Ready: the control plane exited, or nothing moved
+ * for stallMs. Checked inside a waitFor condition, where a throw would only count as "not yet"
+ * (waitFor retries until its deadline): the reason is kept here and acted on after the wait.
+ */
+class RunEnd {
+  /** Why the child exited, when it did. */
+  gone?: string;
+  /** Why the run stopped short (a stall here; the caller may set its own, such as the budget). */
+  stopped?: string;
+  /** Stopped for want of progress: the child's log then says why. */
+  private stalled = false;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly tr: PodTracker,
+    private readonly stallMs: number,
+  ) {}
+
+  /** Whether the wait must end now. */
+  now(): boolean {
+    this.gone = this.cluster.exited();
+    if (this.gone) return true;
+    if (performance.now() - this.tr.progressAt <= this.stallMs) return false;
+    // With the pod watch's drops, if it had any.
+    const note = this.tr.follower?.note();
+    this.stopped = `no progress for ${fmtS(this.stallMs)}${note ? ` (${note})` : ''}`;
+    this.stalled = true;
+    return true;
+  }
+
+  throwIfGone(): void {
+    if (this.gone) throw new Error(this.gone);
+  }
+
+  /** After a stall, the last lines of the control plane's log. */
+  reportStall(): void {
+    if (this.stalled)
+      console.error(`stopped (${this.stopped}); last lines of the control plane's log:\n${logTail(this.cluster.logFile, 30)}`);
+  }
 }
 
 /**
@@ -553,25 +575,14 @@ async function runDeployments(
         5000,
       )
     : undefined;
-  let stopped: string | undefined;
-  let gone: string | undefined;
-  /** Stopped for want of progress (not by the budget): the child's log then says why. */
-  let stalled = false;
+  const end = new RunEnd(cluster, tr, stallMs);
   try {
     await waitFor(
       'the Deployments to be Ready',
       async () => {
-        // A throw here would only count as "not yet" (waitFor retries until its deadline):
-        // what ends the run is returned, and thrown after.
-        gone = cluster.exited();
-        if (gone) return true;
-        if (performance.now() - tr.progressAt > stallMs) {
-          stopped = stallMessage(tr, stallMs);
-          stalled = true;
-          return true;
-        }
+        if (end.now()) return true;
         if (performance.now() - t > budgetMs) {
-          stopped = `the ${fmtS(budgetMs)} budget ran out`;
+          end.stopped = `the ${fmtS(budgetMs)} budget ran out`;
           return true;
         }
         for (const n of names) {
@@ -592,7 +603,8 @@ async function runDeployments(
   } finally {
     clearInterval(progress);
   }
-  if (gone) throw new Error(gone);
+  end.throwIfGone();
+  const { stopped } = end;
   // Stopped while the cluster had made more pods Ready than the bench saw: the figures would
   // be its watch's lag, not the cluster's pace.
   const readyByServer = [...serverReady.values()].reduce((a, b) => a + b, 0);
@@ -600,7 +612,7 @@ async function runDeployments(
     throw new Error(
       `the bench's view of the pods fell behind the cluster: the Deployments report ${fmtInt(readyByServer)} Ready, the bench saw ${fmtInt(tr.ready.size - ready0)}; ${stopped}`,
     );
-  if (stalled) console.error(`stopped (${stopped}); last lines of the control plane's log:\n${logTail(cluster.logFile, 30)}`);
+  end.reportStall();
   // The control plane's CPU (user + system, all its threads) over the run: a figure the other
   // work on a shared machine moves far less than the rates, so changes show in it first.
   const cpuMs = processesCpuMs([cluster.child.pid!]) - cpu0;
