@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KObject } from '../api/object.js';
-import type { Node, Pod } from '../api/types.js';
+import { findUntoleratedTaint } from '../api/taints.js';
+import { LABEL_HOSTNAME, LABEL_ZONE, type Node, type Pod } from '../api/types.js';
 import { NodeInfo, newPodInfo, SchedulerCache } from './cache.js';
 import { makeNode, makePod } from './fixtures.js';
 import {
@@ -19,12 +20,19 @@ import {
 import { NodeResourcesBalancedAllocation } from './plugins/balancedallocation.js';
 import { DefaultPreemption } from './plugins/defaultpreemption.js';
 import { defaultProfile } from './plugins/index.js';
-import { NodeAffinity } from './plugins/nodeaffinity.js';
+import { NodeAffinity, RequiredNodeAffinity } from './plugins/nodeaffinity.js';
 import { NodeName } from './plugins/nodename.js';
 import { NodePorts } from './plugins/nodeports.js';
 import { NodeResourcesFit } from './plugins/noderesourcesfit.js';
 import { NodeUnschedulable } from './plugins/nodeunschedulable.js';
-import { PodTopologySpread } from './plugins/podtopologyspread.js';
+import {
+  countPodsMatchSelector,
+  defaultSelector,
+  PodTopologySpread,
+  podConstraints,
+  type SpreadConstraint,
+  SYSTEM_DEFAULT_CONSTRAINTS,
+} from './plugins/podtopologyspread.js';
 import { TaintToleration } from './plugins/tainttoleration.js';
 import { podRequests } from './resources.js';
 
@@ -348,6 +356,156 @@ test('PodTopologySpread: replicas of one ReplicaSet prefer the nodes with fewer 
   assert.deepEqual(raw, [40, 60, 100]);
   // A bare pod (no owner, no Service) is not spread.
   assert.equal(pl.preScore(new CycleState(), newPodInfo(makePod('bare', { labels: { app: 'web' } })), nodes)?.code, Code.Skip);
+});
+
+/**
+ * Kubernetes' PodTopologySpread scoring (scoring.go: initPreScoreState, PreScore, Score) written
+ * out plainly, per constraint and per node, for the plugin to be compared with: the plugin skips
+ * work (domains no scored node reads, the walk over every node when there are none) and must
+ * still give these scores.
+ */
+function referenceSpreadScores(handle: Handle, pod: Pod, filtered: NodeInfo[]): number[] | 'skip' {
+  const all = handle.cache.nodeList();
+  const own = (pod.spec?.topologySpreadConstraints ?? []).length > 0;
+  let constraints: SpreadConstraint[];
+  if (own) constraints = podConstraints(pod, 'ScheduleAnyway');
+  else {
+    const selector = defaultSelector(pod, handle);
+    constraints = selector.empty()
+      ? []
+      : SYSTEM_DEFAULT_CONSTRAINTS.map((c) => ({
+          maxSkew: c.maxSkew,
+          topologyKey: c.topologyKey,
+          selector,
+          nodeAffinityPolicy: 'Honor' as const,
+          nodeTaintsPolicy: 'Ignore' as const,
+        }));
+  }
+  if (constraints.length === 0) return 'skip';
+  const ns = pod.metadata.namespace ?? '';
+  const label = (n: NodeInfo, k: string) => (Object.hasOwn(n.labels, k) ? n.labels[k] : '');
+  const hasAll = (n: NodeInfo) => constraints.every((c) => Object.hasOwn(n.labels, c.topologyKey));
+  const ignored = new Set<string>();
+  const counts = constraints.map(() => new Map<string, number>());
+  const topoSize = constraints.map(() => 0);
+  for (const n of filtered) {
+    if (own && !hasAll(n)) {
+      ignored.add(n.name);
+      continue;
+    }
+    constraints.forEach((c, i) => {
+      if (c.topologyKey === LABEL_HOSTNAME) return;
+      const v = label(n, c.topologyKey);
+      if (!counts[i].has(v)) {
+        counts[i].set(v, 0);
+        topoSize[i]++;
+      }
+    });
+  }
+  const weights = constraints.map((c, i) =>
+    Math.log((c.topologyKey === LABEL_HOSTNAME ? filtered.length - ignored.size : topoSize[i]) + 2),
+  );
+  const required = new RequiredNodeAffinity(pod);
+  for (const n of all) {
+    if (own && !hasAll(n)) continue;
+    constraints.forEach((c, i) => {
+      if (c.nodeAffinityPolicy === 'Honor' && !required.match(n.labels, n.name)) return;
+      if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(n.taints, pod.spec?.tolerations)) return;
+      const v = label(n, c.topologyKey);
+      const cur = counts[i].get(v);
+      if (cur === undefined) return;
+      counts[i].set(v, cur + countPodsMatchSelector(n.pods, c.selector, ns));
+    });
+  }
+  return filtered.map((n) => {
+    if (ignored.has(n.name)) return 0;
+    let score = 0;
+    constraints.forEach((c, i) => {
+      if (!Object.hasOwn(n.labels, c.topologyKey)) return;
+      const cnt =
+        c.topologyKey === LABEL_HOSTNAME ? countPodsMatchSelector(n.pods, c.selector, ns) : counts[i].get(n.labels[c.topologyKey])!;
+      score += cnt * weights[i] + (c.maxSkew - 1);
+    });
+    return Math.round(score);
+  });
+}
+
+test('PodTopologySpread scores as Kubernetes counts, whatever topology labels the nodes carry', () => {
+  // A small deterministic generator: the same cases on every run.
+  let seed = 0x9e3779b9;
+  const rnd = (n: number) => {
+    // xorshift32
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const rs = {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { selector: { matchLabels: { app: 'web' } } },
+  };
+  const owner = { kind: 'ReplicaSet', name: 'web', uid: 'rs-uid' };
+  let compared = 0,
+    zoneCounted = 0;
+  for (let round = 0; round < 300; round++) {
+    const cache = new SchedulerCache();
+    const handle: Handle = {
+      cache,
+      listers: { ...emptyListers, replicaSet: (ns, name) => (ns === 'default' && name === 'web' ? rs : undefined) },
+    };
+    const pl = new PodTopologySpread(handle);
+    // Zones: none on any node, on some, on all; "" as a value too (a label present and empty).
+    const zoneMode = rnd(3);
+    const nNodes = 2 + rnd(12);
+    for (let i = 0; i < nNodes; i++) {
+      const labels: Record<string, string> = {};
+      if (zoneMode === 2 || (zoneMode === 1 && rnd(2))) labels[LABEL_ZONE] = ['a', 'b', 'c', ''][rnd(4)];
+      if (rnd(3)) labels.rack = `r${rnd(3)}`;
+      if (rnd(4) === 0) labels.disk = 'ssd';
+      const taints = rnd(5) === 0 ? [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' as const }] : undefined;
+      cache.setNode(makeNode(`n${i}`, { labels, taints }));
+    }
+    const nPods = rnd(30);
+    for (let i = 0; i < nPods; i++) {
+      const app = rnd(3) ? 'web' : 'db';
+      cache.addPod(makePod(`p${i}`, { labels: { app }, owner: app === 'web' ? owner : undefined, nodeName: `n${rnd(nNodes)}` }));
+    }
+    const incoming = makePod('new', { labels: { app: 'web' }, owner });
+    if (rnd(3) === 0) incoming.spec!.nodeSelector = { disk: 'ssd' };
+    if (rnd(2)) {
+      // The pod's own rules: any mix of keys, the same key twice with different selectors.
+      const keys = [LABEL_ZONE, 'rack', LABEL_HOSTNAME];
+      incoming.spec!.topologySpreadConstraints = Array.from({ length: 1 + rnd(3) }, () => ({
+        maxSkew: 1 + rnd(3),
+        topologyKey: keys[rnd(3)],
+        whenUnsatisfiable: 'ScheduleAnyway' as const,
+        labelSelector: { matchLabels: { app: rnd(4) ? 'web' : 'db' } },
+        ...(rnd(2) ? { nodeTaintsPolicy: 'Honor' as const } : {}),
+        ...(rnd(3) === 0 ? { nodeAffinityPolicy: 'Ignore' as const } : {}),
+      }));
+    }
+    const all = cache.nodeList();
+    const filtered = all.filter(() => rnd(4) !== 0);
+    const pi = newPodInfo(incoming);
+    const state = new CycleState();
+    const want = referenceSpreadScores(handle, incoming, filtered);
+    const st = pl.preScore(state, pi, filtered);
+    if (want === 'skip' || filtered.length === 0) {
+      assert.equal(st?.code, Code.Skip, `round ${round}`);
+      continue;
+    }
+    assert.equal(st, undefined, `round ${round}`);
+    assert.deepEqual(
+      filtered.map((n) => pl.score(state, pi, n)),
+      want,
+      `round ${round}: ${JSON.stringify({ nodes: all.map((n) => n.labels), c: incoming.spec?.topologySpreadConstraints })}`,
+    );
+    compared++;
+    if (zoneMode > 0 && !incoming.spec?.topologySpreadConstraints) zoneCounted++;
+  }
+  assert.ok(compared > 150 && zoneCounted > 20, `${compared} rounds compared, ${zoneCounted} with zones by the defaults`);
 });
 
 test('fitErrorMessage: counts reasons per node, sorts the lines as strings, appends preemption', () => {

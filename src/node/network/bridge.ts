@@ -97,6 +97,8 @@ export class NodeNetwork {
   private readonly owner: string;
   /** Releases this instance's hold on the host-wide bridge lock (lock.ts). */
   private unlock: (() => void) | undefined;
+  /** Whether this instance added the bridge link (it was not there before). */
+  private createdLink = false;
 
   constructor(opts: NodeNetworkOptions = {}) {
     this.bridgeName = opts.bridgeName ?? 'k8ts0';
@@ -130,7 +132,10 @@ export class NodeNetwork {
       () => true,
       () => false,
     );
-    if (!exists) await run('ip', ['link', 'add', this.bridgeName, 'type', 'bridge']);
+    if (!exists) {
+      await run('ip', ['link', 'add', this.bridgeName, 'type', 'bridge']);
+      this.createdLink = true;
+    }
     const addrs = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', this.bridgeName]);
     if (!addrs.includes(` ${this.gateway}/${this.prefixLength} `)) {
       await run('ip', ['addr', 'add', `${this.gateway}/${this.prefixLength}`, 'dev', this.bridgeName]);
@@ -228,6 +233,7 @@ export class NodeNetwork {
   /** Removes the bridge and the masquerade rule (`k8ts down`, tests). */
   async teardown(): Promise<void> {
     this.ensured = undefined;
+    this.createdLink = false;
     await run('ip', ['link', 'del', this.bridgeName]).catch(() => undefined);
     if (hasBinary('nft')) await run('nft', ['delete', 'table', 'ip', this.nftTable]).catch(() => undefined);
     if (this.previousForwarding !== undefined) {
@@ -240,6 +246,24 @@ export class NodeNetwork {
     }
     this.used.clear();
     this.hostPorts.clear();
+    this.unlock?.();
+    this.unlock = undefined;
+  }
+
+  /**
+   * Undoes this instance's set-up when its node never started (the bridge is begun before the
+   * node's start, #13): the bridge and its table go if this instance added the bridge; a bridge
+   * found in place stays (pods of a crashed instance may still be on it). The lock is let go
+   * either way.
+   */
+  async abandon(): Promise<void> {
+    await this.ensured?.catch(() => undefined);
+    if (this.createdLink) {
+      this.createdLink = false;
+      await this.teardown();
+      return;
+    }
+    this.ensured = undefined;
     this.unlock?.();
     this.unlock = undefined;
   }

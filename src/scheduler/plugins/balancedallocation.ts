@@ -30,15 +30,16 @@ export class NodeResourcesBalancedAllocation implements ScorePlugin {
   readonly name = 'NodeResourcesBalancedAllocation';
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    const alloc = node.allocatable;
-    if (alloc.milliCPU === 0 || alloc.memory === 0) {
-      const cpu = alloc.milliCPU === 0 ? 0 : node.requested.milliCPU + pod.requests.milliCPU;
-      const mem = alloc.memory === 0 ? 0 : node.requested.memory + pod.requests.memory;
-      return balancedResourceScore([cpu, mem], [alloc.milliCPU, alloc.memory]);
+    const allocCPU = node.allocMilliCPU,
+      allocMemory = node.allocMemory;
+    if (allocCPU === 0 || allocMemory === 0) {
+      const cpu = allocCPU === 0 ? 0 : node.reqMilliCPU + pod.requests.milliCPU;
+      const mem = allocMemory === 0 ? 0 : node.reqMemory + pod.requests.memory;
+      return balancedResourceScore([cpu, mem], [allocCPU, allocMemory]);
     }
     // Two resources (the default): std is half the difference of the fractions.
-    const fc = Math.min((node.requested.milliCPU + pod.requests.milliCPU) / alloc.milliCPU, 1);
-    const fm = Math.min((node.requested.memory + pod.requests.memory) / alloc.memory, 1);
+    const fc = Math.min((node.reqMilliCPU + pod.requests.milliCPU) / allocCPU, 1);
+    const fm = Math.min((node.reqMemory + pod.requests.memory) / allocMemory, 1);
     return Math.trunc((1 - Math.abs((fc - fm) / 2)) * MAX_NODE_SCORE);
   }
 }

@@ -50,14 +50,12 @@ export function fitsRequest(pod: PodInfo, node: NodeInfo): InsufficientResource[
 
 /** The common case without allocating: cpu, memory, storage and a pod slot, no extended resources. */
 function fitsQuickly(pod: PodInfo, node: NodeInfo): boolean {
-  const alloc = node.allocatable,
-    used = node.requested,
-    req = pod.requests;
-  if (node.pods.length + 1 > alloc.allowedPodNumber || req.scalar.size > 0) return false;
+  const req = pod.requests;
+  if (node.pods.length + 1 > node.allowedPodNumber || req.scalar.size > 0) return false;
   return (
-    (req.milliCPU === 0 || req.milliCPU <= alloc.milliCPU - used.milliCPU) &&
-    (req.memory === 0 || req.memory <= alloc.memory - used.memory) &&
-    (req.ephemeralStorage === 0 || req.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage)
+    (req.milliCPU === 0 || req.milliCPU <= node.allocMilliCPU - node.reqMilliCPU) &&
+    (req.memory === 0 || req.memory <= node.allocMemory - node.reqMemory) &&
+    (req.ephemeralStorage === 0 || req.ephemeralStorage <= node.allocEphemeralStorage - node.reqEphemeralStorage)
   );
 }
 
@@ -81,15 +79,16 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
 
   /** LeastAllocated: the mean of (allocatable - requested) / allocatable over cpu and memory. */
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    const alloc = node.allocatable;
+    const cpu = node.allocMilliCPU,
+      memory = node.allocMemory;
     let sum = 0,
       weights = 0;
-    if (alloc.milliCPU > 0) {
-      sum += leastRequestedScore(node.nonZeroCPU + pod.nonZeroCPU, alloc.milliCPU);
+    if (cpu > 0) {
+      sum += leastRequestedScore(node.nonZeroCPU + pod.nonZeroCPU, cpu);
       weights++;
     }
-    if (alloc.memory > 0) {
-      sum += leastRequestedScore(node.nonZeroMemory + pod.nonZeroMemory, alloc.memory);
+    if (memory > 0) {
+      sum += leastRequestedScore(node.nonZeroMemory + pod.nonZeroMemory, memory);
       weights++;
     }
     return weights === 0 ? 0 : Math.trunc(sum / weights);

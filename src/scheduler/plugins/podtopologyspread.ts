@@ -126,13 +126,15 @@ interface PreScoreState {
   /** countKey of each constraint's selector. */
   keys: string[];
   ignoredNodes: Set<string>;
-  /** "key\0value" -> matching pods in that domain (only for keys other than hostname). */
-  pairCounts: Map<string, number>;
+  /**
+   * Per constraint (TopologyValueToPodCounts), topology value -> matching pods in that domain;
+   * undefined for hostname, whose counts are the node's own (read in Score).
+   */
+  valueCounts: (Map<string, number> | undefined)[];
   weights: number[];
 }
 
 const PRE_SCORE_KEY = 'PreScorePodTopologySpread';
-const pairKey = (k: string, v: string): string => `${k}\0${v}`;
 
 function hasAllKeys(labels: Record<string, string>, cs: SpreadConstraint[]): boolean {
   for (const c of cs) if (!Object.hasOwn(labels, c.topologyKey)) return false;
@@ -168,46 +170,55 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
     // label still gets hostname spreading from the defaults.
     const requireAll = own;
     const ignoredNodes = new Set<string>();
-    const pairCounts = new Map<string, number>();
-    const topoSize = constraints.map(() => 0);
+    const nc = constraints.length;
+    const valueCounts: (Map<string, number> | undefined)[] = constraints.map((c) =>
+      c.topologyKey === LABEL_HOSTNAME ? undefined : new Map<string, number>(),
+    );
+    // A domain is counted over all nodes only if Score will read it: Score reads a constraint's
+    // domain for a scored node that carries the key. A cluster whose nodes carry no zone label
+    // (simulated nodes, one-zone clusters) then skips the walk over every node per pod.
+    const read: (Set<string> | undefined)[] = constraints.map((c) => (c.topologyKey === LABEL_HOSTNAME ? undefined : new Set<string>()));
     for (const n of filteredNodes) {
-      if (requireAll && !hasAllKeys(n.labels, constraints)) {
+      const labels = n.labels;
+      if (requireAll && !hasAllKeys(labels, constraints)) {
         ignoredNodes.add(n.name);
         continue;
       }
-      constraints.forEach((c, i) => {
-        if (c.topologyKey === LABEL_HOSTNAME) return;
-        const k = pairKey(c.topologyKey, n.labels[c.topologyKey] ?? '');
-        if (!pairCounts.has(k)) {
-          pairCounts.set(k, 0);
-          topoSize[i]++;
-        }
-      });
+      for (let i = 0; i < nc; i++) {
+        const m = valueCounts[i];
+        if (!m) continue;
+        const key = constraints[i].topologyKey;
+        // A node without the key is the domain "" (Go's map read of a missing label), as Kubernetes counts it.
+        const has = Object.hasOwn(labels, key);
+        const value = has ? labels[key] : '';
+        if (!m.has(value)) m.set(value, 0);
+        if (has) read[i]!.add(value);
+      }
     }
     const weights = constraints.map((c, i) =>
-      Math.log((c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignoredNodes.size : topoSize[i]) + 2),
+      Math.log((c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignoredNodes.size : valueCounts[i]!.size) + 2),
     );
-    // Domains other than hostname count the matching pods of every eligible node. A node without
-    // the key never reads its pair in Score, so only keyed nodes are counted (the same result).
+    // Domains other than hostname count the matching pods of every eligible node.
     const keys = constraints.map((c) => countKey(c.selector, pod.namespace));
-    const counted = constraints.flatMap((c, i) => (c.topologyKey !== LABEL_HOSTNAME ? [{ c, key: keys[i] }] : []));
+    const counted: number[] = [];
+    for (let i = 0; i < nc; i++) if (read[i]?.size) counted.push(i);
     if (counted.length > 0) {
       const required = new RequiredNodeAffinity(pod.pod);
       const tolerations = pod.pod.spec?.tolerations;
       for (const n of allNodes) {
         if (requireAll && !hasAllKeys(n.labels, constraints)) continue;
-        for (const { c, key } of counted) {
-          if (!Object.hasOwn(n.labels, c.topologyKey)) continue;
+        for (const i of counted) {
+          const c = constraints[i];
+          const value = Object.hasOwn(n.labels, c.topologyKey) ? n.labels[c.topologyKey] : '';
+          if (!read[i]!.has(value)) continue;
           if (c.nodeAffinityPolicy === 'Honor' && !required.match(n.labels, n.name)) continue;
           if (c.nodeTaintsPolicy === 'Honor' && findUntoleratedTaint(n.taints, tolerations)) continue;
-          const k = pairKey(c.topologyKey, n.labels[c.topologyKey]);
-          const cur = pairCounts.get(k);
-          if (cur === undefined) continue;
-          pairCounts.set(k, cur + countOnNode(n, c.selector, pod.namespace, key));
+          const m = valueCounts[i]!;
+          m.set(value, m.get(value)! + countOnNode(n, c.selector, pod.namespace, keys[i]));
         }
       }
     }
-    state.write(PRE_SCORE_KEY, { constraints, keys, ignoredNodes, pairCounts, weights } satisfies PreScoreState);
+    state.write(PRE_SCORE_KEY, { constraints, keys, ignoredNodes, valueCounts, weights } satisfies PreScoreState);
     return undefined;
   }
 
@@ -218,10 +229,8 @@ export class PodTopologySpread implements PreScorePlugin, ScorePlugin {
     for (let i = 0; i < s.constraints.length; i++) {
       const c = s.constraints[i];
       if (!Object.hasOwn(node.labels, c.topologyKey)) continue;
-      const cnt =
-        c.topologyKey === LABEL_HOSTNAME
-          ? countOnNode(node, c.selector, pod.namespace, s.keys[i])
-          : (s.pairCounts.get(pairKey(c.topologyKey, node.labels[c.topologyKey])) ?? 0);
+      const m = s.valueCounts[i];
+      const cnt = m ? (m.get(node.labels[c.topologyKey]) ?? 0) : countOnNode(node, c.selector, pod.namespace, s.keys[i]);
       score += cnt * s.weights[i] + (c.maxSkew - 1);
     }
     return Math.round(score);
