@@ -10,6 +10,7 @@ import { MemoryStore } from '../store/memory.js';
 import { createNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { podManifest } from '../testing/pods.js';
 import { adminUser } from './authn/user.js';
+import { requestTotal } from './metrics.js';
 import { ApiServer } from './server.js';
 
 let cp: TestControlPlane;
@@ -110,6 +111,27 @@ test('dryRun stores nothing; generateName makes a name', async () => {
   await assert.rejects(cp.client.get({ ...CM, name: 'dry' }), (e) => isApiError(e) && e.code === 404);
   const g = await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' } });
   assert.match(g.metadata.name!, /^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+});
+
+test('apiserver_request_total counts a dry-run create under dry_run="All" and a real one under dry_run=""', async () => {
+  const count = async (dryRun: string) => {
+    const m = (await requestTotal.get()).values.find(
+      (v) =>
+        v.labels.verb === 'POST' &&
+        v.labels.resource === 'configmaps' &&
+        v.labels.scope === 'namespace' &&
+        v.labels.code === '201' &&
+        v.labels.dry_run === dryRun,
+    );
+    return m?.value ?? 0;
+  };
+  const [dry0, real0] = [await count('All'), await count('')];
+  await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counted-dry' } }, { dryRun: true });
+  await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counted' } });
+  await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counted-2' } });
+  assert.equal((await count('All')) - dry0, 1);
+  // Controllers of the control plane create ConfigMaps too (kube-root-ca.crt): at least these two.
+  assert.ok((await count('')) - real0 >= 2);
 });
 
 test('services get cluster IPs and node ports; conflicts are refused', async () => {

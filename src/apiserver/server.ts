@@ -508,7 +508,7 @@ export class ApiServer implements ApiServerContext {
       const user = impersonate(req, requester, this.authorizer);
       withUser(req, user);
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
-      instrumentRequest(req, res, info, (i) => this.served.find(i.group, i.version, i.resource ?? '')?.info.kind);
+      instrumentRequest(req, res, info, (i) => this.served.find(i.group, i.version, i.resource ?? '')?.info.kind, url.searchParams);
       // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
       this.inflight.admit(req, res, info);
       this.authorize(req, user, path, url.searchParams);

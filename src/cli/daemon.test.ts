@@ -15,11 +15,12 @@ const DAEMON = fileURLToPath(new URL('./daemon.js', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-daemon-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function daemon(args: string[]): Promise<{ code: number | null; stderr: string }> {
+function daemon(args: string[], input?: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DAEMON, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [DAEMON, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+    child.stdin?.end(input);
     let stderr = '';
-    child.stderr.on('data', (d) => {
+    child.stderr!.on('data', (d) => {
       stderr += String(d);
     });
     child.on('error', reject);
@@ -59,4 +60,39 @@ test('daemon.js supervise runs its command with its output in the cluster log, a
   assert.match(log, /control plane output/);
   assert.match(log, /failed to start \(exit code 0\); not restarting/);
   assert.match(log, /k8ts supervisor: stopped/);
+});
+
+test('daemon.js supervise - takes its command from stdin, and starts nothing when stdin closes empty', async () => {
+  const data = path.join(dir, 'early');
+  mkdirSync(data);
+  // The early supervisor of an `up` that needed none (the cluster ran already, a bad flag): exit 0, no log.
+  for (const input of [undefined, '', '\n']) {
+    const r = await daemon(['supervise', '-'], input);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  assert.throws(() => readFileSync(clusterFiles(data).log), /ENOENT/, 'nothing was started');
+  const bad: [string, RegExp][] = [
+    ['{', /stdin is not a JSON object/],
+    ['{"args": "x"}', /"args" must be a list of strings/],
+    ['{"args": [], "env": {"A": 1}}', /"env" must map names to strings/],
+    [JSON.stringify({ args: ['--data-dir', data] }), /needs the command to run after --/],
+  ];
+  for (const [input, message] of bad) {
+    const r = await daemon(['supervise', '-'], input);
+    assert.equal(r.code, 2, `${input}: ${r.stderr}`);
+    assert.match(r.stderr, message, input);
+  }
+  assert.throws(() => readFileSync(clusterFiles(data).log), /ENOENT/, 'nothing was started');
+  // Given one, it runs it as `supervise ARGS` would, with the environment given added.
+  const r = await daemon(
+    ['supervise', '-'],
+    JSON.stringify({
+      args: ['--data-dir', data, '--name', 'early', '--', '-e', 'console.log("given " + process.env.K8TS_EARLY_TEST)'],
+      env: { K8TS_EARLY_TEST: 'env' },
+    }),
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const log = readFileSync(clusterFiles(data).log, 'utf8');
+  assert.match(log, /k8ts supervisor \(pid \d+\) starting the control plane of "early"/);
+  assert.match(log, /given env/);
 });

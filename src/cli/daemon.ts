@@ -5,11 +5,15 @@
 // loading the command line (commander and every verb's declaration) in them only delays it (#13).
 // Its arguments are `up`'s to write, so they are parsed plainly here:
 //   daemon.js supervise --data-dir DIR [--name NAME] -- NODE-ARGS...
+//   daemon.js supervise -      (the same arguments, and environment to add, from stdin as one JSON
+//                               object {"args": [...], "env": {...}}; nothing there: exit 0, nothing
+//                               started: the supervisor `up` starts early, earlysupervisor.ts)
 //   daemon.js serve --data-dir DIR --port N
 
 import { superviseCluster } from './supervise.js';
 
-const USAGE = 'usage: daemon.js supervise --data-dir DIR [--name NAME] -- ARGS... | daemon.js serve --data-dir DIR --port N';
+const USAGE =
+  'usage: daemon.js supervise --data-dir DIR [--name NAME] -- ARGS... | daemon.js supervise - (the same as JSON on stdin) | daemon.js serve --data-dir DIR --port N';
 
 /** `--flag value` pairs up to `--` (or the end); unknown or valueless flags are errors. */
 function parseDaemonArgs(args: string[], allowed: string[]): { flags: Map<string, string>; rest: string[] } {
@@ -25,15 +29,42 @@ function parseDaemonArgs(args: string[], allowed: string[]): { flags: Map<string
   return { flags, rest: args.slice(i + 1) };
 }
 
+function supervise(args: string[], env?: Record<string, string>): Promise<number> {
+  const { flags, rest } = parseDaemonArgs(args, ['--data-dir', '--name']);
+  const dataDir = flags.get('--data-dir');
+  if (!dataDir) throw new Error('supervise needs --data-dir');
+  if (!rest.length) throw new Error('supervise needs the command to run after --');
+  return superviseCluster(dataDir, rest, flags.get('--name'), env);
+}
+
+/** `supervise -`'s command from stdin: undefined when stdin closed with nothing (nothing to start). */
+async function commandFromStdin(): Promise<{ args: string[]; env: Record<string, string> } | undefined> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  if (!text.trim()) return undefined;
+  let o: { args?: unknown; env?: unknown };
+  try {
+    o = JSON.parse(text) as typeof o;
+  } catch {
+    throw new Error('supervise -: stdin is not a JSON object');
+  }
+  const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((a) => typeof a === 'string');
+  const env = o.env ?? {};
+  if (!strings(o.args)) throw new Error('supervise -: "args" must be a list of strings');
+  if (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string'))
+    throw new Error('supervise -: "env" must map names to strings');
+  return { args: o.args, env: env as Record<string, string> };
+}
+
 async function main(argv: string[]): Promise<number> {
   const [verb, ...args] = argv;
-  if (verb === 'supervise') {
-    const { flags, rest } = parseDaemonArgs(args, ['--data-dir', '--name']);
-    const dataDir = flags.get('--data-dir');
-    if (!dataDir) throw new Error('supervise needs --data-dir');
-    if (!rest.length) throw new Error('supervise needs the command to run after --');
-    return superviseCluster(dataDir, rest, flags.get('--name'));
+  if (verb === 'supervise' && args.length === 1 && args[0] === '-') {
+    const command = await commandFromStdin();
+    // The `up` that started this one early needed none after all (or is gone): nothing to do.
+    if (!command) return 0;
+    return supervise(command.args, command.env);
   }
+  if (verb === 'supervise') return supervise(args);
   if (verb === 'serve') {
     const { flags, rest } = parseDaemonArgs(args, ['--data-dir', '--port']);
     const dataDir = flags.get('--data-dir');

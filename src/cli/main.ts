@@ -2,11 +2,17 @@
 // The k8ts command line: one file per verb beside this one. Verbs and options are declared
 // here (with an example for each verb); internal commands and flags are hidden from --help.
 
-import { Command, Help, Option } from 'commander';
-import { completionCandidates, completionScript } from './completion.js';
-import { k8tsVersion } from './version.js';
+import type { Command } from 'commander';
+import { startSupervisorEarly } from './earlysupervisor.js';
 
-const program = new Command();
+// `k8ts up`'s supervisor starts before the command line is loaded, beside it (earlysupervisor.ts);
+// so the rest of this file's modules are imported after it, not before.
+startSupervisorEarly(process.argv.slice(2));
+const { Command: CommandClass, Help, Option } = await import('commander');
+const { completionCandidates, completionScript } = await import('./completion.js');
+const { k8tsVersion } = await import('./version.js');
+
+const program = new CommandClass();
 program
   .name('k8ts')
   .description('A Kubernetes-compatible cluster in TypeScript: `k8ts up`, then use kubectl (or `k8ts kubectl`).')

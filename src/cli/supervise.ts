@@ -8,9 +8,10 @@ import { supervise } from '../cluster/supervisor.js';
 
 /**
  * `supervise`: the supervisor of `up`'s control plane. It owns the cluster log; `name` is only
- * for its log lines (read from the data dir's config when not given).
+ * for its log lines (read from the data dir's config when not given); `env` is added to the
+ * control plane's environment.
  */
-export async function superviseCluster(dataDir: string, command: string[], name?: string): Promise<number> {
+export async function superviseCluster(dataDir: string, command: string[], name?: string, env?: Record<string, string>): Promise<number> {
   const files = clusterFiles(dataDir);
   const log = new RotatingLog(files.log, {
     maxBytes: process.env.K8TS_LOG_MAX_BYTES ? Number(process.env.K8TS_LOG_MAX_BYTES) : undefined,
@@ -19,7 +20,7 @@ export async function superviseCluster(dataDir: string, command: string[], name?
     `k8ts supervisor (pid ${process.pid}) starting the control plane of "${name ?? (await import('./target.js')).resolveTarget({ dataDir }).name}"`,
   );
   try {
-    return await supervise({ args: command, log });
+    return await supervise({ args: command, log, env: env ? { ...process.env, ...env } : undefined });
   } finally {
     log.line('k8ts supervisor: stopped');
     log.close();

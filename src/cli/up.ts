@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type ClusterConfig,
   CONFIG_FIELDS,
@@ -22,6 +21,7 @@ import { adminCredentials, caOf, readClusterInfo, readyz, runningCluster } from 
 import { acquireLock, type DirLock } from '../cluster/lock.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
 import { sameProcess } from '../cluster/process.js';
+import { DAEMON, takeEarlySupervisor } from './earlysupervisor.js';
 import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
 import { resolveTarget, type Target } from './target.js';
 
@@ -103,9 +103,6 @@ const FLAG_FIELDS: [keyof UpOptions, keyof ClusterConfig, string][] = [
     '--horizontal-pod-autoscaler-downscale-stabilization',
   ],
 ];
-
-/** The background processes' entry (not main.js: they need no command line). */
-const DAEMON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'daemon.js');
 
 function isGiven(o: UpOptions, key: keyof UpOptions): boolean {
   return o.given ? o.given.has(key) : o[key] !== undefined;
@@ -258,22 +255,14 @@ async function startInBackground(
     }
   })();
   // The supervisor writes the log; it is detached, so it outlives this command and its terminal.
-  const args = [
-    DAEMON,
-    'supervise',
-    '--data-dir',
-    t.dataDir,
-    '--name',
-    t.name,
-    '--',
-    DAEMON,
-    'serve',
-    '--data-dir',
-    t.dataDir,
-    '--port',
-    String(port),
-  ];
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, ...lock.env } });
+  const args = ['--data-dir', t.dataDir, '--name', t.name, '--', DAEMON, 'serve', '--data-dir', t.dataDir, '--port', String(port)];
+  // The one main.ts started as `up` began is booted by now: it is given its command; without one
+  // (`up` run otherwise than from main.js, or it is gone), one is started here.
+  const early = takeEarlySupervisor();
+  early?.stdin?.end(`${JSON.stringify({ args, env: lock.env })}\n`);
+  const child =
+    early ??
+    spawn(process.execPath, [DAEMON, 'supervise', ...args], { detached: true, stdio: 'ignore', env: { ...process.env, ...lock.env } });
   const started = Date.now();
   process.stdout.write(`Starting k8ts cluster "${t.name}" `);
   let exited: number | null = null;

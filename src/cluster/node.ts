@@ -13,7 +13,7 @@ import { NetworkPolicyAgent } from '../netpol/controller.js';
 import { NodeAgent } from '../node/agent.js';
 import { nodePodCIDR } from '../node/kubelet/podcidr.js';
 import { resourceMetricsText } from '../node/kubelet/resourcemetrics.js';
-import { NodeNetwork } from '../node/network/bridge.js';
+import type { NodeNetwork } from '../node/network/bridge.js';
 import { RouteManager } from '../node/network/routes.js';
 import { LocalImageStore } from '../node/runtime/images.js';
 import { OciRuntime, ociUnavailableReason } from '../node/runtime/oci/runtime.js';
@@ -23,6 +23,7 @@ import { type StreamingPod, StreamingServer } from '../node/streaming/server.js'
 import { type KeyPairPEM, makeCA } from '../pki/certs.js';
 import { NodeDNS } from '../proxy/dns/nodedns.js';
 import { type ProxyModeChoice, ProxyServer } from '../proxy/server.js';
+import { podNetworkFor } from './podnetwork.js';
 import { parseRuntimeChoice, type RuntimeChoice } from './runtimechoice.js';
 
 export interface LocalNodeOptions {
@@ -53,6 +54,11 @@ export interface LocalNodeOptions {
     servingCertificate(nodeName: string, ip: string): Promise<KeyPairPEM>;
     servingNow?(nodeName: string, ip: string): KeyPairPEM;
   };
+  /**
+   * The pod network made (and its bridge begun) before this start, over the --pod-cidr given
+   * (podnetwork.ts): the control plane's own node begins it while the API server starts.
+   */
+  network?: NodeNetwork | null;
   /** Port of the streaming server (0: any free one). */
   kubeletPort?: number;
   log?: (msg: string) => void;
@@ -152,13 +158,21 @@ export function defaultNodeName(): string {
 export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode> {
   const name = opts.nodeName ?? defaultNodeName();
   const log = opts.log ?? (() => undefined);
+  const t0 = performance.now();
+  const steps: string[] = [];
+  let tStep = t0;
+  const step = (what: string) => {
+    const now = performance.now();
+    steps.push(`${what} ${Math.round(now - tStep)}`);
+    tStep = now;
+  };
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   // The Node's podCIDR (the node IPAM controller's), unless one is given (kubelet's --pod-cidr).
   const podCIDR = await nodePodCIDR(opts.client, name, { override: opts.podCIDR, log });
-  const isolated = process.platform === 'linux' && process.getuid?.() === 0;
-  const network = isolated
-    ? new NodeNetwork({ bridgeName: opts.bridgeName ?? 'k8ts0', podCIDR, masquerade: true, owner: `data dir ${opts.dir}` })
-    : null;
+  step('podCIDR');
+  if (opts.network && opts.network.podCIDR !== podCIDR)
+    throw new Error(`node ${name}: its pod network is over ${opts.network.podCIDR}, not ${podCIDR}`);
+  const network = opts.network !== undefined ? opts.network : podNetworkFor({ bridgeName: opts.bridgeName, podCIDR, dir: opts.dir });
   // registries.yaml beside the store: mirrors, plain-http registries and credentials (images/hosts.ts).
   const images = new LocalImageStore({
     dir: path.join(opts.dir, 'images'),
@@ -167,6 +181,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   });
   // The bridge (ip and nft commands) and the image store's clean-up (files) at once.
   await Promise.all([network?.ensureBridge(), images.cleanup().catch((e) => log(`image store cleanup: ${(e as Error).message}`))]);
+  step('bridge');
   const runtime = chooseRuntime(opts.runtime ?? parseRuntimeChoice(process.env.K8TS_RUNTIME), opts.dir, images, network, log);
   const limitations = runtime.limitations();
   for (const l of limitations) log(`node ${name}: ${l}`);
@@ -184,6 +199,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     log,
   });
   log(`node ${name}: service proxy: ${proxy.describe()}`);
+  step('runtime, proxy mode');
   // Until its serving certificate is issued the node serves a self-signed one no API server
   // trusts (kubelet without a certificate does the same): streams wait for the real one.
   const servingNow = opts.streamingTLS.servingNow?.(name, ip);
@@ -236,6 +252,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     throw (failed as PromiseRejectedResult | undefined)?.reason ?? new Error('streaming server did not start');
   }
   const port = listening.value;
+  step('streaming, DNS, proxy');
   const clusterDNS = dns?.serviceIP ? [dns.serviceIP] : [];
   const agent = new NodeAgent({
     client: opts.client,
@@ -257,6 +274,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
   });
   try {
     await agent.start();
+    step('agent');
   } catch (e) {
     await proxy.stop({ cleanup: false }).catch(() => undefined);
     await dns?.stop().catch(() => undefined);
@@ -333,6 +351,8 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     startIngress(),
     startNetpol(),
   ]);
+  step('routes, DNS endpoint, ingress, NetworkPolicy');
+  log(`node ${name} started in ${Math.round(performance.now() - t0)} ms (ms per step: ${steps.join(', ')})`);
   return {
     name,
     ip,

@@ -239,6 +239,39 @@ test('sqlite: when an fsync fails, the writes made while it ran (the next batch)
     assert.deepEqual(await onDisk(dir), ['/r/c=c@1']);
   }));
 
+test('sqlite: the next batch is committed and its fsync asked for before the last batch is answered; its failure leaves that batch acknowledged', () =>
+  withHeldFsyncStore(async ({ store, held, dir }) => {
+    const events: string[] = [];
+    await store.watch('/r/', 0, (ev) => events.push(`${ev.kv.key}@${ev.kv.modRevision}`));
+    const first = store.create('/r/a', 'a');
+    await until('an fsync', () => held.length === 1);
+    const second = store.create('/r/b', 'b');
+    // When the first write is acknowledged, the second is already on its way to the disk.
+    let fsyncsAsked = -1;
+    let seenByWatchers: string[] = [];
+    const acked = first.then((kv) => {
+      fsyncsAsked = held.length;
+      seenByWatchers = [...events];
+      return kv;
+    });
+    held.shift()!(null);
+    assert.equal((await acked).modRevision, 1);
+    await until('the second fsync', () => held.length === 1);
+    assert.equal(fsyncsAsked, 1, "the second batch's fsync was asked for before the first write was answered");
+    assert.deepEqual(seenByWatchers, ['/r/a@1'], 'watchers have the first write, not the second');
+    assert.equal(await store.currentRevision(), 1);
+    // The second batch's fsync fails: it alone is undone and refused.
+    held.shift()!(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    await assert.rejects(second, /fsync of the WAL failed/);
+    assert.deepEqual(events, ['/r/a@1']);
+    assert.deepEqual(
+      (await store.range('/r/')).kvs.map((k) => k.key),
+      ['/r/a'],
+    );
+    await store.close();
+    assert.deepEqual(await onDisk(dir), ['/r/a=a@1']);
+  }));
+
 test('sqlite: compaction works in slices, letting the event loop run between them, and keeps the present', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-compact-'));
   const store = new SqliteStore(dir, { compactEvery: 0 });

@@ -74,3 +74,63 @@ test('two instances never share a bridge: the second is refused while the first 
     await mine.teardown();
   }
 });
+
+test('abandon removes the bridge and table an instance added, and leaves a bridge it found in place', {
+  skip: !asRoot && 'needs root',
+}, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const bridge = `k8ab${process.pid % 100000}`;
+  const table = `k8ts_${bridge}`;
+  const has = (args: string[]) => {
+    try {
+      execFileSync(args[0], args.slice(1), { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const fresh = new NodeNetwork({ bridgeName: bridge, podCIDR: '10.251.8.0/24' });
+  const found = new NodeNetwork({ bridgeName: bridge, podCIDR: '10.251.8.0/24' });
+  try {
+    // Abandoned while its set-up is still running: it waits for it, then undoes it.
+    void fresh.ensureBridge();
+    await fresh.abandon();
+    assert.equal(has(['ip', 'link', 'show', bridge]), false, 'the bridge it added is gone');
+    assert.equal(has(['nft', 'list', 'table', 'ip', table]), false, 'its table is gone');
+    // A bridge already there (a crashed instance's, its pods still on it) stays.
+    execFileSync('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    // (the lock's holder process of the first instance ends a moment after it lets go)
+    const { waitFor } = await import('../../testing/wait.js');
+    await waitFor(
+      'the bridge lock to be free',
+      async () => {
+        await found.ensureBridge();
+        return true;
+      },
+      { timeoutMs: 10_000 },
+    );
+    await found.abandon();
+    assert.equal(has(['ip', 'link', 'show', bridge]), true, 'the bridge it found stays');
+    // ...and the lock is let go: another k8ts instance (a process of its own) may take the bridge.
+    const { fileURLToPath } = await import('node:url');
+    const lockModule = fileURLToPath(new URL('./lock.js', import.meta.url));
+    const out = await waitFor(
+      'another instance to take the bridge lock',
+      () =>
+        execFileSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const { lockBridge } = await import(${JSON.stringify(lockModule)}); (await lockBridge(${JSON.stringify(bridge)}, 'data dir /next'))(); console.log('held');`,
+          ],
+          { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] },
+        ),
+      { timeoutMs: 10_000 },
+    );
+    assert.match(out, /held/);
+  } finally {
+    await fresh.teardown();
+    await found.teardown();
+  }
+});

@@ -97,6 +97,8 @@ export class NodeNetwork {
   private readonly owner: string;
   /** Releases this instance's hold on the host-wide bridge lock (lock.ts). */
   private unlock: (() => void) | undefined;
+  /** Whether this instance added the bridge link (it was not there before). */
+  private createdLink = false;
 
   constructor(opts: NodeNetworkOptions = {}) {
     this.bridgeName = opts.bridgeName ?? 'k8ts0';
@@ -130,12 +132,18 @@ export class NodeNetwork {
       () => true,
       () => false,
     );
-    if (!exists) await run('ip', ['link', 'add', this.bridgeName, 'type', 'bridge']);
-    const addrs = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', this.bridgeName]);
-    if (!addrs.includes(` ${this.gateway}/${this.prefixLength} `)) {
-      await run('ip', ['addr', 'add', `${this.gateway}/${this.prefixLength}`, 'dev', this.bridgeName]);
-    }
-    await run('ip', ['link', 'set', this.bridgeName, 'up']);
+    // The link, its gateway address (`replace`: added, or kept as it is) and up, in one ip process
+    // (each command is a process start on the node's path to ready, #13). The name is the lock's,
+    // checked there ([A-Za-z0-9_.-], no spaces), the address computed from the parsed podCIDR.
+    this.createdLink ||= !exists;
+    await run('ip', ['-batch', '-'], {
+      input: [
+        ...(exists ? [] : [`link add ${this.bridgeName} type bridge`]),
+        `addr replace ${this.gateway}/${this.prefixLength} dev ${this.bridgeName}`,
+        `link set ${this.bridgeName} up`,
+        '',
+      ].join('\n'),
+    });
     // Pods reaching beyond the node need forwarding; a node agent owns this setting like kubelet/CNI do.
     try {
       const was = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
@@ -228,6 +236,7 @@ export class NodeNetwork {
   /** Removes the bridge and the masquerade rule (`k8ts down`, tests). */
   async teardown(): Promise<void> {
     this.ensured = undefined;
+    this.createdLink = false;
     await run('ip', ['link', 'del', this.bridgeName]).catch(() => undefined);
     if (hasBinary('nft')) await run('nft', ['delete', 'table', 'ip', this.nftTable]).catch(() => undefined);
     if (this.previousForwarding !== undefined) {
@@ -240,6 +249,24 @@ export class NodeNetwork {
     }
     this.used.clear();
     this.hostPorts.clear();
+    this.unlock?.();
+    this.unlock = undefined;
+  }
+
+  /**
+   * Undoes this instance's set-up when its node never started (the bridge is begun before the
+   * node's start, #13): the bridge and its table go if this instance added the bridge; a bridge
+   * found in place stays (pods of a crashed instance may still be on it). The lock is let go
+   * either way.
+   */
+  async abandon(): Promise<void> {
+    await this.ensured?.catch(() => undefined);
+    if (this.createdLink) {
+      this.createdLink = false;
+      await this.teardown();
+      return;
+    }
+    this.ensured = undefined;
     this.unlock?.();
     this.unlock = undefined;
   }
