@@ -132,15 +132,18 @@ export class NodeNetwork {
       () => true,
       () => false,
     );
-    if (!exists) {
-      await run('ip', ['link', 'add', this.bridgeName, 'type', 'bridge']);
-      this.createdLink = true;
-    }
-    const addrs = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', this.bridgeName]);
-    if (!addrs.includes(` ${this.gateway}/${this.prefixLength} `)) {
-      await run('ip', ['addr', 'add', `${this.gateway}/${this.prefixLength}`, 'dev', this.bridgeName]);
-    }
-    await run('ip', ['link', 'set', this.bridgeName, 'up']);
+    // The link, its gateway address (`replace`: added, or kept as it is) and up, in one ip process
+    // (each command is a process start on the node's path to ready, #13). The name is the lock's,
+    // checked there ([A-Za-z0-9_.-], no spaces), the address computed from the parsed podCIDR.
+    this.createdLink ||= !exists;
+    await run('ip', ['-batch', '-'], {
+      input: [
+        ...(exists ? [] : [`link add ${this.bridgeName} type bridge`]),
+        `addr replace ${this.gateway}/${this.prefixLength} dev ${this.bridgeName}`,
+        `link set ${this.bridgeName} up`,
+        '',
+      ].join('\n'),
+    });
     // Pods reaching beyond the node need forwarding; a node agent owns this setting like kubelet/CNI do.
     try {
       const was = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();

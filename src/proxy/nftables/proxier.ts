@@ -54,10 +54,21 @@ export class NftablesProxier implements Proxier {
   }
 
   async sync(svcPortMap: Map<string, ServicePortInfo[]>, endpointsMap: Map<string, EndpointInfo[]>): Promise<SyncOutcome> {
+    // Other instances' orphaned tables go beside this sync's own transaction (they share nothing),
+    // not before it: the first sync is on the node's path to ready (#13).
+    let orphans: Promise<void> | undefined;
     if (!this.orphansRemoved) {
       this.orphansRemoved = true;
-      await this.removeOrphans().catch((e) => this.opts.log?.(`proxy: looking for orphaned tables: ${(e as Error).message}`));
+      orphans = this.removeOrphans().catch((e) => this.opts.log?.(`proxy: looking for orphaned tables: ${(e as Error).message}`));
     }
+    try {
+      return await this.syncRules(svcPortMap, endpointsMap);
+    } finally {
+      await orphans;
+    }
+  }
+
+  private async syncRules(svcPortMap: Map<string, ServicePortInfo[]>, endpointsMap: Map<string, EndpointInfo[]>): Promise<SyncOutcome> {
     const ports: ServicePortInfo[] = [];
     for (const list of svcPortMap.values()) ports.push(...list);
     const cfg = { table: this.opts.table, podCIDR: this.opts.podCIDR, masqueradeAll: this.opts.masqueradeAll };
