@@ -3,7 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canonicalizeQuantities, Quantity } from './quantity.js';
+import { isObject } from './object.js';
+import { canonicalizeQuantities, canonicalQuantity, Quantity } from './quantity.js';
+import { allTypes, getType, isScalar, isSpecial, jsonFields } from './schema/index.js';
 
 test('canonical form: decimal, binary and exponent quantities as Kubernetes writes them', () => {
   const cases: [string | number, string][] = [
@@ -88,4 +90,76 @@ test('objects are stored with canonical quantities in every Quantity field', () 
   assert.deepEqual(pod.spec.containers[0].resources, { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: 'lots' } });
   assert.deepEqual(pod.spec.overhead, { cpu: '100m' });
   assert.deepEqual(pod.status.containerStatuses[0].allocatedResources, { cpu: '250m' });
+});
+
+/** canonicalizeQuantities as it was: every field of every type walked. */
+function canonicalizeByFullWalk(typeName: string, value: unknown): void {
+  const t = getType(typeName);
+  if (!t || !isObject(value)) return;
+  for (const [json, f] of jsonFields(t)) {
+    const v = value[json];
+    if (v === undefined || v === null) continue;
+    if (f.type === 'Quantity') {
+      if (f.map && isObject(v)) for (const k of Object.keys(v)) v[k] = canonicalQuantity(v[k]);
+      else if (f.list && Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = canonicalQuantity(v[i]);
+      else if (!f.map && !f.list) value[json] = canonicalQuantity(v);
+      continue;
+    }
+    if (isScalar(f.type) || isSpecial(f.type)) continue;
+    if (f.map && isObject(v)) for (const x of Object.values(v)) canonicalizeByFullWalk(f.type, x);
+    else if (f.list && Array.isArray(v)) for (const x of v) canonicalizeByFullWalk(f.type, x);
+    else canonicalizeByFullWalk(f.type, v);
+  }
+}
+
+/** Deep enough for Pod > spec > containers > resources > requests, and for status.containerStatuses[].resources. */
+const DEPTH = 6;
+
+/** An object of the type with every field set (to a depth), each Quantity non-canonical ("1000m"). */
+function everyField(typeName: string, depth: number): unknown {
+  const t = getType(typeName);
+  if (!t || depth === 0) return {};
+  const o: Record<string, unknown> = {};
+  for (const [json, f] of jsonFields(t)) {
+    const one = (): unknown =>
+      f.type === 'Quantity'
+        ? '1000m'
+        : isScalar(f.type)
+          ? f.type === 'string' || f.type === 'bytes'
+            ? 'x'
+            : f.type === 'bool'
+              ? true
+              : 1
+          : isSpecial(f.type)
+            ? 'x'
+            : everyField(f.type, depth - 1);
+    o[json] = f.map ? { a: one() } : f.list ? [one()] : one();
+  }
+  return o;
+}
+
+test('canonicalizeQuantities visits only what leads to a Quantity, with the result of the full walk for every type', () => {
+  let changedTypes = 0;
+  for (const t of allTypes()) {
+    const input = everyField(t.name, DEPTH);
+    const want = structuredClone(input);
+    canonicalizeByFullWalk(t.name, want);
+    const got = structuredClone(input);
+    canonicalizeQuantities(t.name, got);
+    assert.deepEqual(got, want, t.name);
+    if (JSON.stringify(want) !== JSON.stringify(input)) changedTypes++;
+  }
+  // Pods, nodes, quotas, limit ranges, claims ... hold Quantities: the comparison is not of untouched objects only.
+  assert.ok(changedTypes >= 20, `${changedTypes} types had a Quantity to canonicalize`);
+  const pod = {
+    spec: {
+      containers: [{ name: 'c', resources: { requests: { cpu: '1000m', memory: '1024Ki' } } }],
+      volumes: [{ name: 'v', emptyDir: { sizeLimit: '2048Mi' } }],
+      overhead: { cpu: '0.5' },
+    },
+  };
+  canonicalizeQuantities('io.k8s.api.core.v1.Pod', pod);
+  assert.deepEqual(pod.spec.containers[0].resources.requests, { cpu: '1', memory: '1Mi' });
+  assert.equal(pod.spec.volumes[0].emptyDir.sizeLimit, '2Gi');
+  assert.deepEqual(pod.spec.overhead, { cpu: '500m' });
 });

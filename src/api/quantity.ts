@@ -5,7 +5,7 @@
 // 1000 as "1k". The server stores every Quantity field in that form (canonicalizeQuantities).
 
 import { isObject } from './object.js';
-import { getType, isScalar, isSpecial, jsonFields } from './schema/index.js';
+import { allTypes, type FieldDef, getType, isScalar, isSpecial, jsonFields, type TypeDef } from './schema/index.js';
 
 export const quantityFormatMessage = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
@@ -179,19 +179,76 @@ export class Quantity {
   }
 }
 
+/** Canonical forms of the quantity strings seen lately: the same few ("10m", "16Mi") come with every pod. */
+const canonicalStrings = new Map<string, string>();
+const CANONICAL_STRINGS_MAX = 4096;
+
 /** A quantity's canonical form; what is not a quantity is left for validation to report. */
 export function canonicalQuantity(v: unknown): unknown {
-  return Quantity.tryParse(v)?.toString() ?? v;
+  if (typeof v !== 'string') return Quantity.tryParse(v)?.toString() ?? v;
+  let c = canonicalStrings.get(v);
+  if (c === undefined) {
+    c = Quantity.tryParse(v)?.toString() ?? v;
+    // Bounded: a client sending ever new strings costs a parse each, never memory.
+    if (canonicalStrings.size >= CANONICAL_STRINGS_MAX) canonicalStrings.clear();
+    canonicalStrings.set(v, c);
+  }
+  return c;
+}
+
+/** Per type, its JSON fields that are a Quantity or lead to one (made once for all types). */
+let quantityFieldsByType: WeakMap<TypeDef, [string, FieldDef][]> | undefined;
+
+/**
+ * The fields canonicalizeQuantities must visit in each type: Quantities, and fields of a type
+ * from which a Quantity can be reached. The rest of an object (most of a pod: metadata,
+ * managedFields, probes, env, status conditions ...) holds none, and walking it on every write
+ * was most of the cost. Types that reach a Quantity are the least fixpoint over the schema's
+ * type graph, so recursive types (JSONSchemaProps) are handled.
+ */
+function quantityFields(t: TypeDef): [string, FieldDef][] {
+  if (!quantityFieldsByType) {
+    const types = allTypes();
+    const reaches = new Set<string>();
+    const leads = (f: FieldDef) => f.type === 'Quantity' || (!isScalar(f.type) && !isSpecial(f.type) && reaches.has(f.type));
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const def of types) {
+        if (reaches.has(def.name)) continue;
+        for (const f of jsonFields(def).values()) {
+          if (leads(f)) {
+            reaches.add(def.name);
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
+    quantityFieldsByType = new WeakMap();
+    for (const def of types)
+      quantityFieldsByType.set(
+        def,
+        [...jsonFields(def)].filter(([, f]) => leads(f)),
+      );
+  }
+  let fields = quantityFieldsByType.get(t);
+  if (!fields) {
+    // A type outside the registry's list (none today): its fields as they are, walked in full.
+    fields = [...jsonFields(t)];
+    quantityFieldsByType.set(t, fields);
+  }
+  return fields;
 }
 
 /**
  * Writes every Quantity field of an object of the given schema type in canonical form, as
- * kube-apiserver's decoding does before an object is stored.
+ * kube-apiserver's decoding does before an object is stored. Only fields that are or lead to a
+ * Quantity are visited (quantityFields).
  */
 export function canonicalizeQuantities(typeName: string, value: unknown): void {
   const t = getType(typeName);
   if (!t || !isObject(value)) return;
-  for (const [json, f] of jsonFields(t)) {
+  for (const [json, f] of quantityFields(t)) {
     const v = value[json];
     if (v === undefined || v === null) continue;
     if (f.type === 'Quantity') {
