@@ -134,6 +134,22 @@ test('apiserver_request_total counts a dry-run create under dry_run="All" and a 
   assert.ok((await count('')) - real0 >= 2);
 });
 
+test("the watch caches keep a ConfigMap's and a Secret's data as their own (not interned), and share what pods repeat", async () => {
+  const SECRET = { ...CM, resource: 'secrets' };
+  for (const [ref, kind] of [
+    [CM, 'ConfigMap'],
+    [SECRET, 'Secret'],
+  ] as const) {
+    for (const name of ['own-data-a', 'own-data-b'])
+      await cp.client.create(ref, { apiVersion: 'v1', kind, metadata: { name }, data: { k: kind === 'Secret' ? 'dmFsdWU=' : 'value' } });
+    const reg = cp.api.registry('', ref.resource)!;
+    const [a, b] = ['own-data-a', 'own-data-b'].map((n) => reg.cache.get(`${reg.prefix('default')}${n}`) as KObject & { data: object });
+    assert.deepEqual(a.data, b.data);
+    assert.notEqual(a.data, b.data, `${kind} data is each object's own`);
+    assert.equal(a.metadata.managedFields, b.metadata.managedFields, `${kind} managedFields shared`);
+  }
+});
+
 test('services get cluster IPs and node ports; conflicts are refused', async () => {
   const SVC = { group: '', version: 'v1', resource: 'services', namespace: 'default' };
   const s = (await cp.client.create(SVC, {

@@ -106,6 +106,8 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
 
 /** A path segment unescaped; a bad escape is the client's error (Go's url.PathUnescape words it). */
 function unescapeSegment(seg: string): string {
+  // Without a '%' there is nothing to unescape (and nothing decodeURIComponent could refuse).
+  if (!seg.includes('%')) return seg;
   try {
     return decodeURIComponent(seg);
   } catch {

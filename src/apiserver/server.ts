@@ -127,6 +127,16 @@ export function hostAddress(): string {
   return '';
 }
 
+/**
+ * What the watch caches keep as decoded rather than share through the interner (watchcache.ts
+ * unsharedFields): the user's payload of ConfigMaps and Secrets, whose values are rarely the
+ * same from one object to the next (and, past 256 characters, never interned anyway).
+ */
+const UNSHARED_FIELDS: Record<string, readonly string[] | undefined> = {
+  '/configmaps': ['data', 'binaryData'],
+  '/secrets': ['data', 'stringData'],
+};
+
 /** Go's http.DefaultMaxHeaderBytes (1 MiB): what kube-apiserver's server accepts of a request line and headers. */
 const MAX_HEADER_BYTES = 1 << 20;
 
@@ -254,7 +264,10 @@ export class ApiServer implements ApiServerContext {
     for (const def of DEFINITIONS) {
       if (!def.strategy) continue; // never stored (bindings)
       const ri = def.info;
-      const cache = new WatchCache(this.opts.store, storePrefix(ri), { historySize: this.opts.watchCacheSize });
+      const cache = new WatchCache(this.opts.store, storePrefix(ri), {
+        historySize: this.opts.watchCacheSize,
+        unsharedFields: UNSHARED_FIELDS[`${ri.group}/${ri.resource}`],
+      });
       this.caches.push(cache);
       this.registries.set(`${ri.group}/${ri.resource}`, new GenericRegistry(def, this.opts.store, cache, this));
     }

@@ -127,6 +127,42 @@ describe('WatchCache', () => {
     );
   });
 
+  test('unsharedFields are kept as decoded (not interned, not frozen); the rest is still shared; both read back as stored', async () => {
+    const managedFields = [{ manager: 'm', operation: 'Update', fieldsV1: { 'f:data': { 'f:a': {} } } }];
+    const cm = (name: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, namespace: 'ns', managedFields },
+        data: { a: 'same value' },
+      });
+    for (const unsharedFields of [undefined, ['data', 'binaryData']]) {
+      const store = new MemoryStore();
+      const cache = new WatchCache(store, '/registry/configmaps/', { unsharedFields });
+      try {
+        await cache.start();
+        await store.create('/registry/configmaps/ns/x', cm('x'));
+        const written = await store.create('/registry/configmaps/ns/y', cm('y'));
+        await cache.waitForRevision(written.modRevision, 1000);
+        const [x, y] = cache.list().items as (KObject & { data: Record<string, string> })[];
+        assert.equal(x.metadata.managedFields, y.metadata.managedFields, 'managedFields shared either way');
+        assert.ok(Object.isFrozen(x.metadata.managedFields));
+        if (unsharedFields) {
+          assert.notEqual(x.data, y.data, "data is each object's own");
+          assert.ok(!Object.isFrozen(x.data));
+        } else {
+          assert.equal(x.data, y.data, 'equal data shared by default');
+        }
+        const { resourceVersion, ...meta } = y.metadata;
+        assert.equal(resourceVersion, String(written.modRevision));
+        assert.equal(JSON.stringify({ ...y, metadata: meta }), cm('y'));
+      } finally {
+        cache.stop();
+        await store.close();
+      }
+    }
+  });
+
   test('events: ADDED, MODIFIED with the previous object, DELETED at the deletion revision', async () => {
     await withCache(async ({ store, cache }) => {
       const got: CacheEvent[] = [];

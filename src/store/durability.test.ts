@@ -272,6 +272,40 @@ test('sqlite: the next batch is committed and its fsync asked for before the las
     assert.deepEqual(await onDisk(dir), ['/r/a=a@1']);
   }));
 
+test('sqlite: a write that fails between its two statements fails its whole batch; nothing of it reaches the disk', () =>
+  withHeldFsyncStore(async ({ store, held, dir }) => {
+    const first = store.create('/r/a', 'a');
+    await until('an fsync', () => held.length === 1);
+    held.shift()!(null);
+    assert.equal((await first).modRevision, 1);
+    // A row the store does not know of at revision 3 (a damaged file): the create that takes
+    // revision 3 inserts its kv row, then fails on the history row.
+    const db = (store as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): unknown } } }).db;
+    db.prepare('INSERT INTO history (revision, key, value, deleted, create_revision, prev_revision) VALUES (?, ?, ?, 0, ?, NULL)').run(
+      3,
+      '/r/planted',
+      'p',
+      3,
+    );
+    const ok = store.create('/r/b', 'b');
+    const broken = store.create('/r/c', 'c');
+    const results = await Promise.allSettled([ok, broken]);
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE|constraint/i);
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /failed halfway/);
+    assert.equal(held.length, 0, 'the batch was never made durable');
+    assert.deepEqual(
+      (await store.range('/r/')).kvs.map((k) => k.key),
+      ['/r/a'],
+    );
+    // The store goes on from the last durable revision.
+    const next = store.create('/r/d', 'd');
+    await until('an fsync', () => held.length === 1);
+    held.shift()!(null);
+    assert.equal((await next).modRevision, 2);
+    await store.close();
+    assert.deepEqual(await onDisk(dir), ['/r/a=a@1', '/r/d=d@2']);
+  }));
+
 test('sqlite: compaction works in slices, letting the event loop run between them, and keeps the present', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-compact-'));
   const store = new SqliteStore(dir, { compactEvery: 0 });
