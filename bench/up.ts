@@ -2,7 +2,7 @@
 // command returning (it returns once the node is registered and the default ServiceAccount made),
 // on a new data dir and again on the same (existing) one, next to the target of 1 s; the median of
 // ROUNDS rounds, since the machine is shared. Beside it in the same run: a bare `node -e 0` (the
-// floor of each of the Node processes up starts in turn), and `npx k8ts up` on an existing data
+// floor of each of the Node processes up starts), and `npx k8ts up` on an existing data
 // dir with its bin run by node (npm's bin resolution is what npx adds). K8TS_BENCH_UP_NODE=0 leaves
 // out the runs with the real node (they need root and the host to themselves).
 
@@ -125,10 +125,11 @@ export async function benchUp(): Promise<string[]> {
   } else {
     lines.push('  with the node: skipped (not root)');
   }
-  // The floor under every figure above: `up` is three Node processes started one after another
-  // (the command, the supervisor, the control plane), each at least this.
+  // The floor under every figure above: `up` is three Node processes (the command, the supervisor,
+  // the control plane), each at least this; the control plane's starts once the command has read
+  // its config and the supervisor (started beside the command's own loading) has started.
   lines.push(
-    `a bare \`node -e 0\` on this machine, median of ${bare.length} taken between the ups: ${fmtS(median(bare))} (up starts three Node processes in turn)`,
+    `a bare \`node -e 0\` on this machine, median of ${bare.length} taken between the ups: ${fmtS(median(bare))} (up, the supervisor beside it, then the control plane)`,
   );
   const byNode = await timed(process.execPath, [MAIN, '--version']);
   const byNpx = await timed('npx', ['k8ts', '--version']);

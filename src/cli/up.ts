@@ -5,6 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import {
@@ -270,53 +271,71 @@ async function startInBackground(
     exited = code ?? 1;
   });
   child.unref();
-  let polls = 0;
-  for (;;) {
-    if (exited !== null) {
-      process.stdout.write('\n');
-      console.error(`k8ts failed to start (exit ${exited}). Last lines of ${t.files.log}:\n${logTail(t.files.log, logStart)}`);
-      return 1;
-    }
-    const info = readClusterInfo(t.dataDir);
-    // Ready is all started (info.starting cleared), not the API server's first answer: a user's first
-    // commands right after `up` (kubectl get nodes, kubectl run in the default namespace, which needs
-    // its default ServiceAccount) must find the node registered and the controllers running.
-    if (info && info.supervisorPid === child.pid && !info.starting && (await readyz(info.url, caOf(t.dataDir), 1000))) {
-      const kc =
-        o.kubeconfig === false
-          ? undefined
-          : writeClusterKubeconfig(t, info.url, adminCredentials(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
-      const kubectl = kc && !kc.merged ? `kubectl --kubeconfig ${kc.file}` : kc ? 'kubectl' : `k8ts kubectl${t.flag}`;
-      process.stdout.write('\n');
-      console.log(
-        `k8ts cluster "${t.name}" is running at ${info.url} (pid ${info.pid}), ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
-      );
-      console.log(`  data dir:   ${t.dataDir} (store: ${cfg.store}; options in ${path.basename(t.files.config)})`);
-      console.log(`  log:        ${t.files.log} (k8ts logs${t.flag})`);
-      if (info.node) {
-        console.log(`  node:       ${info.node.name} at ${info.node.ip}`);
-        if (info.node.proxy) console.log(`  services:   proxied by the ${info.node.proxy} service proxy`);
-        // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
-        for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
-      } else {
-        console.log('  node:       none on this machine (--no-node)');
+  // The API server answers before all is started (cluster.json says `starting`): a first /readyz
+  // then opens the connection (TLS handshake, CA loaded) that the last one, once all is started,
+  // reuses, so that one is a request, not a handshake, on the way to ready (#13).
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  let warm: Promise<boolean> | undefined;
+  const answers = async (url: string): Promise<boolean> => {
+    await warm;
+    return readyz(url, caOf(t.dataDir), 1000, agent);
+  };
+  try {
+    return await waitUntilReady();
+  } finally {
+    agent.destroy();
+  }
+
+  async function waitUntilReady(): Promise<number> {
+    let polls = 0;
+    for (;;) {
+      if (exited !== null) {
+        process.stdout.write('\n');
+        console.error(`k8ts failed to start (exit ${exited}). Last lines of ${t.files.log}:\n${logTail(t.files.log, logStart)}`);
+        return 1;
       }
-      if (info.fleetlockURL) console.log(`  fleetlock:  ${info.fleetlockURL} (reboot coordination; k8ts fleetlock ls${t.flag})`);
-      if (kc) console.log(`  kubeconfig: ${describeWritten(t, kc)}`);
-      console.log('');
-      console.log(`Try: ${kubectl} get nodes`);
-      console.log(`     ${kubectl} create deployment kubernetes-bootcamp --image=gcr.io/google-samples/kubernetes-bootcamp:v1`);
-      console.log(`     k8ts tutorial${t.flag}      (a guided tour, for someone new to Kubernetes)`);
-      console.log(`Stop it with: k8ts down${t.flag}`);
-      return 0;
+      const info = readClusterInfo(t.dataDir);
+      if (info?.starting && info.supervisorPid === child.pid && !warm) warm = readyz(info.url, caOf(t.dataDir), 1000, agent);
+      // Ready is all started (info.starting cleared), not the API server's first answer: a user's first
+      // commands right after `up` (kubectl get nodes, kubectl run in the default namespace, which needs
+      // its default ServiceAccount) must find the node registered and the controllers running.
+      if (info && info.supervisorPid === child.pid && !info.starting && (await answers(info.url))) {
+        const kc =
+          o.kubeconfig === false
+            ? undefined
+            : writeClusterKubeconfig(t, info.url, adminCredentials(t.dataDir), caOf(t.dataDir), { file: o.kubeconfig, mode });
+        const kubectl = kc && !kc.merged ? `kubectl --kubeconfig ${kc.file}` : kc ? 'kubectl' : `k8ts kubectl${t.flag}`;
+        process.stdout.write('\n');
+        console.log(
+          `k8ts cluster "${t.name}" is running at ${info.url} (pid ${info.pid}), ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`,
+        );
+        console.log(`  data dir:   ${t.dataDir} (store: ${cfg.store}; options in ${path.basename(t.files.config)})`);
+        console.log(`  log:        ${t.files.log} (k8ts logs${t.flag})`);
+        if (info.node) {
+          console.log(`  node:       ${info.node.name} at ${info.node.ip}`);
+          if (info.node.proxy) console.log(`  services:   proxied by the ${info.node.proxy} service proxy`);
+          // Said plainly at start: what this machine's node cannot do (no root, not Linux...).
+          for (const l of info.node.limitations) console.log(`  limited:    ${l}`);
+        } else {
+          console.log('  node:       none on this machine (--no-node)');
+        }
+        if (info.fleetlockURL) console.log(`  fleetlock:  ${info.fleetlockURL} (reboot coordination; k8ts fleetlock ls${t.flag})`);
+        if (kc) console.log(`  kubeconfig: ${describeWritten(t, kc)}`);
+        console.log('');
+        console.log(`Try: ${kubectl} get nodes`);
+        console.log(`     ${kubectl} create deployment kubernetes-bootcamp --image=gcr.io/google-samples/kubernetes-bootcamp:v1`);
+        console.log(`     k8ts tutorial${t.flag}      (a guided tour, for someone new to Kubernetes)`);
+        console.log(`Stop it with: k8ts down${t.flag}`);
+        return 0;
+      }
+      if (Date.now() - started > 90_000) {
+        console.error(`\nk8ts did not become ready within 90s; see ${t.files.log}. Stop it with: k8ts down${t.flag}`);
+        return 1;
+      }
+      // Dots every 100 ms; cluster.json looked at every 20 ms (a poll is a small file read).
+      if (++polls % 5 === 0) process.stdout.write('.');
+      await new Promise((r) => setTimeout(r, 20));
     }
-    if (Date.now() - started > 90_000) {
-      console.error(`\nk8ts did not become ready within 90s; see ${t.files.log}. Stop it with: k8ts down${t.flag}`);
-      return 1;
-    }
-    // Dots every 100 ms; cluster.json looked at every 20 ms (a poll is a small file read).
-    if (++polls % 5 === 0) process.stdout.write('.');
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -560,11 +560,14 @@ export function caOf(dataDir: string): string | undefined {
   }
 }
 
-/** Whether the API server at url answers /readyz (verifying it with the cluster CA). */
-export function readyz(url: string, ca: string | undefined, timeoutMs = 2000): Promise<boolean> {
+/**
+ * Whether the API server at url answers /readyz (verifying it with the cluster CA). With an
+ * agent (keep-alive), a later call reuses the connection an earlier one made.
+ */
+export function readyz(url: string, ca: string | undefined, timeoutMs = 2000, agent?: http.Agent): Promise<boolean> {
   return new Promise((resolve) => {
     const mod = url.startsWith('https:') ? https : http;
-    const req = mod.get(`${url}/readyz`, { ca, timeout: timeoutMs } as https.RequestOptions, (res) => {
+    const req = mod.get(`${url}/readyz`, { ca, timeout: timeoutMs, ...(agent ? { agent } : {}) } as https.RequestOptions, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });

@@ -260,6 +260,33 @@ export class SchedulerCache {
     this.place(info ?? newPodInfo(pod), nodeName, false);
   }
 
+  /**
+   * A bound pod's new version from the informer. A status write (the kubelet's, one per pod
+   * start) changes nothing the scheduler counts: when the new version shares the counted
+   * version's spec, labels and deletion state (one shared object per unchanged part, as the
+   * in-process informers hand them out), the PodInfo keeps its sums and the node its generation
+   * (so spreading's per-node counts stay valid); only the pod it refers to moves on. Otherwise,
+   * or for objects decoded apart (equal but not the same), it is counted again as addPod does.
+   */
+  updatePod(pod: Pod): void {
+    const s = this.podStates.get(pod.metadata.uid ?? podKey(pod));
+    const counted = s?.info.pod;
+    if (
+      s &&
+      counted &&
+      !s.assumed &&
+      s.nodeName === pod.spec?.nodeName &&
+      counted.spec === pod.spec &&
+      counted.metadata.labels === pod.metadata.labels &&
+      counted.metadata.namespace === pod.metadata.namespace &&
+      counted.metadata.deletionTimestamp === pod.metadata.deletionTimestamp
+    ) {
+      s.info.pod = pod;
+      return;
+    }
+    this.addPod(pod);
+  }
+
   removePod(pod: Pod): boolean {
     const uid = pod.metadata.uid ?? podKey(pod);
     if (!this.podStates.has(uid)) return false;

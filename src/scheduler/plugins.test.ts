@@ -508,6 +508,39 @@ test('PodTopologySpread scores as Kubernetes counts, whatever topology labels th
   assert.ok(compared > 150 && zoneCounted > 20, `${compared} rounds compared, ${zoneCounted} with zones by the defaults`);
 });
 
+test('SchedulerCache.updatePod: a status write leaves the counted pod and the node generation; other changes count it again', () => {
+  const cache = new SchedulerCache();
+  cache.setNode(makeNode('a'));
+  const bound = makePod('p', { cpu: '100m', labels: { app: 'web' }, nodeName: 'a' });
+  cache.addPod(bound);
+  const node = cache.getNode('a')!;
+  const gen = node.generation;
+  // The kubelet's status write: spec and labels are the same objects, as in-process informers share them.
+  const running: Pod = { ...bound, metadata: { ...bound.metadata, resourceVersion: '2' }, status: { phase: 'Running' } };
+  cache.updatePod(running);
+  assert.equal(node.generation, gen);
+  assert.equal(node.pods[0].pod, running);
+  assert.equal(node.reqMilliCPU, 100);
+  // New labels: counted again (spreading's counts on the node are stale).
+  const relabeled: Pod = { ...running, metadata: { ...running.metadata, labels: { app: 'db' } } };
+  cache.updatePod(relabeled);
+  assert.ok(node.generation > gen);
+  assert.deepEqual(node.pods[0].labels, { app: 'db' });
+  // The same content decoded apart (an HTTPS informer): counted again, the sums unchanged.
+  const g2 = node.generation;
+  cache.updatePod(structuredClone(relabeled));
+  assert.ok(node.generation > g2);
+  assert.equal(node.pods.length, 1);
+  assert.equal(node.reqMilliCPU, 100);
+  // An assumed pod's binding, seen through the informer, confirms it.
+  const pending = makePod('q', { cpu: '200m' });
+  cache.assumePod(newPodInfo(pending), 'a');
+  assert.ok(cache.isAssumed('uid-q'));
+  cache.updatePod({ ...pending, spec: { ...pending.spec!, nodeName: 'a' } });
+  assert.equal(cache.isAssumed('uid-q'), false);
+  assert.equal(node.reqMilliCPU, 300);
+});
+
 test('fitErrorMessage: counts reasons per node, sorts the lines as strings, appends preemption', () => {
   const d = newDiagnosis();
   const taint = new Status(Code.UnschedulableAndUnresolvable, ['node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }']);

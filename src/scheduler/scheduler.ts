@@ -100,6 +100,8 @@ function truncateMessage(m: string): string {
 }
 
 function sameJSON(a: unknown, b: unknown): boolean {
+  // In-process informers share unchanged parts between versions: most comparisons end here.
+  if (a === b) return true;
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
@@ -275,7 +277,7 @@ export class Scheduler {
         if (this.cache.removePod(n)) this.queue.moveAllToActiveOrBackoffQueue(EVENT_ASSIGNED_POD_DELETE);
         return;
       }
-      this.cache.addPod(n);
+      this.cache.updatePod(n);
       if (isAssigned(o) && (!sameJSON(o.metadata.labels, n.metadata.labels) || !sameJSON(o.spec?.containers, n.spec?.containers))) {
         this.queue.moveAllToActiveOrBackoffQueue(EVENT_ASSIGNED_POD_UPDATE);
       }
