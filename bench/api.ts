@@ -4,8 +4,11 @@
 // the peer it is held to, measured in the same run:
 // - creates/s (ConfigMaps) next to the disk's raw SQLite autocommit INSERT rate (one fsync
 //   each; group commit lets many requests share one), measured before and after the creates,
-//   with the API server's CPU per create (K8TS_BENCH_API_CLIENTS sets the clients,
-//   K8TS_BENCH_API_OBJECTS the objects, K8TS_BENCH_API_PHASES=creates stops after the creates);
+//   with the API server's CPU per create and the clients' own (K8TS_BENCH_API_CLIENTS sets the
+//   clients, K8TS_BENCH_API_OBJECTS the objects, K8TS_BENCH_API_PHASES=creates stops after the
+//   creates); the creates are sent by raw TLS clients writing pre-encoded requests
+//   (rawhttps.ts), so that the generator's CPU is not what limits the figure on two cores
+//   (K8TS_BENCH_API_LOAD=https sends them through node:https as the other phases);
 // - GETs/s next to a bare node:https server (bench/bare-child.ts, its own process, same
 //   certificate) answering the same paths with the same bytes;
 // - lists of 10,000 (from the watch cache) next to that bare server answering the same bytes;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nowRFC3339, sameJSON } from './object.js';
+import { isObject, nowRFC3339, sameJSON, stringifyMarkingMetadata } from './object.js';
 
 // sameJSON answers what comparing the two JSON.stringify outputs answers. Random JSON-shaped
 // values, each against variants that keep or change its JSON: a leaf changed, keys reordered,
@@ -65,4 +65,38 @@ test('nowRFC3339: second precision, the same string within a second', () => {
   assert.equal(nowRFC3339(new Date('1969-12-31T23:59:59.500Z')), '1969-12-31T23:59:59Z');
   assert.match(nowRFC3339(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   assert.throws(() => nowRFC3339(new Date(Number.NaN)), RangeError);
+});
+
+test('stringifyMarkingMetadata is JSON.stringify, and a key spliced in at its mark is that key appended to metadata', () => {
+  const date = new Date(0);
+  const cases: Record<string, unknown>[] = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { x: 'y' } }, data: { k: 'v' } },
+    { metadata: { name: 'a' } },
+    { kind: 'K', metadata: { name: 'é\u2028"\\', 10: 'int', skip: undefined, fn: () => 1 }, spec: undefined, 2: 'int first', f: () => 1 },
+    { kind: 'K', metadata: { when: date } },
+    { kind: 'K', metadata: { gone: undefined } },
+    { kind: 'K', metadata: {} },
+    { kind: 'K', metadata: [1, 2] },
+    { kind: 'K', metadata: date },
+    { kind: 'K' },
+    { kind: 'K', metadata: { toJSON: 'not a function', name: 'a' } },
+    { kind: 'K', metadata: { toJSON: () => ({ other: 1 }), name: 'a' } },
+    { toJSON: () => ({ replaced: true }), metadata: { name: 'a' } },
+    { a: null, b: [undefined, () => 1, Number.NaN, -0, 1e21], metadata: { name: 'n' }, c: { d: { e: [] } } },
+  ];
+  for (const o of cases) {
+    const { text, metadataEnd } = stringifyMarkingMetadata(o);
+    assert.equal(text, JSON.stringify(o));
+    const m = o.metadata as Record<string, unknown> | undefined;
+    const plain = isObject(m) && !(m instanceof Date) && typeof m.toJSON !== 'function' && JSON.stringify(m) !== '{}';
+    if (!plain || typeof o.toJSON === 'function') {
+      assert.equal(metadataEnd, -1, JSON.stringify(o));
+      continue;
+    }
+    assert.ok(metadataEnd > 0, JSON.stringify(o));
+    const spliced = `${text.slice(0, metadataEnd)},"resourceVersion":"42"${text.slice(metadataEnd)}`;
+    m.resourceVersion = '42';
+    assert.equal(spliced, JSON.stringify(o));
+    delete m.resourceVersion;
+  }
 });

@@ -143,6 +143,32 @@ export function sameJSON(a: unknown, b: unknown, ignore?: JSONIgnore): boolean {
  * that a reader that changes one without copying it first fails at once (a TypeError in strict
  * mode) instead of changing what every other reader, and the watch cache, sees.
  */
+/**
+ * JSON.stringify(o), and the offset in it of the closing brace of o.metadata (-1 where there is
+ * none to mark: metadata absent, not a plain object, or written as `{}`), from one pass over
+ * o's values: what o's JSON becomes with one more key appended to metadata (kube's stored
+ * object and the answer differ by resourceVersion alone) is then a splice, not a second
+ * encoding. Built as JSON.stringify builds an object (own enumerable string keys in order,
+ * members whose value encodes to nothing left out); a root with a toJSON of its own is
+ * encoded by JSON.stringify and left unmarked.
+ */
+export function stringifyMarkingMetadata(o: object): { text: string; metadataEnd: number } {
+  const rec = o as Record<string, unknown>;
+  if (typeof rec.toJSON === 'function') return { text: JSON.stringify(o), metadataEnd: -1 };
+  let text = '{';
+  let metadataEnd = -1;
+  for (const k of Object.keys(rec)) {
+    const v = rec[k];
+    const s: string | undefined = JSON.stringify(v);
+    if (s === undefined) continue;
+    if (text.length > 1) text += ',';
+    text += `${JSON.stringify(k)}:`;
+    if (k === 'metadata' && isObject(v) && typeof v.toJSON !== 'function' && s.length > 2) metadataEnd = text.length + s.length - 1;
+    text += s;
+  }
+  return { text: `${text}}`, metadataEnd };
+}
+
 export function deepFreeze<T>(v: T): T {
   if (typeof v !== 'object' || v === null || Object.isFrozen(v) || ArrayBuffer.isView(v)) return v;
   const o = v as Record<string, unknown>;

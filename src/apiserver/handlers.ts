@@ -14,7 +14,7 @@ import { checkFields, type FieldValidation, parseFieldValidation } from './field
 import { readBody, writeJSON, writeJSONParts, writeJSONText } from './http.js';
 import { decodeBody, decodeJSON, mediaType, negotiateOutput, type OutputFormat } from './negotiation.js';
 import { objectSinkOf } from './objectsink.js';
-import type { DeleteOptions, GenericRegistry, ListOptions } from './registry/generic.js';
+import { createdJSON, type DeleteOptions, type GenericRegistry, type ListOptions } from './registry/generic.js';
 import { findDefinition } from './registry/index.js';
 import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
 import { type RequestContext, requestContext } from './registry/strategy.js';
@@ -341,6 +341,11 @@ async function serveCreate(c: ResourceCall): Promise<void> {
   if (c.name !== undefined) throw errors.methodNotAllowed();
   const obj = decodeObject(c.req, body, c.ri, c.fv, c.ctx, c.ri.schema, c.def.custom?.pruneUnknown);
   const created = await c.reg.create(c.namespace, obj, c.ctx);
+  // The registry's own encoding of the answer (the stored text and its resourceVersion), taken
+  // whatever the answer's form, so that none is left behind.
+  const text = createdJSON(created);
+  if (text !== undefined && c.out.kind === 'json' && !objectSinkOf(c.res))
+    return writeJSONText(c.res, 201, text, warningHeaders(c.ctx) ?? {});
   send(c.res, 201, render(c.out, c.def, created), c.ctx);
 }
 

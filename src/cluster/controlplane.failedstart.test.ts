@@ -34,6 +34,8 @@ test('a start that fails on a taken port leaves no bridge or nft table of its no
     // Whatever the outcome, nothing of the test's stays on the host.
     has('ip', ['link', 'del', bridge]);
     has('nft', ['delete', 'table', 'ip', `k8ts_${bridge}`]);
+    // The bridge lock's files (lock.ts keeps them; the kernel lock is what counts): this test's name is its own.
+    for (const f of [`/run/k8ts/bridge-${bridge}.lock`, `/run/k8ts/bridge-${bridge}.lock.owner`]) fs.rmSync(f, { force: true });
   });
   await assert.rejects(
     startControlPlane({

@@ -9,7 +9,17 @@ import { randomUUID } from 'node:crypto';
 import { errors, type FieldError, StatusError } from '../../api/errors.js';
 import { MAX_OBJECT_BYTES } from '../../api/jsonlimits.js';
 import { type FieldRequirement, matchesFields, parseFieldSelector, parseSelector, type Selector } from '../../api/labels.js';
-import { apiVersionOf, deepCopy, isObject, type JSONIgnore, type KList, type KObject, nowRFC3339, sameJSON } from '../../api/object.js';
+import {
+  apiVersionOf,
+  deepCopy,
+  isObject,
+  type JSONIgnore,
+  type KList,
+  type KObject,
+  nowRFC3339,
+  sameJSON,
+  stringifyMarkingMetadata,
+} from '../../api/object.js';
 import { updateManagedFields } from '../../api/patch/index.js';
 import { canonicalizeQuantities } from '../../api/quantity.js';
 import { type ResourceInfo, storeKey, storePrefix } from '../../api/resources.js';
@@ -105,6 +115,21 @@ function parseRV(s: string | null | undefined, what = 'resourceVersion'): number
   return Number(s);
 }
 
+/** What create() answered, as JSON text, for the handler that writes it out (createdJSON). */
+const createdText = new WeakMap<KObject, string>();
+
+/**
+ * JSON.stringify(obj) for the object create() just returned, from the text it stored (the
+ * two differ by metadata.resourceVersion alone), once: the caller takes it before anything
+ * changes obj, and it is forgotten as it is taken. Undefined when create() kept none (a dry
+ * run, a custom resource stored under another version, a strategy with work after the write).
+ */
+export function createdJSON(obj: KObject): string | undefined {
+  const t = createdText.get(obj);
+  if (t !== undefined) createdText.delete(obj);
+  return t;
+}
+
 export class GenericRegistry {
   readonly ri: ResourceInfo;
   readonly strategy: Strategy;
@@ -142,18 +167,25 @@ export class GenericRegistry {
     return obj;
   }
   private encode(obj: KObject): string {
+    return this.encodeMarked(obj, false).text;
+  }
+
+  /**
+   * The stored form of obj (no resourceVersion; custom resources under their storage version)
+   * and, with mark, where metadata's closing brace is in it when obj's own JSON is that text
+   * with resourceVersion spliced in there (-1 otherwise).
+   */
+  private encodeMarked(obj: KObject, mark: boolean): { text: string; metadataEnd: number } {
     const rv = obj.metadata.resourceVersion;
     delete obj.metadata.resourceVersion;
-    const stored =
-      this.def.custom && obj.apiVersion !== this.def.custom.storageApiVersion
-        ? { ...obj, apiVersion: this.def.custom.storageApiVersion }
-        : obj;
-    const text = JSON.stringify(stored);
+    const converted = this.def.custom && obj.apiVersion !== this.def.custom.storageApiVersion;
+    const stored = converted ? { ...obj, apiVersion: this.def.custom!.storageApiVersion } : obj;
+    const r = mark && !converted ? stringifyMarkingMetadata(stored) : { text: JSON.stringify(stored), metadataEnd: -1 };
     if (rv !== undefined) obj.metadata.resourceVersion = rv;
     // etcd refuses a request over its --max-request-bytes; kube-apiserver passes its words on.
     // 413 here, as the client's error (the request made the object too large), never a 500.
-    if (Buffer.byteLength(text) > MAX_OBJECT_BYTES) throw errors.tooLarge('Request entity too large: etcdserver: request is too large');
-    return text;
+    if (Buffer.byteLength(r.text) > MAX_OBJECT_BYTES) throw errors.tooLarge('Request entity too large: etcdserver: request is too large');
+    return r;
   }
 
   notFound(name: string): StatusError {
@@ -475,10 +507,19 @@ export class GenericRegistry {
       await this.api.admission?.validate(this.attributes('CREATE', obj, undefined, ctx), this.api);
       obj.metadata.managedFields = updateManagedFields(undefined, obj, ctx.fieldManager, 'Update', undefined, this.gv);
       if (ctx.dryRun) return { value: obj, committed: false };
+      // With nothing to run after the write (no beginCreate), the answer is the stored text
+      // with the resourceVersion spliced in (see createdJSON): obj is not encoded twice.
+      const mark = finish === finishNothing;
       for (let attempt = 1; ; attempt++) {
         try {
-          const kv = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), this.encode(obj));
+          const stored = this.encodeMarked(obj, mark);
+          const kv = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), stored.text);
           obj.metadata.resourceVersion = String(kv.modRevision);
+          if (stored.metadataEnd >= 0) {
+            const t = stored.text;
+            const at = stored.metadataEnd;
+            createdText.set(obj, `${t.slice(0, at)},"resourceVersion":${JSON.stringify(obj.metadata.resourceVersion)}${t.slice(at)}`);
+          }
           return { value: obj, committed: true };
         } catch (e) {
           if (!(e instanceof KeyExistsError)) throw e;

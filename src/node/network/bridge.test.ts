@@ -132,5 +132,8 @@ test('abandon removes the bridge and table an instance added, and leaves a bridg
   } finally {
     await fresh.teardown();
     await found.teardown();
+    // The lock's files (lock.ts keeps them; the kernel lock is what counts): this test's name is its own.
+    const { rmSync } = await import('node:fs');
+    for (const f of [`/run/k8ts/bridge-${bridge}.lock`, `/run/k8ts/bridge-${bridge}.lock.owner`]) rmSync(f, { force: true });
   }
 });
