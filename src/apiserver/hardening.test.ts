@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
+import { RestClient } from '../client/rest.js';
+import { httpTransport } from '../client/transport.js';
 import { apiRequest, type RawRequest, statusOf } from '../testing/apirequest.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
@@ -514,9 +516,10 @@ test('a watcher that reads as fast as events come is never closed as slow, howev
   }
 });
 
-test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflight / --max-requests-inflight; watches are not counted', async () => {
+test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflight / --max-requests-inflight; watches are not counted; system:masters is served', async () => {
   const small = await startTestControlPlane({ maxRequestsInflight: 1, maxMutatingRequestsInflight: 1 });
   const held: http.ClientRequest[] = [];
+  const cleanups: (() => void)[] = [];
   try {
     const hold = (method: string, path: string) => {
       // A request whose body never finishes stays in flight.
@@ -529,17 +532,40 @@ test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflig
       req.write('{"metadata":');
       held.push(req);
     };
-    const q = (r: RawRequest) => apiRequest(small.url, small.token, r);
+    // The admin is in system:masters, which the limits never refuse: the limited requests are
+    // made as another user (impersonated: the limit sees the user after impersonation).
+    const asJane = (r: RawRequest): RawRequest => ({ ...r, headers: { ...r.headers, 'Impersonate-User': 'jane' } });
+    const q = (r: RawRequest) => apiRequest(small.url, small.token, asJane(r));
+    const admin = (r: RawRequest) => apiRequest(small.url, small.token, r);
     const cm = (name: string) => ({
       method: 'POST',
       path: '/api/v1/namespaces/default/configmaps',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ metadata: { name } }),
     });
+    // jane may write ConfigMaps in default (her 429s below are the limit's, not RBAC's 403s).
+    const rbac = (kind: string, body: object) =>
+      admin({
+        method: 'POST',
+        path: `/apis/rbac.authorization.k8s.io/v1/namespaces/default/${kind}`,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const role = { metadata: { name: 'configmaps' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['*'] }] };
+    assert.equal((await rbac('roles', role)).status, 201);
+    const binding = {
+      metadata: { name: 'jane-configmaps' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmaps' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'jane' }],
+    };
+    assert.equal((await rbac('rolebindings', binding)).status, 201);
     hold('POST', '/api/v1/namespaces/default/configmaps');
     await waitFor('the held write counted', () => small.api.inFlight.mutating === 1);
     const refused = await q(cm('second'));
     assert.equal(refused.status, 429, refused.text);
+    // system:masters is served past the limit, without taking a slot.
+    assert.equal((await admin(cm('by-admin'))).status, 201);
+    assert.equal(small.api.inFlight.mutating, 1);
     assert.equal(refused.headers['retry-after'], '1');
     const s = statusOf(refused);
     assert.equal(s.reason, 'TooManyRequests');
@@ -559,13 +585,28 @@ test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflig
     assert.equal(w.status, 200);
     await slow;
     // Our client retries a 429 after Retry-After, as client-go does: it succeeds once the slot frees.
-    const retried = small.client.request('POST', '/api/v1/namespaces/default/configmaps', {}, { metadata: { name: 'retried' } });
+    const janeClient = new RestClient({
+      server: small.url,
+      token: small.token,
+      transport: (o) => {
+        const t = httpTransport(o);
+        return {
+          roundTrip: (r) => t.roundTrip({ ...r, headers: { ...r.headers, 'Impersonate-User': 'jane' } }),
+          watch: (r) => t.watch(r),
+          close: () => t.close(),
+          closeAllConnections: () => t.closeAllConnections(),
+        };
+      },
+    });
+    cleanups.push(() => janeClient.close());
+    const retried = janeClient.request('POST', '/api/v1/namespaces/default/configmaps', {}, { metadata: { name: 'retried' } });
     await new Promise((r) => setTimeout(r, 300));
     for (const r of held.splice(0)) r.destroy();
     assert.equal(((await retried) as { metadata: { name: string } }).metadata.name, 'retried');
     await waitFor('the slots released', () => small.api.inFlight.mutating === 0 && small.api.inFlight.readOnly === 0);
     assert.equal((await q(cm('third'))).status, 201, 'the slots are released when requests end');
   } finally {
+    for (const c of cleanups) c();
     for (const r of held) r.destroy();
     await small.stop();
   }

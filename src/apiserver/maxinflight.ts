@@ -4,11 +4,14 @@
 // (--max-requests-inflight, 400); a request finding its pool full is answered 429 with
 // Retry-After: 1 at once, never queued. Long-running requests (watches, exec, attach,
 // port-forward, proxy, logs: BasicLongRunningRequestCheck) are not counted: they would hold a
-// slot for their whole life. Kubernetes exempts system:masters; k8ts has no groups, so every
-// authenticated user counts (components included: at these limits they do not meet them).
+// slot for their whole life. A member of system:masters finding its pool full is served anyway,
+// without a slot ("a super-admin or a loopback connection ... should always get an answer", as
+// maxinflight.go says); everyone else, components included, counts (the user is the one after
+// impersonation, as WithMaxInFlightLimit sits inside WithImpersonation).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../api/errors.js';
+import { SystemPrivilegedGroup, type UserInfo } from './authn/user.js';
 import type { RequestInfo } from './request.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -30,13 +33,14 @@ export class MaxInFlightLimit {
     private readonly maxMutating: number,
   ) {}
 
-  /** Takes a slot until the response closes, or throws 429 TooManyRequests. */
-  admit(req: IncomingMessage, res: ServerResponse, info: RequestInfo | undefined): void {
+  /** Takes a slot until the response closes, or throws 429 TooManyRequests (system:masters excepted). */
+  admit(req: IncomingMessage, res: ServerResponse, info: RequestInfo | undefined, user?: UserInfo): void {
     if (isLongRunning(info)) return;
     const mutating = MUTATING.has(req.method ?? 'GET');
     const limit = mutating ? this.maxMutating : this.maxReadOnly;
     if (limit <= 0) return;
     if ((mutating ? this.mutating : this.readOnly) >= limit) {
+      if (user?.groups.includes(SystemPrivilegedGroup)) return;
       throw errors.tooManyRequests('Too many requests, please try again later.', 1);
     }
     if (mutating) this.mutating++;

@@ -523,7 +523,7 @@ export class ApiServer implements ApiServerContext {
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       instrumentRequest(req, res, info, (i) => this.served.find(i.group, i.version, i.resource ?? '')?.info.kind, url.searchParams);
       // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
-      this.inflight.admit(req, res, info);
+      this.inflight.admit(req, res, info, user);
       this.authorize(req, user, path, url.searchParams);
       // A non-resource URL: RBAC's `get` on /metrics (system:monitoring, cluster-admin) was checked above.
       if (path === '/metrics') {
