@@ -8,6 +8,7 @@ import { isApiError, type RestClient } from '../../client/rest.js';
 import { createNamespace } from '../../testing/controlplane.js';
 import { startTLSControlPlane } from '../../testing/tlscontrolplane.js';
 import { waitFor } from '../../testing/wait.js';
+import { requestAttributes } from './requestinfo.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const secrets = (namespace?: string) => ({ group: '', version: 'v1', resource: 'secrets', namespace });
@@ -363,4 +364,15 @@ test('SubjectAccessReview and LocalSubjectAccessReview answer for the user the s
     ).status.allowed,
     true,
   );
+});
+
+test('request attributes unescape each path segment that holds an escape, and take a bad escape as a non-resource path', () => {
+  const user = { name: 'u', groups: [] };
+  const q = new URLSearchParams();
+  const plain = requestAttributes(user, 'GET', '/api/v1/namespaces/ns/configmaps/cm-1', q);
+  assert.deepEqual([plain.isResourceRequest, plain.namespace, plain.resource, plain.name], [true, 'ns', 'configmaps', 'cm-1']);
+  const escaped = requestAttributes(user, 'GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/system%3Aadmin', q);
+  assert.deepEqual([escaped.apiGroup, escaped.resource, escaped.name], ['rbac.authorization.k8s.io', 'clusterroles', 'system:admin']);
+  const bad = requestAttributes(user, 'GET', '/api/v1/namespaces/ns/configmaps/%zz', q);
+  assert.equal(bad.isResourceRequest, false);
 });

@@ -55,7 +55,8 @@ export function requestAttributes(user: UserInfo, method: string, pathname: stri
     parts = pathname
       .split('/')
       .filter((p) => p !== '')
-      .map(decodeURIComponent);
+      // A segment without '%' has nothing to unescape (and nothing decodeURIComponent refuses).
+      .map((p) => (p.includes('%') ? decodeURIComponent(p) : p));
   } catch {
     return nonResource;
   }
