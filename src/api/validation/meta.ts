@@ -221,7 +221,8 @@ export function validateObjectMeta(obj: KObject, namespaced: boolean, nameFn: Na
   return errs.concat(commonMeta(meta, namespaced));
 }
 
-const eq = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Same JSON; the same value (the common case: every update of an object) answers without encoding. */
+const eq = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** ValidateObjectMetaUpdate. The registry copies uid, creationTimestamp and friends from old first. */
 export function validateObjectMetaUpdate(obj: KObject, old: KObject): FieldError[] {
