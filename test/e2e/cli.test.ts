@@ -246,6 +246,8 @@ describe('k8ts CLI', () => {
           } catch {
             /* not made */
           }
+          // Its bridge lock's files (the agent ended by a signal keeps them; the name is this test's).
+          for (const f of [`/run/k8ts/bridge-${bridge}.lock`, `/run/k8ts/bridge-${bridge}.lock.owner`]) fs.rmSync(f, { force: true });
         }
         await cluster.kubectl(['delete', 'node', name]);
       }

@@ -44,6 +44,7 @@ test('two instances never share a bridge: the second is refused while the first 
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const mine = new NodeNetwork({ bridgeName: bridge, podCIDR: '10.251.7.0/24', masquerade: false });
+  let again: NodeNetwork | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       other.stdout!.once('data', () => resolve());
@@ -67,11 +68,13 @@ test('two instances never share a bridge: the second is refused while the first 
     );
     execFileSync('ip', ['link', 'show', bridge], { stdio: 'ignore' });
     // In-process instances of one agent share the lock.
-    const again = new NodeNetwork({ bridgeName: bridge, podCIDR: '10.251.7.0/24', masquerade: false });
+    again = new NodeNetwork({ bridgeName: bridge, podCIDR: '10.251.7.0/24', masquerade: false });
     await again.ensureBridge();
   } finally {
     other.kill('SIGKILL');
     await mine.teardown();
+    // The last of the lock's holders in this process: its files go with it.
+    await again?.teardown();
   }
 });
 

@@ -249,8 +249,17 @@ export class NodeNetwork {
     }
     this.used.clear();
     this.hostPorts.clear();
-    this.unlock?.();
+    const unlock = this.unlock;
     this.unlock = undefined;
+    if (unlock) unlock();
+    // Torn down by another instance than the one that held the lock (`k8ts down` after a crash, a
+    // test's clean-up): the lock's files go too, by taking the lock and letting it go (lock.ts
+    // removes them then), unless an instance holds it, whose files stay.
+    else if (process.getuid?.() === 0)
+      await lockBridge(this.bridgeName, this.owner).then(
+        (release) => release(),
+        () => undefined,
+      );
   }
 
   /**

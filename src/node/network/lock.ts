@@ -7,14 +7,22 @@
 // by a `flock` child whose stdin is a pipe from this process: when the process ends, even by
 // kill -9, the pipe closes, the child exits and the kernel drops the lock. No stale lock survives
 // a crash, and no pid file is trusted.
+//
+// The lock's files go when it is let go (removed while still held), so that /run does not
+// collect one per bridge name ever used. Removing a lock file is safe only because a taker checks
+// that what it locked is still the file at that path: one that opened the file just before it was
+// removed locks a file nobody else can see, finds the path gone or another file there, and tries
+// again (as lockfile-progs and Go's robustio lock files do).
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const LOCK_DIR = '/run/k8ts';
 /** flock's exit code when the lock is held elsewhere (-E). */
 const HELD = 75;
+/** Takes of a lock file removed between its open and its lock before giving up (each is a race lost). */
+const ATTEMPTS = 5;
 
 export class BridgeInUseError extends Error {}
 
@@ -45,6 +53,15 @@ export async function lockBridge(bridge: string, owner: string): Promise<() => v
     released = true;
     if (--entry.refs > 0) return;
     held.delete(bridge);
+    // Removed while still held: a process that opened the file before this finds, once it has
+    // the lock, that the path no longer names what it locked, and takes the lock anew.
+    for (const f of [`${lockFile(bridge)}.owner`, lockFile(bridge)]) {
+      try {
+        unlinkSync(f);
+      } catch {
+        /* already gone */
+      }
+    }
     entry.child.stdin?.end();
     entry.child.kill();
   };
@@ -52,16 +69,34 @@ export async function lockBridge(bridge: string, owner: string): Promise<() => v
 
 async function acquire(bridge: string, owner: string): Promise<{ child: ChildProcess; refs: number }> {
   mkdirSync(LOCK_DIR, { recursive: true, mode: 0o755 });
+  for (let attempt = 1; ; attempt++) {
+    const taken = await tryLock(bridge, owner);
+    if (taken) return taken;
+    if (attempt >= ATTEMPTS)
+      throw new BridgeInUseError(`could not lock bridge ${bridge}: its lock file was removed under each of ${ATTEMPTS} takes`);
+  }
+}
+
+/**
+ * One take of the lock: the flock child opens the lock file as fd 9, locks it and prints the
+ * inode it locked; undefined when that is no longer the file at the path (removed by a holder
+ * letting go in between), so that the caller takes it again.
+ */
+async function tryLock(bridge: string, owner: string): Promise<{ child: ChildProcess; refs: number } | undefined> {
   const file = lockFile(bridge);
-  const child = spawn('flock', ['-n', '-E', String(HELD), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
-  const outcome = await new Promise<'locked' | number>((resolve, reject) => {
+  // cat keeps fd 9 (and so the lock) until this process's end closes its stdin.
+  const script = `exec 9>>"$1" || exit 1; flock -n -E ${HELD} 9 || exit $?; echo "locked $(stat -L -c %i /dev/fd/9)"; exec cat >/dev/null`;
+  const child = spawn('sh', ['-c', script, 'lock', file], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const outcome = await new Promise<string | number>((resolve, reject) => {
+    let out = '';
     child.once('error', reject);
-    child.stdout!.once('data', () => resolve('locked'));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
     child.once('exit', (code) => resolve(code ?? -1));
   });
-  if (outcome !== 'locked') {
+  if (typeof outcome === 'number') {
     if (outcome === HELD) {
       let who = 'another process';
       try {
@@ -73,7 +108,21 @@ async function acquire(bridge: string, owner: string): Promise<{ child: ChildPro
         `bridge ${bridge} is in use by another k8ts instance (${who}); give this one another bridge name (--bridge)`,
       );
     }
-    throw new BridgeInUseError(`could not lock bridge ${bridge}: flock exited with ${outcome}`);
+    throw new BridgeInUseError(`could not lock bridge ${bridge}: the lock's child exited with ${outcome}`);
+  }
+  const locked = /^locked (\d+)$/.exec(outcome)?.[1];
+  let current: string | undefined;
+  try {
+    current = statSync(file, { bigint: true }).ino.toString();
+  } catch {
+    /* removed: not the file locked */
+  }
+  if (locked === undefined || locked !== current) {
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end();
+    child.kill();
+    if (locked === undefined) throw new BridgeInUseError(`could not lock bridge ${bridge}: ${JSON.stringify(outcome)}`);
+    return undefined;
   }
   try {
     writeFileSync(`${file}.owner`, `pid ${process.pid}, ${owner}\n`);
