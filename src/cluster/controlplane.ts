@@ -22,6 +22,7 @@ import type { Store } from '../store/types.js';
 import type { LocalNode, RuntimeChoice } from './node.js';
 import { type ClusterInfo, clusterFiles, ensurePrivateDir } from './paths.js';
 import { processAlive, processStartTime } from './process.js';
+import { StepTimer } from './steptimer.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -174,14 +175,9 @@ async function startControlPlaneWith(
   podNetwork: Promise<NodeNetwork | null | undefined> | undefined,
   begun: { node?: LocalNode },
 ): Promise<ControlPlane> {
-  const t0 = performance.now();
-  const phases: string[] = [];
-  let tPhase = t0;
-  const phase = (name: string) => {
-    const now = performance.now();
-    phases.push(`${name} ${Math.round(now - tPhase)}`);
-    tPhase = now;
-  };
+  const timer = new StepTimer();
+  const phases = timer.steps;
+  const phase = (name: string) => timer.step(name);
   // What serving needs comes first; the components that are clients of the API (controllers,
   // scheduler, node) are loaded while it already answers (#13: `k8ts up` is ready when the API
   // server is, as kubeadm's control plane is, before the controllers have synced).
@@ -454,7 +450,7 @@ async function startControlPlaneWith(
   }
   // Where a start's time went, for whoever wonders why it was slow.
   log(
-    `control plane started in ${Math.round(performance.now() - t0)} ms (ms per phase: ${phases.join(', ')}; components' clients: ${inProcess ? 'in-process' : 'HTTPS'})`,
+    `control plane started in ${timer.elapsedMs()} ms (ms per phase: ${phases.join(', ')}; components' clients: ${inProcess ? 'in-process' : 'HTTPS'})`,
   );
   return {
     url,

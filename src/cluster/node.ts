@@ -25,6 +25,7 @@ import { NodeDNS } from '../proxy/dns/nodedns.js';
 import { type ProxyModeChoice, ProxyServer } from '../proxy/server.js';
 import { podNetworkFor } from './podnetwork.js';
 import { parseRuntimeChoice, type RuntimeChoice } from './runtimechoice.js';
+import { StepTimer } from './steptimer.js';
 
 export interface LocalNodeOptions {
   client: RestClient;
@@ -158,14 +159,8 @@ export function defaultNodeName(): string {
 export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode> {
   const name = opts.nodeName ?? defaultNodeName();
   const log = opts.log ?? (() => undefined);
-  const t0 = performance.now();
-  const steps: string[] = [];
-  let tStep = t0;
-  const step = (what: string) => {
-    const now = performance.now();
-    steps.push(`${what} ${Math.round(now - tStep)}`);
-    tStep = now;
-  };
+  const timer = new StepTimer();
+  const step = (what: string) => timer.step(what);
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   // The Node's podCIDR (the node IPAM controller's), unless one is given (kubelet's --pod-cidr).
   const podCIDR = await nodePodCIDR(opts.client, name, { override: opts.podCIDR, log });
@@ -352,7 +347,7 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
     startNetpol(),
   ]);
   step('routes, DNS endpoint, ingress, NetworkPolicy');
-  log(`node ${name} started in ${Math.round(performance.now() - t0)} ms (ms per step: ${steps.join(', ')})`);
+  log(`node ${name} started in ${timer.elapsedMs()} ms (ms per step: ${timer.steps.join(', ')})`);
   return {
     name,
     ip,
