@@ -429,10 +429,10 @@ export class SqliteStore implements storage.Store {
         for (const w of batch) this.hub.publish(w.event);
         for (const w of batch) w.resolve();
       }
-      if (next) {
-        // flushed above
-      } else if (this.pending.length || this.batchOpen) setImmediate(() => this.flush());
-      else this.syncing = false;
+      if (!next) {
+        if (this.pending.length || this.batchOpen) setImmediate(() => this.flush());
+        else this.syncing = false;
+      }
       const still = [];
       for (const w of this.settleWaiters) {
         if (err || w.revision <= this.published) w.resolve();
