@@ -115,6 +115,9 @@ describe('two control-plane processes on a three-member etcd', { skip }, () => {
     // The first process holds both Leases before the second exists.
     await waitFor('the first process to lead', () => leaderLine('kube-controller-manager').test(a.output()) || undefined, 30_000);
     await waitFor('the first process to schedule', () => leaderLine('kube-scheduler').test(a.output()) || undefined, 30_000);
+    // Ready, as a user joins a second server: the first publishes the cluster's options
+    // (kube-system/k8ts-config) before its ready line, and its controllers may lead before that.
+    await waitFor('the first process to be ready', () => /k8ts: ready /.test(a.output()) || undefined, 30_000);
     b = startProcess(dir, path.join(dir, 'b'), [
       'server',
       '--store',
