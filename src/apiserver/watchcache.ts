@@ -7,9 +7,9 @@
 // edits). This is what keeps lists and fan-out cheap.
 
 import type { KObject } from '../api/object.js';
-import { lowerBound } from '../store/keyrange.js';
 import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
 import { Interner } from './intern.js';
+import { SortedKeys } from './sortedkeys.js';
 
 export interface CacheEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -73,8 +73,8 @@ const MAX_RESTART_DELAY_MS = 5000;
 
 export class WatchCache {
   private objects = new Map<string, KObject>();
-  /** The keys of objects, sorted, so that list() needs no sort. */
-  private keys: string[] = [];
+  /** The keys of objects in order, so that list() needs no sort. */
+  private keys = new SortedKeys();
   /** Recent events in revision order. */
   private events: CacheEvent[] = [];
   /** A watch can start from any revision at or above this one: nothing after it was dropped. */
@@ -183,12 +183,9 @@ export class WatchCache {
 
   /** Current objects under keyPrefix (default: the whole prefix), sorted by key. Shared: do not mutate. */
   list(keyPrefix: string = this.prefix): { items: KObject[]; revision: number } {
-    const items: KObject[] = [];
-    for (let i = lowerBound(this.keys, keyPrefix); i < this.keys.length; i++) {
-      const key = this.keys[i];
-      if (!key.startsWith(keyPrefix)) break;
-      items.push(this.objects.get(key)!);
-    }
+    const keys = this.keys.withPrefix(keyPrefix);
+    const items: KObject[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) items[i] = this.objects.get(keys[i])!;
     return { items, revision: this.current };
   }
 
@@ -246,7 +243,9 @@ export class WatchCache {
       if (obj) objects.set(kv.key, obj);
     }
     this.objects = objects;
-    this.keys = [...objects.keys()];
+    // The store answers in byte order, the same for the ASCII keys k8ts writes; sorted as `<`
+    // orders them all the same, which is what SortedKeys keeps.
+    this.keys = new SortedKeys([...objects.keys()].sort());
     this.events = [];
     this.current = res.revision;
     this.horizon = res.revision;
@@ -316,7 +315,7 @@ export class WatchCache {
     if (ev.type === 'put') {
       const obj = this.decode(ev.kv.value, revision, key);
       if (obj) {
-        if (!prev) this.keys.splice(lowerBound(this.keys, key), 0, key);
+        if (!prev) this.keys.add(key);
         this.objects.set(key, obj);
         cacheEvent = prev
           ? { type: 'MODIFIED', object: obj, prevObject: prev, revision, key }
@@ -328,8 +327,7 @@ export class WatchCache {
         : this.decode(ev.kv.value, revision, key);
       if (prev) {
         this.objects.delete(key);
-        const i = lowerBound(this.keys, key);
-        if (this.keys[i] === key) this.keys.splice(i, 1);
+        this.keys.delete(key);
       }
       if (last) cacheEvent = { type: 'DELETED', object: last, prevObject: prev, revision, key };
     }
