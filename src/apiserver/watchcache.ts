@@ -8,7 +8,7 @@
 
 import type { KObject } from '../api/object.js';
 import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
-import { Interner } from './intern.js';
+import { Interner, isJSONPrimitive, NOT_JSON } from './intern.js';
 import { SortedKeys } from './sortedkeys.js';
 
 export interface CacheEvent {
@@ -99,6 +99,10 @@ export class WatchCache {
   private restartTimer?: NodeJS.Timeout;
   private restartDelay = 100;
   private starting?: Promise<void>;
+  /** Writes in flight through this cache's registry: the object each one stores, by key (expectWrite). */
+  private readonly writes = new Map<string, { value: string; obj: KObject }>();
+  /** Whether a write's own object can stand for its stored text (no conversion, no field kept as decoded). */
+  private readonly adopts: boolean;
 
   constructor(
     private readonly store: Store,
@@ -108,6 +112,27 @@ export class WatchCache {
     this.historySize = Math.max(0, opts.historySize ?? 10_000);
     this.convert = opts.convert;
     if (opts.unsharedFields?.length) this.ownFields = new Set([...OWN_FIELDS, ...opts.unsharedFields]);
+    this.adopts = !this.convert && this.ownFields === OWN_FIELDS;
+  }
+
+  /**
+   * A write is about to store value, the JSON of obj without its resourceVersion (the registry's
+   * encoding): when its event comes, the cache makes its object from obj (Interner.internCopy:
+   * what decoding value and interning it would give, without the decode, and with only what the
+   * table lacks copied) instead of decoding value again. obj is not changed, kept or shared:
+   * the registry answers with it as before. It must not change until forgetWrite. The event
+   * must carry this very value for obj to be used; anything obj holds that JSON would not give
+   * back as it is makes the cache decode value as before. kube-apiserver decodes each event of
+   * its etcd watch; k8ts's in-process stores deliver a write's event before the write returns,
+   * so the object being written is at hand.
+   */
+  expectWrite(key: string, value: string, obj: KObject): void {
+    if (this.adopts) this.writes.set(key, { value, obj });
+  }
+
+  /** The write of obj at key has settled (its event, if any, was delivered or will be decoded). */
+  forgetWrite(key: string, obj: KObject): void {
+    if (this.writes.get(key)?.obj === obj) this.writes.delete(key);
   }
 
   /** The newest revision the cache reflects. */
@@ -313,7 +338,13 @@ export class WatchCache {
     const prev = this.objects.get(key);
     let cacheEvent: CacheEvent | undefined;
     if (ev.type === 'put') {
-      const obj = this.decode(ev.kv.value, revision, key);
+      const w = this.writes.get(key);
+      let obj: KObject | undefined;
+      if (w !== undefined && w.value === ev.kv.value) {
+        this.writes.delete(key);
+        obj = this.adopt(w.obj, revision);
+      }
+      obj ??= this.decode(ev.kv.value, revision, key);
       if (obj) {
         if (!prev) this.keys.add(key);
         this.objects.set(key, obj);
@@ -355,6 +386,46 @@ export class WatchCache {
     if (typeof obj.metadata === 'object' && obj.metadata !== null && !Array.isArray(obj.metadata))
       this.interner.internChildren(obj.metadata as Record<string, unknown>, OWN_METADATA);
     return obj;
+  }
+
+  /**
+   * What decode would make of src's JSON, made from src itself (see expectWrite); undefined
+   * when src holds what JSON would not give back as it is.
+   */
+  private adopt(src: KObject, revision: number): KObject | undefined {
+    const meta = src.metadata as Record<string, unknown> | undefined;
+    if (!plainObject(src) || !plainObject(meta)) return undefined;
+    const it = this.interner;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(src)) {
+      const v = (src as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      if (k === '__proto__') return undefined;
+      if (k !== 'metadata') {
+        const c = it.internCopy(v, 1);
+        if (c === NOT_JSON) return undefined;
+        out[k] = c;
+        continue;
+      }
+      const m: Record<string, unknown> = {};
+      for (const mk of Object.keys(meta)) {
+        const mv = meta[mk];
+        if (mv === undefined || mk === 'resourceVersion') continue;
+        if (mk === '__proto__') return undefined;
+        if (OWN_METADATA.has(mk)) {
+          if (!isJSONPrimitive(mv)) return undefined;
+          m[mk] = mv;
+        } else {
+          const c = it.internCopy(mv, 1);
+          if (c === NOT_JSON) return undefined;
+          m[mk] = c;
+        }
+      }
+      // Where decode puts it: the stored text has none, so it comes last.
+      m.resourceVersion = String(revision);
+      out.metadata = m;
+    }
+    return out as KObject;
   }
 
   private deliver(w: CacheWatcher, ev: CacheEvent): void {
@@ -449,6 +520,10 @@ export class WatchCache {
     if (this.progressTimer) clearInterval(this.progressTimer);
     this.progressTimer = undefined;
   }
+}
+
+function plainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** The object as the API serves it: resourceVersion is the revision of its last write. */
