@@ -7,9 +7,9 @@
 // edits). This is what keeps lists and fan-out cheap.
 
 import type { KObject } from '../api/object.js';
-import { lowerBound } from '../store/keyrange.js';
 import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
-import { Interner } from './intern.js';
+import { Interner, isJSONPrimitive, NOT_JSON } from './intern.js';
+import { SortedKeys } from './sortedkeys.js';
 
 export interface CacheEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -73,8 +73,8 @@ const MAX_RESTART_DELAY_MS = 5000;
 
 export class WatchCache {
   private objects = new Map<string, KObject>();
-  /** The keys of objects, sorted, so that list() needs no sort. */
-  private keys: string[] = [];
+  /** The keys of objects in order, so that list() needs no sort. */
+  private keys = new SortedKeys();
   /** Recent events in revision order. */
   private events: CacheEvent[] = [];
   /** A watch can start from any revision at or above this one: nothing after it was dropped. */
@@ -99,6 +99,10 @@ export class WatchCache {
   private restartTimer?: NodeJS.Timeout;
   private restartDelay = 100;
   private starting?: Promise<void>;
+  /** Writes in flight through this cache's registry: the object each one stores, by key (expectWrite). */
+  private readonly writes = new Map<string, { value: string; obj: KObject }>();
+  /** Whether a write's own object can stand for its stored text (no conversion, no field kept as decoded). */
+  private readonly adopts: boolean;
 
   constructor(
     private readonly store: Store,
@@ -108,6 +112,27 @@ export class WatchCache {
     this.historySize = Math.max(0, opts.historySize ?? 10_000);
     this.convert = opts.convert;
     if (opts.unsharedFields?.length) this.ownFields = new Set([...OWN_FIELDS, ...opts.unsharedFields]);
+    this.adopts = !this.convert && this.ownFields === OWN_FIELDS;
+  }
+
+  /**
+   * A write is about to store value, the JSON of obj without its resourceVersion (the registry's
+   * encoding): when its event comes, the cache makes its object from obj (Interner.internCopy:
+   * what decoding value and interning it would give, without the decode, and with only what the
+   * table lacks copied) instead of decoding value again. obj is not changed, kept or shared:
+   * the registry answers with it as before. It must not change until forgetWrite. The event
+   * must carry this very value for obj to be used; anything obj holds that JSON would not give
+   * back as it is makes the cache decode value as before. kube-apiserver decodes each event of
+   * its etcd watch; k8ts's in-process stores deliver a write's event before the write returns,
+   * so the object being written is at hand.
+   */
+  expectWrite(key: string, value: string, obj: KObject): void {
+    if (this.adopts) this.writes.set(key, { value, obj });
+  }
+
+  /** The write of obj at key has settled (its event, if any, was delivered or will be decoded). */
+  forgetWrite(key: string, obj: KObject): void {
+    if (this.writes.get(key)?.obj === obj) this.writes.delete(key);
   }
 
   /** The newest revision the cache reflects. */
@@ -183,12 +208,9 @@ export class WatchCache {
 
   /** Current objects under keyPrefix (default: the whole prefix), sorted by key. Shared: do not mutate. */
   list(keyPrefix: string = this.prefix): { items: KObject[]; revision: number } {
-    const items: KObject[] = [];
-    for (let i = lowerBound(this.keys, keyPrefix); i < this.keys.length; i++) {
-      const key = this.keys[i];
-      if (!key.startsWith(keyPrefix)) break;
-      items.push(this.objects.get(key)!);
-    }
+    const keys = this.keys.withPrefix(keyPrefix);
+    const items: KObject[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) items[i] = this.objects.get(keys[i])!;
     return { items, revision: this.current };
   }
 
@@ -246,7 +268,9 @@ export class WatchCache {
       if (obj) objects.set(kv.key, obj);
     }
     this.objects = objects;
-    this.keys = [...objects.keys()];
+    // The store answers in byte order, the same for the ASCII keys k8ts writes; sorted as `<`
+    // orders them all the same, which is what SortedKeys keeps.
+    this.keys = new SortedKeys([...objects.keys()].sort());
     this.events = [];
     this.current = res.revision;
     this.horizon = res.revision;
@@ -314,9 +338,15 @@ export class WatchCache {
     const prev = this.objects.get(key);
     let cacheEvent: CacheEvent | undefined;
     if (ev.type === 'put') {
-      const obj = this.decode(ev.kv.value, revision, key);
+      const w = this.writes.get(key);
+      let obj: KObject | undefined;
+      if (w !== undefined && w.value === ev.kv.value) {
+        this.writes.delete(key);
+        obj = this.adopt(w.obj, revision);
+      }
+      obj ??= this.decode(ev.kv.value, revision, key);
       if (obj) {
-        if (!prev) this.keys.splice(lowerBound(this.keys, key), 0, key);
+        if (!prev) this.keys.add(key);
         this.objects.set(key, obj);
         cacheEvent = prev
           ? { type: 'MODIFIED', object: obj, prevObject: prev, revision, key }
@@ -328,8 +358,7 @@ export class WatchCache {
         : this.decode(ev.kv.value, revision, key);
       if (prev) {
         this.objects.delete(key);
-        const i = lowerBound(this.keys, key);
-        if (this.keys[i] === key) this.keys.splice(i, 1);
+        this.keys.delete(key);
       }
       if (last) cacheEvent = { type: 'DELETED', object: last, prevObject: prev, revision, key };
     }
@@ -357,6 +386,46 @@ export class WatchCache {
     if (typeof obj.metadata === 'object' && obj.metadata !== null && !Array.isArray(obj.metadata))
       this.interner.internChildren(obj.metadata as Record<string, unknown>, OWN_METADATA);
     return obj;
+  }
+
+  /**
+   * What decode would make of src's JSON, made from src itself (see expectWrite); undefined
+   * when src holds what JSON would not give back as it is.
+   */
+  private adopt(src: KObject, revision: number): KObject | undefined {
+    const meta = src.metadata as Record<string, unknown> | undefined;
+    if (!plainObject(src) || !plainObject(meta)) return undefined;
+    const it = this.interner;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(src)) {
+      const v = (src as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      if (k === '__proto__') return undefined;
+      if (k !== 'metadata') {
+        const c = it.internCopy(v, 1);
+        if (c === NOT_JSON) return undefined;
+        out[k] = c;
+        continue;
+      }
+      const m: Record<string, unknown> = {};
+      for (const mk of Object.keys(meta)) {
+        const mv = meta[mk];
+        if (mv === undefined || mk === 'resourceVersion') continue;
+        if (mk === '__proto__') return undefined;
+        if (OWN_METADATA.has(mk)) {
+          if (!isJSONPrimitive(mv)) return undefined;
+          m[mk] = mv;
+        } else {
+          const c = it.internCopy(mv, 1);
+          if (c === NOT_JSON) return undefined;
+          m[mk] = c;
+        }
+      }
+      // Where decode puts it: the stored text has none, so it comes last.
+      m.resourceVersion = String(revision);
+      out.metadata = m;
+    }
+    return out as KObject;
   }
 
   private deliver(w: CacheWatcher, ev: CacheEvent): void {
@@ -451,6 +520,10 @@ export class WatchCache {
     if (this.progressTimer) clearInterval(this.progressTimer);
     this.progressTimer = undefined;
   }
+}
+
+function plainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** The object as the API serves it: resourceVersion is the revision of its last write. */

@@ -18,7 +18,7 @@ export async function serveCluster(
   port: number,
   held?: DirLock,
   onReady?: () => void,
-  o: { joined?: boolean } = {},
+  o: { joined?: boolean; onStarted?: () => void } = {},
 ): Promise<number> {
   const tServe = performance.now();
   // The supervisor may die and take our stdout with it: lose the lines, not the cluster.
@@ -113,6 +113,7 @@ export async function serveCluster(
   // Started, all of it: from now on the supervisor takes a death for a crash and restarts it (a
   // failure while the controllers or the node start is a failure to start, not restarted).
   process.send?.({ ready: true });
+  o.onStarted?.();
   await new Promise<void>((resolve) => {
     let stopping = false;
     stopNow = (sig: string) => {
@@ -157,12 +158,12 @@ async function defaultServiceAccountMade(cp: ControlPlane, timeoutMs: number): P
 }
 
 /** `k8ts serve`: what the supervisor runs; the options come from the data dir's config.yaml. */
-export async function serve(o: { dataDir: string; port: string }): Promise<number> {
+export async function serve(o: { dataDir: string; port: string; onStarted?: () => void }): Promise<number> {
   const t = resolveTarget({ dataDir: o.dataDir });
   const cfg = readConfigFile(t.files.config);
   if (!cfg) throw new Error(`${t.files.config} is missing; start clusters with k8ts up`);
   const full: ClusterConfig = { ...defaultConfig(t.name), ...cfg, name: t.name };
-  return serveCluster(t, full, parseField('port', o.port, '--port'));
+  return serveCluster(t, full, parseField('port', o.port, '--port'), undefined, undefined, { onStarted: o.onStarted });
 }
 
 /** The PEM files of --etcd-cafile/--etcd-certfile/--etcd-keyfile, read now (a missing one is a plain error). */

@@ -52,19 +52,47 @@ export async function publishClusterConfig(client: RestClient, cfg: ClusterConfi
   }
 }
 
-/** The cluster-wide options the first server published (none from a cluster that published none). */
-async function readClusterConfig(client: RestClient): Promise<Partial<ClusterConfig>> {
+/** How long a joining server waits for the first server to publish its options. */
+const CONFIG_WAIT_MS = 30_000;
+
+/**
+ * The cluster-wide options the first server published. The first server answers /readyz (and
+ * its controllers may lead) a moment before it has written them, so a join that comes in that
+ * moment waits for them, as `kubeadm join` needs kube-system/kubeadm-config; a cluster that
+ * never publishes them (its first server not on etcd, or the write failed) is an error, not a
+ * silent fall back to this process's defaults: the controllers would act unlike the first's.
+ */
+export async function readClusterConfig(client: RestClient, waitMs = CONFIG_WAIT_MS): Promise<Partial<ClusterConfig>> {
+  const deadline = Date.now() + waitMs;
   let text: string | undefined;
-  try {
-    text = (await client.get<{ metadata: object; data?: Record<string, string> }>(CONFIG_MAP)).data?.['config.yaml'];
-  } catch (e) {
-    if ((e as { code?: number }).code === 404) return {};
-    throw e;
+  for (let said = false; ; ) {
+    try {
+      text = (await client.get<{ metadata: object; data?: Record<string, string> }>(CONFIG_MAP)).data?.['config.yaml'];
+      break;
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+    }
+    if (Date.now() >= deadline)
+      throw new Error(
+        `kube-system/k8ts-config is not there after ${waitMs / 1000} s: the first server publishes the cluster's options there once it is ready (is it a k8ts server on an etcd:// store? its log says if the write failed)`,
+      );
+    if (!said) console.log('k8ts server: waiting for the first server to publish kube-system/k8ts-config');
+    said = true;
+    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
   }
-  const raw = (text ? YAML.parse(text) : {}) as Record<string, unknown>;
+  let raw: unknown;
+  try {
+    raw = text ? YAML.parse(text) : {};
+  } catch (e) {
+    throw new Error(`kube-system/k8ts-config: config.yaml is not YAML: ${(e as Error).message}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error('kube-system/k8ts-config: config.yaml is not a mapping');
   const out: Partial<ClusterConfig> = {};
-  for (const k of CLUSTER_WIDE)
-    if (raw?.[k] !== undefined) (out as Record<string, unknown>)[k] = parseField(k, raw[k], `kube-system/k8ts-config: ${k}`);
+  for (const k of CLUSTER_WIDE) {
+    const v = (raw as Record<string, unknown>)[k];
+    if (v !== undefined) (out as Record<string, unknown>)[k] = parseField(k, v, `kube-system/k8ts-config: ${k}`);
+  }
   return out;
 }
 
@@ -151,6 +179,8 @@ export async function server(o: ServerOptions): Promise<number> {
   let wide: Partial<ClusterConfig>;
   try {
     wide = await readClusterConfig(client);
+  } catch (e) {
+    throw new Error(`--join ${join.origin}: ${(e as Error).message}`);
   } finally {
     client.close();
   }

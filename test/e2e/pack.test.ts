@@ -38,6 +38,9 @@ test('npm pack, then npx k8ts up and down from an install of the tarball in an e
     files.some((f) => f.startsWith('images/kubernetes-bootcamp-v1/')),
     'the built-in images are shipped',
   );
+  // The control plane's bundle (build/bundle.ts), when the build made one, ships and is what `up` runs.
+  const bundled = fs.existsSync(path.join(repo, 'dist/src/cli/serve.bundle.cjs'));
+  if (bundled) assert.ok(files.includes('dist/src/cli/serve.bundle.cjs'), 'the serve bundle is shipped');
   const unwanted = files.filter((f) => /\.test\.js$|\.ts$|\.map$|^test\/|^bench\/|\/testing\/|^src\//.test(f));
   assert.deepEqual(unwanted, [], 'sources, tests and test helpers stay out');
 
@@ -69,6 +72,7 @@ test('npm pack, then npx k8ts up and down from an install of the tarball in an e
   assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
   assert.match(up.stdout, /k8ts cluster "k8ts" is running at https:\/\/127\.0\.0\.1:\d+/);
   assert.ok(fs.existsSync(path.join(home, '.k8ts', 'k8ts', 'state.db')), 'the SQLite store works from the install');
+  if (bundled) assert.match(fs.readFileSync(path.join(home, '.k8ts', 'k8ts', 'k8ts.log'), 'utf8'), /control plane loaded from its bundle/);
   const nodes = await run(KUBECTL, ['get', 'namespaces', '-o', 'name'], { env });
   assert.match(nodes.stdout, /namespace\/kube-system/);
   // The built-in images are found inside the installed package.

@@ -1,0 +1,95 @@
+// The control plane's start as one CommonJS file (issue #13: `k8ts up` to ready in 1 s). `serve`,
+// the process `up`'s supervisor runs, loads ~400 of our ES modules and ~200 of our packages' at
+// start; Node 20 compiles each ES module anew on every start (it has no compile cache for them) and
+// looks up, opens and reads each file: ~0.65 s of its one thread before it serves anything. One
+// CommonJS script can be compiled once and its V8 code cache kept (src/cli/servebundle.ts loads
+// it so), which an ES module cannot on Node 20.
+//
+// Run after tsc by `npm run build`, `prepack` and `npm test`: it bundles dist/src/cli/serve.js (what
+// tsc emitted, so the bundle is exactly the modules the tests import one by one) into
+// dist/src/cli/serve.bundle.cjs. Left outside it, loaded from node_modules as before: packages with
+// native code or files of their own read at run time (better-sqlite3, etcd3 with its .proto files),
+// and what our modules load through createRequire only when first needed (node-forge, cron-parser,
+// CEL, RE2). Without esbuild installed (an `npm ci --omit=dev` tree) nothing is built and `serve`
+// loads the modules one by one, as before.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const DIST = fileURLToPath(new URL('../', import.meta.url));
+export const ENTRY = path.join(DIST, 'src/cli/serve.js');
+export const OUT = path.join(DIST, 'src/cli/serve.bundle.cjs');
+/** When the bundle and the modules it was made from were written (src/cli/servebundle.ts tells a stale bundle by it). */
+export const STAMP = path.join(DIST, 'src/cli/serve.bundle.json');
+
+/** Packages read from node_modules at run time rather than bundled (native code, or files beside their code). */
+const EXTERNAL = ['better-sqlite3', 'etcd3'];
+
+/**
+ * `import.meta.url` is empty in a CommonJS bundle; the modules that use it (to find images/ or to
+ * createRequire a package) are given the URL of their own file in dist/, as if loaded one by one.
+ * `__k8tsFileURL` is the bundle's (BANNER), resolved against the bundle's own directory at run time,
+ * so the tree can be moved or installed anywhere.
+ */
+const BANNER = [
+  // ES modules are strict; their bundle must stay so (a write to a frozen object throws, as in the tests).
+  '"use strict";',
+  'var __k8tsFileURL = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;',
+].join('\n');
+
+export async function bundleServe(): Promise<{ built: boolean; message: string }> {
+  let esbuild: typeof import('esbuild');
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    for (const f of [OUT, STAMP]) fs.rmSync(f, { force: true });
+    return { built: false, message: 'esbuild is not installed (a devDependency): no serve bundle; `k8ts up` loads its modules one by one' };
+  }
+  const outDir = path.dirname(OUT);
+  const t = performance.now();
+  await esbuild.build({
+    entryPoints: [ENTRY],
+    outfile: OUT,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: EXTERNAL,
+    banner: { js: BANNER },
+    // Stack traces name the bundle's lines; with --enable-source-maps they name the .ts ones
+    // (esbuild follows tsc's maps).
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'k8ts-import-meta-url',
+        setup(b) {
+          b.onLoad({ filter: /\.js$/ }, (args) => {
+            if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+            const text = fs.readFileSync(args.path, 'utf8');
+            if (!text.includes('import.meta.url')) return undefined;
+            const rel = path.relative(outDir, args.path).split(path.sep).join('/');
+            return { contents: text.replaceAll('import.meta.url', `__k8tsFileURL(${JSON.stringify(rel)})`), loader: 'js' };
+          });
+        },
+      },
+    ],
+  });
+  const size = fs.statSync(OUT).size;
+  // A later `tsc` rewrites every module and leaves the bundle as it is: servebundle.ts then sees
+  // the entry changed and the bundle not, and does not load it. (An install or a copy changes both.)
+  const stamp = { entryMtimeMs: fs.statSync(ENTRY).mtimeMs, bundleMtimeMs: fs.statSync(OUT).mtimeMs };
+  fs.writeFileSync(STAMP, `${JSON.stringify(stamp)}\n`);
+  return { built: true, message: `${path.relative(DIST, OUT)}: ${(size / 1e6).toFixed(1)} MB in ${Math.round(performance.now() - t)} ms` };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  bundleServe().then(
+    (r) => console.error(`bundle: ${r.message}`),
+    (e: Error) => {
+      console.error(`bundle: ${e.message}`);
+      process.exitCode = 1;
+    },
+  );
+}
