@@ -537,7 +537,7 @@ export class ApiServer implements ApiServerContext {
         const jwksURI = this.advertiseAddress && this.opts.tls ? `https://${this.advertiseAddress}:${this.port}${JWKS_PATH}` : undefined;
         if (await serveIssuerDiscovery(path, req.method ?? 'GET', res, sa.issuer, sa.keys, jwksURI)) return;
       }
-      if (handleDiscovery(req, res, this.served)) return;
+      if (handleDiscovery(req, res, this.served, url)) return;
       if (info?.resource && isV1HPARequest(info)) {
         await handleV1HPA(this.registry('autoscaling', 'horizontalpodautoscalers')!, info, req, res, url.searchParams, user);
         return;
