@@ -140,7 +140,23 @@ function serverAddress(req: IncomingMessage): string {
   return `${a.includes(':') ? `[${a}]` : a}:${req.socket.localPort ?? 0}`;
 }
 
-function isDiscoveryPath(segs: string[]): boolean {
+/**
+ * False only for a path isDiscoveryPath refuses: one whose first segment is none of
+ * discovery's, or /api/<v>/... and /apis/<g>/<v>/... with more segments (a resource). Empty
+ * segments do not count (a path is split as isDiscoveryPath's caller splits it), so a path
+ * with '//' (or without its leading '/') is left to the full test.
+ */
+export function mayBeDiscoveryPath(path: string): boolean {
+  if (!path.startsWith('/') || path.includes('//')) return true;
+  const p = path.endsWith('/') ? path.slice(0, -1) : path;
+  let slashes = 0;
+  for (let i = 0; i < p.length; i++) if (p.charCodeAt(i) === 0x2f) slashes++;
+  if (p.startsWith('/apis/') || p === '/apis') return slashes <= 3;
+  if (p.startsWith('/api/') || p === '/api') return slashes <= 2;
+  return p === '/version' || p.startsWith('/openapi/') || p === '/openapi';
+}
+
+export function isDiscoveryPath(segs: string[]): boolean {
   const [a, b] = segs;
   if (a === 'version') return segs.length === 1;
   if (a === 'api') return segs.length <= 2;
@@ -153,11 +169,20 @@ function isDiscoveryPath(segs: string[]): boolean {
  * Answers discovery and OpenAPI requests. Returns false when the path is not one of them
  * (including /apis/<g>/<v> of an unknown group-version) so the caller's router goes on.
  */
-export function handleDiscovery(req: IncomingMessage, res: ServerResponse, served: ServedResources = BUILTIN): boolean {
-  const ris = served.resources();
-  const url = new URL(req.url ?? '/', 'http://localhost');
+export function handleDiscovery(
+  req: IncomingMessage,
+  res: ServerResponse,
+  served: ServedResources = BUILTIN,
+  /** The request's URL, when the caller has parsed it. */
+  parsed?: URL,
+): boolean {
+  // Most requests are for resources: a path that cannot be discovery's is let through before
+  // anything else (every request passes here).
+  if (parsed && !mayBeDiscoveryPath(parsed.pathname)) return false;
+  const url = parsed ?? new URL(req.url ?? '/', 'http://localhost');
   const segs = url.pathname.split('/').filter(Boolean);
   if (!isDiscoveryPath(segs)) return false;
+  const ris = served.resources();
   const [a, b, c] = segs;
 
   // Resolve the served thing first, so unknown group-versions fall through untouched.

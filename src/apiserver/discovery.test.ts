@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { buildOpenAPIV2, buildOpenAPIV3 } from '../api/openapi.js';
 import type { TypeDef } from '../api/schema/types.js';
 import * as discovery from './discovery.js';
-import { handleDiscovery, negotiateDiscovery } from './discovery-handler.js';
+import { handleDiscovery, isDiscoveryPath, mayBeDiscoveryPath, negotiateDiscovery } from './discovery-handler.js';
 import { openapiV2Document, openapiV3, openapiV3Document, openapiV3Index, setOpenAPIOptions } from './openapi-docs.js';
 import { groupVersions, RESOURCES } from './registry/index.js';
 
@@ -187,6 +187,30 @@ const TEST_TYPES: TypeDef[] = [
   },
   { name: T('Exec'), fields: [{ json: 'command', proto: 1, type: 'string', list: true }] },
 ];
+
+test('the quick path test lets through every path discovery serves', () => {
+  // Every path of up to four segments from discovery's words, resources' and the empty one,
+  // with and without a trailing or a doubled slash: refused quickly only if the full test refuses it.
+  const words = ['', 'api', 'apis', 'version', 'openapi', 'v1', 'v2', 'v3', 'apps', 'namespaces', 'default', 'pods', 'apix', 'ap'];
+  let checked = 0;
+  let quick = 0;
+  const visit = (segs: string[]) => {
+    for (const tail of ['', '/'])
+      for (const head of ['/', '//', '']) {
+        const path = `${head}${segs.join('/')}${tail}`;
+        const full = isDiscoveryPath(path.split('/').filter(Boolean));
+        const may = mayBeDiscoveryPath(path);
+        if (full) assert.ok(may, `${JSON.stringify(path)} is discovery's but the quick test refused it`);
+        if (!may) quick++;
+        checked++;
+      }
+    if (segs.length < 4) for (const w of words) visit([...segs, w]);
+  };
+  visit([]);
+  assert.ok(checked > 200_000 && quick > checked / 10, `${quick} of ${checked} paths refused quickly`);
+  assert.equal(mayBeDiscoveryPath('/api/v1/namespaces/bench/configmaps'), false);
+  assert.equal(mayBeDiscoveryPath('/apis/apps/v1/deployments'), false);
+});
 
 describe('OpenAPI builders (test types)', () => {
   test('v3 document of apps/v1', () => {

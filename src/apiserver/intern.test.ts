@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Interner } from './intern.js';
+import { Interner, NOT_JSON } from './intern.js';
 
 /** A pod's managedFields entry as a ReplicaSet's pods carry it: only the volume's key differs. */
 function entry(volume: string, time = '2026-12-03T03:08:47Z'): Record<string, unknown> {
@@ -108,4 +108,80 @@ test('hostile input: deep nesting is left as it is past the bound, long strings 
   const before = it.size;
   it.intern({ s: long });
   assert.ok(it.size <= before + 2);
+});
+
+test('internCopy gives what interning a decode of the JSON gives, shares the same nodes, and leaves its input as it was', () => {
+  const r = (() => {
+    let s = 7;
+    return () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+  })();
+  // Random JSON-like values: keys that repeat, integer-like keys (ordered first by JS), long strings.
+  const value = (depth: number): unknown => {
+    const x = r();
+    if (depth > 4 || x < 0.3) {
+      const y = r();
+      if (y < 0.3) return ['a', 'b', 'web', '1', 'x'.repeat(300)][Math.floor(r() * 5)];
+      if (y < 0.5) return Math.floor(r() * 5) - 2;
+      if (y < 0.6) return 1.5;
+      if (y < 0.7) return r() < 0.5;
+      if (y < 0.8) return null;
+      return {};
+    }
+    if (x < 0.55) return Array.from({ length: Math.floor(r() * 4) }, () => value(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = Math.floor(r() * 5); i > 0; i--)
+      o[['name', 'f:spec', '2', '10', 'k:{"name":"web"}', '.'][Math.floor(r() * 6)]] = value(depth + 1);
+    return o;
+  };
+  const byDecode = new Interner();
+  const byCopy = new Interner();
+  const both = new Interner();
+  for (let i = 0; i < 2000; i++) {
+    const v = value(0);
+    const text = JSON.stringify(v);
+    const decoded = byDecode.intern(JSON.parse(text));
+    const copied = byCopy.internCopy(v);
+    assert.equal(JSON.stringify(copied), text);
+    assert.equal(JSON.stringify(v), text, 'the input is not changed');
+    assert.deepEqual(copied, decoded);
+    if (typeof v === 'object' && v !== null) {
+      assert.notEqual(copied, v, 'a copy, never the input');
+      assert.ok(Object.isFrozen(copied));
+      assert.ok(!Object.isFrozen(v));
+      // In one table, the copy and the decode of the same content are one instance.
+      assert.equal(both.internCopy(v), both.intern(JSON.parse(text)));
+    }
+  }
+});
+
+test('internCopy answers NOT_JSON for what JSON would not give back, leaves out undefined members, keeps frozen JSON whole', () => {
+  const it = new Interner();
+  class Thing {
+    a = 1;
+  }
+  for (const bad of [
+    [1, undefined],
+    [Number.NaN],
+    { x: Number.POSITIVE_INFINITY },
+    { x: -0 },
+    { x: () => 1 },
+    { x: Symbol('s') },
+    { x: new Date(0) },
+    { x: new Thing() },
+    { x: new Uint8Array(2) },
+    JSON.parse('{"__proto__": {"a": 1}}'),
+    // biome-ignore lint/suspicious/noSparseArray: a hole, as JSON writes null for it
+    [1, , 2],
+    Object.freeze({ x: { y: 1 } }), // frozen, but not throughout
+    Object.freeze({ x: undefined }),
+  ])
+    assert.equal(it.internCopy(bad), NOT_JSON, JSON.stringify(bad) ?? String(bad));
+  assert.deepEqual(it.internCopy({ a: undefined, b: 1, c: { d: undefined } }), { b: 1, c: {} });
+  assert.equal(JSON.stringify(it.internCopy({ a: undefined, b: 1 })), '{"b":1}');
+  const frozen = Object.freeze({ y: Object.freeze([1, 'two', null, Object.freeze({})]) });
+  const copied = it.internCopy({ x: frozen, z: 1 }) as Record<string, unknown>;
+  assert.equal(copied.x, frozen, 'a frozen JSON subtree is taken as it is');
 });

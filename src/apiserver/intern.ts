@@ -23,6 +23,8 @@
 const MAX_DEPTH = 64;
 /** Strings longer than this are not shared: long ones are rarely repeated. */
 const MAX_STRING = 256;
+/** Object keys in the keys' table, per generation. */
+const KEY_CAPACITY = 4096;
 /** Nodes kept under one hash; past it a new one is not shared (bounds the work of a lookup). */
 const MAX_COLLISIONS = 8;
 
@@ -66,6 +68,7 @@ const mix = (h: number, x: number): number => Math.imul(h ^ x, 0x9e3779b1) ^ (h 
 
 export class Interner {
   private strings: Generations<string, SharedString>;
+  private keys: Generations<string, number>;
   /** Shared objects and arrays by the hash of their shallow content; a collision keeps a list. */
   private nodes: Generations<number, object | object[]>;
   private nextId = 1;
@@ -75,15 +78,18 @@ export class Interner {
    * number is needed (a WeakMap entry for each of 150,000 pods' own nodes was ~15 % of the heap).
    */
   private last = 0;
+  /** internCopy's children, object keys beside their values, before they are looked up or made. */
+  private readonly stack: unknown[] = [];
 
   constructor(capacity = 50_000) {
     this.strings = new Generations(capacity);
+    this.keys = new Generations(KEY_CAPACITY);
     this.nodes = new Generations(capacity);
   }
 
-  /** The number of entries in the tables (strings and nodes, both generations). */
+  /** The number of entries in the tables (strings, keys and nodes, both generations). */
   get size(): number {
-    return this.strings.size + this.nodes.size;
+    return this.strings.size + this.nodes.size + this.keys.size;
   }
 
   /**
@@ -105,8 +111,117 @@ export class Interner {
     }
   }
 
+  /**
+   * What intern(JSON.parse(JSON.stringify(v))) would give, made without the JSON and without
+   * changing v: v's subtrees are looked up and only those not in the table are copied (frozen).
+   * A frozen subtree of v is taken as it is, as intern takes one, once it is found to be frozen
+   * throughout and what JSON gives back (the watch cache's own nodes, shared by a write that
+   * copied them). NOT_JSON when v holds what JSON would not give back as it is (undefined in an
+   * array, a function, a number JSON cannot write or -0, an object that is not a plain one, a
+   * "__proto__" key): then the caller decodes the JSON instead. Keys whose value is undefined are
+   * left out, as JSON leaves them out. For the watch cache: the object a write stored, in place
+   * of decoding its stored text again.
+   */
+  internCopy(v: unknown, depth = 0): unknown {
+    return this.copy(v, depth);
+  }
+
+  private copy(v: unknown, depth: number): unknown {
+    switch (typeof v) {
+      case 'string':
+        return this.sharedString(v);
+      case 'boolean':
+        return v;
+      case 'number':
+        return Number.isFinite(v) && !Object.is(v, -0) ? v : NOT_JSON;
+      case 'object':
+        break;
+      default:
+        return NOT_JSON;
+    }
+    if (v === null) return v;
+    if (depth > MAX_DEPTH) return NOT_JSON;
+    if (Object.isFrozen(v)) {
+      this.last = -1;
+      return frozenJSON(v, depth) ? v : NOT_JSON;
+    }
+    const stack = this.stack;
+    const base = stack.length;
+    let h: number;
+    let n: number;
+    if (Array.isArray(v)) {
+      h = 0x61;
+      n = v.length;
+      for (let i = 0; i < n; i++) {
+        const c = this.copy(v[i], depth + 1);
+        if (c === NOT_JSON) {
+          stack.length = base;
+          return NOT_JSON;
+        }
+        stack.push(c);
+        h = mix(h, this.hashOf(c));
+      }
+    } else {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return NOT_JSON;
+      const o = v as Record<string, unknown>;
+      h = 0x6f;
+      n = 0;
+      for (const k of Object.keys(o)) {
+        const x = o[k];
+        if (x === undefined) continue;
+        if (k === '__proto__') {
+          stack.length = base;
+          return NOT_JSON;
+        }
+        const c = this.copy(x, depth + 1);
+        if (c === NOT_JSON) {
+          stack.length = base;
+          return NOT_JSON;
+        }
+        const ch = this.hashOf(c);
+        stack.push(k, c);
+        n++;
+        h = mix(mix(h, this.keyId(k)), ch);
+      }
+    }
+    const isArray = Array.isArray(v);
+    const found = this.nodes.get(h);
+    if (found !== undefined) {
+      if (Object.isFrozen(found)) {
+        if (sameAsStacked(found, isArray, stack, base, n)) {
+          stack.length = base;
+          this.last = h;
+          return found;
+        }
+      } else {
+        for (const f of found as object[])
+          if (sameAsStacked(f, isArray, stack, base, n)) {
+            stack.length = base;
+            this.last = h;
+            return f;
+          }
+      }
+    }
+    let made: object;
+    if (isArray) {
+      made = stack.slice(base);
+    } else {
+      const o: Record<string, unknown> = {};
+      for (let i = base; i < stack.length; i += 2) o[stack[i] as string] = stack[i + 1];
+      made = o;
+    }
+    stack.length = base;
+    Object.freeze(made);
+    if (found === undefined) this.nodes.set(h, made);
+    else if (Object.isFrozen(found)) this.nodes.set(h, [found, made]);
+    else if ((found as object[]).length < MAX_COLLISIONS) (found as object[]).push(made);
+    this.last = h;
+    return made;
+  }
+
   private node(v: unknown, depth: number): unknown {
-    if (typeof v === 'string') return v.length <= MAX_STRING ? this.string(v).s : v;
+    if (typeof v === 'string') return this.sharedString(v);
     if (typeof v !== 'object' || v === null) return v;
     // Too deep, shared already, or a value not made by the caller's decode (frozen elsewhere,
     // a typed array): left whole, and its parent matches nothing (sameShallow compares by
@@ -129,7 +244,8 @@ export class Interner {
       for (const k of Object.keys(o)) {
         const c = this.node(o[k], depth + 1);
         o[k] = c;
-        h = mix(mix(h, this.string(k).id), this.hashOf(c));
+        const ch = this.hashOf(c);
+        h = mix(mix(h, this.keyId(k)), ch);
       }
     }
     this.last = h;
@@ -158,10 +274,37 @@ export class Interner {
     return e;
   }
 
+  /** The shared instance of a string value, its number left in last for hashOf. */
+  private sharedString(v: string): string {
+    if (v.length > MAX_STRING) {
+      this.last = v.length;
+      return v;
+    }
+    const e = this.string(v);
+    this.last = e.id;
+    return e.s;
+  }
+
+  /**
+   * The number of an object key. Keys are few (field names, managedFields' paths) and met in
+   * every object: their own small table stays in the CPU's caches, where the values' table,
+   * which names and addresses churn, does not. Property keys are V8's internalized strings, so
+   * the instance is not kept. Bounded like the other tables.
+   */
+  private keyId(k: string): number {
+    let id = this.keys.get(k);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.keys.set(k, id);
+    }
+    return id;
+  }
+
   private hashOf(c: unknown): number {
     switch (typeof c) {
       case 'string':
-        return c.length <= MAX_STRING ? this.string(c).id : c.length;
+        // The node()/copy() that returned c has just set its number (sharedString).
+        return this.last;
       case 'number':
         return Number.isInteger(c) ? c | 0 : Math.floor(c * 1e6) | 0;
       case 'boolean':
@@ -173,6 +316,63 @@ export class Interner {
         return 4;
     }
   }
+}
+
+/** What internCopy answers for a value that JSON would not give back as it is. */
+export const NOT_JSON: unique symbol = Symbol('not JSON');
+
+/** A JSON value JSON gives back as it is: what decode gives. */
+export function isJSONPrimitive(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object':
+      return v === null;
+    default:
+      return false;
+  }
+}
+
+/** v (frozen) is frozen throughout and holds only what JSON gives back as it is. */
+function frozenJSON(v: object, depth: number): boolean {
+  if (depth > MAX_DEPTH || !Object.isFrozen(v)) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const c: unknown = v[i];
+      if (typeof c === 'object' && c !== null ? !frozenJSON(c, depth + 1) : !isJSONPrimitive(c)) return false;
+    }
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const k of Object.keys(v)) {
+    if (k === '__proto__') return false;
+    const c = (v as Record<string, unknown>)[k];
+    if (typeof c === 'object' && c !== null ? !frozenJSON(c, depth + 1) : !isJSONPrimitive(c)) return false;
+  }
+  return true;
+}
+
+/** f has the n children stacked from base (keys beside values for an object), the very same ones in the same order. */
+function sameAsStacked(f: object, isArray: boolean, stack: unknown[], base: number, n: number): boolean {
+  if (Array.isArray(f) !== isArray) return false;
+  if (isArray) {
+    const a = f as unknown[];
+    if (a.length !== n) return false;
+    for (let i = 0; i < n; i++) if (a[i] !== stack[base + i]) return false;
+    return true;
+  }
+  const keys = Object.keys(f);
+  if (keys.length !== n) return false;
+  const r = f as Record<string, unknown>;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    if (k !== stack[base + 2 * i] || r[k] !== stack[base + 2 * i + 1]) return false;
+  }
+  return true;
 }
 
 /** Same keys in the same order (or same length) and the very same values: same JSON. */

@@ -21,6 +21,8 @@ export class ServedResources {
   private aggregated = new Map<string, ResourceDefinition[]>();
   private all: readonly ResourceDefinition[] = DEFINITIONS;
   private infos: readonly ResourceInfo[] = DEFINITIONS.map((d) => d.info);
+  /** find()'s answers: each group/version/resource's first definition in `all` (every request looks one up, twice). */
+  private byName = indexByName(DEFINITIONS);
   /** Moves on every change: caches of discovery and OpenAPI bodies key on it. */
   generation = 0;
   /** Bodies built from this table (discovery, OpenAPI), dropped on change. */
@@ -34,7 +36,7 @@ export class ServedResources {
   }
 
   find(group: string, version: string, resource: string): ResourceDefinition | undefined {
-    return this.all.find((d) => d.info.group === group && d.info.version === version && d.info.resource === resource);
+    return this.byName.get(nameKey(group, version, resource));
   }
 
   /** The custom resources' OpenAPI, for the documents. */
@@ -66,6 +68,7 @@ export class ServedResources {
       ...[...this.custom.keys()].sort().flatMap((k) => this.custom.get(k)!),
     ];
     this.infos = this.all.map((d) => d.info);
+    this.byName = indexByName(this.all);
     this.generation++;
     this.cache.clear();
   }
@@ -74,6 +77,21 @@ export class ServedResources {
     if (!this.cache.has(key)) this.cache.set(key, make());
     return this.cache.get(key) as T;
   }
+}
+
+// '/' cannot be in a group, a version or a resource name.
+function nameKey(group: string, version: string, resource: string): string {
+  return `${group}/${version}/${resource}`;
+}
+
+/** Each group/version/resource's first definition, as a search of defs in order finds it. */
+function indexByName(defs: readonly ResourceDefinition[]): Map<string, ResourceDefinition> {
+  const m = new Map<string, ResourceDefinition>();
+  for (const d of defs) {
+    const k = nameKey(d.info.group, d.info.version, d.info.resource);
+    if (!m.has(k)) m.set(k, d);
+  }
+  return m;
 }
 
 /** The built-in table, for callers without a running server (tests of discovery and OpenAPI). */

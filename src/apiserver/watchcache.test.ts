@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { KObject } from '../api/object.js';
+import { deepFreeze, type KObject } from '../api/object.js';
 import { MemoryStore } from '../store/memory.js';
 import type { Store, WatchEvent, Watcher } from '../store/types.js';
 import { waitFor } from '../testing/wait.js';
@@ -92,9 +92,20 @@ describe('WatchCache', () => {
         assert.equal(cache.list('/registry/pods/ns1/').revision, 4);
         assert.equal(cache.get('/registry/pods/ns2/c')?.metadata.resourceVersion, '4');
         assert.equal(cache.get('/registry/podsx/ns1/a'), undefined);
-        await store.delete('/registry/pods/ns1/a');
+        // The whole prefix's list is made once per change, frozen, and shared until the next.
+        const all = cache.list().items;
+        assert.equal(cache.list().items, all);
+        assert.ok(Object.isFrozen(all));
+        assert.throws(() => all.push(all[0]), TypeError);
+        await store.create('/registry/podsx/ns1/b', pod('ns1', 'x'));
         await cache.waitForRevision(5, 1000);
+        assert.equal(cache.list().items, all, 'writes elsewhere change nothing here');
+        assert.equal(cache.list().revision, 5);
+        await store.delete('/registry/pods/ns1/a');
+        await cache.waitForRevision(6, 1000);
+        assert.notEqual(cache.list().items, all);
         assert.deepEqual(names(cache.list().items), ['ns1/b@1', 'ns2/c@4']);
+        assert.equal(cache.size, 2);
       },
       { fill },
     );
@@ -156,11 +167,124 @@ describe('WatchCache', () => {
         const { resourceVersion, ...meta } = y.metadata;
         assert.equal(resourceVersion, String(written.modRevision));
         assert.equal(JSON.stringify({ ...y, metadata: meta }), cm('y'));
+        // A write's own object (expectWrite) stands for its text only where nothing is kept as decoded.
+        const z = JSON.parse(cm('z')) as KObject & { data: Record<string, string> };
+        z.data = deepFreeze({ a: 'frozen' });
+        const zText = JSON.stringify(z);
+        cache.expectWrite('/registry/configmaps/ns/z', zText, z);
+        await store.create('/registry/configmaps/ns/z', zText);
+        cache.forgetWrite('/registry/configmaps/ns/z', z);
+        const cz = cache.get('/registry/configmaps/ns/z') as KObject & { data: Record<string, string> };
+        assert.deepEqual(cz.data, { a: 'frozen' });
+        if (unsharedFields) assert.notEqual(cz.data, z.data, 'decoded');
+        else assert.equal(cz.data, z.data, "the write's object");
       } finally {
         cache.stop();
         await store.close();
       }
     }
+  });
+
+  test("a write's own object stands for its stored text (expectWrite): the same object decoding gives, the writer's left as it was", async () => {
+    await withCache(async ({ store, cache }) => {
+      const got: CacheEvent[] = [];
+      cache.watch(cache.revision, undefined, (ev) => got.push(ev));
+      /** A write as the registry makes it: text is obj's JSON without its resourceVersion. */
+      const write = async (key: string, obj: KObject, update?: number) => {
+        const { resourceVersion: _, ...metadata } = obj.metadata;
+        const text = JSON.stringify({ ...obj, metadata });
+        cache.expectWrite(key, text, obj);
+        try {
+          return update === undefined ? await store.create(key, text) : await store.update(key, text, update);
+        } finally {
+          cache.forgetWrite(key, obj);
+        }
+      };
+      // A subtree frozen throughout is taken as it is; a decode would make its own instance of it
+      // (it is in no table), so finding it in the cache shows the write's object was used.
+      const frozenSpec = deepFreeze({ containers: [{ name: 'web', image: 'nginx:1.27' }], nodeName: 'n1' });
+      const a: KObject = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'a', namespace: 'ns', labels: { app: 'web' }, annotations: undefined },
+        spec: frozenSpec,
+        status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] },
+      };
+      const before = JSON.stringify(a);
+      const ca = await write('/registry/pods/ns/a', a);
+      const cachedA = cache.get('/registry/pods/ns/a')!;
+      assert.equal(cachedA.spec, frozenSpec, "the write's object was used");
+      assert.equal(JSON.stringify(a), before, "the writer's object is as it was");
+      assert.ok(!Object.isFrozen(a.status) && !Object.isFrozen(a.metadata.labels), 'and none of it frozen or shared');
+      assert.notEqual(cachedA.status, a.status);
+      assert.deepEqual(Object.keys(cachedA.metadata), ['name', 'namespace', 'labels', 'resourceVersion']);
+      const decoded = JSON.parse((await store.get('/registry/pods/ns/a'))!.value) as KObject;
+      decoded.metadata.resourceVersion = String(ca.modRevision);
+      assert.equal(JSON.stringify(cachedA), JSON.stringify(decoded), 'what decoding the stored text gives, byte for byte');
+      assert.ok(Object.isFrozen(cachedA.status) && !Object.isFrozen(cachedA) && !Object.isFrozen(cachedA.metadata));
+      // Parts equal to what the cache holds are its instances (interned), as a decode's are.
+      const b: KObject = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'b', namespace: 'ns', labels: { app: 'web' } },
+        status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] },
+      };
+      await write('/registry/pods/ns/b', b);
+      const cachedB = cache.get('/registry/pods/ns/b')!;
+      assert.equal(cachedB.status, cachedA.status);
+      assert.equal(cachedB.metadata.labels, cachedA.metadata.labels);
+      // What JSON would not give back as it is: the stored text is decoded instead.
+      const odd = { ...a, metadata: { ...a.metadata, name: 'odd' }, spec: { ...frozenSpec, extra: [undefined] } };
+      const co = await write('/registry/pods/ns/odd', odd);
+      const cachedOdd = cache.get('/registry/pods/ns/odd')!;
+      assert.deepEqual((cachedOdd.spec as Record<string, unknown>).extra, [null]);
+      assert.equal(cachedOdd.metadata.resourceVersion, String(co.modRevision));
+      // An update: what it left as it was (in a copy of its own) is the cached version's instance.
+      const bumped = JSON.parse(JSON.stringify(cachedB)) as KObject;
+      bumped.metadata.labels = { app: 'web', tier: 'front' };
+      (bumped.status as Record<string, unknown>).phase = 'Running';
+      const ub = await write('/registry/pods/ns/b', bumped, Number(cachedB.metadata.resourceVersion));
+      const cachedB2 = cache.get('/registry/pods/ns/b')!;
+      assert.equal(cachedB2.metadata.resourceVersion, String(ub.modRevision));
+      assert.equal(
+        (cachedB2.status as { conditions: unknown }).conditions,
+        (cachedB.status as { conditions: unknown }).conditions,
+        'interned as before: the same conditions',
+      );
+      assert.notEqual(cachedB2.status, cachedB.status);
+      assert.deepEqual(cachedB2.metadata.labels, { app: 'web', tier: 'front' });
+      const decodedB2 = JSON.parse((await store.get('/registry/pods/ns/b'))!.value) as KObject;
+      decodedB2.metadata.resourceVersion = String(ub.modRevision);
+      assert.equal(JSON.stringify(cachedB2), JSON.stringify(decodedB2));
+      const same = JSON.parse(JSON.stringify(cachedA)) as KObject;
+      same.metadata.annotations = { note: 'x' };
+      const frozenBefore = cachedA.spec;
+      await write('/registry/pods/ns/a', same, Number(cachedA.metadata.resourceVersion));
+      assert.equal(cache.get('/registry/pods/ns/a')!.spec, frozenBefore, 'an unchanged spec is the cached one');
+      // An update whose event carries other text than the one expected: decoded.
+      const cachedA2 = cache.get('/registry/pods/ns/a')!;
+      const next = { ...cachedA2, metadata: { ...cachedA2.metadata }, status: { phase: 'Running' } };
+      cache.expectWrite('/registry/pods/ns/a', 'not the stored text', next);
+      const ua = await store.update(
+        '/registry/pods/ns/a',
+        JSON.stringify({ ...next, status: { phase: 'Failed' } }),
+        Number(cachedA2.metadata.resourceVersion),
+      );
+      cache.forgetWrite('/registry/pods/ns/a', next);
+      assert.deepEqual(cache.get('/registry/pods/ns/a')!.status, { phase: 'Failed' });
+      assert.deepEqual(
+        got.map((e) => `${e.type} ${e.key} ${e.revision}`),
+        [
+          `ADDED /registry/pods/ns/a ${ca.modRevision}`,
+          'ADDED /registry/pods/ns/b 2',
+          `ADDED /registry/pods/ns/odd ${co.modRevision}`,
+          'MODIFIED /registry/pods/ns/b 4',
+          'MODIFIED /registry/pods/ns/a 5',
+          `MODIFIED /registry/pods/ns/a ${ua.modRevision}`,
+        ],
+      );
+      assert.equal(got[0].object, cachedA);
+    });
   });
 
   test('events: ADDED, MODIFIED with the previous object, DELETED at the deletion revision', async () => {

@@ -6,10 +6,10 @@
 // other watcher: callers must not mutate them (deepCopy before changing or encoding with
 // edits). This is what keeps lists and fan-out cheap.
 
-import type { KObject } from '../api/object.js';
-import { lowerBound } from '../store/keyrange.js';
+import { type KObject, sameJSON } from '../api/object.js';
 import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
-import { Interner } from './intern.js';
+import { Interner, isJSONPrimitive, NOT_JSON } from './intern.js';
+import { SortedKeys } from './sortedkeys.js';
 
 export interface CacheEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -73,8 +73,10 @@ const MAX_RESTART_DELAY_MS = 5000;
 
 export class WatchCache {
   private objects = new Map<string, KObject>();
-  /** The keys of objects, sorted, so that list() needs no sort. */
-  private keys: string[] = [];
+  /** The keys of objects in order, so that list() needs no sort. */
+  private keys = new SortedKeys();
+  /** list() of the whole prefix, until the objects change. */
+  private all?: KObject[];
   /** Recent events in revision order. */
   private events: CacheEvent[] = [];
   /** A watch can start from any revision at or above this one: nothing after it was dropped. */
@@ -99,6 +101,10 @@ export class WatchCache {
   private restartTimer?: NodeJS.Timeout;
   private restartDelay = 100;
   private starting?: Promise<void>;
+  /** Writes in flight through this cache's registry: the object each one stores, by key (expectWrite). */
+  private readonly writes = new Map<string, { value: string; obj: KObject }>();
+  /** Whether a write's own object can stand for its stored text (no conversion, no field kept as decoded). */
+  private readonly adopts: boolean;
 
   constructor(
     private readonly store: Store,
@@ -108,6 +114,27 @@ export class WatchCache {
     this.historySize = Math.max(0, opts.historySize ?? 10_000);
     this.convert = opts.convert;
     if (opts.unsharedFields?.length) this.ownFields = new Set([...OWN_FIELDS, ...opts.unsharedFields]);
+    this.adopts = !this.convert && this.ownFields === OWN_FIELDS;
+  }
+
+  /**
+   * A write is about to store value, the JSON of obj without its resourceVersion (the registry's
+   * encoding): when its event comes, the cache makes its object from obj (Interner.internCopy:
+   * what decoding value and interning it would give, without the decode, and with only what the
+   * table lacks copied) instead of decoding value again. obj is not changed, kept or shared:
+   * the registry answers with it as before. It must not change until forgetWrite. The event
+   * must carry this very value for obj to be used; anything obj holds that JSON would not give
+   * back as it is makes the cache decode value as before. kube-apiserver decodes each event of
+   * its etcd watch; k8ts's in-process stores deliver a write's event before the write returns,
+   * so the object being written is at hand.
+   */
+  expectWrite(key: string, value: string, obj: KObject): void {
+    if (this.adopts) this.writes.set(key, { value, obj });
+  }
+
+  /** The write of obj at key has settled (its event, if any, was delivered or will be decoded). */
+  forgetWrite(key: string, obj: KObject): void {
+    if (this.writes.get(key)?.obj === obj) this.writes.delete(key);
   }
 
   /** The newest revision the cache reflects. */
@@ -181,16 +208,25 @@ export class WatchCache {
     return true;
   }
 
-  /** Current objects under keyPrefix (default: the whole prefix), sorted by key. Shared: do not mutate. */
+  /**
+   * Current objects under keyPrefix (default: the whole prefix), sorted by key. Shared: do not
+   * mutate them, nor the array (frozen): a list of the whole prefix is made once per change and
+   * handed to every caller until the next (the authorizer lists every ClusterRoleBinding on each
+   * request).
+   */
   list(keyPrefix: string = this.prefix): { items: KObject[]; revision: number } {
-    const items: KObject[] = [];
-    for (let i = lowerBound(this.keys, keyPrefix); i < this.keys.length; i++) {
-      const key = this.keys[i];
-      if (!key.startsWith(keyPrefix)) break;
-      items.push(this.objects.get(key)!);
-    }
-    return { items, revision: this.current };
+    if (keyPrefix !== this.prefix) return { items: this.keys.mapPrefix(keyPrefix, this.lookup), revision: this.current };
+    // Frozen, so that a caller who changes it fails at once rather than changing every other's.
+    const all = (this.all ??= Object.freeze(this.keys.mapPrefix(keyPrefix, this.lookup)) as KObject[]);
+    return { items: all, revision: this.current };
   }
+
+  /** The number of objects cached. */
+  get size(): number {
+    return this.objects.size;
+  }
+
+  private readonly lookup = (key: string): KObject => this.objects.get(key)!;
 
   /** The current object at key. Shared: do not mutate. */
   get(key: string): KObject | undefined {
@@ -246,7 +282,10 @@ export class WatchCache {
       if (obj) objects.set(kv.key, obj);
     }
     this.objects = objects;
-    this.keys = [...objects.keys()];
+    this.all = undefined;
+    // The store answers in byte order, the same for the ASCII keys k8ts writes; sorted as `<`
+    // orders them all the same, which is what SortedKeys keeps.
+    this.keys = new SortedKeys([...objects.keys()].sort());
     this.events = [];
     this.current = res.revision;
     this.horizon = res.revision;
@@ -314,9 +353,15 @@ export class WatchCache {
     const prev = this.objects.get(key);
     let cacheEvent: CacheEvent | undefined;
     if (ev.type === 'put') {
-      const obj = this.decode(ev.kv.value, revision, key);
+      const w = this.writes.get(key);
+      let obj: KObject | undefined;
+      if (w !== undefined && w.value === ev.kv.value) {
+        this.writes.delete(key);
+        obj = this.adopt(w.obj, revision, prev);
+      }
+      obj ??= this.decode(ev.kv.value, revision, key);
       if (obj) {
-        if (!prev) this.keys.splice(lowerBound(this.keys, key), 0, key);
+        if (!prev) this.keys.add(key);
         this.objects.set(key, obj);
         cacheEvent = prev
           ? { type: 'MODIFIED', object: obj, prevObject: prev, revision, key }
@@ -328,13 +373,13 @@ export class WatchCache {
         : this.decode(ev.kv.value, revision, key);
       if (prev) {
         this.objects.delete(key);
-        const i = lowerBound(this.keys, key);
-        if (this.keys[i] === key) this.keys.splice(i, 1);
+        this.keys.delete(key);
       }
       if (last) cacheEvent = { type: 'DELETED', object: last, prevObject: prev, revision, key };
     }
     this.current = revision;
     if (cacheEvent) {
+      this.all = undefined;
       this.events.push(cacheEvent);
       this.trimHistory();
       const list = (this.watcherList ??= [...this.watchers]);
@@ -357,6 +402,51 @@ export class WatchCache {
     if (typeof obj.metadata === 'object' && obj.metadata !== null && !Array.isArray(obj.metadata))
       this.interner.internChildren(obj.metadata as Record<string, unknown>, OWN_METADATA);
     return obj;
+  }
+
+  /**
+   * What decode would make of src's JSON, made from src itself (see expectWrite); undefined
+   * when src holds what JSON would not give back as it is. A part whose JSON is that of the
+   * same part of prev, the version cached before, is prev's (shared and frozen already, it is
+   * what interning a decode would find): an update's unchanged spec, labels or managedFields
+   * cost a comparison (sameJSON), not a lookup of every node.
+   */
+  private adopt(src: KObject, revision: number, prev: KObject | undefined): KObject | undefined {
+    const meta = src.metadata as Record<string, unknown> | undefined;
+    if (!plainObject(src) || !plainObject(meta)) return undefined;
+    const it = this.interner;
+    const old = prev as Record<string, unknown> | undefined;
+    const oldMeta = prev?.metadata as Record<string, unknown> | undefined;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(src)) {
+      const v = (src as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      if (k === '__proto__') return undefined;
+      if (k !== 'metadata') {
+        const c = old !== undefined && unchangedPart(v, old[k]) ? old[k] : it.internCopy(v, 1);
+        if (c === NOT_JSON) return undefined;
+        out[k] = c;
+        continue;
+      }
+      const m: Record<string, unknown> = {};
+      for (const mk of Object.keys(meta)) {
+        const mv = meta[mk];
+        if (mv === undefined || mk === 'resourceVersion') continue;
+        if (mk === '__proto__') return undefined;
+        if (OWN_METADATA.has(mk)) {
+          if (!isJSONPrimitive(mv)) return undefined;
+          m[mk] = mv;
+        } else {
+          const c = oldMeta !== undefined && unchangedPart(mv, oldMeta[mk]) ? oldMeta[mk] : it.internCopy(mv, 1);
+          if (c === NOT_JSON) return undefined;
+          m[mk] = c;
+        }
+      }
+      // Where decode puts it: the stored text has none, so it comes last.
+      m.resourceVersion = String(revision);
+      out.metadata = m;
+    }
+    return out as KObject;
   }
 
   private deliver(w: CacheWatcher, ev: CacheEvent): void {
@@ -451,6 +541,15 @@ export class WatchCache {
     if (this.progressTimer) clearInterval(this.progressTimer);
     this.progressTimer = undefined;
   }
+}
+
+/** v's JSON is that of was, a part the cache shares (frozen): the part can be was itself. */
+function unchangedPart(v: unknown, was: unknown): boolean {
+  return typeof was === 'object' && was !== null && Object.isFrozen(was) && sameJSON(v, was);
+}
+
+function plainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** The object as the API serves it: resourceVersion is the revision of its last write. */

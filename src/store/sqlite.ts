@@ -123,7 +123,7 @@ export class SqliteStore implements storage.Store {
   private stmt: {
     current: SqliteStatement<[string], CurrentRow>;
     insertHistory: SqliteStatement<[number, string, string, number, number, number | null]>;
-    insertKv: SqliteStatement<[string, number, number]>;
+    insertKvIfAbsent: SqliteStatement<[string, number, number]>;
     updateKv: SqliteStatement<[number, string]>;
     deleteKv: SqliteStatement<[string]>;
     rangeNow: SqliteStatement<[string, string | Buffer, number], KvRow>;
@@ -197,7 +197,7 @@ export class SqliteStore implements storage.Store {
         'SELECT k.create_revision AS c, k.mod_revision AS m, h.value AS v FROM kv k JOIN history h ON h.revision = k.mod_revision WHERE k.key = ?',
       ),
       insertHistory: p('INSERT INTO history (revision, key, value, deleted, create_revision, prev_revision) VALUES (?, ?, ?, ?, ?, ?)'),
-      insertKv: p('INSERT INTO kv (key, create_revision, mod_revision) VALUES (?, ?, ?)'),
+      insertKvIfAbsent: p('INSERT INTO kv (key, create_revision, mod_revision) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING'),
       updateKv: p('UPDATE kv SET mod_revision = ? WHERE key = ?'),
       deleteKv: p('DELETE FROM kv WHERE key = ?'),
       rangeNow: p(
@@ -242,9 +242,10 @@ export class SqliteStore implements storage.Store {
     // batch is marked and rolled back whole at the flush, its writes refused as a failed
     // commit's are.
     this.txCreate = (key: string, value: string): storage.KeyValue => {
-      if (s.current.get(key)) throw new storage.KeyExistsError(key);
       const revision = this.revision + 1;
-      s.insertKv.run(key, revision, revision);
+      // The kv row is the existence test: a key that has one refuses it and nothing is written
+      // (one statement a create instead of a lookup and an insert).
+      if (Number(s.insertKvIfAbsent.run(key, revision, revision).changes) === 0) throw new storage.KeyExistsError(key);
       this.second(() => s.insertHistory.run(revision, key, value, 0, revision, null));
       return { key, value, createRevision: revision, modRevision: revision };
     };

@@ -88,6 +88,8 @@ for (const backend of backends) {
       assert.equal(await s.currentRevision(), r(1));
       await assert.rejects(s.create('/a', 'again'), (e: unknown) => e instanceof KeyExistsError && e.key === '/a');
       assert.equal(await s.currentRevision(), r(1), 'a failed write does not move the revision');
+      assert.deepEqual(await s.get('/a'), kv, 'a refused create changes nothing');
+      assert.deepEqual((await s.range('/')).kvs, [kv]);
     });
 
     test('update is compare-and-swap', async () => {

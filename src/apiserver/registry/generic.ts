@@ -188,6 +188,25 @@ export class GenericRegistry {
     return r;
   }
 
+  /**
+   * A store write of text, obj's encoding: the watch cache makes its object from obj rather
+   * than decoding text again (WatchCache.expectWrite). obj stays as it is until the write settles.
+   */
+  private async storeWrite(
+    key: string,
+    text: string,
+    obj: KObject,
+    write: (key: string, text: string) => Promise<KeyValue>,
+  ): Promise<KeyValue> {
+    if (this.def.custom) return write(key, text);
+    this.cache.expectWrite(key, text, obj);
+    try {
+      return await write(key, text);
+    } finally {
+      this.cache.forgetWrite(key, obj);
+    }
+  }
+
   notFound(name: string): StatusError {
     return errors.notFound(this.ri.resource, this.group, name);
   }
@@ -513,7 +532,9 @@ export class GenericRegistry {
       for (let attempt = 1; ; attempt++) {
         try {
           const stored = this.encodeMarked(obj, mark);
-          const kv = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), stored.text);
+          const kv = await this.storeWrite(this.key(obj.metadata.namespace, obj.metadata.name!), stored.text, obj, (key, text) =>
+            this.store.create(key, text),
+          );
           obj.metadata.resourceVersion = String(kv.modRevision);
           if (stored.metadataEnd >= 0) {
             const t = stored.text;
@@ -691,7 +712,7 @@ export class GenericRegistry {
    */
   private async storeUpdate(kv: KeyValue, obj: KObject, conditional: boolean): Promise<KObject> {
     try {
-      const nkv = await this.store.update(kv.key, this.encode(obj), kv.modRevision);
+      const nkv = await this.storeWrite(kv.key, this.encode(obj), obj, (key, text) => this.store.update(key, text, kv.modRevision));
       obj.metadata.resourceVersion = String(nkv.modRevision);
       return obj;
     } catch (e) {
