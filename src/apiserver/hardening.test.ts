@@ -516,8 +516,8 @@ test('a watcher that reads as fast as events come is never closed as slow, howev
   }
 });
 
-test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflight / --max-requests-inflight; watches are not counted; system:masters is served', async () => {
-  const small = await startTestControlPlane({ maxRequestsInflight: 1, maxMutatingRequestsInflight: 1 });
+test('in-flight limits: past --max-mutating-requests-inflight / --max-requests-inflight a request waits for a slot, 429 with Retry-After when its wait runs out; watches are not counted; system:masters is served', async () => {
+  const small = await startTestControlPlane({ maxRequestsInflight: 1, maxMutatingRequestsInflight: 1, requestQueueWaitMs: 1000 });
   const held: http.ClientRequest[] = [];
   const cleanups: (() => void)[] = [];
   try {
@@ -561,9 +561,24 @@ test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflig
     assert.equal((await rbac('rolebindings', binding)).status, 201);
     hold('POST', '/api/v1/namespaces/default/configmaps');
     await waitFor('the held write counted', () => small.api.inFlight.mutating === 1);
+    // A write past the limit waits for the slot (as APF queues it) and is served when it frees.
+    let answered = false;
+    const queued = q(cm('queued')).then((r) => {
+      answered = true;
+      return r;
+    });
+    await waitFor('the write waits', () => small.api.inFlight.waiting === 1);
+    assert.equal(answered, false);
+    for (const r of held.splice(0)) r.destroy();
+    assert.equal((await queued).status, 201);
+    await waitFor('the slot released', () => small.api.inFlight.mutating === 0 && small.api.inFlight.waiting === 0);
+    // One whose wait runs out (requestQueueWaitMs here; 15 s by default) is refused.
+    hold('POST', '/api/v1/namespaces/default/configmaps');
+    await waitFor('the held write counted', () => small.api.inFlight.mutating === 1);
     const refused = await q(cm('second'));
     assert.equal(refused.status, 429, refused.text);
-    // system:masters is served past the limit, without taking a slot.
+    assert.equal(small.api.inFlight.waiting, 0);
+    // system:masters is served past the limit, without taking a slot or waiting.
     assert.equal((await admin(cm('by-admin'))).status, 201);
     assert.equal(small.api.inFlight.mutating, 1);
     assert.equal(refused.headers['retry-after'], '1');
@@ -584,7 +599,8 @@ test('in-flight limits: 429 with Retry-After past --max-mutating-requests-inflig
     const w = await q({ path: '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1' });
     assert.equal(w.status, 200);
     await slow;
-    // Our client retries a 429 after Retry-After, as client-go does: it succeeds once the slot frees.
+    // A client's request waits for the slot and succeeds once it frees (our client also retries a
+    // 429 after Retry-After, as client-go does).
     const janeClient = new RestClient({
       server: small.url,
       token: small.token,

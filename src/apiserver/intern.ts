@@ -23,6 +23,8 @@
 const MAX_DEPTH = 64;
 /** Strings longer than this are not shared: long ones are rarely repeated. */
 const MAX_STRING = 256;
+/** Object keys in the keys' table, per generation. */
+const KEY_CAPACITY = 4096;
 /** Nodes kept under one hash; past it a new one is not shared (bounds the work of a lookup). */
 const MAX_COLLISIONS = 8;
 
@@ -66,6 +68,7 @@ const mix = (h: number, x: number): number => Math.imul(h ^ x, 0x9e3779b1) ^ (h 
 
 export class Interner {
   private strings: Generations<string, SharedString>;
+  private keys: Generations<string, number>;
   /** Shared objects and arrays by the hash of their shallow content; a collision keeps a list. */
   private nodes: Generations<number, object | object[]>;
   private nextId = 1;
@@ -80,12 +83,13 @@ export class Interner {
 
   constructor(capacity = 50_000) {
     this.strings = new Generations(capacity);
+    this.keys = new Generations(KEY_CAPACITY);
     this.nodes = new Generations(capacity);
   }
 
-  /** The number of entries in the tables (strings and nodes, both generations). */
+  /** The number of entries in the tables (strings, keys and nodes, both generations). */
   get size(): number {
-    return this.strings.size + this.nodes.size;
+    return this.strings.size + this.nodes.size + this.keys.size;
   }
 
   /**
@@ -125,7 +129,7 @@ export class Interner {
   private copy(v: unknown, depth: number): unknown {
     switch (typeof v) {
       case 'string':
-        return v.length <= MAX_STRING ? this.string(v).s : v;
+        return this.sharedString(v);
       case 'boolean':
         return v;
       case 'number':
@@ -175,10 +179,10 @@ export class Interner {
           stack.length = base;
           return NOT_JSON;
         }
-        const key = this.string(k);
-        stack.push(key.s, c);
+        const ch = this.hashOf(c);
+        stack.push(k, c);
         n++;
-        h = mix(mix(h, key.id), this.hashOf(c));
+        h = mix(mix(h, this.keyId(k)), ch);
       }
     }
     const isArray = Array.isArray(v);
@@ -217,7 +221,7 @@ export class Interner {
   }
 
   private node(v: unknown, depth: number): unknown {
-    if (typeof v === 'string') return v.length <= MAX_STRING ? this.string(v).s : v;
+    if (typeof v === 'string') return this.sharedString(v);
     if (typeof v !== 'object' || v === null) return v;
     // Too deep, shared already, or a value not made by the caller's decode (frozen elsewhere,
     // a typed array): left whole, and its parent matches nothing (sameShallow compares by
@@ -240,7 +244,8 @@ export class Interner {
       for (const k of Object.keys(o)) {
         const c = this.node(o[k], depth + 1);
         o[k] = c;
-        h = mix(mix(h, this.string(k).id), this.hashOf(c));
+        const ch = this.hashOf(c);
+        h = mix(mix(h, this.keyId(k)), ch);
       }
     }
     this.last = h;
@@ -269,10 +274,37 @@ export class Interner {
     return e;
   }
 
+  /** The shared instance of a string value, its number left in last for hashOf. */
+  private sharedString(v: string): string {
+    if (v.length > MAX_STRING) {
+      this.last = v.length;
+      return v;
+    }
+    const e = this.string(v);
+    this.last = e.id;
+    return e.s;
+  }
+
+  /**
+   * The number of an object key. Keys are few (field names, managedFields' paths) and met in
+   * every object: their own small table stays in the CPU's caches, where the values' table,
+   * which names and addresses churn, does not. Property keys are V8's internalized strings, so
+   * the instance is not kept. Bounded like the other tables.
+   */
+  private keyId(k: string): number {
+    let id = this.keys.get(k);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.keys.set(k, id);
+    }
+    return id;
+  }
+
   private hashOf(c: unknown): number {
     switch (typeof c) {
       case 'string':
-        return c.length <= MAX_STRING ? this.string(c).id : c.length;
+        // The node()/copy() that returned c has just set its number (sharedString).
+        return this.last;
       case 'number':
         return Number.isInteger(c) ? c | 0 : Math.floor(c * 1e6) | 0;
       case 'boolean':

@@ -106,6 +106,8 @@ export interface ApiServerOptions {
   maxRequestsInflight?: number;
   /** --max-mutating-requests-inflight: mutating requests served at once (default 200; 0: no limit). */
   maxMutatingRequestsInflight?: number;
+  /** How long a request may wait for a slot when its pool is full (default 15 s, APF's queue wait; maxinflight.ts). */
+  requestQueueWaitMs?: number;
   /** A watch whose unread output passes this many bytes is closed (default 16 MiB). */
   watchBufferBytes?: number;
   /** Service-account tokens: the signing key (default: one made in memory, for tests) and kube-apiserver's flags. */
@@ -175,7 +177,7 @@ export class ApiServer implements ApiServerContext {
 
   constructor(private readonly opts: ApiServerOptions) {
     this.allocators = newServiceAllocators(opts.serviceCIDR, opts.nodePortRange, opts.store);
-    this.inflight = new MaxInFlightLimit(opts.maxRequestsInflight ?? 400, opts.maxMutatingRequestsInflight ?? 200);
+    this.inflight = new MaxInFlightLimit(opts.maxRequestsInflight ?? 400, opts.maxMutatingRequestsInflight ?? 200, opts.requestQueueWaitMs);
     this.advertiseAddress = opts.advertiseAddress ?? hostAddress();
     // kube-apiserver's order: client certificates, then the token file, then service-account tokens.
     this.authenticator = new UnionAuthenticator([
@@ -234,8 +236,8 @@ export class ApiServer implements ApiServerContext {
     return this.opts.store;
   }
 
-  /** Requests counted by the in-flight limits now (for metrics and tests). */
-  get inFlight(): { readOnly: number; mutating: number } {
+  /** Requests counted by the in-flight limits now, and those waiting for a slot (for metrics and tests). */
+  get inFlight(): { readOnly: number; mutating: number; waiting: number } {
     return this.inflight.inFlight;
   }
 
@@ -523,7 +525,8 @@ export class ApiServer implements ApiServerContext {
       const info: RequestInfo | undefined = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
       instrumentRequest(req, res, info, (i) => this.served.find(i.group, i.version, i.resource ?? '')?.info.kind, url.searchParams);
       // After authentication, as WithMaxInFlightLimit sits in kube-apiserver's chain.
-      this.inflight.admit(req, res, info, user);
+      const waiting = this.inflight.admit(req, res, info, user);
+      if (waiting) await waiting;
       this.authorize(req, user, path, url.searchParams);
       // A non-resource URL: RBAC's `get` on /metrics (system:monitoring, cluster-admin) was checked above.
       if (path === '/metrics') {

@@ -58,7 +58,12 @@ export class SortedKeys {
 
   /** The keys starting with prefix, in order. */
   withPrefix(prefix: string): string[] {
-    const out: string[] = [];
+    return this.mapPrefix(prefix, (k) => k);
+  }
+
+  /** What fn gives for each key starting with prefix, in the keys' order. */
+  mapPrefix<T>(prefix: string, fn: (key: string) => T): T[] {
+    const out: T[] = [];
     if (this.chunks.length === 0) return out;
     let ci = this.chunkFor(prefix);
     let i = lowerBound(this.chunks[ci], prefix);
@@ -66,7 +71,7 @@ export class SortedKeys {
       const c = this.chunks[ci];
       for (; i < c.length; i++) {
         if (!c[i].startsWith(prefix)) return out;
-        out.push(c[i]);
+        out.push(fn(c[i]));
       }
     }
     return out;

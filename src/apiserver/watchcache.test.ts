@@ -92,9 +92,20 @@ describe('WatchCache', () => {
         assert.equal(cache.list('/registry/pods/ns1/').revision, 4);
         assert.equal(cache.get('/registry/pods/ns2/c')?.metadata.resourceVersion, '4');
         assert.equal(cache.get('/registry/podsx/ns1/a'), undefined);
-        await store.delete('/registry/pods/ns1/a');
+        // The whole prefix's list is made once per change, frozen, and shared until the next.
+        const all = cache.list().items;
+        assert.equal(cache.list().items, all);
+        assert.ok(Object.isFrozen(all));
+        assert.throws(() => all.push(all[0]), TypeError);
+        await store.create('/registry/podsx/ns1/b', pod('ns1', 'x'));
         await cache.waitForRevision(5, 1000);
+        assert.equal(cache.list().items, all, 'writes elsewhere change nothing here');
+        assert.equal(cache.list().revision, 5);
+        await store.delete('/registry/pods/ns1/a');
+        await cache.waitForRevision(6, 1000);
+        assert.notEqual(cache.list().items, all);
         assert.deepEqual(names(cache.list().items), ['ns1/b@1', 'ns2/c@4']);
+        assert.equal(cache.size, 2);
       },
       { fill },
     );
@@ -228,10 +239,37 @@ describe('WatchCache', () => {
       const cachedOdd = cache.get('/registry/pods/ns/odd')!;
       assert.deepEqual((cachedOdd.spec as Record<string, unknown>).extra, [null]);
       assert.equal(cachedOdd.metadata.resourceVersion, String(co.modRevision));
+      // An update: what it left as it was (in a copy of its own) is the cached version's instance.
+      const bumped = JSON.parse(JSON.stringify(cachedB)) as KObject;
+      bumped.metadata.labels = { app: 'web', tier: 'front' };
+      (bumped.status as Record<string, unknown>).phase = 'Running';
+      const ub = await write('/registry/pods/ns/b', bumped, Number(cachedB.metadata.resourceVersion));
+      const cachedB2 = cache.get('/registry/pods/ns/b')!;
+      assert.equal(cachedB2.metadata.resourceVersion, String(ub.modRevision));
+      assert.equal(
+        (cachedB2.status as { conditions: unknown }).conditions,
+        (cachedB.status as { conditions: unknown }).conditions,
+        'interned as before: the same conditions',
+      );
+      assert.notEqual(cachedB2.status, cachedB.status);
+      assert.deepEqual(cachedB2.metadata.labels, { app: 'web', tier: 'front' });
+      const decodedB2 = JSON.parse((await store.get('/registry/pods/ns/b'))!.value) as KObject;
+      decodedB2.metadata.resourceVersion = String(ub.modRevision);
+      assert.equal(JSON.stringify(cachedB2), JSON.stringify(decodedB2));
+      const same = JSON.parse(JSON.stringify(cachedA)) as KObject;
+      same.metadata.annotations = { note: 'x' };
+      const frozenBefore = cachedA.spec;
+      await write('/registry/pods/ns/a', same, Number(cachedA.metadata.resourceVersion));
+      assert.equal(cache.get('/registry/pods/ns/a')!.spec, frozenBefore, 'an unchanged spec is the cached one');
       // An update whose event carries other text than the one expected: decoded.
-      const next = { ...cachedA, metadata: { ...cachedA.metadata }, status: { phase: 'Running' } };
+      const cachedA2 = cache.get('/registry/pods/ns/a')!;
+      const next = { ...cachedA2, metadata: { ...cachedA2.metadata }, status: { phase: 'Running' } };
       cache.expectWrite('/registry/pods/ns/a', 'not the stored text', next);
-      const ua = await store.update('/registry/pods/ns/a', JSON.stringify({ ...next, status: { phase: 'Failed' } }), ca.modRevision);
+      const ua = await store.update(
+        '/registry/pods/ns/a',
+        JSON.stringify({ ...next, status: { phase: 'Failed' } }),
+        Number(cachedA2.metadata.resourceVersion),
+      );
       cache.forgetWrite('/registry/pods/ns/a', next);
       assert.deepEqual(cache.get('/registry/pods/ns/a')!.status, { phase: 'Failed' });
       assert.deepEqual(
@@ -240,6 +278,8 @@ describe('WatchCache', () => {
           `ADDED /registry/pods/ns/a ${ca.modRevision}`,
           'ADDED /registry/pods/ns/b 2',
           `ADDED /registry/pods/ns/odd ${co.modRevision}`,
+          'MODIFIED /registry/pods/ns/b 4',
+          'MODIFIED /registry/pods/ns/a 5',
           `MODIFIED /registry/pods/ns/a ${ua.modRevision}`,
         ],
       );

@@ -6,7 +6,7 @@
 // other watcher: callers must not mutate them (deepCopy before changing or encoding with
 // edits). This is what keeps lists and fan-out cheap.
 
-import type { KObject } from '../api/object.js';
+import { type KObject, sameJSON } from '../api/object.js';
 import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
 import { Interner, isJSONPrimitive, NOT_JSON } from './intern.js';
 import { SortedKeys } from './sortedkeys.js';
@@ -75,6 +75,8 @@ export class WatchCache {
   private objects = new Map<string, KObject>();
   /** The keys of objects in order, so that list() needs no sort. */
   private keys = new SortedKeys();
+  /** list() of the whole prefix, until the objects change. */
+  private all?: KObject[];
   /** Recent events in revision order. */
   private events: CacheEvent[] = [];
   /** A watch can start from any revision at or above this one: nothing after it was dropped. */
@@ -206,13 +208,25 @@ export class WatchCache {
     return true;
   }
 
-  /** Current objects under keyPrefix (default: the whole prefix), sorted by key. Shared: do not mutate. */
+  /**
+   * Current objects under keyPrefix (default: the whole prefix), sorted by key. Shared: do not
+   * mutate them, nor the array (frozen): a list of the whole prefix is made once per change and
+   * handed to every caller until the next (the authorizer lists every ClusterRoleBinding on each
+   * request).
+   */
   list(keyPrefix: string = this.prefix): { items: KObject[]; revision: number } {
-    const keys = this.keys.withPrefix(keyPrefix);
-    const items: KObject[] = new Array(keys.length);
-    for (let i = 0; i < keys.length; i++) items[i] = this.objects.get(keys[i])!;
-    return { items, revision: this.current };
+    if (keyPrefix !== this.prefix) return { items: this.keys.mapPrefix(keyPrefix, this.lookup), revision: this.current };
+    // Frozen, so that a caller who changes it fails at once rather than changing every other's.
+    const all = (this.all ??= Object.freeze(this.keys.mapPrefix(keyPrefix, this.lookup)) as KObject[]);
+    return { items: all, revision: this.current };
   }
+
+  /** The number of objects cached. */
+  get size(): number {
+    return this.objects.size;
+  }
+
+  private readonly lookup = (key: string): KObject => this.objects.get(key)!;
 
   /** The current object at key. Shared: do not mutate. */
   get(key: string): KObject | undefined {
@@ -268,6 +282,7 @@ export class WatchCache {
       if (obj) objects.set(kv.key, obj);
     }
     this.objects = objects;
+    this.all = undefined;
     // The store answers in byte order, the same for the ASCII keys k8ts writes; sorted as `<`
     // orders them all the same, which is what SortedKeys keeps.
     this.keys = new SortedKeys([...objects.keys()].sort());
@@ -342,7 +357,7 @@ export class WatchCache {
       let obj: KObject | undefined;
       if (w !== undefined && w.value === ev.kv.value) {
         this.writes.delete(key);
-        obj = this.adopt(w.obj, revision);
+        obj = this.adopt(w.obj, revision, prev);
       }
       obj ??= this.decode(ev.kv.value, revision, key);
       if (obj) {
@@ -364,6 +379,7 @@ export class WatchCache {
     }
     this.current = revision;
     if (cacheEvent) {
+      this.all = undefined;
       this.events.push(cacheEvent);
       this.trimHistory();
       const list = (this.watcherList ??= [...this.watchers]);
@@ -390,19 +406,24 @@ export class WatchCache {
 
   /**
    * What decode would make of src's JSON, made from src itself (see expectWrite); undefined
-   * when src holds what JSON would not give back as it is.
+   * when src holds what JSON would not give back as it is. A part whose JSON is that of the
+   * same part of prev, the version cached before, is prev's (shared and frozen already, it is
+   * what interning a decode would find): an update's unchanged spec, labels or managedFields
+   * cost a comparison (sameJSON), not a lookup of every node.
    */
-  private adopt(src: KObject, revision: number): KObject | undefined {
+  private adopt(src: KObject, revision: number, prev: KObject | undefined): KObject | undefined {
     const meta = src.metadata as Record<string, unknown> | undefined;
     if (!plainObject(src) || !plainObject(meta)) return undefined;
     const it = this.interner;
+    const old = prev as Record<string, unknown> | undefined;
+    const oldMeta = prev?.metadata as Record<string, unknown> | undefined;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(src)) {
       const v = (src as Record<string, unknown>)[k];
       if (v === undefined) continue;
       if (k === '__proto__') return undefined;
       if (k !== 'metadata') {
-        const c = it.internCopy(v, 1);
+        const c = old !== undefined && unchangedPart(v, old[k]) ? old[k] : it.internCopy(v, 1);
         if (c === NOT_JSON) return undefined;
         out[k] = c;
         continue;
@@ -416,7 +437,7 @@ export class WatchCache {
           if (!isJSONPrimitive(mv)) return undefined;
           m[mk] = mv;
         } else {
-          const c = it.internCopy(mv, 1);
+          const c = oldMeta !== undefined && unchangedPart(mv, oldMeta[mk]) ? oldMeta[mk] : it.internCopy(mv, 1);
           if (c === NOT_JSON) return undefined;
           m[mk] = c;
         }
@@ -520,6 +541,11 @@ export class WatchCache {
     if (this.progressTimer) clearInterval(this.progressTimer);
     this.progressTimer = undefined;
   }
+}
+
+/** v's JSON is that of was, a part the cache shares (frozen): the part can be was itself. */
+function unchangedPart(v: unknown, was: unknown): boolean {
+  return typeof was === 'object' && was !== null && Object.isFrozen(was) && sameJSON(v, was);
 }
 
 function plainObject(v: unknown): v is Record<string, unknown> {

@@ -4,20 +4,42 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { clusterFiles } from '../cluster/paths.js';
+import { waitFor } from '../testing/wait.js';
 
 const DAEMON = fileURLToPath(new URL('./daemon.js', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-daemon-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Marks the processes this file's daemons start (their environment is inherited), as other tests run `up` beside it. */
+const MARK = `K8TS_DAEMON_TEST=${process.pid}`;
+
+/** The `daemon.js serve -` processes (prestarted control planes) this file's daemons started, by /proc. */
+function prestartedServes(): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv[1] !== DAEMON || argv[2] !== 'serve' || argv[3] !== '-') continue;
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(MARK)) pids.push(Number(pid));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
 function daemon(args: string[], input?: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DAEMON, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [DAEMON, ...args], {
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+      env: { ...process.env, [MARK.split('=')[0]]: MARK.split('=')[1] },
+    });
     child.stdin?.end(input);
     let stderr = '';
     child.stderr!.on('data', (d) => {
@@ -38,6 +60,7 @@ test('daemon.js refuses what it does not know, with a message and exit 2', async
     [['supervise', '--data-dir', dir, '--bogus', 'x', '--', '-e', '0'], /unknown argument "--bogus"/],
     [['supervise', '--data-dir', dir], /needs the command to run after --/],
     [['supervise', '--', '-e', '0'], /supervise needs --data-dir/],
+    [['serve', '-'], /serve - takes its command from its supervisor over IPC/],
   ];
   for (const [args, message] of cases) {
     const r = await daemon(args);
@@ -70,6 +93,8 @@ test('daemon.js supervise - takes its command from stdin, and starts nothing whe
     const r = await daemon(['supervise', '-'], input);
     assert.equal(r.code, 0, r.stderr);
   }
+  // The control plane it started beside itself (`serve -`, waiting for a command) is gone with it.
+  await waitFor('no prestarted serve left', () => prestartedServes().length === 0, 10_000);
   assert.throws(() => readFileSync(clusterFiles(data).log), /ENOENT/, 'nothing was started');
   const bad: [string, RegExp][] = [
     ['{', /stdin is not a JSON object/],

@@ -13,9 +13,22 @@ export interface SuperviseOptions {
   args: string[];
   log: RotatingLog;
   env?: NodeJS.ProcessEnv;
+  /** The control plane's process started ahead of its command (daemon.js `serve -`): used for the first start. */
+  prestarted?: Prestarted;
   /** First restart delay; doubled while the control plane keeps dying young, up to maxDelayMs. */
   restartDelayMs?: number;
   maxDelayMs?: number;
+}
+
+/**
+ * A control plane process already started, with the IPC channel and piped stdout/stderr
+ * supervise gives its children, that stands for the argv `prefix` and waits for the rest of its
+ * command (`{args, env}` as one message). It is what the first start uses when args begin with
+ * prefix; otherwise it is ended.
+ */
+export interface Prestarted {
+  child: ChildProcess;
+  prefix: string[];
 }
 
 /** A run shorter than this counts as a crash loop and backs off. */
@@ -31,15 +44,36 @@ export function supervise(o: SuperviseOptions): Promise<number> {
   let restarts = 0;
   let delay = base;
   let timer: NodeJS.Timeout | undefined;
+  let prestarted = o.prestarted;
+
+  /** The prestarted process given the rest of its command, if it stands for this one and still waits. */
+  const takePrestarted = (): ChildProcess | undefined => {
+    const p = prestarted;
+    prestarted = undefined;
+    if (!p) return undefined;
+    const fits = p.prefix.length <= o.args.length && p.prefix.every((a, i) => a === o.args[i]);
+    if (fits && p.child.exitCode === null && p.child.signalCode === null && p.child.connected) {
+      try {
+        p.child.send({ args: o.args.slice(p.prefix.length), env: o.env ?? {} });
+        return p.child;
+      } catch {
+        /* its channel just closed: started anew below */
+      }
+    }
+    p.child.kill('SIGKILL');
+    return undefined;
+  };
 
   return new Promise<number>((resolve) => {
     const start = () => {
       timer = undefined;
       const started = Date.now();
-      const c = spawn(process.execPath, o.args, {
-        env: { ...(o.env ?? process.env), K8TS_SUPERVISED: '1' },
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      });
+      const c =
+        takePrestarted() ??
+        spawn(process.execPath, o.args, {
+          env: { ...(o.env ?? process.env), K8TS_SUPERVISED: '1' },
+          stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        });
       child = c;
       c.stdout!.on('data', (d: Buffer) => log.write(d));
       c.stderr!.on('data', (d: Buffer) => log.write(d));

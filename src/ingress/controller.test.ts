@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { after, before, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
+import { isConflict } from '../client/rest.js';
 import { makeCA, makeServingCert } from '../pki/certs.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
@@ -208,10 +209,19 @@ test('503 for a backend without endpoints', { skip }, async () => {
 
 test('404 when no rule matches and there is no default backend', { skip }, async () => {
   // Remove the default backend: only rules remain.
+  // The controller writes the Ingress's status meanwhile: a conflict is read again and retried,
+  // as kubectl edit or client-go's RetryOnConflict would.
   const ref = { ...INGRESSES, name: 'web' };
-  const ing = await cp.client.get(ref);
-  delete (ing.spec as Record<string, unknown>).defaultBackend;
-  await cp.client.update(ref, ing);
+  await waitFor('the default backend removed', async () => {
+    const ing = await cp.client.get(ref);
+    delete (ing.spec as Record<string, unknown>).defaultBackend;
+    try {
+      return await cp.client.update(ref, ing);
+    } catch (e) {
+      if (isConflict(e)) return undefined;
+      throw e;
+    }
+  });
   await waitFor('the default backend gone', async () => (await get(ctl.httpPort, 'nodefault.example.com', '/elsewhere')).status === 404, {
     timeoutMs: 10_000,
     intervalMs: 50,

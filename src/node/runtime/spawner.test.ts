@@ -7,6 +7,7 @@ import { Spawner } from './spawner.js';
 // request meets a broken pipe.
 const ONCE_THEN_DEAF = String.raw`
 const fs = require('node:fs');
+process.stdout.write(JSON.stringify({ id: 0, ready: true }) + '\n');
 const buf = Buffer.alloc(65536);
 let text = '';
 while (!text.includes('\n')) {
@@ -24,6 +25,7 @@ setTimeout(() => {}, 10000);
 test('a helper whose pipe broke does not crash the agent with EPIPE: commands run directly (issue #7)', async () => {
   const s = new Spawner(ONCE_THEN_DEAF);
   try {
+    assert.equal(await s.whenReady(), true);
     assert.equal((await s.run('echo', ['first'])).stdout, 'helper\n');
     await new Promise((res) => setTimeout(res, 300)); // the helper has closed its end by now
     const r = await s.run('echo', ['second']);
@@ -82,5 +84,34 @@ test('capture kills the whole process group at the timeout, a background child i
       } catch {
         /* gone */
       }
+  }
+});
+
+test('run starts commands itself until the helper has started, then through it', async () => {
+  const s = new Spawner();
+  try {
+    const parent = async () => Number((await s.run('sh', ['-c', 'echo $PPID'])).stdout.trim());
+    s.warm();
+    // The helper is a Node process of its own: not started yet when warm() returns.
+    assert.equal(await parent(), process.pid, 'before the helper is up: started by this process');
+    assert.equal(await s.whenReady(), true);
+    const viaHelper = await parent();
+    assert.notEqual(viaHelper, process.pid, 'once it is up: started by the helper');
+    assert.ok(viaHelper > 0);
+    const r = await s.run('sh', ['-c', 'cat; exit 4'], { input: 'in\n' });
+    assert.deepEqual(r, { code: 4, stdout: 'in\n', stderr: '' });
+  } finally {
+    s.stop();
+  }
+});
+
+test('a helper that cannot start is not waited for: whenReady says so and run starts commands itself', async () => {
+  const s = new Spawner('process.exit(3)');
+  try {
+    assert.equal(await s.whenReady(), false);
+    const r = await s.run('echo', ['direct']);
+    assert.deepEqual(r, { code: 0, stdout: 'direct\n', stderr: '' });
+  } finally {
+    s.stop();
   }
 });

@@ -61,6 +61,8 @@ rl.on('line', (line) => {
 });
 // The agent is gone or done: what it was running to an end must not outlive this helper's timers.
 rl.on('close', () => { for (const c of captures) { try { process.kill(-c.pid, 'SIGKILL'); } catch {} } process.exit(0); });
+// Started: the agent's commands come here from now on (id 0 is no request's).
+reply({ id: 0, ready: true });
 `;
 
 interface Pending {
@@ -73,6 +75,9 @@ export class Spawner {
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private broken = false;
+  /** The helper has said it runs (its first line); until then run() starts commands itself. */
+  private ready = false;
+  private readyWaiters: ((ready: boolean) => void)[] = [];
 
   /** program: the helper's source (tests give a misbehaving one). */
   constructor(private readonly program = HELPER) {}
@@ -82,12 +87,16 @@ export class Spawner {
     if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
     try {
       const child = spawn(process.execPath, ['--max-old-space-size=64', '-e', this.program], { stdio: ['pipe', 'pipe', 'ignore'] });
+      this.ready = false;
       child.on('error', () => {
         this.broken = true;
         this.failAll(new Error('spawner failed to start'));
       });
       child.on('exit', () => {
-        if (this.child === child) this.child = undefined;
+        if (this.child === child) {
+          this.child = undefined;
+          this.ready = false;
+        }
         this.failAll(new Error('spawner exited'));
       });
       // A helper that died leaves a broken pipe: EPIPE must not become an uncaught error of the
@@ -102,6 +111,12 @@ export class Spawner {
         try {
           m = JSON.parse(line) as typeof m;
         } catch {
+          return;
+        }
+        if (m.id === 0 && this.child === child) {
+          this.ready = true;
+          for (const w of this.readyWaiters.splice(0)) w(true);
+          this.refresh();
           return;
         }
         const p = this.pending.get(m.id);
@@ -123,11 +138,12 @@ export class Spawner {
   private refresh(): void {
     const c = this.child;
     if (!c) return;
-    const busy = this.pending.size > 0;
+    const busy = this.pending.size > 0 || this.readyWaiters.length > 0;
     for (const s of [c, c.stdin, c.stdout] as { ref?(): void; unref?(): void }[]) busy ? s?.ref?.() : s?.unref?.();
   }
 
   private failAll(e: Error): void {
+    for (const w of this.readyWaiters.splice(0)) w(false);
     const all = [...this.pending.values()];
     this.pending.clear();
     for (const p of all) p.reject(e);
@@ -154,8 +170,25 @@ export class Spawner {
     this.ensure();
   }
 
+  /** Whether the helper runs and takes commands (false: it could not start or died); starts it if need be. */
+  whenReady(): Promise<boolean> {
+    if (!this.ensure()) return Promise.resolve(false);
+    if (this.ready) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      this.readyWaiters.push(resolve);
+      this.refresh();
+    });
+  }
+
+  /**
+   * Runs a command to its end. Through the helper once it has started; before that (its own Node
+   * start, ~0.05-0.1 s, is still under way) the command is started from this process, whose heap
+   * is still small then: the node's first commands (its bridge's ip and nft, begun as serve
+   * starts) do not wait for the helper (#13).
+   */
   async run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    const viaHelper = this.request({ cmd, args, input: opts.input, cwd: opts.cwd, env: opts.env });
+    const viaHelper =
+      this.ensure() && this.ready ? this.request({ cmd, args, input: opts.input, cwd: opts.cwd, env: opts.env }) : undefined;
     if (viaHelper) {
       try {
         const r = await viaHelper;
@@ -219,6 +252,8 @@ export class Spawner {
   stop(): void {
     this.child?.stdin?.end();
     this.child = undefined;
+    this.ready = false;
+    for (const w of this.readyWaiters.splice(0)) w(false);
   }
 }
 
