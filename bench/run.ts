@@ -12,6 +12,7 @@
 //   K8TS_BENCH_PODS=direct  the workloads' pods made by the bench with spec.nodeName set (no scheduler): memory at full size in minutes
 //   K8TS_BENCH_BUDGET_S=S     at full scale, the time the big workload may take (default 3 h); past it the figures are taken where it got
 //   K8TS_BENCH_HEAP_PROFILE=F.heapprofile  the workloads' control plane's live heap by allocation site (V8 sampling, from empty to the end)
+//   K8TS_BENCH_HEAP_PROFILE_ALL=1  with K8TS_BENCH_HEAP_PROFILE: every sampled allocation, collected or not (who allocates, not who holds)
 
 import os from 'node:os';
 import { benchApi } from './api.js';

@@ -142,7 +142,13 @@ async function heapSampling(wsUrl: string | undefined, file: string | undefined)
   const session = await openInspector(wsUrl);
   await session.call('HeapProfiler.enable');
   // One sample per 32 KiB allocated on average: enough for per-pod shares, cheap to keep.
-  await session.call('HeapProfiler.startSampling', { samplingInterval: 32 * 1024 });
+  // K8TS_BENCH_HEAP_PROFILE_ALL=1: every allocation sampled is kept, collected or not, so the
+  // file says who allocates (what the garbage collector's time is spent on), not who holds.
+  const all = process.env.K8TS_BENCH_HEAP_PROFILE_ALL === '1';
+  await session.call('HeapProfiler.startSampling', {
+    samplingInterval: 32 * 1024,
+    ...(all ? { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } : {}),
+  });
   return async () => {
     try {
       await session.call('HeapProfiler.collectGarbage');

@@ -581,7 +581,11 @@ export class GenericRegistry {
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);
-      const current = kv ? this.decode(kv) : undefined;
+      // The stored version, only read from here on (admission's oldObject, validation, managedFields):
+      // the watch cache's own object when it holds this very version and the strategy puts none of
+      // the old object's parts into the new one (no prepareForUpdate: a binding, a lease renewal),
+      // so that no frozen part of it reaches the answer; a decode of its own otherwise.
+      const current = kv ? ((strategy.prepareForUpdate ? undefined : this.cachedAt(key, kv.modRevision)) ?? this.decode(kv)) : undefined;
       // tryUpdate may change what it is given: a second decode of the same bytes is its own copy
       // (one JSON.parse, where a deep copy of current is a stringify and a parse).
       const candidate = await tryUpdate(kv ? this.decode(kv) : undefined);
@@ -599,6 +603,13 @@ export class GenericRegistry {
         throw e;
       }
     }
+  }
+
+  /** The watch cache's object at key if it is the version written at revision (never for custom resources, served converted). */
+  private cachedAt(key: string, revision: number): KObject | undefined {
+    if (this.def.custom) return undefined;
+    const cached = this.cache.get(key);
+    return cached !== undefined && cached.metadata.resourceVersion === String(revision) ? cached : undefined;
   }
 
   private conflict(name: string): StatusError {
@@ -693,7 +704,8 @@ export class GenericRegistry {
         obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
         if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
       }
-      if (unchanged) return { value: current, committed: false };
+      // The answer is the caller's own: the cache's object (guaranteedUpdate) is decoded for it.
+      if (unchanged) return { value: current === this.cache.get(kv.key) ? this.decode(kv) : current, committed: false };
       if (ctx.dryRun) {
         obj.metadata.resourceVersion = current.metadata.resourceVersion;
         return { value: obj, committed: false };
