@@ -17,10 +17,10 @@ const TARGET_MS = 1000;
 const ROUNDS = Number(process.env.K8TS_BENCH_UP_ROUNDS ?? 3);
 
 /** Runs a command to its end; its wall time in ms (throws on a non-zero exit). */
-function timed(cmd: string, args: string[]): Promise<number> {
+function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env } : {}) });
     let err = '';
     child.stderr.on('data', (d) => {
       err += String(d);
@@ -73,6 +73,28 @@ async function upRounds(label: string, extra: string[], withNpx: boolean): Promi
   return f;
 }
 
+/**
+ * One `up` on a new data dir with no V8 code cache for the control plane's bundle yet (the first
+ * `up` after a build or an install: K8TS_HOME, where the cache is kept, new), then down. The other
+ * rows run with the cache the runs before them made.
+ */
+async function coldUp(extra: string[]): Promise<number> {
+  const tmp = benchTempDir('up-cold');
+  const dataDir = join(tmp.dir, 'cluster');
+  const env = { ...process.env, K8TS_HOME: join(tmp.dir, 'home') };
+  const down = () => timed(process.execPath, [MAIN, 'down', '--data-dir', dataDir], env).then(() => undefined);
+  const stop = cleanup.add('k8ts up (cold cache)', async () => {
+    await down().catch(() => undefined);
+    await tmp.remove();
+  });
+  try {
+    const upArgs = ['up', '--data-dir', dataDir, '--port', '0', '--kubeconfig', join(tmp.dir, 'kubeconfig'), ...extra];
+    return await timed(process.execPath, [MAIN, ...upArgs], env);
+  } finally {
+    await stop();
+  }
+}
+
 export async function benchUp(): Promise<string[]> {
   const lines = [
     `\`k8ts up\` to ready, \`node dist/src/cli/main.js up\` (spawn to the command returning ready; median of ${ROUNDS}, each round's figures in brackets):`,
@@ -97,27 +119,24 @@ export async function benchUp(): Promise<string[]> {
   } else if (process.getuid?.() === 0) {
     // The real node with the default store: the `k8ts up` a user runs; a bridge, pod CIDR and
     // node name of the bench's own, ingress off.
+    const nodeArgs = [
+      '--store',
+      'sqlite',
+      '--bridge',
+      'k8tsbup0',
+      '--pod-cidr',
+      '10.251.77.0/24',
+      '--node-name',
+      'bench-up',
+      '--ingress-http-port',
+      '0',
+      '--ingress-https-port',
+      '0',
+    ];
     try {
-      report(
-        'with the node, sqlite store (the default)',
-        await upRounds(
-          'with the node',
-          [
-            '--store',
-            'sqlite',
-            '--bridge',
-            'k8tsbup0',
-            '--pod-cidr',
-            '10.251.77.0/24',
-            '--node-name',
-            'bench-up',
-            '--ingress-http-port',
-            '0',
-            '--ingress-https-port',
-            '0',
-          ],
-          false,
-        ),
+      report('with the node, sqlite store (the default)', await upRounds('with the node', nodeArgs, false));
+      lines.push(
+        `  with the node: new data dir, no code cache yet (the first up after a build or install; one run) ${ratio(await coldUp(nodeArgs))}`,
       );
     } catch (e) {
       lines.push(`  with the node: FAILED: ${(e as Error).message}`);
