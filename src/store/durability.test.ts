@@ -272,6 +272,60 @@ test('sqlite: the next batch is committed and its fsync asked for before the las
     assert.deepEqual(await onDisk(dir), ['/r/a=a@1']);
   }));
 
+test('sqlite: two fsyncs in flight: the next batch goes to the disk while the last one is synced; batches are published in order, each only once every earlier fsync succeeded', () =>
+  withHeldFsyncStore(async ({ store, held, dir }) => {
+    const events: string[] = [];
+    await store.watch('/r/', 0, (ev) => events.push(`${ev.kv.key}@${ev.kv.modRevision}`));
+    const acked: string[] = [];
+    const write = (k: string) => store.create(`/r/${k}`, k).then((kv) => acked.push(`${k}@${kv.modRevision}`));
+    const a = write('a');
+    await until('the first fsync', () => held.length === 1);
+    const b = write('b');
+    await until('the second fsync, while the first is held', () => held.length === 2);
+    // A third batch waits: two fsyncs in flight at most.
+    const c = write('c');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(held.length, 2, 'no third fsync while two are in flight');
+    // The second ends first: nothing is published before the first has ended too.
+    const [first, second] = held.splice(0, 2);
+    second(null);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual([events, acked], [[], []], 'the second batch waits for the first fsync');
+    assert.equal(await store.currentRevision(), 0);
+    first(null);
+    await Promise.all([a, b]);
+    assert.deepEqual(events, ['/r/a@1', '/r/b@2']);
+    assert.deepEqual(acked, ['a@1', 'b@2']);
+    // The third batch was committed and its fsync asked for as the first ended.
+    await until("the third batch's fsync", () => held.length === 1);
+    const d = write('d');
+    await until('the fourth fsync', () => held.length === 2);
+    const outcomes = Promise.allSettled([c, d]);
+    // The third's fsync fails while the fourth's is in flight: both are refused, and the
+    // fourth's late success counts for nothing.
+    const [third, fourth] = held.splice(0, 2);
+    third(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    fourth(null);
+    assert.deepEqual(
+      (await outcomes).map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
+    assert.deepEqual(events, ['/r/a@1', '/r/b@2']);
+    assert.equal(await store.currentRevision(), 2);
+    assert.deepEqual(
+      (await store.range('/r/')).kvs.map((k) => k.key),
+      ['/r/a', '/r/b'],
+    );
+    // The store goes on from the last published revision.
+    const e = write('e');
+    await until('an fsync', () => held.length === 1);
+    held.shift()!(null);
+    await e;
+    assert.deepEqual(acked, ['a@1', 'b@2', 'e@3']);
+    await store.close();
+    assert.deepEqual(await onDisk(dir), ['/r/a=a@1', '/r/b=b@2', '/r/e=e@3']);
+  }));
+
 test('sqlite: a write that fails between its two statements fails its whole batch; nothing of it reaches the disk', () =>
   withHeldFsyncStore(async ({ store, held, dir }) => {
     const first = store.create('/r/a', 'a');

@@ -56,6 +56,12 @@ const COMPACT_SLICE = 1000;
  */
 const WAL_AUTOCHECKPOINT_PAGES = 4000;
 
+/**
+ * fsyncs of the WAL in flight at once (see flush()): the next batch is committed and its
+ * fsync asked for while the last one's runs, instead of waiting for it.
+ */
+const MAX_FSYNCS_IN_FLIGHT = 2;
+
 const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
@@ -152,7 +158,12 @@ export class SqliteStore implements storage.Store {
   private pending: PendingWrite[] = [];
   /** Reads waiting for a revision to be published (or undone). */
   private settleWaiters: { revision: number; resolve: () => void }[] = [];
-  private syncing = false;
+  /** fsyncs of the WAL asked for and not yet published, oldest first: the revision each covers. */
+  private inflight: { upTo: number; done: boolean }[] = [];
+  /** A flush is queued for the next turn of the event loop. */
+  private flushQueued = false;
+  /** Moves when a failure refuses what is not published: the fsyncs asked for before it no longer count. */
+  private epoch = 0;
   /** Compaction waiting for the batch transaction to be committed (its slices run outside it). */
   private commitWaiters: (() => void)[] = [];
   private walFd?: number;
@@ -363,9 +374,18 @@ export class SqliteStore implements storage.Store {
   }
 
   private scheduleFlush(): void {
-    if (this.syncing) return;
-    this.syncing = true;
-    setImmediate(() => this.flush());
+    // With the most fsyncs in flight, the oldest one's completion flushes (synced()).
+    if (this.flushQueued || this.inflight.length >= MAX_FSYNCS_IN_FLIGHT) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  /** A flush is queued or an fsync is in flight: what is committed is not all published yet. */
+  private get syncing(): boolean {
+    return this.flushQueued || this.inflight.length > 0;
   }
 
   /**
@@ -403,57 +423,87 @@ export class SqliteStore implements storage.Store {
     return new Promise((resolve) => this.settleWaiters.push({ revision, resolve }));
   }
 
+  /**
+   * Commits the batch and asks for the fsync that makes it durable, while the last batch's
+   * may still be running (at most MAX_FSYNCS_IN_FLIGHT): with few clients the event loop
+   * otherwise sat idle through each fsync, the next batch held back until it ended. An fsync
+   * covers every write made to the file before it began, but a batch is published (its
+   * events sent, its writers answered) only once its own fsync and every earlier one have
+   * succeeded, in revision order; one that fails refuses every write not published, and the
+   * fsyncs asked for before that no longer count (epoch).
+   */
   private flush(): void {
     const failed = this.commitBatch();
     for (const w of this.commitWaiters.splice(0)) w();
+    if (failed) {
+      this.failInFlight(failed);
+      return;
+    }
     // What is committed now is what this fsync covers.
     const upTo = this.revision;
-    const done = (err: Error | null) => {
-      let next = false;
-      if (err) {
-        this.fail(err);
-      } else {
-        let n = 0;
-        while (n < this.pending.length && this.pending[n].revision <= upTo) n++;
-        const batch = this.pending.splice(0, n);
-        this.published = Math.max(this.published, upTo);
-        // The writes made while this fsync ran go to the disk now, before this batch's events
-        // and answers are handled: their fsync then overlaps that work instead of following
-        // it (with a few clients, the event loop otherwise sat idle through each fsync).
-        // This batch is out of `pending` and published, so a failure of the next one (which
-        // refuses what is above `published`) cannot touch it.
-        if (this.pending.length || this.batchOpen) {
-          next = true;
-          this.flush();
-        }
-        // In revision order, before any writer hears back (see watchhub.ts).
-        for (const w of batch) this.hub.publish(w.event);
-        for (const w of batch) w.resolve();
-      }
-      if (!next) {
-        if (this.pending.length || this.batchOpen) setImmediate(() => this.flush());
-        else this.syncing = false;
-      }
-      const still = [];
-      for (const w of this.settleWaiters) {
-        if (err || w.revision <= this.published) w.resolve();
-        else still.push(w);
-      }
-      this.settleWaiters = still;
-    };
-    if (failed || upTo <= this.published) {
-      // A failed commit, or a batch whose every write was refused: nothing to make durable.
-      done(failed ?? null);
+    const asked = this.inflight.length ? this.inflight[this.inflight.length - 1].upTo : this.published;
+    if (upTo <= asked) {
+      // A batch whose every write was refused: nothing more to make durable.
+      this.wakeSettled(false);
       return;
     }
     try {
       // The WAL file exists once a write has committed; the fd follows it across checkpoints.
       this.walFd ??= openSync(`${this.path}-wal`, 'r');
     } catch (e) {
-      done(e as Error);
+      this.failInFlight(e as Error);
       return;
     }
-    this.fsync(this.walFd, (err) => done(err ? new Error(`sqlite store: fsync of the WAL failed: ${err.message}`) : null));
+    const sync = { upTo, done: false };
+    this.inflight.push(sync);
+    const epoch = this.epoch;
+    this.fsync(this.walFd, (err) => {
+      // Its writes were refused already, when an earlier one failed.
+      if (epoch !== this.epoch) return;
+      if (err) this.failInFlight(new Error(`sqlite store: fsync of the WAL failed: ${err.message}`));
+      else {
+        sync.done = true;
+        this.synced();
+      }
+    });
+  }
+
+  /** An fsync succeeded: publishes every batch whose fsync and all earlier ones have. */
+  private synced(): void {
+    let upTo = this.published;
+    while (this.inflight.length && this.inflight[0].done) upTo = this.inflight.shift()!.upTo;
+    // A later fsync ended first: its batch waits for the earlier one's.
+    if (upTo === this.published) return;
+    let n = 0;
+    while (n < this.pending.length && this.pending[n].revision <= upTo) n++;
+    const batch = this.pending.splice(0, n);
+    this.published = upTo;
+    // The writes made meanwhile go to the disk now, before this batch's events and answers
+    // are handled, so that their fsync overlaps that work. This batch is out of `pending` and
+    // published, so a failure of a later one (which refuses what is above `published`)
+    // cannot touch it.
+    if (this.batchOpen) this.flush();
+    // In revision order, before any writer hears back (see watchhub.ts).
+    for (const w of batch) this.hub.publish(w.event);
+    for (const w of batch) w.resolve();
+    this.wakeSettled(false);
+  }
+
+  /** A commit or an fsync failed: every write not published is undone and refused (fail()). */
+  private failInFlight(err: Error): void {
+    this.epoch++;
+    this.inflight = [];
+    this.fail(err);
+    this.wakeSettled(true);
+  }
+
+  private wakeSettled(all: boolean): void {
+    const still = [];
+    for (const w of this.settleWaiters) {
+      if (all || w.revision <= this.published) w.resolve();
+      else still.push(w);
+    }
+    this.settleWaiters = still;
   }
 
   /**
