@@ -13,6 +13,7 @@ import tls from 'node:tls';
 import { RestClient } from '../client/rest.js';
 import { makeCA, makeClientCert, makeServingCert } from '../pki/certs.js';
 import { startTLSControlPlane } from '../testing/tlscontrolplane.js';
+import { stays, waitFor } from '../testing/wait.js';
 import { makeConnectHandler } from './connect.js';
 import { KUBELET_CLIENT_COMMON_NAME, type KubeletClientTLS } from './kubeletclient.js';
 import { MetricsScraper } from './metrics-server/scraper.js';
@@ -195,4 +196,28 @@ test('the metrics scraper dials nodes over verified TLS with its kubelet client 
   assert.ok(!/authorization:/i.test(real.received[0]));
   assert.deepEqual(real.peers, [KUBELET_CLIENT_COMMON_NAME]);
   assert.equal(posing.received.length, 0, "n2's address serves n1's certificate: not dialled through");
+});
+
+test('the metrics scraper scrapes first two seconds after its start, not during the API server start', async (t) => {
+  const ca = makeCA('k8ts-test-ca');
+  const kc = makeClientCert(ca, KUBELET_CLIENT_COMMON_NAME);
+  const n1 = await fakeNode(t, '127.0.0.1', makeServingCert(ca, 'system:node:n1', ['n1'], ['127.0.0.1']), ca.cert);
+  const scraper = new MetricsScraper({
+    nodes: () => [
+      {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'n1' },
+        status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: n1.port } } },
+      },
+    ],
+    kubeletTLS: { caData: ca.cert, certData: kc.cert, keyData: kc.key },
+    resolutionMs: 60_000,
+  });
+  t.after(() => scraper.stop());
+  const started = performance.now();
+  scraper.start();
+  await stays('no scrape during the start', () => n1.received.length === 0, 1_000);
+  await waitFor('the first scrape', () => n1.received.length === 1 || undefined, 5_000);
+  assert.ok(performance.now() - started >= 1_900, 'not before two seconds');
 });

@@ -173,9 +173,20 @@ export interface ScraperOptions {
   log?: (m: string) => void;
 }
 
+/**
+ * The first scrape, this long after start (or the resolution, if shorter). Not at once, as
+ * metrics-server does: here the scraper starts with the API server, when there is nothing to
+ * scrape yet (no node on a new cluster; on a restart, the last run's node, whose endpoint is gone:
+ * a refused connection logged), and building its TLS request took the API server's start ~20 ms of
+ * its one thread (#13). Two seconds on, the node has registered: on a new cluster the first
+ * figures come then rather than a whole resolution (15 s) later.
+ */
+const FIRST_SCRAPE_MS = 2_000;
+
 export class MetricsScraper {
   readonly storage = new MetricsStorage();
   private timer?: NodeJS.Timeout;
+  private first?: NodeJS.Timeout;
   private busy = false;
   readonly resolutionMs: number;
 
@@ -187,12 +198,15 @@ export class MetricsScraper {
     if (this.timer) return;
     this.timer = setInterval(() => void this.scrapeAll(), this.resolutionMs);
     this.timer.unref();
-    void this.scrapeAll();
+    this.first = setTimeout(() => void this.scrapeAll(), Math.min(this.resolutionMs, FIRST_SCRAPE_MS));
+    this.first.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.first) clearTimeout(this.first);
     this.timer = undefined;
+    this.first = undefined;
   }
 
   async scrapeAll(): Promise<void> {

@@ -48,6 +48,25 @@ test("subjects: users, groups, service accounts (namespace defaults to the bindi
   assert.equal(appliesToUser(sa, { kind: 'Group', name: 'system:serviceaccounts:team' }, ''), true);
   assert.equal(appliesToUser(jane, { kind: 'User', name: 'jane' }, ''), true);
   assert.equal(appliesToUser(jane, { kind: 'User', name: 'Jane' }, ''), false);
+  // The service-account match is the full name's equality, part by part: near misses do not match.
+  const names = ['builder', 'build', 'builders', 'team:builder', 'b', ''];
+  const namespaces = ['team', 'tea', 'teams', 'team:x', 'x'];
+  const users = [
+    'system:serviceaccount:team:builder',
+    'system:serviceaccount:team:build',
+    'system:serviceaccount:teambuilder',
+    'system:serviceaccount:team:team:builder',
+    'system:serviceaccounts:team:builder',
+    'jane',
+  ];
+  for (const name of users)
+    for (const sub of names)
+      for (const ns of namespaces)
+        assert.equal(
+          appliesToUser({ name, groups: [] }, { kind: 'ServiceAccount', name: sub, namespace: ns }, ''),
+          name === `system:serviceaccount:${ns}:${sub}`,
+          `${name} against ${ns}/${sub}`,
+        );
 });
 
 test('covers, compacted missing rules and the escalation message', () => {

@@ -28,8 +28,18 @@ export function appliesToUser(user: UserInfo, s: Subject, namespace: string): bo
       return user.groups.includes(s.name);
     case 'ServiceAccount': {
       const ns = s.namespace || namespace;
-      if (!ns) return false;
-      return user.name === `${ServiceAccountUsernamePrefix}${ns}:${s.name}`;
+      if (!ns || typeof s.name !== 'string') return false;
+      // user.name === `system:serviceaccount:${ns}:${s.name}`, without making that string: this
+      // runs for every subject of every binding on each request.
+      const n = user.name;
+      const p = ServiceAccountUsernamePrefix.length;
+      return (
+        n.length === p + ns.length + 1 + s.name.length &&
+        n.startsWith(ServiceAccountUsernamePrefix) &&
+        n.startsWith(ns, p) &&
+        n.charCodeAt(p + ns.length) === 58 /* ':' */ &&
+        n.endsWith(s.name)
+      );
     }
     default:
       return false;
@@ -37,7 +47,10 @@ export function appliesToUser(user: UserInfo, s: Subject, namespace: string): bo
 }
 
 function appliesTo(user: UserInfo, subjects: Subject[] | null | undefined, namespace: string): Subject | undefined {
-  return (subjects ?? []).find((s) => appliesToUser(user, s, namespace));
+  // A loop rather than find(): no closure for each binding of each request.
+  if (!subjects) return undefined;
+  for (const s of subjects) if (appliesToUser(user, s, namespace)) return s;
+  return undefined;
 }
 
 export class RuleResolver {
