@@ -86,6 +86,65 @@ test("an object whose name is 60,000 characters (RBAC names have no length limit
   await stillServing('long names');
 });
 
+test('a lone surrogate written as an escape is U+FFFD, as Go decodes it, in a create, a YAML body and every patch: the object stays addressable by name (found by the fuzz suite: a Role named "\\ud800" could not be read again)', async () => {
+  const path = '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles';
+  const url = (name: string) => `${path}/${encodeURIComponent(name)}`;
+  // JSON.stringify writes a lone surrogate as its escape: the body's bytes are valid UTF-8.
+  const body = JSON.stringify({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'a\ud800', annotations: { k: 'v\ud83d' } },
+    rules: [{ apiGroups: [''], resources: ['x\udc00'], verbs: ['get'] }],
+  });
+  assert.match(body, /\\ud800/);
+  const made = await call({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body });
+  assert.equal(made.status, 201, made.text);
+  const obj = JSON.parse(made.text) as { metadata: { name: string; annotations: object }; rules: { resources: string[] }[] };
+  assert.equal(obj.metadata.name, 'a\ufffd');
+  assert.deepEqual(obj.metadata.annotations, { k: 'v\ufffd' });
+  assert.deepEqual(obj.rules[0].resources, ['x\ufffd']);
+  assert.equal((await call({ path: url('a\ufffd') })).status, 200);
+  // A surrogate pair written as two escapes is one character, kept.
+  const pair = await call({
+    method: 'PATCH',
+    path: url('a\ufffd'),
+    headers: { 'content-type': 'application/merge-patch+json' },
+    body: '{"metadata":{"annotations":{"p":"\\ud83d\\ude00","q":"\\udfff"}}}',
+  });
+  assert.equal(pair.status, 200, pair.text);
+  assert.deepEqual((JSON.parse(pair.text) as { metadata: { annotations: object } }).metadata.annotations, {
+    k: 'v\ufffd',
+    p: '\u{1f600}',
+    q: '\ufffd',
+  });
+  for (const [ct, patch] of [
+    ['application/json-patch+json', '[{"op":"add","path":"/metadata/annotations/j","value":"\\ud800"}]'],
+    ['application/strategic-merge-patch+json', '{"metadata":{"annotations":{"s":"\\ud800"}}}'],
+  ]) {
+    const a = await call({ method: 'PATCH', path: url('a\ufffd'), headers: { 'content-type': ct }, body: patch });
+    assert.equal(a.status, 200, `${ct}: ${a.text}`);
+    assert.doesNotMatch(a.text, /\\ud[89a-f]/i, ct);
+  }
+  // Server-side apply (YAML, as the fuzz suite sent it) and a YAML create.
+  const applied = await call({
+    method: 'PATCH',
+    path: `${url('b\ufffd')}?fieldManager=t`,
+    headers: { 'content-type': 'application/apply-patch+yaml' },
+    body: 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: "b\\ud800"\n',
+  });
+  assert.equal(applied.status, 201, applied.text);
+  assert.equal((JSON.parse(applied.text) as { metadata: { name: string } }).metadata.name, 'b\ufffd');
+  const yaml = await call({
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/yaml' },
+    body: 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: "c\\U0000DC00"\n',
+  });
+  assert.equal(yaml.status, 201, yaml.text);
+  for (const name of ['a\ufffd', 'b\ufffd', 'c\ufffd']) assert.equal((await call({ method: 'DELETE', path: url(name) })).status, 200, name);
+  await stillServing('lone surrogates');
+});
+
 test('a client that vanishes mid-body, mid-watch or mid-response harms nothing', async () => {
   // Half a body, then a reset.
   await new Promise<void>((resolve) => {

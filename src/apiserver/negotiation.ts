@@ -7,6 +7,7 @@ import { errors } from '../api/errors.js';
 import { checkJSONDepth, checkYAMLDepth, MAX_NESTING_DEPTH, valueExceeds } from '../api/jsonlimits.js';
 import { isObject } from '../api/object.js';
 import { decodeK8sProtobuf } from '../api/protobuf.js';
+import { wellFormedStrings } from '../api/wellformed.js';
 import { MAX_BODY_BYTES } from './http.js';
 
 export interface DecodedBody {
@@ -42,7 +43,7 @@ export function decodeJSON(text: string): DecodedBody {
   let value: unknown;
   checkJSONDepth(text, "couldn't get version/kind; json parse error: ");
   try {
-    value = JSON.parse(text);
+    value = wellFormedStrings(JSON.parse(text), text);
   } catch (e) {
     throw errors.badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
   }
@@ -71,6 +72,7 @@ export function decodeYAML(text: string): DecodedBody {
     );
   }
   checkYAMLValue(value);
+  value = wellFormedStrings(value, text);
   collectYamlDuplicates(doc.contents, '', duplicates);
   return { value, duplicates };
 }

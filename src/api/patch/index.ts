@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { errors } from '../errors.js';
 import { checkYAMLDepth, MAX_NESTING_DEPTH, valueExceeds } from '../jsonlimits.js';
 import { isObject, type KObject } from '../object.js';
+import { wellFormedStrings } from '../wellformed.js';
 import { applyPatch } from './apply.js';
 import { applyJsonPatch } from './jsonpatch.js';
 import { decodeMergePatch, mergePatch } from './mergepatch.js';
@@ -97,5 +98,5 @@ export function decodeApplyPatch(body: string): KObject {
       `error decoding YAML: yaml: ${over === 'depth' ? `exceeded max depth of ${MAX_NESTING_DEPTH}` : 'document contains excessive aliasing'}`,
     );
   if (!isObject(doc)) throw errors.badRequest('error decoding YAML: the body is not an object');
-  return doc as KObject;
+  return wellFormedStrings(doc, body) as KObject;
 }

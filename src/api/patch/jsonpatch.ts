@@ -6,6 +6,7 @@
 
 import { errors, StatusError } from '../errors.js';
 import { isObject } from '../object.js';
+import { wellFormedStrings } from '../wellformed.js';
 
 export interface JsonPatchOperation {
   op: string;
@@ -32,7 +33,7 @@ export function decodeJsonPatch(body: string | unknown): JsonPatchOperation[] {
   let doc: unknown = body;
   if (typeof body === 'string') {
     try {
-      doc = JSON.parse(body);
+      doc = wellFormedStrings(JSON.parse(body), body);
     } catch (e) {
       throw errors.badRequest((e as Error).message);
     }

@@ -3,6 +3,7 @@
 
 import { errors } from '../errors.js';
 import { isObject } from '../object.js';
+import { wellFormedStrings } from '../wellformed.js';
 
 /** Applies a merge patch to `target`; returns a new value and leaves both inputs untouched. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -22,7 +23,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 export function decodeMergePatch(body: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = JSON.parse(body);
+    doc = wellFormedStrings(JSON.parse(body), body);
   } catch {
     throw errors.badRequest('Invalid JSON Patch');
   }

@@ -14,6 +14,7 @@
 import { errors, StatusError } from '../errors.js';
 import { isObject } from '../object.js';
 import type { FieldDef } from '../schema/types.js';
+import { wellFormedStrings } from '../wellformed.js';
 import { goV } from './goformat.js';
 import { type Ctx, childField, ctxForType, patchStrategyOf, registryTypeLookup, type TypeLookup, valueCtx } from './typeinfo.js';
 
@@ -54,7 +55,7 @@ export function strategicMergePatch(original: JMap, patch: JMap, typeName: strin
 export function decodeStrategicPatch(body: string): JMap {
   let doc: unknown;
   try {
-    doc = JSON.parse(body);
+    doc = wellFormedStrings(JSON.parse(body), body);
   } catch (e) {
     throw errors.badRequest((e as Error).message);
   }
