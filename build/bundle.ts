@@ -27,6 +27,14 @@ export const STAMP = path.join(DIST, 'src/cli/serve.bundle.json');
 const EXTERNAL = ['better-sqlite3', 'etcd3'];
 
 /**
+ * Packages our modules load on first use through createRequire (sync, so not `import()`), that the
+ * bundle holds instead, still evaluated only on first use (esbuild wraps a CommonJS package in a
+ * function run at its first require): the X.509 writer pki/certs.ts loads to make a new data dir's
+ * certificates took 70-130 ms of loading ~40 CommonJS files from node_modules on that path.
+ */
+const BUNDLED_ON_FIRST_USE: Record<string, string[]> = { 'src/pki/certs.js': ['@peculiar/asn1-x509', '@peculiar/asn1-schema'] };
+
+/**
  * `import.meta.url` is empty in a CommonJS bundle; the modules that use it (to find images/ or to
  * createRequire a package) are given the URL of their own file in dist/, as if loaded one by one.
  * `__k8tsFileURL` is the bundle's (BANNER), resolved against the bundle's own directory at run time,
@@ -67,8 +75,18 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
         setup(b) {
           b.onLoad({ filter: /\.js$/ }, (args) => {
             if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-            const text = fs.readFileSync(args.path, 'utf8');
-            if (!text.includes('import.meta.url')) return undefined;
+            let text = fs.readFileSync(args.path, 'utf8');
+            const fromDist = path.relative(DIST, args.path).split(path.sep).join('/');
+            const bundled = BUNDLED_ON_FIRST_USE[fromDist] ?? [];
+            for (const pkg of bundled) {
+              // A call of createRequire(import.meta.url)'s function is opaque to esbuild; a call of
+              // the module's free `require` (in a function of its own, run at first use) is bundled.
+              const call = `require('${pkg}')`;
+              if (!text.includes(call)) throw new Error(`${fromDist} no longer has ${call}: update BUNDLED_ON_FIRST_USE`);
+              const fn = `__k8tsRequire_${pkg.replace(/\W/g, '_')}`;
+              text = `${text.replaceAll(call, `${fn}()`)}\nfunction ${fn}() { return require(${JSON.stringify(pkg)}); }\n`;
+            }
+            if (!text.includes('import.meta.url')) return bundled.length ? { contents: text, loader: 'js' } : undefined;
             const rel = path.relative(outDir, args.path).split(path.sep).join('/');
             return { contents: text.replaceAll('import.meta.url', `__k8tsFileURL(${JSON.stringify(rel)})`), loader: 'js' };
           });
