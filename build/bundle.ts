@@ -47,12 +47,22 @@ const BANNER = [
 ].join('\n');
 
 export async function bundleServe(): Promise<{ built: boolean; message: string }> {
+  const none = (why: string) => {
+    for (const f of [OUT, STAMP]) fs.rmSync(f, { force: true });
+    return { built: false, message: `${why}: no serve bundle; \`k8ts up\` loads its modules one by one` };
+  };
   let esbuild: typeof import('esbuild');
   try {
     esbuild = await import('esbuild');
   } catch {
-    for (const f of [OUT, STAMP]) fs.rmSync(f, { force: true });
-    return { built: false, message: 'esbuild is not installed (a devDependency): no serve bundle; `k8ts up` loads its modules one by one' };
+    return none('esbuild is not installed (a devDependency)');
+  }
+  try {
+    // esbuild's native binary comes as an optional dependency: `npm ci --omit=optional` (the
+    // README's install for Node 22, which needs no better-sqlite3) leaves its JS without it.
+    await esbuild.transform('');
+  } catch (e) {
+    return none(`esbuild cannot run here (${(e as Error).message.split('\n')[0]})`);
   }
   const outDir = path.dirname(OUT);
   const t = performance.now();
