@@ -127,19 +127,8 @@ export class Interner {
   }
 
   private copy(v: unknown, depth: number): unknown {
-    switch (typeof v) {
-      case 'string':
-        return this.sharedString(v);
-      case 'boolean':
-        return v;
-      case 'number':
-        return Number.isFinite(v) && !Object.is(v, -0) ? v : NOT_JSON;
-      case 'object':
-        break;
-      default:
-        return NOT_JSON;
-    }
-    if (v === null) return v;
+    if (typeof v === 'string') return this.sharedString(v);
+    if (typeof v !== 'object' || v === null) return isJSONPrimitive(v) ? v : NOT_JSON;
     if (depth > MAX_DEPTH) return NOT_JSON;
     if (Object.isFrozen(v)) {
       this.last = -1;
