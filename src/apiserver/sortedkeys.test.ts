@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SortedKeys } from './sortedkeys.js';
 
+/** The keys themselves, as mapPrefix's function. */
+const key = (k: string): string => k;
+
 /** A small deterministic generator, so that a failure can be run again. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -32,10 +35,10 @@ test('SortedKeys keeps what a sorted set keeps: adds, deletes and prefix walks o
       assert.equal(s.size, ref.size);
       if (i % 997 === 0 || i === 19_999) {
         const all = [...ref].sort();
-        assert.deepEqual(s.withPrefix(''), all);
+        assert.deepEqual(s.mapPrefix('', key), all);
         for (const p of [...namespaces, '/registry/pods/a', '/registry/pods/default/p-1', '/registry/pods/zz/', '/']) {
           assert.deepEqual(
-            s.withPrefix(p),
+            s.mapPrefix(p, key),
             all.filter((k) => k.startsWith(p)),
             `prefix ${p}`,
           );
@@ -49,13 +52,13 @@ test('SortedKeys made from sorted keys walks them in order and takes more', () =
   const keys = Array.from({ length: 5000 }, (_, i) => `/k/${String(i).padStart(5, '0')}`);
   const s = new SortedKeys(keys);
   assert.equal(s.size, 5000);
-  assert.deepEqual(s.withPrefix('/k/'), keys);
-  assert.deepEqual(s.withPrefix('/k/0499'), keys.slice(4990, 5000));
+  assert.deepEqual(s.mapPrefix('/k/', key), keys);
+  assert.deepEqual(s.mapPrefix('/k/0499', key), keys.slice(4990, 5000));
   assert.equal(s.add('/k/00000'), false);
   assert.equal(s.add('/k/0'), true);
   assert.equal(s.add('/j'), true);
   assert.equal(s.add('/l'), true);
-  assert.deepEqual(s.withPrefix(''), ['/j', '/k/0', ...keys, '/l']);
+  assert.deepEqual(s.mapPrefix('', key), ['/j', '/k/0', ...keys, '/l']);
   assert.equal(new SortedKeys().delete('/x'), false);
-  assert.deepEqual(new SortedKeys().withPrefix(''), []);
+  assert.deepEqual(new SortedKeys().mapPrefix('', key), []);
 });

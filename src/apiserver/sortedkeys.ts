@@ -3,8 +3,9 @@
 // store_btree.go, the BtreeWatchCache feature, on by default in v1.32). Here: a sorted array
 // of sorted chunks (a B-tree of two levels). One sorted array of every key made each new key
 // cost a splice over the whole array: at 30,000 pods ~100 us an insert, 4 % of the control
-// plane's CPU while a Deployment scaled up, and growing with the number of objects. A chunk holds at most CHUNK_MAX keys, so an insert or a
-// delete moves at most that many, and a list from a key prefix is a binary search and a walk.
+// plane's CPU while a Deployment scaled up, and growing with the number of objects. A chunk
+// holds at most CHUNK_MAX keys, so an insert or a delete moves at most that many, and a list
+// from a key prefix is a binary search and a walk.
 
 import { lowerBound } from '../store/keyrange.js';
 
@@ -54,11 +55,6 @@ export class SortedKeys {
     this.count--;
     if (c.length === 0) this.chunks.splice(ci, 1);
     return true;
-  }
-
-  /** The keys starting with prefix, in order. */
-  withPrefix(prefix: string): string[] {
-    return this.mapPrefix(prefix, (k) => k);
   }
 
   /** What fn gives for each key starting with prefix, in the keys' order. */
