@@ -6,7 +6,7 @@
 //   each; group commit lets many requests share one), measured before and after the creates,
 //   with the API server's CPU per create and the clients' own (K8TS_BENCH_API_CLIENTS sets the
 //   clients, K8TS_BENCH_API_OBJECTS the objects, K8TS_BENCH_API_PHASES=creates stops after the
-//   creates); the creates are sent by raw TLS clients writing pre-encoded requests
+//   creates, =fanout goes from them to the fan-out); the creates are sent by raw TLS clients writing pre-encoded requests
 //   (rawhttps.ts), so that the generator's CPU is not what limits the figure on two cores
 //   (K8TS_BENCH_API_LOAD=https sends them through node:https as the other phases);
 // - GETs/s next to a bare node:https server (bench/bare-child.ts, its own process, same
@@ -264,8 +264,13 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
           ? `; raw SQLite autocommit INSERT on the same disk (${fmtInt(raw.n)} sequential, WAL, synchronous=FULL: one fsync each; the faster of ${fmtInt(rawBefore!.perSecond)}/s before and ${fmtInt(rawAfter!.perSecond)}/s after) ${fmtInt(raw.perSecond)}/s: ${ratio(createRate, raw.perSecond)} (target >= x1.00)`
           : ''),
     );
-    // K8TS_BENCH_API_PHASES=creates: stop here (quick A/B runs of the create path).
+    // K8TS_BENCH_API_PHASES=creates: stop here (quick A/B runs of the create path);
+    // K8TS_BENCH_API_PHASES=fanout: on to the fan-out (quick A/B runs of the watch path).
     if (process.env.K8TS_BENCH_API_PHASES === 'creates') return lines;
+    if (process.env.K8TS_BENCH_API_PHASES === 'fanout') {
+      lines.push(...(await fanout(server, admin, o)).map((l) => `${name} ${l}`));
+      return lines;
+    }
 
     // Every object once (warms both sides' code paths), keeping each reply for the bare peer.
     const getPath = (i: number) => `/api/v1/namespaces/${NS}/configmaps/cm-${String(i).padStart(5, '0')}`;
