@@ -33,6 +33,7 @@ import {
 import { forbidden, newForbidden } from './authz/forbidden.js';
 import { NodeAuthorizer } from './authz/node/authorizer.js';
 import { NodeGraph } from './authz/node/graph.js';
+import { NodeAddonsAuthorizer } from './authz/nodeaddons.js';
 import { RBACAuthorizer } from './authz/rbac/authorizer.js';
 import type { EscalationChecker } from './authz/rbac/escalation.js';
 import { reconcileBootstrapPolicy, reconcileNamespacedPolicy } from './authz/rbac/reconcile.js';
@@ -308,7 +309,9 @@ export class ApiServer implements ApiServerContext {
       const pods = this.registry('', 'pods')!;
       const pvcs = this.registry('', 'persistentvolumeclaims')!;
       const graph = new NodeGraph({ pods: () => pods.cache.list().items, pvc: (ns, n) => pvcs.cache.get(`${pvcs.prefix(ns)}${n}`) });
-      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), new NodeAuthorizer(graph), rbac]);
+      const ingresses = this.registry('networking.k8s.io', 'ingresses')!;
+      const addons = new NodeAddonsAuthorizer((ns) => ingresses.cache.list(ingresses.prefix(ns)).items);
+      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), new NodeAuthorizer(graph), addons, rbac]);
       this.ruleResolver = rbac;
       this.escalation = { authorizer: this.authorizer, resolver: rbac.resolver };
       await reconcileBootstrapPolicy((g, r) => this.registry(g, r));
