@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StatusError } from '../errors.js';
 import type { KObject } from '../object.js';
-import { applyPatch, updateManagedFields } from './apply.js';
+import { applyPatch, updateManagedFields, updateManagedFieldsBySets } from './apply.js';
 import { applyPatchByContentType } from './index.js';
 import { testLookup } from './testtypes.js';
 
@@ -432,4 +432,127 @@ test('updateManagedFields: untouched entries are kept as stored, with the result
   )!;
   assert.ok(got.includes(entries[0] as never), 'untouched canonical entry kept');
   assert.ok(!got.includes(entries[8] as never), 'an entry that lost a field is written anew');
+});
+
+// An update's comparison is made as trees of path elements (updateByTrees); the path-string
+// way (updateManagedFieldsBySets) is the reference: over random histories of writes to real
+// kinds (pods, Deployments: associative lists, sets, maps, nulls, status and main writes by
+// several managers, entries written by the request), both give the same JSON, byte for byte.
+test('updateManagedFields: path trees give what path strings give, over random writes', () => {
+  let seed = 12345;
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const some = <T>(xs: readonly T[]): T[] => xs.filter(() => rnd() < 0.5);
+  const maybe = (v: () => unknown): unknown => (rnd() < 0.1 ? null : rnd() < 0.2 ? undefined : v());
+  const defined = (o: J): J => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const container = (name: string): J =>
+    defined({
+      name,
+      image: pick(['nginx', 'nginx:2', 'busybox']),
+      ports: maybe(() => some([{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }, { containerPort: 53 }])),
+      env: maybe(() =>
+        some([
+          { name: 'A', value: pick(['1', '2']) },
+          { name: 'B', valueFrom: { fieldRef: { fieldPath: 'x' } } },
+        ]),
+      ),
+      resources: maybe(() => defined({ limits: maybe(() => ({ cpu: pick(['1', '2']) })), requests: maybe(() => ({})) })),
+      command: maybe(() => some(['sleep', '1', '2'])),
+    });
+  const spec = (): J =>
+    defined({
+      containers: some(['a', 'b', 'a', 'c']).map(container),
+      nodeName: maybe(() => pick(['n1', 'n2'])),
+      tolerations: maybe(() =>
+        some([
+          { key: 'k', operator: 'Exists' },
+          { key: 'j', effect: 'NoSchedule' },
+        ]),
+      ),
+      nodeSelector: maybe(() => defined({ zone: maybe(() => pick(['a', 'b'])), 'a\u0000b': rnd() < 0.05 ? 'sep' : undefined })),
+      volumes: maybe(() =>
+        some([
+          { name: 'd', emptyDir: {} },
+          { name: 'e', configMap: { name: 'c' } },
+        ]),
+      ),
+    });
+  const status = (): J =>
+    defined({
+      phase: maybe(() => pick(['Pending', 'Running'])),
+      podIP: maybe(() => pick(['10.0.0.1', '10.0.0.2'])),
+      podIPs: maybe(() => some([{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }])),
+      conditions: maybe(() =>
+        some(['PodScheduled', 'Ready', 'Initialized']).map((type) => ({ type, status: pick(['True', 'False']), lastProbeTime: null })),
+      ),
+      containerStatuses: maybe(() => some(['a', 'b']).map((name) => ({ name, ready: rnd() < 0.5, restartCount: 0 }))),
+      startTime: maybe(() => '2025-01-02T03:04:05Z'),
+    });
+  const metadata = (): J =>
+    defined({
+      name: 'p',
+      namespace: 'default',
+      uid: 'u1',
+      resourceVersion: pick(['1', '2']),
+      labels: maybe(() => defined({ app: maybe(() => pick(['a', 'b'])), tier: maybe(() => 'web'), constructor: maybe(() => 'x') })),
+      annotations: maybe(() => ({ note: pick(['x', 'y']) })),
+      ownerReferences: maybe(() => some([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: pick(['r1', 'r2']) }])),
+      finalizers: maybe(() => some(['example.com/a', 'example.com/b'])),
+    });
+  const pod = (): KObject => defined({ apiVersion: 'v1', kind: 'Pod', metadata: metadata(), spec: spec(), status: status() }) as KObject;
+  const deployment = (): KObject =>
+    defined({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metadata(),
+      spec: defined({
+        replicas: maybe(() => pick([1, 3])),
+        selector: { matchLabels: { app: 'a' } },
+        template: defined({ metadata: maybe(() => ({ labels: { app: pick(['a', 'b']) } })), spec: spec() }),
+      }),
+      status: defined({ replicas: maybe(() => 1), conditions: maybe(() => some([{ type: 'Available', status: 'True' }])) }),
+    }) as KObject;
+  // A new version of `o`: each top-level part kept (the same object, as a subresource write keeps
+  // the stored spec) or made anew.
+  const next = (o: KObject, make: () => KObject): KObject => {
+    const fresh = make() as J;
+    const out: J = { ...o };
+    for (const k of ['spec', 'status']) if (rnd() < 0.5) out[k] = fresh[k];
+    if (rnd() < 0.5) out.metadata = { ...(fresh.metadata as J), managedFields: o.metadata.managedFields };
+    else out.metadata = { ...o.metadata };
+    return defined(out) as KObject;
+  };
+  const managers = ['rs', 'kubelet', 'ctl', 'sched'];
+  let writes = 0;
+  let kept = 0;
+  for (let history = 0; history < 60; history++) {
+    const make = history % 3 === 2 ? deployment : pod;
+    let cur = make();
+    cur.metadata.managedFields = updateManagedFields(undefined, cur, 'rs', 'Update', undefined, cur.apiVersion, { now: opts.now });
+    for (let step = 0; step < 25; step++) {
+      const upd = next(cur, make);
+      const sub = pick([undefined, undefined, 'status', 'scale']);
+      // Entries the request writes itself: reordered, cleared, or one taken away.
+      const own = cur.metadata.managedFields ?? [];
+      if (rnd() < 0.08)
+        upd.metadata.managedFields = pick([[{}], [...own].reverse(), own.slice(1), own.map((e) => ({ ...e, extra: 1 }))]) as never;
+      const manager = pick(managers);
+      const now = new Date(Date.UTC(2025, 0, 2, 3, 4, step));
+      const before = JSON.stringify([cur, upd]);
+      const got = updateManagedFields(cur, upd, manager, 'Update', sub, cur.apiVersion, { now });
+      const want = updateManagedFieldsBySets(cur, upd, manager, 'Update', sub, cur.apiVersion, { now });
+      assert.equal(JSON.stringify(got), JSON.stringify(want), `history ${history}, step ${step}: ${manager} ${sub} ${before}`);
+      assert.equal(JSON.stringify([cur, upd]), before, 'inputs unmodified');
+      writes++;
+      if (got && want && got.some((e, i) => e === (cur.metadata.managedFields ?? [])[i])) kept++;
+      upd.metadata.managedFields = got;
+      cur = upd;
+    }
+  }
+  assert.equal(writes, 1500);
+  // The histories hold entries kept as stored and others rewritten.
+  assert.ok(kept > 100 && kept < writes, `entries kept as stored in ${kept} writes`);
 });

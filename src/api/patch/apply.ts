@@ -70,11 +70,16 @@ class Schema {
   }
 }
 
+/** A list map's keys in sorted order, by the schema's array of them (sorted once). */
+const sortedKeys = new WeakMap<string[], string[]>();
+
 function itemElement(kind: ListKind, item: unknown, index: number): string {
   if (kind.t === 'set') return `v:${JSON.stringify(item)}`;
   if (kind.t === 'map' && isObject(item)) {
+    let keys = sortedKeys.get(kind.keys);
+    if (keys === undefined) sortedKeys.set(kind.keys, (keys = [...kind.keys].sort()));
     const key: JMap = {};
-    for (const k of [...kind.keys].sort()) {
+    for (const k of keys) {
       const v = item[k] ?? LIST_KEY_DEFAULTS[k];
       if (v !== undefined) key[k] = v;
     }
@@ -410,6 +415,8 @@ interface Manager {
    * entry nobody touched is written back as it was, neither decoded nor encoded again.
    */
   raw?: ManagedFieldsEntry;
+  /** The fields as a canonical FieldsV1 tree (updateByTrees), used instead of `set` when present. */
+  fields?: JMap;
 }
 
 /** The manager's fields, decoded from its stored entry the first time they are needed. */
@@ -424,24 +431,29 @@ function fieldsOf(m: Manager): FieldSet {
 /** Whether setToFieldsV1(fieldsV1ToSet(node)) is node again, key order included. */
 function canonicalFields(node: unknown, root: boolean): boolean {
   if (!isObject(node)) return false;
-  const keys = Object.keys(node);
-  let start = 0;
-  if (keys[0] === '.') {
-    // '.' marks a member that has members below it: first, empty, never alone, never at the root.
-    const dot = node['.'];
-    if (root || keys.length === 1 || !isObject(dot) || Object.keys(dot).length > 0) return false;
-    start = 1;
-  } else if (root && keys.length === 0) {
-    return false;
-  }
-  for (let i = start; i < keys.length; i++) {
-    const k = keys[i];
+  // Walked with for-in (an entry is checked on every write that carries it: no key arrays).
+  let i = 0;
+  let dotted = false;
+  let prev = '';
+  for (const k in node) {
+    if (!Object.hasOwn(node, k)) continue;
+    if (i === 0 && k === '.') {
+      // '.' marks a member that has members below it: first, empty, never alone, never at the root.
+      if (root || !isObject(node['.']) || !isEmptyNode(node['.'])) return false;
+      dotted = true;
+      i++;
+      continue;
+    }
     if (k === '' || k === '.' || k.includes(SEP)) return false;
-    if (i > start && compareElements(keys[i - 1], k) >= 0) return false;
+    if (prev !== '' && compareElements(prev, k) >= 0) return false;
+    prev = k;
+    i++;
     const child = node[k];
     if (!isObject(child)) return false;
-    if (Object.keys(child).length > 0 && !canonicalFields(child, false)) return false;
+    if (!isEmptyNode(child) && !canonicalFields(child, false)) return false;
   }
+  if (dotted && i === 1) return false;
+  if (root && i === 0) return false;
   return true;
 }
 
@@ -509,7 +521,7 @@ function decodeManagers(entries: unknown, lazy = false): Map<string, Manager> {
 }
 
 function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
-  const list = [...managers.values()].filter((m) => m.raw || m.set.size > 0);
+  const list = [...managers.values()].filter((m) => m.raw || m.fields || m.set.size > 0);
   const secs = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   list.sort(
@@ -525,7 +537,7 @@ function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
     const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
     if (m.time) e.time = m.time;
     e.fieldsType = 'FieldsV1';
-    e.fieldsV1 = setToFieldsV1(m.set);
+    e.fieldsV1 = m.fields ?? setToFieldsV1(m.set);
     if (m.subresource) e.subresource = m.subresource;
     return e;
   });
@@ -747,6 +759,35 @@ export function updateManagedFields(
   apiVersion?: string,
   opts: FieldManagerOptions = {},
 ): ManagedFieldsEntry[] | undefined {
+  return managedFieldsFor(old, updated, manager, operation, subresource, apiVersion, opts, false);
+}
+
+/**
+ * updateManagedFields with an update's comparison made the general way, a path string per
+ * field (updateBySets): the reference its path trees are tested against (tests only).
+ */
+export function updateManagedFieldsBySets(
+  old: KObject | undefined,
+  updated: KObject,
+  manager: string,
+  operation: 'Update' | 'Apply' = 'Update',
+  subresource?: string,
+  apiVersion?: string,
+  opts: FieldManagerOptions = {},
+): ManagedFieldsEntry[] | undefined {
+  return managedFieldsFor(old, updated, manager, operation, subresource, apiVersion, opts, true);
+}
+
+function managedFieldsFor(
+  old: KObject | undefined,
+  updated: KObject,
+  manager: string,
+  operation: 'Update' | 'Apply',
+  subresource: string | undefined,
+  apiVersion: string | undefined,
+  opts: FieldManagerOptions,
+  bySets: boolean,
+): ManagedFieldsEntry[] | undefined {
   const sub = subresource || opts.subresource || undefined;
   const version = apiVersion ?? updated.apiVersion ?? old?.apiVersion ?? '';
   const newEntries = updated.metadata?.managedFields;
@@ -766,7 +807,7 @@ export function updateManagedFields(
       fieldsV1 = createdFields(schema, stripped, root, '', 0, '', sub);
     } catch (e) {
       if (!(e instanceof SeparatorInKey)) throw e;
-      return updateManagedFields({} as KObject, updated, manager, operation, subresource, apiVersion, opts);
+      return managedFieldsFor({} as KObject, updated, manager, operation, subresource, apiVersion, opts, bySets);
     }
     if (!fieldsV1 || Object.keys(fieldsV1).length === 0) return undefined;
     const e: ManagedFieldsEntry = { manager, operation, apiVersion: version, time: nowRFC3339(opts.now), fieldsType: 'FieldsV1', fieldsV1 };
@@ -776,17 +817,48 @@ export function updateManagedFields(
   // A request may write managedFields itself (for instance [{}] to clear them); otherwise
   // the stored ones carry over.
   const useNew = Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries) && !sub;
-  const managers = decodeManagers(useNew ? newEntries : oldEntries, true);
-
+  const entries = useNew ? newEntries : oldEntries;
   const { schema, root } = resolveRoot(updated, opts, version);
-  const strip = (o: KObject | undefined): JMap => {
-    const x: JMap = o ? { ...o } : {};
-    if (isObject(x.metadata)) x.metadata = { ...x.metadata, managedFields: undefined };
-    return x;
-  };
+  const o = stripManagedFields(old);
+  const u = stripManagedFields(updated);
+  if (!bySets) {
+    try {
+      return updateByTrees(schema, root, o, u, entries, manager, operation, version, sub, opts.now);
+    } catch (e) {
+      if (!(e instanceof SeparatorInKey)) throw e;
+    }
+  }
+  return updateBySets(schema, root, o, u, entries, manager, operation, version, sub, opts.now);
+}
+
+/** The object with metadata.managedFields left out (a shallow copy: the input is not changed). */
+function stripManagedFields(o: KObject | undefined): JMap {
+  const x: JMap = o ? { ...o } : {};
+  if (isObject(x.metadata)) x.metadata = { ...x.metadata, managedFields: undefined };
+  return x;
+}
+
+/**
+ * updateManagedFields' general comparison with a path string per field (kept for objects with
+ * a key holding the separator, which the trees refuse, and as the reference updateByTrees is
+ * tested against).
+ */
+function updateBySets(
+  schema: Schema,
+  root: FieldDef,
+  old: JMap,
+  updated: JMap,
+  entries: unknown,
+  manager: string,
+  operation: 'Update' | 'Apply',
+  version: string,
+  sub: string | undefined,
+  now: Date | undefined,
+): ManagedFieldsEntry[] | undefined {
+  const managers = decodeManagers(entries, true);
   const c: Comparison = { added: new Set(), modified: new Set(), removed: new Set() };
   // Only below the root fields this write may own: filterSet drops every other path.
-  compare(schema, strip(old), strip(updated), root, '', c, rootKeysFor(sub));
+  compare(schema, old, updated, root, '', c, rootKeysFor(sub));
   const changed = filterSet(new Set([...c.added, ...c.modified]), sub);
   const removed = filterSet(c.removed, sub);
 
@@ -802,10 +874,255 @@ export function updateManagedFields(
     const id = managerId({ manager, operation, apiVersion: version, subresource: sub });
     const prev = managers.get(id);
     const set = new Set([...(prev ? fieldsOf(prev) : []), ...changed]);
-    managers.set(id, { manager, operation, apiVersion: version, subresource: sub, set, time: nowRFC3339(opts.now) });
+    managers.set(id, { manager, operation, apiVersion: version, subresource: sub, set, time: nowRFC3339(now) });
   }
-  const entries = encodeManagers(managers);
-  return entries.length ? entries : undefined;
+  const out = encodeManagers(managers);
+  return out.length ? out : undefined;
+}
+
+/**
+ * What updateBySets computes, without a path string per field: the comparison builds two
+ * trees of path elements (what the write set, what it removed), and each entry's FieldsV1 is
+ * changed as a tree, copying only the nodes on a changed path (an entry's untouched branches
+ * are its own objects, never changed). Throws SeparatorInKey for a key holding the separator
+ * (a path string would split it: updateBySets gives that answer).
+ */
+function updateByTrees(
+  schema: Schema,
+  root: FieldDef,
+  old: JMap,
+  updated: JMap,
+  entries: unknown,
+  manager: string,
+  operation: 'Update' | 'Apply',
+  version: string,
+  sub: string | undefined,
+  now: Date | undefined,
+): ManagedFieldsEntry[] | undefined {
+  const c = new TreeComparison();
+  compareTrees(schema, old, updated, root, c, rootKeysFor(sub));
+  const managers = decodeManagers(entries, true);
+  for (const [mid, m] of managers) {
+    if (m.raw) {
+      // An entry that holds none of the paths stays as stored.
+      const fields = m.raw.fieldsV1 as JMap;
+      if (!intersects(fields, c.changed) && !intersects(fields, c.removed)) continue;
+      m.fields = fields;
+      m.raw = undefined;
+    } else if (!m.fields) {
+      m.fields = setToFieldsV1(m.set);
+    }
+    const left = subtractTree(subtractTree(m.fields, c.changed, true), c.removed, true);
+    // (An entry that owned nothing, [{}] for instance, goes too.)
+    if (left === undefined || isEmptyNode(left)) managers.delete(mid);
+    else m.fields = left;
+  }
+  if (c.changedCount) {
+    const id = managerId({ manager, operation, apiVersion: version, subresource: sub });
+    const prev = managers.get(id);
+    const base = prev ? (prev.fields ?? (prev.raw ? (prev.raw.fieldsV1 as JMap) : setToFieldsV1(prev.set))) : undefined;
+    const fields = unionTree(base, c.changed, true);
+    managers.set(id, { manager, operation, apiVersion: version, subresource: sub, set: new Set(), fields, time: nowRFC3339(now) });
+  }
+  const out = encodeManagers(managers);
+  return out.length ? out : undefined;
+}
+
+// ---- path trees -------------------------------------------------------------------------------
+
+/** A set of paths as a tree of path elements: `m`, the path to this node is a member. */
+interface PathTree {
+  m: boolean;
+  c: Map<string, PathTree> | undefined;
+}
+
+const STRIPPED_IN_METADATA = new Set(
+  ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(
+    (f) => `f:${f}`,
+  ),
+);
+
+/** compare's result as trees (added and modified together, as updateManagedFields uses them); `els` is the walk's path. */
+class TreeComparison {
+  readonly els: string[] = [];
+  readonly changed: PathTree = { m: false, c: undefined };
+  readonly removed: PathTree = { m: false, c: undefined };
+  changedCount = 0;
+
+  /** Adds the walk's path unless the field manager never tracks it (tracked's STRIPPED). */
+  add(into: PathTree): void {
+    const els = this.els;
+    const depth = els.length;
+    if (depth === 1 && (els[0] === 'f:apiVersion' || els[0] === 'f:kind' || els[0] === 'f:metadata')) return;
+    if (depth === 2 && els[0] === 'f:metadata' && STRIPPED_IN_METADATA.has(els[1])) return;
+    let node = into;
+    for (let i = 0; i < depth; i++) {
+      let children = node.c;
+      if (children === undefined) node.c = children = new Map();
+      let next = children.get(els[i]);
+      if (next === undefined) children.set(els[i], (next = { m: false, c: undefined }));
+      node = next;
+    }
+    if (into === this.changed && !node.m) this.changedCount++;
+    node.m = true;
+  }
+}
+
+/** compare, step for step, into trees (the path is c.els; the root's filter is `rootKeys`). */
+function compareTrees(
+  s: Schema,
+  a: unknown,
+  b: unknown,
+  field: FieldDef | undefined,
+  c: TreeComparison,
+  rootKeys?: (k: string) => boolean,
+): void {
+  if (a === b) return;
+  const els = c.els;
+  const depth = els.length;
+  if (depth === 2 && els[0] === 'f:metadata' && els[1] === 'f:managedFields') return;
+  const n = s.node(field, b !== undefined ? b : a);
+  const container = n.t !== 'leaf' && !(n.t === 'list' && n.kind.t === 'atomic');
+  if (a === undefined || b === undefined) {
+    const item = depth === 0 || isItemElement(els[depth - 1]);
+    const structNode = n.t === 'object' && n.ctx.t === 'struct' && !item;
+    const zeroPresent = structNode || (n.t === 'list' && !!field?.required && !item);
+    if (depth > 0 && !(a === undefined && zeroPresent && b !== null)) c.add(a === undefined ? c.changed : c.removed);
+    if (container && (a ?? b) !== null) eachChildTree(s, n, a, b, c, rootKeys);
+    return;
+  }
+  if (!container || a === null || b === null || Array.isArray(a) !== Array.isArray(b) || isObject(a) !== isObject(b)) {
+    if (depth > 0 && !jsonEqual(a, b)) c.add(c.changed);
+    return;
+  }
+  eachChildTree(s, n, a, b, c, rootKeys);
+}
+
+const NO_FIELDS: JMap = Object.freeze({}) as JMap;
+
+/** eachChild for compareTrees: the children of both values, matched by path element, a's first. */
+function eachChildTree(s: Schema, n: Node, a: unknown, b: unknown, c: TreeComparison, keys?: (k: string) => boolean): void {
+  const els = c.els;
+  if (n.t === 'object') {
+    const ao = isObject(a) ? a : NO_FIELDS;
+    const bo = isObject(b) ? b : NO_FIELDS;
+    for (const k of Object.keys(ao)) {
+      if (keys && !keys(k)) continue;
+      if (k.includes(SEP)) throw new SeparatorInKey();
+      els.push(`f:${k}`);
+      compareTrees(s, ao[k], bo[k], childField(n.ctx, k), c);
+      els.pop();
+    }
+    for (const k of Object.keys(bo)) {
+      if (Object.hasOwn(ao, k) || (keys && !keys(k))) continue;
+      if (k.includes(SEP)) throw new SeparatorInKey();
+      els.push(`f:${k}`);
+      compareTrees(s, ao[k], bo[k], childField(n.ctx, k), c);
+      els.pop();
+    }
+  } else if (n.t === 'list') {
+    const am = indexItems(n.kind, Array.isArray(a) ? a : []);
+    const bm = indexItems(n.kind, Array.isArray(b) ? b : []);
+    const elem = n.kind.t === 'map' ? n.elem : undefined;
+    for (const [el, x] of am) {
+      els.push(el);
+      compareTrees(s, x, bm.get(el), elem, c);
+      els.pop();
+    }
+    for (const [el, y] of bm) {
+      if (am.has(el)) continue;
+      els.push(el);
+      compareTrees(s, undefined, y, elem, c);
+      els.pop();
+    }
+  }
+}
+
+/** Whether a node of a canonical FieldsV1 tree is a member: its '.' (always first) or no children. */
+function isMemberNode(f: JMap): boolean {
+  for (const k in f) return k === '.';
+  return true;
+}
+
+function isEmptyNode(f: JMap): boolean {
+  for (const _ in f) return false;
+  return true;
+}
+
+/** Whether some member path of `t` is a member of the canonical FieldsV1 `f` (someIn over a tree). */
+function intersects(f: JMap, t: PathTree): boolean {
+  if (t.c === undefined) return false;
+  for (const [el, child] of t.c) {
+    if (!Object.hasOwn(f, el)) continue;
+    const g = f[el] as JMap;
+    if (child.m && isMemberNode(g)) return true;
+    if (child.c !== undefined && intersects(g, child)) return true;
+  }
+  return false;
+}
+
+/**
+ * The canonical FieldsV1 `f` without the member paths of `t`; undefined when nothing is left.
+ * Unchanged nodes are f's own (f itself when nothing changed); a changed node is a new object.
+ */
+function subtractTree(f: JMap | undefined, t: PathTree, root: boolean): JMap | undefined {
+  if (f === undefined) return undefined;
+  const member = !root && isMemberNode(f);
+  const stays = member && !t.m;
+  const tc = t.c;
+  let kids: [string, unknown][] | undefined;
+  if (tc !== undefined) {
+    const keys = Object.keys(f);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k === '.') continue;
+      const v = f[k];
+      const sub = tc.get(k);
+      const r = sub === undefined ? v : subtractTree(v as JMap, sub, false);
+      if (r !== v && kids === undefined) {
+        kids = [];
+        for (let j = 0; j < i; j++) if (keys[j] !== '.') kids.push([keys[j], f[keys[j]]]);
+      }
+      if (kids !== undefined && r !== undefined) kids.push([k, r]);
+    }
+  }
+  if (kids === undefined) {
+    if (stays === member) return f;
+    kids = [];
+    for (const k of Object.keys(f)) if (k !== '.') kids.push([k, f[k]]);
+  }
+  if (!stays && kids.length === 0) return undefined;
+  const out: JMap = {};
+  if (stays && kids.length) out['.'] = {};
+  for (const [k, v] of kids) out[k] = v;
+  return out;
+}
+
+/** The canonical FieldsV1 `f` (undefined: empty) with the member paths of `t` added, in setToFieldsV1's order. */
+function unionTree(f: JMap | undefined, t: PathTree, root: boolean): JMap {
+  const member = !root && ((f !== undefined && isMemberNode(f)) || t.m);
+  const kids: [string, unknown][] = [];
+  const tc = t.c;
+  let added = false;
+  if (f !== undefined) {
+    for (const k of Object.keys(f)) {
+      if (k === '.') continue;
+      const sub = tc?.get(k);
+      kids.push([k, sub === undefined ? f[k] : unionTree(f[k] as JMap, sub, false)]);
+    }
+  }
+  if (tc !== undefined) {
+    for (const [k, sub] of tc) {
+      if (f !== undefined && Object.hasOwn(f, k)) continue;
+      kids.push([k, unionTree(undefined, sub, false)]);
+      added = true;
+    }
+  }
+  if (added && kids.length > 1) kids.sort(([a], [b]) => compareElements(a, b));
+  const out: JMap = {};
+  if (member && kids.length) out['.'] = {};
+  for (const [k, v] of kids) out[k] = v;
+  return out;
 }
 
 function someIn(fields: unknown, paths: FieldSet): boolean {
@@ -817,7 +1134,8 @@ function someIn(fields: unknown, paths: FieldSet): boolean {
 function isApplyResult(entries: ManagedFieldsEntry[], oldEntries: ManagedFieldsEntry[], manager: string, sub: string | undefined): boolean {
   if ((entries as unknown as Record<symbol, unknown>)[APPLY_RESULT]) return true;
   const id = managerId({ manager, operation: 'Apply', subresource: sub });
-  const mine = entries.find((e) => isObject(e) && managerId(e) === id);
+  // (Only an Apply entry can have that identity: the others' is not worth building.)
+  const mine = entries.find((e) => isObject(e) && e.operation === 'Apply' && managerId(e) === id);
   if (!mine) return false;
   const before = oldEntries.find((e) => isObject(e) && managerId(e) === id);
   return !before || !jsonEqual(before, mine);

@@ -23,7 +23,8 @@ export function podReferences(pod: KObject): PodReferences {
     secrets: new Set(),
     configmaps: new Set(),
     pvcs: new Set(),
-    serviceAccount: str(spec.serviceAccountName) ?? 'default',
+    // No default: a pod that names none (a mirror pod) runs as no service account the node may act for.
+    serviceAccount: str(spec.serviceAccountName),
   };
   const add = (set: Set<string>, v: unknown) => {
     const s = str(v);

@@ -128,3 +128,145 @@ test('Node authorizer and NodeRestriction', async (t) => {
   const fake = cp.clientFor('system:node:n2');
   assert.match(await refusal(fake.get(core('secrets', 'default', 's2'))), /cannot get resource "secrets"/);
 });
+
+// What a node could do with its own writes to reach beyond itself (redteam, session 10): make a
+// mirror pod naming another namespace's ConfigMap (then read it through the Node authorizer),
+// label itself into workloads meant for other nodes, mint unbound tokens, relabel its pods.
+test('NodeRestriction: mirror pods own nothing but the node, kubelet labels only, pod-bound tokens only', async (t) => {
+  const cp = await startTLSControlPlane();
+  t.after(() => cp.stop());
+  const a = cp.admin;
+  const node = await a.create(core('nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
+  await a.create(core('nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } });
+  await a.create(core('namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'victim' } });
+  await a.create(core('configmaps', 'victim'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'creds' }, data: { pw: 'x' } });
+  await a.create(core('persistentvolumeclaims', 'victim'), {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+  });
+  const n1 = cp.clientFor('system:node:n1', ['system:nodes']);
+  const owner = { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: node.metadata.uid, controller: true };
+  const mirror = (name: string, spec: Record<string, unknown>, ownerReferences: unknown[] = [owner]) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'victim', annotations: { 'kubernetes.io/config.mirror': 'x' }, ownerReferences },
+    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }], ...spec },
+  });
+  const refusedPod = async (name: string, spec: Record<string, unknown>, why: string, owners?: unknown[]) =>
+    assert.equal(await refusal(n1.create(core('pods', 'victim'), mirror(name, spec, owners))), `pods "${name}" is forbidden: ${why}`);
+
+  // Mirror pods: owned by this Node as controller, naming no ConfigMap, claim or service account.
+  const envFrom = { containers: [{ name: 'c', image: 'busybox', envFrom: [{ configMapRef: { name: 'creds' } }] }] };
+  await refusedPod('p0', envFrom, 'node "n1" can only create pods with an owner reference set to itself', []);
+  await refusedPod('p1', {}, 'node "n1" can only create pods with an owner reference set to itself', [{ ...owner, name: 'n2' }]);
+  await refusedPod('p2', {}, 'node "n1" can only create pods with a controller owner reference set to itself', [
+    { ...owner, controller: false },
+  ]);
+  await refusedPod('p3', {}, 'node "n1" must not set blockOwnerDeletion on an owner reference', [{ ...owner, blockOwnerDeletion: true }]);
+  await refusedPod('p4', {}, `node n1 UID mismatch: expected not-the-uid got ${node.metadata.uid}`, [{ ...owner, uid: 'not-the-uid' }]);
+  await refusedPod('p5', envFrom, 'node "n1" can not create pods that reference configmaps');
+  await refusedPod(
+    'p6',
+    { volumes: [{ name: 'v', configMap: { name: 'creds' } }] },
+    'node "n1" can not create pods that reference configmaps',
+  );
+  await refusedPod(
+    'p7',
+    { volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] },
+    'node "n1" can not create pods that reference persistentvolumeclaims',
+  );
+  // (ServiceAccount admission, mutating, refuses it first, in its words.)
+  assert.match(
+    await refusal(n1.create(core('pods', 'victim'), mirror('p8', { serviceAccountName: 'default' }))),
+    /may not reference service accounts$|can not create pods that reference a service account$/,
+  );
+  assert.match(await refusal(n1.get(core('configmaps', 'victim', 'creds'))), /no relationship found between node 'n1' and this object$/);
+  // A plain mirror pod is still the node's to make, and gives it no service account to act for.
+  await n1.create(core('pods', 'victim'), mirror('static-web', {}));
+  const tokens = core('serviceaccounts', 'victim', 'default', 'token');
+  const request = (boundObjectRef?: Record<string, unknown>) => ({
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: boundObjectRef ? { boundObjectRef } : {},
+  });
+  await waitFor(
+    'the default service account',
+    async () => !!(await a.get(core('serviceaccounts', 'victim', 'default')).catch(() => undefined)),
+    5000,
+  );
+  assert.match(await refusal(n1.create(tokens, request())), /cannot create resource "serviceaccounts\/token"|not bound to a pod/);
+
+  // Tokens: bound to a pod on this node, by uid.
+  const web = await a.create(core('pods', 'victim'), {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web' },
+    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] },
+  });
+  const other = await a.create(core('pods', 'victim'), {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'elsewhere' },
+    spec: { nodeName: 'n2', containers: [{ name: 'c', image: 'busybox' }] },
+  });
+  assert.equal(
+    await refusal(n1.create(tokens, request())),
+    'serviceaccounts "default" is forbidden: node requested token not bound to a pod',
+  );
+  assert.equal(
+    await refusal(n1.create(tokens, request({ apiVersion: 'v1', kind: 'Pod', name: 'web' }))),
+    'serviceaccounts "default" is forbidden: node requested token with a pod binding without a uid',
+  );
+  assert.equal(
+    await refusal(n1.create(tokens, request({ apiVersion: 'v1', kind: 'Pod', name: 'elsewhere', uid: other.metadata.uid }))),
+    'serviceaccounts "default" is forbidden: node requested token bound to a pod scheduled on a different node',
+  );
+  const ok = await n1.create<{ status: { token: string } } & import('../../../api/object.js').KObject>(
+    tokens,
+    request({ apiVersion: 'v1', kind: 'Pod', name: 'web', uid: web.metadata.uid }),
+  );
+  assert.ok(ok.status.token.length > 20);
+  // The admin's tokens are not a node's: unbound ones are still made.
+  assert.ok(((await a.create(tokens, request())) as unknown as { status: { token: string } }).status.token);
+
+  // Pod status: not its labels (kept as stored by the status strategy; NodeRestriction refuses them too).
+  await n1.patch(core('pods', 'victim', 'web', 'status'), { metadata: { labels: { app: 'pwned' } }, status: { phase: 'Running' } });
+  assert.equal((await a.get(core('pods', 'victim', 'web'))).metadata.labels?.app, undefined);
+
+  // Its Node's labels: the kubelet's own set, nothing that steers workloads to it.
+  await n1.patch(core('nodes', undefined, 'n1'), {
+    metadata: { labels: { 'kubernetes.io/hostname': 'n1', 'topology.kubernetes.io/zone': 'z', 'x.node.kubernetes.io/y': '1', mine: 'ok' } },
+  });
+  assert.equal(
+    await refusal(
+      n1.patch(core('nodes', undefined, 'n1'), {
+        metadata: { labels: { 'node-role.kubernetes.io/control-plane': '', 'node-restriction.kubernetes.io/pci': 'true' } },
+      }),
+    ),
+    'nodes "n1" is forbidden: is not allowed to modify labels: node-restriction.kubernetes.io/pci, node-role.kubernetes.io/control-plane',
+  );
+  // (Through nodes/status labels stay as stored.)
+  await n1.patch(core('nodes', undefined, 'n1', 'status'), { metadata: { labels: { 'example.k8s.io/gpu': 'yes' } } });
+  assert.equal((await a.get(core('nodes', undefined, 'n1'))).metadata.labels?.['example.k8s.io/gpu'], undefined);
+  // Taking away a label an admin set is a change too.
+  await a.patch(core('nodes', undefined, 'n1'), { metadata: { labels: { 'node-restriction.kubernetes.io/pci': 'true' } } });
+  assert.match(
+    await refusal(n1.patch(core('nodes', undefined, 'n1'), { metadata: { labels: { 'node-restriction.kubernetes.io/pci': null } } })),
+    /is not allowed to modify labels: node-restriction.kubernetes.io\/pci$/,
+  );
+  // Registering: the same rule.
+  const n3 = cp.clientFor('system:node:n3', ['system:nodes']);
+  assert.equal(
+    await refusal(
+      n3.create(core('nodes'), {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'n3', labels: { 'node-role.kubernetes.io/master': '' } },
+      }),
+    ),
+    'nodes "n3" is forbidden: node "n3" is not allowed to set the following labels: node-role.kubernetes.io/master',
+  );
+  await n3.create(core('nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n3', labels: { 'kubernetes.io/os': 'linux' } } });
+});

@@ -9,6 +9,7 @@
 
 import { errors, type FieldError, StatusError } from '../../../api/errors.js';
 import { isObject, type KObject, nowRFC3339 } from '../../../api/object.js';
+import { admitNodeTokenRequest } from '../../admission/noderestriction.js';
 import { type BoundObjects, EXPIRATION_EXTENSION_SECONDS, WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS } from '../../serviceaccount/token.js';
 import type { CreateHandler, RegistryLookup } from '../rest.js';
 
@@ -133,6 +134,7 @@ export const createToken: CreateHandler = async (env, namespace, name, body, ctx
     } else {
       throw errors.badRequest(`cannot bind token to object of type ${gvkString(apiVersion, kind)}`);
     }
+    admitNodeTokenRequest(ctx.user, name!, ref, bound.pod);
     if (ref.uid && ref.uid !== uid) {
       throw errors.conflict(
         kind,
@@ -142,6 +144,7 @@ export const createToken: CreateHandler = async (env, namespace, name, body, ctx
       );
     }
   }
+  if (!ref) admitNodeTokenRequest(ctx.user, name!, undefined, undefined);
   const audiences = spec.audiences?.length ? [...spec.audiences] : [...issuer.audiences];
   let requested = spec.expirationSeconds;
   if (issuer.maxExpirationSeconds && requested > issuer.maxExpirationSeconds) {
