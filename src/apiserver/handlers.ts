@@ -166,9 +166,19 @@ function parseDeleteOptions(req: IncomingMessage, body: Buffer, q: URLSearchPara
     ]);
   }
   if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0) opts.gracePeriodSeconds = 1;
+  // ValidateDeleteOptions' ValidateDryRun: kubectl --dry-run=server sends it in the body.
+  if (opts.dryRun !== undefined && opts.dryRun !== null) {
+    if (!Array.isArray(opts.dryRun) || opts.dryRun.some((d) => d !== 'All'))
+      throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(opts.dryRun)}: supported values: "All"`);
+  }
   const dry = q.getAll('dryRun');
   if (dry.length) opts.dryRun = dry;
   return opts;
+}
+
+/** A delete is a dry run when its DeleteOptions say so (the body's, which kubectl sends) or its query does. */
+function deleteContext(c: ResourceCall, opts: DeleteOptions): RequestContext {
+  return opts.dryRun?.length && !c.ctx.dryRun ? { ...c.ctx, dryRun: true } : c.ctx;
 }
 
 function render(out: OutputFormat, def: { info: ResourceInfo; printer: Printer }, value: KObject | KList): unknown {
@@ -400,16 +410,18 @@ async function servePatch(c: ResourceCall): Promise<void> {
 async function serveDelete(c: ResourceCall): Promise<void> {
   const body = await readBody(c.req);
   const opts = parseDeleteOptions(c.req, body, c.q);
-  const { obj, deleted } = await c.reg.delete(c.namespace, c.name!, opts, c.ctx);
-  if (deleted && !c.reg.strategy.returnDeletedObject) return send(c.res, 200, successStatus(c.ri, obj), c.ctx);
-  send(c.res, 200, render(c.out, c.def, obj), c.ctx);
+  const ctx = deleteContext(c, opts);
+  const { obj, deleted } = await c.reg.delete(c.namespace, c.name!, opts, ctx);
+  if (deleted && !c.reg.strategy.returnDeletedObject) return send(c.res, 200, successStatus(c.ri, obj), ctx);
+  send(c.res, 200, render(c.out, c.def, obj), ctx);
 }
 
 async function serveDeleteCollection(c: ResourceCall): Promise<void> {
   const body = await readBody(c.req);
   const opts = parseDeleteOptions(c.req, body, c.q);
-  const list = await c.reg.deleteCollection(c.namespace, listOptions(c.q), opts, c.ctx);
-  send(c.res, 200, render(c.out, c.def, list), c.ctx);
+  const ctx = deleteContext(c, opts);
+  const list = await c.reg.deleteCollection(c.namespace, listOptions(c.q), opts, ctx);
+  send(c.res, 200, render(c.out, c.def, list), ctx);
 }
 
 /** A PATCH body with its media type, checked against what the server accepts. */
