@@ -816,7 +816,8 @@ function managedFieldsFor(
   }
   // A request may write managedFields itself (for instance [{}] to clear them); otherwise
   // the stored ones carry over.
-  const useNew = Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries) && !sub;
+  // (A subresource's write never does: asked first, before comparing the entries.)
+  const useNew = !sub && Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries);
   const entries = useNew ? newEntries : oldEntries;
   const { schema, root } = resolveRoot(updated, opts, version);
   const o = stripManagedFields(old);
