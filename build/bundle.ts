@@ -5,7 +5,7 @@
 // CommonJS script can be compiled once and its V8 code cache kept (src/cli/servebundle.ts loads
 // it so), which an ES module cannot on Node 20.
 //
-// Run after tsc by `npm run build`, `prepack` and `npm test`: it bundles dist/src/cli/serve.js (what
+// Run after tsc by `npm run build`, `prepare` and `npm test`: it bundles dist/src/cli/serve.js (what
 // tsc emitted, so the bundle is exactly the modules the tests import one by one) into
 // dist/src/cli/serve.bundle.cjs. Left outside it, loaded from node_modules as before: packages with
 // native code or files of their own read at run time (better-sqlite3, etcd3 with its .proto files),

@@ -30,9 +30,10 @@ import {
   PrivilegedGroupAuthorizer,
   UnionAuthorizer,
 } from './authz/authorizer.js';
-import { forbidden } from './authz/forbidden.js';
+import { forbidden, newForbidden } from './authz/forbidden.js';
 import { NodeAuthorizer } from './authz/node/authorizer.js';
 import { NodeGraph } from './authz/node/graph.js';
+import { NodeAddonsAuthorizer } from './authz/nodeaddons.js';
 import { RBACAuthorizer } from './authz/rbac/authorizer.js';
 import type { EscalationChecker } from './authz/rbac/escalation.js';
 import { reconcileBootstrapPolicy, reconcileNamespacedPolicy } from './authz/rbac/reconcile.js';
@@ -54,6 +55,7 @@ import type { ApiServerContext } from './registry/context.js';
 import { ServiceRangeRepair } from './registry/core/services.js';
 import { GenericRegistry } from './registry/generic.js';
 import { DEFINITIONS } from './registry/index.js';
+import { setCreateAuthorization } from './registry/strategy.js';
 import { parseRequestInfo, type RequestInfo } from './request.js';
 import { ServedResources } from './served.js';
 import { ServiceAccountTokenAuthenticator } from './serviceaccount/authenticator.js';
@@ -307,7 +309,9 @@ export class ApiServer implements ApiServerContext {
       const pods = this.registry('', 'pods')!;
       const pvcs = this.registry('', 'persistentvolumeclaims')!;
       const graph = new NodeGraph({ pods: () => pods.cache.list().items, pvc: (ns, n) => pvcs.cache.get(`${pvcs.prefix(ns)}${n}`) });
-      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), new NodeAuthorizer(graph), rbac]);
+      const ingresses = this.registry('networking.k8s.io', 'ingresses')!;
+      const addons = new NodeAddonsAuthorizer((ns) => ingresses.cache.list(ingresses.prefix(ns)).items);
+      this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), new NodeAuthorizer(graph), addons, rbac]);
       this.ruleResolver = rbac;
       this.escalation = { authorizer: this.authorizer, resolver: rbac.resolver };
       await reconcileBootstrapPolicy((g, r) => this.registry(g, r));
@@ -399,6 +403,15 @@ export class ApiServer implements ApiServerContext {
     const attrs = requestAttributes(user, req.method ?? 'GET', path, query);
     const r = this.authorizer.authorize(attrs);
     if (r.decision !== 'Allow') throw forbidden(attrs, r.reason);
+    // An update or patch of an object that is not there creates it (create-on-update, apply):
+    // asked then, and only then, with kube-apiserver's words (withAuthorization: the reason alone).
+    if (attrs.isResourceRequest && (attrs.verb === 'update' || attrs.verb === 'patch') && !attrs.subresource) {
+      const authorizer = this.authorizer;
+      setCreateAuthorization(req, () => {
+        const c = authorizer.authorize({ ...attrs, verb: 'create' });
+        if (c.decision !== 'Allow') throw newForbidden(attrs.apiGroup ?? '', attrs.resource ?? '', attrs.name, c.reason);
+      });
+    }
     // A websocket upgrade of exec, attach or portforward is a GET, but it starts a process or
     // a tunnel: it needs "create" too (AuthorizePodWebsocketUpgradeCreatePermission).
     if (

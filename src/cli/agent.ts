@@ -17,6 +17,7 @@ import { parseBootstrapToken } from '../api/bootstraptoken.js';
 import { parseDuration } from '../api/duration.js';
 import { hostAddress } from '../apiserver/server.js';
 import { RestClient } from '../client/rest.js';
+import { parseField } from '../cluster/config.js';
 import { discoverClusterCA } from '../cluster/discovery.js';
 import { parseRuntimeChoice, startLocalNode } from '../cluster/node.js';
 import {
@@ -154,6 +155,17 @@ export async function agent(o: AgentOptions): Promise<number> {
   }
   if (o.token) hideArgument(o.token);
   const name = o.name ?? os.hostname().toLowerCase();
+  try {
+    // Bad flags are bad input (exit 2), found before anything is made or joined; the name is a
+    // path component and a Node's name, the bridge a device name, the CIDR the bridge's network.
+    parseField('nodeName', name, o.name === undefined ? 'the hostname (give --name)' : '--name');
+    if (o.podCidr !== undefined) parseField('podCIDR', o.podCidr, '--pod-cidr');
+    if (o.bridge !== undefined) parseField('bridge', o.bridge, '--bridge');
+    if (o.port !== undefined) parseField('port', o.port, '--port');
+  } catch (e) {
+    console.error(`k8ts agent: ${(e as Error).message}`);
+    return 2;
+  }
   const dir = path.resolve(o.dataDir ?? path.join(os.homedir(), '.k8ts-agent', name));
   if (!o.token && !o.tokenFile && !fs.existsSync(credentialPaths(dir).clientPEM)) {
     console.error(

@@ -13,7 +13,7 @@
 // A bundle older than the modules tsc last emitted (a `tsc` without the bundle step after it: the
 // entry module rewritten since the build, the bundle not, by the stamp the build wrote beside it)
 // is not used: serve then loads the modules one by one, as it does when there is no bundle. An
-// install or a copy of the tree gives both new times: a package is built whole (prepack).
+// install or a copy of the tree gives both new times: a package is built whole (prepare).
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';

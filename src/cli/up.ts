@@ -157,6 +157,19 @@ function resolveConfig(t: Target, o: UpOptions, fileCfg: Partial<ClusterConfig> 
     const v = o[opt];
     (cfg as unknown as Record<string, unknown>)[field] = parseField(field, v, flag);
   }
+  // The two fields together: what kube-controller-manager's allocator refuses would otherwise only
+  // show in the log of a control plane that failed to start.
+  // (The allocator's rules, in src/controllers/nodeipam.ts CidrSet; not imported: `up` loads little.)
+  if (cfg.allocateNodeCIDRs !== false && (cfg.clusterCIDR !== undefined || cfg.nodeCIDRMaskSize !== undefined)) {
+    const cluster = cfg.clusterCIDR ?? '10.244.0.0/16';
+    const prefix = Number(cluster.split('/')[1]);
+    const mask = cfg.nodeCIDRMaskSize ?? 24;
+    if (mask < prefix) throw new Error(`--node-cidr-mask-size ${mask} must be between the cluster CIDR's prefix /${prefix} and 30`);
+    if (mask - prefix > 16)
+      throw new Error(
+        `--node-cidr-mask-size ${mask} splits --cluster-cidr ${cluster} into more than 65536 blocks; use a longer cluster prefix or a shorter mask`,
+      );
+  }
   return { cfg, isNew: !stored };
 }
 

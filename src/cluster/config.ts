@@ -80,6 +80,15 @@ const text = (re: RegExp, what: string) => (v: unknown, where: string) => {
   return v;
 };
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/** An IPv4 CIDR whose prefix the consumer can use (a node's bridge needs /8-/30): refused here, not by the background process. */
+const cidr = (minPrefix: number, maxPrefix: number, example: string) => (v: unknown, where: string) => {
+  const m = typeof v === 'string' ? /^([\d.]+)\/(\d{1,2})$/.exec(v) : null;
+  if (!m || !IPV4_RE.test(m[1]) || Number(m[2]) < minPrefix || Number(m[2]) > maxPrefix)
+    throw new Error(
+      `${where} must be an IPv4 CIDR with a prefix from /${minPrefix} to /${maxPrefix}, such as ${example}, got ${JSON.stringify(v)}`,
+    );
+  return v;
+};
 const bool = (v: unknown, where: string) => {
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'false') return v === 'true';
@@ -109,7 +118,7 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   },
   podCIDR: {
     help: "pod addresses of this machine's node (distinct per cluster)",
-    parse: text(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as 10.244.0.0/24'),
+    parse: cidr(8, 30, '10.244.0.0/24'),
   },
   bridge: {
     help: "the node's pod bridge device (at most 15 characters, distinct per cluster)",
@@ -117,7 +126,7 @@ const FIELDS: Record<keyof ClusterConfig, Field> = {
   },
   clusterCIDR: {
     help: "the pod network nodes' podCIDRs are cut from (kube-controller-manager's --cluster-cidr; default 10.244.0.0/16)",
-    parse: text(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as 10.244.0.0/16'),
+    parse: cidr(8, 30, '10.244.0.0/16'),
   },
   nodeCIDRMaskSize: { help: "the prefix length of each node's podCIDR (--node-cidr-mask-size; default 24)", parse: whole(8, 30) },
   allocateNodeCIDRs: { help: 'give nodes without a podCIDR one from clusterCIDR (--allocate-node-cidrs; default true)', parse: bool },

@@ -58,7 +58,11 @@ export class IngressController {
   private readonly classes: Informer;
   private readonly services: Informer<Service>;
   private readonly slices: Informer<EndpointSlice>;
-  private readonly secrets: Informer;
+  /**
+   * One informer per Secret a served Ingress names for TLS (a watch of that name alone): the
+   * node's add-on credential may read those Secrets and no other (NodeAddonsAuthorizer).
+   */
+  private readonly tlsSecrets = new Map<string, Informer>();
   private readonly log: (msg: string) => void;
   private routes: RouteTable | undefined;
   private readonly rr = new Map<string, number>();
@@ -84,17 +88,51 @@ export class IngressController {
       backoffInitialMs: 200,
       indexers: { [SERVICE_INDEX]: (s) => [`${s.metadata.namespace}/${s.metadata.labels?.[SERVICE_NAME_LABEL] ?? ''}`] },
     });
-    this.secrets = new Informer(opts.client, { ...SECRETS, onError, backoffInitialMs: 200 });
+  }
+
+  /** The TLS Secrets of the served Ingresses, watched one by one; watches of Secrets no longer named end. */
+  private syncSecretWatches(): void {
+    if (this.stopped) return;
+    const wanted = new Map<string, { ns: string; name: string }>();
+    for (const ing of this.servedIngresses()) {
+      for (const t of Array.isArray(obj(ing.spec).tls) ? (obj(ing.spec).tls as unknown[]) : []) {
+        const name = str(obj(t).secretName);
+        const ns = ing.metadata.namespace ?? 'default';
+        if (name) wanted.set(`${ns}/${name}`, { ns, name });
+      }
+    }
+    for (const [key, inf] of this.tlsSecrets) {
+      if (wanted.has(key)) continue;
+      this.tlsSecrets.delete(key);
+      this.contexts.delete(key);
+      void inf.stop();
+    }
+    for (const [key, { ns, name }] of wanted) {
+      if (this.tlsSecrets.has(key)) continue;
+      const inf = new Informer(this.opts.client, {
+        ...SECRETS,
+        namespace: ns,
+        fieldSelector: `metadata.name=${name}`,
+        onError: (e: unknown) => this.log(`ingress informer: secret ${key}: ${errorMessage(e)}`),
+        backoffInitialMs: 200,
+      });
+      this.tlsSecrets.set(key, inf);
+      inf.start();
+    }
   }
 
   async start(): Promise<void> {
     const dirty = () => {
       this.routes = undefined;
+      this.syncSecretWatches();
       this.scheduleStatus();
     };
     for (const inf of [this.ingresses, this.classes]) inf.addEventHandler({ onAdd: dirty, onUpdate: dirty, onDelete: dirty });
-    for (const inf of [this.ingresses, this.classes, this.services, this.slices, this.secrets]) inf.start();
-    await Promise.all([this.ingresses, this.classes, this.services, this.slices, this.secrets].map((i) => i.waitForSync(30_000)));
+    for (const inf of [this.ingresses, this.classes, this.services, this.slices]) inf.start();
+    await Promise.all([this.ingresses, this.classes, this.services, this.slices].map((i) => i.waitForSync(30_000)));
+    this.syncSecretWatches();
+    // Certificates from the start, as before; a Secret that cannot be read (not there yet) does not hold the controller up.
+    await Promise.all([...this.tlsSecrets.values()].map((i) => i.waitForSync(5_000).catch(() => undefined)));
     const track = (s: net.Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -141,7 +179,8 @@ export class IngressController {
     clearTimeout(this.statusTimer);
     for (const s of this.sockets) s.destroy();
     await Promise.all([this.httpServer, this.httpsServer].map((s) => (s ? new Promise<void>((r) => s.close(() => r())) : undefined)));
-    await Promise.all([this.ingresses, this.classes, this.services, this.slices, this.secrets].map((i) => i.stop()));
+    await Promise.all([this.ingresses, this.classes, this.services, this.slices, ...this.tlsSecrets.values()].map((i) => i.stop()));
+    this.tlsSecrets.clear();
   }
 
   /** Is this Ingress ours: its class (field, or the old annotation) is one whose controller is k8ts.io/ingress. */
@@ -356,9 +395,9 @@ export class IngressController {
   }
 
   private context(namespace: string, name: string): tls.SecureContext | undefined {
-    const secret = this.secrets.getByName(namespace, name);
-    if (!secret) return undefined;
     const key = `${namespace}/${name}`;
+    const secret = this.tlsSecrets.get(key)?.getByName(namespace, name);
+    if (!secret) return undefined;
     const rv = secret.metadata.resourceVersion ?? '';
     const cached = this.contexts.get(key);
     if (cached && cached.rv === rv) return cached.ctx;

@@ -93,6 +93,34 @@ describe('k8ts CLI', () => {
     const d = await k8ts(['frobnicate']);
     assert.notEqual(d.code, 0);
     assert.match(d.stderr, /unknown command/);
+    // Refused before anything starts (they used to fail in the background process, or make an agent's data dir).
+    const e = await k8ts(['up', '--pod-cidr', '10.0.0.0/33', '--data-dir', path.join(cluster.dir, 'z')]);
+    assert.equal(e.code, 1);
+    assert.equal(
+      e.stderr.trim(),
+      'k8ts: --pod-cidr must be an IPv4 CIDR with a prefix from /8 to /30, such as 10.244.0.0/24, got "10.0.0.0/33"',
+    );
+    const f = await k8ts(['up', '--cluster-cidr', '10.9.0.0/26', '--data-dir', path.join(cluster.dir, 'z')]);
+    assert.equal(f.code, 1);
+    assert.equal(f.stderr.trim(), "k8ts: --node-cidr-mask-size 24 must be between the cluster CIDR's prefix /26 and 30");
+    const tokenFile = path.join(cluster.dir, 'bad-args-token');
+    fs.writeFileSync(tokenFile, 'x');
+    for (const [flag, value, message] of [
+      ['--name', '../../etc', '--name must be a DNS subdomain, got "../../etc"'],
+      ['--bridge', 'a;b', '--bridge must be a network device name of at most 15 characters, got "a;b"'],
+      [
+        '--pod-cidr',
+        '10.0.0.0/31',
+        '--pod-cidr must be an IPv4 CIDR with a prefix from /8 to /30, such as 10.244.0.0/24, got "10.0.0.0/31"',
+      ],
+      ['--port', 'abc', '--port must be a whole number from 0 to 65535, got "abc"'],
+    ]) {
+      const dir = path.join(cluster.dir, 'bad-agent');
+      const g = await k8ts(['agent', '--server', 'https://127.0.0.1:1', '--token-file', tokenFile, '--data-dir', dir, flag, value]);
+      assert.equal(g.code, 2, `${flag} ${value}: ${g.stderr}`);
+      assert.equal(g.stderr.trim(), `k8ts agent: ${message}`);
+      assert.equal(fs.existsSync(dir), false);
+    }
   });
 
   test('image import, ls and rm', async () => {

@@ -376,3 +376,67 @@ test('request attributes unescape each path segment that holds an escape, and ta
   const bad = requestAttributes(user, 'GET', '/api/v1/namespaces/ns/configmaps/%zz', q);
   assert.equal(bad.isResourceRequest, false);
 });
+
+// A PUT or PATCH that finds nothing creates (create-on-update: leases, endpoints, events, RBAC
+// objects; server-side apply: everything); kube-apiserver then asks for "create" as well
+// (withAuthorization in the update and patch handlers). Without it, update or patch rights alone
+// made new objects (redteam, session 10).
+test('RBAC: a PUT or an apply that creates needs create, not only update or patch', async (t) => {
+  const cp = await startTLSControlPlane();
+  t.after(() => cp.stop());
+  await createNamespace(cp.admin, 'team-a');
+  const jane = cp.clientFor('jane', ['developers']);
+  const cms = { group: '', version: 'v1', resource: 'configmaps', namespace: 'team-a' };
+  const leases = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'team-a' };
+  await cp.admin.create(rbac('roles', 'team-a'), {
+    apiVersion: `${RBAC}/v1`,
+    kind: 'Role',
+    metadata: { name: 'changer', namespace: 'team-a' },
+    rules: [
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update', 'patch'] },
+    ],
+  });
+  await cp.admin.create(rbac('rolebindings', 'team-a'), {
+    apiVersion: `${RBAC}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: 'jane-changer', namespace: 'team-a' },
+    roleRef: { apiGroup: RBAC, kind: 'Role', name: 'changer' },
+    subjects: [{ apiGroup: RBAC, kind: 'User', name: 'jane' }],
+  });
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new', namespace: 'team-a' }, data: { a: 'b' } };
+  const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'new', namespace: 'team-a' }, spec: {} };
+  await waitFor('the binding to take effect', async () => (await refusal(jane.get({ ...cms, name: 'new' }))).code === 404, 5000);
+  const apply = await refusal(jane.patch({ ...cms, name: 'new' }, cm, 'apply', { fieldManager: 'jane' }));
+  assert.deepEqual(apply, { code: 403, message: 'configmaps "new" is forbidden: ' });
+  const put = await refusal(jane.update({ ...leases, name: 'new' }, lease));
+  assert.deepEqual(put, { code: 403, message: 'leases.coordination.k8s.io "new" is forbidden: ' });
+  assert.equal((await refusal(cp.admin.get({ ...cms, name: 'new' }))).code, 404);
+  assert.equal((await refusal(cp.admin.get({ ...leases, name: 'new' }))).code, 404);
+  // Once they exist, update and patch are all it takes; with create, jane makes them herself.
+  await cp.admin.create(cms, cm);
+  await jane.patch({ ...cms, name: 'new' }, { ...cm, data: { a: 'c' } }, 'apply', { fieldManager: 'jane', force: true });
+  await cp.admin.update(
+    { ...rbac('roles', 'team-a'), name: 'changer' },
+    {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'Role',
+      metadata: { name: 'changer', namespace: 'team-a' },
+      rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update', 'patch', 'create'] }],
+    },
+  );
+  await waitFor(
+    'create to be granted',
+    async () => {
+      try {
+        await jane.update({ ...leases, name: 'new' }, lease);
+        return true;
+      } catch (e) {
+        if (isApiError(e) && e.code === 403) return false;
+        throw e;
+      }
+    },
+    5000,
+  );
+  assert.equal((await cp.admin.get({ ...leases, name: 'new' })).metadata.name, 'new');
+});

@@ -593,6 +593,8 @@ export class GenericRegistry {
         if (!current) {
           // PUT creates only where the strategy allows it; server-side apply always may.
           if (!this.strategy.allowCreateOnUpdate && !opts.allowCreate) throw this.notFound(name);
+          // The request was authorized to update or patch; creating needs "create" too.
+          ctx.authorizeCreate?.();
           delete candidate.metadata.resourceVersion;
           return { obj: await this.create(namespace, candidate, ctx), created: true };
         }

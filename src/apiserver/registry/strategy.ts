@@ -17,6 +17,18 @@ export interface RequestContext {
   fieldManager: string;
   /** Warnings to send back as Warning headers. */
   warnings: string[];
+  /**
+   * For a PUT or PATCH that finds no object and creates it (create-on-update, server-side apply):
+   * the "create" authorization the request's "update"/"patch" did not include, as kube-apiserver's
+   * withAuthorization wraps the create validation. Absent for the server's own writes.
+   */
+  authorizeCreate?: () => void;
+}
+
+/** The create check of a request, set by the API server's authorization step (see authorizeCreate). */
+const createChecks = new WeakMap<IncomingMessage, () => void>();
+export function setCreateAuthorization(req: IncomingMessage, check: () => void): void {
+  createChecks.set(req, check);
 }
 
 /**
@@ -30,7 +42,10 @@ export function requestContext(req: IncomingMessage, q: URLSearchParams, user: U
   const fm = q.get('fieldManager');
   if (fm !== null && (fm.length > 128 || fm === ''))
     throw errors.badRequest('fieldManager: Invalid value: must be between 1 and 128 characters');
-  return { user, dryRun: dry.length > 0, fieldManager: fm ?? ua.split('/')[0], warnings: [] };
+  const ctx: RequestContext = { user, dryRun: dry.length > 0, fieldManager: fm ?? ua.split('/')[0], warnings: [] };
+  const authorizeCreate = createChecks.get(req);
+  if (authorizeCreate) ctx.authorizeCreate = authorizeCreate;
+  return ctx;
 }
 
 /**

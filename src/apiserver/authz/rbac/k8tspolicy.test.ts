@@ -49,3 +49,49 @@ test("system:k8ts:fleetlock and system:k8ts:node-addons have their components' r
   assert.equal(await statusCode(addons.create(core('pods', 'default'), podManifest('p', 'x'))), 403);
   assert.equal(await statusCode(addons.patch(core('nodes', undefined, 'n1'), { metadata: { labels: { a: 'b' } } }, 'merge')), 403);
 });
+
+// Every node has this credential; it used to list and watch every Secret of the cluster (for the
+// ingress controller's TLS certificates). Now only the Secrets an Ingress names for TLS, by name
+// (NodeAddonsAuthorizer; redteam, session 10).
+test('system:k8ts:node-addons reads only the Secrets an Ingress names for TLS, one by name', async (t) => {
+  const cp = await startTLSControlPlane();
+  t.after(() => cp.stop());
+  const a = cp.admin;
+  for (const s of ['web-tls', 'db-password'])
+    await a.create(core('secrets', 'default'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: s }, stringData: { k: s } });
+  const addons = cp.clientFor('system:k8ts:node-addons:n1', [NODE_ADDONS_GROUP]);
+  const ingresses = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace: 'default' };
+  assert.equal(await statusCode(addons.list(core('secrets'))), 403);
+  assert.equal(await statusCode(addons.list(core('secrets', 'default'))), 403);
+  assert.equal(await statusCode(addons.get(core('secrets', 'default', 'web-tls'))), 403);
+  await a.create(ingresses, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'web' },
+    spec: {
+      tls: [{ hosts: ['web.example'], secretName: 'web-tls' }],
+      rules: [
+        {
+          host: 'web.example',
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] },
+        },
+      ],
+    },
+  });
+  assert.equal(await statusCode(addons.get(core('secrets', 'default', 'web-tls'))), 200);
+  assert.equal(await statusCode(addons.list(core('secrets', 'default'), { fieldSelector: 'metadata.name=web-tls' })), 200);
+  // Not the others, not all of them, not in another namespace, and no writes.
+  assert.equal(await statusCode(addons.get(core('secrets', 'default', 'db-password'))), 403);
+  assert.equal(await statusCode(addons.list(core('secrets', 'default'))), 403);
+  assert.equal(await statusCode(addons.list(core('secrets'), { fieldSelector: 'metadata.name=web-tls' })), 403);
+  assert.equal(await statusCode(addons.get(core('secrets', 'kube-system', 'web-tls'))), 403);
+  assert.equal(
+    await statusCode(
+      addons.update(core('secrets', 'default', 'web-tls'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-tls' } }),
+    ),
+    403,
+  );
+  // The right goes with the Ingress.
+  await a.delete({ ...ingresses, name: 'web' });
+  assert.equal(await statusCode(addons.get(core('secrets', 'default', 'web-tls'))), 403);
+});

@@ -3,7 +3,8 @@
 // - system:k8ts:node-addons (group of the same name; user system:k8ts:node-addons:NODE): what
 //   runs on every node beside the kubelet and kube-proxy: cluster DNS (CoreDNS' system:coredns,
 //   plus publishing its own endpoint of kube-system/kube-dns), the ingress controller (k3s'
-//   traefik role, which reads Secrets for TLS), the NetworkPolicy agent (k3s' network policy
+//   traefik role, except Secrets: the TLS Secrets an Ingress names, one by one, through
+//   NodeAddonsAuthorizer, not every Secret on every node), the NetworkPolicy agent (k3s' network policy
 //   controller) and local-path volume cleanup (local-path-provisioner's PersistentVolume rights).
 // - system:k8ts:fleetlock (user): the FleetLock server, kured's rights (cordon and drain nodes,
 //   its semaphore ConfigMaps in kube-system).
@@ -45,7 +46,6 @@ export function k8tsClusterRoles(): ClusterRole[] {
         rule(['get'], [''], ['nodes']),
         rule(Read, ['networking.k8s.io'], ['ingresses', 'ingressclasses', 'networkpolicies']),
         rule(['update', 'patch'], ['networking.k8s.io'], ['ingresses/status']),
-        rule(['list', 'watch'], [''], ['secrets']),
         rule(['get', 'list', 'watch', 'delete', 'patch'], [''], ['persistentvolumes']),
         events(),
       ],
@@ -63,6 +63,14 @@ export function k8tsClusterRoles(): ClusterRole[] {
     },
   ];
 }
+
+/**
+ * Rules k8ts' roles no longer have: reconciliation adds missing rules and keeps the rest (as
+ * Kubernetes'), so these are taken out of clusters made before (roles still auto-updated only).
+ */
+export const RETIRED_RULES: Record<string, PolicyRule[]> = {
+  [NODE_ADDONS_GROUP]: [rule(['list', 'watch'], [''], ['secrets'])],
+};
 
 export function k8tsClusterRoleBindings(): RoleBinding[] {
   const b = (name: string, subjects: Subject[]): RoleBinding => ({

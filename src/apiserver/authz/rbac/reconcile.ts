@@ -16,9 +16,9 @@ import { apiserverContext } from '../../registry/strategy.js';
 import { AUTOUPDATE_ANNOTATION, clusterRoleBindings, clusterRoles } from './bootstrappolicy.js';
 import { controllerRoleBindings, controllerRoles } from './controllerpolicy.js';
 import { covers } from './escalation.js';
-import { k8tsClusterRoleBindings, k8tsClusterRoles, k8tsRoleBindings, k8tsRoles } from './k8tspolicy.js';
+import { k8tsClusterRoleBindings, k8tsClusterRoles, k8tsRoleBindings, k8tsRoles, RETIRED_RULES } from './k8tspolicy.js';
 import { kubeadmClusterRoleBindings, kubeadmClusterRoles, namespacedRoleBindings, namespacedRoles } from './kubeadmpolicy.js';
-import type { ClusterRole, RoleBinding, Subject } from './types.js';
+import type { ClusterRole, PolicyRule, RoleBinding, Subject } from './types.js';
 
 function mergeMeta(cur: KObject, want: KObject): boolean {
   let changed = false;
@@ -43,6 +43,15 @@ async function createOrSkip(reg: GenericRegistry, obj: KObject): Promise<void> {
   }
 }
 
+const sameList = (a: string[] | undefined, b: string[] | undefined): boolean =>
+  JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
+const sameRule = (a: PolicyRule, b: PolicyRule): boolean =>
+  sameList(a.verbs, b.verbs) &&
+  sameList(a.apiGroups, b.apiGroups) &&
+  sameList(a.resources, b.resources) &&
+  sameList(a.resourceNames, b.resourceNames) &&
+  sameList(a.nonResourceURLs, b.nonResourceURLs);
+
 async function reconcileRole(reg: GenericRegistry, want: ClusterRole): Promise<void> {
   const ns = want.metadata.namespace;
   const stored = reg.cache.get(`${reg.prefix(ns)}${want.metadata.name}`) as ClusterRole | undefined;
@@ -59,6 +68,12 @@ async function reconcileRole(reg: GenericRegistry, want: ClusterRole): Promise<v
       }
     }
   } else {
+    const retired = ns ? [] : (RETIRED_RULES[want.metadata.name!] ?? []);
+    const isRetired = (r: PolicyRule) => retired.some((x) => sameRule(r, x));
+    if ((cur.rules ?? []).some(isRetired)) {
+      cur.rules = (cur.rules ?? []).filter((r) => !isRetired(r));
+      changed = true;
+    }
     const { missing } = covers(cur.rules ?? [], want.rules ?? []);
     if (missing.length) {
       cur.rules = [...(cur.rules ?? []), ...missing];
