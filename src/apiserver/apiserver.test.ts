@@ -114,6 +114,54 @@ test('dryRun stores nothing; generateName makes a name', async () => {
   assert.match(g.metadata.name!, /^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
 });
 
+// kubectl delete --dry-run=server sends dryRun in the DeleteOptions body only, not in the query:
+// that delete used to really delete (redteam, session 10). Also a collection delete, and a bad value.
+test('a DELETE whose DeleteOptions body says dryRun deletes nothing', async () => {
+  for (const name of ['kept', 'kept-2'])
+    await cp.client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { set: 'dry-delete' } } });
+  const body = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'], propagationPolicy: 'Background' });
+  const headers = { 'Content-Type': 'application/json' };
+  const one = await apiRequest(cp.url, cp.token, { method: 'DELETE', path: '/api/v1/namespaces/default/configmaps/kept', headers, body });
+  assert.equal(one.status, 200, one.text);
+  const all = await apiRequest(cp.url, cp.token, {
+    method: 'DELETE',
+    path: '/api/v1/namespaces/default/configmaps?labelSelector=set%3Ddry-delete',
+    headers,
+    body,
+  });
+  assert.equal(all.status, 200, all.text);
+  assert.equal(JSON.parse(all.text).items.length, 2);
+  assert.deepEqual((await cp.client.list(CM, { labelSelector: 'set=dry-delete' })).items.map((o) => o.metadata.name).sort(), [
+    'kept',
+    'kept-2',
+  ]);
+  const bad = await apiRequest(cp.url, cp.token, {
+    method: 'DELETE',
+    path: '/api/v1/namespaces/default/configmaps/kept',
+    headers,
+    body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['Some'] }),
+  });
+  assert.equal(bad.status, 400, bad.text);
+  assert.equal(JSON.parse(bad.text).message, 'dryRun: Unsupported value: ["Some"]: supported values: "All"');
+  assert.equal((await cp.client.get({ ...CM, name: 'kept' })).metadata.name, 'kept');
+  // kubectl drain --dry-run=server: an Eviction whose deleteOptions alone say dryRun (it was refused as "non-matching").
+  await cp.client.create({ ...v1.PODS, namespace: 'default' }, podManifest('evict-dry'));
+  const eviction = await apiRequest(cp.url, cp.token, {
+    method: 'POST',
+    path: '/api/v1/namespaces/default/pods/evict-dry/eviction',
+    headers,
+    body: JSON.stringify({
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'evict-dry', namespace: 'default' },
+      deleteOptions: { dryRun: ['All'] },
+    }),
+  });
+  assert.equal(eviction.status, 201, eviction.text);
+  const pod = await cp.client.get({ ...v1.PODS, namespace: 'default', name: 'evict-dry' });
+  assert.equal(pod.metadata.deletionTimestamp, undefined);
+});
+
 test('apiserver_request_total counts a dry-run create under dry_run="All" and a real one under dry_run=""', async () => {
   const count = async (dryRun: string) => {
     const m = (await requestTotal.get()).values.find(

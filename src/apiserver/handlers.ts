@@ -20,6 +20,7 @@ import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/re
 import { type RequestContext, requestContext } from './registry/strategy.js';
 import type { RequestInfo, ResourceRequestHandler } from './request.js';
 import { buildTable, type Printer, tableJSON } from './tables.js';
+import type { SharedWatch } from './watchcache.js';
 import { watchFlushes } from './watchflush.js';
 
 export interface HandlerEnv extends RegistryLookup {
@@ -165,9 +166,19 @@ function parseDeleteOptions(req: IncomingMessage, body: Buffer, q: URLSearchPara
     ]);
   }
   if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0) opts.gracePeriodSeconds = 1;
+  // ValidateDeleteOptions' ValidateDryRun: kubectl --dry-run=server sends it in the body.
+  if (opts.dryRun !== undefined && opts.dryRun !== null) {
+    if (!Array.isArray(opts.dryRun) || opts.dryRun.some((d) => d !== 'All'))
+      throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(opts.dryRun)}: supported values: "All"`);
+  }
   const dry = q.getAll('dryRun');
   if (dry.length) opts.dryRun = dry;
   return opts;
+}
+
+/** A delete is a dry run when its DeleteOptions say so (the body's, which kubectl sends) or its query does. */
+function deleteContext(c: ResourceCall, opts: DeleteOptions): RequestContext {
+  return opts.dryRun?.length && !c.ctx.dryRun ? { ...c.ctx, dryRun: true } : c.ctx;
 }
 
 function render(out: OutputFormat, def: { info: ResourceInfo; printer: Printer }, value: KObject | KList): unknown {
@@ -399,16 +410,18 @@ async function servePatch(c: ResourceCall): Promise<void> {
 async function serveDelete(c: ResourceCall): Promise<void> {
   const body = await readBody(c.req);
   const opts = parseDeleteOptions(c.req, body, c.q);
-  const { obj, deleted } = await c.reg.delete(c.namespace, c.name!, opts, c.ctx);
-  if (deleted && !c.reg.strategy.returnDeletedObject) return send(c.res, 200, successStatus(c.ri, obj), c.ctx);
-  send(c.res, 200, render(c.out, c.def, obj), c.ctx);
+  const ctx = deleteContext(c, opts);
+  const { obj, deleted } = await c.reg.delete(c.namespace, c.name!, opts, ctx);
+  if (deleted && !c.reg.strategy.returnDeletedObject) return send(c.res, 200, successStatus(c.ri, obj), ctx);
+  send(c.res, 200, render(c.out, c.def, obj), ctx);
 }
 
 async function serveDeleteCollection(c: ResourceCall): Promise<void> {
   const body = await readBody(c.req);
   const opts = parseDeleteOptions(c.req, body, c.q);
-  const list = await c.reg.deleteCollection(c.namespace, listOptions(c.q), opts, c.ctx);
-  send(c.res, 200, render(c.out, c.def, list), c.ctx);
+  const ctx = deleteContext(c, opts);
+  const list = await c.reg.deleteCollection(c.namespace, listOptions(c.q), opts, ctx);
+  send(c.res, 200, render(c.out, c.def, list), ctx);
 }
 
 /** A PATCH body with its media type, checked against what the server accepts. */
@@ -493,6 +506,17 @@ function eventHead(type: string): Buffer {
   }
   return h;
 }
+
+/**
+ * A JSON or metadata watch event's whole line, made once per event and form and shared by
+ * every watcher that sends it so (the encoding lives on the cache's event, as kube-apiserver's
+ * cachingObject on its watchCacheEvent, and leaves with it: cachingobject.ts).
+ */
+const sharedEventLines: Record<'json' | 'metadata', SharedWatch<Buffer>['encode']> = {
+  json: (ev) => encodeOnce(ev, 'watch-json', () => Buffer.concat([eventHead(ev.type), objectJSONBytes(ev.object), EVENT_TAIL])),
+  metadata: (ev) =>
+    encodeOnce(ev, 'watch-metadata', () => Buffer.concat([eventHead(ev.type), partialObjectMetadataJSON(ev.object), EVENT_TAIL])),
+};
 
 async function serveWatch(
   reg: GenericRegistry,
@@ -683,11 +707,20 @@ async function serveWatch(
   });
   // The response's close means the client went away (a request's close only means its body ended).
   res.on('close', finish);
+  // JSON and metadata events are the same bytes for every watcher of this cache and prefix:
+  // offered as a shared form, a watch with no selector is handed each event's line as its
+  // group made it once (WatchCache.watchShared), and only queues it.
+  const encodeShared = !sink && out.kind !== 'table' ? sharedEventLines[out.kind] : undefined;
   try {
     watcher = await reg.watch(
       namespace,
       { ...listOptions(q), sendInitialEvents },
       {
+        shared: encodeShared && {
+          key: out.kind,
+          encode: encodeShared,
+          push: (line) => write(line as Buffer),
+        },
         // Not through guard(): its rest arguments would allocate on every event of every watcher.
         event: (type: string, obj: KObject) => {
           try {

@@ -130,9 +130,12 @@ export const evict: CreateHandler = async (env, namespace, name, decoded, ctx) =
   const pods = env.registry('', 'pods')!;
   const pdbs = env.registry('policy', 'poddisruptionbudgets');
   const original: DeleteOptions = { ...(ev.deleteOptions ?? {}) };
-  // propagateDryRun: the request's dryRun and the body's must agree.
+  // propagateDryRun: either one alone decides (kubectl drain --dry-run=server sets only the
+  // body's); when both are given they must agree.
   const bodyDry = original.dryRun ?? [];
-  if (bodyDry.length && ctx.dryRun !== bodyDry.includes('All'))
+  if (!Array.isArray(bodyDry) || bodyDry.some((d) => d !== 'All'))
+    throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(bodyDry)}: supported values: "All"`);
+  if (bodyDry.length && ctx.dryRun && !bodyDry.includes('All'))
     throw errors.badRequest(`Non-matching dry-run options in request and content: [${ctx.dryRun ? 'All' : ''}] and [${bodyDry.join(' ')}]`);
   const rctx: RequestContext = { ...ctx, dryRun: ctx.dryRun || bodyDry.includes('All') };
   delete original.dryRun;
