@@ -6,7 +6,7 @@
 //   each; group commit lets many requests share one), measured before and after the creates,
 //   with the API server's CPU per create and the clients' own (K8TS_BENCH_API_CLIENTS sets the
 //   clients, K8TS_BENCH_API_OBJECTS the objects, K8TS_BENCH_API_PHASES=creates stops after the
-//   creates); the creates are sent by raw TLS clients writing pre-encoded requests
+//   creates, =fanout goes from them to the fan-out); the creates are sent by raw TLS clients writing pre-encoded requests
 //   (rawhttps.ts), so that the generator's CPU is not what limits the figure on two cores
 //   (K8TS_BENCH_API_LOAD=https sends them through node:https as the other phases);
 // - GETs/s next to a bare node:https server (bench/bare-child.ts, its own process, same
@@ -24,7 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { waitFor } from '../src/testing/wait.js';
 import { encodeRequest, RawHttpsClient } from './rawhttps.js';
 import { rawSqliteRate } from './store.js';
-import { benchMain, benchTempDir, cleanup, fmtInt, fmtMs, inParallel, median, mib, rate, stopChild } from './util.js';
+import { benchMain, benchTempDir, cleanup, fmtInt, fmtMs, inParallel, median, mib, processesCpuMs, rate, stopChild } from './util.js';
 
 export interface BenchApiOptions {
   objects?: number;
@@ -185,6 +185,16 @@ async function startBareChild(
 
 const ratio = (x: number, peer: number): string => `x${(x / peer).toFixed(2)}`;
 
+/**
+ * The CPU (ms) that the server's and the readers' processes use from now until the returned
+ * function is called: which side a fan-out figure waits on (/proc's clock ticks, 10 ms).
+ */
+function cpuOf(server: number[], readers: number[]): () => [number, number] {
+  const s0 = processesCpuMs(server);
+  const r0 = processesCpuMs(readers);
+  return () => [processesCpuMs(server) - s0, processesCpuMs(readers) - r0];
+}
+
 async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>): Promise<string[]> {
   const tmp = benchTempDir(`api-${kind}`);
   const name = kind.padEnd(6);
@@ -264,8 +274,15 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
           ? `; raw SQLite autocommit INSERT on the same disk (${fmtInt(raw.n)} sequential, WAL, synchronous=FULL: one fsync each; the faster of ${fmtInt(rawBefore!.perSecond)}/s before and ${fmtInt(rawAfter!.perSecond)}/s after) ${fmtInt(raw.perSecond)}/s: ${ratio(createRate, raw.perSecond)} (target >= x1.00)`
           : ''),
     );
-    // K8TS_BENCH_API_PHASES=creates: stop here (quick A/B runs of the create path).
+    // K8TS_BENCH_API_PHASES=creates: stop here (quick A/B runs of the create path);
+    // K8TS_BENCH_API_PHASES=fanout: on to the fan-out (quick A/B runs of the watch path).
     if (process.env.K8TS_BENCH_API_PHASES === 'creates') return lines;
+    if (process.env.K8TS_BENCH_API_PHASES === 'fanout') {
+      lines.push(...(await fanout(server, admin, o)).map((l) => `${name} ${l}`));
+      const mem = await server.memory();
+      lines.push(`${name} API server process after the run: RSS ${mib(mem.rss)}, heap used ${mib(mem.heapUsed)}`);
+      return lines;
+    }
 
     // Every object once (warms both sides' code paths), keeping each reply for the bare peer.
     const getPath = (i: number) => `/api/v1/namespaces/${NS}/configmaps/cm-${String(i).padStart(5, '0')}`;
@@ -400,14 +417,16 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
     // K8TS_BENCH_API_PROF_FANOUT=<dir>: a CPU profile of the API server over this phase alone.
     const profDir = process.env.K8TS_BENCH_API_PROF_FANOUT;
     if (profDir) await server.profile('start');
+    const cpu = cpuOf([server.child.pid!], [watchers.pid]);
     t = performance.now();
     await writes(o.fanoutWrites, objects);
     const writerMs = performance.now() - t;
     await watchers.reach(counter, 'fan-out');
     const watchedMs = performance.now() - t;
+    const [serverCpu, readerCpu] = cpu();
     if (profDir) await server.profile('stop', join(profDir, `fanout-${server.child.pid}.cpuprofile`));
     lines.push(
-      `write with ${fmtInt(o.watchers)} HTTPS watchers: ${per(watchedMs)} per write until every watcher has it (${o.fanoutWrites} sequential PATCHes; ${rate(o.fanoutWrites * o.watchers, watchedMs)} events delivered; the writer alone saw ${per(writerMs)}); the same writes with no watcher ${per(aloneMs)}: ${ratio(watchedMs, aloneMs)} (target <= x1.50)`,
+      `write with ${fmtInt(o.watchers)} HTTPS watchers: ${per(watchedMs)} per write until every watcher has it (${o.fanoutWrites} sequential PATCHes; ${rate(o.fanoutWrites * o.watchers, watchedMs)} events delivered; the writer alone saw ${per(writerMs)}; CPU per write: the API server ${per(serverCpu)}, the watchers' process ${per(readerCpu)}); the same writes with no watcher ${per(aloneMs)}: ${ratio(watchedMs, aloneMs)} (target <= x1.50)`,
     );
   } finally {
     await watchers.stop();
@@ -428,16 +447,20 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
     const events = objects.map((b) =>
       Buffer.concat([Buffer.from('{"type":"MODIFIED","object":'), b, Buffer.from('}\n')]).toString('base64'),
     );
+    let cpu = cpuOf([bare.pid], [watchers.pid]);
     t = performance.now();
     await bare.emit(events, false, o.watchers);
     await watchers.reach(o.fanoutWrites, 'bare fan-out');
     const eachMs = performance.now() - t;
+    const [eachServerCpu, eachReaderCpu] = cpu();
+    cpu = cpuOf([bare.pid], [watchers.pid]);
     t = performance.now();
     await bare.emit(events, true, o.watchers);
     await watchers.reach(2 * o.fanoutWrites, 'bare fan-out, batched');
     const batchedMs = performance.now() - t;
+    const [batchedServerCpu, batchedReaderCpu] = cpu();
     lines.push(
-      `  bare node:https server writing the same ${o.fanoutWrites} events to ${fmtInt(o.watchers)} streams (the floor TLS sets in Node): ${per(eachMs)} per event one write per event per stream (${ratio(eachMs, aloneMs)} of the unwatched write); ${per(batchedMs)} per event all in one write per stream (${ratio(batchedMs, aloneMs)})`,
+      `  bare node:https server writing the same ${o.fanoutWrites} events to ${fmtInt(o.watchers)} streams (the floor TLS sets in Node): ${per(eachMs)} per event one write per event per stream (${ratio(eachMs, aloneMs)} of the unwatched write; CPU per event: the server ${per(eachServerCpu)}, the watchers' process ${per(eachReaderCpu)}); ${per(batchedMs)} per event all in one write per stream (${ratio(batchedMs, aloneMs)}; CPU ${per(batchedServerCpu)}, ${per(batchedReaderCpu)})`,
     );
   } finally {
     await watchers.stop();
@@ -460,7 +483,9 @@ interface WatchersSetup {
  * writer here then runs at the same speed whether or not a thousand streams are being read.
  * Resolves once every watch is open; reach(n) resolves once every watcher has read n MODIFIED events.
  */
-async function startWatchers(setup: WatchersSetup): Promise<{ reach(n: number, what: string): Promise<void>; stop(): Promise<void> }> {
+async function startWatchers(
+  setup: WatchersSetup,
+): Promise<{ pid: number; reach(n: number, what: string): Promise<void>; stop(): Promise<void> }> {
   const script = fileURLToPath(new URL('./watchers-child.js', import.meta.url));
   const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const stop = cleanup.add(`watchers child ${child.pid}`, () => stopChild(child, 5_000));
@@ -483,6 +508,7 @@ async function startWatchers(setup: WatchersSetup): Promise<{ reach(n: number, w
     throw e;
   }
   return {
+    pid: child.pid!,
     reach(n: number, what: string) {
       const reply = answer(what);
       child.send({ target: n });
@@ -494,6 +520,7 @@ async function startWatchers(setup: WatchersSetup): Promise<{ reach(n: number, w
 
 /** The bare fan-out peer (bench/bare-fanout-child.ts). */
 async function startBareFanout(tls: { cert: string; key: string }): Promise<{
+  pid: number;
   url: URL;
   emit(lines: string[], batched: boolean, streams: number): Promise<void>;
   stop(): Promise<void>;
@@ -516,7 +543,7 @@ async function startBareFanout(tls: { cert: string; key: string }): Promise<{
       });
       child.send({ lines, batched });
     });
-  return { url, emit, stop };
+  return { pid: child.pid!, url, emit, stop };
 }
 
 export async function benchApi(opts: BenchApiOptions = {}): Promise<string[]> {

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import type { KObject } from '../api/object.js';
 import { apiRequest } from '../testing/apirequest.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
+import { waitFor } from '../testing/wait.js';
 import { encodeOnce, encodingCache, objectJSON } from './cachingobject.js';
 import { findDefinition } from './registry/index.js';
 import { buildTable, tableJSON } from './tables.js';
@@ -228,6 +229,46 @@ test('watch events are encoded once and shared: every watcher gets the same byte
       ['MODIFIED', 'w'],
       ['DELETED', 'w'],
     ],
+  );
+});
+
+test("watches with no selector, handed their group's lines (replayed or live), send what a filtered watch sends", async () => {
+  const ns = await newTestNamespace(cp, 'caching-shared');
+  const path = `/api/v1/namespaces/${ns}/configmaps`;
+  const rv = (JSON.parse(await raw(path)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  // Three events of w; a watch may also see the kube-root-ca.crt the root CA publisher adds.
+  const ofW = (text: string) => text.split('\n').filter((l) => l.includes('"name":"w"'));
+  const watch = (accept: string, query: string) =>
+    apiRequest(cp.url, cp.token, {
+      path: `${path}?watch=true&resourceVersion=${rv}${query}`,
+      headers: { Accept: accept },
+      until: (text) => ofW(text).length >= 3,
+    }).then((a) => ofW(a.text));
+  // "!absent" matches every object but is a selector: those watches take the filtered path.
+  const forms = ['application/json', METADATA];
+  const early = forms.flatMap((f) => [watch(f, ''), watch(f, ''), watch(f, '&labelSelector=!absent')]);
+  const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: ns };
+  await cp.client.create(CM, configMap('w', { test: 'w' }, { v: '1' }));
+  await cp.client.patch({ ...CM, name: 'w' }, { data: { v: '2' } }, 'merge');
+  // Opened after two of the events: those are replayed from the watch cache's window.
+  const late = forms.flatMap((f) => [watch(f, ''), watch(f, '&labelSelector=!absent')]);
+  await waitFor('the late watches are open', () => (cp.api.registry('', 'configmaps')?.cache.watcherCount ?? 0) >= 10);
+  await cp.client.delete({ ...CM, name: 'w' });
+  const [ej1, ej2, ejf, em1, em2, emf] = await Promise.all(early);
+  const [lj, ljf, lm, lmf] = await Promise.all(late);
+  assert.deepEqual(
+    ej1.map((l) => (JSON.parse(l) as { type: string }).type),
+    ['ADDED', 'MODIFIED', 'DELETED'],
+  );
+  for (const l of ej1) assert.equal(l, JSON.stringify(JSON.parse(l)));
+  for (const j of [ej2, ejf, lj, ljf]) assert.deepEqual(j, ej1);
+  for (const m of [em2, emf, lm, lmf]) assert.deepEqual(m, em1);
+  assert.equal(
+    em1[1],
+    JSON.stringify({
+      type: 'MODIFIED',
+      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: JSON.parse(ej1[1]).object.metadata },
+    }),
   );
 });
 

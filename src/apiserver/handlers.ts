@@ -20,6 +20,7 @@ import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/re
 import { type RequestContext, requestContext } from './registry/strategy.js';
 import type { RequestInfo, ResourceRequestHandler } from './request.js';
 import { buildTable, type Printer, tableJSON } from './tables.js';
+import type { SharedWatch } from './watchcache.js';
 import { watchFlushes } from './watchflush.js';
 
 export interface HandlerEnv extends RegistryLookup {
@@ -506,6 +507,17 @@ function eventHead(type: string): Buffer {
   return h;
 }
 
+/**
+ * A JSON or metadata watch event's whole line, made once per event and form and shared by
+ * every watcher that sends it so (the encoding lives on the cache's event, as kube-apiserver's
+ * cachingObject on its watchCacheEvent, and leaves with it: cachingobject.ts).
+ */
+const sharedEventLines: Record<'json' | 'metadata', SharedWatch<Buffer>['encode']> = {
+  json: (ev) => encodeOnce(ev, 'watch-json', () => Buffer.concat([eventHead(ev.type), objectJSONBytes(ev.object), EVENT_TAIL])),
+  metadata: (ev) =>
+    encodeOnce(ev, 'watch-metadata', () => Buffer.concat([eventHead(ev.type), partialObjectMetadataJSON(ev.object), EVENT_TAIL])),
+};
+
 async function serveWatch(
   reg: GenericRegistry,
   ri: ResourceInfo,
@@ -695,11 +707,20 @@ async function serveWatch(
   });
   // The response's close means the client went away (a request's close only means its body ended).
   res.on('close', finish);
+  // JSON and metadata events are the same bytes for every watcher of this cache and prefix:
+  // offered as a shared form, a watch with no selector is handed each event's line as its
+  // group made it once (WatchCache.watchShared), and only queues it.
+  const encodeShared = !sink && out.kind !== 'table' ? sharedEventLines[out.kind] : undefined;
   try {
     watcher = await reg.watch(
       namespace,
       { ...listOptions(q), sendInitialEvents },
       {
+        shared: encodeShared && {
+          key: out.kind,
+          encode: encodeShared,
+          push: (line) => write(line as Buffer),
+        },
         // Not through guard(): its rest arguments would allocate on every event of every watcher.
         event: (type: string, obj: KObject) => {
           try {

@@ -393,6 +393,88 @@ describe('WatchCache', () => {
     });
   });
 
+  test('shared watches: an event is made once per group (prefix and key), each member gets what follows its own start, in order', async () => {
+    await withCache(
+      async ({ store, cache }) => {
+        for (let i = 1; i <= 3; i++) await store.create(`/registry/pods/ns${i % 2}/p${i}`, pod(`ns${i % 2}`, `p${i}`));
+        await cache.waitForRevision(3, 1000);
+        const encoded = new Map<string, number>();
+        const shared = (key: string, got: string[], bad = false) => ({
+          key,
+          encode: (ev: CacheEvent) => {
+            const tag = `${key}/${ev.key}`;
+            encoded.set(tag, (encoded.get(tag) ?? 0) + 1);
+            return `${key}:${ev.type}@${ev.revision}`;
+          },
+          push: (v: string) => {
+            if (bad && got.length === 1) throw new Error('a broken watcher');
+            got.push(v);
+          },
+        });
+        const closed: Error[] = [];
+        // From revision 1: replays 2 and 3; from the current revision: nothing replayed.
+        const early: string[] = [];
+        cache.watchShared(1, undefined, shared('a', early));
+        const late: string[][] = Array.from({ length: 50 }, () => []);
+        const cancels = late.map((got) => cache.watchShared(cache.revision, undefined, shared('a', got)));
+        const other: string[] = [];
+        cache.watchShared(cache.revision, undefined, shared('b', other));
+        const ns1: string[] = [];
+        cache.watchShared(cache.revision, '/registry/pods/ns1/', shared('a', ns1));
+        const broken: string[] = [];
+        cache.watchShared(cache.revision, undefined, shared('a', broken, true), (e) => closed.push(e));
+        // A member that cancels another while an event is being handed out.
+        let cancelledOnce = false;
+        const canceller: string[] = [];
+        cache.watchShared(cache.revision, undefined, {
+          key: 'a',
+          encode: () => 'unused: the group encodes with its first member',
+          push: (v: string) => {
+            canceller.push(v);
+            if (!cancelledOnce) {
+              cancelledOnce = true;
+              cancels[49].cancel();
+            }
+          },
+        });
+        assert.equal(cache.watcherCount, 55);
+        const before = new Map(encoded);
+        await store.update('/registry/pods/ns1/p1', pod('ns1', 'p1', { spec: { x: 1 } }), 1);
+        await store.create('/registry/pods/ns0/p4', pod('ns0', 'p4'));
+        await store.delete('/registry/pods/ns1/p3');
+        await cache.waitForRevision(6, 1000);
+        assert.deepEqual(early, ['a:ADDED@2', 'a:ADDED@3', 'a:MODIFIED@4', 'a:ADDED@5', 'a:DELETED@6']);
+        for (let i = 0; i < 49; i++) assert.deepEqual(late[i], ['a:MODIFIED@4', 'a:ADDED@5', 'a:DELETED@6']);
+        assert.deepEqual(late[49], ['a:MODIFIED@4'], 'cancelled during the first event: it had that one and nothing after');
+        assert.deepEqual(other, ['b:MODIFIED@4', 'b:ADDED@5', 'b:DELETED@6']);
+        assert.deepEqual(ns1, ['a:MODIFIED@4', 'a:DELETED@6']);
+        assert.deepEqual(canceller, ['a:MODIFIED@4', 'a:ADDED@5', 'a:DELETED@6']);
+        assert.deepEqual(broken, ['a:MODIFIED@4'], 'a member whose push throws is ended, the others go on');
+        assert.equal(closed.length, 1);
+        // Each live event made once per group (the whole prefix's and ns1's are two groups).
+        const live = new Map([...encoded].map(([k, n]) => [k, n - (before.get(k) ?? 0)]));
+        assert.deepEqual(Object.fromEntries([...live].filter(([, n]) => n > 0)), {
+          'a//registry/pods/ns1/p1': 2,
+          'a//registry/pods/ns0/p4': 1,
+          'a//registry/pods/ns1/p3': 2,
+          'b//registry/pods/ns1/p1': 1,
+          'b//registry/pods/ns0/p4': 1,
+          'b//registry/pods/ns1/p3': 1,
+        });
+        assert.throws(
+          () => cache.watchShared(1, undefined, shared('a', [])),
+          (e: unknown) => e instanceof TooOldError,
+          'a start that left the window is refused as watch() refuses it',
+        );
+        for (const c of cancels) c.cancel();
+        assert.equal(cache.watcherCount, 4, 'early, other, ns1 and the canceller');
+        cache.stop();
+        assert.equal(cache.watcherCount, 0, 'stop ends the shared watches too');
+      },
+      { historySize: 2 },
+    );
+  });
+
   test('a lost store watch is resumed without a gap', async () => {
     await withCache(async ({ counting, store, cache }) => {
       const got: number[] = [];

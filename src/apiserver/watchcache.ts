@@ -6,7 +6,7 @@
 // other watcher: callers must not mutate them (deepCopy before changing or encoding with
 // edits). This is what keeps lists and fan-out cheap.
 
-import { type KObject, sameJSON } from '../api/object.js';
+import type { KObject } from '../api/object.js';
 import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
 import { Interner, isJSONPrimitive, NOT_JSON } from './intern.js';
 import { SortedKeys } from './sortedkeys.js';
@@ -55,6 +55,42 @@ interface CacheWatcher {
   active: boolean;
 }
 
+/**
+ * A watch whose every event is the same value for every watch with the same key and key
+ * prefix: no filter of its own, one encoding (kube-apiserver's cacher hands an event to each
+ * watcher, filtering per watcher; its cachingObject then shares the bytes). Such watches are
+ * one group: the cache makes an event's value once for the group and hands that value to each
+ * member, so that a write with a thousand watchers costs one encoding and a thousand appends,
+ * not a thousand trips through the registry's filter and the handler's encoder. Each member
+ * keeps its own place (it is handed only events after its own start), its own queue and its
+ * own end.
+ */
+export interface SharedWatch<T> {
+  /** Watches with the same key (and key prefix) share encode: it must give each of them the same. */
+  readonly key: string;
+  /** The event as the watch sends it: called once per event per group (and per replayed event). */
+  encode(ev: CacheEvent): T;
+  /** This watch's own: takes the event's value, the same one every member is handed. */
+  push(value: T): void;
+}
+
+interface WatcherGroup {
+  keyPrefix: string;
+  key: string;
+  encode: (ev: CacheEvent) => unknown;
+  /** Copied on change, so that dispatch survives (un)registration in callbacks. */
+  members: GroupMember[];
+}
+
+interface GroupMember {
+  group: WatcherGroup;
+  /** Events at or below this revision are not sent (replayed already, or asked to skip). */
+  after: number;
+  push: (value: unknown) => void;
+  onClose?: (err: Error) => void;
+  active: boolean;
+}
+
 interface RevisionWaiter {
   revision: number;
   resolve: () => void;
@@ -89,6 +125,10 @@ export class WatchCache {
   /** What the decoded objects repeat (managedFields, spec, conditions), held once (intern.ts). */
   private readonly interner = new Interner();
   private watchers = new Set<CacheWatcher>();
+  /** Shared watches (SharedWatch), one group per key prefix and key. */
+  private groups = new Map<string, WatcherGroup>();
+  /** The groups as an array, rebuilt on change. */
+  private groupList: WatcherGroup[] | null = null;
   /** The watchers as an array, rebuilt on change, so dispatch survives (un)registration in callbacks. */
   private watcherList: CacheWatcher[] | null = null;
   private waiters: RevisionWaiter[] = [];
@@ -266,9 +306,55 @@ export class WatchCache {
     return { cancel: () => this.endWatcher(w) };
   }
 
+  /**
+   * watch() for a SharedWatch: the same events, from the same revision, with the same errors,
+   * but handed to it as its group's value of each (see SharedWatch). Replayed events go
+   * through shared.encode too: whoever encodes keeps the value per event if it wants replays
+   * to share it (cachingobject.ts).
+   */
+  watchShared<T>(
+    fromRevision: number,
+    keyPrefix: string | undefined,
+    shared: SharedWatch<T>,
+    onClose?: (err: Error) => void,
+  ): { cancel(): void } {
+    if (this.stopped) throw new Error('watch cache stopped');
+    if (fromRevision < this.horizon && fromRevision !== this.current) throw new TooOldError(fromRevision, this.horizon);
+    const prefix = keyPrefix ?? this.prefix;
+    const gk = `${prefix}\0${shared.key}`;
+    let group = this.groups.get(gk);
+    if (!group) {
+      group = { keyPrefix: prefix, key: shared.key, encode: shared.encode as (ev: CacheEvent) => unknown, members: [] };
+      this.groups.set(gk, group);
+      this.groupList = null;
+    }
+    const m: GroupMember = {
+      group,
+      after: Math.max(fromRevision, this.current),
+      push: shared.push as (value: unknown) => void,
+      onClose,
+      active: true,
+    };
+    // Replay, then join, in one synchronous step: no store event can fall between.
+    for (let i = this.firstEventAfter(fromRevision); i < this.events.length && m.active; i++) {
+      const ev = this.events[i];
+      if (!ev.key.startsWith(prefix)) continue;
+      try {
+        m.push(shared.encode(ev));
+      } catch (e) {
+        this.endMember(m, e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+    if (m.active) group.members = [...group.members, m];
+    else if (group.members.length === 0) this.dropGroup(group);
+    return { cancel: () => this.endMember(m) };
+  }
+
   /** The number of API watchers (for metrics and tests). */
   get watcherCount(): number {
-    return this.watchers.size;
+    let n = this.watchers.size;
+    for (const g of this.groups.values()) n += g.members.length;
+    return n;
   }
 
   // ---- feeding from the store ----
@@ -386,6 +472,8 @@ export class WatchCache {
       for (const w of list) {
         if (w.active && revision > w.after && key.startsWith(w.keyPrefix)) this.deliver(w, cacheEvent);
       }
+      const groups = (this.groupList ??= [...this.groups.values()]);
+      for (const g of groups) if (key.startsWith(g.keyPrefix)) this.deliverToGroup(g, cacheEvent);
     }
     this.resolveWaiters();
   }
@@ -423,7 +511,7 @@ export class WatchCache {
       if (v === undefined) continue;
       if (k === '__proto__') return undefined;
       if (k !== 'metadata') {
-        const c = old !== undefined && unchangedPart(v, old[k]) ? old[k] : it.internCopy(v, 1);
+        const c = it.internCopy(v, 1, old !== undefined && Object.hasOwn(old, k) ? old[k] : undefined);
         if (c === NOT_JSON) return undefined;
         out[k] = c;
         continue;
@@ -437,7 +525,7 @@ export class WatchCache {
           if (!isJSONPrimitive(mv)) return undefined;
           m[mk] = mv;
         } else {
-          const c = oldMeta !== undefined && unchangedPart(mv, oldMeta[mk]) ? oldMeta[mk] : it.internCopy(mv, 1);
+          const c = it.internCopy(mv, 1, oldMeta !== undefined && Object.hasOwn(oldMeta, mk) ? oldMeta[mk] : undefined);
           if (c === NOT_JSON) return undefined;
           m[mk] = c;
         }
@@ -455,6 +543,28 @@ export class WatchCache {
     } catch (e) {
       // This watcher's stream now has a hole; end it rather than let it go on silently wrong.
       this.endWatcher(w, e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  /** The event's value made once for the group, handed to each member in the order they joined. */
+  private deliverToGroup(g: WatcherGroup, ev: CacheEvent): void {
+    const members = g.members;
+    let value: unknown;
+    let encoded = false;
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i];
+      if (!m.active || ev.revision <= m.after) continue;
+      try {
+        if (!encoded) {
+          value = g.encode(ev);
+          encoded = true;
+        }
+        m.push(value);
+      } catch (e) {
+        // As deliver: this member's stream would have a hole; end it (an encoder that throws
+        // ends each member in turn, each with its error).
+        this.endMember(m, e instanceof Error ? e : new Error(String(e)));
+      }
     }
   }
 
@@ -494,8 +604,32 @@ export class WatchCache {
     }
   }
 
+  private endMember(m: GroupMember, err?: Error): void {
+    if (!m.active) return;
+    m.active = false;
+    const g = m.group;
+    g.members = g.members.filter((x) => x !== m);
+    if (g.members.length === 0) this.dropGroup(g);
+    if (err && m.onClose) {
+      try {
+        m.onClose(err);
+      } catch (e) {
+        console.error(`watch cache ${this.prefix}: onClose threw`, e);
+      }
+    }
+  }
+
+  private dropGroup(g: WatcherGroup): void {
+    const gk = `${g.keyPrefix}\0${g.key}`;
+    if (this.groups.get(gk) === g) {
+      this.groups.delete(gk);
+      this.groupList = null;
+    }
+  }
+
   private closeWatchers(err: Error): void {
     for (const w of [...this.watchers]) this.endWatcher(w, err);
+    for (const g of [...this.groups.values()]) for (const m of g.members) this.endMember(m, err);
   }
 
   /**
@@ -541,11 +675,6 @@ export class WatchCache {
     if (this.progressTimer) clearInterval(this.progressTimer);
     this.progressTimer = undefined;
   }
-}
-
-/** v's JSON is that of was, a part the cache shares (frozen): the part can be was itself. */
-function unchangedPart(v: unknown, was: unknown): boolean {
-  return typeof was === 'object' && was !== null && Object.isFrozen(was) && sameJSON(v, was);
 }
 
 function plainObject(v: unknown): v is Record<string, unknown> {

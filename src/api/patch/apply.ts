@@ -89,6 +89,22 @@ function itemElement(kind: ListKind, item: unknown, index: number): string {
 }
 
 const join = (path: string, el: string): string => (path ? path + SEP + el : el);
+
+/**
+ * A field's path element, 'f:' and its name: one instance per name (the same few hundred field
+ * names are met in every object), so that building FieldsV1 objects and looking their keys up
+ * does not hash a new string each time. Bounded: the table starts again when full.
+ */
+const fieldElements = new Map<string, string>();
+const MAX_FIELD_ELEMENTS = 4096;
+function fieldElement(k: string): string {
+  let el = fieldElements.get(k);
+  if (el === undefined) {
+    if (fieldElements.size >= MAX_FIELD_ELEMENTS) fieldElements.clear();
+    fieldElements.set(k, (el = `f:${k}`));
+  }
+  return el;
+}
 const isItemElement = (el: string): boolean => !el.startsWith('f:');
 const lastElement = (path: string): string => path.slice(path.lastIndexOf(SEP) + 1);
 
@@ -643,7 +659,7 @@ function createdFields(
       const o = isObject(value) ? value : {};
       for (const k of Object.keys(o)) {
         if (k.includes(SEP)) throw new SeparatorInKey();
-        visit(o[k], childField(n.ctx, k), `f:${k}`);
+        visit(o[k], childField(n.ctx, k), fieldElement(k));
       }
     } else if (n.t === 'list') {
       const kind = n.kind;
@@ -816,7 +832,8 @@ function managedFieldsFor(
   }
   // A request may write managedFields itself (for instance [{}] to clear them); otherwise
   // the stored ones carry over.
-  const useNew = Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries) && !sub;
+  // (A subresource's write never does: asked first, before comparing the entries.)
+  const useNew = !sub && Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries);
   const entries = useNew ? newEntries : oldEntries;
   const { schema, root } = resolveRoot(updated, opts, version);
   const o = stripManagedFields(old);
@@ -1009,14 +1026,14 @@ function eachChildTree(s: Schema, n: Node, a: unknown, b: unknown, c: TreeCompar
     for (const k of Object.keys(ao)) {
       if (keys && !keys(k)) continue;
       if (k.includes(SEP)) throw new SeparatorInKey();
-      els.push(`f:${k}`);
+      els.push(fieldElement(k));
       compareTrees(s, ao[k], bo[k], childField(n.ctx, k), c);
       els.pop();
     }
     for (const k of Object.keys(bo)) {
       if (Object.hasOwn(ao, k) || (keys && !keys(k))) continue;
       if (k.includes(SEP)) throw new SeparatorInKey();
-      els.push(`f:${k}`);
+      els.push(fieldElement(k));
       compareTrees(s, ao[k], bo[k], childField(n.ctx, k), c);
       els.pop();
     }

@@ -25,7 +25,7 @@ import { canonicalizeQuantities } from '../../api/quantity.js';
 import { type ResourceInfo, storeKey, storePrefix } from '../../api/resources.js';
 import { CompactedError, KeyExistsError, KeyNotFoundError, type KeyValue, RevisionMismatchError, type Store } from '../../store/types.js';
 import type { Attributes } from '../admission/types.js';
-import { type CacheEvent, TooOldError, type WatchCache } from '../watchcache.js';
+import { type CacheEvent, type SharedWatch, TooOldError, type WatchCache } from '../watchcache.js';
 import type { ApiServerContext } from './context.js';
 import type { ResourceDefinition } from './rest.js';
 import { type FinishFunc, finishNothing, type RequestContext, type Strategy, type UpdateStrategy } from './strategy.js';
@@ -77,7 +77,18 @@ export interface WatchSink {
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KObject): void;
   /** The watch cannot go on (410 and friends): send an ERROR event and close. */
   error(err: StatusError): void;
+  /**
+   * The same events in a form every sink with the same key makes alike (the handler's bytes):
+   * a watch with no selector, whose events are the cache's as they are, is then handed them
+   * through the watch cache's group of such watches (WatchCache.watchShared), each event made
+   * once for the group. Events before the watch goes live (the initial list) still come
+   * through event().
+   */
+  shared?: SharedWatch<unknown>;
 }
+
+/** The matcher of a list or watch with no selector. */
+const MATCH_ALL = (_o: KObject): boolean => true;
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 /** Attempts at a generated name before the create fails (kube-apiserver's generateNameRetries: 8 in all). */
@@ -254,7 +265,7 @@ export class GenericRegistry {
   matcher(opts: ListOptions): (o: KObject) => boolean {
     const ls: Selector = parseSelector(opts.labelSelector);
     const fs = this.fieldRequirements(opts.fieldSelector);
-    if (ls.empty() && fs.length === 0) return () => true;
+    if (ls.empty() && fs.length === 0) return MATCH_ALL;
     return (o) => ls.matches(o.metadata.labels) && matchesFields(o, fs);
   }
 
@@ -407,16 +418,19 @@ export class GenericRegistry {
       else if (now && !before) sink.event('ADDED', ev.object);
       else if (!now && before) sink.event('DELETED', ev.object);
     };
+    // The cache cannot follow any more (stopped, re-listed past compaction): end this watch
+    // so the client re-lists, as it does after any closed watch.
+    const onClose = (err: Error) =>
+      sink.error(
+        err instanceof TooOldError
+          ? new StatusError(410, 'Expired', err.message)
+          : new StatusError(500, 'InternalError', `watch ended: ${err.message}`),
+      );
     try {
-      return this.cache.watch(from, prefix, onEvent, (err) => {
-        // The cache cannot follow any more (stopped, re-listed past compaction): end this watch
-        // so the client re-lists, as it does after any closed watch.
-        sink.error(
-          err instanceof TooOldError
-            ? new StatusError(410, 'Expired', err.message)
-            : new StatusError(500, 'InternalError', `watch ended: ${err.message}`),
-        );
-      });
+      // With no selector every event goes out as the cache has it (onEvent's identity): the
+      // watch can be one of the cache's group of alike watches.
+      if (sink.shared && match === MATCH_ALL) return this.cache.watchShared(from, prefix, sink.shared, onClose);
+      return this.cache.watch(from, prefix, onEvent, onClose);
     } catch (e) {
       if (e instanceof TooOldError) {
         sink.error(new StatusError(410, 'Expired', `too old resource version: ${from} (${e.oldest})`));
