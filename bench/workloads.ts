@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import { isNodeReady } from '../src/api/conditions.js';
 import type { KObject } from '../src/api/object.js';
 import { NODES, SERVICEACCOUNTS } from '../src/api/types.js';
+import { SERVE_NODE_OPTIONS } from '../src/cli/servenode.js';
 import { RestClient } from '../src/client/rest.js';
 import { type ClusterInfo, clusterFiles } from '../src/cluster/paths.js';
 import { requestSimulatedNodes } from '../src/cluster/simulated.js';
@@ -270,6 +271,8 @@ export async function startCluster(dataDir: string, store: 'memory' | 'sqlite'):
     [
       // The inspector only answers the heap figure; nothing attaches to it in between.
       '--inspect=127.0.0.1:0',
+      // Node's options as `k8ts up`'s supervisor runs the control plane (`--foreground` keeps Node's defaults).
+      ...SERVE_NODE_OPTIONS,
       main,
       'up',
       '--foreground',

@@ -26,30 +26,43 @@ export interface FieldCheck {
 
 const INT_TYPES = new Set(['int32', 'int64']);
 
+/**
+ * Where the walk is: the path's segments (a field or map key, or a list index), joined into
+ * "spec.containers[0].name" only for a message (every request's body is walked; few are wrong).
+ */
+type Path = (string | number)[];
+
+function pathOf(segs: Path): string {
+  let s = '';
+  for (const x of segs) s += typeof x === 'number' ? `[${x}]` : s === '' ? x : `.${x}`;
+  return s;
+}
+
 /** Walks value against the named type; drops unknown fields when prune is set. */
 export function checkFields(typeName: string, value: unknown, prune: boolean): FieldCheck {
   const out: FieldCheck = { unknown: [], typeErrors: [] };
-  walkType(typeName, value, '', prune, out, true);
+  walkType(typeName, value, [], prune, out, true);
   return out;
 }
 
-function walkType(typeName: string, value: unknown, path: string, prune: boolean, out: FieldCheck, top = false): void {
+function walkType(typeName: string, value: unknown, path: Path, prune: boolean, out: FieldCheck, top = false): void {
   const td = getType(typeName);
   if (!td) return; // no schema: accept as is
   if (value === null) return;
   if (!isObject(value)) {
     out.typeErrors.push(
-      `json: cannot unmarshal ${jsonKind(value)} into Go value of type ${shortName(typeName)}${path ? ` (field ${path})` : ''}`,
+      `json: cannot unmarshal ${jsonKind(value)} into Go value of type ${shortName(typeName)}${path.length ? ` (field ${pathOf(path)})` : ''}`,
     );
     return;
   }
   const byName = jsonFields(td);
   for (const key of Object.keys(value)) {
-    const p = path ? `${path}.${key}` : key;
     const f = byName.get(key);
     if (!f) {
       if (top && (key === 'apiVersion' || key === 'kind')) continue;
-      out.unknown.push(p);
+      path.push(key);
+      out.unknown.push(pathOf(path));
+      path.pop();
       if (prune) delete value[key];
       continue;
     }
@@ -59,7 +72,9 @@ function walkType(typeName: string, value: unknown, path: string, prune: boolean
       delete value[key];
       continue;
     }
-    walkField(f, value[key], p, prune, out);
+    path.push(key);
+    walkField(f, value[key], path, prune, out);
+    path.pop();
   }
 }
 
@@ -89,17 +104,19 @@ function zeroValue(type: string): unknown {
   }
 }
 
-function walkField(f: FieldDef, v: unknown, path: string, prune: boolean, out: FieldCheck): void {
+function walkField(f: FieldDef, v: unknown, path: Path, prune: boolean, out: FieldCheck): void {
   if (v === null || v === undefined) return;
   if (f.list) {
     if (!Array.isArray(v)) {
       out.typeErrors.push(typeErr(v, `[]${f.type}`, path));
       return;
     }
-    v.forEach((item, i) => {
-      if (item === null) v[i] = zeroValue(f.type);
-      walkValue(f.type, v[i], `${path}[${i}]`, prune, out);
-    });
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === null) v[i] = zeroValue(f.type);
+      path.push(i);
+      walkValue(f.type, v[i], path, prune, out);
+      path.pop();
+    }
     return;
   }
   if (f.map) {
@@ -107,16 +124,18 @@ function walkField(f: FieldDef, v: unknown, path: string, prune: boolean, out: F
       out.typeErrors.push(typeErr(v, `map[string]${f.type}`, path));
       return;
     }
-    for (const [k, item] of Object.entries(v)) {
-      if (item === null) v[k] = zeroValue(f.type);
-      walkValue(f.type, v[k], `${path}.${k}`, prune, out);
+    for (const k of Object.keys(v)) {
+      if (v[k] === null) v[k] = zeroValue(f.type);
+      path.push(k);
+      walkValue(f.type, v[k], path, prune, out);
+      path.pop();
     }
     return;
   }
   walkValue(f.type, v, path, prune, out);
 }
 
-function walkValue(type: string, v: unknown, path: string, prune: boolean, out: FieldCheck): void {
+function walkValue(type: string, v: unknown, path: Path, prune: boolean, out: FieldCheck): void {
   if (v === null || v === undefined) return;
   switch (type) {
     case 'string':
@@ -124,7 +143,7 @@ function walkValue(type: string, v: unknown, path: string, prune: boolean, out: 
       return;
     case 'bytes':
       if (typeof v !== 'string') out.typeErrors.push(typeErr(v, '[]uint8', path));
-      else if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v.replace(/\s/g, ''))) out.typeErrors.push(`illegal base64 data at field ${path}`);
+      else if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v.replace(/\s/g, ''))) out.typeErrors.push(`illegal base64 data at field ${pathOf(path)}`);
       return;
     case 'bool':
       if (typeof v !== 'boolean') out.typeErrors.push(typeErr(v, 'bool', path));
@@ -139,13 +158,17 @@ function walkValue(type: string, v: unknown, path: string, prune: boolean, out: 
     case 'Time':
     case 'MicroTime':
       if (typeof v !== 'string' || Number.isNaN(Date.parse(v)))
-        out.typeErrors.push(`parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse (field ${path})`);
+        out.typeErrors.push(`parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse (field ${pathOf(path)})`);
       return;
     case 'Quantity':
       if (typeof v !== 'string' && typeof v !== 'number')
-        out.typeErrors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (field ${path})`);
+        out.typeErrors.push(
+          `quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (field ${pathOf(path)})`,
+        );
       else if (typeof v === 'string' && !/^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/.test(v))
-        out.typeErrors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (field ${path})`);
+        out.typeErrors.push(
+          `quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (field ${pathOf(path)})`,
+        );
       return;
     case 'IntOrString':
       if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v)))
@@ -175,6 +198,6 @@ function shortName(t: string): string {
   return i < 0 ? t : t.slice(i + 1);
 }
 
-function typeErr(v: unknown, goType: string, path: string): string {
-  return `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${path} of type ${goType.startsWith('io.') ? shortName(goType) : goType}`;
+function typeErr(v: unknown, goType: string, path: Path): string {
+  return `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${pathOf(path)} of type ${goType.startsWith('io.') ? shortName(goType) : goType}`;
 }

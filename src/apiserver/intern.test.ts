@@ -185,3 +185,77 @@ test('internCopy answers NOT_JSON for what JSON would not give back, leaves out 
   const copied = it.internCopy({ x: frozen, z: 1 }) as Record<string, unknown>;
   assert.equal(copied.x, frozen, 'a frozen JSON subtree is taken as it is');
 });
+
+// internCopy with the version cached before (`was`, as the watch cache's adopt passes it): what
+// JSON gives back, frozen throughout, and each part whose JSON is that of the part at the same
+// place in was is was's instance, at any depth. Random values against random edits of them.
+test('internCopy with the previous version takes its unchanged parts, at any depth, and still gives the JSON of the input', () => {
+  const r = (() => {
+    let s = 11;
+    return () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+  })();
+  const leaf = (): unknown => ['a', 'b', 1, 2, true, null, 1.5][Math.floor(r() * 7)];
+  const value = (depth: number): unknown => {
+    if (depth > 3 || r() < 0.25) return leaf();
+    if (r() < 0.35) return Array.from({ length: Math.floor(r() * 4) }, () => value(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = Math.floor(r() * 5); i > 0; i--)
+      o[['spec', 'status', 'name', 'containers', '1', 'x'][Math.floor(r() * 6)]] = value(depth + 1);
+    return o;
+  };
+  // An edit of some leaves and keys of v, v itself left as it was.
+  const edit = (v: unknown): unknown => {
+    if (r() < 0.15) return value(2);
+    if (Array.isArray(v)) return v.map(edit);
+    if (typeof v === 'object' && v !== null) {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) if (r() > 0.1) o[k] = edit(x);
+      if (r() < 0.1) o.added = leaf();
+      return o;
+    }
+    return v;
+  };
+  const deepFrozen = (v: unknown): boolean =>
+    typeof v !== 'object' || v === null || (Object.isFrozen(v) && Object.values(v).every(deepFrozen));
+  // Every part of got whose JSON is that of the part of was at the same place is that part.
+  const taken = (got: unknown, was: unknown): number => {
+    if (typeof got !== 'object' || got === null || typeof was !== 'object' || was === null) return 0;
+    if (JSON.stringify(got) === JSON.stringify(was)) {
+      assert.equal(got, was, 'an unchanged part is the previous version’s instance');
+      return 1;
+    }
+    let n = 0;
+    for (const [k, x] of Object.entries(got)) if (Object.hasOwn(was, k)) n += taken(x, (was as Record<string, unknown>)[k]);
+    return n;
+  };
+  // The previous versions come from a table of their own: only `was` can give got their instances.
+  const it = new Interner();
+  const previous = new Interner();
+  let reused = 0;
+  for (let i = 0; i < 2000; i++) {
+    const v = value(0);
+    const text = JSON.stringify(v);
+    const was = previous.internCopy(edit(v));
+    const got = it.internCopy(v, 0, was);
+    assert.equal(JSON.stringify(got), text);
+    assert.equal(JSON.stringify(v), text, 'the input is not changed');
+    assert.ok(deepFrozen(got));
+    reused += taken(got, was);
+  }
+  assert.ok(reused > 500, `unchanged parts taken: ${reused}`);
+  // A binding: the spec gains nodeName; its containers and tolerations are the cached ones.
+  const pod = { spec: { containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80 }] }], tolerations: [{ key: 'k' }] } };
+  const cached = previous.internCopy(pod) as { spec: Record<string, unknown> };
+  const bound = it.internCopy({ spec: { ...structuredClone(pod.spec), nodeName: 'n1' } }, 0, cached) as { spec: Record<string, unknown> };
+  assert.equal(bound.spec.containers, cached.spec.containers);
+  assert.equal(bound.spec.tolerations, cached.spec.tolerations);
+  assert.equal(bound.spec.nodeName, 'n1');
+  // What JSON writes the same way is the cached part, as a decode of the text would be (-0 is 0).
+  const zero = previous.internCopy({ a: { n: 0 } }) as Record<string, unknown>;
+  assert.equal((it.internCopy({ a: { n: -0 } }, 0, zero) as Record<string, unknown>).a, zero.a);
+  // A part that differs is still refused when JSON would not give it back.
+  assert.equal(it.internCopy({ a: { n: -0, m: 1 } }, 0, zero), NOT_JSON);
+});

@@ -19,6 +19,8 @@
 // holds (its uid in an ownerReference key, its pod IP) leaves the table. An object keeps what
 // it was given either way: leaving the table never changes an object.
 
+import { sameJSON } from '../api/object.js';
+
 /** Objects, arrays and strings above this depth are left as they are (a guard for hostile nesting). */
 const MAX_DEPTH = 64;
 /** Strings longer than this are not shared: long ones are rarely repeated. */
@@ -121,15 +123,27 @@ export class Interner {
    * "__proto__" key): then the caller decodes the JSON instead. Keys whose value is undefined are
    * left out, as JSON leaves them out. For the watch cache: the object a write stored, in place
    * of decoding its stored text again.
+   *
+   * `was`, when given, is the same part of the version cached before (shared and frozen): each
+   * part of v, at any depth, whose JSON is that of the part at the same place in was (same key,
+   * same index) is was's part itself, compared (sameJSON) rather than looked up node by node. A
+   * binding's new spec then keeps its containers, volumes and tolerations as they were; a status
+   * write's managedFields keep their unchanged entries.
    */
-  internCopy(v: unknown, depth = 0): unknown {
-    return this.copy(v, depth);
+  internCopy(v: unknown, depth = 0, was?: unknown): unknown {
+    return this.copy(v, depth, was);
   }
 
-  private copy(v: unknown, depth: number): unknown {
+  private copy(v: unknown, depth: number, was?: unknown): unknown {
     if (typeof v === 'string') return this.sharedString(v);
     if (typeof v !== 'object' || v === null) return isJSONPrimitive(v) ? v : NOT_JSON;
     if (depth > MAX_DEPTH) return NOT_JSON;
+    // The cached version's part, as the frozen branch below takes one (its parent matches by identity).
+    const prior = typeof was === 'object' && was !== null && Object.isFrozen(was) ? (was as Record<string, unknown>) : undefined;
+    if (prior !== undefined && sameJSON(v, prior)) {
+      this.last = -1;
+      return prior;
+    }
     if (Object.isFrozen(v)) {
       this.last = -1;
       return frozenJSON(v, depth) ? v : NOT_JSON;
@@ -142,7 +156,7 @@ export class Interner {
       h = 0x61;
       n = v.length;
       for (let i = 0; i < n; i++) {
-        const c = this.copy(v[i], depth + 1);
+        const c = this.copy(v[i], depth + 1, prior?.[i]);
         if (c === NOT_JSON) {
           stack.length = base;
           return NOT_JSON;
@@ -163,7 +177,7 @@ export class Interner {
           stack.length = base;
           return NOT_JSON;
         }
-        const c = this.copy(x, depth + 1);
+        const c = this.copy(x, depth + 1, prior !== undefined && Object.hasOwn(prior, k) ? prior[k] : undefined);
         if (c === NOT_JSON) {
           stack.length = base;
           return NOT_JSON;

@@ -6,7 +6,7 @@
 // other watcher: callers must not mutate them (deepCopy before changing or encoding with
 // edits). This is what keeps lists and fan-out cheap.
 
-import { type KObject, sameJSON } from '../api/object.js';
+import type { KObject } from '../api/object.js';
 import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
 import { Interner, isJSONPrimitive, NOT_JSON } from './intern.js';
 import { SortedKeys } from './sortedkeys.js';
@@ -511,7 +511,7 @@ export class WatchCache {
       if (v === undefined) continue;
       if (k === '__proto__') return undefined;
       if (k !== 'metadata') {
-        const c = old !== undefined && unchangedPart(v, old[k]) ? old[k] : it.internCopy(v, 1);
+        const c = it.internCopy(v, 1, old !== undefined && Object.hasOwn(old, k) ? old[k] : undefined);
         if (c === NOT_JSON) return undefined;
         out[k] = c;
         continue;
@@ -525,7 +525,7 @@ export class WatchCache {
           if (!isJSONPrimitive(mv)) return undefined;
           m[mk] = mv;
         } else {
-          const c = oldMeta !== undefined && unchangedPart(mv, oldMeta[mk]) ? oldMeta[mk] : it.internCopy(mv, 1);
+          const c = it.internCopy(mv, 1, oldMeta !== undefined && Object.hasOwn(oldMeta, mk) ? oldMeta[mk] : undefined);
           if (c === NOT_JSON) return undefined;
           m[mk] = c;
         }
@@ -675,11 +675,6 @@ export class WatchCache {
     if (this.progressTimer) clearInterval(this.progressTimer);
     this.progressTimer = undefined;
   }
-}
-
-/** v's JSON is that of was, a part the cache shares (frozen): the part can be was itself. */
-function unchangedPart(v: unknown, was: unknown): boolean {
-  return typeof was === 'object' && was !== null && Object.isFrozen(was) && sameJSON(v, was);
 }
 
 function plainObject(v: unknown): v is Record<string, unknown> {

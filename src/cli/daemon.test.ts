@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { clusterFiles } from '../cluster/paths.js';
 import { waitFor } from '../testing/wait.js';
+import { SERVE_NODE_OPTIONS } from './servenode.js';
 
 const DAEMON = fileURLToPath(new URL('./daemon.js', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-daemon-'));
@@ -25,7 +26,10 @@ function prestartedServes(): number[] {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv[1] !== DAEMON || argv[2] !== 'serve' || argv[3] !== '-') continue;
+      // node, the control plane's Node options (servenode.ts), daemon.js serve -
+      const at = 1 + SERVE_NODE_OPTIONS.length;
+      if (argv[at] !== DAEMON || argv[at + 1] !== 'serve' || argv[at + 2] !== '-') continue;
+      if (SERVE_NODE_OPTIONS.some((o, i) => argv[1 + i] !== o)) continue;
       if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(MARK)) pids.push(Number(pid));
     } catch {
       /* gone */

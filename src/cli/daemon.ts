@@ -20,6 +20,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { SERVE_NODE_OPTIONS } from './servenode.js';
 
 const USAGE =
   'usage: daemon.js supervise --data-dir DIR [--name NAME] -- ARGS... | daemon.js supervise - (the same as JSON on stdin) | daemon.js serve --data-dir DIR --port N | daemon.js serve - (the same by IPC)';
@@ -46,14 +47,14 @@ async function supervise(args: string[], env?: Record<string, string>, prestarte
   if (!dataDir) throw new Error('supervise needs --data-dir');
   if (!rest.length) throw new Error('supervise needs the command to run after --');
   return (await import('./supervise.js')).superviseCluster(dataDir, rest, flags.get('--name'), env, {
-    prestarted: prestarted && { child: prestarted, prefix: [SELF, 'serve'] },
+    prestarted: prestarted && { child: prestarted, prefix: [...SERVE_NODE_OPTIONS, SELF, 'serve'] },
   });
 }
 
 /** `serve -` started now, as the supervisor's child would be; undefined if it cannot be. */
 function prestartServe(): ChildProcess | undefined {
   try {
-    const c = spawn(process.execPath, [SELF, 'serve', '-'], {
+    const c = spawn(process.execPath, [...SERVE_NODE_OPTIONS, SELF, 'serve', '-'], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, K8TS_SUPERVISED: '1' },
     });

@@ -24,6 +24,7 @@ import { ensurePrivateDir } from '../cluster/paths.js';
 import { sameProcess } from '../cluster/process.js';
 import { DAEMON, takeEarlySupervisor } from './earlysupervisor.js';
 import { describeWritten, parseMode, writeClusterKubeconfig } from './kubeconfigs.js';
+import { SERVE_NODE_OPTIONS } from './servenode.js';
 import { resolveTarget, type Target } from './target.js';
 
 export interface UpOptions {
@@ -269,7 +270,10 @@ async function startInBackground(
     }
   })();
   // The supervisor writes the log; it is detached, so it outlives this command and its terminal.
-  const args = ['--data-dir', t.dataDir, '--name', t.name, '--', DAEMON, 'serve', '--data-dir', t.dataDir, '--port', String(port)];
+  const args = [
+    ...['--data-dir', t.dataDir, '--name', t.name, '--'],
+    ...[...SERVE_NODE_OPTIONS, DAEMON, 'serve', '--data-dir', t.dataDir, '--port', String(port)],
+  ];
   // The one main.ts started as `up` began is booted by now: it is given its command; without one
   // (`up` run otherwise than from main.js, or it is gone), one is started here.
   const early = takeEarlySupervisor();

@@ -215,6 +215,9 @@ describe('PriorityClass and preemption', () => {
     // The preemptor: the victim gets DisruptionTarget and goes; the preemptor is nominated, then runs there.
     const watch = spawnKubectl(cluster, ['get', 'pod', 'victim', '-n', 'prio', '-w', '-o', 'json']);
     try {
+      // The watch has the victim before the preemptor exists: kubectl starting slower than the
+      // scheduler preempts (a loaded machine) would otherwise first look after the victim is gone.
+      await cluster.waitFor('the watch shows the victim', () => /"name": "victim"/.test(watch.output()), 30_000);
       await cluster.kIn(podYAML('vip', 'prio', { priorityClassName: 'high' }, res), 'apply', '-f', '-');
       await cluster.waitFor('victim marked DisruptionTarget', () => /"reason": "PreemptionByScheduler"/.test(watch.output()), 30_000);
       assert.match(watch.output(), /"message": "default-scheduler: preempting to accommodate a higher priority pod"/);

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { SERVE_NODE_OPTIONS } from '../../src/cli/servenode.js';
 import { CLI, run, TestCluster } from './harness.js';
 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
@@ -99,6 +100,14 @@ describe('supervised control plane', () => {
     const logFile = path.join(cluster.dataDir, 'k8ts.log');
     const logBefore = fs.readFileSync(logFile, 'utf8').length;
 
+    // Node's options for the control plane (servenode.ts), at its first start and its restart.
+    const nodeOptions = (pid: number) =>
+      fs
+        .readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')
+        .slice(1, 1 + SERVE_NODE_OPTIONS.length);
+    assert.deepEqual(nodeOptions(info.pid), SERVE_NODE_OPTIONS);
+
     const killedAt = Date.now();
     process.kill(info.pid, 'SIGKILL');
     let restarted: number | undefined;
@@ -108,6 +117,7 @@ describe('supervised control plane', () => {
     }
     const tookMs = Date.now() - killedAt;
     assert.ok(restarted, 'a new control plane process was started');
+    assert.deepEqual(nodeOptions(restarted), SERVE_NODE_OPTIONS);
     // Within a second of the death, with room for a loaded machine's scheduling.
     assert.ok(tookMs < 1500, `restarted after ${tookMs} ms`);
     const line =

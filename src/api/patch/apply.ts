@@ -11,7 +11,7 @@
 
 import { errors, type StatusCause, StatusError } from '../errors.js';
 import { deepCopy, isObject, type KObject, type ManagedFieldsEntry, nowRFC3339, splitApiVersion } from '../object.js';
-import type { FieldDef } from '../schema/types.js';
+import type { FieldDef, TypeDef } from '../schema/types.js';
 import { jsonEqual } from './jsonpatch.js';
 import {
   type Ctx,
@@ -50,22 +50,41 @@ const ANY_CTX: Ctx = { t: 'any' };
 /** Default values of list-map keys that the API server fills in (ports' protocol). */
 const LIST_KEY_DEFAULTS: Record<string, unknown> = { protocol: 'TCP' };
 
+const LEAF: Node = { t: 'leaf' };
+const ANY_OBJECT: Node = { t: 'object', ctx: ANY_CTX };
+/**
+ * Nodes made once (every write walks the same fields): a list's or map's by its FieldDef (what it
+ * is follows from the field alone), a struct's by its TypeDef (the type name is looked up each
+ * time: a custom resource's schema may come and go). Never changed once made.
+ */
+const fieldNodes = new WeakMap<FieldDef, Node>();
+const structNodes = new WeakMap<TypeDef, Node>();
+
 class Schema {
   constructor(private lookup: TypeLookup) {}
 
   node(field: FieldDef | undefined, value: unknown): Node {
-    let n: Node;
-    if (!field) n = isObject(value) ? { t: 'object', ctx: ANY_CTX } : { t: 'leaf' };
-    else if (field.list) n = { t: 'list', kind: listKindOf(field), elem: { json: field.json, proto: 0, type: field.type } };
-    else if (field.map) n = field.mapType === 'atomic' ? { t: 'leaf' } : { t: 'object', ctx: { t: 'map', valueType: field.type, field } };
-    else if (isOpaqueType(field.type) || field.mapType === 'atomic') n = { t: 'leaf' };
+    let n: Node | undefined;
+    if (!field) n = isObject(value) ? ANY_OBJECT : LEAF;
+    else if (field.list || field.map) {
+      n = fieldNodes.get(field);
+      if (n === undefined) {
+        if (field.list) n = { t: 'list', kind: listKindOf(field), elem: { json: field.json, proto: 0, type: field.type } };
+        else n = field.mapType === 'atomic' ? LEAF : { t: 'object', ctx: { t: 'map', valueType: field.type, field } };
+        fieldNodes.set(field, n);
+      }
+    } else if (isOpaqueType(field.type) || field.mapType === 'atomic') n = LEAF;
     else {
       const def = this.lookup(field.type);
-      n = def ? { t: 'object', ctx: { t: 'struct', def } } : { t: 'leaf' };
+      if (def === undefined) n = LEAF;
+      else {
+        n = structNodes.get(def);
+        if (n === undefined) structNodes.set(def, (n = { t: 'object', ctx: { t: 'struct', def } }));
+      }
     }
     // A value of the wrong shape is compared and replaced as a whole.
-    if (n.t === 'object' && !isObject(value) && value !== undefined) return { t: 'leaf' };
-    if (n.t === 'list' && !Array.isArray(value) && value !== undefined) return { t: 'leaf' };
+    if (n.t === 'object' && !isObject(value) && value !== undefined) return LEAF;
+    if (n.t === 'list' && !Array.isArray(value) && value !== undefined) return LEAF;
     return n;
   }
 }
@@ -89,6 +108,22 @@ function itemElement(kind: ListKind, item: unknown, index: number): string {
 }
 
 const join = (path: string, el: string): string => (path ? path + SEP + el : el);
+
+/**
+ * A field's path element, 'f:' and its name: one instance per name (the same few hundred field
+ * names are met in every object), so that building FieldsV1 objects and looking their keys up
+ * does not hash a new string each time. Bounded: the table starts again when full.
+ */
+const fieldElements = new Map<string, string>();
+const MAX_FIELD_ELEMENTS = 4096;
+function fieldElement(k: string): string {
+  let el = fieldElements.get(k);
+  if (el === undefined) {
+    if (fieldElements.size >= MAX_FIELD_ELEMENTS) fieldElements.clear();
+    fieldElements.set(k, (el = `f:${k}`));
+  }
+  return el;
+}
 const isItemElement = (el: string): boolean => !el.startsWith('f:');
 const lastElement = (path: string): string => path.slice(path.lastIndexOf(SEP) + 1);
 
@@ -624,7 +659,7 @@ function createdFields(
     const zeroPresent = structNode || (n.t === 'list' && !!field?.required && !item);
     const stripped =
       (depth === 1 && (el === 'f:apiVersion' || el === 'f:kind' || el === 'f:metadata')) ||
-      (depth === 2 && top === 'f:metadata' && STRIPPED.has(`f:metadata${SEP}${el}`));
+      (depth === 2 && top === 'f:metadata' && STRIPPED_IN_METADATA.has(el));
     member = !(zeroPresent && value !== null) && !stripped;
   }
   const children: [string, JMap][] = [];
@@ -643,7 +678,7 @@ function createdFields(
       const o = isObject(value) ? value : {};
       for (const k of Object.keys(o)) {
         if (k.includes(SEP)) throw new SeparatorInKey();
-        visit(o[k], childField(n.ctx, k), `f:${k}`);
+        visit(o[k], childField(n.ctx, k), fieldElement(k));
       }
     } else if (n.t === 'list') {
       const kind = n.kind;
@@ -816,7 +851,8 @@ function managedFieldsFor(
   }
   // A request may write managedFields itself (for instance [{}] to clear them); otherwise
   // the stored ones carry over.
-  const useNew = Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries) && !sub;
+  // (A subresource's write never does: asked first, before comparing the entries.)
+  const useNew = !sub && Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries);
   const entries = useNew ? newEntries : oldEntries;
   const { schema, root } = resolveRoot(updated, opts, version);
   const o = stripManagedFields(old);
@@ -1009,14 +1045,14 @@ function eachChildTree(s: Schema, n: Node, a: unknown, b: unknown, c: TreeCompar
     for (const k of Object.keys(ao)) {
       if (keys && !keys(k)) continue;
       if (k.includes(SEP)) throw new SeparatorInKey();
-      els.push(`f:${k}`);
+      els.push(fieldElement(k));
       compareTrees(s, ao[k], bo[k], childField(n.ctx, k), c);
       els.pop();
     }
     for (const k of Object.keys(bo)) {
       if (Object.hasOwn(ao, k) || (keys && !keys(k))) continue;
       if (k.includes(SEP)) throw new SeparatorInKey();
-      els.push(`f:${k}`);
+      els.push(fieldElement(k));
       compareTrees(s, ao[k], bo[k], childField(n.ctx, k), c);
       els.pop();
     }

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -97,6 +97,32 @@ test('item paths that climb out of their volume are refused, and nothing is writ
     vm.setUp(pod('u-reserved', [{ name: 'r', configMap: { name: 'cm', items: [{ key: 'k', path: '..data/x' }] } }]), dctx),
     /must not start with '\.\.'/,
   );
+});
+
+// The API accepts item paths such as "./a" and "a//b/"; kubelet's AtomicWriter cleans them
+// (path.Clean) before writing. Uncleaned, "./a" was written but never linked into the volume:
+// the container saw no file a (redteam, session 10).
+test('item paths are cleaned as AtomicWriter cleans them: ./a is a, a//b/ is a/b', async () => {
+  const rootDir = path.join(base, 'clean');
+  const vm = new VolumeManager(rootDir, source);
+  const items = [
+    { key: 'k', path: './a' },
+    { key: 'k', path: 'b//c/' },
+    { key: 'k', path: 'd/./e/.' },
+  ];
+  try {
+    const vols = await vm.setUp(pod('u-clean', [{ name: 'cfg', configMap: { name: 'cm', items } }]), dctx);
+    const dir = vols.get('cfg')!.hostPath;
+    for (const f of ['a', 'b/c', 'd/e']) assert.equal(readFileSync(path.join(dir, f), 'utf8'), 'v', f);
+    assert.deepEqual(
+      readdirSync(dir)
+        .filter((e) => !e.startsWith('..'))
+        .sort(),
+      ['a', 'b', 'd'],
+    );
+  } finally {
+    await vm.tearDown('u-clean');
+  }
 });
 
 test('secret and projected volumes live on tmpfs, as kubelet keeps them off the disk', { skip: needsRoot }, async () => {

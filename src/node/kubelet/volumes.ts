@@ -110,6 +110,12 @@ export function validatePayloadPath(p: string): string | undefined {
   return undefined;
 }
 
+/** Go's path.Clean for a relative path (already checked by validatePayloadPath: no "..", not absolute). */
+function cleanPath(p: string): string {
+  const parts = p.split('/').filter((x) => x !== '' && x !== '.');
+  return parts.length ? parts.join('/') : '.';
+}
+
 /** A volume that could not be set up: the pod's containers wait in ContainerCreating, with a FailedMount event. */
 export class VolumeError extends Error {
   constructor(
@@ -293,10 +299,15 @@ export class VolumeManager {
     } else {
       throw new VolumeError(vol.name, `volume type of "${vol.name}" is not supported by this node`);
     }
-    for (const p of payload.keys()) {
+    const clean: Payload = new Map();
+    for (const [p, f] of payload) {
       const bad = validatePayloadPath(p);
       if (bad) throw new VolumeError(vol.name, bad);
+      // AtomicWriter's validatePayload: paths are path.Clean'ed ("./a" is a, "a//b/" is a/b; the
+      // API accepts both), a later item of the same clean path replacing an earlier one.
+      clean.set(cleanPath(p), f);
     }
+    payload = clean;
     const dir = this.volumeDir(uid, plugin, vol.name);
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
     // kubelet keeps secrets (and projected volumes, which carry tokens and secrets) off the disk.
