@@ -19,7 +19,7 @@ import { findDefinition } from './registry/index.js';
 import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
 import { type RequestContext, requestContext } from './registry/strategy.js';
 import type { RequestInfo, ResourceRequestHandler } from './request.js';
-import { buildTable, type Printer, tableJSON } from './tables.js';
+import { buildTable, type Printer, tableJSON, tableJSONParts } from './tables.js';
 import type { SharedWatch } from './watchcache.js';
 import { watchFlushes } from './watchflush.js';
 
@@ -307,10 +307,10 @@ async function serveList(c: ResourceCall): Promise<void> {
   }
   const h = warningHeaders(c.ctx) ?? {};
   if (c.out.kind === 'table')
-    return writeJSONText(
+    return writeJSONParts(
       c.res,
       200,
-      tableJSON(c.def.printer, c.def.info, list.items, { includeObject: c.out.includeObject ?? 'Metadata', listMeta: list.metadata }),
+      tableJSONParts(c.def.printer, c.def.info, list.items, { includeObject: c.out.includeObject ?? 'Metadata', listMeta: list.metadata }),
       h,
     );
   writeJSONParts(c.res, 200, listJSONParts(c.out, list), h);
