@@ -616,6 +616,33 @@ test('pod create: volume item paths and subPaths stay inside their volume (issue
   ]);
 });
 
+// validateSysctls (redteam, session 10): names were not checked at all.
+test('pod create: sysctl names are well formed and not repeated', () => {
+  const re = '^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$';
+  const sysctls = (list: unknown[]) => (p: any) => {
+    p.spec.securityContext = { sysctls: list };
+  };
+  table(v.validatePodCreate, 'Pod', basePod, [
+    [
+      'safe ones, both separators',
+      sysctls([
+        { name: 'net.ipv4.tcp_syncookies', value: '1' },
+        { name: 'kernel/shm_rmid_forced', value: '1' },
+      ]),
+      [],
+    ],
+    [
+      'bad, missing and repeated names',
+      sysctls([{ name: 'Net.IPv4', value: '1' }, { value: '1' }, { name: 'a.b', value: '1' }, { name: 'a.b', value: '2' }]),
+      [
+        `spec.securityContext.sysctls[0].name: Invalid value: "Net.IPv4": must have at most 253 characters and match regex ${re}`,
+        'spec.securityContext.sysctls[1].name: Required value',
+        'spec.securityContext.sysctls[3].name: Duplicate value: "a.b"',
+      ],
+    ],
+  ]);
+});
+
 test('the whole 422 message for a bad pod name, as kubectl prints it', () => {
   const p = basePod();
   p.metadata.name = 'Bad_Name';

@@ -19,7 +19,7 @@ import { findDefinition } from './registry/index.js';
 import type { RegistryLookup, ResourceDefinition, ViewREST } from './registry/rest.js';
 import { type RequestContext, requestContext } from './registry/strategy.js';
 import type { RequestInfo, ResourceRequestHandler } from './request.js';
-import { buildTable, type Printer, tableJSON } from './tables.js';
+import { buildTable, type Printer, tableJSON, tableJSONParts } from './tables.js';
 import type { SharedWatch } from './watchcache.js';
 import { watchFlushes } from './watchflush.js';
 
@@ -307,10 +307,10 @@ async function serveList(c: ResourceCall): Promise<void> {
   }
   const h = warningHeaders(c.ctx) ?? {};
   if (c.out.kind === 'table')
-    return writeJSONText(
+    return writeJSONParts(
       c.res,
       200,
-      tableJSON(c.def.printer, c.def.info, list.items, { includeObject: c.out.includeObject ?? 'Metadata', listMeta: list.metadata }),
+      tableJSONParts(c.def.printer, c.def.info, list.items, { includeObject: c.out.includeObject ?? 'Metadata', listMeta: list.metadata }),
       h,
     );
   writeJSONParts(c.res, 200, listJSONParts(c.out, list), h);
@@ -539,6 +539,14 @@ async function serveWatch(
   let queuedBytes = 0;
   /** A write was refused by the socket (past its high-water mark): the next waits for 'drain'. */
   let draining = false;
+  /**
+   * What the socket held just after this watch's last write (res.writableLength then): what it
+   * holds now is at most that, since only this watch writes to it. Read per event instead of
+   * res.writableLength (a chain of getters through the response, the socket and its stream
+   * state, a thousand times per event with a thousand watchers), it answers the unread bound
+   * for every event that is clearly under it; one that may not be is checked exactly.
+   */
+  let socketHeld = 0;
   // The error boundary of this stream: a callback that throws (from a timer, the watch cache,
   // the response's close) ends this watch, never the process.
   const fail = (e: unknown): void => {
@@ -612,7 +620,8 @@ async function serveWatch(
     // the watchers read), and written in more, smaller pieces.
     if (closed || queue.length === 0 || draining) return;
     const ok = writeQueued();
-    if (res.writableLength > maxBuffered) closeSlow();
+    socketHeld = res.writableLength;
+    if (socketHeld > maxBuffered) closeSlow();
     else if (!ok) {
       draining = true;
       res.once('drain', onDrain);
@@ -626,6 +635,7 @@ async function serveWatch(
   // the drain itself, at the pace the client reads, until it has caught up.
   const onDrain = (): void => {
     draining = false;
+    socketHeld = res.writableLength;
     if (closed || queue.length === 0) return;
     if (queuedBytes > maxBuffered / 8) flush();
     else watchFlushes.add(flush);
@@ -642,7 +652,7 @@ async function serveWatch(
       queuedBytes += object.length + tail!.length;
     }
     // Unread: what waits here, and (while it drains; flush checks it otherwise) what the socket holds.
-    if (queuedBytes + (draining ? res.writableLength : 0) > maxBuffered) {
+    if (draining && queuedBytes + socketHeld > maxBuffered ? queuedBytes + res.writableLength > maxBuffered : queuedBytes > maxBuffered) {
       closeSlow();
       return;
     }

@@ -310,7 +310,11 @@ export class ApiServer implements ApiServerContext {
       const pvcs = this.registry('', 'persistentvolumeclaims')!;
       const graph = new NodeGraph({ pods: () => pods.cache.list().items, pvc: (ns, n) => pvcs.cache.get(`${pvcs.prefix(ns)}${n}`) });
       const ingresses = this.registry('networking.k8s.io', 'ingresses')!;
-      const addons = new NodeAddonsAuthorizer((ns) => ingresses.cache.list(ingresses.prefix(ns)).items);
+      const pvs = this.registry('', 'persistentvolumes')!;
+      const addons = new NodeAddonsAuthorizer(
+        (ns) => ingresses.cache.list(ingresses.prefix(ns)).items,
+        (name) => pvs.cache.get(`${pvs.prefix()}${name}`),
+      );
       this.authorizer = new UnionAuthorizer([new PrivilegedGroupAuthorizer(), new NodeAuthorizer(graph), addons, rbac]);
       this.ruleResolver = rbac;
       this.escalation = { authorizer: this.authorizer, resolver: rbac.resolver };

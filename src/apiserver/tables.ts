@@ -10,7 +10,7 @@ import { labelSelectorString } from '../api/labels.js';
 import { apiVersionOf, isObject, type KObject, type ObjectMeta } from '../api/object.js';
 import type { ResourceInfo } from '../api/resources.js';
 import { col, D, nameCol, type PrinterColumn, printerColumns } from '../api/schema/columns.js';
-import { encodeOnce, objectJSON } from './cachingobject.js';
+import { encodeOnce, objectJSONBytes } from './cachingobject.js';
 
 export type TableColumnDefinition = PrinterColumn;
 export interface TableRowCondition {
@@ -232,31 +232,52 @@ export function buildTable(printer: Printer, ri: ResourceInfo, objects: KObject[
 }
 
 /**
- * JSON.stringify(buildTable(...)), byte for byte, with each row's embedded object (its
- * PartialObjectMetadata, or the object itself) taken from the object's cached encoding
- * (cachingobject.ts): only the cells, which depend on the clock, are encoded per request.
- * The objects must be shared, never-mutated ones (the watch cache's).
+ * JSON.stringify(buildTable(...)), byte for byte, as the bytes of its parts in order (for
+ * writeJSONParts: a Table list of 10,000 is never one string, and never encoded to bytes
+ * whole), with each row's embedded object (its PartialObjectMetadata, or the object itself)
+ * the object's cached encoding (cachingobject.ts): only the cells, which depend on the clock,
+ * are encoded per request. The objects must be shared, never-mutated ones (the watch cache's).
  */
-export function tableJSON(printer: Printer, ri: ResourceInfo, objects: KObject[], opts: BuildTableOptions = {}): string {
+export function tableJSONParts(printer: Printer, ri: ResourceInfo, objects: KObject[], opts: BuildTableOptions = {}): Buffer[] {
   const include = opts.includeObject ?? 'Metadata';
   const table = buildTable(printer, ri, objects, { ...opts, includeObject: 'None' });
   const { rows, ...head } = table;
-  const headJSON = JSON.stringify(head);
-  const parts: string[] = new Array(rows.length);
+  const headJSON = JSON.stringify(head).slice(0, -1);
+  if (rows.length === 0) return [Buffer.from(`${headJSON},"rows":[]}`)];
+  const parts: Buffer[] = [Buffer.from(`${headJSON},"rows":[`)];
+  const last = rows.length - 1;
   for (let i = 0; i < rows.length; i++) {
     const row = JSON.stringify(rows[i]);
-    const embedded = rowObjectJSON(objects[i], include, table.apiVersion, ri);
-    parts[i] = embedded === undefined ? row : `${row.slice(0, -1)},"object":${embedded}}`;
+    const embedded = rowObjectBytes(objects[i], include, table.apiVersion, ri);
+    if (embedded === undefined) {
+      parts.push(Buffer.from(row), i === last ? ROWS_END : COMMA);
+    } else {
+      parts.push(Buffer.from(`${row.slice(0, -1)},"object":`), embedded, i === last ? ROW_ROWS_END : ROW_END_COMMA);
+    }
   }
-  return `${headJSON.slice(0, -1)},"rows":[${parts.join(',')}]}`;
+  return parts;
 }
 
-/** The JSON of what buildTable embeds in a row for obj (undefined: nothing). */
-function rowObjectJSON(obj: KObject, include: IncludeObject, tableApiVersion: string, ri: ResourceInfo): string | undefined {
+const COMMA = Buffer.from(',');
+const ROWS_END = Buffer.from(']}');
+const ROW_END_COMMA = Buffer.from('},');
+const ROW_ROWS_END = Buffer.from('}]}');
+
+/** tableJSONParts as one string (one object's Table, as a watch event carries it). */
+export function tableJSON(printer: Printer, ri: ResourceInfo, objects: KObject[], opts: BuildTableOptions = {}): string {
+  return Buffer.concat(tableJSONParts(printer, ri, objects, opts)).toString('utf8');
+}
+
+/** The JSON bytes of what buildTable embeds in a row for obj (undefined: nothing). */
+function rowObjectBytes(obj: KObject, include: IncludeObject, tableApiVersion: string, ri: ResourceInfo): Buffer | undefined {
   if (include === 'Metadata')
-    return encodeOnce(obj, `table-metadata:${tableApiVersion}`, () => JSON.stringify(partialObjectMetadata(obj.metadata, tableApiVersion)));
+    return encodeOnce(obj, `table-metadata:${tableApiVersion}`, () =>
+      Buffer.from(JSON.stringify(partialObjectMetadata(obj.metadata, tableApiVersion))),
+    );
   if (include !== 'Object') return undefined;
   // {...obj, apiVersion, kind} keeps obj's key order when both are set, as stored objects have them.
-  if (obj.apiVersion !== undefined && obj.kind !== undefined) return objectJSON(obj);
-  return JSON.stringify({ ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(ri.group, ri.version), kind: obj.kind ?? ri.kind });
+  if (obj.apiVersion !== undefined && obj.kind !== undefined) return objectJSONBytes(obj);
+  return Buffer.from(
+    JSON.stringify({ ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(ri.group, ri.version), kind: obj.kind ?? ri.kind }),
+  );
 }

@@ -177,6 +177,41 @@ test('CEL rules: messages, reasons, field paths, transition rules with oldSelf',
   assert.match(m[0], /^<nil>: Invalid value: "object": .* evaluating rule: self\.spec\.x > 1$/);
 });
 
+// One custom object must not hold the API server's thread: a rule nesting comprehensions over a
+// list the object fills (200 items: 8 s; 1,000: minutes) is stopped at Kubernetes' per-call
+// limit, and many costly rules at the per-object budget, with kube-apiserver's messages; no
+// further rule runs (redteam, session 10).
+test('CEL rules are stopped at the per-call limit and the per-object budget', () => {
+  const cubic = "self.items.all(x, self.items.all(y, self.items.all(z, x + y + z != 'never')))";
+  const s = specSchema({
+    'x-kubernetes-validations': [{ rule: cubic }],
+    properties: {
+      items: { type: 'array', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: 'size(self) < 100000' }] },
+    },
+  });
+  const items = Array.from({ length: 1000 }, (_, i) => `x${i}`);
+  assert.deepEqual(msgs(validateRules(s, { spec: { items } })), [
+    `spec: Invalid value: "object": 'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: ${cubic}`,
+  ]);
+  // Under the limit it runs (and a later rule fails as usual).
+  const small = specSchema({
+    'x-kubernetes-validations': [{ rule: cubic }, { rule: 'size(self.items) > 50', message: 'too few' }],
+    properties: { items: { type: 'array', items: { type: 'string' } } },
+  });
+  assert.deepEqual(msgs(validateRules(small, { spec: { items: items.slice(0, 20) } })), ['spec: Invalid value: "object": too few']);
+  // Eleven rules of ~989,000 each: the object's budget of 10,000,000 runs out at the eleventh.
+  const quadratic = 'self.all(x, self.all(y, true))';
+  const props: Record<string, JSONSchemaProps> = {};
+  const spec: Record<string, string[]> = {};
+  for (let i = 0; i < 11; i++) {
+    props[`l${i}`] = { type: 'array', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: quadratic }] };
+    spec[`l${i}`] = items.slice(0, 994);
+  }
+  assert.deepEqual(msgs(validateRules(specSchema({ properties: props }), { spec })), [
+    'spec.l10: Invalid value: "array": validation failed due to running out of cost budget, no further validation rules will be run',
+  ]);
+});
+
 test('JSONPath as printer columns use it', () => {
   const obj = {
     spec: { items: [{ n: 'a' }, { n: 'b' }] },

@@ -12,6 +12,14 @@
 // lastIndexOf). Kubernetes' other libraries (quantity, url, ip/cidr, format) are not provided:
 // rules calling them fail with the evaluator's "no such overload" error.
 //
+// Cost: the API server evaluates rules on its only thread, so work is bounded as Kubernetes bounds
+// it at run time (celconfig.PerCallLimit 1,000,000 per rule evaluation, RuntimeCELCostBudget
+// 10,000,000 per object), with Kubernetes' messages; the cost counted is one per element a
+// comprehension (all, exists, map, filter...) walks, a lower bound of CEL's own cost model.
+// Without it one custom object with 200 list items and a rule nesting three comprehensions held
+// the API server (and everything in its process) for 8 s, 1,000 items for over ten minutes.
+// Kubernetes also refuses such rules when the CRD is written (estimated cost): not done here.
+//
 // The evaluator is loaded (through its CommonJS build, synchronously) the first time a rule is
 // compiled: most clusters have none, and loading it was the largest single package of the API
 // server's start (#13).
@@ -76,9 +84,44 @@ function evaluator(): { cel: Cel; env: ReturnType<Cel['celEnv']> } {
       return -1n;
     }),
   ];
+  // Every comprehension walks its range with Array.from: over a list's values() (concatenated
+  // lists walk their parts' values()) or a map's keys(). Each element walked is charged.
+  const listProto = Object.getPrototypeOf(cel.celList([])) as { values(): IterableIterator<CelValue> };
+  const values = listProto.values;
+  listProto.values = function* (this: unknown) {
+    for (const x of values.call(this)) {
+      charge();
+      yield x;
+    }
+  };
+  const mapProto = Object.getPrototypeOf(cel.celMap(new Map())) as { keys(): IterableIterator<unknown> };
+  const keys = mapProto.keys;
+  mapProto.keys = function* (this: unknown) {
+    for (const k of keys.call(this)) {
+      charge();
+      yield k;
+    }
+  };
   loaded = { cel, env: cel.celEnv({ funcs: [...strings, ...lists] }) };
   return loaded;
 }
+
+/** celconfig.PerCallLimit and RuntimeCELCostBudget. */
+export const PER_CALL_COST_LIMIT = 1_000_000;
+export const RUNTIME_COST_BUDGET = 10_000_000;
+
+/** The budget of the validation running now (none outside validateRules: charge() is then free). */
+let budget: { call: number; total: number } | undefined;
+
+class CostExceeded extends Error {}
+
+function charge(): void {
+  if (!budget) return;
+  if (--budget.call < 0 || --budget.total < 0) throw new CostExceeded();
+}
+
+/** Thrown to stop the walk: Kubernetes runs no further rule once a budget is exhausted. */
+class StopRules extends Error {}
 
 const programs = new Map<string, Program | Error>();
 
@@ -209,7 +252,24 @@ function check(s: JSONSchemaProps, v: unknown, old: unknown, hasOld: boolean, pa
     }
     const bindings: Record<string, unknown> = { self: toCel(v, s, root) };
     if (usesOld) bindings.oldSelf = hasOld ? toCel(old, s, root) : null;
-    const out = (p as (ctx: Record<string, unknown>) => unknown)(bindings);
+    let out: unknown;
+    let exceeded = false;
+    try {
+      if (budget) budget.call = PER_CALL_COST_LIMIT;
+      out = (p as (ctx: Record<string, unknown>) => unknown)(bindings);
+    } catch (e) {
+      if (!(e instanceof CostExceeded)) throw e;
+      exceeded = true;
+    }
+    // The evaluator turns what a function throws into an error value: the counters tell.
+    if (budget && (exceeded || budget.call < 0 || budget.total < 0)) {
+      const detail =
+        budget.total < 0
+          ? 'validation failed due to running out of cost budget, no further validation rules will be run'
+          : `'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: ${ruleText(r)}`;
+      errs.push(fieldError(at, typeName(s), detail, undefined));
+      throw new StopRules();
+    }
     if (evaluator().cel.isCelError(out)) {
       const msg = (out as { message?: string }).message ?? String(out);
       errs.push(
@@ -263,6 +323,14 @@ export function hasRules(s: JSONSchemaProps | undefined): boolean {
 export function validateRules(schema: JSONSchemaProps | undefined, obj: unknown, old?: unknown): FieldError[] {
   if (!schema || !hasRules(schema)) return [];
   const errs: FieldError[] = [];
-  check(schema, obj, old, old !== undefined, '', true, errs);
+  const outer = budget;
+  budget = { call: PER_CALL_COST_LIMIT, total: RUNTIME_COST_BUDGET };
+  try {
+    check(schema, obj, old, old !== undefined, '', true, errs);
+  } catch (e) {
+    if (!(e instanceof StopRules)) throw e;
+  } finally {
+    budget = outer;
+  }
   return errs;
 }

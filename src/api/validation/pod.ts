@@ -543,6 +543,31 @@ function validateSecurityContext(sc: unknown, path: string): FieldError[] {
   return errs;
 }
 
+/** SysctlContainSlashFmt: sysctl names with dots or slashes as separators. */
+const SYSCTL_RE = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/;
+const SYSCTL_RE_TEXT = '^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$';
+const SYSCTL_MAX_LENGTH = 253;
+
+/**
+ * validateSysctls: each name present, well formed, not given twice. (Kubernetes also refuses
+ * network and IPC sysctls with hostNetwork/hostIPC on create; here the node refuses those pods,
+ * SysctlForbidden, so objects stored before keep validating on update.)
+ */
+function validateSysctls(v: unknown, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  list(v).forEach((s, i) => {
+    const name = str(s.name);
+    const at = child(index(path, i), 'name');
+    if (!name) errs.push(required(at));
+    else if (name.length > SYSCTL_MAX_LENGTH || !SYSCTL_RE.test(name))
+      errs.push(invalid(at, name, `must have at most ${SYSCTL_MAX_LENGTH} characters and match regex ${SYSCTL_RE_TEXT}`));
+    else if (seen.has(name)) errs.push(duplicate(at, name));
+    if (name) seen.add(name);
+  });
+  return errs;
+}
+
 function validateContainerCommon(c: Obj, volumes: Set<string>, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const name = str(c.name);
@@ -710,6 +735,7 @@ export function validatePodSpec(specIn: unknown, path: string, opts: PodValidati
   }
   errs.push(...validateLabels(spec.nodeSelector, child(path, 'nodeSelector')));
   errs.push(...validateSecurityContext(spec.securityContext, child(path, 'securityContext')));
+  errs.push(...validateSysctls(obj(spec.securityContext).sysctls, child(child(path, 'securityContext'), 'sysctls')));
   list(spec.imagePullSecrets).forEach((s, i) => {
     if (Object.keys(s).some((k) => k !== 'name')) errs.push(invalid(index(child(path, 'imagePullSecrets'), i), s, 'only name may be set'));
   });

@@ -89,6 +89,51 @@ test('a restarted agent adopts running containers and removes those of pods dele
   );
 });
 
+// kubelet's sysctl admission: sysctls outside the safe set (and network ones with hostNetwork)
+// fail the pod before anything of it is made; safe ones go to the sandbox. They used to be
+// ignored: a pod asking for kernel.core_pattern ran (redteam, session 10).
+test('sysctls: an unsafe one fails the pod (SysctlForbidden), safe ones reach the sandbox', async () => {
+  const sysctlPod = (name: string, sysctls: { name: string; value: string }[], hostNetwork = false) =>
+    h.createPod({
+      metadata: { name },
+      spec: { hostNetwork, securityContext: { sysctls }, containers: [{ name: 'app', image: 'nginx:1.27' }] } as any,
+    });
+  const refused: [string, { name: string; value: string }[], boolean, string][] = [
+    ['core-pattern', [{ name: 'kernel.core_pattern', value: '|/tmp/x' }], false, 'forbidden sysctl: "kernel.core_pattern" not allowlisted'],
+    [
+      'slash-form',
+      [
+        { name: 'net.ipv4.tcp_syncookies', value: '1' },
+        { name: 'net/core/somaxconn', value: '1024' },
+      ],
+      false,
+      'forbidden sysctl: "net.core.somaxconn" not allowlisted',
+    ],
+    [
+      'host-net',
+      [{ name: 'net.ipv4.tcp_syncookies', value: '1' }],
+      true,
+      'forbidden sysctl: "net.ipv4.tcp_syncookies" not allowed with host net enabled',
+    ],
+  ];
+  for (const [name, sysctls, hostNetwork, message] of refused) {
+    const pod = await sysctlPod(name, sysctls, hostNetwork);
+    const p = await h.waitPod(name, 'Failed', (x) => x.status?.phase === 'Failed');
+    assert.equal(p.status?.reason, 'SysctlForbidden');
+    assert.equal(p.status?.message, `Pod was rejected: ${message}`);
+    assert.equal(p.status?.containerStatuses, undefined, `${name}: no container statuses (kubectl shows the reason)`);
+    await h.waitEvent(name, 'SysctlForbidden', message);
+    assert.ok(![...h.runtime.sandboxes.values()].some((s) => s.status.metadata.uid === pod.metadata.uid), `${name}: no sandbox`);
+  }
+  const ok = await sysctlPod('safe', [
+    { name: 'net.ipv4.ip_local_port_range', value: '32768 60999' },
+    { name: 'kernel/shm_rmid_forced', value: '1' },
+  ]);
+  await h.waitPod('safe', 'Running', (x) => x.status?.phase === 'Running');
+  const sandbox = [...h.runtime.sandboxes.values()].find((s) => s.status.metadata.uid === ok.metadata.uid);
+  assert.deepEqual(sandbox?.config.sysctls, { 'net.ipv4.ip_local_port_range': '32768 60999', 'kernel.shm_rmid_forced': '1' });
+});
+
 test('stop({killPods: true}) stops every container and removes every sandbox', async () => {
   await h.createPod({ metadata: { name: 'doomed' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } });
   await h.waitPod('doomed', 'Running', (p) => p.status?.phase === 'Running');

@@ -38,8 +38,9 @@ import {
 import type { ProbeManager } from './probes.js';
 import { pullCredentials } from './pullsecrets.js';
 import { containerConfig, containerHash, type DNSSettings, podDNSConfigChecked, sandboxConfig } from './sandbox.js';
-import { linuxContainerConfig, verifyRunAsNonRoot } from './security.js';
+import { linuxContainerConfig, podQOS, verifyRunAsNonRoot } from './security.js';
 import type { StatusManager } from './statusmanager.js';
+import { sysctlRefusal } from './sysctl.js';
 import { terminationMessage } from './termination.js';
 import {
   ANNOTATION_CONTAINER_HASH,
@@ -147,6 +148,10 @@ export class PodWorker {
   }
 
   /** The pod was deleted from the API (or never should have run here). */
+  /** Passed kubelet's admission (sysctls): asked once per pod worker. */
+  private admitted = false;
+  private rejected = false;
+
   remove(pod?: PodObject): void {
     if (pod) this.pod = pod;
     this.removed = true;
@@ -246,9 +251,17 @@ export class PodWorker {
     const pod = this.pod;
     if (this.removed) return this.cleanUp(true);
     if (pod.metadata.deletionTimestamp) return this.terminate();
+    // A rejected pod was never started: as kubelet, nothing more is written for it (its status keeps no container statuses).
+    if (this.rejected) return;
     const phase = this.ctx.statuses.current(pod).phase;
     if (phase === 'Succeeded' || phase === 'Failed') return this.syncTerminal();
     if (this.eviction) return this.syncEvicted(this.eviction);
+    // kubelet's pod admission (canAdmitPod), asked once before anything of the pod is made.
+    if (!this.admitted) {
+      const refusal = sysctlRefusal(pod);
+      if (refusal) return this.reject(refusal);
+      this.admitted = true;
+    }
 
     if (!this.startTime) this.startTime = nowRFC3339();
     let state = await runtimeStateOf(this.ctx.runtime, this.uid);
@@ -692,6 +705,22 @@ export class PodWorker {
       if (s.id === currentSandbox) continue;
       if (!after.containers.some((c) => c.podSandboxId === s.id)) await this.ctx.runtime.removePodSandbox(s.id);
     }
+  }
+
+  /** kubelet's rejectPod: a Warning event and the pod Failed, "Pod was rejected: <why>"; nothing of it runs. */
+  private async reject(r: { reason: string; message: string }): Promise<void> {
+    this.rejected = true;
+    this.event('Warning', r.reason, r.message);
+    // Only what kubelet's rejectPod sets (no container statuses: `kubectl get` then shows the reason).
+    const { containerStatuses: _c, initContainerStatuses: _i, ...status } = this.ctx.statuses.current(this.pod);
+    if (!this.removed)
+      await this.ctx.statuses.set(this.pod, {
+        ...status,
+        phase: 'Failed',
+        reason: r.reason,
+        message: `Pod was rejected: ${r.message}`,
+        qosClass: podQOS(this.pod),
+      });
   }
 
   /** Kills an evicted pod with the eviction's grace and reports it Failed with kubelet's reason. */

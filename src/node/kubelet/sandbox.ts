@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Quantity } from '../../api/quantity.js';
 import type { Container } from '../../api/types.js';
 import type { ContainerConfig, DNSConfig, KeyValue, LinuxContainerConfig, Mount, PodSandboxConfig, PortMapping } from '../runtime/types.js';
+import { podSysctls } from './sysctl.js';
 import {
   ANNOTATION_CONTAINER_HASH,
   ANNOTATION_EPHEMERAL_CONTAINER,
@@ -129,6 +130,7 @@ export function sandboxConfig(pod: PodObject, attempt: number, rootDir: string, 
       });
     }
   }
+  const sysctls = podSysctls(pod);
   return {
     metadata: { name: pod.metadata.name!, namespace: pod.metadata.namespace!, uid: pod.metadata.uid!, attempt },
     hostname: (spec.hostname || pod.metadata.name!).slice(0, 63).replace(/[.-]+$/, ''),
@@ -146,6 +148,8 @@ export function sandboxConfig(pod: PodObject, attempt: number, rootDir: string, 
     annotations: { ...(pod.metadata.annotations ?? {}) },
     hostNetwork: spec.hostNetwork === true,
     sharePid: spec.shareProcessNamespace === true,
+    // Admitted (sysctl.ts) before the sandbox is asked for: only the safe set reaches the runtime.
+    ...(sysctls.length ? { sysctls: Object.fromEntries(sysctls.map((x) => [x.name, x.value])) } : {}),
   };
 }
 

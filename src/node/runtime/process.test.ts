@@ -544,6 +544,28 @@ test("a hostNetwork pod uses the node's network and hostname", { skip }, async (
   assert.ok((await rt.podSandboxStatus(sb))?.ip);
 });
 
+// CRI's sandbox sysctls (kubelet admitted them): set in the pod's own namespaces, seen by its
+// containers, never on the host (redteam, session 10).
+test("a sandbox's sysctls are set in the pod's network and IPC namespaces, not the host's", { skip }, async () => {
+  const host = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).join(' ');
+  const sbConfig = sandboxConfig('sysctls', { sysctls: { 'net.ipv4.ip_local_port_range': '40000 40100', 'kernel.shm_rmid_forced': '1' } });
+  const sb = await rt.runPodSandbox(sbConfig);
+  const cfg = await containerConfig('c', 'docker.io/library/busybox:latest', ['sleep', '3600']);
+  const id = await rt.createContainer(sb, cfg, sbConfig);
+  await rt.startContainer(id);
+  const r = await rt.execSync(id, ['sh', '-c', 'cat /proc/sys/net/ipv4/ip_local_port_range /proc/sys/kernel/shm_rmid_forced'], 10);
+  assert.deepEqual(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).join(' ')),
+    ['40000 40100', '1'],
+  );
+  assert.equal(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).join(' '), host);
+  await rt.stopPodSandbox(sb);
+  await rt.removePodSandbox(sb);
+});
+
 test('a runtime restarted on the same state dir finds its sandboxes and running containers', { skip }, async () => {
   const p = await runPod('survivor', [{ name: 'kubernetes-bootcamp', image: 'gcr.io/google-samples/kubernetes-bootcamp:v1' }]);
   await waitFor('bootcamp', () => httpGet(`http://${p.ip}:8080/`));

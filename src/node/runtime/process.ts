@@ -454,6 +454,11 @@ export class ProcessRuntime implements RuntimeService {
             script.push(`nsenter --net=${q(path.join(dir, 'net'))} ip link set lo up`);
           }
         }
+        // Set where the pod's containers will see them (the sandbox's net namespace, its IPC one);
+        // as an argument each, never through a shell word (a value may hold spaces).
+        const nsArgs = nsFiles.filter((f) => f !== 'uts').map((f) => `--${f}=${q(path.join(dir, f))}`);
+        for (const [name, value] of Object.entries(config.sysctls ?? {}))
+          script.push(`nsenter ${nsArgs.join(' ')} sysctl -q -w -- ${q(`${name}=${value}`)}`);
         await run('sh', ['-e'], { input: `${script.join('\n')}\n` });
         rec.shmSource = `k8ts-shm-${id}`;
       } else {

@@ -46,6 +46,8 @@ export interface PodSandboxConfig {
   hostNetwork?: boolean;
   /** spec.shareProcessNamespace: one PID namespace for the pod's containers (CRI's NamespaceMode POD). */
   sharePid?: boolean;
+  /** CRI's LinuxPodSandboxConfig.sysctls: set in the sandbox's network and IPC namespaces (the kubelet admitted them). */
+  sysctls?: Record<string, string>;
 }
 
 export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';

@@ -95,3 +95,38 @@ test('system:k8ts:node-addons reads only the Secrets an Ingress names for TLS, o
   await a.delete({ ...ingresses, name: 'web' });
   assert.equal(await statusCode(addons.get(core('secrets', 'default', 'web-tls'))), 403);
 });
+
+// The local-path cleanup deletes and un-finalizes the volumes of its own node; every node used to
+// be allowed to delete or patch any PersistentVolume of the cluster (redteam, session 10).
+test('system:k8ts:node-addons deletes and patches only the volumes provisioned on its node', async (t) => {
+  const cp = await startTLSControlPlane();
+  t.after(() => cp.stop());
+  const pv = (name: string, node?: string) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name, ...(node ? { annotations: { 'local.path.provisioner/selected-node': node } } : {}) },
+    spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${name}` } },
+  });
+  for (const [name, node] of [
+    ['mine', 'n1'],
+    ['theirs', 'n2'],
+    ['admins', undefined],
+  ] as const)
+    await cp.admin.create(core('persistentvolumes'), pv(name, node));
+  const addons = cp.clientFor('system:k8ts:node-addons:n1', [NODE_ADDONS_GROUP]);
+  assert.equal(await statusCode(addons.list(core('persistentvolumes'))), 200);
+  assert.equal(await statusCode(addons.get(core('persistentvolumes', undefined, 'theirs'))), 200);
+  for (const name of ['theirs', 'admins']) {
+    assert.equal(
+      await statusCode(addons.patch(core('persistentvolumes', undefined, name), { metadata: { labels: { a: 'b' } } }, 'merge')),
+      403,
+      name,
+    );
+    assert.equal(await statusCode(addons.delete(core('persistentvolumes', undefined, name))), 403, name);
+  }
+  assert.equal(
+    await statusCode(addons.patch(core('persistentvolumes', undefined, 'mine'), { metadata: { labels: { a: 'b' } } }, 'merge')),
+    200,
+  );
+  assert.equal(await statusCode(addons.delete(core('persistentvolumes', undefined, 'mine'))), 200);
+});

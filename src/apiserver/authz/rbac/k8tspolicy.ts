@@ -46,7 +46,8 @@ export function k8tsClusterRoles(): ClusterRole[] {
         rule(['get'], [''], ['nodes']),
         rule(Read, ['networking.k8s.io'], ['ingresses', 'ingressclasses', 'networkpolicies']),
         rule(['update', 'patch'], ['networking.k8s.io'], ['ingresses/status']),
-        rule(['get', 'list', 'watch', 'delete', 'patch'], [''], ['persistentvolumes']),
+        // Delete and patch: only the volumes provisioned on the node (NodeAddonsAuthorizer).
+        rule(Read, [''], ['persistentvolumes']),
         events(),
       ],
     },
@@ -69,7 +70,10 @@ export function k8tsClusterRoles(): ClusterRole[] {
  * Kubernetes'), so these are taken out of clusters made before (roles still auto-updated only).
  */
 export const RETIRED_RULES: Record<string, PolicyRule[]> = {
-  [NODE_ADDONS_GROUP]: [rule(['list', 'watch'], [''], ['secrets'])],
+  [NODE_ADDONS_GROUP]: [
+    rule(['list', 'watch'], [''], ['secrets']),
+    rule(['get', 'list', 'watch', 'delete', 'patch'], [''], ['persistentvolumes']),
+  ],
 };
 
 export function k8tsClusterRoleBindings(): RoleBinding[] {
