@@ -27,6 +27,7 @@ export class NodeRestriction implements AdmissionPlugin {
     const gr = `${a.group}/${a.resource}`;
     if (gr === '/pods') await this.pod(node, a, api);
     else if (gr === '/nodes') this.node(node, a);
+    else if (gr === '/persistentvolumeclaims') this.claim(node, a);
     else if (gr === 'coordination.k8s.io/leases') this.named(node, a, 'node lease');
     else if (gr === 'storage.k8s.io/csinodes') this.named(node, a, 'CSINode');
   }
@@ -88,6 +89,36 @@ export class NodeRestriction implements AdmissionPlugin {
     }
     if (list(spec.volumes).some((v) => isObject(v.persistentVolumeClaim)))
       throw forbidden(a, `node "${node}" can not create pods that reference persistentvolumeclaims`);
+  }
+
+  /**
+   * admitPVCStatus: a node writes only a claim's status.capacity and status.conditions (and the
+   * allocated resources of volume expansion); metadata, spec and the rest of status stay as they
+   * are. (Kubernetes appends a cmp.Diff of the two objects to the message; here the fields.)
+   */
+  private claim(node: string, a: Attributes): void {
+    if (a.subresource !== 'status') throw forbidden(a, 'may only update PVC status');
+    if (a.operation !== 'UPDATE' || !a.oldObject) throw forbidden(a, `unexpected operation "${a.operation}"`);
+    const strip = (o: KObject): Record<string, unknown> => {
+      const { resourceVersion: _rv, managedFields: _mf, ...metadata } = o.metadata;
+      const { capacity: _c, conditions: _k, allocatedResources: _ar, allocatedResourceStatuses: _ars, ...status } = obj(o.status);
+      return { ...o, metadata, status };
+    };
+    const was = strip(a.oldObject);
+    const now = strip(a.object);
+    const changed = [...new Set([...Object.keys(was), ...Object.keys(now)])].flatMap((k) => {
+      if (k !== 'metadata' && k !== 'status') return JSON.stringify(was[k]) === JSON.stringify(now[k]) ? [] : [k];
+      const x = obj(was[k]);
+      const y = obj(now[k]);
+      return [...new Set([...Object.keys(x), ...Object.keys(y)])]
+        .filter((f) => JSON.stringify(x[f]) !== JSON.stringify(y[f]))
+        .map((f) => `${k}.${f}`);
+    });
+    if (changed.length)
+      throw forbidden(
+        a,
+        `node "${node}" is not allowed to update fields other than status.capacity and status.conditions: ${changed.sort().join(', ')}`,
+      );
   }
 
   /** admitNode: its own Node; no taints changed, no labels the kubelet may not set (they steer workloads to it). */

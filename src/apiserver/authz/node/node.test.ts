@@ -270,3 +270,40 @@ test('NodeRestriction: mirror pods own nothing but the node, kubelet labels only
   );
   await n3.create(core('nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n3', labels: { 'kubernetes.io/os': 'linux' } } });
 });
+
+// admitPVCStatus: the status of a claim its pods use, capacity and conditions only (redteam, session 10).
+test('NodeRestriction: a node writes only capacity and conditions of a claim status', async (t) => {
+  const cp = await startTLSControlPlane();
+  t.after(() => cp.stop());
+  const a = cp.admin;
+  await a.create(core('nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
+  await a.create(core('persistentvolumeclaims', 'default'), {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+  });
+  await a.create(core('pods', 'default'), {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'db' },
+    spec: {
+      nodeName: 'n1',
+      containers: [{ name: 'c', image: 'x' }],
+      volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }],
+    },
+  });
+  const n1 = cp.clientFor('system:node:n1', ['system:nodes']);
+  const status = core('persistentvolumeclaims', 'default', 'data', 'status');
+  await n1.patch(status, { status: { capacity: { storage: '2Gi' }, conditions: [{ type: 'FileSystemResizePending', status: 'True' }] } });
+  assert.equal(
+    await refusal(n1.patch(status, { status: { phase: 'Lost' } })),
+    'persistentvolumeclaims "data" is forbidden: node "n1" is not allowed to update fields other than status.capacity and status.conditions: status.phase',
+  );
+  assert.match(
+    await refusal(n1.patch(status, { metadata: { annotations: { x: 'y' } } })),
+    /other than status\.capacity and status\.conditions: metadata\.annotations$/,
+  );
+  const claim = (await a.get(core('persistentvolumeclaims', 'default', 'data'))) as { status?: { phase?: string } };
+  assert.equal(claim.status?.phase, 'Pending');
+});
