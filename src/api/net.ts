@@ -34,6 +34,21 @@ export function parseCIDR(cidr: string): CIDR {
   return { network: (ipToInt(m[1]) & mask) >>> 0, prefix, size: 2 ** (32 - prefix) };
 }
 
+/**
+ * Why clusterCIDR cannot be cut into node blocks of maskSize bits, as kube-controller-manager's
+ * range allocator refuses it (cidrset.NewCIDRSet: a mask from the cluster's prefix to /30, at
+ * most 2^16 blocks); undefined when it can. One rule for the allocator (controllers/nodeipam.ts)
+ * and for `up`, which refuses the flags before a control plane fails to start on them.
+ */
+export function nodeCIDRMaskProblem(clusterCIDR: string, maskSize: number): string | undefined {
+  const { prefix } = parseCIDR(clusterCIDR);
+  if (!Number.isInteger(maskSize) || maskSize < prefix || maskSize > 30)
+    return `--node-cidr-mask-size ${maskSize} must be between the cluster CIDR's prefix /${prefix} and 30`;
+  if (maskSize - prefix > 16)
+    return `--node-cidr-mask-size ${maskSize} splits --cluster-cidr ${clusterCIDR} into more than 65536 blocks; use a longer cluster prefix or a shorter mask`;
+  return undefined;
+}
+
 export function cidrContains(cidr: CIDR, ip: string): boolean {
   if (!isIPv4(ip)) return false;
   const offset = ipToInt(ip) - cidr.network;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
+import { nodeCIDRMaskProblem } from '../api/net.js';
 import {
   type ClusterConfig,
   CONFIG_FIELDS,
@@ -18,7 +19,7 @@ import {
   readConfigFile,
   writeConfigFile,
 } from '../cluster/config.js';
-import { adminCredentials, caOf, readClusterInfo, readyz, runningCluster } from '../cluster/controlplane.js';
+import { adminCredentials, caOf, DEFAULT_CLUSTER_CIDR, readClusterInfo, readyz, runningCluster } from '../cluster/controlplane.js';
 import { acquireLock, type DirLock } from '../cluster/lock.js';
 import { ensurePrivateDir } from '../cluster/paths.js';
 import { sameProcess } from '../cluster/process.js';
@@ -159,16 +160,9 @@ function resolveConfig(t: Target, o: UpOptions, fileCfg: Partial<ClusterConfig> 
   }
   // The two fields together: what kube-controller-manager's allocator refuses would otherwise only
   // show in the log of a control plane that failed to start.
-  // (The allocator's rules, in src/controllers/nodeipam.ts CidrSet; not imported: `up` loads little.)
   if (cfg.allocateNodeCIDRs !== false && (cfg.clusterCIDR !== undefined || cfg.nodeCIDRMaskSize !== undefined)) {
-    const cluster = cfg.clusterCIDR ?? '10.244.0.0/16';
-    const prefix = Number(cluster.split('/')[1]);
-    const mask = cfg.nodeCIDRMaskSize ?? 24;
-    if (mask < prefix) throw new Error(`--node-cidr-mask-size ${mask} must be between the cluster CIDR's prefix /${prefix} and 30`);
-    if (mask - prefix > 16)
-      throw new Error(
-        `--node-cidr-mask-size ${mask} splits --cluster-cidr ${cluster} into more than 65536 blocks; use a longer cluster prefix or a shorter mask`,
-      );
+    const problem = nodeCIDRMaskProblem(cfg.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, cfg.nodeCIDRMaskSize ?? 24);
+    if (problem) throw new Error(problem);
   }
   return { cfg, isNew: !stored };
 }

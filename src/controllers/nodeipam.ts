@@ -7,7 +7,7 @@
 // at once when a Node goes and frees one). Allocation happens only in the controller manager
 // that holds the lease; the taken set is rebuilt from the Nodes at each term.
 
-import { type CIDR, intToIp, parseCIDR } from '../api/net.js';
+import { type CIDR, intToIp, nodeCIDRMaskProblem, parseCIDR } from '../api/net.js';
 import type { KObject } from '../api/object.js';
 import { NODES } from '../api/types.js';
 import { Controller } from '../client/controller.js';
@@ -39,15 +39,8 @@ export class CidrSet {
 
   constructor(clusterCIDR: string, maskSize: number) {
     this.cluster = parseCIDR(clusterCIDR);
-    if (!Number.isInteger(maskSize) || maskSize < this.cluster.prefix || maskSize > 30)
-      throw new CIDRAllocatorError(
-        `--node-cidr-mask-size ${maskSize} must be between the cluster CIDR's prefix /${this.cluster.prefix} and 30`,
-      );
-    // kube-controller-manager refuses more than 2^16 blocks (clusterSubNetMaskSize - cidr prefix > 16).
-    if (maskSize - this.cluster.prefix > 16)
-      throw new CIDRAllocatorError(
-        `--node-cidr-mask-size ${maskSize} splits --cluster-cidr ${clusterCIDR} into more than 65536 blocks; use a longer cluster prefix or a shorter mask`,
-      );
+    const problem = nodeCIDRMaskProblem(clusterCIDR, maskSize);
+    if (problem) throw new CIDRAllocatorError(problem);
     this.maskSize = maskSize;
     this.blockSize = 2 ** (32 - maskSize);
     this.taken = new Uint8Array(2 ** (maskSize - this.cluster.prefix));
