@@ -76,7 +76,8 @@ export interface SharedWatch<T> {
 
 interface WatcherGroup {
   keyPrefix: string;
-  key: string;
+  /** Its key in WatchCache.groups: the key prefix and the SharedWatch's key. */
+  groupKey: string;
   encode: (ev: CacheEvent) => unknown;
   /** Copied on change, so that dispatch survives (un)registration in callbacks. */
   members: GroupMember[];
@@ -285,8 +286,7 @@ export class WatchCache {
     onEvent: (ev: CacheEvent) => void,
     onClose?: (err: Error) => void,
   ): { cancel(): void } {
-    if (this.stopped) throw new Error('watch cache stopped');
-    if (fromRevision < this.horizon && fromRevision !== this.current) throw new TooOldError(fromRevision, this.horizon);
+    this.checkWatchable(fromRevision);
     const w: CacheWatcher = {
       keyPrefix: keyPrefix ?? this.prefix,
       after: Math.max(fromRevision, this.current),
@@ -318,13 +318,12 @@ export class WatchCache {
     shared: SharedWatch<T>,
     onClose?: (err: Error) => void,
   ): { cancel(): void } {
-    if (this.stopped) throw new Error('watch cache stopped');
-    if (fromRevision < this.horizon && fromRevision !== this.current) throw new TooOldError(fromRevision, this.horizon);
+    this.checkWatchable(fromRevision);
     const prefix = keyPrefix ?? this.prefix;
     const gk = `${prefix}\0${shared.key}`;
     let group = this.groups.get(gk);
     if (!group) {
-      group = { keyPrefix: prefix, key: shared.key, encode: shared.encode as (ev: CacheEvent) => unknown, members: [] };
+      group = { keyPrefix: prefix, groupKey: gk, encode: shared.encode as (ev: CacheEvent) => unknown, members: [] };
       this.groups.set(gk, group);
       this.groupList = null;
     }
@@ -590,18 +589,18 @@ export class WatchCache {
 
   // ---- watchers and waiters ----
 
+  /** What watch() and watchShared() refuse alike: a stopped cache, a revision past its window. */
+  private checkWatchable(fromRevision: number): void {
+    if (this.stopped) throw new Error('watch cache stopped');
+    if (fromRevision < this.horizon && fromRevision !== this.current) throw new TooOldError(fromRevision, this.horizon);
+  }
+
   private endWatcher(w: CacheWatcher, err?: Error): void {
     if (!w.active) return;
     w.active = false;
     this.watchers.delete(w);
     this.watcherList = null;
-    if (err && w.onClose) {
-      try {
-        w.onClose(err);
-      } catch (e) {
-        console.error(`watch cache ${this.prefix}: onClose threw`, e);
-      }
-    }
+    this.notifyClosed(w.onClose, err);
   }
 
   private endMember(m: GroupMember, err?: Error): void {
@@ -610,19 +609,22 @@ export class WatchCache {
     const g = m.group;
     g.members = g.members.filter((x) => x !== m);
     if (g.members.length === 0) this.dropGroup(g);
-    if (err && m.onClose) {
-      try {
-        m.onClose(err);
-      } catch (e) {
-        console.error(`watch cache ${this.prefix}: onClose threw`, e);
-      }
+    this.notifyClosed(m.onClose, err);
+  }
+
+  /** A watch ended by the cache (err) is told so; its callback throwing ends nothing else. */
+  private notifyClosed(onClose: ((err: Error) => void) | undefined, err: Error | undefined): void {
+    if (!err || !onClose) return;
+    try {
+      onClose(err);
+    } catch (e) {
+      console.error(`watch cache ${this.prefix}: onClose threw`, e);
     }
   }
 
   private dropGroup(g: WatcherGroup): void {
-    const gk = `${g.keyPrefix}\0${g.key}`;
-    if (this.groups.get(gk) === g) {
-      this.groups.delete(gk);
+    if (this.groups.get(g.groupKey) === g) {
+      this.groups.delete(g.groupKey);
       this.groupList = null;
     }
   }
