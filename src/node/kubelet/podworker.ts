@@ -147,11 +147,12 @@ export class PodWorker {
     this.trigger();
   }
 
-  /** The pod was deleted from the API (or never should have run here). */
   /** Passed kubelet's admission (sysctls): asked once per pod worker. */
   private admitted = false;
+  /** Refused by that admission (reject): nothing of the pod runs, nothing more is written for it. */
   private rejected = false;
 
+  /** The pod was deleted from the API (or never should have run here). */
   remove(pod?: PodObject): void {
     if (pod) this.pod = pod;
     this.removed = true;
