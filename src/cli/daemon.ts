@@ -83,7 +83,8 @@ async function loadServe(): Promise<(o: { dataDir: string; port: string }) => Pr
     const { serve } = await import('./serve.js');
     return serve;
   }
-  console.error(`k8ts: control plane loaded from its bundle in ${Math.round(performance.now() - t)} ms (code cache ${loaded.cache})`);
+  const cache = loaded.cache === 'build' ? 'from the build' : loaded.cache;
+  console.error(`k8ts: control plane loaded from its bundle in ${Math.round(performance.now() - t)} ms (code cache ${cache})`);
   // The cache is written once the start's code has run: its functions are compiled by then.
   return (o) => loaded.serve({ ...o, onStarted: () => setImmediate(() => loaded.saveCache()) });
 }
