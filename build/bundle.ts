@@ -155,9 +155,10 @@ function removeBuildCaches(): void {
 /**
  * Starts the control plane from the bundle just built (`daemon.js serve`, with serve's own Node
  * options: V8 accepts a cache only under the flags it was made with) on a throwaway data dir with
- * a K8TS_HOME of its own, waits for the code cache it writes there once started, stops it, and
- * puts that cache beside the bundle under the same name (readable by all, writable by its owner
- * alone, like the bundle). Returns the file written; throws why there is none.
+ * a K8TS_HOME of its own, stops it once it serves (it writes its code cache there at the stop, or
+ * some seconds after ready: daemon.ts), and puts that cache beside the bundle under the same name
+ * (readable by all, writable by its owner alone, like the bundle). Returns the file written;
+ * throws why there is none.
  */
 async function makeBuildCache(): Promise<string> {
   const name = cacheName(createHash('sha256').update(fs.readFileSync(OUT)).digest('hex').slice(0, 32));
@@ -173,11 +174,21 @@ async function makeBuildCache(): Promise<string> {
   delete env.K8TS_DATA_DIR;
   const child = spawn(process.execPath, [...SERVE_NODE_OPTIONS, DAEMON, 'serve', '--data-dir', dataDir, '--port', '0'], {
     env,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
   child.stderr.on('data', (d) => {
     err = (err + String(d)).slice(-2000);
+  });
+  // serve's line once all is started (serve.ts): then stopped, it writes the cache.
+  let serving = false;
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out = (out + String(d)).slice(-2000);
+    if (!serving && / serving at https:/.test(out)) {
+      serving = true;
+      child.kill('SIGTERM');
+    }
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let running = true;
@@ -187,11 +198,15 @@ async function makeBuildCache(): Promise<string> {
   try {
     const made = path.join(home, '.cache', name);
     const deadline = performance.now() + CACHE_START_TIMEOUT_MS;
-    while (!fs.existsSync(made)) {
-      if (!running) throw new Error(`the control plane exited: ${err.trim().split('\n').slice(-3).join(' / ') || 'no output'}`);
-      if (performance.now() > deadline) throw new Error(`the control plane wrote none within ${CACHE_START_TIMEOUT_MS / 1000} s`);
+    while (running) {
+      if (performance.now() > deadline)
+        throw new Error(`the control plane was not started and stopped within ${CACHE_START_TIMEOUT_MS / 1000} s`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    if (!fs.existsSync(made))
+      throw new Error(
+        `the control plane ${serving ? 'wrote none' : 'exited before it served'}: ${err.trim().split('\n').slice(-3).join(' / ') || 'no output'}`,
+      );
     // servebundle.ts reads it only from a directory no one but its owner can write: under a
     // umask of 002 (a user's own group) tsc made this one group-writable, and the bundle with it.
     const dir = path.dirname(OUT);
