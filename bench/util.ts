@@ -61,6 +61,24 @@ export function processesCpuMs(pids: number[]): number {
 }
 
 /**
+ * The write system calls (write, writev, pwrite...) the processes have made so far
+ * (/proc/<pid>/io syscw): a server's socket writes, beside a few of its store's, which says
+ * how many pieces its bytes went out in.
+ */
+export function processesWriteCalls(pids: number[]): number {
+  let n = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+      if (m) n += Number(m[1]);
+    } catch {
+      /* exited, or not ours to read */
+    }
+  }
+  return n;
+}
+
+/**
  * Everything a bench starts registers how to undo it here, so one failure (or Ctrl-C) still
  * ends every child process and removes every temp dir, bridge and namespace.
  */
