@@ -12,16 +12,36 @@
 // and what our modules load through createRequire only when first needed (node-forge, cron-parser,
 // CEL, RE2). Without esbuild installed (an `npm ci --omit=dev` tree) nothing is built and `serve`
 // loads the modules one by one, as before.
+//
+// Then the bundle's V8 code cache, beside it (servebundle.ts reads it when the user has none of
+// their own yet): the first `up` after an install would otherwise compile the bundle and every
+// function its start runs (~0.15 s of its ~1 s). `prepare` runs this on the user's machine with
+// the user's Node, whose V8 then accepts the cache. A cache made from the compiled script alone
+// holds only what V8 compiles eagerly; one made after the start has run holds what the start
+// compiled, so the control plane is started here, on a throwaway data dir (no node, so nothing of
+// the host's network is touched; the API server on 127.0.0.1 only, any free port), until it has
+// written its cache; then it is stopped and its data dir removed. ~1-2 s of the build; when it
+// cannot start here the build goes on without a cache (the first `up` then makes the user's).
 
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheName } from '../src/cli/servebundle.js';
+import { SERVE_NODE_OPTIONS } from '../src/cli/servenode.js';
 
 const DIST = fileURLToPath(new URL('../', import.meta.url));
 export const ENTRY = path.join(DIST, 'src/cli/serve.js');
 export const OUT = path.join(DIST, 'src/cli/serve.bundle.cjs');
 /** When the bundle and the modules it was made from were written (src/cli/servebundle.ts tells a stale bundle by it). */
 export const STAMP = path.join(DIST, 'src/cli/serve.bundle.json');
+
+/** The control plane's own entry, as `up`'s supervisor runs it: its start on a throwaway data dir makes the build's code cache. */
+const DAEMON = path.join(DIST, 'src/cli/daemon.js');
+/** How long the build waits for that start to write its cache before it goes on without one. */
+const CACHE_START_TIMEOUT_MS = 60_000;
 
 /** Packages read from node_modules at run time rather than bundled (native code, or files beside their code). */
 const EXTERNAL = ['better-sqlite3', 'etcd3'];
@@ -49,6 +69,7 @@ const BANNER = [
 export async function bundleServe(): Promise<{ built: boolean; message: string }> {
   const none = (why: string) => {
     for (const f of [OUT, STAMP]) fs.rmSync(f, { force: true });
+    removeBuildCaches();
     return { built: false, message: `${why}: no serve bundle; \`k8ts up\` loads its modules one by one` };
   };
   let esbuild: typeof import('esbuild');
@@ -66,7 +87,8 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
   }
   const outDir = path.dirname(OUT);
   const t = performance.now();
-  await esbuild.build({
+  removeBuildCaches();
+  const result = await esbuild.build({
     entryPoints: [ENTRY],
     outfile: OUT,
     bundle: true,
@@ -79,6 +101,7 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
     // (esbuild follows tsc's maps).
     sourcemap: 'linked',
     logLevel: 'warning',
+    metafile: true,
     plugins: [
       {
         name: 'k8ts-import-meta-url',
@@ -104,12 +127,118 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
       },
     ],
   });
+  // serve runs from a V8 code cache, and on Node 20 a script compiled from one has no loader for
+  // import(): it fails with "A dynamic import callback was not specified" (a layer's extraction
+  // did, on every `up` after the first). esbuild turns an import() of our own modules into a
+  // require; what it leaves as import() (a builtin, an external package) must be a static import.
+  const dynamic = Object.values(result.metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => `import('${i.path}')`),
+  );
+  if (dynamic.length) {
+    for (const f of [OUT, STAMP]) fs.rmSync(f, { force: true });
+    throw new Error(`the serve bundle would import() at run time, which its code cache breaks: ${dynamic.join(', ')}`);
+  }
   const size = fs.statSync(OUT).size;
   // A later `tsc` rewrites every module and leaves the bundle as it is: servebundle.ts then sees
   // the entry changed and the bundle not, and does not load it. (An install or a copy changes both.)
   const stamp = { entryMtimeMs: fs.statSync(ENTRY).mtimeMs, bundleMtimeMs: fs.statSync(OUT).mtimeMs };
   fs.writeFileSync(STAMP, `${JSON.stringify(stamp)}\n`);
-  return { built: true, message: `${path.relative(DIST, OUT)}: ${(size / 1e6).toFixed(1)} MB in ${Math.round(performance.now() - t)} ms` };
+  const bundled = `${path.relative(DIST, OUT)}: ${(size / 1e6).toFixed(1)} MB in ${Math.round(performance.now() - t)} ms`;
+  const tc = performance.now();
+  let cached: string;
+  try {
+    const file = await makeBuildCache();
+    // The stamp names it (the tests check that the bundle's own loader takes it).
+    fs.writeFileSync(STAMP, `${JSON.stringify({ ...stamp, codeCache: path.basename(file) })}\n`);
+    cached = `its code cache ${path.basename(file)}: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB from a start of the control plane in ${Math.round(performance.now() - tc)} ms`;
+  } catch (e) {
+    cached = `no code cache (${(e as Error).message}): the first \`k8ts up\` makes it`;
+  }
+  return { built: true, message: `${bundled}; ${cached}` };
+}
+
+/** The build's code caches beside the bundle (any bundle's, any Node's): a new bundle gets its own. */
+function removeBuildCaches(): void {
+  const dir = path.dirname(OUT);
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+    if (f.startsWith('serve-') && (f.endsWith('.v8cache') || f.endsWith('.tmp'))) fs.rmSync(path.join(dir, f), { force: true });
+}
+
+/**
+ * Starts the control plane from the bundle just built (`daemon.js serve`, with serve's own Node
+ * options: V8 accepts a cache only under the flags it was made with) on a throwaway data dir with
+ * a K8TS_HOME of its own, stops it once it serves (it writes its code cache there at the stop, or
+ * some seconds after ready: daemon.ts), and puts that cache beside the bundle under the same name
+ * (readable by all, writable by its owner alone, like the bundle). Returns the file written;
+ * throws why there is none.
+ */
+async function makeBuildCache(): Promise<string> {
+  const name = cacheName(createHash('sha256').update(fs.readFileSync(OUT)).digest('hex').slice(0, 32));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-build-cache-'));
+  const home = path.join(tmp, 'home');
+  const dataDir = path.join(tmp, 'k8ts');
+  fs.mkdirSync(dataDir, { mode: 0o700 });
+  // JSON is YAML: config.yaml's fields. No node, the default store; listening on 127.0.0.1 alone
+  // (the advertise address stays the host's: the kubernetes Service's endpoint cannot be loopback).
+  const config = { store: 'sqlite', node: false, port: 0, bindAddress: '127.0.0.1' };
+  fs.writeFileSync(path.join(dataDir, 'config.yaml'), `${JSON.stringify(config)}\n`);
+  const env: NodeJS.ProcessEnv = { ...process.env, K8TS_HOME: home };
+  delete env.K8TS_DATA_DIR;
+  const child = spawn(process.execPath, [...SERVE_NODE_OPTIONS, DAEMON, 'serve', '--data-dir', dataDir, '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => {
+    err = (err + String(d)).slice(-2000);
+  });
+  // serve's line once all is started (serve.ts): then stopped, it writes the cache.
+  let serving = false;
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out = (out + String(d)).slice(-2000);
+    if (!serving && / serving at https:/.test(out)) {
+      serving = true;
+      child.kill('SIGTERM');
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let running = true;
+  void exited.then(() => {
+    running = false;
+  });
+  try {
+    const made = path.join(home, '.cache', name);
+    const deadline = performance.now() + CACHE_START_TIMEOUT_MS;
+    while (running) {
+      if (performance.now() > deadline)
+        throw new Error(`the control plane was not started and stopped within ${CACHE_START_TIMEOUT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!fs.existsSync(made))
+      throw new Error(
+        `the control plane ${serving ? 'wrote none' : 'exited before it served'}: ${err.trim().split('\n').slice(-3).join(' / ') || 'no output'}`,
+      );
+    // servebundle.ts reads it only from a directory no one but its owner can write: under a
+    // umask of 002 (a user's own group) tsc made this one group-writable, and the bundle with it.
+    const dir = path.dirname(OUT);
+    const mode = fs.statSync(dir).mode & 0o7777;
+    if (mode & 0o022) fs.chmodSync(dir, mode & ~0o022);
+    const file = path.join(dir, name);
+    const part = `${file}.${process.pid}.tmp`;
+    fs.copyFileSync(made, part);
+    fs.chmodSync(part, 0o644);
+    fs.renameSync(part, file);
+    return file;
+  } finally {
+    if (running) {
+      child.kill('SIGTERM');
+      const hard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(hard);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -4,11 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { caOf, readyz } from '../cluster/controlplane.js';
 import { clusterFiles } from '../cluster/paths.js';
 import { waitFor } from '../testing/wait.js';
 import { SERVE_NODE_OPTIONS } from './servenode.js';
@@ -124,4 +125,40 @@ test('daemon.js supervise - takes its command from stdin, and starts nothing whe
   const log = readFileSync(clusterFiles(data).log, 'utf8');
   assert.match(log, /k8ts supervisor \(pid \d+\) starting the control plane of "early"/);
   assert.match(log, /given env/);
+});
+
+test("serve writes the user's code cache after its ready answers, not before: at its stop when that comes first", async (t) => {
+  const home = path.join(dir, 'cache-home');
+  const dataDir = path.join(dir, 'cache-cluster');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(path.join(dataDir, 'config.yaml'), JSON.stringify({ store: 'memory', node: false, port: 0, bindAddress: '127.0.0.1' }));
+  const child = spawn(process.execPath, [...SERVE_NODE_OPTIONS, DAEMON, 'serve', '--data-dir', dataDir, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, K8TS_HOME: home, [MARK.split('=')[0]]: MARK.split('=')[1] },
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += String(d);
+  });
+  let err = '';
+  child.stderr!.on('data', (d) => {
+    err += String(d);
+  });
+  try {
+    const url = await waitFor('the control plane serving', () => /serving at (https:\S+)/.exec(out)?.[1], { timeoutMs: 60_000 });
+    // Only `tsc` since the last build: no bundle, no cache to write.
+    if (!err.includes('loaded from its bundle')) return t.skip(err.split('\n')[0]);
+    // What `up` does on seeing it ready: its /readyz is answered with no cache written yet.
+    assert.equal(await readyz(url, caOf(dataDir), 5000), true);
+    const cache = path.join(home, '.cache');
+    const written = () => (existsSync(cache) ? readdirSync(cache).filter((f) => f.endsWith('.v8cache')) : []);
+    assert.deepEqual(written(), [], 'not written by the time the ready answer came');
+    // `down` right after `up`: the cache is written at the stop.
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.equal(written().length, 1, "the user's cache written at the stop");
+  } finally {
+    child.kill('SIGKILL');
+  }
 });

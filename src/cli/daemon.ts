@@ -83,9 +83,31 @@ async function loadServe(): Promise<(o: { dataDir: string; port: string }) => Pr
     const { serve } = await import('./serve.js');
     return serve;
   }
-  console.error(`k8ts: control plane loaded from its bundle in ${Math.round(performance.now() - t)} ms (code cache ${loaded.cache})`);
+  const cache = loaded.cache === 'build' ? 'from the build' : loaded.cache;
+  console.error(`k8ts: control plane loaded from its bundle in ${Math.round(performance.now() - t)} ms (code cache ${cache})`);
   // The cache is written once the start's code has run: its functions are compiled by then.
-  return (o) => loaded.serve({ ...o, onStarted: () => setImmediate(() => loaded.saveCache()) });
+  return (o) => loaded.serve({ ...o, onStarted: () => saveCacheLater(loaded.saveCache) });
+}
+
+/**
+ * How long after ready the user's code cache is written, unless the control plane stops first.
+ * Writing it (V8 serializes every compiled function: 35-50 ms of this one thread, #13) right at
+ * ready stalled `up`'s last /readyz, which comes within a poll (20 ms) of ready: the first `up`
+ * after a build waited for it.
+ */
+const SAVE_CACHE_AFTER_MS = 10_000;
+
+/** saveCache SAVE_CACHE_AFTER_MS from now, or at SIGTERM/SIGINT if that comes first (an `up` and a quick `down`). */
+function saveCacheLater(saveCache: () => void): void {
+  const save = () => {
+    clearTimeout(timer);
+    saveCache();
+  };
+  const timer = setTimeout(save, SAVE_CACHE_AFTER_MS);
+  timer.unref();
+  // serve has its own handlers for these (a stop): this one runs beside them, once.
+  process.once('SIGTERM', save);
+  process.once('SIGINT', save);
 }
 
 /** `serve -`: the control plane loaded first, then its command from the supervisor; none (the channel closed): exit 0. */

@@ -1,18 +1,21 @@
 // servebundle.ts: serve.ts from its bundle with a V8 code cache that is only ever a cache: made
 // after a start, used by the next, rejected (and made again) when it is not the bundle's, never
 // read from a directory others can write, and no bundle at all when it is older than the modules.
+// The build's cache beside the bundle is read when the user has none, under the same rule.
 // The last test loads the bundle `npm run build` made (dist/src/cli/serve.bundle.cjs), when made.
 // Each load runs in a process of its own, as each serve does: V8 keeps what one isolate compiled
 // and would not consult a cache for the same source twice.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { stampOf } from './servebundle.js';
+import { cacheName, SERVE_BUNDLE, stampOf } from './servebundle.js';
+import { SERVE_NODE_OPTIONS } from './servenode.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-servebundle-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +46,12 @@ interface Load {
 }
 
 /** loadServeBundle in a new process: how it loaded, what serve returned; the cache saved after when `save`. */
-function load(o: { bundle?: string; module?: string; cacheDir: string }, save = true, add = 0): Load {
+function load(
+  o: { bundle?: string; module?: string; cacheDir: string; buildCacheDir?: string },
+  save = true,
+  add = 0,
+  nodeOptions: readonly string[] = [],
+): Load {
   const script = `
     const { loadServeBundle } = await import(${JSON.stringify(LOADER)});
     const r = loadServeBundle(${JSON.stringify(o)});
@@ -51,7 +59,7 @@ function load(o: { bundle?: string; module?: string; cacheDir: string }, save = 
     if (r.loaded) out.answer = ${o.bundle ? `r.loaded.serve({ add: ${add} })` : 'typeof r.loaded.serve'};
     if (r.loaded && ${save}) r.loaded.saveCache();
     console.log(JSON.stringify(out));`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Load;
+  return JSON.parse(execFileSync(process.execPath, [...nodeOptions, '--input-type=module', '-e', script], { encoding: 'utf8' })) as Load;
 }
 
 const cacheFiles = (cacheDir: string) => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).filter((f) => f.endsWith('.v8cache')) : []);
@@ -132,11 +140,96 @@ test('a bundle older than the modules, or none, is not loaded: serve loads the m
   assert.match(none.why ?? '', /no serve bundle \(ENOENT\)/);
 });
 
-test('the bundle the build made loads, exports serve, and runs from its cache the second time', (t) => {
+test("the bundle the build made loads, exports serve, runs from the build's cache, then from the user's", (t) => {
   const cacheDir = path.join(dir, 'cache-real');
-  const first = load({ cacheDir });
+  // With serve's own Node options, as the supervisor runs it: V8 takes a cache made under the same flags only.
+  const first = load({ cacheDir }, true, 0, SERVE_NODE_OPTIONS);
   // Only `tsc` since the last build (the bundle step is npm run build's, npm test's): nothing to check.
   if (!first.loaded) return t.skip(first.why);
-  assert.deepEqual(first, { loaded: true, cache: 'none', answer: 'function' });
-  assert.deepEqual(load({ cacheDir }), { loaded: true, cache: 'used', answer: 'function' });
+  const stamp = JSON.parse(fs.readFileSync(stampOf(SERVE_BUNDLE), 'utf8')) as { codeCache?: string };
+  // The build makes its cache by starting the control plane; where it could not, the user's first start does.
+  assert.deepEqual(first, { loaded: true, cache: stamp.codeCache ? 'build' : 'none', answer: 'function' });
+  assert.deepEqual(load({ cacheDir }, true, 0, SERVE_NODE_OPTIONS), { loaded: true, cache: 'used', answer: 'function' });
+});
+
+// On Node 20 a script compiled from a V8 code cache has no loader for import() ("A dynamic import
+// callback was not specified"): an import() left in the bundle failed on every start from a cache
+// (an image layer's extraction did). The build refuses such a bundle; this checks the one it made.
+test('the bundle the build made leaves no import() to run time, which its code cache would break', (t) => {
+  if (!fs.existsSync(SERVE_BUNDLE)) return t.skip('no bundle built');
+  const text = fs.readFileSync(SERVE_BUNDLE, 'latin1');
+  assert.deepEqual(text.match(/(?<![\w$.])import\s*\(\s*[^)\s]/g) ?? [], []);
+});
+
+/** A build's cache for bundle b: made as the user's would be (a start in a process of its own), then put in buildDir. */
+function buildCacheOf(b: { bundle: string; module: string }, buildDir: string): string {
+  const made = path.join(dir, `made-${path.basename(buildDir)}`);
+  load({ ...b, cacheDir: made, buildCacheDir: path.join(dir, 'no-build-cache') });
+  const [file] = cacheFiles(made);
+  fs.mkdirSync(buildDir, { recursive: true, mode: 0o755 });
+  fs.copyFileSync(path.join(made, file), path.join(buildDir, file));
+  fs.chmodSync(path.join(buildDir, file), 0o644);
+  return file;
+}
+
+test("the build's cache is read when the user has none, and the user's is still written after that start", () => {
+  const b = writeBundle('e', 5);
+  const buildCacheDir = path.join(dir, 'build-e');
+  const file = buildCacheOf(b, buildCacheDir);
+  assert.equal(file, cacheName(createHash('sha256').update(fs.readFileSync(b.bundle)).digest('hex').slice(0, 32)));
+  const cacheDir = path.join(dir, 'cache-e');
+  assert.deepEqual(load({ ...b, cacheDir, buildCacheDir }), { loaded: true, cache: 'build', answer: 5 });
+  assert.deepEqual(cacheFiles(cacheDir), [file], "the user's written after the start");
+  // The user's, once there, comes first (it holds what the user's own starts compiled).
+  fs.writeFileSync(path.join(buildCacheDir, file), Buffer.alloc(4096, 7));
+  assert.deepEqual(load({ ...b, cacheDir, buildCacheDir }), { loaded: true, cache: 'used', answer: 5 });
+  // A build's cache V8 rejects: compiled, and the user's made.
+  fs.rmSync(path.join(cacheDir, file));
+  assert.deepEqual(load({ ...b, cacheDir, buildCacheDir }), { loaded: true, cache: 'rejected', answer: 5 });
+  assert.deepEqual(cacheFiles(cacheDir), [file]);
+  // The user's cache directory unusable: the build's still read; nothing written.
+  buildCacheOf(b, buildCacheDir);
+  const shared = path.join(dir, 'cache-e-shared');
+  fs.mkdirSync(shared, { mode: 0o777 });
+  fs.chmodSync(shared, 0o777);
+  assert.deepEqual(load({ ...b, cacheDir: shared, buildCacheDir }), { loaded: true, cache: 'build', answer: 5 });
+  assert.deepEqual(cacheFiles(shared), []);
+});
+
+test("the build's cache is not read from a file or directory others can write, nor through a link", () => {
+  const b = writeBundle('f', 9);
+  const buildCacheDir = path.join(dir, 'build-f');
+  const file = buildCacheOf(b, buildCacheDir);
+  const cached = path.join(buildCacheDir, file);
+  const fresh = () => load({ ...b, cacheDir: fs.mkdtempSync(path.join(dir, 'cache-f-')), buildCacheDir }, false);
+  assert.deepEqual(fresh(), { loaded: true, cache: 'build', answer: 9 });
+  fs.chmodSync(cached, 0o664);
+  assert.deepEqual(fresh(), { loaded: true, cache: 'none', answer: 9 }, 'group-writable file');
+  fs.chmodSync(cached, 0o646);
+  assert.deepEqual(fresh(), { loaded: true, cache: 'none', answer: 9 }, 'world-writable file');
+  fs.chmodSync(cached, 0o644);
+  fs.chmodSync(buildCacheDir, 0o775);
+  assert.deepEqual(fresh(), { loaded: true, cache: 'none', answer: 9 }, 'group-writable directory');
+  fs.chmodSync(buildCacheDir, 0o755);
+  // The file a link to one that passes the rule.
+  fs.renameSync(cached, path.join(buildCacheDir, 'elsewhere'));
+  fs.symlinkSync(path.join(buildCacheDir, 'elsewhere'), cached);
+  assert.deepEqual(fresh(), { loaded: true, cache: 'none', answer: 9 }, 'a link in place of the file');
+  fs.rmSync(cached);
+  fs.renameSync(path.join(buildCacheDir, 'elsewhere'), cached);
+  // The directory a link to one that passes the rule.
+  const linked = path.join(dir, 'build-f-link');
+  fs.symlinkSync(buildCacheDir, linked);
+  assert.deepEqual(load({ ...b, cacheDir: fs.mkdtempSync(path.join(dir, 'cache-f-')), buildCacheDir: linked }, false), {
+    loaded: true,
+    cache: 'none',
+    answer: 9,
+  });
+  // Another user's (as root: a file of nobody's).
+  if (process.getuid?.() === 0) {
+    fs.chownSync(cached, 65534, 65534);
+    assert.deepEqual(fresh(), { loaded: true, cache: 'none', answer: 9 }, "another user's file");
+    fs.chownSync(cached, 0, 0);
+  }
+  assert.deepEqual(fresh(), { loaded: true, cache: 'build', answer: 9 }, 'read again once the rule holds');
 });

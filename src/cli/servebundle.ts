@@ -10,6 +10,12 @@
 // root: it is read only from a directory and file of this user's that no one else can write
 // (K8TS_HOME/.cache, ~/.k8ts/.cache by default), else it is neither read nor written. A missing,
 // unreadable or rejected cache costs one compile; the cache is written again once serve is ready.
+// The build leaves a cache of its own beside the bundle (build/bundle.ts: made by a start of the
+// control plane on a throwaway data dir, with the Node that builds, which a clone's `npm ci` runs
+// on the user's machine), so that the first `up` after a build or an install is not the one that
+// compiles: it is read when there is none of the user's, under the same rule (the bundle's
+// directory and the file this user's, no one else's to write, not through a link), and the user's,
+// warmer (the node's code is in it too), is written after that start as after any other.
 // A bundle older than the modules tsc last emitted (a `tsc` without the bundle step after it: the
 // entry module rewritten since the build, the bundle not, by the stamp the build wrote beside it)
 // is not used: serve then loads the modules one by one, as it does when there is no bundle. An
@@ -34,14 +40,14 @@ const KEEP_CACHES = 3;
 
 export interface LoadedServe {
   serve: ServeModule['serve'];
-  /** How the bundle was compiled: from the code cache, or compiled (no cache, or V8 rejected it). */
-  cache: 'used' | 'none' | 'rejected' | 'unusable';
+  /** How the bundle was compiled: from the user's code cache, from the build's, or compiled (no cache, or V8 rejected it). */
+  cache: 'used' | 'build' | 'none' | 'rejected' | 'unusable';
   /** Writes the code cache if it was not used; call once the start's code has run (its functions are compiled by then). */
   saveCache(): void;
 }
 
 /** serve.ts from its bundle, or undefined (no bundle, or one older than the modules: `why` says which) and serve loads the modules. */
-export function loadServeBundle(o: { bundle?: string; module?: string; cacheDir?: string } = {}): {
+export function loadServeBundle(o: { bundle?: string; module?: string; cacheDir?: string; buildCacheDir?: string } = {}): {
   loaded?: LoadedServe;
   why?: string;
 } {
@@ -58,9 +64,14 @@ export function loadServeBundle(o: { bundle?: string; module?: string; cacheDir?
   }
   const digest = createHash('sha256').update(source).digest('hex').slice(0, 32);
   const cacheDir = o.cacheDir ?? path.join(k8tsHome(), '.cache');
-  const cacheFile = path.join(cacheDir, `serve-${digest}-${process.version}-${process.arch}.v8cache`);
+  const name = cacheName(digest);
+  const cacheFile = path.join(cacheDir, name);
   const usable = privateDir(cacheDir);
-  const cachedData = usable ? readPrivateFile(cacheFile) : undefined;
+  const userCache = usable ? readPrivateFile(cacheFile) : undefined;
+  // The build's, beside the bundle: never made here, so the directory is only checked.
+  const buildCacheDir = o.buildCacheDir ?? path.dirname(bundle);
+  const buildCache = userCache ? undefined : privateDir(buildCacheDir, false) ? readPrivateFile(path.join(buildCacheDir, name)) : undefined;
+  const cachedData = userCache ?? buildCache;
   // esbuild writes ASCII (non-ASCII escaped): read as one-byte text, a third of utf8's decoding time.
   const text = source.toString('latin1');
   const script = new vm.Script(wrapCommonJS(text), {
@@ -68,11 +79,14 @@ export function loadServeBundle(o: { bundle?: string; module?: string; cacheDir?
     ...(cachedData ? { cachedData } : {}),
     importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   } as vm.ScriptOptions);
-  const cache: LoadedServe['cache'] = !usable ? 'unusable' : !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  const cache: LoadedServe['cache'] =
+    cachedData && script.cachedDataRejected ? 'rejected' : userCache ? 'used' : buildCache ? 'build' : usable ? 'none' : 'unusable';
   const module = { exports: {} as ServeModule };
   const run = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: unknown, f: string, d: string) => void;
   run.call(module.exports, module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
-  let saved = cache === 'used' || cache === 'unusable';
+  // After a start from the build's cache the user's is still written: it then holds what that
+  // start compiled besides (the node's code, which the build's start without a node did not run).
+  let saved = cache === 'used' || !usable;
   return {
     loaded: {
       serve: module.exports.serve,
@@ -90,6 +104,11 @@ export function loadServeBundle(o: { bundle?: string; module?: string; cacheDir?
   };
 }
 
+/** The code cache's file name for a bundle of this SHA-256 (its first 32 hex digits) on this Node: the user's and the build's alike. */
+export function cacheName(digest: string): string {
+  return `serve-${digest}-${process.version}-${process.arch}.v8cache`;
+}
+
 /** The build's stamp beside a bundle (build/bundle.ts): serve.bundle.cjs -> serve.bundle.json. */
 export function stampOf(bundle: string): string {
   return bundle.replace(/\.cjs$/, '.json');
@@ -100,10 +119,10 @@ function wrapCommonJS(source: string): string {
   return `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
 }
 
-/** Whether dir exists (made if not) as a directory of this user's that no one else can write. */
-function privateDir(dir: string): boolean {
+/** Whether dir exists (made if not, when `make`) as a directory of this user's that no one else can write (not a link). */
+function privateDir(dir: string, make = true): boolean {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (make) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     return ownedPrivately(fs.lstatSync(dir), true);
   } catch {
     return false;

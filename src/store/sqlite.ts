@@ -557,18 +557,40 @@ export class SqliteStore implements storage.Store {
 
   async watch(prefix: string, after: number, onEvent: storage.EventHandler, onError?: storage.ErrorHandler): Promise<storage.Watcher> {
     this.checkOpen();
+    const { events, upTo } = this.replay(prefix, after);
+    // Replay read and registration happen in one synchronous step: no write falls between.
+    return this.hub.add(prefix, upTo, events, onEvent, onError);
+  }
+
+  /**
+   * The durable events under prefix above `after`, and the revision they run to (the newest
+   * durable one, or `after` if later): what a watch from `after` replays before live events.
+   * A watch's replay for a store on a worker thread (sqliteworker.ts), whose live events come
+   * from one watch of everything.
+   */
+  replay(prefix: string, after: number): { events: storage.WatchEvent[]; upTo: number } {
+    this.checkOpen();
     if (after < this.compacted) throw new storage.CompactedError(after, this.compacted);
-    const replay: storage.WatchEvent[] = [];
-    // Replay what is durable; later writes reach this watcher when they are (published after).
+    const events: storage.WatchEvent[] = [];
+    // Replay what is durable; later writes reach the watcher when they are (published after).
     if (after < this.published) {
       for (const r of this.stmt.replay.iterate(after, this.published, prefix, prefixEnd(prefix) ?? NO_END)) {
         const prevKv = r.pm === null ? undefined : { key: r.key, value: r.pv!, createRevision: r.pc!, modRevision: r.pm };
         const kv: storage.KeyValue = { key: r.key, value: r.value, createRevision: r.c, modRevision: r.revision };
-        replay.push(r.deleted ? { type: 'delete', kv, prevKv } : { type: 'put', kv, prevKv });
+        events.push(r.deleted ? { type: 'delete', kv, prevKv } : { type: 'put', kv, prevKv });
       }
     }
-    // Replay read and registration happen in one synchronous step: no write falls between.
-    return this.hub.add(prefix, Math.max(after, this.published), replay, onEvent, onError);
+    return { events, upTo: Math.max(after, this.published) };
+  }
+
+  /** The newest revision written (durable or not): a write's own revision once its call has returned its promise. */
+  get committedRevision(): number {
+    return this.revision;
+  }
+
+  /** The newest durable revision (what currentRevision() answers), synchronously. */
+  get publishedRevision(): number {
+    return this.published;
   }
 
   /**

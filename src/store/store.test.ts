@@ -10,8 +10,17 @@ import { waitFor } from '../testing/wait.js';
 import { EtcdStore } from './etcd.js';
 import { openStore } from './index.js';
 import { MemoryStore } from './memory.js';
-import { SqliteStore } from './sqlite.js';
-import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError, type Store, type WatchEvent } from './types.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
+import { SqliteWorkerStore } from './sqliteworker.js';
+import {
+  CompactedError,
+  KeyExistsError,
+  KeyNotFoundError,
+  type KeyValue,
+  RevisionMismatchError,
+  type Store,
+  type WatchEvent,
+} from './types.js';
 
 function summary(evs: WatchEvent[]): string[] {
   return evs.map(
@@ -48,6 +57,7 @@ after(async () => {
 const backends: Backend[] = [
   { name: 'memory', open: () => new MemoryStore(), base: 0 },
   { name: 'sqlite', open: () => new SqliteStore(tempDir(), { compactEvery: 0 }), base: 0 },
+  { name: 'sqlite on a worker thread', open: () => SqliteWorkerStore.open(tempDir(), { compactEvery: 0 }), base: 0 },
   {
     name: 'etcd',
     base: 1,
@@ -332,6 +342,38 @@ for (const backend of backends) {
       await assert.rejects(s.compact(1000), /future revision/);
     });
 
+    test('watches started while writes are in flight, from past and present revisions, each see every later event once, in order', async () => {
+      const s = await fresh();
+      const first = await s.create('/j/seed', 's');
+      const watchers: { from: number; seen: number[] }[] = [];
+      const join = async (from: number) => {
+        const w = { from, seen: [] as number[] };
+        watchers.push(w);
+        await s.watch('/j/', from, (ev) => w.seen.push(ev.kv.modRevision));
+      };
+      // Writes are sent in waves without waiting for the last to be durable, and watches join
+      // between them: from the start, from the revision just read, and from one a wave back
+      // (a replay that ends where live events take over, while more are on their way).
+      const writes: Promise<unknown>[] = [];
+      const joins: Promise<void>[] = [];
+      const waves = 40;
+      for (let wave = 0; wave < waves; wave++) {
+        for (let i = 0; i < 5; i++) writes.push(s.create(`/j/w${wave}-${i}`, 'x'));
+        await new Promise((res) => setImmediate(res));
+        const now = await s.currentRevision();
+        joins.push(join(now), join(Math.max(first.modRevision, now - 3)));
+        if (wave % 10 === 0) joins.push(join(first.modRevision));
+      }
+      await Promise.all([...writes, ...joins]);
+      const last = await s.currentRevision();
+      assert.equal(last, first.modRevision + waves * 5);
+      await waitFor('every watcher at the last revision', () => watchers.every((w) => w.seen.length >= last - w.from));
+      for (const w of watchers) {
+        const want = Array.from({ length: last - w.from }, (_, i) => w.from + 1 + i);
+        assert.deepEqual(w.seen, want, `the watch from ${w.from}`);
+      }
+    });
+
     test('close ends watches', async () => {
       const s = await backend.open();
       const errors: Error[] = [];
@@ -348,53 +390,136 @@ for (const backend of backends) {
   });
 }
 
-describe('sqlite persistence', () => {
-  test('data, revision and compaction survive reopen; revisions never go back', async () => {
-    const dir = tempDir();
-    let s = new SqliteStore(dir, { compactEvery: 0 });
-    const a = await s.create('/k/a', 'a');
-    await s.update('/k/a', 'a2', a.modRevision);
-    const b = await s.create('/k/b', 'b');
-    const del = await s.delete('/k/b', b.modRevision);
-    // The newest history row (a tombstone) is compacted away: the counter must still hold.
-    await s.compact(del.modRevision);
+/** The SQLite store in process and on a worker thread (sqliteworker.ts): the same file, the same behaviour. */
+const sqliteOpeners: [string, (dir: string, opts: SqliteStoreOptions) => Promise<Store>][] = [
+  ['in process', async (dir, opts) => new SqliteStore(dir, opts)],
+  ['on a worker thread', (dir, opts) => SqliteWorkerStore.open(dir, opts)],
+];
+
+for (const [where, openSqlite] of sqliteOpeners)
+  describe(`sqlite persistence (${where})`, () => {
+    test('data, revision and compaction survive reopen; revisions never go back', async () => {
+      const dir = tempDir();
+      let s = await openSqlite(dir, { compactEvery: 0 });
+      const a = await s.create('/k/a', 'a');
+      await s.update('/k/a', 'a2', a.modRevision);
+      const b = await s.create('/k/b', 'b');
+      const del = await s.delete('/k/b', b.modRevision);
+      // The newest history row (a tombstone) is compacted away: the counter must still hold.
+      await s.compact(del.modRevision);
+      await s.close();
+
+      s = await openSqlite(dir, { compactEvery: 0 });
+      try {
+        assert.equal(await s.currentRevision(), del.modRevision);
+        assert.equal(await s.compactedRevision(), del.modRevision);
+        assert.deepEqual((await s.get('/k/a'))?.value, 'a2');
+        assert.equal(await s.get('/k/b'), undefined);
+        const c = await s.create('/k/c', 'c');
+        assert.equal(c.modRevision, del.modRevision + 1);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('a second store on the same data directory is refused', async () => {
+      const dir = tempDir();
+      const s = await openSqlite(dir, { compactEvery: 0 });
+      try {
+        await s.create('/x', 'x');
+        await assert.rejects(openSqlite(dir, { compactEvery: 0 }), /another process|locked/);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('automatic compaction keeps the last N revisions', async () => {
+      const dir = tempDir();
+      const s = await openSqlite(dir, { compactEvery: 5, keepRevisions: 3 });
+      try {
+        let kv = await s.create('/auto/a', '0');
+        for (let i = 1; i < 10; i++) kv = await s.update('/auto/a', String(i), kv.modRevision);
+        await waitFor('compaction to revision 7', async () => (await s.compactedRevision()) === 7);
+        assert.equal((await s.range('/auto/', { revision: 7 })).kvs[0].value, '6');
+      } finally {
+        await s.close();
+      }
+    });
+  });
+
+describe('sqlite on a worker thread', () => {
+  test('a write crosses to the thread and back: its value, events in revision order before the answer, errors with their fields', async () => {
+    const s = await SqliteWorkerStore.open(tempDir(), { compactEvery: 0 });
+    try {
+      const seen: string[] = [];
+      let answered = 0;
+      await s.watch('/t/', 0, (ev) => seen.push(`${summary([ev])[0]} answered=${answered}`));
+      // One turn's calls share a message each way: their answers, events first, come together.
+      const counted = (p: Promise<KeyValue>) =>
+        p.then((kv) => {
+          answered++;
+          return kv;
+        });
+      const [a, b] = await Promise.all([counted(s.create('/t/a', 'a1')), counted(s.create('/t/b', 'b1'))]);
+      const a2 = await s.update('/t/a', 'a2', a.modRevision);
+      const del = await s.delete('/t/b');
+      assert.deepEqual(del, { key: '/t/b', value: 'b1', createRevision: b.createRevision, modRevision: a2.modRevision + 1 });
+      assert.deepEqual(seen, [
+        'put /t/a@1=a1 answered=0',
+        'put /t/b@2=b1 answered=0',
+        'put /t/a@3=a2 prev@1=a1 answered=2',
+        'delete /t/b@4=b1 prev@2=b1 answered=2',
+      ]);
+      await assert.rejects(
+        s.update('/t/a', 'x', a.modRevision),
+        (e: unknown) => e instanceof RevisionMismatchError && e.current.value === 'a2',
+      );
+      await assert.rejects(s.create('/t/a', 'x'), (e: unknown) => e instanceof KeyExistsError && e.key === '/t/a');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a watch's replay joins the hub at its place in the stream: later events in the same message reach it, once", async () => {
+    const s = await SqliteWorkerStore.open(tempDir(), { compactEvery: 0 });
+    try {
+      await s.create('/r/a', '1');
+      await s.create('/r/b', '2');
+      // The thread may send a replay's answer and later events in one message (an fsync that
+      // ends in the same turn of its loop): hold its messages and hand them over as one.
+      const inner = s as unknown as { receive(items: unknown[]): void };
+      const receive = inner.receive.bind(s);
+      const held: unknown[] = [];
+      inner.receive = (items) => void held.push(...items);
+      const seen: number[] = [];
+      const watching = s.watch('/r/', 1, (ev) => seen.push(ev.kv.modRevision));
+      const write = s.create('/r/c', '3');
+      await waitFor('the replay, the write and its event held', () => held.length >= 3);
+      inner.receive = receive;
+      receive(held);
+      await Promise.all([watching, write]);
+      assert.deepEqual(seen, [2, 3]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('if the thread dies, calls in flight and later fail, and watches end, instead of hanging', async () => {
+    const s = await SqliteWorkerStore.open(tempDir(), { compactEvery: 0 });
+    const ended: Error[] = [];
+    await s.watch(
+      '/',
+      0,
+      () => {},
+      (e) => ended.push(e),
+    );
+    await s.create('/d/a', 'a');
+    // The thread gone as if it had crashed (an abort in the driver, out of memory).
+    await (s as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await assert.rejects(s.get('/d/a'), /worker thread exited/);
+    assert.equal(ended.length, 1);
+    assert.match(ended[0].message, /worker thread exited/);
     await s.close();
-
-    s = new SqliteStore(dir, { compactEvery: 0 });
-    try {
-      assert.equal(await s.currentRevision(), del.modRevision);
-      assert.equal(await s.compactedRevision(), del.modRevision);
-      assert.deepEqual((await s.get('/k/a'))?.value, 'a2');
-      assert.equal(await s.get('/k/b'), undefined);
-      const c = await s.create('/k/c', 'c');
-      assert.equal(c.modRevision, del.modRevision + 1);
-    } finally {
-      await s.close();
-    }
-  });
-
-  test('a second store on the same data directory is refused', async () => {
-    const dir = tempDir();
-    const s = new SqliteStore(dir, { compactEvery: 0 });
-    try {
-      await s.create('/x', 'x');
-      assert.throws(() => new SqliteStore(dir, { compactEvery: 0 }), /another process|locked/);
-    } finally {
-      await s.close();
-    }
-  });
-
-  test('automatic compaction keeps the last N revisions', async () => {
-    const dir = tempDir();
-    const s = new SqliteStore(dir, { compactEvery: 5, keepRevisions: 3 });
-    try {
-      let kv = await s.create('/auto/a', '0');
-      for (let i = 1; i < 10; i++) kv = await s.update('/auto/a', String(i), kv.modRevision);
-      await waitFor('compaction to revision 7', async () => (await s.compactedRevision()) === 7);
-      assert.equal((await s.range('/auto/', { revision: 7 })).kvs[0].value, '6');
-    } finally {
-      await s.close();
-    }
   });
 });
 
@@ -404,7 +529,17 @@ test('openStore picks the backend', async () => {
   await m.close();
   const s = await openStore('sqlite', tempDir());
   assert.equal(s.name, 'sqlite');
+  assert.ok(s instanceof SqliteStore);
   await s.close();
+  // The thread is the A/B switch of one build (sqliteworker.ts).
+  process.env.K8TS_SQLITE_THREAD = 'worker';
+  try {
+    const w = await openStore('sqlite', tempDir());
+    assert.ok(w instanceof SqliteWorkerStore);
+    await w.close();
+  } finally {
+    delete process.env.K8TS_SQLITE_THREAD;
+  }
   await assert.rejects(openStore('sqlite'), /data directory/);
 });
 
