@@ -80,3 +80,18 @@ test('a bench that fails cleans up and exits 1', async (t) => {
   assert.equal(existsSync(dir), false, 'the temp dir is removed');
   await waitFor('the child to be gone', () => !alive(child), 5_000);
 });
+
+test("a process's main thread CPU is its own, apart from its other threads'", async () => {
+  const { mainThreadCpuMs, processesCpuMs } = (await import('./util.js')) as typeof import('./util.js');
+  const { Worker } = await import('node:worker_threads');
+  const main0 = mainThreadCpuMs(process.pid);
+  const all0 = processesCpuMs([process.pid]);
+  // A second thread spins for 400 ms of CPU while this one waits in its event loop.
+  const w = new Worker('const t = process.cpuUsage(); while (process.cpuUsage(t).user < 400_000) {}', { eval: true });
+  await new Promise((r) => w.once('exit', r));
+  const main = mainThreadCpuMs(process.pid) - main0;
+  const all = processesCpuMs([process.pid]) - all0;
+  assert.ok(Number.isFinite(main));
+  // The spinning thread's time counts in the process's, not in the main thread's.
+  assert.ok(all - main >= 300, `process ${all} ms, main thread ${main} ms`);
+});

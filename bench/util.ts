@@ -61,6 +61,19 @@ export function processesCpuMs(pids: number[]): number {
 }
 
 /**
+ * CPU time (user + system, ms) of a process's main thread alone (its task whose id is the
+ * pid): the event loop the control plane's API server runs on, beside its other threads'.
+ */
+export function mainThreadCpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * Everything a bench starts registers how to undo it here, so one failure (or Ctrl-C) still
  * ends every child process and removes every temp dir, bridge and namespace.
  */

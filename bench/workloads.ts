@@ -20,7 +20,20 @@ import { type ClusterInfo, clusterFiles } from '../src/cluster/paths.js';
 import { requestSimulatedNodes } from '../src/cluster/simulated.js';
 import { type WaitOptions, waitFor } from '../src/testing/wait.js';
 import { type Follower, follow } from './follow.js';
-import { benchMain, benchTempDir, cleanup, fmtInt, fmtS, gib, mib, processesCpuMs, procMemory, rate, stopChild } from './util.js';
+import {
+  benchMain,
+  benchTempDir,
+  cleanup,
+  fmtInt,
+  fmtS,
+  gib,
+  mainThreadCpuMs,
+  mib,
+  processesCpuMs,
+  procMemory,
+  rate,
+  stopChild,
+} from './util.js';
 
 export interface BenchWorkloadsOptions {
   nodes: number;
@@ -570,6 +583,7 @@ async function runDeployments(
   tr.firstBindAt = 0;
   const t = performance.now();
   const cpu0 = processesCpuMs([cluster.child.pid!]);
+  const mainCpu0 = mainThreadCpuMs(cluster.child.pid!);
   tr.progressAt = t;
   for (let i = 0; i < names.length; i++) await client.create(DEPLOYMENTS, deployment(names[i], Math.min(per, total - i * per)));
   const readyAt = new Map<string, number>();
@@ -625,6 +639,8 @@ async function runDeployments(
   // The control plane's CPU (user + system, all its threads) over the run: a figure the other
   // work on a shared machine moves far less than the rates, so changes show in it first.
   const cpuMs = processesCpuMs([cluster.child.pid!]) - cpu0;
+  // Of it, the main thread's (the API server's event loop, where every request is served).
+  const mainCpuMs = mainThreadCpuMs(cluster.child.pid!) - mainCpu0;
   const wallMs = performance.now() - t;
   const created = tr.created - created0;
   const bound = tr.bound.size - bound0;
@@ -646,7 +662,7 @@ async function runDeployments(
     lines.push(`${what}: all Ready (status.readyReplicas) ${fmtS(Math.max(...readyAt.values()))} after create`);
   }
   lines.push(
-    `${what}: control plane CPU ${fmtS(cpuMs)} over ${fmtS(wallMs)} (${(cpuMs / wallMs).toFixed(2)} cores busy), ${bound > 0 ? (cpuMs / bound).toFixed(2) : 'n/a'} ms a pod bound`,
+    `${what}: control plane CPU ${fmtS(cpuMs)} over ${fmtS(wallMs)} (${(cpuMs / wallMs).toFixed(2)} cores busy), ${bound > 0 ? (cpuMs / bound).toFixed(2) : 'n/a'} ms a pod bound; its main thread ${fmtS(mainCpuMs)} (${(mainCpuMs / wallMs).toFixed(2)} of a core), ${bound > 0 ? (mainCpuMs / bound).toFixed(2) : 'n/a'} ms a pod`,
   );
   return { lines };
 }

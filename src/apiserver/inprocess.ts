@@ -140,7 +140,7 @@ function makeRequest(socket: LoopbackSocket, method: string, url: string, header
 }
 
 /** The response as the server's handler writes it; bytes or values, collected here. */
-class LoopbackResponse extends Writable implements ObjectSink {
+export class LoopbackResponse extends Writable implements ObjectSink {
   statusCode = 200;
   statusMessage = '';
   headersSent = false;
@@ -156,13 +156,23 @@ class LoopbackResponse extends Writable implements ObjectSink {
   /** Watch events, for the stream's reader. */
   onEvent?: (ev: WatchEvent) => void;
 
-  constructor() {
+  /**
+   * With a byte sink (a client in another thread: portserver.ts), the answer is the bytes a
+   * socket's client would read, each written piece handed on as it comes; the sink calls done
+   * when it may take more, so a reader that falls behind holds the writes here, where the
+   * server's bounds see them (res.writableLength), as a socket would.
+   */
+  constructor(private readonly byteSink?: (chunk: Buffer, done: () => void) => void) {
     super({ decodeStrings: true });
-    setObjectSink(this as unknown as ServerResponse, this);
+    if (!byteSink) setObjectSink(this as unknown as ServerResponse, this);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     if (!this.headersSent) this.writeHead(this.statusCode);
+    if (this.byteSink) {
+      this.byteSink(chunk, () => cb());
+      return;
+    }
     this.chunks.push(chunk);
     cb();
   }
@@ -269,7 +279,16 @@ export class InProcessTransport implements Transport {
     for (const res of [...this.open]) res.destroy(new Error('connection closed'));
   }
 
-  private start(req: RawRequest): LoopbackResponse {
+  /**
+   * Serves req with its answer as bytes (see LoopbackResponse): for a client in another thread,
+   * which reads them as it would a socket's (portserver.ts). The response ends ('close') when
+   * the answer is whole or the exchange was cut; destroy() cuts it.
+   */
+  exchange(req: RawRequest, byteSink: (chunk: Buffer, done: () => void) => void): LoopbackResponse {
+    return this.start(req, byteSink);
+  }
+
+  private start(req: RawRequest, byteSink?: (chunk: Buffer, done: () => void) => void): LoopbackResponse {
     const headers: IncomingHttpHeaders = { ...this.headers, accept: req.accept ?? 'application/json' };
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
     const current = this.tokenSource?.();
@@ -279,7 +298,7 @@ export class InProcessTransport implements Transport {
     if (body !== undefined) headers['content-length'] = String(body.length);
     const basePath = this.base.pathname.replace(/\/+$/, '');
     const message = makeRequest(this.socket, req.method, basePath + req.path, headers, body);
-    const res = new LoopbackResponse();
+    const res = new LoopbackResponse(byteSink);
     res.req = message;
     this.open.add(res);
     res.on('close', () => this.open.delete(res));

@@ -202,11 +202,22 @@ export class HttpTransport implements Transport {
 }
 
 /** The newline-delimited JSON of a watch response, as events. */
-async function* lines(res: http.IncomingMessage): AsyncGenerator<WatchEvent> {
+function lines(res: http.IncomingMessage): AsyncGenerator<WatchEvent> {
   res.setEncoding('utf8');
+  return watchEventLines(res as AsyncIterable<string>, () => {
+    if (!res.destroyed) res.destroy();
+  });
+}
+
+/**
+ * The events of a watch answer's body, newline-delimited JSON read as text in pieces of any
+ * size (a socket's reads, or a thread's messages: porttransport.ts); end runs when the reading
+ * ends, however it ends.
+ */
+export async function* watchEventLines(chunks: AsyncIterable<string>, end: () => void): AsyncGenerator<WatchEvent> {
   let buf = '';
   try {
-    for await (const chunk of res as AsyncIterable<string>) {
+    for await (const chunk of chunks) {
       buf += chunk;
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
@@ -219,7 +230,7 @@ async function* lines(res: http.IncomingMessage): AsyncGenerator<WatchEvent> {
     if (rest) yield parseEvent(rest);
     // A response that ended early without the server's say-so still ends cleanly here: the caller re-watches.
   } finally {
-    if (!res.destroyed) res.destroy();
+    end();
   }
 }
 

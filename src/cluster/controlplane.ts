@@ -80,6 +80,13 @@ export interface ControlPlaneOptions {
    * K8TS_INPROCESS_CLIENTS=0 (HTTPS, as separate processes would talk: for comparing the two).
    */
   inProcessClients?: boolean;
+  /**
+   * Run the scheduler in a worker thread of this process (src/scheduler/thread.ts), its
+   * requests served through a port (or HTTPS without in-process clients), as kube-scheduler is
+   * a process of its own. Default: off, unless K8TS_SCHEDULER_THREAD=1 (#13: measured against
+   * the in-process scheduler, it was not faster on a shared 2-core machine: NOTES.md).
+   */
+  schedulerThread?: boolean;
   /** Called once the API server answers, before the controllers, scheduler and node start. */
   onServing?: (url: string) => void;
 }
@@ -340,7 +347,11 @@ async function startControlPlaneWith(
       if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(simulatorClient, opts.simulatedNodes);
       // The scheduler acts as system:kube-scheduler, with only the bootstrap policy's rights for it.
       const sched = ensureClientCert(files.dir, pki.ca, 'kube-scheduler', 'system:kube-scheduler');
-      scheduler = await startScheduler({ server: url, certData: sched.cert, keyData: sched.key, caData: pki.ca.cert, transport, log });
+      const schedConnection = { server: url, certData: sched.cert, keyData: sched.key, caData: pki.ca.cert, log };
+      scheduler =
+        (opts.schedulerThread ?? process.env.K8TS_SCHEDULER_THREAD === '1')
+          ? await (await import('../scheduler/thread.js')).startSchedulerThread(schedConnection, inProcess ? api : undefined)
+          : await startScheduler({ ...schedConnection, transport });
       return took('controllers and scheduler', t);
     };
     const startNode = async (): Promise<string | undefined> => {

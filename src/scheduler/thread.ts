@@ -1,0 +1,86 @@
+// kube-scheduler on a thread of its own (#13: the control plane's one thread is busy the whole
+// time pods are scheduled, while the machine's other core is partly idle). kube-scheduler is a
+// process of its own in Kubernetes (cmd/kube-scheduler), talking to the API server as any
+// remote client; here it runs in a worker thread of the control plane's process: its
+// informers, queue, filters and scores and its requests' encoding leave the API server's
+// thread. Its requests reach the API server through a MessagePort (client/porttransport.ts,
+// apiserver/portserver.ts: the server's whole chain, the bytes an HTTPS client would send and
+// read, no TLS or sockets), or over HTTPS when no server is given.
+
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { InProcessServer } from '../apiserver/inprocess.js';
+import type { SchedulerServer, SchedulerServerOptions } from './server.js';
+
+/** What the thread reports to the control plane (threadmain.ts posts them). */
+export type SchedulerThreadMessage =
+  | { kind: 'log'; msg: string }
+  | { kind: 'started' }
+  | { kind: 'failed'; error: string }
+  | { kind: 'leader'; leading: boolean }
+  | { kind: 'stopped' };
+
+/** The connection the thread's scheduler is started with (no transport: a thread has its own). */
+export type SchedulerThreadOptions = Omit<SchedulerServerOptions, 'transport' | 'log'> & { log?: (msg: string) => void };
+
+/** What the thread is started with. */
+export interface SchedulerThreadData {
+  connection: Omit<SchedulerThreadOptions, 'log'>;
+  /** The API server's end of it serves the thread's requests (portserver.ts); HTTPS without one. */
+  port?: MessagePort;
+}
+
+/**
+ * Starts the scheduler in a worker thread; resolves once it runs there (as startScheduler
+ * resolves). With server (the API server of this process), its requests go through a port.
+ */
+export async function startSchedulerThread(opts: SchedulerThreadOptions, server?: InProcessServer): Promise<SchedulerServer> {
+  const { log, ...connection } = opts;
+  let stopServing: (() => void) | undefined;
+  const data: SchedulerThreadData = { connection };
+  const transferList: MessagePort[] = [];
+  if (server) {
+    const { servePort } = await import('../apiserver/portserver.js');
+    const channel = new MessageChannel();
+    stopServing = servePort(server, channel.port1);
+    data.port = channel.port2;
+    transferList.push(channel.port2);
+  }
+  const worker = new Worker(new URL('./threadmain.js', import.meta.url), { workerData: data, transferList });
+  worker.once('exit', () => stopServing?.());
+  let leading = false;
+  let stopped: Promise<void> | undefined;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const server: SchedulerServer = {
+      isLeader: () => leading,
+      stop() {
+        stopped ??= (async () => {
+          worker.postMessage({ kind: 'stop' });
+          // The thread stops its scheduler (releasing nothing it holds twice) and ends; one that
+          // does not end in time is terminated, as a process would be killed.
+          const timer = setTimeout(() => void worker.terminate(), 20_000);
+          await exited;
+          clearTimeout(timer);
+        })();
+        return stopped;
+      },
+    };
+    worker.on('message', (m: SchedulerThreadMessage) => {
+      if (m.kind === 'log') log?.(m.msg);
+      else if (m.kind === 'leader') leading = m.leading;
+      else if (m.kind === 'started') resolve(server);
+      else if (m.kind === 'failed') reject(new Error(`the scheduler's thread: ${m.error}`));
+    });
+    worker.once('error', (e) => {
+      log?.(`the scheduler's thread failed: ${e.message}`);
+      reject(e);
+    });
+    worker.once('exit', (code) => {
+      leading = false;
+      if (!stopped) {
+        log?.(`the scheduler's thread exited (code ${code})`);
+        reject(new Error(`the scheduler's thread exited (code ${code}) before it started`));
+      }
+    });
+  });
+}
