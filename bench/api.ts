@@ -24,7 +24,20 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { waitFor } from '../src/testing/wait.js';
 import { encodeRequest, RawHttpsClient } from './rawhttps.js';
 import { rawSqliteRate } from './store.js';
-import { benchMain, benchTempDir, cleanup, fmtInt, fmtMs, inParallel, median, mib, processesCpuMs, rate, stopChild } from './util.js';
+import {
+  benchMain,
+  benchTempDir,
+  cleanup,
+  fmtInt,
+  fmtMs,
+  inParallel,
+  median,
+  mib,
+  processesCpuMs,
+  processesWriteCalls,
+  rate,
+  stopChild,
+} from './util.js';
 
 export interface BenchApiOptions {
   objects?: number;
@@ -189,6 +202,12 @@ const ratio = (x: number, peer: number): string => `x${(x / peer).toFixed(2)}`;
  * The CPU (ms) that the server's and the readers' processes use from now until the returned
  * function is called: which side a fan-out figure waits on (/proc's clock ticks, 10 ms).
  */
+/** The write system calls pid makes from now until the returned function is called. */
+function writeCallsOf(pid: number): () => number {
+  const w0 = processesWriteCalls([pid]);
+  return () => processesWriteCalls([pid]) - w0;
+}
+
 function cpuOf(server: number[], readers: number[]): () => [number, number] {
   const s0 = processesCpuMs(server);
   const r0 = processesCpuMs(readers);
@@ -394,12 +413,16 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
   };
   // Warm-up, then the writes alone.
   await writes(Math.min(50, o.fanoutWrites));
+  const aloneCpuOf = cpuOf([server.child.pid!], []);
   let t = performance.now();
   await writes(o.fanoutWrites);
   const aloneMs = performance.now() - t;
+  const [aloneCpu] = aloneCpuOf();
 
   const rv = created.metadata.resourceVersion;
   const per = (ms: number) => `${(ms / o.fanoutWrites).toFixed(2)} ms`;
+  /** Write system calls per watcher over the phase's writes (the bare peer's floor: 1). */
+  const perWatcher = (calls: number) => (calls / o.watchers).toFixed(1);
   const lines: string[] = [];
   const objects: Buffer[] = [];
   let watchers = await startWatchers({
@@ -418,15 +441,17 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
     const profDir = process.env.K8TS_BENCH_API_PROF_FANOUT;
     if (profDir) await server.profile('start');
     const cpu = cpuOf([server.child.pid!], [watchers.pid]);
+    const serverWrites = writeCallsOf(server.child.pid!);
     t = performance.now();
     await writes(o.fanoutWrites, objects);
     const writerMs = performance.now() - t;
     await watchers.reach(counter, 'fan-out');
     const watchedMs = performance.now() - t;
     const [serverCpu, readerCpu] = cpu();
+    const serverWriteCalls = serverWrites();
     if (profDir) await server.profile('stop', join(profDir, `fanout-${server.child.pid}.cpuprofile`));
     lines.push(
-      `write with ${fmtInt(o.watchers)} HTTPS watchers: ${per(watchedMs)} per write until every watcher has it (${o.fanoutWrites} sequential PATCHes; ${rate(o.fanoutWrites * o.watchers, watchedMs)} events delivered; the writer alone saw ${per(writerMs)}; CPU per write: the API server ${per(serverCpu)}, the watchers' process ${per(readerCpu)}); the same writes with no watcher ${per(aloneMs)}: ${ratio(watchedMs, aloneMs)} (target <= x1.50)`,
+      `write with ${fmtInt(o.watchers)} HTTPS watchers: ${per(watchedMs)} per write until every watcher has it (${o.fanoutWrites} sequential PATCHes; ${rate(o.fanoutWrites * o.watchers, watchedMs)} events delivered; the writer alone saw ${per(writerMs)}; CPU per write: the API server ${per(serverCpu)}, the watchers' process ${per(readerCpu)}; the API server's write calls per watcher ${perWatcher(serverWriteCalls)}); the same writes with no watcher ${per(aloneMs)} (the API server's CPU ${per(aloneCpu)}): ${ratio(watchedMs, aloneMs)} (target <= x1.50)`,
     );
   } finally {
     await watchers.stop();
@@ -448,19 +473,23 @@ async function fanout(server: ServerChild, admin: Client, o: Required<BenchApiOp
       Buffer.concat([Buffer.from('{"type":"MODIFIED","object":'), b, Buffer.from('}\n')]).toString('base64'),
     );
     let cpu = cpuOf([bare.pid], [watchers.pid]);
+    let bareWrites = writeCallsOf(bare.pid);
     t = performance.now();
     await bare.emit(events, false, o.watchers);
     await watchers.reach(o.fanoutWrites, 'bare fan-out');
     const eachMs = performance.now() - t;
     const [eachServerCpu, eachReaderCpu] = cpu();
+    const eachWriteCalls = bareWrites();
     cpu = cpuOf([bare.pid], [watchers.pid]);
+    bareWrites = writeCallsOf(bare.pid);
     t = performance.now();
     await bare.emit(events, true, o.watchers);
     await watchers.reach(2 * o.fanoutWrites, 'bare fan-out, batched');
     const batchedMs = performance.now() - t;
     const [batchedServerCpu, batchedReaderCpu] = cpu();
+    const batchedWriteCalls = bareWrites();
     lines.push(
-      `  bare node:https server writing the same ${o.fanoutWrites} events to ${fmtInt(o.watchers)} streams (the floor TLS sets in Node): ${per(eachMs)} per event one write per event per stream (${ratio(eachMs, aloneMs)} of the unwatched write; CPU per event: the server ${per(eachServerCpu)}, the watchers' process ${per(eachReaderCpu)}); ${per(batchedMs)} per event all in one write per stream (${ratio(batchedMs, aloneMs)}; CPU ${per(batchedServerCpu)}, ${per(batchedReaderCpu)})`,
+      `  bare node:https server writing the same ${o.fanoutWrites} events to ${fmtInt(o.watchers)} streams (the floor TLS sets in Node): ${per(eachMs)} per event one write per event per stream (${ratio(eachMs, aloneMs)} of the unwatched write; CPU per event: the server ${per(eachServerCpu)}, the watchers' process ${per(eachReaderCpu)}; write calls per watcher ${perWatcher(eachWriteCalls)}); ${per(batchedMs)} per event all in one write per stream (${ratio(batchedMs, aloneMs)}; CPU ${per(batchedServerCpu)}, ${per(batchedReaderCpu)}; write calls per watcher ${perWatcher(batchedWriteCalls)})`,
     );
   } finally {
     await watchers.stop();

@@ -61,6 +61,24 @@ export function processesCpuMs(pids: number[]): number {
 }
 
 /**
+ * The write system calls (write, writev, pwrite...) the processes have made so far
+ * (/proc/<pid>/io syscw): a server's socket writes, beside a few of its store's, which says
+ * how many pieces its bytes went out in.
+ */
+export function processesWriteCalls(pids: number[]): number {
+  let n = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+      if (m) n += Number(m[1]);
+    } catch {
+      /* exited, or not ours to read */
+    }
+  }
+  return n;
+}
+
+/**
  * CPU time (user + system, ms) of a process's main thread alone (its task whose id is the
  * pid): the event loop the control plane's API server runs on, beside its other threads'.
  */

@@ -88,7 +88,7 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
   const outDir = path.dirname(OUT);
   const t = performance.now();
   removeBuildCaches();
-  await esbuild.build({
+  const result = await esbuild.build({
     entryPoints: [ENTRY],
     outfile: OUT,
     bundle: true,
@@ -101,6 +101,7 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
     // (esbuild follows tsc's maps).
     sourcemap: 'linked',
     logLevel: 'warning',
+    metafile: true,
     plugins: [
       {
         name: 'k8ts-import-meta-url',
@@ -126,6 +127,17 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
       },
     ],
   });
+  // serve runs from a V8 code cache, and on Node 20 a script compiled from one has no loader for
+  // import(): it fails with "A dynamic import callback was not specified" (a layer's extraction
+  // did, on every `up` after the first). esbuild turns an import() of our own modules into a
+  // require; what it leaves as import() (a builtin, an external package) must be a static import.
+  const dynamic = Object.values(result.metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => `import('${i.path}')`),
+  );
+  if (dynamic.length) {
+    for (const f of [OUT, STAMP]) fs.rmSync(f, { force: true });
+    throw new Error(`the serve bundle would import() at run time, which its code cache breaks: ${dynamic.join(', ')}`);
+  }
   const size = fs.statSync(OUT).size;
   // A later `tsc` rewrites every module and leaves the bundle as it is: servebundle.ts then sees
   // the entry changed and the bundle not, and does not load it. (An install or a copy changes both.)

@@ -492,8 +492,16 @@ async function serveView(
 // ---- watch ----
 
 const BOOKMARK_INTERVAL_MS = 10_000;
-/** The most of a watch's queued events written at once (see writeQueued in serveWatch). */
-const WATCH_WRITE_BYTES = 32 * 1024;
+/**
+ * The most of a watch's queued events written at once (see writeQueued in serveWatch). Node's
+ * TLS socket encrypts a write into one buffer of its size and keeps that buffer for the
+ * socket's life (measured: 1,000 sockets each written 300 KiB at once kept ~330 MiB after every
+ * byte was read and after GC; in 32 KiB writes ~75 MiB, in 64 KiB ~95 MiB): a thousand watches
+ * hold a thousand of their largest write, however little they hold at once. At 64 KiB a write
+ * still carries a reader that keeps up all it has missed in a flush turn (~50 events of 1.2
+ * KiB) at once.
+ */
+const WATCH_WRITE_BYTES = 64 * 1024;
 
 const EVENT_TAIL = Buffer.from('}\n');
 const eventHeads = new Map<string, Buffer>();
@@ -571,6 +579,20 @@ async function serveWatch(
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
   };
+  /** Set when the watch's group has lines this watch has not taken (takeShared). */
+  let sharedTake: ((into: Buffer[]) => void) | undefined;
+  /**
+   * The group's lines this watch has not taken, queued after what is queued: before anything
+   * else is queued (a bookmark, an error) and before a write, so that order is the events'.
+   */
+  const takeShared = (): void => {
+    const take = sharedTake;
+    if (!take) return;
+    sharedTake = undefined;
+    const from = queue.length;
+    take(queue);
+    for (let i = from; i < queue.length; i++) queuedBytes += queue[i].length;
+  };
   // A client that does not read makes Node buffer every write. kube-apiserver's cacheWatcher
   // has a bounded channel and closes a watcher that stays full ("Forcing ... watcher close
   // due to unresponsiveness"); here the bound is on bytes: those queued here and those the
@@ -582,6 +604,7 @@ async function serveWatch(
     );
     closed = true;
     queue.length = 0;
+    sharedTake = undefined;
     watcher?.cancel();
     for (const t of timers) clearTimeout(t);
     res.destroy();
@@ -618,7 +641,14 @@ async function serveWatch(
     // the bytes every watcher shares, and leave together once it drains: written on, each
     // watcher's copy would be encrypted and held apart (a thousand copies of every event while
     // the watchers read), and written in more, smaller pieces.
-    if (closed || queue.length === 0 || draining) return;
+    if (closed || draining) return;
+    takeShared();
+    if (queue.length === 0) return;
+    // The lines just taken count as pushed ones do (write).
+    if (queuedBytes > maxBuffered) {
+      closeSlow();
+      return;
+    }
     const ok = writeQueued();
     socketHeld = res.writableLength;
     if (socketHeld > maxBuffered) closeSlow();
@@ -636,7 +666,9 @@ async function serveWatch(
   const onDrain = (): void => {
     draining = false;
     socketHeld = res.writableLength;
-    if (closed || queue.length === 0) return;
+    if (closed) return;
+    takeShared();
+    if (queue.length === 0) return;
     if (queuedBytes > maxBuffered / 8) flush();
     else watchFlushes.add(flush);
   };
@@ -644,7 +676,8 @@ async function serveWatch(
   const write = (line: Buffer, object?: Buffer, tail?: Buffer) => {
     if (closed) return;
     start();
-    const wasEmpty = queue.length === 0;
+    const wasEmpty = queue.length === 0 && !sharedTake;
+    takeShared();
     queue.push(line);
     queuedBytes += line.length;
     if (object) {
@@ -706,6 +739,7 @@ async function serveWatch(
   const finish = guard(() => {
     if (closed) return;
     // Everything queued goes before the end, drained or not (the socket holds it until read).
+    takeShared();
     while (queue.length > 0) writeQueued();
     closed = true;
     watcher?.cancel();
@@ -718,8 +752,9 @@ async function serveWatch(
   // The response's close means the client went away (a request's close only means its body ended).
   res.on('close', finish);
   // JSON and metadata events are the same bytes for every watcher of this cache and prefix:
-  // offered as a shared form, a watch with no selector is handed each event's line as its
-  // group made it once (WatchCache.watchShared), and only queues it.
+  // offered as a shared form, a watch with no selector takes each event's line, made once for
+  // its group, from the group's log when it is flushed (WatchCache.watchShared): an event
+  // costs the group one append, not a queue push per watcher.
   const encodeShared = !sink && out.kind !== 'table' ? sharedEventLines[out.kind] : undefined;
   try {
     watcher = await reg.watch(
@@ -729,7 +764,21 @@ async function serveWatch(
         shared: encodeShared && {
           key: out.kind,
           encode: encodeShared,
+          size: (line) => (line as Buffer).length,
           push: (line) => write(line as Buffer),
+          // The group has lines for this watch: taken when it is flushed (or before anything
+          // else is queued), with whatever the group appends until then.
+          wake: (take) => {
+            if (closed) return;
+            start();
+            const wasEmpty = queue.length === 0 && !sharedTake;
+            sharedTake = take as (into: Buffer[]) => void;
+            if (wasEmpty && !draining) watchFlushes.add(flush);
+          },
+          // Unread: the group's lines not taken, what waits here and what the socket holds.
+          lag: (bytes) => {
+            if (!closed && bytes + queuedBytes + res.writableLength > maxBuffered) closeSlow();
+          },
         },
         // Not through guard(): its rest arguments would allocate on every event of every watcher.
         event: (type: string, obj: KObject) => {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { RestClient } from '../client/rest.js';
 import { httpTransport } from '../client/transport.js';
@@ -415,6 +416,93 @@ test('a watcher that reads late gets every event whole and in order: a replay an
   } finally {
     req.destroy();
   }
+});
+
+/**
+ * A watch read from the raw bytes: the HTTP chunks its answer came in (one per write the server
+ * made), until enough of them have come.
+ */
+async function watchChunks(path: string, enough: (chunks: Buffer[]) => boolean): Promise<Buffer[]> {
+  const url = new URL(cp.url);
+  const socket = net.connect(Number(url.port), url.hostname);
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${cp.token}\r\nConnection: close\r\n\r\n`);
+  let buf = Buffer.alloc(0);
+  let inHead = true;
+  const chunks: Buffer[] = [];
+  try {
+    return await new Promise<Buffer[]>((resolve, reject) => {
+      socket.on('error', reject);
+      socket.on('close', () => reject(new Error(`the watch ended after ${chunks.length} chunks`)));
+      socket.on('data', (data: Buffer) => {
+        buf = Buffer.concat([buf, data]);
+        if (inHead) {
+          const end = buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const head = buf.subarray(0, end).toString('latin1');
+          if (!/^HTTP\/1\.1 200 /.test(head) || !/transfer-encoding: chunked/i.test(head)) return reject(new Error(head));
+          inHead = false;
+          buf = buf.subarray(end + 4);
+        }
+        for (;;) {
+          const eol = buf.indexOf('\r\n');
+          if (eol < 0) return;
+          const size = Number.parseInt(buf.subarray(0, eol).toString('latin1'), 16);
+          if (buf.length < eol + 2 + size + 2) return;
+          chunks.push(buf.subarray(eol + 2, eol + 2 + size));
+          buf = buf.subarray(eol + 2 + size + 2);
+          if (enough(chunks)) return resolve(chunks);
+        }
+      });
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** How many ConfigMaps named cm-... the events in chunk are of. */
+const cmEvents = (chunk: Buffer): number => chunk.toString('latin1').split('"name":"cm-').length - 1;
+
+/** A namespace with n ConfigMaps of kib KiB, cm-0 first; the watch path from cm-0's revision (cm-1 to cm-<n-1> replayed). */
+async function replayOf(prefix: string, n: number, kib: number): Promise<string> {
+  const ns = await newTestNamespace(cp, prefix);
+  let rv = '';
+  for (let i = 0; i < n; i++) {
+    const a = await call({
+      method: 'POST',
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ metadata: { name: `cm-${i}` }, data: { v: String(i % 10).repeat(kib * 1024) } }),
+    });
+    assert.equal(a.status, 201, a.text.slice(0, 300));
+    if (i === 0) rv = (JSON.parse(a.text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  }
+  return `/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${rv}`;
+}
+
+test('a watch writes everything queued for it, up to 64 KiB, in one write', async () => {
+  // 7 events of 8 KiB replayed: queued at once when the watch opens, written at once (they
+  // went in 32 KiB pieces, each a write, a TLS record run and a 'drain' of its own).
+  const path = await replayOf('one-write', 8, 8);
+  const chunks = await watchChunks(path, (c) => c.reduce((n, x) => n + cmEvents(x), 0) >= 7);
+  assert.equal(cmEvents(chunks[0]), 7, `the first write: ${chunks.map((c) => c.length).join(', ')} bytes`);
+  assert.ok(chunks[0].length > 7 * 8 * 1024);
+});
+
+test('a watch with more than 64 KiB queued writes it in pieces of at most 64 KiB, every event whole and once', async () => {
+  // 7 events of 16 KiB replayed (~115 KiB): a TLS socket keeps a buffer the size of its
+  // largest write for its life, so no write is larger.
+  const path = await replayOf('pieces', 8, 16);
+  const chunks = await watchChunks(path, (c) => c.reduce((n, x) => n + cmEvents(x), 0) >= 7);
+  assert.ok(chunks.length > 1, 'the replay went in more than one write');
+  for (const c of chunks) assert.ok(c.length <= 64 * 1024, `a write of ${c.length} bytes`);
+  assert.equal(
+    chunks.reduce((n, x) => n + cmEvents(x), 0),
+    7,
+  );
+  assert.deepEqual(
+    chunks.flatMap((c) => c.toString('latin1').match(/"name":"cm-\d+"/g) ?? []),
+    Array.from({ length: 7 }, (_, i) => `"name":"cm-${i + 1}"`),
+  );
 });
 
 // The fast readers of the next test, in a process of their own: in the test's process they would

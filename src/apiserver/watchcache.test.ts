@@ -406,10 +406,14 @@ describe('WatchCache', () => {
             encoded.set(tag, (encoded.get(tag) ?? 0) + 1);
             return `${key}:${ev.type}@${ev.revision}`;
           },
-          push: (v: string) => {
+          size: (v: string) => v.length,
+          push: (v: string) => got.push(v),
+          // Takes at once what the group has for it (a handler takes when it flushes).
+          wake: (take: (into: string[]) => void) => {
             if (bad && got.length === 1) throw new Error('a broken watcher');
-            got.push(v);
+            take(got);
           },
+          lag: () => assert.fail('every member takes at once'),
         });
         const closed: Error[] = [];
         // From revision 1: replays 2 and 3; from the current revision: nothing replayed.
@@ -429,13 +433,16 @@ describe('WatchCache', () => {
         cache.watchShared(cache.revision, undefined, {
           key: 'a',
           encode: () => 'unused: the group encodes with its first member',
-          push: (v: string) => {
-            canceller.push(v);
+          size: () => 0,
+          push: (v: string) => canceller.push(v),
+          wake: (take: (into: string[]) => void) => {
+            take(canceller);
             if (!cancelledOnce) {
               cancelledOnce = true;
               cancels[49].cancel();
             }
           },
+          lag: () => undefined,
         });
         assert.equal(cache.watcherCount, 55);
         const before = new Map(encoded);
@@ -473,6 +480,125 @@ describe('WatchCache', () => {
       },
       { historySize: 2 },
     );
+  });
+
+  test('shared watches: an event costs the group one append; a member is woken once until it takes, then takes every event since, in order', async () => {
+    await withCache(async ({ store, cache }) => {
+      await store.create('/registry/pods/ns/p0', pod('ns', 'p0'));
+      await cache.waitForRevision(1, 1000);
+      let pushes = 0;
+      const members = Array.from({ length: 100 }, () => ({
+        wakes: 0,
+        take: undefined as ((into: string[]) => void) | undefined,
+        got: [] as string[],
+      }));
+      for (const m of members)
+        cache.watchShared(cache.revision, undefined, {
+          key: 'a',
+          encode: (ev: CacheEvent) => `${ev.type}@${ev.revision}`,
+          size: (v: string) => v.length,
+          push: () => pushes++,
+          wake: (take) => {
+            m.wakes++;
+            m.take = take;
+          },
+          lag: () => undefined,
+        });
+      for (let i = 1; i <= 20; i++) await store.update('/registry/pods/ns/p0', pod('ns', 'p0', { spec: { i } }), i);
+      await cache.waitForRevision(21, 1000);
+      // Not a call per member per event: one wake each, until it takes.
+      assert.equal(pushes, 0, 'nothing was replayed, and live events are not pushed');
+      assert.deepEqual(
+        members.map((m) => m.wakes),
+        members.map(() => 1),
+      );
+      const all = Array.from({ length: 20 }, (_, i) => `MODIFIED@${i + 2}`);
+      for (const m of members) m.take!(m.got);
+      for (const m of members) assert.deepEqual(m.got, all);
+      await store.update('/registry/pods/ns/p0', pod('ns', 'p0', { spec: { i: 21 } }), 21);
+      await cache.waitForRevision(22, 1000);
+      assert.deepEqual(
+        members.map((m) => m.wakes),
+        members.map(() => 2),
+        'having taken, each is woken by the next event',
+      );
+      for (const m of members) m.take!(m.got);
+      for (const m of members) assert.deepEqual(m.got, [...all, 'MODIFIED@22']);
+      // Ended by the cache with an event not taken yet: it takes it in onClose, before its last word.
+      const last: string[] = [];
+      let lastTake: ((into: string[]) => void) | undefined;
+      cache.watchShared(
+        cache.revision,
+        undefined,
+        {
+          key: 'a',
+          encode: () => 'unused',
+          size: () => 0,
+          push: () => assert.fail('nothing is replayed'),
+          wake: (take) => {
+            lastTake = take;
+          },
+          lag: () => undefined,
+        },
+        (err) => {
+          lastTake?.(last);
+          last.push(err.message);
+        },
+      );
+      await store.update('/registry/pods/ns/p0', pod('ns', 'p0', { spec: { i: 22 } }), 22);
+      await cache.waitForRevision(23, 1000);
+      cache.stop();
+      assert.deepEqual(last, ['MODIFIED@23', 'watch cache stopped']);
+    });
+  });
+
+  test('shared watches: a member that does not take is told its lag as the log grows, and ending itself loses no other member an event; the log keeps only what is not taken', async () => {
+    await withCache(async ({ store, cache }) => {
+      await store.create('/registry/pods/ns/p0', pod('ns', 'p0'));
+      await cache.waitForRevision(1, 1000);
+      // Each event stands for 100 KiB: past 1 MiB appended, the group tells each member its lag.
+      const member = (got: string[], takes: boolean, lags: number[], cancel?: () => { cancel(): void }) => ({
+        key: 'a',
+        encode: (ev: CacheEvent) => `${ev.type}@${ev.revision}`,
+        size: () => 100 * 1024,
+        push: () => assert.fail('nothing is replayed'),
+        wake: (take: (into: string[]) => void) => {
+          if (takes) take(got);
+        },
+        lag: (bytes: number) => {
+          lags.push(bytes);
+          if (bytes > 512 * 1024) cancel?.().cancel();
+        },
+      });
+      const a: string[] = [];
+      const c: string[] = [];
+      const slow: string[] = [];
+      const lagsA: number[] = [];
+      const lagsSlow: number[] = [];
+      const closed: Error[] = [];
+      cache.watchShared(cache.revision, undefined, member(a, true, lagsA));
+      const slowWatch: { cancel(): void } = cache.watchShared(
+        cache.revision,
+        undefined,
+        member(slow, false, lagsSlow, () => slowWatch),
+        (e) => closed.push(e),
+      );
+      cache.watchShared(cache.revision, undefined, member(c, true, []));
+      assert.equal(cache.watcherCount, 3);
+      for (let i = 1; i <= 30; i++) await store.update('/registry/pods/ns/p0', pod('ns', 'p0', { spec: { i } }), i);
+      await cache.waitForRevision(31, 1000);
+      const all = Array.from({ length: 30 }, (_, i) => `MODIFIED@${i + 2}`);
+      assert.deepEqual(a, all);
+      assert.deepEqual(c, all);
+      assert.deepEqual(slow, []);
+      assert.deepEqual(lagsA, [], 'a member that took everything has no lag to be told');
+      // Told once, at 1 MiB appended (11 events of 100 KiB), and ended there by its own hand.
+      assert.deepEqual(lagsSlow, [11 * 100 * 1024]);
+      assert.equal(cache.watcherCount, 2);
+      assert.deepEqual(closed, [], 'ended by itself (cancel), not by the cache');
+      // Past the last scan (at 2 MiB and 3 MiB appended) the log holds only what came after it.
+      assert.ok(cache.sharedLogLength(undefined, 'a') < 11, `the log holds ${cache.sharedLogLength(undefined, 'a')} values`);
+    });
   });
 
   test('a lost store watch is resumed without a gap', async () => {

@@ -59,35 +59,71 @@ interface CacheWatcher {
  * A watch whose every event is the same value for every watch with the same key and key
  * prefix: no filter of its own, one encoding (kube-apiserver's cacher hands an event to each
  * watcher, filtering per watcher; its cachingObject then shares the bytes). Such watches are
- * one group: the cache makes an event's value once for the group and hands that value to each
- * member, so that a write with a thousand watchers costs one encoding and a thousand appends,
- * not a thousand trips through the registry's filter and the handler's encoder. Each member
- * keeps its own place (it is handed only events after its own start), its own queue and its
- * own end.
+ * one group: the cache makes an event's value once for the group and appends it to the
+ * group's log, in which each member has its place; a member takes what follows its place when
+ * it is ready to send it. A write with a thousand watchers costs one encoding and one append
+ * (and a wake for each member that had taken everything before), not a thousand trips through
+ * the registry's filter and the handler's encoder, nor a thousand queue appends. Each member
+ * keeps its own start (it takes only events after it), its own queue and its own end.
  */
 export interface SharedWatch<T> {
-  /** Watches with the same key (and key prefix) share encode: it must give each of them the same. */
+  /** Watches with the same key (and key prefix) share encode and size: they must give each of them the same. */
   readonly key: string;
   /** The event as the watch sends it: called once per event per group (and per replayed event). */
   encode(ev: CacheEvent): T;
-  /** This watch's own: takes the event's value, the same one every member is handed. */
+  /** The bytes a value stands for (what a member that has not taken it is behind by). */
+  size(value: T): number;
+  /** A replayed event's value (one from before this watch joined its group): this watch's own. */
   push(value: T): void;
+  /**
+   * The group's log has values this watch has not taken: take(into) appends them, in order,
+   * to into. Called once until the watch takes them (later events are taken with them).
+   */
+  wake(take: (into: T[]) => void): void;
+  /**
+   * This watch has not taken bytes of the group's log (told as the log grows, every
+   * SHARED_SCAN_BYTES): a watch that does not keep up ends itself here (cancel()).
+   */
+  lag(bytes: number): void;
 }
+
+/** Every this many bytes appended to a group's log, its members' lag is told and the log trimmed. */
+const SHARED_SCAN_BYTES = 1024 * 1024;
 
 interface WatcherGroup {
   keyPrefix: string;
   /** Its key in WatchCache.groups: the key prefix and the SharedWatch's key. */
   groupKey: string;
   encode: (ev: CacheEvent) => unknown;
+  size: (value: unknown) => number;
   /** Copied on change, so that dispatch survives (un)registration in callbacks. */
   members: GroupMember[];
+  /** The values since the oldest place a member is at, with their revisions. */
+  log: unknown[];
+  revisions: number[];
+  /** ends[i]: the bytes appended to the log up to and with log[i] (since the group began). */
+  ends: number[];
+  /** The place (counted from the group's first value) of log[0], and the bytes before it. */
+  base: number;
+  baseBytes: number;
+  /** The bytes appended since the group began; at scanAt the members' lag is told. */
+  bytes: number;
+  scanAt: number;
+  /** Members that have taken everything: woken by the next append. */
+  idle: GroupMember[];
 }
 
 interface GroupMember {
   group: WatcherGroup;
   /** Events at or below this revision are not sent (replayed already, or asked to skip). */
   after: number;
-  push: (value: unknown) => void;
+  /** Its place in the group's log: the values before it are taken. */
+  place: number;
+  /** In group.idle. */
+  idle: boolean;
+  shared: SharedWatch<unknown>;
+  /** take(into), bound to this member once. */
+  take: (into: unknown[]) => void;
   onClose?: (err: Error) => void;
   active: boolean;
 }
@@ -323,14 +359,32 @@ export class WatchCache {
     const gk = `${prefix}\0${shared.key}`;
     let group = this.groups.get(gk);
     if (!group) {
-      group = { keyPrefix: prefix, groupKey: gk, encode: shared.encode as (ev: CacheEvent) => unknown, members: [] };
+      group = {
+        keyPrefix: prefix,
+        groupKey: gk,
+        encode: shared.encode as (ev: CacheEvent) => unknown,
+        size: shared.size as (value: unknown) => number,
+        members: [],
+        log: [],
+        revisions: [],
+        ends: [],
+        base: 0,
+        baseBytes: 0,
+        bytes: 0,
+        scanAt: SHARED_SCAN_BYTES,
+        idle: [],
+      };
       this.groups.set(gk, group);
       this.groupList = null;
     }
+    const g = group;
     const m: GroupMember = {
-      group,
+      group: g,
       after: Math.max(fromRevision, this.current),
-      push: shared.push as (value: unknown) => void,
+      place: g.base + g.log.length,
+      idle: true,
+      shared: shared as SharedWatch<unknown>,
+      take: (into) => this.take(m, into),
       onClose,
       active: true,
     };
@@ -339,13 +393,15 @@ export class WatchCache {
       const ev = this.events[i];
       if (!ev.key.startsWith(prefix)) continue;
       try {
-        m.push(shared.encode(ev));
+        shared.push(shared.encode(ev));
       } catch (e) {
         this.endMember(m, e instanceof Error ? e : new Error(String(e)));
       }
     }
-    if (m.active) group.members = [...group.members, m];
-    else if (group.members.length === 0) this.dropGroup(group);
+    if (m.active) {
+      g.members = [...g.members, m];
+      g.idle.push(m);
+    } else if (g.members.length === 0) this.dropGroup(g);
     return { cancel: () => this.endMember(m) };
   }
 
@@ -545,26 +601,94 @@ export class WatchCache {
     }
   }
 
-  /** The event's value made once for the group, handed to each member in the order they joined. */
+  /**
+   * The event's value made once for the group and appended to its log; the members that had
+   * taken everything are woken (in the order they took it), the others take it with what they
+   * have not taken yet.
+   */
   private deliverToGroup(g: WatcherGroup, ev: CacheEvent): void {
-    const members = g.members;
     let value: unknown;
-    let encoded = false;
-    for (let i = 0; i < members.length; i++) {
-      const m = members[i];
-      if (!m.active || ev.revision <= m.after) continue;
-      try {
-        if (!encoded) {
-          value = g.encode(ev);
-          encoded = true;
+    let size: number;
+    try {
+      value = g.encode(ev);
+      size = g.size(value);
+    } catch (e) {
+      // As deliver: every member's stream would have a hole; end them, each with the error.
+      const err = e instanceof Error ? e : new Error(String(e));
+      for (const m of g.members) this.endMember(m, err);
+      return;
+    }
+    g.log.push(value);
+    g.revisions.push(ev.revision);
+    g.bytes += size;
+    g.ends.push(g.bytes);
+    const idle = g.idle;
+    if (idle.length > 0) {
+      g.idle = [];
+      for (let i = 0; i < idle.length; i++) {
+        const m = idle[i];
+        m.idle = false;
+        if (!m.active) continue;
+        try {
+          m.shared.wake(m.take);
+        } catch (e) {
+          // This member's stream would have a hole; end it, the others go on.
+          this.endMember(m, e instanceof Error ? e : new Error(String(e)));
         }
-        m.push(value);
-      } catch (e) {
-        // As deliver: this member's stream would have a hole; end it (an encoder that throws
-        // ends each member in turn, each with its error).
-        this.endMember(m, e instanceof Error ? e : new Error(String(e)));
       }
     }
+    if (g.bytes >= g.scanAt) this.scanGroup(g);
+  }
+
+  /**
+   * Appends what m has not taken of its group's log (after its own start) to into. A member
+   * the cache has just ended (onClose) still takes what came before its end: it goes out
+   * before the watch's last word, as a handler's queued events do.
+   */
+  private take(m: GroupMember, into: unknown[]): void {
+    const g = m.group;
+    const { log, revisions } = g;
+    for (let i = Math.max(0, m.place - g.base); i < log.length; i++) if (revisions[i] > m.after) into.push(log[i]);
+    m.place = g.base + log.length;
+    if (m.active && !m.idle) {
+      m.idle = true;
+      g.idle.push(m);
+    }
+  }
+
+  /**
+   * Tells each member of g what it has not taken (it may end itself: lag), and drops the
+   * values every member has taken. Every SHARED_SCAN_BYTES appended: a thousand members cost
+   * a pass each MiB of events, not a check each per event.
+   */
+  private scanGroup(g: WatcherGroup): void {
+    let oldest = g.base + g.log.length;
+    for (const m of g.members) {
+      if (!m.active) continue;
+      const behind = g.bytes - (m.place === g.base ? g.baseBytes : g.ends[m.place - g.base - 1]);
+      if (behind > 0) {
+        try {
+          m.shared.lag(behind);
+        } catch (e) {
+          this.endMember(m, e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+      if (m.active && m.place < oldest) oldest = m.place;
+    }
+    const drop = oldest - g.base;
+    if (drop > 0) {
+      g.baseBytes = g.ends[drop - 1];
+      g.log.splice(0, drop);
+      g.revisions.splice(0, drop);
+      g.ends.splice(0, drop);
+      g.base = oldest;
+    }
+    g.scanAt = g.bytes + SHARED_SCAN_BYTES;
+  }
+
+  /** The values a group's log holds (for tests): what its members have not all taken, and up to SHARED_SCAN_BYTES more. */
+  sharedLogLength(keyPrefix: string | undefined, key: string): number {
+    return this.groups.get(`${keyPrefix ?? this.prefix}\0${key}`)?.log.length ?? 0;
   }
 
   private trimHistory(): void {

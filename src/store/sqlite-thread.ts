@@ -13,12 +13,13 @@ import type * as storage from './types.js';
 const port = parentPort!;
 const { dataDir, opts, nice } = workerData as ThreadData;
 
-// Below the event loop's thread in the scheduler's eyes: waking this thread (every message
-// sent to it) otherwise preempts the sender on its own core when the other core is busy, and
-// the event loop waits while the store works (a postMessage measured at ~100 us of its wall
-// time under load, ~3 us with this thread niced). The store's work then runs when a core is
-// free, which is the point of this thread. Linux: setpriority() on a thread id sets that thread's
-// nice; elsewhere this is skipped.
+// K8TS_SQLITE_THREAD_NICE=n puts this thread below the event loop's in the scheduler's eyes:
+// waking it (every message sent to it) otherwise preempts the sender on its own core when the
+// other core is busy (a postMessage measured at ~100 us of the sender's wall time under load,
+// ~3 us with this thread at nice 19). Not the default: at nice 10 the event loop's
+// postMessage fell from 87 to 17 us a create but this thread's own rose to ~200 (the event
+// loop it wakes preempts it in turn) and creates/s were no higher (NOTES.md, storeworker).
+// Linux: setpriority() on a thread id sets that thread's nice; elsewhere this is skipped.
 if (nice) {
   try {
     setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), nice);

@@ -3,7 +3,7 @@
 // keeping the database's work off the thread that serves requests.
 //
 // The event loop serves requests, the watch cache, the controllers; SQLite's statements, its
-// COMMIT and the fsync's submission took ~0.1 ms of it a create (NOTES.md, apicreate3 and
+// COMMIT and the fsync's submission took ~75-85 us of it a create (NOTES.md, apicreate3 and
 // schedrate5) while the second core sat partly idle. Here a worker thread runs the SqliteStore
 // of sqlite.ts unchanged (its group commit, two fsyncs in flight, undo on a failed fsync, its
 // epochs) and this Store forwards calls to it:
@@ -119,8 +119,8 @@ interface Pending {
 }
 
 const THREAD = new URL('./sqlite-thread.js', import.meta.url);
-/** The store thread's nice, relative to the event loop's thread (sqlite-thread.ts). */
-const THREAD_NICE = 10;
+/** The store thread's nice (K8TS_SQLITE_THREAD_NICE; sqlite-thread.ts says why 0). */
+const THREAD_NICE = 0;
 
 export class SqliteWorkerStore implements storage.Store {
   readonly name = 'sqlite';

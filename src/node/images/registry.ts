@@ -5,6 +5,7 @@
 // carrying credentials to another host. Errors are worded as containerd words them, since that is
 // what users of Kubernetes see in their events.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -238,7 +239,6 @@ export class Remote {
           continue;
         }
         const body = await readBody(got.body, 4 * 1024 * 1024);
-        const { createHash } = await import('node:crypto');
         const computed = `sha256:${createHash('sha256').update(body).digest('hex')}`;
         if (this.ref.digest?.startsWith('sha256:') && computed !== this.ref.digest) {
           note(new RegistryError(`${this.refString()}: the registry's manifest has digest ${computed}`, 'Unknown'), 4);

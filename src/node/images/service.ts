@@ -11,6 +11,7 @@
 // use one directory (the node agent and `k8ts image ...`): every write is a rename into place.
 
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -335,7 +336,6 @@ export class OciImageService implements ImageService, ImageFilesystem {
   private async applyBlob(layer: Descriptor, diffID: string, fsDir: string, lowers: string[], mode: 'overlay' | 'native'): Promise<void> {
     const file = this.content.blobPath(layer.digest);
     const dec = decompressor(await fileCompression(file));
-    const { createReadStream } = await import('node:fs');
     const src = createReadStream(file, { highWaterMark: 1 << 20 });
     const hasher = new HashingStream();
     const flow = dec ? pipeline(src, dec, hasher) : pipeline(src, hasher);
