@@ -83,8 +83,10 @@ export interface ControlPlaneOptions {
   /**
    * Run the scheduler in a worker thread of this process (src/scheduler/thread.ts), its
    * requests served through a port (or HTTPS without in-process clients), as kube-scheduler is
-   * a process of its own. Default: off, unless K8TS_SCHEDULER_THREAD=1 (#13: measured against
-   * the in-process scheduler, it was not faster on a shared 2-core machine: NOTES.md).
+   * a process of its own. Default: off, unless K8TS_SCHEDULER_THREAD=1 (#13, measured on a
+   * shared 2-core machine against the in-process scheduler: no faster at 1,000 nodes, ~+40 %
+   * pods bound a second at 5,000, for a second copy of every pod and node in the thread's
+   * heap; NOTES.md, schedrate6 and the lead's section of session 11).
    */
   schedulerThread?: boolean;
   /** Called once the API server answers, before the controllers, scheduler and node start. */
