@@ -27,6 +27,7 @@ import type {
   WatchEvent,
   WatchSource,
 } from '../client/transport.js';
+import { WatchQueue } from '../client/transport.js';
 import { type ObjectSink, setObjectSink } from './objectsink.js';
 
 /** What the transport needs of the API server (ApiServer implements it). */
@@ -336,10 +337,7 @@ export class InProcessTransport implements Transport {
     return new Promise((resolve, reject) => {
       if (req.signal?.aborted) return reject(abortError(req));
       const res = this.start(req);
-      const queue: WatchEvent[] = [];
-      let wake: (() => void) | undefined;
-      let ended = false;
-      let failure: Error | undefined;
+      const queue = new WatchQueue<WatchEvent>();
       let answered = false;
       const onAbort = () => res.destroy();
       req.signal?.addEventListener('abort', onAbort, { once: true });
@@ -349,30 +347,14 @@ export class InProcessTransport implements Transport {
           console.error(`k8ts apiserver: closing an in-process watch (${req.path}): ${queue.length} events unread`);
           res.destroy(new Error(`watch closed: ${queue.length} events unread`));
         }
-        wake?.();
       };
       res.on('error', (e) => {
-        failure = e;
+        queue.failure = e;
       });
       const source = (): WatchSource => ({
         stop: () => res.destroy(),
         events: (async function* () {
-          for (;;) {
-            if (queue.length) {
-              // Handed over in order; the queue is drained in one go to keep the loop short.
-              const batch = queue.splice(0);
-              for (const ev of batch) yield ev;
-              continue;
-            }
-            if (ended) {
-              if (failure && !req.signal?.aborted) throw failure;
-              return;
-            }
-            await new Promise<void>((r) => {
-              wake = r;
-            });
-            wake = undefined;
-          }
+          for await (const batch of queue.batches(() => !!req.signal?.aborted)) yield* batch;
         })(),
       });
       res.onHead = () => {
@@ -381,12 +363,11 @@ export class InProcessTransport implements Transport {
         if (res.statusCode >= 200 && res.statusCode <= 299 && !res.value) resolve(source());
       };
       res.on('close', () => {
-        ended = true;
+        queue.end();
         req.signal?.removeEventListener('abort', onAbort);
-        wake?.();
         if (!answered || res.value || res.statusCode < 200 || res.statusCode > 299) {
           if (res.writableFinished || res.value) resolve(res.response());
-          else reject(failure ?? new Error(`watch ${req.path}: the server closed the connection`));
+          else reject(queue.failure ?? new Error(`watch ${req.path}: the server closed the connection`));
         }
       });
     });

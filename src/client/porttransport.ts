@@ -10,7 +10,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { RawRequest, RawResponse, RestClientOptions, Transport, TransportFactory, WatchSource } from './transport.js';
-import { watchEventLines } from './transport.js';
+import { WatchQueue, watchEventLines } from './transport.js';
 
 /** The request as it crosses: RawRequest without its signal. */
 export type PortRequest = Omit<RawRequest, 'signal'>;
@@ -159,11 +159,8 @@ export class PortTransport implements Transport {
     return new Promise((resolve, reject) => {
       if (req.signal?.aborted) return reject(abortError(req));
       const decoder = new TextDecoder();
-      /** Text read and not yet taken by the events' reader; null once the answer ended. */
-      const queue: string[] = [];
-      let ended = false;
-      let failure: Error | undefined;
-      let wake: (() => void) | undefined;
+      /** Text read and not yet taken by the events' reader. */
+      const queue = new WatchQueue<string>();
       let head: { status: number; headers: Record<string, string | string[] | undefined> } | undefined;
       const body: Uint8Array[] = [];
       const finish = () => {
@@ -173,13 +170,12 @@ export class PortTransport implements Transport {
       };
       /** Cuts the exchange: with an error its reader sees, or none (stopped by the reader). */
       const cut = (e?: Error) => {
-        if (ended) return;
-        ended = true;
-        failure = e;
+        if (queue.ended) return;
+        queue.failure = e;
+        queue.end();
         finish();
         this.pc.send({ k: 'cancel', id });
         if (!head) reject(e ?? new Error(`watch ${req.path}: stopped`));
-        wake?.();
       };
       const onAbort = () => cut(abortError(req));
       const ok = () => head !== undefined && head.status >= 200 && head.status <= 299;
@@ -195,14 +191,12 @@ export class PortTransport implements Transport {
               return;
             }
             queue.push(decoder.decode(m.chunk, { stream: true }));
-            wake?.();
           } else if (m.k === 'end') {
-            ended = true;
+            if (m.error) queue.failure = new Error(`watch ${req.path}: ${m.error}`);
+            queue.end();
             finish();
-            if (m.error) failure = new Error(`watch ${req.path}: ${m.error}`);
-            if (!head) reject(failure ?? new Error(`watch ${req.path}: the server closed the connection`));
+            if (!head) reject(queue.failure ?? new Error(`watch ${req.path}: the server closed the connection`));
             else if (!ok()) resolve({ statusCode: head.status, headers: head.headers, body: Buffer.concat(body) });
-            wake?.();
           }
         },
       });
@@ -210,22 +204,10 @@ export class PortTransport implements Transport {
       req.signal?.addEventListener('abort', onAbort, { once: true });
       const pc = this.pc;
       const text = async function* (): AsyncGenerator<string> {
-        for (;;) {
-          if (queue.length) {
-            const batch = queue.splice(0);
-            // Read: the server may send on (it holds back past a bound of unread pieces).
-            for (let i = 0; i < batch.length; i++) if (!ended) pc.send({ k: 'ack', id });
-            yield batch.join('');
-            continue;
-          }
-          if (ended) {
-            if (failure && !req.signal?.aborted) throw failure;
-            return;
-          }
-          await new Promise<void>((r) => {
-            wake = r;
-          });
-          wake = undefined;
+        for await (const batch of queue.batches(() => !!req.signal?.aborted)) {
+          // Read: the server may send on (it holds back past a bound of unread pieces).
+          for (let i = 0; i < batch.length; i++) if (!queue.ended) pc.send({ k: 'ack', id });
+          yield batch.join('');
         }
       };
       const source = (): WatchSource => ({

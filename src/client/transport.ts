@@ -234,6 +234,52 @@ export async function* watchEventLines(chunks: AsyncIterable<string>, end: () =>
   }
 }
 
+/**
+ * What a watch's answer hands its reader when the pieces come by callbacks (a thread's messages,
+ * an in-process response's events): queued as they come, taken in batches, in order, by a
+ * reader that waits when there are none; once ended, the reader takes what is left and then
+ * ends, with `failure` thrown unless the reader itself aborted.
+ */
+export class WatchQueue<T> {
+  private items: T[] = [];
+  private wake?: () => void;
+  ended = false;
+  failure?: Error;
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+    this.wake?.();
+  }
+
+  /** No more pieces (set `failure` first to end the reader with it). */
+  end(): void {
+    this.ended = true;
+    this.wake?.();
+  }
+
+  /** Everything queued at each turn, in one batch: the queue is drained in one go to keep the loop short. */
+  async *batches(aborted: () => boolean): AsyncGenerator<T[]> {
+    for (;;) {
+      if (this.items.length) {
+        yield this.items.splice(0);
+        continue;
+      }
+      if (this.ended) {
+        if (this.failure && !aborted()) throw this.failure;
+        return;
+      }
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
+      this.wake = undefined;
+    }
+  }
+}
+
 function parseEvent(line: string): WatchEvent {
   let ev: unknown;
   try {
