@@ -200,3 +200,8 @@ export const errors = {
 export function errorMessage(e: unknown): string {
   return (e as Error)?.message ?? String(e);
 }
+
+/** Whatever was thrown, as an Error (a value that is not one wrapped, with errorMessage's text). */
+export function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(errorMessage(e));
+}

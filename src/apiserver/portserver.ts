@@ -6,7 +6,7 @@
 // thread that stops reading meets the server's bound on a slow watcher as a socket would.
 
 import type { MessagePort } from 'node:worker_threads';
-import { errorMessage, errors } from '../api/errors.js';
+import { asError, errorMessage, errors } from '../api/errors.js';
 import type { PortClientMessage, PortServerMessage } from '../client/porttransport.js';
 import { type InProcessServer, InProcessTransport, type LoopbackResponse } from './inprocess.js';
 
@@ -86,7 +86,7 @@ export function servePort(server: InProcessServer, port: MessagePort): () => voi
         try {
           t = new InProcessTransport(server, m.opts);
         } catch (e) {
-          t = e instanceof Error ? e : new Error(errorMessage(e));
+          t = asError(e);
         }
         transports.set(m.client, t);
       } else if (m.k === 'req') {

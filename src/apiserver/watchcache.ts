@@ -6,6 +6,7 @@
 // other watcher: callers must not mutate them (deepCopy before changing or encoding with
 // edits). This is what keeps lists and fan-out cheap.
 
+import { asError } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
 import { Interner, isJSONPrimitive, NOT_JSON } from './intern.js';
@@ -395,7 +396,7 @@ export class WatchCache {
       try {
         shared.push(shared.encode(ev));
       } catch (e) {
-        this.endMember(m, e instanceof Error ? e : new Error(String(e)));
+        this.endMember(m, asError(e));
       }
     }
     if (m.active) {
@@ -597,7 +598,7 @@ export class WatchCache {
       w.onEvent(ev);
     } catch (e) {
       // This watcher's stream now has a hole; end it rather than let it go on silently wrong.
-      this.endWatcher(w, e instanceof Error ? e : new Error(String(e)));
+      this.endWatcher(w, asError(e));
     }
   }
 
@@ -614,7 +615,7 @@ export class WatchCache {
       size = g.size(value);
     } catch (e) {
       // As deliver: every member's stream would have a hole; end them, each with the error.
-      const err = e instanceof Error ? e : new Error(String(e));
+      const err = asError(e);
       for (const m of g.members) this.endMember(m, err);
       return;
     }
@@ -633,7 +634,7 @@ export class WatchCache {
           m.shared.wake(m.take);
         } catch (e) {
           // This member's stream would have a hole; end it, the others go on.
-          this.endMember(m, e instanceof Error ? e : new Error(String(e)));
+          this.endMember(m, asError(e));
         }
       }
     }
@@ -670,7 +671,7 @@ export class WatchCache {
         try {
           m.shared.lag(behind);
         } catch (e) {
-          this.endMember(m, e instanceof Error ? e : new Error(String(e)));
+          this.endMember(m, asError(e));
         }
       }
       if (m.active && m.place < oldest) oldest = m.place;

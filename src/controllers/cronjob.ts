@@ -8,7 +8,7 @@
 // robfig/cron's standard syntax evaluated by src/api/cron.ts in the CronJob's time zone.
 
 import { parseSchedule, type Schedule, timeZoneError } from '../api/cron.js';
-import { errorMessage } from '../api/errors.js';
+import { asError, errorMessage } from '../api/errors.js';
 import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
 import { CRONJOBS, type CronJob, JOBS, type Job } from '../api/types.js';
 import { Controller, type ControllerOptions } from '../client/controller.js';
@@ -226,7 +226,7 @@ export class CronJobController extends Controller {
     const now = this.now();
     let changed = false;
     const fail = (e: unknown): never => {
-      const err = e instanceof Error ? e : new Error(String(e));
+      const err = asError(e);
       (err as { changed?: boolean }).changed = changed;
       throw err;
     };

@@ -26,7 +26,7 @@
 
 import { createRequire } from 'node:module';
 import type { CelValue } from '@bufbuild/cel';
-import type { FieldError } from '../errors.js';
+import { asError, type FieldError } from '../errors.js';
 import { isObject } from '../object.js';
 import { additionalOf, INT_OR_STRING, itemsOf, type JSONSchemaProps } from './structural.js';
 
@@ -132,7 +132,7 @@ function program(rule: string): Program | Error {
       const { cel, env } = evaluator();
       p = cel.plan(env, cel.parse(rule));
     } catch (e) {
-      p = e instanceof Error ? e : new Error(String(e));
+      p = asError(e);
     }
     if (programs.size > 10_000) programs.clear();
     programs.set(rule, p);
