@@ -46,13 +46,18 @@ export function procMemory(pid: number): { rss: number; hwm: number } | undefine
   }
 }
 
+/** User + system clock ticks (USER_HZ, 100 here) in a process's or a thread's /proc stat file. */
+function statCpuTicks(statFile: string): number {
+  const f = readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
 /** CPU (user + system, ms) used so far by these processes. */
 export function processesCpuMs(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
+      ticks += statCpuTicks(`/proc/${pid}/stat`);
     } catch {
       /* exited */
     }
@@ -84,8 +89,7 @@ export function processesWriteCalls(pids: number[]): number {
  */
 export function mainThreadCpuMs(pid: number): number {
   try {
-    const f = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    return (statCpuTicks(`/proc/${pid}/task/${pid}/stat`) * 1000) / 100;
   } catch {
     return Number.NaN;
   }
