@@ -4,7 +4,7 @@
 // created one at a time, each timed from create to Ready as a watching client sees it.
 // Linux, root, an OCI runtime and busybox-static only; elsewhere the section says why it skipped.
 
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KObject } from '../src/api/object.js';
 import { RestClient } from '../src/client/rest.js';
@@ -15,7 +15,7 @@ import { ociUnavailableReason } from '../src/node/runtime/oci/runtime.js';
 import { buildBusyboxRootfs, busyboxBinary } from '../src/node/runtime/oci/testing.js';
 import { waitFor } from '../src/testing/wait.js';
 import { type Follower, follow } from './follow.js';
-import { benchTempDir, cleanup, fmtMs, percentile } from './util.js';
+import { benchTempDir, cleanup, fileLog, fmtMs, percentile } from './util.js';
 
 const NS = 'default';
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: NS };
@@ -93,13 +93,7 @@ async function startLatencies(
     nodeName: `k8ts-bench-${runtime}`,
     bridgeName: `k8tsb${runtime.slice(0, 3)}${n}`,
     podCIDR: `10.253.${n}.0/24`,
-    log: (m) => {
-      try {
-        appendFileSync(logFile, `${m}\n`);
-      } catch {
-        /* going */
-      }
-    },
+    log: fileLog(logFile, false),
   });
   const stopCp = cleanup.add(`${runtime} control plane`, () => cp.stop());
   const client = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM, userAgent: 'k8ts-bench' });

@@ -13,7 +13,7 @@
 // Linux and root only (nftables, a bridge); elsewhere the section says it skipped.
 
 import { execFile, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KObject } from '../src/api/object.js';
@@ -24,7 +24,7 @@ import type { NftablesProxier } from '../src/proxy/nftables/proxier.js';
 import { nftablesUnavailableReason, ProxyServer } from '../src/proxy/server.js';
 import { startTestControlPlane } from '../src/testing/controlplane.js';
 import { waitFor } from '../src/testing/wait.js';
-import { benchTempDir, cleanup, fmtInt, fmtMs, inParallel, percentile, processesCpuMs } from './util.js';
+import { benchTempDir, cleanup, fileLog, fmtInt, fmtMs, inParallel, percentile, processesCpuMs } from './util.js';
 
 const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: 'default' };
 
@@ -326,13 +326,7 @@ async function measureTargets(targets: [string, string][], seconds: number, pace
 async function trafficOnce(mode: 'nftables' | 'userspace', seconds: number): Promise<string[]> {
   const tmp = benchTempDir(`proxy-${mode}`);
   const logFile = join(tmp.dir, 'control-plane.log');
-  const log = (m: string) => {
-    try {
-      appendFileSync(logFile, `${new Date().toISOString()} ${m}\n`);
-    } catch {
-      /* the dir is going */
-    }
-  };
+  const log = fileLog(logFile);
   const cp = await startControlPlane({
     dataDir: join(tmp.dir, 'data'),
     port: 0,

@@ -9,7 +9,7 @@
 // the same pods with exec or HTTP probes against a window without, counted by prober_probe_total.
 // Linux and root only (network namespaces, a bridge); elsewhere the section says it skipped.
 
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -22,7 +22,7 @@ import { probeRuns } from '../src/node/kubelet/metrics.js';
 import { waitFor } from '../src/testing/wait.js';
 import { type Follower, follow } from './follow.js';
 import { pm2ScaleMs } from './pm2.js';
-import { benchMain, benchTempDir, cleanup, fmtMs, fmtS, percentile } from './util.js';
+import { benchMain, benchTempDir, cleanup, fileLog, fmtMs, fmtS, percentile } from './util.js';
 
 export interface BenchRealNodeOptions {
   pods?: number;
@@ -71,13 +71,7 @@ export async function benchRealNode(opts: BenchRealNodeOptions = {}): Promise<st
   const lines: string[] = [];
   const tmp = benchTempDir('node');
   const logFile = join(tmp.dir, 'control-plane.log');
-  const log = (m: string) => {
-    try {
-      appendFileSync(logFile, `${new Date().toISOString()} ${m}\n`);
-    } catch {
-      /* the dir is going */
-    }
-  };
+  const log = fileLog(logFile);
   const cp = await startControlPlane({
     dataDir: join(tmp.dir, 'data'),
     port: 0,

@@ -95,3 +95,27 @@ test("a process's main thread CPU is its own, apart from its other threads'", as
   // The spinning thread's time counts in the process's, not in the main thread's.
   assert.ok(all - main >= 300, `process ${all} ms, main thread ${main} ms`);
 });
+
+test('a file log appends each message on its own line, stamped or not, and drops what comes once its dir is gone', async () => {
+  const { fileLog } = (await import('./util.js')) as typeof import('./util.js');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-filelog-'));
+  try {
+    const stamped = fileLog(join(dir, 'a.log'));
+    stamped('one');
+    stamped('two');
+    const lines = readFileSync(join(dir, 'a.log'), 'utf8').split('\n');
+    assert.equal(lines.length, 3);
+    assert.match(lines[0], /^\d{4}-\d\d-\d\dT\S+Z one$/);
+    assert.match(lines[1], /Z two$/);
+    const plain = fileLog(join(dir, 'b.log'), false);
+    plain('three');
+    assert.equal(readFileSync(join(dir, 'b.log'), 'utf8'), 'three\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // The dir is gone: the log must not throw (a control plane logs while the bench removes it).
+  fileLog(join(dir, 'a.log'))('late');
+});

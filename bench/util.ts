@@ -4,7 +4,7 @@
 // by a recursive delete).
 
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -181,6 +181,20 @@ export function benchTempDir(label: string): { dir: string; remove: () => Promis
   const dir = mkdtempSync(join(tmpdir(), `k8ts-bench-${label}-`));
   const remove = cleanup.add(`temp dir ${dir}`, () => removeTree(dir));
   return { dir, remove };
+}
+
+/**
+ * A control plane's log function that appends each message, stamped, to file; a message that
+ * comes while the bench's temp dir is being removed is dropped.
+ */
+export function fileLog(file: string, stamp = true): (m: string) => void {
+  return (m) => {
+    try {
+      appendFileSync(file, stamp ? `${new Date().toISOString()} ${m}\n` : `${m}\n`);
+    } catch {
+      /* the dir is going */
+    }
+  };
 }
 
 /** Mount points at or below dir, deepest first (from this process's mount namespace). */

@@ -22,6 +22,11 @@
 // the host's network is touched; the API server on 127.0.0.1 only, any free port), until it has
 // written its cache; then it is stopped and its data dir removed. ~1-2 s of the build; when it
 // cannot start here the build goes on without a cache (the first `up` then makes the user's).
+//
+// Then the scheduler thread's own bundle (src/scheduler/threadmain.js -> threadmain.bundle.cjs,
+// ~150 modules): a worker thread has a module loader of its own, and loading them one by one as
+// ES modules took ~125 ms of the thread's start against ~70 ms from one CommonJS file (an empty
+// worker's start is ~35 ms). src/scheduler/thread.ts starts the worker from it when it is current.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,7 +34,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheName } from '../src/cli/servebundle.js';
+import { cacheName, stampOf } from '../src/cli/servebundle.js';
 import { SERVE_NODE_OPTIONS } from '../src/cli/servenode.js';
 
 const DIST = fileURLToPath(new URL('../', import.meta.url));
@@ -37,6 +42,10 @@ export const ENTRY = path.join(DIST, 'src/cli/serve.js');
 export const OUT = path.join(DIST, 'src/cli/serve.bundle.cjs');
 /** When the bundle and the modules it was made from were written (src/cli/servebundle.ts tells a stale bundle by it). */
 export const STAMP = path.join(DIST, 'src/cli/serve.bundle.json');
+
+/** The scheduler thread's entry, and its bundle (src/scheduler/thread.ts starts the worker from it). */
+export const THREAD_ENTRY = path.join(DIST, 'src/scheduler/threadmain.js');
+export const THREAD_OUT = path.join(DIST, 'src/scheduler/threadmain.bundle.cjs');
 
 /** The control plane's own entry, as `up`'s supervisor runs it: its start on a throwaway data dir makes the build's code cache. */
 const DAEMON = path.join(DIST, 'src/cli/daemon.js');
@@ -68,7 +77,7 @@ const BANNER = [
 
 export async function bundleServe(): Promise<{ built: boolean; message: string }> {
   const none = (why: string) => {
-    for (const f of [OUT, STAMP]) fs.rmSync(f, { force: true });
+    for (const f of [OUT, STAMP, THREAD_OUT, stampOf(THREAD_OUT)]) fs.rmSync(f, { force: true });
     removeBuildCaches();
     return { built: false, message: `${why}: no serve bundle; \`k8ts up\` loads its modules one by one` };
   };
@@ -85,12 +94,51 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
   } catch (e) {
     return none(`esbuild cannot run here (${(e as Error).message.split('\n')[0]})`);
   }
-  const outDir = path.dirname(OUT);
   const t = performance.now();
   removeBuildCaches();
-  const result = await esbuild.build({
-    entryPoints: [ENTRY],
-    outfile: OUT,
+  const result = await esbuild.build(buildOptions(ENTRY, OUT));
+  // serve runs from a V8 code cache, and on Node 20 a script compiled from one has no loader for
+  // import(): it fails with "A dynamic import callback was not specified" (a layer's extraction
+  // did, on every `up` after the first). esbuild turns an import() of our own modules into a
+  // require; what it leaves as import() (a builtin, an external package) must be a static import.
+  const dynamic = Object.values(result.metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => `import('${i.path}')`),
+  );
+  if (dynamic.length) {
+    for (const f of [OUT, STAMP]) fs.rmSync(f, { force: true });
+    throw new Error(`the serve bundle would import() at run time, which its code cache breaks: ${dynamic.join(', ')}`);
+  }
+  const size = fs.statSync(OUT).size;
+  // A later `tsc` rewrites every module and leaves the bundle as it is: servebundle.ts then sees
+  // the entry changed and the bundle not, and does not load it. (An install or a copy changes both.)
+  const stamp = { entryMtimeMs: fs.statSync(ENTRY).mtimeMs, bundleMtimeMs: fs.statSync(OUT).mtimeMs };
+  fs.writeFileSync(STAMP, `${JSON.stringify(stamp)}\n`);
+  let bundled = `${path.relative(DIST, OUT)}: ${(size / 1e6).toFixed(1)} MB in ${Math.round(performance.now() - t)} ms`;
+  const tt = performance.now();
+  await esbuild.build(buildOptions(THREAD_ENTRY, THREAD_OUT));
+  fs.writeFileSync(
+    stampOf(THREAD_OUT),
+    `${JSON.stringify({ entryMtimeMs: fs.statSync(THREAD_ENTRY).mtimeMs, bundleMtimeMs: fs.statSync(THREAD_OUT).mtimeMs })}\n`,
+  );
+  bundled += `; ${path.relative(DIST, THREAD_OUT)}: ${(fs.statSync(THREAD_OUT).size / 1e6).toFixed(1)} MB in ${Math.round(performance.now() - tt)} ms`;
+  const tc = performance.now();
+  let cached: string;
+  try {
+    const file = await makeBuildCache();
+    // The stamp names it (the tests check that the bundle's own loader takes it).
+    fs.writeFileSync(STAMP, `${JSON.stringify({ ...stamp, codeCache: path.basename(file) })}\n`);
+    cached = `its code cache ${path.basename(file)}: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB from a start of the control plane in ${Math.round(performance.now() - tc)} ms`;
+  } catch (e) {
+    cached = `no code cache (${(e as Error).message}): the first \`k8ts up\` makes it`;
+  }
+  return { built: true, message: `${bundled}; ${cached}` };
+}
+
+/** How a bundle is built: one CommonJS file, the externals left in node_modules, import.meta.url made each module's own. */
+function buildOptions(entry: string, out: string): import('esbuild').BuildOptions & { metafile: true } {
+  return {
+    entryPoints: [entry],
+    outfile: out,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -120,43 +168,14 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
               text = `${text.replaceAll(call, `${fn}()`)}\nfunction ${fn}() { return require(${JSON.stringify(pkg)}); }\n`;
             }
             if (!text.includes('import.meta.url')) return bundled.length ? { contents: text, loader: 'js' } : undefined;
-            const rel = path.relative(outDir, args.path).split(path.sep).join('/');
+            const rel = path.relative(path.dirname(out), args.path).split(path.sep).join('/');
             return { contents: text.replaceAll('import.meta.url', `__k8tsFileURL(${JSON.stringify(rel)})`), loader: 'js' };
           });
         },
       },
     ],
-  });
-  // serve runs from a V8 code cache, and on Node 20 a script compiled from one has no loader for
-  // import(): it fails with "A dynamic import callback was not specified" (a layer's extraction
-  // did, on every `up` after the first). esbuild turns an import() of our own modules into a
-  // require; what it leaves as import() (a builtin, an external package) must be a static import.
-  const dynamic = Object.values(result.metafile.outputs).flatMap((o) =>
-    o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => `import('${i.path}')`),
-  );
-  if (dynamic.length) {
-    for (const f of [OUT, STAMP]) fs.rmSync(f, { force: true });
-    throw new Error(`the serve bundle would import() at run time, which its code cache breaks: ${dynamic.join(', ')}`);
-  }
-  const size = fs.statSync(OUT).size;
-  // A later `tsc` rewrites every module and leaves the bundle as it is: servebundle.ts then sees
-  // the entry changed and the bundle not, and does not load it. (An install or a copy changes both.)
-  const stamp = { entryMtimeMs: fs.statSync(ENTRY).mtimeMs, bundleMtimeMs: fs.statSync(OUT).mtimeMs };
-  fs.writeFileSync(STAMP, `${JSON.stringify(stamp)}\n`);
-  const bundled = `${path.relative(DIST, OUT)}: ${(size / 1e6).toFixed(1)} MB in ${Math.round(performance.now() - t)} ms`;
-  const tc = performance.now();
-  let cached: string;
-  try {
-    const file = await makeBuildCache();
-    // The stamp names it (the tests check that the bundle's own loader takes it).
-    fs.writeFileSync(STAMP, `${JSON.stringify({ ...stamp, codeCache: path.basename(file) })}\n`);
-    cached = `its code cache ${path.basename(file)}: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB from a start of the control plane in ${Math.round(performance.now() - tc)} ms`;
-  } catch (e) {
-    cached = `no code cache (${(e as Error).message}): the first \`k8ts up\` makes it`;
-  }
-  return { built: true, message: `${bundled}; ${cached}` };
+  };
 }
-
 /** The build's code caches beside the bundle (any bundle's, any Node's): a new bundle gets its own. */
 function removeBuildCaches(): void {
   const dir = path.dirname(OUT);

@@ -54,10 +54,8 @@ export function loadServeBundle(o: { bundle?: string; module?: string; cacheDir?
   const bundle = o.bundle ?? SERVE_BUNDLE;
   let source: Buffer;
   try {
-    const stamp = JSON.parse(fs.readFileSync(stampOf(bundle), 'utf8')) as { entryMtimeMs?: unknown; bundleMtimeMs?: unknown };
-    const [b, m] = [fs.statSync(bundle), fs.statSync(o.module ?? SERVE_MODULE)];
-    if (b.mtimeMs === stamp.bundleMtimeMs && m.mtimeMs !== stamp.entryMtimeMs)
-      return { why: `${bundle} is older than the modules (run npm run build)` };
+    const stale = staleBundle(bundle, o.module ?? SERVE_MODULE);
+    if (stale) return { why: stale };
     source = fs.readFileSync(bundle);
   } catch (e) {
     return { why: `no serve bundle (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
@@ -107,6 +105,19 @@ export function loadServeBundle(o: { bundle?: string; module?: string; cacheDir?
 /** The code cache's file name for a bundle of this SHA-256 (its first 32 hex digits) on this Node: the user's and the build's alike. */
 export function cacheName(digest: string): string {
   return `serve-${digest}-${process.version}-${process.arch}.v8cache`;
+}
+
+/**
+ * Why a bundle the build made from module (its entry) is not to be used: older than the modules
+ * (a `tsc` since the build rewrote the entry and not the bundle), or undefined when it is current.
+ * Throws when there is no bundle or stamp.
+ */
+export function staleBundle(bundle: string, module: string): string | undefined {
+  const stamp = JSON.parse(fs.readFileSync(stampOf(bundle), 'utf8')) as { entryMtimeMs?: unknown; bundleMtimeMs?: unknown };
+  const [b, m] = [fs.statSync(bundle), fs.statSync(module)];
+  return b.mtimeMs === stamp.bundleMtimeMs && m.mtimeMs !== stamp.entryMtimeMs
+    ? `${bundle} is older than the modules (run npm run build)`
+    : undefined;
 }
 
 /** The build's stamp beside a bundle (build/bundle.ts): serve.bundle.cjs -> serve.bundle.json. */

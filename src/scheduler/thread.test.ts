@@ -3,12 +3,17 @@
 // and stops with its thread.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { NODES, PODS } from '../api/types.js';
+import { stampOf } from '../cli/servebundle.js';
 import { startTLSControlPlane } from '../testing/tlscontrolplane.js';
 import { waitFor } from '../testing/wait.js';
 import { makeNode, makePod } from './fixtures.js';
-import { startSchedulerThread } from './thread.js';
+import { schedulerThreadEntry, startSchedulerThread } from './thread.js';
 
 test('the scheduler in a thread leads, binds pods through the port and stops with its thread', async (t) => {
   const cp = await startTLSControlPlane();
@@ -64,4 +69,28 @@ test('the scheduler in a thread leads, binds pods through the port and stops wit
     lines.some((l) => /became leader/.test(l)),
     lines.join('\n'),
   );
+});
+
+test('the thread starts from its bundle when the build made one and no tsc rewrote the modules since', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8ts-thread-entry-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const module = path.join(dir, 'threadmain.js');
+  const bundle = path.join(dir, 'threadmain.bundle.cjs');
+  fs.writeFileSync(module, '');
+  assert.equal(schedulerThreadEntry(bundle, module), module, 'no bundle: the module');
+  fs.writeFileSync(bundle, '');
+  const stamp = { entryMtimeMs: fs.statSync(module).mtimeMs, bundleMtimeMs: fs.statSync(bundle).mtimeMs };
+  fs.writeFileSync(stampOf(bundle), JSON.stringify(stamp));
+  assert.equal(schedulerThreadEntry(bundle, module), bundle, 'built: the bundle');
+  // tsc alone since the build: the entry module is newer than the stamp says, the bundle is not.
+  const later = new Date(Date.now() + 60_000);
+  fs.utimesSync(module, later, later);
+  assert.equal(schedulerThreadEntry(bundle, module), module, 'stale: the module');
+
+  // The build of this tree: its bundle is what the thread starts from (thread.test's own start above ran it).
+  const built = fileURLToPath(new URL('./threadmain.bundle.cjs', import.meta.url));
+  if (!fs.existsSync(built)) return t.skip('no bundle built (tsc alone)');
+  const current = schedulerThreadEntry();
+  if (current !== built) return t.skip('the bundle is older than the modules (tsc since the build)');
+  assert.match(fs.readFileSync(built, 'latin1'), /became leader|startScheduler/);
 });

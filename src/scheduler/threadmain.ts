@@ -11,32 +11,35 @@ const port = parentPort!;
 const post = (m: SchedulerThreadMessage) => port.postMessage(m);
 const log = (msg: string) => post({ kind: 'log', msg });
 
-try {
-  const data = workerData as SchedulerThreadData;
-  const transport = data.port ? portTransport(data.port) : undefined;
-  const server = await startScheduler({ ...data.connection, transport, log });
-  // Whether it holds the Lease, as the elector knows it, told when it changes.
-  let leading = false;
-  const watchLeader = setInterval(() => {
-    if (server.isLeader() !== leading) {
-      leading = !leading;
-      post({ kind: 'leader', leading });
-    }
-  }, 100);
-  port.on('message', (m: { kind: string }) => {
-    if (m.kind !== 'stop') return;
-    clearInterval(watchLeader);
-    void server
-      .stop()
-      .catch((e) => log(`stopping the scheduler: ${errorMessage(e)}`))
-      .finally(() => {
-        post({ kind: 'leader', leading: false });
-        post({ kind: 'stopped' });
-        port.close();
-      });
-  });
-  post({ kind: 'started' });
-} catch (e) {
-  post({ kind: 'failed', error: errorMessage(e) });
-  port.close();
-}
+// No top-level await: the thread's bundle (build/bundle.ts) is a CommonJS script.
+void (async () => {
+  try {
+    const data = workerData as SchedulerThreadData;
+    const transport = data.port ? portTransport(data.port) : undefined;
+    const server = await startScheduler({ ...data.connection, transport, log });
+    // Whether it holds the Lease, as the elector knows it, told when it changes.
+    let leading = false;
+    const watchLeader = setInterval(() => {
+      if (server.isLeader() !== leading) {
+        leading = !leading;
+        post({ kind: 'leader', leading });
+      }
+    }, 100);
+    port.on('message', (m: { kind: string }) => {
+      if (m.kind !== 'stop') return;
+      clearInterval(watchLeader);
+      void server
+        .stop()
+        .catch((e) => log(`stopping the scheduler: ${errorMessage(e)}`))
+        .finally(() => {
+          post({ kind: 'leader', leading: false });
+          post({ kind: 'stopped' });
+          port.close();
+        });
+    });
+    post({ kind: 'started' });
+  } catch (e) {
+    post({ kind: 'failed', error: errorMessage(e) });
+    port.close();
+  }
+})();
