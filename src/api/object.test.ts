@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isObject, nowRFC3339, sameJSON, stringifyMarkingMetadata } from './object.js';
+import { copyJSON, isObject, nowRFC3339, sameJSON, stringifyMarkingMetadata } from './object.js';
 
 // sameJSON answers what comparing the two JSON.stringify outputs answers. Random JSON-shaped
 // values, each against variants that keep or change its JSON: a leaf changed, keys reordered,
@@ -47,6 +47,34 @@ test('sameJSON agrees with comparing JSON.stringify outputs', () => {
   assert.ok(same > 2_000 && same < 18_000, `both answers were asked for (${same} equal)`);
   // A Date writes itself (toJSON).
   assert.equal(sameJSON({ t: new Date(0) }, { t: '1970-01-01T00:00:00.000Z' }), true);
+});
+
+// copyJSON of a decoded value (the watch cache's objects, frozen throughout) is what decoding
+// its JSON again gives: the same JSON, key order and own "__proto__" keys included, every
+// object and array new and unfrozen.
+test('copyJSON of a frozen decoded value is a new, unfrozen decode of its JSON', () => {
+  const text = '{"b":1,"a":[{"x":null,"2":"n","1":true},[],[-1.5e-7,"s"]],"__proto__":{"p":{}},"m":{"__proto__":[1]},"": ""}';
+  const freeze = (v: unknown): unknown => {
+    if (v && typeof v === 'object') {
+      for (const k of Object.keys(v)) freeze((v as Record<string, unknown>)[k]);
+      Object.freeze(v);
+    }
+    return v;
+  };
+  const src = freeze(JSON.parse(text)) as Record<string, unknown>;
+  const copy = copyJSON(src);
+  assert.equal(JSON.stringify(copy), JSON.stringify(JSON.parse(text)));
+  assert.deepEqual(copy, JSON.parse(text));
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype, '"__proto__" stays an own key');
+  assert.ok(Object.hasOwn(copy, '__proto__'));
+  const walk = (a: unknown, b: unknown): void => {
+    if (!a || typeof a !== 'object') return;
+    assert.notEqual(a, b, 'nothing shared');
+    assert.ok(!Object.isFrozen(a), 'nothing frozen');
+    for (const k of Object.keys(a)) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
+  };
+  walk(copy, src);
+  for (const leaf of ['s', 0, true, null]) assert.equal(copyJSON(leaf), leaf);
 });
 
 test('sameJSON: ignored keys read as absent, where they are named only', () => {

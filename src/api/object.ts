@@ -81,6 +81,30 @@ export function deepCopy<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
+/**
+ * A copy of a value that is already what JSON.parse gives (only plain objects, arrays, strings,
+ * finite numbers, booleans and null: the watch cache's objects, frozen and shared), with every
+ * object and array its own and unfrozen: JSON.parse(JSON.stringify(v)) in one walk, without the
+ * text (a ~4 KB pod: ~12 us against ~28 for a JSON.parse of its bytes). Key order is kept; an
+ * own "__proto__" key (JSON.parse makes one) stays an own key.
+ */
+export function copyJSON<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const a = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) a[i] = copyJSON(v[i]);
+    return a as T;
+  }
+  const src = v as Record<string, unknown>;
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(src)) {
+    if (k === '__proto__') Object.defineProperty(o, k, { value: copyJSON(src[k]), enumerable: true, writable: true, configurable: true });
+    else o[k] = copyJSON(src[k]);
+  }
+  return o as T;
+}
+
 /** Keys left out of a sameJSON comparison: at this level, and below the named children. */
 export interface JSONIgnore {
   keys?: ReadonlySet<string>;

@@ -60,7 +60,14 @@ function runningPod(name: string, o: Parameters<typeof makePod>[1] = {}, sidecar
 test('a compact pod keeps what scheduling reads and drops the containers statuses, images, env and probes', () => {
   const whole = runningPod(
     'web-1',
-    { cpu: '500m', memory: '1Gi', hostPort: 8080, priority: 7, labels: { app: 'web' }, owner: { kind: 'ReplicaSet', name: 'web', uid: 'rs' } },
+    {
+      cpu: '500m',
+      memory: '1Gi',
+      hostPort: 8080,
+      priority: 7,
+      labels: { app: 'web' },
+      owner: { kind: 'ReplicaSet', name: 'web', uid: 'rs' },
+    },
     '100m',
   );
   whole.metadata.annotations = { a: 'b' };
@@ -68,7 +75,7 @@ test('a compact pod keeps what scheduling reads and drops the containers statuse
   (whole.status as { nominatedNodeName?: string }).nominatedNodeName = 'n1';
   const before = JSON.stringify(whole);
   const c = compactPod(whole);
-  assert.equal(JSON.stringify(whole), before, 'the informer’s decoded pod is not changed in place');
+  assert.equal(JSON.stringify(whole), before, "the informer's decoded pod is not changed in place");
   assert.deepEqual(c.metadata, whole.metadata);
   assert.deepEqual(c.spec?.containers, [
     { name: 'c', resources: { requests: { cpu: '500m', memory: '1Gi' } }, ports: [{ containerPort: 80, hostPort: 8080 }] },
@@ -82,7 +89,10 @@ test('a compact pod keeps what scheduling reads and drops the containers statuse
   const { containerStatuses, ...kept } = whole.status!;
   assert.ok(containerStatuses);
   assert.deepEqual(c.status, kept);
-  assert.ok(JSON.stringify(c).length < JSON.stringify(whole).length / 2, `${JSON.stringify(c).length} of ${JSON.stringify(whole).length} bytes`);
+  assert.ok(
+    JSON.stringify(c).length < JSON.stringify(whole).length / 2,
+    `${JSON.stringify(c).length} of ${JSON.stringify(whole).length} bytes`,
+  );
   // The API server's own (frozen, shared in-process) is kept as it is: a copy would be a second object.
   const frozen = Object.freeze(runningPod('f'));
   assert.equal(compactPod(frozen), frozen);

@@ -11,6 +11,7 @@ import { MAX_OBJECT_BYTES } from '../../api/jsonlimits.js';
 import { type FieldRequirement, matchesFields, parseFieldSelector, parseSelector, type Selector } from '../../api/labels.js';
 import {
   apiVersionOf,
+  copyJSON,
   deepCopy,
   isObject,
   type JSONIgnore,
@@ -595,14 +596,15 @@ export class GenericRegistry {
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);
+      // The watch cache's object when it holds this very version: what decoding kv gives, made.
+      const cached = kv ? this.cachedAt(key, kv.modRevision) : undefined;
       // The stored version, only read from here on (admission's oldObject, validation, managedFields):
-      // the watch cache's own object when it holds this very version and the strategy puts none of
-      // the old object's parts into the new one (no prepareForUpdate: a binding, a lease renewal),
-      // so that no frozen part of it reaches the answer; a decode of its own otherwise.
-      const current = kv ? ((strategy.prepareForUpdate ? undefined : this.cachedAt(key, kv.modRevision)) ?? this.decode(kv)) : undefined;
-      // tryUpdate may change what it is given: a second decode of the same bytes is its own copy
-      // (one JSON.parse, where a deep copy of current is a stringify and a parse).
-      const candidate = await tryUpdate(kv ? this.decode(kv) : undefined);
+      // the cache's own object when the strategy puts none of the old object's parts into the new
+      // one (no prepareForUpdate: a binding, a lease renewal), so that no frozen part of it
+      // reaches the answer; a copy of its own otherwise (a status write).
+      const current = kv ? (strategy.prepareForUpdate ? this.ownCopy(kv, cached) : (cached ?? this.decode(kv))) : undefined;
+      // tryUpdate may change what it is given: a copy of its own.
+      const candidate = await tryUpdate(kv ? this.ownCopy(kv, cached) : undefined);
       try {
         if (!current) {
           // PUT creates only where the strategy allows it; server-side apply always may.
@@ -619,6 +621,14 @@ export class GenericRegistry {
         throw e;
       }
     }
+  }
+
+  /**
+   * kv's object, the caller's own to change: a copy of the cache's object at kv's revision
+   * (copyJSON, ~2x faster than a decode of the bytes) when given, a decode of kv otherwise.
+   */
+  private ownCopy(kv: KeyValue, cached: KObject | undefined): KObject {
+    return cached !== undefined ? copyJSON(cached) : this.decode(kv);
   }
 
   /** The watch cache's object at key if it is the version written at revision (never for custom resources, served converted). */
@@ -721,7 +731,7 @@ export class GenericRegistry {
         if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
       }
       // The answer is the caller's own: the cache's object (guaranteedUpdate) is decoded for it.
-      if (unchanged) return { value: current === this.cache.get(kv.key) ? this.decode(kv) : current, committed: false };
+      if (unchanged) return { value: current === this.cache.get(kv.key) ? copyJSON(current) : current, committed: false };
       if (ctx.dryRun) {
         obj.metadata.resourceVersion = current.metadata.resourceVersion;
         return { value: obj, committed: false };
