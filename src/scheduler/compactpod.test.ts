@@ -57,7 +57,7 @@ function runningPod(name: string, o: Parameters<typeof makePod>[1] = {}, sidecar
   return p;
 }
 
-test('a compact pod keeps what scheduling reads and drops the containers statuses, images, env and probes', () => {
+test("a compact pod keeps what scheduling reads and drops the containers' statuses, images, env, probes and volumes of no claim", () => {
   const whole = runningPod(
     'web-1',
     {
@@ -71,6 +71,18 @@ test('a compact pod keeps what scheduling reads and drops the containers statuse
     '100m',
   );
   whole.metadata.annotations = { a: 'b' };
+  const claims = [
+    { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+    { name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'] } } } },
+  ];
+  Object.assign(whole.spec!, {
+    volumes: [
+      { name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
+      ...claims,
+      { name: 'tmp', emptyDir: {} },
+    ],
+  });
+  whole.status!.conditions!.push({ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler' });
   whole.metadata.deletionTimestamp = '2026-12-03T11:00:00Z';
   (whole.status as { nominatedNodeName?: string }).nominatedNodeName = 'n1';
   const before = JSON.stringify(whole);
@@ -86,9 +98,17 @@ test('a compact pod keeps what scheduling reads and drops the containers statuse
   ]);
   assert.equal(c.spec?.priority, 7);
   assert.equal(c.spec?.schedulerName, 'default-scheduler');
-  const { containerStatuses, ...kept } = whole.status!;
-  assert.ok(containerStatuses);
-  assert.deepEqual(c.status, kept);
+  assert.deepEqual(c.spec?.volumes, claims);
+  assert.ok(whole.status?.containerStatuses && whole.status.podIP);
+  assert.deepEqual(c.status, {
+    phase: 'Running',
+    conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler' },
+    ],
+    nominatedNodeName: 'n1',
+    startTime: whole.status?.startTime,
+  });
   assert.ok(
     JSON.stringify(c).length < JSON.stringify(whole).length / 2,
     `${JSON.stringify(c).length} of ${JSON.stringify(whole).length} bytes`,

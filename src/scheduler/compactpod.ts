@@ -8,23 +8,27 @@
 // Kept, by what reads it (the plugin table, plugins/index.ts, and the scheduler's own loop):
 // - metadata whole (labels: affinity and spread selectors; ownerReferences: the spread's default
 //   constraints; uid, resourceVersion, deletionTimestamp, annotations; kind/apiVersion for events).
-// - spec whole but its containers: nodeName, nodeSelector, affinity, tolerations,
+// - spec whole but its containers and volumes: nodeName, nodeSelector, affinity, tolerations,
 //   topologySpreadConstraints, priority, preemptionPolicy, schedulerName, schedulingGates,
-//   volumes (VolumeBinding), overhead and pod-level resources (NodeResourcesFit).
+//   overhead and pod-level resources (NodeResourcesFit).
+// - of its volumes, those of a claim (persistentVolumeClaim, ephemeral: VolumeBinding); the
+//   others (the service account's projected token, configMaps, emptyDirs) bind nothing.
 // - of each container (containers, initContainers): name, resources (requests: NodeResourcesFit,
 //   BalancedAllocation), ports (NodePorts' hostPort), restartPolicy (an init container that is a
 //   sidecar counts as running beside the others).
-// - status whole but the containers' statuses: phase (terminal pods leave), conditions
-//   (PodScheduled, DisruptionTarget), nominatedNodeName (the nominator), startTime (preemption's
-//   order of victims).
+// - of its status: phase (terminal pods leave), the conditions the scheduler writes and reads
+//   back (PodScheduled, DisruptionTarget), nominatedNodeName (the nominator), startTime
+//   (preemption's order of victims); not the kubelet's report (containerStatuses, IPs, Ready).
 
 import type { Container, Pod } from '../api/types.js';
 
 /** The container fields a scheduling decision reads; every other one is dropped. */
 const CONTAINER_FIELDS = ['name', 'resources', 'ports', 'restartPolicy'] as const;
 
-/** The pod status fields dropped: the kubelet's report on each container. */
-const DROPPED_STATUS_FIELDS = new Set(['containerStatuses', 'initContainerStatuses', 'ephemeralContainerStatuses']);
+/** The pod status fields a scheduling decision reads. */
+const STATUS_FIELDS = ['phase', 'conditions', 'nominatedNodeName', 'startTime'] as const;
+/** The pod conditions the scheduler writes (and compares with before it writes). */
+const CONDITIONS = new Set(['PodScheduled', 'DisruptionTarget']);
 
 function compactContainer(c: Container): Container {
   const out: Partial<Container> = {};
@@ -42,11 +46,10 @@ export function compactPod<T>(obj: T): T {
   if (Object.isFrozen(pod) || !pod.spec) return obj;
   const spec = { ...pod.spec, containers: pod.spec.containers?.map(compactContainer) };
   if (pod.spec.initContainers) spec.initContainers = pod.spec.initContainers.map(compactContainer);
-  let status: Pod['status'];
-  if (pod.status) {
-    const kept: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(pod.status)) if (!DROPPED_STATUS_FIELDS.has(k)) kept[k] = v;
-    status = kept;
-  }
-  return { ...pod, spec, ...(pod.status ? { status } : {}) } as T;
+  if (pod.spec.volumes) spec.volumes = pod.spec.volumes.filter((v) => v.persistentVolumeClaim || v.ephemeral);
+  if (!pod.status) return { ...pod, spec } as T;
+  const status: Record<string, unknown> = {};
+  for (const f of STATUS_FIELDS) if (pod.status[f] !== undefined) status[f] = pod.status[f];
+  if (pod.status.conditions) status.conditions = pod.status.conditions.filter((c) => CONDITIONS.has(c.type));
+  return { ...pod, spec, status } as T;
 }
