@@ -228,6 +228,38 @@ test('a pod bound through the binding subresource turns Running', async () => {
   });
 });
 
+test('with boundPodsOnly the nodes cache only bound pods, and run a pod once it is bound', async () => {
+  await withSimulatedNodes({ readyDelayMs: 10, boundPodsOnly: true }, async ({ cp, sim }) => {
+    const [name] = await sim.add(1);
+    const pod = (n: string, nodeName?: string) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: n, namespace: 'default' },
+      spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'c', image: 'nginx' }] },
+    });
+    const phase = async (n: string) =>
+      ((await cp.client.get({ ...PODS, namespace: 'default', name: n })).status as { phase?: string }).phase;
+    // Pending first, then one bound at create: once that one runs, the informer has seen the
+    // pending pod's creation too (events in revision order) and left it out.
+    await cp.client.create(PODS, pod('pending'));
+    await cp.client.create(PODS, pod('bound', name));
+    await waitFor('the bound pod running', async () => (await phase('bound')) === 'Running', 3000);
+    assert.equal(sim.podsCached, 1);
+    // Bound later, it enters the selection and runs.
+    await cp.client.create(
+      { ...PODS, namespace: 'default', name: 'pending', subresource: 'binding' },
+      {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: 'pending', namespace: 'default' },
+        target: { apiVersion: 'v1', kind: 'Node', name },
+      },
+    );
+    await waitFor('the pod bound later running', async () => (await phase('pending')) === 'Running', 3000);
+    assert.equal(sim.podsCached, 2);
+  });
+});
+
 test('a silent simulated node leaves its pods alone and resumes them', async () => {
   await withSimulatedNodes({ heartbeatMs: 100, readyDelayMs: 20 }, async ({ cp, factory, sim }) => {
     const [name] = await sim.add(1);

@@ -37,6 +37,12 @@ export interface SimulatedNodesOptions {
   capacity?: { cpu: string; memory: string; pods: string };
   /** API requests in flight at once for all the nodes together, in each of the two pools (node writes, default 64; pod writes, default 32). */
   concurrency?: number;
+  /**
+   * Watch only pods bound to a node (fieldSelector spec.nodeName!=, as kwok's pod informer does)
+   * instead of sharing the factory's informer of every pod: for nodes whose informers are their
+   * own (a thread of their own), pending pods are neither sent to them nor cached. Default false.
+   */
+  boundPodsOnly?: boolean;
   /** Take over simulated nodes of this prefix that already exist (from an earlier run), default true. */
   adoptExisting?: boolean;
   log?: (msg: string) => void;
@@ -50,6 +56,8 @@ export const SIMULATED_EXIT_CODE_ANNOTATION = 'k8ts.io/simulated-exit-code';
 /** kwok's per-pod run time of the pod-complete stage, a Go duration ("2s", "1m30s"). */
 export const POD_COMPLETE_DELAY_ANNOTATION = 'pod-complete.stage.kwok.x-k8s.io/delay';
 const LEASE_DURATION_SECONDS = 40;
+/** The pods a kubelet has anything to do with: those bound to a node. */
+const BOUND_PODS = 'spec.nodeName!=';
 
 interface SimNode {
   name: string;
@@ -154,13 +162,22 @@ export class SimulatedNodes {
     // server's mutating in-flight limit with the scheduler's and controllers' writes.
     this.podLimiter = new Limiter(opts.concurrency ?? 32);
     this.nodesInformer = factory.informerFor(NODES);
-    this.podsInformer = factory.informerFor({ ...PODS, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc } });
+    this.podsInformer = factory.informerFor({
+      ...PODS,
+      ...(opts.boundPodsOnly ? { fieldSelector: BOUND_PODS } : {}),
+      indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc },
+    });
     this.loop = new ControllerLoop({ name: 'simulated-kubelet', reconcile: (key) => this.syncPod(key) }, opts.concurrency ?? 64, this.log);
     this.podsInformer.addEventHandler({
       onAdd: (p) => this.podChanged(p),
       onUpdate: (_o, p) => this.podChanged(p),
       onDelete: (p) => this.forgetPod(`${p.metadata.namespace}/${p.metadata.name}`, p.metadata.uid),
     });
+  }
+
+  /** Pods in this instance's pod informer (every pod, or the bound ones with boundPodsOnly). */
+  get podsCached(): number {
+    return this.podsInformer.listKeys().length;
   }
 
   /** Names of the simulated nodes this instance runs. */
