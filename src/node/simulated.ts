@@ -17,7 +17,7 @@ import { type KObject, nowMicro, nowRFC3339 } from '../api/object.js';
 import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { Limiter } from '../client/flowcontrol.js';
-import { type Informer, POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type SharedInformerFactory } from '../client/informer.js';
+import { type Informer, POD_NODE_NAME_INDEX, podNodeNameIndexFunc, SharedInformerFactory, stripManagedFields } from '../client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound, type ResourceRef, type RestClient } from '../client/rest.js';
 
 export interface SimulatedNodesOptions {
@@ -111,6 +111,58 @@ function isRunningReady(pod: KObject): boolean {
   const ready = st.conditions?.find((c) => c.type === 'Ready');
   const containers = (pod.spec as { containers?: unknown[] } | undefined)?.containers ?? [];
   return ready?.status === 'True' && (st.containerStatuses?.length ?? 0) === containers.length;
+}
+
+/**
+ * A pod as the simulated kubelet reads it, for an informer of its own (informers.WithTransform,
+ * as kwok trims what it caches): metadata's identity, deletion, owners and the two annotations
+ * it reads; of the spec the node, the containers' names and images, hostNetwork and
+ * restartPolicy; the status whole (its conditions and container statuses are carried into the
+ * status it writes).
+ */
+export function simulatedKubeletPod(pod: KObject): KObject {
+  const m = pod.metadata;
+  const metadata: KObject['metadata'] = { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion };
+  if (m.deletionTimestamp) metadata.deletionTimestamp = m.deletionTimestamp;
+  if (m.ownerReferences) metadata.ownerReferences = m.ownerReferences;
+  const exit = m.annotations?.[SIMULATED_EXIT_CODE_ANNOTATION];
+  const delay = m.annotations?.[POD_COMPLETE_DELAY_ANNOTATION];
+  if (exit !== undefined || delay !== undefined) {
+    metadata.annotations = {};
+    if (exit !== undefined) metadata.annotations[SIMULATED_EXIT_CODE_ANNOTATION] = exit;
+    if (delay !== undefined) metadata.annotations[POD_COMPLETE_DELAY_ANNOTATION] = delay;
+  }
+  type C = { name: string; image?: string; restartPolicy?: string };
+  const spec = (pod.spec ?? {}) as {
+    nodeName?: string;
+    hostNetwork?: boolean;
+    restartPolicy?: string;
+    containers?: C[];
+    initContainers?: C[];
+  };
+  const slim: Record<string, unknown> = {
+    nodeName: spec.nodeName,
+    containers: (spec.containers ?? []).map((c) => ({ name: c.name, image: c.image })),
+    restartPolicy: spec.restartPolicy,
+  };
+  if (spec.hostNetwork) slim.hostNetwork = true;
+  if (spec.initContainers)
+    slim.initContainers = spec.initContainers.map((c) => ({ name: c.name, image: c.image, restartPolicy: c.restartPolicy }));
+  return { apiVersion: pod.apiVersion, kind: pod.kind, metadata, spec: slim, status: pod.status };
+}
+
+/**
+ * Informers for simulated nodes alone (their thread's: nodes, bound pods, kube-system's
+ * ConfigMaps): a pod (the one kind of these with spec.containers) cached as the simulated
+ * kubelet reads it (simulatedKubeletPod), the rest without managedFields, as a component's
+ * informers cache (client/component.ts). Use with boundPodsOnly.
+ */
+export function simulatedKubeletInformers(client: RestClient, log?: (msg: string) => void): SharedInformerFactory {
+  return new SharedInformerFactory(client, {
+    onError: (e) => log?.(`informer: ${errorMessage(e)}`),
+    transform: (o) =>
+      Array.isArray((o.spec as { containers?: unknown } | undefined)?.containers) ? simulatedKubeletPod(o) : stripManagedFields(o),
+  });
 }
 
 export class SimulatedNodes {
