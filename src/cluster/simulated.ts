@@ -38,9 +38,9 @@ export class SimulatedNodesFollower {
     client: RestClient,
     factory: SharedInformerFactory,
     log?: (m: string) => void,
-    opts: Pick<SimulatedNodesOptions, 'heartbeatMs' | 'boundPodsOnly'> = {},
+    opts: Pick<SimulatedNodesOptions, 'heartbeatMs' | 'ownPodInformer'> = {},
   ) {
-    this.sim = new SimulatedNodes(client, factory, { log, heartbeatMs: opts.heartbeatMs, boundPodsOnly: opts.boundPodsOnly });
+    this.sim = new SimulatedNodes(client, factory, { log, heartbeatMs: opts.heartbeatMs, ownPodInformer: opts.ownPodInformer });
     const inf = factory.informerFor({ ...CONFIGMAPS, namespace: SIMULATED_NODES_CONFIG.namespace });
     const on = (o: KObject) => {
       if (o.metadata.name === SIMULATED_NODES_CONFIG.name) this.follow(o);

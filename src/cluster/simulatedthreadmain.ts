@@ -5,9 +5,9 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../api/errors.js';
+import { componentInformerFactory } from '../client/component.js';
 import { portTransport } from '../client/porttransport.js';
 import { RestClient } from '../client/rest.js';
-import { simulatedKubeletInformers } from '../node/simulated.js';
 import { SimulatedNodesFollower } from './simulated.js';
 import type { SimulatedNodesThreadData, SimulatedNodesThreadMessage } from './simulatedthread.js';
 
@@ -17,11 +17,10 @@ const log = (msg: string) => post({ kind: 'log', msg });
 
 const data = workerData as SimulatedNodesThreadData;
 const client = new RestClient({ ...data.connection, transport: data.port ? portTransport(data.port) : undefined });
-// The thread's informers, for the simulated kubelets alone: pods cached as they read them.
-const factory = simulatedKubeletInformers(client, log);
+const factory = componentInformerFactory(client, log);
 // Their informers are the thread's own, shared with no controller: only bound pods (kwok's
-// selection) cross the port and are cached here, not every pending pod's creation.
-const follower = new SimulatedNodesFollower(client, factory, log, { heartbeatMs: data.heartbeatMs, boundPodsOnly: true });
+// selection) cross the port, cached as the simulated kubelet reads them, not every pending pod.
+const follower = new SimulatedNodesFollower(client, factory, log, { heartbeatMs: data.heartbeatMs, ownPodInformer: true });
 let stopping = false;
 
 port.on('message', (m: { kind: string }) => {

@@ -16,7 +16,6 @@ import {
   SIMULATED_EXIT_CODE_ANNOTATION,
   SimulatedNodes,
   type SimulatedNodesOptions,
-  simulatedKubeletInformers,
 } from './simulated.js';
 
 const LEASES = { ...v1.LEASES, namespace: 'kube-node-lease' };
@@ -29,7 +28,7 @@ const inCIDR = (ip: string, cidr: string): boolean => isHostAddress(parseCIDR(ci
 
 /**
  * A control plane and simulated nodes on their own client and informers, started; all stopped
- * after fn. own: the informers their thread makes (simulatedKubeletInformers, bound pods only).
+ * after fn. own: a pod informer of their own, as their thread has (ownPodInformer).
  */
 async function withSimulatedNodes(
   opts: SimulatedNodesOptions & { own?: boolean },
@@ -37,8 +36,8 @@ async function withSimulatedNodes(
 ): Promise<void> {
   const cp = await startTestControlPlane();
   const client = cp.newClient('sim-nodes');
-  const factory = opts.own ? simulatedKubeletInformers(client) : new SharedInformerFactory(client);
-  if (opts.own) opts = { ...opts, boundPodsOnly: true };
+  const factory = new SharedInformerFactory(client);
+  if (opts.own) opts = { ...opts, ownPodInformer: true };
   const sim = new SimulatedNodes(client, factory, opts);
   try {
     factory.start();
@@ -66,7 +65,7 @@ test('pod CIDRs and node addresses are unique and outside each other', () => {
 });
 
 for (const own of [false, true])
-  test(`simulated nodes register, renew their leases, run bound pods and confirm deletions${own ? ' (the informers of their thread: pods as the kubelet reads them)' : ''}`, async () => {
+  test(`simulated nodes register, renew their leases, run bound pods and confirm deletions${own ? ' (a pod informer of their own, as their thread has: pods as the kubelet reads them)' : ''}`, async () => {
     await withSimulatedNodes({ heartbeatMs: 200, readyDelayMs: 50, statusReportMs: 1000, own }, async ({ cp, sim }) => {
       const names = await sim.add(3);
       assert.deepEqual(names, ['sim-node-0', 'sim-node-1', 'sim-node-2']);
@@ -242,8 +241,8 @@ test('a pod bound through the binding subresource turns Running', async () => {
   });
 });
 
-test('with boundPodsOnly the nodes cache only bound pods, and run a pod once it is bound', async () => {
-  await withSimulatedNodes({ readyDelayMs: 10, boundPodsOnly: true }, async ({ cp, sim }) => {
+test('with a pod informer of their own the nodes cache only bound pods, and run a pod once it is bound', async () => {
+  await withSimulatedNodes({ readyDelayMs: 10, ownPodInformer: true }, async ({ cp, sim }) => {
     const [name] = await sim.add(1);
     const pod = (n: string, nodeName?: string) => ({
       apiVersion: 'v1',
@@ -275,7 +274,7 @@ test('with boundPodsOnly the nodes cache only bound pods, and run a pod once it 
 });
 
 for (const own of [false, true])
-  test(`a Job's pods end as their annotations say${own ? ' (the informers of their thread)' : ''}`, async () => {
+  test(`a Job's pods end as their annotations say${own ? ' (a pod informer of their own, as their thread has)' : ''}`, async () => {
     await withSimulatedNodes({ readyDelayMs: 10, jobPodRunMs: 50, own }, async ({ cp, sim }) => {
       const [name] = await sim.add(1);
       const owner = { apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: '7d0c3a1e-0000-4000-8000-000000000001', controller: true };

@@ -17,7 +17,7 @@ import { type KObject, nowMicro, nowRFC3339 } from '../api/object.js';
 import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
 import { Limiter } from '../client/flowcontrol.js';
-import { type Informer, POD_NODE_NAME_INDEX, podNodeNameIndexFunc, SharedInformerFactory, stripManagedFields } from '../client/informer.js';
+import { type Informer, POD_NODE_NAME_INDEX, podNodeNameIndexFunc, type SharedInformerFactory } from '../client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound, type ResourceRef, type RestClient } from '../client/rest.js';
 
 export interface SimulatedNodesOptions {
@@ -38,11 +38,13 @@ export interface SimulatedNodesOptions {
   /** API requests in flight at once for all the nodes together, in each of the two pools (node writes, default 64; pod writes, default 32). */
   concurrency?: number;
   /**
-   * Watch only pods bound to a node (fieldSelector spec.nodeName!=, as kwok's pod informer does)
-   * instead of sharing the factory's informer of every pod: for nodes whose informers are their
-   * own (a thread of their own), pending pods are neither sent to them nor cached. Default false.
+   * A pod informer of their own instead of sharing the factory's of every pod: only pods bound to
+   * a node (fieldSelector spec.nodeName!=, as kwok's pod informer), each cached as the simulated
+   * kubelet reads it (simulatedKubeletPod). For nodes whose informers are their own (a thread of
+   * their own): pending pods are neither sent to them nor cached, and their copies are small.
+   * Default false (in-process they share the API server's frozen pods through the factory).
    */
-  boundPodsOnly?: boolean;
+  ownPodInformer?: boolean;
   /** Take over simulated nodes of this prefix that already exist (from an earlier run), default true. */
   adoptExisting?: boolean;
   log?: (msg: string) => void;
@@ -121,6 +123,8 @@ function isRunningReady(pod: KObject): boolean {
  * status it writes).
  */
 export function simulatedKubeletPod(pod: KObject): KObject {
+  // The API server's own (frozen, shared in-process) pods cost nothing more kept whole.
+  if (Object.isFrozen(pod)) return pod;
   const m = pod.metadata;
   const metadata: KObject['metadata'] = { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion };
   if (m.deletionTimestamp) metadata.deletionTimestamp = m.deletionTimestamp;
@@ -149,20 +153,6 @@ export function simulatedKubeletPod(pod: KObject): KObject {
   if (spec.initContainers)
     slim.initContainers = spec.initContainers.map((c) => ({ name: c.name, image: c.image, restartPolicy: c.restartPolicy }));
   return { apiVersion: pod.apiVersion, kind: pod.kind, metadata, spec: slim, status: pod.status };
-}
-
-/**
- * Informers for simulated nodes alone (their thread's: nodes, bound pods, kube-system's
- * ConfigMaps): a pod (the one kind of these with spec.containers) cached as the simulated
- * kubelet reads it (simulatedKubeletPod), the rest without managedFields, as a component's
- * informers cache (client/component.ts). Use with boundPodsOnly.
- */
-export function simulatedKubeletInformers(client: RestClient, log?: (msg: string) => void): SharedInformerFactory {
-  return new SharedInformerFactory(client, {
-    onError: (e) => log?.(`informer: ${errorMessage(e)}`),
-    transform: (o) =>
-      Array.isArray((o.spec as { containers?: unknown } | undefined)?.containers) ? simulatedKubeletPod(o) : stripManagedFields(o),
-  });
 }
 
 export class SimulatedNodes {
@@ -216,7 +206,7 @@ export class SimulatedNodes {
     this.nodesInformer = factory.informerFor(NODES);
     this.podsInformer = factory.informerFor({
       ...PODS,
-      ...(opts.boundPodsOnly ? { fieldSelector: BOUND_PODS } : {}),
+      ...(opts.ownPodInformer ? { fieldSelector: BOUND_PODS, transform: simulatedKubeletPod } : {}),
       indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc },
     });
     this.loop = new ControllerLoop({ name: 'simulated-kubelet', reconcile: (key) => this.syncPod(key) }, opts.concurrency ?? 64, this.log);
@@ -227,7 +217,7 @@ export class SimulatedNodes {
     });
   }
 
-  /** Pods in this instance's pod informer (every pod, or the bound ones with boundPodsOnly). */
+  /** Pods in this instance's pod informer (every pod, or the bound ones with ownPodInformer). */
   get podsCached(): number {
     return this.podsInformer.listKeys().length;
   }
