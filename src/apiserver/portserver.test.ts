@@ -32,7 +32,7 @@ async function setup(t: import('node:test').TestContext, opts: Parameters<typeof
     clients.push(c);
     return c;
   };
-  return { cp, client };
+  return { cp, client, channel };
 }
 
 test('requests through a port are authenticated, authorized and answered as HTTPS ones are', async (t) => {
@@ -117,4 +117,43 @@ test('a watch through a port: every event in order past the unread bound, stop, 
   const types: string[] = [];
   for await (const ev of timed) types.push(ev.type);
   assert.ok(types.every((x) => x === 'ADDED'));
+});
+
+test("what a turn of either loop sends goes as one message: requests, answers, a watch's pieces and their acks", async (t) => {
+  const { cp, client, channel } = await setup(t);
+  const admin = client({ token: cp.token });
+  await admin.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one' } });
+  // Messages as posted: the server's end reads what the thread's posts, and the other way round.
+  const posted = { toServer: 0, toClient: 0 };
+  const toServer = () => posted.toServer++;
+  const toClient = () => posted.toClient++;
+  channel.port1.on('message', toServer);
+  channel.port2.on('message', toClient);
+  t.after(() => {
+    channel.port1.off('message', toServer);
+    channel.port2.off('message', toClient);
+  });
+  const n = 50;
+  const got = await Promise.all(Array.from({ length: n }, () => admin.get({ ...CM, name: 'one' })));
+  assert.equal(got.length, n);
+  assert.equal(posted.toServer, 1, 'the 50 requests made in one turn, one message');
+  assert.ok(posted.toClient < n / 2, `${posted.toClient} messages for ${n} answers`);
+
+  // A watch: its pieces of a turn in one message, read and acknowledged in one.
+  const stream = await admin.watch(CM, { resourceVersion: '0' });
+  const names: string[] = [];
+  const reading = (async () => {
+    for await (const ev of stream) if (ev.object.metadata.name?.startsWith('b')) names.push(ev.object.metadata.name);
+  })();
+  posted.toServer = posted.toClient = 0;
+  await Promise.all(
+    Array.from({ length: n }, (_, i) => admin.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `b${i}` } })),
+  );
+  await waitFor('every event', () => names.length === n, 20_000);
+  assert.deepEqual([...names].sort(), Array.from({ length: n }, (_, i) => `b${i}`).sort());
+  // n creates and their answers, n events and their acks: one message each would be 2n each way.
+  assert.ok(posted.toServer < n, `${posted.toServer} messages to the server`);
+  assert.ok(posted.toClient < n, `${posted.toClient} messages to the thread`);
+  stream.stop();
+  await reading;
 });

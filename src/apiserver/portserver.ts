@@ -4,10 +4,12 @@
 // socket's client would read. A watch's pieces go as they are written; past WATCH_UNREAD_PIECES
 // the thread has not acknowledged, the server's writes wait (its response holds them), so a
 // thread that stops reading meets the server's bound on a slow watcher as a socket would.
+// What one turn of the loop sends goes as one message (porttransport.ts's PortBatch), the
+// pieces a watch wrote in that turn joined into one.
 
 import type { MessagePort } from 'node:worker_threads';
 import { asError, errorMessage, errors } from '../api/errors.js';
-import type { PortClientMessage, PortServerMessage } from '../client/porttransport.js';
+import { ownBytes, PortBatch, type PortClientMessage, type PortServerMessage } from '../client/porttransport.js';
 import { type InProcessServer, InProcessTransport, type LoopbackResponse } from './inprocess.js';
 
 /** Pieces of a watch's answer the thread may leave unread before the server's writes wait. */
@@ -19,23 +21,41 @@ interface Exchange {
   unread: number;
   /** The write waiting for an acknowledgement. */
   held?: () => void;
+  /** Pieces written this turn, not yet sent: one 'data' at the turn's end carries them all. */
+  pieces?: Buffer[];
 }
 
 /** Serves the requests that come through port until it closes; returns a function that stops serving. */
 export function servePort(server: InProcessServer, port: MessagePort): () => void {
   const transports = new Map<number, InProcessTransport | Error>();
   const open = new Map<number, Exchange>();
-  const send = (m: PortServerMessage, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
-  /** The bytes of b in an ArrayBuffer of their own, handed over without a second copy. */
-  const own = (b: Buffer): Uint8Array => new Uint8Array(b);
+  /** Watches that wrote pieces this turn: sent as one 'data' each when the batch is posted. */
+  const withPieces = new Map<number, Exchange>();
+  const batch = new PortBatch<PortServerMessage>(port, () => {
+    for (const [id, ex] of withPieces) sendPieces(id, ex);
+    withPieces.clear();
+  });
+  const send = (m: PortServerMessage) => batch.send(m);
+  /** A whole answer, its bytes in an ArrayBuffer of their own, handed over without a second copy. */
+  const sendDone = (id: number, status: number, headers: Record<string, string | string[] | undefined>, chunks: Buffer[]) => {
+    const body = ownBytes(chunks);
+    batch.send({ k: 'done', id, status, headers, body }, body.buffer as ArrayBuffer);
+  };
+  /** A watch's pieces of this turn, as one. */
+  const sendPieces = (id: number, ex: Exchange) => {
+    const pieces = ex.pieces;
+    ex.pieces = undefined;
+    if (!pieces?.length) return;
+    const chunk = ownBytes(pieces);
+    batch.send({ k: 'data', id, chunk, n: pieces.length }, chunk.buffer as ArrayBuffer);
+  };
 
   const serve = (m: Extract<PortClientMessage, { k: 'req' }>): void => {
     const t = transports.get(m.client);
     if (!(t instanceof InProcessTransport)) {
       // The credential was refused (a certificate the CA did not issue): 401, as the TLS layer's.
       const status = errors.unauthorized().toStatus();
-      const body = own(Buffer.from(JSON.stringify(status)));
-      send({ k: 'done', id: m.id, status: 401, headers: { 'content-type': 'application/json' }, body }, [body.buffer as ArrayBuffer]);
+      sendDone(m.id, 401, { 'content-type': 'application/json' }, [Buffer.from(JSON.stringify(status))]);
       return;
     }
     const ex: Exchange = { unread: 0 };
@@ -49,8 +69,13 @@ export function servePort(server: InProcessServer, port: MessagePort): () => voi
         return;
       }
       sendHead();
-      const piece = own(chunk);
-      send({ k: 'data', id: m.id, chunk: piece }, [piece.buffer as ArrayBuffer]);
+      // Gathered until the batch is posted at the turn's end (after the head, sent first).
+      if (!ex.pieces) {
+        ex.pieces = [];
+        withPieces.set(m.id, ex);
+        batch.schedule();
+      }
+      ex.pieces.push(chunk);
       if (++ex.unread < WATCH_UNREAD_PIECES) done();
       else ex.held = done;
     });
@@ -70,11 +95,11 @@ export function servePort(server: InProcessServer, port: MessagePort): () => voi
           send({ k: 'end', id: m.id, error: 'the server closed the connection' });
           return;
         }
-        const body = own(Buffer.concat(chunks));
-        send({ k: 'done', id: m.id, status: res.statusCode, headers: res.headers(), body }, [body.buffer as ArrayBuffer]);
+        sendDone(m.id, res.statusCode, res.headers(), chunks);
         return;
       }
       if (whole) sendHead();
+      sendPieces(m.id, ex);
       send(whole ? { k: 'end', id: m.id } : { k: 'end', id: m.id, error: 'the server closed the connection' });
     });
   };
@@ -96,7 +121,7 @@ export function servePort(server: InProcessServer, port: MessagePort): () => voi
       } else if (m.k === 'ack') {
         const ex = open.get(m.id);
         if (!ex) return;
-        ex.unread--;
+        ex.unread -= m.n;
         const held = ex.held;
         if (held && ex.unread < WATCH_UNREAD_PIECES) {
           ex.held = undefined;
@@ -107,11 +132,15 @@ export function servePort(server: InProcessServer, port: MessagePort): () => voi
       console.error(`k8ts apiserver: a component thread's request: ${errorMessage(e)}`);
     }
   };
-  port.on('message', onMessage);
+  const onBatch = (ms: PortClientMessage[]): void => {
+    for (const m of ms) onMessage(m);
+  };
+  port.on('message', onBatch);
   return () => {
-    port.off('message', onMessage);
+    port.off('message', onBatch);
     for (const ex of [...open.values()]) ex.res?.destroy();
     open.clear();
+    batch.flush();
     port.close();
   };
 }

@@ -89,6 +89,13 @@ export interface ControlPlaneOptions {
    * heap; NOTES.md, schedrate6 and the lead's section of session 11).
    */
   schedulerThread?: boolean;
+  /**
+   * Run the simulated nodes in a worker thread of this process (src/cluster/simulatedthread.ts):
+   * their informers, queue and status writes off the API server's thread, their requests
+   * served through a port (or HTTPS without in-process clients), as kwok runs its kubelets in a
+   * process of its own. Default: off, unless K8TS_SIMULATED_NODES_THREAD=1 (#13).
+   */
+  simulatedNodesThread?: boolean;
   /** Called once the API server answers, before the controllers, scheduler and node start. */
   onServing?: (url: string) => void;
 }
@@ -306,13 +313,14 @@ async function startControlPlaneWith(
       // account in kube-system (--use-service-account-credentials, as kubeadm sets it). Simulated
       // nodes play kubelets of no identity of their own: they keep the admin's client.
       const kcm = ensureClientCert(files.dir, pki.ca, 'controller-manager', 'system:kube-controller-manager');
-      simulatorClient = new RestClient({
-        server: url,
-        token,
-        caData: pki.ca.cert,
-        userAgent: 'k8ts-simulated-nodes/v0.1.0 (k8ts)',
-        transport,
-      });
+      const simulatorConnection = { server: url, token, caData: pki.ca.cert, userAgent: 'k8ts-simulated-nodes/v0.1.0 (k8ts)' };
+      simulatorClient = new RestClient({ ...simulatorConnection, transport });
+      // On a thread of their own, the simulated nodes keep that identity (the admin's token)
+      // on a client of the thread's, through a port to this API server.
+      const simulatedNodesThread =
+        (opts.simulatedNodesThread ?? process.env.K8TS_SIMULATED_NODES_THREAD === '1')
+          ? (await import('./simulatedthread.js')).SimulatedNodesThread
+          : undefined;
       controllers = await startControllers({
         server: url,
         certData: kcm.cert,
@@ -343,7 +351,14 @@ async function startControlPlaneWith(
         // Simulated nodes follow a ConfigMap, so `k8ts nodes simulate N` can change their number.
         // With a shortened grace period, nodes must heartbeat well within it.
         extra: (client, factory) => [
-          new SimulatedNodesFollower(client, factory, log, { heartbeatMs: heartbeatMs(opts.nodeGracePeriodSeconds) }),
+          simulatedNodesThread
+            ? new simulatedNodesThread({
+                connection: simulatorConnection,
+                heartbeatMs: heartbeatMs(opts.nodeGracePeriodSeconds),
+                server: inProcess ? api : undefined,
+                log,
+              })
+            : new SimulatedNodesFollower(client, factory, log, { heartbeatMs: heartbeatMs(opts.nodeGracePeriodSeconds) }),
         ],
       });
       if (opts.simulatedNodes !== undefined) await requestSimulatedNodes(simulatorClient, opts.simulatedNodes);

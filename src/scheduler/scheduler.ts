@@ -24,6 +24,7 @@ import { EventRecorder } from '../client/events.js';
 import type { Informer, SharedInformerFactory } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { effectiveTaints, type NodeInfo, newPodInfo, type PodInfo, podKey, SchedulerCache } from './cache.js';
+import { compactPod } from './compactpod.js';
 import {
   Code,
   CycleState,
@@ -169,7 +170,8 @@ export class Scheduler {
       maxInFlight: 32,
       onError: (e) => this.log(`event: ${(e as Error)?.message ?? e}`),
     });
-    this.pods = factory.informerFor<Pod>({ ...PODS, fieldSelector: NON_TERMINAL_PODS });
+    // Its own decoded pods (a thread's, a process's) keep only what scheduling reads (compactpod.ts).
+    this.pods = factory.informerFor<Pod>({ ...PODS, fieldSelector: NON_TERMINAL_PODS, transform: compactPod });
     this.nodes = factory.informerFor<Node>(NODES);
     this.services = factory.informerFor(SERVICES);
     this.replicaSets = factory.informerFor(REPLICASETS);
