@@ -8,7 +8,7 @@ import type { KObject } from '../api/object.js';
 import { CONFIGMAPS } from '../api/types.js';
 import type { SharedInformerFactory } from '../client/informer.js';
 import { isApiError, type RestClient } from '../client/rest.js';
-import { SimulatedNodes } from '../node/simulated.js';
+import { SimulatedNodes, type SimulatedNodesOptions } from '../node/simulated.js';
 
 export const SIMULATED_NODES_CONFIG = { namespace: 'kube-system', name: 'k8ts-simulated-nodes' };
 const CM = { ...CONFIGMAPS, namespace: SIMULATED_NODES_CONFIG.namespace };
@@ -34,8 +34,13 @@ export class SimulatedNodesFollower {
   private busy = Promise.resolve();
   private started = false;
 
-  constructor(client: RestClient, factory: SharedInformerFactory, log?: (m: string) => void, opts: { heartbeatMs?: number } = {}) {
-    this.sim = new SimulatedNodes(client, factory, { log, heartbeatMs: opts.heartbeatMs });
+  constructor(
+    client: RestClient,
+    factory: SharedInformerFactory,
+    log?: (m: string) => void,
+    opts: Pick<SimulatedNodesOptions, 'heartbeatMs' | 'ownPodInformer'> = {},
+  ) {
+    this.sim = new SimulatedNodes(client, factory, { log, heartbeatMs: opts.heartbeatMs, ownPodInformer: opts.ownPodInformer });
     const inf = factory.informerFor({ ...CONFIGMAPS, namespace: SIMULATED_NODES_CONFIG.namespace });
     const on = (o: KObject) => {
       if (o.metadata.name === SIMULATED_NODES_CONFIG.name) this.follow(o);

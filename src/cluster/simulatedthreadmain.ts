@@ -18,7 +18,9 @@ const log = (msg: string) => post({ kind: 'log', msg });
 const data = workerData as SimulatedNodesThreadData;
 const client = new RestClient({ ...data.connection, transport: data.port ? portTransport(data.port) : undefined });
 const factory = componentInformerFactory(client, log);
-const follower = new SimulatedNodesFollower(client, factory, log, { heartbeatMs: data.heartbeatMs });
+// Their informers are the thread's own, shared with no controller: only bound pods (kwok's
+// selection) cross the port, cached as the simulated kubelet reads them, not every pending pod.
+const follower = new SimulatedNodesFollower(client, factory, log, { heartbeatMs: data.heartbeatMs, ownPodInformer: true });
 let stopping = false;
 
 port.on('message', (m: { kind: string }) => {

@@ -37,6 +37,14 @@ export interface SimulatedNodesOptions {
   capacity?: { cpu: string; memory: string; pods: string };
   /** API requests in flight at once for all the nodes together, in each of the two pools (node writes, default 64; pod writes, default 32). */
   concurrency?: number;
+  /**
+   * A pod informer of their own instead of sharing the factory's of every pod: only pods bound to
+   * a node (fieldSelector spec.nodeName!=, as kwok's pod informer), each cached as the simulated
+   * kubelet reads it (simulatedKubeletPod). For nodes whose informers are their own (a thread of
+   * their own): pending pods are neither sent to them nor cached, and their copies are small.
+   * Default false (in-process they share the API server's frozen pods through the factory).
+   */
+  ownPodInformer?: boolean;
   /** Take over simulated nodes of this prefix that already exist (from an earlier run), default true. */
   adoptExisting?: boolean;
   log?: (msg: string) => void;
@@ -50,6 +58,8 @@ export const SIMULATED_EXIT_CODE_ANNOTATION = 'k8ts.io/simulated-exit-code';
 /** kwok's per-pod run time of the pod-complete stage, a Go duration ("2s", "1m30s"). */
 export const POD_COMPLETE_DELAY_ANNOTATION = 'pod-complete.stage.kwok.x-k8s.io/delay';
 const LEASE_DURATION_SECONDS = 40;
+/** The pods a kubelet has anything to do with: those bound to a node. */
+const BOUND_PODS = 'spec.nodeName!=';
 
 interface SimNode {
   name: string;
@@ -105,6 +115,46 @@ function isRunningReady(pod: KObject): boolean {
   return ready?.status === 'True' && (st.containerStatuses?.length ?? 0) === containers.length;
 }
 
+/**
+ * A pod as the simulated kubelet reads it, for an informer of its own (informers.WithTransform,
+ * as kwok trims what it caches): metadata's identity, deletion, owners and the two annotations
+ * it reads; of the spec the node, the containers' names and images, hostNetwork and
+ * restartPolicy; the status whole (its conditions and container statuses are carried into the
+ * status it writes).
+ */
+export function simulatedKubeletPod(pod: KObject): KObject {
+  // The API server's own (frozen, shared in-process) pods cost nothing more kept whole.
+  if (Object.isFrozen(pod)) return pod;
+  const m = pod.metadata;
+  const metadata: KObject['metadata'] = { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion };
+  if (m.deletionTimestamp) metadata.deletionTimestamp = m.deletionTimestamp;
+  if (m.ownerReferences) metadata.ownerReferences = m.ownerReferences;
+  const exit = m.annotations?.[SIMULATED_EXIT_CODE_ANNOTATION];
+  const delay = m.annotations?.[POD_COMPLETE_DELAY_ANNOTATION];
+  if (exit !== undefined || delay !== undefined) {
+    metadata.annotations = {};
+    if (exit !== undefined) metadata.annotations[SIMULATED_EXIT_CODE_ANNOTATION] = exit;
+    if (delay !== undefined) metadata.annotations[POD_COMPLETE_DELAY_ANNOTATION] = delay;
+  }
+  type C = { name: string; image?: string; restartPolicy?: string };
+  const spec = (pod.spec ?? {}) as {
+    nodeName?: string;
+    hostNetwork?: boolean;
+    restartPolicy?: string;
+    containers?: C[];
+    initContainers?: C[];
+  };
+  const slim: Record<string, unknown> = {
+    nodeName: spec.nodeName,
+    containers: (spec.containers ?? []).map((c) => ({ name: c.name, image: c.image })),
+    restartPolicy: spec.restartPolicy,
+  };
+  if (spec.hostNetwork) slim.hostNetwork = true;
+  if (spec.initContainers)
+    slim.initContainers = spec.initContainers.map((c) => ({ name: c.name, image: c.image, restartPolicy: c.restartPolicy }));
+  return { apiVersion: pod.apiVersion, kind: pod.kind, metadata, spec: slim, status: pod.status };
+}
+
 export class SimulatedNodes {
   private readonly prefix: string;
   private readonly readyDelayMs: number;
@@ -154,13 +204,22 @@ export class SimulatedNodes {
     // server's mutating in-flight limit with the scheduler's and controllers' writes.
     this.podLimiter = new Limiter(opts.concurrency ?? 32);
     this.nodesInformer = factory.informerFor(NODES);
-    this.podsInformer = factory.informerFor({ ...PODS, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc } });
+    this.podsInformer = factory.informerFor({
+      ...PODS,
+      ...(opts.ownPodInformer ? { fieldSelector: BOUND_PODS, transform: simulatedKubeletPod } : {}),
+      indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndexFunc },
+    });
     this.loop = new ControllerLoop({ name: 'simulated-kubelet', reconcile: (key) => this.syncPod(key) }, opts.concurrency ?? 64, this.log);
     this.podsInformer.addEventHandler({
       onAdd: (p) => this.podChanged(p),
       onUpdate: (_o, p) => this.podChanged(p),
       onDelete: (p) => this.forgetPod(`${p.metadata.namespace}/${p.metadata.name}`, p.metadata.uid),
     });
+  }
+
+  /** Pods in this instance's pod informer (every pod, or the bound ones with ownPodInformer). */
+  get podsCached(): number {
+    return this.podsInformer.listKeys().length;
   }
 
   /** Names of the simulated nodes this instance runs. */
