@@ -7,7 +7,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
-import { metric, registry } from '../metrics/legacyregistry.js';
+import { metric, processMetrics, registry } from '../metrics/legacyregistry.js';
 import type { RequestInfo } from './request.js';
 
 const REQUEST_LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
@@ -261,7 +261,7 @@ export function instrumentRequest(
 
 /** GET /metrics: the registry in Prometheus' text exposition format. */
 export async function serveMetrics(res: ServerResponse): Promise<void> {
-  const text = await registry.metrics();
+  const text = await processMetrics();
   res.writeHead(200, { 'Content-Type': registry.contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

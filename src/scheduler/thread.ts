@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { InProcessServer } from '../apiserver/inprocess.js';
 import { staleBundle } from '../cli/servebundle.js';
+import { addThreadMetrics, type MetricsJSON } from '../metrics/legacyregistry.js';
 import type { SchedulerServer, SchedulerServerOptions } from './server.js';
 
 /** What the thread reports to the control plane (threadmain.ts posts them). */
@@ -19,7 +20,9 @@ export type SchedulerThreadMessage =
   | { kind: 'started' }
   | { kind: 'failed'; error: string }
   | { kind: 'leader'; leading: boolean }
-  | { kind: 'stopped' };
+  | { kind: 'stopped' }
+  /** Its registry's metrics, asked for by id (the control plane's /metrics shows them). */
+  | { kind: 'metrics'; id: number; metrics: MetricsJSON };
 
 /** The connection the thread's scheduler is started with (no transport: a thread has its own). */
 export type SchedulerThreadOptions = Omit<SchedulerServerOptions, 'transport' | 'log'> & { log?: (msg: string) => void };
@@ -65,12 +68,36 @@ export async function startSchedulerThread(opts: SchedulerThreadOptions, server?
     transferList.push(channel.port2);
   }
   const worker = new Worker(schedulerThreadEntry(), { workerData: data, transferList });
-  worker.once('exit', () => stopServing?.());
+  // Its metrics (the scheduler's, its client's) at each scrape of /metrics, as in-process.
+  const asked = new Map<number, (m: MetricsJSON) => void>();
+  let nextAsk = 1;
+  const dropMetrics = addThreadMetrics(
+    () =>
+      new Promise((resolve) => {
+        const id = nextAsk++;
+        // A thread busy past a second (or gone) leaves its metrics out of this scrape.
+        const timer = setTimeout(() => {
+          asked.delete(id);
+          resolve([]);
+        }, 1000);
+        asked.set(id, (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        });
+        worker.postMessage({ kind: 'metrics', id });
+      }),
+  );
+  worker.once('exit', () => {
+    stopServing?.();
+    dropMetrics();
+    for (const answer of asked.values()) answer([]);
+  });
   let leading = false;
   let stopped: Promise<void> | undefined;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const server: SchedulerServer = {
+      thread: true,
       isLeader: () => leading,
       stop() {
         stopped ??= (async () => {
@@ -87,7 +114,10 @@ export async function startSchedulerThread(opts: SchedulerThreadOptions, server?
     worker.on('message', (m: SchedulerThreadMessage) => {
       if (m.kind === 'log') log?.(m.msg);
       else if (m.kind === 'leader') leading = m.leading;
-      else if (m.kind === 'started') resolve(server);
+      else if (m.kind === 'metrics') {
+        asked.get(m.id)?.(m.metrics);
+        asked.delete(m.id);
+      } else if (m.kind === 'started') resolve(server);
       else if (m.kind === 'failed') reject(new Error(`the scheduler's thread: ${m.error}`));
     });
     worker.once('error', (e) => {

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../api/errors.js';
 import { portTransport } from '../client/porttransport.js';
+import { registry } from '../metrics/legacyregistry.js';
 import { startScheduler } from './server.js';
 import type { SchedulerThreadData, SchedulerThreadMessage } from './thread.js';
 
@@ -25,7 +26,11 @@ void (async () => {
         post({ kind: 'leader', leading });
       }
     }, 100);
-    port.on('message', (m: { kind: string }) => {
+    port.on('message', (m: { kind: string; id?: number }) => {
+      if (m.kind === 'metrics') {
+        void registry.getMetricsAsJSON().then((metrics) => post({ kind: 'metrics', id: m.id!, metrics }));
+        return;
+      }
       if (m.kind !== 'stop') return;
       clearInterval(watchLeader);
       void server
