@@ -51,11 +51,52 @@ export function schedulerThreadEntry(bundle = THREAD_BUNDLE, module = THREAD_MOD
   }
 }
 
+/** A scheduler thread spawned ahead of its start: it loads its modules meanwhile. */
+export interface SpawnedSchedulerThread {
+  /** Starts the scheduler there (once); as startSchedulerThread. */
+  start(opts: SchedulerThreadOptions, server?: InProcessServer): Promise<SchedulerServer>;
+  /** Ends a thread that will not be started (the control plane's start failed first). */
+  cancel(): void;
+}
+
+/**
+ * Spawns the thread now, its scheduler started later (the control plane spawns it before its
+ * store and API server start, so that the thread's ~70-125 ms of loading runs beside them on the
+ * other core instead of after them, on `up`'s path to ready).
+ */
+export function spawnSchedulerThread(): SpawnedSchedulerThread {
+  const worker = new Worker(schedulerThreadEntry());
+  let failure: Error | undefined;
+  // An error before start() is its failure (start() rejects with it).
+  const onEarlyError = (e: Error) => {
+    failure = e;
+  };
+  worker.once('error', onEarlyError);
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  return {
+    start: (opts, server) => {
+      worker.off('error', onEarlyError);
+      return startOn(worker, exited, failure, opts, server);
+    },
+    cancel: () => void worker.terminate(),
+  };
+}
+
 /**
  * Starts the scheduler in a worker thread; resolves once it runs there (as startScheduler
  * resolves). With server (the API server of this process), its requests go through a port.
  */
-export async function startSchedulerThread(opts: SchedulerThreadOptions, server?: InProcessServer): Promise<SchedulerServer> {
+export function startSchedulerThread(opts: SchedulerThreadOptions, server?: InProcessServer): Promise<SchedulerServer> {
+  return spawnSchedulerThread().start(opts, server);
+}
+
+async function startOn(
+  worker: Worker,
+  exit: Promise<number>,
+  failure: Error | undefined,
+  opts: SchedulerThreadOptions,
+  server?: InProcessServer,
+): Promise<SchedulerServer> {
   const { log, ...connection } = opts;
   let stopServing: (() => void) | undefined;
   const data: SchedulerThreadData = { connection };
@@ -67,7 +108,7 @@ export async function startSchedulerThread(opts: SchedulerThreadOptions, server?
     data.port = channel.port2;
     transferList.push(channel.port2);
   }
-  const worker = new Worker(schedulerThreadEntry(), { workerData: data, transferList });
+  worker.postMessage({ kind: 'start', data }, transferList);
   // Its metrics (the scheduler's, its client's) at each scrape of /metrics, as in-process.
   const asked = new Map<number, (m: MetricsJSON) => void>();
   let nextAsk = 1;
@@ -87,14 +128,14 @@ export async function startSchedulerThread(opts: SchedulerThreadOptions, server?
         worker.postMessage({ kind: 'metrics', id });
       }),
   );
-  worker.once('exit', () => {
+  const exited = exit.then(() => {
+    leading = false;
     stopServing?.();
     dropMetrics();
     for (const answer of asked.values()) answer([]);
   });
   let leading = false;
   let stopped: Promise<void> | undefined;
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const server: SchedulerServer = {
       thread: true,
@@ -120,12 +161,13 @@ export async function startSchedulerThread(opts: SchedulerThreadOptions, server?
       } else if (m.kind === 'started') resolve(server);
       else if (m.kind === 'failed') reject(new Error(`the scheduler's thread: ${m.error}`));
     });
-    worker.once('error', (e) => {
+    const failed = (e: Error) => {
       log?.(`the scheduler's thread failed: ${e.message}`);
       reject(e);
-    });
-    worker.once('exit', (code) => {
-      leading = false;
+    };
+    if (failure) failed(failure);
+    worker.once('error', failed);
+    void exit.then((code) => {
       if (!stopped) {
         log?.(`the scheduler's thread exited (code ${code})`);
         reject(new Error(`the scheduler's thread exited (code ${code}) before it started`));
