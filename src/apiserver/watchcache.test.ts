@@ -167,17 +167,38 @@ describe('WatchCache', () => {
         const { resourceVersion, ...meta } = y.metadata;
         assert.equal(resourceVersion, String(written.modRevision));
         assert.equal(JSON.stringify({ ...y, metadata: meta }), cm('y'));
-        // A write's own object (expectWrite) stands for its text only where nothing is kept as decoded.
+        // A write's own object (expectWrite) stands for its text either way: what is kept as
+        // decoded is a copy of its own (unfrozen, not the writer's), the rest is the write's
+        // (a subtree frozen throughout is taken as it is: a decode would make its own instance).
         const z = JSON.parse(cm('z')) as KObject & { data: Record<string, string> };
         z.data = deepFreeze({ a: 'frozen' });
+        const annotations = deepFreeze({ 'only.z/note': 'frozen' });
+        z.metadata.annotations = annotations;
         const zText = JSON.stringify(z);
         cache.expectWrite('/registry/configmaps/ns/z', zText, z);
-        await store.create('/registry/configmaps/ns/z', zText);
+        const wz = await store.create('/registry/configmaps/ns/z', zText);
         cache.forgetWrite('/registry/configmaps/ns/z', z);
         const cz = cache.get('/registry/configmaps/ns/z') as KObject & { data: Record<string, string> };
         assert.deepEqual(cz.data, { a: 'frozen' });
-        if (unsharedFields) assert.notEqual(cz.data, z.data, 'decoded');
-        else assert.equal(cz.data, z.data, "the write's object");
+        assert.equal(cz.metadata.annotations, annotations, "the write's object");
+        if (unsharedFields) {
+          assert.notEqual(cz.data, z.data, 'a copy of its own');
+          assert.ok(!Object.isFrozen(cz.data));
+        } else assert.equal(cz.data, z.data, "the write's object");
+        const decodedZ = JSON.parse(zText) as KObject;
+        decodedZ.metadata.resourceVersion = String(wz.modRevision);
+        assert.equal(JSON.stringify(cz), JSON.stringify(decodedZ), 'what decoding the stored text gives, byte for byte');
+        // What JSON would not give back as it is, in a field kept as decoded: the text is decoded.
+        const odd = JSON.parse(cm('odd')) as KObject & { data: Record<string, unknown> };
+        odd.metadata.annotations = annotations;
+        odd.data = { a: 'x', gone: undefined, list: [1, undefined] } as Record<string, unknown>;
+        const oddText = JSON.stringify(odd);
+        cache.expectWrite('/registry/configmaps/ns/odd', oddText, odd);
+        await store.create('/registry/configmaps/ns/odd', oddText);
+        cache.forgetWrite('/registry/configmaps/ns/odd', odd);
+        const codd = cache.get('/registry/configmaps/ns/odd') as KObject & { data: Record<string, unknown> };
+        assert.deepEqual(codd.data, { a: 'x', list: [1, null] });
+        assert.notEqual(codd.metadata.annotations, annotations, 'decoded');
       } finally {
         cache.stop();
         await store.close();

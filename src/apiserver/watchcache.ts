@@ -140,6 +140,8 @@ interface RevisionWaiter {
 const OWN_FIELDS: ReadonlySet<string> = new Set(['metadata']);
 /** ... and in it what names this object alone. */
 const OWN_METADATA: ReadonlySet<string> = new Set(['name', 'uid', 'resourceVersion', 'creationTimestamp', 'selfLink']);
+/** A field kept as decoded deeper than this is decoded from the stored text instead of copied (a guard). */
+const MAX_OWN_DEPTH = 64;
 
 /** How often a waiting read asks the store how far it is, to learn of writes elsewhere. */
 const PROGRESS_INTERVAL_MS = 50;
@@ -181,7 +183,7 @@ export class WatchCache {
   private starting?: Promise<void>;
   /** Writes in flight through this cache's registry: the object each one stores, by key (expectWrite). */
   private readonly writes = new Map<string, { value: string; obj: KObject }>();
-  /** Whether a write's own object can stand for its stored text (no conversion, no field kept as decoded). */
+  /** Whether a write's own object can stand for its stored text (no conversion). */
   private readonly adopts: boolean;
 
   constructor(
@@ -192,7 +194,7 @@ export class WatchCache {
     this.historySize = Math.max(0, opts.historySize ?? 10_000);
     this.convert = opts.convert;
     if (opts.unsharedFields?.length) this.ownFields = new Set([...OWN_FIELDS, ...opts.unsharedFields]);
-    this.adopts = !this.convert && this.ownFields === OWN_FIELDS;
+    this.adopts = !this.convert;
   }
 
   /**
@@ -566,6 +568,13 @@ export class WatchCache {
       const v = (src as Record<string, unknown>)[k];
       if (v === undefined) continue;
       if (k === '__proto__') return undefined;
+      if (k !== 'metadata' && this.ownFields.has(k)) {
+        // Kept as decoded (unsharedFields: a ConfigMap's data): a copy of its own, unfrozen.
+        const c = ownCopy(v, 1);
+        if (c === NOT_JSON) return undefined;
+        out[k] = c;
+        continue;
+      }
       if (k !== 'metadata') {
         const c = it.internCopy(v, 1, old !== undefined && Object.hasOwn(old, k) ? old[k] : undefined);
         if (c === NOT_JSON) return undefined;
@@ -802,6 +811,35 @@ export class WatchCache {
     if (this.progressTimer) clearInterval(this.progressTimer);
     this.progressTimer = undefined;
   }
+}
+
+/**
+ * What decoding v's JSON gives, as a copy of v's own (nothing shared, nothing frozen); NOT_JSON
+ * when v holds what JSON would not give back as it is (as Interner.internCopy refuses it).
+ */
+function ownCopy(v: unknown, depth: number): unknown {
+  if (typeof v !== 'object' || v === null) return isJSONPrimitive(v) ? v : NOT_JSON;
+  if (depth > MAX_OWN_DEPTH) return NOT_JSON;
+  if (Array.isArray(v)) {
+    const a = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const c = ownCopy(v[i], depth + 1);
+      if (c === NOT_JSON) return NOT_JSON;
+      a[i] = c;
+    }
+    return a;
+  }
+  if (!plainObject(v)) return NOT_JSON;
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    if (x === undefined) continue;
+    if (k === '__proto__') return NOT_JSON;
+    const c = ownCopy(x, depth + 1);
+    if (c === NOT_JSON) return NOT_JSON;
+    o[k] = c;
+  }
+  return o;
 }
 
 function plainObject(v: unknown): v is Record<string, unknown> {

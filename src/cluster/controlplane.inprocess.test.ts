@@ -32,6 +32,8 @@ for (const simulatedNodesThread of [false, true])
     });
     t.after(() => cp.stop());
     assert.ok(cp.controllers?.client.transport instanceof InProcessTransport, 'the controller manager is in-process');
+    // By default the scheduler runs on a thread of its own, its requests through a port.
+    if (process.env.K8TS_SCHEDULER_THREAD !== '0') assert.equal(cp.scheduler?.thread, true, 'the scheduler is on its thread');
 
     const admin = new RestClient({ server: cp.url, token: cp.token, caData: cp.caPEM });
     t.after(() => admin.close());

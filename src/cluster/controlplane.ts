@@ -17,6 +17,7 @@ import type { NodeNetwork } from '../node/network/bridge.js';
 import { ensureClientCert, ensurePKI, ensureServingCert, readAdminCert } from '../pki/certs.js';
 import type { ProxyModeChoice } from '../proxy/server.js';
 import type { SchedulerServer } from '../scheduler/server.js';
+import type { SpawnedSchedulerThread } from '../scheduler/thread.js';
 import type { StoreKind } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { LocalNode, RuntimeChoice } from './node.js';
@@ -83,10 +84,10 @@ export interface ControlPlaneOptions {
   /**
    * Run the scheduler in a worker thread of this process (src/scheduler/thread.ts), its
    * requests served through a port (or HTTPS without in-process clients), as kube-scheduler is
-   * a process of its own. Default: off, unless K8TS_SCHEDULER_THREAD=1 (#13, measured on a
-   * shared 2-core machine against the in-process scheduler: no faster at 1,000 nodes, ~+40 %
-   * pods bound a second at 5,000, for a second copy of every pod and node in the thread's
-   * heap; NOTES.md, schedrate6 and the lead's section of session 11).
+   * a process of its own. Default: on, unless K8TS_SCHEDULER_THREAD=0 (#13, measured on a
+   * shared 2-core machine against the in-process scheduler: at 1,000 nodes as many pods bound a
+   * second for less of the main thread a pod, at 5,000 more; its own copy of every pod kept
+   * compact; NOTES.md, schedrate6 of session 11 and schedthread7 of session 12).
    */
   schedulerThread?: boolean;
   /**
@@ -174,10 +175,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           })
           .catch(() => undefined)
       : undefined;
-  const begun: { node?: LocalNode } = {};
+  // The scheduler's thread, spawned now: it loads its modules on the other core while this one
+  // starts the store and API server, and is given its connection once they serve.
+  const schedulerThread =
+    opts.controllers !== false && (opts.schedulerThread ?? process.env.K8TS_SCHEDULER_THREAD !== '0')
+      ? import('../scheduler/thread.js').then(({ spawnSchedulerThread }) => spawnSchedulerThread())
+      : undefined;
+  const begun: { node?: LocalNode; schedulerThread?: Promise<SpawnedSchedulerThread> } = { schedulerThread };
   try {
     return await startControlPlaneWith(opts, podNetwork, begun);
   } catch (e) {
+    // A thread spawned for a scheduler that did not start (or failed starting) is ended.
+    void schedulerThread?.then((t) => t.cancel()).catch(() => undefined);
     // The node never started (or failed starting): what was begun for it is undone, so that a
     // failed start leaves the host as it was.
     if (!begun.node) await (await podNetwork)?.abandon().catch(() => undefined);
@@ -193,7 +202,7 @@ function nodeDir(dataDir: string): string {
 async function startControlPlaneWith(
   opts: ControlPlaneOptions,
   podNetwork: Promise<NodeNetwork | null | undefined> | undefined,
-  begun: { node?: LocalNode },
+  begun: { node?: LocalNode; schedulerThread?: Promise<SpawnedSchedulerThread> },
 ): Promise<ControlPlane> {
   const timer = new StepTimer();
   const phases = timer.steps;
@@ -369,10 +378,9 @@ async function startControlPlaneWith(
       // The scheduler acts as system:kube-scheduler, with only the bootstrap policy's rights for it.
       const sched = ensureClientCert(files.dir, pki.ca, 'kube-scheduler', 'system:kube-scheduler');
       const schedConnection = { server: url, certData: sched.cert, keyData: sched.key, caData: pki.ca.cert, log };
-      scheduler =
-        (opts.schedulerThread ?? process.env.K8TS_SCHEDULER_THREAD === '1')
-          ? await (await import('../scheduler/thread.js')).startSchedulerThread(schedConnection, inProcess ? api : undefined)
-          : await startScheduler({ ...schedConnection, transport });
+      scheduler = begun.schedulerThread
+        ? await (await begun.schedulerThread).start(schedConnection, inProcess ? api : undefined)
+        : await startScheduler({ ...schedConnection, transport });
       return took('controllers and scheduler', t);
     };
     const startNode = async (): Promise<string | undefined> => {

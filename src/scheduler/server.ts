@@ -14,6 +14,8 @@ export interface SchedulerServerOptions extends ComponentConnection {
 export interface SchedulerServer {
   /** Whether this scheduler holds the kube-scheduler Lease now. */
   isLeader(): boolean;
+  /** Set when it runs in a worker thread of its own (thread.ts). */
+  readonly thread?: true;
   stop(): Promise<void>;
 }
 

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { NODES, PODS } from '../api/types.js';
 import { stampOf } from '../cli/servebundle.js';
+import { processMetrics } from '../metrics/legacyregistry.js';
 import { startTLSControlPlane } from '../testing/tlscontrolplane.js';
 import { waitFor } from '../testing/wait.js';
 import { makeNode, makePod } from './fixtures.js';
@@ -60,6 +61,9 @@ test('the scheduler in a thread leads, binds pods through the port and stops wit
       ),
     20_000,
   );
+
+  // Its metrics, kept in the thread's own registry, are in this process's /metrics as in-process.
+  assert.match(await processMetrics(), /^scheduler_schedule_attempts_total\{[^}]*result="scheduled"[^}]*\} [1-9]/m);
 
   await scheduler.stop();
   stopped = true;

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { InProcessServer } from '../apiserver/inprocess.js';
 import { staleBundle } from '../cli/servebundle.js';
+import { addThreadMetrics, type MetricsJSON } from '../metrics/legacyregistry.js';
 import type { SchedulerServer, SchedulerServerOptions } from './server.js';
 
 /** What the thread reports to the control plane (threadmain.ts posts them). */
@@ -19,7 +20,9 @@ export type SchedulerThreadMessage =
   | { kind: 'started' }
   | { kind: 'failed'; error: string }
   | { kind: 'leader'; leading: boolean }
-  | { kind: 'stopped' };
+  | { kind: 'stopped' }
+  /** Its registry's metrics, asked for by id (the control plane's /metrics shows them). */
+  | { kind: 'metrics'; id: number; metrics: MetricsJSON };
 
 /** The connection the thread's scheduler is started with (no transport: a thread has its own). */
 export type SchedulerThreadOptions = Omit<SchedulerServerOptions, 'transport' | 'log'> & { log?: (msg: string) => void };
@@ -48,11 +51,52 @@ export function schedulerThreadEntry(bundle = THREAD_BUNDLE, module = THREAD_MOD
   }
 }
 
+/** A scheduler thread spawned ahead of its start: it loads its modules meanwhile. */
+export interface SpawnedSchedulerThread {
+  /** Starts the scheduler there (once); as startSchedulerThread. */
+  start(opts: SchedulerThreadOptions, server?: InProcessServer): Promise<SchedulerServer>;
+  /** Ends a thread that will not be started (the control plane's start failed first). */
+  cancel(): void;
+}
+
+/**
+ * Spawns the thread now, its scheduler started later (the control plane spawns it before its
+ * store and API server start, so that the thread's ~70-125 ms of loading runs beside them on the
+ * other core instead of after them, on `up`'s path to ready).
+ */
+export function spawnSchedulerThread(): SpawnedSchedulerThread {
+  const worker = new Worker(schedulerThreadEntry());
+  let failure: Error | undefined;
+  // An error before start() is its failure (start() rejects with it).
+  const onEarlyError = (e: Error) => {
+    failure = e;
+  };
+  worker.once('error', onEarlyError);
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  return {
+    start: (opts, server) => {
+      worker.off('error', onEarlyError);
+      return startOn(worker, exited, failure, opts, server);
+    },
+    cancel: () => void worker.terminate(),
+  };
+}
+
 /**
  * Starts the scheduler in a worker thread; resolves once it runs there (as startScheduler
  * resolves). With server (the API server of this process), its requests go through a port.
  */
-export async function startSchedulerThread(opts: SchedulerThreadOptions, server?: InProcessServer): Promise<SchedulerServer> {
+export function startSchedulerThread(opts: SchedulerThreadOptions, server?: InProcessServer): Promise<SchedulerServer> {
+  return spawnSchedulerThread().start(opts, server);
+}
+
+async function startOn(
+  worker: Worker,
+  exit: Promise<number>,
+  failure: Error | undefined,
+  opts: SchedulerThreadOptions,
+  server?: InProcessServer,
+): Promise<SchedulerServer> {
   const { log, ...connection } = opts;
   let stopServing: (() => void) | undefined;
   const data: SchedulerThreadData = { connection };
@@ -64,13 +108,37 @@ export async function startSchedulerThread(opts: SchedulerThreadOptions, server?
     data.port = channel.port2;
     transferList.push(channel.port2);
   }
-  const worker = new Worker(schedulerThreadEntry(), { workerData: data, transferList });
-  worker.once('exit', () => stopServing?.());
+  worker.postMessage({ kind: 'start', data }, transferList);
+  // Its metrics (the scheduler's, its client's) at each scrape of /metrics, as in-process.
+  const asked = new Map<number, (m: MetricsJSON) => void>();
+  let nextAsk = 1;
+  const dropMetrics = addThreadMetrics(
+    () =>
+      new Promise((resolve) => {
+        const id = nextAsk++;
+        // A thread busy past a second (or gone) leaves its metrics out of this scrape.
+        const timer = setTimeout(() => {
+          asked.delete(id);
+          resolve([]);
+        }, 1000);
+        asked.set(id, (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        });
+        worker.postMessage({ kind: 'metrics', id });
+      }),
+  );
+  const exited = exit.then(() => {
+    leading = false;
+    stopServing?.();
+    dropMetrics();
+    for (const answer of asked.values()) answer([]);
+  });
   let leading = false;
   let stopped: Promise<void> | undefined;
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const server: SchedulerServer = {
+      thread: true,
       isLeader: () => leading,
       stop() {
         stopped ??= (async () => {
@@ -87,15 +155,19 @@ export async function startSchedulerThread(opts: SchedulerThreadOptions, server?
     worker.on('message', (m: SchedulerThreadMessage) => {
       if (m.kind === 'log') log?.(m.msg);
       else if (m.kind === 'leader') leading = m.leading;
-      else if (m.kind === 'started') resolve(server);
+      else if (m.kind === 'metrics') {
+        asked.get(m.id)?.(m.metrics);
+        asked.delete(m.id);
+      } else if (m.kind === 'started') resolve(server);
       else if (m.kind === 'failed') reject(new Error(`the scheduler's thread: ${m.error}`));
     });
-    worker.once('error', (e) => {
+    const failed = (e: Error) => {
       log?.(`the scheduler's thread failed: ${e.message}`);
       reject(e);
-    });
-    worker.once('exit', (code) => {
-      leading = false;
+    };
+    if (failure) failed(failure);
+    worker.once('error', failed);
+    void exit.then((code) => {
       if (!stopped) {
         log?.(`the scheduler's thread exited (code ${code})`);
         reject(new Error(`the scheduler's thread exited (code ${code}) before it started`));

@@ -127,6 +127,9 @@ function parseRV(s: string | null | undefined, what = 'resourceVersion'): number
   return Number(s);
 }
 
+/** The version of a key a write is conditional on: read from the store, or the watch cache's. */
+type StoredVersion = Pick<KeyValue, 'key' | 'modRevision'>;
+
 /** What create() answered, as JSON text, for the handler that writes it out (createdJSON). */
 const createdText = new WeakMap<KObject, string>();
 
@@ -595,16 +598,22 @@ export class GenericRegistry {
     const strategy = opts.strategy ?? this.updateStrategy(subresource);
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const kv = await this.store.get(key);
+      // As kube-apiserver's Cacher.GuaranteedUpdate hands the watch cache's object down as the
+      // cached existing state: a first attempt starts from the cache's version when the cache
+      // holds every durable write, without reading the store; the write is conditional on that
+      // version, and a lost race (a newer write, a delete) is tried again from the store.
+      const fromCache = attempt === 0 ? await this.currentFromCache(key) : undefined;
+      const kv = fromCache ? undefined : await this.store.get(key);
       // The watch cache's object when it holds this very version: what decoding kv gives, made.
-      const cached = kv ? this.cachedAt(key, kv.modRevision) : undefined;
+      const cached = fromCache ?? (kv ? this.cachedAt(key, kv.modRevision) : undefined);
+      const stored: StoredVersion | undefined = fromCache ? { key, modRevision: Number(fromCache.metadata.resourceVersion) } : kv;
       // The stored version, only read from here on (admission's oldObject, validation, managedFields):
       // the cache's own object when the strategy puts none of the old object's parts into the new
       // one (no prepareForUpdate: a binding, a lease renewal), so that no frozen part of it
       // reaches the answer; a copy of its own otherwise (a status write).
-      const current = kv ? (strategy.prepareForUpdate ? this.ownCopy(kv, cached) : (cached ?? this.decode(kv))) : undefined;
+      const current = stored ? (strategy.prepareForUpdate ? this.ownCopy(kv, cached) : (cached ?? this.decode(kv!))) : undefined;
       // tryUpdate may change what it is given: a copy of its own.
-      const candidate = await tryUpdate(kv ? this.ownCopy(kv, cached) : undefined);
+      const candidate = await tryUpdate(stored ? this.ownCopy(kv, cached) : undefined);
       try {
         if (!current) {
           // PUT creates only where the strategy allows it; server-side apply always may.
@@ -614,7 +623,7 @@ export class GenericRegistry {
           delete candidate.metadata.resourceVersion;
           return { obj: await this.create(namespace, candidate, ctx), created: true };
         }
-        return { obj: await this.writeUpdate(current, candidate, kv!, ctx, subresource, strategy), created: false };
+        return { obj: await this.writeUpdate(current, candidate, stored!, ctx, subresource, strategy, !!fromCache), created: false };
       } catch (e) {
         if (e instanceof RetryableConflict && attempt < 20) continue;
         if (e instanceof RetryableConflict) throw this.conflict(name);
@@ -627,8 +636,18 @@ export class GenericRegistry {
    * kv's object, the caller's own to change: a copy of the cache's object at kv's revision
    * (copyJSON, ~2x faster than a decode of the bytes) when given, a decode of kv otherwise.
    */
-  private ownCopy(kv: KeyValue, cached: KObject | undefined): KObject {
-    return cached !== undefined ? copyJSON(cached) : this.decode(kv);
+  private ownCopy(kv: KeyValue | undefined, cached: KObject | undefined): KObject {
+    return cached !== undefined ? copyJSON(cached) : this.decode(kv!);
+  }
+
+  /**
+   * The watch cache's object at key when the cache holds every write the store has made
+   * durable (its newest version, as a read of the store would give once the writes in flight
+   * settle); undefined when it cannot tell (not following, a key it lacks, custom resources).
+   */
+  private async currentFromCache(key: string): Promise<KObject | undefined> {
+    if (this.def.custom || !this.cache.currentAt(await this.store.currentRevision())) return undefined;
+    return this.cache.get(key);
   }
 
   /** The watch cache's object at key if it is the version written at revision (never for custom resources, served converted). */
@@ -703,13 +722,15 @@ export class GenericRegistry {
     return sameJSON(obj, current, NO_OP_IGNORES);
   }
 
+  /** fromCache: kv is the watch cache's version, not read from the store (see guaranteedUpdate). */
   private async writeUpdate(
     current: KObject,
     input: KObject,
-    kv: KeyValue,
+    kv: StoredVersion,
     ctx: RequestContext,
     subresource: string | undefined,
     strategy: UpdateStrategy,
+    fromCache = false,
   ): Promise<KObject> {
     const conditional = !!input.metadata?.resourceVersion;
     this.adoptSystemFields(input, current);
@@ -738,26 +759,29 @@ export class GenericRegistry {
       }
       // Removing the last finalizer of an object being deleted completes its deletion.
       if (obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length && (this.strategy.canFinishDeletion?.(obj) ?? true)) {
-        return { value: await this.remove(kv, obj), committed: false };
+        return { value: await this.remove(kv, obj, fromCache), committed: false };
       }
-      return { value: await this.storeUpdate(kv, obj, conditional), committed: true };
+      return { value: await this.storeUpdate(kv, obj, conditional, fromCache), committed: true };
     });
   }
 
   /**
    * Writes the new version if the stored one is still kv. Lost races retry (RetryableConflict),
-   * except for a write that named its resourceVersion: that one is a 409 for the client.
+   * except for a write that named its resourceVersion: that one is a 409 for the client. A write
+   * from the watch cache's version (fromCache) retries either way, from the store: what the store
+   * holds decides then, as it would have decided had it been read first.
    */
-  private async storeUpdate(kv: KeyValue, obj: KObject, conditional: boolean): Promise<KObject> {
+  private async storeUpdate(kv: StoredVersion, obj: KObject, conditional: boolean, fromCache: boolean): Promise<KObject> {
     try {
       const nkv = await this.storeWrite(kv.key, this.encode(obj), obj, (key, text) => this.store.update(key, text, kv.modRevision));
       obj.metadata.resourceVersion = String(nkv.modRevision);
       return obj;
     } catch (e) {
       if (e instanceof RevisionMismatchError) {
-        if (conditional) throw this.conflict(obj.metadata.name!);
+        if (conditional && !fromCache) throw this.conflict(obj.metadata.name!);
         throw new RetryableConflict();
       }
+      if (e instanceof KeyNotFoundError && fromCache) throw new RetryableConflict();
       if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
       throw e;
     }
@@ -853,15 +877,15 @@ export class GenericRegistry {
     return { obj: await this.remove(kv, obj), deleted: true };
   }
 
-  /** Takes the object out of the store, if it is still the version read. */
-  private async remove(kv: KeyValue, obj: KObject): Promise<KObject> {
+  /** Takes the object out of the store, if it is still the version read (fromCache: as storeUpdate). */
+  private async remove(kv: StoredVersion, obj: KObject, fromCache = false): Promise<KObject> {
     const finish = this.strategy.beginDelete?.(obj, this.api) ?? finishNothing;
     return this.finishing(finish, async () => {
       try {
         const del = await this.store.delete(kv.key, kv.modRevision);
         obj.metadata.resourceVersion = String(del.modRevision);
       } catch (e) {
-        if (e instanceof RevisionMismatchError) throw new RetryableConflict();
+        if (e instanceof RevisionMismatchError || (e instanceof KeyNotFoundError && fromCache)) throw new RetryableConflict();
         if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
         throw e;
       }

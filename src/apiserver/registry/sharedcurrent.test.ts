@@ -6,7 +6,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { StatusError } from '../../api/errors.js';
 import type { KObject } from '../../api/object.js';
+import type { Store } from '../../store/types.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import type { GenericRegistry } from './generic.js';
 import { apiserverContext } from './strategy.js';
@@ -88,4 +90,64 @@ test("an update whose strategy keeps nothing of the old object reads it from the
   (written!.spec as { containers: { image: string }[] }).containers[0].image = 'changed by the caller';
   assert.equal((pods.cache.get(pods.key('default', 'shared'))!.spec as { containers: { image: string }[] }).containers[0].image, 'i');
   assert.equal(written!.status && (written!.status as { phase: string }).phase, 'Running');
+});
+
+test("an update's first attempt starts from the watch cache's version without reading the store; a lost race is tried again from the store", async () => {
+  const leases = cp.api.registry('coordination.k8s.io', 'leases')!;
+  const lease = (name: string, holder: string): KObject => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace: 'default' },
+    spec: { holderIdentity: holder, leaseDurationSeconds: 40 },
+  });
+  const store = (leases as unknown as { store: Store }).store;
+  const own = store.get;
+  let reads = 0;
+  store.get = (key) => {
+    reads++;
+    return own.call(store, key);
+  };
+  const internals = leases as unknown as { currentFromCache(key: string): Promise<KObject | undefined> };
+  const fromCache = internals.currentFromCache;
+  try {
+    const created = await leases.create('default', lease('raced', 'a'), apiserverContext());
+    await leases.cache.waitForRevision(Number(created.metadata.resourceVersion), 5000);
+    const key = leases.key('default', 'raced');
+    const v1 = leases.cache.get(key)!;
+    reads = 0;
+    const v2 = (await leases.update('default', 'raced', lease('raced', 'b'), apiserverContext())).obj;
+    assert.equal(reads, 0, 'the store is not read: the cache holds every durable write');
+    await leases.cache.waitForRevision(Number(v2.metadata.resourceVersion), 5000);
+    // A cache behind a write in flight (here: handed v1 after v2 is stored): the write
+    // conditional on v1 loses, and the second attempt reads the store.
+    internals.currentFromCache = async () => v1;
+    reads = 0;
+    const v3 = (
+      await leases.guaranteedUpdate('default', 'raced', apiserverContext(), undefined, (cur) => {
+        (cur!.spec as Record<string, unknown>).holderIdentity = `after ${(cur!.spec as Record<string, unknown>).holderIdentity}`;
+        return cur!;
+      })
+    ).obj;
+    assert.equal(reads, 1, 'the retry read the store');
+    assert.equal((v3.spec as Record<string, unknown>).holderIdentity, 'after b', "built on the store's version, not the cache's");
+    assert.ok(Number(v3.metadata.resourceVersion) > Number(v2.metadata.resourceVersion));
+    // A conditional write on the cache's version that lost: decided from the store (409 here).
+    const stale = lease('raced', 'c');
+    stale.metadata.resourceVersion = v1.metadata.resourceVersion;
+    await assert.rejects(leases.update('default', 'raced', stale, apiserverContext()), (e: StatusError) => e.code === 409);
+    // A key the cache still has and the store no longer does: tried again from the store, which
+    // has none, so the PUT creates it (Leases allow create on update), a new object.
+    internals.currentFromCache = fromCache;
+    await leases.cache.waitForRevision(Number(v3.metadata.resourceVersion), 5000);
+    const last = leases.cache.get(key)!;
+    await leases.delete('default', 'raced', {}, apiserverContext());
+    internals.currentFromCache = async () => last;
+    const again = await leases.update('default', 'raced', lease('raced', 'd'), apiserverContext());
+    assert.equal(again.created, true);
+    assert.notEqual(again.obj.metadata.uid, last.metadata.uid);
+    assert.equal((again.obj.spec as Record<string, unknown>).holderIdentity, 'd');
+  } finally {
+    store.get = own;
+    internals.currentFromCache = fromCache;
+  }
 });
