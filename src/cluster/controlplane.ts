@@ -94,7 +94,11 @@ export interface ControlPlaneOptions {
    * Run the simulated nodes in a worker thread of this process (src/cluster/simulatedthread.ts):
    * their informers, queue and status writes off the API server's thread, their requests
    * served through a port (or HTTPS without in-process clients), as kwok runs its kubelets in a
-   * process of its own. Default: off, unless K8TS_SIMULATED_NODES_THREAD=1 (#13).
+   * process of its own. Default: off, unless K8TS_SIMULATED_NODES_THREAD=1 (#13, measured on a
+   * shared 2-core machine: no more pods bound a second at 1,000 or 5,000 nodes, with or without
+   * the scheduler's thread; serving the thread's requests (their bodies decoded, their answers
+   * encoded) costs the API server's thread about what the in-process kubelets cost it; +170 MiB
+   * RSS at 10,000 pods, +400-490 MiB at 30,000; NOTES.md, simnodes, session 12).
    */
   simulatedNodesThread?: boolean;
   /** Called once the API server answers, before the controllers, scheduler and node start. */
