@@ -5,7 +5,7 @@ import type { KObject } from '../api/object.js';
 import * as v1 from '../api/types.js';
 import { NODES, PODS } from '../api/types.js';
 import { SharedInformerFactory } from '../client/informer.js';
-import { isNotFound } from '../client/rest.js';
+import { isNotFound, type RestClient } from '../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { stays, waitFor } from '../testing/wait.js';
 import {
@@ -212,6 +212,19 @@ for (const own of [false, true])
     });
   });
 
+/** Binds default/pod to node through the binding subresource, as the scheduler does. */
+function bind(client: RestClient, pod: string, node: string): Promise<unknown> {
+  return client.create(
+    { ...PODS, namespace: 'default', name: pod, subresource: 'binding' },
+    {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: pod, namespace: 'default' },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    },
+  );
+}
+
 test('a pod bound through the binding subresource turns Running', async () => {
   await withSimulatedNodes({ readyDelayMs: 10 }, async ({ cp, sim }) => {
     const [name] = await sim.add(1);
@@ -221,15 +234,7 @@ test('a pod bound through the binding subresource turns Running', async () => {
       metadata: { name: 'b', namespace: 'default' },
       spec: { containers: [{ name: 'c', image: 'nginx' }] },
     });
-    await cp.client.create(
-      { ...PODS, namespace: 'default', name: 'b', subresource: 'binding' },
-      {
-        apiVersion: 'v1',
-        kind: 'Binding',
-        metadata: { name: 'b', namespace: 'default' },
-        target: { apiVersion: 'v1', kind: 'Node', name },
-      },
-    );
+    await bind(cp.client, 'b', name);
     await waitFor(
       'bound pod running',
       async () => ((await cp.client.get({ ...PODS, namespace: 'default', name: 'b' })).status as { phase?: string }).phase === 'Running',
@@ -259,15 +264,7 @@ test('with a pod informer of their own the nodes cache only bound pods, and run 
     await waitFor('the bound pod running', async () => (await phase('bound')) === 'Running', 3000);
     assert.equal(sim.podsCached, 1);
     // Bound later, it enters the selection and runs.
-    await cp.client.create(
-      { ...PODS, namespace: 'default', name: 'pending', subresource: 'binding' },
-      {
-        apiVersion: 'v1',
-        kind: 'Binding',
-        metadata: { name: 'pending', namespace: 'default' },
-        target: { apiVersion: 'v1', kind: 'Node', name },
-      },
-    );
+    await bind(cp.client, 'pending', name);
     await waitFor('the pod bound later running', async () => (await phase('pending')) === 'Running', 3000);
     assert.equal(sim.podsCached, 2);
   });
