@@ -304,10 +304,31 @@ spec:
       assert.deepEqual(failed, [], `${failed.length} failed of ${ok + failed.length}`);
       assert.ok(ok >= 2000, `only ${ok} requests`);
       assert.ok((versions.get('1') ?? 0) > 0 && (versions.get('2') ?? 0) > 0, JSON.stringify([...versions]));
-      // `rollout status` returns once the new pods are available; the old ones may still be
-      // terminating and the proxy syncing their endpoints away (kube-proxy lags the same way), so
-      // one request sent at that moment may still meet v=1. Wait for v=2, then require it to hold.
-      await cluster.waitFor('the service to answer v=2', async () => /v=2/.test((await get(nodeIP, port)).body) || undefined, 10_000);
+      // `rollout status` returns once the old pods are being deleted (a ReplicaSet counts no
+      // terminating pod); their endpoints leave the EndpointSlice's ready set and the proxy's
+      // rules a moment later (kube-proxy lags the same way), so a request sent then may still
+      // meet v=1, and one v=2 answer proves nothing while an old endpoint is left. Wait until
+      // the ready endpoints are the four v2 pods alone and the proxy has followed (ten v=2 in a
+      // row), then require v=2 to hold.
+      const v2Pods = async () =>
+        new Set(
+          ((await json('get', 'pods', '-l', 'app=rolling')).items as any[])
+            .filter((p) => !p.metadata.deletionTimestamp && p.spec.containers[0].image === BOOTCAMP_V2)
+            .map((p) => p.metadata.name as string),
+        );
+      await cluster.waitFor(
+        'the ready endpoints to be the v2 pods alone',
+        async () => {
+          const [ready, v2] = [await sliceEndpoints('rolling'), await v2Pods()];
+          return ready.length === 4 && ready.every((e: any) => v2.has(e.targetRef?.name)) ? true : undefined;
+        },
+        30_000,
+      );
+      const tenInARow = async () => {
+        for (let i = 0; i < 10; i++) if (!/v=2/.test((await get(nodeIP, port)).body)) return undefined;
+        return true;
+      };
+      await cluster.waitFor('the service to answer v=2 ten times in a row', tenInARow, 10_000);
       for (let i = 0; i < 10; i++) assert.match((await get(nodeIP, port)).body, /v=2/);
     });
 
