@@ -7,7 +7,7 @@
 // What one turn of the loop sends goes as one message (porttransport.ts's PortBatch), the
 // pieces a watch wrote in that turn joined into one.
 
-import type { MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { asError, errorMessage, errors } from '../api/errors.js';
 import { ownBytes, PortBatch, type PortClientMessage, type PortServerMessage } from '../client/porttransport.js';
 import { type InProcessServer, InProcessTransport, type LoopbackResponse } from './inprocess.js';
@@ -23,6 +23,15 @@ interface Exchange {
   held?: () => void;
   /** Pieces written this turn, not yet sent: one 'data' at the turn's end carries them all. */
   pieces?: Buffer[];
+}
+
+/**
+ * A channel whose one end this server serves (servePort): port is the other, for a component
+ * thread's client (hand it over in the worker's transferList); stop stops serving.
+ */
+export function servedChannel(server: InProcessServer): { port: MessagePort; stop: () => void } {
+  const channel = new MessageChannel();
+  return { port: channel.port2, stop: servePort(server, channel.port1) };
 }
 
 /** Serves the requests that come through port until it closes; returns a function that stops serving. */

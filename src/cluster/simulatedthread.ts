@@ -11,9 +11,9 @@
 // A Runnable of the controller manager's term, as the in-process SimulatedNodesFollower is: the
 // thread starts when the term starts (the kube-controller-manager Lease is held) and ends with it.
 
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import type { InProcessServer } from '../apiserver/inprocess.js';
-import { servePort } from '../apiserver/portserver.js';
+import { servedChannel } from '../apiserver/portserver.js';
 import type { Runnable } from '../client/leaderelection.js';
 import type { RestClientOptions } from '../client/rest.js';
 
@@ -79,16 +79,9 @@ export class SimulatedNodesThread implements Runnable {
 
   start(): void {
     if (this.worker || this.stopping) return;
-    let stopServing: (() => void) | undefined;
-    const data: SimulatedNodesThreadData = { connection: this.opts.connection, heartbeatMs: this.opts.heartbeatMs };
-    const transferList: MessagePort[] = [];
-    const server = this.opts.server;
-    if (server) {
-      const channel = new MessageChannel();
-      stopServing = servePort(server, channel.port1);
-      data.port = channel.port2;
-      transferList.push(channel.port2);
-    }
+    const served = this.opts.server ? servedChannel(this.opts.server) : undefined;
+    const data: SimulatedNodesThreadData = { connection: this.opts.connection, heartbeatMs: this.opts.heartbeatMs, port: served?.port };
+    const transferList = served ? [served.port] : [];
     const worker = new Worker(new URL('./simulatedthreadmain.js', import.meta.url), { workerData: data, transferList });
     this.worker = worker;
     this.running = true;
@@ -107,7 +100,7 @@ export class SimulatedNodesThread implements Runnable {
     });
     worker.once('exit', (code) => {
       this.running = false;
-      stopServing?.();
+      served?.stop();
       if (!this.stopping) this.log(`the simulated nodes' thread exited (code ${code})`);
       this.settle.reject(new Error(`the simulated nodes' thread exited (code ${code}) before it started`));
     });

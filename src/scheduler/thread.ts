@@ -8,7 +8,7 @@
 // read, no TLS or sockets), or over HTTPS when no server is given.
 
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import type { InProcessServer } from '../apiserver/inprocess.js';
 import { staleBundle } from '../cli/servebundle.js';
 import { addThreadMetrics, type MetricsJSON } from '../metrics/legacyregistry.js';
@@ -98,17 +98,9 @@ async function startOn(
   server?: InProcessServer,
 ): Promise<SchedulerServer> {
   const { log, ...connection } = opts;
-  let stopServing: (() => void) | undefined;
-  const data: SchedulerThreadData = { connection };
-  const transferList: MessagePort[] = [];
-  if (server) {
-    const { servePort } = await import('../apiserver/portserver.js');
-    const channel = new MessageChannel();
-    stopServing = servePort(server, channel.port1);
-    data.port = channel.port2;
-    transferList.push(channel.port2);
-  }
-  worker.postMessage({ kind: 'start', data }, transferList);
+  const served = server ? (await import('../apiserver/portserver.js')).servedChannel(server) : undefined;
+  const data: SchedulerThreadData = { connection, port: served?.port };
+  worker.postMessage({ kind: 'start', data }, served ? [served.port] : []);
   // Its metrics (the scheduler's, its client's) at each scrape of /metrics, as in-process.
   const asked = new Map<number, (m: MetricsJSON) => void>();
   let nextAsk = 1;
@@ -130,7 +122,7 @@ async function startOn(
   );
   const exited = exit.then(() => {
     leading = false;
-    stopServing?.();
+    served?.stop();
     dropMetrics();
     for (const answer of asked.values()) answer([]);
   });
