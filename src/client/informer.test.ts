@@ -225,10 +225,18 @@ test('SharedInformerFactory shares one informer per resource and syncs them all'
     assert.ok(a.hasIndexer(OWNER_UID_INDEX));
     const d = factory.informerFor({ group: 'apps', version: 'v1', resource: 'deployments' });
     assert.notEqual(a, d);
+    // A transform of its own is an informer of its own (its objects are trimmed), the same one each time.
+    const trim = (o: KObject) => ({ ...o, data: undefined });
+    const t = factory.informerFor({ ...CM, transform: trim });
+    assert.notEqual(t, a);
+    assert.equal(factory.informerFor({ ...CM, transform: trim }), t);
     factory.start();
     await factory.waitForCacheSync(5000);
     assert.equal(a.list().length, 1);
     assert.equal(d.get('a/d')?.kind, 'Deployment');
+    await t.waitForSync(5000);
+    assert.ok((a.list()[0] as KObject & { data?: unknown }).data, 'the shared informer keeps whole objects');
+    assert.equal((t.list()[0] as KObject & { data?: unknown }).data, undefined, 'the trimmed one its own');
     // Asked for after start: started at once.
     const s = factory.informerFor({ group: '', version: 'v1', resource: 'secrets' });
     await s.waitForSync(5000);

@@ -546,9 +546,27 @@ export class SharedInformerFactory {
    * The shared informer for a resource. Indexers asked for are added when missing (before the
    * informer starts is best: adding later indexes what is cached). Started at once if the factory is.
    */
+  /** Ids of the transforms asked for (pass one function, not a new closure each call: each is an informer). */
+  private readonly transformIds = new WeakMap<TransformFunc<KObject>, string>();
+  private nextTransformId = 1;
+
+  private transformId(f: TransformFunc<KObject>): string {
+    let id = this.transformIds.get(f);
+    if (id === undefined) {
+      id = `t${this.nextTransformId++}`;
+      this.transformIds.set(f, id);
+    }
+    return id;
+  }
+
   informerFor<T extends KObject = KObject>(req: InformerRequest<T>): Informer<T> {
     const namespace = req.namespace ?? this.opts.namespace;
-    const key = [req.group, req.version, req.resource, namespace ?? '', req.labelSelector ?? '', req.fieldSelector ?? ''].join('|');
+    // A transform of its own is part of what is asked for: an informer made for one keeps
+    // objects trimmed by it (the scheduler's compact pods), which another asker must not be given.
+    const transformId = req.transform ? this.transformId(req.transform as unknown as TransformFunc<KObject>) : '';
+    const key = [req.group, req.version, req.resource, namespace ?? '', req.labelSelector ?? '', req.fieldSelector ?? '', transformId].join(
+      '|',
+    );
     let inf = this.informers.get(key) as Informer<T> | undefined;
     if (!inf) {
       const shared = this.opts.transform as TransformFunc<T> | undefined;

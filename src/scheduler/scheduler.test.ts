@@ -7,6 +7,7 @@ import { type ResourceRef, RestClient } from '../client/rest.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
 import { workloadManifest } from '../testing/workloads.js';
+import { compactPod } from './compactpod.js';
 import { makeNode, type PodOptions, podForCreate } from './fixtures.js';
 import { NON_TERMINAL_PODS, Scheduler } from './scheduler.js';
 
@@ -229,7 +230,13 @@ test("a pod that finishes leaves the scheduler's cache and frees its node for a 
     await env.cp.client.patch({ ...PODS, name: 'job', subresource: 'status' }, { status: { phase: 'Succeeded' } }, 'merge');
     assert.equal(await waitFor('next bound', () => boundNode(env, 'next'), 15_000), 'only');
     // The scheduler's pod informer holds only pods that have not finished, as kube-scheduler's.
-    const inf = env.factory.informerFor({ group: '', version: 'v1', resource: 'pods', fieldSelector: NON_TERMINAL_PODS });
+    const inf = env.factory.informerFor({
+      group: '',
+      version: 'v1',
+      resource: 'pods',
+      fieldSelector: NON_TERMINAL_PODS,
+      transform: compactPod,
+    });
     assert.ok(inf.hasSynced(), "the scheduler's own informer (a new one would not have synced yet)");
     assert.equal(inf.get('default/job'), undefined);
     assert.ok(inf.get('default/next'));
