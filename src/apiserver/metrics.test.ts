@@ -46,6 +46,8 @@ test("the request metrics read as prom-client's Counter and Histogram fed the sa
     // Label sets whose values joined with a space would read alike stay apart.
     [{ ...labels('GET', 'x', ''), group: 'y z' }, 404, 0.01],
     [{ ...labels('GET', 'x y', ''), group: 'z' }, 404, 0.02],
+    // Every label names its series, component too.
+    [{ ...labels('POST', '', ''), component: 'other' }, 201, 0.002],
   ];
   const ours = (name: string) => registry.getSingleMetricAsString(name);
   const theirs = (name: string) => own.getSingleMetricAsString(name);

@@ -37,8 +37,8 @@ const requestSeries = new Map<string, RequestSeries>();
 export function seriesFor(labels: RequestLabels): RequestSeries {
   // Each value after its length: any text may come in a request's path or query, and no two
   // label sets may share a key.
-  const { verb: a, dry_run: b, group: c, version: d, resource: e, subresource: f, scope: g } = labels;
-  const key = `${a.length}:${a}${b.length}:${b}${c.length}:${c}${d.length}:${d}${e.length}:${e}${f.length}:${f}${g.length}:${g}`;
+  const { verb: a, dry_run: b, group: c, version: d, resource: e, subresource: f, scope: g, component: h } = labels;
+  const key = `${a.length}:${a}${b.length}:${b}${c.length}:${c}${d.length}:${d}${e.length}:${e}${f.length}:${f}${g.length}:${g}${h.length}:${h}`;
   let s = requestSeries.get(key);
   if (s === undefined) {
     s = { labels, pending: new Map(), buckets: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0 };
