@@ -111,15 +111,11 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
   const size = fs.statSync(OUT).size;
   // A later `tsc` rewrites every module and leaves the bundle as it is: servebundle.ts then sees
   // the entry changed and the bundle not, and does not load it. (An install or a copy changes both.)
-  const stamp = { entryMtimeMs: fs.statSync(ENTRY).mtimeMs, bundleMtimeMs: fs.statSync(OUT).mtimeMs };
-  fs.writeFileSync(STAMP, `${JSON.stringify(stamp)}\n`);
+  const stamp = writeStamp(ENTRY, OUT);
   let bundled = `${path.relative(DIST, OUT)}: ${(size / 1e6).toFixed(1)} MB in ${Math.round(performance.now() - t)} ms`;
   const tt = performance.now();
   await esbuild.build(buildOptions(THREAD_ENTRY, THREAD_OUT));
-  fs.writeFileSync(
-    stampOf(THREAD_OUT),
-    `${JSON.stringify({ entryMtimeMs: fs.statSync(THREAD_ENTRY).mtimeMs, bundleMtimeMs: fs.statSync(THREAD_OUT).mtimeMs })}\n`,
-  );
+  writeStamp(THREAD_ENTRY, THREAD_OUT);
   bundled += `; ${path.relative(DIST, THREAD_OUT)}: ${(fs.statSync(THREAD_OUT).size / 1e6).toFixed(1)} MB in ${Math.round(performance.now() - tt)} ms`;
   const tc = performance.now();
   let cached: string;
@@ -132,6 +128,16 @@ export async function bundleServe(): Promise<{ built: boolean; message: string }
     cached = `no code cache (${(e as Error).message}): the first \`k8ts up\` makes it`;
   }
   return { built: true, message: `${bundled}; ${cached}` };
+}
+
+/**
+ * The stamp beside a bundle (stampOf): when it and its entry module were written, so that a later
+ * `tsc` (which rewrites the entry, not the bundle) marks it stale (servebundle.ts staleBundle).
+ */
+function writeStamp(entry: string, out: string): { entryMtimeMs: number; bundleMtimeMs: number } {
+  const stamp = { entryMtimeMs: fs.statSync(entry).mtimeMs, bundleMtimeMs: fs.statSync(out).mtimeMs };
+  fs.writeFileSync(stampOf(out), `${JSON.stringify(stamp)}\n`);
+  return stamp;
 }
 
 /** How a bundle is built: one CommonJS file, the externals left in node_modules, import.meta.url made each module's own. */
