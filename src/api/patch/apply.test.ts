@@ -556,3 +556,267 @@ test('updateManagedFields: path trees give what path strings give, over random w
   // The histories hold entries kept as stored and others rewritten.
   assert.ok(kept > 100 && kept < writes, `entries kept as stored in ${kept} writes`);
 });
+
+// A real pod as the ReplicaSet controller creates it (defaults filled in) and the simulated
+// kubelet's status write, for the tests of how the field manager builds its trees.
+function realPod(): KObject {
+  const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7f8b', uid: 'u-rs', controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: 'web-7f8b-',
+      namespace: 'default',
+      labels: { app: 'web', 'pod-template-hash': '7f8b' },
+      ownerReferences: [owner],
+      name: 'web-7f8b-2kzkd',
+      uid: 'u-pod',
+      creationTimestamp: '2026-12-04T05:10:43Z',
+    },
+    spec: {
+      containers: [
+        {
+          name: 'web',
+          image: 'nginx:1.27',
+          resources: { requests: { cpu: '10m', memory: '16Mi' } },
+          imagePullPolicy: 'IfNotPresent',
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+          volumeMounts: [{ name: 'kube-api-access-nsdql', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
+        },
+      ],
+      dnsPolicy: 'ClusterFirst',
+      restartPolicy: 'Always',
+      securityContext: {},
+      terminationGracePeriodSeconds: 30,
+      schedulerName: 'default-scheduler',
+      enableServiceLinks: true,
+      serviceAccountName: 'default',
+      serviceAccount: 'default',
+      volumes: [
+        {
+          name: 'kube-api-access-nsdql',
+          projected: {
+            defaultMode: 420,
+            sources: [
+              { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            ],
+          },
+        },
+      ],
+      priority: 0,
+      preemptionPolicy: 'PreemptLowerPriority',
+      tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+      nodeName: 'sim-node-3',
+    },
+    status: {
+      phase: 'Pending',
+      qosClass: 'Burstable',
+      conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-12-04T05:10:43Z' }],
+    },
+  } as KObject;
+}
+
+function runningStatus(): J {
+  const at = '2026-12-04T05:10:44Z';
+  return {
+    phase: 'Running',
+    qosClass: 'Burstable',
+    conditions: [
+      { type: 'PodReadyToStartContainers', status: 'True', lastTransitionTime: at },
+      { type: 'Initialized', status: 'True', lastTransitionTime: at },
+      { type: 'Ready', status: 'True', lastTransitionTime: at },
+      { type: 'ContainersReady', status: 'True', lastTransitionTime: at },
+      { lastTransitionTime: '2026-12-04T05:10:43Z', type: 'PodScheduled', status: 'True' },
+    ],
+    hostIP: '172.20.0.39',
+    hostIPs: [{ ip: '172.20.0.39' }],
+    podIP: '10.244.37.2',
+    podIPs: [{ ip: '10.244.37.2' }],
+    startTime: at,
+    containerStatuses: [
+      {
+        name: 'web',
+        state: { running: { startedAt: at } },
+        lastState: {},
+        ready: true,
+        restartCount: 0,
+        image: 'docker.io/library/nginx:1.27',
+        imageID: 'docker.io/library/nginx@sha256:6965',
+        containerID: 'k8ts-sim://9948',
+        started: true,
+      },
+    ],
+  };
+}
+
+// Siblings in FieldsV1 are ordered fields, keys, values, indexes, each sorted (setToFieldsV1's
+// order): the trees put their few children in that order by an insertion sort of their own
+// (no builtin sort, no pair per child), and nodes of many children by the builtin sort. Both
+// against the path strings' reference: a real pod's create and status write, a node of fields
+// and keys of lists mixed with indexes (items without their key), and nodes past the
+// insertion sort's bound (i:10 before i:2, as strings sort).
+test('updateManagedFields: children in setToFieldsV1 order, few without the builtin sort', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const pod = realPod();
+  const running = { ...pod, metadata: { ...pod.metadata }, status: runningStatus() } as KObject;
+  const isPairs = (a: unknown[]) => a.length > 1 && Array.isArray(a[0]) && typeof (a[0] as unknown[])[0] === 'string';
+  const sort = Array.prototype.sort;
+  let pairSorts = 0;
+  const counted = <T>(fn: () => T): T => {
+    Array.prototype.sort = function (this: unknown[], cmp?: (a: unknown, b: unknown) => number) {
+      if (isPairs(this)) pairSorts++;
+      return sort.call(this, cmp);
+    } as typeof sort;
+    try {
+      return fn();
+    } finally {
+      Array.prototype.sort = sort;
+    }
+  };
+  for (let round = 0; round < 2; round++) {
+    const created = counted(() => updateManagedFields(undefined, pod, 'kube-controller-manager', 'Update', undefined, 'v1', { now }));
+    assert.equal(
+      JSON.stringify(created),
+      JSON.stringify(updateManagedFieldsBySets({} as KObject, pod, 'kube-controller-manager', 'Update', undefined, 'v1', { now })),
+    );
+    const old = { ...pod, metadata: { ...pod.metadata, managedFields: created } } as KObject;
+    const upd = { ...running, metadata: { ...running.metadata, managedFields: created } } as KObject;
+    const status = counted(() => updateManagedFields(old, upd, 'k8ts-simulated-nodes', 'Update', 'status', 'v1', { now }));
+    assert.equal(
+      JSON.stringify(status),
+      JSON.stringify(updateManagedFieldsBySets(old, upd, 'k8ts-simulated-nodes', 'Update', 'status', 'v1', { now })),
+    );
+    assert.deepEqual(status!.map((e) => e.manager).sort(), ['k8ts-simulated-nodes', 'kube-controller-manager']);
+  }
+  assert.equal(pairSorts, 0, 'nodes of few children sorted without Array.prototype.sort');
+
+  // Many children, mixed kinds of element.
+  const shuffled = (n: number, make: (i: number) => string): string[] => {
+    const xs = Array.from({ length: n }, (_, i) => make(i));
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  };
+  const cases: [string, KObject, KObject][] = [];
+  for (const n of [3, 24, 25, 40]) {
+    const data = Object.fromEntries(shuffled(n, (i) => `key-${i}`).map((k) => [k, k]));
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: data }, data } as KObject;
+    // Ports with and without their key (containerPort): k: and i: elements in one node.
+    const ports = shuffled(n, (i) => String(i)).map((i) => (Number(i) % 3 === 0 ? { name: `p${i}` } : { containerPort: 1000 + Number(i) }));
+    const args = shuffled(n, (i) => `a${i}`);
+    const p = realPod();
+    const c0 = (p.spec as J).containers as J[];
+    const withLists = { ...p, spec: { ...(p.spec as J), containers: [{ ...c0[0], ports, args }] } } as KObject;
+    const st = runningStatus();
+    const manyConditions = { ...st, conditions: shuffled(n, (i) => `Cond${i}`).map((type) => ({ type, status: 'True' })) };
+    cases.push(
+      [`configmap, ${n} keys`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } } as KObject, cm],
+      [`pod, ${n} ports`, p, withLists],
+      [`pod status, ${n} conditions`, p, { ...p, metadata: { ...p.metadata }, status: manyConditions } as KObject],
+    );
+  }
+  for (const [what, before, after] of cases) {
+    const sub = what.startsWith('pod status') ? 'status' : undefined;
+    const create = updateManagedFields(undefined, after, 'm', 'Update', sub, after.apiVersion, { now });
+    assert.equal(
+      JSON.stringify(create),
+      JSON.stringify(updateManagedFieldsBySets({} as KObject, after, 'm', 'Update', sub, after.apiVersion, { now })),
+      what,
+    );
+    const update = updateManagedFields(before, after, 'm', 'Update', sub, after.apiVersion, { now });
+    assert.equal(
+      JSON.stringify(update),
+      JSON.stringify(updateManagedFieldsBySets(before, after, 'm', 'Update', sub, after.apiVersion, { now })),
+      what,
+    );
+    // And onto an entry of the same manager (its tree and the new paths joined).
+    const old = { ...before, metadata: { ...before.metadata, managedFields: create } } as KObject;
+    const again = { ...after, metadata: { ...after.metadata, managedFields: create } } as KObject;
+    const add = { ...again, metadata: { ...again.metadata, labels: { extra: 'x' } } } as KObject;
+    assert.equal(
+      JSON.stringify(updateManagedFields(old, add, 'm', 'Update', sub, after.apiVersion, { now })),
+      JSON.stringify(updateManagedFieldsBySets(old, add, 'm', 'Update', sub, after.apiVersion, { now })),
+      `${what}, onto the entry`,
+    );
+  }
+});
+
+// A list map item's path element is the JSON of its keys in sorted order (the protocol of a
+// port defaulted); written key by key, it must be that JSON byte for byte: values that JSON
+// escapes, numbers, objects, a missing key, and key names an object would not keep in the
+// sorted order (an array index first, __proto__ not its own) or at all (repeated).
+test('updateManagedFields: a list item element is the JSON of its key object', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const keySets = [
+    ['name'],
+    ['protocol', 'port'],
+    ['b', '0', 'a'],
+    ['__proto__', 'name'],
+    ['name', 'name'],
+    ['toString'],
+    ['x-y.z/w', 'name'],
+  ];
+  const types = keySets.map((keys, i) => ({
+    name: `kw.Item${i}`,
+    fields: keys.filter((k, j) => keys.indexOf(k) === j).map((k, j) => ({ json: k, proto: j + 1, type: 'string' })),
+  }));
+  const root = {
+    name: 'kw.Root',
+    fields: [
+      { json: 'apiVersion', proto: 1, type: 'string' },
+      { json: 'kind', proto: 2, type: 'string' },
+      ...keySets.map((keys, i) => ({
+        json: `l${i}`,
+        proto: i + 3,
+        type: `kw.Item${i}`,
+        list: true,
+        listType: 'map' as const,
+        listMapKeys: keys,
+      })),
+    ],
+  };
+  const byName = new Map([root, ...types].map((t) => [t.name, t]));
+  const o = { typeName: 'kw.Root', typeLookup: (n: string) => byName.get(n) as never, now };
+  const values: unknown[] = ['plain', 'quote " and \\ and \u2028 and é', 7, -0, 1.5e300, true, { nested: ['a', 1] }, null];
+  const items = (keys: string[]): J[] => {
+    const out: J[] = [];
+    values.forEach((v, i) => {
+      const it: J = {};
+      for (const k of keys)
+        Object.defineProperty(it, k, { value: i % 2 ? v : `${k}${i}`, enumerable: true, writable: true, configurable: true });
+      out.push(it);
+    });
+    out.push({}); // no key at all
+    out.push({ [keys[0]]: 'only-first' });
+    out.push({ port: 'only-port' });
+    return out;
+  };
+  const obj: J = { apiVersion: 'kw/v1', kind: 'Root' };
+  keySets.forEach((keys, i) => {
+    obj[`l${i}`] = items(keys);
+  });
+  // What the key object's JSON is, made as an object.
+  const LIST_KEY_DEFAULTS: J = { protocol: 'TCP' };
+  const expected = (keys: string[], item: J, index: number): string => {
+    const key: J = {};
+    for (const k of [...keys].sort()) {
+      const v = item[k] ?? LIST_KEY_DEFAULTS[k];
+      if (v !== undefined) key[k] = v;
+    }
+    return Object.keys(key).length ? `k:${JSON.stringify(key)}` : `i:${index}`;
+  };
+  const fields = updateManagedFields(undefined, obj as KObject, 'm', 'Update', undefined, 'kw/v1', o)![0].fieldsV1 as J;
+  keySets.forEach((keys, i) => {
+    const want = new Set((obj[`l${i}`] as J[]).map((it, j) => expected(keys, it, j)));
+    const got = Object.keys(fields[`f:l${i}`] as J).filter((k) => k !== '.');
+    assert.deepEqual(new Set(got), want, `keys ${JSON.stringify(keys)}`);
+  });
+  // An element holding a key's value that JSON escapes, as JSON writes it.
+  assert.ok(Object.hasOwn(fields['f:l0'] as J, `k:${JSON.stringify({ name: values[1] })}`));
+  assert.ok(Object.hasOwn(fields['f:l1'] as J, 'k:{"port":"port0","protocol":"protocol0"}'));
+  assert.ok(Object.hasOwn(fields['f:l1'] as J, 'k:{"port":"only-port","protocol":"TCP"}'));
+});

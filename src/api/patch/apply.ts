@@ -89,14 +89,50 @@ class Schema {
   }
 }
 
-/** A list map's keys in sorted order, by the schema's array of them (sorted once). */
-const sortedKeys = new WeakMap<string[], string[]>();
+/**
+ * A list map's keys in sorted order, by the schema's array of them (sorted once), and each one's
+ * JSON name and colon when the key object's JSON can be written name by name in that order (no
+ * name repeated, none that an object would order first (an array index) or not keep as its own
+ * (__proto__)); undefined otherwise.
+ */
+interface KeyPlan {
+  sorted: string[];
+  names: string[] | undefined;
+}
+const keyPlans = new WeakMap<string[], KeyPlan>();
+const PLAIN_KEY_NAME = /^[A-Za-z_$][\w$.\-/]*$/;
+
+function keyPlanOf(keys: string[]): KeyPlan {
+  let plan = keyPlans.get(keys);
+  if (plan === undefined) {
+    const sorted = [...keys].sort();
+    const plain = sorted.every((k, i) => PLAIN_KEY_NAME.test(k) && k !== '__proto__' && k !== sorted[i - 1]);
+    keyPlans.set(keys, (plan = { sorted, names: plain ? sorted.map((k) => `${JSON.stringify(k)}:`) : undefined }));
+  }
+  return plan;
+}
 
 function itemElement(kind: ListKind, item: unknown, index: number): string {
   if (kind.t === 'set') return `v:${JSON.stringify(item)}`;
   if (kind.t === 'map' && isObject(item)) {
-    let keys = sortedKeys.get(kind.keys);
-    if (keys === undefined) sortedKeys.set(kind.keys, (keys = [...kind.keys].sort()));
+    const plan = keyPlanOf(kind.keys);
+    const keys = plan.sorted;
+    const names = plan.names;
+    if (names !== undefined) {
+      // JSON.stringify of the key object below, written name by name without the object.
+      let json = '';
+      let present = false;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        const v = item[k] ?? LIST_KEY_DEFAULTS[k];
+        if (v === undefined) continue;
+        present = true;
+        const j = JSON.stringify(v) as string | undefined;
+        if (j === undefined) continue;
+        json = json === '' ? names[i] + j : `${json},${names[i]}${j}`;
+      }
+      return present ? `k:{${json}}` : `i:${index}`;
+    }
     const key: JMap = {};
     for (const k of keys) {
       const v = item[k] ?? LIST_KEY_DEFAULTS[k];
@@ -116,9 +152,15 @@ const join = (path: string, el: string): string => (path ? path + SEP + el : el)
  */
 const fieldElements = new Map<string, string>();
 const MAX_FIELD_ELEMENTS = 4096;
+
+/** A key setToFieldsV1 would split (path elements are joined with SEP): the create is computed the general way. */
+class SeparatorInKey extends Error {}
+
+/** Throws SeparatorInKey for a key holding the separator (never in the table: a name found there is checked). */
 function fieldElement(k: string): string {
   let el = fieldElements.get(k);
   if (el === undefined) {
+    if (k.includes(SEP)) throw new SeparatorInKey();
     if (fieldElements.size >= MAX_FIELD_ELEMENTS) fieldElements.clear();
     fieldElements.set(k, (el = `f:${k}`));
   }
@@ -390,6 +432,52 @@ const ELEMENT_ORDER: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
 const compareElements = (a: string, b: string): number =>
   (ELEMENT_ORDER[a[0]] ?? 9) - (ELEMENT_ORDER[b[0]] ?? 9) || (a < b ? -1 : a > b ? 1 : 0);
 
+/** ELEMENT_ORDER by the element's first code unit ('f', 'k', 'v', 'i'; 9 for any other, or none). */
+const elementRank = (c: number): number => (c === 102 ? 0 : c === 107 ? 1 : c === 118 ? 2 : c === 105 ? 3 : 9);
+/** compareElements(a, b) < 0, for two different elements. */
+const elementBefore = (a: string, b: string): boolean => {
+  const ra = elementRank(a.charCodeAt(0));
+  const rb = elementRank(b.charCodeAt(0));
+  return ra !== rb ? ra < rb : a < b;
+};
+
+/** Past this many children, sortPairs sorts with Array.prototype.sort (an insertion sort is quadratic). */
+const INSERTION_SORT_MAX = 24;
+
+/**
+ * Sorts a flat array of distinct path elements each followed by its value (element, value,
+ * element, value...) by compareElements, pairs kept together: an insertion sort in place for
+ * the few children of most nodes (no comparator calls through the builtin sort, no pair arrays;
+ * nothing moves when they are in order already).
+ */
+function sortPairs(kv: unknown[]): void {
+  const n = kv.length;
+  if (n <= 2) return;
+  if (n > 2 * INSERTION_SORT_MAX) {
+    const pairs: [string, unknown][] = [];
+    for (let i = 0; i < n; i += 2) pairs.push([kv[i] as string, kv[i + 1]]);
+    pairs.sort(([a], [b]) => compareElements(a, b));
+    for (let i = 0; i < pairs.length; i++) {
+      kv[2 * i] = pairs[i][0];
+      kv[2 * i + 1] = pairs[i][1];
+    }
+    return;
+  }
+  for (let i = 2; i < n; i += 2) {
+    const k = kv[i] as string;
+    if (!elementBefore(k, kv[i - 2] as string)) continue;
+    const v = kv[i + 1];
+    let j = i - 2;
+    do {
+      kv[j + 2] = kv[j];
+      kv[j + 3] = kv[j + 1];
+      j -= 2;
+    } while (j >= 0 && elementBefore(k, kv[j] as string));
+    kv[j + 2] = k;
+    kv[j + 3] = v;
+  }
+}
+
 export function setToFieldsV1(set: FieldSet): JMap {
   const root: TreeNode = { member: false, children: new Map() };
   for (const p of set) {
@@ -622,18 +710,22 @@ function resolveRoot(obj: KObject, opts: FieldManagerOptions, apiVersion: string
   return { schema: new Schema(lookup), root: { json: '', proto: 0, type: typeName ?? '' } };
 }
 
-/** The FieldsV1 children of a node, in setToFieldsV1's order. */
-function emitNode(member: boolean, children: [string, JMap][]): JMap | undefined {
-  if (!member && children.length === 0) return undefined;
+/**
+ * A node of FieldsV1 from its children as a flat array of path elements and their nodes
+ * (`kv`: element, node, element, node...; undefined for none), sorted here into
+ * setToFieldsV1's order.
+ */
+function emitNode(member: boolean, kv: unknown[] | undefined): JMap | undefined {
+  const n = kv === undefined ? 0 : kv.length;
+  if (!member && n === 0) return undefined;
   const out: JMap = {};
-  if (member && children.length) out['.'] = {};
-  if (children.length > 1) children.sort(([a], [b]) => compareElements(a, b));
-  for (const [k, v] of children) out[k] = v;
+  if (n > 0) {
+    if (member) out['.'] = {};
+    sortPairs(kv!);
+    for (let i = 0; i < n; i += 2) out[kv![i] as string] = kv![i + 1];
+  }
   return out;
 }
-
-/** A key setToFieldsV1 would split (path elements are joined with SEP): the create is computed the general way. */
-class SeparatorInKey extends Error {}
 
 /**
  * What a create makes its manager own, as FieldsV1, built in one walk of the new object: the
@@ -662,32 +754,34 @@ function createdFields(
       (depth === 2 && top === 'f:metadata' && STRIPPED_IN_METADATA.has(el));
     member = !(zeroPresent && value !== null) && !stripped;
   }
-  const children: [string, JMap][] = [];
+  // The children, flat: element, node, element, node... (see emitNode).
+  let kv: unknown[] | undefined;
   if (container && value !== null) {
-    const visit = (v: unknown, f: FieldDef | undefined, childEl: string) => {
-      if (v === undefined) return;
-      const childTop = depth === 0 ? childEl : top;
-      // compare stops at metadata.managedFields; tracked keeps only what the subresource may own.
-      if (depth === 1 && top === 'f:metadata' && childEl === 'f:managedFields') return;
-      if (depth === 0 && subresource === 'status' && childEl !== 'f:status') return;
-      if (depth === 0 && subresource === undefined && childEl === 'f:status') return;
-      const sub = createdFields(s, v, f, childEl, depth + 1, childTop, subresource);
-      if (sub) children.push([childEl, sub]);
-    };
     if (n.t === 'object') {
-      const o = isObject(value) ? value : {};
+      const o = isObject(value) ? value : NO_FIELDS;
+      const ctx = n.ctx;
       for (const k of Object.keys(o)) {
-        if (k.includes(SEP)) throw new SeparatorInKey();
-        visit(o[k], childField(n.ctx, k), fieldElement(k));
+        const childEl = fieldElement(k);
+        const v = o[k];
+        if (v === undefined) continue;
+        // compare stops at metadata.managedFields; tracked keeps only what the subresource may own.
+        if (depth === 1 && top === 'f:metadata' && childEl === 'f:managedFields') continue;
+        if (depth === 0 && (subresource === 'status' ? childEl !== 'f:status' : subresource === undefined && childEl === 'f:status'))
+          continue;
+        const sub = createdFields(s, v, childField(ctx, k), childEl, depth + 1, depth === 0 ? childEl : top, subresource);
+        if (sub !== undefined) (kv ??= []).push(childEl, sub);
       }
     } else if (n.t === 'list') {
       const kind = n.kind;
+      const elem = kind.t === 'map' ? n.elem : undefined;
       for (const [itemEl, item] of indexItems(kind, Array.isArray(value) ? value : [])) {
-        visit(item, kind.t === 'map' ? n.elem : undefined, itemEl);
+        if (item === undefined) continue;
+        const sub = createdFields(s, item, elem, itemEl, depth + 1, depth === 0 ? itemEl : top, subresource);
+        if (sub !== undefined) (kv ??= []).push(itemEl, sub);
       }
     }
   }
-  return emitNode(member, children);
+  return emitNode(member, kv);
 }
 
 /** Set by applyPatch on the managedFields it computed, so updateManagedFields keeps them. */
@@ -1044,14 +1138,12 @@ function eachChildTree(s: Schema, n: Node, a: unknown, b: unknown, c: TreeCompar
     const bo = isObject(b) ? b : NO_FIELDS;
     for (const k of Object.keys(ao)) {
       if (keys && !keys(k)) continue;
-      if (k.includes(SEP)) throw new SeparatorInKey();
       els.push(fieldElement(k));
       compareTrees(s, ao[k], bo[k], childField(n.ctx, k), c);
       els.pop();
     }
     for (const k of Object.keys(bo)) {
       if (Object.hasOwn(ao, k) || (keys && !keys(k))) continue;
-      if (k.includes(SEP)) throw new SeparatorInKey();
       els.push(fieldElement(k));
       compareTrees(s, ao[k], bo[k], childField(n.ctx, k), c);
       els.pop();
@@ -1137,27 +1229,28 @@ function subtractTree(f: JMap | undefined, t: PathTree, root: boolean): JMap | u
 /** The canonical FieldsV1 `f` (undefined: empty) with the member paths of `t` added, in setToFieldsV1's order. */
 function unionTree(f: JMap | undefined, t: PathTree, root: boolean): JMap {
   const member = !root && ((f !== undefined && isMemberNode(f)) || t.m);
-  const kids: [string, unknown][] = [];
+  // Flat: element, node, element, node...
+  const kv: unknown[] = [];
   const tc = t.c;
   let added = false;
   if (f !== undefined) {
     for (const k of Object.keys(f)) {
       if (k === '.') continue;
       const sub = tc?.get(k);
-      kids.push([k, sub === undefined ? f[k] : unionTree(f[k] as JMap, sub, false)]);
+      kv.push(k, sub === undefined ? f[k] : unionTree(f[k] as JMap, sub, false));
     }
   }
   if (tc !== undefined) {
     for (const [k, sub] of tc) {
       if (f !== undefined && Object.hasOwn(f, k)) continue;
-      kids.push([k, unionTree(undefined, sub, false)]);
+      kv.push(k, unionTree(undefined, sub, false));
       added = true;
     }
   }
-  if (added && kids.length > 1) kids.sort(([a], [b]) => compareElements(a, b));
+  if (added) sortPairs(kv);
   const out: JMap = {};
-  if (member && kids.length) out['.'] = {};
-  for (const [k, v] of kids) out[k] = v;
+  if (member && kv.length) out['.'] = {};
+  for (let i = 0; i < kv.length; i += 2) out[kv[i] as string] = kv[i + 1];
   return out;
 }
 
