@@ -820,3 +820,74 @@ test('updateManagedFields: a list item element is the JSON of its key object', (
   assert.ok(Object.hasOwn(fields['f:l1'] as J, 'k:{"port":"port0","protocol":"protocol0"}'));
   assert.ok(Object.hasOwn(fields['f:l1'] as J, 'k:{"port":"only-port","protocol":"TCP"}'));
 });
+
+// A write whose paths its writer's entry owns already, and that removes none of them (a lease
+// renewed, a status written again by its writer), keeps that entry's fields as they are: the
+// very tree stored, with the new time. Against the path strings' reference over random writes
+// by one main writer and another: renewals, new fields, removed fields, other writers' fields.
+test('updateManagedFields: a writer rewriting fields it owns keeps its entry', () => {
+  const lease = (renew: string, holder = 'node-1'): KObject =>
+    ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: 'node-1',
+        namespace: 'kube-node-lease',
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'node-1', uid: 'u1' }],
+      },
+      spec: { holderIdentity: holder, leaseDurationSeconds: 40, renewTime: renew },
+    }) as KObject;
+  const t0 = new Date('2025-01-02T03:04:05Z');
+  const created = lease('2025-01-02T03:04:05.000000Z');
+  created.metadata.managedFields = updateManagedFields(undefined, created, 'kubelet', 'Update', undefined, undefined, { now: t0 });
+  const renewed = { ...lease('2025-01-02T03:04:15.000000Z'), metadata: { ...created.metadata } } as KObject;
+  const t1 = new Date('2025-01-02T03:04:15Z');
+  const got = updateManagedFields(created, renewed, 'kubelet', 'Update', undefined, undefined, { now: t1 })!;
+  assert.equal(got.length, 1);
+  assert.equal(got[0].fieldsV1, created.metadata.managedFields![0].fieldsV1, 'the stored tree itself');
+  assert.equal(got[0].time, '2025-01-02T03:04:15Z');
+  assert.equal(
+    JSON.stringify(got),
+    JSON.stringify(updateManagedFieldsBySets(created, renewed, 'kubelet', 'Update', undefined, undefined, { now: t1 })),
+  );
+
+  let seed = 777;
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  let writes = 0;
+  let keptTrees = 0;
+  for (let history = 0; history < 40; history++) {
+    let cur = realPod();
+    cur.metadata.managedFields = updateManagedFields(undefined, cur, 'rs', 'Update', undefined, 'v1', { now: t0 });
+    for (let step = 0; step < 20; step++) {
+      const st = runningStatus();
+      const status: J = { ...((cur.status as J) ?? {}) };
+      const r = rnd();
+      if (r < 0.4) status.phase = pick(['Running', 'Pending', 'Succeeded']);
+      else if (r < 0.55) status.conditions = (st.conditions as J[]).slice(0, 1 + Math.floor(rnd() * 5));
+      else if (r < 0.7) status.containerStatuses = st.containerStatuses;
+      else if (r < 0.8) delete status[pick(['podIP', 'conditions', 'qosClass', 'startTime'])];
+      else status[pick(['podIP', 'hostIP', 'startTime'])] = pick(['1', '2']);
+      const sub = rnd() < 0.85 ? 'status' : undefined;
+      const manager = sub === undefined ? 'ctl' : rnd() < 0.8 ? 'kubelet' : 'other';
+      const upd = { ...cur, metadata: { ...cur.metadata }, status } as KObject;
+      if (sub === undefined) upd.metadata.labels = { ...(cur.metadata.labels as J), step: String(step % 3) } as never;
+      const now = new Date(Date.UTC(2025, 0, 2, 3, 5, step));
+      const before = JSON.stringify([cur, upd]);
+      const out = updateManagedFields(cur, upd, manager, 'Update', sub, 'v1', { now });
+      const want = updateManagedFieldsBySets(cur, upd, manager, 'Update', sub, 'v1', { now });
+      assert.equal(JSON.stringify(out), JSON.stringify(want), `history ${history}, step ${step}: ${manager} ${before}`);
+      assert.equal(JSON.stringify([cur, upd]), before, 'inputs unmodified');
+      const mine = (cur.metadata.managedFields ?? []).find((e) => e.manager === manager && e.subresource === sub);
+      if (mine && out?.some((e) => e.manager === manager && e.fieldsV1 === mine.fieldsV1)) keptTrees++;
+      writes++;
+      upd.metadata.managedFields = out;
+      cur = upd;
+    }
+  }
+  assert.equal(writes, 800);
+  assert.ok(keptTrees > 50 && keptTrees < writes, `writer's own tree kept in ${keptTrees} writes`);
+});

@@ -1032,7 +1032,21 @@ function updateByTrees(
   const c = new TreeComparison();
   compareTrees(schema, old, updated, root, c, rootKeysFor(sub));
   const managers = decodeManagers(entries, true);
+  const id = c.changedCount ? managerId({ manager, operation, apiVersion: version, subresource: sub }) : undefined;
+  // The writer's own entry when it owns every path the write set and none it removed (a lease
+  // renewed, a status written again by its writer): taking the paths away and adding them back
+  // gives it again, node for node (both canonical), so it is kept as it is.
+  let covered = false;
   for (const [mid, m] of managers) {
+    if (mid === id) {
+      const fields = m.raw ? (m.raw.fieldsV1 as JMap) : (m.fields ?? setToFieldsV1(m.set));
+      if (covers(fields, c.changed) && !intersects(fields, c.removed)) {
+        m.fields = fields;
+        m.raw = undefined;
+        covered = true;
+        continue;
+      }
+    }
     if (m.raw) {
       // An entry that holds none of the paths stays as stored.
       const fields = m.raw.fieldsV1 as JMap;
@@ -1047,11 +1061,10 @@ function updateByTrees(
     if (left === undefined || isEmptyNode(left)) managers.delete(mid);
     else m.fields = left;
   }
-  if (c.changedCount) {
-    const id = managerId({ manager, operation, apiVersion: version, subresource: sub });
+  if (id !== undefined) {
     const prev = managers.get(id);
     const base = prev ? (prev.fields ?? (prev.raw ? (prev.raw.fieldsV1 as JMap) : setToFieldsV1(prev.set))) : undefined;
-    const fields = unionTree(base, c.changed, true);
+    const fields = covered ? base! : unionTree(base, c.changed, true);
     managers.set(id, { manager, operation, apiVersion: version, subresource: sub, set: new Set(), fields, time: nowRFC3339(now) });
   }
   const out = encodeManagers(managers);
@@ -1187,6 +1200,18 @@ function intersects(f: JMap, t: PathTree): boolean {
     if (child.c !== undefined && intersects(g, child)) return true;
   }
   return false;
+}
+
+/** Whether every member path of `t` is a member of the canonical FieldsV1 `f` (unionTree(f, t) would be f). */
+function covers(f: JMap, t: PathTree): boolean {
+  if (t.c === undefined) return true;
+  for (const [el, child] of t.c) {
+    if (!Object.hasOwn(f, el)) return false;
+    const g = f[el] as JMap;
+    if (child.m ? !isMemberNode(g) : child.c === undefined) return false;
+    if (child.c !== undefined && !covers(g, child)) return false;
+  }
+  return true;
 }
 
 /**
