@@ -891,3 +891,71 @@ test('updateManagedFields: a writer rewriting fields it owns keeps its entry', (
   assert.equal(writes, 800);
   assert.ok(keptTrees > 50 && keptTrees < writes, `writer's own tree kept in ${keptTrees} writes`);
 });
+
+// A manager's identity (manager, operation, the apiVersion of an Update, subresource; what is
+// empty left out) is looked up, not encoded on each write; entries of one identity are merged,
+// others kept apart, also for what a request may write into an entry (a number for a name, a
+// name past the table's bound).
+test('updateManagedFields: manager identities, looked up', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const pod = realPod();
+  const running = { ...pod, metadata: { ...pod.metadata }, status: runningStatus() } as KObject;
+  const created = updateManagedFields(undefined, pod, 'kube-controller-manager', 'Update', undefined, 'v1', { now });
+  const old = { ...pod, metadata: { ...pod.metadata, managedFields: created } } as KObject;
+  const upd = { ...running, metadata: { ...running.metadata, managedFields: created } } as KObject;
+  const stringify = JSON.stringify;
+  let identities = 0;
+  JSON.stringify = ((v: unknown, ...rest: []) => {
+    if (isObjectLike(v) && 'manager' in v && 'subresource' in v) identities++;
+    return stringify(v, ...rest);
+  }) as typeof JSON.stringify;
+  const isObjectLike = (v: unknown): v is object => typeof v === 'object' && v !== null;
+  try {
+    for (let i = 0; i < 3; i++) updateManagedFields(old, upd, 'k8ts-simulated-nodes', 'Update', 'status', 'v1', { now });
+  } finally {
+    JSON.stringify = stringify;
+  }
+  assert.ok(identities <= 2, `identities encoded ${identities} times in three writes`);
+
+  const long = 'm'.repeat(300);
+  const entry = (e: J, field: string): J => ({
+    fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:metadata': { 'f:labels': { [`f:${field}`]: {} } } },
+    ...e,
+  });
+  const entries = [
+    entry({ manager: 'a', operation: 'Update', apiVersion: 'v1' }, 'a1'),
+    entry({ manager: 'a', operation: 'Update', apiVersion: 'v1', subresource: '' }, 'a2'),
+    entry({ manager: 'a', operation: 'Update', apiVersion: 'v2' }, 'a3'),
+    entry({ manager: 5, operation: 'Update', apiVersion: 'v1' }, 'n1'),
+    entry({ manager: '5', operation: 'Update', apiVersion: 'v1' }, 'n2'),
+    entry({ manager: long, operation: 'Update', apiVersion: 'v1' }, 'l1'),
+    entry({ manager: long, operation: 'Update', apiVersion: 'v1' }, 'l2'),
+    entry({ manager: 'ap', operation: 'Apply', apiVersion: 'v1' }, 'p1'),
+    entry({ manager: 'ap', operation: 'Apply', apiVersion: 'v2' }, 'p2'),
+    entry({ manager: 'ap', operation: 'Apply', apiVersion: 'v1', subresource: 'status' }, 'p3'),
+  ];
+  const labels = Object.fromEntries(['a1', 'a2', 'a3', 'n1', 'n2', 'l1', 'l2', 'p1', 'p2', 'p3'].map((k) => [k, 'x']));
+  const before = { ...pod, metadata: { ...pod.metadata, labels, managedFields: entries as never } } as KObject;
+  const after = { ...before, metadata: { ...before.metadata, labels: { ...labels, w: 'x' } } } as KObject;
+  for (let round = 0; round < 2; round++) {
+    const out = updateManagedFields(before, after, 'w', 'Update', undefined, 'v1', { now })!;
+    const owned = out.map(
+      (e) =>
+        `${String(e.manager).slice(0, 5)} ${e.apiVersion} ${e.subresource ?? ''}: ${Object.keys(((e.fieldsV1 as J)['f:metadata'] as J)['f:labels'] as J).join(',')}`,
+    );
+    assert.deepEqual(
+      owned.sort(),
+      [
+        '5 v1 : f:n2',
+        '5 v1 : f:n1',
+        'a v1 : f:a1,f:a2',
+        'a v2 : f:a3',
+        'ap v1 : f:p1,f:p2',
+        'ap v1 status: f:p3',
+        'mmmmm v1 : f:l1,f:l2',
+        'w v1 : f:w',
+      ].sort(),
+    );
+  }
+});

@@ -604,14 +604,46 @@ function fieldsHave(fields: unknown, path: string): boolean {
   return isObject(node) && (Object.hasOwn(node, '.') || Object.keys(node).length === 0);
 }
 
+/**
+ * Manager identities made so far, by manager, operation, apiVersion and subresource ('' for one
+ * left out): the same few are asked for on every write. Bounded: the table starts again when full.
+ */
+const managerIds = new Map<string, Map<string, Map<string, Map<string, string>>>>();
+let managerIdCount = 0;
+const MAX_MANAGER_IDS = 4096;
+const MAX_ID_PART = 256;
+
 /** The identity of a managedFields entry (fieldmanager's BuildManagerIdentifier). */
 function managerId(m: { manager?: string; operation?: string; apiVersion?: string; subresource?: string }): string {
-  return JSON.stringify({
-    manager: m.manager || undefined,
-    operation: m.operation || undefined,
-    apiVersion: m.operation === 'Apply' ? undefined : m.apiVersion || undefined,
-    subresource: m.subresource || undefined,
-  });
+  const manager = m.manager || undefined;
+  const operation = m.operation || undefined;
+  const apiVersion = m.operation === 'Apply' ? undefined : m.apiVersion || undefined;
+  const subresource = m.subresource || undefined;
+  // An entry decoded from a request may hold anything: only strings are looked up, short ones.
+  if (
+    (manager !== undefined && (typeof manager !== 'string' || manager.length > MAX_ID_PART)) ||
+    (operation !== undefined && (typeof operation !== 'string' || operation.length > MAX_ID_PART)) ||
+    (apiVersion !== undefined && (typeof apiVersion !== 'string' || apiVersion.length > MAX_ID_PART)) ||
+    (subresource !== undefined && (typeof subresource !== 'string' || subresource.length > MAX_ID_PART))
+  ) {
+    return JSON.stringify({ manager, operation, apiVersion, subresource });
+  }
+  if (managerIdCount >= MAX_MANAGER_IDS) {
+    managerIds.clear();
+    managerIdCount = 0;
+  }
+  let byOperation = managerIds.get(manager ?? '');
+  if (byOperation === undefined) managerIds.set(manager ?? '', (byOperation = new Map()));
+  let byVersion = byOperation.get(operation ?? '');
+  if (byVersion === undefined) byOperation.set(operation ?? '', (byVersion = new Map()));
+  let bySubresource = byVersion.get(apiVersion ?? '');
+  if (bySubresource === undefined) byVersion.set(apiVersion ?? '', (bySubresource = new Map()));
+  let id = bySubresource.get(subresource ?? '');
+  if (id === undefined) {
+    bySubresource.set(subresource ?? '', (id = JSON.stringify({ manager, operation, apiVersion, subresource })));
+    managerIdCount++;
+  }
+  return id;
 }
 
 /** The entries by manager identity (entries of one identity merged); `lazy`: see Manager.raw. */
@@ -1287,10 +1319,13 @@ function someIn(fields: unknown, paths: FieldSet): boolean {
 /** Whether `entries` are what applyPatch computed for this manager's request. */
 function isApplyResult(entries: ManagedFieldsEntry[], oldEntries: ManagedFieldsEntry[], manager: string, sub: string | undefined): boolean {
   if ((entries as unknown as Record<symbol, unknown>)[APPLY_RESULT]) return true;
-  const id = managerId({ manager, operation: 'Apply', subresource: sub });
-  // (Only an Apply entry can have that identity: the others' is not worth building.)
-  const mine = entries.find((e) => isObject(e) && e.operation === 'Apply' && managerId(e) === id);
-  if (!mine) return false;
+  // (Only an Apply entry can have that identity: the others' is not worth building, nor this
+  // one's when there is none, as for most writes.)
+  let id: string | undefined;
+  const mine = entries.find(
+    (e) => isObject(e) && e.operation === 'Apply' && managerId(e) === (id ??= managerId({ manager, operation: 'Apply', subresource: sub })),
+  );
+  if (!mine || id === undefined) return false;
   const before = oldEntries.find((e) => isObject(e) && managerId(e) === id);
   return !before || !jsonEqual(before, mine);
 }
