@@ -959,3 +959,58 @@ test('updateManagedFields: manager identities, looked up', () => {
     );
   }
 });
+
+// A stored entry is kept as it is when it is exactly what the encoder writes (canonical): a
+// tree frozen throughout (the watch cache's own, carried unchanged from version to version) is
+// walked for that once, not on every write; one not frozen throughout is walked every time.
+test('updateManagedFields: a frozen canonical entry is checked once', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const freeze = <T>(v: T): T => {
+    if (typeof v === 'object' && v !== null) {
+      for (const k of Object.keys(v)) freeze((v as J)[k]);
+      Object.freeze(v);
+    }
+    return v;
+  };
+  const pod = realPod();
+  const created = updateManagedFields(undefined, pod, 'kube-controller-manager', 'Update', undefined, 'v1', { now })!;
+  const walks = (fieldsV1: J): { tree: J; count: () => number } => {
+    let n = 0;
+    const tree = new Proxy(fieldsV1, {
+      ownKeys(t) {
+        n++;
+        return Reflect.ownKeys(t);
+      },
+    });
+    return { tree, count: () => n };
+  };
+  for (const frozen of [true, false]) {
+    const fieldsV1 = frozen ? freeze(structuredClone(created[0].fieldsV1 as J)) : structuredClone(created[0].fieldsV1 as J);
+    if (!frozen) Object.freeze(fieldsV1); // frozen at the root only
+    const w = walks(fieldsV1);
+    const entry = Object.freeze({ ...created[0], fieldsV1: w.tree });
+    const frozenPod = freeze(structuredClone(pod));
+    const stored = Object.freeze({
+      ...frozenPod,
+      metadata: Object.freeze({ ...frozenPod.metadata, managedFields: Object.freeze([entry]) }),
+    }) as KObject;
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const upd = { ...stored, metadata: { ...stored.metadata }, status: { ...runningStatus(), podIP: `10.0.0.${i}` } } as KObject;
+      const before = w.count();
+      const out = updateManagedFields(stored, upd, 'kubelet', 'Update', 'status', 'v1', { now })!;
+      counts.push(w.count() - before);
+      assert.ok(out.includes(entry as never), 'the entry kept as stored');
+      assert.equal(
+        JSON.stringify(out),
+        JSON.stringify(updateManagedFieldsBySets(stored, upd, 'kubelet', 'Update', 'status', 'v1', { now })),
+      );
+    }
+    if (frozen) assert.deepEqual(counts.slice(1), [0, 0], `walks of the frozen tree per write: ${counts}`);
+    else
+      assert.ok(
+        counts.every((c) => c > 0),
+        `walks of a tree frozen only at its root per write: ${counts}`,
+      );
+  }
+});

@@ -591,7 +591,31 @@ function canonicalEntry(e: Record<string, unknown>): boolean {
   if (next('time') && (typeof e.time !== 'string' || e.time === '')) return false;
   if (!next('fieldsType') || e.fieldsType !== 'FieldsV1' || !next('fieldsV1')) return false;
   if (next('subresource') && (typeof e.subresource !== 'string' || e.subresource === '')) return false;
-  return i === keys.length && canonicalFields(e.fieldsV1, true);
+  return i === keys.length && canonicalTree(e.fieldsV1);
+}
+
+/**
+ * FieldsV1 trees found canonical that are frozen throughout: the watch cache's own (an entry a
+ * write leaves alone is the same object in the versions after it), which nothing can change, so
+ * that each is walked once, not on every write that carries it.
+ */
+const canonicalTrees = new WeakSet<object>();
+
+/** canonicalFields of an entry's tree, remembered for a tree frozen throughout. */
+function canonicalTree(f: unknown): boolean {
+  if (isObject(f) && canonicalTrees.has(f)) return true;
+  if (!canonicalFields(f, true)) return false;
+  if (Object.isFrozen(f) && frozenThroughout(f as JMap)) canonicalTrees.add(f as JMap);
+  return true;
+}
+
+/** Whether every node below a canonical tree's (frozen) root is frozen too. */
+function frozenThroughout(node: JMap): boolean {
+  for (const k in node) {
+    const child = node[k];
+    if (!Object.isFrozen(child) || !frozenThroughout(child as JMap)) return false;
+  }
+  return true;
 }
 
 /** Whether the path is a member of the (canonical) FieldsV1 tree. */
