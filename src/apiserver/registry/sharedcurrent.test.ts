@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { StatusError } from '../../api/errors.js';
 import type { KObject } from '../../api/object.js';
-import type { Store } from '../../store/types.js';
 import { RestClient } from '../../client/rest.js';
+import type { Store } from '../../store/types.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
 import { waitFor } from '../../testing/wait.js';
 import { inProcessTransport } from '../inprocess.js';
@@ -198,7 +198,10 @@ test("a binding's and a status write's new object holds the cached version's unc
 
     // The binding: a new spec and status; the containers, labels and managedFields the cached ones.
     handed.length = 0;
-    await inproc.create({ ...PODS, name: 'parts', subresource: 'binding' }, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'parts' }, target: { name: 'n1' } });
+    await inproc.create(
+      { ...PODS, name: 'parts', subresource: 'binding' },
+      { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'parts' }, target: { name: 'n1' } },
+    );
     assert.equal(handed.length, 1);
     const bound = handed[0];
     const v1spec = v1.spec as { containers: unknown[] };
@@ -209,11 +212,15 @@ test("a binding's and a status write's new object holds the cached version's unc
     const v2 = await settled((await pods.get('default', 'parts')).metadata.resourceVersion);
     assert.equal(JSON.stringify(v2), await storedJSON(), 'the cached binding is the stored JSON');
     assert.equal(v2.spec && (v2.spec as { containers: unknown[] }).containers, v1spec.containers);
-    assert.equal(((v2.spec as { containers: { resources: { requests: { cpu: string } } }[] }).containers[0]).resources.requests.cpu, '500m');
+    assert.equal((v2.spec as { containers: { resources: { requests: { cpu: string } } }[] }).containers[0].resources.requests.cpu, '500m');
 
     // A status write (merge patch, in process): the spec handed to the cache is the cached one.
     handed.length = 0;
-    const answer = await inproc.patch<KObject>({ ...PODS, name: 'parts', subresource: 'status' }, { status: { phase: 'Running', podIP: '10.0.0.9' } }, 'merge');
+    const answer = await inproc.patch<KObject>(
+      { ...PODS, name: 'parts', subresource: 'status' },
+      { status: { phase: 'Running', podIP: '10.0.0.9' } },
+      'merge',
+    );
     assert.equal(handed.length, 1);
     assert.equal(handed[0].spec, v2.spec, "the status write's spec is the cached one");
     assert.equal(handed[0].metadata.labels, v2.metadata.labels);
@@ -226,7 +233,11 @@ test("a binding's and a status write's new object holds the cached version's unc
     assert.equal(JSON.stringify(v3), stored3, 'the cached status write is the stored JSON');
     assert.equal(JSON.stringify(answer), stored3, 'the in-process answer is the stored JSON');
     // Over HTTP: the answer's and a GET's bytes are the stored JSON.
-    const overHTTP = await cp.client.patch<KObject>({ ...PODS, name: 'parts', subresource: 'status' }, { status: { podIP: '10.0.0.10' } }, 'merge');
+    const overHTTP = await cp.client.patch<KObject>(
+      { ...PODS, name: 'parts', subresource: 'status' },
+      { status: { podIP: '10.0.0.10' } },
+      'merge',
+    );
     const v4 = await settled(overHTTP.metadata.resourceVersion);
     assert.ok(!Object.isFrozen(overHTTP));
     assert.equal(JSON.stringify(overHTTP), await storedJSON());
@@ -234,18 +245,25 @@ test("a binding's and a status write's new object holds the cached version's unc
     assert.equal(JSON.stringify(v4), await storedJSON());
     // A status write that sends another spec: the status strategy keeps the stored one, itself.
     handed.length = 0;
-    const sent: KObject = { ...overHTTP, spec: { containers: [{ name: 'c', image: 'other' }] }, status: { ...(overHTTP.status as object), podIP: '10.0.0.11' } };
+    const sent: KObject = {
+      ...overHTTP,
+      spec: { containers: [{ name: 'c', image: 'other' }] },
+      status: { ...(overHTTP.status as object), podIP: '10.0.0.11' },
+    };
     const put = await pods.update('default', 'parts', sent, apiserverContext(), 'status');
     assert.equal(handed[0].spec, v4.spec);
     assert.equal(put.obj.spec, v4.spec);
     const v5 = await settled(put.obj.metadata.resourceVersion);
-    assert.equal(((v5.spec as { containers: { image: string }[] }).containers[0]).image, 'i');
+    assert.equal((v5.spec as { containers: { image: string }[] }).containers[0].image, 'i');
     assert.equal((v5.status as { podIP: string }).podIP, '10.0.0.11');
     assert.equal(JSON.stringify(v5), await storedJSON());
     // Every watch event is the stored version's JSON (the binding and the three status writes).
     await waitFor('the four events', () => events.length >= 4 || undefined, 5000);
     assert.equal(events.length, 4);
-    assert.deepEqual(events.map((e) => (JSON.parse(e) as KObject).metadata.resourceVersion), [v2, v3, v4, v5].map((v) => v.metadata.resourceVersion));
+    assert.deepEqual(
+      events.map((e) => (JSON.parse(e) as KObject).metadata.resourceVersion),
+      [v2, v3, v4, v5].map((v) => v.metadata.resourceVersion),
+    );
     assert.equal(events[3], JSON.stringify(v5));
     assert.equal(events[0], JSON.stringify(v2));
     abort.abort();
@@ -256,4 +274,3 @@ test("a binding's and a status write's new object holds the cached version's unc
     inproc.close();
   }
 });
-
