@@ -1053,3 +1053,34 @@ test('updateManagedFields: objects walked as they are, not copied without their 
     JSON.stringify(updateManagedFieldsBySets(current, relabeled, 'ctl', 'Update', undefined, 'v1', { now })),
   );
 });
+
+// A list's items are indexed by their path elements in a loop (no forEach callback per item),
+// skipping holes as forEach did.
+test('updateManagedFields: list items indexed without forEach, holes skipped', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const pod = realPod();
+  const old = { ...pod, metadata: { ...pod.metadata } } as KObject;
+  const upd = { ...pod, metadata: { ...pod.metadata }, status: runningStatus() } as KObject;
+  const forEach = Array.prototype.forEach;
+  let calls = 0;
+  Array.prototype.forEach = function (this: unknown[], ...args: Parameters<typeof forEach>) {
+    calls++;
+    return forEach.apply(this, args);
+  } as typeof forEach;
+  let out: unknown;
+  try {
+    out = updateManagedFields(old, upd, 'kubelet', 'Update', 'status', 'v1', { now });
+  } finally {
+    Array.prototype.forEach = forEach;
+  }
+  assert.equal(calls, 0);
+  assert.equal(JSON.stringify(out), JSON.stringify(updateManagedFieldsBySets(old, upd, 'kubelet', 'Update', 'status', 'v1', { now })));
+  // A hole in a set list (finalizers) is no item.
+  const finalizers = ['example.com/a', 'example.com/b'];
+  finalizers.length = 3;
+  finalizers[2] = 'example.com/c';
+  delete finalizers[1];
+  const holed = { ...pod, metadata: { ...pod.metadata, finalizers } } as KObject;
+  const fields = updateManagedFields(undefined, holed, 'm', 'Update', undefined, 'v1', { now })![0].fieldsV1 as J;
+  assert.deepEqual(Object.keys((fields['f:metadata'] as J)['f:finalizers'] as J), ['.', 'v:"example.com/a"', 'v:"example.com/c"']);
+});

@@ -304,9 +304,12 @@ function eachChild(
 
 function indexItems(kind: ListKind, list: unknown[]): Map<string, unknown> {
   const m = new Map<string, unknown>();
-  list.forEach((item, i) => {
+  // (A loop, not forEach and its callback; a hole is skipped as forEach skips it.)
+  for (let i = 0; i < list.length; i++) {
+    if (!(i in list)) continue;
+    const item = list[i];
     m.set(itemElement(kind, item, i), item);
-  });
+  }
   return m;
 }
 
