@@ -27,7 +27,7 @@
 // The connection holds an exclusive lock: one process owns the data directory, which is also
 // what lets the revision counter live in memory between writes.
 
-import { closeSync, fsync as fsFsync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fsync as fsFsync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { prefixEnd } from './keyrange.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
@@ -190,6 +190,8 @@ export class SqliteStore implements storage.Store {
   private writesSinceCheckpoint = 0;
   /** A checkpoint's fsync of the database file is in flight: nothing is committed until it is done (checkpointIfQuiet). */
   private checkpointing = false;
+  /** That fsync failed: the database file may not hold what the WAL does (see close()). */
+  private dbUnsynced = false;
   /** Set when the store can no longer vouch for its file (an undo failed): every call fails. */
   private broken?: Error;
   private compacting?: Promise<void>;
@@ -570,6 +572,7 @@ export class SqliteStore implements storage.Store {
         // opened again, SQLite recovers from the WAL.
         const broken = new Error(`sqlite store: fsync of the database file after a checkpoint failed: ${err.message}`);
         this.broken = broken;
+        this.dbUnsynced = true;
         console.error(broken.message);
         this.checkpointing = false;
         // The open batch was never committed: rolled back, its writes refused.
@@ -740,6 +743,17 @@ export class SqliteStore implements storage.Store {
     while (this.syncing) await new Promise((r) => setTimeout(r, 1));
     await this.compacting?.catch(() => undefined);
     this.hub.closeAll(new Error('store closed'));
+    if (this.dbUnsynced) {
+      // SQLite's close would find the WAL checkpointed and delete it: only once the database
+      // file is durable. Else the connection is left open and the WAL stays for the next open.
+      try {
+        fsyncSync(this.dbFd!);
+        this.dbUnsynced = false;
+      } catch (e) {
+        console.error(`sqlite store: the database file still cannot be fsynced (${(e as Error).message}): its WAL is kept`);
+        return;
+      }
+    }
     this.db.close();
     for (const fd of [this.walFd, this.dbFd]) {
       if (fd === undefined) continue;
