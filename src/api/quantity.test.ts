@@ -92,6 +92,22 @@ test('objects are stored with canonical quantities in every Quantity field', () 
   assert.deepEqual(pod.status.containerStatuses[0].allocatedResources, { cpu: '250m' });
 });
 
+test("a frozen part (the stored version's, shared by an update that keeps it) is left as it is; the rest is canonicalized", () => {
+  const containers = Object.freeze([Object.freeze({ name: 'c', resources: Object.freeze({ requests: Object.freeze({ cpu: '500m' }) }) })]);
+  const overhead = Object.freeze({ cpu: '100m' });
+  const pod = {
+    metadata: { name: 'q' },
+    spec: { containers, initContainers: [{ name: 'i', resources: { requests: { cpu: '0.5' } } }], overhead },
+    status: { containerStatuses: [{ name: 'c', allocatedResources: { cpu: '0.25' } }] },
+  };
+  // Assigning even the same value to a frozen object's property throws in strict mode.
+  canonicalizeQuantities('io.k8s.api.core.v1.Pod', pod);
+  assert.equal(pod.spec.containers, containers);
+  assert.equal(pod.spec.overhead, overhead);
+  assert.deepEqual(pod.spec.initContainers[0].resources, { requests: { cpu: '500m' } });
+  assert.deepEqual(pod.status.containerStatuses[0].allocatedResources, { cpu: '250m' });
+});
+
 /** canonicalizeQuantities as it was: every field of every type walked. */
 function canonicalizeByFullWalk(typeName: string, value: unknown): void {
   const t = getType(typeName);

@@ -243,15 +243,17 @@ function quantityFields(t: TypeDef): [string, FieldDef][] {
 /**
  * Writes every Quantity field of an object of the given schema type in canonical form, as
  * kube-apiserver's decoding does before an object is stored. Only fields that are or lead to a
- * Quantity are visited (quantityFields).
+ * Quantity are visited (quantityFields). A frozen part is left as it is: it is a stored
+ * version's (the watch cache's, shared by an update that keeps it), canonical when stored.
  */
 export function canonicalizeQuantities(typeName: string, value: unknown): void {
   const t = getType(typeName);
-  if (!t || !isObject(value)) return;
+  if (!t || !isObject(value) || Object.isFrozen(value)) return;
   for (const [json, f] of quantityFields(t)) {
     const v = value[json];
     if (v === undefined || v === null) continue;
     if (f.type === 'Quantity') {
+      if ((f.map || f.list) && Object.isFrozen(v)) continue;
       if (f.map && isObject(v)) for (const k of Object.keys(v)) v[k] = canonicalQuantity(v[k]);
       else if (f.list && Array.isArray(v))
         v.forEach((x, i) => {

@@ -53,7 +53,9 @@ export function markPretty(res: ServerResponse): void {
 export function writeJSON(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   // An in-process client takes the value itself. What a read answers may be (or hold) objects
   // the server shares, as the watch cache's: frozen. A write's answer is the request's own
-  // object (the registry made it for this request, the cache decodes its own): handed over as is.
+  // object (the registry made it for this request, the cache decodes its own): handed over as is
+  // (a status write's holds the stored version's unchanged parts, the cache's own: those frozen,
+  // as a read's are; see UpdateStrategy.sharesOld).
   const sink = objectSinkOf(res);
   if (sink && !res.headersSent) {
     const read = res.req?.method === 'GET' || res.req?.method === 'HEAD';

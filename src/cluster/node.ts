@@ -227,84 +227,6 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
       await d.stop().catch(() => undefined);
     }
   };
-  // The streaming server, cluster DNS and the service proxy need nothing of each other's: started
-  // together (kubelet's servers and kube-proxy start independently too), the agent after them, as
-  // before (its pods find the service rules and DNS in place).
-  let proxyStarted = false;
-  const [listening, , proxying] = await Promise.allSettled([
-    streaming.listen(opts.kubeletPort ?? 0, ip),
-    startDNS(),
-    proxy.start().then(() => {
-      proxyStarted = true;
-    }),
-  ]);
-  const failed = [listening, proxying].find((r) => r.status === 'rejected');
-  if (failed || listening.status !== 'fulfilled') {
-    if (proxyStarted) await proxy.stop({ cleanup: false }).catch(() => undefined);
-    await dns?.stop().catch(() => undefined);
-    await streaming.close().catch(() => undefined);
-    await runtime.close();
-    throw (failed as PromiseRejectedResult | undefined)?.reason ?? new Error('streaming server did not start');
-  }
-  const port = listening.value;
-  step('streaming, DNS, proxy');
-  const clusterDNS = dns?.serviceIP ? [dns.serviceIP] : [];
-  const agent = new NodeAgent({
-    client: opts.client,
-    localPathClient: opts.addonsClient,
-    nodeName: name,
-    runtime,
-    images,
-    podCIDR,
-    nodeIP: ip,
-    clusterDNS,
-    resolvConf: opts.resolvConf,
-    rootDir: path.join(opts.dir, 'kubelet'),
-    localPathDir: path.join(opts.dir, 'storage'),
-    kubeletPort: port,
-    log,
-    crashBackoff: opts.crashBackoff,
-    leaseRenewMs: opts.leaseRenewMs,
-    endpointsDrained: (ips, timeoutMs) => proxy.waitForEndpointsGone(ips, timeoutMs),
-  });
-  try {
-    await agent.start();
-    step('agent');
-  } catch (e) {
-    await proxy.stop({ cleanup: false }).catch(() => undefined);
-    await dns?.stop().catch(() => undefined);
-    await streaming.close();
-    await runtime.close();
-    throw e;
-  }
-  try {
-    if (!servingNow) streaming.setServingCertificate(await opts.streamingTLS.servingCertificate(name, ip));
-  } catch (e) {
-    log(`node ${name}: no serving certificate (${(e as Error).message}): logs, exec and port-forward to this node will be refused`);
-  }
-  // Routes to the other nodes' pods (flannel's host-gw / vxlan), once this Node is registered;
-  // beside them, at once (they share nothing but the API server), DNS's endpoint, the ingress
-  // controller and NetworkPolicy.
-  let routes: RouteManager | undefined;
-  const startRoutes = async (): Promise<void> => {
-    if (!network) return;
-    const r = new RouteManager({
-      client: opts.client,
-      nodeName: name,
-      nodeIP: ip,
-      podCIDR,
-      network,
-      stateDir: path.join(opts.dir, 'network'),
-      log,
-    });
-    try {
-      await r.start();
-      routes = r;
-    } catch (e) {
-      log(`node ${name}: pod routes to other nodes not set up: ${(e as Error).message}`);
-      await r.stop({ cleanup: false }).catch(() => undefined);
-    }
-  };
   // The bundled ingress controller (k3s's traefik) on the node's address; a port it cannot
   // bind leaves the node without it rather than without the node.
   const httpPort = opts.ingressHttpPort ?? 80;
@@ -339,14 +261,97 @@ export async function startLocalNode(opts: LocalNodeOptions): Promise<LocalNode>
       await n.stop({ cleanup: true }).catch(() => undefined);
     }
   };
-  // Each logs its own failure and leaves the node without it: none rejects.
-  await Promise.all([
-    startRoutes(),
-    dns?.publish().catch((e) => log(`cluster DNS: publishing its endpoint: ${(e as Error).message}`)),
+  // The streaming server, cluster DNS, the service proxy, the ingress controller and NetworkPolicy
+  // need nothing of each other's, nor the Node registered: started together (kubelet's servers,
+  // kube-proxy and the network policy agents start independently too; each waits on nft runs and
+  // listens of its own, #13), the agent after them, as before (its pods find the service rules,
+  // DNS and their NetworkPolicy in place).
+  let proxyStarted = false;
+  const [listening, , proxying] = await Promise.allSettled([
+    streaming.listen(opts.kubeletPort ?? 0, ip),
+    startDNS(),
+    proxy.start().then(() => {
+      proxyStarted = true;
+    }),
     startIngress(),
     startNetpol(),
   ]);
-  step('routes, DNS endpoint, ingress, NetworkPolicy');
+  // What started is stopped, its kernel rules kept (as an agent restart keeps them) for the pods that may run.
+  const stopAddons = async () => {
+    await netpol?.stop({ cleanup: false }).catch(() => undefined);
+    await ingress?.stop().catch(() => undefined);
+  };
+  const failed = [listening, proxying].find((r) => r.status === 'rejected');
+  if (failed || listening.status !== 'fulfilled') {
+    await stopAddons();
+    if (proxyStarted) await proxy.stop({ cleanup: false }).catch(() => undefined);
+    await dns?.stop().catch(() => undefined);
+    await streaming.close().catch(() => undefined);
+    await runtime.close();
+    throw (failed as PromiseRejectedResult | undefined)?.reason ?? new Error('streaming server did not start');
+  }
+  const port = listening.value;
+  step('streaming, DNS, proxy, ingress, NetworkPolicy');
+  const clusterDNS = dns?.serviceIP ? [dns.serviceIP] : [];
+  const agent = new NodeAgent({
+    client: opts.client,
+    localPathClient: opts.addonsClient,
+    nodeName: name,
+    runtime,
+    images,
+    podCIDR,
+    nodeIP: ip,
+    clusterDNS,
+    resolvConf: opts.resolvConf,
+    rootDir: path.join(opts.dir, 'kubelet'),
+    localPathDir: path.join(opts.dir, 'storage'),
+    kubeletPort: port,
+    log,
+    crashBackoff: opts.crashBackoff,
+    leaseRenewMs: opts.leaseRenewMs,
+    endpointsDrained: (ips, timeoutMs) => proxy.waitForEndpointsGone(ips, timeoutMs),
+  });
+  try {
+    await agent.start();
+    step('agent');
+  } catch (e) {
+    await stopAddons();
+    await proxy.stop({ cleanup: false }).catch(() => undefined);
+    await dns?.stop().catch(() => undefined);
+    await streaming.close();
+    await runtime.close();
+    throw e;
+  }
+  try {
+    if (!servingNow) streaming.setServingCertificate(await opts.streamingTLS.servingCertificate(name, ip));
+  } catch (e) {
+    log(`node ${name}: no serving certificate (${(e as Error).message}): logs, exec and port-forward to this node will be refused`);
+  }
+  // Routes to the other nodes' pods (flannel's host-gw / vxlan), once this Node is registered;
+  // beside them, at once (they share nothing but the API server), DNS's endpoint.
+  let routes: RouteManager | undefined;
+  const startRoutes = async (): Promise<void> => {
+    if (!network) return;
+    const r = new RouteManager({
+      client: opts.client,
+      nodeName: name,
+      nodeIP: ip,
+      podCIDR,
+      network,
+      stateDir: path.join(opts.dir, 'network'),
+      log,
+    });
+    try {
+      await r.start();
+      routes = r;
+    } catch (e) {
+      log(`node ${name}: pod routes to other nodes not set up: ${(e as Error).message}`);
+      await r.stop({ cleanup: false }).catch(() => undefined);
+    }
+  };
+  // Each logs its own failure and leaves the node without it: none rejects.
+  await Promise.all([startRoutes(), dns?.publish().catch((e) => log(`cluster DNS: publishing its endpoint: ${(e as Error).message}`))]);
+  step('routes, DNS endpoint');
   log(`node ${name} started in ${timer.elapsedMs()} ms (ms per step: ${timer.steps.join(', ')})`);
   return {
     name,

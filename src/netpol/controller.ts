@@ -58,8 +58,13 @@ export class NetworkPolicyAgent {
       inf.start();
     }
     await Promise.all([this.policies, this.pods, this.namespaces].map((i) => i.waitForSync(30_000)));
-    await this.removeOrphans().catch((e) => this.log(`netpol: looking for orphaned tables: ${(e as Error).message}`));
-    await this.sync();
+    // Other instances' orphaned tables are looked for beside this one's first sync, not before it
+    // (as the proxy's first sync does): they share no table, and the two nft runs in turn were on
+    // the node's way to ready (#13).
+    await Promise.all([
+      this.removeOrphans().catch((e) => this.log(`netpol: looking for orphaned tables: ${(e as Error).message}`)),
+      this.sync(),
+    ]);
   }
 
   /** Tables of nodes whose bridge is gone (a stopped agent leaves its table for its next start). */

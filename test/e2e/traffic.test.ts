@@ -99,6 +99,15 @@ async function curl(host: string, urlPath: string): Promise<[number, string]> {
   return [Number(lines.pop()), lines.join('\n')];
 }
 
+test('the node starts its ingress and NetworkPolicy beside its proxy, before its agent runs pods (#13)', { skip }, () => {
+  const log = fs.readFileSync(path.join(cluster.dataDir, 'k8ts.log'), 'utf8');
+  assert.match(log, /NetworkPolicy enforced in nftables table ip k8ts-netpol-/);
+  // The node's own account of its start, its steps in the order they ran.
+  const steps = /node \S+ started in \d+ ms \(ms per step: ([^)]*)\)/.exec(log)?.[1] ?? '';
+  const at = (s: string) => steps.indexOf(s);
+  assert.ok(at('proxy, ingress, NetworkPolicy') >= 0 && at('agent') > at('proxy, ingress, NetworkPolicy'), steps);
+});
+
 test('kubectl shows the default class k8ts and the Ingress with its class, hosts, node address and ports', { skip }, async () => {
   assert.match(await cluster.k('get', 'ingressclass'), /^k8ts\s+k8ts\.io\/ingress\s+<none>\s+\S+$/m);
   const row = await cluster.waitFor(

@@ -556,3 +556,531 @@ test('updateManagedFields: path trees give what path strings give, over random w
   // The histories hold entries kept as stored and others rewritten.
   assert.ok(kept > 100 && kept < writes, `entries kept as stored in ${kept} writes`);
 });
+
+// A real pod as the ReplicaSet controller creates it (defaults filled in) and the simulated
+// kubelet's status write, for the tests of how the field manager builds its trees.
+function realPod(): KObject {
+  const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7f8b', uid: 'u-rs', controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: 'web-7f8b-',
+      namespace: 'default',
+      labels: { app: 'web', 'pod-template-hash': '7f8b' },
+      ownerReferences: [owner],
+      name: 'web-7f8b-2kzkd',
+      uid: 'u-pod',
+      creationTimestamp: '2026-12-04T05:10:43Z',
+    },
+    spec: {
+      containers: [
+        {
+          name: 'web',
+          image: 'nginx:1.27',
+          resources: { requests: { cpu: '10m', memory: '16Mi' } },
+          imagePullPolicy: 'IfNotPresent',
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+          volumeMounts: [{ name: 'kube-api-access-nsdql', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
+        },
+      ],
+      dnsPolicy: 'ClusterFirst',
+      restartPolicy: 'Always',
+      securityContext: {},
+      terminationGracePeriodSeconds: 30,
+      schedulerName: 'default-scheduler',
+      enableServiceLinks: true,
+      serviceAccountName: 'default',
+      serviceAccount: 'default',
+      volumes: [
+        {
+          name: 'kube-api-access-nsdql',
+          projected: {
+            defaultMode: 420,
+            sources: [
+              { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            ],
+          },
+        },
+      ],
+      priority: 0,
+      preemptionPolicy: 'PreemptLowerPriority',
+      tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+      nodeName: 'sim-node-3',
+    },
+    status: {
+      phase: 'Pending',
+      qosClass: 'Burstable',
+      conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-12-04T05:10:43Z' }],
+    },
+  } as KObject;
+}
+
+function runningStatus(): J {
+  const at = '2026-12-04T05:10:44Z';
+  return {
+    phase: 'Running',
+    qosClass: 'Burstable',
+    conditions: [
+      { type: 'PodReadyToStartContainers', status: 'True', lastTransitionTime: at },
+      { type: 'Initialized', status: 'True', lastTransitionTime: at },
+      { type: 'Ready', status: 'True', lastTransitionTime: at },
+      { type: 'ContainersReady', status: 'True', lastTransitionTime: at },
+      { lastTransitionTime: '2026-12-04T05:10:43Z', type: 'PodScheduled', status: 'True' },
+    ],
+    hostIP: '172.20.0.39',
+    hostIPs: [{ ip: '172.20.0.39' }],
+    podIP: '10.244.37.2',
+    podIPs: [{ ip: '10.244.37.2' }],
+    startTime: at,
+    containerStatuses: [
+      {
+        name: 'web',
+        state: { running: { startedAt: at } },
+        lastState: {},
+        ready: true,
+        restartCount: 0,
+        image: 'docker.io/library/nginx:1.27',
+        imageID: 'docker.io/library/nginx@sha256:6965',
+        containerID: 'k8ts-sim://9948',
+        started: true,
+      },
+    ],
+  };
+}
+
+// Siblings in FieldsV1 are ordered fields, keys, values, indexes, each sorted (setToFieldsV1's
+// order): the trees put their few children in that order by an insertion sort of their own
+// (no builtin sort, no pair per child), and nodes of many children by the builtin sort. Both
+// against the path strings' reference: a real pod's create and status write, a node of fields
+// and keys of lists mixed with indexes (items without their key), and nodes past the
+// insertion sort's bound (i:10 before i:2, as strings sort).
+test('updateManagedFields: children in setToFieldsV1 order, few without the builtin sort', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const pod = realPod();
+  const running = { ...pod, metadata: { ...pod.metadata }, status: runningStatus() } as KObject;
+  const isPairs = (a: unknown[]) => a.length > 1 && Array.isArray(a[0]) && typeof (a[0] as unknown[])[0] === 'string';
+  const sort = Array.prototype.sort;
+  let pairSorts = 0;
+  const counted = <T>(fn: () => T): T => {
+    Array.prototype.sort = function (this: unknown[], cmp?: (a: unknown, b: unknown) => number) {
+      if (isPairs(this)) pairSorts++;
+      return sort.call(this, cmp);
+    } as typeof sort;
+    try {
+      return fn();
+    } finally {
+      Array.prototype.sort = sort;
+    }
+  };
+  for (let round = 0; round < 2; round++) {
+    const created = counted(() => updateManagedFields(undefined, pod, 'kube-controller-manager', 'Update', undefined, 'v1', { now }));
+    assert.equal(
+      JSON.stringify(created),
+      JSON.stringify(updateManagedFieldsBySets({} as KObject, pod, 'kube-controller-manager', 'Update', undefined, 'v1', { now })),
+    );
+    const old = { ...pod, metadata: { ...pod.metadata, managedFields: created } } as KObject;
+    const upd = { ...running, metadata: { ...running.metadata, managedFields: created } } as KObject;
+    const status = counted(() => updateManagedFields(old, upd, 'k8ts-simulated-nodes', 'Update', 'status', 'v1', { now }));
+    assert.equal(
+      JSON.stringify(status),
+      JSON.stringify(updateManagedFieldsBySets(old, upd, 'k8ts-simulated-nodes', 'Update', 'status', 'v1', { now })),
+    );
+    assert.deepEqual(status!.map((e) => e.manager).sort(), ['k8ts-simulated-nodes', 'kube-controller-manager']);
+  }
+  assert.equal(pairSorts, 0, 'nodes of few children sorted without Array.prototype.sort');
+
+  // Many children, mixed kinds of element.
+  const shuffled = (n: number, make: (i: number) => string): string[] => {
+    const xs = Array.from({ length: n }, (_, i) => make(i));
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  };
+  const cases: [string, KObject, KObject][] = [];
+  for (const n of [3, 24, 25, 40]) {
+    const data = Object.fromEntries(shuffled(n, (i) => `key-${i}`).map((k) => [k, k]));
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: data }, data } as KObject;
+    // Ports with and without their key (containerPort): k: and i: elements in one node.
+    const ports = shuffled(n, (i) => String(i)).map((i) => (Number(i) % 3 === 0 ? { name: `p${i}` } : { containerPort: 1000 + Number(i) }));
+    const args = shuffled(n, (i) => `a${i}`);
+    const p = realPod();
+    const c0 = (p.spec as J).containers as J[];
+    const withLists = { ...p, spec: { ...(p.spec as J), containers: [{ ...c0[0], ports, args }] } } as KObject;
+    const st = runningStatus();
+    const manyConditions = { ...st, conditions: shuffled(n, (i) => `Cond${i}`).map((type) => ({ type, status: 'True' })) };
+    cases.push(
+      [`configmap, ${n} keys`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } } as KObject, cm],
+      [`pod, ${n} ports`, p, withLists],
+      [`pod status, ${n} conditions`, p, { ...p, metadata: { ...p.metadata }, status: manyConditions } as KObject],
+    );
+  }
+  for (const [what, before, after] of cases) {
+    const sub = what.startsWith('pod status') ? 'status' : undefined;
+    const create = updateManagedFields(undefined, after, 'm', 'Update', sub, after.apiVersion, { now });
+    assert.equal(
+      JSON.stringify(create),
+      JSON.stringify(updateManagedFieldsBySets({} as KObject, after, 'm', 'Update', sub, after.apiVersion, { now })),
+      what,
+    );
+    const update = updateManagedFields(before, after, 'm', 'Update', sub, after.apiVersion, { now });
+    assert.equal(
+      JSON.stringify(update),
+      JSON.stringify(updateManagedFieldsBySets(before, after, 'm', 'Update', sub, after.apiVersion, { now })),
+      what,
+    );
+    // And onto an entry of the same manager (its tree and the new paths joined).
+    const old = { ...before, metadata: { ...before.metadata, managedFields: create } } as KObject;
+    const again = { ...after, metadata: { ...after.metadata, managedFields: create } } as KObject;
+    const add = { ...again, metadata: { ...again.metadata, labels: { extra: 'x' } } } as KObject;
+    assert.equal(
+      JSON.stringify(updateManagedFields(old, add, 'm', 'Update', sub, after.apiVersion, { now })),
+      JSON.stringify(updateManagedFieldsBySets(old, add, 'm', 'Update', sub, after.apiVersion, { now })),
+      `${what}, onto the entry`,
+    );
+  }
+});
+
+// A list map item's path element is the JSON of its keys in sorted order (the protocol of a
+// port defaulted); written key by key, it must be that JSON byte for byte: values that JSON
+// escapes, numbers, objects, a missing key, and key names an object would not keep in the
+// sorted order (an array index first, __proto__ not its own) or at all (repeated).
+test('updateManagedFields: a list item element is the JSON of its key object', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const keySets = [
+    ['name'],
+    ['protocol', 'port'],
+    ['b', '0', 'a'],
+    ['__proto__', 'name'],
+    ['name', 'name'],
+    ['toString'],
+    ['x-y.z/w', 'name'],
+  ];
+  const types = keySets.map((keys, i) => ({
+    name: `kw.Item${i}`,
+    fields: keys.filter((k, j) => keys.indexOf(k) === j).map((k, j) => ({ json: k, proto: j + 1, type: 'string' })),
+  }));
+  const root = {
+    name: 'kw.Root',
+    fields: [
+      { json: 'apiVersion', proto: 1, type: 'string' },
+      { json: 'kind', proto: 2, type: 'string' },
+      ...keySets.map((keys, i) => ({
+        json: `l${i}`,
+        proto: i + 3,
+        type: `kw.Item${i}`,
+        list: true,
+        listType: 'map' as const,
+        listMapKeys: keys,
+      })),
+    ],
+  };
+  const byName = new Map([root, ...types].map((t) => [t.name, t]));
+  const o = { typeName: 'kw.Root', typeLookup: (n: string) => byName.get(n) as never, now };
+  const values: unknown[] = ['plain', 'quote " and \\ and \u2028 and é', 7, -0, 1.5e300, true, { nested: ['a', 1] }, null];
+  const items = (keys: string[]): J[] => {
+    const out: J[] = [];
+    values.forEach((v, i) => {
+      const it: J = {};
+      for (const k of keys)
+        Object.defineProperty(it, k, { value: i % 2 ? v : `${k}${i}`, enumerable: true, writable: true, configurable: true });
+      out.push(it);
+    });
+    out.push({}); // no key at all
+    out.push({ [keys[0]]: 'only-first' });
+    out.push({ port: 'only-port' });
+    return out;
+  };
+  const obj: J = { apiVersion: 'kw/v1', kind: 'Root' };
+  keySets.forEach((keys, i) => {
+    obj[`l${i}`] = items(keys);
+  });
+  // What the key object's JSON is, made as an object.
+  const LIST_KEY_DEFAULTS: J = { protocol: 'TCP' };
+  const expected = (keys: string[], item: J, index: number): string => {
+    const key: J = {};
+    for (const k of [...keys].sort()) {
+      const v = item[k] ?? LIST_KEY_DEFAULTS[k];
+      if (v !== undefined) key[k] = v;
+    }
+    return Object.keys(key).length ? `k:${JSON.stringify(key)}` : `i:${index}`;
+  };
+  const fields = updateManagedFields(undefined, obj as KObject, 'm', 'Update', undefined, 'kw/v1', o)![0].fieldsV1 as J;
+  keySets.forEach((keys, i) => {
+    const want = new Set((obj[`l${i}`] as J[]).map((it, j) => expected(keys, it, j)));
+    const got = Object.keys(fields[`f:l${i}`] as J).filter((k) => k !== '.');
+    assert.deepEqual(new Set(got), want, `keys ${JSON.stringify(keys)}`);
+  });
+  // An element holding a key's value that JSON escapes, as JSON writes it.
+  assert.ok(Object.hasOwn(fields['f:l0'] as J, `k:${JSON.stringify({ name: values[1] })}`));
+  assert.ok(Object.hasOwn(fields['f:l1'] as J, 'k:{"port":"port0","protocol":"protocol0"}'));
+  assert.ok(Object.hasOwn(fields['f:l1'] as J, 'k:{"port":"only-port","protocol":"TCP"}'));
+});
+
+// A write whose paths its writer's entry owns already, and that removes none of them (a lease
+// renewed, a status written again by its writer), keeps that entry's fields as they are: the
+// very tree stored, with the new time. Against the path strings' reference over random writes
+// by one main writer and another: renewals, new fields, removed fields, other writers' fields.
+test('updateManagedFields: a writer rewriting fields it owns keeps its entry', () => {
+  const lease = (renew: string, holder = 'node-1'): KObject =>
+    ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: 'node-1',
+        namespace: 'kube-node-lease',
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'node-1', uid: 'u1' }],
+      },
+      spec: { holderIdentity: holder, leaseDurationSeconds: 40, renewTime: renew },
+    }) as KObject;
+  const t0 = new Date('2025-01-02T03:04:05Z');
+  const created = lease('2025-01-02T03:04:05.000000Z');
+  created.metadata.managedFields = updateManagedFields(undefined, created, 'kubelet', 'Update', undefined, undefined, { now: t0 });
+  const renewed = { ...lease('2025-01-02T03:04:15.000000Z'), metadata: { ...created.metadata } } as KObject;
+  const t1 = new Date('2025-01-02T03:04:15Z');
+  const got = updateManagedFields(created, renewed, 'kubelet', 'Update', undefined, undefined, { now: t1 })!;
+  assert.equal(got.length, 1);
+  assert.equal(got[0].fieldsV1, created.metadata.managedFields![0].fieldsV1, 'the stored tree itself');
+  assert.equal(got[0].time, '2025-01-02T03:04:15Z');
+  assert.equal(
+    JSON.stringify(got),
+    JSON.stringify(updateManagedFieldsBySets(created, renewed, 'kubelet', 'Update', undefined, undefined, { now: t1 })),
+  );
+
+  let seed = 777;
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  let writes = 0;
+  let keptTrees = 0;
+  for (let history = 0; history < 40; history++) {
+    let cur = realPod();
+    cur.metadata.managedFields = updateManagedFields(undefined, cur, 'rs', 'Update', undefined, 'v1', { now: t0 });
+    for (let step = 0; step < 20; step++) {
+      const st = runningStatus();
+      const status: J = { ...((cur.status as J) ?? {}) };
+      const r = rnd();
+      if (r < 0.4) status.phase = pick(['Running', 'Pending', 'Succeeded']);
+      else if (r < 0.55) status.conditions = (st.conditions as J[]).slice(0, 1 + Math.floor(rnd() * 5));
+      else if (r < 0.7) status.containerStatuses = st.containerStatuses;
+      else if (r < 0.8) delete status[pick(['podIP', 'conditions', 'qosClass', 'startTime'])];
+      else status[pick(['podIP', 'hostIP', 'startTime'])] = pick(['1', '2']);
+      const sub = rnd() < 0.85 ? 'status' : undefined;
+      const manager = sub === undefined ? 'ctl' : rnd() < 0.8 ? 'kubelet' : 'other';
+      const upd = { ...cur, metadata: { ...cur.metadata }, status } as KObject;
+      if (sub === undefined) upd.metadata.labels = { ...(cur.metadata.labels as J), step: String(step % 3) } as never;
+      const now = new Date(Date.UTC(2025, 0, 2, 3, 5, step));
+      const before = JSON.stringify([cur, upd]);
+      const out = updateManagedFields(cur, upd, manager, 'Update', sub, 'v1', { now });
+      const want = updateManagedFieldsBySets(cur, upd, manager, 'Update', sub, 'v1', { now });
+      assert.equal(JSON.stringify(out), JSON.stringify(want), `history ${history}, step ${step}: ${manager} ${before}`);
+      assert.equal(JSON.stringify([cur, upd]), before, 'inputs unmodified');
+      const mine = (cur.metadata.managedFields ?? []).find((e) => e.manager === manager && e.subresource === sub);
+      if (mine && out?.some((e) => e.manager === manager && e.fieldsV1 === mine.fieldsV1)) keptTrees++;
+      writes++;
+      upd.metadata.managedFields = out;
+      cur = upd;
+    }
+  }
+  assert.equal(writes, 800);
+  assert.ok(keptTrees > 50 && keptTrees < writes, `writer's own tree kept in ${keptTrees} writes`);
+});
+
+// A manager's identity (manager, operation, the apiVersion of an Update, subresource; what is
+// empty left out) is looked up, not encoded on each write; entries of one identity are merged,
+// others kept apart, also for what a request may write into an entry (a number for a name, a
+// name past the table's bound).
+test('updateManagedFields: manager identities, looked up', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const pod = realPod();
+  const running = { ...pod, metadata: { ...pod.metadata }, status: runningStatus() } as KObject;
+  const created = updateManagedFields(undefined, pod, 'kube-controller-manager', 'Update', undefined, 'v1', { now });
+  const old = { ...pod, metadata: { ...pod.metadata, managedFields: created } } as KObject;
+  const upd = { ...running, metadata: { ...running.metadata, managedFields: created } } as KObject;
+  const stringify = JSON.stringify;
+  let identities = 0;
+  JSON.stringify = ((v: unknown, ...rest: []) => {
+    if (isObjectLike(v) && 'manager' in v && 'subresource' in v) identities++;
+    return stringify(v, ...rest);
+  }) as typeof JSON.stringify;
+  const isObjectLike = (v: unknown): v is object => typeof v === 'object' && v !== null;
+  try {
+    for (let i = 0; i < 3; i++) updateManagedFields(old, upd, 'k8ts-simulated-nodes', 'Update', 'status', 'v1', { now });
+  } finally {
+    JSON.stringify = stringify;
+  }
+  assert.ok(identities <= 2, `identities encoded ${identities} times in three writes`);
+
+  const long = 'm'.repeat(300);
+  const entry = (e: J, field: string): J => ({
+    fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:metadata': { 'f:labels': { [`f:${field}`]: {} } } },
+    ...e,
+  });
+  const entries = [
+    entry({ manager: 'a', operation: 'Update', apiVersion: 'v1' }, 'a1'),
+    entry({ manager: 'a', operation: 'Update', apiVersion: 'v1', subresource: '' }, 'a2'),
+    entry({ manager: 'a', operation: 'Update', apiVersion: 'v2' }, 'a3'),
+    entry({ manager: 5, operation: 'Update', apiVersion: 'v1' }, 'n1'),
+    entry({ manager: '5', operation: 'Update', apiVersion: 'v1' }, 'n2'),
+    entry({ manager: long, operation: 'Update', apiVersion: 'v1' }, 'l1'),
+    entry({ manager: long, operation: 'Update', apiVersion: 'v1' }, 'l2'),
+    entry({ manager: 'ap', operation: 'Apply', apiVersion: 'v1' }, 'p1'),
+    entry({ manager: 'ap', operation: 'Apply', apiVersion: 'v2' }, 'p2'),
+    entry({ manager: 'ap', operation: 'Apply', apiVersion: 'v1', subresource: 'status' }, 'p3'),
+  ];
+  const labels = Object.fromEntries(['a1', 'a2', 'a3', 'n1', 'n2', 'l1', 'l2', 'p1', 'p2', 'p3'].map((k) => [k, 'x']));
+  const before = { ...pod, metadata: { ...pod.metadata, labels, managedFields: entries as never } } as KObject;
+  const after = { ...before, metadata: { ...before.metadata, labels: { ...labels, w: 'x' } } } as KObject;
+  for (let round = 0; round < 2; round++) {
+    const out = updateManagedFields(before, after, 'w', 'Update', undefined, 'v1', { now })!;
+    const owned = out.map(
+      (e) =>
+        `${String(e.manager).slice(0, 5)} ${e.apiVersion} ${e.subresource ?? ''}: ${Object.keys(((e.fieldsV1 as J)['f:metadata'] as J)['f:labels'] as J).join(',')}`,
+    );
+    assert.deepEqual(
+      owned.sort(),
+      [
+        '5 v1 : f:n2',
+        '5 v1 : f:n1',
+        'a v1 : f:a1,f:a2',
+        'a v2 : f:a3',
+        'ap v1 : f:p1,f:p2',
+        'ap v1 status: f:p3',
+        'mmmmm v1 : f:l1,f:l2',
+        'w v1 : f:w',
+      ].sort(),
+    );
+  }
+});
+
+// A stored entry is kept as it is when it is exactly what the encoder writes (canonical): a
+// tree frozen throughout (the watch cache's own, carried unchanged from version to version) is
+// walked for that once, not on every write; one not frozen throughout is walked every time.
+test('updateManagedFields: a frozen canonical entry is checked once', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const freeze = <T>(v: T): T => {
+    if (typeof v === 'object' && v !== null) {
+      for (const k of Object.keys(v)) freeze((v as J)[k]);
+      Object.freeze(v);
+    }
+    return v;
+  };
+  const pod = realPod();
+  const created = updateManagedFields(undefined, pod, 'kube-controller-manager', 'Update', undefined, 'v1', { now })!;
+  const walks = (fieldsV1: J): { tree: J; count: () => number } => {
+    let n = 0;
+    const tree = new Proxy(fieldsV1, {
+      ownKeys(t) {
+        n++;
+        return Reflect.ownKeys(t);
+      },
+    });
+    return { tree, count: () => n };
+  };
+  for (const frozen of [true, false]) {
+    const fieldsV1 = frozen ? freeze(structuredClone(created[0].fieldsV1 as J)) : structuredClone(created[0].fieldsV1 as J);
+    if (!frozen) Object.freeze(fieldsV1); // frozen at the root only
+    const w = walks(fieldsV1);
+    const entry = Object.freeze({ ...created[0], fieldsV1: w.tree });
+    const frozenPod = freeze(structuredClone(pod));
+    const stored = Object.freeze({
+      ...frozenPod,
+      metadata: Object.freeze({ ...frozenPod.metadata, managedFields: Object.freeze([entry]) }),
+    }) as KObject;
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const upd = { ...stored, metadata: { ...stored.metadata }, status: { ...runningStatus(), podIP: `10.0.0.${i}` } } as KObject;
+      const before = w.count();
+      const out = updateManagedFields(stored, upd, 'kubelet', 'Update', 'status', 'v1', { now })!;
+      counts.push(w.count() - before);
+      assert.ok(out.includes(entry as never), 'the entry kept as stored');
+      assert.equal(
+        JSON.stringify(out),
+        JSON.stringify(updateManagedFieldsBySets(stored, upd, 'kubelet', 'Update', 'status', 'v1', { now })),
+      );
+    }
+    if (frozen) assert.deepEqual(counts.slice(1), [0, 0], `walks of the frozen tree per write: ${counts}`);
+    else
+      assert.ok(
+        counts.every((c) => c > 0),
+        `walks of a tree frozen only at its root per write: ${counts}`,
+      );
+  }
+});
+
+// The walks leave metadata.managedFields out themselves: neither the object nor its metadata is
+// copied without them for a write. A status write does not even read the metadata's keys (it
+// compares status only); a create reads them once, for its walk.
+test('updateManagedFields: objects walked as they are, not copied without their managedFields', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const counting = <T extends object>(o: T): { proxy: T; count: () => number } => {
+    let n = 0;
+    const proxy = new Proxy(o, {
+      ownKeys(t) {
+        n++;
+        return Reflect.ownKeys(t);
+      },
+    });
+    return { proxy, count: () => n };
+  };
+  const pod = realPod();
+  const created = counting(pod.metadata);
+  const entries = updateManagedFields(undefined, { ...pod, metadata: created.proxy }, 'rs', 'Update', undefined, 'v1', { now })!;
+  assert.equal(created.count(), 1, 'a create reads the metadata keys once');
+  assert.equal(
+    JSON.stringify(entries),
+    JSON.stringify(updateManagedFieldsBySets({} as KObject, pod, 'rs', 'Update', undefined, 'v1', { now })),
+  );
+  const oldMeta = counting({ ...pod.metadata, managedFields: entries });
+  const newMeta = counting({ ...pod.metadata, managedFields: entries });
+  const old = { ...pod, metadata: oldMeta.proxy } as KObject;
+  const upd = { ...pod, metadata: newMeta.proxy, status: runningStatus() } as KObject;
+  const out = updateManagedFields(old, upd, 'kubelet', 'Update', 'status', 'v1', { now });
+  assert.equal(oldMeta.count() + newMeta.count(), 0, 'a status write reads no metadata keys');
+  assert.equal(JSON.stringify(out), JSON.stringify(updateManagedFieldsBySets(old, upd, 'kubelet', 'Update', 'status', 'v1', { now })));
+  // A main write compares the metadata, its managedFields left out.
+  const relabeled = { ...upd, metadata: { ...pod.metadata, labels: { app: 'other' }, managedFields: out } } as KObject;
+  const current = { ...upd, metadata: { ...pod.metadata, managedFields: out } } as KObject;
+  assert.equal(
+    JSON.stringify(updateManagedFields(current, relabeled, 'ctl', 'Update', undefined, 'v1', { now })),
+    JSON.stringify(updateManagedFieldsBySets(current, relabeled, 'ctl', 'Update', undefined, 'v1', { now })),
+  );
+});
+
+// A list's items are indexed by their path elements in a loop (no forEach callback per item),
+// skipping holes as forEach did.
+test('updateManagedFields: list items indexed without forEach, holes skipped', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const pod = realPod();
+  const old = { ...pod, metadata: { ...pod.metadata } } as KObject;
+  const upd = { ...pod, metadata: { ...pod.metadata }, status: runningStatus() } as KObject;
+  const forEach = Array.prototype.forEach;
+  let calls = 0;
+  Array.prototype.forEach = function (this: unknown[], ...args: Parameters<typeof forEach>) {
+    calls++;
+    return forEach.apply(this, args);
+  } as typeof forEach;
+  let out: unknown;
+  try {
+    out = updateManagedFields(old, upd, 'kubelet', 'Update', 'status', 'v1', { now });
+  } finally {
+    Array.prototype.forEach = forEach;
+  }
+  assert.equal(calls, 0);
+  assert.equal(JSON.stringify(out), JSON.stringify(updateManagedFieldsBySets(old, upd, 'kubelet', 'Update', 'status', 'v1', { now })));
+  // A hole in a set list (finalizers) is no item.
+  const finalizers = ['example.com/a', 'example.com/b'];
+  finalizers.length = 3;
+  finalizers[2] = 'example.com/c';
+  delete finalizers[1];
+  const holed = { ...pod, metadata: { ...pod.metadata, finalizers } } as KObject;
+  const fields = updateManagedFields(undefined, holed, 'm', 'Update', undefined, 'v1', { now })![0].fieldsV1 as J;
+  assert.deepEqual(Object.keys((fields['f:metadata'] as J)['f:finalizers'] as J), ['.', 'v:"example.com/a"', 'v:"example.com/c"']);
+});

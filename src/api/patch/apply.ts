@@ -89,14 +89,50 @@ class Schema {
   }
 }
 
-/** A list map's keys in sorted order, by the schema's array of them (sorted once). */
-const sortedKeys = new WeakMap<string[], string[]>();
+/**
+ * A list map's keys in sorted order, by the schema's array of them (sorted once), and each one's
+ * JSON name and colon when the key object's JSON can be written name by name in that order (no
+ * name repeated, none that an object would order first (an array index) or not keep as its own
+ * (__proto__)); undefined otherwise.
+ */
+interface KeyPlan {
+  sorted: string[];
+  names: string[] | undefined;
+}
+const keyPlans = new WeakMap<string[], KeyPlan>();
+const PLAIN_KEY_NAME = /^[A-Za-z_$][\w$.\-/]*$/;
+
+function keyPlanOf(keys: string[]): KeyPlan {
+  let plan = keyPlans.get(keys);
+  if (plan === undefined) {
+    const sorted = [...keys].sort();
+    const plain = sorted.every((k, i) => PLAIN_KEY_NAME.test(k) && k !== '__proto__' && k !== sorted[i - 1]);
+    keyPlans.set(keys, (plan = { sorted, names: plain ? sorted.map((k) => `${JSON.stringify(k)}:`) : undefined }));
+  }
+  return plan;
+}
 
 function itemElement(kind: ListKind, item: unknown, index: number): string {
   if (kind.t === 'set') return `v:${JSON.stringify(item)}`;
   if (kind.t === 'map' && isObject(item)) {
-    let keys = sortedKeys.get(kind.keys);
-    if (keys === undefined) sortedKeys.set(kind.keys, (keys = [...kind.keys].sort()));
+    const plan = keyPlanOf(kind.keys);
+    const keys = plan.sorted;
+    const names = plan.names;
+    if (names !== undefined) {
+      // JSON.stringify of the key object below, written name by name without the object.
+      let json = '';
+      let present = false;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        const v = item[k] ?? LIST_KEY_DEFAULTS[k];
+        if (v === undefined) continue;
+        present = true;
+        const j = JSON.stringify(v) as string | undefined;
+        if (j === undefined) continue;
+        json = json === '' ? names[i] + j : `${json},${names[i]}${j}`;
+      }
+      return present ? `k:{${json}}` : `i:${index}`;
+    }
     const key: JMap = {};
     for (const k of keys) {
       const v = item[k] ?? LIST_KEY_DEFAULTS[k];
@@ -116,9 +152,15 @@ const join = (path: string, el: string): string => (path ? path + SEP + el : el)
  */
 const fieldElements = new Map<string, string>();
 const MAX_FIELD_ELEMENTS = 4096;
+
+/** A key setToFieldsV1 would split (path elements are joined with SEP): the create is computed the general way. */
+class SeparatorInKey extends Error {}
+
+/** Throws SeparatorInKey for a key holding the separator (never in the table: a name found there is checked). */
 function fieldElement(k: string): string {
   let el = fieldElements.get(k);
   if (el === undefined) {
+    if (k.includes(SEP)) throw new SeparatorInKey();
     if (fieldElements.size >= MAX_FIELD_ELEMENTS) fieldElements.clear();
     fieldElements.set(k, (el = `f:${k}`));
   }
@@ -262,9 +304,12 @@ function eachChild(
 
 function indexItems(kind: ListKind, list: unknown[]): Map<string, unknown> {
   const m = new Map<string, unknown>();
-  list.forEach((item, i) => {
+  // (A loop, not forEach and its callback; a hole is skipped as forEach skips it.)
+  for (let i = 0; i < list.length; i++) {
+    if (!(i in list)) continue;
+    const item = list[i];
     m.set(itemElement(kind, item, i), item);
-  });
+  }
   return m;
 }
 
@@ -390,6 +435,52 @@ const ELEMENT_ORDER: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
 const compareElements = (a: string, b: string): number =>
   (ELEMENT_ORDER[a[0]] ?? 9) - (ELEMENT_ORDER[b[0]] ?? 9) || (a < b ? -1 : a > b ? 1 : 0);
 
+/** ELEMENT_ORDER by the element's first code unit ('f', 'k', 'v', 'i'; 9 for any other, or none). */
+const elementRank = (c: number): number => (c === 102 ? 0 : c === 107 ? 1 : c === 118 ? 2 : c === 105 ? 3 : 9);
+/** compareElements(a, b) < 0, for two different elements. */
+const elementBefore = (a: string, b: string): boolean => {
+  const ra = elementRank(a.charCodeAt(0));
+  const rb = elementRank(b.charCodeAt(0));
+  return ra !== rb ? ra < rb : a < b;
+};
+
+/** Past this many children, sortPairs sorts with Array.prototype.sort (an insertion sort is quadratic). */
+const INSERTION_SORT_MAX = 24;
+
+/**
+ * Sorts a flat array of distinct path elements each followed by its value (element, value,
+ * element, value...) by compareElements, pairs kept together: an insertion sort in place for
+ * the few children of most nodes (no comparator calls through the builtin sort, no pair arrays;
+ * nothing moves when they are in order already).
+ */
+function sortPairs(kv: unknown[]): void {
+  const n = kv.length;
+  if (n <= 2) return;
+  if (n > 2 * INSERTION_SORT_MAX) {
+    const pairs: [string, unknown][] = [];
+    for (let i = 0; i < n; i += 2) pairs.push([kv[i] as string, kv[i + 1]]);
+    pairs.sort(([a], [b]) => compareElements(a, b));
+    for (let i = 0; i < pairs.length; i++) {
+      kv[2 * i] = pairs[i][0];
+      kv[2 * i + 1] = pairs[i][1];
+    }
+    return;
+  }
+  for (let i = 2; i < n; i += 2) {
+    const k = kv[i] as string;
+    if (!elementBefore(k, kv[i - 2] as string)) continue;
+    const v = kv[i + 1];
+    let j = i - 2;
+    do {
+      kv[j + 2] = kv[j];
+      kv[j + 3] = kv[j + 1];
+      j -= 2;
+    } while (j >= 0 && elementBefore(k, kv[j] as string));
+    kv[j + 2] = k;
+    kv[j + 3] = v;
+  }
+}
+
 export function setToFieldsV1(set: FieldSet): JMap {
   const root: TreeNode = { member: false, children: new Map() };
   for (const p of set) {
@@ -503,7 +594,31 @@ function canonicalEntry(e: Record<string, unknown>): boolean {
   if (next('time') && (typeof e.time !== 'string' || e.time === '')) return false;
   if (!next('fieldsType') || e.fieldsType !== 'FieldsV1' || !next('fieldsV1')) return false;
   if (next('subresource') && (typeof e.subresource !== 'string' || e.subresource === '')) return false;
-  return i === keys.length && canonicalFields(e.fieldsV1, true);
+  return i === keys.length && canonicalTree(e.fieldsV1);
+}
+
+/**
+ * FieldsV1 trees found canonical that are frozen throughout: the watch cache's own (an entry a
+ * write leaves alone is the same object in the versions after it), which nothing can change, so
+ * that each is walked once, not on every write that carries it.
+ */
+const canonicalTrees = new WeakSet<object>();
+
+/** canonicalFields of an entry's tree, remembered for a tree frozen throughout. */
+function canonicalTree(f: unknown): boolean {
+  if (isObject(f) && canonicalTrees.has(f)) return true;
+  if (!canonicalFields(f, true)) return false;
+  if (Object.isFrozen(f) && frozenThroughout(f as JMap)) canonicalTrees.add(f as JMap);
+  return true;
+}
+
+/** Whether every node below a canonical tree's (frozen) root is frozen too. */
+function frozenThroughout(node: JMap): boolean {
+  for (const k in node) {
+    const child = node[k];
+    if (!Object.isFrozen(child) || !frozenThroughout(child as JMap)) return false;
+  }
+  return true;
 }
 
 /** Whether the path is a member of the (canonical) FieldsV1 tree. */
@@ -516,14 +631,46 @@ function fieldsHave(fields: unknown, path: string): boolean {
   return isObject(node) && (Object.hasOwn(node, '.') || Object.keys(node).length === 0);
 }
 
+/**
+ * Manager identities made so far, by manager, operation, apiVersion and subresource ('' for one
+ * left out): the same few are asked for on every write. Bounded: the table starts again when full.
+ */
+const managerIds = new Map<string, Map<string, Map<string, Map<string, string>>>>();
+let managerIdCount = 0;
+const MAX_MANAGER_IDS = 4096;
+const MAX_ID_PART = 256;
+
 /** The identity of a managedFields entry (fieldmanager's BuildManagerIdentifier). */
 function managerId(m: { manager?: string; operation?: string; apiVersion?: string; subresource?: string }): string {
-  return JSON.stringify({
-    manager: m.manager || undefined,
-    operation: m.operation || undefined,
-    apiVersion: m.operation === 'Apply' ? undefined : m.apiVersion || undefined,
-    subresource: m.subresource || undefined,
-  });
+  const manager = m.manager || undefined;
+  const operation = m.operation || undefined;
+  const apiVersion = m.operation === 'Apply' ? undefined : m.apiVersion || undefined;
+  const subresource = m.subresource || undefined;
+  // An entry decoded from a request may hold anything: only strings are looked up, short ones.
+  if (
+    (manager !== undefined && (typeof manager !== 'string' || manager.length > MAX_ID_PART)) ||
+    (operation !== undefined && (typeof operation !== 'string' || operation.length > MAX_ID_PART)) ||
+    (apiVersion !== undefined && (typeof apiVersion !== 'string' || apiVersion.length > MAX_ID_PART)) ||
+    (subresource !== undefined && (typeof subresource !== 'string' || subresource.length > MAX_ID_PART))
+  ) {
+    return JSON.stringify({ manager, operation, apiVersion, subresource });
+  }
+  if (managerIdCount >= MAX_MANAGER_IDS) {
+    managerIds.clear();
+    managerIdCount = 0;
+  }
+  let byOperation = managerIds.get(manager ?? '');
+  if (byOperation === undefined) managerIds.set(manager ?? '', (byOperation = new Map()));
+  let byVersion = byOperation.get(operation ?? '');
+  if (byVersion === undefined) byOperation.set(operation ?? '', (byVersion = new Map()));
+  let bySubresource = byVersion.get(apiVersion ?? '');
+  if (bySubresource === undefined) byVersion.set(apiVersion ?? '', (bySubresource = new Map()));
+  let id = bySubresource.get(subresource ?? '');
+  if (id === undefined) {
+    bySubresource.set(subresource ?? '', (id = JSON.stringify({ manager, operation, apiVersion, subresource })));
+    managerIdCount++;
+  }
+  return id;
 }
 
 /** The entries by manager identity (entries of one identity merged); `lazy`: see Manager.raw. */
@@ -622,18 +769,22 @@ function resolveRoot(obj: KObject, opts: FieldManagerOptions, apiVersion: string
   return { schema: new Schema(lookup), root: { json: '', proto: 0, type: typeName ?? '' } };
 }
 
-/** The FieldsV1 children of a node, in setToFieldsV1's order. */
-function emitNode(member: boolean, children: [string, JMap][]): JMap | undefined {
-  if (!member && children.length === 0) return undefined;
+/**
+ * A node of FieldsV1 from its children as a flat array of path elements and their nodes
+ * (`kv`: element, node, element, node...; undefined for none), sorted here into
+ * setToFieldsV1's order.
+ */
+function emitNode(member: boolean, kv: unknown[] | undefined): JMap | undefined {
+  const n = kv === undefined ? 0 : kv.length;
+  if (!member && n === 0) return undefined;
   const out: JMap = {};
-  if (member && children.length) out['.'] = {};
-  if (children.length > 1) children.sort(([a], [b]) => compareElements(a, b));
-  for (const [k, v] of children) out[k] = v;
+  if (n > 0) {
+    if (member) out['.'] = {};
+    sortPairs(kv!);
+    for (let i = 0; i < n; i += 2) out[kv![i] as string] = kv![i + 1];
+  }
   return out;
 }
-
-/** A key setToFieldsV1 would split (path elements are joined with SEP): the create is computed the general way. */
-class SeparatorInKey extends Error {}
 
 /**
  * What a create makes its manager own, as FieldsV1, built in one walk of the new object: the
@@ -662,32 +813,34 @@ function createdFields(
       (depth === 2 && top === 'f:metadata' && STRIPPED_IN_METADATA.has(el));
     member = !(zeroPresent && value !== null) && !stripped;
   }
-  const children: [string, JMap][] = [];
+  // The children, flat: element, node, element, node... (see emitNode).
+  let kv: unknown[] | undefined;
   if (container && value !== null) {
-    const visit = (v: unknown, f: FieldDef | undefined, childEl: string) => {
-      if (v === undefined) return;
-      const childTop = depth === 0 ? childEl : top;
-      // compare stops at metadata.managedFields; tracked keeps only what the subresource may own.
-      if (depth === 1 && top === 'f:metadata' && childEl === 'f:managedFields') return;
-      if (depth === 0 && subresource === 'status' && childEl !== 'f:status') return;
-      if (depth === 0 && subresource === undefined && childEl === 'f:status') return;
-      const sub = createdFields(s, v, f, childEl, depth + 1, childTop, subresource);
-      if (sub) children.push([childEl, sub]);
-    };
     if (n.t === 'object') {
-      const o = isObject(value) ? value : {};
+      const o = isObject(value) ? value : NO_FIELDS;
+      const ctx = n.ctx;
       for (const k of Object.keys(o)) {
-        if (k.includes(SEP)) throw new SeparatorInKey();
-        visit(o[k], childField(n.ctx, k), fieldElement(k));
+        const childEl = fieldElement(k);
+        const v = o[k];
+        if (v === undefined) continue;
+        // compare stops at metadata.managedFields; tracked keeps only what the subresource may own.
+        if (depth === 1 && top === 'f:metadata' && childEl === 'f:managedFields') continue;
+        if (depth === 0 && (subresource === 'status' ? childEl !== 'f:status' : subresource === undefined && childEl === 'f:status'))
+          continue;
+        const sub = createdFields(s, v, childField(ctx, k), childEl, depth + 1, depth === 0 ? childEl : top, subresource);
+        if (sub !== undefined) (kv ??= []).push(childEl, sub);
       }
     } else if (n.t === 'list') {
       const kind = n.kind;
+      const elem = kind.t === 'map' ? n.elem : undefined;
       for (const [itemEl, item] of indexItems(kind, Array.isArray(value) ? value : [])) {
-        visit(item, kind.t === 'map' ? n.elem : undefined, itemEl);
+        if (item === undefined) continue;
+        const sub = createdFields(s, item, elem, itemEl, depth + 1, depth === 0 ? itemEl : top, subresource);
+        if (sub !== undefined) (kv ??= []).push(itemEl, sub);
       }
     }
   }
-  return emitNode(member, children);
+  return emitNode(member, kv);
 }
 
 /** Set by applyPatch on the managedFields it computed, so updateManagedFields keeps them. */
@@ -835,11 +988,10 @@ function managedFieldsFor(
   // general comparison's path strings.
   if (old === undefined && (sub !== undefined || !Array.isArray(newEntries) || newEntries.length === 0)) {
     const { schema, root } = resolveRoot(updated, opts, version);
-    const stripped: JMap = { ...updated };
-    if (isObject(stripped.metadata)) stripped.metadata = { ...stripped.metadata, managedFields: undefined };
     let fieldsV1: JMap | undefined;
     try {
-      fieldsV1 = createdFields(schema, stripped, root, '', 0, '', sub);
+      // (The walk leaves metadata.managedFields out itself: no copy without them.)
+      fieldsV1 = createdFields(schema, updated, root, '', 0, '', sub);
     } catch (e) {
       if (!(e instanceof SeparatorInKey)) throw e;
       return managedFieldsFor({} as KObject, updated, manager, operation, subresource, apiVersion, opts, bySets);
@@ -855,16 +1007,26 @@ function managedFieldsFor(
   const useNew = !sub && Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries);
   const entries = useNew ? newEntries : oldEntries;
   const { schema, root } = resolveRoot(updated, opts, version);
-  const o = stripManagedFields(old);
-  const u = stripManagedFields(updated);
   if (!bySets) {
     try {
-      return updateByTrees(schema, root, o, u, entries, manager, operation, version, sub, opts.now);
+      // (compareTrees stops at metadata.managedFields itself: no copies without them.)
+      return updateByTrees(schema, root, old ?? NO_FIELDS, updated, entries, manager, operation, version, sub, opts.now);
     } catch (e) {
       if (!(e instanceof SeparatorInKey)) throw e;
     }
   }
-  return updateBySets(schema, root, o, u, entries, manager, operation, version, sub, opts.now);
+  return updateBySets(
+    schema,
+    root,
+    stripManagedFields(old),
+    stripManagedFields(updated),
+    entries,
+    manager,
+    operation,
+    version,
+    sub,
+    opts.now,
+  );
 }
 
 /** The object with metadata.managedFields left out (a shallow copy: the input is not changed). */
@@ -938,7 +1100,21 @@ function updateByTrees(
   const c = new TreeComparison();
   compareTrees(schema, old, updated, root, c, rootKeysFor(sub));
   const managers = decodeManagers(entries, true);
+  const id = c.changedCount ? managerId({ manager, operation, apiVersion: version, subresource: sub }) : undefined;
+  // The writer's own entry when it owns every path the write set and none it removed (a lease
+  // renewed, a status written again by its writer): taking the paths away and adding them back
+  // gives it again, node for node (both canonical), so it is kept as it is.
+  let covered = false;
   for (const [mid, m] of managers) {
+    if (mid === id) {
+      const fields = m.raw ? (m.raw.fieldsV1 as JMap) : (m.fields ?? setToFieldsV1(m.set));
+      if (covers(fields, c.changed) && !intersects(fields, c.removed)) {
+        m.fields = fields;
+        m.raw = undefined;
+        covered = true;
+        continue;
+      }
+    }
     if (m.raw) {
       // An entry that holds none of the paths stays as stored.
       const fields = m.raw.fieldsV1 as JMap;
@@ -953,11 +1129,10 @@ function updateByTrees(
     if (left === undefined || isEmptyNode(left)) managers.delete(mid);
     else m.fields = left;
   }
-  if (c.changedCount) {
-    const id = managerId({ manager, operation, apiVersion: version, subresource: sub });
+  if (id !== undefined) {
     const prev = managers.get(id);
     const base = prev ? (prev.fields ?? (prev.raw ? (prev.raw.fieldsV1 as JMap) : setToFieldsV1(prev.set))) : undefined;
-    const fields = unionTree(base, c.changed, true);
+    const fields = covered ? base! : unionTree(base, c.changed, true);
     managers.set(id, { manager, operation, apiVersion: version, subresource: sub, set: new Set(), fields, time: nowRFC3339(now) });
   }
   const out = encodeManagers(managers);
@@ -1044,14 +1219,12 @@ function eachChildTree(s: Schema, n: Node, a: unknown, b: unknown, c: TreeCompar
     const bo = isObject(b) ? b : NO_FIELDS;
     for (const k of Object.keys(ao)) {
       if (keys && !keys(k)) continue;
-      if (k.includes(SEP)) throw new SeparatorInKey();
       els.push(fieldElement(k));
       compareTrees(s, ao[k], bo[k], childField(n.ctx, k), c);
       els.pop();
     }
     for (const k of Object.keys(bo)) {
       if (Object.hasOwn(ao, k) || (keys && !keys(k))) continue;
-      if (k.includes(SEP)) throw new SeparatorInKey();
       els.push(fieldElement(k));
       compareTrees(s, ao[k], bo[k], childField(n.ctx, k), c);
       els.pop();
@@ -1097,6 +1270,18 @@ function intersects(f: JMap, t: PathTree): boolean {
   return false;
 }
 
+/** Whether every member path of `t` is a member of the canonical FieldsV1 `f` (unionTree(f, t) would be f). */
+function covers(f: JMap, t: PathTree): boolean {
+  if (t.c === undefined) return true;
+  for (const [el, child] of t.c) {
+    if (!Object.hasOwn(f, el)) return false;
+    const g = f[el] as JMap;
+    if (child.m ? !isMemberNode(g) : child.c === undefined) return false;
+    if (child.c !== undefined && !covers(g, child)) return false;
+  }
+  return true;
+}
+
 /**
  * The canonical FieldsV1 `f` without the member paths of `t`; undefined when nothing is left.
  * Unchanged nodes are f's own (f itself when nothing changed); a changed node is a new object.
@@ -1137,27 +1322,28 @@ function subtractTree(f: JMap | undefined, t: PathTree, root: boolean): JMap | u
 /** The canonical FieldsV1 `f` (undefined: empty) with the member paths of `t` added, in setToFieldsV1's order. */
 function unionTree(f: JMap | undefined, t: PathTree, root: boolean): JMap {
   const member = !root && ((f !== undefined && isMemberNode(f)) || t.m);
-  const kids: [string, unknown][] = [];
+  // Flat: element, node, element, node...
+  const kv: unknown[] = [];
   const tc = t.c;
   let added = false;
   if (f !== undefined) {
     for (const k of Object.keys(f)) {
       if (k === '.') continue;
       const sub = tc?.get(k);
-      kids.push([k, sub === undefined ? f[k] : unionTree(f[k] as JMap, sub, false)]);
+      kv.push(k, sub === undefined ? f[k] : unionTree(f[k] as JMap, sub, false));
     }
   }
   if (tc !== undefined) {
     for (const [k, sub] of tc) {
       if (f !== undefined && Object.hasOwn(f, k)) continue;
-      kids.push([k, unionTree(undefined, sub, false)]);
+      kv.push(k, unionTree(undefined, sub, false));
       added = true;
     }
   }
-  if (added && kids.length > 1) kids.sort(([a], [b]) => compareElements(a, b));
+  if (added) sortPairs(kv);
   const out: JMap = {};
-  if (member && kids.length) out['.'] = {};
-  for (const [k, v] of kids) out[k] = v;
+  if (member && kv.length) out['.'] = {};
+  for (let i = 0; i < kv.length; i += 2) out[kv[i] as string] = kv[i + 1];
   return out;
 }
 
@@ -1169,10 +1355,13 @@ function someIn(fields: unknown, paths: FieldSet): boolean {
 /** Whether `entries` are what applyPatch computed for this manager's request. */
 function isApplyResult(entries: ManagedFieldsEntry[], oldEntries: ManagedFieldsEntry[], manager: string, sub: string | undefined): boolean {
   if ((entries as unknown as Record<symbol, unknown>)[APPLY_RESULT]) return true;
-  const id = managerId({ manager, operation: 'Apply', subresource: sub });
-  // (Only an Apply entry can have that identity: the others' is not worth building.)
-  const mine = entries.find((e) => isObject(e) && e.operation === 'Apply' && managerId(e) === id);
-  if (!mine) return false;
+  // (Only an Apply entry can have that identity: the others' is not worth building, nor this
+  // one's when there is none, as for most writes.)
+  let id: string | undefined;
+  const mine = entries.find(
+    (e) => isObject(e) && e.operation === 'Apply' && managerId(e) === (id ??= managerId({ manager, operation: 'Apply', subresource: sub })),
+  );
+  if (!mine || id === undefined) return false;
   const before = oldEntries.find((e) => isObject(e) && managerId(e) === id);
   return !before || !jsonEqual(before, mine);
 }

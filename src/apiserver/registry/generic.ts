@@ -593,7 +593,16 @@ export class GenericRegistry {
     ctx: RequestContext,
     subresource: string | undefined,
     tryUpdate: (current: KObject | undefined) => Promise<KObject> | KObject,
-    opts: { allowCreate?: boolean; strategy?: UpdateStrategy } = {},
+    opts: {
+      allowCreate?: boolean;
+      strategy?: UpdateStrategy;
+      /**
+       * tryUpdate only reads what it is given (then maybe the watch cache's own object, frozen
+       * and shared) and returns an object of its own, which may hold parts of it as they are
+       * (a binding: the pod with a new spec and status, its containers the cached ones).
+       */
+      readsCurrent?: boolean;
+    } = {},
   ): Promise<{ obj: KObject; created: boolean }> {
     const strategy = opts.strategy ?? this.updateStrategy(subresource);
     const key = this.key(namespace, name);
@@ -609,11 +618,15 @@ export class GenericRegistry {
       const stored: StoredVersion | undefined = fromCache ? { key, modRevision: Number(fromCache.metadata.resourceVersion) } : kv;
       // The stored version, only read from here on (admission's oldObject, validation, managedFields):
       // the cache's own object when the strategy puts none of the old object's parts into the new
-      // one (no prepareForUpdate: a binding, a lease renewal), so that no frozen part of it
-      // reaches the answer; a copy of its own otherwise (a status write).
-      const current = stored ? (strategy.prepareForUpdate ? this.ownCopy(kv, cached) : (cached ?? this.decode(kv!))) : undefined;
-      // tryUpdate may change what it is given: a copy of its own.
-      const candidate = await tryUpdate(stored ? this.ownCopy(kv, cached) : undefined);
+      // one (no prepareForUpdate: a lease renewal) or puts them as they are (sharesOld: a status
+      // write, whose new object then holds the cached spec itself); a copy of its own otherwise.
+      const current = stored
+        ? strategy.prepareForUpdate && !strategy.sharesOld
+          ? this.ownCopy(kv, cached)
+          : (cached ?? this.decode(kv!))
+        : undefined;
+      // tryUpdate may change what it is given: a copy of its own, unless it only reads it.
+      const candidate = await tryUpdate(stored ? (opts.readsCurrent ? current : this.ownCopy(kv, cached)) : undefined);
       try {
         if (!current) {
           // PUT creates only where the strategy allows it; server-side apply always may.

@@ -1,15 +1,21 @@
 // guaranteedUpdate reads the stored version from the watch cache, without decoding it again,
 // when the write's strategy puts none of the old object's parts into the new one (a lease
-// renewal, a binding); the answer stays the caller's own either way. The copies it needs of
-// its own (tryUpdate's, a status write's old object) are made from the cache's object when it
-// holds the version read, not decoded from the bytes again.
+// renewal) or puts them as they are (a status write: sharesOld), and hands tryUpdate the
+// cache's object when it only reads it (a binding: readsCurrent). The new object then holds
+// the cached version's unchanged parts themselves, which the watch cache's adopt finds by
+// identity; what clients read is the stored JSON as before. The copies it needs of its own
+// (tryUpdate's otherwise) are made from the cache's object when it holds the version read,
+// not decoded from the bytes again.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { StatusError } from '../../api/errors.js';
 import type { KObject } from '../../api/object.js';
+import { RestClient } from '../../client/rest.js';
 import type { Store } from '../../store/types.js';
 import { startTestControlPlane, type TestControlPlane } from '../../testing/controlplane.js';
+import { waitFor } from '../../testing/wait.js';
+import { inProcessTransport } from '../inprocess.js';
 import type { GenericRegistry } from './generic.js';
 import { apiserverContext } from './strategy.js';
 
@@ -68,8 +74,9 @@ test("an update whose strategy keeps nothing of the old object reads it from the
   assert.equal(noop.metadata.resourceVersion, cached.metadata.resourceVersion, 'a no-op');
   assert.notEqual(noop, leases.cache.get(key));
   assert.ok(!Object.isFrozen(noop) && !Object.isFrozen(noop.spec));
-  // A status write (statusStrategy shares the old object's parts with the new one) takes copies
-  // of its own, of the cache's object: unfrozen, never the cache's.
+  // A status write (statusStrategy puts the old object's parts into the new one as they are)
+  // starts from the cache's object too: its answer holds the cached spec (frozen), never a part
+  // that the cache's object does not already hold.
   const pods = cp.api.registry('', 'pods')!;
   const pod = await pods.create(
     'default',
@@ -84,11 +91,10 @@ test("an update whose strategy keeps nothing of the old object reads it from the
     written = (await pods.update('default', 'shared', status, apiserverContext(), 'status')).obj;
   });
   assert.equal(n, 0, 'decodes for a status write');
-  assert.ok(!Object.isFrozen(written!.spec));
-  assert.ok(!Object.isFrozen(written!.metadata.managedFields?.[0]?.fieldsV1 ?? {}));
-  assert.notEqual(written!.spec, fromCache.spec);
-  (written!.spec as { containers: { image: string }[] }).containers[0].image = 'changed by the caller';
-  assert.equal((pods.cache.get(pods.key('default', 'shared'))!.spec as { containers: { image: string }[] }).containers[0].image, 'i');
+  assert.equal(written!.spec, fromCache.spec, "the answer's spec is the cached one");
+  assert.ok(Object.isFrozen(written!.spec));
+  assert.ok(!Object.isFrozen(written!) && !Object.isFrozen(written!.metadata) && !Object.isFrozen(written!.status));
+  assert.notEqual(written, fromCache);
   assert.equal(written!.status && (written!.status as { phase: string }).phase, 'Running');
 });
 
@@ -149,5 +155,122 @@ test("an update's first attempt starts from the watch cache's version without re
   } finally {
     store.get = own;
     internals.currentFromCache = fromCache;
+  }
+});
+
+test("a binding's and a status write's new object holds the cached version's unchanged parts themselves; what clients read is the stored JSON, byte for byte", async () => {
+  const pods = cp.api.registry('', 'pods')!;
+  const PODS = { group: '', version: 'v1', resource: 'pods', namespace: 'default' };
+  const inproc = new RestClient({ server: cp.url, token: cp.token, transport: inProcessTransport(cp.api) });
+  const key = pods.key('default', 'parts');
+  // What the registry hands the watch cache to adopt (expectWrite), write by write.
+  const handed: KObject[] = [];
+  const expect = pods.cache.expectWrite;
+  pods.cache.expectWrite = (k, value, obj) => {
+    if (k === key) handed.push(obj);
+    expect.call(pods.cache, k, value, obj);
+  };
+  /** The stored version as decoding its bytes gives it: what the cache served before adopting writes. */
+  const storedJSON = async (): Promise<string> => {
+    const kv = (await (pods as unknown as { store: Store }).store.get(key))!;
+    const o = JSON.parse(kv.value) as KObject;
+    o.metadata.resourceVersion = String(kv.modRevision);
+    return JSON.stringify(o);
+  };
+  const settled = async (rv: string | undefined): Promise<KObject> => {
+    await pods.cache.waitForRevision(Number(rv), 5000);
+    return pods.cache.get(key)!;
+  };
+  const abort = new AbortController();
+  try {
+    const created = await inproc.create(PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'parts', labels: { app: 'parts' } },
+      spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: '0.5', memory: '16Mi' } } }] },
+    });
+    const v1 = await settled(created.metadata.resourceVersion);
+    const events: string[] = [];
+    const watch = await cp.client.watch({ ...PODS }, { resourceVersion: created.metadata.resourceVersion, signal: abort.signal });
+    const reading = (async () => {
+      for await (const ev of watch) if (ev.object.metadata?.name === 'parts') events.push(JSON.stringify(ev.object));
+    })().catch(() => undefined);
+
+    // The binding: a new spec and status; the containers, labels and managedFields the cached ones.
+    handed.length = 0;
+    await inproc.create(
+      { ...PODS, name: 'parts', subresource: 'binding' },
+      { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'parts' }, target: { name: 'n1' } },
+    );
+    assert.equal(handed.length, 1);
+    const bound = handed[0];
+    const v1spec = v1.spec as { containers: unknown[] };
+    assert.equal((bound.spec as { nodeName: string }).nodeName, 'n1');
+    assert.equal((bound.spec as { containers: unknown[] }).containers, v1spec.containers, "the binding's containers are the cached ones");
+    assert.equal(bound.metadata.labels, v1.metadata.labels);
+    assert.equal(bound.metadata.managedFields, v1.metadata.managedFields);
+    const v2 = await settled((await pods.get('default', 'parts')).metadata.resourceVersion);
+    assert.equal(JSON.stringify(v2), await storedJSON(), 'the cached binding is the stored JSON');
+    assert.equal(v2.spec && (v2.spec as { containers: unknown[] }).containers, v1spec.containers);
+    assert.equal((v2.spec as { containers: { resources: { requests: { cpu: string } } }[] }).containers[0].resources.requests.cpu, '500m');
+
+    // A status write (merge patch, in process): the spec handed to the cache is the cached one.
+    handed.length = 0;
+    const answer = await inproc.patch<KObject>(
+      { ...PODS, name: 'parts', subresource: 'status' },
+      { status: { phase: 'Running', podIP: '10.0.0.9' } },
+      'merge',
+    );
+    assert.equal(handed.length, 1);
+    assert.equal(handed[0].spec, v2.spec, "the status write's spec is the cached one");
+    assert.equal(handed[0].metadata.labels, v2.metadata.labels);
+    // The in-process answer holds the cache's parts (frozen); its root, metadata and status its own.
+    assert.equal(answer.spec, v2.spec);
+    assert.ok(!Object.isFrozen(answer) && !Object.isFrozen(answer.metadata) && !Object.isFrozen(answer.status));
+    const v3 = await settled(answer.metadata.resourceVersion);
+    assert.equal(v3.spec, v2.spec);
+    const stored3 = await storedJSON();
+    assert.equal(JSON.stringify(v3), stored3, 'the cached status write is the stored JSON');
+    assert.equal(JSON.stringify(answer), stored3, 'the in-process answer is the stored JSON');
+    // Over HTTP: the answer's and a GET's bytes are the stored JSON.
+    const overHTTP = await cp.client.patch<KObject>(
+      { ...PODS, name: 'parts', subresource: 'status' },
+      { status: { podIP: '10.0.0.10' } },
+      'merge',
+    );
+    const v4 = await settled(overHTTP.metadata.resourceVersion);
+    assert.ok(!Object.isFrozen(overHTTP));
+    assert.equal(JSON.stringify(overHTTP), await storedJSON());
+    assert.equal(JSON.stringify(await cp.client.get({ ...PODS, name: 'parts' })), await storedJSON());
+    assert.equal(JSON.stringify(v4), await storedJSON());
+    // A status write that sends another spec: the status strategy keeps the stored one, itself.
+    handed.length = 0;
+    const sent: KObject = {
+      ...overHTTP,
+      spec: { containers: [{ name: 'c', image: 'other' }] },
+      status: { ...(overHTTP.status as object), podIP: '10.0.0.11' },
+    };
+    const put = await pods.update('default', 'parts', sent, apiserverContext(), 'status');
+    assert.equal(handed[0].spec, v4.spec);
+    assert.equal(put.obj.spec, v4.spec);
+    const v5 = await settled(put.obj.metadata.resourceVersion);
+    assert.equal((v5.spec as { containers: { image: string }[] }).containers[0].image, 'i');
+    assert.equal((v5.status as { podIP: string }).podIP, '10.0.0.11');
+    assert.equal(JSON.stringify(v5), await storedJSON());
+    // Every watch event is the stored version's JSON (the binding and the three status writes).
+    await waitFor('the four events', () => events.length >= 4 || undefined, 5000);
+    assert.equal(events.length, 4);
+    assert.deepEqual(
+      events.map((e) => (JSON.parse(e) as KObject).metadata.resourceVersion),
+      [v2, v3, v4, v5].map((v) => v.metadata.resourceVersion),
+    );
+    assert.equal(events[3], JSON.stringify(v5));
+    assert.equal(events[0], JSON.stringify(v2));
+    abort.abort();
+    await reading;
+  } finally {
+    abort.abort();
+    pods.cache.expectWrite = expect;
+    inproc.close();
   }
 });

@@ -82,6 +82,16 @@ export interface UpdateStrategy {
    * after it: what is returned may share its parts (the write changes metadata, copied).
    */
   prepareForUpdate?(obj: KObject, old: KObject, ctx: RequestContext, api: ApiServerContext): KObject | void | Promise<KObject | void>;
+  /**
+   * prepareForUpdate only reads `old`, and what it puts of it into the object it returns it
+   * puts as it is, never changing it afterwards: `old` may then be the watch cache's own
+   * object (frozen, shared) rather than a copy made for the write, and the parts the write
+   * keeps are the cached version's very instances (a status write's spec and metadata), which
+   * the watch cache's adopt of the write then finds unchanged by identity, without walking them.
+   * The write's answer then holds those parts too: its own root, metadata and what the write
+   * changed, the unchanged parts the cache's, frozen (a caller that changes one fails at once).
+   */
+  sharesOld?: boolean;
   /** Takes what the write needs from shared state (cluster IPs, node ports). */
   beginUpdate?(obj: KObject, old: KObject, api: ApiServerContext): FinishFunc | Promise<FinishFunc>;
   /** Kubernetes' validation of this update (src/api/validation). */
@@ -159,9 +169,10 @@ export function bumpGeneration(obj: KObject, old: KObject, opts: { annotations?:
  */
 export function statusStrategy(validateStatusUpdate: (obj: KObject, old: KObject) => FieldError[]): UpdateStrategy {
   return {
+    sharesOld: true,
     prepareForUpdate(obj, old) {
-      // The stored object with the status sent. `old` is the registry's own decode for this
-      // write (see prepareForUpdate): only the parts the write changes are copied.
+      // The stored object with the status sent. `old` is only read, maybe the watch cache's own
+      // object (sharesOld): only the parts the write changes are new (root and metadata).
       const next: KObject = { ...old, metadata: { ...old.metadata } };
       next.status = obj.status;
       if (next.status === undefined) delete next.status;

@@ -190,6 +190,9 @@ export const bind: CreateHandler = async (env, namespace, podName, decoded, ctx)
     name,
     ctx,
     'binding',
+    // pod is only read (maybe the watch cache's own, frozen): the bound pod is a new object
+    // whose spec and status are new, their unchanged parts (containers, volumes) pod's own, so
+    // that the watch cache's adopt of the write finds them unchanged by identity.
     (pod) => {
       if (!pod) throw pods.notFound(name);
       if (binding.metadata?.uid && binding.metadata.uid !== pod.metadata.uid)
@@ -201,18 +204,24 @@ export const bind: CreateHandler = async (env, namespace, podName, decoded, ctx)
         );
       if (pod.metadata.deletionTimestamp)
         throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
-      const spec = pod.spec as { nodeName?: string };
-      if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-      spec.nodeName = target.name;
-      for (const [k, v] of Object.entries(binding.metadata?.annotations ?? {})) (pod.metadata.annotations ??= {})[k] = v;
-      const status = (pod.status ??= {}) as { conditions?: Condition[] };
+      const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      if (nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${nodeName}"`);
+      const spec = { ...(pod.spec as object), nodeName: target.name };
+      const metadata = { ...pod.metadata };
+      const annotations = Object.entries(binding.metadata?.annotations ?? {});
+      if (annotations.length) {
+        const own: Record<string, string> = { ...(metadata.annotations ?? {}) };
+        for (const [k, v] of annotations) own[k] = v;
+        metadata.annotations = own;
+      }
+      const status: { conditions?: Condition[] } = { ...((pod.status ?? {}) as object) };
       // Scheduled now: no reason or message left from the failed attempts before.
       status.conditions =
         withPodCondition(status.conditions ?? [], { type: 'PodScheduled', status: 'True', reason: undefined, message: undefined }) ??
         status.conditions;
-      return pod;
+      return { ...pod, metadata, spec, status };
     },
-    { strategy: bindingStrategy },
+    { strategy: bindingStrategy, readsCurrent: true },
   );
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
 };
