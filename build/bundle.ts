@@ -58,10 +58,11 @@ const EXTERNAL = ['better-sqlite3', 'etcd3'];
 /**
  * Packages our modules load on first use through createRequire (sync, so not `import()`), that the
  * bundle holds instead, still evaluated only on first use (esbuild wraps a CommonJS package in a
- * function run at its first require): the X.509 writer pki/certs.ts loads to make a new data dir's
- * certificates took 70-130 ms of loading ~40 CommonJS files from node_modules on that path.
+ * function run at its first require). None today: the X.509 schema library pki/certs.ts loaded to
+ * make a new data dir's certificates (~40 CommonJS files, 70-130 ms from node_modules) was the
+ * one, and certificates are now written by pki/der.ts.
  */
-const BUNDLED_ON_FIRST_USE: Record<string, string[]> = { 'src/pki/certs.js': ['@peculiar/asn1-x509', '@peculiar/asn1-schema'] };
+const BUNDLED_ON_FIRST_USE: Record<string, string[]> = {};
 
 /**
  * `import.meta.url` is empty in a CommonJS bundle; the modules that use it (to find images/ or to

@@ -5,10 +5,10 @@
 //
 // Keys are ECDSA P-256 (kubeadm's --encryption-algorithm=ECDSA-P256): Node's crypto makes one
 // in well under a millisecond where an RSA-2048 key took 0.1-1 s, six of which were most of a
-// new cluster's start (#13). Certificates are written with @peculiar/asn1-x509 (the X.509
-// schema) and signed by Node's crypto; the library is loaded only when a certificate is made,
-// so a start on an existing data dir never pays for it. Certificates and keys already in a data
-// dir (RSA ones from earlier versions included) keep working: they are read, never converted.
+// new cluster's start (#13). Certificates are written in DER by der.ts (a schema library's cost
+// ~10 ms each, and its loading ~25 ms, on a new cluster's way to ready) and signed by Node's
+// crypto. Certificates and keys already in a data dir (RSA ones from earlier versions included)
+// keep working: they are read, never converted.
 
 import {
   createHash,
@@ -21,9 +21,9 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import * as der from './der.js';
 
 /** The API server's client certificate to nodes (kubeadm's apiserver-kubelet-client): what node streaming servers accept. */
 export const KUBELET_CLIENT_COMMON_NAME = 'kube-apiserver-kubelet-client';
@@ -56,118 +56,108 @@ export function newPrivateKey(): { pem: string; privateKey: KeyObject; publicKey
   return { pem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, privateKey, publicKey };
 }
 
-type X509Schema = typeof import('@peculiar/asn1-x509');
-type AsnSchema = typeof import('@peculiar/asn1-schema');
-let asn1: { x509: X509Schema; schema: AsnSchema } | undefined;
-
-/** The X.509 schema, loaded on first use: a few hundred ms of module loading a running cluster rarely needs. */
-function x509Schema(): { x509: X509Schema; schema: AsnSchema } {
-  if (!asn1) {
-    const require = createRequire(import.meta.url);
-    asn1 = { x509: require('@peculiar/asn1-x509') as X509Schema, schema: require('@peculiar/asn1-schema') as AsnSchema };
-  }
-  return asn1;
-}
-
 // Signature algorithms by the signing key's type (RFC 5758 for ECDSA, RFC 4055 for RSA).
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
 const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
 const OID_CN = '2.5.4.3';
 const OID_O = '2.5.4.10';
+// Extensions (RFC 5280 4.2.1) and extended key usages (4.2.1.12).
+const OID_BASIC_CONSTRAINTS = '2.5.29.19';
+const OID_KEY_USAGE = '2.5.29.15';
+const OID_EXT_KEY_USAGE = '2.5.29.37';
+const OID_SUBJECT_KEY_ID = '2.5.29.14';
+const OID_AUTHORITY_KEY_ID = '2.5.29.35';
+const OID_SUBJECT_ALT_NAME = '2.5.29.17';
+const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+// KeyUsage's named bits (RFC 5280 4.2.1.3).
+const DIGITAL_SIGNATURE = 0;
+const KEY_ENCIPHERMENT = 2;
+const KEY_CERT_SIGN = 5;
+const CRL_SIGN = 6;
 
-function serialNumber(): ArrayBuffer {
+function serialNumber(): Buffer {
   const b = randomBytes(16);
   b[0] &= 0x7f; // a positive serial number
   b[0] |= 0x01; // and no leading zero byte to be stripped
-  return new Uint8Array(b).buffer;
-}
-
-function toArrayBuffer(b: Buffer): ArrayBuffer {
-  return new Uint8Array(b).buffer;
+  return b;
 }
 
 /** A key identifier as RFC 5280 4.2.1.2 (1) describes it: SHA-1 of the subjectPublicKey bits. */
-function keyIdentifier(spkiDER: Buffer, { x509, schema }: { x509: X509Schema; schema: AsnSchema }): Buffer {
-  const spki = schema.AsnConvert.parse(spkiDER, x509.SubjectPublicKeyInfo);
+function keyIdentifier(spkiDER: Buffer): Buffer {
   // SHA-1 as an identifier (what Go's crypto/x509 computes too), not as a security boundary.
-  return createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest();
+  return createHash('sha1').update(der.subjectPublicKeyBits(spkiDER)).digest();
+}
+
+/** A Name of the organizations, then the common name, each a UTF8String in an RDN of its own. */
+function name(commonName: string, organizations: string[]): Buffer {
+  const rdn = (type: string, value: string) => der.setOfOne(der.sequence(der.oid(type), der.utf8String(value)));
+  return der.sequence(...organizations.map((o) => rdn(OID_O, o)), rdn(OID_CN, commonName));
+}
+
+/** An Extension; critical is written only when true (DER leaves a DEFAULT FALSE out). */
+function extension(extnID: string, value: Buffer, critical = false): Buffer {
+  return der.sequence(der.oid(extnID), ...(critical ? [der.booleanTrue()] : []), der.octetString(value));
 }
 
 /**
  * A certificate for publicKey, as spec describes it, issued and signed by ca, or self-signed by
  * selfKey when there is no ca. The one place this codebase writes certificates: the cluster's
- * own, the components', and (for CSRs) anyone's public key.
+ * own, the components', and (for CSRs) anyone's public key. DER written by der.ts (#13: a schema
+ * library cost a new cluster's start ~10 ms a certificate), signed by Node's crypto.
  */
 export function issueCertificate(publicKey: KeyObject, spec: CertificateSpec, signer: { ca: KeyPairPEM } | { selfKey: KeyObject }): string {
-  const lib = x509Schema();
-  const { x509, schema } = lib;
   const spkiDER = publicKey.export({ type: 'spki', format: 'der' });
   const signingKey = 'ca' in signer ? createPrivateKey(signer.ca.key) : signer.selfKey;
   const sigAlg = signingKey.asymmetricKeyType === 'ec' ? ECDSA_WITH_SHA256 : SHA256_WITH_RSA;
-  const rdn = (type: string, value: string) =>
-    new x509.RelativeDistinguishedName([new x509.AttributeTypeAndValue({ type, value: new x509.AttributeValue({ utf8String: value }) })]);
-  const subject = new x509.Name([...(spec.organizations ?? []).map((o) => rdn(OID_O, o)), rdn(OID_CN, spec.commonName)]);
+  const subject = name(spec.commonName, spec.organizations ?? []);
   let issuer = subject;
   let authorityKeyId: Buffer;
   if ('ca' in signer) {
     const caCert = new X509Certificate(signer.ca.cert);
     // The issuer is the CA's subject byte for byte, as chain building compares them.
-    issuer = schema.AsnConvert.parse(caCert.raw, x509.Certificate).tbsCertificate.subject;
-    authorityKeyId = keyIdentifier(caCert.publicKey.export({ type: 'spki', format: 'der' }), lib);
+    issuer = der.certificateSubject(caCert.raw);
+    authorityKeyId = keyIdentifier(caCert.publicKey.export({ type: 'spki', format: 'der' }));
   } else {
-    authorityKeyId = keyIdentifier(spkiDER, lib);
+    authorityKeyId = keyIdentifier(spkiDER);
   }
-  const ext = (extnID: string, value: unknown, critical = false) =>
-    new x509.Extension({ extnID, critical, extnValue: new schema.OctetString(schema.AsnConvert.serialize(value)) });
   const ku = spec.isCA
-    ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
+    ? [DIGITAL_SIGNATURE, KEY_CERT_SIGN, CRL_SIGN]
     : // keyEncipherment is RSA key transport: an EC key only signs (Go's crypto/tls checks the same).
-      x509.KeyUsageFlags.digitalSignature | (publicKey.asymmetricKeyType === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0);
+      [DIGITAL_SIGNATURE, ...(publicKey.asymmetricKeyType === 'rsa' ? [KEY_ENCIPHERMENT] : [])];
   const extensions = [
-    ext(x509.id_ce_basicConstraints, new x509.BasicConstraints({ cA: !!spec.isCA }), true),
-    ext(x509.id_ce_keyUsage, new x509.KeyUsage(ku), true),
+    // basicConstraints: cA written only when true (DEFAULT FALSE).
+    extension(OID_BASIC_CONSTRAINTS, der.sequence(...(spec.isCA ? [der.booleanTrue()] : [])), true),
+    extension(OID_KEY_USAGE, der.namedBits(ku), true),
   ];
-  const eku = (spec.usages ?? []).map((u) => (u === 'server' ? x509.id_kp_serverAuth : x509.id_kp_clientAuth));
-  if (eku.length) extensions.push(ext(x509.id_ce_extKeyUsage, new x509.ExtendedKeyUsage(eku)));
-  extensions.push(ext(x509.id_ce_subjectKeyIdentifier, new x509.SubjectKeyIdentifier(toArrayBuffer(keyIdentifier(spkiDER, lib)))));
-  if ('ca' in signer)
-    extensions.push(
-      ext(
-        x509.id_ce_authorityKeyIdentifier,
-        new x509.AuthorityKeyIdentifier({ keyIdentifier: new x509.KeyIdentifier(toArrayBuffer(authorityKeyId)) }),
-      ),
-    );
+  const eku = (spec.usages ?? []).map((u) => der.oid(u === 'server' ? OID_SERVER_AUTH : OID_CLIENT_AUTH));
+  if (eku.length) extensions.push(extension(OID_EXT_KEY_USAGE, der.sequence(...eku)));
+  extensions.push(extension(OID_SUBJECT_KEY_ID, der.octetString(keyIdentifier(spkiDER))));
+  // authorityKeyIdentifier: its keyIdentifier, [0] IMPLICIT.
+  if ('ca' in signer) extensions.push(extension(OID_AUTHORITY_KEY_ID, der.sequence(der.implicitPrimitive(0, authorityKeyId))));
+  // subjectAltName: dNSName [2] IMPLICIT IA5String, iPAddress [7] IMPLICIT OCTET STRING.
   const sans = [
-    ...(spec.dnsNames ?? []).map((dNSName) => new x509.GeneralName({ dNSName })),
-    ...(spec.ips ?? []).map((iPAddress) => new x509.GeneralName({ iPAddress })),
+    ...(spec.dnsNames ?? []).map((d) => der.implicitPrimitive(2, Buffer.from(d, 'ascii'))),
+    ...(spec.ips ?? []).map((ip) => der.implicitPrimitive(7, der.ipBytes(ip))),
   ];
-  if (sans.length) extensions.push(ext(x509.id_ce_subjectAltName, new x509.SubjectAlternativeName(sans)));
-  const algorithm = new x509.AlgorithmIdentifier({ algorithm: sigAlg, ...(sigAlg === SHA256_WITH_RSA ? { parameters: null } : {}) });
+  if (sans.length) extensions.push(extension(OID_SUBJECT_ALT_NAME, der.sequence(...sans)));
+  const algorithm = der.sequence(der.oid(sigAlg), ...(sigAlg === SHA256_WITH_RSA ? [der.nullValue()] : []));
   const now = Date.now();
-  const tbs = new x509.TBSCertificate({
-    version: x509.Version.v3,
-    serialNumber: serialNumber(),
-    signature: algorithm,
+  const notAfter = Math.min(now + spec.years * 365 * 86400_000, spec.notAfter?.getTime() ?? Number.POSITIVE_INFINITY);
+  const tbsDER = der.sequence(
+    der.explicit(0, der.integer(Buffer.from([2]))), // v3
+    der.integer(serialNumber()),
+    algorithm,
     issuer,
-    validity: new x509.Validity({
-      notBefore: new Date(now - 60_000),
-      notAfter: new Date(Math.min(now + spec.years * 365 * 86400_000, spec.notAfter?.getTime() ?? Number.POSITIVE_INFINITY)),
-    }),
+    der.sequence(der.time(new Date(now - 60_000)), der.time(new Date(notAfter))),
     subject,
-    subjectPublicKeyInfo: schema.AsnConvert.parse(spkiDER, x509.SubjectPublicKeyInfo),
-    extensions: new x509.Extensions(extensions),
-  });
-  const tbsDER = Buffer.from(schema.AsnConvert.serialize(tbs));
+    spkiDER,
+    der.explicit(3, der.sequence(...extensions)),
+  );
   // ECDSA signatures in X.509 are DER (Ecdsa-Sig-Value), Node's default encoding.
   const signature = sign('sha256', tbsDER, signingKey);
-  const cert = new x509.Certificate({
-    tbsCertificate: tbs,
-    tbsCertificateRaw: toArrayBuffer(tbsDER),
-    signatureAlgorithm: algorithm,
-    signatureValue: toArrayBuffer(signature),
-  });
-  const der = Buffer.from(schema.AsnConvert.serialize(cert));
-  return `-----BEGIN CERTIFICATE-----\n${der
+  const certDER = der.sequence(tbsDER, algorithm, der.bitString(signature));
+  return `-----BEGIN CERTIFICATE-----\n${certDER
     .toString('base64')
     .match(/.{1,64}/g)!
     .join('\n')}\n-----END CERTIFICATE-----\n`;

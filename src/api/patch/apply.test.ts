@@ -1014,3 +1014,73 @@ test('updateManagedFields: a frozen canonical entry is checked once', () => {
       );
   }
 });
+
+// The walks leave metadata.managedFields out themselves: neither the object nor its metadata is
+// copied without them for a write. A status write does not even read the metadata's keys (it
+// compares status only); a create reads them once, for its walk.
+test('updateManagedFields: objects walked as they are, not copied without their managedFields', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const counting = <T extends object>(o: T): { proxy: T; count: () => number } => {
+    let n = 0;
+    const proxy = new Proxy(o, {
+      ownKeys(t) {
+        n++;
+        return Reflect.ownKeys(t);
+      },
+    });
+    return { proxy, count: () => n };
+  };
+  const pod = realPod();
+  const created = counting(pod.metadata);
+  const entries = updateManagedFields(undefined, { ...pod, metadata: created.proxy }, 'rs', 'Update', undefined, 'v1', { now })!;
+  assert.equal(created.count(), 1, 'a create reads the metadata keys once');
+  assert.equal(
+    JSON.stringify(entries),
+    JSON.stringify(updateManagedFieldsBySets({} as KObject, pod, 'rs', 'Update', undefined, 'v1', { now })),
+  );
+  const oldMeta = counting({ ...pod.metadata, managedFields: entries });
+  const newMeta = counting({ ...pod.metadata, managedFields: entries });
+  const old = { ...pod, metadata: oldMeta.proxy } as KObject;
+  const upd = { ...pod, metadata: newMeta.proxy, status: runningStatus() } as KObject;
+  const out = updateManagedFields(old, upd, 'kubelet', 'Update', 'status', 'v1', { now });
+  assert.equal(oldMeta.count() + newMeta.count(), 0, 'a status write reads no metadata keys');
+  assert.equal(JSON.stringify(out), JSON.stringify(updateManagedFieldsBySets(old, upd, 'kubelet', 'Update', 'status', 'v1', { now })));
+  // A main write compares the metadata, its managedFields left out.
+  const relabeled = { ...upd, metadata: { ...pod.metadata, labels: { app: 'other' }, managedFields: out } } as KObject;
+  const current = { ...upd, metadata: { ...pod.metadata, managedFields: out } } as KObject;
+  assert.equal(
+    JSON.stringify(updateManagedFields(current, relabeled, 'ctl', 'Update', undefined, 'v1', { now })),
+    JSON.stringify(updateManagedFieldsBySets(current, relabeled, 'ctl', 'Update', undefined, 'v1', { now })),
+  );
+});
+
+// A list's items are indexed by their path elements in a loop (no forEach callback per item),
+// skipping holes as forEach did.
+test('updateManagedFields: list items indexed without forEach, holes skipped', () => {
+  const now = new Date('2025-01-02T03:04:05Z');
+  const pod = realPod();
+  const old = { ...pod, metadata: { ...pod.metadata } } as KObject;
+  const upd = { ...pod, metadata: { ...pod.metadata }, status: runningStatus() } as KObject;
+  const forEach = Array.prototype.forEach;
+  let calls = 0;
+  Array.prototype.forEach = function (this: unknown[], ...args: Parameters<typeof forEach>) {
+    calls++;
+    return forEach.apply(this, args);
+  } as typeof forEach;
+  let out: unknown;
+  try {
+    out = updateManagedFields(old, upd, 'kubelet', 'Update', 'status', 'v1', { now });
+  } finally {
+    Array.prototype.forEach = forEach;
+  }
+  assert.equal(calls, 0);
+  assert.equal(JSON.stringify(out), JSON.stringify(updateManagedFieldsBySets(old, upd, 'kubelet', 'Update', 'status', 'v1', { now })));
+  // A hole in a set list (finalizers) is no item.
+  const finalizers = ['example.com/a', 'example.com/b'];
+  finalizers.length = 3;
+  finalizers[2] = 'example.com/c';
+  delete finalizers[1];
+  const holed = { ...pod, metadata: { ...pod.metadata, finalizers } } as KObject;
+  const fields = updateManagedFields(undefined, holed, 'm', 'Update', undefined, 'v1', { now })![0].fieldsV1 as J;
+  assert.deepEqual(Object.keys((fields['f:metadata'] as J)['f:finalizers'] as J), ['.', 'v:"example.com/a"', 'v:"example.com/c"']);
+});

@@ -304,9 +304,12 @@ function eachChild(
 
 function indexItems(kind: ListKind, list: unknown[]): Map<string, unknown> {
   const m = new Map<string, unknown>();
-  list.forEach((item, i) => {
+  // (A loop, not forEach and its callback; a hole is skipped as forEach skips it.)
+  for (let i = 0; i < list.length; i++) {
+    if (!(i in list)) continue;
+    const item = list[i];
     m.set(itemElement(kind, item, i), item);
-  });
+  }
   return m;
 }
 
@@ -985,11 +988,10 @@ function managedFieldsFor(
   // general comparison's path strings.
   if (old === undefined && (sub !== undefined || !Array.isArray(newEntries) || newEntries.length === 0)) {
     const { schema, root } = resolveRoot(updated, opts, version);
-    const stripped: JMap = { ...updated };
-    if (isObject(stripped.metadata)) stripped.metadata = { ...stripped.metadata, managedFields: undefined };
     let fieldsV1: JMap | undefined;
     try {
-      fieldsV1 = createdFields(schema, stripped, root, '', 0, '', sub);
+      // (The walk leaves metadata.managedFields out itself: no copy without them.)
+      fieldsV1 = createdFields(schema, updated, root, '', 0, '', sub);
     } catch (e) {
       if (!(e instanceof SeparatorInKey)) throw e;
       return managedFieldsFor({} as KObject, updated, manager, operation, subresource, apiVersion, opts, bySets);
@@ -1005,16 +1007,26 @@ function managedFieldsFor(
   const useNew = !sub && Array.isArray(newEntries) && newEntries.length > 0 && !jsonEqual(newEntries, oldEntries);
   const entries = useNew ? newEntries : oldEntries;
   const { schema, root } = resolveRoot(updated, opts, version);
-  const o = stripManagedFields(old);
-  const u = stripManagedFields(updated);
   if (!bySets) {
     try {
-      return updateByTrees(schema, root, o, u, entries, manager, operation, version, sub, opts.now);
+      // (compareTrees stops at metadata.managedFields itself: no copies without them.)
+      return updateByTrees(schema, root, old ?? NO_FIELDS, updated, entries, manager, operation, version, sub, opts.now);
     } catch (e) {
       if (!(e instanceof SeparatorInKey)) throw e;
     }
   }
-  return updateBySets(schema, root, o, u, entries, manager, operation, version, sub, opts.now);
+  return updateBySets(
+    schema,
+    root,
+    stripManagedFields(old),
+    stripManagedFields(updated),
+    entries,
+    manager,
+    operation,
+    version,
+    sub,
+    opts.now,
+  );
 }
 
 /** The object with metadata.managedFields left out (a shallow copy: the input is not changed). */

@@ -63,6 +63,11 @@ export function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
 export function covers(ownerRules: PolicyRule[], servantRules: PolicyRule[]): { covered: boolean; missing: PolicyRule[] } {
   const missing: PolicyRule[] = [];
   for (const s of servantRules) {
+    // A rule an owner rule covers whole covers each of its pieces too, so it needs no breaking
+    // down: the common case (a role the API server reconciles at every start against the default
+    // it was made from, ~60 of them: #13). Not with both names and URLs, whose URL pieces drop the
+    // names an owner's names would have covered.
+    if (!(s.resourceNames?.length && s.nonResourceURLs?.length) && ownerRules.some((o) => ruleCovers(o, s))) continue;
     for (const sub of breakdownRule(s)) {
       if (!ownerRules.some((o) => ruleCovers(o, sub))) missing.push(sub);
     }
