@@ -63,10 +63,13 @@ export class Bitmap {
   }
   restore(data: Uint8Array): void {
     this.bits = new Uint8Array(Math.ceil(this.size / 8));
-    this.bits.set(data.subarray(0, this.bits.length));
+    const from = data.subarray(0, this.bits.length);
+    this.bits.set(from);
+    // Only the bytes copied can have a bit set (a snapshot leaves the trailing zeros out): the
+    // service range's 128 KiB were counted whole at every start of the API server (#13).
     let n = 0;
-    for (const b of this.bits) {
-      let x = b;
+    for (let i = 0; i < from.length; i++) {
+      let x = from[i];
       while (x) {
         x &= x - 1;
         n++;

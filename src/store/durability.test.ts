@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fsync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,7 +12,13 @@ import { SqliteStore } from './sqlite.js';
 
 const ACKS_BEFORE_KILL = 300;
 
-test('sqlite: every acknowledged write survives SIGKILL of the writer', async () => {
+test('sqlite: every acknowledged write survives SIGKILL of the writer', () => killedWriter('continuous'));
+
+// Rounds of eight writes, each round's end a quiet moment: the WAL is checkpointed every 50
+// writes (checkpointIfQuiet), so the kill may land in one, or in its fsync of the database file.
+test('sqlite: every acknowledged write survives SIGKILL of the writer with checkpoints at quiet moments', () => killedWriter('rounds'));
+
+async function killedWriter(mode: 'continuous' | 'rounds'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-durability-'));
   const dataDir = join(dir, 'data');
   const script = join(dir, 'writer.mjs');
@@ -21,20 +27,23 @@ test('sqlite: every acknowledged write survives SIGKILL of the writer', async ()
     script,
     `
 import { SqliteStore } from ${JSON.stringify(new URL('./sqlite.js', import.meta.url).href)};
-const store = new SqliteStore(process.argv[2], { compactEvery: 0 });
+const rounds = process.argv[3] === 'rounds';
+const store = new SqliteStore(process.argv[2], { compactEvery: 0, ...(rounds ? { quietCheckpointWrites: 50 } : {}) });
 const body = JSON.stringify({ kind: 'Pod', metadata: { name: 'x' }, spec: { pad: 'x'.repeat(512) } });
-// Eight writers at once, so that each batch transaction and fsync holds several writes.
 let next = 0;
+const write = async () => {
+  const key = '/registry/pods/default/p' + next++;
+  await store.create(key, body);
+  process.stdout.write(key + '\\n');
+};
+if (rounds) for (;;) await Promise.all(Array.from({ length: 8 }, write));
+// Eight writers at once, so that each batch transaction and fsync holds several writes.
 await Promise.all(Array.from({ length: 8 }, async () => {
-  for (;;) {
-    const key = '/registry/pods/default/p' + next++;
-    await store.create(key, body);
-    process.stdout.write(key + '\\n');
-  }
+  for (;;) await write();
 }));
 `,
   );
-  const child = spawn(process.execPath, [script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, dataDir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;
@@ -50,6 +59,8 @@ await Promise.all(Array.from({ length: 8 }, async () => {
     clearTimeout(deadline);
     assert.equal(await exited, 'SIGKILL', `writer ended on its own: ${stderr}`);
     assert.ok(acked.length >= ACKS_BEFORE_KILL, `only ${acked.length} acks before the writer ended: ${stderr}`);
+    // Checkpoints ran: the database file holds pages beyond its schema's (~120 KiB of values acknowledged).
+    if (mode === 'rounds') assert.ok(statSync(join(dataDir, 'state.db')).size > 64 * 1024, 'no checkpoint reached the database file');
 
     const store = new SqliteStore(dataDir, { compactEvery: 0 });
     try {
@@ -70,7 +81,7 @@ await Promise.all(Array.from({ length: 8 }, async () => {
     await exited;
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
 
 // ---- what watchers and readers see of a write whose fsync is slow or fails (issue #7, 11) ----
 
@@ -324,6 +335,100 @@ test('sqlite: two fsyncs in flight: the next batch goes to the disk while the la
     assert.deepEqual(acked, ['a@1', 'b@2', 'e@3']);
     await store.close();
     assert.deepEqual(await onDisk(dir), ['/r/a=a@1', '/r/b=b@2', '/r/e=e@3']);
+  }));
+
+// ---- the checkpoint at a quiet moment: the database file's fsync off the event loop (issue #13) ----
+
+/**
+ * A store that checkpoints after 20 writes at a quiet moment, its WAL fsyncs real and its
+ * database file's fsyncs held until the test answers them; closed and removed afterwards.
+ */
+async function withHeldCheckpointStore(
+  run: (t: { store: SqliteStore; heldDb: FsyncCallback[]; walFsyncs: () => number; dir: string }) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-ckpt-'));
+  const heldDb: FsyncCallback[] = [];
+  let walFsyncs = 0;
+  const store = new SqliteStore(dir, {
+    compactEvery: 0,
+    quietCheckpointWrites: 20,
+    fsync: (fd, cb) => {
+      walFsyncs++;
+      fsync(fd, cb);
+    },
+    fsyncDb: (_fd, cb) => {
+      heldDb.push(cb);
+    },
+  });
+  try {
+    await run({ store, heldDb, walFsyncs: () => walFsyncs, dir });
+  } finally {
+    for (const cb of heldDb.splice(0)) cb(null);
+    await store.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+test('sqlite: a quiet moment checkpoints the WAL into the database file and fsyncs it off the event loop; nothing is committed until that fsync is done', () =>
+  withHeldCheckpointStore(async ({ store, heldDb, walFsyncs, dir }) => {
+    const dbFile = join(dir, 'state.db');
+    const sizeBefore = statSync(dbFile).size;
+    const value = 'v'.repeat(2000);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.create(`/r/k${String(i).padStart(2, '0')}`, value)));
+    // Every write is durable and no batch is open: the checkpoint ran, its fsync was asked for.
+    await until('the database file fsync', () => heldDb.length === 1);
+    assert.ok(statSync(dbFile).size > sizeBefore + 20 * 2000, 'the pages are in the database file');
+    // A write while that fsync runs joins a batch that is not committed: a commit would let
+    // SQLite start the WAL over before the database file holding its pages is durable.
+    const fsyncsBefore = walFsyncs();
+    let done = false;
+    const late = store.create('/r/late', 'late').then((kv) => {
+      done = true;
+      return kv;
+    });
+    await turns(5);
+    assert.equal(walFsyncs(), fsyncsBefore, 'nothing committed, so no fsync of the WAL asked for');
+    assert.equal(done, false);
+    assert.equal(await store.currentRevision(), 20);
+    // Reads go on meanwhile.
+    assert.equal((await store.get('/r/k07'))?.value, value);
+    heldDb.shift()!(null);
+    assert.equal((await late).modRevision, 21);
+    assert.equal((await store.get('/r/late'))?.value, 'late');
+    await store.close();
+    const again = await onDisk(dir);
+    assert.equal(again.length, 21);
+    assert.ok(again.includes('/r/late=late@21'));
+  }));
+
+test('sqlite: a failed fsync of the database file after a checkpoint refuses the writes waiting on it and stops the store; opened again, every acknowledged write is there', () =>
+  withHeldCheckpointStore(async ({ store, heldDb, dir }) => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.create(`/r/k${String(i).padStart(2, '0')}`, `v${i}`)));
+    await until('the database file fsync', () => heldDb.length === 1);
+    const late = store.create('/r/late', 'late');
+    const errors: string[] = [];
+    const origError = console.error;
+    console.error = (m: unknown) => errors.push(String(m));
+    try {
+      heldDb.shift()!(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+      await assert.rejects(late, /fsync of the database file after a checkpoint failed/);
+    } finally {
+      console.error = origError;
+    }
+    assert.ok(errors.some((m) => /after a checkpoint failed/.test(m)));
+    // The store no longer vouches for its file.
+    await assert.rejects(store.create('/r/later', 'x'), /after a checkpoint failed/);
+    await assert.rejects(store.get('/r/k00'), /after a checkpoint failed/);
+    await store.close();
+    const again = await onDisk(dir);
+    assert.deepEqual(
+      again,
+      Array.from({ length: 20 }, (_, i) => `/r/k${String(i).padStart(2, '0')}=v${i}@${i + 1}`),
+    );
   }));
 
 test('sqlite: a write that fails between its two statements fails its whole batch; nothing of it reaches the disk', () =>

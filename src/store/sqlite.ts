@@ -27,7 +27,7 @@
 // The connection holds an exclusive lock: one process owns the data directory, which is also
 // what lets the revision counter live in memory between writes.
 
-import { closeSync, fsync as fsFsync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fsync as fsFsync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { prefixEnd } from './keyrange.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
@@ -41,6 +41,10 @@ export interface SqliteStoreOptions {
   keepRevisions?: number;
   /** The fsync of the WAL (tests put a failing or slow one here). Default fs.fsync. */
   fsync?: (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void;
+  /** The fsync of the database file after a checkpoint at a quiet moment (see checkpointIfQuiet). Default fs.fsync. */
+  fsyncDb?: (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void;
+  /** Writes after which a quiet moment checkpoints the WAL (see checkpointIfQuiet). Default 1,000. */
+  quietCheckpointWrites?: number;
 }
 
 /** Revisions compacted per transaction: bounded work between two turns of the event loop. */
@@ -53,8 +57,13 @@ const COMPACT_SLICE = 1000;
  * writes rewrite the same few leaf pages (history's last leaf, the indexes' leaves), so a
  * bigger WAL holds several versions of each and a checkpoint copies each page once: 16 MiB
  * made these stalls 4x rarer and their total 1.5-2x smaller (NOTES.md, apicreate).
+ * Since the store checkpoints at quiet moments itself (checkpointIfQuiet), without an fsync on
+ * the event loop, this one is the backstop for a store that is never quiet: 32 MiB.
  */
-const WAL_AUTOCHECKPOINT_PAGES = 4000;
+const WAL_AUTOCHECKPOINT_PAGES = 8000;
+
+/** Writes after which the next quiet moment checkpoints the WAL (see checkpointIfQuiet). */
+const QUIET_CHECKPOINT_WRITES = 1000;
 
 /**
  * fsyncs of the WAL in flight at once (see flush()): the next batch is committed and its
@@ -167,7 +176,22 @@ export class SqliteStore implements storage.Store {
   /** Compaction waiting for the batch transaction to be committed (its slices run outside it). */
   private commitWaiters: (() => void)[] = [];
   private walFd?: number;
+  private dbFd?: number;
   private readonly fsync: NonNullable<SqliteStoreOptions['fsync']>;
+  private readonly fsyncDb: NonNullable<SqliteStoreOptions['fsyncDb']>;
+  private readonly quietCheckpointWrites: number;
+  /**
+   * Commits made (batches, compaction slices, undos; the open's schema and meta rows count as
+   * one), and how many of them an fsync of the WAL has since covered.
+   */
+  private commits = 1;
+  private commitsSynced = 0;
+  /** Writes since the last checkpoint at a quiet moment. */
+  private writesSinceCheckpoint = 0;
+  /** A checkpoint's fsync of the database file is in flight: nothing is committed until it is done (checkpointIfQuiet). */
+  private checkpointing = false;
+  /** That fsync failed: the database file may not hold what the WAL does (see close()). */
+  private dbUnsynced = false;
   /** Set when the store can no longer vouch for its file (an undo failed): every call fails. */
   private broken?: Error;
   private compacting?: Promise<void>;
@@ -200,6 +224,8 @@ export class SqliteStore implements storage.Store {
     this.revision = Math.max(newest, this.compacted);
     this.published = this.revision;
     this.fsync = opts.fsync ?? fsFsync;
+    this.fsyncDb = opts.fsyncDb ?? fsFsync;
+    this.quietCheckpointWrites = opts.quietCheckpointWrites ?? QUIET_CHECKPOINT_WRITES;
 
     const p = <B extends unknown[], R = unknown>(sql: string) => this.db.prepare<B, R>(sql);
     const kvCols = 'k.key AS key, h.value AS value, k.create_revision AS c, k.mod_revision AS m';
@@ -280,14 +306,19 @@ export class SqliteStore implements storage.Store {
       this.second(() => s.deleteKv.run(key));
       return [{ key, value: cur.v, createRevision: cur.c, modRevision: revision }, prev];
     };
-    this.txCompactSlice = this.db.transaction((lo: number, hi: number) => {
+    const compactSlice = this.db.transaction((lo: number, hi: number) => {
       // Superseded rows first: a tombstone is itself the successor of the key's last value.
       s.compactSuperseded.run(lo, hi);
       s.compactTombstones.run(lo, hi);
       s.setMeta.run('compacted_revision', hi);
     });
+    this.txCompactSlice = (lo, hi) => {
+      compactSlice(lo, hi);
+      // Its frames are in the WAL, not yet covered by an fsync of ours.
+      this.commits++;
+    };
     // Undoes every write above a revision, newest first, from what each history row records.
-    this.txUndo = this.db.transaction((above: number) => {
+    const undo = this.db.transaction((above: number) => {
       for (const r of s.undo.all(above)) {
         if (r.deleted) s.undoInsertKv.run(r.key, r.c, r.prev!);
         else if (r.prev === null) s.deleteKv.run(r.key);
@@ -295,6 +326,10 @@ export class SqliteStore implements storage.Store {
       }
       s.dropAbove.run(above);
     });
+    this.txUndo = (above) => {
+      undo(above);
+      this.commits++;
+    };
 
     const every = opts.compactEvery ?? 60_000;
     const keep = opts.keepRevisions ?? 10_000;
@@ -385,7 +420,7 @@ export class SqliteStore implements storage.Store {
 
   /** A flush is queued or an fsync is in flight: what is committed is not all published yet. */
   private get syncing(): boolean {
-    return this.flushQueued || this.inflight.length > 0;
+    return this.flushQueued || this.inflight.length > 0 || this.checkpointing;
   }
 
   /**
@@ -401,6 +436,7 @@ export class SqliteStore implements storage.Store {
     if (halfDone) return new Error(`sqlite store: a write in the batch failed halfway, the batch is undone: ${halfDone.message}`);
     try {
       this.db.commit();
+      this.commits++;
       return undefined;
     } catch (e) {
       return new Error(`sqlite store: commit failed: ${(e as Error).message}`);
@@ -433,6 +469,9 @@ export class SqliteStore implements storage.Store {
    * fsyncs asked for before that no longer count (epoch).
    */
   private flush(): void {
+    // The WAL was checkpointed and the database file's fsync is running: a commit now could
+    // start the WAL over (see checkpointIfQuiet). The batch stays open; the fsync's end flushes.
+    if (this.checkpointing) return;
     const failed = this.commitBatch();
     for (const w of this.commitWaiters.splice(0)) w();
     if (failed) {
@@ -457,12 +496,14 @@ export class SqliteStore implements storage.Store {
     const sync = { upTo, done: false };
     this.inflight.push(sync);
     const epoch = this.epoch;
+    const commits = this.commits;
     this.fsync(this.walFd, (err) => {
       // Its writes were refused already, when an earlier one failed.
       if (epoch !== this.epoch) return;
       if (err) this.failInFlight(new Error(`sqlite store: fsync of the WAL failed: ${err.message}`));
       else {
         sync.done = true;
+        this.commitsSynced = Math.max(this.commitsSynced, commits);
         this.synced();
       }
     });
@@ -487,6 +528,74 @@ export class SqliteStore implements storage.Store {
     for (const w of batch) this.hub.publish(w.event);
     for (const w of batch) w.resolve();
     this.wakeSettled(false);
+    this.writesSinceCheckpoint += batch.length;
+    this.checkpointIfQuiet();
+  }
+
+  /**
+   * Checkpoints the WAL into the database file at a quiet moment, without an fsync on the event
+   * loop. SQLite's own checkpoint (WAL_AUTOCHECKPOINT_PAGES) runs inside a COMMIT, which then
+   * waits on the event loop for two fsyncs (the WAL, so that no page reaches the database file
+   * before the commit holding it is durable; then the database file, before the WAL may start
+   * over). Here, when no batch is open and every commit is covered by an fsync of ours, the WAL
+   * is durable already: the checkpoint runs with synchronous=OFF (it copies the pages, no
+   * fsync), and the database file's fsync goes to the thread pool. Until it is done nothing is
+   * committed (flush() waits; writes join the open batch; cache_spill is off so that no page
+   * reaches the WAL either; compaction waits), as SQLite starts the WAL over at the first commit
+   * after a complete checkpoint: an acknowledged write is always in the WAL or in a durable
+   * database file, as with SQLite's own checkpoint.
+   */
+  private checkpointIfQuiet(): void {
+    if (this.writesSinceCheckpoint < this.quietCheckpointWrites || this.checkpointing || this.closed || this.broken) return;
+    if (this.batchOpen || this.flushQueued || this.inflight.length > 0 || this.commitsSynced !== this.commits) return;
+    this.writesSinceCheckpoint = 0;
+    try {
+      this.dbFd ??= openSync(this.path, 'r');
+      this.db.pragma('cache_spill = OFF');
+      this.db.pragma('synchronous = OFF');
+      try {
+        this.db.pragma('wal_checkpoint(PASSIVE)');
+      } finally {
+        this.db.pragma('synchronous = NORMAL');
+      }
+    } catch (e) {
+      // Nothing copied yet counts: SQLite's own checkpoint takes over.
+      this.db.pragma('cache_spill = ON');
+      console.error(`sqlite store: checkpoint failed: ${(e as Error).message}`);
+      return;
+    }
+    this.checkpointing = true;
+    this.fsyncDb(this.dbFd, (err) => {
+      if (err) {
+        // The WAL still holds every commit (it has not started over); a store that went on
+        // would start it over on a database file that may not hold them. It stops instead:
+        // opened again, SQLite recovers from the WAL.
+        const broken = new Error(`sqlite store: fsync of the database file after a checkpoint failed: ${err.message}`);
+        this.broken = broken;
+        this.dbUnsynced = true;
+        console.error(broken.message);
+        this.checkpointing = false;
+        // The open batch was never committed: rolled back, its writes refused.
+        const refused = this.pending.splice(0);
+        this.batchOpen = false;
+        this.halfDone = undefined;
+        try {
+          if (this.db.inTransaction) this.db.rollback();
+        } catch {
+          /* the store is stopped either way */
+        }
+        this.revision = this.published;
+        for (const w of refused) w.reject(broken);
+        this.wakeSettled(true);
+        for (const w of this.commitWaiters.splice(0)) w();
+        return;
+      }
+      this.checkpointing = false;
+      this.db.pragma('cache_spill = ON');
+      for (const w of this.commitWaiters.splice(0)) w();
+      if (this.batchOpen) this.scheduleFlush();
+      else this.wakeSettled(false);
+    });
   }
 
   /** A commit or an fsync failed: every write not published is undone and refused (fail()). */
@@ -606,8 +715,10 @@ export class SqliteStore implements storage.Store {
     if (revision <= this.compacted) return;
     this.compacting = (async () => {
       while (this.compacted < revision && !this.closed) {
-        // A slice is its own transaction, never part of a batch of writes that may yet be undone.
-        if (this.batchOpen) {
+        this.checkOpen();
+        // A slice is its own transaction, never part of a batch of writes that may yet be undone,
+        // nor committed while a checkpoint's fsync runs (checkpointIfQuiet).
+        if (this.batchOpen || this.checkpointing) {
           await new Promise<void>((r) => this.commitWaiters.push(r));
           continue;
         }
@@ -632,15 +743,28 @@ export class SqliteStore implements storage.Store {
     while (this.syncing) await new Promise((r) => setTimeout(r, 1));
     await this.compacting?.catch(() => undefined);
     this.hub.closeAll(new Error('store closed'));
-    this.db.close();
-    if (this.walFd !== undefined) {
+    if (this.dbUnsynced) {
+      // SQLite's close would find the WAL checkpointed and delete it: only once the database
+      // file is durable. Else the connection is left open and the WAL stays for the next open.
       try {
-        closeSync(this.walFd);
+        fsyncSync(this.dbFd!);
+        this.dbUnsynced = false;
+      } catch (e) {
+        console.error(`sqlite store: the database file still cannot be fsynced (${(e as Error).message}): its WAL is kept`);
+        return;
+      }
+    }
+    this.db.close();
+    for (const fd of [this.walFd, this.dbFd]) {
+      if (fd === undefined) continue;
+      try {
+        closeSync(fd);
       } catch {
         /* already closed */
       }
-      this.walFd = undefined;
     }
+    this.walFd = undefined;
+    this.dbFd = undefined;
   }
 
   private checkOpen(): void {

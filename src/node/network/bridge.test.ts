@@ -140,3 +140,38 @@ test('abandon removes the bridge and table an instance added, and leaves a bridg
     for (const f of [`/run/k8ts/bridge-${bridge}.lock`, `/run/k8ts/bridge-${bridge}.lock.owner`]) rmSync(f, { force: true });
   }
 });
+
+test("the bridge's set-up asks sysfs, not an ip process, whether the link is there (#13)", {
+  skip: !asRoot && 'needs root',
+}, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const bridge = `k8sy${process.pid % 100000}`;
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-ipbin-'));
+  // An `ip` first on PATH that writes down each run and runs the real one.
+  const realIp = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(dir, 'ip'), `#!/bin/sh\necho "$*" >> ${join(dir, 'ip.log')}\nexec ${realIp} "$@"\n`, { mode: 0o755 });
+  const bridgeModule = fileURLToPath(new URL('./bridge.js', import.meta.url));
+  // In a process of its own, whose node commands (and their helper) find that ip.
+  const script = `const { NodeNetwork } = await import(${JSON.stringify(bridgeModule)});
+    const n = new NodeNetwork({ bridgeName: ${JSON.stringify(bridge)}, podCIDR: '10.251.9.0/24' });
+    try { await n.ensureBridge(); console.log('up'); } finally { await n.teardown(); }`;
+  try {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+      timeout: 30_000,
+    });
+    assert.match(out, /up/);
+    const runs = readFileSync(join(dir, 'ip.log'), 'utf8').trim().split('\n');
+    assert.ok(runs.includes('-batch -'), runs.join(' | '));
+    assert.ok(!runs.some((r) => r.startsWith('link show')), runs.join(' | '));
+  } finally {
+    execFileSync('sh', ['-c', `ip link del ${bridge} 2>/dev/null; nft delete table ip k8ts_${bridge} 2>/dev/null; true`]);
+    rmSync(dir, { recursive: true, force: true });
+    for (const f of [`/run/k8ts/bridge-${bridge}.lock`, `/run/k8ts/bridge-${bridge}.lock.owner`]) rmSync(f, { force: true });
+  }
+});

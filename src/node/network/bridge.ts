@@ -128,10 +128,14 @@ export class NodeNetwork {
   private async createBridge(): Promise<void> {
     // Another live instance with this bridge name would share it and delete it under our pods.
     this.unlock ??= await lockBridge(this.bridgeName, this.owner);
-    const exists = await run('ip', ['link', 'show', this.bridgeName]).then(
-      () => true,
-      () => false,
-    );
+    // Whether the link is there, from sysfs where it is mounted (a process start less on the
+    // node's way to ready, #13; the proxy and NetworkPolicy look for bridges there too), else ip.
+    const exists = existsSync('/sys/class/net')
+      ? existsSync(`/sys/class/net/${this.bridgeName}`)
+      : await run('ip', ['link', 'show', this.bridgeName]).then(
+          () => true,
+          () => false,
+        );
     // The link, its gateway address (`replace`: added, or kept as it is) and up, in one ip process
     // (each command is a process start on the node's path to ready, #13). The name is the lock's,
     // checked there ([A-Za-z0-9_.-], no spaces), the address computed from the parsed podCIDR.

@@ -149,3 +149,24 @@ test('a teardown by an instance that did not hold the lock removes its files whe
     for (const f of files(bridge)) rmSync(f, { force: true });
   }
 });
+
+test('the lock is taken by flock and cat alone: which file it holds is read from its fd here, no stat process run (#13)', {
+  skip: !isRoot && 'needs root (/run/k8ts)',
+}, async () => {
+  const bridge = `k8ls${process.pid % 100000}`;
+  // A `stat` first on PATH that fails: the lock must not need one.
+  const bin = mkdtempSync(join(tmpdir(), 'k8ts-lockbin-'));
+  execFileSync('sh', ['-c', `printf '#!/bin/sh\\nexit 1\\n' > ${bin}/stat && chmod +x ${bin}/stat`]);
+  const saved = process.env.PATH;
+  process.env.PATH = `${bin}:${saved}`;
+  try {
+    const release = await lockBridge(bridge, 'lock.test no stat');
+    assert.deepEqual(files(bridge).map(existsSync), [true, true]);
+    release();
+    assert.deepEqual(files(bridge).map(existsSync), [false, false]);
+  } finally {
+    process.env.PATH = saved;
+    rmSync(bin, { recursive: true, force: true });
+    for (const f of files(bridge)) rmSync(f, { force: true });
+  }
+});

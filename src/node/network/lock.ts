@@ -84,8 +84,10 @@ async function acquire(bridge: string, owner: string): Promise<{ child: ChildPro
  */
 async function tryLock(bridge: string, owner: string): Promise<{ child: ChildProcess; refs: number } | undefined> {
   const file = lockFile(bridge);
-  // cat keeps fd 9 (and so the lock) until this process's end closes its stdin.
-  const script = `exec 9>>"$1" || exit 1; flock -n -E ${HELD} 9 || exit $?; echo "locked $(stat -L -c %i /dev/fd/9)"; exec cat >/dev/null`;
+  // cat keeps fd 9 (and so the lock) until this process's end closes its stdin. Which file it
+  // locked is read from its fd 9 here, not by a stat process of its own (one process start fewer
+  // on the node's way to ready, #13): the shell becomes cat, one pid, fd 9 open throughout.
+  const script = `exec 9>>"$1" || exit 1; flock -n -E ${HELD} 9 || exit $?; echo locked; exec cat >/dev/null`;
   const child = spawn('sh', ['-c', script, 'lock', file], { stdio: ['pipe', 'pipe', 'ignore'] });
   const outcome = await new Promise<string | number>((resolve, reject) => {
     let out = '';
@@ -110,7 +112,14 @@ async function tryLock(bridge: string, owner: string): Promise<{ child: ChildPro
     }
     throw new BridgeInUseError(`could not lock bridge ${bridge}: the lock's child exited with ${outcome}`);
   }
-  const locked = /^locked (\d+)$/.exec(outcome)?.[1];
+  let locked: string | undefined;
+  if (outcome === 'locked') {
+    try {
+      locked = statSync(`/proc/${child.pid}/fd/9`, { bigint: true }).ino.toString();
+    } catch {
+      /* not readable: not known to be the file at the path */
+    }
+  }
   let current: string | undefined;
   try {
     current = statSync(file, { bigint: true }).ino.toString();

@@ -211,3 +211,90 @@ test('request attributes, as RequestInfoFactory', () => {
     'deployments.apps "web" is forbidden: User "jane" cannot delete resource "deployments" in API group "apps" in the namespace "dev"',
   );
 });
+
+test("a request's rules come from the ClusterRoleBindings naming its user or groups, found by an index kept per list of bindings (#13)", () => {
+  const G = 'rbac.authorization.k8s.io';
+  const binding = (name: string, role: string, subjects: RoleBinding['subjects']): RoleBinding => ({
+    apiVersion: `${G}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: { name },
+    subjects,
+    roleRef: { apiGroup: G, kind: 'ClusterRole', name: role },
+  });
+  const role = (name: string, resource: string): ClusterRole => ({
+    apiVersion: `${G}/v1`,
+    kind: 'ClusterRole',
+    metadata: { name },
+    rules: [{ verbs: ['get'], apiGroups: [''], resources: [resource] }],
+  });
+  const roles = new Map(['pods', 'secrets', 'nodes', 'services'].map((r) => [r, role(r, r)]));
+  // Every kind of subject, a User named like a ServiceAccount, a ServiceAccount without a
+  // namespace (names no one in a ClusterRoleBinding), a binding to a missing role.
+  const bindings: RoleBinding[] = [
+    binding('b0', 'pods', [{ kind: 'User', name: 'alice' }]),
+    binding('b1', 'secrets', [
+      { kind: 'Group', name: 'ops' },
+      { kind: 'User', name: 'alice' },
+    ]),
+    binding('b2', 'nodes', [{ kind: 'ServiceAccount', name: 'sa', namespace: 'kube-system' }]),
+    binding('b3', 'services', [{ kind: 'User', name: 'system:serviceaccount:kube-system:sa' }]),
+    binding('b4', 'pods', [{ kind: 'ServiceAccount', name: 'sa' }]),
+    binding('b5', 'missing', [{ kind: 'Group', name: 'system:authenticated' }]),
+    binding('b6', 'nodes', [{ kind: 'Group', name: 'ops' }]),
+    binding('b7', 'services', null as unknown as RoleBinding['subjects']),
+  ];
+  for (let i = 0; i < 200; i++) bindings.push(binding(`other${i}`, 'pods', [{ kind: 'User', name: `user${i}` }]));
+  let subjectReads = 0;
+  const counted = bindings.map((b) => {
+    const c = { ...b };
+    Object.defineProperty(c, 'subjects', {
+      enumerable: true,
+      get: () => {
+        subjectReads++;
+        return b.subjects;
+      },
+    });
+    return c as RoleBinding;
+  });
+  const lister: PolicyLister = {
+    getRole: () => undefined,
+    getClusterRole: (n) => roles.get(n),
+    listRoleBindings: () => [],
+    listClusterRoleBindings: () => counted,
+  };
+  const rbac = new RBACAuthorizer(lister);
+  // Each binding looked at in turn, as before: the same rules, errors and order.
+  const walk = (user: { name: string; groups: string[] }) => {
+    const out: string[] = [];
+    for (const b of bindings) {
+      const s = (b.subjects ?? []).find((x) => appliesToUser(user, x, ''));
+      if (!s) continue;
+      const r = roles.get(b.roleRef.name);
+      out.push(r ? `${b.metadata.name}:${r.rules![0].resources![0]}` : `${b.metadata.name}:missing`);
+    }
+    return out;
+  };
+  const users = [
+    { name: 'alice', groups: ['system:authenticated'] },
+    { name: 'bob', groups: ['ops', 'system:authenticated'] },
+    { name: 'alice', groups: ['ops'] },
+    { name: 'system:serviceaccount:kube-system:sa', groups: ['system:serviceaccounts', 'system:authenticated'] },
+    { name: 'user7', groups: [] },
+    { name: 'nobody', groups: [] },
+  ];
+  for (const user of users) {
+    const seen: string[] = [];
+    rbac.resolver.visitRulesFor(user, '', (source, rule, err) => {
+      const name = source ? /ClusterRoleBinding "([^"]+)"/.exec(source())![1] : /"([^"]+)"/.exec(err ?? '')?.[1];
+      seen.push(rule ? `${name}:${rule.resources![0]}` : `b5:missing`);
+      return true;
+    });
+    assert.deepEqual(seen, walk(user), user.name);
+  }
+  assert.equal(rbac.authorize(res('get', 'nodes', { user: users[3] })).decision, 'Allow');
+  assert.equal(rbac.authorize(res('get', 'nodes', { user: users[0] })).decision, 'NoOpinion');
+  // 100 requests read each binding's subjects about once (the index), not once a request each.
+  subjectReads = 0;
+  for (let i = 0; i < 100; i++) rbac.authorize(res('get', 'pods', { user: users[i % users.length] }));
+  assert.ok(subjectReads < 2 * bindings.length, `subjects read ${subjectReads} times for ${bindings.length} bindings`);
+});

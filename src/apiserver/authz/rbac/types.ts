@@ -40,5 +40,9 @@ export interface PolicyLister {
   getRole(namespace: string, name: string): Role | undefined;
   getClusterRole(name: string): ClusterRole | undefined;
   listRoleBindings(namespace: string): RoleBinding[];
-  listClusterRoleBindings(): RoleBinding[];
+  /**
+   * A new array whenever a binding changes (the watch cache's list is one, frozen): the resolver
+   * keeps an index of each array's subjects, which an array changed in place would leave stale.
+   */
+  listClusterRoleBindings(): readonly RoleBinding[];
 }
