@@ -3,12 +3,11 @@
 // table (ruleset.ts) and, when it differs, replaces it in one `nft -f -` transaction.
 // `k8ts down` removes the table; an agent restart replaces it at its first sync.
 
-import { existsSync } from 'node:fs';
 import { errorMessage } from '../api/errors.js';
 import { isObject, type KObject } from '../api/object.js';
 import { NAMESPACES, PODS } from '../api/types.js';
 import { Informer, type RestClient } from '../client/index.js';
-import { run } from '../node/network/bridge.js';
+import { linkExists, run } from '../node/network/bridge.js';
 import { buildNetpolRuleset, NETPOL_TABLE_PREFIX } from './ruleset.js';
 
 const NETWORKPOLICIES = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' };
@@ -74,7 +73,7 @@ export class NetworkPolicyAgent {
       const name = m[1];
       if (name === this.table || !name.startsWith(NETPOL_TABLE_PREFIX)) continue;
       const bridge = name.slice(NETPOL_TABLE_PREFIX.length);
-      if (!bridge || bridge.includes('/') || existsSync(`/sys/class/net/${bridge}`)) continue;
+      if (!bridge || (await linkExists(bridge))) continue;
       await run('nft', ['delete', 'table', 'ip', name]).catch(() => undefined);
       this.log(`netpol: removed the table ${name} of a node whose network ${bridge} is gone`);
     }

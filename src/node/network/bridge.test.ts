@@ -175,3 +175,63 @@ test("the bridge's set-up asks sysfs, not an ip process, whether the link is the
     for (const f of [`/run/k8ts/bridge-${bridge}.lock`, `/run/k8ts/bridge-${bridge}.lock.owner`]) rmSync(f, { force: true });
   }
 });
+
+test("linkExists answers for the process's own network namespace, also where sysfs is the host's (nsenter --net)", {
+  skip: !asRoot && 'needs root',
+}, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const tag = process.pid % 100000;
+  const netns = `k8ts-le${tag}`;
+  const inner = `k8li${tag}`; // only in the namespace (a bridge: the dummy module may be missing)
+  const outer = `k8lo${tag}`; // only on the host
+  const bridgeModule = fileURLToPath(new URL('./bridge.js', import.meta.url));
+  const sh = (c: string) => execFileSync('sh', ['-c', c], { encoding: 'utf8' });
+  try {
+    sh(`ip netns add ${netns} && ip -n ${netns} link add ${inner} type bridge && ip link add ${outer} type bridge`);
+    const { linkExists } = await import('./bridge.js');
+    assert.equal(await linkExists(outer), true);
+    assert.equal(await linkExists(inner), false);
+    assert.equal(await linkExists('lo'), true);
+    // nsenter --net keeps the host's /sys mounted: /sys/class/net names the host's links there.
+    const script = `const { linkExists } = await import(${JSON.stringify(bridgeModule)});
+      console.log(JSON.stringify([await linkExists(${JSON.stringify(inner)}), await linkExists(${JSON.stringify(outer)}), await linkExists('lo')]));`;
+    const out = execFileSync('nsenter', [`--net=/run/netns/${netns}`, process.execPath, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.deepEqual(JSON.parse(out), [true, false, true]);
+  } finally {
+    sh(`ip link del ${outer} 2>/dev/null; ip netns del ${netns} 2>/dev/null; true`);
+  }
+});
+
+test("the bridge's set-up run twice in a namespace entered with nsenter --net finds the link it made", {
+  skip: !asRoot && 'needs root',
+}, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { rmSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const tag = process.pid % 100000;
+  const netns = `k8ts-br${tag}`;
+  const bridge = `k8sz${tag}`;
+  const bridgeModule = fileURLToPath(new URL('./bridge.js', import.meta.url));
+  // As an agent's restart: the bridge is left in place by the first and found by the second.
+  const script = `const { NodeNetwork } = await import(${JSON.stringify(bridgeModule)});
+    const n = new NodeNetwork({ bridgeName: ${JSON.stringify(bridge)}, podCIDR: '10.251.10.0/24', masquerade: false });
+    await n.ensureBridge(); console.log('up'); process.exit(0);`;
+  try {
+    execFileSync('ip', ['netns', 'add', netns]);
+    for (let i = 0; i < 2; i++) {
+      const out = execFileSync('nsenter', [`--net=/run/netns/${netns}`, process.execPath, '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.match(out, /up/);
+    }
+    assert.match(execFileSync('ip', ['-n', netns, 'link', 'show', bridge], { encoding: 'utf8' }), new RegExp(bridge));
+  } finally {
+    execFileSync('sh', ['-c', `ip netns del ${netns} 2>/dev/null; true`]);
+    for (const f of [`/run/k8ts/bridge-${bridge}.lock`, `/run/k8ts/bridge-${bridge}.lock.owner`]) rmSync(f, { force: true });
+  }
+});

@@ -51,6 +51,30 @@ export async function run(cmd: string, args: string[], opts: { input?: string } 
   return r.stdout;
 }
 
+/**
+ * Whether a network link of this name is in this process's network namespace: read from
+ * /proc/self/net/dev, the namespace's own list (a process start less than `ip link show` on the
+ * node's way to ready, #13), else asked of ip. Not /sys/class/net: sysfs lists the links of the
+ * namespace it was mounted in, the host's for an agent entered with `nsenter --net`.
+ */
+export async function linkExists(name: string): Promise<boolean> {
+  let dev: string;
+  try {
+    dev = readFileSync('/proc/self/net/dev', 'utf8');
+  } catch {
+    return run('ip', ['link', 'show', name]).then(
+      () => true,
+      () => false,
+    );
+  }
+  // Two header lines, then `  name: counters...` (a link's name never holds a colon).
+  for (const line of dev.split('\n').slice(2)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim() === name) return true;
+  }
+  return false;
+}
+
 /** An address of this node's pod network (an invalid one is the node's error, not a crash). */
 function ipToInt(ip: string): number {
   if (!isIPv4(ip)) throw new NetworkError(`invalid IPv4 address ${ip}`);
@@ -128,14 +152,7 @@ export class NodeNetwork {
   private async createBridge(): Promise<void> {
     // Another live instance with this bridge name would share it and delete it under our pods.
     this.unlock ??= await lockBridge(this.bridgeName, this.owner);
-    // Whether the link is there, from sysfs where it is mounted (a process start less on the
-    // node's way to ready, #13; the proxy and NetworkPolicy look for bridges there too), else ip.
-    const exists = existsSync('/sys/class/net')
-      ? existsSync(`/sys/class/net/${this.bridgeName}`)
-      : await run('ip', ['link', 'show', this.bridgeName]).then(
-          () => true,
-          () => false,
-        );
+    const exists = await linkExists(this.bridgeName);
     // The link, its gateway address (`replace`: added, or kept as it is) and up, in one ip process
     // (each command is a process start on the node's path to ready, #13). The name is the lock's,
     // checked there ([A-Za-z0-9_.-], no spaces), the address computed from the parsed podCIDR.

@@ -8,8 +8,7 @@
 // entries live in sets of the table; a whole-table sync reads them back and carries them into
 // the new table with their remaining time, so clients keep their endpoint.
 
-import { existsSync } from 'node:fs';
-import { run } from '../../node/network/bridge.js';
+import { linkExists, run } from '../../node/network/bridge.js';
 import type { ServiceAddresses } from '../addresses.js';
 import type { EndpointInfo } from '../endpoints.js';
 import type { ServicePortInfo } from '../serviceport.js';
@@ -135,7 +134,7 @@ export class NftablesProxier implements Proxier {
       const name = m[1];
       if (name === this.opts.table || !name.startsWith(prefix)) continue;
       const bridge = name.slice(prefix.length);
-      if (!bridge || bridge.includes('/') || existsSync(`/sys/class/net/${bridge}`)) continue;
+      if (!bridge || (await linkExists(bridge))) continue;
       await run('nft', ['delete', 'table', 'ip', name]).catch(() => undefined);
       this.opts.log?.(`proxy: removed the table ${name} of a node whose network ${bridge} is gone`);
     }
