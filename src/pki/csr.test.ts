@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject, sign, X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import { makeCA } from './certs.js';
-import { parseCSR, signCSR } from './csr.js';
+import { makeCSR, parseCSR, signCSR } from './csr.js';
 import * as der from './der.js';
 
 const CN = '2.5.4.3';
@@ -43,5 +43,54 @@ test('a request with several CNs is for the last one, as Go reads it (what the a
     assert.deepEqual(parsed.organizations, ['dev']);
     const cert = new X509Certificate(signCSR(ca, pem, ['client auth'], 3600));
     assert.equal(cert.subject, 'O=dev\nCN=alice');
+  }
+});
+
+test("a request's names are read as the string types they are written in, and the certificate holds the same text", () => {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ca = makeCA();
+  const bmp = (s: string) => Buffer.from(s, 'utf16le').swap16();
+  const pem = requestPEM(
+    [
+      [utf8(O, 'grüppe')],
+      [[O, 0x1e, bmp('système 中')]], // BMPString
+      [[O, 0x13, Buffer.from('Acme (UK) Ltd., 1+1=2?')]], // PrintableString
+      [[O, 0x16, Buffer.from('mail@example')]], // IA5String
+      [[O, 0x1c, Buffer.from('\0\0\0a')]], // UniversalString: Go leaves it out
+      [utf8(CN, 'système:é中😀')],
+    ],
+    key,
+  );
+  const parsed = parseCSR(pem);
+  assert.equal(parsed.commonName, 'système:é中😀');
+  assert.deepEqual(parsed.organizations, ['grüppe', 'système 中', 'Acme (UK) Ltd., 1+1=2?', 'mail@example']);
+  const cert = new X509Certificate(signCSR(ca, pem, ['client auth'], 3600));
+  assert.equal(cert.subject, 'O=grüppe\nO=système 中\nO=Acme (UK) Ltd.\\, 1\\+1=2?\nO=mail@example\nCN=système:é中😀');
+  // A BMPString's trailing NUL is no character; a lone surrogate is U+FFFD.
+  assert.equal(
+    parseCSR(requestPEM([[[CN, 0x1e, Buffer.concat([bmp('a'), Buffer.from([0xd8, 0x00]), bmp('b'), Buffer.alloc(2)])]]], key)).commonName,
+    'a\ufffdb',
+  );
+});
+
+test('a request whose names are malformed for their string type is refused, as Go refuses it', () => {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const bad: [string, number, Buffer][] = [
+    [CN, UTF8, Buffer.from([0x61, 0xc3])], // a truncated UTF-8 sequence
+    [CN, UTF8, Buffer.from([0xe9])], // Latin-1 in a UTF8String
+    [O, 0x13, Buffer.from('under_score')], // not a PrintableString character
+    [O, 0x13, Buffer.from([0xe9])],
+    [O, 0x16, Buffer.from([0x80])], // not IA5
+    [O, 0x1e, Buffer.from([0x00, 0x61, 0x00])], // an odd-length BMPString (node-forge does not parse it)
+  ];
+  for (const value of bad)
+    assert.throws(() => parseCSR(requestPEM([[value], [utf8(CN, 'alice')]], key)), /invalid|cannot parse/, JSON.stringify(value));
+});
+
+test('makeCSR writes a name a PrintableString cannot hold as a UTF8String, as Go does: it reads back the same', () => {
+  for (const name of ['system:node:n1', 'user_1@example.com', 'é中']) {
+    const parsed = parseCSR(makeCSR({ commonName: name, organizations: [name, 'system:nodes'] }).csrPEM);
+    assert.equal(parsed.commonName, name);
+    assert.deepEqual(parsed.organizations, [name, 'system:nodes']);
   }
 });
