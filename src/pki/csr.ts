@@ -41,8 +41,12 @@ export function parseCSR(pem: string): ParsedCSR {
   }
   if (!csr.verify()) throw new Error('the certificate request is not signed by its own key');
   const attrs = csr.subject.attributes;
+  // The subject as Go's pkix.Name.FillFromRDNSequence reads it (kube-controller-manager's signer,
+  // the API server's validation, `kubectl describe csr`): every O in order, and the last CN when
+  // there are several. The certificate names the CN the approver was shown, not another one.
+  const commonNames = attrs.filter((a) => a.shortName === 'CN');
   const out: ParsedCSR = {
-    commonName: String(attrs.find((a) => a.shortName === 'CN')?.value ?? ''),
+    commonName: String(commonNames[commonNames.length - 1]?.value ?? ''),
     organizations: attrs.filter((a) => a.shortName === 'O').map((a) => String(a.value)),
     dnsNames: [],
     ipAddresses: [],
