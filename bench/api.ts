@@ -180,7 +180,18 @@ export async function startServerChild(kind: 'memory' | 'sqlite', dataDir: strin
       });
       child.send({ profile: what, file });
     });
-  return { child, execArgv: hello.execArgv, url: new URL(hello.url), token: hello.token, ca: hello.ca, tls: hello.tls, memory, cpuMs, profile, stop };
+  return {
+    child,
+    execArgv: hello.execArgv,
+    url: new URL(hello.url),
+    token: hello.token,
+    ca: hello.ca,
+    tls: hello.tls,
+    memory,
+    cpuMs,
+    profile,
+    stop,
+  };
 }
 
 /** The bare peer (bench/bare-child.ts) answering each path with the API server's reply to it. */
