@@ -69,7 +69,7 @@ function attributeText(a: StringAttribute): string | undefined {
       if (!PRINTABLE.test(raw)) throw new Error('asn1: syntax error: PrintableString contains invalid character');
       return raw;
     case 22: // IA5String
-      if (/[^\x00-\x7f]/.test(raw)) throw new Error('asn1: syntax error: IA5String contains invalid character');
+      if (/[\u0080-\uffff]/.test(raw)) throw new Error('asn1: syntax error: IA5String contains invalid character');
       return raw;
     case 18: // NumericString
       if (!/^[0-9 ]*$/.test(raw)) throw new Error('asn1: syntax error: NumericString contains invalid character');
