@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject, sign, X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
-import { makeCA } from './certs.js';
+import { issueCertificate, makeCA, newPrivateKey } from './certs.js';
 import { makeCSR, parseCSR, signCSR } from './csr.js';
 import * as der from './der.js';
 
@@ -93,4 +93,22 @@ test('makeCSR writes a name a PrintableString cannot hold as a UTF8String, as Go
     assert.equal(parsed.commonName, name);
     assert.deepEqual(parsed.organizations, [name, 'system:nodes']);
   }
+});
+
+test('a certificate signed for a request ends no later than the CA, and a CA past its end signs nothing (the signer policy)', () => {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = requestPEM([[utf8(CN, 'alice')]], key);
+  const caWithin = (ms: number) => {
+    const k = newPrivateKey();
+    const end = new Date(Math.floor((Date.now() + ms) / 1000) * 1000);
+    return {
+      cert: issueCertificate(k.publicKey, { commonName: 'short-ca', isCA: true, years: 10, notAfter: end }, { selfKey: k.privateKey }),
+      key: k.pem,
+    };
+  };
+  const ca = caWithin(86400_000);
+  const cert = new X509Certificate(signCSR(ca, pem, ['client auth'], 365 * 86400));
+  assert.equal(cert.validTo, new X509Certificate(ca.cert).validTo);
+  assert.throws(() => signCSR(caWithin(-1000), pem, ['client auth'], 3600), /refusing to sign a certificate that expired in the past/);
+  assert.throws(() => signCSR(caWithin(-120_000), pem, ['client auth'], 3600), /the signer has expired/);
 });

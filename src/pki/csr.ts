@@ -148,10 +148,17 @@ export function makeCSR(
 /**
  * Signs a request with the CA (the csrsigning controller's authority.Sign): the request's subject
  * and names, for its public key, with the extended key usages asked for (server auth, client
- * auth), for the lifetime given. The request's own signature is checked first.
+ * auth), for the lifetime given, ending no later than the CA does (PermissiveSigningPolicy: a CA
+ * past its end signs nothing). The request's own signature is checked first.
  */
 export function signCSR(ca: KeyPairPEM, csrPEM: string, usages: string[], lifetimeSeconds: number): string {
   const req = parseCSR(csrPEM);
+  const caEnd = new X509Certificate(ca.cert).validTo;
+  const caEndMs = Date.parse(caEnd);
+  const now = Date.now();
+  // issueCertificate's notBefore is a minute ago.
+  if (now - 60_000 >= caEndMs) throw new Error(`the signer has expired: NotAfter=${caEnd}`);
+  if (now >= caEndMs) throw new Error(`refusing to sign a certificate that expired in the past: NotAfter=${caEnd}`);
   const eku: ('server' | 'client')[] = [];
   if (usages.includes('server auth')) eku.push('server');
   if (usages.includes('client auth')) eku.push('client');
@@ -164,7 +171,7 @@ export function signCSR(ca: KeyPairPEM, csrPEM: string, usages: string[], lifeti
       dnsNames: req.dnsNames,
       ips: req.ipAddresses,
       years: 1,
-      notAfter: new Date(Date.now() + lifetimeSeconds * 1000),
+      notAfter: new Date(Math.min(now + lifetimeSeconds * 1000, caEndMs)),
     },
     { ca },
   );
