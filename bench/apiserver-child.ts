@@ -1,6 +1,6 @@
 // An API server alone in its own process, for the HTTP figures of bench/api.ts: the load
 // generator then runs on the other core instead of sharing the server's event loop.
-// Started with fork(): argv is <store kind> <data dir> [tls]; it answers {url, token, ca} over
+// Started with fork(): argv is <store kind> <data dir> [tls]; it answers {url, token, ca, tls, execArgv} over
 // IPC once it listens (ca: the PEM CA its serving certificate chains to, with tls), {memory}
 // when sent 'memory', {cpu} (process.cpuUsage(), microseconds) when sent 'cpu', and stops when sent 'stop' or when its parent goes. Sent
 // {profile: 'start'} and then {profile: 'stop', file}, it writes a CPU profile of what it did
@@ -73,4 +73,4 @@ process.on('message', (m: unknown) => {
 });
 process.on('disconnect', () => void stop());
 process.on('SIGTERM', () => void stop());
-process.send?.({ url, token, ca: ca?.cert, tls });
+process.send?.({ url, token, ca: ca?.cert, tls, execArgv: process.execArgv });
