@@ -110,13 +110,22 @@ export function parseCSR(pem: string): ParsedCSR {
   const ext = csr.getAttribute({ name: 'extensionRequest' }) as {
     extensions?: { name: string; altNames?: { type: number; value: string; ip?: string }[] }[];
   } | null;
+  // As Go's parseSANExtension: names of the IA5String they must be (a dNSName of other bytes made
+  // a certificate Go's x509 cannot parse, kubectl's and kubelet's TLS among them), addresses of 4
+  // or 16 bytes; a request with any other is refused.
+  const ia5 = (v: string, what: string) => {
+    if (/[\u0080-\uffff]/.test(v)) throw new Error(`x509: SAN ${what} is malformed`);
+    return v;
+  };
   for (const e of ext?.extensions ?? []) {
     if (e.name !== 'subjectAltName') continue;
     for (const n of e.altNames ?? []) {
-      if (n.type === 2) out.dnsNames.push(n.value);
-      else if (n.type === 7) out.ipAddresses.push(n.ip ?? '');
-      else if (n.type === 1) out.emailAddresses.push(n.value);
-      else if (n.type === 6) out.uris.push(n.value);
+      if (n.type === 2) out.dnsNames.push(ia5(n.value, 'dNSName'));
+      else if (n.type === 7) {
+        if (!n.ip) throw new Error(`x509: cannot parse IP address of length ${n.value.length}`);
+        out.ipAddresses.push(n.ip);
+      } else if (n.type === 1) out.emailAddresses.push(ia5(n.value, 'rfc822Name'));
+      else if (n.type === 6) out.uris.push(ia5(n.value, 'uniformResourceIdentifier'));
     }
   }
   return out;
