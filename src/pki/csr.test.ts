@@ -14,11 +14,25 @@ const O = '2.5.4.10';
 const UTF8 = 0x0c;
 
 /** A PKCS#10 request (RSA, SHA-256) whose subject is these RDNs, each value written as the tag and bytes given. */
-function requestPEM(rdns: [type: string, tag: number, value: Buffer][][], key: { privateKey: KeyObject; publicKey: KeyObject }): string {
+function requestPEM(
+  rdns: [type: string, tag: number, value: Buffer][][],
+  key: { privateKey: KeyObject; publicKey: KeyObject },
+  sans: Buffer[] = [],
+): string {
   const name = der.sequence(
     ...rdns.map((rdn) => der.tlv(0x31, ...rdn.map(([type, tag, value]) => der.sequence(der.oid(type), der.tlv(tag, value))))),
   );
-  const info = der.sequence(der.integer(Buffer.from([0])), name, key.publicKey.export({ type: 'spki', format: 'der' }), der.tlv(0xa0));
+  // The subjectAltName extension asked for (PKCS#9 extensionRequest), of GeneralNames given encoded.
+  const attributes = sans.length
+    ? [
+        der.sequence(
+          der.oid('1.2.840.113549.1.9.14'),
+          der.setOfOne(der.sequence(der.sequence(der.oid('2.5.29.17'), der.octetString(der.sequence(...sans))))),
+        ),
+      ]
+    : [];
+  const spki = key.publicKey.export({ type: 'spki', format: 'der' });
+  const info = der.sequence(der.integer(Buffer.from([0])), name, spki, der.tlv(0xa0, ...attributes));
   const alg = der.sequence(der.oid('1.2.840.113549.1.1.11'), der.nullValue());
   const csr = der.sequence(info, alg, der.bitString(sign('sha256', info, key.privateKey)));
   return `-----BEGIN CERTIFICATE REQUEST-----\n${csr
@@ -111,4 +125,38 @@ test('a certificate signed for a request ends no later than the CA, and a CA pas
   assert.equal(cert.validTo, new X509Certificate(ca.cert).validTo);
   assert.throws(() => signCSR(caWithin(-1000), pem, ['client auth'], 3600), /refusing to sign a certificate that expired in the past/);
   assert.throws(() => signCSR(caWithin(-120_000), pem, ['client auth'], 3600), /the signer has expired/);
+});
+
+test("a request's subjectAltNames must be what Go's x509 reads (IA5 names, 4 or 16 byte addresses), else it is refused", () => {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ca = makeCA();
+  const dns = (b: Buffer) => der.implicitPrimitive(2, b);
+  const ip = (b: Buffer) => der.implicitPrimitive(7, b);
+  const good = requestPEM([[utf8(CN, 'alice')]], key, [dns(Buffer.from('a.example')), ip(Buffer.from([10, 0, 0, 1]))]);
+  assert.deepEqual(parseCSR(good).dnsNames, ['a.example']);
+  assert.deepEqual(parseCSR(good).ipAddresses, ['10.0.0.1']);
+  assert.equal(new X509Certificate(signCSR(ca, good, ['server auth'], 3600)).subjectAltName, 'DNS:a.example, IP Address:10.0.0.1');
+  for (const [san, why] of [
+    [dns(Buffer.from('b\xfccher.example', 'latin1')), /SAN dNSName is malformed/],
+    [der.implicitPrimitive(1, Buffer.from('\xe9@example', 'latin1')), /SAN rfc822Name is malformed/],
+    [der.implicitPrimitive(6, Buffer.from('spiffe://\xe9', 'latin1')), /SAN uniformResourceIdentifier is malformed/],
+    [ip(Buffer.from([10, 0, 0, 1, 2])), /cannot parse IP address of length 5/],
+  ] as const)
+    assert.throws(() => parseCSR(requestPEM([[utf8(CN, 'alice')]], key, [san])), why);
+});
+
+test("the certificate for a request carries the request's email and URI subjectAltNames too, as kube-controller-manager's signer copies them", () => {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = requestPEM([[utf8(CN, 'workload')]], key, [
+    der.implicitPrimitive(6, Buffer.from('spiffe://cluster.local/ns/default/sa/web')),
+    der.implicitPrimitive(2, Buffer.from('web.example')),
+    der.implicitPrimitive(7, Buffer.from([10, 0, 0, 7])),
+    der.implicitPrimitive(1, Buffer.from('web@example.com')),
+  ]);
+  const cert = new X509Certificate(signCSR(makeCA(), pem, ['client auth'], 3600));
+  // Go's order: DNS names, emails, addresses, URIs.
+  assert.equal(
+    cert.subjectAltName,
+    'DNS:web.example, email:web@example.com, IP Address:10.0.0.7, URI:spiffe://cluster.local/ns/default/sa/web',
+  );
 });

@@ -110,13 +110,22 @@ export function parseCSR(pem: string): ParsedCSR {
   const ext = csr.getAttribute({ name: 'extensionRequest' }) as {
     extensions?: { name: string; altNames?: { type: number; value: string; ip?: string }[] }[];
   } | null;
+  // As Go's parseSANExtension: names of the IA5String they must be (a dNSName of other bytes made
+  // a certificate Go's x509 cannot parse, kubectl's and kubelet's TLS among them), addresses of 4
+  // or 16 bytes; a request with any other is refused.
+  const ia5 = (v: string, what: string) => {
+    if (/[\u0080-\uffff]/.test(v)) throw new Error(`x509: SAN ${what} is malformed`);
+    return v;
+  };
   for (const e of ext?.extensions ?? []) {
     if (e.name !== 'subjectAltName') continue;
     for (const n of e.altNames ?? []) {
-      if (n.type === 2) out.dnsNames.push(n.value);
-      else if (n.type === 7) out.ipAddresses.push(n.ip ?? '');
-      else if (n.type === 1) out.emailAddresses.push(n.value);
-      else if (n.type === 6) out.uris.push(n.value);
+      if (n.type === 2) out.dnsNames.push(ia5(n.value, 'dNSName'));
+      else if (n.type === 7) {
+        if (!n.ip) throw new Error(`x509: cannot parse IP address of length ${n.value.length}`);
+        out.ipAddresses.push(n.ip);
+      } else if (n.type === 1) out.emailAddresses.push(ia5(n.value, 'rfc822Name'));
+      else if (n.type === 6) out.uris.push(ia5(n.value, 'uniformResourceIdentifier'));
     }
   }
   return out;
@@ -147,7 +156,7 @@ export function makeCSR(
 
 /**
  * Signs a request with the CA (the csrsigning controller's authority.Sign): the request's subject
- * and names, for its public key, with the extended key usages asked for (server auth, client
+ * and names (DNS names, email addresses, IP addresses, URIs), for its public key, with the extended key usages asked for (server auth, client
  * auth), for the lifetime given, ending no later than the CA does (PermissiveSigningPolicy: a CA
  * past its end signs nothing). The request's own signature is checked first.
  */
@@ -170,6 +179,8 @@ export function signCSR(ca: KeyPairPEM, csrPEM: string, usages: string[], lifeti
       usages: eku,
       dnsNames: req.dnsNames,
       ips: req.ipAddresses,
+      emails: req.emailAddresses,
+      uris: req.uris,
       years: 1,
       notAfter: new Date(Math.min(now + lifetimeSeconds * 1000, caEndMs)),
     },
