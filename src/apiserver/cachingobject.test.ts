@@ -9,7 +9,7 @@ import type { KObject } from '../api/object.js';
 import { apiRequest } from '../testing/apirequest.js';
 import { newTestNamespace, startTestControlPlane, type TestControlPlane } from '../testing/controlplane.js';
 import { waitFor } from '../testing/wait.js';
-import { encodeOnce, encodingCache, objectJSON } from './cachingobject.js';
+import { encodeOnce, encodingCache, knownJSON, objectJSON, objectJSONBytes } from './cachingobject.js';
 import { findDefinition } from './registry/index.js';
 import { buildTable, tableJSON } from './tables.js';
 
@@ -64,6 +64,43 @@ test('encodings live two generations: one still read stays, one nobody reads is 
     assert.equal(made, 3, 'the unread one left after two generations');
     assert.equal(encodeOnce(read, 'json', enc(read)), '{"a":"read"}');
     assert.equal(made, 3);
+  } finally {
+    encodingCache.generationBytes = saved;
+  }
+});
+
+test("an object's known JSON text is what objectJSONBytes gives, once, without encoding it; it leaves as encodings leave", () => {
+  const saved = encodingCache.generationBytes;
+  encodingCache.generationBytes = 1000;
+  try {
+    const obj = { a: 'known' };
+    knownJSON(obj, '{"a":"known"}');
+    // Told again after it is encoded: ignored (the bytes are made).
+    const stringify = JSON.stringify;
+    let encoded = 0;
+    JSON.stringify = ((...a: Parameters<typeof stringify>) => {
+      if (a[0] === obj) encoded++;
+      return stringify(...a);
+    }) as typeof JSON.stringify;
+    try {
+      assert.equal(objectJSONBytes(obj).toString(), '{"a":"known"}');
+      knownJSON(obj, 'not this');
+      assert.equal(objectJSON(obj), '{"a":"known"}');
+      assert.equal(encoded, 0, 'the object was not encoded');
+      // Known text nobody takes goes with its generation: the object is encoded then.
+      const unread = { a: 'unread' };
+      knownJSON(unread, '{"a":"unread"}');
+      for (let i = 0; i < 40; i++) encodeOnce({ i }, 'json', () => 'x'.repeat(50));
+      const before = encoded;
+      JSON.stringify = ((...a: Parameters<typeof stringify>) => {
+        if (a[0] === unread) encoded++;
+        return stringify(...a);
+      }) as typeof JSON.stringify;
+      assert.equal(objectJSON(unread), '{"a":"unread"}');
+      assert.equal(encoded, before + 1);
+    } finally {
+      JSON.stringify = stringify;
+    }
   } finally {
     encodingCache.generationBytes = saved;
   }

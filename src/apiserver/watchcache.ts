@@ -9,6 +9,7 @@
 import { asError } from '../api/errors.js';
 import type { KObject } from '../api/object.js';
 import { CompactedError, type Store, type WatchEvent, type Watcher } from '../store/types.js';
+import { knownJSON } from './cachingobject.js';
 import { Interner, isJSONPrimitive, NOT_JSON } from './intern.js';
 import { SortedKeys } from './sortedkeys.js';
 
@@ -182,7 +183,7 @@ export class WatchCache {
   private restartDelay = 100;
   private starting?: Promise<void>;
   /** Writes in flight through this cache's registry: the object each one stores, by key (expectWrite). */
-  private readonly writes = new Map<string, { value: string; obj: KObject }>();
+  private readonly writes = new Map<string, { value: string; obj: KObject; metadataEnd: number }>();
   /** Whether a write's own object can stand for its stored text (no conversion). */
   private readonly adopts: boolean;
 
@@ -207,9 +208,13 @@ export class WatchCache {
    * back as it is makes the cache decode value as before. kube-apiserver decodes each event of
    * its etcd watch; k8ts's in-process stores deliver a write's event before the write returns,
    * so the object being written is at hand.
+   *
+   * metadataEnd, when not -1, is where metadata's closing brace is in value: the cached object's
+   * JSON is then value with its resourceVersion spliced in there (decode and adopt put it last),
+   * which the cache hands to the encodings' memo (knownJSON) rather than have it encoded again.
    */
-  expectWrite(key: string, value: string, obj: KObject): void {
-    if (this.adopts) this.writes.set(key, { value, obj });
+  expectWrite(key: string, value: string, obj: KObject, metadataEnd = -1): void {
+    if (this.adopts) this.writes.set(key, { value, obj, metadataEnd });
   }
 
   /** The write of obj at key has settled (its event, if any, was delivered or will be decoded). */
@@ -502,6 +507,10 @@ export class WatchCache {
       if (w !== undefined && w.value === ev.kv.value) {
         this.writes.delete(key);
         obj = this.adopt(w.obj, revision, prev);
+        if (obj !== undefined && w.metadataEnd >= 0) {
+          const at = w.metadataEnd;
+          knownJSON(obj, `${w.value.slice(0, at)},"resourceVersion":"${revision}"${w.value.slice(at)}`);
+        }
       }
       obj ??= this.decode(ev.kv.value, revision, key);
       if (obj) {

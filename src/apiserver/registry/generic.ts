@@ -204,17 +204,18 @@ export class GenericRegistry {
   }
 
   /**
-   * A store write of text, obj's encoding: the watch cache makes its object from obj rather
+   * A store write of stored.text, obj's encoding: the watch cache makes its object from obj rather
    * than decoding text again (WatchCache.expectWrite). obj stays as it is until the write settles.
    */
   private async storeWrite(
     key: string,
-    text: string,
+    stored: { text: string; metadataEnd: number },
     obj: KObject,
     write: (key: string, text: string) => Promise<KeyValue>,
   ): Promise<KeyValue> {
+    const text = stored.text;
     if (this.def.custom) return write(key, text);
-    this.cache.expectWrite(key, text, obj);
+    this.cache.expectWrite(key, text, obj, stored.metadataEnd);
     try {
       return await write(key, text);
     } finally {
@@ -549,12 +550,12 @@ export class GenericRegistry {
       const mark = finish === finishNothing;
       for (let attempt = 1; ; attempt++) {
         try {
-          const stored = this.encodeMarked(obj, mark);
-          const kv = await this.storeWrite(this.key(obj.metadata.namespace, obj.metadata.name!), stored.text, obj, (key, text) =>
+          const stored = this.encodeMarked(obj, true);
+          const kv = await this.storeWrite(this.key(obj.metadata.namespace, obj.metadata.name!), stored, obj, (key, text) =>
             this.store.create(key, text),
           );
           obj.metadata.resourceVersion = String(kv.modRevision);
-          if (stored.metadataEnd >= 0) {
+          if (mark && stored.metadataEnd >= 0) {
             const t = stored.text;
             const at = stored.metadataEnd;
             createdText.set(obj, `${t.slice(0, at)},"resourceVersion":${JSON.stringify(obj.metadata.resourceVersion)}${t.slice(at)}`);
@@ -786,7 +787,9 @@ export class GenericRegistry {
    */
   private async storeUpdate(kv: StoredVersion, obj: KObject, conditional: boolean, fromCache: boolean): Promise<KObject> {
     try {
-      const nkv = await this.storeWrite(kv.key, this.encode(obj), obj, (key, text) => this.store.update(key, text, kv.modRevision));
+      const nkv = await this.storeWrite(kv.key, this.encodeMarked(obj, true), obj, (key, text) =>
+        this.store.update(key, text, kv.modRevision),
+      );
       obj.metadata.resourceVersion = String(nkv.modRevision);
       return obj;
     } catch (e) {
