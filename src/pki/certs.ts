@@ -44,6 +44,9 @@ export interface CertificateSpec {
   usages?: ('server' | 'client')[];
   dnsNames?: string[];
   ips?: string[];
+  /** rfc822Name and URI subjectAltNames (ASCII: a request's, which the signer copies as kube-controller-manager's does). */
+  emails?: string[];
+  uris?: string[];
   /** Lifetime in years from now (the certificate is valid from a minute ago)... */
   years: number;
   /** ... unless it ends earlier than that (a CSR signer's --cluster-signing-duration, the CA's own end). */
@@ -135,10 +138,13 @@ export function issueCertificate(publicKey: KeyObject, spec: CertificateSpec, si
   extensions.push(extension(OID_SUBJECT_KEY_ID, der.octetString(keyIdentifier(spkiDER))));
   // authorityKeyIdentifier: its keyIdentifier, [0] IMPLICIT.
   if ('ca' in signer) extensions.push(extension(OID_AUTHORITY_KEY_ID, der.sequence(der.implicitPrimitive(0, authorityKeyId))));
-  // subjectAltName: dNSName [2] IMPLICIT IA5String, iPAddress [7] IMPLICIT OCTET STRING.
+  // subjectAltName, in Go's order (marshalSANs): dNSName [2] IMPLICIT IA5String, rfc822Name [1]
+  // IA5String, iPAddress [7] IMPLICIT OCTET STRING, uniformResourceIdentifier [6] IA5String.
   const sans = [
     ...(spec.dnsNames ?? []).map((d) => der.implicitPrimitive(2, Buffer.from(d, 'ascii'))),
+    ...(spec.emails ?? []).map((e) => der.implicitPrimitive(1, Buffer.from(e, 'ascii'))),
     ...(spec.ips ?? []).map((ip) => der.implicitPrimitive(7, der.ipBytes(ip))),
+    ...(spec.uris ?? []).map((u) => der.implicitPrimitive(6, Buffer.from(u, 'ascii'))),
   ];
   if (sans.length) extensions.push(extension(OID_SUBJECT_ALT_NAME, der.sequence(...sans)));
   const algorithm = der.sequence(der.oid(sigAlg), ...(sigAlg === SHA256_WITH_RSA ? [der.nullValue()] : []));

@@ -144,3 +144,19 @@ test("a request's subjectAltNames must be what Go's x509 reads (IA5 names, 4 or 
   ] as const)
     assert.throws(() => parseCSR(requestPEM([[utf8(CN, 'alice')]], key, [san])), why);
 });
+
+test("the certificate for a request carries the request's email and URI subjectAltNames too, as kube-controller-manager's signer copies them", () => {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = requestPEM([[utf8(CN, 'workload')]], key, [
+    der.implicitPrimitive(6, Buffer.from('spiffe://cluster.local/ns/default/sa/web')),
+    der.implicitPrimitive(2, Buffer.from('web.example')),
+    der.implicitPrimitive(7, Buffer.from([10, 0, 0, 7])),
+    der.implicitPrimitive(1, Buffer.from('web@example.com')),
+  ]);
+  const cert = new X509Certificate(signCSR(makeCA(), pem, ['client auth'], 3600));
+  // Go's order: DNS names, emails, addresses, URIs.
+  assert.equal(
+    cert.subjectAltName,
+    'DNS:web.example, email:web@example.com, IP Address:10.0.0.7, URI:spiffe://cluster.local/ns/default/sa/web',
+  );
+});

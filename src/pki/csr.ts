@@ -156,7 +156,7 @@ export function makeCSR(
 
 /**
  * Signs a request with the CA (the csrsigning controller's authority.Sign): the request's subject
- * and names, for its public key, with the extended key usages asked for (server auth, client
+ * and names (DNS names, email addresses, IP addresses, URIs), for its public key, with the extended key usages asked for (server auth, client
  * auth), for the lifetime given, ending no later than the CA does (PermissiveSigningPolicy: a CA
  * past its end signs nothing). The request's own signature is checked first.
  */
@@ -179,6 +179,8 @@ export function signCSR(ca: KeyPairPEM, csrPEM: string, usages: string[], lifeti
       usages: eku,
       dnsNames: req.dnsNames,
       ips: req.ipAddresses,
+      emails: req.emailAddresses,
+      uris: req.uris,
       years: 1,
       notAfter: new Date(Math.min(now + lifetimeSeconds * 1000, caEndMs)),
     },
