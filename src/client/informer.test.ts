@@ -104,6 +104,46 @@ test('informer lists (paged), then sees adds, updates and deletes; indexes follo
   assert.deepEqual(late.sort(), ['a/one', 'b/owned', 'b/three']);
 });
 
+test("an update that keeps an object's index values leaves its key in place; one that changes them moves it", async () => {
+  server.upsert('', 'v1', 'configmaps', cm('a', 'one', {}, { ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u-1' }] }));
+  server.upsert('', 'v1', 'configmaps', cm('a', 'two', {}, { ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u-1' }] }));
+  const { inf, events } = startInformer({ indexers: { [OWNER_UID_INDEX]: ownerUidIndexFunc } });
+  await inf.waitForSync(5000);
+  // Index sets touched while updates are applied.
+  const add = Set.prototype.add;
+  const del = Set.prototype.delete;
+  let touched = 0;
+  Set.prototype.add = function <T>(this: Set<T>, v: T) {
+    if (typeof v === 'string' && v.startsWith('a/')) touched++;
+    return add.call(this, v);
+  };
+  Set.prototype.delete = function <T>(this: Set<T>, v: T) {
+    if (typeof v === 'string' && v.startsWith('a/')) touched++;
+    return del.call(this, v);
+  };
+  try {
+    events.length = 0;
+    await client.patch({ ...CM, namespace: 'a', name: 'one' }, { data: { k: 'v' } });
+    await waitFor('the update', () => events.length === 1 || undefined, 5000);
+    assert.equal(touched, 0, 'index sets touched by an update that keeps the values');
+    assert.deepEqual(inf.byIndex(NAMESPACE_INDEX, 'a').map(objectKey), ['a/one', 'a/two']);
+    assert.deepEqual(inf.byIndex(OWNER_UID_INDEX, 'u-1').map(objectKey), ['a/one', 'a/two']);
+    // A new owner: out of the old value's set, into the new one's.
+    await client.patch(
+      { ...CM, namespace: 'a', name: 'one' },
+      { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'y', uid: 'u-2' }] } },
+    );
+    await waitFor('the second update', () => events.length === 2 || undefined, 5000);
+    assert.ok(touched > 0);
+  } finally {
+    Set.prototype.add = add;
+    Set.prototype.delete = del;
+  }
+  assert.deepEqual(inf.byIndex(OWNER_UID_INDEX, 'u-1').map(objectKey), ['a/two']);
+  assert.deepEqual(inf.byIndex(OWNER_UID_INDEX, 'u-2').map(objectKey), ['a/one']);
+  assert.deepEqual(inf.byIndex(NAMESPACE_INDEX, 'a').map(objectKey), ['a/one', 'a/two']);
+});
+
 test('a dropped watch resumes from the last resourceVersion without losing events or re-listing', async () => {
   server.upsert('', 'v1', 'configmaps', cm('a', 'one'));
   server.upsert('', 'v1', 'configmaps', cm('a', 'two'));

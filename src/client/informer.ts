@@ -449,11 +449,18 @@ export class Informer<T extends KObject = KObject> {
     // watch cache): frozen, so that a reader that changes it without copying fails at once.
     deepFreeze(obj);
     const old = this.items.get(key);
-    if (old) this.unindex(key, old);
     this.items.set(key, obj);
     for (const [name, fn] of this.indexers) {
       const index = this.indices.get(name)!;
-      for (const v of safeIndex(fn, obj)) addToIndex(index, v, key);
+      const values = safeIndex(fn, obj);
+      if (old) {
+        // An update that leaves the index's values as they were (a pod's status: its namespace,
+        // node and owner stay) leaves the key where it is, rather than out and back in.
+        const was = safeIndex(fn, old);
+        if (sameValues(was, values)) continue;
+        unindexValues(index, was, key);
+      }
+      for (const v of values) addToIndex(index, v, key);
     }
   }
 
@@ -465,15 +472,7 @@ export class Informer<T extends KObject = KObject> {
   }
 
   private unindex(key: string, obj: T): void {
-    for (const [name, fn] of this.indexers) {
-      const index = this.indices.get(name)!;
-      for (const v of safeIndex(fn, obj)) {
-        const set = index.get(v);
-        if (!set) continue;
-        set.delete(key);
-        if (set.size === 0) index.delete(v);
-      }
-    }
+    for (const [name, fn] of this.indexers) unindexValues(this.indices.get(name)!, safeIndex(fn, obj), key);
   }
 
   private notify(fn: (h: EventHandlers<T>) => void): void {
@@ -496,6 +495,22 @@ function safeIndex<T extends KObject>(fn: IndexFunc<T>, obj: T): string[] {
   } catch {
     return [];
   }
+}
+
+function unindexValues(index: Map<string, Set<string>>, values: string[], key: string): void {
+  for (const v of values) {
+    const set = index.get(v);
+    if (!set) continue;
+    set.delete(key);
+    if (set.size === 0) index.delete(v);
+  }
+}
+
+/** The same index values in the same order. */
+function sameValues(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function addToIndex(index: Map<string, Set<string>>, value: string, key: string): void {

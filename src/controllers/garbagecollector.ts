@@ -3,7 +3,7 @@
 // dependents first ("orphan" finalizer); owners deleted with Foreground wait for their
 // blocking dependents to go ("foregroundDeletion" finalizer).
 
-import { apiVersionOf, type KObject, type OwnerReference } from '../api/object.js';
+import { apiVersionOf, type KObject, type OwnerReference, sameJSON } from '../api/object.js';
 import { ControllerLoop, type Reconciler } from '../client/controller.js';
 import type { APIResource } from '../client/discovery.js';
 import { type Informer, OWNER_UID_INDEX, OWNER_UID_INDEXERS, type SharedInformerFactory } from '../client/informer.js';
@@ -42,6 +42,10 @@ export class GarbageCollector implements Reconciler {
       onAdd: (o) => this.observe(idx, o),
       onUpdate: (old, o) => {
         if (old.metadata.resourceVersion === o.metadata.resourceVersion) return;
+        // As the graph builder's update (processGraphChanges): an object whose owners are as they
+        // were, not being deleted, has nothing new to check (a pod's status writes); its owners'
+        // deletion or deleting state brings it back through their own events (enqueueDependents).
+        if (!o.metadata.deletionTimestamp && sameJSON(old.metadata.ownerReferences ?? null, o.metadata.ownerReferences ?? null)) return;
         this.observe(idx, o);
       },
       onDelete: (o) => this.enqueueDependents(o.metadata.uid),

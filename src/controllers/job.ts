@@ -13,7 +13,7 @@
 import { isPodReady } from '../api/conditions.js';
 import { errorMessage } from '../api/errors.js';
 import { selectorFromLabelSelector } from '../api/labels.js';
-import { deepCopy, type KObject, nowRFC3339 } from '../api/object.js';
+import { deepCopy, type KObject, nowRFC3339, sameJSON } from '../api/object.js';
 import { JOBS, type Job, type JobCondition, PODS, type Pod } from '../api/types.js';
 import { Controller, type ControllerLoop, type ControllerOptions } from '../client/controller.js';
 import { type Informer, NAMESPACE_INDEX, objectKey, type SharedInformerFactory } from '../client/informer.js';
@@ -193,7 +193,7 @@ export class JobController extends Controller {
     const finalizerRemoved = !hasJobTrackingFinalizer(cur);
     const curRef = controllerOf(cur),
       oldRef = controllerOf(old);
-    const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
+    const refChanged = !sameJSON(curRef ?? null, oldRef ?? null);
     if (refChanged && oldRef) {
       const job = this.resolve(old.metadata.namespace, oldRef);
       if (job) {
@@ -209,7 +209,7 @@ export class JobController extends Controller {
       return;
     }
     if (hasJobTrackingFinalizer(cur)) this.orphanLoop.enqueue(objectKey(cur));
-    const labelChanged = JSON.stringify(cur.metadata.labels ?? {}) !== JSON.stringify(old.metadata.labels ?? {});
+    const labelChanged = !sameJSON(cur.metadata.labels ?? {}, old.metadata.labels ?? {});
     if (labelChanged || refChanged) for (const job of this.podJobs(cur)) this.enqueueBatched(job);
   }
 

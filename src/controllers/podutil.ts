@@ -5,7 +5,7 @@
 
 import { getCondition, isPodReady } from '../api/conditions.js';
 import { type Selector, selectorFromLabelSelector } from '../api/labels.js';
-import type { KObject, OwnerReference } from '../api/object.js';
+import { type KObject, type OwnerReference, sameJSON } from '../api/object.js';
 import type { LabelSelector, Pod } from '../api/types.js';
 import { type EventHandlers, type Informer, objectKey } from '../client/informer.js';
 import { isApiError, isNotFound, type ResourceRef, type RestClient } from '../client/rest.js';
@@ -64,7 +64,7 @@ export function podsByOwner(pods: Informer<Pod>, owner: KObject, includeOrphans:
 }
 
 export function labelsChanged(old: KObject, cur: KObject): boolean {
-  return JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
+  return !sameJSON(old.metadata.labels ?? {}, cur.metadata.labels ?? {});
 }
 
 /**
@@ -79,7 +79,7 @@ export function controllerUpdate<T>(
 ): { previous?: T; current?: T; orphan: boolean; refChanged: boolean } {
   const curRef = controllerOf(cur),
     oldRef = controllerOf(old);
-  const refChanged = JSON.stringify(curRef ?? null) !== JSON.stringify(oldRef ?? null);
+  const refChanged = !sameJSON(curRef ?? null, oldRef ?? null);
   return {
     previous: refChanged && oldRef ? resolve(old.metadata.namespace, oldRef) : undefined,
     current: curRef ? resolve(cur.metadata.namespace, curRef) : undefined,

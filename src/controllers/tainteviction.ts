@@ -6,7 +6,7 @@
 
 import { type Condition, podNodeName, withPodCondition } from '../api/conditions.js';
 import { errorMessage } from '../api/errors.js';
-import { type KObject, nowRFC3339 } from '../api/object.js';
+import { type KObject, nowRFC3339, sameJSON } from '../api/object.js';
 import { matchingTolerations, minTolerationMs, noExecuteTaints, podTolerations } from '../api/taints.js';
 import { NODES, PODS } from '../api/types.js';
 import { ControllerLoop } from '../client/controller.js';
@@ -60,14 +60,14 @@ export class TaintEvictionController {
     this.nodes.addEventHandler({
       onAdd: (n) => this.loop.enqueue(`node:${n.metadata.name}`),
       onUpdate: (o, n) => {
-        if (JSON.stringify(noExecuteTaints(o)) !== JSON.stringify(noExecuteTaints(n))) this.loop.enqueue(`node:${n.metadata.name}`);
+        if (!sameJSON(noExecuteTaints(o), noExecuteTaints(n))) this.loop.enqueue(`node:${n.metadata.name}`);
       },
       onDelete: (n) => this.loop.enqueue(`node:${n.metadata.name}`),
     });
     this.pods.addEventHandler({
       onAdd: (p) => this.loop.enqueue(`pod:${p.metadata.namespace}/${p.metadata.name}`),
       onUpdate: (o, p) => {
-        if (podNodeName(o) === podNodeName(p) && JSON.stringify(podTolerations(o)) === JSON.stringify(podTolerations(p))) return;
+        if (podNodeName(o) === podNodeName(p) && sameJSON(podTolerations(o), podTolerations(p))) return;
         this.loop.enqueue(`pod:${p.metadata.namespace}/${p.metadata.name}`);
       },
       onDelete: (p) => this.cancel(`${p.metadata.namespace}/${p.metadata.name}`, false),
