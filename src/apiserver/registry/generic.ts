@@ -603,6 +603,12 @@ export class GenericRegistry {
        * (a binding: the pod with a new spec and status, its containers the cached ones).
        */
       readsCurrent?: boolean;
+      /**
+       * The subresource the write is made through when it is another kind's view of the object
+       * (scale): the writer's managedFields entry names it, as kube-apiserver's does, while the
+       * object is written as the main resource.
+       */
+      viewSubresource?: string;
     } = {},
   ): Promise<{ obj: KObject; created: boolean }> {
     const strategy = opts.strategy ?? this.updateStrategy(subresource);
@@ -637,7 +643,10 @@ export class GenericRegistry {
           delete candidate.metadata.resourceVersion;
           return { obj: await this.create(namespace, candidate, ctx), created: true };
         }
-        return { obj: await this.writeUpdate(current, candidate, stored!, ctx, subresource, strategy, !!fromCache), created: false };
+        return {
+          obj: await this.writeUpdate(current, candidate, stored!, ctx, subresource, strategy, !!fromCache, opts.viewSubresource),
+          created: false,
+        };
       } catch (e) {
         // A lost race is another write's win: tried again until it goes through, as GuaranteedUpdate
         // (bounded only by the request's timeout there), so that N writers racing all get through
@@ -748,6 +757,7 @@ export class GenericRegistry {
     subresource: string | undefined,
     strategy: UpdateStrategy,
     fromCache = false,
+    viewSubresource?: string,
   ): Promise<KObject> {
     this.adoptSystemFields(input, current);
     canonicalizeQuantities(this.ri.schema, input);
@@ -764,7 +774,7 @@ export class GenericRegistry {
       if (!unchanged) await this.api.admission?.validate(this.attributes('UPDATE', obj, current, ctx, subresource), this.api);
       this.checkNoNewFinalizers(obj, current);
       if (!strategy.bypassFieldManager) {
-        obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
+        obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', viewSubresource ?? subresource, this.gv);
         if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
       }
       // The answer is the caller's own: the cache's object (guaranteedUpdate) is decoded for it.
