@@ -265,7 +265,7 @@ export const handleResource: ResourceRequestHandler<HandlerEnv> = async (env, in
   }
   const reg = env.registry(ri.group, ri.resource, ri.version);
   if (!reg) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-  if (subDef?.rest.type === 'view') return serveView(subDef.rest.view, reg, info.verb, namespace, name!, req, res, q, ctx);
+  if (subDef?.rest.type === 'view') return serveView(subDef.rest.view, sub!, reg, info.verb, namespace, name!, req, res, q, ctx);
   const serve = VERBS[info.verb];
   if (!serve) throw errors.methodNotAllowed();
   const out = negotiateOutput(req.headers.accept, q);
@@ -448,6 +448,7 @@ async function readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ ct
 /** GET, PUT and PATCH of a subresource that is another kind's view of the object (scale). */
 async function serveView(
   view: ViewREST,
+  subresource: string,
   reg: GenericRegistry,
   verb: RequestInfo['verb'],
   namespace: string | undefined,
@@ -482,10 +483,18 @@ async function serveView(
   } else {
     throw errors.methodNotAllowed();
   }
-  const { obj } = await reg.guaranteedUpdate(namespace, name, ctx, undefined, (cur) => {
-    if (!cur) throw reg.notFound(name);
-    return change(cur);
-  });
+  const { obj } = await reg.guaranteedUpdate(
+    namespace,
+    name,
+    ctx,
+    undefined,
+    (cur) => {
+      if (!cur) throw reg.notFound(name);
+      return change(cur);
+    },
+    // The writer's managedFields entry names the subresource ("scale"), as kube-apiserver's does.
+    { viewSubresource: subresource },
+  );
   send(res, 200, view.toView(obj), ctx);
 }
 

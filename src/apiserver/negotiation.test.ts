@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findDuplicateKeys } from './negotiation.js';
+import { findDuplicateKeys, negotiateOutput } from './negotiation.js';
 
 test('findDuplicateKeys names each key given twice by its path, and nothing else', () => {
   const cases: [string, string[]][] = [
@@ -38,4 +38,19 @@ test('findDuplicateKeys finds a duplicate deep in a large body of long strings',
   assert.deepEqual(findDuplicateKeys(body), []);
   const dup = body.replace('"key-150":', '"key-7":');
   assert.deepEqual(findDuplicateKeys(dup), ['data.key-7']);
+});
+
+test('negotiateOutput: the Accept values that can only mean JSON are answered without a parse, as the parse answers them', () => {
+  const q = new URLSearchParams('includeObject=Object');
+  const plain = [undefined, '', 'application/json', 'application/json, */*', '*/*'];
+  // One shared answer for them (no object made per request)...
+  for (const a of plain) assert.equal(negotiateOutput(a, q), negotiateOutput('application/json', new URLSearchParams()), String(a));
+  // ...equal to what the full parse gives for the same media types written otherwise.
+  for (const a of ['application/json;q=0.9', 'Application/JSON', 'application/json,*/*', '*/*;q=0.8', 'text/html, */*'])
+    assert.deepEqual(negotiateOutput(a, q), { kind: 'json' }, a);
+  assert.deepEqual(negotiateOutput('application/json;as=Table;v=v1;g=meta.k8s.io, application/json', q), {
+    kind: 'table',
+    includeObject: 'Object',
+  });
+  assert.throws(() => negotiateOutput('application/vnd.kubernetes.protobuf', q), /only the following media types/);
 });

@@ -224,11 +224,17 @@ export interface OutputFormat {
   includeObject?: 'None' | 'Metadata' | 'Object';
 }
 
+/** The answer for JSON, shared: what negotiateOutput gives for the Accept values clients send most. */
+const JSON_OUTPUT: OutputFormat = Object.freeze({ kind: 'json' });
+
+/** Accept values that can only mean plain JSON (client-go's default, kubectl's, none): no parse needed. */
+const PLAIN_JSON_ACCEPT = new Set(['application/json', 'application/json, */*', '*/*']);
+
 /** Picks the response form from Accept, as kube-apiserver's negotiation does for these types. */
 export function negotiateOutput(accept: string | undefined, query: URLSearchParams): OutputFormat {
+  if (!accept || PLAIN_JSON_ACCEPT.has(accept)) return JSON_OUTPUT;
   const incl = query.get('includeObject');
   const includeObject = incl === 'None' || incl === 'Object' || incl === 'Metadata' ? incl : undefined;
-  if (!accept) return { kind: 'json' };
   let sawAcceptable = false;
   for (const clause of accept.split(',')) {
     const [mt, ...params] = clause.split(';').map((s) => s.trim());

@@ -200,3 +200,21 @@ test('a ReplicationController takes its selector and labels from the template; s
   );
   assert.match(e.message, /spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/);
 });
+
+test("a write through scale is its writer's managedFields entry with subresource scale, as kube-apiserver records it (kubectl scale, then apply)", async () => {
+  await c.create(
+    STS,
+    manifest('apps/v1', 'StatefulSet', 'scaled', { selector: { matchLabels: { app: 'web' } }, serviceName: 's', template: template() }),
+  );
+  await c.patch({ ...STS, name: 'scaled', subresource: 'scale' }, { spec: { replicas: 3 } }, 'merge', { fieldManager: 'kubectl' });
+  const sts = await c.get({ ...STS, name: 'scaled' });
+  const entry = sts.metadata.managedFields?.find((m) => m.manager === 'kubectl');
+  assert.deepEqual(
+    { operation: entry?.operation, apiVersion: entry?.apiVersion, subresource: entry?.subresource, fieldsV1: entry?.fieldsV1 },
+    { operation: 'Update', apiVersion: 'apps/v1', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+  );
+  const applied = manifest('apps/v1', 'StatefulSet', 'scaled', { replicas: 5 });
+  const e = await apiError(c.patch({ ...STS, name: 'scaled' }, applied, 'apply', { fieldManager: 'deployer' }));
+  assert.equal(e.code, 409);
+  assert.match(e.message, /conflict with "kubectl" with subresource "scale" using apps\/v1: \.spec\.replicas/);
+});

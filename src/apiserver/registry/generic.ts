@@ -603,6 +603,12 @@ export class GenericRegistry {
        * (a binding: the pod with a new spec and status, its containers the cached ones).
        */
       readsCurrent?: boolean;
+      /**
+       * The subresource the write is made through when it is another kind's view of the object
+       * (scale): the writer's managedFields entry names it, as kube-apiserver's does, while the
+       * object is written as the main resource.
+       */
+      viewSubresource?: string;
     } = {},
   ): Promise<{ obj: KObject; created: boolean }> {
     const strategy = opts.strategy ?? this.updateStrategy(subresource);
@@ -637,9 +643,15 @@ export class GenericRegistry {
           delete candidate.metadata.resourceVersion;
           return { obj: await this.create(namespace, candidate, ctx), created: true };
         }
-        return { obj: await this.writeUpdate(current, candidate, stored!, ctx, subresource, strategy, !!fromCache), created: false };
+        return {
+          obj: await this.writeUpdate(current, candidate, stored!, ctx, subresource, strategy, !!fromCache, opts.viewSubresource),
+          created: false,
+        };
       } catch (e) {
-        if (e instanceof RetryableConflict && attempt < 20) continue;
+        // A lost race is another write's win: tried again until it goes through, as GuaranteedUpdate
+        // (bounded only by the request's timeout there), so that N writers racing all get through
+        // (20 tries refused the last of 30 concurrent patches); the bound only stops a fault.
+        if (e instanceof RetryableConflict && attempt < MAX_UPDATE_ATTEMPTS) continue;
         if (e instanceof RetryableConflict) throw this.conflict(name);
         throw e;
       }
@@ -745,8 +757,8 @@ export class GenericRegistry {
     subresource: string | undefined,
     strategy: UpdateStrategy,
     fromCache = false,
+    viewSubresource?: string,
   ): Promise<KObject> {
-    const conditional = !!input.metadata?.resourceVersion;
     this.adoptSystemFields(input, current);
     canonicalizeQuantities(this.ri.schema, input);
     strategy.defaults?.(input);
@@ -762,7 +774,7 @@ export class GenericRegistry {
       if (!unchanged) await this.api.admission?.validate(this.attributes('UPDATE', obj, current, ctx, subresource), this.api);
       this.checkNoNewFinalizers(obj, current);
       if (!strategy.bypassFieldManager) {
-        obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', subresource, this.gv);
+        obj.metadata.managedFields = updateManagedFields(current, obj, ctx.fieldManager, 'Update', viewSubresource ?? subresource, this.gv);
         if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
       }
       // The answer is the caller's own: the cache's object (guaranteedUpdate) is decoded for it.
@@ -775,17 +787,19 @@ export class GenericRegistry {
       if (obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length && (this.strategy.canFinishDeletion?.(obj) ?? true)) {
         return { value: await this.remove(kv, obj, fromCache), committed: false };
       }
-      return { value: await this.storeUpdate(kv, obj, conditional, fromCache), committed: true };
+      return { value: await this.storeUpdate(kv, obj, fromCache), committed: true };
     });
   }
 
   /**
-   * Writes the new version if the stored one is still kv. Lost races retry (RetryableConflict),
-   * except for a write that named its resourceVersion: that one is a 409 for the client. A write
-   * from the watch cache's version (fromCache) retries either way, from the store: what the store
-   * holds decides then, as it would have decided had it been read first.
+   * Writes the new version if the stored one is still kv. A lost race is tried again from the
+   * version now stored (RetryableConflict), as GuaranteedUpdate does: a patch is applied to it
+   * anew and an update without a resourceVersion goes through; a write naming a resourceVersion
+   * is then the 409 it should be (adoptSystemFields: not the stored one). A patch's object carries
+   * the resourceVersion it was applied to, so a lost race was a 409 for it too, where
+   * kube-apiserver never answers one to a patch that names none.
    */
-  private async storeUpdate(kv: StoredVersion, obj: KObject, conditional: boolean, fromCache: boolean): Promise<KObject> {
+  private async storeUpdate(kv: StoredVersion, obj: KObject, fromCache: boolean): Promise<KObject> {
     try {
       const nkv = await this.storeWrite(kv.key, this.encodeMarked(obj, true), obj, (key, text) =>
         this.store.update(key, text, kv.modRevision),
@@ -793,10 +807,7 @@ export class GenericRegistry {
       obj.metadata.resourceVersion = String(nkv.modRevision);
       return obj;
     } catch (e) {
-      if (e instanceof RevisionMismatchError) {
-        if (conditional && !fromCache) throw this.conflict(obj.metadata.name!);
-        throw new RetryableConflict();
-      }
+      if (e instanceof RevisionMismatchError) throw new RetryableConflict();
       if (e instanceof KeyNotFoundError && fromCache) throw new RetryableConflict();
       if (e instanceof KeyNotFoundError) throw this.notFound(obj.metadata.name!);
       throw e;
@@ -923,6 +934,9 @@ export class GenericRegistry {
     return { ...list, items };
   }
 }
+
+/** guaranteedUpdate's tries: far more than writers ever race for one object. */
+const MAX_UPDATE_ATTEMPTS = 1000;
 
 /** What a no-op write's test leaves out of both objects. */
 const NO_OP_IGNORES: JSONIgnore = { children: { metadata: { keys: new Set(['resourceVersion', 'managedFields']) } } };
