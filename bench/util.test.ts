@@ -119,3 +119,17 @@ test('a file log appends each message on its own line, stamped or not, and drops
   // The dir is gone: the log must not throw (a control plane logs while the bench removes it).
   fileLog(join(dir, 'a.log'))('late');
 });
+
+test("a process's main thread's context switches: waits counted as voluntary, none for a process that is gone", async () => {
+  const { mainThreadSwitches } = (await import('./util.js')) as typeof import('./util.js');
+  const before = mainThreadSwitches(process.pid);
+  assert.ok(before && Number.isInteger(before.voluntary) && Number.isInteger(before.involuntary), JSON.stringify(before));
+  // The event loop waits for these timers: each wait is a voluntary switch.
+  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 10));
+  const after = mainThreadSwitches(process.pid);
+  assert.ok(after && after.voluntary >= before.voluntary + 3, `${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+  assert.ok(after.involuntary >= before.involuntary);
+  const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await new Promise((r) => gone.once('exit', r));
+  assert.equal(mainThreadSwitches(gone.pid!), undefined);
+});

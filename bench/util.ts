@@ -96,6 +96,24 @@ export function mainThreadCpuMs(pid: number): number {
 }
 
 /**
+ * The context switches of a process's main thread so far (/proc/<pid>/task/<pid>/status):
+ * voluntary, when it waited (its event loop idle, a lock), and involuntary, when the scheduler
+ * gave its core to another thread (on a shared two-core machine, often one it had just woken);
+ * undefined once it is gone.
+ */
+export function mainThreadSwitches(pid: number): { voluntary: number; involuntary: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+    const voluntary = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status);
+    const involuntary = /^nonvoluntary_ctxt_switches:\s+(\d+)$/m.exec(status);
+    if (!voluntary || !involuntary) return undefined;
+    return { voluntary: Number(voluntary[1]), involuntary: Number(involuntary[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Everything a bench starts registers how to undo it here, so one failure (or Ctrl-C) still
  * ends every child process and removes every temp dir, bridge and namespace.
  */

@@ -2,12 +2,16 @@
 // null deletes, anything else (lists included) replaces.
 
 import { errors } from '../errors.js';
-import { isObject } from '../object.js';
+import { copyJSON, isObject } from '../object.js';
 import { wellFormedStrings } from '../wellformed.js';
 
-/** Applies a merge patch to `target`; returns a new value and leaves both inputs untouched. */
+/**
+ * Applies a merge patch (a JSON value, as decodeMergePatch gives) to `target`; returns a new value
+ * and leaves both inputs untouched. What the patch sets is copied as JSON (copyJSON; a string or
+ * number as it is): structuredClone took ~2 us a value, half of a kubelet's status patch.
+ */
 export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return structuredClone(patch);
+  if (!isObject(patch)) return typeof patch === 'object' && patch !== null ? copyJSON(patch) : patch;
   const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
