@@ -9,26 +9,14 @@ import { objectSinkOf } from './objectsink.js';
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    // Drain without buffering so the client still reads our answer.
-    req.resume();
-    return Promise.reject(errors.tooLarge());
-  }
-  // The whole message is in already (a small body comes in the same read as its head, and the
-  // handler starts after that read is parsed): it is taken from the stream's buffer as it is,
-  // without switching the stream to flowing and waiting for 'data' and 'end' events.
-  if (req.complete === true && req.readableFlowing === null && !req.readableEnded) {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for (let c = req.read() as Buffer | null; c !== null; c = req.read() as Buffer | null) {
-      size += c.length;
-      chunks.push(c);
-    }
-    if (size > limit) return Promise.reject(errors.tooLarge());
-    return Promise.resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-  }
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > limit) {
+      // Drain without buffering so the client still reads our answer.
+      req.resume();
+      reject(errors.tooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
