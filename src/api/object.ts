@@ -82,6 +82,15 @@ export function deepCopy<T>(v: T): T {
 }
 
 /**
+ * o[k] = v as an own data property, "__proto__" included: assigning that key would set o's
+ * prototype instead (a patch's "__proto__" would then be read through by every o.x that o lacks).
+ */
+export function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+/**
  * A copy of a value that is already what JSON.parse gives (only plain objects, arrays, strings,
  * finite numbers, booleans and null: the watch cache's objects, frozen and shared), with every
  * object and array its own and unfrozen: JSON.parse(JSON.stringify(v)) in one walk, without the

@@ -5,7 +5,7 @@
 // what NewGenericServerResponse(422, ...) produces there (the detail is not sent).
 
 import { errors, StatusError } from '../errors.js';
-import { isObject } from '../object.js';
+import { isObject, setOwn } from '../object.js';
 import { wellFormedStrings } from '../wellformed.js';
 
 export interface JsonPatchOperation {
@@ -156,7 +156,7 @@ function add(root: unknown, tokens: string[], value: unknown, path: string): unk
   const parent = parentOf(root, tokens, path);
   const last = tokens[tokens.length - 1];
   if (Array.isArray(parent)) parent.splice(arrayIndex(last, parent.length, true, path), 0, value);
-  else if (isObject(parent)) parent[last] = value;
+  else if (isObject(parent)) setOwn(parent, last, value);
   else throw new PatchApplyError(`doc is missing path: ${JSON.stringify(path)}`);
   return root;
 }

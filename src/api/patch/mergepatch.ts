@@ -2,7 +2,7 @@
 // null deletes, anything else (lists included) replaces.
 
 import { errors } from '../errors.js';
-import { copyJSON, isObject } from '../object.js';
+import { copyJSON, isObject, setOwn } from '../object.js';
 import { wellFormedStrings } from '../wellformed.js';
 
 /**
@@ -15,7 +15,8 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    // Own keys only, "__proto__" an ordinary key: never the prototype, never Object.prototype.
+    else setOwn(out, k, mergePatch(Object.hasOwn(out, k) ? out[k] : undefined, v));
   }
   return out;
 }

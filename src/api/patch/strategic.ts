@@ -12,7 +12,7 @@
 // decode step that would drop the leftover `$...` keys.
 
 import { errors, StatusError } from '../errors.js';
-import { isObject } from '../object.js';
+import { isObject, setOwn } from '../object.js';
 import type { FieldDef } from '../schema/types.js';
 import { wellFormedStrings } from '../wellformed.js';
 import { goV } from './goformat.js';
@@ -110,18 +110,23 @@ class Merger {
         continue;
       }
       const field = childField(ctx, k);
-      if (!(k in original) || original[k] === null || kindOf(original[k]) !== kindOf(patchV)) {
-        if (!isDeleteList) original[k] = this.fresh(patchV, field);
+      // Own keys only ("__proto__" or "constructor" in a patch are ordinary keys, never the prototype's).
+      if (!Object.hasOwn(original, k) || original[k] === null || kindOf(original[k]) !== kindOf(patchV)) {
+        if (!isDeleteList) setOwn(original, k, this.fresh(patchV, field));
         continue;
       }
       const strategy = patchStrategyOf(field);
       const origV = original[k];
       if (isObject(origV) && isObject(patchV)) {
-        original[k] = strategy === 'replace' ? this.fresh(patchV, field) : this.mergeMap(origV, patchV, valueCtx(field, this.lookup));
+        setOwn(
+          original,
+          k,
+          strategy === 'replace' ? this.fresh(patchV, field) : this.mergeMap(origV, patchV, valueCtx(field, this.lookup)),
+        );
       } else if (Array.isArray(origV) && Array.isArray(patchV)) {
-        original[k] = this.mergeSliceHandler(origV, patchV, field, isDeleteList);
+        setOwn(original, k, this.mergeSliceHandler(origV, patchV, field, isDeleteList));
       } else {
-        original[k] = patchV;
+        setOwn(original, k, patchV);
       }
     }
     return original;
@@ -224,8 +229,8 @@ class Merger {
       delete patch[key];
       if (!Array.isArray(order)) throw badSetElementOrder();
       const k = extractKey(key, SET_ELEMENT_ORDER);
-      const foundOriginal = k in original && original[k] !== null;
-      const foundPatch = k in patch && patch[k] !== null;
+      const foundOriginal = Object.hasOwn(original, k) && original[k] !== null;
+      const foundPatch = Object.hasOwn(patch, k) && patch[k] !== null;
       const originalList = foundOriginal ? original[k] : [];
       const patchList = foundPatch ? patch[k] : [];
       if (!Array.isArray(originalList) || !Array.isArray(patchList)) throw badSetElementOrder();
@@ -240,7 +245,7 @@ class Merger {
       const kind = sliceElementKind(originalList, patchList, mergeKey ? 'map' : 'scalar');
       const key2 = kind === 'map' ? mergeKey : '';
       const [patchItems, serverOnly] = partition(merged, order, key2);
-      original[k] = normalizeElementOrder(patchItems, serverOnly, order, originalList, key2);
+      setOwn(original, k, normalizeElementOrder(patchItems, serverOnly, order, originalList, key2));
       delete patch[k];
     }
   }
