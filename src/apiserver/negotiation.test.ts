@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findDuplicateKeys, negotiateOutput } from './negotiation.js';
+import { findDuplicateKeys, mayHaveDuplicateKeys, negotiateOutput } from './negotiation.js';
 
 test('findDuplicateKeys names each key given twice by its path, and nothing else', () => {
   const cases: [string, string[]][] = [
@@ -53,4 +53,64 @@ test('negotiateOutput: the Accept values that can only mean JSON are answered wi
     includeObject: 'Object',
   });
   assert.throws(() => negotiateOutput('application/vnd.kubernetes.protobuf', q), /only the following media types/);
+});
+
+test('mayHaveDuplicateKeys: false only where the scanner finds none; false for the usual compact bodies', () => {
+  const says = (text: string) => mayHaveDuplicateKeys(text, JSON.parse(text));
+  // The usual bodies: compact, no duplicates, no `":` in a string: the scan is skipped.
+  const configMap = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cm', namespace: 'ns', labels: { app: 'x' } },
+    data: { 'a.properties': 'k=v', b: 'w' },
+  });
+  const pod = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: 'b' }] }], volumes: [] },
+  });
+  for (const t of [configMap, pod, '{}', '[]', '{"a":[]}', '{"":1}', '[{"a":1},{"a":2}]', '{"x":{"a":1},"y":{"a":1}}'])
+    assert.equal(says(t), false, t);
+  // Duplicates, written compactly or not.
+  for (const t of ['{"a":1,"a":2}', '{"m":{"k":1,"k":{}}}', '{"a" :1,"a":2}', '[{"k":1,"k":2}]']) assert.equal(says(t), true, t);
+  // What cannot be told apart from a duplicate by counting: the scan decides.
+  for (const t of ['{"a":"x\\":y"}', '{"a" : 1}', '{"q\\"":1}', '{"a":"\\":"}'])
+    assert.equal(says(t), findDuplicateKeys(t).length === 0 ? says(t) : true);
+
+  // Random bodies, some with a key given twice, some with `":` in strings or spaced colons:
+  // whenever it says false the scanner finds nothing.
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const word = () => ['a', 'b', 'c', '\\":', 'k\\"', ' :', '\\\\', 'é', '{', '\\u003a'][rnd(10)] + ['', 'x', ':'][rnd(3)];
+  const str = () => `"${word()}${rnd(2) ? word() : ''}"`;
+  const colon = () => (rnd(6) === 0 ? ' : ' : ':');
+  const val = (d: number): string => {
+    const r = rnd(d > 3 ? 3 : 6);
+    if (r === 0) return str();
+    if (r === 1) return String(rnd(100));
+    if (r === 2) return rnd(2) ? 'true' : 'null';
+    if (r === 3) return `[${Array.from({ length: rnd(3) }, () => val(d + 1)).join(',')}]`;
+    return obj(d);
+  };
+  const obj = (d: number): string => {
+    const keys = Array.from({ length: 1 + rnd(5) }, () => str());
+    if (rnd(3) === 0) keys.splice(rnd(keys.length + 1), 0, keys[rnd(keys.length)]);
+    return `{${keys.map((k) => `${k}${colon()}${val(d + 1)}`).join(',')}}`;
+  };
+  let skipped = 0;
+  let duplicated = 0;
+  for (let n = 0; n < 20_000; n++) {
+    const t = obj(0);
+    const dups = findDuplicateKeys(t);
+    if (dups.length) duplicated++;
+    if (!says(t)) {
+      skipped++;
+      assert.deepEqual(dups, [], t);
+    }
+  }
+  assert.ok(skipped > 1_000 && duplicated > 1_000, `${skipped} skipped, ${duplicated} with duplicates`);
 });
