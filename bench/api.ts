@@ -6,7 +6,7 @@
 //   each; group commit lets many requests share one), measured before and after the creates,
 //   with the API server's CPU per create and the clients' own (K8TS_BENCH_API_CLIENTS sets the
 //   clients, K8TS_BENCH_API_OBJECTS the objects, K8TS_BENCH_API_PHASES=creates stops after the
-//   creates, =fanout goes from them to the fan-out); then as many again on the warm server
+//   creates, =fanout goes from them to the fan-out); last, as many again on the warm server
 //   (K8TS_BENCH_API_WARM=0 leaves them out); the creates are sent by raw TLS clients writing pre-encoded requests
 //   (rawhttps.ts), so that the generator's CPU is not what limits the figure on two cores
 //   (K8TS_BENCH_API_LOAD=https sends them through node:https as the other phases);
@@ -266,15 +266,20 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
     // default; K8TS_BENCH_API_LOAD=https drives the creates through node:https as the other phases.
     const viaHttps = process.env.K8TS_BENCH_API_LOAD === 'https';
     const generator = viaHttps ? 'node:https clients' : 'raw TLS clients';
-    const rawClients = viaHttps
-      ? []
-      : Array.from(
-          { length: o.clients },
-          () => new RawHttpsClient({ host: server.url.hostname, port: Number(server.url.port), ca: server.ca }),
-        );
-    const closeRaw = cleanup.add('raw API clients', () => {
-      for (const c of rawClients) c.close();
-    });
+    /** One raw TLS connection a client, each open before the clock starts (handshakes are not creates). */
+    const openRawClients = async () => {
+      const cs = viaHttps
+        ? []
+        : Array.from(
+            { length: o.clients },
+            () => new RawHttpsClient({ host: server.url.hostname, port: Number(server.url.port), ca: server.ca }),
+          );
+      const close = cleanup.add('raw API clients', () => {
+        for (const c of cs) c.close();
+      });
+      await Promise.all(cs.map((c) => c.connect()));
+      return { cs, close };
+    };
     const encode = (ns: string, b: string) =>
       encodeRequest(
         'POST',
@@ -288,10 +293,9 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
         },
         b,
       );
-    // Each connection open before the clock starts: TLS handshakes are not creates.
-    if (!viaHttps) await Promise.all(rawClients.map((c) => c.connect()));
     /** o.objects creates into ns, timed, with the server's and the clients' CPU per create. */
     const timedCreates = async (ns: string, nsBodies: string[]) => {
+      const { cs: rawClients, close } = await openRawClients();
       const requests = viaHttps ? [] : nsBodies.map((b) => encode(ns, b));
       const rawCreate = async (i: number, w: number) => {
         const r = await rawClients[w].send(requests[i]);
@@ -305,6 +309,7 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
       const t = performance.now();
       await inParallel(o.objects, o.clients, viaHttps ? (i, w) => clients[w].ok('POST', createPath(ns), nsBodies[i]) : rawCreate);
       const ms = performance.now() - t;
+      await close();
       const switches1 = mainThreadSwitches(pid);
       const mainMs = mainThreadCpuMs(pid) - main0;
       const serverCpuMs = (await server.cpuMs()) - cpu0;
@@ -318,48 +323,51 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
         clientUs: (clientCpu.user + clientCpu.system) / o.objects,
       };
     };
-    // The headline: the first o.objects creates after the server started, as every run since
-    // session 6 measured them. V8 is still compiling the create path then (the server's CPU a
-    // create is ~100 us higher than later in the same run, much of it on V8's compiler
-    // threads); the same number again on the now warm server says what a server that has been
-    // up a while does (K8TS_BENCH_API_WARM=0 leaves it out).
-    const cold = await timedCreates(NS, bodies);
-    const withWarm = process.env.K8TS_BENCH_API_WARM !== '0';
-    const warm = withWarm
-      ? await timedCreates(
-          WARM_NS,
-          Array.from({ length: o.objects }, (_, i) => configMap(`cm-${String(i).padStart(5, '0')}`, WARM_NS, i)),
-        )
-      : undefined;
-    await closeRaw();
-    const rawAfter = rawBefore && rawSqliteRate(tmp.dir, o.objects, 'raw-after.db');
-    const raw = rawBefore && rawAfter && (rawAfter.perSecond > rawBefore.perSecond ? rawAfter : rawBefore);
     // The event loop's share of the server's CPU, and how often the scheduler took its core
     // (on two shared cores, mostly to a thread it had just woken: the client its answer went
     // to, the thread pool's fsync): what bounds the rate beside the disk.
     const cpuText = (r: { serverUs: number; mainUs: number; switchedOut: number; clientUs: number }) =>
       `API server CPU ${r.serverUs.toFixed(0)} us per create (its main thread ${r.mainUs.toFixed(0)} us, switched out by the scheduler ${r.switchedOut.toFixed(2)} times a create), the clients' process ${r.clientUs.toFixed(0)} us`;
+    // The headline: the first o.objects creates after the server started, as every run since
+    // session 6 measured them. V8 is still compiling the create path then (the server's CPU a
+    // create is ~100 us higher than later in the same run, much of it on V8's compiler
+    // threads).
+    const cold = await timedCreates(NS, bodies);
+    const rawAfter = rawBefore && rawSqliteRate(tmp.dir, o.objects, 'raw-after.db');
+    const raw = rawBefore && rawAfter && (rawAfter.perSecond > rawBefore.perSecond ? rawAfter : rawBefore);
     lines.push(
       `${name} creates over HTTPS: ${fmtInt(cold.perSecond)}/s (${fmtInt(o.objects)} ConfigMaps of ${bodies[0].length} B, ${o.clients} keep-alive ${generator}; ${cpuText(cold)})` +
         (raw
           ? `; raw SQLite autocommit INSERT on the same disk (${fmtInt(raw.n)} sequential, WAL, synchronous=FULL: one fsync each; the faster of ${fmtInt(rawBefore!.perSecond)}/s before and ${fmtInt(rawAfter!.perSecond)}/s after) ${fmtInt(raw.perSecond)}/s: ${ratio(cold.perSecond, raw.perSecond)} (target >= x1.00)`
           : ''),
     );
-    if (warm)
-      lines.push(
-        `${name} creates over HTTPS, warm (${fmtInt(o.objects)} more just after, into another namespace): ${fmtInt(warm.perSecond)}/s (${cpuText(warm)})` +
-          (raw ? `; raw SQLite ${fmtInt(raw.perSecond)}/s: ${ratio(warm.perSecond, raw.perSecond)}` : ''),
+    // The same number again on the now warm server, last (after the other phases, so that they
+    // and the memory figure see what they saw without it) into a namespace of its own: what a
+    // server that has been up a while does, held to raw measured around the creates and again
+    // just after this round (K8TS_BENCH_API_WARM=0 leaves it out).
+    const warmLine = async (when: string): Promise<string[]> => {
+      if (process.env.K8TS_BENCH_API_WARM === '0') return [];
+      const warm = await timedCreates(
+        WARM_NS,
+        Array.from({ length: o.objects }, (_, i) => configMap(`cm-${String(i).padStart(5, '0')}`, WARM_NS, i)),
       );
-    // The warm round's objects go again, so that what follows sees the store and caches as before.
-    if (warm) await admin.ok('DELETE', createPath(WARM_NS));
+      const rawWarm = raw && rawSqliteRate(tmp.dir, o.objects, 'raw-warm.db');
+      const peer = raw && rawWarm && (rawWarm.perSecond > raw.perSecond ? rawWarm : raw);
+      return [
+        `${name} creates over HTTPS, warm (${fmtInt(o.objects)} more ${when}, into another namespace): ${fmtInt(warm.perSecond)}/s (${cpuText(warm)})` +
+          (peer
+            ? `; raw SQLite, the faster of ${fmtInt(raw!.perSecond)}/s around the first creates and ${fmtInt(rawWarm!.perSecond)}/s just after these, ${fmtInt(peer.perSecond)}/s: ${ratio(warm.perSecond, peer.perSecond)}`
+            : ''),
+      ];
+    };
     // K8TS_BENCH_API_PHASES=creates: stop here (quick A/B runs of the create path);
     // K8TS_BENCH_API_PHASES=fanout: on to the fan-out (quick A/B runs of the watch path).
-    if (process.env.K8TS_BENCH_API_PHASES === 'creates') return lines;
+    if (process.env.K8TS_BENCH_API_PHASES === 'creates') return [...lines, ...(await warmLine('just after'))];
     if (process.env.K8TS_BENCH_API_PHASES === 'fanout') {
       lines.push(...(await fanout(server, admin, o)).map((l) => `${name} ${l}`));
       const mem = await server.memory();
       lines.push(`${name} API server process after the run: RSS ${mib(mem.rss)}, heap used ${mib(mem.heapUsed)}`);
-      return lines;
+      return [...lines, ...(await warmLine('after the fan-out'))];
     }
 
     // Every object once (warms both sides' code paths), keeping each reply for the bare peer.
@@ -438,7 +446,7 @@ async function benchOne(kind: 'memory' | 'sqlite', o: Required<BenchApiOptions>)
     lines.push(...(await fanout(server, admin, o)).map((l) => `${name} ${l}`));
     const mem = await server.memory();
     lines.push(`${name} API server process after the run: RSS ${mib(mem.rss)}, heap used ${mib(mem.heapUsed)}`);
-    return lines;
+    return [...lines, ...(await warmLine('after the rest of the run'))];
   } finally {
     await closeClients();
     await server.stop();
